@@ -1,0 +1,107 @@
+# lmprob: one Makefile.
+#   make            build the library (static + shared), the CLI (build/lmprob), tests and benchmarks
+#   make demo       install what is missing, build, run the main job on the default corpus
+#   make test       install what is missing, build, run the whole suite normally and under ASan+UBSan
+#   make bench      benchmarks side by side with the peers (numpy, scipy, torch, KenLM)
+#   make install PREFIX=DIR
+CC      ?= cc
+PREFIX  ?= /usr/local
+BUILD   ?= build
+OPT     ?= -O2
+WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow=local -Wno-format-truncation
+CSTD    := -std=c11 -D_GNU_SOURCE
+DEPFL   := -MMD -MP
+CAIRO_CFLAGS := $(shell pkg-config --cflags cairo 2>/dev/null)
+CAIRO_LIBS   := $(shell pkg-config --libs cairo 2>/dev/null)
+LIBS    := -lz -llzma -lpthread -lm
+
+ifeq ($(SAN),1)
+BUILD   := $(BUILD)/asan
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+endif
+
+CFLAGS_ALL := $(CSTD) $(OPT) -g $(WARN) $(DEPFL) -fPIC -Iinclude $(CFLAGS)
+
+LIB_SRC   := $(sort $(wildcard src/*/*.c))
+TOOL_SRC  := $(sort $(wildcard tools/*.c))
+TEST_SRC  := $(sort $(wildcard tests/test_*.c))
+BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+TOOL_OBJ  := $(TOOL_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+STATIC := $(BUILD)/liblmprob.a
+SHARED := $(BUILD)/liblmprob.so
+CLI    := $(BUILD)/lmprob
+
+.PHONY: all lib cli tests benches setup demo test check bench install clean sanitize
+all: lib cli tests benches
+
+lib: $(STATIC) $(SHARED)
+cli: $(CLI)
+tests: $(TEST_BIN)
+benches: $(BENCH_BIN)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(if $(filter tools/%,$<),$(CAIRO_CFLAGS)) -c $< -o $@
+
+$(STATIC): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SHARED): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,liblmprob.so.0 $(OPT) -o $@ $^ $(LIBS)
+
+$(CLI): $(TOOL_OBJ) $(STATIC)
+	$(CC) $(OPT) -o $@ $(TOOL_OBJ) $(STATIC) $(CAIRO_LIBS) $(LIBS)
+
+$(BUILD)/tests/%: tests/%.c $(STATIC) tests/test.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(STATIC) $(LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -O3 -march=native -o $@ $< $(STATIC) $(LIBS)
+
+# Install what is missing (apt-get, only when missing). Idempotent and quiet when all is there.
+setup:
+	@scripts/setup.sh $(SETUP_WHAT)
+
+# The whole suite, normally and under AddressSanitizer + UndefinedBehaviorSanitizer.
+test: setup
+	@$(MAKE) --no-print-directory -j2 all
+	@$(MAKE) --no-print-directory -j2 SAN=1 cli tests
+	@tests/run.sh $(BUILD) $(BUILD)/asan
+
+sanitize:
+	@$(MAKE) --no-print-directory -j2 SAN=1 cli tests
+
+demo: SETUP_WHAT = demo
+demo: setup
+	@$(MAKE) --no-print-directory -j2 all
+	@scripts/demo.sh
+
+bench: SETUP_WHAT = bench
+bench: setup
+	@$(MAKE) --no-print-directory -j2 all
+	@bench/run.sh
+
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/lmprob $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/liblmprob.so.0
+	ln -sf liblmprob.so.0 $(DESTDIR)$(PREFIX)/lib/liblmprob.so
+	install -m 644 include/lmprob.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/lmprob/*.h $(DESTDIR)$(PREFIX)/include/lmprob/
+	@if [ -f $(CLI) ]; then install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/; fi
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define LMP_VERSION_STRING "\(.*\)"/\1/p' include/lmprob/core.h)|' \
+	    lmprob.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/lmprob.pc
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d)

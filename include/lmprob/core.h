@@ -1,0 +1,87 @@
+/* lmprob core: status codes, per-call error messages, version.
+ *
+ * Every library function that parses, allocates or does I/O returns an
+ * lmp_status and fills an optional caller-owned lmp_error (never a global).
+ * Scalar math (pdf, cdf, entropy, ...) returns NaN on a domain error instead.
+ * The library never calls exit() or abort() on bad input. */
+#ifndef LMPROB_CORE_H
+#define LMPROB_CORE_H
+
+#include <stddef.h>
+
+#define LMP_VERSION_MAJOR 0
+#define LMP_VERSION_MINOR 1
+#define LMP_VERSION_PATCH 0
+#define LMP_VERSION_STRING "0.1.0"
+
+typedef enum lmp_status {
+    LMP_OK = 0,
+    LMP_EINVAL,      /* an argument is outside its domain (sigma <= 0, p > 1, NaN, ...) */
+    LMP_EDOM,        /* mathematically undefined for these inputs */
+    LMP_ERANGE,      /* result not representable */
+    LMP_ENOMEM,      /* allocation failed */
+    LMP_EIO,         /* a read or write failed */
+    LMP_EFORMAT,     /* malformed file or text (names file, line, value) */
+    LMP_ESINGULAR,   /* singular or non-positive-definite matrix */
+    LMP_EUNSUPPORTED,/* valid request this build does not support (e.g. order too high) */
+    LMP_EOF          /* end of input: a normal return, not a failure */
+} lmp_status;
+
+/* Caller-owned error record. `msg` is the complete human-readable message
+ * (it already names file/line/value where there is one); file and line are
+ * also kept apart for programs that want them. */
+typedef struct lmp_error {
+    lmp_status code;
+    long line;       /* 1-based, 0 when not about a line */
+    long col;        /* 1-based byte offset in the line, 0 when unknown */
+    char file[256];  /* "" when not about a file */
+    char msg[512];
+} lmp_error;
+
+/* "0.1.0". */
+const char *lmp_version(void);
+
+/* Short name of a status ("invalid argument", ...). Never NULL. */
+const char *lmp_status_str(lmp_status st);
+
+/* Fill *err (if err is not NULL) and return code. printf-style message. */
+lmp_status lmp_error_set(lmp_error *err, lmp_status code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Same, recording a file and line; the message is prefixed "file:line: ". */
+lmp_status lmp_error_set_at(lmp_error *err, lmp_status code, const char *file, long line,
+                            const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+void lmp_error_clear(lmp_error *err);
+
+/* ---- atomic output files --------------------------------------------------
+ * Write to "<path>.tmp.<pid>" in the same folder, then rename over <path>, so a
+ * reader never sees a half-written file and a failed run leaves nothing behind.
+ *   lmp_atomic_file af;
+ *   if (lmp_atomic_open(&af, path, err)) return ...;
+ *   fprintf(af.fp, ...);
+ *   return lmp_atomic_commit(&af, err);     // or lmp_atomic_abort(&af) on failure
+ * "-" means stdout (commit flushes, abort does nothing). */
+#include <stdio.h>
+
+typedef struct lmp_atomic_file {
+    FILE *fp;
+    char path[4096];
+    char tmp[4120];
+    int is_stdout;
+} lmp_atomic_file;
+
+lmp_status lmp_atomic_open(lmp_atomic_file *af, const char *path, lmp_error *err);
+/* Flush, fsync, close and rename. On failure the temporary file is removed. */
+lmp_status lmp_atomic_commit(lmp_atomic_file *af, lmp_error *err);
+/* Close and remove the temporary file. Safe to call twice. */
+void lmp_atomic_abort(lmp_atomic_file *af);
+
+#endif /* LMPROB_CORE_H */

@@ -1,0 +1,56 @@
+/* Random number streams. The state is a caller-owned POD: no global state.
+ *
+ * Two generators:
+ *  - LMP_RNG_XOSHIRO: xoshiro256** (Blackman & Vigna 2018), seeded through
+ *    splitmix64; independent streams by lmp_rng_jump (2^128 steps).
+ *  - LMP_RNG_NUMPY_LEGACY: numpy's legacy RandomState (MT19937) bit for bit:
+ *    np.random.seed(s) then random_sample / randn (polar method with the cached
+ *    second deviate) / uniform / choice / binomial give numpy's exact values.
+ *
+ * Every sampler in lmprob takes an lmp_rng * and draws from it, so any
+ * algorithm can run on either stream. */
+#ifndef LMPROB_RNG_H
+#define LMPROB_RNG_H
+
+#include <stdint.h>
+
+#include "lmprob/core.h"
+
+typedef enum lmp_rng_kind {
+    LMP_RNG_XOSHIRO = 0,
+    LMP_RNG_NUMPY_LEGACY = 1
+} lmp_rng_kind;
+
+typedef struct lmp_rng {
+    lmp_rng_kind kind;
+    uint64_t s[4];      /* xoshiro256** state */
+    uint32_t mt[624];   /* MT19937 state (numpy legacy) */
+    int mti;            /* MT19937 position */
+    int has_gauss;      /* numpy legacy: a cached second normal deviate is waiting */
+    double gauss;       /* ... and its value */
+} lmp_rng;
+
+/* Seed a stream. numpy legacy takes seeds 0 .. 2^32-1 (as np.random.seed);
+ * a larger one is LMP_EINVAL. */
+lmp_status lmp_rng_seed(lmp_rng *r, lmp_rng_kind kind, uint64_t seed, lmp_error *err);
+
+/* Stream `stream` of seed `seed`: for xoshiro the seeded state jumped `stream`
+ * times (non-overlapping for 2^128 draws each), for threads. */
+lmp_status lmp_rng_seed_stream(lmp_rng *r, uint64_t seed, uint64_t stream, lmp_error *err);
+
+/* Advance a xoshiro stream by 2^128 draws (no-op for numpy legacy). */
+void lmp_rng_jump(lmp_rng *r);
+
+uint64_t lmp_rng_u64(lmp_rng *r);   /* 64 random bits (numpy legacy: two 32-bit words, high first) */
+uint32_t lmp_rng_u32(lmp_rng *r);   /* 32 random bits */
+
+/* Uniform double in [0, 1) with 53 random bits; numpy legacy: random_sample(). */
+double lmp_rng_uniform(lmp_rng *r);
+
+/* Standard normal; numpy legacy: legacy_gauss (polar method, caches the second deviate). */
+double lmp_rng_normal(lmp_rng *r);
+
+/* Uniform integer in [0, n), n >= 1, without modulo bias. */
+uint64_t lmp_rng_below(lmp_rng *r, uint64_t n);
+
+#endif

@@ -1,0 +1,26 @@
+# Helpers for CLI tests. Source it; LMPROB is the CLI under test.
+# Each check counts; end the script with `finish`.
+: "${LMPROB:?set LMPROB to the lmprob binary}"
+T_PASS=0
+T_FAIL=0
+TMPD=$(mktemp -d)
+trap 'rm -rf "$TMPD"' EXIT
+
+ok()   { T_PASS=$((T_PASS + 1)); }
+bad()  { T_FAIL=$((T_FAIL + 1)); echo "FAIL: $*"; }
+
+# expect_ok "label" cmd...        : exit 0
+expect_ok() { local l=$1; shift; if "$@" >"$TMPD/out" 2>"$TMPD/err"; then ok; else bad "$l (exit $?): $(head -c 400 "$TMPD/err")"; fi; }
+# expect_fail "label" "regex" cmd... : non-zero exit, and stderr (or, failing that, stdout) matching the regex
+expect_fail() {
+  local l=$1 re=$2; shift 2
+  if "$@" >"$TMPD/out" 2>"$TMPD/err"; then bad "$l: expected failure, got exit 0"; return; fi
+  if grep -Eq -- "$re" "$TMPD/err" || grep -Eq -- "$re" "$TMPD/out"; then ok; else bad "$l: stderr did not match /$re/: $(head -c 400 "$TMPD/err")"; fi
+}
+# expect_out "label" "stdout regex" cmd... : exit 0 and stdout matching
+expect_out() {
+  local l=$1 re=$2; shift 2
+  if ! "$@" >"$TMPD/out" 2>"$TMPD/err"; then bad "$l (exit $?): $(head -c 400 "$TMPD/err")"; return; fi
+  if grep -Eq -- "$re" "$TMPD/out"; then ok; else bad "$l: stdout did not match /$re/: $(head -c 400 "$TMPD/out")"; fi
+}
+finish() { echo "$(basename "$0"): $T_PASS passed, $T_FAIL failed"; [ "$T_FAIL" -eq 0 ]; }

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Run the whole suite for each build directory given (e.g. build build/asan):
+#   - every unit test program build/tests/test_*      (each prints "<prog>: N passed, M failed")
+#   - every CLI test script tests/cli/test_*.sh        (LMPROB points at the CLI under test)
+#   - lmprob verify on ../shared/golden/reference.json (one case = one test)
+# and end with one line "N passed, M failed" for everything.
+set -u
+cd "$(dirname "$0")/.."
+golden=${LMPROB_GOLDEN:-../shared/golden/reference.json}
+total_pass=0
+total_fail=0
+failed_parts=()
+
+count() {  # $1 = label, $2 = output file, $3 = exit code
+  local line p f
+  line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$2" | tail -n 1)
+  if [ -z "$line" ]; then
+    total_fail=$((total_fail + 1)); failed_parts+=("$1 (no summary line, exit $3)")
+    tail -n 20 "$2"
+    return
+  fi
+  p=$(sed -E 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\1/' <<<"$line")
+  f=$(sed -E 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\2/' <<<"$line")
+  total_pass=$((total_pass + p))
+  total_fail=$((total_fail + f))
+  if [ "$f" -ne 0 ] || [ "$3" -ne 0 ]; then
+    [ "$f" -eq 0 ] && total_fail=$((total_fail + 1))
+    failed_parts+=("$1")
+    grep -E 'FAIL|error|Sanitizer|runtime error' "$2" | head -n 40
+  fi
+}
+
+for b in "$@"; do
+  flavour=normal
+  [[ "$b" == *asan* ]] && flavour="asan+ubsan"
+  echo "== $flavour ($b)"
+  out=$(mktemp)
+  for t in "$b"/tests/test_*; do
+    [ -x "$t" ] || continue
+    "$t" >"$out" 2>&1; rc=$?
+    count "$flavour $(basename "$t")" "$out" $rc
+    printf '  %-28s %s\n' "$(basename "$t")" "$(grep -E 'passed, [0-9]+ failed' "$out" | tail -n 1 | sed 's/^[^:]*: //')"
+  done
+  for s in tests/cli/test_*.sh; do
+    [ -f "$s" ] || continue
+    LMPROB="$PWD/$b/lmprob" bash "$s" >"$out" 2>&1; rc=$?
+    count "$flavour $(basename "$s")" "$out" $rc
+    printf '  %-28s %s\n' "$(basename "$s")" "$(grep -E 'passed, [0-9]+ failed' "$out" | tail -n 1 | sed 's/^[^:]*: //')"
+  done
+  if [ -f "$golden" ]; then
+    "$b/lmprob" verify "$golden" >"$out" 2>&1; rc=$?
+    count "$flavour verify $(basename "$golden")" "$out" $rc
+    printf '  %-28s %s\n' "verify $(basename "$golden")" "$(tail -n 1 "$out")"
+  else
+    echo "  verify: $golden not found"; total_fail=$((total_fail + 1)); failed_parts+=("golden file missing")
+  fi
+  rm -f "$out"
+done
+
+if [ ${#failed_parts[@]} -gt 0 ]; then
+  echo "failing: ${failed_parts[*]}"
+fi
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

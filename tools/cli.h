@@ -1,0 +1,60 @@
+/* Shared helpers for the lmprob subcommands: argument parsing with clear
+ * errors, reading numbers from files, JSON output. Every error is printed as
+ *   lmprob <cmd>: <what>: expected <what was expected>, got '<value>'
+ * and the command returns CLI_FAIL (1) or CLI_USAGE (2). */
+#ifndef LMPROB_TOOLS_CLI_H
+#define LMPROB_TOOLS_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lmprob.h"
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* The default seed when --seed is not given: runs are reproducible by default. */
+#define CLI_DEFAULT_SEED 42
+
+/* Print "lmprob: <msg>\n" to stderr. */
+void cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* Print a library error (err->msg, or the status name) and return CLI_FAIL. */
+int cli_fail_status(lmp_status st, const lmp_error *err);
+
+/* 1 when arg is -h or --help. */
+int cli_is_help(const char *arg);
+
+/* Strict number parsing: the whole string must be a number (inf/nan rejected
+ * unless the parser says otherwise). On error prints
+ *   "lmprob: <opt>: expected <kind>, got '<s>'" and returns -1; 0 on success. */
+int cli_parse_double(const char *opt, const char *s, double *out);
+int cli_parse_long(const char *opt, const char *s, long *out);
+int cli_parse_u64(const char *opt, const char *s, uint64_t *out);
+
+/* A list of numbers separated by commas and/or whitespace ("0.1,0.2 0.7").
+ * *out is malloc'd; caller frees. Rejects NaN, inf and an empty list. */
+int cli_parse_double_list(const char *opt, const char *s, double **out, size_t *n);
+
+/* Whitespace-separated numbers from a file, or stdin when path is "-".
+ * Errors name file, line and token. Rejects NaN and an empty file; accepts
+ * "-inf"/"inf" only when allow_inf. *out is malloc'd; caller frees. */
+int cli_read_doubles(const char *path, int allow_inf, double **out, size_t *n);
+
+/* Fetch the value of an option that takes one ("--seed 3" or "--seed=3").
+ * Returns the value, or NULL after printing "option X needs a value". *i is advanced. */
+const char *cli_optarg(int argc, char **argv, int *i, const char *name);
+
+/* 1 when argv[i] is option `name` (exactly, or as "name=value"). */
+int cli_is_opt(const char *arg, const char *name);
+
+/* JSON output: doubles with 17 significant digits; inf/-inf/nan as the strings
+ * "inf", "-inf", "nan" (the golden-file convention). */
+void cli_json_double(FILE *f, double x);
+void cli_json_doubles(FILE *f, const double *v, size_t n);
+void cli_json_string(FILE *f, const char *s);
+
+#endif

@@ -1,0 +1,29 @@
+/* The subcommands of `lmprob`. Each lives in tools/cmd_<name>.c (verify in verify.c)
+ * and is `int cmd_<name>(int argc, char **argv)` with argv[0] the subcommand name.
+ * Declared weak so that the dispatcher lists only the commands this build has. */
+#ifndef LMPROB_TOOLS_COMMANDS_H
+#define LMPROB_TOOLS_COMMANDS_H
+
+#define LMP_COMMANDS(X)                                                                  \
+    X(verify, "evaluate golden reference files (scipy/numpy/torch values)")            \
+    X(dist, "distributions: pdf/pmf, cdf, sf, quantile, moments, sampling")            \
+    X(rng, "random streams: xoshiro256** and numpy's legacy MT19937")                  \
+    X(stats, "moments, covariance, correlation, skewness, kurtosis, normality tests")   \
+    X(fit, "least-squares polynomial fit and evaluation")                              \
+    X(bayes, "joint tables, marginals, conditionals, Bayes' rule, beta-binomial")      \
+    X(nn, "initialisers, layer norm, reparameterisation")                              \
+    X(experiment, "the chapter's experiments: mc, rule, clt, biasvar, disease")        \
+    X(info, "entropy, cross-entropy, KL, JS, perplexity")                              \
+    X(decode, "sample next tokens from logits: greedy, temperature, top-k/p, min-p")   \
+    X(train, "train an n-gram language model on a corpus")                             \
+    X(ppl, "perplexity of a text under a model")                                       \
+    X(generate, "generate sentences from a model")                                     \
+    X(model, "inspect and convert model files (ARPA <-> binary)")                      \
+    X(chapter, "run every code example of the chapter, with corrections")              \
+    X(demo, "the main job: models, tables and pictures on a corpus")
+
+#define LMP_DECLARE_CMD(name, summary) int cmd_##name(int argc, char **argv) __attribute__((weak));
+LMP_COMMANDS(LMP_DECLARE_CMD)
+#undef LMP_DECLARE_CMD
+
+#endif

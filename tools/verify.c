@@ -1,0 +1,444 @@
+/* `lmprob verify FILE...`: run every case of golden files against the library.
+ * A case passes when every element satisfies |got - want| <= atol + rtol*|want|,
+ * or is equal where "exact": true (nan equals nan). Unknown functions fail. */
+#include "verify.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const verify_entry *const tables[] = {verify_table_dist, verify_table_stats, verify_table_info};
+
+static verify_fn find_fn(const char *name)
+{
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+        for (const verify_entry *e = tables[t]; e->function; e++)
+            if (strcmp(e->function, name) == 0) return e->fn;
+    return NULL;
+}
+
+/* ---- argument readers ---------------------------------------------------- */
+
+static int num_of(const json_value *v, double *out)
+{
+    if (v->type == JSON_NUMBER) { *out = v->num; return 0; }
+    if (v->type == JSON_STRING) {
+        if (strcmp(v->str, "inf") == 0) { *out = INFINITY; return 0; }
+        if (strcmp(v->str, "-inf") == 0) { *out = -INFINITY; return 0; }
+        if (strcmp(v->str, "nan") == 0) { *out = NAN; return 0; }
+    }
+    return -1;
+}
+
+int va_has(const json_value *args, const char *key) { return json_get(args, key) != NULL; }
+
+int va_double(const json_value *args, const char *key, double *out, char *err, size_t errlen)
+{
+    const json_value *v = json_get(args, key);
+    if (!v) { snprintf(err, errlen, "argument '%s' is missing", key); return -1; }
+    if (num_of(v, out)) { snprintf(err, errlen, "argument '%s': expected a number", key); return -1; }
+    return 0;
+}
+
+int va_double_opt(const json_value *args, const char *key, double def, double *out, char *err, size_t errlen)
+{
+    if (!json_get(args, key)) { *out = def; return 0; }
+    return va_double(args, key, out, err, errlen);
+}
+
+int va_long(const json_value *args, const char *key, long *out, char *err, size_t errlen)
+{
+    double d;
+    if (va_double(args, key, &d, err, errlen)) return -1;
+    if (d != floor(d) || fabs(d) > 9.0e15) {
+        snprintf(err, errlen, "argument '%s': expected an integer, got %.17g", key, d);
+        return -1;
+    }
+    *out = (long)d;
+    return 0;
+}
+
+int va_long_opt(const json_value *args, const char *key, long def, long *out, char *err, size_t errlen)
+{
+    if (!json_get(args, key)) { *out = def; return 0; }
+    return va_long(args, key, out, err, errlen);
+}
+
+int va_bool_opt(const json_value *args, const char *key, int def, int *out, char *err, size_t errlen)
+{
+    const json_value *v = json_get(args, key);
+    if (!v) { *out = def; return 0; }
+    if (v->type != JSON_BOOL) { snprintf(err, errlen, "argument '%s': expected true or false", key); return -1; }
+    *out = v->boolean;
+    return 0;
+}
+
+const char *va_string_opt(const json_value *args, const char *key)
+{
+    const json_value *v = json_get(args, key);
+    return v && v->type == JSON_STRING ? v->str : NULL;
+}
+
+int va_base(const json_value *args, const char *key, double *base, char *err, size_t errlen)
+{
+    const json_value *v = json_get(args, key);
+    if (!v || v->type == JSON_NULL || (v->type == JSON_STRING && strcmp(v->str, "e") == 0)) {
+        *base = M_E;
+        return 0;
+    }
+    if (v->type == JSON_NUMBER && v->num > 0 && v->num != 1) { *base = v->num; return 0; }
+    snprintf(err, errlen, "argument '%s': expected \"e\" or a positive number other than 1", key);
+    return -1;
+}
+
+int va_vector(const json_value *args, const char *key, double **out, size_t *n, char *err, size_t errlen)
+{
+    const json_value *v = json_get(args, key);
+    if (!v) { snprintf(err, errlen, "argument '%s' is missing", key); return -1; }
+    double *x = NULL;
+    size_t len = 0;
+    if (v->type == JSON_ARRAY) {
+        len = v->n;
+        x = malloc((len ? len : 1) * sizeof *x);
+        if (!x) { snprintf(err, errlen, "out of memory"); return -1; }
+        for (size_t i = 0; i < len; i++) {
+            if (num_of(&v->items[i], &x[i])) {
+                snprintf(err, errlen, "argument '%s': item %zu is not a number", key, i);
+                free(x);
+                return -1;
+            }
+        }
+    } else if (v->type == JSON_OBJECT) {
+        double size_d;
+        if (va_double(v, "size", &size_d, err, errlen)) return -1;
+        if (size_d < 0 || size_d != floor(size_d) || size_d > 1e9) {
+            snprintf(err, errlen, "argument '%s': bad generator size", key);
+            return -1;
+        }
+        len = (size_t)size_d;
+        x = malloc((len ? len : 1) * sizeof *x);
+        if (!x) { snprintf(err, errlen, "out of memory"); return -1; }
+        if (json_get(v, "start")) {
+            double a, d;
+            if (va_double(v, "start", &a, err, errlen) || va_double(v, "step", &d, err, errlen)) {
+                free(x);
+                return -1;
+            }
+            for (size_t i = 0; i < len; i++) x[i] = a + (double)i * d;
+        } else {
+            double c;
+            if (va_double(v, "fill", &c, err, errlen)) { free(x); return -1; }
+            for (size_t i = 0; i < len; i++) x[i] = c;
+            const json_value *set = json_get(v, "set");
+            if (set && set->type == JSON_OBJECT) {
+                for (size_t k = 0; k < set->n; k++) {
+                    char *end;
+                    errno = 0;
+                    unsigned long idx = strtoul(set->keys[k], &end, 10);
+                    double val;
+                    if (*end || errno || idx >= len || num_of(&set->items[k], &val)) {
+                        snprintf(err, errlen, "argument '%s': bad \"set\" entry '%s'", key, set->keys[k]);
+                        free(x);
+                        return -1;
+                    }
+                    x[idx] = val;
+                }
+            }
+        }
+    } else {
+        snprintf(err, errlen, "argument '%s': expected a list or a generator object", key);
+        return -1;
+    }
+    *out = x;
+    *n = len;
+    return 0;
+}
+
+int va_long_vector(const json_value *args, const char *key, long **out, size_t *n, char *err, size_t errlen)
+{
+    double *d;
+    size_t len;
+    if (va_vector(args, key, &d, &len, err, errlen)) return -1;
+    long *x = malloc((len ? len : 1) * sizeof *x);
+    if (!x) { free(d); snprintf(err, errlen, "out of memory"); return -1; }
+    for (size_t i = 0; i < len; i++) {
+        if (d[i] != floor(d[i]) || fabs(d[i]) > 9e15) {
+            snprintf(err, errlen, "argument '%s': item %zu is not an integer", key, i);
+            free(d);
+            free(x);
+            return -1;
+        }
+        x[i] = (long)d[i];
+    }
+    free(d);
+    *out = x;
+    *n = len;
+    return 0;
+}
+
+int va_matrix(const json_value *args, const char *key, double **out, size_t *rows, size_t *cols, char *err,
+              size_t errlen)
+{
+    const json_value *v = json_get(args, key);
+    if (!v || v->type != JSON_ARRAY || v->n == 0) {
+        snprintf(err, errlen, "argument '%s': expected a non-empty list of rows", key);
+        return -1;
+    }
+    size_t r = v->n, c = v->items[0].type == JSON_ARRAY ? v->items[0].n : 0;
+    double *m = malloc((r * c > 0 ? r * c : 1) * sizeof *m);
+    if (!m) { snprintf(err, errlen, "out of memory"); return -1; }
+    for (size_t i = 0; i < r; i++) {
+        const json_value *row = &v->items[i];
+        if (row->type != JSON_ARRAY || row->n != c) {
+            snprintf(err, errlen, "argument '%s': row %zu is not a list of %zu numbers", key, i, c);
+            free(m);
+            return -1;
+        }
+        for (size_t j = 0; j < c; j++)
+            if (num_of(&row->items[j], &m[i * c + j])) {
+                snprintf(err, errlen, "argument '%s': [%zu][%zu] is not a number", key, i, j);
+                free(m);
+                return -1;
+            }
+    }
+    *out = m;
+    *rows = r;
+    *cols = c;
+    return 0;
+}
+
+/* ---- result writers ------------------------------------------------------ */
+
+static int vo_alloc(verify_out *out, size_t n)
+{
+    free(out->v);
+    out->v = malloc((n > 0 ? n : 1) * sizeof *out->v);
+    out->n = out->v ? n : 0;
+    return out->v ? 0 : -1;
+}
+
+int vo_scalar(verify_out *out, double x)
+{
+    if (vo_alloc(out, 1)) return -1;
+    out->v[0] = x;
+    out->rows = out->cols = 0;
+    return 0;
+}
+
+int vo_vector(verify_out *out, const double *v, size_t n)
+{
+    if (vo_alloc(out, n)) return -1;
+    if (n) memcpy(out->v, v, n * sizeof *v);
+    out->rows = n;
+    out->cols = 0;
+    return 0;
+}
+
+int vo_long_vector(verify_out *out, const long *v, size_t n)
+{
+    if (vo_alloc(out, n)) return -1;
+    for (size_t i = 0; i < n; i++) out->v[i] = (double)v[i];
+    out->rows = n;
+    out->cols = 0;
+    return 0;
+}
+
+int vo_matrix(verify_out *out, const double *m, size_t rows, size_t cols)
+{
+    if (vo_alloc(out, rows * cols)) return -1;
+    if (rows * cols > 0) memcpy(out->v, m, rows * cols * sizeof *m);
+    out->rows = rows;
+    out->cols = cols;
+    return 0;
+}
+
+/* ---- the runner ------------------------------------------------------------ */
+
+/* Flatten `expected` into *v. Returns 0 or -1 (malformed). */
+static int flatten(const json_value *e, double **v, size_t *n, size_t *cap)
+{
+    if (e->type == JSON_ARRAY) {
+        for (size_t i = 0; i < e->n; i++)
+            if (flatten(&e->items[i], v, n, cap)) return -1;
+        return 0;
+    }
+    double x;
+    if (e->type == JSON_BOOL) x = e->boolean;
+    else if (num_of(e, &x)) return -1;
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 16;
+        double *nv = realloc(*v, *cap * sizeof *nv);
+        if (!nv) return -1;
+        *v = nv;
+    }
+    (*v)[(*n)++] = x;
+    return 0;
+}
+
+static int same(double got, double want, int exact, double rtol, double atol)
+{
+    if (isnan(want)) return isnan(got);
+    if (exact) return got == want;
+    if (isinf(want)) return got == want;
+    if (!isfinite(got)) return 0;
+    return fabs(got - want) <= atol + rtol * fabs(want);
+}
+
+static void print_vals(const double *v, size_t n)
+{
+    if (n == 1) { printf("%.17g", v[0]); return; }
+    printf("[");
+    size_t show = n > 12 ? 12 : n;
+    for (size_t i = 0; i < show; i++) printf("%s%.17g", i ? ", " : "", v[i]);
+    if (show < n) printf(", ... (%zu values)", n);
+    printf("]");
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap) break;
+        cap *= 2;
+        char *nb = realloc(buf, cap);
+        if (!nb) { free(buf); buf = NULL; break; }
+        buf = nb;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) { free(buf); return NULL; }
+    *len = n;
+    return buf;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: lmprob verify [--quiet] FILE...\n"
+          "\n"
+          "Evaluate every case of golden reference files (schema 1, see ../shared/golden/README.md)\n"
+          "with lmprob's own functions. Prints one line per failing case (name, expected, got) and a\n"
+          "last line 'N passed, M failed'. Exit status 0 only when no case fails and every case's\n"
+          "function is known.\n"
+          "\n"
+          "  --list     print the functions this build can evaluate, one per line\n"
+          "  --verbose  also print a line for each passing case\n",
+          f);
+}
+
+int cmd_verify(int argc, char **argv)
+{
+    int verbose = 0, nfiles = 0;
+    for (int i = 1; i < argc; i++) {
+        if (cli_is_help(argv[i])) { usage(stdout); return CLI_OK; }
+        if (strcmp(argv[i], "--verbose") == 0) verbose = 1;
+        else if (strcmp(argv[i], "--list") == 0) {
+            for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+                for (const verify_entry *e = tables[t]; e->function; e++) printf("%s\n", e->function);
+            return CLI_OK;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            cli_error("verify: unknown option '%s' (see lmprob verify --help)", argv[i]);
+            return CLI_USAGE;
+        } else nfiles++;
+    }
+    if (nfiles == 0) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    long passed = 0, failed = 0;
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1]) continue;
+        const char *path = argv[i];
+        size_t len;
+        char *text = read_all(path, &len);
+        if (!text) {
+            cli_error("verify: %s: cannot read: %s", path, strerror(errno));
+            failed++;
+            continue;
+        }
+        char perr[256];
+        json_value *root = json_parse(text, len, perr, sizeof perr);
+        free(text);
+        const json_value *cases = root ? json_get(root, "cases") : NULL;
+        if (!root || !cases || cases->type != JSON_ARRAY) {
+            cli_error("verify: %s: %s", path, root ? "expected an object with a \"cases\" list" : perr);
+            json_free(root);
+            failed++;
+            continue;
+        }
+        const json_value *schema = json_get(root, "schema");
+        if (schema && (schema->type != JSON_NUMBER || schema->num != 1)) {
+            cli_error("verify: %s: schema %g is not supported (expected 1)", path,
+                      schema->type == JSON_NUMBER ? schema->num : -1.0);
+            json_free(root);
+            failed++;
+            continue;
+        }
+        for (size_t c = 0; c < cases->n; c++) {
+            const json_value *cs = &cases->items[c];
+            const char *name = va_string_opt(cs, "name");
+            const char *fname = va_string_opt(cs, "function");
+            const json_value *args = json_get(cs, "args");
+            const json_value *exp = json_get(cs, "expected");
+            char label[64];
+            if (!name) { snprintf(label, sizeof label, "case %zu", c); name = label; }
+            if (!fname || !args || !exp) {
+                printf("FAIL %s: %s: malformed case (needs function, args, expected)\n", path, name);
+                failed++;
+                continue;
+            }
+            verify_fn fn = find_fn(fname);
+            if (!fn) {
+                printf("FAIL %s: unknown function '%s'\n", name, fname);
+                failed++;
+                continue;
+            }
+            int exact = 0;
+            double rtol = 1e-12, atol = 0.0;
+            char err[512] = "";
+            va_bool_opt(cs, "exact", 0, &exact, err, sizeof err);
+            va_double_opt(cs, "rtol", rtol, &rtol, err, sizeof err);
+            va_double_opt(cs, "atol", atol, &atol, err, sizeof err);
+            double *want = NULL;
+            size_t nw = 0, capw = 0;
+            if (flatten(exp, &want, &nw, &capw)) {
+                printf("FAIL %s: malformed expected value\n", name);
+                free(want);
+                failed++;
+                continue;
+            }
+            verify_out out = {0};
+            err[0] = '\0';
+            int rc = fn(args, &out, err, sizeof err);
+            int ok = rc == 0 && out.n == nw;
+            for (size_t k = 0; ok && k < nw; k++) ok = same(out.v[k], want[k], exact, rtol, atol);
+            if (ok) {
+                passed++;
+                if (verbose) printf("ok   %s\n", name);
+            } else {
+                failed++;
+                printf("FAIL %s: expected ", name);
+                print_vals(want, nw);
+                if (rc) printf(", got error: %s\n", err[0] ? err : "(no message)");
+                else {
+                    printf(", got ");
+                    print_vals(out.v, out.n);
+                    printf("\n");
+                }
+            }
+            free(want);
+            free(out.v);
+        }
+        json_free(root);
+    }
+    printf("%ld passed, %ld failed\n", passed, failed);
+    return failed ? CLI_FAIL : CLI_OK;
+}

@@ -1,0 +1,61 @@
+/* `lmprob verify`: evaluate golden reference cases (schema: ../shared/golden/README.md).
+ *
+ * Each module registers adapters in its own table (tools/verify_<module>.c):
+ *   const verify_entry verify_table_<module>[] = { {"normal_pdf", v_normal_pdf}, ..., {NULL, NULL} };
+ * An adapter reads its arguments with the va_* helpers, calls the library, and
+ * stores the result with vo_*. It returns 0, or -1 with a message in err. */
+#ifndef LMPROB_TOOLS_VERIFY_H
+#define LMPROB_TOOLS_VERIFY_H
+
+#include <stddef.h>
+
+#include "json.h"
+
+typedef struct verify_out {
+    double *v;      /* flattened result (row-major for matrices); owned by the runner */
+    size_t n;       /* number of values */
+    size_t rows;    /* 0 for a scalar, 1.. for vector (rows = n) or matrix */
+    size_t cols;    /* 0 for scalar/vector */
+} verify_out;
+
+typedef int (*verify_fn)(const json_value *args, verify_out *out, char *err, size_t errlen);
+
+typedef struct verify_entry {
+    const char *function;
+    verify_fn fn;
+} verify_entry;
+
+extern const verify_entry verify_table_dist[];   /* tools/verify_dist.c: rng, special functions, distributions */
+extern const verify_entry verify_table_stats[];  /* tools/verify_stats.c: moments, tests, polyfit, nn, bayes */
+extern const verify_entry verify_table_info[];   /* tools/verify_info.c: information theory, samplers */
+
+/* Argument readers. Each returns 0, or -1 with "argument 'key': ..." in err. */
+int va_double(const json_value *args, const char *key, double *out, char *err, size_t errlen);
+int va_double_opt(const json_value *args, const char *key, double def, double *out, char *err, size_t errlen);
+int va_long(const json_value *args, const char *key, long *out, char *err, size_t errlen);
+int va_long_opt(const json_value *args, const char *key, long def, long *out, char *err, size_t errlen);
+int va_bool_opt(const json_value *args, const char *key, int def, int *out, char *err, size_t errlen);
+/* NULL when absent. */
+const char *va_string_opt(const json_value *args, const char *key);
+/* "base": "e" (or absent) -> e, 2 -> 2, 10 -> 10. */
+int va_base(const json_value *args, const char *key, double *base, char *err, size_t errlen);
+/* A vector: a JSON list (numbers or "inf"/"-inf"/"nan") or a generator object
+ * {"size","fill","set"} / {"size","start","step"}. *v is malloc'd; caller frees. */
+int va_vector(const json_value *args, const char *key, double **v, size_t *n, char *err, size_t errlen);
+/* Same, requiring integers; stored as long. */
+int va_long_vector(const json_value *args, const char *key, long **v, size_t *n, char *err, size_t errlen);
+/* A matrix given as a list of rows of equal length; row-major, malloc'd. */
+int va_matrix(const json_value *args, const char *key, double **m, size_t *rows, size_t *cols, char *err,
+              size_t errlen);
+/* 1 when the key is present. */
+int va_has(const json_value *args, const char *key);
+
+/* Result writers. They copy; return 0, or -1 when out of memory. */
+int vo_scalar(verify_out *out, double x);
+int vo_vector(verify_out *out, const double *v, size_t n);
+int vo_long_vector(verify_out *out, const long *v, size_t n);
+int vo_matrix(verify_out *out, const double *m, size_t rows, size_t cols);
+
+int cmd_verify(int argc, char **argv);
+
+#endif
