@@ -20,6 +20,13 @@ BUILD   := $(BUILD)/asan
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 endif
 
+# V=1 shows the full commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 CFLAGS_ALL := $(CSTD) $(OPT) -g $(WARN) $(DEPFL) -fPIC -Iinclude $(CFLAGS)
 
 LIB_SRC   := $(sort $(wildcard src/*/*.c))
@@ -46,26 +53,32 @@ benches: $(BENCH_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(if $(filter tools/%,$<),$(CAIRO_CFLAGS)) -c $< -o $@
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS_ALL) $(if $(filter tools/%,$<),$(CAIRO_CFLAGS)) -c $< -o $@
 
 $(STATIC): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
 
 $(SHARED): $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,liblmprob.so.0 $(OPT) -o $@ $^ $(LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) -shared -Wl,-soname,liblmprob.so.0 $(OPT) -o $@ $^ $(LIBS)
 
 $(CLI): $(TOOL_OBJ) $(STATIC)
-	$(CC) $(OPT) -o $@ $(TOOL_OBJ) $(STATIC) $(CAIRO_LIBS) $(LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(OPT) -o $@ $(TOOL_OBJ) $(STATIC) $(CAIRO_LIBS) $(LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(STATIC) tests/test.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(STATIC) $(LIBS)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(STATIC) $(LIBS)
 
 $(BUILD)/bench/%: bench/%.c $(STATIC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -O3 -march=native -o $@ $< $(STATIC) $(LIBS)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -O3 -march=native -o $@ $< $(STATIC) $(LIBS)
 
 # Install what is missing (apt-get, only when missing). Idempotent and quiet when all is there.
 setup:
