@@ -19,8 +19,8 @@ count() {  # $1 = label, $2 = output file, $3 = exit code
     tail -n 20 "$2"
     return
   fi
-  p=$(sed -E 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\1/' <<<"$line")
-  f=$(sed -E 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\2/' <<<"$line")
+  p=$(sed -E 's/^(.*[^0-9])?([0-9]+) passed, ([0-9]+) failed.*/\2/' <<<"$line")
+  f=$(sed -E 's/^(.*[^0-9])?([0-9]+) passed, ([0-9]+) failed.*/\3/' <<<"$line")
   total_pass=$((total_pass + p))
   total_fail=$((total_fail + f))
   if [ "$f" -ne 0 ] || [ "$3" -ne 0 ]; then
@@ -43,7 +43,7 @@ for b in "$@"; do
   done
   for s in tests/cli/test_*.sh; do
     [ -f "$s" ] || continue
-    LMPROB="$PWD/$b/lmprob" bash "$s" >"$out" 2>&1; rc=$?
+    LMPROB="$(cd "$b" && pwd)/lmprob" bash "$s" >"$out" 2>&1; rc=$?
     count "$flavour $(basename "$s")" "$out" $rc
     printf '  %-28s %s\n' "$(basename "$s")" "$(grep -E 'passed, [0-9]+ failed' "$out" | tail -n 1 | sed 's/^[^:]*: //')"
   done

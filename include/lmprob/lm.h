@@ -37,4 +37,26 @@ typedef struct lmp_lm {
     int32_t unk;  /* unknown-word id, -1 if none */
 } lmp_lm;
 
+/* ---- helpers over any model (src/lm/lm.c) -------------------------------------
+ * The chain rule: log P(x_start .. x_n-1 | x_0 .. x_start-1) = sum_t log p(x_t | x_<t).
+ * ids must be in [0, vocab_size); start <= n. A token of probability 0 makes
+ * the log-probability -inf (and the perplexity +inf): not an error. Errors:
+ * LMP_EINVAL (NULL model, bad id, start > n), LMP_EDOM (the model returned NaN
+ * or a positive log-probability, naming the position). */
+lmp_status lmp_lm_sequence_logprob(const lmp_lm *lm, const int32_t *ids, size_t n, size_t start, double *logprob,
+                                   lmp_error *err);
+
+/* exp(-logprob / (n - start)) over the scored tokens ids[start..n); n - start >= 1. */
+lmp_status lmp_lm_perplexity(const lmp_lm *lm, const int32_t *ids, size_t n, size_t start, double *ppl,
+                             lmp_error *err);
+
+/* Release a model made by a *_create function (calls vt->free); NULL is a no-op. */
+void lmp_lm_free(lmp_lm *lm);
+
+/* The chapter's mock LM (mock_lm_probs), vocabulary <s> the cat sat </s>
+ * (ids 0..4, bos 0, eos 4): after exactly [<s>] (or the empty context):
+ * [0, .7, .2, 0, .1]; after "the": [0, 0, .6, .1, .3]; after "cat":
+ * [0, 0, 0, .8, .2]; otherwise [0, 0, 0, 0, 1]. */
+lmp_status lmp_lm_mock_create(lmp_lm *out, lmp_error *err);
+
 #endif

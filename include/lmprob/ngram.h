@@ -1,0 +1,204 @@
+/* Back-off n-gram language models: ARPA and binary files, exact scoring with
+ * KenLM's conventions, corpus perplexity, and the lm.h interface.
+ *
+ * Model. An ARPA back-off model (Katz 1987; the format of SRILM, KenLM's lmplz
+ * and lmprob train) gives for each n-gram a log10 probability and, below the
+ * highest order, a log10 back-off weight. The probability of word w after the
+ * context c_k .. c_1 (c_1 the most recent) is, with m the longest matching
+ * n-gram (c_{m-1} .. c_1 w):
+ *     log10 p(w | c) = log10 p(c_{m-1} .. c_1 w) + sum_{j=m}^{k} backoff(c_j .. c_1)
+ * exactly as KenLM's FullScore (lm/model.cc): the backoffs are those of the
+ * context suffixes longer than the matched context. A word missing from the
+ * vocabulary is scored as <unk> (KenLM: the <unk> unigram; when an ARPA file has
+ * no <unk>, it gets log10 p = -100, as KenLM does) and counted as OOV.
+ *
+ * State. Like KenLM's lm/state.hh State, lmp_ngram_state is a fixed-size value
+ * holding the last (at most order-1) words that can still be extended and
+ * their backoffs; scoring reads one state and writes the next and allocates
+ * nothing. The state keeps only contexts that some longer n-gram extends
+ * (KenLM's "state minimisation"), so results equal KenLM's query bit for bit
+ * on the same float values.
+ *
+ * Numbers are float (32-bit) in the model, as in KenLM; per-token scores are
+ * computed in float like KenLM and returned as double, corpus sums are double.
+ * Log base: 10 everywhere in this header unless a name says ln (natural log).
+ *
+ * Files: lmp_ngram_load reads ARPA (plain, gzip or xz) or lmprob's binary
+ * format (detected by its magic "LMPNGRAM"; mmapped, see docs/ngram-model.md).
+ * Both writers are atomic (temporary file + rename): no partial output file. */
+#ifndef LMPROB_NGRAM_H
+#define LMPROB_NGRAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lmprob/core.h"
+#include "lmprob/lm.h"
+
+/* Highest order this build handles (KenLM: KENLM_MAX_ORDER, default 6). */
+#define LMP_NGRAM_MAX_ORDER 8
+
+/* Version of the binary format this build reads and writes. */
+#define LMP_NGRAM_BINARY_VERSION 1u
+
+typedef struct lmp_ngram lmp_ngram;
+
+/* Scoring state (caller-owned POD). words[0] is the most recent word;
+ * backoff[i] is the log10 backoff of the context words[i] .. words[0]. */
+typedef struct lmp_ngram_state {
+    int32_t words[LMP_NGRAM_MAX_ORDER - 1];
+    float backoff[LMP_NGRAM_MAX_ORDER - 1];
+    unsigned length;
+} lmp_ngram_state;
+
+/* Flags in lmp_ngram_info.flags. */
+#define LMP_NGRAM_UNK_ADDED 1u /* the ARPA file had no <unk>: added with log10 p = -100 */
+
+typedef struct lmp_ngram_info {
+    unsigned order;
+    uint64_t counts[LMP_NGRAM_MAX_ORDER + 1]; /* counts[n] n-grams of order n, n = 1..order; counts[0] = 0 */
+    size_t vocab_size;                        /* = counts[1] */
+    uint64_t bytes;                           /* model data size (binary: the file size) */
+    int binary;                               /* 1 when loaded from a binary (mmapped) file */
+    unsigned flags;
+} lmp_ngram_info;
+
+/* Progress report for long jobs: fraction done in [0, 1]. */
+typedef void (*lmp_progress_fn)(void *ctx, double fraction);
+
+/* ---- loading, writing ---------------------------------------------------------- */
+
+/* Load an ARPA (plain/gzip/xz) or binary model, detected by content; "-" reads
+ * ARPA from stdin. progress may be NULL. Errors name file and line (ARPA) or
+ * byte offset (binary): LMP_EFORMAT for a malformed file (wrong counts, missing
+ * section, positive log probability, truncated file, binary garbage, a
+ * duplicate n-gram, a context that is not an n-gram), LMP_EUNSUPPORTED for an
+ * order above LMP_NGRAM_MAX_ORDER or a binary of another version, LMP_EIO,
+ * LMP_ENOMEM. *out is NULL on error. */
+lmp_status lmp_ngram_load(const char *path, lmp_progress_fn progress, void *ctx, lmp_ngram **out, lmp_error *err);
+lmp_status lmp_ngram_load_arpa(const char *path, lmp_progress_fn progress, void *ctx, lmp_ngram **out,
+                               lmp_error *err);
+lmp_status lmp_ngram_load_binary(const char *path, lmp_ngram **out, lmp_error *err);
+
+/* 1 when the file starts with the binary magic, 0 otherwise (also on I/O error). */
+int lmp_ngram_is_binary_file(const char *path);
+
+void lmp_ngram_free(lmp_ngram *m); /* NULL is a no-op */
+
+/* Write ARPA text ("-" = stdout) or the binary format, atomically. The ARPA
+ * keeps the n-grams in the order they were read; every number is written with
+ * the fewest digits that read back as the same float, so ARPA -> binary -> ARPA
+ * gives identical scores. */
+lmp_status lmp_ngram_write_arpa(const lmp_ngram *m, const char *path, lmp_progress_fn progress, void *ctx,
+                                lmp_error *err);
+lmp_status lmp_ngram_write_binary(const lmp_ngram *m, const char *path, lmp_error *err);
+
+/* ---- vocabulary and model facts ----------------------------------------------------- */
+
+void lmp_ngram_get_info(const lmp_ngram *m, lmp_ngram_info *info);
+unsigned lmp_ngram_order(const lmp_ngram *m);
+size_t lmp_ngram_vocab_size(const lmp_ngram *m);
+/* Id of the word s[0..n), or -1 when it is not in the vocabulary. */
+int32_t lmp_ngram_vocab_find(const lmp_ngram *m, const char *s, size_t n);
+/* Id of the word, or the <unk> id when it is not in the vocabulary. */
+int32_t lmp_ngram_vocab_index(const lmp_ngram *m, const char *s, size_t n);
+/* The text of word id (NUL-terminated), or NULL when id is out of range. */
+const char *lmp_ngram_word(const lmp_ngram *m, int32_t id);
+int32_t lmp_ngram_bos(const lmp_ngram *m); /* <s>, -1 when the model has none */
+int32_t lmp_ngram_eos(const lmp_ngram *m); /* </s>, -1 when the model has none */
+int32_t lmp_ngram_unk(const lmp_ngram *m); /* <unk> (always present) */
+
+/* ---- scoring -------------------------------------------------------------------------- */
+
+/* The state after <s> (KenLM BeginSentenceState); the null state when the
+ * model has no <s>. */
+void lmp_ngram_state_begin(const lmp_ngram *m, lmp_ngram_state *s);
+/* The empty context (KenLM NullContextState). */
+void lmp_ngram_state_null(lmp_ngram_state *s);
+
+/* log10 p(word | in) with backoff; writes the next state to *out (out may not
+ * alias in) and the length of the matched n-gram to *ngram_len (may be NULL).
+ * word must be in [0, vocab_size) (map OOV words to lmp_ngram_unk first). */
+double lmp_ngram_score(const lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
+                       unsigned *ngram_len);
+
+/* The state after the words ctx[0..n) (oldest first), starting from the null
+ * state, or from <s> when ctx[0] is the <s> id; only the last order-1 words
+ * matter. Ids out of range are taken as <unk>. */
+void lmp_ngram_state_from(const lmp_ngram *m, const int32_t *ctx, size_t n, lmp_ngram_state *out);
+
+/* ---- text ----------------------------------------------------------------------------- */
+
+/* Corpus accumulators. Conventions (KenLM's query, lm/ngram_query.hh): each
+ * line is a sentence scored as <s> w_1 .. w_n </s>; </s> is scored and counted
+ * as a token, <s> is context only; OOV words are scored as <unk> and counted. */
+typedef struct lmp_ngram_stats {
+    double log10_prob;     /* sum over all scored tokens (incl. </s> and OOV) */
+    double log10_prob_oov; /* the part of log10_prob from OOV tokens */
+    uint64_t tokens;       /* scored tokens, incl. </s> */
+    uint64_t oov;          /* OOV tokens among them */
+    uint64_t sentences;    /* lines */
+    uint64_t bytes;        /* bytes of the text, incl. newlines (input bytes after decompression) */
+} lmp_ngram_stats;
+
+/* 10^(-log10_prob / tokens). NaN when tokens = 0. */
+double lmp_ngram_stats_perplexity(const lmp_ngram_stats *s);
+/* The same without the OOV tokens: 10^(-(log10_prob - log10_prob_oov) / (tokens - oov)). */
+double lmp_ngram_stats_perplexity_excl_oov(const lmp_ngram_stats *s);
+/* Cross-entropy -log2 P / tokens (bits per token; = log2 perplexity). */
+double lmp_ngram_stats_bits_per_token(const lmp_ngram_stats *s);
+/* -log2 P / bytes: bits per byte of the text (incl. newlines), all tokens incl. OOV and </s>. */
+double lmp_ngram_stats_bits_per_byte(const lmp_ngram_stats *s);
+
+/* One scored token, handed to a callback. word is not NUL-terminated. */
+typedef struct lmp_ngram_token {
+    const char *word;
+    size_t len;
+    int32_t id;          /* vocabulary id, the <unk> id for an OOV word */
+    int oov;             /* 1 when the word is not in the vocabulary */
+    unsigned ngram_len;  /* length of the matched n-gram */
+    double log10_prob;
+} lmp_ngram_token;
+
+typedef struct lmp_ngram_sentence {
+    uint64_t index;      /* 0-based line number */
+    double log10_prob;
+    uint64_t tokens;     /* incl. </s> */
+    uint64_t oov;
+} lmp_ngram_sentence;
+
+typedef struct lmp_ngram_callbacks {
+    void (*token)(void *ctx, const lmp_ngram_token *t);        /* may be NULL */
+    void (*sentence)(void *ctx, const lmp_ngram_sentence *s);  /* may be NULL */
+    lmp_progress_fn progress;                                  /* may be NULL */
+    void *ctx;
+} lmp_ngram_callbacks;
+
+/* Score one line of text (words separated by ASCII whitespace: space, \t, \r,
+ * \v, \f; no '\n' inside) as one sentence and add it to *acc (its bytes are
+ * len + 1 for the newline). cb may be NULL. */
+void lmp_ngram_score_line(const lmp_ngram *m, const char *line, size_t len, lmp_ngram_stats *acc,
+                          const lmp_ngram_callbacks *cb);
+
+/* Score the words w[0..n) (lengths len[0..n)) as one sentence (<s> .. </s>)
+ * and add them to *acc (bytes are not counted: the caller knows them). For
+ * callers that tokenize text themselves (lmp corpus reader). */
+void lmp_ngram_score_words(const lmp_ngram *m, const char *const *w, const size_t *len, size_t n,
+                           lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb);
+
+/* Score every line of a text file (plain, gzip or xz; "-" = stdin). As KenLM's
+ * query, a last line without a newline is scored too (lmprob) and its bytes
+ * counted as they are. *acc is zeroed first. */
+lmp_status lmp_ngram_score_file(const lmp_ngram *m, const char *path, lmp_ngram_stats *acc,
+                                const lmp_ngram_callbacks *cb, lmp_error *err);
+
+/* ---- lm.h interface -------------------------------------------------------------------- */
+
+/* Wrap m as an lmp_lm (natural logs). next_logprobs fills all vocab_size ids,
+ * giving <s> -inf (it is context only, never predicted); score of <s> is -inf
+ * too. The context's last order-1 ids make the state (lmp_ngram_state_from).
+ * out->vt->free(out->self) frees m: call it or lmp_ngram_free, not both.
+ * Returns LMP_EINVAL when m or out is NULL. */
+lmp_status lmp_ngram_as_lm(lmp_ngram *m, lmp_lm *out, lmp_error *err);
+
+#endif

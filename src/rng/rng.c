@@ -1,0 +1,243 @@
+/* Random number streams (include/lmprob/rng.h).
+ *
+ * xoshiro256** (Blackman & Vigna, "Scrambled linear pseudorandom number
+ * generators", ACM TOMS 47(4), 2021; preprint 2018): 256-bit state, period
+ * 2^256 - 1, seeded from a 64-bit seed through splitmix64 (Steele, Lea & Flood,
+ * "Fast splittable pseudorandom number generators", OOPSLA 2014) so that nearby
+ * seeds give unrelated states and the state is never all zero.
+ *
+ * MT19937 (Matsumoto & Nishimura, ACM TOMACS 8(1), 1998) with init_genrand
+ * seeding, as numpy's legacy RandomState uses it: np.random.seed(s) for an
+ * integer s in [0, 2^32). random_sample() takes two 32-bit words a, b and
+ * returns (a >> 5, b >> 6) as a 53-bit fraction; gauss is the Marsaglia polar
+ * method returning the second deviate of each pair first and caching the other
+ * (numpy's legacy_gauss), which is what np.random.randn / normal reproduce.
+ *
+ * The xoshiro normal deviate uses a 256-layer ziggurat (Marsaglia & Tsang,
+ * "The ziggurat method for generating random variables", J. Stat. Softw. 5(8),
+ * 2000); tables in ziggurat_tables.c. */
+#include "lmprob/rng.h"
+
+#include <math.h>
+
+#include "ziggurat.h"
+
+static inline uint64_t rotl64(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+static inline uint64_t xoshiro_next(uint64_t *s)
+{
+    const uint64_t result = rotl64(s[1] * 5, 7) * 9;
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl64(s[3], 45);
+    return result;
+}
+
+/* ---- MT19937 --------------------------------------------------------------- */
+
+enum { MT_N = 624, MT_M = 397 };
+
+static void mt_init_genrand(lmp_rng *r, uint32_t seed)
+{
+    r->mt[0] = seed;
+    for (int i = 1; i < MT_N; i++)
+        r->mt[i] = 1812433253u * (r->mt[i - 1] ^ (r->mt[i - 1] >> 30)) + (uint32_t)i;
+    r->mti = MT_N;
+}
+
+/* Regenerate all 624 words at once (the standard "twist"). */
+static void mt_twist(uint32_t *mt)
+{
+    const uint32_t upper = 0x80000000u, lower = 0x7fffffffu, matrix_a = 0x9908b0dfu;
+    int k;
+    uint32_t y;
+    for (k = 0; k < MT_N - MT_M; k++) {
+        y = (mt[k] & upper) | (mt[k + 1] & lower);
+        mt[k] = mt[k + MT_M] ^ (y >> 1) ^ ((y & 1u) ? matrix_a : 0u);
+    }
+    for (; k < MT_N - 1; k++) {
+        y = (mt[k] & upper) | (mt[k + 1] & lower);
+        mt[k] = mt[k + (MT_M - MT_N)] ^ (y >> 1) ^ ((y & 1u) ? matrix_a : 0u);
+    }
+    y = (mt[MT_N - 1] & upper) | (mt[0] & lower);
+    mt[MT_N - 1] = mt[MT_M - 1] ^ (y >> 1) ^ ((y & 1u) ? matrix_a : 0u);
+}
+
+static inline uint32_t mt_next32(lmp_rng *r)
+{
+    if (r->mti >= MT_N) {
+        mt_twist(r->mt);
+        r->mti = 0;
+    }
+    uint32_t y = r->mt[r->mti++];
+    y ^= y >> 11;
+    y ^= (y << 7) & 0x9d2c5680u;
+    y ^= (y << 15) & 0xefc60000u;
+    y ^= y >> 18;
+    return y;
+}
+
+/* numpy's legacy random_sample: 27 + 26 bits, (a * 2^26 + b) / 2^53. */
+static inline double mt_double(lmp_rng *r)
+{
+    uint32_t a = mt_next32(r) >> 5, b = mt_next32(r) >> 6;
+    return ((double)a * 67108864.0 + (double)b) / 9007199254740992.0;
+}
+
+/* ---- seeding ----------------------------------------------------------------- */
+
+lmp_status lmp_rng_seed(lmp_rng *r, lmp_rng_kind kind, uint64_t seed, lmp_error *err)
+{
+    if (!r) return lmp_error_set(err, LMP_EINVAL, "rng = NULL: expected a pointer to an lmp_rng");
+    if (kind != LMP_RNG_XOSHIRO && kind != LMP_RNG_NUMPY_LEGACY)
+        return lmp_error_set(err, LMP_EINVAL, "rng kind = %d: expected LMP_RNG_XOSHIRO (0) or LMP_RNG_NUMPY_LEGACY (1)",
+                             (int)kind);
+    if (kind == LMP_RNG_NUMPY_LEGACY && seed > 0xffffffffu)
+        return lmp_error_set(err, LMP_EINVAL,
+                             "seed = %llu: expected a seed between 0 and 2^32 - 1 for the numpy legacy stream "
+                             "(as np.random.seed)",
+                             (unsigned long long)seed);
+    r->kind = kind;
+    r->has_gauss = 0;
+    r->gauss = 0.0;
+    uint64_t x = seed;
+    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&x);
+    if (kind == LMP_RNG_NUMPY_LEGACY) mt_init_genrand(r, (uint32_t)seed);
+    else r->mti = 0;
+    return LMP_OK;
+}
+
+void lmp_rng_jump(lmp_rng *r)
+{
+    /* The jump polynomial of xoshiro256 for 2^128 steps (Blackman & Vigna). */
+    static const uint64_t jump[4] = {0x180ec6d33cfd0abau, 0xd5a61266f0c9392cu, 0xa9582618e03fc9aau,
+                                     0x39abdc4529b1661cu};
+    if (r->kind != LMP_RNG_XOSHIRO) return;
+    uint64_t t[4] = {0, 0, 0, 0};
+    for (int i = 0; i < 4; i++)
+        for (int b = 0; b < 64; b++) {
+            if (jump[i] & ((uint64_t)1 << b))
+                for (int k = 0; k < 4; k++) t[k] ^= r->s[k];
+            xoshiro_next(r->s);
+        }
+    for (int k = 0; k < 4; k++) r->s[k] = t[k];
+    r->has_gauss = 0;
+}
+
+lmp_status lmp_rng_seed_stream(lmp_rng *r, uint64_t seed, uint64_t stream, lmp_error *err)
+{
+    lmp_status st = lmp_rng_seed(r, LMP_RNG_XOSHIRO, seed, err);
+    if (st) return st;
+    if (stream > 1000000u)
+        return lmp_error_set(err, LMP_EINVAL, "stream = %llu: expected a stream index <= 1000000",
+                             (unsigned long long)stream);
+    for (uint64_t i = 0; i < stream; i++) lmp_rng_jump(r);
+    return LMP_OK;
+}
+
+/* ---- draws ---------------------------------------------------------------------- */
+
+uint64_t lmp_rng_u64(lmp_rng *r)
+{
+    if (r->kind == LMP_RNG_NUMPY_LEGACY) {
+        uint64_t hi = mt_next32(r);
+        return (hi << 32) | mt_next32(r);
+    }
+    return xoshiro_next(r->s);
+}
+
+uint32_t lmp_rng_u32(lmp_rng *r)
+{
+    if (r->kind == LMP_RNG_NUMPY_LEGACY) return mt_next32(r);
+    return (uint32_t)(xoshiro_next(r->s) >> 32);  /* the high bits are the best ones */
+}
+
+double lmp_rng_uniform(lmp_rng *r)
+{
+    if (r->kind == LMP_RNG_NUMPY_LEGACY) return mt_double(r);
+    return (double)(xoshiro_next(r->s) >> 11) * 0x1.0p-53;
+}
+
+/* numpy's legacy_gauss: polar method, returns f*x2 and caches f*x1. */
+static double legacy_gauss(lmp_rng *r)
+{
+    if (r->has_gauss) {
+        r->has_gauss = 0;
+        return r->gauss;
+    }
+    double x1, x2, r2;
+    do {
+        x1 = 2.0 * mt_double(r) - 1.0;
+        x2 = 2.0 * mt_double(r) - 1.0;
+        r2 = x1 * x1 + x2 * x2;
+    } while (r2 >= 1.0 || r2 == 0.0);
+    double f = sqrt(-2.0 * log(r2) / r2);
+    r->gauss = f * x1;
+    r->has_gauss = 1;
+    return f * x2;
+}
+
+/* Ziggurat (Marsaglia & Tsang 2000) with 256 layers of equal area v. Layer i
+ * (1..255) is the box [0, x_i] x [f(x_i), f(x_{i+1})]; layer 0 is the base
+ * strip below f(R), R = x_1, plus the tail beyond R, given the pseudo-width
+ * x_0 = v / f(R). One 64-bit draw gives the layer (8 bits), the sign (1 bit)
+ * and a 53-bit uniform; about 98.8% of draws return after one comparison. */
+static double ziggurat_normal(lmp_rng *r)
+{
+    for (;;) {
+        uint64_t u = xoshiro_next(r->s);
+        unsigned i = (unsigned)(u & 0xff);
+        double sign = (u & 0x100) ? -1.0 : 1.0;
+        double z = (double)(u >> 11) * 0x1.0p-53 * lmp_zig_x[i];
+        if (z < lmp_zig_x[i + 1]) return sign * z;
+        if (i == 0) {
+            /* The tail beyond R: Marsaglia (1964), exponential proposals. */
+            double a, b;
+            do {
+                a = -log1p(-lmp_rng_uniform(r)) / lmp_zig_x[1];
+                b = -log1p(-lmp_rng_uniform(r));
+            } while (b + b < a * a);
+            return sign * (lmp_zig_x[1] + a);
+        }
+        /* The wedge: accept under the curve. */
+        double y = lmp_zig_f[i] + lmp_rng_uniform(r) * (lmp_zig_f[i + 1] - lmp_zig_f[i]);
+        if (y < exp(-0.5 * z * z)) return sign * z;
+    }
+}
+
+double lmp_rng_normal(lmp_rng *r)
+{
+    if (r->kind == LMP_RNG_NUMPY_LEGACY) return legacy_gauss(r);
+    return ziggurat_normal(r);
+}
+
+uint64_t lmp_rng_below(lmp_rng *r, uint64_t n)
+{
+    if (n <= 1) return 0;
+    /* Lemire, "Fast random integer generation in an interval", ACM TOMACS 29(1),
+     * 2019: multiply-shift with a rejection zone of size 2^64 mod n. */
+    uint64_t x = lmp_rng_u64(r);
+    unsigned __int128 m = (unsigned __int128)x * n;
+    uint64_t lo = (uint64_t)m;
+    if (lo < n) {
+        uint64_t t = (0 - n) % n;
+        while (lo < t) {
+            x = lmp_rng_u64(r);
+            m = (unsigned __int128)x * n;
+            lo = (uint64_t)m;
+        }
+    }
+    return (uint64_t)(m >> 64);
+}

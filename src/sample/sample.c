@@ -1,0 +1,827 @@
+/* The sampler chain (see include/lmprob/sample.h).
+ *
+ * Data model: the survivors live in three parallel arrays id[], lg[] (logits
+ * after penalties/temperature) and p[] (probabilities, recomputed by a filter
+ * that needs them), always in ascending id order: every filter computes a
+ * threshold and then compacts the arrays in one stable pass. Keeping id order
+ * is what makes the final draw equal to numpy's choice over the full vocabulary
+ * (zero-probability tokens do not move the cdf) and makes the kept set cheap
+ * to report.
+ *
+ * Cut-offs without a full sort:
+ *  - k-th value (top-k, min_keep): a stride sample of 2048 logits gives a
+ *    threshold that, with high probability, at least k logits pass; the
+ *    survivors of one compare-and-gather pass go to quickselect. If fewer than k
+ *    pass, quickselect runs on all n (still O(n) expected).
+ *  - top-p / typical: one pass builds a 4096-bucket histogram of the ranking
+ *    key (-logit, or |-log p - H|) weighted by probability; walking the buckets
+ *    finds the bucket where the cumulative mass crosses the target; only that
+ *    bucket's members are sorted. Below LMP_SAMPLE_EXACT_MAX candidates the
+ *    whole set is sorted and summed sequentially (the literal algorithm).
+ * Everything a call needs was allocated by lmp_sampler_create. */
+#include "lmprob/sample.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sample_internal.h"
+
+#define NBUCKETS 4096
+#define SAMPLE_SIZE 2048
+#define TIES_ALL ((size_t)-1)
+
+struct lmp_sampler {
+    lmp_sampler_params prm;
+    size_t cap;      /* max vocabulary */
+    size_t n;        /* survivors */
+    int applied;
+    int f32;         /* round to float after every operation */
+    int ident;       /* id[i] == i for the survivors (no compaction yet): id[] not filled */
+    int temp_done;   /* temperature was fused into the load */
+    int max_ok;      /* lgmax is the maximum of lg[0..n) */
+    double lgmax;
+    int32_t *iota;   /* [cap] 0, 1, 2, ... (the ids while ident) */
+    int32_t *id;     /* [cap] */
+    double *lg;      /* [cap] */
+    double *p;       /* [cap] */
+    double *key;     /* [cap] ranking keys */
+    double *work;    /* [cap] selection scratch */
+    size_t *ord;     /* [cap] positions (sorting scratch) */
+    unsigned char *flag; /* [cap] keep flags for the literal paths */
+    uint32_t *cnt;   /* [cap] penalty counts; all zero between calls */
+    double bmass[NBUCKETS];
+    size_t bcnt[NBUCKETS];
+};
+
+static inline double R(int f32, double x) { return f32 ? (double)(float)x : x; }
+
+/* ---- parameters ---------------------------------------------------------------- */
+
+lmp_sampler_params lmp_sampler_params_default(void)
+{
+    lmp_sampler_params p = {
+        .conv = LMP_CONV_HF,
+        .dtype = LMP_DTYPE_F64,
+        .temperature = 1.0,
+        .top_k = 0,
+        .top_p = 1.0,
+        .min_p = 0.0,
+        .typical_p = 1.0,
+        .epsilon = 0.0,
+        .repetition_penalty = 1.0,
+        .frequency_penalty = 0.0,
+        .presence_penalty = 0.0,
+        .penalty_last_n = 0,
+        .min_keep = 1,
+    };
+    return p;
+}
+
+lmp_status lmp_sampler_params_check(const lmp_sampler_params *p, lmp_error *err)
+{
+    if (!p) return lmp_error_set(err, LMP_EINVAL, "sampler params: expected a pointer, got NULL");
+    if (p->conv != LMP_CONV_HF && p->conv != LMP_CONV_LLAMA)
+        return lmp_error_set(err, LMP_EINVAL, "convention = %d: expected LMP_CONV_HF or LMP_CONV_LLAMA", (int)p->conv);
+    if (p->dtype != LMP_DTYPE_F64 && p->dtype != LMP_DTYPE_F32)
+        return lmp_error_set(err, LMP_EINVAL, "dtype = %d: expected LMP_DTYPE_F64 or LMP_DTYPE_F32", (int)p->dtype);
+    if (!(p->temperature >= 0) || isinf(p->temperature))
+        return lmp_error_set(err, LMP_EINVAL, "temperature = %g: expected T >= 0 (0 is greedy)", p->temperature);
+    if (p->top_k < 0) return lmp_error_set(err, LMP_EINVAL, "top_k = %ld: expected k >= 0 (0 is off)", p->top_k);
+    if (!(p->top_p >= 0 && p->top_p <= 1))
+        return lmp_error_set(err, LMP_EINVAL, "top_p = %g: expected p in [0, 1] (1 is off)", p->top_p);
+    if (!(p->min_p >= 0 && p->min_p <= 1))
+        return lmp_error_set(err, LMP_EINVAL, "min_p = %g: expected a value in [0, 1] (0 is off)", p->min_p);
+    if (!(p->typical_p > 0 && p->typical_p <= 1))
+        return lmp_error_set(err, LMP_EINVAL, "typical_p = %g: expected a mass in (0, 1] (1 is off)", p->typical_p);
+    if (!(p->epsilon >= 0 && p->epsilon < 1))
+        return lmp_error_set(err, LMP_EINVAL, "epsilon = %g: expected a value in [0, 1) (0 is off)", p->epsilon);
+    if (!(p->repetition_penalty > 0) || isinf(p->repetition_penalty))
+        return lmp_error_set(err, LMP_EINVAL, "repetition_penalty = %g: expected a finite penalty > 0 (1 is off)",
+                             p->repetition_penalty);
+    if (!isfinite(p->frequency_penalty))
+        return lmp_error_set(err, LMP_EINVAL, "frequency_penalty = %g: expected a finite number",
+                             p->frequency_penalty);
+    if (!isfinite(p->presence_penalty))
+        return lmp_error_set(err, LMP_EINVAL, "presence_penalty = %g: expected a finite number", p->presence_penalty);
+    return LMP_OK;
+}
+
+/* ---- lifetime ------------------------------------------------------------------ */
+
+lmp_status lmp_sampler_create(const lmp_sampler_params *prm, size_t max_vocab, lmp_sampler **out, lmp_error *err)
+{
+    *out = NULL;
+    lmp_status st = lmp_sampler_params_check(prm, err);
+    if (st) return st;
+    if (max_vocab == 0 || max_vocab > (size_t)INT32_MAX)
+        return lmp_error_set(err, LMP_EINVAL, "max_vocab = %zu: expected 1 .. %d", max_vocab, INT32_MAX);
+    lmp_sampler *s = calloc(1, sizeof *s);
+    if (!s) return lmp_error_set(err, LMP_ENOMEM, "sampler: out of memory");
+    s->prm = *prm;
+    if (s->prm.min_keep == 0) s->prm.min_keep = 1;
+    s->cap = max_vocab;
+    s->f32 = prm->dtype == LMP_DTYPE_F32;
+    s->id = malloc(max_vocab * sizeof *s->id);
+    s->iota = malloc(max_vocab * sizeof *s->iota);
+    s->lg = malloc(max_vocab * sizeof *s->lg);
+    s->p = malloc(max_vocab * sizeof *s->p);
+    s->key = malloc(max_vocab * sizeof *s->key);
+    s->work = malloc(max_vocab * sizeof *s->work);
+    s->ord = malloc(max_vocab * sizeof *s->ord);
+    s->flag = malloc(max_vocab);
+    s->cnt = calloc(max_vocab, sizeof *s->cnt);
+    if (!s->id || !s->iota || !s->lg || !s->p || !s->key || !s->work || !s->ord || !s->flag || !s->cnt) {
+        lmp_sampler_free(s);
+        return lmp_error_set(err, LMP_ENOMEM, "sampler: out of memory for max_vocab = %zu", max_vocab);
+    }
+    for (size_t i = 0; i < max_vocab; i++) s->iota[i] = (int32_t)i;
+    *out = s;
+    return LMP_OK;
+}
+
+void lmp_sampler_free(lmp_sampler *s)
+{
+    if (!s) return;
+    free(s->id);
+    free(s->iota);
+    free(s->lg);
+    free(s->p);
+    free(s->key);
+    free(s->work);
+    free(s->ord);
+    free(s->flag);
+    free(s->cnt);
+    free(s);
+}
+
+const lmp_sampler_params *lmp_sampler_get_params(const lmp_sampler *s) { return &s->prm; }
+
+/* ---- selection ------------------------------------------------------------------ */
+
+static inline void dswap(double *a, double *b)
+{
+    double t = *a;
+    *a = *b;
+    *b = t;
+}
+
+static int cmp_double_asc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* k-th smallest (1-based) of a[0..n), reordering a. Quickselect with a
+ * median-of-three pivot and Hoare partitioning (equal keys split evenly);
+ * after 64 rounds it sorts what is left, so the worst case is O(n log n). */
+static double select_kth_smallest(double *a, size_t n, size_t k)
+{
+    ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, t = (ptrdiff_t)k - 1;
+    for (int round = 0; lo < hi; round++) {
+        if (round == 64) {
+            qsort(a + lo, (size_t)(hi - lo + 1), sizeof *a, cmp_double_asc);
+            return a[t];
+        }
+        ptrdiff_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < a[lo]) dswap(&a[mid], &a[lo]);
+        if (a[hi] < a[lo]) dswap(&a[hi], &a[lo]);
+        if (a[hi] < a[mid]) dswap(&a[hi], &a[mid]);
+        double pv = a[mid];
+        ptrdiff_t i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < pv) i++;
+            while (a[j] > pv) j--;
+            if (i <= j) {
+                dswap(&a[i], &a[j]);
+                i++;
+                j--;
+            }
+        }
+        if (t <= j) hi = j;
+        else if (t >= i) lo = i;
+        else return a[t]; /* between j and i: equal to the pivot */
+    }
+    return a[t];
+}
+
+/* The k-th smallest of key[0..n) (1 <= k <= n), using s->work. For small k a
+ * stride sample gives a threshold and one gather pass keeps what can be in the
+ * answer; the result is exact either way. */
+static double kth_smallest_key(lmp_sampler *s, const double *key, size_t n, size_t k)
+{
+    double *w = s->work;
+    if (k == 1) {
+        double m = key[0];
+        for (size_t i = 1; i < n; i++)
+            if (key[i] < m) m = key[i];
+        return m;
+    }
+    if (n > 4 * SAMPLE_SIZE && k <= n / 64) {
+        size_t stride = n / SAMPLE_SIZE;
+        for (size_t j = 0; j < SAMPLE_SIZE; j++) w[j] = key[j * stride];
+        /* Expect k * SAMPLE_SIZE / n sample points below the answer; ask for
+         * twice that plus 16 so that the gather holds >= k keys with high probability. */
+        size_t ks = (2 * k * SAMPLE_SIZE + n - 1) / n + 16;
+        if (ks > SAMPLE_SIZE) ks = SAMPLE_SIZE;
+        double thr = select_kth_smallest(w, SAMPLE_SIZE, ks);
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            double v = key[i];
+            if (v <= thr) w[m++] = v;
+        }
+        if (m >= k) return select_kth_smallest(w, m, k);
+    }
+    memcpy(w, key, n * sizeof *w);
+    return select_kth_smallest(w, n, k);
+}
+
+/* Keep the survivors whose key is < tkey, and `rtie` of those equal to tkey:
+ * the first rtie in id order when low_first, else the last rtie; TIES_ALL keeps
+ * every tie. Stable compaction of id/lg/p. */
+static void compact_by_key(lmp_sampler *s, double tkey, size_t rtie, int low_first)
+{
+    const double *key = s->key;
+    size_t n = s->n, skip = 0;
+    if (rtie != TIES_ALL && !low_first) {
+        size_t ties = 0;
+        for (size_t i = 0; i < n; i++) ties += key[i] == tkey;
+        skip = ties > rtie ? ties - rtie : 0;
+    }
+    size_t m = 0, seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        double k = key[i];
+        int keep = k < tkey;
+        if (k == tkey) {
+            if (rtie == TIES_ALL) keep = 1;
+            else if (low_first) keep = seen++ < rtie;
+            else keep = seen++ >= skip;
+        }
+        if (keep) {
+            s->id[m] = s->ident ? (int32_t)i : s->id[i];
+            s->lg[m] = s->lg[i];
+            s->p[m] = s->p[i];
+            m++;
+        }
+    }
+    s->n = m;
+    s->ident = 0;
+}
+
+/* The k-th largest processed logit (1 <= k <= n), as kth_smallest_key on
+ * -lg but without writing the keys: the sample and the gather negate on the fly. */
+static double kth_largest_logit(lmp_sampler *s, size_t k, size_t *ngathered)
+{
+    const double *x = s->lg;
+    double *w = s->work;
+    size_t n = s->n;
+    *ngathered = 0;
+    if (k == 1) return lmp_sample_max(x, n);
+    if (n > 4 * SAMPLE_SIZE && k <= n / 64) {
+        size_t stride = n / SAMPLE_SIZE;
+        for (size_t j = 0; j < SAMPLE_SIZE; j++) w[j] = -x[j * stride];
+        size_t ks = (2 * k * SAMPLE_SIZE + n - 1) / n + 16;
+        if (ks > SAMPLE_SIZE) ks = SAMPLE_SIZE;
+        double thr = -select_kth_smallest(w, SAMPLE_SIZE, ks);
+        /* Gather the positions too: every survivor of the cut is among them. */
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (x[i] >= thr) s->ord[m++] = i;
+        if (m >= k) {
+            for (size_t j = 0; j < m; j++) w[j] = -x[s->ord[j]];
+            *ngathered = m;
+            return -select_kth_smallest(w, m, k);
+        }
+    }
+    for (size_t i = 0; i < n; i++) w[i] = -x[i];
+    return -select_kth_smallest(w, n, k);
+}
+
+/* Compaction restricted to the gathered positions ord[0..m) (ascending): the
+ * same result as compact_by_logit when every logit >= t is among them. */
+static void compact_gathered(lmp_sampler *s, size_t m, double t, size_t rtie)
+{
+    size_t out = 0, seen = 0;
+    for (size_t j = 0; j < m; j++) {
+        size_t i = s->ord[j];
+        double v = s->lg[i];
+        if (v < t) continue;
+        if (v == t && rtie != TIES_ALL && seen++ >= rtie) continue;
+        s->id[out] = s->ident ? (int32_t)i : s->id[i];
+        s->lg[out] = v;
+        out++;
+    }
+    s->n = out;
+    s->ident = 0;
+}
+
+/* Keep the survivors whose logit is > t, and rtie of those equal to t (as compact_by_key). */
+static void compact_by_logit(lmp_sampler *s, double t, size_t rtie, int low_first)
+{
+    const double *lg = s->lg;
+    size_t n = s->n, skip = 0;
+    if (rtie != TIES_ALL && !low_first) {
+        size_t ties = 0;
+        for (size_t i = 0; i < n; i++) ties += lg[i] == t;
+        skip = ties > rtie ? ties - rtie : 0;
+    }
+    size_t m = 0, seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = lg[i];
+        if (v < t) continue;
+        int keep = 1;
+        if (v == t && rtie != TIES_ALL) keep = low_first ? seen++ < rtie : seen++ >= skip;
+        if (keep) {
+            s->id[m] = s->ident ? (int32_t)i : s->id[i];
+            s->lg[m] = v;
+            s->p[m] = s->p[i];
+            m++;
+        }
+    }
+    s->n = m;
+    s->ident = 0;
+}
+
+/* Keep exactly the K first ranks of key ascending, ties ranked by id
+ * (low_first: lower id first). */
+static void keep_first_ranks(lmp_sampler *s, size_t K, int low_first)
+{
+    if (K >= s->n) return;
+    double t = kth_smallest_key(s, s->key, s->n, K);
+    size_t lt = 0;
+    for (size_t i = 0; i < s->n; i++) lt += s->key[i] < t;
+    compact_by_key(s, t, K - lt, low_first);
+}
+
+/* Compact by s->flag. */
+static void compact_by_flag(lmp_sampler *s)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->flag[i]) {
+            s->id[m] = s->ident ? (int32_t)i : s->id[i];
+            s->lg[m] = s->lg[i];
+            s->p[m] = s->p[i];
+            m++;
+        }
+    s->n = m;
+    s->ident = 0;
+}
+
+/* ---- ranking by key with a cumulative-mass cut --------------------------------- */
+
+typedef struct rank_ctx {
+    const double *key;
+    int low_first;
+} rank_ctx;
+
+/* qsort_r-free sorting of positions: a small merge sort would do, but the
+ * positions are sorted by (key, id) with a comparator that needs the key array;
+ * glibc's qsort_r is a GNU extension we may use (_GNU_SOURCE). */
+static int cmp_rank(const void *a, const void *b, void *ctxp)
+{
+    const rank_ctx *c = ctxp;
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    double x = c->key[i], y = c->key[j];
+    if (x < y) return -1;
+    if (x > y) return 1;
+    if (i == j) return 0;
+    return c->low_first ? (i < j ? -1 : 1) : (i < j ? 1 : -1);
+}
+
+static void sort_positions(size_t *pos, size_t m, const double *key, int low_first)
+{
+    rank_ctx c = {key, low_first};
+    qsort_r(pos, m, sizeof *pos, cmp_rank, &c);
+}
+
+/* Rank the survivors by key ascending (ties by id per low_first) and find the
+ * number K of first ranks up to and including the first rank whose cumulative
+ * probability reaches target (>= target, or > target when strict); K = n when
+ * it never does. Also returns the key at rank K and how many tokens with that
+ * key are among the first K. The probabilities are s->p; the running sum is
+ * rounded to the sampler's dtype in the literal path. */
+static void mass_cut(lmp_sampler *s, double target, int strict, int low_first, size_t *K, double *tkey, size_t *rtie)
+{
+    const double *key = s->key, *p = s->p;
+    size_t n = s->n;
+    size_t *ord = s->ord;
+    size_t m = 0, before = 0;
+    double cum = 0.0;
+    if (n <= LMP_SAMPLE_EXACT_MAX) {
+        for (size_t i = 0; i < n; i++) ord[i] = i;
+        m = n;
+    } else {
+        /* Histogram of finite keys over [kmin, kmax]; +inf keys (p = 0) rank last. */
+        double kmin = INFINITY, kmax = -INFINITY;
+        for (size_t i = 0; i < n; i++) {
+            double k = key[i];
+            if (k < kmin) kmin = k;
+            if (k > kmax && k != INFINITY) kmax = k;
+        }
+        double scale = kmax > kmin ? (double)(NBUCKETS - 1) / (kmax - kmin) : 0.0;
+        memset(s->bmass, 0, sizeof s->bmass);
+        memset(s->bcnt, 0, sizeof s->bcnt);
+        for (size_t i = 0; i < n; i++) {
+            double k = key[i];
+            size_t b = k == INFINITY ? NBUCKETS - 1 : (size_t)((k - kmin) * scale);
+            if (b >= NBUCKETS) b = NBUCKETS - 1;
+            s->bmass[b] += p[i];
+            s->bcnt[b]++;
+        }
+        size_t b = 0;
+        for (; b < NBUCKETS; b++) {
+            double c = cum + s->bmass[b];
+            if (strict ? c > target : c >= target) break;
+            cum = c;
+            before += s->bcnt[b];
+        }
+        if (b == NBUCKETS) { /* never reached (rounding): keep all */
+            *K = n;
+            *tkey = INFINITY;
+            *rtie = TIES_ALL;
+            return;
+        }
+        for (size_t i = 0; i < n; i++) {
+            double k = key[i];
+            size_t bi = k == INFINITY ? NBUCKETS - 1 : (size_t)((k - kmin) * scale);
+            if (bi >= NBUCKETS) bi = NBUCKETS - 1;
+            if (bi == b) ord[m++] = i;
+        }
+    }
+    sort_positions(ord, m, key, low_first);
+    size_t j = 0;
+    /* Literal path in float32: llama.cpp keeps a float running sum; torch's
+     * CPU cumsum accumulates in double and rounds each output to float. */
+    int f32 = n <= LMP_SAMPLE_EXACT_MAX && s->f32, float_acc = f32 && s->prm.conv == LMP_CONV_LLAMA;
+    double tg = R(f32, target), acc = cum;
+    for (; j < m; j++) {
+        acc = R(float_acc, acc + p[ord[j]]);
+        cum = R(f32, acc);
+        if (strict ? cum > tg : cum >= tg) break;
+    }
+    if (j == m) j = m - 1; /* rounding: the whole bucket (or set) */
+    *K = before + j + 1;
+    *tkey = key[ord[j]];
+    size_t r = 0;
+    for (size_t q = 0; q <= j; q++) r += key[ord[q]] == *tkey;
+    *rtie = r;
+    if (n <= LMP_SAMPLE_EXACT_MAX && j == n - 1 && !(strict ? cum > tg : cum >= tg)) *K = n;
+}
+
+/* ---- probabilities ----------------------------------------------------------------- */
+
+/* p = softmax(lg) over the survivors, in the sampler's dtype. */
+static void cur_softmax(lmp_sampler *s)
+{
+    size_t n = s->n;
+    double m = s->max_ok ? s->lgmax : lmp_sample_max(s->lg, n);
+    double z = lmp_sample_exp_sum(s->lg, n, m, s->p, s->f32);
+    if (s->f32) z = (double)(float)z;
+    /* Division (not multiplication by 1/z) so that p equals numpy's e / e.sum(). */
+    lmp_sample_scale(s->p, n, z, s->f32);
+}
+
+/* llama.cpp's llama_sampler_softmax_impl for the literal path: candidates
+ * sorted by logit descending (ties: lower id first), e = expf(l - max), a float
+ * running sum in that order, p = e / sum. Fills s->p (by position) and leaves
+ * the sorted positions in s->ord. */
+static void llama_softmax_sorted(lmp_sampler *s)
+{
+    size_t n = s->n, *ord = s->ord;
+    for (size_t i = 0; i < n; i++) {
+        ord[i] = i;
+        s->key[i] = -s->lg[i];
+    }
+    sort_positions(ord, n, s->key, 1);
+    double mx = s->lg[ord[0]], z = 0.0;
+    for (size_t j = 0; j < n; j++) {
+        size_t i = ord[j];
+        s->p[i] = (double)expf((float)(s->lg[i] - mx));
+        z = (double)(float)(z + s->p[i]);
+    }
+    for (size_t i = 0; i < n; i++) s->p[i] = (double)(float)(s->p[i] / z);
+}
+
+static int llama_literal(const lmp_sampler *s)
+{
+    return s->prm.conv == LMP_CONV_LLAMA && s->f32 && s->n <= LMP_SAMPLE_EXACT_MAX;
+}
+
+/* ---- filters ------------------------------------------------------------------------ */
+
+static void step_temperature(lmp_sampler *s)
+{
+    double T = s->prm.temperature;
+    if (T == 1.0 || s->temp_done) return;
+    if (T == 0.0) { /* greedy: keep the first maximum (lowest id) */
+        size_t arg = 0;
+        for (size_t i = 1; i < s->n; i++)
+            if (s->lg[i] > s->lg[arg]) arg = i;
+        s->id[0] = s->ident ? (int32_t)arg : s->id[arg];
+        s->lg[0] = s->lg[arg];
+        s->n = 1;
+        s->ident = 0;
+        return;
+    }
+    double t = R(s->f32, T);
+    for (size_t i = 0; i < s->n; i++) s->lg[i] = R(s->f32, s->lg[i] / t);
+    s->max_ok = 0;
+}
+
+static void keys_neg_logit(lmp_sampler *s)
+{
+    for (size_t i = 0; i < s->n; i++) s->key[i] = -s->lg[i];
+}
+
+static void step_top_k(lmp_sampler *s)
+{
+    long k = s->prm.top_k;
+    if (k <= 0) return;
+    size_t K = (size_t)k;
+    int hf = s->prm.conv == LMP_CONV_HF;
+    if (hf && K < s->prm.min_keep) K = s->prm.min_keep;
+    if (K >= s->n) return;
+    size_t m;
+    double t = kth_largest_logit(s, K, &m);
+    /* HF: remove scores < the k-th value; every tie survives; a -inf k-th value
+     * removes nothing. llama: exactly K, the ties at the k-th value by lower id. */
+    size_t rtie = TIES_ALL;
+    if (!hf) {
+        size_t gt = 0;
+        if (m) for (size_t j = 0; j < m; j++) gt += s->lg[s->ord[j]] > t;
+        else for (size_t i = 0; i < s->n; i++) gt += s->lg[i] > t;
+        rtie = K - gt;
+    }
+    if (m) compact_gathered(s, m, t, rtie);
+    else compact_by_logit(s, t, rtie, 1);
+}
+
+static void step_top_p(lmp_sampler *s)
+{
+    double P = s->prm.top_p;
+    if (P >= 1.0) return;
+    int hf = s->prm.conv == LMP_CONV_HF;
+    size_t mk = s->prm.min_keep, n = s->n;
+    if (llama_literal(s)) llama_softmax_sorted(s);
+    else cur_softmax(s);
+    if (hf && n <= LMP_SAMPLE_EXACT_MAX) {
+        /* HF literally: sort ascending (stable: ties by id ascending), cumulative
+         * sum ascending in the dtype, remove cum <= 1 - p, keep the last min_keep. */
+        size_t *ord = s->ord;
+        for (size_t i = 0; i < n; i++) ord[i] = i;
+        rank_ctx c = {s->lg, 1};
+        qsort_r(ord, n, sizeof *ord, cmp_rank, &c);
+        double lim = R(s->f32, 1.0 - P), acc = 0.0;
+        for (size_t j = 0; j < n; j++) {
+            acc += s->p[ord[j]]; /* torch's CPU cumsum: double accumulator, output in the dtype */
+            s->flag[ord[j]] = R(s->f32, acc) > lim || j + mk >= n;
+        }
+        compact_by_flag(s);
+        return;
+    }
+    /* Descending rank = ascending -logit; HF's stable ascending sort ranks the
+     * higher id above its ties, llama's scan the lower. */
+    keys_neg_logit(s);
+    size_t K, rtie;
+    double tkey;
+    mass_cut(s, P, 0, !hf, &K, &tkey, &rtie);
+    if (K < mk) keep_first_ranks(s, mk, !hf);
+    else if (K < n) compact_by_key(s, tkey, rtie, !hf);
+}
+
+static void step_min_p(lmp_sampler *s)
+{
+    double mp = s->prm.min_p;
+    if (mp <= 0) return;
+    size_t n = s->n, kept = 0;
+    if (s->prm.conv == LMP_CONV_HF) {
+        cur_softmax(s);
+        double pmax = 0.0;
+        for (size_t i = 0; i < n; i++)
+            if (s->p[i] > pmax) pmax = s->p[i];
+        double thr = R(s->f32, mp * pmax);
+        for (size_t i = 0; i < n; i++) kept += (s->flag[i] = s->p[i] >= thr);
+    } else {
+        /* llama.cpp: in logit space, p_i >= min_p * p_max <=> l_i >= l_max + log(min_p). */
+        double m = -INFINITY;
+        for (size_t i = 0; i < n; i++)
+            if (s->lg[i] > m) m = s->lg[i];
+        double thr = R(s->f32, m + R(s->f32, log(mp)));
+        for (size_t i = 0; i < n; i++) kept += (s->flag[i] = s->lg[i] >= thr);
+    }
+    if (kept < s->prm.min_keep) {
+        keys_neg_logit(s);
+        keep_first_ranks(s, s->prm.min_keep, 1);
+    } else if (kept < n) {
+        compact_by_flag(s);
+    }
+}
+
+static void step_typical(lmp_sampler *s)
+{
+    double mass = s->prm.typical_p;
+    if (mass >= 1.0) return;
+    int hf = s->prm.conv == LMP_CONV_HF, f32 = s->f32;
+    size_t n = s->n, mk = s->prm.min_keep;
+    s->max_ok = 0; /* typical sampling may drop the most probable token */
+    /* Meister et al. 2023: rank by |-log p - H|, the distance of the token's
+     * information content from the entropy (the expected information content). */
+    double H = 0.0;
+    if (llama_literal(s)) {
+        /* llama.cpp: float softmax in sorted order, float entropy sum in that order, logf. */
+        llama_softmax_sorted(s);
+        for (size_t j = 0; j < n; j++) {
+            double p = s->p[s->ord[j]];
+            if (p > 0) H = R(1, H + R(1, -p * R(1, logf((float)p))));
+        }
+        for (size_t i = 0; i < n; i++)
+            s->key[i] = s->p[i] > 0 ? R(1, fabs(R(1, -(double)logf((float)s->p[i])) - H)) : INFINITY;
+    } else {
+        /* Hugging Face: normalized = log_softmax(scores); H = -nansum(normalized * p);
+         * shifted = |-normalized - H|. */
+        cur_softmax(s);
+        double m = -INFINITY, z = 0.0;
+        for (size_t i = 0; i < n; i++)
+            if (s->lg[i] > m) m = s->lg[i];
+        for (size_t i = 0; i < n; i++) z += exp(s->lg[i] - m);
+        double lse = m + log(z);
+        for (size_t i = 0; i < n; i++) {
+            s->key[i] = R(f32, s->lg[i] - lse); /* log-probability */
+            if (s->p[i] > 0) H -= s->key[i] * s->p[i];
+        }
+        H = R(f32, H);
+        for (size_t i = 0; i < n; i++)
+            s->key[i] = s->p[i] > 0 ? R(f32, fabs(-s->key[i] - H)) : INFINITY;
+    }
+    size_t K, rtie;
+    double tkey;
+    /* HF: last = count(cum < mass): the first rank with cum >= mass, then keep
+     * every key <= its key. llama: the first rank with cum > mass (strict),
+     * exactly that many. Both rank ties by lower id first (stable sort). */
+    mass_cut(s, mass, !hf, 1, &K, &tkey, &rtie);
+    if (hf) {
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++) kept += s->key[i] <= tkey;
+        if (kept < mk) keep_first_ranks(s, mk, 1);
+        else compact_by_key(s, tkey, TIES_ALL, 1);
+    } else {
+        if (K < mk) keep_first_ranks(s, mk, 1);
+        else if (K < n) compact_by_key(s, tkey, rtie, 1);
+    }
+}
+
+static void step_epsilon(lmp_sampler *s)
+{
+    double eps = s->prm.epsilon;
+    if (eps <= 0) return;
+    size_t n = s->n;
+    cur_softmax(s);
+    /* HF EpsilonLogitsWarper: remove p < eps unless the score is >= the
+     * min_keep-th largest score. */
+    size_t mk = s->prm.min_keep < n ? s->prm.min_keep : n;
+    keys_neg_logit(s);
+    double t = -kth_smallest_key(s, s->key, n, mk);
+    double e = R(s->f32, eps);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) kept += (s->flag[i] = s->p[i] >= e || s->lg[i] >= t);
+    if (kept < n) compact_by_flag(s);
+}
+
+/* ---- apply ------------------------------------------------------------------------- */
+
+static lmp_status load(lmp_sampler *s, const float *lf, const double *ld, size_t V, double T, lmp_error *err)
+{
+    if (V == 0) return lmp_error_set(err, LMP_EINVAL, "logits: expected at least one logit, got an empty vector");
+    if (V > s->cap)
+        return lmp_error_set(err, LMP_EINVAL, "logits: V = %zu: expected at most the sampler's max_vocab = %zu", V,
+                             s->cap);
+    double mx;
+    size_t bad = lmp_sample_load(lf, ld, V, T, s->lg, s->f32, &mx);
+    if (bad < V) {
+        double v = ld ? ld[bad] : (double)lf[bad];
+        if (isnan(v) || v == INFINITY)
+            return lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a finite number or -inf", bad, v);
+        if (T != 1.0)
+            return lmp_error_set(err, LMP_ERANGE, "logit[%zu] / T = %g / %g overflows: expected a larger T", bad, v, T);
+        return lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a value representable in float32", bad, v);
+    }
+    if (mx == -INFINITY)
+        return lmp_error_set(err, LMP_EINVAL, "logits: all %zu are -inf: expected at least one finite logit", V);
+    s->n = V;
+    s->ident = 1;
+    s->lgmax = mx;
+    s->max_ok = 1;
+    return LMP_OK;
+}
+
+static lmp_status penalties(lmp_sampler *s, size_t V, const int32_t *hist, size_t nh, lmp_error *err)
+{
+    const lmp_sampler_params *p = &s->prm;
+    if (p->repetition_penalty == 1.0 && p->frequency_penalty == 0.0 && p->presence_penalty == 0.0) return LMP_OK;
+    if (nh > 0 && !hist) return lmp_error_set(err, LMP_EINVAL, "history: %zu tokens but a NULL pointer", nh);
+    size_t start = p->penalty_last_n && nh > p->penalty_last_n ? nh - p->penalty_last_n : 0;
+    for (size_t i = start; i < nh; i++)
+        if (hist[i] < 0 || (size_t)hist[i] >= V)
+            return lmp_error_set(err, LMP_EINVAL, "history[%zu] = %d: expected a token id in [0, %zu)", i,
+                                 (int)hist[i], V);
+    int f = s->f32;
+    double rep = R(f, p->repetition_penalty), fr = R(f, p->frequency_penalty), pr = R(f, p->presence_penalty);
+    s->max_ok = 0;
+    for (size_t i = start; i < nh; i++) s->cnt[hist[i]]++;
+    for (size_t i = start; i < nh; i++) {
+        int32_t t = hist[i];
+        uint32_t c = s->cnt[t];
+        if (c == 0) continue; /* already done: once per distinct token */
+        s->cnt[t] = 0;
+        double l = s->lg[t];
+        if (rep != 1.0) l = R(f, l <= 0 ? l * rep : l / rep);
+        if (fr != 0.0 || pr != 0.0) l = R(f, l - R(f, R(f, (double)c * fr) + pr));
+        s->lg[t] = l;
+    }
+    return LMP_OK;
+}
+
+typedef void (*step_fn)(lmp_sampler *);
+
+static lmp_status apply_common(lmp_sampler *s, const float *lf, const double *ld, size_t V, const int32_t *hist,
+                               size_t nh, lmp_error *err)
+{
+    s->applied = 0;
+    s->n = 0;
+    /* HF order with no penalties: the temperature is the first step, so divide
+     * while loading (the same operation, one pass fewer). */
+    const lmp_sampler_params *p = &s->prm;
+    int no_pen = p->repetition_penalty == 1.0 && p->frequency_penalty == 0.0 && p->presence_penalty == 0.0;
+    double T = 1.0;
+    s->temp_done = 0;
+    if (p->conv == LMP_CONV_HF && no_pen && p->temperature > 0 && p->temperature != 1.0) {
+        T = R(s->f32, p->temperature);
+        s->temp_done = 1;
+    }
+    lmp_status st = load(s, lf, ld, V, T, err);
+    if (!st) st = penalties(s, V, hist, nh, err);
+    if (st) {
+        s->n = 0;
+        return st;
+    }
+    static const step_fn hf_order[] = {step_temperature, step_top_k, step_top_p, step_min_p, step_typical,
+                                       step_epsilon};
+    static const step_fn llama_order[] = {step_top_k, step_typical, step_top_p, step_min_p, step_epsilon,
+                                          step_temperature};
+    const step_fn *steps = s->prm.conv == LMP_CONV_HF ? hf_order : llama_order;
+    for (size_t i = 0; i < 6; i++) steps[i](s);
+    cur_softmax(s);
+    s->applied = 1;
+    return LMP_OK;
+}
+
+lmp_status lmp_sampler_apply(lmp_sampler *s, const float *logits, size_t V, const int32_t *hist, size_t nh,
+                             lmp_error *err)
+{
+    return apply_common(s, logits, NULL, V, hist, nh, err);
+}
+
+lmp_status lmp_sampler_apply_d(lmp_sampler *s, const double *logits, size_t V, const int32_t *hist, size_t nh,
+                               lmp_error *err)
+{
+    return apply_common(s, NULL, logits, V, hist, nh, err);
+}
+
+lmp_candidates lmp_sampler_kept(const lmp_sampler *s)
+{
+    lmp_candidates c = {s->ident ? s->iota : s->id, s->lg, s->p, s->applied ? s->n : 0};
+    return c;
+}
+
+int32_t lmp_sampler_draw_u(const lmp_sampler *s, double u)
+{
+    if (!s->applied || s->n == 0) return -1;
+    size_t i = lmp_sample_cdf_search(s->p, s->n, u);
+    return s->ident ? (int32_t)i : s->id[i];
+}
+
+int32_t lmp_sampler_draw(const lmp_sampler *s, lmp_rng *rng)
+{
+    if (!s->applied || s->n == 0) return -1;
+    return lmp_sampler_draw_u(s, lmp_rng_uniform(rng));
+}
+
+lmp_status lmp_sampler_sample(lmp_sampler *s, const float *logits, size_t V, const int32_t *hist, size_t nh,
+                              lmp_rng *rng, int32_t *token, lmp_error *err)
+{
+    lmp_status st = lmp_sampler_apply(s, logits, V, hist, nh, err);
+    if (st) return st;
+    *token = lmp_sampler_draw(s, rng);
+    return LMP_OK;
+}
+
+lmp_status lmp_sampler_sample_d(lmp_sampler *s, const double *logits, size_t V, const int32_t *hist, size_t nh,
+                                lmp_rng *rng, int32_t *token, lmp_error *err)
+{
+    lmp_status st = lmp_sampler_apply_d(s, logits, V, hist, nh, err);
+    if (st) return st;
+    *token = lmp_sampler_draw(s, rng);
+    return LMP_OK;
+}

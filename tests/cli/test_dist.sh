@@ -1,0 +1,86 @@
+# lmprob dist / lmprob rng: outputs, numpy parity, the extra golden file, and every error.
+. "$(dirname "$0")/lib.sh"
+G="$(dirname "$0")/../golden/dist_extra.json"
+
+expect_out "help lists families" 'categorical.*--p' "$LMPROB" dist --help
+expect_out "help lists mvn cov" 'mvn +--mean' "$LMPROB" dist --help
+expect_out "normal cdf 1.96" '^cdf\(1.96\) = 0\.975002104851779' "$LMPROB" dist normal --mu 0 --sigma 1 --cdf 1.96
+expect_out "normal sf 10 (tail)" '^sf\(10\) = 7\.61985302416052[0-9]*e-24' "$LMPROB" dist normal --sf 10
+expect_out "normal quantile 1e-300" '^quantile\(1e-300\) = -37\.04709629936' "$LMPROB" dist normal --quantile 1e-300
+expect_out "normal logcdf via logsf list" '^logpdf\(0\) = -0\.918938533204672' "$LMPROB" dist normal --logpdf 0,1
+expect_out "stats by default" '^var = 4$' "$LMPROB" dist normal --mu 3 --sigma 2
+expect_out "binomial logpmf tail" '^logpdf\(0\) = -6907\.7552789821' "$LMPROB" dist binomial --n 1000 --p 0.999 --logpmf 0
+expect_out "binomial cdf" '^cdf\(3\) = 0\.6496107184' "$LMPROB" dist binomial --n 10 --p 0.3 --cdf 3
+expect_out "poisson pmf" '^pdf\(3\) = 0\.2137630172497' "$LMPROB" dist poisson --lambda 2.5 --pmf 3
+expect_out "gamma quantile" '^quantile\(0\.5\) = 1\.678346' "$LMPROB" dist gamma --shape 2 --quantile 0.5
+expect_out "beta stats" '^mean = 0\.2857142857142857' "$LMPROB" dist beta --a 2 --b 5 --stats
+expect_out "laplace cdf" '^cdf\(-1\) = 0\.30326532985631' "$LMPROB" dist laplace --b 2 --cdf -1
+expect_out "exponential sf" '^sf\(2\) = 0\.36787944117144' "$LMPROB" dist exponential --rate 0.5 --sf 2
+expect_out "uniform quantile" '^quantile\(0\.25\) = 0\.5$' "$LMPROB" dist uniform --lo 0 --hi 2 --quantile 0.25
+expect_out "bernoulli pmf" '^pdf\(1\) = 0\.25$' "$LMPROB" dist bernoulli --p 0.25 --pmf 1
+expect_out "dirichlet logpdf" '^logpdf\(0\.2,0\.3,0\.5\) = 0\.693147180559945' "$LMPROB" dist dirichlet --alpha 1,1,1 --logpdf 0.2,0.3,0.5
+expect_out "mvn logpdf" '^logpdf\(0,0\) = -1\.69403603018345' "$LMPROB" dist mvn --mean 0,0 --cov "1,0.5;0.5,1" --logpdf 0,0
+expect_out "json output" '^\{"family": "normal", "cdf": \[\{"x": 0, "value": 0\.5\}\]\}$' "$LMPROB" dist normal --cdf 0 --json
+
+# Sampling: counts and numpy parity (np.random.seed(42); np.random.choice(5, size=12, p=[.4,.25,.15,.12,.08])).
+"$LMPROB" dist categorical --p 0.2,0.3,0.5 --sample 10 >"$TMPD/cat" 2>&1
+if [ "$(wc -l <"$TMPD/cat")" -eq 10 ] && ! grep -qv '^[012]$' "$TMPD/cat"; then ok; else bad "categorical --sample 10 gives 10 indices in 0..2: $(head -c 200 "$TMPD/cat")"; fi
+"$LMPROB" dist categorical --p 0.4,0.25,0.15,0.12,0.08 --sample 12 --rng numpy --seed 42 >"$TMPD/np" 2>&1
+if [ "$(tr '\n' ' ' <"$TMPD/np")" = "0 4 2 1 0 0 0 3 1 2 0 4 " ]; then ok; else bad "numpy choice parity: $(tr '\n' ' ' <"$TMPD/np")"; fi
+"$LMPROB" dist mvn --mean 0,0 --cov "1,0.5;0.5,1" --sample 3 >"$TMPD/mvn" 2>&1
+if [ "$(wc -l <"$TMPD/mvn")" -eq 3 ] && [ "$(awk '{print NF}' "$TMPD/mvn" | sort -u)" = 2 ]; then ok; else bad "mvn --sample 3: $(cat "$TMPD/mvn")"; fi
+"$LMPROB" dist normal --sample 5 --seed 7 >"$TMPD/a"; "$LMPROB" dist normal --sample 5 --seed 7 >"$TMPD/b"; "$LMPROB" dist normal --sample 5 --seed 8 >"$TMPD/c"
+if cmp -s "$TMPD/a" "$TMPD/b" && ! cmp -s "$TMPD/a" "$TMPD/c"; then ok; else bad "same seed, same draws; other seed, other draws"; fi
+expect_out "numpy normal parity" '^3\.528104691935328' "$LMPROB" dist normal --mu 0 --sigma 2 --sample 1 --rng numpy --seed 0
+expect_out "numpy binomial parity" '^2$' "$LMPROB" dist binomial --n 3 --p 0.5 --sample 1 --rng numpy --seed 0
+expect_out "dirichlet sample sums to 1" '^0\.[0-9]+ 0\.[0-9]+ 0\.[0-9]+$' "$LMPROB" dist dirichlet --alpha 1,2,3 --sample 2
+expect_out "normalize" '^pdf\(1\) = 0\.75$' "$LMPROB" dist categorical --p 1,3 --normalize --pmf 1
+
+# lmprob rng
+expect_out "rng numpy uniform" '^0\.54881350392732475$' "$LMPROB" rng --rng numpy --seed 0 -n 1
+expect_out "rng numpy normal" '^1\.764052345967664' "$LMPROB" rng --rng numpy --seed 0 normal -n 1
+expect_out "rng numpy u32" '^1791095845$' "$LMPROB" rng --rng numpy --seed 1 u32 -n 1
+expect_out "rng xoshiro u64" '^1546998764402558742$' "$LMPROB" rng --seed 42 u64 -n 1
+expect_out "rng stream 1" '^5766981335298035530$' "$LMPROB" rng --seed 42 --stream 1 u64 -n 1
+expect_out "rng json" '"values": \[' "$LMPROB" rng --json -n 2
+expect_out "rng help" 'usage: lmprob rng' "$LMPROB" rng --help
+
+# The extra golden file (tails, edges, numpy streams).
+expect_out "verify dist_extra.json" ' passed, 0 failed' "$LMPROB" verify "$G"
+
+# Errors: each names the value and what was expected.
+expect_fail "sigma <= 0" 'sigma = -1: expected sigma > 0' "$LMPROB" dist normal --sigma -1 --pdf 0
+expect_fail "sigma = 0" 'sigma = 0: expected sigma > 0' "$LMPROB" dist normal --sigma 0
+expect_fail "p > 1" 'p = 1.5: expected a probability in \[0, 1\]' "$LMPROB" dist binomial --n 3 --p 1.5
+expect_fail "p < 0 bernoulli" 'p = -0.1: expected a probability' "$LMPROB" dist bernoulli --p -0.1
+expect_fail "n < 0" 'n = -2: expected a number of trials' "$LMPROB" dist binomial --n -2 --p 0.5
+expect_fail "negative probability" 'p\[1\] = -0.1: expected a non-negative' "$LMPROB" dist categorical --p 0.6,-0.1,0.5
+expect_fail "sum != 1" 'sum of p = 0.8999999999999999[0-9]*: expected probabilities summing to 1' "$LMPROB" dist categorical --p 0.3,0.6 --sample 1
+expect_fail "nan rejected" "expected .*got 'nan'" "$LMPROB" dist normal --mu nan
+expect_fail "nan in list" "nan" "$LMPROB" dist categorical --p 0.5,nan
+expect_fail "malformed number" "--sigma: expected a finite number, got '1x'" "$LMPROB" dist normal --sigma 1x
+expect_fail "malformed query" "--cdf: .*'abc'" "$LMPROB" dist normal --cdf abc
+expect_fail "singular covariance" 'not positive definite' "$LMPROB" dist mvn --mean 0,0 --cov "1,1;1,1" --sample 1
+expect_fail "indefinite covariance" 'not positive definite' "$LMPROB" dist mvn --mean 0,0 --cov "1,2;2,1" --logpdf 0,0
+expect_fail "asymmetric covariance" 'expected a symmetric matrix' "$LMPROB" dist mvn --mean 0,0 --cov "1,0.5;0.4,1"
+expect_fail "cov shape" 'expected 2 rows of 2 numbers' "$LMPROB" dist mvn --mean 0,0 --cov "1,0;0,1;1,1"
+expect_fail "mvn point size" 'expected a point with 2 coordinates' "$LMPROB" dist mvn --mean 0,0 --cov "1,0;0,1" --pdf 1
+expect_fail "dirichlet alpha" 'alpha\[1\] = 0: expected alpha > 0' "$LMPROB" dist dirichlet --alpha 1,0
+expect_fail "gamma needs shape" 'gamma needs --shape' "$LMPROB" dist gamma --pdf 1
+expect_fail "beta b" 'b = -1: expected b > 0' "$LMPROB" dist beta --a 1 --b -1
+expect_fail "poisson lambda" 'lambda = -3: expected a finite rate' "$LMPROB" dist poisson --lambda -3
+expect_fail "uniform lo<hi" 'lo = 2, hi = 1: expected lo < hi' "$LMPROB" dist uniform --lo 2 --hi 1
+expect_fail "exponential rate" 'rate = 0: expected a rate > 0' "$LMPROB" dist exponential --rate 0
+expect_fail "laplace b" 'b = -2: expected a scale b > 0' "$LMPROB" dist laplace --b -2
+expect_fail "unknown family" "unknown family 'cauchy'" "$LMPROB" dist cauchy
+expect_fail "no family" 'no family given' "$LMPROB" dist --pdf 0
+expect_fail "unknown option" "unknown option '--bogus'" "$LMPROB" dist normal --bogus
+expect_fail "bad rng" "--rng: expected xoshiro or numpy, got 'mt'" "$LMPROB" dist normal --rng mt --sample 1
+expect_fail "numpy seed range" 'between 0 and 2\^32 - 1' "$LMPROB" dist normal --rng numpy --seed 4294967296 --sample 1
+expect_fail "negative sample" 'expected a number of draws >= 0' "$LMPROB" dist normal --sample -1
+expect_fail "quantile not for categorical" '--quantile is not available for categorical' "$LMPROB" dist categorical --p 0.5,0.5 --quantile 0.5
+expect_fail "rng bad kind" "unknown argument 'gauss'" "$LMPROB" rng gauss
+expect_fail "rng bad n" "expected an integer|expected a number" "$LMPROB" rng -n x
+expect_fail "rng stream numpy" 'numpy.*no jumps' "$LMPROB" rng --rng numpy --stream 1
+expect_fail "option needs value" 'option --mu needs a value' "$LMPROB" dist normal --mu
+finish

@@ -1,0 +1,121 @@
+# CLI tests for stats, fit, bayes, nn, experiment and the stats golden file.
+. "$(dirname "$0")/lib.sh"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+
+# ---- stats ----
+printf '2 4 4 4 5 5 7 9\n' >"$TMPD/ch.txt"
+expect_out "stats mean" '^mean +5$' "$LMPROB" stats "$TMPD/ch.txt"
+expect_out "stats var" '^var \(ddof=0\) +4$' "$LMPROB" stats "$TMPD/ch.txt"
+expect_out "stats ddof=1 json" '"var": 4.5714285714285712' "$LMPROB" stats --ddof 1 --json "$TMPD/ch.txt"
+expect_out "stats skewness" '"skewness": 0.65625' "$LMPROB" stats --json "$TMPD/ch.txt"
+expect_out "stats normaltest" 'normaltest +statistic 1.80172 +p-value 0.40622' "$LMPROB" stats "$TMPD/ch.txt"
+expect_out "stats stdin" '"n": 8, ' sh -c "cat '$TMPD/ch.txt' | '$LMPROB' stats --json -"
+expect_out "stats small n: tests n/a" 'skewtest +n/a \(needs n >= 8\)' sh -c "echo 1 2 3 | '$LMPROB' stats"
+expect_out "stats small n: json null" '"normaltest": null' sh -c "echo 1 2 3 | '$LMPROB' stats --json"
+expect_out "stats --help" 'usage: lmprob stats' "$LMPROB" stats --help
+printf '1 2\n3 nan\n' >"$TMPD/nan.txt"
+expect_fail "stats NaN names file:line" 'nan.txt:2: expected a finite number, got .nan.' "$LMPROB" stats "$TMPD/nan.txt"
+printf '1 2\n3 4x\n' >"$TMPD/bad.txt"
+expect_fail "stats malformed number" "bad.txt:2: expected a finite number, got '4x'" "$LMPROB" stats "$TMPD/bad.txt"
+: >"$TMPD/empty.txt"
+expect_fail "stats empty input" 'empty input' "$LMPROB" stats "$TMPD/empty.txt"
+expect_fail "stats missing file" 'cannot open' "$LMPROB" stats "$TMPD/none.txt"
+expect_fail "stats bad ddof" "--ddof: expected a number >= 0, got '-1'" "$LMPROB" stats --ddof -1 "$TMPD/ch.txt"
+expect_fail "stats ddof too large" 'ddof = 8 with 8 observations' "$LMPROB" stats --cov --ddof 8 "$TMPD/ch.txt"
+expect_fail "stats unknown option" "unknown option '--frob'" "$LMPROB" stats --frob
+
+# ---- covariance / correlation ----
+printf '1 2 3 4 5\n2 4 5 4 5\n5 3 2 2 1\n' >"$TMPD/m.txt"
+expect_out "cov matrix" '^ +2.5 +1.5 +-2.25$' "$LMPROB" stats --cov "$TMPD/m.txt"
+expect_out "cov json" '"cov": \[\[2.5, 1.5, -2.25\]' "$LMPROB" stats --cov --json "$TMPD/m.txt"
+expect_out "corr json" '0.7745966692414834' "$LMPROB" stats --corr --json "$TMPD/m.txt"
+printf '1 2 5\n2 4 3\n3 5 2\n4 4 2\n5 5 1\n' >"$TMPD/mt.txt"
+expect_out "cov --columns" '"cov": \[\[2.5, 1.5, -2.25\]' "$LMPROB" stats --cov --columns --json "$TMPD/mt.txt"
+printf '1 2 3\n4 5\n' >"$TMPD/rag.txt"
+expect_fail "cov ragged rows" 'rag.txt:2: row has 2 values: expected 3 \(as line 1\)' "$LMPROB" stats --cov "$TMPD/rag.txt"
+expect_fail "cov and corr" 'at most one' "$LMPROB" stats --cov --corr "$TMPD/m.txt"
+expect_fail "columns without cov" '--columns: expected together with --cov or --corr' "$LMPROB" stats --columns "$TMPD/m.txt"
+
+# ---- fit ----
+printf '# x y\n0 1\n1 3\n2 5\n3 7\n' >"$TMPD/line.txt"
+expect_out "fit line slope" '^c\[x\^1\] = 2(\.0+[0-9]?)?$' "$LMPROB" fit --degree 1 "$TMPD/line.txt"
+expect_out "fit eval" '"eval": \[\{"x": 10, "y": 21' "$LMPROB" fit --degree 1 --eval 10 --json "$TMPD/line.txt"
+expect_out "fit --help" 'usage: lmprob fit' "$LMPROB" fit --help
+expect_fail "fit degree >= points" 'degree 4 needs at least 5 points' "$LMPROB" fit --degree 4 "$TMPD/line.txt"
+printf '1 1\n1 2\n2 3\n2 4\n' >"$TMPD/rep.txt"
+expect_fail "fit singular" 'x has 2 distinct value\(s\): a degree 2 fit needs at least 3 distinct x values' "$LMPROB" fit --degree 2 "$TMPD/rep.txt"
+printf '0 1\n1 zz\n' >"$TMPD/fbad.txt"
+expect_fail "fit malformed" "fbad.txt:2: expected a finite number, got 'zz'" "$LMPROB" fit --degree 1 "$TMPD/fbad.txt"
+printf '0 1\n1\n' >"$TMPD/fone.txt"
+expect_fail "fit one value" 'fone.txt:2: expected two numbers' "$LMPROB" fit --degree 1 "$TMPD/fone.txt"
+expect_fail "fit needs degree" '--degree: expected a degree' "$LMPROB" fit "$TMPD/line.txt"
+expect_fail "fit bad degree" "--degree: expected an integer in 0..32, got '40'" "$LMPROB" fit --degree 40 "$TMPD/line.txt"
+expect_fail "fit bad eval" "--eval: item 2: expected a finite number, got 'q'" "$LMPROB" fit --degree 1 --eval 1,q "$TMPD/line.txt"
+expect_fail "fit empty" 'empty input' "$LMPROB" fit --degree 1 "$TMPD/empty.txt"
+
+# ---- bayes ----
+expect_out "disease 1 test" '^ +1 +0.0682686 +1.9435%$' "$LMPROB" bayes disease --tests 2
+expect_out "disease 2 tests" '^ +2 +0.314922 +28.1832%$' "$LMPROB" bayes disease --tests 2
+expect_out "disease json" '"posterior": 0.28183229813664595' "$LMPROB" bayes disease --prior 0.001 --sensitivity 0.99 --fpr 0.05 --tests 2 --json
+expect_fail "disease prior > 1" "--prior: expected a probability in \[0, 1\], got '1.5'" "$LMPROB" bayes disease --prior 1.5
+expect_fail "disease fpr nan" "--fpr: expected a finite number, got 'nan'" "$LMPROB" bayes disease --fpr nan
+expect_fail "disease never positive" 'P\(\+\) = 0' "$LMPROB" bayes disease --sensitivity 0 --fpr 0
+expect_out "joint marginals" '"p_x": \[0.5, 0.5\], "p_y": \[0.55000000000000004, 0.44999999999999996\]' "$LMPROB" bayes joint --table "0.4,0.1;0.15,0.35" --json
+expect_out "joint conditional" '"p_y_given_x": \[\[0.80000000000000004, 0.20000000000000001\]' "$LMPROB" bayes joint --table "0.4,0.1;0.15,0.35" --json
+expect_out "joint dependent" 'max \|P\(x,y\) - P\(x\)P\(y\)\| = 0.125 -> dependent' "$LMPROB" bayes joint --table "0.4,0.1;0.15,0.35"
+expect_out "joint independent" '-> independent' "$LMPROB" bayes joint --table "0.06,0.24;0.14,0.56"
+expect_fail "joint sum != 1" 'cells sum to 0.90000000000000002: expected 1 within 1e-09 \(use --normalize' "$LMPROB" bayes joint --table "0.4,0.1;0.15,0.25"
+expect_fail "joint cell > 1" 'p\[1\]\[0\] = 1.5: expected a probability in \[0, 1\]' "$LMPROB" bayes joint --table "0.4,0.1;1.5,0.35"
+expect_fail "joint negative cell normalize" 'p\[0\]\[1\] = -1: expected a finite non-negative weight' "$LMPROB" bayes joint --table "1,-1;2,3" --normalize
+expect_out "joint normalize counts" '"p_x": \[0.30000000000000004, 0.69999999999999996\]' "$LMPROB" bayes joint --table "1,2;3,4" --normalize --json
+expect_fail "joint malformed" "row 2, cell 2: expected a finite number, got 'x'" "$LMPROB" bayes joint --table "0.4,0.1;0.15,x"
+expect_fail "joint ragged" 'row 2 has 1 cells: expected 2' "$LMPROB" bayes joint --table "0.4,0.1;0.5"
+expect_fail "joint empty row" 'row 2 is empty' "$LMPROB" bayes joint --table "0.5,0.5;"
+expect_fail "joint missing table" '--table: expected a table' "$LMPROB" bayes joint
+expect_out "beta mean" '"mean": 0.6428571428571429' "$LMPROB" bayes beta --a 2 --b 2 --heads 7 --n 10 --json
+expect_out "beta log marginal" '"log_marginal": -2.19025590802012' "$LMPROB" bayes beta --a 2 --b 2 --heads 7 --n 10 --json
+expect_out "beta mode text" 'posterior mode +0.6666666667' "$LMPROB" bayes beta --a 2 --b 2 --heads 7 --n 10
+expect_fail "beta heads > n" '--heads 11: expected at most --n 10' "$LMPROB" bayes beta --a 2 --b 2 --heads 11 --n 10
+expect_fail "beta a <= 0" "--a: expected a > 0, got '0'" "$LMPROB" bayes beta --a 0 --b 2 --heads 1 --n 10
+expect_fail "beta missing" 'all four' "$LMPROB" bayes beta --a 1
+expect_fail "bayes unknown sub" "unknown subcommand 'x'" "$LMPROB" bayes x
+expect_out "bayes --help" 'usage: lmprob bayes disease' "$LMPROB" bayes --help
+
+# ---- nn ----
+expect_out "nn xavier std" 'std 0.04419417382' "$LMPROB" nn init --kind xavier_normal --fan-in 512 --fan-out 512
+expect_out "nn xavier numpy parity" '"values": \[0.021951871619098437' "$LMPROB" nn init --kind xavier_normal --fan-in 512 --fan-out 512 --rng numpy --seed 42 --print 1 --json
+expect_out "nn he std" '"std": 0.0625' "$LMPROB" nn init --kind he_normal --fan-in 512 --json
+expect_fail "nn bad kind" "initialiser 'glorot': expected xavier_normal" "$LMPROB" nn init --kind glorot --fan-in 3
+expect_fail "nn fan-in 0" "--fan-in: expected an integer in 1..100000, got '0'" "$LMPROB" nn init --kind he_normal --fan-in 0
+expect_fail "nn numpy seed too large" '2\^32|4294967295|seed' "$LMPROB" nn init --kind he_normal --fan-in 4 --rng numpy --seed 99999999999
+expect_out "nn layernorm" '^-1.3416354199689269$' "$LMPROB" nn layernorm --x 1,2,3,4
+expect_out "nn layernorm affine" '0.19999936000307197' "$LMPROB" nn layernorm --x 0.5,-1.5,2,0 --gamma 1,2,0.5,-1 --beta 0,0.1,-0.2,0.3 --json
+expect_fail "nn layernorm constant eps 0" 'var \+ eps = 0' "$LMPROB" nn layernorm --x 2,2,2 --eps 0
+expect_fail "nn layernorm gamma length" '--gamma has 2 values: expected 3' "$LMPROB" nn layernorm --x 1,2,3 --gamma 1,2
+expect_out "nn reparam numpy parity" '"z": \[2.1243453636632417, -2.2235128273001505' "$LMPROB" nn reparam --mu 0.5,-1,2 --logvar 0,1.3862943611198906,-2 --rng numpy --seed 1 --json
+expect_fail "nn reparam negative sigma" 'sigma\[1\] = -1: expected a finite sigma >= 0' "$LMPROB" nn reparam --mu 0,0 --sigma 1,-1
+expect_fail "nn reparam both" 'exactly one of --sigma' "$LMPROB" nn reparam --mu 0 --sigma 1 --logvar 0
+expect_out "nn --help" 'usage: lmprob nn init' "$LMPROB" nn --help
+
+# ---- experiments (numpy parity where the chapter's calls are the same) ----
+expect_out "mc chapter estimate" '^MC estimate \(100000 draws\): 1.4985$' "$LMPROB" experiment mc --rng numpy --max-pow 3
+expect_out "mc normal mean" '^E\[N\(3,4\)\] \(1000000 draws\): 2.9971$' "$LMPROB" experiment mc --rng numpy --max-pow 3
+expect_out "mc json" '"exact": 1.5, "chapter_mean": 1.49848' "$LMPROB" experiment mc --rng numpy --max-pow 2 --json
+expect_out "rule numpy" '^ +1s +68.2534% +68.2689%' "$LMPROB" experiment rule --rng numpy
+expect_out "rule json" '"exact": \[0.68268949213708585, 0.95449973610364158, 0.99730020393673979\]' "$LMPROB" experiment rule --n 1000 --json
+expect_out "clt numpy p-value" '^Normality test p-value: 0.636' "$LMPROB" experiment clt --rng numpy --repeats 0
+expect_out "clt repeats" 'over 20 further samples: normaltest rejects' "$LMPROB" experiment clt --repeats 20 --n-sums 2000
+expect_out "biasvar numpy fit" '^ +15 +0.0002 +112.8' "$LMPROB" experiment biasvar --rng numpy --seed 0 --fit numpy
+expect_out "biasvar rank warnings" 'degree 15: 10 of 200 fits rank deficient' "$LMPROB" experiment biasvar --rng numpy --seed 0 --fit numpy
+expect_out "biasvar deg 3 mse" '^ +3 +0.0000 +0.0119 +0.1019' "$LMPROB" experiment biasvar --rng numpy --seed 0 --degrees 1,3
+expect_fail "biasvar degree too big" '--degrees: item 1 = 20: expected an integer in 0..19' "$LMPROB" experiment biasvar --degrees 20
+expect_fail "biasvar bad fit" "--fit: expected exact or numpy, got 'svd'" "$LMPROB" experiment biasvar --fit svd
+expect_out "disease experiment" '^ +2 +28.18%' "$LMPROB" experiment disease --population 10000
+expect_fail "experiment unknown" "unknown experiment 'foo'" "$LMPROB" experiment foo
+expect_fail "experiment bad option" "unknown option '--n'" "$LMPROB" experiment mc --n 3
+expect_fail "experiment bad rng" "--rng: expected xoshiro or numpy, got 'mt'" "$LMPROB" experiment rule --rng mt
+expect_out "experiment --help" 'usage: lmprob experiment NAME' "$LMPROB" experiment --help
+
+# ---- golden cases of this module beyond ../shared ----
+expect_out "verify stats_extra.json" '^[0-9]+ passed, 0 failed$' "$LMPROB" verify "$ROOT/tests/golden/stats_extra.json"
+finish

@@ -1,0 +1,111 @@
+/* Unit tests for include/lmprob/bayes.h: joint tables, Bayes' rule, beta-binomial. */
+#include <float.h>
+
+#include "lmprob/bayes.h"
+#include "test.h"
+
+/* The chapter's P(Weather, Mood): rows Sunny/Rainy, columns Happy/Sad. */
+static const double weather[4] = {0.40, 0.10, 0.15, 0.35};
+
+static void test_marginals_conditionals(void)
+{
+    double px[2], py[2], c[4];
+    CHECK(lmp_joint_check(weather, 2, 2, 1e-9, NULL) == LMP_OK);
+    lmp_joint_marginals(weather, 2, 2, px, py);
+    /* Sums of two decimals: one rounding each. */
+    CHECK_ABS(px[0], 0.5, 1e-16);
+    CHECK_ABS(px[1], 0.5, 1e-16);
+    CHECK_ABS(py[0], 0.55, 1e-16);
+    CHECK_ABS(py[1], 0.45, 2e-16);
+    lmp_joint_y_given_x(weather, 2, 2, c);
+    CHECK_REL(c[0], 0.8, 2 * DBL_EPSILON);  /* P(Happy | Sunny), the chapter's [0.8 0.2] */
+    CHECK_REL(c[1], 0.2, 2 * DBL_EPSILON);
+    CHECK_REL(c[2] + c[3], 1.0, 2 * DBL_EPSILON);
+    lmp_joint_x_given_y(weather, 2, 2, c);
+    CHECK_REL(c[0], 0.40 / 0.55, 4 * DBL_EPSILON);  /* P(Sunny | Happy) */
+    CHECK_REL(c[0] + c[2], 1.0, 2 * DBL_EPSILON);
+    /* Not independent: P(S,H) - P(S)P(H) = 0.4 - 0.275 = 0.125. */
+    CHECK_ABS(lmp_joint_independence_gap(weather, 2, 2), 0.125, 1e-15);
+    CHECK(!lmp_joint_is_independent(weather, 2, 2, 1e-9));
+    /* An outer product is independent. */
+    double ind[6];
+    const double a[2] = {0.3, 0.7}, b[3] = {0.2, 0.5, 0.3};
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 3; j++) ind[i * 3 + j] = a[i] * b[j];
+    CHECK(lmp_joint_independence_gap(ind, 2, 3) < 1e-16);
+    CHECK(lmp_joint_is_independent(ind, 2, 3, 1e-12));
+}
+
+static void test_zero_rows(void)
+{
+    double p[4] = {0.5, 0.5, 0, 0}, c[4];
+    lmp_joint_y_given_x(p, 2, 2, c);
+    CHECK(c[0] == 0.5 && isnan(c[2]) && isnan(c[3]));
+}
+
+static void test_table_errors(void)
+{
+    lmp_error e;
+    double bad[4] = {0.4, 0.1, 1.2, 0.35};
+    CHECK(lmp_joint_check(bad, 2, 2, 1e-9, &e) == LMP_EINVAL);
+    CHECK_MSG(strstr(e.msg, "p[1][0] = 1.2"), "%s", e.msg);
+    double sum9[4] = {0.4, 0.1, 0.15, 0.25};
+    CHECK(lmp_joint_check(sum9, 2, 2, 1e-9, &e) == LMP_EINVAL);
+    CHECK_MSG(strstr(e.msg, "sum to 0.9") && strstr(e.msg, "expected 1"), "%s", e.msg);
+    CHECK(lmp_joint_normalize(sum9, 2, 2, &e) == LMP_OK);
+    CHECK(lmp_joint_check(sum9, 2, 2, 1e-12, &e) == LMP_OK);
+    double neg[2] = {-1, 2};
+    CHECK(lmp_joint_normalize(neg, 1, 2, &e) == LMP_EINVAL);
+    double zero[2] = {0, 0};
+    CHECK(lmp_joint_normalize(zero, 1, 2, &e) == LMP_EINVAL);
+    double nanp[1] = {NAN};
+    CHECK(lmp_joint_check(nanp, 1, 1, 1e-9, &e) == LMP_EINVAL);
+}
+
+static void test_disease(void)
+{
+    /* The chapter's b04 and its second test (golden values, closed forms). */
+    CHECK_REL(lmp_bayes_total_probability(0.001, 0.99, 0.05), 0.99 * 0.001 + 0.05 * 0.999, 1e-15);
+    CHECK_REL(lmp_bayes_posterior(0.001, 0.99, 0.05, 1), 0.019434628975265017, 1e-14);
+    CHECK_REL(lmp_bayes_posterior(0.001, 0.99, 0.05, 2), 0.28183229813664595, 1e-13);
+    CHECK(lmp_bayes_posterior(0.001, 0.99, 0.05, 0) == 0.001);
+    /* Many positives: the posterior tends to 1 without 0/0 (the closed form underflows at n ~ 250). */
+    double p = lmp_bayes_posterior(0.001, 0.99, 0.05, 400);
+    CHECK(p > 0.999999 && p <= 1.0);
+    CHECK(isnan(lmp_bayes_posterior(1.5, 0.99, 0.05, 1)));
+    CHECK(isnan(lmp_bayes_posterior(0.1, 0.99, 0.05, -1)));
+    CHECK(isnan(lmp_bayes_update(0.5, 0.0, 0.0)));  /* P(E) = 0 */
+}
+
+static void test_beta_binomial(void)
+{
+    /* Golden: Beta(2,2) prior, 7 of 10 -> Beta(9,5). */
+    CHECK_REL(lmp_beta_posterior_mean(2, 2, 7, 10), 9.0 / 14.0, 1e-15);
+    CHECK_REL(lmp_beta_posterior_mode(2, 2, 7, 10), 8.0 / 12.0, 1e-15);
+    CHECK_REL(lmp_beta_binomial_logpmf(7, 10, 2, 2), -2.1902559080201263, 1e-13);
+    /* scipy.stats.betabinom.logpmf at other points; lgamma differences: 1e-12. */
+    CHECK_REL(lmp_beta_binomial_logpmf(3, 20, 0.5, 0.7), -2.9705847244928894, 1e-12);
+    CHECK_REL(lmp_beta_binomial_logpmf(0, 5, 1, 1), -log(6.0), 1e-14);  /* uniform prior: 1/(n+1) */
+    CHECK_REL(lmp_beta_binomial_logpmf(150, 300, 30.5, 12.25), -7.762627653572427, 1e-11);
+    /* Mode at the boundary and undefined. */
+    CHECK(lmp_beta_posterior_mode(1, 3, 0, 2) == 0.0);
+    CHECK(lmp_beta_posterior_mode(3, 1, 2, 2) == 1.0);
+    CHECK(isnan(lmp_beta_posterior_mode(0.5, 0.5, 0, 0)));
+    CHECK(isnan(lmp_beta_posterior_mean(-1, 2, 1, 2)));
+    CHECK(isnan(lmp_beta_binomial_logpmf(3, 2, 1, 1)));
+    /* The pmf sums to 1 over k = 0..n. */
+    double s = 0;
+    for (long k = 0; k <= 30; k++) s += exp(lmp_beta_binomial_logpmf(k, 30, 2.5, 0.8));
+    CHECK_ABS(s, 1.0, 1e-13);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    RUN(test_marginals_conditionals);
+    RUN(test_zero_rows);
+    RUN(test_table_errors);
+    RUN(test_disease);
+    RUN(test_beta_binomial);
+    return TEST_SUMMARY();
+}

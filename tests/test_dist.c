@@ -1,0 +1,426 @@
+/* Distributions: values against scipy 1.10 (quoted calls), consistency identities,
+ * statistical tests of every sampler with fixed seeds, and invalid inputs.
+ *
+ * Statistical checks and their false-failure rates (for a correct sampler):
+ *  - continuous samplers: Kolmogorov-Smirnov against lmprob's own cdf, n = 20000,
+ *    sqrt(n) D < 1.95 (p = 0.001 each); this also checks the cdf against the sampler.
+ *  - discrete samplers: chi-square against the pmf with cells of expectation >= 5
+ *    (tails pooled); bound df + 6 sqrt(2 df) (p < 1e-5 for df >= 5).
+ *  - moments: |mean - mu| < 5 standard errors (p = 6e-7). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lmprob/dist.h"
+#include "lmprob/rng.h"
+#include "test.h"
+
+/* Relative tolerances: 1e-14 ~ 45 ulp for closed forms and erfc-based tails; 1e-12 for
+ * results of continued fractions / series (scipy's own accuracy is about 1e-14 there);
+ * 1e-10 for quantiles found by iteration (scipy stops near 1e-12 relative). */
+
+static void test_normal_values(void)
+{
+    CHECK_REL(lmp_normal_pdf(1.5, 0.5, 2.0), 0.17603266338214973, 1e-14);   /* norm.pdf(1.5, 0.5, 2) */
+    CHECK_REL(lmp_normal_cdf(1.96, 0, 1), 0.9750021048517795, 1e-14);
+    CHECK_REL(lmp_normal_sf(10, 0, 1), 7.619853024160525e-24, 1e-14);        /* norm.sf(10) */
+    CHECK_REL(lmp_normal_logcdf(-38, 0, 1), -726.5572160188201, 1e-14);      /* norm.logcdf(-38) */
+    CHECK_REL(lmp_normal_logsf(30, 0, 1), -454.32124395634327, 1e-14);       /* norm.logsf(30) */
+    CHECK_REL(lmp_normal_quantile(1e-300, 0, 1), -37.0470962993612, 1e-13);  /* mpmath root */
+    CHECK_REL(lmp_normal_quantile(0.1, 3, 2), 0.43689686891079915, 1e-13);
+    /* cdf and sf are computed separately; they add to 1 and are symmetric. */
+    for (double x = -8; x <= 8; x += 0.37) {
+        CHECK_ABS(lmp_normal_cdf(x, 0, 1) + lmp_normal_sf(x, 0, 1), 1.0, 2e-16);
+        CHECK_REL(lmp_normal_cdf(-x, 0, 1), lmp_normal_sf(x, 0, 1), 1e-15);
+        /* quantile(cdf(x)) = x within the conditioning of the cdf */
+        double c = lmp_normal_cdf(x, 0, 1);
+        if (c > 1e-300 && c < 0.999) CHECK_ABS(lmp_normal_quantile(c, 0, 1), x, 1e-13 * (1 + fabs(x)));
+    }
+    CHECK(lmp_normal_quantile(0, 0, 1) == -INFINITY && lmp_normal_quantile(1, 0, 1) == INFINITY);
+    CHECK(isnan(lmp_normal_quantile(1.5, 0, 1)) && isnan(lmp_normal_quantile(NAN, 0, 1)));
+    CHECK(lmp_normal_logcdf(-INFINITY, 0, 1) == -INFINITY && lmp_normal_cdf(INFINITY, 0, 1) == 1.0);
+}
+
+static void test_discrete_values(void)
+{
+    CHECK_REL(lmp_binomial_logpmf(0, 1000, 0.999), -6907.755278982137, 1e-13);   /* binom.logpmf */
+    CHECK_REL(lmp_binomial_pmf(3, 10, 0.3), 0.266827932, 1e-13);
+    CHECK_REL(lmp_binomial_sf(60, 100, 0.5), 0.017600100108852428, 1e-12);      /* binom.sf(60, 100, .5) */
+    CHECK_REL(lmp_binomial_cdf(3, 10, 0.3), 0.6496107184000001, 1e-12);
+    CHECK(lmp_binomial_quantile(0.3, 40, 0.25) == 9.0);                          /* binom.ppf(0.3, 40, .25) */
+    CHECK(lmp_binomial_pmf(11, 10, 0.3) == 0.0 && lmp_binomial_logpmf(-1, 10, 0.3) == -INFINITY);
+    CHECK_REL(lmp_poisson_cdf(10, 12.5), 0.29707473994661737, 1e-12);            /* poisson.cdf(10, 12.5) */
+    CHECK(lmp_poisson_quantile(0.5, 12.5) == 12.0);
+    CHECK_REL(lmp_poisson_logpmf(50, 0.1), -263.70702160147533, 1e-13);
+    /* pmfs sum to 1 and the cdf is their running sum. */
+    double s = 0;
+    for (long k = 0; k <= 60; k++) {
+        s += lmp_binomial_pmf(k, 60, 0.37);
+        CHECK_REL(lmp_binomial_cdf((double)k, 60, 0.37), s, 1e-12);
+    }
+    CHECK_ABS(s, 1.0, 1e-14);
+    s = 0;
+    for (long k = 0; k < 200; k++) s += lmp_poisson_pmf(k, 30.5);
+    CHECK_ABS(s, 1.0, 1e-14);
+    CHECK_ABS(lmp_bernoulli_pmf(1, 0.3) + lmp_bernoulli_pmf(0, 0.3), 1.0, 1e-16);
+}
+
+static void test_special_values(void)
+{
+    CHECK_REL(lmp_lgamma(3.5e5), 4117985.4878075137, 1e-15);                     /* gammaln */
+    CHECK(lmp_lgamma(0) == INFINITY && lmp_lgamma(-2) == INFINITY);
+    CHECK_REL(lmp_digamma(-0.3), 2.1133097796353972, 1e-13);
+    CHECK(isnan(lmp_digamma(0)) && isnan(lmp_digamma(-4)));
+    CHECK_REL(lmp_log_beta(1000, 1000), -1388.4826016359023, 1e-13);
+    CHECK_REL(lmp_beta_inc(2.5, 3.5, 0.4), 0.4869041915261175, 1e-13);           /* betainc */
+    CHECK_REL(lmp_beta_inc(2.5, 3.5, 0.4) + lmp_beta_inc_upper(2.5, 3.5, 0.4), 1.0, 1e-15);
+    CHECK_REL(lmp_beta_inc(3.5, 2.5, 0.6), lmp_beta_inc_upper(2.5, 3.5, 0.4), 1e-13);   /* symmetry */
+    CHECK_REL(lmp_gamma_inc_upper(7.5, 3.0), 0.9797477467178134, 1e-13);        /* gammaincc */
+    CHECK(isnan(lmp_beta_inc(-1, 2, 0.5)) && isnan(lmp_gamma_inc(1, -1)));
+}
+
+static void test_continuous_values(void)
+{
+    CHECK_REL(lmp_gamma_cdf(0.1, 0.5, 2), 0.24817036595415076, 1e-12);          /* gamma.cdf(.1, .5, scale=2) */
+    CHECK_REL(lmp_gamma_quantile(0.3, 4.2, 0.5), 1.4681781149683637, 1e-10);
+    CHECK_REL(lmp_beta_sf(0.9, 3, 4), 0.0012699999999999988, 1e-12);
+    CHECK_REL(lmp_beta_quantile(0.8, 0.7, 1.9), 0.47809574967275875, 1e-10);
+    CHECK_REL(lmp_laplace_quantile(0.1, 1, 2), -2.2188758248682006, 1e-14);
+    CHECK_REL(lmp_exponential_cdf(1e-20, 3), 3e-20, 1e-14);                      /* expm1, not 1 - exp */
+    CHECK_REL(lmp_exponential_quantile(1e-17, 2), 5e-18, 1e-14);
+    double x[3] = {0.25, 0.25, 0.5}, a[3] = {0.5, 2, 3};
+    CHECK_REL(lmp_dirichlet_logpdf(x, a, 3), 0.6128603024542354, 1e-13);
+    double off[3] = {0.25, 0.25, 0.6};
+    CHECK(lmp_dirichlet_logpdf(off, a, 3) == -INFINITY);
+    /* Quantile round trips on both tails. */
+    const double ps[5] = {1e-12, 0.01, 0.5, 0.99, 1 - 1e-9};
+    for (int i = 0; i < 5; i++) {
+        double p = ps[i];
+        CHECK_REL(lmp_gamma_cdf(lmp_gamma_quantile(p, 2.5, 3), 2.5, 3), p, 1e-9);
+        CHECK_REL(lmp_gamma_cdf(lmp_gamma_quantile(p, 0.2, 1), 0.2, 1), p, 1e-9);
+        CHECK_REL(lmp_beta_cdf(lmp_beta_quantile(p, 2, 7), 2, 7), p, 1e-9);
+        CHECK_REL(lmp_laplace_cdf(lmp_laplace_quantile(p, 0, 1), 0, 1), p, 1e-12);
+        /* x = lo + 4p is rounded to ulp(1): the round trip is good to 1e-15 absolute, not relative */
+        CHECK_ABS(lmp_uniform_cdf(lmp_uniform_quantile(p, -1, 3), -1, 3), p, 1e-15);
+    }
+}
+
+static void test_mvn(void)
+{
+    const double mean[3] = {0, 0, 0};
+    const double cov[9] = {2.0, 0.3, 0.1, 0.3, 1.0, 0.2, 0.1, 0.2, 0.5};
+    const double x[3] = {1.0, 0.5, -0.3};
+    lmp_mvn *m = NULL;
+    lmp_error e;
+    CHECK(lmp_mvn_create(mean, cov, 3, &m, &e) == LMP_OK);
+    if (!m) return;
+    CHECK(lmp_mvn_dim(m) == 3);
+    CHECK_REL(lmp_mvn_logpdf(m, x), -3.1954103844732376, 1e-12);   /* multivariate_normal.logpdf */
+    /* Sample mean and covariance of 2e5 draws: within 5 standard errors. */
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 3, NULL);
+    const long n = 200000;
+    double s[3] = {0}, ss[9] = {0}, v[3];
+    for (long i = 0; i < n; i++) {
+        lmp_mvn_sample(m, &r, v);
+        for (int a = 0; a < 3; a++) {
+            s[a] += v[a];
+            for (int b = 0; b < 3; b++) ss[a * 3 + b] += v[a] * v[b];
+        }
+    }
+    for (int a = 0; a < 3; a++) {
+        CHECK_ABS(s[a] / n, 0.0, 5 * sqrt(cov[a * 4] / n));
+        for (int b = 0; b < 3; b++) {
+            double c = ss[a * 3 + b] / n, se = sqrt((cov[a * 4] * cov[b * 4] + cov[a * 3 + b] * cov[a * 3 + b]) / n);
+            CHECK_ABS(c, cov[a * 3 + b], 5 * se);
+        }
+    }
+    lmp_mvn_free(m);
+    lmp_mvn_free(NULL);
+    /* Singular and indefinite covariances are LMP_ESINGULAR with a message. */
+    const double sing[4] = {1, 1, 1, 1}, indef[4] = {1, 2, 2, 1}, asym[4] = {1, 0.5, 0.4, 1};
+    CHECK(lmp_mvn_create(mean, sing, 2, &m, &e) == LMP_ESINGULAR && m == NULL);
+    CHECK(strstr(e.msg, "not positive definite") != NULL);
+    CHECK(lmp_mvn_create(mean, indef, 2, &m, &e) == LMP_ESINGULAR);
+    CHECK(lmp_mvn_create(mean, asym, 2, &m, &e) == LMP_EINVAL && strstr(e.msg, "symmetric") != NULL);
+}
+
+/* ---- samplers ------------------------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef double (*draw_fn)(lmp_rng *r, const double *par);
+typedef double (*cdf_fn)(double x, const double *par);
+
+static double ks_stat(draw_fn draw, cdf_fn cdf, const double *par, uint64_t seed, lmp_rng_kind kind)
+{
+    const size_t n = 20000;
+    double *x = malloc(n * sizeof *x);
+    if (!x) return INFINITY;
+    lmp_rng r;
+    lmp_rng_seed(&r, kind, seed, NULL);
+    for (size_t i = 0; i < n; i++) x[i] = draw(&r, par);
+    qsort(x, n, sizeof *x, cmp_double);
+    double d = 0;
+    for (size_t i = 0; i < n; i++) {
+        double c = cdf(x[i], par);
+        d = fmax(d, fmax(fabs(c - (double)i / n), fabs((double)(i + 1) / n - c)));
+    }
+    free(x);
+    return sqrt((double)n) * d;
+}
+
+static double d_normal(lmp_rng *r, const double *p) { return lmp_normal_sample(r, p[0], p[1]); }
+static double c_normal(double x, const double *p) { return lmp_normal_cdf(x, p[0], p[1]); }
+static double d_uniform(lmp_rng *r, const double *p) { return lmp_uniform_sample(r, p[0], p[1]); }
+static double c_uniform(double x, const double *p) { return lmp_uniform_cdf(x, p[0], p[1]); }
+static double d_laplace(lmp_rng *r, const double *p) { return lmp_laplace_sample(r, p[0], p[1]); }
+static double c_laplace(double x, const double *p) { return lmp_laplace_cdf(x, p[0], p[1]); }
+static double d_expon(lmp_rng *r, const double *p) { return lmp_exponential_sample(r, p[0]); }
+static double c_expon(double x, const double *p) { return lmp_exponential_cdf(x, p[0]); }
+static double d_gamma(lmp_rng *r, const double *p) { return lmp_gamma_sample(r, p[0], p[1]); }
+static double c_gamma(double x, const double *p) { return lmp_gamma_cdf(x, p[0], p[1]); }
+static double d_beta(lmp_rng *r, const double *p) { return lmp_beta_sample(r, p[0], p[1]); }
+static double c_beta(double x, const double *p) { return lmp_beta_cdf(x, p[0], p[1]); }
+
+static void test_continuous_samplers_ks(void)
+{
+    struct {
+        const char *name;
+        draw_fn d;
+        cdf_fn c;
+        double par[2];
+    } cases[] = {
+        {"normal(3,2)", d_normal, c_normal, {3, 2}},
+        {"uniform(-1,4)", d_uniform, c_uniform, {-1, 4}},
+        {"laplace(1,0.5)", d_laplace, c_laplace, {1, 0.5}},
+        {"exponential(2.5)", d_expon, c_expon, {2.5, 0}},
+        {"gamma(0.3,2)", d_gamma, c_gamma, {0.3, 2}},
+        {"gamma(1,1)", d_gamma, c_gamma, {1, 1}},
+        {"gamma(5.5,0.7)", d_gamma, c_gamma, {5.5, 0.7}},
+        {"gamma(300,1)", d_gamma, c_gamma, {300, 1}},
+        {"beta(0.5,0.5)", d_beta, c_beta, {0.5, 0.5}},
+        {"beta(2,5)", d_beta, c_beta, {2, 5}},
+        {"beta(0.05,3)", d_beta, c_beta, {0.05, 3}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (int kind = 0; kind < 2; kind++) {
+            double k = ks_stat(cases[i].d, cases[i].c, cases[i].par, 1000 + i, (lmp_rng_kind)kind);
+            CHECK_MSG(k < 1.95, "%s on %s: sqrt(n) D = %g", cases[i].name, kind ? "numpy" : "xoshiro", k);
+        }
+}
+
+/* Chi-square of integer draws against pmf(k), pooling cells with expectation < 5. */
+typedef long (*idraw_fn)(lmp_rng *r, const double *par);
+typedef double (*pmf_fn)(long k, const double *par);
+
+static void chisq_check(const char *name, idraw_fn draw, pmf_fn pmf, const double *par, long kmax, uint64_t seed,
+                        lmp_rng_kind kind)
+{
+    const long n = 200000;
+    long *cnt = calloc((size_t)kmax + 2, sizeof *cnt);
+    if (!cnt) return;
+    lmp_rng r;
+    lmp_rng_seed(&r, kind, seed, NULL);
+    for (long i = 0; i < n; i++) {
+        long k = draw(&r, par);
+        CHECK_MSG(k >= 0 && k <= kmax, "%s draw %ld", name, k);
+        cnt[k < 0 ? kmax + 1 : k > kmax ? kmax + 1 : k]++;
+    }
+    double chi = 0, e_acc = 0, o_acc = 0;
+    int df = -1;
+    for (long k = 0; k <= kmax; k++) {
+        e_acc += n * pmf(k, par);
+        o_acc += (double)cnt[k];
+        if (e_acc >= 5 || k == kmax) {
+            chi += (o_acc - e_acc) * (o_acc - e_acc) / fmax(e_acc, 1e-300);
+            df++;
+            e_acc = o_acc = 0;
+        }
+    }
+    CHECK_MSG(cnt[kmax + 1] == 0, "%s: %ld draws out of range", name, cnt[kmax + 1]);
+    CHECK_MSG(df >= 1 && chi < df + 6 * sqrt(2.0 * df), "%s on %s: chi2 = %g, df = %d", name, kind ? "numpy" : "xoshiro",
+              chi, df);
+    free(cnt);
+}
+
+static long i_binom(lmp_rng *r, const double *p) { return lmp_binomial_sample(r, (long)p[0], p[1]); }
+static double p_binom(long k, const double *p) { return lmp_binomial_pmf(k, (long)p[0], p[1]); }
+static long i_pois(lmp_rng *r, const double *p) { return lmp_poisson_sample(r, p[0]); }
+static double p_pois(long k, const double *p) { return lmp_poisson_pmf(k, p[0]); }
+static long i_bern(lmp_rng *r, const double *p) { return lmp_bernoulli_sample(r, p[0]); }
+static double p_bern(long k, const double *p) { return lmp_bernoulli_pmf(k, p[0]); }
+
+static void test_discrete_samplers_chisq(void)
+{
+    for (int kind = 0; kind < 2; kind++) {
+        const double b1[2] = {20, 0.3}, b2[2] = {1000, 0.3}, b3[2] = {1000, 0.985}, b4[2] = {50, 0.9};
+        chisq_check("binomial(20,0.3) inversion", i_binom, p_binom, b1, 20, 7, (lmp_rng_kind)kind);
+        chisq_check("binomial(1000,0.3) BTPE", i_binom, p_binom, b2, 1000, 8, (lmp_rng_kind)kind);
+        chisq_check("binomial(1000,0.985) flipped", i_binom, p_binom, b3, 1000, 9, (lmp_rng_kind)kind);
+        chisq_check("binomial(50,0.9) flipped inversion", i_binom, p_binom, b4, 50, 10, (lmp_rng_kind)kind);
+        const double l1[1] = {3.2}, l2[1] = {45.0}, l3[1] = {2000.0};
+        chisq_check("poisson(3.2)", i_pois, p_pois, l1, 60, 11, (lmp_rng_kind)kind);
+        chisq_check("poisson(45) PTRS", i_pois, p_pois, l2, 200, 12, (lmp_rng_kind)kind);
+        chisq_check("poisson(2000) PTRS", i_pois, p_pois, l3, 3000, 13, (lmp_rng_kind)kind);
+        const double q[1] = {0.37};
+        chisq_check("bernoulli(0.37)", i_bern, p_bern, q, 1, 14, (lmp_rng_kind)kind);
+    }
+}
+
+/* Categorical: inverse-CDF (both streams) and alias tables (both streams) over V = 1000
+ * weights with 10% zeros; zero weights are never drawn. */
+static void test_categorical(void)
+{
+    const size_t V = 1000;
+    double *p = malloc(V * sizeof *p);
+    long *cnt = malloc(V * sizeof *cnt);
+    if (!p || !cnt) { free(p); free(cnt); return; }
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 77, NULL);
+    for (size_t i = 0; i < V; i++) p[i] = i % 10 == 3 ? 0.0 : lmp_gamma_sample(&r, 0.7, 1.0);
+    double tot = 0;
+    for (size_t i = 0; i < V; i++) tot += p[i];
+    lmp_alias *al = NULL;
+    lmp_error e;
+    CHECK(lmp_alias_create(p, V, &al, &e) == LMP_OK);
+    if (!al) { free(p); free(cnt); return; }
+    CHECK(lmp_alias_size(al) == V);
+    for (size_t i = 0; i < V; i += 97) CHECK_REL(lmp_alias_pmf(al, i), p[i] / tot, 1e-15);
+    for (int method = 0; method < 4; method++) {
+        lmp_rng_seed(&r, (lmp_rng_kind)(method & 1), 500 + method, NULL);
+        memset(cnt, 0, V * sizeof *cnt);
+        const long n = 1000000;
+        for (long j = 0; j < n; j++) {
+            size_t k = method < 2 ? lmp_categorical_sample(&r, p, V) : lmp_alias_sample(al, &r);
+            CHECK(k < V);
+            cnt[k < V ? k : 0]++;
+        }
+        double chi = 0;
+        int df = -1, zero_hits = 0;
+        for (size_t i = 0; i < V; i++) {
+            if (p[i] == 0) { zero_hits += cnt[i] != 0; continue; }
+            double ex = n * p[i] / tot;
+            chi += (cnt[i] - ex) * (cnt[i] - ex) / ex;
+            df++;
+        }
+        CHECK_MSG(zero_hits == 0, "method %d drew a zero-weight outcome", method);
+        CHECK_MSG(chi < df + 6 * sqrt(2.0 * df), "method %d: chi2 = %g, df = %d", method, chi, df);
+    }
+    /* The blocked (xoshiro) search picks the same index as numpy's exact rule for the same
+     * uniform except when u * total lands within rounding of a cut point. */
+    lmp_rng a, b;
+    lmp_rng_seed(&a, LMP_RNG_XOSHIRO, 9, NULL);
+    b = a;
+    int differ = 0;
+    for (int j = 0; j < 100000; j++) differ += lmp_categorical_sample(&a, p, V) != lmp_categorical_index(p, V, lmp_rng_uniform(&b));
+    CHECK_MSG(differ <= 2, "fast and exact searches differ %d times in 1e5", differ);
+    /* Edge cases: u = 0 skips leading zeros; all-zero weights give n (invalid). */
+    const double lead[4] = {0, 0, 1, 1};
+    CHECK(lmp_categorical_index(lead, 4, 0.0) == 2 && lmp_categorical_index(lead, 4, 0.5) == 3);
+    const double zeros[3] = {0, 0, 0};
+    CHECK(lmp_categorical_index(zeros, 3, 0.2) == 3);
+    CHECK(lmp_categorical_sample(&a, zeros, 3) == 3);
+    CHECK_REL(lmp_categorical_pmf(lead, 4, 3), 0.5, 1e-16);
+    CHECK(lmp_categorical_logpmf(lead, 4, 0) == -INFINITY && isnan(lmp_categorical_pmf(lead, 4, 4)));
+    lmp_alias_free(al);
+    lmp_alias_free(NULL);
+    free(p);
+    free(cnt);
+}
+
+static void test_dirichlet_sampler(void)
+{
+    const double alpha[4] = {0.5, 1.0, 2.0, 4.5}, tiny[3] = {1e-3, 1e-3, 1e-3};
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 21, NULL);
+    const long n = 100000;
+    double s[4] = {0}, x[4];
+    for (long i = 0; i < n; i++) {
+        CHECK(lmp_dirichlet_sample(&r, alpha, 4, x, NULL) == LMP_OK);
+        double t = 0;
+        for (int j = 0; j < 4; j++) {
+            s[j] += x[j];
+            t += x[j];
+        }
+        if (i < 100) CHECK_ABS(t, 1.0, 1e-14);
+    }
+    /* E x_j = alpha_j / a0, Var x_j = m (1 - m) / (a0 + 1); a0 = 8. */
+    for (int j = 0; j < 4; j++) {
+        double m = alpha[j] / 8.0;
+        CHECK_ABS(s[j] / n, m, 5 * sqrt(m * (1 - m) / 9.0 / n));
+    }
+    /* Tiny alphas: still a point of the simplex (no 0/0). */
+    double y[3];
+    for (int i = 0; i < 100; i++) {
+        CHECK(lmp_dirichlet_sample(&r, tiny, 3, y, NULL) == LMP_OK);
+        CHECK_ABS(y[0] + y[1] + y[2], 1.0, 1e-14);
+        CHECK(!isnan(y[0]) && y[0] >= 0);
+    }
+    lmp_error e;
+    const double badal[2] = {1.0, -2.0};
+    CHECK(lmp_dirichlet_sample(&r, badal, 2, y, &e) == LMP_EINVAL && strstr(e.msg, "alpha[1] = -2") != NULL);
+}
+
+/* ---- invalid inputs -------------------------------------------------------------------------- */
+
+static void test_invalid(void)
+{
+    lmp_error e;
+    CHECK(lmp_normal_check(0, -1, &e) == LMP_EINVAL);
+    CHECK(strcmp(e.msg, "sigma = -1: expected sigma > 0 (finite)") == 0);
+    CHECK(lmp_normal_check(NAN, 1, &e) == LMP_EINVAL && strstr(e.msg, "mu = nan") != NULL);
+    CHECK(lmp_normal_check(0, 1, NULL) == LMP_OK);
+    CHECK(lmp_binomial_check(10, 1.5, &e) == LMP_EINVAL && strstr(e.msg, "p = 1.5") != NULL);
+    CHECK(lmp_binomial_check(-1, 0.5, &e) == LMP_EINVAL && strstr(e.msg, "n = -1") != NULL);
+    CHECK(lmp_poisson_check(-2, &e) == LMP_EINVAL);
+    CHECK(lmp_uniform_check(1, 1, &e) == LMP_EINVAL);
+    CHECK(lmp_laplace_check(0, 0, &e) == LMP_EINVAL);
+    CHECK(lmp_exponential_check(INFINITY, &e) == LMP_EINVAL);
+    CHECK(lmp_gamma_check(0, 1, &e) == LMP_EINVAL && lmp_gamma_check(1, -1, &e) == LMP_EINVAL);
+    CHECK(lmp_beta_check(1, NAN, &e) == LMP_EINVAL);
+    CHECK(lmp_bernoulli_check(-0.1, &e) == LMP_EINVAL);
+    /* Scalar functions return NaN (samplers NaN or -1) on invalid parameters. */
+    CHECK(isnan(lmp_normal_pdf(0, 0, 0)) && isnan(lmp_normal_cdf(0, 0, -1)) && isnan(lmp_normal_logcdf(NAN, 0, 1)));
+    CHECK(isnan(lmp_binomial_pmf(1, 3, -0.5)) && isnan(lmp_poisson_pmf(1, -1)) && isnan(lmp_gamma_pdf(1, -1, 1)));
+    CHECK(isnan(lmp_beta_cdf(0.5, 0, 1)) && isnan(lmp_laplace_pdf(0, 0, -1)) && isnan(lmp_exponential_sf(1, 0)));
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 1, NULL);
+    CHECK(lmp_binomial_sample(&r, 5, 2.0) == -1 && lmp_poisson_sample(&r, -1) == -1);
+    CHECK(isnan(lmp_gamma_sample(&r, 0, 1)) && isnan(lmp_normal_sample(&r, 0, -1)));
+    CHECK(lmp_bernoulli_sample(&r, 1.1) == -1);
+    /* Probability vectors. */
+    double ok[3] = {0.2, 0.3, 0.5}, neg[3] = {0.5, -0.1, 0.6}, nanv[2] = {0.5, NAN}, sum[2] = {0.3, 0.6}, w[2] = {1, 3};
+    CHECK(lmp_prob_check(ok, 3, 0, &e) == LMP_OK);
+    CHECK(lmp_prob_check(neg, 3, 0, &e) == LMP_EINVAL && strstr(e.msg, "p[1] = -0.1") != NULL);
+    CHECK(lmp_prob_check(nanv, 2, 1, &e) == LMP_EINVAL && strstr(e.msg, "p[1] = nan") != NULL);
+    CHECK(lmp_prob_check(sum, 2, 0, &e) == LMP_EINVAL && strstr(e.msg, "expected probabilities summing to 1") != NULL);
+    CHECK(lmp_prob_check(w, 2, 1, &e) == LMP_OK && w[0] == 0.25 && w[1] == 0.75);
+    CHECK(lmp_prob_check(ok, 0, 0, &e) == LMP_EINVAL);
+    /* Alias tables reject what cannot be normalised. */
+    lmp_alias *al = (lmp_alias *)&e;   /* must be overwritten with NULL on failure */
+    double zero[2] = {0, 0};
+    CHECK(lmp_alias_create(zero, 2, &al, &e) == LMP_EINVAL && al == NULL);
+    CHECK(lmp_alias_create(neg, 3, &al, &e) == LMP_EINVAL && strstr(e.msg, "p[1] = -0.1") != NULL);
+    CHECK(lmp_alias_create(ok, 0, &al, &e) == LMP_EINVAL);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    RUN(test_normal_values);
+    RUN(test_discrete_values);
+    RUN(test_special_values);
+    RUN(test_continuous_values);
+    RUN(test_mvn);
+    RUN(test_continuous_samplers_ks);
+    RUN(test_discrete_samplers_chisq);
+    RUN(test_categorical);
+    RUN(test_dirichlet_sampler);
+    RUN(test_invalid);
+    return TEST_SUMMARY();
+}

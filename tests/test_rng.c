@@ -1,0 +1,236 @@
+/* Random streams: numpy's legacy MT19937 bit for bit, xoshiro256** reproducibility and
+ * jumps, uniformity and the normal sampler's distribution.
+ * Literal values were produced by numpy 1.24.2 (calls quoted next to them) and, for
+ * xoshiro, by an independent Python model of the generator whose jump is the
+ * 2^128-th power of the 256x256 GF(2) transition matrix (not the jump polynomial),
+ * so the jump constants are checked too. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "lmprob/dist.h"
+#include "lmprob/rng.h"
+#include "test.h"
+
+static lmp_rng np_seeded(uint64_t seed)
+{
+    lmp_rng r;
+    lmp_status st = lmp_rng_seed(&r, LMP_RNG_NUMPY_LEGACY, seed, NULL);
+    CHECK(st == LMP_OK);
+    return r;
+}
+
+static void test_numpy_random_sample(void)
+{
+    /* np.random.seed(12345); np.random.random_sample(4); then 996 more; then one */
+    const double want[4] = {0.9296160928171479, 0.3163755545817859, 0.18391881167709445, 0.2045602785530397};
+    lmp_rng r = np_seeded(12345);
+    for (int i = 0; i < 4; i++) CHECK(lmp_rng_uniform(&r) == want[i]);   /* exact: bit for bit */
+    for (int i = 0; i < 996; i++) lmp_rng_uniform(&r);                      /* crosses a twist (624 words) */
+    CHECK(lmp_rng_uniform(&r) == 0.7976445358842773);
+}
+
+static void test_numpy_u32(void)
+{
+    /* np.random.RandomState(1).randint(0, 2**32, size=3, dtype=np.uint64): the raw MT19937 words */
+    lmp_rng r = np_seeded(1);
+    CHECK(lmp_rng_u32(&r) == 1791095845u);
+    CHECK(lmp_rng_u32(&r) == 4282876139u);
+    CHECK(lmp_rng_u32(&r) == 3093770124u);
+    r = np_seeded(1);
+    CHECK(lmp_rng_u64(&r) == (((uint64_t)1791095845u << 32) | 4282876139u));
+}
+
+static void test_numpy_randn_cache(void)
+{
+    /* np.random.seed(3); np.random.randn(5): an odd count leaves a cached deviate */
+    const double want[5] = {1.7886284734303186, 0.43650985051198943, 0.09649746807200862, -1.8634927033644908,
+                            -0.27738820251439905};
+    lmp_rng r = np_seeded(3);
+    for (int i = 0; i < 5; i++) CHECK(lmp_rng_normal(&r) == want[i]);
+    CHECK(r.has_gauss == 1);
+    /* np.random.seed(7); np.random.normal(3, 2, 3) */
+    r = np_seeded(7);
+    CHECK(lmp_normal_sample(&r, 3, 2) == 6.381051407600712);
+    CHECK(lmp_normal_sample(&r, 3, 2) == 2.0681252589183345);
+    CHECK(lmp_normal_sample(&r, 3, 2) == 3.0656403273571686);
+    /* Re-seeding clears the cached deviate, as np.random.seed does. */
+    lmp_rng_seed(&r, LMP_RNG_NUMPY_LEGACY, 3, NULL);
+    CHECK(r.has_gauss == 0 && lmp_rng_normal(&r) == want[0]);
+}
+
+static void test_numpy_choice_binomial(void)
+{
+    /* np.random.seed(99); np.random.choice(6, size=15, p=[0.1, 0, 0.3, 0.2, 0.25, 0.15]) */
+    const double p[6] = {0.1, 0, 0.3, 0.2, 0.25, 0.15};
+    const size_t want[15] = {4, 3, 4, 0, 4, 3, 2, 0, 5, 0, 4, 4, 2, 3, 5};
+    lmp_rng r = np_seeded(99);
+    for (int i = 0; i < 15; i++) CHECK(lmp_categorical_sample(&r, p, 6) == want[i]);
+    /* np.random.seed(2024); np.random.binomial(1000, 0.3, 12): BTPE (n p = 300 > 30) */
+    const long btpe[12] = {305, 307, 306, 308, 279, 298, 311, 313, 308, 290, 305, 291};
+    r = np_seeded(2024);
+    for (int i = 0; i < 12; i++) CHECK(lmp_binomial_sample(&r, 1000, 0.3) == btpe[i]);
+    /* np.random.seed(2024); np.random.binomial(100, 0.97, 12): inversion on q = 0.03, n - X */
+    const long flip[12] = {97, 96, 99, 100, 98, 99, 96, 96, 97, 97, 100, 96};
+    r = np_seeded(2024);
+    for (int i = 0; i < 12; i++) CHECK(lmp_binomial_sample(&r, 100, 0.97) == flip[i]);
+}
+
+static void test_numpy_seed_range(void)
+{
+    lmp_rng r;
+    lmp_error e;
+    CHECK(lmp_rng_seed(&r, LMP_RNG_NUMPY_LEGACY, 4294967295u, &e) == LMP_OK);
+    CHECK(lmp_rng_seed(&r, LMP_RNG_NUMPY_LEGACY, 4294967296u, &e) == LMP_EINVAL);
+    CHECK(strstr(e.msg, "4294967296") != NULL && strstr(e.msg, "2^32 - 1") != NULL);
+    CHECK(lmp_rng_seed(&r, (lmp_rng_kind)7, 1, &e) == LMP_EINVAL);
+    CHECK(lmp_rng_seed(NULL, LMP_RNG_XOSHIRO, 1, &e) == LMP_EINVAL);
+}
+
+static void test_xoshiro_values_and_jump(void)
+{
+    lmp_rng r;
+    CHECK(lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 42, NULL) == LMP_OK);
+    lmp_rng copy = r;
+    CHECK(lmp_rng_u64(&r) == 0x15780b2e0c2ec716u);
+    CHECK(lmp_rng_u64(&r) == 0x6104d9866d113a7eu);
+    CHECK(lmp_rng_u64(&r) == 0xae17533239e499a1u);
+    /* Jump from the freshly seeded state: state and first output from the matrix power. */
+    lmp_rng_jump(&copy);
+    CHECK(copy.s[0] == 0x81746704fde896b5u && copy.s[1] == 0x645e944932dae0aeu);
+    CHECK(copy.s[2] == 0xf4776829231c282cu && copy.s[3] == 0x2393f9798732dba1u);
+    CHECK(lmp_rng_u64(&copy) == 0x50086ef83cbf4f4au);
+    /* seed_stream(s, k) = seed then k jumps; streams differ. */
+    lmp_rng s0, s1, s1b;
+    CHECK(lmp_rng_seed_stream(&s0, 42, 0, NULL) == LMP_OK);
+    CHECK(lmp_rng_seed_stream(&s1, 42, 1, NULL) == LMP_OK);
+    lmp_rng_seed(&s1b, LMP_RNG_XOSHIRO, 42, NULL);
+    lmp_rng_jump(&s1b);
+    uint64_t a = lmp_rng_u64(&s0), b = lmp_rng_u64(&s1);
+    CHECK(a == 0x15780b2e0c2ec716u && b == 0x50086ef83cbf4f4au && b == lmp_rng_u64(&s1b));
+    /* Same seed, same sequence; a different seed, a different one. */
+    lmp_rng x, y;
+    lmp_rng_seed(&x, LMP_RNG_XOSHIRO, 7, NULL);
+    lmp_rng_seed(&y, LMP_RNG_XOSHIRO, 7, NULL);
+    int same = 1;
+    for (int i = 0; i < 1000; i++) same &= lmp_rng_normal(&x) == lmp_rng_normal(&y);
+    CHECK(same);
+    lmp_rng_seed(&y, LMP_RNG_XOSHIRO, 8, NULL);
+    CHECK(lmp_rng_u64(&x) != lmp_rng_u64(&y));
+}
+
+/* Uniform: chi-square over 100 bins, 10^6 draws, both streams. 99 degrees of freedom:
+ * mean 99, sd 14; the bound 99 + 5 sd = 169 fails a correct generator with probability ~1e-6. */
+static void test_uniform_chisq(void)
+{
+    for (int kind = 0; kind < 2; kind++) {
+        lmp_rng r;
+        lmp_rng_seed(&r, (lmp_rng_kind)kind, 2026, NULL);
+        long cnt[100] = {0};
+        const long n = 1000000;
+        for (long i = 0; i < n; i++) {
+            double u = lmp_rng_uniform(&r);
+            CHECK(u >= 0 && u < 1);
+            cnt[(int)(u * 100)]++;
+        }
+        double chi = 0;
+        for (int b = 0; b < 100; b++) chi += (cnt[b] - n / 100.0) * (cnt[b] - n / 100.0) / (n / 100.0);
+        CHECK_MSG(chi < 169, "kind %d: chi2 = %g", kind, chi);
+    }
+}
+
+/* below(n): every value in range, counts within 5 sigma for a non-power-of-two n. */
+static void test_below(void)
+{
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 5, NULL);
+    long cnt[7] = {0};
+    const long n = 700000;
+    for (long i = 0; i < n; i++) {
+        uint64_t v = lmp_rng_below(&r, 7);
+        CHECK(v < 7);
+        cnt[v < 7 ? v : 0]++;
+    }
+    double sd = sqrt(n * (1.0 / 7) * (6.0 / 7));
+    for (int i = 0; i < 7; i++) CHECK_MSG(fabs(cnt[i] - n / 7.0) < 5 * sd, "count[%d] = %ld", i, cnt[i]);
+    CHECK(lmp_rng_below(&r, 1) == 0 && lmp_rng_below(&r, 0) == 0);
+    /* Huge n: the multiply-shift path with rejection. */
+    uint64_t big = (UINT64_C(1) << 63) + 12345;
+    for (int i = 0; i < 1000; i++) CHECK(lmp_rng_below(&r, big) < big);
+}
+
+/* The ziggurat normal: mean, variance, skewness, kurtosis and tail frequencies over 4e6 draws.
+ * Each moment bound is 5 standard errors (sd of the sample mean 1/2000, of the variance
+ * sqrt(2)/2000, of the skewness sqrt(6)/2000, of the excess kurtosis sqrt(24)/2000). The tail
+ * counts test the ziggurat's base strip and tail code: P(|Z| > 3.6541528853610088) = 2.58e-4. */
+static void test_normal_moments(void)
+{
+    for (int kind = 0; kind < 2; kind++) {
+        lmp_rng r;
+        lmp_rng_seed(&r, (lmp_rng_kind)kind, 11, NULL);
+        const long n = 4000000;
+        double s1 = 0, s2 = 0, s3 = 0, s4 = 0;
+        long tail = 0, beyond4 = 0;
+        for (long i = 0; i < n; i++) {
+            double z = lmp_rng_normal(&r);
+            s1 += z;
+            s2 += z * z;
+            s3 += z * z * z;
+            s4 += z * z * z * z;
+            tail += fabs(z) > 3.6541528853610088;
+            beyond4 += fabs(z) > 4.0;
+        }
+        double m = s1 / n, v = s2 / n - m * m, sk = s3 / n, ku = s4 / n - 3;
+        double se = 1.0 / sqrt((double)n);
+        CHECK_MSG(fabs(m) < 5 * se, "kind %d mean %g", kind, m);
+        CHECK_MSG(fabs(v - 1) < 5 * sqrt(2.0) * se, "kind %d var %g", kind, v);
+        CHECK_MSG(fabs(sk) < 5 * sqrt(6.0) * se, "kind %d skew %g", kind, sk);
+        CHECK_MSG(fabs(ku) < 5 * sqrt(24.0) * se, "kind %d kurt %g", kind, ku);
+        double et = 2.5803249e-4 * n, e4 = 6.334248e-5 * n;   /* 2 * scipy.stats.norm.sf(R), 2 * sf(4) */
+        CHECK_MSG(fabs(tail - et) < 5 * sqrt(et), "kind %d tail %ld vs %g", kind, tail, et);
+        CHECK_MSG(fabs(beyond4 - e4) < 5 * sqrt(e4), "kind %d beyond4 %ld vs %g", kind, beyond4, e4);
+    }
+}
+
+/* Kolmogorov-Smirnov over 2^16 xoshiro normals against the exact cdf:
+ * sqrt(n) D < 1.95 fails a correct sampler with probability 0.001. */
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_normal_ks(void)
+{
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 99, NULL);
+    const size_t n = 65536;
+    double *x = malloc(n * sizeof *x);
+    CHECK(x != NULL);
+    if (!x) return;
+    for (size_t i = 0; i < n; i++) x[i] = lmp_rng_normal(&r);
+    qsort(x, n, sizeof *x, cmp_double);
+    double d = 0;
+    for (size_t i = 0; i < n; i++) {
+        double c = lmp_normal_cdf(x[i], 0, 1);
+        d = fmax(d, fmax(fabs(c - (double)i / n), fabs((double)(i + 1) / n - c)));
+    }
+    CHECK_MSG(sqrt((double)n) * d < 1.95, "KS sqrt(n) D = %g", sqrt((double)n) * d);
+    free(x);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    RUN(test_numpy_random_sample);
+    RUN(test_numpy_u32);
+    RUN(test_numpy_randn_cache);
+    RUN(test_numpy_choice_binomial);
+    RUN(test_numpy_seed_range);
+    RUN(test_xoshiro_values_and_jump);
+    RUN(test_uniform_chisq);
+    RUN(test_below);
+    RUN(test_normal_moments);
+    RUN(test_normal_ks);
+    return TEST_SUMMARY();
+}

@@ -1,0 +1,249 @@
+/* Unit tests for include/lmprob/stats.h: moments, streaming accumulator,
+ * covariance/correlation, skewness/kurtosis and the normality tests.
+ * Reference values were computed with numpy 1.24.2 / scipy 1.10.1. */
+#include <float.h>
+#include <stdlib.h>
+
+#include "lmprob/stats.h"
+#include "test.h"
+
+/* A deterministic data set built from exact operations only (no libm), so numpy
+ * computes the very same doubles: x_i = ((7919 i) mod 1000)/37 + (i^2 mod 13)/7 + 1000. */
+static void make_data(double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) x[i] = (double)((i * 7919) % 1000) / 37.0 + (double)((i * i) % 13) / 7.0 + 1e3;
+}
+
+static const double chapter_x[8] = {2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0};
+
+static void test_chapter_variance(void)
+{
+    /* The chapter's b07 example: exact rationals, so exact results. */
+    CHECK(lmp_stats_mean(chapter_x, 8) == 5.0);
+    CHECK(lmp_stats_variance(chapter_x, 8, 0) == 4.0);
+    CHECK(lmp_stats_stddev(chapter_x, 8, 0) == 2.0);
+    CHECK_REL(lmp_stats_variance(chapter_x, 8, 1), 32.0 / 7.0, 2 * DBL_EPSILON);
+}
+
+static void test_numpy_bits(void)
+{
+    /* Same pairwise order as numpy (n <= 8192): bit-identical to np.sum/np.mean/np.var. */
+    double x[1000];
+    make_data(x, 1000);
+    CHECK(lmp_stats_sum(x, 1000) == 1014357.857142857);
+    CHECK(lmp_stats_mean(x, 1000) == 1014.357857142857);
+    CHECK(lmp_stats_variance(x, 1000, 0) == 61.17133098455598);
+    CHECK(lmp_stats_variance(x, 1000, 1) == 61.23256354810408);
+}
+
+static void test_large_n_accuracy(void)
+{
+    /* 1e6 values past numpy's 8192 buffer: blocked variance against a long
+     * double compensated reference. Pairwise error bound ~ eps log2(n) = 4.4e-15;
+     * observed ~1e-16. */
+    size_t n = 1000000;
+    double *x = malloc(n * sizeof *x);
+    for (size_t i = 0; i < n; i++) x[i] = 1000.0 + 10.0 * ((double)(uint32_t)((uint64_t)i * 2654435761u) / 4294967296.0);
+    long double s = 0, c = 0;
+    for (size_t i = 0; i < n; i++) {
+        long double y = (long double)x[i] - c, t = s + y;
+        c = (t - s) - y;
+        s = t;
+    }
+    long double m = s / (long double)n, q = 0;
+    for (size_t i = 0; i < n; i++) q += ((long double)x[i] - m) * ((long double)x[i] - m);
+    CHECK_REL(lmp_stats_mean(x, n), (double)m, 4.4e-15);
+    CHECK_REL(lmp_stats_variance(x, n, 1), (double)(q / (long double)(n - 1)), 4.4e-15);
+    /* Merged blocks equal the streaming accumulator up to rounding. */
+    lmp_moments mm;
+    lmp_moments_init(&mm);
+    lmp_moments_add_array(&mm, x, n);
+    CHECK_REL(lmp_moments_variance(&mm, 0), lmp_stats_variance(x, n, 0), 1e-12);
+    free(x);
+}
+
+static void test_domain(void)
+{
+    double one = 3.0;
+    CHECK(isnan(lmp_stats_mean(NULL, 0)));
+    CHECK(isnan(lmp_stats_variance(&one, 1, 1)));  /* n - ddof = 0: numpy gives nan */
+    CHECK(isnan(lmp_stats_variance(&one, 1, -1)));
+    CHECK(lmp_stats_variance(&one, 1, 0) == 0.0);
+    CHECK(lmp_stats_sum(NULL, 0) == 0.0);
+    /* Constant data: scipy returns nan for skew and kurtosis. */
+    double c[5] = {2, 2, 2, 2, 2};
+    CHECK(isnan(lmp_stats_skewness(c, 5, 1)));
+    CHECK(isnan(lmp_stats_kurtosis(c, 5, 1, 0)));
+    CHECK(isnan(lmp_stats_central_moment(c, 5, 5)));
+}
+
+static void test_large_offset(void)
+{
+    /* E[X^2] - E[X]^2 would lose every digit here; two-pass keeps them. */
+    double x[4] = {1000000004.0, 1000000007.0, 1000000013.0, 1000000016.0};
+    CHECK(lmp_stats_variance(x, 4, 0) == 22.5);
+    lmp_moments m;
+    lmp_moments_init(&m);
+    lmp_moments_add_array(&m, x, 4);
+    CHECK_REL(lmp_moments_variance(&m, 0), 22.5, 1e-12);  /* Welford: a few ulps of the mean's scale */
+}
+
+static void test_skew_kurt(void)
+{
+    double x[200];
+    make_data(x, 200);
+    /* scipy reduces with the same pairwise sums, so agreement is to a few ulps. */
+    CHECK_REL(lmp_stats_skewness(x, 200, 1), 0.016980369991033382, 1e-12);
+    CHECK_REL(lmp_stats_skewness(x, 200, 0), 0.017108955423560022, 1e-12);
+    CHECK_REL(lmp_stats_kurtosis(x, 200, 1, 1), -1.1806135057102445, 1e-13);
+    CHECK_REL(lmp_stats_kurtosis(x, 200, 0, 0), 1.8199415573269735, 1e-13);
+}
+
+static void test_normality(void)
+{
+    double x[200];
+    make_data(x, 200);
+    lmp_test_result r;
+    lmp_error e;
+    CHECK(lmp_stats_skewtest(x, 200, &r, &e) == LMP_OK);
+    /* The skewness is tiny here (0.017) so relative agreement is limited by it: 1e-10. */
+    CHECK_REL(r.statistic, 0.10141475846120213, 1e-10);
+    CHECK_REL(r.pvalue, 0.9192212213180608, 1e-12);
+    CHECK(lmp_stats_kurtosistest(x, 200, &r, &e) == LMP_OK);
+    CHECK_REL(r.statistic, -9.104178761804805, 1e-12);
+    CHECK_REL(r.pvalue, 8.692153309339886e-20, 1e-10);  /* erfc tail: relative accuracy kept */
+    CHECK(lmp_stats_normaltest(x, 200, &r, &e) == LMP_OK);
+    CHECK_REL(r.statistic, 82.89635588013142, 1e-12);
+    CHECK_REL(r.pvalue, 9.983550881799552e-19, 1e-10);
+
+    double y[300];
+    for (size_t i = 0; i < 300; i++) {
+        double v = (double)((i * 31) % 97);
+        y[i] = v * v / 97.0;
+    }
+    CHECK(lmp_stats_normaltest(y, 300, &r, &e) == LMP_OK);
+    CHECK_REL(r.statistic, 46.07016916136074, 1e-12);
+    CHECK_REL(r.pvalue, 9.908088485047644e-11, 1e-10);
+}
+
+static void test_normality_errors(void)
+{
+    double x[7] = {1, 2, 3, 4, 5, 6, 7};
+    lmp_test_result r;
+    lmp_error e;
+    CHECK(lmp_stats_skewtest(x, 7, &r, &e) == LMP_EINVAL);
+    CHECK(strstr(e.msg, "n = 7") && strstr(e.msg, "at least 8"));
+    CHECK(lmp_stats_normaltest(x, 7, &r, &e) == LMP_EINVAL);
+    CHECK(lmp_stats_kurtosistest(x, 4, &r, &e) == LMP_EINVAL);
+    CHECK(strstr(e.msg, "at least 5"));
+    double z[8] = {1, 2, 3, 4, 5, 6, 7, NAN};
+    CHECK(lmp_stats_skewtest(z, 8, &r, &e) == LMP_EINVAL);
+    CHECK(strstr(e.msg, "x[7]"));
+    /* scipy.stats.skewtest([1..7, 20]) */
+    z[7] = 20;
+    CHECK(lmp_stats_skewtest(z, 8, &r, NULL) == LMP_OK);
+    CHECK_REL(r.statistic, 2.873567807429272, 1e-12);
+    CHECK_REL(r.pvalue, 0.004058639436743425, 1e-11);
+}
+
+static void test_streaming_merge(void)
+{
+    /* Any split, merged in any order, equals the one-shot moments (rounding only). */
+    double x[1000];
+    make_data(x, 1000);
+    for (size_t i = 0; i < 1000; i++) x[i] = (x[i] - 1000) * (x[i] - 1000) / 10;  /* skewed */
+    lmp_moments all, parts[7];
+    lmp_moments_init(&all);
+    lmp_moments_add_array(&all, x, 1000);
+    size_t cuts[8] = {0, 1, 3, 100, 101, 500, 999, 1000};
+    for (int k = 0; k < 7; k++) {
+        lmp_moments_init(&parts[k]);
+        lmp_moments_add_array(&parts[k], x + cuts[k], cuts[k + 1] - cuts[k]);
+    }
+    lmp_moments merged;
+    lmp_moments_init(&merged);
+    for (int k = 6; k >= 0; k--) lmp_moments_merge(&merged, &parts[k]);
+    CHECK_INT(merged.n, 1000);
+    /* Rounding in the updates: 1e-12 relative is ~1e4 ulps, far above the few
+     * hundred ulps seen, far below any formula error (which would be O(1)). */
+    CHECK_REL(lmp_moments_mean(&merged), lmp_stats_mean(x, 1000), 1e-12);
+    CHECK_REL(lmp_moments_variance(&merged, 1), lmp_stats_variance(x, 1000, 1), 1e-12);
+    CHECK_REL(lmp_moments_skewness(&merged, 0), lmp_stats_skewness(x, 1000, 0), 1e-11);
+    CHECK_REL(lmp_moments_kurtosis(&merged, 1, 1), lmp_stats_kurtosis(x, 1000, 1, 1), 1e-11);
+    CHECK_REL(lmp_moments_skewness(&all, 1), lmp_stats_skewness(x, 1000, 1), 1e-11);
+    CHECK_REL(lmp_moments_kurtosis(&all, 0, 0), lmp_stats_kurtosis(x, 1000, 0, 0), 1e-11);
+    double mn = x[0], mx = x[0];
+    for (size_t i = 0; i < 1000; i++) {
+        if (x[i] < mn) mn = x[i];
+        if (x[i] > mx) mx = x[i];
+    }
+    CHECK(merged.min == mn && merged.max == mx);
+    /* Merging with itself doubles the count and keeps mean and variance (ddof 0). */
+    lmp_moments twice = all;
+    lmp_moments_merge(&twice, &twice);
+    CHECK_INT(twice.n, 2000);
+    CHECK_REL(lmp_moments_variance(&twice, 0), lmp_moments_variance(&all, 0), 1e-13);
+    lmp_moments empty;
+    lmp_moments_init(&empty);
+    CHECK(isnan(lmp_moments_mean(&empty)));
+    CHECK(isnan(lmp_moments_variance(&empty, 0)));
+}
+
+static void test_cov_corr(void)
+{
+    /* Golden: numpy.cov(X, ddof=1) of a 3 x 5 matrix (exact rationals). */
+    double X[15] = {1, 2, 3, 4, 5, 2, 4, 5, 4, 5, 5, 3, 2, 2, 1};
+    double C[9], R[9];
+    double want[9] = {2.5, 1.5, -2.25, 1.5, 1.5, -1.75, -2.25, -1.75, 2.3};
+    CHECK(lmp_stats_cov(X, 3, 5, 1, 1, C, NULL) == LMP_OK);
+    for (int k = 0; k < 9; k++) CHECK_REL(C[k], want[k], 1e-14);
+    /* rowvar = 0 on the transpose gives the same matrix. */
+    double XT[15];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 5; j++) XT[j * 3 + i] = X[i * 5 + j];
+    CHECK(lmp_stats_cov(XT, 5, 3, 0, 1, R, NULL) == LMP_OK);
+    for (int k = 0; k < 9; k++) CHECK(R[k] == C[k]);
+    CHECK(lmp_stats_corr(X, 3, 5, 1, R, NULL) == LMP_OK);
+    CHECK_REL(R[1], 0.7745966692414834, 1e-14);
+    CHECK_REL(R[2], -0.9383148632568364, 1e-14);
+    CHECK_ABS(R[0], 1.0, 2 * DBL_EPSILON);  /* c_ii / s_i / s_i: 1 up to two roundings, as numpy */
+    CHECK_ABS(R[4], 1.0, 2 * DBL_EPSILON);
+    /* Errors name the value. */
+    lmp_error e;
+    CHECK(lmp_stats_cov(X, 3, 5, 1, 5, C, &e) == LMP_EINVAL);
+    CHECK(strstr(e.msg, "ddof = 5"));
+    X[7] = NAN;
+    CHECK(lmp_stats_cov(X, 3, 5, 1, 1, C, &e) == LMP_EINVAL);
+    CHECK(strstr(e.msg, "X[1][2]"));
+    /* A constant variable: correlation undefined, NaN as numpy. */
+    double K[6] = {1, 2, 3, 4, 4, 4};
+    CHECK(lmp_stats_corr(K, 2, 3, 1, R, NULL) == LMP_OK);
+    CHECK(R[0] == 1.0 && isnan(R[1]) && isnan(R[3]));
+}
+
+static void test_central_moments(void)
+{
+    /* m2 of the chapter data = 4; m3 = mean((x-5)^3) = (-27-1-1-1+0+0+8+64)/8 = 5.25; m4 = (81+1+1+1+16+256)/8 = 44.5. */
+    CHECK(lmp_stats_central_moment(chapter_x, 8, 2) == 4.0);
+    CHECK(lmp_stats_central_moment(chapter_x, 8, 3) == 5.25);
+    CHECK(lmp_stats_central_moment(chapter_x, 8, 4) == 44.5);
+    CHECK_REL(lmp_stats_skewness(chapter_x, 8, 1), 5.25 / 8.0, 2 * DBL_EPSILON);
+    CHECK_REL(lmp_stats_kurtosis(chapter_x, 8, 0, 1), 44.5 / 16.0, 2 * DBL_EPSILON);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    RUN(test_chapter_variance);
+    RUN(test_numpy_bits);
+    RUN(test_large_n_accuracy);
+    RUN(test_domain);
+    RUN(test_large_offset);
+    RUN(test_skew_kurt);
+    RUN(test_normality);
+    RUN(test_normality_errors);
+    RUN(test_streaming_merge);
+    RUN(test_cov_corr);
+    RUN(test_central_moments);
+    return TEST_SUMMARY();
+}

@@ -1,0 +1,60 @@
+/* `lmprob chapter`: shared pieces of the walk-through of the chapter's code
+ * examples (tools/cmd_chapter.c, tools/chapter_*.c). Each section prints the
+ * quantities the chapter's code prints, computed with lmprob, then notes where
+ * the chapter's comments claim something else (../shared/chapter/ERRATA.md). */
+#ifndef LMPROB_TOOLS_CHAPTER_H
+#define LMPROB_TOOLS_CHAPTER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lmprob.h"
+#include "lmprob/rng.h"
+
+#define CH_MAX_NOTES 12
+
+typedef struct ch_ctx {
+    FILE *f;
+    int json;
+    uint64_t seed;          /* for the blocks that do not seed numpy themselves */
+    long clt_repeats;       /* b09: repeats of the normality test */
+    const char *model;      /* optional n-gram model for the sliding-window section */
+    const char *text;       /* ... and the text it scores */
+    size_t window, stride;  /* sliding window */
+    int nvalues;            /* JSON: values written in the current section */
+    int nnotes;
+    char *notes[CH_MAX_NOTES];
+} ch_ctx;
+
+/* Text mode: print a line (JSON mode: nothing). */
+void ch_say(ch_ctx *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* A value: JSON mode writes "key": value; text mode prints nothing (the ch_say line shows it). */
+void ch_num(ch_ctx *c, const char *key, double v);
+void ch_str(ch_ctx *c, const char *key, const char *s);
+/* A correction or caveat: text mode "  note: ...", JSON mode collected into "notes". */
+void ch_note(ch_ctx *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Seed a numpy-legacy stream: the block's own np.random.seed, or c->seed when it has none. */
+int ch_seed(ch_ctx *c, lmp_rng *r, long block_seed);
+
+/* Report a library failure inside a section; returns CLI_FAIL. */
+int ch_fail(ch_ctx *c, lmp_status st, const lmp_error *err);
+
+/* Sections implemented in tools/chapter_lm.c (the language-model half). */
+int ch_b15_greedy(ch_ctx *c);
+int ch_b16_temperature(ch_ctx *c);
+int ch_b17_topk(ch_ctx *c);
+int ch_b18_nucleus(ch_ctx *c);
+int ch_b19_perplexity(ch_ctx *c);
+int ch_b19_sliding(ch_ctx *c);
+int ch_b03_chain(ch_ctx *c);
+
+#endif

@@ -1,0 +1,384 @@
+/* lmprob chapter, the language-model half: the chain rule on the chapter's
+ * mock LM (b03), greedy decoding and sampling (b15), temperature (b16), top-k
+ * (b17), nucleus size (b18), perplexity (b19) and the Hugging Face
+ * sliding-window perplexity (b19hf) through include/lmprob/eval.h. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chapter.h"
+#include "cli.h"
+#include "lmprob/dist.h"
+#include "lmprob/eval.h"
+#include "lmprob/info.h"
+#include "lmprob/lm.h"
+#include "lmprob/sample.h"
+
+/* ---- the chapter's mock LM (b03) behind lm.h ------------------------------------ */
+
+enum { M_BOS = 0, M_THE, M_CAT, M_SAT, M_EOS, M_V };
+static const char *mock_vocab[M_V] = {"<s>", "the", "cat", "sat", "</s>"};
+
+/* The chapter's mock_lm_probs. Its first rule tests `context == ['<s>']`; for one
+ * sentence that is "the last token is <s>", which is how lm.h sees it. */
+static const double *mock_probs(const int32_t *ctx, size_t n)
+{
+    static const double after_bos[M_V] = {0.0, 0.7, 0.2, 0.0, 0.1};
+    static const double after_the[M_V] = {0.0, 0.0, 0.6, 0.1, 0.3};
+    static const double after_cat[M_V] = {0.0, 0.0, 0.0, 0.8, 0.2};
+    static const double end[M_V] = {0.0, 0.0, 0.0, 0.0, 1.0};
+    int32_t last = n ? ctx[n - 1] : M_BOS;
+    if (last == M_BOS) return after_bos;
+    if (last == M_THE) return after_the;
+    if (last == M_CAT) return after_cat;
+    return end;
+}
+
+static lmp_status mock_next(void *self, const int32_t *ctx, size_t n, double *out, lmp_error *err)
+{
+    (void)self;
+    (void)err;
+    const double *p = mock_probs(ctx, n);
+    for (int i = 0; i < M_V; i++) out[i] = log(p[i]);
+    return LMP_OK;
+}
+
+static double mock_score(void *self, const int32_t *ctx, size_t n, int32_t tok)
+{
+    (void)self;
+    return log(mock_probs(ctx, n)[tok]);
+}
+
+static const char *mock_str(const void *self, int32_t id)
+{
+    (void)self;
+    return id >= 0 && id < M_V ? mock_vocab[id] : NULL;
+}
+
+static void mock_free(void *self) { (void)self; }
+
+static const lmp_lm_vtable mock_vt = {"chapter-mock", mock_next, mock_score, mock_str, mock_free};
+
+int ch_b03_chain(ch_ctx *c)
+{
+    lmp_rng r;
+    if (ch_seed(c, &r, 42)) return CLI_FAIL;
+    lmp_lm lm = {&mock_vt, NULL, M_V, M_BOS, M_EOS, -1};
+    int32_t ctx[8] = {M_BOS};
+    size_t n = 1;
+    double lp = 0.0;
+    double lpv[M_V];
+    /* The chapter's loop: three steps, no stop at </s>. */
+    for (int step = 0; step < 3; step++) {
+        lmp_error err;
+        lmp_status st = lm.vt->next_logprobs(lm.self, ctx, n, lpv, &err);
+        if (st) return ch_fail(c, st, &err);
+        size_t k = lmp_categorical_sample(&r, mock_probs(ctx, n), M_V);
+        if (k >= M_V) return cli_fail_status(LMP_EINVAL, NULL);
+        lp += lpv[k];
+        ctx[n++] = (int32_t)k;
+        ch_say(c, "Step %d: generated '%s', log_prob so far = %.3f", step + 1, mock_vocab[k], lp);
+        char key[32];
+        snprintf(key, sizeof key, "step%d_token", step + 1);
+        ch_str(c, key, mock_vocab[k]);
+        snprintf(key, sizeof key, "step%d_logprob", step + 1);
+        ch_num(c, key, lp);
+    }
+    char seq[256];
+    size_t o = (size_t)snprintf(seq, sizeof seq, "[");
+    for (size_t i = 0; i < n; i++) o += (size_t)snprintf(seq + o, sizeof seq - o, "%s'%s'", i ? ", " : "", mock_vocab[ctx[i]]);
+    snprintf(seq + o, sizeof seq - o, "]");
+    ch_say(c, "Sequence: %s P(seq) = %.4f", seq, exp(lp));
+    ch_num(c, "p_seq", exp(lp));
+    /* The chain rule on the intended sentence, and generation that stops at </s>. */
+    int32_t sent[] = {M_BOS, M_THE, M_CAT, M_SAT, M_EOS};
+    double lps = 0.0;
+    for (size_t t = 1; t < 5; t++) lps += lm.vt->score(lm.self, sent, t, sent[t]);
+    ch_say(c, "chain rule: P(the cat sat </s> | <s>) = 0.7 x 0.6 x 0.8 x 1 = %.4f", exp(lps));
+    ch_num(c, "p_the_cat_sat", exp(lps));
+    ch_note(c, "the loop keeps generating after '</s>' (the default branch forces '</s>' with p = 1), so the "
+               "'sequence' ends '</s>', '</s>'; a generator stops at the end token (lmprob generate does). The "
+               "vocabulary has 5 tokens, not 4. The +1e-10 inside the log only moves P(seq) by about 1e-10");
+    return CLI_OK;
+}
+
+/* ---- b15 .. b18: the seven-token example ------------------------------------------- */
+
+static const char *v7[7] = {"the", "a", "cat", "dog", "ran", "sat", "leapt"};
+static const double logits7[7] = {3.0, 2.0, 1.5, 1.2, 0.8, 0.4, 0.1};
+
+int ch_b15_greedy(ch_ctx *c)
+{
+    double p[7];
+    lmp_error err;
+    lmp_status st = lmp_softmax(logits7, 7, p, &err);
+    if (st) return ch_fail(c, st, &err);
+    size_t g = lmp_argmax(p, 7);
+    ch_say(c, "Greedy: '%s' (always)   p = %.4f", v7[g], p[g]);
+    ch_str(c, "greedy", v7[g]);
+    ch_num(c, "p_the", p[0]);
+    lmp_rng r;
+    if (ch_seed(c, &r, 42)) return CLI_FAIL;
+    char line[256];
+    size_t o = (size_t)snprintf(line, sizeof line, "Samples: [");
+    for (int i = 0; i < 10; i++) {
+        size_t k = lmp_categorical_sample(&r, p, 7);
+        if (k >= 7) return cli_fail_status(LMP_EINVAL, NULL);
+        o += (size_t)snprintf(line + o, sizeof line - o, "%s'%s'", i ? ", " : "", v7[k]);
+        char key[32];
+        snprintf(key, sizeof key, "draw_%d", i);
+        ch_str(c, key, v7[k]);
+    }
+    snprintf(line + o, sizeof line - o, "]");
+    ch_say(c, "%s", line);
+    ch_note(c, "the chapter's 'e.g.' list is not what seed 42 gives; the line above is (numpy prints the same)");
+    return CLI_OK;
+}
+
+int ch_b16_temperature(ch_ctx *c)
+{
+    static const double temps[] = {0.1, 0.5, 1.0, 1.5, 2.0};
+    lmp_rng r;
+    if (ch_seed(c, &r, -1)) return CLI_FAIL;
+    ch_say(c, "%6s %40s", "Temp", "Distribution (top 3)");
+    for (size_t t = 0; t < 5; t++) {
+        double p[7];
+        lmp_error err;
+        lmp_status st = lmp_softmax_temperature(logits7, 7, temps[t], p, &err);
+        if (st) return ch_fail(c, st, &err);
+        (void)lmp_categorical_sample(&r, p, 7); /* temperature_sample also draws a token */
+        /* top 3 by probability, ties to the lower index (the logits are distinct here) */
+        size_t idx[7];
+        for (size_t i = 0; i < 7; i++) idx[i] = i;
+        for (size_t i = 0; i < 3; i++)
+            for (size_t j = i + 1; j < 7; j++)
+                if (p[idx[j]] > p[idx[i]]) {
+                    size_t tmp = idx[i];
+                    idx[i] = idx[j];
+                    idx[j] = tmp;
+                }
+        ch_say(c, "%6.1f %s:%.2f %s:%.2f %s:%.2f   (H = %.3f nats)", temps[t], v7[idx[0]], p[idx[0]], v7[idx[1]],
+               p[idx[1]], v7[idx[2]], p[idx[2]], lmp_entropy(p, 7, LMP_BASE_E));
+        char key[32];
+        snprintf(key, sizeof key, "T%.1f_p_%s", temps[t], v7[idx[0]]);
+        ch_num(c, key, p[idx[0]]);
+        snprintf(key, sizeof key, "T%.1f_p_%s", temps[t], v7[idx[1]]);
+        ch_num(c, key, p[idx[1]]);
+        snprintf(key, sizeof key, "T%.1f_p_%s", temps[t], v7[idx[2]]);
+        ch_num(c, key, p[idx[2]]);
+    }
+    ch_note(c, "the chapter's three claimed rows are all wrong: T=0.1 prints the:1.00 (0.99995 rounds up), T=1.0 "
+               "the:0.50 a:0.18 cat:0.11, T=2.0 the:0.30 a:0.18 cat:0.14 (not 'almost uniform': the top token "
+               "still has 2.1x the uniform 1/7). Run standalone, the block fails (softmax is defined in b15)");
+    return CLI_OK;
+}
+
+int ch_b17_topk(ch_ctx *c)
+{
+    lmp_sampler_params prm = lmp_sampler_params_default();
+    prm.conv = LMP_CONV_HF; /* the chapter keeps every token tied with the k-th value, as HF */
+    prm.top_k = 3;
+    lmp_sampler *s = NULL;
+    lmp_error err;
+    lmp_status st = lmp_sampler_create(&prm, 7, &s, &err);
+    if (st) return ch_fail(c, st, &err);
+    lmp_rng r;
+    if (ch_seed(c, &r, 42)) {
+        lmp_sampler_free(s);
+        return CLI_FAIL;
+    }
+    int counts[7] = {0}, first_seen[7], nseen = 0;
+    for (int i = 0; i < 20; i++) {
+        int32_t tok;
+        st = lmp_sampler_sample_d(s, logits7, 7, NULL, 0, &r, &tok, &err);
+        if (st) {
+            lmp_sampler_free(s);
+            return ch_fail(c, st, &err);
+        }
+        if (counts[tok]++ == 0) first_seen[nseen++] = tok;
+    }
+    char line[256];
+    size_t o = (size_t)snprintf(line, sizeof line, "Counter({");
+    int printed = 0;
+    /* Counter prints by count, descending, ties in first-seen order */
+    for (int want = 20; want > 0; want--)
+        for (int j = 0; j < nseen; j++)
+            if (counts[first_seen[j]] == want)
+                o += (size_t)snprintf(line + o, sizeof line - o, "%s'%s': %d", printed++ ? ", " : "", v7[first_seen[j]],
+                                      want);
+    snprintf(line + o, sizeof line - o, "})");
+    ch_say(c, "%s", line);
+    for (int k = 0; k < 7; k++) {
+        char key[32];
+        snprintf(key, sizeof key, "count_%s", v7[k]);
+        ch_num(c, key, counts[k]);
+    }
+    /* The tie edge: logits [2 1 1 1 0], k = 2 keeps 4 tokens with the chapter's >= threshold (HF), 2 with llama. */
+    double tie[5] = {2, 1, 1, 1, 0};
+    size_t keep_hf = 0, keep_llama = 0;
+    prm.top_k = 2;
+    lmp_sampler *s2 = NULL;
+    st = lmp_sampler_create(&prm, 5, &s2, &err);
+    if (!st) st = lmp_sampler_apply_d(s2, tie, 5, NULL, 0, &err);
+    if (!st) keep_hf = lmp_sampler_kept(s2).n;
+    lmp_sampler_free(s2);
+    s2 = NULL;
+    prm.conv = LMP_CONV_LLAMA;
+    if (!st) st = lmp_sampler_create(&prm, 5, &s2, &err);
+    if (!st) st = lmp_sampler_apply_d(s2, tie, 5, NULL, 0, &err);
+    if (!st) keep_llama = lmp_sampler_kept(s2).n;
+    lmp_sampler_free(s2);
+    lmp_sampler_free(s);
+    if (st) return ch_fail(c, st, &err);
+    ch_say(c, "ties: logits [2 1 1 1 0], k = 2 keeps %zu tokens with the chapter's `logits >= threshold` (HF), %zu "
+              "with llama.cpp's exactly-k", keep_hf, keep_llama);
+    ch_num(c, "tie_keep_hf", (double)keep_hf);
+    ch_num(c, "tie_keep_llama", (double)keep_llama);
+    return CLI_OK;
+}
+
+static int nucleus(ch_ctx *c, const double *logits, size_t n, double p, size_t *size)
+{
+    lmp_sampler_params prm = lmp_sampler_params_default();
+    prm.top_p = p;
+    lmp_sampler *s = NULL;
+    lmp_error err;
+    lmp_status st = lmp_sampler_create(&prm, n, &s, &err);
+    if (!st) st = lmp_sampler_apply_d(s, logits, n, NULL, 0, &err);
+    if (!st) *size = lmp_sampler_kept(s).n;
+    lmp_sampler_free(s);
+    if (st) return ch_fail(c, st, &err);
+    return CLI_OK;
+}
+
+int ch_b18_nucleus(ch_ctx *c)
+{
+    double peaked[7] = {10.0, 1.0, 0.5, 0.1, 0.0, 0.0, 0.0}, flat[7] = {2.0, 1.8, 1.6, 1.4, 1.2, 1.0, 0.8};
+    size_t sp, sf, s1;
+    if (nucleus(c, peaked, 7, 0.9, &sp) || nucleus(c, flat, 7, 0.9, &sf) || nucleus(c, peaked, 7, 1.0, &s1))
+        return CLI_FAIL;
+    ch_say(c, "Peaked: nucleus size = %zu (p=0.9)", sp);
+    ch_say(c, "Flat: nucleus size = %zu (p=0.9)", sf);
+    ch_num(c, "peaked_size", (double)sp);
+    ch_num(c, "flat_size", (double)sf);
+    /* The chapter's nucleus_size at p = 1: searchsorted on a cumsum that ends below 1.0. */
+    double pk[7], sorted[7], cum = 0.0;
+    lmp_error err;
+    lmp_status st = lmp_softmax(peaked, 7, pk, &err);
+    if (st) return ch_fail(c, st, &err);
+    memcpy(sorted, pk, sizeof sorted);
+    for (int i = 0; i < 7; i++)
+        for (int j = i + 1; j < 7; j++)
+            if (sorted[j] > sorted[i]) {
+                double t = sorted[i];
+                sorted[i] = sorted[j];
+                sorted[j] = t;
+            }
+    size_t chapter_size = 0; /* searchsorted(cumsum, 1.0) + 1: the first index with cum >= 1, else 7 */
+    for (size_t i = 0; i < 7; i++) {
+        cum += sorted[i];
+        if (cum >= 1.0) break;
+        chapter_size = i + 1;
+    }
+    chapter_size += 1;
+    ch_say(c, "p = 1.0: the chapter's nucleus_size gives %zu for V = 7 (its cumsum ends at %.17g); lmprob keeps %zu",
+           chapter_size, cum, s1);
+    ch_num(c, "chapter_size_p1", (double)chapter_size);
+    ch_num(c, "lmprob_size_p1", (double)s1);
+    ch_note(c, "the prose says 'exceeds p' but the code keeps the token at which the cumulative mass reaches p "
+               "(cum >= p); lmprob keeps the crossing token too (Holtzman et al. 2020, HF TopPLogitsWarper)");
+    return CLI_OK;
+}
+
+/* ---- b19 perplexity ------------------------------------------------------------------ */
+
+int ch_b19_perplexity(ch_ctx *c)
+{
+    double lp[100];
+    for (int i = 0; i < 100; i++) lp[i] = log(1.0);
+    double perfect = lmp_perplexity(lp, 100);
+    for (int i = 0; i < 100; i++) lp[i] = log(1.0 / 50257.0);
+    double uni = lmp_perplexity(lp, 100);
+    ch_say(c, "perfect model: %.17g", perfect);
+    ch_say(c, "uniform model over 50257 tokens: %.17g", uni);
+    ch_num(c, "perfect", perfect);
+    ch_num(c, "uniform", uni);
+    ch_note(c, "'GPT-2 large on WikiText-103: PP ~ 18' mixes up the models: the GPT-2 paper (Radford et al. 2019, "
+               "Table 3) reports 22.05 for the 762M 'large' model and 17.48 for the 1.5B XL; GPT-3 175B zero-shot "
+               "on PTB is 20.50 (Brown et al. 2020)");
+    return CLI_OK;
+}
+
+/* ---- b19hf sliding-window perplexity ----------------------------------------------------- */
+
+/* A smooth mock LM for long texts (the chapter's mock gives probability 0 to
+ * any second sentence): V = 11, logits_j = cos(j (1 + prev) + 0.1 n) with prev
+ * the last context token and n the context length, so the value depends on
+ * the windowing. The same model is in tests/test_eval.c. */
+#define SMOOTH_V 11
+static double smooth_logprob(size_t n, int32_t prev, int32_t tok)
+{
+    double lg[SMOOTH_V];
+    for (int j = 0; j < SMOOTH_V; j++) lg[j] = cos((double)j * (double)(1 + prev) + 0.1 * (double)n);
+    return lg[tok] - lmp_logsumexp(lg, SMOOTH_V);
+}
+static double smooth_score(void *self, const int32_t *ctx, size_t n, int32_t tok)
+{
+    (void)self;
+    return smooth_logprob(n, n ? ctx[n - 1] : 0, tok);
+}
+static lmp_status smooth_next(void *self, const int32_t *ctx, size_t n, double *out, lmp_error *err)
+{
+    (void)self;
+    (void)err;
+    for (int j = 0; j < SMOOTH_V; j++) out[j] = smooth_logprob(n, n ? ctx[n - 1] : 0, j);
+    return LMP_OK;
+}
+static const char *smooth_str(const void *self, int32_t id)
+{
+    (void)self;
+    static const char *names[SMOOTH_V] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"};
+    return id >= 0 && id < SMOOTH_V ? names[id] : NULL;
+}
+static const lmp_lm_vtable smooth_vt = {"smooth-mock", smooth_next, smooth_score, smooth_str, mock_free};
+
+int ch_b19_sliding(ch_ctx *c)
+{
+    static const size_t lens[] = {300, 513, 1024, 1025, 1500, 2049};
+    lmp_lm lm = {&smooth_vt, NULL, SMOOTH_V, -1, -1, -1};
+    int32_t *ids = malloc(2049 * sizeof *ids);
+    if (!ids) return cli_fail_status(LMP_ENOMEM, NULL);
+    for (size_t i = 0; i < 2049; i++) ids[i] = (int32_t)((i * 7 + (i * i) % 13) % SMOOTH_V);
+    ch_say(c, "smooth mock LM (V = 11), window %zu, stride %zu:", c->window, c->stride);
+    ch_say(c, "%6s %14s %8s %8s %16s %8s", "L", "lmprob", "scored", "windows", "chapter's code", "passes");
+    for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+        lmp_eval_result er;
+        lmp_error err;
+        double seed_ppl;
+        size_t seed_w;
+        lmp_status st = lmp_eval_sliding_window(&lm, ids, lens[k], c->window, c->stride, &er, &err);
+        if (!st) st = lmp_eval_chapter_seed(&lm, ids, lens[k], c->window, c->stride, &seed_ppl, &seed_w, &err);
+        if (st) {
+            free(ids);
+            return ch_fail(c, st, &err);
+        }
+        ch_say(c, "%6zu %14.7f %8zu %8zu %16.7f %8zu", lens[k], er.perplexity, er.scored, er.windows, seed_ppl, seed_w);
+        char key[40];
+        snprintf(key, sizeof key, "L%zu_ppl", lens[k]);
+        ch_num(c, key, er.perplexity);
+        snprintf(key, sizeof key, "L%zu_windows", lens[k]);
+        ch_num(c, key, (double)er.windows);
+        snprintf(key, sizeof key, "L%zu_chapter_ppl", lens[k]);
+        ch_num(c, key, seed_ppl);
+        snprintf(key, sizeof key, "L%zu_chapter_passes", lens[k]);
+        ch_num(c, key, (double)seed_w);
+    }
+    free(ids);
+    ch_note(c, "the chapter's loop has no `if end == L: break`: later windows have target_len 0, `[:-0]` masks "
+               "nothing, the pass is wasted, and when the last chunk is one token (L = 1 mod stride) the mean loss "
+               "over zero labels is NaN, so the perplexity is NaN");
+    ch_note(c, "it also weights window 1 by n labels where only n - 1 are scored (the shift) and divides by L where "
+               "L - 1 tokens are predicted; the two errors nearly cancel. lmprob sums the per-token NLL and divides "
+               "by the number of scored tokens: exp(sum NLL / (L - 1)), finite for every L >= 2");
+    return CLI_OK;
+}

@@ -1,0 +1,324 @@
+/* `lmprob bayes`: the disease-test posterior over repeated positives, joint
+ * tables (marginals, conditionals, independence) and the beta-binomial model. */
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "lmprob/bayes.h"
+
+static void usage(FILE *f)
+{
+    fputs("usage: lmprob bayes disease [--prior P] [--sensitivity S] [--fpr F] [--tests N] [--json]\n"
+          "       lmprob bayes joint --table \"a,b;c,d\" [--normalize] [--tol T] [--json]\n"
+          "       lmprob bayes beta --a A --b B --heads H --n N [--json]\n"
+          "\n"
+          "disease  P(condition | k positive tests) for k = 0..N by Bayes' rule, each posterior the next\n"
+          "         prior; P(+) by total probability. Defaults: the chapter's prior 0.001, sensitivity\n"
+          "         0.99, false-positive rate 0.05, N = 3.\n"
+          "joint    a table P(X = row, Y = column): rows separated by ';', cells by ','. Prints the\n"
+          "         marginals, P(Y|X), P(X|Y) and max |P(x,y) - P(x)P(y)| (independent when <= T,\n"
+          "         default 1e-9). Cells must be in [0, 1] and sum to 1 within 1e-9, unless\n"
+          "         --normalize divides counts/weights by their total.\n"
+          "beta     Beta(A, B) prior, H heads in N trials: posterior Beta(A+H, B+N-H), its mean and mode,\n"
+          "         and the log marginal likelihood log P(H | N) (scipy.stats.betabinom.logpmf).\n",
+          f);
+}
+
+static int parse_prob(const char *opt, const char *s, double *out)
+{
+    if (cli_parse_double(opt, s, out)) return -1;
+    if (*out < 0 || *out > 1) {
+        cli_error("%s: expected a probability in [0, 1], got '%s'", opt, s);
+        return -1;
+    }
+    return 0;
+}
+
+static int disease(int argc, char **argv)
+{
+    double prior = 0.001, sens = 0.99, fpr = 0.05;
+    long tests = 3;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (cli_is_help(a)) { usage(stdout); return CLI_OK; }
+        if (strcmp(a, "--json") == 0) json = 1;
+        else if (cli_is_opt(a, "--prior")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--prior")) || parse_prob("bayes: --prior", v, &prior)) return CLI_USAGE;
+        } else if (cli_is_opt(a, "--sensitivity")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--sensitivity")) || parse_prob("bayes: --sensitivity", v, &sens))
+                return CLI_USAGE;
+        } else if (cli_is_opt(a, "--fpr")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--fpr")) || parse_prob("bayes: --fpr", v, &fpr)) return CLI_USAGE;
+        } else if (cli_is_opt(a, "--tests")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--tests")) || cli_parse_long("bayes: --tests", v, &tests))
+                return CLI_USAGE;
+            if (tests < 0 || tests > 100000) {
+                cli_error("bayes: --tests: expected an integer in 0..100000, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else {
+            cli_error("bayes disease: unknown option '%s' (see lmprob bayes --help)", a);
+            return CLI_USAGE;
+        }
+    }
+    if (lmp_bayes_total_probability(prior, sens, fpr) == 0) {
+        cli_error("bayes: P(+) = 0 with --prior %g --sensitivity %g --fpr %g: expected a test that can be positive",
+                  prior, sens, fpr);
+        return CLI_FAIL;
+    }
+    if (json) printf("{\"prior\": %.17g, \"sensitivity\": %.17g, \"fpr\": %.17g, \"steps\": [", prior, sens, fpr);
+    else printf("%6s %14s %14s\n", "tests", "P(+)", "P(cond|+...)");
+    double p = prior;
+    for (long k = 0; k <= tests; k++) {
+        double pe = lmp_bayes_total_probability(p, sens, fpr);
+        if (json) {
+            printf("%s{\"positives\": %ld, \"posterior\": ", k ? ", " : "", k);
+            cli_json_double(stdout, p);
+            printf(", \"p_next_positive\": ");
+            cli_json_double(stdout, pe);
+            printf("}");
+        } else {
+            printf("%6ld %14.6g %13.4f%%\n", k, pe, 100 * p);
+        }
+        if (k < tests) {
+            p = lmp_bayes_update(p, sens, fpr);
+            if (isnan(p)) {
+                if (json) printf("]}\n");
+                cli_error("bayes: P(+) became 0 after %ld positive tests: expected a test that can be positive", k + 1);
+                return CLI_FAIL;
+            }
+        }
+    }
+    if (json) printf("]}\n");
+    else printf("# P(+) is the probability that the next test is positive given the positives so far\n");
+    return CLI_OK;
+}
+
+/* "0.1,0.2;0.3,0.4" -> rows x cols. */
+static int parse_table(const char *s, double **out, size_t *rows, size_t *cols)
+{
+    size_t cap = 16, n = 0, r = 0, c = 0, in_row = 0, col_idx = 0;
+    double *v = malloc(cap * sizeof *v);
+    if (!v) { cli_error("out of memory"); return -1; }
+    const char *p = s;
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == ',') p++;
+        if (*p == ';' || *p == '\0') {
+            if (in_row == 0) {
+                cli_error("bayes: --table: row %zu is empty: expected numbers separated by ','", r + 1);
+                free(v);
+                return -1;
+            }
+            if (r == 0) c = in_row;
+            else if (in_row != c) {
+                cli_error("bayes: --table: row %zu has %zu cells: expected %zu (as row 1)", r + 1, in_row, c);
+                free(v);
+                return -1;
+            }
+            r++;
+            in_row = 0;
+            col_idx = 0;
+            if (*p == '\0') break;
+            p++;
+            continue;
+        }
+        const char *q = p;
+        while (*q && *q != ',' && *q != ';' && *q != ' ' && *q != '\t') q++;
+        char buf[64];
+        size_t len = (size_t)(q - p);
+        char *end = buf;
+        double x = NAN;
+        if (len < sizeof buf) {
+            memcpy(buf, p, len);
+            buf[len] = '\0';
+            x = strtod(buf, &end);
+        }
+        col_idx++;
+        if (len >= sizeof buf || *end || end == buf || !isfinite(x)) {
+            cli_error("bayes: --table: row %zu, cell %zu: expected a finite number, got '%.*s'", r + 1, col_idx,
+                      (int)len, p);
+            free(v);
+            return -1;
+        }
+        if (n == cap) {
+            cap *= 2;
+            double *nv = realloc(v, cap * sizeof *nv);
+            if (!nv) { free(v); cli_error("out of memory"); return -1; }
+            v = nv;
+        }
+        v[n++] = x;
+        in_row++;
+        p = q;
+    }
+    *out = v;
+    *rows = r;
+    *cols = c;
+    return 0;
+}
+
+static void print_matrix(const char *title, const double *m, size_t r, size_t c)
+{
+    printf("%s\n", title);
+    for (size_t i = 0; i < r; i++) {
+        printf("  ");
+        for (size_t j = 0; j < c; j++) printf("%s%10.6g", j ? " " : "", m[i * c + j]);
+        printf("\n");
+    }
+}
+
+static void json_matrix(const char *key, const double *m, size_t r, size_t c)
+{
+    printf(", \"%s\": [", key);
+    for (size_t i = 0; i < r; i++) {
+        if (i) printf(", ");
+        cli_json_doubles(stdout, m + i * c, c);
+    }
+    printf("]");
+}
+
+static int joint(int argc, char **argv)
+{
+    const char *table = NULL;
+    int json = 0, normalize = 0;
+    double tol = 1e-9;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (cli_is_help(a)) { usage(stdout); return CLI_OK; }
+        if (strcmp(a, "--json") == 0) json = 1;
+        else if (strcmp(a, "--normalize") == 0) normalize = 1;
+        else if (cli_is_opt(a, "--table")) {
+            if (!(table = cli_optarg(argc, argv, &i, "--table"))) return CLI_USAGE;
+        } else if (cli_is_opt(a, "--tol")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--tol")) || cli_parse_double("bayes: --tol", v, &tol)) return CLI_USAGE;
+            if (tol < 0) {
+                cli_error("bayes: --tol: expected a tolerance >= 0, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else {
+            cli_error("bayes joint: unknown option '%s' (see lmprob bayes --help)", a);
+            return CLI_USAGE;
+        }
+    }
+    if (!table) {
+        cli_error("bayes joint: --table: expected a table such as \"0.4,0.1;0.15,0.35\"");
+        return CLI_USAGE;
+    }
+    double *p;
+    size_t r, c;
+    if (parse_table(table, &p, &r, &c)) return CLI_FAIL;
+    lmp_error e;
+    lmp_status st = normalize ? lmp_joint_normalize(p, r, c, &e) : lmp_joint_check(p, r, c, 1e-9, &e);
+    if (st) {
+        cli_error("bayes: --table: %s%s", e.msg,
+                  normalize ? "" : " (use --normalize for counts or weights)");
+        free(p);
+        return CLI_FAIL;
+    }
+    double *px = malloc((r + c + 2 * r * c) * sizeof *px);
+    if (!px) { free(p); cli_error("out of memory"); return CLI_FAIL; }
+    double *py = px + r, *ygx = py + c, *xgy = ygx + r * c;
+    lmp_joint_marginals(p, r, c, px, py);
+    lmp_joint_y_given_x(p, r, c, ygx);
+    lmp_joint_x_given_y(p, r, c, xgy);
+    double gap = lmp_joint_independence_gap(p, r, c);
+    int indep = gap <= tol;
+    if (json) {
+        printf("{\"rows\": %zu, \"cols\": %zu", r, c);
+        json_matrix("joint", p, r, c);
+        printf(", \"p_x\": ");
+        cli_json_doubles(stdout, px, r);
+        printf(", \"p_y\": ");
+        cli_json_doubles(stdout, py, c);
+        json_matrix("p_y_given_x", ygx, r, c);
+        json_matrix("p_x_given_y", xgy, r, c);
+        printf(", \"independence_gap\": ");
+        cli_json_double(stdout, gap);
+        printf(", \"tol\": %.17g, \"independent\": %s}\n", tol, indep ? "true" : "false");
+    } else {
+        print_matrix("joint P(X=row, Y=col):", p, r, c);
+        print_matrix("P(X) (row sums):", px, 1, r);
+        print_matrix("P(Y) (column sums):", py, 1, c);
+        print_matrix("P(Y=col | X=row) (rows sum to 1):", ygx, r, c);
+        print_matrix("P(X=row | Y=col) (columns sum to 1):", xgy, r, c);
+        printf("max |P(x,y) - P(x)P(y)| = %.6g -> %s (tolerance %g)\n", gap, indep ? "independent" : "dependent", tol);
+    }
+    free(px);
+    free(p);
+    return CLI_OK;
+}
+
+static int beta(int argc, char **argv)
+{
+    double a = NAN, b = NAN;
+    long heads = -1, n = -1;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i], *v;
+        if (cli_is_help(o)) { usage(stdout); return CLI_OK; }
+        if (strcmp(o, "--json") == 0) json = 1;
+        else if (cli_is_opt(o, "--a")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--a")) || cli_parse_double("bayes: --a", v, &a)) return CLI_USAGE;
+            if (!(a > 0)) { cli_error("bayes: --a: expected a > 0, got '%s'", v); return CLI_USAGE; }
+        } else if (cli_is_opt(o, "--b")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--b")) || cli_parse_double("bayes: --b", v, &b)) return CLI_USAGE;
+            if (!(b > 0)) { cli_error("bayes: --b: expected b > 0, got '%s'", v); return CLI_USAGE; }
+        } else if (cli_is_opt(o, "--heads")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--heads")) || cli_parse_long("bayes: --heads", v, &heads))
+                return CLI_USAGE;
+            if (heads < 0) { cli_error("bayes: --heads: expected an integer >= 0, got '%s'", v); return CLI_USAGE; }
+        } else if (cli_is_opt(o, "--n")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--n")) || cli_parse_long("bayes: --n", v, &n)) return CLI_USAGE;
+            if (n < 0) { cli_error("bayes: --n: expected an integer >= 0, got '%s'", v); return CLI_USAGE; }
+        } else {
+            cli_error("bayes beta: unknown option '%s' (see lmprob bayes --help)", o);
+            return CLI_USAGE;
+        }
+    }
+    if (isnan(a) || isnan(b) || heads < 0 || n < 0) {
+        cli_error("bayes beta: expected --a A --b B --heads H --n N (all four)");
+        return CLI_USAGE;
+    }
+    if (heads > n) {
+        cli_error("bayes: --heads %ld: expected at most --n %ld", heads, n);
+        return CLI_FAIL;
+    }
+    double mean = lmp_beta_posterior_mean(a, b, heads, n), mode = lmp_beta_posterior_mode(a, b, heads, n);
+    double lm = lmp_beta_binomial_logpmf(heads, n, a, b);
+    double pa = a + (double)heads, pb = b + (double)(n - heads);
+    if (json) {
+        printf("{\"posterior_a\": %.17g, \"posterior_b\": %.17g, \"mean\": ", pa, pb);
+        cli_json_double(stdout, mean);
+        printf(", \"mode\": ");
+        cli_json_double(stdout, mode);
+        printf(", \"log_marginal\": ");
+        cli_json_double(stdout, lm);
+        printf(", \"marginal\": ");
+        cli_json_double(stdout, exp(lm));
+        printf("}\n");
+    } else {
+        printf("prior Beta(%g, %g), %ld heads in %ld -> posterior Beta(%g, %g)\n", a, b, heads, n, pa, pb);
+        printf("posterior mean     %.10g\n", mean);
+        if (isnan(mode)) printf("posterior mode     undefined (both posterior parameters <= 1)\n");
+        else printf("posterior mode     %.10g\n", mode);
+        printf("log P(heads | n)   %.10g   (P = %.6g)\n", lm, exp(lm));
+    }
+    return CLI_OK;
+}
+
+int cmd_bayes(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (cli_is_help(argv[1])) { usage(stdout); return CLI_OK; }
+    if (strcmp(argv[1], "disease") == 0) return disease(argc - 1, argv + 1);
+    if (strcmp(argv[1], "joint") == 0) return joint(argc - 1, argv + 1);
+    if (strcmp(argv[1], "beta") == 0) return beta(argc - 1, argv + 1);
+    cli_error("bayes: unknown subcommand '%s': expected disease, joint or beta", argv[1]);
+    return CLI_USAGE;
+}

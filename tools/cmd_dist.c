@@ -1,0 +1,763 @@
+/* `lmprob dist <family> [params] [queries]`: densities, tails, quantiles, moments and
+ * samples of the distributions in include/lmprob/dist.h. */
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "lmprob/dist.h"
+#include "lmprob/rng.h"
+
+static void usage(FILE *f)
+{
+    fputs("usage: lmprob dist <family> [parameters] [queries] [--seed S] [--rng xoshiro|numpy] [--json]\n"
+          "\n"
+          "families and their parameters (defaults in brackets):\n"
+          "  normal       --mu [0] --sigma [1]\n"
+          "  uniform      --lo [0] --hi [1]\n"
+          "  laplace      --mu [0] --b [1]\n"
+          "  exponential  --rate [1]                    (scipy expon with scale = 1/rate)\n"
+          "  gamma        --shape K --scale [1]\n"
+          "  beta         --a A --b B\n"
+          "  bernoulli    --p P\n"
+          "  binomial     --n N --p P\n"
+          "  poisson      --lambda L\n"
+          "  categorical  --p P1,P2,... [--normalize]   (sum must be 1 within 1e-9 unless --normalize)\n"
+          "  dirichlet    --alpha A1,A2,...\n"
+          "  mvn          --mean M1,M2,... --cov \"c11,c12;c21,c22\"   (rows separated by ';')\n"
+          "\n"
+          "queries (each takes a list, e.g. --cdf -1,0,1.96; print one line per value):\n"
+          "  --pdf X / --pmf K, --logpdf X / --logpmf K, --cdf X, --sf X (upper tail), --quantile P\n"
+          "  (dirichlet and mvn: --pdf/--logpdf take one point X1,X2,...)\n"
+          "  --stats        mean and variance (mvn: mean and covariance)\n"
+          "  --sample N     N draws, one per line (vectors: space-separated)\n"
+          "  --seed S       seed [42]; --rng xoshiro (default) or numpy (numpy's legacy RandomState:\n"
+          "                 normal, uniform, binomial, categorical draws equal numpy's)\n"
+          "  --json         one JSON object instead of text\n"
+          "\n"
+          "examples:\n"
+          "  lmprob dist normal --mu 0 --sigma 1 --cdf 1.96\n"
+          "  lmprob dist categorical --p 0.2,0.3,0.5 --sample 10\n"
+          "  lmprob dist mvn --mean 0,0 --cov \"1,0.5;0.5,1\" --sample 3\n",
+          f);
+}
+
+enum { Q_PDF, Q_LOGPDF, Q_CDF, Q_SF, Q_QUANTILE, NQ };
+static const char *const qname[NQ] = {"pdf", "logpdf", "cdf", "sf", "quantile"};
+
+typedef struct dist_opts {
+    const char *family;
+    double mu, sigma, lo, hi, b, rate, shape, scale, a, p, lambda;
+    long n;
+    int has_mu, has_sigma, has_lo, has_hi, has_b, has_rate, has_shape, has_scale, has_a, has_p, has_lambda, has_n;
+    const char *p_list, *alpha_list, *mean_list, *cov_text;
+    const char *q[NQ];
+    long sample;
+    int stats, json, normalize;
+    uint64_t seed;
+    lmp_rng_kind kind;
+} dist_opts;
+
+typedef struct num_opt {
+    const char *name;
+    size_t off_val, off_has;
+} num_opt;
+
+#define NUM(name, field) {"--" name, offsetof(dist_opts, field), offsetof(dist_opts, has_##field)}
+static const num_opt num_opts[] = {
+    NUM("mu", mu),       NUM("sigma", sigma), NUM("lo", lo),         NUM("hi", hi),
+    NUM("b", b),         NUM("rate", rate),   NUM("shape", shape),   NUM("scale", scale),
+    NUM("a", a),         NUM("lambda", lambda),
+};
+
+/* ---- output helpers ---------------------------------------------------------------- */
+
+typedef struct out_state {
+    int json, first;
+} out_state;
+
+static void out_key(out_state *o, const char *key)
+{
+    printf("%s\"%s\": ", o->first ? "" : ", ", key);
+    o->first = 0;
+}
+
+static void print_num(double v) { printf("%.17g", v); }
+
+/* The shortest of %.15g / %.16g / %.17g that reads back as x: echo inputs as typed. */
+static void print_arg(double x)
+{
+    char buf[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, x);
+        if (strtod(buf, NULL) == x) break;
+    }
+    fputs(buf, stdout);
+}
+
+/* One query over a list of x: text "cdf(1.96) = 0.975..." lines, or "cdf": [{"x":..,"value":..}]. */
+typedef double (*scalar_fn)(double x, const dist_opts *d);
+
+static int run_query(out_state *o, const char *name, const char *list, scalar_fn fn, const dist_opts *d)
+{
+    double *x;
+    size_t n;
+    char opt[64];
+    snprintf(opt, sizeof opt, "dist: --%s", name);
+    if (cli_parse_double_list(opt, list, &x, &n)) return CLI_USAGE;
+    if (o->json) {
+        out_key(o, name);
+        printf("[");
+    }
+    for (size_t i = 0; i < n; i++) {
+        double v = fn(x[i], d);
+        if (o->json) {
+            printf("%s{\"x\": ", i ? ", " : "");
+            cli_json_double(stdout, x[i]);
+            printf(", \"value\": ");
+            cli_json_double(stdout, v);
+            printf("}");
+        } else {
+            printf("%s(", name);
+            print_arg(x[i]);
+            printf(") = ");
+            print_num(v);
+            printf("\n");
+        }
+    }
+    if (o->json) printf("]");
+    free(x);
+    return CLI_OK;
+}
+
+/* ---- scalar families ---------------------------------------------------------------------- */
+
+static long as_count(double k) { return k == floor(k) && fabs(k) < 9e18 ? (long)k : -1; }
+/* pmf at a non-integer point is 0 (log: -inf). */
+static double pmf_guard(double k, double v, int logv)
+{
+    if (k != floor(k)) return logv ? -INFINITY : 0.0;
+    return v;
+}
+
+static double f_eval(double x, const dist_opts *d, int q)
+{
+    const char *f = d->family;
+    if (strcmp(f, "normal") == 0) {
+        switch (q) {
+        case Q_PDF: return lmp_normal_pdf(x, d->mu, d->sigma);
+        case Q_LOGPDF: return lmp_normal_logpdf(x, d->mu, d->sigma);
+        case Q_CDF: return lmp_normal_cdf(x, d->mu, d->sigma);
+        case Q_SF: return lmp_normal_sf(x, d->mu, d->sigma);
+        default: return lmp_normal_quantile(x, d->mu, d->sigma);
+        }
+    }
+    if (strcmp(f, "uniform") == 0) {
+        switch (q) {
+        case Q_PDF: return lmp_uniform_pdf(x, d->lo, d->hi);
+        case Q_LOGPDF: return lmp_uniform_logpdf(x, d->lo, d->hi);
+        case Q_CDF: return lmp_uniform_cdf(x, d->lo, d->hi);
+        case Q_SF: return lmp_uniform_sf(x, d->lo, d->hi);
+        default: return lmp_uniform_quantile(x, d->lo, d->hi);
+        }
+    }
+    if (strcmp(f, "laplace") == 0) {
+        switch (q) {
+        case Q_PDF: return lmp_laplace_pdf(x, d->mu, d->b);
+        case Q_LOGPDF: return lmp_laplace_logpdf(x, d->mu, d->b);
+        case Q_CDF: return lmp_laplace_cdf(x, d->mu, d->b);
+        case Q_SF: return lmp_laplace_sf(x, d->mu, d->b);
+        default: return lmp_laplace_quantile(x, d->mu, d->b);
+        }
+    }
+    if (strcmp(f, "exponential") == 0) {
+        switch (q) {
+        case Q_PDF: return lmp_exponential_pdf(x, d->rate);
+        case Q_LOGPDF: return lmp_exponential_logpdf(x, d->rate);
+        case Q_CDF: return lmp_exponential_cdf(x, d->rate);
+        case Q_SF: return lmp_exponential_sf(x, d->rate);
+        default: return lmp_exponential_quantile(x, d->rate);
+        }
+    }
+    if (strcmp(f, "gamma") == 0) {
+        switch (q) {
+        case Q_PDF: return lmp_gamma_pdf(x, d->shape, d->scale);
+        case Q_LOGPDF: return lmp_gamma_logpdf(x, d->shape, d->scale);
+        case Q_CDF: return lmp_gamma_cdf(x, d->shape, d->scale);
+        case Q_SF: return lmp_gamma_sf(x, d->shape, d->scale);
+        default: return lmp_gamma_quantile(x, d->shape, d->scale);
+        }
+    }
+    if (strcmp(f, "beta") == 0) {
+        switch (q) {
+        case Q_PDF: return lmp_beta_pdf(x, d->a, d->b);
+        case Q_LOGPDF: return lmp_beta_logpdf(x, d->a, d->b);
+        case Q_CDF: return lmp_beta_cdf(x, d->a, d->b);
+        case Q_SF: return lmp_beta_sf(x, d->a, d->b);
+        default: return lmp_beta_quantile(x, d->a, d->b);
+        }
+    }
+    if (strcmp(f, "bernoulli") == 0) {
+        switch (q) {
+        case Q_PDF: return pmf_guard(x, lmp_bernoulli_pmf(as_count(x), d->p), 0);
+        case Q_LOGPDF: return pmf_guard(x, lmp_bernoulli_logpmf(as_count(x), d->p), 1);
+        case Q_CDF: return lmp_bernoulli_cdf(x, d->p);
+        case Q_SF: return lmp_bernoulli_sf(x, d->p);
+        default: return x >= 0 && x <= 1 ? (x <= 1 - d->p ? 0.0 : 1.0) : NAN;
+        }
+    }
+    if (strcmp(f, "binomial") == 0) {
+        switch (q) {
+        case Q_PDF: return pmf_guard(x, lmp_binomial_pmf(as_count(x), d->n, d->p), 0);
+        case Q_LOGPDF: return pmf_guard(x, lmp_binomial_logpmf(as_count(x), d->n, d->p), 1);
+        case Q_CDF: return lmp_binomial_cdf(x, d->n, d->p);
+        case Q_SF: return lmp_binomial_sf(x, d->n, d->p);
+        default: return lmp_binomial_quantile(x, d->n, d->p);
+        }
+    }
+    /* poisson */
+    switch (q) {
+    case Q_PDF: return pmf_guard(x, lmp_poisson_pmf(as_count(x), d->lambda), 0);
+    case Q_LOGPDF: return pmf_guard(x, lmp_poisson_logpmf(as_count(x), d->lambda), 1);
+    case Q_CDF: return lmp_poisson_cdf(x, d->lambda);
+    case Q_SF: return lmp_poisson_sf(x, d->lambda);
+    default: return lmp_poisson_quantile(x, d->lambda);
+    }
+}
+
+static double q_pdf(double x, const dist_opts *d) { return f_eval(x, d, Q_PDF); }
+static double q_logpdf(double x, const dist_opts *d) { return f_eval(x, d, Q_LOGPDF); }
+static double q_cdf(double x, const dist_opts *d) { return f_eval(x, d, Q_CDF); }
+static double q_sf(double x, const dist_opts *d) { return f_eval(x, d, Q_SF); }
+static double q_quantile(double x, const dist_opts *d) { return f_eval(x, d, Q_QUANTILE); }
+static const scalar_fn qfn[NQ] = {q_pdf, q_logpdf, q_cdf, q_sf, q_quantile};
+
+static int need(int has, const char *family, const char *opt)
+{
+    if (has) return 0;
+    cli_error("dist: %s needs %s (see lmprob dist --help)", family, opt);
+    return -1;
+}
+
+/* Validate the parameters of a scalar family. Returns CLI_OK or an exit code. */
+static int check_scalar(dist_opts *d)
+{
+    lmp_error e;
+    lmp_status st = LMP_OK;
+    const char *f = d->family;
+    if (strcmp(f, "normal") == 0) st = lmp_normal_check(d->mu, d->sigma, &e);
+    else if (strcmp(f, "uniform") == 0) st = lmp_uniform_check(d->lo, d->hi, &e);
+    else if (strcmp(f, "laplace") == 0) st = lmp_laplace_check(d->mu, d->b, &e);
+    else if (strcmp(f, "exponential") == 0) st = lmp_exponential_check(d->rate, &e);
+    else if (strcmp(f, "gamma") == 0) {
+        if (need(d->has_shape, f, "--shape")) return CLI_USAGE;
+        st = lmp_gamma_check(d->shape, d->scale, &e);
+    } else if (strcmp(f, "beta") == 0) {
+        if (need(d->has_a, f, "--a") || need(d->has_b, f, "--b")) return CLI_USAGE;
+        st = lmp_beta_check(d->a, d->b, &e);
+    } else if (strcmp(f, "bernoulli") == 0) {
+        if (need(d->has_p, f, "--p")) return CLI_USAGE;
+        st = lmp_bernoulli_check(d->p, &e);
+    } else if (strcmp(f, "binomial") == 0) {
+        if (need(d->has_n, f, "--n") || need(d->has_p, f, "--p")) return CLI_USAGE;
+        st = lmp_binomial_check(d->n, d->p, &e);
+    } else if (strcmp(f, "poisson") == 0) {
+        if (need(d->has_lambda, f, "--lambda")) return CLI_USAGE;
+        st = lmp_poisson_check(d->lambda, &e);
+    }
+    if (st) {
+        cli_error("dist: %s: %s", f, e.msg);
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
+static double scalar_draw(lmp_rng *r, const dist_opts *d)
+{
+    const char *f = d->family;
+    if (strcmp(f, "normal") == 0) return lmp_normal_sample(r, d->mu, d->sigma);
+    if (strcmp(f, "uniform") == 0) return lmp_uniform_sample(r, d->lo, d->hi);
+    if (strcmp(f, "laplace") == 0) return lmp_laplace_sample(r, d->mu, d->b);
+    if (strcmp(f, "exponential") == 0) return lmp_exponential_sample(r, d->rate);
+    if (strcmp(f, "gamma") == 0) return lmp_gamma_sample(r, d->shape, d->scale);
+    if (strcmp(f, "beta") == 0) return lmp_beta_sample(r, d->a, d->b);
+    if (strcmp(f, "bernoulli") == 0) return lmp_bernoulli_sample(r, d->p);
+    if (strcmp(f, "binomial") == 0) return (double)lmp_binomial_sample(r, d->n, d->p);
+    return (double)lmp_poisson_sample(r, d->lambda);
+}
+
+static void scalar_stats(const dist_opts *d, double *mean, double *var)
+{
+    const char *f = d->family;
+    if (strcmp(f, "normal") == 0) { *mean = lmp_normal_mean(d->mu, d->sigma); *var = lmp_normal_var(d->mu, d->sigma); }
+    else if (strcmp(f, "uniform") == 0) { *mean = lmp_uniform_mean(d->lo, d->hi); *var = lmp_uniform_var(d->lo, d->hi); }
+    else if (strcmp(f, "laplace") == 0) { *mean = lmp_laplace_mean(d->mu, d->b); *var = lmp_laplace_var(d->mu, d->b); }
+    else if (strcmp(f, "exponential") == 0) { *mean = lmp_exponential_mean(d->rate); *var = lmp_exponential_var(d->rate); }
+    else if (strcmp(f, "gamma") == 0) { *mean = lmp_gamma_mean(d->shape, d->scale); *var = lmp_gamma_var(d->shape, d->scale); }
+    else if (strcmp(f, "beta") == 0) { *mean = lmp_beta_mean(d->a, d->b); *var = lmp_beta_var(d->a, d->b); }
+    else if (strcmp(f, "bernoulli") == 0) { *mean = lmp_bernoulli_mean(d->p); *var = lmp_bernoulli_var(d->p); }
+    else if (strcmp(f, "binomial") == 0) { *mean = lmp_binomial_mean(d->n, d->p); *var = lmp_binomial_var(d->n, d->p); }
+    else { *mean = lmp_poisson_mean(d->lambda); *var = lmp_poisson_var(d->lambda); }
+}
+
+static void print_stats(out_state *o, const double *mean, const double *var, size_t k, int var_is_matrix)
+{
+    if (o->json) {
+        out_key(o, "mean");
+        if (k == 0) cli_json_double(stdout, *mean);
+        else cli_json_doubles(stdout, mean, k);
+        out_key(o, var_is_matrix ? "cov" : "var");
+        if (k == 0) cli_json_double(stdout, *var);
+        else if (!var_is_matrix) cli_json_doubles(stdout, var, k);
+        else {
+            printf("[");
+            for (size_t i = 0; i < k; i++) {
+                printf("%s", i ? ", " : "");
+                cli_json_doubles(stdout, var + i * k, k);
+            }
+            printf("]");
+        }
+        return;
+    }
+    if (k == 0) {
+        printf("mean = %.17g\nvar = %.17g\n", *mean, *var);
+        return;
+    }
+    printf("mean =");
+    for (size_t i = 0; i < k; i++) printf(" %.17g", mean[i]);
+    printf("\n");
+    if (!var_is_matrix) {
+        printf("var =");
+        for (size_t i = 0; i < k; i++) printf(" %.17g", var[i]);
+        printf("\n");
+        return;
+    }
+    printf("cov =\n");
+    for (size_t i = 0; i < k; i++) {
+        for (size_t j = 0; j < k; j++) printf("%s%.17g", j ? " " : "  ", var[i * k + j]);
+        printf("\n");
+    }
+}
+
+/* Samples: rows of `dim` values (dim 0: scalars). */
+static void print_sample_row(out_state *o, const double *v, size_t dim, long i, int integer)
+{
+    if (o->json) {
+        printf("%s", i ? ", " : "");
+        if (dim == 0) {
+            if (integer) printf("%.0f", v[0]);
+            else cli_json_double(stdout, v[0]);
+        } else {
+            cli_json_doubles(stdout, v, dim);
+        }
+        return;
+    }
+    size_t m = dim ? dim : 1;
+    for (size_t j = 0; j < m; j++) printf(integer ? "%s%.0f" : "%s%.17g", j ? " " : "", v[j]);
+    printf("\n");
+}
+
+static int is_discrete(const char *f)
+{
+    return strcmp(f, "bernoulli") == 0 || strcmp(f, "binomial") == 0 || strcmp(f, "poisson") == 0 ||
+           strcmp(f, "categorical") == 0;
+}
+
+static int run_scalar(dist_opts *d, out_state *o, lmp_rng *r)
+{
+    int rc = check_scalar(d);
+    if (rc) return rc;
+    for (int q = 0; q < NQ; q++)
+        if (d->q[q] && (rc = run_query(o, qname[q], d->q[q], qfn[q], d))) return rc;
+    if (d->stats) {
+        double m, v;
+        scalar_stats(d, &m, &v);
+        print_stats(o, &m, &v, 0, 0);
+    }
+    if (d->sample > 0) {
+        if (o->json) { out_key(o, "samples"); printf("["); }
+        for (long i = 0; i < d->sample; i++) {
+            double v = scalar_draw(r, d);
+            print_sample_row(o, &v, 0, i, is_discrete(d->family));
+        }
+        if (o->json) printf("]");
+    }
+    return CLI_OK;
+}
+
+/* ---- vector families -------------------------------------------------------------------------- */
+
+static int no_scalar_queries(const dist_opts *d, int allow_pdf)
+{
+    for (int q = 0; q < NQ; q++) {
+        if (!d->q[q]) continue;
+        if (allow_pdf && (q == Q_PDF || q == Q_LOGPDF)) continue;
+        cli_error("dist: --%s is not available for %s", qname[q], d->family);
+        return -1;
+    }
+    return 0;
+}
+
+static int run_categorical(dist_opts *d, out_state *o, lmp_rng *r)
+{
+    if (need(d->p_list != NULL, "categorical", "--p P1,P2,...")) return CLI_USAGE;
+    if (d->q[Q_QUANTILE] || d->q[Q_SF]) return no_scalar_queries(d, 1) ? CLI_USAGE : CLI_OK;
+    double *p;
+    size_t k;
+    if (cli_parse_double_list("dist: --p", d->p_list, &p, &k)) return CLI_USAGE;
+    lmp_error e;
+    lmp_status st = lmp_prob_check(p, k, d->normalize, &e);
+    if (st) {
+        cli_error("dist: categorical: %s", e.msg);
+        free(p);
+        return CLI_FAIL;
+    }
+    int rc = CLI_OK;
+    for (int q = Q_PDF; q <= Q_CDF && rc == CLI_OK; q++) {
+        if (!d->q[q]) continue;
+        double *x;
+        size_t n;
+        char opt[32];
+        snprintf(opt, sizeof opt, "dist: --%s", qname[q]);
+        if (cli_parse_double_list(opt, d->q[q], &x, &n)) { rc = CLI_USAGE; break; }
+        if (o->json) { out_key(o, qname[q]); printf("["); }
+        for (size_t i = 0; i < n; i++) {
+            double v;
+            long kk = as_count(x[i]);
+            if (q == Q_CDF) {
+                v = 0;
+                for (long j = 0; j <= (long)floor(x[i]) && j < (long)k; j++) v += p[j];
+                if (x[i] >= (double)k - 1) v = 1.0;
+            } else if (kk < 0 || kk >= (long)k) {
+                v = q == Q_PDF ? 0.0 : -INFINITY;
+            } else {
+                v = q == Q_PDF ? p[kk] : log(p[kk]);
+            }
+            if (o->json) {
+                printf("%s{\"x\": ", i ? ", " : "");
+                cli_json_double(stdout, x[i]);
+                printf(", \"value\": ");
+                cli_json_double(stdout, v);
+                printf("}");
+            } else {
+                printf("%s(", qname[q]);
+                print_arg(x[i]);
+                printf(") = %.17g\n", v);
+            }
+        }
+        if (o->json) printf("]");
+        free(x);
+    }
+    if (rc == CLI_OK && d->stats) {
+        double m = 0, s2 = 0;
+        for (size_t i = 0; i < k; i++) m += (double)i * p[i];
+        for (size_t i = 0; i < k; i++) s2 += ((double)i - m) * ((double)i - m) * p[i];
+        print_stats(o, &m, &s2, 0, 0);
+    }
+    if (rc == CLI_OK && d->sample > 0) {
+        /* numpy stream: numpy's choice, draw for draw; xoshiro: an alias table, O(1) per draw. */
+        lmp_alias *al = NULL;
+        if (d->kind == LMP_RNG_XOSHIRO && (st = lmp_alias_create(p, k, &al, &e))) {
+            free(p);
+            return cli_fail_status(st, &e);
+        }
+        if (o->json) { out_key(o, "samples"); printf("["); }
+        for (long i = 0; i < d->sample; i++) {
+            double v = (double)(al ? lmp_alias_sample(al, r) : lmp_categorical_sample(r, p, k));
+            print_sample_row(o, &v, 0, i, 1);
+        }
+        if (o->json) printf("]");
+        lmp_alias_free(al);
+    }
+    free(p);
+    return rc;
+}
+
+static int parse_point(const dist_opts *d, int q, size_t k, double **x)
+{
+    size_t n;
+    char opt[32];
+    snprintf(opt, sizeof opt, "dist: --%s", qname[q]);
+    if (cli_parse_double_list(opt, d->q[q], x, &n)) return CLI_USAGE;
+    if (n != k) {
+        cli_error("dist: --%s: expected a point with %zu coordinates, got %zu", qname[q], k, n);
+        free(*x);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+static void print_point_value(out_state *o, int q, const double *x, size_t k, double v)
+{
+    if (o->json) {
+        out_key(o, qname[q]);
+        printf("{\"x\": ");
+        cli_json_doubles(stdout, x, k);
+        printf(", \"value\": ");
+        cli_json_double(stdout, v);
+        printf("}");
+        return;
+    }
+    printf("%s(", qname[q]);
+    for (size_t i = 0; i < k; i++) {
+        if (i) putchar(',');
+        print_arg(x[i]);
+    }
+    printf(") = %.17g\n", v);
+}
+
+static int run_dirichlet(dist_opts *d, out_state *o, lmp_rng *r)
+{
+    if (need(d->alpha_list != NULL, "dirichlet", "--alpha A1,A2,...")) return CLI_USAGE;
+    if (no_scalar_queries(d, 1)) return CLI_USAGE;
+    double *al;
+    size_t k;
+    if (cli_parse_double_list("dist: --alpha", d->alpha_list, &al, &k)) return CLI_USAGE;
+    lmp_error e;
+    lmp_status st = lmp_dirichlet_check(al, k, &e);
+    if (st) {
+        cli_error("dist: dirichlet: %s", e.msg);
+        free(al);
+        return CLI_FAIL;
+    }
+    int rc = CLI_OK;
+    for (int q = Q_PDF; q <= Q_LOGPDF && rc == CLI_OK; q++) {
+        if (!d->q[q]) continue;
+        double *x;
+        if ((rc = parse_point(d, q, k, &x))) break;
+        double lp = lmp_dirichlet_logpdf(x, al, k);
+        print_point_value(o, q, x, k, q == Q_PDF ? exp(lp) : lp);
+        free(x);
+    }
+    double *buf = malloc(2 * k * sizeof *buf);
+    if (!buf) { free(al); cli_error("dist: out of memory"); return CLI_FAIL; }
+    if (rc == CLI_OK && d->stats) {
+        double a0 = 0;
+        for (size_t i = 0; i < k; i++) a0 += al[i];
+        for (size_t i = 0; i < k; i++) {
+            buf[i] = al[i] / a0;
+            buf[k + i] = buf[i] * (1 - buf[i]) / (a0 + 1);
+        }
+        print_stats(o, buf, buf + k, k, 0);
+    }
+    if (rc == CLI_OK && d->sample > 0) {
+        if (o->json) { out_key(o, "samples"); printf("["); }
+        for (long i = 0; i < d->sample && rc == CLI_OK; i++) {
+            if ((st = lmp_dirichlet_sample(r, al, k, buf, &e))) rc = cli_fail_status(st, &e);
+            else print_sample_row(o, buf, k, i, 0);
+        }
+        if (o->json) printf("]");
+    }
+    free(buf);
+    free(al);
+    return rc;
+}
+
+/* "1,0.5;0.5,1" -> row-major k x k. */
+static int parse_cov(const char *text, size_t k, double **out)
+{
+    double *m = malloc(k * k * sizeof *m);
+    char *copy = strdup(text);
+    if (!m || !copy) { free(m); free(copy); cli_error("dist: out of memory"); return CLI_FAIL; }
+    size_t row = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ";", &save); tok; tok = strtok_r(NULL, ";", &save), row++) {
+        double *v;
+        size_t n;
+        if (cli_parse_double_list("dist: --cov", tok, &v, &n)) { free(m); free(copy); return CLI_USAGE; }
+        if (row >= k || n != k) {
+            cli_error("dist: --cov: expected %zu rows of %zu numbers separated by ';', got '%s'", k, k, text);
+            free(v);
+            free(m);
+            free(copy);
+            return CLI_USAGE;
+        }
+        memcpy(m + row * k, v, k * sizeof *v);
+        free(v);
+    }
+    free(copy);
+    if (row != k) {
+        cli_error("dist: --cov: expected %zu rows of %zu numbers separated by ';', got '%s'", k, k, text);
+        free(m);
+        return CLI_USAGE;
+    }
+    *out = m;
+    return CLI_OK;
+}
+
+static int run_mvn(dist_opts *d, out_state *o, lmp_rng *r)
+{
+    if (need(d->mean_list != NULL, "mvn", "--mean M1,M2,...") || need(d->cov_text != NULL, "mvn", "--cov")) return CLI_USAGE;
+    if (no_scalar_queries(d, 1)) return CLI_USAGE;
+    double *mean, *cov;
+    size_t k;
+    if (cli_parse_double_list("dist: --mean", d->mean_list, &mean, &k)) return CLI_USAGE;
+    int rc = parse_cov(d->cov_text, k, &cov);
+    if (rc) { free(mean); return rc; }
+    lmp_mvn *m = NULL;
+    lmp_error e;
+    lmp_status st = lmp_mvn_create(mean, cov, k, &m, &e);
+    if (st) {
+        cli_error("dist: mvn: %s", e.msg);
+        free(mean);
+        free(cov);
+        return CLI_FAIL;
+    }
+    for (int q = Q_PDF; q <= Q_LOGPDF && rc == CLI_OK; q++) {
+        if (!d->q[q]) continue;
+        double *x;
+        if ((rc = parse_point(d, q, k, &x))) break;
+        double lp = lmp_mvn_logpdf(m, x);
+        print_point_value(o, q, x, k, q == Q_PDF ? exp(lp) : lp);
+        free(x);
+    }
+    if (rc == CLI_OK && d->stats) print_stats(o, mean, cov, k, 1);
+    if (rc == CLI_OK && d->sample > 0) {
+        double *buf = malloc(k * sizeof *buf);
+        if (!buf) rc = CLI_FAIL;
+        if (o->json && buf) { out_key(o, "samples"); printf("["); }
+        for (long i = 0; buf && i < d->sample; i++) {
+            lmp_mvn_sample(m, r, buf);
+            print_sample_row(o, buf, k, i, 0);
+        }
+        if (o->json && buf) printf("]");
+        free(buf);
+    }
+    lmp_mvn_free(m);
+    free(mean);
+    free(cov);
+    return rc;
+}
+
+/* ---- main ---------------------------------------------------------------------------------------- */
+
+static const char *const families[] = {"normal", "uniform", "laplace", "exponential", "gamma", "beta", "bernoulli",
+                                       "binomial", "poisson", "categorical", "dirichlet", "mvn"};
+
+int cmd_dist(int argc, char **argv)
+{
+    dist_opts d;
+    memset(&d, 0, sizeof d);
+    d.sigma = d.hi = d.b = d.rate = d.scale = 1.0;
+    d.seed = CLI_DEFAULT_SEED;
+    d.kind = LMP_RNG_XOSHIRO;
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v;
+        if (cli_is_help(a)) {
+            usage(stdout);
+            return CLI_OK;
+        }
+        int matched = 0;
+        for (size_t k = 0; k < sizeof num_opts / sizeof num_opts[0]; k++) {
+            if (!cli_is_opt(a, num_opts[k].name)) continue;
+            char opt[32];
+            snprintf(opt, sizeof opt, "dist: %s", num_opts[k].name);
+            if (!(v = cli_optarg(argc, argv, &i, num_opts[k].name))) return CLI_USAGE;
+            if (cli_parse_double(opt, v, (double *)((char *)&d + num_opts[k].off_val))) return CLI_USAGE;
+            *(int *)((char *)&d + num_opts[k].off_has) = 1;
+            matched = 1;
+            break;
+        }
+        if (matched) continue;
+        int q = -1;
+        if (cli_is_opt(a, "--pdf") || cli_is_opt(a, "--pmf")) q = Q_PDF;
+        else if (cli_is_opt(a, "--logpdf") || cli_is_opt(a, "--logpmf")) q = Q_LOGPDF;
+        else if (cli_is_opt(a, "--cdf")) q = Q_CDF;
+        else if (cli_is_opt(a, "--sf")) q = Q_SF;
+        else if (cli_is_opt(a, "--quantile") || cli_is_opt(a, "--ppf")) q = Q_QUANTILE;
+        if (q >= 0) {
+            char name[32];
+            snprintf(name, sizeof name, "%.*s", (int)strcspn(a, "="), a);
+            if (!(d.q[q] = cli_optarg(argc, argv, &i, name))) return CLI_USAGE;
+            continue;
+        }
+        if (cli_is_opt(a, "--p")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--p"))) return CLI_USAGE;
+            d.p_list = v;   /* a list for categorical, one number otherwise (parsed below) */
+            d.has_p = 1;
+        } else if (cli_is_opt(a, "--n")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--n")) || cli_parse_long("dist: --n", v, &d.n)) return CLI_USAGE;
+            d.has_n = 1;
+        } else if (cli_is_opt(a, "--alpha")) {
+            if (!(d.alpha_list = cli_optarg(argc, argv, &i, "--alpha"))) return CLI_USAGE;
+        } else if (cli_is_opt(a, "--mean")) {
+            if (!(d.mean_list = cli_optarg(argc, argv, &i, "--mean"))) return CLI_USAGE;
+        } else if (cli_is_opt(a, "--cov")) {
+            if (!(d.cov_text = cli_optarg(argc, argv, &i, "--cov"))) return CLI_USAGE;
+        } else if (cli_is_opt(a, "--sample")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--sample")) || cli_parse_long("dist: --sample", v, &d.sample))
+                return CLI_USAGE;
+            if (d.sample < 0) {
+                cli_error("dist: --sample: expected a number of draws >= 0, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (cli_is_opt(a, "--seed")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--seed")) || cli_parse_u64("dist: --seed", v, &d.seed))
+                return CLI_USAGE;
+        } else if (cli_is_opt(a, "--rng")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--rng"))) return CLI_USAGE;
+            if (strcmp(v, "xoshiro") == 0) d.kind = LMP_RNG_XOSHIRO;
+            else if (strcmp(v, "numpy") == 0) d.kind = LMP_RNG_NUMPY_LEGACY;
+            else {
+                cli_error("dist: --rng: expected xoshiro or numpy, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (strcmp(a, "--stats") == 0) d.stats = 1;
+        else if (strcmp(a, "--json") == 0) d.json = 1;
+        else if (strcmp(a, "--normalize") == 0) d.normalize = 1;
+        else if (a[0] == '-' && a[1]) {
+            cli_error("dist: unknown option '%s' (see lmprob dist --help)", a);
+            return CLI_USAGE;
+        } else if (!d.family) {
+            d.family = a;
+        } else {
+            cli_error("dist: unexpected argument '%s' (family already given: %s)", a, d.family);
+            return CLI_USAGE;
+        }
+    }
+    if (!d.family) {
+        cli_error("dist: no family given (see lmprob dist --help)");
+        return CLI_USAGE;
+    }
+    int known = 0;
+    for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) known |= strcmp(d.family, families[i]) == 0;
+    if (!known) {
+        cli_error("dist: unknown family '%s': expected one of normal, uniform, laplace, exponential, gamma, beta, "
+                  "bernoulli, binomial, poisson, categorical, dirichlet, mvn",
+                  d.family);
+        return CLI_USAGE;
+    }
+    if (d.has_p && strcmp(d.family, "categorical") != 0 && cli_parse_double("dist: --p", d.p_list, &d.p))
+        return CLI_USAGE;
+    int nothing = !d.stats && d.sample == 0;
+    for (int q = 0; q < NQ; q++) nothing &= d.q[q] == NULL;
+    if (nothing) d.stats = 1;   /* no query: show the moments */
+
+    lmp_rng r;
+    lmp_error e;
+    lmp_status st = lmp_rng_seed(&r, d.kind, d.seed, &e);
+    if (st) {
+        cli_error("dist: --seed: %s", e.msg);
+        return CLI_USAGE;
+    }
+    out_state o = {d.json, 1};
+    if (d.json) {
+        printf("{\"family\": ");
+        cli_json_string(stdout, d.family);
+        o.first = 0;
+    }
+    int rc;
+    if (strcmp(d.family, "categorical") == 0) rc = run_categorical(&d, &o, &r);
+    else if (strcmp(d.family, "dirichlet") == 0) rc = run_dirichlet(&d, &o, &r);
+    else if (strcmp(d.family, "mvn") == 0) rc = run_mvn(&d, &o, &r);
+    else rc = run_scalar(&d, &o, &r);
+    if (d.json) printf("}\n");
+    return rc;
+}

@@ -1,0 +1,326 @@
+/* `lmprob experiment`: the chapter's experiments (src/experiment), seeded. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "lmprob/experiment.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lmprob experiment NAME [--seed S] [--rng xoshiro|numpy] [--json] [options]\n"
+            "\n"
+            "  mc       Monte Carlo expectation: binomial(3, 0.5) E[X] = 1.5 against sample means of\n"
+            "           the chapter's 100000 draws, N(3, 2^2) over 1e6 draws, then sizes 10 .. 10^K\n"
+            "           options: --max-pow K (default 6)\n"
+            "  rule     the 68-95-99.7 rule: fractions of N(0,1) draws within 1, 2, 3 sigma vs erf(k/sqrt 2)\n"
+            "           options: --n N (default 1000000)\n"
+            "  clt      sums of 30 uniforms (10000 of them): mean/var/skewness/kurtosis vs Irwin-Hall theory,\n"
+            "           normaltest, and how often normaltest rejects at alpha over repeats, with a Gaussian\n"
+            "           control of the same size\n"
+            "           options: --repeats R (default 500), --alpha A (0.05), --n-sums N (10000), --terms T (30)\n"
+            "  biasvar  bias^2, variance and MSE of polynomial fits of degree 1, 3, 7, 15 (200 training sets\n"
+            "           of 20 points, y = sin(2 pi x) + 0.3 z) at x = 0.5 and averaged over 0.05..0.95\n"
+            "           options: --datasets D (200), --degrees LIST (1,3,7,15), --fit exact|numpy (exact:\n"
+            "           least squares by QR in a Chebyshev basis; numpy: np.polyfit's truncated SVD, which\n"
+            "           regularises the rank-deficient degree-15 fits, as the chapter's numbers do)\n"
+            "  disease  Bayes' rule for 1..N positive tests (prior 0.001, sensitivity 0.99, fpr 0.05),\n"
+            "           checked against a simulated population\n"
+            "           options: --tests N (3), --population P (1000000), --prior, --sensitivity, --fpr\n"
+            "\n"
+            "--seed defaults to %d. With --rng numpy the draws are numpy's legacy stream after\n"
+            "np.random.seed(S), in the chapter's order: `experiment biasvar --rng numpy --seed 0` prints\n"
+            "what the chapter's bias-variance block computes (with accurate fits), `clt --rng numpy`\n"
+            "the normaltest p-value of np.random.seed(S) followed by the chapter's CLT lines.\n",
+            CLI_DEFAULT_SEED);
+}
+
+static int opt_size(const char *opt, const char *v, size_t lo, size_t hi, size_t *out)
+{
+    long x;
+    if (!v || cli_parse_long(opt, v, &x)) return -1;
+    if (x < (long)lo || (unsigned long)x > hi) {
+        cli_error("%s: expected an integer in %zu..%zu, got '%s'", opt, lo, hi, v);
+        return -1;
+    }
+    *out = (size_t)x;
+    return 0;
+}
+
+static int opt_prob(const char *opt, const char *v, double *out)
+{
+    if (!v || cli_parse_double(opt, v, out)) return -1;
+    if (*out < 0 || *out > 1) {
+        cli_error("%s: expected a probability in [0, 1], got '%s'", opt, v);
+        return -1;
+    }
+    return 0;
+}
+
+static void jkey(const char *k, double v, int first)
+{
+    printf("%s\"%s\": ", first ? "" : ", ", k);
+    cli_json_double(stdout, v);
+}
+
+int cmd_experiment(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (cli_is_help(argv[1])) { usage(stdout); return CLI_OK; }
+    const char *name = argv[1];
+    int which = strcmp(name, "mc") == 0        ? 0
+                : strcmp(name, "rule") == 0    ? 1
+                : strcmp(name, "clt") == 0     ? 2
+                : strcmp(name, "biasvar") == 0 ? 3
+                : strcmp(name, "disease") == 0 ? 4
+                                               : -1;
+    if (which < 0) {
+        cli_error("experiment: unknown experiment '%s': expected mc, rule, clt, biasvar or disease", name);
+        return CLI_USAGE;
+    }
+    uint64_t seed = CLI_DEFAULT_SEED;
+    lmp_rng_kind rk = LMP_RNG_XOSHIRO;
+    int json = 0;
+    lmp_exp_mc_params mc = lmp_exp_mc_defaults();
+    lmp_exp_rule_params rule = lmp_exp_rule_defaults();
+    lmp_exp_clt_params clt = lmp_exp_clt_defaults();
+    lmp_exp_biasvar_params bv = lmp_exp_biasvar_defaults();
+    lmp_exp_disease_params dz = lmp_exp_disease_defaults();
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *v;
+        size_t sz;
+        if (cli_is_help(a)) { usage(stdout); return CLI_OK; }
+        if (strcmp(a, "--json") == 0) json = 1;
+        else if (cli_is_opt(a, "--seed")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--seed")) || cli_parse_u64("experiment: --seed", v, &seed)) return CLI_USAGE;
+        } else if (cli_is_opt(a, "--rng")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--rng"))) return CLI_USAGE;
+            if (strcmp(v, "numpy") == 0) rk = LMP_RNG_NUMPY_LEGACY;
+            else if (strcmp(v, "xoshiro") == 0) rk = LMP_RNG_XOSHIRO;
+            else { cli_error("experiment: --rng: expected xoshiro or numpy, got '%s'", v); return CLI_USAGE; }
+        } else if (which == 0 && cli_is_opt(a, "--max-pow")) {
+            if (opt_size("experiment: --max-pow", cli_optarg(argc, argv, &i, "--max-pow"), 1, LMP_EXP_MC_MAX_ROWS, &sz)) return CLI_USAGE;
+            mc.max_pow10 = (int)sz;
+        } else if (which == 1 && cli_is_opt(a, "--n")) {
+            if (opt_size("experiment: --n", cli_optarg(argc, argv, &i, "--n"), 1, 1000000000, &rule.n)) return CLI_USAGE;
+        } else if (which == 2 && cli_is_opt(a, "--repeats")) {
+            if (opt_size("experiment: --repeats", cli_optarg(argc, argv, &i, "--repeats"), 0, 100000, &clt.repeats)) return CLI_USAGE;
+        } else if (which == 2 && cli_is_opt(a, "--n-sums")) {
+            if (opt_size("experiment: --n-sums", cli_optarg(argc, argv, &i, "--n-sums"), 8, 10000000, &clt.n_experiments)) return CLI_USAGE;
+        } else if (which == 2 && cli_is_opt(a, "--terms")) {
+            if (opt_size("experiment: --terms", cli_optarg(argc, argv, &i, "--terms"), 1, 100000, &clt.n_samples)) return CLI_USAGE;
+        } else if (which == 2 && cli_is_opt(a, "--alpha")) {
+            v = cli_optarg(argc, argv, &i, "--alpha");
+            if (!v || cli_parse_double("experiment: --alpha", v, &clt.alpha)) return CLI_USAGE;
+            if (!(clt.alpha > 0 && clt.alpha < 1)) { cli_error("experiment: --alpha: expected 0 < alpha < 1, got '%s'", v); return CLI_USAGE; }
+        } else if (which == 3 && cli_is_opt(a, "--datasets")) {
+            if (opt_size("experiment: --datasets", cli_optarg(argc, argv, &i, "--datasets"), 2, 1000000, &bv.n_datasets)) return CLI_USAGE;
+        } else if (which == 3 && cli_is_opt(a, "--degrees")) {
+            double *d;
+            size_t nd;
+            if (!(v = cli_optarg(argc, argv, &i, "--degrees")) || cli_parse_double_list("experiment: --degrees", v, &d, &nd)) return CLI_USAGE;
+            if (nd > LMP_EXP_BIASVAR_MAX_DEGREES) {
+                cli_error("experiment: --degrees: expected at most %d degrees, got %zu", LMP_EXP_BIASVAR_MAX_DEGREES, nd);
+                free(d);
+                return CLI_USAGE;
+            }
+            for (size_t k = 0; k < nd; k++) {
+                if (d[k] != floor(d[k]) || d[k] < 0 || d[k] >= (double)bv.n_train) {
+                    cli_error("experiment: --degrees: item %zu = %g: expected an integer in 0..%zu (fewer than the %zu "
+                              "training points)", k + 1, d[k], bv.n_train - 1, bv.n_train);
+                    free(d);
+                    return CLI_USAGE;
+                }
+                bv.degrees[k] = (int)d[k];
+            }
+            bv.n_degrees = nd;
+            free(d);
+        } else if (which == 3 && cli_is_opt(a, "--fit")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--fit"))) return CLI_USAGE;
+            if (strcmp(v, "numpy") == 0) bv.numpy_fit = 1;
+            else if (strcmp(v, "exact") == 0) bv.numpy_fit = 0;
+            else { cli_error("experiment: --fit: expected exact or numpy, got '%s'", v); return CLI_USAGE; }
+        } else if (which == 4 && cli_is_opt(a, "--tests")) {
+            if (opt_size("experiment: --tests", cli_optarg(argc, argv, &i, "--tests"), 0, LMP_EXP_DISEASE_MAX_TESTS, &sz)) return CLI_USAGE;
+            dz.tests = (int)sz;
+        } else if (which == 4 && cli_is_opt(a, "--population")) {
+            if (opt_size("experiment: --population", cli_optarg(argc, argv, &i, "--population"), 1, 1000000000, &dz.population)) return CLI_USAGE;
+        } else if (which == 4 && cli_is_opt(a, "--prior")) {
+            if (opt_prob("experiment: --prior", cli_optarg(argc, argv, &i, "--prior"), &dz.prior)) return CLI_USAGE;
+        } else if (which == 4 && cli_is_opt(a, "--sensitivity")) {
+            if (opt_prob("experiment: --sensitivity", cli_optarg(argc, argv, &i, "--sensitivity"), &dz.sensitivity)) return CLI_USAGE;
+        } else if (which == 4 && cli_is_opt(a, "--fpr")) {
+            if (opt_prob("experiment: --fpr", cli_optarg(argc, argv, &i, "--fpr"), &dz.fpr)) return CLI_USAGE;
+        } else {
+            cli_error("experiment %s: unknown option '%s' (see lmprob experiment --help)", name, a);
+            return CLI_USAGE;
+        }
+    }
+    lmp_rng r;
+    lmp_error e;
+    if (lmp_rng_seed(&r, rk, seed, &e)) return cli_fail_status(e.code, &e);
+    const char *rng_name = rk == LMP_RNG_NUMPY_LEGACY ? "numpy" : "xoshiro";
+    lmp_status st;
+    if (which == 0) {
+        lmp_exp_mc_result o;
+        if ((st = lmp_exp_mc(&r, &mc, &o, &e))) return cli_fail_status(st, &e);
+        if (json) {
+            printf("{\"experiment\": \"mc\", \"seed\": %llu, \"rng\": \"%s\"", (unsigned long long)seed, rng_name);
+            jkey("exact", o.exact, 0);
+            jkey("chapter_mean", o.chapter_mean, 0);
+            jkey("normal_mean", o.normal_mean, 0);
+            printf(", \"rows\": [");
+            for (size_t k = 0; k < o.rows; k++) {
+                printf("%s{\"size\": %zu", k ? ", " : "", o.row[k].size);
+                jkey("mean", o.row[k].mean, 0);
+                jkey("abs_error", o.row[k].abs_error, 0);
+                jkey("std_error", o.row[k].std_error, 0);
+                printf("}");
+            }
+            printf("]}\n");
+        } else {
+            printf("# Monte Carlo expectation, X ~ Binomial(%ld, %g) (seed %llu, %s)\n", mc.trials, mc.p,
+                   (unsigned long long)seed, rng_name);
+            printf("E[X] = sum k P(X=k) = %.4f\n", o.exact);
+            printf("MC estimate (%zu draws): %.4f\n", mc.chapter_size, o.chapter_mean);
+            printf("E[N(%g,%g)] (%zu draws): %.4f\n", mc.normal_mu, mc.normal_sigma * mc.normal_sigma, mc.normal_size,
+                   o.normal_mean);
+            printf("%10s %10s %12s %12s\n", "draws", "mean", "|error|", "std error");
+            for (size_t k = 0; k < o.rows; k++)
+                printf("%10zu %10.5f %12.3g %12.3g\n", o.row[k].size, o.row[k].mean, o.row[k].abs_error,
+                       o.row[k].std_error);
+        }
+    } else if (which == 1) {
+        lmp_exp_rule_result o;
+        if ((st = lmp_exp_rule(&r, &rule, &o, &e))) return cli_fail_status(st, &e);
+        if (json) {
+            printf("{\"experiment\": \"rule\", \"seed\": %llu, \"rng\": \"%s\", \"n\": %zu, \"empirical\": ",
+                   (unsigned long long)seed, rng_name, o.n);
+            cli_json_doubles(stdout, o.empirical, 3);
+            printf(", \"exact\": ");
+            cli_json_doubles(stdout, o.exact, 3);
+            printf(", \"std_error\": ");
+            cli_json_doubles(stdout, o.std_error, 3);
+            printf("}\n");
+        } else {
+            printf("# 68-95-99.7 rule over %zu N(0,1) draws (seed %llu, %s)\n", o.n, (unsigned long long)seed, rng_name);
+            printf("%6s %12s %12s %12s %8s\n", "within", "empirical", "exact", "std error", "z");
+            for (int k = 0; k < 3; k++)
+                printf("%5d%s %11.4f%% %11.4f%% %12.2g %8.2f\n", k + 1, "s", 100 * o.empirical[k], 100 * o.exact[k],
+                       o.std_error[k], (o.empirical[k] - o.exact[k]) / o.std_error[k]);
+        }
+    } else if (which == 2) {
+        lmp_exp_clt_result o;
+        if ((st = lmp_exp_clt(&r, &clt, &o, &e))) return cli_fail_status(st, &e);
+        if (json) {
+            printf("{\"experiment\": \"clt\", \"seed\": %llu, \"rng\": \"%s\", \"n_sums\": %zu, \"terms\": %zu",
+                   (unsigned long long)seed, rng_name, clt.n_experiments, clt.n_samples);
+            jkey("mean", o.mean, 0);
+            jkey("var", o.var, 0);
+            jkey("skewness", o.skewness, 0);
+            jkey("kurtosis", o.kurtosis, 0);
+            jkey("theory_mean", o.theory_mean, 0);
+            jkey("theory_var", o.theory_var, 0);
+            jkey("theory_skewness", o.theory_skewness, 0);
+            jkey("theory_kurtosis", o.theory_kurtosis, 0);
+            jkey("normaltest_statistic", o.statistic, 0);
+            jkey("normaltest_pvalue", o.pvalue, 0);
+            printf(", \"repeats\": %zu", o.repeats);
+            jkey("alpha", clt.alpha, 0);
+            jkey("reject_rate", o.reject_rate, 0);
+            jkey("reject_rate_001", o.reject_rate_001, 0);
+            jkey("median_pvalue", o.median_pvalue, 0);
+            jkey("control_reject_rate", o.control_reject_rate, 0);
+            printf("}\n");
+        } else {
+            printf("# CLT: %zu sums of %zu U(0,1) (seed %llu, %s)\n", clt.n_experiments, clt.n_samples,
+                   (unsigned long long)seed, rng_name);
+            printf("%-18s %12s %12s\n", "", "sample", "theory");
+            printf("%-18s %12.5f %12.5f\n", "mean", o.mean, o.theory_mean);
+            printf("%-18s %12.5f %12.5f\n", "variance", o.var, o.theory_var);
+            printf("%-18s %12.5f %12.5f\n", "skewness", o.skewness, o.theory_skewness);
+            printf("%-18s %12.5f %12.5f\n", "excess kurtosis", o.kurtosis, o.theory_kurtosis);
+            printf("Normality test p-value: %.3f (K^2 = %.4f)\n", o.pvalue, o.statistic);
+            if (o.repeats) {
+                printf("over %zu further samples: normaltest rejects %.1f%% at alpha=%g (%.1f%% at 0.01), median p %.3f\n",
+                       o.repeats, 100 * o.reject_rate, clt.alpha, 100 * o.reject_rate_001, o.median_pvalue);
+                printf("control, %zu samples of %zu exact N(0,1) draws: rejects %.1f%% at alpha=%g\n", o.repeats,
+                       clt.n_experiments, 100 * o.control_reject_rate, clt.alpha);
+                printf("# the sum of %zu uniforms is not exactly normal (excess kurtosis %.3f): with %zu values\n"
+                       "# the test sees it, so it rejects more often than the control's nominal rate\n",
+                       clt.n_samples, o.theory_kurtosis, clt.n_experiments);
+            }
+        }
+    } else if (which == 3) {
+        lmp_exp_biasvar_result o;
+        if ((st = lmp_exp_biasvar(&r, &bv, &o, &e))) return cli_fail_status(st, &e);
+        if (json) {
+            printf("{\"experiment\": \"biasvar\", \"seed\": %llu, \"rng\": \"%s\", \"datasets\": %zu, \"n_train\": %zu",
+                   (unsigned long long)seed, rng_name, bv.n_datasets, bv.n_train);
+            jkey("sigma", bv.sigma, 0);
+            jkey("x_test", bv.x_test, 0);
+            printf(", \"rows\": [");
+            for (size_t k = 0; k < o.rows; k++) {
+                printf("%s{\"degree\": %d", k ? ", " : "", o.row[k].degree);
+                jkey("bias2", o.row[k].bias2, 0);
+                jkey("var", o.row[k].var, 0);
+                jkey("mse", o.row[k].mse, 0);
+                jkey("grid_bias2", o.row[k].grid_bias2, 0);
+                jkey("grid_var", o.row[k].grid_var, 0);
+                jkey("grid_mse", o.row[k].grid_mse, 0);
+                printf(", \"rank_deficient\": %zu}", o.row[k].rank_deficient);
+            }
+            printf("], \"fit\": \"%s\"}\n", bv.numpy_fit ? "numpy" : "exact");
+        } else {
+            printf("# bias-variance: %zu training sets of %zu points, y = sin(2 pi x) + %g z (seed %llu, %s)\n",
+                   bv.n_datasets, bv.n_train, bv.sigma, (unsigned long long)seed, rng_name);
+            printf("# fit: %s\n", bv.numpy_fit ? "numpy (np.polyfit truncated SVD + np.polyval)" : "exact least squares (QR, Chebyshev basis)");
+            printf("%8s %10s %10s %12s | %12s %12s %12s\n", "Degree", "Bias^2", "Variance", "Total MSE", "grid Bias^2",
+                   "grid Var", "grid MSE");
+            for (size_t k = 0; k < o.rows; k++)
+                printf("%8d %10.4f %10.4f %12.4f | %12.4g %12.4g %12.4g\n", o.row[k].degree, o.row[k].bias2,
+                       o.row[k].var, o.row[k].mse, o.row[k].grid_bias2, o.row[k].grid_var, o.row[k].grid_mse);
+            if (bv.numpy_fit)
+                for (size_t k = 0; k < o.rows; k++)
+                    if (o.row[k].rank_deficient)
+                        printf("# degree %d: %zu of %zu fits rank deficient (numpy's RankWarning)\n", o.row[k].degree,
+                               o.row[k].rank_deficient, bv.n_datasets);
+            printf("# left: at x = %g (sin(2 pi x) is antisymmetric about 0.5, so even a line is unbiased there);\n"
+                   "# right: averaged over %zu points of [%g, %g]\n",
+                   bv.x_test, bv.n_grid, bv.grid_lo, bv.grid_hi);
+        }
+    } else {
+        lmp_exp_disease_result o;
+        if ((st = lmp_exp_disease(&r, &dz, &o, &e))) return cli_fail_status(st, &e);
+        if (json) {
+            printf("{\"experiment\": \"disease\", \"seed\": %llu, \"rng\": \"%s\", \"population\": %zu", (unsigned long long)seed,
+                   rng_name, dz.population);
+            jkey("prior", dz.prior, 0);
+            jkey("sensitivity", dz.sensitivity, 0);
+            jkey("fpr", dz.fpr, 0);
+            printf(", \"rows\": [");
+            for (int k = 0; k < o.rows; k++) {
+                printf("%s{\"positives\": %d", k ? ", " : "", o.row[k].positives);
+                jkey("posterior", o.row[k].posterior, 0);
+                printf(", \"people\": %zu, \"sick\": %zu", o.row[k].people, o.row[k].sick);
+                jkey("simulated", o.row[k].simulated, 0);
+                printf("}");
+            }
+            printf("]}\n");
+        } else {
+            printf("# disease test: prior %g, sensitivity %g, false-positive rate %g; %zu simulated people "
+                   "(seed %llu, %s)\n",
+                   dz.prior, dz.sensitivity, dz.fpr, dz.population, (unsigned long long)seed, rng_name);
+            printf("%9s %16s %12s %8s %16s\n", "positives", "Bayes P(sick|+)", "people", "sick", "simulated");
+            for (int k = 0; k < o.rows; k++)
+                printf("%9d %15.2f%% %12zu %8zu %15.2f%%\n", o.row[k].positives, 100 * o.row[k].posterior,
+                       o.row[k].people, o.row[k].sick, 100 * o.row[k].simulated);
+        }
+    }
+    return CLI_OK;
+}

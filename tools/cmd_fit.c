@@ -1,0 +1,210 @@
+/* `lmprob fit`: least-squares polynomial fit of x y pairs (np.polyfit order). */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "lmprob/linalg.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lmprob fit --degree D [--eval X[,X...]] [--json] FILE|-\n"
+            "\n"
+            "Least-squares polynomial of degree D (0..%d) through the points of FILE: one 'x y' pair per\n"
+            "line (spaces or commas; blank lines and lines starting with '#' are skipped).\n"
+            "Prints the coefficients highest power first (np.polyfit's order), the residual RMS, and the\n"
+            "fitted polynomial at each --eval point. The fit is computed in a Chebyshev basis by\n"
+            "Householder QR, so fitted values stay accurate where monomial coefficients are ill-conditioned.\n"
+            "\n"
+            "  --degree D   polynomial degree; needs at least D+1 points with D+1 distinct x values\n"
+            "  --eval LIST  evaluate the fit at these x values\n"
+            "  --json       machine-readable output\n",
+            LMP_LINALG_POLY_MAX_DEGREE);
+}
+
+static int push2(double **x, double **y, size_t *n, size_t *cap, double a, double b)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? 2 * *cap : 64;
+        double *nx = realloc(*x, nc * sizeof *nx);
+        if (!nx) return -1;
+        *x = nx;
+        double *ny = realloc(*y, nc * sizeof *ny);
+        if (!ny) return -1;
+        *y = ny;
+        *cap = nc;
+    }
+    (*x)[*n] = a;
+    (*y)[*n] = b;
+    (*n)++;
+    return 0;
+}
+
+static int read_pairs(const char *path, double **xs, double **ys, size_t *np)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    const char *name = is_stdin ? "<stdin>" : path;
+    FILE *f = is_stdin ? stdin : fopen(path, "r");
+    if (!f) {
+        cli_error("fit: %s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    double *x = NULL, *y = NULL;
+    size_t n = 0, cap = 0;
+    char *line = NULL;
+    size_t lcap = 0;
+    long lineno = 0;
+    int rc = 0;
+    while (getline(&line, &lcap, f) >= 0) {
+        lineno++;
+        char *p = line;
+        while (isspace((unsigned char)*p)) p++;
+        if (!*p || *p == '#') continue;
+        double v[2];
+        int k = 0;
+        for (;;) {
+            while (*p && (isspace((unsigned char)*p) || *p == ',')) p++;
+            if (!*p) break;
+            char *q = p;
+            while (*q && !isspace((unsigned char)*q) && *q != ',') q++;
+            if (k == 2) {
+                cli_error("fit: %s:%ld: expected two numbers 'x y', got a third value '%.*s'", name, lineno,
+                          (int)(q - p), p);
+                rc = -1;
+                goto done;
+            }
+            char save = *q;
+            *q = '\0';
+            char *end;
+            double d = strtod(p, &end);
+            if (end != q || !isfinite(d)) {
+                cli_error("fit: %s:%ld: expected a finite number, got '%s'", name, lineno, p);
+                rc = -1;
+                goto done;
+            }
+            *q = save;
+            v[k++] = d;
+            p = q;
+        }
+        if (k != 2) {
+            cli_error("fit: %s:%ld: expected two numbers 'x y', got one", name, lineno);
+            rc = -1;
+            goto done;
+        }
+        if (push2(&x, &y, &n, &cap, v[0], v[1])) {
+            cli_error("out of memory");
+            rc = -1;
+            goto done;
+        }
+    }
+    if (n == 0) {
+        cli_error("fit: %s: expected 'x y' pairs, found none (empty input)", name);
+        rc = -1;
+    }
+done:
+    free(line);
+    if (!is_stdin) fclose(f);
+    if (rc) {
+        free(x);
+        free(y);
+        return -1;
+    }
+    *xs = x;
+    *ys = y;
+    *np = n;
+    return 0;
+}
+
+int cmd_fit(int argc, char **argv)
+{
+    const char *path = NULL, *eval = NULL;
+    long deg = -1;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) { usage(stdout); return CLI_OK; }
+        if (strcmp(a, "--json") == 0) json = 1;
+        else if (cli_is_opt(a, "--degree")) {
+            const char *v = cli_optarg(argc, argv, &i, "--degree");
+            if (!v || cli_parse_long("fit: --degree", v, &deg)) return CLI_USAGE;
+            if (deg < 0 || deg > LMP_LINALG_POLY_MAX_DEGREE) {
+                cli_error("fit: --degree: expected an integer in 0..%d, got '%s'", LMP_LINALG_POLY_MAX_DEGREE, v);
+                return CLI_USAGE;
+            }
+        } else if (cli_is_opt(a, "--eval")) {
+            if (!(eval = cli_optarg(argc, argv, &i, "--eval"))) return CLI_USAGE;
+        } else if (a[0] == '-' && a[1]) {
+            cli_error("fit: unknown option '%s' (see lmprob fit --help)", a);
+            return CLI_USAGE;
+        } else if (path) {
+            cli_error("fit: expected one input file, got '%s' and '%s'", path, a);
+            return CLI_USAGE;
+        } else path = a;
+    }
+    if (deg < 0) {
+        cli_error("fit: --degree: expected a degree (lmprob fit --degree D FILE)");
+        return CLI_USAGE;
+    }
+    if (!path) {
+        cli_error("fit: expected an input file of 'x y' pairs (or '-' for stdin)");
+        return CLI_USAGE;
+    }
+    double *ev = NULL;
+    size_t nev = 0;
+    if (eval && cli_parse_double_list("fit: --eval", eval, &ev, &nev)) return CLI_USAGE;
+    double *x, *y;
+    size_t n;
+    if (read_pairs(path, &x, &y, &n)) {
+        free(ev);
+        return CLI_FAIL;
+    }
+    lmp_linalg_poly fit;
+    lmp_error e;
+    lmp_status st = lmp_linalg_poly_fit(x, y, n, (size_t)deg, &fit, &e);
+    if (st) {
+        cli_error("fit: %s", e.msg);
+        free(x);
+        free(y);
+        free(ev);
+        return CLI_FAIL;
+    }
+    double coef[LMP_LINALG_POLY_MAX_DEGREE + 1];
+    lmp_linalg_poly_coef(&fit, coef);
+    double ss = 0;
+    for (size_t i = 0; i < n; i++) {
+        double r = y[i] - lmp_linalg_poly_eval(&fit, x[i]);
+        ss += r * r;
+    }
+    double rms = sqrt(ss / (double)n);
+    if (json) {
+        printf("{\"degree\": %ld, \"n\": %zu, \"coefficients\": ", deg, n);
+        cli_json_doubles(stdout, coef, (size_t)deg + 1);
+        printf(", \"residual_rms\": ");
+        cli_json_double(stdout, rms);
+        if (nev) {
+            printf(", \"eval\": [");
+            for (size_t i = 0; i < nev; i++) {
+                printf("%s{\"x\": ", i ? ", " : "");
+                cli_json_double(stdout, ev[i]);
+                printf(", \"y\": ");
+                cli_json_double(stdout, lmp_linalg_poly_eval(&fit, ev[i]));
+                printf("}");
+            }
+            printf("]");
+        }
+        printf("}\n");
+    } else {
+        printf("# degree %ld least-squares fit of %zu points; coefficients highest power first\n", deg, n);
+        for (long k = 0; k <= deg; k++) printf("c[x^%ld] = %.17g\n", deg - k, coef[k]);
+        printf("residual RMS = %.6g\n", rms);
+        for (size_t i = 0; i < nev; i++) printf("p(%.17g) = %.17g\n", ev[i], lmp_linalg_poly_eval(&fit, ev[i]));
+    }
+    free(x);
+    free(y);
+    free(ev);
+    return CLI_OK;
+}

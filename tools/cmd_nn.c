@@ -1,0 +1,284 @@
+/* `lmprob nn`: weight initialisers, layer norm, the VAE reparameterisation. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "lmprob/nn.h"
+#include "lmprob/stats.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lmprob nn init --kind K --fan-in I [--fan-out O] [--print N] [--seed S] [--rng xoshiro|numpy] [--json]\n"
+            "       lmprob nn layernorm --x LIST [--eps E] [--gamma LIST] [--beta LIST] [--json]\n"
+            "       lmprob nn reparam --mu LIST (--sigma LIST | --logvar LIST) [--seed S] [--rng xoshiro|numpy] [--json]\n"
+            "\n"
+            "init       K = xavier_normal (std sqrt(2/(I+O))), xavier_uniform (bound sqrt(6/(I+O))),\n"
+            "           he_normal (std sqrt(2/I)) or he_uniform (bound sqrt(6/I)). Fills an I x O matrix\n"
+            "           (O defaults to I) and prints the theoretical and the sample mean/std, and the\n"
+            "           first N values with --print N. With --rng numpy the values equal\n"
+            "           np.random.seed(S); np.random.normal(0, std, (I, O)) (or uniform(-b, b, ...)).\n"
+            "layernorm  (x - mean) / sqrt(var + eps) * gamma + beta with the biased variance (eps 1e-5).\n"
+            "reparam    z = mu + eps * sigma with eps ~ N(0, 1) (sigma = exp(logvar / 2) with --logvar),\n"
+            "           as the chapter's vae_reparameterize.\n"
+            "LIST is numbers separated by commas. --seed defaults to %d; --rng to xoshiro.\n",
+            CLI_DEFAULT_SEED);
+}
+
+/* --seed / --rng shared by init and reparam. Returns 1 if argv[*i] was one of them, -1 on error. */
+static int rng_opt(int argc, char **argv, int *i, uint64_t *seed, lmp_rng_kind *kind)
+{
+    const char *a = argv[*i], *v;
+    if (cli_is_opt(a, "--seed")) {
+        if (!(v = cli_optarg(argc, argv, i, "--seed")) || cli_parse_u64("nn: --seed", v, seed)) return -1;
+        return 1;
+    }
+    if (cli_is_opt(a, "--rng")) {
+        if (!(v = cli_optarg(argc, argv, i, "--rng"))) return -1;
+        if (strcmp(v, "xoshiro") == 0) *kind = LMP_RNG_XOSHIRO;
+        else if (strcmp(v, "numpy") == 0) *kind = LMP_RNG_NUMPY_LEGACY;
+        else {
+            cli_error("nn: --rng: expected xoshiro or numpy, got '%s'", v);
+            return -1;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+static int init(int argc, char **argv)
+{
+    const char *kind_s = NULL;
+    long fan_in = -1, fan_out = -1, nprint = 0;
+    uint64_t seed = CLI_DEFAULT_SEED;
+    lmp_rng_kind rk = LMP_RNG_XOSHIRO;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        int r = rng_opt(argc, argv, &i, &seed, &rk);
+        if (r < 0) return CLI_USAGE;
+        if (r) continue;
+        if (cli_is_help(a)) { usage(stdout); return CLI_OK; }
+        if (strcmp(a, "--json") == 0) json = 1;
+        else if (cli_is_opt(a, "--kind")) {
+            if (!(kind_s = cli_optarg(argc, argv, &i, "--kind"))) return CLI_USAGE;
+        } else if (cli_is_opt(a, "--fan-in")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--fan-in")) || cli_parse_long("nn: --fan-in", v, &fan_in)) return CLI_USAGE;
+            if (fan_in < 1 || fan_in > 100000) { cli_error("nn: --fan-in: expected an integer in 1..100000, got '%s'", v); return CLI_USAGE; }
+        } else if (cli_is_opt(a, "--fan-out")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--fan-out")) || cli_parse_long("nn: --fan-out", v, &fan_out)) return CLI_USAGE;
+            if (fan_out < 1 || fan_out > 100000) { cli_error("nn: --fan-out: expected an integer in 1..100000, got '%s'", v); return CLI_USAGE; }
+        } else if (cli_is_opt(a, "--print")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--print")) || cli_parse_long("nn: --print", v, &nprint)) return CLI_USAGE;
+            if (nprint < 0) { cli_error("nn: --print: expected an integer >= 0, got '%s'", v); return CLI_USAGE; }
+        } else {
+            cli_error("nn init: unknown option '%s' (see lmprob nn --help)", a);
+            return CLI_USAGE;
+        }
+    }
+    if (!kind_s || fan_in < 0) {
+        cli_error("nn init: expected --kind K and --fan-in I");
+        return CLI_USAGE;
+    }
+    if (fan_out < 0) fan_out = fan_in;
+    lmp_nn_init_kind kind;
+    lmp_error e;
+    if (lmp_nn_init_parse(kind_s, &kind, &e)) {
+        cli_error("nn: --kind: %s", e.msg);
+        return CLI_USAGE;
+    }
+    if ((unsigned long)fan_in * (unsigned long)fan_out > 100000000UL) {
+        cli_error("nn: --fan-in x --fan-out = %ld x %ld: expected at most 1e8 weights", fan_in, fan_out);
+        return CLI_USAGE;
+    }
+    lmp_rng r;
+    if (lmp_rng_seed(&r, rk, seed, &e)) return cli_fail_status(e.code, &e);
+    size_t n = (size_t)fan_in * (size_t)fan_out;
+    double *w = malloc(n * sizeof *w);
+    if (!w) { cli_error("out of memory"); return CLI_FAIL; }
+    if (lmp_nn_init_fill(&r, kind, (size_t)fan_in, (size_t)fan_out, w, n, &e)) {
+        free(w);
+        return cli_fail_status(e.code, &e);
+    }
+    int normal = kind == LMP_NN_XAVIER_NORMAL || kind == LMP_NN_HE_NORMAL;
+    double scale = kind == LMP_NN_XAVIER_NORMAL    ? lmp_nn_xavier_normal_std((double)fan_in, (double)fan_out)
+                   : kind == LMP_NN_XAVIER_UNIFORM ? lmp_nn_xavier_uniform_bound((double)fan_in, (double)fan_out)
+                   : kind == LMP_NN_HE_NORMAL      ? lmp_nn_he_normal_std((double)fan_in)
+                                                   : lmp_nn_he_uniform_bound((double)fan_in);
+    double theo_std = normal ? scale : scale / sqrt(3.0);
+    double mean = lmp_stats_mean(w, n), sd = lmp_stats_stddev(w, n, 0);
+    size_t np = (size_t)nprint < n ? (size_t)nprint : n;
+    if (json) {
+        printf("{\"kind\": \"%s\", \"fan_in\": %ld, \"fan_out\": %ld, \"%s\": ", kind_s, fan_in, fan_out,
+               normal ? "std" : "bound");
+        cli_json_double(stdout, scale);
+        printf(", \"theoretical_std\": ");
+        cli_json_double(stdout, theo_std);
+        printf(", \"sample_mean\": ");
+        cli_json_double(stdout, mean);
+        printf(", \"sample_std\": ");
+        cli_json_double(stdout, sd);
+        printf(", \"values\": ");
+        cli_json_doubles(stdout, w, np);
+        printf("}\n");
+    } else {
+        printf("%s %ld x %ld: %s %.10g (theoretical std %.6g)\n", kind_s, fan_in, fan_out, normal ? "std" : "bound",
+               scale, theo_std);
+        printf("sample mean %.6g, sample std %.6g over %zu weights (seed %llu, %s)\n", mean, sd, n,
+               (unsigned long long)seed, rk == LMP_RNG_NUMPY_LEGACY ? "numpy" : "xoshiro");
+        for (size_t i = 0; i < np; i++) printf("%.17g\n", w[i]);
+    }
+    free(w);
+    return CLI_OK;
+}
+
+static int layernorm(int argc, char **argv)
+{
+    double *x = NULL, *g = NULL, *b = NULL, eps = 1e-5;
+    size_t n = 0, ng = 0, nb = 0;
+    int json = 0, rc = CLI_USAGE;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (cli_is_help(a)) { usage(stdout); rc = CLI_OK; goto out; }
+        if (strcmp(a, "--json") == 0) json = 1;
+        else if (cli_is_opt(a, "--x")) {
+            free(x);
+            x = NULL;
+            if (!(v = cli_optarg(argc, argv, &i, "--x")) || cli_parse_double_list("nn: --x", v, &x, &n)) goto out;
+        } else if (cli_is_opt(a, "--gamma")) {
+            free(g);
+            g = NULL;
+            if (!(v = cli_optarg(argc, argv, &i, "--gamma")) || cli_parse_double_list("nn: --gamma", v, &g, &ng)) goto out;
+        } else if (cli_is_opt(a, "--beta")) {
+            free(b);
+            b = NULL;
+            if (!(v = cli_optarg(argc, argv, &i, "--beta")) || cli_parse_double_list("nn: --beta", v, &b, &nb)) goto out;
+        } else if (cli_is_opt(a, "--eps")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--eps")) || cli_parse_double("nn: --eps", v, &eps)) goto out;
+            if (eps < 0) { cli_error("nn: --eps: expected eps >= 0, got '%s'", v); goto out; }
+        } else {
+            cli_error("nn layernorm: unknown option '%s' (see lmprob nn --help)", a);
+            goto out;
+        }
+    }
+    if (!x) { cli_error("nn layernorm: --x: expected a list of numbers"); goto out; }
+    if (g && ng != n) { cli_error("nn: --gamma has %zu values: expected %zu (as --x)", ng, n); goto out; }
+    if (b && nb != n) { cli_error("nn: --beta has %zu values: expected %zu (as --x)", nb, n); goto out; }
+    double *y = malloc(n * sizeof *y);
+    if (!y) { cli_error("out of memory"); rc = CLI_FAIL; goto out; }
+    lmp_error e;
+    if (lmp_nn_layer_norm(x, n, eps, g, b, y, &e)) {
+        cli_error("nn layernorm: %s", e.msg);
+        free(y);
+        rc = CLI_FAIL;
+        goto out;
+    }
+    if (json) {
+        printf("{\"eps\": %.17g, \"mean\": ", eps);
+        cli_json_double(stdout, lmp_stats_mean(x, n));
+        printf(", \"var\": ");
+        cli_json_double(stdout, lmp_stats_variance(x, n, 0));
+        printf(", \"y\": ");
+        cli_json_doubles(stdout, y, n);
+        printf("}\n");
+    } else {
+        printf("mean %.10g, var %.10g (biased), eps %g\n", lmp_stats_mean(x, n), lmp_stats_variance(x, n, 0), eps);
+        for (size_t i = 0; i < n; i++) printf("%.17g\n", y[i]);
+    }
+    free(y);
+    rc = CLI_OK;
+out:
+    free(x);
+    free(g);
+    free(b);
+    return rc;
+}
+
+static int reparam(int argc, char **argv)
+{
+    double *mu = NULL, *sg = NULL, *lv = NULL;
+    size_t n = 0, ns = 0, nl = 0;
+    uint64_t seed = CLI_DEFAULT_SEED;
+    lmp_rng_kind rk = LMP_RNG_XOSHIRO;
+    int json = 0, rc = CLI_USAGE;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        int r = rng_opt(argc, argv, &i, &seed, &rk);
+        if (r < 0) goto out;
+        if (r) continue;
+        if (cli_is_help(a)) { usage(stdout); rc = CLI_OK; goto out; }
+        if (strcmp(a, "--json") == 0) json = 1;
+        else if (cli_is_opt(a, "--mu")) {
+            free(mu);
+            mu = NULL;
+            if (!(v = cli_optarg(argc, argv, &i, "--mu")) || cli_parse_double_list("nn: --mu", v, &mu, &n)) goto out;
+        } else if (cli_is_opt(a, "--sigma")) {
+            free(sg);
+            sg = NULL;
+            if (!(v = cli_optarg(argc, argv, &i, "--sigma")) || cli_parse_double_list("nn: --sigma", v, &sg, &ns)) goto out;
+        } else if (cli_is_opt(a, "--logvar")) {
+            free(lv);
+            lv = NULL;
+            if (!(v = cli_optarg(argc, argv, &i, "--logvar")) || cli_parse_double_list("nn: --logvar", v, &lv, &nl)) goto out;
+        } else {
+            cli_error("nn reparam: unknown option '%s' (see lmprob nn --help)", a);
+            goto out;
+        }
+    }
+    if (!mu || (!sg && !lv) || (sg && lv)) {
+        cli_error("nn reparam: expected --mu LIST and exactly one of --sigma LIST or --logvar LIST");
+        goto out;
+    }
+    if ((sg ? ns : nl) != n) {
+        cli_error("nn: --%s has %zu values: expected %zu (as --mu)", sg ? "sigma" : "logvar", sg ? ns : nl, n);
+        goto out;
+    }
+    lmp_rng r;
+    lmp_error e;
+    if (lmp_rng_seed(&r, rk, seed, &e)) { rc = cli_fail_status(e.code, &e); goto out; }
+    double *z = malloc(2 * n * sizeof *z);
+    if (!z) { cli_error("out of memory"); rc = CLI_FAIL; goto out; }
+    double *eps = z + n;
+    lmp_status st = sg ? lmp_nn_reparam(&r, mu, sg, n, z, eps, &e) : lmp_nn_reparam_logvar(&r, mu, lv, n, z, eps, &e);
+    if (st) {
+        cli_error("nn reparam: %s", e.msg);
+        free(z);
+        rc = CLI_FAIL;
+        goto out;
+    }
+    if (json) {
+        printf("{\"seed\": %llu, \"rng\": \"%s\", \"eps\": ", (unsigned long long)seed,
+               rk == LMP_RNG_NUMPY_LEGACY ? "numpy" : "xoshiro");
+        cli_json_doubles(stdout, eps, n);
+        printf(", \"z\": ");
+        cli_json_doubles(stdout, z, n);
+        printf("}\n");
+    } else {
+        printf("%4s %14s %14s %14s %20s\n", "i", "mu", "sigma", "eps", "z = mu + eps*sigma");
+        for (size_t i = 0; i < n; i++)
+            printf("%4zu %14.6g %14.6g %14.6g %20.12g\n", i, mu[i], sg ? sg[i] : exp(0.5 * lv[i]), eps[i], z[i]);
+    }
+    free(z);
+    rc = CLI_OK;
+out:
+    free(mu);
+    free(sg);
+    free(lv);
+    return rc;
+}
+
+int cmd_nn(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (cli_is_help(argv[1])) { usage(stdout); return CLI_OK; }
+    if (strcmp(argv[1], "init") == 0) return init(argc - 1, argv + 1);
+    if (strcmp(argv[1], "layernorm") == 0) return layernorm(argc - 1, argv + 1);
+    if (strcmp(argv[1], "reparam") == 0) return reparam(argc - 1, argv + 1);
+    cli_error("nn: unknown subcommand '%s': expected init, layernorm or reparam", argv[1]);
+    return CLI_USAGE;
+}

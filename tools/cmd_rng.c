@@ -1,0 +1,99 @@
+/* `lmprob rng`: print draws from a random stream (xoshiro256** or numpy's legacy MT19937). */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "lmprob/rng.h"
+
+static void usage(FILE *f)
+{
+    fputs("usage: lmprob rng [--rng xoshiro|numpy] [--seed S] [--stream K] [uniform|normal|u64|u32] [-n N] [--json]\n"
+          "\n"
+          "Print N draws (default 10), one per line:\n"
+          "  uniform  doubles in [0, 1) with 53 random bits (numpy: random_sample)   [default]\n"
+          "  normal   standard normal (xoshiro: ziggurat; numpy: legacy polar gauss, as randn)\n"
+          "  u64      64-bit integers (numpy: two 32-bit words, high first)\n"
+          "  u32      32-bit integers (numpy: the raw MT19937 words)\n"
+          "--rng numpy with --seed S reproduces np.random.seed(S) (S in 0 .. 2^32-1).\n"
+          "--stream K (xoshiro) jumps K times by 2^128 draws: independent streams of one seed.\n"
+          "--seed defaults to 42.\n",
+          f);
+}
+
+int cmd_rng(int argc, char **argv)
+{
+    uint64_t seed = CLI_DEFAULT_SEED, stream = 0;
+    long n = 10;
+    int json = 0, has_stream = 0;
+    const char *what = "uniform";
+    lmp_rng_kind kind = LMP_RNG_XOSHIRO;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (cli_is_help(a)) {
+            usage(stdout);
+            return CLI_OK;
+        }
+        if (cli_is_opt(a, "--seed")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--seed")) || cli_parse_u64("rng: --seed", v, &seed)) return CLI_USAGE;
+        } else if (cli_is_opt(a, "--stream")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--stream")) || cli_parse_u64("rng: --stream", v, &stream))
+                return CLI_USAGE;
+            has_stream = 1;
+        } else if (cli_is_opt(a, "-n") || cli_is_opt(a, "--n")) {
+            const char *name = a[1] == 'n' ? "-n" : "--n";
+            if (!(v = cli_optarg(argc, argv, &i, name)) || cli_parse_long("rng: -n", v, &n)) return CLI_USAGE;
+            if (n < 0) {
+                cli_error("rng: -n: expected a number of draws >= 0, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (cli_is_opt(a, "--rng")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--rng"))) return CLI_USAGE;
+            if (strcmp(v, "xoshiro") == 0) kind = LMP_RNG_XOSHIRO;
+            else if (strcmp(v, "numpy") == 0) kind = LMP_RNG_NUMPY_LEGACY;
+            else {
+                cli_error("rng: --rng: expected xoshiro or numpy, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if (strcmp(a, "uniform") == 0 || strcmp(a, "normal") == 0 || strcmp(a, "u64") == 0 ||
+                   strcmp(a, "u32") == 0) {
+            what = a;
+        } else {
+            cli_error("rng: unknown argument '%s': expected uniform, normal, u64, u32 or an option "
+                      "(see lmprob rng --help)",
+                      a);
+            return CLI_USAGE;
+        }
+    }
+    lmp_rng r;
+    lmp_error e;
+    lmp_status st;
+    if (has_stream && kind != LMP_RNG_XOSHIRO) {
+        cli_error("rng: --stream: expected --rng xoshiro (numpy's legacy stream has no jumps)");
+        return CLI_USAGE;
+    }
+    st = has_stream ? lmp_rng_seed_stream(&r, seed, stream, &e) : lmp_rng_seed(&r, kind, seed, &e);
+    if (st) {
+        cli_error("rng: %s", e.msg);
+        return CLI_USAGE;
+    }
+    if (json) printf("{\"rng\": \"%s\", \"seed\": %" PRIu64 ", \"kind\": \"%s\", \"values\": [",
+                     kind == LMP_RNG_XOSHIRO ? "xoshiro" : "numpy", seed, what);
+    for (long i = 0; i < n; i++) {
+        if (json && i) printf(", ");
+        if (strcmp(what, "uniform") == 0 || strcmp(what, "normal") == 0) {
+            double x = what[0] == 'u' ? lmp_rng_uniform(&r) : lmp_rng_normal(&r);
+            if (json) cli_json_double(stdout, x);
+            else printf("%.17g\n", x);
+        } else if (strcmp(what, "u64") == 0) {
+            printf(json ? "%" PRIu64 : "%" PRIu64 "\n", lmp_rng_u64(&r));
+        } else {
+            printf(json ? "%" PRIu32 : "%" PRIu32 "\n", lmp_rng_u32(&r));
+        }
+    }
+    if (json) printf("]}\n");
+    return CLI_OK;
+}

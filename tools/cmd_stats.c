@@ -1,0 +1,252 @@
+/* `lmprob stats`: descriptive statistics and normality tests of a column of
+ * numbers, or the covariance / correlation matrix of a table. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "lmprob/stats.h"
+
+static void usage(FILE *f)
+{
+    fputs("usage: lmprob stats [--ddof D] [--json] [FILE|-]\n"
+          "       lmprob stats --cov|--corr [--ddof D] [--columns] [--json] [FILE|-]\n"
+          "\n"
+          "Numbers (separated by spaces, commas or newlines) from FILE, or stdin when FILE is '-' or absent.\n"
+          "Prints n, mean, variance and standard deviation (divisor n - D; default D = 0 as np.var),\n"
+          "min, max, skewness and excess kurtosis (scipy's biased defaults, and the bias-corrected G1/G2),\n"
+          "and the D'Agostino skewtest (n >= 8), Anscombe-Glynn kurtosistest (n >= 5) and\n"
+          "D'Agostino-Pearson normaltest (n >= 8), each with its two-sided p-value.\n"
+          "\n"
+          "  --cov       covariance matrix of a table: one variable per line (np.cov; default D = 1)\n"
+          "  --corr      correlation matrix (np.corrcoef)\n"
+          "  --columns   the table has one variable per column instead (np.cov(..., rowvar=False))\n"
+          "  --ddof D    delta degrees of freedom\n"
+          "  --json      machine-readable output\n",
+          f);
+}
+
+/* Read a table: every non-blank line is a row of numbers (spaces or commas);
+ * all rows the same length. Errors name file:line. */
+static int read_table(const char *path, double **out, size_t *rows, size_t *cols)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    const char *name = is_stdin ? "<stdin>" : path;
+    FILE *f = is_stdin ? stdin : fopen(path, "r");
+    if (!f) {
+        cli_error("stats: %s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    double *v = NULL;
+    size_t n = 0, cap = 0, r = 0, c = 0, first_line = 0;
+    char *line = NULL;
+    size_t lcap = 0;
+    long lineno = 0;
+    int rc = 0;
+    while (getline(&line, &lcap, f) >= 0) {
+        lineno++;
+        size_t in_row = 0;
+        char *p = line;
+        for (;;) {
+            while (*p && (isspace((unsigned char)*p) || *p == ',')) p++;
+            if (!*p) break;
+            char *q = p;
+            while (*q && !isspace((unsigned char)*q) && *q != ',') q++;
+            char save = *q;
+            *q = '\0';
+            char *end;
+            errno = 0;
+            double x = strtod(p, &end);
+            if (end != q || !isfinite(x)) {
+                cli_error("stats: %s:%ld: expected a finite number, got '%s'", name, lineno, p);
+                rc = -1;
+                goto done;
+            }
+            *q = save;
+            if (n == cap) {
+                cap = cap ? 2 * cap : 256;
+                double *nv = realloc(v, cap * sizeof *nv);
+                if (!nv) { cli_error("out of memory"); rc = -1; goto done; }
+                v = nv;
+            }
+            v[n++] = x;
+            in_row++;
+            p = q;
+        }
+        if (in_row == 0) continue;
+        if (r == 0) {
+            c = in_row;
+            first_line = (size_t)lineno;
+        } else if (in_row != c) {
+            cli_error("stats: %s:%ld: row has %zu values: expected %zu (as line %zu)", name, lineno, in_row, c,
+                      first_line);
+            rc = -1;
+            goto done;
+        }
+        r++;
+    }
+    if (r == 0) {
+        cli_error("stats: %s: expected a table of numbers, found none (empty input)", name);
+        rc = -1;
+    }
+done:
+    free(line);
+    if (!is_stdin) fclose(f);
+    if (rc) { free(v); return -1; }
+    *out = v;
+    *rows = r;
+    *cols = c;
+    return 0;
+}
+
+static int do_matrix(const char *path, int corr, int columns, double ddof, int json)
+{
+    double *X;
+    size_t r, c;
+    if (read_table(path, &X, &r, &c)) return CLI_FAIL;
+    size_t k = columns ? c : r;
+    double *M = malloc(k * k * sizeof *M);
+    if (!M) { free(X); cli_error("out of memory"); return CLI_FAIL; }
+    lmp_error e;
+    lmp_status st = corr ? lmp_stats_corr(X, r, c, !columns, M, &e) : lmp_stats_cov(X, r, c, !columns, ddof, M, &e);
+    free(X);
+    if (st) {
+        free(M);
+        cli_error("stats: %s", e.msg);
+        return CLI_FAIL;
+    }
+    if (json) {
+        printf("{\"%s\": [", corr ? "corr" : "cov");
+        for (size_t i = 0; i < k; i++) {
+            if (i) printf(", ");
+            cli_json_doubles(stdout, M + i * k, k);
+        }
+        printf("], \"variables\": %zu, \"observations\": %zu", k, columns ? r : c);
+        if (!corr) printf(", \"ddof\": %g", ddof);
+        printf("}\n");
+    } else {
+        printf("# %s matrix of %zu variables over %zu observations%s\n", corr ? "correlation" : "covariance", k,
+               columns ? r : c, corr ? "" : "");
+        for (size_t i = 0; i < k; i++) {
+            for (size_t j = 0; j < k; j++) printf("%s%12.6g", j ? " " : "", M[i * k + j]);
+            printf("\n");
+        }
+    }
+    free(M);
+    return CLI_OK;
+}
+
+static void json_test(const char *name, int ok, const lmp_test_result *t)
+{
+    printf(", \"%s\": ", name);
+    if (!ok) {
+        printf("null");
+        return;
+    }
+    printf("{\"statistic\": ");
+    cli_json_double(stdout, t->statistic);
+    printf(", \"pvalue\": ");
+    cli_json_double(stdout, t->pvalue);
+    printf("}");
+}
+
+static void text_test(const char *name, int ok, const lmp_test_result *t, const char *need)
+{
+    if (ok) printf("%-16s statistic %.6g  p-value %.6g\n", name, t->statistic, t->pvalue);
+    else printf("%-16s n/a (needs %s)\n", name, need);
+}
+
+int cmd_stats(int argc, char **argv)
+{
+    const char *path = NULL;
+    double ddof = NAN;
+    int json = 0, cov = 0, corr = 0, columns = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) { usage(stdout); return CLI_OK; }
+        if (strcmp(a, "--json") == 0) json = 1;
+        else if (strcmp(a, "--cov") == 0) cov = 1;
+        else if (strcmp(a, "--corr") == 0) corr = 1;
+        else if (strcmp(a, "--columns") == 0) columns = 1;
+        else if (cli_is_opt(a, "--ddof")) {
+            const char *v = cli_optarg(argc, argv, &i, "--ddof");
+            if (!v || cli_parse_double("stats: --ddof", v, &ddof)) return CLI_USAGE;
+            if (ddof < 0) {
+                cli_error("stats: --ddof: expected a number >= 0, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (a[0] == '-' && a[1]) {
+            cli_error("stats: unknown option '%s' (see lmprob stats --help)", a);
+            return CLI_USAGE;
+        } else if (path) {
+            cli_error("stats: expected one input file, got '%s' and '%s'", path, a);
+            return CLI_USAGE;
+        } else path = a;
+    }
+    if (!path) path = "-";
+    if (cov && corr) {
+        cli_error("stats: --cov and --corr: expected at most one of them");
+        return CLI_USAGE;
+    }
+    if (cov || corr) return do_matrix(path, corr, columns, isnan(ddof) ? 1.0 : ddof, json);
+    if (columns) {
+        cli_error("stats: --columns: expected together with --cov or --corr");
+        return CLI_USAGE;
+    }
+    if (isnan(ddof)) ddof = 0;
+
+    double *x;
+    size_t n;
+    if (cli_read_doubles(path, 0, &x, &n)) return CLI_FAIL;
+    lmp_moments m;
+    lmp_moments_init(&m);
+    lmp_moments_add_array(&m, x, n);  /* min and max */
+    double mean = lmp_stats_mean(x, n), var = lmp_stats_variance(x, n, ddof), sd = sqrt(var);
+    double skew = lmp_stats_skewness(x, n, 1), skew_u = lmp_stats_skewness(x, n, 0);
+    double kurt = lmp_stats_kurtosis(x, n, 1, 1), kurt_u = lmp_stats_kurtosis(x, n, 1, 0);
+    lmp_test_result st, kt, nt;
+    int has_s = lmp_stats_skewtest(x, n, &st, NULL) == LMP_OK;
+    int has_k = lmp_stats_kurtosistest(x, n, &kt, NULL) == LMP_OK;
+    int has_n = lmp_stats_normaltest(x, n, &nt, NULL) == LMP_OK;
+    free(x);
+    if (json) {
+        printf("{\"n\": %zu, \"ddof\": %g, \"mean\": ", n, ddof);
+        cli_json_double(stdout, mean);
+        printf(", \"var\": ");
+        cli_json_double(stdout, var);
+        printf(", \"std\": ");
+        cli_json_double(stdout, sd);
+        printf(", \"min\": ");
+        cli_json_double(stdout, m.min);
+        printf(", \"max\": ");
+        cli_json_double(stdout, m.max);
+        printf(", \"skewness\": ");
+        cli_json_double(stdout, skew);
+        printf(", \"skewness_unbiased\": ");
+        cli_json_double(stdout, skew_u);
+        printf(", \"kurtosis\": ");
+        cli_json_double(stdout, kurt);
+        printf(", \"kurtosis_unbiased\": ");
+        cli_json_double(stdout, kurt_u);
+        json_test("skewtest", has_s, &st);
+        json_test("kurtosistest", has_k, &kt);
+        json_test("normaltest", has_n, &nt);
+        printf("}\n");
+        return CLI_OK;
+    }
+    printf("n                %zu\n", n);
+    printf("mean             %.10g\n", mean);
+    printf("var (ddof=%g)     %.10g\n", ddof, var);
+    printf("std (ddof=%g)     %.10g\n", ddof, sd);
+    printf("min              %.10g\n", m.min);
+    printf("max              %.10g\n", m.max);
+    printf("skewness         %.10g   (bias-corrected G1 %.10g)\n", skew, skew_u);
+    printf("kurtosis         %.10g   (excess; bias-corrected G2 %.10g)\n", kurt, kurt_u);
+    text_test("skewtest", has_s, &st, "n >= 8");
+    text_test("kurtosistest", has_k, &kt, "n >= 5");
+    text_test("normaltest", has_n, &nt, "n >= 8");
+    return CLI_OK;
+}
