@@ -16,7 +16,7 @@ CAIRO_LIBS   := $(shell pkg-config --libs cairo 2>/dev/null)
 LIBS    := -lz -llzma -lpthread -lm
 
 ifeq ($(SAN),1)
-BUILD   := $(BUILD)/asan
+override BUILD := $(BUILD)/asan
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 endif
 

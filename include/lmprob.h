@@ -1,7 +1,24 @@
-/* lmprob: the umbrella header. Include this, or the module headers you need. */
+/* lmprob: the umbrella header. Include this, or the module headers you need.
+ * Modules follow the data: core -> rng -> dist/stats/linalg/bayes/nn/info ->
+ * sample -> lm -> corpus/vocab -> ngram -> eval. */
 #ifndef LMPROB_H
 #define LMPROB_H
 
 #include "lmprob/core.h"
+#include "lmprob/rng.h"
+#include "lmprob/dist.h"
+#include "lmprob/stats.h"
+#include "lmprob/linalg.h"
+#include "lmprob/bayes.h"
+#include "lmprob/nn.h"
+#include "lmprob/experiment.h"
+#include "lmprob/info.h"
+#include "lmprob/sample.h"
+#include "lmprob/lm.h"
+#include "lmprob/corpus.h"
+#include "lmprob/vocab.h"
+#include "lmprob/ngram_train.h"
+#include "lmprob/ngram.h"
+#include "lmprob/eval.h"
 
 #endif

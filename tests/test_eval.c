@@ -7,7 +7,7 @@
  * The reference values were printed by /usr/bin/python3 running:
  *   correct(L, W, S): every token t >= 1 scored once, context ids[begin(t) .. t), exp(sum NLL / count)
  *   chapter(L, W, S): the chapter's compute_perplexity with HF's shifted, ignore-index, mean loss
- * (the script is reproduced in docs/chapter.md, "Sliding-window perplexity"). */
+ * (the script is in docs/chapter.md, section "Sliding-window perplexity (section 20)"). */
 #include <math.h>
 #include <stdlib.h>
 

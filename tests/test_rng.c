@@ -59,6 +59,51 @@ static void test_numpy_randn_cache(void)
     CHECK(r.has_gauss == 0 && lmp_rng_normal(&r) == want[0]);
 }
 
+static void test_numpy_exponential(void)
+{
+    /* np.random.seed(5); np.random.exponential(1.0, 3): legacy -log(1 - random_sample()) */
+    lmp_rng r = np_seeded(5);
+    CHECK(lmp_rng_exponential(&r) == 0.2510199773226526);
+    CHECK(lmp_rng_exponential(&r) == 2.0458698788498744);
+    CHECK(lmp_rng_exponential(&r) == 0.23157796536609507);
+}
+
+/* Poisson (PTRS), gamma (Marsaglia-Tsang on the legacy gauss) and Dirichlet on numpy's stream. */
+static void test_numpy_poisson_gamma_dirichlet(void)
+{
+    /* np.random.seed(31); np.random.poisson(25.0, 8) */
+    const long pois[8] = {22, 20, 33, 16, 17, 28, 13, 24};
+    lmp_rng r = np_seeded(31);
+    for (int i = 0; i < 8; i++) CHECK(lmp_poisson_sample(&r, 25.0) == pois[i]);
+    /* np.random.seed(32); np.random.gamma(4.0, 0.5, 3) */
+    r = np_seeded(32);
+    CHECK(lmp_gamma_sample(&r, 4.0, 0.5) == 1.5191694913774796);
+    CHECK(lmp_gamma_sample(&r, 4.0, 0.5) == 2.945642240093692);
+    CHECK(lmp_gamma_sample(&r, 4.0, 0.5) == 2.683069674516116);
+    /* np.random.seed(33); np.random.dirichlet([2.0, 1.0, 3.0]) */
+    const double alpha[3] = {2.0, 1.0, 3.0};
+    double x[3];
+    r = np_seeded(33);
+    CHECK(lmp_dirichlet_sample(&r, alpha, 3, x, NULL) == LMP_OK);
+    CHECK(x[0] == 0.5363030107165926 && x[1] == 0.12554530032834255 && x[2] == 0.3381516889550649);
+}
+
+/* Bulk normals are the same values as one call at a time, on both streams. */
+static void test_normal_n_matches(void)
+{
+    for (int kind = 0; kind < 2; kind++) {
+        lmp_rng a, b;
+        lmp_rng_seed(&a, (lmp_rng_kind)kind, 123, NULL);
+        b = a;
+        double buf[5001];
+        lmp_rng_normal_n(&a, buf, 5001);
+        int same = 1;
+        for (int i = 0; i < 5001; i++) same &= buf[i] == lmp_rng_normal(&b);
+        CHECK_MSG(same, "kind %d", kind);
+        CHECK(lmp_rng_u64(&a) == lmp_rng_u64(&b));   /* and the streams stay in step */
+    }
+}
+
 static void test_numpy_choice_binomial(void)
 {
     /* np.random.seed(99); np.random.choice(6, size=15, p=[0.1, 0, 0.3, 0.2, 0.25, 0.15]) */
@@ -225,6 +270,9 @@ int main(int argc, char **argv)
     RUN(test_numpy_random_sample);
     RUN(test_numpy_u32);
     RUN(test_numpy_randn_cache);
+    RUN(test_numpy_exponential);
+    RUN(test_numpy_poisson_gamma_dirichlet);
+    RUN(test_normal_n_matches);
     RUN(test_numpy_choice_binomial);
     RUN(test_numpy_seed_range);
     RUN(test_xoshiro_values_and_jump);

@@ -12,88 +12,67 @@
 #include "lmprob/eval.h"
 #include "lmprob/info.h"
 #include "lmprob/lm.h"
+#include "lmprob/ngram.h"
 #include "lmprob/sample.h"
 
-/* ---- the chapter's mock LM (b03) behind lm.h ------------------------------------ */
+/* ---- b03: the chapter's mock LM (lmp_lm_mock_create, src/lm) ------------------------ */
 
-enum { M_BOS = 0, M_THE, M_CAT, M_SAT, M_EOS, M_V };
-static const char *mock_vocab[M_V] = {"<s>", "the", "cat", "sat", "</s>"};
-
-/* The chapter's mock_lm_probs. Its first rule tests `context == ['<s>']`; for one
- * sentence that is "the last token is <s>", which is how lm.h sees it. */
-static const double *mock_probs(const int32_t *ctx, size_t n)
-{
-    static const double after_bos[M_V] = {0.0, 0.7, 0.2, 0.0, 0.1};
-    static const double after_the[M_V] = {0.0, 0.0, 0.6, 0.1, 0.3};
-    static const double after_cat[M_V] = {0.0, 0.0, 0.0, 0.8, 0.2};
-    static const double end[M_V] = {0.0, 0.0, 0.0, 0.0, 1.0};
-    int32_t last = n ? ctx[n - 1] : M_BOS;
-    if (last == M_BOS) return after_bos;
-    if (last == M_THE) return after_the;
-    if (last == M_CAT) return after_cat;
-    return end;
-}
-
-static lmp_status mock_next(void *self, const int32_t *ctx, size_t n, double *out, lmp_error *err)
-{
-    (void)self;
-    (void)err;
-    const double *p = mock_probs(ctx, n);
-    for (int i = 0; i < M_V; i++) out[i] = log(p[i]);
-    return LMP_OK;
-}
-
-static double mock_score(void *self, const int32_t *ctx, size_t n, int32_t tok)
-{
-    (void)self;
-    return log(mock_probs(ctx, n)[tok]);
-}
-
-static const char *mock_str(const void *self, int32_t id)
-{
-    (void)self;
-    return id >= 0 && id < M_V ? mock_vocab[id] : NULL;
-}
-
-static void mock_free(void *self) { (void)self; }
-
-static const lmp_lm_vtable mock_vt = {"chapter-mock", mock_next, mock_score, mock_str, mock_free};
+static void no_free(void *self) { (void)self; }
 
 int ch_b03_chain(ch_ctx *c)
 {
     lmp_rng r;
     if (ch_seed(c, &r, 42)) return CLI_FAIL;
-    lmp_lm lm = {&mock_vt, NULL, M_V, M_BOS, M_EOS, -1};
-    int32_t ctx[8] = {M_BOS};
+    lmp_lm lm;
+    lmp_error err;
+    lmp_status st = lmp_lm_mock_create(&lm, &err);
+    if (st) return ch_fail(c, st, &err);
+    enum { MAXV = 16 };
+    if (lm.vocab_size > MAXV || lm.bos < 0) {
+        lmp_lm_free(&lm);
+        return cli_fail_status(lmp_error_set(&err, LMP_EINVAL, "mock LM: unexpected vocabulary"), &err);
+    }
+    size_t V = lm.vocab_size;
+    int32_t ctx[8] = {lm.bos};
     size_t n = 1;
-    double lp = 0.0;
-    double lpv[M_V];
+    double lp = 0.0, lpv[MAXV], pv[MAXV];
     /* The chapter's loop: three steps, no stop at </s>. */
-    for (int step = 0; step < 3; step++) {
-        lmp_error err;
-        lmp_status st = lm.vt->next_logprobs(lm.self, ctx, n, lpv, &err);
-        if (st) return ch_fail(c, st, &err);
-        size_t k = lmp_categorical_sample(&r, mock_probs(ctx, n), M_V);
-        if (k >= M_V) return cli_fail_status(LMP_EINVAL, NULL);
+    for (int step = 0; step < 3 && !st; step++) {
+        st = lm.vt->next_logprobs(lm.self, ctx, n, lpv, &err);
+        if (st) break;
+        for (size_t i = 0; i < V; i++) pv[i] = exp(lpv[i]);
+        size_t k = lmp_categorical_sample(&r, pv, V); /* np.random.choice(len(vocab), p=probs) */
+        if (k >= V) {
+            st = lmp_error_set(&err, LMP_EDOM, "mock LM: the next-token distribution does not sum to 1");
+            break;
+        }
         lp += lpv[k];
         ctx[n++] = (int32_t)k;
-        ch_say(c, "Step %d: generated '%s', log_prob so far = %.3f", step + 1, mock_vocab[k], lp);
+        const char *w = lm.vt->token_str(lm.self, (int32_t)k);
+        ch_say(c, "Step %d: generated '%s', log_prob so far = %.3f", step + 1, w, lp);
         char key[32];
         snprintf(key, sizeof key, "step%d_token", step + 1);
-        ch_str(c, key, mock_vocab[k]);
+        ch_str(c, key, w);
         snprintf(key, sizeof key, "step%d_logprob", step + 1);
         ch_num(c, key, lp);
     }
+    if (st) {
+        lmp_lm_free(&lm);
+        return ch_fail(c, st, &err);
+    }
     char seq[256];
     size_t o = (size_t)snprintf(seq, sizeof seq, "[");
-    for (size_t i = 0; i < n; i++) o += (size_t)snprintf(seq + o, sizeof seq - o, "%s'%s'", i ? ", " : "", mock_vocab[ctx[i]]);
+    for (size_t i = 0; i < n; i++)
+        o += (size_t)snprintf(seq + o, sizeof seq - o, "%s'%s'", i ? ", " : "", lm.vt->token_str(lm.self, ctx[i]));
     snprintf(seq + o, sizeof seq - o, "]");
     ch_say(c, "Sequence: %s P(seq) = %.4f", seq, exp(lp));
     ch_num(c, "p_seq", exp(lp));
-    /* The chain rule on the intended sentence, and generation that stops at </s>. */
-    int32_t sent[] = {M_BOS, M_THE, M_CAT, M_SAT, M_EOS};
+    /* The chain rule on the intended sentence <s> the cat sat </s> (ids 0..4 of the mock). */
+    int32_t sent[] = {0, 1, 2, 3, 4};
     double lps = 0.0;
-    for (size_t t = 1; t < 5; t++) lps += lm.vt->score(lm.self, sent, t, sent[t]);
+    st = lmp_lm_sequence_logprob(&lm, sent, 5, 1, &lps, &err);
+    lmp_lm_free(&lm);
+    if (st) return ch_fail(c, st, &err);
     ch_say(c, "chain rule: P(the cat sat </s> | <s>) = 0.7 x 0.6 x 0.8 x 1 = %.4f", exp(lps));
     ch_num(c, "p_the_cat_sat", exp(lps));
     ch_note(c, "the loop keeps generating after '</s>' (the default branch forces '</s>' with p = 1), so the "
@@ -340,7 +319,9 @@ static const char *smooth_str(const void *self, int32_t id)
     static const char *names[SMOOTH_V] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"};
     return id >= 0 && id < SMOOTH_V ? names[id] : NULL;
 }
-static const lmp_lm_vtable smooth_vt = {"smooth-mock", smooth_next, smooth_score, smooth_str, mock_free};
+static const lmp_lm_vtable smooth_vt = {"smooth-mock", smooth_next, smooth_score, smooth_str, no_free};
+
+static int sliding_model(ch_ctx *c);
 
 int ch_b19_sliding(ch_ctx *c)
 {
@@ -380,5 +361,78 @@ int ch_b19_sliding(ch_ctx *c)
     ch_note(c, "it also weights window 1 by n labels where only n - 1 are scored (the shift) and divides by L where "
                "L - 1 tokens are predicted; the two errors nearly cancel. lmprob sums the per-token NLL and divides "
                "by the number of scored tokens: exp(sum NLL / (L - 1)), finite for every L >= 2");
+    if (c->model) return sliding_model(c);
+    return CLI_OK;
+}
+
+/* Section 20 on an n-gram model and a text: the text as one token stream
+ * "<s> w .. </s> w .. </s> ..." (the model's <s> only once: lm.h never predicts
+ * <s>), scored by lmp_eval_sliding_window and by the chapter's function, next
+ * to lmprob ppl's sentence-by-sentence value. */
+static int sliding_model(ch_ctx *c)
+{
+    lmp_ngram *m = NULL;
+    lmp_lm lm;
+    lmp_error err;
+    lmp_status st = lmp_ngram_load(c->model, NULL, NULL, &m, &err);
+    if (!st) st = lmp_ngram_as_lm(m, &lm, &err);
+    if (st) {
+        lmp_ngram_free(m);
+        return ch_fail(c, st, &err);
+    }
+    lmp_ngram_stats stats;
+    st = lmp_ngram_score_file(m, c->text, &stats, NULL, &err);
+    FILE *f = st ? NULL : fopen(c->text, "r");
+    if (!st && !f) st = lmp_error_set(&err, LMP_EIO, "%s: cannot read", c->text);
+    size_t n = 0, cap = 1024;
+    int32_t *ids = st ? NULL : malloc(cap * sizeof *ids);
+    if (!st && !ids) st = lmp_error_set(&err, LMP_ENOMEM, "out of memory");
+    if (!st && lm.bos >= 0) ids[n++] = lm.bos;
+    char *line = NULL;
+    size_t lcap = 0;
+    while (!st && getline(&line, &lcap, f) > 0) {
+        char *save = NULL;
+        for (char *tok = strtok_r(line, " \t\r\n\v\f", &save);; tok = strtok_r(NULL, " \t\r\n\v\f", &save)) {
+            if (n + 1 >= cap) {
+                int32_t *nb = realloc(ids, 2 * cap * sizeof *ids);
+                if (!nb) {
+                    st = lmp_error_set(&err, LMP_ENOMEM, "out of memory");
+                    break;
+                }
+                ids = nb;
+                cap *= 2;
+            }
+            if (!tok) {
+                ids[n++] = lm.eos;
+                break;
+            }
+            ids[n++] = lmp_ngram_vocab_index(m, tok, strlen(tok));
+        }
+    }
+    free(line);
+    if (f) fclose(f);
+    lmp_eval_result er;
+    double seed_ppl = NAN;
+    size_t seed_w = 0;
+    if (!st) st = lmp_eval_sliding_window(&lm, ids, n, c->window, c->stride, &er, &err);
+    if (!st) st = lmp_eval_chapter_seed(&lm, ids, n, c->window, c->stride, &seed_ppl, &seed_w, &err);
+    free(ids);
+    lm.vt->free(lm.self);
+    if (st) return ch_fail(c, st, &err);
+    double ppl_sent = lmp_ngram_stats_perplexity(&stats);
+    ch_say(c, "n-gram model %s on %s (%zu tokens as one stream):", c->model, c->text, n);
+    ch_say(c, "  lmprob sliding window (%zu/%zu): perplexity %.4f over %zu tokens, %zu windows", c->window, c->stride,
+           er.perplexity, er.scored, er.windows);
+    ch_say(c, "  the chapter's compute_perplexity:  %.4f, %zu forward passes", seed_ppl, seed_w);
+    ch_say(c, "  lmprob ppl (each line as <s> .. </s>): %.4f over %llu tokens", ppl_sent,
+           (unsigned long long)stats.tokens);
+    ch_num(c, "model_sliding_ppl", er.perplexity);
+    ch_num(c, "model_sliding_windows", (double)er.windows);
+    ch_num(c, "model_chapter_ppl", seed_ppl);
+    ch_num(c, "model_chapter_passes", (double)seed_w);
+    ch_num(c, "model_sentence_ppl", ppl_sent);
+    ch_note(c, "an n-gram model sees only its last order-1 tokens, so any window >= order gives the same per-token "
+               "scores; the stream differs from lmprob ppl only at sentence starts (the stream has no <s> after "
+               "</s>, because lm.h never predicts <s>)");
     return CLI_OK;
 }

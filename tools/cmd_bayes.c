@@ -11,13 +11,14 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: lmprob bayes disease [--prior P] [--sensitivity S] [--fpr F] [--tests N] [--json]\n"
+    fputs("usage: lmprob bayes disease [--prior P] [--sensitivity S] [--fpr F] [--tests N | --results +,-,...] [--json]\n"
           "       lmprob bayes joint --table \"a,b;c,d\" [--normalize] [--tol T] [--json]\n"
           "       lmprob bayes beta --a A --b B --heads H --n N [--json]\n"
           "\n"
           "disease  P(condition | k positive tests) for k = 0..N by Bayes' rule, each posterior the next\n"
           "         prior; P(+) by total probability. Defaults: the chapter's prior 0.001, sensitivity\n"
-          "         0.99, false-positive rate 0.05, N = 3.\n"
+          "         0.99, false-positive rate 0.05, N = 3. --results gives a sequence of positive (+) and\n"
+          "         negative (-) results instead (a negative has likelihoods 1 - S and 1 - F).\n"
           "joint    a table P(X = row, Y = column): rows separated by ';', cells by ','. Prints the\n"
           "         marginals, P(Y|X), P(X|Y) and max |P(x,y) - P(x)P(y)| (independent when <= T,\n"
           "         default 1e-9). Cells must be in [0, 1] and sum to 1 within 1e-9, unless\n"
@@ -37,11 +38,36 @@ static int parse_prob(const char *opt, const char *s, double *out)
     return 0;
 }
 
+/* "+,+,-" (or "++-") -> 1/0 per test. */
+static int parse_results(const char *s, char *out, long *n)
+{
+    long k = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p == ',' || *p == ' ') continue;
+        if (*p != '+' && *p != '-') {
+            cli_error("bayes: --results: item %ld: expected '+' or '-', got '%c'", k + 1, *p);
+            return -1;
+        }
+        if (k == 1000) {
+            cli_error("bayes: --results: expected at most 1000 results");
+            return -1;
+        }
+        out[k++] = *p == '+';
+    }
+    if (k == 0) {
+        cli_error("bayes: --results: expected a list of '+' and '-', got '%s'", s);
+        return -1;
+    }
+    *n = k;
+    return 0;
+}
+
 static int disease(int argc, char **argv)
 {
     double prior = 0.001, sens = 0.99, fpr = 0.05;
-    long tests = 3;
-    int json = 0;
+    long tests = 3, nres = 0;
+    char res[1000];
+    int json = 0, have_tests = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         if (cli_is_help(a)) { usage(stdout); return CLI_OK; }
@@ -60,41 +86,59 @@ static int disease(int argc, char **argv)
                 cli_error("bayes: --tests: expected an integer in 0..100000, got '%s'", v);
                 return CLI_USAGE;
             }
+            have_tests = 1;
+        } else if (cli_is_opt(a, "--results")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--results")) || parse_results(v, res, &nres)) return CLI_USAGE;
         } else {
             cli_error("bayes disease: unknown option '%s' (see lmprob bayes --help)", a);
             return CLI_USAGE;
         }
     }
-    if (lmp_bayes_total_probability(prior, sens, fpr) == 0) {
-        cli_error("bayes: P(+) = 0 with --prior %g --sensitivity %g --fpr %g: expected a test that can be positive",
-                  prior, sens, fpr);
-        return CLI_FAIL;
+    if (nres && have_tests) {
+        cli_error("bayes disease: --tests and --results: expected one of them");
+        return CLI_USAGE;
     }
+    if (nres == 0) {
+        /* n positive tests in a row */
+        for (long k = 0; k < tests && k < 1000; k++) res[k] = 1;
+        if (tests > 1000) nres = -1;  /* long runs: all positive, no per-step storage needed */
+    }
+    long steps = nres > 0 ? nres : tests;
+    int mixed = nres > 0;
     if (json) printf("{\"prior\": %.17g, \"sensitivity\": %.17g, \"fpr\": %.17g, \"steps\": [", prior, sens, fpr);
+    else if (mixed) printf("%6s %7s %14s %16s\n", "step", "result", "P(result)", "P(cond|results)");
     else printf("%6s %14s %14s\n", "tests", "P(+)", "P(cond|+...)");
     double p = prior;
-    for (long k = 0; k <= tests; k++) {
-        double pe = lmp_bayes_total_probability(p, sens, fpr);
+    if (mixed && !json) printf("%6d %7s %14s %15.4f%%\n", 0, "prior", "", 100 * p);
+    for (long k = 0; k <= steps; k++) {
+        int pos = k < steps ? (nres < 0 ? 1 : res[k]) : 1;
+        double pe = lmp_bayes_total_probability(p, sens, fpr);  /* P(+) for the next test */
         if (json) {
-            printf("%s{\"positives\": %ld, \"posterior\": ", k ? ", " : "", k);
+            printf("%s{\"tests\": %ld, ", k ? ", " : "", k);
+            if (mixed && k > 0) printf("\"result\": \"%c\", ", res[k - 1] ? '+' : '-');
+            printf("\"posterior\": ");
             cli_json_double(stdout, p);
             printf(", \"p_next_positive\": ");
             cli_json_double(stdout, pe);
             printf("}");
-        } else {
+        } else if (!mixed) {
             printf("%6ld %14.6g %13.4f%%\n", k, pe, 100 * p);
         }
-        if (k < tests) {
-            p = lmp_bayes_update(p, sens, fpr);
-            if (isnan(p)) {
-                if (json) printf("]}\n");
-                cli_error("bayes: P(+) became 0 after %ld positive tests: expected a test that can be positive", k + 1);
-                return CLI_FAIL;
-            }
+        if (k == steps) break;
+        /* A negative result has likelihoods 1 - sensitivity and 1 - fpr. */
+        double lh = pos ? sens : 1 - sens, lnh = pos ? fpr : 1 - fpr;
+        double pr = lmp_bayes_total_probability(p, lh, lnh);
+        if (!(pr > 0)) {
+            if (json) printf("]}\n");
+            cli_error("bayes: test %ld is '%c' but P(%c) = 0 with --sensitivity %g --fpr %g: expected a possible result",
+                      k + 1, pos ? '+' : '-', pos ? '+' : '-', sens, fpr);
+            return CLI_FAIL;
         }
+        p = lmp_bayes_update(p, lh, lnh);
+        if (mixed && !json) printf("%6ld %7c %14.6g %15.4f%%\n", k + 1, pos ? '+' : '-', pr, 100 * p);
     }
     if (json) printf("]}\n");
-    else printf("# P(+) is the probability that the next test is positive given the positives so far\n");
+    else if (!mixed) printf("# P(+) is the probability that the next test is positive given the positives so far\n");
     return CLI_OK;
 }
 

@@ -34,7 +34,8 @@ static void usage(FILE *f)
           "  --stats        mean and variance (mvn: mean and covariance)\n"
           "  --sample N     N draws, one per line (vectors: space-separated)\n"
           "  --seed S       seed [42]; --rng xoshiro (default) or numpy (numpy's legacy RandomState:\n"
-          "                 normal, uniform, binomial, categorical draws equal numpy's)\n"
+          "                 normal, uniform, exponential, binomial, poisson, gamma (shape >= 1),\n"
+          "                 dirichlet (alpha >= 1) and categorical draws equal numpy's)\n"
           "  --json         one JSON object instead of text\n"
           "\n"
           "examples:\n"
@@ -369,8 +370,11 @@ static int run_scalar(dist_opts *d, out_state *o, lmp_rng *r)
 {
     int rc = check_scalar(d);
     if (rc) return rc;
-    for (int q = 0; q < NQ; q++)
-        if (d->q[q] && (rc = run_query(o, qname[q], d->q[q], qfn[q], d))) return rc;
+    int disc = is_discrete(d->family);
+    for (int q = 0; q < NQ; q++) {
+        const char *name = disc && q == Q_PDF ? "pmf" : disc && q == Q_LOGPDF ? "logpmf" : qname[q];
+        if (d->q[q] && (rc = run_query(o, name, d->q[q], qfn[q], d))) return rc;
+    }
     if (d->stats) {
         double m, v;
         scalar_stats(d, &m, &v);
@@ -410,7 +414,8 @@ static int run_categorical(dist_opts *d, out_state *o, lmp_rng *r)
     lmp_error e;
     lmp_status st = lmp_prob_check(p, k, d->normalize, &e);
     if (st) {
-        cli_error("dist: categorical: %s", e.msg);
+        cli_error("dist: categorical: %s%s", e.msg,
+                  strstr(e.msg, "summing to 1") ? " (--normalize divides by the sum)" : "");
         free(p);
         return CLI_FAIL;
     }
@@ -422,7 +427,8 @@ static int run_categorical(dist_opts *d, out_state *o, lmp_rng *r)
         char opt[32];
         snprintf(opt, sizeof opt, "dist: --%s", qname[q]);
         if (cli_parse_double_list(opt, d->q[q], &x, &n)) { rc = CLI_USAGE; break; }
-        if (o->json) { out_key(o, qname[q]); printf("["); }
+        const char *label = q == Q_PDF ? "pmf" : q == Q_LOGPDF ? "logpmf" : "cdf";
+        if (o->json) { out_key(o, label); printf("["); }
         for (size_t i = 0; i < n; i++) {
             double v;
             long kk = as_count(x[i]);
@@ -442,7 +448,7 @@ static int run_categorical(dist_opts *d, out_state *o, lmp_rng *r)
                 cli_json_double(stdout, v);
                 printf("}");
             } else {
-                printf("%s(", qname[q]);
+                printf("%s(", label);
                 print_arg(x[i]);
                 printf(") = %.17g\n", v);
             }

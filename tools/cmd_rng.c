@@ -9,11 +9,12 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: lmprob rng [--rng xoshiro|numpy] [--seed S] [--stream K] [uniform|normal|u64|u32] [-n N] [--json]\n"
+    fputs("usage: lmprob rng [--rng xoshiro|numpy] [--seed S] [--stream K] [uniform|normal|exponential|u64|u32] [-n N] [--json]\n"
           "\n"
           "Print N draws (default 10), one per line:\n"
           "  uniform  doubles in [0, 1) with 53 random bits (numpy: random_sample)   [default]\n"
           "  normal   standard normal (xoshiro: ziggurat; numpy: legacy polar gauss, as randn)\n"
+          "  exponential  standard exponential (xoshiro: ziggurat; numpy: -log(1 - random_sample()))\n"
           "  u64      64-bit integers (numpy: two 32-bit words, high first)\n"
           "  u32      32-bit integers (numpy: the raw MT19937 words)\n"
           "--rng numpy with --seed S reproduces np.random.seed(S) (S in 0 .. 2^32-1).\n"
@@ -58,11 +59,11 @@ int cmd_rng(int argc, char **argv)
             }
         } else if (strcmp(a, "--json") == 0) {
             json = 1;
-        } else if (strcmp(a, "uniform") == 0 || strcmp(a, "normal") == 0 || strcmp(a, "u64") == 0 ||
-                   strcmp(a, "u32") == 0) {
+        } else if (strcmp(a, "uniform") == 0 || strcmp(a, "normal") == 0 || strcmp(a, "exponential") == 0 ||
+                   strcmp(a, "u64") == 0 || strcmp(a, "u32") == 0) {
             what = a;
         } else {
-            cli_error("rng: unknown argument '%s': expected uniform, normal, u64, u32 or an option "
+            cli_error("rng: unknown argument '%s': expected uniform, normal, exponential, u64, u32 or an option "
                       "(see lmprob rng --help)",
                       a);
             return CLI_USAGE;
@@ -84,8 +85,8 @@ int cmd_rng(int argc, char **argv)
                      kind == LMP_RNG_XOSHIRO ? "xoshiro" : "numpy", seed, what);
     for (long i = 0; i < n; i++) {
         if (json && i) printf(", ");
-        if (strcmp(what, "uniform") == 0 || strcmp(what, "normal") == 0) {
-            double x = what[0] == 'u' ? lmp_rng_uniform(&r) : lmp_rng_normal(&r);
+        if (strcmp(what, "uniform") == 0 || strcmp(what, "normal") == 0 || strcmp(what, "exponential") == 0) {
+            double x = what[0] == 'u' ? lmp_rng_uniform(&r) : what[0] == 'n' ? lmp_rng_normal(&r) : lmp_rng_exponential(&r);
             if (json) cli_json_double(stdout, x);
             else printf("%.17g\n", x);
         } else if (strcmp(what, "u64") == 0) {

@@ -22,6 +22,8 @@ plot_spec plot_spec_default(void)
     return p;
 }
 
+void plot_release_caches(void) { cairo_debug_reset_static_data(); }
+
 double plot_histogram(const double *v, size_t n, double lo, double hi, size_t nbins, int density,
                       double *centres, double *heights)
 {
@@ -350,12 +352,14 @@ int plot_png(const plot_spec *p, const char *path, char *msg, size_t msglen)
         cairo_line_to(cr, px, B);
         cairo_stroke(cr);
         if (v->label) {
-            cairo_save(cr);
-            cairo_translate(cr, px + 4, T + 6 + 14 * (double)(k % 3));
+            /* beside the line, on the side with more room; staggered so neighbours do not overlap */
             cairo_set_font_size(cr, 11);
-            cairo_move_to(cr, 0, 8);
+            cairo_text_extents_t te;
+            cairo_text_extents(cr, v->label, &te);
+            double ty = p->vline_labels_bottom ? B - 10 - 14 * (double)(k % 3) : T + 14 + 14 * (double)(k % 3);
+            double tx = px > (L + R) / 2 ? px - 4 - te.x_advance : px + 4;
+            cairo_move_to(cr, tx, ty);
             cairo_show_text(cr, v->label);
-            cairo_restore(cr);
         }
     }
     cairo_restore(cr);

@@ -55,12 +55,17 @@ typedef struct plot_spec {
     const char *const *xticklabels; /* optional: labels for x = 0, 1, ..., n-1 (categorical axis) */
     size_t nxticklabels;
     int legend_left;            /* legend in the upper left instead of the upper right */
+    int vline_labels_bottom;    /* marker labels along the bottom of the frame instead of the top */
 } plot_spec;
 
 plot_spec plot_spec_default(void);
 
 /* Draw and write a PNG. Returns 0, or -1 with a message in msg. */
 int plot_png(const plot_spec *spec, const char *path, char *msg, size_t msglen);
+
+/* Release cairo's process-wide caches (fonts); call once when done plotting so
+ * that leak checkers (ASan) see no allocation left. Plotting again afterwards is fine. */
+void plot_release_caches(void);
 
 /* Histogram of v[0..n) into nbins equal bins over [lo, hi] (values outside are
  * dropped): centres[nbins] and heights[nbins]; `density` divides the counts by

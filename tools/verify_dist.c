@@ -301,6 +301,62 @@ static int v_np_binomial(const json_value *a, verify_out *out, char *err, size_t
     return rc;
 }
 
+/* numpy_legacy_poisson {seed, n, lambda}, numpy_legacy_gamma {seed, n, shape, scale (default 1)},
+ * numpy_legacy_exponential {seed, n, scale (default 1)}: np.random.<fn>(..., size=n) after np.random.seed. */
+static int v_np_scalar(const json_value *a, verify_out *out, char *err, size_t errlen, int which)
+{
+    lmp_rng r;
+    long n;
+    double p1 = 0, p2 = 1;
+    if (seeded(a, &r, &n, err, errlen)) return -1;
+    if (which == 0 && va_double(a, "lambda", &p1, err, errlen)) return -1;
+    if (which == 1 && (va_double(a, "shape", &p1, err, errlen) || va_double_opt(a, "scale", 1.0, &p2, err, errlen)))
+        return -1;
+    if (which == 2 && va_double_opt(a, "scale", 1.0, &p2, err, errlen)) return -1;
+    lmp_error e;
+    lmp_status st = which == 0 ? lmp_poisson_check(p1, &e) : which == 1 ? lmp_gamma_check(p1, p2, &e)
+                                                                      : lmp_exponential_check(1.0 / p2, &e);
+    if (st) { snprintf(err, errlen, "%s", e.msg); return -1; }
+    double *v = malloc(((size_t)n ? (size_t)n : 1) * sizeof *v);
+    if (!v) { snprintf(err, errlen, "out of memory"); return -1; }
+    for (long i = 0; i < n; i++)
+        v[i] = which == 0   ? (double)lmp_poisson_sample(&r, p1)
+               : which == 1 ? lmp_gamma_sample(&r, p1, p2)
+                            : p2 * lmp_rng_exponential(&r);
+    int rc = vo_vector(out, v, (size_t)n);
+    free(v);
+    return rc;
+}
+static int v_np_poisson(const json_value *a, verify_out *o, char *e, size_t l) { return v_np_scalar(a, o, e, l, 0); }
+static int v_np_gamma(const json_value *a, verify_out *o, char *e, size_t l) { return v_np_scalar(a, o, e, l, 1); }
+static int v_np_exponential(const json_value *a, verify_out *o, char *e, size_t l) { return v_np_scalar(a, o, e, l, 2); }
+
+/* numpy_legacy_dirichlet {seed, n, alpha}: np.random.dirichlet(alpha, n), an n x k matrix. */
+static int v_np_dirichlet(const json_value *a, verify_out *out, char *err, size_t errlen)
+{
+    lmp_rng r;
+    long n;
+    double *alpha = NULL;
+    size_t k;
+    if (seeded(a, &r, &n, err, errlen) || va_vector(a, "alpha", &alpha, &k, err, errlen)) return -1;
+    size_t cells = (size_t)n * k;
+    double *m = malloc((cells > 0 ? cells : 1) * sizeof *m);
+    int rc = -1;
+    if (!m) { snprintf(err, errlen, "out of memory"); goto done; }
+    for (long i = 0; i < n; i++) {
+        lmp_error e;
+        if (lmp_dirichlet_sample(&r, alpha, k, m + (size_t)i * k, &e)) {
+            snprintf(err, errlen, "%s", e.msg);
+            goto done;
+        }
+    }
+    rc = vo_matrix(out, m, (size_t)n, k);
+done:
+    free(m);
+    free(alpha);
+    return rc;
+}
+
 const verify_entry verify_table_dist[] = {
     {"normal_pdf", v_normal_pdf},
     {"normal_logpdf", v_normal_logpdf},
@@ -344,5 +400,9 @@ const verify_entry verify_table_dist[] = {
     {"numpy_legacy_choice", v_np_choice},
     {"numpy_legacy_choice_sequence", v_np_choice_sequence},
     {"numpy_legacy_binomial", v_np_binomial},
+    {"numpy_legacy_poisson", v_np_poisson},
+    {"numpy_legacy_gamma", v_np_gamma},
+    {"numpy_legacy_exponential", v_np_exponential},
+    {"numpy_legacy_dirichlet", v_np_dirichlet},
     {NULL, NULL},
 };

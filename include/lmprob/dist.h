@@ -118,7 +118,7 @@ double lmp_poisson_sf(double k, double lambda);
 double lmp_poisson_quantile(double q, double lambda);
 double lmp_poisson_mean(double lambda);
 double lmp_poisson_var(double lambda);
-/* Multiplication method for lambda < 10, PTRS (Hoermann 1993) otherwise; -1 for an invalid lambda. */
+/* numpy: multiplication method for lambda < 10, PTRS (Hoermann 1993) otherwise; -1 for an invalid lambda. */
 long lmp_poisson_sample(lmp_rng *r, double lambda);
 
 /* ---- uniform(lo, hi) ---------------------------------------------------------------- */
@@ -170,6 +170,7 @@ double lmp_exponential_sf(double x, double rate);
 double lmp_exponential_quantile(double p, double rate);
 double lmp_exponential_mean(double rate);
 double lmp_exponential_var(double rate);
+/* numpy (scale = 1/rate): -log(1 - random_sample()) / rate. */
 double lmp_exponential_sample(lmp_rng *r, double rate);
 
 /* ---- gamma(shape k, scale theta) ---------------------------------------------------------- */
@@ -181,7 +182,8 @@ double lmp_gamma_sf(double x, double shape, double scale);
 double lmp_gamma_quantile(double p, double shape, double scale);
 double lmp_gamma_mean(double shape, double scale);
 double lmp_gamma_var(double shape, double scale);
-/* Marsaglia & Tsang (2000); shape < 1 through G(shape + 1) * U^(1/shape). */
+/* Marsaglia & Tsang (2000), numpy for shape >= 1 (shape 1: an exponential draw);
+ * shape < 1 through G(shape + 1) * U^(1/shape) (numpy uses another method there). */
 double lmp_gamma_sample(lmp_rng *r, double shape, double scale);
 
 /* ---- beta(a, b) ---------------------------------------------------------------------------- */
@@ -202,11 +204,12 @@ lmp_status lmp_dirichlet_check(const double *alpha, size_t k, lmp_error *err);
 /* log density at x on the simplex (x_i >= 0, sum 1 within 1e-9); -inf off the
  * simplex; NaN for invalid alpha. */
 double lmp_dirichlet_logpdf(const double *x, const double *alpha, size_t k);
-/* out[0..k-1] = Gamma(alpha_i) draws normalised to sum 1. */
+/* out[0..k-1] = Gamma(alpha_i) draws normalised to sum 1; numpy when every alpha >= 1. */
 lmp_status lmp_dirichlet_sample(lmp_rng *r, const double *alpha, size_t k, double *out, lmp_error *err);
 
 /* ---- multivariate normal N(mean, cov), dimension d -------------------------------------------- */
-/* Opaque: holds the mean and the Cholesky factor L (cov = L L^T). */
+/* Opaque: holds the mean, the Cholesky factor L (cov = L L^T) and scratch space for
+ * logpdf / sample (so no call allocates): use one lmp_mvn per thread. */
 typedef struct lmp_mvn lmp_mvn;
 /* cov is d x d row-major, must be symmetric (within 1e-12 relative) and
  * positive definite; otherwise LMP_ESINGULAR naming the failing pivot. */

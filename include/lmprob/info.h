@@ -38,7 +38,9 @@ double lmp_logsumexp_f(const float *a, size_t n);
 /* out[i] = exp(x[i] - logsumexp(x)); out may alias x. -inf entries get exactly 0.
  * Errors (LMP_EINVAL): n = 0, a NaN or +inf entry (named with its index), all
  * entries -inf (torch returns NaNs there; lmprob reports it). On error out is
- * left unspecified. */
+ * left unspecified. The float version uses a vectorised expf (within 2 ulp of
+ * libm's; a probability under FLT_MIN, i.e. a logit more than 87.3 below the
+ * maximum, is flushed to 0) and a double sum. */
 lmp_status lmp_softmax(const double *x, size_t n, double *out, lmp_error *err);
 lmp_status lmp_softmax_f(const float *x, size_t n, float *out, lmp_error *err);
 

@@ -64,7 +64,7 @@ typedef struct lmp_ngram_info {
 } lmp_ngram_info;
 
 /* Progress report for long jobs: fraction done in [0, 1]. */
-typedef void (*lmp_progress_fn)(void *ctx, double fraction);
+typedef void (*lmp_ngram_progress_fn)(void *ctx, double fraction);
 
 /* ---- loading, writing ---------------------------------------------------------- */
 
@@ -75,8 +75,8 @@ typedef void (*lmp_progress_fn)(void *ctx, double fraction);
  * duplicate n-gram, a context that is not an n-gram), LMP_EUNSUPPORTED for an
  * order above LMP_NGRAM_MAX_ORDER or a binary of another version, LMP_EIO,
  * LMP_ENOMEM. *out is NULL on error. */
-lmp_status lmp_ngram_load(const char *path, lmp_progress_fn progress, void *ctx, lmp_ngram **out, lmp_error *err);
-lmp_status lmp_ngram_load_arpa(const char *path, lmp_progress_fn progress, void *ctx, lmp_ngram **out,
+lmp_status lmp_ngram_load(const char *path, lmp_ngram_progress_fn progress, void *ctx, lmp_ngram **out, lmp_error *err);
+lmp_status lmp_ngram_load_arpa(const char *path, lmp_ngram_progress_fn progress, void *ctx, lmp_ngram **out,
                                lmp_error *err);
 lmp_status lmp_ngram_load_binary(const char *path, lmp_ngram **out, lmp_error *err);
 
@@ -89,7 +89,7 @@ void lmp_ngram_free(lmp_ngram *m); /* NULL is a no-op */
  * keeps the n-grams in the order they were read; every number is written with
  * the fewest digits that read back as the same float, so ARPA -> binary -> ARPA
  * gives identical scores. */
-lmp_status lmp_ngram_write_arpa(const lmp_ngram *m, const char *path, lmp_progress_fn progress, void *ctx,
+lmp_status lmp_ngram_write_arpa(const lmp_ngram *m, const char *path, lmp_ngram_progress_fn progress, void *ctx,
                                 lmp_error *err);
 lmp_status lmp_ngram_write_binary(const lmp_ngram *m, const char *path, lmp_error *err);
 
@@ -170,12 +170,13 @@ typedef struct lmp_ngram_sentence {
 typedef struct lmp_ngram_callbacks {
     void (*token)(void *ctx, const lmp_ngram_token *t);        /* may be NULL */
     void (*sentence)(void *ctx, const lmp_ngram_sentence *s);  /* may be NULL */
-    lmp_progress_fn progress;                                  /* may be NULL */
+    lmp_ngram_progress_fn progress;                                  /* may be NULL */
     void *ctx;
 } lmp_ngram_callbacks;
 
-/* Score one line of text (words separated by ASCII whitespace: space, \t, \r,
- * \v, \f; no '\n' inside) as one sentence and add it to *acc (its bytes are
+/* Score one line of text (words separated by ' ', '\t', '\r' or NUL, the
+ * separators of lmplz and of lmprob's corpus reader in word mode; no '\n'
+ * inside) as one sentence and add it to *acc (its bytes are
  * len + 1 for the newline). cb may be NULL. */
 void lmp_ngram_score_line(const lmp_ngram *m, const char *line, size_t len, lmp_ngram_stats *acc,
                           const lmp_ngram_callbacks *cb);

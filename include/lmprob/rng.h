@@ -12,6 +12,7 @@
 #ifndef LMPROB_RNG_H
 #define LMPROB_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lmprob/core.h"
@@ -49,6 +50,14 @@ double lmp_rng_uniform(lmp_rng *r);
 
 /* Standard normal; numpy legacy: legacy_gauss (polar method, caches the second deviate). */
 double lmp_rng_normal(lmp_rng *r);
+
+/* Standard exponential (rate 1). xoshiro: a 256-layer ziggurat; numpy legacy:
+ * -log(1 - random_sample()), numpy's legacy_standard_exponential. */
+double lmp_rng_exponential(lmp_rng *r);
+
+/* n standard normals into out[0..n-1]: the same values as n calls of lmp_rng_normal,
+ * with the xoshiro state kept in registers (about 2x faster for bulk draws). */
+void lmp_rng_normal_n(lmp_rng *r, double *out, size_t n);
 
 /* Uniform integer in [0, n), n >= 1, without modulo bias. */
 uint64_t lmp_rng_below(lmp_rng *r, uint64_t n);

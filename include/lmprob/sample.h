@@ -88,7 +88,7 @@ lmp_status lmp_sampler_params_check(const lmp_sampler_params *prm, lmp_error *er
 typedef struct lmp_sampler lmp_sampler;
 
 /* Create a sampler for vocabularies up to max_vocab (>= 1). Allocates all
- * scratch (about 40 bytes per token). *out is NULL on error. */
+ * scratch (about 53 bytes per token plus 48 KB of histogram buckets). *out is NULL on error. */
 lmp_status lmp_sampler_create(const lmp_sampler_params *prm, size_t max_vocab, lmp_sampler **out, lmp_error *err);
 void lmp_sampler_free(lmp_sampler *s); /* NULL is a no-op */
 const lmp_sampler_params *lmp_sampler_get_params(const lmp_sampler *s);
@@ -104,14 +104,17 @@ lmp_status lmp_sampler_apply_d(lmp_sampler *s, const double *logits, size_t V, c
 
 /* The kept set of the last apply: ids ascending, their processed logits
  * (after penalties and temperature) and renormalised probabilities (sum 1).
- * The pointers are valid until the next apply or free. n = 0 before any apply. */
+ * The pointers are valid until the next apply or free. n = 0 before any apply.
+ * Not const: a temperature-only chain on float32 logits with V > 4096 draws
+ * without forming the V probabilities (two passes over the logits, see
+ * docs/decoding.md), and forms them here on the first call. */
 typedef struct lmp_candidates {
     const int32_t *id;
     const double *logit;
     const double *p;
     size_t n;
 } lmp_candidates;
-lmp_candidates lmp_sampler_kept(const lmp_sampler *s);
+lmp_candidates lmp_sampler_kept(lmp_sampler *s);
 
 /* Draw from the kept set of the last apply: one uniform from rng (see above).
  * Returns -1 when nothing was applied. */

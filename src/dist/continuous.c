@@ -159,5 +159,5 @@ double lmp_exponential_var(double rate) { return bad_e(rate) ? NAN : 1.0 / (rate
 double lmp_exponential_sample(lmp_rng *r, double rate)
 {
     if (bad_e(rate)) return NAN;
-    return -log1p(-lmp_rng_uniform(r)) / rate;   /* 1 - u in (0, 1]: never log 0 */
+    return lmp_rng_exponential(r) / rate;   /* ziggurat; numpy: -log(1 - random_sample()) */
 }

@@ -49,7 +49,8 @@ lmp_status lmp_dirichlet_sample(lmp_rng *r, const double *alpha, size_t k, doubl
     if (!small) {
         double sum = 0.0;
         for (size_t i = 0; i < k; i++) sum += out[i] = lmp_gamma_sample(r, alpha[i], 1.0);
-        for (size_t i = 0; i < k; i++) out[i] /= sum;
+        double inv = 1.0 / sum;
+        for (size_t i = 0; i < k; i++) out[i] *= inv;
         return LMP_OK;
     }
     /* Log space: out[i] = log G(alpha_i). */

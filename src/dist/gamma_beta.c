@@ -97,7 +97,8 @@ static double mt_gamma(lmp_rng *r, double k)
 double lmp_gamma_sample(lmp_rng *r, double shape, double scale)
 {
     if (bad_g(shape, scale)) return NAN;
-    if (shape >= 1) return scale * mt_gamma(r, shape);
+    if (shape == 1) return scale * lmp_rng_exponential(r);   /* Gamma(1) is exponential */
+    if (shape > 1) return scale * mt_gamma(r, shape);
     /* Marsaglia & Tsang's boost: G(k) = G(k+1) U^(1/k); 1 - u in (0, 1]. */
     double g = mt_gamma(r, shape + 1.0);
     return scale * g * exp(log1p(-lmp_rng_uniform(r)) / shape);

@@ -1,9 +1,7 @@
 /* The normal distribution N(mu, sigma^2).
  *
- * cdf/sf: Phi(z) = erfc(-z / sqrt 2) / 2, with the rounding of z / sqrt 2
- * corrected: erfc(t + e) ~ erfc(t) exp(-2 t e) for the small error e of the
- * rounded product (found exactly with fma), so the relative error stays a few
- * ulps even at z = -37.5 where Phi ~ 5e-308 (and subnormal below).
+ * cdf/sf: Cody's rational approximations (see std_cdf), a few ulps relative
+ * error in both tails down to Phi ~ 5e-308 (subnormal below).
  * logcdf: for z < -20 the asymptotic series (A&S 26.2.12)
  *   Phi(z) = phi(z) / |z| * (1 - 1/z^2 + 3/z^4 - 15/z^6 + ...),
  * which is exact to double precision there; log(Phi) otherwise, and
@@ -25,6 +23,13 @@ lmp_status lmp_normal_check(double mu, double sigma, lmp_error *err)
 
 static int bad(double mu, double sigma) { return !isfinite(mu) || !(sigma > 0) || !isfinite(sigma); }
 
+/* (x - mu) / sigma; the division (long latency, first in every dependency chain) is skipped
+ * for the standard scale, where it is exact anyway. */
+static inline double standardize(double x, double mu, double sigma)
+{
+    return sigma == 1.0 ? x - mu : (x - mu) / sigma;
+}
+
 double lmp_normal_logpdf(double x, double mu, double sigma)
 {
     if (bad(mu, sigma) || isnan(x)) return NAN;
@@ -39,30 +44,74 @@ double lmp_normal_pdf(double x, double mu, double sigma)
     return exp(-0.5 * z * z) / (sigma * 2.50662827463100050242);
 }
 
-/* Phi(z) for the standard normal, accurate in the lower tail. */
+/* Phi(z) for the standard normal: W. J. Cody, "Rational Chebyshev approximations for the
+ * error function", Math. Comp. 23, 1969, in the form of his ANORM (ACM TOMS Algorithm 715,
+ * 1993): a rational function of z^2 for |z| <= 0.67448975, and for larger |z|
+ * Phi(-|z|) = exp(-z^2/2) R(|z|) with R rational in |z| (|z| <= sqrt 32) or in 1/z^2.
+ * The rational parts are good to about 1e-18; exp(-z^2/2) is evaluated with z^2 split
+ * exactly into h + l (Veltkamp/Dekker), exp(-h/2) (1 - l/2), so the tail keeps a
+ * relative error of a few ulps down to z = -37.5 (Phi ~ 5e-308). The upper tail is the
+ * same expression at -z, never 1 - Phi. */
 static double std_cdf(double z)
 {
+    static const double a[5] = {2.2352520354606839287, 161.02823106855587881, 1067.6894854603709582,
+                                18154.981253343561249, 0.065682337918207449113};
+    static const double b[4] = {47.20258190468824187, 976.09855173777669322, 10260.932208618978205,
+                                45507.789335026729956};
+    static const double c[9] = {0.39894151208813466764, 8.8831497943883759412, 93.506656132177855979,
+                                597.27027639480026226,  2494.5375852903726711, 6848.1904505362823326,
+                                11602.651437647350124,  9842.7148383839780218, 1.0765576773720192317e-8};
+    static const double d[8] = {22.266688044328115691, 235.38790178262499861, 1519.377599407554805,
+                                6485.558298266760755,  18615.571640885098091, 34900.952721145977266,
+                                38912.003286093271411, 19685.429676859990727};
+    static const double p[6] = {0.21589853405795699,     0.1274011611602473639, 0.022235277870649807,
+                                0.001421619193227893466, 2.9112874951168792e-5, 0.02307344176494017303};
+    static const double q[5] = {1.28426009614491121, 0.468238212480865118, 0.0659881378689285515,
+                                0.00378239633202758244, 7.29751555083966205e-5};
     if (isnan(z)) return z;
-    if (z > 8.3) return 1.0 - 0.5 * erfc(z * M_SQRT1_2);   /* sf < 5.2e-17: Phi rounds to 1 - sf */
-    if (z > -1.0) return 0.5 * erfc(-z * M_SQRT1_2);
-    if (z < -40.0) return 0.0;                               /* below the smallest subnormal */
-    /* t = -z / sqrt 2, with its rounding error e: t_exact = t + e. */
-    const double s_hi = M_SQRT1_2, s_lo = -4.833646656726457e-17; /* sqrt(1/2) = s_hi + s_lo */
-    double t = -z * s_hi;
-    double e = fma(-z, s_hi, -t) + (-z) * s_lo;
-    return 0.5 * erfc(t) * exp(-2.0 * t * e);
+    double y = fabs(z);
+    /* Every coefficient is positive, so the polynomials are evaluated in Estrin's
+     * order (short dependency chains) without any cancellation. */
+    if (y <= 0.67448975) {
+        double x2 = z * z, x4 = x2 * x2;
+        double num = (a[3] + a[2] * x2) + x4 * (a[1] + a[0] * x2) + x4 * x4 * a[4];
+        double den = (b[3] + b[2] * x2) + x4 * (b[1] + b[0] * x2) + x4 * x4;
+        return 0.5 + z * num / den;
+    }
+    if (y > 38.5) return z < 0 ? 0.0 : 1.0;   /* Phi(-38.5) < 2.5e-324: rounds to 0 */
+    double r;
+    if (y <= 5.656854249492380195) {
+        double y2 = y * y, y4 = y2 * y2;
+        double num = (c[7] + c[6] * y) + y2 * (c[5] + c[4] * y) + y4 * ((c[3] + c[2] * y) + y2 * (c[1] + c[0] * y)) +
+                     y4 * y4 * c[8];
+        double den = (d[7] + d[6] * y) + y2 * (d[5] + d[4] * y) + y4 * ((d[3] + d[2] * y) + y2 * (d[1] + d[0] * y)) +
+                     y4 * y4;
+        r = num / den;
+    } else {
+        /* R = (1/sqrt(2 pi) - x P(x)/Q(x)) / y with x = 1/y^2; multiplied through by
+         * w^5 (w = y^2) it needs a single division. */
+        double w = y * y, w2 = w * w, w4 = w2 * w2;
+        double num = (p[5] + p[0] * w) + w2 * (p[1] + p[2] * w) + w4 * (p[3] + p[4] * w);
+        double den = (1.0 + q[0] * w) + w2 * (q[1] + q[2] * w) + w4 * (q[3] + q[4] * w);
+        r = (0.398942280401432677939946059934 * w * den - num) / (w * den * y);   /* 1/sqrt(2 pi) */
+    }
+    /* y^2 = h + l exactly (Veltkamp split of y into 26-bit halves). */
+    double t = 134217729.0 * y, yh = t - (t - y), yl = y - yh;
+    double h = y * y, l = ((yh * yh - h) + 2.0 * yh * yl) + yl * yl;
+    double tail = exp(-0.5 * h) * (1.0 - 0.5 * l) * r;
+    return z < 0 ? tail : 1.0 - tail;
 }
 
 double lmp_normal_cdf(double x, double mu, double sigma)
 {
     if (bad(mu, sigma) || isnan(x)) return NAN;
-    return std_cdf((x - mu) / sigma);
+    return std_cdf(standardize(x, mu, sigma));
 }
 
 double lmp_normal_sf(double x, double mu, double sigma)
 {
     if (bad(mu, sigma) || isnan(x)) return NAN;
-    return std_cdf(-(x - mu) / sigma);
+    return std_cdf(-standardize(x, mu, sigma));
 }
 
 /* log Phi(z). */
@@ -86,13 +135,13 @@ static double std_logcdf(double z)
 double lmp_normal_logcdf(double x, double mu, double sigma)
 {
     if (bad(mu, sigma) || isnan(x)) return NAN;
-    return std_logcdf((x - mu) / sigma);
+    return std_logcdf(standardize(x, mu, sigma));
 }
 
 double lmp_normal_logsf(double x, double mu, double sigma)
 {
     if (bad(mu, sigma) || isnan(x)) return NAN;
-    return std_logcdf(-(x - mu) / sigma);
+    return std_logcdf(-standardize(x, mu, sigma));
 }
 
 /* AS 241 PPND16 for 0 < p < 1. */
@@ -163,5 +212,7 @@ void lmp_normal_sample_n(lmp_rng *r, double mu, double sigma, double *out, size_
         for (size_t i = 0; i < n; i++) out[i] = NAN;
         return;
     }
-    for (size_t i = 0; i < n; i++) out[i] = mu + sigma * lmp_rng_normal(r);
+    lmp_rng_normal_n(r, out, n);
+    if (mu != 0.0 || sigma != 1.0)
+        for (size_t i = 0; i < n; i++) out[i] = mu + sigma * out[i];
 }

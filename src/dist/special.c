@@ -9,8 +9,10 @@
  *    and 6.5.31, evaluated with the modified Lentz method (Lentz 1976;
  *    Thompson & Barnett 1986).
  *  - Digamma: recurrence psi(x) = psi(x + 1) - 1/x, reflection
- *    psi(1 - x) - psi(x) = pi cot(pi x), and the asymptotic series
- *    psi(x) ~ log x - 1/(2x) - sum B_2k / (2k x^2k) (A&S 6.3.18). */
+ *    psi(1 - x) - psi(x) = pi cot(pi x), the asymptotic series
+ *    psi(x) ~ log x - 1/(2x) - sum B_2k / (2k x^2k) (A&S 6.3.18), and a Taylor
+ *    series around the positive root x0 = 1.46163... so that psi keeps its
+ *    relative precision where it crosses 0. */
 #include <float.h>
 #include <math.h>
 
@@ -38,6 +40,21 @@ double lmp_digamma(double x)
     if (x < 1e-6) {
         /* psi(x) = -1/x - gamma + (pi^2/6) x + O(x^2) */
         return acc - 1.0 / x - 0.57721566490153286061 + 1.6449340668482264365 * x;
+    }
+    if (fabs(x - 1.4616321449683622) < 0.1) {
+        /* Near the positive root x0 the recurrence loses relative precision (psi ~ 0 is a
+         * difference of O(1) terms): Taylor series at x0, coefficients psi^(k)(x0)/k! from
+         * mpmath at 50 digits; the next term is below 2e-17 relative for |x - x0| < 0.1. */
+        static const double c[14] = {
+            0.9676722454476211704274,   -0.4427631689835921060929,  0.2584997609556510106244,
+            -0.1639427054424065275043,  0.1078240506912623657572,   -0.07219956125645471092612,
+            0.04880428816414310722509,  -0.03316112647484735929226, 0.02259764823221810465962,
+            -0.0154247659049489591388,  0.01053879161661217538812,  -0.00720453438635686824097,
+            0.004926781395729853446354, -0.003369801655439328082793};
+        double dx = (x - 1.4616321449683622) - 9.549995429965697e-17;   /* x0 = hi + lo */
+        double sum = 0.0;
+        for (int k = 13; k >= 0; k--) sum = sum * dx + c[k];
+        return acc + sum * dx;
     }
     while (x < 10.0) {
         acc -= 1.0 / x;

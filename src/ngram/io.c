@@ -236,16 +236,16 @@ lmp_status ng_reader_line(ng_reader *r, const char **line, size_t *len, int *had
     }
 }
 
-size_t ng_reader_peek(ng_reader *r, char *buf, size_t n, lmp_error *err)
+lmp_status ng_reader_peek(ng_reader *r, char *buf, size_t n, size_t *got, lmp_error *err)
 {
     while (r->end - r->beg < n && !r->eof) {
-        size_t before = r->end - r->beg;
-        if (fill(r, err)) return 0;
-        if (r->end - r->beg == before && r->eof) break;
+        lmp_status st = fill(r, err);
+        if (st) return st;
     }
     size_t k = r->end - r->beg < n ? r->end - r->beg : n;
     memcpy(buf, r->buf + r->beg, k);
-    return k;
+    *got = k;
+    return LMP_OK;
 }
 
 ng_compress ng_reader_compression(const ng_reader *r) { return r->kind; }

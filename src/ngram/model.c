@@ -40,12 +40,12 @@ lmp_status ng_build_vocab_table(struct lmp_ngram *m, const char *path, lmp_error
         m->vtab[i].id = NG_EMPTY_ID;
         m->vtab[i].len = 0;
     }
-    uint64_t mask = m->vcap - 1;
+    uint64_t cap = m->vcap;
     for (uint64_t id = 0; id < m->vocab_size; id++) {
         const char *s = m->strings + m->stroff[id];
         size_t n = (size_t)(m->stroff[id + 1] - m->stroff[id] - 1);
         uint64_t h = ng_hash_str(s, n);
-        uint64_t i = ng_bucket(h, mask);
+        uint64_t i = ng_bucket(h, cap);
         for (;;) {
             ng_vslot *v = &m->vtab[i];
             if (v->id == NG_EMPTY_ID) {
@@ -59,7 +59,7 @@ lmp_status ng_build_vocab_table(struct lmp_ngram *m, const char *path, lmp_error
                                         "word '%s' appears twice among the unigrams (ids %u and %llu): "
                                         "expected each word once",
                                         s, v->id, (unsigned long long)id);
-            i = (i + 1) & mask;
+            if (++i == cap) i = 0;
         }
     }
     return LMP_OK;
@@ -114,37 +114,13 @@ void lmp_ngram_state_begin(const lmp_ngram *m, lmp_ngram_state *s)
     s->length = 1;
 }
 
-/* The core of scoring, in float as KenLM. Look up (w), (c1 w), (c2 c1 w), ...
- * extending the key one context word at a time, stop at the first miss (the
- * n-grams are suffix-closed), then add the backoffs of the unmatched longer
- * contexts kept in the input state. */
 double lmp_ngram_score(const lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
                        unsigned *ngram_len)
 {
-    const ng_pb *u = &m->uni[word];
-    float prob = u->prob;
-    unsigned len = 1;
-    out->words[0] = word;
-    out->backoff[0] = u->backoff;
-    out->length = ng_has_ext(u->backoff) ? 1 : 0;
-    uint64_t key = ng_key1((uint32_t)word);
-    unsigned ctx = in->length;
-    if (ctx > m->order - 1) ctx = m->order - 1;
-    for (unsigned i = 0; i < ctx; i++) {
-        unsigned n = i + 2;
-        key = ng_combine(key, (uint32_t)in->words[i]);
-        const ng_slot *s = ng_find(m->tab[n], m->cap[n] - 1, ng_key_fix(key));
-        if (!s) break;
-        prob = s->prob;
-        len = n;
-        if (n == m->order) break;
-        out->words[i + 1] = in->words[i];
-        out->backoff[i + 1] = s->backoff;
-        if (ng_has_ext(s->backoff)) out->length = n;
-    }
-    for (unsigned j = len - 1; j < in->length; j++) prob += in->backoff[j];
+    unsigned len;
+    float p = ng_score(m, in, word, out, &len);
     if (ngram_len) *ngram_len = len;
-    return (double)prob;
+    return (double)p;
 }
 
 void lmp_ngram_state_from(const lmp_ngram *m, const int32_t *ctx, size_t n, lmp_ngram_state *out)

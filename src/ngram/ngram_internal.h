@@ -5,7 +5,7 @@
  * Layout (one per model, identical in memory and on disk, so a binary file is
  * used straight from the mapped pages):
  *   uni[V]            (log10 prob, log10 backoff) of word id i (ids follow the ARPA \1-grams order)
- *   vtab[vcap]        open-addressing table string-hash -> word id (vcap a power of two)
+ *   vtab[vcap]        open-addressing table string-hash -> word id
  *   stroff[V+1]       byte offset of word i in `strings`; word i is strings[stroff[i] .. stroff[i+1]-1) plus a NUL
  *   strings[]         the words, NUL-terminated
  *   tab[n][cap[n]]    n = 2..order: open-addressing table n-gram key -> (log10 prob, log10 backoff)
@@ -96,8 +96,10 @@ static inline uint64_t ng_hash_str(const char *s, size_t n)
         n -= 8;
     }
     if (n) {
+        /* Tail bytes little-endian, byte i at bits 8i (what memcpy gives on the
+         * little-endian machines the binary format is for), without a memcpy call. */
         uint64_t w = 0;
-        memcpy(&w, s, n);
+        for (size_t i = 0; i < n; i++) w |= (uint64_t)(unsigned char)s[i] << (8 * i);
         h = (h ^ ng_fmix(w ^ 0xa5a5a5a5a5a5a5a5ULL)) * 0x9e3779b97f4a7c15ULL;
     }
     h = ng_fmix(h);
@@ -124,38 +126,62 @@ static inline uint64_t ng_key_fix(uint64_t key)
     return key ? key : 1;
 }
 
-/* Slot index from a key: multiply-shift over the whole key. */
-static inline uint64_t ng_bucket(uint64_t key, uint64_t mask)
+/* Slot index from a key: mix, then map onto [0, cap) by a 64x64 -> 128-bit
+ * multiply (Lemire's "fastrange"), so tables need not be powers of two and can
+ * use KenLM's probing size of 1.5 slots per entry. */
+static inline uint64_t ng_bucket(uint64_t key, uint64_t cap)
 {
-    return ((key ^ (key >> 31)) * 0x9e3779b97f4a7c15ULL >> 17) & mask;
+    uint64_t h = (key ^ (key >> 31)) * 0x9e3779b97f4a7c15ULL;
+    return (uint64_t)(((unsigned __int128)h * cap) >> 64);
 }
 
-static inline const ng_slot *ng_find(const ng_slot *tab, uint64_t mask, uint64_t key)
+static inline const ng_slot *ng_find(const ng_slot *tab, uint64_t cap, uint64_t key)
 {
-    uint64_t i = ng_bucket(key, mask);
+    uint64_t i = ng_bucket(key, cap);
     /* Bounded probe: a corrupt (full) table cannot loop forever. */
-    for (uint64_t step = 0; step <= mask; step++) {
+    for (uint64_t step = 0; step < cap; step++) {
         const ng_slot *s = &tab[i];
         if (s->key == key) return s;
         if (s->key == 0) return NULL;
-        i = (i + 1) & mask;
+        if (++i == cap) i = 0;
     }
     return NULL;
 }
 
-/* Vocabulary lookup: the id of word s[0..n), or -1. */
-static inline int32_t ng_vocab_find(const struct lmp_ngram *m, const char *s, size_t n)
+/* a[0..n) == b[0..n) for the short strings of a vocabulary, inline. */
+static inline int ng_same(const char *a, const char *b, size_t n)
 {
-    uint64_t h = ng_hash_str(s, n);
-    uint64_t mask = m->vcap - 1;
-    uint64_t i = ng_bucket(h, mask);
-    for (uint64_t step = 0; step <= mask; step++) {
+    while (n >= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y) return 0;
+        a += 8;
+        b += 8;
+        n -= 8;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+
+/* Vocabulary lookup of word s[0..n) with hash h = ng_hash_str(s, n): its id, or -1. */
+static inline int32_t ng_vocab_find_h(const struct lmp_ngram *m, const char *s, size_t n, uint64_t h)
+{
+    uint64_t cap = m->vcap;
+    uint64_t i = ng_bucket(h, cap);
+    for (uint64_t step = 0; step < cap; step++) {
         const ng_vslot *v = &m->vtab[i];
         if (v->id == NG_EMPTY_ID) return -1;
-        if (v->hash == h && v->len == n && memcmp(m->strings + m->stroff[v->id], s, n) == 0) return (int32_t)v->id;
-        i = (i + 1) & mask;
+        if (v->hash == h && v->len == n && ng_same(m->strings + m->stroff[v->id], s, n)) return (int32_t)v->id;
+        if (++i == cap) i = 0;
     }
     return -1;
+}
+
+static inline int32_t ng_vocab_find(const struct lmp_ngram *m, const char *s, size_t n)
+{
+    return ng_vocab_find_h(m, s, n, ng_hash_str(s, n));
 }
 
 /* KenLM's HasExtension: false only for a zero backoff marked -0.0. */
@@ -164,12 +190,51 @@ static inline int ng_has_ext(float b)
     return !(b == 0.0f && signbit(b));
 }
 
-/* Smallest power of two >= n * 3 / 2 + 1 (load factor <= 2/3, KenLM's probing default 1.5). */
+/* Table slots for n entries: 1.5 per entry (KenLM's probing multiplier), at least one empty slot. */
 static inline uint64_t ng_capacity(uint64_t n)
 {
-    uint64_t want = n + n / 2 + 1, c = 2;
-    while (c < want) c <<= 1;
-    return c;
+    return n + n / 2 + 2;
+}
+
+static inline float ng_score(const struct lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
+                             unsigned *ngram_len)
+{
+    const ng_pb *u = &m->uni[word];
+    float prob = u->prob;
+    unsigned len = 1;
+    out->words[0] = word;
+    out->backoff[0] = u->backoff;
+    out->length = ng_has_ext(u->backoff) ? 1 : 0;
+    uint64_t key = ng_key1((uint32_t)word);
+    unsigned ctx = in->length;
+    if (ctx > m->order - 1) ctx = m->order - 1;
+    for (unsigned i = 0; i < ctx; i++) {
+        unsigned n = i + 2;
+        key = ng_combine(key, (uint32_t)in->words[i]);
+        const ng_slot *s = ng_find(m->tab[n], m->cap[n], ng_key_fix(key));
+        if (!s) break;
+        prob = s->prob;
+        len = n;
+        if (n == m->order) break;
+        out->words[i + 1] = in->words[i];
+        out->backoff[i + 1] = s->backoff;
+        if (ng_has_ext(s->backoff)) out->length = n;
+    }
+    for (unsigned j = len - 1; j < in->length; j++) prob += in->backoff[j];
+    *ngram_len = len;
+    return prob;
+}
+
+/* A prefetch the compiler must keep: GCC 12 dropped __builtin_prefetch after
+ * inlining the scorer's pipeline (no prefetch instruction was left in the
+ * loop), so on x86-64 it is a volatile asm statement. */
+static inline void ng_prefetch(const void *p)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)p));
+#else
+    __builtin_prefetch(p);
+#endif
 }
 
 /* ---- buffered input: plain, gzip or xz (by magic), or stdin ("-") ------------ */
@@ -184,7 +249,7 @@ lmp_status ng_reader_open(ng_reader **out, const char *path, lmp_error *err);
  * (may be NULL) tells whether the line ended with '\n'. */
 lmp_status ng_reader_line(ng_reader *r, const char **line, size_t *len, int *had_newline, lmp_error *err);
 /* First bytes of the (decompressed) input without consuming them; n <= 64. */
-size_t ng_reader_peek(ng_reader *r, char *buf, size_t n, lmp_error *err);
+lmp_status ng_reader_peek(ng_reader *r, char *buf, size_t n, size_t *got, lmp_error *err);
 ng_compress ng_reader_compression(const ng_reader *r);
 uint64_t ng_reader_bytes(const ng_reader *r);      /* decompressed bytes consumed */
 uint64_t ng_reader_raw_bytes(const ng_reader *r);  /* compressed bytes read from the file */

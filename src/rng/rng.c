@@ -13,9 +13,9 @@
  * method returning the second deviate of each pair first and caching the other
  * (numpy's legacy_gauss), which is what np.random.randn / normal reproduce.
  *
- * The xoshiro normal deviate uses a 256-layer ziggurat (Marsaglia & Tsang,
- * "The ziggurat method for generating random variables", J. Stat. Softw. 5(8),
- * 2000); tables in ziggurat_tables.c. */
+ * The xoshiro normal and exponential deviates use 256-layer ziggurats (Marsaglia
+ * & Tsang, "The ziggurat method for generating random variables", J. Stat.
+ * Softw. 5(8), 2000); tables in ziggurat_tables.c (src/rng/gen_ziggurat.py). */
 #include "lmprob/rng.h"
 
 #include <math.h>
@@ -201,7 +201,7 @@ static double ziggurat_normal(lmp_rng *r)
         unsigned i = (unsigned)(u & 0xff);
         double sign = (u & 0x100) ? -1.0 : 1.0;
         double z = (double)(u >> 11) * 0x1.0p-53 * lmp_zig_x[i];
-        if (z < lmp_zig_x[i + 1]) return sign * z;
+        if (z < lmp_zig_x[i + 1]) return (u & 0x100) ? -z : z;
         if (i == 0) {
             /* The tail beyond R: Marsaglia (1964), exponential proposals. */
             double a, b;
@@ -221,6 +221,52 @@ double lmp_rng_normal(lmp_rng *r)
 {
     if (r->kind == LMP_RNG_NUMPY_LEGACY) return legacy_gauss(r);
     return ziggurat_normal(r);
+}
+
+/* Exponential ziggurat, same layout as the normal one with f(x) = exp(-x); the tail
+ * beyond R is R + Exp(1) by memorylessness. */
+double lmp_rng_exponential(lmp_rng *r)
+{
+    if (r->kind == LMP_RNG_NUMPY_LEGACY) return -log(1.0 - mt_double(r));
+    double shift = 0.0;
+    for (;;) {
+        uint64_t u = xoshiro_next(r->s);
+        unsigned i = (unsigned)(u & 0xff);
+        double x = (double)(u >> 11) * 0x1.0p-53 * lmp_zig_ex[i];
+        if (x < lmp_zig_ex[i + 1]) return shift + x;
+        if (i == 0) {
+            shift += lmp_zig_ex[1];
+            continue;
+        }
+        double y = lmp_zig_ef[i] + lmp_rng_uniform(r) * (lmp_zig_ef[i + 1] - lmp_zig_ef[i]);
+        if (y < exp(-x)) return shift + x;
+    }
+}
+
+void lmp_rng_normal_n(lmp_rng *r, double *out, size_t n)
+{
+    if (r->kind == LMP_RNG_NUMPY_LEGACY) {
+        for (size_t i = 0; i < n; i++) out[i] = legacy_gauss(r);
+        return;
+    }
+    /* The ziggurat's fast path inline on a local copy of the state; the rare slow
+     * path (~1.2%) hands the state back to ziggurat_normal, which redraws from scratch
+     * exactly as a call of lmp_rng_normal would have. */
+    uint64_t s[4] = {r->s[0], r->s[1], r->s[2], r->s[3]};
+    for (size_t i = 0; i < n; i++) {
+        uint64_t keep[4] = {s[0], s[1], s[2], s[3]};
+        uint64_t u = xoshiro_next(s);
+        unsigned k = (unsigned)(u & 0xff);
+        double z = (double)(u >> 11) * 0x1.0p-53 * lmp_zig_x[k];
+        if (z < lmp_zig_x[k + 1]) {
+            out[i] = (u & 0x100) ? -z : z;
+            continue;
+        }
+        for (int j = 0; j < 4; j++) r->s[j] = keep[j];
+        out[i] = ziggurat_normal(r);
+        for (int j = 0; j < 4; j++) s[j] = r->s[j];
+    }
+    for (int j = 0; j < 4; j++) r->s[j] = s[j];
 }
 
 uint64_t lmp_rng_below(lmp_rng *r, uint64_t n)

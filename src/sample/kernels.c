@@ -112,15 +112,244 @@ double lmp_sample_exp_sum(const double *x, size_t n, double m, double *e, int f3
     return s;
 }
 
+/* out[i] = expf(x[i] - m) for float input and output; returns the sum in double. */
+static inline __attribute__((always_inline)) double expf_array_body(const float *x, size_t n, float m, float *out)
+{
+    v4d s0 = {0, 0, 0, 0}, s1 = {0, 0, 0, 0};
+    v8f mv = V8(m);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        v8f f;
+        memcpy(&f, x + i, sizeof f);
+        v8f y = f - mv;
+        vexpf(&y);
+        memcpy(out + i, &y, sizeof y);
+        v4f ya = __builtin_shufflevector(y, y, 0, 1, 2, 3), yb = __builtin_shufflevector(y, y, 4, 5, 6, 7);
+        s0 += __builtin_convertvector(ya, v4d);
+        s1 += __builtin_convertvector(yb, v4d);
+    }
+    double s = 0.0;
+    if (i < n) {
+        v8f f = V8(-INFINITY);
+        for (size_t j = 0; i + j < n; j++) f[j] = x[i + j] - m;
+        vexpf(&f);
+        for (size_t j = 0; i + j < n; j++) {
+            out[i + j] = f[j];
+            s += f[j];
+        }
+    }
+    v4d t = s0 + s1;
+    return (t[0] + t[1]) + (t[2] + t[3]) + s;
+}
+
+__attribute__((target("avx2,fma"))) static double expf_array_avx2(const float *x, size_t n, float m, float *out)
+{
+    return expf_array_body(x, n, m, out);
+}
+
+static double expf_array_base(const float *x, size_t n, float m, float *out)
+{
+    return expf_array_body(x, n, m, out);
+}
+
+double lmp_sample_expf_array(const float *x, size_t n, float m, float *out)
+{
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return expf_array_avx2(x, n, m, out);
+    return expf_array_base(x, n, m, out);
+}
+
+/* ---- the lazy full-vocabulary path (temperature only, float32) ----------------------- */
+
+/* Validate float logits (no NaN/+inf) and return the index of the first bad one
+ * or n; *max is the maximum. */
+static inline __attribute__((always_inline)) size_t fcheck_body(const float *x, size_t n, float *max)
+{
+    v8f mx = V8(-INFINITY), inf = V8(INFINITY);
+    typedef int32_t v8i_t __attribute__((vector_size(32)));
+    v8i_t bad = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        v8f f;
+        memcpy(&f, x + i, sizeof f);
+        bad |= ~(f < inf);
+        v8i_t gt = f > mx;
+        mx = (v8f)(((v8i_t)f & gt) | ((v8i_t)mx & ~gt));
+    }
+    int anybad = 0;
+    float m = -INFINITY;
+    for (int j = 0; j < 8; j++) {
+        anybad |= bad[j] != 0;
+        m = mx[j] > m ? mx[j] : m;
+    }
+    if (anybad) i = 0;
+    for (; i < n; i++) {
+        if (!(x[i] < INFINITY)) return i;
+        m = x[i] > m ? x[i] : m;
+    }
+    *max = m;
+    return n;
+}
+
+__attribute__((target("avx2,fma"))) static size_t fcheck_avx2(const float *x, size_t n, float *max)
+{
+    return fcheck_body(x, n, max);
+}
+static size_t fcheck_base(const float *x, size_t n, float *max) { return fcheck_body(x, n, max); }
+
+size_t lmp_sample_fcheck(const float *x, size_t n, float *max)
+{
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return fcheck_avx2(x, n, max);
+    return fcheck_base(x, n, max);
+}
+
+/* e = expf((float)(x * it) - m) for 8 floats: the same operations, in the same
+ * precision, as the materialised float32 path (load, then exp_sum). */
+static inline __attribute__((always_inline)) void scaled_exp8(const float *x, double it, float m, v8f *e)
+{
+    v8f f;
+    memcpy(&f, x, sizeof f);
+    if (it != 1.0) {
+        v4d itv = {it, it, it, it};
+        v4f a = __builtin_shufflevector(f, f, 0, 1, 2, 3), b = __builtin_shufflevector(f, f, 4, 5, 6, 7);
+        a = __builtin_convertvector(__builtin_convertvector(a, v4d) * itv, v4f);
+        b = __builtin_convertvector(__builtin_convertvector(b, v4d) * itv, v4f);
+        f = __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7);
+    }
+    v8f mv = V8(m);
+    *e = f - mv;
+    vexpf(e);
+}
+
+/* Block sums (LMP_LAZY_BLOCK floats a block) of e over x[0..n) (n a multiple
+ * of 8 handled by the vector loop; the tail by the same 8-lane kernel with
+ * -inf padding); returns the total. */
+static inline __attribute__((always_inline)) double lazy_sums_body(const float *x, size_t n, double it, float m,
+                                                                   double *block)
+{
+    double total = 0.0;
+    size_t nb = (n + LMP_LAZY_BLOCK - 1) / LMP_LAZY_BLOCK;
+    for (size_t b = 0; b < nb; b++) {
+        size_t lo = b * LMP_LAZY_BLOCK, hi = lo + LMP_LAZY_BLOCK < n ? lo + LMP_LAZY_BLOCK : n;
+        v4d s0 = {0, 0, 0, 0}, s1 = {0, 0, 0, 0};
+        size_t i = lo;
+        for (; i + 8 <= hi; i += 8) {
+            v8f e;
+            scaled_exp8(x + i, it, m, &e);
+            s0 += __builtin_convertvector(__builtin_shufflevector(e, e, 0, 1, 2, 3), v4d);
+            s1 += __builtin_convertvector(__builtin_shufflevector(e, e, 4, 5, 6, 7), v4d);
+        }
+        double bs = 0.0;
+        if (i < hi) {
+            float pad[8];
+            for (size_t j = 0; j < 8; j++) pad[j] = i + j < hi ? x[i + j] : -INFINITY;
+            v8f e;
+            scaled_exp8(pad, it, m, &e);
+            for (size_t j = 0; i + j < hi; j++) bs += e[j];
+        }
+        v4d t = s0 + s1;
+        bs += (t[0] + t[1]) + (t[2] + t[3]);
+        block[b] = bs;
+        total += bs;
+    }
+    return total;
+}
+
+__attribute__((target("avx2,fma"))) static double lazy_sums_avx2(const float *x, size_t n, double it, float m,
+                                                                  double *block)
+{
+    return lazy_sums_body(x, n, it, m, block);
+}
+static double lazy_sums_base(const float *x, size_t n, double it, float m, double *block)
+{
+    return lazy_sums_body(x, n, it, m, block);
+}
+
+double lmp_sample_lazy_sums(const float *x, size_t n, double it, float m, double *block)
+{
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return lazy_sums_avx2(x, n, it, m, block);
+    return lazy_sums_base(x, n, it, m, block);
+}
+
+/* Pass for top-p on float32 input: for every logit, l = (float)(x * it) (it = 1:
+ * x), e = expf(l - m), and a bucket of d = m - l: b = min((int)(d * scale), nb - 1);
+ * bmass[b] += e, bcnt[b]++. Returns the sum of e. The histogram only locates the
+ * crossing bucket: the caller gathers with a margin and cuts exactly. */
+static inline __attribute__((always_inline)) double topp_hist_body(const float *x, size_t n, double it, float m,
+                                                                   double scale, int nb, double *bmass,
+                                                                   size_t *bcnt)
+{
+    v4d s0 = {0, 0, 0, 0}, s1 = {0, 0, 0, 0};
+    const v8f mv = V8(m), sc = V8((float)scale), top = V8((float)(nb - 1));
+    for (size_t i = 0; i < n; i += 8) {
+        float pad[8];
+        size_t cnt = n - i < 8 ? n - i : 8;
+        v8f f;
+        if (cnt == 8) memcpy(&f, x + i, sizeof f);
+        else {
+            for (size_t j = 0; j < 8; j++) pad[j] = j < cnt ? x[i + j] : -INFINITY;
+            memcpy(&f, pad, sizeof f);
+        }
+        if (it != 1.0) {
+            v4d itv = {it, it, it, it};
+            v4f a = __builtin_shufflevector(f, f, 0, 1, 2, 3), b = __builtin_shufflevector(f, f, 4, 5, 6, 7);
+            a = __builtin_convertvector(__builtin_convertvector(a, v4d) * itv, v4f);
+            b = __builtin_convertvector(__builtin_convertvector(b, v4d) * itv, v4f);
+            f = __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7);
+        }
+        v8f d = mv - f, e = f - mv;
+        vexpf(&e);
+        v8f r = d * sc;
+        v8i in = r < top; /* false for +inf (l = -inf) */
+        r = (v8f)(((v8i)r & in) | ((v8i)top & ~in));
+        v8i bi = __builtin_convertvector(r, v8i);
+        for (size_t j = 0; j < cnt; j++) {
+            bmass[bi[j]] += e[j];
+            bcnt[bi[j]]++;
+        }
+        s0 += __builtin_convertvector(__builtin_shufflevector(e, e, 0, 1, 2, 3), v4d);
+        s1 += __builtin_convertvector(__builtin_shufflevector(e, e, 4, 5, 6, 7), v4d);
+    }
+    v4d t = s0 + s1;
+    return (t[0] + t[1]) + (t[2] + t[3]);
+}
+
+__attribute__((target("avx2,fma"))) static double topp_hist_avx2(const float *x, size_t n, double it, float m,
+                                                                  double scale, int nb, double *bmass, size_t *bcnt)
+{
+    return topp_hist_body(x, n, it, m, scale, nb, bmass, bcnt);
+}
+static double topp_hist_base(const float *x, size_t n, double it, float m, double scale, int nb, double *bmass,
+                             size_t *bcnt)
+{
+    return topp_hist_body(x, n, it, m, scale, nb, bmass, bcnt);
+}
+
+double lmp_sample_topp_hist(const float *x, size_t n, double it, float m, double scale, int nb, double *bmass,
+                            size_t *bcnt)
+{
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return topp_hist_avx2(x, n, it, m, scale, nb, bmass, bcnt);
+    return topp_hist_base(x, n, it, m, scale, nb, bmass, bcnt);
+}
+
+/* The exps of one block, in order (8 at a time through the same kernel). */
+void lmp_sample_lazy_block(const float *x, size_t lo, size_t hi, double it, float m, double *e)
+{
+    for (size_t i = lo; i < hi; i += 8) {
+        float pad[8];
+        for (size_t j = 0; j < 8; j++) pad[j] = i + j < hi ? x[i + j] : -INFINITY;
+        v8f v;
+        scaled_exp8(pad, it, m, &v);
+        for (size_t j = 0; j < 8 && i + j < hi; j++) e[i + j - lo] = v[j];
+    }
+}
+
 /* ---- load, max, scale ------------------------------------------------------------ */
 
 typedef int64_t v4l __attribute__((vector_size(32)));
 
-static inline __attribute__((always_inline)) v4d vmax4(v4d a, v4d b)
-{
-    v4l m = a > b;
-    return (v4d)(((v4l)a & m) | ((v4l)b & ~m));
-}
+/* lane-wise max (a macro: a 32-byte vector argument would trip -Wpsabi) */
+#define VMAX4(a, b) ((v4d)((((v4l)(a)) & ((a) > (b))) | (((v4l)(b)) & ~((a) > (b)))))
 
 /* One pass: validate, convert (and divide by T), store, track the maximum.
  * Returns the first bad index or V. The vector loop only detects that a block
@@ -129,7 +358,12 @@ static inline __attribute__((always_inline)) size_t load_body(const float *lf, c
                                                               double *lg, int f32, double *max)
 {
     const v4d inf = {INFINITY, INFINITY, INFINITY, INFINITY};
-    const v4d tv = {T, T, T, T};
+    /* float32 mode: x * (1/T) in double, then rounded to float, is the correctly
+     * rounded float quotient unless the double product lands within 1 double ulp
+     * of a float rounding boundary (about 2^-29 of the cases, and then 1 float ulp
+     * off); a multiplication is ~8x cheaper than vdivpd. float64 mode divides. */
+    const double it = 1.0 / T;
+    const v4d tv = {T, T, T, T}, itv = {it, it, it, it};
     v4d mx = -inf;
     v4l anybad = {0, 0, 0, 0};
     int scale = T != 1.0;
@@ -151,10 +385,10 @@ static inline __attribute__((always_inline)) size_t load_body(const float *lf, c
                 anybad |= ((back == -inf) & ~(a == -inf)) | (back == inf);
                 a = back;
             }
-            if (scale) a = a / tv;
+            if (scale) a = f32 ? a * itv : a / tv;
             if (f32 && (scale || ld)) a = __builtin_convertvector(__builtin_convertvector(a, v4f), v4d);
             memcpy(lg + i, &a, sizeof a);
-            mx = vmax4(mx, a);
+            mx = VMAX4(mx, a);
         }
         if (anybad[0] | anybad[1] | anybad[2] | anybad[3]) { /* let the scalar loop name the index */
             i = blk;
@@ -179,10 +413,10 @@ static inline __attribute__((always_inline)) size_t load_body(const float *lf, c
             if (ovf[0] | ovf[1] | ovf[2] | ovf[3]) break;
             a = back;
         }
-        if (scale) a = a / tv;
+        if (scale) a = f32 ? a * itv : a / tv;
         if (f32) a = __builtin_convertvector(__builtin_convertvector(a, v4f), v4d);
         memcpy(lg + i, &a, sizeof a);
-        mx = vmax4(mx, a);
+        mx = VMAX4(mx, a);
     }
     double m = -INFINITY;
     for (int j = 0; j < 4; j++)
@@ -198,7 +432,7 @@ static inline __attribute__((always_inline)) size_t load_body(const float *lf, c
             if ((g == -INFINITY && v != -INFINITY) || g == INFINITY) return i;
             v = g;
         }
-        if (scale) v = v / T;
+        if (scale) v = f32 ? v * it : v / T;
         if (f32) v = (float)v;
         if (!(v < INFINITY)) return i; /* x / T overflowed */
         lg[i] = v;
@@ -239,7 +473,7 @@ static inline __attribute__((always_inline)) double max_body(const double *x, si
     for (; i + 4 <= n; i += 4) {
         v4d a;
         memcpy(&a, x + i, sizeof a);
-        mx = vmax4(mx, a);
+        mx = VMAX4(mx, a);
     }
     double m = -INFINITY;
     for (int j = 0; j < 4; j++)
@@ -254,20 +488,23 @@ static double max_base(const double *x, size_t n) { return max_body(x, n); }
 
 double lmp_sample_max(const double *x, size_t n) { return has_avx2() ? max_avx2(x, n) : max_base(x, n); }
 
-/* p[i] = p[i] / z (then rounded to float when f32): IEEE division lane by lane,
- * so the result is the scalar one bit for bit. */
+/* p[i] = p[i] / z: float64 mode divides (IEEE division lane by lane, the
+ * scalar result bit for bit, numpy's e / e.sum()); float32 mode multiplies by
+ * 1/z in double and rounds to float (the float quotient but for ~2^-29 of the
+ * cases, as in the load). */
 static inline __attribute__((always_inline)) void scale_body(double *p, size_t n, double z, int f32)
 {
-    const v4d zv = {z, z, z, z};
+    const double iz = 1.0 / z;
+    const v4d zv = {z, z, z, z}, izv = {iz, iz, iz, iz};
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
         v4d a;
         memcpy(&a, p + i, sizeof a);
-        a = a / zv;
-        if (f32) a = __builtin_convertvector(__builtin_convertvector(a, v4f), v4d);
+        if (f32) a = __builtin_convertvector(__builtin_convertvector(a * izv, v4f), v4d);
+        else a = a / zv;
         memcpy(p + i, &a, sizeof a);
     }
-    for (; i < n; i++) p[i] = f32 ? (double)(float)(p[i] / z) : p[i] / z;
+    for (; i < n; i++) p[i] = f32 ? (double)(float)(p[i] * iz) : p[i] / z;
 }
 
 __attribute__((target("avx2,fma"))) static void scale_avx2(double *p, size_t n, double z, int f32)

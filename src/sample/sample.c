@@ -18,6 +18,14 @@
  *    finds the bucket where the cumulative mass crosses the target; only that
  *    bucket's members are sorted. Below LMP_SAMPLE_EXACT_MAX candidates the
  *    whole set is sorted and summed sequentially (the literal algorithm).
+ * Shortcuts for float32 input (lmp_sampler_apply), each equal to the general
+ * path on the same values (tests/test_sample.c compares them):
+ *  - top-k, top-p or min-p as the first truncation: gather the positions above
+ *    a threshold (sampled; from a mass histogram; the min-p line) minus a
+ *    margin straight from the input, convert only those (topk_first,
+ *    topp_first, minp_first);
+ *  - temperature only, V > 4096: two passes (validate + max, exp + block sums),
+ *    the draw recomputes one block, the kept set is formed on demand (lazy).
  * Everything a call needs was allocated by lmp_sampler_create. */
 #include "lmprob/sample.h"
 
@@ -41,6 +49,16 @@ struct lmp_sampler {
     int ident;       /* id[i] == i for the survivors (no compaction yet): id[] not filled */
     int temp_done;   /* temperature was fused into the load */
     int max_ok;      /* lgmax is the maximum of lg[0..n) */
+    /* lazy full-vocabulary path (temperature-only chain on float32 logits, V > 4096):
+     * the logits are copied to work[] (as floats), key[] holds block sums of the
+     * exps, and id/lg/p are filled only if lmp_sampler_kept asks for them. */
+    int lazy, materialized;
+    int topk_done;   /* the top-k step already ran (gathered straight from the input) */
+    int topp_done;   /* likewise the top-p step */
+    int minp_done;   /* likewise the min-p step */
+    int force_bucket; /* mass_cut: use the bucketed rule whatever n (a gathered subset) */
+    double lz_it, lz_total;
+    float lz_m;
     double lgmax;
     int32_t *iota;   /* [cap] 0, 1, 2, ... (the ids while ident) */
     int32_t *id;     /* [cap] */
@@ -167,10 +185,28 @@ static inline void dswap(double *a, double *b)
     *b = t;
 }
 
-static int cmp_double_asc(const void *a, const void *b)
+/* In-place heapsort of doubles, ascending. glibc's qsort is a merge sort that
+ * mallocs its buffer above 1 KB, and a sampler call must not allocate. */
+static void heapsort_doubles(double *a, size_t n)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    if (n < 2) return;
+    for (size_t start = n / 2; start-- > 0;) {
+        size_t r = start;
+        for (size_t c; (c = 2 * r + 1) < n; r = c) {
+            if (c + 1 < n && a[c] < a[c + 1]) c++;
+            if (!(a[r] < a[c])) break;
+            dswap(&a[r], &a[c]);
+        }
+    }
+    for (size_t end = n - 1; end > 0; end--) {
+        dswap(&a[0], &a[end]);
+        size_t r = 0;
+        for (size_t c; (c = 2 * r + 1) < end; r = c) {
+            if (c + 1 < end && a[c] < a[c + 1]) c++;
+            if (!(a[r] < a[c])) break;
+            dswap(&a[r], &a[c]);
+        }
+    }
 }
 
 /* k-th smallest (1-based) of a[0..n), reordering a. Quickselect with a
@@ -181,7 +217,7 @@ static double select_kth_smallest(double *a, size_t n, size_t k)
     ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, t = (ptrdiff_t)k - 1;
     for (int round = 0; lo < hi; round++) {
         if (round == 64) {
-            qsort(a + lo, (size_t)(hi - lo + 1), sizeof *a, cmp_double_asc);
+            heapsort_doubles(a + lo, (size_t)(hi - lo + 1));
             return a[t];
         }
         ptrdiff_t mid = lo + (hi - lo) / 2;
@@ -249,21 +285,23 @@ static void compact_by_key(lmp_sampler *s, double tkey, size_t rtie, int low_fir
         for (size_t i = 0; i < n; i++) ties += key[i] == tkey;
         skip = ties > rtie ? ties - rtie : 0;
     }
+    /* Branch-free on the keep decision (a kept set spread at random over the
+     * ids would mispredict a branch on every other token): always copy, advance
+     * m by keep. m <= i, so the copy never overwrites an unread entry. */
     size_t m = 0, seen = 0;
+    int ident = s->ident;
     for (size_t i = 0; i < n; i++) {
         double k = key[i];
-        int keep = k < tkey;
+        size_t keep = k < tkey;
         if (k == tkey) {
             if (rtie == TIES_ALL) keep = 1;
             else if (low_first) keep = seen++ < rtie;
             else keep = seen++ >= skip;
         }
-        if (keep) {
-            s->id[m] = s->ident ? (int32_t)i : s->id[i];
-            s->lg[m] = s->lg[i];
-            s->p[m] = s->p[i];
-            m++;
-        }
+        s->id[m] = ident ? (int32_t)i : s->id[i];
+        s->lg[m] = s->lg[i];
+        s->p[m] = s->p[i];
+        m += keep;
     }
     s->n = m;
     s->ident = 0;
@@ -354,17 +392,17 @@ static void keep_first_ranks(lmp_sampler *s, size_t K, int low_first)
     compact_by_key(s, t, K - lt, low_first);
 }
 
-/* Compact by s->flag. */
+/* Compact by s->flag (branch-free, as compact_by_key). */
 static void compact_by_flag(lmp_sampler *s)
 {
     size_t m = 0;
-    for (size_t i = 0; i < s->n; i++)
-        if (s->flag[i]) {
-            s->id[m] = s->ident ? (int32_t)i : s->id[i];
-            s->lg[m] = s->lg[i];
-            s->p[m] = s->p[i];
-            m++;
-        }
+    int ident = s->ident;
+    for (size_t i = 0; i < s->n; i++) {
+        s->id[m] = ident ? (int32_t)i : s->id[i];
+        s->lg[m] = s->lg[i];
+        s->p[m] = s->p[i];
+        m += s->flag[i] != 0;
+    }
     s->n = m;
     s->ident = 0;
 }
@@ -376,24 +414,45 @@ typedef struct rank_ctx {
     int low_first;
 } rank_ctx;
 
-/* qsort_r-free sorting of positions: a small merge sort would do, but the
- * positions are sorted by (key, id) with a comparator that needs the key array;
- * glibc's qsort_r is a GNU extension we may use (_GNU_SOURCE). */
-static int cmp_rank(const void *a, const void *b, void *ctxp)
+/* (key, id) order of positions i and j: key ascending, ties by position
+ * (= id order) ascending when low_first, else descending. */
+static inline int rank_less(const rank_ctx *c, size_t i, size_t j)
 {
-    const rank_ctx *c = ctxp;
-    size_t i = *(const size_t *)a, j = *(const size_t *)b;
     double x = c->key[i], y = c->key[j];
-    if (x < y) return -1;
-    if (x > y) return 1;
-    if (i == j) return 0;
-    return c->low_first ? (i < j ? -1 : 1) : (i < j ? 1 : -1);
+    if (x != y) return x < y;
+    return c->low_first ? i < j : i > j;
 }
 
+/* Sort positions by rank: in-place heapsort (no allocation; glibc's qsort_r
+ * mallocs a merge buffer above 1 KB). Positions are distinct, so the order is
+ * total and the result does not depend on the algorithm. */
 static void sort_positions(size_t *pos, size_t m, const double *key, int low_first)
 {
     rank_ctx c = {key, low_first};
-    qsort_r(pos, m, sizeof *pos, cmp_rank, &c);
+    if (m < 2) return;
+    for (size_t start = m / 2; start-- > 0;) {
+        size_t r = start;
+        for (size_t ch; (ch = 2 * r + 1) < m; r = ch) {
+            if (ch + 1 < m && rank_less(&c, pos[ch], pos[ch + 1])) ch++;
+            if (!rank_less(&c, pos[r], pos[ch])) break;
+            size_t t = pos[r];
+            pos[r] = pos[ch];
+            pos[ch] = t;
+        }
+    }
+    for (size_t end = m - 1; end > 0; end--) {
+        size_t t = pos[0];
+        pos[0] = pos[end];
+        pos[end] = t;
+        size_t r = 0;
+        for (size_t ch; (ch = 2 * r + 1) < end; r = ch) {
+            if (ch + 1 < end && rank_less(&c, pos[ch], pos[ch + 1])) ch++;
+            if (!rank_less(&c, pos[r], pos[ch])) break;
+            t = pos[r];
+            pos[r] = pos[ch];
+            pos[ch] = t;
+        }
+    }
 }
 
 /* Rank the survivors by key ascending (ties by id per low_first) and find the
@@ -402,36 +461,48 @@ static void sort_positions(size_t *pos, size_t m, const double *key, int low_fir
  * it never does. Also returns the key at rank K and how many tokens with that
  * key are among the first K. The probabilities are s->p; the running sum is
  * rounded to the sampler's dtype in the literal path. */
-static void mass_cut(lmp_sampler *s, double target, int strict, int low_first, size_t *K, double *tkey, size_t *rtie)
+static void mass_cut(lmp_sampler *s, double target, int strict, int low_first, double kmin_known, size_t *K,
+                     double *tkey, size_t *rtie)
 {
+    int big = s->n > LMP_SAMPLE_EXACT_MAX || s->force_bucket;
     const double *key = s->key, *p = s->p;
     size_t n = s->n;
     size_t *ord = s->ord;
     size_t m = 0, before = 0;
     double cum = 0.0;
-    if (n <= LMP_SAMPLE_EXACT_MAX) {
+    if (!big) {
         for (size_t i = 0; i < n; i++) ord[i] = i;
         m = n;
     } else {
-        /* Histogram of finite keys over [kmin, kmax]; +inf keys (p = 0) rank last. */
-        double kmin = INFINITY, kmax = -INFINITY;
-        for (size_t i = 0; i < n; i++) {
-            double k = key[i];
-            if (k < kmin) kmin = k;
-            if (k > kmax && k != INFINITY) kmax = k;
+        /* Histogram of the keys over [kmin, kmin + KEY_SPAN]: keys beyond (and +inf,
+         * p = 0) share the last bucket. For top-p the key is -logit, so the last
+         * bucket holds tokens below e^-60 of the maximum. kmin is known for top-p
+         * (-max logit); otherwise one pass finds it. */
+        const double KEY_SPAN = 60.0;
+        double kmin = kmin_known, kmax = -INFINITY;
+        if (isnan(kmin)) {
+            kmin = INFINITY;
+            for (size_t i = 0; i < n; i++) {
+                double k = key[i];
+                kmin = k < kmin ? k : kmin;
+                kmax = k > kmax && k != INFINITY ? k : kmax;
+            }
+        } else {
+            kmax = kmin + KEY_SPAN;
         }
+        if (kmax > kmin + KEY_SPAN) kmax = kmin + KEY_SPAN;
         double scale = kmax > kmin ? (double)(NBUCKETS - 1) / (kmax - kmin) : 0.0;
         memset(s->bmass, 0, sizeof s->bmass);
         memset(s->bcnt, 0, sizeof s->bcnt);
         for (size_t i = 0; i < n; i++) {
-            double k = key[i];
-            size_t b = k == INFINITY ? NBUCKETS - 1 : (size_t)((k - kmin) * scale);
-            if (b >= NBUCKETS) b = NBUCKETS - 1;
+            double r = (key[i] - kmin) * scale; /* NaN for +inf * 0: last bucket */
+            int b = r < NBUCKETS - 1 ? (int)r : NBUCKETS - 1;
             s->bmass[b] += p[i];
             s->bcnt[b]++;
         }
         size_t b = 0;
         for (; b < NBUCKETS; b++) {
+            if (s->bcnt[b] == 0) continue; /* a target <= 0 must land on a token, not an empty bucket */
             double c = cum + s->bmass[b];
             if (strict ? c > target : c >= target) break;
             cum = c;
@@ -444,17 +515,22 @@ static void mass_cut(lmp_sampler *s, double target, int strict, int low_first, s
             return;
         }
         for (size_t i = 0; i < n; i++) {
-            double k = key[i];
-            size_t bi = k == INFINITY ? NBUCKETS - 1 : (size_t)((k - kmin) * scale);
-            if (bi >= NBUCKETS) bi = NBUCKETS - 1;
+            double r = (key[i] - kmin) * scale;
+            size_t bi = r < NBUCKETS - 1 ? (size_t)(int)r : NBUCKETS - 1;
             if (bi == b) ord[m++] = i;
         }
+    }
+    if (m == 0) { /* cannot happen (the crossing bucket is non-empty); keep all rather than read ord[-1] */
+        *K = n;
+        *tkey = INFINITY;
+        *rtie = TIES_ALL;
+        return;
     }
     sort_positions(ord, m, key, low_first);
     size_t j = 0;
     /* Literal path in float32: llama.cpp keeps a float running sum; torch's
      * CPU cumsum accumulates in double and rounds each output to float. */
-    int f32 = n <= LMP_SAMPLE_EXACT_MAX && s->f32, float_acc = f32 && s->prm.conv == LMP_CONV_LLAMA;
+    int f32 = !big && s->f32, float_acc = f32 && s->prm.conv == LMP_CONV_LLAMA;
     double tg = R(f32, target), acc = cum;
     for (; j < m; j++) {
         acc = R(float_acc, acc + p[ord[j]]);
@@ -467,7 +543,7 @@ static void mass_cut(lmp_sampler *s, double target, int strict, int low_first, s
     size_t r = 0;
     for (size_t q = 0; q <= j; q++) r += key[ord[q]] == *tkey;
     *rtie = r;
-    if (n <= LMP_SAMPLE_EXACT_MAX && j == n - 1 && !(strict ? cum > tg : cum >= tg)) *K = n;
+    if (!big && j == n - 1 && !(strict ? cum > tg : cum >= tg)) *K = n;
 }
 
 /* ---- probabilities ----------------------------------------------------------------- */
@@ -477,6 +553,8 @@ static void cur_softmax(lmp_sampler *s)
 {
     size_t n = s->n;
     double m = s->max_ok ? s->lgmax : lmp_sample_max(s->lg, n);
+    s->lgmax = m;
+    s->max_ok = 1;
     double z = lmp_sample_exp_sum(s->lg, n, m, s->p, s->f32);
     if (s->f32) z = (double)(float)z;
     /* Division (not multiplication by 1/z) so that p equals numpy's e / e.sum(). */
@@ -538,7 +616,7 @@ static void keys_neg_logit(lmp_sampler *s)
 static void step_top_k(lmp_sampler *s)
 {
     long k = s->prm.top_k;
-    if (k <= 0) return;
+    if (k <= 0 || s->topk_done) return;
     size_t K = (size_t)k;
     int hf = s->prm.conv == LMP_CONV_HF;
     if (hf && K < s->prm.min_keep) K = s->prm.min_keep;
@@ -561,7 +639,7 @@ static void step_top_k(lmp_sampler *s)
 static void step_top_p(lmp_sampler *s)
 {
     double P = s->prm.top_p;
-    if (P >= 1.0) return;
+    if (P >= 1.0 || s->topp_done) return;
     int hf = s->prm.conv == LMP_CONV_HF;
     size_t mk = s->prm.min_keep, n = s->n;
     if (llama_literal(s)) llama_softmax_sorted(s);
@@ -571,8 +649,7 @@ static void step_top_p(lmp_sampler *s)
          * sum ascending in the dtype, remove cum <= 1 - p, keep the last min_keep. */
         size_t *ord = s->ord;
         for (size_t i = 0; i < n; i++) ord[i] = i;
-        rank_ctx c = {s->lg, 1};
-        qsort_r(ord, n, sizeof *ord, cmp_rank, &c);
+        sort_positions(ord, n, s->lg, 1);
         double lim = R(s->f32, 1.0 - P), acc = 0.0;
         for (size_t j = 0; j < n; j++) {
             acc += s->p[ord[j]]; /* torch's CPU cumsum: double accumulator, output in the dtype */
@@ -586,7 +663,7 @@ static void step_top_p(lmp_sampler *s)
     keys_neg_logit(s);
     size_t K, rtie;
     double tkey;
-    mass_cut(s, P, 0, !hf, &K, &tkey, &rtie);
+    mass_cut(s, P, 0, !hf, s->max_ok ? -s->lgmax : NAN, &K, &tkey, &rtie);
     if (K < mk) keep_first_ranks(s, mk, !hf);
     else if (K < n) compact_by_key(s, tkey, rtie, !hf);
 }
@@ -594,9 +671,29 @@ static void step_top_p(lmp_sampler *s)
 static void step_min_p(lmp_sampler *s)
 {
     double mp = s->prm.min_p;
-    if (mp <= 0) return;
+    if (mp <= 0 || s->minp_done) return;
     size_t n = s->n, kept = 0;
-    if (s->prm.conv == LMP_CONV_HF) {
+    int exact_done = 0;
+    if (s->prm.conv == LMP_CONV_HF && n > LMP_SAMPLE_EXACT_MAX) {
+        /* p_i >= min_p * p_max <=> l_i - l_max >= log(min_p) in exact arithmetic;
+         * HF's rounded probabilities can only disagree for logits within a few
+         * ulps of that line. Decide in logit space when no logit is within a
+         * generous margin of it (no exp over V); otherwise fall back to HF's
+         * literal softmax comparison below. */
+        double m = s->max_ok ? s->lgmax : lmp_sample_max(s->lg, n), L = log(mp);
+        double margin = (fabs(L) + 8.0) * (s->f32 ? 1e-5 : 1e-12);
+        size_t near = 0;
+        for (size_t i = 0; i < n; i++) {
+            double d = s->lg[i] - m - L;
+            near += fabs(d) <= margin;
+            kept += (s->flag[i] = d >= 0);
+        }
+        exact_done = near == 0;
+        if (!exact_done) kept = 0;
+    }
+    if (exact_done) {
+        /* decided in logit space */
+    } else if (s->prm.conv == LMP_CONV_HF) {
         cur_softmax(s);
         double pmax = 0.0;
         for (size_t i = 0; i < n; i++)
@@ -625,7 +722,6 @@ static void step_typical(lmp_sampler *s)
     if (mass >= 1.0) return;
     int hf = s->prm.conv == LMP_CONV_HF, f32 = s->f32;
     size_t n = s->n, mk = s->prm.min_keep;
-    s->max_ok = 0; /* typical sampling may drop the most probable token */
     /* Meister et al. 2023: rank by |-log p - H|, the distance of the token's
      * information content from the entropy (the expected information content). */
     double H = 0.0;
@@ -660,7 +756,7 @@ static void step_typical(lmp_sampler *s)
     /* HF: last = count(cum < mass): the first rank with cum >= mass, then keep
      * every key <= its key. llama: the first rank with cum > mass (strict),
      * exactly that many. Both rank ties by lower id first (stable sort). */
-    mass_cut(s, mass, !hf, 1, &K, &tkey, &rtie);
+    mass_cut(s, mass, !hf, 1, NAN, &K, &tkey, &rtie);
     if (hf) {
         size_t kept = 0;
         for (size_t i = 0; i < n; i++) kept += s->key[i] <= tkey;
@@ -670,6 +766,7 @@ static void step_typical(lmp_sampler *s)
         if (K < mk) keep_first_ranks(s, mk, 1);
         else if (K < n) compact_by_key(s, tkey, rtie, 1);
     }
+    s->max_ok = 0; /* typical sampling may drop the most probable token */
 }
 
 static void step_epsilon(lmp_sampler *s)
@@ -745,11 +842,326 @@ static lmp_status penalties(lmp_sampler *s, size_t V, const int32_t *hist, size_
 
 typedef void (*step_fn)(lmp_sampler *);
 
+/* The lazy path applies when nothing truncates: the draw then needs only the
+ * normaliser and the block where the cdf crosses u, so the call makes two
+ * passes over the float logits (check + max, exp + block sums) and writes no
+ * V-sized double array. The numbers are those of the materialised float32
+ * path (same operations, same precision). */
+static int lazy_eligible(const lmp_sampler *s, const float *lf, size_t V)
+{
+    const lmp_sampler_params *p = &s->prm;
+    int no_pen = p->repetition_penalty == 1.0 && p->frequency_penalty == 0.0 && p->presence_penalty == 0.0;
+    size_t k = (size_t)p->top_k;
+    if (p->conv == LMP_CONV_HF && p->top_k > 0 && k < p->min_keep) k = p->min_keep;
+    return lf && s->f32 && V > 4096 && V <= s->cap && no_pen && p->temperature > 0 && (p->top_k == 0 || k >= V) &&
+           p->top_p >= 1.0 && p->min_p <= 0 && p->typical_p >= 1.0 && p->epsilon <= 0;
+}
+
+static lmp_status apply_lazy(lmp_sampler *s, const float *lf, size_t V, lmp_error *err)
+{
+    float mx;
+    size_t bad = lmp_sample_fcheck(lf, V, &mx);
+    if (bad < V)
+        return lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a finite number or -inf", bad,
+                             (double)lf[bad]);
+    if (mx == -INFINITY)
+        return lmp_error_set(err, LMP_EINVAL, "logits: all %zu are -inf: expected at least one finite logit", V);
+    double T = R(1, s->prm.temperature), it = T != 1.0 ? 1.0 / T : 1.0;
+    float m = T != 1.0 ? (float)((double)mx * it) : mx;
+    if (!(m < INFINITY))
+        return lmp_error_set(err, LMP_ERANGE, "max logit / T = %g / %g overflows float32: expected a larger T",
+                             (double)mx, T);
+    float *x = (float *)s->work;
+    memcpy(x, lf, V * sizeof *x);
+    s->lz_it = it;
+    s->lz_m = m;
+    s->lz_total = lmp_sample_lazy_sums(x, V, it, m, s->key);
+    s->lazy = 1;
+    s->materialized = 0;
+    s->n = V;
+    s->ident = 1;
+    s->applied = 1;
+    return LMP_OK;
+}
+
+/* Fill lg and p of the lazy path (for lmp_sampler_kept), as cur_softmax would. */
+static void lazy_materialize(lmp_sampler *s)
+{
+    const float *x = (const float *)s->work;
+    size_t V = s->n;
+    double z = (double)(float)s->lz_total, iz = 1.0 / z;
+    for (size_t lo = 0; lo < V; lo += LMP_LAZY_BLOCK) {
+        size_t hi = lo + LMP_LAZY_BLOCK < V ? lo + LMP_LAZY_BLOCK : V;
+        lmp_sample_lazy_block(x, lo, hi, s->lz_it, s->lz_m, s->p + lo);
+        for (size_t i = lo; i < hi; i++) {
+            s->lg[i] = s->lz_it != 1.0 ? (double)(float)((double)x[i] * s->lz_it) : (double)x[i];
+            s->p[i] = (double)(float)(s->p[i] * iz);
+        }
+    }
+    s->materialized = 1;
+}
+
+/* Top-k as the first truncation, straight from float32 logits: when nothing
+ * before it changes the logits (no penalties; in HF order at most a
+ * temperature, which is monotone), the top k of the processed logits are among
+ * the raw logits above a threshold taken from a stride sample, lowered by a
+ * margin so that a temperature cannot merge an excluded logit with the k-th
+ * value. One pass over the input validates it and gathers those positions; only
+ * they are converted (and divided by T). The top-k step then runs exactly on
+ * them. Returns 1 when done, 0 when not applicable (the caller takes the
+ * general path), -1 on an input error (NaN/+inf, all -inf). */
+static int topk_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st, lmp_error *err)
+{
+    const lmp_sampler_params *p = &s->prm;
+    int hf = p->conv == LMP_CONV_HF;
+    int no_pen = p->repetition_penalty == 1.0 && p->frequency_penalty == 0.0 && p->presence_penalty == 0.0;
+    if (!lf || !no_pen || p->top_k <= 0 || V > s->cap || V <= 4 * SAMPLE_SIZE) return 0;
+    if (hf && p->temperature == 0.0) return 0; /* greedy first */
+    size_t K = (size_t)p->top_k;
+    if (hf && K < p->min_keep) K = p->min_keep;
+    if (K > V / 64) return 0;
+    double *w = s->work;
+    size_t stride = V / SAMPLE_SIZE;
+    for (size_t j = 0; j < SAMPLE_SIZE; j++) {
+        float v = lf[j * stride];
+        if (!(v < INFINITY)) return 0; /* let the general path report it */
+        w[j] = -(double)v;
+    }
+    size_t ks = (2 * K * SAMPLE_SIZE + V - 1) / V + 16;
+    double thr = -select_kth_smallest(w, SAMPLE_SIZE, ks);
+    /* A margin of 2^-20 relative (and an absolute 1e-30) covers the rounding of
+     * x / T to float (or double) many times over. */
+    thr -= fabs(thr) * 0x1p-20 + 1e-30;
+    size_t m = 0, bad = V;
+    float thrf = (float)thr;
+    if ((double)thrf > thr) thrf = nextafterf(thrf, -INFINITY);
+    for (size_t i = 0; i < V; i++) {
+        float v = lf[i];
+        if (!(v < INFINITY)) {
+            bad = i;
+            break;
+        }
+        if (v >= thrf) s->ord[m++] = i;
+    }
+    if (bad < V)
+        return *st = lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a finite number or -inf", bad,
+                                   (double)lf[bad]), -1;
+    if (m < K) return 0;
+    /* convert the gathered logits as load() would (temperature fused in HF order) */
+    double T = hf && p->temperature != 1.0 ? R(s->f32, p->temperature) : 1.0, it = 1.0 / T;
+    double mx = -INFINITY;
+    for (size_t j = 0; j < m; j++) {
+        size_t i = s->ord[j];
+        double v = lf[i];
+        if (T != 1.0) v = s->f32 ? (double)(float)(v * it) : v / T;
+        if (!(v < INFINITY))
+            return *st = lmp_error_set(err, LMP_ERANGE, "logit[%zu] / T = %g / %g overflows: expected a larger T",
+                                       i, (double)lf[i], T), -1;
+        s->id[j] = (int32_t)i;
+        s->lg[j] = v;
+        mx = v > mx ? v : mx;
+    }
+    if (mx == -INFINITY)
+        return *st = lmp_error_set(err, LMP_EINVAL, "logits: all %zu are -inf: expected at least one finite logit",
+                                   V), -1;
+    s->n = m;
+    s->ident = 0;
+    s->temp_done = T != 1.0;
+    s->max_ok = 0;
+    step_top_k(s);
+    s->topk_done = 1;
+    return 1;
+}
+
+/* Top-p as the first truncation, straight from float32 logits (float32
+ * dtype, no penalties, top-k and typical off; HF with T > 0 fused, llama with
+ * T last): one pass validates and finds the maximum, one pass computes every
+ * exp, the normaliser and a 4096-bucket histogram of the mass by distance below
+ * the maximum; the bucket where the mass crosses p bounds the nucleus, and one
+ * pass gathers the tokens down to that bucket. Only those are converted; their
+ * probabilities use the full normaliser, and the cut among them is the bucketed
+ * rule of the general path (mass ranked above < p). Returns as topk_first. */
+static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st, lmp_error *err)
+{
+    const lmp_sampler_params *p = &s->prm;
+    int hf = p->conv == LMP_CONV_HF;
+    int no_pen = p->repetition_penalty == 1.0 && p->frequency_penalty == 0.0 && p->presence_penalty == 0.0;
+    size_t k = (size_t)p->top_k;
+    if (hf && p->top_k > 0 && k < p->min_keep) k = p->min_keep;
+    int k_off = p->top_k == 0 || k >= V;
+    if (!lf || !s->f32 || !no_pen || !(p->top_p < 1.0) || !k_off || V > s->cap || V <= 4 * SAMPLE_SIZE) return 0;
+    if (!hf && p->typical_p < 1.0) return 0; /* llama runs typical before top-p */
+    if (hf && p->temperature == 0.0) return 0;
+    float mx;
+    size_t bad = lmp_sample_fcheck(lf, V, &mx);
+    if (bad < V)
+        return *st = lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a finite number or -inf", bad,
+                                   (double)lf[bad]), -1;
+    if (mx == -INFINITY)
+        return *st = lmp_error_set(err, LMP_EINVAL, "logits: all %zu are -inf: expected at least one finite logit",
+                                   V), -1;
+    double T = hf && p->temperature != 1.0 ? R(1, p->temperature) : 1.0, it = T != 1.0 ? 1.0 / T : 1.0;
+    float m = T != 1.0 ? (float)((double)mx * it) : mx;
+    if (!(m < INFINITY))
+        return *st = lmp_error_set(err, LMP_ERANGE, "max logit / T = %g / %g overflows float32: expected a larger T",
+                                   (double)mx, T), -1;
+    const double span = 60.0, scale = (double)(NBUCKETS - 1) / span;
+    memset(s->bmass, 0, sizeof s->bmass);
+    memset(s->bcnt, 0, sizeof s->bcnt);
+    double Z = lmp_sample_topp_hist(lf, V, it, m, scale, NBUCKETS, s->bmass, s->bcnt);
+    double target = p->top_p * Z, cum = 0.0;
+    int bstar = NBUCKETS - 1;
+    for (int b = 0; b < NBUCKETS; b++) {
+        if (s->bcnt[b] == 0) continue;
+        if (cum + s->bmass[b] >= target) {
+            bstar = b;
+            break;
+        }
+        cum += s->bmass[b];
+    }
+    /* Gather every token in buckets 0 .. bstar, a superset of the nucleus: l >
+     * m - (bstar + 1) / scale, lowered by a margin far above float rounding, and
+     * compared in the input's units (x = l * T). Branch-free: the nucleus is
+     * spread at random over the ids. */
+    double L = (double)m - (bstar + 1) / scale - (1e-3 + fabs((double)m) * 1e-6);
+    double thr = T != 1.0 ? L * T : L;
+    float thrf = (float)thr;
+    if ((double)thrf > thr) thrf = nextafterf(thrf, -INFINITY);
+    size_t n = 0;
+    for (size_t i = 0; i < V; i++) {
+        s->id[n] = (int32_t)i;
+        n += lf[i] >= thrf;
+    }
+    for (size_t j = 0; j < n; j++) {
+        float x = lf[s->id[j]];
+        s->lg[j] = it != 1.0 ? (double)(float)((double)x * it) : (double)x;
+    }
+    s->n = n;
+    s->ident = 0;
+    s->temp_done = T != 1.0;
+    /* probabilities with the full normaliser, as cur_softmax over all V would */
+    double zf = (double)(float)Z;
+    lmp_sample_exp_sum(s->lg, n, (double)m, s->p, 1);
+    lmp_sample_scale(s->p, n, zf, 1);
+    s->lgmax = m;
+    s->max_ok = 1;
+    keys_neg_logit(s);
+    size_t K, rtie;
+    double tkey;
+    s->force_bucket = 1;
+    mass_cut(s, p->top_p, 0, !hf, -(double)m, &K, &tkey, &rtie);
+    s->force_bucket = 0;
+    size_t mk = p->min_keep;
+    if (K < mk) keep_first_ranks(s, mk, !hf);
+    else if (K < n) compact_by_key(s, tkey, rtie, !hf);
+    s->topp_done = 1;
+    return 1;
+}
+
+/* Min-p as the first truncation, straight from float32 logits: the rule is a
+ * threshold in logit space (llama.cpp exactly; HF's probability comparison
+ * whenever no logit is within rounding of the line, as in step_min_p). One pass
+ * validates and finds the maximum, one gathers the logits above the line minus
+ * a margin; only those are converted. If a logit is near the line (HF), or
+ * fewer than min_keep survive, it returns 0 and the general path decides. */
+static int minp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st, lmp_error *err)
+{
+    const lmp_sampler_params *p = &s->prm;
+    int hf = p->conv == LMP_CONV_HF, f32 = s->f32;
+    int no_pen = p->repetition_penalty == 1.0 && p->frequency_penalty == 0.0 && p->presence_penalty == 0.0;
+    size_t k = (size_t)p->top_k;
+    if (hf && p->top_k > 0 && k < p->min_keep) k = p->min_keep;
+    int k_off = p->top_k == 0 || k >= V;
+    if (!lf || !no_pen || !(p->min_p > 0) || !k_off || p->top_p < 1.0 || V > s->cap || V <= 4 * SAMPLE_SIZE)
+        return 0;
+    if (!hf && p->typical_p < 1.0) return 0;
+    if (hf && p->temperature == 0.0) return 0;
+    float mx;
+    size_t bad = lmp_sample_fcheck(lf, V, &mx);
+    if (bad < V)
+        return *st = lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a finite number or -inf", bad,
+                                   (double)lf[bad]), -1;
+    if (mx == -INFINITY)
+        return *st = lmp_error_set(err, LMP_EINVAL, "logits: all %zu are -inf: expected at least one finite logit",
+                                   V), -1;
+    double T = hf && p->temperature != 1.0 ? R(f32, p->temperature) : 1.0, it = 1.0 / T;
+    /* the processed logit of x, exactly as load() computes it */
+#define MINP_L(x) (T == 1.0 ? (double)(x) : f32 ? (double)(float)((double)(x) * it) : (double)(x) / T)
+    double m = MINP_L(mx);
+    if (!(m < INFINITY)) return 0; /* let the general path report the overflow */
+    double L = log(p->min_p), margin = (fabs(L) + 8.0) * (f32 ? 1e-5 : 1e-12);
+    double llama_thr = R(f32, m + R(f32, L)); /* llama: l >= max + logf(min_p) */
+    double line = hf ? m + L : llama_thr;
+    double lo = line - margin - 1e-3 - fabs(line) * 1e-6; /* gather below the line, in logit units */
+    double thr = T != 1.0 ? lo * T : lo;
+    float thrf = (float)thr;
+    if ((double)thrf > thr) thrf = nextafterf(thrf, -INFINITY);
+    size_t g = 0;
+    for (size_t i = 0; i < V; i++) {
+        s->ord[g] = i;
+        g += lf[i] >= thrf;
+    }
+    size_t n = 0;
+    for (size_t j = 0; j < g; j++) {
+        size_t i = s->ord[j];
+        double l = MINP_L(lf[i]);
+        int keep;
+        if (hf) {
+            double d = l - m - L;
+            if (fabs(d) <= margin) return 0; /* near the line: HF's literal comparison decides */
+            keep = d >= 0;
+        } else {
+            keep = l >= llama_thr;
+        }
+        s->id[n] = (int32_t)i;
+        s->lg[n] = l;
+        n += keep;
+    }
+#undef MINP_L
+    if (n < p->min_keep) return 0;
+    s->n = n;
+    s->ident = 0;
+    s->temp_done = T != 1.0;
+    s->lgmax = m;
+    s->max_ok = 1;
+    s->minp_done = 1;
+    return 1;
+}
+
 static lmp_status apply_common(lmp_sampler *s, const float *lf, const double *ld, size_t V, const int32_t *hist,
                                size_t nh, lmp_error *err)
 {
     s->applied = 0;
     s->n = 0;
+    s->lazy = 0;
+    if (lazy_eligible(s, lf, V)) {
+        lmp_status lst = apply_lazy(s, lf, V, err);
+        if (lst) s->n = 0;
+        return lst;
+    }
+    s->topk_done = 0;
+    s->topp_done = 0;
+    s->minp_done = 0;
+    lmp_status gst = LMP_OK;
+    int gathered = topk_first(s, lf, V, &gst, err);
+    if (gathered == 0) gathered = topp_first(s, lf, V, &gst, err);
+    if (gathered == 0) gathered = minp_first(s, lf, V, &gst, err);
+    if (gathered < 0) {
+        s->n = 0;
+        return gst;
+    }
+    if (gathered) {
+        /* the steps after the gathered one (step_top_k / step_top_p skip themselves when done) */
+        static const step_fn hf_rest[] = {step_top_p, step_min_p, step_typical, step_epsilon};
+        static const step_fn llama_rest[] = {step_typical, step_top_p, step_min_p, step_epsilon, step_temperature};
+        if (s->prm.conv == LMP_CONV_HF)
+            for (size_t i = 0; i < 4; i++) hf_rest[i](s);
+        else
+            for (size_t i = 0; i < 5; i++) llama_rest[i](s);
+        cur_softmax(s);
+        s->applied = 1;
+        return LMP_OK;
+    }
     /* HF order with no penalties: the temperature is the first step, so divide
      * while loading (the same operation, one pass fewer). */
     const lmp_sampler_params *p = &s->prm;
@@ -789,15 +1201,47 @@ lmp_status lmp_sampler_apply_d(lmp_sampler *s, const double *logits, size_t V, c
     return apply_common(s, NULL, logits, V, hist, nh, err);
 }
 
-lmp_candidates lmp_sampler_kept(const lmp_sampler *s)
+lmp_candidates lmp_sampler_kept(lmp_sampler *s)
 {
+    if (s->applied && s->lazy && !s->materialized) lazy_materialize(s);
     lmp_candidates c = {s->ident ? s->iota : s->id, s->lg, s->p, s->applied ? s->n : 0};
     return c;
+}
+
+/* The lazy draw: blocks until the running sum of exps passes u * total, then
+ * the exps of that block in order (the same rule as lmp_sample_cdf_search's
+ * large-n path, on unnormalised weights). */
+static int32_t lazy_draw(const lmp_sampler *s, double u)
+{
+    const float *x = (const float *)s->work;
+    const double *block = s->key;
+    size_t V = s->n, nb = (V + LMP_LAZY_BLOCK - 1) / LMP_LAZY_BLOCK, last = 0;
+    double e[LMP_LAZY_BLOCK], target = u * s->lz_total, c = 0.0;
+    for (size_t b = 0; b < nb; b++) {
+        if (block[b] > 0) last = b;
+        if (c + block[b] <= target) {
+            c += block[b];
+            continue;
+        }
+        size_t lo = b * LMP_LAZY_BLOCK, hi = lo + LMP_LAZY_BLOCK < V ? lo + LMP_LAZY_BLOCK : V;
+        lmp_sample_lazy_block(x, lo, hi, s->lz_it, s->lz_m, e);
+        for (size_t i = lo; i < hi; i++) {
+            c += e[i - lo];
+            if (c > target) return (int32_t)i;
+        }
+    }
+    /* rounding left u * total above the sum: the last token with weight > 0 */
+    size_t lo = last * LMP_LAZY_BLOCK, hi = lo + LMP_LAZY_BLOCK < V ? lo + LMP_LAZY_BLOCK : V;
+    lmp_sample_lazy_block(x, lo, hi, s->lz_it, s->lz_m, e);
+    size_t i = hi - 1;
+    while (i > lo && e[i - lo] == 0) i--;
+    return (int32_t)i;
 }
 
 int32_t lmp_sampler_draw_u(const lmp_sampler *s, double u)
 {
     if (!s->applied || s->n == 0) return -1;
+    if (s->lazy) return lazy_draw(s, u);
     size_t i = lmp_sample_cdf_search(s->p, s->n, u);
     return s->ident ? (int32_t)i : s->id[i];
 }

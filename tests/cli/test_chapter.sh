@@ -80,6 +80,8 @@ near "b13 flat H" h_flat 10.824905119702079 1e-10
 near "b13 p_max" p_max_peaked 0.30472764802095675 1e-10
 near "b14 KL(P||Q)" kl_pq 0.36806420699271913 1e-13
 near "b14 KL(Q||P)" kl_qp 0.5108256234104351 1e-13
+# np.random.seed(42); min over 1000 pairs of kl_divergence(np.random.dirichlet(np.ones(10)), ...)
+near "b14 min KL over Dirichlet pairs" min_kl_dirichlet 0.10383020081475695 1e-12
 # b15: np.random.seed(42); [vocab[np.random.choice(7, p=probs)] for _ in range(10)]
 i=0
 for w in the sat cat a the the the dog a cat; do same "b15 sample $i" "draw_$i" "$w"; i=$((i + 1)); done

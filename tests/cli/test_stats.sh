@@ -60,6 +60,10 @@ expect_out "disease json" '"posterior": 0.28183229813664595' "$LMPROB" bayes dis
 expect_fail "disease prior > 1" "--prior: expected a probability in \[0, 1\], got '1.5'" "$LMPROB" bayes disease --prior 1.5
 expect_fail "disease fpr nan" "--fpr: expected a finite number, got 'nan'" "$LMPROB" bayes disease --fpr nan
 expect_fail "disease never positive" 'P\(\+\) = 0' "$LMPROB" bayes disease --sensitivity 0 --fpr 0
+expect_out "disease mixed results" '^ +3 +- +0.685078 +0.4114%$' "$LMPROB" bayes disease --results "+,+,-"
+expect_out "disease results json" '"tests": 2, "result": "-", "posterior": ' "$LMPROB" bayes disease --results "+-" --json
+expect_fail "disease bad result" "--results: item 2: expected '\+' or '-', got 'x'" "$LMPROB" bayes disease --results "+x"
+expect_fail "disease tests and results" '--tests and --results' "$LMPROB" bayes disease --tests 2 --results "+"
 expect_out "joint marginals" '"p_x": \[0.5, 0.5\], "p_y": \[0.55000000000000004, 0.44999999999999996\]' "$LMPROB" bayes joint --table "0.4,0.1;0.15,0.35" --json
 expect_out "joint conditional" '"p_y_given_x": \[\[0.80000000000000004, 0.20000000000000001\]' "$LMPROB" bayes joint --table "0.4,0.1;0.15,0.35" --json
 expect_out "joint dependent" 'max \|P\(x,y\) - P\(x\)P\(y\)\| = 0.125 -> dependent' "$LMPROB" bayes joint --table "0.4,0.1;0.15,0.35"

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Query throughput: `lmprob ppl` (lmprob binary model, mmapped) against KenLM's `query -v summary` (probing
+# binary from build_binary), side by side on the same machine in the same run, on PTB and WikiText-2 test text
+# for orders 3 and 5. Models: KenLM lmplz -S 10% on the train text with <unk> renamed to UNK (lmplz refuses
+# <unk> in training text), as ../shared/data/README.md. Both sides score the identical ARPA model; the script
+# checks that both perplexities agree.
+#
+#   KENLM_BIN   folder with lmplz, build_binary, query (the script never builds KenLM; without it: skip)
+#   BUILD       lmprob build folder (default build), for $BUILD/lmprob and $BUILD/bench/bench_query
+#   RUNS        timed runs per measurement, median reported (default 15); lmprob and KenLM runs alternate
+#   WORK        scratch folder for models and renamed text (default ${TMPDIR:-/tmp}/lmprob-bench-query)
+#
+# Lines (ratio = kenlm_time / lmprob_time, > 1 means lmprob is ahead):
+#   BENCH query_<corpus>_o<N>_total  lmprob=<Mtok/s>Mtok/s kenlm=<Mtok/s>Mtok/s ratio=<r>   whole process, wall time
+#   BENCH query_<corpus>_o<N>_noload lmprob=... kenlm=... ratio=...    total minus the same command on empty text
+#   BENCH load_<corpus>_o<N>         lmprob=<ms>ms kenlm=<ms>ms ratio=<r>     the command on empty text
+set -u
+cd "$(dirname "$0")/.."
+if [ -z "${KENLM_BIN:-}" ] || [ ! -x "${KENLM_BIN}/query" ]; then
+  echo "# bench_query: skipped (set KENLM_BIN to the folder with KenLM's lmplz, build_binary and query)"
+  exit 0
+fi
+BUILD=${BUILD:-build}
+LMPROB=$PWD/$BUILD/lmprob
+RUNS=${RUNS:-15}
+WORK=${WORK:-${TMPDIR:-/tmp}/lmprob-bench-query}
+DATA=${LMPROB_DATA:-../shared/data}
+[ -x "$LMPROB" ] || { echo "# bench_query: $LMPROB not built (make all)"; exit 1; }
+mkdir -p "$WORK"
+: >"$WORK/empty.txt"
+
+# Wall time in ms of one run of "$@" with stdin from $1.
+once_us() {
+  local in=$1 t0 t1
+  shift
+  t0=$(date +%s%N)
+  "$@" <"$in" >/dev/null 2>&1 || { echo "FAILED: $*" >&2; echo -1; return; }
+  t1=$(date +%s%N)
+  echo $(((t1 - t0) / 1000))
+}
+median() { sort -n | awk '{a[NR]=$1} END {printf "%.3f\n", a[int((NR+1)/2)]/1000}'; }
+
+# Median wall times (ms) of lmprob and KenLM on one text; the two alternate run by run so that both see the
+# same machine load.  $1 model stem, $2 text.  Prints "lmprob_ms kenlm_ms".
+pair_ms() {
+  local i a=() b=()
+  for ((i = 0; i < RUNS; i++)); do
+    a+=("$(once_us /dev/null "$LMPROB" ppl "$1.bin" "$2")")
+    b+=("$(once_us "$2" "$KENLM_BIN/query" -v summary "$1.klm")")
+  done
+  echo "$(printf '%s\n' "${a[@]}" | median) $(printf '%s\n' "${b[@]}" | median)"
+}
+
+mtoks() { awk -v n="$1" -v ms="$2" 'BEGIN { if (ms <= 0) print "nan"; else printf "%.2f", n / (ms / 1000) / 1e6 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "nan"; else printf "%.2f", a / b }'; }
+
+prepare() {  # $1 corpus name, $2 train file, $3 test file
+  local c=$1
+  [ -s "$WORK/$c.train.txt" ] || sed 's/<unk>/UNK/g' "$2" >"$WORK/$c.train.txt"
+  [ -s "$WORK/$c.test.txt" ] || sed 's/<unk>/UNK/g' "$3" >"$WORK/$c.test.txt"
+  for o in 3 5; do
+    [ -s "$WORK/$c$o.arpa" ] || "$KENLM_BIN/lmplz" -o $o -S 10% <"$WORK/$c.train.txt" >"$WORK/$c$o.arpa" 2>/dev/null
+    [ -s "$WORK/$c$o.klm" ] || "$KENLM_BIN/build_binary" -s probing "$WORK/$c$o.arpa" "$WORK/$c$o.klm" >/dev/null 2>&1
+    [ -s "$WORK/$c$o.bin" ] || "$LMPROB" model convert "$WORK/$c$o.arpa" "$WORK/$c$o.bin"
+  done
+}
+
+run() {  # $1 corpus, $2 order
+  local c=$1 o=$2 test="$WORK/$1.test.txt" tokens pl pk
+  tokens=$("$LMPROB" ppl --json "$WORK/$c$o.bin" "$test" | sed -n 's/.*"tokens": \([0-9]*\).*/\1/p')
+  pl=$("$LMPROB" ppl --json "$WORK/$c$o.bin" "$test" | sed -n 's/.*"perplexity": \([0-9.e+-]*\).*/\1/p')
+  pk=$("$KENLM_BIN/query" -v summary "$WORK/$c$o.klm" <"$test" 2>/dev/null | sed -n 's/^Perplexity including OOVs:\t//p')
+  awk -v a="$pl" -v b="$pk" 'BEGIN { d = a - b; if (d < 0) d = -d; if (d > 1e-4 * b) print "# WARNING: perplexities differ: lmprob " a ", kenlm " b }'
+  local lt kt le ke
+  read -r lt kt <<<"$(pair_ms "$WORK/$c$o" "$test")"
+  read -r le ke <<<"$(pair_ms "$WORK/$c$o" "$WORK/empty.txt")"
+  local ln kn
+  ln=$(awk -v a="$lt" -v b="$le" 'BEGIN { printf "%.3f", a - b }')
+  kn=$(awk -v a="$kt" -v b="$ke" 'BEGIN { printf "%.3f", a - b }')
+  echo "BENCH query_${c}_o${o}_total lmprob=$(mtoks "$tokens" "$lt")Mtok/s kenlm=$(mtoks "$tokens" "$kt")Mtok/s ratio=$(ratio "$kt" "$lt")"
+  echo "BENCH query_${c}_o${o}_noload lmprob=$(mtoks "$tokens" "$ln")Mtok/s kenlm=$(mtoks "$tokens" "$kn")Mtok/s ratio=$(ratio "$kn" "$ln")"
+  echo "BENCH load_${c}_o${o} lmprob=${le}ms kenlm=${ke}ms ratio=$(ratio "$ke" "$le")"
+  echo "# ${c} o${o}: ${tokens} tokens, ppl lmprob ${pl} kenlm ${pk}; median of ${RUNS} wall times: lmprob ${lt} ms (empty text ${le} ms), kenlm ${kt} ms (empty text ${ke} ms)"
+}
+
+prepare ptb "$DATA/ptb/ptb.train.txt" "$DATA/ptb/ptb.test.txt"
+prepare wikitext2 "$DATA/wikitext-2/train.txt" "$DATA/wikitext-2/test.txt"
+for c in ptb wikitext2; do
+  for o in 3 5; do run $c $o; done
+done

@@ -1,0 +1,121 @@
+/* N-gram language model training: corpus → counts → adjusted counts →
+ * discounts → probabilities → ARPA.
+ *
+ * Estimators (docs/ngram-training.md has the formulas and citations):
+ *   LMP_EST_MKN   interpolated modified Kneser-Ney (Chen & Goodman 1998), computed
+ *                 as KenLM's lmplz does (Heafield et al. 2013): adjusted counts
+ *                 (continuation counts below the top order, except n-grams that
+ *                 start with <s>, which keep raw counts), three discounts per
+ *                 order from counts of counts (Chen & Goodman eq. 26), unigrams
+ *                 interpolated with the uniform distribution over the vocabulary
+ *                 (<s> excluded), ARPA backoff = interpolation weight gamma.
+ *   LMP_EST_KN    interpolated Kneser-Ney with one discount per order,
+ *                 D = n1 / (n1 + 2 n2) (Ney, Essen & Kneser 1994), same pipeline.
+ *   LMP_EST_ADDK  add-k on raw counts: p(w|h) = (c(hw) + k) / (c(h) + k V) for every
+ *                 seen n-gram, the MAP estimate under a symmetric Dirichlet(k + 1)
+ *                 prior (k = 1: Laplace); unseen words back off with the weight
+ *                 that renormalises (Katz-style backoff).
+ *   LMP_EST_MLE   maximum likelihood c(hw) / c(h) on raw counts; an unseen word in a
+ *                 seen context gets probability 0 (backoff written as -99).
+ * V is the vocabulary size without <s> (words, <unk> and </s>).
+ *
+ * Conventions: every line is one sentence "<s> w1 .. wn </s>" (an empty line
+ * is "<s> </s>"); <unk> = id 0, <s> = 1, </s> = 2; the <s> unigram gets log10 p
+ * = -99 (it is only ever a context). ARPA output is sorted like lmplz's: unigrams
+ * in vocabulary order, higher orders in suffix order of the word ids.
+ *
+ * Memory: `memory` bounds the tables used while counting the n-grams of the
+ * highest order; when they fill up, sorted runs go to temporary files in
+ * temp_dir (removed before returning) and are merged, with the same result. The
+ * token stream (4 bytes a token) and the final model are held in memory. */
+#ifndef LMPROB_NGRAM_TRAIN_H
+#define LMPROB_NGRAM_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lmprob/core.h"
+#include "lmprob/corpus.h"
+
+/* Highest order lmp_train handles. */
+#define LMP_TRAIN_MAX_ORDER 8
+
+typedef enum lmp_estimator {
+    LMP_EST_MKN = 0,
+    LMP_EST_KN = 1,
+    LMP_EST_ADDK = 2,
+    LMP_EST_MLE = 3
+} lmp_estimator;
+
+/* Stage reports for progress displays: stage name, and a count (tokens read,
+ * n-grams of an order, ...) or 0. May be NULL. */
+typedef void (*lmp_train_progress_fn)(void *ctx, const char *stage, uint64_t count);
+
+typedef struct lmp_train_params {
+    unsigned order;          /* 1 .. LMP_TRAIN_MAX_ORDER (default 3) */
+    lmp_estimator estimator; /* default LMP_EST_MKN */
+    double k;                /* add-k pseudo-count, > 0 (default 1: Laplace) */
+    uint64_t memory;         /* bytes for the counting tables (default 1 GiB; at least 64 KiB is used) */
+    uint64_t min_count;      /* words seen fewer times become <unk> (default 0: keep all) */
+    uint64_t vocab_size;     /* keep only the most frequent words (ties: first seen), 0 = all;
+                                the specials are kept and not counted */
+    const char *vocab_file;  /* whitespace-separated word list: every other word becomes <unk>;
+                                its words that the text lacks get count 0. NULL: none */
+    int discount_fallback;   /* MKN/KN: when a discount cannot be estimated use fallback[] (like lmplz --discount_fallback) */
+    double fallback[3];      /* D1, D2, D3+ (default 0.5, 1, 1.5 as lmplz) */
+    uint64_t prune[LMP_TRAIN_MAX_ORDER]; /* MKN/KN count pruning, as lmplz --prune: n-grams of order i+1
+                                            whose raw count is <= prune[i] are dropped after estimation; their
+                                            adjusted counts still make the discounts, and their mass goes to
+                                            their context's backoff. prune[0] must be 0 (no unigram pruning),
+                                            the sequence non-decreasing over 1..order (0 = no pruning) */
+    lmp_corpus_params corpus;  /* tokenisation (word/char/byte, UTF-8 policy, markers) */
+    const char *temp_dir;      /* for spilled runs (default $TMPDIR or /tmp) */
+    unsigned threads;          /* 1 or 2 (default 2) */
+    lmp_train_progress_fn progress;
+    void *progress_ctx;
+} lmp_train_params;
+
+lmp_train_params lmp_train_params_default(void);
+
+/* A trained model: n-grams per order with log10 probabilities and backoffs. */
+typedef struct lmp_train_model lmp_train_model;
+
+typedef struct lmp_train_info {
+    unsigned order;
+    lmp_estimator estimator;
+    uint64_t counts[LMP_TRAIN_MAX_ORDER + 1]; /* counts[n]: n-grams of order n in the model (n >= 1), after pruning */
+    double discount[LMP_TRAIN_MAX_ORDER + 1][4]; /* MKN/KN: discount[n][j] = D_j of order n (j = 1..3) */
+    int fallback_used[LMP_TRAIN_MAX_ORDER + 1];  /* 1 when order n used the fallback discounts */
+    uint64_t tokens;    /* words in the text (no <s>/</s>) */
+    uint64_t sentences; /* lines */
+    uint64_t vocab;     /* unigrams in the model, <unk> <s> </s> included */
+    uint64_t spilled_runs; /* sorted runs written to disk while counting (0 when all fitted) */
+} lmp_train_info;
+
+/* Train on a text file ("-": stdin; plain/gzip/xz). Errors (the model is not
+ * created): LMP_EINVAL (bad params: names the field and value), LMP_EUNSUPPORTED
+ * (order above LMP_TRAIN_MAX_ORDER), LMP_EFORMAT (invalid UTF-8, <s>/</s> in the
+ * text: file, line, byte; empty corpus), LMP_EDOM (MKN/KN discounts cannot be
+ * estimated from these counts: names the order and count and the fallback
+ * option), LMP_EIO, LMP_ENOMEM. */
+lmp_status lmp_train_file(const char *path, const lmp_train_params *params, lmp_train_model **out, lmp_error *err);
+
+/* Same, reading from an open corpus reader (its params, not params->corpus, apply). */
+lmp_status lmp_train_corpus(lmp_corpus *corpus, const lmp_train_params *params, lmp_train_model **out,
+                            lmp_error *err);
+
+void lmp_train_get_info(const lmp_train_model *m, lmp_train_info *info);
+
+/* Look up the n-gram words[0..n) (n = 1..order; words[n-1] the predicted
+ * word): its log10 probability and log10 backoff (0 at the highest order or
+ * when it is not a context). Returns 0 when found, -1 when it is not in the model. */
+int lmp_train_lookup(const lmp_train_model *m, const char *const *words, size_t n, double *logprob10,
+                     double *backoff10);
+
+/* Write the model as ARPA (atomic; "-" = stdout). LMP_EIO on failure, no file left. */
+lmp_status lmp_train_write_arpa(const lmp_train_model *m, const char *path, lmp_error *err);
+
+/* NULL is a no-op. */
+void lmp_train_model_free(lmp_train_model *m);
+
+#endif /* LMPROB_NGRAM_TRAIN_H */

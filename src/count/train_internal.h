@@ -1,0 +1,71 @@
+/* Internal interfaces of the training pipeline (src/count, src/estimate).
+ * Not installed; the public API is include/lmprob/ngram_train.h. */
+#ifndef LMPROB_TRAIN_INTERNAL_H
+#define LMPROB_TRAIN_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lmprob/ngram_train.h"
+#include "lmprob/vocab.h"
+
+/* The n-grams of one order, sorted in suffix order (the last word most
+ * significant, then the one before, ...; KenLM's SuffixOrder), except order 1,
+ * which is indexed by word id. */
+typedef struct train_order {
+    unsigned n;     /* order */
+    uint64_t m;     /* number of n-grams */
+    uint32_t *w;    /* [m][n] word ids */
+    uint64_t *cnt;  /* [m] adjusted (KN/MKN) or raw (add-k/MLE) counts */
+    uint32_t *sfx;  /* [m] index in order n-1 of words 1..n-1 (n >= 2) */
+    uint32_t *ctx;  /* [m] index in order n-1 of words 0..n-2 (n >= 2) */
+    uint32_t *kids; /* [m + 1] first index in order n+1 whose suffix is this n-gram (n < order) */
+    double *p;      /* [m] probability (linear) */
+    double *lp;     /* [m] log10 probability as written */
+    double *lb;     /* [m] log10 backoff as written (0: not a context); NULL at the top order */
+    int last_raw_valid; /* lmplz quirk, see train_adjust */
+    uint64_t last_raw;  /* raw count of the last n-gram (suffix order) of this order */
+    uint64_t last_idx;  /* its index */
+} train_order;
+
+struct lmp_train_model {
+    unsigned order;
+    lmp_estimator est;
+    lmp_vocab *vocab;
+    train_order o[LMP_TRAIN_MAX_ORDER + 1]; /* o[1..order] */
+    lmp_train_info info;
+};
+
+/* Count the order-N n-grams of the token stream ids[0..n) (sentences end with
+ * LMP_VOCAB_EOS; each starts with N-1 implicit <s>), KenLM-style padded: the
+ * n-grams whose second word is <s> are included (the lower orders need them).
+ * Result: top->w/cnt sorted in suffix order, unique, raw counts. Spills sorted
+ * runs to temp_dir when the tables would exceed `memory` bytes.
+ * nthreads: 1 or 2. *runs = number of runs written to disk. */
+lmp_status train_count_top(const uint32_t *ids, uint64_t n, unsigned N, uint32_t nwords, uint64_t memory,
+                           const char *temp_dir, unsigned nthreads, train_order *top, uint64_t *runs,
+                           lmp_error *err);
+
+/* From the padded top order, derive orders 1..N-1 (continuation = 1: KenLM's
+ * adjusted counts; 0: raw counts), then drop the padded top n-grams.
+ * lmplz quirk reproduced for parity: its AdjustCounts (adjust_counts.cc, the
+ * loop after the main one) adds the n-grams still pending at the end (the
+ * suffixes of the last top-order n-gram) to the counts of counts with their raw
+ * count instead of their adjusted count. last_raw/last_raw_valid record it.
+ * Order 1 gets all nwords ids (count 0 when unseen). */
+lmp_status train_adjust(train_order *o, unsigned N, uint32_t nwords, int continuation, const uint64_t *prune,
+                        unsigned nthreads, lmp_error *err);
+
+/* Count pruning (lmplz --prune): an n-gram of order n >= 2 whose raw count is
+ * <= prune[n-1] keeps its adjusted count (for the discounts and the context
+ * sums) with this bit set, and is removed after estimation. */
+#define TRAIN_MARK (1ull << 63)
+
+/* Probabilities and backoffs (all estimators), order by order: suffix links,
+ * child ranges and contexts of order n, then its probabilities; the counts and
+ * links are freed as soon as nothing needs them. info->discount etc. are filled. */
+lmp_status train_estimate(lmp_train_model *m, const lmp_train_params *p, lmp_error *err);
+
+void train_order_free(train_order *o);
+
+#endif

@@ -1,0 +1,336 @@
+/* The training driver (include/lmprob/ngram_train.h): corpus → token ids →
+ * vocabulary limits → counts → adjusted counts → links → probabilities. */
+#include "../count/train_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+lmp_train_params lmp_train_params_default(void)
+{
+    lmp_train_params p;
+    memset(&p, 0, sizeof p);
+    p.order = 3;
+    p.estimator = LMP_EST_MKN;
+    p.k = 1.0;
+    p.memory = 1ull << 30;
+    p.fallback[0] = 0.5; /* lmplz --discount_fallback defaults */
+    p.fallback[1] = 1.0;
+    p.fallback[2] = 1.5;
+    p.corpus = lmp_corpus_params_default();
+    p.threads = 2;
+    return p;
+}
+
+static void progress(const lmp_train_params *p, const char *stage, uint64_t count)
+{
+    if (p->progress) p->progress(p->progress_ctx, stage, count);
+}
+
+static lmp_status check_params(const lmp_train_params *p, lmp_error *err)
+{
+    if (p->order == 0) return lmp_error_set(err, LMP_EINVAL, "order = 0: expected an order from 1 to %d", LMP_TRAIN_MAX_ORDER);
+    if (p->order > LMP_TRAIN_MAX_ORDER)
+        return lmp_error_set(err, LMP_EUNSUPPORTED, "order = %u: expected at most %d (LMP_TRAIN_MAX_ORDER)", p->order,
+                             LMP_TRAIN_MAX_ORDER);
+    if ((int)p->estimator < 0 || (int)p->estimator > 3)
+        return lmp_error_set(err, LMP_EINVAL, "estimator = %d: expected mkn, kn, addk or mle", (int)p->estimator);
+    if (p->estimator == LMP_EST_ADDK && !(p->k > 0 && p->k < 1e300))
+        return lmp_error_set(err, LMP_EINVAL, "k = %g: expected k > 0 (finite)", p->k);
+    if (p->discount_fallback)
+        for (unsigned j = 0; j < 3; j++)
+            if (!(p->fallback[j] >= 0 && p->fallback[j] <= j + 1))
+                return lmp_error_set(err, LMP_EINVAL, "fallback discount D%u = %g: expected 0 <= D%u <= %u", j + 1,
+                                     p->fallback[j], j + 1, j + 1);
+    if (p->threads > 2) return lmp_error_set(err, LMP_EINVAL, "threads = %u: expected 1 or 2", p->threads);
+    for (unsigned i = 0; i < p->order; i++) {
+        if (i > 0 && p->prune[i] < p->prune[i - 1])
+            return lmp_error_set(err, LMP_EINVAL, "prune thresholds %llu then %llu: expected a non-decreasing sequence "
+                                 "(otherwise substrings of kept n-grams would be removed)",
+                                 (unsigned long long)p->prune[i - 1], (unsigned long long)p->prune[i]);
+        if (!p->prune[i]) continue;
+        if (p->estimator != LMP_EST_MKN && p->estimator != LMP_EST_KN)
+            return lmp_error_set(err, LMP_EINVAL, "prune[%u] = %llu: expected pruning only with the mkn or kn estimator",
+                                 i + 1, (unsigned long long)p->prune[i]);
+        if (i == 0)
+            return lmp_error_set(err, LMP_EUNSUPPORTED, "prune threshold of the unigrams = %llu: expected 0 (unigrams are not pruned, as in lmplz)",
+                                 (unsigned long long)p->prune[0]);
+    }
+    return LMP_OK;
+}
+
+typedef struct u32vec {
+    uint32_t *v;
+    uint64_t n, cap;
+} u32vec;
+
+static int u32_push(u32vec *a, uint32_t x)
+{
+    if (a->n == a->cap) {
+        uint64_t nc = a->cap ? a->cap * 2 : 1 << 16;
+        uint32_t *nv = realloc(a->v, nc * sizeof *nv);
+        if (!nv) return -1;
+        a->v = nv;
+        a->cap = nc;
+    }
+    a->v[a->n++] = x;
+    return 0;
+}
+
+/* Read the corpus into ids (sentences end with </s>) and raw word counts. */
+static lmp_status read_ids(lmp_corpus *c, const lmp_train_params *p, lmp_vocab *v, u32vec *ids, uint64_t **wcount,
+                           uint64_t *wcap, lmp_train_info *info, lmp_error *err)
+{
+    lmp_status st;
+    const lmp_token *tok;
+    size_t nt;
+    uint64_t lines = 0;
+    while ((st = lmp_corpus_next_line(c, &tok, &nt, err)) == LMP_OK) {
+        for (size_t i = 0; i < nt; i++) {
+            uint32_t id;
+            if ((st = lmp_vocab_add(v, tok[i].ptr, tok[i].len, &id, err))) return st;
+            if (id == LMP_VOCAB_BOS || id == LMP_VOCAB_EOS) continue; /* only when markers are skipped */
+            if (u32_push(ids, id)) return lmp_error_set(err, LMP_ENOMEM, "reading the corpus: out of memory");
+            if (id >= *wcap) {
+                uint64_t nc = *wcap ? *wcap * 2 : 1024;
+                while (nc <= id) nc *= 2;
+                uint64_t *nw = realloc(*wcount, nc * sizeof *nw);
+                if (!nw) return lmp_error_set(err, LMP_ENOMEM, "reading the corpus: out of memory");
+                memset(nw + *wcap, 0, (nc - *wcap) * sizeof *nw);
+                *wcount = nw;
+                *wcap = nc;
+            }
+            (*wcount)[id]++;
+            info->tokens++;
+        }
+        if (u32_push(ids, LMP_VOCAB_EOS)) return lmp_error_set(err, LMP_ENOMEM, "reading the corpus: out of memory");
+        if ((++lines & 0xFFFF) == 0) progress(p, "reading", lines);
+    }
+    if (st != LMP_EOF) return st;
+    info->sentences = lines;
+    if (lines == 0)
+        return lmp_error_set_at(err, LMP_EFORMAT, lmp_corpus_name(c), 0, "empty corpus: expected at least one line of text");
+    return LMP_OK;
+}
+
+typedef struct rank_item {
+    uint64_t count;
+    uint32_t id;
+} rank_item;
+
+static int rank_cmp(const void *a, const void *b)
+{
+    const rank_item *x = a, *y = b;
+    if (x->count != y->count) return x->count > y->count ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Apply --min-count / --vocab-size / --vocab: a new vocabulary, ids remapped. */
+static lmp_status limit_vocab(const lmp_train_params *p, lmp_vocab **vp, u32vec *ids, const uint64_t *wcount,
+                              uint64_t wcap, lmp_error *err)
+{
+    lmp_vocab *v = *vp;
+    size_t nv = lmp_vocab_size(v);
+    lmp_status st = LMP_OK;
+    unsigned char *keep = calloc(nv, 1);
+    uint32_t *map = malloc(nv * sizeof *map);
+    rank_item *rk = NULL;
+    lmp_vocab *nvv = NULL;
+    lmp_vocab *listed = NULL;
+    lmp_corpus *vc = NULL;
+    if (!keep || !map) {
+        st = lmp_error_set(err, LMP_ENOMEM, "vocabulary limits: out of memory");
+        goto done;
+    }
+    for (size_t i = 3; i < nv; i++) keep[i] = 1;
+    if (p->vocab_file) {
+        if ((st = lmp_vocab_create(&listed, err))) goto done;
+        lmp_corpus_params cp = lmp_corpus_params_default();
+        cp.skip_markers = 1;
+        if ((st = lmp_corpus_open(p->vocab_file, &cp, &vc, err))) goto done;
+        const lmp_token *tok;
+        size_t nt;
+        while ((st = lmp_corpus_next_line(vc, &tok, &nt, err)) == LMP_OK)
+            for (size_t i = 0; i < nt; i++) {
+                uint32_t id;
+                if ((st = lmp_vocab_add(listed, tok[i].ptr, tok[i].len, &id, err))) goto done;
+            }
+        if (st != LMP_EOF) goto done;
+        st = LMP_OK;
+        for (size_t i = 3; i < nv; i++) {
+            size_t len;
+            const char *w = lmp_vocab_word(v, (uint32_t)i, &len);
+            if (lmp_vocab_find(listed, w, len) < 0) keep[i] = 0;
+        }
+    }
+    if (p->min_count > 1)
+        for (size_t i = 3; i < nv; i++)
+            if ((i < wcap ? wcount[i] : 0) < p->min_count) keep[i] = 0;
+    if (p->vocab_size > 0) {
+        size_t nk = 0;
+        rk = malloc((nv ? nv : 1) * sizeof *rk);
+        if (!rk) {
+            st = lmp_error_set(err, LMP_ENOMEM, "vocabulary limits: out of memory");
+            goto done;
+        }
+        for (size_t i = 3; i < nv; i++)
+            if (keep[i]) {
+                rk[nk].count = i < wcap ? wcount[i] : 0;
+                rk[nk].id = (uint32_t)i;
+                nk++;
+            }
+        qsort(rk, nk, sizeof *rk, rank_cmp);
+        for (size_t r = p->vocab_size; r < nk; r++) keep[rk[r].id] = 0;
+    }
+    if ((st = lmp_vocab_create(&nvv, err))) goto done;
+    map[0] = 0;
+    map[1] = 1;
+    map[2] = 2;
+    for (size_t i = 3; i < nv; i++) {
+        if (!keep[i]) {
+            map[i] = LMP_VOCAB_UNK;
+            continue;
+        }
+        size_t len;
+        const char *w = lmp_vocab_word(v, (uint32_t)i, &len);
+        if ((st = lmp_vocab_add(nvv, w, len, &map[i], err))) goto done;
+    }
+    if (listed) /* listed words the text lacks: count 0, after the seen ones */
+        for (size_t i = 3; i < lmp_vocab_size(listed); i++) {
+            size_t len;
+            const char *w = lmp_vocab_word(listed, (uint32_t)i, &len);
+            uint32_t id;
+            if ((st = lmp_vocab_add(nvv, w, len, &id, err))) goto done;
+        }
+    for (uint64_t i = 0; i < ids->n; i++) ids->v[i] = map[ids->v[i]];
+    lmp_vocab_free(v);
+    *vp = nvv;
+    nvv = NULL;
+done:
+    lmp_corpus_free(vc);
+    lmp_vocab_free(listed);
+    lmp_vocab_free(nvv);
+    free(keep);
+    free(map);
+    free(rk);
+    return st;
+}
+
+lmp_status lmp_train_corpus(lmp_corpus *corpus, const lmp_train_params *params, lmp_train_model **out,
+                            lmp_error *err)
+{
+    *out = NULL;
+    lmp_train_params p = params ? *params : lmp_train_params_default();
+    if (p.threads == 0) p.threads = 2;
+    lmp_status st = check_params(&p, err);
+    if (st) return st;
+    lmp_train_model *m = calloc(1, sizeof *m);
+    if (!m) return lmp_error_set(err, LMP_ENOMEM, "training: out of memory");
+    m->order = p.order;
+    m->est = p.estimator;
+    m->info.order = p.order;
+    m->info.estimator = p.estimator;
+    u32vec ids = {NULL, 0, 0};
+    uint64_t *wcount = NULL, wcap = 0;
+    if ((st = lmp_vocab_create(&m->vocab, err))) goto fail;
+    progress(&p, "reading", 0);
+    if ((st = read_ids(corpus, &p, m->vocab, &ids, &wcount, &wcap, &m->info, err))) goto fail;
+    progress(&p, "tokens", m->info.tokens);
+    if (p.vocab_file || p.min_count > 1 || p.vocab_size > 0) {
+        if ((st = limit_vocab(&p, &m->vocab, &ids, wcount, wcap, err))) goto fail;
+    }
+    free(wcount);
+    wcount = NULL;
+    uint32_t nwords = (uint32_t)lmp_vocab_size(m->vocab);
+    m->info.vocab = nwords;
+    const char *tmp = p.temp_dir ? p.temp_dir : getenv("TMPDIR");
+    if (!tmp || !*tmp) tmp = "/tmp";
+    progress(&p, "counting", 0);
+    st = train_count_top(ids.v, ids.n, p.order, nwords, p.memory, tmp, p.threads, &m->o[p.order],
+                         &m->info.spilled_runs, err);
+    free(ids.v);
+    ids.v = NULL;
+    if (st) goto fail;
+    progress(&p, "adjusting counts", m->o[p.order].m);
+    int continuation = p.estimator == LMP_EST_MKN || p.estimator == LMP_EST_KN;
+    if ((st = train_adjust(m->o, p.order, nwords, continuation, p.prune, p.threads, err))) goto fail;
+    for (unsigned n = 1; n <= p.order; n++) m->o[n].n = n;
+    progress(&p, "estimating", 0);
+    if ((st = train_estimate(m, &p, err))) goto fail;
+    for (unsigned n = 1; n <= p.order; n++) m->info.counts[n] = m->o[n].m; /* after pruning */
+    /* Only what lookups and the writer need stays. */
+    for (unsigned n = 1; n <= p.order; n++) {
+        free(m->o[n].p);
+        free(m->o[n].ctx);
+        free(m->o[n].sfx);
+        free(m->o[n].kids);
+        m->o[n].p = NULL;
+        m->o[n].ctx = m->o[n].sfx = m->o[n].kids = NULL;
+    }
+    *out = m;
+    return LMP_OK;
+fail:
+    free(ids.v);
+    free(wcount);
+    lmp_train_model_free(m);
+    return st;
+}
+
+lmp_status lmp_train_file(const char *path, const lmp_train_params *params, lmp_train_model **out, lmp_error *err)
+{
+    *out = NULL;
+    lmp_train_params p = params ? *params : lmp_train_params_default();
+    lmp_status st = check_params(&p, err);
+    if (st) return st;
+    lmp_corpus *c;
+    if ((st = lmp_corpus_open(path, &p.corpus, &c, err))) return st;
+    st = lmp_train_corpus(c, &p, out, err);
+    lmp_corpus_free(c);
+    return st;
+}
+
+void lmp_train_get_info(const lmp_train_model *m, lmp_train_info *info) { *info = m->info; }
+
+static int suffix_cmp_n(const uint32_t *a, const uint32_t *b, unsigned n)
+{
+    for (unsigned i = n; i-- > 0;)
+        if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
+    return 0;
+}
+
+int lmp_train_lookup(const lmp_train_model *m, const char *const *words, size_t n, double *logprob10,
+                     double *backoff10)
+{
+    if (n == 0 || n > m->order) return -1;
+    uint32_t key[LMP_TRAIN_MAX_ORDER];
+    for (size_t i = 0; i < n; i++) {
+        int64_t id = lmp_vocab_find(m->vocab, words[i], strlen(words[i]));
+        if (id < 0) return -1;
+        key[i] = (uint32_t)id;
+    }
+    const train_order *o = &m->o[n];
+    uint64_t idx;
+    if (n == 1) {
+        idx = key[0];
+        if (idx >= o->m) return -1;
+    } else {
+        uint64_t a = 0, b = o->m;
+        while (a < b) {
+            uint64_t mid = a + (b - a) / 2;
+            if (suffix_cmp_n(o->w + mid * n, key, (unsigned)n) < 0) a = mid + 1;
+            else b = mid;
+        }
+        if (a == o->m || suffix_cmp_n(o->w + a * n, key, (unsigned)n) != 0) return -1;
+        idx = a;
+    }
+    if (logprob10) *logprob10 = o->lp[idx];
+    if (backoff10) *backoff10 = o->lb ? o->lb[idx] : 0.0;
+    return 0;
+}
+
+void lmp_train_model_free(lmp_train_model *m)
+{
+    if (!m) return;
+    for (unsigned n = 0; n <= LMP_TRAIN_MAX_ORDER; n++) train_order_free(&m->o[n]);
+    lmp_vocab_free(m->vocab);
+    free(m);
+}

@@ -1,0 +1,73 @@
+# lmprob decode: the chapter's sampling examples (numpy's exact output with the
+# numpy-legacy stream), conventions, JSON, and bad input.
+. "$(dirname "$0")/lib.sh"
+
+V=(--logits 3,2,1.5,1.2,0.8,0.4,0.1 --vocab the,a,cat,dog,ran,sat,leapt)
+
+# Greedy vs sampling block: np.random.seed(42); 10 x np.random.choice(7, p=softmax(logits))
+expect_out "chapter greedy" '^greedy: the$' "$LMPROB" decode "${V[@]}" --rng numpy --seed 42 -n 10
+expect_out "chapter samples seed 42" '^samples: the sat cat a the the the dog a cat$' \
+  "$LMPROB" decode "${V[@]}" --rng numpy --seed 42 -n 10
+# Temperature table (ERRATA b16: the real values, not the chapter's comments)
+expect_out "T=0.1" '^top: the:1.00 a:0.00 cat:0.00$' "$LMPROB" decode "${V[@]}" --temperature 0.1 --top 3 --digits 2 -n 0
+expect_out "T=0.5" '^top: the:0.81 a:0.11 cat:0.04$' "$LMPROB" decode "${V[@]}" --temperature 0.5 --top 3 --digits 2 -n 0
+expect_out "T=1.0" '^top: the:0.50 a:0.18 cat:0.11$' "$LMPROB" decode "${V[@]}" --temperature 1.0 --top 3 --digits 2 -n 0
+expect_out "T=1.5" '^top: the:0.37 a:0.19 cat:0.13$' "$LMPROB" decode "${V[@]}" --temperature 1.5 --top 3 --digits 2 -n 0
+expect_out "T=2.0" '^top: the:0.30 a:0.18 cat:0.14$' "$LMPROB" decode "${V[@]}" --temperature 2.0 --top 3 --digits 2 -n 0
+# Top-k counter: seed 42, 20 x top_k_sample(k=3) -> Counter({'the': 14, 'cat': 3, 'a': 3})
+expect_out "chapter top-k counter" '^counts: the:14 cat:3 a:3$' \
+  "$LMPROB" decode "${V[@]}" --top-k 3 --rng numpy --seed 42 -n 20 --counts
+expect_out "top-k kept set" '^kept: 3 \[0 1 2\]$' "$LMPROB" decode "${V[@]}" --top-k 3 -n 0
+# Nucleus sizes: peaked 1, flat 6 (p = 0.9)
+expect_out "nucleus peaked" '^kept: 1 \[0\]$' "$LMPROB" decode --logits 10,1,0.5,0.1,0,0,0 --top-p 0.9 -n 0
+expect_out "nucleus flat" '^kept: 6 \[0 1 2 3 4 5\]$' "$LMPROB" decode --logits 2,1.8,1.6,1.4,1.2,1.0,0.8 --top-p 0.9 -n 0
+expect_out "nucleus p=1 keeps V (the chapter's function says V+1)" '^kept: 7 ' \
+  "$LMPROB" decode --logits 10,1,0.5,0.1,0,0,0 --top-p 1 -n 0
+
+# Conventions: the chain order matters (SPEC 3.3.1)
+expect_out "hf order T=0.5 top-p 0.9" '^kept: 2 \[0 1\]$' "$LMPROB" decode "${V[@]}" --temperature 0.5 --top-p 0.9 -n 0
+expect_out "llama order T=0.5 top-p 0.9" '^kept: 5 \[0 1 2 3 4\]$' \
+  "$LMPROB" decode "${V[@]}" --temperature 0.5 --top-p 0.9 --order llama -n 0
+expect_out "hf top-k ties" '^kept: 4 ' "$LMPROB" decode --logits 2,1,1,1,0 --top-k 2 -n 0
+expect_out "llama top-k exactly k" '^kept: 2 \[0 1\]$' "$LMPROB" decode --logits 2,1,1,1,0 --top-k 2 --order llama -n 0
+expect_out "T=0 greedy, lowest id" '^samples: 1 1 1$' "$LMPROB" decode --logits 1,3,3,2 --temperature 0 -n 3
+expect_out "min-p" '^kept: 5 ' "$LMPROB" decode "${V[@]}" --min-p 0.1 -n 0
+expect_out "typical" '^kept: 3 ' "$LMPROB" decode "${V[@]}" --typical 0.5 -n 0
+expect_out "epsilon" '^kept: 1 ' "$LMPROB" decode "${V[@]}" --epsilon 0.9 -n 0
+expect_out "-inf logit never drawn" '^counts: (0:[0-9]+ 2:[0-9]+|2:[0-9]+ 0:[0-9]+)$' \
+  "$LMPROB" decode --logits 1,-inf,1 -n 200 --counts
+expect_out "repetition penalty changes the distribution" '^top: 1:' \
+  "$LMPROB" decode --logits 2,1.9 --repetition-penalty 1.5 --history 0 --top 1 -n 0
+expect_out "same seed, same samples" "$("$LMPROB" decode "${V[@]}" --seed 7 -n 12 | grep samples)" \
+  "$LMPROB" decode "${V[@]}" --seed 7 -n 12
+# A file and stdin, one number per line or several
+printf '3 2 1.5\n1.2 0.8\n0.4 0.1\n' >"$TMPD/l.txt"
+expect_out "file input" '^V: 7 ' "$LMPROB" decode "$TMPD/l.txt" -n 1
+expect_out "stdin input" '^V: 7 ' sh -c "'$LMPROB' decode - -n 1 < '$TMPD/l.txt'"
+expect_out "json" '"kept_size": 3, "kept": \[0, 1, 2\]' "$LMPROB" decode "${V[@]}" --top-k 3 -n 2 --json
+expect_out "json is valid" 'ok' sh -c "'$LMPROB' decode '$TMPD/l.txt' --top-p 0.8 -n 5 --counts --json | /usr/bin/python3 -c 'import json,sys; json.load(sys.stdin); print(\"ok\")'"
+expect_out "help" 'usage: lmprob decode' "$LMPROB" decode --help
+
+# Bad input: message names the value and the expectation; non-zero exit
+printf '1.0\n2.0 nan\n' >"$TMPD/nan.txt"
+expect_fail "NaN in a file (file:line)" 'nan.txt:2: expected a number, got .nan.' "$LMPROB" decode "$TMPD/nan.txt"
+printf '1.0\nabc\n' >"$TMPD/abc.txt"
+expect_fail "non-numeric logit" 'abc.txt:2: .*got .abc.' "$LMPROB" decode "$TMPD/abc.txt"
+: >"$TMPD/empty.txt"
+expect_fail "empty vector" 'empty' "$LMPROB" decode "$TMPD/empty.txt"
+expect_fail "top-p > 1" "top-p: expected a probability in \(0, 1\], got '1.5'" "$LMPROB" decode "${V[@]}" --top-p 1.5
+expect_fail "top-p = 0" "top-p: expected a probability in \(0, 1\], got '0'" "$LMPROB" decode "${V[@]}" --top-p 0
+expect_fail "k < 0" "top-k: expected k >= 0.*got '-2'" "$LMPROB" decode "${V[@]}" --top-k -2
+expect_fail "T < 0" "temperature: expected T >= 0.*got '-1'" "$LMPROB" decode "${V[@]}" --temperature -1
+expect_fail "inline NaN" "logits: item 2: expected a finite number or -inf, got 'nan'" "$LMPROB" decode --logits 1,nan,2
+expect_fail "inline +inf" "logits: item 2: expected a finite number or -inf, got 'inf'" "$LMPROB" decode --logits 1,inf,2
+printf '1\ninf\n2\n' >"$TMPD/inf.txt"
+expect_fail "+inf logit in a file" 'logit\[1\] = inf: expected a finite number or -inf' "$LMPROB" decode "$TMPD/inf.txt"
+expect_fail "all -inf" 'all 2 are -inf' "$LMPROB" decode --logits -inf,-inf
+expect_fail "vocab size mismatch" 'vocab: expected 3 names' "$LMPROB" decode --logits 1,2,3 --vocab a,b
+expect_fail "bad order" "order: expected hf or llama, got 'gpt'" "$LMPROB" decode "${V[@]}" --order gpt
+expect_fail "history id out of range" "history: item 1: expected a token id in \[0, 7\)" \
+  "$LMPROB" decode "${V[@]}" --history 9 --repetition-penalty 1.2
+expect_fail "unknown option" "unknown option '--bogus'" "$LMPROB" decode "${V[@]}" --bogus
+expect_fail "missing file" 'nope.txt: cannot open' "$LMPROB" decode "$TMPD/nope.txt"
+finish

@@ -1,0 +1,71 @@
+# The demo pipeline (scripts/demo.sh + lmprob demo) end to end on a tiny generated corpus, and its pieces.
+. "$(dirname "$0")/lib.sh"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# Under ASan: fontconfig (loaded by cairo for the plot labels) keeps a few hundred bytes of its configuration until
+# exit, and only FcFini would free them. Suppress leaks from that library alone; everything else is still checked.
+printf 'leak:libfontconfig.so\n' >"$TMPD/lsan.supp"
+export LSAN_OPTIONS="suppressions=$TMPD/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+
+# A small natural corpus: the first 3000 sentences of PTB's training text (../shared/data, see its README).
+PTB="$ROOT/../shared/data/ptb/ptb.train.txt"
+if [ -f "$PTB" ]; then ok; else bad "$PTB not found"; fi
+head -n 3000 "$PTB" >"$TMPD/tiny.txt"
+
+# ---- lmprob demo uniform: every word, <unk> and </s> get 1/V, so the perplexity is V ----------------
+printf 'a b c\nb c d\n' >"$TMPD/u.txt"
+expect_ok "demo uniform" "$LMPROB" demo uniform --output "$TMPD/u.arpa" "$TMPD/u.txt"
+expect_out "uniform ARPA header" '^ngram 1=7$' cat "$TMPD/u.arpa"   # a b c d <unk> </s> + <s>
+if "$LMPROB" ppl --json "$TMPD/u.arpa" "$TMPD/u.txt" >"$TMPD/u.json" 2>"$TMPD/err"; then
+  p=$(grep -o '"perplexity": [^,}]*' "$TMPD/u.json" | head -n 1 | sed 's/.*: //')
+  # V = 6 predictable tokens; ARPA stores log10(1/6) to 7 decimals, hence 1e-6
+  if awk -v p="$p" 'BEGIN { d = p - 6; if (d < 0) d = -d; exit !(d < 1e-5) }'; then ok; else bad "uniform perplexity $p, want 6"; fi
+else
+  bad "lmprob ppl on the uniform model: $(head -c 300 "$TMPD/err")"
+fi
+expect_fail "uniform needs --output" "expected --output" "$LMPROB" demo uniform "$TMPD/u.txt"
+expect_fail "uniform missing file" "cannot read" "$LMPROB" demo uniform --output "$TMPD/x.arpa" "$TMPD/none.txt"
+expect_fail "unknown subcommand" "unknown subcommand" "$LMPROB" demo frobnicate
+expect_fail "report needs --dir" "expected --dir" "$LMPROB" demo report
+expect_fail "report on an empty folder" "models.tsv" "$LMPROB" demo report --dir "$TMPD"
+expect_out "help" "usage: lmprob demo" "$LMPROB" demo --help
+
+# ---- the whole pipeline on the small corpus (2400 training sentences after the split) ----------------------------------------------------------
+OUT="$TMPD/demo"
+if CORPUS="$TMPD/tiny.txt" OUT="$OUT" LMPROB="$LMPROB" KGRID="0.01 0.1 1" BUILD="$TMPD/build" \
+    bash "$ROOT/scripts/demo.sh" >"$TMPD/demo.log" 2>&1; then
+  ok
+else
+  bad "scripts/demo.sh on the tiny corpus: $(tail -n 5 "$TMPD/demo.log")"
+fi
+# progress: one line per stage with elapsed seconds
+if grep -Eq '^\[ *[0-9]+\.[0-9]s\] corpus' "$TMPD/demo.log" && grep -Eq '^\[ *[0-9]+\.[0-9]s\] done' "$TMPD/demo.log"; then
+  ok
+else
+  bad "no stage lines with elapsed seconds in the demo log"
+fi
+for f in table.txt table.md table.json index.html samples.txt ppl_vs_order.png next_token.png nucleus_hist.png \
+  clt.png bias_variance.png; do
+  if [ -s "$OUT/$f" ]; then ok; else bad "demo output $f missing"; fi
+done
+for f in ppl_vs_order next_token nucleus_hist clt bias_variance; do
+  if head -c 8 "$OUT/$f.png" 2>/dev/null | od -An -tx1 | grep -q '89 50 4e 47 0d 0a 1a 0a'; then ok; else bad "$f.png is not a PNG"; fi
+  if grep -q "src=\"$f.png\"" "$OUT/index.html" 2>/dev/null; then ok; else bad "index.html does not show $f.png"; fi
+done
+# seven table rows, in the Markdown and the JSON
+rows=$(grep -c '^| ' "$OUT/table.md" 2>/dev/null || true)
+if [ "$rows" = 8 ]; then ok; else bad "table.md has $rows table lines, want header + 7"; fi
+# the table agrees with lmprob ppl run by hand on the same files
+for m in mkn5 kn3 add1; do
+  want=$("$LMPROB" ppl --json "$OUT/models/$m.arpa" "$OUT/data/test.txt" 2>/dev/null | grep -o '"perplexity": [^,}]*' | head -n 1 | sed 's/.*: //')
+  got=$(grep -o "\"name\": \"$m\"[^}]*" "$OUT/table.json" 2>/dev/null | grep -o '"perplexity": [^,}]*' | sed 's/.*: //')
+  if [ -n "$want" ] && [ "$want" = "$got" ]; then ok; else bad "table perplexity of $m '$got' != lmprob ppl '$want'"; fi
+done
+# the uniform row: perplexity = vocabulary size (words of the <unk>-mapped training text + </s>)
+V=$(tr ' ' '\n' <"$OUT/data/train.txt" | grep -v '^$' | sort -u | wc -l)
+V=$((V + 1))
+grep -q '<unk>' "$OUT/data/train.txt" || V=$((V + 1))
+pu=$(grep -o '"name": "uniform"[^}]*' "$OUT/table.json" 2>/dev/null | grep -o '"perplexity": [^,}]*' | sed 's/.*: //')
+if awk -v p="$pu" -v v="$V" 'BEGIN { d = p - v; if (d < 0) d = -d; exit !(p != "" && d < 1e-4 * v) }'; then ok; else
+  bad "uniform perplexity '$pu', want V = $V"
+fi
+finish

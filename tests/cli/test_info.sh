@@ -1,0 +1,28 @@
+# lmprob info, and lmprob verify on the extra golden cases of the info module.
+. "$(dirname "$0")/lib.sh"
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+expect_out "KL(P||Q) = 0.3681 (ERRATA b14)" '^KL\(p \|\| q\) +0\.3680642072 nats$' "$LMPROB" info --p 0.9,0.1 --q 0.5,0.5
+expect_out "KL(Q||P) = 0.5108" '^KL\(q \|\| p\) +0\.5108256238 nats$' "$LMPROB" info --p 0.9,0.1 --q 0.5,0.5
+expect_out "coin entropy 1 bit" '^H\(p\) +1 bits$' "$LMPROB" info --p 0.5,0.5 --base 2
+expect_out "two coins 2 bits" '^H\(p\) +2 bits$' "$LMPROB" info --p .25,.25,.25,.25 --base 2
+expect_out "deterministic 0 (not -0)" '^H\(p\) +0 nats$' "$LMPROB" info --p 1,0,0
+expect_out "KL to a zero is inf" '^KL\(p \|\| q\) +inf' "$LMPROB" info --p 0.5,0.5 --q 1,0
+expect_out "JS distance (scipy)" '^JS distance +0\.3189815435' "$LMPROB" info --p 0.9,0.1 --q 0.5,0.5
+expect_out "peaked entropy 8.14 nats (ERRATA b13)" '^H\(softmax\(logits\)\) +8\.1410603' \
+  sh -c "'$LMPROB' info --logits \"\$(/usr/bin/python3 -c 'print(\",\".join([\"0\"]*42+[\"10\"]+[\"0\"]*50214))')\""
+expect_out "perplexity" '^perplexity +4$' "$LMPROB" info --log-probs -0.6931471805599453,-1.3862943611198906,-2.0794415416798357
+expect_out "json" '"kl_pq": 0\.368064207168497' "$LMPROB" info --p 0.9,0.1 --q 0.5,0.5 --json
+printf '0.2 0.3\n0.5\n' >"$TMPD/p.txt"
+expect_out "from a file" '^H\(p\) +1.0296530' "$LMPROB" info --p-file "$TMPD/p.txt"
+expect_out "normalize counts" '^H\(p\) +1.2798542' "$LMPROB" info --p 1,2,3,4 --normalize
+expect_fail "not summing to 1" 'p: expected probabilities that sum to 1 \(or --normalize\), got sum 1.1' \
+  "$LMPROB" info --p 0.6,0.5
+expect_fail "negative probability" "p: item 2: expected a probability >= 0, got '-0.1'" "$LMPROB" info --p 1.1,-0.1
+expect_fail "length mismatch" 'q: expected 2 probabilities' "$LMPROB" info --p 0.5,0.5 --q 0.2,0.3,0.5
+expect_fail "bad base" "base: expected e or a positive number other than 1, got '1'" "$LMPROB" info --p 1 --base 1
+expect_fail "nothing to do" 'expected --p' "$LMPROB" info
+expect_fail "non-numeric" "item 2: expected a finite number, got 'x'" "$LMPROB" info --p 0.5,x
+# the extra golden cases (torch / scipy / the HF and llama.cpp re-implementations in bench/peer_sample.py)
+expect_out "verify info_extra.json" ' 0 failed' "$LMPROB" verify "$here/golden/info_extra.json"
+finish

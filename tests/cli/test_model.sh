@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# lmprob model info / convert: ARPA <-> binary, atomic output, errors naming file and offset.
+. "$(dirname "$0")/lib.sh"
+FIX="$(cd "$(dirname "$0")/../fixtures/model" && pwd)"
+printf 'a b c\nb a\na zzz b\na a b\n' >"$TMPD/text.txt"
+
+expect_ok "model --help" "$LMPROB" model --help
+expect_out "info order" "^order:.3" "$LMPROB" model info "$FIX/tiny.arpa"
+expect_out "info counts" "^2-grams:.5" "$LMPROB" model info "$FIX/tiny.arpa"
+expect_out "info json" '"format": "arpa", "order": 3, "vocab_size": 6, "counts": \[6, 5, 2\]' "$LMPROB" model info --json "$FIX/tiny.arpa"
+expect_out "info notes the added <unk>" "no <unk>" "$LMPROB" model info "$FIX/nounk.arpa"
+
+expect_ok "convert to binary" "$LMPROB" model convert "$FIX/tiny.arpa" "$TMPD/tiny.bin"
+expect_out "binary info" '"format": "binary", "order": 3, "vocab_size": 6, "counts": \[6, 5, 2\]' "$LMPROB" model info --json "$TMPD/tiny.bin"
+expect_ok "binary -> arpa" "$LMPROB" model convert "$TMPD/tiny.bin" "$TMPD/back.arpa"
+expect_ok "--to binary, any name" "$LMPROB" model convert --to binary "$TMPD/back.arpa" "$TMPD/back.model"
+expect_ok "arpa -> arpa on stdout" sh -c "\"$LMPROB\" model convert \"$TMPD/back.model\" - > \"$TMPD/back2.arpa\""
+if cmp -s "$TMPD/back.arpa" "$TMPD/back2.arpa"; then ok; else bad "ARPA -> binary -> ARPA is not byte-identical"; fi
+# identical per-token scores from the ARPA, the binary and the round-tripped ARPA
+"$LMPROB" ppl --per-token "$FIX/tiny.arpa" "$TMPD/text.txt" >"$TMPD/p1"
+"$LMPROB" ppl --per-token "$TMPD/tiny.bin" "$TMPD/text.txt" >"$TMPD/p2"
+"$LMPROB" ppl --per-token "$TMPD/back.arpa" "$TMPD/text.txt" >"$TMPD/p3"
+if [ -s "$TMPD/p1" ] && cmp -s "$TMPD/p1" "$TMPD/p2" && cmp -s "$TMPD/p1" "$TMPD/p3"; then ok; else bad "scores differ across formats"; fi
+
+# errors: no partial output file on any error
+expect_fail "bad extension" "expected a name ending in .arpa or .bin" "$LMPROB" model convert "$FIX/tiny.arpa" "$TMPD/x.txt"
+expect_fail "bad --to" "expected 'arpa' or 'binary'" "$LMPROB" model convert --to zip "$FIX/tiny.arpa" "$TMPD/x.bin"
+sed 's/^ngram 3=2/ngram 3=3/' "$FIX/tiny.arpa" >"$TMPD/bad.arpa"
+expect_fail "bad model" "bad.arpa:[0-9]+: .*ngram 3=3" "$LMPROB" model convert "$TMPD/bad.arpa" "$TMPD/out.bin"
+if ls "$TMPD" | grep -q '^out\.bin'; then bad "a failed convert left a file"; else ok; fi
+mkdir "$TMPD/ro" && chmod 555 "$TMPD/ro"
+if [ "$(id -u)" != 0 ]; then
+  expect_fail "unwritable folder" "cannot create" "$LMPROB" model convert "$FIX/tiny.arpa" "$TMPD/ro/x.bin"
+fi
+expect_fail "same file" "same file" "$LMPROB" model convert "$TMPD/tiny.bin" "$TMPD/tiny.bin"
+# truncated and foreign-version binaries
+head -c 600 "$TMPD/tiny.bin" >"$TMPD/cut.bin"
+expect_fail "truncated binary" "cut.bin: truncated binary model: the file ends at offset 600" "$LMPROB" model info "$TMPD/cut.bin"
+cp "$TMPD/tiny.bin" "$TMPD/v9.bin"
+printf '\x09' | dd of="$TMPD/v9.bin" bs=1 seek=8 conv=notrunc 2>/dev/null
+expect_fail "other version" "v9.bin: binary model format version 9 .*this build reads version 1" "$LMPROB" ppl "$TMPD/v9.bin" "$TMPD/text.txt"
+"$LMPROB" ppl "$TMPD/v9.bin" "$TMPD/text.txt" >/dev/null 2>&1; [ $? -eq 1 ] && ok || bad "version error exit code is not 1"
+cp "$TMPD/tiny.bin" "$TMPD/flip.bin"
+printf '\x77' | dd of="$TMPD/flip.bin" bs=1 seek=40 conv=notrunc 2>/dev/null
+expect_fail "corrupt header" "flip.bin: corrupt binary model at offset 504: the header checksum" "$LMPROB" model info "$TMPD/flip.bin"
+gzip -c "$TMPD/tiny.bin" >"$TMPD/tiny.bin.gz"
+expect_fail "gzipped binary" "compressed lmprob binary model: decompress it first" "$LMPROB" model info "$TMPD/tiny.bin.gz"
+expect_fail "not a model" "expected '\\\\data\\\\'" "$LMPROB" model info "$TMPD/text.txt"
+expect_fail "no subcommand" "unknown subcommand 'frob'" "$LMPROB" model frob
+"$LMPROB" model >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "model without subcommand: exit code is not 2"
+finish

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# lmprob ppl and lmprob generate on the hand-written fixture (values in tests/fixtures/model/README.md).
+. "$(dirname "$0")/lib.sh"
+FIX="$(cd "$(dirname "$0")/../fixtures/model" && pwd)"
+printf 'a b c\nb a\na zzz b\n' >"$TMPD/text.txt"
+
+expect_ok "ppl --help" "$LMPROB" ppl --help
+expect_out "help names the JSON keys" "perplexity_excl_oov" "$LMPROB" ppl --help
+# log10 P = -7.35 over 11 tokens, 1 OOV: perplexity 10^(7.35/11) = 4.65781..., excl. OOV 10^0.595 = 3.93550...
+expect_out "perplexity incl. OOV" "Perplexity including OOVs:.4\.6578" "$LMPROB" ppl "$FIX/tiny.arpa" "$TMPD/text.txt"
+expect_out "perplexity excl. OOV" "Perplexity excluding OOVs:.3\.935" "$LMPROB" ppl "$FIX/tiny.arpa" "$TMPD/text.txt"
+expect_out "json keys" '"perplexity": 4\.6578.*' "$LMPROB" ppl --json "$FIX/tiny.arpa" "$TMPD/text.txt"
+"$LMPROB" ppl --json "$FIX/tiny.arpa" "$TMPD/text.txt" >"$TMPD/j.json" 2>&1
+for k in perplexity perplexity_excl_oov oov tokens sentences log10_prob bits_per_token bits_per_byte; do
+  if grep -q "\"$k\": " "$TMPD/j.json"; then ok; else bad "json lacks $k"; fi
+done
+expect_out "json counts" '"oov": 1, "tokens": 11, "sentences": 3, "bytes": 18' "$LMPROB" ppl --json "$FIX/tiny.arpa" "$TMPD/text.txt"
+if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMPD/j.json" 2>/dev/null; then ok; else bad "ppl --json is not valid JSON"; fi
+"$LMPROB" ppl --json --per-sentence --per-token "$FIX/tiny.arpa" "$TMPD/text.txt" >"$TMPD/k.json" 2>&1
+if python3 - "$TMPD/k.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["per_sentence"]
+assert [round(x["log10_prob"], 5) for x in s] == [-1.25, -3.1, -3.0], s
+assert [len(x["per_token"]) for x in s] == [4, 3, 4]
+t = s[2]["per_token"][1]
+assert t["word"] == "zzz" and t["oov"] is True and t["ngram_length"] == 1 and abs(t["log10_prob"] + 1.4) < 1e-6, t
+PY
+then ok; else bad "per-sentence/per-token JSON values"; fi
+# KenLM query's per-token layout: word=id ngram_length log10p, sentence total
+expect_out "per-token layout" "^a=3 2 -0\.3.*b=4 3 -0\.1.*c=5 3 -0\.15.*</s>=2 1 -0\.7" "$LMPROB" ppl --per-token "$FIX/tiny.arpa" "$TMPD/text.txt"
+expect_out "per-sentence total" "^Total: -3\.1 OOV: 0" "$LMPROB" ppl --per-sentence "$FIX/tiny.arpa" "$TMPD/text.txt"
+expect_out "natural log" "^Total: -2\.878" "$LMPROB" ppl --per-sentence --ln "$FIX/tiny.arpa" "$TMPD/text.txt"
+expect_out "stdin text" "Tokens:.11" sh -c "\"$LMPROB\" ppl \"$FIX/tiny.arpa\" - < \"$TMPD/text.txt\""
+gzip -c "$TMPD/text.txt" >"$TMPD/text.txt.gz"
+expect_out "gzip text" "Perplexity including OOVs:.4\.6578" "$LMPROB" ppl "$FIX/tiny.arpa" "$TMPD/text.txt.gz"
+if command -v xz >/dev/null; then
+  xz -c "$FIX/tiny.arpa" >"$TMPD/tiny.arpa.xz"
+  expect_out "xz model" "Perplexity including OOVs:.4\.6578" "$LMPROB" ppl "$TMPD/tiny.arpa.xz" "$TMPD/text.txt"
+fi
+expect_out "byte mode" '"tokens": ' "$LMPROB" ppl --json --mode byte "$FIX/tiny.arpa" "$TMPD/text.txt"
+
+# errors: usage 2, bad input 1, messages name what and where
+expect_fail "no args" "expected MODEL and TEXT" "$LMPROB" ppl
+"$LMPROB" ppl >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "usage error exit code is not 2"
+expect_fail "bad option" "unknown option '--frobnicate'" "$LMPROB" ppl --frobnicate "$FIX/tiny.arpa" "$TMPD/text.txt"
+expect_fail "missing model" "nope.arpa: cannot open" "$LMPROB" ppl "$TMPD/nope.arpa" "$TMPD/text.txt"
+"$LMPROB" ppl "$TMPD/nope.arpa" "$TMPD/text.txt" >/dev/null 2>&1; [ $? -eq 1 ] && ok || bad "missing model exit code is not 1"
+expect_fail "missing text" "nope.txt: cannot open" "$LMPROB" ppl "$FIX/tiny.arpa" "$TMPD/nope.txt"
+expect_fail "text is not a model" "text.txt:1: expected '\\\\data\\\\'" "$LMPROB" ppl "$TMPD/text.txt" "$TMPD/text.txt"
+head -c 3000 /dev/urandom >"$TMPD/garbage.bin"
+expect_fail "garbage model" "garbage.bin:[0-9]+: .*(binary data|NUL byte|expected)" "$LMPROB" ppl "$TMPD/garbage.bin" "$TMPD/text.txt"
+sed 's/^-0.4\ta b/0.4\ta b/' "$FIX/tiny.arpa" >"$TMPD/pos.arpa"
+expect_fail "positive log prob" "pos.arpa:16: positive log10 probability 0.4" "$LMPROB" ppl "$TMPD/pos.arpa" "$TMPD/text.txt"
+sed 's/^ngram 2=5/ngram 2=6/' "$FIX/tiny.arpa" >"$TMPD/cnt.arpa"
+expect_fail "wrong count" "cnt.arpa:[0-9]+: section .2-grams: has 5 n-grams.*ngram 2=6" "$LMPROB" ppl "$TMPD/cnt.arpa" "$TMPD/text.txt"
+head -n 17 "$FIX/tiny.arpa" >"$TMPD/trunc.arpa"
+expect_fail "truncated" "trunc.arpa:[0-9]+: truncated file" "$LMPROB" ppl "$TMPD/trunc.arpa" "$TMPD/text.txt"
+gzip -c "$FIX/tiny.arpa" | gzip -c >"$TMPD/double.arpa.gz"
+expect_fail "gzip inside gzip" "gzip file inside a gzip file" "$LMPROB" ppl "$TMPD/double.arpa.gz" "$TMPD/text.txt"
+printf '\xff\xfe bad\n' >"$TMPD/bad.txt"
+expect_fail "char mode: invalid UTF-8" "bad.txt:1" "$LMPROB" ppl --mode char "$FIX/tiny.arpa" "$TMPD/bad.txt"
+
+# generate: reproducible, stops at </s> or --max-len, sampler options checked
+expect_ok "generate --help" "$LMPROB" generate --help
+"$LMPROB" generate "$FIX/tiny.arpa" -n 5 --seed 3 >"$TMPD/g1" 2>&1
+"$LMPROB" generate "$FIX/tiny.arpa" -n 5 --seed 3 >"$TMPD/g2" 2>&1
+"$LMPROB" generate "$FIX/tiny.arpa" -n 5 --seed 4 >"$TMPD/g3" 2>&1
+if cmp -s "$TMPD/g1" "$TMPD/g2" && [ "$(wc -l <"$TMPD/g1")" -eq 5 ]; then ok; else bad "same seed, different text"; fi
+if ! cmp -s "$TMPD/g1" "$TMPD/g3"; then ok; else bad "seeds 3 and 4 gave the same 5 sentences"; fi
+if ! grep -q '<s>' "$TMPD/g1"; then ok; else bad "generate produced <s>"; fi
+# greedy from "<s> a": b (trigram -0.1), c (a b c -0.15 beats </s> -0.75), then from the empty state
+# a (-0.6) beats </s> (-0.7), so it cycles until --max-len
+expect_out "greedy" "^a b c a b$" "$LMPROB" generate "$FIX/tiny.arpa" --temperature 0 --prompt a --max-len 4
+expect_out "max-len" '"generated": 2, "ended": false' "$LMPROB" generate "$FIX/tiny.arpa" --top-k 1 --prompt "a a" --max-len 2 --json --order llama
+expect_out "top-k 1 = greedy" "^a b c a b c$" "$LMPROB" generate "$FIX/tiny.arpa" --top-k 1 --prompt a --max-len 5
+expect_fail "bad top-p" "top_p" "$LMPROB" generate "$FIX/tiny.arpa" --top-p 1.5
+expect_fail "bad order" "expected 'hf' or 'llama'" "$LMPROB" generate "$FIX/tiny.arpa" --order foo
+expect_fail "bad temperature" "temperature" "$LMPROB" generate "$FIX/tiny.arpa" --temperature x
+finish

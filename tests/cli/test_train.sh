@@ -1,0 +1,86 @@
+# lmprob train: usage, outputs, the error cases (no partial file left), spilling,
+# compressed and stdin input, and (when KENLM_BIN is set) the KenLM comparison.
+. "$(dirname "$0")/lib.sh"
+FIX=tests/fixtures/train_small.txt
+
+no_file() { # label path: the output file and any temporary sibling must not exist
+  if [ -e "$2" ] || ls "$2".tmp.* >/dev/null 2>&1; then bad "$1: output file left behind"; else ok; fi
+}
+
+expect_out "--help" 'usage: lmprob train' "$LMPROB" train --help
+expect_fail "no order" '--order: expected an order' "$LMPROB" train --output "$TMPD/x.arpa" "$FIX"
+expect_fail "no output" '--output: expected an output file' "$LMPROB" train --order 3 "$FIX"
+expect_fail "bad estimator" "--estimator: expected mkn, kn, addk or mle, got 'foo'" "$LMPROB" train --order 3 --estimator foo -o "$TMPD/x.arpa" "$FIX"
+expect_fail "bad memory" "--memory: expected a size" "$LMPROB" train --order 3 --memory lots -o "$TMPD/x.arpa" "$FIX"
+
+# A model, and its summary.
+expect_out "train order 3" '3-grams +56 +D1=0.728814' "$LMPROB" train --order 3 --output "$TMPD/m3.arpa" "$FIX"
+expect_out "header counts" '^ngram 3=56$' cat "$TMPD/m3.arpa"
+expect_out "<s> unigram is -99" '^-99	<s>	' cat "$TMPD/m3.arpa"
+# lmplz -o 3 on the same file prints -0.83314323 (tests/fixtures/train_small.kenlm3.arpa)
+expect_out "KenLM's value for 'the cat sat'" '^-0\.833143[0-9]*	the cat sat$' cat "$TMPD/m3.arpa"
+
+# The same model from stdin, gzip and xz input, and with a tiny memory budget (spilled runs).
+expect_ok "stdin" sh -c "'$LMPROB' train -q --order 3 --output '$TMPD/stdin.arpa' - < '$FIX'"
+expect_ok "stdin same model" cmp "$TMPD/m3.arpa" "$TMPD/stdin.arpa"
+gzip -c "$FIX" >"$TMPD/f.gz"
+expect_ok "gzip" "$LMPROB" train -q --order 3 --output "$TMPD/gz.arpa" "$TMPD/f.gz"
+expect_ok "gzip same model" cmp "$TMPD/m3.arpa" "$TMPD/gz.arpa"
+if command -v xz >/dev/null; then
+  xz -c "$FIX" >"$TMPD/f.xz"
+  expect_ok "xz" "$LMPROB" train -q --order 3 --output "$TMPD/xz.arpa" "$TMPD/f.xz"
+  expect_ok "xz same model" cmp "$TMPD/m3.arpa" "$TMPD/xz.arpa"
+fi
+PTB=../shared/data/ptb/ptb.train.txt
+if [ -f "$PTB" ]; then head -n 20000 "$PTB" >"$TMPD/ptb20k"; else for i in $(seq 300); do cat "$FIX"; done >"$TMPD/ptb20k"; fi
+expect_ok "unlimited memory" "$LMPROB" train -q --order 4 --output "$TMPD/big.arpa" "$TMPD/ptb20k"
+expect_out "tiny memory spills" 'sorted runs spilled to disk' "$LMPROB" train --order 4 --memory 64K --temp-dir "$TMPD" --output "$TMPD/small.arpa" "$TMPD/ptb20k"
+expect_ok "spilled model identical" cmp "$TMPD/big.arpa" "$TMPD/small.arpa"
+if ls "$TMPD"/lmprob-train-* >/dev/null 2>&1; then bad "temporary runs left in $TMPD"; else ok; fi
+expect_ok "one thread" "$LMPROB" train -q --order 4 --threads 1 --output "$TMPD/one.arpa" "$TMPD/ptb20k"
+expect_ok "one thread identical" cmp "$TMPD/big.arpa" "$TMPD/one.arpa"
+
+# Other estimators and modes.
+expect_out "kn" '2-grams +38' "$LMPROB" train --order 2 --estimator kn --output "$TMPD/kn.arpa" "$FIX"
+# c(the cat) = 8, c(the .) = 21, V = 15 (no <s>): log10(9/36) and log10(8/21)
+expect_out "laplace" '^-0\.60205999	the cat$' sh -c "'$LMPROB' train -q --order 2 --estimator addk --k 1 --output - '$FIX'"
+expect_out "mle" '^-0\.41912931	the cat$' sh -c "'$LMPROB' train -q --order 2 --estimator mle --output - '$FIX'"
+expect_out "char mode" '	<sp>	' sh -c "'$LMPROB' train -q --order 2 --mode char --discount-fallback --output - '$FIX'"
+expect_out "byte mode" '	<0x20>	' sh -c "'$LMPROB' train -q --order 2 --mode byte --discount-fallback --output - '$FIX'"
+expect_out "min-count" '^ngram 1=12$' sh -c "'$LMPROB' train -q --order 2 --min-count 3 --discount-fallback --output - '$FIX'"
+
+# Pruning as lmplz --prune (the header counts of lmplz -o 3 --prune 0 1 on the fixture: 16 / 23 / 13).
+expect_out "prune" '2-grams +23' "$LMPROB" train --order 3 --prune 0 1 --output "$TMPD/p.arpa" "$FIX"
+expect_out "prune trigrams" '^ngram 3=13$' cat "$TMPD/p.arpa"
+expect_fail "prune unigrams" 'unigrams are not pruned' "$LMPROB" train --order 3 --prune 1 --output "$TMPD/p2.arpa" "$FIX"
+no_file "prune unigrams" "$TMPD/p2.arpa"
+expect_fail "prune decreasing" 'non-decreasing' "$LMPROB" train --order 3 --prune 0 2 1 --output "$TMPD/p2.arpa" "$FIX"
+
+# Errors: exit 1, a message naming the problem, and no output file.
+printf '' >"$TMPD/empty.txt"
+expect_fail "empty corpus" 'empty.txt: empty corpus' "$LMPROB" train --order 3 --output "$TMPD/e.arpa" "$TMPD/empty.txt"
+no_file "empty corpus" "$TMPD/e.arpa"
+echo "just one sentence" >"$TMPD/one.txt"
+expect_fail "one sentence" 'cannot estimate modified Kneser-Ney discounts.*--discount-fallback' "$LMPROB" train --order 3 --output "$TMPD/o.arpa" "$TMPD/one.txt"
+no_file "one sentence" "$TMPD/o.arpa"
+expect_ok "one sentence with fallback" "$LMPROB" train -q --order 3 --discount-fallback 0.4 0.9 1.2 --output "$TMPD/o.arpa" "$TMPD/one.txt"
+expect_fail "order too large" 'order = 9: expected at most 8' "$LMPROB" train --order 9 --output "$TMPD/n.arpa" "$FIX"
+no_file "order too large" "$TMPD/n.arpa"
+printf 'fine line\nbad \377 byte\n' >"$TMPD/bad.txt"
+expect_fail "invalid UTF-8" 'bad.txt:2: invalid UTF-8 at byte 5' "$LMPROB" train --order 2 --output "$TMPD/u.arpa" "$TMPD/bad.txt"
+no_file "invalid UTF-8" "$TMPD/u.arpa"
+expect_ok "invalid UTF-8 replaced" "$LMPROB" train -q --order 2 --estimator mle --utf8-replace --output "$TMPD/u.arpa" "$TMPD/bad.txt"
+expect_out "U+FFFD in the model" $'\xef\xbf\xbd' cat "$TMPD/u.arpa"
+printf 'a <s> b\n' >"$TMPD/mark.txt"
+expect_fail "marker in text" "mark.txt:1: sentence marker '<s>' at byte 3" "$LMPROB" train --order 2 --output "$TMPD/k.arpa" "$TMPD/mark.txt"
+no_file "marker" "$TMPD/k.arpa"
+expect_fail "unreadable file" 'nope.txt: cannot open' "$LMPROB" train --order 2 --output "$TMPD/r.arpa" "$TMPD/nope.txt"
+no_file "unreadable" "$TMPD/r.arpa"
+expect_fail "unwritable output" 'cannot create' "$LMPROB" train --order 2 --discount-fallback --output "$TMPD/no/dir/x.arpa" "$FIX"
+
+# Against KenLM, when it is there (never built here).
+if [ -n "${KENLM_BIN:-}" ] && [ -x "$KENLM_BIN/lmplz" ]; then
+  expect_out "same numbers as lmplz" ': OK$' env LMPROB="$LMPROB" tests/kenlm_compare.sh "$FIX" 3 1e-6
+  expect_out "same pruned model as lmplz" ': OK$' env LMPROB="$LMPROB" LMPLZ_OPTS="--prune 0 1" LMPROB_TRAIN_OPTS="--prune 0 1" tests/kenlm_compare.sh "$FIX" 3 1e-6
+fi
+finish

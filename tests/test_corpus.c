@@ -1,0 +1,211 @@
+/* Corpus reader: lines, tokenisers, compression, UTF-8 policy, markers, stats. */
+#include <lzma.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "lmprob/corpus.h"
+#include "test.h"
+
+/* Read all lines of data, joining tokens with '|' and lines with '\n'. */
+static lmp_status read_all(const void *data, size_t n, const lmp_corpus_params *p, char *out, size_t cap,
+                           lmp_corpus_stats *stats, lmp_error *err)
+{
+    lmp_corpus *c;
+    lmp_status st = lmp_corpus_open_mem(data, n, "mem.txt", p, &c, err);
+    if (st) return st;
+    size_t k = 0;
+    out[0] = '\0';
+    const lmp_token *t;
+    size_t nt;
+    while ((st = lmp_corpus_next_line(c, &t, &nt, err)) == LMP_OK) {
+        for (size_t i = 0; i < nt; i++) {
+            if (i && k + 1 < cap) out[k++] = '|';
+            for (size_t j = 0; j < t[i].len && k + 1 < cap; j++) out[k++] = t[i].ptr[j];
+        }
+        if (k + 1 < cap) out[k++] = '\n';
+        out[k] = '\0';
+    }
+    if (stats) lmp_corpus_get_stats(c, stats);
+    lmp_corpus_free(c);
+    return st == LMP_EOF ? LMP_OK : st;
+}
+
+static void test_words_and_lines(void)
+{
+    /* KenLM's delimiters: space, tab, CR, NUL; \v and \f are not. An empty and an
+     * all-blank line are still lines; the last line needs no '\n'; CRLF works. */
+    const char text[] = "the  cat\tsat\r\n\n   \nx\vy z\nlast";
+    char out[256];
+    lmp_corpus_stats s;
+    lmp_error err;
+    CHECK_INT(read_all(text, sizeof text - 1, NULL, out, sizeof out, &s, &err), LMP_OK);
+    CHECK_MSG(strcmp(out, "the|cat|sat\n\n\nx\vy|z\nlast\n") == 0, "got '%s'", out);
+    CHECK_INT(s.lines, 5);
+    CHECK_INT(s.tokens, 6);
+    CHECK_INT(s.bytes, sizeof text - 1); /* every byte, newlines included */
+    CHECK_INT(s.line_bytes, 4);
+}
+
+static void test_unk_is_a_word(void)
+{
+    const char text[] = "a <unk> b\n";
+    char out[64];
+    lmp_error err;
+    CHECK_INT(read_all(text, sizeof text - 1, NULL, out, sizeof out, NULL, &err), LMP_OK);
+    CHECK(strcmp(out, "a|<unk>|b\n") == 0);
+}
+
+static void test_markers(void)
+{
+    const char text[] = "ok line\nfoo <s> bar\n";
+    char out[64];
+    lmp_error err;
+    lmp_error_clear(&err);
+    CHECK_INT(read_all(text, sizeof text - 1, NULL, out, sizeof out, NULL, &err), LMP_EFORMAT);
+    CHECK_INT(err.line, 2);
+    CHECK_INT(err.col, 5);
+    CHECK_MSG(strstr(err.msg, "mem.txt:2") && strstr(err.msg, "<s>"), "msg: %s", err.msg);
+    lmp_corpus_params p = lmp_corpus_params_default();
+    p.skip_markers = 1;
+    lmp_corpus_stats s;
+    const char t2[] = "foo <s> bar </s>\n";
+    CHECK_INT(read_all(t2, sizeof t2 - 1, &p, out, sizeof out, &s, &err), LMP_OK);
+    CHECK(strcmp(out, "foo|bar\n") == 0);
+    CHECK_INT(s.skipped, 2);
+}
+
+static void test_utf8(void)
+{
+    /* "é" is valid; 0xFF, a lone continuation byte and the overlong C0 80 are not. */
+    const char good[] = "caf\xC3\xA9 ok\n";
+    const char bad[] = "fine\nab \xC3\xA9 \xFF x\n";
+    char out[128];
+    lmp_error err;
+    CHECK_INT(read_all(good, sizeof good - 1, NULL, out, sizeof out, NULL, &err), LMP_OK);
+    CHECK(strcmp(out, "caf\xC3\xA9|ok\n") == 0);
+    CHECK_INT(read_all(bad, sizeof bad - 1, NULL, out, sizeof out, NULL, &err), LMP_EFORMAT);
+    CHECK_INT(err.line, 2);
+    CHECK_INT(err.col, 7); /* 1-based byte offset of 0xFF in "ab é \xFF x" */
+    CHECK_MSG(strstr(err.msg, "mem.txt:2") && strstr(err.msg, "byte 7"), "msg: %s", err.msg);
+    lmp_corpus_params p = lmp_corpus_params_default();
+    p.replace_invalid = 1;
+    lmp_corpus_stats s;
+    const char bad2[] = "a\xFF" "b \xC0\x80 \xE2\x82\n";
+    CHECK_INT(read_all(bad2, sizeof bad2 - 1, &p, out, sizeof out, &s, &err), LMP_OK);
+    /* C0 and 80 are two maximal subparts; the truncated E2 82 is one (Unicode 3.9). */
+    CHECK_MSG(strcmp(out, "a\xEF\xBF\xBD" "b|\xEF\xBF\xBD\xEF\xBF\xBD|\xEF\xBF\xBD\n") == 0, "got '%s'", out);
+    CHECK_INT(s.replaced, 4);
+    /* Surrogates (ED A0 80) are invalid. */
+    const char sur[] = "\xED\xA0\x80\n";
+    CHECK_INT(read_all(sur, sizeof sur - 1, NULL, out, sizeof out, NULL, &err), LMP_EFORMAT);
+}
+
+static void test_char_and_byte_modes(void)
+{
+    const char text[] = "h\xC3\xA9 y\tz\n";
+    char out[128];
+    lmp_error err;
+    lmp_corpus_params p = lmp_corpus_params_default();
+    p.mode = LMP_CORPUS_CHAR;
+    CHECK_INT(read_all(text, sizeof text - 1, &p, out, sizeof out, NULL, &err), LMP_OK);
+    CHECK_MSG(strcmp(out, "h|\xC3\xA9|<sp>|y|<tab>|z\n") == 0, "got '%s'", out);
+    p.mode = LMP_CORPUS_BYTE;
+    const char t2[] = "a \xFF<\n";
+    lmp_corpus_stats s;
+    CHECK_INT(read_all(t2, sizeof t2 - 1, &p, out, sizeof out, &s, &err), LMP_OK);
+    CHECK_MSG(strcmp(out, "a|<0x20>|<0xFF>|<\n") == 0, "got '%s'", out);
+    CHECK_INT(s.tokens, 4);
+}
+
+static void test_gzip_xz(void)
+{
+    /* The same text plain, gzip (two members) and xz gives the same tokens. */
+    char text[4000];
+    size_t n = 0;
+    for (int i = 0; i < 200; i++) n += (size_t)snprintf(text + n, sizeof text - n, "w%d x%d\n", i % 17, i);
+    char plain[8192], out[8192];
+    lmp_error err;
+    CHECK_INT(read_all(text, n, NULL, plain, sizeof plain, NULL, &err), LMP_OK);
+
+    unsigned char gz[8192];
+    size_t gzlen = 0;
+    for (int member = 0; member < 2; member++) {
+        size_t half = n / 2, from = member ? half : 0, len = member ? n - half : half;
+        z_stream z;
+        memset(&z, 0, sizeof z);
+        CHECK(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+        z.next_in = (Bytef *)text + from;
+        z.avail_in = (uInt)len;
+        z.next_out = gz + gzlen;
+        z.avail_out = (uInt)(sizeof gz - gzlen);
+        CHECK(deflate(&z, Z_FINISH) == Z_STREAM_END);
+        gzlen = sizeof gz - z.avail_out;
+        deflateEnd(&z);
+    }
+    CHECK_INT(read_all(gz, gzlen, NULL, out, sizeof out, NULL, &err), LMP_OK);
+    CHECK(strcmp(out, plain) == 0);
+    /* Truncated gzip is an error, not a silent short read. */
+    CHECK_INT(read_all(gz, gzlen / 3, NULL, out, sizeof out, NULL, &err), LMP_EFORMAT);
+
+    uint8_t xz[8192];
+    size_t xzlen = 0;
+    CHECK(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, (const uint8_t *)text, n, xz, &xzlen, sizeof xz) == LZMA_OK);
+    CHECK_INT(read_all(xz, xzlen, NULL, out, sizeof out, NULL, &err), LMP_OK);
+    CHECK(strcmp(out, plain) == 0);
+    CHECK_INT(read_all(xz, xzlen - 7, NULL, out, sizeof out, NULL, &err), LMP_EFORMAT);
+
+    lmp_corpus *c;
+    CHECK_INT(lmp_corpus_open_mem(xz, xzlen, NULL, NULL, &c, &err), LMP_OK);
+    CHECK(strcmp(lmp_corpus_compression(c), "xz") == 0);
+    lmp_corpus_free(c);
+}
+
+static void test_long_line_and_files(void)
+{
+    /* A line longer than the internal buffer (64 KiB) is read whole. */
+    size_t n = 300000;
+    char *big = malloc(n + 2);
+    CHECK(big != NULL);
+    if (!big) return;
+    for (size_t i = 0; i < n; i++) big[i] = (i % 7 == 6) ? ' ' : 'a';
+    big[n] = '\n';
+    lmp_corpus *c;
+    lmp_error err;
+    CHECK_INT(lmp_corpus_open_mem(big, n + 1, NULL, NULL, &c, &err), LMP_OK);
+    const lmp_token *t;
+    size_t nt;
+    CHECK_INT(lmp_corpus_next_line(c, &t, &nt, &err), LMP_OK);
+    CHECK_INT(nt, n / 7 + (n % 7 ? 1 : 0));
+    CHECK_INT(lmp_corpus_next_line(c, &t, &nt, &err), LMP_EOF);
+    CHECK_INT(lmp_corpus_next_line(c, &t, &nt, &err), LMP_EOF);
+    lmp_corpus_free(c);
+    free(big);
+    /* A missing file names itself. */
+    CHECK_INT(lmp_corpus_open("/nonexistent/dir/corpus.txt", NULL, &c, &err), LMP_EIO);
+    CHECK(c == NULL);
+    CHECK(strstr(err.msg, "/nonexistent/dir/corpus.txt") != NULL);
+    /* A real file (the training fixture). */
+    CHECK_INT(lmp_corpus_open("tests/fixtures/train_small.txt", NULL, &c, &err), LMP_OK);
+    long lines = 0;
+    lmp_status st;
+    while ((st = lmp_corpus_next_line(c, &t, &nt, &err)) == LMP_OK) lines++;
+    CHECK_INT(st, LMP_EOF);
+    CHECK_INT(lines, 15);
+    CHECK_INT(lmp_corpus_line_number(c), 15);
+    lmp_corpus_free(c);
+    lmp_corpus_free(NULL);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    RUN(test_words_and_lines);
+    RUN(test_unk_is_a_word);
+    RUN(test_markers);
+    RUN(test_utf8);
+    RUN(test_char_and_byte_modes);
+    RUN(test_gzip_xz);
+    RUN(test_long_line_and_files);
+    return TEST_SUMMARY();
+}

@@ -1,0 +1,811 @@
+/* Unit and statistical tests for include/lmprob/sample.h.
+ *  - hand cases per filter and convention (the SPEC's edge cases: ties, min_keep,
+ *    k >= V, p = 1, -inf, T = 0), errors that name the value;
+ *  - the O(V) bucketed path against a brute-force sort-based reference;
+ *  - numpy parity of the draw (the chapter's seeded examples);
+ *  - chi-square: 10^6 seeded draws per sampler match the renormalised kept
+ *    distribution (p > 1e-3) and never leave the kept set. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lmprob/info.h"
+#include "lmprob/rng.h"
+#include "lmprob/sample.h"
+#include "test.h"
+
+/* Count allocations (not under AddressSanitizer, which owns malloc): a
+ * sampler call must allocate nothing. glibc exports the real allocator as
+ * __libc_*; these definitions interpose on the process's malloc. */
+#if !defined(__SANITIZE_ADDRESS__)
+#define COUNT_ALLOCS 1
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+static int counting_;
+static long nalloc_;
+void *malloc(size_t n)
+{
+    nalloc_ += counting_;
+    return __libc_malloc(n);
+}
+void *calloc(size_t n, size_t m)
+{
+    nalloc_ += counting_;
+    return __libc_calloc(n, m);
+}
+void *realloc(void *p, size_t n)
+{
+    nalloc_ += counting_;
+    return __libc_realloc(p, n);
+}
+void free(void *p) { __libc_free(p); }
+#endif
+
+/* Run a sampler on double logits; copy the kept ids to ids[] (ascending) and return their number, or -1 on error. */
+static long kept_of(const lmp_sampler_params *p, const double *x, size_t n, int32_t *ids)
+{
+    lmp_sampler *s;
+    if (lmp_sampler_create(p, n, &s, NULL)) return -1;
+    long k = -1;
+    if (lmp_sampler_apply_d(s, x, n, NULL, 0, NULL) == LMP_OK) {
+        lmp_candidates c = lmp_sampler_kept(s);
+        for (size_t i = 0; i < c.n; i++)
+            if (ids) ids[i] = c.id[i];
+        k = (long)c.n;
+    }
+    lmp_sampler_free(s);
+    return k;
+}
+
+static lmp_sampler_params params(lmp_sampler_convention conv)
+{
+    lmp_sampler_params p = lmp_sampler_params_default();
+    p.conv = conv;
+    p.dtype = conv == LMP_CONV_HF ? LMP_DTYPE_F64 : LMP_DTYPE_F32;
+    return p;
+}
+
+static int same_ids(const int32_t *got, long n, const int32_t *want, long m)
+{
+    if (n != m) return 0;
+    for (long i = 0; i < n; i++)
+        if (got[i] != want[i]) return 0;
+    return 1;
+}
+
+#define CHECK_KEPT(p, x, want)                                                                     \
+    do {                                                                                           \
+        int32_t got_[64];                                                                          \
+        long n_ = kept_of(&(p), (x), sizeof(x) / sizeof(x)[0], got_);                              \
+        CHECK_MSG(same_ids(got_, n_, (want), (long)(sizeof(want) / sizeof(want)[0])), "kept %ld", n_); \
+    } while (0)
+
+static const double seedl[] = {3.0, 2.0, 1.5, 1.2, 0.8, 0.4, 0.1};
+
+static void test_top_k(void)
+{
+    double ties[] = {2.0, 1.0, 1.0, 1.0, 0.0};
+    lmp_sampler_params hf = params(LMP_CONV_HF), ll = params(LMP_CONV_LLAMA);
+    hf.top_k = ll.top_k = 2;
+    int32_t hf_want[] = {0, 1, 2, 3}, ll_want[] = {0, 1};
+    CHECK_KEPT(hf, ties, hf_want); /* HF keeps every tie of the k-th value */
+    CHECK_KEPT(ll, ties, ll_want); /* llama exactly k, lower ids first */
+    hf.top_k = ll.top_k = 10;      /* k >= V keeps all */
+    int32_t all[] = {0, 1, 2, 3, 4, 5, 6};
+    CHECK_KEPT(hf, seedl, all);
+    CHECK_KEPT(ll, seedl, all);
+    double minf[] = {1.0, 0.0, -INFINITY, -INFINITY};
+    hf.top_k = ll.top_k = 3;
+    int32_t hf_inf[] = {0, 1, 2, 3}, ll_inf[] = {0, 1, 2};
+    CHECK_KEPT(hf, minf, hf_inf); /* the k-th value is -inf: HF removes nothing */
+    CHECK_KEPT(ll, minf, ll_inf);
+    hf.top_k = 1;
+    hf.min_keep = 3; /* HF: k' = max(k, min_keep) */
+    int32_t mk[] = {0, 1, 2};
+    CHECK_KEPT(hf, seedl, mk);
+    /* large V: exactly k on a ramp, through the sampled-threshold path */
+    size_t V = 151936;
+    double *x = malloc(V * sizeof *x);
+    for (size_t i = 0; i < V; i++) x[i] = -(double)((i * 7919) % V) / 1000.0; /* a permutation of a ramp */
+    lmp_sampler_params big = params(LMP_CONV_LLAMA);
+    big.top_k = 50;
+    int32_t *ids = malloc(V * sizeof *ids);
+    CHECK_INT(kept_of(&big, x, V, ids), 50);
+    for (int i = 0; i < 50; i++) CHECK(x[ids[i]] >= -0.0495);
+    big = params(LMP_CONV_HF);
+    big.top_k = 50;
+    CHECK_INT(kept_of(&big, x, V, ids), 50);
+    free(ids);
+    free(x);
+}
+
+static void test_top_p(void)
+{
+    lmp_sampler_params hf = params(LMP_CONV_HF), ll = params(LMP_CONV_LLAMA);
+    double flat[] = {2.0, 1.8, 1.6, 1.4, 1.2, 1.0, 0.8}, peaked[] = {10.0, 1.0, 0.5, 0.1, 0.0, 0.0, 0.0};
+    hf.top_p = ll.top_p = 0.9;
+    int32_t six[] = {0, 1, 2, 3, 4, 5}, one[] = {0};
+    CHECK_KEPT(hf, flat, six); /* the chapter's nucleus sizes: flat 6, peaked 1 */
+    CHECK_KEPT(ll, flat, six);
+    CHECK_KEPT(hf, peaked, one);
+    CHECK_KEPT(ll, peaked, one);
+    hf.top_p = ll.top_p = 1.0; /* off: all V (the chapter's nucleus_size returns V + 1 here) */
+    int32_t all[] = {0, 1, 2, 3, 4, 5, 6};
+    CHECK_KEPT(hf, peaked, all);
+    CHECK_KEPT(ll, peaked, all);
+    hf.top_p = ll.top_p = 0.0; /* keeps min_keep */
+    CHECK_KEPT(hf, flat, one);
+    CHECK_KEPT(ll, flat, one);
+    hf.top_p = 0.5;
+    hf.min_keep = 3;
+    int32_t three[] = {0, 1, 2};
+    CHECK_KEPT(hf, peaked, three);
+    /* ties at the cut: HF (stable ascending sort) keeps the higher id, llama the lower */
+    double ties[] = {2.0, 1.0, 1.0, 1.0, 0.0};
+    hf = params(LMP_CONV_HF);
+    hf.top_p = ll.top_p = 0.75;
+    int32_t hf_t[] = {0, 2, 3}, ll_t[] = {0, 1, 2};
+    CHECK_KEPT(hf, ties, hf_t);
+    CHECK_KEPT(ll, ties, ll_t);
+    /* p equal to a partial sum of 1/10s: f64 / f32 / llama give 10 / 9 / 9 */
+    double u10[10] = {0};
+    hf.top_p = ll.top_p = 0.9;
+    CHECK_INT(kept_of(&hf, u10, 10, NULL), 10);
+    hf.dtype = LMP_DTYPE_F32;
+    CHECK_INT(kept_of(&hf, u10, 10, NULL), 9);
+    CHECK_INT(kept_of(&ll, u10, 10, NULL), 9);
+    /* -inf logits never survive a top-p cut */
+    double minf[] = {1.0, -INFINITY, 0.5, -INFINITY, 0.0};
+    hf = params(LMP_CONV_HF);
+    hf.top_p = 0.999999;
+    int32_t fin[] = {0, 2, 4};
+    CHECK_KEPT(hf, minf, fin);
+}
+
+static void test_min_p_typical_epsilon(void)
+{
+    lmp_sampler_params hf = params(LMP_CONV_HF), ll = params(LMP_CONV_LLAMA);
+    hf.min_p = ll.min_p = 0.1;
+    int32_t five[] = {0, 1, 2, 3, 4};
+    CHECK_KEPT(hf, seedl, five);
+    CHECK_KEPT(ll, seedl, five);
+    hf.min_p = 0.9;
+    hf.min_keep = 2;
+    int32_t two[] = {0, 1};
+    CHECK_KEPT(hf, seedl, two);
+    hf = params(LMP_CONV_HF);
+    hf.typical_p = ll.typical_p = 0.5;
+    ll.min_p = 0;
+    int32_t three[] = {0, 1, 2};
+    CHECK_KEPT(hf, seedl, three);
+    CHECK_KEPT(ll, seedl, three);
+    /* typical ties: HF keeps every token tied with the crossing one, llama exactly as many as it needs */
+    double ties[] = {1.0, 1.0, 1.0, 0.0, 0.0, -1.0};
+    int32_t hf_t[] = {0, 1, 2}, ll_t[] = {0, 1};
+    CHECK_KEPT(hf, ties, hf_t);
+    CHECK_KEPT(ll, ties, ll_t);
+    hf = params(LMP_CONV_HF);
+    hf.epsilon = 0.05;
+    CHECK_KEPT(hf, seedl, five);
+    hf.epsilon = 0.9;
+    int32_t one[] = {0};
+    CHECK_KEPT(hf, seedl, one);
+}
+
+static void test_chain_order_and_temperature(void)
+{
+    lmp_sampler_params hf = params(LMP_CONV_HF), ll = params(LMP_CONV_LLAMA);
+    hf.top_p = ll.top_p = 0.9;
+    hf.temperature = ll.temperature = 0.5;
+    int32_t hf_w[] = {0, 1}, ll_w[] = {0, 1, 2, 3, 4};
+    CHECK_KEPT(hf, seedl, hf_w); /* HF: temperature first sharpens, then the nucleus */
+    CHECK_KEPT(ll, seedl, ll_w); /* llama: the nucleus of the raw logits, temperature last */
+    hf.temperature = ll.temperature = 2.0;
+    int32_t hf_w2[] = {0, 1, 2, 3, 4, 5};
+    CHECK_KEPT(hf, seedl, hf_w2);
+    CHECK_KEPT(ll, seedl, ll_w);
+    /* T = 0: greedy, lowest id on ties */
+    double tied[] = {1.0, 3.0, 3.0, 2.0};
+    hf = params(LMP_CONV_HF);
+    hf.temperature = 0.0;
+    int32_t g[] = {1};
+    CHECK_KEPT(hf, tied, g);
+    ll = params(LMP_CONV_LLAMA);
+    ll.temperature = 0.0;
+    CHECK_KEPT(ll, tied, g);
+    CHECK_INT(lmp_argmax(tied, 4), 1);
+    float tf[] = {1.0f, 3.0f, 3.0f, 2.0f};
+    CHECK_INT(lmp_argmax_f(tf, 4), 1);
+    /* the renormalised probabilities after temperature are softmax(x / T) */
+    hf = params(LMP_CONV_HF);
+    hf.temperature = 0.7;
+    lmp_sampler *s;
+    CHECK(lmp_sampler_create(&hf, 7, &s, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply_d(s, seedl, 7, NULL, 0, NULL) == LMP_OK);
+    lmp_candidates c = lmp_sampler_kept(s);
+    double want[7];
+    lmp_softmax_temperature(seedl, 7, 0.7, want, NULL);
+    CHECK_INT(c.n, 7);
+    for (int i = 0; i < 7; i++) CHECK_REL(c.p[i], want[i], 1e-15);
+    lmp_sampler_free(s);
+}
+
+static void test_errors(void)
+{
+    lmp_sampler_params p = params(LMP_CONV_HF);
+    lmp_sampler *s = NULL;
+    lmp_error err;
+    p.temperature = -1;
+    CHECK(lmp_sampler_create(&p, 10, &s, &err) == LMP_EINVAL && s == NULL);
+    CHECK(strstr(err.msg, "temperature = -1") != NULL);
+    p = params(LMP_CONV_HF);
+    p.top_k = -3;
+    CHECK(lmp_sampler_create(&p, 10, &s, &err) == LMP_EINVAL);
+    CHECK(strstr(err.msg, "top_k = -3") != NULL);
+    p = params(LMP_CONV_HF);
+    p.top_p = 1.5;
+    CHECK(lmp_sampler_create(&p, 10, &s, &err) == LMP_EINVAL);
+    CHECK(strstr(err.msg, "top_p = 1.5") != NULL);
+    p = params(LMP_CONV_HF);
+    CHECK(lmp_sampler_create(&p, 4, &s, &err) == LMP_OK);
+    double nan_l[] = {0.0, NAN, 1.0}, inf_l[] = {0.0, INFINITY}, allinf[] = {-INFINITY, -INFINITY};
+    CHECK(lmp_sampler_apply_d(s, nan_l, 3, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(strstr(err.msg, "logit[1]") != NULL);
+    CHECK(lmp_sampler_kept(s).n == 0);
+    CHECK(lmp_sampler_draw_u(s, 0.5) == -1); /* nothing applied */
+    CHECK(lmp_sampler_apply_d(s, inf_l, 2, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply_d(s, allinf, 2, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(strstr(err.msg, "-inf") != NULL);
+    CHECK(lmp_sampler_apply_d(s, nan_l, 0, NULL, 0, &err) == LMP_EINVAL);
+    double five[] = {1, 2, 3, 4, 5};
+    CHECK(lmp_sampler_apply_d(s, five, 5, NULL, 0, &err) == LMP_EINVAL); /* V > max_vocab */
+    CHECK(strstr(err.msg, "max_vocab") != NULL);
+    lmp_sampler_free(s);
+    /* float32: a double logit beyond FLT_MAX is an error, not a silent inf */
+    p.dtype = LMP_DTYPE_F32;
+    CHECK(lmp_sampler_create(&p, 4, &s, &err) == LMP_OK);
+    double huge[] = {1e300, 0.0};
+    CHECK(lmp_sampler_apply_d(s, huge, 2, NULL, 0, &err) == LMP_EINVAL);
+    lmp_sampler_free(s);
+    /* penalties: history ids are checked */
+    p = params(LMP_CONV_HF);
+    p.repetition_penalty = 1.3;
+    CHECK(lmp_sampler_create(&p, 4, &s, &err) == LMP_OK);
+    int32_t hist[] = {0, 9};
+    CHECK(lmp_sampler_apply_d(s, five, 4, hist, 2, &err) == LMP_EINVAL);
+    CHECK(strstr(err.msg, "history[1] = 9") != NULL);
+    lmp_sampler_free(s);
+    lmp_sampler_free(NULL);
+}
+
+static void test_penalties(void)
+{
+    double sc[] = {2.0, -1.0, 0.5, 0.0, 3.0};
+    int32_t prev[] = {0, 1, 3, 0};
+    CHECK(lmp_repetition_penalty(sc, 5, prev, 4, 1.2, NULL) == LMP_OK);
+    CHECK_REL(sc[0], 2.0 / 1.2, 1e-15);
+    CHECK_REL(sc[1], -1.2, 1e-15);
+    CHECK(sc[3] == 0.0 && sc[2] == 0.5);
+    float lf[] = {2.0f, -1.0f, 0.5f, 0.0f, 3.0f};
+    CHECK(lmp_penalties_f(lf, 5, prev, 4, 1.2f, 0.5f, 0.25f, NULL) == LMP_OK);
+    CHECK_REL(lf[0], 0.4166666269302368, 1e-6);
+    CHECK_REL(lf[3], -0.75, 1e-7);
+    /* the chain applies the same penalties (llama: last_n) */
+    lmp_sampler_params p = params(LMP_CONV_LLAMA);
+    p.repetition_penalty = 1.2;
+    p.frequency_penalty = 0.5;
+    p.presence_penalty = 0.25;
+    p.penalty_last_n = 4;
+    lmp_sampler *s;
+    CHECK(lmp_sampler_create(&p, 5, &s, NULL) == LMP_OK);
+    double x[] = {2.0, -1.0, 0.5, 0.0, 3.0};
+    int32_t hist[] = {4, 4, 0, 1, 3, 0}; /* the two 4s are older than the last 4 */
+    CHECK(lmp_sampler_apply_d(s, x, 5, hist, 6, NULL) == LMP_OK);
+    lmp_candidates c = lmp_sampler_kept(s);
+    CHECK_REL(c.logit[0], 0.4166666269302368, 1e-6);
+    CHECK_REL(c.logit[1], -1.9500000476837158, 1e-6);
+    CHECK(c.logit[4] == 3.0);
+    /* and again: the counts scratch is clean between calls */
+    CHECK(lmp_sampler_apply_d(s, x, 5, hist, 6, NULL) == LMP_OK);
+    c = lmp_sampler_kept(s);
+    CHECK_REL(c.logit[0], 0.4166666269302368, 1e-6);
+    lmp_sampler_free(s);
+}
+
+/* Brute-force references on a sorted copy (double): count of the top-p nucleus
+ * (mass ranked above < p) and of min-p. */
+static int cmp_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+static void test_bucketed_path(void)
+{
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 11, NULL);
+    size_t V = 30000;
+    double *x = malloc(V * sizeof *x), *p = malloc(V * sizeof *p);
+    for (int round = 0; round < 4; round++) {
+        double scale = round < 2 ? 2.0 : 6.0;
+        for (size_t i = 0; i < V; i++) x[i] = scale * lmp_rng_normal(&r);
+        lmp_softmax(x, V, p, NULL);
+        qsort(p, V, sizeof *p, cmp_desc);
+        double P = round % 2 ? 0.5 : 0.9, cum = 0.0;
+        size_t want = 0;
+        while (want < V && cum < P) cum += p[want++];
+        lmp_sampler_params hf = params(LMP_CONV_HF), ll = params(LMP_CONV_LLAMA);
+        hf.top_p = ll.top_p = P;
+        long got = kept_of(&hf, x, V, NULL);
+        CHECK_MSG(got == (long)want, "round %d: HF top-p kept %ld, brute force %zu", round, got, want);
+        ll.dtype = LMP_DTYPE_F64;
+        got = kept_of(&ll, x, V, NULL);
+        CHECK_MSG(got == (long)want, "round %d: llama top-p kept %ld, brute force %zu", round, got, want);
+        /* min-p */
+        size_t wmp = 0;
+        while (wmp < V && p[wmp] >= 0.05 * p[0]) wmp++;
+        hf = params(LMP_CONV_HF);
+        hf.min_p = 0.05;
+        CHECK_INT(kept_of(&hf, x, V, NULL), wmp);
+        /* p = 0 (and a tiny p) keeps min_keep = 1 on the bucketed path too */
+        hf = params(LMP_CONV_HF);
+        hf.top_p = 0.0;
+        CHECK_INT(kept_of(&hf, x, V, NULL), 1);
+        ll = params(LMP_CONV_LLAMA);
+        ll.top_p = 1e-12;
+        CHECK_INT(kept_of(&ll, x, V, NULL), 1);
+        hf.min_keep = 5;
+        CHECK_INT(kept_of(&hf, x, V, NULL), 5);
+        /* typical on the bucketed path keeps a non-empty set */
+        hf = params(LMP_CONV_HF);
+        hf.typical_p = 0.9;
+        got = kept_of(&hf, x, V, NULL);
+        CHECK(got >= 1 && got < (long)V);
+        /* top-k agrees with sorting */
+        hf = params(LMP_CONV_HF);
+        hf.top_k = 100;
+        CHECK_INT(kept_of(&hf, x, V, NULL), 100);
+    }
+    free(x);
+    free(p);
+}
+
+static void test_f32_probabilities(void)
+{
+    /* the float32 path's vectorised exp: probabilities within 4 float ulps of double softmax */
+    size_t V = 5000;
+    double *x = malloc(V * sizeof *x), *want = malloc(V * sizeof *want);
+    for (size_t i = 0; i < V; i++) x[i] = -80.0 * (double)i / (double)V + 0.37 * (double)(i % 7);
+    for (size_t i = 0; i < V; i++) x[i] = (float)x[i];
+    lmp_softmax(x, V, want, NULL);
+    lmp_sampler_params p = params(LMP_CONV_HF);
+    p.dtype = LMP_DTYPE_F32;
+    lmp_sampler *s;
+    CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply_d(s, x, V, NULL, 0, NULL) == LMP_OK);
+    lmp_candidates c = lmp_sampler_kept(s);
+    /* float32 arithmetic rounds the argument x - max to float first (as
+     * llama.cpp's expf(l - max)), which alone costs |x - max| * 2^-24 relative;
+     * allow that plus 4 float ulps for exp, the sum and the division. */
+    double worst = 0, mx = x[0];
+    for (size_t i = 0; i < V; i++)
+        if (x[i] > mx) mx = x[i];
+    for (size_t i = 0; i < V; i++) {
+        if (want[i] < 1e-30) continue; /* below FLT_MIN the path flushes to 0 */
+        double rel = fabs(c.p[i] - want[i]) / want[i];
+        double allowed = (fabs(x[i] - mx) + 4.0) * 0x1p-24;
+        if (rel / allowed > worst) worst = rel / allowed;
+    }
+    CHECK_MSG(worst <= 1.0, "worst relative error / allowed = %g", worst);
+    lmp_sampler_free(s);
+    free(x);
+    free(want);
+}
+
+/* A temperature-only chain on float32 logits with V > 4096 takes the lazy path
+ * (no V-sized probability array unless asked for): its kept set and its draws
+ * must equal those of the materialised float32 path (double input, same values). */
+static void test_lazy_path(void)
+{
+    size_t V = 20000;
+    float *xf = malloc(V * sizeof *xf);
+    double *xd = malloc(V * sizeof *xd);
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 3, NULL);
+    for (size_t i = 0; i < V; i++) xd[i] = xf[i] = (float)(2.0 * lmp_rng_normal(&r));
+    xf[17] = xd[17] = -INFINITY;
+    lmp_sampler_params p = params(LMP_CONV_HF);
+    p.dtype = LMP_DTYPE_F32;
+    p.temperature = 0.7;
+    lmp_sampler *a, *b;
+    CHECK(lmp_sampler_create(&p, V, &a, NULL) == LMP_OK);
+    CHECK(lmp_sampler_create(&p, V, &b, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply(a, xf, V, NULL, 0, NULL) == LMP_OK);   /* lazy */
+    CHECK(lmp_sampler_apply_d(b, xd, V, NULL, 0, NULL) == LMP_OK); /* materialised */
+    int same = 0;
+    for (int i = 0; i < 2000; i++) {
+        double u = (i + 0.5) / 2000.0;
+        same += lmp_sampler_draw_u(a, u) == lmp_sampler_draw_u(b, u);
+    }
+    CHECK_MSG(same >= 1999, "lazy and materialised draws agree on %d of 2000 u", same);
+    lmp_candidates ca = lmp_sampler_kept(a), cb = lmp_sampler_kept(b);
+    CHECK_INT(ca.n, V);
+    CHECK_INT(cb.n, V);
+    size_t diff = 0;
+    for (size_t i = 0; i < V && ca.n == V && cb.n == V; i++) {
+        diff += ca.id[i] != cb.id[i] || ca.logit[i] != cb.logit[i];
+        diff += fabs(ca.p[i] - cb.p[i]) > 2e-7 * cb.p[i];
+    }
+    CHECK_INT(diff, 0);
+    CHECK(ca.p[17] == 0.0);
+    /* the draw after kept() is the same as before it */
+    CHECK_INT(lmp_sampler_draw_u(a, 0.25), lmp_sampler_draw_u(b, 0.25));
+    /* errors on the lazy path too */
+    lmp_error err;
+    xf[5] = NAN;
+    CHECK(lmp_sampler_apply(a, xf, V, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(strstr(err.msg, "logit[5]") != NULL);
+    CHECK(lmp_sampler_kept(a).n == 0);
+    for (size_t i = 0; i < V; i++) xf[i] = -INFINITY;
+    CHECK(lmp_sampler_apply(a, xf, V, NULL, 0, &err) == LMP_EINVAL);
+    lmp_sampler_free(a);
+    lmp_sampler_free(b);
+    free(xf);
+    free(xd);
+}
+
+/* Top-k straight from float32 logits (the gather path) equals the general
+ * path on the same values (double input), in both conventions, with a
+ * temperature, with ties at the k-th value and with -inf. */
+static void test_topk_gather_path(void)
+{
+    size_t V = 40000;
+    float *xf = malloc(V * sizeof *xf);
+    double *xd = malloc(V * sizeof *xd);
+    int32_t *ia = malloc(V * sizeof *ia), *ib = malloc(V * sizeof *ib);
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 21, NULL);
+    for (size_t i = 0; i < V; i++) xf[i] = (float)(0.01 * (double)(int)(300 * lmp_rng_normal(&r))); /* many ties */
+    xf[3] = -INFINITY;
+    for (size_t i = 0; i < V; i++) xd[i] = xf[i];
+    for (int conv = 0; conv < 2; conv++)
+        for (int ti = 0; ti < 3; ti++) {
+            double Ts[] = {1.0, 0.7, 1.9};
+            lmp_sampler_params p = params(conv ? LMP_CONV_LLAMA : LMP_CONV_HF);
+            p.dtype = LMP_DTYPE_F32;
+            p.top_k = 40;
+            p.top_p = 0.95;
+            p.temperature = Ts[ti];
+            lmp_sampler *a, *b;
+            CHECK(lmp_sampler_create(&p, V, &a, NULL) == LMP_OK);
+            CHECK(lmp_sampler_create(&p, V, &b, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply(a, xf, V, NULL, 0, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply_d(b, xd, V, NULL, 0, NULL) == LMP_OK);
+            lmp_candidates ca = lmp_sampler_kept(a), cb = lmp_sampler_kept(b);
+            int same = ca.n == cb.n;
+            for (size_t i = 0; same && i < ca.n; i++) same = ca.id[i] == cb.id[i] && ca.p[i] == cb.p[i];
+            CHECK_MSG(same, "conv %d T %g: gather path kept %zu, general path %zu", conv, Ts[ti], ca.n, cb.n);
+            lmp_sampler_free(a);
+            lmp_sampler_free(b);
+        }
+    /* top-p first (top-k off): the gathered nucleus equals the general path's */
+    for (int conv = 0; conv < 2; conv++)
+        for (int ci = 0; ci < 4; ci++) {
+            double Ts[] = {1.0, 0.7, 1.0, 1.6}, Ps[] = {0.9, 0.5, 0.95, 0.8}, MPs[] = {0.0, 0.0, 0.02, 0.0};
+            lmp_sampler_params p = params(conv ? LMP_CONV_LLAMA : LMP_CONV_HF);
+            p.dtype = LMP_DTYPE_F32;
+            p.top_p = Ps[ci];
+            p.min_p = MPs[ci];
+            p.temperature = Ts[ci];
+            p.min_keep = ci == 3 ? 7 : 1;
+            lmp_sampler *a, *b;
+            CHECK(lmp_sampler_create(&p, V, &a, NULL) == LMP_OK);
+            CHECK(lmp_sampler_create(&p, V, &b, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply(a, xf, V, NULL, 0, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply_d(b, xd, V, NULL, 0, NULL) == LMP_OK);
+            lmp_candidates ca = lmp_sampler_kept(a), cb = lmp_sampler_kept(b);
+            int same = ca.n == cb.n;
+            for (size_t i = 0; same && i < ca.n; i++)
+                same = ca.id[i] == cb.id[i] && fabs(ca.p[i] - cb.p[i]) <= 2e-7 * cb.p[i];
+            CHECK_MSG(same, "top-p conv %d case %d: gather path kept %zu, general path %zu", conv, ci, ca.n, cb.n);
+            lmp_sampler_free(a);
+            lmp_sampler_free(b);
+        }
+    /* min-p first (top-k and top-p off), both dtypes */
+    for (int conv = 0; conv < 2; conv++)
+        for (int ci = 0; ci < 4; ci++) {
+            double Ts[] = {1.0, 0.7, 1.3, 1.0}, MPs[] = {0.05, 0.1, 0.01, 0.2};
+            lmp_sampler_params p = params(conv ? LMP_CONV_LLAMA : LMP_CONV_HF);
+            p.dtype = ci % 2 ? LMP_DTYPE_F64 : LMP_DTYPE_F32;
+            p.min_p = MPs[ci];
+            p.temperature = Ts[ci];
+            p.epsilon = ci == 3 ? 1e-3 : 0.0;
+            lmp_sampler *a, *b;
+            CHECK(lmp_sampler_create(&p, V, &a, NULL) == LMP_OK);
+            CHECK(lmp_sampler_create(&p, V, &b, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply(a, xf, V, NULL, 0, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply_d(b, xd, V, NULL, 0, NULL) == LMP_OK);
+            lmp_candidates ca = lmp_sampler_kept(a), cb = lmp_sampler_kept(b);
+            int same = ca.n == cb.n;
+            for (size_t i = 0; same && i < ca.n; i++) same = ca.id[i] == cb.id[i] && ca.p[i] == cb.p[i];
+            CHECK_MSG(same, "min-p conv %d case %d: gather path kept %zu, general path %zu", conv, ci, ca.n, cb.n);
+            lmp_sampler_free(a);
+            lmp_sampler_free(b);
+        }
+    lmp_error err;
+    lmp_sampler_params p = params(LMP_CONV_HF);
+    p.top_k = 5;
+    lmp_sampler *s;
+    CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
+    xf[30001] = NAN;
+    CHECK(lmp_sampler_apply(s, xf, V, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(strstr(err.msg, "logit[30001]") != NULL);
+    lmp_sampler_free(s);
+    p = params(LMP_CONV_HF);
+    p.dtype = LMP_DTYPE_F32;
+    p.top_p = 0.9;
+    CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply(s, xf, V, NULL, 0, &err) == LMP_EINVAL); /* the NaN at 30001 */
+    CHECK(strstr(err.msg, "logit[30001]") != NULL);
+    for (size_t i = 0; i < V; i++) xf[i] = -INFINITY;
+    CHECK(lmp_sampler_apply(s, xf, V, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(strstr(err.msg, "-inf") != NULL);
+    lmp_sampler_free(s);
+    p.top_p = 1.0;
+    p.top_k = 5;
+    CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply(s, xf, V, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(strstr(err.msg, "-inf") != NULL);
+    lmp_sampler_free(s);
+    free(xf);
+    free(xd);
+    free(ia);
+    free(ib);
+}
+
+static void test_no_allocation(void)
+{
+#ifdef COUNT_ALLOCS
+    size_t V = 151936;
+    float *xf = malloc(V * sizeof *xf);
+    double *xd = malloc(V * sizeof *xd);
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 8, NULL);
+    for (size_t i = 0; i < V; i++) xd[i] = xf[i] = (float)(2.0 * lmp_rng_normal(&r));
+    int32_t hist[100];
+    for (int i = 0; i < 100; i++) hist[i] = (int32_t)((i * 7919) % (int)V);
+    struct {
+        double T, top_p, min_p, typical, eps, rep;
+        long k;
+        int conv;
+    } chains[] = {
+        {0.7, 1, 0, 1, 0, 1, 0, 0},   {1, 1, 0, 1, 0, 1, 50, 0},    {1, 0.9, 0, 1, 0, 1, 0, 0},
+        {1, 1, 0.05, 1, 0, 1, 0, 0},  {1, 1, 0, 0.9, 0, 1, 0, 0},   {1, 1, 0, 1, 3e-4, 1, 0, 0},
+        {0.7, 0.9, 0, 1, 0, 1, 50, 0}, {0.8, 0.95, 0.05, 1, 0, 1.1, 40, 1}, {0, 1, 0, 1, 0, 1, 0, 0},
+    };
+    for (size_t c = 0; c < sizeof chains / sizeof chains[0]; c++)
+        for (int dt = 0; dt < 2; dt++) {
+            lmp_sampler_params p = params(chains[c].conv ? LMP_CONV_LLAMA : LMP_CONV_HF);
+            p.dtype = dt ? LMP_DTYPE_F32 : LMP_DTYPE_F64;
+            p.temperature = chains[c].T;
+            p.top_k = chains[c].k;
+            p.top_p = chains[c].top_p;
+            p.min_p = chains[c].min_p;
+            p.typical_p = chains[c].typical;
+            p.epsilon = chains[c].eps;
+            p.repetition_penalty = chains[c].rep;
+            lmp_sampler *s;
+            CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
+            int32_t tok = -1;
+            counting_ = 1;
+            nalloc_ = 0;
+            lmp_status st1 = lmp_sampler_sample(s, xf, V, hist, 100, &r, &tok, NULL);
+            lmp_status st2 = lmp_sampler_sample_d(s, xd, V, hist, 100, &r, &tok, NULL);
+            size_t n = lmp_sampler_kept(s).n;
+            counting_ = 0;
+            CHECK(st1 == LMP_OK && st2 == LMP_OK && n >= 1);
+            CHECK_MSG(nalloc_ == 0, "chain %zu dtype %d: %ld allocations in one call", c, dt, nalloc_);
+            lmp_sampler_free(s);
+        }
+    free(xf);
+    free(xd);
+#endif
+}
+
+static void test_numpy_parity(void)
+{
+    /* The chapter's greedy/sampling block: np.random.seed(42), 10 x choice(7, p=softmax) */
+    lmp_rng r;
+    CHECK(lmp_rng_seed(&r, LMP_RNG_NUMPY_LEGACY, 42, NULL) == LMP_OK);
+    lmp_sampler_params p = params(LMP_CONV_HF);
+    lmp_sampler *s;
+    CHECK(lmp_sampler_create(&p, 7, &s, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply_d(s, seedl, 7, NULL, 0, NULL) == LMP_OK);
+    int32_t want[] = {0, 5, 2, 1, 0, 0, 0, 3, 1, 2};
+    for (int i = 0; i < 10; i++) CHECK_INT(lmp_sampler_draw(s, &r), want[i]);
+    /* The top-k block: seed 42, 20 x top_k_sample(k=3) (choice over all 7 with zeros) */
+    lmp_sampler_free(s);
+    p.top_k = 3;
+    CHECK(lmp_sampler_create(&p, 7, &s, NULL) == LMP_OK);
+    lmp_rng_seed(&r, LMP_RNG_NUMPY_LEGACY, 42, NULL);
+    int32_t wk[] = {0, 2, 1, 0, 0, 0, 0, 2, 0, 1, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0};
+    for (int i = 0; i < 20; i++) {
+        int32_t tok;
+        CHECK(lmp_sampler_sample_d(s, seedl, 7, NULL, 0, &r, &tok, NULL) == LMP_OK);
+        CHECK_INT(tok, wk[i]);
+    }
+    lmp_sampler_free(s);
+    /* the exact boundary: probs [.1 .2 .3 .4], u = 0.1 -> 1 (numpy's strict >) */
+    double w[] = {0.1, 0.2, 0.3, 0.4};
+    CHECK_INT(lmp_sample_index(w, 4, 0.1), 1);
+    CHECK_INT(lmp_sample_index(w, 4, 0.0), 0);
+    double z[] = {0.0, 1.0, 0.0};
+    CHECK_INT(lmp_sample_index(z, 3, 0.999999), 1);
+}
+
+/* Upper tail of chi-square with k degrees of freedom, Wilson-Hilferty (accurate
+ * to ~1e-3 relative in the range used here, which is all a p > 1e-3 test needs). */
+static double chi2_sf(double x, double k)
+{
+    double z = (pow(x / k, 1.0 / 3.0) - (1.0 - 2.0 / (9.0 * k))) / sqrt(2.0 / (9.0 * k));
+    return 0.5 * erfc(z / sqrt(2.0));
+}
+
+/* 10^6 draws from the kept set of one apply: all inside it, frequencies consistent. */
+static void chi_square_run(const char *name, lmp_sampler *s, size_t V, uint64_t seed, long N);
+static void chi_square_case(const char *name, const lmp_sampler_params *p, const double *x, size_t V, uint64_t seed)
+{
+    lmp_sampler *s;
+    CHECK(lmp_sampler_create(p, V, &s, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply_d(s, x, V, NULL, 0, NULL) == LMP_OK);
+    chi_square_run(name, s, V, seed, 1000000);
+}
+
+static void chi_square_run(const char *name, lmp_sampler *s, size_t V, uint64_t seed, long N)
+{
+    lmp_candidates c = lmp_sampler_kept(s);
+    long *count = calloc(V, sizeof *count);
+    unsigned char *in = calloc(V, 1);
+    for (size_t i = 0; i < c.n; i++) in[c.id[i]] = 1;
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, seed, NULL);
+    long outside = 0;
+    for (long d = 0; d < N; d++) {
+        int32_t t = lmp_sampler_draw(s, &r);
+        if (t < 0 || (size_t)t >= V || !in[t]) outside++;
+        else count[t]++;
+    }
+    CHECK_MSG(outside == 0, "%s: %ld draws outside the kept set", name, outside);
+    /* cells with expected count >= 5; the rest pooled */
+    double stat = 0.0, pool_e = 0.0, pool_o = 0.0;
+    int cells = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        double e = (double)N * c.p[i], o = (double)count[c.id[i]];
+        if (e >= 5) {
+            stat += (o - e) * (o - e) / e;
+            cells++;
+        } else {
+            pool_e += e;
+            pool_o += o;
+        }
+    }
+    if (pool_e >= 5) {
+        stat += (pool_o - pool_e) * (pool_o - pool_e) / pool_e;
+        cells++;
+    }
+    if (cells >= 2) {
+        double pv = chi2_sf(stat, cells - 1);
+        CHECK_MSG(pv > 1e-3, "%s: chi2 = %.2f on %d cells, p = %.3g", name, stat, cells, pv);
+    }
+    free(count);
+    free(in);
+    lmp_sampler_free(s);
+}
+
+static void test_chi_square(void)
+{
+    size_t V = 60;
+    double x[60];
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 5, NULL);
+    for (size_t i = 0; i < V; i++) x[i] = 1.5 * lmp_rng_normal(&r);
+    x[7] = -INFINITY;
+    for (int conv = 0; conv < 2; conv++) {
+        lmp_sampler_params base = params(conv ? LMP_CONV_LLAMA : LMP_CONV_HF), p;
+        const char *cn = conv ? "llama" : "hf";
+        char name[64];
+        p = base;
+        p.temperature = 0.8;
+        snprintf(name, sizeof name, "%s temperature", cn);
+        chi_square_case(name, &p, x, V, 100 + conv);
+        p = base;
+        p.top_k = 12;
+        snprintf(name, sizeof name, "%s top-k", cn);
+        chi_square_case(name, &p, x, V, 200 + conv);
+        p = base;
+        p.top_p = 0.8;
+        snprintf(name, sizeof name, "%s top-p", cn);
+        chi_square_case(name, &p, x, V, 300 + conv);
+        p = base;
+        p.min_p = 0.05;
+        snprintf(name, sizeof name, "%s min-p", cn);
+        chi_square_case(name, &p, x, V, 400 + conv);
+        p = base;
+        p.typical_p = 0.7;
+        snprintf(name, sizeof name, "%s typical", cn);
+        chi_square_case(name, &p, x, V, 500 + conv);
+        p = base;
+        p.epsilon = 0.01;
+        snprintf(name, sizeof name, "%s epsilon", cn);
+        chi_square_case(name, &p, x, V, 600 + conv);
+        p = base;
+        p.temperature = 0.7;
+        p.top_k = 20;
+        p.top_p = 0.9;
+        p.min_p = 0.02;
+        snprintf(name, sizeof name, "%s chain", cn);
+        chi_square_case(name, &p, x, V, 700 + conv);
+    }
+}
+
+static void test_chi_square_lazy(void)
+{
+    /* the lazy float32 path (temperature only, V > 4096) */
+    size_t V = 5000;
+    float *x = malloc(V * sizeof *x);
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 9, NULL);
+    for (size_t i = 0; i < V; i++) x[i] = (float)(0.5 * lmp_rng_normal(&r));
+    lmp_sampler_params p = params(LMP_CONV_HF);
+    p.dtype = LMP_DTYPE_F32;
+    p.temperature = 1.3;
+    lmp_sampler *s;
+    CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply(s, x, V, NULL, 0, NULL) == LMP_OK);
+    /* each lazy draw recomputes one block of 256 exps: 2 x 10^5 draws (40 per cell on average) */
+    chi_square_run("lazy temperature V=5000", s, V, 900, 200000);
+    free(x);
+}
+
+static void test_chi_square_can_fail(void)
+{
+    /* The test above must be able to fail: draws from the wrong distribution
+     * (u squared instead of u) give a huge statistic. */
+    double w[] = {1, 2, 3, 4};
+    long cnt[4] = {0};
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 1, NULL);
+    for (int i = 0; i < 100000; i++) {
+        double u = lmp_rng_uniform(&r);
+        cnt[lmp_sample_index(w, 4, u * u)]++;
+    }
+    double stat = 0;
+    for (int i = 0; i < 4; i++) {
+        double e = 100000.0 * w[i] / 10.0;
+        stat += (cnt[i] - e) * (cnt[i] - e) / e;
+    }
+    CHECK(chi2_sf(stat, 3) < 1e-6);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    RUN(test_top_k);
+    RUN(test_top_p);
+    RUN(test_min_p_typical_epsilon);
+    RUN(test_chain_order_and_temperature);
+    RUN(test_errors);
+    RUN(test_penalties);
+    RUN(test_bucketed_path);
+    RUN(test_f32_probabilities);
+    RUN(test_lazy_path);
+    RUN(test_no_allocation);
+    RUN(test_topk_gather_path);
+    RUN(test_numpy_parity);
+    RUN(test_chi_square);
+    RUN(test_chi_square_lazy);
+    RUN(test_chi_square_can_fail);
+    return TEST_SUMMARY();
+}

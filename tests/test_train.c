@@ -1,0 +1,592 @@
+/* N-gram training: MLE and add-k against a direct count, (modified) Kneser-Ney
+ * against KenLM's lmplz output on a fixture, normalisation, spilling, errors. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lmprob/ngram_train.h"
+#include "test.h"
+
+static lmp_train_model *train_mem(const char *text, const lmp_train_params *p, lmp_status *st, lmp_error *err)
+{
+    lmp_corpus *c;
+    lmp_train_model *m = NULL;
+    *st = lmp_corpus_open_mem(text, strlen(text), "mem.txt", &p->corpus, &c, err);
+    if (*st) return NULL;
+    *st = lmp_train_corpus(c, p, &m, err);
+    lmp_corpus_free(c);
+    return m;
+}
+
+/* ---- a direct count, written independently of the library ------------------------- */
+
+enum { MAXW = 64, MAXG = 4096 };
+typedef struct direct {
+    char words[MAXW][16];
+    int nw;
+    int gram[MAXG][4]; /* word indices; n in glen */
+    int glen[MAXG];
+    long cnt[MAXG];
+    int ng;
+} direct;
+
+static int dword(direct *d, const char *w)
+{
+    for (int i = 0; i < d->nw; i++)
+        if (strcmp(d->words[i], w) == 0) return i;
+    snprintf(d->words[d->nw], sizeof d->words[0], "%s", w);
+    return d->nw++;
+}
+
+static void dadd(direct *d, const int *g, int n)
+{
+    for (int i = 0; i < d->ng; i++)
+        if (d->glen[i] == n && memcmp(d->gram[i], g, (size_t)n * sizeof *g) == 0) {
+            d->cnt[i]++;
+            return;
+        }
+    memcpy(d->gram[d->ng], g, (size_t)n * sizeof *g);
+    d->glen[d->ng] = n;
+    d->cnt[d->ng++] = 1;
+}
+
+/* Every n-gram (n <= N) of "<s> w1 .. wk </s>" per line that does not predict <s>. */
+static void direct_count(direct *d, const char *text, int N)
+{
+    memset(d, 0, sizeof *d);
+    dword(d, "<unk>");
+    int bos = dword(d, "<s>");
+    dword(d, "</s>");
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", text);
+    /* Lines by hand: strtok would skip the empty line, which is a sentence "<s> </s>". */
+    for (char *line = buf, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        *nl = '\0';
+        int seq[128], L = 0;
+        seq[L++] = bos;
+        char *s2 = NULL;
+        for (char *w = strtok_r(line, " ", &s2); w; w = strtok_r(NULL, " ", &s2)) seq[L++] = dword(d, w);
+        seq[L++] = dword(d, "</s>");
+        for (int e = 1; e < L; e++)
+            for (int n = 1; n <= N && e - n + 1 >= 0; n++) dadd(d, seq + e - n + 1, n);
+    }
+}
+
+/* Sum of counts of n-grams with context h (n-1 words). */
+static long dcontext(const direct *d, const int *h, int n)
+{
+    long s = 0;
+    for (int i = 0; i < d->ng; i++)
+        if (d->glen[i] == n && memcmp(d->gram[i], h, (size_t)(n - 1) * sizeof *h) == 0) s += d->cnt[i];
+    return s;
+}
+
+static void check_against_direct(const char *text, int N, lmp_estimator est, double k)
+{
+    lmp_train_params p = lmp_train_params_default();
+    p.order = (unsigned)N;
+    p.estimator = est;
+    p.k = k;
+    lmp_status st;
+    lmp_error err;
+    lmp_train_model *m = train_mem(text, &p, &st, &err);
+    CHECK_MSG(st == LMP_OK, "%s", err.msg);
+    if (!m) return;
+    direct d;
+    direct_count(&d, text, N);
+    const double V = d.nw - 1; /* without <s> */
+    int checked = 0;
+    lmp_train_info info;
+    lmp_train_get_info(m, &info);
+    long ngrams_direct[5] = {0, 0, 0, 0, 0};
+    for (int i = 0; i < d.ng; i++) ngrams_direct[d.glen[i]]++;
+    for (int n = 2; n <= N; n++) CHECK_INT(info.counts[n], ngrams_direct[n]);
+    for (int i = 0; i < d.ng; i++) {
+        int n = d.glen[i];
+        const char *w[4];
+        for (int j = 0; j < n; j++) w[j] = d.words[d.gram[i][j]];
+        double lp, lb;
+        CHECK_MSG(lmp_train_lookup(m, w, (size_t)n, &lp, &lb) == 0, "missing %d-gram ending '%s'", n, w[n - 1]);
+        long c = d.cnt[i];
+        long ctx = n == 1 ? 0 : dcontext(&d, d.gram[i], n);
+        if (n == 1)
+            for (int j = 0; j < d.ng; j++)
+                if (d.glen[j] == 1) ctx += d.cnt[j];
+        double want = est == LMP_EST_MLE ? (double)c / (double)ctx : ((double)c + k) / ((double)ctx + k * V);
+        /* Both sides compute the same ratio in double; the log10 differs by rounding only. */
+        CHECK_ABS(lp, log10(want), 1e-12);
+        checked++;
+    }
+    CHECK(checked > 5);
+    /* The unseen <unk>: MLE 0 (written -99), add-k k / (T + kV). */
+    const char *unk[1] = {"<unk>"};
+    double lp;
+    CHECK(lmp_train_lookup(m, unk, 1, &lp, NULL) == 0);
+    long T = 0;
+    for (int j = 0; j < d.ng; j++)
+        if (d.glen[j] == 1) T += d.cnt[j];
+    CHECK_ABS(lp, est == LMP_EST_MLE ? -99.0 : log10(k / ((double)T + k * V)), 1e-12);
+    lmp_train_model_free(m);
+}
+
+static const char *TINY = "a b a\nb a\n\nc a b b\na c\n";
+
+static void test_mle_direct_count(void) { check_against_direct(TINY, 3, LMP_EST_MLE, 0); }
+static void test_laplace_direct_count(void) { check_against_direct(TINY, 3, LMP_EST_ADDK, 1.0); }
+static void test_addk_direct_count(void) { check_against_direct(TINY, 2, LMP_EST_ADDK, 0.25); }
+
+/* Full backoff-model probability of w after h (words as strings). */
+static double model_prob(const lmp_train_model *m, const char **h, size_t nh, const char *w)
+{
+    const char *g[LMP_TRAIN_MAX_ORDER];
+    for (size_t i = 0; i < nh; i++) g[i] = h[i];
+    g[nh] = w;
+    double lp, lb;
+    if (lmp_train_lookup(m, g, nh + 1, &lp, NULL) == 0) return pow(10.0, lp);
+    double bo = 0;
+    if (nh > 0 && lmp_train_lookup(m, h, nh, &lp, &lb) == 0) bo = lb;
+    return pow(10.0, bo) * model_prob(m, h + 1, nh - 1, w);
+}
+
+/* Every estimator gives, for each context, a distribution over the vocabulary
+ * (without <s>) that sums to one. */
+static void check_normalised(const char *text, lmp_estimator est, int discount_fallback)
+{
+    lmp_train_params p = lmp_train_params_default();
+    p.order = 3;
+    p.estimator = est;
+    p.k = 0.5;
+    p.discount_fallback = discount_fallback;
+    lmp_status st;
+    lmp_error err;
+    lmp_train_model *m = train_mem(text, &p, &st, &err);
+    CHECK_MSG(st == LMP_OK, "%s", err.msg);
+    if (!m) return;
+    direct d;
+    direct_count(&d, text, 3);
+    int contexts = 0;
+    for (int i = 0; i < d.ng; i++) {
+        if (d.glen[i] > 2) continue;
+        int n = d.glen[i];
+        if (d.gram[i][n - 1] == 2) continue; /* ends in </s>: never a context */
+        const char *h[2];
+        for (int j = 0; j < n; j++) h[j] = d.words[d.gram[i][j]];
+        double sum = 0;
+        for (int w = 0; w < d.nw; w++)
+            if (w != 1) sum += model_prob(m, h, (size_t)n, d.words[w]);
+        /* ARPA values are rounded to 8 digits when written, but here they are the
+         * exact doubles: only summation rounding remains. */
+        CHECK_MSG(fabs(sum - 1.0) < 1e-9, "context '%s%s%s': sum %.15g", h[0], n > 1 ? " " : "", n > 1 ? h[1] : "", sum);
+        contexts++;
+    }
+    CHECK(contexts > 5);
+    lmp_train_model_free(m);
+}
+
+static void test_normalised_addk(void) { check_normalised(TINY, LMP_EST_ADDK, 0); }
+static void test_normalised_mkn(void) { check_normalised(TINY, LMP_EST_MKN, 1); }
+static void test_normalised_kn(void) { check_normalised(TINY, LMP_EST_KN, 1); }
+
+/* ---- against KenLM -------------------------------------------------------------------- */
+
+/* Compare with an ARPA file written by KenLM's lmplz on the same text. */
+static void check_kenlm_arpa(const char *arpa, unsigned order, int fallback, uint64_t prune2)
+{
+    lmp_train_params p = lmp_train_params_default();
+    p.order = order;
+    p.discount_fallback = fallback;
+    for (unsigned i = 1; i < order; i++) p.prune[i] = prune2; /* lmplz --prune 0 prune2 */
+    lmp_train_model *m = NULL;
+    lmp_error err;
+    lmp_status st = lmp_train_file("tests/fixtures/train_small.txt", &p, &m, &err);
+    CHECK_MSG(st == LMP_OK, "%s", err.msg);
+    FILE *f = fopen(arpa, "r");
+    CHECK_MSG(f != NULL, "cannot open %s", arpa);
+    if (!m || !f) {
+        if (f) fclose(f);
+        lmp_train_model_free(m);
+        return;
+    }
+    lmp_train_info info;
+    lmp_train_get_info(m, &info);
+    char line[512];
+    unsigned n = 0;
+    uint64_t seen[LMP_TRAIN_MAX_ORDER + 1] = {0};
+    int compared = 0;
+    double maxd = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned o;
+        unsigned long long cnt;
+        if (sscanf(line, "ngram %u=%llu", &o, &cnt) == 2) {
+            CHECK_INT(info.counts[o], cnt);
+            continue;
+        }
+        if (sscanf(line, "\\%u-grams:", &o) == 1) {
+            n = o;
+            continue;
+        }
+        if (n == 0 || line[0] == '\n' || line[0] == '\\') continue;
+        line[strcspn(line, "\n")] = '\0';
+        char *prob = strtok(line, "\t"), *words = strtok(NULL, "\t"), *bo = strtok(NULL, "\t");
+        const char *w[LMP_TRAIN_MAX_ORDER];
+        size_t k = 0;
+        for (char *t = strtok(words, " "); t && k < LMP_TRAIN_MAX_ORDER; t = strtok(NULL, " ")) w[k++] = t;
+        double lp, lb;
+        CHECK_MSG(lmp_train_lookup(m, w, k, &lp, &lb) == 0, "%s: missing n-gram ending '%s'", arpa, w[k - 1]);
+        seen[n]++;
+        double want_p = atof(prob), want_b = bo ? atof(bo) : 0.0;
+        if (n == 1 && strcmp(w[0], "<s>") == 0) {
+            CHECK_ABS(lp, -99.0, 0); /* lmplz writes 0: never predicted either way */
+        } else {
+            /* lmplz computes in float and prints ~8 digits: 1e-6 is a few float ulps of log10 values ~1. */
+            CHECK_ABS(lp, want_p, 1e-6);
+            if (fabs(lp - want_p) > maxd) maxd = fabs(lp - want_p);
+        }
+        CHECK_ABS(lb, want_b, 1e-6);
+        compared++;
+    }
+    fclose(f);
+    for (unsigned o = 1; o <= order; o++) CHECK_INT(seen[o], info.counts[o]);
+    CHECK(compared > 50);
+    lmp_train_model_free(m);
+}
+
+static void test_mkn_matches_kenlm(void) { check_kenlm_arpa("tests/fixtures/train_small.kenlm3.arpa", 3, 0, 0); }
+static void test_mkn_fallback_matches_kenlm(void) { check_kenlm_arpa("tests/fixtures/train_small.kenlm2fb.arpa", 2, 1, 0); }
+static void test_mkn_pruned_matches_kenlm(void) { check_kenlm_arpa("tests/fixtures/train_small.kenlm3p01.arpa", 3, 0, 1); }
+
+static void test_prune_params(void)
+{
+    lmp_train_params p = lmp_train_params_default();
+    lmp_status st;
+    lmp_error err;
+    p.prune[0] = 1;
+    CHECK(train_mem("a b\n", &p, &st, &err) == NULL);
+    CHECK_INT(st, LMP_EUNSUPPORTED);
+    CHECK(strstr(err.msg, "unigrams") != NULL);
+    p.prune[0] = 0;
+    p.prune[1] = 2;
+    p.prune[2] = 1;
+    CHECK(train_mem("a b\n", &p, &st, &err) == NULL);
+    CHECK_INT(st, LMP_EINVAL);
+    CHECK(strstr(err.msg, "non-decreasing") != NULL);
+    p.prune[2] = 2;
+    p.estimator = LMP_EST_ADDK;
+    CHECK(train_mem("a b\n", &p, &st, &err) == NULL);
+    CHECK_INT(st, LMP_EINVAL);
+}
+
+static void test_discount_errors(void)
+{
+    /* On this fixture lmplz -o 2 stops: "2-gram discount out of range for adjusted count 3". */
+    lmp_train_params p = lmp_train_params_default();
+    p.order = 2;
+    lmp_train_model *m = NULL;
+    lmp_error err;
+    CHECK_INT(lmp_train_file("tests/fixtures/train_small.txt", &p, &m, &err), LMP_EDOM);
+    CHECK(m == NULL);
+    CHECK_MSG(strstr(err.msg, "D3 = ") && strstr(err.msg, "2-grams") && strstr(err.msg, "--discount-fallback"), "msg: %s", err.msg);
+    /* One sentence: no count of 2 at all. */
+    lmp_status st;
+    p.order = 3;
+    m = train_mem("just one sentence here\n", &p, &st, &err);
+    CHECK_INT(st, LMP_EDOM);
+    CHECK(strstr(err.msg, "adjusted count 2") != NULL);
+    CHECK(strstr(err.msg, "--discount-fallback") != NULL);
+    /* The same with fallback trains. */
+    p.discount_fallback = 1;
+    m = train_mem("just one sentence here\n", &p, &st, &err);
+    CHECK_INT(st, LMP_OK);
+    lmp_train_info info;
+    if (m) {
+        lmp_train_get_info(m, &info);
+        CHECK_INT(info.fallback_used[1], 1);
+        CHECK_ABS(info.discount[2][3], 1.5, 0);
+    }
+    lmp_train_model_free(m);
+}
+
+static void test_input_errors(void)
+{
+    lmp_train_params p = lmp_train_params_default();
+    lmp_status st;
+    lmp_error err;
+    p.estimator = LMP_EST_MLE;
+    CHECK(train_mem("", &p, &st, &err) == NULL);
+    CHECK_INT(st, LMP_EFORMAT);
+    CHECK(strstr(err.msg, "empty corpus") != NULL);
+    p.order = LMP_TRAIN_MAX_ORDER + 1;
+    CHECK(train_mem("a b\n", &p, &st, &err) == NULL);
+    CHECK_INT(st, LMP_EUNSUPPORTED);
+    p.order = 0;
+    CHECK(train_mem("a b\n", &p, &st, &err) == NULL);
+    CHECK_INT(st, LMP_EINVAL);
+    p.order = 2;
+    CHECK(train_mem("a b\nc \xFF d\n", &p, &st, &err) == NULL);
+    CHECK_INT(st, LMP_EFORMAT);
+    CHECK_INT(err.line, 2);
+    CHECK_INT(err.col, 3);
+    CHECK(train_mem("a </s> b\n", &p, &st, &err) == NULL);
+    CHECK_INT(st, LMP_EFORMAT);
+    p.estimator = LMP_EST_ADDK;
+    p.k = 0;
+    CHECK(train_mem("a b\n", &p, &st, &err) == NULL);
+    CHECK_INT(st, LMP_EINVAL);
+    CHECK(strstr(err.msg, "k = 0") != NULL);
+}
+
+/* ---- spilling, threads, orders ------------------------------------------------------ */
+
+static char *synthetic_corpus(int sentences, uint64_t seed)
+{
+    size_t cap = (size_t)sentences * 120 + 1, k = 0;
+    char *s = malloc(cap);
+    if (!s) return NULL;
+    uint64_t x = seed;
+    for (int i = 0; i < sentences; i++) {
+        int len = 1 + (int)((x >> 33) % 12);
+        for (int j = 0; j < len; j++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            /* Zipf-like: small ids much more often */
+            unsigned r = (unsigned)(x >> 40) % 1000;
+            unsigned w = (r * r) / 2500;
+            k += (size_t)snprintf(s + k, cap - k, j ? " w%u" : "w%u", w);
+        }
+        s[k++] = '\n';
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+    }
+    s[k] = '\0';
+    return s;
+}
+
+static int same_models(const lmp_train_model *a, const lmp_train_model *b, const char *text, unsigned order)
+{
+    /* Every n-gram of the text (all orders) looks up to bitwise-equal numbers. */
+    lmp_train_info ia, ib;
+    lmp_train_get_info(a, &ia);
+    lmp_train_get_info(b, &ib);
+    for (unsigned n = 1; n <= order; n++)
+        if (ia.counts[n] != ib.counts[n]) return 0;
+    char buf[256];
+    const char *p = text;
+    int checked = 0;
+    while (*p) {
+        const char *e = strchr(p, '\n');
+        size_t L = (size_t)(e - p);
+        if (L >= sizeof buf) L = sizeof buf - 1;
+        memcpy(buf, p, L);
+        buf[L] = '\0';
+        p = e + 1;
+        const char *w[64];
+        size_t nw = 0;
+        w[nw++] = "<s>";
+        for (char *t = strtok(buf, " "); t && nw < 62; t = strtok(NULL, " ")) w[nw++] = t;
+        w[nw++] = "</s>";
+        for (size_t end = 1; end <= nw; end++)
+            for (unsigned n = 1; n <= order && n <= end; n++) {
+                double pa, ba, pb, bb;
+                int fa = lmp_train_lookup(a, w + end - n, n, &pa, &ba);
+                int fb = lmp_train_lookup(b, w + end - n, n, &pb, &bb);
+                if (fa != fb || (fa == 0 && (pa != pb || ba != bb))) return 0;
+                checked++;
+            }
+    }
+    return checked > 1000;
+}
+
+static void test_spill_gives_identical_model(void)
+{
+    char *text = synthetic_corpus(12000, 7); /* > 2 x 32 runs: the in-thread merges run too */
+    CHECK(text != NULL);
+    if (!text) return;
+    lmp_train_params p = lmp_train_params_default();
+    p.order = 4;
+    p.discount_fallback = 1; /* synthetic text: do not depend on the discounts being estimable */
+    lmp_status st;
+    lmp_error err;
+    lmp_train_model *big = train_mem(text, &p, &st, &err);
+    CHECK_MSG(st == LMP_OK, "%s", err.msg);
+    p.memory = 1; /* raised to the 64 KiB minimum: ~680 records a chunk, dozens of runs */
+    lmp_train_model *small = train_mem(text, &p, &st, &err);
+    CHECK_MSG(st == LMP_OK, "%s", err.msg);
+    p.memory = 1ull << 30;
+    p.threads = 1;
+    lmp_train_model *one = train_mem(text, &p, &st, &err);
+    CHECK_MSG(st == LMP_OK, "%s", err.msg);
+    if (big && small && one) {
+        lmp_train_info i1, i2;
+        lmp_train_get_info(big, &i1);
+        lmp_train_get_info(small, &i2);
+        CHECK_INT(i1.spilled_runs, 0);
+        CHECK(i2.spilled_runs >= 2 * 32);
+        CHECK(same_models(big, small, text, 4));
+        CHECK(same_models(big, one, text, 4));
+    }
+    lmp_train_model_free(big);
+    lmp_train_model_free(small);
+    lmp_train_model_free(one);
+    free(text);
+}
+
+static void test_all_orders(void)
+{
+    /* Orders 1..max train, and the n-grams of order n are the same set whatever
+     * the model order (the count of n-grams of order n in the order-n model). */
+    char *text = synthetic_corpus(600, 11);
+    CHECK(text != NULL);
+    if (!text) return;
+    uint64_t own[LMP_TRAIN_MAX_ORDER + 1] = {0};
+    for (unsigned o = 1; o <= LMP_TRAIN_MAX_ORDER; o++) {
+        lmp_train_params p = lmp_train_params_default();
+        p.order = o;
+        p.discount_fallback = 1;
+        lmp_status st;
+        lmp_error err;
+        lmp_train_model *m = train_mem(text, &p, &st, &err);
+        CHECK_MSG(st == LMP_OK, "order %u: %s", o, err.msg);
+        if (!m) continue;
+        lmp_train_info info;
+        lmp_train_get_info(m, &info);
+        own[o] = info.counts[o];
+        for (unsigned n = 1; n < o; n++) CHECK_INT(info.counts[n], own[n]);
+        CHECK(info.counts[o] > 0);
+        lmp_train_model_free(m);
+    }
+    free(text);
+}
+
+static void test_vocab_limits(void)
+{
+    /* Counts: a 4, b 3, c 2, d 1. */
+    const char *text = "a b c d\na b c\na b\na\n";
+    lmp_train_params p = lmp_train_params_default();
+    p.order = 2;
+    p.estimator = LMP_EST_MLE;
+    p.min_count = 2;
+    lmp_status st;
+    lmp_error err;
+    lmp_train_model *m = train_mem(text, &p, &st, &err);
+    CHECK_MSG(st == LMP_OK, "%s", err.msg);
+    const char *d[1] = {"d"}, *unk[1] = {"<unk>"}, *cu[2] = {"c", "<unk>"};
+    double lp;
+    if (m) {
+        CHECK_INT(lmp_train_lookup(m, d, 1, &lp, NULL), -1);
+        CHECK_INT(lmp_train_lookup(m, unk, 1, &lp, NULL), 0);
+        CHECK_ABS(lp, log10(1.0 / 14.0), 1e-12); /* 10 words + 4 </s> */
+        CHECK_INT(lmp_train_lookup(m, cu, 2, &lp, NULL), 0);
+        CHECK_ABS(lp, log10(1.0 / 2.0), 1e-12);
+    }
+    lmp_train_model_free(m);
+    p.min_count = 0;
+    p.vocab_size = 2;
+    m = train_mem(text, &p, &st, &err);
+    if (m) {
+        lmp_train_info info;
+        lmp_train_get_info(m, &info);
+        CHECK_INT(info.vocab, 5); /* <unk> <s> </s> a b */
+    }
+    lmp_train_model_free(m);
+    /* A vocabulary file: listed words only; a listed word the text lacks gets count 0. */
+    char path[] = "/tmp/lmprob-test-vocab-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0) return;
+    CHECK(write(fd, "b zebra\nc\n", 10) == 10);
+    close(fd);
+    p.vocab_size = 0;
+    p.vocab_file = path;
+    p.estimator = LMP_EST_ADDK;
+    p.k = 1;
+    m = train_mem(text, &p, &st, &err);
+    CHECK_MSG(st == LMP_OK, "%s", err.msg);
+    unlink(path);
+    if (m) {
+        const char *z[1] = {"zebra"}, *a[1] = {"a"};
+        lmp_train_info info;
+        lmp_train_get_info(m, &info);
+        CHECK_INT(info.vocab, 6);
+        CHECK_INT(lmp_train_lookup(m, a, 1, &lp, NULL), -1);
+        CHECK_INT(lmp_train_lookup(m, z, 1, &lp, NULL), 0);
+        CHECK_ABS(lp, log10(1.0 / (14.0 + 5.0)), 1e-12); /* (0 + 1) / (T + kV), V = 5 */
+    }
+    lmp_train_model_free(m);
+}
+
+static void test_char_mode(void)
+{
+    lmp_train_params p = lmp_train_params_default();
+    p.order = 2;
+    p.estimator = LMP_EST_MLE;
+    p.corpus.mode = LMP_CORPUS_CHAR;
+    lmp_status st;
+    lmp_error err;
+    lmp_train_model *m = train_mem("ab a\n", &p, &st, &err);
+    CHECK_MSG(st == LMP_OK, "%s", err.msg);
+    if (!m) return;
+    const char *g[2] = {"a", "<sp>"}, *h[2] = {"b", "<sp>"};
+    double lp;
+    CHECK_INT(lmp_train_lookup(m, g, 2, &lp, NULL), -1);
+    CHECK_INT(lmp_train_lookup(m, h, 2, &lp, NULL), 0);
+    CHECK_ABS(lp, 0.0, 1e-15);
+    lmp_train_model_free(m);
+}
+
+static void test_write_arpa(void)
+{
+    lmp_train_params p = lmp_train_params_default();
+    p.order = 3;
+    lmp_train_model *m = NULL;
+    lmp_error err;
+    CHECK_INT(lmp_train_file("tests/fixtures/train_small.txt", &p, &m, &err), LMP_OK);
+    if (!m) return;
+    char path[] = "/tmp/lmprob-test-arpa-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd >= 0) close(fd);
+    CHECK_INT(lmp_train_write_arpa(m, path, &err), LMP_OK);
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL);
+    if (f) {
+        char line[256];
+        int lines = 0, header = 0;
+        while (fgets(line, sizeof line, f)) {
+            unsigned o;
+            unsigned long long c;
+            if (sscanf(line, "ngram %u=%llu", &o, &c) == 2) header += (int)c;
+            lines++;
+        }
+        fclose(f);
+        CHECK_INT(header, 16 + 38 + 56);
+        CHECK_INT(lines, 1 + 3 + (1 + 1 + 16) + (1 + 1 + 38) + (1 + 1 + 56) + 1 + 1);
+    }
+    unlink(path);
+    CHECK_INT(lmp_train_write_arpa(m, "/nonexistent-dir/x.arpa", &err), LMP_EIO);
+    lmp_train_model_free(m);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    RUN(test_mle_direct_count);
+    RUN(test_laplace_direct_count);
+    RUN(test_addk_direct_count);
+    RUN(test_normalised_addk);
+    RUN(test_normalised_mkn);
+    RUN(test_normalised_kn);
+    RUN(test_mkn_matches_kenlm);
+    RUN(test_mkn_fallback_matches_kenlm);
+    RUN(test_mkn_pruned_matches_kenlm);
+    RUN(test_prune_params);
+    RUN(test_discount_errors);
+    RUN(test_input_errors);
+    RUN(test_spill_gives_identical_model);
+    RUN(test_all_orders);
+    RUN(test_vocab_limits);
+    RUN(test_char_mode);
+    RUN(test_write_arpa);
+    return TEST_SUMMARY();
+}

@@ -1,0 +1,479 @@
+/* `lmprob decode`: sample next tokens from one logits vector through a sampler
+ * chain, and show what the chain did (entropy, top tokens, kept set, samples). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "lmprob/info.h"
+#include "lmprob/rng.h"
+#include "lmprob/sample.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lmprob decode [FILE|-] [options]\n"
+            "  Reads a logits vector (whitespace/comma-separated numbers; -inf allowed) from FILE, stdin (-),\n"
+            "  or --logits LIST, runs a sampler chain and prints the entropy, the top tokens, the kept set\n"
+            "  and n samples.\n"
+            "\n"
+            "  --logits LIST            logits inline (\"3,2,1.5\")\n"
+            "  --vocab LIST             token names for the ids (\"the,a,cat\"), for printing\n"
+            "  --temperature T          T > 0 divides the logits; T = 0 is greedy (default 1)\n"
+            "  --top-k K                keep the K most likely (0: off)\n"
+            "  --top-p P                nucleus: keep the smallest top set with mass >= P, P in (0, 1]\n"
+            "  --min-p P                keep p_i >= P * p_max, P in [0, 1]\n"
+            "  --typical P              locally typical sampling with mass P in (0, 1]\n"
+            "  --epsilon E              keep p_i >= E, E in [0, 1)\n"
+            "  --repetition-penalty R   penalise the --history tokens (R > 0; 1: off)\n"
+            "  --frequency-penalty F, --presence-penalty F, --penalty-last-n N\n"
+            "  --history LIST           previous token ids, for the penalties\n"
+            "  --min-keep N             every filter keeps at least N (default 1)\n"
+            "  --order hf|llama         chain order and edge rules (default hf: temperature first)\n"
+            "  --dtype f64|f32          arithmetic (default f64 for hf, f32 for llama)\n"
+            "  --rng xoshiro|numpy      random stream (numpy: legacy MT19937, np.random.seed parity)\n"
+            "  --seed S                 seed (default %d)\n"
+            "  -n N                     number of samples (default 10; 0: none)\n"
+            "  --counts                 print how often each token was drawn (Counter order)\n"
+            "  --top N                  how many top tokens to print (default 10)\n"
+            "  --digits D               decimals for probabilities (default 4)\n"
+            "  --json                   everything as one JSON object\n",
+            CLI_DEFAULT_SEED);
+}
+
+typedef struct opts {
+    const char *file;
+    const char *logits;
+    const char *vocab;
+    const char *history;
+    lmp_sampler_params prm;
+    int dtype_set;
+    lmp_rng_kind rng;
+    uint64_t seed;
+    long n, top, digits;
+    int counts, json;
+} opts;
+
+/* "decode: --top-p" style names for cli_parse_* messages */
+static int num_opt(int argc, char **argv, int *i, const char *name, double *out)
+{
+    const char *v = cli_optarg(argc, argv, i, name);
+    if (!v) return -1;
+    char label[64];
+    snprintf(label, sizeof label, "decode: %s", name);
+    return cli_parse_double(label, v, out);
+}
+
+static int long_opt(int argc, char **argv, int *i, const char *name, long *out)
+{
+    const char *v = cli_optarg(argc, argv, i, name);
+    if (!v) return -1;
+    char label[64];
+    snprintf(label, sizeof label, "decode: %s", name);
+    return cli_parse_long(label, v, out);
+}
+
+static int range_error(const char *opt, double v, const char *expect)
+{
+    cli_error("decode: %s: expected %s, got '%g'", opt, expect, v);
+    return CLI_USAGE;
+}
+
+static int parse(int argc, char **argv, opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->prm = lmp_sampler_params_default();
+    o->rng = LMP_RNG_XOSHIRO;
+    o->seed = CLI_DEFAULT_SEED;
+    o->n = 10;
+    o->top = 10;
+    o->digits = 4;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        double d;
+        long l;
+        if (cli_is_help(a)) {
+            usage(stdout);
+            return -1;
+        } else if (cli_is_opt(a, "--logits")) {
+            if (!(o->logits = cli_optarg(argc, argv, &i, "--logits"))) return CLI_USAGE;
+        } else if (cli_is_opt(a, "--vocab")) {
+            if (!(o->vocab = cli_optarg(argc, argv, &i, "--vocab"))) return CLI_USAGE;
+        } else if (cli_is_opt(a, "--history")) {
+            if (!(o->history = cli_optarg(argc, argv, &i, "--history"))) return CLI_USAGE;
+        } else if (cli_is_opt(a, "--temperature")) {
+            if (num_opt(argc, argv, &i, "--temperature", &d)) return CLI_USAGE;
+            if (d < 0) return range_error("--temperature", d, "T >= 0 (0 is greedy)");
+            o->prm.temperature = d;
+        } else if (cli_is_opt(a, "--top-k")) {
+            if (long_opt(argc, argv, &i, "--top-k", &l)) return CLI_USAGE;
+            if (l < 0) return range_error("--top-k", (double)l, "k >= 0 (0 is off)");
+            o->prm.top_k = l;
+        } else if (cli_is_opt(a, "--top-p")) {
+            if (num_opt(argc, argv, &i, "--top-p", &d)) return CLI_USAGE;
+            if (!(d > 0 && d <= 1)) return range_error("--top-p", d, "a probability in (0, 1]");
+            o->prm.top_p = d;
+        } else if (cli_is_opt(a, "--min-p")) {
+            if (num_opt(argc, argv, &i, "--min-p", &d)) return CLI_USAGE;
+            if (!(d >= 0 && d <= 1)) return range_error("--min-p", d, "a value in [0, 1]");
+            o->prm.min_p = d;
+        } else if (cli_is_opt(a, "--typical")) {
+            if (num_opt(argc, argv, &i, "--typical", &d)) return CLI_USAGE;
+            if (!(d > 0 && d <= 1)) return range_error("--typical", d, "a mass in (0, 1]");
+            o->prm.typical_p = d;
+        } else if (cli_is_opt(a, "--epsilon")) {
+            if (num_opt(argc, argv, &i, "--epsilon", &d)) return CLI_USAGE;
+            if (!(d >= 0 && d < 1)) return range_error("--epsilon", d, "a value in [0, 1)");
+            o->prm.epsilon = d;
+        } else if (cli_is_opt(a, "--repetition-penalty")) {
+            if (num_opt(argc, argv, &i, "--repetition-penalty", &d)) return CLI_USAGE;
+            if (!(d > 0)) return range_error("--repetition-penalty", d, "a penalty > 0 (1 is off)");
+            o->prm.repetition_penalty = d;
+        } else if (cli_is_opt(a, "--frequency-penalty")) {
+            if (num_opt(argc, argv, &i, "--frequency-penalty", &o->prm.frequency_penalty)) return CLI_USAGE;
+        } else if (cli_is_opt(a, "--presence-penalty")) {
+            if (num_opt(argc, argv, &i, "--presence-penalty", &o->prm.presence_penalty)) return CLI_USAGE;
+        } else if (cli_is_opt(a, "--penalty-last-n")) {
+            if (long_opt(argc, argv, &i, "--penalty-last-n", &l)) return CLI_USAGE;
+            if (l < 0) return range_error("--penalty-last-n", (double)l, "n >= 0 (0: the whole history)");
+            o->prm.penalty_last_n = (size_t)l;
+        } else if (cli_is_opt(a, "--min-keep")) {
+            if (long_opt(argc, argv, &i, "--min-keep", &l)) return CLI_USAGE;
+            if (l < 1) return range_error("--min-keep", (double)l, "n >= 1");
+            o->prm.min_keep = (size_t)l;
+        } else if (cli_is_opt(a, "--order")) {
+            const char *v = cli_optarg(argc, argv, &i, "--order");
+            if (!v) return CLI_USAGE;
+            if (strcmp(v, "hf") == 0) o->prm.conv = LMP_CONV_HF;
+            else if (strcmp(v, "llama") == 0) o->prm.conv = LMP_CONV_LLAMA;
+            else {
+                cli_error("decode: --order: expected hf or llama, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (cli_is_opt(a, "--dtype")) {
+            const char *v = cli_optarg(argc, argv, &i, "--dtype");
+            if (!v) return CLI_USAGE;
+            if (strcmp(v, "f64") == 0 || strcmp(v, "float64") == 0) o->prm.dtype = LMP_DTYPE_F64;
+            else if (strcmp(v, "f32") == 0 || strcmp(v, "float32") == 0) o->prm.dtype = LMP_DTYPE_F32;
+            else {
+                cli_error("decode: --dtype: expected f64 or f32, got '%s'", v);
+                return CLI_USAGE;
+            }
+            o->dtype_set = 1;
+        } else if (cli_is_opt(a, "--rng")) {
+            const char *v = cli_optarg(argc, argv, &i, "--rng");
+            if (!v) return CLI_USAGE;
+            if (strcmp(v, "xoshiro") == 0) o->rng = LMP_RNG_XOSHIRO;
+            else if (strcmp(v, "numpy") == 0) o->rng = LMP_RNG_NUMPY_LEGACY;
+            else {
+                cli_error("decode: --rng: expected xoshiro or numpy, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (cli_is_opt(a, "--seed")) {
+            const char *v = cli_optarg(argc, argv, &i, "--seed");
+            if (!v || cli_parse_u64("decode: --seed", v, &o->seed)) return CLI_USAGE;
+        } else if (strcmp(a, "-n") == 0 || cli_is_opt(a, "--samples")) {
+            const char *name = a[1] == 'n' ? "-n" : "--samples";
+            if (long_opt(argc, argv, &i, name, &l)) return CLI_USAGE;
+            if (l < 0) return range_error(name, (double)l, "n >= 0");
+            o->n = l;
+        } else if (cli_is_opt(a, "--top")) {
+            if (long_opt(argc, argv, &i, "--top", &l)) return CLI_USAGE;
+            if (l < 0) return range_error("--top", (double)l, "n >= 0");
+            o->top = l;
+        } else if (cli_is_opt(a, "--digits")) {
+            if (long_opt(argc, argv, &i, "--digits", &l)) return CLI_USAGE;
+            if (l < 0 || l > 17) return range_error("--digits", (double)l, "0 .. 17");
+            o->digits = l;
+        } else if (strcmp(a, "--counts") == 0) {
+            o->counts = 1;
+        } else if (strcmp(a, "--json") == 0) {
+            o->json = 1;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            cli_error("decode: unknown option '%s' (see lmprob decode --help)", a);
+            return CLI_USAGE;
+        } else if (!o->file) {
+            o->file = a;
+        } else {
+            cli_error("decode: expected one input file, got '%s' and '%s'", o->file, a);
+            return CLI_USAGE;
+        }
+    }
+    if (o->file && o->logits) {
+        cli_error("decode: expected either FILE or --logits, got both");
+        return CLI_USAGE;
+    }
+    if (!o->dtype_set) o->prm.dtype = o->prm.conv == LMP_CONV_LLAMA ? LMP_DTYPE_F32 : LMP_DTYPE_F64;
+    return 0;
+}
+
+/* Split "a,b,c" into names (pointers into a copy). */
+static char **split_vocab(const char *s, size_t *n)
+{
+    size_t cap = 1;
+    for (const char *p = s; *p; p++) cap += *p == ',';
+    char **v = malloc(cap * sizeof *v + strlen(s) + 1);
+    if (!v) return NULL;
+    char *buf = (char *)(v + cap);
+    strcpy(buf, s);
+    size_t k = 0;
+    for (char *tok = buf;;) {
+        char *c = strchr(tok, ',');
+        if (c) *c = '\0';
+        v[k++] = tok;
+        if (!c) break;
+        tok = c + 1;
+    }
+    *n = k;
+    return v;
+}
+
+typedef struct ctx {
+    char **names;
+    size_t nnames;
+} ctx;
+
+static void print_tok(FILE *f, const ctx *c, int32_t id)
+{
+    if (c->names && (size_t)id < c->nnames) fputs(c->names[id], f);
+    else fprintf(f, "%d", (int)id);
+}
+
+static void json_tok(FILE *f, const ctx *c, int32_t id)
+{
+    if (c->names && (size_t)id < c->nnames) cli_json_string(f, c->names[id]);
+    else fprintf(f, "%d", (int)id);
+}
+
+/* Order of the kept candidates by probability descending (ties: lower id). */
+static int cmp_prob(const void *a, const void *b, void *kp)
+{
+    const lmp_candidates *k = kp;
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    double x = k->p[i], y = k->p[j];
+    if (x != y) return x > y ? -1 : 1;
+    return k->id[i] < k->id[j] ? -1 : 1;
+}
+
+/* --logits: like cli_parse_double_list, but -inf (probability 0) is allowed as in files. */
+static int parse_logits(const char *s, double **out, size_t *n)
+{
+    size_t cap = 16, cnt = 0, item = 0;
+    double *v = malloc(cap * sizeof *v);
+    if (!v) return -1;
+    const char *p = s;
+    for (;;) {
+        while (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n') p++;
+        if (!*p) break;
+        const char *q = p;
+        while (*q && *q != ',' && *q != ' ' && *q != '\t' && *q != '\n') q++;
+        item++;
+        char buf[128];
+        size_t len = (size_t)(q - p);
+        char *end = NULL;
+        double x = 0;
+        if (len < sizeof buf) {
+            memcpy(buf, p, len);
+            buf[len] = '\0';
+            x = strtod(buf, &end);
+        }
+        if (len >= sizeof buf || end != buf + len || isnan(x) || x == INFINITY) {
+            cli_error("decode: --logits: item %zu: expected a finite number or -inf, got '%.*s'", item, (int)len, p);
+            free(v);
+            return -1;
+        }
+        if (cnt == cap) {
+            double *nv = realloc(v, 2 * cap * sizeof *nv);
+            if (!nv) { free(v); return -1; }
+            v = nv;
+            cap *= 2;
+        }
+        v[cnt++] = x;
+        p = q;
+    }
+    if (cnt == 0) {
+        cli_error("decode: --logits: expected a list of numbers, got an empty list");
+        free(v);
+        return -1;
+    }
+    *out = v;
+    *n = cnt;
+    return 0;
+}
+
+int cmd_decode(int argc, char **argv)
+{
+    opts o;
+    int rc = parse(argc, argv, &o);
+    if (rc < 0) return CLI_OK; /* --help */
+    if (rc) return rc;
+    double *x = NULL;
+    size_t V = 0;
+    if (o.logits) {
+        if (parse_logits(o.logits, &x, &V)) return CLI_FAIL;
+    } else if (cli_read_doubles(o.file ? o.file : "-", 1, &x, &V)) {
+        return CLI_FAIL;
+    }
+    int32_t *hist = NULL;
+    size_t nh = 0;
+    ctx c = {NULL, 0};
+    lmp_sampler *s = NULL;
+    size_t *order = NULL;
+    int32_t *samples = NULL;
+    long *count = NULL;
+    long *first = NULL;
+    rc = CLI_FAIL;
+    lmp_error err = {0};
+    if (o.history) {
+        double *h;
+        if (cli_parse_double_list("decode: --history", o.history, &h, &nh)) goto done;
+        hist = malloc(nh * sizeof *hist);
+        if (!hist) { free(h); goto done; }
+        for (size_t i = 0; i < nh; i++) {
+            if (h[i] != floor(h[i]) || h[i] < 0 || h[i] >= (double)V) {
+                cli_error("decode: --history: item %zu: expected a token id in [0, %zu), got '%g'", i + 1, V, h[i]);
+                free(h);
+                goto done;
+            }
+            hist[i] = (int32_t)h[i];
+        }
+        free(h);
+    }
+    if (o.vocab) {
+        c.names = split_vocab(o.vocab, &c.nnames);
+        if (!c.names) goto done;
+        if (c.nnames != V) {
+            cli_error("decode: --vocab: expected %zu names (one per logit), got %zu", V, c.nnames);
+            rc = CLI_USAGE;
+            goto done;
+        }
+    }
+    lmp_rng rng;
+    if (lmp_rng_seed(&rng, o.rng, o.seed, &err)) {
+        rc = cli_fail_status(err.code, &err);
+        goto done;
+    }
+    if (lmp_sampler_create(&o.prm, V, &s, &err) || lmp_sampler_apply_d(s, x, V, hist, nh, &err)) {
+        rc = cli_fail_status(err.code, &err);
+        goto done;
+    }
+    lmp_candidates k = lmp_sampler_kept(s);
+    double H = lmp_entropy_of_logits(x, V);
+    double Hk = lmp_entropy(k.p, k.n, LMP_BASE_E);
+    size_t greedy = lmp_argmax(x, V);
+    order = malloc(k.n * sizeof *order);
+    samples = malloc((o.n ? (size_t)o.n : 1) * sizeof *samples);
+    count = calloc(V, sizeof *count);
+    first = malloc(V * sizeof *first);
+    if (!order || !samples || !count || !first) {
+        cli_error("decode: out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < k.n; i++) order[i] = i;
+    qsort_r(order, k.n, sizeof *order, cmp_prob, &k);
+    for (size_t i = 0; i < V; i++) first[i] = -1;
+    for (long d = 0; d < o.n; d++) {
+        samples[d] = lmp_sampler_draw(s, &rng);
+        if (first[samples[d]] < 0) first[samples[d]] = d;
+        count[samples[d]]++;
+    }
+    /* Counter order: count descending, then first occurrence */
+    size_t ndist = 0;
+    size_t *cord = malloc(V * sizeof *cord);
+    if (!cord) goto done;
+    for (size_t i = 0; i < V; i++)
+        if (count[i]) cord[ndist++] = i;
+    for (size_t a = 1; a < ndist; a++) { /* insertion sort: few distinct tokens */
+        size_t t = cord[a], b = a;
+        while (b > 0 && (count[cord[b - 1]] < count[t] ||
+                         (count[cord[b - 1]] == count[t] && first[cord[b - 1]] > first[t]))) {
+            cord[b] = cord[b - 1];
+            b--;
+        }
+        cord[b] = t;
+    }
+    size_t ntop = (size_t)o.top < k.n ? (size_t)o.top : k.n;
+    const char *order_name = o.prm.conv == LMP_CONV_HF ? "hf" : "llama";
+    const char *dtype_name = o.prm.dtype == LMP_DTYPE_F64 ? "f64" : "f32";
+    const char *rng_name = o.rng == LMP_RNG_NUMPY_LEGACY ? "numpy" : "xoshiro";
+    if (o.json) {
+        printf("{\"V\": %zu, \"order\": \"%s\", \"dtype\": \"%s\", \"rng\": \"%s\", \"seed\": %llu, ", V, order_name,
+               dtype_name, rng_name, (unsigned long long)o.seed);
+        printf("\"entropy\": ");
+        cli_json_double(stdout, H);
+        printf(", \"kept_entropy\": ");
+        cli_json_double(stdout, Hk);
+        printf(", \"greedy\": %zu, \"top\": [", greedy);
+        for (size_t i = 0; i < ntop; i++) {
+            size_t q = order[i];
+            printf("%s{\"id\": %d, \"token\": ", i ? ", " : "", (int)k.id[q]);
+            json_tok(stdout, &c, k.id[q]);
+            printf(", \"p\": ");
+            cli_json_double(stdout, k.p[q]);
+            printf("}");
+        }
+        printf("], \"kept_size\": %zu, \"kept\": [", k.n);
+        for (size_t i = 0; i < k.n; i++) printf("%s%d", i ? ", " : "", (int)k.id[i]);
+        printf("], \"kept_p\": ");
+        cli_json_doubles(stdout, k.p, k.n);
+        printf(", \"samples\": [");
+        for (long d = 0; d < o.n; d++) printf("%s%d", d ? ", " : "", (int)samples[d]);
+        printf("], \"counts\": {");
+        for (size_t i = 0; i < ndist; i++) {
+            printf("%s\"", i ? ", " : "");
+            print_tok(stdout, &c, (int32_t)cord[i]);
+            printf("\": %ld", count[cord[i]]);
+        }
+        printf("}}\n");
+    } else {
+        int dg = (int)o.digits;
+        printf("V: %zu  order: %s  dtype: %s  rng: %s  seed: %llu\n", V, order_name, dtype_name, rng_name,
+               (unsigned long long)o.seed);
+        printf("entropy: %.4f nats (softmax of the input), %.4f nats (kept, renormalised)\n", H, Hk);
+        printf("greedy: ");
+        print_tok(stdout, &c, (int32_t)greedy);
+        printf("\ntop:");
+        for (size_t i = 0; i < ntop; i++) {
+            putchar(' ');
+            print_tok(stdout, &c, k.id[order[i]]);
+            printf(":%.*f", dg, k.p[order[i]]);
+        }
+        printf("\nkept: %zu", k.n);
+        if (k.n <= 64) {
+            printf(" [");
+            for (size_t i = 0; i < k.n; i++) printf("%s%d", i ? " " : "", (int)k.id[i]);
+            printf("]");
+        }
+        printf("\n");
+        if (o.n > 0) {
+            printf("samples:");
+            for (long d = 0; d < o.n; d++) {
+                putchar(' ');
+                print_tok(stdout, &c, samples[d]);
+            }
+            printf("\n");
+        }
+        if (o.counts) {
+            printf("counts:");
+            for (size_t i = 0; i < ndist; i++) {
+                putchar(' ');
+                print_tok(stdout, &c, (int32_t)cord[i]);
+                printf(":%ld", count[cord[i]]);
+            }
+            printf("\n");
+        }
+    }
+    free(cord);
+    rc = CLI_OK;
+done:
+    free(x);
+    free(hist);
+    free(c.names);
+    free(order);
+    free(samples);
+    free(count);
+    free(first);
+    lmp_sampler_free(s);
+    return rc;
+}

@@ -1,0 +1,179 @@
+/* `lmprob info`: entropy, cross-entropy, KL and JS of distributions given on
+ * the command line or in files; entropy of softmax(logits); perplexity of
+ * log-probabilities. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "lmprob/info.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lmprob info [options]\n"
+            "  --p LIST | --p-file FILE   distribution p (comma/space separated; must sum to 1)\n"
+            "  --q LIST | --q-file FILE   distribution q (same length as p)\n"
+            "  --normalize                divide p and q by their sums instead of requiring sum 1\n"
+            "  --logits LIST              entropy of softmax(logits)\n"
+            "  --log-probs LIST           perplexity exp(-mean(log p)) of natural-log probabilities\n"
+            "  --base e|2|10|B            log base of the results (default e: nats; 2: bits)\n"
+            "  --json                     results as JSON\n"
+            "Prints H(p) [, H(q), H(p,q), KL(p||q), KL(q||p), JS(p,q), JS distance].\n");
+}
+
+/* Read a distribution and check it: entries finite and >= 0, sum 1 within 1e-6
+ * (unless normalize). */
+static int get_dist(const char *name, const char *list, const char *file, int normalize, double **v, size_t *n)
+{
+    char label[32];
+    snprintf(label, sizeof label, "info: --%s", name);
+    if (list ? cli_parse_double_list(label, list, v, n) : cli_read_doubles(file, 0, v, n)) return -1;
+    double s = 0.0;
+    for (size_t i = 0; i < *n; i++) {
+        if ((*v)[i] < 0) {
+            cli_error("info: %s: item %zu: expected a probability >= 0, got '%g'", name, i + 1, (*v)[i]);
+            free(*v);
+            *v = NULL;
+            return -1;
+        }
+        s += (*v)[i];
+    }
+    if (!normalize && fabs(s - 1.0) > 1e-6) {
+        cli_error("info: %s: expected probabilities that sum to 1 (or --normalize), got sum %.17g", name, s);
+        free(*v);
+        *v = NULL;
+        return -1;
+    }
+    if (s <= 0) {
+        cli_error("info: %s: expected a positive total, got sum %g", name, s);
+        free(*v);
+        *v = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct result {
+    const char *key, *label;
+    double v;
+} result;
+
+int cmd_info(int argc, char **argv)
+{
+    const char *p_list = NULL, *p_file = NULL, *q_list = NULL, *q_file = NULL, *logits = NULL, *logp = NULL;
+    double base = LMP_BASE_E;
+    const char *unit = "nats";
+    int normalize = 0, json = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = NULL;
+        if (cli_is_help(a)) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (cli_is_opt(a, "--p")) slot = &p_list;
+        else if (cli_is_opt(a, "--p-file")) slot = &p_file;
+        else if (cli_is_opt(a, "--q")) slot = &q_list;
+        else if (cli_is_opt(a, "--q-file")) slot = &q_file;
+        else if (cli_is_opt(a, "--logits")) slot = &logits;
+        else if (cli_is_opt(a, "--log-probs")) slot = &logp;
+        else if (cli_is_opt(a, "--base")) {
+            const char *v = cli_optarg(argc, argv, &i, "--base");
+            if (!v) return CLI_USAGE;
+            if (strcmp(v, "e") == 0) {
+                base = LMP_BASE_E;
+                unit = "nats";
+            } else {
+                if (cli_parse_double("info: --base", v, &base)) return CLI_USAGE;
+                if (!(base > 0) || base == 1) {
+                    cli_error("info: --base: expected e or a positive number other than 1, got '%s'", v);
+                    return CLI_USAGE;
+                }
+                unit = base == 2 ? "bits" : base == 10 ? "bans" : "units";
+            }
+            continue;
+        } else if (strcmp(a, "--normalize") == 0) {
+            normalize = 1;
+            continue;
+        } else if (strcmp(a, "--json") == 0) {
+            json = 1;
+            continue;
+        } else {
+            cli_error("info: unknown argument '%s' (see lmprob info --help)", a);
+            return CLI_USAGE;
+        }
+        const char *name = a;
+        if (!(*slot = cli_optarg(argc, argv, &i, name))) return CLI_USAGE;
+    }
+    if ((p_list && p_file) || (q_list && q_file)) {
+        cli_error("info: expected a list or a file for each distribution, got both");
+        return CLI_USAGE;
+    }
+    if (!p_list && !p_file && !logits && !logp) {
+        cli_error("info: expected --p (or --p-file), --logits or --log-probs");
+        return CLI_USAGE;
+    }
+    if ((q_list || q_file) && !(p_list || p_file)) {
+        cli_error("info: --q needs --p");
+        return CLI_USAGE;
+    }
+    result r[16];
+    size_t nr = 0;
+    double *p = NULL, *q = NULL, *x = NULL;
+    size_t np = 0, nq = 0, nx = 0;
+    int rc = CLI_FAIL;
+    if (p_list || p_file) {
+        if (get_dist("p", p_list, p_file, normalize, &p, &np)) goto done;
+        r[nr++] = (result){"H_p", "H(p)", lmp_entropy(p, np, base)};
+        if (q_list || q_file) {
+            if (get_dist("q", q_list, q_file, normalize, &q, &nq)) goto done;
+            if (nq != np) {
+                cli_error("info: q: expected %zu probabilities (as many as p), got %zu", np, nq);
+                goto done;
+            }
+            r[nr++] = (result){"H_q", "H(q)", lmp_entropy(q, nq, base)};
+            r[nr++] = (result){"cross_entropy", "H(p, q)", lmp_cross_entropy(p, q, np, base)};
+            r[nr++] = (result){"kl_pq", "KL(p || q)", lmp_kl_divergence(p, q, np, base)};
+            r[nr++] = (result){"kl_qp", "KL(q || p)", lmp_kl_divergence(q, p, np, base)};
+            r[nr++] = (result){"js_divergence", "JS(p, q)", lmp_js_divergence(p, q, np, base)};
+            r[nr++] = (result){"js_distance", "JS distance", lmp_js_distance(p, q, np, base)};
+        }
+    }
+    if (logits) {
+        if (cli_parse_double_list("info: --logits", logits, &x, &nx)) goto done;
+        double ilb = base == LMP_BASE_E ? 1.0 : 1.0 / log(base);
+        r[nr++] = (result){"entropy_of_softmax", "H(softmax(logits))", lmp_entropy_of_logits(x, nx) * ilb};
+        free(x);
+        x = NULL;
+    }
+    if (logp) {
+        if (cli_parse_double_list("info: --log-probs", logp, &x, &nx)) goto done;
+        for (size_t i = 0; i < nx; i++)
+            if (x[i] > 0) {
+                cli_error("info: --log-probs: item %zu: expected a log-probability <= 0, got '%g'", i + 1, x[i]);
+                goto done;
+            }
+        r[nr++] = (result){"perplexity", "perplexity", lmp_perplexity(x, nx)};
+    }
+    if (json) {
+        printf("{\"base\": ");
+        cli_json_double(stdout, base);
+        for (size_t i = 0; i < nr; i++) {
+            printf(", \"%s\": ", r[i].key);
+            cli_json_double(stdout, r[i].v);
+        }
+        printf("}\n");
+    } else {
+        for (size_t i = 0; i < nr; i++) {
+            int is_ppl = strcmp(r[i].key, "perplexity") == 0;
+            printf("%-20s %.10g%s%s\n", r[i].label, r[i].v, is_ppl ? "" : " ", is_ppl ? "" : unit);
+        }
+    }
+    rc = CLI_OK;
+done:
+    free(p);
+    free(q);
+    free(x);
+    return rc;
+}

@@ -1,0 +1,292 @@
+/* `lmprob ppl`: perplexity of a text under an n-gram model (ARPA or binary),
+ * with KenLM query's conventions (docs/ngram-model.md). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "lmprob/corpus.h"
+#include "lmprob/ngram.h"
+
+#define LN10 2.30258509299404568402
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lmprob ppl [--json] [--per-token] [--per-sentence] [--ln] [--mode word|char|byte] MODEL TEXT|-\n"
+            "\n"
+            "Score TEXT (plain, gzip or xz; '-' = stdin) with the n-gram MODEL (ARPA text, plain/gzip/xz, or\n"
+            "lmprob's binary format, told apart by content). Each line is one sentence scored as\n"
+            "<s> w1 .. wn </s>, as KenLM's query: </s> is scored and counted,\n"
+            "<s> is context only; a word not in the model is scored as <unk> and counted as OOV.\n"
+            "\n"
+            "Prints the perplexity including and excluding OOV words, the OOV and token counts, the total\n"
+            "log10 probability, cross-entropy in bits per token and bits per byte of the text (bytes incl.\n"
+            "newlines).\n"
+            "\n"
+            "  --per-token     every token: word=id ngram_length log10p (KenLM query's layout), one\n"
+            "                  sentence per line\n"
+            "  --per-sentence  every sentence: 'Total: log10p OOV: n' (after its tokens with --per-token)\n"
+            "                  (text output: the shortest decimal of the float32 value, as KenLM prints;\n"
+            "                  --json: full double precision)\n"
+            "  --ln            per-token and per-sentence values as natural logs instead of log10\n"
+            "  --mode M        tokens as 'lmprob train --mode M' made them: word (default: split on space,\n"
+            "                  tab, CR and NUL, as lmplz), char (UTF-8 characters) or byte; char and byte\n"
+            "                  read the text with lmprob's corpus reader (strict UTF-8 in char mode)\n"
+            "  --json          one JSON object: perplexity, perplexity_excl_oov, oov, tokens, sentences,\n"
+            "                  log10_prob, ln_prob, bits_per_token, bits_per_byte, bytes, (per_token |\n"
+            "                  per_sentence arrays)\n"
+            "\n"
+            "example: lmprob ppl model.bin test.txt\n");
+}
+
+typedef struct ppl_ctx {
+    int json, per_token, per_sentence, ln;
+    int first_token, first_sentence;
+    int progress_on;
+    double last_progress;
+    const char *phase;
+} ppl_ctx;
+
+static void progress(void *vctx, double frac)
+{
+    ppl_ctx *c = vctx;
+    if (!c->progress_on) return;
+    if (frac < 1.0 && frac - c->last_progress < 0.01) return;
+    c->last_progress = frac;
+    fprintf(stderr, "\rlmprob ppl: %s %3.0f%%", c->phase, 100.0 * frac);
+    if (frac >= 1.0) fputs("\r\033[K", stderr);
+    fflush(stderr);
+}
+
+/* The fewest significant digits (6..9) that read back as the same float32: the
+ * model's numbers are float32, as in KenLM, so this prints -0.3 for -0.3. */
+static void print_float(double v)
+{
+    float f = (float)v;
+    char buf[32];
+    for (int d = 6; d <= 9; d++) {
+        snprintf(buf, sizeof buf, "%.*g", d, (double)f);
+        if (strtof(buf, NULL) == f || d == 9) break;
+    }
+    fputs(buf, stdout);
+}
+
+static void on_token(void *vctx, const lmp_ngram_token *t)
+{
+    ppl_ctx *c = vctx;
+    double v = c->ln ? t->log10_prob * LN10 : t->log10_prob;
+    if (c->json) {
+        if (c->per_sentence && c->first_token) fputs(c->first_sentence ? "\n  {\"per_token\": [" : ",\n  {\"per_token\": [", stdout);
+        if (c->per_sentence) c->first_sentence = 0;
+        fputs(c->first_token ? "\n    {\"word\": " : ",\n    {\"word\": ", stdout);
+        c->first_token = 0;
+        fputc('"', stdout);
+        for (size_t i = 0; i < t->len; i++) {
+            unsigned char ch = (unsigned char)t->word[i];
+            if (ch == '"' || ch == '\\') fputc('\\', stdout);
+            if (ch < 0x20) printf("\\u%04x", ch);
+            else fputc(ch, stdout);
+        }
+        printf("\", \"id\": %d, \"oov\": %s, \"ngram_length\": %u, \"%s\": ", t->id, t->oov ? "true" : "false",
+               t->ngram_len, c->ln ? "ln_prob" : "log10_prob");
+        cli_json_double(stdout, v);
+        fputc('}', stdout);
+        return;
+    }
+    fwrite(t->word, 1, t->len, stdout);
+    printf("=%d %u ", t->id, t->ngram_len);
+    print_float(v);
+    fputc('\t', stdout);
+}
+
+static void on_sentence(void *vctx, const lmp_ngram_sentence *s)
+{
+    ppl_ctx *c = vctx;
+    double v = c->ln ? s->log10_prob * LN10 : s->log10_prob;
+    if (c->json) {
+        if (c->per_sentence) {
+            if (!c->per_token) fputs(c->first_sentence ? "\n  {" : ",\n  {", stdout);
+            else fputs("], ", stdout);
+            c->first_sentence = 0;
+            printf("\"%s\": ", c->ln ? "ln_prob" : "log10_prob");
+            cli_json_double(stdout, v);
+            printf(", \"tokens\": %llu, \"oov\": %llu}", (unsigned long long)s->tokens, (unsigned long long)s->oov);
+            c->first_token = 1;
+        }
+        return;
+    }
+    if (c->per_sentence) {
+        fputs("Total: ", stdout);
+        print_float(v);
+        printf(" OOV: %llu\n", (unsigned long long)s->oov);
+    }
+    else if (c->per_token) fputc('\n', stdout);
+}
+
+/* char and byte modes: tokens from lmprob's corpus reader, scored sentence by sentence. */
+static lmp_status score_corpus(const lmp_ngram *m, const char *path, int mode, lmp_ngram_stats *s,
+                               const lmp_ngram_callbacks *cb, lmp_error *err)
+{
+    memset(s, 0, sizeof *s);
+    lmp_corpus_params prm = lmp_corpus_params_default();
+    prm.mode = (lmp_corpus_mode)mode;
+    lmp_corpus *c;
+    lmp_status st = lmp_corpus_open(path, &prm, &c, err);
+    if (st) return st;
+    const char **w = NULL;
+    size_t *len = NULL, cap = 0;
+    const lmp_token *tok;
+    size_t n;
+    while ((st = lmp_corpus_next_line(c, &tok, &n, err)) == LMP_OK) {
+        if (n > cap) {
+            size_t nc = n * 2;
+            const char **nw = realloc(w, nc * sizeof *nw);
+            if (nw) w = nw;
+            size_t *nl = realloc(len, nc * sizeof *nl);
+            if (nl) len = nl;
+            if (!nw || !nl) {
+                st = lmp_error_set(err, LMP_ENOMEM, "out of memory for a line of %zu tokens", n);
+                break;
+            }
+            cap = nc;
+        }
+        for (size_t i = 0; i < n; i++) {
+            w[i] = tok[i].ptr;
+            len[i] = tok[i].len;
+        }
+        lmp_ngram_score_words(m, w, len, n, s, cb);
+    }
+    lmp_corpus_stats cs;
+    lmp_corpus_get_stats(c, &cs);
+    s->bytes = cs.bytes;
+    free(w);
+    free(len);
+    lmp_corpus_free(c);
+    return st == LMP_EOF ? LMP_OK : st;
+}
+
+int cmd_ppl(int argc, char **argv)
+{
+    ppl_ctx c = {0};
+    int mode = -1; /* -1: word mode through the fast reader of lmp_ngram_score_file */
+    const char *pos[2] = {NULL, NULL};
+    int np = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (strcmp(a, "--json") == 0) {
+            c.json = 1;
+        } else if (strcmp(a, "--per-token") == 0) {
+            c.per_token = 1;
+        } else if (strcmp(a, "--per-sentence") == 0) {
+            c.per_sentence = 1;
+        } else if (strcmp(a, "--ln") == 0) {
+            c.ln = 1;
+        } else if (cli_is_opt(a, "--mode")) {
+            const char *v = cli_optarg(argc, argv, &i, "--mode");
+            if (!v) return CLI_USAGE;
+            if (strcmp(v, "word") == 0) mode = -1;
+            else if (strcmp(v, "char") == 0) mode = LMP_CORPUS_CHAR;
+            else if (strcmp(v, "byte") == 0) mode = LMP_CORPUS_BYTE;
+            else {
+                cli_error("ppl: --mode: expected 'word', 'char' or 'byte', got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            cli_error("ppl: unknown option '%s' (see lmprob ppl --help)", a);
+            return CLI_USAGE;
+        } else {
+            if (np == 2) {
+                cli_error("ppl: expected MODEL and TEXT, got an extra argument '%s'", a);
+                return CLI_USAGE;
+            }
+            pos[np++] = a;
+        }
+    }
+    if (np != 2) {
+        cli_error("ppl: expected MODEL and TEXT, got %d argument%s", np, np == 1 ? "" : "s");
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (strcmp(pos[0], "-") == 0 && strcmp(pos[1], "-") == 0) {
+        cli_error("ppl: MODEL and TEXT cannot both be stdin ('-')");
+        return CLI_USAGE;
+    }
+    c.progress_on = isatty(2);
+    c.phase = "loading model";
+    lmp_error err = {0};
+    lmp_ngram *m = NULL;
+    lmp_status st = lmp_ngram_load(pos[0], progress, &c, &m, &err);
+    if (st) {
+        cli_error("ppl: %s", err.msg);
+        return CLI_FAIL;
+    }
+    c.phase = "scoring";
+    c.last_progress = 0;
+    c.first_token = 1;
+    c.first_sentence = 1;
+    lmp_ngram_callbacks cb = {NULL, NULL, progress, &c};
+    if (c.per_token) cb.token = on_token;
+    if (c.per_token || c.per_sentence) cb.sentence = on_sentence;
+    if (c.json) {
+        fputs("{", stdout);
+        if (c.per_sentence) fputs("\"per_sentence\": [", stdout);
+        else if (c.per_token) fputs("\"per_token\": [", stdout);
+    }
+    lmp_ngram_stats s;
+    st = mode < 0 ? lmp_ngram_score_file(m, pos[1], &s, &cb, &err) : score_corpus(m, pos[1], mode, &s, &cb, &err);
+    if (st) {
+        if (c.json || c.per_token || c.per_sentence) fputc('\n', stdout);
+        fflush(stdout);
+        cli_error("ppl: %s", err.msg);
+        lmp_ngram_free(m);
+        return CLI_FAIL;
+    }
+    double ppl = lmp_ngram_stats_perplexity(&s), ppl_x = lmp_ngram_stats_perplexity_excl_oov(&s);
+    double bpt = lmp_ngram_stats_bits_per_token(&s), bpb = lmp_ngram_stats_bits_per_byte(&s);
+    lmp_ngram_info info;
+    lmp_ngram_get_info(m, &info);
+    if (c.json) {
+        if (c.per_sentence || c.per_token) fputs("\n  ],\n ", stdout);
+        fputs("\"model\": ", stdout);
+        cli_json_string(stdout, pos[0]);
+        fputs(", \"text\": ", stdout);
+        cli_json_string(stdout, pos[1]);
+        printf(", \"order\": %u, \"vocab_size\": %zu,\n  \"perplexity\": ", info.order, info.vocab_size);
+        cli_json_double(stdout, ppl);
+        fputs(", \"perplexity_excl_oov\": ", stdout);
+        cli_json_double(stdout, ppl_x);
+        printf(",\n  \"oov\": %llu, \"tokens\": %llu, \"sentences\": %llu, \"bytes\": %llu,\n  \"log10_prob\": ",
+               (unsigned long long)s.oov, (unsigned long long)s.tokens, (unsigned long long)s.sentences,
+               (unsigned long long)s.bytes);
+        cli_json_double(stdout, s.log10_prob);
+        fputs(", \"ln_prob\": ", stdout);
+        cli_json_double(stdout, s.log10_prob * LN10);
+        fputs(", \"bits_per_token\": ", stdout);
+        cli_json_double(stdout, bpt);
+        fputs(", \"bits_per_byte\": ", stdout);
+        cli_json_double(stdout, bpb);
+        fputs("}\n", stdout);
+    } else {
+        printf("Perplexity including OOVs:\t%.10g\n", ppl);
+        printf("Perplexity excluding OOVs:\t%.10g\n", ppl_x);
+        printf("OOVs:\t%llu\n", (unsigned long long)s.oov);
+        printf("Tokens:\t%llu\n", (unsigned long long)s.tokens);
+        printf("Sentences:\t%llu\n", (unsigned long long)s.sentences);
+        printf("log10 probability:\t%.10g\n", s.log10_prob);
+        printf("Bits per token:\t%.6f\n", bpt);
+        printf("Bits per byte:\t%.6f\t(%llu bytes incl. newlines)\n", bpb, (unsigned long long)s.bytes);
+    }
+    lmp_ngram_free(m);
+    if (fflush(stdout) != 0) {
+        cli_error("ppl: writing to stdout failed");
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}

@@ -1,0 +1,300 @@
+/* lmprob train: n-gram language model training (include/lmprob/ngram_train.h). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "lmprob/ngram_train.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lmprob train --order N --output MODEL.arpa [options] TEXT|-\n"
+            "\n"
+            "Train an n-gram language model on TEXT (one sentence a line; plain, gzip or xz;\n"
+            "'-' reads stdin) and write it as ARPA. Every line, an empty one too, is a sentence\n"
+            "<s> ... </s>. A literal <unk> in the text is the unknown-word class.\n"
+            "\n"
+            "options:\n"
+            "  --order N               model order, 1..%d (required)\n"
+            "  --output FILE           ARPA output ('-' = stdout; written atomically)\n"
+            "  --estimator E           mkn (interpolated modified Kneser-Ney, as KenLM lmplz; default),\n"
+            "                          kn (interpolated Kneser-Ney), addk, mle\n"
+            "  --k K                   add-k pseudo-count (default 1 = Laplace)\n"
+            "  --memory SIZE           memory for counting, e.g. 512M, 1G, 10%% (default 1G);\n"
+            "                          beyond it sorted runs spill to temporary files\n"
+            "  --temp-dir DIR          folder for those files (default $TMPDIR or /tmp)\n"
+            "  --min-count C           words seen fewer than C times become <unk>\n"
+            "  --vocab-size V          keep the V most frequent words, the rest become <unk>\n"
+            "  --vocab FILE            keep only the words of FILE (whitespace-separated)\n"
+            "  --prune T1 T2 ..        (mkn/kn) drop n-grams of order i with raw count <= Ti, as lmplz\n"
+            "                          --prune (T1 must be 0; non-decreasing; the last value repeats)\n"
+            "  --discount-fallback [D1 D2 D3]\n"
+            "                          (mkn/kn) discounts to use when they cannot be estimated\n"
+            "                          (default 0.5 1 1.5, as lmplz --discount_fallback)\n"
+            "  --mode M                tokens: word (default), char or byte\n"
+            "  --utf8-replace          replace invalid UTF-8 by U+FFFD instead of failing\n"
+            "  --skip-markers          drop <s> and </s> found in the text instead of failing\n"
+            "  --threads T             1 or 2 (default 2)\n"
+            "  --quiet                 no summary\n"
+            "\n"
+            "Progress goes to stderr when it is a terminal; a summary (n-grams per order,\n"
+            "discounts) to stdout, or to stderr when the model goes to stdout.\n"
+            "\n"
+            "example: lmprob train --order 5 --output ptb5.arpa ptb.train.txt\n",
+            LMP_TRAIN_MAX_ORDER);
+}
+
+typedef struct progress_state {
+    struct timespec t0;
+} progress_state;
+
+static double elapsed(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
+}
+
+static void on_progress(void *ctx, const char *stage, uint64_t count)
+{
+    progress_state *ps = ctx;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double mib = (double)ru.ru_maxrss / 1024.0; /* Linux: KiB */
+    if (count) fprintf(stderr, "\r[%7.2fs %6.0f MiB] %-18s %llu   ", elapsed(&ps->t0), mib, stage, (unsigned long long)count);
+    else fprintf(stderr, "\r[%7.2fs %6.0f MiB] %-18s        ", elapsed(&ps->t0), mib, stage);
+    if (strcmp(stage, "reading") != 0) fputc('\n', stderr);
+    fflush(stderr);
+}
+
+/* "1G", "512M", "64K", "100" (bytes), "10%" of physical memory. */
+static int parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno || !(v >= 0) || !isfinite(v)) return -1;
+    double mult = 1;
+    if (*end == '%') {
+        long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+        if (pages <= 0 || psz <= 0) return -1;
+        mult = (double)pages * (double)psz / 100.0;
+        end++;
+    } else if (*end) {
+        switch (*end) {
+        case 'b': case 'B': mult = 1; break;
+        case 'k': case 'K': mult = 1024.0; break;
+        case 'm': case 'M': mult = 1024.0 * 1024; break;
+        case 'g': case 'G': mult = 1024.0 * 1024 * 1024; break;
+        case 't': case 'T': mult = 1024.0 * 1024 * 1024 * 1024; break;
+        default: return -1;
+        }
+        end++;
+        if (*end == 'i' || *end == 'I') end++;
+        if (*end == 'b' || *end == 'B') end++;
+    }
+    if (*end) return -1;
+    double b = v * mult;
+    if (b > 1.8e19) return -1;
+    *out = (uint64_t)b;
+    return 0;
+}
+
+static int is_number(const char *s)
+{
+    char *end;
+    if (!s || !*s) return 0;
+    strtod(s, &end);
+    return *end == '\0';
+}
+
+static const char *est_name(lmp_estimator e)
+{
+    switch (e) {
+    case LMP_EST_MKN: return "interpolated modified Kneser-Ney";
+    case LMP_EST_KN: return "interpolated Kneser-Ney";
+    case LMP_EST_ADDK: return "add-k";
+    case LMP_EST_MLE: return "maximum likelihood";
+    }
+    return "?";
+}
+
+int cmd_train(int argc, char **argv)
+{
+    lmp_train_params p = lmp_train_params_default();
+    const char *output = NULL, *input = NULL;
+    long order = 0;
+    int quiet = 0, np = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v;
+        if (cli_is_help(a)) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (cli_is_opt(a, "--order")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--order")) || cli_parse_long("train: --order", v, &order))
+                return CLI_USAGE;
+            if (order < 1) {
+                cli_error("train: --order: expected an order from 1 to %d, got '%s'", LMP_TRAIN_MAX_ORDER, v);
+                return CLI_USAGE;
+            }
+        } else if (cli_is_opt(a, "--output") || strcmp(a, "-o") == 0) {
+            if (!(v = cli_optarg(argc, argv, &i, strcmp(a, "-o") == 0 ? "-o" : "--output"))) return CLI_USAGE;
+            output = v;
+        } else if (cli_is_opt(a, "--estimator")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--estimator"))) return CLI_USAGE;
+            if (strcmp(v, "mkn") == 0) p.estimator = LMP_EST_MKN;
+            else if (strcmp(v, "kn") == 0) p.estimator = LMP_EST_KN;
+            else if (strcmp(v, "addk") == 0 || strcmp(v, "add-k") == 0 || strcmp(v, "laplace") == 0) p.estimator = LMP_EST_ADDK;
+            else if (strcmp(v, "mle") == 0) p.estimator = LMP_EST_MLE;
+            else {
+                cli_error("train: --estimator: expected mkn, kn, addk or mle, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (cli_is_opt(a, "--k")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--k")) || cli_parse_double("train: --k", v, &p.k)) return CLI_USAGE;
+            if (!(p.k > 0)) {
+                cli_error("train: --k: expected k > 0, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (cli_is_opt(a, "--memory") || strcmp(a, "-S") == 0) {
+            if (!(v = cli_optarg(argc, argv, &i, strcmp(a, "-S") == 0 ? "-S" : "--memory"))) return CLI_USAGE;
+            if (parse_size(v, &p.memory)) {
+                cli_error("train: --memory: expected a size like 512M, 1G or 10%%, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (cli_is_opt(a, "--temp-dir")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--temp-dir"))) return CLI_USAGE;
+            p.temp_dir = v;
+        } else if (cli_is_opt(a, "--min-count")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--min-count")) || cli_parse_u64("train: --min-count", v, &p.min_count))
+                return CLI_USAGE;
+        } else if (cli_is_opt(a, "--vocab-size")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--vocab-size")) || cli_parse_u64("train: --vocab-size", v, &p.vocab_size))
+                return CLI_USAGE;
+        } else if (cli_is_opt(a, "--vocab")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--vocab"))) return CLI_USAGE;
+            p.vocab_file = v;
+        } else if (strcmp(a, "--discount-fallback") == 0) {
+            p.discount_fallback = 1;
+            if (i + 1 < argc && is_number(argv[i + 1])) {
+                if (i + 3 >= argc || !is_number(argv[i + 2]) || !is_number(argv[i + 3])) {
+                    cli_error("train: --discount-fallback: expected no value or three discounts D1 D2 D3, got '%s'", argv[i + 1]);
+                    return CLI_USAGE;
+                }
+                for (int j = 0; j < 3; j++)
+                    if (cli_parse_double("train: --discount-fallback", argv[i + 1 + j], &p.fallback[j])) return CLI_USAGE;
+                i += 3;
+            }
+        } else if (cli_is_opt(a, "--prune")) {
+            np = 0;
+            while (i + 1 < argc && is_number(argv[i + 1]) && np < LMP_TRAIN_MAX_ORDER) {
+                if (cli_parse_u64("train: --prune", argv[i + 1], &p.prune[np])) return CLI_USAGE;
+                np++;
+                i++;
+            }
+            if (np == 0) {
+                cli_error("train: --prune: expected one threshold per order, e.g. '0 0 1', got '%s'", i + 1 < argc ? argv[i + 1] : "");
+                return CLI_USAGE;
+            }
+        } else if (cli_is_opt(a, "--mode")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--mode"))) return CLI_USAGE;
+            if (strcmp(v, "word") == 0) p.corpus.mode = LMP_CORPUS_WORD;
+            else if (strcmp(v, "char") == 0) p.corpus.mode = LMP_CORPUS_CHAR;
+            else if (strcmp(v, "byte") == 0) p.corpus.mode = LMP_CORPUS_BYTE;
+            else {
+                cli_error("train: --mode: expected word, char or byte, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (strcmp(a, "--utf8-replace") == 0) {
+            p.corpus.replace_invalid = 1;
+        } else if (strcmp(a, "--skip-markers") == 0) {
+            p.corpus.skip_markers = 1;
+        } else if (cli_is_opt(a, "--threads")) {
+            long t;
+            if (!(v = cli_optarg(argc, argv, &i, "--threads")) || cli_parse_long("train: --threads", v, &t)) return CLI_USAGE;
+            if (t < 1 || t > 2) {
+                cli_error("train: --threads: expected 1 or 2, got '%s'", v);
+                return CLI_USAGE;
+            }
+            p.threads = (unsigned)t;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            quiet = 1;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            cli_error("train: unknown option '%s' (see lmprob train --help)", a);
+            return CLI_USAGE;
+        } else if (!input) {
+            input = a;
+        } else {
+            cli_error("train: expected one input file, got a second one '%s'", a);
+            return CLI_USAGE;
+        }
+    }
+    if (!order) {
+        cli_error("train: --order: expected an order from 1 to %d, got none", LMP_TRAIN_MAX_ORDER);
+        return CLI_USAGE;
+    }
+    if (!output) {
+        cli_error("train: --output: expected an output file (or '-' for stdout), got none");
+        return CLI_USAGE;
+    }
+    if (!input) {
+        cli_error("train: expected an input text file (or '-' for stdin), got none");
+        return CLI_USAGE;
+    }
+    if (np > order) {
+        cli_error("train: --prune: expected at most one threshold per order (%ld), got %d", order, np);
+        return CLI_USAGE;
+    }
+    for (int i = np; np > 0 && i < LMP_TRAIN_MAX_ORDER; i++) p.prune[i] = p.prune[np - 1]; /* as lmplz: the last value repeats */
+    p.order = (unsigned)order;
+    if (order > LMP_TRAIN_MAX_ORDER) p.order = LMP_TRAIN_MAX_ORDER + 1; /* the library names the limit */
+
+    progress_state ps;
+    clock_gettime(CLOCK_MONOTONIC, &ps.t0);
+    if (isatty(2)) {
+        p.progress = on_progress;
+        p.progress_ctx = &ps;
+    }
+    lmp_error err;
+    lmp_error_clear(&err);
+    lmp_train_model *m = NULL;
+    lmp_status st = lmp_train_file(input, &p, &m, &err);
+    if (st) {
+        cli_error("train: %s", err.msg[0] ? err.msg : lmp_status_str(st));
+        return CLI_FAIL;
+    }
+    if (p.progress) on_progress(&ps, "writing ARPA", 0);
+    st = lmp_train_write_arpa(m, output, &err);
+    if (st) {
+        lmp_train_model_free(m);
+        cli_error("train: %s", err.msg[0] ? err.msg : lmp_status_str(st));
+        return CLI_FAIL;
+    }
+    lmp_train_info info;
+    lmp_train_get_info(m, &info);
+    lmp_train_model_free(m);
+    if (!quiet) {
+        FILE *f = strcmp(output, "-") == 0 ? stderr : stdout;
+        fprintf(f, "%s, order %u: %llu sentences, %llu tokens, vocabulary %llu (with <unk> <s> </s>)\n",
+                est_name(info.estimator), info.order, (unsigned long long)info.sentences,
+                (unsigned long long)info.tokens, (unsigned long long)info.vocab);
+        for (unsigned n = 1; n <= info.order; n++) {
+            fprintf(f, "  %u-grams %12llu", n, (unsigned long long)info.counts[n]);
+            if (info.estimator == LMP_EST_MKN || info.estimator == LMP_EST_KN)
+                fprintf(f, "   D1=%.6g D2=%.6g D3+=%.6g%s", info.discount[n][1], info.discount[n][2],
+                        info.discount[n][3], info.fallback_used[n] ? " (fallback)" : "");
+            fputc('\n', f);
+        }
+        if (info.spilled_runs) fprintf(f, "  %llu sorted runs spilled to disk and merged\n", (unsigned long long)info.spilled_runs);
+        fprintf(f, "wrote %s in %.2f s\n", output, elapsed(&ps.t0));
+    }
+    return CLI_OK;
+}
