@@ -161,14 +161,22 @@ done <"$MAN"
 while [ "$running" -gt 0 ]; do wait -n || die "a ppl job failed"; running=$((running - 1)); done
 
 # ---- 5. samples from the 5-gram ---------------------------------------------------------------
-stage "sampling from the 5-gram (T 0.5 / 1.0 / 1.5 after top-k 40, top-p 0.9, min-p 0.05)"
+stage "sampling from the 5-gram: temperature 0.5 / 1.0 / 1.5, top-k 40, top-p 0.9, min-p 0.05"
 {
-  for T in 0.5 1.0 1.5; do
-    echo "## temperature $T, top-k 40, top-p 0.9, min-p 0.05, seed $SEED: 3 sentences"
-    "$LMPROB" generate "$OUT/models/mkn5.arpa" --temperature "$T" --top-k 40 --top-p 0.9 --min-p 0.05 \
-      --seed "$SEED" -n 3 || die "lmprob generate failed"
+  # One setting at a time, so that each row shows what that knob alone does to the text.
+  while IFS='|' read -r label opts; do
+    echo "## $label, seed $SEED: 3 sentences"
+    # shellcheck disable=SC2086
+    "$LMPROB" generate "$OUT/models/mkn5.arpa" $opts --seed "$SEED" -n 3 </dev/null || die "lmprob generate failed"
     echo
-  done
+  done <<'SETTINGS'
+temperature 0.5|--temperature 0.5
+temperature 1.0|--temperature 1.0
+temperature 1.5|--temperature 1.5
+top-k 40|--top-k 40
+top-p 0.9|--top-p 0.9
+min-p 0.05|--min-p 0.05
+SETTINGS
 } >"$OUT/samples.txt"
 sed 's/^/  /' "$OUT/samples.txt"
 

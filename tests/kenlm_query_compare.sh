@@ -3,7 +3,8 @@
 # on the train text with <unk> renamed to UNK (lmplz refuses <unk> in training text), scored on the renamed
 # test text. Checks: perplexity including and excluding OOVs within 0.01 %, the OOV and token counts equal,
 # and every per-token log10 probability within 1e-5 with the same matched n-gram length. Also scores the
-# PTB test text with the WikiText-2 model (thousands of OOVs) the same way.
+# PTB test text with the WikiText-2 model (thousands of OOVs) the same way, and checks that each lmplz ARPA file
+# comes back byte-identical through lmprob's binary format.
 #
 #   KENLM_BIN  folder with KenLM's lmplz and query (never built here); unset: the script skips
 #   LMPROB     the lmprob CLI (default build/lmprob)
@@ -71,5 +72,22 @@ for c in ptb wikitext2; do
   for o in 3 5; do compare "$WORK/$c$o.arpa" "$WORK/$c.test.txt" "${c}_o$o"; done
 done
 compare "$WORK/wikitext23.arpa" "$WORK/ptb.test.txt" "wikitext2_o3_on_ptb_test"
+
+# lmplz ARPA -> lmprob binary -> ARPA gives lmplz's file back byte for byte, and the binary scores the same.
+for c in ptb wikitext2; do
+  for o in 3 5; do
+    "$LMPROB" model convert "$WORK/$c$o.arpa" "$WORK/$c$o.bin" && "$LMPROB" model convert "$WORK/$c$o.bin" "$WORK/$c$o.back.arpa"
+    a=$("$LMPROB" ppl --json "$WORK/$c$o.arpa" "$WORK/$c.test.txt" | sed -n 's/.*"log10_prob": \([^,]*\),.*/\1/p')
+    b=$("$LMPROB" ppl --json "$WORK/$c$o.bin" "$WORK/$c.test.txt" | sed -n 's/.*"log10_prob": \([^,]*\),.*/\1/p')
+    if cmp -s "$WORK/$c$o.arpa" "$WORK/$c$o.back.arpa" && [ -n "$a" ] && [ "$a" = "$b" ]; then
+      echo "${c}_o$o round trip: ok (ARPA -> binary -> ARPA byte-identical; log10 P $a from both)"
+      pass=$((pass + 1))
+    else
+      echo "${c}_o$o round trip: FAIL (files differ or log10 P '$a' vs '$b')"
+      fail=$((fail + 1))
+    fi
+    rm -f "$WORK/$c$o.back.arpa"
+  done
+done
 echo "kenlm_query_compare: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -58,6 +58,8 @@ static double score_sentence(const lmp_ngram *m, const char *const *w, size_t n,
     return total;
 }
 
+static void expect_error(const char *name, const char *text, lmp_status want, const char *needle);
+
 static void check_tiny_scores(const lmp_ngram *m)
 {
     double t[8];
@@ -215,6 +217,25 @@ static void test_text_scoring(void)
     CHECK_INT(s.sentences, 2);
     CHECK_INT(s.bytes, 9);
     CHECK_ABS(s.log10_prob, -4.35, 2 * TOL);
+    /* Every separator (space, tab, CR, NUL) across 16-byte blocks: the file scorer splits as the words say. */
+    {
+        static const char mixed[] = "a\tb  c\rzz\0a   b\t\tc a\r\rb c\0\0zz a b c\n";
+        FILE *f = fopen(path, "wb");
+        if (f) {
+            fwrite(mixed, 1, sizeof mixed - 1, f);
+            fclose(f);
+        }
+        const char *mw[] = {"a", "b", "c", "zz", "a", "b", "c", "a", "b", "c", "zz", "a", "b", "c"};
+        size_t ml[14];
+        for (int i = 0; i < 14; i++) ml[i] = strlen(mw[i]);
+        lmp_ngram_stats sf, sw = {0};
+        CHECK(lmp_ngram_score_file(m, path, &sf, NULL, &err) == LMP_OK);
+        lmp_ngram_score_words(m, mw, ml, 14, &sw, NULL);
+        CHECK_INT(sf.tokens, 15);
+        CHECK_INT(sf.oov, 2);
+        CHECK(sf.log10_prob == sw.log10_prob);
+        CHECK_INT(sf.bytes, sizeof mixed - 1);
+    }
     /* An empty line is "<s> </s>". */
     write_file(path, "\n");
     CHECK(lmp_ngram_score_file(m, path, &s, NULL, &err) == LMP_OK);
@@ -320,6 +341,53 @@ static void test_nounk_srilm(void)
     CHECK_ABS(s.log10_prob, -0.8 - 100.9, 1e-5);
     CHECK_INT(s.oov, 1);
     lmp_ngram_free(m);
+}
+
+/* A pruned SRILM-style model: "x y z" is a trigram but its suffix "y z" is no
+ * bigram. As KenLM, the missing suffix gets a blank entry with the backed-off
+ * probability p(z) + bo(y) = -1.3, so "x y z" is still reached (KenLM's query
+ * on this file prints the same numbers, see the fixture README). */
+static void test_pruned_blanks(void)
+{
+    lmp_ngram *m = load(FIX "pruned.arpa");
+    CHECK(m != NULL);
+    if (!m) return;
+    double t[8];
+    unsigned L[8];
+    const char *s1[] = {"x", "y", "z"};
+    CHECK_ABS(score_sentence(m, s1, 3, t, L), -1.45, TOL);
+    CHECK_ABS(t[1], -0.4, TOL);
+    CHECK_ABS(t[2], -0.05, TOL);
+    CHECK_INT(L[2], 3);
+    const char *s2[] = {"y", "z"};
+    CHECK_ABS(score_sentence(m, s2, 2, t, L), -3.1, TOL);
+    CHECK_ABS(t[1], -1.3, TOL);
+    CHECK_INT(L[1], 2);
+    /* The blank is not an n-gram of the file: counts and the ARPA written back are unchanged. */
+    lmp_ngram_info info;
+    lmp_ngram_get_info(m, &info);
+    CHECK_INT(info.counts[2], 2);
+    lmp_error err = {0};
+    const char *bin = tmp_path("pruned.bin"), *arpa = tmp_path("pruned2.arpa");
+    CHECK(lmp_ngram_write_binary(m, bin, &err) == LMP_OK);
+    CHECK(lmp_ngram_write_arpa(m, arpa, NULL, NULL, &err) == LMP_OK);
+    lmp_ngram *b = load(bin), *c = load(arpa);
+    CHECK(b && c);
+    if (b && c) {
+        CHECK_ABS(score_sentence(b, s1, 3, t, L), -1.45, TOL);
+        CHECK_ABS(score_sentence(c, s1, 3, t, L), -1.45, TOL);
+        lmp_ngram_get_info(c, &info);
+        CHECK_INT(info.counts[2], 2);
+    }
+    lmp_ngram_free(b);
+    lmp_ngram_free(c);
+    lmp_ngram_free(m);
+    /* A blank is not a context: an n-gram whose context exists only as a blank is refused. */
+    expect_error("blankctx.arpa",
+                     "\\data\\\nngram 1=5\nngram 2=1\nngram 3=2\n\n\\1-grams:\n-1\t<s>\t-0.5\n-1\t</s>\n"
+                     "-1\tx\t-0.1\n-1\ty\t-0.1\n-1\tz\n\n\\2-grams:\n-0.5\tx y\t-0.2\n\n\\3-grams:\n"
+                     "-0.2\tx y z\n-0.3\ty z z\n\n\\end\\\n",
+                     LMP_EFORMAT, "context 'y z'");
 }
 
 static void test_lm_interface(void)
@@ -551,6 +619,7 @@ int main(int argc, char **argv)
     RUN(test_text_scoring);
     RUN(test_round_trip);
     RUN(test_nounk_srilm);
+    RUN(test_pruned_blanks);
     RUN(test_lm_interface);
     RUN(test_arpa_errors);
     RUN(test_gzip);

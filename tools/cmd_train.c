@@ -42,6 +42,7 @@ static void usage(FILE *f)
             "  --utf8-replace          replace invalid UTF-8 by U+FFFD instead of failing\n"
             "  --skip-markers          drop <s> and </s> found in the text instead of failing\n"
             "  --threads T             1 or 2 (default 2)\n"
+            "  --json                  the summary as JSON (counts, discounts, tokens, seconds)\n"
             "  --quiet                 no summary\n"
             "\n"
             "Progress goes to stderr when it is a terminal; a summary (n-grams per order,\n"
@@ -131,7 +132,7 @@ int cmd_train(int argc, char **argv)
     lmp_train_params p = lmp_train_params_default();
     const char *output = NULL, *input = NULL;
     long order = 0;
-    int quiet = 0, np = 0;
+    int quiet = 0, np = 0, json = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v;
@@ -225,6 +226,8 @@ int cmd_train(int argc, char **argv)
                 return CLI_USAGE;
             }
             p.threads = (unsigned)t;
+        } else if (strcmp(a, "--json") == 0) {
+            json = 1;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = 1;
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -254,8 +257,7 @@ int cmd_train(int argc, char **argv)
         return CLI_USAGE;
     }
     for (int i = np; np > 0 && i < LMP_TRAIN_MAX_ORDER; i++) p.prune[i] = p.prune[np - 1]; /* as lmplz: the last value repeats */
-    p.order = (unsigned)order;
-    if (order > LMP_TRAIN_MAX_ORDER) p.order = LMP_TRAIN_MAX_ORDER + 1; /* the library names the limit */
+    p.order = order > 1000000 ? 1000000u : (unsigned)order; /* the library names the limit */
 
     progress_state ps;
     clock_gettime(CLOCK_MONOTONIC, &ps.t0);
@@ -281,7 +283,29 @@ int cmd_train(int argc, char **argv)
     lmp_train_info info;
     lmp_train_get_info(m, &info);
     lmp_train_model_free(m);
-    if (!quiet) {
+    if (json && !quiet) {
+        FILE *f = strcmp(output, "-") == 0 ? stderr : stdout;
+        fprintf(f, "{\"estimator\": ");
+        cli_json_string(f, info.estimator == LMP_EST_MKN ? "mkn" : info.estimator == LMP_EST_KN ? "kn"
+                           : info.estimator == LMP_EST_ADDK ? "addk" : "mle");
+        fprintf(f, ", \"order\": %u, \"sentences\": %llu, \"tokens\": %llu, \"vocab\": %llu, \"ngrams\": [", info.order,
+                (unsigned long long)info.sentences, (unsigned long long)info.tokens, (unsigned long long)info.vocab);
+        for (unsigned n = 1; n <= info.order; n++) fprintf(f, "%s%llu", n > 1 ? ", " : "", (unsigned long long)info.counts[n]);
+        fprintf(f, "]");
+        if (info.estimator == LMP_EST_MKN || info.estimator == LMP_EST_KN) {
+            fprintf(f, ", \"discounts\": [");
+            for (unsigned n = 1; n <= info.order; n++) {
+                fprintf(f, "%s", n > 1 ? ", " : "");
+                cli_json_doubles(f, &info.discount[n][1], 3);
+            }
+            fprintf(f, "]");
+        }
+        fprintf(f, ", \"spilled_runs\": %llu, \"seconds\": ", (unsigned long long)info.spilled_runs);
+        cli_json_double(f, elapsed(&ps.t0));
+        fprintf(f, ", \"output\": ");
+        cli_json_string(f, output);
+        fprintf(f, "}\n");
+    } else if (!quiet) {
         FILE *f = strcmp(output, "-") == 0 ? stderr : stdout;
         fprintf(f, "%s, order %u: %llu sentences, %llu tokens, vocabulary %llu (with <unk> <s> </s>)\n",
                 est_name(info.estimator), info.order, (unsigned long long)info.sentences,

@@ -87,8 +87,9 @@ void lmp_ngram_free(lmp_ngram *m); /* NULL is a no-op */
 
 /* Write ARPA text ("-" = stdout) or the binary format, atomically. The ARPA
  * keeps the n-grams in the order they were read; every number is written with
- * the fewest digits that read back as the same float, so ARPA -> binary -> ARPA
- * gives identical scores. */
+ * the fewest digits that read back as the same float, in lmplz's layout, so
+ * ARPA -> binary -> ARPA gives identical scores (and an lmplz file back byte
+ * for byte). */
 lmp_status lmp_ngram_write_arpa(const lmp_ngram *m, const char *path, lmp_ngram_progress_fn progress, void *ctx,
                                 lmp_error *err);
 lmp_status lmp_ngram_write_binary(const lmp_ngram *m, const char *path, lmp_error *err);

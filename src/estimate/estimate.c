@@ -78,6 +78,9 @@ static uint32_t find_ngram(const train_order *t, const uint32_t *words, unsigned
 static lmp_status link_order(train_order *o, unsigned n, lmp_error *err)
 {
     train_order *hi = &o[n], *lo = &o[n - 1];
+    if (hi->m >= NONE || lo->m >= NONE) /* links are 32-bit */
+        return lmp_error_set(err, LMP_EUNSUPPORTED, "%llu %u-grams: expected fewer than 2^32 - 1 n-grams per order",
+                             (unsigned long long)(hi->m >= NONE ? hi->m : lo->m), hi->m >= NONE ? n : n - 1);
     hi->sfx = malloc((hi->m ? hi->m : 1) * sizeof *hi->sfx);
     hi->ctx = malloc((hi->m ? hi->m : 1) * sizeof *hi->ctx);
     if (!hi->sfx || !hi->ctx) return lmp_error_set(err, LMP_ENOMEM, "linking orders: out of memory");
@@ -215,9 +218,10 @@ static lmp_status discounts_for(unsigned n, const uint64_t nk[5], const lmp_trai
     if (!why[0]) return LMP_OK;
     if (!p->discount_fallback)
         return lmp_error_set(err, LMP_EDOM,
-                             "cannot estimate %s discounts: %s (counts of counts n1=%llu n2=%llu n3=%llu n4=%llu); "
-                             "is this small or artificial data? Expected at least one %u-gram with each adjusted count "
-                             "1, 2 and 3+; --discount-fallback [D1 D2 D3] (default 0.5 1 1.5) supplies fallback discounts",
+                             "cannot estimate %s discounts: %s (counts of counts n1=%llu n2=%llu n3=%llu n4=%llu): "
+                             "expected %u-grams with adjusted counts 1, 2 and 3+ and each discount Dj in [0, j] "
+                             "(Chen & Goodman eq. 26); is this small or artificial data? "
+                             "--discount-fallback [D1 D2 D3] (default 0.5 1 1.5) supplies fallback discounts",
                              what, why, (unsigned long long)nk[1], (unsigned long long)nk[2],
                              (unsigned long long)nk[3], (unsigned long long)nk[4], n);
     for (unsigned j = 1; j <= 3; j++) D[j] = p->fallback[j - 1];

@@ -60,6 +60,8 @@ typedef struct arpa_ctx {
     void *pctx;
     uint64_t lines_since;
     const uint64_t *counts;
+    uint64_t fill[LMP_NGRAM_MAX_ORDER + 1];            /* slots used per order (n-grams + blanks) */
+    unsigned char *blank[LMP_NGRAM_MAX_ORDER + 1];     /* per order, 1 for a blank slot (NULL: none yet) */
 } arpa_ctx;
 
 /* Next non-blank line; LMP_EOF at the end. */
@@ -322,6 +324,52 @@ static lmp_status read_unigrams(arpa_ctx *a, struct lmp_ngram *m)
     return LMP_OK;
 }
 
+/* SRILM-pruned models can hold an n-gram whose suffix w_k .. w_n is missing.
+ * The scorer walks suffixes and stops at the first miss, so, as KenLM does
+ * (lm/search_hashed.cc FindLower/AdjustLower), the missing suffixes get
+ * "blank" entries: log10 p = the backed-off probability of w_n after
+ * w_k .. w_{n-1} from the lower orders, backoff 0, not written back to ARPA.
+ * The blank's context is marked extendable so that states keep it. */
+static lmp_status add_blanks(arpa_ctx *a, struct lmp_ngram *m, unsigned n, const uint32_t *ids)
+{
+    for (unsigned j = 2; j < n; j++) { /* suffix of length j: ids[n-j .. n-1] */
+        uint64_t key = ng_key1(ids[n - 1]);
+        for (unsigned q = 2; q <= j; q++) key = ng_combine(key, ids[n - q]);
+        key = ng_key_fix(key);
+        if (ng_find(m->tab[j], m->cap[j], key)) continue;
+        if (a->fill[j] + 2 > m->cap[j]) /* keep one empty slot: probes end there */
+            return lmp_error_set_at(a->err, LMP_EUNSUPPORTED, a->path, ng_reader_lineno(a->r),
+                                    "too many %u-grams missing from \\%u-grams: (suffixes of longer n-grams, as "
+                                    "in a pruned SRILM model): the table is full",
+                                    j, j);
+        if (!a->blank[j] && !(a->blank[j] = calloc(m->cap[j], 1)))
+            return lmp_error_set(a->err, LMP_ENOMEM, "out of memory");
+        lmp_ngram_state st, out;
+        lmp_ngram_state_from(m, (const int32_t *)(ids + n - j), j - 1, &st);
+        unsigned len;
+        float p = ng_score(m, &st, (int32_t)ids[n - 1], &out, &len);
+        uint64_t s = ng_bucket(key, m->cap[j]);
+        while (m->tab[j][s].key != 0)
+            if (++s == m->cap[j]) s = 0;
+        m->tab[j][s].key = key;
+        m->tab[j][s].prob = p;
+        m->tab[j][s].backoff = -0.0f;
+        a->blank[j][s] = 1;
+        a->fill[j]++;
+        /* its context ids[n-j .. n-2] can now be extended */
+        if (j == 2) {
+            float *pb = &m->uni[ids[n - 2]].backoff;
+            if (*pb == 0) *pb = 0.0f;
+        } else {
+            uint64_t ck = ng_key1(ids[n - 2]);
+            for (unsigned q = 3; q <= j; q++) ck = ng_combine(ck, ids[n - q]);
+            ng_slot *cs = (ng_slot *)ng_find(m->tab[j - 1], m->cap[j - 1], ng_key_fix(ck));
+            if (cs && cs->backoff == 0) cs->backoff = 0.0f;
+        }
+    }
+    return LMP_OK;
+}
+
 static lmp_status read_order(arpa_ctx *a, struct lmp_ngram *m, unsigned n)
 {
     const char *line, *tok[LMP_NGRAM_MAX_ORDER + 3];
@@ -340,6 +388,7 @@ static lmp_status read_order(arpa_ctx *a, struct lmp_ngram *m, unsigned n)
     }
     lmp_status st = LMP_OK;
     uint64_t cap = m->cap[n];
+    a->fill[n] = cnt;
     for (uint64_t i = 0; i < cnt; i++) {
         st = next_nonblank(a, &line, &len);
         if (st == LMP_EOF) {
@@ -392,6 +441,7 @@ static lmp_status read_order(arpa_ctx *a, struct lmp_ngram *m, unsigned n)
             ids[j] = (uint32_t)id;
         }
         if (st) break;
+        if (n >= 3 && (st = add_blanks(a, m, n, ids))) break;
         /* The context w_1 .. w_{n-1} must be an (n-1)-gram; it can now be extended. */
         uint32_t prefix;
         if (n == 2) {
@@ -403,6 +453,7 @@ static lmp_status read_order(arpa_ctx *a, struct lmp_ngram *m, unsigned n)
             for (int j = (int)n - 3; j >= 0; j--) pk = ng_combine(pk, ids[j]);
             pk = ng_key_fix(pk);
             const ng_slot *ps = ng_find(m->tab[n - 1], m->cap[n - 1], pk);
+            if (ps && a->blank[n - 1] && a->blank[n - 1][ps - m->tab[n - 1]]) ps = NULL; /* a blank is no n-gram */
             if (!ps) {
                 st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
                                       "the context '%s' of this %u-gram is not a %u-gram: expected every context "
@@ -525,6 +576,7 @@ lmp_status lmp_ngram_load_arpa(const char *path, lmp_ngram_progress_fn prog, voi
         }
     }
     ng_reader_close(a.r);
+    for (unsigned n = 0; n <= LMP_NGRAM_MAX_ORDER; n++) free(a.blank[n]);
     if (st) {
         lmp_ngram_free(m);
         return st;
@@ -538,16 +590,31 @@ lmp_status lmp_ngram_load_arpa(const char *path, lmp_ngram_progress_fn prog, voi
 
 /* ---- writer ----------------------------------------------------------------------- */
 
-/* Fewest significant digits (6 to 9) that read back as the same float. */
+/* Fewest significant digits (6 to 9) that read back as the same float, laid
+ * out as lmplz writes numbers: fixed notation down to 1e-6 (-0.00007147704),
+ * below that a short exponent (-1.8120181e-7). */
 static int fmt_float(char *buf, size_t cap, float v)
 {
     if (v == 0) return snprintf(buf, cap, "0");
     if (isinf(v)) return snprintf(buf, cap, v < 0 ? "-inf" : "inf");
-    for (int d = 6; d < 9; d++) {
-        int k = snprintf(buf, cap, "%.*g", d, (double)v);
-        if (strtof(buf, NULL) == v) return k;
+    int d = 6, k = 0;
+    for (; d <= 9; d++) {
+        k = snprintf(buf, cap, "%.*g", d, (double)v);
+        if (d == 9 || strtof(buf, NULL) == v) break;
     }
-    return snprintf(buf, cap, "%.9g", (double)v);
+    char *e = strchr(buf, 'e');
+    if (e) {
+        int ex = atoi(e + 1);
+        if (ex < 0 && ex >= -6) {
+            char fx[64];
+            snprintf(fx, sizeof fx, "%.*f", d - 1 - ex, (double)v);
+            if (strtof(fx, NULL) == v) k = snprintf(buf, cap, "%s", fx);
+        } else {
+            /* lmplz's short exponent: e-7, not e-07 */
+            k = (int)(e - buf) + snprintf(e, cap - (size_t)(e - buf), "e%d", ex);
+        }
+    }
+    return k;
 }
 
 static int write_words(FILE *f, const struct lmp_ngram *m, uint32_t *const *slot2ent, unsigned n, const ng_entry *e)

@@ -3,6 +3,9 @@
  * query (lm/ngram_query.hh): <s> is context, </s> is scored and counted, OOV
  * words are scored as <unk> and counted apart. */
 #include <stdlib.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "ngram_internal.h"
 
@@ -283,7 +286,25 @@ static inline void push_el(ng_batch *b, size_t off, uint32_t len, int kind, uint
     b->n++;
 }
 
-/* Append one line as <begin> words <eos|end>. Returns -1 on allocation failure. */
+/* Separator bits of text[i .. i+n), n <= 16: bit k set when text[i+k] is a separator. */
+static inline uint32_t sep_mask(const char *p, size_t n)
+{
+#if defined(__SSE2__)
+    if (n == 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\t'))),
+                                 _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(x, _mm_setzero_si128())));
+        return (uint32_t)_mm_movemask_epi8(m);
+    }
+#endif
+    uint32_t mask = 0;
+    for (size_t k = 0; k < n; k++)
+        if (ws(p[k])) mask |= 1u << k;
+    return mask;
+}
+
+/* Append one line as <begin> words <eos|end>. Returns -1 on allocation failure.
+ * Words are found 16 bytes at a time from the separator bit masks. */
 static int batch_add_line(const lmp_ngram *m, ng_batch *b, const char *line, size_t len)
 {
     /* At most len/2 + 1 words in len bytes. */
@@ -294,13 +315,28 @@ static int batch_add_line(const lmp_ngram *m, ng_batch *b, const char *line, siz
     b->text_len += len;
     uint32_t h = m->bos >= 0 ? 1 : 0;
     push_el(b, 0, 0, EL_BEGIN, 0);
-    size_t i = 0;
-    for (;;) {
-        while (i < len && ws(text[i])) i++;
-        if (i >= len) break;
-        size_t s = i;
-        while (i < len && !ws(text[i])) i++;
-        push_el(b, base + s, (uint32_t)(i - s), EL_WORD, h);
+    int in_word = 0;
+    size_t start = 0;
+    for (size_t i = 0; i < len; i += 16) {
+        size_t n = len - i < 16 ? len - i : 16;
+        uint32_t sep = sep_mask(text + i, n);
+        uint32_t word = ~sep & (n == 16 ? 0xffffu : ((1u << n) - 1));
+        unsigned cur = 0;
+        while (cur < n) {
+            uint32_t rest = (in_word ? sep : word) >> cur;
+            if (!rest) break;
+            cur += (unsigned)__builtin_ctz(rest);
+            if (in_word) {
+                push_el(b, base + start, (uint32_t)(i + cur - start), EL_WORD, h);
+                h++;
+            } else {
+                start = i + cur;
+            }
+            in_word = !in_word;
+        }
+    }
+    if (in_word) {
+        push_el(b, base + start, (uint32_t)(len - start), EL_WORD, h);
         h++;
     }
     push_el(b, 0, 0, m->eos >= 0 ? EL_EOS : EL_END, h);

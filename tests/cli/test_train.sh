@@ -16,6 +16,7 @@ expect_fail "bad memory" "--memory: expected a size" "$LMPROB" train --order 3 -
 # A model, and its summary.
 expect_out "train order 3" '3-grams +56 +D1=0.728814' "$LMPROB" train --order 3 --output "$TMPD/m3.arpa" "$FIX"
 expect_out "header counts" '^ngram 3=56$' cat "$TMPD/m3.arpa"
+expect_out "json summary" '"ngrams": \[16, 38, 56\], "discounts": \[\[0\.14285714' "$LMPROB" train --order 3 --json --output "$TMPD/m3j.arpa" "$FIX"
 expect_out "<s> unigram is -99" '^-99	<s>	' cat "$TMPD/m3.arpa"
 # lmplz -o 3 on the same file prints -0.83314323 (tests/fixtures/train_small.kenlm3.arpa)
 expect_out "KenLM's value for 'the cat sat'" '^-0\.833143[0-9]*	the cat sat$' cat "$TMPD/m3.arpa"
