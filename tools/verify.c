@@ -298,6 +298,42 @@ static void print_vals(const double *v, size_t n)
     printf("]");
 }
 
+/* One failing case, as text or as a JSON array element. */
+static void report_failure(int json, long *nreported, const char *name, const char *why, const double *want,
+                           size_t nw, const double *got, size_t ng)
+{
+    if (!json) {
+        printf("FAIL %s: ", name);
+        if (want) {
+            printf("expected ");
+            print_vals(want, nw);
+            printf(", ");
+        }
+        if (got) {
+            printf("got ");
+            print_vals(got, ng);
+        } else {
+            printf("%s", why);
+        }
+        printf("\n");
+        return;
+    }
+    printf("%s\n    {\"name\": ", (*nreported)++ ? "," : "");
+    cli_json_string(stdout, name);
+    if (want) {
+        printf(", \"expected\": ");
+        cli_json_doubles(stdout, want, nw);
+    }
+    if (got) {
+        printf(", \"got\": ");
+        cli_json_doubles(stdout, got, ng);
+    } else {
+        printf(", \"error\": ");
+        cli_json_string(stdout, why);
+    }
+    printf("}");
+}
+
 static char *read_all(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -330,16 +366,18 @@ static void usage(FILE *f)
           "function is known.\n"
           "\n"
           "  --list     print the functions this build can evaluate, one per line\n"
-          "  --verbose  also print a line for each passing case\n",
+          "  --verbose  also print a line for each passing case\n"
+          "  --json     one JSON object: passed, failed, and each failure's name, expected, got\n",
           f);
 }
 
 int cmd_verify(int argc, char **argv)
 {
-    int verbose = 0, nfiles = 0;
+    int verbose = 0, json = 0, nfiles = 0;
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) { usage(stdout); return CLI_OK; }
         if (strcmp(argv[i], "--verbose") == 0) verbose = 1;
+        else if (strcmp(argv[i], "--json") == 0) json = 1;
         else if (strcmp(argv[i], "--list") == 0) {
             for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
                 for (const verify_entry *e = tables[t]; e->function; e++) printf("%s\n", e->function);
@@ -353,7 +391,8 @@ int cmd_verify(int argc, char **argv)
         usage(stderr);
         return CLI_USAGE;
     }
-    long passed = 0, failed = 0;
+    long passed = 0, failed = 0, nreported = 0;
+    if (json) printf("{\"failures\": [");
     for (int i = 1; i < argc; i++) {
         if (argv[i][0] == '-' && argv[i][1]) continue;
         const char *path = argv[i];
@@ -391,13 +430,16 @@ int cmd_verify(int argc, char **argv)
             char label[64];
             if (!name) { snprintf(label, sizeof label, "case %zu", c); name = label; }
             if (!fname || !args || !exp) {
-                printf("FAIL %s: %s: malformed case (needs function, args, expected)\n", path, name);
+                report_failure(json, &nreported, name, "malformed case (needs function, args, expected)", NULL, 0,
+                               NULL, 0);
                 failed++;
                 continue;
             }
             verify_fn fn = find_fn(fname);
             if (!fn) {
-                printf("FAIL %s: unknown function '%s'\n", name, fname);
+                char why[256];
+                snprintf(why, sizeof why, "unknown function '%s'", fname);
+                report_failure(json, &nreported, name, why, NULL, 0, NULL, 0);
                 failed++;
                 continue;
             }
@@ -410,7 +452,7 @@ int cmd_verify(int argc, char **argv)
             double *want = NULL;
             size_t nw = 0, capw = 0;
             if (flatten(exp, &want, &nw, &capw)) {
-                printf("FAIL %s: malformed expected value\n", name);
+                report_failure(json, &nreported, name, "malformed expected value", NULL, 0, NULL, 0);
                 free(want);
                 failed++;
                 continue;
@@ -422,23 +464,19 @@ int cmd_verify(int argc, char **argv)
             for (size_t k = 0; ok && k < nw; k++) ok = same(out.v[k], want[k], exact, rtol, atol);
             if (ok) {
                 passed++;
-                if (verbose) printf("ok   %s\n", name);
+                if (verbose && !json) printf("ok   %s\n", name);
             } else {
                 failed++;
-                printf("FAIL %s: expected ", name);
-                print_vals(want, nw);
-                if (rc) printf(", got error: %s\n", err[0] ? err : "(no message)");
-                else {
-                    printf(", got ");
-                    print_vals(out.v, out.n);
-                    printf("\n");
-                }
+                char why[600];
+                snprintf(why, sizeof why, "error: %s", err[0] ? err : "(no message)");
+                report_failure(json, &nreported, name, why, want, nw, rc ? NULL : out.v, out.n);
             }
             free(want);
             free(out.v);
         }
         json_free(root);
     }
-    printf("%ld passed, %ld failed\n", passed, failed);
+    if (json) printf("%s], \"passed\": %ld, \"failed\": %ld}\n", nreported ? "\n" : "", passed, failed);
+    else printf("%ld passed, %ld failed\n", passed, failed);
     return failed ? CLI_FAIL : CLI_OK;
 }

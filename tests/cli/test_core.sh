@@ -13,4 +13,15 @@ cat >"$TMPD/unknown.json" <<'J'
 J
 expect_out "verify reports unknown function" "unknown function 'no_such_fn'" sh -c "'$LMPROB' verify '$TMPD/unknown.json'; true"
 expect_fail "verify fails on unknown function" "0 passed, 1 failed" "$LMPROB" verify "$TMPD/unknown.json"
+cat >"$TMPD/wrong.json" <<'J'
+{"schema": 1, "cases": [
+ {"name": "right", "function": "normal_pdf", "args": {"x": 0, "mu": 0, "sigma": 1}, "expected": 0.3989422804014327, "rtol": 1e-13},
+ {"name": "wrong value", "function": "normal_pdf", "args": {"x": 0, "mu": 0, "sigma": 1}, "expected": 0.5},
+ {"name": "exact list", "function": "numpy_legacy_choice", "args": {"seed": 42, "n": 3, "p": [0.4, 0.25, 0.15, 0.12, 0.08]}, "expected": [0, 4, 2], "exact": true}]}
+J
+expect_fail "verify fails on a wrong value" "FAIL wrong value: expected 0.5, got 0.398942" "$LMPROB" verify "$TMPD/wrong.json"
+expect_out "verify counts the passing cases" "^2 passed, 1 failed$" sh -c "'$LMPROB' verify '$TMPD/wrong.json'; true"
+expect_out "verify --json" '"passed": 2, "failed": 1' sh -c "'$LMPROB' verify --json '$TMPD/wrong.json'; true"
+expect_fail "verify unknown option" "unknown option '--frob'" "$LMPROB" verify --frob "$TMPD/wrong.json"
+expect_fail "verify schema 2" "schema 2 is not supported" sh -c "echo '{\"schema\": 2, \"cases\": []}' > '$TMPD/s2.json'; '$LMPROB' verify '$TMPD/s2.json'"
 finish
