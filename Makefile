@@ -12,7 +12,7 @@ WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshad
 CSTD    := -std=c11 -D_GNU_SOURCE
 DEPFL   := -MMD -MP
 CAIRO_CFLAGS := $(shell pkg-config --cflags cairo 2>/dev/null)
-CAIRO_LIBS   := $(shell pkg-config --libs cairo 2>/dev/null)
+# The CLI loads libcairo.so.2 with dlopen when it draws (tools/plot.c): headers only at build time.
 LIBS    := -lz -llzma -lpthread -lm
 
 ifeq ($(SAN),1)
@@ -68,7 +68,7 @@ $(SHARED): $(LIB_OBJ)
 
 $(CLI): $(TOOL_OBJ) $(STATIC)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(OPT) -o $@ $(TOOL_OBJ) $(STATIC) $(CAIRO_LIBS) $(LIBS)
+	$(Q)$(CC) $(OPT) -o $@ $(TOOL_OBJ) $(STATIC) $(LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(STATIC) tests/test.h
 	@mkdir -p $(dir $@)

@@ -14,6 +14,8 @@
 #include "lmprob/sample.h"
 #include "test.h"
 
+#include "../src/sample/sample_internal.h" /* the vectorised exp kernels, tested directly */
+
 /* Count allocations (not under AddressSanitizer, which owns malloc): a
  * sampler call must allocate nothing. glibc exports the real allocator as
  * __libc_*; these definitions interpose on the process's malloc. */
@@ -565,6 +567,287 @@ static void test_topk_gather_path(void)
     free(ib);
 }
 
+/* The streaming gather (validate + running max + candidates, one pass) behind
+ * the top-k-first and min-p-first fast paths, against the general path
+ * (lmp_sampler_apply_d on the same values takes no fast path), on random
+ * logits of several shapes: flat, heavy ties, an ascending ramp (a new maximum
+ * in every block), mostly -inf, one far maximum at the end (the running line
+ * starts low), logits placed on the min-p line; both conventions, both dtypes,
+ * several T, k, min_p, min_keep; and bad values at every kind of position. */
+static void test_gather_fast_paths_random(void)
+{
+    size_t V = 20011; /* not a multiple of 32: the scalar tail runs */
+    float *xf = malloc(V * sizeof *xf);
+    double *xd = malloc(V * sizeof *xd);
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 77, NULL);
+    int fails = 0, cases = 0;
+    for (int kind = 0; kind < 7; kind++) {
+        for (size_t i = 0; i < V; i++) {
+            double z = lmp_rng_normal(&r);
+            double v;
+            switch (kind) {
+            case 0: v = 2.0 * z; break;
+            case 1: v = 0.25 * floor(4.0 * z); break;
+            case 2: v = 1e-3 * (double)i + 0.01 * z; break;
+            case 3: v = lmp_rng_uniform(&r) < 0.9 ? -INFINITY : z; break;
+            case 4: v = i == V - 3 ? 30.0 : z; break;
+            case 5: v = i % 3 == 0 ? 4.0 + log(0.05) : i % 3 == 1 ? 4.0 : z; break; /* on the 0.05 line of max 4 */
+            default: v = i == V - 1 ? 1.0 : -INFINITY; break;
+            }
+            xf[i] = (float)v;
+        }
+        for (size_t i = 0; i < V; i++) xd[i] = xf[i];
+        for (int conv = 0; conv < 2; conv++)
+            for (int dt = 0; dt < 2; dt++)
+                for (int ci = 0; ci < 8; ci++) {
+                    static const double Ts[] = {1.0, 0.7, 1.9, 1.0, 0.7, 1.3, 1.0, 0.5};
+                    static const long Ks[] = {50, 1, 200, 0, 0, 0, 0, 7};
+                    static const double MPs[] = {0.0, 0.0, 0.1, 0.05, 0.3, 0.01, 1.0, 0.05};
+                    static const size_t MKs[] = {1, 1, 3, 1, 5, 1, 2, 600};
+                    lmp_sampler_params p = params(conv ? LMP_CONV_LLAMA : LMP_CONV_HF);
+                    p.dtype = dt ? LMP_DTYPE_F64 : LMP_DTYPE_F32;
+                    p.temperature = Ts[ci];
+                    p.top_k = Ks[ci];
+                    p.min_p = MPs[ci];
+                    p.min_keep = MKs[ci];
+                    lmp_sampler *a, *b;
+                    CHECK(lmp_sampler_create(&p, V, &a, NULL) == LMP_OK);
+                    CHECK(lmp_sampler_create(&p, V, &b, NULL) == LMP_OK);
+                    lmp_status sa = lmp_sampler_apply(a, xf, V, NULL, 0, NULL);
+                    lmp_status sb = lmp_sampler_apply_d(b, xd, V, NULL, 0, NULL);
+                    int same = sa == sb;
+                    if (same && sa == LMP_OK) {
+                        lmp_candidates ca = lmp_sampler_kept(a), cb = lmp_sampler_kept(b);
+                        same = ca.n == cb.n && ca.n > 0;
+                        for (size_t i = 0; same && i < ca.n; i++)
+                            same = ca.id[i] == cb.id[i] && ca.p[i] == cb.p[i] && ca.logit[i] == cb.logit[i];
+                        for (int d = 0; same && d < 20; d++) {
+                            double u = (d + 0.5) / 20.0;
+                            same = lmp_sampler_draw_u(a, u) == lmp_sampler_draw_u(b, u);
+                        }
+                        if (!same)
+                            fprintf(stderr, "gather kind %d conv %d dtype %d case %d: kept %zu vs %zu\n", kind, conv,
+                                    dt, ci, ca.n, cb.n);
+                    }
+                    fails += !same;
+                    cases++;
+                    lmp_sampler_free(a);
+                    lmp_sampler_free(b);
+                }
+    }
+    CHECK_MSG(fails == 0, "%d of %d gather cases differ from the general path", fails, cases);
+    /* bad values: the first one is named, wherever it is (first block, a later
+     * block, the scalar tail, after a new maximum), for both fast paths */
+    for (size_t i = 0; i < V; i++) xf[i] = (float)(2.0 * lmp_rng_normal(&r));
+    static const size_t pos[] = {0, 31, 32, 5000, 5001, 20000, 20010};
+    for (size_t pi = 0; pi < sizeof pos / sizeof pos[0]; pi++)
+        for (int what = 0; what < 2; what++)
+            for (int path = 0; path < 2; path++) {
+                lmp_sampler_params p = params(LMP_CONV_HF);
+                p.dtype = LMP_DTYPE_F32;
+                if (path) p.top_k = 40;
+                else p.min_p = 0.05;
+                float keep = xf[pos[pi]], later = xf[V - 1];
+                xf[pos[pi]] = what ? INFINITY : NAN;
+                if (pos[pi] + 1 < V) xf[V - 1] = NAN; /* a second bad value after the first */
+                lmp_sampler *s;
+                lmp_error err;
+                char want[32];
+                snprintf(want, sizeof want, "logit[%zu]", pos[pi]);
+                CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
+                CHECK(lmp_sampler_apply(s, xf, V, NULL, 0, &err) == LMP_EINVAL);
+                CHECK_MSG(strstr(err.msg, want) != NULL, "path %d: %s, expected %s", path, err.msg, want);
+                lmp_sampler_free(s);
+                xf[pos[pi]] = keep;
+                xf[V - 1] = later;
+            }
+    free(xf);
+    free(xd);
+}
+
+/* The top-p-first path (float32 logits and dtype): every exp once, a sampled
+ * guess of the crossing bucket checked by the mass of a gather (or, when the
+ * guess fails, the full mass histogram), against the general path on many
+ * shapes: ties (equal keys across the cut, HF ranks the higher id first),
+ * -inf, one dominant token, a ramp; p from 0 to within 1e-6 of 1 (the check
+ * cannot pass: the full histogram decides), min_keep, temperature. */
+static void test_topp_fast_path_random(void)
+{
+    size_t V = 30011;
+    float *xf = malloc(V * sizeof *xf);
+    double *xd = malloc(V * sizeof *xd);
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 91, NULL);
+    int fails = 0, cases = 0;
+    for (int kind = 0; kind < 6; kind++) {
+        for (size_t i = 0; i < V; i++) {
+            double z = lmp_rng_normal(&r), v;
+            switch (kind) {
+            case 0: v = 2.0 * z; break;
+            case 1: v = 0.5 * floor(2.0 * z); break; /* few distinct values: big ties at the cut */
+            case 2: v = lmp_rng_uniform(&r) < 0.7 ? -INFINITY : 3.0 * z; break;
+            case 3: v = i == 12345 ? 40.0 : z; break; /* one token holds nearly all the mass */
+            case 4: v = -1.1 * log((double)((i * 7919) % V + 1)) + 0.3 * z; break; /* Zipf-like */
+            default: v = 2e-4 * (double)i + 0.05 * z; break;
+            }
+            xf[i] = (float)v;
+        }
+        for (size_t i = 0; i < V; i++) xd[i] = xf[i];
+        for (int conv = 0; conv < 2; conv++)
+            for (int ci = 0; ci < 8; ci++) {
+                static const double Ps[] = {0.9, 0.5, 0.99, 0.0, 0.9999995, 0.3, 0.95, 0.8};
+                static const double Ts[] = {1.0, 0.7, 1.0, 1.0, 1.0, 1.6, 0.9, 1.0};
+                static const size_t MKs[] = {1, 1, 1, 3, 1, 1, 2, 40};
+                lmp_sampler_params p = params(conv ? LMP_CONV_LLAMA : LMP_CONV_HF);
+                p.dtype = LMP_DTYPE_F32;
+                p.top_p = Ps[ci];
+                p.temperature = Ts[ci];
+                p.min_keep = MKs[ci];
+                p.min_p = ci == 7 ? 0.01 : 0.0;
+                lmp_sampler *a, *b;
+                CHECK(lmp_sampler_create(&p, V, &a, NULL) == LMP_OK);
+                CHECK(lmp_sampler_create(&p, V, &b, NULL) == LMP_OK);
+                int same = lmp_sampler_apply(a, xf, V, NULL, 0, NULL) == LMP_OK &&
+                           lmp_sampler_apply_d(b, xd, V, NULL, 0, NULL) == LMP_OK;
+                lmp_candidates ca = lmp_sampler_kept(a), cb = lmp_sampler_kept(b);
+                same = same && ca.n == cb.n && ca.n > 0;
+                for (size_t i = 0; same && i < ca.n; i++)
+                    same = ca.id[i] == cb.id[i] && ca.logit[i] == cb.logit[i] &&
+                           fabs(ca.p[i] - cb.p[i]) <= 2e-7 * cb.p[i];
+                if (!same)
+                    fprintf(stderr, "top-p kind %d conv %d case %d: fast path kept %zu, general path %zu\n", kind,
+                            conv, ci, ca.n, cb.n);
+                fails += !same;
+                cases++;
+                lmp_sampler_free(a);
+                lmp_sampler_free(b);
+            }
+    }
+    CHECK_MSG(fails == 0, "%d of %d top-p cases differ from the general path", fails, cases);
+    free(xf);
+    free(xd);
+}
+
+/* The float32 exp kernel (whichever variant the machine runs: baseline,
+ * AVX2 + FMA or AVX-512) against libm in float ulps, on a dense grid of
+ * [-87.3, 0] and on every length 0..40 (the 16-, 8-lane and scalar tails);
+ * the double-input kernel gives the same bits as the float one. */
+static void test_expf_kernel_ulp(void)
+{
+    size_t n = 1 << 20;
+    float *x = malloc((n + 40) * sizeof *x), *y = malloc((n + 40) * sizeof *y);
+    double *xd = malloc(4096 * sizeof *xd), *ed = malloc(4096 * sizeof *ed);
+    for (size_t i = 0; i < n; i++) x[i] = (float)(-87.3 * (double)i / (double)n);
+    x[7] = -INFINITY;
+    x[9] = -100.0f;
+    double s = lmp_sample_expf_array(x, n, 0.0f, y);
+    double worst = 0, sum = 0;
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        double want = exp((double)x[i]);
+        sum += y[i];
+        if (want < 0x1p-126) { /* under FLT_MIN: flushed to 0 (or the value) */
+            bad += !(y[i] == 0.0f || fabs(y[i] - want) <= 0x1p-149 * 4);
+            continue;
+        }
+        float wf = (float)want;
+        double ulp = (double)nextafterf(wf, INFINITY) - (double)wf;
+        double e = fabs((double)y[i] - want) / ulp;
+        if (e > worst) worst = e;
+    }
+    CHECK_MSG(worst <= 2.0, "expf kernel: worst error %.3g ulp", worst);
+    CHECK_INT(bad, 0);
+    CHECK(y[7] == 0.0f && y[9] == 0.0f && y[0] == 1.0f);
+    CHECK(fabs(s - sum) <= 1e-12 * sum);
+    /* every length: the same values as the long call (offset by m) */
+    for (size_t len = 0; len <= 40; len++) {
+        float m = 0.5f;
+        for (size_t i = 0; i < len; i++) x[i] = (float)(-0.37 * (double)i) + m;
+        double tot = lmp_sample_expf_array(x, len, m, y), chk = 0;
+        int ok = 1;
+        for (size_t i = 0; i < len; i++) {
+            chk += y[i];
+            float want = (float)exp((double)(x[i] - m));
+            ok &= fabs(y[i] - want) <= 2.5 * ((double)nextafterf(want, INFINITY) - (double)want);
+            xd[i] = (double)x[i];
+        }
+        lmp_sample_exp_sum(xd, len, (double)m, ed, 1);
+        for (size_t i = 0; i < len; i++) ok &= ed[i] == (double)y[i];
+        CHECK_MSG(ok && fabs(tot - chk) <= 1e-12 * (chk + 1e-300), "expf kernel, length %zu", len);
+    }
+    free(x);
+    free(y);
+    free(xd);
+    free(ed);
+}
+
+/* The same fast-path tests on every kernel variant this machine can run
+ * (baseline, AVX2 + FMA; AVX-512 is the default where present), and the
+ * claim that the AVX2 and AVX-512 kernels give the same bits. */
+static void kept_copy(lmp_sampler *s, int32_t *id, double *p, size_t *n)
+{
+    lmp_candidates c = lmp_sampler_kept(s);
+    *n = c.n;
+    memcpy(id, c.id, c.n * sizeof *id);
+    memcpy(p, c.p, c.n * sizeof *p);
+}
+
+static void test_isa_variants(void)
+{
+    int top = lmp_sample_set_isa(2);
+    for (int level = 0; level < top; level++) {
+        CHECK_INT(lmp_sample_set_isa(level), level);
+        test_gather_fast_paths_random();
+        test_topp_fast_path_random();
+        test_topk_gather_path();
+        test_lazy_path();
+        test_f32_probabilities();
+        test_expf_kernel_ulp();
+    }
+    if (top == 2) {
+        size_t V = 50000, na, nb;
+        float *x = malloc(V * sizeof *x);
+        int32_t *ia = malloc(V * sizeof *ia), *ib = malloc(V * sizeof *ib);
+        double *pa = malloc(V * sizeof *pa), *pb = malloc(V * sizeof *pb);
+        lmp_rng r;
+        lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 5, NULL);
+        for (size_t i = 0; i < V; i++) x[i] = (float)(2.0 * lmp_rng_normal(&r));
+        for (int c = 0; c < 4; c++) {
+            lmp_sampler_params p = params(c % 2 ? LMP_CONV_LLAMA : LMP_CONV_HF);
+            p.dtype = LMP_DTYPE_F32;
+            p.temperature = c < 2 ? 0.7 : 1.0;
+            p.top_p = c < 2 ? 1.0 : 0.9;
+            lmp_sampler *s;
+            CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
+            lmp_sample_set_isa(1);
+            CHECK(lmp_sampler_apply(s, x, V, NULL, 0, NULL) == LMP_OK);
+            kept_copy(s, ia, pa, &na);
+            lmp_sample_set_isa(2);
+            CHECK(lmp_sampler_apply(s, x, V, NULL, 0, NULL) == LMP_OK);
+            kept_copy(s, ib, pb, &nb);
+            int same = na == nb;
+            for (size_t i = 0; same && i < na; i++) same = ia[i] == ib[i] && pa[i] == pb[i];
+            CHECK_MSG(same, "case %d: AVX2 and AVX-512 kernels differ (kept %zu vs %zu)", c, na, nb);
+            lmp_sampler_free(s);
+        }
+        float *ya = malloc(V * sizeof *ya), *yb = malloc(V * sizeof *yb);
+        lmp_sample_set_isa(1);
+        double sa = lmp_sample_expf_array(x, V - 3, 9.0f, ya);
+        lmp_sample_set_isa(2);
+        double sb = lmp_sample_expf_array(x, V - 3, 9.0f, yb);
+        CHECK(sa == sb && memcmp(ya, yb, (V - 3) * sizeof *ya) == 0);
+        free(ya);
+        free(yb);
+        free(x);
+        free(ia);
+        free(ib);
+        free(pa);
+        free(pb);
+    }
+    lmp_sample_set_isa(2);
+}
+
 static void test_no_allocation(void)
 {
 #ifdef COUNT_ALLOCS
@@ -803,6 +1086,10 @@ int main(int argc, char **argv)
     RUN(test_lazy_path);
     RUN(test_no_allocation);
     RUN(test_topk_gather_path);
+    RUN(test_gather_fast_paths_random);
+    RUN(test_topp_fast_path_random);
+    RUN(test_expf_kernel_ulp);
+    RUN(test_isa_variants);
     RUN(test_numpy_parity);
     RUN(test_chi_square);
     RUN(test_chi_square_lazy);

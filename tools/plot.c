@@ -3,11 +3,103 @@
 #include "plot.h"
 
 #include <cairo.h>
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "lmprob/core.h"
+
+/* cairo is loaded with dlopen at the first picture, not linked: its
+ * dependency tree (pixman, fontconfig, freetype, X11 libraries ...) cost
+ * about 1 ms at every start of the CLI, also for the commands that draw
+ * nothing (lmprob ppl). The header still gives the types and signatures;
+ * every cairo call below goes through the table `cx`. */
+#define CAIRO_FUNCS(X)                                                                                          \
+    X(cairo_arc) X(cairo_clip) X(cairo_create) X(cairo_debug_reset_static_data) X(cairo_destroy) X(cairo_fill) \
+    X(cairo_fill_preserve) X(cairo_image_surface_create) X(cairo_line_to) X(cairo_move_to) X(cairo_paint)      \
+    X(cairo_rectangle) X(cairo_restore) X(cairo_rotate) X(cairo_save) X(cairo_select_font_face)               \
+    X(cairo_set_dash) X(cairo_set_font_size) X(cairo_set_line_width) X(cairo_set_source_rgb)                   \
+    X(cairo_set_source_rgba) X(cairo_show_text) X(cairo_status_to_string) X(cairo_stroke)                     \
+    X(cairo_surface_destroy) X(cairo_surface_flush) X(cairo_surface_write_to_png) X(cairo_text_extents)       \
+    X(cairo_translate)
+
+#define CX_MEMBER(f) __typeof__(f) *f;
+static struct {
+    CAIRO_FUNCS(CX_MEMBER)
+} cx;
+static int cx_state; /* 0: not tried, 1: loaded, -1: failed (cx_error says why) */
+static char cx_error[512];
+
+/* Load libcairo and resolve every function used here (once; a failure is
+ * remembered). Returns 0, or -1 with the reason in msg. */
+static int cx_load(char *msg, size_t msglen)
+{
+    if (cx_state == 0) {
+        cx_state = -1;
+        void *h = dlopen("libcairo.so.2", RTLD_NOW | RTLD_LOCAL);
+        const char *missing = NULL;
+        if (!h) {
+            const char *e = dlerror();
+            snprintf(cx_error, sizeof cx_error,
+                     "cannot draw pictures: cairo is not available (%s); install libcairo2 (apt-get install libcairo2)",
+                     e ? e : "dlopen(libcairo.so.2) failed");
+        } else {
+#define CX_RESOLVE(f)                                                                                           \
+            if (!missing) {                                                                                      \
+                void *sym = dlsym(h, #f);                                                                        \
+                if (sym) memcpy(&cx.f, &sym, sizeof sym);                                                        \
+                else missing = #f;                                                                               \
+            }
+            CAIRO_FUNCS(CX_RESOLVE)
+#undef CX_RESOLVE
+            if (missing) {
+                snprintf(cx_error, sizeof cx_error, "cannot draw pictures: libcairo.so.2 lacks %s (too old a cairo)",
+                         missing);
+                memset(&cx, 0, sizeof cx);
+                dlclose(h);
+            } else {
+                cx_state = 1;
+            }
+        }
+    }
+    if (cx_state < 0) {
+        snprintf(msg, msglen, "%s", cx_error);
+        return -1;
+    }
+    return 0;
+}
+
+/* From here on, cairo_xxx(...) calls the loaded function. */
+#define CX_REDIRECT(f) cx.f
+#define cairo_arc CX_REDIRECT(cairo_arc)
+#define cairo_clip CX_REDIRECT(cairo_clip)
+#define cairo_create CX_REDIRECT(cairo_create)
+#define cairo_destroy CX_REDIRECT(cairo_destroy)
+#define cairo_fill CX_REDIRECT(cairo_fill)
+#define cairo_fill_preserve CX_REDIRECT(cairo_fill_preserve)
+#define cairo_image_surface_create CX_REDIRECT(cairo_image_surface_create)
+#define cairo_line_to CX_REDIRECT(cairo_line_to)
+#define cairo_move_to CX_REDIRECT(cairo_move_to)
+#define cairo_paint CX_REDIRECT(cairo_paint)
+#define cairo_rectangle CX_REDIRECT(cairo_rectangle)
+#define cairo_restore CX_REDIRECT(cairo_restore)
+#define cairo_rotate CX_REDIRECT(cairo_rotate)
+#define cairo_save CX_REDIRECT(cairo_save)
+#define cairo_select_font_face CX_REDIRECT(cairo_select_font_face)
+#define cairo_set_dash CX_REDIRECT(cairo_set_dash)
+#define cairo_set_font_size CX_REDIRECT(cairo_set_font_size)
+#define cairo_set_line_width CX_REDIRECT(cairo_set_line_width)
+#define cairo_set_source_rgb CX_REDIRECT(cairo_set_source_rgb)
+#define cairo_set_source_rgba CX_REDIRECT(cairo_set_source_rgba)
+#define cairo_show_text CX_REDIRECT(cairo_show_text)
+#define cairo_status_to_string CX_REDIRECT(cairo_status_to_string)
+#define cairo_stroke CX_REDIRECT(cairo_stroke)
+#define cairo_surface_destroy CX_REDIRECT(cairo_surface_destroy)
+#define cairo_surface_flush CX_REDIRECT(cairo_surface_flush)
+#define cairo_surface_write_to_png CX_REDIRECT(cairo_surface_write_to_png)
+#define cairo_text_extents CX_REDIRECT(cairo_text_extents)
+#define cairo_translate CX_REDIRECT(cairo_translate)
 
 static const unsigned palette[] = {0x1f77b4, 0xd62728, 0x2ca02c, 0xff7f0e, 0x9467bd, 0x8c564b, 0xe377c2, 0x7f7f7f};
 #define NPALETTE (sizeof palette / sizeof palette[0])
@@ -22,7 +114,10 @@ plot_spec plot_spec_default(void)
     return p;
 }
 
-void plot_release_caches(void) { cairo_debug_reset_static_data(); }
+void plot_release_caches(void)
+{
+    if (cx_state == 1) cx.cairo_debug_reset_static_data();
+}
 
 double plot_histogram(const double *v, size_t n, double lo, double hi, size_t nbins, int density,
                       double *centres, double *heights)
@@ -149,6 +244,7 @@ static double bar_width_of(const plot_series *se)
 
 int plot_png(const plot_spec *p, const char *path, char *msg, size_t msglen)
 {
+    if (cx_load(msg, msglen)) return -1;
     int W = p->width > 0 ? p->width : 900, H = p->height > 0 ? p->height : 560;
     cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
     cairo_t *cr = cairo_create(sf);

@@ -60,7 +60,8 @@ typedef struct plot_spec {
 
 plot_spec plot_spec_default(void);
 
-/* Draw and write a PNG. Returns 0, or -1 with a message in msg. */
+/* Draw and write a PNG. Returns 0, or -1 with a message in msg. libcairo.so.2 is
+ * loaded (dlopen) at the first call, so a missing cairo is an error here, not at start. */
 int plot_png(const plot_spec *spec, const char *path, char *msg, size_t msglen);
 
 /* Release cairo's process-wide caches (fonts); call once when done plotting so

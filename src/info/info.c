@@ -79,12 +79,8 @@ static lmp_status check_logits(vview x, size_t n, double *max, const char *what,
             m = v > m ? v : m;
         }
     } else {
-        float mf = -INFINITY;
-        for (size_t i = 0; i < n; i++) {
-            float v = x.f[i];
-            if (!(v < INFINITY)) { bad = i; break; }
-            mf = v > mf ? v : mf;
-        }
+        float mf; /* vectorised: the first NaN/+inf index and the maximum */
+        bad = lmp_sample_fcheck(x.f, n, &mf);
         m = mf;
     }
     if (bad < n)
@@ -120,7 +116,7 @@ lmp_status lmp_softmax_f(const float *x, size_t n, float *out, lmp_error *err)
      * ~2.6 ns a call), summed in double (as llama.cpp's dist) */
     double s = lmp_sample_expf_array(x, n, (float)m, out);
     float inv = (float)(1.0 / s);
-    for (size_t i = 0; i < n; i++) out[i] *= inv;
+    lmp_sample_fscale(out, n, inv);
     return LMP_OK;
 }
 

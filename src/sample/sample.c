@@ -21,11 +21,15 @@
  * Shortcuts for float32 input (lmp_sampler_apply), each equal to the general
  * path on the same values (tests/test_sample.c compares them):
  *  - top-k, top-p or min-p as the first truncation: gather the positions above
- *    a threshold (sampled; from a mass histogram; the min-p line) minus a
- *    margin straight from the input, convert only those (topk_first,
- *    topp_first, minp_first);
- *  - temperature only, V > 4096: two passes (validate + max, exp + block sums),
- *    the draw recomputes one block, the kept set is formed on demand (lazy).
+ *    a threshold (sampled; from a sampled mass histogram checked by the
+ *    gather's mass; the min-p line of the running maximum) minus a margin
+ *    straight from the input, convert only those (topk_first, topp_first,
+ *    minp_first). Top-k and min-p need one streaming pass over the input
+ *    (validate + maximum + compare, lmp_sample_fgather) and no exponential
+ *    outside the kept set;
+ *  - temperature only, V > 4096: two passes (validate + max, exp + block sums
+ *    + copy of the logits), the draw recomputes one block, the kept set is
+ *    formed on demand (lazy).
  * Everything a call needs was allocated by lmp_sampler_create. */
 #include "lmprob/sample.h"
 
@@ -57,6 +61,7 @@ struct lmp_sampler {
     int topp_done;   /* likewise the top-p step */
     int minp_done;   /* likewise the min-p step */
     int force_bucket; /* mass_cut: use the bucketed rule whatever n (a gathered subset) */
+    size_t cut_ties;  /* mass_cut: how many keys equal the cut key (TIES_ALL: unknown) */
     double lz_it, lz_total;
     float lz_m;
     double lgmax;
@@ -276,35 +281,29 @@ static double kth_smallest_key(lmp_sampler *s, const double *key, size_t n, size
 /* Keep the survivors whose key is < tkey, and `rtie` of those equal to tkey:
  * the first rtie in id order when low_first, else the last rtie; TIES_ALL keeps
  * every tie. Stable compaction of id/lg/p. */
-static void compact_by_key(lmp_sampler *s, double tkey, size_t rtie, int low_first)
+/* Keep the survivors whose key is < tkey, and `rtie` of those equal to tkey:
+ * the first rtie in id order when low_first, else the last rtie; TIES_ALL keeps
+ * every tie. Stable compaction of id/lg/p. ties: how many keys equal tkey
+ * (TIES_ALL when unknown: counted here if needed). */
+static void compact_by_key_t(lmp_sampler *s, double tkey, size_t rtie, int low_first, size_t ties)
 {
     const double *key = s->key;
-    size_t n = s->n, skip = 0;
+    size_t n = s->n, lo = 0, hi = SIZE_MAX;
+    if (rtie != TIES_ALL && low_first) hi = rtie;
     if (rtie != TIES_ALL && !low_first) {
-        size_t ties = 0;
-        for (size_t i = 0; i < n; i++) ties += key[i] == tkey;
-        skip = ties > rtie ? ties - rtie : 0;
-    }
-    /* Branch-free on the keep decision (a kept set spread at random over the
-     * ids would mispredict a branch on every other token): always copy, advance
-     * m by keep. m <= i, so the copy never overwrites an unread entry. */
-    size_t m = 0, seen = 0;
-    int ident = s->ident;
-    for (size_t i = 0; i < n; i++) {
-        double k = key[i];
-        size_t keep = k < tkey;
-        if (k == tkey) {
-            if (rtie == TIES_ALL) keep = 1;
-            else if (low_first) keep = seen++ < rtie;
-            else keep = seen++ >= skip;
+        if (ties == TIES_ALL) {
+            ties = 0;
+            for (size_t i = 0; i < n; i++) ties += key[i] == tkey;
         }
-        s->id[m] = ident ? (int32_t)i : s->id[i];
-        s->lg[m] = s->lg[i];
-        s->p[m] = s->p[i];
-        m += keep;
+        lo = ties > rtie ? ties - rtie : 0;
     }
-    s->n = m;
+    s->n = lmp_sample_compact(key, tkey, lo, hi, n, s->ident, s->id, s->lg, s->p);
     s->ident = 0;
+}
+
+static void compact_by_key(lmp_sampler *s, double tkey, size_t rtie, int low_first)
+{
+    compact_by_key_t(s, tkey, rtie, low_first, TIES_ALL);
 }
 
 /* The k-th largest processed logit (1 <= k <= n), as kth_smallest_key on
@@ -465,6 +464,7 @@ static void mass_cut(lmp_sampler *s, double target, int strict, int low_first, d
                      double *tkey, size_t *rtie)
 {
     int big = s->n > LMP_SAMPLE_EXACT_MAX || s->force_bucket;
+    s->cut_ties = TIES_ALL; /* unknown until the cut is found */
     const double *key = s->key, *p = s->p;
     size_t n = s->n;
     size_t *ord = s->ord;
@@ -494,12 +494,8 @@ static void mass_cut(lmp_sampler *s, double target, int strict, int low_first, d
         double scale = kmax > kmin ? (double)(NBUCKETS - 1) / (kmax - kmin) : 0.0;
         memset(s->bmass, 0, sizeof s->bmass);
         memset(s->bcnt, 0, sizeof s->bcnt);
-        for (size_t i = 0; i < n; i++) {
-            double r = (key[i] - kmin) * scale; /* NaN for +inf * 0: last bucket */
-            int b = r < NBUCKETS - 1 ? (int)r : NBUCKETS - 1;
-            s->bmass[b] += p[i];
-            s->bcnt[b]++;
-        }
+        int32_t *bidx = (int32_t *)(void *)s->work; /* free during the cut */
+        lmp_sample_bucketize(key, p, n, kmin, scale, NBUCKETS, s->bmass, s->bcnt, bidx);
         size_t b = 0;
         for (; b < NBUCKETS; b++) {
             if (s->bcnt[b] == 0) continue; /* a target <= 0 must land on a token, not an empty bucket */
@@ -514,11 +510,7 @@ static void mass_cut(lmp_sampler *s, double target, int strict, int low_first, d
             *rtie = TIES_ALL;
             return;
         }
-        for (size_t i = 0; i < n; i++) {
-            double r = (key[i] - kmin) * scale;
-            size_t bi = r < NBUCKETS - 1 ? (size_t)(int)r : NBUCKETS - 1;
-            if (bi == b) ord[m++] = i;
-        }
+        m = lmp_sample_bucket_members(bidx, n, (int32_t)b, ord);
     }
     if (m == 0) { /* cannot happen (the crossing bucket is non-empty); keep all rather than read ord[-1] */
         *K = n;
@@ -540,9 +532,11 @@ static void mass_cut(lmp_sampler *s, double target, int strict, int low_first, d
     if (j == m) j = m - 1; /* rounding: the whole bucket (or set) */
     *K = before + j + 1;
     *tkey = key[ord[j]];
-    size_t r = 0;
+    size_t r = 0, all = 0;
     for (size_t q = 0; q <= j; q++) r += key[ord[q]] == *tkey;
+    for (size_t q = 0; q < m; q++) all += key[ord[q]] == *tkey; /* equal keys share a bucket */
     *rtie = r;
+    s->cut_ties = all;
     if (!big && j == n - 1 && !(strict ? cum > tg : cum >= tg)) *K = n;
 }
 
@@ -665,7 +659,7 @@ static void step_top_p(lmp_sampler *s)
     double tkey;
     mass_cut(s, P, 0, !hf, s->max_ok ? -s->lgmax : NAN, &K, &tkey, &rtie);
     if (K < mk) keep_first_ranks(s, mk, !hf);
-    else if (K < n) compact_by_key(s, tkey, rtie, !hf);
+    else if (K < n) compact_by_key_t(s, tkey, rtie, !hf, s->cut_ties);
 }
 
 static void step_min_p(lmp_sampler *s)
@@ -872,10 +866,9 @@ static lmp_status apply_lazy(lmp_sampler *s, const float *lf, size_t V, lmp_erro
         return lmp_error_set(err, LMP_ERANGE, "max logit / T = %g / %g overflows float32: expected a larger T",
                              (double)mx, T);
     float *x = (float *)s->work;
-    memcpy(x, lf, V * sizeof *x);
     s->lz_it = it;
     s->lz_m = m;
-    s->lz_total = lmp_sample_lazy_sums(x, V, it, m, s->key);
+    s->lz_total = lmp_sample_lazy_sums(lf, x, V, it, m, s->key); /* and copies lf to x */
     s->lazy = 1;
     s->materialized = 0;
     s->n = V;
@@ -910,6 +903,12 @@ static void lazy_materialize(lmp_sampler *s)
  * they are converted (and divided by T). The top-k step then runs exactly on
  * them. Returns 1 when done, 0 when not applicable (the caller takes the
  * general path), -1 on an input error (NaN/+inf, all -inf). */
+static float const_thr(float mx, const void *ctx)
+{
+    (void)mx;
+    return *(const float *)ctx;
+}
+
 static int topk_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st, lmp_error *err)
 {
     const lmp_sampler_params *p = &s->prm;
@@ -932,17 +931,9 @@ static int topk_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
     /* A margin of 2^-20 relative (and an absolute 1e-30) covers the rounding of
      * x / T to float (or double) many times over. */
     thr -= fabs(thr) * 0x1p-20 + 1e-30;
-    size_t m = 0, bad = V;
-    float thrf = (float)thr;
+    float thrf = (float)thr, fmx;
     if ((double)thrf > thr) thrf = nextafterf(thrf, -INFINITY);
-    for (size_t i = 0; i < V; i++) {
-        float v = lf[i];
-        if (!(v < INFINITY)) {
-            bad = i;
-            break;
-        }
-        if (v >= thrf) s->ord[m++] = i;
-    }
+    size_t m, bad = lmp_sample_fgather(lf, V, const_thr, &thrf, &fmx, s->id, &m);
     if (bad < V)
         return *st = lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a finite number or -inf", bad,
                                    (double)lf[bad]), -1;
@@ -951,7 +942,7 @@ static int topk_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
     double T = hf && p->temperature != 1.0 ? R(s->f32, p->temperature) : 1.0, it = 1.0 / T;
     double mx = -INFINITY;
     for (size_t j = 0; j < m; j++) {
-        size_t i = s->ord[j];
+        size_t i = (size_t)s->id[j];
         double v = lf[i];
         if (T != 1.0) v = s->f32 ? (double)(float)(v * it) : v / T;
         if (!(v < INFINITY))
@@ -975,12 +966,15 @@ static int topk_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
 
 /* Top-p as the first truncation, straight from float32 logits (float32
  * dtype, no penalties, top-k and typical off; HF with T > 0 fused, llama with
- * T last): one pass validates and finds the maximum, one pass computes every
- * exp, the normaliser and a 4096-bucket histogram of the mass by distance below
- * the maximum; the bucket where the mass crosses p bounds the nucleus, and one
- * pass gathers the tokens down to that bucket. Only those are converted; their
- * probabilities use the full normaliser, and the cut among them is the bucketed
- * rule of the general path (mass ranked above < p). Returns as topk_first. */
+ * T last): one pass validates and finds the maximum, one pass computes (and
+ * keeps) every exp and the normaliser, a stride sample guesses the bucket (of
+ * the general path's 4096-bucket mass histogram by distance below the maximum)
+ * past the crossing, and one pass gathers the tokens down to that bucket with
+ * their logits and exps, checking that the mass surely inside reaches p (else
+ * a lower guess, and at last the full histogram). Only those are converted;
+ * their probabilities use the full normaliser, and the cut among them is the
+ * bucketed rule of the general path (mass ranked above < p), which depends
+ * only on the buckets down to the crossing one. Returns as topk_first. */
 static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st, lmp_error *err)
 {
     const lmp_sampler_params *p = &s->prm;
@@ -1006,46 +1000,103 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
         return *st = lmp_error_set(err, LMP_ERANGE, "max logit / T = %g / %g overflows float32: expected a larger T",
                                    (double)mx, T), -1;
     const double span = 60.0, scale = (double)(NBUCKETS - 1) / span;
+    const double margin = 1e-3 + fabs((double)m) * 1e-6; /* logit units, far above float rounding */
+    /* Fast route: every exp once (stored as floats), a stride sample's mass
+     * histogram to guess the bucket where the cumulative mass passes the
+     * target (aiming a quarter of the way into the tail), then one pass that
+     * gathers the tokens down to that bucket and sums the mass of those surely
+     * in it. If that mass reaches the target (with a relative margin far above
+     * the rounding of the probabilities), the crossing bucket of the exact
+     * (bucketed) rule and everything above it are gathered, so the cut below
+     * is the same as with the full histogram; otherwise guess lower, and after
+     * a few tries take the full histogram. */
+    /* scratch as floats: work (2 cap floats) holds every exp and the gathered
+     * ones, ord (size_t, >= cap floats) the gathered logits until mass_cut */
+    float *ef = (float *)s->work, *es = ef + s->cap, *xs = (float *)(void *)s->ord;
+    double Z = lmp_sample_topp_exps(lf, V, it, m, ef);
+    double target = p->top_p * Z;
     memset(s->bmass, 0, sizeof s->bmass);
-    memset(s->bcnt, 0, sizeof s->bcnt);
-    double Z = lmp_sample_topp_hist(lf, V, it, m, scale, NBUCKETS, s->bmass, s->bcnt);
-    double target = p->top_p * Z, cum = 0.0;
-    int bstar = NBUCKETS - 1;
-    for (int b = 0; b < NBUCKETS; b++) {
-        if (s->bcnt[b] == 0) continue;
-        if (cum + s->bmass[b] >= target) {
-            bstar = b;
-            break;
-        }
-        cum += s->bmass[b];
+    const size_t stride = 16;
+    const float topb = (float)(NBUCKETS - 1), scf = (float)scale;
+    double zs = 0.0;
+    for (size_t i = 0; i < V; i += stride) {
+        float l = it != 1.0 ? (float)((double)lf[i] * it) : lf[i];
+        float r = (m - l) * scf;
+        int b = r < topb ? (int)r : NBUCKETS - 1;
+        s->bmass[b] += ef[i];
+        zs += ef[i];
     }
-    /* Gather every token in buckets 0 .. bstar, a superset of the nucleus: l >
-     * m - (bstar + 1) / scale, lowered by a margin far above float rounding, and
-     * compared in the input's units (x = l * T). Branch-free: the nucleus is
-     * spread at random over the ids. */
-    double L = (double)m - (bstar + 1) / scale - (1e-3 + fabs((double)m) * 1e-6);
-    double thr = T != 1.0 ? L * T : L;
-    float thrf = (float)thr;
-    if ((double)thrf > thr) thrf = nextafterf(thrf, -INFINITY);
     size_t n = 0;
-    for (size_t i = 0; i < V; i++) {
-        s->id[n] = (int32_t)i;
-        n += lf[i] >= thrf;
+    int gathered = 0;
+    static const double qs[] = {0.25, 0.6, 0.9}; /* how far into the tail mass each try aims */
+    for (int tries = 0; tries < 3 && zs > 0 && !gathered; tries++) {
+        double q = (p->top_p + (1.0 - p->top_p) * qs[tries]) * zs, c = 0.0;
+        int guess = NBUCKETS - 1;
+        for (int b = 0; b < NBUCKETS; b++) {
+            c += s->bmass[b];
+            if (c >= q) {
+                guess = b;
+                break;
+            }
+        }
+        double edge = (double)m - (guess + 1) / scale;
+        double lo = T != 1.0 ? (edge - margin) * T : edge - margin, hi = T != 1.0 ? (edge + margin) * T : edge + margin;
+        float lof = (float)lo, hif = (float)hi;
+        if ((double)lof > lo) lof = nextafterf(lof, -INFINITY);
+        if ((double)hif < hi) hif = nextafterf(hif, INFINITY);
+        double mass;
+        n = lmp_sample_topp_gather(lf, V, lof, hif, ef, s->id, xs, es, &mass);
+        /* the top min_keep ranks are gathered too (everything above the line is) */
+        gathered = mass >= target * (1.0 + 1e-4) && n >= p->min_keep;
     }
-    for (size_t j = 0; j < n; j++) {
-        float x = lf[s->id[j]];
-        s->lg[j] = it != 1.0 ? (double)(float)((double)x * it) : (double)x;
+    if (gathered) {
+        /* the logits as load() converts them (and the keys -l); the exps the
+         * general path computes (same kernel, same input) */
+        lmp_sample_topp_convert(xs, es, n, it, s->lg, s->p, s->key);
+    } else {
+        memset(s->bmass, 0, sizeof s->bmass);
+        memset(s->bcnt, 0, sizeof s->bcnt);
+        Z = lmp_sample_topp_hist(lf, V, it, m, scale, NBUCKETS, s->bmass, s->bcnt);
+        target = p->top_p * Z;
+        double cum = 0.0;
+        int bstar = NBUCKETS - 1;
+        for (int b = 0; b < NBUCKETS; b++) {
+            if (s->bcnt[b] == 0) continue;
+            if (cum + s->bmass[b] >= target) {
+                bstar = b;
+                break;
+            }
+            cum += s->bmass[b];
+        }
+        /* Gather every token in buckets 0 .. bstar, a superset of the nucleus: l >
+         * m - (bstar + 1) / scale, lowered by the margin, and compared in the
+         * input's units (x = l * T). Branch-free: the nucleus is spread at
+         * random over the ids. */
+        double L = (double)m - (bstar + 1) / scale - margin;
+        double thr = T != 1.0 ? L * T : L;
+        float thrf = (float)thr;
+        if ((double)thrf > thr) thrf = nextafterf(thrf, -INFINITY);
+        n = 0;
+        for (size_t i = 0; i < V; i++) {
+            s->id[n] = (int32_t)i;
+            n += lf[i] >= thrf;
+        }
+        if (n < p->min_keep) return 0; /* the top min_keep ranks may lie below: the general path */
+        for (size_t j = 0; j < n; j++) {
+            float x = lf[s->id[j]];
+            s->lg[j] = it != 1.0 ? (double)(float)((double)x * it) : (double)x;
+        }
+        lmp_sample_exp_sum(s->lg, n, (double)m, s->p, 1);
+        for (size_t j = 0; j < n; j++) s->key[j] = -s->lg[j];
     }
     s->n = n;
     s->ident = 0;
     s->temp_done = T != 1.0;
     /* probabilities with the full normaliser, as cur_softmax over all V would */
     double zf = (double)(float)Z;
-    lmp_sample_exp_sum(s->lg, n, (double)m, s->p, 1);
     lmp_sample_scale(s->p, n, zf, 1);
     s->lgmax = m;
     s->max_ok = 1;
-    keys_neg_logit(s);
     size_t K, rtie;
     double tkey;
     s->force_bucket = 1;
@@ -1053,17 +1104,57 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
     s->force_bucket = 0;
     size_t mk = p->min_keep;
     if (K < mk) keep_first_ranks(s, mk, !hf);
-    else if (K < n) compact_by_key(s, tkey, rtie, !hf);
+    else if (K < n) compact_by_key_t(s, tkey, rtie, !hf, s->cut_ties);
     s->topp_done = 1;
     return 1;
 }
 
 /* Min-p as the first truncation, straight from float32 logits: the rule is a
  * threshold in logit space (llama.cpp exactly; HF's probability comparison
- * whenever no logit is within rounding of the line, as in step_min_p). One pass
- * validates and finds the maximum, one gathers the logits above the line minus
- * a margin; only those are converted. If a logit is near the line (HF), or
- * fewer than min_keep survive, it returns 0 and the general path decides. */
+ * whenever no logit is within rounding of the line, as in step_min_p), so the
+ * selection needs no exponential. One streaming pass validates, finds the
+ * maximum and gathers every logit above the line of the running maximum minus
+ * a margin (lmp_sample_fgather: a superset of the final candidates, as the
+ * line only rises with the maximum); only those are converted and tested
+ * against the final line. If a logit is near the line (HF), or fewer than
+ * min_keep survive, it returns 0 and the general path decides. */
+typedef struct minp_ctx {
+    double T, it, L, margin;
+    int f32, hf;
+} minp_ctx;
+
+/* the processed logit of x, exactly as load() computes it */
+static inline double minp_l(const minp_ctx *c, double x)
+{
+    return c->T == 1.0 ? x : c->f32 ? (double)(float)(x * c->it) : x / c->T;
+}
+
+/* The gather line (in the input's units) for a maximum raw logit mx: the
+ * min-p line lowered by a margin far above the rounding of the conversion.
+ * Non-decreasing in mx (every step is monotone, and the extra slack of the
+ * pre-filter absorbs a rounding wobble of the |line| term). */
+static double minp_gather_line(const minp_ctx *c, float mx, double slack, double *line_out)
+{
+    double m = minp_l(c, mx);
+    double llama_thr = R(c->f32, m + R(c->f32, c->L));
+    double line = c->hf ? m + c->L : llama_thr;
+    double lo = line - c->margin - 1e-3 - fabs(line) * 1e-6;
+    lo -= slack * (1.0 + fabs(lo));
+    if (line_out) *line_out = line;
+    return c->T != 1.0 ? lo * c->T : lo;
+}
+
+static float minp_thr_of(float mx, const void *vc)
+{
+    const minp_ctx *c = vc;
+    if (mx == -INFINITY) return INFINITY; /* nothing finite yet: nothing to gather */
+    double thr = minp_gather_line(c, mx, 1e-6, NULL);
+    if (!(thr < INFINITY)) return -INFINITY; /* x / T overflows: the general path reports it */
+    float thrf = (float)thr;
+    if ((double)thrf > thr) thrf = nextafterf(thrf, -INFINITY);
+    return thrf;
+}
+
 static int minp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st, lmp_error *err)
 {
     const lmp_sampler_params *p = &s->prm;
@@ -1076,52 +1167,52 @@ static int minp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
         return 0;
     if (!hf && p->typical_p < 1.0) return 0;
     if (hf && p->temperature == 0.0) return 0;
+    minp_ctx c;
+    c.T = hf && p->temperature != 1.0 ? R(f32, p->temperature) : 1.0;
+    c.it = 1.0 / c.T;
+    c.L = log(p->min_p);
+    c.margin = (fabs(c.L) + 8.0) * (f32 ? 1e-5 : 1e-12);
+    c.f32 = f32;
+    c.hf = hf;
     float mx;
-    size_t bad = lmp_sample_fcheck(lf, V, &mx);
+    size_t g;
+    size_t bad = lmp_sample_fgather(lf, V, minp_thr_of, &c, &mx, s->id, &g);
     if (bad < V)
         return *st = lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a finite number or -inf", bad,
                                    (double)lf[bad]), -1;
     if (mx == -INFINITY)
         return *st = lmp_error_set(err, LMP_EINVAL, "logits: all %zu are -inf: expected at least one finite logit",
                                    V), -1;
-    double T = hf && p->temperature != 1.0 ? R(f32, p->temperature) : 1.0, it = 1.0 / T;
-    /* the processed logit of x, exactly as load() computes it */
-#define MINP_L(x) (T == 1.0 ? (double)(x) : f32 ? (double)(float)((double)(x) * it) : (double)(x) / T)
-    double m = MINP_L(mx);
+    double m = minp_l(&c, mx);
     if (!(m < INFINITY)) return 0; /* let the general path report the overflow */
-    double L = log(p->min_p), margin = (fabs(L) + 8.0) * (f32 ? 1e-5 : 1e-12);
-    double llama_thr = R(f32, m + R(f32, L)); /* llama: l >= max + logf(min_p) */
-    double line = hf ? m + L : llama_thr;
-    double lo = line - margin - 1e-3 - fabs(line) * 1e-6; /* gather below the line, in logit units */
-    double thr = T != 1.0 ? lo * T : lo;
+    double line;
+    double thr = minp_gather_line(&c, mx, 0.0, &line);
     float thrf = (float)thr;
     if ((double)thrf > thr) thrf = nextafterf(thrf, -INFINITY);
-    size_t g = 0;
-    for (size_t i = 0; i < V; i++) {
-        s->ord[g] = i;
-        g += lf[i] >= thrf;
-    }
+    double llama_thr = line;
+    /* the candidates: a superset of { x >= thrf }; below thrf a logit is far from the line */
     size_t n = 0;
     for (size_t j = 0; j < g; j++) {
-        size_t i = s->ord[j];
-        double l = MINP_L(lf[i]);
+        int32_t i = s->id[j];
+        float x = lf[i];
+        if (!(x >= thrf)) continue;
+        double l = minp_l(&c, x);
         int keep;
         if (hf) {
-            double d = l - m - L;
-            if (fabs(d) <= margin) return 0; /* near the line: HF's literal comparison decides */
+            double d = l - m - c.L;
+            if (fabs(d) <= c.margin) return 0; /* near the line: HF's literal comparison decides */
             keep = d >= 0;
         } else {
             keep = l >= llama_thr;
         }
-        s->id[n] = (int32_t)i;
+        s->id[n] = i;
         s->lg[n] = l;
         n += keep;
     }
-#undef MINP_L
     if (n < p->min_keep) return 0;
     s->n = n;
     s->ident = 0;
-    s->temp_done = T != 1.0;
+    s->temp_done = c.T != 1.0;
     s->lgmax = m;
     s->max_ok = 1;
     s->minp_done = 1;

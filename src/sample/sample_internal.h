@@ -33,8 +33,9 @@ double lmp_sample_expf_array(const float *x, size_t n, float m, float *out);
 #define LMP_LAZY_BLOCK 256
 /* first index of a NaN/+inf float or n; *max the maximum */
 size_t lmp_sample_fcheck(const float *x, size_t n, float *max);
-/* block[b] = sum of expf((float)(x_i * it) - m) over block b of LMP_LAZY_BLOCK; returns the total */
-double lmp_sample_lazy_sums(const float *x, size_t n, double it, float m, double *block);
+/* block[b] = sum of expf((float)(x_i * it) - m) over block b of LMP_LAZY_BLOCK; returns the total.
+ * Also copies x[0..n) to copy[0..n) (in the same pass). */
+double lmp_sample_lazy_sums(const float *x, float *copy, size_t n, double it, float m, double *block);
 /* e[i - lo] = expf((float)(x_i * it) - m) for lo <= i < hi (one block) */
 void lmp_sample_lazy_block(const float *x, size_t lo, size_t hi, double it, float m, double *e);
 
@@ -43,6 +44,54 @@ void lmp_sample_lazy_block(const float *x, size_t lo, size_t hi, double it, floa
  * per logit unit, nb buckets, the last one open-ended) */
 double lmp_sample_topp_hist(const float *x, size_t n, double it, float m, double scale, int nb, double *bmass,
                             size_t *bcnt);
+
+/* One streaming pass for the gather fast paths (sample.c): validates x[0..n)
+ * (returns the first index holding NaN or +inf, or n), sets *max to the
+ * maximum, and writes to out[0..*nout) (ascending) every index i with
+ * x[i] >= thr_of(M, ctx), where M is the maximum of a prefix of x that
+ * includes i (the running maximum, updated 32 floats at a time; -inf while
+ * every logit so far is -inf). thr_of must be non-decreasing in M; then the
+ * output is a superset of { i : x[i] >= thr_of(*max, ctx) }, which the caller
+ * filters. A constant thr_of gives exactly that set. On a bad index the output
+ * is unspecified. */
+typedef float (*lmp_sample_thr_fn)(float max, const void *ctx);
+size_t lmp_sample_fgather(const float *x, size_t n, lmp_sample_thr_fn thr_of, const void *ctx, float *max,
+                          int32_t *out, size_t *nout);
+
+/* out[i] *= s for i < n (float; vectorised). */
+void lmp_sample_fscale(float *out, size_t n, float s);
+
+/* top-p, sampled estimate path (sample.c topp_first): e[i] = expf((float)(x_i * it) - m)
+ * as floats, returning their sum in the order of lmp_sample_topp_hist (the same
+ * normaliser); then one pass: out <- every i with x[i] >= lo (ascending, the
+ * count returned), xs/es <- their x and e (contiguous, for the caller's
+ * conversion), and *mass = the sum of e[i] over x[i] >= hi (in no fixed
+ * order: used as a bound). x must hold no NaN. */
+double lmp_sample_topp_exps(const float *x, size_t n, double it, float m, float *e);
+size_t lmp_sample_topp_gather(const float *x, size_t n, float lo, float hi, const float *e, int32_t *out,
+                              float *xs, float *es, double *mass);
+
+/* lg[j] = (double)(float)(xs[j] * it) (xs[j] when it = 1), key[j] = -lg[j], p[j] = es[j] */
+void lmp_sample_topp_convert(const float *xs, const float *es, size_t n, double it, double *lg, double *p,
+                             double *key);
+
+/* The mass histogram of mass_cut: b = (key - kmin) * scale truncated, nb - 1
+ * when not below it (NaN too); bidx[i] = b, bmass[b] += p[i] (in order of i),
+ * bcnt[b]++. Then the positions of bucket b, ascending, into ord; returns how many. */
+void lmp_sample_bucketize(const double *key, const double *p, size_t n, double kmin, double scale, int nb,
+                          double *bmass, size_t *bcnt, int32_t *bidx);
+size_t lmp_sample_bucket_members(const int32_t *bidx, size_t n, int32_t b, size_t *ord);
+
+/* Stable in-place compaction of (id, lg, p)[0..n): keeps i with key[i] < t,
+ * and of the i with key[i] == t those whose ordinal among them (0-based, id
+ * order) is in [lo_tie, hi_tie). ident: id[i] is taken as i. Returns the count. */
+size_t lmp_sample_compact(const double *key, double t, size_t lo_tie, size_t hi_tie, size_t n, int ident,
+                          int32_t *id, double *lg, double *p);
+
+/* The kernels run the best variant the machine has (0: baseline, 1: AVX2 +
+ * FMA, 2: AVX-512); this caps it (for tests: every variant on one machine)
+ * and returns the level now in use. Not for use while other threads sample. */
+int lmp_sample_set_isa(int level);
 
 /* numpy's legacy choice: cdf = cumsum(p) (sequential), cdf /= cdf[-1], the
  * first i with cdf[i] > u. Returns the last index with p > 0 when rounding
