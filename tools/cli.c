@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void cli_error(const char *fmt, ...)
 {
@@ -233,4 +234,29 @@ void cli_json_string(FILE *f, const char *s)
         }
     }
     fputc('"', f);
+}
+
+void cli_progress_start(cli_progress *p, const char *label, const char *phase)
+{
+    p->on = isatty(STDERR_FILENO);
+    p->last = 0;
+    p->label = label;
+    p->phase = phase;
+}
+
+void cli_progress_phase(cli_progress *p, const char *phase)
+{
+    p->phase = phase;
+    p->last = 0;
+}
+
+void cli_progress_update(void *ctx, double frac)
+{
+    cli_progress *p = ctx;
+    if (!p->on) return;
+    if (frac < 1.0 && frac - p->last < 0.01) return;
+    p->last = frac;
+    fprintf(stderr, "\r%s: %s %3.0f%%", p->label, p->phase, 100.0 * frac);
+    if (frac >= 1.0) fputs("\r\033[K", stderr);
+    fflush(stderr);
 }

@@ -51,6 +51,21 @@ const char *cli_optarg(int argc, char **argv, int *i, const char *name);
 /* 1 when argv[i] is option `name` (exactly, or as "name=value"). */
 int cli_is_opt(const char *arg, const char *name);
 
+/* A one-line percentage on stderr for long jobs ("lmprob ppl: scoring  42%"),
+ * drawn only when stderr is a terminal and at most every 1 %. */
+typedef struct cli_progress {
+    int on;             /* stderr is a terminal */
+    double last;        /* last fraction drawn */
+    const char *label;  /* "lmprob ppl" */
+    const char *phase;  /* "loading model", "scoring", ... */
+} cli_progress;
+
+void cli_progress_start(cli_progress *p, const char *label, const char *phase);
+/* Start a new phase from 0 %. */
+void cli_progress_phase(cli_progress *p, const char *phase);
+/* Progress callback (ctx is a cli_progress *); frac in [0, 1], 1 clears the line. */
+void cli_progress_update(void *ctx, double frac);
+
 /* JSON output: doubles with 17 significant digits; inf/-inf/nan as the strings
  * "inf", "-inf", "nan" (the golden-file convention). */
 void cli_json_double(FILE *f, double x);

@@ -25,22 +25,6 @@ static void usage(FILE *f)
             "          lmprob model info ptb5.bin\n");
 }
 
-typedef struct prog_ctx {
-    int on;
-    double last;
-    const char *phase;
-} prog_ctx;
-
-static void progress(void *vctx, double frac)
-{
-    prog_ctx *c = vctx;
-    if (!c->on) return;
-    if (frac < 1.0 && frac - c->last < 0.01) return;
-    c->last = frac;
-    fprintf(stderr, "\rlmprob model: %s %3.0f%%", c->phase, 100.0 * frac);
-    if (frac >= 1.0) fputs("\r\033[K", stderr);
-    fflush(stderr);
-}
 
 static int ends_with(const char *s, const char *suf)
 {
@@ -72,10 +56,11 @@ static int model_info(int argc, char **argv)
         cli_error("model info: expected a MODEL file");
         return CLI_USAGE;
     }
-    prog_ctx pc = {isatty(2), 0, "loading"};
+    cli_progress pc;
+    cli_progress_start(&pc, "lmprob model", "loading");
     lmp_error err = {0};
     lmp_ngram *m;
-    lmp_status st = lmp_ngram_load(path, progress, &pc, &m, &err);
+    lmp_status st = lmp_ngram_load(path, cli_progress_update, &pc, &m, &err);
     if (st) {
         cli_error("model info: %s", err.msg);
         return CLI_FAIL;
@@ -148,17 +133,17 @@ static int model_convert(int argc, char **argv)
         cli_error("model convert: IN and OUT are the same file '%s': expected a different OUT", pos[0]);
         return CLI_USAGE;
     }
-    prog_ctx pc = {isatty(2), 0, "reading"};
+    cli_progress pc;
+    cli_progress_start(&pc, "lmprob model", "reading");
     lmp_error err = {0};
     lmp_ngram *m;
-    lmp_status st = lmp_ngram_load(pos[0], progress, &pc, &m, &err);
+    lmp_status st = lmp_ngram_load(pos[0], cli_progress_update, &pc, &m, &err);
     if (st) {
         cli_error("model convert: %s", err.msg);
         return CLI_FAIL;
     }
-    pc.phase = "writing";
-    pc.last = 0;
-    st = binary ? lmp_ngram_write_binary(m, pos[1], &err) : lmp_ngram_write_arpa(m, pos[1], progress, &pc, &err);
+    cli_progress_phase(&pc, "writing");
+    st = binary ? lmp_ngram_write_binary(m, pos[1], &err) : lmp_ngram_write_arpa(m, pos[1], cli_progress_update, &pc, &err);
     lmp_ngram_free(m);
     if (st) {
         cli_error("model convert: %s", err.msg);

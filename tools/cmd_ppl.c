@@ -46,20 +46,13 @@ static void usage(FILE *f)
 typedef struct ppl_ctx {
     int json, per_token, per_sentence, ln;
     int first_token, first_sentence;
-    int progress_on;
-    double last_progress;
-    const char *phase;
+    cli_progress prog;
 } ppl_ctx;
 
+/* The scorer's callbacks share one context (ppl_ctx); progress forwards to the CLI's line. */
 static void progress(void *vctx, double frac)
 {
-    ppl_ctx *c = vctx;
-    if (!c->progress_on) return;
-    if (frac < 1.0 && frac - c->last_progress < 0.01) return;
-    c->last_progress = frac;
-    fprintf(stderr, "\rlmprob ppl: %s %3.0f%%", c->phase, 100.0 * frac);
-    if (frac >= 1.0) fputs("\r\033[K", stderr);
-    fflush(stderr);
+    cli_progress_update(&((ppl_ctx *)vctx)->prog, frac);
 }
 
 /* The fewest significant digits (6..9) that read back as the same float32: the
@@ -218,8 +211,7 @@ int cmd_ppl(int argc, char **argv)
         cli_error("ppl: MODEL and TEXT cannot both be stdin ('-')");
         return CLI_USAGE;
     }
-    c.progress_on = isatty(2);
-    c.phase = "loading model";
+    cli_progress_start(&c.prog, "lmprob ppl", "loading model");
     lmp_error err = {0};
     lmp_ngram *m = NULL;
     lmp_status st = lmp_ngram_load(pos[0], progress, &c, &m, &err);
@@ -227,8 +219,7 @@ int cmd_ppl(int argc, char **argv)
         cli_error("ppl: %s", err.msg);
         return CLI_FAIL;
     }
-    c.phase = "scoring";
-    c.last_progress = 0;
+    cli_progress_phase(&c.prog, "scoring");
     c.first_token = 1;
     c.first_sentence = 1;
     lmp_ngram_callbacks cb = {NULL, NULL, progress, &c};
