@@ -782,6 +782,129 @@ static void test_expf_kernel_ulp(void)
     free(ed);
 }
 
+/* Near-ties of the float quotient X / N: a float x (24-bit significand X)
+ * with x / Tf within about 2^-49 (relative) of a float rounding midpoint, the
+ * closest a float quotient of floats comes to one. For Tf = N * 2^k (N odd),
+ * X = r * 2^-s mod N gives X * 2^s = q N + r with |r| small; q odd puts x / Tf
+ * next to a midpoint. */
+static size_t near_ties(float tf, float *out, size_t cap)
+{
+    int k;
+    double fr = frexp((double)tf, &k);
+    uint64_t N = (uint64_t)ldexp(fr, 24);
+    while (N % 2 == 0) N /= 2;
+    size_t n = 0;
+    for (int s = 20; s <= 28 && n < cap; s++) {
+        uint64_t inv = 1; /* 2^-s mod N */
+        for (int j = 0; j < s; j++) inv = inv % 2 ? (inv + N) / 2 : inv / 2;
+        for (int64_t r = -40; r <= 40 && n < cap; r++) {
+            if (r == 0) continue;
+            uint64_t rm = r > 0 ? (uint64_t)r : N - (uint64_t)(-r);
+            uint64_t X = inv * rm % N; /* r * 2^-s mod N */
+            if (X == 0 || X >= (1u << 24)) continue;
+            double q = ldexp((double)X, s) / (double)N;
+            if (((uint64_t)floor(q + 0.5)) % 2 == 0) continue; /* next to a float, not a midpoint */
+            for (int e = -30; e <= 10 && n < cap; e += 8) out[n++] = (float)ldexp((double)X, e - 23);
+        }
+    }
+    return n;
+}
+
+/* float32 temperature: every path (load, the lazy path, the top-p and top-k
+ * fast paths, the general path) gives x / (float)T in float, the correctly
+ * rounded quotient (torch on float32 tensors, llama.cpp's logit /= temp).
+ * Random x and the near-ties above, several T; also counts the x where the
+ * former (float)((double)x * (1.0 / Tf)) differs (none can: its error,
+ * < 2^-52 relative, is below the 2^-49 gap from any midpoint). */
+static void test_f32_temperature_exact(void)
+{
+    static const double Ts[] = {0.7, 0.3, 1.3, 0.9, 1.7, 0.6, 0.11, 3.7};
+    size_t V = 40000;
+    float *x = malloc(V * sizeof *x), *q = malloc(V * sizeof *q), *e1 = malloc(V * sizeof *e1),
+          *e2 = malloc(V * sizeof *e2);
+    double *lg = malloc(V * sizeof *lg), *p = malloc(V * sizeof *p), *key = malloc(V * sizeof *key),
+           *block = malloc((V / LMP_LAZY_BLOCK + 1) * sizeof *block), *eb = malloc(LMP_LAZY_BLOCK * sizeof *eb);
+    float *cp = malloc(V * sizeof *cp);
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 11, NULL);
+    size_t old_differs = 0;
+    for (size_t t = 0; t < sizeof Ts / sizeof Ts[0]; t++) {
+        float tf = (float)Ts[t];
+        size_t nt = near_ties(tf, x, V / 2);
+        CHECK_MSG(nt > 100, "T = %g: only %zu near-ties", Ts[t], nt);
+        for (size_t i = nt; i < V; i++) {
+            double u = lmp_rng_uniform(&r);
+            x[i] = i % 7 == 0 ? (float)((u - 0.5) * 1e4) : (float)(4.0 * lmp_rng_normal(&r));
+        }
+        for (size_t i = 0; i < V; i++) {
+            volatile float xi = x[i], tv = tf;
+            q[i] = xi / tv; /* the scalar float division */
+            old_differs += (float)((double)x[i] * (1.0 / (double)tf)) != q[i];
+        }
+        x[V - 5] = -INFINITY;
+        q[V - 5] = -INFINITY;
+        /* load (HF fused temperature), every length mod 8 */
+        double mx;
+        size_t bad = 0;
+        for (size_t n = V - 9; n <= V; n++) {
+            CHECK_INT(lmp_sample_load(x, NULL, n, (double)tf, lg, 1, &mx), n);
+            for (size_t i = 0; i < n; i++) bad += lg[i] != (double)q[i];
+        }
+        /* topp_convert */
+        for (size_t i = 0; i < V; i++) e1[i] = 1.0f;
+        lmp_sample_topp_convert(x, e1, V - 3, tf, lg, p, key);
+        for (size_t i = 0; i < V - 3; i++) bad += lg[i] != (double)q[i] || key[i] != -(double)q[i];
+        CHECK_MSG(bad == 0, "T = %g: %zu logits differ from x / (float)T", Ts[t], bad);
+        /* exps of the lazy and top-p kernels: those of x / Tf */
+        float m = q[0];
+        for (size_t i = 1; i < V; i++) m = q[i] > m ? q[i] : m;
+        size_t n = V - 3;
+        double zs = lmp_sample_expf_array(q, n, m, e1);
+        double ze = lmp_sample_topp_exps(x, n, tf, m, e2);
+        CHECK_MSG(memcmp(e1, e2, n * sizeof *e1) == 0 && ze == zs, "T = %g: topp_exps", Ts[t]);
+        double zl = lmp_sample_lazy_sums(x, cp, n, tf, m, block);
+        CHECK_MSG(fabs(zl - zs) <= 1e-12 * zs && memcmp(cp, x, n * sizeof *x) == 0, "T = %g: lazy_sums", Ts[t]);
+        size_t lbad = 0;
+        for (size_t lo = 0; lo < n; lo += LMP_LAZY_BLOCK) {
+            size_t hi = lo + LMP_LAZY_BLOCK < n ? lo + LMP_LAZY_BLOCK : n;
+            lmp_sample_lazy_block(x, lo, hi, tf, m, eb);
+            for (size_t i = lo; i < hi; i++) lbad += eb[i - lo] != (double)e1[i];
+        }
+        CHECK_MSG(lbad == 0, "T = %g: lazy_block: %zu exps differ", Ts[t], lbad);
+        /* the sampler's paths: kept logits are x / Tf */
+        for (int c = 0; c < 5; c++) {
+            lmp_sampler_params pr = params(c == 4 ? LMP_CONV_LLAMA : LMP_CONV_HF);
+            pr.dtype = LMP_DTYPE_F32;
+            pr.temperature = Ts[t];
+            if (c == 1) pr.top_p = 0.9;   /* top-p fast path */
+            if (c == 2) pr.top_k = 100;   /* top-k gather path */
+            if (c == 3) pr.min_p = 0.05;  /* min-p gather path */
+            if (c == 4) pr.top_p = 0.999; /* llama: temperature last, general path */
+            lmp_sampler *sp;
+            CHECK(lmp_sampler_create(&pr, V, &sp, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply(sp, x, V, NULL, 0, NULL) == LMP_OK);
+            lmp_candidates k = lmp_sampler_kept(sp);
+            size_t kb = 0;
+            for (size_t j = 0; j < k.n; j++) kb += k.logit[j] != (double)q[k.id[j]];
+            CHECK_MSG(k.n > 0 && kb == 0, "T = %g, case %d: %zu of %zu kept logits differ from x / (float)T", Ts[t],
+                      c, kb, k.n);
+            lmp_sampler_free(sp);
+        }
+    }
+    /* a note, not a requirement: the former double multiply agreed everywhere */
+    CHECK_INT(old_differs, 0);
+    free(x);
+    free(q);
+    free(e1);
+    free(e2);
+    free(lg);
+    free(p);
+    free(key);
+    free(block);
+    free(eb);
+    free(cp);
+}
+
 /* The same fast-path tests on every kernel variant this machine can run
  * (baseline, AVX2 + FMA; AVX-512 is the default where present), and the
  * claim that the AVX2 and AVX-512 kernels give the same bits. */
@@ -804,6 +927,7 @@ static void test_isa_variants(void)
         test_lazy_path();
         test_f32_probabilities();
         test_expf_kernel_ulp();
+        test_f32_temperature_exact();
     }
     if (top == 2) {
         size_t V = 50000, na, nb;
@@ -1089,6 +1213,7 @@ int main(int argc, char **argv)
     RUN(test_gather_fast_paths_random);
     RUN(test_topp_fast_path_random);
     RUN(test_expf_kernel_ulp);
+    RUN(test_f32_temperature_exact);
     RUN(test_isa_variants);
     RUN(test_numpy_parity);
     RUN(test_chi_square);

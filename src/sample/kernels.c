@@ -137,19 +137,14 @@ AVX512_FN static inline __attribute__((always_inline)) __m512 vexp16(__m512 x)
     return _mm512_maskz_mov_ps(keep, _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(y), k)));
 }
 
-/* (float)((double)f * it), lane by lane */
-AVX2_FN static inline __attribute__((always_inline)) __m256 scale8(__m256 f, __m256d itv)
-{
-    __m128 a = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(f)), itv));
-    __m128 b = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(f, 1)), itv));
-    return _mm256_set_m128(b, a);
-}
+/* f / T in float32 (tv: the float temperature broadcast), lane by lane: the
+ * correctly rounded quotient, as torch's float32 division and llama.cpp's
+ * logit /= temp */
+AVX2_FN static inline __attribute__((always_inline)) __m256 scale8(__m256 f, __m256 tv) { return _mm256_div_ps(f, tv); }
 
-AVX512_FN static inline __attribute__((always_inline)) __m512 scale16(__m512 f, __m512d itv)
+AVX512_FN static inline __attribute__((always_inline)) __m512 scale16(__m512 f, __m512 tv)
 {
-    __m256 a = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(f)), itv));
-    __m256 b = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_cvtps_pd(_mm512_extractf32x8_ps(f, 1)), itv));
-    return _mm512_insertf32x8(_mm512_castps256_ps512(a), b, 1);
+    return _mm512_div_ps(f, tv);
 }
 
 /* s0 += y[0..4), s1 += y[4..8) in double */
@@ -256,14 +251,14 @@ AVX512_FN static void scale_avx512(double *p, size_t n, double z, int f32)
     for (; i < n; i++) p[i] = f32 ? (double)(float)(p[i] * iz) : p[i] / z;
 }
 
-/* the tail of the float kernels: up to 7 floats x[i..n) (scaled when it != 1), padded with -inf */
-AVX2_FN static inline __attribute__((always_inline)) __m256 tail8(const float *x, size_t i, size_t n, double it,
+/* the tail of the float kernels: up to 7 floats x[i..n) (divided by tf when tf != 1), padded with -inf */
+AVX2_FN static inline __attribute__((always_inline)) __m256 tail8(const float *x, size_t i, size_t n, float tf,
                                                                   float m)
 {
     float f[8];
     for (size_t j = 0; j < 8; j++) f[j] = i + j < n ? x[i + j] : -INFINITY;
     __m256 v = _mm256_loadu_ps(f);
-    if (it != 1.0) v = scale8(v, _mm256_set1_pd(it));
+    if (tf != 1.0f) v = scale8(v, _mm256_set1_ps(tf));
     return vexp8(_mm256_sub_ps(v, _mm256_set1_ps(m)));
 }
 
@@ -376,12 +371,12 @@ AVX512_FN static size_t fcheck_avx512(const float *x, size_t n, float *max)
     return n;
 }
 
-/* block sums of expf((float)(x * it) - m) (order of lazy_sums_body); copies x to cp */
-AVX2_FN static double lazy_sums_avx2(const float *x, float *cp, size_t n, double it, float m, double *block)
+/* block sums of expf(x / tf (float) - m) (order of lazy_sums_body); copies x to cp */
+AVX2_FN static double lazy_sums_avx2(const float *x, float *cp, size_t n, float tf, float m, double *block)
 {
     double total = 0.0;
     const __m256 mv = _mm256_set1_ps(m);
-    const __m256d itv = _mm256_set1_pd(it);
+    const __m256 tv = _mm256_set1_ps(tf);
     size_t nb = (n + LMP_LAZY_BLOCK - 1) / LMP_LAZY_BLOCK;
     for (size_t b = 0; b < nb; b++) {
         size_t lo = b * LMP_LAZY_BLOCK, hi = lo + LMP_LAZY_BLOCK < n ? lo + LMP_LAZY_BLOCK : n;
@@ -390,14 +385,14 @@ AVX2_FN static double lazy_sums_avx2(const float *x, float *cp, size_t n, double
         for (; i + 8 <= hi; i += 8) {
             __m256 f = _mm256_loadu_ps(x + i);
             _mm256_storeu_ps(cp + i, f);
-            if (it != 1.0) f = scale8(f, itv);
+            if (tf != 1.0f) f = scale8(f, tv);
             __m256 y = vexp8(_mm256_sub_ps(f, mv));
             ACC8(s0, s1, y);
         }
         double bs = 0.0;
         if (i < hi) {
             float y[8];
-            _mm256_storeu_ps(y, tail8(x, i, hi, it, m));
+            _mm256_storeu_ps(y, tail8(x, i, hi, tf, m));
             for (size_t j = 0; i + j < hi; j++) {
                 cp[i + j] = x[i + j];
                 bs += y[j];
@@ -410,21 +405,21 @@ AVX2_FN static double lazy_sums_avx2(const float *x, float *cp, size_t n, double
     return total;
 }
 
-AVX512_FN static double lazy_sums_avx512(const float *x, float *cp, size_t n, double it, float m, double *block)
+AVX512_FN static double lazy_sums_avx512(const float *x, float *cp, size_t n, float tf, float m, double *block)
 {
     double total = 0.0;
     const __m512 mv = _mm512_set1_ps(m);
-    const __m512d itv = _mm512_set1_pd(it);
+    const __m512 tv = _mm512_set1_ps(tf);
     size_t nb = (n + LMP_LAZY_BLOCK - 1) / LMP_LAZY_BLOCK;
     for (size_t b = 0; b < nb; b++) {
         size_t lo = b * LMP_LAZY_BLOCK, hi = lo + LMP_LAZY_BLOCK < n ? lo + LMP_LAZY_BLOCK : n;
         __m512d acc = _mm512_setzero_pd();
         size_t i = lo;
-        if (it != 1.0) {
+        if (tf != 1.0f) {
             for (; i + 16 <= hi; i += 16) {
                 __m512 f = _mm512_loadu_ps(x + i);
                 _mm512_storeu_ps(cp + i, f);
-                __m512 y = vexp16(_mm512_sub_ps(scale16(f, itv), mv));
+                __m512 y = vexp16(_mm512_sub_ps(scale16(f, tv), mv));
                 ACC16(acc, y);
             }
         } else {
@@ -438,7 +433,7 @@ AVX512_FN static double lazy_sums_avx512(const float *x, float *cp, size_t n, do
         if (i + 8 <= hi) {
             __m256 f = _mm256_loadu_ps(x + i);
             _mm256_storeu_ps(cp + i, f);
-            if (it != 1.0) f = scale8(f, _mm256_set1_pd(it));
+            if (tf != 1.0f) f = scale8(f, _mm256_set1_ps(tf));
             __m256 y = vexp8(_mm256_sub_ps(f, _mm256_set1_ps(m)));
             acc = _mm512_add_pd(acc, _mm512_cvtps_pd(y));
             i += 8;
@@ -446,7 +441,7 @@ AVX512_FN static double lazy_sums_avx512(const float *x, float *cp, size_t n, do
         double bs = 0.0;
         if (i < hi) {
             float y[8];
-            _mm256_storeu_ps(y, tail8(x, i, hi, it, m));
+            _mm256_storeu_ps(y, tail8(x, i, hi, tf, m));
             for (size_t j = 0; i + j < hi; j++) {
                 cp[i + j] = x[i + j];
                 bs += y[j];
@@ -459,23 +454,23 @@ AVX512_FN static double lazy_sums_avx512(const float *x, float *cp, size_t n, do
     return total;
 }
 
-/* e[i] = expf((float)(x_i * it) - m) stored as floats; returns their sum in the
+/* e[i] = expf(x_i / tf (float) - m) stored as floats; returns their sum in the
  * order of lmp_sample_topp_hist (so the same normaliser). */
-AVX2_FN static double topp_exps_avx2(const float *x, size_t n, double it, float m, float *e)
+AVX2_FN static double topp_exps_avx2(const float *x, size_t n, float tf, float m, float *e)
 {
     __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
     const __m256 mv = _mm256_set1_ps(m);
-    const __m256d itv = _mm256_set1_pd(it);
+    const __m256 tv = _mm256_set1_ps(tf);
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         __m256 f = _mm256_loadu_ps(x + i);
-        if (it != 1.0) f = scale8(f, itv);
+        if (tf != 1.0f) f = scale8(f, tv);
         __m256 y = vexp8(_mm256_sub_ps(f, mv));
         _mm256_storeu_ps(e + i, y);
         ACC8(s0, s1, y);
     }
     if (i < n) {
-        __m256 y = tail8(x, i, n, it, m);
+        __m256 y = tail8(x, i, n, tf, m);
         float t[8];
         _mm256_storeu_ps(t, y);
         for (size_t j = 0; i + j < n; j++) e[i + j] = t[j];
@@ -484,22 +479,22 @@ AVX2_FN static double topp_exps_avx2(const float *x, size_t n, double it, float 
     return hsum_pair(s0, s1);
 }
 
-AVX512_FN static double topp_exps_avx512(const float *x, size_t n, double it, float m, float *e)
+AVX512_FN static double topp_exps_avx512(const float *x, size_t n, float tf, float m, float *e)
 {
     __m512d acc = _mm512_setzero_pd();
     const __m512 mv = _mm512_set1_ps(m);
-    const __m512d itv = _mm512_set1_pd(it);
+    const __m512 tv = _mm512_set1_ps(tf);
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         __m512 f = _mm512_loadu_ps(x + i);
-        if (it != 1.0) f = scale16(f, itv);
+        if (tf != 1.0f) f = scale16(f, tv);
         __m512 y = vexp16(_mm512_sub_ps(f, mv));
         _mm512_storeu_ps(e + i, y);
         ACC16(acc, y);
     }
     __m256d s0 = _mm512_castpd512_pd256(acc), s1 = _mm512_extractf64x4_pd(acc, 1);
     for (; i < n; i += 8) {
-        __m256 y = tail8(x, i, n, it, m);
+        __m256 y = tail8(x, i, n, tf, m);
         float t[8];
         _mm256_storeu_ps(t, y);
         for (size_t j = 0; j < 8 && i + j < n; j++) e[i + j] = t[j];
@@ -555,10 +550,10 @@ AVX512_FN static size_t topp_gather_avx512(const float *x, size_t n, float lo, f
 }
 
 /* the exps of one block in order (as lmp_sample_lazy_block) */
-AVX2_FN static void lazy_block_avx2(const float *x, size_t lo, size_t hi, double it, float m, double *e)
+AVX2_FN static void lazy_block_avx2(const float *x, size_t lo, size_t hi, float tf, float m, double *e)
 {
     for (size_t i = lo; i < hi; i += 8) {
-        __m256 y = tail8(x, i, hi, it, m);
+        __m256 y = tail8(x, i, hi, tf, m);
         float f[8];
         _mm256_storeu_ps(f, y);
         for (size_t j = 0; j < 8 && i + j < hi; j++) e[i + j - lo] = f[j];
@@ -578,12 +573,12 @@ AVX2_FN static void lazy_block_avx2(const float *x, size_t lo, size_t hi, double
         }                                                                               \
     } while (0)
 
-AVX2_FN static inline __attribute__((always_inline)) void topp_step8(__m256 f, size_t cnt, double it, float m,
+AVX2_FN static inline __attribute__((always_inline)) void topp_step8(__m256 f, size_t cnt, float tf, float m,
                                                                      float scale, int nb, double *bmass,
                                                                      size_t *bcnt, __m256d *s0, __m256d *s1)
 {
     const __m256 mv = _mm256_set1_ps(m), top = _mm256_set1_ps((float)(nb - 1));
-    if (it != 1.0) f = scale8(f, _mm256_set1_pd(it));
+    if (tf != 1.0f) f = scale8(f, _mm256_set1_ps(tf));
     __m256 d = _mm256_sub_ps(mv, f);
     __m256 e = vexp8(_mm256_sub_ps(f, mv));
     __m256 r = _mm256_min_ps(_mm256_mul_ps(d, _mm256_set1_ps(scale)), top); /* +inf (l = -inf): top */
@@ -592,30 +587,30 @@ AVX2_FN static inline __attribute__((always_inline)) void topp_step8(__m256 f, s
     ACC8(*s0, *s1, e);
 }
 
-AVX2_FN static double topp_hist_avx2(const float *x, size_t n, double it, float m, double scale, int nb,
+AVX2_FN static double topp_hist_avx2(const float *x, size_t n, float tf, float m, double scale, int nb,
                                      double *bmass, size_t *bcnt)
 {
     __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
     size_t i = 0;
-    for (; i + 8 <= n; i += 8) topp_step8(_mm256_loadu_ps(x + i), 8, it, m, (float)scale, nb, bmass, bcnt, &s0, &s1);
+    for (; i + 8 <= n; i += 8) topp_step8(_mm256_loadu_ps(x + i), 8, tf, m, (float)scale, nb, bmass, bcnt, &s0, &s1);
     if (i < n) {
         float f[8];
         for (size_t j = 0; j < 8; j++) f[j] = i + j < n ? x[i + j] : -INFINITY;
-        topp_step8(_mm256_loadu_ps(f), n - i, it, m, (float)scale, nb, bmass, bcnt, &s0, &s1);
+        topp_step8(_mm256_loadu_ps(f), n - i, tf, m, (float)scale, nb, bmass, bcnt, &s0, &s1);
     }
     return hsum_pair(s0, s1);
 }
 
-AVX512_FN static double topp_hist_avx512(const float *x, size_t n, double it, float m, double scale, int nb,
+AVX512_FN static double topp_hist_avx512(const float *x, size_t n, float tf, float m, double scale, int nb,
                                          double *bmass, size_t *bcnt)
 {
     __m512d acc = _mm512_setzero_pd();
     const __m512 mv = _mm512_set1_ps(m), top = _mm512_set1_ps((float)(nb - 1)), sc = _mm512_set1_ps((float)scale);
-    const __m512d itv = _mm512_set1_pd(it);
+    const __m512 tv = _mm512_set1_ps(tf);
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         __m512 f = _mm512_loadu_ps(x + i);
-        if (it != 1.0) f = scale16(f, itv);
+        if (tf != 1.0f) f = scale16(f, tv);
         __m512 d = _mm512_sub_ps(mv, f);
         __m512 e = vexp16(_mm512_sub_ps(f, mv));
         __m512 r = _mm512_min_ps(_mm512_mul_ps(d, sc), top);
@@ -628,7 +623,7 @@ AVX512_FN static double topp_hist_avx512(const float *x, size_t n, double it, fl
         size_t cnt = n - i < 8 ? n - i : 8;
         float f[8];
         for (size_t j = 0; j < 8; j++) f[j] = j < cnt ? x[i + j] : -INFINITY;
-        topp_step8(_mm256_loadu_ps(f), cnt, it, m, (float)scale, nb, bmass, bcnt, &s0, &s1);
+        topp_step8(_mm256_loadu_ps(f), cnt, tf, m, (float)scale, nb, bmass, bcnt, &s0, &s1);
     }
     return hsum_pair(s0, s1);
 }
@@ -772,18 +767,15 @@ size_t lmp_sample_fcheck(const float *x, size_t n, float *max)
     return fcheck_base(x, n, max);
 }
 
-/* e = expf((float)(x * it) - m) for 8 floats: the same operations, in the same
+/* e = expf(x / tf (float) - m) for 8 floats: the same operations, in the same
  * precision, as the materialised float32 path (load, then exp_sum). */
-static inline __attribute__((always_inline)) void scaled_exp8(const float *x, double it, float m, v8f *e)
+static inline __attribute__((always_inline)) void scaled_exp8(const float *x, float tf, float m, v8f *e)
 {
     v8f f;
     memcpy(&f, x, sizeof f);
-    if (it != 1.0) {
-        v4d itv = {it, it, it, it};
-        v4f a = __builtin_shufflevector(f, f, 0, 1, 2, 3), b = __builtin_shufflevector(f, f, 4, 5, 6, 7);
-        a = __builtin_convertvector(__builtin_convertvector(a, v4d) * itv, v4f);
-        b = __builtin_convertvector(__builtin_convertvector(b, v4d) * itv, v4f);
-        f = __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7);
+    if (tf != 1.0f) {
+        const v8f tv = V8(tf);
+        f = f / tv;
     }
     v8f mv = V8(m);
     *e = f - mv;
@@ -793,7 +785,7 @@ static inline __attribute__((always_inline)) void scaled_exp8(const float *x, do
 /* Block sums (LMP_LAZY_BLOCK floats a block) of e over x[0..n) (n a multiple
  * of 8 handled by the vector loop; the tail by the same 8-lane kernel with
  * -inf padding); returns the total. */
-static inline __attribute__((always_inline)) double lazy_sums_body(const float *x, size_t n, double it, float m,
+static inline __attribute__((always_inline)) double lazy_sums_body(const float *x, size_t n, float tf, float m,
                                                                    double *block)
 {
     double total = 0.0;
@@ -804,7 +796,7 @@ static inline __attribute__((always_inline)) double lazy_sums_body(const float *
         size_t i = lo;
         for (; i + 8 <= hi; i += 8) {
             v8f e;
-            scaled_exp8(x + i, it, m, &e);
+            scaled_exp8(x + i, tf, m, &e);
             s0 += __builtin_convertvector(__builtin_shufflevector(e, e, 0, 1, 2, 3), v4d);
             s1 += __builtin_convertvector(__builtin_shufflevector(e, e, 4, 5, 6, 7), v4d);
         }
@@ -813,7 +805,7 @@ static inline __attribute__((always_inline)) double lazy_sums_body(const float *
             float pad[8];
             for (size_t j = 0; j < 8; j++) pad[j] = i + j < hi ? x[i + j] : -INFINITY;
             v8f e;
-            scaled_exp8(pad, it, m, &e);
+            scaled_exp8(pad, tf, m, &e);
             for (size_t j = 0; i + j < hi; j++) bs += e[j];
         }
         v4d t = s0 + s1;
@@ -824,24 +816,24 @@ static inline __attribute__((always_inline)) double lazy_sums_body(const float *
     return total;
 }
 
-static double lazy_sums_base(const float *x, size_t n, double it, float m, double *block)
+static double lazy_sums_base(const float *x, size_t n, float tf, float m, double *block)
 {
-    return lazy_sums_body(x, n, it, m, block);
+    return lazy_sums_body(x, n, tf, m, block);
 }
 
-double lmp_sample_lazy_sums(const float *x, float *copy, size_t n, double it, float m, double *block)
+double lmp_sample_lazy_sums(const float *x, float *copy, size_t n, float tf, float m, double *block)
 {
-    if (has_avx512()) return lazy_sums_avx512(x, copy, n, it, m, block);
-    if (has_avx2()) return lazy_sums_avx2(x, copy, n, it, m, block);
+    if (has_avx512()) return lazy_sums_avx512(x, copy, n, tf, m, block);
+    if (has_avx2()) return lazy_sums_avx2(x, copy, n, tf, m, block);
     memcpy(copy, x, n * sizeof *copy);
-    return lazy_sums_base(copy, n, it, m, block);
+    return lazy_sums_base(copy, n, tf, m, block);
 }
 
-/* Pass for top-p on float32 input: for every logit, l = (float)(x * it) (it = 1:
+/* Pass for top-p on float32 input: for every logit, l = x / tf (float) (tf = 1:
  * x), e = expf(l - m), and a bucket of d = m - l: b = min((int)(d * scale), nb - 1);
  * bmass[b] += e, bcnt[b]++. Returns the sum of e. The histogram only locates the
  * crossing bucket: the caller gathers with a margin and cuts exactly. */
-static inline __attribute__((always_inline)) double topp_hist_body(const float *x, size_t n, double it, float m,
+static inline __attribute__((always_inline)) double topp_hist_body(const float *x, size_t n, float tf, float m,
                                                                    double scale, int nb, double *bmass,
                                                                    size_t *bcnt)
 {
@@ -856,12 +848,9 @@ static inline __attribute__((always_inline)) double topp_hist_body(const float *
             for (size_t j = 0; j < 8; j++) pad[j] = j < cnt ? x[i + j] : -INFINITY;
             memcpy(&f, pad, sizeof f);
         }
-        if (it != 1.0) {
-            v4d itv = {it, it, it, it};
-            v4f a = __builtin_shufflevector(f, f, 0, 1, 2, 3), b = __builtin_shufflevector(f, f, 4, 5, 6, 7);
-            a = __builtin_convertvector(__builtin_convertvector(a, v4d) * itv, v4f);
-            b = __builtin_convertvector(__builtin_convertvector(b, v4d) * itv, v4f);
-            f = __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7);
+        if (tf != 1.0f) {
+            const v8f tv = V8(tf);
+            f = f / tv;
         }
         v8f d = mv - f, e = f - mv;
         vexpf(&e);
@@ -880,22 +869,22 @@ static inline __attribute__((always_inline)) double topp_hist_body(const float *
     return (t[0] + t[1]) + (t[2] + t[3]);
 }
 
-static double topp_hist_base(const float *x, size_t n, double it, float m, double scale, int nb, double *bmass,
+static double topp_hist_base(const float *x, size_t n, float tf, float m, double scale, int nb, double *bmass,
                              size_t *bcnt)
 {
-    return topp_hist_body(x, n, it, m, scale, nb, bmass, bcnt);
+    return topp_hist_body(x, n, tf, m, scale, nb, bmass, bcnt);
 }
 
-double lmp_sample_topp_hist(const float *x, size_t n, double it, float m, double scale, int nb, double *bmass,
+double lmp_sample_topp_hist(const float *x, size_t n, float tf, float m, double scale, int nb, double *bmass,
                             size_t *bcnt)
 {
-    if (has_avx512()) return topp_hist_avx512(x, n, it, m, scale, nb, bmass, bcnt);
-    if (has_avx2()) return topp_hist_avx2(x, n, it, m, scale, nb, bmass, bcnt);
-    return topp_hist_base(x, n, it, m, scale, nb, bmass, bcnt);
+    if (has_avx512()) return topp_hist_avx512(x, n, tf, m, scale, nb, bmass, bcnt);
+    if (has_avx2()) return topp_hist_avx2(x, n, tf, m, scale, nb, bmass, bcnt);
+    return topp_hist_base(x, n, tf, m, scale, nb, bmass, bcnt);
 }
 
 /* The baseline of lmp_sample_topp_exps: the same operations and order as topp_hist_body. */
-static double topp_exps_base(const float *x, size_t n, double it, float m, float *e)
+static double topp_exps_base(const float *x, size_t n, float tf, float m, float *e)
 {
     v4d s0 = {0, 0, 0, 0}, s1 = {0, 0, 0, 0};
     for (size_t i = 0; i < n; i += 8) {
@@ -903,7 +892,7 @@ static double topp_exps_base(const float *x, size_t n, double it, float m, float
         size_t cnt = n - i < 8 ? n - i : 8;
         for (size_t j = 0; j < 8; j++) pad[j] = j < cnt ? x[i + j] : -INFINITY;
         v8f y;
-        scaled_exp8(pad, it, m, &y);
+        scaled_exp8(pad, tf, m, &y);
         for (size_t j = 0; j < cnt; j++) e[i + j] = y[j];
         s0 += __builtin_convertvector(__builtin_shufflevector(y, y, 0, 1, 2, 3), v4d);
         s1 += __builtin_convertvector(__builtin_shufflevector(y, y, 4, 5, 6, 7), v4d);
@@ -912,11 +901,11 @@ static double topp_exps_base(const float *x, size_t n, double it, float m, float
     return (t[0] + t[1]) + (t[2] + t[3]);
 }
 
-double lmp_sample_topp_exps(const float *x, size_t n, double it, float m, float *e)
+double lmp_sample_topp_exps(const float *x, size_t n, float tf, float m, float *e)
 {
-    if (has_avx512()) return topp_exps_avx512(x, n, it, m, e);
-    if (has_avx2()) return topp_exps_avx2(x, n, it, m, e);
-    return topp_exps_base(x, n, it, m, e);
+    if (has_avx512()) return topp_exps_avx512(x, n, tf, m, e);
+    if (has_avx2()) return topp_exps_avx2(x, n, tf, m, e);
+    return topp_exps_base(x, n, tf, m, e);
 }
 
 size_t lmp_sample_topp_gather(const float *x, size_t n, float lo, float hi, const float *e, int32_t *out,
@@ -928,17 +917,17 @@ size_t lmp_sample_topp_gather(const float *x, size_t n, float lo, float hi, cons
 }
 
 /* The exps of one block, in order (8 at a time through the same kernel). */
-void lmp_sample_lazy_block(const float *x, size_t lo, size_t hi, double it, float m, double *e)
+void lmp_sample_lazy_block(const float *x, size_t lo, size_t hi, float tf, float m, double *e)
 {
     if (has_avx2()) {
-        lazy_block_avx2(x, lo, hi, it, m, e);
+        lazy_block_avx2(x, lo, hi, tf, m, e);
         return;
     }
     for (size_t i = lo; i < hi; i += 8) {
         float pad[8];
         for (size_t j = 0; j < 8; j++) pad[j] = i + j < hi ? x[i + j] : -INFINITY;
         v8f v;
-        scaled_exp8(pad, it, m, &v);
+        scaled_exp8(pad, tf, m, &v);
         for (size_t j = 0; j < 8 && i + j < hi; j++) e[i + j - lo] = v[j];
     }
 }
@@ -957,12 +946,11 @@ static inline __attribute__((always_inline)) size_t load_body(const float *lf, c
                                                               double *lg, int f32, double *max)
 {
     const v4d inf = {INFINITY, INFINITY, INFINITY, INFINITY};
-    /* float32 mode: x * (1/T) in double, then rounded to float, is the correctly
-     * rounded float quotient unless the double product lands within 1 double ulp
-     * of a float rounding boundary (about 2^-29 of the cases, and then 1 float ulp
-     * off); a multiplication is ~8x cheaper than vdivpd. float64 mode divides. */
-    const double it = 1.0 / T;
-    const v4d tv = {T, T, T, T}, itv = {it, it, it, it};
+    /* float32 mode: x / Tf in float (Tf = (float)T), the correctly rounded
+     * float quotient, as torch and llama.cpp; float64 mode divides in double. */
+    const float tf = (float)T;
+    const v4d tv = {T, T, T, T};
+    const v4f tfv = {tf, tf, tf, tf};
     v4d mx = -inf;
     v4l anybad = {0, 0, 0, 0};
     int scale = T != 1.0;
@@ -984,8 +972,8 @@ static inline __attribute__((always_inline)) size_t load_body(const float *lf, c
                 anybad |= ((back == -inf) & ~(a == -inf)) | (back == inf);
                 a = back;
             }
-            if (scale) a = f32 ? a * itv : a / tv;
-            if (f32 && (scale || ld)) a = __builtin_convertvector(__builtin_convertvector(a, v4f), v4d);
+            if (f32 && scale) a = __builtin_convertvector(__builtin_convertvector(a, v4f) / tfv, v4d);
+            else if (scale) a = a / tv;
             memcpy(lg + i, &a, sizeof a);
             mx = VMAX4(mx, a);
         }
@@ -1012,8 +1000,8 @@ static inline __attribute__((always_inline)) size_t load_body(const float *lf, c
             if (ovf[0] | ovf[1] | ovf[2] | ovf[3]) break;
             a = back;
         }
-        if (scale) a = f32 ? a * itv : a / tv;
-        if (f32) a = __builtin_convertvector(__builtin_convertvector(a, v4f), v4d);
+        if (f32 && scale) a = __builtin_convertvector(__builtin_convertvector(a, v4f) / tfv, v4d);
+        else if (scale) a = a / tv;
         memcpy(lg + i, &a, sizeof a);
         mx = VMAX4(mx, a);
     }
@@ -1031,8 +1019,8 @@ static inline __attribute__((always_inline)) size_t load_body(const float *lf, c
             if ((g == -INFINITY && v != -INFINITY) || g == INFINITY) return i;
             v = g;
         }
-        if (scale) v = f32 ? v * it : v / T;
-        if (f32) v = (float)v;
+        if (f32 && scale) v = (double)((float)v / tf);
+        else if (scale) v = v / T;
         if (!(v < INFINITY)) return i; /* x / T overflowed */
         lg[i] = v;
         if (v > m) m = v;
@@ -1206,38 +1194,39 @@ void lmp_sample_fscale(float *out, size_t n, float sc)
     for (size_t i = 0; i < n; i++) out[i] *= sc;
 }
 
-/* lg[j] = (float)(xs[j] * it) (xs[j] when it = 1), key[j] = -lg[j], p[j] = es[j], in double */
-static void topp_convert_scalar(const float *xs, const float *es, size_t j, size_t n, double it, double *lg,
+/* lg[j] = xs[j] / tf in float (xs[j] when tf = 1), key[j] = -lg[j], p[j] = es[j], in double */
+static void topp_convert_scalar(const float *xs, const float *es, size_t j, size_t n, float tf, double *lg,
                                 double *p, double *key)
 {
     for (; j < n; j++) {
-        double l = it != 1.0 ? (double)(float)((double)xs[j] * it) : (double)xs[j];
+        double l = tf != 1.0f ? (double)(xs[j] / tf) : (double)xs[j];
         lg[j] = l;
         key[j] = -l;
         p[j] = (double)es[j];
     }
 }
 
-AVX512_FN static void topp_convert_avx512(const float *xs, const float *es, size_t n, double it, double *lg,
+AVX512_FN static void topp_convert_avx512(const float *xs, const float *es, size_t n, float tf, double *lg,
                                           double *p, double *key)
 {
-    const __m512d itv = _mm512_set1_pd(it);
+    const __m256 tv = _mm256_set1_ps(tf);
     size_t j = 0;
     for (; j + 8 <= n; j += 8) {
-        __m512d l = _mm512_cvtps_pd(_mm256_loadu_ps(xs + j));
-        if (it != 1.0) l = _mm512_cvtps_pd(_mm512_cvtpd_ps(_mm512_mul_pd(l, itv)));
+        __m256 f = _mm256_loadu_ps(xs + j);
+        if (tf != 1.0f) f = _mm256_div_ps(f, tv);
+        __m512d l = _mm512_cvtps_pd(f);
         _mm512_storeu_pd(lg + j, l);
         _mm512_storeu_pd(key + j, _mm512_sub_pd(_mm512_setzero_pd(), l));
         _mm512_storeu_pd(p + j, _mm512_cvtps_pd(_mm256_loadu_ps(es + j)));
     }
-    topp_convert_scalar(xs, es, j, n, it, lg, p, key);
+    topp_convert_scalar(xs, es, j, n, tf, lg, p, key);
 }
 
-void lmp_sample_topp_convert(const float *xs, const float *es, size_t n, double it, double *lg, double *p,
+void lmp_sample_topp_convert(const float *xs, const float *es, size_t n, float tf, double *lg, double *p,
                              double *key)
 {
-    if (has_avx512()) topp_convert_avx512(xs, es, n, it, lg, p, key);
-    else topp_convert_scalar(xs, es, 0, n, it, lg, p, key);
+    if (has_avx512()) topp_convert_avx512(xs, es, n, tf, lg, p, key);
+    else topp_convert_scalar(xs, es, 0, n, tf, lg, p, key);
 }
 
 /* ---- mass histogram of ranking keys (mass_cut in sample.c) ----------------------------- */

@@ -62,7 +62,8 @@ struct lmp_sampler {
     int minp_done;   /* likewise the min-p step */
     int force_bucket; /* mass_cut: use the bucketed rule whatever n (a gathered subset) */
     size_t cut_ties;  /* mass_cut: how many keys equal the cut key (TIES_ALL: unknown) */
-    double lz_it, lz_total;
+    double lz_total;
+    float lz_tf; /* the float temperature of the lazy path (1: none) */
     float lz_m;
     double lgmax;
     int32_t *iota;   /* [cap] 0, 1, 2, ... (the ids while ident) */
@@ -597,8 +598,13 @@ static void step_temperature(lmp_sampler *s)
         s->ident = 0;
         return;
     }
-    double t = R(s->f32, T);
-    for (size_t i = 0; i < s->n; i++) s->lg[i] = R(s->f32, s->lg[i] / t);
+    /* float32: x / (float)T in float, the correctly rounded quotient (torch, llama.cpp) */
+    if (s->f32) {
+        float tf = (float)T;
+        for (size_t i = 0; i < s->n; i++) s->lg[i] = (double)((float)s->lg[i] / tf);
+    } else {
+        for (size_t i = 0; i < s->n; i++) s->lg[i] = s->lg[i] / T;
+    }
     s->max_ok = 0;
 }
 
@@ -860,15 +866,15 @@ static lmp_status apply_lazy(lmp_sampler *s, const float *lf, size_t V, lmp_erro
                              (double)lf[bad]);
     if (mx == -INFINITY)
         return lmp_error_set(err, LMP_EINVAL, "logits: all %zu are -inf: expected at least one finite logit", V);
-    double T = R(1, s->prm.temperature), it = T != 1.0 ? 1.0 / T : 1.0;
-    float m = T != 1.0 ? (float)((double)mx * it) : mx;
+    double T = R(1, s->prm.temperature);
+    float tf = (float)T, m = tf != 1.0f ? mx / tf : mx;
     if (!(m < INFINITY))
         return lmp_error_set(err, LMP_ERANGE, "max logit / T = %g / %g overflows float32: expected a larger T",
                              (double)mx, T);
     float *x = (float *)s->work;
-    s->lz_it = it;
+    s->lz_tf = tf;
     s->lz_m = m;
-    s->lz_total = lmp_sample_lazy_sums(lf, x, V, it, m, s->key); /* and copies lf to x */
+    s->lz_total = lmp_sample_lazy_sums(lf, x, V, tf, m, s->key); /* and copies lf to x */
     s->lazy = 1;
     s->materialized = 0;
     s->n = V;
@@ -885,9 +891,9 @@ static void lazy_materialize(lmp_sampler *s)
     double z = (double)(float)s->lz_total, iz = 1.0 / z;
     for (size_t lo = 0; lo < V; lo += LMP_LAZY_BLOCK) {
         size_t hi = lo + LMP_LAZY_BLOCK < V ? lo + LMP_LAZY_BLOCK : V;
-        lmp_sample_lazy_block(x, lo, hi, s->lz_it, s->lz_m, s->p + lo);
+        lmp_sample_lazy_block(x, lo, hi, s->lz_tf, s->lz_m, s->p + lo);
         for (size_t i = lo; i < hi; i++) {
-            s->lg[i] = s->lz_it != 1.0 ? (double)(float)((double)x[i] * s->lz_it) : (double)x[i];
+            s->lg[i] = s->lz_tf != 1.0f ? (double)(x[i] / s->lz_tf) : (double)x[i];
             s->p[i] = (double)(float)(s->p[i] * iz);
         }
     }
@@ -939,12 +945,13 @@ static int topk_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
                                    (double)lf[bad]), -1;
     if (m < K) return 0;
     /* convert the gathered logits as load() would (temperature fused in HF order) */
-    double T = hf && p->temperature != 1.0 ? R(s->f32, p->temperature) : 1.0, it = 1.0 / T;
+    double T = hf && p->temperature != 1.0 ? R(s->f32, p->temperature) : 1.0;
+    float tf = (float)T;
     double mx = -INFINITY;
     for (size_t j = 0; j < m; j++) {
         size_t i = (size_t)s->id[j];
         double v = lf[i];
-        if (T != 1.0) v = s->f32 ? (double)(float)(v * it) : v / T;
+        if (T != 1.0) v = s->f32 ? (double)(lf[i] / tf) : v / T;
         if (!(v < INFINITY))
             return *st = lmp_error_set(err, LMP_ERANGE, "logit[%zu] / T = %g / %g overflows: expected a larger T",
                                        i, (double)lf[i], T), -1;
@@ -994,8 +1001,8 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
     if (mx == -INFINITY)
         return *st = lmp_error_set(err, LMP_EINVAL, "logits: all %zu are -inf: expected at least one finite logit",
                                    V), -1;
-    double T = hf && p->temperature != 1.0 ? R(1, p->temperature) : 1.0, it = T != 1.0 ? 1.0 / T : 1.0;
-    float m = T != 1.0 ? (float)((double)mx * it) : mx;
+    double T = hf && p->temperature != 1.0 ? R(1, p->temperature) : 1.0;
+    float tf = (float)T, m = tf != 1.0f ? mx / tf : mx;
     if (!(m < INFINITY))
         return *st = lmp_error_set(err, LMP_ERANGE, "max logit / T = %g / %g overflows float32: expected a larger T",
                                    (double)mx, T), -1;
@@ -1013,14 +1020,14 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
     /* scratch as floats: work (2 cap floats) holds every exp and the gathered
      * ones, ord (size_t, >= cap floats) the gathered logits until mass_cut */
     float *ef = (float *)s->work, *es = ef + s->cap, *xs = (float *)(void *)s->ord;
-    double Z = lmp_sample_topp_exps(lf, V, it, m, ef);
+    double Z = lmp_sample_topp_exps(lf, V, tf, m, ef);
     double target = p->top_p * Z;
     memset(s->bmass, 0, sizeof s->bmass);
     const size_t stride = 16;
     const float topb = (float)(NBUCKETS - 1), scf = (float)scale;
     double zs = 0.0;
     for (size_t i = 0; i < V; i += stride) {
-        float l = it != 1.0 ? (float)((double)lf[i] * it) : lf[i];
+        float l = tf != 1.0f ? lf[i] / tf : lf[i];
         float r = (m - l) * scf;
         int b = r < topb ? (int)r : NBUCKETS - 1;
         s->bmass[b] += ef[i];
@@ -1052,11 +1059,11 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
     if (gathered) {
         /* the logits as load() converts them (and the keys -l); the exps the
          * general path computes (same kernel, same input) */
-        lmp_sample_topp_convert(xs, es, n, it, s->lg, s->p, s->key);
+        lmp_sample_topp_convert(xs, es, n, tf, s->lg, s->p, s->key);
     } else {
         memset(s->bmass, 0, sizeof s->bmass);
         memset(s->bcnt, 0, sizeof s->bcnt);
-        Z = lmp_sample_topp_hist(lf, V, it, m, scale, NBUCKETS, s->bmass, s->bcnt);
+        Z = lmp_sample_topp_hist(lf, V, tf, m, scale, NBUCKETS, s->bmass, s->bcnt);
         target = p->top_p * Z;
         double cum = 0.0;
         int bstar = NBUCKETS - 1;
@@ -1084,7 +1091,7 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
         if (n < p->min_keep) return 0; /* the top min_keep ranks may lie below: the general path */
         for (size_t j = 0; j < n; j++) {
             float x = lf[s->id[j]];
-            s->lg[j] = it != 1.0 ? (double)(float)((double)x * it) : (double)x;
+            s->lg[j] = tf != 1.0f ? (double)(x / tf) : (double)x;
         }
         lmp_sample_exp_sum(s->lg, n, (double)m, s->p, 1);
         for (size_t j = 0; j < n; j++) s->key[j] = -s->lg[j];
@@ -1119,14 +1126,15 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
  * against the final line. If a logit is near the line (HF), or fewer than
  * min_keep survive, it returns 0 and the general path decides. */
 typedef struct minp_ctx {
-    double T, it, L, margin;
+    double T, L, margin;
+    float tf; /* (float)T: float32 divides by it in float */
     int f32, hf;
 } minp_ctx;
 
-/* the processed logit of x, exactly as load() computes it */
+/* the processed logit of x (a float32 logit), exactly as load() computes it */
 static inline double minp_l(const minp_ctx *c, double x)
 {
-    return c->T == 1.0 ? x : c->f32 ? (double)(float)(x * c->it) : x / c->T;
+    return c->T == 1.0 ? x : c->f32 ? (double)((float)x / c->tf) : x / c->T;
 }
 
 /* The gather line (in the input's units) for a maximum raw logit mx: the
@@ -1169,7 +1177,7 @@ static int minp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
     if (hf && p->temperature == 0.0) return 0;
     minp_ctx c;
     c.T = hf && p->temperature != 1.0 ? R(f32, p->temperature) : 1.0;
-    c.it = 1.0 / c.T;
+    c.tf = (float)c.T;
     c.L = log(p->min_p);
     c.margin = (fabs(c.L) + 8.0) * (f32 ? 1e-5 : 1e-12);
     c.f32 = f32;
@@ -1315,7 +1323,7 @@ static int32_t lazy_draw(const lmp_sampler *s, double u)
             continue;
         }
         size_t lo = b * LMP_LAZY_BLOCK, hi = lo + LMP_LAZY_BLOCK < V ? lo + LMP_LAZY_BLOCK : V;
-        lmp_sample_lazy_block(x, lo, hi, s->lz_it, s->lz_m, e);
+        lmp_sample_lazy_block(x, lo, hi, s->lz_tf, s->lz_m, e);
         for (size_t i = lo; i < hi; i++) {
             c += e[i - lo];
             if (c > target) return (int32_t)i;
@@ -1323,7 +1331,7 @@ static int32_t lazy_draw(const lmp_sampler *s, double u)
     }
     /* rounding left u * total above the sum: the last token with weight > 0 */
     size_t lo = last * LMP_LAZY_BLOCK, hi = lo + LMP_LAZY_BLOCK < V ? lo + LMP_LAZY_BLOCK : V;
-    lmp_sample_lazy_block(x, lo, hi, s->lz_it, s->lz_m, e);
+    lmp_sample_lazy_block(x, lo, hi, s->lz_tf, s->lz_m, e);
     size_t i = hi - 1;
     while (i > lo && e[i - lo] == 0) i--;
     return (int32_t)i;

@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* lg[i] = logits[i] / T (T = 1: no division; f32 multiplies by 1/T in double
- * and rounds, see kernels.c), rounded to float when f32, for
+/* lg[i] = logits[i] / T (T = 1: no division; f32 divides in float by
+ * (float)T: the correctly rounded float quotient, as torch and llama.cpp), for
  * i < V; exactly one of lf/ld is set. Returns the first index holding NaN or
  * +inf (or a value that overflows float32 when f32, or whose x / T overflows),
  * or V when all are valid; then *max is the largest lg (-inf when all are -inf). */
@@ -33,16 +33,16 @@ double lmp_sample_expf_array(const float *x, size_t n, float m, float *out);
 #define LMP_LAZY_BLOCK 256
 /* first index of a NaN/+inf float or n; *max the maximum */
 size_t lmp_sample_fcheck(const float *x, size_t n, float *max);
-/* block[b] = sum of expf((float)(x_i * it) - m) over block b of LMP_LAZY_BLOCK; returns the total.
+/* block[b] = sum of expf(x_i / tf (in float) - m) over block b of LMP_LAZY_BLOCK; returns the total.
  * Also copies x[0..n) to copy[0..n) (in the same pass). */
-double lmp_sample_lazy_sums(const float *x, float *copy, size_t n, double it, float m, double *block);
-/* e[i - lo] = expf((float)(x_i * it) - m) for lo <= i < hi (one block) */
-void lmp_sample_lazy_block(const float *x, size_t lo, size_t hi, double it, float m, double *e);
+double lmp_sample_lazy_sums(const float *x, float *copy, size_t n, float tf, float m, double *block);
+/* e[i - lo] = expf(x_i / tf (in float) - m) for lo <= i < hi (one block) */
+void lmp_sample_lazy_block(const float *x, size_t lo, size_t hi, float tf, float m, double *e);
 
-/* top-p on float32 input, one pass: exps of (float)(x * it) - m, their sum
+/* top-p on float32 input, one pass: exps of x / tf (in float) - m, their sum
  * (returned) and the histogram of their mass by bucket of m - l (scale buckets
  * per logit unit, nb buckets, the last one open-ended) */
-double lmp_sample_topp_hist(const float *x, size_t n, double it, float m, double scale, int nb, double *bmass,
+double lmp_sample_topp_hist(const float *x, size_t n, float tf, float m, double scale, int nb, double *bmass,
                             size_t *bcnt);
 
 /* One streaming pass for the gather fast paths (sample.c): validates x[0..n)
@@ -61,18 +61,18 @@ size_t lmp_sample_fgather(const float *x, size_t n, lmp_sample_thr_fn thr_of, co
 /* out[i] *= s for i < n (float; vectorised). */
 void lmp_sample_fscale(float *out, size_t n, float s);
 
-/* top-p, sampled estimate path (sample.c topp_first): e[i] = expf((float)(x_i * it) - m)
+/* top-p, sampled estimate path (sample.c topp_first): e[i] = expf(x_i / tf (in float) - m)
  * as floats, returning their sum in the order of lmp_sample_topp_hist (the same
  * normaliser); then one pass: out <- every i with x[i] >= lo (ascending, the
  * count returned), xs/es <- their x and e (contiguous, for the caller's
  * conversion), and *mass = the sum of e[i] over x[i] >= hi (in no fixed
  * order: used as a bound). x must hold no NaN. */
-double lmp_sample_topp_exps(const float *x, size_t n, double it, float m, float *e);
+double lmp_sample_topp_exps(const float *x, size_t n, float tf, float m, float *e);
 size_t lmp_sample_topp_gather(const float *x, size_t n, float lo, float hi, const float *e, int32_t *out,
                               float *xs, float *es, double *mass);
 
-/* lg[j] = (double)(float)(xs[j] * it) (xs[j] when it = 1), key[j] = -lg[j], p[j] = es[j] */
-void lmp_sample_topp_convert(const float *xs, const float *es, size_t n, double it, double *lg, double *p,
+/* lg[j] = (double)(xs[j] / tf) in float (xs[j] when tf = 1), key[j] = -lg[j], p[j] = es[j] */
+void lmp_sample_topp_convert(const float *xs, const float *es, size_t n, float tf, double *lg, double *p,
                              double *key);
 
 /* The mass histogram of mass_cut: b = (key - kmin) * scale truncated, nb - 1
