@@ -33,22 +33,37 @@ typedef float v4f __attribute__((vector_size(16)));
 
 #define V8(x) {x, x, x, x, x, x, x, x}
 
+/* The float exp of every kernel below: x = k ln 2 + r (Cody-Waite, ln 2 split in
+ * EXPF_C1 + EXPF_C2), e^r ~ 1 + r + r^2 (P0 + P1 r + ... + P5 r^5) (Cephes expf). */
+#define EXPF_LO (-87.3f)
+#define EXPF_LOG2E 1.44269504088896341f
+#define EXPF_MAGIC 12582912.0f
+#define EXPF_C1 0.693359375f
+#define EXPF_C2 (-2.12194440e-4f)
+#define EXPF_P5 1.9875691500E-4f
+#define EXPF_P4 1.3981999507E-3f
+#define EXPF_P3 8.3334519073E-3f
+#define EXPF_P2 4.1665795894E-2f
+#define EXPF_P1 1.6666665459E-1f
+#define EXPF_P0 5.0000001201E-1f
+
+
 static inline __attribute__((always_inline)) void vexpf(v8f *io)
 {
     v8f x = *io;
-    const v8f lo = V8(-87.3f), log2e = V8(1.44269504088896341f), magic = V8(12582912.0f);
-    const v8f c1 = V8(0.693359375f), c2 = V8(-2.12194440e-4f);
+    const v8f lo = V8(EXPF_LO), log2e = V8(EXPF_LOG2E), magic = V8(EXPF_MAGIC);
+    const v8f c1 = V8(EXPF_C1), c2 = V8(EXPF_C2);
     v8i small = x < lo;
     /* clamp so that every lane stays finite (the mask zeroes them at the end) */
     v8f xc = (v8f)(((v8i)x & ~small) | ((v8i)lo & small));
     v8f kf = (xc * log2e + magic) - magic; /* round to nearest */
     v8f r = xc - kf * c1 - kf * c2;        /* Cody-Waite: ln 2 split in two */
-    v8f p = V8(1.9875691500E-4f);
-    p = p * r + (v8f)V8(1.3981999507E-3f);
-    p = p * r + (v8f)V8(8.3334519073E-3f);
-    p = p * r + (v8f)V8(4.1665795894E-2f);
-    p = p * r + (v8f)V8(1.6666665459E-1f);
-    p = p * r + (v8f)V8(5.0000001201E-1f);
+    v8f p = V8(EXPF_P5);
+    p = p * r + (v8f)V8(EXPF_P4);
+    p = p * r + (v8f)V8(EXPF_P3);
+    p = p * r + (v8f)V8(EXPF_P2);
+    p = p * r + (v8f)V8(EXPF_P1);
+    p = p * r + (v8f)V8(EXPF_P0);
     v8f y = p * r * r + r + (v8f)V8(1.0f);
     v8i k = __builtin_convertvector(kf, v8i);
     v8i bits = (v8i)y + (k << 23); /* y * 2^k; k in [-126, 0] here */
@@ -94,11 +109,6 @@ static int has_avx512(void) { return isa_level() >= 2; }
 
 #define AVX2_FN __attribute__((target("avx2,fma")))
 #define AVX512_FN __attribute__((target("avx2,fma,avx512f,avx512dq,avx512vl")))
-#define EXPF_LO (-87.3f)
-#define EXPF_LOG2E 1.44269504088896341f
-#define EXPF_MAGIC 12582912.0f
-#define EXPF_C1 0.693359375f
-#define EXPF_C2 (-2.12194440e-4f)
 
 /* expf(x) for x <= 0; 0 below EXPF_LO (and for -inf) */
 AVX2_FN static inline __attribute__((always_inline)) __m256 vexp8(__m256 x)
@@ -109,11 +119,11 @@ AVX2_FN static inline __attribute__((always_inline)) __m256 vexp8(__m256 x)
     __m256 kf = _mm256_sub_ps(_mm256_fmadd_ps(xc, _mm256_set1_ps(EXPF_LOG2E), magic), magic);
     __m256 r = _mm256_fnmadd_ps(kf, _mm256_set1_ps(EXPF_C1), xc);
     r = _mm256_fnmadd_ps(kf, _mm256_set1_ps(EXPF_C2), r);
-    __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(1.9875691500E-4f), r, _mm256_set1_ps(1.3981999507E-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073E-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894E-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459E-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201E-1f));
+    __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(EXPF_P5), r, _mm256_set1_ps(EXPF_P4));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXPF_P3));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXPF_P2));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXPF_P1));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXPF_P0));
     __m256 y = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), _mm256_set1_ps(1.0f));
     __m256i k = _mm256_slli_epi32(_mm256_cvttps_epi32(kf), 23); /* y * 2^k; k in [-126, 0] */
     return _mm256_andnot_ps(small, _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(y), k)));
@@ -127,11 +137,11 @@ AVX512_FN static inline __attribute__((always_inline)) __m512 vexp16(__m512 x)
     __m512 kf = _mm512_sub_ps(_mm512_fmadd_ps(xc, _mm512_set1_ps(EXPF_LOG2E), magic), magic);
     __m512 r = _mm512_fnmadd_ps(kf, _mm512_set1_ps(EXPF_C1), xc);
     r = _mm512_fnmadd_ps(kf, _mm512_set1_ps(EXPF_C2), r);
-    __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(1.9875691500E-4f), r, _mm512_set1_ps(1.3981999507E-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073E-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894E-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459E-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201E-1f));
+    __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(EXPF_P5), r, _mm512_set1_ps(EXPF_P4));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXPF_P3));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXPF_P2));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXPF_P1));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXPF_P0));
     __m512 y = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), _mm512_set1_ps(1.0f));
     __m512i k = _mm512_slli_epi32(_mm512_cvttps_epi32(kf), 23);
     return _mm512_maskz_mov_ps(keep, _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(y), k)));
