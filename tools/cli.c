@@ -150,7 +150,10 @@ int cli_parse_double_list(const char *opt, const char *s, double **out, size_t *
     return 0;
 }
 
-int cli_read_doubles(const char *path, int allow_inf, double **out, size_t *n)
+/* Numbers from a file or stdin, separated by whitespace and/or commas. With
+ * rows != NULL every non-blank line is a row and all rows must be as long as
+ * the first. */
+static int read_numbers(const char *path, int allow_inf, double **out, size_t *n, size_t *rows, size_t *cols)
 {
     int is_stdin = strcmp(path, "-") == 0;
     const char *name = is_stdin ? "<stdin>" : path;
@@ -160,7 +163,8 @@ int cli_read_doubles(const char *path, int allow_inf, double **out, size_t *n)
         return -1;
     }
     double *v = NULL;
-    size_t cnt = 0, cap = 0;
+    size_t cnt = 0, cap = 0, nrows = 0, ncols = 0;
+    long first_line = 0;
     char *line = NULL;
     size_t lcap = 0;
     long lineno = 0;
@@ -168,6 +172,7 @@ int cli_read_doubles(const char *path, int allow_inf, double **out, size_t *n)
     int rc = 0;
     while ((len = getline(&line, &lcap, f)) >= 0) {
         lineno++;
+        size_t in_row = 0;
         const char *p = line;
         for (;;) {
             while (*p && (isspace((unsigned char)*p) || *p == ',')) p++;
@@ -182,8 +187,20 @@ int cli_read_doubles(const char *path, int allow_inf, double **out, size_t *n)
                 goto done;
             }
             if (push(&v, &cnt, &cap, x)) { cli_error("out of memory"); rc = -1; goto done; }
+            in_row++;
             p = q;
         }
+        if (!rows || in_row == 0) continue;
+        if (nrows == 0) {
+            ncols = in_row;
+            first_line = lineno;
+        } else if (in_row != ncols) {
+            cli_error("%s:%ld: row has %zu values: expected %zu (as line %ld)", name, lineno, in_row, ncols,
+                      first_line);
+            rc = -1;
+            goto done;
+        }
+        nrows++;
     }
     if (ferror(f)) {
         cli_error("%s: read error: %s", name, strerror(errno));
@@ -198,7 +215,22 @@ done:
     if (rc) { free(v); return -1; }
     *out = v;
     *n = cnt;
+    if (rows) {
+        *rows = nrows;
+        *cols = ncols;
+    }
     return 0;
+}
+
+int cli_read_doubles(const char *path, int allow_inf, double **out, size_t *n)
+{
+    return read_numbers(path, allow_inf, out, n, NULL, NULL);
+}
+
+int cli_read_table(const char *path, double **out, size_t *rows, size_t *cols)
+{
+    size_t n;
+    return read_numbers(path, 0, out, &n, rows, cols);
 }
 
 void cli_json_double(FILE *f, double x)

@@ -44,6 +44,11 @@ int cli_parse_double_list(const char *opt, const char *s, double **out, size_t *
  * "-inf"/"inf" only when allow_inf. *out is malloc'd; caller frees. */
 int cli_read_doubles(const char *path, int allow_inf, double **out, size_t *n);
 
+/* A table: every non-blank line is a row of finite numbers (whitespace or
+ * commas), all rows as long as the first; errors name file and line.
+ * *out is row-major and malloc'd; caller frees. */
+int cli_read_table(const char *path, double **out, size_t *rows, size_t *cols);
+
 /* Fetch the value of an option that takes one ("--seed 3" or "--seed=3").
  * Returns the value, or NULL after printing "option X needs a value". *i is advanced. */
 const char *cli_optarg(int argc, char **argv, int *i, const char *name);

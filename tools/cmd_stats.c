@@ -29,84 +29,11 @@ static void usage(FILE *f)
           f);
 }
 
-/* Read a table: every non-blank line is a row of numbers (spaces or commas);
- * all rows the same length. Errors name file:line. */
-static int read_table(const char *path, double **out, size_t *rows, size_t *cols)
-{
-    int is_stdin = strcmp(path, "-") == 0;
-    const char *name = is_stdin ? "<stdin>" : path;
-    FILE *f = is_stdin ? stdin : fopen(path, "r");
-    if (!f) {
-        cli_error("stats: %s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    double *v = NULL;
-    size_t n = 0, cap = 0, r = 0, c = 0, first_line = 0;
-    char *line = NULL;
-    size_t lcap = 0;
-    long lineno = 0;
-    int rc = 0;
-    while (getline(&line, &lcap, f) >= 0) {
-        lineno++;
-        size_t in_row = 0;
-        char *p = line;
-        for (;;) {
-            while (*p && (isspace((unsigned char)*p) || *p == ',')) p++;
-            if (!*p) break;
-            char *q = p;
-            while (*q && !isspace((unsigned char)*q) && *q != ',') q++;
-            char save = *q;
-            *q = '\0';
-            char *end;
-            errno = 0;
-            double x = strtod(p, &end);
-            if (end != q || !isfinite(x)) {
-                cli_error("stats: %s:%ld: expected a finite number, got '%s'", name, lineno, p);
-                rc = -1;
-                goto done;
-            }
-            *q = save;
-            if (n == cap) {
-                cap = cap ? 2 * cap : 256;
-                double *nv = realloc(v, cap * sizeof *nv);
-                if (!nv) { cli_error("out of memory"); rc = -1; goto done; }
-                v = nv;
-            }
-            v[n++] = x;
-            in_row++;
-            p = q;
-        }
-        if (in_row == 0) continue;
-        if (r == 0) {
-            c = in_row;
-            first_line = (size_t)lineno;
-        } else if (in_row != c) {
-            cli_error("stats: %s:%ld: row has %zu values: expected %zu (as line %zu)", name, lineno, in_row, c,
-                      first_line);
-            rc = -1;
-            goto done;
-        }
-        r++;
-    }
-    if (r == 0) {
-        cli_error("stats: %s: expected a table of numbers, found none (empty input)", name);
-        rc = -1;
-    }
-done:
-    free(line);
-    if (!is_stdin) fclose(f);
-    if (rc) { free(v); return -1; }
-    *out = v;
-    *rows = r;
-    *cols = c;
-    return 0;
-}
-
 static int do_matrix(const char *path, int corr, int columns, double ddof, int json)
 {
     double *X;
     size_t r, c;
-    if (read_table(path, &X, &r, &c)) return CLI_FAIL;
+    if (cli_read_table(path, &X, &r, &c)) return CLI_FAIL;
     size_t k = columns ? c : r;
     double *M = malloc(k * k * sizeof *M);
     if (!M) { free(X); cli_error("out of memory"); return CLI_FAIL; }
