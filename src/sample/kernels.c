@@ -116,7 +116,8 @@ AVX2_FN static inline __attribute__((always_inline)) __m256 vexp8(__m256 x)
     const __m256 lo = _mm256_set1_ps(EXPF_LO), magic = _mm256_set1_ps(EXPF_MAGIC);
     __m256 small = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
     __m256 xc = _mm256_max_ps(x, lo);
-    __m256 kf = _mm256_sub_ps(_mm256_fmadd_ps(xc, _mm256_set1_ps(EXPF_LOG2E), magic), magic);
+    __m256 t = _mm256_fmadd_ps(xc, _mm256_set1_ps(EXPF_LOG2E), magic); /* round to nearest */
+    __m256 kf = _mm256_sub_ps(t, magic);
     __m256 r = _mm256_fnmadd_ps(kf, _mm256_set1_ps(EXPF_C1), xc);
     r = _mm256_fnmadd_ps(kf, _mm256_set1_ps(EXPF_C2), r);
     __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(EXPF_P5), r, _mm256_set1_ps(EXPF_P4));
@@ -125,7 +126,9 @@ AVX2_FN static inline __attribute__((always_inline)) __m256 vexp8(__m256 x)
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXPF_P1));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXPF_P0));
     __m256 y = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), _mm256_set1_ps(1.0f));
-    __m256i k = _mm256_slli_epi32(_mm256_cvttps_epi32(kf), 23); /* y * 2^k; k in [-126, 0] */
+    /* y * 2^k, k in [-126, 0]: t = 1.5 * 2^23 + k holds k in its low mantissa bits,
+     * so t << 23 is k << 23 (mod 2^32) without a float-to-int conversion */
+    __m256i k = _mm256_slli_epi32(_mm256_castps_si256(t), 23);
     return _mm256_andnot_ps(small, _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(y), k)));
 }
 
@@ -134,7 +137,8 @@ AVX512_FN static inline __attribute__((always_inline)) __m512 vexp16(__m512 x)
     const __m512 lo = _mm512_set1_ps(EXPF_LO), magic = _mm512_set1_ps(EXPF_MAGIC);
     __mmask16 keep = _mm512_cmp_ps_mask(x, lo, _CMP_NLT_UQ);
     __m512 xc = _mm512_max_ps(x, lo);
-    __m512 kf = _mm512_sub_ps(_mm512_fmadd_ps(xc, _mm512_set1_ps(EXPF_LOG2E), magic), magic);
+    __m512 t = _mm512_fmadd_ps(xc, _mm512_set1_ps(EXPF_LOG2E), magic);
+    __m512 kf = _mm512_sub_ps(t, magic);
     __m512 r = _mm512_fnmadd_ps(kf, _mm512_set1_ps(EXPF_C1), xc);
     r = _mm512_fnmadd_ps(kf, _mm512_set1_ps(EXPF_C2), r);
     __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(EXPF_P5), r, _mm512_set1_ps(EXPF_P4));
@@ -143,8 +147,8 @@ AVX512_FN static inline __attribute__((always_inline)) __m512 vexp16(__m512 x)
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXPF_P1));
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXPF_P0));
     __m512 y = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), _mm512_set1_ps(1.0f));
-    __m512i k = _mm512_slli_epi32(_mm512_cvttps_epi32(kf), 23);
-    return _mm512_maskz_mov_ps(keep, _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(y), k)));
+    __m512i k = _mm512_slli_epi32(_mm512_castps_si512(t), 23); /* as in vexp8 */
+    return _mm512_castsi512_ps(_mm512_maskz_add_epi32(keep, _mm512_castps_si512(y), k));
 }
 
 /* f / T in float32 (tv: the float temperature broadcast), lane by lane: the
@@ -157,94 +161,11 @@ AVX512_FN static inline __attribute__((always_inline)) __m512 scale16(__m512 f, 
     return _mm512_div_ps(f, tv);
 }
 
-/* s0 += y[0..4), s1 += y[4..8) in double */
-#define ACC8(s0, s1, y)                                                                 \
-    do {                                                                                \
-        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(y)));             \
-        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(y, 1)));           \
-    } while (0)
-/* the same on acc = s0 | s1 for 16 floats: two 8-float steps in order */
-#define ACC16(acc, y)                                                                   \
-    do {                                                                                \
-        acc = _mm512_add_pd(acc, _mm512_cvtps_pd(_mm512_castps512_ps256(y)));           \
-        acc = _mm512_add_pd(acc, _mm512_cvtps_pd(_mm512_extractf32x8_ps(y, 1)));        \
-    } while (0)
-
 AVX2_FN static inline __attribute__((always_inline)) double hsum_pair(__m256d s0, __m256d s1)
 {
     double t[4];
     _mm256_storeu_pd(t, _mm256_add_pd(s0, s1));
     return (t[0] + t[1]) + (t[2] + t[3]);
-}
-
-AVX512_FN static inline __attribute__((always_inline)) double hsum_acc(__m512d acc)
-{
-    return hsum_pair(_mm512_castpd512_pd256(acc), _mm512_extractf64x4_pd(acc, 1));
-}
-
-/* e[i] = (double)expf((float)(x[i] - m)); returns the sum (order of exp_sum_f32_body) */
-AVX2_FN static double exp_sum_f32_avx2(const double *x, size_t n, double m, double *e)
-{
-    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd(), mv = _mm256_set1_pd(m);
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m128 fa = _mm256_cvtpd_ps(_mm256_sub_pd(_mm256_loadu_pd(x + i), mv));
-        __m128 fb = _mm256_cvtpd_ps(_mm256_sub_pd(_mm256_loadu_pd(x + i + 4), mv));
-        __m256 y = vexp8(_mm256_set_m128(fb, fa));
-        __m256d da = _mm256_cvtps_pd(_mm256_castps256_ps128(y)), db = _mm256_cvtps_pd(_mm256_extractf128_ps(y, 1));
-        _mm256_storeu_pd(e + i, da);
-        _mm256_storeu_pd(e + i + 4, db);
-        s0 = _mm256_add_pd(s0, da);
-        s1 = _mm256_add_pd(s1, db);
-    }
-    double s = 0.0;
-    if (i < n) {
-        float f[8];
-        for (size_t j = 0; j < 8; j++) f[j] = i + j < n ? (float)(x[i + j] - m) : -INFINITY;
-        float y[8];
-        _mm256_storeu_ps(y, vexp8(_mm256_loadu_ps(f)));
-        for (size_t j = 0; i + j < n; j++) {
-            e[i + j] = (double)y[j];
-            s += e[i + j];
-        }
-    }
-    return hsum_pair(s0, s1) + s;
-}
-
-/* the same with 16 lanes: two 8-element steps of the AVX2 loop in one, same sums in the same order */
-AVX512_FN static double exp_sum_f32_avx512(const double *x, size_t n, double m, double *e)
-{
-    __m512d acc = _mm512_setzero_pd(), mv = _mm512_set1_pd(m);
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m256 fa = _mm512_cvtpd_ps(_mm512_sub_pd(_mm512_loadu_pd(x + i), mv));
-        __m256 fb = _mm512_cvtpd_ps(_mm512_sub_pd(_mm512_loadu_pd(x + i + 8), mv));
-        __m512 y = vexp16(_mm512_insertf32x8(_mm512_castps256_ps512(fa), fb, 1));
-        __m512d da = _mm512_cvtps_pd(_mm512_castps512_ps256(y)), db = _mm512_cvtps_pd(_mm512_extractf32x8_ps(y, 1));
-        _mm512_storeu_pd(e + i, da);
-        _mm512_storeu_pd(e + i + 8, db);
-        acc = _mm512_add_pd(acc, da);
-        acc = _mm512_add_pd(acc, db);
-    }
-    if (i + 8 <= n) {
-        __m256 f = _mm512_cvtpd_ps(_mm512_sub_pd(_mm512_loadu_pd(x + i), mv));
-        __m512d d = _mm512_cvtps_pd(vexp8(f));
-        _mm512_storeu_pd(e + i, d);
-        acc = _mm512_add_pd(acc, d);
-        i += 8;
-    }
-    double s = 0.0;
-    if (i < n) {
-        float f[8];
-        for (size_t j = 0; j < 8; j++) f[j] = i + j < n ? (float)(x[i + j] - m) : -INFINITY;
-        float y[8];
-        _mm256_storeu_ps(y, vexp8(_mm256_loadu_ps(f)));
-        for (size_t j = 0; i + j < n; j++) {
-            e[i + j] = (double)y[j];
-            s += e[i + j];
-        }
-    }
-    return hsum_acc(acc) + s;
 }
 
 /* p[i] /= z as scale_body: float64 divides, float32 multiplies by 1/z and rounds to float */
@@ -272,58 +193,8 @@ AVX2_FN static inline __attribute__((always_inline)) __m256 tail8(const float *x
     return vexp8(_mm256_sub_ps(v, _mm256_set1_ps(m)));
 }
 
-AVX2_FN static double expf_array_avx2(const float *x, size_t n, float m, float *out)
-{
-    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
-    const __m256 mv = _mm256_set1_ps(m);
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 y = vexp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), mv));
-        _mm256_storeu_ps(out + i, y);
-        ACC8(s0, s1, y);
-    }
-    double s = 0.0;
-    if (i < n) {
-        float y[8];
-        _mm256_storeu_ps(y, tail8(x, i, n, 1.0, m));
-        for (size_t j = 0; i + j < n; j++) {
-            out[i + j] = y[j];
-            s += y[j];
-        }
-    }
-    return hsum_pair(s0, s1) + s;
-}
-
-AVX512_FN static double expf_array_avx512(const float *x, size_t n, float m, float *out)
-{
-    __m512d acc = _mm512_setzero_pd();
-    const __m512 mv = _mm512_set1_ps(m);
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m512 y = vexp16(_mm512_sub_ps(_mm512_loadu_ps(x + i), mv));
-        _mm512_storeu_ps(out + i, y);
-        ACC16(acc, y);
-    }
-    if (i + 8 <= n) {
-        __m256 y = vexp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), _mm256_set1_ps(m)));
-        _mm256_storeu_ps(out + i, y);
-        acc = _mm512_add_pd(acc, _mm512_cvtps_pd(y));
-        i += 8;
-    }
-    double s = 0.0;
-    if (i < n) {
-        float y[8];
-        _mm256_storeu_ps(y, tail8(x, i, n, 1.0, m));
-        for (size_t j = 0; i + j < n; j++) {
-            out[i + j] = y[j];
-            s += y[j];
-        }
-    }
-    return hsum_acc(acc) + s;
-}
-
 /* validate + max, 32 floats a step (4 independent max chains) */
-AVX2_FN static size_t fcheck_avx2(const float *x, size_t n, float *max)
+AVX2_FN static size_t fcheck_avx2(const float *x, size_t n, float *max, float *sample)
 {
     const __m256 inf = _mm256_set1_ps(INFINITY);
     __m256 m0 = _mm256_set1_ps(-INFINITY), m1 = m0, m2 = m0, m3 = m0;
@@ -332,6 +203,7 @@ AVX2_FN static size_t fcheck_avx2(const float *x, size_t n, float *max)
     for (; i + 32 <= n; i += 32) {
         __m256 a = _mm256_loadu_ps(x + i), b = _mm256_loadu_ps(x + i + 8);
         __m256 c = _mm256_loadu_ps(x + i + 16), d = _mm256_loadu_ps(x + i + 24);
+        if (sample) sample[i / 32] = x[i];
         ok = _mm256_and_ps(ok, _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(a, inf, _CMP_LT_OQ),
                                                            _mm256_cmp_ps(b, inf, _CMP_LT_OQ)),
                                              _mm256_and_ps(_mm256_cmp_ps(c, inf, _CMP_LT_OQ),
@@ -356,7 +228,7 @@ AVX2_FN static size_t fcheck_avx2(const float *x, size_t n, float *max)
     return n;
 }
 
-AVX512_FN static size_t fcheck_avx512(const float *x, size_t n, float *max)
+AVX512_FN static size_t fcheck_avx512(const float *x, size_t n, float *max, float *sample)
 {
     const __m512 inf = _mm512_set1_ps(INFINITY);
     __m512 m0 = _mm512_set1_ps(-INFINITY), m1 = m0;
@@ -364,6 +236,7 @@ AVX512_FN static size_t fcheck_avx512(const float *x, size_t n, float *max)
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
         __m512 a = _mm512_loadu_ps(x + i), b = _mm512_loadu_ps(x + i + 16);
+        if (sample) sample[i / 32] = x[i];
         ok &= _mm512_cmp_ps_mask(a, inf, _CMP_LT_OQ) & _mm512_cmp_ps_mask(b, inf, _CMP_LT_OQ);
         m0 = _mm512_max_ps(m0, a);
         m1 = _mm512_max_ps(m1, b);
@@ -381,182 +254,187 @@ AVX512_FN static size_t fcheck_avx512(const float *x, size_t n, float *max)
     return n;
 }
 
-/* block sums of expf(x / tf (float) - m) (order of lazy_sums_body); copies x to cp */
-AVX2_FN static double lazy_sums_avx2(const float *x, float *cp, size_t n, float tf, float m, double *block)
-{
-    double total = 0.0;
-    const __m256 mv = _mm256_set1_ps(m);
-    const __m256 tv = _mm256_set1_ps(tf);
-    size_t nb = (n + LMP_LAZY_BLOCK - 1) / LMP_LAZY_BLOCK;
-    for (size_t b = 0; b < nb; b++) {
-        size_t lo = b * LMP_LAZY_BLOCK, hi = lo + LMP_LAZY_BLOCK < n ? lo + LMP_LAZY_BLOCK : n;
-        __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
-        size_t i = lo;
-        for (; i + 8 <= hi; i += 8) {
-            __m256 f = _mm256_loadu_ps(x + i);
-            _mm256_storeu_ps(cp + i, f);
-            if (tf != 1.0f) f = scale8(f, tv);
-            __m256 y = vexp8(_mm256_sub_ps(f, mv));
-            ACC8(s0, s1, y);
-        }
-        double bs = 0.0;
-        if (i < hi) {
-            float y[8];
-            _mm256_storeu_ps(y, tail8(x, i, hi, tf, m));
-            for (size_t j = 0; i + j < hi; j++) {
-                cp[i + j] = x[i + j];
-                bs += y[j];
-            }
-        }
-        bs += hsum_pair(s0, s1);
-        block[b] = bs;
-        total += bs;
-    }
-    return total;
-}
+/* ---- the top-p fast path on gathered float32 logits (sample.c topp_first) ---------------- */
 
-AVX512_FN static double lazy_sums_avx512(const float *x, float *cp, size_t n, float tf, float m, double *block)
+/* id <- every i with x[i] >= lo (ascending), xs <- those x; returns how many */
+AVX512_FN static size_t fgather_ge_avx512(const float *x, size_t n, float lo, int32_t *id, float *xs)
 {
-    double total = 0.0;
-    const __m512 mv = _mm512_set1_ps(m);
-    const __m512 tv = _mm512_set1_ps(tf);
-    size_t nb = (n + LMP_LAZY_BLOCK - 1) / LMP_LAZY_BLOCK;
-    for (size_t b = 0; b < nb; b++) {
-        size_t lo = b * LMP_LAZY_BLOCK, hi = lo + LMP_LAZY_BLOCK < n ? lo + LMP_LAZY_BLOCK : n;
-        __m512d acc = _mm512_setzero_pd();
-        size_t i = lo;
-        if (tf != 1.0f) {
-            for (; i + 16 <= hi; i += 16) {
-                __m512 f = _mm512_loadu_ps(x + i);
-                _mm512_storeu_ps(cp + i, f);
-                __m512 y = vexp16(_mm512_sub_ps(scale16(f, tv), mv));
-                ACC16(acc, y);
-            }
-        } else {
-            for (; i + 16 <= hi; i += 16) {
-                __m512 f = _mm512_loadu_ps(x + i);
-                _mm512_storeu_ps(cp + i, f);
-                __m512 y = vexp16(_mm512_sub_ps(f, mv));
-                ACC16(acc, y);
-            }
-        }
-        if (i + 8 <= hi) {
-            __m256 f = _mm256_loadu_ps(x + i);
-            _mm256_storeu_ps(cp + i, f);
-            if (tf != 1.0f) f = scale8(f, _mm256_set1_ps(tf));
-            __m256 y = vexp8(_mm256_sub_ps(f, _mm256_set1_ps(m)));
-            acc = _mm512_add_pd(acc, _mm512_cvtps_pd(y));
-            i += 8;
-        }
-        double bs = 0.0;
-        if (i < hi) {
-            float y[8];
-            _mm256_storeu_ps(y, tail8(x, i, hi, tf, m));
-            for (size_t j = 0; i + j < hi; j++) {
-                cp[i + j] = x[i + j];
-                bs += y[j];
-            }
-        }
-        bs += hsum_acc(acc);
-        block[b] = bs;
-        total += bs;
-    }
-    return total;
-}
-
-/* e[i] = expf(x_i / tf (float) - m) stored as floats; returns their sum in the
- * order of lmp_sample_topp_hist (so the same normaliser). */
-AVX2_FN static double topp_exps_avx2(const float *x, size_t n, float tf, float m, float *e)
-{
-    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
-    const __m256 mv = _mm256_set1_ps(m);
-    const __m256 tv = _mm256_set1_ps(tf);
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 f = _mm256_loadu_ps(x + i);
-        if (tf != 1.0f) f = scale8(f, tv);
-        __m256 y = vexp8(_mm256_sub_ps(f, mv));
-        _mm256_storeu_ps(e + i, y);
-        ACC8(s0, s1, y);
-    }
-    if (i < n) {
-        __m256 y = tail8(x, i, n, tf, m);
-        float t[8];
-        _mm256_storeu_ps(t, y);
-        for (size_t j = 0; i + j < n; j++) e[i + j] = t[j];
-        ACC8(s0, s1, y);
-    }
-    return hsum_pair(s0, s1);
-}
-
-AVX512_FN static double topp_exps_avx512(const float *x, size_t n, float tf, float m, float *e)
-{
-    __m512d acc = _mm512_setzero_pd();
-    const __m512 mv = _mm512_set1_ps(m);
-    const __m512 tv = _mm512_set1_ps(tf);
-    size_t i = 0;
+    const __m512 lov = _mm512_set1_ps(lo);
+    const __m512i sixteen = _mm512_set1_epi32(16);
+    __m512i idx = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    size_t m = 0, i = 0;
     for (; i + 16 <= n; i += 16) {
         __m512 f = _mm512_loadu_ps(x + i);
-        if (tf != 1.0f) f = scale16(f, tv);
-        __m512 y = vexp16(_mm512_sub_ps(f, mv));
-        _mm512_storeu_ps(e + i, y);
-        ACC16(acc, y);
+        __mmask16 g = _mm512_cmp_ps_mask(f, lov, _CMP_GE_OQ);
+        /* compress in a register and store all 16 lanes (faster than a masked
+         * compress-store); m + 16 <= i + 16 <= n keeps it inside the buffers */
+        _mm512_storeu_si512(id + m, _mm512_maskz_compress_epi32(g, idx));
+        _mm512_storeu_ps(xs + m, _mm512_maskz_compress_ps(g, f));
+        m += (size_t)__builtin_popcount((unsigned)g);
+        idx = _mm512_add_epi32(idx, sixteen);
     }
-    __m256d s0 = _mm512_castpd512_pd256(acc), s1 = _mm512_extractf64x4_pd(acc, 1);
-    for (; i < n; i += 8) {
-        __m256 y = tail8(x, i, n, tf, m);
-        float t[8];
-        _mm256_storeu_ps(t, y);
-        for (size_t j = 0; j < 8 && i + j < n; j++) e[i + j] = t[j];
-        ACC8(s0, s1, y);
-    }
-    return hsum_pair(s0, s1);
-}
-
-/* out <- every i with x[i] >= lo (ascending), with xs[k] = x[out[k]] and
- * es[k] = e[out[k]]; returns how many; *mass = sum of e[i] over x[i] >= hi
- * (any order: a bound, not a result). x holds no NaN. */
-static size_t topp_gather_scalar(const float *x, size_t i, size_t n, float lo, float hi, const float *e,
-                                 int32_t *out, float *xs, float *es, size_t m, double *mass)
-{
-    double s = 0.0;
     for (; i < n; i++) {
-        out[m] = (int32_t)i;
+        id[m] = (int32_t)i;
         xs[m] = x[i];
-        es[m] = e[i];
         m += x[i] >= lo;
-        s += x[i] >= hi ? (double)e[i] : 0.0;
     }
-    *mass += s;
     return m;
 }
 
-AVX512_FN static size_t topp_gather_avx512(const float *x, size_t n, float lo, float hi, const float *e,
-                                           int32_t *out, float *xs, float *es, double *mass)
+size_t lmp_sample_fgather_ge(const float *x, size_t n, float lo, int32_t *id, float *xs)
 {
-    const __m512 lov = _mm512_set1_ps(lo), hiv = _mm512_set1_ps(hi);
-    __m512i idx = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    const __m512i sixteen = _mm512_set1_epi32(16);
-    __m512 acc = _mm512_setzero_ps(); /* float partial sums, flushed to double every 64 steps */
-    double s = 0.0;
-    size_t m = 0, i = 0;
-    while (i + 16 <= n) {
-        size_t stop = i + 16 * 64 <= n ? i + 16 * 64 : n;
-        for (; i + 16 <= stop; i += 16) {
-            __m512 f = _mm512_loadu_ps(x + i), ev = _mm512_loadu_ps(e + i);
-            __mmask16 g = _mm512_cmp_ps_mask(f, lov, _CMP_GE_OQ), h = _mm512_cmp_ps_mask(f, hiv, _CMP_GE_OQ);
-            _mm512_mask_compressstoreu_epi32(out + m, g, idx);
-            _mm512_mask_compressstoreu_ps(xs + m, g, f);
-            _mm512_mask_compressstoreu_ps(es + m, g, ev);
-            m += (size_t)__builtin_popcount((unsigned)g);
-            acc = _mm512_mask_add_ps(acc, h, acc, ev);
-            idx = _mm512_add_epi32(idx, sixteen);
-        }
-        s += (double)_mm512_reduce_add_ps(acc);
-        acc = _mm512_setzero_ps();
+    if (has_avx512()) return fgather_ge_avx512(x, n, lo, id, xs);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) { /* branch-free: the kept ids are spread at random */
+        id[m] = (int32_t)i;
+        xs[m] = x[i];
+        m += x[i] >= lo;
     }
-    *mass = s;
-    return topp_gather_scalar(x, i, n, lo, hi, e, out, xs, es, m, mass);
+    return m;
+}
+
+AVX512_FN static double mass_ge_avx512(const float *xs, const float *es, size_t n, float hi)
+{
+    const __m512 hv = _mm512_set1_ps(hi);
+    double s = 0.0;
+    size_t j = 0;
+    while (j + 16 <= n) { /* float partial sums, flushed to double every 64 steps */
+        __m512 acc = _mm512_setzero_ps();
+        size_t stop = j + 16 * 64 <= n ? j + 16 * 64 : n;
+        for (; j + 16 <= stop; j += 16)
+            acc = _mm512_mask_add_ps(acc, _mm512_cmp_ps_mask(_mm512_loadu_ps(xs + j), hv, _CMP_GE_OQ), acc,
+                                     _mm512_loadu_ps(es + j));
+        s += (double)_mm512_reduce_add_ps(acc);
+    }
+    for (; j < n; j++) s += xs[j] >= hi ? (double)es[j] : 0.0;
+    return s;
+}
+
+double lmp_sample_mass_ge(const float *xs, const float *es, size_t n, float hi)
+{
+    if (has_avx512()) return mass_ge_avx512(xs, es, n, hi);
+    double s = 0.0;
+    for (size_t j = 0; j < n; j++) s += xs[j] >= hi ? (double)es[j] : 0.0;
+    return s;
+}
+
+/* One token of lmp_sample_topp_bucket: the processed logit l = x / tf in float
+ * (as load()), its key -l, its bucket as lmp_sample_bucketize computes it, and
+ * its probability as lmp_sample_scale(f32) computes it, (float)(e * iz). */
+static inline __attribute__((always_inline)) void topp_bucket_one(float x, float e, float tf, double kmin,
+                                                                  double scale, int nb, double iz, double *bmass,
+                                                                  size_t *bcnt, int32_t *bidx)
+{
+    double key = -(double)(tf != 1.0f ? x / tf : x);
+    double r = (key - kmin) * scale;
+    int b = r < nb - 1 ? (int)r : nb - 1;
+    *bidx = b;
+    bmass[b] += (double)(float)((double)e * iz);
+    bcnt[b]++;
+}
+
+/* 256 tokens a chunk: the buckets 8 at a time in vectors, then the scatter of the
+ * chunk in scalar code (reading bidx back long after its store, not through a
+ * stalled store-to-load forward) */
+AVX512_FN static void topp_bucket_avx512(const float *xs, const float *es, size_t n, float tf, double kmin,
+                                         double scale, int nb, double iz, double *bmass, size_t *bcnt, int32_t *bidx)
+{
+    const __m512d kv = _mm512_set1_pd(kmin), sv = _mm512_set1_pd(scale), izv = _mm512_set1_pd(iz);
+    const __m512d topd = _mm512_set1_pd((double)(nb - 1));
+    const __m256i topi = _mm256_set1_epi32(nb - 1);
+    const __m256 tv = _mm256_set1_ps(tf);
+    double pv[256];
+    size_t j = 0;
+    while (j + 8 <= n) {
+        size_t lo = j, stop = j + 256 <= n ? j + 256 : n;
+        for (; j + 8 <= stop; j += 8) {
+            __m256 f = _mm256_loadu_ps(xs + j);
+            if (tf != 1.0f) f = _mm256_div_ps(f, tv);
+            __m512d key = _mm512_sub_pd(_mm512_setzero_pd(), _mm512_cvtps_pd(f));
+            __m512d r = _mm512_mul_pd(_mm512_sub_pd(key, kv), sv);
+            __mmask8 in = _mm512_cmp_pd_mask(r, topd, _CMP_LT_OQ);
+            __m256i b = _mm256_mask_mov_epi32(topi, in, _mm512_cvttpd_epi32(_mm512_maskz_mov_pd(in, r)));
+            _mm256_storeu_si256((__m256i *)(void *)(bidx + j), b);
+            __m512d e = _mm512_cvtps_pd(_mm256_loadu_ps(es + j));
+            _mm512_storeu_pd(pv + (j - lo), _mm512_cvtps_pd(_mm512_cvtpd_ps(_mm512_mul_pd(e, izv))));
+        }
+        for (size_t q = lo; q < j; q++) {
+            int32_t b = bidx[q];
+            bmass[b] += pv[q - lo];
+            bcnt[b]++;
+        }
+    }
+    for (; j < n; j++) topp_bucket_one(xs[j], es[j], tf, kmin, scale, nb, iz, bmass, bcnt, bidx + j);
+}
+
+void lmp_sample_topp_bucket(const float *xs, const float *es, size_t n, float tf, double kmin, double scale, int nb,
+                            double iz, double *bmass, size_t *bcnt, int32_t *bidx)
+{
+    if (has_avx512()) {
+        topp_bucket_avx512(xs, es, n, tf, kmin, scale, nb, iz, bmass, bcnt, bidx);
+        return;
+    }
+    for (size_t j = 0; j < n; j++) topp_bucket_one(xs[j], es[j], tf, kmin, scale, nb, iz, bmass, bcnt, bidx + j);
+}
+
+/* keep decision of one token against the cut l > lthr, ties (l == lthr) by ordinal */
+static inline __attribute__((always_inline)) size_t topp_keep(float l, float lthr, size_t lo_tie, size_t hi_tie,
+                                                              size_t *seen)
+{
+    if (l == lthr) {
+        size_t o = (*seen)++;
+        return o >= lo_tie && o < hi_tie;
+    }
+    return l > lthr;
+}
+
+static size_t topp_finish_scalar(const float *xs, const float *es, int32_t *id, size_t j, size_t n, float tf,
+                                 float lthr, size_t lo_tie, size_t hi_tie, double *lg, double *p, size_t m,
+                                 size_t seen)
+{
+    for (; j < n; j++) { /* branch-free on the decision: always write, advance by keep */
+        float l = tf != 1.0f ? xs[j] / tf : xs[j];
+        size_t keep = topp_keep(l, lthr, lo_tie, hi_tie, &seen);
+        id[m] = id[j];
+        lg[m] = (double)l;
+        p[m] = (double)es[j];
+        m += keep;
+    }
+    return m;
+}
+
+AVX512_FN static size_t topp_finish_avx512(const float *xs, const float *es, int32_t *id, size_t n, float tf,
+                                           float lthr, size_t lo_tie, size_t hi_tie, double *lg, double *p)
+{
+    const __m256 tv = _mm256_set1_ps(tf), thr = _mm256_set1_ps(lthr);
+    size_t m = 0, seen = 0, j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256 l = _mm256_loadu_ps(xs + j);
+        if (tf != 1.0f) l = _mm256_div_ps(l, tv);
+        __mmask8 keep = _mm256_cmp_ps_mask(l, thr, _CMP_GT_OQ), eq = _mm256_cmp_ps_mask(l, thr, _CMP_EQ_OQ);
+        if (eq) {
+            float lv[8];
+            _mm256_storeu_ps(lv, l);
+            keep = 0;
+            for (int q = 0; q < 8; q++)
+                keep |= (__mmask8)(topp_keep(lv[q], lthr, lo_tie, hi_tie, &seen) << q);
+        }
+        __m256i ids = _mm256_loadu_si256((const __m256i *)(const void *)(id + j));
+        __m512d lgv = _mm512_cvtps_pd(l), pv = _mm512_cvtps_pd(_mm256_loadu_ps(es + j));
+        /* in place on id: m + 8 <= j + 8, and lanes j .. j + 7 are loaded */
+        _mm256_storeu_si256((__m256i *)(void *)(id + m), _mm256_maskz_compress_epi32(keep, ids));
+        _mm512_storeu_pd(lg + m, _mm512_maskz_compress_pd(keep, lgv));
+        _mm512_storeu_pd(p + m, _mm512_maskz_compress_pd(keep, pv));
+        m += (size_t)__builtin_popcount((unsigned)keep);
+    }
+    return topp_finish_scalar(xs, es, id, j, n, tf, lthr, lo_tie, hi_tie, lg, p, m, seen);
+}
+
+size_t lmp_sample_topp_finish(const float *xs, const float *es, int32_t *id, size_t n, float tf, float lthr,
+                              size_t lo_tie, size_t hi_tie, double *lg, double *p)
+{
+    if (has_avx512()) return topp_finish_avx512(xs, es, id, n, tf, lthr, lo_tie, hi_tie, lg, p);
+    return topp_finish_scalar(xs, es, id, 0, n, tf, lthr, lo_tie, hi_tie, lg, p, 0, 0);
 }
 
 /* the exps of one block in order (as lmp_sample_lazy_block) */
@@ -570,121 +448,405 @@ AVX2_FN static void lazy_block_avx2(const float *x, size_t lo, size_t hi, float 
     }
 }
 
-/* top-p pass (as topp_hist_body): exps, their sum, and the mass histogram */
-#define TOPP_SCATTER(W, e, bi, cnt)                                                     \
+/* ---- float32 exps and their sums: one order for every kernel ----------------------
+ *
+ * Every float32 normaliser is summed the same way, whatever the kernel or the ISA,
+ * so that all paths of the sampler (lazy, top-p fast path, general path) and
+ * lmp_softmax_f agree to the bit:
+ *   - the exps are taken 16 at a time: group g holds elements 16g .. 16g + 15
+ *     (zeros past n); 16 groups make a block of LMP_LAZY_BLOCK = 256 elements;
+ *   - within a block the 16 groups are added lane by lane in float as a pairwise
+ *     tree (g0 + g1, g2 + g3, ..., then the pairs of those: four levels);
+ *   - the 16 lanes of the result are widened to double and reduced in a fixed
+ *     order: d_j = y_j + y_(j+8), t_j = d_j + d_(j+4), (t0 + t1) + (t2 + t3);
+ *   - the block sums are added in double, in block order.
+ * The float tree costs one add per 16 exps, where widening every exp to double
+ * cost five instructions (a fifth of the pass). Its rounding error is at most
+ * 4 float ulps of a block sum (2.4e-7 relative), the size of the exps' own error
+ * (<= 2 ulp each); torch sums its float32 softmax in float as well. */
+
+enum {
+    EK_IN_F32 = 1,   /* input: float x; the exp argument is x (/ tf) - m in float */
+    EK_IN_F64 = 2,   /* input: double x; the argument is (float)(x - md) */
+    EK_DIV = 4,      /* float input divided by tf first (float32 temperature) */
+    EK_OUT_F32 = 8,  /* exps stored as floats in of */
+    EK_OUT_F64 = 16, /* exps stored as doubles in od */
+    EK_COPY = 32,    /* the float input copied to cp (the lazy path keeps it) */
+    EK_HIST = 64,    /* top-p mass histogram of m - l: bmass[b] += e, bcnt[b]++, in index order */
+    EK_BLOCKS = 128, /* block sums stored in block[] */
+    EK_NOEXP = 256,  /* double input already holds the exps (md = 0): only sum them */
+    EK_GATHER = 512  /* every i with x[i] >= glo (raw input) appended to gid/gxs/ges (its x and exp) */
+};
+
+/* The modes in use; each ISA compiles one specialised loop per mode. */
+#define EK_MODES(X)                                                                     \
+    X(EK_IN_F32 | EK_OUT_F32)                                                           \
+    X(EK_IN_F32 | EK_DIV | EK_OUT_F32)                                                  \
+    X(EK_IN_F64 | EK_OUT_F64)                                                           \
+    X(EK_IN_F32 | EK_HIST)                                                              \
+    X(EK_IN_F32 | EK_DIV | EK_HIST)                                                     \
+    X(EK_IN_F32 | EK_COPY | EK_BLOCKS)                                                  \
+    X(EK_IN_F32 | EK_DIV | EK_COPY | EK_BLOCKS)                                         \
+    X(EK_IN_F32)                                                                        \
+    X(EK_IN_F32 | EK_DIV)                                                               \
+    X(EK_IN_F64 | EK_NOEXP)                                                             \
+    X(EK_IN_F32 | EK_GATHER)                                                            \
+    X(EK_IN_F32 | EK_DIV | EK_GATHER)
+
+typedef struct ek_args {
+    const float *xf;
+    const double *xd;
+    float tf, m;
+    double md;
+    float *of;
+    double *od;
+    float *cp;
+    double *bmass;
+    size_t *bcnt;
+    float hscale; /* histogram buckets per logit unit */
+    int nb;
+    double *block;
+    float glo;     /* EK_GATHER: the line, and the outputs (gn: how many so far) */
+    int32_t *gid;
+    float *gxs, *ges;
+    size_t *gn;
+} ek_args;
+
+/* EK_GATHER for the first cnt lanes of a group half (scalar: AVX2 and baseline) */
+static inline __attribute__((always_inline)) void ek_gather_lanes(const ek_args *a, size_t i, const float *e,
+                                                                  size_t cnt)
+{
+    size_t m = *a->gn;
+    for (size_t j = 0; j < cnt; j++) { /* branch-free: always write, advance by the test */
+        float x = a->xf[i + j];
+        a->gid[m] = (int32_t)(i + j);
+        a->gxs[m] = x;
+        a->ges[m] = e[j];
+        m += x >= a->glo;
+    }
+    *a->gn = m;
+}
+
+/* bmass/bcnt update for the first cnt lanes of a group half, in index order */
+static inline __attribute__((always_inline)) void ek_scatter(const ek_args *a, const float *e, const int32_t *b,
+                                                             size_t cnt)
+{
+    for (size_t j = 0; j < cnt; j++) {
+        a->bmass[b[j]] += e[j];
+        a->bcnt[b[j]]++;
+    }
+}
+
+/* the pairwise tree of the 16 groups g[0..16), lane by lane; g[0] holds the result */
+#define EK_TREE(g, add)                                                                 \
     do {                                                                                \
-        float ef_[W];                                                                   \
-        int32_t bf_[W];                                                                 \
-        memcpy(ef_, &(e), sizeof ef_);                                                  \
-        memcpy(bf_, &(bi), sizeof bf_);                                                 \
-        for (size_t j_ = 0; j_ < (cnt); j_++) {                                         \
-            bmass[bf_[j_]] += ef_[j_];                                                  \
-            bcnt[bf_[j_]]++;                                                            \
-        }                                                                               \
+        for (int w_ = 1; w_ < 16; w_ *= 2)                                              \
+            for (int j_ = 0; j_ + w_ < 16; j_ += 2 * w_) g[j_] = add(g[j_], g[j_ + w_]); \
     } while (0)
 
-AVX2_FN static inline __attribute__((always_inline)) void topp_step8(__m256 f, size_t cnt, float tf, float m,
-                                                                     float scale, int nb, double *bmass,
-                                                                     size_t *bcnt, __m256d *s0, __m256d *s1)
+/* AVX2: a group is two 8-lane halves, computed alike (elements i .. i + 7, cnt of them valid) */
+AVX2_FN static inline __attribute__((always_inline)) __m256 ek_half_avx2(const ek_args *a, size_t i, size_t cnt,
+                                                                         int mode)
 {
-    const __m256 mv = _mm256_set1_ps(m), top = _mm256_set1_ps((float)(nb - 1));
-    if (tf != 1.0f) f = scale8(f, _mm256_set1_ps(tf));
-    __m256 d = _mm256_sub_ps(mv, f);
-    __m256 e = vexp8(_mm256_sub_ps(f, mv));
-    __m256 r = _mm256_min_ps(_mm256_mul_ps(d, _mm256_set1_ps(scale)), top); /* +inf (l = -inf): top */
-    __m256i bi = _mm256_cvttps_epi32(r);
-    TOPP_SCATTER(8, e, bi, cnt);
-    ACC8(*s0, *s1, e);
-}
-
-AVX2_FN static double topp_hist_avx2(const float *x, size_t n, float tf, float m, double scale, int nb,
-                                     double *bmass, size_t *bcnt)
-{
-    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) topp_step8(_mm256_loadu_ps(x + i), 8, tf, m, (float)scale, nb, bmass, bcnt, &s0, &s1);
-    if (i < n) {
-        float f[8];
-        for (size_t j = 0; j < 8; j++) f[j] = i + j < n ? x[i + j] : -INFINITY;
-        topp_step8(_mm256_loadu_ps(f), n - i, tf, m, (float)scale, nb, bmass, bcnt, &s0, &s1);
+    __m256 v, f = _mm256_setzero_ps();
+    size_t c = cnt < 8 ? cnt : 8;
+    if (mode & EK_IN_F32) {
+        if (cnt >= 8) {
+            f = _mm256_loadu_ps(a->xf + i);
+        } else {
+            float t[8];
+            for (size_t j = 0; j < 8; j++) t[j] = j < cnt ? a->xf[i + j] : -INFINITY;
+            f = _mm256_loadu_ps(t);
+        }
+        if (mode & EK_COPY) {
+            if (cnt >= 8) _mm256_storeu_ps(a->cp + i, f);
+            else memcpy(a->cp + i, a->xf + i, c * sizeof(float));
+        }
+        if (mode & EK_DIV) f = scale8(f, _mm256_set1_ps(a->tf));
+        v = _mm256_sub_ps(f, _mm256_set1_ps(a->m));
+    } else if (cnt >= 8) {
+        const __m256d mv = _mm256_set1_pd(a->md);
+        __m128 fa = _mm256_cvtpd_ps(_mm256_sub_pd(_mm256_loadu_pd(a->xd + i), mv));
+        __m128 fb = _mm256_cvtpd_ps(_mm256_sub_pd(_mm256_loadu_pd(a->xd + i + 4), mv));
+        v = _mm256_set_m128(fb, fa);
+    } else {
+        float t[8];
+        for (size_t j = 0; j < 8; j++) t[j] = j < cnt ? (float)(a->xd[i + j] - a->md) : (mode & EK_NOEXP) ? 0.0f : -INFINITY;
+        v = _mm256_loadu_ps(t);
     }
-    return hsum_pair(s0, s1);
-}
-
-AVX512_FN static double topp_hist_avx512(const float *x, size_t n, float tf, float m, double scale, int nb,
-                                         double *bmass, size_t *bcnt)
-{
-    __m512d acc = _mm512_setzero_pd();
-    const __m512 mv = _mm512_set1_ps(m), top = _mm512_set1_ps((float)(nb - 1)), sc = _mm512_set1_ps((float)scale);
-    const __m512 tv = _mm512_set1_ps(tf);
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m512 f = _mm512_loadu_ps(x + i);
-        if (tf != 1.0f) f = scale16(f, tv);
-        __m512 d = _mm512_sub_ps(mv, f);
-        __m512 e = vexp16(_mm512_sub_ps(f, mv));
-        __m512 r = _mm512_min_ps(_mm512_mul_ps(d, sc), top);
-        __m512i bi = _mm512_cvttps_epi32(r);
-        TOPP_SCATTER(16, e, bi, 16);
-        ACC16(acc, e);
-    }
-    __m256d s0 = _mm512_castpd512_pd256(acc), s1 = _mm512_extractf64x4_pd(acc, 1);
-    for (; i < n; i += 8) {
-        size_t cnt = n - i < 8 ? n - i : 8;
-        float f[8];
-        for (size_t j = 0; j < 8; j++) f[j] = j < cnt ? x[i + j] : -INFINITY;
-        topp_step8(_mm256_loadu_ps(f), cnt, tf, m, (float)scale, nb, bmass, bcnt, &s0, &s1);
-    }
-    return hsum_pair(s0, s1);
-}
-
-/* e[i] = (double)expf(x[i] - m) for the float32 path; returns sum e in double. */
-static inline __attribute__((always_inline)) double exp_sum_f32_body(const double *x, size_t n, double m, double *e)
-{
-    v4d s0 = {0, 0, 0, 0}, s1 = {0, 0, 0, 0};
-    v4d mv = {m, m, m, m};
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        v4d a, b;
-        memcpy(&a, x + i, sizeof a);
-        memcpy(&b, x + i + 4, sizeof b);
-        v4f fa = __builtin_convertvector(a - mv, v4f), fb = __builtin_convertvector(b - mv, v4f);
-        v8f f = __builtin_shufflevector(fa, fb, 0, 1, 2, 3, 4, 5, 6, 7);
-        v8f y = f;
-        vexpf(&y);
-        v4f ya = __builtin_shufflevector(y, y, 0, 1, 2, 3), yb = __builtin_shufflevector(y, y, 4, 5, 6, 7);
-        v4d da = __builtin_convertvector(ya, v4d), db = __builtin_convertvector(yb, v4d);
-        memcpy(e + i, &da, sizeof da);
-        memcpy(e + i + 4, &db, sizeof db);
-        s0 += da;
-        s1 += db;
-    }
-    double s = 0.0;
-    if (i < n) { /* tail through the same polynomial */
-        v8f f = V8(-INFINITY);
-        for (size_t j = 0; i + j < n; j++) f[j] = (float)(x[i + j] - m);
-        v8f y = f;
-        vexpf(&y);
-        for (size_t j = 0; i + j < n; j++) {
-            e[i + j] = (double)y[j];
-            s += e[i + j];
+    __m256 y = (mode & EK_NOEXP) ? v : vexp8(v);
+    if (mode & EK_OUT_F32) {
+        if (cnt >= 8) {
+            _mm256_storeu_ps(a->of + i, y);
+        } else {
+            float t[8];
+            _mm256_storeu_ps(t, y);
+            memcpy(a->of + i, t, c * sizeof(float));
         }
     }
-    v4d t = s0 + s1;
-    return (t[0] + t[1]) + (t[2] + t[3]) + s;
+    if (mode & EK_OUT_F64) {
+        if (cnt >= 8) {
+            _mm256_storeu_pd(a->od + i, _mm256_cvtps_pd(_mm256_castps256_ps128(y)));
+            _mm256_storeu_pd(a->od + i + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(y, 1)));
+        } else {
+            float t[8];
+            _mm256_storeu_ps(t, y);
+            for (size_t j = 0; j < c; j++) a->od[i + j] = (double)t[j];
+        }
+    }
+    if (mode & EK_HIST) {
+        __m256 r = _mm256_mul_ps(_mm256_sub_ps(_mm256_set1_ps(a->m), f), _mm256_set1_ps(a->hscale));
+        r = _mm256_min_ps(r, _mm256_set1_ps((float)(a->nb - 1))); /* +inf (l = -inf): the last bucket */
+        float e[8];
+        int32_t b[8];
+        _mm256_storeu_ps(e, y);
+        _mm256_storeu_si256((__m256i *)(void *)b, _mm256_cvttps_epi32(r));
+        ek_scatter(a, e, b, c);
+    }
+    if (mode & EK_GATHER) {
+        float e[8];
+        _mm256_storeu_ps(e, y);
+        ek_gather_lanes(a, i, e, c);
+    }
+    return y;
 }
 
-static double exp_sum_f32_base(const double *x, size_t n, double m, double *e)
+AVX2_FN static inline __attribute__((always_inline)) double ek_run_avx2(const ek_args *a, size_t n, int mode)
 {
-    return exp_sum_f32_body(x, n, m, e);
+    double total = 0.0;
+    for (size_t lo = 0; lo < n; lo += LMP_LAZY_BLOCK) {
+        size_t len = n - lo < LMP_LAZY_BLOCK ? n - lo : LMP_LAZY_BLOCK;
+        __m256 gl[16], gh[16];
+        if (len == LMP_LAZY_BLOCK) {
+            for (size_t j = 0; j < 16; j++) {
+                gl[j] = ek_half_avx2(a, lo + 16 * j, 16, mode);
+                gh[j] = ek_half_avx2(a, lo + 16 * j + 8, 8, mode);
+            }
+        } else {
+            for (size_t j = 0; j < 16; j++) {
+                size_t o = 16 * j;
+                gl[j] = o < len ? ek_half_avx2(a, lo + o, len - o, mode) : _mm256_setzero_ps();
+                gh[j] = o + 8 < len ? ek_half_avx2(a, lo + o + 8, len - o - 8, mode) : _mm256_setzero_ps();
+            }
+        }
+        EK_TREE(gl, _mm256_add_ps);
+        EK_TREE(gh, _mm256_add_ps);
+        __m256d d0 = _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(gl[0])),
+                                   _mm256_cvtps_pd(_mm256_castps256_ps128(gh[0])));
+        __m256d d1 = _mm256_add_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(gl[0], 1)),
+                                   _mm256_cvtps_pd(_mm256_extractf128_ps(gh[0], 1)));
+        double bs = hsum_pair(d0, d1);
+        if (mode & EK_BLOCKS) a->block[lo / LMP_LAZY_BLOCK] = bs;
+        total += bs;
+    }
+    return total;
+}
+
+/* AVX-512: a group is one vector (the same operations lane by lane as the AVX2 halves) */
+AVX512_FN static inline __attribute__((always_inline)) __m512 ek_group_avx512(const ek_args *a, size_t i,
+                                                                              size_t cnt, int mode)
+{
+    const __mmask16 k = cnt >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << cnt) - 1);
+    __m512 v, f = _mm512_setzero_ps(), raw = f;
+    if (mode & EK_IN_F32) {
+        f = cnt >= 16 ? _mm512_loadu_ps(a->xf + i) : _mm512_mask_loadu_ps(_mm512_set1_ps(-INFINITY), k, a->xf + i);
+        raw = f;
+        if (mode & EK_COPY) {
+            if (cnt >= 16) _mm512_storeu_ps(a->cp + i, f);
+            else _mm512_mask_storeu_ps(a->cp + i, k, f);
+        }
+        if (mode & EK_DIV) f = scale16(f, _mm512_set1_ps(a->tf));
+        v = _mm512_sub_ps(f, _mm512_set1_ps(a->m));
+    } else {
+        /* lanes past n: -inf, whose exp is 0 (or 0 itself when the input is exps) */
+        const __m512d mv = _mm512_set1_pd(a->md), ninf = _mm512_set1_pd((mode & EK_NOEXP) ? 0.0 : -INFINITY);
+        __m512d x0 = cnt >= 16 ? _mm512_loadu_pd(a->xd + i) : _mm512_mask_loadu_pd(ninf, (__mmask8)k, a->xd + i);
+        __m512d x1 = cnt >= 16 ? _mm512_loadu_pd(a->xd + i + 8)
+                               : _mm512_mask_loadu_pd(ninf, (__mmask8)(k >> 8), a->xd + i + 8);
+        v = _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(_mm512_sub_pd(x0, mv))),
+                               _mm512_cvtpd_ps(_mm512_sub_pd(x1, mv)), 1);
+    }
+    __m512 y = (mode & EK_NOEXP) ? v : vexp16(v);
+    if (mode & EK_OUT_F32) {
+        if (cnt >= 16) _mm512_storeu_ps(a->of + i, y);
+        else _mm512_mask_storeu_ps(a->of + i, k, y);
+    }
+    if (mode & EK_OUT_F64) {
+        __m512d d0 = _mm512_cvtps_pd(_mm512_castps512_ps256(y)), d1 = _mm512_cvtps_pd(_mm512_extractf32x8_ps(y, 1));
+        if (cnt >= 16) {
+            _mm512_storeu_pd(a->od + i, d0);
+            _mm512_storeu_pd(a->od + i + 8, d1);
+        } else {
+            _mm512_mask_storeu_pd(a->od + i, (__mmask8)k, d0);
+            _mm512_mask_storeu_pd(a->od + i + 8, (__mmask8)(k >> 8), d1);
+        }
+    }
+    if (mode & EK_HIST) {
+        __m512 r = _mm512_mul_ps(_mm512_sub_ps(_mm512_set1_ps(a->m), f), _mm512_set1_ps(a->hscale));
+        r = _mm512_min_ps(r, _mm512_set1_ps((float)(a->nb - 1))); /* +inf (l = -inf): the last bucket */
+        float e[16];
+        int32_t b[16];
+        _mm512_storeu_ps(e, y);
+        _mm512_storeu_si512(b, _mm512_cvttps_epi32(r));
+        ek_scatter(a, e, b, cnt < 16 ? cnt : 16);
+    }
+    if (mode & EK_GATHER) {
+        __mmask16 g = _mm512_cmp_ps_mask(raw, _mm512_set1_ps(a->glo), _CMP_GE_OQ) & k;
+        __m512i idx = _mm512_add_epi32(_mm512_set1_epi32((int)i),
+                                       _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+        size_t m = *a->gn;
+        if (cnt >= 16) { /* register compress, full store: m + 16 <= i + 16 <= n */
+            _mm512_storeu_si512(a->gid + m, _mm512_maskz_compress_epi32(g, idx));
+            _mm512_storeu_ps(a->gxs + m, _mm512_maskz_compress_ps(g, raw));
+            _mm512_storeu_ps(a->ges + m, _mm512_maskz_compress_ps(g, y));
+        } else {
+            _mm512_mask_compressstoreu_epi32(a->gid + m, g, idx);
+            _mm512_mask_compressstoreu_ps(a->gxs + m, g, raw);
+            _mm512_mask_compressstoreu_ps(a->ges + m, g, y);
+        }
+        *a->gn = m + (size_t)__builtin_popcount((unsigned)g);
+    }
+    return y;
+}
+
+AVX512_FN static inline __attribute__((always_inline)) double ek_run_avx512(const ek_args *a, size_t n, int mode)
+{
+    double total = 0.0;
+    for (size_t lo = 0; lo < n; lo += LMP_LAZY_BLOCK) {
+        size_t len = n - lo < LMP_LAZY_BLOCK ? n - lo : LMP_LAZY_BLOCK;
+        __m512 g[16];
+        if (len == LMP_LAZY_BLOCK) {
+            for (size_t j = 0; j < 16; j++) g[j] = ek_group_avx512(a, lo + 16 * j, 16, mode);
+        } else {
+            for (size_t j = 0; j < 16; j++)
+                g[j] = 16 * j < len ? ek_group_avx512(a, lo + 16 * j, len - 16 * j, mode) : _mm512_setzero_ps();
+        }
+        EK_TREE(g, _mm512_add_ps);
+        __m512d d = _mm512_add_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(g[0])),
+                                  _mm512_cvtps_pd(_mm512_extractf32x8_ps(g[0], 1)));
+        double bs = hsum_pair(_mm512_castpd512_pd256(d), _mm512_extractf64x4_pd(d, 1));
+        if (mode & EK_BLOCKS) a->block[lo / LMP_LAZY_BLOCK] = bs;
+        total += bs;
+    }
+    return total;
+}
+
+/* Baseline (generic 8-lane vectors, no FMA: its exps may differ from the AVX ones
+ * within 2 ulp; the order of the sums is the same). */
+static inline __attribute__((always_inline)) v8f ek_half_base(const ek_args *a, size_t i, size_t cnt, int mode)
+{
+    v8f v, f = V8(0.0f);
+    size_t c = cnt < 8 ? cnt : 8;
+    if (mode & EK_IN_F32) {
+        for (size_t j = 0; j < 8; j++) f[j] = j < cnt ? a->xf[i + j] : -INFINITY;
+        if (mode & EK_COPY) memcpy(a->cp + i, a->xf + i, c * sizeof(float));
+        if (mode & EK_DIV) {
+            const v8f tv = V8(a->tf);
+            f = f / tv;
+        }
+        const v8f mv = V8(a->m);
+        v = f - mv;
+    } else {
+        for (size_t j = 0; j < 8; j++) v[j] = j < cnt ? (float)(a->xd[i + j] - a->md) : (mode & EK_NOEXP) ? 0.0f : -INFINITY;
+    }
+    v8f y = v;
+    if (!(mode & EK_NOEXP)) vexpf(&y);
+    if (mode & EK_OUT_F32)
+        for (size_t j = 0; j < c; j++) a->of[i + j] = y[j];
+    if (mode & EK_OUT_F64)
+        for (size_t j = 0; j < c; j++) a->od[i + j] = (double)y[j];
+    if (mode & EK_HIST) {
+        const v8f mv = V8(a->m), sc = V8(a->hscale), top = V8((float)(a->nb - 1));
+        v8f r = (mv - f) * sc;
+        v8i in = r < top; /* false for +inf (l = -inf): the last bucket */
+        r = (v8f)(((v8i)r & in) | ((v8i)top & ~in));
+        v8i bi = __builtin_convertvector(r, v8i);
+        float e[8];
+        int32_t b[8];
+        memcpy(e, &y, sizeof e);
+        memcpy(b, &bi, sizeof b);
+        ek_scatter(a, e, b, c);
+    }
+    if (mode & EK_GATHER) {
+        float e[8];
+        memcpy(e, &y, sizeof e);
+        ek_gather_lanes(a, i, e, c);
+    }
+    return y;
+}
+
+static inline __attribute__((always_inline)) v8f ek_add_base(v8f x, v8f y) { return x + y; }
+
+static inline __attribute__((always_inline)) double ek_run_base(const ek_args *a, size_t n, int mode)
+{
+    double total = 0.0;
+    for (size_t lo = 0; lo < n; lo += LMP_LAZY_BLOCK) {
+        size_t len = n - lo < LMP_LAZY_BLOCK ? n - lo : LMP_LAZY_BLOCK;
+        v8f gl[16], gh[16];
+        for (size_t j = 0; j < 16; j++) {
+            size_t o = 16 * j;
+            const v8f zero = V8(0.0f);
+            gl[j] = o < len ? ek_half_base(a, lo + o, len - o, mode) : zero;
+            gh[j] = o + 8 < len ? ek_half_base(a, lo + o + 8, len - o - 8, mode) : zero;
+        }
+        EK_TREE(gl, ek_add_base);
+        EK_TREE(gh, ek_add_base);
+        double t[4];
+        for (int j = 0; j < 4; j++)
+            t[j] = ((double)gl[0][j] + (double)gh[0][j]) + ((double)gl[0][j + 4] + (double)gh[0][j + 4]);
+        double bs = (t[0] + t[1]) + (t[2] + t[3]);
+        if (mode & EK_BLOCKS) a->block[lo / LMP_LAZY_BLOCK] = bs;
+        total += bs;
+    }
+    return total;
+}
+
+#define EK_CASE(isa, md)                                                                \
+    case md:                                                                            \
+        return ek_run_##isa(a, n, md);
+#define EK_CASE_AVX512(md) EK_CASE(avx512, md)
+#define EK_CASE_AVX2(md) EK_CASE(avx2, md)
+#define EK_CASE_BASE(md) EK_CASE(base, md)
+
+AVX512_FN static double ek_avx512(const ek_args *a, size_t n, int mode)
+{
+    switch (mode) {
+        EK_MODES(EK_CASE_AVX512)
+    default:
+        return ek_run_avx512(a, n, mode);
+    }
+}
+
+AVX2_FN static double ek_avx2(const ek_args *a, size_t n, int mode)
+{
+    switch (mode) {
+        EK_MODES(EK_CASE_AVX2)
+    default:
+        return ek_run_avx2(a, n, mode);
+    }
+}
+
+static double ek_base(const ek_args *a, size_t n, int mode)
+{
+    switch (mode) {
+        EK_MODES(EK_CASE_BASE)
+    default:
+        return ek_run_base(a, n, mode);
+    }
+}
+
+static double ek(const ek_args *a, size_t n, int mode)
+{
+    if (has_avx512()) return ek_avx512(a, n, mode);
+    if (has_avx2()) return ek_avx2(a, n, mode);
+    return ek_base(a, n, mode);
 }
 
 double lmp_sample_exp_sum(const double *x, size_t n, double m, double *e, int f32)
 {
     if (f32) {
-        if (has_avx512()) return exp_sum_f32_avx512(x, n, m, e);
-        if (has_avx2()) return exp_sum_f32_avx2(x, n, m, e);
-        return exp_sum_f32_base(x, n, m, e);
+        ek_args a = {.xd = x, .md = m, .od = e};
+        return ek(&a, n, EK_IN_F64 | EK_OUT_F64);
     }
     double s = 0.0; /* sequential, as numpy's sum for n < 8 and torch's for small n */
     for (size_t i = 0; i < n; i++) {
@@ -694,46 +856,49 @@ double lmp_sample_exp_sum(const double *x, size_t n, double m, double *e, int f3
     return s;
 }
 
-/* out[i] = expf(x[i] - m) for float input and output; returns the sum in double. */
-static inline __attribute__((always_inline)) double expf_array_body(const float *x, size_t n, float m, float *out)
-{
-    v4d s0 = {0, 0, 0, 0}, s1 = {0, 0, 0, 0};
-    v8f mv = V8(m);
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        v8f f;
-        memcpy(&f, x + i, sizeof f);
-        v8f y = f - mv;
-        vexpf(&y);
-        memcpy(out + i, &y, sizeof y);
-        v4f ya = __builtin_shufflevector(y, y, 0, 1, 2, 3), yb = __builtin_shufflevector(y, y, 4, 5, 6, 7);
-        s0 += __builtin_convertvector(ya, v4d);
-        s1 += __builtin_convertvector(yb, v4d);
-    }
-    double s = 0.0;
-    if (i < n) {
-        v8f f = V8(-INFINITY);
-        for (size_t j = 0; i + j < n; j++) f[j] = x[i + j] - m;
-        vexpf(&f);
-        for (size_t j = 0; i + j < n; j++) {
-            out[i + j] = f[j];
-            s += f[j];
-        }
-    }
-    v4d t = s0 + s1;
-    return (t[0] + t[1]) + (t[2] + t[3]) + s;
-}
-
-static double expf_array_base(const float *x, size_t n, float m, float *out)
-{
-    return expf_array_body(x, n, m, out);
-}
-
 double lmp_sample_expf_array(const float *x, size_t n, float m, float *out)
 {
-    if (has_avx512()) return expf_array_avx512(x, n, m, out);
-    if (has_avx2()) return expf_array_avx2(x, n, m, out);
-    return expf_array_base(x, n, m, out);
+    ek_args a = {.xf = x, .m = m, .of = out};
+    return ek(&a, n, EK_IN_F32 | EK_OUT_F32);
+}
+
+double lmp_sample_topp_exps(const float *x, size_t n, float tf, float m, float *e)
+{
+    ek_args a = {.xf = x, .tf = tf, .m = m, .of = e};
+    return ek(&a, n, EK_IN_F32 | EK_OUT_F32 | (tf != 1.0f ? EK_DIV : 0));
+}
+
+double lmp_sample_topp_hist(const float *x, size_t n, float tf, float m, double scale, int nb, double *bmass,
+                            size_t *bcnt)
+{
+    ek_args a = {.xf = x, .tf = tf, .m = m, .bmass = bmass, .bcnt = bcnt, .hscale = (float)scale, .nb = nb};
+    return ek(&a, n, EK_IN_F32 | EK_HIST | (tf != 1.0f ? EK_DIV : 0));
+}
+
+double lmp_sample_exps_total(const float *x, size_t n, float tf, float m)
+{
+    ek_args a = {.xf = x, .tf = tf, .m = m};
+    return ek(&a, n, EK_IN_F32 | (tf != 1.0f ? EK_DIV : 0));
+}
+
+double lmp_sample_exps_gather(const float *x, size_t n, float tf, float m, float lo, int32_t *id, float *xs,
+                              float *es, size_t *ng)
+{
+    *ng = 0;
+    ek_args a = {.xf = x, .tf = tf, .m = m, .glo = lo, .gid = id, .gxs = xs, .ges = es, .gn = ng};
+    return ek(&a, n, EK_IN_F32 | EK_GATHER | (tf != 1.0f ? EK_DIV : 0));
+}
+
+double lmp_sample_sum_exps(const double *e, size_t n)
+{
+    ek_args a = {.xd = e};
+    return ek(&a, n, EK_IN_F64 | EK_NOEXP);
+}
+
+double lmp_sample_lazy_sums(const float *x, float *copy, size_t n, float tf, float m, double *block)
+{
+    ek_args a = {.xf = x, .tf = tf, .m = m, .cp = copy, .block = block};
+    return ek(&a, n, EK_IN_F32 | EK_COPY | EK_BLOCKS | (tf != 1.0f ? EK_DIV : 0));
 }
 
 /* ---- the lazy full-vocabulary path (temperature only, float32) ----------------------- */
@@ -772,9 +937,21 @@ static size_t fcheck_base(const float *x, size_t n, float *max) { return fcheck_
 
 size_t lmp_sample_fcheck(const float *x, size_t n, float *max)
 {
-    if (has_avx512()) return fcheck_avx512(x, n, max);
-    if (has_avx2()) return fcheck_avx2(x, n, max);
+    if (has_avx512()) return fcheck_avx512(x, n, max, NULL);
+    if (has_avx2()) return fcheck_avx2(x, n, max, NULL);
     return fcheck_base(x, n, max);
+}
+
+size_t lmp_sample_fcheck_sample(const float *x, size_t n, float *max, float *sample)
+{
+    size_t bad;
+    if (has_avx512()) bad = fcheck_avx512(x, n, max, sample);
+    else if (has_avx2()) bad = fcheck_avx2(x, n, max, sample);
+    else bad = fcheck_base(x, n, max);
+    /* the vector loops sample while they stream (the lines are loaded anyway);
+     * the rest here (all of it for the baseline: the same values) */
+    for (size_t i = isa_level() >= 1 ? n / 32 * 32 : 0; i < n; i += 32) sample[i / 32] = x[i];
+    return bad;
 }
 
 /* e = expf(x / tf (float) - m) for 8 floats: the same operations, in the same
@@ -790,140 +967,6 @@ static inline __attribute__((always_inline)) void scaled_exp8(const float *x, fl
     v8f mv = V8(m);
     *e = f - mv;
     vexpf(e);
-}
-
-/* Block sums (LMP_LAZY_BLOCK floats a block) of e over x[0..n) (n a multiple
- * of 8 handled by the vector loop; the tail by the same 8-lane kernel with
- * -inf padding); returns the total. */
-static inline __attribute__((always_inline)) double lazy_sums_body(const float *x, size_t n, float tf, float m,
-                                                                   double *block)
-{
-    double total = 0.0;
-    size_t nb = (n + LMP_LAZY_BLOCK - 1) / LMP_LAZY_BLOCK;
-    for (size_t b = 0; b < nb; b++) {
-        size_t lo = b * LMP_LAZY_BLOCK, hi = lo + LMP_LAZY_BLOCK < n ? lo + LMP_LAZY_BLOCK : n;
-        v4d s0 = {0, 0, 0, 0}, s1 = {0, 0, 0, 0};
-        size_t i = lo;
-        for (; i + 8 <= hi; i += 8) {
-            v8f e;
-            scaled_exp8(x + i, tf, m, &e);
-            s0 += __builtin_convertvector(__builtin_shufflevector(e, e, 0, 1, 2, 3), v4d);
-            s1 += __builtin_convertvector(__builtin_shufflevector(e, e, 4, 5, 6, 7), v4d);
-        }
-        double bs = 0.0;
-        if (i < hi) {
-            float pad[8];
-            for (size_t j = 0; j < 8; j++) pad[j] = i + j < hi ? x[i + j] : -INFINITY;
-            v8f e;
-            scaled_exp8(pad, tf, m, &e);
-            for (size_t j = 0; i + j < hi; j++) bs += e[j];
-        }
-        v4d t = s0 + s1;
-        bs += (t[0] + t[1]) + (t[2] + t[3]);
-        block[b] = bs;
-        total += bs;
-    }
-    return total;
-}
-
-static double lazy_sums_base(const float *x, size_t n, float tf, float m, double *block)
-{
-    return lazy_sums_body(x, n, tf, m, block);
-}
-
-double lmp_sample_lazy_sums(const float *x, float *copy, size_t n, float tf, float m, double *block)
-{
-    if (has_avx512()) return lazy_sums_avx512(x, copy, n, tf, m, block);
-    if (has_avx2()) return lazy_sums_avx2(x, copy, n, tf, m, block);
-    memcpy(copy, x, n * sizeof *copy);
-    return lazy_sums_base(copy, n, tf, m, block);
-}
-
-/* Pass for top-p on float32 input: for every logit, l = x / tf (float) (tf = 1:
- * x), e = expf(l - m), and a bucket of d = m - l: b = min((int)(d * scale), nb - 1);
- * bmass[b] += e, bcnt[b]++. Returns the sum of e. The histogram only locates the
- * crossing bucket: the caller gathers with a margin and cuts exactly. */
-static inline __attribute__((always_inline)) double topp_hist_body(const float *x, size_t n, float tf, float m,
-                                                                   double scale, int nb, double *bmass,
-                                                                   size_t *bcnt)
-{
-    v4d s0 = {0, 0, 0, 0}, s1 = {0, 0, 0, 0};
-    const v8f mv = V8(m), sc = V8((float)scale), top = V8((float)(nb - 1));
-    for (size_t i = 0; i < n; i += 8) {
-        float pad[8];
-        size_t cnt = n - i < 8 ? n - i : 8;
-        v8f f;
-        if (cnt == 8) memcpy(&f, x + i, sizeof f);
-        else {
-            for (size_t j = 0; j < 8; j++) pad[j] = j < cnt ? x[i + j] : -INFINITY;
-            memcpy(&f, pad, sizeof f);
-        }
-        if (tf != 1.0f) {
-            const v8f tv = V8(tf);
-            f = f / tv;
-        }
-        v8f d = mv - f, e = f - mv;
-        vexpf(&e);
-        v8f r = d * sc;
-        v8i in = r < top; /* false for +inf (l = -inf) */
-        r = (v8f)(((v8i)r & in) | ((v8i)top & ~in));
-        v8i bi = __builtin_convertvector(r, v8i);
-        for (size_t j = 0; j < cnt; j++) {
-            bmass[bi[j]] += e[j];
-            bcnt[bi[j]]++;
-        }
-        s0 += __builtin_convertvector(__builtin_shufflevector(e, e, 0, 1, 2, 3), v4d);
-        s1 += __builtin_convertvector(__builtin_shufflevector(e, e, 4, 5, 6, 7), v4d);
-    }
-    v4d t = s0 + s1;
-    return (t[0] + t[1]) + (t[2] + t[3]);
-}
-
-static double topp_hist_base(const float *x, size_t n, float tf, float m, double scale, int nb, double *bmass,
-                             size_t *bcnt)
-{
-    return topp_hist_body(x, n, tf, m, scale, nb, bmass, bcnt);
-}
-
-double lmp_sample_topp_hist(const float *x, size_t n, float tf, float m, double scale, int nb, double *bmass,
-                            size_t *bcnt)
-{
-    if (has_avx512()) return topp_hist_avx512(x, n, tf, m, scale, nb, bmass, bcnt);
-    if (has_avx2()) return topp_hist_avx2(x, n, tf, m, scale, nb, bmass, bcnt);
-    return topp_hist_base(x, n, tf, m, scale, nb, bmass, bcnt);
-}
-
-/* The baseline of lmp_sample_topp_exps: the same operations and order as topp_hist_body. */
-static double topp_exps_base(const float *x, size_t n, float tf, float m, float *e)
-{
-    v4d s0 = {0, 0, 0, 0}, s1 = {0, 0, 0, 0};
-    for (size_t i = 0; i < n; i += 8) {
-        float pad[8];
-        size_t cnt = n - i < 8 ? n - i : 8;
-        for (size_t j = 0; j < 8; j++) pad[j] = j < cnt ? x[i + j] : -INFINITY;
-        v8f y;
-        scaled_exp8(pad, tf, m, &y);
-        for (size_t j = 0; j < cnt; j++) e[i + j] = y[j];
-        s0 += __builtin_convertvector(__builtin_shufflevector(y, y, 0, 1, 2, 3), v4d);
-        s1 += __builtin_convertvector(__builtin_shufflevector(y, y, 4, 5, 6, 7), v4d);
-    }
-    v4d t = s0 + s1;
-    return (t[0] + t[1]) + (t[2] + t[3]);
-}
-
-double lmp_sample_topp_exps(const float *x, size_t n, float tf, float m, float *e)
-{
-    if (has_avx512()) return topp_exps_avx512(x, n, tf, m, e);
-    if (has_avx2()) return topp_exps_avx2(x, n, tf, m, e);
-    return topp_exps_base(x, n, tf, m, e);
-}
-
-size_t lmp_sample_topp_gather(const float *x, size_t n, float lo, float hi, const float *e, int32_t *out,
-                              float *xs, float *es, double *mass)
-{
-    if (has_avx512()) return topp_gather_avx512(x, n, lo, hi, e, out, xs, es, mass);
-    *mass = 0.0;
-    return topp_gather_scalar(x, 0, n, lo, hi, e, out, xs, es, 0, mass);
 }
 
 /* The exps of one block, in order (8 at a time through the same kernel). */
@@ -1085,8 +1128,11 @@ double lmp_sample_max(const double *x, size_t n) { return has_avx2() ? max_avx2(
 
 /* p[i] = p[i] / z: float64 mode divides (IEEE division lane by lane, the
  * scalar result bit for bit, numpy's e / e.sum()); float32 mode multiplies by
- * 1/z in double and rounds to float (the float quotient but for ~2^-29 of the
- * cases, as in the load). */
+ * 1/z in double and rounds to float. With p[i] and z float values that is the
+ * correctly rounded float quotient: the double product's error (under 2^-52
+ * relative) is below the 2^-49 that separates a quotient of two floats from a
+ * float rounding midpoint (the argument of the float32 temperature, see
+ * test_f32_temperature_exact). */
 static inline __attribute__((always_inline)) void scale_body(double *p, size_t n, double z, int f32)
 {
     const double iz = 1.0 / z;
@@ -1288,7 +1334,7 @@ AVX512_FN static size_t bucket_members_avx512(const int32_t *bidx, size_t n, int
     for (; i + 8 <= n; i += 8) {
         __mmask8 eq = _mm256_cmpeq_epi32_mask(_mm256_loadu_si256((const __m256i *)(bidx + i)), bv);
         if (eq) {
-            _mm512_mask_compressstoreu_epi64(ord + m, eq, pos);
+            _mm512_storeu_si512(ord + m, _mm512_maskz_compress_epi64(eq, pos)); /* m + 8 <= i + 8 <= n */
             m += (size_t)__builtin_popcount((unsigned)eq);
         }
         pos = _mm512_add_epi64(pos, eight);
@@ -1354,9 +1400,11 @@ AVX512_FN static size_t compact_avx512(const double *key, double t, size_t lo_ti
         }
         __m256i ids = ident ? iv : _mm256_loadu_si256((const __m256i *)(id + i));
         __m512d l = _mm512_loadu_pd(lg + i), q = _mm512_loadu_pd(p + i);
-        _mm256_mask_compressstoreu_epi32(id + m, keep, ids);
-        _mm512_mask_compressstoreu_pd(lg + m, keep, l);
-        _mm512_mask_compressstoreu_pd(p + m, keep, q);
+        /* register compress + full store (in place: m + 8 <= i + 8, and lanes
+         * i .. i + 7 are already loaded) */
+        _mm256_storeu_si256((__m256i *)(void *)(id + m), _mm256_maskz_compress_epi32(keep, ids));
+        _mm512_storeu_pd(lg + m, _mm512_maskz_compress_pd(keep, l));
+        _mm512_storeu_pd(p + m, _mm512_maskz_compress_pd(keep, q));
         m += (size_t)__builtin_popcount((unsigned)keep);
         iv = _mm256_add_epi32(iv, eight);
     }

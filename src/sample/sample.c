@@ -61,6 +61,7 @@ struct lmp_sampler {
     int topp_done;   /* likewise the top-p step */
     int minp_done;   /* likewise the min-p step */
     int force_bucket; /* mass_cut: use the bucketed rule whatever n (a gathered subset) */
+    int p_exps;       /* p[] holds exp(lg - lgmax) of the survivors, not yet normalised (top-p fast path) */
     size_t cut_ties;  /* mass_cut: how many keys equal the cut key (TIES_ALL: unknown) */
     double lz_total;
     float lz_tf; /* the float temperature of the lazy path (1: none) */
@@ -76,6 +77,10 @@ struct lmp_sampler {
     unsigned char *flag; /* [cap] keep flags for the literal paths */
     uint32_t *cnt;   /* [cap] penalty counts; all zero between calls */
     double bmass[NBUCKETS];
+    /* bcnt[b] would sit exactly 32 KB after bmass[b]: the same address bits
+     * 0..11, so every histogram update's second load would wait on the first
+     * one's store (4K aliasing); the gap moves it off by 320 bytes */
+    char gap_[320];
     size_t bcnt[NBUCKETS];
 };
 
@@ -461,6 +466,15 @@ static void sort_positions(size_t *pos, size_t m, const double *key, int low_fir
  * it never does. Also returns the key at rank K and how many tokens with that
  * key are among the first K. The probabilities are s->p; the running sum is
  * rounded to the sampler's dtype in the literal path. */
+static void cut_finish(lmp_sampler *s, size_t m, int big, double cum, size_t before, double target, int strict,
+                       int low_first, size_t *K, double *tkey, size_t *rtie);
+
+/* The bucket scale of mass_cut's histogram over [kmin, kmin + 60] (top-p: kmin = -max logit). */
+static double cut_scale(double kmin, double kmax)
+{
+    return kmax > kmin ? (double)(NBUCKETS - 1) / (kmax - kmin) : 0.0;
+}
+
 static void mass_cut(lmp_sampler *s, double target, int strict, int low_first, double kmin_known, size_t *K,
                      double *tkey, size_t *rtie)
 {
@@ -492,7 +506,7 @@ static void mass_cut(lmp_sampler *s, double target, int strict, int low_first, d
             kmax = kmin + KEY_SPAN;
         }
         if (kmax > kmin + KEY_SPAN) kmax = kmin + KEY_SPAN;
-        double scale = kmax > kmin ? (double)(NBUCKETS - 1) / (kmax - kmin) : 0.0;
+        double scale = cut_scale(kmin, kmax);
         memset(s->bmass, 0, sizeof s->bmass);
         memset(s->bcnt, 0, sizeof s->bcnt);
         int32_t *bidx = (int32_t *)(void *)s->work; /* free during the cut */
@@ -513,6 +527,17 @@ static void mass_cut(lmp_sampler *s, double target, int strict, int low_first, d
         }
         m = lmp_sample_bucket_members(bidx, n, (int32_t)b, ord);
     }
+    cut_finish(s, m, big, cum, before, target, strict, low_first, K, tkey, rtie);
+}
+
+/* The end of mass_cut: the m candidate positions in ord (the crossing bucket,
+ * or all), the mass cum of the ranks before them (before of them): rank the
+ * candidates and cut. key[] and p[] need to hold only the candidates'. */
+static void cut_finish(lmp_sampler *s, size_t m, int big, double cum, size_t before, double target, int strict,
+                       int low_first, size_t *K, double *tkey, size_t *rtie)
+{
+    const double *key = s->key, *p = s->p;
+    size_t n = s->n, *ord = s->ord;
     if (m == 0) { /* cannot happen (the crossing bucket is non-empty); keep all rather than read ord[-1] */
         *K = n;
         *tkey = INFINITY;
@@ -550,7 +575,11 @@ static void cur_softmax(lmp_sampler *s)
     double m = s->max_ok ? s->lgmax : lmp_sample_max(s->lg, n);
     s->lgmax = m;
     s->max_ok = 1;
-    double z = lmp_sample_exp_sum(s->lg, n, m, s->p, s->f32);
+    /* the exps are already there when the top-p fast path wrote them (the same
+     * kernel on the same values: the same bits), and a compaction since then
+     * moved them with their logits */
+    double z = s->p_exps ? lmp_sample_sum_exps(s->p, n) : lmp_sample_exp_sum(s->lg, n, m, s->p, s->f32);
+    s->p_exps = 0;
     if (s->f32) z = (double)(float)z;
     /* Division (not multiplication by 1/z) so that p equals numpy's e / e.sum(). */
     lmp_sample_scale(s->p, n, z, s->f32);
@@ -563,6 +592,7 @@ static void cur_softmax(lmp_sampler *s)
 static void llama_softmax_sorted(lmp_sampler *s)
 {
     size_t n = s->n, *ord = s->ord;
+    s->p_exps = 0;
     for (size_t i = 0; i < n; i++) {
         ord[i] = i;
         s->key[i] = -s->lg[i];
@@ -588,6 +618,7 @@ static void step_temperature(lmp_sampler *s)
 {
     double T = s->prm.temperature;
     if (T == 1.0 || s->temp_done) return;
+    s->p_exps = 0; /* the logits change */
     if (T == 0.0) { /* greedy: keep the first maximum (lowest id) */
         size_t arg = 0;
         for (size_t i = 1; i < s->n; i++)
@@ -994,7 +1025,8 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
     if (!hf && p->typical_p < 1.0) return 0; /* llama runs typical before top-p */
     if (hf && p->temperature == 0.0) return 0;
     float mx;
-    size_t bad = lmp_sample_fcheck(lf, V, &mx);
+    float *xsm = (float *)(void *)s->key; /* the stride sample, taken by the validating pass */
+    size_t bad = lmp_sample_fcheck_sample(lf, V, &mx, xsm);
     if (bad < V)
         return *st = lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a finite number or -inf", bad,
                                    (double)lf[bad]), -1;
@@ -1017,26 +1049,20 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
      * (bucketed) rule and everything above it are gathered, so the cut below
      * is the same as with the full histogram; otherwise guess lower, and after
      * a few tries take the full histogram. */
-    /* scratch as floats: work (2 cap floats) holds every exp and the gathered
-     * ones, ord (size_t, >= cap floats) the gathered logits until mass_cut */
-    float *ef = (float *)s->work, *es = ef + s->cap, *xs = (float *)(void *)s->ord;
-    double Z = lmp_sample_topp_exps(lf, V, tf, m, ef);
-    double target = p->top_p * Z;
+    /* scratch as floats: work (2 cap floats) holds the gathered logits and their
+     * exps; key the stride sample; lg the bucket of each gathered token */
+    float *xs = (float *)(void *)s->work, *es = xs + s->cap;
+    /* the mass histogram of the sample (every 32nd logit) */
+    const size_t ns = (V + 31) / 32;
     memset(s->bmass, 0, sizeof s->bmass);
-    const size_t stride = 16;
-    const float topb = (float)(NBUCKETS - 1), scf = (float)scale;
-    double zs = 0.0;
-    for (size_t i = 0; i < V; i += stride) {
-        float l = tf != 1.0f ? lf[i] / tf : lf[i];
-        float r = (m - l) * scf;
-        int b = r < topb ? (int)r : NBUCKETS - 1;
-        s->bmass[b] += ef[i];
-        zs += ef[i];
-    }
+    memset(s->bcnt, 0, sizeof s->bcnt);
+    double zs = lmp_sample_topp_hist(xsm, ns, tf, m, scale, NBUCKETS, s->bmass, s->bcnt);
     size_t n = 0;
     int gathered = 0;
+    double Z = 0.0, target = 0.0;
+    float glo = 0.0f; /* the line of the last gather */
     static const double qs[] = {0.25, 0.6, 0.9}; /* how far into the tail mass each try aims */
-    for (int tries = 0; tries < 3 && zs > 0 && !gathered; tries++) {
+    for (int tries = 0; tries < 3 && !gathered; tries++) {
         double q = (p->top_p + (1.0 - p->top_p) * qs[tries]) * zs, c = 0.0;
         int guess = NBUCKETS - 1;
         for (int b = 0; b < NBUCKETS; b++) {
@@ -1051,15 +1077,84 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
         float lof = (float)lo, hif = (float)hi;
         if ((double)lof > lo) lof = nextafterf(lof, -INFINITY);
         if ((double)hif < hi) hif = nextafterf(hif, INFINITY);
-        double mass;
-        n = lmp_sample_topp_gather(lf, V, lof, hif, ef, s->id, xs, es, &mass);
+        glo = lof;
+        if (tries == 0) { /* the normaliser, the gather and the gathered exps in one pass */
+            Z = lmp_sample_exps_gather(lf, V, tf, m, lof, s->id, xs, es, &n);
+            target = p->top_p * Z;
+        } else {
+            n = lmp_sample_fgather_ge(lf, V, lof, s->id, xs);
+            lmp_sample_topp_exps(xs, n, tf, m, es); /* the same kernel: the same values */
+        }
         /* the top min_keep ranks are gathered too (everything above the line is) */
-        gathered = mass >= target * (1.0 + 1e-4) && n >= p->min_keep;
+        gathered = lmp_sample_mass_ge(xs, es, n, hif) >= target * (1.0 + 1e-4) && n >= p->min_keep;
+        if (!(zs > 0)) break;
     }
+    double zf = (double)(float)Z;
     if (gathered) {
-        /* the logits as load() converts them (and the keys -l); the exps the
-         * general path computes (same kernel, same input) */
-        lmp_sample_topp_convert(xs, es, n, tf, s->lg, s->p, s->key);
+        /* The cut of mass_cut's bucketed rule, on the gathered tokens only (every
+         * bucket up to the crossing one is among them): the histogram of their
+         * probabilities, then the keys and probabilities of the crossing bucket's
+         * members alone; the kept set is written once, with its exps (cur_softmax
+         * normalises them without computing them again). */
+        double kmin = -(double)m, iz = 1.0 / zf, cscale = cut_scale(kmin, kmin + 60.0);
+        int32_t *bidx = (int32_t *)(void *)s->lg;
+        /* every gathered x >= glo, so l >= glo / tf: the buckets past nbu stay
+         * empty (2 of margin for rounding) and are neither cleared nor read */
+        double rmax = ((double)m - (double)(tf != 1.0f ? glo / tf : glo)) * cscale;
+        int nbu = rmax < NBUCKETS - 3 ? (int)rmax + 3 : NBUCKETS;
+        memset(s->bmass, 0, (size_t)nbu * sizeof s->bmass[0]);
+        memset(s->bcnt, 0, (size_t)nbu * sizeof s->bcnt[0]);
+        lmp_sample_topp_bucket(xs, es, n, tf, kmin, cscale, NBUCKETS, iz, s->bmass, s->bcnt, bidx);
+        double cum = 0.0;
+        size_t before = 0, K = n, rtie = TIES_ALL;
+        double tkey = INFINITY;
+        int b = 0;
+        for (; b < nbu; b++) { /* as mass_cut */
+            if (s->bcnt[b] == 0) continue;
+            double c = cum + s->bmass[b];
+            if (c >= p->top_p) break;
+            cum = c;
+            before += s->bcnt[b];
+        }
+        s->n = n;
+        s->cut_ties = TIES_ALL;
+        if (b < nbu) {
+            /* the members' keys and probabilities side by side (ascending
+             * positions: the same tie order), so the sort reads them from a
+             * few cache lines rather than from all over the gathered arrays */
+            size_t mb = lmp_sample_bucket_members(bidx, n, (int32_t)b, s->ord);
+            for (size_t j = 0; j < mb; j++) {
+                size_t q = s->ord[j];
+                float l = tf != 1.0f ? xs[q] / tf : xs[q];
+                s->key[j] = -(double)l;
+                s->p[j] = (double)(float)((double)es[q] * iz);
+                s->ord[j] = j;
+            }
+            cut_finish(s, mb, 1, cum, before, p->top_p, 0, !hf, &K, &tkey, &rtie);
+        }
+        s->ident = 0;
+        s->temp_done = T != 1.0;
+        s->lgmax = m;
+        s->max_ok = 1;
+        s->topp_done = 1;
+        size_t mk = p->min_keep;
+        if (K < mk) { /* min_keep reaches below the cut: every gathered token materialised */
+            lmp_sample_topp_convert(xs, es, n, tf, s->lg, s->p, s->key);
+            lmp_sample_scale(s->p, n, zf, 1);
+            keep_first_ranks(s, mk, !hf);
+            return 1;
+        }
+        /* compact_by_key_t's rule: key < tkey, and of the ties (key == tkey) the
+         * first rtie in id order (llama) or the last rtie (HF) */
+        size_t lo_t = 0, hi_t = SIZE_MAX;
+        if (K < n && rtie != TIES_ALL) {
+            if (!hf) hi_t = rtie;
+            else lo_t = s->cut_ties != TIES_ALL && s->cut_ties > rtie ? s->cut_ties - rtie : 0;
+        }
+        float lthr = K < n ? (float)-tkey : -INFINITY; /* -tkey is a float logit: exact */
+        s->n = lmp_sample_topp_finish(xs, es, s->id, n, tf, lthr, lo_t, hi_t, s->lg, s->p);
+        s->p_exps = 1;
+        return 1;
     } else {
         memset(s->bmass, 0, sizeof s->bmass);
         memset(s->bcnt, 0, sizeof s->bcnt);
@@ -1100,7 +1195,7 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
     s->ident = 0;
     s->temp_done = T != 1.0;
     /* probabilities with the full normaliser, as cur_softmax over all V would */
-    double zf = (double)(float)Z;
+    zf = (double)(float)Z;
     lmp_sample_scale(s->p, n, zf, 1);
     s->lgmax = m;
     s->max_ok = 1;
@@ -1233,6 +1328,7 @@ static lmp_status apply_common(lmp_sampler *s, const float *lf, const double *ld
     s->applied = 0;
     s->n = 0;
     s->lazy = 0;
+    s->p_exps = 0;
     if (lazy_eligible(s, lf, V)) {
         lmp_status lst = apply_lazy(s, lf, V, err);
         if (lst) s->n = 0;

@@ -17,7 +17,8 @@ size_t lmp_sample_load(const float *lf, const double *ld, size_t V, double T, do
 double lmp_sample_max(const double *x, size_t n);
 
 /* p[i] /= z (float64: IEEE division, bit-identical to the scalar loop); f32:
- * p[i] * (1/z) rounded to float (the float quotient but for ~2^-29 of cases). */
+ * p[i] * (1/z) rounded to float, which is the float quotient when p[i] and z
+ * are float values (see scale_body in kernels.c). */
 void lmp_sample_scale(double *p, size_t n, double z, int f32);
 
 /* e[i] = exp(x[i] - m) (rounded to float when f32) for i < n; returns the sum
@@ -33,6 +34,8 @@ double lmp_sample_expf_array(const float *x, size_t n, float m, float *out);
 #define LMP_LAZY_BLOCK 256
 /* first index of a NaN/+inf float or n; *max the maximum */
 size_t lmp_sample_fcheck(const float *x, size_t n, float *max);
+/* the same, and sample[j] = x[32 j] for j < ceil(n / 32) (taken in the same pass) */
+size_t lmp_sample_fcheck_sample(const float *x, size_t n, float *max, float *sample);
 /* block[b] = sum of expf(x_i / tf (in float) - m) over block b of LMP_LAZY_BLOCK; returns the total.
  * Also copies x[0..n) to copy[0..n) (in the same pass). */
 double lmp_sample_lazy_sums(const float *x, float *copy, size_t n, float tf, float m, double *block);
@@ -61,15 +64,37 @@ size_t lmp_sample_fgather(const float *x, size_t n, lmp_sample_thr_fn thr_of, co
 /* out[i] *= s for i < n (float; vectorised). */
 void lmp_sample_fscale(float *out, size_t n, float s);
 
-/* top-p, sampled estimate path (sample.c topp_first): e[i] = expf(x_i / tf (in float) - m)
- * as floats, returning their sum in the order of lmp_sample_topp_hist (the same
- * normaliser); then one pass: out <- every i with x[i] >= lo (ascending, the
- * count returned), xs/es <- their x and e (contiguous, for the caller's
- * conversion), and *mass = the sum of e[i] over x[i] >= hi (in no fixed
- * order: used as a bound). x must hold no NaN. */
+/* The top-p fast path (sample.c topp_first), on float32 logits x:
+ * lmp_sample_exps_total: the sum of expf(x_i / tf (in float) - m) over x[0..n),
+ *   in the order of every float32 exp sum (the same normaliser), nothing stored;
+ * lmp_sample_fgather_ge: id <- every i with x[i] >= lo (ascending), xs <- those x;
+ *   returns the count;
+ * lmp_sample_mass_ge: sum of es[j] over xs[j] >= hi (in no fixed order: a bound);
+ * lmp_sample_topp_bucket: for each gathered token, l = xs / tf (float), the bucket
+ *   of key -l as lmp_sample_bucketize computes it (into bidx, bmass, bcnt, in
+ *   order), with the probability (float)(es * iz) as lmp_sample_scale(f32) does;
+ * lmp_sample_topp_finish: stable in-place compaction of id keeping l > lthr and,
+ *   of the l == lthr, those whose ordinal is in [lo_tie, hi_tie); writes lg = l
+ *   and p = es (the exps, not yet normalised) of the kept; returns the count. */
+double lmp_sample_exps_total(const float *x, size_t n, float tf, float m);
+/* lmp_sample_exps_total and, in the same pass, lmp_sample_fgather_ge with the
+ * exps of the gathered in es; *ng = how many */
+double lmp_sample_exps_gather(const float *x, size_t n, float tf, float m, float lo, int32_t *id, float *xs,
+                              float *es, size_t *ng);
+size_t lmp_sample_fgather_ge(const float *x, size_t n, float lo, int32_t *id, float *xs);
+double lmp_sample_mass_ge(const float *xs, const float *es, size_t n, float hi);
+void lmp_sample_topp_bucket(const float *xs, const float *es, size_t n, float tf, double kmin, double scale, int nb,
+                            double iz, double *bmass, size_t *bcnt, int32_t *bidx);
+size_t lmp_sample_topp_finish(const float *xs, const float *es, int32_t *id, size_t n, float tf, float lthr,
+                              size_t lo_tie, size_t hi_tie, double *lg, double *p);
+
+/* the sum of e[0..n) (exps already computed, float values) in the order of
+ * every float32 exp sum */
+double lmp_sample_sum_exps(const double *e, size_t n);
+
+/* e[i] = expf(x_i / tf (in float) - m) as floats; returns their sum (the order of
+ * every float32 exp sum) */
 double lmp_sample_topp_exps(const float *x, size_t n, float tf, float m, float *e);
-size_t lmp_sample_topp_gather(const float *x, size_t n, float lo, float hi, const float *e, int32_t *out,
-                              float *xs, float *es, double *mass);
 
 /* lg[j] = (double)(xs[j] / tf) in float (xs[j] when tf = 1), key[j] = -lg[j], p[j] = es[j] */
 void lmp_sample_topp_convert(const float *xs, const float *es, size_t n, float tf, double *lg, double *p,
