@@ -323,21 +323,22 @@ double lmp_sample_mass_ge(const float *xs, const float *es, size_t n, float hi)
  * its probability as lmp_sample_scale(f32) computes it, (float)(e * iz). */
 static inline __attribute__((always_inline)) void topp_bucket_one(float x, float e, float tf, double kmin,
                                                                   double scale, int nb, double iz, double *bmass,
-                                                                  size_t *bcnt, int32_t *bidx)
+                                                                  int32_t *bidx)
 {
     double key = -(double)(tf != 1.0f ? x / tf : x);
     double r = (key - kmin) * scale;
     int b = r < nb - 1 ? (int)r : nb - 1;
     *bidx = b;
     bmass[b] += (double)(float)((double)e * iz);
-    bcnt[b]++;
 }
 
 /* 256 tokens a chunk: the buckets 8 at a time in vectors, then the scatter of the
  * chunk in scalar code (reading bidx back long after its store, not through a
  * stalled store-to-load forward) */
+/* 256 tokens a chunk: the buckets and probabilities 8 at a time in vectors,
+ * then the scatter of the chunk in scalar code */
 AVX512_FN static void topp_bucket_avx512(const float *xs, const float *es, size_t n, float tf, double kmin,
-                                         double scale, int nb, double iz, double *bmass, size_t *bcnt, int32_t *bidx)
+                                         double scale, int nb, double iz, double *bmass, int32_t *bidx)
 {
     const __m512d kv = _mm512_set1_pd(kmin), sv = _mm512_set1_pd(scale), izv = _mm512_set1_pd(iz);
     const __m512d topd = _mm512_set1_pd((double)(nb - 1));
@@ -358,23 +359,19 @@ AVX512_FN static void topp_bucket_avx512(const float *xs, const float *es, size_
             __m512d e = _mm512_cvtps_pd(_mm256_loadu_ps(es + j));
             _mm512_storeu_pd(pv + (j - lo), _mm512_cvtps_pd(_mm512_cvtpd_ps(_mm512_mul_pd(e, izv))));
         }
-        for (size_t q = lo; q < j; q++) {
-            int32_t b = bidx[q];
-            bmass[b] += pv[q - lo];
-            bcnt[b]++;
-        }
+        for (size_t q = lo; q < j; q++) bmass[bidx[q]] += pv[q - lo];
     }
-    for (; j < n; j++) topp_bucket_one(xs[j], es[j], tf, kmin, scale, nb, iz, bmass, bcnt, bidx + j);
+    for (; j < n; j++) topp_bucket_one(xs[j], es[j], tf, kmin, scale, nb, iz, bmass, bidx + j);
 }
 
 void lmp_sample_topp_bucket(const float *xs, const float *es, size_t n, float tf, double kmin, double scale, int nb,
-                            double iz, double *bmass, size_t *bcnt, int32_t *bidx)
+                            double iz, double *bmass, int32_t *bidx)
 {
     if (has_avx512()) {
-        topp_bucket_avx512(xs, es, n, tf, kmin, scale, nb, iz, bmass, bcnt, bidx);
+        topp_bucket_avx512(xs, es, n, tf, kmin, scale, nb, iz, bmass, bidx);
         return;
     }
-    for (size_t j = 0; j < n; j++) topp_bucket_one(xs[j], es[j], tf, kmin, scale, nb, iz, bmass, bcnt, bidx + j);
+    for (size_t j = 0; j < n; j++) topp_bucket_one(xs[j], es[j], tf, kmin, scale, nb, iz, bmass, bidx + j);
 }
 
 /* keep decision of one token against the cut l > lthr, ties (l == lthr) by ordinal */
@@ -1325,31 +1322,39 @@ void lmp_sample_bucketize(const double *key, const double *p, size_t n, double k
     else bucketize_scalar(key, p, 0, n, kmin, scale, nb, bmass, bcnt, bidx);
 }
 
-AVX512_FN static size_t bucket_members_avx512(const int32_t *bidx, size_t n, int32_t b, size_t *ord)
+AVX512_FN static size_t bucket_members_avx512(const int32_t *bidx, size_t n, int32_t b, size_t *ord, size_t *below)
 {
     const __m256i bv = _mm256_set1_epi32(b);
     __m512i pos = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
     const __m512i eight = _mm512_set1_epi64(8);
-    size_t m = 0, i = 0;
+    size_t m = 0, lt = 0, i = 0;
     for (; i + 8 <= n; i += 8) {
-        __mmask8 eq = _mm256_cmpeq_epi32_mask(_mm256_loadu_si256((const __m256i *)(bidx + i)), bv);
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(bidx + i));
+        __mmask8 eq = _mm256_cmpeq_epi32_mask(v, bv);
+        lt += (size_t)__builtin_popcount((unsigned)_mm256_cmplt_epi32_mask(v, bv));
         if (eq) {
             _mm512_storeu_si512(ord + m, _mm512_maskz_compress_epi64(eq, pos)); /* m + 8 <= i + 8 <= n */
             m += (size_t)__builtin_popcount((unsigned)eq);
         }
         pos = _mm512_add_epi64(pos, eight);
     }
-    for (; i < n; i++)
+    for (; i < n; i++) {
+        lt += bidx[i] < b;
         if (bidx[i] == b) ord[m++] = i;
+    }
+    if (below) *below = lt;
     return m;
 }
 
-size_t lmp_sample_bucket_members(const int32_t *bidx, size_t n, int32_t b, size_t *ord)
+size_t lmp_sample_bucket_members(const int32_t *bidx, size_t n, int32_t b, size_t *ord, size_t *below)
 {
-    if (has_avx512()) return bucket_members_avx512(bidx, n, b, ord);
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
+    if (has_avx512()) return bucket_members_avx512(bidx, n, b, ord, below);
+    size_t m = 0, lt = 0;
+    for (size_t i = 0; i < n; i++) {
+        lt += bidx[i] < b;
         if (bidx[i] == b) ord[m++] = i;
+    }
+    if (below) *below = lt;
     return m;
 }
 

@@ -525,7 +525,7 @@ static void mass_cut(lmp_sampler *s, double target, int strict, int low_first, d
             *rtie = TIES_ALL;
             return;
         }
-        m = lmp_sample_bucket_members(bidx, n, (int32_t)b, ord);
+        m = lmp_sample_bucket_members(bidx, n, (int32_t)b, ord, NULL);
     }
     cut_finish(s, m, big, cum, before, target, strict, low_first, K, tkey, rtie);
 }
@@ -1103,18 +1103,19 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
         double rmax = ((double)m - (double)(tf != 1.0f ? glo / tf : glo)) * cscale;
         int nbu = rmax < NBUCKETS - 3 ? (int)rmax + 3 : NBUCKETS;
         memset(s->bmass, 0, (size_t)nbu * sizeof s->bmass[0]);
-        memset(s->bcnt, 0, (size_t)nbu * sizeof s->bcnt[0]);
-        lmp_sample_topp_bucket(xs, es, n, tf, kmin, cscale, NBUCKETS, iz, s->bmass, s->bcnt, bidx);
+        lmp_sample_topp_bucket(xs, es, n, tf, kmin, cscale, NBUCKETS, iz, s->bmass, bidx);
         double cum = 0.0;
         size_t before = 0, K = n, rtie = TIES_ALL;
         double tkey = INFINITY;
         int b = 0;
-        for (; b < nbu; b++) { /* as mass_cut */
-            if (s->bcnt[b] == 0) continue;
+        /* as mass_cut, without its skip of empty buckets: adding an empty
+         * bucket's +0 leaves cum as it is, and with p > 0 a bucket of mass 0
+         * cannot be the first to reach p; the ranks before the crossing bucket
+         * are counted with its members */
+        for (; b < nbu; b++) {
             double c = cum + s->bmass[b];
             if (c >= p->top_p) break;
             cum = c;
-            before += s->bcnt[b];
         }
         s->n = n;
         s->cut_ties = TIES_ALL;
@@ -1122,7 +1123,7 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
             /* the members' keys and probabilities side by side (ascending
              * positions: the same tie order), so the sort reads them from a
              * few cache lines rather than from all over the gathered arrays */
-            size_t mb = lmp_sample_bucket_members(bidx, n, (int32_t)b, s->ord);
+            size_t mb = lmp_sample_bucket_members(bidx, n, (int32_t)b, s->ord, &before);
             for (size_t j = 0; j < mb; j++) {
                 size_t q = s->ord[j];
                 float l = tf != 1.0f ? xs[q] / tf : xs[q];

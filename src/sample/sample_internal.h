@@ -71,8 +71,8 @@ void lmp_sample_fscale(float *out, size_t n, float s);
  *   returns the count;
  * lmp_sample_mass_ge: sum of es[j] over xs[j] >= hi (in no fixed order: a bound);
  * lmp_sample_topp_bucket: for each gathered token, l = xs / tf (float), the bucket
- *   of key -l as lmp_sample_bucketize computes it (into bidx, bmass, bcnt, in
- *   order), with the probability (float)(es * iz) as lmp_sample_scale(f32) does;
+ *   of key -l as lmp_sample_bucketize computes it (into bidx, and its probability
+ *   (float)(es * iz), as lmp_sample_scale(f32) computes it, into bmass; no counts);
  * lmp_sample_topp_finish: stable in-place compaction of id keeping l > lthr and,
  *   of the l == lthr, those whose ordinal is in [lo_tie, hi_tie); writes lg = l
  *   and p = es (the exps, not yet normalised) of the kept; returns the count. */
@@ -84,7 +84,7 @@ double lmp_sample_exps_gather(const float *x, size_t n, float tf, float m, float
 size_t lmp_sample_fgather_ge(const float *x, size_t n, float lo, int32_t *id, float *xs);
 double lmp_sample_mass_ge(const float *xs, const float *es, size_t n, float hi);
 void lmp_sample_topp_bucket(const float *xs, const float *es, size_t n, float tf, double kmin, double scale, int nb,
-                            double iz, double *bmass, size_t *bcnt, int32_t *bidx);
+                            double iz, double *bmass, int32_t *bidx);
 size_t lmp_sample_topp_finish(const float *xs, const float *es, int32_t *id, size_t n, float tf, float lthr,
                               size_t lo_tie, size_t hi_tie, double *lg, double *p);
 
@@ -102,10 +102,11 @@ void lmp_sample_topp_convert(const float *xs, const float *es, size_t n, float t
 
 /* The mass histogram of mass_cut: b = (key - kmin) * scale truncated, nb - 1
  * when not below it (NaN too); bidx[i] = b, bmass[b] += p[i] (in order of i),
- * bcnt[b]++. Then the positions of bucket b, ascending, into ord; returns how many. */
+ * bcnt[b]++. Then the positions of bucket b, ascending, into ord; returns how many
+ * (and, when below is not NULL, how many positions have a bucket under b). */
 void lmp_sample_bucketize(const double *key, const double *p, size_t n, double kmin, double scale, int nb,
                           double *bmass, size_t *bcnt, int32_t *bidx);
-size_t lmp_sample_bucket_members(const int32_t *bidx, size_t n, int32_t b, size_t *ord);
+size_t lmp_sample_bucket_members(const int32_t *bidx, size_t n, int32_t b, size_t *ord, size_t *below);
 
 /* Stable in-place compaction of (id, lg, p)[0..n): keeps i with key[i] < t,
  * and of the i with key[i] == t those whose ordinal among them (0-based, id
