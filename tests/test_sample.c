@@ -889,6 +889,33 @@ static void test_f32_temperature_exact(void)
         double zs = lmp_sample_expf_array(q, n, m, e1);
         double ze = lmp_sample_topp_exps(x, n, tf, m, e2);
         CHECK_MSG(memcmp(e1, e2, n * sizeof *e1) == 0 && ze == zs, "T = %g: topp_exps", Ts[t]);
+        /* the top-p pass: the same normaliser, and the gather of x >= lo with those exps */
+        {
+            float lo = (float)(4.0 * 0.3);
+            size_t ng = 0, want = 0, gbad = 0;
+            int32_t *gid = malloc(n * sizeof *gid);
+            float *gx = malloc(n * sizeof *gx), *ge = malloc(n * sizeof *ge);
+            double zg = lmp_sample_exps_gather(x, n, tf, m, lo, gid, gx, ge, &ng);
+            for (size_t i = 0; i < n; i++) {
+                if (!(x[i] >= lo)) continue;
+                gbad += want >= ng || gid[want] != (int32_t)i || gx[want] != x[i] || ge[want] != e2[i];
+                want++;
+            }
+            CHECK_MSG(zg == zs && ng == want && want > 100 && gbad == 0, "T = %g: exps_gather (%zu of %zu)", Ts[t], ng,
+                      want);
+            /* the gather alone (the retries of the top-p route) */
+            size_t nf = lmp_sample_fgather_ge(x, n, lo, gid, gx), fbad = 0;
+            for (size_t j = 0; j < nf && j < ng; j++) fbad += gx[j] != x[gid[j]] || !(gx[j] >= lo);
+            CHECK_MSG(nf == want && fbad == 0, "T = %g: fgather_ge", Ts[t]);
+            /* the sum of the exps themselves (the top-p route's final normaliser), in the same order */
+            double *ed = malloc(n * sizeof *ed);
+            for (size_t i = 0; i < n; i++) ed[i] = (double)e2[i];
+            CHECK(lmp_sample_sum_exps(ed, n) == zs && lmp_sample_sum_exps(ed, n - 5) == ref_exp_sum_order(e2, n - 5));
+            free(ed);
+            free(gid);
+            free(gx);
+            free(ge);
+        }
         double zl = lmp_sample_lazy_sums(x, cp, n, tf, m, block);
         CHECK_MSG(zl == zs && memcmp(cp, x, n * sizeof *x) == 0, "T = %g: lazy_sums", Ts[t]);
         size_t lbad = 0;

@@ -484,8 +484,6 @@ enum {
     X(EK_IN_F32 | EK_DIV | EK_HIST)                                                     \
     X(EK_IN_F32 | EK_COPY | EK_BLOCKS)                                                  \
     X(EK_IN_F32 | EK_DIV | EK_COPY | EK_BLOCKS)                                         \
-    X(EK_IN_F32)                                                                        \
-    X(EK_IN_F32 | EK_DIV)                                                               \
     X(EK_IN_F64 | EK_NOEXP)                                                             \
     X(EK_IN_F32 | EK_GATHER)                                                            \
     X(EK_IN_F32 | EK_DIV | EK_GATHER)
@@ -870,12 +868,6 @@ double lmp_sample_topp_hist(const float *x, size_t n, float tf, float m, double 
 {
     ek_args a = {.xf = x, .tf = tf, .m = m, .bmass = bmass, .bcnt = bcnt, .hscale = (float)scale, .nb = nb};
     return ek(&a, n, EK_IN_F32 | EK_HIST | (tf != 1.0f ? EK_DIV : 0));
-}
-
-double lmp_sample_exps_total(const float *x, size_t n, float tf, float m)
-{
-    ek_args a = {.xf = x, .tf = tf, .m = m};
-    return ek(&a, n, EK_IN_F32 | (tf != 1.0f ? EK_DIV : 0));
 }
 
 double lmp_sample_exps_gather(const float *x, size_t n, float tf, float m, float lo, int32_t *id, float *xs,

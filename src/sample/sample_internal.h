@@ -65,8 +65,9 @@ size_t lmp_sample_fgather(const float *x, size_t n, lmp_sample_thr_fn thr_of, co
 void lmp_sample_fscale(float *out, size_t n, float s);
 
 /* The top-p fast path (sample.c topp_first), on float32 logits x:
- * lmp_sample_exps_total: the sum of expf(x_i / tf (in float) - m) over x[0..n),
- *   in the order of every float32 exp sum (the same normaliser), nothing stored;
+ * lmp_sample_exps_gather: the sum of expf(x_i / tf (in float) - m) over x[0..n),
+ *   in the order of every float32 exp sum (the same normaliser), and in the same
+ *   pass what lmp_sample_fgather_ge gathers, with the exps of the gathered in es;
  * lmp_sample_fgather_ge: id <- every i with x[i] >= lo (ascending), xs <- those x;
  *   returns the count;
  * lmp_sample_mass_ge: sum of es[j] over xs[j] >= hi (in no fixed order: a bound);
@@ -76,9 +77,6 @@ void lmp_sample_fscale(float *out, size_t n, float s);
  * lmp_sample_topp_finish: stable in-place compaction of id keeping l > lthr and,
  *   of the l == lthr, those whose ordinal is in [lo_tie, hi_tie); writes lg = l
  *   and p = es (the exps, not yet normalised) of the kept; returns the count. */
-double lmp_sample_exps_total(const float *x, size_t n, float tf, float m);
-/* lmp_sample_exps_total and, in the same pass, lmp_sample_fgather_ge with the
- * exps of the gathered in es; *ng = how many */
 double lmp_sample_exps_gather(const float *x, size_t n, float tf, float m, float lo, int32_t *id, float *xs,
                               float *es, size_t *ng);
 size_t lmp_sample_fgather_ge(const float *x, size_t n, float lo, int32_t *id, float *xs);
