@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "lmprob/corpus.h"
 #include "lmprob/ngram.h"
 #include "lmprob/rng.h"
 #include "lmprob/sample.h"
@@ -18,7 +19,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lmprob generate MODEL [--temperature T] [--top-k K] [--top-p P] [--min-p M] [--order hf|llama]\n"
-            "                       [--seed S] [-n N] [--prompt TEXT] [--max-len L] [--json]\n"
+            "                       [--seed S] [-n N] [--prompt TEXT] [--max-len L] [--mode word|char|byte] [--json]\n"
             "\n"
             "Sample N sentences (default 1) from the n-gram MODEL (ARPA or binary). Each sentence starts after\n"
             "<s> (and the words of --prompt, which are printed first) and ends at </s> or after L generated\n"
@@ -30,6 +31,10 @@ static void usage(FILE *f)
             "  --min-p M         keep words with p >= M * p_max (default 0 = off)\n"
             "  --order hf|llama  filter order and edge rules of Hugging Face or llama.cpp (default hf)\n"
             "  --seed S          xoshiro256** seed (default %d): the same seed gives the same text\n"
+            "  --mode M          tokens as 'lmprob train --mode M' made them: word (default; the prompt is split\n"
+            "                    on whitespace, words are printed with spaces), char or byte (the prompt is read\n"
+            "                    with lmprob's corpus reader; tokens are printed as the text they stand for:\n"
+            "                    <sp> a space, <tab> a tab, <0xNN> the byte NN, with no separator)\n"
             "  --json            one JSON object: per sentence its words (prompt included), the number generated,\n"
             "                    whether it ended with </s>, and the log10 probability of the generated words\n"
             "                    and </s> given <s> and the prompt (under the model, before any filter)\n"
@@ -38,13 +43,88 @@ static void usage(FILE *f)
             CLI_DEFAULT_SEED);
 }
 
+/* One token of the text output: in word mode the word after a space (none
+ * before the first); in char and byte modes the text the token stands for
+ * (corpus.h: <sp>, <tab>, <0xNN>), with no separator. */
+static void print_token(const char *w, int mode, int first)
+{
+    if (mode == LMP_CORPUS_WORD) {
+        printf("%s%s", first ? "" : " ", w);
+        return;
+    }
+    unsigned hi, lo;
+    if (strcmp(w, "<sp>") == 0) {
+        putchar(' ');
+    } else if (strcmp(w, "<tab>") == 0) {
+        putchar('\t');
+    } else if (strlen(w) == 6 && strncmp(w, "<0x", 3) == 0 && w[5] == '>' &&
+               sscanf(w + 3, "%1x%1x", &hi, &lo) == 2) {
+        putchar((int)(hi * 16 + lo));
+    } else {
+        fputs(w, stdout);
+    }
+}
+
+/* The prompt's token ids: split on whitespace in word mode, through the corpus
+ * reader (one line) in char and byte modes. */
+static lmp_status prompt_ids(const lmp_ngram *m, const char *prompt, int mode, int32_t **ids, size_t *n,
+                             lmp_error *err)
+{
+    size_t cap = 16, np = 0;
+    int32_t *p = malloc(cap * sizeof *p);
+    if (!p) return lmp_error_set(err, LMP_ENOMEM, "out of memory for the prompt");
+    lmp_corpus *c = NULL;
+    lmp_status st = LMP_OK;
+    const lmp_token *tok = NULL;
+    size_t nt = 0;
+    if (prompt && mode != LMP_CORPUS_WORD) {
+        lmp_corpus_params cp = lmp_corpus_params_default();
+        cp.mode = (lmp_corpus_mode)mode;
+        st = lmp_corpus_open_mem(prompt, strlen(prompt), "--prompt", &cp, &c, err);
+        if (!st) st = lmp_corpus_next_line(c, &tok, &nt, err);
+        if (st == LMP_EOF) st = LMP_OK, nt = 0;
+    }
+    for (size_t k = 0; !st && prompt && (mode == LMP_CORPUS_WORD ? *prompt != 0 : k < nt); k++) {
+        const char *s;
+        size_t len;
+        if (mode == LMP_CORPUS_WORD) {
+            while (*prompt == ' ' || *prompt == '\t' || *prompt == '\n' || *prompt == '\r') prompt++;
+            if (!*prompt) break;
+            s = prompt;
+            while (*prompt && *prompt != ' ' && *prompt != '\t' && *prompt != '\n' && *prompt != '\r') prompt++;
+            len = (size_t)(prompt - s);
+        } else {
+            s = tok[k].ptr;
+            len = tok[k].len;
+        }
+        if (np == cap) {
+            int32_t *q = realloc(p, 2 * cap * sizeof *q);
+            if (!q) {
+                st = lmp_error_set(err, LMP_ENOMEM, "out of memory for the prompt");
+                break;
+            }
+            p = q;
+            cap *= 2;
+        }
+        p[np++] = lmp_ngram_vocab_index(m, s, len);
+    }
+    lmp_corpus_free(c);
+    if (st) {
+        free(p);
+        return st;
+    }
+    *ids = p;
+    *n = np;
+    return LMP_OK;
+}
+
 int cmd_generate(int argc, char **argv)
 {
     lmp_sampler_params prm = lmp_sampler_params_default();
     const char *model = NULL, *prompt = NULL;
     uint64_t seed = CLI_DEFAULT_SEED;
     long nsent = 1, max_len = 50;
-    int json = 0;
+    int json = 0, mode = LMP_CORPUS_WORD;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         if (cli_is_help(a)) {
@@ -79,6 +159,15 @@ int cmd_generate(int argc, char **argv)
                 return CLI_USAGE;
             if (nsent < 1) {
                 cli_error("generate: -n: expected a number of sentences >= 1, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (cli_is_opt(a, "--mode")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--mode"))) return CLI_USAGE;
+            if (strcmp(v, "word") == 0) mode = LMP_CORPUS_WORD;
+            else if (strcmp(v, "char") == 0) mode = LMP_CORPUS_CHAR;
+            else if (strcmp(v, "byte") == 0) mode = LMP_CORPUS_BYTE;
+            else {
+                cli_error("generate: --mode: expected 'word', 'char' or 'byte', got '%s'", v);
                 return CLI_USAGE;
             }
         } else if (cli_is_opt(a, "--prompt")) {
@@ -117,33 +206,20 @@ int cmd_generate(int argc, char **argv)
     }
     size_t V = lmp_ngram_vocab_size(m);
     int32_t bos = lmp_ngram_bos(m), eos = lmp_ngram_eos(m);
-    /* prompt words, split on ASCII whitespace like ppl */
-    size_t np = 0, pcap = 16;
-    int32_t *pids = malloc(pcap * sizeof *pids);
+    size_t np = 0;
+    int32_t *pids = NULL;
     double *logp = malloc(V * sizeof *logp);
     int32_t *hist = malloc(((size_t)max_len + 64) * sizeof *hist);
     lmp_sampler *smp = NULL;
     lmp_rng rng;
     int rc = CLI_FAIL;
-    if (!pids || !logp || !hist) {
+    if (!logp || !hist) {
         cli_error("generate: out of memory for a vocabulary of %zu words", V);
         goto done;
     }
-    for (const char *p = prompt; p && *p;) {
-        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
-        if (!*p) break;
-        const char *s = p;
-        while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') p++;
-        if (np == pcap) {
-            int32_t *q = realloc(pids, 2 * pcap * sizeof *q);
-            if (!q) {
-                cli_error("generate: out of memory for the prompt");
-                goto done;
-            }
-            pids = q;
-            pcap *= 2;
-        }
-        pids[np++] = lmp_ngram_vocab_index(m, s, (size_t)(p - s));
+    if (prompt_ids(m, prompt, mode, &pids, &np, &err)) {
+        cli_error("generate: %s", err.msg);
+        goto done;
     }
     if (np > 64) { /* the history holds the prompt and up to max_len generated words */
         int32_t *q = realloc(hist, ((size_t)max_len + np) * sizeof *q);
@@ -180,7 +256,7 @@ int cmd_generate(int argc, char **argv)
                 fputs(first ? "" : ", ", stdout);
                 cli_json_string(stdout, w);
             } else {
-                printf("%s%s", first ? "" : " ", w);
+                print_token(w, mode, first);
             }
             first = 0;
         }
@@ -209,7 +285,7 @@ int cmd_generate(int argc, char **argv)
                 fputs(first ? "" : ", ", stdout);
                 cli_json_string(stdout, w);
             } else {
-                printf("%s%s", first ? "" : " ", w);
+                print_token(w, mode, first);
             }
             first = 0;
         }
