@@ -321,57 +321,73 @@ double lmp_sample_mass_ge(const float *xs, const float *es, size_t n, float hi)
 /* One token of lmp_sample_topp_bucket: the processed logit l = x / tf in float
  * (as load()), its key -l, its bucket as lmp_sample_bucketize computes it, and
  * its probability as lmp_sample_scale(f32) computes it, (float)(e * iz). */
-static inline __attribute__((always_inline)) void topp_bucket_one(float x, float e, float tf, double kmin,
-                                                                  double scale, int nb, double iz, double *bmass,
-                                                                  int32_t *bidx)
+static inline __attribute__((always_inline)) int32_t topp_bucket_of(float x, float tf, double kmin, double scale,
+                                                                    int nb)
 {
     double key = -(double)(tf != 1.0f ? x / tf : x);
     double r = (key - kmin) * scale;
-    int b = r < nb - 1 ? (int)r : nb - 1;
-    *bidx = b;
-    bmass[b] += (double)(float)((double)e * iz);
+    return r < nb - 1 ? (int32_t)r : nb - 1;
 }
 
-/* 256 tokens a chunk: the buckets 8 at a time in vectors, then the scatter of the
- * chunk in scalar code (reading bidx back long after its store, not through a
- * stalled store-to-load forward) */
-/* 256 tokens a chunk: the buckets and probabilities 8 at a time in vectors,
- * then the scatter of the chunk in scalar code */
-AVX512_FN static void topp_bucket_avx512(const float *xs, const float *es, size_t n, float tf, double kmin,
-                                         double scale, int nb, double iz, double *bmass, int32_t *bidx)
+static double topp_bucket_scalar(const float *xs, const float *es, size_t j, size_t n, float tf, double kmin,
+                                 double scale, int nb, double iz, int32_t bh, double *bmass, int32_t *bidx)
+{
+    double high = 0.0;
+    for (; j < n; j++) {
+        int32_t b = topp_bucket_of(xs[j], tf, kmin, scale, nb);
+        double p = (double)(float)((double)es[j] * iz);
+        bidx[j] = b;
+        if (b < bh) high += p;
+        else bmass[b] += p;
+    }
+    return high;
+}
+
+/* 8 tokens a step in vectors: bucket and probability; the tokens below bh are
+ * summed in the vector accumulator, the others compressed into a list that a
+ * scalar loop scatters afterwards (long after the stores: no blocked
+ * store-to-load forwarding) */
+AVX512_FN static double topp_bucket_avx512(const float *xs, const float *es, size_t n, float tf, double kmin,
+                                           double scale, int nb, double iz, int32_t bh, double *bmass,
+                                           int32_t *bidx, int32_t *band_b, double *band_p)
 {
     const __m512d kv = _mm512_set1_pd(kmin), sv = _mm512_set1_pd(scale), izv = _mm512_set1_pd(iz);
     const __m512d topd = _mm512_set1_pd((double)(nb - 1));
-    const __m256i topi = _mm256_set1_epi32(nb - 1);
+    const __m256i topi = _mm256_set1_epi32(nb - 1), bhv = _mm256_set1_epi32(bh);
     const __m256 tv = _mm256_set1_ps(tf);
-    double pv[256];
-    size_t j = 0;
-    while (j + 8 <= n) {
-        size_t lo = j, stop = j + 256 <= n ? j + 256 : n;
-        for (; j + 8 <= stop; j += 8) {
-            __m256 f = _mm256_loadu_ps(xs + j);
-            if (tf != 1.0f) f = _mm256_div_ps(f, tv);
-            __m512d key = _mm512_sub_pd(_mm512_setzero_pd(), _mm512_cvtps_pd(f));
-            __m512d r = _mm512_mul_pd(_mm512_sub_pd(key, kv), sv);
-            __mmask8 in = _mm512_cmp_pd_mask(r, topd, _CMP_LT_OQ);
-            __m256i b = _mm256_mask_mov_epi32(topi, in, _mm512_cvttpd_epi32(_mm512_maskz_mov_pd(in, r)));
-            _mm256_storeu_si256((__m256i *)(void *)(bidx + j), b);
-            __m512d e = _mm512_cvtps_pd(_mm256_loadu_ps(es + j));
-            _mm512_storeu_pd(pv + (j - lo), _mm512_cvtps_pd(_mm512_cvtpd_ps(_mm512_mul_pd(e, izv))));
+    __m512d acc = _mm512_setzero_pd();
+    size_t j = 0, nband = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256 f = _mm256_loadu_ps(xs + j);
+        if (tf != 1.0f) f = _mm256_div_ps(f, tv);
+        __m512d key = _mm512_sub_pd(_mm512_setzero_pd(), _mm512_cvtps_pd(f));
+        __m512d r = _mm512_mul_pd(_mm512_sub_pd(key, kv), sv);
+        __mmask8 in = _mm512_cmp_pd_mask(r, topd, _CMP_LT_OQ);
+        __m256i b = _mm256_mask_mov_epi32(topi, in, _mm512_cvttpd_epi32(_mm512_maskz_mov_pd(in, r)));
+        _mm256_storeu_si256((__m256i *)(void *)(bidx + j), b);
+        __m512d e = _mm512_cvtps_pd(_mm256_loadu_ps(es + j));
+        __m512d p = _mm512_cvtps_pd(_mm512_cvtpd_ps(_mm512_mul_pd(e, izv)));
+        __mmask8 high = _mm256_cmplt_epi32_mask(b, bhv);
+        acc = _mm512_mask_add_pd(acc, high, acc, p);
+        __mmask8 band = (__mmask8)~high;
+        if (band) { /* nband + 8 <= j + 8 <= n: inside the lists */
+            _mm256_storeu_si256((__m256i *)(void *)(band_b + nband), _mm256_maskz_compress_epi32(band, b));
+            _mm512_storeu_pd(band_p + nband, _mm512_maskz_compress_pd(band, p));
+            nband += (size_t)__builtin_popcount((unsigned)band);
         }
-        for (size_t q = lo; q < j; q++) bmass[bidx[q]] += pv[q - lo];
     }
-    for (; j < n; j++) topp_bucket_one(xs[j], es[j], tf, kmin, scale, nb, iz, bmass, bidx + j);
+    for (size_t k = 0; k < nband; k++) bmass[band_b[k]] += band_p[k];
+    double t[8];
+    _mm512_storeu_pd(t, acc);
+    double high = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+    return high + topp_bucket_scalar(xs, es, j, n, tf, kmin, scale, nb, iz, bh, bmass, bidx);
 }
 
-void lmp_sample_topp_bucket(const float *xs, const float *es, size_t n, float tf, double kmin, double scale, int nb,
-                            double iz, double *bmass, int32_t *bidx)
+double lmp_sample_topp_bucket(const float *xs, const float *es, size_t n, float tf, double kmin, double scale, int nb,
+                              double iz, int32_t bh, double *bmass, int32_t *bidx, int32_t *band_b, double *band_p)
 {
-    if (has_avx512()) {
-        topp_bucket_avx512(xs, es, n, tf, kmin, scale, nb, iz, bmass, bidx);
-        return;
-    }
-    for (size_t j = 0; j < n; j++) topp_bucket_one(xs[j], es[j], tf, kmin, scale, nb, iz, bmass, bidx + j);
+    if (has_avx512()) return topp_bucket_avx512(xs, es, n, tf, kmin, scale, nb, iz, bh, bmass, bidx, band_b, band_p);
+    return topp_bucket_scalar(xs, es, 0, n, tf, kmin, scale, nb, iz, bh, bmass, bidx);
 }
 
 /* keep decision of one token against the cut l > lthr, ties (l == lthr) by ordinal */

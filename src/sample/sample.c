@@ -1061,6 +1061,14 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
     int gathered = 0;
     double Z = 0.0, target = 0.0;
     float glo = 0.0f; /* the line of the last gather */
+    /* The bucket where the sample's mass reaches p - 0.05: the cut lies below it
+     * (unless the sample is off by that much), so the buckets above need no
+     * histogram (see the cut below). */
+    int bh_guess = 0;
+    for (double c = 0.0, q = (p->top_p - 0.05) * zs; bh_guess < NBUCKETS - 1; bh_guess++) {
+        c += s->bmass[bh_guess];
+        if (c >= q) break;
+    }
     static const double qs[] = {0.25, 0.6, 0.9}; /* how far into the tail mass each try aims */
     for (int tries = 0; tries < 3 && !gathered; tries++) {
         double q = (p->top_p + (1.0 - p->top_p) * qs[tries]) * zs, c = 0.0;
@@ -1102,12 +1110,31 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
          * empty (2 of margin for rounding) and are neither cleared nor read */
         double rmax = ((double)m - (double)(tf != 1.0f ? glo / tf : glo)) * cscale;
         int nbu = rmax < NBUCKETS - 3 ? (int)rmax + 3 : NBUCKETS;
-        memset(s->bmass, 0, (size_t)nbu * sizeof s->bmass[0]);
-        lmp_sample_topp_bucket(xs, es, n, tf, kmin, cscale, NBUCKETS, iz, s->bmass, bidx);
-        double cum = 0.0;
+        /* mass_cut adds the bucket sums in order. A bucket's sum is exact in
+         * double whatever the order (its members lie within a factor e^(60/4095)
+         * of each other: one binade). So are the running sums over the buckets
+         * whose every member has p >= 2^-30 (p a float, so a multiple of 2^-53;
+         * sums below p <= 1 of such are exact doubles): those buckets, up to bh,
+         * are summed in one go, in any order, with the same result; only the
+         * tokens from bh on go through the histogram. bh30: the buckets with
+         * m - l < 30 ln 2 - ln z (p = e / z >= 2^-30, e within 2 ulp of exp),
+         * less a margin. */
+        double d30 = (30.0 * M_LN2 - log(zf) - 1e-3) * cscale;
+        int bh = d30 > 1.0 ? (d30 < nbu ? (int)d30 - 1 : nbu) : 0;
+        if (bh > bh_guess) bh = bh_guess;
+        int32_t *band_b = (int32_t *)(void *)s->ord;
+        memset(s->bmass + bh, 0, (size_t)(nbu - bh) * sizeof s->bmass[0]);
+        double cum = lmp_sample_topp_bucket(xs, es, n, tf, kmin, cscale, NBUCKETS, iz, bh, s->bmass, bidx, band_b,
+                                            s->key);
+        if (!(cum < p->top_p)) { /* the cut lies above bh after all: every bucket through the histogram */
+            bh = 0;
+            memset(s->bmass, 0, (size_t)nbu * sizeof s->bmass[0]);
+            cum = lmp_sample_topp_bucket(xs, es, n, tf, kmin, cscale, NBUCKETS, iz, 0, s->bmass, bidx, band_b,
+                                         s->key);
+        }
         size_t before = 0, K = n, rtie = TIES_ALL;
         double tkey = INFINITY;
-        int b = 0;
+        int b = bh;
         /* as mass_cut, without its skip of empty buckets: adding an empty
          * bucket's +0 leaves cum as it is, and with p > 0 a bucket of mass 0
          * cannot be the first to reach p; the ranks before the crossing bucket

@@ -72,8 +72,11 @@ void lmp_sample_fscale(float *out, size_t n, float s);
  *   returns the count;
  * lmp_sample_mass_ge: sum of es[j] over xs[j] >= hi (in no fixed order: a bound);
  * lmp_sample_topp_bucket: for each gathered token, l = xs / tf (float), the bucket
- *   of key -l as lmp_sample_bucketize computes it (into bidx, and its probability
- *   (float)(es * iz), as lmp_sample_scale(f32) computes it, into bmass; no counts);
+ *   of key -l as lmp_sample_bucketize computes it (into bidx) and the probability
+ *   (float)(es * iz) as lmp_sample_scale(f32) computes it; the tokens of buckets
+ *   >= bh add their probability to bmass[bucket], those below bh to the returned
+ *   sum (in no fixed order: exact when every such probability is >= 2^-30 and the
+ *   sum is < 1, see topp_first); band_b / band_p are scratch for n tokens;
  * lmp_sample_topp_finish: stable in-place compaction of id keeping l > lthr and,
  *   of the l == lthr, those whose ordinal is in [lo_tie, hi_tie); writes lg = l
  *   and p = es (the exps, not yet normalised) of the kept; returns the count. */
@@ -81,8 +84,8 @@ double lmp_sample_exps_gather(const float *x, size_t n, float tf, float m, float
                               float *es, size_t *ng);
 size_t lmp_sample_fgather_ge(const float *x, size_t n, float lo, int32_t *id, float *xs);
 double lmp_sample_mass_ge(const float *xs, const float *es, size_t n, float hi);
-void lmp_sample_topp_bucket(const float *xs, const float *es, size_t n, float tf, double kmin, double scale, int nb,
-                            double iz, double *bmass, int32_t *bidx);
+double lmp_sample_topp_bucket(const float *xs, const float *es, size_t n, float tf, double kmin, double scale, int nb,
+                              double iz, int32_t bh, double *bmass, int32_t *bidx, int32_t *band_b, double *band_p);
 size_t lmp_sample_topp_finish(const float *xs, const float *es, int32_t *id, size_t n, float tf, float lthr,
                               size_t lo_tie, size_t hi_tie, double *lg, double *p);
 
