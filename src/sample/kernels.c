@@ -401,29 +401,27 @@ static inline __attribute__((always_inline)) size_t topp_keep(float l, float lth
     return l > lthr;
 }
 
-static size_t topp_finish_scalar(const float *xs, const float *es, int32_t *id, size_t j, size_t n, float tf,
-                                 float lthr, size_t lo_tie, size_t hi_tie, double *lg, double *p, size_t m,
-                                 size_t seen)
+static size_t topp_finish_scalar(float *xs, const float *es, int32_t *id, size_t j, size_t n, float tf,
+                                 float lthr, size_t lo_tie, size_t hi_tie, double *p, size_t m, size_t seen)
 {
     for (; j < n; j++) { /* branch-free on the decision: always write, advance by keep */
-        float l = tf != 1.0f ? xs[j] / tf : xs[j];
+        float x = xs[j], l = tf != 1.0f ? x / tf : x;
         size_t keep = topp_keep(l, lthr, lo_tie, hi_tie, &seen);
         id[m] = id[j];
-        lg[m] = (double)l;
+        xs[m] = x;
         p[m] = (double)es[j];
         m += keep;
     }
     return m;
 }
 
-AVX512_FN static size_t topp_finish_avx512(const float *xs, const float *es, int32_t *id, size_t n, float tf,
-                                           float lthr, size_t lo_tie, size_t hi_tie, double *lg, double *p)
+AVX512_FN static size_t topp_finish_avx512(float *xs, const float *es, int32_t *id, size_t n, float tf, float lthr,
+                                           size_t lo_tie, size_t hi_tie, double *p)
 {
     const __m256 tv = _mm256_set1_ps(tf), thr = _mm256_set1_ps(lthr);
     size_t m = 0, seen = 0, j = 0;
     for (; j + 8 <= n; j += 8) {
-        __m256 l = _mm256_loadu_ps(xs + j);
-        if (tf != 1.0f) l = _mm256_div_ps(l, tv);
+        __m256 x = _mm256_loadu_ps(xs + j), l = tf != 1.0f ? _mm256_div_ps(x, tv) : x;
         __mmask8 keep = _mm256_cmp_ps_mask(l, thr, _CMP_GT_OQ), eq = _mm256_cmp_ps_mask(l, thr, _CMP_EQ_OQ);
         if (eq) {
             float lv[8];
@@ -433,21 +431,43 @@ AVX512_FN static size_t topp_finish_avx512(const float *xs, const float *es, int
                 keep |= (__mmask8)(topp_keep(lv[q], lthr, lo_tie, hi_tie, &seen) << q);
         }
         __m256i ids = _mm256_loadu_si256((const __m256i *)(const void *)(id + j));
-        __m512d lgv = _mm512_cvtps_pd(l), pv = _mm512_cvtps_pd(_mm256_loadu_ps(es + j));
-        /* in place on id: m + 8 <= j + 8, and lanes j .. j + 7 are loaded */
+        __m512d pv = _mm512_cvtps_pd(_mm256_loadu_ps(es + j));
+        /* in place on id and xs: m + 8 <= j + 8, and lanes j .. j + 7 are loaded */
         _mm256_storeu_si256((__m256i *)(void *)(id + m), _mm256_maskz_compress_epi32(keep, ids));
-        _mm512_storeu_pd(lg + m, _mm512_maskz_compress_pd(keep, lgv));
+        _mm256_storeu_ps(xs + m, _mm256_maskz_compress_ps(keep, x));
         _mm512_storeu_pd(p + m, _mm512_maskz_compress_pd(keep, pv));
         m += (size_t)__builtin_popcount((unsigned)keep);
     }
-    return topp_finish_scalar(xs, es, id, j, n, tf, lthr, lo_tie, hi_tie, lg, p, m, seen);
+    return topp_finish_scalar(xs, es, id, j, n, tf, lthr, lo_tie, hi_tie, p, m, seen);
 }
 
-size_t lmp_sample_topp_finish(const float *xs, const float *es, int32_t *id, size_t n, float tf, float lthr,
-                              size_t lo_tie, size_t hi_tie, double *lg, double *p)
+size_t lmp_sample_topp_finish(float *xs, const float *es, int32_t *id, size_t n, float tf, float lthr, size_t lo_tie,
+                              size_t hi_tie, double *p)
 {
-    if (has_avx512()) return topp_finish_avx512(xs, es, id, n, tf, lthr, lo_tie, hi_tie, lg, p);
-    return topp_finish_scalar(xs, es, id, 0, n, tf, lthr, lo_tie, hi_tie, lg, p, 0, 0);
+    if (has_avx512()) return topp_finish_avx512(xs, es, id, n, tf, lthr, lo_tie, hi_tie, p);
+    return topp_finish_scalar(xs, es, id, 0, n, tf, lthr, lo_tie, hi_tie, p, 0, 0);
+}
+
+/* lg[j] = (double)(x[j] / tf) (the division in float; none when tf = 1) */
+AVX512_FN static void logits_widen_avx512(const float *x, size_t n, float tf, double *lg)
+{
+    const __m256 tv = _mm256_set1_ps(tf);
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256 f = _mm256_loadu_ps(x + j);
+        if (tf != 1.0f) f = _mm256_div_ps(f, tv);
+        _mm512_storeu_pd(lg + j, _mm512_cvtps_pd(f));
+    }
+    for (; j < n; j++) lg[j] = (double)(tf != 1.0f ? x[j] / tf : x[j]);
+}
+
+void lmp_sample_logits_widen(const float *x, size_t n, float tf, double *lg)
+{
+    if (has_avx512()) {
+        logits_widen_avx512(x, n, tf, lg);
+        return;
+    }
+    for (size_t j = 0; j < n; j++) lg[j] = (double)(tf != 1.0f ? x[j] / tf : x[j]);
 }
 
 /* the exps of one block in order (as lmp_sample_lazy_block) */

@@ -62,6 +62,9 @@ struct lmp_sampler {
     int minp_done;   /* likewise the min-p step */
     int force_bucket; /* mass_cut: use the bucketed rule whatever n (a gathered subset) */
     int p_exps;       /* p[] holds exp(lg - lgmax) of the survivors, not yet normalised (top-p fast path) */
+    int lg_pending;   /* lg[] not formed yet: the survivors' float32 logits are in work[] (as floats), to be
+                         divided by lg_tf (top-p fast path; lg_ready forms lg when a step or kept() needs it) */
+    float lg_tf;
     size_t cut_ties;  /* mass_cut: how many keys equal the cut key (TIES_ALL: unknown) */
     double lz_total;
     float lz_tf; /* the float temperature of the lazy path (1: none) */
@@ -85,6 +88,14 @@ struct lmp_sampler {
 };
 
 static inline double R(int f32, double x) { return f32 ? (double)(float)x : x; }
+
+/* Form lg[] when the top-p fast path left it pending. */
+static void lg_ready(lmp_sampler *s)
+{
+    if (!s->lg_pending) return;
+    lmp_sample_logits_widen((const float *)(const void *)s->work, s->n, s->lg_tf, s->lg);
+    s->lg_pending = 0;
+}
 
 /* ---- parameters ---------------------------------------------------------------- */
 
@@ -460,6 +471,45 @@ static void sort_positions(size_t *pos, size_t m, const double *key, int low_fir
     }
 }
 
+/* The same order as sort_positions, for positions given in ascending order,
+ * with a stable LSD radix sort on order-preserving 64-bit images of the keys
+ * (8 bits a pass, a pass skipped when every key has the same digit): equal keys
+ * keep the input order, ascending, or descending when the input is read
+ * backwards (!low_first). No comparison branches: the heapsort mispredicts
+ * about half of its comparisons, which dominated the top-p cut of a few hundred
+ * members. scratch: 32 m bytes. */
+static void sort_positions_radix(size_t *pos, size_t m, const double *key, int low_first, void *scratch)
+{
+    uint64_t *ka = scratch, *kb = ka + m;
+    size_t *pa = (size_t *)(void *)(kb + m), *pb = pa + m;
+    for (size_t j = 0; j < m; j++) {
+        size_t q = low_first ? pos[j] : pos[m - 1 - j];
+        double k = key[q] + 0.0; /* -0 ranks with +0 (rank_less: equal keys) */
+        uint64_t u;
+        memcpy(&u, &k, sizeof u);
+        ka[j] = u >> 63 ? ~u : u | 0x8000000000000000u;
+        pa[j] = q;
+    }
+    for (int shift = 0; shift < 64; shift += 8) {
+        size_t cnt[257] = {0};
+        for (size_t j = 0; j < m; j++) cnt[((ka[j] >> shift) & 255) + 1]++;
+        if (cnt[((ka[0] >> shift) & 255) + 1] == m) continue;
+        for (int d = 0; d < 256; d++) cnt[d + 1] += cnt[d];
+        for (size_t j = 0; j < m; j++) {
+            size_t o = cnt[(ka[j] >> shift) & 255]++;
+            kb[o] = ka[j];
+            pb[o] = pa[j];
+        }
+        uint64_t *tk = ka;
+        ka = kb;
+        kb = tk;
+        size_t *tp = pa;
+        pa = pb;
+        pb = tp;
+    }
+    memcpy(pos, pa, m * sizeof *pos);
+}
+
 /* Rank the survivors by key ascending (ties by id per low_first) and find the
  * number K of first ranks up to and including the first rank whose cumulative
  * probability reaches target (>= target, or > target when strict); K = n when
@@ -467,7 +517,7 @@ static void sort_positions(size_t *pos, size_t m, const double *key, int low_fir
  * key are among the first K. The probabilities are s->p; the running sum is
  * rounded to the sampler's dtype in the literal path. */
 static void cut_finish(lmp_sampler *s, size_t m, int big, double cum, size_t before, double target, int strict,
-                       int low_first, size_t *K, double *tkey, size_t *rtie);
+                       int low_first, void *scratch, size_t *K, double *tkey, size_t *rtie);
 
 /* The bucket scale of mass_cut's histogram over [kmin, kmin + 60] (top-p: kmin = -max logit). */
 static double cut_scale(double kmin, double kmax)
@@ -527,14 +577,14 @@ static void mass_cut(lmp_sampler *s, double target, int strict, int low_first, d
         }
         m = lmp_sample_bucket_members(bidx, n, (int32_t)b, ord, NULL);
     }
-    cut_finish(s, m, big, cum, before, target, strict, low_first, K, tkey, rtie);
+    cut_finish(s, m, big, cum, before, target, strict, low_first, s->work, K, tkey, rtie); /* work: free here */
 }
 
 /* The end of mass_cut: the m candidate positions in ord (the crossing bucket,
  * or all), the mass cum of the ranks before them (before of them): rank the
  * candidates and cut. key[] and p[] need to hold only the candidates'. */
 static void cut_finish(lmp_sampler *s, size_t m, int big, double cum, size_t before, double target, int strict,
-                       int low_first, size_t *K, double *tkey, size_t *rtie)
+                       int low_first, void *scratch, size_t *K, double *tkey, size_t *rtie)
 {
     const double *key = s->key, *p = s->p;
     size_t n = s->n, *ord = s->ord;
@@ -544,7 +594,10 @@ static void cut_finish(lmp_sampler *s, size_t m, int big, double cum, size_t bef
         *rtie = TIES_ALL;
         return;
     }
-    sort_positions(ord, m, key, low_first);
+    /* ord holds ascending positions here (the bucket's members, or all); the
+     * radix sort needs 32 m bytes of the 8 cap bytes of scratch */
+    if (m >= 64 && m <= s->cap / 4) sort_positions_radix(ord, m, key, low_first, scratch);
+    else sort_positions(ord, m, key, low_first);
     size_t j = 0;
     /* Literal path in float32: llama.cpp keeps a float running sum; torch's
      * CPU cumsum accumulates in double and rounds each output to float. */
@@ -618,6 +671,7 @@ static void step_temperature(lmp_sampler *s)
 {
     double T = s->prm.temperature;
     if (T == 1.0 || s->temp_done) return;
+    lg_ready(s);
     s->p_exps = 0; /* the logits change */
     if (T == 0.0) { /* greedy: keep the first maximum (lowest id) */
         size_t arg = 0;
@@ -703,6 +757,7 @@ static void step_min_p(lmp_sampler *s)
 {
     double mp = s->prm.min_p;
     if (mp <= 0 || s->minp_done) return;
+    lg_ready(s);
     size_t n = s->n, kept = 0;
     int exact_done = 0;
     if (s->prm.conv == LMP_CONV_HF && n > LMP_SAMPLE_EXACT_MAX) {
@@ -751,6 +806,7 @@ static void step_typical(lmp_sampler *s)
 {
     double mass = s->prm.typical_p;
     if (mass >= 1.0) return;
+    lg_ready(s);
     int hf = s->prm.conv == LMP_CONV_HF, f32 = s->f32;
     size_t n = s->n, mk = s->prm.min_keep;
     /* Meister et al. 2023: rank by |-log p - H|, the distance of the token's
@@ -804,6 +860,7 @@ static void step_epsilon(lmp_sampler *s)
 {
     double eps = s->prm.epsilon;
     if (eps <= 0) return;
+    lg_ready(s);
     size_t n = s->n;
     cur_softmax(s);
     /* HF EpsilonLogitsWarper: remove p < eps unless the score is >= the
@@ -1158,7 +1215,7 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
                 s->p[j] = (double)(float)((double)es[q] * iz);
                 s->ord[j] = j;
             }
-            cut_finish(s, mb, 1, cum, before, p->top_p, 0, !hf, &K, &tkey, &rtie);
+            cut_finish(s, mb, 1, cum, before, p->top_p, 0, !hf, s->lg, &K, &tkey, &rtie); /* lg: free here */
         }
         s->ident = 0;
         s->temp_done = T != 1.0;
@@ -1180,8 +1237,10 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
             else lo_t = s->cut_ties != TIES_ALL && s->cut_ties > rtie ? s->cut_ties - rtie : 0;
         }
         float lthr = K < n ? (float)-tkey : -INFINITY; /* -tkey is a float logit: exact */
-        s->n = lmp_sample_topp_finish(xs, es, s->id, n, tf, lthr, lo_t, hi_t, s->lg, s->p);
+        s->n = lmp_sample_topp_finish(xs, es, s->id, n, tf, lthr, lo_t, hi_t, s->p);
         s->p_exps = 1;
+        s->lg_pending = 1;
+        s->lg_tf = tf;
         return 1;
     } else {
         memset(s->bmass, 0, sizeof s->bmass);
@@ -1357,6 +1416,7 @@ static lmp_status apply_common(lmp_sampler *s, const float *lf, const double *ld
     s->n = 0;
     s->lazy = 0;
     s->p_exps = 0;
+    s->lg_pending = 0;
     if (lazy_eligible(s, lf, V)) {
         lmp_status lst = apply_lazy(s, lf, V, err);
         if (lst) s->n = 0;
@@ -1427,6 +1487,7 @@ lmp_status lmp_sampler_apply_d(lmp_sampler *s, const double *logits, size_t V, c
 lmp_candidates lmp_sampler_kept(lmp_sampler *s)
 {
     if (s->applied && s->lazy && !s->materialized) lazy_materialize(s);
+    lg_ready(s);
     lmp_candidates c = {s->ident ? s->iota : s->id, s->lg, s->p, s->applied ? s->n : 0};
     return c;
 }

@@ -77,17 +77,20 @@ void lmp_sample_fscale(float *out, size_t n, float s);
  *   >= bh add their probability to bmass[bucket], those below bh to the returned
  *   sum (in no fixed order: exact when every such probability is >= 2^-30 and the
  *   sum is < 1, see topp_first); band_b / band_p are scratch for n tokens;
- * lmp_sample_topp_finish: stable in-place compaction of id keeping l > lthr and,
- *   of the l == lthr, those whose ordinal is in [lo_tie, hi_tie); writes lg = l
- *   and p = es (the exps, not yet normalised) of the kept; returns the count. */
+ * lmp_sample_topp_finish: stable in-place compaction of id and xs keeping
+ *   l = xs / tf > lthr and, of the l == lthr, those whose ordinal is in
+ *   [lo_tie, hi_tie); writes p = es (the exps, not yet normalised) of the kept;
+ *   returns the count (lmp_sample_logits_widen forms their logits when needed);
+ * lmp_sample_logits_widen: lg[j] = (double)(x[j] / tf), the division in float. */
 double lmp_sample_exps_gather(const float *x, size_t n, float tf, float m, float lo, int32_t *id, float *xs,
                               float *es, size_t *ng);
 size_t lmp_sample_fgather_ge(const float *x, size_t n, float lo, int32_t *id, float *xs);
 double lmp_sample_mass_ge(const float *xs, const float *es, size_t n, float hi);
 double lmp_sample_topp_bucket(const float *xs, const float *es, size_t n, float tf, double kmin, double scale, int nb,
                               double iz, int32_t bh, double *bmass, int32_t *bidx, int32_t *band_b, double *band_p);
-size_t lmp_sample_topp_finish(const float *xs, const float *es, int32_t *id, size_t n, float tf, float lthr,
-                              size_t lo_tie, size_t hi_tie, double *lg, double *p);
+size_t lmp_sample_topp_finish(float *xs, const float *es, int32_t *id, size_t n, float tf, float lthr, size_t lo_tie,
+                              size_t hi_tie, double *p);
+void lmp_sample_logits_widen(const float *x, size_t n, float tf, double *lg);
 
 /* the sum of e[0..n) (exps already computed, float values) in the order of
  * every float32 exp sum */
