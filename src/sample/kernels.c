@@ -203,7 +203,10 @@ AVX2_FN static size_t fcheck_avx2(const float *x, size_t n, float *max, float *s
     for (; i + 32 <= n; i += 32) {
         __m256 a = _mm256_loadu_ps(x + i), b = _mm256_loadu_ps(x + i + 8);
         __m256 c = _mm256_loadu_ps(x + i + 16), d = _mm256_loadu_ps(x + i + 24);
-        if (sample) sample[i / 32] = x[i];
+        if (sample) {
+            sample[i / 16] = x[i];
+            sample[i / 16 + 1] = x[i + 16];
+        }
         ok = _mm256_and_ps(ok, _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(a, inf, _CMP_LT_OQ),
                                                            _mm256_cmp_ps(b, inf, _CMP_LT_OQ)),
                                              _mm256_and_ps(_mm256_cmp_ps(c, inf, _CMP_LT_OQ),
@@ -228,18 +231,40 @@ AVX2_FN static size_t fcheck_avx2(const float *x, size_t n, float *max, float *s
     return n;
 }
 
-AVX512_FN static size_t fcheck_avx512(const float *x, size_t n, float *max, float *sample)
+/* cmax (when not NULL): the maximum of each chunk of LMP_CHUNK floats (the
+ * last chunk possibly shorter), taken while streaming */
+AVX512_FN static size_t fcheck_avx512(const float *x, size_t n, float *max, float *sample, float *cmax)
 {
-    const __m512 inf = _mm512_set1_ps(INFINITY);
-    __m512 m0 = _mm512_set1_ps(-INFINITY), m1 = m0;
+    const __m512 inf = _mm512_set1_ps(INFINITY), ninf = _mm512_set1_ps(-INFINITY);
+    __m512 m0 = ninf, m1 = m0, c0 = m0, c1 = m0;
     __mmask16 ok = 0xffff;
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
         __m512 a = _mm512_loadu_ps(x + i), b = _mm512_loadu_ps(x + i + 16);
-        if (sample) sample[i / 32] = x[i];
+        if (sample) {
+            sample[i / 16] = x[i];
+            sample[i / 16 + 1] = x[i + 16];
+        }
         ok &= _mm512_cmp_ps_mask(a, inf, _CMP_LT_OQ) & _mm512_cmp_ps_mask(b, inf, _CMP_LT_OQ);
         m0 = _mm512_max_ps(m0, a);
         m1 = _mm512_max_ps(m1, b);
+        if (cmax) {
+            c0 = _mm512_max_ps(c0, a);
+            c1 = _mm512_max_ps(c1, b);
+            if ((i + 32) % LMP_CHUNK == 0) {
+                cmax[i / LMP_CHUNK] = _mm512_reduce_max_ps(_mm512_max_ps(c0, c1));
+                c0 = c1 = ninf;
+            }
+        }
+    }
+    if (cmax && i % LMP_CHUNK) { /* the chunk the vector loop left open, with the tail */
+        float cm = _mm512_reduce_max_ps(_mm512_max_ps(c0, c1));
+        for (size_t j = i; j < n; j++) cm = x[j] > cm ? x[j] : cm;
+        cmax[i / LMP_CHUNK] = cm;
+    } else if (cmax && i < n) {
+        float cm = -INFINITY;
+        for (size_t j = i; j < n; j++) cm = x[j] > cm ? x[j] : cm;
+        cmax[i / LMP_CHUNK] = cm;
     }
     float m = _mm512_reduce_max_ps(_mm512_max_ps(m0, m1));
     if (ok != 0xffff) { /* a NaN or +inf somewhere: the scalar loop names the first */
@@ -962,20 +987,28 @@ static size_t fcheck_base(const float *x, size_t n, float *max) { return fcheck_
 
 size_t lmp_sample_fcheck(const float *x, size_t n, float *max)
 {
-    if (has_avx512()) return fcheck_avx512(x, n, max, NULL);
+    if (has_avx512()) return fcheck_avx512(x, n, max, NULL, NULL);
     if (has_avx2()) return fcheck_avx2(x, n, max, NULL);
     return fcheck_base(x, n, max);
 }
 
-size_t lmp_sample_fcheck_sample(const float *x, size_t n, float *max, float *sample)
+size_t lmp_sample_fcheck_sample(const float *x, size_t n, float *max, float *sample, float *cmax)
 {
     size_t bad;
-    if (has_avx512()) bad = fcheck_avx512(x, n, max, sample);
-    else if (has_avx2()) bad = fcheck_avx2(x, n, max, sample);
-    else bad = fcheck_base(x, n, max);
+    if (has_avx512()) {
+        bad = fcheck_avx512(x, n, max, sample, cmax);
+    } else {
+        bad = has_avx2() ? fcheck_avx2(x, n, max, sample) : fcheck_base(x, n, max);
+        /* a pass of its own on these machines */
+        for (size_t c = 0; c * LMP_CHUNK < n && bad == n; c++) {
+            float cm = -INFINITY;
+            for (size_t j = c * LMP_CHUNK; j < n && j < (c + 1) * LMP_CHUNK; j++) cm = x[j] > cm ? x[j] : cm;
+            cmax[c] = cm;
+        }
+    }
     /* the vector loops sample while they stream (the lines are loaded anyway);
      * the rest here (all of it for the baseline: the same values) */
-    for (size_t i = isa_level() >= 1 ? n / 32 * 32 : 0; i < n; i += 32) sample[i / 32] = x[i];
+    for (size_t i = isa_level() >= 1 ? n / 32 * 32 : 0; i < n; i += 16) sample[i / 16] = x[i];
     return bad;
 }
 

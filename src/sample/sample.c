@@ -1081,17 +1081,23 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
     if (!lf || !s->f32 || !no_pen || !(p->top_p < 1.0) || !k_off || V > s->cap || V <= 4 * SAMPLE_SIZE) return 0;
     if (!hf && p->typical_p < 1.0) return 0; /* llama runs typical before top-p */
     if (hf && p->temperature == 0.0) return 0;
-    float mx;
-    float *xsm = (float *)(void *)s->key; /* the stride sample, taken by the validating pass */
-    size_t bad = lmp_sample_fcheck_sample(lf, V, &mx, xsm);
+    double T = hf && p->temperature != 1.0 ? R(1, p->temperature) : 1.0;
+    float tf = (float)T, mx;
+    /* The validating pass also takes the stride sample (every 16th logit) and
+     * the maximum of every chunk of 256, to find the head: the logits within 3
+     * (after the temperature) of the maximum, which carry most of the mass of a
+     * peaked distribution and which a 1 in 16 sample would mostly miss. key (2
+     * cap floats) holds the sample, the chunk maxima and the head. */
+    const size_t ns = (V + 15) / 16, nc = (V + LMP_CHUNK - 1) / LMP_CHUNK;
+    float *xsm = (float *)(void *)s->key, *cmax = xsm + ns, *head = cmax + nc;
+    size_t bad = lmp_sample_fcheck_sample(lf, V, &mx, xsm, cmax);
     if (bad < V)
         return *st = lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a finite number or -inf", bad,
                                    (double)lf[bad]), -1;
     if (mx == -INFINITY)
         return *st = lmp_error_set(err, LMP_EINVAL, "logits: all %zu are -inf: expected at least one finite logit",
                                    V), -1;
-    double T = hf && p->temperature != 1.0 ? R(1, p->temperature) : 1.0;
-    float tf = (float)T, m = tf != 1.0f ? mx / tf : mx;
+    float m = tf != 1.0f ? mx / tf : mx;
     if (!(m < INFINITY))
         return *st = lmp_error_set(err, LMP_ERANGE, "max logit / T = %g / %g overflows float32: expected a larger T",
                                    (double)mx, T), -1;
@@ -1109,11 +1115,36 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
     /* scratch as floats: work (2 cap floats) holds the gathered logits and their
      * exps; key the stride sample; lg the bucket of each gathered token */
     float *xs = (float *)(void *)s->work, *es = xs + s->cap;
-    /* the mass histogram of the sample (every 32nd logit) */
-    const size_t ns = (V + 31) / 32;
+    /* the estimated mass histogram: the head exactly, the rest from the sample
+     * weighted by 16 (or the sample alone, see below) */
     memset(s->bmass, 0, sizeof s->bmass);
     memset(s->bcnt, 0, sizeof s->bcnt);
-    double zs = lmp_sample_topp_hist(xsm, ns, tf, m, scale, NBUCKETS, s->bmass, s->bcnt);
+    double zs;
+    /* the head from the chunks whose maximum reaches its line; when they are
+     * more than 1 in 4 the distribution is flat enough for the sample alone
+     * (and the head would cost a pass) */
+    const float line = mx - 3.0f * tf;
+    size_t hot = 0;
+    for (size_t c = 0; c < nc; c++) hot += cmax[c] >= line;
+    if (hot <= nc / 4) { /* head: at most V / 4 + LMP_CHUNK floats after ns + nc in 2 cap */
+        size_t nh = 0, nt = 0;
+        for (size_t c = 0; c < nc; c++) {
+            if (!(cmax[c] >= line)) continue;
+            for (size_t j = c * LMP_CHUNK; j < V && j < (c + 1) * LMP_CHUNK; j++) {
+                head[nh] = lf[j];
+                nh += lf[j] >= line;
+            }
+        }
+        for (size_t j = 0; j < ns; j++) {
+            xsm[nt] = xsm[j];
+            nt += !(xsm[j] >= line);
+        }
+        zs = 16.0 * lmp_sample_topp_hist(xsm, nt, tf, m, scale, NBUCKETS, s->bmass, s->bcnt);
+        for (int b = 0; b < NBUCKETS; b++) s->bmass[b] *= 16.0;
+        zs += lmp_sample_topp_hist(head, nh, tf, m, scale, NBUCKETS, s->bmass, s->bcnt);
+    } else {
+        zs = lmp_sample_topp_hist(xsm, ns, tf, m, scale, NBUCKETS, s->bmass, s->bcnt);
+    }
     size_t n = 0;
     int gathered = 0;
     double Z = 0.0, target = 0.0;

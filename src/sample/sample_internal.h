@@ -34,8 +34,10 @@ double lmp_sample_expf_array(const float *x, size_t n, float m, float *out);
 #define LMP_LAZY_BLOCK 256
 /* first index of a NaN/+inf float or n; *max the maximum */
 size_t lmp_sample_fcheck(const float *x, size_t n, float *max);
-/* the same, and sample[j] = x[32 j] for j < ceil(n / 32) (taken in the same pass) */
-size_t lmp_sample_fcheck_sample(const float *x, size_t n, float *max, float *sample);
+/* the same, and sample[j] = x[16 j] for j < ceil(n / 16) and cmax[c] = the
+ * maximum of x[c LMP_CHUNK .. (c + 1) LMP_CHUNK) (taken in the same pass) */
+#define LMP_CHUNK 256
+size_t lmp_sample_fcheck_sample(const float *x, size_t n, float *max, float *sample, float *cmax);
 /* block[b] = sum of expf(x_i / tf (in float) - m) over block b of LMP_LAZY_BLOCK; returns the total.
  * Also copies x[0..n) to copy[0..n) (in the same pass). */
 double lmp_sample_lazy_sums(const float *x, float *copy, size_t n, float tf, float m, double *block);
