@@ -596,8 +596,9 @@ static inline __attribute__((always_inline)) void ek_scatter(const ek_args *a, c
 /* the pairwise tree of the 16 groups g[0..16), lane by lane; g[0] holds the result */
 #define EK_TREE(g, add)                                                                 \
     do {                                                                                \
-        for (int w_ = 1; w_ < 16; w_ *= 2)                                              \
-            for (int j_ = 0; j_ + w_ < 16; j_ += 2 * w_) g[j_] = add(g[j_], g[j_ + w_]); \
+        _Pragma("GCC unroll 4") for (int w_ = 1; w_ < 16; w_ *= 2)                      \
+            _Pragma("GCC unroll 8") for (int j_ = 0; j_ + w_ < 16; j_ += 2 * w_)        \
+                g[j_] = add(g[j_], g[j_ + w_]);                                         \
     } while (0)
 
 /* AVX2: a group is two 8-lane halves, computed alike (elements i .. i + 7, cnt of them valid) */
@@ -667,8 +668,14 @@ AVX2_FN static inline __attribute__((always_inline)) __m256 ek_half_avx2(const e
     return y;
 }
 
-AVX2_FN static inline __attribute__((always_inline)) double ek_run_avx2(const ek_args *a, size_t n, int mode)
+AVX2_FN static inline __attribute__((always_inline)) double ek_run_avx2(const ek_args *ap, size_t n, int mode)
 {
+    /* a local copy of the arguments and of the gather count: stores through the
+     * output pointers cannot change them, so they stay in registers */
+    size_t gn = 0;
+    ek_args la = *ap;
+    la.gn = &gn;
+    const ek_args *a = &la;
     double total = 0.0;
     for (size_t lo = 0; lo < n; lo += LMP_LAZY_BLOCK) {
         size_t len = n - lo < LMP_LAZY_BLOCK ? n - lo : LMP_LAZY_BLOCK;
@@ -695,6 +702,7 @@ AVX2_FN static inline __attribute__((always_inline)) double ek_run_avx2(const ek
         if (mode & EK_BLOCKS) a->block[lo / LMP_LAZY_BLOCK] = bs;
         total += bs;
     }
+    if (mode & EK_GATHER) *ap->gn = gn;
     return total;
 }
 
@@ -765,13 +773,20 @@ AVX512_FN static inline __attribute__((always_inline)) __m512 ek_group_avx512(co
     return y;
 }
 
-AVX512_FN static inline __attribute__((always_inline)) double ek_run_avx512(const ek_args *a, size_t n, int mode)
+AVX512_FN static inline __attribute__((always_inline)) double ek_run_avx512(const ek_args *ap, size_t n, int mode)
 {
+    /* a local copy of the arguments and of the gather count: stores through the
+     * output pointers cannot change them, so they stay in registers */
+    size_t gn = 0;
+    ek_args la = *ap;
+    la.gn = &gn;
+    const ek_args *a = &la;
     double total = 0.0;
     for (size_t lo = 0; lo < n; lo += LMP_LAZY_BLOCK) {
         size_t len = n - lo < LMP_LAZY_BLOCK ? n - lo : LMP_LAZY_BLOCK;
         __m512 g[16];
         if (len == LMP_LAZY_BLOCK) {
+#pragma GCC unroll 16
             for (size_t j = 0; j < 16; j++) g[j] = ek_group_avx512(a, lo + 16 * j, 16, mode);
         } else {
             for (size_t j = 0; j < 16; j++)
@@ -784,6 +799,7 @@ AVX512_FN static inline __attribute__((always_inline)) double ek_run_avx512(cons
         if (mode & EK_BLOCKS) a->block[lo / LMP_LAZY_BLOCK] = bs;
         total += bs;
     }
+    if (mode & EK_GATHER) *ap->gn = gn;
     return total;
 }
 
@@ -833,8 +849,14 @@ static inline __attribute__((always_inline)) v8f ek_half_base(const ek_args *a, 
 
 static inline __attribute__((always_inline)) v8f ek_add_base(v8f x, v8f y) { return x + y; }
 
-static inline __attribute__((always_inline)) double ek_run_base(const ek_args *a, size_t n, int mode)
+static inline __attribute__((always_inline)) double ek_run_base(const ek_args *ap, size_t n, int mode)
 {
+    /* a local copy of the arguments and of the gather count: stores through the
+     * output pointers cannot change them, so they stay in registers */
+    size_t gn = 0;
+    ek_args la = *ap;
+    la.gn = &gn;
+    const ek_args *a = &la;
     double total = 0.0;
     for (size_t lo = 0; lo < n; lo += LMP_LAZY_BLOCK) {
         size_t len = n - lo < LMP_LAZY_BLOCK ? n - lo : LMP_LAZY_BLOCK;
@@ -854,6 +876,7 @@ static inline __attribute__((always_inline)) double ek_run_base(const ek_args *a
         if (mode & EK_BLOCKS) a->block[lo / LMP_LAZY_BLOCK] = bs;
         total += bs;
     }
+    if (mode & EK_GATHER) *ap->gn = gn;
     return total;
 }
 
