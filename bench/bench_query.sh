@@ -71,7 +71,8 @@ prepare() {  # $1 corpus name, $2 train file, $3 test file
   for o in 3 5; do
     [ -s "$WORK/$c$o.arpa" ] || "$KENLM_BIN/lmplz" -o $o -S 10% <"$WORK/$c.train.txt" >"$WORK/$c$o.arpa" 2>/dev/null
     [ -s "$WORK/$c$o.klm" ] || "$KENLM_BIN/build_binary" -s probing "$WORK/$c$o.arpa" "$WORK/$c$o.klm" >/dev/null 2>&1
-    [ -s "$WORK/$c$o.bin" ] || "$LMPROB" model convert "$WORK/$c$o.arpa" "$WORK/$c$o.bin"
+    # re-made when this build cannot load it (e.g. a file of an older binary format version)
+    "$LMPROB" model info "$WORK/$c$o.bin" >/dev/null 2>&1 || "$LMPROB" model convert "$WORK/$c$o.arpa" "$WORK/$c$o.bin"
   done
 }
 

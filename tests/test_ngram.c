@@ -8,6 +8,8 @@
 
 #include "lmprob/ngram.h"
 #include "test.h"
+/* The scorer's padded hash and compare are checked against the plain ones. */
+#include "../src/ngram/ngram_internal.h"
 
 #define FIX "tests/fixtures/model/"
 /* The fixture values are decimals stored as float32 (KenLM's precision): a
@@ -552,6 +554,37 @@ static void copy_prefix(const char *from, const char *to, long n, long patch_at,
     free(buf);
 }
 
+/* ng_hash_str_padded and ng_same_padded (the scorer's text path: 8-byte loads
+ * past a word's end, masked) give exactly ng_hash_str / ng_same for every
+ * length, whatever bytes follow the word. Exact comparisons: the hash is
+ * stored in the binary format. */
+static void test_padded_hash(void)
+{
+    char buf[64], other[64];
+    for (size_t n = 0; n <= 40; n++) {
+        for (int trial = 0; trial < 4; trial++) {
+            for (size_t i = 0; i < sizeof buf; i++) buf[i] = (char)(0x21 + (i * 37 + n * 11 + (size_t)trial * 5) % 90);
+            memcpy(other, buf, sizeof buf);
+            /* garbage after the word must not matter */
+            for (size_t i = n; i < sizeof other; i++) other[i] = (char)(i * 13 + (size_t)trial);
+            uint64_t h = ng_hash_str(buf, n);
+            CHECK_MSG(ng_hash_str_padded(buf, n) == h, "n = %zu", n);
+            CHECK_MSG(ng_hash_str_padded(other, n) == h, "n = %zu", n);
+            /* room = bytes readable from the vocabulary side: exactly n (byte path) or more */
+            CHECK(ng_same_padded(buf, other, n, n));
+            CHECK(ng_same_padded(buf, other, n, n + 8));
+            if (n > 0) {
+                other[n - 1] ^= 1;
+                CHECK(!ng_same_padded(buf, other, n, n));
+                CHECK(!ng_same_padded(buf, other, n, n + 8));
+                other[n - 1] ^= 1;
+                other[0] ^= 0x40;
+                CHECK(!ng_same_padded(buf, other, n, n + 8));
+            }
+        }
+    }
+}
+
 static void test_binary_errors(void)
 {
     lmp_ngram *m = load(FIX "tiny.arpa");
@@ -573,6 +606,10 @@ static void test_binary_errors(void)
         {n - 100, -1, 0, LMP_EFORMAT, "truncated binary model: the file ends at offset"},
         {300, -1, 0, LMP_EFORMAT, "inside the 512-byte header"},
         {n, 8, 9, LMP_EUNSUPPORTED, "version 9"},
+        /* a file of the previous format (1: n-gram probes slot by slot) */
+        {n, 8, 1, LMP_EUNSUPPORTED,
+         "binary model format version 1 (offset 8): this build reads version 2; re-create it with 'lmprob model "
+         "convert"},
         {n, 12, 0, LMP_EUNSUPPORTED, "byte order"},
         {n, 30, 0x55, LMP_EFORMAT, "checksum"},
     };
@@ -600,6 +637,32 @@ static void test_binary_errors(void)
     CHECK(lmp_ngram_load(bad, NULL, NULL, &b, &err) == LMP_EFORMAT);
     CHECK_MSG(strstr(err.msg, "corrupt binary model at offset") != NULL, "%s", err.msg);
     lmp_ngram_free(b);
+    /* A table size that is not whole probe groups, with a valid checksum: refused
+     * (the group probe would read past the table). caps[2] is at 72 + 9 * 8 + 2 * 8. */
+    {
+        unsigned char h2[512];
+        memcpy(h2, hdr, 512);
+        uint64_t cap2;
+        memcpy(&cap2, h2 + 160, 8);
+        CHECK(cap2 % 4 == 0);
+        cap2 -= 1;
+        memcpy(h2 + 160, &cap2, 8);
+        uint64_t sum = 0xcbf29ce484222325ULL;
+        for (int i = 0; i < 504; i++) sum = (sum ^ h2[i]) * 0x100000001b3ULL;
+        memcpy(h2 + 504, &sum, 8);
+        copy_prefix(bin, bad, n, -1, 0);
+        FILE *o = fopen(bad, "r+b");
+        CHECK(o != NULL);
+        if (o) {
+            CHECK(fwrite(h2, 1, 512, o) == 512);
+            fclose(o);
+        }
+        b = NULL;
+        CHECK(lmp_ngram_load(bad, NULL, NULL, &b, &err) == LMP_EFORMAT);
+        CHECK_MSG(strstr(err.msg, "order 2:") != NULL && strstr(err.msg, "slots") != NULL, "%s", err.msg);
+        CHECK(b == NULL);
+        lmp_ngram_free(b);
+    }
     /* Writing a binary to stdout is refused. */
     m = load(FIX "tiny.arpa");
     if (m) CHECK(lmp_ngram_write_binary(m, "-", &err) == LMP_EINVAL);
@@ -624,6 +687,7 @@ int main(int argc, char **argv)
     RUN(test_arpa_errors);
     RUN(test_gzip);
     RUN(test_binary_errors);
+    RUN(test_padded_hash);
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
     return TEST_SUMMARY();

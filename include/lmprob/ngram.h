@@ -39,7 +39,7 @@
 #define LMP_NGRAM_MAX_ORDER 8
 
 /* Version of the binary format this build reads and writes. */
-#define LMP_NGRAM_BINARY_VERSION 1u
+#define LMP_NGRAM_BINARY_VERSION 2u
 
 typedef struct lmp_ngram lmp_ngram;
 

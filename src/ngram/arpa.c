@@ -348,7 +348,7 @@ static lmp_status add_blanks(arpa_ctx *a, struct lmp_ngram *m, unsigned n, const
         lmp_ngram_state_from(m, (const int32_t *)(ids + n - j), j - 1, &st);
         unsigned len;
         float p = ng_score(m, &st, (int32_t)ids[n - 1], &out, &len);
-        uint64_t s = ng_bucket(key, m->cap[j]);
+        uint64_t s = ng_home(key, m->cap[j]);
         while (m->tab[j][s].key != 0)
             if (++s == m->cap[j]) s = 0;
         m->tab[j][s].key = key;
@@ -378,7 +378,7 @@ static lmp_status read_order(arpa_ctx *a, struct lmp_ngram *m, unsigned n)
     uint64_t cnt = m->counts[n];
     int highest = n == m->order;
     char q[80];
-    m->cap[n] = ng_capacity(cnt);
+    m->cap[n] = ng_table_capacity(cnt);
     m->tab[n] = calloc(m->cap[n], sizeof(ng_slot));
     m->ent[n] = malloc((cnt ? cnt : 1) * sizeof(ng_entry));
     uint32_t *slot2ent = malloc(m->cap[n] * sizeof *slot2ent);
@@ -469,7 +469,7 @@ static lmp_status read_order(arpa_ctx *a, struct lmp_ngram *m, unsigned n)
         uint64_t key = ng_key1(ids[n - 1]);
         for (int j = (int)n - 2; j >= 0; j--) key = ng_combine(key, ids[j]);
         key = ng_key_fix(key);
-        uint64_t s = ng_bucket(key, cap);
+        uint64_t s = ng_home(key, cap);
         while (m->tab[n][s].key != 0 && m->tab[n][s].key != key)
             if (++s == cap) s = 0;
         if (m->tab[n][s].key == key) {

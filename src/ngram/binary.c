@@ -254,7 +254,7 @@ lmp_status lmp_ngram_load_binary(const char *path, lmp_ngram **out, lmp_error *e
         st = CORRUPT(h.off_strings, "word strings at %llu do not fit the file", (unsigned long long)h.off_strings);
     }
     for (unsigned n = 2; !st && n <= h.order; n++) {
-        if (h.caps[n] < 2 || h.caps[n] <= h.counts[n] ||
+        if (h.caps[n] < 2 || h.caps[n] <= h.counts[n] || h.caps[n] % NG_GROUP != 0 ||
             h.counts[n] >= UINT32_MAX / 2 || h.caps[n] > (size / sizeof(ng_slot)))
             st = CORRUPT(216, "order %u: %llu n-grams in %llu slots", n, (unsigned long long)h.counts[n],
                          (unsigned long long)h.caps[n]);

@@ -106,6 +106,33 @@ static inline uint64_t ng_hash_str(const char *s, size_t n)
     return h;
 }
 
+/* ng_hash_str (same value) of a word followed by at least 7 more readable
+ * bytes, as in the scorer's padded text buffer: the tail is one 8-byte load
+ * masked to its n bytes instead of a byte loop, whose varying trip count cost
+ * a branch miss per word (hashing was 14 ns of ~100 ns per token on PTB). */
+static inline uint64_t ng_hash_str_padded(const char *s, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0x100000001b3ULL);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ ng_fmix(w)) * 0x9e3779b97f4a7c15ULL;
+        s += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        w &= ~0ULL >> (64 - 8 * n); /* little-endian: byte i at bits 8i, as ng_hash_str */
+        h = (h ^ ng_fmix(w ^ 0xa5a5a5a5a5a5a5a5ULL)) * 0x9e3779b97f4a7c15ULL;
+    }
+    return ng_fmix(h);
+#else
+    return ng_hash_str(s, n);
+#endif
+}
+
 /* N-gram keys are built from the predicted word backwards through its
  * context, so scoring extends one key per context word:
  *   key(w) = mix(w); key(c_1 w) = combine(key(w), c_1); key(c_2 c_1 w) = combine(.., c_2) ...
@@ -135,17 +162,40 @@ static inline uint64_t ng_bucket(uint64_t key, uint64_t cap)
     return (uint64_t)(((unsigned __int128)h * cap) >> 64);
 }
 
-static inline const ng_slot *ng_find(const ng_slot *tab, uint64_t cap, uint64_t key)
+/* N-gram tables are probed in groups of NG_GROUP slots: a key's home is the
+ * first slot of a group (64 bytes, one cache line, as the tables are 64-byte
+ * aligned), and a probe compares the group's keys at once and moves on to the
+ * next group only if all are taken. Insertion is plain linear probing from
+ * the home slot; as nothing is ever removed, the taken slots of a group are a
+ * prefix of it, so a group whose last slot is empty ends the search. One
+ * line per probe and no branch per slot: the scalar slot loop this replaced
+ * (2.1-2.8 slots per probe at 1.5 slots per entry) mispredicted its exit. */
+#define NG_GROUP 4u
+
+static inline uint64_t ng_home(uint64_t key, uint64_t cap)
 {
-    uint64_t i = ng_bucket(key, cap);
+    return ng_bucket(key, cap / NG_GROUP) * NG_GROUP;
+}
+
+/* Search from home slot i (a multiple of NG_GROUP; cap is one too). */
+static inline const ng_slot *ng_find_at(const ng_slot *tab, uint64_t cap, uint64_t key, uint64_t i)
+{
     /* Bounded probe: a corrupt (full) table cannot loop forever. */
-    for (uint64_t step = 0; step < cap; step++) {
-        const ng_slot *s = &tab[i];
-        if (s->key == key) return s;
-        if (s->key == 0) return NULL;
-        if (++i == cap) i = 0;
+    for (uint64_t step = 0; step < cap; step += NG_GROUP) {
+        const ng_slot *g = &tab[i];
+        unsigned hit = (unsigned)(g[0].key == key) | (unsigned)(g[1].key == key) << 1 |
+                       (unsigned)(g[2].key == key) << 2 | (unsigned)(g[3].key == key) << 3;
+        if (hit) return &g[__builtin_ctz(hit)];
+        if (g[NG_GROUP - 1].key == 0) return NULL;
+        i += NG_GROUP;
+        if (i == cap) i = 0;
     }
     return NULL;
+}
+
+static inline const ng_slot *ng_find(const ng_slot *tab, uint64_t cap, uint64_t key)
+{
+    return ng_find_at(tab, cap, key, ng_home(key, cap));
 }
 
 /* a[0..n) == b[0..n) for the short strings of a vocabulary, inline. */
@@ -179,6 +229,51 @@ static inline int32_t ng_vocab_find_h(const struct lmp_ngram *m, const char *s, 
     return -1;
 }
 
+/* ng_same(a, b, n) where b (the text) is followed by at least 7 readable bytes
+ * and a (a vocabulary word) by `room` >= n readable bytes: the tail is compared
+ * by one masked 8-byte load when a's side has room for it. */
+static inline int ng_same_padded(const char *a, const char *b, size_t n, size_t room)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (n >= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y) return 0;
+        a += 8;
+        b += 8;
+        n -= 8;
+        room -= 8;
+    }
+    if (n && room >= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        return ((x ^ y) & (~0ULL >> (64 - 8 * n))) == 0;
+    }
+#else
+    (void)room;
+#endif
+    return ng_same(a, b, n);
+}
+
+/* ng_vocab_find_h for a word s[0..n) followed by at least 7 readable bytes. */
+static inline int32_t ng_vocab_find_padded(const struct lmp_ngram *m, const char *s, size_t n, uint64_t h)
+{
+    uint64_t cap = m->vcap;
+    uint64_t i = ng_bucket(h, cap);
+    for (uint64_t step = 0; step < cap; step++) {
+        const ng_vslot *v = &m->vtab[i];
+        if (v->id == NG_EMPTY_ID) return -1;
+        if (v->hash == h && v->len == n) {
+            uint64_t off = m->stroff[v->id];
+            if (ng_same_padded(m->strings + off, s, n, (size_t)(m->strbytes - off))) return (int32_t)v->id;
+        }
+        if (++i == cap) i = 0;
+    }
+    return -1;
+}
+
 static inline int32_t ng_vocab_find(const struct lmp_ngram *m, const char *s, size_t n)
 {
     return ng_vocab_find_h(m, s, n, ng_hash_str(s, n));
@@ -195,6 +290,12 @@ static inline int ng_has_ext(float b)
 static inline uint64_t ng_capacity(uint64_t n)
 {
     return n + n / 2 + 8;
+}
+
+/* Slots of an n-gram table: ng_capacity rounded up to whole groups. */
+static inline uint64_t ng_table_capacity(uint64_t n)
+{
+    return (ng_capacity(n) + NG_GROUP - 1) / NG_GROUP * NG_GROUP;
 }
 
 static inline float ng_score(const struct lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,

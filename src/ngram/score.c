@@ -54,7 +54,7 @@ static inline int ws(char c)
  * of waiting one cache miss after another; this is where lmprob gains on
  * KenLM's query, which probes one token at a time. */
 #define NG_CHUNK_TOKENS 256
-#define NG_AHEAD 8
+#define NG_AHEAD 8 /* < NG_RING */
 #define NG_HIST (LMP_NGRAM_MAX_ORDER - 1)
 
 typedef struct ng_chunk {
@@ -72,7 +72,7 @@ static inline void prefetch_token(const lmp_ngram *m, const int32_t *ids, size_t
     for (unsigned j = 1; j < m->order && j <= hist; j++) {
         key = ng_combine(key, (uint32_t)ids[t - j]);
         unsigned n = j + 1;
-        ng_prefetch(&m->tab[n][ng_bucket(ng_key_fix(key), m->cap[n])]);
+        ng_prefetch(&m->tab[n][ng_home(ng_key_fix(key), m->cap[n])]);
     }
 }
 
@@ -225,6 +225,7 @@ typedef struct ng_batch {
 
 #define NG_BATCH_ELEMS 8192
 #define NG_BATCH_TEXT (1u << 18)
+#define NG_TEXT_PAD 16
 
 static int batch_reserve(ng_batch *b, size_t elems, size_t text)
 {
@@ -254,9 +255,11 @@ static int batch_reserve(ng_batch *b, size_t elems, size_t text)
         b->hash = hh;
         b->cap = nc;
     }
-    if (b->text_len + text > b->text_cap || !b->text) {
+    /* NG_TEXT_PAD spare bytes after the text: the word hash and compare read
+     * 8 bytes at a time past a word's end (ng_hash_str_padded). */
+    if (b->text_len + text + NG_TEXT_PAD > b->text_cap || !b->text) {
         size_t nc = b->text_cap ? b->text_cap : NG_BATCH_TEXT;
-        while (nc < b->text_len + text) nc *= 2;
+        while (nc < b->text_len + text + NG_TEXT_PAD) nc *= 2;
         char *t = realloc(b->text, nc);
         if (!t) return -1;
         b->text = t;
@@ -343,10 +346,60 @@ static int batch_add_line(const lmp_ngram *m, ng_batch *b, const char *line, siz
     return 0;
 }
 
-static inline void prefetch_el(const lmp_ngram *m, const ng_batch *b, size_t t)
+/* The probes of one element, worked out when they are prefetched and used when
+ * it is scored, so the scorer does not hash again: after a branch miss the
+ * next probe's address is ready at once instead of after the key's
+ * multiply chain. A ring of NG_RING (> NG_AHEAD) elements stays in L1. */
+#define NG_RING 16
+_Static_assert(NG_AHEAD < NG_RING, "an element's probes must stay in the ring until it is scored");
+typedef struct ng_probe {
+    uint64_t key[NG_HIST];   /* key of the (j+2)-gram ending at the element */
+    uint64_t slot[NG_HIST];  /* its home slot */
+} ng_probe;
+
+static inline void prefetch_el(const lmp_ngram *m, const ng_batch *b, size_t t, ng_probe *pr)
 {
     if (b->kind[t] == EL_BEGIN || b->kind[t] == EL_END) return;
-    prefetch_token(m, b->ids, t, b->hist[t]);
+    const int32_t *ids = b->ids;
+    uint64_t key = ng_key1((uint32_t)ids[t]);
+    ng_prefetch(&m->uni[ids[t]]);
+    size_t hist = b->hist[t];
+    for (unsigned j = 1; j < m->order && j <= hist; j++) {
+        key = ng_combine(key, (uint32_t)ids[t - j]);
+        unsigned n = j + 1;
+        uint64_t k = ng_key_fix(key), i = ng_home(k, m->cap[n]);
+        pr->key[j - 1] = k;
+        pr->slot[j - 1] = i;
+        ng_prefetch(&m->tab[n][i]);
+    }
+}
+
+/* ng_score with the keys and home slots of pr (same result). */
+static inline float score_pre(const lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
+                              unsigned *ngram_len, const ng_probe *pr)
+{
+    const ng_pb *u = &m->uni[word];
+    float prob = u->prob;
+    unsigned len = 1;
+    out->words[0] = word;
+    out->backoff[0] = u->backoff;
+    out->length = ng_has_ext(u->backoff) ? 1 : 0;
+    unsigned ctx = in->length;
+    if (ctx > m->order - 1) ctx = m->order - 1;
+    for (unsigned i = 0; i < ctx; i++) {
+        unsigned n = i + 2;
+        const ng_slot *s = ng_find_at(m->tab[n], m->cap[n], pr->key[i], pr->slot[i]);
+        if (!s) break;
+        prob = s->prob;
+        len = n;
+        if (n == m->order) break;
+        out->words[i + 1] = in->words[i];
+        out->backoff[i + 1] = s->backoff;
+        if (ng_has_ext(s->backoff)) out->length = n;
+    }
+    for (unsigned j = len - 1; j < in->length; j++) prob += in->backoff[j];
+    *ngram_len = len;
+    return prob;
 }
 
 /* Resolve element t's id (its vocabulary slot was prefetched earlier). */
@@ -354,7 +407,7 @@ static inline void resolve_el(const lmp_ngram *m, ng_batch *b, size_t t)
 {
     switch (b->kind[t]) {
     case EL_WORD: {
-        int32_t id = ng_vocab_find_h(m, b->text + b->woff[t], b->wlen[t], b->hash[t]);
+        int32_t id = ng_vocab_find_padded(m, b->text + b->woff[t], b->wlen[t], b->hash[t]);
         b->oov[t] = id < 0;
         b->ids[t] = id < 0 ? m->unk : id;
         break;
@@ -381,12 +434,13 @@ static void batch_score(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, c
     size_t n = b->n;
     const size_t A = NG_AHEAD;
     for (size_t t = 0; t < n; t++)
-        if (b->kind[t] == EL_WORD) b->hash[t] = ng_hash_str(b->text + b->woff[t], b->wlen[t]);
+        if (b->kind[t] == EL_WORD) b->hash[t] = ng_hash_str_padded(b->text + b->woff[t], b->wlen[t]);
     for (size_t t = 0; t < n && t < 2 * A; t++)
         if (b->kind[t] == EL_WORD) ng_prefetch(&m->vtab[ng_bucket(b->hash[t], m->vcap)]);
+    ng_probe ring[NG_RING];
     for (size_t t = 0; t < n && t < A; t++) {
         resolve_el(m, b, t);
-        prefetch_el(m, b, t);
+        prefetch_el(m, b, t, &ring[t % NG_RING]);
     }
     lmp_ngram_state sa, sb, *st[2] = {&sa, &sb};
     lmp_ngram_sentence sent = {0, 0, 0, 0};
@@ -395,7 +449,7 @@ static void batch_score(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, c
             ng_prefetch(&m->vtab[ng_bucket(b->hash[t + 2 * A], m->vcap)]);
         if (t + A < n) {
             resolve_el(m, b, t + A);
-            prefetch_el(m, b, t + A);
+            prefetch_el(m, b, t + A, &ring[(t + A) % NG_RING]);
         }
         int kind = b->kind[t];
         if (kind == EL_BEGIN) {
@@ -408,7 +462,7 @@ static void batch_score(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, c
         }
         if (kind != EL_END) {
             unsigned len;
-            double p = ng_score(m, st[0], b->ids[t], st[1], &len);
+            double p = score_pre(m, st[0], b->ids[t], st[1], &len, &ring[t % NG_RING]);
             lmp_ngram_state *tmp = st[0];
             st[0] = st[1];
             st[1] = tmp;

@@ -38,8 +38,12 @@ head -c 600 "$TMPD/tiny.bin" >"$TMPD/cut.bin"
 expect_fail "truncated binary" "cut.bin: truncated binary model: the file ends at offset 600" "$LMPROB" model info "$TMPD/cut.bin"
 cp "$TMPD/tiny.bin" "$TMPD/v9.bin"
 printf '\x09' | dd of="$TMPD/v9.bin" bs=1 seek=8 conv=notrunc 2>/dev/null
-expect_fail "other version" "v9.bin: binary model format version 9 .*this build reads version 1" "$LMPROB" ppl "$TMPD/v9.bin" "$TMPD/text.txt"
+expect_fail "other version" "v9.bin: binary model format version 9 .*this build reads version 2" "$LMPROB" ppl "$TMPD/v9.bin" "$TMPD/text.txt"
 "$LMPROB" ppl "$TMPD/v9.bin" "$TMPD/text.txt" >/dev/null 2>&1; [ $? -eq 1 ] && ok || bad "version error exit code is not 1"
+# a file of the previous format version
+cp "$TMPD/tiny.bin" "$TMPD/v1.bin"
+printf '\x01' | dd of="$TMPD/v1.bin" bs=1 seek=8 conv=notrunc 2>/dev/null
+expect_fail "previous version" "v1.bin: binary model format version 1 \(offset 8\): this build reads version 2; re-create it with 'lmprob model convert" "$LMPROB" model info "$TMPD/v1.bin"
 cp "$TMPD/tiny.bin" "$TMPD/flip.bin"
 printf '\x77' | dd of="$TMPD/flip.bin" bs=1 seek=40 conv=notrunc 2>/dev/null
 expect_fail "corrupt header" "flip.bin: corrupt binary model at offset 504: the header checksum" "$LMPROB" model info "$TMPD/flip.bin"
