@@ -1211,6 +1211,53 @@ static void test_chi_square(void)
     }
 }
 
+/* The top-p route when nothing follows it draws from the gathered tokens in
+ * place: its draws follow numpy's choice rule on the formed kept set (up to u
+ * within rounding of a boundary), stay the same after kept() forms the arrays,
+ * never leave the kept set, and pass the chi-square test. Both conventions,
+ * with and without ties at the cut, with a temperature. */
+static void test_topp_lazy_draw(void)
+{
+    size_t V = 10000;
+    float *x = malloc(V * sizeof *x);
+    int32_t *before = malloc(2000 * sizeof *before);
+    lmp_rng r;
+    for (int c = 0; c < 4; c++) {
+        lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 40 + (uint64_t)c, NULL);
+        for (size_t i = 0; i < V; i++) {
+            double z = 2.0 * lmp_rng_normal(&r);
+            x[i] = c >= 2 ? (float)(0.05 * (double)(int)(20.0 * z)) : (float)z; /* c >= 2: many ties */
+        }
+        lmp_sampler_params p = params(c % 2 ? LMP_CONV_LLAMA : LMP_CONV_HF);
+        p.dtype = LMP_DTYPE_F32;
+        p.top_p = c == 1 ? 0.5 : 0.9;
+        p.temperature = c % 2 ? 1.0 : 0.8;
+        lmp_sampler *s;
+        CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
+        CHECK(lmp_sampler_apply(s, x, V, NULL, 0, NULL) == LMP_OK);
+        for (int i = 0; i < 2000; i++) before[i] = lmp_sampler_draw_u(s, (i + 0.5) / 2000.0);
+        lmp_candidates k = lmp_sampler_kept(s);
+        double total = 0.0;
+        for (size_t i = 0; i < k.n; i++) total += k.p[i];
+        int agree = 0, same = 0;
+        for (int i = 0; i < 2000; i++) {
+            double u = (i + 0.5) / 2000.0, cum = 0.0;
+            size_t j = 0;
+            while (j + 1 < k.n && (cum += k.p[j]) / total <= u) j++;
+            agree += before[i] == k.id[j];
+            same += before[i] == lmp_sampler_draw_u(s, u);
+        }
+        CHECK_MSG(k.n > 100 && agree >= 1998 && same == 2000,
+                  "top-p case %d: lazy draws agree with the kept set's cdf on %d of 2000 (%d unchanged by kept()), "
+                  "kept %zu", c, agree, same, k.n);
+        char name[64];
+        snprintf(name, sizeof name, "lazy top-p case %d", c);
+        chi_square_run(name, s, V, 700 + (uint64_t)c, 200000); /* frees s */
+    }
+    free(x);
+    free(before);
+}
+
 static void test_chi_square_lazy(void)
 {
     /* the lazy float32 path (temperature only, V > 4096) */
@@ -1272,6 +1319,7 @@ int main(int argc, char **argv)
     RUN(test_numpy_parity);
     RUN(test_chi_square);
     RUN(test_chi_square_lazy);
+    RUN(test_topp_lazy_draw);
     RUN(test_chi_square_can_fail);
     return TEST_SUMMARY();
 }

@@ -473,6 +473,83 @@ size_t lmp_sample_topp_finish(float *xs, const float *es, int32_t *id, size_t n,
     return topp_finish_scalar(xs, es, id, 0, n, tf, lthr, lo_tie, hi_tie, p, 0, 0);
 }
 
+/* The draw of the lazy top-p (sample.c): the first kept token, in order, whose
+ * running sum of (float)(e * iz) exceeds target; the keep rule of
+ * lmp_sample_topp_finish. Blocks of 64 whose kept mass keeps the sum at or
+ * below target are skipped whole (their sum taken 8 lanes at a time); the
+ * crossing block is scanned one token at a time. If rounding leaves the target
+ * unreached, the last kept token. */
+static size_t topp_draw_scan(const float *xs, const float *es, size_t lo, size_t hi, float tf, float lthr,
+                             size_t lo_tie, size_t hi_tie, double iz, double target, double *c, size_t *seen,
+                             size_t *last)
+{
+    for (size_t j = lo; j < hi; j++) {
+        float l = tf != 1.0f ? xs[j] / tf : xs[j];
+        if (!topp_keep(l, lthr, lo_tie, hi_tie, seen)) continue;
+        *c += (double)(float)((double)es[j] * iz);
+        *last = j;
+        if (*c > target) return j;
+    }
+    return SIZE_MAX;
+}
+
+AVX512_FN static double topp_block_mass_avx512(const float *xs, const float *es, size_t lo, size_t hi, float tf,
+                                               float lthr, double iz, size_t *ties)
+{
+    const __m256 tv = _mm256_set1_ps(tf), thr = _mm256_set1_ps(lthr);
+    const __m512d izv = _mm512_set1_pd(iz);
+    __m512d acc = _mm512_setzero_pd();
+    size_t t = 0, j = lo;
+    for (; j + 8 <= hi; j += 8) {
+        __m256 l = _mm256_loadu_ps(xs + j);
+        if (tf != 1.0f) l = _mm256_div_ps(l, tv);
+        __mmask8 keep = _mm256_cmp_ps_mask(l, thr, _CMP_GT_OQ);
+        t += (size_t)__builtin_popcount((unsigned)_mm256_cmp_ps_mask(l, thr, _CMP_EQ_OQ));
+        __m512d p = _mm512_cvtps_pd(_mm512_cvtpd_ps(_mm512_mul_pd(_mm512_cvtps_pd(_mm256_loadu_ps(es + j)), izv)));
+        acc = _mm512_mask_add_pd(acc, keep, acc, p);
+    }
+    double r[8];
+    _mm512_storeu_pd(r, acc);
+    double bs = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; j < hi; j++) {
+        float l = tf != 1.0f ? xs[j] / tf : xs[j];
+        t += l == lthr;
+        if (l > lthr) bs += (double)(float)((double)es[j] * iz);
+    }
+    *ties = t;
+    return bs;
+}
+
+size_t lmp_sample_topp_draw(const float *xs, const float *es, size_t n, float tf, float lthr, size_t lo_tie,
+                            size_t hi_tie, double iz, double target)
+{
+    double c = 0.0;
+    size_t seen = 0, last = SIZE_MAX, j = 0;
+    if (has_avx512()) {
+        for (; j < n; j += 64) {
+            size_t hi = j + 64 < n ? j + 64 : n, ties;
+            double bs = topp_block_mass_avx512(xs, es, j, hi, tf, lthr, iz, &ties);
+            if (ties == 0 && c + bs <= target) { /* no tie to number: skip the block whole */
+                c += bs;
+                if (bs > 0) last = SIZE_MAX - 1; /* some kept token before: found below if needed */
+                continue;
+            }
+            size_t r = topp_draw_scan(xs, es, j, hi, tf, lthr, lo_tie, hi_tie, iz, target, &c, &seen, &last);
+            if (r != SIZE_MAX) return r;
+        }
+    } else {
+        size_t r = topp_draw_scan(xs, es, 0, n, tf, lthr, lo_tie, hi_tie, iz, target, &c, &seen, &last);
+        if (r != SIZE_MAX) return r;
+    }
+    if (last < SIZE_MAX - 1) return last;
+    /* rounding left the target unreached: the last kept token, by a full scan */
+    c = 0.0;
+    seen = 0;
+    last = 0;
+    topp_draw_scan(xs, es, 0, n, tf, lthr, lo_tie, hi_tie, iz, INFINITY, &c, &seen, &last);
+    return last;
+}
+
 /* lg[j] = (double)(x[j] / tf) (the division in float; none when tf = 1) */
 AVX512_FN static void logits_widen_avx512(const float *x, size_t n, float tf, double *lg)
 {

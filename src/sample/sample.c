@@ -62,6 +62,17 @@ struct lmp_sampler {
     int minp_done;   /* likewise the min-p step */
     int force_bucket; /* mass_cut: use the bucketed rule whatever n (a gathered subset) */
     int p_exps;       /* p[] holds exp(lg - lgmax) of the survivors, not yet normalised (top-p fast path) */
+    /* lazy top-p (the top-p route when nothing follows it): the kept set is the
+     * gathered tokens (ids in id[], float logits and exps in work[]) with
+     * l = x / tp_tf > tp_lthr, and of the ties l == tp_lthr the ordinals
+     * [tp_lo, tp_hi); the draw reads them in place; kept() forms the arrays */
+    int tp_lazy, tp_formed;
+    size_t tp_n, tp_lo, tp_hi;
+    float tp_tf, tp_lthr;
+    double tp_iz;      /* 1 / the float32 normaliser over all V */
+    double tp_mass;    /* the kept mass: sum of (float)(e * tp_iz) over the kept */
+    int32_t *tp_kid;   /* the formed ids (in ord[], the gathered ids stay in id[]) */
+    double cut_mass;   /* cut_finish: the cumulative mass through the last kept rank */
     int lg_pending;   /* lg[] not formed yet: the survivors' float32 logits are in work[] (as floats), to be
                          divided by lg_tf (top-p fast path; lg_ready forms lg when a step or kept() needs it) */
     float lg_tf;
@@ -592,6 +603,7 @@ static void cut_finish(lmp_sampler *s, size_t m, int big, double cum, size_t bef
         *K = n;
         *tkey = INFINITY;
         *rtie = TIES_ALL;
+        s->cut_mass = cum;
         return;
     }
     /* ord holds ascending positions here (the bucket's members, or all); the
@@ -609,6 +621,7 @@ static void cut_finish(lmp_sampler *s, size_t m, int big, double cum, size_t bef
         if (strict ? cum > tg : cum >= tg) break;
     }
     if (j == m) j = m - 1; /* rounding: the whole bucket (or set) */
+    s->cut_mass = cum;
     *K = before + j + 1;
     *tkey = key[ord[j]];
     size_t r = 0, all = 0;
@@ -1070,6 +1083,33 @@ static int topk_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
  * their probabilities use the full normaliser, and the cut among them is the
  * bucketed rule of the general path (mass ranked above < p), which depends
  * only on the buckets down to the crossing one. Returns as topk_first. */
+/* A step after the top-p route that would change or read the kept set. */
+static int later_steps(const lmp_sampler *s)
+{
+    const lmp_sampler_params *p = &s->prm;
+    if (p->min_p > 0 || p->typical_p < 1.0 || p->epsilon > 0) return 1;
+    return p->conv == LMP_CONV_LLAMA && p->temperature != 1.0; /* llama.cpp: temperature last */
+}
+
+/* Form the kept arrays of the lazy top-p: ids (into ord[], leaving the gathered
+ * ids for the draw), logits and probabilities, as the compacting route would. */
+static void topp_form(lmp_sampler *s)
+{
+    if (!s->tp_lazy || s->tp_formed) return;
+    const float *xs = (const float *)(const void *)s->work, *es = xs + s->cap;
+    int32_t *kid = (int32_t *)(void *)s->ord;
+    memcpy(kid, s->id, s->tp_n * sizeof *kid);
+    float *xk = (float *)(void *)s->key; /* free now */
+    memcpy(xk, xs, s->tp_n * sizeof *xk);
+    size_t n = lmp_sample_topp_finish(xk, es, kid, s->tp_n, s->tp_tf, s->tp_lthr, s->tp_lo, s->tp_hi, s->p);
+    lmp_sample_logits_widen(xk, n, s->tp_tf, s->lg);
+    double z = (double)(float)lmp_sample_sum_exps(s->p, n);
+    lmp_sample_scale(s->p, n, z, 1);
+    s->tp_kid = kid;
+    s->n = n;
+    s->tp_formed = 1;
+}
+
 static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st, lmp_error *err)
 {
     const lmp_sampler_params *p = &s->prm;
@@ -1223,6 +1263,7 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
         size_t before = 0, K = n, rtie = TIES_ALL;
         double tkey = INFINITY;
         int b = bh;
+        s->cut_mass = cum; /* cut_finish replaces it with the mass through the cut */
         /* as mass_cut, without its skip of empty buckets: adding an empty
          * bucket's +0 leaves cum as it is, and with p > 0 a bucket of mass 0
          * cannot be the first to reach p; the ranks before the crossing bucket
@@ -1268,6 +1309,21 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
             else lo_t = s->cut_ties != TIES_ALL && s->cut_ties > rtie ? s->cut_ties - rtie : 0;
         }
         float lthr = K < n ? (float)-tkey : -INFINITY; /* -tkey is a float logit: exact */
+        if (!later_steps(s)) {
+            /* nothing follows: the draw reads the gathered tokens in place and
+             * kept() forms the arrays only if asked (topp_form) */
+            s->tp_lazy = 1;
+            s->tp_formed = 0;
+            s->tp_n = n;
+            s->tp_lo = lo_t;
+            s->tp_hi = hi_t;
+            s->tp_tf = tf;
+            s->tp_lthr = lthr;
+            s->tp_iz = iz;
+            s->tp_mass = s->cut_mass;
+            s->n = K < n ? K : n;
+            return 1;
+        }
         s->n = lmp_sample_topp_finish(xs, es, s->id, n, tf, lthr, lo_t, hi_t, s->p);
         s->p_exps = 1;
         s->lg_pending = 1;
@@ -1448,6 +1504,7 @@ static lmp_status apply_common(lmp_sampler *s, const float *lf, const double *ld
     s->lazy = 0;
     s->p_exps = 0;
     s->lg_pending = 0;
+    s->tp_lazy = 0;
     if (lazy_eligible(s, lf, V)) {
         lmp_status lst = apply_lazy(s, lf, V, err);
         if (lst) s->n = 0;
@@ -1472,7 +1529,7 @@ static lmp_status apply_common(lmp_sampler *s, const float *lf, const double *ld
             for (size_t i = 0; i < 4; i++) hf_rest[i](s);
         else
             for (size_t i = 0; i < 5; i++) llama_rest[i](s);
-        cur_softmax(s);
+        if (!s->tp_lazy) cur_softmax(s);
         s->applied = 1;
         return LMP_OK;
     }
@@ -1518,6 +1575,11 @@ lmp_status lmp_sampler_apply_d(lmp_sampler *s, const double *logits, size_t V, c
 lmp_candidates lmp_sampler_kept(lmp_sampler *s)
 {
     if (s->applied && s->lazy && !s->materialized) lazy_materialize(s);
+    if (s->applied && s->tp_lazy) {
+        topp_form(s);
+        lmp_candidates c = {s->tp_kid, s->lg, s->p, s->n};
+        return c;
+    }
     lg_ready(s);
     lmp_candidates c = {s->ident ? s->iota : s->id, s->lg, s->p, s->applied ? s->n : 0};
     return c;
@@ -1557,6 +1619,16 @@ int32_t lmp_sampler_draw_u(const lmp_sampler *s, double u)
 {
     if (!s->applied || s->n == 0) return -1;
     if (s->lazy) return lazy_draw(s, u);
+    if (s->tp_lazy) {
+        /* the first kept token (in id order) whose running mass passes u times
+         * the kept mass (numpy's choice rule on the renormalised kept set; a u
+         * within rounding of a boundary may pick the neighbour of what the
+         * formed arrays would give) */
+        const float *xs = (const float *)(const void *)s->work, *es = xs + s->cap;
+        size_t j = lmp_sample_topp_draw(xs, es, s->tp_n, s->tp_tf, s->tp_lthr, s->tp_lo, s->tp_hi, s->tp_iz,
+                                        u * s->tp_mass);
+        return s->id[j];
+    }
     size_t i = lmp_sample_cdf_search(s->p, s->n, u);
     return s->ident ? (int32_t)i : s->id[i];
 }

@@ -93,6 +93,11 @@ double lmp_sample_topp_bucket(const float *xs, const float *es, size_t n, float 
 size_t lmp_sample_topp_finish(float *xs, const float *es, int32_t *id, size_t n, float tf, float lthr, size_t lo_tie,
                               size_t hi_tie, double *p);
 void lmp_sample_logits_widen(const float *x, size_t n, float tf, double *lg);
+/* the draw of the lazy top-p: the position (among the n gathered) of the first
+ * kept token (keep rule of lmp_sample_topp_finish) whose running sum of
+ * (float)(es * iz) exceeds target; the last kept one if rounding leaves it short */
+size_t lmp_sample_topp_draw(const float *xs, const float *es, size_t n, float tf, float lthr, size_t lo_tie,
+                            size_t hi_tie, double iz, double target);
 
 /* the sum of e[0..n) (exps already computed, float values) in the order of
  * every float32 exp sum */
