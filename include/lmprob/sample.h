@@ -47,7 +47,10 @@
  * kept token, in ascending id order, whose normalised cumulative probability
  * exceeds u: exactly numpy's legacy np.random.choice(V, p=p) (cdf = cumsum(p);
  * cdf /= cdf[-1]; searchsorted(cdf, u, 'right')), so with the numpy-legacy
- * stream the chapter's seeded examples give numpy's tokens. */
+ * stream the chapter's seeded examples give numpy's tokens. (The float32 fast
+ * paths over large vocabularies, temperature alone and top-p with nothing
+ * after it, draw without forming the kept arrays: a u within rounding of a
+ * cdf boundary may give the neighbouring token; docs/decoding.md.) */
 #ifndef LMPROB_SAMPLE_H
 #define LMPROB_SAMPLE_H
 
@@ -105,9 +108,9 @@ lmp_status lmp_sampler_apply_d(lmp_sampler *s, const double *logits, size_t V, c
 /* The kept set of the last apply: ids ascending, their processed logits
  * (after penalties and temperature) and renormalised probabilities (sum 1).
  * The pointers are valid until the next apply or free. n = 0 before any apply.
- * Not const: a temperature-only chain on float32 logits with V > 4096 draws
- * without forming the V probabilities (two passes over the logits, see
- * docs/decoding.md), and forms them here on the first call. */
+ * Not const: a temperature-only chain on float32 logits with V > 4096, and a
+ * float32 chain whose last filter is top-p with V > 8192, draw without forming
+ * the kept arrays (see docs/decoding.md) and form them here on the first call. */
 typedef struct lmp_candidates {
     const int32_t *id;
     const double *logit;
