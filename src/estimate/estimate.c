@@ -31,6 +31,7 @@
 #include "../count/train_internal.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,28 +72,27 @@ static uint32_t find_ngram(const train_order *t, const uint32_t *words, unsigned
     return (a < t->m && same_words(t->w + a * n, words, n)) ? (uint32_t)a : NONE;
 }
 
-/* Suffix links and contexts of order n (>= 2). Needs the contexts of order n-1
- * and the kids of order n-2 into order n-1. With pruning, a pruned (marked)
- * n-gram may have lost its suffix or its context: NONE then (its count still
- * goes to its context's sums when the context is there). */
-static lmp_status link_order(train_order *o, unsigned n, lmp_error *err)
+/* Suffix links and contexts of n-grams [from, to) of order n (>= 3), the
+ * suffix scan starting at j in order n-1. Returns 0, or the index + 1 of an
+ * n-gram whose suffix or context is missing (cannot happen unpruned). */
+typedef struct link_job {
+    train_order *o;
+    unsigned n;
+    uint64_t from, to, j;
+    uint64_t bad; /* 0 or index + 1 */
+    int bad_sfx;
+} link_job;
+
+static void *link_range(void *arg)
 {
-    train_order *hi = &o[n], *lo = &o[n - 1];
-    if (hi->m >= NONE || lo->m >= NONE) /* links are 32-bit */
-        return lmp_error_set(err, LMP_EUNSUPPORTED, "%llu %u-grams: expected fewer than 2^32 - 1 n-grams per order",
-                             (unsigned long long)(hi->m >= NONE ? hi->m : lo->m), hi->m >= NONE ? n : n - 1);
-    hi->sfx = malloc((hi->m ? hi->m : 1) * sizeof *hi->sfx);
-    hi->ctx = malloc((hi->m ? hi->m : 1) * sizeof *hi->ctx);
-    if (!hi->sfx || !hi->ctx) return lmp_error_set(err, LMP_ENOMEM, "linking orders: out of memory");
-    uint64_t j = 0;
-    for (uint64_t i = 0; i < hi->m; i++) {
+    link_job *L = arg;
+    train_order *o = L->o, *hi = &o[L->n], *lo = &o[L->n - 1];
+    const unsigned n = L->n;
+    uint64_t j = L->j;
+    L->bad = 0;
+    for (uint64_t i = L->from; i < L->to; i++) {
         const uint32_t *g = hi->w + i * n;
         const int marked = (hi->cnt[i] & TRAIN_MARK) != 0;
-        if (n == 2) {
-            hi->sfx[i] = g[1];
-            hi->ctx[i] = g[0];
-            continue;
-        }
         while (j < lo->m && suffix_less(lo->w + j * (n - 1), g + 1, n - 1)) j++;
         uint32_t s = (j < lo->m && same_words(lo->w + j * (n - 1), g + 1, n - 1)) ? (uint32_t)j : NONE;
         hi->sfx[i] = s;
@@ -111,10 +111,60 @@ static lmp_status link_order(train_order *o, unsigned n, lmp_error *err)
             c = find_ngram(lo, g, n - 1);
         }
         hi->ctx[i] = c;
-        if (!marked && (s == NONE || c == NONE))
-            return lmp_error_set(err, LMP_EFORMAT, "internal: the %s of a %u-gram is not a %u-gram",
-                                 s == NONE ? "suffix" : "context", n, n - 1);
+        if (!marked && (s == NONE || c == NONE)) {
+            L->bad = i + 1;
+            L->bad_sfx = s == NONE;
+            return NULL;
+        }
     }
+    return NULL;
+}
+
+/* Suffix links and contexts of order n (>= 2). Needs the contexts of order n-1
+ * and the kids of order n-2 into order n-1. With pruning, a pruned (marked)
+ * n-gram may have lost its suffix or its context: NONE then (its count still
+ * goes to its context's sums when the context is there). Large orders are
+ * split in two halves linked on two threads (the second half's suffix scan
+ * starts at a binary search): the scan and its binary searches wait on memory,
+ * and this was a fifth of training a WikiText-2 5-gram. */
+static lmp_status link_order(train_order *o, unsigned n, lmp_error *err)
+{
+    train_order *hi = &o[n], *lo = &o[n - 1];
+    if (hi->m >= NONE || lo->m >= NONE) /* links are 32-bit */
+        return lmp_error_set(err, LMP_EUNSUPPORTED, "%llu %u-grams: expected fewer than 2^32 - 1 n-grams per order",
+                             (unsigned long long)(hi->m >= NONE ? hi->m : lo->m), hi->m >= NONE ? n : n - 1);
+    hi->sfx = malloc((hi->m ? hi->m : 1) * sizeof *hi->sfx);
+    hi->ctx = malloc((hi->m ? hi->m : 1) * sizeof *hi->ctx);
+    if (!hi->sfx || !hi->ctx) return lmp_error_set(err, LMP_ENOMEM, "linking orders: out of memory");
+    if (n == 2) {
+        for (uint64_t i = 0; i < hi->m; i++) {
+            hi->sfx[i] = hi->w[2 * i + 1];
+            hi->ctx[i] = hi->w[2 * i];
+        }
+        return LMP_OK;
+    }
+    link_job jobs[2] = {{o, n, 0, hi->m, 0, 0, 0}, {o, n, hi->m, hi->m, 0, 0, 0}};
+    if (hi->m >= 200000) {
+        uint64_t h = hi->m / 2, a = 0, b = lo->m;
+        const uint32_t *g = hi->w + h * n;
+        while (a < b) { /* the first n-1-gram not below the suffix of n-gram h */
+            uint64_t mid = a + (b - a) / 2;
+            if (suffix_less(lo->w + mid * (n - 1), g + 1, n - 1)) a = mid + 1;
+            else b = mid;
+        }
+        jobs[0].to = h;
+        jobs[1].from = h;
+        jobs[1].j = a;
+    }
+    pthread_t th;
+    int threaded = jobs[1].to > jobs[1].from && pthread_create(&th, NULL, link_range, &jobs[1]) == 0;
+    link_range(&jobs[0]);
+    if (threaded) pthread_join(th, NULL);
+    else if (jobs[1].to > jobs[1].from) link_range(&jobs[1]);
+    for (int k = 0; k < 2; k++)
+        if (jobs[k].bad)
+            return lmp_error_set(err, LMP_EFORMAT, "internal: the %s of a %u-gram is not a %u-gram",
+                                 jobs[k].bad_sfx ? "suffix" : "context", n, n - 1);
     return LMP_OK;
 }
 
