@@ -91,10 +91,6 @@ struct lmp_sampler {
     unsigned char *flag; /* [cap] keep flags for the literal paths */
     uint32_t *cnt;   /* [cap] penalty counts; all zero between calls */
     double bmass[NBUCKETS];
-    /* bcnt[b] would sit exactly 32 KB after bmass[b]: the same address bits
-     * 0..11, so every histogram update's second load would wait on the first
-     * one's store (4K aliasing); the gap moves it off by 320 bytes */
-    char gap_[320];
     size_t bcnt[NBUCKETS];
 };
 
