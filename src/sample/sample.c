@@ -1139,15 +1139,15 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
                                    (double)mx, T), -1;
     const double span = 60.0, scale = (double)(NBUCKETS - 1) / span;
     const double margin = 1e-3 + fabs((double)m) * 1e-6; /* logit units, far above float rounding */
-    /* Fast route: every exp once (stored as floats), a stride sample's mass
-     * histogram to guess the bucket where the cumulative mass passes the
-     * target (aiming a quarter of the way into the tail), then one pass that
-     * gathers the tokens down to that bucket and sums the mass of those surely
-     * in it. If that mass reaches the target (with a relative margin far above
-     * the rounding of the probabilities), the crossing bucket of the exact
-     * (bucketed) rule and everything above it are gathered, so the cut below
-     * is the same as with the full histogram; otherwise guess lower, and after
-     * a few tries take the full histogram. */
+    /* Fast route: an estimated mass histogram (below) guesses the bucket where
+     * the cumulative mass passes the target (aiming a quarter of the way into
+     * the tail); one pass computes every exp and the normaliser and gathers the
+     * tokens down to that bucket with their exps, and the mass of those surely
+     * in it is summed. If that mass reaches the target (with a relative margin
+     * far above the rounding of the probabilities), the crossing bucket of the
+     * exact (bucketed) rule and everything above it are gathered, so the cut
+     * below is the same as with the full histogram; otherwise guess lower, and
+     * after a few tries take the full histogram. */
     /* scratch as floats: work (2 cap floats) holds the gathered logits and their
      * exps; key the stride sample; lg the bucket of each gathered token */
     float *xs = (float *)(void *)s->work, *es = xs + s->cap;
