@@ -1258,6 +1258,43 @@ static void test_topp_lazy_draw(void)
     free(before);
 }
 
+/* The validating pass of the top-p route on every ISA level: maximum, the
+ * 1-in-16 stride sample and the chunk maxima, against a scalar reference, for
+ * lengths that end inside or at the end of a chunk and of a vector step. */
+static void test_fcheck_sample(void)
+{
+    static const size_t lens[] = {8193, 8223, 10000, 256 * 40, 256 * 40 + 32, 100};
+    size_t cap = 256 * 41;
+    float *x = malloc(cap * sizeof *x), *smp = malloc(cap * sizeof *smp), *cm = malloc(cap * sizeof *cm);
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 77, NULL);
+    for (size_t i = 0; i < cap; i++) x[i] = (float)(3.0 * lmp_rng_normal(&r));
+    x[5000] = -INFINITY;
+    int top = lmp_sample_set_isa(2);
+    for (int level = 0; level <= top; level++) {
+        lmp_sample_set_isa(level);
+        for (size_t t = 0; t < sizeof lens / sizeof lens[0]; t++) {
+            size_t n = lens[t], bad = 0;
+            float mx;
+            CHECK_INT(lmp_sample_fcheck_sample(x, n, &mx, smp, cm), n);
+            float want = -INFINITY;
+            for (size_t i = 0; i < n; i++) want = x[i] > want ? x[i] : want;
+            for (size_t i = 0; i < n; i += 16) bad += smp[i / 16] != x[i];
+            for (size_t c = 0; c * LMP_CHUNK < n; c++) {
+                float w = -INFINITY;
+                for (size_t i = c * LMP_CHUNK; i < n && i < (c + 1) * LMP_CHUNK; i++) w = x[i] > w ? x[i] : w;
+                bad += cm[c] != w;
+            }
+            CHECK_MSG(mx == want && bad == 0, "level %d, n = %zu: max %g (want %g), %zu wrong", level, n,
+                      (double)mx, (double)want, bad);
+        }
+    }
+    lmp_sample_set_isa(2);
+    free(x);
+    free(smp);
+    free(cm);
+}
+
 static void test_chi_square_lazy(void)
 {
     /* the lazy float32 path (temperature only, V > 4096) */
@@ -1320,6 +1357,7 @@ int main(int argc, char **argv)
     RUN(test_chi_square);
     RUN(test_chi_square_lazy);
     RUN(test_topp_lazy_draw);
+    RUN(test_fcheck_sample);
     RUN(test_chi_square_can_fail);
     return TEST_SUMMARY();
 }

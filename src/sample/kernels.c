@@ -194,10 +194,29 @@ AVX2_FN static inline __attribute__((always_inline)) __m256 tail8(const float *x
 }
 
 /* validate + max, 32 floats a step (4 independent max chains) */
-AVX2_FN static size_t fcheck_avx2(const float *x, size_t n, float *max, float *sample)
+AVX2_FN static inline __attribute__((always_inline)) float hmax8(__m256 v)
+{
+    float t[8], m = -INFINITY;
+    _mm256_storeu_ps(t, v);
+    for (int j = 0; j < 8; j++) m = t[j] > m ? t[j] : m;
+    return m;
+}
+
+/* The chunk maximum the vector loop of fcheck leaves open at i (partial: the
+ * maximum of its part so far, -inf when i starts a chunk), completed with the
+ * scalar tail x[i..n). */
+static void cmax_tail(const float *x, size_t i, size_t n, float partial, float *cmax)
+{
+    if (i >= n && i % LMP_CHUNK == 0) return;
+    for (size_t j = i; j < n; j++) partial = x[j] > partial ? x[j] : partial;
+    cmax[i / LMP_CHUNK] = partial;
+}
+
+/* sample, cmax as in fcheck_avx512 */
+AVX2_FN static size_t fcheck_avx2(const float *x, size_t n, float *max, float *sample, float *cmax)
 {
     const __m256 inf = _mm256_set1_ps(INFINITY);
-    __m256 m0 = _mm256_set1_ps(-INFINITY), m1 = m0, m2 = m0, m3 = m0;
+    __m256 m0 = _mm256_set1_ps(-INFINITY), m1 = m0, m2 = m0, m3 = m0, cm = m0;
     __m256 ok = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
@@ -215,10 +234,16 @@ AVX2_FN static size_t fcheck_avx2(const float *x, size_t n, float *max, float *s
         m1 = _mm256_max_ps(m1, b);
         m2 = _mm256_max_ps(m2, c);
         m3 = _mm256_max_ps(m3, d);
+        if (cmax) {
+            cm = _mm256_max_ps(cm, _mm256_max_ps(_mm256_max_ps(a, b), _mm256_max_ps(c, d)));
+            if ((i + 32) % LMP_CHUNK == 0) {
+                cmax[i / LMP_CHUNK] = hmax8(cm);
+                cm = _mm256_set1_ps(-INFINITY);
+            }
+        }
     }
-    float mm[8], m = -INFINITY;
-    _mm256_storeu_ps(mm, _mm256_max_ps(_mm256_max_ps(m0, m1), _mm256_max_ps(m2, m3)));
-    for (int j = 0; j < 8; j++) m = mm[j] > m ? mm[j] : m;
+    if (cmax) cmax_tail(x, i, n, hmax8(cm), cmax);
+    float m = hmax8(_mm256_max_ps(_mm256_max_ps(m0, m1), _mm256_max_ps(m2, m3)));
     if (_mm256_movemask_ps(ok) != 0xff) { /* a NaN or +inf somewhere: the scalar loop names the first */
         i = 0;
         m = -INFINITY;
@@ -257,15 +282,7 @@ AVX512_FN static size_t fcheck_avx512(const float *x, size_t n, float *max, floa
             }
         }
     }
-    if (cmax && i % LMP_CHUNK) { /* the chunk the vector loop left open, with the tail */
-        float cm = _mm512_reduce_max_ps(_mm512_max_ps(c0, c1));
-        for (size_t j = i; j < n; j++) cm = x[j] > cm ? x[j] : cm;
-        cmax[i / LMP_CHUNK] = cm;
-    } else if (cmax && i < n) {
-        float cm = -INFINITY;
-        for (size_t j = i; j < n; j++) cm = x[j] > cm ? x[j] : cm;
-        cmax[i / LMP_CHUNK] = cm;
-    }
+    if (cmax) cmax_tail(x, i, n, _mm512_reduce_max_ps(_mm512_max_ps(c0, c1)), cmax);
     float m = _mm512_reduce_max_ps(_mm512_max_ps(m0, m1));
     if (ok != 0xffff) { /* a NaN or +inf somewhere: the scalar loop names the first */
         i = 0;
@@ -277,6 +294,28 @@ AVX512_FN static size_t fcheck_avx512(const float *x, size_t n, float *max, floa
     }
     *max = m;
     return n;
+}
+
+/* ---- rules shared by the general path and the top-p route ----------------------------- */
+
+/* The bucket of a ranking key in mass_cut's histogram: (key - kmin) * scale
+ * truncated, nb - 1 when not below it (+inf keys, and NaN from +inf * 0). */
+static inline __attribute__((always_inline)) int32_t bucket_of_key(double key, double kmin, double scale, int nb)
+{
+    double r = (key - kmin) * scale;
+    return r < nb - 1 ? (int32_t)r : nb - 1;
+}
+
+/* The keep decision of one token against the cut key t (keys below t kept; of
+ * the keys equal to t, those whose ordinal is in [lo_tie, hi_tie)). */
+static inline __attribute__((always_inline)) size_t compact_keep(double k, double t, size_t lo_tie, size_t hi_tie,
+                                                                 size_t *seen)
+{
+    if (k == t) {
+        size_t o = (*seen)++;
+        return o >= lo_tie && o < hi_tie;
+    }
+    return k < t;
 }
 
 /* ---- the top-p fast path on gathered float32 logits (sample.c topp_first) ---------------- */
@@ -349,9 +388,7 @@ double lmp_sample_mass_ge(const float *xs, const float *es, size_t n, float hi)
 static inline __attribute__((always_inline)) int32_t topp_bucket_of(float x, float tf, double kmin, double scale,
                                                                     int nb)
 {
-    double key = -(double)(tf != 1.0f ? x / tf : x);
-    double r = (key - kmin) * scale;
-    return r < nb - 1 ? (int32_t)r : nb - 1;
+    return bucket_of_key(-(double)(tf != 1.0f ? x / tf : x), kmin, scale, nb);
 }
 
 static double topp_bucket_scalar(const float *xs, const float *es, size_t j, size_t n, float tf, double kmin,
@@ -415,15 +452,12 @@ double lmp_sample_topp_bucket(const float *xs, const float *es, size_t n, float 
     return topp_bucket_scalar(xs, es, 0, n, tf, kmin, scale, nb, iz, bh, bmass, bidx);
 }
 
-/* keep decision of one token against the cut l > lthr, ties (l == lthr) by ordinal */
+/* keep decision of one token against the cut l > lthr, ties (l == lthr) by
+ * ordinal: compact_keep on the keys -l (exact: floats in double) */
 static inline __attribute__((always_inline)) size_t topp_keep(float l, float lthr, size_t lo_tie, size_t hi_tie,
                                                               size_t *seen)
 {
-    if (l == lthr) {
-        size_t o = (*seen)++;
-        return o >= lo_tie && o < hi_tie;
-    }
-    return l > lthr;
+    return compact_keep(-(double)l, -(double)lthr, lo_tie, hi_tie, seen);
 }
 
 static size_t topp_finish_scalar(float *xs, const float *es, int32_t *id, size_t j, size_t n, float tf,
@@ -1088,7 +1122,7 @@ static size_t fcheck_base(const float *x, size_t n, float *max) { return fcheck_
 size_t lmp_sample_fcheck(const float *x, size_t n, float *max)
 {
     if (has_avx512()) return fcheck_avx512(x, n, max, NULL, NULL);
-    if (has_avx2()) return fcheck_avx2(x, n, max, NULL);
+    if (has_avx2()) return fcheck_avx2(x, n, max, NULL, NULL);
     return fcheck_base(x, n, max);
 }
 
@@ -1097,14 +1131,13 @@ size_t lmp_sample_fcheck_sample(const float *x, size_t n, float *max, float *sam
     size_t bad;
     if (has_avx512()) {
         bad = fcheck_avx512(x, n, max, sample, cmax);
-    } else {
-        bad = has_avx2() ? fcheck_avx2(x, n, max, sample) : fcheck_base(x, n, max);
-        /* a pass of its own on these machines */
-        for (size_t c = 0; c * LMP_CHUNK < n && bad == n; c++) {
-            float cm = -INFINITY;
-            for (size_t j = c * LMP_CHUNK; j < n && j < (c + 1) * LMP_CHUNK; j++) cm = x[j] > cm ? x[j] : cm;
-            cmax[c] = cm;
-        }
+    } else if (has_avx2()) {
+        bad = fcheck_avx2(x, n, max, sample, cmax);
+    } else { /* the baseline: a pass of its own */
+        bad = fcheck_base(x, n, max);
+        for (size_t c = 0; c * LMP_CHUNK < n && bad == n; c++)
+            cmax_tail(x + c * LMP_CHUNK, 0, n - c * LMP_CHUNK < LMP_CHUNK ? n - c * LMP_CHUNK : LMP_CHUNK, -INFINITY,
+                      cmax + c);
     }
     /* the vector loops sample while they stream (the lines are loaded anyway);
      * the rest here (all of it for the baseline: the same values) */
@@ -1449,8 +1482,7 @@ static void bucketize_scalar(const double *key, const double *p, size_t i, size_
                              int nb, double *bmass, size_t *bcnt, int32_t *bidx)
 {
     for (; i < n; i++) {
-        double r = (key[i] - kmin) * scale; /* NaN for +inf * 0: last bucket */
-        int b = r < nb - 1 ? (int)r : nb - 1;
+        int32_t b = bucket_of_key(key[i], kmin, scale, nb);
         bidx[i] = b;
         bmass[b] += p[i];
         bcnt[b]++;
@@ -1520,16 +1552,6 @@ size_t lmp_sample_bucket_members(const int32_t *bidx, size_t n, int32_t b, size_
 }
 
 /* ---- stable compaction by key ------------------------------------------------------- */
-
-/* One token of lmp_sample_compact: its keep decision (ties by ordinal). */
-static inline size_t compact_keep(double k, double t, size_t lo_tie, size_t hi_tie, size_t *seen)
-{
-    if (k == t) {
-        size_t o = (*seen)++;
-        return o >= lo_tie && o < hi_tie;
-    }
-    return k < t;
-}
 
 static size_t compact_scalar(const double *key, double t, size_t lo_tie, size_t hi_tie, size_t i, size_t n,
                              int ident, int32_t *id, double *lg, double *p, size_t m, size_t seen)

@@ -1097,12 +1097,11 @@ static void topp_form(lmp_sampler *s)
     memcpy(kid, s->id, s->tp_n * sizeof *kid);
     float *xk = (float *)(void *)s->key; /* free now */
     memcpy(xk, xs, s->tp_n * sizeof *xk);
-    size_t n = lmp_sample_topp_finish(xk, es, kid, s->tp_n, s->tp_tf, s->tp_lthr, s->tp_lo, s->tp_hi, s->p);
-    lmp_sample_logits_widen(xk, n, s->tp_tf, s->lg);
-    double z = (double)(float)lmp_sample_sum_exps(s->p, n);
-    lmp_sample_scale(s->p, n, z, 1);
+    s->n = lmp_sample_topp_finish(xk, es, kid, s->tp_n, s->tp_tf, s->tp_lthr, s->tp_lo, s->tp_hi, s->p);
+    lmp_sample_logits_widen(xk, s->n, s->tp_tf, s->lg);
+    s->p_exps = 1; /* p holds the kept exps: cur_softmax normalises them */
+    cur_softmax(s);
     s->tp_kid = kid;
-    s->n = n;
     s->tp_formed = 1;
 }
 
@@ -1152,9 +1151,9 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
      * exps; key the stride sample; lg the bucket of each gathered token */
     float *xs = (float *)(void *)s->work, *es = xs + s->cap;
     /* the estimated mass histogram: the head exactly, the rest from the sample
-     * weighted by 16 (or the sample alone, see below) */
+     * weighted by 16 (or the sample alone, see below); the counts it also
+     * keeps in bcnt are not read (whoever reads bcnt clears it first) */
     memset(s->bmass, 0, sizeof s->bmass);
-    memset(s->bcnt, 0, sizeof s->bcnt);
     double zs;
     /* the head from the chunks whose maximum reaches its line; when they are
      * more than 1 in 4 the distribution is flat enough for the sample alone
