@@ -298,8 +298,12 @@ static inline uint64_t ng_table_capacity(uint64_t n)
     return (ng_capacity(n) + NG_GROUP - 1) / NG_GROUP * NG_GROUP;
 }
 
-static inline float ng_score(const struct lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
-                             unsigned *ngram_len)
+/* The backoff walk of one token (KenLM's state scoring): the (i+2)-gram keys
+ * key[i] of the word and its context, probed from their home slots home[i]
+ * (home NULL: worked out here). */
+static inline float ng_score_keys(const struct lmp_ngram *m, const lmp_ngram_state *in, int32_t word,
+                                  lmp_ngram_state *out, unsigned *ngram_len, const uint64_t *key,
+                                  const uint64_t *home)
 {
     const ng_pb *u = &m->uni[word];
     float prob = u->prob;
@@ -307,13 +311,12 @@ static inline float ng_score(const struct lmp_ngram *m, const lmp_ngram_state *i
     out->words[0] = word;
     out->backoff[0] = u->backoff;
     out->length = ng_has_ext(u->backoff) ? 1 : 0;
-    uint64_t key = ng_key1((uint32_t)word);
     unsigned ctx = in->length;
     if (ctx > m->order - 1) ctx = m->order - 1;
     for (unsigned i = 0; i < ctx; i++) {
         unsigned n = i + 2;
-        key = ng_combine(key, (uint32_t)in->words[i]);
-        const ng_slot *s = ng_find(m->tab[n], m->cap[n], ng_key_fix(key));
+        const ng_slot *s = home ? ng_find_at(m->tab[n], m->cap[n], key[i], home[i])
+                                : ng_find(m->tab[n], m->cap[n], key[i]);
         if (!s) break;
         prob = s->prob;
         len = n;
@@ -325,6 +328,18 @@ static inline float ng_score(const struct lmp_ngram *m, const lmp_ngram_state *i
     for (unsigned j = len - 1; j < in->length; j++) prob += in->backoff[j];
     *ngram_len = len;
     return prob;
+}
+
+static inline float ng_score(const struct lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
+                             unsigned *ngram_len)
+{
+    uint64_t key[LMP_NGRAM_MAX_ORDER - 1], k = ng_key1((uint32_t)word);
+    unsigned ctx = in->length < m->order - 1 ? in->length : m->order - 1;
+    for (unsigned i = 0; i < ctx; i++) {
+        k = ng_combine(k, (uint32_t)in->words[i]);
+        key[i] = ng_key_fix(k);
+    }
+    return ng_score_keys(m, in, word, out, ngram_len, key, NULL);
 }
 
 /* A prefetch the compiler must keep: with GCC 12 -O2 the __builtin_prefetch

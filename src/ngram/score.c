@@ -378,28 +378,7 @@ static inline void prefetch_el(const lmp_ngram *m, const ng_batch *b, size_t t, 
 static inline float score_pre(const lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
                               unsigned *ngram_len, const ng_probe *pr)
 {
-    const ng_pb *u = &m->uni[word];
-    float prob = u->prob;
-    unsigned len = 1;
-    out->words[0] = word;
-    out->backoff[0] = u->backoff;
-    out->length = ng_has_ext(u->backoff) ? 1 : 0;
-    unsigned ctx = in->length;
-    if (ctx > m->order - 1) ctx = m->order - 1;
-    for (unsigned i = 0; i < ctx; i++) {
-        unsigned n = i + 2;
-        const ng_slot *s = ng_find_at(m->tab[n], m->cap[n], pr->key[i], pr->slot[i]);
-        if (!s) break;
-        prob = s->prob;
-        len = n;
-        if (n == m->order) break;
-        out->words[i + 1] = in->words[i];
-        out->backoff[i + 1] = s->backoff;
-        if (ng_has_ext(s->backoff)) out->length = n;
-    }
-    for (unsigned j = len - 1; j < in->length; j++) prob += in->backoff[j];
-    *ngram_len = len;
-    return prob;
+    return ng_score_keys(m, in, word, out, ngram_len, pr->key, pr->slot);
 }
 
 /* Resolve element t's id (its vocabulary slot was prefetched earlier). */
