@@ -66,49 +66,35 @@ static void print_token(const char *w, int mode, int first)
 }
 
 /* The prompt's token ids: split on whitespace in word mode, through the corpus
- * reader (one line) in char and byte modes. */
+ * reader (one line) in char and byte modes. A prompt of L bytes has at most L
+ * tokens in any mode. */
 static lmp_status prompt_ids(const lmp_ngram *m, const char *prompt, int mode, int32_t **ids, size_t *n,
                              lmp_error *err)
 {
-    size_t cap = 16, np = 0;
-    int32_t *p = malloc(cap * sizeof *p);
+    size_t len = prompt ? strlen(prompt) : 0, np = 0;
+    int32_t *p = malloc((len + 1) * sizeof *p);
     if (!p) return lmp_error_set(err, LMP_ENOMEM, "out of memory for the prompt");
-    lmp_corpus *c = NULL;
     lmp_status st = LMP_OK;
-    const lmp_token *tok = NULL;
-    size_t nt = 0;
-    if (prompt && mode != LMP_CORPUS_WORD) {
+    if (mode == LMP_CORPUS_WORD) {
+        for (const char *q = prompt; q && *q;) {
+            while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r') q++;
+            if (!*q) break;
+            const char *s = q;
+            while (*q && *q != ' ' && *q != '\t' && *q != '\n' && *q != '\r') q++;
+            p[np++] = lmp_ngram_vocab_index(m, s, (size_t)(q - s));
+        }
+    } else if (len) {
         lmp_corpus_params cp = lmp_corpus_params_default();
         cp.mode = (lmp_corpus_mode)mode;
-        st = lmp_corpus_open_mem(prompt, strlen(prompt), "--prompt", &cp, &c, err);
+        lmp_corpus *c = NULL;
+        const lmp_token *tok = NULL;
+        size_t nt = 0;
+        st = lmp_corpus_open_mem(prompt, len, "--prompt", &cp, &c, err);
         if (!st) st = lmp_corpus_next_line(c, &tok, &nt, err);
         if (st == LMP_EOF) st = LMP_OK, nt = 0;
+        for (size_t k = 0; !st && k < nt; k++) p[np++] = lmp_ngram_vocab_index(m, tok[k].ptr, tok[k].len);
+        lmp_corpus_free(c);
     }
-    for (size_t k = 0; !st && prompt && (mode == LMP_CORPUS_WORD ? *prompt != 0 : k < nt); k++) {
-        const char *s;
-        size_t len;
-        if (mode == LMP_CORPUS_WORD) {
-            while (*prompt == ' ' || *prompt == '\t' || *prompt == '\n' || *prompt == '\r') prompt++;
-            if (!*prompt) break;
-            s = prompt;
-            while (*prompt && *prompt != ' ' && *prompt != '\t' && *prompt != '\n' && *prompt != '\r') prompt++;
-            len = (size_t)(prompt - s);
-        } else {
-            s = tok[k].ptr;
-            len = tok[k].len;
-        }
-        if (np == cap) {
-            int32_t *q = realloc(p, 2 * cap * sizeof *q);
-            if (!q) {
-                st = lmp_error_set(err, LMP_ENOMEM, "out of memory for the prompt");
-                break;
-            }
-            p = q;
-            cap *= 2;
-        }
-        p[np++] = lmp_ngram_vocab_index(m, s, len);
-    }
-    lmp_corpus_free(c);
     if (st) {
         free(p);
         return st;
