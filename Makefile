@@ -12,7 +12,7 @@ WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshad
 CSTD    := -std=c11 -D_GNU_SOURCE
 DEPFL   := -MMD -MP
 CAIRO_CFLAGS := $(shell pkg-config --cflags cairo 2>/dev/null)
-# The CLI loads libcairo.so.2 with dlopen when it draws (tools/plot.c): headers only at build time.
+# The CLI loads libcairo.so.2 with dlopen when it draws (cli/plot.c): headers only at build time.
 LIBS    := -lz -llzma -lpthread -lm
 
 ifeq ($(SAN),1)
@@ -30,12 +30,12 @@ endif
 CFLAGS_ALL := $(CSTD) $(OPT) -g $(WARN) $(DEPFL) -fPIC -Iinclude $(CFLAGS)
 
 LIB_SRC   := $(sort $(wildcard src/*/*.c))
-TOOL_SRC  := $(sort $(wildcard tools/*.c))
+CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC  := $(sort $(wildcard tests/test_*.c))
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
-TOOL_OBJ  := $(TOOL_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
@@ -54,7 +54,7 @@ benches: $(BENCH_BIN)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS_ALL) $(if $(filter tools/%,$<),$(CAIRO_CFLAGS)) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) $(if $(filter cli/%,$<),$(CAIRO_CFLAGS)) -c $< -o $@
 
 $(STATIC): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -66,9 +66,9 @@ $(SHARED): $(LIB_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) -shared -Wl,-soname,liblmprob.so.0 $(OPT) -o $@ $^ $(LIBS)
 
-$(CLI): $(TOOL_OBJ) $(STATIC)
+$(CLI): $(CLI_OBJ) $(STATIC)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(OPT) -o $@ $(TOOL_OBJ) $(STATIC) $(LIBS)
+	$(Q)$(CC) $(OPT) -o $@ $(CLI_OBJ) $(STATIC) $(LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(STATIC) tests/test.h
 	@mkdir -p $(dir $@)
@@ -117,4 +117,4 @@ install: lib
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

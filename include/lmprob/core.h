@@ -8,6 +8,30 @@
 #define LMPROB_CORE_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+/* Every public header wraps its declarations in LMP_EXTERN_C_BEGIN/END (C++
+ * callers link against the C symbols) and marks every function LMP_API: the
+ * library is built with -fvisibility=hidden, so the shared object exports
+ * exactly what the public headers declare. */
+#ifdef __cplusplus
+#define LMP_EXTERN_C_BEGIN extern "C" {
+#define LMP_EXTERN_C_END }
+#else
+#define LMP_EXTERN_C_BEGIN
+#define LMP_EXTERN_C_END
+#endif
+#if defined(__GNUC__) || defined(__clang__)
+#define LMP_API __attribute__((visibility("default")))
+#else
+#define LMP_API
+#endif
+
+/* The one token-id type of the library: vocabulary ids of n-gram models, GPT-2
+ * token ids, sampler candidates. Valid ids are >= 0; LMP_TOKEN_NONE marks "no
+ * token" (a model without <s>, a lookup that failed). */
+typedef int32_t lmp_token_id;
+#define LMP_TOKEN_NONE ((lmp_token_id)-1)
 
 #define LMP_VERSION_MAJOR 0
 #define LMP_VERSION_MINOR 1

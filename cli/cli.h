@@ -2,8 +2,8 @@
  * errors, reading numbers from files, JSON output. Every error is printed as
  *   lmprob <cmd>: <what>: expected <what was expected>, got '<value>'
  * and the command returns CLI_FAIL (1) or CLI_USAGE (2). */
-#ifndef LMPROB_TOOLS_CLI_H
-#define LMPROB_TOOLS_CLI_H
+#ifndef LMPROB_CLI_CLI_H
+#define LMPROB_CLI_CLI_H
 
 #include <stdint.h>
 #include <stdio.h>

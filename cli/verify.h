@@ -1,11 +1,11 @@
 /* `lmprob verify`: evaluate golden reference cases (schema: ../shared/golden/README.md).
  *
- * Each module registers adapters in its own table (tools/verify_<module>.c):
+ * Each module registers adapters in its own table (cli/verify_<module>.c):
  *   const verify_entry verify_table_<module>[] = { {"normal_pdf", v_normal_pdf}, ..., {NULL, NULL} };
  * An adapter reads its arguments with the va_* helpers, calls the library, and
  * stores the result with vo_*. It returns 0, or -1 with a message in err. */
-#ifndef LMPROB_TOOLS_VERIFY_H
-#define LMPROB_TOOLS_VERIFY_H
+#ifndef LMPROB_CLI_VERIFY_H
+#define LMPROB_CLI_VERIFY_H
 
 #include <stddef.h>
 
@@ -25,9 +25,9 @@ typedef struct verify_entry {
     verify_fn fn;
 } verify_entry;
 
-extern const verify_entry verify_table_dist[];   /* tools/verify_dist.c: rng, special functions, distributions */
-extern const verify_entry verify_table_stats[];  /* tools/verify_stats.c: moments, tests, polyfit, nn, bayes */
-extern const verify_entry verify_table_info[];   /* tools/verify_info.c: information theory, samplers */
+extern const verify_entry verify_table_dist[];   /* cli/verify_dist.c: rng, special functions, distributions */
+extern const verify_entry verify_table_stats[];  /* cli/verify_stats.c: moments, tests, polyfit, nn, bayes */
+extern const verify_entry verify_table_info[];   /* cli/verify_info.c: information theory, samplers */
 
 /* Argument readers. Each returns 0, or -1 with "argument 'key': ..." in err. */
 int va_double(const json_value *args, const char *key, double *out, char *err, size_t errlen);

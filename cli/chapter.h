@@ -1,9 +1,9 @@
 /* `lmprob chapter`: shared pieces of the walk-through of the chapter's code
- * examples (tools/cmd_chapter.c, tools/chapter_*.c). Each section prints the
+ * examples (cli/cmd_chapter.c, cli/chapter_*.c). Each section prints the
  * quantities the chapter's code prints, computed with lmprob, then notes where
  * the chapter's comments claim something else (../shared/chapter/ERRATA.md). */
-#ifndef LMPROB_TOOLS_CHAPTER_H
-#define LMPROB_TOOLS_CHAPTER_H
+#ifndef LMPROB_CLI_CHAPTER_H
+#define LMPROB_CLI_CHAPTER_H
 
 #include <stdint.h>
 #include <stdio.h>
@@ -48,7 +48,7 @@ int ch_seed(ch_ctx *c, lmp_rng *r, long block_seed);
 /* Report a library failure inside a section; returns CLI_FAIL. */
 int ch_fail(ch_ctx *c, lmp_status st, const lmp_error *err);
 
-/* Sections implemented in tools/chapter_lm.c (the language-model half). */
+/* Sections implemented in cli/chapter_lm.c (the language-model half). */
 int ch_b15_greedy(ch_ctx *c);
 int ch_b16_temperature(ch_ctx *c);
 int ch_b17_topk(ch_ctx *c);

@@ -1,7 +1,7 @@
 /* A small strict JSON reader for the CLI (golden files, model metadata).
  * Numbers are parsed with strtod, so every double round-trips exactly. */
-#ifndef LMPROB_TOOLS_JSON_H
-#define LMPROB_TOOLS_JSON_H
+#ifndef LMPROB_CLI_JSON_H
+#define LMPROB_CLI_JSON_H
 
 #include <stddef.h>
 

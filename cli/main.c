@@ -1,4 +1,4 @@
-/* lmprob: command-line front end. Dispatches to tools/cmd_<name>.c.
+/* lmprob: command-line front end. Dispatches to cli/cmd_<name>.c.
  * Exit status: 0 success, 1 failure (bad input, failed check), 2 usage error. */
 #include <stdio.h>
 #include <string.h>

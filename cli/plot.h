@@ -9,9 +9,9 @@
  *   p.series = &s; p.nseries = 1;
  *   plot_png(&p, "out/ppl.png", msg, sizeof msg);
  *
- * Part of the CLI (tools/), not of the library: it prints nothing and keeps no state. */
-#ifndef LMPROB_TOOLS_PLOT_H
-#define LMPROB_TOOLS_PLOT_H
+ * Part of the CLI (cli/), not of the library: it prints nothing and keeps no state. */
+#ifndef LMPROB_CLI_PLOT_H
+#define LMPROB_CLI_PLOT_H
 
 #include <stddef.h>
 

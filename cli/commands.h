@@ -1,8 +1,8 @@
-/* The subcommands of `lmprob`. Each lives in tools/cmd_<name>.c (verify in verify.c)
+/* The subcommands of `lmprob`. Each lives in cli/cmd_<name>.c (verify in verify.c)
  * and is `int cmd_<name>(int argc, char **argv)` with argv[0] the subcommand name.
  * Declared weak so that the dispatcher lists only the commands this build has. */
-#ifndef LMPROB_TOOLS_COMMANDS_H
-#define LMPROB_TOOLS_COMMANDS_H
+#ifndef LMPROB_CLI_COMMANDS_H
+#define LMPROB_CLI_COMMANDS_H
 
 #define LMP_COMMANDS(X)                                                                  \
     X(verify, "evaluate golden reference files (scipy/numpy/torch values)")            \
