@@ -11,6 +11,11 @@
 
 /* Stirling's error delta(x) = lgamma(x + 1) - (x + 1/2) log x + x - log sqrt(2 pi), x > 0. */
 double lmp_stirlerr_(double x);
+/* lgamma(x + h) - lgamma(x) - h log x for x > 0, h >= 0: the part of a log-gamma difference beyond its
+ * leading term, ~ h (h - 1) / (2x) for a large x, with its relative precision even when h << x. */
+double lmp_lgamma_corr_(double x, double h);
+/* lgamma(x + h) - lgamma(x) for x > 0, h >= 0, without the cancellation of the two log-gammas. */
+double lmp_lgamma_diff_(double x, double h);
 /* Loader's deviance term bd0(x, m) = x log(x / m) + m - x, without cancellation near x = m. */
 double lmp_bd0_(double x, double m);
 /* log of C(n, k) p^k q^(n-k) for real 0 <= k <= n (Loader 2000); q = 1 - p given separately. */
