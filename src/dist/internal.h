@@ -20,8 +20,12 @@ double lmp_lgamma_diff_(double x, double h);
 double lmp_bd0_(double x, double m);
 /* log of C(n, k) p^k q^(n-k) for real 0 <= k <= n (Loader 2000); q = 1 - p given separately. */
 double lmp_log_dbinom_raw_(double k, double n, double p, double q);
+/* C(n, k) p^k q^(n-k) itself, to a few ulps also where its log is large (few successes or failures). */
+double lmp_dbinom_raw_(double k, double n, double p, double q);
 /* log of x^k e^-x / Gamma(k + 1) for real k >= 0 (Loader 2000). */
 double lmp_log_dpois_raw_(double k, double x);
+/* x^k e^-x / Gamma(k + 1) itself, to a few ulps also where its log is large (small integer k). */
+double lmp_dpois_raw_(double k, double x);
 /* Solve cdf(x) = p (p <= 0.5) or sf(x) = 1 - p on [lo, hi] with safeguarded Newton. */
 typedef struct lmp_root_fns_ {
     double (*cdf)(double x, const double *par);

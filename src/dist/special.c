@@ -203,12 +203,38 @@ double lmp_log_dbinom_raw_(double k, double n, double p, double q)
     return lc - 0.5 * lf;
 }
 
+static double lgamma1p(double a);
+
+double lmp_dbinom_raw_(double k, double n, double p, double q)
+{
+    if (p == 0) return k == 0 ? 1.0 : 0.0;
+    if (q == 0) return k == n ? 1.0 : 0.0;
+    if (k < 0 || k > n) return 0.0;
+    /* With few successes far below the mean (or few failures), C(n, k) p^k q^(n-k) as a product: see
+     * lmp_dpois_raw_ for why exp of the log form is not good enough there. */
+    double j = -1, pp = p, qq = q;
+    if (k <= 200 && k == floor(k) && n == floor(n) && n * p <= 0.25 * k) j = k;
+    else if (n - k <= 200 && k == floor(k) && n == floor(n) && n * q <= 0.25 * (n - k)) {
+        j = n - k;
+        pp = q;
+        qq = p;
+    }
+    if (j > 0) {
+        double r = 1.0;
+        for (double i = 0; i < j; i++) r *= (n - i) * pp / (i + 1.0);
+        return r * exp((n - j) * (qq < 0.5 ? log(qq) : log1p(-pp)));
+    }
+    return exp(lmp_log_dbinom_raw_(k, n, p, q));
+}
+
 double lmp_log_dpois_raw_(double k, double x)
 {
     if (x == 0) return k == 0 ? 0.0 : -INFINITY;
     if (k < 0) return -INFINITY;
     if (k == 0) return -x;
     if (x == INFINITY) return -INFINITY;
+    /* below 1 Loader's form subtracts two O(log k) terms (stirlerr(k) ~ -log(k)/2): the direct one */
+    if (k < 1) return k * log(x) - x - lgamma1p(k);
     return -lmp_stirlerr_(k) - lmp_bd0_(k, x) - 0.5 * (LMP_LN_2PI + log(k));
 }
 
@@ -295,25 +321,76 @@ double lmp_beta_inc_upper(double a, double b, double x) { return beta_inc_impl(a
 
 /* ---- incomplete gamma ------------------------------------------------------------ */
 
-/* P(a, x) by the series x^a e^-x / Gamma(a+1) * sum_n x^n / ((a+1)...(a+n)) (A&S 6.5.29). */
-static double gamma_series(double a, double x)
+/* lgamma(1 + a) for |a| <= 1/2 by its Taylor series (A&S 6.1.33),
+ *   lgamma(1 + a) = -gamma a + sum_{k>=2} (-1)^k zeta(k) a^k / k
+ *                 = -gamma a + (a - log1p(a)) + sum_{k>=2} (-1)^k (zeta(k) - 1) a^k / k,
+ * which keeps the relative precision of a tiny a that lgamma(1 + a) would round away in 1 + a. */
+static double lgamma1p_small(double a)
+{
+    static const double zm1[40] = {   /* zeta(k) - 1, k = 2..41 (mpmath) */
+        0.64493406684822641, 0.20205690315959429, 0.082323233711138186, 0.036927755143369927,
+        0.01734306198444914, 0.0083492773819228271, 0.0040773561979443396, 0.0020083928260822143,
+        0.00099457512781808526, 0.00049418860411946453, 0.00024608655330804832, 0.00012271334757848915,
+        6.1248135058704828e-05, 3.0588236307020493e-05, 1.5282259408651871e-05, 7.6371976378997626e-06,
+        3.8172932649998402e-06, 1.908212716553939e-06, 9.5396203387279621e-07, 4.7693298678780645e-07,
+        2.38450502727733e-07, 1.1921992596531106e-07, 5.960818905125948e-08, 2.9803503514652279e-08,
+        1.4901554828365043e-08, 7.4507117898354301e-09, 3.7253340247884573e-09, 1.8626597235130491e-09,
+        9.3132743241966817e-10, 4.6566290650337837e-10, 2.3283118336765053e-10, 1.1641550172700519e-10,
+        5.8207720879027015e-11, 2.9103850444971e-11, 1.4551921891041985e-11, 7.2759598350574818e-12,
+        3.6379795473786509e-12, 1.8189896503070661e-12, 9.0949478402638884e-13, 4.5474737830421542e-13};
+    double sum = 0.0, ak = -a;
+    for (int k = 2; k < 42; k++) {
+        ak *= -a;                                   /* (-1)^k a^k */
+        double t = zm1[k - 2] * ak / k;
+        sum += t;
+        if (fabs(t) < 1e-18 * fabs(a)) break;
+    }
+    return -0.57721566490153286061 * a + (a - log1p(a)) + sum;
+}
+
+static double lgamma1p(double a)
+{
+    if (fabs(a) <= 0.5) return lgamma1p_small(a);
+    int sign;
+    return lgamma_r(1.0 + a, &sign);
+}
+
+double lmp_dpois_raw_(double k, double x)
+{
+    if (x == 0) return k == 0 ? 1.0 : 0.0;
+    if (k == 0) return exp(-x);
+    if (k < 1) return exp(k * log(x) - x - lgamma1p(k));
+    if (k <= 200 && k == floor(k) && x <= 0.25 * k) {
+        /* x^k / k! as a product: exp of Loader's log form carries an absolute error of u |log f|, which
+         * is 690 ulps of a Poisson tail of 1e-300 at a tiny rate (where the result's condition number
+         * is k); k roundings here. The partial products stay in range whenever the result does. */
+        double p = 1.0;
+        for (double i = 1; i <= k; i++) p *= x / i;
+        return p * exp(-x);
+    }
+    return exp(lmp_log_dpois_raw_(k, x));
+}
+
+/* sum_{n>=0} x^n / ((a+1)...(a+n)): P(a, x) = x^a e^-x / Gamma(a+1) * this (A&S 6.5.29); every term > 0. */
+static double gamma_series_sum(double a, double x)
 {
     double sum = 1.0, term = 1.0, ap = a;
-    for (int n = 1; n < 200000; n++) {
+    for (int n = 1; n < 100000; n++) {
         ap += 1.0;
         term *= x / ap;
         sum += term;
         if (term < sum * 1e-17) break;
     }
-    return exp(lmp_log_dpois_raw_(a, x)) * sum;
+    return sum;
 }
 
-/* Q(a, x) by the Legendre continued fraction (A&S 6.5.31), modified Lentz. */
+/* Q(a, x) by the Legendre continued fraction (A&S 6.5.31), modified Lentz:
+ * Q = x^a e^-x / Gamma(a) * 1/(x+1-a- 1(1-a)/(x+3-a- 2(2-a)/(x+5-a- ...))). */
 static double gamma_cf(double a, double x)
 {
     const double tiny = 1e-300;
     double b = x + 1.0 - a, c = 1.0 / tiny, d = 1.0 / b, h = d;
-    for (int i = 1; i < 200000; i++) {
+    for (int i = 1; i < 100000; i++) {
         double an = -i * (i - a);
         b += 2.0;
         d = an * d + b;
@@ -325,8 +402,59 @@ static double gamma_cf(double a, double x)
         h *= del;
         if (fabs(del - 1.0) < 1e-16) break;
     }
-    /* e^-x x^a / Gamma(a) = a * x^a e^-x / Gamma(a + 1) */
-    return exp(lmp_log_dpois_raw_(a, x)) * a * h;
+    return lmp_dpois_raw_(a, x) * a * h;   /* x^a e^-x / Gamma(a) = a x^a e^-x / Gamma(a + 1) */
+}
+
+/* Q(a, x) for a < 1 and x <= 1 (DiDonato & Morris 1986, sec. 3): with gamma(a, x) = sum_n (-1)^n
+ * x^(a+n) / (n! (a+n)),
+ *   Q = [(Gamma(1+a) - 1) - (x^a - 1) - a x^a S] / Gamma(1+a),  S = sum_{n>=1} (-1)^n x^n / (n! (a+n)),
+ * three terms of size O(a) each computed to their relative precision (expm1, the series above), where
+ * 1 - P loses all of Q ~ a E1(x) when a is tiny. */
+static double gamma_q_small_a(double a, double x)
+{
+    double S = 0.0, t = 1.0;
+    for (int n = 1; n < 100; n++) {
+        t *= -x / n;
+        double term = t / (a + n);
+        S += term;
+        if (fabs(term) < 1e-17 * fabs(S)) break;
+    }
+    double lg = lgamma1p(a);
+    double xa1 = expm1(a * log(x));
+    return (expm1(lg) - xa1 - a * (xa1 + 1.0) * S) / exp(lg);
+}
+
+#include "temme_tables.h"
+
+/* Temme's uniform asymptotic expansion (Temme 1979; DLMF 8.12.4, 8.12.8): with a eta^2 / 2 =
+ * a (lambda - 1 - log lambda) = bd0(a, x) (Loader's deviance: no cancellation near x = a),
+ *   Q = erfc(eta sqrt(a/2)) / 2 + R,  P = erfc(-eta sqrt(a/2)) / 2 - R,
+ *   R = exp(-bd0(a, x)) / sqrt(2 pi a) * sum_k c_k(eta) / a^k,
+ * c_k from the Taylor tables of gen_temme.py. Used for a >= 20, |x/a - 1| <= 0.4, where the series and
+ * the continued fraction need O(sqrt(a)) terms (a million at a = 1e12) and lose as many roundings. The
+ * smaller tail is computed, the other as 1 - it. */
+static double gamma_temme(double a, double x, int lower)
+{
+    double dev = lmp_bd0_(a, x);
+    double eta = sqrt(2.0 * dev / a);
+    if (x < a) eta = -eta;
+    double sum = 0.0, ak = 1.0;
+    for (int k = 0; k < TEMME_K; k++) {
+        double ck = 0.0;
+        for (int n = TEMME_N - 1; n >= 0; n--) ck = ck * eta + temme_d[k][n];
+        double t = ck * ak;
+        sum += t;
+        if (fabs(t) < 1e-18 * fabs(sum)) break;
+        ak /= a;
+    }
+    double R = exp(-dev) / sqrt(2.0 * M_PI * a) * sum;
+    double z = sqrt(dev);
+    if (x < a) {
+        double P = 0.5 * erfc(z) - R;
+        return lower ? P : 1.0 - P;
+    }
+    double Q = 0.5 * erfc(z) + R;
+    return lower ? 1.0 - Q : Q;
 }
 
 static double gamma_inc_impl(double a, double x, int lower)
@@ -334,8 +462,14 @@ static double gamma_inc_impl(double a, double x, int lower)
     if (isnan(a) || isnan(x) || a <= 0 || x < 0) return NAN;
     if (x == 0) return lower ? 0.0 : 1.0;
     if (x == INFINITY) return lower ? 1.0 : 0.0;
+    if (a == INFINITY) return lower ? 0.0 : 1.0;
+    if (a >= 20.0 && fabs(x - a) <= 0.4 * a) return gamma_temme(a, x, lower);
+    if (a < 1.0 && x <= 1.0) {
+        if (lower) return lmp_dpois_raw_(a, x) * gamma_series_sum(a, x);
+        return gamma_q_small_a(a, x);
+    }
     if (x < a + 1.0) {
-        double v = gamma_series(a, x);
+        double v = lmp_dpois_raw_(a, x) * gamma_series_sum(a, x);
         return lower ? v : 1.0 - v;
     }
     double v = gamma_cf(a, x);
