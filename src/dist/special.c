@@ -193,8 +193,18 @@ double lmp_log_dbinom_raw_(double k, double n, double p, double q)
     }
     if (k == n) return q < 0.1 ? n * log1p(-q) : n * log(p);
     if (k < 0 || k > n) return -INFINITY;
-    double lc = lmp_stirlerr_(n) - lmp_stirlerr_(k) - lmp_stirlerr_(n - k) - lmp_bd0_(k, n * p) -
-                lmp_bd0_(n - k, n * q);
+    /* n p and n q from the smaller of p and q, the other mean as n minus it: callers pass q = 1 - p
+     * rounded, and with p = 1e-9, n = 1e9 the rounding of q (u/2) would move n q by n u / 2, and
+     * bd0(n - k, n q) ~ (n q - (n - k))^2 / (2 n) with it: 5e-8 of the pmf. */
+    double np, nq;
+    if (p <= q) {
+        np = n * p;
+        nq = n - np;
+    } else {
+        nq = n * q;
+        np = n - nq;
+    }
+    double lc = lmp_stirlerr_(n) - lmp_stirlerr_(k) - lmp_stirlerr_(n - k) - lmp_bd0_(k, np) - lmp_bd0_(n - k, nq);
     /* log(2 pi k (n - k) / n), as log j + log1p(-j / n) with j the smaller of k and n - k: Loader's (and
      * R's) log1p(-k / n) rounds k / n first and keeps only the absolute precision of that rounding when
      * k is near n (1e-11 of a pmf at n = 1e5, k = n - 1). */
@@ -203,7 +213,6 @@ double lmp_log_dbinom_raw_(double k, double n, double p, double q)
     return lc - 0.5 * lf;
 }
 
-static double lgamma1p(double a);
 
 double lmp_dbinom_raw_(double k, double n, double p, double q)
 {
@@ -234,7 +243,7 @@ double lmp_log_dpois_raw_(double k, double x)
     if (k == 0) return -x;
     if (x == INFINITY) return -INFINITY;
     /* below 1 Loader's form subtracts two O(log k) terms (stirlerr(k) ~ -log(k)/2): the direct one */
-    if (k < 1) return k * log(x) - x - lgamma1p(k);
+    if (k < 1) return k * log(x) - x - lmp_lgamma1p_(k);
     return -lmp_stirlerr_(k) - lmp_bd0_(k, x) - 0.5 * (LMP_LN_2PI + log(k));
 }
 
@@ -263,56 +272,92 @@ double lmp_log_beta(double a, double b)
 
 /* ---- incomplete beta ----------------------------------------------------------- */
 
-/* Continued fraction for I_x(a, b) / front (A&S 26.5.8), modified Lentz. */
-static double betacf(double a, double b, double x)
-{
-    const double tiny = 1e-300;
-    double qab = a + b, qap = a + 1, qam = a - 1;
-    double c = 1.0, d = 1.0 - qab * x / qap;
-    if (fabs(d) < tiny) d = tiny;
-    d = 1.0 / d;
-    double h = d;
-    for (int m = 1; m < 200000; m++) {
-        double m2 = 2.0 * m;
-        double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if (fabs(d) < tiny) d = tiny;
-        c = 1.0 + aa / c;
-        if (fabs(c) < tiny) c = tiny;
-        d = 1.0 / d;
-        h *= d * c;
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if (fabs(d) < tiny) d = tiny;
-        c = 1.0 + aa / c;
-        if (fabs(c) < tiny) c = tiny;
-        d = 1.0 / d;
-        double del = d * c;
-        h *= del;
-        if (fabs(del - 1.0) < 1e-16) break;
-    }
-    return h;
-}
+/* The variables come in pairs x + y = 1 where only the smaller of the two is sure to be exact (it is the
+ * caller's value, or 1 - x with x >= 1/2, exact by Sterbenz); the larger is 1 minus it rounded. Logs
+ * are taken of the exact one: log of the smaller, log1p(-smaller) for the larger. */
+static double log_of(double v, double w) { return v <= w ? log(v) : log1p(-w); }
 
-/* x^a y^b / (a B(a, b)) with y = 1 - x, through Loader's kernel:
- * x^a y^b / B(a, b) = C(a+b, a) x^a y^b * a b / (a + b). */
+/* x^a y^b / (a B(a, b)) through the binomial kernel (x^a y^b / B(a, b) = C(a+b, a) x^a y^b a b / (a+b)),
+ * which takes the means from the exact one of x, y and is a product where the log form loses digits. */
 static double beta_front(double a, double b, double x, double y)
 {
-    return exp(lmp_log_dbinom_raw_(a, a + b, x, y)) * b / (a + b);
+    return lmp_dbinom_raw_(a, a + b, x, y) * (b / (a + b));
 }
 
-/* I_x(a, b) (lower = 1) or 1 - I_x(a, b) (lower = 0). */
+/* I_x(a, b) for x below the mean by the even part of the continued fraction A&S 26.5.8,
+ *   I = front / (beta_0 + alpha_1 / (beta_1 + alpha_2 / (beta_2 + ...))),
+ *   alpha_m = -d_{2m-1} d_{2m},  beta_m = 1 + d_{2m} + d_{2m+1}  (d_0 = 0),
+ *   d_{2m+1} = -(a+m)(a+b+m) x / ((a+2m)(a+2m+1)),  d_{2m} = m (b-m) x / ((a+2m-1)(a+2m)),
+ * with the denominators written through lambda = a - (a+b) x, computed by the caller from the exact one
+ * of x and y (DiDonato & Morris 1992 do the same in BFRAC):
+ *   beta_0 = (1 + lambda) / (a + 1),
+ *   beta_m = [(a+2m-1)(a (3m+1) + 2m (2m+1) + (a+m)(lambda - m x)) + m (b-m) x (a+2m+1)]
+ *            / ((a+2m-1)(a+2m)(a+2m+1)).
+ * 1 + d_1 = 1 - (a+b) x / (a+1) itself would cancel near the mean and, in the mirrored frame where x is
+ * 1 - (a rounded 1 - x), lose u / x of the result. Each step of the even part is two of the original. */
+static double beta_cf(double a, double b, double x, double y, double lambda)
+{
+    const double tiny = 1e-300;
+    double f = (1.0 + lambda) / (a + 1.0);
+    if (fabs(f) < tiny) f = tiny;
+    double C = f, D = 0.0;
+    for (int m = 1; m < 5000000; m++) {
+        double dm = (double)m;
+        double a1 = a + 2 * dm - 2, a2 = a + 2 * dm - 1, a3 = a + 2 * dm, a4 = a + 2 * dm + 1;
+        double alpha = (a + dm - 1) * (a + b + dm - 1) * dm * (b - dm) * (x * x) / (a1 * a2 * a2 * a3);
+        double beta = (a2 * (a * (3 * dm + 1) + 2 * dm * (2 * dm + 1) + (a + dm) * (lambda - dm * x)) +
+                       dm * (b - dm) * x * a4) / (a2 * a3 * a4);
+        D = beta + alpha * D;
+        if (fabs(D) < tiny) D = tiny;
+        C = beta + alpha / C;
+        if (fabs(C) < tiny) C = tiny;
+        D = 1.0 / D;
+        double delta = C * D;
+        f *= delta;
+        if (fabs(delta - 1.0) < 1e-16) break;
+    }
+    (void)y;
+    return 1.0 / f;
+}
+
+/* I_x(a, b) by the power series (A&S 26.5.4 in DiDonato & Morris's BPSER form)
+ *   I = x^a / (a B(a, b)) [1 + a sum_{j>=1} (1-b)(2-b)...(j-b) x^j / (j! (a + j))],
+ * for b <= 1 or b x small; x^a / (a B(a, b)) as the front divided by y^b. */
+static double beta_series(double a, double b, double x, double y)
+{
+    double sum = 0.0, c = 1.0;
+    for (int j = 1; j < 100000; j++) {
+        c *= (1.0 - b / j) * x;
+        double w = c / (a + j);
+        sum += w;
+        if (fabs(w) <= 1e-17 * fabs(sum) || c == 0) break;
+    }
+    double lead = beta_front(a, b, x, y) / exp(b * log_of(y, x));
+    return lead * (1.0 + a * sum);
+}
+
+/* I_x(a, b) for x at or below the mean, lambda = a - (a + b) x >= 0 (from the exact variable). */
+static double beta_lower_tail(double a, double b, double x, double y, double lambda)
+{
+    if (b <= 1.0 || b * x <= 0.7) return beta_series(a, b, x, y);
+    return beta_front(a, b, x, y) * beta_cf(a, b, x, y, lambda);
+}
+
+/* I_x(a, b) (lower = 1) or 1 - I_x(a, b) (lower = 0): the tail on the side of x is computed, the other
+ * as 1 minus it. */
 static double beta_inc_impl(double a, double b, double x, int lower)
 {
     if (isnan(a) || isnan(b) || isnan(x) || a <= 0 || b <= 0 || x < 0 || x > 1) return NAN;
     if (x == 0) return lower ? 0.0 : 1.0;
     if (x == 1) return lower ? 1.0 : 0.0;
     double y = 1.0 - x;
-    if (x < (a + 1) / (a + b + 2)) {
-        double v = beta_front(a, b, x, y) * betacf(a, b, x);
+    double s = a + b;
+    double lambda = isfinite(s) ? (x <= 0.5 ? a - s * x : s * y - b) : a * y - b * x;
+    if (lambda >= 0) {
+        double v = beta_lower_tail(a, b, x, y, lambda);
         return lower ? v : 1.0 - v;
     }
-    double v = beta_front(b, a, y, x) * betacf(b, a, y);
+    double v = beta_lower_tail(b, a, y, x, -lambda);
     return lower ? 1.0 - v : v;
 }
 
@@ -348,7 +393,7 @@ static double lgamma1p_small(double a)
     return -0.57721566490153286061 * a + (a - log1p(a)) + sum;
 }
 
-static double lgamma1p(double a)
+double lmp_lgamma1p_(double a)
 {
     if (fabs(a) <= 0.5) return lgamma1p_small(a);
     int sign;
@@ -359,7 +404,7 @@ double lmp_dpois_raw_(double k, double x)
 {
     if (x == 0) return k == 0 ? 1.0 : 0.0;
     if (k == 0) return exp(-x);
-    if (k < 1) return exp(k * log(x) - x - lgamma1p(k));
+    if (k < 1) return exp(k * log(x) - x - lmp_lgamma1p_(k));
     if (k <= 200 && k == floor(k) && x <= 0.25 * k) {
         /* x^k / k! as a product: exp of Loader's log form carries an absolute error of u |log f|, which
          * is 690 ulps of a Poisson tail of 1e-300 at a tiny rate (where the result's condition number
@@ -419,7 +464,7 @@ static double gamma_q_small_a(double a, double x)
         S += term;
         if (fabs(term) < 1e-17 * fabs(S)) break;
     }
-    double lg = lgamma1p(a);
+    double lg = lmp_lgamma1p_(a);
     double xa1 = expm1(a * log(x));
     return (expm1(lg) - xa1 - a * (xa1 + 1.0) * S) / exp(lg);
 }
@@ -479,31 +524,83 @@ static double gamma_inc_impl(double a, double x, int lower)
 double lmp_gamma_inc(double a, double x) { return gamma_inc_impl(a, x, 1); }
 double lmp_gamma_inc_upper(double a, double x) { return gamma_inc_impl(a, x, 0); }
 
-/* ---- inverting a continuous cdf ------------------------------------------------------- */
+/* ---- quantiles: the log of a tail, solved by Newton ------------------------------------ */
 
-double lmp_invert_cdf_(const lmp_root_fns_ *f, double p, double x, double lo, double hi)
+/* log P(k, x) (lower) or log Q(k, x) and its derivative in log x, +-x f(x) / tail. Where the tail is
+ * below 1e-300 (a quantile near the bottom of the double range) it is taken in log form, the prefactor
+ * as Loader's log: its absolute error u |log f| moves the root by u |log x|, within the quantile's own
+ * condition number in the shape (~ |log x|). */
+double lmp_gamma_log_tail_(double k, double x, int lower, double *dlog)
 {
-    /* Solve g(x) = 0 with g = cdf - p (lower half) or (1 - p) - sf (upper half): the
-     * side where the target is small keeps its relative precision. g is increasing. */
-    int upper = p > 0.5;
-    double target = upper ? 1.0 - p : p;
-    if (!(x > lo && x < hi)) x = isfinite(lo) && isfinite(hi) ? 0.5 * (lo + hi) : (isfinite(lo) ? lo + 1 : hi - 1);
-    for (int it = 0; it < 300; it++) {
-        double g = upper ? target - f->sf(x, f->par) : f->cdf(x, f->par) - target;
-        if (g == 0) return x;
-        if (g < 0) lo = x;
-        else hi = x;
-        double d = f->pdf(x, f->par);
-        double xn = x - g / d;
-        if (!(d > 0) || !(xn > lo && xn < hi)) {
-            /* Bisect (geometrically when the bracket spans orders of magnitude). */
-            if (isinf(hi)) xn = x > 0 ? 2 * x + 1 : 1;
-            else if (isinf(lo)) xn = x < 0 ? 2 * x - 1 : -1;
-            else if (lo > 0 && hi / lo > 4) xn = sqrt(lo * hi);
-            else xn = 0.5 * (lo + hi);
-        }
-        if (fabs(xn - x) <= 4 * DBL_EPSILON * fabs(x) || xn == lo || xn == hi) return xn;
-        x = xn;
+    double v = gamma_inc_impl(k, x, lower), lv;
+    double ld = lmp_log_dpois_raw_(k, x); /* log x^k e^-x / Gamma(k + 1) */
+    if (v > 1e-300) lv = log(v);
+    else if (lower) lv = ld + log(gamma_series_sum(k, x));
+    else {
+        /* the continued fraction's value without its prefactor: v / dpois */
+        double h = gamma_cf(k, x) / lmp_dpois_raw_(k, x);
+        lv = isfinite(h) && h > 0 ? ld + log(h) : -INFINITY;
     }
-    return x;
+    double d = k * exp(ld - lv); /* x f(x) / tail, f = x^(k-1) e^-x / Gamma(k) */
+    *dlog = lower ? d : -d;
+    return lv;
+}
+
+/* log I_x(a, b) and its derivative in u = log(x / (1 - x)): x (1 - x) f(x) / I = a front / I. */
+double lmp_beta_log_lower_(double a, double b, double x, double *dlog)
+{
+    double y = 1.0 - x;
+    double v = beta_inc_impl(a, b, x, 1), lv;
+    double lfront = lmp_log_dbinom_raw_(a, a + b, x, y) + log(b / (a + b)); /* x^a y^b / (a B(a, b)) */
+    if (v > 1e-300) lv = log(v);
+    else {
+        double s = a + b, lambda = x <= 0.5 ? a - s * x : s * y - b;
+        if (b <= 1.0 || b * x <= 0.7) {
+            double sum = 0.0, c = 1.0;
+            for (int j = 1; j < 100000; j++) {
+                c *= (1.0 - b / j) * x;
+                double w = c / (a + j);
+                sum += w;
+                if (fabs(w) <= 1e-17 * fabs(sum) || c == 0) break;
+            }
+            lv = lfront - b * log_of(y, x) + log1p(a * sum);
+        } else {
+            lv = lfront + log(beta_cf(a, b, x, y, lambda));
+        }
+    }
+    *dlog = exp(log(a) + lfront - lv);
+    return lv;
+}
+
+double lmp_solve_log_tail_(double (*logtail)(double t, const double *par, double *dlog), const double *par,
+                           double log_target, double t, int increasing)
+{
+    /* Newton on g(t) = log tail(t) - log target, kept inside a bracket [lo, hi] that it narrows; a step
+     * that leaves the bracket (or a tail that under- or overflows) is replaced by bisection, or by a
+     * doubling step while one side is still open. Stops when a step is below 2 u (t is a log, or a logit:
+     * a relative step of x), or stalls. */
+    double lo = -INFINITY, hi = INFINITY, prev = INFINITY;
+    double open_step = 1.0;
+    for (int it = 0; it < 400; it++) {
+        double d, g = logtail(t, par, &d) - log_target;
+        if (g == 0) return t;
+        int below = increasing ? g < 0 : g > 0; /* the root is above t */
+        if (!isnan(g)) {
+            if (below) lo = t;
+            else hi = t;
+        }
+        double tn = t - g / d;
+        if (!isfinite(g) || !isfinite(tn) || !(tn > lo && tn < hi)) {
+            if (isfinite(lo) && isfinite(hi)) tn = 0.5 * (lo + hi);
+            else if (isfinite(lo)) tn = lo + (open_step *= 2);
+            else tn = hi - (open_step *= 2);
+        }
+        double step = fabs(tn - t);
+        if (step <= 2 * DBL_EPSILON * fmax(1.0, fabs(t)) || tn == lo || tn == hi) return tn;
+        if (it > 8 && step >= prev && isfinite(lo) && isfinite(hi) && hi - lo <= 64 * DBL_EPSILON * fmax(1.0, fabs(t)))
+            return tn;
+        prev = step;
+        t = tn;
+    }
+    return t;
 }
