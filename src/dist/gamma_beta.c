@@ -97,7 +97,17 @@ double lmp_gamma_quantile(double p, double k, double th)
     if (!isfinite(t0)) t0 = 0.0;
     double par[2] = {k, lower};
     double t = lmp_solve_log_tail_(g_logtail, par, log(target), t0, lower);
-    return th * exp(t);
+    /* Polish in x itself: t = log x ~ 27 for x ~ 1e12 is only good to an ulp of 27, 30 ulps of x. */
+    double x = exp(t), lt = log(target);
+    for (int i = 0; i < 3 && x > 0 && isfinite(x); i++) {
+        double d, g = lmp_gamma_log_tail_(k, x, lower, &d) - lt;
+        double step = -g / d; /* relative step in x */
+        if (!isfinite(step) || fabs(step) > 1e-6) break;
+        double xn = x * (1.0 + step);
+        if (xn == x) break;
+        x = xn;
+    }
+    return th * x;
 }
 
 double lmp_gamma_mean(double k, double th) { return bad_g(k, th) ? NAN : k * th; }
@@ -207,7 +217,18 @@ static double beta_lower_quantile(double q, double a, double b)
     }
     double par[2] = {a, b};
     double t = lmp_solve_log_tail_(b_logtail, par, log(q), t0, 1);
-    return 1.0 / (1.0 + exp(-t));
+    /* Polish in x itself (the logit near 0 is log x ~ -230, good only to an ulp of 230): a Newton step
+     * in u moves x by x (1 - x) du. */
+    double x = 1.0 / (1.0 + exp(-t)), lq = log(q);
+    for (int i = 0; i < 3 && x > 0 && x < 1; i++) {
+        double d, g = lmp_beta_log_lower_(a, b, x, &d) - lq;
+        double du = -g / d;
+        if (!isfinite(du) || fabs(du) > 1e-6) break;
+        double xn = x + x * (1.0 - x) * du;
+        if (xn == x) break;
+        x = xn;
+    }
+    return x;
 }
 
 double lmp_beta_quantile(double p, double a, double b)
