@@ -6,7 +6,7 @@
 set -euo pipefail
 what=${1:-test}
 
-need=(gcc make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3)  # python3: JSON checks in the CLI tests
+need=(gcc make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3 python3-nltk)  # python3: JSON checks in the CLI tests; python3-nltk: the estimators against nltk.lm
 case "$what" in
   demo)  command -v npm >/dev/null 2>&1 || need+=(npm) ;;
   bench) need+=(python3-numpy python3-scipy python3-torch) ;;
