@@ -292,3 +292,51 @@ void cli_progress_update(void *ctx, double frac)
     if (frac >= 1.0) fputs("\r\033[K", stderr);
     fflush(stderr);
 }
+
+int cli_model_out_is_binary(const char *path)
+{
+    size_t n = strlen(path);
+    return n >= 4 && strcmp(path + n - 4, ".bin") == 0;
+}
+
+int cli_check_output(const char *cmd, const char *path)
+{
+    lmp_atomic_file af;
+    lmp_error err = {0};
+    if (lmp_atomic_open(&af, path, &err) != LMP_OK) {
+        cli_error("%s: output: %s", cmd, err.msg);
+        return -1;
+    }
+    lmp_atomic_abort(&af);
+    return 0;
+}
+
+int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path, int binary)
+{
+    lmp_error err = {0};
+    if (!binary) {
+        if (lmp_train_write_arpa(m, path, &err) == LMP_OK) return 0;
+        cli_error("%s: %s", cmd, err.msg);
+        return -1;
+    }
+    const char *dir = getenv("TMPDIR");
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s/lmprob-model-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        cli_error("%s: cannot create a temporary file in %s: %s", cmd, dir && *dir ? dir : "/tmp", strerror(errno));
+        return -1;
+    }
+    close(fd);
+    lmp_ngram *g = NULL;
+    lmp_status st = lmp_train_write_arpa(m, tmp, &err);
+    if (!st) st = lmp_ngram_load(tmp, NULL, NULL, &g, &err);
+    unlink(tmp);
+    if (!st) st = lmp_ngram_write_binary(g, path, &err);
+    lmp_ngram_free(g);
+    if (st) {
+        cli_error("%s: %s", cmd, err.msg);
+        return -1;
+    }
+    return 0;
+}

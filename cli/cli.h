@@ -71,6 +71,17 @@ void cli_progress_phase(cli_progress *p, const char *phase);
 /* Progress callback (ctx is a cli_progress *); frac in [0, 1], 1 clears the line. */
 void cli_progress_update(void *ctx, double frac);
 
+/* Model outputs of train-like commands (mix, prune, filter). */
+/* 1 when OUT means lmprob's binary format: a name ending in .bin. */
+int cli_model_out_is_binary(const char *path);
+/* Check before long work that OUT can be created (a temporary sibling is
+ * opened and removed); prints "lmprob: <cmd>: ..." and returns -1 if not. */
+int cli_check_output(const char *cmd, const char *path);
+/* Write m as ARPA, or as lmprob's binary (through a temporary ARPA file in
+ * $TMPDIR that is loaded and converted, then removed). Atomic; prints the
+ * error and returns -1 on failure. */
+int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path, int binary);
+
 /* JSON output: doubles with 17 significant digits; inf/-inf/nan as the strings
  * "inf", "-inf", "nan" (the golden-file convention). */
 void cli_json_double(FILE *f, double x);

@@ -19,6 +19,7 @@
 #include "lmprob/vocab.h"
 #include "lmprob/ngram_train.h"
 #include "lmprob/ngram.h"
+#include "lmprob/ngram_tools.h"
 #include "lmprob/eval.h"
 
 #endif
