@@ -20,6 +20,7 @@
 #include "lmprob/ngram_train.h"
 #include "lmprob/ngram.h"
 #include "lmprob/eval.h"
+#include "lmprob/json.h"
 #include "lmprob/gpt2.h"
 
 #endif
