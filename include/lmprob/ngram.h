@@ -116,7 +116,7 @@ int32_t lmp_ngram_unk(const lmp_ngram *m); /* <unk> (always present) */
  * them (counts[n] * n ids, counts[n] floats). The blank entries a model gets
  * for missing suffixes (see the ARPA reader) are not listed. LMP_EINVAL for a
  * bad order, LMP_ENOMEM, LMP_EFORMAT for a corrupt binary. */
-lmp_status lmp_ngram_get_ngrams(const lmp_ngram *m, unsigned n, lmp_token_id *words, float *logprob, float *backoff,
+LMP_API lmp_status lmp_ngram_get_ngrams(const lmp_ngram *m, unsigned n, lmp_token_id *words, float *logprob, float *backoff,
                                 lmp_error *err);
 
 /* ---- scoring -------------------------------------------------------------------------- */

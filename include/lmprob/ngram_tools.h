@@ -126,6 +126,15 @@ typedef enum lmp_ngram_filter_mode {
 LMP_API lmp_status lmp_ngram_filter(const lmp_ngram *m, const char *path, lmp_ngram_filter_mode mode,
                                     lmp_train_model **out, lmp_error *err);
 
+/* ---- checks ---------------------------------------------------------------------------- */
+
+/* The total sum_w p(w | ctx[0..n)) over the vocabulary (<s> excluded: it is
+ * never predicted), by the model's own scoring (lmp_ngram_score; ctx as in
+ * lmp_ngram_state_from). 1 for a normalised model (within float rounding),
+ * below 1 for a filtered one (its dropped words are gone), above 1 for a
+ * model of scores such as stupid backoff: ppl refuses those. */
+LMP_API double lmp_ngram_mass_after(const lmp_ngram *m, const lmp_token_id *ctx, size_t n);
+
 LMP_EXTERN_C_END
 
 #endif /* LMPROB_NGRAM_TOOLS_H */

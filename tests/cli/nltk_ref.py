@@ -53,7 +53,7 @@ for h in contexts:
         pairs.append((" ".join(h + (w,)), ref))
 with open(arpa + ".pairs.txt", "w", encoding="utf-8") as f:
     f.write("\n".join(lines) + "\n")
-out = subprocess.run([lmprob, "ppl", "--per-token", "--json", arpa, arpa + ".pairs.txt"], capture_output=True,
+out = subprocess.run([lmprob, "ppl", "--per-token", "--json"] + (["--scores"] if kind == "stupid" else []) + [arpa, arpa + ".pairs.txt"], capture_output=True,
                      text=True, check=True).stdout
 toks = json.loads(out)["per_token"]
 sent, i = [], 0

@@ -40,6 +40,12 @@ expect_out "katz --prune 0 0 0 keeps them" '^ngram 3=[1-9][0-9]$' sh -c "'$LMPRO
 expect_out "stupid backoff says scores" 'scores, not probabilities' "$LMPROB" train --order 2 --estimator stupid --output "$TMPD/sb.arpa" "$FIX"
 expect_out "stupid backoff: backoff log10(0.4) everywhere" '^-99	<s>	-0\.39794001$' cat "$TMPD/sb.arpa"
 
+# ppl refuses scores (they sum past 1 after <s>) unless --scores, which labels them
+expect_fail "ppl refuses stupid backoff" "sum to 1\.[0-9]+, not 1: scores, not probabilities" "$LMPROB" ppl "$TMPD/sb.arpa" "$FIX"
+expect_out "ppl --scores labels them" "^NOTE: the model gives scores, not probabilities" "$LMPROB" ppl --scores "$TMPD/sb.arpa" "$FIX"
+expect_out "ppl --scores --json labels them" '"scores_not_probabilities": true' "$LMPROB" ppl --scores --json "$TMPD/sb.arpa" "$FIX"
+expect_out "ppl takes a normalised model as before" '^Perplexity including OOVs' "$LMPROB" ppl "$TMPD/katz.arpa" "$FIX"
+
 # Bad options: usage errors, nothing written.
 expect_fail "--discount 0" "--discount: expected 0 < D <= 1, got '0'" "$LMPROB" train --order 2 --estimator abs --discount 0 -o "$TMPD/bad.arpa" "$FIX"
 expect_fail "--alpha 2" "--alpha: expected 0 < alpha <= 1, got '2'" "$LMPROB" train --order 2 --estimator stupid --alpha 2 -o "$TMPD/bad.arpa" "$FIX"
