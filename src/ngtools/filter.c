@@ -20,34 +20,41 @@ static int pair_cmp(const void *a, const void *b)
 
 static int is_special(uint32_t w) { return w == LMP_VOCAB_UNK || w == LMP_VOCAB_BOS || w == LMP_VOCAB_EOS; }
 
-/* UNION: is there a line holding every non-special word of g[0..n)? lists
- * are sorted line numbers, off[w] .. off[w+1] for word w. */
+/* 1 when the sorted lines[lo..hi) hold x (binary search). */
+static int has_line(const uint32_t *lines, uint64_t lo, uint64_t end, uint32_t x)
+{
+    uint64_t hi = end;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (lines[mid] < x) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < end && lines[lo] == x;
+}
+
+/* UNION: is there a line holding every non-special word of g[0..n)? The
+ * lines of word w are the sorted lines[off[w] .. off[w+1]). Walks the
+ * shortest list and looks each line up in the others: a common word such as
+ * "the" is on most lines, and scanning its list for every n-gram made this
+ * the slowest step. */
 static int on_one_line(const uint32_t *g, unsigned n, const uint64_t *off, const uint32_t *lines)
 {
-    uint64_t pos[LMP_TRAIN_MAX_ORDER];
-    unsigned k = 0;
+    unsigned k = 0, s = 0;
     uint32_t ws[LMP_TRAIN_MAX_ORDER];
     for (unsigned j = 0; j < n; j++)
         if (!is_special(g[j])) {
-            ws[k] = g[j];
-            pos[k] = off[g[j]];
-            if (pos[k] == off[g[j] + 1]) return 0;
-            k++;
+            if (off[g[j]] == off[g[j] + 1]) return 0;
+            ws[k++] = g[j];
         }
     if (k == 0) return 1;
-    /* advance every list to the largest current line until they agree */
-    for (;;) {
-        uint32_t top = 0;
-        for (unsigned j = 0; j < k; j++)
-            if (lines[pos[j]] > top) top = lines[pos[j]];
-        int same = 1;
-        for (unsigned j = 0; j < k; j++) {
-            while (pos[j] < off[ws[j] + 1] && lines[pos[j]] < top) pos[j]++;
-            if (pos[j] == off[ws[j] + 1]) return 0;
-            if (lines[pos[j]] != top) same = 0;
-        }
-        if (same) return 1;
+    for (unsigned j = 1; j < k; j++)
+        if (off[ws[j] + 1] - off[ws[j]] < off[ws[s] + 1] - off[ws[s]]) s = j;
+    for (uint64_t i = off[ws[s]]; i < off[ws[s] + 1]; i++) {
+        unsigned j = 0;
+        while (j < k && (j == s || has_line(lines, off[ws[j]], off[ws[j] + 1], lines[i]))) j++;
+        if (j == k) return 1;
     }
+    return 0;
 }
 
 lmp_status lmp_ngram_filter(const lmp_ngram *g, const char *path, lmp_ngram_filter_mode mode, lmp_train_model **out,
