@@ -154,10 +154,11 @@ static double model_prob(const lmp_train_model *m, const char **h, size_t nh, co
 
 /* Every estimator gives, for each context, a distribution over the vocabulary
  * (without <s>) that sums to one. */
-static void check_normalised(const char *text, lmp_estimator est, int discount_fallback)
+static void check_normalised_pruned(const char *text, lmp_estimator est, int discount_fallback, uint64_t prune)
 {
     lmp_train_params p = lmp_train_params_default();
     p.order = 3;
+    p.prune[1] = p.prune[2] = prune;
     p.estimator = est;
     p.k = 0.5;
     p.discount_fallback = discount_fallback;
@@ -187,12 +188,25 @@ static void check_normalised(const char *text, lmp_estimator est, int discount_f
     lmp_train_model_free(m);
 }
 
+static void check_normalised(const char *text, lmp_estimator est, int discount_fallback)
+{
+    check_normalised_pruned(text, est, discount_fallback, 0);
+}
+
 static void test_normalised_addk(void) { check_normalised(TINY, LMP_EST_ADDK, 0); }
 static void test_normalised_mkn(void) { check_normalised(TINY, LMP_EST_MKN, 1); }
 static void test_normalised_kn(void) { check_normalised(TINY, LMP_EST_KN, 1); }
 static void test_normalised_wb(void) { check_normalised(TINY, LMP_EST_WB, 0); }
 static void test_normalised_abs(void) { check_normalised(TINY, LMP_EST_ABS, 1); }
 static void test_normalised_katz(void) { check_normalised(TINY, LMP_EST_KATZ, 0); }
+
+/* Count pruning with the raw-count estimators: the pruned n-grams' mass goes to
+ * the backoffs, and every context still sums to one. */
+static void test_normalised_pruned(void)
+{
+    const lmp_estimator e[] = {LMP_EST_ADDK, LMP_EST_MLE, LMP_EST_WB, LMP_EST_ABS, LMP_EST_KATZ, LMP_EST_KN};
+    for (size_t i = 0; i < sizeof e / sizeof e[0]; i++) check_normalised_pruned(TINY, e[i], 1, 1);
+}
 
 /* A text of TEXT_LINES lines over 12 words with skewed frequencies (a fixed
  * linear congruential stream), for count-of-counts with many values. */
@@ -786,6 +800,7 @@ int main(int argc, char **argv)
     RUN(test_normalised_wb);
     RUN(test_normalised_abs);
     RUN(test_normalised_katz);
+    RUN(test_normalised_pruned);
     RUN(test_katz_direct);
     RUN(test_wb_abs_stupid_direct);
     RUN(test_mkn_matches_kenlm);
