@@ -51,8 +51,8 @@ int cmd_prune(int argc, char **argv)
         } else if (cli_is_opt(a, "--min-order")) {
             if (!(v = cli_optarg(argc, argv, &i, "--min-order")) || cli_parse_long("prune: --min-order", v, &min_order))
                 return CLI_USAGE;
-            if (min_order < 2 || min_order > LMP_TRAIN_MAX_ORDER) {
-                cli_error("prune: --min-order: expected 2 .. %d (unigrams are not pruned), got '%s'", LMP_TRAIN_MAX_ORDER, v);
+            if (min_order < 2 || min_order > LMP_NGRAM_MAX_ORDER) {
+                cli_error("prune: --min-order: expected 2 .. %d (unigrams are not pruned), got '%s'", LMP_NGRAM_MAX_ORDER, v);
                 return CLI_USAGE;
             }
         } else if (strcmp(a, "--json") == 0) {

@@ -84,8 +84,8 @@ LMP_API lmp_status lmp_ngram_mix_merge(const lmp_ngram *const *models, const dou
 /* ---- pruning ----------------------------------------------------------------------- */
 
 typedef struct lmp_ngram_prune_info {
-    uint64_t before[LMP_TRAIN_MAX_ORDER + 1]; /* n-grams per order in the input */
-    uint64_t after[LMP_TRAIN_MAX_ORDER + 1];  /* and kept */
+    uint64_t before[LMP_NGRAM_MAX_ORDER + 1]; /* n-grams per order in the input */
+    uint64_t after[LMP_NGRAM_MAX_ORDER + 1];  /* and kept */
     double delta_h10; /* sum over the pruned n-grams of Stolcke's relative entropy D (log10 units, see below) */
     double ppl_change; /* 10^delta_h10 - 1: the predicted relative change of the model's perplexity */
 } lmp_ngram_prune_info;

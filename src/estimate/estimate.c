@@ -27,7 +27,17 @@
  * (k = 0: MLE), and an unseen word after c gets backoff(c) p(w | shorter c) with
  *   backoff(c) = (1 - sum_seen p(w | c)) / (1 - sum_seen p(w | shorter c)),
  * so each conditional distribution sums to one. With MLE nothing is left over:
- * backoff(c) = 0, written as -99. */
+ * backoff(c) = 0, written as -99.
+ *
+ * On raw counts too (docs/ngram-toolkit.md has the checks):
+ *   Witten-Bell, interpolated (Witten & Bell 1991; Chen & Goodman 1998 eq. 15):
+ *     p(w | c) = (c(c w) + N1+(c .) p(w | c')) / (c(c .) + N1+(c .)), down to 1/V;
+ *   absolute discounting, interpolated (Ney, Essen & Kneser 1994): the Kneser-Ney
+ *     formulas above with one discount per order on raw counts;
+ *   Katz backoff with Good-Turing discounts (Katz 1987; SRILM ngram-discount(7)):
+ *     p(w | c) = d_r c(c w) / c(c .), backoff as for add-k;
+ *   stupid backoff (Brants et al. 2007): S(w | c) = c(c w) / c(c .), backoff alpha.
+ * With nltk_conventions V and the unigram total count <s> (NLTK's nltk.lm). */
 #include "../count/train_internal.h"
 
 #include <math.h>

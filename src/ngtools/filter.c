@@ -40,7 +40,7 @@ static int has_line(const uint32_t *lines, uint64_t lo, uint64_t end, uint32_t x
 static int on_one_line(const uint32_t *g, unsigned n, const uint64_t *off, const uint32_t *lines)
 {
     unsigned k = 0, s = 0;
-    uint32_t ws[LMP_TRAIN_MAX_ORDER];
+    uint32_t ws[LMP_NGRAM_MAX_ORDER];
     for (unsigned j = 0; j < n; j++)
         if (!is_special(g[j])) {
             if (off[g[j]] == off[g[j] + 1]) return 0;

@@ -200,7 +200,7 @@ static double model_prob(const lmp_ngram *g, const int32_t *map, const uint32_t 
 {
     int32_t wi = map[w];
     if (wi < 0) return 0.0;
-    int32_t ctx[LMP_TRAIN_MAX_ORDER];
+    int32_t ctx[LMP_NGRAM_MAX_ORDER];
     for (unsigned j = 0; j < nh; j++) ctx[j] = map[h[j]] >= 0 ? map[h[j]] : lmp_ngram_unk(g);
     lmp_ngram_state s, out;
     lmp_ngram_state_from(g, ctx, nh, &s);
@@ -216,9 +216,9 @@ lmp_status lmp_ngram_mix_merge(const lmp_ngram *const *models, const double *wei
     unsigned N = 0;
     for (size_t i = 0; i < k; i++) {
         unsigned o = lmp_ngram_order(models[i]);
-        if (o > LMP_TRAIN_MAX_ORDER)
+        if (o > LMP_NGRAM_MAX_ORDER)
             return lmp_error_set(err, LMP_EUNSUPPORTED, "model %zu has order %u: the model tools handle up to %d",
-                                 i + 1, o, LMP_TRAIN_MAX_ORDER);
+                                 i + 1, o, LMP_NGRAM_MAX_ORDER);
         if (o > N) N = o;
     }
     lmp_vocab *voc = NULL;
@@ -297,7 +297,7 @@ lmp_status lmp_ngram_mix_merge(const lmp_ngram *const *models, const double *wei
         }
         uint64_t u = ngt_sort_unique(recs, r);
         for (uint64_t x = 0; x < u; x++) {
-            uint32_t h[LMP_TRAIN_MAX_ORDER];
+            uint32_t h[LMP_NGRAM_MAX_ORDER];
             for (unsigned j = 0; j + 1 < n; j++) h[j] = recs[x].r[n - 1 - j];
             double p = 0;
             for (size_t i = 0; i < k; i++) p += weights[i] * model_prob(models[i], map[i], h, n - 1, recs[x].r[0]);

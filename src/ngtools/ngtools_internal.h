@@ -26,7 +26,7 @@ lmp_status ngt_from_ngram(const lmp_ngram *g, lmp_train_model **out, uint32_t **
 
 /* One n-gram while an order is being (re)built. */
 typedef struct ngt_rec {
-    uint32_t r[LMP_TRAIN_MAX_ORDER]; /* the words reversed (r[0] = the predicted word), 0-padded */
+    uint32_t r[LMP_NGRAM_MAX_ORDER]; /* the words reversed (r[0] = the predicted word), 0-padded */
     double lp, lb;
 } ngt_rec;
 

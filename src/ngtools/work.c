@@ -40,13 +40,13 @@ void ngt_update_info(lmp_train_model *m)
 {
     m->info.order = m->order;
     m->info.vocab = m->o[1].m;
-    for (unsigned n = 1; n <= LMP_TRAIN_MAX_ORDER; n++) m->info.counts[n] = n <= m->order ? m->o[n].m : 0;
+    for (unsigned n = 1; n <= LMP_NGRAM_MAX_ORDER; n++) m->info.counts[n] = n <= m->order ? m->o[n].m : 0;
 }
 
 static int rec_cmp(const void *a, const void *b)
 {
     const ngt_rec *x = a, *y = b;
-    for (unsigned i = 0; i < LMP_TRAIN_MAX_ORDER; i++)
+    for (unsigned i = 0; i < LMP_NGRAM_MAX_ORDER; i++)
         if (x->r[i] != y->r[i]) return x->r[i] < y->r[i] ? -1 : 1;
     return 0;
 }
@@ -108,7 +108,7 @@ uint64_t ngt_find(const lmp_train_model *m, unsigned n, const uint32_t *w)
 
 double ngt_logprob(const lmp_train_model *m, const uint32_t *h, unsigned nh, uint32_t w)
 {
-    uint32_t g[LMP_TRAIN_MAX_ORDER];
+    uint32_t g[LMP_NGRAM_MAX_ORDER];
     if (nh > m->order - 1) {
         h += nh - (m->order - 1);
         nh = m->order - 1;
@@ -178,9 +178,9 @@ lmp_status ngt_from_ngram(const lmp_ngram *g, lmp_train_model **out, uint32_t **
     *out = NULL;
     if (map_out) *map_out = NULL;
     unsigned order = lmp_ngram_order(g);
-    if (order > LMP_TRAIN_MAX_ORDER)
+    if (order > LMP_NGRAM_MAX_ORDER)
         return lmp_error_set(err, LMP_EUNSUPPORTED, "order %u: the model tools handle orders up to %d", order,
-                             LMP_TRAIN_MAX_ORDER);
+                             LMP_NGRAM_MAX_ORDER);
     size_t V = lmp_ngram_vocab_size(g);
     lmp_vocab *voc = NULL;
     lmp_train_model *m = NULL;
