@@ -6,7 +6,8 @@
 set -euo pipefail
 what=${1:-test}
 
-need=(gcc make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3)  # python3: JSON checks in the CLI tests
+need=(gcc g++ make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3)  # python3: JSON checks in the CLI tests;
+# g++: the C++ test of the public headers (tests/test_cxx.cpp); gcc also lists their declarations (-aux-info)
 case "$what" in
   demo)  command -v npm >/dev/null 2>&1 || need+=(npm) ;;
   bench) need+=(python3-numpy python3-scipy python3-torch) ;;
@@ -21,6 +22,7 @@ filtered=()
 for p in "${missing[@]}"; do
   case "$p" in
     gcc|make|pkg-config) command -v "$p" >/dev/null 2>&1 && continue ;;
+    g++) command -v g++ >/dev/null 2>&1 && continue ;;
   esac
   filtered+=("$p")
 done

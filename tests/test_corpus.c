@@ -12,7 +12,7 @@ static lmp_status read_all(const void *data, size_t n, const lmp_corpus_params *
                            lmp_corpus_stats *stats, lmp_error *err)
 {
     lmp_corpus *c;
-    lmp_status st = lmp_corpus_open_mem(data, n, "mem.txt", p, &c, err);
+    lmp_status st = lmp_corpus_create(data, n, "mem.txt", p, &c, err);
     if (st) return st;
     size_t k = 0;
     out[0] = '\0';
@@ -156,7 +156,7 @@ static void test_gzip_xz(void)
     CHECK_INT(read_all(xz, xzlen - 7, NULL, out, sizeof out, NULL, &err), LMP_EFORMAT);
 
     lmp_corpus *c;
-    CHECK_INT(lmp_corpus_open_mem(xz, xzlen, NULL, NULL, &c, &err), LMP_OK);
+    CHECK_INT(lmp_corpus_create(xz, xzlen, NULL, NULL, &c, &err), LMP_OK);
     CHECK(strcmp(lmp_corpus_compression(c), "xz") == 0);
     lmp_corpus_free(c);
 }
@@ -172,7 +172,7 @@ static void test_long_line_and_files(void)
     big[n] = '\n';
     lmp_corpus *c;
     lmp_error err;
-    CHECK_INT(lmp_corpus_open_mem(big, n + 1, NULL, NULL, &c, &err), LMP_OK);
+    CHECK_INT(lmp_corpus_create(big, n + 1, NULL, NULL, &c, &err), LMP_OK);
     const lmp_token *t;
     size_t nt;
     CHECK_INT(lmp_corpus_next_line(c, &t, &nt, &err), LMP_OK);
@@ -182,11 +182,11 @@ static void test_long_line_and_files(void)
     lmp_corpus_free(c);
     free(big);
     /* A missing file names itself. */
-    CHECK_INT(lmp_corpus_open("/nonexistent/dir/corpus.txt", NULL, &c, &err), LMP_EIO);
+    CHECK_INT(lmp_corpus_load("/nonexistent/dir/corpus.txt", NULL, &c, &err), LMP_EIO);
     CHECK(c == NULL);
     CHECK(strstr(err.msg, "/nonexistent/dir/corpus.txt") != NULL);
     /* A real file (the training fixture). */
-    CHECK_INT(lmp_corpus_open("tests/fixtures/train_small.txt", NULL, &c, &err), LMP_OK);
+    CHECK_INT(lmp_corpus_load("tests/fixtures/train_small.txt", NULL, &c, &err), LMP_OK);
     long lines = 0;
     lmp_status st;
     while ((st = lmp_corpus_next_line(c, &t, &nt, &err)) == LMP_OK) lines++;

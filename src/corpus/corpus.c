@@ -223,7 +223,7 @@ static lmp_status check_params(const lmp_corpus_params *p, lmp_error *err)
     return LMP_OK;
 }
 
-lmp_status lmp_corpus_open(const char *path, const lmp_corpus_params *params, lmp_corpus **out, lmp_error *err)
+lmp_status lmp_corpus_load(const char *path, const lmp_corpus_params *params, lmp_corpus **out, lmp_error *err)
 {
     *out = NULL;
     if (!path || !*path) return lmp_error_set(err, LMP_EINVAL, "corpus path is empty: expected a file name or '-'");
@@ -254,7 +254,7 @@ lmp_status lmp_corpus_open(const char *path, const lmp_corpus_params *params, lm
     return LMP_OK;
 }
 
-lmp_status lmp_corpus_open_mem(const void *data, size_t size, const char *name, const lmp_corpus_params *params,
+lmp_status lmp_corpus_create(const void *data, size_t size, const char *name, const lmp_corpus_params *params,
                                lmp_corpus **out, lmp_error *err)
 {
     *out = NULL;
