@@ -450,7 +450,8 @@ static lmp_status json_token(const text_file *f, size_t *i, const int16_t byte_o
             case 't': cp = 9; break;
             case 'u': {
                 unsigned u, lo;
-                if (k + 4 > f->len || hex4(f->data + k, &u)) return fmt_error(err, f, k - 2, "bad \\u escape");
+                if (k + 4 > f->len) return fmt_error(err, f, k - 2, "unexpected end of file in a \\u escape (truncated?)");
+                if (hex4(f->data + k, &u)) return fmt_error(err, f, k - 2, "bad \\u escape");
                 k += 4;
                 if (u >= 0xd800 && u < 0xdc00) {
                     if (k + 6 > f->len || f->data[k] != '\\' || f->data[k + 1] != 'u' || hex4(f->data + k + 2, &lo) ||

@@ -181,7 +181,7 @@ lmp_status lmp_tokenizer_stream_feed(lmp_tokenizer_stream *s, const void *text, 
             reset(s);
             return lmp_error_set(err, LMP_ENOMEM, "out of memory");
         }
-        memcpy(s->pend, in, len);
+        if (len) memcpy(s->pend, in, len);
         s->npend = len;
         if (len > 4096) s->wait_until = 2 * len; /* an open piece this long: wait for it to double */
         return LMP_OK;
@@ -190,11 +190,11 @@ lmp_status lmp_tokenizer_stream_feed(lmp_tokenizer_stream *s, const void *text, 
         reset(s);
         return lmp_error_set(err, LMP_ENOMEM, "out of memory (%zu bytes pending)", s->npend + len);
     }
-    memcpy(s->pend + s->npend, in, len);
+    if (len) memcpy(s->pend + s->npend, in, len);
     s->npend += len;
     if (s->npend < s->wait_until && s->npend <= s->max_piece + 64) return LMP_OK;
     if ((st = run(s, s->pend, s->npend, 0, out, &used, err))) return st;
-    memmove(s->pend, s->pend + used, s->npend - used);
+    if (used < s->npend) memmove(s->pend, s->pend + used, s->npend - used);
     s->npend -= used;
     s->wait_until = s->npend > 4096 ? 2 * s->npend : 0;
     return LMP_OK;
