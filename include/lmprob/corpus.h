@@ -2,7 +2,9 @@
  *
  * Input. One sentence per line ('\n'; a '\r' before it is dropped). Plain text,
  * gzip (zlib, multi-member) or xz (liblzma, concatenated streams), recognised by
- * their magic bytes (1f 8b; fd 37 7a 58 5a 00), from a file or from stdin ("-").
+ * their magic bytes (1f 8b; fd 37 7a 58 5a 00), from a file or from stdin ("-"),
+ * through the library's one line reader (the ARPA reader and the scorer use it
+ * too). Lines longer than params.max_line are refused.
  * A last line without '\n' is still a line. Every line is a sentence, including
  * an empty one: KenLM's lmplz counts an empty line as "<s> </s>" (its corpus
  * reader appends </s> after every line, lm/builder/corpus_count.cc) and its query
@@ -51,6 +53,9 @@ typedef struct lmp_corpus_params {
     lmp_corpus_mode mode; /* default LMP_CORPUS_WORD */
     int replace_invalid;  /* 1: invalid UTF-8 → U+FFFD; 0 (default): LMP_EFORMAT error */
     int skip_markers;     /* 1: drop "<s>"/"</s>" tokens; 0 (default): LMP_EFORMAT error */
+    size_t max_line;      /* longest line accepted, in bytes (0, the default: 256 MiB); a longer line is
+                             an LMP_EFORMAT error raised once that many bytes are read, so the reader's
+                             memory stays about twice this whatever the input */
 } lmp_corpus_params;
 
 /* A token: a view of len bytes (not NUL-terminated). */
