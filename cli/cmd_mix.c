@@ -139,7 +139,7 @@ int cmd_mix(int argc, char **argv)
         goto done;
     }
     if (output) {
-        if (lmp_ngram_mix_merge(cg, w, k, &merged, &err)) {
+        if (lmp_train_model_create_mix(cg, w, k, &merged, &err)) {
             cli_error("mix: %s", err.msg);
             goto done;
         }

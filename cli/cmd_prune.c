@@ -85,7 +85,7 @@ int cmd_prune(int argc, char **argv)
     lmp_train_model *m = NULL;
     lmp_ngram_prune_info info;
     if (lmp_ngram_load(in, NULL, NULL, &g, &err) ||
-        lmp_ngram_prune_entropy(g, thr, (unsigned)min_order, &m, &info, &err)) {
+        lmp_train_model_create_pruned(g, thr, (unsigned)min_order, &m, &info, &err)) {
         cli_error("prune: %s", err.msg);
         lmp_ngram_free(g);
         return CLI_FAIL;

@@ -11,7 +11,6 @@
 #include "lmprob/linalg.h"
 #include "lmprob/bayes.h"
 #include "lmprob/nn.h"
-#include "lmprob/experiment.h"
 #include "lmprob/info.h"
 #include "lmprob/sample.h"
 #include "lmprob/lm.h"

@@ -105,7 +105,7 @@ static void test_em_known_answer(void)
     /* the merged unigram model holds the exact mixture */
     w[0] = 2.0 / 3.0, w[1] = 1.0 / 3.0;
     lmp_train_model *mm = NULL;
-    CHECK_INT(lmp_ngram_mix_merge(g, w, 2, &mm, &err), LMP_OK);
+    CHECK_INT(lmp_train_model_create_mix(g, w, 2, &mm, &err), LMP_OK);
     const char *x[1] = {"x"};
     double lp;
     CHECK(lmp_train_lookup(mm, x, 1, &lp, NULL) == 0);
@@ -136,7 +136,7 @@ static lmp_ngram *train_model(const char *name, const char *text, unsigned order
     p.estimator = LMP_EST_WB; /* any estimator with backoffs; no discounts to estimate on tiny data */
     lmp_train_model *t = NULL;
     lmp_error err = {0};
-    if (lmp_train_file(tmp(name), &p, &t, &err)) {
+    if (lmp_train_model_load(tmp(name), &p, &t, &err)) {
         fprintf(stderr, "  train %s: %s\n", name, err.msg);
         return NULL;
     }
@@ -156,7 +156,7 @@ static void test_merge(void)
     const double w[2] = {0.3, 0.7};
     lmp_error err = {0};
     lmp_train_model *t = NULL;
-    CHECK_INT(lmp_ngram_mix_merge(g, w, 2, &t, &err), LMP_OK);
+    CHECK_INT(lmp_train_model_create_mix(g, w, 2, &t, &err), LMP_OK);
     lmp_ngram *m = reload(t, "merged.arpa");
     lmp_train_model_free(t);
     CHECK(m != NULL);
@@ -205,7 +205,7 @@ static void test_merge(void)
     lmp_ngram_free(m);
     /* weights 1, 0: the merged model is model A again, everywhere */
     const double w10[2] = {1.0, 0.0};
-    CHECK_INT(lmp_ngram_mix_merge(g, w10, 2, &t, &err), LMP_OK);
+    CHECK_INT(lmp_train_model_create_mix(g, w10, 2, &t, &err), LMP_OK);
     m = reload(t, "merged10.arpa");
     lmp_train_model_free(t);
     CHECK(m != NULL);
@@ -250,7 +250,7 @@ static void test_prune_hand(void)
     lmp_train_model *t = NULL;
     lmp_ngram_prune_info info;
     /* between b a's .00103 and the next, .0209: only "b a" goes */
-    CHECK_INT(lmp_ngram_prune_entropy(g, 0.005, 2, &t, &info, &err), LMP_OK);
+    CHECK_INT(lmp_train_model_create_pruned(g, 0.005, 2, &t, &info, &err), LMP_OK);
     CHECK_INT(info.before[2], 4);
     CHECK_INT(info.after[2], 3);
     /* the hand value, to the 8 digits of the ARPA numbers */
@@ -277,25 +277,25 @@ static void test_prune_hand(void)
     CHECK_ABS(0.2 * kl, info.delta_h10, 1e-7); /* p(b) = .2; float model values */
     lmp_ngram_free(p);
     /* .022: "a </s>" (.0209) goes too, "<s> a" (.0246) stays; a's backoff becomes (1 - .5) / (1 - .2) */
-    CHECK_INT(lmp_ngram_prune_entropy(g, 0.022, 2, &t, &info, &err), LMP_OK);
+    CHECK_INT(lmp_train_model_create_pruned(g, 0.022, 2, &t, &info, &err), LMP_OK);
     CHECK_INT(info.after[2], 2);
     CHECK_ABS(info.delta_h10, 0.00044698532 + 0.0089887958, 2e-8);
     CHECK(lmp_train_lookup(t, aa, 1, &lp, &lb) == 0);
     CHECK_ABS(lb, log10(0.625), 1e-7);
     lmp_train_model_free(t);
     /* a huge threshold removes every bigram, a tiny one none */
-    CHECK_INT(lmp_ngram_prune_entropy(g, 1.0, 2, &t, &info, &err), LMP_OK);
+    CHECK_INT(lmp_train_model_create_pruned(g, 1.0, 2, &t, &info, &err), LMP_OK);
     CHECK_INT(info.after[2], 0);
     lmp_train_model_free(t);
-    CHECK_INT(lmp_ngram_prune_entropy(g, 1e-9, 2, &t, &info, &err), LMP_OK);
+    CHECK_INT(lmp_train_model_create_pruned(g, 1e-9, 2, &t, &info, &err), LMP_OK);
     CHECK_INT(info.after[2], 4);
     CHECK_ABS(info.delta_h10, 0.0, 0.0);
     lmp_train_model_free(t);
     /* bad arguments */
-    CHECK_INT(lmp_ngram_prune_entropy(g, 0.0, 2, &t, &info, &err), LMP_EINVAL);
+    CHECK_INT(lmp_train_model_create_pruned(g, 0.0, 2, &t, &info, &err), LMP_EINVAL);
     CHECK(t == NULL);
-    CHECK_INT(lmp_ngram_prune_entropy(g, NAN, 2, &t, &info, &err), LMP_EINVAL);
-    CHECK_INT(lmp_ngram_prune_entropy(g, 1e-6, 1, &t, &info, &err), LMP_EINVAL);
+    CHECK_INT(lmp_train_model_create_pruned(g, NAN, 2, &t, &info, &err), LMP_EINVAL);
+    CHECK_INT(lmp_train_model_create_pruned(g, 1e-6, 1, &t, &info, &err), LMP_EINVAL);
     lmp_ngram_free(g);
 }
 
@@ -309,18 +309,18 @@ static void test_prune_trigram(void)
     lmp_train_model *t = NULL;
     lmp_ngram_prune_info info;
     /* at .03 no trigram is left and bigrams go too */
-    CHECK_INT(lmp_ngram_prune_entropy(g, 0.03, 2, &t, &info, &err), LMP_OK);
+    CHECK_INT(lmp_train_model_create_pruned(g, 0.03, 2, &t, &info, &err), LMP_OK);
     CHECK_INT(info.after[3], 0);
     CHECK(info.after[2] < info.before[2]);
     lmp_train_model_free(t);
     /* at .005 some trigrams stay, and so do their contexts (every bigram here is one) */
-    CHECK_INT(lmp_ngram_prune_entropy(g, 0.005, 2, &t, &info, &err), LMP_OK);
+    CHECK_INT(lmp_train_model_create_pruned(g, 0.005, 2, &t, &info, &err), LMP_OK);
     CHECK(info.after[3] < info.before[3] && info.after[3] > 0);
     CHECK_INT(info.after[2], info.before[2]);
     /* --min-order 3 leaves the bigrams alone whatever the threshold */
     lmp_train_model *t3 = NULL;
     lmp_ngram_prune_info i3;
-    CHECK_INT(lmp_ngram_prune_entropy(g, 0.5, 3, &t3, &i3, &err), LMP_OK);
+    CHECK_INT(lmp_train_model_create_pruned(g, 0.5, 3, &t3, &i3, &err), LMP_OK);
     CHECK_INT(i3.after[2], i3.before[2]);
     CHECK_INT(i3.after[3], 0);
     lmp_train_model_free(t3);
@@ -352,7 +352,7 @@ static void test_filter(void)
     lmp_train_model *t = NULL;
     /* vocabulary: the, cat, sat, mat (any layout) */
     write_file(tmp("v.txt"), "the cat\nsat   mat\n");
-    CHECK_INT(lmp_ngram_filter(g, tmp("v.txt"), LMP_FILTER_VOCAB, &t, &err), LMP_OK);
+    CHECK_INT(lmp_train_model_create_filtered(g, tmp("v.txt"), LMP_FILTER_VOCAB, &t, &err), LMP_OK);
     lmp_train_info info;
     lmp_train_get_info(t, &info);
     CHECK_INT(info.counts[1], 7); /* <unk> <s> </s> + 4 */
@@ -377,7 +377,7 @@ static void test_filter(void)
     lmp_ngram_free(f);
     /* union: "on the mat" and "a cat": "the cat" holds words of two lines only: dropped */
     write_file(tmp("u.txt"), "on the mat\na cat\n");
-    CHECK_INT(lmp_ngram_filter(g, tmp("u.txt"), LMP_FILTER_UNION, &t, &err), LMP_OK);
+    CHECK_INT(lmp_train_model_create_filtered(g, tmp("u.txt"), LMP_FILTER_UNION, &t, &err), LMP_OK);
     const char *onm[3] = {"on", "the", "mat"}, *ac[2] = {"a", "cat"}, *cat[1] = {"cat"};
     CHECK(lmp_train_lookup(t, onm, 3, &lp, &lb) == 0);
     CHECK(lmp_train_lookup(t, ac, 2, &lp, &lb) == 0);
@@ -406,10 +406,10 @@ static void test_filter(void)
         lmp_ngram_free(u);
     }
     /* errors */
-    CHECK_INT(lmp_ngram_filter(g, tmp("nope.txt"), LMP_FILTER_VOCAB, &t, &err), LMP_EIO);
+    CHECK_INT(lmp_train_model_create_filtered(g, tmp("nope.txt"), LMP_FILTER_VOCAB, &t, &err), LMP_EIO);
     CHECK(t == NULL);
     CHECK(strstr(err.msg, "nope.txt") != NULL);
-    CHECK_INT(lmp_ngram_filter(g, tmp("v.txt"), (lmp_ngram_filter_mode)7, &t, &err), LMP_EINVAL);
+    CHECK_INT(lmp_train_model_create_filtered(g, tmp("v.txt"), (lmp_ngram_filter_mode)7, &t, &err), LMP_EINVAL);
     lmp_ngram_free(g);
 }
 

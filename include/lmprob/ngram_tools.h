@@ -78,8 +78,8 @@ LMP_API lmp_status lmp_ngram_mix_em(const lmp_ngram *const *models, size_t k, co
  * every n-gram of the union, and differ elsewhere unless the models' backoffs
  * agree (docs/ngram-toolkit.md measures by how much). The order is the
  * highest of the models'. The <s> unigram gets -99 (never predicted). */
-LMP_API lmp_status lmp_ngram_mix_merge(const lmp_ngram *const *models, const double *weights, size_t k,
-                                       lmp_train_model **out, lmp_error *err);
+LMP_API lmp_status lmp_train_model_create_mix(const lmp_ngram *const *models, const double *weights, size_t k,
+                                              lmp_train_model **out, lmp_error *err);
 
 /* ---- pruning ----------------------------------------------------------------------- */
 
@@ -103,10 +103,11 @@ typedef struct lmp_ngram_prune_info {
  * (the first one's unigram; for <s> the unigram of </s>, as SRILM). An
  * n-gram that is the context of a kept longer n-gram stays. All decisions of
  * one order are taken on the model before that order is pruned; the backoffs
- * are recomputed at the end (lmp_ngram_mix_merge's formula). threshold > 0
+ * are recomputed at the end (lmp_train_model_create_mix's formula). threshold > 0
  * (SRILM's typical 1e-8 .. 1e-6). info may be NULL. */
-LMP_API lmp_status lmp_ngram_prune_entropy(const lmp_ngram *m, double threshold, unsigned min_order,
-                                           lmp_train_model **out, lmp_ngram_prune_info *info, lmp_error *err);
+LMP_API lmp_status lmp_train_model_create_pruned(const lmp_ngram *m, double threshold, unsigned min_order,
+                                                 lmp_train_model **out, lmp_ngram_prune_info *info,
+                                                 lmp_error *err);
 
 /* ---- filtering ----------------------------------------------------------------------- */
 
@@ -123,8 +124,9 @@ typedef enum lmp_ngram_filter_mode {
  * so any sentence of vocabulary words (VOCAB) or any line of the file (UNION)
  * scores as under the full model (the filtered model no longer sums to one
  * over the dropped words, as with KenLM's filter). */
-LMP_API lmp_status lmp_ngram_filter(const lmp_ngram *m, const char *path, lmp_ngram_filter_mode mode,
-                                    lmp_train_model **out, lmp_error *err);
+LMP_API lmp_status lmp_train_model_create_filtered(const lmp_ngram *m, const char *path,
+                                                   lmp_ngram_filter_mode mode, lmp_train_model **out,
+                                                   lmp_error *err);
 
 /* ---- checks ---------------------------------------------------------------------------- */
 

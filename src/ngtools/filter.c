@@ -57,8 +57,8 @@ static int on_one_line(const uint32_t *g, unsigned n, const uint64_t *off, const
     return 0;
 }
 
-lmp_status lmp_ngram_filter(const lmp_ngram *g, const char *path, lmp_ngram_filter_mode mode, lmp_train_model **out,
-                            lmp_error *err)
+lmp_status lmp_train_model_create_filtered(const lmp_ngram *g, const char *path, lmp_ngram_filter_mode mode,
+                                           lmp_train_model **out, lmp_error *err)
 {
     *out = NULL;
     if (!g || !path) return lmp_error_set(err, LMP_EINVAL, "model or path is NULL");
@@ -84,7 +84,7 @@ lmp_status lmp_ngram_filter(const lmp_ngram *g, const char *path, lmp_ngram_filt
     }
     lmp_corpus_params cp = lmp_corpus_params_default();
     cp.skip_markers = 1; /* <s> and </s> are always kept */
-    if ((st = lmp_corpus_open(path, &cp, &c, err))) goto done;
+    if ((st = lmp_corpus_load(path, &cp, &c, err))) goto done;
     const lmp_token *tok;
     size_t nt;
     uint32_t line = 0;
@@ -132,8 +132,10 @@ lmp_status lmp_ngram_filter(const lmp_ngram *g, const char *path, lmp_ngram_filt
     for (uint64_t w = 0; w < V; w++) {
         if (!keep[w]) continue;
         size_t len;
-        const char *s = lmp_vocab_word(full->vocab, (uint32_t)w, &len);
-        if ((st = lmp_vocab_add(voc, s, len, &newid[w], err))) goto done;
+        const char *s = lmp_vocab_word(full->vocab, (lmp_token_id)w, &len);
+        lmp_token_id id;
+        if ((st = lmp_vocab_add(voc, s, len, &id, err))) goto done;
+        newid[w] = (uint32_t)id;
     }
     st = ngt_model_create(full->order, voc, &m, err);
     voc = NULL;

@@ -41,7 +41,7 @@ static lmp_status walk_text(const lmp_ngram *const *g, size_t k, const char *pat
                             uint64_t *sentences, uint64_t *bytes, lmp_error *err)
 {
     lmp_corpus *c;
-    lmp_status st = lmp_corpus_open(path, NULL, &c, err);
+    lmp_status st = lmp_corpus_load(path, NULL, &c, err);
     if (st) return st;
     lmp_ngram_state s[LMP_MIX_MAX_MODELS], nx;
     int32_t id[LMP_MIX_MAX_MODELS];
@@ -207,8 +207,8 @@ static double model_prob(const lmp_ngram *g, const int32_t *map, const uint32_t 
     return pow(10.0, lmp_ngram_score(g, &s, wi, &out, NULL));
 }
 
-lmp_status lmp_ngram_mix_merge(const lmp_ngram *const *models, const double *weights, size_t k, lmp_train_model **out,
-                               lmp_error *err)
+lmp_status lmp_train_model_create_mix(const lmp_ngram *const *models, const double *weights, size_t k,
+                                      lmp_train_model **out, lmp_error *err)
 {
     *out = NULL;
     lmp_status st;
@@ -232,7 +232,7 @@ lmp_status lmp_ngram_mix_merge(const lmp_ngram *const *models, const double *wei
     for (size_t i = 0; i < k && !st; i++)
         for (size_t j = 0; j < lmp_ngram_vocab_size(models[i]) && !st; j++) {
             const char *s = lmp_ngram_word(models[i], (int32_t)j);
-            uint32_t id;
+            lmp_token_id id;
             st = lmp_vocab_add(voc, s, strlen(s), &id, err);
         }
     if (st) {
@@ -249,7 +249,7 @@ lmp_status lmp_ngram_mix_merge(const lmp_ngram *const *models, const double *wei
         }
         for (size_t j = 0; j < nv; j++) {
             size_t len;
-            const char *s = lmp_vocab_word(voc, (uint32_t)j, &len);
+            const char *s = lmp_vocab_word(voc, (lmp_token_id)j, &len);
             map[i][j] = lmp_ngram_vocab_find(models[i], s, len);
         }
     }

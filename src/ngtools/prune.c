@@ -42,8 +42,8 @@ static void compact(train_order *t, const unsigned char *drop)
     t->m = k;
 }
 
-lmp_status lmp_ngram_prune_entropy(const lmp_ngram *g, double threshold, unsigned min_order, lmp_train_model **out,
-                                   lmp_ngram_prune_info *info, lmp_error *err)
+lmp_status lmp_train_model_create_pruned(const lmp_ngram *g, double threshold, unsigned min_order,
+                                         lmp_train_model **out, lmp_ngram_prune_info *info, lmp_error *err)
 {
     *out = NULL;
     if (!g) return lmp_error_set(err, LMP_EINVAL, "model is NULL");

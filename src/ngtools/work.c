@@ -193,7 +193,9 @@ lmp_status ngt_from_ngram(const lmp_ngram *g, lmp_train_model **out, uint32_t **
     if ((st = lmp_vocab_create(&voc, err))) goto fail;
     for (size_t i = 0; i < V; i++) {
         const char *s = lmp_ngram_word(g, (int32_t)i);
-        if ((st = lmp_vocab_add(voc, s, strlen(s), &map[i], err))) goto fail;
+        lmp_token_id id;
+        if ((st = lmp_vocab_add(voc, s, strlen(s), &id, err))) goto fail;
+        map[i] = (uint32_t)id;
     }
     st = ngt_model_create(order, voc, &m, err);
     voc = NULL;
