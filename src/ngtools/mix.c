@@ -223,10 +223,10 @@ lmp_status lmp_train_model_create_mix(const lmp_ngram *const *models, const doub
     }
     lmp_vocab *voc = NULL;
     lmp_train_model *m = NULL;
-    int32_t *map[LMP_MIX_MAX_MODELS] = {0};
+    int32_t *map[LMP_MIX_MAX_MODELS] = {0};  /* union id -> model i's id, or -1 */
+    uint32_t *umap[LMP_MIX_MAX_MODELS] = {0}; /* model i's id -> union id */
     ngt_rec *recs = NULL;
     lmp_token_id *ids = NULL;
-    float *fp = NULL;
     if ((st = lmp_vocab_create(&voc, err))) return st;
     /* the union vocabulary: the first model's words in its order, then the others' new ones */
     for (size_t i = 0; i < k && !st; i++)
@@ -247,10 +247,18 @@ lmp_status lmp_train_model_create_mix(const lmp_ngram *const *models, const doub
             st = lmp_error_set(err, LMP_ENOMEM, "mixing: out of memory");
             goto done;
         }
+        size_t vi = lmp_ngram_vocab_size(models[i]);
+        umap[i] = malloc((vi ? vi : 1) * sizeof *umap[i]);
+        if (!umap[i]) {
+            lmp_vocab_free(voc);
+            st = lmp_error_set(err, LMP_ENOMEM, "mixing: out of memory");
+            goto done;
+        }
         for (size_t j = 0; j < nv; j++) {
             size_t len;
             const char *s = lmp_vocab_word(voc, (lmp_token_id)j, &len);
             map[i][j] = lmp_ngram_vocab_find(models[i], s, len);
+            if (map[i][j] >= 0) umap[i][map[i][j]] = (uint32_t)j;
         }
     }
     if ((st = ngt_model_create(N, voc, &m, err))) goto done;
@@ -273,8 +281,6 @@ lmp_status lmp_train_model_create_mix(const lmp_ngram *const *models, const doub
         free(ids);
         recs = malloc((total ? total : 1) * sizeof *recs);
         ids = malloc((most ? most : 1) * n * sizeof *ids);
-        free(fp);
-        fp = NULL;
         if (!recs || !ids) {
             st = lmp_error_set(err, LMP_ENOMEM, "mixing: out of memory for %llu %u-grams", (unsigned long long)total, n);
             goto done;
@@ -288,10 +294,7 @@ lmp_status lmp_train_model_create_mix(const lmp_ngram *const *models, const doub
             /* model id -> union id: the union vocabulary holds every model word */
             for (uint64_t x = 0; x < gi.counts[n]; x++, r++) {
                 memset(recs[r].r, 0, sizeof recs[r].r);
-                for (unsigned j = 0; j < n; j++) {
-                    const char *s = lmp_ngram_word(models[i], ids[x * n + j]);
-                    recs[r].r[n - 1 - j] = (uint32_t)lmp_vocab_find(m->vocab, s, strlen(s));
-                }
+                for (unsigned j = 0; j < n; j++) recs[r].r[n - 1 - j] = umap[i][ids[x * n + j]];
                 recs[r].lb = 0;
             }
         }
@@ -308,10 +311,12 @@ lmp_status lmp_train_model_create_mix(const lmp_ngram *const *models, const doub
     if ((st = ngt_recompute_backoffs(m, err))) goto done;
     ngt_update_info(m);
 done:
-    for (size_t i = 0; i < k; i++) free(map[i]);
+    for (size_t i = 0; i < k; i++) {
+        free(map[i]);
+        free(umap[i]);
+    }
     free(recs);
     free(ids);
-    free(fp);
     if (st) {
         lmp_train_model_free(m);
         return st;

@@ -82,24 +82,22 @@ lmp_status ngt_set_order(lmp_train_model *m, unsigned n, const ngt_rec *recs, ui
     return LMP_OK;
 }
 
+/* a < b in suffix order (the last word most significant) */
+static int suffix_less(const uint32_t *a, const uint32_t *b, unsigned n)
+{
+    for (unsigned i = n; i-- > 0;)
+        if (a[i] != b[i]) return a[i] < b[i];
+    return 0;
+}
+
 uint64_t ngt_find(const lmp_train_model *m, unsigned n, const uint32_t *w)
 {
     const train_order *t = &m->o[n];
     if (n == 1) return w[0] < t->m ? w[0] : NGT_NONE;
     uint64_t a = 0, b = t->m;
-    while (a < b) { /* suffix order: compare from the last word */
+    while (a < b) { /* the first n-gram not below w */
         uint64_t mid = a + (b - a) / 2;
-        const uint32_t *g = t->w + mid * n;
-        int less = 0;
-        for (unsigned i = n; i-- > 0;)
-            if (g[i] != w[i]) {
-                less = g[i] < w[i];
-                goto decided;
-            }
-        b = mid; /* equal: look left */
-        continue;
-    decided:
-        if (less) a = mid + 1;
+        if (suffix_less(t->w + mid * n, w, n)) a = mid + 1;
         else b = mid;
     }
     if (a < t->m && memcmp(t->w + a * n, w, n * sizeof *w) == 0) return a;
