@@ -69,6 +69,21 @@ LMP_EXTERN_C_BEGIN
 typedef enum lmp_sampler_convention { LMP_CONV_HF = 0, LMP_CONV_LLAMA = 1 } lmp_sampler_convention;
 typedef enum lmp_sampler_dtype { LMP_DTYPE_F64 = 0, LMP_DTYPE_F32 = 1 } lmp_sampler_dtype;
 
+/* The widest vector instruction set a sampler's kernels may use (x86-64: the
+ * portable kernels, AVX2 + FMA, AVX-512; other machines have the portable ones
+ * only). A cap per sampler, not a requirement: the machine's own limit applies
+ * too. AVX2 and AVX-512 give the same bits; the portable kernels (no fused
+ * multiply-add) may round a float32 exp differently (both within 2 ulp of expf),
+ * which can move a float32 draw whose uniform falls within rounding of a cdf
+ * boundary. LMP_SIMD_BASELINE gives, on any x86-64, the bits of a machine
+ * without AVX2. */
+typedef enum lmp_simd {
+    LMP_SIMD_BEST = 0,     /* the widest the machine has (default) */
+    LMP_SIMD_BASELINE = 1, /* portable vector code only */
+    LMP_SIMD_AVX2 = 2,     /* at most AVX2 + FMA */
+    LMP_SIMD_AVX512 = 3    /* at most AVX-512 (F, DQ, VL) */
+} lmp_simd;
+
 typedef struct lmp_sampler_params {
     lmp_sampler_convention conv;  /* chain order and edge rules (see above) */
     lmp_sampler_dtype dtype;      /* arithmetic precision of the filters */
@@ -83,9 +98,10 @@ typedef struct lmp_sampler_params {
     double presence_penalty;      /* 0: off. llama.cpp: logit -= (count > 0) * present. */
     size_t penalty_last_n;        /* penalties see the last n history tokens; 0: all (HF). */
     size_t min_keep;              /* filters keep at least this many (0 is taken as 1). */
+    lmp_simd simd;                /* widest vector ISA the kernels may use (LMP_SIMD_BEST). */
 } lmp_sampler_params;
 
-/* Everything off, HF convention, float64, min_keep 1. */
+/* Everything off, HF convention, float64, min_keep 1, the machine's widest SIMD. */
 LMP_API lmp_sampler_params lmp_sampler_params_default(void);
 
 /* Check every field; the message names the field, its value and the domain. */

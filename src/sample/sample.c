@@ -50,6 +50,7 @@ struct lmp_sampler {
     size_t n;        /* survivors */
     int applied;
     int f32;         /* round to float after every operation */
+    int isa;         /* SIMD level of the kernels (sample_internal.h): capped by prm.simd */
     int ident;       /* id[i] == i for the survivors (no compaction yet): id[] not filled */
     int temp_done;   /* temperature was fused into the load */
     int max_ok;      /* lgmax is the maximum of lg[0..n) */
@@ -100,7 +101,7 @@ static inline double R(int f32, double x) { return f32 ? (double)(float)x : x; }
 static void lg_ready(lmp_sampler *s)
 {
     if (!s->lg_pending) return;
-    lmp_sample_logits_widen((const float *)(const void *)s->work, s->n, s->lg_tf, s->lg);
+    lmp_sample_logits_widen(s->isa, (const float *)(const void *)s->work, s->n, s->lg_tf, s->lg);
     s->lg_pending = 0;
 }
 
@@ -122,6 +123,7 @@ lmp_sampler_params lmp_sampler_params_default(void)
         .presence_penalty = 0.0,
         .penalty_last_n = 0,
         .min_keep = 1,
+        .simd = LMP_SIMD_BEST,
     };
     return p;
 }
@@ -152,6 +154,9 @@ lmp_status lmp_sampler_params_check(const lmp_sampler_params *p, lmp_error *err)
                              p->frequency_penalty);
     if (!isfinite(p->presence_penalty))
         return lmp_error_set(err, LMP_EINVAL, "presence_penalty = %g: expected a finite number", p->presence_penalty);
+    if (p->simd < LMP_SIMD_BEST || p->simd > LMP_SIMD_AVX512)
+        return lmp_error_set(err, LMP_EINVAL, "simd = %d: expected LMP_SIMD_BEST, _BASELINE, _AVX2 or _AVX512",
+                             (int)p->simd);
     return LMP_OK;
 }
 
@@ -170,6 +175,9 @@ lmp_status lmp_sampler_create(const lmp_sampler_params *prm, size_t max_vocab, l
     if (s->prm.min_keep == 0) s->prm.min_keep = 1;
     s->cap = max_vocab;
     s->f32 = prm->dtype == LMP_DTYPE_F32;
+    /* the kernels' level: the machine's, capped by prm->simd (BASELINE 0, AVX2 1, AVX512 2) */
+    s->isa = lmp_sample_isa_best();
+    if (prm->simd != LMP_SIMD_BEST && (int)prm->simd - 1 < s->isa) s->isa = (int)prm->simd - 1;
     s->id = malloc(max_vocab * sizeof *s->id);
     s->iota = malloc(max_vocab * sizeof *s->iota);
     s->lg = malloc(max_vocab * sizeof *s->lg);
@@ -321,7 +329,7 @@ static void compact_by_key_t(lmp_sampler *s, double tkey, size_t rtie, int low_f
         }
         lo = ties > rtie ? ties - rtie : 0;
     }
-    s->n = lmp_sample_compact(key, tkey, lo, hi, n, s->ident, s->id, s->lg, s->p);
+    s->n = lmp_sample_compact(s->isa, key, tkey, lo, hi, n, s->ident, s->id, s->lg, s->p);
     s->ident = 0;
 }
 
@@ -338,7 +346,7 @@ static double kth_largest_logit(lmp_sampler *s, size_t k, size_t *ngathered)
     double *w = s->work;
     size_t n = s->n;
     *ngathered = 0;
-    if (k == 1) return lmp_sample_max(x, n);
+    if (k == 1) return lmp_sample_max(s->isa, x, n);
     if (n > 4 * SAMPLE_SIZE && k <= n / 64) {
         size_t stride = n / SAMPLE_SIZE;
         for (size_t j = 0; j < SAMPLE_SIZE; j++) w[j] = -x[j * stride];
@@ -567,7 +575,7 @@ static void mass_cut(lmp_sampler *s, double target, int strict, int low_first, d
         memset(s->bmass, 0, sizeof s->bmass);
         memset(s->bcnt, 0, sizeof s->bcnt);
         int32_t *bidx = (int32_t *)(void *)s->work; /* free during the cut */
-        lmp_sample_bucketize(key, p, n, kmin, scale, NBUCKETS, s->bmass, s->bcnt, bidx);
+        lmp_sample_bucketize(s->isa, key, p, n, kmin, scale, NBUCKETS, s->bmass, s->bcnt, bidx);
         size_t b = 0;
         for (; b < NBUCKETS; b++) {
             if (s->bcnt[b] == 0) continue; /* a target <= 0 must land on a token, not an empty bucket */
@@ -582,7 +590,7 @@ static void mass_cut(lmp_sampler *s, double target, int strict, int low_first, d
             *rtie = TIES_ALL;
             return;
         }
-        m = lmp_sample_bucket_members(bidx, n, (int32_t)b, ord, NULL);
+        m = lmp_sample_bucket_members(s->isa, bidx, n, (int32_t)b, ord, NULL);
     }
     cut_finish(s, m, big, cum, before, target, strict, low_first, s->work, K, tkey, rtie); /* work: free here */
 }
@@ -634,17 +642,17 @@ static void cut_finish(lmp_sampler *s, size_t m, int big, double cum, size_t bef
 static void cur_softmax(lmp_sampler *s)
 {
     size_t n = s->n;
-    double m = s->max_ok ? s->lgmax : lmp_sample_max(s->lg, n);
+    double m = s->max_ok ? s->lgmax : lmp_sample_max(s->isa, s->lg, n);
     s->lgmax = m;
     s->max_ok = 1;
     /* the exps are already there when the top-p fast path wrote them (the same
      * kernel on the same values: the same bits), and a compaction since then
      * moved them with their logits */
-    double z = s->p_exps ? lmp_sample_sum_exps(s->p, n) : lmp_sample_exp_sum(s->lg, n, m, s->p, s->f32);
+    double z = s->p_exps ? lmp_sample_sum_exps(s->isa, s->p, n) : lmp_sample_exp_sum(s->isa, s->lg, n, m, s->p, s->f32);
     s->p_exps = 0;
     if (s->f32) z = (double)(float)z;
     /* Division (not multiplication by 1/z) so that p equals numpy's e / e.sum(). */
-    lmp_sample_scale(s->p, n, z, s->f32);
+    lmp_sample_scale(s->isa, s->p, n, z, s->f32);
 }
 
 /* llama.cpp's llama_sampler_softmax_impl for the literal path: candidates
@@ -775,7 +783,7 @@ static void step_min_p(lmp_sampler *s)
          * ulps of that line. Decide in logit space when no logit is within a
          * generous margin of it (no exp over V); otherwise fall back to HF's
          * literal softmax comparison below. */
-        double m = s->max_ok ? s->lgmax : lmp_sample_max(s->lg, n), L = log(mp);
+        double m = s->max_ok ? s->lgmax : lmp_sample_max(s->isa, s->lg, n), L = log(mp);
         double margin = (fabs(L) + 8.0) * (s->f32 ? 1e-5 : 1e-12);
         size_t near = 0;
         for (size_t i = 0; i < n; i++) {
@@ -892,7 +900,7 @@ static lmp_status load(lmp_sampler *s, const float *lf, const double *ld, size_t
         return lmp_error_set(err, LMP_EINVAL, "logits: V = %zu: expected at most the sampler's max_vocab = %zu", V,
                              s->cap);
     double mx;
-    size_t bad = lmp_sample_load(lf, ld, V, T, s->lg, s->f32, &mx);
+    size_t bad = lmp_sample_load(s->isa, lf, ld, V, T, s->lg, s->f32, &mx);
     if (bad < V) {
         double v = ld ? ld[bad] : (double)lf[bad];
         if (isnan(v) || v == INFINITY)
@@ -957,7 +965,7 @@ static int lazy_eligible(const lmp_sampler *s, const float *lf, size_t V)
 static lmp_status apply_lazy(lmp_sampler *s, const float *lf, size_t V, lmp_error *err)
 {
     float mx;
-    size_t bad = lmp_sample_fcheck(lf, V, &mx);
+    size_t bad = lmp_sample_fcheck(s->isa, lf, V, &mx);
     if (bad < V)
         return lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a finite number or -inf", bad,
                              (double)lf[bad]);
@@ -971,7 +979,7 @@ static lmp_status apply_lazy(lmp_sampler *s, const float *lf, size_t V, lmp_erro
     float *x = (float *)s->work;
     s->lz_tf = tf;
     s->lz_m = m;
-    s->lz_total = lmp_sample_lazy_sums(lf, x, V, tf, m, s->key); /* and copies lf to x */
+    s->lz_total = lmp_sample_lazy_sums(s->isa, lf, x, V, tf, m, s->key); /* and copies lf to x */
     s->lazy = 1;
     s->materialized = 0;
     s->n = V;
@@ -988,7 +996,7 @@ static void lazy_materialize(lmp_sampler *s)
     double z = (double)(float)s->lz_total, iz = 1.0 / z;
     for (size_t lo = 0; lo < V; lo += LMP_LAZY_BLOCK) {
         size_t hi = lo + LMP_LAZY_BLOCK < V ? lo + LMP_LAZY_BLOCK : V;
-        lmp_sample_lazy_block(x, lo, hi, s->lz_tf, s->lz_m, s->p + lo);
+        lmp_sample_lazy_block(s->isa, x, lo, hi, s->lz_tf, s->lz_m, s->p + lo);
         for (size_t i = lo; i < hi; i++) {
             s->lg[i] = s->lz_tf != 1.0f ? (double)(x[i] / s->lz_tf) : (double)x[i];
             s->p[i] = (double)(float)(s->p[i] * iz);
@@ -1036,7 +1044,7 @@ static int topk_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
     thr -= fabs(thr) * 0x1p-20 + 1e-30;
     float thrf = (float)thr, fmx;
     if ((double)thrf > thr) thrf = nextafterf(thrf, -INFINITY);
-    size_t m, bad = lmp_sample_fgather(lf, V, const_thr, &thrf, &fmx, s->id, &m);
+    size_t m, bad = lmp_sample_fgather(s->isa, lf, V, const_thr, &thrf, &fmx, s->id, &m);
     if (bad < V)
         return *st = lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a finite number or -inf", bad,
                                    (double)lf[bad]), -1;
@@ -1097,8 +1105,8 @@ static void topp_form(lmp_sampler *s)
     memcpy(kid, s->id, s->tp_n * sizeof *kid);
     float *xk = (float *)(void *)s->key; /* free now */
     memcpy(xk, xs, s->tp_n * sizeof *xk);
-    s->n = lmp_sample_topp_finish(xk, es, kid, s->tp_n, s->tp_tf, s->tp_lthr, s->tp_lo, s->tp_hi, s->p);
-    lmp_sample_logits_widen(xk, s->n, s->tp_tf, s->lg);
+    s->n = lmp_sample_topp_finish(s->isa, xk, es, kid, s->tp_n, s->tp_tf, s->tp_lthr, s->tp_lo, s->tp_hi, s->p);
+    lmp_sample_logits_widen(s->isa, xk, s->n, s->tp_tf, s->lg);
     s->p_exps = 1; /* p holds the kept exps: cur_softmax normalises them */
     cur_softmax(s);
     s->tp_kid = kid;
@@ -1125,7 +1133,7 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
      * cap floats) holds the sample, the chunk maxima and the head. */
     const size_t ns = (V + 15) / 16, nc = (V + LMP_CHUNK - 1) / LMP_CHUNK;
     float *xsm = (float *)(void *)s->key, *cmax = xsm + ns, *head = cmax + nc;
-    size_t bad = lmp_sample_fcheck_sample(lf, V, &mx, xsm, cmax);
+    size_t bad = lmp_sample_fcheck_sample(s->isa, lf, V, &mx, xsm, cmax);
     if (bad < V)
         return *st = lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a finite number or -inf", bad,
                                    (double)lf[bad]), -1;
@@ -1174,11 +1182,11 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
             xsm[nt] = xsm[j];
             nt += !(xsm[j] >= line);
         }
-        zs = 16.0 * lmp_sample_topp_hist(xsm, nt, tf, m, scale, NBUCKETS, s->bmass, s->bcnt);
+        zs = 16.0 * lmp_sample_topp_hist(s->isa, xsm, nt, tf, m, scale, NBUCKETS, s->bmass, s->bcnt);
         for (int b = 0; b < NBUCKETS; b++) s->bmass[b] *= 16.0;
-        zs += lmp_sample_topp_hist(head, nh, tf, m, scale, NBUCKETS, s->bmass, s->bcnt);
+        zs += lmp_sample_topp_hist(s->isa, head, nh, tf, m, scale, NBUCKETS, s->bmass, s->bcnt);
     } else {
-        zs = lmp_sample_topp_hist(xsm, ns, tf, m, scale, NBUCKETS, s->bmass, s->bcnt);
+        zs = lmp_sample_topp_hist(s->isa, xsm, ns, tf, m, scale, NBUCKETS, s->bmass, s->bcnt);
     }
     size_t n = 0;
     int gathered = 0;
@@ -1210,14 +1218,14 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
         if ((double)hif < hi) hif = nextafterf(hif, INFINITY);
         glo = lof;
         if (tries == 0) { /* the normaliser, the gather and the gathered exps in one pass */
-            Z = lmp_sample_exps_gather(lf, V, tf, m, lof, s->id, xs, es, &n);
+            Z = lmp_sample_exps_gather(s->isa, lf, V, tf, m, lof, s->id, xs, es, &n);
             target = p->top_p * Z;
         } else {
-            n = lmp_sample_fgather_ge(lf, V, lof, s->id, xs);
-            lmp_sample_topp_exps(xs, n, tf, m, es); /* the same kernel: the same values */
+            n = lmp_sample_fgather_ge(s->isa, lf, V, lof, s->id, xs);
+            lmp_sample_topp_exps(s->isa, xs, n, tf, m, es); /* the same kernel: the same values */
         }
         /* the top min_keep ranks are gathered too (everything above the line is) */
-        gathered = lmp_sample_mass_ge(xs, es, n, hif) >= target * (1.0 + 1e-4) && n >= p->min_keep;
+        gathered = lmp_sample_mass_ge(s->isa, xs, es, n, hif) >= target * (1.0 + 1e-4) && n >= p->min_keep;
         if (!(zs > 0)) break;
     }
     double zf = (double)(float)Z;
@@ -1247,12 +1255,12 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
         if (bh > bh_guess) bh = bh_guess;
         int32_t *band_b = (int32_t *)(void *)s->ord;
         memset(s->bmass + bh, 0, (size_t)(nbu - bh) * sizeof s->bmass[0]);
-        double cum = lmp_sample_topp_bucket(xs, es, n, tf, kmin, cscale, NBUCKETS, iz, bh, s->bmass, bidx, band_b,
+        double cum = lmp_sample_topp_bucket(s->isa, xs, es, n, tf, kmin, cscale, NBUCKETS, iz, bh, s->bmass, bidx, band_b,
                                             s->key);
         if (!(cum < p->top_p)) { /* the cut lies above bh after all: every bucket through the histogram */
             bh = 0;
             memset(s->bmass, 0, (size_t)nbu * sizeof s->bmass[0]);
-            cum = lmp_sample_topp_bucket(xs, es, n, tf, kmin, cscale, NBUCKETS, iz, 0, s->bmass, bidx, band_b,
+            cum = lmp_sample_topp_bucket(s->isa, xs, es, n, tf, kmin, cscale, NBUCKETS, iz, 0, s->bmass, bidx, band_b,
                                          s->key);
         }
         size_t before = 0, K = n, rtie = TIES_ALL;
@@ -1274,7 +1282,7 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
             /* the members' keys and probabilities side by side (ascending
              * positions: the same tie order), so the sort reads them from a
              * few cache lines rather than from all over the gathered arrays */
-            size_t mb = lmp_sample_bucket_members(bidx, n, (int32_t)b, s->ord, &before);
+            size_t mb = lmp_sample_bucket_members(s->isa, bidx, n, (int32_t)b, s->ord, &before);
             for (size_t j = 0; j < mb; j++) {
                 size_t q = s->ord[j];
                 float l = tf != 1.0f ? xs[q] / tf : xs[q];
@@ -1291,8 +1299,8 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
         s->topp_done = 1;
         size_t mk = p->min_keep;
         if (K < mk) { /* min_keep reaches below the cut: every gathered token materialised */
-            lmp_sample_topp_convert(xs, es, n, tf, s->lg, s->p, s->key);
-            lmp_sample_scale(s->p, n, zf, 1);
+            lmp_sample_topp_convert(s->isa, xs, es, n, tf, s->lg, s->p, s->key);
+            lmp_sample_scale(s->isa, s->p, n, zf, 1);
             keep_first_ranks(s, mk, !hf);
             return 1;
         }
@@ -1319,7 +1327,7 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
             s->n = K < n ? K : n;
             return 1;
         }
-        s->n = lmp_sample_topp_finish(xs, es, s->id, n, tf, lthr, lo_t, hi_t, s->p);
+        s->n = lmp_sample_topp_finish(s->isa, xs, es, s->id, n, tf, lthr, lo_t, hi_t, s->p);
         s->p_exps = 1;
         s->lg_pending = 1;
         s->lg_tf = tf;
@@ -1327,7 +1335,7 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
     } else {
         memset(s->bmass, 0, sizeof s->bmass);
         memset(s->bcnt, 0, sizeof s->bcnt);
-        Z = lmp_sample_topp_hist(lf, V, tf, m, scale, NBUCKETS, s->bmass, s->bcnt);
+        Z = lmp_sample_topp_hist(s->isa, lf, V, tf, m, scale, NBUCKETS, s->bmass, s->bcnt);
         target = p->top_p * Z;
         double cum = 0.0;
         int bstar = NBUCKETS - 1;
@@ -1357,7 +1365,7 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
             float x = lf[s->id[j]];
             s->lg[j] = tf != 1.0f ? (double)(x / tf) : (double)x;
         }
-        lmp_sample_exp_sum(s->lg, n, (double)m, s->p, 1);
+        lmp_sample_exp_sum(s->isa, s->lg, n, (double)m, s->p, 1);
         for (size_t j = 0; j < n; j++) s->key[j] = -s->lg[j];
     }
     s->n = n;
@@ -1365,7 +1373,7 @@ static int topp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
     s->temp_done = T != 1.0;
     /* probabilities with the full normaliser, as cur_softmax over all V would */
     zf = (double)(float)Z;
-    lmp_sample_scale(s->p, n, zf, 1);
+    lmp_sample_scale(s->isa, s->p, n, zf, 1);
     s->lgmax = m;
     s->max_ok = 1;
     size_t K, rtie;
@@ -1448,7 +1456,7 @@ static int minp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st,
     c.hf = hf;
     float mx;
     size_t g;
-    size_t bad = lmp_sample_fgather(lf, V, minp_thr_of, &c, &mx, s->id, &g);
+    size_t bad = lmp_sample_fgather(s->isa, lf, V, minp_thr_of, &c, &mx, s->id, &g);
     if (bad < V)
         return *st = lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a finite number or -inf", bad,
                                    (double)lf[bad]), -1;
@@ -1596,7 +1604,7 @@ static int32_t lazy_draw(const lmp_sampler *s, double u)
             continue;
         }
         size_t lo = b * LMP_LAZY_BLOCK, hi = lo + LMP_LAZY_BLOCK < V ? lo + LMP_LAZY_BLOCK : V;
-        lmp_sample_lazy_block(x, lo, hi, s->lz_tf, s->lz_m, e);
+        lmp_sample_lazy_block(s->isa, x, lo, hi, s->lz_tf, s->lz_m, e);
         for (size_t i = lo; i < hi; i++) {
             c += e[i - lo];
             if (c > target) return (int32_t)i;
@@ -1604,7 +1612,7 @@ static int32_t lazy_draw(const lmp_sampler *s, double u)
     }
     /* rounding left u * total above the sum: the last token with weight > 0 */
     size_t lo = last * LMP_LAZY_BLOCK, hi = lo + LMP_LAZY_BLOCK < V ? lo + LMP_LAZY_BLOCK : V;
-    lmp_sample_lazy_block(x, lo, hi, s->lz_tf, s->lz_m, e);
+    lmp_sample_lazy_block(s->isa, x, lo, hi, s->lz_tf, s->lz_m, e);
     size_t i = hi - 1;
     while (i > lo && e[i - lo] == 0) i--;
     return (int32_t)i;
@@ -1620,7 +1628,7 @@ int32_t lmp_sampler_draw_u(const lmp_sampler *s, double u)
          * within rounding of a boundary may pick the neighbour of what the
          * formed arrays would give) */
         const float *xs = (const float *)(const void *)s->work, *es = xs + s->cap;
-        size_t j = lmp_sample_topp_draw(xs, es, s->tp_n, s->tp_tf, s->tp_lthr, s->tp_lo, s->tp_hi, s->tp_iz,
+        size_t j = lmp_sample_topp_draw(s->isa, xs, es, s->tp_n, s->tp_tf, s->tp_lthr, s->tp_lo, s->tp_hi, s->tp_iz,
                                         u * s->tp_mass);
         return s->id[j];
     }
