@@ -14,7 +14,7 @@
 #include "lmprob/sample.h"
 #include "test.h"
 
-#include "../src/sample/sample_internal.h" /* the vectorised exp kernels, tested directly */
+#include "../src/sample/kernels.h" /* the vectorised exp kernels, tested directly */
 
 /* The kernels' SIMD level of this run: test_isa_variants runs the fast-path
  * tests again on every level the machine has, through each sampler's

@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "../sample/sample_internal.h"
+#include "../sample/kernels.h"
 
 typedef struct vview {
     const double *d;

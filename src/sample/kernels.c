@@ -1,4 +1,4 @@
-/* Hot loops of the sampler (see sample_internal.h) and the standalone kernels
+/* Hot loops of the sampler (see kernels.h) and the standalone kernels
  * of sample.h.
  *
  * Speed: the library is built with -O2 for a generic x86-64, where GCC does
@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "lmprob/sample.h"
-#include "sample_internal.h"
+#include "kernels.h"
 
 /* ---- vectorised float exp -------------------------------------------------------- */
 

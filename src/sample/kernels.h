@@ -1,7 +1,7 @@
-/* Kernels shared by the sampler chain (src/sample/sample.c) and its
+/* Kernels shared by the sampler (the files of src/sample) and its
  * standalone functions; not part of the public API. */
-#ifndef LMPROB_SAMPLE_INTERNAL_H
-#define LMPROB_SAMPLE_INTERNAL_H
+#ifndef LMPROB_SRC_SAMPLE_KERNELS_H
+#define LMPROB_SRC_SAMPLE_KERNELS_H
 
 #include <stddef.h>
 #include <stdint.h>
