@@ -78,12 +78,18 @@ void smp_step_temperature(lmp_sampler *s)
         s->ident = 0;
         return;
     }
-    /* float32: x / (float)T in float, the correctly rounded quotient (torch, llama.cpp) */
-    if (s->f32) {
-        float tf = (float)T;
-        for (size_t i = 0; i < s->n; i++) s->lg[i] = (double)((float)s->lg[i] / tf);
-    } else {
-        for (size_t i = 0; i < s->n; i++) s->lg[i] = s->lg[i] / T;
+    /* float32: x / (float)T in float, the correctly rounded quotient (torch, llama.cpp).
+     * A quotient that overflows is an error, reported by apply once the steps are
+     * done (the first such token in id order, as the reference step reports it). */
+    float tf = (float)T;
+    for (size_t i = 0; i < s->n; i++) {
+        double l = s->lg[i], q = s->f32 ? (double)((float)l / tf) : l / T;
+        if (q == INFINITY && !s->t_over) {
+            s->t_over = 1;
+            s->t_over_id = s->ident ? (int32_t)i : s->id[i];
+            s->t_over_v = l;
+        }
+        s->lg[i] = q;
     }
     s->max_ok = 0;
 }

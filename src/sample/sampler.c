@@ -26,6 +26,7 @@ lmp_sampler_params lmp_sampler_params_default(void)
         .penalty_last_n = 0,
         .min_keep = 1,
         .simd = LMP_SIMD_BEST,
+        .path = LMP_PATH_AUTO,
     };
     return p;
 }
@@ -56,6 +57,8 @@ lmp_status lmp_sampler_params_check(const lmp_sampler_params *p, lmp_error *err)
                              p->frequency_penalty);
     if (!isfinite(p->presence_penalty))
         return lmp_error_set(err, LMP_EINVAL, "presence_penalty = %g: expected a finite number", p->presence_penalty);
+    if (p->path != LMP_PATH_AUTO && p->path != LMP_PATH_REFERENCE)
+        return lmp_error_set(err, LMP_EINVAL, "path = %d: expected LMP_PATH_AUTO or LMP_PATH_REFERENCE", (int)p->path);
     if (p->simd < LMP_SIMD_BEST || p->simd > LMP_SIMD_AVX512)
         return lmp_error_set(err, LMP_EINVAL, "simd = %d: expected LMP_SIMD_BEST, _BASELINE, _AVX2 or _AVX512",
                              (int)p->simd);
@@ -94,6 +97,10 @@ lmp_status lmp_sampler_create(const lmp_sampler_params *prm, size_t max_vocab, l
         return lmp_error_set(err, LMP_ENOMEM, "sampler: out of memory for max_vocab = %zu", max_vocab);
     }
     for (size_t i = 0; i < max_vocab; i++) s->iota[i] = (int32_t)i;
+    if ((st = smp_chain_init(s, err))) {
+        lmp_sampler_free(s);
+        return st;
+    }
     *out = s;
     return LMP_OK;
 }
@@ -110,10 +117,18 @@ void lmp_sampler_free(lmp_sampler *s)
     free(s->ord);
     free(s->flag);
     free(s->cnt);
+    smp_chain_free(s);
     free(s);
 }
 
 const lmp_sampler_params *lmp_sampler_get_params(const lmp_sampler *s) { return &s->prm; }
+static lmp_status temperature_overflow(lmp_sampler *s, lmp_error *err)
+{
+    s->n = 0;
+    return lmp_error_set(err, LMP_ERANGE, "logit[%d] / T = %g / %g overflows: expected a larger T", (int)s->t_over_id,
+                         s->t_over_v, s->prm.temperature);
+}
+
 static lmp_status apply_common(lmp_sampler *s, const float *lf, const double *ld, size_t V, const int32_t *hist,
                                size_t nh, lmp_error *err)
 {
@@ -123,6 +138,15 @@ static lmp_status apply_common(lmp_sampler *s, const float *lf, const double *ld
     s->p_exps = 0;
     s->lg_pending = 0;
     s->tp_lazy = 0;
+    s->t_over = 0;
+    if (!s->fused) { /* the steps one by one over the candidate array (chain.c) */
+        lmp_status rst = smp_chain_apply(s, lf, ld, V, hist, nh, err);
+        if (rst) return rst;
+        s->n = s->cand.n;
+        s->ident = 0;
+        s->applied = 1;
+        return LMP_OK;
+    }
     if (smp_lazy_eligible(s, lf, V)) {
         lmp_status lst = smp_apply_lazy(s, lf, V, err);
         if (lst) s->n = 0;
@@ -147,6 +171,7 @@ static lmp_status apply_common(lmp_sampler *s, const float *lf, const double *ld
             for (size_t i = 0; i < 4; i++) hf_rest[i](s);
         else
             for (size_t i = 0; i < 5; i++) llama_rest[i](s);
+        if (s->t_over) return temperature_overflow(s, err);
         if (!s->tp_lazy) smp_cur_softmax(s);
         s->applied = 1;
         return LMP_OK;
@@ -173,6 +198,7 @@ static lmp_status apply_common(lmp_sampler *s, const float *lf, const double *ld
                                           smp_step_temperature};
     const step_fn *steps = s->prm.conv == LMP_CONV_HF ? hf_order : llama_order;
     for (size_t i = 0; i < 6; i++) steps[i](s);
+    if (s->t_over) return temperature_overflow(s, err);
     smp_cur_softmax(s);
     s->applied = 1;
     return LMP_OK;

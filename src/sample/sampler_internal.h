@@ -53,8 +53,24 @@
 #define SAMPLE_SIZE 2048
 #define TIES_ALL ((size_t)-1)
 
+/* A step of the chain (chain.c): a built-in kind or a caller's step. */
+typedef enum smp_kind {
+    SMP_PEN, SMP_TEMP, SMP_TOPK, SMP_TOPP, SMP_MINP, SMP_TYPICAL, SMP_EPS, /* the params' filters, in this order */
+    SMP_GREEDY, SMP_CUSTOM
+} smp_kind;
+
+typedef struct smp_step {
+    smp_kind kind;
+    const lmp_sampler_step_iface *iface;
+    void *ctx;
+} smp_step;
+
 struct lmp_sampler {
-    lmp_sampler_params prm;
+    lmp_sampler_params prm; /* the fused engine's chain (chain.c keeps it equal to the steps when it can) */
+    smp_step *steps;        /* the chain (chain.c) */
+    size_t nsteps, steps_cap;
+    int fused;              /* apply takes the fused engine; else the steps one by one (smp_chain_apply) */
+    lmp_cand_array cand;    /* the reference path's candidates (over id/lg/p and the scratch below) */
     size_t cap;      /* max vocabulary */
     size_t n;        /* survivors */
     int applied;
@@ -63,6 +79,9 @@ struct lmp_sampler {
     int ident;       /* id[i] == i for the survivors (no compaction yet): id[] not filled */
     int temp_done;   /* temperature was fused into the load */
     int max_ok;      /* lgmax is the maximum of lg[0..n) */
+    int t_over;      /* the temperature step overflowed: at token t_over_id, logit t_over_v (apply reports it) */
+    int32_t t_over_id;
+    double t_over_v;
     /* lazy full-vocabulary path (temperature-only chain on float32 logits, V > 4096):
      * the logits are copied to work[] (as floats), key[] holds block sums of the
      * exps, and id/lg/p are filled only if lmp_sampler_kept asks for them. */
@@ -105,6 +124,12 @@ struct lmp_sampler {
 };
 
 static inline double R(int f32, double x) { return f32 ? (double)(float)x : x; }
+
+/* chain.c */
+lmp_status smp_chain_init(lmp_sampler *s, lmp_error *err);
+void smp_chain_free(lmp_sampler *s);
+lmp_status smp_chain_apply(lmp_sampler *s, const float *lf, const double *ld, size_t V, const lmp_token_id *hist,
+                           size_t nh, lmp_error *err);
 
 /* select.c */
 double smp_select_kth_smallest(double *a, size_t n, size_t k);
