@@ -200,13 +200,11 @@ static inline size_t scan_piece(const unsigned char *s, size_t i, size_t end, in
  * (tiktoken src/lib.rs byte_pair_merge; the same order as encoder.py's bpe()
  * for a merges file in which every merge comes after the merges making its
  * two halves, which the loader checks). */
-int tok_bpe(const lmp_tokenizer *t, const unsigned char *s, size_t n, tok_sink *sink, tok_scratch *scr)
+size_t tok_bpe_small(const lmp_tokenizer *t, const unsigned char *s, size_t n, lmp_token_id *id)
 {
-    if (n > SMALL_PIECE) return tok_bpe_heap(t, s, n, sink, scr);
     /* id[i]: part i; rm[i]: the pair (i, i+1) as rank << 32 | merged id, or
      * UINT64_MAX. Equal ranks mean the same merged token, so the smallest rm
      * is the lowest rank, and `<` keeps the leftmost. */
-    lmp_token_id id[SMALL_PIECE];
     uint64_t rm[SMALL_PIECE];
     for (size_t i = 0; i < n; i++) id[i] = t->byte_id[s[i]];
     size_t m = n;
@@ -238,6 +236,14 @@ int tok_bpe(const lmp_tokenizer *t, const unsigned char *s, size_t n, tok_sink *
             rm[bi] = p ? (uint64_t)p->rank << 32 | (uint32_t)p->merged : UINT64_MAX;
         }
     }
+    return m;
+}
+
+int tok_bpe(const lmp_tokenizer *t, const unsigned char *s, size_t n, tok_sink *sink, tok_scratch *scr)
+{
+    if (n > SMALL_PIECE) return tok_bpe_heap(t, s, n, sink, scr);
+    lmp_token_id id[SMALL_PIECE];
+    size_t m = tok_bpe_small(t, s, n, id);
     for (size_t i = 0; i < m; i++)
         if (tok_sink_push(sink, id[i])) return -1;
     return 0;
