@@ -127,54 +127,24 @@ static int gpt2_info(int argc, char **argv)
     return CLI_OK;
 }
 
-/* Token ids separated by commas and/or white space. */
+/* Token ids separated by commas and/or white space (the CLI's one list parser). */
 static int parse_ids(const char *s, lmp_token_id **out, size_t *n)
 {
-    size_t cap = 16, k = 0;
-    lmp_token_id *ids = malloc(cap * sizeof *ids);
+    double *v;
+    if (cli_parse_double_list("IDS", s, &v, n)) return -1;
+    lmp_token_id *ids = malloc(*n * sizeof *ids);
+    for (size_t i = 0; ids && i < *n; i++) {
+        if (!(v[i] >= INT32_MIN && v[i] <= INT32_MAX) || v[i] != (double)(lmp_token_id)v[i]) {
+            cli_error("gpt2 logits: IDS: item %zu: expected an integer token id, got '%.17g'", i + 1, v[i]);
+            free(ids);
+            free(v);
+            return -1;
+        }
+        ids[i] = (lmp_token_id)v[i];
+    }
+    free(v);
     if (!ids) return -1;
-    const char *p = s;
-    for (;;) {
-        while (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n') p++;
-        if (!*p) break;
-        const char *q = p;
-        while (*q && *q != ',' && *q != ' ' && *q != '\t' && *q != '\n') q++;
-        char buf[32];
-        size_t len = (size_t)(q - p);
-        long v;
-        if (len >= sizeof buf) len = sizeof buf - 1;
-        memcpy(buf, p, len);
-        buf[len] = '\0';
-        char label[48];
-        snprintf(label, sizeof label, "token %zu of IDS", k);
-        if (cli_parse_long(label, buf, &v)) {
-            free(ids);
-            return -1;
-        }
-        if (v < INT32_MIN || v > INT32_MAX) {
-            cli_error("gpt2 logits: token %zu of IDS: expected a 32-bit token id, got '%s'", k, buf);
-            free(ids);
-            return -1;
-        }
-        if (k == cap) {
-            lmp_token_id *ni = realloc(ids, 2 * cap * sizeof *ids);
-            if (!ni) {
-                free(ids);
-                return -1;
-            }
-            ids = ni;
-            cap *= 2;
-        }
-        ids[k++] = (lmp_token_id)v;
-        p = q;
-    }
-    if (k == 0) {
-        cli_error("gpt2 logits: IDS: expected at least one token id, got '%s'", s);
-        free(ids);
-        return -1;
-    }
     *out = ids;
-    *n = k;
     return 0;
 }
 
