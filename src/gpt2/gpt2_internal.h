@@ -57,7 +57,9 @@ struct lmp_gpt2 {
  *   accumulate = 1: C += A B + bias   (the residual stream)
  *   gelu = 1:       C = gelu(A B + bias)
  * Every output is the sum over k in increasing order, one rounding per step,
- * started from 0 (or from C when accumulating), then + bias, then GELU. */
+ * started from 0 (or from C when accumulating), then + bias, then GELU; the
+ * one exception is the vector kernel for one row of b_trans = 1 (the output
+ * projection while decoding), which sums in 16 lanes and then across them. */
 typedef struct gpt2_gemm {
     const float *A;
     size_t lda;

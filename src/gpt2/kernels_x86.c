@@ -25,14 +25,19 @@
 
 #define MR GPT2_X86_MR
 #define NR GPT2_X86_NR
-#ifndef KC
-#define KC 256   /* k-block: an NR-column panel of B (KC x NR floats = 32 KB) stays in L1 */
+/* Blocking. The k-block is the whole sum when K <= KC_MAX (every GPT-2 size
+ * but the MLP output of the largest): each output tile is then written once,
+ * never read back, which matters most for the 1024 x 50257 logits. An
+ * NR-column panel of B (K x NR floats: 96 KB at K = 768, 384 KB at 3072) and
+ * an MR-row panel of A stream from L2 through the kernel. */
+#ifndef KC_MAX
+#define KC_MAX 3072
 #endif
 #ifndef MC
-#define MC (MR * 10) /* m-block: 140 x KC floats of A (140 KB) stay in L2 */
+#define MC (MR * 10) /* m-block: the rows a packed B block is used for in one sweep */
 #endif
 #ifndef NC
-#define NC 1024  /* n-block: KC x NC floats of packed B (1 MB) per thread */
+#define NC 256 /* n-block: K x NC floats of packed B per thread (768 KB at K = 768) */
 #endif
 
 int gpt2_x86_avx512_usable(void)
@@ -299,43 +304,40 @@ X86_FN static void gemv_kn(const gpt2_gemm *g, size_t n0, size_t n1)
     }
 }
 
-X86_INLINE float hsum16(__m512 v) { return _mm512_reduce_add_ps(v); }
-
 /* y[n] (+)= dot(B[n], x), B [N][K] (the output projection for one row): eight
- * rows at a time, each summed in 16 lanes then across them. */
+ * rows at a time (one sequential stream), each summed in 16 lanes then across
+ * them. Then + bias and GELU, as the product's epilogue. */
 X86_FN static void gemv_nk(const gpt2_gemm *g, size_t n0, size_t n1)
 {
     const float *x = g->A;
-    const size_t K = g->K, ldb = g->ldb;
-    size_t n = n0;
-    const size_t kv = K / 16 * 16;
-    for (; n + 8 <= n1; n += 8) {
+    const size_t K = g->K, ldb = g->ldb, kv = K / 16 * 16;
+    for (size_t n = n0; n < n1; n += 8) {
+        const size_t rows = n1 - n < 8 ? n1 - n : 8;
         __m512 a[8];
         for (int r = 0; r < 8; r++) a[r] = _mm512_setzero_ps();
-        for (size_t k = 0; k < kv; k += 16) {
-            const __m512 xv = _mm512_loadu_ps(x + k);
+        if (rows == 8) {
+            for (size_t k = 0; k < kv; k += 16) {
+                const __m512 xv = _mm512_loadu_ps(x + k);
 #pragma GCC unroll 8
-            for (int r = 0; r < 8; r++) a[r] = _mm512_fmadd_ps(_mm512_loadu_ps(g->B + (n + r) * ldb + k), xv, a[r]);
+                for (int r = 0; r < 8; r++) a[r] = _mm512_fmadd_ps(_mm512_loadu_ps(g->B + (n + r) * ldb + k), xv, a[r]);
+            }
+        } else {
+            for (size_t k = 0; k < kv; k += 16)
+                for (size_t r = 0; r < rows; r++)
+                    a[r] = _mm512_fmadd_ps(_mm512_loadu_ps(g->B + (n + r) * ldb + k), _mm512_loadu_ps(x + k), a[r]);
         }
-        for (int r = 0; r < 8; r++) {
-            float s = hsum16(a[r]);
+        float out[16] = {0};
+        for (size_t r = 0; r < rows; r++) {
+            float s = _mm512_reduce_add_ps(a[r]);
             for (size_t k = kv; k < K; k++) s += g->B[(n + r) * ldb + k] * x[k];
             if (g->accumulate) s += g->C[n + r];
             if (g->bias) s += g->bias[n + r];
-            g->C[n + r] = s;
+            out[r] = s;
         }
+        __m512 o = _mm512_loadu_ps(out);
+        if (g->gelu) o = gelu16(o);
+        _mm512_mask_storeu_ps(g->C + n, (__mmask16)((1u << rows) - 1), o);
     }
-    for (; n < n1; n++) {
-        __m512 a0 = _mm512_setzero_ps();
-        for (size_t k = 0; k < kv; k += 16)
-            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(g->B + n * ldb + k), _mm512_loadu_ps(x + k), a0);
-        float s = hsum16(a0);
-        for (size_t k = kv; k < K; k++) s += g->B[n * ldb + k] * x[k];
-        if (g->accumulate) s += g->C[n];
-        if (g->bias) s += g->bias[n];
-        g->C[n] = s;
-    }
-    (void)gelu16;
 }
 
 /* ---- the product ------------------------------------------------------------------- */
@@ -343,7 +345,7 @@ X86_FN static void gemv_nk(const gpt2_gemm *g, size_t n0, size_t n1)
 size_t gpt2_x86_gemm_scratch_floats(size_t max_m, size_t max_k)
 {
     (void)max_m, (void)max_k;
-    return (size_t)KC * NC; /* one packed block of B */
+    return (size_t)KC_MAX * NC; /* one packed block of B */
 }
 
 X86_FN void gpt2_x86_gemm_cols(const gpt2_gemm *g, const float *Ap, size_t n0, size_t n1, float *Bp)
@@ -354,6 +356,7 @@ X86_FN void gpt2_x86_gemm_cols(const gpt2_gemm *g, const float *Ap, size_t n0, s
         return;
     }
     const size_t M = g->M, K = g->K;
+    const size_t nkb = (K + KC_MAX - 1) / KC_MAX, KC = (K + nkb - 1) / nkb; /* even k-blocks */
     for (size_t k0 = 0; k0 < K; k0 += KC) {
         const size_t kc = K - k0 < KC ? K - k0 : KC;
         const int first = k0 == 0 && !g->accumulate, last = k0 + kc == K;
