@@ -24,6 +24,7 @@
     X(filter, "restrict an n-gram model to a vocabulary or a text (KenLM's filter)")   \
     X(tokenize, "GPT-2's byte-level BPE: text -> token ids (as tiktoken)")              \
     X(detokenize, "GPT-2 token ids -> text")                                           \
+    X(gpt2, "GPT-2 checkpoints: validate and describe, logits of token ids")          \
     X(chapter, "run every code example of the chapter, with corrections")              \
     X(demo, "the main job: models, tables and pictures on a corpus")
 

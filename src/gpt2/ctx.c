@@ -38,6 +38,7 @@ struct lmp_gpt2_ctx {
     size_t k_head, v_head; /* floats per (layer, head) */
     /* activations of up to cap rows */
     float *x, *h, *qkv, *att, *ff;
+    float *apack; /* the packed A of the current matrix product (shared) */
     /* per-thread scratch: matrix-product packing and attention scores */
     float *tscratch;
     size_t ts_gemm, ts_att; /* floats of each, per thread */
@@ -70,6 +71,7 @@ void lmp_gpt2_ctx_free(lmp_gpt2_ctx *c)
     free(c->att);
     free(c->ff);
     free(c->tscratch);
+    free(c->apack);
     free(c);
 }
 
@@ -110,7 +112,9 @@ lmp_status lmp_gpt2_ctx_create(const lmp_gpt2 *m, size_t max_tokens, int threads
     c->ts_gemm = (gpt2_gemm_scratch_floats(c->isa, T, kmax) + 15) / 16 * 16;
     c->ts_att = (gpt2_attention_scratch_floats(ATT_ROWS, T) + 15) / 16 * 16;
     c->tscratch = alloc_floats((size_t)threads * (c->ts_gemm + c->ts_att));
-    if (!c->tokens || !c->kc || !c->vc || !c->x || !c->h || !c->qkv || !c->att || !c->ff || !c->tscratch) {
+    c->apack = alloc_floats(gpt2_gemm_pack_floats(c->isa, T, kmax));
+    if (!c->tokens || !c->kc || !c->vc || !c->x || !c->h || !c->qkv || !c->att || !c->ff || !c->tscratch ||
+        !c->apack) {
         lmp_gpt2_ctx_free(c);
         return lmp_error_set(err, LMP_ENOMEM,
                              "out of memory for a GPT-2 context of %zu tokens (KV cache %zu MB plus activations)", T,
@@ -175,11 +179,17 @@ static void split(size_t n, size_t q, int tid, int nth, size_t *a, size_t *b)
     *b = ub * q < n ? ub * q : n;
 }
 
+/* One matrix product on all threads: pack A (if the kernels want it), then columns. */
 static void gemm_split(lmp_gpt2_ctx *c, const gpt2_gemm *g, int tid, int nth)
 {
-    size_t a, b;
+    size_t a, b, np = gpt2_gemm_panels(c->isa, g->M);
+    if (np) {
+        split(np, 1, tid, nth, &a, &b);
+        gpt2_gemm_pack(c->isa, g->A, g->lda, g->M, g->K, a, b, c->apack);
+        gpt2_pool_barrier(c->pool);
+    }
     split(g->N, gpt2_gemm_col_quantum(c->isa), tid, nth, &a, &b);
-    gpt2_gemm_cols(c->isa, g, a, b, c->tscratch + (size_t)tid * (c->ts_gemm + c->ts_att));
+    gpt2_gemm_cols(c->isa, g, c->apack, a, b, c->tscratch + (size_t)tid * (c->ts_gemm + c->ts_att));
 }
 
 static void forward_task(void *arg, int tid, int nth)
