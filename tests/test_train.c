@@ -230,7 +230,7 @@ static void skewed_text(char *buf, size_t cap)
 }
 
 /* Good-Turing coefficients computed here from a direct count (SRILM
- * ngram-discount(7)): d_r = ((r+1) n_(r+1) / (r n_r) - A) / (1 - A). */
+ * ngram-count(1) default): d_r = ((r+1) n_(r+1) / (r n_r) - A) / (1 - A). */
 static void direct_gt(const direct *d, int n, unsigned kmax, unsigned *k, double *dr)
 {
     long nr[32] = {0};

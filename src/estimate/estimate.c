@@ -34,7 +34,7 @@
  *     p(w | c) = (c(c w) + N1+(c .) p(w | c')) / (c(c .) + N1+(c .)), down to 1/V;
  *   absolute discounting, interpolated (Ney, Essen & Kneser 1994): the Kneser-Ney
  *     formulas above with one discount per order on raw counts;
- *   Katz backoff with Good-Turing discounts (Katz 1987; SRILM ngram-discount(7)):
+ *   Katz backoff with Good-Turing discounts (Katz 1987; SRILM ngram-count(1), its default Good-Turing):
  *     p(w | c) = d_r c(c w) / c(c .), backoff as for add-k;
  *   stupid backoff (Brants et al. 2007): S(w | c) = c(c w) / c(c .), backoff alpha.
  * With nltk_conventions V and the unigram total count <s> (NLTK's nltk.lm). */
@@ -413,7 +413,7 @@ static lmp_status estimate_interp(lmp_train_model *m, const lmp_train_params *p,
  * to Doug Paul). */
 #define KATZ_EPS 3e-6
 
-/* Good-Turing coefficients of one order (Katz 1987; SRILM ngram-discount(7)):
+/* Good-Turing coefficients of one order (Katz 1987; SRILM ngram-count(1), its default Good-Turing):
  *   d_r = ((r+1) n_(r+1) / (r n_r) - A) / (1 - A),  A = (k+1) n_(k+1) / n_1,  1 <= r <= k,
  * counts above k undiscounted. As ngram-count: no singletons disable the
  * discounting (k = 0), k is lowered while n_(k+1) = 0, and a coefficient whose
