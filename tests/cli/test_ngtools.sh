@@ -56,6 +56,9 @@ expect_fail "mix corrupt model" "trunc.arpa:[0-9]+: truncated" "$LMPROB" mix "$T
 no_file "mix corrupt model" "$TMPD/x.arpa"
 expect_fail "mix missing held-out" "nope.txt" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --held-out "$TMPD/nope.txt" --output "$TMPD/x.arpa"
 no_file "mix missing held-out" "$TMPD/x.arpa"
+: >"$TMPD/empty.txt"
+expect_fail "mix empty held-out" "empty.txt: empty held-out text" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --held-out "$TMPD/empty.txt" --output "$TMPD/x.arpa"
+no_file "mix empty held-out" "$TMPD/x.arpa"
 expect_fail "mix output dir missing" "output: .*nodir" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --output "$TMPD/nodir/x.arpa"
 expect_fail "mix --tol" "--tol: expected T > 0" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --held-out "$TMPD/both.txt" --tol 0
 expect_fail "mix bad option" "unknown option '--frobnicate'" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --frobnicate
