@@ -130,7 +130,7 @@ static lmp_status score_corpus(const lmp_ngram *m, const char *path, int mode, l
     lmp_corpus_params prm = lmp_corpus_params_default();
     prm.mode = (lmp_corpus_mode)mode;
     lmp_corpus *c;
-    lmp_status st = lmp_corpus_open(path, &prm, &c, err);
+    lmp_status st = lmp_corpus_load(path, &prm, &c, err);
     if (st) return st;
     const char **w = NULL;
     size_t *len = NULL, cap = 0;

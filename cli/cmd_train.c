@@ -313,7 +313,7 @@ int cmd_train(int argc, char **argv)
     lmp_error err;
     lmp_error_clear(&err);
     lmp_train_model *m = NULL;
-    lmp_status st = lmp_train_file(input, &p, &m, &err);
+    lmp_status st = lmp_train_model_load(input, &p, &m, &err);
     free(command);
     if (st) {
         cli_error("train: %s", err.msg[0] ? err.msg : lmp_status_str(st));

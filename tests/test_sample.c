@@ -51,7 +51,7 @@ static long kept_of(const lmp_sampler_params *p, const double *x, size_t n, int3
     lmp_sampler *s;
     if (lmp_sampler_create(p, n, &s, NULL)) return -1;
     long k = -1;
-    if (lmp_sampler_apply_d(s, x, n, NULL, 0, NULL) == LMP_OK) {
+    if (lmp_sampler_apply(s, x, n, NULL, 0, NULL) == LMP_OK) {
         lmp_candidates c = lmp_sampler_kept(s);
         for (size_t i = 0; i < c.n; i++)
             if (ids) ids[i] = c.id[i];
@@ -219,13 +219,13 @@ static void test_chain_order_and_temperature(void)
     CHECK_KEPT(ll, tied, g);
     CHECK_INT(lmp_argmax(tied, 4), 1);
     float tf[] = {1.0f, 3.0f, 3.0f, 2.0f};
-    CHECK_INT(lmp_argmax_f(tf, 4), 1);
+    CHECK_INT(lmp_argmax_f32(tf, 4), 1);
     /* the renormalised probabilities after temperature are softmax(x / T) */
     hf = params(LMP_CONV_HF);
     hf.temperature = 0.7;
     lmp_sampler *s;
     CHECK(lmp_sampler_create(&hf, 7, &s, NULL) == LMP_OK);
-    CHECK(lmp_sampler_apply_d(s, seedl, 7, NULL, 0, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply(s, seedl, 7, NULL, 0, NULL) == LMP_OK);
     lmp_candidates c = lmp_sampler_kept(s);
     double want[7];
     lmp_softmax_temperature(seedl, 7, 0.7, want, NULL);
@@ -253,30 +253,30 @@ static void test_errors(void)
     p = params(LMP_CONV_HF);
     CHECK(lmp_sampler_create(&p, 4, &s, &err) == LMP_OK);
     double nan_l[] = {0.0, NAN, 1.0}, inf_l[] = {0.0, INFINITY}, allinf[] = {-INFINITY, -INFINITY};
-    CHECK(lmp_sampler_apply_d(s, nan_l, 3, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply(s, nan_l, 3, NULL, 0, &err) == LMP_EINVAL);
     CHECK(strstr(err.msg, "logit[1]") != NULL);
     CHECK(lmp_sampler_kept(s).n == 0);
     CHECK(lmp_sampler_draw_u(s, 0.5) == -1); /* nothing applied */
-    CHECK(lmp_sampler_apply_d(s, inf_l, 2, NULL, 0, &err) == LMP_EINVAL);
-    CHECK(lmp_sampler_apply_d(s, allinf, 2, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply(s, inf_l, 2, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply(s, allinf, 2, NULL, 0, &err) == LMP_EINVAL);
     CHECK(strstr(err.msg, "-inf") != NULL);
-    CHECK(lmp_sampler_apply_d(s, nan_l, 0, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply(s, nan_l, 0, NULL, 0, &err) == LMP_EINVAL);
     double five[] = {1, 2, 3, 4, 5};
-    CHECK(lmp_sampler_apply_d(s, five, 5, NULL, 0, &err) == LMP_EINVAL); /* V > max_vocab */
+    CHECK(lmp_sampler_apply(s, five, 5, NULL, 0, &err) == LMP_EINVAL); /* V > max_vocab */
     CHECK(strstr(err.msg, "max_vocab") != NULL);
     lmp_sampler_free(s);
     /* float32: a double logit beyond FLT_MAX is an error, not a silent inf */
     p.dtype = LMP_DTYPE_F32;
     CHECK(lmp_sampler_create(&p, 4, &s, &err) == LMP_OK);
     double huge[] = {1e300, 0.0};
-    CHECK(lmp_sampler_apply_d(s, huge, 2, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply(s, huge, 2, NULL, 0, &err) == LMP_EINVAL);
     lmp_sampler_free(s);
     /* penalties: history ids are checked */
     p = params(LMP_CONV_HF);
     p.repetition_penalty = 1.3;
     CHECK(lmp_sampler_create(&p, 4, &s, &err) == LMP_OK);
     int32_t hist[] = {0, 9};
-    CHECK(lmp_sampler_apply_d(s, five, 4, hist, 2, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply(s, five, 4, hist, 2, &err) == LMP_EINVAL);
     CHECK(strstr(err.msg, "history[1] = 9") != NULL);
     lmp_sampler_free(s);
     lmp_sampler_free(NULL);
@@ -291,7 +291,7 @@ static void test_penalties(void)
     CHECK_REL(sc[1], -1.2, 1e-15);
     CHECK(sc[3] == 0.0 && sc[2] == 0.5);
     float lf[] = {2.0f, -1.0f, 0.5f, 0.0f, 3.0f};
-    CHECK(lmp_penalties_f(lf, 5, prev, 4, 1.2f, 0.5f, 0.25f, NULL) == LMP_OK);
+    CHECK(lmp_penalties_f32(lf, 5, prev, 4, 1.2f, 0.5f, 0.25f, NULL) == LMP_OK);
     CHECK_REL(lf[0], 0.4166666269302368, 1e-6);
     CHECK_REL(lf[3], -0.75, 1e-7);
     /* the chain applies the same penalties (llama: last_n) */
@@ -304,13 +304,13 @@ static void test_penalties(void)
     CHECK(lmp_sampler_create(&p, 5, &s, NULL) == LMP_OK);
     double x[] = {2.0, -1.0, 0.5, 0.0, 3.0};
     int32_t hist[] = {4, 4, 0, 1, 3, 0}; /* the two 4s are older than the last 4 */
-    CHECK(lmp_sampler_apply_d(s, x, 5, hist, 6, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply(s, x, 5, hist, 6, NULL) == LMP_OK);
     lmp_candidates c = lmp_sampler_kept(s);
     CHECK_REL(c.logit[0], 0.4166666269302368, 1e-6);
     CHECK_REL(c.logit[1], -1.9500000476837158, 1e-6);
     CHECK(c.logit[4] == 3.0);
     /* and again: the counts scratch is clean between calls */
-    CHECK(lmp_sampler_apply_d(s, x, 5, hist, 6, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply(s, x, 5, hist, 6, NULL) == LMP_OK);
     c = lmp_sampler_kept(s);
     CHECK_REL(c.logit[0], 0.4166666269302368, 1e-6);
     lmp_sampler_free(s);
@@ -386,7 +386,7 @@ static void test_f32_probabilities(void)
     p.dtype = LMP_DTYPE_F32;
     lmp_sampler *s;
     CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
-    CHECK(lmp_sampler_apply_d(s, x, V, NULL, 0, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply(s, x, V, NULL, 0, NULL) == LMP_OK);
     lmp_candidates c = lmp_sampler_kept(s);
     /* float32 arithmetic rounds the argument x - max to float first (as
      * llama.cpp's expf(l - max)), which alone costs |x - max| * 2^-24 relative;
@@ -424,8 +424,8 @@ static void test_lazy_path(void)
     lmp_sampler *a, *b;
     CHECK(lmp_sampler_create(&p, V, &a, NULL) == LMP_OK);
     CHECK(lmp_sampler_create(&p, V, &b, NULL) == LMP_OK);
-    CHECK(lmp_sampler_apply(a, xf, V, NULL, 0, NULL) == LMP_OK);   /* lazy */
-    CHECK(lmp_sampler_apply_d(b, xd, V, NULL, 0, NULL) == LMP_OK); /* materialised */
+    CHECK(lmp_sampler_apply_f32(a, xf, V, NULL, 0, NULL) == LMP_OK);   /* lazy */
+    CHECK(lmp_sampler_apply(b, xd, V, NULL, 0, NULL) == LMP_OK); /* materialised */
     int same = 0;
     for (int i = 0; i < 2000; i++) {
         double u = (i + 0.5) / 2000.0;
@@ -447,11 +447,11 @@ static void test_lazy_path(void)
     /* errors on the lazy path too */
     lmp_error err;
     xf[5] = NAN;
-    CHECK(lmp_sampler_apply(a, xf, V, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply_f32(a, xf, V, NULL, 0, &err) == LMP_EINVAL);
     CHECK(strstr(err.msg, "logit[5]") != NULL);
     CHECK(lmp_sampler_kept(a).n == 0);
     for (size_t i = 0; i < V; i++) xf[i] = -INFINITY;
-    CHECK(lmp_sampler_apply(a, xf, V, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply_f32(a, xf, V, NULL, 0, &err) == LMP_EINVAL);
     lmp_sampler_free(a);
     lmp_sampler_free(b);
     free(xf);
@@ -483,8 +483,8 @@ static void test_topk_gather_path(void)
             lmp_sampler *a, *b;
             CHECK(lmp_sampler_create(&p, V, &a, NULL) == LMP_OK);
             CHECK(lmp_sampler_create(&p, V, &b, NULL) == LMP_OK);
-            CHECK(lmp_sampler_apply(a, xf, V, NULL, 0, NULL) == LMP_OK);
-            CHECK(lmp_sampler_apply_d(b, xd, V, NULL, 0, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply_f32(a, xf, V, NULL, 0, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply(b, xd, V, NULL, 0, NULL) == LMP_OK);
             lmp_candidates ca = lmp_sampler_kept(a), cb = lmp_sampler_kept(b);
             int same = ca.n == cb.n;
             for (size_t i = 0; same && i < ca.n; i++) same = ca.id[i] == cb.id[i] && ca.p[i] == cb.p[i];
@@ -505,8 +505,8 @@ static void test_topk_gather_path(void)
             lmp_sampler *a, *b;
             CHECK(lmp_sampler_create(&p, V, &a, NULL) == LMP_OK);
             CHECK(lmp_sampler_create(&p, V, &b, NULL) == LMP_OK);
-            CHECK(lmp_sampler_apply(a, xf, V, NULL, 0, NULL) == LMP_OK);
-            CHECK(lmp_sampler_apply_d(b, xd, V, NULL, 0, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply_f32(a, xf, V, NULL, 0, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply(b, xd, V, NULL, 0, NULL) == LMP_OK);
             lmp_candidates ca = lmp_sampler_kept(a), cb = lmp_sampler_kept(b);
             int same = ca.n == cb.n;
             for (size_t i = 0; same && i < ca.n; i++)
@@ -527,8 +527,8 @@ static void test_topk_gather_path(void)
             lmp_sampler *a, *b;
             CHECK(lmp_sampler_create(&p, V, &a, NULL) == LMP_OK);
             CHECK(lmp_sampler_create(&p, V, &b, NULL) == LMP_OK);
-            CHECK(lmp_sampler_apply(a, xf, V, NULL, 0, NULL) == LMP_OK);
-            CHECK(lmp_sampler_apply_d(b, xd, V, NULL, 0, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply_f32(a, xf, V, NULL, 0, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply(b, xd, V, NULL, 0, NULL) == LMP_OK);
             lmp_candidates ca = lmp_sampler_kept(a), cb = lmp_sampler_kept(b);
             int same = ca.n == cb.n;
             for (size_t i = 0; same && i < ca.n; i++) same = ca.id[i] == cb.id[i] && ca.p[i] == cb.p[i];
@@ -542,23 +542,23 @@ static void test_topk_gather_path(void)
     lmp_sampler *s;
     CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
     xf[30001] = NAN;
-    CHECK(lmp_sampler_apply(s, xf, V, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply_f32(s, xf, V, NULL, 0, &err) == LMP_EINVAL);
     CHECK(strstr(err.msg, "logit[30001]") != NULL);
     lmp_sampler_free(s);
     p = params(LMP_CONV_HF);
     p.dtype = LMP_DTYPE_F32;
     p.top_p = 0.9;
     CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
-    CHECK(lmp_sampler_apply(s, xf, V, NULL, 0, &err) == LMP_EINVAL); /* the NaN at 30001 */
+    CHECK(lmp_sampler_apply_f32(s, xf, V, NULL, 0, &err) == LMP_EINVAL); /* the NaN at 30001 */
     CHECK(strstr(err.msg, "logit[30001]") != NULL);
     for (size_t i = 0; i < V; i++) xf[i] = -INFINITY;
-    CHECK(lmp_sampler_apply(s, xf, V, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply_f32(s, xf, V, NULL, 0, &err) == LMP_EINVAL);
     CHECK(strstr(err.msg, "-inf") != NULL);
     lmp_sampler_free(s);
     p.top_p = 1.0;
     p.top_k = 5;
     CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
-    CHECK(lmp_sampler_apply(s, xf, V, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply_f32(s, xf, V, NULL, 0, &err) == LMP_EINVAL);
     CHECK(strstr(err.msg, "-inf") != NULL);
     lmp_sampler_free(s);
     free(xf);
@@ -569,7 +569,7 @@ static void test_topk_gather_path(void)
 
 /* The streaming gather (validate + running max + candidates, one pass) behind
  * the top-k-first and min-p-first fast paths, against the general path
- * (lmp_sampler_apply_d on the same values takes no fast path), on random
+ * (lmp_sampler_apply on the same values takes no fast path), on random
  * logits of several shapes: flat, heavy ties, an ascending ramp (a new maximum
  * in every block), mostly -inf, one far maximum at the end (the running line
  * starts low), logits placed on the min-p line; both conventions, both dtypes,
@@ -614,8 +614,8 @@ static void test_gather_fast_paths_random(void)
                     lmp_sampler *a, *b;
                     CHECK(lmp_sampler_create(&p, V, &a, NULL) == LMP_OK);
                     CHECK(lmp_sampler_create(&p, V, &b, NULL) == LMP_OK);
-                    lmp_status sa = lmp_sampler_apply(a, xf, V, NULL, 0, NULL);
-                    lmp_status sb = lmp_sampler_apply_d(b, xd, V, NULL, 0, NULL);
+                    lmp_status sa = lmp_sampler_apply_f32(a, xf, V, NULL, 0, NULL);
+                    lmp_status sb = lmp_sampler_apply(b, xd, V, NULL, 0, NULL);
                     int same = sa == sb;
                     if (same && sa == LMP_OK) {
                         lmp_candidates ca = lmp_sampler_kept(a), cb = lmp_sampler_kept(b);
@@ -656,7 +656,7 @@ static void test_gather_fast_paths_random(void)
                 char want[32];
                 snprintf(want, sizeof want, "logit[%zu]", pos[pi]);
                 CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
-                CHECK(lmp_sampler_apply(s, xf, V, NULL, 0, &err) == LMP_EINVAL);
+                CHECK(lmp_sampler_apply_f32(s, xf, V, NULL, 0, &err) == LMP_EINVAL);
                 CHECK_MSG(strstr(err.msg, want) != NULL, "path %d: %s, expected %s", path, err.msg, want);
                 lmp_sampler_free(s);
                 xf[pos[pi]] = keep;
@@ -708,8 +708,8 @@ static void test_topp_fast_path_random(void)
                 lmp_sampler *a, *b;
                 CHECK(lmp_sampler_create(&p, V, &a, NULL) == LMP_OK);
                 CHECK(lmp_sampler_create(&p, V, &b, NULL) == LMP_OK);
-                int same = lmp_sampler_apply(a, xf, V, NULL, 0, NULL) == LMP_OK &&
-                           lmp_sampler_apply_d(b, xd, V, NULL, 0, NULL) == LMP_OK;
+                int same = lmp_sampler_apply_f32(a, xf, V, NULL, 0, NULL) == LMP_OK &&
+                           lmp_sampler_apply(b, xd, V, NULL, 0, NULL) == LMP_OK;
                 lmp_candidates ca = lmp_sampler_kept(a), cb = lmp_sampler_kept(b);
                 same = same && ca.n == cb.n && ca.n > 0;
                 for (size_t i = 0; same && i < ca.n; i++)
@@ -936,7 +936,7 @@ static void test_f32_temperature_exact(void)
             if (c == 4) pr.top_p = 0.999; /* llama: temperature last, general path */
             lmp_sampler *sp;
             CHECK(lmp_sampler_create(&pr, V, &sp, NULL) == LMP_OK);
-            CHECK(lmp_sampler_apply(sp, x, V, NULL, 0, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply_f32(sp, x, V, NULL, 0, NULL) == LMP_OK);
             lmp_candidates k = lmp_sampler_kept(sp);
             size_t kb = 0;
             for (size_t j = 0; j < k.n; j++) kb += k.logit[j] != (double)q[k.id[j]];
@@ -999,10 +999,10 @@ static void test_isa_variants(void)
             lmp_sampler *s;
             CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
             lmp_sample_set_isa(1);
-            CHECK(lmp_sampler_apply(s, x, V, NULL, 0, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply_f32(s, x, V, NULL, 0, NULL) == LMP_OK);
             kept_copy(s, ia, pa, &na);
             lmp_sample_set_isa(2);
-            CHECK(lmp_sampler_apply(s, x, V, NULL, 0, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply_f32(s, x, V, NULL, 0, NULL) == LMP_OK);
             kept_copy(s, ib, pb, &nb);
             int same = na == nb;
             for (size_t i = 0; same && i < na; i++) same = ia[i] == ib[i] && pa[i] == pb[i];
@@ -1062,8 +1062,8 @@ static void test_no_allocation(void)
             int32_t tok = -1;
             counting_ = 1;
             nalloc_ = 0;
-            lmp_status st1 = lmp_sampler_sample(s, xf, V, hist, 100, &r, &tok, NULL);
-            lmp_status st2 = lmp_sampler_sample_d(s, xd, V, hist, 100, &r, &tok, NULL);
+            lmp_status st1 = lmp_sampler_sample_f32(s, xf, V, hist, 100, &r, &tok, NULL);
+            lmp_status st2 = lmp_sampler_sample(s, xd, V, hist, 100, &r, &tok, NULL);
             size_t n = lmp_sampler_kept(s).n;
             counting_ = 0;
             CHECK(st1 == LMP_OK && st2 == LMP_OK && n >= 1);
@@ -1083,7 +1083,7 @@ static void test_numpy_parity(void)
     lmp_sampler_params p = params(LMP_CONV_HF);
     lmp_sampler *s;
     CHECK(lmp_sampler_create(&p, 7, &s, NULL) == LMP_OK);
-    CHECK(lmp_sampler_apply_d(s, seedl, 7, NULL, 0, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply(s, seedl, 7, NULL, 0, NULL) == LMP_OK);
     int32_t want[] = {0, 5, 2, 1, 0, 0, 0, 3, 1, 2};
     for (int i = 0; i < 10; i++) CHECK_INT(lmp_sampler_draw(s, &r), want[i]);
     /* The top-k block: seed 42, 20 x top_k_sample(k=3) (choice over all 7 with zeros) */
@@ -1094,7 +1094,7 @@ static void test_numpy_parity(void)
     int32_t wk[] = {0, 2, 1, 0, 0, 0, 0, 2, 0, 1, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0};
     for (int i = 0; i < 20; i++) {
         int32_t tok;
-        CHECK(lmp_sampler_sample_d(s, seedl, 7, NULL, 0, &r, &tok, NULL) == LMP_OK);
+        CHECK(lmp_sampler_sample(s, seedl, 7, NULL, 0, &r, &tok, NULL) == LMP_OK);
         CHECK_INT(tok, wk[i]);
     }
     lmp_sampler_free(s);
@@ -1120,7 +1120,7 @@ static void chi_square_case(const char *name, const lmp_sampler_params *p, const
 {
     lmp_sampler *s;
     CHECK(lmp_sampler_create(p, V, &s, NULL) == LMP_OK);
-    CHECK(lmp_sampler_apply_d(s, x, V, NULL, 0, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply(s, x, V, NULL, 0, NULL) == LMP_OK);
     chi_square_run(name, s, V, seed, 1000000);
 }
 
@@ -1234,7 +1234,7 @@ static void test_topp_lazy_draw(void)
         p.temperature = c % 2 ? 1.0 : 0.8;
         lmp_sampler *s;
         CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
-        CHECK(lmp_sampler_apply(s, x, V, NULL, 0, NULL) == LMP_OK);
+        CHECK(lmp_sampler_apply_f32(s, x, V, NULL, 0, NULL) == LMP_OK);
         for (int i = 0; i < 2000; i++) before[i] = lmp_sampler_draw_u(s, (i + 0.5) / 2000.0);
         lmp_candidates k = lmp_sampler_kept(s);
         double total = 0.0;
@@ -1308,7 +1308,7 @@ static void test_chi_square_lazy(void)
     p.temperature = 1.3;
     lmp_sampler *s;
     CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
-    CHECK(lmp_sampler_apply(s, x, V, NULL, 0, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply_f32(s, x, V, NULL, 0, NULL) == LMP_OK);
     /* each lazy draw recomputes one block of 256 exps: 2 x 10^5 draws (40 per cell on average) */
     chi_square_run("lazy temperature V=5000", s, V, 900, 200000);
     free(x);

@@ -59,6 +59,9 @@
 
 #include "lmprob/core.h"
 #include "lmprob/rng.h"
+#include "lmprob/lm.h"
+
+LMP_EXTERN_C_BEGIN
 
 /* Candidate sets up to this size get the literal (sort-based) top-p/typical cut. */
 #define LMP_SAMPLE_EXACT_MAX 1024
@@ -83,27 +86,31 @@ typedef struct lmp_sampler_params {
 } lmp_sampler_params;
 
 /* Everything off, HF convention, float64, min_keep 1. */
-lmp_sampler_params lmp_sampler_params_default(void);
+LMP_API lmp_sampler_params lmp_sampler_params_default(void);
 
 /* Check every field; the message names the field, its value and the domain. */
-lmp_status lmp_sampler_params_check(const lmp_sampler_params *prm, lmp_error *err);
+LMP_API lmp_status lmp_sampler_params_check(const lmp_sampler_params *prm, lmp_error *err);
 
+/* Thread safety: a sampler holds the scratch and the kept set of its last apply, so
+ * one sampler serves one thread at a time; distinct samplers on distinct threads are
+ * independent (no shared state). */
 typedef struct lmp_sampler lmp_sampler;
 
 /* Create a sampler for vocabularies up to max_vocab (>= 1). Allocates all
  * scratch (about 53 bytes per token plus 48 KB of histogram buckets). *out is NULL on error. */
-lmp_status lmp_sampler_create(const lmp_sampler_params *prm, size_t max_vocab, lmp_sampler **out, lmp_error *err);
-void lmp_sampler_free(lmp_sampler *s); /* NULL is a no-op */
-const lmp_sampler_params *lmp_sampler_get_params(const lmp_sampler *s);
+LMP_API lmp_status lmp_sampler_create(const lmp_sampler_params *prm, size_t max_vocab, lmp_sampler **out,
+                                      lmp_error *err);
+LMP_API void lmp_sampler_free(lmp_sampler *s); /* NULL is a no-op */
+LMP_API const lmp_sampler_params *lmp_sampler_get_params(const lmp_sampler *s);
 
 /* Run the chain on logits[V] (V <= max_vocab) with the token history hist[nh]
  * (prompt plus generated tokens, oldest first; used only by the penalties;
  * ids outside [0, V) are an error). Leaves the kept set in the sampler.
- * The logits are not modified. */
-lmp_status lmp_sampler_apply(lmp_sampler *s, const float *logits, size_t V, const int32_t *hist, size_t nh,
-                             lmp_error *err);
-lmp_status lmp_sampler_apply_d(lmp_sampler *s, const double *logits, size_t V, const int32_t *hist, size_t nh,
-                               lmp_error *err);
+ * The logits are not modified. _f32: float logits (a float32 model's output). */
+LMP_API lmp_status lmp_sampler_apply(lmp_sampler *s, const double *logits, size_t V, const lmp_token_id *hist,
+                                     size_t nh, lmp_error *err);
+LMP_API lmp_status lmp_sampler_apply_f32(lmp_sampler *s, const float *logits, size_t V, const lmp_token_id *hist,
+                                         size_t nh, lmp_error *err);
 
 /* The kept set of the last apply: ids ascending, their processed logits
  * (after penalties and temperature) and renormalised probabilities (sum 1).
@@ -112,28 +119,27 @@ lmp_status lmp_sampler_apply_d(lmp_sampler *s, const double *logits, size_t V, c
  * float32 chain whose last filter is top-p with V > 8192, draw without forming
  * the kept arrays (see docs/decoding.md) and form them here on the first call. */
 typedef struct lmp_candidates {
-    const int32_t *id;
+    const lmp_token_id *id;
     const double *logit;
     const double *p;
     size_t n;
 } lmp_candidates;
-lmp_candidates lmp_sampler_kept(lmp_sampler *s);
+LMP_API lmp_candidates lmp_sampler_kept(lmp_sampler *s);
 
 /* Draw from the kept set of the last apply: one uniform from rng (see above).
- * Returns -1 when nothing was applied. */
-int32_t lmp_sampler_draw(const lmp_sampler *s, lmp_rng *rng);
+ * Returns LMP_TOKEN_NONE when nothing was applied. */
+LMP_API lmp_token_id lmp_sampler_draw(const lmp_sampler *s, lmp_rng *rng);
 /* The same with the uniform u in [0, 1) given. */
-int32_t lmp_sampler_draw_u(const lmp_sampler *s, double u);
+LMP_API lmp_token_id lmp_sampler_draw_u(const lmp_sampler *s, double u);
 
 /* apply + draw. */
-lmp_status lmp_sampler_sample(lmp_sampler *s, const float *logits, size_t V, const int32_t *hist, size_t nh,
-                              lmp_rng *rng, int32_t *token, lmp_error *err);
-lmp_status lmp_sampler_sample_d(lmp_sampler *s, const double *logits, size_t V, const int32_t *hist, size_t nh,
-                                lmp_rng *rng, int32_t *token, lmp_error *err);
+LMP_API lmp_status lmp_sampler_sample(lmp_sampler *s, const double *logits, size_t V, const lmp_token_id *hist,
+                                      size_t nh, lmp_rng *rng, lmp_token_id *token, lmp_error *err);
+LMP_API lmp_status lmp_sampler_sample_f32(lmp_sampler *s, const float *logits, size_t V, const lmp_token_id *hist,
+                                          size_t nh, lmp_rng *rng, lmp_token_id *token, lmp_error *err);
 
 /* ---- generation ------------------------------------------------------------------ */
 
-#include "lmprob/lm.h"
 
 /* Generate from lm with the sampler s and rng: out[0..np) = prompt, then up to
  * max_new tokens, each drawn by s from the model's next-token log-probabilities
@@ -144,33 +150,35 @@ lmp_status lmp_sampler_sample_d(lmp_sampler *s, const double *logits, size_t V, 
  * (optional, NULL to skip) is the model's log-probability of the generated
  * tokens (chain rule, before the sampler's filters). The model's vocab_size
  * must be <= the sampler's max_vocab. Allocates one vocab_size buffer per call. */
-lmp_status lmp_lm_generate(const lmp_lm *lm, lmp_sampler *s, lmp_rng *rng, const int32_t *prompt, size_t np,
-                           size_t max_new, int32_t *out, size_t *n_out, double *logprob, lmp_error *err);
+LMP_API lmp_status lmp_lm_generate(const lmp_lm *lm, lmp_sampler *s, lmp_rng *rng, const int32_t *prompt, size_t np,
+                                   size_t max_new, int32_t *out, size_t *n_out, double *logprob, lmp_error *err);
 
 /* ---- standalone kernels ----------------------------------------------------- */
 
 /* Greedy decoding: the first index of the maximum (lowest id on ties), or n
  * when n = 0 or an entry is NaN. */
-size_t lmp_argmax(const double *x, size_t n);
-size_t lmp_argmax_f(const float *x, size_t n);
+LMP_API size_t lmp_argmax(const double *x, size_t n);
+LMP_API size_t lmp_argmax_f32(const float *x, size_t n);
 
 /* Inverse-CDF pick with unnormalised weights: the first i with
  * w_0 + ... + w_i > u * sum(w) (strict, as numpy and llm.c's sample_mult).
  * Weights must be >= 0 with a positive finite sum; returns n otherwise.
  * Falls back to the last positive weight when rounding leaves u * sum above the total. */
-size_t lmp_sample_index(const double *w, size_t n, double u);
+LMP_API size_t lmp_sample_index(const double *w, size_t n, double u);
 
 /* Hugging Face RepetitionPenaltyLogitsProcessor in place on scores[V]: each
  * distinct id of prev[np] once: s < 0 ? s * penalty : s / penalty.
  * penalty > 0; ids must be in [0, V). O(np^2) without scratch (for the
  * standalone call; the sampler uses counts in its scratch). */
-lmp_status lmp_repetition_penalty(double *scores, size_t V, const int32_t *prev, size_t np, double penalty,
-                                  lmp_error *err);
+LMP_API lmp_status lmp_repetition_penalty(double *scores, size_t V, const lmp_token_id *prev, size_t np, double penalty,
+                                          lmp_error *err);
 
 /* llama.cpp's penalties sampler in float32 on logits[V] with the last tokens
  * last[nl]: logit <= 0 ? logit * repeat : logit / repeat, then
  * logit -= count * freq + (count > 0) * present. O(nl^2). */
-lmp_status lmp_penalties_f(float *logits, size_t V, const int32_t *last, size_t nl, float repeat, float freq,
-                           float present, lmp_error *err);
+LMP_API lmp_status lmp_penalties_f32(float *logits, size_t V, const lmp_token_id *last, size_t nl, float repeat,
+                                     float freq, float present, lmp_error *err);
+
+LMP_EXTERN_C_END
 
 #endif

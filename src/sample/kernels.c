@@ -621,7 +621,7 @@ AVX2_FN static void lazy_block_avx2(const float *x, size_t lo, size_t hi, float 
  *
  * Every float32 normaliser is summed the same way, whatever the kernel or the ISA,
  * so that all paths of the sampler (lazy, top-p fast path, general path) and
- * lmp_softmax_f agree to the bit:
+ * lmp_softmax_f32 agree to the bit:
  *   - the exps are taken 16 at a time: group g holds elements 16g .. 16g + 15
  *     (zeros past n); 16 groups make a block of LMP_LAZY_BLOCK = 256 elements;
  *   - within a block the 16 groups are added lane by lane in float as a pairwise
@@ -1692,7 +1692,7 @@ size_t lmp_argmax(const double *x, size_t n)
     return a;
 }
 
-size_t lmp_argmax_f(const float *x, size_t n)
+size_t lmp_argmax_f32(const float *x, size_t n)
 {
     if (n == 0) return 0;
     size_t a = 0;
@@ -1754,7 +1754,7 @@ lmp_status lmp_repetition_penalty(double *scores, size_t V, const int32_t *prev,
     return LMP_OK;
 }
 
-lmp_status lmp_penalties_f(float *logits, size_t V, const int32_t *last, size_t nl, float repeat, float freq,
+lmp_status lmp_penalties_f32(float *logits, size_t V, const int32_t *last, size_t nl, float repeat, float freq,
                            float present, lmp_error *err)
 {
     if (!(repeat > 0) || isinf(repeat))

@@ -18,7 +18,7 @@
  *    finds the bucket where the cumulative mass crosses the target; only that
  *    bucket's members are sorted. Below LMP_SAMPLE_EXACT_MAX candidates the
  *    whole set is sorted and summed sequentially (the literal algorithm).
- * Shortcuts for float32 input (lmp_sampler_apply), each equal to the general
+ * Shortcuts for float32 input (lmp_sampler_apply_f32), each equal to the general
  * path on the same values (tests/test_sample.c compares them):
  *  - top-k, top-p or min-p as the first truncation: gather the positions above
  *    a threshold (sampled; from a sampled mass histogram checked by the
@@ -1555,13 +1555,13 @@ static lmp_status apply_common(lmp_sampler *s, const float *lf, const double *ld
     return LMP_OK;
 }
 
-lmp_status lmp_sampler_apply(lmp_sampler *s, const float *logits, size_t V, const int32_t *hist, size_t nh,
+lmp_status lmp_sampler_apply_f32(lmp_sampler *s, const float *logits, size_t V, const int32_t *hist, size_t nh,
                              lmp_error *err)
 {
     return apply_common(s, logits, NULL, V, hist, nh, err);
 }
 
-lmp_status lmp_sampler_apply_d(lmp_sampler *s, const double *logits, size_t V, const int32_t *hist, size_t nh,
+lmp_status lmp_sampler_apply(lmp_sampler *s, const double *logits, size_t V, const int32_t *hist, size_t nh,
                                lmp_error *err)
 {
     return apply_common(s, NULL, logits, V, hist, nh, err);
@@ -1634,19 +1634,19 @@ int32_t lmp_sampler_draw(const lmp_sampler *s, lmp_rng *rng)
     return lmp_sampler_draw_u(s, lmp_rng_uniform(rng));
 }
 
-lmp_status lmp_sampler_sample(lmp_sampler *s, const float *logits, size_t V, const int32_t *hist, size_t nh,
+lmp_status lmp_sampler_sample_f32(lmp_sampler *s, const float *logits, size_t V, const int32_t *hist, size_t nh,
                               lmp_rng *rng, int32_t *token, lmp_error *err)
 {
-    lmp_status st = lmp_sampler_apply(s, logits, V, hist, nh, err);
+    lmp_status st = lmp_sampler_apply_f32(s, logits, V, hist, nh, err);
     if (st) return st;
     *token = lmp_sampler_draw(s, rng);
     return LMP_OK;
 }
 
-lmp_status lmp_sampler_sample_d(lmp_sampler *s, const double *logits, size_t V, const int32_t *hist, size_t nh,
+lmp_status lmp_sampler_sample(lmp_sampler *s, const double *logits, size_t V, const int32_t *hist, size_t nh,
                                 lmp_rng *rng, int32_t *token, lmp_error *err)
 {
-    lmp_status st = lmp_sampler_apply_d(s, logits, V, hist, nh, err);
+    lmp_status st = lmp_sampler_apply(s, logits, V, hist, nh, err);
     if (st) return st;
     *token = lmp_sampler_draw(s, rng);
     return LMP_OK;

@@ -27,7 +27,7 @@ double lmp_sample_exp_sum(const double *x, size_t n, double m, double *e, int f3
 
 /* out[i] = expf(x[i] - m) through the vectorised polynomial (float in and
  * out, <= 2 ulp, results under FLT_MIN flushed to 0); returns the sum in double.
- * Used by lmp_softmax_f (src/info). */
+ * Used by lmp_softmax_f32 (src/info). */
 double lmp_sample_expf_array(const float *x, size_t n, float m, float *out);
 
 /* The lazy float32 path of a temperature-only chain (sample.c): */
