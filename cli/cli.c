@@ -294,6 +294,38 @@ void cli_progress_update(void *ctx, double frac)
     fflush(stderr);
 }
 
+char *cli_join_command(int argc, char **argv)
+{
+    size_t n = 16;
+    for (int i = 0; i < argc; i++) n += 4 * strlen(argv[i]) + 3;
+    char *s = malloc(n), *w = s;
+    if (!s) return NULL;
+    w += sprintf(w, "lmprob");
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int plain = *a != 0;
+        for (const char *c = a; *c; c++)
+            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                  strchr("-_./=:,+%@", *c)))
+                plain = 0;
+        *w++ = ' ';
+        if (plain) {
+            w += sprintf(w, "%s", a);
+            continue;
+        }
+        *w++ = '\'';
+        for (const char *c = a; *c; c++) {
+            if (*c == '\'') {
+                memcpy(w, "'\\''", 4);
+                w += 4;
+            } else *w++ = *c;
+        }
+        *w++ = '\'';
+    }
+    *w = 0;
+    return s;
+}
+
 int cli_model_out_is_binary(const char *path)
 {
     size_t n = strlen(path);
@@ -312,28 +344,16 @@ int cli_check_output(const char *cmd, const char *path)
     return 0;
 }
 
-int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path, int binary)
+int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path, int binary, const char *command)
 {
     lmp_error err = {0};
-    if (!binary) {
-        if (lmp_train_write_arpa(m, path, &err) == LMP_OK) return 0;
-        cli_error("%s: %s", cmd, err.msg);
-        return -1;
-    }
-    const char *dir = getenv("TMPDIR");
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s/lmprob-model-XXXXXX", dir && *dir ? dir : "/tmp");
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        cli_error("%s: cannot create a temporary file in %s: %s", cmd, dir && *dir ? dir : "/tmp", strerror(errno));
-        return -1;
-    }
-    close(fd);
     lmp_ngram *g = NULL;
-    lmp_status st = lmp_train_write_arpa(m, tmp, &err);
-    if (!st) st = lmp_ngram_load(tmp, NULL, NULL, &g, &err);
-    unlink(tmp);
-    if (!st) st = lmp_ngram_write_binary(g, path, &err);
+    lmp_status st = lmp_ngram_create_from_train(m, &g, &err);
+    if (!st && command) st = lmp_ngram_meta_set(g, LMP_NGRAM_META_COMMAND, command, &err);
+    if (!st) {
+        lmp_ngram_write_params wp = {LMP_ARPA_ORDER_CONTEXT, NULL, NULL}; /* as lmp_train_write_arpa */
+        st = binary ? lmp_ngram_write_binary(g, path, &err) : lmp_ngram_write_arpa(g, path, &wp, &err);
+    }
     lmp_ngram_free(g);
     if (st) {
         cli_error("%s: %s", cmd, err.msg);

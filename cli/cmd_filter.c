@@ -1,6 +1,7 @@
 /* lmprob filter: a model restricted to a vocabulary (KenLM's filter, modes
  * single and union). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -80,7 +81,9 @@ int cmd_filter(int argc, char **argv)
     lmp_ngram_free(g);
     lmp_train_info info;
     lmp_train_get_info(m, &info);
-    int bad = cli_write_model("filter", m, output, cli_model_out_is_binary(output));
+    char *command = cli_join_command(argc, argv);
+    int bad = cli_write_model("filter", m, output, cli_model_out_is_binary(output), command);
+    free(command);
     lmp_train_model_free(m);
     if (bad) return CLI_FAIL;
     FILE *f = strcmp(output, "-") == 0 ? stderr : stdout;

@@ -143,7 +143,10 @@ int cmd_mix(int argc, char **argv)
             cli_error("mix: %s", err.msg);
             goto done;
         }
-        if (cli_write_model("mix", merged, output, cli_model_out_is_binary(output))) goto done;
+        char *command = cli_join_command(argc, argv);
+        int bad = cli_write_model("mix", merged, output, cli_model_out_is_binary(output), command);
+        free(command);
+        if (bad) goto done;
         if (ppl && strcmp(output, "-") != 0) {
             if (lmp_ngram_load(output, NULL, NULL, &mg, &err) || lmp_ngram_score_file(mg, ppl, &ms, NULL, &err)) {
                 cli_error("mix: %s", err.msg);

@@ -1,6 +1,7 @@
 /* lmprob prune: relative-entropy pruning of a back-off model (Stolcke 1998,
  * as SRILM's ngram -prune). Count pruning is `lmprob train --prune`. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -92,7 +93,9 @@ int cmd_prune(int argc, char **argv)
     }
     unsigned order = lmp_ngram_order(g);
     lmp_ngram_free(g);
-    int bad = cli_write_model("prune", m, output, cli_model_out_is_binary(output));
+    char *command = cli_join_command(argc, argv);
+    int bad = cli_write_model("prune", m, output, cli_model_out_is_binary(output), command);
+    free(command);
     lmp_train_model_free(m);
     if (bad) return CLI_FAIL;
     FILE *f = strcmp(output, "-") == 0 ? stderr : stdout;

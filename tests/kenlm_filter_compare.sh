@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Compare lmprob filter with KenLM's filter on a model: the same n-grams in
 # single (--vocab) and union (--union) mode, and the same numbers (within
-# TOL, default 1e-6: lmprob writes the kept values with the 8 digits of
-# lmprob train's ARPA writer, KenLM copies the lines).
+# TOL, default 0: KenLM copies the lines, lmprob writes each float as the
+# shortest decimal that reads back as it).
 #
 #   KENLM_BIN=/path/to/kenlm/build/bin tests/kenlm_filter_compare.sh MODEL.arpa TEXT [TOL]
 #
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 : "${KENLM_BIN:?set KENLM_BIN to the folder with the KenLM filter binary (this script does not build KenLM)}"
 model=${1:?usage: kenlm_filter_compare.sh MODEL.arpa TEXT [TOL]}
 text=${2:?usage: kenlm_filter_compare.sh MODEL.arpa TEXT [TOL]}
-tol=${3:-1e-6}
+tol=${3:-0}
 LMPROB=${LMPROB:-build/lmprob}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

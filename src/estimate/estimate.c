@@ -212,12 +212,12 @@ static void compact_pruned(train_order *t)
     t->m = k;
 }
 
-/* The next order is linked: what only linking needed can go. */
+/* The next order is linked: what only linking needed can go (the contexts
+ * stay: the ARPA writer and the conversion to lmp_ngram use them). */
 static void free_links_before(train_order *o, unsigned n)
 {
-    free(o[n - 1].ctx);
     free(o[n - 1].sfx);
-    o[n - 1].ctx = o[n - 1].sfx = NULL;
+    o[n - 1].sfx = NULL;
     if (n >= 3) {
         free(o[n - 2].kids);
         o[n - 2].kids = NULL;
@@ -307,7 +307,7 @@ static lmp_status estimate_interp(lmp_train_model *m, const lmp_train_params *p,
     const int nltk = p->nltk_conventions;
     /* V: <s> excluded (KenLM interpolate.cc), included under NLTK's conventions */
     const double V = (double)(o[1].m - (nltk ? 0 : 1));
-    double D[LMP_TRAIN_MAX_ORDER + 1][4];
+    double D[LMP_NGRAM_MAX_ORDER + 1][4];
     lmp_status st;
     memset(D, 0, sizeof D);
     for (unsigned n = 1; n <= N && !wb; n++) {
@@ -467,8 +467,8 @@ static lmp_status estimate_backoff(lmp_train_model *m, const lmp_train_params *p
     const int nltk = p->nltk_conventions;
     const double V = (double)(o[1].m - (nltk ? 0 : 1));
     const double k = est == LMP_EST_ADDK ? p->k : 0.0;
-    double gt[LMP_TRAIN_MAX_ORDER + 1][LMP_TRAIN_GT_MAX + 1];
-    unsigned K[LMP_TRAIN_MAX_ORDER + 1];
+    double gt[LMP_NGRAM_MAX_ORDER + 1][LMP_TRAIN_GT_MAX + 1];
+    unsigned K[LMP_NGRAM_MAX_ORDER + 1];
     lmp_status st;
     if (est == LMP_EST_KATZ)
         for (unsigned n = 1; n <= N; n++) {

@@ -170,6 +170,13 @@ lmp_status lmp_train_model_create_filtered(const lmp_ngram *g, const char *path,
         if ((st = ngt_set_order(m, n, recs, k, err))) goto done;
     }
     ngt_update_info(m);
+    {
+        char what[4300];
+        const char *old = lmp_ngram_meta_get(g, LMP_NGRAM_META_VOCAB);
+        snprintf(what, sizeof what, "%s%sfiltered (%s) to %s", old ? old : "", old ? ", " : "",
+                 mode == LMP_FILTER_UNION ? "union" : "vocab", path);
+        st = ngt_meta_copy(m, g, LMP_NGRAM_META_VOCAB, what, err);
+    }
 done:
     lmp_corpus_free(c);
     lmp_train_model_free(full);

@@ -15,6 +15,17 @@ static lmp_status check_models(const lmp_ngram *const *g, size_t k, lmp_error *e
         return lmp_error_set(err, LMP_EINVAL, "%zu models: expected 1 to %d", k, LMP_MIX_MAX_MODELS);
     for (size_t i = 0; i < k; i++)
         if (!g[i]) return lmp_error_set(err, LMP_EINVAL, "model %zu is NULL", i + 1);
+    /* models of different tokens (words and characters, say) cannot be mixed */
+    size_t first = k;
+    for (size_t i = 0; i < k; i++) {
+        lmp_ngram_tokens t = lmp_ngram_get_tokens(g[i]);
+        if (t == LMP_NGRAM_TOKENS_UNKNOWN) continue;
+        if (first == k) first = i;
+        else if (t != lmp_ngram_get_tokens(g[first]))
+            return lmp_error_set(err, LMP_EINVAL, "model %zu has %s tokens and model %zu %s tokens: expected models "
+                                 "of one token kind", first + 1, lmp_ngram_tokens_name(lmp_ngram_get_tokens(g[first])),
+                                 i + 1, lmp_ngram_tokens_name(t));
+    }
     return LMP_OK;
 }
 
@@ -312,6 +323,23 @@ lmp_status lmp_train_model_create_mix(const lmp_ngram *const *models, const doub
     }
     if ((st = ngt_recompute_backoffs(m, err))) goto done;
     ngt_update_info(m);
+    {
+        /* what it is: the models' common tokens, the union vocabulary, the mixture */
+        char est[1024];
+        size_t at = (size_t)snprintf(est, sizeof est, "mix:");
+        lmp_ngram_tokens tk = LMP_NGRAM_TOKENS_UNKNOWN;
+        for (size_t i = 0; i < k; i++) {
+            const char *e = lmp_ngram_meta_get(models[i], LMP_NGRAM_META_ESTIMATOR);
+            if (at < sizeof est)
+                at += (size_t)snprintf(est + at, sizeof est - at, "%s %.9g (%.40s)", i ? " +" : "", weights[i],
+                                       e ? e : "unknown");
+            if (lmp_ngram_get_tokens(models[i]) != LMP_NGRAM_TOKENS_UNKNOWN) tk = lmp_ngram_get_tokens(models[i]);
+        }
+        if ((tk != LMP_NGRAM_TOKENS_UNKNOWN && train_meta_add(m, LMP_NGRAM_META_TOKENS, lmp_ngram_tokens_name(tk))) ||
+            train_meta_add(m, LMP_NGRAM_META_VOCAB, "the union of the mixed models' vocabularies") ||
+            train_meta_add(m, LMP_NGRAM_META_ESTIMATOR, est))
+            st = lmp_error_set(err, LMP_ENOMEM, "out of memory for the metadata");
+    }
 done:
     for (size_t i = 0; i < k; i++) {
         free(map[i]);

@@ -53,6 +53,11 @@ double ngt_logprob(const lmp_train_model *m, const uint32_t *h, unsigned nh, uin
  * shorter contexts. */
 lmp_status ngt_recompute_backoffs(lmp_train_model *m, lmp_error *err);
 
+/* Metadata of a tool's model: g's records but "command" (lmp_ngram_meta_at),
+ * with key `replace` (may be NULL) set to value instead. LMP_ENOMEM. */
+lmp_status ngt_meta_copy(lmp_train_model *m, const lmp_ngram *g, const char *replace, const char *value,
+                         lmp_error *err);
+
 /* Fill m->info.order and counts from the orders. */
 void ngt_update_info(lmp_train_model *m);
 

@@ -126,6 +126,13 @@ lmp_status lmp_train_model_create_pruned(const lmp_ngram *g, double threshold, u
         if (st) break;
     }
     if (!st) st = ngt_recompute_backoffs(m, err);
+    if (!st) {
+        char est[512];
+        const char *old = lmp_ngram_meta_get(g, LMP_NGRAM_META_ESTIMATOR);
+        snprintf(est, sizeof est, "%.400s%sentropy-pruned at %g (orders >= %u)", old ? old : "", old ? ", " : "",
+                 threshold, min_order);
+        st = ngt_meta_copy(m, g, LMP_NGRAM_META_ESTIMATOR, est, err);
+    }
     if (st) {
         lmp_train_model_free(m);
         return st;

@@ -36,6 +36,25 @@ lmp_status ngt_model_create(unsigned order, lmp_vocab *vocab, lmp_train_model **
     return LMP_OK;
 }
 
+lmp_status ngt_meta_copy(lmp_train_model *m, const lmp_ngram *g, const char *replace, const char *value,
+                         lmp_error *err)
+{
+    int done = 0;
+    for (size_t i = 0; i < lmp_ngram_meta_count(g); i++) {
+        const char *k, *v;
+        lmp_ngram_meta_at(g, i, &k, &v);
+        if (!k || strcmp(k, LMP_NGRAM_META_COMMAND) == 0) continue; /* the tool's command is not the model's */
+        if (replace && strcmp(k, replace) == 0) {
+            v = value;
+            done = 1;
+        }
+        if (train_meta_add(m, k, v)) return lmp_error_set(err, LMP_ENOMEM, "out of memory for the metadata");
+    }
+    if (replace && !done && train_meta_add(m, replace, value))
+        return lmp_error_set(err, LMP_ENOMEM, "out of memory for the metadata");
+    return LMP_OK;
+}
+
 void ngt_update_info(lmp_train_model *m)
 {
     m->info.order = m->order;

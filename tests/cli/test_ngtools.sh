@@ -43,6 +43,12 @@ expect_ok "mix binary" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights 0.4
 expect_ok "binary = ARPA scores" cmp "$TMPD/p1" "$TMPD/p2"
 expect_out "binary is binary" 'lmprob binary' "$LMPROB" model info "$TMPD/m.bin"
 
+# what the merged model is: its metadata (docs/ngram-model.md), and models of different tokens refused
+expect_out "mix metadata: estimator" '^# lmprob estimator: mix: 0\.4 \(wb\) \+ 0\.6 \(wb\)$' cat "$TMPD/m.arpa"
+expect_out "mix metadata: command" '^# lmprob command: lmprob mix ' cat "$TMPD/m.arpa"
+"$LMPROB" train -q --order 2 --estimator wb --mode char -o "$TMPD/c.arpa" "$TMPD/ta.txt"
+expect_fail "mix word and char models" "model 1 has word tokens and model 2 char tokens" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/c.arpa" --output "$TMPD/x.arpa"
+no_file "mix word and char models" "$TMPD/x.arpa"
 expect_fail "mix one model" "expected at least two models" "$LMPROB" mix "$TMPD/a.arpa" --ppl "$TMPD/both.txt"
 expect_fail "mix nothing to do" "expected something to do" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa"
 expect_fail "mix weights sum" "--weights: expected 2 weights in \[0, 1\] summing to 1, got '0.5,0.6'" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights 0.5,0.6 --ppl "$TMPD/both.txt"
@@ -76,6 +82,8 @@ printf 'b a\n' >"$TMPD/ba.txt"
 expect_out "p(a|b) after pruning" '"log10_prob": -0\.39794' "$LMPROB" ppl --per-token --json "$TMPD/h.arpa" "$TMPD/ba.txt"
 expect_out "prune .022" '2-grams +4 -> +2' "$LMPROB" prune "$FX/hand.arpa" --threshold 0.022 --output "$TMPD/h2.bin"
 expect_out "prune binary" 'lmprob binary' "$LMPROB" model info "$TMPD/h2.bin"
+"$LMPROB" prune "$TMPD/a.arpa" --threshold 0.01 --output "$TMPD/ap.arpa" >/dev/null
+expect_out "prune metadata" '^# lmprob estimator: wb, entropy-pruned at 0\.01 \(orders >= 2\)$' cat "$TMPD/ap.arpa"
 expect_fail "prune no threshold" "--threshold: expected a relative perplexity change T > 0, got none" "$LMPROB" prune "$FX/hand.arpa" --output "$TMPD/x.arpa"
 expect_fail "prune threshold 0" "--threshold: expected a relative perplexity change T > 0, got '0'" "$LMPROB" prune "$FX/hand.arpa" --threshold 0 --output "$TMPD/x.arpa"
 expect_fail "prune threshold text" "--threshold" "$LMPROB" prune "$FX/hand.arpa" --threshold tiny --output "$TMPD/x.arpa"
@@ -90,14 +98,14 @@ no_file "prune failures" "$TMPD/x.arpa"
 printf 'the cat sat on the mat\na dog\n' >"$TMPD/u.txt"
 expect_ok "filter union" "$LMPROB" filter "$TMPD/full.arpa" --union "$TMPD/u.txt" --output "$TMPD/fu.arpa"
 expect_ok "filter vocab" "$LMPROB" filter "$TMPD/full.arpa" --vocab "$TMPD/u.txt" --output "$TMPD/fv.bin"
-# the filtered models score the lines of the file as the full model does (to the float
-# ulp that the 8-digit ARPA writer may move a value by)
+# the filtered models score the lines of the file exactly as the full model does
 for f in fu.arpa fv.bin; do
   "$LMPROB" ppl --json "$TMPD/full.arpa" "$TMPD/u.txt" >"$TMPD/pf.json"
   "$LMPROB" ppl --json "$TMPD/$f" "$TMPD/u.txt" >"$TMPD/pg.json"
-  if $PY -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if abs(a['log10_prob']-b['log10_prob']) < 1e-5 and a['oov'] == b['oov'] == 0 else 1)" "$TMPD/pf.json" "$TMPD/pg.json"; then ok; else bad "filter $f changed the scores"; fi
+  if $PY -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if a['log10_prob'] == b['log10_prob'] and a['oov'] == b['oov'] == 0 else 1)" "$TMPD/pf.json" "$TMPD/pg.json"; then ok; else bad "filter $f changed the scores"; fi
 done
 expect_out "union drops cross-line n-grams" '^ngram 1=10$' cat "$TMPD/fu.arpa"
+expect_out "filter metadata" '^# lmprob vocab: all, filtered \(union\) to ' cat "$TMPD/fu.arpa"
 if grep -qE '	(the dog|a cat)$' "$TMPD/fu.arpa"; then bad "union kept a bigram whose words are on two lines"; else ok; fi
 expect_fail "filter no mode" "expected one of --vocab FILE or --union FILE, got 0" "$LMPROB" filter "$TMPD/full.arpa" --output "$TMPD/x.arpa"
 expect_fail "filter two modes" "got 2" "$LMPROB" filter "$TMPD/full.arpa" --vocab "$TMPD/u.txt" --union "$TMPD/u.txt" --output "$TMPD/x.arpa"
