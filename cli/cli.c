@@ -326,10 +326,12 @@ char *cli_join_command(int argc, char **argv)
     return s;
 }
 
-int cli_model_out_is_binary(const char *path)
+int cli_model_out_format(const char *path)
 {
     size_t n = strlen(path);
-    return n >= 4 && strcmp(path + n - 4, ".bin") == 0;
+    if (n >= 4 && strcmp(path + n - 4, ".bin") == 0) return 1;
+    if (n >= 5 && strcmp(path + n - 5, ".trie") == 0) return 2;
+    return 0;
 }
 
 int cli_check_output(const char *cmd, const char *path)
@@ -344,7 +346,7 @@ int cli_check_output(const char *cmd, const char *path)
     return 0;
 }
 
-int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path, int binary, const char *command)
+int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path, int format, const char *command)
 {
     lmp_error err = {0};
     lmp_ngram *g = NULL;
@@ -352,7 +354,9 @@ int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path,
     if (!st && command) st = lmp_ngram_meta_set(g, LMP_NGRAM_META_COMMAND, command, &err);
     if (!st) {
         lmp_ngram_write_params wp = {LMP_ARPA_ORDER_CONTEXT, NULL, NULL}; /* as lmp_train_write_arpa */
-        st = binary ? lmp_ngram_write_binary(g, path, &err) : lmp_ngram_write_arpa(g, path, &wp, &err);
+        st = format == 1   ? lmp_ngram_write_binary(g, path, &err)
+             : format == 2 ? lmp_ngram_write_trie(g, path, NULL, &err)
+                           : lmp_ngram_write_arpa(g, path, &wp, &err);
     }
     lmp_ngram_free(g);
     if (st) {

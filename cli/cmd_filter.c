@@ -10,7 +10,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lmprob filter MODEL (--vocab FILE | --union FILE) --output OUT.arpa|OUT.bin [--json]\n"
+            "usage: lmprob filter MODEL (--vocab FILE | --union FILE) --output OUT.arpa|.bin|.trie [--json]\n"
             "\n"
             "Keep the n-grams of MODEL that a text can use, as KenLM's filter; no number changes, so\n"
             "those texts score exactly as under MODEL (the kept numbers go through the ARPA writer of\n"
@@ -20,7 +20,8 @@ static void usage(FILE *f)
             "                 'single' mode); an n-gram is kept when all its words are in it\n"
             "  --union FILE   each line of FILE is a vocabulary (e.g. one sentence to translate);\n"
             "                 an n-gram is kept when all its words are on one line (KenLM's 'union')\n"
-            "  --output OUT   the filtered model (ARPA; lmprob binary when OUT ends in .bin)\n"
+            "  --output OUT   the filtered model (ARPA; lmprob binary when OUT ends in .bin, its trie\n"
+            "                 layout in .trie)\n"
             "  --json         the counts as JSON\n"
             "\n"
             "example: lmprob filter ptb5.arpa --union test.txt --output ptb5.test.arpa\n");
@@ -82,7 +83,7 @@ int cmd_filter(int argc, char **argv)
     lmp_train_info info;
     lmp_train_get_info(m, &info);
     char *command = cli_join_command(argc, argv);
-    int bad = cli_write_model("filter", m, output, cli_model_out_is_binary(output), command);
+    int bad = cli_write_model("filter", m, output, cli_model_out_format(output), command);
     free(command);
     lmp_train_model_free(m);
     if (bad) return CLI_FAIL;

@@ -13,7 +13,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lmprob mix MODEL1 MODEL2 [MODEL..] [--held-out TEXT] [--weights W1,W2,..]\n"
-            "                  [--output OUT.arpa|OUT.bin] [--ppl TEXT] [--tol T] [--max-iter N] [--json]\n"
+            "                  [--output OUT.arpa|.bin|.trie] [--ppl TEXT] [--tol T] [--max-iter N] [--json]\n"
             "\n"
             "Interpolate back-off n-gram models (ARPA or binary): p(w|h) = sum_i W_i p_i(w|h).\n"
             "\n"
@@ -22,7 +22,8 @@ static void usage(FILE *f)
             "  --weights W,..   one weight per model, summing to 1 (default: equal, or EM's)\n"
             "  --output OUT     write one merged back-off model, as SRILM's ngram -mix-lm -write-lm:\n"
             "                   the union of the n-grams, each with the exact mixed probability, and\n"
-            "                   the backoffs recomputed (ARPA; lmprob binary when OUT ends in .bin)\n"
+            "                   the backoffs recomputed (ARPA; lmprob binary when OUT ends in .bin,\n"
+            "                   its trie layout in .trie)\n"
             "  --ppl TEXT       perplexity of TEXT under the exact mixture computed on the fly, and\n"
             "                   with --output under the merged model too (they differ where a word\n"
             "                   unseen after a context backs off: docs/ngram-toolkit.md)\n"
@@ -144,7 +145,7 @@ int cmd_mix(int argc, char **argv)
             goto done;
         }
         char *command = cli_join_command(argc, argv);
-        int bad = cli_write_model("mix", merged, output, cli_model_out_is_binary(output), command);
+        int bad = cli_write_model("mix", merged, output, cli_model_out_format(output), command);
         free(command);
         if (bad) goto done;
         if (ppl && strcmp(output, "-") != 0) {

@@ -10,7 +10,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lmprob prune MODEL --threshold T --output OUT.arpa|OUT.bin [--min-order N] [--json]\n"
+            "usage: lmprob prune MODEL --threshold T --output OUT.arpa|.bin|.trie [--min-order N] [--json]\n"
             "\n"
             "Relative-entropy pruning (Stolcke 1998), as SRILM's ngram -prune T: from the highest\n"
             "order down, drop each n-gram whose removal alone raises the model's perplexity by less\n"
@@ -19,7 +19,8 @@ static void usage(FILE *f)
             "sums to one. Unigrams are never pruned.\n"
             "\n"
             "  --threshold T   relative perplexity change, T > 0 (SRILM's typical 1e-8 .. 1e-6)\n"
-            "  --output OUT    the pruned model (ARPA; lmprob binary when OUT ends in .bin)\n"
+            "  --output OUT    the pruned model (ARPA; lmprob binary when OUT ends in .bin, its trie\n"
+            "                  layout in .trie)\n"
             "  --min-order N   prune only n-grams of order N and above (default 2, SRILM's -minprune)\n"
             "  --json          the counts and the predicted change as JSON\n"
             "\n"
@@ -94,7 +95,7 @@ int cmd_prune(int argc, char **argv)
     unsigned order = lmp_ngram_order(g);
     lmp_ngram_free(g);
     char *command = cli_join_command(argc, argv);
-    int bad = cli_write_model("prune", m, output, cli_model_out_is_binary(output), command);
+    int bad = cli_write_model("prune", m, output, cli_model_out_format(output), command);
     free(command);
     lmp_train_model_free(m);
     if (bad) return CLI_FAIL;

@@ -107,6 +107,12 @@ done
 expect_out "union drops cross-line n-grams" '^ngram 1=10$' cat "$TMPD/fu.arpa"
 expect_out "filter metadata" '^# lmprob vocab: all, filtered \(union\) to ' cat "$TMPD/fu.arpa"
 if grep -qE '	(the dog|a cat)$' "$TMPD/fu.arpa"; then bad "union kept a bigram whose words are on two lines"; else ok; fi
+# a trie model in, a trie model out: the same scores as the ARPA route
+"$LMPROB" train -q --order 3 --estimator wb -o "$TMPD/full.trie" "$EST"
+expect_ok "filter a trie into a trie" "$LMPROB" filter "$TMPD/full.trie" --union "$TMPD/u.txt" --output "$TMPD/fu.trie"
+"$LMPROB" ppl --json "$TMPD/fu.arpa" "$TMPD/u.txt" >"$TMPD/pa.json"; "$LMPROB" ppl --json "$TMPD/fu.trie" "$TMPD/u.txt" >"$TMPD/pt.json"
+if $PY -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if a['log10_prob'] == b['log10_prob'] else 1)" "$TMPD/pa.json" "$TMPD/pt.json"; then ok; else bad "trie filter scores differ"; fi
+expect_out "trie output is a trie" 'trie layout' "$LMPROB" model info "$TMPD/fu.trie"
 expect_fail "filter no mode" "expected one of --vocab FILE or --union FILE, got 0" "$LMPROB" filter "$TMPD/full.arpa" --output "$TMPD/x.arpa"
 expect_fail "filter two modes" "got 2" "$LMPROB" filter "$TMPD/full.arpa" --vocab "$TMPD/u.txt" --union "$TMPD/u.txt" --output "$TMPD/x.arpa"
 expect_fail "filter missing vocab" "nope.txt.*cannot open" "$LMPROB" filter "$TMPD/full.arpa" --vocab "$TMPD/nope.txt" --output "$TMPD/x.arpa"
