@@ -346,6 +346,18 @@ int cli_check_output(const char *cmd, const char *path)
     return 0;
 }
 
+int cli_check_input(const char *cmd, const char *path)
+{
+    if (strcmp(path, "-") == 0) return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_error("%s: %s: cannot open: %s", cmd, path, strerror(errno));
+        return -1;
+    }
+    fclose(f);
+    return 0;
+}
+
 int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path, int format, const char *command)
 {
     lmp_error err = {0};

@@ -83,6 +83,10 @@ int cli_model_out_format(const char *path);
 /* Check before long work that OUT can be created (a temporary sibling is
  * opened and removed); prints "lmprob: <cmd>: ..." and returns -1 if not. */
 int cli_check_output(const char *cmd, const char *path);
+/* Check before long work that the input file at path can be read ("-" is
+ * stdin: always); prints "lmprob: <cmd>: <path>: cannot open: ..." and
+ * returns -1 if not. */
+int cli_check_input(const char *cmd, const char *path);
 /* Write m (built in memory by lmp_ngram_create_from_train, its metadata
  * kept, "command" set to command when not NULL) as ARPA, in the n-gram order
  * lmprob train writes, or in lmprob's binary format (format as

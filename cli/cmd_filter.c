@@ -68,7 +68,8 @@ int cmd_filter(int argc, char **argv)
         cli_error("filter: --output: expected an output file, got none");
         return CLI_USAGE;
     }
-    if (cli_check_output("filter", output)) return CLI_FAIL;
+    if (cli_check_input("filter", in) || cli_check_input("filter", words) || cli_check_output("filter", output))
+        return CLI_FAIL;
     lmp_error err = {0};
     lmp_ngram *g = NULL;
     lmp_train_model *m = NULL;

@@ -117,6 +117,10 @@ int cmd_mix(int argc, char **argv)
                     return CLI_USAGE;
                 }
     }
+    /* fail early: every input readable and the output creatable before the models load */
+    for (size_t i = 0; i < k; i++)
+        if (cli_check_input("mix", paths[i])) return CLI_FAIL;
+    if ((heldout && cli_check_input("mix", heldout)) || (ppl && cli_check_input("mix", ppl))) return CLI_FAIL;
     if (output && cli_check_output("mix", output)) return CLI_FAIL;
     lmp_ngram *g[LMP_MIX_MAX_MODELS] = {0};
     lmp_error err = {0};

@@ -81,7 +81,7 @@ int cmd_prune(int argc, char **argv)
         cli_error("prune: --output: expected an output file, got none");
         return CLI_USAGE;
     }
-    if (cli_check_output("prune", output)) return CLI_FAIL;
+    if (cli_check_input("prune", in) || cli_check_output("prune", output)) return CLI_FAIL;
     lmp_error err = {0};
     lmp_ngram *g = NULL;
     lmp_train_model *m = NULL;
