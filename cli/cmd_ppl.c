@@ -34,11 +34,13 @@ static void usage(FILE *f)
             "                  (text output: the shortest decimal of the float32 value, as KenLM prints;\n"
             "                  --json: full double precision)\n"
             "  --ln            per-token and per-sentence values as natural logs instead of log10\n"
-            "  --mode M        tokens as 'lmprob train --mode M' made them: word (default: split on space,\n"
-            "                  tab, CR and NUL, as lmplz), char (UTF-8 characters) or byte; char and byte\n"
-            "                  read the text with lmprob's corpus reader (strict UTF-8 in char mode);\n"
-            "                  gpt2: GPT-2's BPE tokens of each line, named as in vocab.json (\"Ġthe\"),\n"
-            "                  </s> standing for the newline (docs/tokenizer.md)\n"
+            "  --mode M        tokens as 'lmprob train --mode M' made them: word (split on space, tab, CR\n"
+            "                  and NUL, as lmplz), char (UTF-8 characters) or byte; char and byte read the\n"
+            "                  text with lmprob's corpus reader (strict UTF-8 in char mode); gpt2: GPT-2's\n"
+            "                  BPE tokens of each line, named as in vocab.json (\"Ġthe\"), </s> standing for\n"
+            "                  the newline (docs/tokenizer.md). Default: the mode the model records (lmprob\n"
+            "                  model info), word for a model without the record; a --mode the record\n"
+            "                  contradicts is refused\n"
             "  --gpt2-vocab P  the GPT-2 vocabulary for --mode gpt2 (default: as lmprob tokenize finds it)\n"
             "  --json          one JSON object: perplexity, perplexity_excl_oov, oov, tokens, sentences,\n"
             "                  log10_prob, ln_prob, bits_per_token, bits_per_byte, bytes, (per_token |\n"
@@ -171,6 +173,7 @@ int cmd_ppl(int argc, char **argv)
 {
     ppl_ctx c = {0};
     int mode = -1; /* -1: word mode through the fast reader of lmp_ngram_score_file */
+    int mode_given = 0;
     const char *pos[2] = {NULL, NULL}, *gpt2_vocab = NULL;
     int np = 0;
     for (int i = 1; i < argc; i++) {
@@ -189,6 +192,7 @@ int cmd_ppl(int argc, char **argv)
         } else if (cli_is_opt(a, "--mode")) {
             const char *v = cli_optarg(argc, argv, &i, "--mode");
             if (!v) return CLI_USAGE;
+            mode_given = 1;
             if (strcmp(v, "word") == 0) mode = -1;
             else if (strcmp(v, "char") == 0) mode = LMP_CORPUS_CHAR;
             else if (strcmp(v, "byte") == 0) mode = LMP_CORPUS_BYTE;
@@ -219,19 +223,39 @@ int cmd_ppl(int argc, char **argv)
         cli_error("ppl: MODEL and TEXT cannot both be stdin ('-')");
         return CLI_USAGE;
     }
-    if (gpt2_vocab && mode != LMP_CORPUS_GPT2) {
-        cli_error("ppl: --gpt2-vocab goes with --mode gpt2");
-        return CLI_USAGE;
-    }
     lmp_tokenizer *tok = NULL;
-    if (mode == LMP_CORPUS_GPT2 && !(tok = cli_gpt2_load("ppl", gpt2_vocab))) return CLI_FAIL;
     cli_progress_start(&c.prog, "lmprob ppl", "loading model");
     lmp_error err = {0};
     lmp_ngram *m = NULL;
     lmp_status st = lmp_ngram_load(pos[0], progress, &c, &m, &err);
     if (st) {
         cli_error("ppl: %s", err.msg);
-        lmp_tokenizer_free(tok);
+        return CLI_FAIL;
+    }
+    /* The model's record of its tokens decides the mode when --mode is not
+     * given, and refuses a --mode that disagrees with it. */
+    lmp_ngram_tokens have = lmp_ngram_get_tokens(m);
+    if (!mode_given) {
+        if (have == LMP_NGRAM_TOKENS_CHAR) mode = LMP_CORPUS_CHAR;
+        else if (have == LMP_NGRAM_TOKENS_BYTE) mode = LMP_CORPUS_BYTE;
+        else if (have == LMP_NGRAM_TOKENS_GPT2) mode = LMP_CORPUS_GPT2;
+    }
+    lmp_ngram_tokens want = mode == LMP_CORPUS_CHAR   ? LMP_NGRAM_TOKENS_CHAR
+                            : mode == LMP_CORPUS_BYTE ? LMP_NGRAM_TOKENS_BYTE
+                            : mode == LMP_CORPUS_GPT2 ? LMP_NGRAM_TOKENS_GPT2
+                                                      : LMP_NGRAM_TOKENS_WORD;
+    if (lmp_ngram_check_tokens(m, want, &err)) {
+        cli_error("ppl: %s: %s", pos[0], err.msg);
+        lmp_ngram_free(m);
+        return CLI_USAGE;
+    }
+    if (gpt2_vocab && mode != LMP_CORPUS_GPT2) {
+        cli_error("ppl: --gpt2-vocab goes with --mode gpt2");
+        lmp_ngram_free(m);
+        return CLI_USAGE;
+    }
+    if (mode == LMP_CORPUS_GPT2 && !(tok = cli_gpt2_load("ppl", gpt2_vocab))) {
+        lmp_ngram_free(m);
         return CLI_FAIL;
     }
     cli_progress_phase(&c.prog, "scoring");
