@@ -75,32 +75,54 @@ X86_INLINE __m512 gelu16(__m512 x)
 size_t gpt2_x86_pack_a_floats(size_t M, size_t K) { return (M + MR - 1) / MR * MR * K; }
 size_t gpt2_x86_panels(size_t M) { return (M + MR - 1) / MR; }
 
+/* 16 x 16 transpose of r[0..15] in place. */
+X86_INLINE void transpose16(__m512 r[16])
+{
+    __m512 t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+        r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+        r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+        r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+    }
+    /* r[4q + s] now holds, in each 128-bit lane L, elements (rows 4L'.. of) column 4L + s of quad q */
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
+        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+        r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
+        r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xdd);
+    }
+}
+
 /* Panels [p0, p1) of A (M x K, row stride lda) into Ap: panel p at Ap + p*MR*K,
- * laid out [k][MR], rows past M zero. */
+ * laid out [k][MR], rows past M zero. 16 columns at a time: the panel's rows
+ * (and two zero rows) through a 16 x 16 transpose, stored 14 lanes a column. */
 X86_FN void gpt2_x86_pack_a(const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, float *Ap)
 {
+    const __mmask16 m14 = (__mmask16)((1u << MR) - 1);
     for (size_t p = p0; p < p1; p++) {
         float *dst = Ap + p * MR * K;
-        size_t i0 = p * MR, mr = M - i0 < MR ? M - i0 : MR;
-        const float *rows[MR];
-        for (size_t r = 0; r < MR; r++) rows[r] = A + (i0 + (r < mr ? r : 0)) * lda;
-        if (mr < MR) {
-            for (size_t k = 0; k < K; k++) {
-                for (size_t r = 0; r < mr; r++) dst[k * MR + r] = rows[r][k];
-                for (size_t r = mr; r < MR; r++) dst[k * MR + r] = 0.0f;
-            }
-            continue;
-        }
-        /* 16 k at a time: 14 row vectors, transposed through a 16 x 16 block */
+        const size_t i0 = p * MR, mr = M - i0 < MR ? M - i0 : MR;
         size_t k = 0;
         for (; k + 16 <= K; k += 16) {
-            float blk[16][16] __attribute__((aligned(64)));
-            for (size_t r = 0; r < MR; r++) _mm512_store_ps(blk[r], _mm512_loadu_ps(rows[r] + k));
-            for (size_t j = 0; j < 16; j++)
-                for (size_t r = 0; r < MR; r++) dst[(k + j) * MR + r] = blk[r][j];
+            __m512 r[16];
+            for (size_t i = 0; i < 16; i++)
+                r[i] = i < mr ? _mm512_loadu_ps(A + (i0 + i) * lda + k) : _mm512_setzero_ps();
+            transpose16(r);
+            for (size_t j = 0; j < 16; j++) _mm512_mask_storeu_ps(dst + (k + j) * MR, m14, r[j]);
         }
         for (; k < K; k++)
-            for (size_t r = 0; r < MR; r++) dst[k * MR + r] = rows[r][k];
+            for (size_t i = 0; i < MR; i++) dst[k * MR + i] = i < mr ? A[(i0 + i) * lda + k] : 0.0f;
     }
 }
 
@@ -128,35 +150,6 @@ X86_FN static void pack_b_kn(const float *B, size_t ldb, size_t N, size_t k0, si
             _mm512_store_ps(dst + j * kc, _mm512_maskz_loadu_ps(m0, src + j));
             _mm512_store_ps(dst + j * kc + 16, _mm512_maskz_loadu_ps(m1, src + j + 16));
         }
-    }
-}
-
-/* 16 x 16 transpose of r[0..15] in place. */
-X86_INLINE void transpose16(__m512 r[16])
-{
-    __m512 t[16];
-    for (int i = 0; i < 16; i += 2) {
-        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 16; i += 4) {
-        r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
-        r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
-        r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
-        r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
-    }
-    /* r[4q + s] now holds, in each 128-bit lane L, elements (rows 4L'.. of) column 4L + s of quad q */
-    for (int i = 0; i < 4; i++) {
-        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
-        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
-        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
-        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
-    }
-    for (int i = 0; i < 4; i++) {
-        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
-        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
-        r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
-        r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xdd);
     }
 }
 
