@@ -126,6 +126,46 @@ X86_FN void gpt2_x86_pack_a(const float *A, size_t lda, size_t M, size_t K, size
     }
 }
 
+/* The same packing of LN(A) (layer norm of each row, weight w, bias b), for K
+ * a multiple of 16: the rows are normalised as gpt2_x86_layernorm does, with
+ * the same operations (so the same bits), on their way into the panels. */
+X86_FN void gpt2_x86_pack_a_ln(const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, const float *w,
+                               const float *b, float eps, float *Ap)
+{
+    const __mmask16 m14 = (__mmask16)((1u << MR) - 1);
+    for (size_t p = p0; p < p1; p++) {
+        float *dst = Ap + p * MR * K;
+        const size_t i0 = p * MR, mr = M - i0 < MR ? M - i0 : MR;
+        __m512 mean[MR], rstd[MR];
+        for (size_t i = 0; i < mr; i++) {
+            const float *x = A + (i0 + i) * lda;
+            __m512 s = _mm512_setzero_ps();
+            for (size_t j = 0; j < K; j += 16) s = _mm512_add_ps(s, _mm512_loadu_ps(x + j));
+            mean[i] = _mm512_set1_ps(_mm512_reduce_add_ps(s) / (float)K);
+            __m512 q = _mm512_setzero_ps();
+            for (size_t j = 0; j < K; j += 16) {
+                __m512 d = _mm512_sub_ps(_mm512_loadu_ps(x + j), mean[i]);
+                q = _mm512_fmadd_ps(d, d, q);
+            }
+            rstd[i] = _mm512_set1_ps(1.0f / sqrtf(_mm512_reduce_add_ps(q) / (float)K + eps));
+        }
+        for (size_t k = 0; k < K; k += 16) {
+            const __m512 wv = _mm512_loadu_ps(w + k), bv = _mm512_loadu_ps(b + k);
+            __m512 r[16];
+            for (size_t i = 0; i < 16; i++) {
+                if (i < mr) {
+                    __m512 d = _mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(A + (i0 + i) * lda + k), mean[i]), rstd[i]);
+                    r[i] = _mm512_fmadd_ps(d, wv, bv);
+                } else {
+                    r[i] = _mm512_setzero_ps();
+                }
+            }
+            transpose16(r);
+            for (size_t j = 0; j < 16; j++) _mm512_mask_storeu_ps(dst + (k + j) * MR, m14, r[j]);
+        }
+    }
+}
+
 /* B block [k0, k0+kc) x [n0, n0+nc) of a [K][N] matrix (ldb) into panels [kc][NR].
  * Row by row: each row segment is read in one contiguous sweep (what the
  * hardware prefetchers follow best) and dealt out to the panels. */
@@ -404,8 +444,9 @@ X86_FN void gpt2_x86_layernorm(const float *x, float *y, size_t C, const float *
  * softmax over its keys 0..pos0+i (exp of the score minus the row maximum),
  * then O = P V / (row sum). d is a multiple of 16. */
 
-/* scores of rows [r0, r0+R) (R <= 8) against key tiles [0, ntiles): S row r at s + r*lds */
-X86_FN static void att_scores(const float *q, size_t ldq, const float *kt, size_t d, size_t R, size_t ntiles,
+/* scores of rows [r0, r0+R) (R <= 8) against key tiles [0, ntiles): S row r at s + r*lds
+ * (inlined twice: with R = 8, the common case, the row loops unroll without tests) */
+X86_INLINE void att_scores(const float *q, size_t ldq, const float *kt, size_t d, size_t R, size_t ntiles,
                               float scale, float *s, size_t lds)
 {
     const __m512 sc = _mm512_set1_ps(scale);
@@ -446,8 +487,8 @@ X86_FN static void att_scores(const float *q, size_t ldq, const float *kt, size_
     }
 }
 
-/* O rows [0, R) (R <= 6, d <= 64) = sum over keys j < nk of p[r][j] v[j] */
-X86_FN static void att_pv(const float *p, size_t ldp, const float *v, size_t d, size_t R, size_t nk, float *o,
+/* O rows [0, R) (R <= 6) = sum over keys j < nk of p[r][j] v[j] (inlined as att_scores) */
+X86_INLINE void att_pv(const float *p, size_t ldp, const float *v, size_t d, size_t R, size_t nk, float *o,
                           size_t ldo)
 {
     for (size_t c = 0; c < d; c += 64) {
@@ -493,7 +534,8 @@ X86_FN void gpt2_x86_attention(const float *q, size_t ldq, const float *kt, cons
     /* 1. scores, 8 rows at a time; a group needs the tiles up to its last row's key */
     for (size_t g = 0; g < rows; g += 8) {
         size_t R = rows - g < 8 ? rows - g : 8, nk = pos0 + i0 + g + R;
-        att_scores(q + (i0 + g) * ldq, ldq, kt, d, R, (nk + GPT2_KT - 1) / GPT2_KT, scale, s + g * lds, lds);
+        if (R == 8) att_scores(q + (i0 + g) * ldq, ldq, kt, d, 8, (nk + GPT2_KT - 1) / GPT2_KT, scale, s + g * lds, lds);
+        else att_scores(q + (i0 + g) * ldq, ldq, kt, d, R, (nk + GPT2_KT - 1) / GPT2_KT, scale, s + g * lds, lds);
     }
     /* 2. softmax numerators, row by row: keys past the row's position get 0 */
     for (size_t r = 0; r < rows; r++) {
@@ -520,7 +562,8 @@ X86_FN void gpt2_x86_attention(const float *q, size_t ldq, const float *kt, cons
     for (size_t g = 0; g < rows; g += 6) {
         size_t R = rows - g < 6 ? rows - g : 6, nk = pos0 + i0 + g + R;
         float *o = out + (i0 + g) * ldo;
-        att_pv(s + g * lds, lds, v, d, R, nk, o, ldo);
+        if (R == 6) att_pv(s + g * lds, lds, v, d, 6, nk, o, ldo);
+        else att_pv(s + g * lds, lds, v, d, R, nk, o, ldo);
         for (size_t r = 0; r < R; r++) {
             const __m512 inv = _mm512_set1_ps(1.0f / sums[g + r]);
             for (size_t c = 0; c < d; c += 16)
