@@ -36,8 +36,12 @@
 #ifndef MC
 #define MC (MR * 10) /* m-block: the rows a packed B block is used for in one sweep */
 #endif
-#ifndef NC
-#define NC 256 /* n-block: K x NC floats of packed B per thread (768 KB at K = 768) */
+/* n-block: as many columns as BP_FLOATS of packed B hold (2730 at K = 768:
+ * all of a thread's columns of every GPT-2 124M product but the output
+ * projection). Long blocks mean long contiguous runs when B is read from
+ * memory: one run of nc floats per row of the weight matrix. */
+#ifndef BP_FLOATS
+#define BP_FLOATS ((size_t)2 << 20) /* 8 MB per thread */
 #endif
 
 int gpt2_x86_avx512_usable(void)
@@ -166,6 +170,10 @@ X86_FN void gpt2_x86_pack_a_ln(const float *A, size_t lda, size_t M, size_t K, s
     }
 }
 
+#ifndef PF_ROWS
+#define PF_ROWS 32
+#endif
+
 /* B block [k0, k0+kc) x [n0, n0+nc) of a [K][N] matrix (ldb) into panels [kc][NR].
  * Row by row: each row segment is read in one contiguous sweep (what the
  * hardware prefetchers follow best) and dealt out to the panels. */
@@ -178,6 +186,10 @@ X86_FN static void pack_b_kn(const float *B, size_t ldb, size_t N, size_t k0, si
     for (size_t k = 0; k < kc; k++) {
         const float *src = B + (k0 + k) * ldb + n0;
         float *dst = Bp + k * NR;
+        /* the weights come from DRAM in runs of nc floats, one run per row: the
+         * hardware prefetchers see short streams, so fetch PF_ROWS rows ahead */
+        if (k + PF_ROWS < kc)
+            for (size_t j = 0; j < valid; j += 16) _mm_prefetch((const char *)(src + PF_ROWS * ldb + j), _MM_HINT_T0);
         size_t j = 0;
         for (; j < full; j += NR) {
             _mm512_store_ps(dst + j * kc, _mm512_loadu_ps(src + j));
@@ -206,6 +218,10 @@ X86_FN static void pack_b_nk(const float *B, size_t ldb, size_t N, size_t k0, si
             size_t k = 0;
             for (; k + 16 <= kc; k += 16) {
                 __m512 r[16];
+                /* sixteen row streams at once; fetch the next group's rows too */
+                if (k + 16 < kc || j + h + 16 < nc)
+                    for (size_t i = 0; i < 16; i++)
+                        _mm_prefetch((const char *)(B + (n + 16 + i) * ldb + k0 + k), _MM_HINT_T1);
                 for (size_t i = 0; i < 16; i++)
                     r[i] = i < rows ? _mm512_loadu_ps(B + (n + i) * ldb + k0 + k) : _mm512_setzero_ps();
                 transpose16(r);
@@ -378,7 +394,7 @@ X86_FN static void gemv_nk(const gpt2_gemm *g, size_t n0, size_t n1)
 size_t gpt2_x86_gemm_scratch_floats(size_t max_m, size_t max_k)
 {
     (void)max_m, (void)max_k;
-    return (size_t)KC_MAX * NC; /* one packed block of B */
+    return BP_FLOATS + (size_t)KC_MAX * NR; /* one packed block of B (at least one panel) */
 }
 
 X86_FN void gpt2_x86_gemm_cols(const gpt2_gemm *g, const float *Ap, size_t n0, size_t n1, float *Bp)
@@ -393,6 +409,7 @@ X86_FN void gpt2_x86_gemm_cols(const gpt2_gemm *g, const float *Ap, size_t n0, s
     for (size_t k0 = 0; k0 < K; k0 += KC) {
         const size_t kc = K - k0 < KC ? K - k0 : KC;
         const int first = k0 == 0 && !g->accumulate, last = k0 + kc == K;
+        const size_t NC = BP_FLOATS / kc / NR * NR > NR ? BP_FLOATS / kc / NR * NR : NR;
         for (size_t j0 = n0; j0 < n1; j0 += NC) {
             const size_t nc = n1 - j0 < NC ? n1 - j0 : NC;
             if (g->b_trans) pack_b_nk(g->B, g->ldb, g->N, k0, kc, j0, nc, Bp);
