@@ -46,8 +46,13 @@ static uint64_t xorshift(void)
 
 static int check_one(float v)
 {
-    char buf[40];
+    char buf[40], exact[40];
     size_t n = ng_format_float(buf, v);
+    ng_format_float_exact(exact, v);
+    if (strcmp(buf, exact) != 0) {
+        fprintf(stderr, "  %a: fast path '%s', exact path '%s'\n", (double)v, buf, exact);
+        return 0;
+    }
     if (n != strlen(buf)) return 0;
     float back = strtof(buf, NULL);
     if (back != v) {
