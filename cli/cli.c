@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void cli_error(const char *fmt, ...)
@@ -291,4 +292,138 @@ void cli_progress_update(void *ctx, double frac)
     fprintf(stderr, "\r%s: %s %3.0f%%", p->label, p->phase, 100.0 * frac);
     if (frac >= 1.0) fputs("\r\033[K", stderr);
     fflush(stderr);
+}
+
+char *cli_join_command(int argc, char **argv)
+{
+    size_t n = 16;
+    for (int i = 0; i < argc; i++) n += 4 * strlen(argv[i]) + 3;
+    char *s = malloc(n), *w = s;
+    if (!s) return NULL;
+    w += sprintf(w, "lmprob");
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int plain = *a != 0;
+        for (const char *c = a; *c; c++)
+            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                  strchr("-_./=:,+%@", *c)))
+                plain = 0;
+        *w++ = ' ';
+        if (plain) {
+            w += sprintf(w, "%s", a);
+            continue;
+        }
+        *w++ = '\'';
+        for (const char *c = a; *c; c++) {
+            if (*c == '\'') {
+                memcpy(w, "'\\''", 4);
+                w += 4;
+            } else *w++ = *c;
+        }
+        *w++ = '\'';
+    }
+    *w = 0;
+    return s;
+}
+
+int cli_model_out_format(const char *path)
+{
+    size_t n = strlen(path);
+    if (n >= 4 && strcmp(path + n - 4, ".bin") == 0) return 1;
+    if (n >= 5 && strcmp(path + n - 5, ".trie") == 0) return 2;
+    return 0;
+}
+
+int cli_check_output(const char *cmd, const char *path)
+{
+    lmp_atomic_file af;
+    lmp_error err = {0};
+    if (lmp_atomic_open(&af, path, &err) != LMP_OK) {
+        cli_error("%s: output: %s", cmd, err.msg);
+        return -1;
+    }
+    lmp_atomic_abort(&af);
+    return 0;
+}
+
+int cli_check_input(const char *cmd, const char *path)
+{
+    if (strcmp(path, "-") == 0) return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_error("%s: %s: cannot open: %s", cmd, path, strerror(errno));
+        return -1;
+    }
+    fclose(f);
+    return 0;
+}
+
+int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path, int format, const char *command)
+{
+    lmp_error err = {0};
+    lmp_ngram *g = NULL;
+    lmp_status st = lmp_ngram_create_from_train(m, &g, &err);
+    if (!st && command) st = lmp_ngram_meta_set(g, LMP_NGRAM_META_COMMAND, command, &err);
+    if (!st) {
+        lmp_ngram_write_params wp = {LMP_ARPA_ORDER_CONTEXT, NULL, NULL}; /* as lmp_train_write_arpa */
+        st = format == 1   ? lmp_ngram_write_binary(g, path, &err)
+             : format == 2 ? lmp_ngram_write_trie(g, path, NULL, &err)
+                           : lmp_ngram_write_arpa(g, path, &wp, &err);
+    }
+    lmp_ngram_free(g);
+    if (st) {
+        cli_error("%s: %s", cmd, err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the GPT-2 vocabulary ----------------------------------------------------- */
+
+static int has_vocab(const char *dir)
+{
+    char p[4200];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/encoder.json", dir);
+    if (stat(p, &st) == 0) return 1;
+    snprintf(p, sizeof p, "%s/vocab.json", dir);
+    return stat(p, &st) == 0;
+}
+
+static lmp_tokenizer *load_vocab(const char *cmd, const char *path)
+{
+    lmp_tokenizer *tok = NULL;
+    lmp_error err;
+    lmp_error_clear(&err);
+    if (lmp_tokenizer_load(path, &tok, &err) != LMP_OK) {
+        cli_error("%s: GPT-2 vocabulary: %s", cmd, err.msg);
+        return NULL;
+    }
+    return tok;
+}
+
+lmp_tokenizer *cli_gpt2_load(const char *cmd, const char *vocab)
+{
+    if (vocab) return load_vocab(cmd, vocab);
+    const char *env = getenv(CLI_GPT2_VOCAB_ENV);
+    if (env && *env) return load_vocab(cmd, env);
+    char exe[4096], cand[3][4200];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    int ncand = 0;
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = '\0';
+        snprintf(cand[ncand++], sizeof cand[0], "%s/gpt2", exe);
+        snprintf(cand[ncand++], sizeof cand[0], "%s/../gpt2", exe);
+        snprintf(cand[ncand++], sizeof cand[0], "%s/../share/lmprob/gpt2", exe);
+        for (int i = 0; i < ncand; i++)
+            if (has_vocab(cand[i])) return load_vocab(cmd, cand[i]);
+    }
+    cli_error("%s: no GPT-2 vocabulary found: expected --vocab DIR (encoder.json + vocab.bpe, vocab.json + "
+              "merges.txt, or a .tiktoken rank file), $%s, or one of %s, %s, %s (`make` puts it in build/gpt2, "
+              "`make install` in PREFIX/share/lmprob/gpt2)",
+              cmd, CLI_GPT2_VOCAB_ENV, ncand > 0 ? cand[0] : "<binary>/gpt2", ncand > 1 ? cand[1] : "<binary>/../gpt2",
+              ncand > 2 ? cand[2] : "<binary>/../share/lmprob/gpt2");
+    return NULL;
 }

@@ -37,9 +37,9 @@ double lmp_dirichlet_logpdf(const double *x, const double *alpha, size_t k)
     if (fabs(sum_x - 1.0) > 1e-9) return -INFINITY;
     if (zero) {
         /* an x_i = 0 with alpha_i = 1: its term is 0; the plain form */
-        double acc = lmp_lgamma(A);
+        double acc = lmp_sf_lgamma(A);
         for (size_t i = 0; i < k; i++) {
-            acc -= lmp_lgamma(alpha[i]);
+            acc -= lmp_sf_lgamma(alpha[i]);
             if (x[i] > 0) acc += (alpha[i] - 1.0) * log(x[i]);
         }
         return acc;

@@ -34,7 +34,7 @@ double lmp_gamma_logpdf(double x, double k, double th)
     if (x < 0 || x == INFINITY) return -INFINITY;
     if (x == 0) return k < 1 ? INFINITY : k == 1 ? -log(th) : -INFINITY;
     double y = x / th;
-    if (k < 1) return (k - 1) * log(y) - y - lmp_lgamma(k) - log(th);
+    if (k < 1) return (k - 1) * log(y) - y - lmp_sf_lgamma(k) - log(th);
     return log(k / x) + lmp_log_dpois_raw_(k, y);
 }
 
@@ -56,13 +56,13 @@ double lmp_gamma_pdf(double x, double k, double th)
 double lmp_gamma_cdf(double x, double k, double th)
 {
     if (bad_g(k, th) || isnan(x)) return NAN;
-    return x <= 0 ? 0.0 : lmp_gamma_inc(k, x / th);
+    return x <= 0 ? 0.0 : lmp_sf_gamma_inc(k, x / th);
 }
 
 double lmp_gamma_sf(double x, double k, double th)
 {
     if (bad_g(k, th) || isnan(x)) return NAN;
-    return x <= 0 ? 1.0 : lmp_gamma_inc_upper(k, x / th);
+    return x <= 0 ? 1.0 : lmp_sf_gamma_inc_upper(k, x / th);
 }
 
 /* log of the tail in t = log x, par = {k, lower} */
@@ -87,11 +87,11 @@ double lmp_gamma_quantile(double p, double k, double th)
     double w = 1 - c + z * sqrt(c);
     double t0 = w > 0.05 ? log(k) + 3 * log(w) : NAN;
     if (lower) {
-        double ts = (log(target) + lmp_lgamma(k + 1)) / k;
+        double ts = (log(target) + lmp_sf_lgamma(k + 1)) / k;
         if (!(ts > t0) && (isnan(t0) || ts < log(k + 1))) t0 = ts;
     } else if (isnan(t0)) {
         double x = -log(target);
-        for (int i = 0; i < 3; i++) x = -log(target) + (k - 1) * log(fmax(x, 1e-300)) - lmp_lgamma(k);
+        for (int i = 0; i < 3; i++) x = -log(target) + (k - 1) * log(fmax(x, 1e-300)) - lmp_sf_lgamma(k);
         t0 = log(fmax(x, 1e-300));
     }
     if (!isfinite(t0)) t0 = 0.0;
@@ -160,7 +160,7 @@ double lmp_beta_logpdf(double x, double a, double b)
     if (x == 1) return b < 1 ? INFINITY : b == 1 ? log(a) : -INFINITY;
     if (a >= 1 && b >= 1)
         return log(a + b - 1) + lmp_log_dbinom_raw_(a - 1, a + b - 2, x, 1.0 - x);
-    return (a - 1) * log(x) + (b - 1) * log1p(-x) - lmp_log_beta(a, b);
+    return (a - 1) * log(x) + (b - 1) * log1p(-x) - lmp_sf_log_beta(a, b);
 }
 
 double lmp_beta_pdf(double x, double a, double b)
@@ -186,13 +186,13 @@ double lmp_beta_pdf(double x, double a, double b)
 double lmp_beta_cdf(double x, double a, double b)
 {
     if (bad_b(a, b) || isnan(x)) return NAN;
-    return x <= 0 ? 0.0 : x >= 1 ? 1.0 : lmp_beta_inc(a, b, x);
+    return x <= 0 ? 0.0 : x >= 1 ? 1.0 : lmp_sf_beta_inc(a, b, x);
 }
 
 double lmp_beta_sf(double x, double a, double b)
 {
     if (bad_b(a, b) || isnan(x)) return NAN;
-    return x <= 0 ? 1.0 : x >= 1 ? 0.0 : lmp_beta_inc_upper(a, b, x);
+    return x <= 0 ? 1.0 : x >= 1 ? 0.0 : lmp_sf_beta_inc_upper(a, b, x);
 }
 
 /* log I_x(a, b) in t = log(x / (1 - x)), par = {a, b} */
@@ -206,7 +206,7 @@ static double b_logtail(double t, const double *par, double *dlog)
 static double beta_lower_quantile(double q, double a, double b)
 {
     double mean = a / (a + b), sd = sqrt(a * b / ((a + b) * (a + b) * (a + b + 1)));
-    double lx = (log(q) + log(a) + lmp_log_beta(a, b)) / a;
+    double lx = (log(q) + log(a) + lmp_sf_log_beta(a, b)) / a;
     double t0;
     if (lx < log(0.5 * mean)) t0 = lx - log1p(-exp(lx));
     else {
