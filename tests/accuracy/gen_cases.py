@@ -2174,6 +2174,33 @@ def measure(cases, binary, per_case=False):
         print("  %10.3g  %s" % (r, n))
 
 
+def selfcheck(n, seed):
+    """the quadrature references against mpmath's hypergeometric betainc / gammainc where both converge
+    (moderate parameters), at 40 digits: they must agree to 30"""
+    rng = random.Random(seed)
+    bad = 0
+    with mp.workdps(40):
+        for _ in range(n):
+            a, b, x = mp.mpf(logu(rng, 1e-3, 60)), mp.mpf(logu(rng, 1e-3, 60)), mp.mpf(rng.random())
+            if x * (a + b) > a:
+                a, b, x = b, a, 1 - x
+            q, h = _beta_lower_quad(a, b, x), mp.betainc(a, b, 0, x, regularized=True)
+            if abs(q - h) > mp.mpf(10) ** -30 * abs(h):
+                bad += 1
+                print("beta a=%s b=%s x=%s: quad %s, hyp %s" % (a, b, x, q, h))
+            k = mp.mpf(logu(rng, 1e-3, 300))
+            y = k * mp.mpf(logu(rng, 0.05, 3))
+            if y < k:
+                q, h = gamma_lower_quad(k, y), mp.gammainc(k, 0, y, regularized=True)
+            else:
+                q, h = gamma_upper_quad(k, y), mp.gammainc(k, y, mp.inf, regularized=True)
+            if abs(q - h) > mp.mpf(10) ** -30 * abs(h):
+                bad += 1
+                print("gamma a=%s x=%s: quad %s, hyp %s" % (k, y, q, h))
+    print("selfcheck: %d beta and %d gamma quadratures, %d disagree" % (n, n, bad))
+    return bad == 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seed", type=int, default=1)
@@ -2185,7 +2212,11 @@ def main():
     ap.add_argument("--measure", metavar="BIN", help="report errors of BIN (e.g. build/lmprob) instead of writing")
     ap.add_argument("--from", dest="src", help="with --measure: the cases of this file instead of new draws")
     ap.add_argument("--per-case", action="store_true", help="with --measure: one line per case")
+    ap.add_argument("--selfcheck", type=int, metavar="N", help="check N quadrature references against mpmath's "
+                    "hypergeometric functions, then exit")
     a = ap.parse_args()
+    if a.selfcheck:
+        sys.exit(0 if selfcheck(a.selfcheck, a.seed) else 1)
     only = set(a.only.split(",")) if a.only else None
     if a.src:
         cases = json.load(open(a.src))["cases"]
