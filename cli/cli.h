@@ -76,5 +76,81 @@ void cli_progress_update(void *ctx, double frac);
 void cli_json_double(FILE *f, double x);
 void cli_json_doubles(FILE *f, const double *v, size_t n);
 void cli_json_string(FILE *f, const char *s);
+/* A JSON string of len bytes (may hold NUL); bytes >= 0x80 are copied as they are. */
+void cli_json_bytes(FILE *f, const char *s, size_t len);
+
+/* A whole file ("-": stdin) into a malloc'd, NUL-terminated buffer. 0 on
+ * success; -1 with errno set otherwise (nothing printed). */
+int cli_read_file(const char *path, char **buf, size_t *len);
+
+/* Fail early: before long work, every command checks that its inputs can be
+ * read and its outputs created. Each prints "lmprob: <cmd>: ..." naming the
+ * path and why, and returns -1 (0 when fine; "-" and NULL always pass).
+ *   cli_check_input       a file or folder that exists and can be read
+ *   cli_check_output      a file the atomic writer can create (its temporary
+ *                         file is created and removed)
+ *   cli_check_output_dir  a folder that exists and is writable, or can be made */
+int cli_check_input(const char *cmd, const char *path);
+int cli_check_output(const char *cmd, const char *path);
+int cli_check_output_dir(const char *cmd, const char *dir);
+
+/* ---- models (cli/model.c) -------------------------------------------------------- */
+
+/* "--mode word|char|byte". Prints the error; -1 on a bad value. */
+int cli_parse_mode(const char *cmd, const char *v, lmp_lm_tokens *out);
+
+/* Load a model of any kind (an n-gram file, a GPT-2 folder or .safetensors)
+ * after checking the path, with a progress line on a terminal while it
+ * loads. tokens: the n-gram token mode asked (LMP_LM_TOKENS_DEFAULT: the
+ * model's own). Prints the error; returns CLI_OK or CLI_FAIL. */
+int cli_lm_load(const char *cmd, const char *path, lmp_lm_tokens tokens, unsigned threads, lmp_lm **out);
+
+/* The model options the commands share: --mode word|char|byte, --threads T (0: all cores),
+ * --window W (>= 2) and --stride S (>= 1). `which` is a mask of CLI_LM_*: 1 when argv[*i] was
+ * one (consumed), 0 when not, -1 on an error (printed). */
+typedef struct cli_lm_opts {
+    lmp_lm_tokens mode;     /* LMP_LM_TOKENS_DEFAULT unless --mode */
+    long threads;           /* 0 */
+    long window, stride;    /* 0: the defaults of lmp_eval_windows */
+    int windows_given;      /* --window or --stride seen */
+} cli_lm_opts;
+#define CLI_LM_MODE 1u
+#define CLI_LM_THREADS 2u
+#define CLI_LM_WINDOW 4u
+#define CLI_LM_OPTS_INIT {LMP_LM_TOKENS_DEFAULT, 0, 0, 0, 0}
+int cli_lm_opt(const char *cmd, int argc, char **argv, int *i, unsigned which, cli_lm_opts *o);
+
+/* lmp_lm_tokenize into malloc'd arrays (unknown and spans optional). */
+lmp_status cli_tokenize(const lmp_lm *lm, const char *text, size_t len, unsigned flags, lmp_token_id **ids,
+                        unsigned char **unknown, lmp_lm_span **spans, size_t *n, lmp_error *err);
+
+/* A token as text: words with a space before all but the first; char and
+ * byte tokens as the characters they stand for; GPT-2 tokens as their bytes. */
+void cli_print_token(FILE *f, const lmp_lm *lm, lmp_token_id id, int first);
+
+/* The sampler options of decode and generate (same names, same domains):
+ * 1 when argv[*i] was one (consumed, with its value), 0 when it is not a
+ * sampler option, -1 on an error (printed). *dtype_set records --dtype. */
+int cli_sampler_opt(const char *cmd, int argc, char **argv, int *i, lmp_sampler_params *prm, int *dtype_set);
+/* After parsing: --dtype defaults to f64 with --order hf, f32 with llama. */
+void cli_sampler_finish(lmp_sampler_params *prm, int dtype_set);
+/* --rng xoshiro|numpy and --seed S: 1 consumed, 0 not one of them, -1 error. */
+int cli_rng_opt(const char *cmd, int argc, char **argv, int *i, lmp_rng_kind *kind, uint64_t *seed);
+
+#define CLI_SAMPLER_HELP                                                                                  \
+    "  --temperature T          T > 0 divides the logits; T = 0 is greedy (default 1)\n"                   \
+    "  --top-k K                keep the K most likely (default 0: off)\n"                                 \
+    "  --top-p P                nucleus: keep the smallest top set with mass >= P, P in (0, 1] (default 1: off)\n" \
+    "  --min-p P                keep p_i >= P * p_max, P in [0, 1] (default 0: off)\n"                     \
+    "  --typical P              locally typical sampling with mass P in (0, 1] (default 1: off)\n"         \
+    "  --epsilon E              keep p_i >= E, E in [0, 1) (default 0: off)\n"                             \
+    "  --repetition-penalty R   penalise tokens already in the history (R > 0; default 1: off)\n"          \
+    "  --frequency-penalty F    logit -= count * F (default 0: off)\n"                                     \
+    "  --presence-penalty F     logit -= F if the token occurred (default 0: off)\n"                       \
+    "  --penalty-last-n N       the penalties see the last N tokens (default 0: all)\n"                    \
+    "  --min-keep N             every filter keeps at least N (default 1)\n"                               \
+    "  --order hf|llama         chain order and edge rules (default hf: temperature first)\n"              \
+    "  --dtype f64|f32          arithmetic (default f64 for hf, f32 for llama)\n"                          \
+    "  --rng xoshiro|numpy      random stream (default xoshiro; numpy: legacy MT19937, np.random.seed parity)\n"
 
 #endif

@@ -1,6 +1,6 @@
 /* lmprob: the umbrella header. Include this, or the module headers you need.
  * Modules follow the data: core -> rng -> dist/stats/linalg/bayes/nn/info ->
- * sample -> lm -> corpus/vocab -> ngram -> eval. */
+ * sample -> corpus/vocab -> ngram -> lm -> eval. */
 #ifndef LMPROB_H
 #define LMPROB_H
 
@@ -14,11 +14,11 @@
 #include "lmprob/experiment.h"
 #include "lmprob/info.h"
 #include "lmprob/sample.h"
-#include "lmprob/lm.h"
 #include "lmprob/corpus.h"
 #include "lmprob/vocab.h"
 #include "lmprob/ngram_train.h"
 #include "lmprob/ngram.h"
+#include "lmprob/lm.h"
 #include "lmprob/eval.h"
 
 #endif

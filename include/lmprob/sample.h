@@ -131,22 +131,6 @@ lmp_status lmp_sampler_sample(lmp_sampler *s, const float *logits, size_t V, con
 lmp_status lmp_sampler_sample_d(lmp_sampler *s, const double *logits, size_t V, const int32_t *hist, size_t nh,
                                 lmp_rng *rng, int32_t *token, lmp_error *err);
 
-/* ---- generation ------------------------------------------------------------------ */
-
-#include "lmprob/lm.h"
-
-/* Generate from lm with the sampler s and rng: out[0..np) = prompt, then up to
- * max_new tokens, each drawn by s from the model's next-token log-probabilities
- * (used as logits: softmax(log p) = p) given everything so far, which is also
- * the penalties' history. Generation STOPS right after the model's eos token
- * (which is kept in out); the chapter's demo keeps going after </s>.
- * out needs room for np + max_new ids; *n_out is the final length. *logprob
- * (optional, NULL to skip) is the model's log-probability of the generated
- * tokens (chain rule, before the sampler's filters). The model's vocab_size
- * must be <= the sampler's max_vocab. Allocates one vocab_size buffer per call. */
-lmp_status lmp_lm_generate(const lmp_lm *lm, lmp_sampler *s, lmp_rng *rng, const int32_t *prompt, size_t np,
-                           size_t max_new, int32_t *out, size_t *n_out, double *logprob, lmp_error *err);
-
 /* ---- standalone kernels ----------------------------------------------------- */
 
 /* Greedy decoding: the first index of the maximum (lowest id on ties), or n
