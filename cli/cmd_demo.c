@@ -16,7 +16,7 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "json.h"
+#include "lmprob/json.h"
 #include "lmprob/dist.h"
 #include "lmprob/experiment.h"
 #include "lmprob/info.h"
@@ -200,12 +200,12 @@ static int read_file(const char *path, char **buf, size_t *len)
     return 0;
 }
 
-static double jnum(const json_value *o, const char *key)
+static double jnum(const lmp_json_value *o, const char *key)
 {
-    const json_value *v = json_get(o, key);
+    const lmp_json_value *v = lmp_json_get(o, key);
     if (!v) return NAN;
-    if (v->type == JSON_NUMBER) return v->num;
-    if (v->type == JSON_STRING) return strcmp(v->str, "inf") == 0 ? INFINITY : strcmp(v->str, "-inf") == 0 ? -INFINITY : NAN;
+    if (v->type == LMP_JSON_NUMBER) return v->num;
+    if (v->type == LMP_JSON_STRING) return strcmp(v->str, "inf") == 0 ? INFINITY : strcmp(v->str, "-inf") == 0 ? -INFINITY : NAN;
     return NAN;
 }
 
@@ -219,12 +219,13 @@ static int load_ppl(const char *dir, model_row *m)
         cli_error("demo report: %s: cannot read: %s", path, strerror(errno));
         return -1;
     }
-    char msg[256];
-    json_value *v = json_parse(buf, len, msg, sizeof msg);
+    lmp_error jerr;
+    lmp_json_value *v;
+    lmp_status jst = lmp_json_parse(buf, len, NULL, &v, &jerr);
     free(buf);
-    if (!v || v->type != JSON_OBJECT) {
-        cli_error("demo report: %s: %s", path, v ? "expected a JSON object" : msg);
-        json_free(v);
+    if (jst || v->type != LMP_JSON_OBJECT) {
+        cli_error("demo report: %s: %s", path, jst ? jerr.msg : "expected a JSON object");
+        lmp_json_free(v);
         return -1;
     }
     m->ppl = jnum(v, "perplexity");
@@ -235,7 +236,7 @@ static int load_ppl(const char *dir, model_row *m)
     m->log10_prob = jnum(v, "log10_prob");
     m->bits_token = jnum(v, "bits_per_token");
     m->bits_byte = jnum(v, "bits_per_byte");
-    json_free(v);
+    lmp_json_free(v);
     if (isnan(m->ppl) || isnan(m->tokens)) {
         cli_error("demo report: %s: expected the keys perplexity and tokens", path);
         return -1;

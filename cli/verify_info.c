@@ -19,7 +19,7 @@ static int lib_fail(const lmp_error *e, char *err, size_t errlen) { return ERR("
 
 /* ---- information theory -------------------------------------------------------- */
 
-static int v_entropy(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_entropy(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *p, base;
     size_t n;
@@ -29,7 +29,7 @@ static int v_entropy(const json_value *a, verify_out *o, char *err, size_t errle
     return vo_scalar(o, h);
 }
 
-static int v_entropy_of_softmax(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_entropy_of_softmax(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *x;
     size_t n;
@@ -39,7 +39,7 @@ static int v_entropy_of_softmax(const json_value *a, verify_out *o, char *err, s
     return vo_scalar(o, h);
 }
 
-static int two_vectors(const json_value *a, const char *k1, const char *k2, double **x, double **y, size_t *n,
+static int two_vectors(const lmp_json_value *a, const char *k1, const char *k2, double **x, double **y, size_t *n,
                        char *err, size_t errlen)
 {
     size_t m;
@@ -53,14 +53,14 @@ static int two_vectors(const json_value *a, const char *k1, const char *k2, doub
     return 0;
 }
 
-static int get_base(const json_value *a, double *base, char *err, size_t errlen)
+static int get_base(const lmp_json_value *a, double *base, char *err, size_t errlen)
 {
     if (va_base(a, "base", base, err, errlen)) return -1;
     if (*base == M_E) *base = LMP_BASE_E;
     return 0;
 }
 
-static int v_cross_entropy(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_cross_entropy(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *p, *q, base;
     size_t n;
@@ -73,7 +73,7 @@ static int v_cross_entropy(const json_value *a, verify_out *o, char *err, size_t
 
 typedef double (*div_fn)(const double *, const double *, size_t, double);
 
-static int divergence(const json_value *a, verify_out *o, char *err, size_t errlen, div_fn f)
+static int divergence(const lmp_json_value *a, verify_out *o, char *err, size_t errlen, div_fn f)
 {
     double *p, *q, base;
     size_t n;
@@ -84,11 +84,11 @@ static int divergence(const json_value *a, verify_out *o, char *err, size_t errl
     return vo_scalar(o, d);
 }
 
-static int v_kl(const json_value *a, verify_out *o, char *e, size_t l) { return divergence(a, o, e, l, lmp_kl_divergence); }
-static int v_js(const json_value *a, verify_out *o, char *e, size_t l) { return divergence(a, o, e, l, lmp_js_divergence); }
-static int v_jsd(const json_value *a, verify_out *o, char *e, size_t l) { return divergence(a, o, e, l, lmp_js_distance); }
+static int v_kl(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return divergence(a, o, e, l, lmp_kl_divergence); }
+static int v_js(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return divergence(a, o, e, l, lmp_js_divergence); }
+static int v_jsd(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return divergence(a, o, e, l, lmp_js_distance); }
 
-static int v_logsumexp(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_logsumexp(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *x;
     size_t n;
@@ -101,7 +101,7 @@ static int v_logsumexp(const json_value *a, verify_out *o, char *err, size_t err
 /* softmax / log_softmax: the library reports all -inf as an error; the golden
  * files follow torch, which returns NaNs there, so the adapter maps that one
  * error (and only that one) to a NaN vector. */
-static int v_softmax_common(const json_value *a, verify_out *o, char *err, size_t errlen, int logsm)
+static int v_softmax_common(const lmp_json_value *a, verify_out *o, char *err, size_t errlen, int logsm)
 {
     double *x;
     size_t n;
@@ -117,10 +117,10 @@ static int v_softmax_common(const json_value *a, verify_out *o, char *err, size_
     return rc;
 }
 
-static int v_softmax(const json_value *a, verify_out *o, char *e, size_t l) { return v_softmax_common(a, o, e, l, 0); }
-static int v_log_softmax(const json_value *a, verify_out *o, char *e, size_t l) { return v_softmax_common(a, o, e, l, 1); }
+static int v_softmax(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_softmax_common(a, o, e, l, 0); }
+static int v_log_softmax(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_softmax_common(a, o, e, l, 1); }
 
-static int v_softmax_temperature(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_softmax_temperature(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *x, T;
     size_t n;
@@ -132,7 +132,7 @@ static int v_softmax_temperature(const json_value *a, verify_out *o, char *err, 
     return rc;
 }
 
-static int v_ce_loss(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_ce_loss(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *x, s, loss;
     long t;
@@ -146,7 +146,7 @@ static int v_ce_loss(const json_value *a, verify_out *o, char *err, size_t errle
     return st ? lib_fail(&e, err, errlen) : vo_scalar(o, loss);
 }
 
-static int v_ce_loss_batch(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_ce_loss_batch(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *x, s, loss;
     long *t, ign;
@@ -174,7 +174,7 @@ static int v_ce_loss_batch(const json_value *a, verify_out *o, char *err, size_t
     return rc;
 }
 
-static int v_perplexity(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_perplexity(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *x;
     size_t n;
@@ -187,7 +187,7 @@ static int v_perplexity(const json_value *a, verify_out *o, char *err, size_t er
 /* ---- samplers -------------------------------------------------------------------- */
 
 /* Parameters from "convention" (and optional "dtype"), with every filter off. */
-static int conv_params(const json_value *a, lmp_sampler_params *p, char *err, size_t errlen)
+static int conv_params(const lmp_json_value *a, lmp_sampler_params *p, char *err, size_t errlen)
 {
     *p = lmp_sampler_params_default();
     const char *c = va_string_opt(a, "convention");
@@ -220,7 +220,7 @@ static int conv_params(const json_value *a, lmp_sampler_params *p, char *err, si
 }
 
 /* Run a sampler with params p on a["logits"]; store the kept ids (count_only: their number). */
-static int run_keep(const json_value *a, const lmp_sampler_params *p, int count_only, verify_out *o, char *err,
+static int run_keep(const lmp_json_value *a, const lmp_sampler_params *p, int count_only, verify_out *o, char *err,
                     size_t errlen)
 {
     double *x;
@@ -252,7 +252,7 @@ static int run_keep(const json_value *a, const lmp_sampler_params *p, int count_
     return rc;
 }
 
-static int top_k_common(const json_value *a, verify_out *o, char *err, size_t errlen, int count_only)
+static int top_k_common(const lmp_json_value *a, verify_out *o, char *err, size_t errlen, int count_only)
 {
     lmp_sampler_params p;
     long k;
@@ -261,31 +261,31 @@ static int top_k_common(const json_value *a, verify_out *o, char *err, size_t er
     return run_keep(a, &p, count_only, o, err, errlen);
 }
 
-static int v_top_k_keep(const json_value *a, verify_out *o, char *e, size_t l) { return top_k_common(a, o, e, l, 0); }
-static int v_top_k_count(const json_value *a, verify_out *o, char *e, size_t l) { return top_k_common(a, o, e, l, 1); }
+static int v_top_k_keep(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return top_k_common(a, o, e, l, 0); }
+static int v_top_k_count(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return top_k_common(a, o, e, l, 1); }
 
-static int v_top_p_keep(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_top_p_keep(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     lmp_sampler_params p;
     if (conv_params(a, &p, err, errlen) || va_double(a, "p", &p.top_p, err, errlen)) return -1;
     return run_keep(a, &p, 0, o, err, errlen);
 }
 
-static int v_min_p_keep(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_min_p_keep(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     lmp_sampler_params p;
     if (conv_params(a, &p, err, errlen) || va_double(a, "min_p", &p.min_p, err, errlen)) return -1;
     return run_keep(a, &p, 0, o, err, errlen);
 }
 
-static int v_typical_keep(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_typical_keep(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     lmp_sampler_params p;
     if (conv_params(a, &p, err, errlen) || va_double(a, "mass", &p.typical_p, err, errlen)) return -1;
     return run_keep(a, &p, 0, o, err, errlen);
 }
 
-static int v_epsilon_keep(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_epsilon_keep(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     lmp_sampler_params p;
     if (conv_params(a, &p, err, errlen) || va_double(a, "epsilon", &p.epsilon, err, errlen)) return -1;
@@ -294,7 +294,7 @@ static int v_epsilon_keep(const json_value *a, verify_out *o, char *err, size_t 
 
 /* A whole chain: T and top_p (the golden cases), plus any of top_k, min_p,
  * typical, epsilon when present. */
-static int v_chain_keep(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_chain_keep(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     lmp_sampler_params p;
     if (conv_params(a, &p, err, errlen) || va_double_opt(a, "T", 1.0, &p.temperature, err, errlen) ||
@@ -306,7 +306,7 @@ static int v_chain_keep(const json_value *a, verify_out *o, char *err, size_t er
     return run_keep(a, &p, 0, o, err, errlen);
 }
 
-static int v_argmax(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_argmax(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *x;
     size_t n;
@@ -317,7 +317,7 @@ static int v_argmax(const json_value *a, verify_out *o, char *err, size_t errlen
     return vo_scalar(o, (double)i);
 }
 
-static int ids_arg(const json_value *a, const char *key, int32_t **ids, size_t *n, char *err, size_t errlen)
+static int ids_arg(const lmp_json_value *a, const char *key, int32_t **ids, size_t *n, char *err, size_t errlen)
 {
     long *v;
     if (va_long_vector(a, key, &v, n, err, errlen)) return -1;
@@ -335,7 +335,7 @@ static int ids_arg(const json_value *a, const char *key, int32_t **ids, size_t *
     return 0;
 }
 
-static int v_repetition_penalty(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_repetition_penalty(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *s, pen;
     int32_t *ids;
@@ -350,7 +350,7 @@ static int v_repetition_penalty(const json_value *a, verify_out *o, char *err, s
     return rc;
 }
 
-static int v_penalties(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_penalties(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *x, rep, fr, pr;
     int32_t *ids;
@@ -376,7 +376,7 @@ static int v_penalties(const json_value *a, verify_out *o, char *err, size_t err
     return rc;
 }
 
-static int v_sample_index(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_sample_index(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *w, u;
     size_t n;
