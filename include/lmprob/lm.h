@@ -139,6 +139,22 @@ LMP_API lmp_status lmp_lm_create_ngram(const lmp_ngram *m, lmp_lm_tokens tokens,
 LMP_API lmp_status lmp_lm_create_gpt2(const lmp_gpt2 *g, const lmp_tokenizer *tok, unsigned threads, lmp_lm **out,
                                       lmp_error *err);
 
+/* The same, taking g and tok (tok may be NULL): lmp_lm_free releases them, and so does a
+ * failing call; the caller never frees what it gave. */
+LMP_API lmp_status lmp_lm_create_gpt2_take(lmp_gpt2 *g, lmp_tokenizer *tok, unsigned threads, lmp_lm **out,
+                                           lmp_error *err);
+
+/* What lmp_lm_load would read at path, without reading it: an n-gram model
+ * file, a GPT-2 model without a vocabulary of its own (a bare .safetensors, or
+ * a folder with config.json but no vocab.json + merges.txt), or a GPT-2
+ * folder with one. For callers that supply a default GPT-2 vocabulary. */
+typedef enum lmp_lm_path_kind {
+    LMP_LM_PATH_NGRAM = 0,
+    LMP_LM_PATH_GPT2 = 1,
+    LMP_LM_PATH_GPT2_VOCAB = 2
+} lmp_lm_path_kind;
+LMP_API lmp_lm_path_kind lmp_lm_probe_path(const char *path);
+
 /* The chapter's mock LM (mock_lm_probs), vocabulary <s> the cat sat </s>
  * (ids 0..4, bos 0, eos 4): after exactly [<s>] (or the empty context):
  * [0, .7, .2, 0, .1]; after "the": [0, 0, .6, .1, .3]; after "cat":

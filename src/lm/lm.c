@@ -50,6 +50,12 @@ lmp_status lmp_lm_load(const char *path, const lmp_lm_load_params *params, lmp_l
     return st;
 }
 
+lmp_lm_path_kind lmp_lm_probe_path(const char *path)
+{
+    if (!path || !lm_gpt2_is_model_path(path)) return LMP_LM_PATH_NGRAM;
+    return lm_gpt2_folder_has_vocab(path) ? LMP_LM_PATH_GPT2_VOCAB : LMP_LM_PATH_GPT2;
+}
+
 lmp_status lmp_lm_create_ngram(const lmp_ngram *m, lmp_lm_tokens tokens, lmp_lm **out, lmp_error *err)
 {
     if (!out) return lmp_error_set(err, LMP_EINVAL, "lmp_lm_create_ngram: expected an output pointer, got NULL");

@@ -57,6 +57,8 @@ lmp_status lm_ngram_make(const lmp_ngram *m, int owned, lmp_lm_tokens tokens, lm
 lmp_status lm_gpt2_load(const char *path, const lmp_lm_load_params *p, lmp_lm **out, lmp_error *err);
 /* 1 when path names what lm_gpt2_load reads (a folder with config.json, a .safetensors file). */
 int lm_gpt2_is_model_path(const char *path);
+/* 1 when the folder path holds vocab.json + merges.txt (or encoder.json + vocab.bpe). */
+int lm_gpt2_folder_has_vocab(const char *path);
 
 /* Shared by the models: a new handle with ops and info (kind, name, sizes set
  * by the caller afterwards). */
