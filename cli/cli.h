@@ -99,11 +99,6 @@ int cli_check_output_dir(const char *cmd, const char *dir);
 /* "--mode word|char|byte". Prints the error; -1 on a bad value. */
 int cli_parse_mode(const char *cmd, const char *v, lmp_lm_tokens *out);
 
-/* Load a model of any kind (an n-gram file, a GPT-2 folder or .safetensors)
- * after checking the path, with a progress line on a terminal while it
- * loads. tokens: the n-gram token mode asked (LMP_LM_TOKENS_DEFAULT: the
- * model's own). Prints the error; returns CLI_OK or CLI_FAIL. */
-int cli_lm_load(const char *cmd, const char *path, lmp_lm_tokens tokens, unsigned threads, lmp_lm **out);
 
 /* The model options the commands share: --mode word|char|byte, --threads T (0: all cores),
  * --window W (>= 2) and --stride S (>= 1). `which` is a mask of CLI_LM_*: 1 when argv[*i] was
@@ -113,12 +108,22 @@ typedef struct cli_lm_opts {
     long threads;           /* 0 */
     long window, stride;    /* 0: the defaults of lmp_eval_windows */
     int windows_given;      /* --window or --stride seen */
+    const char *vocab;      /* --vocab DIR|FILE: GPT-2's vocabulary (NULL: the model folder's, else the default) */
 } cli_lm_opts;
 #define CLI_LM_MODE 1u
 #define CLI_LM_THREADS 2u
 #define CLI_LM_WINDOW 4u
-#define CLI_LM_OPTS_INIT {LMP_LM_TOKENS_DEFAULT, 0, 0, 0, 0}
+#define CLI_LM_VOCAB 8u
+#define CLI_LM_OPTS_INIT {LMP_LM_TOKENS_DEFAULT, 0, 0, 0, 0, NULL}
 int cli_lm_opt(const char *cmd, int argc, char **argv, int *i, unsigned which, cli_lm_opts *o);
+
+/* Load a model of any kind after checking the path, with a progress line on a
+ * terminal while it loads: an n-gram file (o->mode: the token mode asked,
+ * LMP_LM_TOKENS_DEFAULT for the model's own), or GPT-2 (a folder with
+ * config.json or a .safetensors file; its vocabulary: --vocab, else the
+ * folder's vocab.json + merges.txt, else the default that cli_gpt2_load finds;
+ * o->threads for its forward pass). Prints the error; CLI_OK or CLI_FAIL. */
+int cli_lm_load(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm **out);
 
 /* lmp_lm_tokenize into malloc'd arrays (unknown and spans optional). */
 lmp_status cli_tokenize(const lmp_lm *lm, const char *text, size_t len, unsigned flags, lmp_token_id **ids,

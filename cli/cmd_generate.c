@@ -155,7 +155,7 @@ int cmd_generate(int argc, char **argv)
             return CLI_OK;
         } else if ((r = cli_sampler_opt("generate", argc, argv, &i, &prm, &dtype_set)) != 0 ||
                    (r = cli_rng_opt("generate", argc, argv, &i, &rng_kind, &seed)) != 0 ||
-                   (r = cli_lm_opt("generate", argc, argv, &i, CLI_LM_MODE | CLI_LM_THREADS, &lo)) != 0) {
+                   (r = cli_lm_opt("generate", argc, argv, &i, CLI_LM_MODE | CLI_LM_THREADS | CLI_LM_VOCAB, &lo)) != 0) {
             if (r < 0) return CLI_USAGE;
         } else if (strcmp(a, "--json") == 0) {
             json = 1;
@@ -216,7 +216,7 @@ int cmd_generate(int argc, char **argv)
         return CLI_USAGE;
     }
     lmp_lm *lm = NULL;
-    if (cli_lm_load("generate", model, lo.mode, (unsigned)lo.threads, &lm)) return CLI_FAIL;
+    if (cli_lm_load("generate", model, &lo, &lm)) return CLI_FAIL;
     gen g;
     memset(&g, 0, sizeof g);
     g.lm = lm;

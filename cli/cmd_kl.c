@@ -101,7 +101,7 @@ int cmd_kl(int argc, char **argv)
                 cli_error("kl: --beta: expected a coefficient >= 0, got '%s'", v);
                 return CLI_USAGE;
             }
-        } else if ((r = cli_lm_opt("kl", argc, argv, &i, CLI_LM_MODE | CLI_LM_THREADS | CLI_LM_WINDOW, &lo)) != 0) {
+        } else if ((r = cli_lm_opt("kl", argc, argv, &i, CLI_LM_MODE | CLI_LM_THREADS | CLI_LM_VOCAB | CLI_LM_WINDOW, &lo)) != 0) {
             if (r < 0) return CLI_USAGE;
         } else if (a[0] == '-' && a[1]) {
             cli_error("kl: unknown option '%s' (see lmprob kl --help)", a);
@@ -129,7 +129,7 @@ int cmd_kl(int argc, char **argv)
     lmp_error err = {0};
     int rc = CLI_FAIL;
     for (int k = 0; k < 2; k++)
-        if (cli_lm_load("kl", models[k], lo.mode, (unsigned)lo.threads, &lm[k])) goto done;
+        if (cli_lm_load("kl", models[k], &lo, &lm[k])) goto done;
     if (lmp_lm_check_same_vocab(lm[0], lm[1], &err)) {
         cli_error("kl: %s and %s: %s", models[0], models[1], err.msg);
         goto done;

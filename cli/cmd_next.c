@@ -75,7 +75,7 @@ int cmd_next(int argc, char **argv)
             }
         } else if (cli_is_opt(a, "--prompt")) {
             if (!(prompt = cli_optarg(argc, argv, &i, "--prompt"))) return CLI_USAGE;
-        } else if ((r = cli_lm_opt("next", argc, argv, &i, CLI_LM_MODE | CLI_LM_THREADS, &lo)) != 0) {
+        } else if ((r = cli_lm_opt("next", argc, argv, &i, CLI_LM_MODE | CLI_LM_THREADS | CLI_LM_VOCAB, &lo)) != 0) {
             if (r < 0) return CLI_USAGE;
         } else if (cli_is_opt(a, "--model") || !(a[0] == '-' && a[1])) {
             if (!cli_is_opt(a, "--model")) v = a;
@@ -96,7 +96,7 @@ int cmd_next(int argc, char **argv)
         return CLI_USAGE;
     }
     lmp_lm *lm = NULL;
-    if (cli_lm_load("next", model, lo.mode, (unsigned)lo.threads, &lm)) return CLI_FAIL;
+    if (cli_lm_load("next", model, &lo, &lm)) return CLI_FAIL;
     lmp_lm_info in;
     lmp_lm_get_info(lm, &in);
     size_t V = in.vocab_size, np = 0;

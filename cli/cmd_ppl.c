@@ -366,7 +366,7 @@ int cmd_ppl(int argc, char **argv)
             c.per_sentence = 1;
         } else if (strcmp(a, "--ln") == 0) {
             c.ln = 1;
-        } else if ((r = cli_lm_opt("ppl", argc, argv, &i, CLI_LM_MODE | CLI_LM_THREADS | CLI_LM_WINDOW, &lo)) != 0) {
+        } else if ((r = cli_lm_opt("ppl", argc, argv, &i, CLI_LM_MODE | CLI_LM_THREADS | CLI_LM_VOCAB | CLI_LM_WINDOW, &lo)) != 0) {
             if (r < 0) return CLI_USAGE;
         } else if (cli_is_opt(a, "--model")) {
             if (!(v = cli_optarg(argc, argv, &i, "--model"))) return CLI_USAGE;
@@ -413,7 +413,7 @@ int cmd_ppl(int argc, char **argv)
     }
     if (cli_check_input("ppl", pos[1])) return CLI_FAIL; /* fail before loading a large model */
     lmp_lm *lm = NULL;
-    if (cli_lm_load("ppl", pos[0], lo.mode, (unsigned)lo.threads, &lm)) return CLI_FAIL;
+    if (cli_lm_load("ppl", pos[0], &lo, &lm)) return CLI_FAIL;
     const lmp_ngram *m = lmp_lm_ngram(lm);
     if (!m || lo.windows_given || recipe_given) {
         if (c.per_sentence) {

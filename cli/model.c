@@ -20,7 +20,16 @@ int cli_parse_mode(const char *cmd, const char *v, lmp_lm_tokens *out)
     return 0;
 }
 
-int cli_lm_load(const char *cmd, const char *path, lmp_lm_tokens tokens, unsigned threads, lmp_lm **out)
+/* GPT-2 without a vocabulary in its folder (or with --vocab): the engine from the path, the
+ * vocabulary from cli_gpt2_load (--vocab, $LMPROB_GPT2_VOCAB, build/gpt2, PREFIX/share). */
+static lmp_status load_gpt2(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm **out, lmp_error *err)
+{
+    (void)cmd;
+    (void)o;
+    return lmp_lm_load(path, NULL, out, err); /* this tree has no GPT-2 engine yet: LMP_EUNSUPPORTED */
+}
+
+int cli_lm_load(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm **out)
 {
     *out = NULL;
     if (cli_check_input(cmd, path)) return CLI_FAIL;
@@ -28,14 +37,21 @@ int cli_lm_load(const char *cmd, const char *path, lmp_lm_tokens tokens, unsigne
     snprintf(label, sizeof label, "lmprob %s", cmd);
     cli_progress prog;
     cli_progress_start(&prog, label, "loading model");
-    lmp_lm_load_params p;
-    lmp_lm_load_params_init(&p);
-    p.tokens = tokens;
-    p.threads = threads;
-    p.progress = cli_progress_update;
-    p.progress_ctx = &prog;
     lmp_error err = {0};
-    lmp_status st = lmp_lm_load(path, &p, out, &err);
+    lmp_status st;
+    lmp_lm_path_kind kind = lmp_lm_probe_path(path);
+    if (kind == LMP_LM_PATH_GPT2 || (kind == LMP_LM_PATH_GPT2_VOCAB && o->vocab)) {
+        st = load_gpt2(cmd, path, o, out, &err);
+        if (st == LMP_EIO && !err.msg[0]) return CLI_FAIL; /* cli_gpt2_load said why */
+    } else {
+        lmp_lm_load_params p;
+        lmp_lm_load_params_init(&p);
+        p.tokens = o->mode;
+        p.threads = (unsigned)o->threads;
+        p.progress = cli_progress_update;
+        p.progress_ctx = &prog;
+        st = lmp_lm_load(path, &p, out, &err);
+    }
     cli_progress_update(&prog, 1.0);
     if (st) {
         cli_error("%s: %s", cmd, err.msg);
@@ -245,6 +261,10 @@ int cli_lm_opt(const char *cmd, int argc, char **argv, int *i, unsigned which, c
         if (*dst < (is_w ? 2 : 1))
             return range_error(cmd, name, v, is_w ? "a window of >= 2 tokens" : "a stride >= 1");
         o->windows_given = 1;
+        return 1;
+    }
+    if ((which & CLI_LM_VOCAB) && cli_is_opt(a, "--vocab")) {
+        if (!(o->vocab = cli_optarg(argc, argv, i, "--vocab"))) return -1;
         return 1;
     }
     return 0;
