@@ -776,6 +776,8 @@ int cmd_chapter(int argc, char **argv)
         cli_error("chapter: --model and --text: expected both or neither, got only %s", c.model ? "--model" : "--text");
         return CLI_USAGE;
     }
+    /* fail early: section 20 comes after every other section */
+    if (cli_check_input("chapter", c.model) || cli_check_input("chapter", c.text)) return CLI_FAIL;
     if (list) {
         for (size_t s = 0; s < NSECTIONS; s++)
             printf("%2zu  %-6s %-58s %s\n", s + 1, sections[s].block, sections[s].title, sections[s].api);

@@ -111,6 +111,7 @@ static int demo_uniform(int argc, char **argv)
         cli_error("demo uniform: expected --output U.arpa and a TRAIN file");
         return CLI_USAGE;
     }
+    if (cli_check_input("demo uniform", train) || cli_check_output("demo uniform", out)) return CLI_FAIL;
     FILE *f = fopen(train, "r");
     if (!f) {
         cli_error("demo uniform: %s: cannot read: %s", train, strerror(errno));
@@ -954,6 +955,7 @@ static int demo_report(int argc, char **argv)
         cli_error("demo report: expected --dir OUT");
         return CLI_USAGE;
     }
+    if (cli_check_input("demo report", dir) || cli_check_output_dir("demo report", dir)) return CLI_FAIL;
     model_row *rows = calloc(MAX_MODELS, sizeof *rows);
     if (!rows) return cli_fail_status(LMP_ENOMEM, NULL);
     size_t n = 0;

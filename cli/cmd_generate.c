@@ -35,7 +35,8 @@ static void usage(FILE *f)
             "                     when the model does not say), char or byte; printed as the text they stand\n"
             "                     for (<sp> a space, <tab> a tab, <0xNN> the byte NN)\n"
             "  --threads T        GPT-2: threads of the forward pass (default 0: all cores)\n"
-            "  --json             one JSON object: per sentence its sample, words (the prompt's first), the\n"
+            "  --json             one JSON object: per sentence its sample, words (the prompt's first, and the\n"
+            "                     prompt's unknown words as typed), the\n"
             "                     number generated, whether it ended, and the log-probability of the\n"
             "                     generated tokens and the end (ln_prob, log10_prob) under the model, before any\n"
             "                     filter\n"
@@ -121,7 +122,18 @@ static int on_event(void *ud, const lmp_lm_event *ev)
     }
     if (ev->kind == LMP_LM_EVENT_END) g->lp += ev->logprob;
     if (g->json) {
-        printf("], \"generated\": %zu, \"ended\": %s, \"ln_prob\": ", g->generated,
+        fputc(']', stdout);
+        if (ev->sentence == 0) { /* the prompt's words not in the vocabulary, as typed */
+            fputs(", \"unknown\": [", stdout);
+            for (size_t i = 0, first = 1; g->punk && i < g->np; i++)
+                if (g->punk[i]) {
+                    fputs(first ? "" : ", ", stdout);
+                    cli_json_bytes(stdout, g->prompt + g->pspans[i].offset, g->pspans[i].len);
+                    first = 0;
+                }
+            fputc(']', stdout);
+        }
+        printf(", \"generated\": %zu, \"ended\": %s, \"ln_prob\": ", g->generated,
                ev->kind == LMP_LM_EVENT_END ? "true" : "false");
         cli_json_double(stdout, g->lp);
         fputs(", \"log10_prob\": ", stdout);
@@ -129,12 +141,11 @@ static int on_event(void *ud, const lmp_lm_event *ev)
         fputc('}', stdout);
     } else {
         fputc('\n', stdout);
-        fflush(stdout);
-        if (ev->kind == LMP_LM_EVENT_CUT)
-            fprintf(stderr, "lmprob generate: sample %zu, sentence %zu: cut at --max-len %zu without %s\n",
-                    g->sample + 1, ev->sentence + 1, g->max_len,
-                    g->in.kind == LMP_LM_GPT2 ? "<|endoftext|>" : "</s>");
     }
+    fflush(stdout);
+    if (ev->kind == LMP_LM_EVENT_CUT)
+        fprintf(stderr, "lmprob generate: sample %zu, sentence %zu: cut at --max-len %zu without %s\n", g->sample + 1,
+                ev->sentence + 1, g->max_len, g->in.kind == LMP_LM_GPT2 ? "<|endoftext|>" : "</s>");
     return ferror(stdout) ? (g->failed = 1) : 0;
 }
 

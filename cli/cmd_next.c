@@ -26,7 +26,8 @@ static void usage(FILE *f)
             "  --mode M        n-gram models: word, char or byte tokens (default: the model's own, word)\n"
             "  --threads T     GPT-2: threads of the forward pass (default 0: all cores)\n"
             "  --json          one JSON object: prompt, context_tokens, unknown, entropy_nats,\n"
-            "                  entropy_bits, top_p, nucleus_size, top (rank, id, token, p, ln_p)\n"
+            "                  entropy_bits, top_p, nucleus_size, vocab_size, mass (the sum of p: 1 for a\n"
+            "                  normalised model), top (rank, id, token, p, ln_p)\n"
             "\n"
             "example: lmprob next ptb5.bin --prompt \"the company said\" -k 5\n");
 }
@@ -130,13 +131,16 @@ int cmd_next(int argc, char **argv)
     if (!st && lead) st = lmp_lm_ctx_push(ctx, &in.bos, 1, &err);
     if (!st) st = lmp_lm_ctx_push(ctx, ids, np, &err);
     if (!st) st = lmp_lm_ctx_next_logprobs(ctx, lp, &err);
-    if (!st) st = lmp_softmax(lp, V, p, &err);
     if (!st) st = lmp_sampler_create(&sp, V, &smp, &err);
     if (!st) st = lmp_sampler_apply_d(smp, lp, V, NULL, 0, &err);
     if (st) {
         cli_error("next: %s", err.msg);
         goto done;
     }
+    /* The model's own probabilities; an n-gram model written by hand (or pruned) may not sum to 1:
+     * then the entropy and the nucleus are those of the renormalised distribution, and we say so. */
+    double mass = 0.0;
+    for (size_t v = 0; v < V; v++) mass += p[v] = exp(lp[v]);
     double H = lmp_entropy(p, V, LMP_BASE_E);
     size_t nucleus = lmp_sampler_kept(smp).n, nunk = 0;
     for (size_t v = 0; v < V; v++) rk[v] = (ranked){p[v], (lmp_token_id)v};
@@ -161,7 +165,9 @@ int cmd_next(int argc, char **argv)
         cli_json_double(stdout, H / log(2.0));
         fputs(", \"top_p\": ", stdout);
         cli_json_double(stdout, top_p);
-        printf(", \"nucleus_size\": %zu, \"vocab_size\": %zu,\n  \"top\": [", nucleus, V);
+        printf(", \"nucleus_size\": %zu, \"vocab_size\": %zu, \"mass\": ", nucleus, V);
+        cli_json_double(stdout, mass);
+        fputs(",\n  \"top\": [", stdout);
         for (long r = 0; r < k; r++) {
             size_t len;
             const char *w = lmp_lm_token_text(lm, rk[r].id, &len);
@@ -184,6 +190,9 @@ int cmd_next(int argc, char **argv)
         }
         printf("\nentropy: %.6f nats (%.6f bits)\n", H, H / log(2.0));
         printf("nucleus (p = %g): %zu of %zu tokens\n", top_p, nucleus, V);
+        if (fabs(mass - 1.0) > 1e-4)
+            printf("note: the model's probabilities sum to %.6f, not 1: entropy and nucleus are those of the "
+                   "renormalised distribution\n", mass);
         for (long r = 0; r < k; r++) {
             size_t len;
             const char *w = lmp_lm_token_text(lm, rk[r].id, &len);

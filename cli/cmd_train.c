@@ -258,6 +258,8 @@ int cmd_train(int argc, char **argv)
     }
     for (int i = np; np > 0 && i < LMP_TRAIN_MAX_ORDER; i++) p.prune[i] = p.prune[np - 1]; /* as lmplz: the last value repeats */
     p.order = order > 1000000 ? 1000000u : (unsigned)order; /* the library names the limit */
+    /* fail early: not after minutes of counting */
+    if (cli_check_input("train", input) || cli_check_output("train", output)) return CLI_FAIL;
 
     progress_state ps;
     clock_gettime(CLOCK_MONOTONIC, &ps.t0);
