@@ -18,7 +18,7 @@
 #include "commands.h"
 #include "lmprob/json.h"
 #include "lmprob/dist.h"
-#include "lmprob/experiment.h"
+#include "chapter/experiment.h"
 #include "lmprob/info.h"
 #include "lmprob/ngram.h"
 #include "lmprob/sample.h"
@@ -494,18 +494,18 @@ static int picture_clt(const char *dir, uint64_t seed, FILE *html)
 
 static int picture_biasvar(const char *dir, uint64_t seed, FILE *html)
 {
-    lmp_exp_biasvar_params prm = lmp_exp_biasvar_defaults();
+    ch_exp_biasvar_params prm = ch_exp_biasvar_defaults();
     static const int degs[] = {1, 2, 3, 4, 5, 6, 7, 8};
     prm.n_degrees = sizeof degs / sizeof degs[0];
     for (size_t i = 0; i < prm.n_degrees; i++) prm.degrees[i] = degs[i];
     lmp_rng r;
     lmp_error err;
     lmp_status st = lmp_rng_seed(&r, LMP_RNG_NUMPY_LEGACY, seed, &err);
-    lmp_exp_biasvar_result res;
-    if (!st) st = lmp_exp_biasvar(&r, &prm, &res, &err);
+    ch_exp_biasvar_result res;
+    if (!st) st = ch_exp_biasvar(&r, &prm, &res, &err);
     if (st) return cli_fail_status(st, &err);
-    double x[LMP_EXP_BIASVAR_MAX_DEGREES], b[LMP_EXP_BIASVAR_MAX_DEGREES], v[LMP_EXP_BIASVAR_MAX_DEGREES],
-        m[LMP_EXP_BIASVAR_MAX_DEGREES], noise[2] = {prm.sigma * prm.sigma, prm.sigma * prm.sigma}, nx[2];
+    double x[CH_EXP_BIASVAR_MAX_DEGREES], b[CH_EXP_BIASVAR_MAX_DEGREES], v[CH_EXP_BIASVAR_MAX_DEGREES],
+        m[CH_EXP_BIASVAR_MAX_DEGREES], noise[2] = {prm.sigma * prm.sigma, prm.sigma * prm.sigma}, nx[2];
     for (size_t i = 0; i < res.rows; i++) {
         x[i] = res.row[i].degree;
         b[i] = res.row[i].grid_bias2;
@@ -636,7 +636,7 @@ static int nt_dist(nt_ctx *t, double *entropy, size_t *nucleus)
     lmp_error err;
     lmp_status st = lmp_lm_ctx_next_logprobs(t->ctx, t->lp, &err);
     if (!st) st = lmp_softmax(t->lp, t->V, t->p, &err);
-    if (!st) st = lmp_sampler_apply_d(t->top_p, t->lp, t->V, NULL, 0, &err);
+    if (!st) st = lmp_sampler_apply(t->top_p, t->lp, t->V, NULL, 0, &err);
     if (st) return cli_fail_status(st, &err);
     *entropy = lmp_entropy(t->p, t->V, LMP_BASE_E);
     *nucleus = lmp_sampler_kept(t->top_p).n;
@@ -737,7 +737,7 @@ static int analyse_prompts(nt_ctx *t, const char *dir, FILE *html, FILE *echo)
         prm.top_p = 0.9;
         lmp_sampler *sp = NULL;
         if (!st) st = lmp_sampler_create(&prm, t->V, &sp, &err);
-        if (!st) st = lmp_sampler_apply_d(sp, t->lp, t->V, NULL, 0, &err);
+        if (!st) st = lmp_sampler_apply(sp, t->lp, t->V, NULL, 0, &err);
         size_t kn = st ? 0 : lmp_sampler_kept(sp).n;
         lmp_sampler_free(sp);
         if (st) {

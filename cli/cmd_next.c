@@ -132,7 +132,7 @@ int cmd_next(int argc, char **argv)
     if (!st) st = lmp_lm_ctx_push(ctx, ids, np, &err);
     if (!st) st = lmp_lm_ctx_next_logprobs(ctx, lp, &err);
     if (!st) st = lmp_sampler_create(&sp, V, &smp, &err);
-    if (!st) st = lmp_sampler_apply_d(smp, lp, V, NULL, 0, &err);
+    if (!st) st = lmp_sampler_apply(smp, lp, V, NULL, 0, &err);
     if (st) {
         cli_error("next: %s", err.msg);
         goto done;

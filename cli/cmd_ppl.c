@@ -20,7 +20,9 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lmprob ppl [options] (MODEL | --model MODEL) TEXT|-\n"
+            "usage: lmprob ppl [--json] [--per-token] [--per-sentence] [--ln] [--mode word|char|byte|gpt2]\n"
+            "                  [--vocab P] [--window W] [--stride S] [--recipe exact|hf|chapter|all] [--threads T]\n"
+            "                  (MODEL | --model MODEL) TEXT|-\n"
             "\n"
             "Perplexity of TEXT (plain; n-gram sentence mode also reads gzip and xz; '-' = stdin) under MODEL:\n"
             "an n-gram model (ARPA text, plain/gzip/xz, or lmprob's binary format, told apart by content) or\n"
@@ -40,7 +42,12 @@ static void usage(FILE *f)
             "  --ln            per-token and per-sentence values as natural logs instead of log10\n"
             "  --mode M        tokens as 'lmprob train --mode M' made them: word (the default when the model\n"
             "                  does not say; split on space, tab, CR and NUL, as lmplz), char (UTF-8\n"
-            "                  characters) or byte; a mode the model's file contradicts is refused\n"
+            "                  characters), byte, or gpt2 (GPT-2's BPE tokens of each line, named as in\n"
+            "                  vocab.json, </s> for the newline; docs/tokenizer.md); a mode the model's\n"
+            "                  file contradicts is refused\n"
+            "  --vocab P       GPT-2's vocabulary (folder or .tiktoken file) for --mode gpt2 and for a GPT-2\n"
+            "                  model whose folder has none (default: as lmprob tokenize finds it;\n"
+            "                  --gpt2-vocab is the same option)\n"
             "  --json          one JSON object: perplexity, perplexity_excl_oov, oov, tokens, sentences,\n"
             "                  log10_prob, ln_prob, bits_per_token, bits_per_byte, bytes, (per_token |\n"
             "                  per_sentence arrays); with windows also scored_tokens, forward_passes,\n"
@@ -141,15 +148,16 @@ static void on_sentence(void *vctx, const lmp_ngram_sentence *s)
     else if (c->per_token) fputc('\n', stdout);
 }
 
-/* char and byte modes: tokens from lmprob's corpus reader, scored sentence by sentence. */
-static lmp_status score_corpus(const lmp_ngram *m, const char *path, int mode, lmp_ngram_stats *s,
-                               const lmp_ngram_callbacks *cb, lmp_error *err)
+/* char, byte and gpt2 modes: tokens from lmprob's corpus reader, scored sentence by sentence. */
+static lmp_status score_corpus(const lmp_ngram *m, const char *path, int mode, const lmp_tokenizer *bpe,
+                               lmp_ngram_stats *s, const lmp_ngram_callbacks *cb, lmp_error *err)
 {
     memset(s, 0, sizeof *s);
     lmp_corpus_params prm = lmp_corpus_params_default();
     prm.mode = (lmp_corpus_mode)mode;
+    prm.tokenizer = bpe;
     lmp_corpus *c;
-    lmp_status st = lmp_corpus_open(path, &prm, &c, err);
+    lmp_status st = lmp_corpus_load(path, &prm, &c, err);
     if (st) return st;
     const char **w = NULL;
     size_t *len = NULL, cap = 0;
@@ -448,8 +456,11 @@ int cmd_ppl(int argc, char **argv)
      * byte modes: the corpus reader's tokens. */
     lmp_status st = in.tokens == LMP_LM_TOKENS_WORD
                         ? lmp_ngram_score_file(m, pos[1], &s, &cb, &err)
-                        : score_corpus(m, pos[1], in.tokens == LMP_LM_TOKENS_CHAR ? LMP_CORPUS_CHAR : LMP_CORPUS_BYTE,
-                                       &s, &cb, &err);
+                        : score_corpus(m, pos[1],
+                                       in.tokens == LMP_LM_TOKENS_CHAR   ? LMP_CORPUS_CHAR
+                                       : in.tokens == LMP_LM_TOKENS_BYTE ? LMP_CORPUS_BYTE
+                                                                         : LMP_CORPUS_GPT2,
+                                       lmp_lm_tokenizer(lm), &s, &cb, &err);
     if (st) {
         if (c.json || c.per_token || c.per_sentence) fputc('\n', stdout);
         fflush(stdout);

@@ -21,6 +21,9 @@
     X(next, "the next-token distribution after a prompt: top k, entropy, nucleus")     \
     X(kl, "KL and JS between two models of one vocabulary, position by position")      \
     X(model, "inspect and convert model files (ARPA <-> binary)")                      \
+    X(tokenize, "GPT-2's byte-level BPE: text -> token ids (as tiktoken)")              \
+    X(detokenize, "GPT-2 token ids -> text")                                           \
+    X(gpt2, "GPT-2 checkpoints: validate and describe, logits of token ids")          \
     X(chapter, "run every code example of the chapter, with corrections")              \
     X(demo, "the main job: models, tables and pictures on a corpus")
 

@@ -13,20 +13,39 @@ int cli_parse_mode(const char *cmd, const char *v, lmp_lm_tokens *out)
     if (strcmp(v, "word") == 0) *out = LMP_LM_TOKENS_WORD;
     else if (strcmp(v, "char") == 0) *out = LMP_LM_TOKENS_CHAR;
     else if (strcmp(v, "byte") == 0) *out = LMP_LM_TOKENS_BYTE;
+    else if (strcmp(v, "gpt2") == 0) *out = LMP_LM_TOKENS_GPT2;
     else {
-        cli_error("%s: --mode: expected 'word', 'char' or 'byte', got '%s'", cmd, v);
+        cli_error("%s: --mode: expected 'word', 'char', 'byte' or 'gpt2', got '%s'", cmd, v);
         return -1;
     }
     return 0;
 }
 
-/* GPT-2 without a vocabulary in its folder (or with --vocab): the engine from the path, the
- * vocabulary from cli_gpt2_load (--vocab, $LMPROB_GPT2_VOCAB, build/gpt2, PREFIX/share). */
-static lmp_status load_gpt2(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm **out, lmp_error *err)
+/* GPT-2's vocabulary for a model that needs one from outside its file: --vocab, else the
+ * default that cli_gpt2_load finds ($LMPROB_GPT2_VOCAB, build/gpt2, PREFIX/share/lmprob/gpt2). */
+static lmp_status load_with_vocab(const char *cmd, const char *path, int gpt2, const cli_lm_opts *o,
+                                  cli_progress *prog, lmp_lm **out, lmp_error *err)
 {
-    (void)cmd;
-    (void)o;
-    return lmp_lm_load(path, NULL, out, err); /* this tree has no GPT-2 engine yet: LMP_EUNSUPPORTED */
+    if (gpt2 && o->mode != LMP_LM_TOKENS_DEFAULT && o->mode != LMP_LM_TOKENS_GPT2)
+        return lmp_error_set(err, LMP_EINVAL, "%s: GPT-2 reads text with its BPE tokenizer: --mode word, char and "
+                             "byte are for n-gram models", path);
+    lmp_tokenizer *tok = cli_gpt2_load(cmd, o->vocab);
+    if (!tok) return LMP_EIO; /* cli_gpt2_load printed why */
+    lmp_status st;
+    if (gpt2) {
+        lmp_gpt2 *g = NULL;
+        if ((st = lmp_gpt2_load(path, &g, err))) {
+            lmp_tokenizer_free(tok);
+            return st;
+        }
+        return lmp_lm_create_gpt2_take(g, tok, (unsigned)o->threads, out, err);
+    }
+    lmp_ngram *m = NULL;
+    if ((st = lmp_ngram_load(path, cli_progress_update, prog, &m, err))) {
+        lmp_tokenizer_free(tok);
+        return st;
+    }
+    return lmp_lm_create_ngram_take(m, LMP_LM_TOKENS_GPT2, tok, out, err);
 }
 
 int cli_lm_load(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm **out)
@@ -40,9 +59,13 @@ int cli_lm_load(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm 
     lmp_error err = {0};
     lmp_status st;
     lmp_lm_path_kind kind = lmp_lm_probe_path(path);
-    if (kind == LMP_LM_PATH_GPT2 || (kind == LMP_LM_PATH_GPT2_VOCAB && o->vocab)) {
-        st = load_gpt2(cmd, path, o, out, &err);
-        if (st == LMP_EIO && !err.msg[0]) return CLI_FAIL; /* cli_gpt2_load said why */
+    if (kind == LMP_LM_PATH_GPT2 || (kind == LMP_LM_PATH_GPT2_VOCAB && o->vocab) ||
+        (kind == LMP_LM_PATH_NGRAM && o->mode == LMP_LM_TOKENS_GPT2)) {
+        st = load_with_vocab(cmd, path, kind != LMP_LM_PATH_NGRAM, o, &prog, out, &err);
+        if (st == LMP_EIO && !err.msg[0]) return CLI_FAIL;
+    } else if (kind == LMP_LM_PATH_NGRAM && o->vocab) {
+        cli_error("%s: --vocab (--gpt2-vocab) goes with --mode gpt2 or a GPT-2 model", cmd);
+        return CLI_USAGE;
     } else {
         lmp_lm_load_params p;
         lmp_lm_load_params_init(&p);
@@ -109,6 +132,12 @@ void cli_print_token(FILE *f, const lmp_lm *lm, lmp_token_id id, int first)
     }
     switch (in.tokens) {
     case LMP_LM_TOKENS_GPT2: /* the token's bytes: the text as it was */
+        if (in.kind == LMP_LM_NGRAM) { /* an n-gram's word is the token's name ("Ġthe"); </s> is the newline */
+            const lmp_tokenizer *tok = lmp_lm_tokenizer(lm);
+            lmp_token_id t = tok ? lmp_tokenizer_find_name(tok, w, len) : LMP_TOKEN_NONE;
+            const char *b = t != LMP_TOKEN_NONE ? lmp_tokenizer_token_bytes(tok, t, &len) : NULL;
+            if (b) w = b;
+        }
         fwrite(w, 1, len, f);
         return;
     case LMP_LM_TOKENS_CHAR:
@@ -263,8 +292,9 @@ int cli_lm_opt(const char *cmd, int argc, char **argv, int *i, unsigned which, c
         o->windows_given = 1;
         return 1;
     }
-    if ((which & CLI_LM_VOCAB) && cli_is_opt(a, "--vocab")) {
-        if (!(o->vocab = cli_optarg(argc, argv, i, "--vocab"))) return -1;
+    if ((which & CLI_LM_VOCAB) && (cli_is_opt(a, "--vocab") || cli_is_opt(a, "--gpt2-vocab"))) {
+        /* --gpt2-vocab: the name lmprob train uses for the same thing */
+        if (!(o->vocab = cli_optarg(argc, argv, i, cli_is_opt(a, "--vocab") ? "--vocab" : "--gpt2-vocab"))) return -1;
         return 1;
     }
     return 0;

@@ -6,6 +6,7 @@
 #include "verify.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,8 +141,12 @@ static int v_ce_loss(const lmp_json_value *a, verify_out *o, char *err, size_t e
     if (va_long(a, "target", &t, err, errlen) || va_double_opt(a, "label_smoothing", 0.0, &s, err, errlen) ||
         va_vector(a, "logits", &x, &n, err, errlen))
         return -1;
+    if (t < INT32_MIN || t > INT32_MAX) {
+        free(x);
+        return ERR("'target' = %ld: expected a token id (a 32-bit integer)", t);
+    }
     lmp_error e = {0};
-    lmp_status st = lmp_ce_loss(x, n, t, s, &loss, &e);
+    lmp_status st = lmp_ce_loss(x, n, (lmp_token_id)t, s, &loss, &e);
     free(x);
     return st ? lib_fail(&e, err, errlen) : vo_scalar(o, loss);
 }
@@ -159,15 +164,21 @@ static int v_ce_loss_batch(const lmp_json_value *a, verify_out *o, char *err, si
     if (nt != r) {
         rc = ERR("'targets' has %zu entries for %zu rows of logits", nt, r);
     } else {
-        int64_t *t64 = malloc((nt ? nt : 1) * sizeof *t64);
-        if (!t64) rc = ERR("out of memory");
-        else {
-            for (size_t i = 0; i < nt; i++) t64[i] = t[i];
-            lmp_error e = {0};
-            lmp_status st = lmp_ce_loss_batch(x, r, c, t64, ign, s, &loss, &e);
-            rc = st ? lib_fail(&e, err, errlen) : vo_scalar(o, loss);
-            free(t64);
+        lmp_token_id *tt = malloc((nt ? nt : 1) * sizeof *tt);
+        size_t bad = nt;
+        for (size_t i = 0; tt && i < nt; i++) {
+            if (t[i] < INT32_MIN || t[i] > INT32_MAX) bad = i;
+            tt[i] = (lmp_token_id)t[i];
         }
+        if (!tt) rc = ERR("out of memory");
+        else if (bad < nt || ign < INT32_MIN || ign > INT32_MAX)
+            rc = ERR("'targets'/'ignore_index': expected token ids (32-bit integers)");
+        else {
+            lmp_error e = {0};
+            lmp_status st = lmp_ce_loss_batch(x, r, c, tt, (lmp_token_id)ign, s, &loss, &e);
+            rc = st ? lib_fail(&e, err, errlen) : vo_scalar(o, loss);
+        }
+        free(tt);
     }
     free(x);
     free(t);
@@ -229,7 +240,7 @@ static int run_keep(const lmp_json_value *a, const lmp_sampler_params *p, int co
     lmp_error e = {0};
     lmp_sampler *s = NULL;
     lmp_status st = lmp_sampler_create(p, n ? n : 1, &s, &e);
-    if (!st) st = lmp_sampler_apply_d(s, x, n, NULL, 0, &e);
+    if (!st) st = lmp_sampler_apply(s, x, n, NULL, 0, &e);
     int rc;
     if (st) {
         rc = lib_fail(&e, err, errlen);
@@ -366,7 +377,7 @@ static int v_penalties(const lmp_json_value *a, verify_out *o, char *err, size_t
     else {
         for (size_t i = 0; i < n; i++) f[i] = (float)x[i];
         lmp_error e = {0};
-        lmp_status st = lmp_penalties_f(f, n, ids, ni, (float)rep, (float)fr, (float)pr, &e);
+        lmp_status st = lmp_penalties_f32(f, n, ids, ni, (float)rep, (float)fr, (float)pr, &e);
         for (size_t i = 0; i < n; i++) x[i] = f[i];
         rc = st ? lib_fail(&e, err, errlen) : vo_vector(o, x, n);
         free(f);

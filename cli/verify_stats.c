@@ -233,9 +233,9 @@ static int beta_common(const lmp_json_value *args, int which, verify_out *out, c
     if (va_double(args, "a", &a, err, errlen) || va_double(args, "b", &b, err, errlen) ||
         va_long(args, "heads", &heads, err, errlen) || va_long(args, "n", &n, err, errlen))
         return -1;
-    double v = which == 0 ? lmp_beta_posterior_mean(a, b, heads, n)
-               : which == 1 ? lmp_beta_posterior_mode(a, b, heads, n)
-                            : lmp_beta_binomial_logpmf(heads, n, a, b);
+    double v = which == 0 ? lmp_bayes_beta_posterior_mean(a, b, heads, n)
+               : which == 1 ? lmp_bayes_beta_posterior_mode(a, b, heads, n)
+                            : lmp_bayes_beta_binomial_logpmf(heads, n, a, b);
     return vo_scalar(out, v) ? oom(err, errlen) : 0;
 }
 

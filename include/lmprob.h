@@ -12,7 +12,6 @@
 #include "lmprob/linalg.h"
 #include "lmprob/bayes.h"
 #include "lmprob/nn.h"
-#include "lmprob/experiment.h"
 #include "lmprob/info.h"
 #include "lmprob/sample.h"
 #include "lmprob/corpus.h"

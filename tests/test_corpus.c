@@ -12,7 +12,7 @@ static lmp_status read_all(const void *data, size_t n, const lmp_corpus_params *
                            lmp_corpus_stats *stats, lmp_error *err)
 {
     lmp_corpus *c;
-    lmp_status st = lmp_corpus_open_mem(data, n, "mem.txt", p, &c, err);
+    lmp_status st = lmp_corpus_create(data, n, "mem.txt", p, &c, err);
     if (st) return st;
     size_t k = 0;
     out[0] = '\0';
@@ -118,6 +118,26 @@ static void test_char_and_byte_modes(void)
     CHECK_INT(s.tokens, 4);
 }
 
+/* text as two gzip members (as `cat a.gz b.gz` makes); returns the size. */
+static size_t gzip_two_members(const char *text, size_t n, int level, unsigned char *gz, size_t cap)
+{
+    size_t gzlen = 0;
+    for (int member = 0; member < 2; member++) {
+        size_t half = n / 2, from = member ? half : 0, len = member ? n - half : half;
+        z_stream z;
+        memset(&z, 0, sizeof z);
+        CHECK(deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+        z.next_in = (Bytef *)text + from;
+        z.avail_in = (uInt)len;
+        z.next_out = gz + gzlen;
+        z.avail_out = (uInt)(cap - gzlen);
+        CHECK(deflate(&z, Z_FINISH) == Z_STREAM_END);
+        gzlen = cap - z.avail_out;
+        deflateEnd(&z);
+    }
+    return gzlen;
+}
+
 static void test_gzip_xz(void)
 {
     /* The same text plain, gzip (two members) and xz gives the same tokens. */
@@ -129,20 +149,7 @@ static void test_gzip_xz(void)
     CHECK_INT(read_all(text, n, NULL, plain, sizeof plain, NULL, &err), LMP_OK);
 
     unsigned char gz[8192];
-    size_t gzlen = 0;
-    for (int member = 0; member < 2; member++) {
-        size_t half = n / 2, from = member ? half : 0, len = member ? n - half : half;
-        z_stream z;
-        memset(&z, 0, sizeof z);
-        CHECK(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-        z.next_in = (Bytef *)text + from;
-        z.avail_in = (uInt)len;
-        z.next_out = gz + gzlen;
-        z.avail_out = (uInt)(sizeof gz - gzlen);
-        CHECK(deflate(&z, Z_FINISH) == Z_STREAM_END);
-        gzlen = sizeof gz - z.avail_out;
-        deflateEnd(&z);
-    }
+    size_t gzlen = gzip_two_members(text, n, 6, gz, sizeof gz);
     CHECK_INT(read_all(gz, gzlen, NULL, out, sizeof out, NULL, &err), LMP_OK);
     CHECK(strcmp(out, plain) == 0);
     /* Truncated gzip is an error, not a silent short read. */
@@ -156,7 +163,7 @@ static void test_gzip_xz(void)
     CHECK_INT(read_all(xz, xzlen - 7, NULL, out, sizeof out, NULL, &err), LMP_EFORMAT);
 
     lmp_corpus *c;
-    CHECK_INT(lmp_corpus_open_mem(xz, xzlen, NULL, NULL, &c, &err), LMP_OK);
+    CHECK_INT(lmp_corpus_create(xz, xzlen, NULL, NULL, &c, &err), LMP_OK);
     CHECK(strcmp(lmp_corpus_compression(c), "xz") == 0);
     lmp_corpus_free(c);
 }
@@ -172,7 +179,7 @@ static void test_long_line_and_files(void)
     big[n] = '\n';
     lmp_corpus *c;
     lmp_error err;
-    CHECK_INT(lmp_corpus_open_mem(big, n + 1, NULL, NULL, &c, &err), LMP_OK);
+    CHECK_INT(lmp_corpus_create(big, n + 1, NULL, NULL, &c, &err), LMP_OK);
     const lmp_token *t;
     size_t nt;
     CHECK_INT(lmp_corpus_next_line(c, &t, &nt, &err), LMP_OK);
@@ -182,11 +189,11 @@ static void test_long_line_and_files(void)
     lmp_corpus_free(c);
     free(big);
     /* A missing file names itself. */
-    CHECK_INT(lmp_corpus_open("/nonexistent/dir/corpus.txt", NULL, &c, &err), LMP_EIO);
+    CHECK_INT(lmp_corpus_load("/nonexistent/dir/corpus.txt", NULL, &c, &err), LMP_EIO);
     CHECK(c == NULL);
     CHECK(strstr(err.msg, "/nonexistent/dir/corpus.txt") != NULL);
     /* A real file (the training fixture). */
-    CHECK_INT(lmp_corpus_open("tests/fixtures/train_small.txt", NULL, &c, &err), LMP_OK);
+    CHECK_INT(lmp_corpus_load("tests/fixtures/train_small.txt", NULL, &c, &err), LMP_OK);
     long lines = 0;
     lmp_status st;
     while ((st = lmp_corpus_next_line(c, &t, &nt, &err)) == LMP_OK) lines++;
@@ -195,6 +202,159 @@ static void test_long_line_and_files(void)
     CHECK_INT(lmp_corpus_line_number(c), 15);
     lmp_corpus_free(c);
     lmp_corpus_free(NULL);
+}
+
+/* ---- compressed input larger than every buffer (issue 11: a gzip or xz corpus over
+ * 64 KiB was rejected as corrupt: the refill overwrote input zlib had not consumed) ---- */
+
+static uint64_t xs_next(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* About `target` bytes of text: random lowercase words (high entropy, so the
+ * compressed file is several MB too), lines of 0..40 words, and one line of
+ * 3 MB, longer than any of the reader's buffers. */
+static char *big_text(size_t target, size_t *n)
+{
+    char *t = malloc(target + 4096 + (3u << 20));
+    if (!t) return NULL;
+    uint64_t s = 0x9e3779b97f4a7c15ULL;
+    size_t k = 0;
+    int long_done = 0;
+    while (k < target) {
+        size_t words = (size_t)(xs_next(&s) % 41);
+        if (!long_done && k > target / 2) {
+            words = (3u << 20) / 8;
+            long_done = 1;
+        }
+        for (size_t w = 0; w < words; w++) {
+            size_t len = 1 + (size_t)(xs_next(&s) % 9);
+            for (size_t i = 0; i < len; i++) t[k++] = (char)('a' + xs_next(&s) % 26);
+            if (w + 1 < words) t[k++] = ' ';
+        }
+        t[k++] = '\n';
+    }
+    *n = k;
+    return t;
+}
+
+/* Lines, tokens and an FNV-1a hash of every token, read from a file. */
+typedef struct digest {
+    uint64_t lines, tokens, hash, bytes;
+    lmp_status st;
+} digest;
+
+static digest digest_file(const char *path)
+{
+    digest d = {0, 0, 1469598103934665603ULL, 0, LMP_OK};
+    lmp_corpus *c;
+    lmp_error err;
+    lmp_status st = lmp_corpus_load(path, NULL, &c, &err);
+    if (st) {
+        d.st = st;
+        return d;
+    }
+    const lmp_token *t;
+    size_t nt;
+    while ((st = lmp_corpus_next_line(c, &t, &nt, &err)) == LMP_OK) {
+        d.lines++;
+        for (size_t i = 0; i < nt; i++) {
+            for (size_t j = 0; j < t[i].len; j++) d.hash = (d.hash ^ (unsigned char)t[i].ptr[j]) * 1099511628211ULL;
+            d.hash = (d.hash ^ 0xff) * 1099511628211ULL;
+        }
+        d.tokens += nt;
+    }
+    lmp_corpus_stats cs;
+    lmp_corpus_get_stats(c, &cs);
+    d.bytes = cs.bytes;
+    d.st = st == LMP_EOF ? LMP_OK : st;
+    lmp_corpus_free(c);
+    return d;
+}
+
+static int write_file(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    int bad = fwrite(p, 1, n, f) != n;
+    bad |= fclose(f) != 0;
+    return bad ? -1 : 0;
+}
+
+static void test_big_compressed_files(void)
+{
+    size_t n;
+    char *text = big_text(8u << 20, &n);
+    CHECK(text != NULL);
+    if (!text) return;
+    char dir[] = "/tmp/lmprob-test-corpus-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char plain[64], gzp[64], xzp[64];
+    snprintf(plain, sizeof plain, "%s/c.txt", dir);
+    snprintf(gzp, sizeof gzp, "%s/c.txt.gz", dir);
+    snprintf(xzp, sizeof xzp, "%s/c.txt.xz", dir);
+    CHECK(write_file(plain, text, n) == 0);
+
+    /* gzip: two members, level 1 to keep the test quick. */
+    size_t cap = n + n / 100 + 4096;
+    unsigned char *gz = malloc(cap);
+    CHECK(gz != NULL);
+    size_t gzlen = gz ? gzip_two_members(text, n, 1, gz, cap) : 0;
+    CHECK_MSG(gzlen > (4u << 20), "gzip size %zu: expected several MB", gzlen);
+    CHECK(write_file(gzp, gz, gzlen) == 0);
+
+    uint8_t *xz = malloc(cap);
+    size_t xzlen = 0;
+    CHECK(xz != NULL);
+    if (xz) CHECK(lzma_easy_buffer_encode(0, LZMA_CHECK_CRC32, NULL, (const uint8_t *)text, n, xz, &xzlen, cap) == LZMA_OK);
+    CHECK_MSG(xzlen > (4u << 20), "xz size %zu: expected several MB", xzlen);
+    CHECK(write_file(xzp, xz, xzlen) == 0);
+
+    digest a = digest_file(plain), b = digest_file(gzp), c = digest_file(xzp);
+    CHECK_INT(a.st, LMP_OK);
+    CHECK_INT(b.st, LMP_OK);
+    CHECK_INT(c.st, LMP_OK);
+    CHECK(a.lines > 40000);
+    CHECK_INT(b.lines, a.lines);
+    CHECK_INT(c.lines, a.lines);
+    CHECK_INT(b.tokens, a.tokens);
+    CHECK_INT(c.tokens, a.tokens);
+    CHECK(b.hash == a.hash);
+    CHECK(c.hash == a.hash);
+    CHECK_INT(a.bytes, n);
+    CHECK_INT(b.bytes, n);
+    CHECK_INT(c.bytes, n);
+
+    /* The same bytes from memory. */
+    lmp_error err;
+    lmp_corpus *cm;
+    CHECK_INT(lmp_corpus_create(gz, gzlen, "mem.gz", NULL, &cm, &err), LMP_OK);
+    uint64_t lines = 0;
+    const lmp_token *t;
+    size_t nt;
+    lmp_status st;
+    while ((st = lmp_corpus_next_line(cm, &t, &nt, &err)) == LMP_OK) lines++;
+    CHECK_INT(st, LMP_EOF);
+    CHECK_INT(lines, a.lines);
+    lmp_corpus_free(cm);
+
+    /* Truncated in the middle: an error, never a silent short read. */
+    CHECK(write_file(gzp, gz, gzlen / 2) == 0);
+    CHECK_INT(digest_file(gzp).st, LMP_EFORMAT);
+    CHECK(write_file(xzp, xz, xzlen / 2) == 0);
+    CHECK_INT(digest_file(xzp).st, LMP_EFORMAT);
+
+    remove(plain);
+    remove(gzp);
+    remove(xzp);
+    remove(dir);
+    free(gz);
+    free(xz);
+    free(text);
 }
 
 int main(int argc, char **argv)
@@ -207,5 +367,6 @@ int main(int argc, char **argv)
     RUN(test_char_and_byte_modes);
     RUN(test_gzip_xz);
     RUN(test_long_line_and_files);
+    RUN(test_big_compressed_files);
     return TEST_SUMMARY();
 }

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Every public header wraps its declarations in LMP_EXTERN_C_BEGIN/END (C++
  * callers link against the C symbols) and marks every function LMP_API: the
@@ -26,6 +27,8 @@
 #else
 #define LMP_API
 #endif
+
+LMP_EXTERN_C_BEGIN
 
 /* The one token-id type of the library: vocabulary ids of n-gram models, GPT-2
  * token ids, sampler candidates. Valid ids are >= 0; LMP_TOKEN_NONE marks "no
@@ -54,6 +57,11 @@ typedef enum lmp_status {
 /* Caller-owned error record. `msg` is the complete human-readable message
  * (it already names file/line/value where there is one); file and line are
  * also kept apart for programs that want them. */
+/* Thread safety, the whole library: there is no global mutable state, so distinct
+ * objects can be used from distinct threads without locks. Whether ONE object may be
+ * used from several threads at once is written on each handle ("Thread safety:" in
+ * its header); an lmp_error is written by the call it is passed to, so give each
+ * thread its own. */
 typedef struct lmp_error {
     lmp_status code;
     long line;       /* 1-based, 0 when not about a line */
@@ -63,27 +71,27 @@ typedef struct lmp_error {
 } lmp_error;
 
 /* "0.1.0". */
-const char *lmp_version(void);
+LMP_API const char *lmp_version(void);
 
 /* Short name of a status ("invalid argument", ...). Never NULL. */
-const char *lmp_status_str(lmp_status st);
+LMP_API const char *lmp_status_str(lmp_status st);
 
 /* Fill *err (if err is not NULL) and return code. printf-style message. */
-lmp_status lmp_error_set(lmp_error *err, lmp_status code, const char *fmt, ...)
+LMP_API lmp_status lmp_error_set(lmp_error *err, lmp_status code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
 
 /* Same, recording a file and line; the message is prefixed "file:line: ". */
-lmp_status lmp_error_set_at(lmp_error *err, lmp_status code, const char *file, long line,
-                            const char *fmt, ...)
+LMP_API lmp_status lmp_error_set_at(lmp_error *err, lmp_status code, const char *file, long line,
+                                    const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 5, 6)))
 #endif
     ;
 
-void lmp_error_clear(lmp_error *err);
+LMP_API void lmp_error_clear(lmp_error *err);
 
 /* ---- atomic output files --------------------------------------------------
  * Write to "<path>.tmp.<pid>" in the same folder, then rename over <path>, so a
@@ -93,8 +101,8 @@ void lmp_error_clear(lmp_error *err);
  *   fprintf(af.fp, ...);
  *   return lmp_atomic_commit(&af, err);     // or lmp_atomic_abort(&af) on failure
  * "-" means stdout (commit flushes, abort does nothing). */
-#include <stdio.h>
 
+/* Thread safety: one lmp_atomic_file belongs to one thread (a FILE being written). */
 typedef struct lmp_atomic_file {
     FILE *fp;
     char path[4096];
@@ -102,10 +110,12 @@ typedef struct lmp_atomic_file {
     int is_stdout;
 } lmp_atomic_file;
 
-lmp_status lmp_atomic_open(lmp_atomic_file *af, const char *path, lmp_error *err);
+LMP_API lmp_status lmp_atomic_open(lmp_atomic_file *af, const char *path, lmp_error *err);
 /* Flush, fsync, close and rename. On failure the temporary file is removed. */
-lmp_status lmp_atomic_commit(lmp_atomic_file *af, lmp_error *err);
+LMP_API lmp_status lmp_atomic_commit(lmp_atomic_file *af, lmp_error *err);
 /* Close and remove the temporary file. Safe to call twice. */
-void lmp_atomic_abort(lmp_atomic_file *af);
+LMP_API void lmp_atomic_abort(lmp_atomic_file *af);
+
+LMP_EXTERN_C_END
 
 #endif /* LMPROB_CORE_H */

@@ -55,19 +55,16 @@
 #include <stdint.h>
 
 #include "lmprob/core.h"
+#include "lmprob/gpt2.h"
 #include "lmprob/ngram.h"
 #include "lmprob/rng.h"
 #include "lmprob/sample.h"
+#include "lmprob/tokenizer.h"
 
 LMP_EXTERN_C_BEGIN
 
 typedef struct lmp_lm lmp_lm;
 typedef struct lmp_lm_ctx lmp_lm_ctx;
-
-/* Declared by gpt2.h and tokenizer.h; repeated here so that lm.h does not
- * need them (C11 allows an identical typedef twice). */
-typedef struct lmp_gpt2 lmp_gpt2;
-typedef struct lmp_tokenizer lmp_tokenizer;
 
 typedef enum lmp_lm_kind {
     LMP_LM_CUSTOM = 0, /* lmp_lm_create: a vtable of yours */
@@ -83,7 +80,9 @@ typedef enum lmp_lm_tokens {
     LMP_LM_TOKENS_WORD = 1,     /* words split on ' ', '\t', '\r', NUL (corpus.h WORD) */
     LMP_LM_TOKENS_CHAR = 2,     /* UTF-8 characters (corpus.h CHAR: <sp>, <tab>, <0xNN>) */
     LMP_LM_TOKENS_BYTE = 3,     /* bytes (corpus.h BYTE) */
-    LMP_LM_TOKENS_GPT2 = 4      /* GPT-2's byte-level BPE (tokenizer.h) */
+    LMP_LM_TOKENS_GPT2 = 4      /* GPT-2's byte-level BPE (tokenizer.h): GPT-2 itself, or an n-gram model
+                                 * trained on GPT-2 tokens (lmprob train --mode gpt2: corpus.h GPT2, the
+                                 * tokens named as in vocab.json, </s> for the newline) */
 } lmp_lm_tokens;
 
 typedef struct lmp_lm_info {
@@ -105,11 +104,12 @@ typedef struct lmp_lm_info {
 
 typedef struct lmp_lm_load_params {
     lmp_lm_tokens tokens;      /* n-gram models: LMP_LM_TOKENS_DEFAULT (default) takes the mode the
-                                * model file stores, word when it stores none; WORD/CHAR/BYTE ask
-                                * for one and are refused (LMP_EINVAL) when the file says otherwise */
-    const char *vocab;         /* GPT-2: a folder (encoder.json + vocab.bpe, or vocab.json +
-                                * merges.txt) or a tiktoken rank file to use when the model folder
-                                * has no vocab.json + merges.txt; NULL: the folder's files only */
+                                * model file stores, word when it stores none; WORD/CHAR/BYTE/GPT2
+                                * ask for one and are refused (LMP_EINVAL) when the file says otherwise */
+    const char *vocab;         /* GPT-2's vocabulary: a folder (encoder.json + vocab.bpe, or vocab.json +
+                                * merges.txt) or a tiktoken rank file. GPT-2 models: used when the
+                                * model folder has no vocab.json + merges.txt (NULL: the folder's files
+                                * only); n-gram models over GPT-2 tokens: required */
     unsigned threads;          /* GPT-2: threads of each context's forward pass; 0 = all cores */
     lmp_ngram_progress_fn progress; /* called while a large file loads (fraction in [0, 1]); may be NULL */
     void *progress_ctx;
@@ -128,9 +128,14 @@ LMP_API void lmp_lm_load_params_init(lmp_lm_load_params *p);
 LMP_API lmp_status lmp_lm_load(const char *path, const lmp_lm_load_params *params, lmp_lm **out, lmp_error *err);
 
 /* A handle over an n-gram model you loaded (borrowed: m must outlive the
- * handle and its contexts). tokens: WORD, CHAR, BYTE, or DEFAULT (the mode m
- * stores, word when none). */
-LMP_API lmp_status lmp_lm_create_ngram(const lmp_ngram *m, lmp_lm_tokens tokens, lmp_lm **out, lmp_error *err);
+ * handle and its contexts). tokens: WORD, CHAR, BYTE, GPT2, or DEFAULT (the
+ * mode m stores, word when none); tok: GPT-2's vocabulary for GPT2 tokens
+ * (borrowed too), NULL otherwise. */
+LMP_API lmp_status lmp_lm_create_ngram(const lmp_ngram *m, lmp_lm_tokens tokens, const lmp_tokenizer *tok,
+                                       lmp_lm **out, lmp_error *err);
+/* The same, taking m and tok: lmp_lm_free releases them, and so does a failing call. */
+LMP_API lmp_status lmp_lm_create_ngram_take(lmp_ngram *m, lmp_lm_tokens tokens, lmp_tokenizer *tok, lmp_lm **out,
+                                            lmp_error *err);
 
 /* A handle over a GPT-2 model and its tokenizer (both borrowed; tok may be
  * NULL: then lmp_lm_tokenize and lmp_lm_token_text are unavailable). threads
@@ -192,9 +197,14 @@ LMP_API size_t lmp_lm_vocab_size(const lmp_lm *lm);
  * the fast path of `lmprob ppl`), its order and vocabulary. */
 LMP_API const lmp_ngram *lmp_lm_ngram(const lmp_lm *lm);
 
+/* GPT-2's vocabulary behind lm (a GPT-2 model, or an n-gram model over GPT-2
+ * tokens), or NULL. For callers that turn an n-gram's token names ("Ġthe")
+ * into text (lmp_tokenizer_find_name, lmp_tokenizer_token_bytes). */
+LMP_API const lmp_tokenizer *lmp_lm_tokenizer(const lmp_lm *lm);
+
 /* ---- tokens and text ------------------------------------------------------------ */
 
-/* The bytes of token id (n-gram: the word; GPT-2: the token's bytes, which
+/* The bytes of token id (n-gram: the word, for GPT-2 tokens its name; GPT-2: the token's bytes, which
  * may be part of a UTF-8 character or hold a NUL), *len their number; the
  * result is NUL-terminated after *len bytes. NULL (and *len = 0) for an id out
  * of range or a model without token texts. len may be NULL. */

@@ -138,11 +138,16 @@ LMP_API lmp_status lmp_tokenizer_encode_buf(const lmp_tokenizer *tok, const void
 LMP_API lmp_status lmp_tokenizer_encode_threads(const lmp_tokenizer *tok, const void *text, size_t len,
                                                 unsigned flags, int threads, lmp_token_buf *buf, lmp_error *err);
 
+/* The number of invalid UTF-8 subparts in text[0..len) (each is one U+FFFD
+ * by default), and in *first (if not NULL) the byte offset of the first one
+ * (len when there is none). */
+LMP_API size_t lmp_tokenizer_invalid_utf8(const void *text, size_t len, size_t *first);
+
 /* ---- streaming -------------------------------------------------------------
  * Text in chunks of any size (cut anywhere, even inside a UTF-8 character or
  * inside "<|endoftext|>"), ids out as soon as they are certain; the ids are
- * those of one encode call on the concatenated text. Memory: the longest
- * piece plus a few bytes, whatever the chunking; a piece longer than
+ * those of one encode call on the concatenated text. Memory: at most about
+ * twice the longest piece plus one chunk, whatever the chunking; a piece longer than
  * max_piece bytes is an LMP_ERANGE error naming its line and byte offset
  * (max_piece 0: LMP_TOKENIZER_MAX_PIECE). After finish (or an error) the
  * stream is ready for a new text. */
@@ -165,7 +170,8 @@ LMP_API lmp_status lmp_tokenizer_stream_feed(lmp_tokenizer_stream *s, const void
 /* End of the text: append the remaining ids and reset the stream. */
 LMP_API lmp_status lmp_tokenizer_stream_finish(lmp_tokenizer_stream *s, lmp_token_buf *out, lmp_error *err);
 
-/* What the stream has seen since create or the last finish. */
+/* What the stream has seen of the current text (after finish or an error:
+ * of the text just ended, until the next feed starts a new one). */
 typedef struct lmp_tokenizer_stream_stats {
     uint64_t bytes;         /* bytes fed */
     uint64_t ids;           /* ids appended */

@@ -3,44 +3,22 @@
  * Not here: vocabulary (src/vocab), counting (src/count). */
 #include "lmprob/corpus.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <zlib.h>
 
-enum { COMP_PLAIN = 0, COMP_GZIP = 1, COMP_XZ = 2 };
-enum { IN_CAP = 1 << 16, BUF_INIT = 1 << 16 };
+#include "../core/reader.h"
 
 struct lmp_corpus {
     lmp_corpus_params p;
-    char name[256];
-    int fd;      /* -1 for memory input */
-    int own_fd;  /* close on free (not stdin) */
-    const unsigned char *mem;
-    size_t mem_size, mem_pos;
-    int comp;
-    z_stream z;
-    int z_init;
-    lzma_stream x;
-    int x_init;
-    int dec_done;        /* compressed stream finished */
-    unsigned char *in;   /* raw (compressed) input */
-    size_t in_pos, in_len;
-    int in_eof;
-    char *buf;           /* decompressed text: valid bytes [start, end) */
-    size_t cap, start, end;
-    int src_eof;
-    char *fixed;         /* line after U+FFFD replacement */
+    io_reader *r;
+    char *fixed; /* line after U+FFFD replacement */
     size_t fixed_cap;
-    const char *line;    /* current line */
+    const char *line; /* current line */
     size_t line_len;
     lmp_token *tok;
     size_t tok_cap;
+    lmp_token_buf ids; /* GPT2 mode: the line's ids */
     char bytenames[256][8];
-    long lineno;
     lmp_corpus_stats st;
     lmp_status sticky;
     lmp_error sticky_err;
@@ -52,118 +30,6 @@ lmp_corpus_params lmp_corpus_params_default(void)
     memset(&p, 0, sizeof p);
     p.mode = LMP_CORPUS_WORD;
     return p;
-}
-
-/* ---- raw input ------------------------------------------------------------------- */
-
-static lmp_status raw_read(lmp_corpus *c, unsigned char *dst, size_t cap, size_t *got, lmp_error *err)
-{
-    *got = 0;
-    if (c->fd < 0) {
-        size_t n = c->mem_size - c->mem_pos;
-        if (n > cap) n = cap;
-        memcpy(dst, c->mem + c->mem_pos, n);
-        c->mem_pos += n;
-        *got = n;
-        return LMP_OK;
-    }
-    for (;;) {
-        ssize_t r = read(c->fd, dst, cap);
-        if (r >= 0) {
-            *got = (size_t)r;
-            return LMP_OK;
-        }
-        if (errno == EINTR) continue;
-        return lmp_error_set_at(err, LMP_EIO, c->name, 0, "read failed: %s", strerror(errno));
-    }
-}
-
-/* Refill the compressed-input buffer (only when it is empty). */
-static lmp_status in_refill(lmp_corpus *c, lmp_error *err)
-{
-    if (c->in_eof || c->in_pos < c->in_len) return LMP_OK;
-    size_t got;
-    lmp_status st = raw_read(c, c->in, IN_CAP, &got, err);
-    if (st) return st;
-    c->in_pos = 0;
-    c->in_len = got;
-    if (got == 0) c->in_eof = 1;
-    return LMP_OK;
-}
-
-/* Append decompressed bytes to buf[end, cap). *got = 0 means end of input. */
-static lmp_status fill(lmp_corpus *c, size_t *got, lmp_error *err)
-{
-    char *dst = c->buf + c->end;
-    size_t room = c->cap - c->end;
-    lmp_status st;
-    *got = 0;
-    if (c->comp == COMP_PLAIN) {
-        if (c->in_pos < c->in_len) {
-            size_t n = c->in_len - c->in_pos;
-            if (n > room) n = room;
-            memcpy(dst, c->in + c->in_pos, n);
-            c->in_pos += n;
-            *got = n;
-            return LMP_OK;
-        }
-        if (c->in_eof) return LMP_OK;
-        st = raw_read(c, (unsigned char *)dst, room, got, err);
-        if (!st && *got == 0) c->in_eof = 1;
-        return st;
-    }
-    while (*got == 0 && !c->dec_done) {
-        if ((st = in_refill(c, err))) return st;
-        if (c->comp == COMP_GZIP) {
-            if (c->z.avail_in == 0 && c->in_pos < c->in_len) {
-                c->z.next_in = c->in + c->in_pos;
-                c->z.avail_in = (uInt)(c->in_len - c->in_pos);
-                c->in_pos = c->in_len;
-            }
-            c->z.next_out = (Bytef *)dst;
-            c->z.avail_out = (uInt)room;
-            int r = inflate(&c->z, Z_NO_FLUSH);
-            *got = room - c->z.avail_out;
-            if (r == Z_STREAM_END) {
-                /* Another gzip member may follow (concatenated .gz files). */
-                if (c->z.avail_in == 0) {
-                    if ((st = in_refill(c, err))) return st;
-                    if (c->in_pos < c->in_len) {
-                        c->z.next_in = c->in + c->in_pos;
-                        c->z.avail_in = (uInt)(c->in_len - c->in_pos);
-                        c->in_pos = c->in_len;
-                    }
-                }
-                if (c->z.avail_in == 0) c->dec_done = 1;
-                else inflateReset(&c->z);
-            } else if (r == Z_BUF_ERROR && *got == 0 && c->z.avail_in == 0 && c->in_eof) {
-                return lmp_error_set_at(err, LMP_EFORMAT, c->name, 0,
-                                        "truncated gzip data: expected the end of the gzip stream");
-            } else if (r != Z_OK && r != Z_BUF_ERROR) {
-                return lmp_error_set_at(err, LMP_EFORMAT, c->name, 0, "corrupt gzip data (%s): expected a valid gzip stream",
-                                        c->z.msg ? c->z.msg : "inflate error");
-            }
-        } else {
-            if (c->x.avail_in == 0 && c->in_pos < c->in_len) {
-                c->x.next_in = c->in + c->in_pos;
-                c->x.avail_in = c->in_len - c->in_pos;
-                c->in_pos = c->in_len;
-            }
-            c->x.next_out = (uint8_t *)dst;
-            c->x.avail_out = room;
-            lzma_ret r = lzma_code(&c->x, (c->x.avail_in == 0 && c->in_eof) ? LZMA_FINISH : LZMA_RUN);
-            *got = room - c->x.avail_out;
-            if (r == LZMA_STREAM_END) {
-                c->dec_done = 1;
-            } else if (r == LZMA_BUF_ERROR && c->in_eof && c->x.avail_in == 0) {
-                return lmp_error_set_at(err, LMP_EFORMAT, c->name, 0, "truncated xz data: expected the end of the xz stream");
-            } else if (r != LZMA_OK && r != LZMA_BUF_ERROR) {
-                return lmp_error_set_at(err, LMP_EFORMAT, c->name, 0, "corrupt xz data (liblzma error %d): expected a valid xz stream",
-                                        (int)r);
-            }
-        }
-    }
-    return LMP_OK;
 }
 
 /* ---- open / free ------------------------------------------------------------------ */
@@ -182,71 +48,47 @@ static void init_bytenames(lmp_corpus *c)
     }
 }
 
-static lmp_status corpus_start(lmp_corpus *c, lmp_error *err)
-{
-    lmp_status st;
-    c->in = malloc(IN_CAP);
-    c->cap = BUF_INIT;
-    c->buf = malloc(c->cap);
-    c->tok_cap = 64;
-    c->tok = malloc(c->tok_cap * sizeof *c->tok);
-    if (!c->in || !c->buf || !c->tok) return lmp_error_set(err, LMP_ENOMEM, "corpus reader: out of memory");
-    init_bytenames(c);
-    /* Read until 6 bytes are there (or the input ends) to look at the magic. */
-    while (c->in_len < 6 && !c->in_eof) {
-        size_t got;
-        if ((st = raw_read(c, c->in + c->in_len, IN_CAP - c->in_len, &got, err))) return st;
-        if (got == 0) c->in_eof = 1;
-        c->in_len += got;
-    }
-    const unsigned char *m = c->in;
-    if (c->in_len >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
-        c->comp = COMP_GZIP;
-        memset(&c->z, 0, sizeof c->z);
-        if (inflateInit2(&c->z, 15 + 16) != Z_OK) return lmp_error_set(err, LMP_ENOMEM, "zlib: cannot initialise");
-        c->z_init = 1;
-    } else if (c->in_len >= 6 && memcmp(m, "\xfd" "7zXZ\0", 6) == 0) {
-        c->comp = COMP_XZ;
-        lzma_stream init = LZMA_STREAM_INIT;
-        c->x = init;
-        if (lzma_stream_decoder(&c->x, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
-            return lmp_error_set(err, LMP_ENOMEM, "liblzma: cannot initialise");
-        c->x_init = 1;
-    }
-    return LMP_OK;
-}
-
 static lmp_status check_params(const lmp_corpus_params *p, lmp_error *err)
 {
-    if ((int)p->mode < 0 || (int)p->mode > 2)
-        return lmp_error_set(err, LMP_EINVAL, "corpus mode = %d: expected word (0), char (1) or byte (2)", (int)p->mode);
+    if ((int)p->mode < 0 || (int)p->mode > 3)
+        return lmp_error_set(err, LMP_EINVAL, "corpus mode = %d: expected word (0), char (1), byte (2) or gpt2 (3)",
+                             (int)p->mode);
+    if (p->mode == LMP_CORPUS_GPT2 && !p->tokenizer)
+        return lmp_error_set(err, LMP_EINVAL, "corpus mode gpt2 needs a tokenizer (lmp_corpus_params.tokenizer)");
     return LMP_OK;
 }
 
-lmp_status lmp_corpus_open(const char *path, const lmp_corpus_params *params, lmp_corpus **out, lmp_error *err)
+/* The reader is opened by the caller (file or memory); c takes it. */
+static lmp_status corpus_make(const lmp_corpus_params *params, lmp_corpus **out, lmp_error *err)
 {
     *out = NULL;
-    if (!path || !*path) return lmp_error_set(err, LMP_EINVAL, "corpus path is empty: expected a file name or '-'");
     lmp_corpus_params p = params ? *params : lmp_corpus_params_default();
     lmp_status st = check_params(&p, err);
     if (st) return st;
     lmp_corpus *c = calloc(1, sizeof *c);
-    if (!c) return lmp_error_set(err, LMP_ENOMEM, "corpus reader: out of memory");
-    c->p = p;
-    if (strcmp(path, "-") == 0) {
-        snprintf(c->name, sizeof c->name, "<stdin>");
-        c->fd = 0;
-    } else {
-        snprintf(c->name, sizeof c->name, "%s", path);
-        c->fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (c->fd < 0) {
-            int e = errno;
-            free(c);
-            return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot open: %s", strerror(e));
-        }
-        c->own_fd = 1;
+    if (c) {
+        c->tok_cap = 64;
+        c->tok = malloc(c->tok_cap * sizeof *c->tok);
     }
-    if ((st = corpus_start(c, err))) {
+    if (!c || !c->tok) {
+        free(c);
+        return lmp_error_set(err, LMP_ENOMEM, "corpus reader: out of memory");
+    }
+    c->p = p;
+    init_bytenames(c);
+    lmp_token_buf_init(&c->ids);
+    *out = c;
+    return LMP_OK;
+}
+
+lmp_status lmp_corpus_load(const char *path, const lmp_corpus_params *params, lmp_corpus **out, lmp_error *err)
+{
+    *out = NULL;
+    if (!path || !*path) return lmp_error_set(err, LMP_EINVAL, "corpus path is empty: expected a file name or '-'");
+    lmp_corpus *c;
+    lmp_status st = corpus_make(params, &c, err);
+    if (st) return st;
+    if ((st = io_reader_open(path, c->p.max_line, &c->r, err))) {
         lmp_corpus_free(c);
         return st;
     }
@@ -254,22 +96,15 @@ lmp_status lmp_corpus_open(const char *path, const lmp_corpus_params *params, lm
     return LMP_OK;
 }
 
-lmp_status lmp_corpus_open_mem(const void *data, size_t size, const char *name, const lmp_corpus_params *params,
+lmp_status lmp_corpus_create(const void *data, size_t size, const char *name, const lmp_corpus_params *params,
                                lmp_corpus **out, lmp_error *err)
 {
     *out = NULL;
     if (!data && size) return lmp_error_set(err, LMP_EINVAL, "corpus data is NULL with size %zu", size);
-    lmp_corpus_params p = params ? *params : lmp_corpus_params_default();
-    lmp_status st = check_params(&p, err);
+    lmp_corpus *c;
+    lmp_status st = corpus_make(params, &c, err);
     if (st) return st;
-    lmp_corpus *c = calloc(1, sizeof *c);
-    if (!c) return lmp_error_set(err, LMP_ENOMEM, "corpus reader: out of memory");
-    c->p = p;
-    c->fd = -1;
-    c->mem = data;
-    c->mem_size = size;
-    snprintf(c->name, sizeof c->name, "%s", name ? name : "<memory>");
-    if ((st = corpus_start(c, err))) {
+    if ((st = io_reader_open_mem(data, size, name, c->p.max_line, &c->r, err))) {
         lmp_corpus_free(c);
         return st;
     }
@@ -280,13 +115,10 @@ lmp_status lmp_corpus_open_mem(const void *data, size_t size, const char *name, 
 void lmp_corpus_free(lmp_corpus *c)
 {
     if (!c) return;
-    if (c->z_init) inflateEnd(&c->z);
-    if (c->x_init) lzma_end(&c->x);
-    if (c->own_fd && c->fd >= 0) close(c->fd);
-    free(c->in);
-    free(c->buf);
+    io_reader_free(c->r);
     free(c->fixed);
     free(c->tok);
+    lmp_token_buf_free(&c->ids);
     free(c);
 }
 
@@ -336,7 +168,7 @@ static lmp_status line_utf8(lmp_corpus *c, lmp_error *err)
     }
     if (first_bad == n) return LMP_OK;
     if (!c->p.replace_invalid) {
-        lmp_error_set_at(err, LMP_EFORMAT, c->name, c->lineno,
+        lmp_error_set_at(err, LMP_EFORMAT, io_reader_name(c->r), io_reader_lineno(c->r),
                          "invalid UTF-8 at byte %zu of the line (byte 0x%02X): expected UTF-8 text "
                          "(replace_invalid, lmprob --utf8-replace, maps invalid bytes to U+FFFD)",
                          first_bad + 1, s[first_bad]);
@@ -407,7 +239,7 @@ static lmp_status tokenize(lmp_corpus *c, size_t *ntok, lmp_error *err)
                     c->st.skipped++;
                     continue;
                 }
-                lmp_error_set_at(err, LMP_EFORMAT, c->name, c->lineno,
+                lmp_error_set_at(err, LMP_EFORMAT, io_reader_name(c->r), io_reader_lineno(c->r),
                                  "sentence marker '%.*s' at byte %zu of the line: expected ordinary words (every line is "
                                  "already one sentence <s> ... </s>; skip_markers, lmprob --skip-markers, drops them)",
                                  (int)len, s + b, b + 1);
@@ -433,10 +265,27 @@ static lmp_status tokenize(lmp_corpus *c, size_t *ntok, lmp_error *err)
             }
             if (st) return st;
         }
-    } else {
+    } else if (c->p.mode == LMP_CORPUS_BYTE) {
         for (size_t i = 0; i < n; i++) {
             unsigned char b = (unsigned char)s[i];
             if ((st = push_token(c, &nt, c->bytenames[b], strlen(c->bytenames[b]), err))) return st;
+        }
+    } else {
+        /* GPT2: the line is valid UTF-8 here (line_utf8), so the encoder sees
+         * what every reference would. Names live in the tokenizer. */
+        c->ids.n = 0;
+        if ((st = lmp_tokenizer_encode_buf(c->p.tokenizer, s, n, 0, &c->ids, err))) return st;
+        for (size_t i = 0; i < c->ids.n; i++) {
+            size_t len;
+            const char *name = lmp_tokenizer_token_name(c->p.tokenizer, c->ids.ids[i], &len);
+            if (name[0] == '<' && (strcmp(name, "<s>") == 0 || strcmp(name, "</s>") == 0 || strcmp(name, "<unk>") == 0)) {
+                /* Not in GPT-2's vocabulary, but another BPE vocabulary could have it. */
+                lmp_error_set_at(err, LMP_EFORMAT, io_reader_name(c->r), io_reader_lineno(c->r),
+                                 "token %d is named '%s', which an n-gram model reserves: expected a vocabulary "
+                                 "without <s>, </s>, <unk> tokens", (int)c->ids.ids[i], name);
+                return LMP_EFORMAT;
+            }
+            if ((st = push_token(c, &nt, name, len, err))) return st;
         }
     }
     *ntok = nt;
@@ -447,7 +296,7 @@ static lmp_status fail_sticky(lmp_corpus *c, lmp_status st, lmp_error *err)
 {
     c->sticky = st;
     if (err) c->sticky_err = *err;
-    else lmp_error_set(&c->sticky_err, st, "%s: %s", c->name, lmp_status_str(st));
+    else lmp_error_set(&c->sticky_err, st, "%s: %s", io_reader_name(c->r), lmp_status_str(st));
     return st;
 }
 
@@ -459,40 +308,16 @@ lmp_status lmp_corpus_next_line(lmp_corpus *c, const lmp_token **tokens, size_t 
         if (err) *err = c->sticky_err;
         return c->sticky;
     }
-    lmp_status st;
-    const char *nl;
-    size_t scan = c->start;
-    for (;;) {
-        nl = memchr(c->buf + scan, '\n', c->end - scan);
-        if (nl) break;
-        if (c->src_eof) break;
-        if (c->start > 0) {
-            memmove(c->buf, c->buf + c->start, c->end - c->start);
-            c->end -= c->start;
-            c->start = 0;
-        }
-        scan = c->end;
-        if (c->end == c->cap) {
-            size_t ncap = c->cap * 2;
-            char *nb = realloc(c->buf, ncap);
-            if (!nb) return fail_sticky(c, lmp_error_set(err, LMP_ENOMEM, "corpus reader: out of memory"), err);
-            c->buf = nb;
-            c->cap = ncap;
-        }
-        size_t got;
-        if ((st = fill(c, &got, err))) return fail_sticky(c, st, err);
-        if (got == 0) c->src_eof = 1;
-        c->end += got;
-    }
-    if (!nl && c->start == c->end) return LMP_EOF;
-    size_t b = c->start;
-    size_t e = nl ? (size_t)(nl - c->buf) : c->end;
-    c->start = nl ? e + 1 : e;
-    c->st.bytes += (e - b) + (nl ? 1 : 0);
-    if (e > b && c->buf[e - 1] == '\r') e--;
-    c->line = c->buf + b;
-    c->line_len = e - b;
-    c->lineno++;
+    const char *line;
+    size_t len;
+    int nl;
+    lmp_status st = io_reader_line(c->r, &line, &len, &nl, err);
+    if (st == LMP_EOF) return st;
+    if (st) return fail_sticky(c, st, err);
+    c->st.bytes += len + (nl ? 1 : 0);
+    if (len > 0 && line[len - 1] == '\r' && c->p.mode != LMP_CORPUS_GPT2) len--;
+    c->line = line;
+    c->line_len = len;
     c->st.lines++;
     c->st.line_bytes = c->line_len;
     if (c->p.mode != LMP_CORPUS_BYTE && (st = line_utf8(c, err))) return fail_sticky(c, st, err);
@@ -510,13 +335,13 @@ const char *lmp_corpus_line(const lmp_corpus *c, size_t *len)
     return c->line ? c->line : "";
 }
 
-long lmp_corpus_line_number(const lmp_corpus *c) { return c->lineno; }
+long lmp_corpus_line_number(const lmp_corpus *c) { return io_reader_lineno(c->r); }
 
 void lmp_corpus_get_stats(const lmp_corpus *c, lmp_corpus_stats *out) { *out = c->st; }
 
 const char *lmp_corpus_compression(const lmp_corpus *c)
 {
-    return c->comp == COMP_GZIP ? "gzip" : c->comp == COMP_XZ ? "xz" : "plain";
+    return io_reader_compression_name(c->r);
 }
 
-const char *lmp_corpus_name(const lmp_corpus *c) { return c->name; }
+const char *lmp_corpus_name(const lmp_corpus *c) { return io_reader_name(c->r); }

@@ -45,7 +45,7 @@ static double logaddexp(double x, double y)
  * is >= 0 in exact arithmetic; a negative rounding residue is reported as 0. */
 static void row_divergence(const float *ra, const float *rb, size_t V, lmp_kl_point *p)
 {
-    double lsa = lmp_logsumexp_f(ra, V), lsb = lmp_logsumexp_f(rb, V);
+    double lsa = lmp_logsumexp_f32(ra, V), lsb = lmp_logsumexp_f32(rb, V);
     double kab = 0.0, kba = 0.0, js = 0.0;
     const double ln_half = -0.69314718055994530942;
     for (size_t v = 0; v < V; v++) {

@@ -55,7 +55,7 @@ lmp_status lmp_lm_generate(lmp_lm_ctx *c, lmp_sampler *s, lmp_rng *rng, const lm
         for (size_t i = 0; i < p->max_new; i++) {
             if ((st = make_room(c, keep_buf, err))) break;
             if ((st = lmp_lm_ctx_next_logprobs(c, lp, err))) break;
-            if ((st = lmp_sampler_apply_d(s, lp, V, c->tok, c->len, err))) break;
+            if ((st = lmp_sampler_apply(s, lp, V, c->tok, c->len, err))) break;
             lmp_token_id tok = lmp_sampler_draw(s, rng);
             if (tok < 0 || (size_t)tok >= V) {
                 st = lmp_error_set(err, LMP_EDOM, "generate: the sampler drew no token");

@@ -42,26 +42,56 @@ lmp_status lmp_lm_load(const char *path, const lmp_lm_load_params *params, lmp_l
         return lmp_error_set(err, LMP_EFORMAT,
                              "%s: a folder without config.json: expected a Hugging Face GPT-2 folder "
                              "(config.json + model.safetensors) or an n-gram model file", path);
+    lmp_tokenizer *tok = NULL;
+    lmp_status st;
+    if (p->tokens == LMP_LM_TOKENS_GPT2) { /* an n-gram model over GPT-2 tokens: their names need the vocabulary */
+        if (!p->vocab)
+            return lmp_error_set(err, LMP_EINVAL, "%s: an n-gram model over GPT-2 tokens: expected GPT-2's vocabulary "
+                                 "(lmp_lm_load_params.vocab)", path);
+        if ((st = lmp_tokenizer_load(p->vocab, &tok, err))) return st;
+    }
     lmp_ngram *m = NULL;
-    lmp_status st = lmp_ngram_load(path, p->progress, p->progress_ctx, &m, err);
-    if (st) return st;
-    st = lm_ngram_make(m, 1, p->tokens, out, err);
-    if (st) lmp_ngram_free(m);
+    if ((st = lmp_ngram_load(path, p->progress, p->progress_ctx, &m, err))) {
+        lmp_tokenizer_free(tok);
+        return st;
+    }
+    return lmp_lm_create_ngram_take(m, p->tokens, tok, out, err);
+}
+
+lmp_status lmp_lm_create_ngram(const lmp_ngram *m, lmp_lm_tokens tokens, const lmp_tokenizer *tok, lmp_lm **out,
+                               lmp_error *err)
+{
+    if (!out) return lmp_error_set(err, LMP_EINVAL, "lmp_lm_create_ngram: expected an output pointer, got NULL");
+    *out = NULL;
+    if (!m) return lmp_error_set(err, LMP_EINVAL, "lmp_lm_create_ngram: expected a model, got NULL");
+    return lm_ngram_make(m, 0, tokens, tok, 0, out, err);
+}
+
+lmp_status lmp_lm_create_ngram_take(lmp_ngram *m, lmp_lm_tokens tokens, lmp_tokenizer *tok, lmp_lm **out,
+                                    lmp_error *err)
+{
+    lmp_status st = out && m ? lm_ngram_make(m, 1, tokens, tok, 1, out, err)
+                             : lmp_error_set(err, LMP_EINVAL, "lmp_lm_create_ngram_take: expected a model and an "
+                                             "output pointer");
+    if (st) { /* the caller gave them: released here */
+        lmp_ngram_free(m);
+        lmp_tokenizer_free(tok);
+    }
     return st;
+}
+
+const lmp_tokenizer *lmp_lm_tokenizer(const lmp_lm *lm)
+{
+    if (!lm) return NULL;
+    if (lm->info.kind == LMP_LM_NGRAM) return lm_ngram_tokenizer(lm);
+    if (lm->info.kind == LMP_LM_GPT2) return lm_gpt2_tokenizer(lm);
+    return NULL;
 }
 
 lmp_lm_path_kind lmp_lm_probe_path(const char *path)
 {
     if (!path || !lm_gpt2_is_model_path(path)) return LMP_LM_PATH_NGRAM;
     return lm_gpt2_folder_has_vocab(path) ? LMP_LM_PATH_GPT2_VOCAB : LMP_LM_PATH_GPT2;
-}
-
-lmp_status lmp_lm_create_ngram(const lmp_ngram *m, lmp_lm_tokens tokens, lmp_lm **out, lmp_error *err)
-{
-    if (!out) return lmp_error_set(err, LMP_EINVAL, "lmp_lm_create_ngram: expected an output pointer, got NULL");
-    *out = NULL;
-    if (!m) return lmp_error_set(err, LMP_EINVAL, "lmp_lm_create_ngram: expected a model, got NULL");
-    return lm_ngram_make(m, 0, tokens, out, err);
 }
 
 void lmp_lm_free(lmp_lm *lm)
@@ -394,7 +424,7 @@ lmp_status lmp_lm_create(const lmp_lm_vtable *vt, void *self, const lmp_lm_info 
         return lmp_error_set(err, LMP_EINVAL, "lmp_lm_create: expected a vtable with next_logprobs and an info");
     lmp_status st = check_info(info, err);
     if (st) return st;
-    lmp_lm *lm;
+    lmp_lm *lm = NULL;
     if ((st = lm_alloc(&vt_ops, &lm, err))) return st;
     lm->vt = vt;
     lm->self = self;
@@ -521,7 +551,7 @@ lmp_status lmp_lm_create_mock(lmp_lm **out, lmp_error *err)
 {
     if (!out) return lmp_error_set(err, LMP_EINVAL, "mock: expected an output pointer, got NULL");
     *out = NULL;
-    lmp_lm *lm;
+    lmp_lm *lm = NULL;
     lmp_status st = lm_alloc(&mock_ops, &lm, err);
     if (st) return st;
     lm->vt = &mock_vt;

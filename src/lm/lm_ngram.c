@@ -13,8 +13,10 @@
 
 typedef struct ng_lm {
     const lmp_ngram *m;
-    lmp_ngram *owned; /* the model when the handle loaded it (lmp_lm_load) */
+    lmp_ngram *owned; /* the model when the handle took it */
     lmp_corpus_mode mode;
+    const lmp_tokenizer *tok;    /* GPT-2 token mode: the vocabulary the words are named in */
+    lmp_tokenizer *tok_owned;
 } ng_lm;
 
 typedef struct ng_ctx {
@@ -155,9 +157,10 @@ static lmp_status ng_tokenize(const lmp_lm *lm, const char *text, size_t len, un
     int frame = (flags & LMP_LM_SENTENCES) && bos >= 0 && eos >= 0;
     lmp_corpus_params cp = lmp_corpus_params_default();
     cp.mode = g->mode;
+    cp.tokenizer = g->tok;
     lmp_corpus *rd = NULL;
     size_t k = 0;
-    lmp_status st = len ? lmp_corpus_open_mem(text, len, "text", &cp, &rd, err) : LMP_EOF;
+    lmp_status st = len ? lmp_corpus_create(text, len, "text", &cp, &rd, err) : LMP_EOF;
     const lmp_token *tok;
     size_t nt;
     while (!st) {
@@ -174,6 +177,10 @@ static lmp_status ng_tokenize(const lmp_lm *lm, const char *text, size_t len, un
             if (tok[i].ptr >= line && tok[i].ptr < line + llen) { /* a view of the line */
                 off = (size_t)(tok[i].ptr - line);
                 tl = tok[i].len;
+            } else if (g->tok) { /* a GPT-2 token's name ("Ġthe"): its bytes follow */
+                off = cur;
+                if (!lmp_tokenizer_token_bytes(g->tok, lmp_tokenizer_find_name(g->tok, tok[i].ptr, tok[i].len), &tl))
+                    tl = 0;
             } else { /* a name the reader gave a byte (<sp>, <tab>, <0xNN>) */
                 off = cur;
                 tl = 1;
@@ -194,7 +201,10 @@ static lmp_status ng_tokenize(const lmp_lm *lm, const char *text, size_t len, un
 static void ng_free(lmp_lm *lm)
 {
     ng_lm *g = lm->impl;
-    if (g) lmp_ngram_free(g->owned);
+    if (g) {
+        lmp_ngram_free(g->owned);
+        lmp_tokenizer_free(g->tok_owned);
+    }
     free(g);
 }
 
@@ -231,13 +241,20 @@ static const char *tokens_name(lmp_lm_tokens t)
     }
 }
 
-lmp_status lm_ngram_make(const lmp_ngram *m, int owned, lmp_lm_tokens tokens, lmp_lm **out, lmp_error *err)
+lmp_status lm_ngram_make(const lmp_ngram *m, int owned, lmp_lm_tokens tokens, const lmp_tokenizer *tok,
+                         int tok_owned, lmp_lm **out, lmp_error *err)
 {
     *out = NULL;
     lmp_lm_tokens have = stored_tokens(m);
     if (tokens == LMP_LM_TOKENS_DEFAULT) tokens = have == LMP_LM_TOKENS_DEFAULT ? LMP_LM_TOKENS_WORD : have;
-    if (tokens != LMP_LM_TOKENS_WORD && tokens != LMP_LM_TOKENS_CHAR && tokens != LMP_LM_TOKENS_BYTE)
-        return lmp_error_set(err, LMP_EINVAL, "n-gram model: token mode %s: expected word, char or byte",
+    if (tokens != LMP_LM_TOKENS_WORD && tokens != LMP_LM_TOKENS_CHAR && tokens != LMP_LM_TOKENS_BYTE &&
+        tokens != LMP_LM_TOKENS_GPT2)
+        return lmp_error_set(err, LMP_EINVAL, "n-gram model: token mode %s: expected word, char, byte or gpt2",
+                             tokens_name(tokens));
+    if ((tokens == LMP_LM_TOKENS_GPT2) != (tok != NULL))
+        return lmp_error_set(err, LMP_EINVAL, tok ? "n-gram model: a GPT-2 vocabulary goes with GPT-2 tokens (gpt2 "
+                                                    "mode), not %s tokens"
+                                                  : "n-gram model over %s tokens: expected GPT-2's vocabulary",
                              tokens_name(tokens));
     if (have != LMP_LM_TOKENS_DEFAULT && have != tokens)
         return lmp_error_set(err, LMP_EINVAL,
@@ -246,15 +263,18 @@ lmp_status lm_ngram_make(const lmp_ngram *m, int owned, lmp_lm_tokens tokens, lm
                              tokens_name(have), tokens_name(tokens), tokens_name(tokens), tokens_name(have));
     ng_lm *g = calloc(1, sizeof *g);
     if (!g) return lmp_error_set(err, LMP_ENOMEM, "out of memory for a model handle");
-    lmp_lm *lm;
+    lmp_lm *lm = NULL;
     lmp_status st = lm_alloc(&ng_ops, &lm, err);
     if (st) {
         free(g);
         return st;
     }
     g->m = m;
-    g->mode = tokens == LMP_LM_TOKENS_CHAR ? LMP_CORPUS_CHAR : tokens == LMP_LM_TOKENS_BYTE ? LMP_CORPUS_BYTE
-                                                                                            : LMP_CORPUS_WORD;
+    g->mode = tokens == LMP_LM_TOKENS_CHAR   ? LMP_CORPUS_CHAR
+              : tokens == LMP_LM_TOKENS_BYTE ? LMP_CORPUS_BYTE
+              : tokens == LMP_LM_TOKENS_GPT2 ? LMP_CORPUS_GPT2
+                                             : LMP_CORPUS_WORD;
+    g->tok = tok;
     lm->impl = g;
     lm->info.kind = LMP_LM_NGRAM;
     lm->info.name = "ngram";
@@ -266,7 +286,9 @@ lmp_status lm_ngram_make(const lmp_ngram *m, int owned, lmp_lm_tokens tokens, lm
     lm->info.unk = lmp_ngram_unk(m);
     lm->info.tokens = tokens;
     lm->info.needs_context = 0;
-    g->owned = owned ? (lmp_ngram *)m : NULL; /* set last: on an error above the caller still owns m */
+    /* set last: on an error above the caller still owns m and tok */
+    g->owned = owned ? (lmp_ngram *)m : NULL;
+    g->tok_owned = tok_owned ? (lmp_tokenizer *)tok : NULL;
     *out = lm;
     return LMP_OK;
 }
@@ -274,4 +296,9 @@ lmp_status lm_ngram_make(const lmp_ngram *m, int owned, lmp_lm_tokens tokens, lm
 const lmp_ngram *lmp_lm_ngram(const lmp_lm *lm)
 {
     return lm && lm->info.kind == LMP_LM_NGRAM ? ((const ng_lm *)lm->impl)->m : NULL;
+}
+
+const lmp_tokenizer *lm_ngram_tokenizer(const lmp_lm *lm)
+{
+    return ((const ng_lm *)lm->impl)->tok;
 }

@@ -53,7 +53,7 @@ static const char *quote(const char *s, size_t n, char *buf, size_t cap)
 }
 
 typedef struct arpa_ctx {
-    ng_reader *r;
+    io_reader *r;
     const char *path;
     lmp_error *err;
     lmp_ngram_progress_fn progress;
@@ -68,10 +68,10 @@ typedef struct arpa_ctx {
 static lmp_status next_nonblank(arpa_ctx *a, const char **line, size_t *len)
 {
     for (;;) {
-        lmp_status st = ng_reader_line(a->r, line, len, NULL, a->err);
+        lmp_status st = io_reader_line(a->r, line, len, NULL, a->err);
         if (st) return st;
         if (memchr(*line, 0, *len))
-            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                     "NUL byte in the line: expected ARPA text, got binary data");
         if (!is_blank(*line, *len)) return LMP_OK;
     }
@@ -81,7 +81,7 @@ static lmp_status parse_float(arpa_ctx *a, const char *tok, size_t n, float *out
 {
     char buf[64], q[80];
     if (n == 0 || n >= sizeof buf)
-        return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r), "%s: expected a number, got '%s'",
+        return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r), "%s: expected a number, got '%s'",
                                 what, quote(tok, n, q, sizeof q));
     memcpy(buf, tok, n);
     buf[n] = 0;
@@ -89,7 +89,7 @@ static lmp_status parse_float(arpa_ctx *a, const char *tok, size_t n, float *out
     errno = 0;
     float v = strtof(buf, &end);
     if (end != buf + n || isnan(v))
-        return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r), "%s: expected a number, got '%s'",
+        return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r), "%s: expected a number, got '%s'",
                                 what, buf);
     *out = v;
     return LMP_OK;
@@ -116,21 +116,21 @@ static lmp_status header_kind_error(arpa_ctx *a, const char *line, size_t len)
 {
     char q[80];
     if (len >= 2 && (unsigned char)line[0] == 0x1f && (unsigned char)line[1] == 0x8b)
-        return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+        return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                 "looks like a gzip file inside a gzip file: expected ARPA text after decompression");
     if (len >= 8 && memcmp(line, "mmap lm ", 8) == 0)
-        return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+        return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                 "this is a KenLM binary model: lmprob reads ARPA or its own binary format "
                                 "(give lmprob the ARPA file, or convert it with 'lmprob model convert X.arpa X.bin')");
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)line[i];
         if (c == 0 || (c < 32 && c != '\t' && c != '\r' && c != '\v' && c != '\f'))
-            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                     "binary data (byte 0x%02x at column %zu): expected an ARPA file starting "
                                     "with '\\data\\'",
                                     c, i + 1);
     }
-    return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+    return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                             "expected '\\data\\' as the first line of an ARPA file, got '%s'",
                             quote(line, len, q, sizeof q));
 }
@@ -140,9 +140,9 @@ static lmp_status read_counts(arpa_ctx *a, struct lmp_ngram *m, const char **lin
     char q[80];
     lmp_status st;
     for (;;) {
-        st = ng_reader_line(a->r, line, len, NULL, a->err);
+        st = io_reader_line(a->r, line, len, NULL, a->err);
         if (st == LMP_EOF)
-            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                     "truncated file: it ends before '\\data\\'");
         if (st) return st;
         if (is_blank(*line, *len)) continue;
@@ -153,9 +153,9 @@ static lmp_status read_counts(arpa_ctx *a, struct lmp_ngram *m, const char **lin
     if (!(n == 6 && memcmp(*line, "\\data\\", 6) == 0)) return header_kind_error(a, *line, *len);
     unsigned order = 0;
     for (;;) {
-        st = ng_reader_line(a->r, line, len, NULL, a->err);
+        st = io_reader_line(a->r, line, len, NULL, a->err);
         if (st == LMP_EOF)
-            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                     "truncated file: it ends inside the \\data\\ section");
         if (st) return st;
         if (is_blank(*line, *len)) {
@@ -172,28 +172,28 @@ static lmp_status read_counts(arpa_ctx *a, struct lmp_ngram *m, const char **lin
         unsigned long long cnt;
         int used = 0;
         if (sscanf(buf, "ngram %lu=%llu%n", &ord, &cnt, &used) != 2 || (size_t)used != n || buf[0] != 'n')
-            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                     "expected a count line 'ngram N=COUNT' in \\data\\, got '%s'",
                                     quote(*line, *len, q, sizeof q));
         if (ord != order + 1)
-            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                     "count line for order %lu: expected order %u next (orders 1, 2, ... in turn)",
                                     ord, order + 1);
         if (ord > LMP_NGRAM_MAX_ORDER)
-            return lmp_error_set_at(a->err, LMP_EUNSUPPORTED, a->path, ng_reader_lineno(a->r),
+            return lmp_error_set_at(a->err, LMP_EUNSUPPORTED, a->path, io_reader_lineno(a->r),
                                     "order %lu: this build handles orders up to %d", ord, LMP_NGRAM_MAX_ORDER);
         if (ord == 1 && (cnt == 0 || cnt >= INT32_MAX - 2))
-            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                     "ngram 1=%llu: expected between 1 and %d unigrams", cnt, INT32_MAX - 3);
         if (ord > 1 && cnt >= UINT32_MAX / 2)
-            return lmp_error_set_at(a->err, LMP_EUNSUPPORTED, a->path, ng_reader_lineno(a->r),
+            return lmp_error_set_at(a->err, LMP_EUNSUPPORTED, a->path, io_reader_lineno(a->r),
                                     "ngram %lu=%llu: this build handles up to %u n-grams per order", ord, cnt,
                                     UINT32_MAX / 2 - 1);
         order = (unsigned)ord;
         m->counts[order] = cnt;
     }
     if (order == 0)
-        return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+        return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                 "\\data\\ has no 'ngram N=COUNT' lines: expected at least 'ngram 1=...'");
     m->order = order;
     return LMP_OK;
@@ -207,20 +207,20 @@ static lmp_status expect_section(arpa_ctx *a, unsigned n, const char **line, siz
     if (!have_line || is_blank(*line, *len)) {
         lmp_status st = next_nonblank(a, line, len);
         if (st == LMP_EOF)
-            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                     "truncated file: section %s is missing (\\data\\ declares order %u)", want,
                                     n);
         if (st) return st;
     }
     size_t k = rtrim(*line, *len);
     if (n > 1 && (*line)[0] != '\\')
-        return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+        return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                 "section \\%u-grams: has more n-grams than \\data\\ declares (ngram %u=%llu): "
                                 "expected '%s', got '%s'",
                                 n - 1, n - 1, (unsigned long long)a->counts[n - 1], want,
                                 quote(*line, *len, q, sizeof q));
     if (k != strlen(want) || memcmp(*line, want, k) != 0)
-        return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+        return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                 "expected the section header '%s', got '%s'", want, quote(*line, *len, q, sizeof q));
     return LMP_OK;
 }
@@ -229,7 +229,7 @@ static lmp_status section_count_error(arpa_ctx *a, unsigned n, uint64_t got, uin
                                       size_t len)
 {
     char q[80];
-    return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+    return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                             "section \\%u-grams: has %llu n-grams before '%s', but \\data\\ declares ngram %u=%llu",
                             n, (unsigned long long)got, quote(line, len, q, sizeof q), n, (unsigned long long)want);
 }
@@ -239,8 +239,8 @@ static void progress(arpa_ctx *a)
     if (!a->progress) return;
     if (++a->lines_since < (1u << 18)) return;
     a->lines_since = 0;
-    uint64_t total = ng_reader_raw_size(a->r);
-    if (total) a->progress(a->pctx, (double)ng_reader_raw_bytes(a->r) / (double)total);
+    uint64_t total = io_reader_raw_size(a->r);
+    if (total) a->progress(a->pctx, (double)io_reader_raw_bytes(a->r) / (double)total);
 }
 
 static lmp_status read_unigrams(arpa_ctx *a, struct lmp_ngram *m)
@@ -257,7 +257,7 @@ static lmp_status read_unigrams(arpa_ctx *a, struct lmp_ngram *m)
     for (uint64_t i = 0; i < V; i++) {
         lmp_status st = next_nonblank(a, &line, &len);
         if (st == LMP_EOF)
-            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                     "truncated file: \\1-grams: ends after %llu of %llu unigrams",
                                     (unsigned long long)i, (unsigned long long)V);
         if (st) return st;
@@ -265,21 +265,21 @@ static lmp_status read_unigrams(arpa_ctx *a, struct lmp_ngram *m)
         size_t k = split(line, len, tok, tlen, 3);
         char q[80];
         if (k < 2 || k > 3)
-            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                     "expected 'log10prob word [backoff]', got '%s'", quote(line, len, q, sizeof q));
         float p, b = -0.0f;
         if ((st = parse_float(a, tok[0], tlen[0], &p, "log10 probability"))) return st;
         if (p > 0)
-            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                     "positive log10 probability %g for '%s': expected <= 0", (double)p,
                                     quote(tok[1], tlen[1], q, sizeof q));
         if (k == 3) {
             if ((st = parse_float(a, tok[2], tlen[2], &b, "log10 backoff"))) return st;
             if (!isfinite(b))
-                return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+                return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                         "backoff %g: expected a finite number", (double)b);
             if (highest && b != 0)
-                return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+                return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                         "backoff %g on the highest order: expected none or 0", (double)b);
             if (b == 0) b = -0.0f;
         }
@@ -338,7 +338,7 @@ static lmp_status add_blanks(arpa_ctx *a, struct lmp_ngram *m, unsigned n, const
         key = ng_key_fix(key);
         if (ng_find(m->tab[j], m->cap[j], key)) continue;
         if (a->fill[j] + 2 > m->cap[j]) /* keep one empty slot: probes end there */
-            return lmp_error_set_at(a->err, LMP_EUNSUPPORTED, a->path, ng_reader_lineno(a->r),
+            return lmp_error_set_at(a->err, LMP_EUNSUPPORTED, a->path, io_reader_lineno(a->r),
                                     "too many %u-grams missing from \\%u-grams: (suffixes of longer n-grams, as "
                                     "in a pruned SRILM model): the table is full",
                                     j, j);
@@ -392,7 +392,7 @@ static lmp_status read_order(arpa_ctx *a, struct lmp_ngram *m, unsigned n)
     for (uint64_t i = 0; i < cnt; i++) {
         st = next_nonblank(a, &line, &len);
         if (st == LMP_EOF) {
-            st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+            st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                   "truncated file: \\%u-grams: ends after %llu of %llu n-grams", n,
                                   (unsigned long long)i, (unsigned long long)cnt);
             break;
@@ -404,7 +404,7 @@ static lmp_status read_order(arpa_ctx *a, struct lmp_ngram *m, unsigned n)
         }
         size_t k = split(line, len, tok, tlen, n + 2);
         if (k < n + 1 || k > n + 2) {
-            st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+            st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                   "expected 'log10prob' then %u words then an optional backoff, got '%s'", n,
                                   quote(line, len, q, sizeof q));
             break;
@@ -412,19 +412,19 @@ static lmp_status read_order(arpa_ctx *a, struct lmp_ngram *m, unsigned n)
         float p, b = -0.0f;
         if ((st = parse_float(a, tok[0], tlen[0], &p, "log10 probability"))) break;
         if (p > 0) {
-            st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+            st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                   "positive log10 probability %g: expected <= 0", (double)p);
             break;
         }
         if (k == n + 2) {
             if ((st = parse_float(a, tok[n + 1], tlen[n + 1], &b, "log10 backoff"))) break;
             if (!isfinite(b)) {
-                st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+                st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                       "backoff %g: expected a finite number", (double)b);
                 break;
             }
             if (highest && b != 0) {
-                st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+                st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                       "backoff %g on the highest order %u: expected none or 0", (double)b, n);
                 break;
             }
@@ -433,7 +433,7 @@ static lmp_status read_order(arpa_ctx *a, struct lmp_ngram *m, unsigned n)
         for (unsigned j = 0; j < n; j++) {
             int32_t id = ng_vocab_find(m, tok[j + 1], tlen[j + 1]);
             if (id < 0) {
-                st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+                st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                       "word '%s' of this %u-gram is not among the unigrams",
                                       quote(tok[j + 1], tlen[j + 1], q, sizeof q), n);
                 break;
@@ -455,7 +455,7 @@ static lmp_status read_order(arpa_ctx *a, struct lmp_ngram *m, unsigned n)
             const ng_slot *ps = ng_find(m->tab[n - 1], m->cap[n - 1], pk);
             if (ps && a->blank[n - 1] && a->blank[n - 1][ps - m->tab[n - 1]]) ps = NULL; /* a blank is no n-gram */
             if (!ps) {
-                st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+                st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                       "the context '%s' of this %u-gram is not a %u-gram: expected every context "
                                       "to appear in \\%u-grams:",
                                       quote(tok[1], (size_t)(tok[n - 1] + tlen[n - 1] - tok[1]), q, sizeof q), n,
@@ -475,11 +475,11 @@ static lmp_status read_order(arpa_ctx *a, struct lmp_ngram *m, unsigned n)
         if (m->tab[n][s].key == key) {
             const ng_entry *e = &m->ent[n][slot2ent[s]];
             if (e->prefix == prefix && e->word == ids[n - 1])
-                st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, ng_reader_lineno(a->r),
+                st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                       "duplicate %u-gram '%s': expected each n-gram once", n,
                                       quote(tok[1], (size_t)(tok[n] + tlen[n] - tok[1]), q, sizeof q));
             else
-                st = lmp_error_set_at(a->err, LMP_EUNSUPPORTED, a->path, ng_reader_lineno(a->r),
+                st = lmp_error_set_at(a->err, LMP_EUNSUPPORTED, a->path, io_reader_lineno(a->r),
                                       "64-bit hash collision between two %u-grams (about 1 in 10^12 models): "
                                       "this model cannot be stored",
                                       n);
@@ -518,18 +518,18 @@ lmp_status lmp_ngram_load_arpa(const char *path, lmp_ngram_progress_fn prog, voi
     a.progress = prog;
     a.pctx = pctx;
     a.counts = m->counts;
-    lmp_status st = ng_reader_open(&a.r, path, err);
+    lmp_status st = io_reader_open(path, 0, &a.r, err);
     const char *line = NULL;
     size_t len = 0;
     if (!st) {
-        char head[16];
+        const char *head = NULL;
         size_t k = 0;
-        st = ng_reader_peek(a.r, head, 8, &k, err);
+        st = io_reader_peek(a.r, 8, &head, &k, err);
         if (st) {
             /* reported */
         } else if (k == 8 && ng_is_binary_magic(head, k))
             st = lmp_error_set_at(err, LMP_EFORMAT, a.path, 0,
-                                  ng_reader_compression(a.r) != NG_PLAIN
+                                  io_reader_compression(a.r) != IO_PLAIN
                                       ? "a compressed lmprob binary model: decompress it first (a binary is mmapped)"
                                       : "this is an lmprob binary model, not ARPA text");
         else if (k == 0)
@@ -546,21 +546,21 @@ lmp_status lmp_ngram_load_arpa(const char *path, lmp_ngram_progress_fn prog, voi
         st = next_nonblank(&a, &line, &len);
         char q[80];
         if (st == LMP_EOF)
-            st = lmp_error_set_at(err, LMP_EFORMAT, a.path, ng_reader_lineno(a.r),
+            st = lmp_error_set_at(err, LMP_EFORMAT, a.path, io_reader_lineno(a.r),
                                   "truncated file: expected '\\end\\' after \\%u-grams:", m->order);
         else if (!st && !(rtrim(line, len) == 5 && memcmp(line, "\\end\\", 5) == 0)) {
             if (line[0] == '\\' && len > 1 && line[1] >= '0' && line[1] <= '9')
-                st = lmp_error_set_at(err, LMP_EFORMAT, a.path, ng_reader_lineno(a.r),
+                st = lmp_error_set_at(err, LMP_EFORMAT, a.path, io_reader_lineno(a.r),
                                       "section '%s' is not declared in \\data\\ (order %u): expected '\\end\\'",
                                       quote(line, len, q, sizeof q), m->order);
             else if (line[0] != '\\')
-                st = lmp_error_set_at(err, LMP_EFORMAT, a.path, ng_reader_lineno(a.r),
+                st = lmp_error_set_at(err, LMP_EFORMAT, a.path, io_reader_lineno(a.r),
                                       "section \\%u-grams: has more n-grams than \\data\\ declares (ngram %u=%llu): "
                                       "expected '\\end\\', got '%s'",
                                       m->order, m->order, (unsigned long long)m->counts[m->order],
                                       quote(line, len, q, sizeof q));
             else
-                st = lmp_error_set_at(err, LMP_EFORMAT, a.path, ng_reader_lineno(a.r), "expected '\\end\\', got '%s'",
+                st = lmp_error_set_at(err, LMP_EFORMAT, a.path, io_reader_lineno(a.r), "expected '\\end\\', got '%s'",
                                       quote(line, len, q, sizeof q));
         }
     }
@@ -570,12 +570,12 @@ lmp_status lmp_ngram_load_arpa(const char *path, lmp_ngram_progress_fn prog, voi
             st = LMP_OK;
         else if (!st) {
             char q[80];
-            st = lmp_error_set_at(err, LMP_EFORMAT, a.path, ng_reader_lineno(a.r),
+            st = lmp_error_set_at(err, LMP_EFORMAT, a.path, io_reader_lineno(a.r),
                                   "text after '\\end\\': expected the end of the file, got '%s'",
                                   quote(line, len, q, sizeof q));
         }
     }
-    ng_reader_close(a.r);
+    io_reader_free(a.r);
     for (unsigned n = 0; n <= LMP_NGRAM_MAX_ORDER; n++) free(a.blank[n]);
     if (st) {
         lmp_ngram_free(m);

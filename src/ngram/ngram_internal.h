@@ -355,26 +355,9 @@ static inline void ng_prefetch(const void *p)
 #endif
 }
 
-/* ---- buffered input: plain, gzip or xz (by magic), or stdin ("-") ------------ */
-
-typedef struct ng_reader ng_reader;
-
-typedef enum ng_compress { NG_PLAIN = 0, NG_GZIP, NG_XZ } ng_compress;
-
-lmp_status ng_reader_open(ng_reader **out, const char *path, lmp_error *err);
-/* Next line without its '\n' (a trailing '\r' is kept); *line points into the
- * reader's buffer until the next call. Returns LMP_EOF at the end. *had_newline
- * (may be NULL) tells whether the line ended with '\n'. */
-lmp_status ng_reader_line(ng_reader *r, const char **line, size_t *len, int *had_newline, lmp_error *err);
-/* First bytes of the (decompressed) input without consuming them; n <= 64. */
-lmp_status ng_reader_peek(ng_reader *r, char *buf, size_t n, size_t *got, lmp_error *err);
-ng_compress ng_reader_compression(const ng_reader *r);
-uint64_t ng_reader_bytes(const ng_reader *r);      /* decompressed bytes consumed */
-uint64_t ng_reader_raw_bytes(const ng_reader *r);  /* compressed bytes read from the file */
-uint64_t ng_reader_raw_size(const ng_reader *r);   /* file size (0 for a pipe) */
-long ng_reader_lineno(const ng_reader *r);
-const char *ng_reader_path(const ng_reader *r);
-void ng_reader_close(ng_reader *r);
+/* Text input (ARPA files, text to score) goes through the library's one line
+ * reader, src/core/reader.h. */
+#include "../core/reader.h"
 
 /* Detect the file kind by its first bytes. */
 int ng_is_binary_magic(const char *buf, size_t n);

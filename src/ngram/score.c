@@ -473,15 +473,15 @@ lmp_status lmp_ngram_score_file(const lmp_ngram *m, const char *path, lmp_ngram_
                                 const lmp_ngram_callbacks *cb, lmp_error *err)
 {
     memset(acc, 0, sizeof *acc);
-    ng_reader *r;
-    lmp_status st = ng_reader_open(&r, path, err);
+    io_reader *r;
+    lmp_status st = io_reader_open(path, 0, &r, err);
     if (st) return st;
     const char *line;
     size_t len;
     int nl;
-    uint64_t total = ng_reader_raw_size(r), every = 0;
+    uint64_t total = io_reader_raw_size(r), every = 0;
     ng_batch b = {0};
-    while ((st = ng_reader_line(r, &line, &len, &nl, err)) == LMP_OK) {
+    while ((st = io_reader_line(r, &line, &len, &nl, err)) == LMP_OK) {
         if (batch_add_line(m, &b, line, len)) {
             st = lmp_error_set(err, LMP_ENOMEM, "out of memory for a batch of text");
             break;
@@ -489,15 +489,15 @@ lmp_status lmp_ngram_score_file(const lmp_ngram *m, const char *path, lmp_ngram_
         if (b.n >= NG_BATCH_ELEMS || b.text_len >= NG_BATCH_TEXT) {
             batch_score(m, &b, acc, cb);
             if (cb && cb->progress && total && (++every & 0x3) == 0)
-                cb->progress(cb->ctx, (double)ng_reader_raw_bytes(r) / (double)total);
+                cb->progress(cb->ctx, (double)io_reader_raw_bytes(r) / (double)total);
         }
     }
     if (st == LMP_EOF) {
         batch_score(m, &b, acc, cb);
-        acc->bytes = ng_reader_bytes(r);
+        acc->bytes = io_reader_bytes(r);
     }
     batch_free(&b);
-    ng_reader_close(r);
+    io_reader_free(r);
     if (st != LMP_EOF) return st;
     if (cb && cb->progress) cb->progress(cb->ctx, 1.0);
     return LMP_OK;

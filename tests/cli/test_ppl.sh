@@ -88,6 +88,6 @@ printf 'x\ty\n' >"$TMPD/tab.want"
 if cmp -s "$TMPD/tab.out" "$TMPD/tab.want"; then ok; else bad "char mode: <tab> printed as a tab"; fi
 expect_out "byte mode" "^ab cd$" "$LMPROB" generate "$TMPD/b3.arpa" --mode byte --temperature 0 --prompt a
 expect_out "char mode json keeps the tokens" '"words": \["a", "b", "<sp>", "c", "d"\]' "$LMPROB" generate "$TMPD/c3.arpa" --mode char --temperature 0 --prompt a --json
-expect_fail "bad mode" "expected 'word', 'char' or 'byte'" "$LMPROB" generate "$TMPD/c3.arpa" --mode chars
+expect_fail "bad mode" "expected 'word', 'char', 'byte' or 'gpt2'" "$LMPROB" generate "$TMPD/c3.arpa" --mode chars
 expect_fail "char mode: invalid UTF-8 prompt" "--prompt: text:1: invalid UTF-8" "$LMPROB" generate "$TMPD/c3.arpa" --mode char --prompt $'a\377'
 finish

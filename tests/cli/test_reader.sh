@@ -1,0 +1,79 @@
+# The one line reader (src/core/reader.c) through every command that reads text:
+# train, ppl (word, char and byte modes) and the ARPA reader, on gzip and xz
+# inputs over 1 MB, several times the reader's buffers (256 KiB raw chunks, a
+# 256 KiB initial line buffer); tests/test_corpus.c reads 5 MB ones. Issue 11: a
+# gzip or xz corpus over 64 KiB was rejected as corrupt.
+. "$(dirname "$0")/lib.sh"
+
+# About 2.7 MB of text: a 20,000-word Zipf vocabulary of random letters (so the
+# compressed files stay large: about 1.35 MB gzip -1, 1.2 MB xz -0, five times the buffers).
+/usr/bin/python3 - "$TMPD/t.txt" <<'PY'
+import itertools, random, sys
+r = random.Random(7)
+L = 'abcdefghijklmnopqrstuvwxyz'
+vocab = [''.join(r.choice(L) for _ in range(r.randint(2, 8))) for _ in range(20000)]
+cw = list(itertools.accumulate(1.0 / (i + 1) for i in range(len(vocab))))
+with open(sys.argv[1], 'w') as f:
+    for i in range(70000):
+        f.write(' '.join(r.choices(vocab, cum_weights=cw, k=r.randint(0, 14))) + '\n')
+PY
+gzip -1 -c "$TMPD/t.txt" >"$TMPD/t.txt.gz"
+xz -0 -c "$TMPD/t.txt" >"$TMPD/t.txt.xz"
+# Two gzip members and two xz streams, as `cat a.gz b.gz` makes.
+head -n 35000 "$TMPD/t.txt" | gzip -1 >"$TMPD/t2.txt.gz"
+tail -n +35001 "$TMPD/t.txt" | gzip -1 >>"$TMPD/t2.txt.gz"
+head -n 35000 "$TMPD/t.txt" | xz -0 >"$TMPD/t2.txt.xz"
+tail -n +35001 "$TMPD/t.txt" | xz -0 >>"$TMPD/t2.txt.xz"
+size() { wc -c <"$1" | tr -d ' '; }
+# ppl --json without the file names, to compare the numbers of two runs
+same_numbers() { cmp -s <(sed -E 's/"(model|text)": "[^"]*", //g' "$1") <(sed -E 's/"(model|text)": "[^"]*", //g' "$2"); }
+if [ "$(size "$TMPD/t.txt.gz")" -gt 1000000 ] && [ "$(size "$TMPD/t.txt.xz")" -gt 1000000 ]; then ok; else bad "compressed test inputs are too small"; fi
+
+# train: the same model from plain, gzip, xz, two members, and stdin.
+expect_ok "train plain" "$LMPROB" train -q --order 2 --output "$TMPD/p.arpa" "$TMPD/t.txt"
+for f in t.txt.gz t.txt.xz t2.txt.gz t2.txt.xz; do
+  expect_ok "train $f" "$LMPROB" train -q --order 2 --output "$TMPD/c.arpa" "$TMPD/$f"
+  if cmp -s "$TMPD/p.arpa" "$TMPD/c.arpa"; then ok; else bad "train $f: model differs from the plain text's"; fi
+done
+expect_ok "train gzip from stdin" sh -c "'$LMPROB' train -q --order 2 --output '$TMPD/s.arpa' - <'$TMPD/t.txt.gz'"
+if cmp -s "$TMPD/p.arpa" "$TMPD/s.arpa"; then ok; else bad "train from stdin: model differs"; fi
+
+# ppl, word mode (the scorer's reader) and the ARPA reader on a compressed model.
+expect_ok "ppl plain" "$LMPROB" ppl --json "$TMPD/p.arpa" "$TMPD/t.txt"
+cp "$TMPD/out" "$TMPD/ppl.plain"
+gzip -1 -c "$TMPD/p.arpa" >"$TMPD/p.arpa.gz"
+xz -0 -c "$TMPD/p.arpa" >"$TMPD/p.arpa.xz"
+if [ "$(size "$TMPD/p.arpa.gz")" -gt 2000000 ]; then ok; else bad "compressed ARPA is too small"; fi
+for mf in p.arpa:t.txt.gz p.arpa.gz:t.txt.xz p.arpa.xz:t2.txt.gz; do
+  m=${mf%%:*} f=${mf#*:}
+  expect_ok "ppl $m $f" "$LMPROB" ppl --json "$TMPD/$m" "$TMPD/$f"
+  if same_numbers "$TMPD/out" "$TMPD/ppl.plain"; then ok; else bad "ppl $m $f: differs from plain"; fi
+done
+expect_ok "ppl gzip from stdin" sh -c "'$LMPROB' ppl --json '$TMPD/p.arpa.xz' - <'$TMPD/t.txt.gz' >'$TMPD/ppl.stdin'"
+if same_numbers "$TMPD/ppl.stdin" "$TMPD/ppl.plain"; then ok; else bad "ppl from stdin: differs"; fi
+
+# ppl --mode char and byte (the corpus reader) on the same compressed text.
+head -c 300000 "$TMPD/t.txt" >"$TMPD/small.txt"
+for mode in char byte; do
+  expect_ok "train --mode $mode" "$LMPROB" train -q --mode $mode --estimator addk --order 3 --output "$TMPD/$mode.arpa" "$TMPD/small.txt"
+  expect_ok "ppl --mode $mode plain" "$LMPROB" ppl --json --mode $mode "$TMPD/$mode.arpa" "$TMPD/t.txt"
+  cp "$TMPD/out" "$TMPD/$mode.plain"
+  for f in t.txt.gz t2.txt.xz; do
+    expect_ok "ppl --mode $mode $f" "$LMPROB" ppl --json --mode $mode "$TMPD/$mode.arpa" "$TMPD/$f"
+    if same_numbers "$TMPD/out" "$TMPD/$mode.plain"; then ok; else bad "ppl --mode $mode $f: differs from plain"; fi
+  done
+done
+
+# Truncated and corrupt compressed input: a clear error, never a short read.
+head -c 600000 "$TMPD/t.txt.gz" >"$TMPD/trunc.gz"
+head -c 600000 "$TMPD/t.txt.xz" >"$TMPD/trunc.xz"
+expect_fail "train truncated gzip" 'trunc.gz: truncated gzip data' "$LMPROB" train -q --order 2 --output "$TMPD/x.arpa" "$TMPD/trunc.gz"
+expect_fail "ppl truncated xz" 'trunc.xz: truncated xz data' "$LMPROB" ppl "$TMPD/p.arpa" "$TMPD/trunc.xz"
+expect_fail "ppl --mode char truncated gzip" 'trunc.gz: truncated gzip data' "$LMPROB" ppl --mode char "$TMPD/char.arpa" "$TMPD/trunc.gz"
+head -c 1000000 "$TMPD/p.arpa.gz" >"$TMPD/trunc.arpa.gz"
+expect_fail "model truncated gzip" 'trunc.arpa.gz: truncated gzip data' "$LMPROB" ppl "$TMPD/trunc.arpa.gz" "$TMPD/small.txt"
+cp "$TMPD/t.txt.gz" "$TMPD/flip.gz"
+printf '\377\377\377\377' | dd of="$TMPD/flip.gz" bs=1 seek=700000 conv=notrunc 2>/dev/null
+expect_fail "corrupt gzip" 'flip.gz: corrupt gzip data near compressed byte' "$LMPROB" train -q --order 2 --output "$TMPD/x.arpa" "$TMPD/flip.gz"
+if [ ! -e "$TMPD/x.arpa" ]; then ok; else bad "a failed train left its output"; fi
+finish
