@@ -263,14 +263,14 @@ static void test_ownership(void)
     lmp_ngram *m = NULL;
     CHECK(lmp_ngram_load(FIX "tiny.arpa", NULL, NULL, &m, NULL) == LMP_OK);
     lmp_lm *a = NULL, *b = NULL;
-    CHECK(lmp_lm_create_ngram(m, LMP_LM_TOKENS_DEFAULT, &a, NULL) == LMP_OK);
-    CHECK(lmp_lm_create_ngram(m, LMP_LM_TOKENS_WORD, &b, NULL) == LMP_OK); /* two handles over one model */
+    CHECK(lmp_lm_create_ngram(m, LMP_LM_TOKENS_DEFAULT, NULL, &a, NULL) == LMP_OK);
+    CHECK(lmp_lm_create_ngram(m, LMP_LM_TOKENS_WORD, NULL, &b, NULL) == LMP_OK); /* two handles over one model */
     CHECK(lmp_lm_ngram(a) == m);
     lmp_lm_free(a);
     lmp_lm_free(b);
     CHECK_INT(lmp_ngram_order(m), 3); /* still alive */
     lmp_error err;
-    CHECK(lmp_lm_create_ngram(m, LMP_LM_TOKENS_GPT2, &a, &err) == LMP_EINVAL);
+    CHECK(lmp_lm_create_ngram(m, LMP_LM_TOKENS_GPT2, NULL, &a, &err) == LMP_EINVAL);
     CHECK(a == NULL);
     lmp_ngram_free(m);
     CHECK(lmp_lm_load("tests/fixtures", NULL, &a, &err) == LMP_EFORMAT); /* a folder without config.json */
