@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../sample/kernels.h"
 #include "lm_internal.h"
 #include "lmprob/gpt2.h"
 #include "lmprob/info.h"
@@ -39,6 +40,8 @@ typedef struct g2_ctx {
     float *last;       /* V */
     float *rows;       /* R x V */
     size_t R;
+    float *exps;       /* V: scratch of the log-sum-exp */
+    int isa;           /* the vector kernels' level */
 } g2_ctx;
 
 int lm_gpt2_is_model_path(const char *path)
@@ -88,7 +91,9 @@ static lmp_status g2_ctx_init(lmp_lm_ctx *c, lmp_error *err)
     x->R = c->cap < G2_ROWS ? c->cap : G2_ROWS;
     x->last = malloc(V * sizeof *x->last);
     x->rows = malloc(x->R * V * sizeof *x->rows);
-    if (!x->last || !x->rows)
+    x->exps = malloc(V * sizeof *x->exps);
+    x->isa = lmp_sample_isa_best();
+    if (!x->last || !x->rows || !x->exps)
         return lmp_error_set(err, LMP_ENOMEM, "out of memory for %zu rows of %zu logits", x->R + 1, V);
     return lmp_gpt2_ctx_create(m->g, c->cap, m->threads, &x->e, err);
 }
@@ -99,6 +104,7 @@ static void g2_ctx_fini(lmp_lm_ctx *c)
     lmp_gpt2_ctx_free(x->e);
     free(x->last);
     free(x->rows);
+    free(x->exps);
     free(x);
     c->impl = NULL;
 }
@@ -140,13 +146,29 @@ static lmp_status flush_last(lmp_lm_ctx *c, lmp_error *err)
     return LMP_OK;
 }
 
-/* Row r (V logits) as log-probabilities: lp of token `tok` and/or the whole row into out. */
-static double normalise(const float *row, size_t V, lmp_token_id tok, float *out)
+/* ln sum_v exp(row[v]), or NaN when a logit is NaN or +inf. The exponentials go through the
+ * samplers' vectorised expf (<= 2 ulp) and are summed in double: libm's exp per element cost
+ * more than the tiny model's forward pass. 2 ulp per term moves a log-probability by ~2.4e-7
+ * at most, far below the float logits' own rounding at |logit| ~ 10. */
+static double row_lse(const g2_ctx *x, const float *row, size_t V)
 {
-    double lse = lmp_logsumexp_f32(row, V);
+    float m;
+    if (lmp_sample_fcheck(x->isa, row, V, &m) < V || m == -INFINITY) return NAN;
+    return (double)m + log(lmp_sample_expf_array(x->isa, row, V, m, x->exps));
+}
+
+/* Row (V logits) as log-probabilities: that of token `tok` (into *lp) and/or the whole row
+ * into out. LMP_EDOM for a logit that is NaN or +inf, naming the position. */
+static lmp_status normalise(const g2_ctx *x, const float *row, size_t V, lmp_token_id tok, size_t pos, double *lp,
+                            float *out, lmp_error *err)
+{
+    double lse = row_lse(x, row, V);
+    if (isnan(lse))
+        return lmp_error_set(err, LMP_EDOM, "GPT-2: the logits after position %zu hold a NaN or an infinity", pos);
     if (out)
         for (size_t v = 0; v < V; v++) out[v] = (float)((double)row[v] - lse);
-    return (double)row[tok] - lse;
+    if (lp) *lp = (double)row[tok] - lse;
+    return LMP_OK;
 }
 
 static lmp_status g2_next(lmp_lm_ctx *c, double *d, float *f, lmp_error *err)
@@ -155,7 +177,10 @@ static lmp_status g2_next(lmp_lm_ctx *c, double *d, float *f, lmp_error *err)
     if (st) return st;
     const g2_ctx *x = c->impl;
     size_t V = c->lm->info.vocab_size;
-    double lse = lmp_logsumexp_f32(x->last, V);
+    double lse = row_lse(x, x->last, V);
+    if (isnan(lse))
+        return lmp_error_set(err, LMP_EDOM, "GPT-2: the logits after position %zu hold a NaN or an infinity",
+                             c->len - 1);
     for (size_t v = 0; v < V; v++) {
         if (d) d[v] = (double)x->last[v] - lse;
         else f[v] = (float)((double)x->last[v] - lse);
@@ -173,8 +198,9 @@ static lmp_status g2_score(lmp_lm_ctx *c, size_t from, double *lp, float *rows, 
     if (t == 0) t = 1; /* token 0 of a context is not predicted (the generic layer writes NaN) */
     if (t >= len) return feed(c, len, err);
     if (x->last_valid && x->engine_len == t) { /* the prediction of tok[t] is at hand */
-        double v = normalise(x->last, V, c->tok[t], rows ? rows + (t - from) * V : NULL);
-        if (lp) lp[t - from] = v;
+        if ((st = normalise(x, x->last, V, c->tok[t], t - 1, lp ? lp + (t - from) : NULL,
+                            rows ? rows + (t - from) * V : NULL, err)))
+            return st;
         t++;
     } else if (x->engine_len >= t) { /* the cache holds tok[t - 1] but not its logits */
         if ((st = lmp_gpt2_ctx_rewind(x->e, t - 1, err))) return st;
@@ -195,8 +221,9 @@ static lmp_status g2_score(lmp_lm_ctx *c, size_t from, double *lp, float *rows, 
                 x->last_valid = 1;
                 break;
             }
-            double v = normalise(x->rows + j * V, V, c->tok[target], rows ? rows + (target - from) * V : NULL);
-            if (lp) lp[target - from] = v;
+            if ((st = normalise(x, x->rows + j * V, V, c->tok[target], p + j, lp ? lp + (target - from) : NULL,
+                                rows ? rows + (target - from) * V : NULL, err)))
+                return st;
         }
         p += k;
     }
