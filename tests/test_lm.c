@@ -397,6 +397,85 @@ static void test_generate_sentences(void)
     lmp_lm_free(lm);
 }
 
+/* GPT-2 behind the interface, on the tiny model of ../shared/gpt2 ($LMP_SHARED): the lazy
+ * KV-cache context gives the same log-probabilities whatever the order of pushes, scores,
+ * rewinds and copies, and those of tiny_ref.json (PyTorch, float64). The ids are tiny_ref.json's
+ * tokens (its text, 'Hello, my dog is cute. They\'ll say: "It\'s 3.14!"\n'). */
+static const lmp_token_id hello[19] = {15496, 11, 616, 3290, 318, 13779, 13, 1119, 1183, 910,
+                                       25, 366, 1026, 338, 513, 13, 1415, 2474, 198};
+/* tiny_ref.json nll_next_token: -log p(hello[t + 1] | hello[0..t]) */
+static const double hello_nll[18] = {11.0136265, 10.67459, 10.8438827, 10.7425728, 10.6827534, 10.7666048,
+                                     10.9212483, 10.430832, 10.8079803, 10.6057525, 10.9178992, 10.8252761,
+                                     10.9303732, 10.8867042, 10.5943957, 10.7446005, 10.8671235, 10.9109797};
+
+static void test_gpt2(void)
+{
+    const char *env = getenv("LMP_SHARED");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/gpt2/tiny-hf", env && *env ? env : "../shared");
+    lmp_lm *lm = NULL;
+    lmp_error err;
+    lmp_status st = lmp_lm_load(path, NULL, &lm, &err); /* no vocab.json in the folder: ids only */
+    CHECK_MSG(st == LMP_OK, "%s", err.msg);
+    if (st) return;
+    lmp_lm_info in;
+    lmp_lm_get_info(lm, &in);
+    CHECK_INT(in.kind, LMP_LM_GPT2);
+    CHECK_INT(in.vocab_size, 50257);
+    CHECK_INT(in.n_ctx, 1024);
+    CHECK_INT(in.needs_context, 1);
+    CHECK_INT(in.tokens, LMP_LM_TOKENS_NONE);
+    CHECK(lmp_lm_tokenize(lm, "x", 1, 0, NULL, NULL, NULL, 0, &(size_t){0}, &err) == LMP_EUNSUPPORTED);
+    lmp_lm_ctx *c = NULL, *d = NULL;
+    CHECK(lmp_lm_ctx_create(lm, 64, &c, NULL) == LMP_OK);
+    CHECK(lmp_lm_ctx_create(lm, 64, &d, NULL) == LMP_OK);
+    CHECK(lmp_lm_ctx_create(lm, 2048, &(lmp_lm_ctx *){NULL}, &err) == LMP_ERANGE); /* above n_ctx */
+    double lp[19], lp2[19];
+    /* one batch: the first token is context only (NaN), then tiny_ref's NLL (1e-4: fp32 logits) */
+    CHECK(lmp_lm_ctx_score(c, hello, 19, lp, NULL) == LMP_OK);
+    CHECK(isnan(lp[0]));
+    for (int t = 0; t < 18; t++) CHECK_ABS(-lp[t + 1], hello_nll[t], 1e-4);
+    /* the same split into a push, a score of 5, a score of the rest (the cached last logits serve the
+     * first prediction of each call): the same numbers up to the batch's summation order (1e-5) */
+    CHECK(lmp_lm_ctx_rewind(c, 0, NULL) == LMP_OK);
+    CHECK(lmp_lm_ctx_push(c, hello, 4, NULL) == LMP_OK);
+    CHECK(lmp_lm_ctx_score(c, hello + 4, 5, lp2 + 4, NULL) == LMP_OK);
+    CHECK(lmp_lm_ctx_score(c, hello + 9, 10, lp2 + 9, NULL) == LMP_OK);
+    for (int t = 4; t < 19; t++) CHECK_ABS(lp2[t], lp[t], 1e-5);
+    /* token by token (decoding with the KV cache): next_logprobs, then push */
+    double *row = malloc(50257 * sizeof *row);
+    float *rows = malloc(3 * 50257 * sizeof *rows);
+    CHECK(lmp_lm_ctx_rewind(c, 0, NULL) == LMP_OK);
+    CHECK(lmp_lm_ctx_next_logprobs(c, row, &err) == LMP_EDOM); /* GPT-2 needs one token of context */
+    CHECK(lmp_lm_ctx_push(c, hello, 1, NULL) == LMP_OK);
+    for (int t = 1; t < 19; t++) {
+        CHECK(lmp_lm_ctx_next_logprobs(c, row, NULL) == LMP_OK);
+        CHECK_ABS(row[hello[t]], lp[t], 1e-5);
+        CHECK(lmp_lm_ctx_push(c, hello + t, 1, NULL) == LMP_OK);
+    }
+    /* rewind to 7: the prediction of token 7 again (the logits after token 6 are recomputed) */
+    CHECK(lmp_lm_ctx_rewind(c, 7, NULL) == LMP_OK);
+    CHECK(lmp_lm_ctx_next_logprobs(c, row, NULL) == LMP_OK);
+    CHECK_ABS(row[hello[7]], lp[7], 1e-5);
+    double *row2 = malloc(50257 * sizeof *row2); /* next twice in a row: the cached logits, the same values */
+    CHECK(lmp_lm_ctx_next_logprobs(c, row2, NULL) == LMP_OK);
+    CHECK(memcmp(row, row2, 50257 * sizeof *row) == 0);
+    free(row2);
+    /* fork: a copy continues as the original */
+    CHECK(lmp_lm_ctx_copy(d, c, NULL) == LMP_OK);
+    CHECK(lmp_lm_ctx_score(d, hello + 7, 3, lp2, NULL) == LMP_OK);
+    for (int t = 0; t < 3; t++) CHECK_ABS(lp2[t], lp[7 + t], 1e-5);
+    /* predict: rows are whole distributions; row i at ids[i] is the score */
+    CHECK(lmp_lm_ctx_predict_f32(c, hello + 7, 3, rows, NULL) == LMP_OK);
+    for (int i = 0; i < 3; i++) CHECK_ABS(rows[(size_t)i * 50257 + (size_t)hello[7 + i]], lp[7 + i], 1e-5);
+    CHECK_INT(lmp_lm_ctx_length(c), 10);
+    free(row);
+    free(rows);
+    lmp_lm_ctx_free(c);
+    lmp_lm_ctx_free(d);
+    lmp_lm_free(lm);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -409,5 +488,6 @@ int main(int argc, char **argv)
     RUN(test_ownership);
     RUN(test_generate);
     RUN(test_generate_sentences);
+    RUN(test_gpt2);
     return TEST_SUMMARY();
 }
