@@ -227,7 +227,8 @@ int cmd_generate(int argc, char **argv)
         return CLI_USAGE;
     }
     lmp_lm *lm = NULL;
-    if (cli_lm_load("generate", model, &lo, &lm)) return CLI_FAIL;
+    int rc_load;
+    if ((rc_load = cli_lm_load("generate", model, &lo, &lm)) != CLI_OK) return rc_load;
     gen g;
     memset(&g, 0, sizeof g);
     g.lm = lm;

@@ -129,7 +129,8 @@ int cmd_kl(int argc, char **argv)
     lmp_error err = {0};
     int rc = CLI_FAIL;
     for (int k = 0; k < 2; k++)
-        if (cli_lm_load("kl", models[k], &lo, &lm[k])) goto done;
+        if ((rc = cli_lm_load("kl", models[k], &lo, &lm[k])) != CLI_OK) goto done;
+    rc = CLI_FAIL;
     if (lmp_lm_check_same_vocab(lm[0], lm[1], &err)) {
         cli_error("kl: %s and %s: %s", models[0], models[1], err.msg);
         goto done;

@@ -97,7 +97,8 @@ int cmd_next(int argc, char **argv)
         return CLI_USAGE;
     }
     lmp_lm *lm = NULL;
-    if (cli_lm_load("next", model, &lo, &lm)) return CLI_FAIL;
+    int rc_load;
+    if ((rc_load = cli_lm_load("next", model, &lo, &lm)) != CLI_OK) return rc_load;
     lmp_lm_info in;
     lmp_lm_get_info(lm, &in);
     size_t V = in.vocab_size, np = 0;

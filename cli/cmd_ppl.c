@@ -421,7 +421,8 @@ int cmd_ppl(int argc, char **argv)
     }
     if (cli_check_input("ppl", pos[1])) return CLI_FAIL; /* fail before loading a large model */
     lmp_lm *lm = NULL;
-    if (cli_lm_load("ppl", pos[0], &lo, &lm)) return CLI_FAIL;
+    int rc_load;
+    if ((rc_load = cli_lm_load("ppl", pos[0], &lo, &lm)) != CLI_OK) return rc_load;
     const lmp_ngram *m = lmp_lm_ngram(lm);
     if (!m || lo.windows_given || recipe_given) {
         if (c.per_sentence) {

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "lmprob/ngram.h"
 #include "lmprob/ngram_train.h"
 
 static void usage(FILE *f)
@@ -19,11 +20,14 @@ static void usage(FILE *f)
             "\n"
             "Train an n-gram language model on TEXT (one sentence a line; plain, gzip or xz;\n"
             "'-' reads stdin) and write it as ARPA. Every line, an empty one too, is a sentence\n"
-            "<s> ... </s>. A literal <unk> in the text is the unknown-word class.\n"
+            "<s> ... </s>. A literal <unk> in the text is the unknown-word class. The model records\n"
+            "its token mode, vocabulary rule, estimator and this command ('# lmprob' lines before\n"
+            "\\data\\; lmprob model info shows them); the n-grams are in the order IRSTLM needs.\n"
             "\n"
             "options:\n"
             "  --order N               model order, 1..%d (required)\n"
-            "  --output FILE           ARPA output ('-' = stdout; written atomically)\n"
+            "  --output FILE           the model ('-' = stdout; written atomically): ARPA text, or lmprob's\n"
+            "                          binary format when FILE ends in .bin (hashed layout) or .trie (trie)\n"
             "  --estimator E           mkn (interpolated modified Kneser-Ney, as KenLM lmplz; default),\n"
             "                          kn (interpolated Kneser-Ney), addk, mle\n"
             "  --k K                   add-k pseudo-count (default 1 = Laplace)\n"
@@ -53,7 +57,7 @@ static void usage(FILE *f)
             "discounts) to stdout, or to stderr when the model goes to stdout.\n"
             "\n"
             "example: lmprob train --order 5 --output ptb5.arpa ptb.train.txt\n",
-            LMP_TRAIN_MAX_ORDER);
+            LMP_NGRAM_MAX_ORDER);
 }
 
 typedef struct progress_state {
@@ -120,6 +124,45 @@ static int is_number(const char *s)
     return *end == '\0';
 }
 
+/* The command line as a shell would take it back (arguments with spaces or quotes single-quoted). */
+static char *join_command(int argc, char **argv)
+{
+    size_t n = 16;
+    for (int i = 0; i < argc; i++) n += 4 * strlen(argv[i]) + 3;
+    char *s = malloc(n), *w = s;
+    if (!s) return NULL;
+    w += sprintf(w, "lmprob");
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int plain = *a != 0;
+        for (const char *c = a; *c; c++)
+            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                  strchr("-_./=:,+%@", *c)))
+                plain = 0;
+        *w++ = ' ';
+        if (plain) {
+            w += sprintf(w, "%s", a);
+            continue;
+        }
+        *w++ = '\'';
+        for (const char *c = a; *c; c++) {
+            if (*c == '\'') {
+                memcpy(w, "'\\''", 4);
+                w += 4;
+            } else *w++ = *c;
+        }
+        *w++ = '\'';
+    }
+    *w = 0;
+    return s;
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
 static const char *est_name(lmp_estimator e)
 {
     switch (e) {
@@ -147,7 +190,7 @@ int cmd_train(int argc, char **argv)
             if (!(v = cli_optarg(argc, argv, &i, "--order")) || cli_parse_long("train: --order", v, &order))
                 return CLI_USAGE;
             if (order < 1) {
-                cli_error("train: --order: expected an order from 1 to %d, got '%s'", LMP_TRAIN_MAX_ORDER, v);
+                cli_error("train: --order: expected an order from 1 to %d, got '%s'", LMP_NGRAM_MAX_ORDER, v);
                 return CLI_USAGE;
             }
         } else if (cli_is_opt(a, "--output") || strcmp(a, "-o") == 0) {
@@ -200,7 +243,7 @@ int cmd_train(int argc, char **argv)
             }
         } else if (cli_is_opt(a, "--prune")) {
             np = 0;
-            while (i + 1 < argc && is_number(argv[i + 1]) && np < LMP_TRAIN_MAX_ORDER) {
+            while (i + 1 < argc && is_number(argv[i + 1]) && np < LMP_NGRAM_MAX_ORDER) {
                 if (cli_parse_u64("train: --prune", argv[i + 1], &p.prune[np])) return CLI_USAGE;
                 np++;
                 i++;
@@ -248,7 +291,7 @@ int cmd_train(int argc, char **argv)
         }
     }
     if (!order) {
-        cli_error("train: --order: expected an order from 1 to %d, got none", LMP_TRAIN_MAX_ORDER);
+        cli_error("train: --order: expected an order from 1 to %d, got none", LMP_NGRAM_MAX_ORDER);
         return CLI_USAGE;
     }
     if (!output) {
@@ -263,11 +306,13 @@ int cmd_train(int argc, char **argv)
         cli_error("train: --prune: expected at most one threshold per order (%ld), got %d", order, np);
         return CLI_USAGE;
     }
-    for (int i = np; np > 0 && i < LMP_TRAIN_MAX_ORDER; i++) p.prune[i] = p.prune[np - 1]; /* as lmplz: the last value repeats */
+    for (int i = np; np > 0 && i < LMP_NGRAM_MAX_ORDER; i++) p.prune[i] = p.prune[np - 1]; /* as lmplz: the last value repeats */
     p.order = order > 1000000 ? 1000000u : (unsigned)order; /* the library names the limit */
     /* fail early: not after minutes of counting */
     if (cli_check_input("train", input) || cli_check_output("train", output)) return CLI_FAIL;
 
+    char *command = join_command(argc, argv);
+    p.command = command;
     progress_state ps;
     clock_gettime(CLOCK_MONOTONIC, &ps.t0);
     if (isatty(2)) {
@@ -286,12 +331,22 @@ int cmd_train(int argc, char **argv)
     p.corpus.tokenizer = tok;
     lmp_status st = lmp_train_model_load(input, &p, &m, &err);
     lmp_tokenizer_free(tok); /* the model keeps the token names, not the tokenizer */
+    free(command);
     if (st) {
         cli_error("train: %s", err.msg[0] ? err.msg : lmp_status_str(st));
         return CLI_FAIL;
     }
-    if (p.progress) on_progress(&ps, "writing ARPA", 0);
-    st = lmp_train_write_arpa(m, output, &err);
+    int binary = ends_with(output, ".bin"), trie = ends_with(output, ".trie");
+    if (p.progress) on_progress(&ps, binary || trie ? "writing the binary" : "writing ARPA", 0);
+    if (binary || trie) {
+        /* straight from the trained model to the binary layout: no ARPA text in between */
+        lmp_ngram *nm = NULL;
+        st = lmp_ngram_create_from_train(m, &nm, &err);
+        if (!st) st = trie ? lmp_ngram_write_trie(nm, output, NULL, &err) : lmp_ngram_write_binary(nm, output, &err);
+        lmp_ngram_free(nm);
+    } else {
+        st = lmp_train_write_arpa(m, output, &err);
+    }
     if (st) {
         lmp_train_model_free(m);
         cli_error("train: %s", err.msg[0] ? err.msg : lmp_status_str(st));

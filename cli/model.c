@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -21,64 +22,91 @@ int cli_parse_mode(const char *cmd, const char *v, lmp_lm_tokens *out)
     return 0;
 }
 
-/* GPT-2's vocabulary for a model that needs one from outside its file: --vocab, else the
+/* GPT-2 (a folder or .safetensors) with a vocabulary from outside its file: --vocab, else the
  * default that cli_gpt2_load finds ($LMPROB_GPT2_VOCAB, build/gpt2, PREFIX/share/lmprob/gpt2). */
-static lmp_status load_with_vocab(const char *cmd, const char *path, int gpt2, const cli_lm_opts *o,
-                                  cli_progress *prog, lmp_lm **out, lmp_error *err)
+static int load_gpt2(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm **out)
 {
-    if (gpt2 && o->mode != LMP_LM_TOKENS_DEFAULT && o->mode != LMP_LM_TOKENS_GPT2)
-        return lmp_error_set(err, LMP_EINVAL, "%s: GPT-2 reads text with its BPE tokenizer: --mode word, char and "
-                             "byte are for n-gram models", path);
+    lmp_error err = {0};
+    if (o->mode != LMP_LM_TOKENS_DEFAULT && o->mode != LMP_LM_TOKENS_GPT2) {
+        cli_error("%s: %s: GPT-2 reads text with its BPE tokenizer: --mode word, char and byte are for n-gram "
+                  "models", cmd, path);
+        return CLI_USAGE;
+    }
     lmp_tokenizer *tok = cli_gpt2_load(cmd, o->vocab);
-    if (!tok) return LMP_EIO; /* cli_gpt2_load printed why */
-    lmp_status st;
-    if (gpt2) {
-        lmp_gpt2 *g = NULL;
-        if ((st = lmp_gpt2_load(path, &g, err))) {
-            lmp_tokenizer_free(tok);
-            return st;
-        }
-        return lmp_lm_create_gpt2_take(g, tok, (unsigned)o->threads, out, err);
+    if (!tok) return CLI_FAIL; /* cli_gpt2_load said why */
+    lmp_gpt2 *g = NULL;
+    lmp_status st = lmp_gpt2_load(path, &g, &err);
+    if (!st) st = lmp_lm_create_gpt2_take(g, tok, (unsigned)o->threads, out, &err);
+    else lmp_tokenizer_free(tok);
+    if (st) {
+        cli_error("%s: %s", cmd, err.msg);
+        return CLI_FAIL;
     }
+    return CLI_OK;
+}
+
+/* An n-gram model: the token mode is --mode or the one the model records (word without a
+ * record); a --mode the record contradicts is a usage error; GPT-2 tokens need the vocabulary. */
+static int load_ngram(const char *cmd, const char *path, const cli_lm_opts *o, cli_progress *prog, lmp_lm **out)
+{
+    lmp_error err = {0};
     lmp_ngram *m = NULL;
-    if ((st = lmp_ngram_load(path, cli_progress_update, prog, &m, err))) {
-        lmp_tokenizer_free(tok);
-        return st;
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        cli_error("%s: %s: a folder without config.json: expected a Hugging Face GPT-2 folder (config.json + "
+                  "model.safetensors) or an n-gram model file", cmd, path);
+        return CLI_FAIL;
     }
-    return lmp_lm_create_ngram_take(m, LMP_LM_TOKENS_GPT2, tok, out, err);
+    if (lmp_ngram_load(path, cli_progress_update, prog, &m, &err)) {
+        cli_progress_update(prog, 1.0);
+        cli_error("%s: %s", cmd, err.msg);
+        return CLI_FAIL;
+    }
+    cli_progress_update(prog, 1.0);
+    lmp_lm_tokens mode = o->mode;
+    if (mode == LMP_LM_TOKENS_DEFAULT) {
+        lmp_ngram_tokens have = lmp_ngram_get_tokens(m);
+        mode = have == LMP_NGRAM_TOKENS_UNKNOWN ? LMP_LM_TOKENS_WORD : (lmp_lm_tokens)have;
+    }
+    int rc = CLI_USAGE;
+    lmp_tokenizer *tok = NULL;
+    if (lmp_ngram_check_tokens(m, (lmp_ngram_tokens)mode, &err)) {
+        cli_error("%s: %s: %s", cmd, path, err.msg);
+    } else if (o->vocab && mode != LMP_LM_TOKENS_GPT2) {
+        cli_error("%s: --vocab (--gpt2-vocab) goes with --mode gpt2 or a GPT-2 model", cmd);
+    } else if (mode == LMP_LM_TOKENS_GPT2 && !(tok = cli_gpt2_load(cmd, o->vocab))) {
+        rc = CLI_FAIL;
+    } else if (lmp_lm_create_ngram_take(m, mode, tok, out, &err)) {
+        m = NULL; /* released by the failed call */
+        cli_error("%s: %s", cmd, err.msg);
+        rc = CLI_FAIL;
+    } else {
+        return CLI_OK;
+    }
+    lmp_ngram_free(m);
+    return rc;
 }
 
 int cli_lm_load(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm **out)
 {
     *out = NULL;
     if (cli_check_input(cmd, path)) return CLI_FAIL;
+    lmp_lm_path_kind kind = lmp_lm_probe_path(path);
+    if (kind == LMP_LM_PATH_GPT2 || (kind == LMP_LM_PATH_GPT2_VOCAB && o->vocab)) return load_gpt2(cmd, path, o, out);
     char label[64];
     snprintf(label, sizeof label, "lmprob %s", cmd);
     cli_progress prog;
     cli_progress_start(&prog, label, "loading model");
+    if (kind == LMP_LM_PATH_NGRAM) return load_ngram(cmd, path, o, &prog, out);
+    /* a GPT-2 folder with its own vocabulary */
+    lmp_lm_load_params p;
+    lmp_lm_load_params_init(&p);
+    p.tokens = o->mode;
+    p.threads = (unsigned)o->threads;
     lmp_error err = {0};
-    lmp_status st;
-    lmp_lm_path_kind kind = lmp_lm_probe_path(path);
-    if (kind == LMP_LM_PATH_GPT2 || (kind == LMP_LM_PATH_GPT2_VOCAB && o->vocab) ||
-        (kind == LMP_LM_PATH_NGRAM && o->mode == LMP_LM_TOKENS_GPT2)) {
-        st = load_with_vocab(cmd, path, kind != LMP_LM_PATH_NGRAM, o, &prog, out, &err);
-        if (st == LMP_EIO && !err.msg[0]) return CLI_FAIL;
-    } else if (kind == LMP_LM_PATH_NGRAM && o->vocab) {
-        cli_error("%s: --vocab (--gpt2-vocab) goes with --mode gpt2 or a GPT-2 model", cmd);
-        return CLI_USAGE;
-    } else {
-        lmp_lm_load_params p;
-        lmp_lm_load_params_init(&p);
-        p.tokens = o->mode;
-        p.threads = (unsigned)o->threads;
-        p.progress = cli_progress_update;
-        p.progress_ctx = &prog;
-        st = lmp_lm_load(path, &p, out, &err);
-    }
-    cli_progress_update(&prog, 1.0);
-    if (st) {
+    if (lmp_lm_load(path, &p, out, &err)) {
         cli_error("%s: %s", cmd, err.msg);
-        return CLI_FAIL;
+        return err.code == LMP_EINVAL ? CLI_USAGE : CLI_FAIL;
     }
     return CLI_OK;
 }

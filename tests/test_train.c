@@ -142,7 +142,7 @@ static void test_addk_direct_count(void) { check_against_direct(TINY, 2, LMP_EST
 /* Full backoff-model probability of w after h (words as strings). */
 static double model_prob(const lmp_train_model *m, const char **h, size_t nh, const char *w)
 {
-    const char *g[LMP_TRAIN_MAX_ORDER];
+    const char *g[LMP_NGRAM_MAX_ORDER];
     for (size_t i = 0; i < nh; i++) g[i] = h[i];
     g[nh] = w;
     double lp, lb;
@@ -215,7 +215,7 @@ static void check_kenlm_arpa(const char *arpa, unsigned order, int fallback, uin
     lmp_train_get_info(m, &info);
     char line[512];
     unsigned n = 0;
-    uint64_t seen[LMP_TRAIN_MAX_ORDER + 1] = {0};
+    uint64_t seen[LMP_NGRAM_MAX_ORDER + 1] = {0};
     int compared = 0;
     double maxd = 0;
     while (fgets(line, sizeof line, f)) {
@@ -232,9 +232,9 @@ static void check_kenlm_arpa(const char *arpa, unsigned order, int fallback, uin
         if (n == 0 || line[0] == '\n' || line[0] == '\\') continue;
         line[strcspn(line, "\n")] = '\0';
         char *prob = strtok(line, "\t"), *words = strtok(NULL, "\t"), *bo = strtok(NULL, "\t");
-        const char *w[LMP_TRAIN_MAX_ORDER];
+        const char *w[LMP_NGRAM_MAX_ORDER];
         size_t k = 0;
-        for (char *t = strtok(words, " "); t && k < LMP_TRAIN_MAX_ORDER; t = strtok(NULL, " ")) w[k++] = t;
+        for (char *t = strtok(words, " "); t && k < LMP_NGRAM_MAX_ORDER; t = strtok(NULL, " ")) w[k++] = t;
         double lp, lb;
         CHECK_MSG(lmp_train_lookup(m, w, k, &lp, &lb) == 0, "%s: missing n-gram ending '%s'", arpa, w[k - 1]);
         seen[n]++;
@@ -319,7 +319,7 @@ static void test_input_errors(void)
     CHECK(train_mem("", &p, &st, &err) == NULL);
     CHECK_INT(st, LMP_EFORMAT);
     CHECK(strstr(err.msg, "empty corpus") != NULL);
-    p.order = LMP_TRAIN_MAX_ORDER + 1;
+    p.order = LMP_NGRAM_MAX_ORDER + 1;
     CHECK(train_mem("a b\n", &p, &st, &err) == NULL);
     CHECK_INT(st, LMP_EUNSUPPORTED);
     p.order = 0;
@@ -439,8 +439,8 @@ static void test_all_orders(void)
     char *text = synthetic_corpus(600, 11);
     CHECK(text != NULL);
     if (!text) return;
-    uint64_t own[LMP_TRAIN_MAX_ORDER + 1] = {0};
-    for (unsigned o = 1; o <= LMP_TRAIN_MAX_ORDER; o++) {
+    uint64_t own[LMP_NGRAM_MAX_ORDER + 1] = {0};
+    for (unsigned o = 1; o <= LMP_NGRAM_MAX_ORDER; o++) {
         lmp_train_params p = lmp_train_params_default();
         p.order = o;
         p.discount_fallback = 1;
@@ -552,16 +552,20 @@ static void test_write_arpa(void)
     CHECK(f != NULL);
     if (f) {
         char line[256];
-        int lines = 0, header = 0;
+        int lines = 0, header = 0, meta = 0;
         while (fgets(line, sizeof line, f)) {
             unsigned o;
             unsigned long long c;
             if (sscanf(line, "ngram %u=%llu", &o, &c) == 2) header += (int)c;
+            meta += strcmp(line, "# lmprob tokens: word\n") == 0 || strcmp(line, "# lmprob vocab: all\n") == 0 ||
+                    strcmp(line, "# lmprob estimator: mkn\n") == 0;
             lines++;
         }
         fclose(f);
         CHECK_INT(header, 16 + 38 + 56);
-        CHECK_INT(lines, 1 + 3 + (1 + 1 + 16) + (1 + 1 + 38) + (1 + 1 + 56) + 1 + 1);
+        CHECK_INT(meta, 3);
+        /* 3 metadata lines and a blank one, \data\ and 3 counts, the sections, \end\ */
+        CHECK_INT(lines, 3 + 1 + 1 + 3 + (1 + 1 + 16) + (1 + 1 + 38) + (1 + 1 + 56) + 1 + 1);
     }
     unlink(path);
     CHECK_INT(lmp_train_write_arpa(m, "/nonexistent-dir/x.arpa", &err), LMP_EIO);

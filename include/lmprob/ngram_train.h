@@ -39,9 +39,6 @@
 
 LMP_EXTERN_C_BEGIN
 
-/* Highest order lmp_train handles. */
-#define LMP_TRAIN_MAX_ORDER 8
-
 typedef enum lmp_estimator {
     LMP_EST_MKN = 0,
     LMP_EST_KN = 1,
@@ -54,7 +51,7 @@ typedef enum lmp_estimator {
 typedef void (*lmp_train_progress_fn)(void *ctx, const char *stage, uint64_t count);
 
 typedef struct lmp_train_params {
-    unsigned order;          /* 1 .. LMP_TRAIN_MAX_ORDER (default 3) */
+    unsigned order;          /* 1 .. LMP_NGRAM_MAX_ORDER (default 3) */
     lmp_estimator estimator; /* default LMP_EST_MKN */
     double k;                /* add-k pseudo-count, > 0 (default 1: Laplace) */
     uint64_t memory;         /* bytes for the counting tables (default 1 GiB; at least 64 KiB is used) */
@@ -65,7 +62,7 @@ typedef struct lmp_train_params {
                                 its words that the text lacks get count 0. NULL: none */
     int discount_fallback;   /* MKN/KN: when a discount cannot be estimated use fallback[] (like lmplz --discount_fallback) */
     double fallback[3];      /* D1, D2, D3+ (default 0.5, 1, 1.5 as lmplz) */
-    uint64_t prune[LMP_TRAIN_MAX_ORDER]; /* MKN/KN count pruning, as lmplz --prune: n-grams of order i+1
+    uint64_t prune[LMP_NGRAM_MAX_ORDER]; /* MKN/KN count pruning, as lmplz --prune: n-grams of order i+1
                                             whose raw count is <= prune[i] are dropped after estimation; their
                                             adjusted counts still make the discounts, and their mass goes to
                                             their context's backoff. prune[0] must be 0 (no unigram pruning),
@@ -73,6 +70,8 @@ typedef struct lmp_train_params {
     lmp_corpus_params corpus;  /* tokenisation (word/char/byte, UTF-8 policy, markers) */
     const char *temp_dir;      /* for spilled runs (default $TMPDIR or /tmp) */
     unsigned threads;          /* 1 or 2 (default 2) */
+    const char *command;       /* the command line that trains the model, kept in its metadata
+                                  (lmp_ngram_meta_get "command"); NULL: none */
     lmp_train_progress_fn progress;
     void *progress_ctx;
 } lmp_train_params;
@@ -87,9 +86,9 @@ typedef struct lmp_train_model lmp_train_model;
 typedef struct lmp_train_info {
     unsigned order;
     lmp_estimator estimator;
-    uint64_t counts[LMP_TRAIN_MAX_ORDER + 1]; /* counts[n]: n-grams of order n in the model (n >= 1), after pruning */
-    double discount[LMP_TRAIN_MAX_ORDER + 1][4]; /* MKN/KN: discount[n][j] = D_j of order n (j = 1..3) */
-    int fallback_used[LMP_TRAIN_MAX_ORDER + 1];  /* 1 when order n used the fallback discounts */
+    uint64_t counts[LMP_NGRAM_MAX_ORDER + 1]; /* counts[n]: n-grams of order n in the model (n >= 1), after pruning */
+    double discount[LMP_NGRAM_MAX_ORDER + 1][4]; /* MKN/KN: discount[n][j] = D_j of order n (j = 1..3) */
+    int fallback_used[LMP_NGRAM_MAX_ORDER + 1];  /* 1 when order n used the fallback discounts */
     uint64_t tokens;    /* words in the text (no <s>/</s>) */
     uint64_t sentences; /* lines */
     uint64_t vocab;     /* unigrams in the model, <unk> <s> </s> included */
@@ -99,7 +98,7 @@ typedef struct lmp_train_info {
 /* Train a model on a text file ("-": stdin; plain/gzip/xz): `_load` because the
  * object is made from a file (docs/DEVELOPING.md, API rules). Errors (the model is not
  * created): LMP_EINVAL (bad params: names the field and value), LMP_EUNSUPPORTED
- * (order above LMP_TRAIN_MAX_ORDER), LMP_EFORMAT (invalid UTF-8, <s>/</s> in the
+ * (order above LMP_NGRAM_MAX_ORDER), LMP_EFORMAT (invalid UTF-8, <s>/</s> in the
  * text: file, line, byte; empty corpus), LMP_EDOM (MKN/KN discounts cannot be
  * estimated from these counts: names the order and count and the fallback
  * option), LMP_EIO, LMP_ENOMEM. */
@@ -119,7 +118,12 @@ LMP_API void lmp_train_get_info(const lmp_train_model *m, lmp_train_info *info);
 LMP_API int lmp_train_lookup(const lmp_train_model *m, const char *const *words, size_t n, double *logprob10,
                              double *backoff10);
 
-/* Write the model as ARPA (atomic; "-" = stdout). LMP_EIO on failure, no file left. */
+/* Write the model as ARPA (atomic; "-" = stdout) with lmprob's one ARPA writer
+ * (lmp_ngram_write_arpa): its metadata (tokens, vocabulary rule, estimator,
+ * command) as "# lmprob KEY: VALUE" lines before \data\, the n-grams of each
+ * order in the order IRSTLM's compile-lm needs (LMP_ARPA_ORDER_CONTEXT), which
+ * KenLM and Sphinx read as well, every number the shortest decimal that reads
+ * back as the same float. LMP_EIO on failure, no file left. */
 LMP_API lmp_status lmp_train_write_arpa(const lmp_train_model *m, const char *path, lmp_error *err);
 
 /* NULL is a no-op. */

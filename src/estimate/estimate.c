@@ -202,12 +202,12 @@ static void compact_pruned(train_order *t)
     t->m = k;
 }
 
-/* The next order is linked: what only linking needed can go. */
+/* The next order is linked: what only linking needed can go (the contexts
+ * stay: the ARPA writer and the conversion to lmp_ngram use them). */
 static void free_links_before(train_order *o, unsigned n)
 {
-    free(o[n - 1].ctx);
     free(o[n - 1].sfx);
-    o[n - 1].ctx = o[n - 1].sfx = NULL;
+    o[n - 1].sfx = NULL;
     if (n >= 3) {
         free(o[n - 2].kids);
         o[n - 2].kids = NULL;
@@ -286,7 +286,7 @@ static lmp_status estimate_kn(lmp_train_model *m, const lmp_train_params *p, lmp
     const unsigned N = m->order;
     train_order *o = m->o;
     const double V = (double)(o[1].m - 1); /* <s> excluded (KenLM interpolate.cc) */
-    double D[LMP_TRAIN_MAX_ORDER + 1][4];
+    double D[LMP_NGRAM_MAX_ORDER + 1][4];
     lmp_status st;
     for (unsigned n = 1; n <= N; n++) {
         uint64_t nk[5] = {0, 0, 0, 0, 0};

@@ -43,19 +43,21 @@ lmp_status lmp_lm_load(const char *path, const lmp_lm_load_params *params, lmp_l
                              "%s: a folder without config.json: expected a Hugging Face GPT-2 folder "
                              "(config.json + model.safetensors) or an n-gram model file", path);
     lmp_tokenizer *tok = NULL;
-    lmp_status st;
-    if (p->tokens == LMP_LM_TOKENS_GPT2) { /* an n-gram model over GPT-2 tokens: their names need the vocabulary */
-        if (!p->vocab)
-            return lmp_error_set(err, LMP_EINVAL, "%s: an n-gram model over GPT-2 tokens: expected GPT-2's vocabulary "
-                                 "(lmp_lm_load_params.vocab)", path);
-        if ((st = lmp_tokenizer_load(p->vocab, &tok, err))) return st;
-    }
     lmp_ngram *m = NULL;
-    if ((st = lmp_ngram_load(path, p->progress, p->progress_ctx, &m, err))) {
-        lmp_tokenizer_free(tok);
-        return st;
+    lmp_status st = lmp_ngram_load(path, p->progress, p->progress_ctx, &m, err);
+    if (st) return st;
+    lmp_lm_tokens tokens = p->tokens;
+    if (tokens == LMP_LM_TOKENS_DEFAULT && lmp_ngram_get_tokens(m) == LMP_NGRAM_TOKENS_GPT2) tokens = LMP_LM_TOKENS_GPT2;
+    if (tokens == LMP_LM_TOKENS_GPT2) { /* an n-gram model over GPT-2 tokens: their names need the vocabulary */
+        st = p->vocab ? lmp_tokenizer_load(p->vocab, &tok, err)
+                      : lmp_error_set(err, LMP_EINVAL, "%s: an n-gram model over GPT-2 tokens: expected GPT-2's "
+                                      "vocabulary (lmp_lm_load_params.vocab)", path);
+        if (st) {
+            lmp_ngram_free(m);
+            return st;
+        }
     }
-    return lmp_lm_create_ngram_take(m, p->tokens, tok, out, err);
+    return lmp_lm_create_ngram_take(m, tokens, tok, out, err);
 }
 
 lmp_status lmp_lm_create_ngram(const lmp_ngram *m, lmp_lm_tokens tokens, const lmp_tokenizer *tok, lmp_lm **out,

@@ -221,13 +221,17 @@ static const lm_ops ng_ops = {
     .free = ng_free,
 };
 
-/* The token mode the model file stores; LMP_LM_TOKENS_DEFAULT when it stores
- * none. (The n-gram files gain this metadata on the ngfmt branch; until then
- * every model is taken as written in word mode unless the caller says.) */
+/* The token mode the model records (lmprob train writes it: ngram.h "tokens"), or
+ * LMP_LM_TOKENS_DEFAULT when it has no record (an ARPA file from another toolkit). */
 static lmp_lm_tokens stored_tokens(const lmp_ngram *m)
 {
-    (void)m;
-    return LMP_LM_TOKENS_DEFAULT;
+    switch (lmp_ngram_get_tokens(m)) {
+    case LMP_NGRAM_TOKENS_WORD: return LMP_LM_TOKENS_WORD;
+    case LMP_NGRAM_TOKENS_CHAR: return LMP_LM_TOKENS_CHAR;
+    case LMP_NGRAM_TOKENS_BYTE: return LMP_LM_TOKENS_BYTE;
+    case LMP_NGRAM_TOKENS_GPT2: return LMP_LM_TOKENS_GPT2;
+    default: return LMP_LM_TOKENS_DEFAULT;
+    }
 }
 
 static const char *tokens_name(lmp_lm_tokens t)
@@ -240,6 +244,11 @@ static const char *tokens_name(lmp_lm_tokens t)
     default: return "none";
     }
 }
+
+_Static_assert((int)LMP_LM_TOKENS_WORD == (int)LMP_NGRAM_TOKENS_WORD && (int)LMP_LM_TOKENS_CHAR == (int)LMP_NGRAM_TOKENS_CHAR &&
+                   (int)LMP_LM_TOKENS_BYTE == (int)LMP_NGRAM_TOKENS_BYTE &&
+                   (int)LMP_LM_TOKENS_GPT2 == (int)LMP_NGRAM_TOKENS_GPT2,
+               "lm.h and ngram.h number the token kinds alike");
 
 lmp_status lm_ngram_make(const lmp_ngram *m, int owned, lmp_lm_tokens tokens, const lmp_tokenizer *tok,
                          int tok_owned, lmp_lm **out, lmp_error *err)
@@ -256,15 +265,12 @@ lmp_status lm_ngram_make(const lmp_ngram *m, int owned, lmp_lm_tokens tokens, co
                                                     "mode), not %s tokens"
                                                   : "n-gram model over %s tokens: expected GPT-2's vocabulary",
                              tokens_name(tokens));
-    if (have != LMP_LM_TOKENS_DEFAULT && have != tokens)
-        return lmp_error_set(err, LMP_EINVAL,
-                             "the model was trained on %s tokens, not %s: scoring it in %s mode would look most "
-                             "tokens up as unknown (drop --mode, or pass --mode %s)",
-                             tokens_name(have), tokens_name(tokens), tokens_name(tokens), tokens_name(have));
+    lmp_status st = lmp_ngram_check_tokens(m, (lmp_ngram_tokens)tokens, err); /* the two enums agree */
+    if (st) return st;
     ng_lm *g = calloc(1, sizeof *g);
     if (!g) return lmp_error_set(err, LMP_ENOMEM, "out of memory for a model handle");
     lmp_lm *lm = NULL;
-    lmp_status st = lm_alloc(&ng_ops, &lm, err);
+    st = lm_alloc(&ng_ops, &lm, err);
     if (st) {
         free(g);
         return st;

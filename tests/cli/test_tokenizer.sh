@@ -111,7 +111,11 @@ awk '/^\\1-grams:/ { on = 1; next } /^\\/ { on = 0 } on && NF >= 2 && $2 !~ /^<(
 expect_out "ppl --mode gpt2" 'Bits per byte:' "$LMPROB" ppl --mode gpt2 "$TMPD/g2.arpa" $D/ptb/ptb.test.txt
 # Tokens scored: the GPT-2 tokens of each line alone, and one </s> a line: 2 + 1 + 2 here.
 expect_out "ppl --mode gpt2 counts" '"tokens": 5,' sh -c "printf 'Hello world\nHi\n' | '$LMPROB' ppl --mode gpt2 --json '$TMPD/g2.arpa' -"
-expect_fail "gpt2-vocab without gpt2 mode" 'goes with --mode gpt2' "$LMPROB" ppl --gpt2-vocab build/gpt2 "$TMPD/g2.arpa" $D/ptb/ptb.test.txt
+# The model records its tokens (gpt2), so --mode may be left out; --gpt2-vocab with another mode is refused.
+expect_out "ppl takes gpt2 mode from the model" '"tokens": 5,' sh -c "printf 'Hello world\nHi\n' | '$LMPROB' ppl --json '$TMPD/g2.arpa' -"
+expect_ok "train a word model" "$LMPROB" train -q --order 2 --discount-fallback --output "$TMPD/w2.arpa" $D/ptb/ptb.valid.txt
+expect_fail "gpt2-vocab without gpt2 mode" 'goes with --mode gpt2' "$LMPROB" ppl --gpt2-vocab build/gpt2 "$TMPD/w2.arpa" $D/ptb/ptb.test.txt
+expect_fail "gpt2 mode on a word model" 'expected --mode word' "$LMPROB" ppl --mode gpt2 "$TMPD/w2.arpa" $D/ptb/ptb.test.txt
 
 # ---- bounded memory: a 101 MB line, and pieces longer than the limit ------------------------------
 # "lorem ipsum dolor " 5.6 million times on one line: ids stream out, memory stays small (the reader's
