@@ -40,6 +40,9 @@ static void usage(FILE *f)
             "                  (text output: the shortest decimal of the float32 value, as KenLM prints;\n"
             "                  --json: full double precision)\n"
             "  --ln            per-token and per-sentence values as natural logs instead of log10\n"
+            "  --scores        score a model whose next-word values are not probabilities (they sum\n"
+            "                  to more than 1 after <s>, as stupid backoff's do): without it ppl refuses\n"
+            "                  such a model; with it the figures are labelled as from scores\n"
             "  --mode M        tokens as 'lmprob train --mode M' made them: word (the default when the model\n"
             "                  does not say; split on space, tab, CR and NUL, as lmplz), char (UTF-8\n"
             "                  characters), byte, or gpt2 (GPT-2's BPE tokens of each line, named as in\n"
@@ -72,7 +75,7 @@ static void usage(FILE *f)
 }
 
 typedef struct ppl_ctx {
-    int json, per_token, per_sentence, ln;
+    int json, per_token, per_sentence, ln, scores;
     int first_token, first_sentence;
     cli_progress prog;
 } ppl_ctx;
@@ -242,7 +245,7 @@ static void json_recipe(const lmp_ppl_result *r, double bytes)
 }
 
 static int ppl_windows(const char *model, const lmp_lm *lm, const char *text_path, size_t window, size_t stride,
-                       int recipe, int json, int per_token)
+                       int recipe, int json, int per_token, int unnormalised)
 {
     lmp_lm_info in;
     lmp_lm_get_info(lm, &in);
@@ -303,7 +306,8 @@ static int ppl_windows(const char *model, const lmp_lm *lm, const char *text_pat
         cli_json_string(stdout, model);
         fputs(", \"text\": ", stdout);
         cli_json_string(stdout, text_path);
-        printf(", \"model_kind\": \"%s\", \"vocab_size\": %zu,", in.name, in.vocab_size);
+        printf(", \"model_kind\": \"%s\", \"vocab_size\": %zu,%s", in.name, in.vocab_size,
+               unnormalised ? " \"scores_not_probabilities\": true," : "");
         if (in.order) printf(" \"order\": %u,", in.order);
         printf("\n  \"recipe\": \"%s\", \"window\": %zu, \"stride\": %zu,\n  \"perplexity\": ",
                recipe < 0 ? "all" : recipe_names[recipe], window, stride);
@@ -374,6 +378,8 @@ int cmd_ppl(int argc, char **argv)
             c.per_sentence = 1;
         } else if (strcmp(a, "--ln") == 0) {
             c.ln = 1;
+        } else if (strcmp(a, "--scores") == 0) {
+            c.scores = 1;
         } else if ((r = cli_lm_opt("ppl", argc, argv, &i, CLI_LM_MODE | CLI_LM_THREADS | CLI_LM_VOCAB | CLI_LM_WINDOW, &lo)) != 0) {
             if (r < 0) return CLI_USAGE;
         } else if (cli_is_opt(a, "--model")) {
@@ -424,13 +430,36 @@ int cmd_ppl(int argc, char **argv)
     int rc_load;
     if ((rc_load = cli_lm_load("ppl", pos[0], &lo, &lm)) != CLI_OK) return rc_load;
     const lmp_ngram *m = lmp_lm_ngram(lm);
+    /* Perplexity needs probabilities: an n-gram model whose values after <s> sum past 1
+     * (stupid backoff, Brants et al. 2007) gives scores. 1e-3: far above float rounding
+     * over a vocabulary, far below stupid backoff's excess. */
+    int unnormalised = 0;
+    double mass = 1.0;
+    if (m) {
+        lmp_token_id bos = lmp_ngram_bos(m);
+        mass = bos >= 0 ? lmp_ngram_mass_after(m, &bos, 1) : 1.0;
+        const char *est = lmp_ngram_meta_get(m, LMP_NGRAM_META_ESTIMATOR); /* lmprob's record, when there is one */
+        int stupid = est && strncmp(est, "stupid", 6) == 0;
+        unnormalised = mass > 1.0 + 1e-3 || stupid;
+        if (unnormalised && !c.scores) {
+            cli_error("ppl: %s: %s (the values after <s> sum to %.6g): scores, not probabilities, so perplexity is "
+                      "undefined; --scores computes the same figures from the scores",
+                      pos[0], stupid ? "a stupid-backoff model" : "not a probability model", mass);
+            lmp_lm_free(lm);
+            return CLI_FAIL;
+        }
+    }
     if (!m || lo.windows_given || recipe_given) {
         if (c.per_sentence) {
             cli_error("ppl: --per-sentence: sentences are an n-gram scoring without windows; expected --per-token");
             lmp_lm_free(lm);
             return CLI_USAGE;
         }
-        int rc = ppl_windows(pos[0], lm, pos[1], (size_t)lo.window, (size_t)lo.stride, recipe, c.json, c.per_token);
+        if (unnormalised && !c.json)
+            printf("NOTE: the model gives scores, not probabilities (they sum to %.6g after <s>): the figures\n"
+                   "below are computed from scores and are no perplexity\n", mass);
+        int rc = ppl_windows(pos[0], lm, pos[1], (size_t)lo.window, (size_t)lo.stride, recipe, c.json, c.per_token,
+                             unnormalised);
         lmp_lm_free(lm);
         if (rc == CLI_OK && fflush(stdout) != 0) {
             cli_error("ppl: writing to stdout failed");
@@ -477,7 +506,8 @@ int cmd_ppl(int argc, char **argv)
         cli_json_string(stdout, pos[0]);
         fputs(", \"text\": ", stdout);
         cli_json_string(stdout, pos[1]);
-        printf(", \"order\": %u, \"vocab_size\": %zu,\n  \"perplexity\": ", in.order, in.vocab_size);
+        printf(", \"order\": %u, \"vocab_size\": %zu,%s\n  \"perplexity\": ", in.order, in.vocab_size,
+               unnormalised ? " \"scores_not_probabilities\": true," : "");
         cli_json_double(stdout, ppl);
         fputs(", \"perplexity_excl_oov\": ", stdout);
         cli_json_double(stdout, ppl_x);
@@ -493,6 +523,9 @@ int cmd_ppl(int argc, char **argv)
         cli_json_double(stdout, bpb);
         fputs("}\n", stdout);
     } else {
+        if (unnormalised)
+            printf("NOTE: the model gives scores, not probabilities (they sum to %.6g after <s>): the figures\n"
+                   "below are computed from scores and are no perplexity\n", mass);
         printf("Perplexity including OOVs:\t%.10g\n", ppl);
         printf("Perplexity excluding OOVs:\t%.10g\n", ppl_x);
         printf("OOVs:\t%llu\n", (unsigned long long)s.oov);

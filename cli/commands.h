@@ -21,6 +21,9 @@
     X(next, "the next-token distribution after a prompt: top k, entropy, nucleus")     \
     X(kl, "KL and JS between two models of one vocabulary, position by position")      \
     X(model, "inspect and convert model files (ARPA <-> binary)")                      \
+    X(mix, "interpolate n-gram models: EM weights, merged model, on-the-fly ppl")      \
+    X(prune, "relative-entropy pruning of an n-gram model (Stolcke 1998)")             \
+    X(filter, "restrict an n-gram model to a vocabulary or a text (KenLM's filter)")   \
     X(tokenize, "GPT-2's byte-level BPE: text -> token ids (as tiktoken)")              \
     X(detokenize, "GPT-2 token ids -> text")                                           \
     X(gpt2, "GPT-2 checkpoints: validate and describe, logits of token ids")          \

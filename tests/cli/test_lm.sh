@@ -156,21 +156,22 @@ early() {  # early LABEL REGEX cmd...: exit 1 within 10 s with the message, stdi
   if [ "$rc" -eq 1 ] && grep -Eq -- "$re" "$TMPD/err"; then ok; else bad "$l: exit $rc, stderr: $(head -c 300 "$TMPD/err")"; fi
 }
 early "ppl: missing text" "ppl: .*nope.txt: cannot open" "$LMPROB" ppl - "$TMPD/nope.txt"
-early "train: output folder missing" "train: cannot create the output .*/nodir/m.arpa" "$LMPROB" train --order 2 --output "$TMPD/nodir/m.arpa" -
+early "train: output folder missing" "train: output: cannot create .*/nodir/m.arpa" "$LMPROB" train --order 2 --output "$TMPD/nodir/m.arpa" -
 early "train: input missing" "train: .*nope.txt: cannot open" "$LMPROB" train --order 2 --output "$TMPD/m.arpa" "$TMPD/nope.txt"
-early "model convert: output" "model convert: cannot create the output" "$LMPROB" model convert - "$TMPD/nodir/m.bin"
+early "model convert: output" "model convert: output: cannot create" "$LMPROB" model convert - "$TMPD/nodir/m.bin"
 early "model info: missing" "model info: .*nope.arpa: cannot open" "$LMPROB" model info "$TMPD/nope.arpa"
 early "kl: second model missing" "kl: .*nope.arpa: cannot open" "$LMPROB" kl --model - --model "$TMPD/nope.arpa" "$TMPD/eval.txt"
 early "kl: text missing" "kl: .*nope.txt: cannot open" "$LMPROB" kl --model - --model "$M" "$TMPD/nope.txt"
 early "generate: missing model" "generate: .*nope.arpa: cannot open" "$LMPROB" generate "$TMPD/nope.arpa"
 early "next: missing model" "next: .*nope.arpa: cannot open" "$LMPROB" next "$TMPD/nope.arpa"
-early "demo uniform: output" "demo uniform: cannot create the output" "$LMPROB" demo uniform --output "$TMPD/nodir/u.arpa" "$TMPD/train.txt"
+early "demo uniform: output" "demo uniform: output: cannot create" "$LMPROB" demo uniform --output "$TMPD/nodir/u.arpa" "$TMPD/train.txt"
 early "demo report: folder" "demo report: .*cannot open" "$LMPROB" demo report --dir "$TMPD/nodir/deeper"
+early "gpt2 logits: output" "gpt2 logits: output: cannot create" "$LMPROB" gpt2 logits --output "$TMPD/nodir/l.f32" - 1,2
 early "chapter: section 20's model" "chapter: .*nope.arpa: cannot open" "$LMPROB" chapter --model "$TMPD/nope.arpa" --text "$TMPD/eval.txt"
 if [ ! -s "$TMPD/out" ]; then ok; else bad "chapter printed sections before failing on --model"; fi
 mkdir -p "$TMPD/ro" && chmod 555 "$TMPD/ro"
 if [ "$(id -u)" -ne 0 ]; then  # root writes anywhere
-  early "train: read-only folder" "train: cannot create the output" "$LMPROB" train --order 2 --output "$TMPD/ro/m.arpa" -
+  early "train: read-only folder" "train: output: cannot create" "$LMPROB" train --order 2 --output "$TMPD/ro/m.arpa" -
 fi
 early "train: output is a folder" "train: .*ro: is a folder" "$LMPROB" train --order 2 --output "$TMPD/ro" -
 if [ -z "$(ls "$TMPD/ro")" ]; then ok; else bad "a failed check left a file behind: $(ls "$TMPD/ro")"; fi
