@@ -374,7 +374,6 @@ static inline void prefetch_el(const lmp_ngram *m, const ng_batch *b, size_t t, 
     if (b->kind[t] == EL_BEGIN || b->kind[t] == EL_END) return;
     const int32_t *ids = b->ids;
     ng_prefetch(&m->uni[ids[t]]);
-    if (m->trie) return;
     uint64_t key = ng_key1((uint32_t)ids[t]);
     size_t hist = b->hist[t];
     for (unsigned j = 1; j < m->order && j <= hist; j++) {
@@ -391,7 +390,6 @@ static inline void prefetch_el(const lmp_ngram *m, const ng_batch *b, size_t t, 
 static inline float score_pre(const lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
                               unsigned *ngram_len, const ng_probe *pr)
 {
-    if (m->trie) return ng_trie_score(m, in, word, out, ngram_len);
     return ng_score_keys(m, in, word, out, ngram_len, pr->key, pr->slot);
 }
 
@@ -423,6 +421,9 @@ static inline void resolve_el(const lmp_ngram *m, ng_batch *b, size_t t)
  * ahead), then the walks of the whole batch level by level with their cache
  * misses overlapped (ng_trie_walk_batch), then the scores in order from the
  * entries found. Returns -1 without memory for the walks. */
+static void trie_scores(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb,
+                        int walked);
+
 static int trie_batch_score(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb)
 {
     size_t n = b->n;
@@ -454,6 +455,15 @@ static int trie_batch_score(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *ac
         resolve_el(m, b, t);
     }
     ng_trie_walk_batch(m, b->ids, b->hist, n, b->found, b->ranks, &b->ws);
+    trie_scores(m, b, acc, cb, 1);
+    return 0;
+}
+
+/* The scores of a batch in order, from the batch walks (walked = 1) or each
+ * token's own walk (ng_trie_score). */
+static void trie_scores(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb, int walked)
+{
+    const size_t n = b->n, stride = m->order > 1 ? m->order - 1 : 1;
     lmp_ngram_state sa, sb, *st[2] = {&sa, &sb};
     lmp_ngram_sentence sent = {0, 0, 0, 0};
     for (size_t t = 0; t < n; t++) {
@@ -468,8 +478,9 @@ static int trie_batch_score(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *ac
         }
         if (kind != EL_END) {
             unsigned len;
-            double p = ng_trie_score_found(m, st[0], b->ids[t], st[1], &len, b->found + t * stride,
-                                           b->ranks + t * stride);
+            double p = walked ? ng_trie_score_found(m, st[0], b->ids[t], st[1], &len, b->found + t * stride,
+                                                    b->ranks + t * stride)
+                              : ng_trie_score(m, st[0], b->ids[t], st[1], &len);
             lmp_ngram_state *tmp = st[0];
             st[0] = st[1];
             st[1] = tmp;
@@ -495,15 +506,22 @@ static int trie_batch_score(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *ac
     }
     b->n = 0;
     b->text_len = 0;
-    return 0;
+}
+
+static void trie_tokens_score(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb)
+{
+    for (size_t t = 0; t < b->n; t++) {
+        if (b->kind[t] == EL_WORD) b->hash[t] = ng_hash_str_padded(b->text + b->woff[t], b->wlen[t]);
+        resolve_el(m, b, t);
+    }
+    trie_scores(m, b, acc, cb, 0);
 }
 
 /* A three-stage software pipeline over the elements: at step t the
  * vocabulary slot of element t + 2A is prefetched, element t + A gets its id
  * and its n-gram probes prefetched, and element t is scored (A = NG_AHEAD). */
-static void batch_score(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb)
+static void hashed_batch_score(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb)
 {
-    if (m->trie && trie_batch_score(m, b, acc, cb) == 0) return; /* else one token at a time, below */
     size_t n = b->n;
     const size_t A = NG_AHEAD;
     for (size_t t = 0; t < n; t++)
@@ -561,6 +579,12 @@ static void batch_score(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, c
     }
     b->n = 0;
     b->text_len = 0;
+}
+
+static void batch_score(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb)
+{
+    if (!m->trie) hashed_batch_score(m, b, acc, cb);
+    else if (trie_batch_score(m, b, acc, cb) != 0) trie_tokens_score(m, b, acc, cb); /* no memory for the walks */
 }
 
 lmp_status lmp_ngram_score_file(const lmp_ngram *m, const char *path, lmp_ngram_stats *acc,
