@@ -471,7 +471,7 @@ struct ng_trie;
 lmp_status ng_trie_load(const char *path, const ng_header *h, const unsigned char *base, struct lmp_ngram *m,
                         lmp_error *err);
 void ng_trie_free(struct ng_trie *t);
-void ng_trie_quant(const struct lmp_ngram *m, unsigned *prob_bits, unsigned *backoff_bits);
+void ng_trie_info(const struct lmp_ngram *m, lmp_ngram_info *info);
 void ng_trie_section_name(const ng_header *h, unsigned i, char *buf, size_t cap);
 /* Deep structural check of a loaded trie (lmp_ngram_verify). */
 lmp_status ng_trie_check(const char *path, const struct lmp_ngram *m, lmp_error *err);

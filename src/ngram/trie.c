@@ -530,10 +530,22 @@ void ng_trie_free(struct ng_trie *t)
     free(t);
 }
 
-void ng_trie_quant(const struct lmp_ngram *m, unsigned *prob_bits, unsigned *backoff_bits)
+void ng_trie_info(const struct lmp_ngram *m, lmp_ngram_info *info)
 {
-    *prob_bits = m->trie->P.prob_q;
-    *backoff_bits = m->trie->P.bo_q;
+    const struct ng_trie *t = m->trie;
+    info->prob_bits = t->P.prob_q;
+    info->backoff_bits = t->P.bo_q;
+    for (unsigned L = 2; L <= m->order; L++) {
+        const ng_trie_level *lv = &t->P.level[L];
+        lmp_ngram_level_info *o = &info->level[L];
+        o->entries = lv->count;
+        o->key_bits = lv->key_bits;
+        o->prob_bits = lv->prob_bits;
+        o->backoff_bits = lv->bo_bits;
+        o->record_bits = lv->rec_bits;
+        o->record_bytes = t->rec_bytes[L];
+        o->pointer_bytes = L < m->order ? 8 * (t->efh_n[L] + t->efd_n[L]) : 0;
+    }
 }
 
 /* Section indices: ptr1, then records of levels 2..N, pointer headers and data of levels 2..N-1, codebooks, blanks. */
