@@ -16,7 +16,8 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lmprob ppl [--json] [--per-token] [--per-sentence] [--ln] [--mode word|char|byte] MODEL TEXT|-\n"
+            "usage: lmprob ppl [--json] [--per-token] [--per-sentence] [--ln] [--mode word|char|byte|gpt2]\n"
+            "                  [--gpt2-vocab P] MODEL TEXT|-\n"
             "\n"
             "Score TEXT (plain, gzip or xz; '-' = stdin) with the n-gram MODEL (ARPA text, plain/gzip/xz, or\n"
             "lmprob's binary format, told apart by content). Each line is one sentence scored as\n"
@@ -33,11 +34,17 @@ static void usage(FILE *f)
             "                  (text output: the shortest decimal of the float32 value, as KenLM prints;\n"
             "                  --json: full double precision)\n"
             "  --ln            per-token and per-sentence values as natural logs instead of log10\n"
+            "  --scores        score a model whose next-word values are not probabilities (they sum\n"
+            "                  to more than 1 after <s>, as stupid backoff's do): without it ppl refuses\n"
+            "                  such a model; with it the figures are labelled as from scores\n"
             "  --mode M        tokens as 'lmprob train --mode M' made them: word (split on space, tab, CR\n"
             "                  and NUL, as lmplz), char (UTF-8 characters) or byte; char and byte read the\n"
-            "                  text with lmprob's corpus reader (strict UTF-8 in char mode). Default: the\n"
-            "                  mode the model records (lmprob model info), word for a model without the\n"
-            "                  record; a --mode the record contradicts is refused\n"
+            "                  text with lmprob's corpus reader (strict UTF-8 in char mode); gpt2: GPT-2's\n"
+            "                  BPE tokens of each line, named as in vocab.json (\"Ġthe\"), </s> standing for\n"
+            "                  the newline (docs/tokenizer.md). Default: the mode the model records (lmprob\n"
+            "                  model info), word for a model without the record; a --mode the record\n"
+            "                  contradicts is refused\n"
+            "  --gpt2-vocab P  the GPT-2 vocabulary for --mode gpt2 (default: as lmprob tokenize finds it)\n"
             "  --json          one JSON object: perplexity, perplexity_excl_oov, oov, tokens, sentences,\n"
             "                  log10_prob, ln_prob, bits_per_token, bits_per_byte, bytes, (per_token |\n"
             "                  per_sentence arrays)\n"
@@ -46,7 +53,7 @@ static void usage(FILE *f)
 }
 
 typedef struct ppl_ctx {
-    int json, per_token, per_sentence, ln;
+    int json, per_token, per_sentence, ln, scores;
     int first_token, first_sentence;
     cli_progress prog;
 } ppl_ctx;
@@ -122,13 +129,14 @@ static void on_sentence(void *vctx, const lmp_ngram_sentence *s)
     else if (c->per_token) fputc('\n', stdout);
 }
 
-/* char and byte modes: tokens from lmprob's corpus reader, scored sentence by sentence. */
-static lmp_status score_corpus(const lmp_ngram *m, const char *path, int mode, lmp_ngram_stats *s,
-                               const lmp_ngram_callbacks *cb, lmp_error *err)
+/* char, byte and gpt2 modes: tokens from lmprob's corpus reader, scored sentence by sentence. */
+static lmp_status score_corpus(const lmp_ngram *m, const char *path, int mode, const lmp_tokenizer *bpe,
+                               lmp_ngram_stats *s, const lmp_ngram_callbacks *cb, lmp_error *err)
 {
     memset(s, 0, sizeof *s);
     lmp_corpus_params prm = lmp_corpus_params_default();
     prm.mode = (lmp_corpus_mode)mode;
+    prm.tokenizer = bpe;
     lmp_corpus *c;
     lmp_status st = lmp_corpus_load(path, &prm, &c, err);
     if (st) return st;
@@ -169,7 +177,7 @@ int cmd_ppl(int argc, char **argv)
     ppl_ctx c = {0};
     int mode = -1; /* -1: word mode through the fast reader of lmp_ngram_score_file */
     int mode_given = 0;
-    const char *pos[2] = {NULL, NULL};
+    const char *pos[2] = {NULL, NULL}, *gpt2_vocab = NULL;
     int np = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -184,6 +192,8 @@ int cmd_ppl(int argc, char **argv)
             c.per_sentence = 1;
         } else if (strcmp(a, "--ln") == 0) {
             c.ln = 1;
+        } else if (strcmp(a, "--scores") == 0) {
+            c.scores = 1;
         } else if (cli_is_opt(a, "--mode")) {
             const char *v = cli_optarg(argc, argv, &i, "--mode");
             if (!v) return CLI_USAGE;
@@ -191,10 +201,13 @@ int cmd_ppl(int argc, char **argv)
             if (strcmp(v, "word") == 0) mode = -1;
             else if (strcmp(v, "char") == 0) mode = LMP_CORPUS_CHAR;
             else if (strcmp(v, "byte") == 0) mode = LMP_CORPUS_BYTE;
+            else if (strcmp(v, "gpt2") == 0) mode = LMP_CORPUS_GPT2;
             else {
-                cli_error("ppl: --mode: expected 'word', 'char' or 'byte', got '%s'", v);
+                cli_error("ppl: --mode: expected 'word', 'char', 'byte' or 'gpt2', got '%s'", v);
                 return CLI_USAGE;
             }
+        } else if (cli_is_opt(a, "--gpt2-vocab")) {
+            if (!(gpt2_vocab = cli_optarg(argc, argv, &i, "--gpt2-vocab"))) return CLI_USAGE;
         } else if (a[0] == '-' && a[1] != '\0') {
             cli_error("ppl: unknown option '%s' (see lmprob ppl --help)", a);
             return CLI_USAGE;
@@ -215,6 +228,7 @@ int cmd_ppl(int argc, char **argv)
         cli_error("ppl: MODEL and TEXT cannot both be stdin ('-')");
         return CLI_USAGE;
     }
+    lmp_tokenizer *tok = NULL;
     cli_progress_start(&c.prog, "lmprob ppl", "loading model");
     lmp_error err = {0};
     lmp_ngram *m = NULL;
@@ -229,13 +243,41 @@ int cmd_ppl(int argc, char **argv)
     if (!mode_given) {
         if (have == LMP_NGRAM_TOKENS_CHAR) mode = LMP_CORPUS_CHAR;
         else if (have == LMP_NGRAM_TOKENS_BYTE) mode = LMP_CORPUS_BYTE;
+        else if (have == LMP_NGRAM_TOKENS_GPT2) mode = LMP_CORPUS_GPT2;
     }
-    lmp_ngram_tokens want = mode == LMP_CORPUS_CHAR ? LMP_NGRAM_TOKENS_CHAR
-                            : mode == LMP_CORPUS_BYTE ? LMP_NGRAM_TOKENS_BYTE : LMP_NGRAM_TOKENS_WORD;
+    lmp_ngram_tokens want = mode == LMP_CORPUS_CHAR   ? LMP_NGRAM_TOKENS_CHAR
+                            : mode == LMP_CORPUS_BYTE ? LMP_NGRAM_TOKENS_BYTE
+                            : mode == LMP_CORPUS_GPT2 ? LMP_NGRAM_TOKENS_GPT2
+                                                      : LMP_NGRAM_TOKENS_WORD;
     if (lmp_ngram_check_tokens(m, want, &err)) {
         cli_error("ppl: %s: %s", pos[0], err.msg);
         lmp_ngram_free(m);
         return CLI_USAGE;
+    }
+    if (gpt2_vocab && mode != LMP_CORPUS_GPT2) {
+        cli_error("ppl: --gpt2-vocab goes with --mode gpt2");
+        lmp_ngram_free(m);
+        return CLI_USAGE;
+    }
+    if (mode == LMP_CORPUS_GPT2 && !(tok = cli_gpt2_load("ppl", gpt2_vocab))) {
+        lmp_ngram_free(m);
+        return CLI_FAIL;
+    }
+    /* Perplexity needs probabilities: a model whose values after <s> sum past 1
+     * (stupid backoff, Brants et al. 2007) gives scores. 1e-3: far above float
+     * rounding over a vocabulary, far below stupid backoff's excess. */
+    int32_t bos = lmp_ngram_bos(m);
+    double mass = bos >= 0 ? lmp_ngram_mass_after(m, &bos, 1) : 1.0;
+    const char *est = lmp_ngram_meta_get(m, LMP_NGRAM_META_ESTIMATOR); /* lmprob's record, when there is one */
+    int unnormalised = mass > 1.0 + 1e-3 || (est && strncmp(est, "stupid", 6) == 0);
+    if (unnormalised && !c.scores) {
+        cli_error("ppl: %s: %s (the values after <s> sum to %.6g): scores, not probabilities, so perplexity is "
+                  "undefined; --scores computes the same figures from the scores",
+                  pos[0], est && strncmp(est, "stupid", 6) == 0 ? "a stupid-backoff model" : "not a probability model",
+                  mass);
+        lmp_tokenizer_free(tok);
+        lmp_ngram_free(m);
+        return CLI_FAIL;
     }
     cli_progress_phase(&c.prog, "scoring");
     c.first_token = 1;
@@ -249,7 +291,8 @@ int cmd_ppl(int argc, char **argv)
         else if (c.per_token) fputs("\"per_token\": [", stdout);
     }
     lmp_ngram_stats s;
-    st = mode < 0 ? lmp_ngram_score_file(m, pos[1], &s, &cb, &err) : score_corpus(m, pos[1], mode, &s, &cb, &err);
+    st = mode < 0 ? lmp_ngram_score_file(m, pos[1], &s, &cb, &err) : score_corpus(m, pos[1], mode, tok, &s, &cb, &err);
+    lmp_tokenizer_free(tok);
     if (st) {
         if (c.json || c.per_token || c.per_sentence) fputc('\n', stdout);
         fflush(stdout);
@@ -267,7 +310,8 @@ int cmd_ppl(int argc, char **argv)
         cli_json_string(stdout, pos[0]);
         fputs(", \"text\": ", stdout);
         cli_json_string(stdout, pos[1]);
-        printf(", \"order\": %u, \"vocab_size\": %zu,\n  \"perplexity\": ", info.order, info.vocab_size);
+        printf(", \"order\": %u, \"vocab_size\": %zu,%s\n  \"perplexity\": ", info.order, info.vocab_size,
+               unnormalised ? " \"scores_not_probabilities\": true," : "");
         cli_json_double(stdout, ppl);
         fputs(", \"perplexity_excl_oov\": ", stdout);
         cli_json_double(stdout, ppl_x);
@@ -283,6 +327,9 @@ int cmd_ppl(int argc, char **argv)
         cli_json_double(stdout, bpb);
         fputs("}\n", stdout);
     } else {
+        if (unnormalised)
+            printf("NOTE: the model gives scores, not probabilities (they sum to %.6g after <s>): the figures\n"
+                   "below are computed from scores and are no perplexity\n", mass);
         printf("Perplexity including OOVs:\t%.10g\n", ppl);
         printf("Perplexity excluding OOVs:\t%.10g\n", ppl_x);
         printf("OOVs:\t%llu\n", (unsigned long long)s.oov);

@@ -687,6 +687,103 @@ static void test_prefixes_and_flips(void)
     free(a);
 }
 
+/* ---- the kernels against each other (white box) --------------------------------------- */
+
+static float frand(uint32_t *st)
+{
+    *st = *st * 1664525u + 1013904223u;
+    return ((float)(*st >> 8) / 16777216.0f - 0.5f) * 2.0f;
+}
+
+/* The vector product kernels against the portable ones on awkward shapes:
+ * rows not a multiple of the micro-kernel's 14, columns not a multiple of 32,
+ * one row (the decoding kernels), K over the k-block (two blocks), both
+ * layouts of B, bias, GELU, accumulation. The two differ only in rounding
+ * (one per fused multiply-add against two), so the tolerance is relative to
+ * the sum of |terms|: 4 K float epsilons. */
+static void test_gemm_levels(void)
+{
+    int top = gpt2_isa_detect();
+    if (top == GPT2_ISA_C) {
+        printf("  (no AVX-512 here: only the portable kernels run)\n");
+        return;
+    }
+    static const size_t shapes[][3] = {{1, 70, 33}, {1, 3100, 40}, {15, 64, 33}, {19, 3100, 65}, {29, 128, 100},
+                                       {14, 16, 32}, {2, 7, 1}};
+    uint32_t st = 7;
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+        const size_t M = shapes[si][0], K = shapes[si][1], N = shapes[si][2];
+        for (int bt = 0; bt < 2; bt++)
+            for (int mode = 0; mode < 3; mode++) { /* 0: plain + bias, 1: GELU, 2: accumulate */
+                float *A = malloc(M * K * sizeof *A), *B = malloc(K * N * sizeof *B), *bias = malloc(N * sizeof *bias);
+                float *C0 = malloc(M * N * sizeof *C0), *C1 = malloc(M * N * sizeof *C1);
+                float *absC = malloc(M * N * sizeof *absC);
+                for (size_t i = 0; i < M * K; i++) A[i] = frand(&st);
+                for (size_t i = 0; i < K * N; i++) B[i] = frand(&st);
+                for (size_t i = 0; i < N; i++) bias[i] = frand(&st);
+                for (size_t i = 0; i < M * N; i++) C0[i] = C1[i] = frand(&st);
+                gpt2_gemm g = {A, K, B, bt ? K : N, bt, bias, NULL, N, M, N, K, mode == 2, mode == 1};
+                for (size_t i = 0; i < M; i++)
+                    for (size_t n = 0; n < N; n++) {
+                        double a = fabs(C0[i * N + n]) * (mode == 2) + fabs(bias[n]);
+                        for (size_t k = 0; k < K; k++) a += fabs(A[i * K + k] * (bt ? B[n * K + k] : B[k * N + n]));
+                        absC[i * N + n] = (float)a;
+                    }
+                float *Ap = malloc((gpt2_gemm_pack_floats(top, M, K) + 16) * sizeof *Ap);
+                float *Bp = aligned_alloc(64, (gpt2_gemm_scratch_floats(top, M, K) + 16) * sizeof *Bp);
+                g.C = C0;
+                gpt2_gemm_cols(GPT2_ISA_C, &g, NULL, 0, N, NULL);
+                g.C = C1;
+                gpt2_gemm_pack(top, A, K, M, K, 0, gpt2_gemm_panels(top, M), Ap);
+                /* the columns in two uneven shares, as two threads would */
+                size_t q = gpt2_gemm_col_quantum(top), cut = N > q ? (N / q / 2) * q : 0;
+                gpt2_gemm_cols(top, &g, Ap, 0, cut, Bp);
+                gpt2_gemm_cols(top, &g, Ap, cut, N, Bp);
+                double worst = 0;
+                for (size_t i = 0; i < M * N; i++) {
+                    double d = fabs((double)C0[i] - (double)C1[i]) / (4.0 * (double)K * 1.2e-7 * absC[i] + 1e-30);
+                    if (!(d <= worst)) worst = d;
+                }
+                CHECK_MSG(worst <= 1.0, "M %zu K %zu N %zu b_trans %d mode %d: error %.3g of the bound", M, K, N, bt,
+                          mode, worst);
+                free(A), free(B), free(bias), free(C0), free(C1), free(absC), free(Ap), free(Bp);
+            }
+    }
+}
+
+/* The vector attention against the portable one: a head's cache of random keys
+ * and values, query blocks at several positions, head sizes 16, 32, 64, 128. */
+static void test_attention_levels(void)
+{
+    int top = gpt2_isa_detect();
+    if (top == GPT2_ISA_C) return;
+    uint32_t st = 11;
+    static const size_t dims[] = {16, 32, 64, 128};
+    static const size_t cases[][3] = {{0, 0, 1}, {0, 0, 16}, {0, 5, 13}, {37, 0, 1}, {37, 3, 16}, {100, 0, 9}};
+    for (size_t di = 0; di < 4; di++) {
+        const size_t d = dims[di], T = 128, tiles = T / GPT2_KT;
+        float *kt = aligned_alloc(64, tiles * GPT2_KT * d * sizeof(float)), *v = malloc(T * d * sizeof(float));
+        float *q = malloc(T * d * sizeof(float)), *o0 = malloc(T * d * sizeof(float)), *o1 = malloc(T * d * sizeof(float));
+        float *s = aligned_alloc(64, gpt2_attention_scratch_floats(16, T) * sizeof(float));
+        for (size_t i = 0; i < tiles * GPT2_KT * d; i++) kt[i] = 2.0f * frand(&st);
+        for (size_t i = 0; i < T * d; i++) v[i] = frand(&st), q[i] = frand(&st);
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            const size_t pos0 = cases[c][0], i0 = cases[c][1], i1 = cases[c][2];
+            gpt2_attention(GPT2_ISA_C, q, d, kt, v, o0, d, d, pos0, i0, i1, 0.125f, s);
+            gpt2_attention(top, q, d, kt, v, o1, d, d, pos0, i0, i1, 0.125f, s);
+            double worst = 0;
+            for (size_t i = i0 * d; i < i1 * d; i++) {
+                double dd = fabs((double)o0[i] - (double)o1[i]);
+                if (!(dd <= worst)) worst = dd;
+            }
+            /* outputs are averages of values in [-1, 1]: float rounding of the
+             * scores, exps and sums stays far below 1e-5 */
+            CHECK_MSG(worst <= 1e-5, "d %zu pos0 %zu rows [%zu, %zu): max diff %g", d, pos0, i0, i1, worst);
+        }
+        free(kt), free(v), free(q), free(o0), free(o1), free(s);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *sh = getenv("LMP_SHARED");
@@ -700,6 +797,8 @@ int main(int argc, char **argv)
         RUN(test_kv_cache);
         RUN(test_folder);
     }
+    RUN(test_gemm_levels);
+    RUN(test_attention_levels);
     RUN(test_good_variants);
     RUN(test_bad_files);
     RUN(test_prefixes_and_flips);

@@ -25,6 +25,7 @@
 
 #include "lmprob/json.h"
 #include "../src/tokenizer/tok_internal.h"
+#include "lmprob/corpus.h"
 #include "lmprob/rng.h"
 #include "lmprob/tokenizer.h"
 #include "test.h"
@@ -650,6 +651,53 @@ static void test_sizing_and_errors(void)
     lmp_tokenizer_stream_free(NULL);
 }
 
+/* ---- the corpus reader's gpt2 mode (lmprob train/ppl --mode gpt2) ------------------------------ */
+
+static void test_corpus_gpt2(void)
+{
+    const char text[] = "They'll say it's fine.\r\n\n  two  spaces \nbad \xff byte\n";
+    lmp_corpus_params p = lmp_corpus_params_default();
+    p.mode = LMP_CORPUS_GPT2;
+    lmp_corpus *c = NULL;
+    lmp_error err;
+    CHECK(lmp_corpus_create(text, sizeof text - 1, "mem", &p, &c, &err) == LMP_EINVAL); /* no tokenizer */
+    p.tokenizer = tok;
+    p.replace_invalid = 1;
+    CHECK(lmp_corpus_create(text, sizeof text - 1, "mem", &p, &c, &err) == LMP_OK);
+    /* Each line's tokens are the names of the ids of that line alone; '\r' stays. */
+    const char *lines[] = {"They'll say it's fine.\r", "", "  two  spaces ", "bad \xef\xbf\xbd byte"};
+    for (int l = 0; l < 4; l++) {
+        const lmp_token *t;
+        size_t nt, n;
+        CHECK(lmp_corpus_next_line(c, &t, &nt, &err) == LMP_OK);
+        lmp_token_id *ids = encode(lines[l], strlen(lines[l]), 0, &n);
+        int same = nt == n;
+        for (size_t i = 0; same && i < n; i++) {
+            size_t len;
+            const char *nm = lmp_tokenizer_token_name(tok, ids[i], &len);
+            same = t[i].len == len && memcmp(t[i].ptr, nm, len) == 0;
+        }
+        CHECK_MSG(same, "line %d", l + 1);
+        free(ids);
+    }
+    const lmp_token *t;
+    size_t nt;
+    CHECK(lmp_corpus_next_line(c, &t, &nt, &err) == LMP_EOF);
+    lmp_corpus_stats st;
+    lmp_corpus_get_stats(c, &st);
+    CHECK_INT(st.replaced, 1);
+    CHECK_INT(st.bytes, sizeof text - 1);
+    lmp_corpus_free(c);
+    /* Strict by default: invalid UTF-8 names its line. */
+    p.replace_invalid = 0;
+    CHECK(lmp_corpus_create(text, sizeof text - 1, "mem", &p, &c, &err) == LMP_OK);
+    lmp_status s2;
+    while ((s2 = lmp_corpus_next_line(c, &t, &nt, &err)) == LMP_OK) {}
+    CHECK_INT(s2, LMP_EFORMAT);
+    CHECK(strstr(err.msg, "mem:4") != NULL);
+    lmp_corpus_free(c);
+}
+
 /* ---- bad vocabulary files ------------------------------------------------------------------------- */
 
 /* Write encoder.json / vocab.bpe (each possibly edited: the first `from` is
@@ -791,6 +839,7 @@ int main(int argc, char **argv)
     RUN(test_random_round_trip);
     RUN(test_long_pieces);
     RUN(test_formats);
+    RUN(test_corpus_gpt2);
     RUN(test_bad_vocabularies);
     lmp_tokenizer_free(tok);
     char cmd[400];

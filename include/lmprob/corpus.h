@@ -20,6 +20,13 @@
  *         control characters become "<0xNN>".
  *   BYTE  one token per byte: '!'..'~' as themselves, every other byte "<0xNN>"
  *         (two upper-case hex digits). No UTF-8 check in this mode.
+ *   GPT2  GPT-2's byte-level BPE tokens of the line (params.tokenizer, see
+ *         tokenizer.h), each as its name in GPT-2's byte alphabet ("Ġthe" for
+ *         " the", the key of vocab.json: no white space, so ARPA files hold
+ *         them as they are). Each line is encoded on its own, a '\r' before
+ *         its '\n' included (GPT-2 sees it), the '\n' itself not: it is </s>.
+ *         A white-space run that spans a newline is therefore split where the
+ *         whole-text encoding would keep it (docs/tokenizer.md).
  *
  * UTF-8 (WORD and CHAR modes) is checked strictly (RFC 3629: no overlong forms,
  * no surrogates, nothing above U+10FFFF). An invalid sequence is an LMP_EFORMAT
@@ -40,19 +47,22 @@
 #include <stdint.h>
 
 #include "lmprob/core.h"
+#include "lmprob/tokenizer.h"
 
 LMP_EXTERN_C_BEGIN
 
 typedef enum lmp_corpus_mode {
     LMP_CORPUS_WORD = 0,
     LMP_CORPUS_CHAR = 1,
-    LMP_CORPUS_BYTE = 2
+    LMP_CORPUS_BYTE = 2,
+    LMP_CORPUS_GPT2 = 3
 } lmp_corpus_mode;
 
 typedef struct lmp_corpus_params {
     lmp_corpus_mode mode; /* default LMP_CORPUS_WORD */
     int replace_invalid;  /* 1: invalid UTF-8 → U+FFFD; 0 (default): LMP_EFORMAT error */
     int skip_markers;     /* 1: drop "<s>"/"</s>" tokens; 0 (default): LMP_EFORMAT error */
+    const lmp_tokenizer *tokenizer; /* GPT2 mode: the vocabulary (required there; must outlive the reader) */
     size_t max_line;      /* longest line accepted, in bytes (0, the default: 256 MiB); a longer line is
                              an LMP_EFORMAT error raised once that many bytes are read, so the reader's
                              memory stays about twice this whatever the input */
@@ -69,7 +79,7 @@ typedef struct lmp_corpus_stats {
     uint64_t lines;      /* lines returned */
     uint64_t tokens;     /* tokens returned (no <s>/</s>) */
     uint64_t bytes;      /* uncompressed bytes of the returned lines, each '\n' included (for bits per byte) */
-    uint64_t line_bytes; /* bytes of the last returned line, its '\n' (and a '\r' before it) not included */
+    uint64_t line_bytes; /* bytes of the last returned line, its '\n' (and, but in GPT2 mode, a '\r' before it) not included */
     uint64_t replaced;   /* invalid UTF-8 sequences replaced by U+FFFD */
     uint64_t skipped;    /* <s>/</s> tokens dropped (skip_markers) */
 } lmp_corpus_stats;

@@ -57,7 +57,9 @@ struct lmp_gpt2 {
  *   accumulate = 1: C += A B + bias   (the residual stream)
  *   gelu = 1:       C = gelu(A B + bias)
  * Every output is the sum over k in increasing order, one rounding per step,
- * started from 0 (or from C when accumulating), then + bias, then GELU. */
+ * started from 0 (or from C when accumulating), then + bias, then GELU; the
+ * one exception is the vector kernel for one row of b_trans = 1 (the output
+ * projection while decoding), which sums in 16 lanes and then across them. */
 typedef struct gpt2_gemm {
     const float *A;
     size_t lda;
@@ -71,9 +73,23 @@ typedef struct gpt2_gemm {
     int accumulate, gelu;
 } gpt2_gemm;
 
-/* Per-thread scratch of the kernels (packing buffers), sized by gpt2_scratch_floats. */
+/* A product runs in two steps, with a barrier between them:
+ *  1. the threads pack A (the activations) into panels, splitting the
+ *     gpt2_gemm_panels() panels between them (none for one row, or for the
+ *     portable kernels, which read A in place);
+ *  2. each thread computes its columns with gpt2_gemm_cols, reading the packed
+ *     A (Ap, of gpt2_gemm_pack_floats() floats, shared) and packing blocks of
+ *     B into its own scratch (gpt2_gemm_scratch_floats() floats). */
+size_t gpt2_gemm_pack_floats(int isa, size_t M, size_t K);
+size_t gpt2_gemm_panels(int isa, size_t M);
+void gpt2_gemm_pack(int isa, const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, float *Ap);
+/* Step 1 with a layer norm fused in: pack LN(A) (rows normalised with weight
+ * w, bias b, as gpt2_layernorm_rows). Returns 0 when these kernels cannot (then
+ * normalise the rows with gpt2_layernorm_rows and pack those). */
+int gpt2_gemm_pack_ln(int isa, const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, const float *w,
+                      const float *b, float eps, float *Ap);
 size_t gpt2_gemm_scratch_floats(int isa, size_t max_m, size_t max_k);
-void gpt2_gemm_cols(int isa, const gpt2_gemm *g, size_t n0, size_t n1, float *scratch);
+void gpt2_gemm_cols(int isa, const gpt2_gemm *g, const float *Ap, size_t n0, size_t n1, float *scratch);
 /* Columns are handed out to threads in multiples of this. */
 size_t gpt2_gemm_col_quantum(int isa);
 

@@ -65,6 +65,45 @@ size_t gpt2_gemm_scratch_floats(int isa, size_t max_m, size_t max_k)
     return 0;
 }
 
+size_t gpt2_gemm_pack_floats(int isa, size_t M, size_t K)
+{
+#if GPT2_HAVE_X86_KERNELS
+    if (isa == GPT2_ISA_AVX512 && M > 1) return gpt2_x86_pack_a_floats(M, K);
+#endif
+    (void)isa, (void)M, (void)K;
+    return 0;
+}
+
+size_t gpt2_gemm_panels(int isa, size_t M)
+{
+#if GPT2_HAVE_X86_KERNELS
+    if (isa == GPT2_ISA_AVX512 && M > 1) return gpt2_x86_panels(M);
+#endif
+    (void)isa, (void)M;
+    return 0;
+}
+
+void gpt2_gemm_pack(int isa, const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, float *Ap)
+{
+#if GPT2_HAVE_X86_KERNELS
+    if (isa == GPT2_ISA_AVX512 && M > 1) gpt2_x86_pack_a(A, lda, M, K, p0, p1, Ap);
+#endif
+    (void)isa, (void)A, (void)lda, (void)M, (void)K, (void)p0, (void)p1, (void)Ap;
+}
+
+int gpt2_gemm_pack_ln(int isa, const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, const float *w,
+                      const float *b, float eps, float *Ap)
+{
+#if GPT2_HAVE_X86_KERNELS
+    if (isa == GPT2_ISA_AVX512 && M > 1 && K % 16 == 0) {
+        gpt2_x86_pack_a_ln(A, lda, M, K, p0, p1, w, b, eps, Ap);
+        return 1;
+    }
+#endif
+    (void)isa, (void)A, (void)lda, (void)M, (void)K, (void)p0, (void)p1, (void)w, (void)b, (void)eps, (void)Ap;
+    return 0;
+}
+
 size_t gpt2_gemm_col_quantum(int isa)
 {
 #if GPT2_HAVE_X86_KERNELS
@@ -74,16 +113,16 @@ size_t gpt2_gemm_col_quantum(int isa)
     return 1;
 }
 
-void gpt2_gemm_cols(int isa, const gpt2_gemm *g, size_t n0, size_t n1, float *scratch)
+void gpt2_gemm_cols(int isa, const gpt2_gemm *g, const float *Ap, size_t n0, size_t n1, float *scratch)
 {
     if (n1 <= n0 || g->M == 0) return;
 #if GPT2_HAVE_X86_KERNELS
     if (isa == GPT2_ISA_AVX512) {
-        gpt2_x86_gemm_cols(g, n0, n1, scratch);
+        gpt2_x86_gemm_cols(g, Ap, n0, n1, scratch);
         return;
     }
 #endif
-    (void)isa, (void)scratch;
+    (void)isa, (void)Ap, (void)scratch;
     gemm_c(g, n0, n1);
 }
 
@@ -154,7 +193,7 @@ void gpt2_attention(int isa, const float *q, size_t ldq, const float *kt, const 
                     size_t d, size_t pos0, size_t i0, size_t i1, float scale, float *s)
 {
 #if GPT2_HAVE_X86_KERNELS
-    if (isa == GPT2_ISA_AVX512 && d % 16 == 0) {
+    if (GPT2_X86_ATTENTION && isa == GPT2_ISA_AVX512 && d % 16 == 0) {
         gpt2_x86_attention(q, ldq, kt, v, out, ldo, d, pos0, i0, i1, scale, s);
         return;
     }

@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "../sample/sample_internal.h"
+#include "../sample/kernels.h"
 
 typedef struct vview {
     const double *d;
@@ -80,7 +80,7 @@ static lmp_status check_logits(vview x, size_t n, double *max, const char *what,
         }
     } else {
         float mf; /* vectorised: the first NaN/+inf index and the maximum */
-        bad = lmp_sample_fcheck(x.f, n, &mf);
+        bad = lmp_sample_fcheck(lmp_sample_isa_best(), x.f, n, &mf);
         m = mf;
     }
     if (bad < n)
@@ -114,9 +114,9 @@ lmp_status lmp_softmax_f32(const float *x, size_t n, float *out, lmp_error *err)
     if (st) return st;
     /* float terms through the vectorised expf of the sampler (libm's expf is
      * ~2.6 ns a call), summed in double (as llama.cpp's dist) */
-    double s = lmp_sample_expf_array(x, n, (float)m, out);
+    double s = lmp_sample_expf_array(lmp_sample_isa_best(), x, n, (float)m, out);
     float inv = (float)(1.0 / s);
-    lmp_sample_fscale(out, n, inv);
+    lmp_sample_fscale(lmp_sample_isa_best(), out, n, inv);
     return LMP_OK;
 }
 

@@ -5,9 +5,9 @@
  * written out as the leftmost-first matcher a backtracking regex engine runs
  * (scan_piece below): no regex library, one pass over the bytes, classes from
  * the generated Unicode tables. Each piece is then looked up whole (every
- * GPT-2 token encodes to itself, checked for all 50,257 in the tests, so a
- * piece that is a token is that token: most English words end here), and
- * otherwise merged by BPE: an array scan for pieces up to 64 bytes (as
+ * GPT-2 token but <|endoftext|> encodes to itself, checked for all 50,256 in
+ * the tests, so a piece that is a token is that token: most English words end
+ * here), and otherwise merged by BPE: an array scan for pieces up to 64 bytes (as
  * tiktoken's byte_pair_merge), a heap for longer ones, so a long piece costs
  * O(n log n) instead of O(n^2). */
 #include <pthread.h>
@@ -200,45 +200,50 @@ static inline size_t scan_piece(const unsigned char *s, size_t i, size_t end, in
  * (tiktoken src/lib.rs byte_pair_merge; the same order as encoder.py's bpe()
  * for a merges file in which every merge comes after the merges making its
  * two halves, which the loader checks). */
-int tok_bpe(const lmp_tokenizer *t, const unsigned char *s, size_t n, tok_sink *sink, tok_scratch *scr)
+size_t tok_bpe_small(const lmp_tokenizer *t, const unsigned char *s, size_t n, lmp_token_id *id)
 {
-    if (n > SMALL_PIECE) return tok_bpe_heap(t, s, n, sink, scr);
-    lmp_token_id id[SMALL_PIECE];
-    uint32_t rk[SMALL_PIECE];
-    int32_t mg[SMALL_PIECE];
+    /* id[i]: part i; rm[i]: the pair (i, i+1) as rank << 32 | merged id, or
+     * UINT64_MAX. Equal ranks mean the same merged token, so the smallest rm
+     * is the lowest rank, and `<` keeps the leftmost. */
+    uint64_t rm[SMALL_PIECE];
     for (size_t i = 0; i < n; i++) id[i] = t->byte_id[s[i]];
     size_t m = n;
     for (size_t i = 0; i + 1 < m; i++) {
         const tok_pair *p = tok_pair_find(t, id[i], id[i + 1]);
-        rk[i] = p ? p->rank : UINT32_MAX;
-        mg[i] = p ? p->merged : LMP_TOKEN_NONE;
+        rm[i] = p ? (uint64_t)p->rank << 32 | (uint32_t)p->merged : UINT64_MAX;
     }
     while (m > 1) {
-        uint32_t best = UINT32_MAX;
+        uint64_t best = rm[0];
         size_t bi = 0;
-        for (size_t i = 0; i + 1 < m; i++)
-            if (rk[i] < best) {
-                best = rk[i];
+        for (size_t i = 1; i + 1 < m; i++)
+            if (rm[i] < best) {
+                best = rm[i];
                 bi = i;
             }
-        if (best == UINT32_MAX) break;
-        id[bi] = mg[bi];
-        size_t tail = m - bi - 2;
-        memmove(id + bi + 1, id + bi + 2, tail * sizeof *id);
-        memmove(rk + bi + 1, rk + bi + 2, tail * sizeof *rk);
-        memmove(mg + bi + 1, mg + bi + 2, tail * sizeof *mg);
+        if (best == UINT64_MAX) break;
+        id[bi] = (lmp_token_id)(uint32_t)best;
+        for (size_t i = bi + 1; i + 1 < m; i++) {
+            id[i] = id[i + 1];
+            rm[i] = rm[i + 1];
+        }
         m--;
         if (bi > 0) {
             const tok_pair *p = tok_pair_find(t, id[bi - 1], id[bi]);
-            rk[bi - 1] = p ? p->rank : UINT32_MAX;
-            mg[bi - 1] = p ? p->merged : LMP_TOKEN_NONE;
+            rm[bi - 1] = p ? (uint64_t)p->rank << 32 | (uint32_t)p->merged : UINT64_MAX;
         }
         if (bi + 1 < m) {
             const tok_pair *p = tok_pair_find(t, id[bi], id[bi + 1]);
-            rk[bi] = p ? p->rank : UINT32_MAX;
-            mg[bi] = p ? p->merged : LMP_TOKEN_NONE;
+            rm[bi] = p ? (uint64_t)p->rank << 32 | (uint32_t)p->merged : UINT64_MAX;
         }
     }
+    return m;
+}
+
+int tok_bpe(const lmp_tokenizer *t, const unsigned char *s, size_t n, tok_sink *sink, tok_scratch *scr)
+{
+    if (n > SMALL_PIECE) return tok_bpe_heap(t, s, n, sink, scr);
+    lmp_token_id id[SMALL_PIECE];
+    size_t m = tok_bpe_small(t, s, n, id);
     for (size_t i = 0; i < m; i++)
         if (tok_sink_push(sink, id[i])) return -1;
     return 0;

@@ -120,10 +120,9 @@ static inline int tok_eq(const unsigned char *a, const unsigned char *b, size_t 
     return n == 0 || tok_load_tail(a, n) == tok_load_tail(b, n);
 }
 
-/* bytes -> id, or LMP_TOKEN_NONE. */
-static inline lmp_token_id tok_find(const lmp_tokenizer *t, const unsigned char *s, size_t n)
+/* bytes -> id, or LMP_TOKEN_NONE; h = tok_hash(s, n). */
+static inline lmp_token_id tok_find_h(const lmp_tokenizer *t, const unsigned char *s, size_t n, uint64_t h)
 {
-    uint64_t h = tok_hash(s, n);
     uint32_t tag = tok_hash_tag(h);
     for (size_t i = (size_t)h & t->tmask;; i = (i + 1) & t->tmask) {
         const tok_slot *sl = &t->tslot[i];
@@ -133,6 +132,11 @@ static inline lmp_token_id tok_find(const lmp_tokenizer *t, const unsigned char 
             if (b - a == n && tok_eq(t->bytes + a, s, n)) return sl->id;
         }
     }
+}
+
+static inline lmp_token_id tok_find(const lmp_tokenizer *t, const unsigned char *s, size_t n)
+{
+    return tok_find_h(t, s, n, tok_hash(s, n));
 }
 
 static inline uint64_t tok_pair_hash(uint64_t key) { return tok_mum(key ^ 0x2d358dccaa6c78a5ull, 0x8bb84b93962eacc9ull); }
@@ -189,6 +193,8 @@ lmp_status tok_encode_run(const lmp_tokenizer *t, const unsigned char *text, siz
 /* BPE of one piece's bytes (n >= 1), ids appended to sink. Exposed for the
  * tests that compare the short-piece and long-piece algorithms. */
 int tok_bpe(const lmp_tokenizer *t, const unsigned char *s, size_t n, tok_sink *sink, tok_scratch *scr);
+/* The short-piece BPE (n <= 64): the ids into out, their number returned. */
+size_t tok_bpe_small(const lmp_tokenizer *t, const unsigned char *s, size_t n, lmp_token_id *out);
 int tok_bpe_heap(const lmp_tokenizer *t, const unsigned char *s, size_t n, tok_sink *sink, tok_scratch *scr);
 
 void tok_scratch_free(tok_scratch *scr);

@@ -18,7 +18,10 @@ CXX=${CXX:-g++}
 printf '#include "lmprob.h"\n' >"$TMPD/all.c"
 if gcc -std=c11 -D_GNU_SOURCE -I"$root/include" -fsyntax-only -aux-info "$TMPD/aux" "$TMPD/all.c" 2>"$TMPD/err"; then
   ok
-  grep -F "/* $root/include/" "$TMPD/aux" | sed -E 's/.*[ *]([A-Za-z_][A-Za-z0-9_]*) \(.*/\1/' | sort -u >"$TMPD/declared"
+  # "name header" pairs, then the names alone
+  grep -F "/* $root/include/" "$TMPD/aux" |
+    sed -E 's|^/\* [^ ]*/include/([^:]*):.*[ *]([A-Za-z_][A-Za-z0-9_]*) \(.*|\2 \1|' | sort -u >"$TMPD/declared_h"
+  awk '{print $1}' "$TMPD/declared_h" | sort -u >"$TMPD/declared"
 else
   bad "gcc -aux-info on lmprob.h: $(head -c 400 "$TMPD/err")"
   : >"$TMPD/declared"
@@ -36,8 +39,18 @@ not_func=$(awk '$1 != "T" {print $2}' "$TMPD/dyn" | tr '\n' ' ')
 if [ -z "$not_func" ]; then ok; else bad "exported symbols that are not functions: $not_func"; fi
 undeclared=$(comm -13 "$TMPD/declared" "$TMPD/exported" | tr '\n' ' ')
 if [ -z "$undeclared" ]; then ok; else bad "exported but declared in no public header: $undeclared"; fi
-unexported=$(comm -23 "$TMPD/declared" "$TMPD/exported" | tr '\n' ' ')
+# Declared but not exported: LMP_API missing, or not implemented. A header none of whose
+# functions is exported yet is a module whose interface was committed ahead of its code
+# (contracts.md: the owner commits the header early): reported, not failed. A function
+# missing from a header that has others exported fails.
+comm -23 "$TMPD/declared" "$TMPD/exported" >"$TMPD/unexported"
+awk 'NR == FNR {ex[$1] = 1; next} ex[$1] {done[$2] = 1} END {for (h in done) print h}' \
+  "$TMPD/exported" "$TMPD/declared_h" | sort >"$TMPD/live_headers"
+unexported=$(awk 'NR == FNR {live[$1] = 1; next} FILENAME == ARGV[2] {miss[$1] = 1; next} miss[$1] && live[$2] {print $1 " (" $2 ")"}' \
+  "$TMPD/live_headers" "$TMPD/unexported" "$TMPD/declared_h" | tr '\n' ' ')
 if [ -z "$unexported" ]; then ok; else bad "declared in a public header but not exported (LMP_API missing?): $unexported"; fi
+pending=$(awk 'NR == FNR {live[$1] = 1; next} !live[$2] {print $2}' "$TMPD/live_headers" "$TMPD/declared_h" | sort -u | tr '\n' ' ')
+[ -z "$pending" ] || echo "note: headers with no function implemented yet (not counted): $pending"
 
 # Each public header on its own, as C and as C++ (no missing include, no C-only syntax).
 for h in "$root"/include/lmprob.h "$root"/include/lmprob/*.h; do

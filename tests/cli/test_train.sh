@@ -14,7 +14,7 @@ no_file() { # label path: the output file and any temporary sibling must not exi
 expect_out "--help" 'usage: lmprob train' "$LMPROB" train --help
 expect_fail "no order" '--order: expected an order' "$LMPROB" train --output "$TMPD/x.arpa" "$FIX"
 expect_fail "no output" '--output: expected an output file' "$LMPROB" train --order 3 "$FIX"
-expect_fail "bad estimator" "--estimator: expected mkn, kn, addk or mle, got 'foo'" "$LMPROB" train --order 3 --estimator foo -o "$TMPD/x.arpa" "$FIX"
+expect_fail "bad estimator" "--estimator: expected mkn, kn, addk, mle, wb, katz, abs or stupid, got 'foo'" "$LMPROB" train --order 3 --estimator foo -o "$TMPD/x.arpa" "$FIX"
 expect_fail "bad memory" "--memory: expected a size" "$LMPROB" train --order 3 --memory lots -o "$TMPD/x.arpa" "$FIX"
 
 # A model, and its summary.
