@@ -34,6 +34,9 @@ static void usage(FILE *f)
             "                  (text output: the shortest decimal of the float32 value, as KenLM prints;\n"
             "                  --json: full double precision)\n"
             "  --ln            per-token and per-sentence values as natural logs instead of log10\n"
+            "  --scores        score a model whose next-word values are not probabilities (they sum\n"
+            "                  to more than 1 after <s>, as stupid backoff's do): without it ppl refuses\n"
+            "                  such a model; with it the figures are labelled as from scores\n"
             "  --mode M        tokens as 'lmprob train --mode M' made them: word (split on space, tab, CR\n"
             "                  and NUL, as lmplz), char (UTF-8 characters) or byte; char and byte read the\n"
             "                  text with lmprob's corpus reader (strict UTF-8 in char mode); gpt2: GPT-2's\n"
@@ -50,7 +53,7 @@ static void usage(FILE *f)
 }
 
 typedef struct ppl_ctx {
-    int json, per_token, per_sentence, ln;
+    int json, per_token, per_sentence, ln, scores;
     int first_token, first_sentence;
     cli_progress prog;
 } ppl_ctx;
@@ -189,6 +192,8 @@ int cmd_ppl(int argc, char **argv)
             c.per_sentence = 1;
         } else if (strcmp(a, "--ln") == 0) {
             c.ln = 1;
+        } else if (strcmp(a, "--scores") == 0) {
+            c.scores = 1;
         } else if (cli_is_opt(a, "--mode")) {
             const char *v = cli_optarg(argc, argv, &i, "--mode");
             if (!v) return CLI_USAGE;
@@ -258,6 +263,22 @@ int cmd_ppl(int argc, char **argv)
         lmp_ngram_free(m);
         return CLI_FAIL;
     }
+    /* Perplexity needs probabilities: a model whose values after <s> sum past 1
+     * (stupid backoff, Brants et al. 2007) gives scores. 1e-3: far above float
+     * rounding over a vocabulary, far below stupid backoff's excess. */
+    int32_t bos = lmp_ngram_bos(m);
+    double mass = bos >= 0 ? lmp_ngram_mass_after(m, &bos, 1) : 1.0;
+    const char *est = lmp_ngram_meta_get(m, LMP_NGRAM_META_ESTIMATOR); /* lmprob's record, when there is one */
+    int unnormalised = mass > 1.0 + 1e-3 || (est && strncmp(est, "stupid", 6) == 0);
+    if (unnormalised && !c.scores) {
+        cli_error("ppl: %s: %s (the values after <s> sum to %.6g): scores, not probabilities, so perplexity is "
+                  "undefined; --scores computes the same figures from the scores",
+                  pos[0], est && strncmp(est, "stupid", 6) == 0 ? "a stupid-backoff model" : "not a probability model",
+                  mass);
+        lmp_tokenizer_free(tok);
+        lmp_ngram_free(m);
+        return CLI_FAIL;
+    }
     cli_progress_phase(&c.prog, "scoring");
     c.first_token = 1;
     c.first_sentence = 1;
@@ -289,7 +310,8 @@ int cmd_ppl(int argc, char **argv)
         cli_json_string(stdout, pos[0]);
         fputs(", \"text\": ", stdout);
         cli_json_string(stdout, pos[1]);
-        printf(", \"order\": %u, \"vocab_size\": %zu,\n  \"perplexity\": ", info.order, info.vocab_size);
+        printf(", \"order\": %u, \"vocab_size\": %zu,%s\n  \"perplexity\": ", info.order, info.vocab_size,
+               unnormalised ? " \"scores_not_probabilities\": true," : "");
         cli_json_double(stdout, ppl);
         fputs(", \"perplexity_excl_oov\": ", stdout);
         cli_json_double(stdout, ppl_x);
@@ -305,6 +327,9 @@ int cmd_ppl(int argc, char **argv)
         cli_json_double(stdout, bpb);
         fputs("}\n", stdout);
     } else {
+        if (unnormalised)
+            printf("NOTE: the model gives scores, not probabilities (they sum to %.6g after <s>): the figures\n"
+                   "below are computed from scores and are no perplexity\n", mass);
         printf("Perplexity including OOVs:\t%.10g\n", ppl);
         printf("Perplexity excluding OOVs:\t%.10g\n", ppl_x);
         printf("OOVs:\t%llu\n", (unsigned long long)s.oov);

@@ -29,16 +29,28 @@ static void usage(FILE *f)
             "  --output FILE           the model ('-' = stdout; written atomically): ARPA text, or lmprob's\n"
             "                          binary format when FILE ends in .bin (hashed layout) or .trie (trie)\n"
             "  --estimator E           mkn (interpolated modified Kneser-Ney, as KenLM lmplz; default),\n"
-            "                          kn (interpolated Kneser-Ney), addk, mle\n"
+            "                          kn (interpolated Kneser-Ney), addk, mle, wb (interpolated\n"
+            "                          Witten-Bell), katz (Good-Turing discounts + Katz backoff, as SRILM's\n"
+            "                          ngram-count default), abs (interpolated absolute discounting),\n"
+            "                          stupid (stupid backoff: scores, NOT probabilities)\n"
             "  --k K                   add-k pseudo-count (default 1 = Laplace)\n"
+            "  --discount D            abs: one discount for every order, 0 < D <= 1 (default: per order,\n"
+            "                          D = n1 / (n1 + 2 n2))\n"
+            "  --alpha A               stupid: backoff factor, 0 < A <= 1 (default 0.4)\n"
+            "  --gt-max K1 K2 ..       katz: Good-Turing k per order, counts above it undiscounted\n"
+            "                          (default 1 7 7 ..., SRILM's -gtNmax; the last value repeats)\n"
+            "  --nltk                  NLTK's conventions (addk, mle, wb, abs, stupid): <s> counts as a\n"
+            "                          vocabulary word and a unigram event (V and the unigram total include\n"
+            "                          it), and wb/abs end at the MLE unigram, as nltk.lm does\n"
             "  --memory SIZE           memory for counting, e.g. 512M, 1G, 10%% (default 1G);\n"
             "                          beyond it sorted runs spill to temporary files\n"
             "  --temp-dir DIR          folder for those files (default $TMPDIR or /tmp)\n"
             "  --min-count C           words seen fewer than C times become <unk>\n"
             "  --vocab-size V          keep the V most frequent words, the rest become <unk>\n"
             "  --vocab FILE            keep only the words of FILE (whitespace-separated)\n"
-            "  --prune T1 T2 ..        (mkn/kn) drop n-grams of order i with raw count <= Ti, as lmplz\n"
-            "                          --prune (T1 must be 0; non-decreasing; the last value repeats)\n"
+            "  --prune T1 T2 ..        drop n-grams of order i with raw count <= Ti, as lmplz --prune\n"
+            "                          (T1 must be 0; non-decreasing; the last value repeats); their mass\n"
+            "                          goes to the backoff. katz default: 0 0 1 (SRILM's -gtNmin 1 1 2)\n"
             "  --discount-fallback [D1 D2 D3]\n"
             "                          (mkn/kn) discounts to use when they cannot be estimated\n"
             "                          (default 0.5 1 1.5, as lmplz --discount_fallback)\n"
@@ -124,38 +136,6 @@ static int is_number(const char *s)
     return *end == '\0';
 }
 
-/* The command line as a shell would take it back (arguments with spaces or quotes single-quoted). */
-static char *join_command(int argc, char **argv)
-{
-    size_t n = 16;
-    for (int i = 0; i < argc; i++) n += 4 * strlen(argv[i]) + 3;
-    char *s = malloc(n), *w = s;
-    if (!s) return NULL;
-    w += sprintf(w, "lmprob");
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        int plain = *a != 0;
-        for (const char *c = a; *c; c++)
-            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-                  strchr("-_./=:,+%@", *c)))
-                plain = 0;
-        *w++ = ' ';
-        if (plain) {
-            w += sprintf(w, "%s", a);
-            continue;
-        }
-        *w++ = '\'';
-        for (const char *c = a; *c; c++) {
-            if (*c == '\'') {
-                memcpy(w, "'\\''", 4);
-                w += 4;
-            } else *w++ = *c;
-        }
-        *w++ = '\'';
-    }
-    *w = 0;
-    return s;
-}
 
 static int ends_with(const char *s, const char *suf)
 {
@@ -170,6 +150,10 @@ static const char *est_name(lmp_estimator e)
     case LMP_EST_KN: return "interpolated Kneser-Ney";
     case LMP_EST_ADDK: return "add-k";
     case LMP_EST_MLE: return "maximum likelihood";
+    case LMP_EST_WB: return "interpolated Witten-Bell";
+    case LMP_EST_KATZ: return "Katz backoff with Good-Turing discounts";
+    case LMP_EST_ABS: return "interpolated absolute discounting";
+    case LMP_EST_STUPID: return "stupid backoff (scores, not probabilities)";
     }
     return "?";
 }
@@ -179,7 +163,7 @@ int cmd_train(int argc, char **argv)
     lmp_train_params p = lmp_train_params_default();
     const char *output = NULL, *input = NULL, *gpt2_vocab = NULL;
     long order = 0;
-    int quiet = 0, np = 0, json = 0;
+    int quiet = 0, np = 0, ngt = 0, json = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v;
@@ -202,8 +186,12 @@ int cmd_train(int argc, char **argv)
             else if (strcmp(v, "kn") == 0) p.estimator = LMP_EST_KN;
             else if (strcmp(v, "addk") == 0 || strcmp(v, "add-k") == 0 || strcmp(v, "laplace") == 0) p.estimator = LMP_EST_ADDK;
             else if (strcmp(v, "mle") == 0) p.estimator = LMP_EST_MLE;
+            else if (strcmp(v, "wb") == 0 || strcmp(v, "witten-bell") == 0) p.estimator = LMP_EST_WB;
+            else if (strcmp(v, "katz") == 0 || strcmp(v, "gt") == 0) p.estimator = LMP_EST_KATZ;
+            else if (strcmp(v, "abs") == 0) p.estimator = LMP_EST_ABS;
+            else if (strcmp(v, "stupid") == 0) p.estimator = LMP_EST_STUPID;
             else {
-                cli_error("train: --estimator: expected mkn, kn, addk or mle, got '%s'", v);
+                cli_error("train: --estimator: expected mkn, kn, addk, mle, wb, katz, abs or stupid, got '%s'", v);
                 return CLI_USAGE;
             }
         } else if (cli_is_opt(a, "--k")) {
@@ -212,6 +200,38 @@ int cmd_train(int argc, char **argv)
                 cli_error("train: --k: expected k > 0, got '%s'", v);
                 return CLI_USAGE;
             }
+        } else if (cli_is_opt(a, "--discount")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--discount")) || cli_parse_double("train: --discount", v, &p.discount))
+                return CLI_USAGE;
+            if (!(p.discount > 0 && p.discount <= 1)) {
+                cli_error("train: --discount: expected 0 < D <= 1, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (cli_is_opt(a, "--alpha")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--alpha")) || cli_parse_double("train: --alpha", v, &p.alpha))
+                return CLI_USAGE;
+            if (!(p.alpha > 0 && p.alpha <= 1)) {
+                cli_error("train: --alpha: expected 0 < alpha <= 1, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (cli_is_opt(a, "--gt-max")) {
+            ngt = 0;
+            while (i + 1 < argc && is_number(argv[i + 1]) && ngt < LMP_NGRAM_MAX_ORDER) {
+                long g;
+                if (cli_parse_long("train: --gt-max", argv[i + 1], &g)) return CLI_USAGE;
+                if (g < 0 || g > LMP_TRAIN_GT_MAX) {
+                    cli_error("train: --gt-max: expected a count from 0 to %d, got '%s'", LMP_TRAIN_GT_MAX, argv[i + 1]);
+                    return CLI_USAGE;
+                }
+                p.gt_max[ngt++] = (unsigned)g;
+                i++;
+            }
+            if (ngt == 0) {
+                cli_error("train: --gt-max: expected one count per order, e.g. '1 7 7', got '%s'", i + 1 < argc ? argv[i + 1] : "");
+                return CLI_USAGE;
+            }
+        } else if (strcmp(a, "--nltk") == 0) {
+            p.nltk_conventions = 1;
         } else if (cli_is_opt(a, "--memory") || strcmp(a, "-S") == 0) {
             if (!(v = cli_optarg(argc, argv, &i, strcmp(a, "-S") == 0 ? "-S" : "--memory"))) return CLI_USAGE;
             if (parse_size(v, &p.memory)) {
@@ -307,9 +327,12 @@ int cmd_train(int argc, char **argv)
         return CLI_USAGE;
     }
     for (int i = np; np > 0 && i < LMP_NGRAM_MAX_ORDER; i++) p.prune[i] = p.prune[np - 1]; /* as lmplz: the last value repeats */
+    for (int i = ngt; ngt > 0 && i < LMP_NGRAM_MAX_ORDER; i++) p.gt_max[i] = p.gt_max[ngt - 1];
+    if (p.estimator == LMP_EST_KATZ && np == 0) /* SRILM ngram-count's -gtNmin: 1 1 2 2 ..., i.e. prune 0 0 1 1 ... */
+        for (int i = 2; i < LMP_NGRAM_MAX_ORDER; i++) p.prune[i] = 1;
     p.order = order > 1000000 ? 1000000u : (unsigned)order; /* the library names the limit */
 
-    char *command = join_command(argc, argv);
+    char *command = cli_join_command(argc, argv);
     p.command = command;
     progress_state ps;
     clock_gettime(CLOCK_MONOTONIC, &ps.t0);
@@ -356,13 +379,21 @@ int cmd_train(int argc, char **argv)
     if (json && !quiet) {
         FILE *f = strcmp(output, "-") == 0 ? stderr : stdout;
         fprintf(f, "{\"estimator\": ");
-        cli_json_string(f, info.estimator == LMP_EST_MKN ? "mkn" : info.estimator == LMP_EST_KN ? "kn"
-                           : info.estimator == LMP_EST_ADDK ? "addk" : "mle");
+        static const char *const names[] = {"mkn", "kn", "addk", "mle", "wb", "katz", "abs", "stupid"};
+        cli_json_string(f, names[info.estimator]);
         fprintf(f, ", \"order\": %u, \"sentences\": %llu, \"tokens\": %llu, \"vocab\": %llu, \"ngrams\": [", info.order,
                 (unsigned long long)info.sentences, (unsigned long long)info.tokens, (unsigned long long)info.vocab);
         for (unsigned n = 1; n <= info.order; n++) fprintf(f, "%s%llu", n > 1 ? ", " : "", (unsigned long long)info.counts[n]);
         fprintf(f, "]");
-        if (info.estimator == LMP_EST_MKN || info.estimator == LMP_EST_KN) {
+        if (info.estimator == LMP_EST_KATZ) {
+            fprintf(f, ", \"good_turing\": [");
+            for (unsigned n = 1; n <= info.order; n++) {
+                fprintf(f, "%s", n > 1 ? ", " : "");
+                cli_json_doubles(f, &info.gt_coeff[n][1], info.gt_max[n]);
+            }
+            fprintf(f, "]");
+        }
+        if (info.estimator == LMP_EST_MKN || info.estimator == LMP_EST_KN || info.estimator == LMP_EST_ABS) {
             fprintf(f, ", \"discounts\": [");
             for (unsigned n = 1; n <= info.order; n++) {
                 fprintf(f, "%s", n > 1 ? ", " : "");
@@ -382,9 +413,15 @@ int cmd_train(int argc, char **argv)
                 (unsigned long long)info.tokens, (unsigned long long)info.vocab);
         for (unsigned n = 1; n <= info.order; n++) {
             fprintf(f, "  %u-grams %12llu", n, (unsigned long long)info.counts[n]);
-            if (info.estimator == LMP_EST_MKN || info.estimator == LMP_EST_KN)
+            if (info.estimator == LMP_EST_MKN)
                 fprintf(f, "   D1=%.6g D2=%.6g D3+=%.6g%s", info.discount[n][1], info.discount[n][2],
                         info.discount[n][3], info.fallback_used[n] ? " (fallback)" : "");
+            else if (info.estimator == LMP_EST_KN || info.estimator == LMP_EST_ABS)
+                fprintf(f, "   D=%.6g%s", info.discount[n][1], info.fallback_used[n] ? " (fallback)" : "");
+            else if (info.estimator == LMP_EST_KATZ) {
+                fprintf(f, "   Good-Turing k=%u", info.gt_max[n]);
+                for (unsigned r = 1; r <= info.gt_max[n]; r++) fprintf(f, " d%u=%.6g", r, info.gt_coeff[n][r]);
+            }
             fputc('\n', f);
         }
         if (info.spilled_runs) fprintf(f, "  %llu sorted runs spilled to disk and merged\n", (unsigned long long)info.spilled_runs);

@@ -172,6 +172,16 @@ LMP_API lmp_token_id lmp_ngram_bos(const lmp_ngram *m); /* <s>, LMP_TOKEN_NONE w
 LMP_API lmp_token_id lmp_ngram_eos(const lmp_ngram *m); /* </s>, LMP_TOKEN_NONE when the model has none */
 LMP_API lmp_token_id lmp_ngram_unk(const lmp_ngram *m); /* <unk> (always present) */
 
+/* The n-grams of order n (1 .. order) in the model's order (the order of the
+ * ARPA file it was read from; unigrams: by id): words[i*n .. i*n+n) (ids, the
+ * predicted word last), log10 probability and log10 backoff (0 when none) of
+ * n-gram i, for i < counts[n]. Each output may be NULL; the caller sizes
+ * them (counts[n] * n ids, counts[n] floats). The blank entries a model gets
+ * for missing suffixes (see the ARPA reader) are not listed. LMP_EINVAL for a
+ * bad order, LMP_ENOMEM, LMP_EFORMAT for a corrupt binary. */
+LMP_API lmp_status lmp_ngram_get_ngrams(const lmp_ngram *m, unsigned n, lmp_token_id *words, float *logprob, float *backoff,
+                                lmp_error *err);
+
 /* ---- what the model is: metadata ---------------------------------------------------
  * A model made by lmprob records how it was made, as key/value strings: in the
  * binary formats (a section of the file) and in ARPA files (comment lines

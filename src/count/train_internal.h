@@ -72,4 +72,8 @@ lmp_status train_estimate(lmp_train_model *m, const lmp_train_params *p, lmp_err
 
 void train_order_free(train_order *o);
 
+/* Append the metadata record key = value to m (no check of the key: callers
+ * pass lmprob's own keys). 0, or -1 without memory. */
+int train_meta_add(lmp_train_model *m, const char *key, const char *value);
+
 #endif

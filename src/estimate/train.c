@@ -18,6 +18,9 @@ lmp_train_params lmp_train_params_default(void)
     p.fallback[2] = 1.5;
     p.corpus = lmp_corpus_params_default();
     p.threads = 2;
+    p.alpha = 0.4; /* Brants et al. 2007 */
+    p.gt_max[0] = 1; /* SRILM ngram-count: -gt1max 1, -gtNmax 7 above */
+    for (unsigned i = 1; i < LMP_NGRAM_MAX_ORDER; i++) p.gt_max[i] = 7;
     return p;
 }
 
@@ -32,8 +35,23 @@ static lmp_status check_params(const lmp_train_params *p, lmp_error *err)
     if (p->order > LMP_NGRAM_MAX_ORDER)
         return lmp_error_set(err, LMP_EUNSUPPORTED, "order = %u: expected at most %d (LMP_NGRAM_MAX_ORDER)", p->order,
                              LMP_NGRAM_MAX_ORDER);
-    if ((int)p->estimator < 0 || (int)p->estimator > 3)
-        return lmp_error_set(err, LMP_EINVAL, "estimator = %d: expected mkn, kn, addk or mle", (int)p->estimator);
+    if ((int)p->estimator < 0 || (int)p->estimator > 7)
+        return lmp_error_set(err, LMP_EINVAL, "estimator = %d: expected mkn, kn, addk, mle, wb, katz, abs or stupid",
+                             (int)p->estimator);
+    if (p->estimator == LMP_EST_ABS && !(p->discount >= 0 && p->discount <= 1))
+        return lmp_error_set(err, LMP_EINVAL, "discount = %g: expected 0 < D <= 1 (or 0: estimate it per order)",
+                             p->discount);
+    if (p->estimator == LMP_EST_STUPID && !(p->alpha > 0 && p->alpha <= 1))
+        return lmp_error_set(err, LMP_EINVAL, "alpha = %g: expected 0 < alpha <= 1", p->alpha);
+    if (p->nltk_conventions && (p->estimator == LMP_EST_MKN || p->estimator == LMP_EST_KN || p->estimator == LMP_EST_KATZ))
+        return lmp_error_set(err, LMP_EINVAL, "NLTK conventions with the %s estimator: expected addk, mle, wb, abs or "
+                             "stupid (the estimators nltk.lm has in the same form)",
+                             p->estimator == LMP_EST_KATZ ? "katz" : p->estimator == LMP_EST_KN ? "kn" : "mkn");
+    if (p->estimator == LMP_EST_KATZ)
+        for (unsigned i = 0; i < p->order && i < LMP_NGRAM_MAX_ORDER; i++)
+            if (p->gt_max[i] > LMP_TRAIN_GT_MAX)
+                return lmp_error_set(err, LMP_EINVAL, "gt_max of order %u = %u: expected at most %d", i + 1,
+                                     p->gt_max[i], LMP_TRAIN_GT_MAX);
     if (p->estimator == LMP_EST_ADDK && !(p->k > 0 && p->k < 1e300))
         return lmp_error_set(err, LMP_EINVAL, "k = %g: expected k > 0 (finite)", p->k);
     if (p->discount_fallback)
@@ -48,9 +66,6 @@ static lmp_status check_params(const lmp_train_params *p, lmp_error *err)
                                  "(otherwise substrings of kept n-grams would be removed)",
                                  (unsigned long long)p->prune[i - 1], (unsigned long long)p->prune[i]);
         if (!p->prune[i]) continue;
-        if (p->estimator != LMP_EST_MKN && p->estimator != LMP_EST_KN)
-            return lmp_error_set(err, LMP_EINVAL, "prune[%u] = %llu: expected pruning only with the mkn or kn estimator",
-                                 i + 1, (unsigned long long)p->prune[i]);
         if (i == 0)
             return lmp_error_set(err, LMP_EUNSUPPORTED, "prune threshold of the unigrams = %llu: expected 0 (unigrams are not pruned, as in lmplz)",
                                  (unsigned long long)p->prune[0]);
@@ -218,7 +233,7 @@ done:
     return st;
 }
 
-static int meta_add(lmp_train_model *m, const char *key, const char *value)
+int train_meta_add(lmp_train_model *m, const char *key, const char *value)
 {
     size_t kl = strlen(key), vl = strlen(value);
     char *nb = realloc(m->meta, m->meta_bytes + kl + vl + 2);
@@ -238,7 +253,7 @@ static lmp_status train_meta(lmp_train_model *m, const lmp_train_params *p, lmp_
                          : p->corpus.mode == LMP_CORPUS_BYTE ? "byte"
                          : p->corpus.mode == LMP_CORPUS_GPT2 ? "gpt2"
                                                              : "word";
-    char vocab[4200], est[64];
+    char vocab[4200], est[96];
     if (p->vocab_file) snprintf(vocab, sizeof vocab, "file %s", p->vocab_file);
     else if (p->vocab_size > 0) snprintf(vocab, sizeof vocab, "size %llu", (unsigned long long)p->vocab_size);
     else if (p->min_count > 1) snprintf(vocab, sizeof vocab, "min-count %llu", (unsigned long long)p->min_count);
@@ -247,10 +262,18 @@ static lmp_status train_meta(lmp_train_model *m, const lmp_train_params *p, lmp_
     case LMP_EST_MKN: snprintf(est, sizeof est, "mkn"); break;
     case LMP_EST_KN: snprintf(est, sizeof est, "kn"); break;
     case LMP_EST_ADDK: snprintf(est, sizeof est, "addk k=%.17g", p->k); break;
-    default: snprintf(est, sizeof est, "mle"); break;
+    case LMP_EST_MLE: snprintf(est, sizeof est, "mle"); break;
+    case LMP_EST_WB: snprintf(est, sizeof est, "wb"); break;
+    case LMP_EST_KATZ: snprintf(est, sizeof est, "katz"); break;
+    case LMP_EST_ABS:
+        if (p->discount > 0) snprintf(est, sizeof est, "abs D=%.9g", p->discount);
+        else snprintf(est, sizeof est, "abs");
+        break;
+    case LMP_EST_STUPID: snprintf(est, sizeof est, "stupid alpha=%.9g (scores, not probabilities)", p->alpha); break;
     }
-    if (meta_add(m, "tokens", tokens) || meta_add(m, "vocab", vocab) || meta_add(m, "estimator", est) ||
-        (p->command && meta_add(m, "command", p->command)))
+    if (p->nltk_conventions && strlen(est) + 6 < sizeof est) strcat(est, " nltk");
+    if (train_meta_add(m, "tokens", tokens) || train_meta_add(m, "vocab", vocab) || train_meta_add(m, "estimator", est) ||
+        (p->command && train_meta_add(m, "command", p->command)))
         return lmp_error_set(err, LMP_ENOMEM, "training: out of memory");
     return LMP_OK;
 }

@@ -73,6 +73,7 @@ typedef struct arpa_ctx {
     void *pctx;
     uint64_t lines_since;
     uint64_t declared[LMP_NGRAM_MAX_ORDER + 1];
+    long declared_line[LMP_NGRAM_MAX_ORDER + 1]; /* where each count line is */
     ng_hb hb;
 } arpa_ctx;
 
@@ -257,6 +258,7 @@ static lmp_status read_counts(arpa_ctx *a, struct lmp_ngram *m, const char **lin
                                     UINT32_MAX / 2 - 1);
         order = (unsigned)ord;
         a->declared[order] = cnt;
+        a->declared_line[order] = io_reader_lineno(a->r);
     }
     if (order == 0)
         return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
@@ -270,7 +272,7 @@ static lmp_status read_counts(arpa_ctx *a, struct lmp_ngram *m, const char **lin
         for (unsigned k = 1; k <= order; k++) {
             need += a->declared[k] * (2 * (uint64_t)k + 2);
             if (need > left)
-                return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
+                return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, a->declared_line[k],
                                         "\\data\\ declares ngram %u=%llu, but the %llu bytes after it can hold at most "
                                         "%llu such lines (each at least %u bytes): expected counts that match the "
                                         "file",

@@ -48,14 +48,54 @@ void ng_src_words(const ng_src *s, unsigned n, uint64_t i, uint32_t *ids)
     ids[0] = ctx;
 }
 
+/* Recently formatted numbers, by their float bits (direct-mapped): an order's
+ * backoffs take a few thousand distinct values, so most are found here. */
+#define NCACHE 1024
+typedef struct num_cache {
+    uint32_t key[NCACHE];
+    uint8_t len[NCACHE];
+    char s[NCACHE][24];
+} num_cache;
+
+static void cache_init(num_cache *c)
+{
+    memset(c->key, 0xff, sizeof c->key); /* a NaN's bits: no model value */
+}
+
+static size_t cached_format(num_cache *c, char *out, float v)
+{
+    uint32_t b;
+    memcpy(&b, &v, 4);
+    unsigned h = (unsigned)((b * 2654435761u) >> 22) & (NCACHE - 1);
+    if (c->key[h] == b) {
+        memcpy(out, c->s[h], 24);
+        return c->len[h];
+    }
+    size_t n = ng_format_float(out, v);
+    if (n < 24) {
+        c->key[h] = b;
+        c->len[h] = (uint8_t)n;
+        memcpy(c->s[h], out, 24);
+    }
+    return n;
+}
+
+/* The words' text, looked up once (V pointers and lengths) rather than per n-gram. */
+typedef struct word_tab {
+    const char **w;
+    uint32_t *len;
+} word_tab;
+
 typedef struct fmt_job {
     const ng_src *src;
+    const word_tab *words;
     unsigned n;
     const uint32_t *perm; /* output position -> entry (NULL: identity) */
     uint64_t from, to;    /* output positions */
     char *buf;
     size_t len;
     uint64_t stopped; /* first position not formatted (to: all) */
+    num_cache *cache;
 } fmt_job;
 
 /* One line's parts: the numbers and the words. */
@@ -67,7 +107,7 @@ typedef struct line_parts {
     size_t bytes;
 } line_parts;
 
-static void line_get(const ng_src *s, unsigned n, uint64_t i, line_parts *L)
+static void line_get(const ng_src *s, const word_tab *wt, unsigned n, uint64_t i, line_parts *L, num_cache *cache)
 {
     float p, b;
     uint32_t ids[LMP_NGRAM_MAX_ORDER];
@@ -79,15 +119,16 @@ static void line_get(const ng_src *s, unsigned n, uint64_t i, line_parts *L)
         s->entry(s->self, n, i, &ctx, &w, &p, &b);
         ng_src_words(s, n, i, ids);
     }
-    L->pl = ng_format_float(L->p, p);
+    L->pl = cached_format(cache, L->p, p);
     L->bytes = L->pl + 1 + n; /* tab, n - 1 spaces, newline */
     for (unsigned j = 0; j < n; j++) {
-        L->w[j] = s->word(s->self, ids[j], &L->wl[j]);
+        L->w[j] = wt->w[ids[j]];
+        L->wl[j] = wt->len[ids[j]];
         L->bytes += L->wl[j];
     }
     L->bl = 0;
     if (n < s->order) {
-        L->bl = ng_format_float(L->b, b);
+        L->bl = cached_format(cache, L->b, b);
         L->bytes += 1 + L->bl;
     }
 }
@@ -120,7 +161,7 @@ static void *fmt_run(void *arg)
     uint64_t pos = j->from;
     for (; pos < j->to; pos++) {
         uint64_t i = j->perm ? j->perm[pos] : pos;
-        line_get(j->src, j->n, i, &L);
+        line_get(j->src, j->words, j->n, i, &L, j->cache);
         if (k + L.bytes > BUF_BYTES) break;
         k += line_put(&L, j->n, j->buf + k);
     }
@@ -130,16 +171,17 @@ static void *fmt_run(void *arg)
 }
 
 /* Positions [from, to) one by one on this thread, a line longer than the buffer in pieces. */
-static int write_rest(FILE *f, const ng_src *s, unsigned n, const uint32_t *perm, uint64_t from, uint64_t to, char *buf)
+static int write_rest(FILE *f, const ng_src *s, const word_tab *wt, unsigned n, const uint32_t *perm, uint64_t from,
+                      uint64_t to, char *buf, num_cache *cache)
 {
     while (from < to) {
-        fmt_job j = {s, n, perm, from, to, buf, 0, from};
+        fmt_job j = {s, wt, n, perm, from, to, buf, 0, from, cache};
         fmt_run(&j);
         if (j.len && fwrite(buf, 1, j.len, f) != j.len) return -1;
         from = j.stopped;
         if (from < to && j.len == 0) { /* one line longer than the buffer */
             line_parts L;
-            line_get(s, n, perm ? perm[from] : from, &L);
+            line_get(s, wt, n, perm ? perm[from] : from, &L, cache);
             if (fwrite(L.p, 1, L.pl, f) != L.pl || fputc('\t', f) == EOF) return -1;
             for (unsigned w = 0; w < n; w++) {
                 if (w && fputc(' ', f) == EOF) return -1;
@@ -233,9 +275,22 @@ lmp_status ng_write_arpa(const ng_src *s, const char *path, lmp_arpa_order order
     if (st) return st;
     FILE *f = af.fp;
     char *buf[2] = {malloc(BUF_BYTES), malloc(BUF_BYTES)};
+    num_cache *cache = malloc(2 * sizeof *cache);
+    word_tab wt = {malloc((s->counts[1] ? s->counts[1] : 1) * sizeof *wt.w),
+                   malloc((s->counts[1] ? s->counts[1] : 1) * sizeof *wt.len)};
     uint32_t *perm = NULL, *pos = NULL, *prev_pos = NULL;
     int bad = 0;
-    if (!buf[0] || !buf[1]) {
+    if (cache) {
+        cache_init(&cache[0]);
+        cache_init(&cache[1]);
+    }
+    if (wt.w && wt.len)
+        for (uint64_t i = 0; i < s->counts[1]; i++) {
+            size_t len;
+            wt.w[i] = s->word(s->self, (uint32_t)i, &len);
+            wt.len[i] = (uint32_t)len;
+        }
+    if (!buf[0] || !buf[1] || !cache || !wt.w || !wt.len) {
         st = lmp_error_set(err, LMP_ENOMEM, "writing ARPA: out of memory");
         goto fail;
     }
@@ -273,7 +328,7 @@ lmp_status ng_write_arpa(const ng_src *s, const char *path, lmp_arpa_order order
                 uint64_t from = at + (uint64_t)t * BLOCK, to = from + BLOCK;
                 if (from > m) from = m;
                 if (to > m) to = m;
-                j[t] = (fmt_job){s, n, pm, from, to, buf[t], 0, from};
+                j[t] = (fmt_job){s, &wt, n, pm, from, to, buf[t], 0, from, &cache[t]};
             }
             pthread_t th;
             int threaded = j[1].to > j[1].from && pthread_create(&th, NULL, fmt_run, &j[1]) == 0;
@@ -282,13 +337,12 @@ lmp_status ng_write_arpa(const ng_src *s, const char *path, lmp_arpa_order order
             else fmt_run(&j[1]);
             /* A job that stopped short (its buffer full) is finished here before the next one is written. */
             bad = (j[0].len && fwrite(buf[0], 1, j[0].len, f) != j[0].len) ||
-                  write_rest(f, s, n, pm, j[0].stopped, j[0].to, buf[0]) ||
+                  write_rest(f, s, &wt, n, pm, j[0].stopped, j[0].to, buf[0], &cache[0]) ||
                   (j[1].len && fwrite(buf[1], 1, j[1].len, f) != j[1].len) ||
-                  write_rest(f, s, n, pm, j[1].stopped, j[1].to, buf[0]);
+                  write_rest(f, s, &wt, n, pm, j[1].stopped, j[1].to, buf[0], &cache[0]);
             done += j[1].to - j[0].from;
             if (prog) prog(pctx, (double)done / (double)(total ? total : 1));
         }
-        done += 0;
     }
     bad = bad || fprintf(f, "\n\\end\\\n") < 0;
     if (bad) {
@@ -298,6 +352,9 @@ lmp_status ng_write_arpa(const ng_src *s, const char *path, lmp_arpa_order order
     }
     free(buf[0]);
     free(buf[1]);
+    free(cache);
+    free(wt.w);
+    free(wt.len);
     free(perm);
     free(prev_pos);
     if (prog) prog(pctx, 1.0);
@@ -305,6 +362,9 @@ lmp_status ng_write_arpa(const ng_src *s, const char *path, lmp_arpa_order order
 fail:
     free(buf[0]);
     free(buf[1]);
+    free(cache);
+    free(wt.w);
+    free(wt.len);
     free(perm);
     free(pos);
     free(prev_pos);

@@ -502,6 +502,8 @@ lmp_status ng_build_vocab_table(struct lmp_ngram *m, const char *path, lmp_error
 /* The shortest decimal that reads back as v (float32), laid out as lmplz
  * writes numbers (numfmt.c); out must hold 32 bytes. Returns the length. */
 size_t ng_format_float(char *out, float v);
+/* The same by exact 128-bit integer arithmetic (the fast path's fallback, and its test). */
+size_t ng_format_float_exact(char *out, float v);
 
 /* ---- the model as the writers and builders read it -------------------------------
  * One view over every kind of model (hashed, trie, trained): the unigrams by

@@ -86,27 +86,35 @@ static unsigned bits_for(uint64_t max_value)
     return b;
 }
 
-/* Position of the j-th set bit (0-based) of x, which has more than j. */
+/* Set bits of x, by the SWAR sums of Hacker's Delight (5-2): the library is
+ * built for baseline x86-64, where the popcount builtin is a call into libgcc
+ * (it was an eighth of the trie's scoring time). */
+static inline unsigned pc64(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    return (unsigned)((x * 0x0101010101010101ULL) >> 56);
+}
+
+/* Position of the j-th set bit (0-based) of x, which has more than j: the
+ * byte holding it from broadword prefix sums of the byte counts (Vigna 2008,
+ * "Broadword implementation of rank/select queries"), then a short loop in
+ * that byte. */
 static inline unsigned select64(uint64_t x, unsigned j)
 {
-    unsigned pos = 0, c;
-    if ((c = (unsigned)__builtin_popcountll(x & 0xffffffffu)) <= j) {
-        j -= c;
-        x >>= 32;
-        pos = 32;
-    }
-    if ((c = (unsigned)__builtin_popcountll(x & 0xffffu)) <= j) {
-        j -= c;
-        x >>= 16;
-        pos += 16;
-    }
-    if ((c = (unsigned)__builtin_popcountll(x & 0xffu)) <= j) {
-        j -= c;
-        x >>= 8;
-        pos += 8;
-    }
-    while (j--) x &= x - 1;
-    return pos + (unsigned)__builtin_ctzll(x);
+    const uint64_t L8 = 0x0101010101010101ULL, H8 = 0x8080808080808080ULL;
+    uint64_t s = x - ((x >> 1) & 0x5555555555555555ULL);
+    s = (s & 0x3333333333333333ULL) + ((s >> 2) & 0x3333333333333333ULL);
+    s = (s + (s >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    uint64_t c = s * L8; /* byte k: set bits in bytes 0..k (<= 64, so the high bit is free) */
+    /* bytes whose running count is <= j (a prefix of the bytes): their high bits */
+    uint64_t le = (((uint64_t)j * L8 | H8) - c) & H8;
+    unsigned k = (unsigned)(((le >> 7) * L8) >> 56); /* the byte holding the bit */
+    unsigned before = k ? (unsigned)((c >> (8 * (k - 1))) & 0xff) : 0;
+    unsigned r = j - before, byte = (unsigned)((x >> (8 * k)) & 0xff);
+    while (r--) byte &= byte - 1;
+    return 8 * k + (unsigned)__builtin_ctz(byte);
 }
 
 /* ---- Elias-Fano child pointers ---------------------------------------------------------
@@ -132,7 +140,7 @@ static inline void ef_pair(const uint64_t *H, const uint64_t *D, uint64_t i, uin
     uint64_t lmask = (1ull << l) - 1;
     unsigned k = j, w = 0;
     uint64_t x = up[0];
-    for (unsigned c; (c = (unsigned)__builtin_popcountll(x)) <= k;) {
+    for (unsigned c; (c = pc64(x)) <= k;) {
         k -= c;
         if (++w >= nw) {
             *a = *b = limit;

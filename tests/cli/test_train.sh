@@ -14,7 +14,7 @@ no_file() { # label path: the output file and any temporary sibling must not exi
 expect_out "--help" 'usage: lmprob train' "$LMPROB" train --help
 expect_fail "no order" '--order: expected an order' "$LMPROB" train --output "$TMPD/x.arpa" "$FIX"
 expect_fail "no output" '--output: expected an output file' "$LMPROB" train --order 3 "$FIX"
-expect_fail "bad estimator" "--estimator: expected mkn, kn, addk or mle, got 'foo'" "$LMPROB" train --order 3 --estimator foo -o "$TMPD/x.arpa" "$FIX"
+expect_fail "bad estimator" "--estimator: expected mkn, kn, addk, mle, wb, katz, abs or stupid, got 'foo'" "$LMPROB" train --order 3 --estimator foo -o "$TMPD/x.arpa" "$FIX"
 expect_fail "bad memory" "--memory: expected a size" "$LMPROB" train --order 3 --memory lots -o "$TMPD/x.arpa" "$FIX"
 
 # A model, and its summary.
@@ -68,6 +68,20 @@ expect_ok "char model: mode from the record" sh -c "'$LMPROB' ppl '$TMPD/c3.arpa
 if cmp -s "$TMPD/c_explicit" "$TMPD/c_default"; then ok; else bad "char model: the default mode is not char"; fi
 expect_fail "char model in word mode" "trained on char tokens.*expected --mode char" "$LMPROB" ppl --mode word "$TMPD/c3.arpa" "$FIX"
 "$LMPROB" ppl --mode word "$TMPD/c3.arpa" "$FIX" >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "mode mismatch: exit code is not 2"
+
+# A 1 MB word (issue 11): the ARPA writer formats into two fixed 1 MiB buffers and writes a longer
+# line in pieces (it used to ask for 2 x 16384 x (80 + order x (longest word + 1)) bytes, about
+# 100 GB here, fail, and under ASan abort leaving its temporary file behind).
+head -c 1048576 /dev/zero | tr '\0' 'w' >"$TMPD/bigword"
+{ echo "a b c"; printf 'a '; cat "$TMPD/bigword"; echo ' c'; echo "a b"; echo "b c"; } >"$TMPD/bigw.txt"
+expect_ok "1 MB word: train" "$LMPROB" train -q --order 3 --discount-fallback --output "$TMPD/bigw.arpa" "$TMPD/bigw.txt"
+if python3 -c '
+import sys
+w = open(sys.argv[1]).read()
+sys.exit(0 if any(l.rstrip("\n").split("\t")[1:2] == ["a " + w + " c"] for l in open(sys.argv[2])) else 1)' "$TMPD/bigword" "$TMPD/bigw.arpa"; then ok; else bad "1 MB word: its trigram is not in the ARPA file whole"; fi
+no_file "1 MB word: no temporary file" "$TMPD/bigw.arpa.none"
+if ls "$TMPD"/bigw.arpa.tmp.* >/dev/null 2>&1; then bad "1 MB word: a temporary file was left"; else ok; fi
+expect_out "1 MB word: the model scores" "Perplexity including OOVs" "$LMPROB" ppl "$TMPD/bigw.arpa" "$TMPD/bigw.txt"
 
 # Other estimators and modes.
 expect_out "kn" '2-grams +38' "$LMPROB" train --order 2 --estimator kn --output "$TMPD/kn.arpa" "$FIX"
