@@ -475,6 +475,37 @@ static void test_random_round_trip(void)
     CHECK(raw_rt);
     CHECK(special_rt);
     CHECK(stream_same);
+    /* Any code point (assigned or not, surrogates excepted), mixed with ASCII. */
+    int any_rt = 1;
+    for (int it = 0; it < 500; it++) {
+        size_t len = 0, target = 1 + (size_t)lmp_rng_below(&rng, 300);
+        while (len + 4 <= target) {
+            uint32_t cp = lmp_rng_below(&rng, 2) ? (uint32_t)lmp_rng_below(&rng, 128) : (uint32_t)lmp_rng_below(&rng, 0x110000);
+            if (cp >= 0xd800 && cp < 0xe000) continue;
+            if (cp < 0x80) text[len++] = (unsigned char)cp;
+            else if (cp < 0x800) {
+                text[len++] = (unsigned char)(0xc0 | cp >> 6);
+                text[len++] = (unsigned char)(0x80 | (cp & 63));
+            } else if (cp < 0x10000) {
+                text[len++] = (unsigned char)(0xe0 | cp >> 12);
+                text[len++] = (unsigned char)(0x80 | ((cp >> 6) & 63));
+                text[len++] = (unsigned char)(0x80 | (cp & 63));
+            } else {
+                text[len++] = (unsigned char)(0xf0 | cp >> 18);
+                text[len++] = (unsigned char)(0x80 | ((cp >> 12) & 63));
+                text[len++] = (unsigned char)(0x80 | ((cp >> 6) & 63));
+                text[len++] = (unsigned char)(0x80 | (cp & 63));
+            }
+        }
+        size_t n, bl;
+        lmp_token_id *ids = encode(text, len, 0, &n);
+        if (lmp_tokenizer_invalid_utf8(text, len, NULL) != 0 ||
+            lmp_tokenizer_decode(tok, ids, n, back, sizeof back, &bl, &err) != LMP_OK || bl != len ||
+            memcmp(back, text, len) != 0)
+            any_rt = 0;
+        free(ids);
+    }
+    CHECK(any_rt);
 }
 
 /* A plain quadratic BPE (encoder.py's loop: find the lowest-ranked adjacent
