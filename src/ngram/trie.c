@@ -256,12 +256,6 @@ static float ffrom(uint32_t b)
     return v;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 static int cmp_float_bits(const void *a, const void *b)
 {
     float x = ffrom(*(const uint32_t *)a), y = ffrom(*(const uint32_t *)b);
@@ -277,16 +271,41 @@ static int cmp_float(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Distinct uint32 values of v[0..m) into a new sorted array (*out, *n). */
-static int distinct(const uint32_t *v, uint64_t m, int (*cmp)(const void *, const void *), uint32_t **out, uint32_t *n)
+/* An order-preserving map of float bits to unsigned ones (negative values
+ * reversed, -0.0 just below +0.0) and back. */
+static inline uint32_t float_key(uint32_t b) { return b >> 31 ? ~b : b | 0x80000000u; }
+static inline uint32_t float_unkey(uint32_t k) { return k >> 31 ? k & 0x7fffffffu : ~k; }
+
+/* Distinct values of v[0..m) into a new array sorted as floats (as_float) or as
+ * unsigned integers (*out, *n): two 16-bit passes of a radix sort. */
+static int distinct(const uint32_t *v, uint64_t m, int as_float, uint32_t **out, uint32_t *n)
 {
-    uint32_t *a = malloc((m ? m : 1) * sizeof *a);
-    if (!a) return -1;
-    memcpy(a, v, m * sizeof *a);
-    qsort(a, m, sizeof *a, cmp);
+    uint32_t *a = malloc((m ? m : 1) * sizeof *a), *b = malloc((m ? m : 1) * sizeof *b);
+    uint64_t *cnt = calloc(65537, sizeof *cnt);
+    if (!a || !b || !cnt) {
+        free(a);
+        free(b);
+        free(cnt);
+        return -1;
+    }
+    for (uint64_t i = 0; i < m; i++) a[i] = as_float ? float_key(v[i]) : v[i];
+    for (int pass = 0; pass < 2; pass++) {
+        unsigned sh = 16 * (unsigned)pass;
+        memset(cnt, 0, 65537 * sizeof *cnt);
+        for (uint64_t i = 0; i < m; i++) cnt[((a[i] >> sh) & 0xffff) + 1]++;
+        for (unsigned k = 0; k < 65536; k++) cnt[k + 1] += cnt[k];
+        for (uint64_t i = 0; i < m; i++) b[cnt[(a[i] >> sh) & 0xffff]++] = a[i];
+        uint32_t *t = a;
+        a = b;
+        b = t;
+    }
     uint64_t k = 0;
     for (uint64_t i = 0; i < m; i++)
         if (k == 0 || a[k - 1] != a[i]) a[k++] = a[i];
+    if (as_float)
+        for (uint64_t i = 0; i < k; i++) a[i] = float_unkey(a[i]);
+    free(b);
+    free(cnt);
     *out = a;
     *n = (uint32_t)k;
     return 0;
@@ -297,7 +316,7 @@ static int coder_exact(const uint32_t *v, uint64_t m, coder *c)
 {
     memset(c, 0, sizeof *c);
     uint32_t *vals, nv, *exps, ne;
-    if (distinct(v, m, cmp_float_bits, &vals, &nv)) return -1;
+    if (distinct(v, m, 1, &vals, &nv)) return -1;
     uint32_t *e = malloc((m ? m : 1) * sizeof *e);
     if (!e) {
         free(vals);
@@ -309,7 +328,7 @@ static int coder_exact(const uint32_t *v, uint64_t m, coder *c)
         if (v[i] >> 31) neg = 1;
         else pos = 1;
     }
-    int r = distinct(e, m, cmp_u32, &exps, &ne);
+    int r = distinct(e, m, 0, &exps, &ne);
     free(e);
     if (r) {
         free(vals);
