@@ -1277,11 +1277,11 @@ lmp_status ng_trie_to_hashed_write(const struct lmp_ngram *m, const char *path, 
  * in turn. Over a batch the walks are made level by level instead: level L of
  * token t needs only level L-1 of token t (the node to search) and of token
  * t-1 (the key, the context's rank), so all tokens' level-L lookups are
- * independent. They run NG_GROUP_WALK at a time, one memory step each per
+ * independent. They run NG_GROUP_WALK (64) at a time, one memory step each per
  * round, with the next address of every lookup prefetched before the round
  * that reads it ("group prefetching", Chen, Ailamaki, Gibbons & Mowry 2004):
  * the cache misses of a group overlap. */
-#define NG_GROUP_WALK 16
+#define NG_GROUP_WALK 64
 
 /* Lookups of one level: element ids el[0..cnt), each searching key[k] in [b[k], e[k]). */
 static void search_batch(const struct ng_trie *t, unsigned L, size_t cnt, const uint32_t *el, const uint32_t *key,
@@ -1292,18 +1292,19 @@ static void search_batch(const struct ng_trie *t, unsigned L, size_t cnt, const 
     for (size_t g0 = 0; g0 < cnt; g0 += NG_GROUP_WALK) {
         size_t gn = cnt - g0 < NG_GROUP_WALK ? cnt - g0 : NG_GROUP_WALK;
         uint64_t lo[NG_GROUP_WALK], hi[NG_GROUP_WALK], mid[NG_GROUP_WALK];
-        unsigned live = 0;
+        unsigned char idx[NG_GROUP_WALK]; /* the lookups still searching */
+        size_t live = gn;
         for (size_t g = 0; g < gn; g++) {
             lo[g] = b[g0 + g];
             hi[g] = e[g0 + g];
             mid[g] = lo[g] + (hi[g] - lo[g]) / 2;
             ng_prefetch(rec + (mid[g] * rb >> 3));
-            live |= 1u << g;
+            idx[g] = (unsigned char)g;
         }
         while (live) {
-            for (size_t g = 0; g < gn; g++) {
-                if (!(live >> g & 1)) continue;
-                size_t k = g0 + g;
+            size_t keep = 0;
+            for (size_t j = 0; j < live; j++) {
+                size_t g = idx[j], k = g0 + g;
                 uint32_t *res = &found_row[(size_t)el[k] * stride];
                 if (hi[g] - lo[g] <= 8) { /* the rest is a line or two: scan it */
                     uint64_t at = UINT64_MAX;
@@ -1315,20 +1316,20 @@ static void search_batch(const struct ng_trie *t, unsigned L, size_t cnt, const 
                         }
                     }
                     *res = at == UINT64_MAX ? UINT32_MAX : (uint32_t)at;
-                    live &= ~(1u << g);
                     continue;
                 }
                 uint64_t kk = bits_at(rec, mid[g] * rb, km);
                 if (kk == key[k]) {
                     *res = (uint32_t)mid[g];
-                    live &= ~(1u << g);
                     continue;
                 }
                 if (kk < key[k]) lo[g] = mid[g] + 1;
                 else hi[g] = mid[g];
                 mid[g] = lo[g] + (hi[g] - lo[g]) / 2;
                 ng_prefetch(rec + (mid[g] * rb >> 3));
+                idx[keep++] = (unsigned char)g;
             }
+            live = keep;
         }
     }
 }
