@@ -76,6 +76,7 @@ static int model_info(int argc, char **argv)
         cli_error("model info: expected a MODEL file");
         return CLI_USAGE;
     }
+    if (cli_check_input("model info", path)) return CLI_FAIL;
     cli_progress pc;
     cli_progress_start(&pc, "lmprob model", "loading");
     lmp_error err = {0};
@@ -237,6 +238,8 @@ static int model_convert(int argc, char **argv)
         cli_error("model convert: IN and OUT are the same file '%s': expected a different OUT", pos[0]);
         return CLI_USAGE;
     }
+    /* fail early: before reading a large model */
+    if (cli_check_input("model convert", pos[0]) || cli_check_output("model convert", pos[1])) return CLI_FAIL;
     cli_progress pc;
     cli_progress_start(&pc, "lmprob model", "reading");
     lmp_error err = {0};

@@ -1,5 +1,5 @@
 /* Back-off n-gram language models: ARPA and binary files, exact scoring with
- * KenLM's conventions, corpus perplexity, and the lm.h interface.
+ * KenLM's conventions, corpus perplexity (lm.h wraps it: lmp_lm_create_ngram).
  *
  * Model. An ARPA back-off model (Katz 1987; the format of SRILM, KenLM's lmplz
  * and lmprob train) gives for each n-gram a log10 probability and, below the
@@ -33,7 +33,6 @@
 #include <stdint.h>
 
 #include "lmprob/core.h"
-#include "lmprob/lm.h"
 #include "lmprob/ngram_train.h"
 
 LMP_EXTERN_C_BEGIN
@@ -316,15 +315,6 @@ LMP_API void lmp_ngram_score_words(const lmp_ngram *m, const char *const *w, con
  * counted as they are. *acc is zeroed first. */
 LMP_API lmp_status lmp_ngram_score_file(const lmp_ngram *m, const char *path, lmp_ngram_stats *acc,
                                 const lmp_ngram_callbacks *cb, lmp_error *err);
-
-/* ---- lm.h interface -------------------------------------------------------------------- */
-
-/* Wrap m as an lmp_lm (natural logs). next_logprobs fills all vocab_size ids,
- * giving <s> -inf (it is context only, never predicted); score of <s> is -inf
- * too. The context's last order-1 ids make the state (lmp_ngram_state_from).
- * out->vt->free(out->self) frees m: call it or lmp_ngram_free, not both.
- * Returns LMP_EINVAL when m or out is NULL. */
-LMP_API lmp_status lmp_ngram_as_lm(lmp_ngram *m, lmp_lm *out, lmp_error *err);
 
 LMP_EXTERN_C_END
 

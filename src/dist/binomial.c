@@ -83,7 +83,8 @@ double lmp_binomial_logpmf(long k, long n, double p)
 double lmp_binomial_pmf(long k, long n, double p)
 {
     if (bad_np(n, p)) return NAN;
-    return exp(lmp_binomial_logpmf(k, n, p));
+    if (k < 0 || k > n) return 0.0;
+    return lmp_dbinom_raw_((double)k, (double)n, p, 1.0 - p);
 }
 
 double lmp_binomial_cdf(double k, long n, double p)
