@@ -134,6 +134,17 @@ static int model_info(int argc, char **argv)
             if (strcmp(k, LMP_NGRAM_META_TOKENS) != 0) printf("%s:\t%s\n", k, v);
         }
         if (info.flags & LMP_NGRAM_UNK_ADDED) printf("note:\tthe ARPA file has no <unk>: added with log10 p = -100\n");
+        if (info.trie) {
+            printf("trie levels:\n  order      entries  key  prob  backoff  record bits  records MB  pointers MB  "
+                   "pointer bits/entry\n");
+            for (unsigned n = 2; n <= info.order; n++) {
+                const lmp_ngram_level_info *l = &info.level[n];
+                printf("  %5u %12llu %4u %5u %8u %12u %11.3f %12.3f %19.2f\n", n, (unsigned long long)l->entries,
+                       l->key_bits, l->prob_bits, l->backoff_bits, l->record_bits, (double)l->record_bytes / 1e6,
+                       (double)l->pointer_bytes / 1e6,
+                       l->entries ? 8.0 * (double)l->pointer_bytes / (double)l->entries : 0.0);
+            }
+        }
     }
     lmp_ngram_free(m);
     return CLI_OK;

@@ -62,6 +62,14 @@ typedef struct lmp_ngram_state {
 /* Flags in lmp_ngram_info.flags. */
 #define LMP_NGRAM_UNK_ADDED 1u /* the ARPA file had no <unk>: added with log10 p = -100 */
 
+/* One level of the trie layout (lmp_ngram_info.level[n], order n >= 2). */
+typedef struct lmp_ngram_level_info {
+    uint64_t entries;                  /* n-grams, and the blanks of a pruned model */
+    unsigned key_bits, prob_bits, backoff_bits, record_bits;
+    uint64_t record_bytes;             /* the bit-packed records */
+    uint64_t pointer_bytes;            /* the Elias-Fano child pointers (0 at the highest order) */
+} lmp_ngram_level_info;
+
 typedef struct lmp_ngram_info {
     unsigned order;
     uint64_t counts[LMP_NGRAM_MAX_ORDER + 1]; /* counts[n] n-grams of order n, n = 1..order; counts[0] = 0 */
@@ -71,6 +79,7 @@ typedef struct lmp_ngram_info {
     int trie;                                 /* 1 for the trie layout, 0 for the hashed one (or ARPA) */
     unsigned prob_bits, backoff_bits;         /* trie: quantisation bits, 0 when the values are exact */
     unsigned flags;
+    lmp_ngram_level_info level[LMP_NGRAM_MAX_ORDER + 1]; /* trie: its levels 2..order (zero otherwise) */
 } lmp_ngram_info;
 
 /* Progress report for long jobs: fraction done in [0, 1]. */
