@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 void cli_error(const char *fmt, ...)
@@ -291,4 +293,78 @@ void cli_progress_update(void *ctx, double frac)
     fprintf(stderr, "\r%s: %s %3.0f%%", p->label, p->phase, 100.0 * frac);
     if (frac >= 1.0) fputs("\r\033[K", stderr);
     fflush(stderr);
+}
+
+/* ---- output files and fatal signals (see cli.h) -------------------------------------- */
+
+enum { CLI_MAX_OUTPUTS = 16 };
+static char out_tmp[CLI_MAX_OUTPUTS][4400];
+static volatile sig_atomic_t out_used[CLI_MAX_OUTPUTS];
+static const int fatal_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+#define NFATAL (sizeof fatal_signals / sizeof fatal_signals[0])
+
+static void on_fatal_signal(int sig)
+{
+    for (int i = 0; i < CLI_MAX_OUTPUTS; i++)
+        if (out_used[i]) unlink(out_tmp[i]);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void cli_signals_init(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < NFATAL; i++) sigaddset(&sa.sa_mask, fatal_signals[i]);
+    for (size_t i = 0; i < NFATAL; i++) {
+        struct sigaction old;
+        /* A signal ignored by whoever started us (nohup, SIG_IGN for SIGPIPE) stays ignored. */
+        if (sigaction(fatal_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+        sigaction(fatal_signals[i], &sa, NULL);
+    }
+    signal(SIGXFSZ, SIG_IGN);
+}
+
+/* Registration runs with the fatal signals blocked, so the handler never sees
+ * a half-written name. */
+static void block_fatal(int how, sigset_t *old)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < NFATAL; i++) sigaddset(&set, fatal_signals[i]);
+    pthread_sigmask(how, &set, old);
+}
+
+int cli_output_watch(const char *tmp)
+{
+    if (!tmp || !*tmp || strlen(tmp) >= sizeof out_tmp[0]) return -1;
+    sigset_t old;
+    block_fatal(SIG_BLOCK, &old);
+    int slot = -1;
+    for (int i = 0; i < CLI_MAX_OUTPUTS && slot < 0; i++)
+        if (!out_used[i]) {
+            snprintf(out_tmp[i], sizeof out_tmp[i], "%s", tmp);
+            out_used[i] = 1;
+            slot = i;
+        }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return slot;
+}
+
+int cli_output_begin(const char *path)
+{
+    char tmp[sizeof out_tmp[0]];
+    if (lmp_atomic_temp_path(path, (long)getpid(), tmp, sizeof tmp, NULL)) return -1;
+    return cli_output_watch(tmp);
+}
+
+void cli_output_end(int slot)
+{
+    if (slot < 0 || slot >= CLI_MAX_OUTPUTS) return;
+    sigset_t old;
+    block_fatal(SIG_BLOCK, &old);
+    out_used[slot] = 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }

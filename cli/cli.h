@@ -71,6 +71,24 @@ void cli_progress_phase(cli_progress *p, const char *phase);
 /* Progress callback (ctx is a cli_progress *); frac in [0, 1], 1 clears the line. */
 void cli_progress_update(void *ctx, double frac);
 
+/* ---- output files and fatal signals ---------------------------------------------
+ * The library writes outputs under a temporary name and renames them
+ * (lmp_atomic_*), and keeps no process-wide state, so the CLI keeps the list of
+ * temporary names being written: when SIGINT, SIGTERM, SIGHUP or SIGPIPE ends
+ * the process, the handler removes them (unlink is async-signal-safe) and
+ * re-raises the signal, so the exit status still tells which one.
+ *   int slot = cli_output_begin(path);   // before a library call writes path
+ *   st = lmp_train_write_arpa(m, path, &err);
+ *   cli_output_end(slot);
+ * cli_output_watch registers a temporary name already known (af.tmp after
+ * lmp_atomic_open). Both return -1 when there is nothing to watch (stdout, a
+ * device) or every slot is taken; cli_output_end(-1) is a no-op. */
+void cli_signals_init(void); /* main() calls it once; it also ignores SIGXFSZ, so that a
+                                file-size limit is a write error (EFBIG), not a kill */
+int cli_output_begin(const char *path);
+int cli_output_watch(const char *tmp);
+void cli_output_end(int slot);
+
 /* JSON output: doubles with 17 significant digits; inf/-inf/nan as the strings
  * "inf", "-inf", "nan" (the golden-file convention). */
 void cli_json_double(FILE *f, double x);

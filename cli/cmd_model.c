@@ -143,7 +143,9 @@ static int model_convert(int argc, char **argv)
         return CLI_FAIL;
     }
     cli_progress_phase(&pc, "writing");
+    int slot = cli_output_begin(pos[1]);
     st = binary ? lmp_ngram_write_binary(m, pos[1], &err) : lmp_ngram_write_arpa(m, pos[1], cli_progress_update, &pc, &err);
+    cli_output_end(slot);
     lmp_ngram_free(m);
     if (st) {
         cli_error("model convert: %s", err.msg);

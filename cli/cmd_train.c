@@ -274,7 +274,9 @@ int cmd_train(int argc, char **argv)
         return CLI_FAIL;
     }
     if (p.progress) on_progress(&ps, "writing ARPA", 0);
+    int slot = cli_output_begin(output);
     st = lmp_train_write_arpa(m, output, &err);
+    cli_output_end(slot);
     if (st) {
         lmp_train_model_free(m);
         cli_error("train: %s", err.msg[0] ? err.msg : lmp_status_str(st));

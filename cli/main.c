@@ -37,6 +37,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    cli_signals_init();
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;
