@@ -52,6 +52,11 @@ const char *cli_optarg(int argc, char **argv, int *i, const char *name)
     return argv[*i];
 }
 
+/* Strict number token s[0..len): the whole token must be a number. Returns 0,
+ * -1 (not a number, NaN, or an infinity not allowed) or -2 (a finite literal
+ * beyond the double range, such as 1e999: strtod would make it +-inf with
+ * ERANGE; a literal "inf" is not an overflow). Underflow to a subnormal or 0 is
+ * the correctly rounded value and is accepted. */
 static int parse_double_tok(const char *s, size_t len, int allow_inf, double *out)
 {
     char buf[128];
@@ -61,30 +66,41 @@ static int parse_double_tok(const char *s, size_t len, int allow_inf, double *ou
     char *end;
     errno = 0;
     double v = strtod(buf, &end);
-    if (end != buf + len) return -1;
-    if (isnan(v)) return -1;
-    if (isinf(v) && !allow_inf) return -1;
-    /* strtod accepts "infinity", "0x1p3": fine; overflow of a finite literal is an error */
-    if (errno == ERANGE && isinf(v) && allow_inf == 0) return -1;
+    if (end != buf + len || isnan(v)) return -1;
+    if (isinf(v) && errno == ERANGE) return -2;
+    if (isinf(v) && !(allow_inf == CLI_NUM_INF || (allow_inf == CLI_NUM_NEG_INF && v < 0))) return -1;
     *out = v;
     return 0;
 }
 
-int cli_parse_double(const char *opt, const char *s, double *out)
+/* The message for a token that parse_double_tok refused (rc -1 or -2). */
+static void number_error(const char *where, int rc, int allow_inf, const char *tok, size_t len)
 {
-    if (!s || parse_double_tok(s, strlen(s), 0, out)) {
-        cli_error("%s: expected a finite number, got '%s'", opt, s ? s : "");
-        return -1;
-    }
-    return 0;
+    const char *want = allow_inf == CLI_NUM_INF ? "a number" : allow_inf == CLI_NUM_NEG_INF ? "a finite number or -inf"
+                                                                                          : "a finite number";
+    if (rc == -2)
+        cli_error("%s: '%.*s' is out of the range of a double (magnitude above 1.8e308): expected %s", where, (int)len,
+                  tok, want);
+    else
+        cli_error("%s: expected %s, got '%.*s'", where, want, (int)len, tok);
 }
 
+int cli_parse_double(const char *opt, const char *s, double *out)
+{
+    int rc = s ? parse_double_tok(s, strlen(s), CLI_NUM_FINITE, out) : -1;
+    if (rc) number_error(opt, rc, CLI_NUM_FINITE, s ? s : "", s ? strlen(s) : 0);
+    return rc ? -1 : 0;
+}
+
+/* strtol/strtoull skip leading white space and take a sign ("  -1" is 2^64 - 1
+ * to strtoull): an integer option must start with a digit (or '-' and a digit). */
 int cli_parse_long(const char *opt, const char *s, long *out)
 {
     char *end;
     errno = 0;
-    long v = s ? strtol(s, &end, 10) : 0;
-    if (!s || !*s || *end || errno) {
+    int ok = s && (isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1])));
+    long v = ok ? strtol(s, &end, 10) : 0;
+    if (!ok || *end || errno) {
         cli_error("%s: expected an integer, got '%s'", opt, s ? s : "");
         return -1;
     }
@@ -96,7 +112,7 @@ int cli_parse_u64(const char *opt, const char *s, uint64_t *out)
 {
     char *end;
     errno = 0;
-    if (!s || !*s || *s == '-') {
+    if (!s || !isdigit((unsigned char)s[0])) {
         cli_error("%s: expected a non-negative integer, got '%s'", opt, s ? s : "");
         return -1;
     }
@@ -107,6 +123,27 @@ int cli_parse_u64(const char *opt, const char *s, uint64_t *out)
     }
     *out = (uint64_t)v;
     return 0;
+}
+
+/* Next item of a list separated by commas and/or white space. Returns 1 with
+ * the item in *tok and *len, 0 at the end, -1 for an empty item: a comma at the
+ * start, two commas with nothing between them, or a comma at the end
+ * ("1,,2" is not "1,2"). *comma carries "the last separator was a comma". */
+static int list_next(const char **pp, int *comma, const char **tok, size_t *len)
+{
+    const char *p = *pp;
+    while (isspace((unsigned char)*p)) p++;
+    if (*p == ',' || (!*p && *comma)) return -1;
+    if (!*p) return 0;
+    const char *q = p;
+    while (*q && *q != ',' && !isspace((unsigned char)*q)) q++;
+    *tok = p;
+    *len = (size_t)(q - p);
+    while (isspace((unsigned char)*q)) q++;
+    *comma = *q == ',';
+    if (*comma) q++;
+    *pp = q;
+    return 1;
 }
 
 static int push(double **v, size_t *n, size_t *cap, double x)
@@ -122,25 +159,26 @@ static int push(double **v, size_t *n, size_t *cap, double x)
     return 0;
 }
 
-int cli_parse_double_list(const char *opt, const char *s, double **out, size_t *n)
+int cli_parse_number_list(const char *opt, const char *s, int allow_inf, double **out, size_t *n)
 {
     double *v = NULL;
     size_t cnt = 0, cap = 0, idx = 0;
-    const char *p = s ? s : "";
-    for (;;) {
-        while (*p == ',' || isspace((unsigned char)*p)) p++;
-        if (!*p) break;
-        const char *q = p;
-        while (*q && *q != ',' && !isspace((unsigned char)*q)) q++;
-        double x;
+    const char *p = s ? s : "", *tok;
+    size_t len;
+    int comma = 0, r;
+    while ((r = list_next(&p, &comma, &tok, &len)) != 0) {
         idx++;
-        if (parse_double_tok(p, (size_t)(q - p), 0, &x)) {
-            cli_error("%s: item %zu: expected a finite number, got '%.*s'", opt, idx, (int)(q - p), p);
+        double x;
+        int rc = r < 0 ? 0 : parse_double_tok(tok, len, allow_inf, &x);
+        char where[160];
+        snprintf(where, sizeof where, "%s: item %zu", opt, idx);
+        if (r < 0) cli_error("%s is empty: expected a number between the commas", where);
+        else if (rc) number_error(where, rc, allow_inf, tok, len);
+        if (r < 0 || rc) {
             free(v);
             return -1;
         }
-        if (push(&v, &cnt, &cap, x)) { cli_error("out of memory"); free(v); return -1; }
-        p = q;
+        if (push(&v, &cnt, &cap, x)) { cli_error("%s: out of memory for %zu numbers", opt, cnt + 1); free(v); return -1; }
     }
     if (cnt == 0) {
         cli_error("%s: expected a list of numbers, got an empty list", opt);
@@ -150,6 +188,11 @@ int cli_parse_double_list(const char *opt, const char *s, double **out, size_t *
     *out = v;
     *n = cnt;
     return 0;
+}
+
+int cli_parse_double_list(const char *opt, const char *s, double **out, size_t *n)
+{
+    return cli_parse_number_list(opt, s, CLI_NUM_FINITE, out, n);
 }
 
 /* Numbers from a file or stdin, separated by whitespace and/or commas. With
@@ -175,22 +218,30 @@ static int read_numbers(const char *path, int allow_inf, double **out, size_t *n
     while ((len = getline(&line, &lcap, f)) >= 0) {
         lineno++;
         size_t in_row = 0;
-        const char *p = line;
-        for (;;) {
-            while (*p && (isspace((unsigned char)*p) || *p == ',')) p++;
-            if (!*p) break;
-            const char *q = p;
-            while (*q && !isspace((unsigned char)*q) && *q != ',') q++;
+        /* getline reads past a NUL byte, but the numbers after it would be lost to the C string. */
+        const char *nul = memchr(line, '\0', (size_t)len);
+        if (nul) {
+            cli_error("%s:%ld: NUL byte at column %zu: expected text (numbers separated by white space or commas)",
+                      name, lineno, (size_t)(nul - line) + 1);
+            rc = -1;
+            goto done;
+        }
+        const char *p = line, *tok;
+        size_t tl;
+        int comma = 0, r;
+        while ((r = list_next(&p, &comma, &tok, &tl)) != 0) {
             double x;
-            if (parse_double_tok(p, (size_t)(q - p), allow_inf, &x)) {
-                cli_error("%s:%ld: expected a %snumber, got '%.*s'", name, lineno,
-                          allow_inf ? "" : "finite ", (int)(q - p), p);
+            int prc = r < 0 ? 0 : parse_double_tok(tok, tl, allow_inf ? CLI_NUM_INF : CLI_NUM_FINITE, &x);
+            char where[4200];
+            snprintf(where, sizeof where, "%s:%ld", name, lineno);
+            if (r < 0) cli_error("%s: item %zu is empty: expected a number between the commas", where, in_row + 1);
+            else if (prc) number_error(where, prc, allow_inf ? CLI_NUM_INF : CLI_NUM_FINITE, tok, tl);
+            if (r < 0 || prc) {
                 rc = -1;
                 goto done;
             }
-            if (push(&v, &cnt, &cap, x)) { cli_error("out of memory"); rc = -1; goto done; }
+            if (push(&v, &cnt, &cap, x)) { cli_error("%s: out of memory for %zu numbers", name, cnt + 1); rc = -1; goto done; }
             in_row++;
-            p = q;
         }
         if (!rows || in_row == 0) continue;
         if (nrows == 0) {

@@ -2,6 +2,7 @@
 #include "json.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,10 +106,32 @@ static char *parse_string(parser *p)
         case 'u': {
             unsigned cp;
             if (hex4(p, &cp)) { free(buf); return NULL; }
-            if (cp >= 0xD800 && cp < 0xDC00 && p->end - p->s >= 6 && p->s[0] == '\\' && p->s[1] == 'u') {
-                unsigned lo;
-                p->s += 2;
-                if (hex4(p, &lo)) { free(buf); return NULL; }
+            /* UTF-16 surrogates come in pairs, high (D800-DBFF) then low (DC00-DFFF);
+             * a lone one encodes no character (RFC 8259 section 8.2; issue 11:
+             * "\ud800\u0041" decoded to a garbage code point). */
+            if (cp >= 0xDC00 && cp < 0xE000) {
+                char what[96];
+                snprintf(what, sizeof what, "lone low surrogate \\u%04X: expected it after a high surrogate", cp);
+                p->s -= 6;
+                fail(p, what);
+                free(buf);
+                return NULL;
+            }
+            if (cp >= 0xD800 && cp < 0xDC00) {
+                unsigned lo = 0;
+                int paired = p->end - p->s >= 6 && p->s[0] == '\\' && p->s[1] == 'u';
+                if (paired) {
+                    p->s += 2;
+                    if (hex4(p, &lo)) { free(buf); return NULL; }
+                    paired = lo >= 0xDC00 && lo < 0xE000;
+                }
+                if (!paired) {
+                    char what[112];
+                    snprintf(what, sizeof what, "high surrogate \\u%04X not followed by a low surrogate \\uDC00-\\uDFFF", cp);
+                    fail(p, what);
+                    free(buf);
+                    return NULL;
+                }
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             }
             /* a \uXXXX escape takes 6 source bytes and at most 4 decoded ones */
@@ -204,6 +227,12 @@ static int parse_value(parser *p, json_value *out)
         errno = 0;
         double v = strtod(buf, &endp);
         if (endp == buf || (size_t)(endp - buf) != L) { fail(p, "malformed number"); return -1; }
+        if (errno == ERANGE && isinf(v)) { /* 1e400: never a silent infinity */
+            char what[128];
+            snprintf(what, sizeof what, "number '%s' is out of the range of a double (magnitude above 1.8e308)", buf);
+            fail(p, what);
+            return -1;
+        }
         out->type = JSON_NUMBER;
         out->num = v;
         p->s += L;

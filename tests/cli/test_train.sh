@@ -4,7 +4,7 @@
 FIX=tests/fixtures/train_small.txt
 
 no_file() { # label path: the output file and any temporary sibling must not exist
-  if [ -e "$2" ] || ls "$2".tmp.* >/dev/null 2>&1; then bad "$1: output file left behind"; else ok; fi
+  if [ -e "$2" ] || ls "$2".*tmp* >/dev/null 2>&1; then bad "$1: output file left behind"; else ok; fi
 }
 
 expect_out "--help" 'usage: lmprob train' "$LMPROB" train --help
