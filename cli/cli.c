@@ -9,6 +9,7 @@
 #include <string.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void cli_error(const char *fmt, ...)
@@ -418,4 +419,54 @@ void cli_output_end(int slot)
     block_fatal(SIG_BLOCK, &old);
     out_used[slot] = 0;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* ---- the GPT-2 vocabulary ----------------------------------------------------- */
+
+static int has_vocab(const char *dir)
+{
+    char p[4200];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/encoder.json", dir);
+    if (stat(p, &st) == 0) return 1;
+    snprintf(p, sizeof p, "%s/vocab.json", dir);
+    return stat(p, &st) == 0;
+}
+
+static lmp_tokenizer *load_vocab(const char *cmd, const char *path)
+{
+    lmp_tokenizer *tok = NULL;
+    lmp_error err;
+    lmp_error_clear(&err);
+    if (lmp_tokenizer_load(path, &tok, &err) != LMP_OK) {
+        cli_error("%s: GPT-2 vocabulary: %s", cmd, err.msg);
+        return NULL;
+    }
+    return tok;
+}
+
+lmp_tokenizer *cli_gpt2_load(const char *cmd, const char *vocab)
+{
+    if (vocab) return load_vocab(cmd, vocab);
+    const char *env = getenv(CLI_GPT2_VOCAB_ENV);
+    if (env && *env) return load_vocab(cmd, env);
+    char exe[4096], cand[3][4200];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    int ncand = 0;
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = '\0';
+        snprintf(cand[ncand++], sizeof cand[0], "%s/gpt2", exe);
+        snprintf(cand[ncand++], sizeof cand[0], "%s/../gpt2", exe);
+        snprintf(cand[ncand++], sizeof cand[0], "%s/../share/lmprob/gpt2", exe);
+        for (int i = 0; i < ncand; i++)
+            if (has_vocab(cand[i])) return load_vocab(cmd, cand[i]);
+    }
+    cli_error("%s: no GPT-2 vocabulary found: expected --vocab DIR (encoder.json + vocab.bpe, vocab.json + "
+              "merges.txt, or a .tiktoken rank file), $%s, or one of %s, %s, %s (`make` puts it in build/gpt2, "
+              "`make install` in PREFIX/share/lmprob/gpt2)",
+              cmd, CLI_GPT2_VOCAB_ENV, ncand > 0 ? cand[0] : "<binary>/gpt2", ncand > 1 ? cand[1] : "<binary>/../gpt2",
+              ncand > 2 ? cand[2] : "<binary>/../share/lmprob/gpt2");
+    return NULL;
 }

@@ -98,6 +98,16 @@ int cli_output_begin(const char *path);
 int cli_output_watch(const char *tmp);
 void cli_output_end(int slot);
 
+/* GPT-2's vocabulary for every command that needs one, found in this order:
+ *   1. `vocab` (the command's --vocab DIR|FILE), when not NULL: used or failed, no fallback;
+ *   2. the environment variable LMPROB_GPT2_VOCAB;
+ *   3. gpt2/ beside the binary, then ../gpt2 (build/lmprob and build/asan/lmprob find build/gpt2);
+ *   4. ../share/lmprob/gpt2 from the binary's folder (where `make install PREFIX=...` puts it).
+ * A folder counts when it holds encoder.json or vocab.json. Prints the error (naming every place
+ * looked at when none has a vocabulary) and returns NULL on failure; `cmd` prefixes messages. */
+#define CLI_GPT2_VOCAB_ENV "LMPROB_GPT2_VOCAB"
+lmp_tokenizer *cli_gpt2_load(const char *cmd, const char *vocab);
+
 /* JSON output: doubles with 17 significant digits; inf/-inf/nan as the strings
  * "inf", "-inf", "nan" (the golden-file convention). */
 void cli_json_double(FILE *f, double x);

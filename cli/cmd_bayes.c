@@ -330,8 +330,8 @@ static int beta(int argc, char **argv)
         cli_error("bayes: --heads %ld: expected at most --n %ld", heads, n);
         return CLI_FAIL;
     }
-    double mean = lmp_beta_posterior_mean(a, b, heads, n), mode = lmp_beta_posterior_mode(a, b, heads, n);
-    double lm = lmp_beta_binomial_logpmf(heads, n, a, b);
+    double mean = lmp_bayes_beta_posterior_mean(a, b, heads, n), mode = lmp_bayes_beta_posterior_mode(a, b, heads, n);
+    double lm = lmp_bayes_beta_binomial_logpmf(heads, n, a, b);
     double pa = a + (double)heads, pb = b + (double)(n - heads);
     if (json) {
         printf("{\"posterior_a\": %.17g, \"posterior_b\": %.17g, \"mean\": ", pa, pb);

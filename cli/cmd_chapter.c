@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "chapter.h"
+#include "chapter/experiment.h"
 #include "cli.h"
 #include "commands.h"
 #include "lmprob/bayes.h"
@@ -209,7 +210,7 @@ static int b05_map(ch_ctx *c)
     double pred[3] = {0.7, 0.2, 0.1}, tgt[3] = {1, 0, 0}, w[2] = {0.5, -1.0};
     double chap, right, l1;
     lmp_error err;
-    lmp_status st = lmp_map_loss_chapter(pred, tgt, 1, 3, w, 0, 0.01, LMP_PRIOR_GAUSSIAN, &chap, &err);
+    lmp_status st = ch_map_loss(pred, tgt, 1, 3, w, 0, 0.01, LMP_PRIOR_GAUSSIAN, &chap, &err);
     if (!st) st = lmp_map_loss(pred, tgt, 1, 3, w, 0, 0.01, LMP_PRIOR_GAUSSIAN, &right, &err);
     if (st) return ch_fail(c, st, &err);
     ch_say(c, "one example, p = [0.7 0.2 0.1], target class 0, no weights:");
@@ -665,7 +666,7 @@ static const section sections[] = {
     {"b02", "Joint, marginal and conditional distributions", "lmp_joint_marginals, lmp_joint_y_given_x", b02_joint},
     {"b03", "The chain rule: a mock LM generates and scores a sequence", "lmp_lm_mock_create, lmp_lm_sequence_logprob", ch_b03_chain},
     {"b04", "Bayes' rule: disease testing", "lmp_bayes_total_probability, lmp_bayes_update", b04_bayes},
-    {"b05", "MAP estimation: NLL + L2/L1 penalty", "lmp_map_loss, lmp_map_loss_chapter", b05_map},
+    {"b05", "MAP estimation: NLL + L2/L1 penalty", "lmp_map_loss (and the chapter's, cli/chapter/map_loss.c)", b05_map},
     {"b06", "Expected value: exact, Monte Carlo", "lmp_binomial_sample, lmp_normal_sample_n", b06_expectation},
     {"b07", "Variance, standard deviation, layer norm", "lmp_stats_variance, lmp_nn_layer_norm", b07_variance},
     {"b08", "Covariance and correlation", "lmp_stats_cov, lmp_stats_corr", b08_covariance},

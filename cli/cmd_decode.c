@@ -318,7 +318,7 @@ int cmd_decode(int argc, char **argv)
         rc = cli_fail_status(err.code, &err);
         goto done;
     }
-    if (lmp_sampler_create(&o.prm, V, &s, &err) || lmp_sampler_apply_d(s, x, V, hist, nh, &err)) {
+    if (lmp_sampler_create(&o.prm, V, &s, &err) || lmp_sampler_apply(s, x, V, hist, nh, &err)) {
         rc = cli_fail_status(err.code, &err);
         goto done;
     }

@@ -16,9 +16,9 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "json.h"
+#include "lmprob/json.h"
 #include "lmprob/dist.h"
-#include "lmprob/experiment.h"
+#include "chapter/experiment.h"
 #include "lmprob/info.h"
 #include "lmprob/ngram.h"
 #include "lmprob/sample.h"
@@ -202,12 +202,12 @@ static int read_file(const char *path, char **buf, size_t *len)
     return 0;
 }
 
-static double jnum(const json_value *o, const char *key)
+static double jnum(const lmp_json_value *o, const char *key)
 {
-    const json_value *v = json_get(o, key);
+    const lmp_json_value *v = lmp_json_get(o, key);
     if (!v) return NAN;
-    if (v->type == JSON_NUMBER) return v->num;
-    if (v->type == JSON_STRING) return strcmp(v->str, "inf") == 0 ? INFINITY : strcmp(v->str, "-inf") == 0 ? -INFINITY : NAN;
+    if (v->type == LMP_JSON_NUMBER) return v->num;
+    if (v->type == LMP_JSON_STRING) return strcmp(v->str, "inf") == 0 ? INFINITY : strcmp(v->str, "-inf") == 0 ? -INFINITY : NAN;
     return NAN;
 }
 
@@ -221,12 +221,13 @@ static int load_ppl(const char *dir, model_row *m)
         cli_error("demo report: %s: cannot read: %s", path, strerror(errno));
         return -1;
     }
-    char msg[256];
-    json_value *v = json_parse(buf, len, msg, sizeof msg);
+    lmp_error jerr;
+    lmp_json_value *v;
+    lmp_status jst = lmp_json_parse(buf, len, NULL, &v, &jerr);
     free(buf);
-    if (!v || v->type != JSON_OBJECT) {
-        cli_error("demo report: %s: %s", path, v ? "expected a JSON object" : msg);
-        json_free(v);
+    if (jst || v->type != LMP_JSON_OBJECT) {
+        cli_error("demo report: %s: %s", path, jst ? jerr.msg : "expected a JSON object");
+        lmp_json_free(v);
         return -1;
     }
     m->ppl = jnum(v, "perplexity");
@@ -237,7 +238,7 @@ static int load_ppl(const char *dir, model_row *m)
     m->log10_prob = jnum(v, "log10_prob");
     m->bits_token = jnum(v, "bits_per_token");
     m->bits_byte = jnum(v, "bits_per_byte");
-    json_free(v);
+    lmp_json_free(v);
     if (isnan(m->ppl) || isnan(m->tokens)) {
         cli_error("demo report: %s: expected the keys perplexity and tokens", path);
         return -1;
@@ -496,18 +497,18 @@ static int picture_clt(const char *dir, uint64_t seed, FILE *html)
 
 static int picture_biasvar(const char *dir, uint64_t seed, FILE *html)
 {
-    lmp_exp_biasvar_params prm = lmp_exp_biasvar_defaults();
+    ch_exp_biasvar_params prm = ch_exp_biasvar_defaults();
     static const int degs[] = {1, 2, 3, 4, 5, 6, 7, 8};
     prm.n_degrees = sizeof degs / sizeof degs[0];
     for (size_t i = 0; i < prm.n_degrees; i++) prm.degrees[i] = degs[i];
     lmp_rng r;
     lmp_error err;
     lmp_status st = lmp_rng_seed(&r, LMP_RNG_NUMPY_LEGACY, seed, &err);
-    lmp_exp_biasvar_result res;
-    if (!st) st = lmp_exp_biasvar(&r, &prm, &res, &err);
+    ch_exp_biasvar_result res;
+    if (!st) st = ch_exp_biasvar(&r, &prm, &res, &err);
     if (st) return cli_fail_status(st, &err);
-    double x[LMP_EXP_BIASVAR_MAX_DEGREES], b[LMP_EXP_BIASVAR_MAX_DEGREES], v[LMP_EXP_BIASVAR_MAX_DEGREES],
-        m[LMP_EXP_BIASVAR_MAX_DEGREES], noise[2] = {prm.sigma * prm.sigma, prm.sigma * prm.sigma}, nx[2];
+    double x[CH_EXP_BIASVAR_MAX_DEGREES], b[CH_EXP_BIASVAR_MAX_DEGREES], v[CH_EXP_BIASVAR_MAX_DEGREES],
+        m[CH_EXP_BIASVAR_MAX_DEGREES], noise[2] = {prm.sigma * prm.sigma, prm.sigma * prm.sigma}, nx[2];
     for (size_t i = 0; i < res.rows; i++) {
         x[i] = res.row[i].degree;
         b[i] = res.row[i].grid_bias2;
@@ -638,7 +639,7 @@ static int nt_dist(nt_ctx *t, const int32_t *ctx, size_t n, double *entropy, siz
     lmp_error err;
     lmp_status st = t->lm.vt->next_logprobs(t->lm.self, ctx, n, t->lp, &err);
     if (!st) st = lmp_softmax(t->lp, t->V, t->p, &err);
-    if (!st) st = lmp_sampler_apply_d(t->top_p, t->lp, t->V, NULL, 0, &err);
+    if (!st) st = lmp_sampler_apply(t->top_p, t->lp, t->V, NULL, 0, &err);
     if (st) return cli_fail_status(st, &err);
     *entropy = lmp_entropy(t->p, t->V, LMP_BASE_E);
     *nucleus = lmp_sampler_kept(t->top_p).n;
@@ -744,7 +745,7 @@ static int analyse_prompts(nt_ctx *t, const char *dir, FILE *html, FILE *echo)
         prm.top_p = 0.9;
         lmp_sampler *sp = NULL;
         if (!st) st = lmp_sampler_create(&prm, t->V, &sp, &err);
-        if (!st) st = lmp_sampler_apply_d(sp, t->lp, t->V, NULL, 0, &err);
+        if (!st) st = lmp_sampler_apply(sp, t->lp, t->V, NULL, 0, &err);
         size_t kn = st ? 0 : lmp_sampler_kept(sp).n;
         lmp_sampler_free(sp);
         if (st) {

@@ -5,7 +5,7 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "lmprob/experiment.h"
+#include "chapter/experiment.h"
 
 static void usage(FILE *f)
 {
@@ -86,11 +86,11 @@ int cmd_experiment(int argc, char **argv)
     uint64_t seed = CLI_DEFAULT_SEED;
     lmp_rng_kind rk = LMP_RNG_XOSHIRO;
     int json = 0;
-    lmp_exp_mc_params mc = lmp_exp_mc_defaults();
-    lmp_exp_rule_params rule = lmp_exp_rule_defaults();
-    lmp_exp_clt_params clt = lmp_exp_clt_defaults();
-    lmp_exp_biasvar_params bv = lmp_exp_biasvar_defaults();
-    lmp_exp_disease_params dz = lmp_exp_disease_defaults();
+    ch_exp_mc_params mc = ch_exp_mc_defaults();
+    ch_exp_rule_params rule = ch_exp_rule_defaults();
+    ch_exp_clt_params clt = ch_exp_clt_defaults();
+    ch_exp_biasvar_params bv = ch_exp_biasvar_defaults();
+    ch_exp_disease_params dz = ch_exp_disease_defaults();
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v;
         size_t sz;
@@ -104,7 +104,7 @@ int cmd_experiment(int argc, char **argv)
             else if (strcmp(v, "xoshiro") == 0) rk = LMP_RNG_XOSHIRO;
             else { cli_error("experiment: --rng: expected xoshiro or numpy, got '%s'", v); return CLI_USAGE; }
         } else if (which == 0 && cli_is_opt(a, "--max-pow")) {
-            if (opt_size("experiment: --max-pow", cli_optarg(argc, argv, &i, "--max-pow"), 1, LMP_EXP_MC_MAX_ROWS, &sz)) return CLI_USAGE;
+            if (opt_size("experiment: --max-pow", cli_optarg(argc, argv, &i, "--max-pow"), 1, CH_EXP_MC_MAX_ROWS, &sz)) return CLI_USAGE;
             mc.max_pow10 = (int)sz;
         } else if (which == 1 && cli_is_opt(a, "--n")) {
             if (opt_size("experiment: --n", cli_optarg(argc, argv, &i, "--n"), 1, 1000000000, &rule.n)) return CLI_USAGE;
@@ -124,8 +124,8 @@ int cmd_experiment(int argc, char **argv)
             double *d;
             size_t nd;
             if (!(v = cli_optarg(argc, argv, &i, "--degrees")) || cli_parse_double_list("experiment: --degrees", v, &d, &nd)) return CLI_USAGE;
-            if (nd > LMP_EXP_BIASVAR_MAX_DEGREES) {
-                cli_error("experiment: --degrees: expected at most %d degrees, got %zu", LMP_EXP_BIASVAR_MAX_DEGREES, nd);
+            if (nd > CH_EXP_BIASVAR_MAX_DEGREES) {
+                cli_error("experiment: --degrees: expected at most %d degrees, got %zu", CH_EXP_BIASVAR_MAX_DEGREES, nd);
                 free(d);
                 return CLI_USAGE;
             }
@@ -146,7 +146,7 @@ int cmd_experiment(int argc, char **argv)
             else if (strcmp(v, "exact") == 0) bv.numpy_fit = 0;
             else { cli_error("experiment: --fit: expected exact or numpy, got '%s'", v); return CLI_USAGE; }
         } else if (which == 4 && cli_is_opt(a, "--tests")) {
-            if (opt_size("experiment: --tests", cli_optarg(argc, argv, &i, "--tests"), 0, LMP_EXP_DISEASE_MAX_TESTS, &sz)) return CLI_USAGE;
+            if (opt_size("experiment: --tests", cli_optarg(argc, argv, &i, "--tests"), 0, CH_EXP_DISEASE_MAX_TESTS, &sz)) return CLI_USAGE;
             dz.tests = (int)sz;
         } else if (which == 4 && cli_is_opt(a, "--population")) {
             if (opt_size("experiment: --population", cli_optarg(argc, argv, &i, "--population"), 1, 1000000000, &dz.population)) return CLI_USAGE;
@@ -167,8 +167,8 @@ int cmd_experiment(int argc, char **argv)
     const char *rng_name = rk == LMP_RNG_NUMPY_LEGACY ? "numpy" : "xoshiro";
     lmp_status st;
     if (which == 0) {
-        lmp_exp_mc_result o;
-        if ((st = lmp_exp_mc(&r, &mc, &o, &e))) return cli_fail_status(st, &e);
+        ch_exp_mc_result o;
+        if ((st = ch_exp_mc(&r, &mc, &o, &e))) return cli_fail_status(st, &e);
         if (json) {
             printf("{\"experiment\": \"mc\", \"seed\": %llu, \"rng\": \"%s\"", (unsigned long long)seed, rng_name);
             jkey("exact", o.exact, 0);
@@ -196,8 +196,8 @@ int cmd_experiment(int argc, char **argv)
                        o.row[k].std_error);
         }
     } else if (which == 1) {
-        lmp_exp_rule_result o;
-        if ((st = lmp_exp_rule(&r, &rule, &o, &e))) return cli_fail_status(st, &e);
+        ch_exp_rule_result o;
+        if ((st = ch_exp_rule(&r, &rule, &o, &e))) return cli_fail_status(st, &e);
         if (json) {
             printf("{\"experiment\": \"rule\", \"seed\": %llu, \"rng\": \"%s\", \"n\": %zu, \"empirical\": ",
                    (unsigned long long)seed, rng_name, o.n);
@@ -215,8 +215,8 @@ int cmd_experiment(int argc, char **argv)
                        o.std_error[k], (o.empirical[k] - o.exact[k]) / o.std_error[k]);
         }
     } else if (which == 2) {
-        lmp_exp_clt_result o;
-        if ((st = lmp_exp_clt(&r, &clt, &o, &e))) return cli_fail_status(st, &e);
+        ch_exp_clt_result o;
+        if ((st = ch_exp_clt(&r, &clt, &o, &e))) return cli_fail_status(st, &e);
         if (json) {
             printf("{\"experiment\": \"clt\", \"seed\": %llu, \"rng\": \"%s\", \"n_sums\": %zu, \"terms\": %zu",
                    (unsigned long long)seed, rng_name, clt.n_experiments, clt.n_samples);
@@ -257,8 +257,8 @@ int cmd_experiment(int argc, char **argv)
             }
         }
     } else if (which == 3) {
-        lmp_exp_biasvar_result o;
-        if ((st = lmp_exp_biasvar(&r, &bv, &o, &e))) return cli_fail_status(st, &e);
+        ch_exp_biasvar_result o;
+        if ((st = ch_exp_biasvar(&r, &bv, &o, &e))) return cli_fail_status(st, &e);
         if (json) {
             printf("{\"experiment\": \"biasvar\", \"seed\": %llu, \"rng\": \"%s\", \"datasets\": %zu, \"n_train\": %zu",
                    (unsigned long long)seed, rng_name, bv.n_datasets, bv.n_train);
@@ -295,8 +295,8 @@ int cmd_experiment(int argc, char **argv)
                    bv.x_test, bv.n_grid, bv.grid_lo, bv.grid_hi);
         }
     } else {
-        lmp_exp_disease_result o;
-        if ((st = lmp_exp_disease(&r, &dz, &o, &e))) return cli_fail_status(st, &e);
+        ch_exp_disease_result o;
+        if ((st = ch_exp_disease(&r, &dz, &o, &e))) return cli_fail_status(st, &e);
         if (json) {
             printf("{\"experiment\": \"disease\", \"seed\": %llu, \"rng\": \"%s\", \"population\": %zu", (unsigned long long)seed,
                    rng_name, dz.population);

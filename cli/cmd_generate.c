@@ -89,7 +89,7 @@ static lmp_status prompt_ids(const lmp_ngram *m, const char *prompt, int mode, i
         lmp_corpus *c = NULL;
         const lmp_token *tok = NULL;
         size_t nt = 0;
-        st = lmp_corpus_open_mem(prompt, len, "--prompt", &cp, &c, err);
+        st = lmp_corpus_create(prompt, len, "--prompt", &cp, &c, err);
         if (!st) st = lmp_corpus_next_line(c, &tok, &nt, err);
         if (st == LMP_EOF) st = LMP_OK, nt = 0;
         for (size_t k = 0; !st && k < nt; k++) p[np++] = lmp_ngram_vocab_index(m, tok[k].ptr, tok[k].len);
@@ -252,7 +252,7 @@ int cmd_generate(int argc, char **argv)
             for (size_t v = 0; v < V; v++) logp[v] = lmp_ngram_score(m, &st, (int32_t)v, &nx, NULL) * LN10;
             if (bos >= 0) logp[bos] = -INFINITY; /* context only, never generated */
             int32_t tok;
-            if (lmp_sampler_sample_d(smp, logp, V, hist, nh, &rng, &tok, &err)) {
+            if (lmp_sampler_sample(smp, logp, V, hist, nh, &rng, &tok, &err)) {
                 if (json) fputs("]}]}\n", stdout);
                 else fputc('\n', stdout);
                 cli_error("generate: %s", err.msg);

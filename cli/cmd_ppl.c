@@ -16,7 +16,8 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lmprob ppl [--json] [--per-token] [--per-sentence] [--ln] [--mode word|char|byte] MODEL TEXT|-\n"
+            "usage: lmprob ppl [--json] [--per-token] [--per-sentence] [--ln] [--mode word|char|byte|gpt2]\n"
+            "                  [--gpt2-vocab P] MODEL TEXT|-\n"
             "\n"
             "Score TEXT (plain, gzip or xz; '-' = stdin) with the n-gram MODEL (ARPA text, plain/gzip/xz, or\n"
             "lmprob's binary format, told apart by content). Each line is one sentence scored as\n"
@@ -35,7 +36,10 @@ static void usage(FILE *f)
             "  --ln            per-token and per-sentence values as natural logs instead of log10\n"
             "  --mode M        tokens as 'lmprob train --mode M' made them: word (default: split on space,\n"
             "                  tab, CR and NUL, as lmplz), char (UTF-8 characters) or byte; char and byte\n"
-            "                  read the text with lmprob's corpus reader (strict UTF-8 in char mode)\n"
+            "                  read the text with lmprob's corpus reader (strict UTF-8 in char mode);\n"
+            "                  gpt2: GPT-2's BPE tokens of each line, named as in vocab.json (\"Ġthe\"),\n"
+            "                  </s> standing for the newline (docs/tokenizer.md)\n"
+            "  --gpt2-vocab P  the GPT-2 vocabulary for --mode gpt2 (default: as lmprob tokenize finds it)\n"
             "  --json          one JSON object: perplexity, perplexity_excl_oov, oov, tokens, sentences,\n"
             "                  log10_prob, ln_prob, bits_per_token, bits_per_byte, bytes, (per_token |\n"
             "                  per_sentence arrays)\n"
@@ -120,15 +124,16 @@ static void on_sentence(void *vctx, const lmp_ngram_sentence *s)
     else if (c->per_token) fputc('\n', stdout);
 }
 
-/* char and byte modes: tokens from lmprob's corpus reader, scored sentence by sentence. */
-static lmp_status score_corpus(const lmp_ngram *m, const char *path, int mode, lmp_ngram_stats *s,
-                               const lmp_ngram_callbacks *cb, lmp_error *err)
+/* char, byte and gpt2 modes: tokens from lmprob's corpus reader, scored sentence by sentence. */
+static lmp_status score_corpus(const lmp_ngram *m, const char *path, int mode, const lmp_tokenizer *bpe,
+                               lmp_ngram_stats *s, const lmp_ngram_callbacks *cb, lmp_error *err)
 {
     memset(s, 0, sizeof *s);
     lmp_corpus_params prm = lmp_corpus_params_default();
     prm.mode = (lmp_corpus_mode)mode;
+    prm.tokenizer = bpe;
     lmp_corpus *c;
-    lmp_status st = lmp_corpus_open(path, &prm, &c, err);
+    lmp_status st = lmp_corpus_load(path, &prm, &c, err);
     if (st) return st;
     const char **w = NULL;
     size_t *len = NULL, cap = 0;
@@ -166,7 +171,7 @@ int cmd_ppl(int argc, char **argv)
 {
     ppl_ctx c = {0};
     int mode = -1; /* -1: word mode through the fast reader of lmp_ngram_score_file */
-    const char *pos[2] = {NULL, NULL};
+    const char *pos[2] = {NULL, NULL}, *gpt2_vocab = NULL;
     int np = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -187,10 +192,13 @@ int cmd_ppl(int argc, char **argv)
             if (strcmp(v, "word") == 0) mode = -1;
             else if (strcmp(v, "char") == 0) mode = LMP_CORPUS_CHAR;
             else if (strcmp(v, "byte") == 0) mode = LMP_CORPUS_BYTE;
+            else if (strcmp(v, "gpt2") == 0) mode = LMP_CORPUS_GPT2;
             else {
-                cli_error("ppl: --mode: expected 'word', 'char' or 'byte', got '%s'", v);
+                cli_error("ppl: --mode: expected 'word', 'char', 'byte' or 'gpt2', got '%s'", v);
                 return CLI_USAGE;
             }
+        } else if (cli_is_opt(a, "--gpt2-vocab")) {
+            if (!(gpt2_vocab = cli_optarg(argc, argv, &i, "--gpt2-vocab"))) return CLI_USAGE;
         } else if (a[0] == '-' && a[1] != '\0') {
             cli_error("ppl: unknown option '%s' (see lmprob ppl --help)", a);
             return CLI_USAGE;
@@ -211,12 +219,19 @@ int cmd_ppl(int argc, char **argv)
         cli_error("ppl: MODEL and TEXT cannot both be stdin ('-')");
         return CLI_USAGE;
     }
+    if (gpt2_vocab && mode != LMP_CORPUS_GPT2) {
+        cli_error("ppl: --gpt2-vocab goes with --mode gpt2");
+        return CLI_USAGE;
+    }
+    lmp_tokenizer *tok = NULL;
+    if (mode == LMP_CORPUS_GPT2 && !(tok = cli_gpt2_load("ppl", gpt2_vocab))) return CLI_FAIL;
     cli_progress_start(&c.prog, "lmprob ppl", "loading model");
     lmp_error err = {0};
     lmp_ngram *m = NULL;
     lmp_status st = lmp_ngram_load(pos[0], progress, &c, &m, &err);
     if (st) {
         cli_error("ppl: %s", err.msg);
+        lmp_tokenizer_free(tok);
         return CLI_FAIL;
     }
     cli_progress_phase(&c.prog, "scoring");
@@ -231,7 +246,8 @@ int cmd_ppl(int argc, char **argv)
         else if (c.per_token) fputs("\"per_token\": [", stdout);
     }
     lmp_ngram_stats s;
-    st = mode < 0 ? lmp_ngram_score_file(m, pos[1], &s, &cb, &err) : score_corpus(m, pos[1], mode, &s, &cb, &err);
+    st = mode < 0 ? lmp_ngram_score_file(m, pos[1], &s, &cb, &err) : score_corpus(m, pos[1], mode, tok, &s, &cb, &err);
+    lmp_tokenizer_free(tok);
     if (st) {
         if (c.json || c.per_token || c.per_sentence) fputc('\n', stdout);
         fflush(stdout);

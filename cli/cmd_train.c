@@ -38,7 +38,11 @@ static void usage(FILE *f)
             "  --discount-fallback [D1 D2 D3]\n"
             "                          (mkn/kn) discounts to use when they cannot be estimated\n"
             "                          (default 0.5 1 1.5, as lmplz --discount_fallback)\n"
-            "  --mode M                tokens: word (default), char or byte\n"
+            "  --mode M                tokens: word (default), char, byte, or gpt2: GPT-2's BPE tokens of\n"
+            "                          each line, written as in vocab.json (\" the\" is \"Ġthe\"; the newline\n"
+            "                          is </s>), to compare with GPT-2 per token and per byte\n"
+            "  --gpt2-vocab P          the GPT-2 vocabulary for --mode gpt2 (default: as lmprob tokenize\n"
+            "                          finds it; see lmprob tokenize --help)\n"
             "  --utf8-replace          replace invalid UTF-8 by U+FFFD instead of failing\n"
             "  --skip-markers          drop <s> and </s> found in the text instead of failing\n"
             "  --threads T             1 or 2 (default 2)\n"
@@ -130,7 +134,7 @@ static const char *est_name(lmp_estimator e)
 int cmd_train(int argc, char **argv)
 {
     lmp_train_params p = lmp_train_params_default();
-    const char *output = NULL, *input = NULL;
+    const char *output = NULL, *input = NULL, *gpt2_vocab = NULL;
     long order = 0;
     int quiet = 0, np = 0, json = 0;
     for (int i = 1; i < argc; i++) {
@@ -210,10 +214,13 @@ int cmd_train(int argc, char **argv)
             if (strcmp(v, "word") == 0) p.corpus.mode = LMP_CORPUS_WORD;
             else if (strcmp(v, "char") == 0) p.corpus.mode = LMP_CORPUS_CHAR;
             else if (strcmp(v, "byte") == 0) p.corpus.mode = LMP_CORPUS_BYTE;
+            else if (strcmp(v, "gpt2") == 0) p.corpus.mode = LMP_CORPUS_GPT2;
             else {
-                cli_error("train: --mode: expected word, char or byte, got '%s'", v);
+                cli_error("train: --mode: expected word, char, byte or gpt2, got '%s'", v);
                 return CLI_USAGE;
             }
+        } else if (cli_is_opt(a, "--gpt2-vocab")) {
+            if (!(gpt2_vocab = cli_optarg(argc, argv, &i, "--gpt2-vocab"))) return CLI_USAGE;
         } else if (strcmp(a, "--utf8-replace") == 0) {
             p.corpus.replace_invalid = 1;
         } else if (strcmp(a, "--skip-markers") == 0) {
@@ -268,7 +275,15 @@ int cmd_train(int argc, char **argv)
     lmp_error err;
     lmp_error_clear(&err);
     lmp_train_model *m = NULL;
-    lmp_status st = lmp_train_file(input, &p, &m, &err);
+    if (gpt2_vocab && p.corpus.mode != LMP_CORPUS_GPT2) {
+        cli_error("train: --gpt2-vocab goes with --mode gpt2");
+        return CLI_USAGE;
+    }
+    lmp_tokenizer *tok = NULL;
+    if (p.corpus.mode == LMP_CORPUS_GPT2 && !(tok = cli_gpt2_load("train", gpt2_vocab))) return CLI_FAIL;
+    p.corpus.tokenizer = tok;
+    lmp_status st = lmp_train_model_load(input, &p, &m, &err);
+    lmp_tokenizer_free(tok); /* the model keeps the token names, not the tokenizer */
     if (st) {
         cli_error("train: %s", err.msg[0] ? err.msg : lmp_status_str(st));
         return CLI_FAIL;

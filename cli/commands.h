@@ -19,6 +19,9 @@
     X(ppl, "perplexity of a text under a model")                                       \
     X(generate, "generate sentences from a model")                                     \
     X(model, "inspect and convert model files (ARPA <-> binary)")                      \
+    X(tokenize, "GPT-2's byte-level BPE: text -> token ids (as tiktoken)")              \
+    X(detokenize, "GPT-2 token ids -> text")                                           \
+    X(gpt2, "GPT-2 checkpoints: validate and describe, logits of token ids")          \
     X(chapter, "run every code example of the chapter, with corrections")              \
     X(demo, "the main job: models, tables and pictures on a corpus")
 

@@ -23,10 +23,10 @@ static verify_fn find_fn(const char *name)
 
 /* ---- argument readers ---------------------------------------------------- */
 
-static int num_of(const json_value *v, double *out)
+static int num_of(const lmp_json_value *v, double *out)
 {
-    if (v->type == JSON_NUMBER) { *out = v->num; return 0; }
-    if (v->type == JSON_STRING) {
+    if (v->type == LMP_JSON_NUMBER) { *out = v->num; return 0; }
+    if (v->type == LMP_JSON_STRING) {
         if (strcmp(v->str, "inf") == 0) { *out = INFINITY; return 0; }
         if (strcmp(v->str, "-inf") == 0) { *out = -INFINITY; return 0; }
         if (strcmp(v->str, "nan") == 0) { *out = NAN; return 0; }
@@ -34,23 +34,23 @@ static int num_of(const json_value *v, double *out)
     return -1;
 }
 
-int va_has(const json_value *args, const char *key) { return json_get(args, key) != NULL; }
+int va_has(const lmp_json_value *args, const char *key) { return lmp_json_get(args, key) != NULL; }
 
-int va_double(const json_value *args, const char *key, double *out, char *err, size_t errlen)
+int va_double(const lmp_json_value *args, const char *key, double *out, char *err, size_t errlen)
 {
-    const json_value *v = json_get(args, key);
+    const lmp_json_value *v = lmp_json_get(args, key);
     if (!v) { snprintf(err, errlen, "argument '%s' is missing", key); return -1; }
     if (num_of(v, out)) { snprintf(err, errlen, "argument '%s': expected a number", key); return -1; }
     return 0;
 }
 
-int va_double_opt(const json_value *args, const char *key, double def, double *out, char *err, size_t errlen)
+int va_double_opt(const lmp_json_value *args, const char *key, double def, double *out, char *err, size_t errlen)
 {
-    if (!json_get(args, key)) { *out = def; return 0; }
+    if (!lmp_json_get(args, key)) { *out = def; return 0; }
     return va_double(args, key, out, err, errlen);
 }
 
-int va_long(const json_value *args, const char *key, long *out, char *err, size_t errlen)
+int va_long(const lmp_json_value *args, const char *key, long *out, char *err, size_t errlen)
 {
     double d;
     if (va_double(args, key, &d, err, errlen)) return -1;
@@ -62,46 +62,46 @@ int va_long(const json_value *args, const char *key, long *out, char *err, size_
     return 0;
 }
 
-int va_long_opt(const json_value *args, const char *key, long def, long *out, char *err, size_t errlen)
+int va_long_opt(const lmp_json_value *args, const char *key, long def, long *out, char *err, size_t errlen)
 {
-    if (!json_get(args, key)) { *out = def; return 0; }
+    if (!lmp_json_get(args, key)) { *out = def; return 0; }
     return va_long(args, key, out, err, errlen);
 }
 
-int va_bool_opt(const json_value *args, const char *key, int def, int *out, char *err, size_t errlen)
+int va_bool_opt(const lmp_json_value *args, const char *key, int def, int *out, char *err, size_t errlen)
 {
-    const json_value *v = json_get(args, key);
+    const lmp_json_value *v = lmp_json_get(args, key);
     if (!v) { *out = def; return 0; }
-    if (v->type != JSON_BOOL) { snprintf(err, errlen, "argument '%s': expected true or false", key); return -1; }
+    if (v->type != LMP_JSON_BOOL) { snprintf(err, errlen, "argument '%s': expected true or false", key); return -1; }
     *out = v->boolean;
     return 0;
 }
 
-const char *va_string_opt(const json_value *args, const char *key)
+const char *va_string_opt(const lmp_json_value *args, const char *key)
 {
-    const json_value *v = json_get(args, key);
-    return v && v->type == JSON_STRING ? v->str : NULL;
+    const lmp_json_value *v = lmp_json_get(args, key);
+    return v && v->type == LMP_JSON_STRING ? v->str : NULL;
 }
 
-int va_base(const json_value *args, const char *key, double *base, char *err, size_t errlen)
+int va_base(const lmp_json_value *args, const char *key, double *base, char *err, size_t errlen)
 {
-    const json_value *v = json_get(args, key);
-    if (!v || v->type == JSON_NULL || (v->type == JSON_STRING && strcmp(v->str, "e") == 0)) {
+    const lmp_json_value *v = lmp_json_get(args, key);
+    if (!v || v->type == LMP_JSON_NULL || (v->type == LMP_JSON_STRING && strcmp(v->str, "e") == 0)) {
         *base = M_E;
         return 0;
     }
-    if (v->type == JSON_NUMBER && v->num > 0 && v->num != 1) { *base = v->num; return 0; }
+    if (v->type == LMP_JSON_NUMBER && v->num > 0 && v->num != 1) { *base = v->num; return 0; }
     snprintf(err, errlen, "argument '%s': expected \"e\" or a positive number other than 1", key);
     return -1;
 }
 
-int va_vector(const json_value *args, const char *key, double **out, size_t *n, char *err, size_t errlen)
+int va_vector(const lmp_json_value *args, const char *key, double **out, size_t *n, char *err, size_t errlen)
 {
-    const json_value *v = json_get(args, key);
+    const lmp_json_value *v = lmp_json_get(args, key);
     if (!v) { snprintf(err, errlen, "argument '%s' is missing", key); return -1; }
     double *x = NULL;
     size_t len = 0;
-    if (v->type == JSON_ARRAY) {
+    if (v->type == LMP_JSON_ARRAY) {
         len = v->n;
         x = malloc((len ? len : 1) * sizeof *x);
         if (!x) { snprintf(err, errlen, "out of memory"); return -1; }
@@ -112,7 +112,7 @@ int va_vector(const json_value *args, const char *key, double **out, size_t *n, 
                 return -1;
             }
         }
-    } else if (v->type == JSON_OBJECT) {
+    } else if (v->type == LMP_JSON_OBJECT) {
         double size_d;
         if (va_double(v, "size", &size_d, err, errlen)) return -1;
         if (size_d < 0 || size_d != floor(size_d) || size_d > VERIFY_MAX_GENERATED) {
@@ -123,7 +123,7 @@ int va_vector(const json_value *args, const char *key, double **out, size_t *n, 
         len = (size_t)size_d;
         x = malloc((len ? len : 1) * sizeof *x);
         if (!x) { snprintf(err, errlen, "out of memory"); return -1; }
-        if (json_get(v, "start")) {
+        if (lmp_json_get(v, "start")) {
             double a, d;
             if (va_double(v, "start", &a, err, errlen) || va_double(v, "step", &d, err, errlen)) {
                 free(x);
@@ -134,8 +134,8 @@ int va_vector(const json_value *args, const char *key, double **out, size_t *n, 
             double c;
             if (va_double(v, "fill", &c, err, errlen)) { free(x); return -1; }
             for (size_t i = 0; i < len; i++) x[i] = c;
-            const json_value *set = json_get(v, "set");
-            if (set && set->type == JSON_OBJECT) {
+            const lmp_json_value *set = lmp_json_get(v, "set");
+            if (set && set->type == LMP_JSON_OBJECT) {
                 for (size_t k = 0; k < set->n; k++) {
                     char *end;
                     errno = 0;
@@ -159,7 +159,7 @@ int va_vector(const json_value *args, const char *key, double **out, size_t *n, 
     return 0;
 }
 
-int va_long_vector(const json_value *args, const char *key, long **out, size_t *n, char *err, size_t errlen)
+int va_long_vector(const lmp_json_value *args, const char *key, long **out, size_t *n, char *err, size_t errlen)
 {
     double *d;
     size_t len;
@@ -181,20 +181,20 @@ int va_long_vector(const json_value *args, const char *key, long **out, size_t *
     return 0;
 }
 
-int va_matrix(const json_value *args, const char *key, double **out, size_t *rows, size_t *cols, char *err,
+int va_matrix(const lmp_json_value *args, const char *key, double **out, size_t *rows, size_t *cols, char *err,
               size_t errlen)
 {
-    const json_value *v = json_get(args, key);
-    if (!v || v->type != JSON_ARRAY || v->n == 0) {
+    const lmp_json_value *v = lmp_json_get(args, key);
+    if (!v || v->type != LMP_JSON_ARRAY || v->n == 0) {
         snprintf(err, errlen, "argument '%s': expected a non-empty list of rows", key);
         return -1;
     }
-    size_t r = v->n, c = v->items[0].type == JSON_ARRAY ? v->items[0].n : 0;
+    size_t r = v->n, c = v->items[0].type == LMP_JSON_ARRAY ? v->items[0].n : 0;
     double *m = malloc((r * c > 0 ? r * c : 1) * sizeof *m);
     if (!m) { snprintf(err, errlen, "out of memory"); return -1; }
     for (size_t i = 0; i < r; i++) {
-        const json_value *row = &v->items[i];
-        if (row->type != JSON_ARRAY || row->n != c) {
+        const lmp_json_value *row = &v->items[i];
+        if (row->type != LMP_JSON_ARRAY || row->n != c) {
             snprintf(err, errlen, "argument '%s': row %zu is not a list of %zu numbers", key, i, c);
             free(m);
             return -1;
@@ -268,15 +268,15 @@ int vo_matrix(verify_out *out, const double *m, size_t rows, size_t cols)
 /* ---- the runner ------------------------------------------------------------ */
 
 /* Flatten `expected` into *v. Returns 0 or -1 (malformed). */
-static int flatten(const json_value *e, double **v, size_t *n, size_t *cap)
+static int flatten(const lmp_json_value *e, double **v, size_t *n, size_t *cap)
 {
-    if (e->type == JSON_ARRAY) {
+    if (e->type == LMP_JSON_ARRAY) {
         for (size_t i = 0; i < e->n; i++)
             if (flatten(&e->items[i], v, n, cap)) return -1;
         return 0;
     }
     double x;
-    if (e->type == JSON_BOOL) x = e->boolean;
+    if (e->type == LMP_JSON_BOOL) x = e->boolean;
     else if (num_of(e, &x)) return -1;
     if (*n == *cap) {
         *cap = *cap ? 2 * *cap : 16;
@@ -412,30 +412,31 @@ int cmd_verify(int argc, char **argv)
             failed++;
             continue;
         }
-        char perr[256];
-        json_value *root = json_parse(text, len, perr, sizeof perr);
+        lmp_error perr;
+        lmp_json_value *root;
+        lmp_status jst = lmp_json_parse(text, len, NULL, &root, &perr);
         free(text);
-        const json_value *cases = root ? json_get(root, "cases") : NULL;
-        if (!root || !cases || cases->type != JSON_ARRAY) {
-            cli_error("verify: %s: %s", path, root ? "expected an object with a \"cases\" list" : perr);
-            json_free(root);
+        const lmp_json_value *cases = root ? lmp_json_get(root, "cases") : NULL;
+        if (!root || !cases || cases->type != LMP_JSON_ARRAY) {
+            cli_error("verify: %s: %s", path, jst ? perr.msg : "expected an object with a \"cases\" list");
+            lmp_json_free(root);
             failed++;
             continue;
         }
-        const json_value *schema = json_get(root, "schema");
-        if (schema && (schema->type != JSON_NUMBER || schema->num != 1)) {
+        const lmp_json_value *schema = lmp_json_get(root, "schema");
+        if (schema && (schema->type != LMP_JSON_NUMBER || schema->num != 1)) {
             cli_error("verify: %s: schema %g is not supported (expected 1)", path,
-                      schema->type == JSON_NUMBER ? schema->num : -1.0);
-            json_free(root);
+                      schema->type == LMP_JSON_NUMBER ? schema->num : -1.0);
+            lmp_json_free(root);
             failed++;
             continue;
         }
         for (size_t c = 0; c < cases->n; c++) {
-            const json_value *cs = &cases->items[c];
+            const lmp_json_value *cs = &cases->items[c];
             const char *name = va_string_opt(cs, "name");
             const char *fname = va_string_opt(cs, "function");
-            const json_value *args = json_get(cs, "args");
-            const json_value *exp = json_get(cs, "expected");
+            const lmp_json_value *args = lmp_json_get(cs, "args");
+            const lmp_json_value *exp = lmp_json_get(cs, "expected");
             char label[64];
             if (!name) { snprintf(label, sizeof label, "case %zu", c); name = label; }
             if (!fname || !args || !exp) {
@@ -484,7 +485,7 @@ int cmd_verify(int argc, char **argv)
             free(want);
             free(out.v);
         }
-        json_free(root);
+        lmp_json_free(root);
     }
     if (json) printf("%s], \"passed\": %ld, \"failed\": %ld}\n", nreported ? "\n" : "", passed, failed);
     else printf("%ld passed, %ld failed\n", passed, failed);

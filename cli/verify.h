@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "json.h"
+#include "lmprob/json.h"
 
 typedef struct verify_out {
     double *v;      /* flattened result (row-major for matrices); owned by the runner */
@@ -24,7 +24,7 @@ typedef struct verify_out {
                        in a 120-byte case took 7.8 GB) */
 } verify_out;
 
-typedef int (*verify_fn)(const json_value *args, verify_out *out, char *err, size_t errlen);
+typedef int (*verify_fn)(const lmp_json_value *args, verify_out *out, char *err, size_t errlen);
 
 typedef struct verify_entry {
     const char *function;
@@ -36,25 +36,25 @@ extern const verify_entry verify_table_stats[];  /* cli/verify_stats.c: moments,
 extern const verify_entry verify_table_info[];   /* cli/verify_info.c: information theory, samplers */
 
 /* Argument readers. Each returns 0, or -1 with "argument 'key': ..." in err. */
-int va_double(const json_value *args, const char *key, double *out, char *err, size_t errlen);
-int va_double_opt(const json_value *args, const char *key, double def, double *out, char *err, size_t errlen);
-int va_long(const json_value *args, const char *key, long *out, char *err, size_t errlen);
-int va_long_opt(const json_value *args, const char *key, long def, long *out, char *err, size_t errlen);
-int va_bool_opt(const json_value *args, const char *key, int def, int *out, char *err, size_t errlen);
+int va_double(const lmp_json_value *args, const char *key, double *out, char *err, size_t errlen);
+int va_double_opt(const lmp_json_value *args, const char *key, double def, double *out, char *err, size_t errlen);
+int va_long(const lmp_json_value *args, const char *key, long *out, char *err, size_t errlen);
+int va_long_opt(const lmp_json_value *args, const char *key, long def, long *out, char *err, size_t errlen);
+int va_bool_opt(const lmp_json_value *args, const char *key, int def, int *out, char *err, size_t errlen);
 /* NULL when absent. */
-const char *va_string_opt(const json_value *args, const char *key);
+const char *va_string_opt(const lmp_json_value *args, const char *key);
 /* "base": "e" (or absent) -> e, 2 -> 2, 10 -> 10. */
-int va_base(const json_value *args, const char *key, double *base, char *err, size_t errlen);
+int va_base(const lmp_json_value *args, const char *key, double *base, char *err, size_t errlen);
 /* A vector: a JSON list (numbers or "inf"/"-inf"/"nan") or a generator object
  * {"size","fill","set"} / {"size","start","step"}. *v is malloc'd; caller frees. */
-int va_vector(const json_value *args, const char *key, double **v, size_t *n, char *err, size_t errlen);
+int va_vector(const lmp_json_value *args, const char *key, double **v, size_t *n, char *err, size_t errlen);
 /* Same, requiring integers; stored as long. */
-int va_long_vector(const json_value *args, const char *key, long **v, size_t *n, char *err, size_t errlen);
+int va_long_vector(const lmp_json_value *args, const char *key, long **v, size_t *n, char *err, size_t errlen);
 /* A matrix given as a list of rows of equal length; row-major, malloc'd. */
-int va_matrix(const json_value *args, const char *key, double **m, size_t *rows, size_t *cols, char *err,
+int va_matrix(const lmp_json_value *args, const char *key, double **m, size_t *rows, size_t *cols, char *err,
               size_t errlen);
 /* 1 when the key is present. */
-int va_has(const json_value *args, const char *key);
+int va_has(const lmp_json_value *args, const char *key);
 
 /* The largest vector a generator object may make: 2^24 values (128 MiB), 300
  * times a GPT-2 vocabulary; a larger "size" is an error. */

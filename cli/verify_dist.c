@@ -10,7 +10,7 @@
 
 /* x, mu, sigma -> f(x, mu, sigma) */
 #define V_X_MU_SIGMA(name, fn, xkey)                                                     \
-    static int name(const json_value *a, verify_out *out, char *err, size_t errlen)      \
+    static int name(const lmp_json_value *a, verify_out *out, char *err, size_t errlen)      \
     {                                                                                    \
         double x, mu, sigma;                                                             \
         if (va_double(a, xkey, &x, err, errlen) || va_double(a, "mu", &mu, err, errlen) || \
@@ -27,7 +27,7 @@ V_X_MU_SIGMA(v_normal_sf, lmp_normal_sf, "x")
 V_X_MU_SIGMA(v_normal_logsf, lmp_normal_logsf, "x")
 V_X_MU_SIGMA(v_normal_ppf, lmp_normal_quantile, "p")
 
-static int v_binom(const json_value *a, verify_out *out, char *err, size_t errlen, int which)
+static int v_binom(const lmp_json_value *a, verify_out *out, char *err, size_t errlen, int which)
 {
     long k, n;
     double p;
@@ -39,12 +39,12 @@ static int v_binom(const json_value *a, verify_out *out, char *err, size_t errle
                             : lmp_binomial_sf((double)k, n, p);
     return vo_scalar(out, v);
 }
-static int v_binomial_pmf(const json_value *a, verify_out *o, char *e, size_t l) { return v_binom(a, o, e, l, 0); }
-static int v_binomial_logpmf(const json_value *a, verify_out *o, char *e, size_t l) { return v_binom(a, o, e, l, 1); }
-static int v_binomial_cdf(const json_value *a, verify_out *o, char *e, size_t l) { return v_binom(a, o, e, l, 2); }
-static int v_binomial_sf(const json_value *a, verify_out *o, char *e, size_t l) { return v_binom(a, o, e, l, 3); }
+static int v_binomial_pmf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_binom(a, o, e, l, 0); }
+static int v_binomial_logpmf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_binom(a, o, e, l, 1); }
+static int v_binomial_cdf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_binom(a, o, e, l, 2); }
+static int v_binomial_sf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_binom(a, o, e, l, 3); }
 
-static int v_pois(const json_value *a, verify_out *out, char *err, size_t errlen, int which)
+static int v_pois(const lmp_json_value *a, verify_out *out, char *err, size_t errlen, int which)
 {
     long k;
     double lam;
@@ -55,12 +55,12 @@ static int v_pois(const json_value *a, verify_out *out, char *err, size_t errlen
                             : lmp_poisson_sf((double)k, lam);
     return vo_scalar(out, v);
 }
-static int v_poisson_pmf(const json_value *a, verify_out *o, char *e, size_t l) { return v_pois(a, o, e, l, 0); }
-static int v_poisson_logpmf(const json_value *a, verify_out *o, char *e, size_t l) { return v_pois(a, o, e, l, 1); }
-static int v_poisson_cdf(const json_value *a, verify_out *o, char *e, size_t l) { return v_pois(a, o, e, l, 2); }
-static int v_poisson_sf(const json_value *a, verify_out *o, char *e, size_t l) { return v_pois(a, o, e, l, 3); }
+static int v_poisson_pmf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_pois(a, o, e, l, 0); }
+static int v_poisson_logpmf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_pois(a, o, e, l, 1); }
+static int v_poisson_cdf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_pois(a, o, e, l, 2); }
+static int v_poisson_sf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_pois(a, o, e, l, 3); }
 
-static int v_lap(const json_value *a, verify_out *out, char *err, size_t errlen, int which)
+static int v_lap(const lmp_json_value *a, verify_out *out, char *err, size_t errlen, int which)
 {
     double x, mu, b;
     if (va_double(a, "x", &x, err, errlen) || va_double(a, "mu", &mu, err, errlen) || va_double(a, "b", &b, err, errlen))
@@ -68,33 +68,33 @@ static int v_lap(const json_value *a, verify_out *out, char *err, size_t errlen,
     double v = which == 0 ? lmp_laplace_pdf(x, mu, b) : which == 1 ? lmp_laplace_cdf(x, mu, b) : lmp_laplace_sf(x, mu, b);
     return vo_scalar(out, v);
 }
-static int v_laplace_pdf(const json_value *a, verify_out *o, char *e, size_t l) { return v_lap(a, o, e, l, 0); }
-static int v_laplace_cdf(const json_value *a, verify_out *o, char *e, size_t l) { return v_lap(a, o, e, l, 1); }
-static int v_laplace_sf(const json_value *a, verify_out *o, char *e, size_t l) { return v_lap(a, o, e, l, 2); }
+static int v_laplace_pdf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_lap(a, o, e, l, 0); }
+static int v_laplace_cdf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_lap(a, o, e, l, 1); }
+static int v_laplace_sf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_lap(a, o, e, l, 2); }
 
-static int v_lgamma(const json_value *a, verify_out *out, char *err, size_t errlen)
+static int v_lgamma(const lmp_json_value *a, verify_out *out, char *err, size_t errlen)
 {
     double x;
     if (va_double(a, "x", &x, err, errlen)) return -1;
-    return vo_scalar(out, lmp_lgamma(x));
+    return vo_scalar(out, lmp_sf_lgamma(x));
 }
 
-static int v_digamma(const json_value *a, verify_out *out, char *err, size_t errlen)
+static int v_digamma(const lmp_json_value *a, verify_out *out, char *err, size_t errlen)
 {
     double x;
     if (va_double(a, "x", &x, err, errlen)) return -1;
-    return vo_scalar(out, lmp_digamma(x));
+    return vo_scalar(out, lmp_sf_digamma(x));
 }
 
-static int v_log_beta(const json_value *a, verify_out *out, char *err, size_t errlen)
+static int v_log_beta(const lmp_json_value *a, verify_out *out, char *err, size_t errlen)
 {
     double x, y;
     if (va_double(a, "a", &x, err, errlen) || va_double(a, "b", &y, err, errlen)) return -1;
-    return vo_scalar(out, lmp_log_beta(x, y));
+    return vo_scalar(out, lmp_sf_log_beta(x, y));
 }
 
 /* Two-parameter continuous families used by the extra golden file: x, then params. */
-static int v_gamma_fn(const json_value *a, verify_out *out, char *err, size_t errlen, int which)
+static int v_gamma_fn(const lmp_json_value *a, verify_out *out, char *err, size_t errlen, int which)
 {
     double x, k, th;
     if (va_double(a, which == 3 ? "p" : "x", &x, err, errlen) || va_double(a, "shape", &k, err, errlen) ||
@@ -106,12 +106,12 @@ static int v_gamma_fn(const json_value *a, verify_out *out, char *err, size_t er
                             : lmp_gamma_quantile(x, k, th);
     return vo_scalar(out, v);
 }
-static int v_gamma_pdf(const json_value *a, verify_out *o, char *e, size_t l) { return v_gamma_fn(a, o, e, l, 0); }
-static int v_gamma_cdf(const json_value *a, verify_out *o, char *e, size_t l) { return v_gamma_fn(a, o, e, l, 1); }
-static int v_gamma_sf(const json_value *a, verify_out *o, char *e, size_t l) { return v_gamma_fn(a, o, e, l, 2); }
-static int v_gamma_ppf(const json_value *a, verify_out *o, char *e, size_t l) { return v_gamma_fn(a, o, e, l, 3); }
+static int v_gamma_pdf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_gamma_fn(a, o, e, l, 0); }
+static int v_gamma_cdf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_gamma_fn(a, o, e, l, 1); }
+static int v_gamma_sf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_gamma_fn(a, o, e, l, 2); }
+static int v_gamma_ppf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_gamma_fn(a, o, e, l, 3); }
 
-static int v_beta_fn(const json_value *a, verify_out *out, char *err, size_t errlen, int which)
+static int v_beta_fn(const lmp_json_value *a, verify_out *out, char *err, size_t errlen, int which)
 {
     double x, pa, pb;
     if (va_double(a, which == 3 ? "p" : "x", &x, err, errlen) || va_double(a, "a", &pa, err, errlen) ||
@@ -123,12 +123,12 @@ static int v_beta_fn(const json_value *a, verify_out *out, char *err, size_t err
                             : lmp_beta_quantile(x, pa, pb);
     return vo_scalar(out, v);
 }
-static int v_beta_pdf(const json_value *a, verify_out *o, char *e, size_t l) { return v_beta_fn(a, o, e, l, 0); }
-static int v_beta_cdf(const json_value *a, verify_out *o, char *e, size_t l) { return v_beta_fn(a, o, e, l, 1); }
-static int v_beta_sf(const json_value *a, verify_out *o, char *e, size_t l) { return v_beta_fn(a, o, e, l, 2); }
-static int v_beta_ppf(const json_value *a, verify_out *o, char *e, size_t l) { return v_beta_fn(a, o, e, l, 3); }
+static int v_beta_pdf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_beta_fn(a, o, e, l, 0); }
+static int v_beta_cdf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_beta_fn(a, o, e, l, 1); }
+static int v_beta_sf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_beta_fn(a, o, e, l, 2); }
+static int v_beta_ppf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_beta_fn(a, o, e, l, 3); }
 
-static int v_expon(const json_value *a, verify_out *out, char *err, size_t errlen, int which)
+static int v_expon(const lmp_json_value *a, verify_out *out, char *err, size_t errlen, int which)
 {
     double x, rate;
     if (va_double(a, which == 3 ? "p" : "x", &x, err, errlen) || va_double(a, "rate", &rate, err, errlen)) return -1;
@@ -138,12 +138,12 @@ static int v_expon(const json_value *a, verify_out *out, char *err, size_t errle
                             : lmp_exponential_quantile(x, rate);
     return vo_scalar(out, v);
 }
-static int v_exponential_pdf(const json_value *a, verify_out *o, char *e, size_t l) { return v_expon(a, o, e, l, 0); }
-static int v_exponential_cdf(const json_value *a, verify_out *o, char *e, size_t l) { return v_expon(a, o, e, l, 1); }
-static int v_exponential_sf(const json_value *a, verify_out *o, char *e, size_t l) { return v_expon(a, o, e, l, 2); }
-static int v_exponential_ppf(const json_value *a, verify_out *o, char *e, size_t l) { return v_expon(a, o, e, l, 3); }
+static int v_exponential_pdf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_expon(a, o, e, l, 0); }
+static int v_exponential_cdf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_expon(a, o, e, l, 1); }
+static int v_exponential_sf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_expon(a, o, e, l, 2); }
+static int v_exponential_ppf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_expon(a, o, e, l, 3); }
 
-static int v_dirichlet_logpdf(const json_value *a, verify_out *out, char *err, size_t errlen)
+static int v_dirichlet_logpdf(const lmp_json_value *a, verify_out *out, char *err, size_t errlen)
 {
     double *x = NULL, *alpha = NULL;
     size_t nx, na;
@@ -161,7 +161,7 @@ static int v_dirichlet_logpdf(const json_value *a, verify_out *out, char *err, s
     return rc;
 }
 
-static int v_mvn_logpdf(const json_value *a, verify_out *out, char *err, size_t errlen)
+static int v_mvn_logpdf(const lmp_json_value *a, verify_out *out, char *err, size_t errlen)
 {
     double *x = NULL, *mean = NULL, *cov = NULL;
     size_t nx, nm, r, c;
@@ -192,7 +192,7 @@ done:
 
 /* The seed and, with n, the number of draws: n values (n rows with `per` values
  * each), checked against what the case can hold before anything is drawn. */
-static int seeded(const json_value *a, const verify_out *out, size_t per, lmp_rng *r, long *n, char *err,
+static int seeded(const lmp_json_value *a, const verify_out *out, size_t per, lmp_rng *r, long *n, char *err,
                   size_t errlen)
 {
     long seed;
@@ -215,7 +215,7 @@ static int seeded(const json_value *a, const verify_out *out, size_t per, lmp_rn
     return 0;
 }
 
-static int v_np_stream(const json_value *a, verify_out *out, char *err, size_t errlen, int which)
+static int v_np_stream(const lmp_json_value *a, verify_out *out, char *err, size_t errlen, int which)
 {
     lmp_rng r;
     long n;
@@ -234,10 +234,10 @@ static int v_np_stream(const json_value *a, verify_out *out, char *err, size_t e
     free(v);
     return rc;
 }
-static int v_np_random_sample(const json_value *a, verify_out *o, char *e, size_t l) { return v_np_stream(a, o, e, l, 0); }
-static int v_np_randn(const json_value *a, verify_out *o, char *e, size_t l) { return v_np_stream(a, o, e, l, 1); }
-static int v_np_normal(const json_value *a, verify_out *o, char *e, size_t l) { return v_np_stream(a, o, e, l, 2); }
-static int v_np_uniform(const json_value *a, verify_out *o, char *e, size_t l) { return v_np_stream(a, o, e, l, 3); }
+static int v_np_random_sample(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_np_stream(a, o, e, l, 0); }
+static int v_np_randn(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_np_stream(a, o, e, l, 1); }
+static int v_np_normal(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_np_stream(a, o, e, l, 2); }
+static int v_np_uniform(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_np_stream(a, o, e, l, 3); }
 
 /* numpy's choice checks p like this (sum within sqrt(eps) of 1, no negatives). */
 static int np_check_p(const double *p, size_t k, char *err, size_t errlen)
@@ -254,7 +254,7 @@ static int np_check_p(const double *p, size_t k, char *err, size_t errlen)
     return 0;
 }
 
-static int v_np_choice(const json_value *a, verify_out *out, char *err, size_t errlen)
+static int v_np_choice(const lmp_json_value *a, verify_out *out, char *err, size_t errlen)
 {
     lmp_rng r;
     long n;
@@ -271,7 +271,7 @@ static int v_np_choice(const json_value *a, verify_out *out, char *err, size_t e
     return rc;
 }
 
-static int v_np_choice_sequence(const json_value *a, verify_out *out, char *err, size_t errlen)
+static int v_np_choice_sequence(const lmp_json_value *a, verify_out *out, char *err, size_t errlen)
 {
     lmp_rng r;
     double *m = NULL;
@@ -291,7 +291,7 @@ done:
     return rc;
 }
 
-static int v_np_binomial(const json_value *a, verify_out *out, char *err, size_t errlen)
+static int v_np_binomial(const lmp_json_value *a, verify_out *out, char *err, size_t errlen)
 {
     lmp_rng r;
     long n, trials;
@@ -311,7 +311,7 @@ static int v_np_binomial(const json_value *a, verify_out *out, char *err, size_t
 
 /* numpy_legacy_poisson {seed, n, lambda}, numpy_legacy_gamma {seed, n, shape, scale (default 1)},
  * numpy_legacy_exponential {seed, n, scale (default 1)}: np.random.<fn>(..., size=n) after np.random.seed. */
-static int v_np_scalar(const json_value *a, verify_out *out, char *err, size_t errlen, int which)
+static int v_np_scalar(const lmp_json_value *a, verify_out *out, char *err, size_t errlen, int which)
 {
     lmp_rng r;
     long n;
@@ -335,12 +335,12 @@ static int v_np_scalar(const json_value *a, verify_out *out, char *err, size_t e
     free(v);
     return rc;
 }
-static int v_np_poisson(const json_value *a, verify_out *o, char *e, size_t l) { return v_np_scalar(a, o, e, l, 0); }
-static int v_np_gamma(const json_value *a, verify_out *o, char *e, size_t l) { return v_np_scalar(a, o, e, l, 1); }
-static int v_np_exponential(const json_value *a, verify_out *o, char *e, size_t l) { return v_np_scalar(a, o, e, l, 2); }
+static int v_np_poisson(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_np_scalar(a, o, e, l, 0); }
+static int v_np_gamma(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_np_scalar(a, o, e, l, 1); }
+static int v_np_exponential(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_np_scalar(a, o, e, l, 2); }
 
 /* numpy_legacy_dirichlet {seed, n, alpha}: np.random.dirichlet(alpha, n), an n x k matrix. */
-static int v_np_dirichlet(const json_value *a, verify_out *out, char *err, size_t errlen)
+static int v_np_dirichlet(const lmp_json_value *a, verify_out *out, char *err, size_t errlen)
 {
     lmp_rng r;
     long n;

@@ -6,6 +6,7 @@
 #include "verify.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@ static int lib_fail(const lmp_error *e, char *err, size_t errlen) { return ERR("
 
 /* ---- information theory -------------------------------------------------------- */
 
-static int v_entropy(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_entropy(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *p, base;
     size_t n;
@@ -29,7 +30,7 @@ static int v_entropy(const json_value *a, verify_out *o, char *err, size_t errle
     return vo_scalar(o, h);
 }
 
-static int v_entropy_of_softmax(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_entropy_of_softmax(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *x;
     size_t n;
@@ -39,7 +40,7 @@ static int v_entropy_of_softmax(const json_value *a, verify_out *o, char *err, s
     return vo_scalar(o, h);
 }
 
-static int two_vectors(const json_value *a, const char *k1, const char *k2, double **x, double **y, size_t *n,
+static int two_vectors(const lmp_json_value *a, const char *k1, const char *k2, double **x, double **y, size_t *n,
                        char *err, size_t errlen)
 {
     size_t m;
@@ -53,14 +54,14 @@ static int two_vectors(const json_value *a, const char *k1, const char *k2, doub
     return 0;
 }
 
-static int get_base(const json_value *a, double *base, char *err, size_t errlen)
+static int get_base(const lmp_json_value *a, double *base, char *err, size_t errlen)
 {
     if (va_base(a, "base", base, err, errlen)) return -1;
     if (*base == M_E) *base = LMP_BASE_E;
     return 0;
 }
 
-static int v_cross_entropy(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_cross_entropy(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *p, *q, base;
     size_t n;
@@ -73,7 +74,7 @@ static int v_cross_entropy(const json_value *a, verify_out *o, char *err, size_t
 
 typedef double (*div_fn)(const double *, const double *, size_t, double);
 
-static int divergence(const json_value *a, verify_out *o, char *err, size_t errlen, div_fn f)
+static int divergence(const lmp_json_value *a, verify_out *o, char *err, size_t errlen, div_fn f)
 {
     double *p, *q, base;
     size_t n;
@@ -84,11 +85,11 @@ static int divergence(const json_value *a, verify_out *o, char *err, size_t errl
     return vo_scalar(o, d);
 }
 
-static int v_kl(const json_value *a, verify_out *o, char *e, size_t l) { return divergence(a, o, e, l, lmp_kl_divergence); }
-static int v_js(const json_value *a, verify_out *o, char *e, size_t l) { return divergence(a, o, e, l, lmp_js_divergence); }
-static int v_jsd(const json_value *a, verify_out *o, char *e, size_t l) { return divergence(a, o, e, l, lmp_js_distance); }
+static int v_kl(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return divergence(a, o, e, l, lmp_kl_divergence); }
+static int v_js(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return divergence(a, o, e, l, lmp_js_divergence); }
+static int v_jsd(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return divergence(a, o, e, l, lmp_js_distance); }
 
-static int v_logsumexp(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_logsumexp(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *x;
     size_t n;
@@ -101,7 +102,7 @@ static int v_logsumexp(const json_value *a, verify_out *o, char *err, size_t err
 /* softmax / log_softmax: the library reports all -inf as an error; the golden
  * files follow torch, which returns NaNs there, so the adapter maps that one
  * error (and only that one) to a NaN vector. */
-static int v_softmax_common(const json_value *a, verify_out *o, char *err, size_t errlen, int logsm)
+static int v_softmax_common(const lmp_json_value *a, verify_out *o, char *err, size_t errlen, int logsm)
 {
     double *x;
     size_t n;
@@ -117,10 +118,10 @@ static int v_softmax_common(const json_value *a, verify_out *o, char *err, size_
     return rc;
 }
 
-static int v_softmax(const json_value *a, verify_out *o, char *e, size_t l) { return v_softmax_common(a, o, e, l, 0); }
-static int v_log_softmax(const json_value *a, verify_out *o, char *e, size_t l) { return v_softmax_common(a, o, e, l, 1); }
+static int v_softmax(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_softmax_common(a, o, e, l, 0); }
+static int v_log_softmax(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_softmax_common(a, o, e, l, 1); }
 
-static int v_softmax_temperature(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_softmax_temperature(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *x, T;
     size_t n;
@@ -132,7 +133,7 @@ static int v_softmax_temperature(const json_value *a, verify_out *o, char *err, 
     return rc;
 }
 
-static int v_ce_loss(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_ce_loss(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *x, s, loss;
     long t;
@@ -140,13 +141,17 @@ static int v_ce_loss(const json_value *a, verify_out *o, char *err, size_t errle
     if (va_long(a, "target", &t, err, errlen) || va_double_opt(a, "label_smoothing", 0.0, &s, err, errlen) ||
         va_vector(a, "logits", &x, &n, err, errlen))
         return -1;
+    if (t < INT32_MIN || t > INT32_MAX) {
+        free(x);
+        return ERR("'target' = %ld: expected a token id (a 32-bit integer)", t);
+    }
     lmp_error e = {0};
-    lmp_status st = lmp_ce_loss(x, n, t, s, &loss, &e);
+    lmp_status st = lmp_ce_loss(x, n, (lmp_token_id)t, s, &loss, &e);
     free(x);
     return st ? lib_fail(&e, err, errlen) : vo_scalar(o, loss);
 }
 
-static int v_ce_loss_batch(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_ce_loss_batch(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *x, s, loss;
     long *t, ign;
@@ -159,22 +164,28 @@ static int v_ce_loss_batch(const json_value *a, verify_out *o, char *err, size_t
     if (nt != r) {
         rc = ERR("'targets' has %zu entries for %zu rows of logits", nt, r);
     } else {
-        int64_t *t64 = malloc((nt ? nt : 1) * sizeof *t64);
-        if (!t64) rc = ERR("out of memory");
-        else {
-            for (size_t i = 0; i < nt; i++) t64[i] = t[i];
-            lmp_error e = {0};
-            lmp_status st = lmp_ce_loss_batch(x, r, c, t64, ign, s, &loss, &e);
-            rc = st ? lib_fail(&e, err, errlen) : vo_scalar(o, loss);
-            free(t64);
+        lmp_token_id *tt = malloc((nt ? nt : 1) * sizeof *tt);
+        size_t bad = nt;
+        for (size_t i = 0; tt && i < nt; i++) {
+            if (t[i] < INT32_MIN || t[i] > INT32_MAX) bad = i;
+            tt[i] = (lmp_token_id)t[i];
         }
+        if (!tt) rc = ERR("out of memory");
+        else if (bad < nt || ign < INT32_MIN || ign > INT32_MAX)
+            rc = ERR("'targets'/'ignore_index': expected token ids (32-bit integers)");
+        else {
+            lmp_error e = {0};
+            lmp_status st = lmp_ce_loss_batch(x, r, c, tt, (lmp_token_id)ign, s, &loss, &e);
+            rc = st ? lib_fail(&e, err, errlen) : vo_scalar(o, loss);
+        }
+        free(tt);
     }
     free(x);
     free(t);
     return rc;
 }
 
-static int v_perplexity(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_perplexity(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *x;
     size_t n;
@@ -187,7 +198,7 @@ static int v_perplexity(const json_value *a, verify_out *o, char *err, size_t er
 /* ---- samplers -------------------------------------------------------------------- */
 
 /* Parameters from "convention" (and optional "dtype"), with every filter off. */
-static int conv_params(const json_value *a, lmp_sampler_params *p, char *err, size_t errlen)
+static int conv_params(const lmp_json_value *a, lmp_sampler_params *p, char *err, size_t errlen)
 {
     *p = lmp_sampler_params_default();
     const char *c = va_string_opt(a, "convention");
@@ -220,7 +231,7 @@ static int conv_params(const json_value *a, lmp_sampler_params *p, char *err, si
 }
 
 /* Run a sampler with params p on a["logits"]; store the kept ids (count_only: their number). */
-static int run_keep(const json_value *a, const lmp_sampler_params *p, int count_only, verify_out *o, char *err,
+static int run_keep(const lmp_json_value *a, const lmp_sampler_params *p, int count_only, verify_out *o, char *err,
                     size_t errlen)
 {
     double *x;
@@ -229,7 +240,7 @@ static int run_keep(const json_value *a, const lmp_sampler_params *p, int count_
     lmp_error e = {0};
     lmp_sampler *s = NULL;
     lmp_status st = lmp_sampler_create(p, n ? n : 1, &s, &e);
-    if (!st) st = lmp_sampler_apply_d(s, x, n, NULL, 0, &e);
+    if (!st) st = lmp_sampler_apply(s, x, n, NULL, 0, &e);
     int rc;
     if (st) {
         rc = lib_fail(&e, err, errlen);
@@ -252,7 +263,7 @@ static int run_keep(const json_value *a, const lmp_sampler_params *p, int count_
     return rc;
 }
 
-static int top_k_common(const json_value *a, verify_out *o, char *err, size_t errlen, int count_only)
+static int top_k_common(const lmp_json_value *a, verify_out *o, char *err, size_t errlen, int count_only)
 {
     lmp_sampler_params p;
     long k;
@@ -261,31 +272,31 @@ static int top_k_common(const json_value *a, verify_out *o, char *err, size_t er
     return run_keep(a, &p, count_only, o, err, errlen);
 }
 
-static int v_top_k_keep(const json_value *a, verify_out *o, char *e, size_t l) { return top_k_common(a, o, e, l, 0); }
-static int v_top_k_count(const json_value *a, verify_out *o, char *e, size_t l) { return top_k_common(a, o, e, l, 1); }
+static int v_top_k_keep(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return top_k_common(a, o, e, l, 0); }
+static int v_top_k_count(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return top_k_common(a, o, e, l, 1); }
 
-static int v_top_p_keep(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_top_p_keep(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     lmp_sampler_params p;
     if (conv_params(a, &p, err, errlen) || va_double(a, "p", &p.top_p, err, errlen)) return -1;
     return run_keep(a, &p, 0, o, err, errlen);
 }
 
-static int v_min_p_keep(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_min_p_keep(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     lmp_sampler_params p;
     if (conv_params(a, &p, err, errlen) || va_double(a, "min_p", &p.min_p, err, errlen)) return -1;
     return run_keep(a, &p, 0, o, err, errlen);
 }
 
-static int v_typical_keep(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_typical_keep(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     lmp_sampler_params p;
     if (conv_params(a, &p, err, errlen) || va_double(a, "mass", &p.typical_p, err, errlen)) return -1;
     return run_keep(a, &p, 0, o, err, errlen);
 }
 
-static int v_epsilon_keep(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_epsilon_keep(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     lmp_sampler_params p;
     if (conv_params(a, &p, err, errlen) || va_double(a, "epsilon", &p.epsilon, err, errlen)) return -1;
@@ -294,7 +305,7 @@ static int v_epsilon_keep(const json_value *a, verify_out *o, char *err, size_t 
 
 /* A whole chain: T and top_p (the golden cases), plus any of top_k, min_p,
  * typical, epsilon when present. */
-static int v_chain_keep(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_chain_keep(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     lmp_sampler_params p;
     if (conv_params(a, &p, err, errlen) || va_double_opt(a, "T", 1.0, &p.temperature, err, errlen) ||
@@ -306,7 +317,7 @@ static int v_chain_keep(const json_value *a, verify_out *o, char *err, size_t er
     return run_keep(a, &p, 0, o, err, errlen);
 }
 
-static int v_argmax(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_argmax(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *x;
     size_t n;
@@ -317,7 +328,7 @@ static int v_argmax(const json_value *a, verify_out *o, char *err, size_t errlen
     return vo_scalar(o, (double)i);
 }
 
-static int ids_arg(const json_value *a, const char *key, int32_t **ids, size_t *n, char *err, size_t errlen)
+static int ids_arg(const lmp_json_value *a, const char *key, int32_t **ids, size_t *n, char *err, size_t errlen)
 {
     long *v;
     if (va_long_vector(a, key, &v, n, err, errlen)) return -1;
@@ -335,7 +346,7 @@ static int ids_arg(const json_value *a, const char *key, int32_t **ids, size_t *
     return 0;
 }
 
-static int v_repetition_penalty(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_repetition_penalty(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *s, pen;
     int32_t *ids;
@@ -350,7 +361,7 @@ static int v_repetition_penalty(const json_value *a, verify_out *o, char *err, s
     return rc;
 }
 
-static int v_penalties(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_penalties(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *x, rep, fr, pr;
     int32_t *ids;
@@ -366,7 +377,7 @@ static int v_penalties(const json_value *a, verify_out *o, char *err, size_t err
     else {
         for (size_t i = 0; i < n; i++) f[i] = (float)x[i];
         lmp_error e = {0};
-        lmp_status st = lmp_penalties_f(f, n, ids, ni, (float)rep, (float)fr, (float)pr, &e);
+        lmp_status st = lmp_penalties_f32(f, n, ids, ni, (float)rep, (float)fr, (float)pr, &e);
         for (size_t i = 0; i < n; i++) x[i] = f[i];
         rc = st ? lib_fail(&e, err, errlen) : vo_vector(o, x, n);
         free(f);
@@ -376,7 +387,7 @@ static int v_penalties(const json_value *a, verify_out *o, char *err, size_t err
     return rc;
 }
 
-static int v_sample_index(const json_value *a, verify_out *o, char *err, size_t errlen)
+static int v_sample_index(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *w, u;
     size_t n;

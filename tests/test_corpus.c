@@ -12,7 +12,7 @@ static lmp_status read_all(const void *data, size_t n, const lmp_corpus_params *
                            lmp_corpus_stats *stats, lmp_error *err)
 {
     lmp_corpus *c;
-    lmp_status st = lmp_corpus_open_mem(data, n, "mem.txt", p, &c, err);
+    lmp_status st = lmp_corpus_create(data, n, "mem.txt", p, &c, err);
     if (st) return st;
     size_t k = 0;
     out[0] = '\0';
@@ -163,7 +163,7 @@ static void test_gzip_xz(void)
     CHECK_INT(read_all(xz, xzlen - 7, NULL, out, sizeof out, NULL, &err), LMP_EFORMAT);
 
     lmp_corpus *c;
-    CHECK_INT(lmp_corpus_open_mem(xz, xzlen, NULL, NULL, &c, &err), LMP_OK);
+    CHECK_INT(lmp_corpus_create(xz, xzlen, NULL, NULL, &c, &err), LMP_OK);
     CHECK(strcmp(lmp_corpus_compression(c), "xz") == 0);
     lmp_corpus_free(c);
 }
@@ -179,7 +179,7 @@ static void test_long_line_and_files(void)
     big[n] = '\n';
     lmp_corpus *c;
     lmp_error err;
-    CHECK_INT(lmp_corpus_open_mem(big, n + 1, NULL, NULL, &c, &err), LMP_OK);
+    CHECK_INT(lmp_corpus_create(big, n + 1, NULL, NULL, &c, &err), LMP_OK);
     const lmp_token *t;
     size_t nt;
     CHECK_INT(lmp_corpus_next_line(c, &t, &nt, &err), LMP_OK);
@@ -189,11 +189,11 @@ static void test_long_line_and_files(void)
     lmp_corpus_free(c);
     free(big);
     /* A missing file names itself. */
-    CHECK_INT(lmp_corpus_open("/nonexistent/dir/corpus.txt", NULL, &c, &err), LMP_EIO);
+    CHECK_INT(lmp_corpus_load("/nonexistent/dir/corpus.txt", NULL, &c, &err), LMP_EIO);
     CHECK(c == NULL);
     CHECK(strstr(err.msg, "/nonexistent/dir/corpus.txt") != NULL);
     /* A real file (the training fixture). */
-    CHECK_INT(lmp_corpus_open("tests/fixtures/train_small.txt", NULL, &c, &err), LMP_OK);
+    CHECK_INT(lmp_corpus_load("tests/fixtures/train_small.txt", NULL, &c, &err), LMP_OK);
     long lines = 0;
     lmp_status st;
     while ((st = lmp_corpus_next_line(c, &t, &nt, &err)) == LMP_OK) lines++;
@@ -253,7 +253,7 @@ static digest digest_file(const char *path)
     digest d = {0, 0, 1469598103934665603ULL, 0, LMP_OK};
     lmp_corpus *c;
     lmp_error err;
-    lmp_status st = lmp_corpus_open(path, NULL, &c, &err);
+    lmp_status st = lmp_corpus_load(path, NULL, &c, &err);
     if (st) {
         d.st = st;
         return d;
@@ -332,7 +332,7 @@ static void test_big_compressed_files(void)
     /* The same bytes from memory. */
     lmp_error err;
     lmp_corpus *cm;
-    CHECK_INT(lmp_corpus_open_mem(gz, gzlen, "mem.gz", NULL, &cm, &err), LMP_OK);
+    CHECK_INT(lmp_corpus_create(gz, gzlen, "mem.gz", NULL, &cm, &err), LMP_OK);
     uint64_t lines = 0;
     const lmp_token *t;
     size_t nt;
@@ -374,7 +374,7 @@ static void test_max_line(void)
     lmp_error err;
     const lmp_token *tok;
     size_t nt;
-    CHECK_INT(lmp_corpus_open_mem(t, n + 12, "long.txt", &p, &c, &err), LMP_OK);
+    CHECK_INT(lmp_corpus_create(t, n + 12, "long.txt", &p, &c, &err), LMP_OK);
     CHECK_INT(lmp_corpus_next_line(c, &tok, &nt, &err), LMP_OK);
     CHECK_INT(nt, 2);
     CHECK_INT(lmp_corpus_next_line(c, &tok, &nt, &err), LMP_EFORMAT);
@@ -383,7 +383,7 @@ static void test_max_line(void)
     lmp_corpus_free(c);
     /* At the limit exactly, and a last line without '\n' over it. */
     p.max_line = n;
-    CHECK_INT(lmp_corpus_open_mem(t, n + 12, "long.txt", &p, &c, &err), LMP_OK);
+    CHECK_INT(lmp_corpus_create(t, n + 12, "long.txt", &p, &c, &err), LMP_OK);
     CHECK_INT(lmp_corpus_next_line(c, &tok, &nt, &err), LMP_OK);
     CHECK_INT(lmp_corpus_next_line(c, &tok, &nt, &err), LMP_OK);
     CHECK_INT(nt, 1);
@@ -391,7 +391,7 @@ static void test_max_line(void)
     CHECK_INT(lmp_corpus_next_line(c, &tok, &nt, &err), LMP_EOF);
     lmp_corpus_free(c);
     p.max_line = n - 1;
-    CHECK_INT(lmp_corpus_open_mem(t, n + 11, "long.txt", &p, &c, &err), LMP_OK);
+    CHECK_INT(lmp_corpus_create(t, n + 11, "long.txt", &p, &c, &err), LMP_OK);
     CHECK_INT(lmp_corpus_next_line(c, &tok, &nt, &err), LMP_OK);
     CHECK_INT(lmp_corpus_next_line(c, &tok, &nt, &err), LMP_EFORMAT);
     lmp_corpus_free(c);

@@ -14,7 +14,20 @@
 #include "lmprob/sample.h"
 #include "test.h"
 
-#include "../src/sample/sample_internal.h" /* the vectorised exp kernels, tested directly */
+#include "../src/sample/kernels.h" /* the vectorised exp kernels, tested directly */
+
+/* The kernels' SIMD level of this run: test_isa_variants runs the fast-path
+ * tests again on every level the machine has, through each sampler's
+ * params.simd and the kernels' isa argument (nothing process-wide). */
+static lmp_simd test_simd = LMP_SIMD_BEST;
+static int test_isa;
+
+static lmp_status create_sampler(const lmp_sampler_params *p, size_t V, lmp_sampler **out, lmp_error *err)
+{
+    lmp_sampler_params q = *p;
+    if (q.simd == LMP_SIMD_BEST) q.simd = test_simd;
+    return lmp_sampler_create(&q, V, out, err);
+}
 
 /* Count allocations (not under AddressSanitizer, which owns malloc): a
  * sampler call must allocate nothing. glibc exports the real allocator as
@@ -49,9 +62,9 @@ void free(void *p) { __libc_free(p); }
 static long kept_of(const lmp_sampler_params *p, const double *x, size_t n, int32_t *ids)
 {
     lmp_sampler *s;
-    if (lmp_sampler_create(p, n, &s, NULL)) return -1;
+    if (create_sampler(p, n, &s, NULL)) return -1;
     long k = -1;
-    if (lmp_sampler_apply_d(s, x, n, NULL, 0, NULL) == LMP_OK) {
+    if (lmp_sampler_apply(s, x, n, NULL, 0, NULL) == LMP_OK) {
         lmp_candidates c = lmp_sampler_kept(s);
         for (size_t i = 0; i < c.n; i++)
             if (ids) ids[i] = c.id[i];
@@ -219,13 +232,13 @@ static void test_chain_order_and_temperature(void)
     CHECK_KEPT(ll, tied, g);
     CHECK_INT(lmp_argmax(tied, 4), 1);
     float tf[] = {1.0f, 3.0f, 3.0f, 2.0f};
-    CHECK_INT(lmp_argmax_f(tf, 4), 1);
+    CHECK_INT(lmp_argmax_f32(tf, 4), 1);
     /* the renormalised probabilities after temperature are softmax(x / T) */
     hf = params(LMP_CONV_HF);
     hf.temperature = 0.7;
     lmp_sampler *s;
-    CHECK(lmp_sampler_create(&hf, 7, &s, NULL) == LMP_OK);
-    CHECK(lmp_sampler_apply_d(s, seedl, 7, NULL, 0, NULL) == LMP_OK);
+    CHECK(create_sampler(&hf, 7, &s, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply(s, seedl, 7, NULL, 0, NULL) == LMP_OK);
     lmp_candidates c = lmp_sampler_kept(s);
     double want[7];
     lmp_softmax_temperature(seedl, 7, 0.7, want, NULL);
@@ -240,43 +253,43 @@ static void test_errors(void)
     lmp_sampler *s = NULL;
     lmp_error err;
     p.temperature = -1;
-    CHECK(lmp_sampler_create(&p, 10, &s, &err) == LMP_EINVAL && s == NULL);
+    CHECK(create_sampler(&p, 10, &s, &err) == LMP_EINVAL && s == NULL);
     CHECK(strstr(err.msg, "temperature = -1") != NULL);
     p = params(LMP_CONV_HF);
     p.top_k = -3;
-    CHECK(lmp_sampler_create(&p, 10, &s, &err) == LMP_EINVAL);
+    CHECK(create_sampler(&p, 10, &s, &err) == LMP_EINVAL);
     CHECK(strstr(err.msg, "top_k = -3") != NULL);
     p = params(LMP_CONV_HF);
     p.top_p = 1.5;
-    CHECK(lmp_sampler_create(&p, 10, &s, &err) == LMP_EINVAL);
+    CHECK(create_sampler(&p, 10, &s, &err) == LMP_EINVAL);
     CHECK(strstr(err.msg, "top_p = 1.5") != NULL);
     p = params(LMP_CONV_HF);
-    CHECK(lmp_sampler_create(&p, 4, &s, &err) == LMP_OK);
+    CHECK(create_sampler(&p, 4, &s, &err) == LMP_OK);
     double nan_l[] = {0.0, NAN, 1.0}, inf_l[] = {0.0, INFINITY}, allinf[] = {-INFINITY, -INFINITY};
-    CHECK(lmp_sampler_apply_d(s, nan_l, 3, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply(s, nan_l, 3, NULL, 0, &err) == LMP_EINVAL);
     CHECK(strstr(err.msg, "logit[1]") != NULL);
     CHECK(lmp_sampler_kept(s).n == 0);
     CHECK(lmp_sampler_draw_u(s, 0.5) == -1); /* nothing applied */
-    CHECK(lmp_sampler_apply_d(s, inf_l, 2, NULL, 0, &err) == LMP_EINVAL);
-    CHECK(lmp_sampler_apply_d(s, allinf, 2, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply(s, inf_l, 2, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply(s, allinf, 2, NULL, 0, &err) == LMP_EINVAL);
     CHECK(strstr(err.msg, "-inf") != NULL);
-    CHECK(lmp_sampler_apply_d(s, nan_l, 0, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply(s, nan_l, 0, NULL, 0, &err) == LMP_EINVAL);
     double five[] = {1, 2, 3, 4, 5};
-    CHECK(lmp_sampler_apply_d(s, five, 5, NULL, 0, &err) == LMP_EINVAL); /* V > max_vocab */
+    CHECK(lmp_sampler_apply(s, five, 5, NULL, 0, &err) == LMP_EINVAL); /* V > max_vocab */
     CHECK(strstr(err.msg, "max_vocab") != NULL);
     lmp_sampler_free(s);
     /* float32: a double logit beyond FLT_MAX is an error, not a silent inf */
     p.dtype = LMP_DTYPE_F32;
-    CHECK(lmp_sampler_create(&p, 4, &s, &err) == LMP_OK);
+    CHECK(create_sampler(&p, 4, &s, &err) == LMP_OK);
     double huge[] = {1e300, 0.0};
-    CHECK(lmp_sampler_apply_d(s, huge, 2, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply(s, huge, 2, NULL, 0, &err) == LMP_EINVAL);
     lmp_sampler_free(s);
     /* penalties: history ids are checked */
     p = params(LMP_CONV_HF);
     p.repetition_penalty = 1.3;
-    CHECK(lmp_sampler_create(&p, 4, &s, &err) == LMP_OK);
+    CHECK(create_sampler(&p, 4, &s, &err) == LMP_OK);
     int32_t hist[] = {0, 9};
-    CHECK(lmp_sampler_apply_d(s, five, 4, hist, 2, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply(s, five, 4, hist, 2, &err) == LMP_EINVAL);
     CHECK(strstr(err.msg, "history[1] = 9") != NULL);
     lmp_sampler_free(s);
     lmp_sampler_free(NULL);
@@ -291,7 +304,7 @@ static void test_penalties(void)
     CHECK_REL(sc[1], -1.2, 1e-15);
     CHECK(sc[3] == 0.0 && sc[2] == 0.5);
     float lf[] = {2.0f, -1.0f, 0.5f, 0.0f, 3.0f};
-    CHECK(lmp_penalties_f(lf, 5, prev, 4, 1.2f, 0.5f, 0.25f, NULL) == LMP_OK);
+    CHECK(lmp_penalties_f32(lf, 5, prev, 4, 1.2f, 0.5f, 0.25f, NULL) == LMP_OK);
     CHECK_REL(lf[0], 0.4166666269302368, 1e-6);
     CHECK_REL(lf[3], -0.75, 1e-7);
     /* the chain applies the same penalties (llama: last_n) */
@@ -301,16 +314,16 @@ static void test_penalties(void)
     p.presence_penalty = 0.25;
     p.penalty_last_n = 4;
     lmp_sampler *s;
-    CHECK(lmp_sampler_create(&p, 5, &s, NULL) == LMP_OK);
+    CHECK(create_sampler(&p, 5, &s, NULL) == LMP_OK);
     double x[] = {2.0, -1.0, 0.5, 0.0, 3.0};
     int32_t hist[] = {4, 4, 0, 1, 3, 0}; /* the two 4s are older than the last 4 */
-    CHECK(lmp_sampler_apply_d(s, x, 5, hist, 6, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply(s, x, 5, hist, 6, NULL) == LMP_OK);
     lmp_candidates c = lmp_sampler_kept(s);
     CHECK_REL(c.logit[0], 0.4166666269302368, 1e-6);
     CHECK_REL(c.logit[1], -1.9500000476837158, 1e-6);
     CHECK(c.logit[4] == 3.0);
     /* and again: the counts scratch is clean between calls */
-    CHECK(lmp_sampler_apply_d(s, x, 5, hist, 6, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply(s, x, 5, hist, 6, NULL) == LMP_OK);
     c = lmp_sampler_kept(s);
     CHECK_REL(c.logit[0], 0.4166666269302368, 1e-6);
     lmp_sampler_free(s);
@@ -385,8 +398,8 @@ static void test_f32_probabilities(void)
     lmp_sampler_params p = params(LMP_CONV_HF);
     p.dtype = LMP_DTYPE_F32;
     lmp_sampler *s;
-    CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
-    CHECK(lmp_sampler_apply_d(s, x, V, NULL, 0, NULL) == LMP_OK);
+    CHECK(create_sampler(&p, V, &s, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply(s, x, V, NULL, 0, NULL) == LMP_OK);
     lmp_candidates c = lmp_sampler_kept(s);
     /* float32 arithmetic rounds the argument x - max to float first (as
      * llama.cpp's expf(l - max)), which alone costs |x - max| * 2^-24 relative;
@@ -422,10 +435,10 @@ static void test_lazy_path(void)
     p.dtype = LMP_DTYPE_F32;
     p.temperature = 0.7;
     lmp_sampler *a, *b;
-    CHECK(lmp_sampler_create(&p, V, &a, NULL) == LMP_OK);
-    CHECK(lmp_sampler_create(&p, V, &b, NULL) == LMP_OK);
-    CHECK(lmp_sampler_apply(a, xf, V, NULL, 0, NULL) == LMP_OK);   /* lazy */
-    CHECK(lmp_sampler_apply_d(b, xd, V, NULL, 0, NULL) == LMP_OK); /* materialised */
+    CHECK(create_sampler(&p, V, &a, NULL) == LMP_OK);
+    CHECK(create_sampler(&p, V, &b, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply_f32(a, xf, V, NULL, 0, NULL) == LMP_OK);   /* lazy */
+    CHECK(lmp_sampler_apply(b, xd, V, NULL, 0, NULL) == LMP_OK); /* materialised */
     int same = 0;
     for (int i = 0; i < 2000; i++) {
         double u = (i + 0.5) / 2000.0;
@@ -447,11 +460,11 @@ static void test_lazy_path(void)
     /* errors on the lazy path too */
     lmp_error err;
     xf[5] = NAN;
-    CHECK(lmp_sampler_apply(a, xf, V, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply_f32(a, xf, V, NULL, 0, &err) == LMP_EINVAL);
     CHECK(strstr(err.msg, "logit[5]") != NULL);
     CHECK(lmp_sampler_kept(a).n == 0);
     for (size_t i = 0; i < V; i++) xf[i] = -INFINITY;
-    CHECK(lmp_sampler_apply(a, xf, V, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply_f32(a, xf, V, NULL, 0, &err) == LMP_EINVAL);
     lmp_sampler_free(a);
     lmp_sampler_free(b);
     free(xf);
@@ -481,10 +494,10 @@ static void test_topk_gather_path(void)
             p.top_p = 0.95;
             p.temperature = Ts[ti];
             lmp_sampler *a, *b;
-            CHECK(lmp_sampler_create(&p, V, &a, NULL) == LMP_OK);
-            CHECK(lmp_sampler_create(&p, V, &b, NULL) == LMP_OK);
-            CHECK(lmp_sampler_apply(a, xf, V, NULL, 0, NULL) == LMP_OK);
-            CHECK(lmp_sampler_apply_d(b, xd, V, NULL, 0, NULL) == LMP_OK);
+            CHECK(create_sampler(&p, V, &a, NULL) == LMP_OK);
+            CHECK(create_sampler(&p, V, &b, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply_f32(a, xf, V, NULL, 0, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply(b, xd, V, NULL, 0, NULL) == LMP_OK);
             lmp_candidates ca = lmp_sampler_kept(a), cb = lmp_sampler_kept(b);
             int same = ca.n == cb.n;
             for (size_t i = 0; same && i < ca.n; i++) same = ca.id[i] == cb.id[i] && ca.p[i] == cb.p[i];
@@ -503,10 +516,10 @@ static void test_topk_gather_path(void)
             p.temperature = Ts[ci];
             p.min_keep = ci == 3 ? 7 : 1;
             lmp_sampler *a, *b;
-            CHECK(lmp_sampler_create(&p, V, &a, NULL) == LMP_OK);
-            CHECK(lmp_sampler_create(&p, V, &b, NULL) == LMP_OK);
-            CHECK(lmp_sampler_apply(a, xf, V, NULL, 0, NULL) == LMP_OK);
-            CHECK(lmp_sampler_apply_d(b, xd, V, NULL, 0, NULL) == LMP_OK);
+            CHECK(create_sampler(&p, V, &a, NULL) == LMP_OK);
+            CHECK(create_sampler(&p, V, &b, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply_f32(a, xf, V, NULL, 0, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply(b, xd, V, NULL, 0, NULL) == LMP_OK);
             lmp_candidates ca = lmp_sampler_kept(a), cb = lmp_sampler_kept(b);
             int same = ca.n == cb.n;
             for (size_t i = 0; same && i < ca.n; i++)
@@ -525,10 +538,10 @@ static void test_topk_gather_path(void)
             p.temperature = Ts[ci];
             p.epsilon = ci == 3 ? 1e-3 : 0.0;
             lmp_sampler *a, *b;
-            CHECK(lmp_sampler_create(&p, V, &a, NULL) == LMP_OK);
-            CHECK(lmp_sampler_create(&p, V, &b, NULL) == LMP_OK);
-            CHECK(lmp_sampler_apply(a, xf, V, NULL, 0, NULL) == LMP_OK);
-            CHECK(lmp_sampler_apply_d(b, xd, V, NULL, 0, NULL) == LMP_OK);
+            CHECK(create_sampler(&p, V, &a, NULL) == LMP_OK);
+            CHECK(create_sampler(&p, V, &b, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply_f32(a, xf, V, NULL, 0, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply(b, xd, V, NULL, 0, NULL) == LMP_OK);
             lmp_candidates ca = lmp_sampler_kept(a), cb = lmp_sampler_kept(b);
             int same = ca.n == cb.n;
             for (size_t i = 0; same && i < ca.n; i++) same = ca.id[i] == cb.id[i] && ca.p[i] == cb.p[i];
@@ -540,25 +553,25 @@ static void test_topk_gather_path(void)
     lmp_sampler_params p = params(LMP_CONV_HF);
     p.top_k = 5;
     lmp_sampler *s;
-    CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
+    CHECK(create_sampler(&p, V, &s, NULL) == LMP_OK);
     xf[30001] = NAN;
-    CHECK(lmp_sampler_apply(s, xf, V, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply_f32(s, xf, V, NULL, 0, &err) == LMP_EINVAL);
     CHECK(strstr(err.msg, "logit[30001]") != NULL);
     lmp_sampler_free(s);
     p = params(LMP_CONV_HF);
     p.dtype = LMP_DTYPE_F32;
     p.top_p = 0.9;
-    CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
-    CHECK(lmp_sampler_apply(s, xf, V, NULL, 0, &err) == LMP_EINVAL); /* the NaN at 30001 */
+    CHECK(create_sampler(&p, V, &s, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply_f32(s, xf, V, NULL, 0, &err) == LMP_EINVAL); /* the NaN at 30001 */
     CHECK(strstr(err.msg, "logit[30001]") != NULL);
     for (size_t i = 0; i < V; i++) xf[i] = -INFINITY;
-    CHECK(lmp_sampler_apply(s, xf, V, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply_f32(s, xf, V, NULL, 0, &err) == LMP_EINVAL);
     CHECK(strstr(err.msg, "-inf") != NULL);
     lmp_sampler_free(s);
     p.top_p = 1.0;
     p.top_k = 5;
-    CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
-    CHECK(lmp_sampler_apply(s, xf, V, NULL, 0, &err) == LMP_EINVAL);
+    CHECK(create_sampler(&p, V, &s, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply_f32(s, xf, V, NULL, 0, &err) == LMP_EINVAL);
     CHECK(strstr(err.msg, "-inf") != NULL);
     lmp_sampler_free(s);
     free(xf);
@@ -569,7 +582,7 @@ static void test_topk_gather_path(void)
 
 /* The streaming gather (validate + running max + candidates, one pass) behind
  * the top-k-first and min-p-first fast paths, against the general path
- * (lmp_sampler_apply_d on the same values takes no fast path), on random
+ * (lmp_sampler_apply on the same values takes no fast path), on random
  * logits of several shapes: flat, heavy ties, an ascending ramp (a new maximum
  * in every block), mostly -inf, one far maximum at the end (the running line
  * starts low), logits placed on the min-p line; both conventions, both dtypes,
@@ -612,10 +625,10 @@ static void test_gather_fast_paths_random(void)
                     p.min_p = MPs[ci];
                     p.min_keep = MKs[ci];
                     lmp_sampler *a, *b;
-                    CHECK(lmp_sampler_create(&p, V, &a, NULL) == LMP_OK);
-                    CHECK(lmp_sampler_create(&p, V, &b, NULL) == LMP_OK);
-                    lmp_status sa = lmp_sampler_apply(a, xf, V, NULL, 0, NULL);
-                    lmp_status sb = lmp_sampler_apply_d(b, xd, V, NULL, 0, NULL);
+                    CHECK(create_sampler(&p, V, &a, NULL) == LMP_OK);
+                    CHECK(create_sampler(&p, V, &b, NULL) == LMP_OK);
+                    lmp_status sa = lmp_sampler_apply_f32(a, xf, V, NULL, 0, NULL);
+                    lmp_status sb = lmp_sampler_apply(b, xd, V, NULL, 0, NULL);
                     int same = sa == sb;
                     if (same && sa == LMP_OK) {
                         lmp_candidates ca = lmp_sampler_kept(a), cb = lmp_sampler_kept(b);
@@ -655,8 +668,8 @@ static void test_gather_fast_paths_random(void)
                 lmp_error err;
                 char want[32];
                 snprintf(want, sizeof want, "logit[%zu]", pos[pi]);
-                CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
-                CHECK(lmp_sampler_apply(s, xf, V, NULL, 0, &err) == LMP_EINVAL);
+                CHECK(create_sampler(&p, V, &s, NULL) == LMP_OK);
+                CHECK(lmp_sampler_apply_f32(s, xf, V, NULL, 0, &err) == LMP_EINVAL);
                 CHECK_MSG(strstr(err.msg, want) != NULL, "path %d: %s, expected %s", path, err.msg, want);
                 lmp_sampler_free(s);
                 xf[pos[pi]] = keep;
@@ -706,10 +719,10 @@ static void test_topp_fast_path_random(void)
                 p.min_keep = MKs[ci];
                 p.min_p = ci == 7 ? 0.01 : 0.0;
                 lmp_sampler *a, *b;
-                CHECK(lmp_sampler_create(&p, V, &a, NULL) == LMP_OK);
-                CHECK(lmp_sampler_create(&p, V, &b, NULL) == LMP_OK);
-                int same = lmp_sampler_apply(a, xf, V, NULL, 0, NULL) == LMP_OK &&
-                           lmp_sampler_apply_d(b, xd, V, NULL, 0, NULL) == LMP_OK;
+                CHECK(create_sampler(&p, V, &a, NULL) == LMP_OK);
+                CHECK(create_sampler(&p, V, &b, NULL) == LMP_OK);
+                int same = lmp_sampler_apply_f32(a, xf, V, NULL, 0, NULL) == LMP_OK &&
+                           lmp_sampler_apply(b, xd, V, NULL, 0, NULL) == LMP_OK;
                 lmp_candidates ca = lmp_sampler_kept(a), cb = lmp_sampler_kept(b);
                 same = same && ca.n == cb.n && ca.n > 0;
                 for (size_t i = 0; same && i < ca.n; i++)
@@ -763,7 +776,7 @@ static void test_expf_kernel_ulp(void)
     for (size_t i = 0; i < n; i++) x[i] = (float)(-87.3 * (double)i / (double)n);
     x[7] = -INFINITY;
     x[9] = -100.0f;
-    double s = lmp_sample_expf_array(x, n, 0.0f, y);
+    double s = lmp_sample_expf_array(test_isa, x, n, 0.0f, y);
     double worst = 0, sum = 0;
     size_t bad = 0;
     for (size_t i = 0; i < n; i++) {
@@ -790,7 +803,7 @@ static void test_expf_kernel_ulp(void)
         size_t len = c <= 40 ? c : longer[c - 41];
         float m = 0.5f;
         for (size_t i = 0; i < len; i++) x[i] = (float)(-0.37 * (double)(i % 97)) + m;
-        double tot = lmp_sample_expf_array(x, len, m, y), chk = 0;
+        double tot = lmp_sample_expf_array(test_isa, x, len, m, y), chk = 0;
         int ok = 1;
         for (size_t i = 0; i < len; i++) {
             chk += y[i];
@@ -798,7 +811,7 @@ static void test_expf_kernel_ulp(void)
             ok &= fabs(y[i] - want) <= 2.5 * ((double)nextafterf(want, INFINITY) - (double)want);
             xd[i] = (double)x[i];
         }
-        ok &= lmp_sample_exp_sum(xd, len, (double)m, ed, 1) == tot;
+        ok &= lmp_sample_exp_sum(test_isa, xd, len, (double)m, ed, 1) == tot;
         for (size_t i = 0; i < len; i++) ok &= ed[i] == (double)y[i];
         CHECK_MSG(ok && tot == ref_exp_sum_order(y, len) && fabs(tot - chk) <= 4e-7 * chk, "expf kernel, length %zu",
                   len);
@@ -874,20 +887,20 @@ static void test_f32_temperature_exact(void)
         double mx;
         size_t bad = 0;
         for (size_t n = V - 9; n <= V; n++) {
-            CHECK_INT(lmp_sample_load(x, NULL, n, (double)tf, lg, 1, &mx), n);
+            CHECK_INT(lmp_sample_load(test_isa, x, NULL, n, (double)tf, lg, 1, &mx), n);
             for (size_t i = 0; i < n; i++) bad += lg[i] != (double)q[i];
         }
         /* topp_convert */
         for (size_t i = 0; i < V; i++) e1[i] = 1.0f;
-        lmp_sample_topp_convert(x, e1, V - 3, tf, lg, p, key);
+        lmp_sample_topp_convert(test_isa, x, e1, V - 3, tf, lg, p, key);
         for (size_t i = 0; i < V - 3; i++) bad += lg[i] != (double)q[i] || key[i] != -(double)q[i];
         CHECK_MSG(bad == 0, "T = %g: %zu logits differ from x / (float)T", Ts[t], bad);
         /* exps of the lazy and top-p kernels: those of x / Tf */
         float m = q[0];
         for (size_t i = 1; i < V; i++) m = q[i] > m ? q[i] : m;
         size_t n = V - 3;
-        double zs = lmp_sample_expf_array(q, n, m, e1);
-        double ze = lmp_sample_topp_exps(x, n, tf, m, e2);
+        double zs = lmp_sample_expf_array(test_isa, q, n, m, e1);
+        double ze = lmp_sample_topp_exps(test_isa, x, n, tf, m, e2);
         CHECK_MSG(memcmp(e1, e2, n * sizeof *e1) == 0 && ze == zs, "T = %g: topp_exps", Ts[t]);
         /* the top-p pass: the same normaliser, and the gather of x >= lo with those exps */
         {
@@ -895,7 +908,7 @@ static void test_f32_temperature_exact(void)
             size_t ng = 0, want = 0, gbad = 0;
             int32_t *gid = malloc(n * sizeof *gid);
             float *gx = malloc(n * sizeof *gx), *ge = malloc(n * sizeof *ge);
-            double zg = lmp_sample_exps_gather(x, n, tf, m, lo, gid, gx, ge, &ng);
+            double zg = lmp_sample_exps_gather(test_isa, x, n, tf, m, lo, gid, gx, ge, &ng);
             for (size_t i = 0; i < n; i++) {
                 if (!(x[i] >= lo)) continue;
                 gbad += want >= ng || gid[want] != (int32_t)i || gx[want] != x[i] || ge[want] != e2[i];
@@ -904,24 +917,24 @@ static void test_f32_temperature_exact(void)
             CHECK_MSG(zg == zs && ng == want && want > 100 && gbad == 0, "T = %g: exps_gather (%zu of %zu)", Ts[t], ng,
                       want);
             /* the gather alone (the retries of the top-p route) */
-            size_t nf = lmp_sample_fgather_ge(x, n, lo, gid, gx), fbad = 0;
+            size_t nf = lmp_sample_fgather_ge(test_isa, x, n, lo, gid, gx), fbad = 0;
             for (size_t j = 0; j < nf && j < ng; j++) fbad += gx[j] != x[gid[j]] || !(gx[j] >= lo);
             CHECK_MSG(nf == want && fbad == 0, "T = %g: fgather_ge", Ts[t]);
             /* the sum of the exps themselves (the top-p route's final normaliser), in the same order */
             double *ed = malloc(n * sizeof *ed);
             for (size_t i = 0; i < n; i++) ed[i] = (double)e2[i];
-            CHECK(lmp_sample_sum_exps(ed, n) == zs && lmp_sample_sum_exps(ed, n - 5) == ref_exp_sum_order(e2, n - 5));
+            CHECK(lmp_sample_sum_exps(test_isa, ed, n) == zs && lmp_sample_sum_exps(test_isa, ed, n - 5) == ref_exp_sum_order(e2, n - 5));
             free(ed);
             free(gid);
             free(gx);
             free(ge);
         }
-        double zl = lmp_sample_lazy_sums(x, cp, n, tf, m, block);
+        double zl = lmp_sample_lazy_sums(test_isa, x, cp, n, tf, m, block);
         CHECK_MSG(zl == zs && memcmp(cp, x, n * sizeof *x) == 0, "T = %g: lazy_sums", Ts[t]);
         size_t lbad = 0;
         for (size_t lo = 0; lo < n; lo += LMP_LAZY_BLOCK) {
             size_t hi = lo + LMP_LAZY_BLOCK < n ? lo + LMP_LAZY_BLOCK : n;
-            lmp_sample_lazy_block(x, lo, hi, tf, m, eb);
+            lmp_sample_lazy_block(test_isa, x, lo, hi, tf, m, eb);
             for (size_t i = lo; i < hi; i++) lbad += eb[i - lo] != (double)e1[i];
         }
         CHECK_MSG(lbad == 0, "T = %g: lazy_block: %zu exps differ", Ts[t], lbad);
@@ -935,8 +948,8 @@ static void test_f32_temperature_exact(void)
             if (c == 3) pr.min_p = 0.05;  /* min-p gather path */
             if (c == 4) pr.top_p = 0.999; /* llama: temperature last, general path */
             lmp_sampler *sp;
-            CHECK(lmp_sampler_create(&pr, V, &sp, NULL) == LMP_OK);
-            CHECK(lmp_sampler_apply(sp, x, V, NULL, 0, NULL) == LMP_OK);
+            CHECK(create_sampler(&pr, V, &sp, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply_f32(sp, x, V, NULL, 0, NULL) == LMP_OK);
             lmp_candidates k = lmp_sampler_kept(sp);
             size_t kb = 0;
             for (size_t j = 0; j < k.n; j++) kb += k.logit[j] != (double)q[k.id[j]];
@@ -972,9 +985,10 @@ static void kept_copy(lmp_sampler *s, int32_t *id, double *p, size_t *n)
 
 static void test_isa_variants(void)
 {
-    int top = lmp_sample_set_isa(2);
+    int top = lmp_sample_isa_best();
     for (int level = 0; level < top; level++) {
-        CHECK_INT(lmp_sample_set_isa(level), level);
+        test_simd = (lmp_simd)(LMP_SIMD_BASELINE + level);
+        test_isa = level;
         test_gather_fast_paths_random();
         test_topp_fast_path_random();
         test_topk_gather_path();
@@ -983,7 +997,11 @@ static void test_isa_variants(void)
         test_expf_kernel_ulp();
         test_f32_temperature_exact();
     }
+    test_simd = LMP_SIMD_BEST;
+    test_isa = top;
     if (top == 2) {
+        /* two samplers, one capped at AVX2, used in turn: the same bits, and
+         * neither's level leaks into the other */
         size_t V = 50000, na, nb;
         float *x = malloc(V * sizeof *x);
         int32_t *ia = malloc(V * sizeof *ia), *ib = malloc(V * sizeof *ib);
@@ -996,24 +1014,24 @@ static void test_isa_variants(void)
             p.dtype = LMP_DTYPE_F32;
             p.temperature = c < 2 ? 0.7 : 1.0;
             p.top_p = c < 2 ? 1.0 : 0.9;
-            lmp_sampler *s;
-            CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
-            lmp_sample_set_isa(1);
-            CHECK(lmp_sampler_apply(s, x, V, NULL, 0, NULL) == LMP_OK);
-            kept_copy(s, ia, pa, &na);
-            lmp_sample_set_isa(2);
-            CHECK(lmp_sampler_apply(s, x, V, NULL, 0, NULL) == LMP_OK);
-            kept_copy(s, ib, pb, &nb);
+            lmp_sampler *s2, *s512;
+            p.simd = LMP_SIMD_AVX2;
+            CHECK(lmp_sampler_create(&p, V, &s2, NULL) == LMP_OK);
+            p.simd = LMP_SIMD_AVX512;
+            CHECK(lmp_sampler_create(&p, V, &s512, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply_f32(s2, x, V, NULL, 0, NULL) == LMP_OK);
+            CHECK(lmp_sampler_apply_f32(s512, x, V, NULL, 0, NULL) == LMP_OK);
+            kept_copy(s2, ia, pa, &na);
+            kept_copy(s512, ib, pb, &nb);
             int same = na == nb;
             for (size_t i = 0; same && i < na; i++) same = ia[i] == ib[i] && pa[i] == pb[i];
             CHECK_MSG(same, "case %d: AVX2 and AVX-512 kernels differ (kept %zu vs %zu)", c, na, nb);
-            lmp_sampler_free(s);
+            lmp_sampler_free(s2);
+            lmp_sampler_free(s512);
         }
         float *ya = malloc(V * sizeof *ya), *yb = malloc(V * sizeof *yb);
-        lmp_sample_set_isa(1);
-        double sa = lmp_sample_expf_array(x, V - 3, 9.0f, ya);
-        lmp_sample_set_isa(2);
-        double sb = lmp_sample_expf_array(x, V - 3, 9.0f, yb);
+        double sa = lmp_sample_expf_array(1, x, V - 3, 9.0f, ya);
+        double sb = lmp_sample_expf_array(2, x, V - 3, 9.0f, yb);
         CHECK(sa == sb && memcmp(ya, yb, (V - 3) * sizeof *ya) == 0);
         free(ya);
         free(yb);
@@ -1023,7 +1041,11 @@ static void test_isa_variants(void)
         free(pa);
         free(pb);
     }
-    lmp_sample_set_isa(2);
+    /* a level outside the enum is refused */
+    lmp_sampler_params bad = lmp_sampler_params_default();
+    bad.simd = (lmp_simd)7;
+    lmp_error err;
+    CHECK(lmp_sampler_params_check(&bad, &err) == LMP_EINVAL && strstr(err.msg, "simd = 7") != NULL);
 }
 
 static void test_no_allocation(void)
@@ -1058,12 +1080,12 @@ static void test_no_allocation(void)
             p.epsilon = chains[c].eps;
             p.repetition_penalty = chains[c].rep;
             lmp_sampler *s;
-            CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
+            CHECK(create_sampler(&p, V, &s, NULL) == LMP_OK);
             int32_t tok = -1;
             counting_ = 1;
             nalloc_ = 0;
-            lmp_status st1 = lmp_sampler_sample(s, xf, V, hist, 100, &r, &tok, NULL);
-            lmp_status st2 = lmp_sampler_sample_d(s, xd, V, hist, 100, &r, &tok, NULL);
+            lmp_status st1 = lmp_sampler_sample_f32(s, xf, V, hist, 100, &r, &tok, NULL);
+            lmp_status st2 = lmp_sampler_sample(s, xd, V, hist, 100, &r, &tok, NULL);
             size_t n = lmp_sampler_kept(s).n;
             counting_ = 0;
             CHECK(st1 == LMP_OK && st2 == LMP_OK && n >= 1);
@@ -1082,19 +1104,19 @@ static void test_numpy_parity(void)
     CHECK(lmp_rng_seed(&r, LMP_RNG_NUMPY_LEGACY, 42, NULL) == LMP_OK);
     lmp_sampler_params p = params(LMP_CONV_HF);
     lmp_sampler *s;
-    CHECK(lmp_sampler_create(&p, 7, &s, NULL) == LMP_OK);
-    CHECK(lmp_sampler_apply_d(s, seedl, 7, NULL, 0, NULL) == LMP_OK);
+    CHECK(create_sampler(&p, 7, &s, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply(s, seedl, 7, NULL, 0, NULL) == LMP_OK);
     int32_t want[] = {0, 5, 2, 1, 0, 0, 0, 3, 1, 2};
     for (int i = 0; i < 10; i++) CHECK_INT(lmp_sampler_draw(s, &r), want[i]);
     /* The top-k block: seed 42, 20 x top_k_sample(k=3) (choice over all 7 with zeros) */
     lmp_sampler_free(s);
     p.top_k = 3;
-    CHECK(lmp_sampler_create(&p, 7, &s, NULL) == LMP_OK);
+    CHECK(create_sampler(&p, 7, &s, NULL) == LMP_OK);
     lmp_rng_seed(&r, LMP_RNG_NUMPY_LEGACY, 42, NULL);
     int32_t wk[] = {0, 2, 1, 0, 0, 0, 0, 2, 0, 1, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0};
     for (int i = 0; i < 20; i++) {
         int32_t tok;
-        CHECK(lmp_sampler_sample_d(s, seedl, 7, NULL, 0, &r, &tok, NULL) == LMP_OK);
+        CHECK(lmp_sampler_sample(s, seedl, 7, NULL, 0, &r, &tok, NULL) == LMP_OK);
         CHECK_INT(tok, wk[i]);
     }
     lmp_sampler_free(s);
@@ -1119,8 +1141,8 @@ static void chi_square_run(const char *name, lmp_sampler *s, size_t V, uint64_t 
 static void chi_square_case(const char *name, const lmp_sampler_params *p, const double *x, size_t V, uint64_t seed)
 {
     lmp_sampler *s;
-    CHECK(lmp_sampler_create(p, V, &s, NULL) == LMP_OK);
-    CHECK(lmp_sampler_apply_d(s, x, V, NULL, 0, NULL) == LMP_OK);
+    CHECK(create_sampler(p, V, &s, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply(s, x, V, NULL, 0, NULL) == LMP_OK);
     chi_square_run(name, s, V, seed, 1000000);
 }
 
@@ -1233,8 +1255,8 @@ static void test_topp_lazy_draw(void)
         p.top_p = c == 1 ? 0.5 : 0.9;
         p.temperature = c % 2 ? 1.0 : 0.8;
         lmp_sampler *s;
-        CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
-        CHECK(lmp_sampler_apply(s, x, V, NULL, 0, NULL) == LMP_OK);
+        CHECK(create_sampler(&p, V, &s, NULL) == LMP_OK);
+        CHECK(lmp_sampler_apply_f32(s, x, V, NULL, 0, NULL) == LMP_OK);
         for (int i = 0; i < 2000; i++) before[i] = lmp_sampler_draw_u(s, (i + 0.5) / 2000.0);
         lmp_candidates k = lmp_sampler_kept(s);
         double total = 0.0;
@@ -1270,13 +1292,12 @@ static void test_fcheck_sample(void)
     lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 77, NULL);
     for (size_t i = 0; i < cap; i++) x[i] = (float)(3.0 * lmp_rng_normal(&r));
     x[5000] = -INFINITY;
-    int top = lmp_sample_set_isa(2);
+    int top = lmp_sample_isa_best();
     for (int level = 0; level <= top; level++) {
-        lmp_sample_set_isa(level);
         for (size_t t = 0; t < sizeof lens / sizeof lens[0]; t++) {
             size_t n = lens[t], bad = 0;
             float mx;
-            CHECK_INT(lmp_sample_fcheck_sample(x, n, &mx, smp, cm), n);
+            CHECK_INT(lmp_sample_fcheck_sample(level, x, n, &mx, smp, cm), n);
             float want = -INFINITY;
             for (size_t i = 0; i < n; i++) want = x[i] > want ? x[i] : want;
             for (size_t i = 0; i < n; i += 16) bad += smp[i / 16] != x[i];
@@ -1289,7 +1310,6 @@ static void test_fcheck_sample(void)
                       (double)mx, (double)want, bad);
         }
     }
-    lmp_sample_set_isa(2);
     free(x);
     free(smp);
     free(cm);
@@ -1307,8 +1327,8 @@ static void test_chi_square_lazy(void)
     p.dtype = LMP_DTYPE_F32;
     p.temperature = 1.3;
     lmp_sampler *s;
-    CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
-    CHECK(lmp_sampler_apply(s, x, V, NULL, 0, NULL) == LMP_OK);
+    CHECK(create_sampler(&p, V, &s, NULL) == LMP_OK);
+    CHECK(lmp_sampler_apply_f32(s, x, V, NULL, 0, NULL) == LMP_OK);
     /* each lazy draw recomputes one block of 256 exps: 2 x 10^5 draws (40 per cell on average) */
     chi_square_run("lazy temperature V=5000", s, V, 900, 200000);
     free(x);
@@ -1336,6 +1356,7 @@ static void test_chi_square_can_fail(void)
 
 int main(int argc, char **argv)
 {
+    test_isa = lmp_sample_isa_best();
     (void)argc;
     RUN(test_top_k);
     RUN(test_top_p);

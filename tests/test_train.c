@@ -14,9 +14,9 @@ static lmp_train_model *train_mem(const char *text, const lmp_train_params *p, l
 {
     lmp_corpus *c;
     lmp_train_model *m = NULL;
-    *st = lmp_corpus_open_mem(text, strlen(text), "mem.txt", &p->corpus, &c, err);
+    *st = lmp_corpus_create(text, strlen(text), "mem.txt", &p->corpus, &c, err);
     if (*st) return NULL;
-    *st = lmp_train_corpus(c, p, &m, err);
+    *st = lmp_train_model_create(c, p, &m, err);
     lmp_corpus_free(c);
     return m;
 }
@@ -202,7 +202,7 @@ static void check_kenlm_arpa(const char *arpa, unsigned order, int fallback, uin
     for (unsigned i = 1; i < order; i++) p.prune[i] = prune2; /* lmplz --prune 0 prune2 */
     lmp_train_model *m = NULL;
     lmp_error err;
-    lmp_status st = lmp_train_file("tests/fixtures/train_small.txt", &p, &m, &err);
+    lmp_status st = lmp_train_model_load("tests/fixtures/train_small.txt", &p, &m, &err);
     CHECK_MSG(st == LMP_OK, "%s", err.msg);
     FILE *f = fopen(arpa, "r");
     CHECK_MSG(f != NULL, "cannot open %s", arpa);
@@ -287,7 +287,7 @@ static void test_discount_errors(void)
     p.order = 2;
     lmp_train_model *m = NULL;
     lmp_error err;
-    CHECK_INT(lmp_train_file("tests/fixtures/train_small.txt", &p, &m, &err), LMP_EDOM);
+    CHECK_INT(lmp_train_model_load("tests/fixtures/train_small.txt", &p, &m, &err), LMP_EDOM);
     CHECK(m == NULL);
     CHECK_MSG(strstr(err.msg, "D3 = ") && strstr(err.msg, "2-grams") && strstr(err.msg, "--discount-fallback"), "msg: %s", err.msg);
     /* One sentence: no count of 2 at all. */
@@ -541,7 +541,7 @@ static void test_write_arpa(void)
     p.order = 3;
     lmp_train_model *m = NULL;
     lmp_error err;
-    CHECK_INT(lmp_train_file("tests/fixtures/train_small.txt", &p, &m, &err), LMP_OK);
+    CHECK_INT(lmp_train_model_load("tests/fixtures/train_small.txt", &p, &m, &err), LMP_OK);
     if (!m) return;
     char path[] = "/tmp/lmprob-test-arpa-XXXXXX";
     int fd = mkstemp(path);

@@ -15,7 +15,7 @@ static void test_specials(void)
     CHECK_INT(lmp_vocab_find(v, "<unk>", 5), LMP_VOCAB_UNK);
     CHECK_INT(lmp_vocab_find(v, "<s>", 3), LMP_VOCAB_BOS);
     CHECK_INT(lmp_vocab_find(v, "</s>", 4), LMP_VOCAB_EOS);
-    uint32_t id = 99;
+    lmp_token_id id = 99;
     CHECK_INT(lmp_vocab_add(v, "<unk>", 5, &id, &err), LMP_OK);
     CHECK_INT(id, 0); /* a literal <unk> is the unknown-word class */
     CHECK_INT(lmp_vocab_find(v, "<unk", 4), -1);
@@ -36,8 +36,8 @@ static void test_many_words(void)
     for (int round = 0; round < 2; round++)
         for (int i = 0; i < 50000; i++) {
             int len = snprintf(w, sizeof w, "w%d", i * 7919 % 50000);
-            uint32_t id;
-            if (lmp_vocab_add(v, w, (size_t)len, &id, &err) != LMP_OK || id != (uint32_t)i + 3) bad++;
+            lmp_token_id id;
+            if (lmp_vocab_add(v, w, (size_t)len, &id, &err) != LMP_OK || id != (lmp_token_id)i + 3) bad++;
         }
     CHECK_INT(bad, 0);
     CHECK_INT(lmp_vocab_size(v), 50003);

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Every public header wraps its declarations in LMP_EXTERN_C_BEGIN/END (C++
  * callers link against the C symbols) and marks every function LMP_API: the
@@ -26,6 +27,8 @@
 #else
 #define LMP_API
 #endif
+
+LMP_EXTERN_C_BEGIN
 
 /* The one token-id type of the library: vocabulary ids of n-gram models, GPT-2
  * token ids, sampler candidates. Valid ids are >= 0; LMP_TOKEN_NONE marks "no
@@ -54,6 +57,11 @@ typedef enum lmp_status {
 /* Caller-owned error record. `msg` is the complete human-readable message
  * (it already names file/line/value where there is one); file and line are
  * also kept apart for programs that want them. */
+/* Thread safety, the whole library: there is no global mutable state, so distinct
+ * objects can be used from distinct threads without locks. Whether ONE object may be
+ * used from several threads at once is written on each handle ("Thread safety:" in
+ * its header); an lmp_error is written by the call it is passed to, so give each
+ * thread its own. */
 typedef struct lmp_error {
     lmp_status code;
     long line;       /* 1-based, 0 when not about a line */
@@ -63,27 +71,27 @@ typedef struct lmp_error {
 } lmp_error;
 
 /* "0.1.0". */
-const char *lmp_version(void);
+LMP_API const char *lmp_version(void);
 
 /* Short name of a status ("invalid argument", ...). Never NULL. */
-const char *lmp_status_str(lmp_status st);
+LMP_API const char *lmp_status_str(lmp_status st);
 
 /* Fill *err (if err is not NULL) and return code. printf-style message. */
-lmp_status lmp_error_set(lmp_error *err, lmp_status code, const char *fmt, ...)
+LMP_API lmp_status lmp_error_set(lmp_error *err, lmp_status code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
 
 /* Same, recording a file and line; the message is prefixed "file:line: ". */
-lmp_status lmp_error_set_at(lmp_error *err, lmp_status code, const char *file, long line,
-                            const char *fmt, ...)
+LMP_API lmp_status lmp_error_set_at(lmp_error *err, lmp_status code, const char *file, long line,
+                                    const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 5, 6)))
 #endif
     ;
 
-void lmp_error_clear(lmp_error *err);
+LMP_API void lmp_error_clear(lmp_error *err);
 
 /* ---- atomic output files --------------------------------------------------
  * Write to a temporary name in the target's folder, then rename over the
@@ -109,8 +117,8 @@ void lmp_error_clear(lmp_error *err);
  * hash of the whole name), so it is recognisable: lmp_atomic_open first removes
  * the temporary files of earlier runs to the same target whose process no
  * longer exists on this machine (left by kill -9 or a power cut). */
-#include <stdio.h>
 
+/* Thread safety: one lmp_atomic_file belongs to one thread (a FILE being written). */
 typedef struct lmp_atomic_file {
     FILE *fp;
     char path[4096];   /* the target as given */
@@ -132,5 +140,7 @@ LMP_API void lmp_atomic_abort(lmp_atomic_file *af);
  * name before writing and unlinks it in its handler (unlink is
  * async-signal-safe). LMP_EINVAL when the name does not fit in size. */
 LMP_API lmp_status lmp_atomic_temp_path(const char *path, long pid, char *buf, size_t size, lmp_error *err);
+
+LMP_EXTERN_C_END
 
 #endif /* LMPROB_CORE_H */

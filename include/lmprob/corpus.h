@@ -20,6 +20,13 @@
  *         control characters become "<0xNN>".
  *   BYTE  one token per byte: '!'..'~' as themselves, every other byte "<0xNN>"
  *         (two upper-case hex digits). No UTF-8 check in this mode.
+ *   GPT2  GPT-2's byte-level BPE tokens of the line (params.tokenizer, see
+ *         tokenizer.h), each as its name in GPT-2's byte alphabet ("Ġthe" for
+ *         " the", the key of vocab.json: no white space, so ARPA files hold
+ *         them as they are). Each line is encoded on its own, a '\r' before
+ *         its '\n' included (GPT-2 sees it), the '\n' itself not: it is </s>.
+ *         A white-space run that spans a newline is therefore split where the
+ *         whole-text encoding would keep it (docs/tokenizer.md).
  *
  * UTF-8 (WORD and CHAR modes) is checked strictly (RFC 3629: no overlong forms,
  * no surrogates, nothing above U+10FFFF). An invalid sequence is an LMP_EFORMAT
@@ -40,17 +47,22 @@
 #include <stdint.h>
 
 #include "lmprob/core.h"
+#include "lmprob/tokenizer.h"
+
+LMP_EXTERN_C_BEGIN
 
 typedef enum lmp_corpus_mode {
     LMP_CORPUS_WORD = 0,
     LMP_CORPUS_CHAR = 1,
-    LMP_CORPUS_BYTE = 2
+    LMP_CORPUS_BYTE = 2,
+    LMP_CORPUS_GPT2 = 3
 } lmp_corpus_mode;
 
 typedef struct lmp_corpus_params {
     lmp_corpus_mode mode; /* default LMP_CORPUS_WORD */
     int replace_invalid;  /* 1: invalid UTF-8 → U+FFFD; 0 (default): LMP_EFORMAT error */
     int skip_markers;     /* 1: drop "<s>"/"</s>" tokens; 0 (default): LMP_EFORMAT error */
+    const lmp_tokenizer *tokenizer; /* GPT2 mode: the vocabulary (required there; must outlive the reader) */
     size_t max_line;      /* longest line accepted, in bytes (0, the default: 256 MiB); a longer line is
                              an LMP_EFORMAT error raised once that many bytes are read, so the reader's
                              memory stays about twice this whatever the input */
@@ -67,27 +79,27 @@ typedef struct lmp_corpus_stats {
     uint64_t lines;      /* lines returned */
     uint64_t tokens;     /* tokens returned (no <s>/</s>) */
     uint64_t bytes;      /* uncompressed bytes of the returned lines, each '\n' included (for bits per byte) */
-    uint64_t line_bytes; /* bytes of the last returned line, its '\n' (and a '\r' before it) not included */
+    uint64_t line_bytes; /* bytes of the last returned line, its '\n' (and, but in GPT2 mode, a '\r' before it) not included */
     uint64_t replaced;   /* invalid UTF-8 sequences replaced by U+FFFD */
     uint64_t skipped;    /* <s>/</s> tokens dropped (skip_markers) */
 } lmp_corpus_stats;
 
+/* Thread safety: a reader is a position in a stream; one thread at a time per reader. */
 typedef struct lmp_corpus lmp_corpus;
 
 /* Defaults: WORD mode, invalid UTF-8 and markers are errors. */
-lmp_corpus_params lmp_corpus_params_default(void);
+LMP_API lmp_corpus_params lmp_corpus_params_default(void);
 
 /* Open a file ("-": stdin; the caller keeps stdin open). params may be NULL
  * (defaults). Errors: LMP_EIO (cannot open or read: names the file and errno),
  * LMP_EFORMAT (a corrupt gzip/xz header), LMP_EINVAL (bad params), LMP_ENOMEM.
  * *out is NULL on error. */
-lmp_status lmp_corpus_open(const char *path, const lmp_corpus_params *params, lmp_corpus **out,
-                           lmp_error *err);
+LMP_API lmp_status lmp_corpus_load(const char *path, const lmp_corpus_params *params, lmp_corpus **out, lmp_error *err);
 
 /* Read from memory (size bytes at data; plain, gzip or xz). The data must stay
  * alive until lmp_corpus_free. name (may be NULL: "<memory>") appears in errors. */
-lmp_status lmp_corpus_open_mem(const void *data, size_t size, const char *name, const lmp_corpus_params *params,
-                               lmp_corpus **out, lmp_error *err);
+LMP_API lmp_status lmp_corpus_create(const void *data, size_t size, const char *name, const lmp_corpus_params *params,
+                                     lmp_corpus **out, lmp_error *err);
 
 /* Next line as tokens: *tokens (array of *ntokens views, owned by the reader).
  * An empty or all-whitespace line gives ntokens = 0 and LMP_OK.
@@ -95,24 +107,26 @@ lmp_status lmp_corpus_open_mem(const void *data, size_t size, const char *name, 
  * UTF-8 / a marker / corrupt compressed data (err names file, line and byte offset
  * in the line), LMP_EIO for a read error, LMP_ENOMEM. After an error the reader
  * only returns that error again. */
-lmp_status lmp_corpus_next_line(lmp_corpus *c, const lmp_token **tokens, size_t *ntokens, lmp_error *err);
+LMP_API lmp_status lmp_corpus_next_line(lmp_corpus *c, const lmp_token **tokens, size_t *ntokens, lmp_error *err);
 
 /* The raw bytes of the last returned line (after U+FFFD replacement, without
  * '\n' and a trailing '\r'); valid like the token views. */
-const char *lmp_corpus_line(const lmp_corpus *c, size_t *len);
+LMP_API const char *lmp_corpus_line(const lmp_corpus *c, size_t *len);
 
 /* 1-based number of the last returned line (0 before the first). */
-long lmp_corpus_line_number(const lmp_corpus *c);
+LMP_API long lmp_corpus_line_number(const lmp_corpus *c);
 
-void lmp_corpus_get_stats(const lmp_corpus *c, lmp_corpus_stats *out);
+LMP_API void lmp_corpus_get_stats(const lmp_corpus *c, lmp_corpus_stats *out);
 
 /* "plain", "gzip" or "xz" (known after open). */
-const char *lmp_corpus_compression(const lmp_corpus *c);
+LMP_API const char *lmp_corpus_compression(const lmp_corpus *c);
 
 /* The name used in error messages (the path, "<stdin>", or the memory name). */
-const char *lmp_corpus_name(const lmp_corpus *c);
+LMP_API const char *lmp_corpus_name(const lmp_corpus *c);
 
 /* NULL is a no-op. Does not close stdin. */
-void lmp_corpus_free(lmp_corpus *c);
+LMP_API void lmp_corpus_free(lmp_corpus *c);
+
+LMP_EXTERN_C_END
 
 #endif /* LMPROB_CORPUS_H */

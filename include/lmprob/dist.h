@@ -24,22 +24,24 @@
 #include "lmprob/core.h"
 #include "lmprob/rng.h"
 
+LMP_EXTERN_C_BEGIN
+
 /* ---- special functions ------------------------------------------------------ */
 
 /* log |Gamma(x)|; +inf at 0, -1, -2, ...; NaN for NaN. */
-double lmp_lgamma(double x);
+LMP_API double lmp_sf_lgamma(double x);
 /* psi(x) = d/dx log Gamma(x); NaN at 0, -1, -2, ... (poles) and for NaN. */
-double lmp_digamma(double x);
+LMP_API double lmp_sf_digamma(double x);
 /* log B(a, b) = lgamma(a) + lgamma(b) - lgamma(a + b) for a, b > 0, computed
  * without cancellation when a or b is large; NaN otherwise. */
-double lmp_log_beta(double a, double b);
+LMP_API double lmp_sf_log_beta(double a, double b);
 /* Regularised incomplete beta I_x(a, b) and its complement 1 - I_x(a, b),
  * each to full relative precision (a, b > 0, 0 <= x <= 1; NaN otherwise). */
-double lmp_beta_inc(double a, double b, double x);
-double lmp_beta_inc_upper(double a, double b, double x);
+LMP_API double lmp_sf_beta_inc(double a, double b, double x);
+LMP_API double lmp_sf_beta_inc_upper(double a, double b, double x);
 /* Regularised incomplete gamma P(a, x) and Q(a, x) = 1 - P(a, x) (a > 0, x >= 0). */
-double lmp_gamma_inc(double a, double x);
-double lmp_gamma_inc_upper(double a, double x);
+LMP_API double lmp_sf_gamma_inc(double a, double x);
+LMP_API double lmp_sf_gamma_inc_upper(double a, double x);
 
 /* ---- probability vectors ------------------------------------------------------ */
 
@@ -47,7 +49,7 @@ double lmp_gamma_inc_upper(double a, double x);
  * and the sum within 1e-9 of 1. With normalize != 0 the sum only has to be
  * finite and > 0, and p is divided by it in place. LMP_EINVAL with the first
  * offending index and value otherwise. */
-lmp_status lmp_prob_check(double *p, size_t n, int normalize, lmp_error *err);
+LMP_API lmp_status lmp_prob_check(double *p, size_t n, int normalize, lmp_error *err);
 
 /* ---- categorical ------------------------------------------------------------- */
 
@@ -58,166 +60,173 @@ lmp_status lmp_prob_check(double *p, size_t n, int normalize, lmp_error *err);
  * for bit (numpy divides the cumulative sums by the total; so does this).
  * Returns n (not a valid index) when the total is not finite and > 0; validate
  * weights with lmp_prob_check. */
-size_t lmp_categorical_sample(lmp_rng *r, const double *p, size_t n);
+LMP_API size_t lmp_categorical_sample(lmp_rng *r, const double *p, size_t n);
 /* The index for a given uniform u in [0, 1): the first i with
  * cumsum(p)[i] / sum(p) > u (numpy's searchsorted side='right'); n when the
  * total is not finite and > 0. The kernel of lmp_categorical_sample. */
-size_t lmp_categorical_index(const double *p, size_t n, double u);
+LMP_API size_t lmp_categorical_index(const double *p, size_t n, double u);
 /* pmf p[k] / sum(p) and its log (-inf for a zero weight); NaN for k >= n. */
-double lmp_categorical_pmf(const double *p, size_t n, size_t k);
-double lmp_categorical_logpmf(const double *p, size_t n, size_t k);
+LMP_API double lmp_categorical_pmf(const double *p, size_t n, size_t k);
+LMP_API double lmp_categorical_logpmf(const double *p, size_t n, size_t k);
 
 /* Walker's alias method (Walker 1977) with Vose's stable table construction
  * (Vose 1991): O(K) set-up, O(1) per draw, one uniform per draw. */
+/* Thread safety: the table is read-only after lmp_alias_create; any number of threads
+ * may sample from one table, each with its own lmp_rng. */
 typedef struct lmp_alias lmp_alias;
 /* Build from weights p[0..K-1] (finite, >= 0, positive sum; normalised here).
  * *out is owned by the caller: free with lmp_alias_free. */
-lmp_status lmp_alias_create(const double *p, size_t K, lmp_alias **out, lmp_error *err);
-size_t lmp_alias_sample(const lmp_alias *a, lmp_rng *r);
+LMP_API lmp_status lmp_alias_create(const double *p, size_t K, lmp_alias **out, lmp_error *err);
+LMP_API size_t lmp_alias_sample(const lmp_alias *a, lmp_rng *r);
 /* n draws into out[0..n-1]. */
-void lmp_alias_sample_n(const lmp_alias *a, lmp_rng *r, size_t *out, size_t n);
+LMP_API void lmp_alias_sample_n(const lmp_alias *a, lmp_rng *r, size_t *out, size_t n);
 /* The normalised probability the table was built with (tests read it back). */
-double lmp_alias_pmf(const lmp_alias *a, size_t k);
-size_t lmp_alias_size(const lmp_alias *a);
-void lmp_alias_free(lmp_alias *a);   /* NULL is a no-op */
+LMP_API double lmp_alias_pmf(const lmp_alias *a, size_t k);
+LMP_API size_t lmp_alias_size(const lmp_alias *a);
+LMP_API void lmp_alias_free(lmp_alias *a);   /* NULL is a no-op */
 
 /* ---- Bernoulli(p) --------------------------------------------------------------- */
-lmp_status lmp_bernoulli_check(double p, lmp_error *err);
-double lmp_bernoulli_pmf(long k, double p);
-double lmp_bernoulli_logpmf(long k, double p);
-double lmp_bernoulli_cdf(double k, double p);
-double lmp_bernoulli_sf(double k, double p);
-double lmp_bernoulli_mean(double p);
-double lmp_bernoulli_var(double p);
+LMP_API lmp_status lmp_bernoulli_check(double p, lmp_error *err);
+LMP_API double lmp_bernoulli_pmf(long k, double p);
+LMP_API double lmp_bernoulli_logpmf(long k, double p);
+LMP_API double lmp_bernoulli_cdf(double k, double p);
+LMP_API double lmp_bernoulli_sf(double k, double p);
+LMP_API double lmp_bernoulli_mean(double p);
+LMP_API double lmp_bernoulli_var(double p);
 /* 1 when u < p (one uniform); -1 for an invalid p. */
-int lmp_bernoulli_sample(lmp_rng *r, double p);
+LMP_API int lmp_bernoulli_sample(lmp_rng *r, double p);
 
 /* ---- binomial(n, p) -------------------------------------------------------------- */
-lmp_status lmp_binomial_check(long n, double p, lmp_error *err);
+LMP_API lmp_status lmp_binomial_check(long n, double p, lmp_error *err);
 /* Loader's saddle-point form (Loader 2000): accurate where the pmf underflows
  * in naive form, e.g. logpmf(0; 1000, 0.999) = -6907.755... */
-double lmp_binomial_pmf(long k, long n, double p);
-double lmp_binomial_logpmf(long k, long n, double p);
+LMP_API double lmp_binomial_pmf(long k, long n, double p);
+LMP_API double lmp_binomial_logpmf(long k, long n, double p);
 /* P(X <= k) and P(X > k) through the incomplete beta function (k real: floor). */
-double lmp_binomial_cdf(double k, long n, double p);
-double lmp_binomial_sf(double k, long n, double p);
+LMP_API double lmp_binomial_cdf(double k, long n, double p);
+LMP_API double lmp_binomial_sf(double k, long n, double p);
 /* Smallest k with cdf(k) >= q. */
-double lmp_binomial_quantile(double q, long n, double p);
-double lmp_binomial_mean(long n, double p);
-double lmp_binomial_var(long n, double p);
+LMP_API double lmp_binomial_quantile(double q, long n, double p);
+LMP_API double lmp_binomial_mean(long n, double p);
+LMP_API double lmp_binomial_var(long n, double p);
 /* numpy: inversion when n*min(p, 1-p) <= 30, BTPE (Kachitvichyanukul &
  * Schmeiser 1988) otherwise, with numpy's p > 0.5 flip; -1 for invalid n, p. */
-long lmp_binomial_sample(lmp_rng *r, long n, double p);
+LMP_API long lmp_binomial_sample(lmp_rng *r, long n, double p);
 
 /* ---- Poisson(lambda) ---------------------------------------------------------------- */
-lmp_status lmp_poisson_check(double lambda, lmp_error *err);
-double lmp_poisson_pmf(long k, double lambda);
-double lmp_poisson_logpmf(long k, double lambda);
-double lmp_poisson_cdf(double k, double lambda);
-double lmp_poisson_sf(double k, double lambda);
-double lmp_poisson_quantile(double q, double lambda);
-double lmp_poisson_mean(double lambda);
-double lmp_poisson_var(double lambda);
+LMP_API lmp_status lmp_poisson_check(double lambda, lmp_error *err);
+LMP_API double lmp_poisson_pmf(long k, double lambda);
+LMP_API double lmp_poisson_logpmf(long k, double lambda);
+LMP_API double lmp_poisson_cdf(double k, double lambda);
+LMP_API double lmp_poisson_sf(double k, double lambda);
+LMP_API double lmp_poisson_quantile(double q, double lambda);
+LMP_API double lmp_poisson_mean(double lambda);
+LMP_API double lmp_poisson_var(double lambda);
 /* numpy: multiplication method for lambda < 10, PTRS (Hoermann 1993) otherwise; -1 for an invalid lambda. */
-long lmp_poisson_sample(lmp_rng *r, double lambda);
+LMP_API long lmp_poisson_sample(lmp_rng *r, double lambda);
 
 /* ---- uniform(lo, hi) ---------------------------------------------------------------- */
-lmp_status lmp_uniform_check(double lo, double hi, lmp_error *err);
-double lmp_uniform_pdf(double x, double lo, double hi);
-double lmp_uniform_logpdf(double x, double lo, double hi);
-double lmp_uniform_cdf(double x, double lo, double hi);
-double lmp_uniform_sf(double x, double lo, double hi);
-double lmp_uniform_quantile(double p, double lo, double hi);
-double lmp_uniform_mean(double lo, double hi);
-double lmp_uniform_var(double lo, double hi);
+LMP_API lmp_status lmp_uniform_check(double lo, double hi, lmp_error *err);
+LMP_API double lmp_uniform_pdf(double x, double lo, double hi);
+LMP_API double lmp_uniform_logpdf(double x, double lo, double hi);
+LMP_API double lmp_uniform_cdf(double x, double lo, double hi);
+LMP_API double lmp_uniform_sf(double x, double lo, double hi);
+LMP_API double lmp_uniform_quantile(double p, double lo, double hi);
+LMP_API double lmp_uniform_mean(double lo, double hi);
+LMP_API double lmp_uniform_var(double lo, double hi);
 /* numpy: lo + (hi - lo) * random_sample(). */
-double lmp_uniform_sample(lmp_rng *r, double lo, double hi);
+LMP_API double lmp_uniform_sample(lmp_rng *r, double lo, double hi);
 
 /* ---- normal(mu, sigma) ---------------------------------------------------------------- */
-lmp_status lmp_normal_check(double mu, double sigma, lmp_error *err);
-double lmp_normal_pdf(double x, double mu, double sigma);
-double lmp_normal_logpdf(double x, double mu, double sigma);
-double lmp_normal_cdf(double x, double mu, double sigma);
-double lmp_normal_sf(double x, double mu, double sigma);
-double lmp_normal_logcdf(double x, double mu, double sigma);
-double lmp_normal_logsf(double x, double mu, double sigma);
+LMP_API lmp_status lmp_normal_check(double mu, double sigma, lmp_error *err);
+LMP_API double lmp_normal_pdf(double x, double mu, double sigma);
+LMP_API double lmp_normal_logpdf(double x, double mu, double sigma);
+LMP_API double lmp_normal_cdf(double x, double mu, double sigma);
+LMP_API double lmp_normal_sf(double x, double mu, double sigma);
+LMP_API double lmp_normal_logcdf(double x, double mu, double sigma);
+LMP_API double lmp_normal_logsf(double x, double mu, double sigma);
 /* Wichura's AS 241 (PPND16), relative accuracy about 1e-16, to p = 1e-300 and below. */
-double lmp_normal_quantile(double p, double mu, double sigma);
-double lmp_normal_mean(double mu, double sigma);
-double lmp_normal_var(double mu, double sigma);
+LMP_API double lmp_normal_quantile(double p, double mu, double sigma);
+LMP_API double lmp_normal_mean(double mu, double sigma);
+LMP_API double lmp_normal_var(double mu, double sigma);
 /* numpy: loc + scale * gauss. */
-double lmp_normal_sample(lmp_rng *r, double mu, double sigma);
+LMP_API double lmp_normal_sample(lmp_rng *r, double mu, double sigma);
 /* n draws into out (no allocation). */
-void lmp_normal_sample_n(lmp_rng *r, double mu, double sigma, double *out, size_t n);
+LMP_API void lmp_normal_sample_n(lmp_rng *r, double mu, double sigma, double *out, size_t n);
 
 /* ---- Laplace(mu, b) --------------------------------------------------------------------- */
-lmp_status lmp_laplace_check(double mu, double b, lmp_error *err);
-double lmp_laplace_pdf(double x, double mu, double b);
-double lmp_laplace_logpdf(double x, double mu, double b);
-double lmp_laplace_cdf(double x, double mu, double b);
-double lmp_laplace_sf(double x, double mu, double b);
-double lmp_laplace_quantile(double p, double mu, double b);
-double lmp_laplace_mean(double mu, double b);
-double lmp_laplace_var(double mu, double b);
-double lmp_laplace_sample(lmp_rng *r, double mu, double b);
+LMP_API lmp_status lmp_laplace_check(double mu, double b, lmp_error *err);
+LMP_API double lmp_laplace_pdf(double x, double mu, double b);
+LMP_API double lmp_laplace_logpdf(double x, double mu, double b);
+LMP_API double lmp_laplace_cdf(double x, double mu, double b);
+LMP_API double lmp_laplace_sf(double x, double mu, double b);
+LMP_API double lmp_laplace_quantile(double p, double mu, double b);
+LMP_API double lmp_laplace_mean(double mu, double b);
+LMP_API double lmp_laplace_var(double mu, double b);
+LMP_API double lmp_laplace_sample(lmp_rng *r, double mu, double b);
 
 /* ---- exponential(rate) ------------------------------------------------------------------ */
-lmp_status lmp_exponential_check(double rate, lmp_error *err);
-double lmp_exponential_pdf(double x, double rate);
-double lmp_exponential_logpdf(double x, double rate);
-double lmp_exponential_cdf(double x, double rate);
-double lmp_exponential_sf(double x, double rate);
-double lmp_exponential_quantile(double p, double rate);
-double lmp_exponential_mean(double rate);
-double lmp_exponential_var(double rate);
+LMP_API lmp_status lmp_exponential_check(double rate, lmp_error *err);
+LMP_API double lmp_exponential_pdf(double x, double rate);
+LMP_API double lmp_exponential_logpdf(double x, double rate);
+LMP_API double lmp_exponential_cdf(double x, double rate);
+LMP_API double lmp_exponential_sf(double x, double rate);
+LMP_API double lmp_exponential_quantile(double p, double rate);
+LMP_API double lmp_exponential_mean(double rate);
+LMP_API double lmp_exponential_var(double rate);
 /* numpy (scale = 1/rate): -log(1 - random_sample()) / rate. */
-double lmp_exponential_sample(lmp_rng *r, double rate);
+LMP_API double lmp_exponential_sample(lmp_rng *r, double rate);
 
 /* ---- gamma(shape k, scale theta) ---------------------------------------------------------- */
-lmp_status lmp_gamma_check(double shape, double scale, lmp_error *err);
-double lmp_gamma_pdf(double x, double shape, double scale);
-double lmp_gamma_logpdf(double x, double shape, double scale);
-double lmp_gamma_cdf(double x, double shape, double scale);
-double lmp_gamma_sf(double x, double shape, double scale);
-double lmp_gamma_quantile(double p, double shape, double scale);
-double lmp_gamma_mean(double shape, double scale);
-double lmp_gamma_var(double shape, double scale);
+LMP_API lmp_status lmp_gamma_check(double shape, double scale, lmp_error *err);
+LMP_API double lmp_gamma_pdf(double x, double shape, double scale);
+LMP_API double lmp_gamma_logpdf(double x, double shape, double scale);
+LMP_API double lmp_gamma_cdf(double x, double shape, double scale);
+LMP_API double lmp_gamma_sf(double x, double shape, double scale);
+LMP_API double lmp_gamma_quantile(double p, double shape, double scale);
+LMP_API double lmp_gamma_mean(double shape, double scale);
+LMP_API double lmp_gamma_var(double shape, double scale);
 /* Marsaglia & Tsang (2000), numpy for shape >= 1 (shape 1: an exponential draw);
  * shape < 1 through G(shape + 1) * U^(1/shape) (numpy uses another method there). */
-double lmp_gamma_sample(lmp_rng *r, double shape, double scale);
+LMP_API double lmp_gamma_sample(lmp_rng *r, double shape, double scale);
 
 /* ---- beta(a, b) ---------------------------------------------------------------------------- */
-lmp_status lmp_beta_check(double a, double b, lmp_error *err);
-double lmp_beta_pdf(double x, double a, double b);
-double lmp_beta_logpdf(double x, double a, double b);
-double lmp_beta_cdf(double x, double a, double b);
-double lmp_beta_sf(double x, double a, double b);
-double lmp_beta_quantile(double p, double a, double b);
-double lmp_beta_mean(double a, double b);
-double lmp_beta_var(double a, double b);
+LMP_API lmp_status lmp_beta_check(double a, double b, lmp_error *err);
+LMP_API double lmp_beta_pdf(double x, double a, double b);
+LMP_API double lmp_beta_logpdf(double x, double a, double b);
+LMP_API double lmp_beta_cdf(double x, double a, double b);
+LMP_API double lmp_beta_sf(double x, double a, double b);
+LMP_API double lmp_beta_quantile(double p, double a, double b);
+LMP_API double lmp_beta_mean(double a, double b);
+LMP_API double lmp_beta_var(double a, double b);
 /* X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b). */
-double lmp_beta_sample(lmp_rng *r, double a, double b);
+LMP_API double lmp_beta_sample(lmp_rng *r, double a, double b);
 
 /* ---- Dirichlet(alpha[0..k-1]) ---------------------------------------------------------------- */
 /* k >= 2 and every alpha finite and > 0. */
-lmp_status lmp_dirichlet_check(const double *alpha, size_t k, lmp_error *err);
+LMP_API lmp_status lmp_dirichlet_check(const double *alpha, size_t k, lmp_error *err);
 /* log density at x on the simplex (x_i >= 0, sum 1 within 1e-9); -inf off the
  * simplex; NaN for invalid alpha. */
-double lmp_dirichlet_logpdf(const double *x, const double *alpha, size_t k);
+LMP_API double lmp_dirichlet_logpdf(const double *x, const double *alpha, size_t k);
 /* out[0..k-1] = Gamma(alpha_i) draws normalised to sum 1; numpy when every alpha >= 1. */
-lmp_status lmp_dirichlet_sample(lmp_rng *r, const double *alpha, size_t k, double *out, lmp_error *err);
+LMP_API lmp_status lmp_dirichlet_sample(lmp_rng *r, const double *alpha, size_t k, double *out, lmp_error *err);
 
 /* ---- multivariate normal N(mean, cov), dimension d -------------------------------------------- */
 /* Opaque: holds the mean, the Cholesky factor L (cov = L L^T) and scratch space for
- * logpdf / sample (so no call allocates): use one lmp_mvn per thread. */
+ * logpdf (so no call allocates).
+ * Thread safety: lmp_mvn_sample and lmp_mvn_dim only read the object (any number of
+ * threads, each with its own lmp_rng); lmp_mvn_logpdf writes the scratch, so one
+ * thread at a time per object (or one lmp_mvn per thread). */
 typedef struct lmp_mvn lmp_mvn;
 /* cov is d x d row-major, must be symmetric (within 1e-12 relative) and
  * positive definite; otherwise LMP_ESINGULAR naming the failing pivot. */
-lmp_status lmp_mvn_create(const double *mean, const double *cov, size_t d, lmp_mvn **out, lmp_error *err);
-void lmp_mvn_free(lmp_mvn *m);
-size_t lmp_mvn_dim(const lmp_mvn *m);
-double lmp_mvn_logpdf(const lmp_mvn *m, const double *x);
+LMP_API lmp_status lmp_mvn_create(const double *mean, const double *cov, size_t d, lmp_mvn **out, lmp_error *err);
+LMP_API void lmp_mvn_free(lmp_mvn *m);
+LMP_API size_t lmp_mvn_dim(const lmp_mvn *m);
+LMP_API double lmp_mvn_logpdf(lmp_mvn *m, const double *x);
 /* out[0..d-1] = mean + L z, z standard normal. */
-void lmp_mvn_sample(const lmp_mvn *m, lmp_rng *r, double *out);
+LMP_API void lmp_mvn_sample(const lmp_mvn *m, lmp_rng *r, double *out);
+
+LMP_EXTERN_C_END
 
 #endif

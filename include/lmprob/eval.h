@@ -31,6 +31,8 @@
 #include "lmprob/core.h"
 #include "lmprob/lm.h"
 
+LMP_EXTERN_C_BEGIN
+
 typedef struct lmp_eval_result {
     double nll;          /* total negative log-likelihood, nats, over the scored tokens */
     size_t scored;       /* tokens scored (n - 1) */
@@ -46,12 +48,12 @@ typedef struct lmp_eval_result {
  * Every id must be in [0, vocab_size). Errors: LMP_EINVAL (bad window/stride/id,
  * NULL), LMP_EDOM (n < 2: nothing to score; or the model returned NaN, with the
  * position). Scratch: none; the model is called once per scored token. */
-lmp_status lmp_eval_sliding_window(const lmp_lm *lm, const int32_t *ids, size_t n, size_t window,
-                                   size_t stride, lmp_eval_result *out, lmp_error *err);
+LMP_API lmp_status lmp_eval_sliding_window(const lmp_lm *lm, const int32_t *ids, size_t n, size_t window, size_t stride,
+                                           lmp_eval_result *out, lmp_error *err);
 
 /* Number of windows the loop above evaluates for n tokens: 1 + ceil((n - window) / stride)
  * for n > window, else 1 (0 for n < 2). */
-size_t lmp_eval_window_count(size_t n, size_t window, size_t stride);
+LMP_API size_t lmp_eval_window_count(size_t n, size_t window, size_t stride);
 
 /* What the chapter's `compute_perplexity` returns (a reproduction, kept to show
  * its bugs side by side with the correct value; do not use it to evaluate):
@@ -63,7 +65,9 @@ size_t lmp_eval_window_count(size_t n, size_t window, size_t stride);
  * labels (a final chunk of one token, n == 1 mod stride) is NaN, and so is the
  * result, as in PyTorch. *windows counts every forward pass, wasted ones too.
  * Errors as lmp_eval_sliding_window except that n = 1 is allowed (gives NaN). */
-lmp_status lmp_eval_chapter_seed(const lmp_lm *lm, const int32_t *ids, size_t n, size_t window,
-                                 size_t stride, double *ppl, size_t *windows, lmp_error *err);
+LMP_API lmp_status lmp_eval_chapter_seed(const lmp_lm *lm, const int32_t *ids, size_t n, size_t window, size_t stride,
+                                         double *ppl, size_t *windows, lmp_error *err);
+
+LMP_EXTERN_C_END
 
 #endif

@@ -22,10 +22,13 @@
 
 #include "lmprob/core.h"
 
+LMP_EXTERN_C_BEGIN
+
 /* Largest polynomial degree lmp_linalg_poly_fit accepts. */
 #define LMP_LINALG_POLY_MAX_DEGREE 32
 
-/* A fitted polynomial (caller-owned POD): sum_k cheb[k] T_k(t),
+/* A fitted polynomial (caller-owned POD; read-only once fitted, so shareable across
+ * threads): sum_k cheb[k] T_k(t),
  * t = (2x - (lo + hi)) / (hi - lo). */
 typedef struct lmp_linalg_poly {
     size_t deg;
@@ -38,31 +41,31 @@ typedef struct lmp_linalg_poly {
  * value is NaN/inf; LMP_EUNSUPPORTED when deg > LMP_LINALG_POLY_MAX_DEGREE;
  * LMP_ESINGULAR when x has fewer than deg + 1 distinct values (the columns are
  * linearly dependent). */
-lmp_status lmp_linalg_poly_fit(const double *x, const double *y, size_t n, size_t deg, lmp_linalg_poly *fit,
-                               lmp_error *err);
+LMP_API lmp_status lmp_linalg_poly_fit(const double *x, const double *y, size_t n, size_t deg, lmp_linalg_poly *fit,
+                                       lmp_error *err);
 /* The fitted polynomial at x (any x; outside [lo, hi] it extrapolates). */
-double lmp_linalg_poly_eval(const lmp_linalg_poly *fit, double x);
+LMP_API double lmp_linalg_poly_eval(const lmp_linalg_poly *fit, double x);
 /* Monomial coefficients, highest power first: coef[0] x^deg + ... + coef[deg]. */
-void lmp_linalg_poly_coef(const lmp_linalg_poly *fit, double *coef /* deg + 1 */);
+LMP_API void lmp_linalg_poly_coef(const lmp_linalg_poly *fit, double *coef /* deg + 1 */);
 
 /* np.polyfit(x, y, deg): monomial coefficients, highest power first (deg + 1). */
-lmp_status lmp_linalg_polyfit(const double *x, const double *y, size_t n, size_t deg, double *coef,
-                              lmp_error *err);
+LMP_API lmp_status lmp_linalg_polyfit(const double *x, const double *y, size_t n, size_t deg, double *coef,
+                                      lmp_error *err);
 /* np.polyval: Horner's rule on coef[0..deg] (highest power first). */
-double lmp_linalg_polyval(const double *coef, size_t deg, double x);
+LMP_API double lmp_linalg_polyval(const double *coef, size_t deg, double x);
 
 /* Least squares min ||A x - b||_2 for A m x n (m >= n, full column rank) by
  * Householder QR (Golub & Van Loan, Matrix Computations, 4th ed., alg. 5.2.1
  * and 5.3.2), accumulated in long double. A and b are not modified; x has n
  * entries. LMP_EINVAL when m < n or a value is not finite, LMP_ESINGULAR when a
  * column is (numerically) a combination of the others. */
-lmp_status lmp_linalg_lstsq(const double *A, size_t m, size_t n, const double *b, double *x, lmp_error *err);
+LMP_API lmp_status lmp_linalg_lstsq(const double *A, size_t m, size_t n, const double *b, double *x, lmp_error *err);
 
 /* In-place Cholesky factor A = L L^T of a symmetric positive-definite n x n
  * matrix (lower triangle read; on return the lower triangle holds L and the
  * strict upper triangle is zeroed). LMP_ESINGULAR when A is not positive
  * definite (names the pivot). */
-lmp_status lmp_linalg_cholesky(double *A, size_t n, lmp_error *err);
+LMP_API lmp_status lmp_linalg_cholesky(double *A, size_t n, lmp_error *err);
 
 /* Least squares by singular value decomposition (one-sided Jacobi), treating
  * singular values s_i <= rcond * s_max as zero and returning the minimum-norm
@@ -70,15 +73,17 @@ lmp_status lmp_linalg_cholesky(double *A, size_t n, lmp_error *err);
  * np.linalg.lstsq). rcond <= 0 means m * DBL_EPSILON. *rank (may be NULL) gets
  * the number of singular values kept. Errors as lmp_linalg_lstsq, never
  * LMP_ESINGULAR. */
-lmp_status lmp_linalg_lstsq_svd(const double *A, size_t m, size_t n, const double *b, double rcond, double *x,
-                                size_t *rank, lmp_error *err);
+LMP_API lmp_status lmp_linalg_lstsq_svd(const double *A, size_t m, size_t n, const double *b, double rcond, double *x,
+                                        size_t *rank, lmp_error *err);
 
 /* np.polyfit exactly as numpy computes it: monomial Vandermonde, columns scaled
  * to unit norm, truncated-SVD least squares with rcond = n * DBL_EPSILON. Where
  * the scaled Vandermonde matrix is numerically rank deficient (*rank < deg + 1,
  * numpy's RankWarning) this is a regularised fit, not the least-squares
  * polynomial; use it to reproduce numpy, lmp_linalg_poly_fit for the exact fit. */
-lmp_status lmp_linalg_polyfit_numpy(const double *x, const double *y, size_t n, size_t deg, double *coef,
-                                    size_t *rank, lmp_error *err);
+LMP_API lmp_status lmp_linalg_polyfit_numpy(const double *x, const double *y, size_t n, size_t deg, double *coef,
+                                            size_t *rank, lmp_error *err);
+
+LMP_EXTERN_C_END
 
 #endif /* LMPROB_LINALG_H */

@@ -14,6 +14,8 @@
 
 #include "lmprob/core.h"
 
+LMP_EXTERN_C_BEGIN
+
 typedef struct lmp_lm_vtable {
     const char *name;
     /* Natural-log probabilities of every next token after context[0..n)
@@ -43,20 +45,22 @@ typedef struct lmp_lm {
  * the log-probability -inf (and the perplexity +inf): not an error. Errors:
  * LMP_EINVAL (NULL model, bad id, start > n), LMP_EDOM (the model returned NaN
  * or a positive log-probability, naming the position). */
-lmp_status lmp_lm_sequence_logprob(const lmp_lm *lm, const int32_t *ids, size_t n, size_t start, double *logprob,
-                                   lmp_error *err);
+LMP_API lmp_status lmp_lm_sequence_logprob(const lmp_lm *lm, const int32_t *ids, size_t n, size_t start,
+                                           double *logprob, lmp_error *err);
 
 /* exp(-logprob / (n - start)) over the scored tokens ids[start..n); n - start >= 1. */
-lmp_status lmp_lm_perplexity(const lmp_lm *lm, const int32_t *ids, size_t n, size_t start, double *ppl,
-                             lmp_error *err);
+LMP_API lmp_status lmp_lm_perplexity(const lmp_lm *lm, const int32_t *ids, size_t n, size_t start, double *ppl,
+                                     lmp_error *err);
 
 /* Release a model made by a *_create function (calls vt->free); NULL is a no-op. */
-void lmp_lm_free(lmp_lm *lm);
+LMP_API void lmp_lm_free(lmp_lm *lm);
 
 /* The chapter's mock LM (mock_lm_probs), vocabulary <s> the cat sat </s>
  * (ids 0..4, bos 0, eos 4): after exactly [<s>] (or the empty context):
  * [0, .7, .2, 0, .1]; after "the": [0, 0, .6, .1, .3]; after "cat":
  * [0, 0, 0, .8, .2]; otherwise [0, 0, 0, 0, 1]. */
-lmp_status lmp_lm_mock_create(lmp_lm *out, lmp_error *err);
+LMP_API lmp_status lmp_lm_mock_create(lmp_lm *out, lmp_error *err);
+
+LMP_EXTERN_C_END
 
 #endif

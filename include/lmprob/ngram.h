@@ -35,18 +35,23 @@
 #include "lmprob/core.h"
 #include "lmprob/lm.h"
 
+LMP_EXTERN_C_BEGIN
+
 /* Highest order this build handles (KenLM: KENLM_MAX_ORDER, default 6). */
 #define LMP_NGRAM_MAX_ORDER 8
 
 /* Version of the binary format this build reads and writes. */
 #define LMP_NGRAM_BINARY_VERSION 2u
 
+/* Thread safety: a model is immutable once loaded (the binary format is a read-only
+ * mmap); any number of threads may score with one model, each with its own
+ * lmp_ngram_state and lmp_ngram_stats. Only lmp_ngram_free needs it to itself. */
 typedef struct lmp_ngram lmp_ngram;
 
 /* Scoring state (caller-owned POD). words[0] is the most recent word;
  * backoff[i] is the log10 backoff of the context words[i] .. words[0]. */
 typedef struct lmp_ngram_state {
-    int32_t words[LMP_NGRAM_MAX_ORDER - 1];
+    lmp_token_id words[LMP_NGRAM_MAX_ORDER - 1];
     float backoff[LMP_NGRAM_MAX_ORDER - 1];
     unsigned length;
 } lmp_ngram_state;
@@ -75,58 +80,59 @@ typedef void (*lmp_ngram_progress_fn)(void *ctx, double fraction);
  * duplicate n-gram, a context that is not an n-gram), LMP_EUNSUPPORTED for an
  * order above LMP_NGRAM_MAX_ORDER or a binary of another version, LMP_EIO,
  * LMP_ENOMEM. *out is NULL on error. */
-lmp_status lmp_ngram_load(const char *path, lmp_ngram_progress_fn progress, void *ctx, lmp_ngram **out, lmp_error *err);
-lmp_status lmp_ngram_load_arpa(const char *path, lmp_ngram_progress_fn progress, void *ctx, lmp_ngram **out,
-                               lmp_error *err);
-lmp_status lmp_ngram_load_binary(const char *path, lmp_ngram **out, lmp_error *err);
+LMP_API lmp_status lmp_ngram_load(const char *path, lmp_ngram_progress_fn progress, void *ctx, lmp_ngram **out,
+                                  lmp_error *err);
+LMP_API lmp_status lmp_ngram_load_arpa(const char *path, lmp_ngram_progress_fn progress, void *ctx, lmp_ngram **out,
+                                       lmp_error *err);
+LMP_API lmp_status lmp_ngram_load_binary(const char *path, lmp_ngram **out, lmp_error *err);
 
 /* 1 when the file starts with the binary magic, 0 otherwise (also on I/O error). */
-int lmp_ngram_is_binary_file(const char *path);
+LMP_API int lmp_ngram_is_binary_file(const char *path);
 
-void lmp_ngram_free(lmp_ngram *m); /* NULL is a no-op */
+LMP_API void lmp_ngram_free(lmp_ngram *m); /* NULL is a no-op */
 
 /* Write ARPA text ("-" = stdout) or the binary format, atomically. The ARPA
  * keeps the n-grams in the order they were read; every number is written with
  * the fewest digits that read back as the same float, in lmplz's layout, so
  * ARPA -> binary -> ARPA gives identical scores (and an lmplz file back byte
  * for byte). */
-lmp_status lmp_ngram_write_arpa(const lmp_ngram *m, const char *path, lmp_ngram_progress_fn progress, void *ctx,
-                                lmp_error *err);
-lmp_status lmp_ngram_write_binary(const lmp_ngram *m, const char *path, lmp_error *err);
+LMP_API lmp_status lmp_ngram_write_arpa(const lmp_ngram *m, const char *path, lmp_ngram_progress_fn progress, void *ctx,
+                                        lmp_error *err);
+LMP_API lmp_status lmp_ngram_write_binary(const lmp_ngram *m, const char *path, lmp_error *err);
 
 /* ---- vocabulary and model facts ----------------------------------------------------- */
 
-void lmp_ngram_get_info(const lmp_ngram *m, lmp_ngram_info *info);
-unsigned lmp_ngram_order(const lmp_ngram *m);
-size_t lmp_ngram_vocab_size(const lmp_ngram *m);
-/* Id of the word s[0..n), or -1 when it is not in the vocabulary. */
-int32_t lmp_ngram_vocab_find(const lmp_ngram *m, const char *s, size_t n);
+LMP_API void lmp_ngram_get_info(const lmp_ngram *m, lmp_ngram_info *info);
+LMP_API unsigned lmp_ngram_order(const lmp_ngram *m);
+LMP_API size_t lmp_ngram_vocab_size(const lmp_ngram *m);
+/* Id of the word s[0..n), or LMP_TOKEN_NONE when it is not in the vocabulary. */
+LMP_API lmp_token_id lmp_ngram_vocab_find(const lmp_ngram *m, const char *s, size_t n);
 /* Id of the word, or the <unk> id when it is not in the vocabulary. */
-int32_t lmp_ngram_vocab_index(const lmp_ngram *m, const char *s, size_t n);
+LMP_API lmp_token_id lmp_ngram_vocab_index(const lmp_ngram *m, const char *s, size_t n);
 /* The text of word id (NUL-terminated), or NULL when id is out of range. */
-const char *lmp_ngram_word(const lmp_ngram *m, int32_t id);
-int32_t lmp_ngram_bos(const lmp_ngram *m); /* <s>, -1 when the model has none */
-int32_t lmp_ngram_eos(const lmp_ngram *m); /* </s>, -1 when the model has none */
-int32_t lmp_ngram_unk(const lmp_ngram *m); /* <unk> (always present) */
+LMP_API const char *lmp_ngram_word(const lmp_ngram *m, lmp_token_id id);
+LMP_API lmp_token_id lmp_ngram_bos(const lmp_ngram *m); /* <s>, LMP_TOKEN_NONE when the model has none */
+LMP_API lmp_token_id lmp_ngram_eos(const lmp_ngram *m); /* </s>, LMP_TOKEN_NONE when the model has none */
+LMP_API lmp_token_id lmp_ngram_unk(const lmp_ngram *m); /* <unk> (always present) */
 
 /* ---- scoring -------------------------------------------------------------------------- */
 
 /* The state after <s> (KenLM BeginSentenceState); the null state when the
  * model has no <s>. */
-void lmp_ngram_state_begin(const lmp_ngram *m, lmp_ngram_state *s);
+LMP_API void lmp_ngram_state_begin(const lmp_ngram *m, lmp_ngram_state *s);
 /* The empty context (KenLM NullContextState). */
-void lmp_ngram_state_null(lmp_ngram_state *s);
+LMP_API void lmp_ngram_state_null(lmp_ngram_state *s);
 
 /* log10 p(word | in) with backoff; writes the next state to *out (out may not
  * alias in) and the length of the matched n-gram to *ngram_len (may be NULL).
  * word must be in [0, vocab_size) (map OOV words to lmp_ngram_unk first). */
-double lmp_ngram_score(const lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
-                       unsigned *ngram_len);
+LMP_API double lmp_ngram_score(const lmp_ngram *m, const lmp_ngram_state *in, lmp_token_id word, lmp_ngram_state *out,
+                               unsigned *ngram_len);
 
 /* The state after the words ctx[0..n) (oldest first), starting from the null
  * state, or from <s> when ctx[0] is the <s> id; only the last order-1 words
  * matter. Ids out of range are taken as <unk>. */
-void lmp_ngram_state_from(const lmp_ngram *m, const int32_t *ctx, size_t n, lmp_ngram_state *out);
+LMP_API void lmp_ngram_state_from(const lmp_ngram *m, const lmp_token_id *ctx, size_t n, lmp_ngram_state *out);
 
 /* ---- text ----------------------------------------------------------------------------- */
 
@@ -143,19 +149,19 @@ typedef struct lmp_ngram_stats {
 } lmp_ngram_stats;
 
 /* 10^(-log10_prob / tokens). NaN when tokens = 0. */
-double lmp_ngram_stats_perplexity(const lmp_ngram_stats *s);
+LMP_API double lmp_ngram_stats_perplexity(const lmp_ngram_stats *s);
 /* The same without the OOV tokens: 10^(-(log10_prob - log10_prob_oov) / (tokens - oov)). */
-double lmp_ngram_stats_perplexity_excl_oov(const lmp_ngram_stats *s);
+LMP_API double lmp_ngram_stats_perplexity_excl_oov(const lmp_ngram_stats *s);
 /* Cross-entropy -log2 P / tokens (bits per token; = log2 perplexity). */
-double lmp_ngram_stats_bits_per_token(const lmp_ngram_stats *s);
+LMP_API double lmp_ngram_stats_bits_per_token(const lmp_ngram_stats *s);
 /* -log2 P / bytes: bits per byte of the text (incl. newlines), all tokens incl. OOV and </s>. */
-double lmp_ngram_stats_bits_per_byte(const lmp_ngram_stats *s);
+LMP_API double lmp_ngram_stats_bits_per_byte(const lmp_ngram_stats *s);
 
 /* One scored token, handed to a callback. word is not NUL-terminated. */
 typedef struct lmp_ngram_token {
     const char *word;
     size_t len;
-    int32_t id;          /* vocabulary id, the <unk> id for an OOV word */
+    lmp_token_id id;          /* vocabulary id, the <unk> id for an OOV word */
     int oov;             /* 1 when the word is not in the vocabulary */
     unsigned ngram_len;  /* length of the matched n-gram */
     double log10_prob;
@@ -179,20 +185,20 @@ typedef struct lmp_ngram_callbacks {
  * separators of lmplz and of lmprob's corpus reader in word mode; no '\n'
  * inside) as one sentence and add it to *acc (its bytes are
  * len + 1 for the newline). cb may be NULL. */
-void lmp_ngram_score_line(const lmp_ngram *m, const char *line, size_t len, lmp_ngram_stats *acc,
-                          const lmp_ngram_callbacks *cb);
+LMP_API void lmp_ngram_score_line(const lmp_ngram *m, const char *line, size_t len, lmp_ngram_stats *acc,
+                                  const lmp_ngram_callbacks *cb);
 
 /* Score the words w[0..n) (lengths len[0..n)) as one sentence (<s> .. </s>)
  * and add them to *acc (bytes are not counted: the caller knows them). For
  * callers that tokenize text themselves (lmp corpus reader). */
-void lmp_ngram_score_words(const lmp_ngram *m, const char *const *w, const size_t *len, size_t n,
-                           lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb);
+LMP_API void lmp_ngram_score_words(const lmp_ngram *m, const char *const *w, const size_t *len, size_t n,
+                                   lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb);
 
 /* Score every line of a text file (plain, gzip or xz; "-" = stdin). As KenLM's
  * query, a last line without a newline is scored too (lmprob) and its bytes
  * counted as they are. *acc is zeroed first. */
-lmp_status lmp_ngram_score_file(const lmp_ngram *m, const char *path, lmp_ngram_stats *acc,
-                                const lmp_ngram_callbacks *cb, lmp_error *err);
+LMP_API lmp_status lmp_ngram_score_file(const lmp_ngram *m, const char *path, lmp_ngram_stats *acc,
+                                        const lmp_ngram_callbacks *cb, lmp_error *err);
 
 /* ---- lm.h interface -------------------------------------------------------------------- */
 
@@ -201,6 +207,8 @@ lmp_status lmp_ngram_score_file(const lmp_ngram *m, const char *path, lmp_ngram_
  * too. The context's last order-1 ids make the state (lmp_ngram_state_from).
  * out->vt->free(out->self) frees m: call it or lmp_ngram_free, not both.
  * Returns LMP_EINVAL when m or out is NULL. */
-lmp_status lmp_ngram_as_lm(lmp_ngram *m, lmp_lm *out, lmp_error *err);
+LMP_API lmp_status lmp_ngram_as_lm(lmp_ngram *m, lmp_lm *out, lmp_error *err);
+
+LMP_EXTERN_C_END
 
 #endif

@@ -37,6 +37,8 @@
 #include "lmprob/core.h"
 #include "lmprob/corpus.h"
 
+LMP_EXTERN_C_BEGIN
+
 /* Highest order lmp_train handles. */
 #define LMP_TRAIN_MAX_ORDER 8
 
@@ -75,9 +77,11 @@ typedef struct lmp_train_params {
     void *progress_ctx;
 } lmp_train_params;
 
-lmp_train_params lmp_train_params_default(void);
+LMP_API lmp_train_params lmp_train_params_default(void);
 
 /* A trained model: n-grams per order with log10 probabilities and backoffs. */
+/* Thread safety: read-only once trained (lookup, info, ARPA writing may run from
+ * several threads at once); training itself uses params.threads threads internally. */
 typedef struct lmp_train_model lmp_train_model;
 
 typedef struct lmp_train_info {
@@ -92,30 +96,35 @@ typedef struct lmp_train_info {
     uint64_t spilled_runs; /* sorted runs written to disk while counting (0 when all fitted) */
 } lmp_train_info;
 
-/* Train on a text file ("-": stdin; plain/gzip/xz). Errors (the model is not
+/* Train a model on a text file ("-": stdin; plain/gzip/xz): `_load` because the
+ * object is made from a file (docs/DEVELOPING.md, API rules). Errors (the model is not
  * created): LMP_EINVAL (bad params: names the field and value), LMP_EUNSUPPORTED
  * (order above LMP_TRAIN_MAX_ORDER), LMP_EFORMAT (invalid UTF-8, <s>/</s> in the
  * text: file, line, byte; empty corpus), LMP_EDOM (MKN/KN discounts cannot be
  * estimated from these counts: names the order and count and the fallback
  * option), LMP_EIO, LMP_ENOMEM. */
-lmp_status lmp_train_file(const char *path, const lmp_train_params *params, lmp_train_model **out, lmp_error *err);
+LMP_API lmp_status lmp_train_model_load(const char *path, const lmp_train_params *params, lmp_train_model **out,
+                                        lmp_error *err);
 
-/* Same, reading from an open corpus reader (its params, not params->corpus, apply). */
-lmp_status lmp_train_corpus(lmp_corpus *corpus, const lmp_train_params *params, lmp_train_model **out,
-                            lmp_error *err);
+/* Same, from an open corpus reader (its params, not params->corpus, apply): `_create`,
+ * the object is made from an argument. */
+LMP_API lmp_status lmp_train_model_create(lmp_corpus *corpus, const lmp_train_params *params, lmp_train_model **out,
+                                          lmp_error *err);
 
-void lmp_train_get_info(const lmp_train_model *m, lmp_train_info *info);
+LMP_API void lmp_train_get_info(const lmp_train_model *m, lmp_train_info *info);
 
 /* Look up the n-gram words[0..n) (n = 1..order; words[n-1] the predicted
  * word): its log10 probability and log10 backoff (0 at the highest order or
  * when it is not a context). Returns 0 when found, -1 when it is not in the model. */
-int lmp_train_lookup(const lmp_train_model *m, const char *const *words, size_t n, double *logprob10,
-                     double *backoff10);
+LMP_API int lmp_train_lookup(const lmp_train_model *m, const char *const *words, size_t n, double *logprob10,
+                             double *backoff10);
 
 /* Write the model as ARPA (atomic; "-" = stdout). LMP_EIO on failure, no file left. */
-lmp_status lmp_train_write_arpa(const lmp_train_model *m, const char *path, lmp_error *err);
+LMP_API lmp_status lmp_train_write_arpa(const lmp_train_model *m, const char *path, lmp_error *err);
 
 /* NULL is a no-op. */
-void lmp_train_model_free(lmp_train_model *m);
+LMP_API void lmp_train_model_free(lmp_train_model *m);
+
+LMP_EXTERN_C_END
 
 #endif /* LMPROB_NGRAM_TRAIN_H */

@@ -17,11 +17,15 @@
 
 #include "lmprob/core.h"
 
+LMP_EXTERN_C_BEGIN
+
 typedef enum lmp_rng_kind {
     LMP_RNG_XOSHIRO = 0,
     LMP_RNG_NUMPY_LEGACY = 1
 } lmp_rng_kind;
 
+/* Thread safety: a stream is mutable state; one thread at a time per lmp_rng. For
+ * threads, give each its own stream (lmp_rng_seed_stream: non-overlapping). */
 typedef struct lmp_rng {
     lmp_rng_kind kind;
     uint64_t s[4];      /* xoshiro256** state */
@@ -33,33 +37,35 @@ typedef struct lmp_rng {
 
 /* Seed a stream. numpy legacy takes seeds 0 .. 2^32-1 (as np.random.seed);
  * a larger one is LMP_EINVAL. */
-lmp_status lmp_rng_seed(lmp_rng *r, lmp_rng_kind kind, uint64_t seed, lmp_error *err);
+LMP_API lmp_status lmp_rng_seed(lmp_rng *r, lmp_rng_kind kind, uint64_t seed, lmp_error *err);
 
 /* Stream `stream` of seed `seed`: for xoshiro the seeded state jumped `stream`
  * times (non-overlapping for 2^128 draws each), for threads. */
-lmp_status lmp_rng_seed_stream(lmp_rng *r, uint64_t seed, uint64_t stream, lmp_error *err);
+LMP_API lmp_status lmp_rng_seed_stream(lmp_rng *r, uint64_t seed, uint64_t stream, lmp_error *err);
 
 /* Advance a xoshiro stream by 2^128 draws (no-op for numpy legacy). */
-void lmp_rng_jump(lmp_rng *r);
+LMP_API void lmp_rng_jump(lmp_rng *r);
 
-uint64_t lmp_rng_u64(lmp_rng *r);   /* 64 random bits (numpy legacy: two 32-bit words, high first) */
-uint32_t lmp_rng_u32(lmp_rng *r);   /* 32 random bits */
+LMP_API uint64_t lmp_rng_u64(lmp_rng *r);   /* 64 random bits (numpy legacy: two 32-bit words, high first) */
+LMP_API uint32_t lmp_rng_u32(lmp_rng *r);   /* 32 random bits */
 
 /* Uniform double in [0, 1) with 53 random bits; numpy legacy: random_sample(). */
-double lmp_rng_uniform(lmp_rng *r);
+LMP_API double lmp_rng_uniform(lmp_rng *r);
 
 /* Standard normal; numpy legacy: legacy_gauss (polar method, caches the second deviate). */
-double lmp_rng_normal(lmp_rng *r);
+LMP_API double lmp_rng_normal(lmp_rng *r);
 
 /* Standard exponential (rate 1). xoshiro: a 256-layer ziggurat; numpy legacy:
  * -log(1 - random_sample()), numpy's legacy_standard_exponential. */
-double lmp_rng_exponential(lmp_rng *r);
+LMP_API double lmp_rng_exponential(lmp_rng *r);
 
 /* n standard normals into out[0..n-1]: the same values as n calls of lmp_rng_normal,
  * with the xoshiro state kept in registers (about 2x faster for bulk draws). */
-void lmp_rng_normal_n(lmp_rng *r, double *out, size_t n);
+LMP_API void lmp_rng_normal_n(lmp_rng *r, double *out, size_t n);
 
 /* Uniform integer in [0, n), n >= 1, without modulo bias. */
-uint64_t lmp_rng_below(lmp_rng *r, uint64_t n);
+LMP_API uint64_t lmp_rng_below(lmp_rng *r, uint64_t n);
+
+LMP_EXTERN_C_END
 
 #endif

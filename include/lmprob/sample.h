@@ -59,12 +59,35 @@
 
 #include "lmprob/core.h"
 #include "lmprob/rng.h"
+#include "lmprob/lm.h"
+
+LMP_EXTERN_C_BEGIN
 
 /* Candidate sets up to this size get the literal (sort-based) top-p/typical cut. */
 #define LMP_SAMPLE_EXACT_MAX 1024
 
 typedef enum lmp_sampler_convention { LMP_CONV_HF = 0, LMP_CONV_LLAMA = 1 } lmp_sampler_convention;
 typedef enum lmp_sampler_dtype { LMP_DTYPE_F64 = 0, LMP_DTYPE_F32 = 1 } lmp_sampler_dtype;
+
+/* How apply runs the chain (see "the chain, step by step" below): AUTO takes the
+ * fused O(V) engine whenever the chain is one that lmp_sampler_params describes,
+ * REFERENCE always runs the steps one after the other. Both give the same bits. */
+typedef enum lmp_sampler_path { LMP_PATH_AUTO = 0, LMP_PATH_REFERENCE = 1 } lmp_sampler_path;
+
+/* The widest vector instruction set a sampler's kernels may use (x86-64: the
+ * portable kernels, AVX2 + FMA, AVX-512; other machines have the portable ones
+ * only). A cap per sampler, not a requirement: the machine's own limit applies
+ * too. AVX2 and AVX-512 give the same bits; the portable kernels (no fused
+ * multiply-add) may round a float32 exp differently (both within 2 ulp of expf),
+ * which can move a float32 draw whose uniform falls within rounding of a cdf
+ * boundary. LMP_SIMD_BASELINE gives, on any x86-64, the bits of a machine
+ * without AVX2. */
+typedef enum lmp_simd {
+    LMP_SIMD_BEST = 0,     /* the widest the machine has (default) */
+    LMP_SIMD_BASELINE = 1, /* portable vector code only */
+    LMP_SIMD_AVX2 = 2,     /* at most AVX2 + FMA */
+    LMP_SIMD_AVX512 = 3    /* at most AVX-512 (F, DQ, VL) */
+} lmp_simd;
 
 typedef struct lmp_sampler_params {
     lmp_sampler_convention conv;  /* chain order and edge rules (see above) */
@@ -80,30 +103,39 @@ typedef struct lmp_sampler_params {
     double presence_penalty;      /* 0: off. llama.cpp: logit -= (count > 0) * present. */
     size_t penalty_last_n;        /* penalties see the last n history tokens; 0: all (HF). */
     size_t min_keep;              /* filters keep at least this many (0 is taken as 1). */
+    lmp_simd simd;                /* widest vector ISA the kernels may use (LMP_SIMD_BEST). */
+    lmp_sampler_path path;        /* LMP_PATH_AUTO: the fused engine where it applies (see below). */
 } lmp_sampler_params;
 
-/* Everything off, HF convention, float64, min_keep 1. */
-lmp_sampler_params lmp_sampler_params_default(void);
+/* Everything off, HF convention, float64, min_keep 1, the machine's widest SIMD,
+ * LMP_PATH_AUTO. */
+LMP_API lmp_sampler_params lmp_sampler_params_default(void);
 
 /* Check every field; the message names the field, its value and the domain. */
-lmp_status lmp_sampler_params_check(const lmp_sampler_params *prm, lmp_error *err);
+LMP_API lmp_status lmp_sampler_params_check(const lmp_sampler_params *prm, lmp_error *err);
 
+/* Thread safety: a sampler holds the scratch and the kept set of its last apply, so
+ * one sampler serves one thread at a time; distinct samplers on distinct threads are
+ * independent (no shared state). */
 typedef struct lmp_sampler lmp_sampler;
 
 /* Create a sampler for vocabularies up to max_vocab (>= 1). Allocates all
  * scratch (about 53 bytes per token plus 48 KB of histogram buckets). *out is NULL on error. */
-lmp_status lmp_sampler_create(const lmp_sampler_params *prm, size_t max_vocab, lmp_sampler **out, lmp_error *err);
-void lmp_sampler_free(lmp_sampler *s); /* NULL is a no-op */
-const lmp_sampler_params *lmp_sampler_get_params(const lmp_sampler *s);
+LMP_API lmp_status lmp_sampler_create(const lmp_sampler_params *prm, size_t max_vocab, lmp_sampler **out,
+                                      lmp_error *err);
+LMP_API void lmp_sampler_free(lmp_sampler *s); /* NULL is a no-op */
+/* The parameters of the chain: those it was created with, updated by lmp_sampler_add_*
+ * while the chain is one that parameters describe (lmp_sampler_is_fused, path aside). */
+LMP_API const lmp_sampler_params *lmp_sampler_get_params(const lmp_sampler *s);
 
 /* Run the chain on logits[V] (V <= max_vocab) with the token history hist[nh]
  * (prompt plus generated tokens, oldest first; used only by the penalties;
  * ids outside [0, V) are an error). Leaves the kept set in the sampler.
- * The logits are not modified. */
-lmp_status lmp_sampler_apply(lmp_sampler *s, const float *logits, size_t V, const int32_t *hist, size_t nh,
-                             lmp_error *err);
-lmp_status lmp_sampler_apply_d(lmp_sampler *s, const double *logits, size_t V, const int32_t *hist, size_t nh,
-                               lmp_error *err);
+ * The logits are not modified. _f32: float logits (a float32 model's output). */
+LMP_API lmp_status lmp_sampler_apply(lmp_sampler *s, const double *logits, size_t V, const lmp_token_id *hist,
+                                     size_t nh, lmp_error *err);
+LMP_API lmp_status lmp_sampler_apply_f32(lmp_sampler *s, const float *logits, size_t V, const lmp_token_id *hist,
+                                         size_t nh, lmp_error *err);
 
 /* The kept set of the last apply: ids ascending, their processed logits
  * (after penalties and temperature) and renormalised probabilities (sum 1).
@@ -112,28 +144,113 @@ lmp_status lmp_sampler_apply_d(lmp_sampler *s, const double *logits, size_t V, c
  * float32 chain whose last filter is top-p with V > 8192, draw without forming
  * the kept arrays (see docs/decoding.md) and form them here on the first call. */
 typedef struct lmp_candidates {
-    const int32_t *id;
+    const lmp_token_id *id;
     const double *logit;
     const double *p;
     size_t n;
 } lmp_candidates;
-lmp_candidates lmp_sampler_kept(lmp_sampler *s);
+LMP_API lmp_candidates lmp_sampler_kept(lmp_sampler *s);
 
 /* Draw from the kept set of the last apply: one uniform from rng (see above).
- * Returns -1 when nothing was applied. */
-int32_t lmp_sampler_draw(const lmp_sampler *s, lmp_rng *rng);
+ * Returns LMP_TOKEN_NONE when nothing was applied. */
+LMP_API lmp_token_id lmp_sampler_draw(const lmp_sampler *s, lmp_rng *rng);
 /* The same with the uniform u in [0, 1) given. */
-int32_t lmp_sampler_draw_u(const lmp_sampler *s, double u);
+LMP_API lmp_token_id lmp_sampler_draw_u(const lmp_sampler *s, double u);
 
 /* apply + draw. */
-lmp_status lmp_sampler_sample(lmp_sampler *s, const float *logits, size_t V, const int32_t *hist, size_t nh,
-                              lmp_rng *rng, int32_t *token, lmp_error *err);
-lmp_status lmp_sampler_sample_d(lmp_sampler *s, const double *logits, size_t V, const int32_t *hist, size_t nh,
-                                lmp_rng *rng, int32_t *token, lmp_error *err);
+LMP_API lmp_status lmp_sampler_sample(lmp_sampler *s, const double *logits, size_t V, const lmp_token_id *hist,
+                                      size_t nh, lmp_rng *rng, lmp_token_id *token, lmp_error *err);
+LMP_API lmp_status lmp_sampler_sample_f32(lmp_sampler *s, const float *logits, size_t V, const lmp_token_id *hist,
+                                          size_t nh, lmp_rng *rng, lmp_token_id *token, lmp_error *err);
+
+/* ---- the chain, step by step ---------------------------------------------------------
+ *
+ * A sampler is a list of steps, as llama.cpp's sampler chain (llama_sampler_i).
+ * lmp_sampler_create starts it with the filters its params turn on, in the
+ * convention's order (the table above); lmp_sampler_add_* append built-in steps,
+ * which take the sampler's convention, dtype and min_keep; lmp_sampler_add_step_take
+ * appends a step of your own. Every built-in step is one short function in
+ * src/sample/chain.c that states its rule literally: it is the reference definition
+ * of what the sampler keeps. After the last step, p = softmax(logit) over the kept
+ * set; the draw is the selection ("dist": one uniform, numpy's choice rule above).
+ *
+ * Two ways to run a chain, one result:
+ *  - fused (LMP_PATH_AUTO, whenever the chain is one lmp_sampler_params describes:
+ *    built-in steps only, each at most once, in the convention's order): the O(V)
+ *    engine above, with its float32 fast paths;
+ *  - reference (LMP_PATH_REFERENCE, and every other chain): the steps one after the
+ *    other over the candidate array, O(V log V) where a step sorts.
+ * They agree bit for bit: the same kept ids, logits and probabilities, and the same
+ * token for the same uniform (tests/test_chain.c; the lazy float32 draws noted at
+ * the top may differ for a u within rounding of a cdf boundary).
+ *
+ * Edge rules are those of the table above: temperature(0) and greedy keep the first
+ * maximum; top-k with k <= 0, top-p >= 1, min-p <= 0, typical >= 1, epsilon <= 0 and
+ * penalties of 1, 0, 0 change nothing. */
+
+/* The candidates a step works on (llama.cpp's llama_token_data_array, as parallel
+ * arrays): n candidates in ascending id order with their processed logits, and,
+ * when p_ok, their probabilities p = softmax(logit) over the n, in the dtype. A
+ * step keeps the order, removes candidates with lmp_cand_array_keep, may change
+ * logits (then it clears p_ok), and must leave at least one candidate. */
+typedef struct lmp_cand_array {
+    lmp_token_id *id;          /* [n] ascending */
+    double *logit;             /* [n] after the steps so far */
+    double *p;                 /* [n] valid when p_ok */
+    size_t n;
+    int p_ok;
+    lmp_sampler_dtype dtype;   /* F32: every logit and probability is a float value, sums rounded to float */
+    size_t V;                  /* the call's vocabulary size (ids are in [0, V)) */
+    const lmp_token_id *hist;  /* the call's token history, oldest first (not checked: the penalties check it) */
+    size_t nhist;
+    size_t *ord;               /* scratch for the steps, max_vocab entries each; any step may overwrite it */
+    double *key;
+    unsigned char *keep;
+    int simd_level;            /* the sampler's kernel level (read by lmp_cand_array_softmax) */
+} lmp_cand_array;
+
+/* p = softmax(logit) over the n candidates in c->dtype, through the fused engine's
+ * kernels (so the same bits); sets p_ok. */
+LMP_API void lmp_cand_array_softmax(lmp_cand_array *c);
+/* Keep the candidates i with keep[i] != 0, in order; clears p_ok when any goes.
+ * keep may be c->keep. At least one must be kept (else nothing changes). */
+LMP_API void lmp_cand_array_keep(lmp_cand_array *c, const unsigned char *keep);
+
+/* A step of your own (llama.cpp's llama_sampler_i, reduced to what a filter needs). */
+typedef struct lmp_sampler_step_iface {
+    const char *name;
+    /* Filter or reweight c in place; LMP_OK, or a status with err filled (the call fails). */
+    lmp_status (*apply)(void *ctx, lmp_cand_array *c, lmp_error *err);
+    /* Release ctx; NULL when there is nothing to release. */
+    void (*free)(void *ctx);
+} lmp_sampler_step_iface;
+
+/* Append a built-in step (the parameter domains of lmp_sampler_params; LMP_EINVAL
+ * names the value otherwise, and the chain is unchanged). */
+LMP_API lmp_status lmp_sampler_add_penalties(lmp_sampler *s, double repetition, double frequency, double presence,
+                                             size_t last_n, lmp_error *err);
+LMP_API lmp_status lmp_sampler_add_temperature(lmp_sampler *s, double T, lmp_error *err);
+LMP_API lmp_status lmp_sampler_add_top_k(lmp_sampler *s, long k, lmp_error *err);
+LMP_API lmp_status lmp_sampler_add_top_p(lmp_sampler *s, double p, lmp_error *err);
+LMP_API lmp_status lmp_sampler_add_min_p(lmp_sampler *s, double min_p, lmp_error *err);
+LMP_API lmp_status lmp_sampler_add_typical(lmp_sampler *s, double mass, lmp_error *err);
+LMP_API lmp_status lmp_sampler_add_epsilon(lmp_sampler *s, double epsilon, lmp_error *err);
+/* Keep the first maximum (lowest id on ties): after it the draw is certain. */
+LMP_API lmp_status lmp_sampler_add_greedy(lmp_sampler *s, lmp_error *err);
+/* Append a step of your own. The sampler owns ctx from this call on: iface->free(ctx)
+ * runs at lmp_sampler_free, or before this call returns if it fails. iface must
+ * outlive the sampler (a static table). */
+LMP_API lmp_status lmp_sampler_add_step_take(lmp_sampler *s, const lmp_sampler_step_iface *iface, void *ctx,
+                                             lmp_error *err);
+/* The steps: how many, and the name of step i (NULL past the end). */
+LMP_API size_t lmp_sampler_n_steps(const lmp_sampler *s);
+LMP_API const char *lmp_sampler_step_name(const lmp_sampler *s, size_t i);
+/* 1 when apply takes the fused engine (path AUTO and a chain lmp_sampler_params
+ * describes), 0 when it runs the steps one by one. */
+LMP_API int lmp_sampler_is_fused(const lmp_sampler *s);
 
 /* ---- generation ------------------------------------------------------------------ */
 
-#include "lmprob/lm.h"
 
 /* Generate from lm with the sampler s and rng: out[0..np) = prompt, then up to
  * max_new tokens, each drawn by s from the model's next-token log-probabilities
@@ -144,33 +261,35 @@ lmp_status lmp_sampler_sample_d(lmp_sampler *s, const double *logits, size_t V, 
  * (optional, NULL to skip) is the model's log-probability of the generated
  * tokens (chain rule, before the sampler's filters). The model's vocab_size
  * must be <= the sampler's max_vocab. Allocates one vocab_size buffer per call. */
-lmp_status lmp_lm_generate(const lmp_lm *lm, lmp_sampler *s, lmp_rng *rng, const int32_t *prompt, size_t np,
-                           size_t max_new, int32_t *out, size_t *n_out, double *logprob, lmp_error *err);
+LMP_API lmp_status lmp_lm_generate(const lmp_lm *lm, lmp_sampler *s, lmp_rng *rng, const int32_t *prompt, size_t np,
+                                   size_t max_new, int32_t *out, size_t *n_out, double *logprob, lmp_error *err);
 
 /* ---- standalone kernels ----------------------------------------------------- */
 
 /* Greedy decoding: the first index of the maximum (lowest id on ties), or n
  * when n = 0 or an entry is NaN. */
-size_t lmp_argmax(const double *x, size_t n);
-size_t lmp_argmax_f(const float *x, size_t n);
+LMP_API size_t lmp_argmax(const double *x, size_t n);
+LMP_API size_t lmp_argmax_f32(const float *x, size_t n);
 
 /* Inverse-CDF pick with unnormalised weights: the first i with
  * w_0 + ... + w_i > u * sum(w) (strict, as numpy and llm.c's sample_mult).
  * Weights must be >= 0 with a positive finite sum; returns n otherwise.
  * Falls back to the last positive weight when rounding leaves u * sum above the total. */
-size_t lmp_sample_index(const double *w, size_t n, double u);
+LMP_API size_t lmp_sample_index(const double *w, size_t n, double u);
 
 /* Hugging Face RepetitionPenaltyLogitsProcessor in place on scores[V]: each
  * distinct id of prev[np] once: s < 0 ? s * penalty : s / penalty.
  * penalty > 0; ids must be in [0, V). O(np^2) without scratch (for the
  * standalone call; the sampler uses counts in its scratch). */
-lmp_status lmp_repetition_penalty(double *scores, size_t V, const int32_t *prev, size_t np, double penalty,
-                                  lmp_error *err);
+LMP_API lmp_status lmp_repetition_penalty(double *scores, size_t V, const lmp_token_id *prev, size_t np, double penalty,
+                                          lmp_error *err);
 
 /* llama.cpp's penalties sampler in float32 on logits[V] with the last tokens
  * last[nl]: logit <= 0 ? logit * repeat : logit / repeat, then
  * logit -= count * freq + (count > 0) * present. O(nl^2). */
-lmp_status lmp_penalties_f(float *logits, size_t V, const int32_t *last, size_t nl, float repeat, float freq,
-                           float present, lmp_error *err);
+LMP_API lmp_status lmp_penalties_f32(float *logits, size_t V, const lmp_token_id *last, size_t nl, float repeat,
+                                     float freq, float present, lmp_error *err);
+
+LMP_EXTERN_C_END
 
 #endif

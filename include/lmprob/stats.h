@@ -27,27 +27,29 @@
 
 #include "lmprob/core.h"
 
+LMP_EXTERN_C_BEGIN
+
 /* ---- one-shot moments (x: n values) ---------------------------------------- */
 
 /* Pairwise sum (numpy's order). 0 for n == 0. */
-double lmp_stats_sum(const double *x, size_t n);
+LMP_API double lmp_stats_sum(const double *x, size_t n);
 /* Arithmetic mean; NaN for n == 0. */
-double lmp_stats_mean(const double *x, size_t n);
+LMP_API double lmp_stats_mean(const double *x, size_t n);
 /* Variance with divisor n - ddof (ddof = 0: population, 1: sample), as np.var.
  * NaN when n - ddof <= 0 or ddof < 0. */
-double lmp_stats_variance(const double *x, size_t n, double ddof);
+LMP_API double lmp_stats_variance(const double *x, size_t n, double ddof);
 /* sqrt(lmp_stats_variance). */
-double lmp_stats_stddev(const double *x, size_t n, double ddof);
+LMP_API double lmp_stats_stddev(const double *x, size_t n, double ddof);
 /* k-th central moment mean((x - mean)^k) for k = 2, 3, 4 (scipy.stats.moment);
  * NaN for n == 0 or another k. */
-double lmp_stats_central_moment(const double *x, size_t n, int k);
+LMP_API double lmp_stats_central_moment(const double *x, size_t n, int k);
 /* scipy.stats.skew(x, bias): m3 / m2^1.5, and with bias = 0 (n > 2) the
  * adjusted Fisher-Pearson G1 = sqrt(n(n-1))/(n-2) g1. NaN for n == 0 and for
  * (numerically) constant data, as scipy. */
-double lmp_stats_skewness(const double *x, size_t n, int bias);
+LMP_API double lmp_stats_skewness(const double *x, size_t n, int bias);
 /* scipy.stats.kurtosis(x, fisher, bias): m4/m2^2 (- 3 when fisher), and with
  * bias = 0 (n > 3) the unbiased G2. NaN for n == 0 or constant data. */
-double lmp_stats_kurtosis(const double *x, size_t n, int fisher, int bias);
+LMP_API double lmp_stats_kurtosis(const double *x, size_t n, int fisher, int bias);
 
 /* ---- normality tests ---------------------------------------------------- */
 
@@ -58,11 +60,11 @@ typedef struct lmp_test_result {
 
 /* D'Agostino (1970) skewness test. Needs n >= 8 (LMP_EINVAL otherwise) and
  * finite data. Constant data give NaN statistic and p-value (as scipy). */
-lmp_status lmp_stats_skewtest(const double *x, size_t n, lmp_test_result *out, lmp_error *err);
+LMP_API lmp_status lmp_stats_skewtest(const double *x, size_t n, lmp_test_result *out, lmp_error *err);
 /* Anscombe & Glynn (1983) kurtosis test. Needs n >= 5 (scipy warns below 20). */
-lmp_status lmp_stats_kurtosistest(const double *x, size_t n, lmp_test_result *out, lmp_error *err);
+LMP_API lmp_status lmp_stats_kurtosistest(const double *x, size_t n, lmp_test_result *out, lmp_error *err);
 /* D'Agostino & Pearson (1973) omnibus test K^2 = z_skew^2 + z_kurt^2, n >= 8. */
-lmp_status lmp_stats_normaltest(const double *x, size_t n, lmp_test_result *out, lmp_error *err);
+LMP_API lmp_status lmp_stats_normaltest(const double *x, size_t n, lmp_test_result *out, lmp_error *err);
 
 /* ---- covariance and correlation ----------------------------------------------
  * X is row-major rows x cols. With rowvar != 0 (numpy's default) each row is a
@@ -71,16 +73,18 @@ lmp_status lmp_stats_normaltest(const double *x, size_t n, lmp_test_result *out,
 
 /* np.cov(X, rowvar, ddof): divisor (observations - ddof). LMP_EINVAL when there
  * are no variables/observations or observations - ddof <= 0, or X has a NaN/inf. */
-lmp_status lmp_stats_cov(const double *X, size_t rows, size_t cols, int rowvar, double ddof, double *out,
-                         lmp_error *err);
+LMP_API lmp_status lmp_stats_cov(const double *X, size_t rows, size_t cols, int rowvar, double ddof, double *out,
+                                 lmp_error *err);
 /* np.corrcoef(X, rowvar): cov / (s_i s_j), clipped to [-1, 1]. A constant
  * variable gives NaN in its row and column (as numpy). */
-lmp_status lmp_stats_corr(const double *X, size_t rows, size_t cols, int rowvar, double *out, lmp_error *err);
+LMP_API lmp_status lmp_stats_corr(const double *X, size_t rows, size_t cols, int rowvar, double *out, lmp_error *err);
 
 /* ---- streaming moments (Welford 1962; Chan, Golub & LeVeque 1979; Pebay 2008) --
  * A caller-owned POD. Add values one at a time or in arrays, in any order, on
  * any number of accumulators, and merge them: the result equals one pass over
  * all the data up to rounding. */
+/* Thread safety: an accumulator belongs to one thread; merge per-thread accumulators
+ * with lmp_moments_merge. */
 typedef struct lmp_moments {
     uint64_t n;
     double mean;
@@ -88,14 +92,16 @@ typedef struct lmp_moments {
     double min, max;
 } lmp_moments;
 
-void lmp_moments_init(lmp_moments *m);
-void lmp_moments_add(lmp_moments *m, double x);
-void lmp_moments_add_array(lmp_moments *m, const double *x, size_t n);
+LMP_API void lmp_moments_init(lmp_moments *m);
+LMP_API void lmp_moments_add(lmp_moments *m, double x);
+LMP_API void lmp_moments_add_array(lmp_moments *m, const double *x, size_t n);
 /* a <- a merged with b (b unchanged; a == b allowed). */
-void lmp_moments_merge(lmp_moments *a, const lmp_moments *b);
-double lmp_moments_mean(const lmp_moments *m);                       /* NaN when empty */
-double lmp_moments_variance(const lmp_moments *m, double ddof);       /* NaN when n - ddof <= 0 */
-double lmp_moments_skewness(const lmp_moments *m, int bias);          /* as lmp_stats_skewness */
-double lmp_moments_kurtosis(const lmp_moments *m, int fisher, int bias);
+LMP_API void lmp_moments_merge(lmp_moments *a, const lmp_moments *b);
+LMP_API double lmp_moments_mean(const lmp_moments *m);                       /* NaN when empty */
+LMP_API double lmp_moments_variance(const lmp_moments *m, double ddof);       /* NaN when n - ddof <= 0 */
+LMP_API double lmp_moments_skewness(const lmp_moments *m, int bias);          /* as lmp_stats_skewness */
+LMP_API double lmp_moments_kurtosis(const lmp_moments *m, int fisher, int bias);
+
+LMP_EXTERN_C_END
 
 #endif /* LMPROB_STATS_H */

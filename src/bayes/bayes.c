@@ -127,13 +127,13 @@ static int beta_args_ok(double a, double b, long heads, long n)
     return a > 0 && b > 0 && isfinite(a) && isfinite(b) && n >= 0 && heads >= 0 && heads <= n;
 }
 
-double lmp_beta_posterior_mean(double a, double b, long heads, long n)
+double lmp_bayes_beta_posterior_mean(double a, double b, long heads, long n)
 {
     if (!beta_args_ok(a, b, heads, n)) return NAN;
     return (a + (double)heads) / (a + b + (double)n);
 }
 
-double lmp_beta_posterior_mode(double a, double b, long heads, long n)
+double lmp_bayes_beta_posterior_mode(double a, double b, long heads, long n)
 {
     if (!beta_args_ok(a, b, heads, n)) return NAN;
     double A = a + (double)heads, B = b + (double)(n - heads);
@@ -151,7 +151,7 @@ static double log_beta(double a, double b)
     return lgamma_r(a, &s) + lgamma_r(b, &s) - lgamma_r(a + b, &s);
 }
 
-double lmp_beta_binomial_logpmf(long heads, long n, double a, double b)
+double lmp_bayes_beta_binomial_logpmf(long heads, long n, double a, double b)
 {
     if (!beta_args_ok(a, b, heads, n)) return NAN;
     double k = (double)heads, N = (double)n;

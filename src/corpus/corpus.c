@@ -17,6 +17,7 @@ struct lmp_corpus {
     size_t line_len;
     lmp_token *tok;
     size_t tok_cap;
+    lmp_token_buf ids; /* GPT2 mode: the line's ids */
     char bytenames[256][8];
     lmp_corpus_stats st;
     lmp_status sticky;
@@ -49,8 +50,11 @@ static void init_bytenames(lmp_corpus *c)
 
 static lmp_status check_params(const lmp_corpus_params *p, lmp_error *err)
 {
-    if ((int)p->mode < 0 || (int)p->mode > 2)
-        return lmp_error_set(err, LMP_EINVAL, "corpus mode = %d: expected word (0), char (1) or byte (2)", (int)p->mode);
+    if ((int)p->mode < 0 || (int)p->mode > 3)
+        return lmp_error_set(err, LMP_EINVAL, "corpus mode = %d: expected word (0), char (1), byte (2) or gpt2 (3)",
+                             (int)p->mode);
+    if (p->mode == LMP_CORPUS_GPT2 && !p->tokenizer)
+        return lmp_error_set(err, LMP_EINVAL, "corpus mode gpt2 needs a tokenizer (lmp_corpus_params.tokenizer)");
     return LMP_OK;
 }
 
@@ -72,11 +76,12 @@ static lmp_status corpus_make(const lmp_corpus_params *params, lmp_corpus **out,
     }
     c->p = p;
     init_bytenames(c);
+    lmp_token_buf_init(&c->ids);
     *out = c;
     return LMP_OK;
 }
 
-lmp_status lmp_corpus_open(const char *path, const lmp_corpus_params *params, lmp_corpus **out, lmp_error *err)
+lmp_status lmp_corpus_load(const char *path, const lmp_corpus_params *params, lmp_corpus **out, lmp_error *err)
 {
     *out = NULL;
     if (!path || !*path) return lmp_error_set(err, LMP_EINVAL, "corpus path is empty: expected a file name or '-'");
@@ -91,7 +96,7 @@ lmp_status lmp_corpus_open(const char *path, const lmp_corpus_params *params, lm
     return LMP_OK;
 }
 
-lmp_status lmp_corpus_open_mem(const void *data, size_t size, const char *name, const lmp_corpus_params *params,
+lmp_status lmp_corpus_create(const void *data, size_t size, const char *name, const lmp_corpus_params *params,
                                lmp_corpus **out, lmp_error *err)
 {
     *out = NULL;
@@ -113,6 +118,7 @@ void lmp_corpus_free(lmp_corpus *c)
     io_reader_free(c->r);
     free(c->fixed);
     free(c->tok);
+    lmp_token_buf_free(&c->ids);
     free(c);
 }
 
@@ -259,10 +265,27 @@ static lmp_status tokenize(lmp_corpus *c, size_t *ntok, lmp_error *err)
             }
             if (st) return st;
         }
-    } else {
+    } else if (c->p.mode == LMP_CORPUS_BYTE) {
         for (size_t i = 0; i < n; i++) {
             unsigned char b = (unsigned char)s[i];
             if ((st = push_token(c, &nt, c->bytenames[b], strlen(c->bytenames[b]), err))) return st;
+        }
+    } else {
+        /* GPT2: the line is valid UTF-8 here (line_utf8), so the encoder sees
+         * what every reference would. Names live in the tokenizer. */
+        c->ids.n = 0;
+        if ((st = lmp_tokenizer_encode_buf(c->p.tokenizer, s, n, 0, &c->ids, err))) return st;
+        for (size_t i = 0; i < c->ids.n; i++) {
+            size_t len;
+            const char *name = lmp_tokenizer_token_name(c->p.tokenizer, c->ids.ids[i], &len);
+            if (name[0] == '<' && (strcmp(name, "<s>") == 0 || strcmp(name, "</s>") == 0 || strcmp(name, "<unk>") == 0)) {
+                /* Not in GPT-2's vocabulary, but another BPE vocabulary could have it. */
+                lmp_error_set_at(err, LMP_EFORMAT, io_reader_name(c->r), io_reader_lineno(c->r),
+                                 "token %d is named '%s', which an n-gram model reserves: expected a vocabulary "
+                                 "without <s>, </s>, <unk> tokens", (int)c->ids.ids[i], name);
+                return LMP_EFORMAT;
+            }
+            if ((st = push_token(c, &nt, name, len, err))) return st;
         }
     }
     *ntok = nt;
@@ -292,7 +315,7 @@ lmp_status lmp_corpus_next_line(lmp_corpus *c, const lmp_token **tokens, size_t 
     if (st == LMP_EOF) return st;
     if (st) return fail_sticky(c, st, err);
     c->st.bytes += len + (nl ? 1 : 0);
-    if (len > 0 && line[len - 1] == '\r') len--;
+    if (len > 0 && line[len - 1] == '\r' && c->p.mode != LMP_CORPUS_GPT2) len--;
     c->line = line;
     c->line_len = len;
     c->st.lines++;

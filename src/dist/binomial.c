@@ -94,7 +94,7 @@ double lmp_binomial_cdf(double k, long n, double p)
     if (k >= (double)n) return 1.0;
     if (p == 0) return 1.0;
     if (p == 1) return 0.0;
-    return lmp_beta_inc_upper(k + 1, (double)n - k, p);
+    return lmp_sf_beta_inc_upper(k + 1, (double)n - k, p);
 }
 
 double lmp_binomial_sf(double k, long n, double p)
@@ -105,7 +105,7 @@ double lmp_binomial_sf(double k, long n, double p)
     if (k >= (double)n) return 0.0;
     if (p == 0) return 0.0;
     if (p == 1) return 1.0;
-    return lmp_beta_inc(k + 1, (double)n - k, p);
+    return lmp_sf_beta_inc(k + 1, (double)n - k, p);
 }
 
 double lmp_binomial_quantile(double q, long n, double p)

@@ -27,7 +27,7 @@ double lmp_dirichlet_logpdf(const double *x, const double *alpha, size_t k)
         if (x[i] < 0 || x[i] > 1) return -INFINITY;
         sum_a += alpha[i];
         sum_x += x[i];
-        acc -= lmp_lgamma(alpha[i]);
+        acc -= lmp_sf_lgamma(alpha[i]);
         if (x[i] == 0) {
             if (alpha[i] < 1) return INFINITY;
             if (alpha[i] > 1) return -INFINITY;
@@ -36,7 +36,7 @@ double lmp_dirichlet_logpdf(const double *x, const double *alpha, size_t k)
         }
     }
     if (fabs(sum_x - 1.0) > 1e-9) return -INFINITY;
-    return acc + lmp_lgamma(sum_a);
+    return acc + lmp_sf_lgamma(sum_a);
 }
 
 lmp_status lmp_dirichlet_sample(lmp_rng *r, const double *alpha, size_t k, double *out, lmp_error *err)

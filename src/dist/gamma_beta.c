@@ -34,7 +34,7 @@ double lmp_gamma_logpdf(double x, double k, double th)
     if (x < 0 || x == INFINITY) return -INFINITY;
     if (x == 0) return k < 1 ? INFINITY : k == 1 ? -log(th) : -INFINITY;
     double y = x / th;
-    if (k < 1) return (k - 1) * log(y) - y - lmp_lgamma(k) - log(th);
+    if (k < 1) return (k - 1) * log(y) - y - lmp_sf_lgamma(k) - log(th);
     return log(k / x) + lmp_log_dpois_raw_(k, y);
 }
 
@@ -43,13 +43,13 @@ double lmp_gamma_pdf(double x, double k, double th) { return exp(lmp_gamma_logpd
 double lmp_gamma_cdf(double x, double k, double th)
 {
     if (bad_g(k, th) || isnan(x)) return NAN;
-    return x <= 0 ? 0.0 : lmp_gamma_inc(k, x / th);
+    return x <= 0 ? 0.0 : lmp_sf_gamma_inc(k, x / th);
 }
 
 double lmp_gamma_sf(double x, double k, double th)
 {
     if (bad_g(k, th) || isnan(x)) return NAN;
-    return x <= 0 ? 1.0 : lmp_gamma_inc_upper(k, x / th);
+    return x <= 0 ? 1.0 : lmp_sf_gamma_inc_upper(k, x / th);
 }
 
 static double g_cdf(double x, const double *par) { return lmp_gamma_cdf(x, par[0], 1.0); }
@@ -65,7 +65,7 @@ double lmp_gamma_quantile(double p, double k, double th)
     double z = lmp_normal_quantile(p, 0, 1), c = 1.0 / (9.0 * k);
     double x0 = k * pow(fmax(1 - c + z * sqrt(c), 1e-3), 3);
     if (k < 1 || x0 < 1e-3 * k) {
-        double lx = (log(p) + lmp_lgamma(k + 1)) / k;
+        double lx = (log(p) + lmp_sf_lgamma(k + 1)) / k;
         if (p < 0.5 && lx < log(x0)) x0 = exp(lx);
     }
     double par[1] = {k};
@@ -123,7 +123,7 @@ double lmp_beta_logpdf(double x, double a, double b)
     if (x == 1) return b < 1 ? INFINITY : b == 1 ? log(a) : -INFINITY;
     if (a >= 1 && b >= 1)
         return log(a + b - 1) + lmp_log_dbinom_raw_(a - 1, a + b - 2, x, 1.0 - x);
-    return (a - 1) * log(x) + (b - 1) * log1p(-x) - lmp_log_beta(a, b);
+    return (a - 1) * log(x) + (b - 1) * log1p(-x) - lmp_sf_log_beta(a, b);
 }
 
 double lmp_beta_pdf(double x, double a, double b) { return exp(lmp_beta_logpdf(x, a, b)); }
@@ -131,13 +131,13 @@ double lmp_beta_pdf(double x, double a, double b) { return exp(lmp_beta_logpdf(x
 double lmp_beta_cdf(double x, double a, double b)
 {
     if (bad_b(a, b) || isnan(x)) return NAN;
-    return x <= 0 ? 0.0 : x >= 1 ? 1.0 : lmp_beta_inc(a, b, x);
+    return x <= 0 ? 0.0 : x >= 1 ? 1.0 : lmp_sf_beta_inc(a, b, x);
 }
 
 double lmp_beta_sf(double x, double a, double b)
 {
     if (bad_b(a, b) || isnan(x)) return NAN;
-    return x <= 0 ? 1.0 : x >= 1 ? 0.0 : lmp_beta_inc_upper(a, b, x);
+    return x <= 0 ? 1.0 : x >= 1 ? 0.0 : lmp_sf_beta_inc_upper(a, b, x);
 }
 
 static double b_cdf(double x, const double *par) { return lmp_beta_cdf(x, par[0], par[1]); }

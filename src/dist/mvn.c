@@ -14,7 +14,7 @@ struct lmp_mvn {
     size_t d;
     double *mean;   /* [d] */
     double *L;      /* [d*d] lower triangle, row-major */
-    double *work;   /* [d] scratch for logpdf (const API: used as a mutable buffer) */
+    double *work;   /* [d] scratch for logpdf (which therefore takes a non-const lmp_mvn) */
     double log_det; /* log det cov = 2 sum log L_ii */
 };
 
@@ -82,7 +82,7 @@ lmp_status lmp_mvn_create(const double *mean, const double *cov, size_t d, lmp_m
 
 size_t lmp_mvn_dim(const lmp_mvn *m) { return m ? m->d : 0; }
 
-double lmp_mvn_logpdf(const lmp_mvn *m, const double *x)
+double lmp_mvn_logpdf(lmp_mvn *m, const double *x)
 {
     size_t d = m->d;
     const double *L = m->L;
@@ -102,11 +102,12 @@ double lmp_mvn_logpdf(const lmp_mvn *m, const double *x)
 void lmp_mvn_sample(const lmp_mvn *m, lmp_rng *r, double *out)
 {
     size_t d = m->d;
-    double *z = m->work;
-    for (size_t i = 0; i < d; i++) z[i] = lmp_rng_normal(r);
-    for (size_t i = 0; i < d; i++) {
+    /* z in out itself, then mean + L z from the last row up: row i reads z_0 .. z_i,
+     * which rows below it have not overwritten yet (same sums, same order, no scratch). */
+    for (size_t i = 0; i < d; i++) out[i] = lmp_rng_normal(r);
+    for (size_t i = d; i-- > 0;) {
         double t = m->mean[i];
-        for (size_t k = 0; k <= i; k++) t += m->L[i * d + k] * z[k];
+        for (size_t k = 0; k <= i; k++) t += m->L[i * d + k] * out[k];
         out[i] = t;
     }
 }

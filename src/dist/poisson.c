@@ -38,7 +38,7 @@ double lmp_poisson_cdf(double k, double lambda)
     k = floor(k);
     if (k < 0) return 0.0;
     if (lambda == 0 || k == INFINITY) return 1.0;
-    return lmp_gamma_inc_upper(k + 1, lambda);
+    return lmp_sf_gamma_inc_upper(k + 1, lambda);
 }
 
 double lmp_poisson_sf(double k, double lambda)
@@ -47,7 +47,7 @@ double lmp_poisson_sf(double k, double lambda)
     k = floor(k);
     if (k < 0) return 1.0;
     if (lambda == 0 || k == INFINITY) return 0.0;
-    return lmp_gamma_inc(k + 1, lambda);
+    return lmp_sf_gamma_inc(k + 1, lambda);
 }
 
 double lmp_poisson_quantile(double q, double lambda)
@@ -93,7 +93,7 @@ long lmp_poisson_sample(lmp_rng *r, double lambda)
         double k = floor((2 * a / us + b) * u + lambda + 0.43);
         if (us >= 0.07 && v <= vr) return (long)k;
         if (k < 0 || (us < 0.013 && v > us)) continue;
-        if (log(v) + log(inv_alpha) - log(a / (us * us) + b) <= -lambda + k * loglam - lmp_lgamma(k + 1))
+        if (log(v) + log(inv_alpha) - log(a / (us * us) + b) <= -lambda + k * loglam - lmp_sf_lgamma(k + 1))
             return (long)k;
     }
 }

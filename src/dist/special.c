@@ -18,14 +18,14 @@
 
 #include "internal.h"
 
-double lmp_lgamma(double x)
+double lmp_sf_lgamma(double x)
 {
     int sign;
     if (isnan(x)) return x;
     return lgamma_r(x, &sign);   /* reentrant: no write to the global signgam */
 }
 
-double lmp_digamma(double x)
+double lmp_sf_digamma(double x)
 {
     if (isnan(x) || x == -INFINITY) return NAN;
     if (x == INFINITY) return INFINITY;
@@ -144,7 +144,7 @@ double lmp_log_dpois_raw_(double k, double x)
  * Stirling correction for Gamma(x) itself, used by log_beta for large arguments. */
 static double lgamma_corr(double x) { return lmp_stirlerr_(x); }
 
-double lmp_log_beta(double a, double b)
+double lmp_sf_log_beta(double a, double b)
 {
     if (isnan(a) || isnan(b) || a <= 0 || b <= 0) return NAN;
     double p = fmin(a, b), q = fmax(a, b);
@@ -159,9 +159,9 @@ double lmp_log_beta(double a, double b)
     if (q >= 15.0) {
         /* Only q large: lgamma(q) - lgamma(p + q) by Stirling differences. */
         double corr = lgamma_corr(q) - lgamma_corr(p + q);
-        return lmp_lgamma(p) + corr + p - p * log(p + q) + (q - 0.5) * log1p(-p / (p + q));
+        return lmp_sf_lgamma(p) + corr + p - p * log(p + q) + (q - 0.5) * log1p(-p / (p + q));
     }
-    return lmp_lgamma(p) + lmp_lgamma(q) - lmp_lgamma(p + q);
+    return lmp_sf_lgamma(p) + lmp_sf_lgamma(q) - lmp_sf_lgamma(p + q);
 }
 
 /* ---- incomplete beta ----------------------------------------------------------- */
@@ -219,8 +219,8 @@ static double beta_inc_impl(double a, double b, double x, int lower)
     return lower ? 1.0 - v : v;
 }
 
-double lmp_beta_inc(double a, double b, double x) { return beta_inc_impl(a, b, x, 1); }
-double lmp_beta_inc_upper(double a, double b, double x) { return beta_inc_impl(a, b, x, 0); }
+double lmp_sf_beta_inc(double a, double b, double x) { return beta_inc_impl(a, b, x, 1); }
+double lmp_sf_beta_inc_upper(double a, double b, double x) { return beta_inc_impl(a, b, x, 0); }
 
 /* ---- incomplete gamma ------------------------------------------------------------ */
 
@@ -271,8 +271,8 @@ static double gamma_inc_impl(double a, double x, int lower)
     return lower ? 1.0 - v : v;
 }
 
-double lmp_gamma_inc(double a, double x) { return gamma_inc_impl(a, x, 1); }
-double lmp_gamma_inc_upper(double a, double x) { return gamma_inc_impl(a, x, 0); }
+double lmp_sf_gamma_inc(double a, double x) { return gamma_inc_impl(a, x, 1); }
+double lmp_sf_gamma_inc_upper(double a, double x) { return gamma_inc_impl(a, x, 0); }
 
 /* ---- inverting a continuous cdf ------------------------------------------------------- */
 

@@ -120,7 +120,7 @@ lmp_status lmp_train_write_arpa(const lmp_train_model *m, const char *path, lmp_
     size_t *wl = malloc(nv * sizeof *wl);
     if (ws && wl)
         for (size_t i = 0; i < nv; i++) {
-            ws[i] = lmp_vocab_word(m->vocab, (uint32_t)i, &wl[i]);
+            ws[i] = lmp_vocab_word(m->vocab, (lmp_token_id)i, &wl[i]);
             if (wl[i] > maxw) maxw = wl[i];
         }
     /* A line: two numbers (< 32 bytes each), tabs, n words and spaces. */

@@ -86,8 +86,9 @@ static lmp_status read_ids(lmp_corpus *c, const lmp_train_params *p, lmp_vocab *
     uint64_t lines = 0;
     while ((st = lmp_corpus_next_line(c, &tok, &nt, err)) == LMP_OK) {
         for (size_t i = 0; i < nt; i++) {
-            uint32_t id;
-            if ((st = lmp_vocab_add(v, tok[i].ptr, tok[i].len, &id, err))) return st;
+            lmp_token_id tid;
+            if ((st = lmp_vocab_add(v, tok[i].ptr, tok[i].len, &tid, err))) return st;
+            uint32_t id = (uint32_t)tid; /* >= 0: the token stream and counts index by uint32 */
             if (id == LMP_VOCAB_BOS || id == LMP_VOCAB_EOS) continue; /* only when markers are skipped */
             if (u32_push(ids, id)) return lmp_error_set(err, LMP_ENOMEM, "reading the corpus: out of memory");
             if (id >= *wcap) {
@@ -146,19 +147,19 @@ static lmp_status limit_vocab(const lmp_train_params *p, lmp_vocab **vp, u32vec 
         if ((st = lmp_vocab_create(&listed, err))) goto done;
         lmp_corpus_params cp = lmp_corpus_params_default();
         cp.skip_markers = 1;
-        if ((st = lmp_corpus_open(p->vocab_file, &cp, &vc, err))) goto done;
+        if ((st = lmp_corpus_load(p->vocab_file, &cp, &vc, err))) goto done;
         const lmp_token *tok;
         size_t nt;
         while ((st = lmp_corpus_next_line(vc, &tok, &nt, err)) == LMP_OK)
             for (size_t i = 0; i < nt; i++) {
-                uint32_t id;
+                lmp_token_id id;
                 if ((st = lmp_vocab_add(listed, tok[i].ptr, tok[i].len, &id, err))) goto done;
             }
         if (st != LMP_EOF) goto done;
         st = LMP_OK;
         for (size_t i = 3; i < nv; i++) {
             size_t len;
-            const char *w = lmp_vocab_word(v, (uint32_t)i, &len);
+            const char *w = lmp_vocab_word(v, (lmp_token_id)i, &len);
             if (lmp_vocab_find(listed, w, len) < 0) keep[i] = 0;
         }
     }
@@ -191,14 +192,16 @@ static lmp_status limit_vocab(const lmp_train_params *p, lmp_vocab **vp, u32vec 
             continue;
         }
         size_t len;
-        const char *w = lmp_vocab_word(v, (uint32_t)i, &len);
-        if ((st = lmp_vocab_add(nvv, w, len, &map[i], err))) goto done;
+        const char *w = lmp_vocab_word(v, (lmp_token_id)i, &len);
+        lmp_token_id id;
+        if ((st = lmp_vocab_add(nvv, w, len, &id, err))) goto done;
+        map[i] = (uint32_t)id;
     }
     if (listed) /* listed words the text lacks: count 0, after the seen ones */
         for (size_t i = 3; i < lmp_vocab_size(listed); i++) {
             size_t len;
-            const char *w = lmp_vocab_word(listed, (uint32_t)i, &len);
-            uint32_t id;
+            const char *w = lmp_vocab_word(listed, (lmp_token_id)i, &len);
+            lmp_token_id id;
             if ((st = lmp_vocab_add(nvv, w, len, &id, err))) goto done;
         }
     for (uint64_t i = 0; i < ids->n; i++) ids->v[i] = map[ids->v[i]];
@@ -215,7 +218,7 @@ done:
     return st;
 }
 
-lmp_status lmp_train_corpus(lmp_corpus *corpus, const lmp_train_params *params, lmp_train_model **out,
+lmp_status lmp_train_model_create(lmp_corpus *corpus, const lmp_train_params *params, lmp_train_model **out,
                             lmp_error *err)
 {
     *out = NULL;
@@ -275,15 +278,15 @@ fail:
     return st;
 }
 
-lmp_status lmp_train_file(const char *path, const lmp_train_params *params, lmp_train_model **out, lmp_error *err)
+lmp_status lmp_train_model_load(const char *path, const lmp_train_params *params, lmp_train_model **out, lmp_error *err)
 {
     *out = NULL;
     lmp_train_params p = params ? *params : lmp_train_params_default();
     lmp_status st = check_params(&p, err);
     if (st) return st;
     lmp_corpus *c;
-    if ((st = lmp_corpus_open(path, &p.corpus, &c, err))) return st;
-    st = lmp_train_corpus(c, &p, out, err);
+    if ((st = lmp_corpus_load(path, &p.corpus, &c, err))) return st;
+    st = lmp_train_model_create(c, &p, out, err);
     lmp_corpus_free(c);
     return st;
 }
@@ -303,7 +306,7 @@ int lmp_train_lookup(const lmp_train_model *m, const char *const *words, size_t 
     if (n == 0 || n > m->order) return -1;
     uint32_t key[LMP_TRAIN_MAX_ORDER];
     for (size_t i = 0; i < n; i++) {
-        int64_t id = lmp_vocab_find(m->vocab, words[i], strlen(words[i]));
+        lmp_token_id id = lmp_vocab_find(m->vocab, words[i], strlen(words[i]));
         if (id < 0) return -1;
         key[i] = (uint32_t)id;
     }

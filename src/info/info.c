@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "../sample/sample_internal.h"
+#include "../sample/kernels.h"
 
 typedef struct vview {
     const double *d;
@@ -61,7 +61,7 @@ static double lse_view(vview a, size_t n)
 }
 
 double lmp_logsumexp(const double *a, size_t n) { return lse_view((vview){a, NULL}, n); }
-double lmp_logsumexp_f(const float *a, size_t n) { return lse_view((vview){NULL, a}, n); }
+double lmp_logsumexp_f32(const float *a, size_t n) { return lse_view((vview){NULL, a}, n); }
 
 /* ---- softmax ----------------------------------------------------------------- */
 
@@ -80,7 +80,7 @@ static lmp_status check_logits(vview x, size_t n, double *max, const char *what,
         }
     } else {
         float mf; /* vectorised: the first NaN/+inf index and the maximum */
-        bad = lmp_sample_fcheck(x.f, n, &mf);
+        bad = lmp_sample_fcheck(lmp_sample_isa_best(), x.f, n, &mf);
         m = mf;
     }
     if (bad < n)
@@ -107,16 +107,16 @@ lmp_status lmp_softmax(const double *x, size_t n, double *out, lmp_error *err)
     return LMP_OK;
 }
 
-lmp_status lmp_softmax_f(const float *x, size_t n, float *out, lmp_error *err)
+lmp_status lmp_softmax_f32(const float *x, size_t n, float *out, lmp_error *err)
 {
     double m;
     lmp_status st = check_logits((vview){NULL, x}, n, &m, "softmax", err);
     if (st) return st;
     /* float terms through the vectorised expf of the sampler (libm's expf is
      * ~2.6 ns a call), summed in double (as llama.cpp's dist) */
-    double s = lmp_sample_expf_array(x, n, (float)m, out);
+    double s = lmp_sample_expf_array(lmp_sample_isa_best(), x, n, (float)m, out);
     float inv = (float)(1.0 / s);
-    lmp_sample_fscale(out, n, inv);
+    lmp_sample_fscale(lmp_sample_isa_best(), out, n, inv);
     return LMP_OK;
 }
 
@@ -132,7 +132,7 @@ lmp_status lmp_log_softmax(const double *x, size_t n, double *out, lmp_error *er
     return LMP_OK;
 }
 
-lmp_status lmp_log_softmax_f(const float *x, size_t n, float *out, lmp_error *err)
+lmp_status lmp_log_softmax_f32(const float *x, size_t n, float *out, lmp_error *err)
 {
     double m;
     lmp_status st = check_logits((vview){NULL, x}, n, &m, "log_softmax", err);
@@ -195,7 +195,7 @@ static double entropy_view(vview p, size_t n, double base)
 }
 
 double lmp_entropy(const double *p, size_t n, double base) { return entropy_view((vview){p, NULL}, n, base); }
-double lmp_entropy_f(const float *p, size_t n, double base) { return entropy_view((vview){NULL, p}, n, base); }
+double lmp_entropy_f32(const float *p, size_t n, double base) { return entropy_view((vview){NULL, p}, n, base); }
 
 static double entropy_logits_view(vview x, size_t n)
 {
@@ -216,7 +216,7 @@ static double entropy_logits_view(vview x, size_t n)
 }
 
 double lmp_entropy_of_logits(const double *logits, size_t n) { return entropy_logits_view((vview){logits, NULL}, n); }
-double lmp_entropy_of_logits_f(const float *logits, size_t n) { return entropy_logits_view((vview){NULL, logits}, n); }
+double lmp_entropy_of_logits_f32(const float *logits, size_t n) { return entropy_logits_view((vview){NULL, logits}, n); }
 
 double lmp_cross_entropy(const double *p, const double *q, size_t n, double base)
 {
@@ -253,7 +253,7 @@ double lmp_kl_divergence(const double *P, const double *Q, size_t n, double base
     return kl_view((vview){P, NULL}, (vview){Q, NULL}, n, base);
 }
 
-double lmp_kl_divergence_f(const float *P, const float *Q, size_t n, double base)
+double lmp_kl_divergence_f32(const float *P, const float *Q, size_t n, double base)
 {
     return kl_view((vview){NULL, P}, (vview){NULL, Q}, n, base);
 }
@@ -327,15 +327,15 @@ static double ce_row(const double *x, size_t C, size_t target, double s, double 
     return (1.0 - s) * nll + s * (lse - mean);
 }
 
-static lmp_status ce_check(const double *x, size_t C, int64_t target, double s, long row, double *m,
+static lmp_status ce_check(const double *x, size_t C, lmp_token_id target, double s, long row, double *m,
                            lmp_error *err)
 {
     char where[48] = "";
     if (row >= 0) snprintf(where, sizeof where, " (row %ld)", row);
     if (C == 0) return lmp_error_set(err, LMP_EINVAL, "ce_loss: expected at least one class, got C = 0");
-    if (target < 0 || (uint64_t)target >= C)
-        return lmp_error_set(err, LMP_EINVAL, "ce_loss%s: target = %lld: expected a class in [0, %zu)", where,
-                             (long long)target, C);
+    if (target < 0 || (size_t)target >= C)
+        return lmp_error_set(err, LMP_EINVAL, "ce_loss%s: target = %ld: expected a class in [0, %zu)", where,
+                             (long)target, C);
     if (!(s >= 0 && s <= 1))
         return lmp_error_set(err, LMP_EINVAL, "ce_loss: label_smoothing = %g: expected a value in [0, 1]", s);
     lmp_status st = check_logits((vview){x, NULL}, C, m, "ce_loss", err);
@@ -347,7 +347,7 @@ static lmp_status ce_check(const double *x, size_t C, int64_t target, double s, 
     return st;
 }
 
-lmp_status lmp_ce_loss(const double *logits, size_t C, int64_t target, double label_smoothing, double *loss,
+lmp_status lmp_ce_loss(const double *logits, size_t C, lmp_token_id target, double label_smoothing, double *loss,
                        lmp_error *err)
 {
     double m;
@@ -357,8 +357,8 @@ lmp_status lmp_ce_loss(const double *logits, size_t C, int64_t target, double la
     return LMP_OK;
 }
 
-lmp_status lmp_ce_loss_batch(const double *logits, size_t N, size_t C, const int64_t *targets,
-                             int64_t ignore_index, double label_smoothing, double *loss, lmp_error *err)
+lmp_status lmp_ce_loss_batch(const double *logits, size_t N, size_t C, const lmp_token_id *targets,
+                             lmp_token_id ignore_index, double label_smoothing, double *loss, lmp_error *err)
 {
     double sum = 0.0;
     size_t used = 0;
@@ -374,8 +374,8 @@ lmp_status lmp_ce_loss_batch(const double *logits, size_t N, size_t C, const int
     return LMP_OK;
 }
 
-static lmp_status map_common(const double *pred, const double *t, size_t N, size_t V, const double *w, size_t nw,
-                             double lambda, lmp_prior prior, int chapter, double *loss, lmp_error *err)
+lmp_status lmp_map_loss(const double *pred, const double *t, size_t N, size_t V, const double *w, size_t nw,
+                        double lambda, lmp_prior prior, double *loss, lmp_error *err)
 {
     if (N == 0 || V == 0)
         return lmp_error_set(err, LMP_EINVAL, "map_loss: N = %zu, V = %zu: expected at least one example and class",
@@ -393,10 +393,9 @@ static lmp_status map_common(const double *pred, const double *t, size_t N, size
         if (!(t[i] >= 0) || isinf(t[i]))
             return lmp_error_set(err, LMP_EINVAL, "map_loss: target[%zu][%zu] = %g: expected a finite value >= 0",
                                  i / V, i % V, t[i]);
-        if (chapter) nll -= t[i] * log(pred[i] + 1e-9);
-        else if (t[i] > 0) nll -= pred[i] > 0 ? t[i] * log(pred[i]) : -INFINITY;
+        if (t[i] > 0) nll -= pred[i] > 0 ? t[i] * log(pred[i]) : -INFINITY;
     }
-    nll /= chapter ? (double)(N * V) : (double)N;
+    nll /= (double)N;
     double reg = 0.0;
     for (size_t j = 0; j < nw; j++) {
         if (!isfinite(w[j]))
@@ -405,16 +404,4 @@ static lmp_status map_common(const double *pred, const double *t, size_t N, size
     }
     *loss = nll + lambda * reg;
     return LMP_OK;
-}
-
-lmp_status lmp_map_loss(const double *pred, const double *targets, size_t N, size_t V, const double *w, size_t nw,
-                        double lambda, lmp_prior prior, double *loss, lmp_error *err)
-{
-    return map_common(pred, targets, N, V, w, nw, lambda, prior, 0, loss, err);
-}
-
-lmp_status lmp_map_loss_chapter(const double *pred, const double *targets, size_t N, size_t V, const double *w,
-                                size_t nw, double lambda, lmp_prior prior, double *loss, lmp_error *err)
-{
-    return map_common(pred, targets, N, V, w, nw, lambda, prior, 1, loss, err);
 }

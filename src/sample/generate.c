@@ -27,7 +27,7 @@ lmp_status lmp_lm_generate(const lmp_lm *lm, lmp_sampler *s, lmp_rng *rng, const
     for (size_t step = 0; step < max_new; step++) {
         st = lm->vt->next_logprobs(lm->self, out, n, lp, err);
         if (st) break;
-        st = lmp_sampler_apply_d(s, lp, V, out, n, err);
+        st = lmp_sampler_apply(s, lp, V, out, n, err);
         if (st) break;
         int32_t tok = lmp_sampler_draw(s, rng);
         total += lp[tok];

@@ -1,4 +1,4 @@
-/* Hot loops of the sampler (see sample_internal.h) and the standalone kernels
+/* Hot loops of the sampler (see kernels.h) and the standalone kernels
  * of sample.h.
  *
  * Speed: the library is built with -O2 for a generic x86-64, where GCC does
@@ -15,11 +15,10 @@
  * the last bit in the common case. */
 #include <immintrin.h>
 #include <math.h>
-#include <stdatomic.h>
 #include <string.h>
 
 #include "lmprob/sample.h"
-#include "sample_internal.h"
+#include "kernels.h"
 
 /* ---- vectorised float exp -------------------------------------------------------- */
 
@@ -33,20 +32,9 @@ typedef float v4f __attribute__((vector_size(16)));
 
 #define V8(x) {x, x, x, x, x, x, x, x}
 
-/* The float exp of every kernel below: x = k ln 2 + r (Cody-Waite, ln 2 split in
- * EXPF_C1 + EXPF_C2), e^r ~ 1 + r + r^2 (P0 + P1 r + ... + P5 r^5) (Cephes expf). */
-#define EXPF_LO (-87.3f)
-#define EXPF_LOG2E 1.44269504088896341f
-#define EXPF_MAGIC 12582912.0f
-#define EXPF_C1 0.693359375f
-#define EXPF_C2 (-2.12194440e-4f)
-#define EXPF_P5 1.9875691500E-4f
-#define EXPF_P4 1.3981999507E-3f
-#define EXPF_P3 8.3334519073E-3f
-#define EXPF_P2 4.1665795894E-2f
-#define EXPF_P1 1.6666665459E-1f
-#define EXPF_P0 5.0000001201E-1f
-
+/* The constants of the float exp (Cephes expf) and the x86 vector versions
+ * vexp8/vexp16 live in src/core/vexpf.h, shared with the GPT-2 kernels. */
+#include "../core/vexpf.h"
 
 static inline __attribute__((always_inline)) void vexpf(v8f *io)
 {
@@ -89,67 +77,13 @@ static int isa_machine(void)
     return 1;
 }
 
-static atomic_int isa_cap = 2; /* lowered by lmp_sample_set_isa (tests) */
-
-int lmp_sample_set_isa(int level)
-{
-    atomic_store_explicit(&isa_cap, level, memory_order_relaxed);
-    int m = isa_machine();
-    return level < m ? level : m;
-}
-
-static int isa_level(void)
-{
-    int m = isa_machine(), c = atomic_load_explicit(&isa_cap, memory_order_relaxed);
-    return c < m ? c : m;
-}
-
-static int has_avx2(void) { return isa_level() >= 1; }
-static int has_avx512(void) { return isa_level() >= 2; }
+/* The widest variant this machine runs; the caller caps it (the sampler keeps a
+ * level per object, lmp_softmax_f32 takes the machine's): every kernel takes
+ * the level as its first argument, and no level is kept in the process. */
+int lmp_sample_isa_best(void) { return isa_machine(); }
 
 #define AVX2_FN __attribute__((target("avx2,fma")))
 #define AVX512_FN __attribute__((target("avx2,fma,avx512f,avx512dq,avx512vl")))
-
-/* expf(x) for x <= 0; 0 below EXPF_LO (and for -inf) */
-AVX2_FN static inline __attribute__((always_inline)) __m256 vexp8(__m256 x)
-{
-    const __m256 lo = _mm256_set1_ps(EXPF_LO), magic = _mm256_set1_ps(EXPF_MAGIC);
-    __m256 small = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
-    __m256 xc = _mm256_max_ps(x, lo);
-    __m256 t = _mm256_fmadd_ps(xc, _mm256_set1_ps(EXPF_LOG2E), magic); /* round to nearest */
-    __m256 kf = _mm256_sub_ps(t, magic);
-    __m256 r = _mm256_fnmadd_ps(kf, _mm256_set1_ps(EXPF_C1), xc);
-    r = _mm256_fnmadd_ps(kf, _mm256_set1_ps(EXPF_C2), r);
-    __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(EXPF_P5), r, _mm256_set1_ps(EXPF_P4));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXPF_P3));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXPF_P2));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXPF_P1));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXPF_P0));
-    __m256 y = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), _mm256_set1_ps(1.0f));
-    /* y * 2^k, k in [-126, 0]: t = 1.5 * 2^23 + k holds k in its low mantissa bits,
-     * so t << 23 is k << 23 (mod 2^32) without a float-to-int conversion */
-    __m256i k = _mm256_slli_epi32(_mm256_castps_si256(t), 23);
-    return _mm256_andnot_ps(small, _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(y), k)));
-}
-
-AVX512_FN static inline __attribute__((always_inline)) __m512 vexp16(__m512 x)
-{
-    const __m512 lo = _mm512_set1_ps(EXPF_LO), magic = _mm512_set1_ps(EXPF_MAGIC);
-    __mmask16 keep = _mm512_cmp_ps_mask(x, lo, _CMP_NLT_UQ);
-    __m512 xc = _mm512_max_ps(x, lo);
-    __m512 t = _mm512_fmadd_ps(xc, _mm512_set1_ps(EXPF_LOG2E), magic);
-    __m512 kf = _mm512_sub_ps(t, magic);
-    __m512 r = _mm512_fnmadd_ps(kf, _mm512_set1_ps(EXPF_C1), xc);
-    r = _mm512_fnmadd_ps(kf, _mm512_set1_ps(EXPF_C2), r);
-    __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(EXPF_P5), r, _mm512_set1_ps(EXPF_P4));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXPF_P3));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXPF_P2));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXPF_P1));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXPF_P0));
-    __m512 y = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), _mm512_set1_ps(1.0f));
-    __m512i k = _mm512_slli_epi32(_mm512_castps_si512(t), 23); /* as in vexp8 */
-    return _mm512_castsi512_ps(_mm512_maskz_add_epi32(keep, _mm512_castps_si512(y), k));
-}
 
 /* f / T in float32 (tv: the float temperature broadcast), lane by lane: the
  * correctly rounded quotient, as torch's float32 division and llama.cpp's
@@ -345,9 +279,9 @@ AVX512_FN static size_t fgather_ge_avx512(const float *x, size_t n, float lo, in
     return m;
 }
 
-size_t lmp_sample_fgather_ge(const float *x, size_t n, float lo, int32_t *id, float *xs)
+size_t lmp_sample_fgather_ge(int isa, const float *x, size_t n, float lo, int32_t *id, float *xs)
 {
-    if (has_avx512()) return fgather_ge_avx512(x, n, lo, id, xs);
+    if (isa >= 2) return fgather_ge_avx512(x, n, lo, id, xs);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) { /* branch-free: the kept ids are spread at random */
         id[m] = (int32_t)i;
@@ -374,9 +308,9 @@ AVX512_FN static double mass_ge_avx512(const float *xs, const float *es, size_t 
     return s;
 }
 
-double lmp_sample_mass_ge(const float *xs, const float *es, size_t n, float hi)
+double lmp_sample_mass_ge(int isa, const float *xs, const float *es, size_t n, float hi)
 {
-    if (has_avx512()) return mass_ge_avx512(xs, es, n, hi);
+    if (isa >= 2) return mass_ge_avx512(xs, es, n, hi);
     double s = 0.0;
     for (size_t j = 0; j < n; j++) s += xs[j] >= hi ? (double)es[j] : 0.0;
     return s;
@@ -445,10 +379,11 @@ AVX512_FN static double topp_bucket_avx512(const float *xs, const float *es, siz
     return high + topp_bucket_scalar(xs, es, j, n, tf, kmin, scale, nb, iz, bh, bmass, bidx);
 }
 
-double lmp_sample_topp_bucket(const float *xs, const float *es, size_t n, float tf, double kmin, double scale, int nb,
-                              double iz, int32_t bh, double *bmass, int32_t *bidx, int32_t *band_b, double *band_p)
+double lmp_sample_topp_bucket(int isa, const float *xs, const float *es, size_t n, float tf, double kmin, double scale,
+                              int nb, double iz, int32_t bh, double *bmass, int32_t *bidx, int32_t *band_b,
+                              double *band_p)
 {
-    if (has_avx512()) return topp_bucket_avx512(xs, es, n, tf, kmin, scale, nb, iz, bh, bmass, bidx, band_b, band_p);
+    if (isa >= 2) return topp_bucket_avx512(xs, es, n, tf, kmin, scale, nb, iz, bh, bmass, bidx, band_b, band_p);
     return topp_bucket_scalar(xs, es, 0, n, tf, kmin, scale, nb, iz, bh, bmass, bidx);
 }
 
@@ -500,10 +435,10 @@ AVX512_FN static size_t topp_finish_avx512(float *xs, const float *es, int32_t *
     return topp_finish_scalar(xs, es, id, j, n, tf, lthr, lo_tie, hi_tie, p, m, seen);
 }
 
-size_t lmp_sample_topp_finish(float *xs, const float *es, int32_t *id, size_t n, float tf, float lthr, size_t lo_tie,
-                              size_t hi_tie, double *p)
+size_t lmp_sample_topp_finish(int isa, float *xs, const float *es, int32_t *id, size_t n, float tf, float lthr,
+                              size_t lo_tie, size_t hi_tie, double *p)
 {
-    if (has_avx512()) return topp_finish_avx512(xs, es, id, n, tf, lthr, lo_tie, hi_tie, p);
+    if (isa >= 2) return topp_finish_avx512(xs, es, id, n, tf, lthr, lo_tie, hi_tie, p);
     return topp_finish_scalar(xs, es, id, 0, n, tf, lthr, lo_tie, hi_tie, p, 0, 0);
 }
 
@@ -554,12 +489,12 @@ AVX512_FN static double topp_block_mass_avx512(const float *xs, const float *es,
     return bs;
 }
 
-size_t lmp_sample_topp_draw(const float *xs, const float *es, size_t n, float tf, float lthr, size_t lo_tie,
+size_t lmp_sample_topp_draw(int isa, const float *xs, const float *es, size_t n, float tf, float lthr, size_t lo_tie,
                             size_t hi_tie, double iz, double target)
 {
     double c = 0.0;
     size_t seen = 0, last = SIZE_MAX, j = 0;
-    if (has_avx512()) {
+    if (isa >= 2) {
         for (; j < n; j += 64) {
             size_t hi = j + 64 < n ? j + 64 : n, ties;
             double bs = topp_block_mass_avx512(xs, es, j, hi, tf, lthr, iz, &ties);
@@ -597,9 +532,9 @@ AVX512_FN static void logits_widen_avx512(const float *x, size_t n, float tf, do
     for (; j < n; j++) lg[j] = (double)(tf != 1.0f ? x[j] / tf : x[j]);
 }
 
-void lmp_sample_logits_widen(const float *x, size_t n, float tf, double *lg)
+void lmp_sample_logits_widen(int isa, const float *x, size_t n, float tf, double *lg)
 {
-    if (has_avx512()) {
+    if (isa >= 2) {
         logits_widen_avx512(x, n, tf, lg);
         return;
     }
@@ -621,7 +556,7 @@ AVX2_FN static void lazy_block_avx2(const float *x, size_t lo, size_t hi, float 
  *
  * Every float32 normaliser is summed the same way, whatever the kernel or the ISA,
  * so that all paths of the sampler (lazy, top-p fast path, general path) and
- * lmp_softmax_f agree to the bit:
+ * lmp_softmax_f32 agree to the bit:
  *   - the exps are taken 16 at a time: group g holds elements 16g .. 16g + 15
  *     (zeros past n); 16 groups make a block of LMP_LAZY_BLOCK = 256 elements;
  *   - within a block the 16 groups are added lane by lane in float as a pairwise
@@ -1025,18 +960,18 @@ static double ek_base(const ek_args *a, size_t n, int mode)
     }
 }
 
-static double ek(const ek_args *a, size_t n, int mode)
+static double ek(int isa, const ek_args *a, size_t n, int mode)
 {
-    if (has_avx512()) return ek_avx512(a, n, mode);
-    if (has_avx2()) return ek_avx2(a, n, mode);
+    if (isa >= 2) return ek_avx512(a, n, mode);
+    if (isa >= 1) return ek_avx2(a, n, mode);
     return ek_base(a, n, mode);
 }
 
-double lmp_sample_exp_sum(const double *x, size_t n, double m, double *e, int f32)
+double lmp_sample_exp_sum(int isa, const double *x, size_t n, double m, double *e, int f32)
 {
     if (f32) {
         ek_args a = {.xd = x, .md = m, .od = e};
-        return ek(&a, n, EK_IN_F64 | EK_OUT_F64);
+        return ek(isa, &a, n, EK_IN_F64 | EK_OUT_F64);
     }
     double s = 0.0; /* sequential, as numpy's sum for n < 8 and torch's for small n */
     for (size_t i = 0; i < n; i++) {
@@ -1046,43 +981,43 @@ double lmp_sample_exp_sum(const double *x, size_t n, double m, double *e, int f3
     return s;
 }
 
-double lmp_sample_expf_array(const float *x, size_t n, float m, float *out)
+double lmp_sample_expf_array(int isa, const float *x, size_t n, float m, float *out)
 {
     ek_args a = {.xf = x, .m = m, .of = out};
-    return ek(&a, n, EK_IN_F32 | EK_OUT_F32);
+    return ek(isa, &a, n, EK_IN_F32 | EK_OUT_F32);
 }
 
-double lmp_sample_topp_exps(const float *x, size_t n, float tf, float m, float *e)
+double lmp_sample_topp_exps(int isa, const float *x, size_t n, float tf, float m, float *e)
 {
     ek_args a = {.xf = x, .tf = tf, .m = m, .of = e};
-    return ek(&a, n, EK_IN_F32 | EK_OUT_F32 | (tf != 1.0f ? EK_DIV : 0));
+    return ek(isa, &a, n, EK_IN_F32 | EK_OUT_F32 | (tf != 1.0f ? EK_DIV : 0));
 }
 
-double lmp_sample_topp_hist(const float *x, size_t n, float tf, float m, double scale, int nb, double *bmass,
+double lmp_sample_topp_hist(int isa, const float *x, size_t n, float tf, float m, double scale, int nb, double *bmass,
                             size_t *bcnt)
 {
     ek_args a = {.xf = x, .tf = tf, .m = m, .bmass = bmass, .bcnt = bcnt, .hscale = (float)scale, .nb = nb};
-    return ek(&a, n, EK_IN_F32 | EK_HIST | (tf != 1.0f ? EK_DIV : 0));
+    return ek(isa, &a, n, EK_IN_F32 | EK_HIST | (tf != 1.0f ? EK_DIV : 0));
 }
 
-double lmp_sample_exps_gather(const float *x, size_t n, float tf, float m, float lo, int32_t *id, float *xs,
+double lmp_sample_exps_gather(int isa, const float *x, size_t n, float tf, float m, float lo, int32_t *id, float *xs,
                               float *es, size_t *ng)
 {
     *ng = 0;
     ek_args a = {.xf = x, .tf = tf, .m = m, .glo = lo, .gid = id, .gxs = xs, .ges = es, .gn = ng};
-    return ek(&a, n, EK_IN_F32 | EK_GATHER | (tf != 1.0f ? EK_DIV : 0));
+    return ek(isa, &a, n, EK_IN_F32 | EK_GATHER | (tf != 1.0f ? EK_DIV : 0));
 }
 
-double lmp_sample_sum_exps(const double *e, size_t n)
+double lmp_sample_sum_exps(int isa, const double *e, size_t n)
 {
     ek_args a = {.xd = e};
-    return ek(&a, n, EK_IN_F64 | EK_NOEXP);
+    return ek(isa, &a, n, EK_IN_F64 | EK_NOEXP);
 }
 
-double lmp_sample_lazy_sums(const float *x, float *copy, size_t n, float tf, float m, double *block)
+double lmp_sample_lazy_sums(int isa, const float *x, float *copy, size_t n, float tf, float m, double *block)
 {
     ek_args a = {.xf = x, .tf = tf, .m = m, .cp = copy, .block = block};
-    return ek(&a, n, EK_IN_F32 | EK_COPY | EK_BLOCKS | (tf != 1.0f ? EK_DIV : 0));
+    return ek(isa, &a, n, EK_IN_F32 | EK_COPY | EK_BLOCKS | (tf != 1.0f ? EK_DIV : 0));
 }
 
 /* ---- the lazy full-vocabulary path (temperature only, float32) ----------------------- */
@@ -1119,19 +1054,19 @@ static inline __attribute__((always_inline)) size_t fcheck_body(const float *x, 
 
 static size_t fcheck_base(const float *x, size_t n, float *max) { return fcheck_body(x, n, max); }
 
-size_t lmp_sample_fcheck(const float *x, size_t n, float *max)
+size_t lmp_sample_fcheck(int isa, const float *x, size_t n, float *max)
 {
-    if (has_avx512()) return fcheck_avx512(x, n, max, NULL, NULL);
-    if (has_avx2()) return fcheck_avx2(x, n, max, NULL, NULL);
+    if (isa >= 2) return fcheck_avx512(x, n, max, NULL, NULL);
+    if (isa >= 1) return fcheck_avx2(x, n, max, NULL, NULL);
     return fcheck_base(x, n, max);
 }
 
-size_t lmp_sample_fcheck_sample(const float *x, size_t n, float *max, float *sample, float *cmax)
+size_t lmp_sample_fcheck_sample(int isa, const float *x, size_t n, float *max, float *sample, float *cmax)
 {
     size_t bad;
-    if (has_avx512()) {
+    if (isa >= 2) {
         bad = fcheck_avx512(x, n, max, sample, cmax);
-    } else if (has_avx2()) {
+    } else if (isa >= 1) {
         bad = fcheck_avx2(x, n, max, sample, cmax);
     } else { /* the baseline: a pass of its own */
         bad = fcheck_base(x, n, max);
@@ -1141,7 +1076,7 @@ size_t lmp_sample_fcheck_sample(const float *x, size_t n, float *max, float *sam
     }
     /* the vector loops sample while they stream (the lines are loaded anyway);
      * the rest here (all of it for the baseline: the same values) */
-    for (size_t i = isa_level() >= 1 ? n / 32 * 32 : 0; i < n; i += 16) sample[i / 16] = x[i];
+    for (size_t i = isa >= 1 ? n / 32 * 32 : 0; i < n; i += 16) sample[i / 16] = x[i];
     return bad;
 }
 
@@ -1161,9 +1096,9 @@ static inline __attribute__((always_inline)) void scaled_exp8(const float *x, fl
 }
 
 /* The exps of one block, in order (8 at a time through the same kernel). */
-void lmp_sample_lazy_block(const float *x, size_t lo, size_t hi, float tf, float m, double *e)
+void lmp_sample_lazy_block(int isa, const float *x, size_t lo, size_t hi, float tf, float m, double *e)
 {
-    if (has_avx2()) {
+    if (isa >= 1) {
         lazy_block_avx2(x, lo, hi, tf, m, e);
         return;
     }
@@ -1284,11 +1219,11 @@ static size_t load_base(const float *lf, const double *ld, size_t V, double T, d
     return load_body(lf, ld, V, T, lg, f32, max);
 }
 
-size_t lmp_sample_load(const float *lf, const double *ld, size_t V, double T, double *lg, int f32, double *max)
+size_t lmp_sample_load(int isa, const float *lf, const double *ld, size_t V, double T, double *lg, int f32, double *max)
 {
     /* x / T can overflow to +inf for a tiny T: the vector loop stores it, so
      * re-check the maximum (the scalar tail checks its own elements). */
-    size_t bad = has_avx2() ? load_avx2(lf, ld, V, T, lg, f32, max) : load_base(lf, ld, V, T, lg, f32, max);
+    size_t bad = isa >= 1 ? load_avx2(lf, ld, V, T, lg, f32, max) : load_base(lf, ld, V, T, lg, f32, max);
     if (bad == V && *max == INFINITY)
         for (size_t i = 0; i < V; i++)
             if (lg[i] == INFINITY) return i;
@@ -1315,7 +1250,7 @@ static inline __attribute__((always_inline)) double max_body(const double *x, si
 __attribute__((target("avx2,fma"))) static double max_avx2(const double *x, size_t n) { return max_body(x, n); }
 static double max_base(const double *x, size_t n) { return max_body(x, n); }
 
-double lmp_sample_max(const double *x, size_t n) { return has_avx2() ? max_avx2(x, n) : max_base(x, n); }
+double lmp_sample_max(int isa, const double *x, size_t n) { return isa >= 1 ? max_avx2(x, n) : max_base(x, n); }
 
 /* p[i] = p[i] / z: float64 mode divides (IEEE division lane by lane, the
  * scalar result bit for bit, numpy's e / e.sum()); float32 mode multiplies by
@@ -1345,10 +1280,10 @@ __attribute__((target("avx2,fma"))) static void scale_avx2(double *p, size_t n, 
 }
 static void scale_base(double *p, size_t n, double z, int f32) { scale_body(p, n, z, f32); }
 
-void lmp_sample_scale(double *p, size_t n, double z, int f32)
+void lmp_sample_scale(int isa, double *p, size_t n, double z, int f32)
 {
-    if (has_avx512()) scale_avx512(p, n, z, f32);
-    else if (has_avx2()) scale_avx2(p, n, z, f32);
+    if (isa >= 2) scale_avx512(p, n, z, f32);
+    else if (isa >= 1) scale_avx2(p, n, z, f32);
     else scale_base(p, n, z, f32);
 }
 
@@ -1417,10 +1352,10 @@ __attribute__((target("avx2,fma"))) static size_t fgather_avx2(const float *x, s
     return fgather_scalar(x, i, n, thr_of, ctx, M, thr, max, out, m, nout);
 }
 
-size_t lmp_sample_fgather(const float *x, size_t n, lmp_sample_thr_fn thr_of, const void *ctx, float *max,
+size_t lmp_sample_fgather(int isa, const float *x, size_t n, lmp_sample_thr_fn thr_of, const void *ctx, float *max,
                           int32_t *out, size_t *nout)
 {
-    if (has_avx2()) return fgather_avx2(x, n, thr_of, ctx, max, out, nout);
+    if (isa >= 1) return fgather_avx2(x, n, thr_of, ctx, max, out, nout);
     return fgather_scalar(x, 0, n, thr_of, ctx, -INFINITY, thr_of(-INFINITY, ctx), max, out, 0, nout);
 }
 
@@ -1432,9 +1367,9 @@ __attribute__((target("avx2,fma"))) static void fscale_avx2(float *out, size_t n
     for (; i < n; i++) out[i] *= sc;
 }
 
-void lmp_sample_fscale(float *out, size_t n, float sc)
+void lmp_sample_fscale(int isa, float *out, size_t n, float sc)
 {
-    if (has_avx2()) {
+    if (isa >= 1) {
         fscale_avx2(out, n, sc);
         return;
     }
@@ -1469,10 +1404,10 @@ AVX512_FN static void topp_convert_avx512(const float *xs, const float *es, size
     topp_convert_scalar(xs, es, j, n, tf, lg, p, key);
 }
 
-void lmp_sample_topp_convert(const float *xs, const float *es, size_t n, float tf, double *lg, double *p,
+void lmp_sample_topp_convert(int isa, const float *xs, const float *es, size_t n, float tf, double *lg, double *p,
                              double *key)
 {
-    if (has_avx512()) topp_convert_avx512(xs, es, n, tf, lg, p, key);
+    if (isa >= 2) topp_convert_avx512(xs, es, n, tf, lg, p, key);
     else topp_convert_scalar(xs, es, 0, n, tf, lg, p, key);
 }
 
@@ -1508,10 +1443,10 @@ AVX512_FN static void bucketize_avx512(const double *key, const double *p, size_
     bucketize_scalar(key, p, i, n, kmin, scale, nb, bmass, bcnt, bidx);
 }
 
-void lmp_sample_bucketize(const double *key, const double *p, size_t n, double kmin, double scale, int nb,
+void lmp_sample_bucketize(int isa, const double *key, const double *p, size_t n, double kmin, double scale, int nb,
                           double *bmass, size_t *bcnt, int32_t *bidx)
 {
-    if (has_avx512()) bucketize_avx512(key, p, n, kmin, scale, nb, bmass, bcnt, bidx);
+    if (isa >= 2) bucketize_avx512(key, p, n, kmin, scale, nb, bmass, bcnt, bidx);
     else bucketize_scalar(key, p, 0, n, kmin, scale, nb, bmass, bcnt, bidx);
 }
 
@@ -1539,9 +1474,9 @@ AVX512_FN static size_t bucket_members_avx512(const int32_t *bidx, size_t n, int
     return m;
 }
 
-size_t lmp_sample_bucket_members(const int32_t *bidx, size_t n, int32_t b, size_t *ord, size_t *below)
+size_t lmp_sample_bucket_members(int isa, const int32_t *bidx, size_t n, int32_t b, size_t *ord, size_t *below)
 {
-    if (has_avx512()) return bucket_members_avx512(bidx, n, b, ord, below);
+    if (isa >= 2) return bucket_members_avx512(bidx, n, b, ord, below);
     size_t m = 0, lt = 0;
     for (size_t i = 0; i < n; i++) {
         lt += bidx[i] < b;
@@ -1599,10 +1534,10 @@ AVX512_FN static size_t compact_avx512(const double *key, double t, size_t lo_ti
     return compact_scalar(key, t, lo_tie, hi_tie, i, n, ident, id, lg, p, m, seen);
 }
 
-size_t lmp_sample_compact(const double *key, double t, size_t lo_tie, size_t hi_tie, size_t n, int ident,
+size_t lmp_sample_compact(int isa, const double *key, double t, size_t lo_tie, size_t hi_tie, size_t n, int ident,
                           int32_t *id, double *lg, double *p)
 {
-    if (has_avx512()) return compact_avx512(key, t, lo_tie, hi_tie, n, ident, id, lg, p);
+    if (isa >= 2) return compact_avx512(key, t, lo_tie, hi_tie, n, ident, id, lg, p);
     return compact_scalar(key, t, lo_tie, hi_tie, 0, n, ident, id, lg, p, 0, 0);
 }
 
@@ -1692,7 +1627,7 @@ size_t lmp_argmax(const double *x, size_t n)
     return a;
 }
 
-size_t lmp_argmax_f(const float *x, size_t n)
+size_t lmp_argmax_f32(const float *x, size_t n)
 {
     if (n == 0) return 0;
     size_t a = 0;
@@ -1754,7 +1689,7 @@ lmp_status lmp_repetition_penalty(double *scores, size_t V, const int32_t *prev,
     return LMP_OK;
 }
 
-lmp_status lmp_penalties_f(float *logits, size_t V, const int32_t *last, size_t nl, float repeat, float freq,
+lmp_status lmp_penalties_f32(float *logits, size_t V, const int32_t *last, size_t nl, float repeat, float freq,
                            float present, lmp_error *err)
 {
     if (!(repeat > 0) || isinf(repeat))

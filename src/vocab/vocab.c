@@ -60,7 +60,7 @@ lmp_status lmp_vocab_create(lmp_vocab **out, lmp_error *err)
     }
     static const char *const specials[3] = {"<unk>", "<s>", "</s>"};
     for (int i = 0; i < 3; i++) {
-        uint32_t id;
+        lmp_token_id id;
         lmp_status st = lmp_vocab_add(v, specials[i], strlen(specials[i]), &id, err);
         if (st) {
             lmp_vocab_free(v);
@@ -82,7 +82,7 @@ void lmp_vocab_free(lmp_vocab *v)
     free(v);
 }
 
-static int64_t find_h(const lmp_vocab *v, const char *s, size_t n, uint64_t h, size_t *slot)
+static lmp_token_id find_h(const lmp_vocab *v, const char *s, size_t n, uint64_t h, size_t *slot)
 {
     size_t i = h & v->mask;
     uint32_t h32 = (uint32_t)h;
@@ -90,28 +90,29 @@ static int64_t find_h(const lmp_vocab *v, const char *s, size_t n, uint64_t h, s
         uint32_t e = v->table[i];
         if (!e) break;
         uint32_t id = e - 1;
-        if (v->hashes[id] == h32 && v->len[id] == n && memcmp(v->arena + v->off[id], s, n) == 0) return id;
+        if (v->hashes[id] == h32 && v->len[id] == n && memcmp(v->arena + v->off[id], s, n) == 0)
+            return (lmp_token_id)id;
         i = (i + 1) & v->mask;
     }
     if (slot) *slot = i;
-    return -1;
+    return LMP_TOKEN_NONE;
 }
 
-int64_t lmp_vocab_find(const lmp_vocab *v, const char *s, size_t n)
+lmp_token_id lmp_vocab_find(const lmp_vocab *v, const char *s, size_t n)
 {
     return find_h(v, s, n, hash_bytes(s, n), NULL);
 }
 
-lmp_status lmp_vocab_add(lmp_vocab *v, const char *s, size_t n, uint32_t *id, lmp_error *err)
+lmp_status lmp_vocab_add(lmp_vocab *v, const char *s, size_t n, lmp_token_id *id, lmp_error *err)
 {
     uint64_t h = hash_bytes(s, n);
     size_t slot;
-    int64_t f = find_h(v, s, n, h, &slot);
+    lmp_token_id f = find_h(v, s, n, h, &slot);
     if (f >= 0) {
-        *id = (uint32_t)f;
+        *id = f;
         return LMP_OK;
     }
-    if (v->n >= 0xFFFFFFFEu) return lmp_error_set(err, LMP_ERANGE, "vocabulary: more than 2^32-2 words");
+    if (v->n >= (size_t)INT32_MAX) return lmp_error_set(err, LMP_ERANGE, "vocabulary: more than 2^31-1 words");
     if (v->n == v->ids_cap) {
         size_t nc = v->ids_cap * 2;
         uint32_t *nh = realloc(v->hashes, nc * sizeof *nh);
@@ -140,15 +141,15 @@ lmp_status lmp_vocab_add(lmp_vocab *v, const char *s, size_t n, uint32_t *id, lm
     v->arena_len += n + 1;
     v->table[slot] = (uint32_t)nid + 1;
     if (v->n * 2 > v->mask + 1 && grow_table(v)) return lmp_error_set(err, LMP_ENOMEM, "vocabulary: out of memory");
-    *id = (uint32_t)nid;
+    *id = (lmp_token_id)nid;
     return LMP_OK;
 }
 
 size_t lmp_vocab_size(const lmp_vocab *v) { return v->n; }
 
-const char *lmp_vocab_word(const lmp_vocab *v, uint32_t id, size_t *len)
+const char *lmp_vocab_word(const lmp_vocab *v, lmp_token_id id, size_t *len)
 {
-    if (id >= v->n) return NULL;
+    if (id < 0 || (size_t)id >= v->n) return NULL;
     if (len) *len = v->len[id];
     return v->arena + v->off[id];
 }

@@ -11,6 +11,12 @@ expect_ok "make install" make -s -C "$root" BUILD="$bdir" PREFIX="$prefix" insta
 for f in lib/liblmprob.a lib/liblmprob.so lib/liblmprob.so.0 include/lmprob.h include/lmprob/core.h lib/pkgconfig/lmprob.pc; do
   if [ -e "$prefix/$f" ]; then ok; else bad "installed $f missing"; fi
 done
+# GPT-2's vocabulary and its notice, where the installed lmprob finds them with no argument.
+for f in share/lmprob/gpt2/encoder.json share/lmprob/gpt2/vocab.bpe share/lmprob/gpt2/LICENSE share/lmprob/gpt2/NOTICE; do
+  if [ -e "$prefix/$f" ]; then ok; else bad "installed $f missing"; fi
+done
+expect_out "installed lmprob tokenize finds share/lmprob/gpt2" '^15496 995$' \
+  sh -c "printf 'Hello world' | env -u LMPROB_GPT2_VOCAB '$prefix/bin/lmprob' tokenize"
 cat >"$TMPD/x.c" <<'C'
 #include <lmprob.h>
 #include <stdio.h>

@@ -11,15 +11,15 @@
 #include <string.h>
 
 #include "lmprob/dist.h"
-#include "lmprob/experiment.h"
+#include "experiment.h"
 #include "lmprob/linalg.h"
 #include "lmprob/stats.h"
 
 /* ---- mc ------------------------------------------------------------------------ */
 
-lmp_exp_mc_params lmp_exp_mc_defaults(void)
+ch_exp_mc_params ch_exp_mc_defaults(void)
 {
-    lmp_exp_mc_params p = {3, 0.5, 100000, 3.0, 2.0, 1000000, 6};
+    ch_exp_mc_params p = {3, 0.5, 100000, 3.0, 2.0, 1000000, 6};
     return p;
 }
 
@@ -32,14 +32,14 @@ static double binomial_mean(lmp_rng *r, long n, double p, size_t k)
     return s / (double)k;
 }
 
-lmp_status lmp_exp_mc(lmp_rng *r, const lmp_exp_mc_params *prm, lmp_exp_mc_result *out, lmp_error *err)
+lmp_status ch_exp_mc(lmp_rng *r, const ch_exp_mc_params *prm, ch_exp_mc_result *out, lmp_error *err)
 {
     if (lmp_binomial_check(prm->trials, prm->p, err)) return LMP_EINVAL;
     if (prm->chapter_size == 0 || prm->normal_size == 0 || !(prm->normal_sigma > 0) ||
-        !isfinite(prm->normal_mu) || prm->max_pow10 < 1 || prm->max_pow10 > LMP_EXP_MC_MAX_ROWS)
+        !isfinite(prm->normal_mu) || prm->max_pow10 < 1 || prm->max_pow10 > CH_EXP_MC_MAX_ROWS)
         return lmp_error_set(err, LMP_EINVAL,
                              "mc parameters: expected sizes >= 1, sigma > 0 and max_pow10 in 1..%d, got %d",
-                             LMP_EXP_MC_MAX_ROWS, prm->max_pow10);
+                             CH_EXP_MC_MAX_ROWS, prm->max_pow10);
     memset(out, 0, sizeof *out);
     /* E[X] = sum_k k P(X = k) = n p (the chapter's sum(values * probs) = 3 * 0.5). */
     out->exact = (double)prm->trials * prm->p;
@@ -53,7 +53,7 @@ lmp_status lmp_exp_mc(lmp_rng *r, const lmp_exp_mc_params *prm, lmp_exp_mc_resul
     size_t size = 1;
     for (int k = 1; k <= prm->max_pow10; k++) {
         size *= 10;
-        lmp_exp_mc_row *row = &out->row[out->rows++];
+        ch_exp_mc_row *row = &out->row[out->rows++];
         row->size = size;
         row->mean = binomial_mean(r, prm->trials, prm->p, size);
         row->abs_error = fabs(row->mean - np_);
@@ -64,13 +64,13 @@ lmp_status lmp_exp_mc(lmp_rng *r, const lmp_exp_mc_params *prm, lmp_exp_mc_resul
 
 /* ---- rule ---------------------------------------------------------------------- */
 
-lmp_exp_rule_params lmp_exp_rule_defaults(void)
+ch_exp_rule_params ch_exp_rule_defaults(void)
 {
-    lmp_exp_rule_params p = {1000000};
+    ch_exp_rule_params p = {1000000};
     return p;
 }
 
-lmp_status lmp_exp_rule(lmp_rng *r, const lmp_exp_rule_params *prm, lmp_exp_rule_result *out, lmp_error *err)
+lmp_status ch_exp_rule(lmp_rng *r, const ch_exp_rule_params *prm, ch_exp_rule_result *out, lmp_error *err)
 {
     if (prm->n == 0) return lmp_error_set(err, LMP_EINVAL, "n = 0: expected at least one draw");
     size_t cnt[3] = {0, 0, 0};
@@ -92,9 +92,9 @@ lmp_status lmp_exp_rule(lmp_rng *r, const lmp_exp_rule_params *prm, lmp_exp_rule
 
 /* ---- clt ----------------------------------------------------------------------- */
 
-lmp_exp_clt_params lmp_exp_clt_defaults(void)
+ch_exp_clt_params ch_exp_clt_defaults(void)
 {
-    lmp_exp_clt_params p = {10000, 30, 500, 0.05};
+    ch_exp_clt_params p = {10000, 30, 500, 0.05};
     return p;
 }
 
@@ -114,7 +114,7 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-lmp_status lmp_exp_clt(lmp_rng *r, const lmp_exp_clt_params *prm, lmp_exp_clt_result *out, lmp_error *err)
+lmp_status ch_exp_clt(lmp_rng *r, const ch_exp_clt_params *prm, ch_exp_clt_result *out, lmp_error *err)
 {
     size_t ne = prm->n_experiments, ns = prm->n_samples;
     if (ne < 8 || ns == 0 || ns > 100000 || !(prm->alpha > 0 && prm->alpha < 1))
@@ -173,9 +173,9 @@ lmp_status lmp_exp_clt(lmp_rng *r, const lmp_exp_clt_params *prm, lmp_exp_clt_re
 
 /* ---- biasvar ------------------------------------------------------------------- */
 
-lmp_exp_biasvar_params lmp_exp_biasvar_defaults(void)
+ch_exp_biasvar_params ch_exp_biasvar_defaults(void)
 {
-    lmp_exp_biasvar_params p;
+    ch_exp_biasvar_params p;
     memset(&p, 0, sizeof p);
     p.n_datasets = 200;
     p.n_train = 20;
@@ -197,17 +197,17 @@ static double true_fn(double x)
     return sin(2 * M_PI * x);  /* (2 pi) x, as numpy evaluates 2 * np.pi * x */
 }
 
-lmp_status lmp_exp_biasvar(lmp_rng *r, const lmp_exp_biasvar_params *prm, lmp_exp_biasvar_result *out,
+lmp_status ch_exp_biasvar(lmp_rng *r, const ch_exp_biasvar_params *prm, ch_exp_biasvar_result *out,
                            lmp_error *err)
 {
     size_t nd = prm->n_datasets, nt = prm->n_train, ng = prm->n_grid;
     if (nd < 2 || nt < 1 || !(prm->sigma >= 0) || !isfinite(prm->x_test) || prm->n_degrees < 1 ||
-        prm->n_degrees > LMP_EXP_BIASVAR_MAX_DEGREES || ng < 1 || ng > LMP_EXP_BIASVAR_MAX_GRID ||
+        prm->n_degrees > CH_EXP_BIASVAR_MAX_DEGREES || ng < 1 || ng > CH_EXP_BIASVAR_MAX_GRID ||
         !(prm->grid_lo <= prm->grid_hi))
         return lmp_error_set(err, LMP_EINVAL,
                              "biasvar parameters: expected n_datasets >= 2, n_train >= 1, sigma >= 0, 1..%d "
                              "degrees and 1..%d grid points",
-                             LMP_EXP_BIASVAR_MAX_DEGREES, LMP_EXP_BIASVAR_MAX_GRID);
+                             CH_EXP_BIASVAR_MAX_DEGREES, CH_EXP_BIASVAR_MAX_GRID);
     for (size_t d = 0; d < prm->n_degrees; d++)
         if (prm->degrees[d] < 0 || (size_t)prm->degrees[d] >= nt)
             return lmp_error_set(err, LMP_EINVAL, "degree = %d with %zu training points: expected 0 <= degree < %zu",
@@ -218,7 +218,7 @@ lmp_status lmp_exp_biasvar(lmp_rng *r, const lmp_exp_biasvar_params *prm, lmp_ex
     double *x = malloc((2 * nt + nd * w + nd) * sizeof *x);
     if (!x) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
     double *y = x + nt, *preds = y + nt, *col = preds + nd * w;
-    double gx[LMP_EXP_BIASVAR_MAX_GRID];
+    double gx[CH_EXP_BIASVAR_MAX_GRID];
     for (size_t j = 0; j < ng; j++)
         gx[j] = ng == 1 ? prm->grid_lo : prm->grid_lo + (double)j * ((prm->grid_hi - prm->grid_lo) / (double)(ng - 1));
     for (size_t d = 0; d < prm->n_degrees; d++) {
@@ -243,7 +243,7 @@ lmp_status lmp_exp_biasvar(lmp_rng *r, const lmp_exp_biasvar_params *prm, lmp_ex
                 for (size_t j = 0; j < ng; j++) preds[s * w + 1 + j] = lmp_linalg_poly_eval(&fit, gx[j]);
             }
         }
-        lmp_exp_biasvar_row *row = &out->row[out->rows++];
+        ch_exp_biasvar_row *row = &out->row[out->rows++];
         row->rank_deficient = rankdef;
         row->degree = prm->degrees[d];
         double s2 = prm->sigma * prm->sigma;
@@ -270,13 +270,13 @@ lmp_status lmp_exp_biasvar(lmp_rng *r, const lmp_exp_biasvar_params *prm, lmp_ex
 
 /* ---- disease ------------------------------------------------------------------- */
 
-lmp_exp_disease_params lmp_exp_disease_defaults(void)
+ch_exp_disease_params ch_exp_disease_defaults(void)
 {
-    lmp_exp_disease_params p = {0.001, 0.99, 0.05, 3, 1000000};
+    ch_exp_disease_params p = {0.001, 0.99, 0.05, 3, 1000000};
     return p;
 }
 
-lmp_status lmp_exp_disease(lmp_rng *r, const lmp_exp_disease_params *prm, lmp_exp_disease_result *out,
+lmp_status ch_exp_disease(lmp_rng *r, const ch_exp_disease_params *prm, ch_exp_disease_result *out,
                            lmp_error *err)
 {
     if (!(prm->prior >= 0 && prm->prior <= 1) || !(prm->sensitivity >= 0 && prm->sensitivity <= 1) ||
@@ -284,8 +284,8 @@ lmp_status lmp_exp_disease(lmp_rng *r, const lmp_exp_disease_params *prm, lmp_ex
         return lmp_error_set(err, LMP_EINVAL,
                              "prior = %g, sensitivity = %g, fpr = %g: expected probabilities in [0, 1]", prm->prior,
                              prm->sensitivity, prm->fpr);
-    if (prm->tests < 0 || prm->tests > LMP_EXP_DISEASE_MAX_TESTS)
-        return lmp_error_set(err, LMP_EINVAL, "tests = %d: expected 0..%d", prm->tests, LMP_EXP_DISEASE_MAX_TESTS);
+    if (prm->tests < 0 || prm->tests > CH_EXP_DISEASE_MAX_TESTS)
+        return lmp_error_set(err, LMP_EINVAL, "tests = %d: expected 0..%d", prm->tests, CH_EXP_DISEASE_MAX_TESTS);
     memset(out, 0, sizeof *out);
     out->rows = prm->tests + 1;
     double p = prm->prior;

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# GPT-2 124M forward pass, lmprob vs PyTorch (../shared/gpt2/torch_peer.py, HF semantics, the
+# same thread count) and, when LLAMACPP_BIN and LLAMACPP_GPT2_GGUF are set, llama.cpp's
+# llama-bench, side by side in this one run.
+#
+# The checkpoint: GPT-2 124M with random weights, HF names, F32, written once by
+# `bench_gpt2 write` to $BUILD/gpt2-bench/ (498 MB). torch_peer.py makes its own random
+# weights of the same shapes (speed does not depend on the values). LLAMACPP_GPT2_GGUF must be
+# the same checkpoint converted to an F32 GGUF (a script kept outside this repository; see
+# docs/gpt2.md); llama.cpp is never built here.
+#
+# Lines, each at 1 and 2 threads (ratio = peer time / lmprob time: > 1 means lmprob is ahead):
+#   BENCH gpt2_prefill1024_tN lmprob=<tok/s> torch=<tok/s> ratio=..   1024 tokens, logits of all positions
+#   BENCH gpt2_decode_tN      lmprob=<tok/s> torch=<tok/s> ratio=..   128 tokens after a 16-token prompt
+#   BENCH gpt2_rss_tN         lmprob=<MiB>   torch=<MiB>   ratio=..   peak RSS of the whole run
+#   (the same with llama.cpp=..., whose prefill is pp1024: logits of the last position only,
+#    and whose decode is tg128: from an empty context)
+#   FLOOR gpt2_prefill1024_tN peak=<GFLOP/s> floor=<tok/s> lmprob=<% of floor>
+#   FLOOR gpt2_decode_tN      bandwidth=<GB/s> floor=<tok/s> lmprob=<% of floor>
+# The floors: a 1024-token forward with all logits is F = 2 T (12 L C^2 + V C) + 4 L C T(T+1)/2
+# FLOP (2.72e11), against the FMA peak measured here (bench_gpt2 peak); a decode step reads
+# every weight once (4 bytes a parameter), against the read bandwidth measured here
+# (bench_gpt2 bw). Medians of RUNS runs (default 3).
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+BIN=$BUILD/bench/bench_gpt2
+RUNS=${RUNS:-3}
+PEER=${GPT2_TORCH_PEER:-../shared/gpt2/torch_peer.py}
+PY=/usr/bin/python3
+T=1024 PROMPT=16 GEN=128
+L=12 C=768 V=50257
+model=$BUILD/gpt2-bench/gpt2-124M-random.safetensors
+[ -x "$BIN" ] || { echo "# bench_gpt2: $BIN is missing (make benches)"; exit 1; }
+[ -x /usr/bin/time ] || { echo "# bench_gpt2: /usr/bin/time is missing: skipped"; exit 0; }
+if [ ! -f "$model" ]; then
+  mkdir -p "$(dirname "$model")"
+  echo "# bench_gpt2: writing $model (GPT-2 124M, random weights, F32)"
+  "$BIN" write "$model" || exit 1
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+jget() { # file dotted.key
+  "$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): d = d[k]
+print(d)' "$1" "$2"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "nan"; else printf "%.2f", a / b }'; }
+
+have_torch=0
+if [ -f "$PEER" ] && "$PY" -c 'import torch' 2>/dev/null; then
+  have_torch=1
+  # Debian's OpenBLAS 0.3.21 does not know Zen 5 and falls back to its Haswell (AVX2) kernels;
+  # on an AVX-512 machine give the peer its AVX-512 kernels (the faster of the two here).
+  if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX; fi
+  echo "# torch: $("$PY" -c 'import torch; print(torch.__version__)'), BLAS $(realpath /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-default}"
+else
+  echo "# bench_gpt2: torch or $PEER missing: torch lines skipped"
+fi
+have_llama=0
+if [ -n "${LLAMACPP_BIN:-}" ] && [ -x "$LLAMACPP_BIN/llama-bench" ] && [ -f "${LLAMACPP_GPT2_GGUF:-}" ]; then
+  have_llama=1
+  echo "# llama.cpp: $LLAMACPP_BIN/llama-bench on $LLAMACPP_GPT2_GGUF (flash attention on)"
+else
+  echo "# bench_gpt2: LLAMACPP_BIN / LLAMACPP_GPT2_GGUF not set: llama.cpp lines skipped"
+fi
+
+for t in 1 2; do
+  peak=$("$BIN" peak "$t") bw=$("$BIN" bw "$t")
+  /usr/bin/time -f %M -o "$tmp/rss" "$BIN" run "$model" "$t" --T $T --prompt $PROMPT --gen $GEN --reps "$RUNS" \
+    >"$tmp/l.json" || { echo "# bench_gpt2: lmprob run failed"; exit 1; }
+  lp=$(jget "$tmp/l.json" prefill_tok_s) ld=$(jget "$tmp/l.json" decode_tok_s) wb=$(jget "$tmp/l.json" weight_bytes)
+  lr=$(awk '{ printf "%.0f", $1 / 1024 }' "$tmp/rss")
+  echo "# lmprob t$t: $(cat "$tmp/l.json")"
+  tp="" td="" trss=""
+  if [ $have_torch = 1 ]; then
+    if OMP_NUM_THREADS=$t /usr/bin/time -f %M -o "$tmp/trss" "$PY" "$PEER" bench --threads "$t" --config small \
+         --T $T --gen $GEN --reps "$RUNS" >"$tmp/t.json" 2>"$tmp/terr"; then
+      tp=$(jget "$tmp/t.json" prefill.tok_per_s) td=$(jget "$tmp/t.json" decode.tok_per_s)
+      trss=$(awk '{ printf "%.0f", $1 / 1024 }' "$tmp/trss")
+      echo "# torch t$t: $(cat "$tmp/t.json")"
+    else
+      echo "# torch t$t failed: $(tail -n 2 "$tmp/terr")"
+    fi
+  fi
+  yp="" yd="" yrss=""
+  if [ $have_llama = 1 ]; then
+    if /usr/bin/time -f %M -o "$tmp/yrss" "$LLAMACPP_BIN/llama-bench" -m "$LLAMACPP_GPT2_GGUF" -t "$t" -fa 1 \
+         -p $T -n $GEN -r "$RUNS" -o json >"$tmp/y.json" 2>"$tmp/yerr"; then
+      yp=$("$PY" -c 'import json, sys
+for r in json.load(open(sys.argv[1])):
+    if r["n_prompt"] > 0 and r["n_gen"] == 0: print(r["avg_ts"])' "$tmp/y.json")
+      yd=$("$PY" -c 'import json, sys
+for r in json.load(open(sys.argv[1])):
+    if r["n_gen"] > 0 and r["n_prompt"] == 0: print(r["avg_ts"])' "$tmp/y.json")
+      yrss=$(awk '{ printf "%.0f", $1 / 1024 }' "$tmp/yrss")
+      echo "# llama.cpp t$t: pp$T $yp tok/s, tg$GEN $yd tok/s"
+    else
+      echo "# llama.cpp t$t failed: $(tail -n 2 "$tmp/yerr")"
+    fi
+  fi
+  line() { # name unit lmprob peer-name peer-value higher-is-better(1|0)
+    [ -n "$5" ] || return 0
+    local r
+    if [ "$6" = 1 ]; then r=$(ratio "$3" "$5"); else r=$(ratio "$5" "$3"); fi
+    echo "BENCH $1 lmprob=$3$2 $4=$5$2 ratio=$r"
+  }
+  line "gpt2_prefill${T}_t$t" tok/s "$lp" torch "$tp" 1
+  line "gpt2_prefill${T}_t$t" tok/s "$lp" llama.cpp "$yp" 1
+  line "gpt2_decode_t$t" tok/s "$ld" torch "$td" 1
+  line "gpt2_decode_t$t" tok/s "$ld" llama.cpp "$yd" 1
+  line "gpt2_rss_t$t" MiB "$lr" torch "$trss" 0
+  line "gpt2_rss_t$t" MiB "$lr" llama.cpp "$yrss" 0
+  awk -v t="$t" -v T=$T -v L=$L -v C=$C -v V=$V -v peak="$peak" -v bw="$bw" -v wb="$wb" -v lp="$lp" -v ld="$ld" 'BEGIN {
+    flop = 2 * T * (12 * L * C * C + V * C) + 4 * L * C * T * (T + 1) / 2
+    fp = peak * 1e9 / flop * T; fd = bw * 1e9 / wb
+    printf "FLOOR gpt2_prefill%d_t%d peak=%.0fGFLOP/s floor=%.0ftok/s lmprob=%.0f%%\n", T, t, peak, fp, 100 * lp / fp
+    printf "FLOOR gpt2_decode_t%d bandwidth=%.1fGB/s floor=%.0ftok/s lmprob=%.0f%%\n", t, bw, fd, 100 * ld / fd
+  }'
+done

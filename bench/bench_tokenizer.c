@@ -1,0 +1,65 @@
+/* One cold pass of lmprob's GPT-2 tokenizer, for bench/bench_tokenizer.sh:
+ *
+ *   bench_tokenizer VOCAB FILE THREADS
+ *
+ * In this fresh process: load the vocabulary (timed), read FILE into memory
+ * (not timed: the peers get their text as a string too), encode it once on
+ * THREADS threads (timed; no warm-up pass, no cache carried over: the
+ * tokenizer keeps none). Prints
+ *   load_ms=<ms> encode_s=<s> bytes=<n> ids=<n>
+ * Wall-clock times (CLOCK_MONOTONIC). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "lmprob.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: bench_tokenizer VOCAB FILE THREADS\n");
+        return 2;
+    }
+    lmp_error err;
+    lmp_tokenizer *tok;
+    double t0 = now();
+    if (lmp_tokenizer_load(argv[1], &tok, &err) != LMP_OK) {
+        fprintf(stderr, "bench_tokenizer: %s\n", err.msg);
+        return 1;
+    }
+    double load = now() - t0;
+    FILE *f = fopen(argv[2], "rb");
+    if (!f) {
+        perror(argv[2]);
+        return 1;
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *text = malloc((size_t)n + 1);
+    if (!text || fread(text, 1, (size_t)n, f) != (size_t)n) {
+        fprintf(stderr, "bench_tokenizer: cannot read %s\n", argv[2]);
+        return 1;
+    }
+    fclose(f);
+    lmp_token_buf ids;
+    lmp_token_buf_init(&ids);
+    double t1 = now();
+    if (lmp_tokenizer_encode_threads(tok, text, (size_t)n, 0, atoi(argv[3]), &ids, &err) != LMP_OK) {
+        fprintf(stderr, "bench_tokenizer: %s\n", err.msg);
+        return 1;
+    }
+    double enc = now() - t1;
+    printf("load_ms=%.3f encode_s=%.6f bytes=%ld ids=%zu\n", load * 1e3, enc, n, ids.n);
+    lmp_token_buf_free(&ids);
+    free(text);
+    lmp_tokenizer_free(tok);
+    return 0;
+}

@@ -1,0 +1,315 @@
+/* `lmprob gpt2`: the GPT-2 engine by itself (the language-model commands ppl,
+ * generate, next and kl take GPT-2 models through --model).
+ *   info    a checkpoint's config and tensors, after the full validation of a load
+ *   logits  run token ids through the model: the top logits per position, or all
+ *           of them to a float32 file (written to a temporary name, then renamed) */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "lmprob/gpt2.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lmprob gpt2 info [--json] [--tensors] MODEL\n"
+            "       lmprob gpt2 logits [--threads N] [--top K] [--json] [--output FILE] MODEL IDS\n"
+            "\n"
+            "MODEL is a Hugging Face GPT-2 folder (config.json + model.safetensors) or a .safetensors\n"
+            "file (config from its __metadata__, or inferred from the shapes). Loading validates the\n"
+            "whole file (header, JSON, dtypes, shapes against the config, offsets, every weight finite)\n"
+            "and names the tensor at fault.\n"
+            "\n"
+            "info     n_layer, n_head, n_embd, n_ctx, vocab, eps, dtype, parameters, where the config\n"
+            "         came from; --tensors lists every tensor (name, dtype, shape, byte range, used)\n"
+            "logits   push the token ids IDS (comma- or space-separated) in one batched pass and print,\n"
+            "         for each position, the K largest logits (default 5) as id:logit; --output FILE\n"
+            "         writes all logits as float32 little-endian [n, vocab] instead. --threads N\n"
+            "         (default: every core).\n"
+            "\n"
+            "examples: lmprob gpt2 info ~/models/gpt2\n"
+            "          lmprob gpt2 logits ~/models/gpt2 15496,11,616,3290,318\n");
+}
+
+static int load(const char *cmd, const char *path, lmp_gpt2 **m)
+{
+    lmp_error err = {0};
+    lmp_status st = lmp_gpt2_load(path, m, &err);
+    if (st) {
+        cli_error("gpt2 %s: %s", cmd, err.msg);
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
+static const char *dtype_name(lmp_gpt2_dtype d) { return d == LMP_GPT2_F16 ? "F16" : d == LMP_GPT2_BF16 ? "BF16" : "F32"; }
+static const char *source_name(lmp_gpt2_config_source s)
+{
+    return s == LMP_GPT2_CONFIG_JSON ? "config.json" : s == LMP_GPT2_CONFIG_METADATA ? "__metadata__" : "inferred";
+}
+
+static int gpt2_info(int argc, char **argv)
+{
+    int json = 0, tensors = 0;
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (cli_is_help(argv[i])) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else if (strcmp(argv[i], "--tensors") == 0) {
+            tensors = 1;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            cli_error("gpt2 info: unknown option '%s' (see lmprob gpt2 --help)", argv[i]);
+            return CLI_USAGE;
+        } else if (path) {
+            cli_error("gpt2 info: expected one MODEL, got an extra argument '%s'", argv[i]);
+            return CLI_USAGE;
+        } else {
+            path = argv[i];
+        }
+    }
+    if (!path) {
+        cli_error("gpt2 info: expected a MODEL (a folder or a .safetensors file)");
+        return CLI_USAGE;
+    }
+    lmp_gpt2 *m;
+    if (load("info", path, &m)) return CLI_FAIL;
+    lmp_gpt2_config c;
+    lmp_gpt2_get_config(m, &c);
+    if (json) {
+        fputs("{\"model\": ", stdout);
+        cli_json_string(stdout, path);
+        printf(", \"n_layer\": %d, \"n_head\": %d, \"n_embd\": %d, \"n_ctx\": %d, \"vocab_size\": %d, "
+               "\"n_inner\": %d, \"layer_norm_epsilon\": ",
+               c.n_layer, c.n_head, c.n_embd, c.n_ctx, c.n_vocab, c.n_inner);
+        cli_json_double(stdout, c.eps);
+        printf(", \"tied\": %s, \"dtype\": \"%s\", \"config\": \"%s\", \"parameters\": %zu, \"weight_bytes\": %zu",
+               c.tied ? "true" : "false", dtype_name(c.dtype), source_name(c.source), c.n_params, c.weight_bytes);
+        if (tensors) fputs(", \"tensors\": [", stdout);
+    } else {
+        printf("model:       %s\n", path);
+        printf("config:      %s\n", source_name(c.source));
+        printf("n_layer:     %d\nn_head:      %d\nn_embd:      %d\nn_ctx:       %d\nvocab_size:  %d\n"
+               "n_inner:     %d\neps:         %g\n",
+               c.n_layer, c.n_head, c.n_embd, c.n_ctx, c.n_vocab, c.n_inner, c.eps);
+        printf("lm_head:     %s\n", c.tied ? "tied to wte" : "lm_head.weight");
+        printf("dtype:       %s%s\n", dtype_name(c.dtype), c.dtype == LMP_GPT2_F32 ? "" : " (computed in fp32)");
+        printf("parameters:  %zu (%.1f M)\n", c.n_params, (double)c.n_params / 1e6);
+        printf("fp32 bytes:  %zu (%.1f MB)\n", c.weight_bytes, (double)c.weight_bytes / 1e6);
+    }
+    if (tensors) {
+        size_t n = lmp_gpt2_tensor_count(m);
+        for (size_t i = 0; i < n; i++) {
+            lmp_gpt2_tensor t;
+            lmp_gpt2_tensor_info(m, i, &t, NULL);
+            char shape[96];
+            size_t k = 0;
+            for (int d = 0; d < t.ndim && k + 24 < sizeof shape; d++)
+                k += (size_t)snprintf(shape + k, sizeof shape - k, "%s%lld", d ? ", " : "", (long long)t.shape[d]);
+            if (k == 0) shape[0] = '\0';
+            if (json) {
+                printf("%s{\"name\": ", i ? ", " : "");
+                cli_json_string(stdout, t.name);
+                printf(", \"dtype\": \"%s\", \"shape\": [%s], \"data_offsets\": [%llu, %llu], \"used\": %s}", t.dtype,
+                       shape, (unsigned long long)t.begin, (unsigned long long)t.end, t.used ? "true" : "false");
+            } else {
+                printf("  %-40s %-5s [%s] [%llu, %llu)%s\n", t.name, t.dtype, shape, (unsigned long long)t.begin,
+                       (unsigned long long)t.end, t.used ? "" : " (ignored)");
+            }
+        }
+        if (json) fputs("]", stdout);
+    }
+    if (json) fputs("}\n", stdout);
+    lmp_gpt2_free(m);
+    return CLI_OK;
+}
+
+/* Token ids separated by commas and/or white space (the CLI's one list parser). */
+static int parse_ids(const char *s, lmp_token_id **out, size_t *n)
+{
+    double *v;
+    if (cli_parse_double_list("IDS", s, &v, n)) return -1;
+    lmp_token_id *ids = malloc(*n * sizeof *ids);
+    for (size_t i = 0; ids && i < *n; i++) {
+        if (!(v[i] >= INT32_MIN && v[i] <= INT32_MAX) || v[i] != (double)(lmp_token_id)v[i]) {
+            cli_error("gpt2 logits: IDS: item %zu: expected an integer token id, got '%.17g'", i + 1, v[i]);
+            free(ids);
+            free(v);
+            return -1;
+        }
+        ids[i] = (lmp_token_id)v[i];
+    }
+    free(v);
+    if (!ids) return -1;
+    *out = ids;
+    return 0;
+}
+
+static int gpt2_logits(int argc, char **argv)
+{
+    int json = 0;
+    long threads = 0, top = 5;
+    const char *path = NULL, *idstr = NULL, *output = NULL;
+    int positional = 0; /* after "--" (ids may start with '-') */
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if (!positional && strcmp(argv[i], "--") == 0) {
+            positional = 1;
+        } else if (positional) {
+            if (!path) path = argv[i];
+            else if (!idstr) idstr = argv[i];
+            else {
+                cli_error("gpt2 logits: expected MODEL IDS, got an extra argument '%s'", argv[i]);
+                return CLI_USAGE;
+            }
+        } else if (cli_is_help(argv[i])) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else if (cli_is_opt(argv[i], "--threads")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--threads")) || cli_parse_long("--threads", v, &threads))
+                return CLI_USAGE;
+            if (threads < 1 || threads > 256) {
+                cli_error("gpt2 logits: --threads: expected 1..256, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (cli_is_opt(argv[i], "--top")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--top")) || cli_parse_long("--top", v, &top)) return CLI_USAGE;
+            if (top < 1) {
+                cli_error("gpt2 logits: --top: expected a positive count, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (cli_is_opt(argv[i], "--output")) {
+            if (!(output = cli_optarg(argc, argv, &i, "--output"))) return CLI_USAGE;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            cli_error("gpt2 logits: unknown option '%s' (see lmprob gpt2 --help)", argv[i]);
+            return CLI_USAGE;
+        } else if (!path) {
+            path = argv[i];
+        } else if (!idstr) {
+            idstr = argv[i];
+        } else {
+            cli_error("gpt2 logits: expected MODEL IDS, got an extra argument '%s'", argv[i]);
+            return CLI_USAGE;
+        }
+    }
+    if (!path || !idstr) {
+        cli_error("gpt2 logits: expected MODEL and IDS");
+        return CLI_USAGE;
+    }
+    lmp_token_id *ids;
+    size_t n;
+    if (parse_ids(idstr, &ids, &n)) return CLI_USAGE;
+    lmp_gpt2 *m;
+    if (load("logits", path, &m)) {
+        free(ids);
+        return CLI_FAIL;
+    }
+    lmp_gpt2_config c;
+    lmp_gpt2_get_config(m, &c);
+    int rc = CLI_FAIL;
+    lmp_error err = {0};
+    lmp_gpt2_ctx *ctx = NULL;
+    const size_t V = (size_t)c.n_vocab;
+    float *lg = NULL;
+    lmp_atomic_file af = {0};
+    int af_open = 0;
+    if (n > (size_t)c.n_ctx) {
+        cli_error("gpt2 logits: %zu tokens: the model reads at most n_ctx = %d (a longer text needs a sliding window: "
+                  "lmprob ppl --model)",
+                  n, c.n_ctx);
+        goto done;
+    }
+    if (lmp_gpt2_ctx_create(m, n, (int)threads, &ctx, &err)) {
+        cli_error("gpt2 logits: %s", err.msg);
+        goto done;
+    }
+    lg = malloc(n * V * sizeof *lg);
+    if (!lg) {
+        cli_error("gpt2 logits: out of memory for %zu x %zu logits", n, V);
+        goto done;
+    }
+    if (output) { /* opened before the pass so that a bad path fails fast; nothing is renamed on error */
+        if (lmp_atomic_open(&af, output, &err)) {
+            cli_error("gpt2 logits: %s", err.msg);
+            goto done;
+        }
+        af_open = 1;
+    }
+    if (lmp_gpt2_ctx_push(ctx, ids, n, lg, LMP_GPT2_LOGITS_ALL, &err)) {
+        cli_error("gpt2 logits: %s", err.msg);
+        goto done;
+    }
+    if (output) {
+        if (fwrite(lg, sizeof *lg, n * V, af.fp) != n * V) {
+            cli_error("gpt2 logits: %s: write failed", output);
+            goto done;
+        }
+        af_open = 0;
+        if (lmp_atomic_commit(&af, &err)) {
+            cli_error("gpt2 logits: %s", err.msg);
+            goto done;
+        }
+        rc = CLI_OK;
+        goto done;
+    }
+    if (json) fputs("{\"positions\": [", stdout);
+    size_t k = (size_t)top < V ? (size_t)top : V;
+    size_t *best = malloc(k * sizeof *best);
+    for (size_t i = 0; i < n && best; i++) {
+        const float *row = lg + i * V;
+        size_t nb = 0; /* the k largest, by insertion (k is small) */
+        for (size_t v = 0; v < V; v++) {
+            if (nb == k && !(row[v] > row[best[k - 1]])) continue;
+            size_t at = nb < k ? nb++ : k - 1;
+            while (at > 0 && row[v] > row[best[at - 1]]) {
+                best[at] = best[at - 1];
+                at--;
+            }
+            best[at] = v;
+        }
+        if (json) {
+            printf("%s{\"token\": %ld, \"top\": [", i ? ", " : "", (long)ids[i]);
+            for (size_t j = 0; j < nb; j++) {
+                printf("%s[%zu, ", j ? ", " : "", best[j]);
+                cli_json_double(stdout, row[best[j]]);
+                fputs("]", stdout);
+            }
+            fputs("]}", stdout);
+        } else {
+            printf("%zu\t%ld\t", i, (long)ids[i]);
+            for (size_t j = 0; j < nb; j++) printf("%s%zu:%.6f", j ? " " : "", best[j], (double)row[best[j]]);
+            putchar('\n');
+        }
+    }
+    if (json) fputs("]}\n", stdout);
+    rc = best ? CLI_OK : CLI_FAIL;
+    free(best);
+done:
+    if (af_open) lmp_atomic_abort(&af);
+    free(lg);
+    free(ids);
+    lmp_gpt2_ctx_free(ctx);
+    lmp_gpt2_free(m);
+    return rc;
+}
+
+int cmd_gpt2(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (cli_is_help(argv[1])) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (strcmp(argv[1], "info") == 0) return gpt2_info(argc - 1, argv + 1);
+    if (strcmp(argv[1], "logits") == 0) return gpt2_logits(argc - 1, argv + 1);
+    cli_error("gpt2: unknown subcommand '%s': expected 'info' or 'logits'", argv[1]);
+    return CLI_USAGE;
+}

@@ -1,0 +1,556 @@
+/* `lmprob tokenize` and `lmprob detokenize`: GPT-2's byte-level BPE on the
+ * command line (include/lmprob/tokenizer.h, docs/tokenizer.md).
+ *
+ * Both stream: the input is read in 64 KiB chunks and ids (or bytes) go out as
+ * soon as they are certain, so memory stays bounded whatever the input size
+ * (tokenize: about twice the longest piece, capped by --max-piece; --threads N
+ * reads the whole input instead). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+
+#define CHUNK ((size_t)1 << 16)
+#define IDS_PER_LINE 64
+
+static void tok_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lmprob tokenize [--vocab DIR|FILE] [--ids|--tokens|--count|--u32] [--json] [--special]\n"
+            "                       [--raw-bytes|--strict] [--threads N] [--max-piece BYTES] [-o OUT] [FILE|-]\n"
+            "\n"
+            "GPT-2's byte-level BPE: the token ids of FILE (or stdin), exactly as OpenAI's tiktoken and\n"
+            "encoder.py give them. The text is read as bytes, streamed in bounded memory.\n"
+            "\n"
+            "  --vocab P        the vocabulary: a folder with encoder.json + vocab.bpe or vocab.json +\n"
+            "                   merges.txt (a Hugging Face GPT-2 folder), or a tiktoken rank file\n"
+            "                   (r50k_base.tiktoken). Default: $%s, else the one `make` installs\n"
+            "                   (build/gpt2) or `make install` (PREFIX/share/lmprob/gpt2)\n"
+            "  --ids            ids, separated by spaces, %d a line (default)\n"
+            "  --tokens         token names in GPT-2's byte alphabet (\" the\" is \"Ġthe\"), as in vocab.json\n"
+            "  --count          the number of tokens only\n"
+            "  --u32            ids as little-endian uint32, 4 bytes each (binary; not to a terminal)\n"
+            "  --json           {\"ids\": [...]} or {\"tokens\": [...]}, then \"count\", \"bytes\", \"invalid_utf8\"\n"
+            "  --special        \"<|endoftext|>\" in the text is the special token 50256 (default: ordinary\n"
+            "                   text, as tiktoken's encode_ordinary)\n"
+            "  --raw-bytes      invalid UTF-8 bytes stay bytes (decoding gives the input back byte for\n"
+            "                   byte); default: each invalid sequence is U+FFFD, as every reference sees it,\n"
+            "                   with a note on stderr\n"
+            "  --strict         invalid UTF-8 is an error (names line and byte)\n"
+            "  --threads N      encode on N threads (reads the whole input; same ids)\n"
+            "  --max-piece B    longest pre-token streamed, in bytes (default %zu): a longer run of\n"
+            "                   letters, digits, symbols or spaces is refused with its line\n"
+            "  -o, --output F   write to F (through a temporary file, renamed when complete)\n"
+            "\n"
+            "examples:\n"
+            "  lmprob tokenize ../shared/data/tinyshakespeare/input.txt --count     # 338025\n"
+            "  echo 'Hello world' | lmprob tokenize                                 # 15496 995 198\n"
+            "  lmprob tokenize --tokens <<< \"They'll say\"                          # They 'll Ġsay Ċ\n",
+            CLI_GPT2_VOCAB_ENV, IDS_PER_LINE, (size_t)LMP_TOKENIZER_MAX_PIECE);
+}
+
+static void detok_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lmprob detokenize [--vocab DIR|FILE] [--u32|--tokens] [-o OUT] [FILE|-]\n"
+            "\n"
+            "GPT-2 token ids back to the bytes they stand for, streamed. The ids are decimal integers\n"
+            "separated by white space or commas ('[' and ']' are ignored, so a JSON list works too);\n"
+            "an id outside 0..vocab_size-1 is an error that names its line and position.\n"
+            "\n"
+            "  --vocab P        the vocabulary, as for lmprob tokenize\n"
+            "  --u32            the ids are little-endian uint32 (what lmprob tokenize --u32 writes)\n"
+            "  --tokens         the input is token names (\"Ġthe\"), as lmprob tokenize --tokens writes\n"
+            "  -o, --output F   write to F (through a temporary file, renamed when complete)\n"
+            "\n"
+            "example: lmprob tokenize text.txt | lmprob detokenize | cmp - text.txt\n");
+}
+
+/* ---- output ------------------------------------------------------------------------ */
+
+typedef enum { OUT_IDS, OUT_TOKENS, OUT_COUNT, OUT_U32 } out_kind;
+
+typedef struct writer {
+    FILE *fp;
+    out_kind kind;
+    int json;
+    uint64_t n;         /* ids written */
+    char buf[1 << 16];
+    size_t len;
+    int err;
+} writer;
+
+static void w_flush(writer *w)
+{
+    if (w->len && fwrite(w->buf, 1, w->len, w->fp) != w->len) w->err = 1;
+    w->len = 0;
+}
+
+static void w_put(writer *w, const void *p, size_t n)
+{
+    if (w->len + n > sizeof w->buf) w_flush(w);
+    if (n > sizeof w->buf) {
+        if (fwrite(p, 1, n, w->fp) != n) w->err = 1;
+        return;
+    }
+    memcpy(w->buf + w->len, p, n);
+    w->len += n;
+}
+
+static void w_ids(writer *w, const lmp_tokenizer *tok, const lmp_token_id *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++, w->n++) {
+        if (w->kind == OUT_COUNT) continue;
+        if (w->kind == OUT_U32) {
+            uint32_t v = (uint32_t)ids[i];
+            unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                                  (unsigned char)(v >> 24)};
+            w_put(w, b, 4);
+            continue;
+        }
+        char sep[3];
+        size_t ns = 0;
+        if (w->json) {
+            if (w->n) sep[ns++] = ',';
+            if (w->n % IDS_PER_LINE == 0) sep[ns++] = '\n';
+            else sep[ns++] = ' ';
+        } else if (w->n) {
+            sep[ns++] = w->n % IDS_PER_LINE == 0 ? '\n' : ' ';
+        }
+        w_put(w, sep, ns);
+        if (w->kind == OUT_IDS) {
+            char d[12];
+            size_t k = sizeof d;
+            uint32_t v = (uint32_t)ids[i];
+            do d[--k] = (char)('0' + v % 10);
+            while ((v /= 10) != 0);
+            w_put(w, d + k, sizeof d - k);
+        } else {
+            size_t len;
+            const char *nm = lmp_tokenizer_token_name(tok, ids[i], &len);
+            if (w->json) {
+                /* Names are printable UTF-8 without '"' escapes except '"' and '\\' themselves. */
+                w_put(w, "\"", 1);
+                for (size_t k = 0; k < len; k++) {
+                    if (nm[k] == '"' || nm[k] == '\\') w_put(w, "\\", 1);
+                    w_put(w, nm + k, 1);
+                }
+                w_put(w, "\"", 1);
+            } else {
+                w_put(w, nm, len);
+            }
+        }
+    }
+}
+
+/* ---- what both commands open: the vocabulary, the input, the output ------------------- */
+
+typedef struct io {
+    lmp_tokenizer *tok;
+    FILE *in;
+    const char *name; /* the input in messages */
+    lmp_atomic_file af;
+    int open_out;
+} io;
+
+static int io_open(io *x, const char *cmd, const char *vocab, const char *path, const char *out)
+{
+    memset(x, 0, sizeof *x);
+    x->name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    if (!(x->tok = cli_gpt2_load(cmd, vocab))) return -1;
+    x->in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!x->in) {
+        cli_error("%s: %s: cannot open: %s", cmd, path, strerror(errno));
+        return -1;
+    }
+    lmp_error err;
+    lmp_error_clear(&err);
+    if (lmp_atomic_open(&x->af, out, &err) != LMP_OK) {
+        cli_error("%s: %s", cmd, err.msg);
+        return -1;
+    }
+    x->open_out = 1;
+    return 0;
+}
+
+/* Commit the output (ok) or drop it; close everything. Returns the exit status. */
+static int io_close(io *x, const char *cmd, int ok)
+{
+    int rc = ok ? CLI_OK : CLI_FAIL;
+    if (x->open_out) {
+        lmp_error err;
+        lmp_error_clear(&err);
+        if (!ok) {
+            lmp_atomic_abort(&x->af);
+        } else if (lmp_atomic_commit(&x->af, &err) != LMP_OK) {
+            cli_error("%s: %s", cmd, err.msg);
+            rc = CLI_FAIL;
+        }
+    }
+    if (x->in && x->in != stdin) fclose(x->in);
+    lmp_tokenizer_free(x->tok);
+    return rc;
+}
+
+/* ---- tokenize ------------------------------------------------------------------------ */
+
+static int read_all(const char *path, FILE *in, char **data, size_t *len)
+{
+    size_t cap = 1 << 20, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n == cap) {
+            char *nb = realloc(buf, 2 * cap);
+            if (!nb) break;
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, in);
+        n += got;
+        if (got == 0) {
+            if (ferror(in)) {
+                cli_error("tokenize: %s: read error: %s", path, strerror(errno));
+                free(buf);
+                return -1;
+            }
+            *data = buf;
+            *len = n;
+            return 0;
+        }
+    }
+    free(buf);
+    cli_error("tokenize: %s: out of memory reading the input (%zu bytes so far; try without --threads)", path, n);
+    return -1;
+}
+
+int cmd_tokenize(int argc, char **argv)
+{
+    const char *vocab = NULL, *path = NULL, *out = "-";
+    out_kind kind = OUT_IDS;
+    int json = 0, threads = 1;
+    unsigned flags = 0;
+    size_t max_piece = LMP_TOKENIZER_MAX_PIECE;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) {
+            tok_usage(stdout);
+            return CLI_OK;
+        } else if (cli_is_opt(a, "--vocab")) {
+            if (!(vocab = cli_optarg(argc, argv, &i, "--vocab"))) return CLI_USAGE;
+        } else if (strcmp(a, "--ids") == 0) {
+            kind = OUT_IDS;
+        } else if (strcmp(a, "--tokens") == 0) {
+            kind = OUT_TOKENS;
+        } else if (strcmp(a, "--count") == 0) {
+            kind = OUT_COUNT;
+        } else if (strcmp(a, "--u32") == 0) {
+            kind = OUT_U32;
+        } else if (strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if (strcmp(a, "--special") == 0) {
+            flags |= LMP_TOKENIZER_SPECIAL;
+        } else if (strcmp(a, "--raw-bytes") == 0) {
+            flags |= LMP_TOKENIZER_RAW_BYTES;
+        } else if (strcmp(a, "--strict") == 0) {
+            flags |= LMP_TOKENIZER_STRICT;
+        } else if (cli_is_opt(a, "--threads")) {
+            const char *v = cli_optarg(argc, argv, &i, "--threads");
+            long t;
+            if (!v || cli_parse_long("--threads", v, &t)) return CLI_USAGE;
+            if (t < 1 || t > 64) {
+                cli_error("tokenize: --threads: expected 1..64, got '%s'", v);
+                return CLI_USAGE;
+            }
+            threads = (int)t;
+        } else if (cli_is_opt(a, "--max-piece")) {
+            const char *v = cli_optarg(argc, argv, &i, "--max-piece");
+            uint64_t m;
+            if (!v || cli_parse_u64("--max-piece", v, &m)) return CLI_USAGE;
+            if (m < 64 || m > ((uint64_t)1 << 40)) {
+                cli_error("tokenize: --max-piece: expected 64..2^40 bytes, got '%s'", v);
+                return CLI_USAGE;
+            }
+            max_piece = (size_t)m;
+        } else if (cli_is_opt(a, "--output") || strcmp(a, "-o") == 0) {
+            if (!(out = cli_optarg(argc, argv, &i, a[1] == 'o' ? "-o" : "--output"))) return CLI_USAGE;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            cli_error("tokenize: unknown option '%s' (lmprob tokenize --help)", a);
+            return CLI_USAGE;
+        } else if (path) {
+            cli_error("tokenize: one input expected, got '%s' and '%s'", path, a);
+            return CLI_USAGE;
+        } else {
+            path = a;
+        }
+    }
+    if ((flags & LMP_TOKENIZER_RAW_BYTES) && (flags & LMP_TOKENIZER_STRICT)) {
+        cli_error("tokenize: --raw-bytes and --strict exclude each other");
+        return CLI_USAGE;
+    }
+    if (kind == OUT_U32 && json) {
+        cli_error("tokenize: --u32 is binary: not with --json");
+        return CLI_USAGE;
+    }
+    if (kind == OUT_U32 && strcmp(out, "-") == 0 && isatty(STDOUT_FILENO)) {
+        cli_error("tokenize: --u32 writes binary: redirect stdout or give -o FILE");
+        return CLI_USAGE;
+    }
+    if (!path) path = "-";
+    io x;
+    lmp_error err;
+    lmp_error_clear(&err);
+    int ok = 0;
+    if (io_open(&x, "tokenize", vocab, path, out)) return io_close(&x, "tokenize", 0);
+    const lmp_tokenizer *tok = x.tok;
+    FILE *in = x.in;
+    const char *name = x.name;
+    writer *w = calloc(1, sizeof *w);
+    lmp_token_buf ids;
+    lmp_token_buf_init(&ids);
+    lmp_tokenizer_stream *s = NULL;
+    char *chunk = NULL, *all = NULL;
+    uint64_t bytes = 0, invalid = 0;
+    long inv_line = 0, inv_col = 0;
+    if (!w) {
+        cli_error("tokenize: out of memory");
+        goto done;
+    }
+    w->fp = x.af.fp;
+    w->kind = kind;
+    w->json = json;
+    if (json && kind != OUT_COUNT) w_put(w, kind == OUT_TOKENS ? "{\"tokens\": [" : "{\"ids\": [", kind == OUT_TOKENS ? 12 : 9);
+
+    if (threads > 1) {
+        size_t len;
+        if (read_all(path, in, &all, &len)) goto done;
+        if (lmp_tokenizer_encode_threads(tok, all, len, flags, threads, &ids, &err) != LMP_OK) {
+            cli_error("tokenize: %s: %s", name, err.msg);
+            goto done;
+        }
+        bytes = len;
+        w_ids(w, tok, ids.ids, ids.n);
+        size_t first;
+        invalid = lmp_tokenizer_invalid_utf8(all, len, &first);
+        if (invalid) {
+            inv_line = 1;
+            size_t ls = 0;
+            for (const char *p = all; (p = memchr(p, '\n', (size_t)(all + first - p))) != NULL; p++) {
+                inv_line++;
+                ls = (size_t)(p - all) + 1;
+            }
+            inv_col = (long)(first - ls) + 1;
+        }
+    } else {
+        if (lmp_tokenizer_stream_create(tok, flags, max_piece, &s, &err) != LMP_OK || !(chunk = malloc(CHUNK))) {
+            cli_error("tokenize: %s", s ? "out of memory" : err.msg);
+            goto done;
+        }
+        for (;;) {
+            size_t got = fread(chunk, 1, CHUNK, in);
+            lmp_status st = got ? lmp_tokenizer_stream_feed(s, chunk, got, &ids, &err)
+                                : lmp_tokenizer_stream_finish(s, &ids, &err);
+            if (st != LMP_OK) {
+                cli_error("tokenize: %s: %s", name, err.msg);
+                goto done;
+            }
+            w_ids(w, tok, ids.ids, ids.n);
+            ids.n = 0;
+            if (w->err) break;
+            if (got == 0) {
+                if (ferror(in)) {
+                    cli_error("tokenize: %s: read error: %s", name, strerror(errno));
+                    goto done;
+                }
+                break;
+            }
+        }
+        lmp_tokenizer_stream_stats stats;
+        lmp_tokenizer_stream_get_stats(s, &stats);
+        bytes = stats.bytes;
+        invalid = stats.invalid;
+        inv_line = stats.first_invalid_line;
+        inv_col = stats.first_invalid_col;
+    }
+    if (json) {
+        char tail[200];
+        int k;
+        if (kind == OUT_COUNT)
+            k = snprintf(tail, sizeof tail, "{\"count\": %llu, \"bytes\": %llu, \"invalid_utf8\": %llu}\n",
+                         (unsigned long long)w->n, (unsigned long long)bytes, (unsigned long long)invalid);
+        else
+            k = snprintf(tail, sizeof tail, "\n], \"count\": %llu, \"bytes\": %llu, \"invalid_utf8\": %llu}\n",
+                         (unsigned long long)w->n, (unsigned long long)bytes, (unsigned long long)invalid);
+        w_put(w, tail, (size_t)k);
+    } else if (kind == OUT_COUNT) {
+        char tail[40];
+        int k = snprintf(tail, sizeof tail, "%llu\n", (unsigned long long)w->n);
+        w_put(w, tail, (size_t)k);
+    } else if (kind != OUT_U32 && w->n) {
+        w_put(w, "\n", 1);
+    }
+    w_flush(w);
+    if (w->err) {
+        cli_error("tokenize: %s: write error: %s", out, strerror(errno));
+        goto done;
+    }
+    if (invalid && !(flags & LMP_TOKENIZER_RAW_BYTES))
+        cli_error("tokenize: note: %s: %llu invalid UTF-8 sequence%s replaced by U+FFFD as the references do "
+                  "(first at line %ld, byte %ld); --raw-bytes keeps the bytes, --strict refuses them",
+                  name, (unsigned long long)invalid, invalid == 1 ? "" : "s", inv_line, inv_col);
+    ok = 1;
+done:
+    free(w);
+    free(chunk);
+    free(all);
+    lmp_token_buf_free(&ids);
+    lmp_tokenizer_stream_free(s);
+    return io_close(&x, "tokenize", ok);
+}
+
+/* ---- detokenize ----------------------------------------------------------------------- */
+
+int cmd_detokenize(int argc, char **argv)
+{
+    const char *vocab = NULL, *path = NULL, *out = "-";
+    int u32 = 0, names = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) {
+            detok_usage(stdout);
+            return CLI_OK;
+        } else if (cli_is_opt(a, "--vocab")) {
+            if (!(vocab = cli_optarg(argc, argv, &i, "--vocab"))) return CLI_USAGE;
+        } else if (strcmp(a, "--u32") == 0) {
+            u32 = 1;
+        } else if (strcmp(a, "--tokens") == 0) {
+            names = 1;
+        } else if (cli_is_opt(a, "--output") || strcmp(a, "-o") == 0) {
+            if (!(out = cli_optarg(argc, argv, &i, a[1] == 'o' ? "-o" : "--output"))) return CLI_USAGE;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            cli_error("detokenize: unknown option '%s' (lmprob detokenize --help)", a);
+            return CLI_USAGE;
+        } else if (path) {
+            cli_error("detokenize: one input expected, got '%s' and '%s'", path, a);
+            return CLI_USAGE;
+        } else {
+            path = a;
+        }
+    }
+    if (u32 && names) {
+        cli_error("detokenize: --u32 and --tokens exclude each other");
+        return CLI_USAGE;
+    }
+    if (!path) path = "-";
+    io x;
+    int ok = 0;
+    if (io_open(&x, "detokenize", vocab, path, out)) return io_close(&x, "detokenize", 0);
+    const lmp_tokenizer *tok = x.tok;
+    FILE *in = x.in;
+    const char *name = x.name;
+    unsigned char *chunk = malloc(CHUNK + 8);
+    size_t vocab_n = lmp_tokenizer_vocab_size(tok);
+    uint64_t pos = 0; /* ids read */
+    long line = 1;
+    /* Text mode: a token (digits, or a name) may span two chunks: keep it in `word`. */
+    char word[4096];
+    size_t wl = 0;
+    unsigned char carry[4];
+    size_t nc = 0;
+    if (!chunk) {
+        cli_error("detokenize: out of memory");
+        goto done;
+    }
+    for (;;) {
+        size_t got = fread(chunk, 1, CHUNK, in);
+        int eof = got == 0;
+        if (eof && ferror(in)) {
+            cli_error("detokenize: %s: read error: %s", name, strerror(errno));
+            goto done;
+        }
+        if (u32) {
+            size_t i = 0;
+            while (nc && i < got && nc < 4) carry[nc++] = chunk[i++];
+            if (eof && nc) {
+                cli_error("detokenize: %s: %zu trailing bytes: expected a whole number of 4-byte ids", name, nc);
+                goto done;
+            }
+            for (;;) {
+                uint32_t v;
+                if (nc == 4) {
+                    v = (uint32_t)carry[0] | (uint32_t)carry[1] << 8 | (uint32_t)carry[2] << 16 |
+                        (uint32_t)carry[3] << 24;
+                    nc = 0;
+                } else if (i + 4 <= got) {
+                    v = (uint32_t)chunk[i] | (uint32_t)chunk[i + 1] << 8 | (uint32_t)chunk[i + 2] << 16 |
+                        (uint32_t)chunk[i + 3] << 24;
+                    i += 4;
+                } else {
+                    while (i < got) carry[nc++] = chunk[i++];
+                    break;
+                }
+                if (v >= vocab_n) {
+                    cli_error("detokenize: %s: id %lu at position %llu (byte %llu): expected an id in 0..%zu", name,
+                              (unsigned long)v, (unsigned long long)pos, (unsigned long long)pos * 4, vocab_n - 1);
+                    goto done;
+                }
+                size_t len;
+                const char *b = lmp_tokenizer_token_bytes(tok, (lmp_token_id)v, &len);
+                if (fwrite(b, 1, len, x.af.fp) != len) goto werr;
+                pos++;
+            }
+        } else {
+            for (size_t i = 0; i <= got; i++) {
+                int end = i == got;
+                if (end && !eof) break;
+                unsigned c = end ? ' ' : chunk[i];
+                int sep = c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == ',' || c == '[' || c == ']';
+                if (!sep) {
+                    if (wl == sizeof word) {
+                        cli_error("detokenize: %s: line %ld: a token longer than %zu bytes", name, line, sizeof word);
+                        goto done;
+                    }
+                    word[wl++] = (char)c;
+                    continue;
+                }
+                if (wl) {
+                    lmp_token_id id = LMP_TOKEN_NONE;
+                    if (names) {
+                        id = lmp_tokenizer_find_name(tok, word, wl);
+                        if (id == LMP_TOKEN_NONE) {
+                            cli_error("detokenize: %s: line %ld, token %llu: '%.*s' is not a token name", name, line,
+                                      (unsigned long long)pos, (int)(wl > 80 ? 80 : wl), word);
+                            goto done;
+                        }
+                    } else {
+                        uint64_t v = 0;
+                        size_t k = 0;
+                        while (k < wl && word[k] >= '0' && word[k] <= '9' && v <= UINT32_MAX) v = v * 10 + (uint64_t)(word[k++] - '0');
+                        if (k < wl || v >= vocab_n) {
+                            cli_error("detokenize: %s: line %ld, id %llu: '%.*s': expected an id in 0..%zu", name, line,
+                                      (unsigned long long)pos, (int)(wl > 80 ? 80 : wl), word, vocab_n - 1);
+                            goto done;
+                        }
+                        id = (lmp_token_id)v;
+                    }
+                    size_t len;
+                    const char *b = lmp_tokenizer_token_bytes(tok, id, &len);
+                    if (fwrite(b, 1, len, x.af.fp) != len) goto werr;
+                    pos++;
+                    wl = 0;
+                }
+                if (c == '\n') line++;
+            }
+        }
+        if (eof) break;
+    }
+    ok = 1;
+    goto done;
+werr:
+    cli_error("detokenize: %s: write error: %s", out, strerror(errno));
+done:
+    free(chunk);
+    return io_close(&x, "detokenize", ok);
+}

@@ -1,0 +1,313 @@
+/* Strict recursive-descent JSON reader (RFC 8259); see include/lmprob/json.h.
+ * Errors carry line and column. Memory is bounded by the input: every value
+ * takes at least one byte of text, and containers grow by doubling. */
+#include "lmprob/json.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct parser {
+    const char *text, *s, *end;
+    const char *line_start;
+    long line;
+    const char *what;      /* first failure, NULL while none */
+    long fail_line, fail_col;
+    int nomem;
+    int depth;
+    char whatbuf[160];     /* a message that names a value (what points here) */
+} parser;
+
+static void fail(parser *p, const char *what)
+{
+    if (p->what) return;
+    p->what = what;
+    p->fail_line = p->line;
+    p->fail_col = (long)(p->s - p->line_start) + 1;
+}
+
+static void skip_ws(parser *p)
+{
+    while (p->s < p->end) {
+        char c = *p->s;
+        if (c == '\n') {
+            p->line++;
+            p->line_start = p->s + 1;
+        } else if (c != ' ' && c != '\t' && c != '\r') {
+            break;
+        }
+        p->s++;
+    }
+}
+
+static int parse_value(parser *p, lmp_json_value *out);
+
+static void put_utf8(char *buf, size_t *k, unsigned cp)
+{
+    if (cp < 0x80) {
+        buf[(*k)++] = (char)cp;
+    } else if (cp < 0x800) {
+        buf[(*k)++] = (char)(0xC0 | (cp >> 6));
+        buf[(*k)++] = (char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        buf[(*k)++] = (char)(0xE0 | (cp >> 12));
+        buf[(*k)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        buf[(*k)++] = (char)(0x80 | (cp & 0x3F));
+    } else {
+        buf[(*k)++] = (char)(0xF0 | (cp >> 18));
+        buf[(*k)++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        buf[(*k)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        buf[(*k)++] = (char)(0x80 | (cp & 0x3F));
+    }
+}
+
+static int hex4(parser *p, unsigned *cp)
+{
+    if (p->end - p->s < 4) { fail(p, "truncated \\u escape"); return -1; }
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p->s[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') v |= (unsigned)(c - 'A' + 10);
+        else { fail(p, "bad hex digit in \\u escape"); return -1; }
+    }
+    p->s += 4;
+    *cp = v;
+    return 0;
+}
+
+/* p->s is at the opening quote. The decoded string is never longer than the
+ * source (an escape of 2, 6 or 12 bytes decodes to at most 1, 3 or 4). */
+static char *parse_string(parser *p, size_t *len)
+{
+    p->s++;
+    const char *start = p->s;
+    size_t cap = 0;
+    while (start + cap < p->end && start[cap] != '"') cap += (start[cap] == '\\') ? 2 : 1;
+    char *buf = malloc(cap + 1);
+    if (!buf) { p->nomem = 1; fail(p, "out of memory"); return NULL; }
+    size_t k = 0;
+    while (p->s < p->end && *p->s != '"') {
+        unsigned char c = (unsigned char)*p->s;
+        if (c < 0x20) { fail(p, "control character in string"); free(buf); return NULL; }
+        if (c != '\\') { buf[k++] = (char)c; p->s++; continue; }
+        p->s++;
+        if (p->s >= p->end) break;
+        char e = *p->s++;
+        switch (e) {
+        case '"': buf[k++] = '"'; break;
+        case '\\': buf[k++] = '\\'; break;
+        case '/': buf[k++] = '/'; break;
+        case 'b': buf[k++] = '\b'; break;
+        case 'f': buf[k++] = '\f'; break;
+        case 'n': buf[k++] = '\n'; break;
+        case 'r': buf[k++] = '\r'; break;
+        case 't': buf[k++] = '\t'; break;
+        case 'u': {
+            unsigned cp;
+            if (hex4(p, &cp)) { free(buf); return NULL; }
+            if (cp >= 0xDC00 && cp < 0xE000) { fail(p, "lone low surrogate in \\u escape"); free(buf); return NULL; }
+            if (cp >= 0xD800 && cp < 0xDC00) {
+                unsigned lo;
+                if (p->end - p->s < 2 || p->s[0] != '\\' || p->s[1] != 'u') {
+                    fail(p, "high surrogate not followed by a \\u low surrogate");
+                    free(buf);
+                    return NULL;
+                }
+                p->s += 2;
+                if (hex4(p, &lo)) { free(buf); return NULL; }
+                if (lo < 0xDC00 || lo >= 0xE000) {
+                    fail(p, "high surrogate not followed by a low surrogate");
+                    free(buf);
+                    return NULL;
+                }
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            }
+            put_utf8(buf, &k, cp);
+            break;
+        }
+        default: fail(p, "bad escape in string"); free(buf); return NULL;
+        }
+    }
+    if (p->s >= p->end) { fail(p, "unterminated string"); free(buf); return NULL; }
+    p->s++;
+    buf[k] = '\0';
+    *len = k;
+    return buf;
+}
+
+static int parse_container(parser *p, lmp_json_value *out, int is_obj)
+{
+    char close = is_obj ? '}' : ']';
+    size_t cap = 0;
+    out->type = is_obj ? LMP_JSON_OBJECT : LMP_JSON_ARRAY;
+    if (++p->depth > 512) { fail(p, "nesting deeper than 512 levels"); return -1; }
+    p->s++;
+    skip_ws(p);
+    if (p->s < p->end && *p->s == close) { p->s++; p->depth--; return 0; }
+    for (;;) {
+        if (out->n == cap) {
+            cap = cap ? 2 * cap : 4;
+            lmp_json_value *ni = realloc(out->items, cap * sizeof *ni);
+            if (!ni) { p->nomem = 1; fail(p, "out of memory"); return -1; }
+            out->items = ni;
+            if (is_obj) {
+                char **nk = realloc(out->keys, cap * sizeof *nk);
+                if (!nk) { p->nomem = 1; fail(p, "out of memory"); return -1; }
+                out->keys = nk;
+            }
+        }
+        skip_ws(p);
+        if (is_obj) {
+            if (p->s >= p->end || *p->s != '"') { fail(p, "expected a string key"); return -1; }
+            size_t klen;
+            char *key = parse_string(p, &klen);
+            if (!key) return -1;
+            out->keys[out->n] = key;
+            memset(&out->items[out->n], 0, sizeof out->items[0]);
+            out->n++;
+            skip_ws(p);
+            if (p->s >= p->end || *p->s != ':') { fail(p, "expected ':' after key"); return -1; }
+            p->s++;
+        } else {
+            memset(&out->items[out->n], 0, sizeof out->items[0]);
+            out->n++;
+        }
+        if (parse_value(p, &out->items[out->n - 1])) return -1;
+        skip_ws(p);
+        if (p->s < p->end && *p->s == ',') { p->s++; continue; }
+        if (p->s < p->end && *p->s == close) { p->s++; p->depth--; return 0; }
+        fail(p, is_obj ? "expected ',' or '}'" : "expected ',' or ']'");
+        return -1;
+    }
+}
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* RFC 8259 section 6: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
+static int parse_number(parser *p, lmp_json_value *out)
+{
+    const char *q = p->s, *e = p->end;
+    if (q < e && *q == '-') q++;
+    if (q >= e || !is_digit(*q)) { fail(p, "malformed number"); return -1; }
+    if (*q == '0') {
+        q++;
+        if (q < e && is_digit(*q)) { fail(p, "malformed number (leading zero)"); return -1; }
+    } else {
+        while (q < e && is_digit(*q)) q++;
+    }
+    if (q < e && *q == '.') {
+        q++;
+        if (q >= e || !is_digit(*q)) { fail(p, "malformed number (no digit after '.')"); return -1; }
+        while (q < e && is_digit(*q)) q++;
+    }
+    if (q < e && (*q == 'e' || *q == 'E')) {
+        q++;
+        if (q < e && (*q == '+' || *q == '-')) q++;
+        if (q >= e || !is_digit(*q)) { fail(p, "malformed number (no digit in the exponent)"); return -1; }
+        while (q < e && is_digit(*q)) q++;
+    }
+    size_t L = (size_t)(q - p->s);
+    char small[64], *buf = small;
+    if (L >= sizeof small) {
+        buf = malloc(L + 1);
+        if (!buf) { p->nomem = 1; fail(p, "out of memory"); return -1; }
+    }
+    memcpy(buf, p->s, L);
+    buf[L] = '\0';
+    out->type = LMP_JSON_NUMBER;
+    errno = 0;
+    out->num = strtod(buf, NULL); /* the grammar was checked above */
+    if (errno == ERANGE && isinf(out->num)) {
+        /* 1e400 would be a silent infinity (issue 11: every float parse that overflows is an error naming the value) */
+        snprintf(p->whatbuf, sizeof p->whatbuf, "number '%.64s%s' is out of the range of a double (magnitude above 1.8e308)",
+                 buf, L > 64 ? "..." : "");
+        if (buf != small) free(buf);
+        fail(p, p->whatbuf);
+        return -1;
+    }
+    if (buf != small) free(buf);
+    p->s = q;
+    return 0;
+}
+
+static int parse_value(parser *p, lmp_json_value *out)
+{
+    skip_ws(p);
+    out->offset = (size_t)(p->s - p->text);
+    if (p->s >= p->end) { fail(p, "unexpected end of input"); return -1; }
+    char c = *p->s;
+    if (c == '{') return parse_container(p, out, 1);
+    if (c == '[') return parse_container(p, out, 0);
+    if (c == '"') {
+        out->type = LMP_JSON_STRING;
+        out->str = parse_string(p, &out->len);
+        return out->str ? 0 : -1;
+    }
+    static const struct { const char *word; lmp_json_type t; int b; } words[] = {
+        {"true", LMP_JSON_BOOL, 1}, {"false", LMP_JSON_BOOL, 0}, {"null", LMP_JSON_NULL, 0}};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        size_t L = strlen(words[i].word);
+        if ((size_t)(p->end - p->s) >= L && memcmp(p->s, words[i].word, L) == 0) {
+            out->type = words[i].t;
+            out->boolean = words[i].b;
+            p->s += L;
+            return 0;
+        }
+    }
+    if (c == '-' || is_digit(c)) return parse_number(p, out);
+    fail(p, "unexpected character");
+    return -1;
+}
+
+lmp_status lmp_json_parse(const char *text, size_t len, const char *name, lmp_json_value **out, lmp_error *err)
+{
+    *out = NULL;
+    parser p = {text, text, text + len, text, 1, NULL, 0, 0, 0, 0, ""};
+    lmp_json_value *root = calloc(1, sizeof *root);
+    if (!root) return lmp_error_set(err, LMP_ENOMEM, "%s%sout of memory", name ? name : "", name ? ": " : "");
+    if (parse_value(&p, root) == 0) {
+        skip_ws(&p);
+        if (p.s != p.end) fail(&p, "trailing characters after the JSON value");
+    }
+    if (p.what) {
+        lmp_json_free(root);
+        lmp_status st = p.nomem ? LMP_ENOMEM : LMP_EFORMAT;
+        if (name) lmp_error_set_at(err, st, name, p.fail_line, "column %ld: %s", p.fail_col, p.what);
+        else lmp_error_set(err, st, "line %ld, column %ld: %s", p.fail_line, p.fail_col, p.what);
+        if (err) { err->line = p.fail_line; err->col = p.fail_col; }
+        return st;
+    }
+    *out = root;
+    return LMP_OK;
+}
+
+static void free_inner(lmp_json_value *v)
+{
+    free(v->str);
+    for (size_t i = 0; i < v->n; i++) {
+        free_inner(&v->items[i]);
+        if (v->keys) free(v->keys[i]);
+    }
+    free(v->items);
+    free(v->keys);
+}
+
+void lmp_json_free(lmp_json_value *v)
+{
+    if (!v) return;
+    free_inner(v);
+    free(v);
+}
+
+const lmp_json_value *lmp_json_get(const lmp_json_value *obj, const char *key)
+{
+    if (!obj || obj->type != LMP_JSON_OBJECT) return NULL;
+    for (size_t i = 0; i < obj->n; i++)
+        if (strcmp(obj->keys[i], key) == 0) return &obj->items[i];
+    return NULL;
+}

@@ -1,0 +1,303 @@
+/* A GPT-2 context: one sequence, its KV cache, the forward pass.
+ *
+ * The forward pass of n new tokens at positions [len, len + n) (Radford et
+ * al. 2019, section 2.3: GPT with the layer norm moved to the input of each
+ * block and one added after the last; Hugging Face's GPT2LMHeadModel):
+ *   x = wte[id] + wpe[pos]
+ *   for each layer:  x += proj(attn(LN1(x)));  x += fc2(gelu(fc(LN2(x))))
+ *   logits = LN_f(x) W_out^T
+ * All n rows go through each weight matrix together (a matrix product, not n
+ * vector products), and the keys and values of the new rows are appended to
+ * the cache, so the next push attends to them without recomputing.
+ *
+ * Threads: the whole pass is one task of the context's pool. Each stage
+ * splits its work (matrix columns, rows, heads x row blocks) between the
+ * threads and ends at a barrier. Work is split only along outputs, never
+ * along a sum, so every number is computed by the same operations in the
+ * same order whatever the thread count: the results are bit-identical for
+ * any `threads`. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gpt2_internal.h"
+
+/* Query rows per attention task. */
+#define ATT_ROWS 16
+
+struct lmp_gpt2_ctx {
+    const lmp_gpt2 *m;
+    int isa;
+    size_t cap, len;
+    lmp_token_id *tokens;
+    /* KV cache. Keys of (layer, head) in tiles of GPT2_KT positions (d x KT each,
+     * so that a block of scores is a matrix product with contiguous rows);
+     * values as rows of d floats. */
+    float *kc, *vc;
+    size_t k_head, v_head; /* floats per (layer, head) */
+    /* activations of up to cap rows */
+    float *x, *h, *qkv, *att, *ff;
+    float *apack; /* the packed A of the current matrix product (shared) */
+    /* per-thread scratch: matrix-product packing and attention scores */
+    float *tscratch;
+    size_t ts_gemm, ts_att; /* floats of each, per thread */
+    gpt2_pool *pool;
+    /* the push in flight */
+    const lmp_token_id *ids;
+    size_t n;
+    float *logits;
+    lmp_gpt2_logits which;
+    atomic_size_t att_next;
+};
+
+static void *alloc_floats(size_t n)
+{
+    /* 64-byte alignment: a cache line, an AVX-512 vector */
+    size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+    return aligned_alloc(64, bytes ? bytes : 64);
+}
+
+void lmp_gpt2_ctx_free(lmp_gpt2_ctx *c)
+{
+    if (!c) return;
+    gpt2_pool_free(c->pool);
+    free(c->tokens);
+    free(c->kc);
+    free(c->vc);
+    free(c->x);
+    free(c->h);
+    free(c->qkv);
+    free(c->att);
+    free(c->ff);
+    free(c->tscratch);
+    free(c->apack);
+    free(c);
+}
+
+lmp_status lmp_gpt2_ctx_create(const lmp_gpt2 *m, size_t max_tokens, int threads, lmp_gpt2_ctx **out, lmp_error *err)
+{
+    if (!out) return lmp_error_set(err, LMP_EINVAL, "lmp_gpt2_ctx_create: out is NULL");
+    *out = NULL;
+    if (!m) return lmp_error_set(err, LMP_EINVAL, "lmp_gpt2_ctx_create: model is NULL");
+    const lmp_gpt2_config *cf = &m->cfg;
+    if (max_tokens == 0) max_tokens = (size_t)cf->n_ctx;
+    if (max_tokens > (size_t)cf->n_ctx)
+        return lmp_error_set(err, LMP_EINVAL, "max_tokens = %zu: expected at most the model's n_ctx = %d", max_tokens,
+                             cf->n_ctx);
+    if (threads <= 0) {
+        long nc = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = nc > 0 ? (int)nc : 1;
+    }
+    if (threads > 256) threads = 256;
+    lmp_gpt2_ctx *c = calloc(1, sizeof *c);
+    if (!c) return lmp_error_set(err, LMP_ENOMEM, "out of memory for a GPT-2 context");
+    c->m = m;
+    c->isa = m->isa;
+    c->cap = max_tokens;
+    const size_t C = (size_t)cf->n_embd, H = (size_t)cf->n_head, d = C / H, F = (size_t)cf->n_inner,
+                 L = (size_t)cf->n_layer, T = max_tokens;
+    const size_t tiles = (T + GPT2_KT - 1) / GPT2_KT;
+    c->k_head = tiles * GPT2_KT * d;
+    c->v_head = T * d;
+    c->tokens = malloc(T * sizeof *c->tokens);
+    c->kc = alloc_floats(L * H * c->k_head);
+    c->vc = alloc_floats(L * H * c->v_head);
+    c->x = alloc_floats(T * C);
+    c->h = alloc_floats(T * C);
+    c->qkv = alloc_floats(T * 3 * C);
+    c->att = alloc_floats(T * C);
+    c->ff = alloc_floats(T * F);
+    size_t kmax = F > C ? F : C;
+    c->ts_gemm = (gpt2_gemm_scratch_floats(c->isa, T, kmax) + 15) / 16 * 16;
+    c->ts_att = (gpt2_attention_scratch_floats(ATT_ROWS, T) + 15) / 16 * 16;
+    c->tscratch = alloc_floats((size_t)threads * (c->ts_gemm + c->ts_att));
+    c->apack = alloc_floats(gpt2_gemm_pack_floats(c->isa, T, kmax));
+    if (!c->tokens || !c->kc || !c->vc || !c->x || !c->h || !c->qkv || !c->att || !c->ff || !c->tscratch ||
+        !c->apack) {
+        lmp_gpt2_ctx_free(c);
+        return lmp_error_set(err, LMP_ENOMEM,
+                             "out of memory for a GPT-2 context of %zu tokens (KV cache %zu MB plus activations)", T,
+                             2 * L * H * c->k_head * sizeof(float) >> 20);
+    }
+    lmp_status st = gpt2_pool_create(threads, &c->pool, err);
+    if (st) {
+        lmp_gpt2_ctx_free(c);
+        return st;
+    }
+    *out = c;
+    return LMP_OK;
+}
+
+int gpt2_ctx_set_isa(lmp_gpt2_ctx *c, int isa)
+{
+    c->isa = isa < c->m->isa ? isa : c->m->isa;
+    return c->isa;
+}
+
+const lmp_gpt2 *lmp_gpt2_ctx_model(const lmp_gpt2_ctx *c) { return c->m; }
+size_t lmp_gpt2_ctx_length(const lmp_gpt2_ctx *c) { return c->len; }
+size_t lmp_gpt2_ctx_capacity(const lmp_gpt2_ctx *c) { return c->cap; }
+int lmp_gpt2_ctx_threads(const lmp_gpt2_ctx *c) { return gpt2_pool_size(c->pool); }
+const lmp_token_id *lmp_gpt2_ctx_tokens(const lmp_gpt2_ctx *c) { return c->tokens; }
+
+lmp_status lmp_gpt2_ctx_rewind(lmp_gpt2_ctx *c, size_t keep, lmp_error *err)
+{
+    if (keep > c->len)
+        return lmp_error_set(err, LMP_EINVAL, "rewind to %zu tokens: the context holds only %zu", keep, c->len);
+    c->len = keep; /* the cache rows past keep are overwritten by the next push */
+    return LMP_OK;
+}
+
+lmp_status lmp_gpt2_ctx_copy(lmp_gpt2_ctx *dst, const lmp_gpt2_ctx *src, lmp_error *err)
+{
+    if (dst->m != src->m) return lmp_error_set(err, LMP_EINVAL, "context copy: the contexts belong to different models");
+    if (src->len > dst->cap)
+        return lmp_error_set(err, LMP_EINVAL, "context copy: the source holds %zu tokens, the destination only %zu",
+                             src->len, dst->cap);
+    if (dst == src) return LMP_OK;
+    const lmp_gpt2_config *cf = &src->m->cfg;
+    const size_t LH = (size_t)cf->n_layer * (size_t)cf->n_head, d = (size_t)(cf->n_embd / cf->n_head);
+    const size_t kfl = (src->len + GPT2_KT - 1) / GPT2_KT * GPT2_KT * d, vfl = src->len * d;
+    for (size_t i = 0; i < LH; i++) {
+        memcpy(dst->kc + i * dst->k_head, src->kc + i * src->k_head, kfl * sizeof(float));
+        memcpy(dst->vc + i * dst->v_head, src->vc + i * src->v_head, vfl * sizeof(float));
+    }
+    memcpy(dst->tokens, src->tokens, src->len * sizeof *src->tokens);
+    dst->len = src->len;
+    return LMP_OK;
+}
+
+/* ---- the forward pass ----------------------------------------------------------- */
+
+static void split(size_t n, size_t q, int tid, int nth, size_t *a, size_t *b)
+{
+    /* [a, b) of thread tid, in multiples of q (the last share takes the rest) */
+    size_t units = (n + q - 1) / q;
+    size_t ua = units * (size_t)tid / (size_t)nth, ub = units * (size_t)(tid + 1) / (size_t)nth;
+    *a = ua * q < n ? ua * q : n;
+    *b = ub * q < n ? ub * q : n;
+}
+
+/* One matrix product on all threads: pack A (if the kernels want it), then columns. */
+static void gemm_split(lmp_gpt2_ctx *c, const gpt2_gemm *g, int tid, int nth)
+{
+    size_t a, b, np = gpt2_gemm_panels(c->isa, g->M);
+    if (np) {
+        split(np, 1, tid, nth, &a, &b);
+        gpt2_gemm_pack(c->isa, g->A, g->lda, g->M, g->K, a, b, c->apack);
+        gpt2_pool_barrier(c->pool);
+    }
+    split(g->N, gpt2_gemm_col_quantum(c->isa), tid, nth, &a, &b);
+    gpt2_gemm_cols(c->isa, g, c->apack, a, b, c->tscratch + (size_t)tid * (c->ts_gemm + c->ts_att));
+}
+
+static void forward_task(void *arg, int tid, int nth)
+{
+    lmp_gpt2_ctx *c = arg;
+    const lmp_gpt2 *m = c->m;
+    const lmp_gpt2_config *cf = &m->cfg;
+    const size_t n = c->n, pos0 = c->len, C = (size_t)cf->n_embd, H = (size_t)cf->n_head, d = C / H,
+                 F = (size_t)cf->n_inner, V = (size_t)cf->n_vocab;
+    const float eps = (float)cf->eps;
+    float *att_s = c->tscratch + (size_t)tid * (c->ts_gemm + c->ts_att) + c->ts_gemm;
+    size_t r0, r1;
+
+    /* embeddings */
+    split(n, 1, tid, nth, &r0, &r1);
+    for (size_t i = r0; i < r1; i++) {
+        const float *te = m->wte + (size_t)c->ids[i] * C, *pe = m->wpe + (pos0 + i) * C;
+        float *x = c->x + i * C;
+        for (size_t j = 0; j < C; j++) x[j] = te[j] + pe[j];
+    }
+    gpt2_pool_barrier(c->pool);
+
+    for (int l = 0; l < cf->n_layer; l++) {
+        const gpt2_layer *L = &m->layers[l];
+        float *kc = c->kc + (size_t)l * H * c->k_head, *vc = c->vc + (size_t)l * H * c->v_head;
+
+        gpt2_layernorm_rows(c->isa, c->x, c->h, r0, r1, C, L->ln1_w, L->ln1_b, eps);
+        if (tid == 0) atomic_store_explicit(&c->att_next, 0, memory_order_relaxed);
+        gpt2_pool_barrier(c->pool);
+        gemm_split(c, &(gpt2_gemm){c->h, C, L->attn_w, 3 * C, 0, L->attn_b, c->qkv, 3 * C, n, 3 * C, C, 0, 0}, tid,
+                   nth);
+        gpt2_pool_barrier(c->pool);
+
+        /* append the new keys and values to the cache, head by head */
+        size_t h0, h1;
+        split(H, 1, tid, nth, &h0, &h1);
+        for (size_t hd = h0; hd < h1; hd++) {
+            float *kt = kc + hd * c->k_head, *vv = vc + hd * c->v_head;
+            for (size_t i = 0; i < n; i++) {
+                const size_t p = pos0 + i;
+                const float *k = c->qkv + i * 3 * C + C + hd * d, *v = c->qkv + i * 3 * C + 2 * C + hd * d;
+                float *tile = kt + (p / GPT2_KT) * d * GPT2_KT + p % GPT2_KT;
+                for (size_t e = 0; e < d; e++) tile[e * GPT2_KT] = k[e];
+                memcpy(vv + p * d, v, d * sizeof(float));
+            }
+        }
+        gpt2_pool_barrier(c->pool);
+
+        /* attention: tasks (head, block of query rows), the costliest (last rows) first */
+        float scale = cf->scale_attn_weights ? 1.0f / sqrtf((float)d) : 1.0f;
+        if (cf->scale_attn_by_inverse_layer_idx) scale /= (float)(l + 1);
+        const size_t nblk = (n + ATT_ROWS - 1) / ATT_ROWS, ntask = nblk * H;
+        for (;;) {
+            size_t t = atomic_fetch_add_explicit(&c->att_next, 1, memory_order_relaxed);
+            if (t >= ntask) break;
+            size_t blk = nblk - 1 - t / H, hd = t % H;
+            size_t i0 = blk * ATT_ROWS, i1 = i0 + ATT_ROWS < n ? i0 + ATT_ROWS : n;
+            gpt2_attention(c->isa, c->qkv + hd * d, 3 * C, kc + hd * c->k_head, vc + hd * c->v_head,
+                           c->att + hd * d, C, d, pos0, i0, i1, scale, att_s);
+        }
+        gpt2_pool_barrier(c->pool);
+
+        gemm_split(c, &(gpt2_gemm){c->att, C, L->proj_w, C, 0, L->proj_b, c->x, C, n, C, C, 1, 0}, tid, nth);
+        gpt2_pool_barrier(c->pool);
+        gpt2_layernorm_rows(c->isa, c->x, c->h, r0, r1, C, L->ln2_w, L->ln2_b, eps);
+        gpt2_pool_barrier(c->pool);
+        gemm_split(c, &(gpt2_gemm){c->h, C, L->fc_w, F, 0, L->fc_b, c->ff, F, n, F, C, 0, 1}, tid, nth);
+        gpt2_pool_barrier(c->pool);
+        gemm_split(c, &(gpt2_gemm){c->ff, F, L->fc2_w, C, 0, L->fc2_b, c->x, C, n, C, F, 1, 0}, tid, nth);
+        gpt2_pool_barrier(c->pool);
+    }
+
+    if (c->which == LMP_GPT2_LOGITS_NONE) return;
+    const size_t first = c->which == LMP_GPT2_LOGITS_ALL ? 0 : n - 1, rows = n - first;
+    size_t f0, f1;
+    split(rows, 1, tid, nth, &f0, &f1);
+    gpt2_layernorm_rows(c->isa, c->x + first * C, c->h, f0, f1, C, m->lnf_w, m->lnf_b, eps);
+    gpt2_pool_barrier(c->pool);
+    gemm_split(c, &(gpt2_gemm){c->h, C, m->lm_head, C, 1, NULL, c->logits, V, rows, V, C, 0, 0}, tid, nth);
+}
+
+lmp_status lmp_gpt2_ctx_push(lmp_gpt2_ctx *c, const lmp_token_id *ids, size_t n, float *logits, lmp_gpt2_logits which,
+                             lmp_error *err)
+{
+    if (which != LMP_GPT2_LOGITS_NONE && which != LMP_GPT2_LOGITS_LAST && which != LMP_GPT2_LOGITS_ALL)
+        return lmp_error_set(err, LMP_EINVAL, "push: which = %d: expected NONE, LAST or ALL", (int)which);
+    if (n == 0) {
+        if (which != LMP_GPT2_LOGITS_NONE)
+            return lmp_error_set(err, LMP_EINVAL, "push of 0 tokens: no position to give logits for");
+        return LMP_OK;
+    }
+    if (!ids) return lmp_error_set(err, LMP_EINVAL, "push: ids is NULL");
+    if (which != LMP_GPT2_LOGITS_NONE && !logits) return lmp_error_set(err, LMP_EINVAL, "push: logits is NULL");
+    if (n > c->cap - c->len)
+        return lmp_error_set(err, LMP_ERANGE,
+                             "push of %zu tokens at position %zu: the context holds at most %zu tokens (%zu more)", n,
+                             c->len, c->cap, c->cap - c->len);
+    const int32_t V = c->m->cfg.n_vocab;
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] < 0 || ids[i] >= V)
+            return lmp_error_set(err, LMP_EINVAL, "push: token %zu has id %ld: expected an id in [0, %d)", i,
+                                 (long)ids[i], V);
+    c->ids = ids;
+    c->n = n;
+    c->logits = logits;
+    c->which = which;
+    gpt2_pool_run(c->pool, forward_task, c);
+    memcpy(c->tokens + c->len, ids, n * sizeof *ids);
+    c->len += n;
+    return LMP_OK;
+}

@@ -1,0 +1,31 @@
+/* x86-64 AVX-512 kernels of the GPT-2 engine (kernels_x86.c). Compiled with
+ * per-function target attributes, so the library itself needs no -mavx512f
+ * and runs everywhere; the model's load checks the CPU (gpt2_isa_detect)
+ * and only then are these called. */
+#ifndef LMPROB_GPT2_KERNELS_X86_H
+#define LMPROB_GPT2_KERNELS_X86_H
+
+#include "gpt2_internal.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define GPT2_HAVE_X86_KERNELS 1
+#else
+#define GPT2_HAVE_X86_KERNELS 0
+#endif
+
+#define GPT2_X86_ATTENTION 1
+#if GPT2_HAVE_X86_KERNELS
+#define GPT2_X86_MR 14 /* rows of the matrix-product micro-kernel */
+#define GPT2_X86_NR 32 /* columns of the matrix-product micro-kernel */
+int gpt2_x86_avx512_usable(void);
+size_t gpt2_x86_gemm_scratch_floats(size_t max_m, size_t max_k);
+size_t gpt2_x86_pack_a_floats(size_t M, size_t K);
+size_t gpt2_x86_panels(size_t M);
+void gpt2_x86_pack_a(const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, float *Ap);
+void gpt2_x86_gemm_cols(const gpt2_gemm *g, const float *Ap, size_t n0, size_t n1, float *scratch);
+void gpt2_x86_layernorm(const float *x, float *y, size_t C, const float *w, const float *b, float eps);
+void gpt2_x86_attention(const float *q, size_t ldq, const float *kt, const float *v, float *out, size_t ldo, size_t d,
+                        size_t pos0, size_t i0, size_t i1, float scale, float *s);
+#endif
+
+#endif

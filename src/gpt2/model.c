@@ -1,0 +1,696 @@
+/* Loading a GPT-2 checkpoint: a Hugging Face folder or a bare .safetensors
+ * file, validated in full before use (see gpt2.h and docs/gpt2.md).
+ *
+ * Order of the checks: the safetensors header (safetensors.c: lengths, JSON,
+ * dtypes, offsets, overlaps); every tensor name is a GPT-2 name; the config
+ * (config.json, else the header's __metadata__, else inferred from shapes) is
+ * well-formed and of a model this engine runs; every required tensor is
+ * present once, with a float dtype and the shape the config implies; then the
+ * weights are materialised (F32 in place, F16/BF16 converted) and scanned for
+ * NaN and infinities. Nothing is used before all of this has passed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gpt2_internal.h"
+
+/* ---- tensor names ---------------------------------------------------------- */
+
+enum { G_WTE, G_WPE, G_LNF_W, G_LNF_B, G_LM_HEAD, G_NGLOBAL };
+static const char *const global_names[G_NGLOBAL] = {"wte.weight", "wpe.weight", "ln_f.weight", "ln_f.bias",
+                                                    "lm_head.weight"};
+
+enum { L_LN1_W, L_LN1_B, L_ATTN_W, L_ATTN_B, L_PROJ_W, L_PROJ_B, L_LN2_W, L_LN2_B, L_FC_W, L_FC_B, L_FC2_W, L_FC2_B,
+       L_NSLOTS };
+static const char *const layer_names[L_NSLOTS] = {
+    "ln_1.weight",        "ln_1.bias",        "attn.c_attn.weight", "attn.c_attn.bias",
+    "attn.c_proj.weight", "attn.c_proj.bias", "ln_2.weight",        "ln_2.bias",
+    "mlp.c_fc.weight",    "mlp.c_fc.bias",    "mlp.c_proj.weight",  "mlp.c_proj.bias"};
+
+#define MAX_LAYERS 1024
+
+/* What a tensor name means: a global slot, a layer slot, an ignored buffer. */
+typedef struct name_ref {
+    int kind;  /* 0 global, 1 layer, 2 ignored, -1 not a GPT-2 name */
+    int slot;
+    long layer;
+} name_ref;
+
+static name_ref classify(const char *name)
+{
+    name_ref r = {-1, 0, 0};
+    const char *s = name;
+    if (strncmp(s, "transformer.", 12) == 0) s += 12;
+    for (int g = 0; g < G_NGLOBAL; g++) {
+        /* lm_head lives outside the transformer module in HF, so never prefixed */
+        if (strcmp(s, global_names[g]) == 0 && !(g == G_LM_HEAD && s != name)) {
+            r.kind = 0;
+            r.slot = g;
+            return r;
+        }
+    }
+    if (s[0] != 'h' || s[1] != '.' || s[2] < '0' || s[2] > '9') return r;
+    s += 2;
+    long i = 0;
+    if (*s == '0' && s[1] != '.') return r; /* no leading zeros: one name per layer */
+    while (*s >= '0' && *s <= '9') {
+        i = i * 10 + (*s++ - '0');
+        if (i >= MAX_LAYERS) return r;
+    }
+    if (*s++ != '.') return r;
+    r.layer = i;
+    for (int k = 0; k < L_NSLOTS; k++)
+        if (strcmp(s, layer_names[k]) == 0) {
+            r.kind = 1;
+            r.slot = k;
+            return r;
+        }
+    /* the causal mask and the masked-score constant, saved as buffers by old transformers */
+    if (strcmp(s, "attn.bias") == 0 || strcmp(s, "attn.masked_bias") == 0) r.kind = 2;
+    return r;
+}
+
+/* ---- config ------------------------------------------------------------------ */
+
+typedef struct cfg_in {
+    long n_layer, n_head, n_embd, n_pos, n_vocab, n_inner; /* -1: not given */
+    double eps;                                            /* NaN: not given */
+    int scale_attn, scale_inv_layer, tie;                  /* -1: not given */
+} cfg_in;
+
+static void cfg_unset(cfg_in *c)
+{
+    c->n_layer = c->n_head = c->n_embd = c->n_pos = c->n_vocab = c->n_inner = -1;
+    c->eps = NAN;
+    c->scale_attn = c->scale_inv_layer = c->tie = -1;
+}
+
+/* An integer config value in [1, max]. */
+static lmp_status cfg_int(const lmp_json_value *v, const char *key, long max, long *out, const char *label,
+                          lmp_error *err)
+{
+    double d;
+    if (v->type == LMP_JSON_NUMBER) {
+        d = v->num;
+    } else if (v->type == LMP_JSON_STRING) { /* __metadata__ values are strings */
+        char *end;
+        errno = 0;
+        d = strtod(v->str, &end);
+        if (end == v->str || *end || errno) d = NAN;
+    } else {
+        return lmp_error_set_at(err, LMP_EFORMAT, label, 0, "config: %s is not a number", key);
+    }
+    if (!(d >= 1 && d <= (double)max) || d != floor(d))
+        return lmp_error_set_at(err, LMP_EFORMAT, label, 0, "config: %s = %.17g: expected an integer in [1, %ld]", key,
+                                d, max);
+    *out = (long)d;
+    return LMP_OK;
+}
+
+static lmp_status cfg_bool(const lmp_json_value *v, const char *key, int *out, const char *label, lmp_error *err)
+{
+    if (v->type == LMP_JSON_BOOL) {
+        *out = v->boolean;
+        return LMP_OK;
+    }
+    if (v->type == LMP_JSON_STRING && (strcmp(v->str, "true") == 0 || strcmp(v->str, "True") == 0)) {
+        *out = 1;
+        return LMP_OK;
+    }
+    if (v->type == LMP_JSON_STRING && (strcmp(v->str, "false") == 0 || strcmp(v->str, "False") == 0)) {
+        *out = 0;
+        return LMP_OK;
+    }
+    return lmp_error_set_at(err, LMP_EFORMAT, label, 0, "config: %s: expected true or false", key);
+}
+
+/* Read a GPT2Config (HF names and their attribute_map aliases) from a JSON
+ * object. Unknown keys are ignored (HF configs carry many, e.g. task params). */
+static lmp_status cfg_read(const lmp_json_value *o, cfg_in *c, const char *label, lmp_error *err)
+{
+    static const struct {
+        const char *key;
+        int field;
+        long max;
+    } ints[] = {
+        {"n_layer", 0, MAX_LAYERS},        {"num_hidden_layers", 0, MAX_LAYERS},
+        {"n_head", 1, 4096},               {"num_attention_heads", 1, 4096},
+        {"n_embd", 2, 65536},              {"hidden_size", 2, 65536},
+        {"n_positions", 3, 1L << 20},      {"max_position_embeddings", 3, 1L << 20},
+        {"vocab_size", 4, 1L << 24},       {"n_inner", 5, 1L << 20},
+    };
+    lmp_status st;
+    for (size_t i = 0; i < o->n; i++) {
+        const char *k = o->keys[i];
+        const lmp_json_value *v = &o->items[i];
+        for (size_t j = 0; j < sizeof ints / sizeof ints[0]; j++) {
+            if (strcmp(k, ints[j].key) != 0) continue;
+            if (ints[j].field == 5 && v->type == LMP_JSON_NULL) break; /* n_inner: null = 4 n_embd */
+            long *dst[] = {&c->n_layer, &c->n_head, &c->n_embd, &c->n_pos, &c->n_vocab, &c->n_inner};
+            if ((st = cfg_int(v, k, ints[j].max, dst[ints[j].field], label, err))) return st;
+        }
+        if (strcmp(k, "layer_norm_epsilon") == 0) {
+            double e = NAN;
+            if (v->type == LMP_JSON_NUMBER) e = v->num;
+            else if (v->type == LMP_JSON_STRING) {
+                char *end;
+                e = strtod(v->str, &end);
+                if (end == v->str || *end) e = NAN;
+            }
+            if (!(e > 0 && e < 1))
+                return lmp_error_set_at(err, LMP_EFORMAT, label, 0,
+                                        "config: layer_norm_epsilon: expected a number in (0, 1)");
+            c->eps = e;
+        } else if (strcmp(k, "scale_attn_weights") == 0) {
+            if ((st = cfg_bool(v, k, &c->scale_attn, label, err))) return st;
+        } else if (strcmp(k, "scale_attn_by_inverse_layer_idx") == 0) {
+            if ((st = cfg_bool(v, k, &c->scale_inv_layer, label, err))) return st;
+        } else if (strcmp(k, "tie_word_embeddings") == 0) {
+            if ((st = cfg_bool(v, k, &c->tie, label, err))) return st;
+        } else if (strcmp(k, "model_type") == 0) {
+            if (v->type != LMP_JSON_STRING || strcmp(v->str, "gpt2") != 0)
+                return lmp_error_set_at(err, LMP_EUNSUPPORTED, label, 0,
+                                        "config: model_type '%.60s': this engine runs GPT-2 only (model_type \"gpt2\")",
+                                        v->type == LMP_JSON_STRING ? v->str : "?");
+        } else if (strcmp(k, "activation_function") == 0) {
+            /* gelu_new and gelu_pytorch_tanh are the same formula (the tanh
+             * approximation); other activations would give other logits */
+            if (v->type != LMP_JSON_STRING ||
+                (strcmp(v->str, "gelu_new") != 0 && strcmp(v->str, "gelu_pytorch_tanh") != 0))
+                return lmp_error_set_at(err, LMP_EUNSUPPORTED, label, 0,
+                                        "config: activation_function '%.60s': expected \"gelu_new\" (the tanh "
+                                        "approximation GPT-2 uses)",
+                                        v->type == LMP_JSON_STRING ? v->str : "?");
+        }
+    }
+    return LMP_OK;
+}
+
+/* ---- helpers ----------------------------------------------------------------- */
+
+static void shape_str(char *buf, size_t len, const int64_t *shape, int ndim)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (int j = 0; j < ndim && k + 24 < len; j++)
+        k += (size_t)snprintf(buf + k, len - k, "%s%lld", j ? ", " : "", (long long)shape[j]);
+}
+
+/* IEEE half to float, exactly (subnormals, infinities, NaN kept). */
+static float half_to_float(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff, bits;
+    if (e == 0x1f) {
+        bits = sign | 0x7f800000u | (m << 13);
+    } else if (e != 0) {
+        bits = sign | ((e + 112) << 23) | (m << 13);
+    } else if (m == 0) {
+        bits = sign;
+    } else { /* subnormal: m * 2^-24, exact in float */
+        float f = (float)m * 0x1p-24f;
+        memcpy(&bits, &f, 4);
+        bits |= sign;
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+static float bf16_to_float(uint16_t h)
+{
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+static uint16_t load_u16le(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+static int host_is_little_endian(void)
+{
+    const uint16_t one = 1;
+    unsigned char b;
+    memcpy(&b, &one, 1);
+    return b == 1;
+}
+
+void lmp_gpt2_free(lmp_gpt2 *m)
+{
+    if (!m) return;
+    for (size_t i = 0; i < m->nheap; i++) free(m->heap[i]);
+    free(m->heap);
+    free(m->layers);
+    free(m->used);
+    st_free(&m->st);
+    if (m->map) munmap(m->map, m->map_size);
+    free(m);
+}
+
+/* The F32 values of a used tensor: in place when F32 and aligned on a little-
+ * endian host, otherwise a heap copy (converted from F16/BF16). */
+static lmp_status materialise(lmp_gpt2 *m, const st_tensor *t, const float **out, const char *label, lmp_error *err)
+{
+    if (t->dtype == ST_F32 && ((uintptr_t)t->data % sizeof(float)) == 0 && host_is_little_endian()) {
+        *out = (const float *)(const void *)t->data;
+        return LMP_OK;
+    }
+    size_t n = (size_t)t->count;
+    float *f = aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64 + 64);
+    if (!f) return lmp_error_set_at(err, LMP_ENOMEM, label, 0, "tensor '%s': out of memory for %zu floats", t->name, n);
+    m->heap[m->nheap++] = f;
+    const unsigned char *p = t->data;
+    if (t->dtype == ST_F32) {
+        for (size_t i = 0; i < n; i++) {
+            uint32_t b = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 | (uint32_t)p[4 * i + 2] << 16 |
+                         (uint32_t)p[4 * i + 3] << 24;
+            memcpy(&f[i], &b, 4);
+        }
+    } else if (t->dtype == ST_F16) {
+        for (size_t i = 0; i < n; i++) f[i] = half_to_float(load_u16le(p + 2 * i));
+    } else {
+        for (size_t i = 0; i < n; i++) f[i] = bf16_to_float(load_u16le(p + 2 * i));
+    }
+    *out = f;
+    return LMP_OK;
+}
+
+/* The first non-finite value, as "index i (row r, column c)". */
+static lmp_status check_finite(const float *w, const st_tensor *t, const char *label, lmp_error *err)
+{
+    size_t n = (size_t)t->count, bad = n;
+    /* or-reduce in blocks so that the common case is one streaming pass */
+    for (size_t b = 0; b < n && bad == n; b += 4096) {
+        size_t e = b + 4096 < n ? b + 4096 : n;
+        int ok = 1;
+        for (size_t i = b; i < e; i++) ok &= isfinite(w[i]) != 0;
+        if (!ok)
+            for (size_t i = b; i < e; i++)
+                if (!isfinite(w[i])) {
+                    bad = i;
+                    break;
+                }
+    }
+    if (bad == n) return LMP_OK;
+    char where[96] = "";
+    if (t->ndim == 2)
+        snprintf(where, sizeof where, " (row %zu, column %zu)", bad / (size_t)t->shape[1], bad % (size_t)t->shape[1]);
+    return lmp_error_set_at(err, LMP_EFORMAT, label, 0, "tensor '%s': element %zu%s is %s: expected finite weights",
+                            t->name, bad, where, isnan(w[bad]) ? "NaN" : w[bad] > 0 ? "+inf" : "-inf");
+}
+
+/* ---- building the model from a parsed file ------------------------------------ */
+
+typedef struct req_t {
+    const st_tensor *t;
+    const char *want_name;
+    int64_t d0, d1; /* d1 < 0: a vector */
+    const char *why;
+} req_t;
+
+static lmp_status build(lmp_gpt2 *m, const char *st_label, const char *cfg_text, size_t cfg_len, const char *cfg_label,
+                        lmp_error *err)
+{
+    st_file *f = &m->st;
+    lmp_status st = LMP_OK;
+    const st_tensor *glob[G_NGLOBAL] = {0};
+    const st_tensor *(*lay)[L_NSLOTS] = NULL;
+    long max_layer = -1;
+    m->used = calloc(f->n ? f->n : 1, sizeof *m->used);
+    m->heap = calloc(f->n ? f->n : 1, sizeof *m->heap);
+    if (!m->used || !m->heap) return lmp_error_set(err, LMP_ENOMEM, "%s: out of memory", st_label);
+
+    /* 1. names */
+    for (size_t i = 0; i < f->n; i++) {
+        name_ref r = classify(f->t[i].name);
+        if (r.kind < 0)
+            return lmp_error_set_at(err, LMP_EFORMAT, st_label, 0,
+                                    "tensor '%s' is not a GPT-2 tensor (expected Hugging Face GPT2LMHeadModel names: "
+                                    "wte.weight, wpe.weight, h.N.attn.c_attn.weight, ..., ln_f.weight, with or "
+                                    "without 'transformer.')",
+                                    f->t[i].name);
+        if (r.kind == 1 && r.layer > max_layer) max_layer = r.layer;
+    }
+    if (max_layer >= 0) {
+        lay = calloc((size_t)max_layer + 1, sizeof *lay);
+        if (!lay) return lmp_error_set(err, LMP_ENOMEM, "%s: out of memory", st_label);
+    }
+    for (size_t i = 0; i < f->n; i++) {
+        const st_tensor *t = &f->t[i];
+        name_ref r = classify(t->name);
+        const st_tensor **slot = r.kind == 0 ? &glob[r.slot] : r.kind == 1 ? &lay[r.layer][r.slot] : NULL;
+        if (!slot) continue;
+        if (*slot) {
+            st = lmp_error_set_at(err, LMP_EFORMAT, st_label, 0, "tensors '%s' and '%s' are the same weight",
+                                  (*slot)->name, t->name);
+            goto done;
+        }
+        *slot = t;
+    }
+
+    /* 2. config */
+    cfg_in ci;
+    cfg_unset(&ci);
+    lmp_gpt2_config *c = &m->cfg;
+    memset(c, 0, sizeof *c);
+    const char *clabel = st_label;
+    if (cfg_text) {
+        lmp_json_value *j;
+        clabel = cfg_label;
+        if ((st = lmp_json_parse(cfg_text, cfg_len, cfg_label, &j, err))) goto done;
+        if (j->type != LMP_JSON_OBJECT) st = lmp_error_set_at(err, LMP_EFORMAT, cfg_label, 0, "expected a JSON object");
+        else st = cfg_read(j, &ci, cfg_label, err);
+        lmp_json_free(j);
+        if (st) goto done;
+        c->source = LMP_GPT2_CONFIG_JSON;
+    } else if (f->metadata && lmp_json_get(f->metadata, "config")) {
+        const lmp_json_value *s = lmp_json_get(f->metadata, "config");
+        lmp_json_value *j;
+        lmp_error jerr;
+        if (lmp_json_parse(s->str, s->len, NULL, &j, &jerr)) {
+            st = lmp_error_set_at(err, LMP_EFORMAT, st_label, 0, "__metadata__ config: %s", jerr.msg);
+            goto done;
+        }
+        if (j->type != LMP_JSON_OBJECT)
+            st = lmp_error_set_at(err, LMP_EFORMAT, st_label, 0, "__metadata__ config: expected a JSON object");
+        else st = cfg_read(j, &ci, st_label, err);
+        lmp_json_free(j);
+        if (st) goto done;
+        c->source = LMP_GPT2_CONFIG_METADATA;
+    } else if (f->metadata && (lmp_json_get(f->metadata, "n_layer") || lmp_json_get(f->metadata, "n_embd"))) {
+        if ((st = cfg_read(f->metadata, &ci, st_label, err))) goto done;
+        c->source = LMP_GPT2_CONFIG_METADATA;
+    } else {
+        c->source = LMP_GPT2_CONFIG_INFERRED;
+    }
+
+    /* What the shapes say, for inference and for the messages. */
+    const st_tensor *wte = glob[G_WTE], *wpe = glob[G_WPE];
+    if (!wte || !wpe) {
+        st = lmp_error_set_at(err, LMP_EFORMAT, st_label, 0, "missing tensor '%s'",
+                              !wte ? "transformer.wte.weight" : "transformer.wpe.weight");
+        goto done;
+    }
+    if (wte->ndim != 2 || wpe->ndim != 2) {
+        const st_tensor *t = wte->ndim != 2 ? wte : wpe;
+        st = lmp_error_set_at(err, LMP_EFORMAT, st_label, 0, "tensor '%s' has %d dimensions: expected 2", t->name,
+                              t->ndim);
+        goto done;
+    }
+    if (c->source == LMP_GPT2_CONFIG_INFERRED) {
+        ci.n_layer = max_layer + 1;
+        ci.n_vocab = (long)wte->shape[0];
+        ci.n_embd = (long)wte->shape[1];
+        ci.n_pos = (long)wpe->shape[0];
+        const st_tensor *fc = lay ? lay[0][L_FC_W] : NULL;
+        if (fc && fc->ndim == 2) ci.n_inner = (long)fc->shape[1];
+        /* Shapes do not give the head count; every GPT-2 size has heads of 64 */
+        if (ci.n_embd % 64 != 0) {
+            st = lmp_error_set_at(err, LMP_EFORMAT, st_label, 0,
+                                  "no config: n_embd = %ld is not a multiple of 64, so the head count cannot be "
+                                  "inferred; give a config.json (a Hugging Face folder)",
+                                  ci.n_embd);
+            goto done;
+        }
+        ci.n_head = ci.n_embd / 64;
+        ci.tie = glob[G_LM_HEAD] ? 0 : 1;
+    }
+    /* HF GPT2Config defaults for what the config leaves out */
+    c->n_layer = (int)(ci.n_layer > 0 ? ci.n_layer : 12);
+    c->n_head = (int)(ci.n_head > 0 ? ci.n_head : 12);
+    c->n_embd = (int)(ci.n_embd > 0 ? ci.n_embd : 768);
+    c->n_ctx = (int)(ci.n_pos > 0 ? ci.n_pos : 1024);
+    c->n_vocab = (int)(ci.n_vocab > 0 ? ci.n_vocab : 50257);
+    c->n_inner = (int)(ci.n_inner > 0 ? ci.n_inner : 4 * (long)c->n_embd);
+    c->eps = isnan(ci.eps) ? 1e-5 : ci.eps;
+    c->scale_attn_weights = ci.scale_attn < 0 ? 1 : ci.scale_attn;
+    c->scale_attn_by_inverse_layer_idx = ci.scale_inv_layer < 0 ? 0 : ci.scale_inv_layer;
+    c->tied = ci.tie < 0 ? 1 : ci.tie;
+    if (c->n_embd % c->n_head != 0) {
+        st = lmp_error_set_at(err, LMP_EFORMAT, clabel, 0, "config: n_embd = %d is not a multiple of n_head = %d",
+                              c->n_embd, c->n_head);
+        goto done;
+    }
+    if (max_layer >= c->n_layer) {
+        for (int k = 0; k < L_NSLOTS; k++)
+            if (lay[max_layer][k]) {
+                st = lmp_error_set_at(err, LMP_EFORMAT, st_label, 0,
+                                      "tensor '%s' is of layer %ld, but the config has n_layer = %d (layers 0..%d)",
+                                      lay[max_layer][k]->name, max_layer, c->n_layer, c->n_layer - 1);
+                goto done;
+            }
+        /* only ignored buffers name that layer: harmless */
+    }
+
+    /* 3. presence, dtype, shape */
+    const int64_t C = c->n_embd, F = c->n_inner, V = c->n_vocab, P = c->n_ctx;
+    req_t req[G_NGLOBAL + L_NSLOTS];
+    m->layers = calloc((size_t)c->n_layer, sizeof *m->layers);
+    if (!m->layers) {
+        st = lmp_error_set(err, LMP_ENOMEM, "%s: out of memory", st_label);
+        goto done;
+    }
+    char shp[96], want[96];
+    for (long l = -1; l < c->n_layer; l++) {
+        int nreq = 0;
+        char names[L_NSLOTS][64];
+        if (l < 0) {
+            req[nreq++] = (req_t){glob[G_WTE], "transformer.wte.weight", V, C, "[vocab_size, n_embd]"};
+            req[nreq++] = (req_t){glob[G_WPE], "transformer.wpe.weight", P, C, "[n_positions, n_embd]"};
+            req[nreq++] = (req_t){glob[G_LNF_W], "transformer.ln_f.weight", C, -1, "[n_embd]"};
+            req[nreq++] = (req_t){glob[G_LNF_B], "transformer.ln_f.bias", C, -1, "[n_embd]"};
+            if (!c->tied || glob[G_LM_HEAD])
+                req[nreq++] = (req_t){glob[G_LM_HEAD], "lm_head.weight", V, C, "[vocab_size, n_embd]"};
+        } else {
+            static const struct {
+                int rows, cols; /* 0: 1, 1: C, 3: 3C, 4: F, -1: none */
+            } dims[L_NSLOTS] = {{1, -1}, {1, -1}, {1, 3}, {3, -1}, {1, 1}, {1, -1},
+                                {1, -1}, {1, -1}, {1, 4}, {4, -1}, {4, 1}, {1, -1}};
+            static const char *const why[L_NSLOTS] = {
+                "[n_embd]", "[n_embd]", "[n_embd, 3 n_embd]", "[3 n_embd]", "[n_embd, n_embd]", "[n_embd]",
+                "[n_embd]", "[n_embd]", "[n_embd, n_inner]",  "[n_inner]",  "[n_inner, n_embd]", "[n_embd]"};
+            for (int k = 0; k < L_NSLOTS; k++) {
+                int64_t v0 = dims[k].rows == 1 ? C : dims[k].rows == 3 ? 3 * C : F;
+                int64_t v1 = dims[k].cols < 0 ? -1 : dims[k].cols == 1 ? C : dims[k].cols == 3 ? 3 * C : F;
+                snprintf(names[k], sizeof names[k], "transformer.h.%ld.%s", l, layer_names[k]);
+                req[nreq++] = (req_t){l <= max_layer ? lay[l][k] : NULL, names[k], v0, v1, why[k]};
+            }
+        }
+        for (int r = 0; r < nreq; r++) {
+            const st_tensor *t = req[r].t;
+            if (!t) {
+                st = lmp_error_set_at(err, LMP_EFORMAT, st_label, 0, "missing tensor '%s'%s", req[r].want_name,
+                                      c->tied ? "" : " (the config says the output projection is not tied to wte)");
+                goto done;
+            }
+            if (t->dtype != ST_F32 && t->dtype != ST_F16 && t->dtype != ST_BF16) {
+                st = lmp_error_set_at(err, LMP_EUNSUPPORTED, st_label, 0,
+                                      "tensor '%s' has dtype %s: expected F32, F16 or BF16", t->name,
+                                      st_dtype_name(t->dtype));
+                goto done;
+            }
+            int64_t wshape[2] = {req[r].d0, req[r].d1};
+            int wdim = req[r].d1 < 0 ? 1 : 2;
+            if (t->ndim != wdim || t->shape[0] != wshape[0] || (wdim == 2 && t->shape[1] != wshape[1])) {
+                shape_str(shp, sizeof shp, t->shape, t->ndim);
+                shape_str(want, sizeof want, wshape, wdim);
+                st = lmp_error_set_at(err, LMP_EFORMAT, st_label, 0,
+                                      "tensor '%s' has shape [%s], but the config (%s) implies %s = [%s] "
+                                      "(n_embd %d, n_inner %d, vocab_size %d, n_positions %d)",
+                                      t->name, shp,
+                                      c->source == LMP_GPT2_CONFIG_JSON       ? cfg_label
+                                      : c->source == LMP_GPT2_CONFIG_METADATA ? "__metadata__"
+                                                                              : "inferred from wte/wpe",
+                                      req[r].why, want, c->n_embd, c->n_inner, c->n_vocab, c->n_ctx);
+                goto done;
+            }
+        }
+    }
+
+    /* 4. materialise, check for NaN/inf */
+    {
+        const float **gdst[G_NGLOBAL] = {&m->wte, &m->wpe, &m->lnf_w, &m->lnf_b, &m->lm_head};
+        for (int g = 0; g < G_NGLOBAL; g++) {
+            if (!glob[g] || (g == G_LM_HEAD && c->tied)) continue;
+            if ((st = materialise(m, glob[g], gdst[g], st_label, err))) goto done;
+            if ((st = check_finite(*gdst[g], glob[g], st_label, err))) goto done;
+            m->used[glob[g] - f->t] = 1;
+        }
+        if (c->tied) m->lm_head = m->wte;
+        for (int l = 0; l < c->n_layer; l++) {
+            gpt2_layer *L = &m->layers[l];
+            const float **ldst[L_NSLOTS] = {&L->ln1_w, &L->ln1_b, &L->attn_w, &L->attn_b, &L->proj_w, &L->proj_b,
+                                            &L->ln2_w, &L->ln2_b, &L->fc_w,   &L->fc_b,   &L->fc2_w,  &L->fc2_b};
+            for (int k = 0; k < L_NSLOTS; k++) {
+                const st_tensor *t = lay[l][k];
+                if ((st = materialise(m, t, ldst[k], st_label, err))) goto done;
+                if ((st = check_finite(*ldst[k], t, st_label, err))) goto done;
+                m->used[t - f->t] = 1;
+            }
+        }
+    }
+    /* 5. summary numbers */
+    c->dtype = wte->dtype == ST_F16 ? LMP_GPT2_F16 : wte->dtype == ST_BF16 ? LMP_GPT2_BF16 : LMP_GPT2_F32;
+    for (size_t i = 0; i < f->n; i++)
+        if (m->used[i]) {
+            c->n_params += (size_t)f->t[i].count;
+            c->weight_bytes += (size_t)f->t[i].count * sizeof(float);
+        }
+done:
+    free(lay);
+    return st;
+}
+
+static lmp_status create_common(lmp_gpt2 **out, const void *data, size_t size, const char *st_label,
+                                const char *cfg_text, size_t cfg_len, const char *cfg_label, void *map,
+                                lmp_error *err)
+{
+    lmp_gpt2 *m = calloc(1, sizeof *m);
+    if (!m) {
+        if (map) munmap(map, size);
+        return lmp_error_set(err, LMP_ENOMEM, "%s: out of memory", st_label);
+    }
+    m->map = map;
+    m->map_size = size;
+    m->isa = gpt2_isa_detect();
+    lmp_status st = st_parse(data, size, st_label, &m->st, err);
+    if (!st) st = build(m, st_label, cfg_text, cfg_len, cfg_label, err);
+    if (st) {
+        lmp_gpt2_free(m);
+        return st;
+    }
+    *out = m;
+    return LMP_OK;
+}
+
+lmp_status lmp_gpt2_create(const void *data, size_t size, const char *config_json, size_t config_len,
+                           const char *name, lmp_gpt2 **out, lmp_error *err)
+{
+    if (!out) return lmp_error_set(err, LMP_EINVAL, "lmp_gpt2_create: out is NULL");
+    *out = NULL;
+    if (!data && size) return lmp_error_set(err, LMP_EINVAL, "lmp_gpt2_create: data is NULL");
+    return create_common(out, data, size, name ? name : "safetensors", config_json, config_json ? config_len : 0,
+                         "config", NULL, err);
+}
+
+/* Read a small text file whole (config.json). */
+static lmp_status read_small(const char *path, char **text, size_t *len, lmp_error *err)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot open: %s", strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n == cap) {
+            if (cap >= (16u << 20)) {
+                free(buf);
+                fclose(fp);
+                return lmp_error_set_at(err, LMP_EFORMAT, path, 0, "larger than 16 MB: not a model config");
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) break;
+            buf = nb;
+            cap *= 2;
+        }
+        size_t k = fread(buf + n, 1, cap - n, fp);
+        n += k;
+        if (k == 0) break;
+    }
+    int bad = !buf || ferror(fp);
+    fclose(fp);
+    if (bad) {
+        free(buf);
+        return lmp_error_set_at(err, buf ? LMP_EIO : LMP_ENOMEM, path, 0, "cannot read");
+    }
+    *text = buf;
+    *len = n;
+    return LMP_OK;
+}
+
+lmp_status lmp_gpt2_load(const char *path, lmp_gpt2 **out, lmp_error *err)
+{
+    if (!out) return lmp_error_set(err, LMP_EINVAL, "lmp_gpt2_load: out is NULL");
+    *out = NULL;
+    if (!path) return lmp_error_set(err, LMP_EINVAL, "lmp_gpt2_load: path is NULL");
+    struct stat sb;
+    if (stat(path, &sb) != 0) return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot open: %s", strerror(errno));
+    char st_path[4096], cfg_path[4096];
+    char *cfg_text = NULL;
+    size_t cfg_len = 0;
+    if (S_ISDIR(sb.st_mode)) {
+        snprintf(st_path, sizeof st_path, "%s/model.safetensors", path);
+        snprintf(cfg_path, sizeof cfg_path, "%s/config.json", path);
+        if (access(st_path, F_OK) != 0) {
+            char alt[4200];
+            snprintf(alt, sizeof alt, "%s/model.safetensors.index.json", path);
+            if (access(alt, F_OK) == 0)
+                return lmp_error_set_at(err, LMP_EUNSUPPORTED, path, 0,
+                                        "a sharded checkpoint (model.safetensors.index.json): expected one "
+                                        "model.safetensors");
+            snprintf(alt, sizeof alt, "%s/pytorch_model.bin", path);
+            if (access(alt, F_OK) == 0)
+                return lmp_error_set_at(err, LMP_EUNSUPPORTED, path, 0,
+                                        "only pytorch_model.bin (a pickle): expected model.safetensors (convert it "
+                                        "with safetensors' torch.save_file or download the safetensors version)");
+            return lmp_error_set_at(err, LMP_EIO, st_path, 0, "cannot open: %s", strerror(ENOENT));
+        }
+        if (access(cfg_path, F_OK) == 0) {
+            lmp_status st = read_small(cfg_path, &cfg_text, &cfg_len, err);
+            if (st) return st;
+        }
+    } else {
+        snprintf(st_path, sizeof st_path, "%s", path);
+    }
+    int fd = open(st_path, O_RDONLY);
+    if (fd < 0) {
+        free(cfg_text);
+        return lmp_error_set_at(err, LMP_EIO, st_path, 0, "cannot open: %s", strerror(errno));
+    }
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        free(cfg_text);
+        return lmp_error_set_at(err, LMP_EIO, st_path, 0, "not a regular file");
+    }
+    size_t size = (size_t)sb.st_size;
+    void *map = NULL;
+    if (size > 0) {
+        /* MAP_POPULATE: the finite check reads every page at once anyway, and
+         * mapping them in one call is cheaper than a fault per page */
+        map = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (map == MAP_FAILED) {
+            int e = errno;
+            close(fd);
+            free(cfg_text);
+            return lmp_error_set_at(err, LMP_EIO, st_path, 0, "mmap failed: %s", strerror(e));
+        }
+    }
+    close(fd);
+    lmp_status st = create_common(out, map ? map : "", size, st_path, cfg_text, cfg_len, cfg_path, map, err);
+    free(cfg_text);
+    return st;
+}
+
+void lmp_gpt2_get_config(const lmp_gpt2 *m, lmp_gpt2_config *out) { *out = m->cfg; }
+
+size_t lmp_gpt2_tensor_count(const lmp_gpt2 *m) { return m->st.n; }
+
+lmp_status lmp_gpt2_tensor_info(const lmp_gpt2 *m, size_t i, lmp_gpt2_tensor *out, lmp_error *err)
+{
+    if (i >= m->st.n)
+        return lmp_error_set(err, LMP_EINVAL, "tensor index %zu: expected < %zu", i, m->st.n);
+    const st_tensor *t = &m->st.t[i];
+    memset(out, 0, sizeof *out);
+    out->name = t->name;
+    out->dtype = st_dtype_name(t->dtype);
+    out->ndim = t->ndim < 4 ? t->ndim : 4;
+    for (int k = 0; k < out->ndim; k++) out->shape[k] = t->shape[k];
+    out->begin = t->begin;
+    out->end = t->end;
+    out->used = m->used[i];
+    return LMP_OK;
+}

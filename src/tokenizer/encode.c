@@ -1,0 +1,667 @@
+/* Encoding and decoding with GPT-2's byte-level BPE (include/lmprob/tokenizer.h).
+ *
+ * The pre-tokenizer is GPT-2's pattern (openai/gpt-2 src/encoder.py)
+ *   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+ * written out as the leftmost-first matcher a backtracking regex engine runs
+ * (scan_piece below): no regex library, one pass over the bytes, classes from
+ * the generated Unicode tables. Each piece is then looked up whole (every
+ * GPT-2 token encodes to itself, checked for all 50,257 in the tests, so a
+ * piece that is a token is that token: most English words end here), and
+ * otherwise merged by BPE: an array scan for pieces up to 64 bytes (as
+ * tiktoken's byte_pair_merge), a heap for longer ones, so a long piece costs
+ * O(n log n) instead of O(n^2). */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tok_internal.h"
+
+#define SMALL_PIECE 64      /* BPE by array scan up to this many bytes, by heap beyond */
+#define STACK_TEXT 256      /* U+FFFD-replaced pieces up to this many bytes stay on the stack */
+#define EOT_TEXT "<|endoftext|>"
+#define EOT_LEN 13
+/* A piece is final once this many bytes follow it: its extent depends on at
+ * most the two characters after it (8 bytes), and a special token that could
+ * end its segment must start within those, so it is whole 13 bytes later. */
+#define LOOKAHEAD 24
+
+/* ---- buffers ------------------------------------------------------------------- */
+
+void lmp_token_buf_init(lmp_token_buf *buf)
+{
+    if (!buf) return;
+    buf->ids = NULL;
+    buf->n = 0;
+    buf->cap = 0;
+}
+
+void lmp_token_buf_free(lmp_token_buf *buf)
+{
+    if (!buf) return;
+    free(buf->ids);
+    lmp_token_buf_init(buf);
+}
+
+int tok_buf_reserve(lmp_token_buf *buf, size_t extra)
+{
+    if (buf->cap - buf->n >= extra) return 0;
+    size_t need = buf->n + extra;
+    if (need < buf->n) return -1;
+    size_t nc = buf->cap ? buf->cap : 256;
+    while (nc < need) {
+        if (nc > SIZE_MAX / 2 / sizeof *buf->ids) return -1;
+        nc *= 2;
+    }
+    lmp_token_id *ni = realloc(buf->ids, nc * sizeof *ni);
+    if (!ni) return -1;
+    buf->ids = ni;
+    buf->cap = nc;
+    return 0;
+}
+
+void tok_scratch_free(tok_scratch *scr)
+{
+    free(scr->bpe);
+    free(scr->text);
+    memset(scr, 0, sizeof *scr);
+}
+
+static void *scratch_grow(void **mem, size_t *cap, size_t need)
+{
+    if (*cap >= need) return *mem;
+    size_t nc = *cap ? *cap : 4096;
+    while (nc < need) nc *= 2;
+    void *m = realloc(*mem, nc);
+    if (!m) return NULL;
+    *mem = m;
+    *cap = nc;
+    return m;
+}
+
+void tok_line_col(const unsigned char *text, size_t pos, long *line, long *col)
+{
+    long ln = 1;
+    size_t start = 0;
+    const unsigned char *p = text, *end = text + pos;
+    while (p < end) {
+        const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) break;
+        ln++;
+        start = (size_t)(nl - text) + 1;
+        p = nl + 1;
+    }
+    *line = ln;
+    *col = (long)(pos - start) + 1;
+}
+
+/* ---- UTF-8 and classes ------------------------------------------------------------ */
+
+/* The character at s[i] (i < end): its length, its class, and *bad = 1 when it
+ * is an invalid subpart. An invalid subpart is maximal (Unicode §3.9, D93b:
+ * the longest prefix of a well-formed sequence, at least one byte), the unit
+ * the WHATWG decoder replaces by one U+FFFD; a sequence cut by `end` is such
+ * a subpart too (a caller that may see more text keeps away from the end). */
+static inline size_t char_at(const unsigned char *s, size_t i, size_t end, int *cls, int *bad)
+{
+    unsigned b = s[i];
+    if (b < 0x80) {
+        *cls = tok_uc_stage2[b]; /* block 0 of the table is U+0000..U+007F */
+        return 1;
+    }
+    size_t avail = end - i;
+    uint32_t cp;
+    size_t n;
+    unsigned lo = 0x80, hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) {
+        n = 2;
+        cp = b & 0x1f;
+    } else if (b >= 0xe0 && b <= 0xef) {
+        n = 3;
+        cp = b & 0x0f;
+        if (b == 0xe0) lo = 0xa0;      /* no overlong forms */
+        else if (b == 0xed) hi = 0x9f; /* no surrogates */
+    } else if (b >= 0xf0 && b <= 0xf4) {
+        n = 4;
+        cp = b & 0x07;
+        if (b == 0xf0) lo = 0x90;      /* no overlong forms */
+        else if (b == 0xf4) hi = 0x8f; /* nothing above U+10FFFF */
+    } else {
+        *cls = TOK_OTHER;
+        *bad = 1;
+        return 1;
+    }
+    for (size_t k = 1; k < n; k++) {
+        unsigned c = k < avail ? s[i + k] : 0;
+        if (k >= avail || c < lo || c > hi) {
+            *cls = TOK_OTHER;
+            *bad = 1;
+            return k;
+        }
+        cp = cp << 6 | (c & 0x3f);
+        lo = 0x80;
+        hi = 0xbf;
+    }
+    *cls = tok_class(cp);
+    return n;
+}
+
+/* The end of the piece that starts at s[i] (i < end), GPT-2's pattern matched
+ * leftmost-first as a backtracking engine does; *bad |= 1 when the piece
+ * holds invalid UTF-8. */
+static inline size_t scan_piece(const unsigned char *s, size_t i, size_t end, int *bad)
+{
+    unsigned b = s[i];
+    /* 's|'t|'re|'ve|'m|'ll|'d (case-sensitive, as the pattern) */
+    if (b == '\'' && i + 1 < end) {
+        unsigned c = s[i + 1];
+        if (c == 's' || c == 't' || c == 'm' || c == 'd') return i + 2;
+        if (i + 2 < end) {
+            unsigned d = s[i + 2];
+            if ((c == 'r' && d == 'e') || (c == 'v' && d == 'e') || (c == 'l' && d == 'l')) return i + 3;
+        }
+    }
+    /*  ?\p{L}+ |  ?\p{N}+ |  ?[^\s\p{L}\p{N}]+ : an optional U+0020, then a run of one class */
+    size_t k = i + (b == ' ');
+    int cls;
+    if (k < end) {
+        size_t len = char_at(s, k, end, &cls, bad);
+        if (cls != TOK_SPACE) {
+            size_t j = k + len;
+            if (cls == TOK_LETTER) { /* the common case: an ASCII letter run */
+                while (j < end && (unsigned)((s[j] | 0x20) - 'a') < 26) j++;
+            }
+            while (j < end) {
+                int c2;
+                size_t l2 = char_at(s, j, end, &c2, bad);
+                if (c2 != cls) break;
+                j += l2;
+            }
+            return j;
+        }
+    }
+    /* \s+(?!\S) | \s+ : a white-space run; when non-space follows a run of two
+     * or more, the lookahead gives back the last character (it starts the next
+     * piece, as " " in " word"). */
+    size_t j = i, last = i;
+    while (j < end) {
+        size_t l = char_at(s, j, end, &cls, bad);
+        if (cls != TOK_SPACE) break;
+        last = j;
+        j += l;
+    }
+    if (j == end || last == i) return j;
+    return last;
+}
+
+/* ---- BPE --------------------------------------------------------------------------- */
+
+/* Pieces up to SMALL_PIECE bytes: parts in an array, each with the rank of the
+ * pair it starts; merge the leftmost lowest-ranked pair until none is left
+ * (tiktoken src/lib.rs byte_pair_merge; the same order as encoder.py's bpe()
+ * for a merges file in which every merge comes after the merges making its
+ * two halves, which the loader checks). */
+size_t tok_bpe_small(const lmp_tokenizer *t, const unsigned char *s, size_t n, lmp_token_id *id)
+{
+    /* id[i]: part i; rm[i]: the pair (i, i+1) as rank << 32 | merged id, or
+     * UINT64_MAX. Equal ranks mean the same merged token, so the smallest rm
+     * is the lowest rank, and `<` keeps the leftmost. */
+    uint64_t rm[SMALL_PIECE];
+    for (size_t i = 0; i < n; i++) id[i] = t->byte_id[s[i]];
+    size_t m = n;
+    for (size_t i = 0; i + 1 < m; i++) {
+        const tok_pair *p = tok_pair_find(t, id[i], id[i + 1]);
+        rm[i] = p ? (uint64_t)p->rank << 32 | (uint32_t)p->merged : UINT64_MAX;
+    }
+    while (m > 1) {
+        uint64_t best = rm[0];
+        size_t bi = 0;
+        for (size_t i = 1; i + 1 < m; i++)
+            if (rm[i] < best) {
+                best = rm[i];
+                bi = i;
+            }
+        if (best == UINT64_MAX) break;
+        id[bi] = (lmp_token_id)(uint32_t)best;
+        for (size_t i = bi + 1; i + 1 < m; i++) {
+            id[i] = id[i + 1];
+            rm[i] = rm[i + 1];
+        }
+        m--;
+        if (bi > 0) {
+            const tok_pair *p = tok_pair_find(t, id[bi - 1], id[bi]);
+            rm[bi - 1] = p ? (uint64_t)p->rank << 32 | (uint32_t)p->merged : UINT64_MAX;
+        }
+        if (bi + 1 < m) {
+            const tok_pair *p = tok_pair_find(t, id[bi], id[bi + 1]);
+            rm[bi] = p ? (uint64_t)p->rank << 32 | (uint32_t)p->merged : UINT64_MAX;
+        }
+    }
+    return m;
+}
+
+int tok_bpe(const lmp_tokenizer *t, const unsigned char *s, size_t n, tok_sink *sink, tok_scratch *scr)
+{
+    if (n > SMALL_PIECE) return tok_bpe_heap(t, s, n, sink, scr);
+    lmp_token_id id[SMALL_PIECE];
+    size_t m = tok_bpe_small(t, s, n, id);
+    for (size_t i = 0; i < m; i++)
+        if (tok_sink_push(sink, id[i])) return -1;
+    return 0;
+}
+
+/* Long pieces: the parts as a doubly linked list over byte positions, the
+ * candidate pairs in a binary min-heap keyed (rank << 32 | position), so the
+ * lowest rank pops first and, among equal ranks, the leftmost. Entries go
+ * stale when a neighbour merges; a popped entry is used only if its pair
+ * still stands and still has that rank. Every merge pushes at most two
+ * entries, so the heap never exceeds 3n. */
+static void heap_push(uint64_t *h, size_t *n, uint64_t v)
+{
+    size_t i = (*n)++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (h[p] <= v) break;
+        h[i] = h[p];
+        i = p;
+    }
+    h[i] = v;
+}
+
+static uint64_t heap_pop(uint64_t *h, size_t *n)
+{
+    uint64_t top = h[0], v = h[--(*n)];
+    size_t i = 0, m = *n;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= m) break;
+        if (c + 1 < m && h[c + 1] < h[c]) c++;
+        if (h[c] >= v) break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (m) h[i] = v;
+    return top;
+}
+
+int tok_bpe_heap(const lmp_tokenizer *t, const unsigned char *s, size_t n, tok_sink *sink, tok_scratch *scr)
+{
+    if (n > UINT32_MAX - 1) return -1;
+    size_t need = n * (3 * sizeof(int32_t)) + 3 * n * sizeof(uint64_t);
+    unsigned char *mem = scratch_grow(&scr->bpe, &scr->bpe_cap, need);
+    if (!mem) {
+        sink->oom = 1;
+        return -1;
+    }
+    uint64_t *heap = (uint64_t *)mem;
+    int32_t *id = (int32_t *)(mem + 3 * n * sizeof(uint64_t));
+    int32_t *nx = id + n, *pv = nx + n; /* next / previous live position, -1 at the ends */
+    size_t hn = 0;
+    for (size_t i = 0; i < n; i++) {
+        id[i] = t->byte_id[s[i]];
+        nx[i] = i + 1 < n ? (int32_t)(i + 1) : -1;
+        pv[i] = (int32_t)i - 1;
+    }
+    for (size_t i = 0; i + 1 < n; i++) {
+        const tok_pair *p = tok_pair_find(t, id[i], id[i + 1]);
+        if (p) heap_push(heap, &hn, (uint64_t)p->rank << 32 | i);
+    }
+    while (hn) {
+        uint64_t top = heap_pop(heap, &hn);
+        uint32_t rank = (uint32_t)(top >> 32);
+        int32_t i = (int32_t)(uint32_t)top;
+        if (id[i] < 0 || nx[i] < 0) continue; /* merged into its left neighbour, or now last */
+        int32_t j = nx[i];
+        const tok_pair *p = tok_pair_find(t, id[i], id[j]);
+        if (!p || p->rank != rank) continue; /* stale */
+        id[i] = p->merged;
+        id[j] = -1;
+        nx[i] = nx[j];
+        if (nx[j] >= 0) pv[nx[j]] = i;
+        if (pv[i] >= 0) {
+            const tok_pair *q = tok_pair_find(t, id[pv[i]], id[i]);
+            if (q) heap_push(heap, &hn, (uint64_t)q->rank << 32 | (uint32_t)pv[i]);
+        }
+        if (nx[i] >= 0) {
+            const tok_pair *q = tok_pair_find(t, id[i], id[nx[i]]);
+            if (q) heap_push(heap, &hn, (uint64_t)q->rank << 32 | (uint32_t)i);
+        }
+    }
+    for (int32_t i = 0; i >= 0; i = nx[i])
+        if (tok_sink_push(sink, id[i])) return -1;
+    return 0;
+}
+
+/* ---- one piece ------------------------------------------------------------------------ */
+
+/* Encode piece s[0..n). `bad`: it holds invalid UTF-8, to be replaced (each
+ * maximal subpart by EF BF BD) unless RAW_BYTES; counted in inv either way. */
+static int encode_piece(const lmp_tokenizer *t, const unsigned char *s, size_t n, int bad, unsigned flags,
+                        size_t text_off, tok_sink *sink, tok_scratch *scr, tok_invalid *inv)
+{
+    unsigned char stackbuf[3 * STACK_TEXT];
+    if (bad) {
+        unsigned char *out = stackbuf;
+        if (n > STACK_TEXT) {
+            out = scratch_grow((void **)&scr->text, &scr->text_cap, 3 * n);
+            if (!out) {
+                sink->oom = 1;
+                return -1;
+            }
+        }
+        size_t o = 0;
+        for (size_t i = 0; i < n;) {
+            int cls, b = 0;
+            size_t l = char_at(s, i, n, &cls, &b);
+            if (b) {
+                if (inv->count++ == 0) inv->first = text_off + i;
+                if (!(flags & LMP_TOKENIZER_RAW_BYTES)) {
+                    out[o++] = 0xef;
+                    out[o++] = 0xbf;
+                    out[o++] = 0xbd;
+                    i += l;
+                    continue;
+                }
+            }
+            memcpy(out + o, s + i, l);
+            o += l;
+            i += l;
+        }
+        s = out;
+        n = o;
+    }
+    if (n == 1) return tok_sink_push(sink, t->byte_id[s[0]]);
+    lmp_token_id whole = tok_find(t, s, n);
+    if (whole != LMP_TOKEN_NONE && whole != t->eot) return tok_sink_push(sink, whole);
+    return tok_bpe(t, s, n, sink, scr);
+}
+
+/* First invalid byte of s[0..n), or n. */
+static size_t first_invalid(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        int cls, b = 0;
+        size_t l = char_at(s, i, n, &cls, &b);
+        if (b) return i;
+        i += l;
+    }
+    return n;
+}
+
+size_t lmp_tokenizer_invalid_utf8(const void *text, size_t len, size_t *first)
+{
+    const unsigned char *s = text;
+    size_t count = 0;
+    if (first) *first = len;
+    if (!s) return 0;
+    for (size_t i = 0; i < len;) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        int cls, b = 0;
+        size_t l = char_at(s, i, len, &cls, &b);
+        if (b && count++ == 0 && first) *first = i;
+        i += l;
+    }
+    return count;
+}
+
+static size_t find_eot(const unsigned char *s, size_t from, size_t len)
+{
+    if (len < EOT_LEN || from > len - EOT_LEN) return len;
+    const unsigned char *p = memmem(s + from, len - from, EOT_TEXT, EOT_LEN);
+    return p ? (size_t)(p - s) : len;
+}
+
+lmp_status tok_encode_run(const lmp_tokenizer *t, const unsigned char *text, size_t len, unsigned flags, int final,
+                          size_t max_piece, tok_sink *sink, tok_scratch *scr, tok_invalid *inv, size_t *consumed)
+{
+    int special = (flags & LMP_TOKENIZER_SPECIAL) && t->eot != LMP_TOKEN_NONE;
+    size_t pos = 0;
+    size_t sp = special ? find_eot(text, 0, len) : len; /* next special token, or len */
+    while (pos < len) {
+        if (pos == sp) {
+            if (tok_sink_push(sink, t->eot)) goto oom;
+            pos += EOT_LEN;
+            sp = find_eot(text, pos, len);
+            continue;
+        }
+        /* The segment [pos, sp) ends at a special token (final for the pattern)
+         * or at the end of the text given. */
+        size_t seg = sp;
+        int seg_final = final || sp < len;
+        int bad = 0;
+        size_t e = scan_piece(text, pos, seg, &bad);
+        if (!seg_final && e + LOOKAHEAD > seg) {
+            *consumed = pos;
+            if (max_piece && len - pos > max_piece + LOOKAHEAD) return LMP_ERANGE;
+            return LMP_OK;
+        }
+        if (bad && (flags & LMP_TOKENIZER_STRICT)) {
+            *consumed = pos + first_invalid(text + pos, e - pos);
+            return LMP_EFORMAT;
+        }
+        if (encode_piece(t, text + pos, e - pos, bad, flags, pos, sink, scr, inv)) goto oom;
+        pos = e;
+    }
+    *consumed = len;
+    return LMP_OK;
+oom:
+    *consumed = pos;
+    return LMP_ENOMEM;
+}
+
+/* ---- the public encoders ----------------------------------------------------------------- */
+
+static lmp_status check_args(const lmp_tokenizer *t, const void *text, size_t len, unsigned flags, lmp_error *err)
+{
+    if (!t) return lmp_error_set(err, LMP_EINVAL, "tokenizer is NULL");
+    if (!text && len) return lmp_error_set(err, LMP_EINVAL, "text is NULL with length %zu", len);
+    if (flags & ~(LMP_TOKENIZER_SPECIAL | LMP_TOKENIZER_RAW_BYTES | LMP_TOKENIZER_STRICT))
+        return lmp_error_set(err, LMP_EINVAL, "flags 0x%x: expected LMP_TOKENIZER_SPECIAL, _RAW_BYTES, _STRICT", flags);
+    if ((flags & LMP_TOKENIZER_STRICT) && (flags & LMP_TOKENIZER_RAW_BYTES))
+        return lmp_error_set(err, LMP_EINVAL, "flags: STRICT and RAW_BYTES exclude each other");
+    return LMP_OK;
+}
+
+/* The error of a failed run over text (offset `at` from tok_encode_run). */
+static lmp_status run_error(lmp_status st, const unsigned char *text, size_t len, size_t at, lmp_error *err)
+{
+    if (st == LMP_ENOMEM) return lmp_error_set(err, LMP_ENOMEM, "out of memory while encoding");
+    long line, col;
+    tok_line_col(text, at, &line, &col);
+    st = lmp_error_set(err, LMP_EFORMAT, "line %ld, byte %ld (offset %zu): invalid UTF-8 byte 0x%02x: expected UTF-8 text",
+                       line, col, at, at < len ? text[at] : 0);
+    if (err) {
+        err->line = line;
+        err->col = col;
+    }
+    return st;
+}
+
+static lmp_status encode_sink(const lmp_tokenizer *t, const void *text, size_t len, unsigned flags, tok_sink *sink,
+                              lmp_error *err)
+{
+    tok_scratch scr = {0};
+    tok_invalid inv = {0, 0};
+    size_t at = 0;
+    lmp_status st = tok_encode_run(t, text, len, flags, 1, 0, sink, &scr, &inv, &at);
+    tok_scratch_free(&scr);
+    if (st == LMP_OK && sink->oom) st = LMP_ENOMEM;
+    if (st) return run_error(st, text, len, at, err);
+    return LMP_OK;
+}
+
+size_t lmp_tokenizer_encode_bound(size_t len, unsigned flags)
+{
+    if (flags & (LMP_TOKENIZER_RAW_BYTES | LMP_TOKENIZER_STRICT)) return len;
+    return len > SIZE_MAX / 3 ? SIZE_MAX : 3 * len;
+}
+
+lmp_status lmp_tokenizer_encode(const lmp_tokenizer *t, const void *text, size_t len, unsigned flags,
+                                lmp_token_id *ids, size_t cap, size_t *n_ids, lmp_error *err)
+{
+    lmp_status st = check_args(t, text, len, flags, err);
+    if (st) return st;
+    tok_sink sink = {ids, ids ? cap : 0, 0, NULL, 0};
+    st = encode_sink(t, text, len, flags, &sink, err);
+    if (n_ids) *n_ids = sink.n;
+    if (st) return st;
+    if (ids && sink.n > cap)
+        return lmp_error_set(err, LMP_ERANGE, "id buffer of %zu too small: the text has %zu ids", cap, sink.n);
+    return LMP_OK;
+}
+
+lmp_status lmp_tokenizer_count(const lmp_tokenizer *t, const void *text, size_t len, unsigned flags, size_t *n_ids,
+                               lmp_error *err)
+{
+    return lmp_tokenizer_encode(t, text, len, flags, NULL, 0, n_ids, err);
+}
+
+lmp_status lmp_tokenizer_encode_buf(const lmp_tokenizer *t, const void *text, size_t len, unsigned flags,
+                                    lmp_token_buf *buf, lmp_error *err)
+{
+    lmp_status st = check_args(t, text, len, flags, err);
+    if (st) return st;
+    if (!buf) return lmp_error_set(err, LMP_EINVAL, "buffer is NULL");
+    size_t n0 = buf->n;
+    /* About one id per 4 bytes of English: reserve that much up front. */
+    if (tok_buf_reserve(buf, len / 4 + 16)) return lmp_error_set(err, LMP_ENOMEM, "out of memory (%zu ids)", len / 4);
+    tok_sink sink = {NULL, 0, 0, buf, 0};
+    st = encode_sink(t, text, len, flags, &sink, err);
+    if (st) buf->n = n0;
+    return st;
+}
+
+/* ---- threads --------------------------------------------------------------------------------- */
+
+#define MAX_THREADS 64
+#define MIN_CHUNK ((size_t)1 << 18) /* below 256 KiB a chunk is not worth a thread */
+
+typedef struct chunk_job {
+    const lmp_tokenizer *t;
+    const unsigned char *text;
+    size_t len;
+    unsigned flags;
+    lmp_token_buf buf;
+    lmp_status st;
+    size_t at; /* error offset within the chunk */
+} chunk_job;
+
+static void *chunk_main(void *arg)
+{
+    chunk_job *j = arg;
+    tok_sink sink = {NULL, 0, 0, &j->buf, 0};
+    tok_scratch scr = {0};
+    tok_invalid inv = {0, 0};
+    if (tok_buf_reserve(&j->buf, j->len / 4 + 16)) {
+        j->st = LMP_ENOMEM;
+        return NULL;
+    }
+    j->st = tok_encode_run(j->t, j->text, j->len, j->flags, 1, 0, &sink, &scr, &inv, &j->at);
+    if (j->st == LMP_OK && sink.oom) j->st = LMP_ENOMEM;
+    tok_scratch_free(&scr);
+    return NULL;
+}
+
+/* A cut at or after `from` where a piece boundary is certain: text[p] is ASCII
+ * white space and text[p-1] ASCII non-space. The piece holding p-1 is a run of
+ * one class (or a contraction) and cannot take a white-space character, and
+ * the white-space run from p cannot reach back; no special token and no UTF-8
+ * sequence holds an ASCII white-space byte. Returns len when none is found
+ * before `limit`. */
+static size_t find_cut(const unsigned char *s, size_t from, size_t limit, size_t len)
+{
+    if (from == 0) from = 1;
+    for (size_t p = from; p < limit; p++) {
+        unsigned c = s[p];
+        if ((c == ' ' || c == '\n' || c == '\t' || c == '\r') && s[p - 1] > 0x20 && s[p - 1] < 0x7f) return p;
+    }
+    return len;
+}
+
+lmp_status lmp_tokenizer_encode_threads(const lmp_tokenizer *t, const void *text, size_t len, unsigned flags,
+                                        int threads, lmp_token_buf *buf, lmp_error *err)
+{
+    lmp_status st = check_args(t, text, len, flags, err);
+    if (st) return st;
+    if (!buf) return lmp_error_set(err, LMP_EINVAL, "buffer is NULL");
+    if (threads > MAX_THREADS) return lmp_error_set(err, LMP_EINVAL, "threads = %d: expected 1..%d", threads, MAX_THREADS);
+    size_t nt = threads < 1 ? 1 : (size_t)threads;
+    if (nt > len / MIN_CHUNK) nt = len / MIN_CHUNK;
+    if (nt <= 1) return lmp_tokenizer_encode_buf(t, text, len, flags, buf, err);
+
+    const unsigned char *s = text;
+    chunk_job jobs[MAX_THREADS];
+    size_t nj = 0, start = 0;
+    for (size_t k = 1; k < nt && start < len; k++) {
+        size_t target = len / nt * k;
+        if (target <= start) continue;
+        size_t cut = find_cut(s, target, target + (len / nt) / 2 < len ? target + (len / nt) / 2 : len, len);
+        if (cut >= len) continue; /* no certain boundary near here: the chunk grows */
+        jobs[nj] = (chunk_job){t, s + start, cut - start, flags, {NULL, 0, 0}, LMP_OK, 0};
+        nj++;
+        start = cut;
+    }
+    jobs[nj] = (chunk_job){t, s + start, len - start, flags, {NULL, 0, 0}, LMP_OK, 0};
+    nj++;
+
+    pthread_t tid[MAX_THREADS];
+    size_t started = 1;
+    for (size_t k = 1; k < nj; k++) {
+        if (pthread_create(&tid[k], NULL, chunk_main, &jobs[k]) != 0) break;
+        started++;
+    }
+    chunk_main(&jobs[0]);
+    for (size_t k = 1; k < started; k++) pthread_join(tid[k], NULL);
+    for (size_t k = started; k < nj; k++) chunk_main(&jobs[k]); /* a thread would not start: do it here */
+
+    st = LMP_OK;
+    size_t total = 0, off = 0;
+    for (size_t k = 0; k < nj; k++) {
+        if (jobs[k].st && st == LMP_OK) st = run_error(jobs[k].st, s, len, off + jobs[k].at, err);
+        total += jobs[k].buf.n;
+        off += jobs[k].len;
+    }
+    if (st == LMP_OK && tok_buf_reserve(buf, total)) st = lmp_error_set(err, LMP_ENOMEM, "out of memory (%zu ids)", total);
+    if (st == LMP_OK)
+        for (size_t k = 0; k < nj; k++) {
+            memcpy(buf->ids + buf->n, jobs[k].buf.ids, jobs[k].buf.n * sizeof *buf->ids);
+            buf->n += jobs[k].buf.n;
+        }
+    for (size_t k = 0; k < nj; k++) lmp_token_buf_free(&jobs[k].buf);
+    return st;
+}
+
+/* ---- decoding ------------------------------------------------------------------------------------ */
+
+lmp_status lmp_tokenizer_decode(const lmp_tokenizer *t, const lmp_token_id *ids, size_t n, char *out, size_t cap,
+                                size_t *len, lmp_error *err)
+{
+    if (len) *len = 0;
+    if (!t) return lmp_error_set(err, LMP_EINVAL, "tokenizer is NULL");
+    if (!ids && n) return lmp_error_set(err, LMP_EINVAL, "ids is NULL with n = %zu", n);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        lmp_token_id id = ids[i];
+        if (id < 0 || (size_t)id >= t->n) {
+            lmp_status st = lmp_error_set(err, LMP_EINVAL, "id %ld at position %zu: expected an id in 0..%zu",
+                                          (long)id, i, t->n - 1);
+            if (err) err->col = (long)i + 1;
+            return st;
+        }
+        total += t->off[id + 1] - t->off[id];
+    }
+    if (len) *len = total;
+    if (!out) return LMP_OK;
+    size_t o = 0;
+    for (size_t i = 0; i < n && o < cap; i++) {
+        size_t a = t->off[ids[i]], l = t->off[ids[i] + 1] - a;
+        if (l > cap - o) l = cap - o;
+        memcpy(out + o, t->bytes + a, l);
+        o += l;
+    }
+    if (cap < total) return lmp_error_set(err, LMP_ERANGE, "output buffer of %zu bytes too small: %zu needed", cap, total);
+    if (cap > total) out[total] = '\0';
+    return LMP_OK;
+}

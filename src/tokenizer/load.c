@@ -1,0 +1,942 @@
+/* Loading GPT-2's vocabulary (include/lmprob/tokenizer.h): OpenAI's
+ * encoder.json + vocab.bpe, Hugging Face's vocab.json + merges.txt, or a
+ * tiktoken rank file, checked line by line, into the tables of tok_internal.h.
+ *
+ * Two merge semantics, one per reference, so that each format gives exactly
+ * its reference's ids:
+ *   - merges files (encoder.py, Hugging Face): a pair of adjacent tokens
+ *     merges only when it is a line of the merges file; its rank is the line.
+ *   - rank files (tiktoken, src/lib.rs byte_pair_merge): a pair merges when
+ *     the concatenation of its bytes is a token; its rank is that token's rank.
+ *     So every split of every token into two tokens is a pair (108,299 for
+ *     GPT-2, against 50,000 merge lines).
+ * For GPT-2 the two agree: every token encodes to itself under both, and the
+ * corpora tests compare them (docs/tokenizer.md). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tok_internal.h"
+
+#define SPECIAL_EOT "<|endoftext|>"
+
+/* ---- GPT-2's byte alphabet (encoder.py bytes_to_unicode) ----------------------
+ * The 188 printable bytes '!'..'~', U+00A1..U+00AC, U+00AE..U+00FF stand for
+ * themselves; the other 68 bytes, in increasing order, become U+0100..U+0143.
+ * Names are therefore white-space free UTF-8 (" the" -> "Ġthe", U+0120). */
+static int byte_is_printable(unsigned b) { return (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || b >= 0xae; }
+
+static void alphabet_init(uint16_t cp_of[256], int16_t byte_of[0x144])
+{
+    unsigned next = 0x100;
+    for (unsigned cp = 0; cp < 0x144; cp++) byte_of[cp] = -1;
+    for (unsigned b = 0; b < 256; b++) {
+        unsigned cp = byte_is_printable(b) ? b : next++;
+        cp_of[b] = (uint16_t)cp;
+        byte_of[cp] = (int16_t)b;
+    }
+}
+
+/* Name -> bytes (at most n bytes out); -1 when a character is outside the alphabet. */
+static long name_to_bytes(const int16_t byte_of[0x144], const char *name, size_t n, unsigned char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned c = (unsigned char)name[i];
+        unsigned cp;
+        if (c < 0x80) {
+            cp = c;
+            i++;
+        } else if ((c & 0xe0) == 0xc0 && i + 1 < n && ((unsigned char)name[i + 1] & 0xc0) == 0x80) {
+            cp = (c & 0x1f) << 6 | ((unsigned char)name[i + 1] & 0x3f);
+            i += 2;
+        } else {
+            return -1;
+        }
+        if (cp >= 0x144 || byte_of[cp] < 0) return -1;
+        out[o++] = (unsigned char)byte_of[cp];
+    }
+    return (long)o;
+}
+
+/* ---- memory -------------------------------------------------------------------------
+ * Loading touches about 4 MB once. In a virtual machine a page fault costs
+ * microseconds (they were a quarter of the load time here), so large blocks
+ * come from mmap with MAP_POPULATE, which maps and zeroes all their pages in
+ * one system call; small ones and other systems use calloc. Zeroed either way. */
+#define POP_HDR 64
+
+static void *pop_alloc(size_t n)
+{
+    if (n > SIZE_MAX - 2 * POP_HDR) return NULL;
+#ifdef MAP_POPULATE
+    if (n >= ((size_t)1 << 16)) {
+        size_t total = n + POP_HDR;
+        void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        if (p != MAP_FAILED) {
+            *(size_t *)p = total;
+            return (char *)p + POP_HDR;
+        }
+    }
+#endif
+    char *p = calloc(1, n + POP_HDR);
+    if (!p) return NULL;
+    *(size_t *)p = 0;
+    return p + POP_HDR;
+}
+
+static void pop_free(void *q)
+{
+    if (!q) return;
+    char *p = (char *)q - POP_HDR;
+    size_t total = *(size_t *)p;
+    if (total) munmap(p, total);
+    else free(p);
+}
+
+/* A file's bytes: mapped read-only (populated) when possible, else read. */
+typedef struct text_file {
+    const char *data;
+    size_t len;
+    const char *path;
+    void *map;   /* mmap'd region, or NULL */
+    char *heap;  /* read() copy, or NULL */
+} text_file;
+
+static void close_file(text_file *f)
+{
+    if (f->map) munmap(f->map, f->len);
+    free(f->heap);
+    f->map = NULL;
+    f->heap = NULL;
+}
+
+static lmp_status read_file(const char *path, text_file *f, lmp_error *err)
+{
+    memset(f, 0, sizeof *f);
+    f->path = path;
+    f->data = "";
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        if (st.st_size == 0) {
+            close(fd);
+            return LMP_OK;
+        }
+        int flags = MAP_PRIVATE;
+#ifdef MAP_POPULATE
+        flags |= MAP_POPULATE;
+#endif
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, flags, fd, 0);
+        if (m != MAP_FAILED) {
+            close(fd);
+            f->map = m;
+            f->data = m;
+            f->len = (size_t)st.st_size;
+            return LMP_OK;
+        }
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n == cap) {
+            char *nb = realloc(buf, 2 * cap);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            int e = errno;
+            free(buf);
+            close(fd);
+            return lmp_error_set_at(err, LMP_EIO, path, 0, "read error: %s", strerror(e));
+        }
+        if (got == 0) break;
+        n += (size_t)got;
+    }
+    close(fd);
+    if (!buf) return lmp_error_set(err, LMP_ENOMEM, "out of memory reading %s", path);
+    f->heap = buf;
+    f->data = buf;
+    f->len = n;
+    return LMP_OK;
+}
+
+/* Line (1-based) and byte in the line of offset pos, for messages. */
+static void line_col(const text_file *f, size_t pos, long *line, long *col)
+{
+    long ln = 1;
+    size_t start = 0;
+    for (size_t i = 0; i < pos && i < f->len; i++)
+        if (f->data[i] == '\n') {
+            ln++;
+            start = i + 1;
+        }
+    *line = ln;
+    *col = (long)(pos - start) + 1;
+}
+
+/* A value for a message: quoted, printable ASCII and valid UTF-8 as is, other
+ * bytes as \xNN, cut after about 60 bytes. */
+static const char *show(char *out, size_t cap, const void *data, size_t n)
+{
+    const unsigned char *s = data;
+    size_t o = 0;
+    out[o++] = '"';
+    for (size_t i = 0; i < n && o + 8 < cap; i++) {
+        if (i >= 60) {
+            memcpy(out + o, "...", 3);
+            o += 3;
+            break;
+        }
+        unsigned c = s[i];
+        if (c == '"' || c == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char)c;
+        } else if (c >= 0x20 && c != 0x7f) {
+            out[o++] = (char)c; /* UTF-8 bytes pass through: names are UTF-8 */
+        } else {
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+        }
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+    return out;
+}
+
+static lmp_status fmt_error(lmp_error *err, const text_file *f, size_t pos, const char *msg)
+{
+    long line, col;
+    line_col(f, pos, &line, &col);
+    lmp_status st = lmp_error_set_at(err, LMP_EFORMAT, f->path, line, "byte %ld: %s", col, msg);
+    if (err) err->col = col;
+    return st;
+}
+
+static size_t pow2_at_least(size_t n)
+{
+    size_t p = 16;
+    while (p < n) p <<= 1;
+    return p;
+}
+
+/* ---- building the tables ---------------------------------------------------------- */
+
+/* A token read from a file: its declared id, its bytes at blob[off .. off + len),
+ * and where it was (byte offset in the file) for messages. */
+typedef struct entry {
+    int32_t id;
+    uint32_t off, len, pos;
+} entry;
+
+typedef struct builder {
+    entry *e;
+    size_t n, cap;
+    unsigned char *blob; /* sized by the file: token bytes never outgrow their text */
+    size_t blob_len, blob_cap;
+} builder;
+
+static void builder_free(builder *b)
+{
+    pop_free(b->e);
+    pop_free(b->blob);
+    memset(b, 0, sizeof *b);
+}
+
+static int builder_init(builder *b, size_t file_len, size_t expect)
+{
+    memset(b, 0, sizeof *b);
+    b->cap = expect < 256 ? 256 : expect;
+    b->e = pop_alloc(b->cap * sizeof *b->e);
+    b->blob_cap = file_len + 16; /* + "<|endoftext|>" a rank file lacks */
+    b->blob = pop_alloc(b->blob_cap);
+    return b->e && b->blob ? 0 : -1;
+}
+
+static int builder_add(builder *b, int64_t id, const unsigned char *bytes, size_t n, size_t pos)
+{
+    if (b->n == b->cap) {
+        entry *ne = pop_alloc(2 * b->cap * sizeof *ne);
+        if (!ne) return -1;
+        memcpy(ne, b->e, b->n * sizeof *ne);
+        pop_free(b->e);
+        b->e = ne;
+        b->cap *= 2;
+    }
+    if (b->blob_len + n > b->blob_cap || pos > UINT32_MAX) return -1;
+    memcpy(b->blob + b->blob_len, bytes, n);
+    b->e[b->n] = (entry){(int32_t)id, (uint32_t)b->blob_len, (uint32_t)n, (uint32_t)pos};
+    b->n++;
+    b->blob_len += n;
+    return 0;
+}
+
+static const tok_pair *pair_insert(lmp_tokenizer *t, lmp_token_id a, lmp_token_id b, uint32_t rank, int32_t merged)
+{
+    uint64_t key = ((uint64_t)(uint32_t)a << 32 | (uint32_t)b) + 1;
+    for (size_t i = (size_t)tok_pair_hash(key) & t->pmask;; i = (i + 1) & t->pmask) {
+        tok_pair *p = &t->pslot[i];
+        if (p->key == key) return p;
+        if (p->key == 0) {
+            p->key = key;
+            p->rank = rank;
+            p->merged = merged;
+            t->npairs++;
+            return NULL;
+        }
+    }
+}
+
+static lmp_status alloc_pairs(lmp_tokenizer *t, size_t npairs, lmp_error *err)
+{
+    size_t cap = pow2_at_least(2 * npairs + 2);
+    t->pair_block = pop_alloc(cap * sizeof *t->pslot);
+    if (!t->pair_block) return lmp_error_set(err, LMP_ENOMEM, "out of memory (pair table of %zu)", cap);
+    t->pslot = t->pair_block;
+    t->pmask = cap - 1;
+    t->npairs = 0;
+    return LMP_OK;
+}
+
+static size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
+
+/* From the builder (entries in id order, ids 0..n-1 already checked): one
+ * block with the bytes, the names and the bytes -> id table. Duplicate bytes
+ * are an error. */
+static lmp_status build_vocab(lmp_tokenizer *t, const builder *b, const uint16_t cp_of[256], const text_file *f,
+                              lmp_error *err)
+{
+    size_t n = b->n;
+    size_t name_bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        for (uint32_t k = 0; k < b->e[i].len; k++) name_bytes += cp_of[b->blob[b->e[i].off + k]] < 0x80 ? 1 : 2;
+    name_bytes += n;
+    size_t tcap = pow2_at_least(2 * n + 2);
+    size_t o_off = 0, o_noff = align8(o_off + (n + 1) * 4), o_slot = align8(o_noff + (n + 1) * 4),
+           o_bytes = o_slot + tcap * sizeof(tok_slot), o_names = o_bytes + align8(b->blob_len + 1),
+           total = o_names + name_bytes;
+    unsigned char *blk = pop_alloc(total);
+    if (!blk) return lmp_error_set(err, LMP_ENOMEM, "out of memory (%zu tokens)", n);
+    t->block = blk;
+    t->n = n;
+    t->off = (uint32_t *)(blk + o_off);
+    t->name_off = (uint32_t *)(blk + o_noff);
+    t->tslot = (tok_slot *)(blk + o_slot);
+    t->tmask = tcap - 1;
+    t->bytes = blk + o_bytes;
+    t->names = (char *)(blk + o_names);
+    size_t o = 0, no = 0;
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *src = b->blob + b->e[i].off;
+        uint32_t len = b->e[i].len;
+        t->off[i] = (uint32_t)o;
+        memcpy(t->bytes + o, src, len);
+        o += len;
+        t->name_off[i] = (uint32_t)no;
+        for (uint32_t k = 0; k < len; k++) {
+            unsigned cp = cp_of[src[k]];
+            if (cp < 0x80) {
+                t->names[no++] = (char)cp;
+            } else {
+                t->names[no++] = (char)(0xc0 | cp >> 6);
+                t->names[no++] = (char)(0x80 | (cp & 0x3f));
+            }
+        }
+        t->names[no++] = '\0';
+    }
+    t->off[n] = (uint32_t)o;
+    t->name_off[n] = (uint32_t)no;
+    for (size_t i = 0; i < 256; i++) t->byte_id[i] = LMP_TOKEN_NONE;
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *s = t->bytes + t->off[i];
+        size_t len = t->off[i + 1] - t->off[i];
+        uint64_t h = tok_hash(s, len);
+        uint32_t tag = tok_hash_tag(h);
+        for (size_t k = (size_t)h & t->tmask;; k = (k + 1) & t->tmask) {
+            tok_slot *sl = &t->tslot[k];
+            if (sl->hash == 0) {
+                sl->hash = tag;
+                sl->id = (int32_t)i;
+                break;
+            }
+            if (sl->hash == tag && t->off[sl->id + 1] - t->off[sl->id] == len &&
+                memcmp(t->bytes + t->off[sl->id], s, len) == 0) {
+                char v[200], m[400];
+                const char *nm = t->names + t->name_off[i];
+                snprintf(m, sizeof m, "duplicate token %s: ids %d and %zu", show(v, sizeof v, nm, strlen(nm)),
+                         sl->id, i);
+                return fmt_error(err, f, b->e[i].pos, m);
+            }
+        }
+        if (len == 1) t->byte_id[s[0]] = (lmp_token_id)i;
+    }
+    for (unsigned c = 0; c < 256; c++)
+        if (t->byte_id[c] == LMP_TOKEN_NONE)
+            return lmp_error_set_at(err, LMP_EFORMAT, f->path, 0,
+                                    "byte 0x%02x has no one-byte token: expected all 256 bytes", c);
+    t->eot = tok_find(t, (const unsigned char *)SPECIAL_EOT, sizeof SPECIAL_EOT - 1);
+    return LMP_OK;
+}
+
+/* ---- JSON vocabularies (encoder.json, vocab.json): one flat object ------------- */
+
+static void skip_ws(const text_file *f, size_t *i)
+{
+    while (*i < f->len) {
+        char c = f->data[*i];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
+        (*i)++;
+    }
+}
+
+static int hex4(const char *s, unsigned *out)
+{
+    unsigned v = 0;
+    for (int k = 0; k < 4; k++) {
+        char c = s[k];
+        v <<= 4;
+        if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') v |= (unsigned)(c - 'A' + 10);
+        else return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* A JSON string at *i (the opening quote) turned into token bytes through the
+ * byte alphabet: every character must be one of its 256 code points. */
+static lmp_status json_token(const text_file *f, size_t *i, const int16_t byte_of[0x144], unsigned char *out,
+                             size_t cap, size_t *n, lmp_error *err)
+{
+    size_t start = *i, k = *i + 1, o = 0;
+    char m[300], v[200];
+    for (;;) {
+        /* The common case: printable ASCII, its own byte in the alphabet. */
+        while (k < f->len && o < cap) {
+            unsigned char c = (unsigned char)f->data[k];
+            if (c < 0x21 || c > 0x7e || c == '"' || c == '\\') break;
+            out[o++] = c;
+            k++;
+        }
+        if (k >= f->len) return fmt_error(err, f, start, "unterminated string (file truncated?)");
+        unsigned char c = (unsigned char)f->data[k];
+        uint32_t cp;
+        if (c == '"') break;
+        if (c < 0x20) return fmt_error(err, f, k, "control character inside a string");
+        if (c == '\\') {
+            char e = k + 1 < f->len ? f->data[k + 1] : '\0';
+            k += 2;
+            switch (e) {
+            case '"': cp = '"'; break;
+            case '\\': cp = '\\'; break;
+            case '/': cp = '/'; break;
+            case 'b': cp = 8; break;
+            case 'f': cp = 12; break;
+            case 'n': cp = 10; break;
+            case 'r': cp = 13; break;
+            case 't': cp = 9; break;
+            case 'u': {
+                unsigned u, lo;
+                if (k + 4 > f->len) return fmt_error(err, f, k - 2, "unexpected end of file in a \\u escape (truncated?)");
+                if (hex4(f->data + k, &u)) return fmt_error(err, f, k - 2, "bad \\u escape");
+                k += 4;
+                if (u >= 0xd800 && u < 0xdc00) {
+                    if (k + 6 > f->len || f->data[k] != '\\' || f->data[k + 1] != 'u' || hex4(f->data + k + 2, &lo) ||
+                        lo < 0xdc00 || lo > 0xdfff)
+                        return fmt_error(err, f, k - 6, "lone surrogate in a \\u escape");
+                    k += 6;
+                    u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+                } else if (u >= 0xdc00 && u < 0xe000) {
+                    return fmt_error(err, f, k - 6, "lone surrogate in a \\u escape");
+                }
+                cp = u;
+                break;
+            }
+            default: return fmt_error(err, f, k - 2, "unknown escape in a string");
+            }
+        } else if (c < 0x80) {
+            cp = c;
+            k++;
+        } else {
+            /* UTF-8 in the file (vocab.json as Hugging Face writes it): only
+             * two-byte forms can be in the alphabet (U+00A1..U+0143). */
+            if (c >= 0xc2 && c <= 0xdf && k + 1 < f->len && ((unsigned char)f->data[k + 1] & 0xc0) == 0x80) {
+                cp = (uint32_t)(c & 0x1f) << 6 | ((unsigned char)f->data[k + 1] & 0x3f);
+                k += 2;
+            } else {
+                snprintf(m, sizeof m, "byte 0x%02x in a token string is not a character of GPT-2's byte alphabet", c);
+                return fmt_error(err, f, k, m);
+            }
+        }
+        if (cp >= 0x144 || byte_of[cp] < 0) {
+            show(v, sizeof v, f->data + start + 1, k - start - 1);
+            snprintf(m, sizeof m, "token %s has U+%04X, which is not in GPT-2's byte alphabet", v, (unsigned)cp);
+            return fmt_error(err, f, start, m);
+        }
+        if (o == cap) return fmt_error(err, f, start, "token longer than 1024 bytes");
+        out[o++] = (unsigned char)byte_of[cp];
+    }
+    if (o == 0) return fmt_error(err, f, start, "empty token string");
+    *i = k + 1;
+    *n = o;
+    return LMP_OK;
+}
+
+static lmp_status parse_json_vocab(const text_file *f, const int16_t byte_of[0x144], builder *b, lmp_error *err)
+{
+    size_t i = 0;
+    unsigned char tok[1024];
+    char m[300];
+    skip_ws(f, &i);
+    if (i >= f->len) return fmt_error(err, f, i, "empty file: expected a JSON object {\"token\": id, ...}");
+    if (f->data[i] != '{') return fmt_error(err, f, i, "expected '{' (a JSON object {\"token\": id, ...})");
+    i++;
+    skip_ws(f, &i);
+    if (i < f->len && f->data[i] == '}') return fmt_error(err, f, i, "empty vocabulary");
+    for (;;) {
+        skip_ws(f, &i);
+        if (i >= f->len) return fmt_error(err, f, i, "unexpected end of file (truncated?): expected a token string");
+        if (f->data[i] != '"') return fmt_error(err, f, i, "expected a token string");
+        size_t pos = i, n = 0;
+        lmp_status st = json_token(f, &i, byte_of, tok, sizeof tok, &n, err);
+        if (st) return st;
+        skip_ws(f, &i);
+        if (i >= f->len) return fmt_error(err, f, i, "unexpected end of file (truncated?): expected ':'");
+        if (f->data[i] != ':') return fmt_error(err, f, i, "expected ':'");
+        i++;
+        skip_ws(f, &i);
+        size_t ns = i;
+        int64_t id = 0;
+        while (i < f->len && f->data[i] >= '0' && f->data[i] <= '9' && id <= INT32_MAX)
+            id = id * 10 + (f->data[i++] - '0');
+        if (i == ns || id > INT32_MAX || (i < f->len && (f->data[i] == '.' || f->data[i] == 'e' || f->data[i] == 'E'))) {
+            size_t e = ns;
+            while (e < f->len && e - ns < 20 && f->data[e] != ',' && f->data[e] != '}') e++;
+            char v[100];
+            snprintf(m, sizeof m, "expected a token id (an integer in 0..2147483647), got %s",
+                     show(v, sizeof v, f->data + ns, e - ns));
+            return fmt_error(err, f, ns, m);
+        }
+        if (builder_add(b, id, tok, n, pos)) return lmp_error_set(err, LMP_ENOMEM, "out of memory reading %s", f->path);
+        skip_ws(f, &i);
+        if (i >= f->len) return fmt_error(err, f, i, "unexpected end of file (truncated?): expected ',' or '}'");
+        if (f->data[i] == ',') {
+            i++;
+            continue;
+        }
+        if (f->data[i] != '}') return fmt_error(err, f, i, "expected ',' or '}'");
+        i++;
+        break;
+    }
+    skip_ws(f, &i);
+    if (i < f->len) return fmt_error(err, f, i, "unexpected text after the closing '}'");
+    return LMP_OK;
+}
+
+/* Put the entries in id order; ids must be exactly 0..n-1. */
+static lmp_status order_by_id(builder *b, const text_file *f, lmp_error *err)
+{
+    size_t n = b->n;
+    char m[300];
+    int sorted = 1;
+    for (size_t i = 0; i < n && sorted; i++) sorted = b->e[i].id == (int32_t)i;
+    if (sorted) return LMP_OK; /* encoder.json lists its tokens in id order */
+    entry *s = pop_alloc(n * sizeof *s);
+    if (!s) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) s[i].len = UINT32_MAX;
+    for (size_t i = 0; i < n; i++) {
+        int32_t id = b->e[i].id;
+        if (id < 0 || (size_t)id >= n) {
+            pop_free(s);
+            snprintf(m, sizeof m, "id %ld out of range: %zu tokens need ids 0..%zu", (long)id, n, n - 1);
+            return fmt_error(err, f, b->e[i].pos, m);
+        }
+        if (s[id].len != UINT32_MAX) {
+            long l0, c0;
+            line_col(f, s[id].pos, &l0, &c0);
+            pop_free(s);
+            snprintf(m, sizeof m, "duplicate id %ld (also at line %ld, byte %ld)", (long)id, l0, c0);
+            return fmt_error(err, f, b->e[i].pos, m);
+        }
+        s[id] = b->e[i];
+    }
+    pop_free(b->e);
+    b->e = s;
+    b->cap = n;
+    return LMP_OK;
+}
+
+/* The next line of f from *i: [*s, *le) without its '\n' (and a '\r' before
+ * it); 0 at the end of the file. */
+static int next_line(const text_file *f, size_t *i, size_t *s, size_t *le)
+{
+    if (*i >= f->len) return 0;
+    *s = *i;
+    const char *nl = memchr(f->data + *i, '\n', f->len - *i);
+    size_t e = nl ? (size_t)(nl - f->data) : f->len;
+    *i = nl ? e + 1 : f->len;
+    *le = e;
+    if (e > *s && f->data[e - 1] == '\r') (*le)--;
+    return 1;
+}
+
+/* ---- merges (vocab.bpe, merges.txt) -------------------------------------------- */
+
+static lmp_status parse_merges(lmp_tokenizer *t, const text_file *f, lmp_error *err)
+{
+    size_t n = t->n;
+    /* made[id]: 1-based line of the merge that makes the token, 0 if none. */
+    int32_t *made = pop_alloc(n * sizeof *made);
+    if (!made) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
+    lmp_status st = alloc_pairs(t, n, err);
+    if (st) goto out;
+    char v1[200], v2[200];
+    size_t i = 0;
+    long line = 0;
+    uint32_t rank = 0;
+    size_t blank_at = 0;
+    long blank_line = 0;
+    unsigned char cat[2048];
+    size_t s, le;
+    while (next_line(f, &i, &s, &le)) {
+        line++;
+        if (line == 1 && le - s >= 8 && memcmp(f->data + s, "#version", 8) == 0) continue;
+        if (le == s) {
+            if (!blank_line) {
+                blank_line = line;
+                blank_at = s;
+            }
+            continue;
+        }
+        if (blank_line) {
+            st = lmp_error_set_at(err, LMP_EFORMAT, f->path, blank_line,
+                                  "empty line before more merges (byte %zu): expected one merge \"A B\" a line", blank_at);
+            goto out;
+        }
+        if (line > INT32_MAX) {
+            st = lmp_error_set_at(err, LMP_EFORMAT, f->path, line, "too many lines");
+            goto out;
+        }
+        const char *a_s = f->data + s;
+        const char *sp = memchr(a_s, ' ', le - s);
+        if (!sp || sp == a_s || sp + 1 == f->data + le || memchr(sp + 1, ' ', (size_t)(f->data + le - sp - 1)) ||
+            le - s >= sizeof cat) {
+            st = lmp_error_set_at(err, LMP_EFORMAT, f->path, line, "expected two tokens \"A B\", got %s",
+                                  show(v1, sizeof v1, a_s, le - s));
+            goto out;
+        }
+        size_t la = (size_t)(sp - a_s), lb = (size_t)(f->data + le - sp - 1);
+        /* Names -> bytes (each character is one byte), both halves into cat. */
+        long ba = name_to_bytes(t->byte_of_cp, a_s, la, cat);
+        long bb = ba < 0 ? -1 : name_to_bytes(t->byte_of_cp, sp + 1, lb, cat + ba);
+        lmp_token_id a = ba < 0 ? LMP_TOKEN_NONE : tok_find(t, cat, (size_t)ba);
+        lmp_token_id b = bb < 0 ? LMP_TOKEN_NONE : tok_find(t, cat + ba, (size_t)bb);
+        if (a == LMP_TOKEN_NONE || b == LMP_TOKEN_NONE) {
+            st = lmp_error_set_at(err, LMP_EFORMAT, f->path, line, "merge names %s, which is not in the vocabulary",
+                                  a == LMP_TOKEN_NONE ? show(v1, sizeof v1, a_s, la) : show(v1, sizeof v1, sp + 1, lb));
+            goto out;
+        }
+        for (int k = 0; k < 2; k++) {
+            lmp_token_id x = k ? b : a;
+            if (t->off[x + 1] - t->off[x] > 1 && made[x] == 0) {
+                const char *nm = t->names + t->name_off[x];
+                st = lmp_error_set_at(err, LMP_EFORMAT, f->path, line,
+                                      "merge uses %s before any line makes it: expected the merges in the order they "
+                                      "were learnt", show(v1, sizeof v1, nm, strlen(nm)));
+                goto out;
+            }
+        }
+        lmp_token_id r = tok_find(t, cat, (size_t)(ba + bb));
+        if (r == LMP_TOKEN_NONE) {
+            st = lmp_error_set_at(err, LMP_EFORMAT, f->path, line, "merge result %s is not in the vocabulary",
+                                  show(v1, sizeof v1, a_s, le - s));
+            goto out;
+        }
+        if (made[r]) {
+            const char *nm = t->names + t->name_off[r];
+            st = lmp_error_set_at(err, LMP_EFORMAT, f->path, line, "%s is made twice: lines %ld and %ld",
+                                  show(v1, sizeof v1, nm, strlen(nm)), (long)made[r], line);
+            goto out;
+        }
+        made[r] = (int32_t)line;
+        pair_insert(t, a, b, rank++, r);
+    }
+    /* Every token longer than one byte, "<|endoftext|>" excepted, needs a merge. */
+    size_t need = 0;
+    lmp_token_id missing = LMP_TOKEN_NONE;
+    for (size_t k = 0; k < n; k++) {
+        if (t->off[k + 1] - t->off[k] <= 1 || (lmp_token_id)k == t->eot) continue;
+        need++;
+        if (!made[k] && missing == LMP_TOKEN_NONE) missing = (lmp_token_id)k;
+    }
+    if (missing != LMP_TOKEN_NONE) {
+        const char *nm = t->names + t->name_off[missing];
+        st = lmp_error_set_at(err, LMP_EFORMAT, f->path, 0,
+                              "%u merges for %zu tokens longer than one byte: token %s (id %d) is made by no merge",
+                              (unsigned)rank, need, show(v2, sizeof v2, nm, strlen(nm)), (int)missing);
+    }
+out:
+    pop_free(made);
+    return st;
+}
+
+/* ---- tiktoken rank files ------------------------------------------------------- */
+
+static int b64_val(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+/* Strict RFC 4648 base64 with padding; returns the decoded length or -1. */
+static long b64_decode(const char *s, size_t n, unsigned char *out, size_t cap)
+{
+    if (n == 0 || n % 4) return -1;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 4) {
+        int v[4], pad = 0;
+        for (int k = 0; k < 4; k++) {
+            unsigned char c = (unsigned char)s[i + k];
+            if (c == '=' && i + 4 == n && k >= 2) {
+                v[k] = 0;
+                pad++;
+            } else {
+                if (pad) return -1;
+                v[k] = b64_val(c);
+                if (v[k] < 0) return -1;
+            }
+        }
+        uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+        if (o + 3 - (size_t)pad > cap) return -1;
+        out[o++] = (unsigned char)(w >> 16);
+        if (pad < 2) out[o++] = (unsigned char)(w >> 8);
+        if (pad < 1) out[o++] = (unsigned char)w;
+        if ((pad == 1 && (w & 0xff)) || (pad == 2 && (w & 0xffff))) return -1; /* non-canonical */
+    }
+    return (long)o;
+}
+
+static lmp_status parse_rank_file(const text_file *f, builder *b, lmp_error *err)
+{
+    size_t i = 0;
+    long line = 0;
+    unsigned char tok[1024];
+    char v[200];
+    size_t s, le;
+    while (next_line(f, &i, &s, &le)) {
+        line++;
+        if (le == s) {
+            if (i >= f->len) break; /* a final empty line */
+            return lmp_error_set_at(err, LMP_EFORMAT, f->path, line, "empty line: expected \"<base64> <rank>\"");
+        }
+        const char *sp = memchr(f->data + s, ' ', le - s);
+        if (!sp)
+            return lmp_error_set_at(err, LMP_EFORMAT, f->path, line, "expected \"<base64> <rank>\", got %s",
+                                    show(v, sizeof v, f->data + s, le - s));
+        size_t lb = (size_t)(sp - (f->data + s));
+        long n = b64_decode(f->data + s, lb, tok, sizeof tok);
+        if (n < 0)
+            return lmp_error_set_at(err, LMP_EFORMAT, f->path, line, "bad base64 %s: expected RFC 4648 base64",
+                                    show(v, sizeof v, f->data + s, lb));
+        const char *r = sp + 1;
+        int64_t rank = 0;
+        const char *q = r;
+        while (q < f->data + le && *q >= '0' && *q <= '9' && rank <= INT32_MAX) rank = rank * 10 + (*q++ - '0');
+        if (q == r || q != f->data + le || rank > INT32_MAX)
+            return lmp_error_set_at(err, LMP_EFORMAT, f->path, line, "expected a rank (an integer), got %s",
+                                    show(v, sizeof v, r, (size_t)(f->data + le - r)));
+        if ((uint64_t)rank != b->n)
+            return lmp_error_set_at(err, LMP_EFORMAT, f->path, line,
+                                    "rank %lld out of order: expected %zu (ranks are ids 0, 1, 2, ... in line order)",
+                                    (long long)rank, b->n);
+        if (builder_add(b, rank, tok, (size_t)n, s)) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
+    }
+    if (b->n == 0) return lmp_error_set_at(err, LMP_EFORMAT, f->path, 0, "no ranks: empty file");
+    /* tiktoken's GPT-2 encodings add <|endoftext|> after the last rank
+     * (tiktoken_ext/openai_public.py: special_tokens {"<|endoftext|>": 50256}). */
+    if (builder_add(b, (int64_t)b->n, (const unsigned char *)SPECIAL_EOT, sizeof SPECIAL_EOT - 1, f->len))
+        return lmp_error_set(err, LMP_ENOMEM, "out of memory");
+    return LMP_OK;
+}
+
+/* Every split of every token into two tokens is a pair (tiktoken's rule). */
+static lmp_status rank_pairs(lmp_tokenizer *t, lmp_error *err)
+{
+    size_t npairs = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            lmp_status st = alloc_pairs(t, npairs, err);
+            if (st) return st;
+        }
+        for (size_t id = 0; id < t->n; id++) {
+            if ((lmp_token_id)id == t->eot) continue;
+            const unsigned char *s = t->bytes + t->off[id];
+            size_t len = t->off[id + 1] - t->off[id];
+            for (size_t k = 1; k < len; k++) {
+                lmp_token_id a = tok_find(t, s, k);
+                if (a == LMP_TOKEN_NONE) continue;
+                lmp_token_id b = tok_find(t, s + k, len - k);
+                if (b == LMP_TOKEN_NONE) continue;
+                if (pass == 0) npairs++;
+                else pair_insert(t, a, b, (uint32_t)id, (int32_t)id);
+            }
+        }
+    }
+    return LMP_OK;
+}
+
+/* ---- the public entry points ------------------------------------------------------ */
+
+void lmp_tokenizer_free(lmp_tokenizer *t)
+{
+    if (!t) return;
+    pop_free(t->block);
+    pop_free(t->pair_block);
+    free(t);
+}
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+lmp_status lmp_tokenizer_load(const char *path, lmp_tokenizer **out, lmp_error *err)
+{
+    if (!out) return lmp_error_set(err, LMP_EINVAL, "lmp_tokenizer_load: out is NULL");
+    *out = NULL;
+    if (!path || !*path) return lmp_error_set(err, LMP_EINVAL, "lmp_tokenizer_load: no path");
+    char vpath[4096], mpath[4096];
+    int ranks = 0;
+    if (is_dir(path)) {
+        snprintf(vpath, sizeof vpath, "%s/encoder.json", path);
+        snprintf(mpath, sizeof mpath, "%s/vocab.bpe", path);
+        if (!exists(vpath) && !exists(mpath)) {
+            snprintf(vpath, sizeof vpath, "%s/vocab.json", path);
+            snprintf(mpath, sizeof mpath, "%s/merges.txt", path);
+            if (!exists(vpath) && !exists(mpath))
+                return lmp_error_set_at(err, LMP_EIO, path, 0,
+                                        "no GPT-2 vocabulary here: expected encoder.json + vocab.bpe, or vocab.json + "
+                                        "merges.txt");
+        }
+    } else if (!exists(path)) {
+        return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot open: %s", strerror(errno));
+    } else {
+        const char *bn = base_name(path);
+        int dl = (int)(bn - path);
+        if (strcmp(bn, "encoder.json") == 0 || strcmp(bn, "vocab.json") == 0) {
+            snprintf(vpath, sizeof vpath, "%s", path);
+            snprintf(mpath, sizeof mpath, "%.*s%s", dl, path, strcmp(bn, "encoder.json") == 0 ? "vocab.bpe" : "merges.txt");
+        } else {
+            snprintf(vpath, sizeof vpath, "%s", path);
+            ranks = 1;
+        }
+    }
+
+    uint16_t cp_of[256];
+    lmp_tokenizer *t = calloc(1, sizeof *t);
+    builder b;
+    memset(&b, 0, sizeof b);
+    text_file vf = {0}, mf = {0};
+    if (!t) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
+    alphabet_init(cp_of, t->byte_of_cp);
+    t->eot = LMP_TOKEN_NONE;
+    lmp_status st = read_file(vpath, &vf, err);
+    if (st) goto fail;
+    /* About 20 bytes of encoder.json per token (50,257 in 1,042,301 bytes), 9 of a rank file. */
+    if (builder_init(&b, vf.len, vf.len / (ranks ? 8 : 16) + 16)) {
+        st = lmp_error_set(err, LMP_ENOMEM, "out of memory reading %s", vpath);
+        goto fail;
+    }
+    if (ranks) {
+        if ((st = parse_rank_file(&vf, &b, err))) goto fail;
+        if ((st = build_vocab(t, &b, cp_of, &vf, err))) goto fail;
+        if ((st = rank_pairs(t, err))) goto fail;
+    } else {
+        if ((st = read_file(mpath, &mf, err))) goto fail;
+        if ((st = parse_json_vocab(&vf, t->byte_of_cp, &b, err))) goto fail;
+        if ((st = order_by_id(&b, &vf, err))) goto fail;
+        if ((st = build_vocab(t, &b, cp_of, &vf, err))) goto fail;
+        if ((st = parse_merges(t, &mf, err))) goto fail;
+    }
+    builder_free(&b);
+    close_file(&vf);
+    close_file(&mf);
+    *out = t;
+    return LMP_OK;
+fail:
+    builder_free(&b);
+    close_file(&vf);
+    close_file(&mf);
+    lmp_tokenizer_free(t);
+    return st;
+}
+
+size_t lmp_tokenizer_vocab_size(const lmp_tokenizer *t) { return t ? t->n : 0; }
+
+lmp_token_id lmp_tokenizer_eot(const lmp_tokenizer *t) { return t ? t->eot : LMP_TOKEN_NONE; }
+
+const char *lmp_tokenizer_unicode_version(void) { return tok_unicode_version; }
+
+const char *lmp_tokenizer_token_bytes(const lmp_tokenizer *t, lmp_token_id id, size_t *len)
+{
+    if (!t || id < 0 || (size_t)id >= t->n) {
+        if (len) *len = 0;
+        return NULL;
+    }
+    if (len) *len = t->off[id + 1] - t->off[id];
+    return (const char *)t->bytes + t->off[id];
+}
+
+const char *lmp_tokenizer_token_name(const lmp_tokenizer *t, lmp_token_id id, size_t *len)
+{
+    if (!t || id < 0 || (size_t)id >= t->n) {
+        if (len) *len = 0;
+        return NULL;
+    }
+    if (len) *len = t->name_off[id + 1] - t->name_off[id] - 1;
+    return t->names + t->name_off[id];
+}
+
+lmp_token_id lmp_tokenizer_find_bytes(const lmp_tokenizer *t, const void *bytes, size_t len)
+{
+    if (!t || !bytes || len == 0) return LMP_TOKEN_NONE;
+    return tok_find(t, bytes, len);
+}
+
+lmp_token_id lmp_tokenizer_find_name(const lmp_tokenizer *t, const char *name, size_t len)
+{
+    if (!t || !name || len == 0 || len > 2048) return LMP_TOKEN_NONE;
+    unsigned char buf[2048];
+    long n = name_to_bytes(t->byte_of_cp, name, len, buf);
+    return n < 0 ? LMP_TOKEN_NONE : tok_find(t, buf, (size_t)n);
+}

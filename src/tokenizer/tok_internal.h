@@ -1,0 +1,222 @@
+/* Internals of the GPT-2 tokenizer (include/lmprob/tokenizer.h): the loaded
+ * vocabulary, its two hash tables, the Unicode classes, and the entry points
+ * shared by load.c, encode.c and stream.c.
+ *
+ * Vocabulary layout (two allocations, built once by load.c):
+ *   bytes[off[id] .. off[id+1])       the token's bytes
+ *   names + name_off[id]              its name in GPT-2's byte alphabet, NUL-terminated
+ *                                     (a name is looked up by turning it back into bytes)
+ *   tslot[tmask + 1]                  bytes -> id     (open addressing, linear probing)
+ *   pslot[pmask + 1]                  (left id, right id) -> (rank, merged id)
+ *   byte_id[b]                        the id of the one-byte token b
+ * The tables are sized to at most 50 % load so that a miss (the common case
+ * for the pair table) ends after about two probes. */
+#ifndef LMPROB_TOK_INTERNAL_H
+#define LMPROB_TOK_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "lmprob/tokenizer.h"
+
+/* ---- Unicode classes (generated at build time by scripts/gen_unicode.c) ---- */
+enum { TOK_OTHER = 0, TOK_LETTER = 1, TOK_NUMBER = 2, TOK_SPACE = 3 };
+
+extern const char tok_unicode_version[];
+extern const unsigned short tok_uc_stage1[0x110000 / 128];
+extern const unsigned char tok_uc_stage2[];
+
+static inline int tok_class(uint32_t cp)
+{
+    return tok_uc_stage2[(size_t)tok_uc_stage1[cp >> 7] * 128 + (cp & 127)];
+}
+
+/* ---- the vocabulary ---------------------------------------------------------- */
+typedef struct tok_slot {
+    uint32_t hash; /* high bits of the key's hash; 0 marks an empty slot (real hashes are forced odd) */
+    int32_t id;
+} tok_slot;
+
+typedef struct tok_pair {
+    uint64_t key;   /* ((uint64_t)left << 32 | right) + 1; 0 marks an empty slot (zeroed memory) */
+    uint32_t rank;  /* merge rank: line order in vocab.bpe / merges.txt, id in a rank file */
+    int32_t merged; /* the id of left's bytes + right's bytes */
+} tok_pair;
+
+struct lmp_tokenizer {
+    size_t n;              /* ids 0..n-1 */
+    lmp_token_id eot;      /* "<|endoftext|>", or LMP_TOKEN_NONE */
+    uint32_t *off;         /* n + 1: token id's bytes are bytes[off[id] .. off[id+1]) */
+    unsigned char *bytes;
+    uint32_t *name_off;    /* n + 1: its name is names[name_off[id] .. name_off[id+1] - 1), NUL-terminated */
+    char *names;
+    tok_slot *tslot;       /* bytes -> id */
+    size_t tmask;
+    tok_pair *pslot;       /* (left, right) -> merge */
+    size_t pmask;
+    size_t npairs;
+    lmp_token_id byte_id[256];
+    void *block, *pair_block; /* the two allocations holding all of the above */
+    int16_t byte_of_cp[0x144]; /* GPT-2's byte alphabet: code point -> byte, -1 outside */
+};
+
+/* 64-bit hash of a short byte string: 8-byte little-endian words folded by a
+ * 128-bit multiply (the "mum" step of wyhash), so a 5-byte piece costs one
+ * load and two multiplies. The tables key on it; it need not be stable across
+ * builds (nothing stores it). */
+static inline uint64_t tok_mum(uint64_t a, uint64_t b)
+{
+    __uint128_t r = (__uint128_t)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static inline uint64_t tok_load_tail(const unsigned char *p, size_t n) /* n in 1..7 */
+{
+    uint64_t v = 0;
+    if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        v = (uint64_t)a | (uint64_t)b << (8 * (n - 4));
+    } else {
+        v = (uint64_t)p[0] | (uint64_t)p[n >> 1] << 8 | (uint64_t)p[n - 1] << 16;
+    }
+    return v;
+}
+
+static inline uint64_t tok_hash(const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = tok_mum(h ^ w, 0xa0761d6478bd642full);
+        p += 8;
+        n -= 8;
+    }
+    if (n) h = tok_mum(h ^ tok_load_tail(p, n), 0xe7037ed1a0b428dbull);
+    return tok_mum(h, 0x8ebc6af09c88c6e3ull);
+}
+
+static inline uint32_t tok_hash_tag(uint64_t h) { return (uint32_t)(h >> 32) | 1u; }
+
+/* a[0..n) == b[0..n), inline for the short strings of a vocabulary (a call
+ * to memcmp cost as much as the rest of a lookup). */
+static inline int tok_eq(const unsigned char *a, const unsigned char *b, size_t n)
+{
+    if (n >= 8) {
+        uint64_t x, y;
+        for (size_t i = 0; i + 8 <= n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y) return 0;
+        }
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    return n == 0 || tok_load_tail(a, n) == tok_load_tail(b, n);
+}
+
+/* bytes -> id, or LMP_TOKEN_NONE; h = tok_hash(s, n). */
+static inline lmp_token_id tok_find_h(const lmp_tokenizer *t, const unsigned char *s, size_t n, uint64_t h)
+{
+    uint32_t tag = tok_hash_tag(h);
+    for (size_t i = (size_t)h & t->tmask;; i = (i + 1) & t->tmask) {
+        const tok_slot *sl = &t->tslot[i];
+        if (sl->hash == 0) return LMP_TOKEN_NONE;
+        if (sl->hash == tag) {
+            uint32_t a = t->off[sl->id], b = t->off[sl->id + 1];
+            if (b - a == n && tok_eq(t->bytes + a, s, n)) return sl->id;
+        }
+    }
+}
+
+static inline lmp_token_id tok_find(const lmp_tokenizer *t, const unsigned char *s, size_t n)
+{
+    return tok_find_h(t, s, n, tok_hash(s, n));
+}
+
+static inline uint64_t tok_pair_hash(uint64_t key) { return tok_mum(key ^ 0x2d358dccaa6c78a5ull, 0x8bb84b93962eacc9ull); }
+
+/* The merge of (left, right), or NULL. */
+static inline const tok_pair *tok_pair_find(const lmp_tokenizer *t, lmp_token_id left, lmp_token_id right)
+{
+    uint64_t key = ((uint64_t)(uint32_t)left << 32 | (uint32_t)right) + 1;
+    for (size_t i = (size_t)tok_pair_hash(key) & t->pmask;; i = (i + 1) & t->pmask) {
+        const tok_pair *p = &t->pslot[i];
+        if (p->key == key) return p;
+        if (p->key == 0) return NULL;
+    }
+}
+
+/* ---- encoding internals shared by encode.c and stream.c ---------------------- */
+
+/* Scratch of one encoding call or stream, kept until the call/stream ends:
+ * `bpe` for the long-piece BPE (tok_bpe_heap), `text` for a piece whose
+ * invalid UTF-8 becomes U+FFFD. Both grow geometrically, so a call allocates
+ * at most O(log(longest piece)) times, never per token. */
+typedef struct tok_scratch {
+    void *bpe;
+    size_t bpe_cap;
+    unsigned char *text;
+    size_t text_cap;
+} tok_scratch;
+
+/* Where ids go: a caller's array (ids, cap; writes stop at cap but counting
+ * goes on) or a growing buffer. */
+typedef struct tok_sink {
+    lmp_token_id *ids;
+    size_t cap;
+    size_t n;
+    lmp_token_buf *buf; /* non-NULL: append here instead */
+    int oom;
+} tok_sink;
+
+/* Invalid UTF-8 seen while encoding. */
+typedef struct tok_invalid {
+    uint64_t count;
+    size_t first; /* byte offset in the text of the first one (valid when count > 0) */
+} tok_invalid;
+
+/* Encode text[0..len). final = 0: the text may continue, so stop before the
+ * first piece whose extent could still change; *consumed is the number of
+ * bytes fully encoded (final = 1: all of them). Returns LMP_OK, LMP_ENOMEM,
+ * LMP_EFORMAT (STRICT: *consumed is the offset of the first invalid byte), or
+ * LMP_ERANGE (final = 0 and one piece reaches max_piece bytes: *consumed is
+ * where it starts). */
+lmp_status tok_encode_run(const lmp_tokenizer *t, const unsigned char *text, size_t len, unsigned flags, int final,
+                          size_t max_piece, tok_sink *sink, tok_scratch *scr, tok_invalid *inv, size_t *consumed);
+
+/* BPE of one piece's bytes (n >= 1), ids appended to sink. Exposed for the
+ * tests that compare the short-piece and long-piece algorithms. */
+int tok_bpe(const lmp_tokenizer *t, const unsigned char *s, size_t n, tok_sink *sink, tok_scratch *scr);
+/* The short-piece BPE (n <= 64): the ids into out, their number returned. */
+size_t tok_bpe_small(const lmp_tokenizer *t, const unsigned char *s, size_t n, lmp_token_id *out);
+int tok_bpe_heap(const lmp_tokenizer *t, const unsigned char *s, size_t n, tok_sink *sink, tok_scratch *scr);
+
+void tok_scratch_free(tok_scratch *scr);
+int tok_buf_reserve(lmp_token_buf *buf, size_t extra);
+
+static inline int tok_sink_push(tok_sink *s, lmp_token_id id)
+{
+    if (s->buf) {
+        lmp_token_buf *b = s->buf;
+        if (b->n == b->cap && tok_buf_reserve(b, 1)) {
+            s->oom = 1;
+            return -1;
+        }
+        b->ids[b->n++] = id;
+    } else if (s->n < s->cap) {
+        s->ids[s->n] = id;
+    }
+    s->n++;
+    return 0;
+}
+
+/* Line and byte-in-line (both 1-based) of offset pos in text[0..pos]. */
+void tok_line_col(const unsigned char *text, size_t pos, long *line, long *col);
+
+#endif

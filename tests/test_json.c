@@ -1,0 +1,80 @@
+/* The shared JSON reader (include/lmprob/json.h): values, strictness, errors with line and column. */
+#include <stdlib.h>
+
+#include "lmprob/json.h"
+#include "test.h"
+
+static lmp_status parse(const char *s, lmp_json_value **v, lmp_error *err)
+{
+    return lmp_json_parse(s, strlen(s), NULL, v, err);
+}
+
+static void test_values(void)
+{
+    lmp_json_value *v;
+    lmp_error err;
+    CHECK_INT(parse(" {\"a\": [1, -2.5e3, 0.125, true, false, null], \"b\\u00e9\": \"x\\ny\\ud83d\\ude00\"} ", &v, &err),
+              LMP_OK);
+    if (!v) return;
+    const lmp_json_value *a = lmp_json_get(v, "a");
+    CHECK(a && a->type == LMP_JSON_ARRAY && a->n == 6);
+    if (a && a->n == 6) {
+        CHECK(a->items[0].num == 1 && a->items[1].num == -2500 && a->items[2].num == 0.125);
+        CHECK(a->items[3].type == LMP_JSON_BOOL && a->items[3].boolean == 1 && a->items[5].type == LMP_JSON_NULL);
+    }
+    const lmp_json_value *b = lmp_json_get(v, "b\xc3\xa9");
+    CHECK(b && b->type == LMP_JSON_STRING && b->len == 7 && memcmp(b->str, "x\ny\xf0\x9f\x98\x80", 7) == 0);
+    CHECK(lmp_json_get(v, "c") == NULL);
+    CHECK(lmp_json_get(a, "a") == NULL);
+    lmp_json_free(v);
+    /* a \u0000 inside a string is kept; len tells */
+    CHECK_INT(parse("\"a\\u0000b\"", &v, &err), LMP_OK);
+    if (v) CHECK(v->len == 3 && v->str[1] == '\0' && v->str[2] == 'b');
+    lmp_json_free(v);
+    lmp_json_free(NULL);
+}
+
+static void test_strict(void)
+{
+    static const char *bad[] = {
+        "", "   ", "{", "[1,]", "{\"a\":1,}", "01", "+1", ".5", "1.", "1e", "-", "NaN", "Infinity", "[1 2]",
+        "{\"a\" 1}", "{a:1}", "\"abc", "\"a\\x\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"\\u12\"",
+        "\"a\tb\"", "tru", "nul", "[1] x", "// c\n1", "0x10",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        lmp_json_value *v = (lmp_json_value *)1;
+        lmp_error err;
+        lmp_status st = parse(bad[i], &v, &err);
+        CHECK_MSG(st == LMP_EFORMAT && v == NULL, "'%s' parsed", bad[i]);
+    }
+    /* 512 levels are fine, 513 are not */
+    char deep[2 * 513 + 1];
+    for (int depth = 512; depth <= 513; depth++) {
+        memset(deep, '[', (size_t)depth);
+        memset(deep + depth, ']', (size_t)depth);
+        deep[2 * depth] = '\0';
+        lmp_json_value *v;
+        lmp_error err;
+        CHECK_INT(parse(deep, &v, &err), depth == 512 ? LMP_OK : LMP_EFORMAT);
+        lmp_json_free(v);
+    }
+}
+
+static void test_error_position(void)
+{
+    lmp_json_value *v;
+    lmp_error err;
+    CHECK_INT(lmp_json_parse("{\n  \"a\": 1,\n  \"b\": [1, 2,, 3]\n}", 31, "cfg.json", &v, &err), LMP_EFORMAT);
+    CHECK_INT(err.line, 3);
+    CHECK_INT(err.col, 14);
+    CHECK_MSG(strstr(err.msg, "cfg.json:3:") != NULL, "%s", err.msg);
+}
+
+int main(int argc, char **argv)
+{
+    RUN(test_values);
+    RUN(test_strict);
+    RUN(test_error_position);
+    (void)argc;
+    return TEST_SUMMARY();
+}

