@@ -58,6 +58,8 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 # The book's walk-through code (cli/chapter/): CLI-private, not in the library; its unit test links it.
 CHAPTER_OBJ := $(filter $(BUILD)/obj/cli/chapter/%,$(CLI_OBJ))
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%) $(BUILD)/tests/test_cxx
+# The allocation-failure injector (tests/fault/run.sh preloads it); never sanitized itself.
+FAULT_LIB := $(BUILD)/tests/libfault.so
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 STATIC := $(BUILD)/liblmprob.a
@@ -75,7 +77,7 @@ vocab:
 
 lib: $(STATIC) $(SHARED)
 cli: $(CLI)
-tests: $(TEST_BIN)
+tests: $(TEST_BIN) $(FAULT_LIB)
 benches: $(BENCH_BIN)
 
 # Every object depends on the compiler and flags it was built with (a stamp rewritten only when
@@ -133,6 +135,11 @@ $(BUILD)/tests/test_cxx: tests/test_cxx.cpp $(STATIC) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CXX     $@"
 	$(Q)$(CXX) $(CXXFLAGS_ALL) -o $@ $< $(STATIC) $(LIBS)
+
+$(FAULT_LIB): tests/fault/fault.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=c11 -O2 -g -fPIC -shared -Wall -Wextra -Werror -o $@ $< -ldl
 
 $(BUILD)/tests/test_experiment: $(CHAPTER_OBJ)
 $(BUILD)/tests/test_experiment: TEST_EXTRA = $(CHAPTER_OBJ)

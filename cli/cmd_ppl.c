@@ -1,5 +1,6 @@
 /* `lmprob ppl`: perplexity of a text under an n-gram model (ARPA or binary),
  * with KenLM query's conventions (docs/ngram-model.md). */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,7 +293,7 @@ int cmd_ppl(int argc, char **argv)
     }
     lmp_ngram_free(m);
     if (fflush(stdout) != 0) {
-        cli_error("ppl: writing to stdout failed");
+        cli_error("ppl: writing to stdout failed: %s", strerror(errno));
         return CLI_FAIL;
     }
     return CLI_OK;

@@ -1,5 +1,6 @@
 /* lmprob: command-line front end. Dispatches to cli/cmd_<name>.c.
  * Exit status: 0 success, 1 failure (bad input, failed check), 2 usage error. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,6 +36,20 @@ static void usage(FILE *f)
             CLI_DEFAULT_SEED);
 }
 
+/* Results printed to stdout are output too: a failed write (a full disk, a
+ * closed pipe with SIGPIPE ignored, a file-size limit) makes the command fail
+ * with a message instead of exiting 0 with a cut result. */
+static int stdout_checked(const char *cmd, int rc)
+{
+    errno = 0;
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == CLI_OK) { /* a command that failed said why */
+        cli_error("%s: writing the results to standard output failed: %s", cmd,
+                  errno ? strerror(errno) : "write error");
+        rc = CLI_FAIL;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     cli_signals_init();
@@ -56,7 +71,8 @@ int main(int argc, char **argv)
         return CLI_OK;
     }
     for (size_t i = 0; i < NCOMMANDS; i++)
-        if (commands[i].fn && strcmp(commands[i].name, argv[1]) == 0) return commands[i].fn(argc - 1, argv + 1);
+        if (commands[i].fn && strcmp(commands[i].name, argv[1]) == 0)
+            return stdout_checked(argv[1], commands[i].fn(argc - 1, argv + 1));
     cli_error("unknown command '%s' (run 'lmprob --help' for the list)", argv[1]);
     return CLI_USAGE;
 }

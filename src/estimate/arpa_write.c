@@ -9,6 +9,7 @@
 #include "../count/train_internal.h"
 
 #include <math.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -161,13 +162,14 @@ lmp_status lmp_train_write_arpa(const lmp_train_model *m, const char *path, lmp_
         }
     }
     if (fprintf(f, "\n\\end\\\n") < 0) bad = 1;
+    int e = errno; /* why a write failed (what follows keeps errno) */
     free(ws);
     free(wl);
     free(b[0]);
     free(b[1]);
     if (bad) {
         lmp_atomic_abort(&af);
-        return lmp_error_set_at(err, LMP_EIO, path, 0, "write failed");
+        return lmp_error_set_at(err, LMP_EIO, path, 0, "write failed: %s", strerror(e ? e : EIO));
     }
     return lmp_atomic_commit(&af, err);
 }
