@@ -27,8 +27,10 @@ static void usage(FILE *f)
             "  --estimator E           mkn (interpolated modified Kneser-Ney, as KenLM lmplz; default),\n"
             "                          kn (interpolated Kneser-Ney), addk, mle\n"
             "  --k K                   add-k pseudo-count (default 1 = Laplace)\n"
-            "  --memory SIZE           memory for counting, e.g. 512M, 1G, 10%% (default 1G);\n"
-            "                          beyond it sorted runs spill to temporary files\n"
+            "  --memory SIZE           memory for the whole training, e.g. 512M, 1G, 10%% (default 1G):\n"
+            "                          counting spills sorted runs to temporary files when its\n"
+            "                          tables fill what is left; a model that does not fit stops\n"
+            "                          with an error naming the size it needs\n"
             "  --temp-dir DIR          folder for those files (default $TMPDIR or /tmp)\n"
             "  --min-count C           words seen fewer than C times become <unk>\n"
             "  --vocab-size V          keep the V most frequent words, the rest become <unk>\n"
@@ -317,7 +319,8 @@ int cmd_train(int argc, char **argv)
             }
             fprintf(f, "]");
         }
-        fprintf(f, ", \"spilled_runs\": %llu, \"seconds\": ", (unsigned long long)info.spilled_runs);
+        fprintf(f, ", \"spilled_runs\": %llu, \"peak_bytes\": %llu, \"seconds\": ", (unsigned long long)info.spilled_runs,
+                (unsigned long long)info.peak_bytes);
         cli_json_double(f, elapsed(&ps.t0));
         fprintf(f, ", \"output\": ");
         cli_json_string(f, output);

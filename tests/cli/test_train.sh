@@ -35,8 +35,20 @@ fi
 PTB=../shared/data/ptb/ptb.train.txt
 if [ -f "$PTB" ]; then head -n 20000 "$PTB" >"$TMPD/ptb20k"; else for i in $(seq 300); do cat "$FIX"; done >"$TMPD/ptb20k"; fi
 expect_ok "unlimited memory" "$LMPROB" train -q --order 4 --output "$TMPD/big.arpa" "$TMPD/ptb20k"
-expect_out "tiny memory spills" 'sorted runs spilled to disk' "$LMPROB" train --order 4 --memory 64K --temp-dir "$TMPD" --output "$TMPD/small.arpa" "$TMPD/ptb20k"
-expect_ok "spilled model identical" cmp "$TMPD/big.arpa" "$TMPD/small.arpa"
+# --memory bounds the whole training: a text that repeats itself ten times has ten times
+# the records of its distinct n-grams, so a budget that holds the model leaves tables
+# small enough to spill dozens of runs.
+head -n 2000 "$TMPD/ptb20k" >"$TMPD/ptb2k"
+for i in $(seq 10); do cat "$TMPD/ptb2k"; done >"$TMPD/rep"
+expect_ok "repeated text, default memory" "$LMPROB" train -q --order 4 --discount-fallback --output "$TMPD/rep.arpa" "$TMPD/rep"
+expect_out "an 8 MB budget spills" 'sorted runs spilled to disk' "$LMPROB" train --order 4 --discount-fallback --memory 8M --temp-dir "$TMPD" --output "$TMPD/small.arpa" "$TMPD/rep"
+expect_ok "spilled model identical" cmp "$TMPD/rep.arpa" "$TMPD/small.arpa"
+"$LMPROB" train --json --order 4 --discount-fallback --memory 8M --temp-dir "$TMPD" --output "$TMPD/small.arpa" "$TMPD/rep" >"$TMPD/mem.json"
+peak=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["peak_bytes"])' "$TMPD/mem.json")
+# 8 MiB less the quarter kept for the program's own buffers
+if [ "${peak:-0}" -gt 1000000 ] && [ "$peak" -le 6291456 ]; then ok; else bad "peak_bytes $peak: expected at most 6 MiB"; fi
+expect_fail "a budget too small names what it needs" 'training needs [0-9.]+ [KM]iB more for the token stream .*within --memory 1.0 MiB' "$LMPROB" train --order 4 --memory 1M --output "$TMPD/no.arpa" "$TMPD/rep"
+no_file "no output after a refused budget" "$TMPD/no.arpa"
 if ls "$TMPD"/lmprob-train-* >/dev/null 2>&1; then bad "temporary runs left in $TMPD"; else ok; fi
 expect_ok "one thread" "$LMPROB" train -q --order 4 --threads 1 --output "$TMPD/one.arpa" "$TMPD/ptb20k"
 expect_ok "one thread identical" cmp "$TMPD/big.arpa" "$TMPD/one.arpa"
