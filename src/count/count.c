@@ -190,72 +190,137 @@ static lmp_status spill(counter *c, const uint32_t *a, uint64_t k)
     return st;
 }
 
+/* (Re)start reading every run from its first record. */
+static lmp_status readers_start(train_budget *b, reader *rd, size_t nr, unsigned S, lmp_error *err)
+{
+    for (size_t i = 0; i < nr; i++) {
+        reader *r = &rd[i];
+        r->pos = 0;
+        if (!r->f) {
+            r->buf = (uint32_t *)r->mem; /* read in place, never written */
+            r->len = r->total;
+            continue;
+        }
+        if (!r->own) {
+            r->buf = tb_array(b, (uint64_t)READER_RECS * S, sizeof *r->buf, 0, "merging sorted runs", err);
+            if (!r->buf) return LMP_ENOMEM;
+            r->own = 1;
+        }
+        if (fseek(r->f, 0, SEEK_SET) != 0)
+            return lmp_error_set(err, LMP_EIO, "reading a sorted run back: %s", strerror(errno));
+        r->left = r->total;
+        r->len = 0;
+        lmp_status st = reader_fill(r, S, err);
+        if (st) return st;
+    }
+    return LMP_OK;
+}
+
+/* Where merge_runs puts each distinct n-gram and its summed count: arrays (w,
+ * cnt), or a run file written in blocks of READER_RECS records (f, ob); with
+ * neither, the n-grams are only counted. */
+typedef struct merge_sink {
+    uint32_t *w;
+    uint64_t *cnt;
+    FILE *f;
+    uint32_t *ob;
+    uint64_t ob_n;
+    const char *tmpdir;
+} merge_sink;
+
+static lmp_status sink_put(merge_sink *o, const uint32_t *key, uint64_t count, uint64_t k, unsigned S, unsigned N,
+                           lmp_error *err)
+{
+    if (o->w) {
+        memcpy(o->w + k * N, key, N * sizeof *key);
+        o->cnt[k] = count;
+    } else if (o->f) {
+        uint32_t *r = o->ob + o->ob_n * S;
+        memcpy(r, key, N * sizeof *key);
+        rec_set_count(r, N, count);
+        if (++o->ob_n == READER_RECS) {
+            if (fwrite(o->ob, sizeof *o->ob * S, o->ob_n, o->f) != o->ob_n)
+                return lmp_error_set(err, LMP_EIO, "writing a merged run to %s: %s", o->tmpdir, strerror(errno));
+            o->ob_n = 0;
+        }
+    }
+    return LMP_OK;
+}
+
+/* Merge the runs (each sorted, records unique within it), summing the counts
+ * of equal n-grams, into the sink (NULL: only count them). *m = the number of
+ * distinct n-grams. The runs are few (two unless the budget forced spills). */
+static lmp_status merge_runs(reader *rd, size_t nr, unsigned S, unsigned N, merge_sink *out, uint64_t *m,
+                             lmp_error *err)
+{
+    uint32_t last[LMP_TRAIN_MAX_ORDER];
+    uint64_t k = 0, sum = 0;
+    lmp_status st;
+    for (;;) {
+        size_t best = nr;
+        for (size_t i = 0; i < nr; i++) {
+            if (rd[i].pos == rd[i].len) continue;
+            if (best == nr || suffix_cmp(rd[i].buf + rd[i].pos * S, rd[best].buf + rd[best].pos * S, N) < 0) best = i;
+        }
+        if (best == nr) break;
+        const uint32_t *rec = rd[best].buf + rd[best].pos * S;
+        if (k > 0 && memcmp(last, rec, N * sizeof *rec) == 0) {
+            sum += rec_count(rec, N);
+        } else {
+            if (k > 0 && out && (st = sink_put(out, last, sum, k - 1, S, N, err))) return st;
+            memcpy(last, rec, N * sizeof *rec);
+            sum = rec_count(rec, N);
+            k++;
+        }
+        if (++rd[best].pos == rd[best].len && rd[best].f && rd[best].left && (st = reader_fill(&rd[best], S, err)))
+            return st;
+    }
+    if (k > 0 && out && (st = sink_put(out, last, sum, k - 1, S, N, err))) return st;
+    *m = k;
+    return LMP_OK;
+}
+
 /* Merge this thread's disk runs into one (counts summed), so that a tiny memory
  * budget does not mean thousands of open files and a slow final merge. */
 static lmp_status merge_disk_runs(counter *c)
 {
     const unsigned S = c->S, N = c->N;
     size_t k = c->nruns;
-    lmp_status st = LMP_OK;
+    lmp_status st;
     reader *rd = calloc(k, sizeof *rd);
-    uint32_t *ob = tb_array(c->budget, (uint64_t)READER_RECS * S, sizeof *ob, 0, "merging sorted runs", &c->err);
-    FILE *f = NULL;
-    uint64_t out = 0, ob_n = 0;
-    if (!rd || !ob) {
-        st = rd ? LMP_ENOMEM : lmp_error_set(&c->err, LMP_ENOMEM, "merging runs: out of memory");
+    merge_sink out = {NULL, NULL, NULL, NULL, 0, c->tmpdir};
+    uint64_t m = 0;
+    if (!rd) {
+        st = lmp_error_set(&c->err, LMP_ENOMEM, "merging runs: out of memory");
         goto done;
     }
-    for (size_t i = 0; i < k && !st; i++) {
+    for (size_t i = 0; i < k; i++) {
         rd[i].f = c->runs[i].f;
-        rd[i].left = c->runs[i].count;
-        rd[i].own = 1;
-        rd[i].buf = tb_array(c->budget, (uint64_t)READER_RECS * S, sizeof *rd[i].buf, 0, "merging sorted runs", &c->err);
-        if (!rd[i].buf) st = LMP_ENOMEM;
-        else st = reader_fill(&rd[i], S, &c->err);
+        rd[i].total = c->runs[i].count;
     }
-    if (!st) st = temp_file(c, &f);
-    uint32_t *last = NULL;
-    while (!st) {
-        size_t best = k;
-        for (size_t i = 0; i < k; i++) {
-            if (rd[i].pos == rd[i].len) continue;
-            if (best == k || suffix_cmp(rd[i].buf + rd[i].pos * S, rd[best].buf + rd[best].pos * S, N) < 0) best = i;
-        }
-        if (best == k) break;
-        const uint32_t *rec = rd[best].buf + rd[best].pos * S;
-        if (last && memcmp(last, rec, N * sizeof *rec) == 0) {
-            rec_set_count(last, N, rec_count(last, N) + rec_count(rec, N));
-        } else {
-            if (ob_n == READER_RECS) {
-                if (fwrite(ob, sizeof *ob * S, ob_n, f) != ob_n)
-                    st = lmp_error_set(&c->err, LMP_EIO, "writing a merged run to %s: %s", c->tmpdir, strerror(errno));
-                ob_n = 0;
-            }
-            last = ob + ob_n * S;
-            memcpy(last, rec, S * sizeof *rec);
-            ob_n++;
-            out++;
-        }
-        if (++rd[best].pos == rd[best].len && rd[best].left && !st) st = reader_fill(&rd[best], S, &c->err);
-    }
-    if (!st && ob_n && fwrite(ob, sizeof *ob * S, ob_n, f) != ob_n)
+    out.ob = tb_array(c->budget, (uint64_t)READER_RECS * S, sizeof *out.ob, 0, "merging sorted runs", &c->err);
+    st = out.ob ? readers_start(c->budget, rd, k, S, &c->err) : LMP_ENOMEM;
+    if (!st) st = temp_file(c, &out.f);
+    if (!st) st = merge_runs(rd, k, S, N, &out, &m, &c->err);
+    if (!st && out.ob_n && fwrite(out.ob, sizeof *out.ob * S, out.ob_n, out.f) != out.ob_n)
         st = lmp_error_set(&c->err, LMP_EIO, "writing a merged run to %s: %s", c->tmpdir, strerror(errno));
-    if (!st && (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0))
+    if (!st && (fflush(out.f) != 0 || fseek(out.f, 0, SEEK_SET) != 0))
         st = lmp_error_set(&c->err, LMP_EIO, "writing a merged run to %s: %s", c->tmpdir, strerror(errno));
     if (!st) {
         for (size_t i = 0; i < k; i++) fclose(c->runs[i].f);
-        c->runs[0].f = f;
+        c->runs[0].f = out.f;
         c->runs[0].mem = NULL;
-        c->runs[0].count = out;
+        c->runs[0].count = m;
         c->nruns = 1;
         c->merged++;
-        f = NULL;
+        out.f = NULL;
     }
 done:
-    if (f) fclose(f);
-    for (size_t i = 0; rd && i < k; i++) tb_free(c->budget, rd[i].buf);
+    if (out.f) fclose(out.f);
+    for (size_t i = 0; rd && i < k; i++)
+        if (rd[i].own) tb_free(c->budget, rd[i].buf);
     free(rd);
-    tb_free(c->budget, ob);
+    tb_free(c->budget, out.ob);
     return st;
 }
 
@@ -334,67 +399,6 @@ static lmp_status spill_memory_run(counter *c, run *r)
     r->mem = NULL;
     r->f = f;
     c->spilled++;
-    return LMP_OK;
-}
-
-/* (Re)start reading every run from its first record. */
-static lmp_status readers_start(train_budget *b, reader *rd, size_t nr, unsigned S, lmp_error *err)
-{
-    for (size_t i = 0; i < nr; i++) {
-        reader *r = &rd[i];
-        r->pos = 0;
-        if (!r->f) {
-            r->buf = (uint32_t *)r->mem; /* read in place, never written */
-            r->len = r->total;
-            continue;
-        }
-        if (!r->own) {
-            r->buf = tb_array(b, (uint64_t)READER_RECS * S, sizeof *r->buf, 0, "merging sorted runs", err);
-            if (!r->buf) return LMP_ENOMEM;
-            r->own = 1;
-        }
-        if (fseek(r->f, 0, SEEK_SET) != 0)
-            return lmp_error_set(err, LMP_EIO, "reading a sorted run back: %s", strerror(errno));
-        r->left = r->total;
-        r->len = 0;
-        lmp_status st = reader_fill(r, S, err);
-        if (st) return st;
-    }
-    return LMP_OK;
-}
-
-/* Merge the runs (each sorted, records unique within it), summing the counts
- * of equal n-grams, into w/cnt; with w NULL only count the distinct n-grams.
- * *m = their number. The runs are few (two unless the budget forced spills). */
-static lmp_status merge_runs(reader *rd, size_t nr, unsigned S, unsigned N, uint32_t *w, uint64_t *cnt, uint64_t *m,
-                             lmp_error *err)
-{
-    uint32_t last[LMP_TRAIN_MAX_ORDER];
-    uint64_t k = 0;
-    for (;;) {
-        size_t best = nr;
-        for (size_t i = 0; i < nr; i++) {
-            if (rd[i].pos == rd[i].len) continue;
-            if (best == nr || suffix_cmp(rd[i].buf + rd[i].pos * S, rd[best].buf + rd[best].pos * S, N) < 0) best = i;
-        }
-        if (best == nr) break;
-        const uint32_t *rec = rd[best].buf + rd[best].pos * S;
-        if (k > 0 && memcmp(last, rec, N * sizeof *rec) == 0) {
-            if (w) cnt[k - 1] += rec_count(rec, N);
-        } else {
-            memcpy(last, rec, N * sizeof *rec);
-            if (w) {
-                memcpy(w + k * N, rec, N * sizeof *rec);
-                cnt[k] = rec_count(rec, N);
-            }
-            k++;
-        }
-        if (++rd[best].pos == rd[best].len && rd[best].f && rd[best].left) {
-            lmp_status st = reader_fill(&rd[best], S, err);
-            if (st) return st;
-        }
-    }
-    *m = k;
     return LMP_OK;
 }
 
@@ -484,7 +488,7 @@ lmp_status train_count_top(train_budget *b, uint64_t tables, uint32_t **idsp, ui
     const uint64_t rec_bytes = N * sizeof(uint32_t) + sizeof(uint64_t);
     uint64_t size = bound;
     if (!st && tb_check(b, (size ? size : 1) * rec_bytes, "the merged n-gram counts", NULL) != LMP_OK) {
-        if (!(st = readers_start(b, rd, nr, S, err))) st = merge_runs(rd, nr, S, N, NULL, NULL, &size, err);
+        if (!(st = readers_start(b, rd, nr, S, err))) st = merge_runs(rd, nr, S, N, NULL, &size, err);
         if (!st && tb_check(b, (size ? size : 1) * rec_bytes, "the merged n-gram counts", NULL) != LMP_OK) {
             for (unsigned t = 0, i = 0; t < nthreads && !st; t++)
                 for (size_t j = 0; j < c[t].nruns && !st; j++, i++)
@@ -508,7 +512,8 @@ lmp_status train_count_top(train_budget *b, uint64_t tables, uint32_t **idsp, ui
         top->cnt = top->w ? tb_array(b, size ? size : 1, sizeof *top->cnt, 0, what, err) : NULL;
         if (!top->w || !top->cnt) st = LMP_ENOMEM;
     }
-    if (!st && !(st = readers_start(b, rd, nr, S, err))) st = merge_runs(rd, nr, S, N, top->w, top->cnt, &m, err);
+    merge_sink out = {top->w, top->cnt, NULL, NULL, 0, temp_dir};
+    if (!st && !(st = readers_start(b, rd, nr, S, err))) st = merge_runs(rd, nr, S, N, &out, &m, err);
     top->m = m;
     for (size_t i = 0; rd && i < nr; i++)
         if (rd[i].own) tb_free(b, rd[i].buf);
