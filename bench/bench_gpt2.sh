@@ -55,7 +55,12 @@ if [ -f "$PEER" ] && "$PY" -c 'import torch' 2>/dev/null; then
   # Debian's OpenBLAS 0.3.21 does not know Zen 5 and falls back to its Haswell (AVX2) kernels;
   # on an AVX-512 machine give the peer its AVX-512 kernels (the faster of the two here).
   if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX; fi
-  echo "# torch: $("$PY" -c 'import torch; print(torch.__version__)'), BLAS $(realpath /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-default}"
+  blas=$("$PY" -c 'import torch
+torch.ones(64, 64) @ torch.ones(64, 64)
+libs = sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l})
+print(", ".join(libs) or "none")')
+  echo "# torch $("$PY" -c 'import torch; print(torch.__version__)'): BLAS libraries mapped: $blas; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-default}"
+  case "$blas" in *openblas*) ;; *) echo "# bench_gpt2: torch did not load OpenBLAS: its numbers mean little (scripts/setup.sh bench installs it)";; esac
 else
   echo "# bench_gpt2: torch or $PEER missing: torch lines skipped"
 fi

@@ -421,6 +421,100 @@ void cli_output_end(int slot)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
+char *cli_join_command(int argc, char **argv)
+{
+    size_t n = 16;
+    for (int i = 0; i < argc; i++) n += 4 * strlen(argv[i]) + 3;
+    char *s = malloc(n), *w = s;
+    if (!s) return NULL;
+    w += sprintf(w, "lmprob");
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int plain = *a != 0;
+        for (const char *c = a; *c; c++)
+            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                  strchr("-_./=:,+%@", *c)))
+                plain = 0;
+        *w++ = ' ';
+        if (plain) {
+            w += sprintf(w, "%s", a);
+            continue;
+        }
+        *w++ = '\'';
+        for (const char *c = a; *c; c++) {
+            if (*c == '\'') {
+                memcpy(w, "'\\''", 4);
+                w += 4;
+            } else *w++ = *c;
+        }
+        *w++ = '\'';
+    }
+    *w = 0;
+    return s;
+}
+
+int cli_model_out_format(const char *path)
+{
+    size_t n = strlen(path);
+    if (n >= 4 && strcmp(path + n - 4, ".bin") == 0) return 1;
+    if (n >= 5 && strcmp(path + n - 5, ".trie") == 0) return 2;
+    return 0;
+}
+
+int cli_check_output(const char *cmd, const char *path)
+{
+    /* A device or FIFO is written in place by lmp_atomic_open: opening a FIFO
+     * here would wait for its reader, then end the reader's input. */
+    struct stat sb;
+    if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+        if (access(path, W_OK) == 0) return 0;
+        cli_error("%s: output: %s: cannot write: %s", cmd, path, strerror(errno));
+        return -1;
+    }
+    lmp_atomic_file af;
+    lmp_error err = {0};
+    if (lmp_atomic_open(&af, path, &err) != LMP_OK) {
+        cli_error("%s: output: %s", cmd, err.msg);
+        return -1;
+    }
+    lmp_atomic_abort(&af);
+    return 0;
+}
+
+int cli_check_input(const char *cmd, const char *path)
+{
+    if (strcmp(path, "-") == 0) return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_error("%s: %s: cannot open: %s", cmd, path, strerror(errno));
+        return -1;
+    }
+    fclose(f);
+    return 0;
+}
+
+int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path, int format, const char *command)
+{
+    lmp_error err = {0};
+    lmp_ngram *g = NULL;
+    lmp_status st = lmp_ngram_create_from_train(m, &g, &err);
+    if (!st && command) st = lmp_ngram_meta_set(g, LMP_NGRAM_META_COMMAND, command, &err);
+    if (!st) {
+        lmp_ngram_write_params wp = {LMP_ARPA_ORDER_CONTEXT, NULL, NULL}; /* as lmp_train_write_arpa */
+        int slot = cli_output_begin(path);
+        st = format == 1   ? lmp_ngram_write_binary(g, path, &err)
+             : format == 2 ? lmp_ngram_write_trie(g, path, NULL, &err)
+                           : lmp_ngram_write_arpa(g, path, &wp, &err);
+        cli_output_end(slot);
+    }
+    lmp_ngram_free(g);
+    if (st) {
+        cli_error("%s: %s", cmd, err.msg);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- the GPT-2 vocabulary ----------------------------------------------------- */
 
 static int has_vocab(const char *dir)

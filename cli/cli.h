@@ -98,6 +98,28 @@ int cli_output_begin(const char *path);
 int cli_output_watch(const char *tmp);
 void cli_output_end(int slot);
 
+/* The command line as a shell would take it back ("lmprob" then argv, an
+ * argument with spaces or quotes single-quoted), for a model's "command"
+ * record; malloc'd (caller frees), NULL without memory. */
+char *cli_join_command(int argc, char **argv);
+
+/* Model outputs of train-like commands (mix, prune, filter). */
+/* The format OUT asks for, by its name: 1 lmprob's binary hashed layout
+ * (.bin), 2 the trie (.trie), 0 ARPA (anything else). */
+int cli_model_out_format(const char *path);
+/* Check before long work that OUT can be created (a temporary sibling is
+ * opened and removed); prints "lmprob: <cmd>: ..." and returns -1 if not. */
+int cli_check_output(const char *cmd, const char *path);
+/* Check before long work that the input file at path can be read ("-" is
+ * stdin: always); prints "lmprob: <cmd>: <path>: cannot open: ..." and
+ * returns -1 if not. */
+int cli_check_input(const char *cmd, const char *path);
+/* Write m (built in memory by lmp_ngram_create_from_train, its metadata
+ * kept, "command" set to command when not NULL) as ARPA, in the n-gram order
+ * lmprob train writes, or in lmprob's binary format (format as
+ * cli_model_out_format). Atomic; prints the error and returns -1 on failure. */
+int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path, int format, const char *command);
+
 /* GPT-2's vocabulary for every command that needs one, found in this order:
  *   1. `vocab` (the command's --vocab DIR|FILE), when not NULL: used or failed, no fallback;
  *   2. the environment variable LMPROB_GPT2_VOCAB;

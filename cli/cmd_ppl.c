@@ -35,11 +35,16 @@ static void usage(FILE *f)
             "                  (text output: the shortest decimal of the float32 value, as KenLM prints;\n"
             "                  --json: full double precision)\n"
             "  --ln            per-token and per-sentence values as natural logs instead of log10\n"
-            "  --mode M        tokens as 'lmprob train --mode M' made them: word (default: split on space,\n"
-            "                  tab, CR and NUL, as lmplz), char (UTF-8 characters) or byte; char and byte\n"
-            "                  read the text with lmprob's corpus reader (strict UTF-8 in char mode);\n"
-            "                  gpt2: GPT-2's BPE tokens of each line, named as in vocab.json (\"Ġthe\"),\n"
-            "                  </s> standing for the newline (docs/tokenizer.md)\n"
+            "  --scores        score a model whose next-word values are not probabilities (they sum\n"
+            "                  to more than 1 after <s>, as stupid backoff's do): without it ppl refuses\n"
+            "                  such a model; with it the figures are labelled as from scores\n"
+            "  --mode M        tokens as 'lmprob train --mode M' made them: word (split on space, tab, CR\n"
+            "                  and NUL, as lmplz), char (UTF-8 characters) or byte; char and byte read the\n"
+            "                  text with lmprob's corpus reader (strict UTF-8 in char mode); gpt2: GPT-2's\n"
+            "                  BPE tokens of each line, named as in vocab.json (\"Ġthe\"), </s> standing for\n"
+            "                  the newline (docs/tokenizer.md). Default: the mode the model records (lmprob\n"
+            "                  model info), word for a model without the record; a --mode the record\n"
+            "                  contradicts is refused\n"
             "  --gpt2-vocab P  the GPT-2 vocabulary for --mode gpt2 (default: as lmprob tokenize finds it)\n"
             "  --json          one JSON object: perplexity, perplexity_excl_oov, oov, tokens, sentences,\n"
             "                  log10_prob, ln_prob, bits_per_token, bits_per_byte, bytes, (per_token |\n"
@@ -49,7 +54,7 @@ static void usage(FILE *f)
 }
 
 typedef struct ppl_ctx {
-    int json, per_token, per_sentence, ln;
+    int json, per_token, per_sentence, ln, scores;
     int first_token, first_sentence;
     cli_progress prog;
 } ppl_ctx;
@@ -172,6 +177,7 @@ int cmd_ppl(int argc, char **argv)
 {
     ppl_ctx c = {0};
     int mode = -1; /* -1: word mode through the fast reader of lmp_ngram_score_file */
+    int mode_given = 0;
     const char *pos[2] = {NULL, NULL}, *gpt2_vocab = NULL;
     int np = 0;
     for (int i = 1; i < argc; i++) {
@@ -187,9 +193,12 @@ int cmd_ppl(int argc, char **argv)
             c.per_sentence = 1;
         } else if (strcmp(a, "--ln") == 0) {
             c.ln = 1;
+        } else if (strcmp(a, "--scores") == 0) {
+            c.scores = 1;
         } else if (cli_is_opt(a, "--mode")) {
             const char *v = cli_optarg(argc, argv, &i, "--mode");
             if (!v) return CLI_USAGE;
+            mode_given = 1;
             if (strcmp(v, "word") == 0) mode = -1;
             else if (strcmp(v, "char") == 0) mode = LMP_CORPUS_CHAR;
             else if (strcmp(v, "byte") == 0) mode = LMP_CORPUS_BYTE;
@@ -220,19 +229,55 @@ int cmd_ppl(int argc, char **argv)
         cli_error("ppl: MODEL and TEXT cannot both be stdin ('-')");
         return CLI_USAGE;
     }
-    if (gpt2_vocab && mode != LMP_CORPUS_GPT2) {
-        cli_error("ppl: --gpt2-vocab goes with --mode gpt2");
-        return CLI_USAGE;
-    }
     lmp_tokenizer *tok = NULL;
-    if (mode == LMP_CORPUS_GPT2 && !(tok = cli_gpt2_load("ppl", gpt2_vocab))) return CLI_FAIL;
     cli_progress_start(&c.prog, "lmprob ppl", "loading model");
     lmp_error err = {0};
     lmp_ngram *m = NULL;
     lmp_status st = lmp_ngram_load(pos[0], progress, &c, &m, &err);
     if (st) {
         cli_error("ppl: %s", err.msg);
+        return CLI_FAIL;
+    }
+    /* The model's record of its tokens decides the mode when --mode is not
+     * given, and refuses a --mode that disagrees with it. */
+    lmp_ngram_tokens have = lmp_ngram_get_tokens(m);
+    if (!mode_given) {
+        if (have == LMP_NGRAM_TOKENS_CHAR) mode = LMP_CORPUS_CHAR;
+        else if (have == LMP_NGRAM_TOKENS_BYTE) mode = LMP_CORPUS_BYTE;
+        else if (have == LMP_NGRAM_TOKENS_GPT2) mode = LMP_CORPUS_GPT2;
+    }
+    lmp_ngram_tokens want = mode == LMP_CORPUS_CHAR   ? LMP_NGRAM_TOKENS_CHAR
+                            : mode == LMP_CORPUS_BYTE ? LMP_NGRAM_TOKENS_BYTE
+                            : mode == LMP_CORPUS_GPT2 ? LMP_NGRAM_TOKENS_GPT2
+                                                      : LMP_NGRAM_TOKENS_WORD;
+    if (lmp_ngram_check_tokens(m, want, &err)) {
+        cli_error("ppl: %s: %s", pos[0], err.msg);
+        lmp_ngram_free(m);
+        return CLI_USAGE;
+    }
+    if (gpt2_vocab && mode != LMP_CORPUS_GPT2) {
+        cli_error("ppl: --gpt2-vocab goes with --mode gpt2");
+        lmp_ngram_free(m);
+        return CLI_USAGE;
+    }
+    if (mode == LMP_CORPUS_GPT2 && !(tok = cli_gpt2_load("ppl", gpt2_vocab))) {
+        lmp_ngram_free(m);
+        return CLI_FAIL;
+    }
+    /* Perplexity needs probabilities: a model whose values after <s> sum past 1
+     * (stupid backoff, Brants et al. 2007) gives scores. 1e-3: far above float
+     * rounding over a vocabulary, far below stupid backoff's excess. */
+    int32_t bos = lmp_ngram_bos(m);
+    double mass = bos >= 0 ? lmp_ngram_mass_after(m, &bos, 1) : 1.0;
+    const char *est = lmp_ngram_meta_get(m, LMP_NGRAM_META_ESTIMATOR); /* lmprob's record, when there is one */
+    int unnormalised = mass > 1.0 + 1e-3 || (est && strncmp(est, "stupid", 6) == 0);
+    if (unnormalised && !c.scores) {
+        cli_error("ppl: %s: %s (the values after <s> sum to %.6g): scores, not probabilities, so perplexity is "
+                  "undefined; --scores computes the same figures from the scores",
+                  pos[0], est && strncmp(est, "stupid", 6) == 0 ? "a stupid-backoff model" : "not a probability model",
+                  mass);
         lmp_tokenizer_free(tok);
+        lmp_ngram_free(m);
         return CLI_FAIL;
     }
     cli_progress_phase(&c.prog, "scoring");
@@ -266,7 +311,8 @@ int cmd_ppl(int argc, char **argv)
         cli_json_string(stdout, pos[0]);
         fputs(", \"text\": ", stdout);
         cli_json_string(stdout, pos[1]);
-        printf(", \"order\": %u, \"vocab_size\": %zu,\n  \"perplexity\": ", info.order, info.vocab_size);
+        printf(", \"order\": %u, \"vocab_size\": %zu,%s\n  \"perplexity\": ", info.order, info.vocab_size,
+               unnormalised ? " \"scores_not_probabilities\": true," : "");
         cli_json_double(stdout, ppl);
         fputs(", \"perplexity_excl_oov\": ", stdout);
         cli_json_double(stdout, ppl_x);
@@ -282,6 +328,9 @@ int cmd_ppl(int argc, char **argv)
         cli_json_double(stdout, bpb);
         fputs("}\n", stdout);
     } else {
+        if (unnormalised)
+            printf("NOTE: the model gives scores, not probabilities (they sum to %.6g after <s>): the figures\n"
+                   "below are computed from scores and are no perplexity\n", mass);
         printf("Perplexity including OOVs:\t%.10g\n", ppl);
         printf("Perplexity excluding OOVs:\t%.10g\n", ppl_x);
         printf("OOVs:\t%llu\n", (unsigned long long)s.oov);

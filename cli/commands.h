@@ -19,6 +19,9 @@
     X(ppl, "perplexity of a text under a model")                                       \
     X(generate, "generate sentences from a model")                                     \
     X(model, "inspect and convert model files (ARPA <-> binary)")                      \
+    X(mix, "interpolate n-gram models: EM weights, merged model, on-the-fly ppl")      \
+    X(prune, "relative-entropy pruning of an n-gram model (Stolcke 1998)")             \
+    X(filter, "restrict an n-gram model to a vocabulary or a text (KenLM's filter)")   \
     X(tokenize, "GPT-2's byte-level BPE: text -> token ids (as tiktoken)")              \
     X(detokenize, "GPT-2 token ids -> text")                                           \
     X(gpt2, "GPT-2 checkpoints: validate and describe, logits of token ids")          \

@@ -18,6 +18,7 @@
 #include "lmprob/vocab.h"
 #include "lmprob/ngram_train.h"
 #include "lmprob/ngram.h"
+#include "lmprob/ngram_tools.h"
 #include "lmprob/eval.h"
 #include "lmprob/json.h"
 #include "lmprob/tokenizer.h"

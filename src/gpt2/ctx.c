@@ -48,7 +48,6 @@ struct lmp_gpt2_ctx {
     size_t n;
     float *logits;
     lmp_gpt2_logits which;
-    atomic_size_t att_next;
 };
 
 static void *alloc_floats(size_t n)
@@ -192,6 +191,27 @@ static void gemm_split(lmp_gpt2_ctx *c, const gpt2_gemm *g, int tid, int nth)
     gpt2_gemm_cols(c->isa, g, c->apack, a, b, c->tscratch + (size_t)tid * (c->ts_gemm + c->ts_att));
 }
 
+/* x -> LN(x) -> a product with it (g->A is the row-major scratch h). Where the
+ * kernels pack A into panels, the layer norm is applied on the way in (one
+ * pass over x, one barrier); otherwise the rows are normalised into h first. */
+static void ln_gemm(lmp_gpt2_ctx *c, const float *x, const float *w, const float *b, const gpt2_gemm *g, int tid,
+                    int nth)
+{
+    const float eps = (float)c->m->cfg.eps;
+    size_t a, e, np = gpt2_gemm_panels(c->isa, g->M);
+    split(np, 1, tid, nth, &a, &e);
+    if (np && gpt2_gemm_pack_ln(c->isa, x, g->K, g->M, g->K, a, e, w, b, eps, c->apack)) {
+        gpt2_pool_barrier(c->pool);
+        split(g->N, gpt2_gemm_col_quantum(c->isa), tid, nth, &a, &e);
+        gpt2_gemm_cols(c->isa, g, c->apack, a, e, c->tscratch + (size_t)tid * (c->ts_gemm + c->ts_att));
+        return;
+    }
+    split(g->M, 1, tid, nth, &a, &e);
+    gpt2_layernorm_rows(c->isa, x, c->h, a, e, g->K, w, b, eps);
+    gpt2_pool_barrier(c->pool);
+    gemm_split(c, g, tid, nth);
+}
+
 static void forward_task(void *arg, int tid, int nth)
 {
     lmp_gpt2_ctx *c = arg;
@@ -199,7 +219,6 @@ static void forward_task(void *arg, int tid, int nth)
     const lmp_gpt2_config *cf = &m->cfg;
     const size_t n = c->n, pos0 = c->len, C = (size_t)cf->n_embd, H = (size_t)cf->n_head, d = C / H,
                  F = (size_t)cf->n_inner, V = (size_t)cf->n_vocab;
-    const float eps = (float)cf->eps;
     float *att_s = c->tscratch + (size_t)tid * (c->ts_gemm + c->ts_att) + c->ts_gemm;
     size_t r0, r1;
 
@@ -216,14 +235,15 @@ static void forward_task(void *arg, int tid, int nth)
         const gpt2_layer *L = &m->layers[l];
         float *kc = c->kc + (size_t)l * H * c->k_head, *vc = c->vc + (size_t)l * H * c->v_head;
 
-        gpt2_layernorm_rows(c->isa, c->x, c->h, r0, r1, C, L->ln1_w, L->ln1_b, eps);
-        if (tid == 0) atomic_store_explicit(&c->att_next, 0, memory_order_relaxed);
-        gpt2_pool_barrier(c->pool);
-        gemm_split(c, &(gpt2_gemm){c->h, C, L->attn_w, 3 * C, 0, L->attn_b, c->qkv, 3 * C, n, 3 * C, C, 0, 0}, tid,
-                   nth);
+        ln_gemm(c, c->x, L->ln1_w, L->ln1_b,
+                &(gpt2_gemm){c->h, C, L->attn_w, 3 * C, 0, L->attn_b, c->qkv, 3 * C, n, 3 * C, C, 0, 0}, tid, nth);
         gpt2_pool_barrier(c->pool);
 
-        /* append the new keys and values to the cache, head by head */
+        /* Heads are split between the threads (every head costs the same): each
+         * thread appends its heads' new keys and values to the cache, then
+         * runs their attention, with no barrier in between. */
+        float scale = cf->scale_attn_weights ? 1.0f / sqrtf((float)d) : 1.0f;
+        if (cf->scale_attn_by_inverse_layer_idx) scale /= (float)(l + 1);
         size_t h0, h1;
         split(H, 1, tid, nth, &h0, &h1);
         for (size_t hd = h0; hd < h1; hd++) {
@@ -235,28 +255,16 @@ static void forward_task(void *arg, int tid, int nth)
                 for (size_t e = 0; e < d; e++) tile[e * GPT2_KT] = k[e];
                 memcpy(vv + p * d, v, d * sizeof(float));
             }
-        }
-        gpt2_pool_barrier(c->pool);
-
-        /* attention: tasks (head, block of query rows), the costliest (last rows) first */
-        float scale = cf->scale_attn_weights ? 1.0f / sqrtf((float)d) : 1.0f;
-        if (cf->scale_attn_by_inverse_layer_idx) scale /= (float)(l + 1);
-        const size_t nblk = (n + ATT_ROWS - 1) / ATT_ROWS, ntask = nblk * H;
-        for (;;) {
-            size_t t = atomic_fetch_add_explicit(&c->att_next, 1, memory_order_relaxed);
-            if (t >= ntask) break;
-            size_t blk = nblk - 1 - t / H, hd = t % H;
-            size_t i0 = blk * ATT_ROWS, i1 = i0 + ATT_ROWS < n ? i0 + ATT_ROWS : n;
-            gpt2_attention(c->isa, c->qkv + hd * d, 3 * C, kc + hd * c->k_head, vc + hd * c->v_head,
-                           c->att + hd * d, C, d, pos0, i0, i1, scale, att_s);
+            for (size_t i0 = 0; i0 < n; i0 += ATT_ROWS)
+                gpt2_attention(c->isa, c->qkv + hd * d, 3 * C, kt, vv, c->att + hd * d, C, d, pos0, i0,
+                               i0 + ATT_ROWS < n ? i0 + ATT_ROWS : n, scale, att_s);
         }
         gpt2_pool_barrier(c->pool);
 
         gemm_split(c, &(gpt2_gemm){c->att, C, L->proj_w, C, 0, L->proj_b, c->x, C, n, C, C, 1, 0}, tid, nth);
         gpt2_pool_barrier(c->pool);
-        gpt2_layernorm_rows(c->isa, c->x, c->h, r0, r1, C, L->ln2_w, L->ln2_b, eps);
-        gpt2_pool_barrier(c->pool);
-        gemm_split(c, &(gpt2_gemm){c->h, C, L->fc_w, F, 0, L->fc_b, c->ff, F, n, F, C, 0, 1}, tid, nth);
+        ln_gemm(c, c->x, L->ln2_w, L->ln2_b, &(gpt2_gemm){c->h, C, L->fc_w, F, 0, L->fc_b, c->ff, F, n, F, C, 0, 1},
+                tid, nth);
         gpt2_pool_barrier(c->pool);
         gemm_split(c, &(gpt2_gemm){c->ff, F, L->fc2_w, C, 0, L->fc2_b, c->x, C, n, C, F, 1, 0}, tid, nth);
         gpt2_pool_barrier(c->pool);
@@ -264,11 +272,8 @@ static void forward_task(void *arg, int tid, int nth)
 
     if (c->which == LMP_GPT2_LOGITS_NONE) return;
     const size_t first = c->which == LMP_GPT2_LOGITS_ALL ? 0 : n - 1, rows = n - first;
-    size_t f0, f1;
-    split(rows, 1, tid, nth, &f0, &f1);
-    gpt2_layernorm_rows(c->isa, c->x + first * C, c->h, f0, f1, C, m->lnf_w, m->lnf_b, eps);
-    gpt2_pool_barrier(c->pool);
-    gemm_split(c, &(gpt2_gemm){c->h, C, m->lm_head, C, 1, NULL, c->logits, V, rows, V, C, 0, 0}, tid, nth);
+    ln_gemm(c, c->x + first * C, m->lnf_w, m->lnf_b,
+            &(gpt2_gemm){c->h, C, m->lm_head, C, 1, NULL, c->logits, V, rows, V, C, 0, 0}, tid, nth);
 }
 
 lmp_status lmp_gpt2_ctx_push(lmp_gpt2_ctx *c, const lmp_token_id *ids, size_t n, float *logits, lmp_gpt2_logits which,

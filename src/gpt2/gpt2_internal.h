@@ -83,6 +83,11 @@ typedef struct gpt2_gemm {
 size_t gpt2_gemm_pack_floats(int isa, size_t M, size_t K);
 size_t gpt2_gemm_panels(int isa, size_t M);
 void gpt2_gemm_pack(int isa, const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, float *Ap);
+/* Step 1 with a layer norm fused in: pack LN(A) (rows normalised with weight
+ * w, bias b, as gpt2_layernorm_rows). Returns 0 when these kernels cannot (then
+ * normalise the rows with gpt2_layernorm_rows and pack those). */
+int gpt2_gemm_pack_ln(int isa, const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, const float *w,
+                      const float *b, float eps, float *Ap);
 size_t gpt2_gemm_scratch_floats(int isa, size_t max_m, size_t max_k);
 void gpt2_gemm_cols(int isa, const gpt2_gemm *g, const float *Ap, size_t n0, size_t n1, float *scratch);
 /* Columns are handed out to threads in multiples of this. */

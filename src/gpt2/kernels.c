@@ -91,6 +91,19 @@ void gpt2_gemm_pack(int isa, const float *A, size_t lda, size_t M, size_t K, siz
     (void)isa, (void)A, (void)lda, (void)M, (void)K, (void)p0, (void)p1, (void)Ap;
 }
 
+int gpt2_gemm_pack_ln(int isa, const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, const float *w,
+                      const float *b, float eps, float *Ap)
+{
+#if GPT2_HAVE_X86_KERNELS
+    if (isa == GPT2_ISA_AVX512 && M > 1 && K % 16 == 0) {
+        gpt2_x86_pack_a_ln(A, lda, M, K, p0, p1, w, b, eps, Ap);
+        return 1;
+    }
+#endif
+    (void)isa, (void)A, (void)lda, (void)M, (void)K, (void)p0, (void)p1, (void)w, (void)b, (void)eps, (void)Ap;
+    return 0;
+}
+
 size_t gpt2_gemm_col_quantum(int isa)
 {
 #if GPT2_HAVE_X86_KERNELS

@@ -36,8 +36,12 @@
 #ifndef MC
 #define MC (MR * 10) /* m-block: the rows a packed B block is used for in one sweep */
 #endif
-#ifndef NC
-#define NC 256 /* n-block: K x NC floats of packed B per thread (768 KB at K = 768) */
+/* n-block: as many columns as BP_FLOATS of packed B hold (2730 at K = 768:
+ * all of a thread's columns of every GPT-2 124M product but the output
+ * projection). Long blocks mean long contiguous runs when B is read from
+ * memory: one run of nc floats per row of the weight matrix. */
+#ifndef BP_FLOATS
+#define BP_FLOATS ((size_t)2 << 20) /* 8 MB per thread */
 #endif
 
 int gpt2_x86_avx512_usable(void)
@@ -75,62 +79,6 @@ X86_INLINE __m512 gelu16(__m512 x)
 size_t gpt2_x86_pack_a_floats(size_t M, size_t K) { return (M + MR - 1) / MR * MR * K; }
 size_t gpt2_x86_panels(size_t M) { return (M + MR - 1) / MR; }
 
-/* Panels [p0, p1) of A (M x K, row stride lda) into Ap: panel p at Ap + p*MR*K,
- * laid out [k][MR], rows past M zero. */
-X86_FN void gpt2_x86_pack_a(const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, float *Ap)
-{
-    for (size_t p = p0; p < p1; p++) {
-        float *dst = Ap + p * MR * K;
-        size_t i0 = p * MR, mr = M - i0 < MR ? M - i0 : MR;
-        const float *rows[MR];
-        for (size_t r = 0; r < MR; r++) rows[r] = A + (i0 + (r < mr ? r : 0)) * lda;
-        if (mr < MR) {
-            for (size_t k = 0; k < K; k++) {
-                for (size_t r = 0; r < mr; r++) dst[k * MR + r] = rows[r][k];
-                for (size_t r = mr; r < MR; r++) dst[k * MR + r] = 0.0f;
-            }
-            continue;
-        }
-        /* 16 k at a time: 14 row vectors, transposed through a 16 x 16 block */
-        size_t k = 0;
-        for (; k + 16 <= K; k += 16) {
-            float blk[16][16] __attribute__((aligned(64)));
-            for (size_t r = 0; r < MR; r++) _mm512_store_ps(blk[r], _mm512_loadu_ps(rows[r] + k));
-            for (size_t j = 0; j < 16; j++)
-                for (size_t r = 0; r < MR; r++) dst[(k + j) * MR + r] = blk[r][j];
-        }
-        for (; k < K; k++)
-            for (size_t r = 0; r < MR; r++) dst[k * MR + r] = rows[r][k];
-    }
-}
-
-/* B block [k0, k0+kc) x [n0, n0+nc) of a [K][N] matrix (ldb) into panels [kc][NR].
- * Row by row: each row segment is read in one contiguous sweep (what the
- * hardware prefetchers follow best) and dealt out to the panels. */
-X86_FN static void pack_b_kn(const float *B, size_t ldb, size_t N, size_t k0, size_t kc, size_t n0, size_t nc,
-                             float *Bp)
-{
-    size_t valid = n0 < N ? (N - n0 < nc ? N - n0 : nc) : 0; /* columns with data */
-    size_t full = valid / NR * NR;
-    size_t npan = (nc + NR - 1) / NR;
-    for (size_t k = 0; k < kc; k++) {
-        const float *src = B + (k0 + k) * ldb + n0;
-        float *dst = Bp + k * NR;
-        size_t j = 0;
-        for (; j < full; j += NR) {
-            _mm512_store_ps(dst + j * kc, _mm512_loadu_ps(src + j));
-            _mm512_store_ps(dst + j * kc + 16, _mm512_loadu_ps(src + j + 16));
-        }
-        for (; j < npan * NR; j += NR) {
-            size_t nr = valid > j ? (valid - j < NR ? valid - j : NR) : 0;
-            __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xffff : (1u << nr) - 1);
-            __mmask16 m1 = (__mmask16)(nr >= 32 ? 0xffff : nr > 16 ? (1u << (nr - 16)) - 1 : 0);
-            _mm512_store_ps(dst + j * kc, _mm512_maskz_loadu_ps(m0, src + j));
-            _mm512_store_ps(dst + j * kc + 16, _mm512_maskz_loadu_ps(m1, src + j + 16));
-        }
-    }
-}
-
 /* 16 x 16 transpose of r[0..15] in place. */
 X86_INLINE void transpose16(__m512 r[16])
 {
@@ -160,6 +108,103 @@ X86_INLINE void transpose16(__m512 r[16])
     }
 }
 
+/* Panels [p0, p1) of A (M x K, row stride lda) into Ap: panel p at Ap + p*MR*K,
+ * laid out [k][MR], rows past M zero. 16 columns at a time: the panel's rows
+ * (and two zero rows) through a 16 x 16 transpose, stored 14 lanes a column. */
+X86_FN void gpt2_x86_pack_a(const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, float *Ap)
+{
+    const __mmask16 m14 = (__mmask16)((1u << MR) - 1);
+    for (size_t p = p0; p < p1; p++) {
+        float *dst = Ap + p * MR * K;
+        const size_t i0 = p * MR, mr = M - i0 < MR ? M - i0 : MR;
+        size_t k = 0;
+        for (; k + 16 <= K; k += 16) {
+            __m512 r[16];
+            for (size_t i = 0; i < 16; i++)
+                r[i] = i < mr ? _mm512_loadu_ps(A + (i0 + i) * lda + k) : _mm512_setzero_ps();
+            transpose16(r);
+            for (size_t j = 0; j < 16; j++) _mm512_mask_storeu_ps(dst + (k + j) * MR, m14, r[j]);
+        }
+        for (; k < K; k++)
+            for (size_t i = 0; i < MR; i++) dst[k * MR + i] = i < mr ? A[(i0 + i) * lda + k] : 0.0f;
+    }
+}
+
+/* The same packing of LN(A) (layer norm of each row, weight w, bias b), for K
+ * a multiple of 16: the rows are normalised as gpt2_x86_layernorm does, with
+ * the same operations (so the same bits), on their way into the panels. */
+X86_FN void gpt2_x86_pack_a_ln(const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, const float *w,
+                               const float *b, float eps, float *Ap)
+{
+    const __mmask16 m14 = (__mmask16)((1u << MR) - 1);
+    for (size_t p = p0; p < p1; p++) {
+        float *dst = Ap + p * MR * K;
+        const size_t i0 = p * MR, mr = M - i0 < MR ? M - i0 : MR;
+        __m512 mean[MR], rstd[MR];
+        for (size_t i = 0; i < mr; i++) {
+            const float *x = A + (i0 + i) * lda;
+            __m512 s = _mm512_setzero_ps();
+            for (size_t j = 0; j < K; j += 16) s = _mm512_add_ps(s, _mm512_loadu_ps(x + j));
+            mean[i] = _mm512_set1_ps(_mm512_reduce_add_ps(s) / (float)K);
+            __m512 q = _mm512_setzero_ps();
+            for (size_t j = 0; j < K; j += 16) {
+                __m512 d = _mm512_sub_ps(_mm512_loadu_ps(x + j), mean[i]);
+                q = _mm512_fmadd_ps(d, d, q);
+            }
+            rstd[i] = _mm512_set1_ps(1.0f / sqrtf(_mm512_reduce_add_ps(q) / (float)K + eps));
+        }
+        for (size_t k = 0; k < K; k += 16) {
+            const __m512 wv = _mm512_loadu_ps(w + k), bv = _mm512_loadu_ps(b + k);
+            __m512 r[16];
+            for (size_t i = 0; i < 16; i++) {
+                if (i < mr) {
+                    __m512 d = _mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(A + (i0 + i) * lda + k), mean[i]), rstd[i]);
+                    r[i] = _mm512_fmadd_ps(d, wv, bv);
+                } else {
+                    r[i] = _mm512_setzero_ps();
+                }
+            }
+            transpose16(r);
+            for (size_t j = 0; j < 16; j++) _mm512_mask_storeu_ps(dst + (k + j) * MR, m14, r[j]);
+        }
+    }
+}
+
+#ifndef PF_ROWS
+#define PF_ROWS 32
+#endif
+
+/* B block [k0, k0+kc) x [n0, n0+nc) of a [K][N] matrix (ldb) into panels [kc][NR].
+ * Row by row: each row segment is read in one contiguous sweep (what the
+ * hardware prefetchers follow best) and dealt out to the panels. */
+X86_FN static void pack_b_kn(const float *B, size_t ldb, size_t N, size_t k0, size_t kc, size_t n0, size_t nc,
+                             float *Bp)
+{
+    size_t valid = n0 < N ? (N - n0 < nc ? N - n0 : nc) : 0; /* columns with data */
+    size_t full = valid / NR * NR;
+    size_t npan = (nc + NR - 1) / NR;
+    for (size_t k = 0; k < kc; k++) {
+        const float *src = B + (k0 + k) * ldb + n0;
+        float *dst = Bp + k * NR;
+        /* the weights come from DRAM in runs of nc floats, one run per row: the
+         * hardware prefetchers see short streams, so fetch PF_ROWS rows ahead */
+        if (k + PF_ROWS < kc)
+            for (size_t j = 0; j < valid; j += 16) _mm_prefetch((const char *)(src + PF_ROWS * ldb + j), _MM_HINT_T0);
+        size_t j = 0;
+        for (; j < full; j += NR) {
+            _mm512_store_ps(dst + j * kc, _mm512_loadu_ps(src + j));
+            _mm512_store_ps(dst + j * kc + 16, _mm512_loadu_ps(src + j + 16));
+        }
+        for (; j < npan * NR; j += NR) {
+            size_t nr = valid > j ? (valid - j < NR ? valid - j : NR) : 0;
+            __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xffff : (1u << nr) - 1);
+            __mmask16 m1 = (__mmask16)(nr >= 32 ? 0xffff : nr > 16 ? (1u << (nr - 16)) - 1 : 0);
+            _mm512_store_ps(dst + j * kc, _mm512_maskz_loadu_ps(m0, src + j));
+            _mm512_store_ps(dst + j * kc + 16, _mm512_maskz_loadu_ps(m1, src + j + 16));
+        }
+    }
+}
+
 /* B block of an [N][K] matrix (ldb; B[n][k]) into panels [kc][NR]: a transpose. */
 X86_FN static void pack_b_nk(const float *B, size_t ldb, size_t N, size_t k0, size_t kc, size_t n0, size_t nc,
                              float *Bp)
@@ -173,6 +218,10 @@ X86_FN static void pack_b_nk(const float *B, size_t ldb, size_t N, size_t k0, si
             size_t k = 0;
             for (; k + 16 <= kc; k += 16) {
                 __m512 r[16];
+                /* sixteen row streams at once; fetch the next group's rows too */
+                if (k + 16 < kc || j + h + 16 < nc)
+                    for (size_t i = 0; i < 16; i++)
+                        _mm_prefetch((const char *)(B + (n + 16 + i) * ldb + k0 + k), _MM_HINT_T1);
                 for (size_t i = 0; i < 16; i++)
                     r[i] = i < rows ? _mm512_loadu_ps(B + (n + i) * ldb + k0 + k) : _mm512_setzero_ps();
                 transpose16(r);
@@ -345,7 +394,7 @@ X86_FN static void gemv_nk(const gpt2_gemm *g, size_t n0, size_t n1)
 size_t gpt2_x86_gemm_scratch_floats(size_t max_m, size_t max_k)
 {
     (void)max_m, (void)max_k;
-    return (size_t)KC_MAX * NC; /* one packed block of B */
+    return BP_FLOATS + (size_t)KC_MAX * NR; /* one packed block of B (at least one panel) */
 }
 
 X86_FN void gpt2_x86_gemm_cols(const gpt2_gemm *g, const float *Ap, size_t n0, size_t n1, float *Bp)
@@ -360,6 +409,7 @@ X86_FN void gpt2_x86_gemm_cols(const gpt2_gemm *g, const float *Ap, size_t n0, s
     for (size_t k0 = 0; k0 < K; k0 += KC) {
         const size_t kc = K - k0 < KC ? K - k0 : KC;
         const int first = k0 == 0 && !g->accumulate, last = k0 + kc == K;
+        const size_t NC = BP_FLOATS / kc / NR * NR > NR ? BP_FLOATS / kc / NR * NR : NR;
         for (size_t j0 = n0; j0 < n1; j0 += NC) {
             const size_t nc = n1 - j0 < NC ? n1 - j0 : NC;
             if (g->b_trans) pack_b_nk(g->B, g->ldb, g->N, k0, kc, j0, nc, Bp);
@@ -411,8 +461,9 @@ X86_FN void gpt2_x86_layernorm(const float *x, float *y, size_t C, const float *
  * softmax over its keys 0..pos0+i (exp of the score minus the row maximum),
  * then O = P V / (row sum). d is a multiple of 16. */
 
-/* scores of rows [r0, r0+R) (R <= 8) against key tiles [0, ntiles): S row r at s + r*lds */
-X86_FN static void att_scores(const float *q, size_t ldq, const float *kt, size_t d, size_t R, size_t ntiles,
+/* scores of rows [r0, r0+R) (R <= 8) against key tiles [0, ntiles): S row r at s + r*lds
+ * (inlined twice: with R = 8, the common case, the row loops unroll without tests) */
+X86_INLINE void att_scores(const float *q, size_t ldq, const float *kt, size_t d, size_t R, size_t ntiles,
                               float scale, float *s, size_t lds)
 {
     const __m512 sc = _mm512_set1_ps(scale);
@@ -453,8 +504,8 @@ X86_FN static void att_scores(const float *q, size_t ldq, const float *kt, size_
     }
 }
 
-/* O rows [0, R) (R <= 6, d <= 64) = sum over keys j < nk of p[r][j] v[j] */
-X86_FN static void att_pv(const float *p, size_t ldp, const float *v, size_t d, size_t R, size_t nk, float *o,
+/* O rows [0, R) (R <= 6) = sum over keys j < nk of p[r][j] v[j] (inlined as att_scores) */
+X86_INLINE void att_pv(const float *p, size_t ldp, const float *v, size_t d, size_t R, size_t nk, float *o,
                           size_t ldo)
 {
     for (size_t c = 0; c < d; c += 64) {
@@ -500,7 +551,8 @@ X86_FN void gpt2_x86_attention(const float *q, size_t ldq, const float *kt, cons
     /* 1. scores, 8 rows at a time; a group needs the tiles up to its last row's key */
     for (size_t g = 0; g < rows; g += 8) {
         size_t R = rows - g < 8 ? rows - g : 8, nk = pos0 + i0 + g + R;
-        att_scores(q + (i0 + g) * ldq, ldq, kt, d, R, (nk + GPT2_KT - 1) / GPT2_KT, scale, s + g * lds, lds);
+        if (R == 8) att_scores(q + (i0 + g) * ldq, ldq, kt, d, 8, (nk + GPT2_KT - 1) / GPT2_KT, scale, s + g * lds, lds);
+        else att_scores(q + (i0 + g) * ldq, ldq, kt, d, R, (nk + GPT2_KT - 1) / GPT2_KT, scale, s + g * lds, lds);
     }
     /* 2. softmax numerators, row by row: keys past the row's position get 0 */
     for (size_t r = 0; r < rows; r++) {
@@ -527,7 +579,8 @@ X86_FN void gpt2_x86_attention(const float *q, size_t ldq, const float *kt, cons
     for (size_t g = 0; g < rows; g += 6) {
         size_t R = rows - g < 6 ? rows - g : 6, nk = pos0 + i0 + g + R;
         float *o = out + (i0 + g) * ldo;
-        att_pv(s + g * lds, lds, v, d, R, nk, o, ldo);
+        if (R == 6) att_pv(s + g * lds, lds, v, d, 6, nk, o, ldo);
+        else att_pv(s + g * lds, lds, v, d, R, nk, o, ldo);
         for (size_t r = 0; r < R; r++) {
             const __m512 inv = _mm512_set1_ps(1.0f / sums[g + r]);
             for (size_t c = 0; c < d; c += 16)

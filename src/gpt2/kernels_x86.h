@@ -22,6 +22,8 @@ size_t gpt2_x86_gemm_scratch_floats(size_t max_m, size_t max_k);
 size_t gpt2_x86_pack_a_floats(size_t M, size_t K);
 size_t gpt2_x86_panels(size_t M);
 void gpt2_x86_pack_a(const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, float *Ap);
+void gpt2_x86_pack_a_ln(const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, const float *w,
+                        const float *b, float eps, float *Ap);
 void gpt2_x86_gemm_cols(const gpt2_gemm *g, const float *Ap, size_t n0, size_t n1, float *scratch);
 void gpt2_x86_layernorm(const float *x, float *y, size_t C, const float *w, const float *b, float eps);
 void gpt2_x86_attention(const float *q, size_t ldq, const float *kt, const float *v, float *out, size_t ldo, size_t d,

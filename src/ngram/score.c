@@ -67,8 +67,9 @@ typedef struct ng_chunk {
 
 static inline void prefetch_token(const lmp_ngram *m, const int32_t *ids, size_t t, size_t hist)
 {
-    uint64_t key = ng_key1((uint32_t)ids[t]);
     ng_prefetch(&m->uni[ids[t]]);
+    if (m->trie) return;
+    uint64_t key = ng_key1((uint32_t)ids[t]);
     /* The history may sit before ids[0] (t < j): a signed index, not t - j in
      * size_t, whose wrap-around is a pointer overflow (clang UBSan, issue 11). */
     const ptrdiff_t at = (ptrdiff_t)t;
@@ -364,8 +365,9 @@ static inline void prefetch_el(const lmp_ngram *m, const ng_batch *b, size_t t, 
 {
     if (b->kind[t] == EL_BEGIN || b->kind[t] == EL_END) return;
     const int32_t *ids = b->ids;
-    uint64_t key = ng_key1((uint32_t)ids[t]);
     ng_prefetch(&m->uni[ids[t]]);
+    if (m->trie) return;
+    uint64_t key = ng_key1((uint32_t)ids[t]);
     size_t hist = b->hist[t];
     for (unsigned j = 1; j < m->order && j <= hist; j++) {
         key = ng_combine(key, (uint32_t)ids[t - j]);
@@ -381,6 +383,7 @@ static inline void prefetch_el(const lmp_ngram *m, const ng_batch *b, size_t t, 
 static inline float score_pre(const lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
                               unsigned *ngram_len, const ng_probe *pr)
 {
+    if (m->trie) return ng_trie_score(m, in, word, out, ngram_len);
     return ng_score_keys(m, in, word, out, ngram_len, pr->key, pr->slot);
 }
 

@@ -5,9 +5,9 @@
  * written out as the leftmost-first matcher a backtracking regex engine runs
  * (scan_piece below): no regex library, one pass over the bytes, classes from
  * the generated Unicode tables. Each piece is then looked up whole (every
- * GPT-2 token encodes to itself, checked for all 50,257 in the tests, so a
- * piece that is a token is that token: most English words end here), and
- * otherwise merged by BPE: an array scan for pieces up to 64 bytes (as
+ * GPT-2 token but <|endoftext|> encodes to itself, checked for all 50,256 in
+ * the tests, so a piece that is a token is that token: most English words end
+ * here), and otherwise merged by BPE: an array scan for pieces up to 64 bytes (as
  * tiktoken's byte_pair_merge), a heap for longer ones, so a long piece costs
  * O(n log n) instead of O(n^2). */
 #include <pthread.h>
