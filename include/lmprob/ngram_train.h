@@ -53,8 +53,11 @@
  * to temporary files in temp_dir (removed before returning) and merges them,
  * with the same result; the estimation holds every n-gram in memory, so a
  * model that does not fit stops with LMP_ENOMEM naming the stage, the size it
- * needed and the limit, before allocating it. Not counted: the ARPA writer's
- * fixed buffers and the corpus reader's (a few MB). */
+ * needed and the limit, before allocating it. Writing is checked the same way:
+ * lmp_train_write_arpa (and lmp_ngram_create_from_train) first check that
+ * their arrays fit beside the model. Of `memory`, min(16 MiB, a quarter) is
+ * kept for what the budget does not count (the program, the reader's fixed
+ * buffers, the allocator's slack). */
 #ifndef LMPROB_NGRAM_TRAIN_H
 #define LMPROB_NGRAM_TRAIN_H
 
@@ -88,7 +91,7 @@ typedef struct lmp_train_params {
     unsigned order;          /* 1 .. LMP_NGRAM_MAX_ORDER (default 3) */
     lmp_estimator estimator; /* default LMP_EST_MKN */
     double k;                /* add-k pseudo-count, > 0 (default 1: Laplace) */
-    uint64_t memory;         /* bytes for the whole training (default 1 GiB), see "Memory" above */
+    uint64_t memory;         /* bytes for the whole training (default 1 GiB; 0: no limit), see "Memory" above */
     uint64_t count_tables;   /* at most this many bytes for the counting tables (0, the default: what
                                 `memory` leaves); small values force many spilled runs, for tests */
     uint64_t min_count;      /* words seen fewer times become <unk> (default 0: keep all) */

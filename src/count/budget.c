@@ -23,12 +23,13 @@ void tb_init(train_budget *b, uint64_t limit)
     b->total = limit;
 }
 
-/* Take n bytes if they fit: 0, or -1 (nothing taken). */
+/* Take n bytes if they fit: 0, or -1 (nothing taken). A budget never set
+ * (total 0: a model made by mix, prune or filter) has no limit. */
 static int take(train_budget *b, uint64_t n)
 {
     uint64_t cur = __atomic_load_n(&b->used, __ATOMIC_RELAXED);
     do {
-        if (n > b->limit || cur > b->limit - n) return -1;
+        if (b->total && (n > b->limit || cur > b->limit - n)) return -1;
     } while (!__atomic_compare_exchange_n(&b->used, &cur, cur + n, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
     uint64_t now = cur + n, peak = __atomic_load_n(&b->peak, __ATOMIC_RELAXED);
     while (now > peak && !__atomic_compare_exchange_n(&b->peak, &peak, now, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
@@ -128,18 +129,17 @@ void tb_free(train_budget *b, void *p)
 
 void tb_hold(train_budget *b, int64_t delta) { adjust(b, delta); }
 
-lmp_status tb_check(train_budget *b, uint64_t n, const char *what, lmp_error *err)
+lmp_status tb_check(const train_budget *b, uint64_t n, const char *what, lmp_error *err)
 {
-    if (take(b, n)) {
-        refuse(b, n, what, err);
-        return LMP_ENOMEM;
-    }
-    adjust(b, -(int64_t)n);
-    return LMP_OK;
+    uint64_t used = __atomic_load_n(&b->used, __ATOMIC_RELAXED);
+    if (!b->total || (n <= b->limit && used <= b->limit - n)) return LMP_OK;
+    refuse(b, n, what, err);
+    return LMP_ENOMEM;
 }
 
 uint64_t tb_left(const train_budget *b)
 {
+    if (!b->total) return UINT64_MAX;
     uint64_t u = __atomic_load_n(&b->used, __ATOMIC_RELAXED);
     return u < b->limit ? b->limit - u : 0;
 }

@@ -52,7 +52,7 @@ void tb_free(train_budget *b, void *p);
 /* Count memory held elsewhere (the vocabulary) in or out, unchecked. */
 void tb_hold(train_budget *b, int64_t delta);
 /* LMP_OK when n more bytes would fit now (nothing taken). */
-lmp_status tb_check(train_budget *b, uint64_t n, const char *what, lmp_error *err);
+lmp_status tb_check(const train_budget *b, uint64_t n, const char *what, lmp_error *err);
 /* Bytes left. */
 uint64_t tb_left(const train_budget *b);
 
