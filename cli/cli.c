@@ -126,27 +126,6 @@ int cli_parse_u64(const char *opt, const char *s, uint64_t *out)
     return 0;
 }
 
-/* Next item of a list separated by commas and/or white space. Returns 1 with
- * the item in *tok and *len, 0 at the end, -1 for an empty item: a comma at the
- * start, two commas with nothing between them, or a comma at the end
- * ("1,,2" is not "1,2"). *comma carries "the last separator was a comma". */
-static int list_next(const char **pp, int *comma, const char **tok, size_t *len)
-{
-    const char *p = *pp;
-    while (isspace((unsigned char)*p)) p++;
-    if (*p == ',' || (!*p && *comma)) return -1;
-    if (!*p) return 0;
-    const char *q = p;
-    while (*q && *q != ',' && !isspace((unsigned char)*q)) q++;
-    *tok = p;
-    *len = (size_t)(q - p);
-    while (isspace((unsigned char)*q)) q++;
-    *comma = *q == ',';
-    if (*comma) q++;
-    *pp = q;
-    return 1;
-}
-
 static int push(double **v, size_t *n, size_t *cap, double x)
 {
     if (*n == *cap) {
@@ -160,35 +139,112 @@ static int push(double **v, size_t *n, size_t *cap, double x)
     return 0;
 }
 
-int cli_parse_number_list(const char *opt, const char *s, int allow_inf, double **out, size_t *n)
+/* Lists of numbers, from an option or a file, through one scanner fed a byte
+ * at a time: memory stays bounded however long a line is (the current token,
+ * at most 127 characters, and the numbers so far). Items are separated by
+ * white space and/or one comma; an empty item (",1", "1,,2", "1,") is an
+ * error, not skipped. Messages name the option and item, or the file and line. */
+typedef struct numscan {
+    const char *name; /* the option, or the file */
+    long line;        /* 1-based for a file, 0 for an option */
+    int allow_inf;    /* CLI_NUM_* */
+    char tok[128];
+    size_t tl;        /* bytes of the current token (may pass sizeof tok: then it is not a number) */
+    int item, comma;  /* an item since the last comma; a comma waiting for its item */
+    size_t in_row;    /* items so far on this line */
+    size_t col;       /* bytes so far on this line */
+    double *v;
+    size_t n, cap;
+} numscan;
+
+static void ns_where(const numscan *s, char *buf, size_t size, int with_item)
 {
-    double *v = NULL;
-    size_t cnt = 0, cap = 0, idx = 0;
-    const char *p = s ? s : "", *tok;
-    size_t len;
-    int comma = 0, r;
-    while ((r = list_next(&p, &comma, &tok, &len)) != 0) {
-        idx++;
-        double x;
-        int rc = r < 0 ? 0 : parse_double_tok(tok, len, allow_inf, &x);
-        char where[160];
-        snprintf(where, sizeof where, "%s: item %zu", opt, idx);
-        if (r < 0) cli_error("%s is empty: expected a number between the commas", where);
-        else if (rc) number_error(where, rc, allow_inf, tok, len);
-        if (r < 0 || rc) {
-            free(v);
-            return -1;
-        }
-        if (push(&v, &cnt, &cap, x)) { cli_error("%s: out of memory for %zu numbers", opt, cnt + 1); free(v); return -1; }
-    }
-    if (cnt == 0) {
-        cli_error("%s: expected a list of numbers, got an empty list", opt);
-        free(v);
+    if (s->line) snprintf(buf, size, "%s:%ld", s->name, s->line);
+    else if (with_item) snprintf(buf, size, "%s: item %zu", s->name, s->in_row + 1);
+    else snprintf(buf, size, "%s", s->name);
+}
+
+static int ns_empty_item(const numscan *s)
+{
+    char where[4200];
+    ns_where(s, where, sizeof where, 0);
+    cli_error("%s: item %zu is empty: expected a number between the commas", where, s->in_row + 1);
+    return -1;
+}
+
+/* The current token, if any, becomes a number. */
+static int ns_token(numscan *s)
+{
+    if (!s->tl) return 0;
+    double x;
+    size_t len = s->tl < sizeof s->tok ? s->tl : sizeof s->tok - 1;
+    int rc = parse_double_tok(s->tok, s->tl < sizeof s->tok ? s->tl : sizeof s->tok, s->allow_inf, &x);
+    if (rc) {
+        char where[4200];
+        ns_where(s, where, sizeof where, 1);
+        number_error(where, rc, s->allow_inf, s->tok, len);
         return -1;
     }
-    *out = v;
-    *n = cnt;
+    if (push(&s->v, &s->n, &s->cap, x)) {
+        cli_error("%s: out of memory for %zu numbers", s->name, s->n + 1);
+        return -1;
+    }
+    s->tl = 0;
+    s->item = 1;
+    s->comma = 0;
+    s->in_row++;
     return 0;
+}
+
+static int ns_byte(numscan *s, unsigned char c)
+{
+    s->col++;
+    if (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') {
+        if (ns_token(s)) return -1;
+        if (c == ',') {
+            if (!s->item) return ns_empty_item(s);
+            s->item = 0;
+            s->comma = 1;
+        }
+        return 0;
+    }
+    if (c == '\0') {
+        char where[4200];
+        ns_where(s, where, sizeof where, 0);
+        cli_error("%s: NUL byte at column %zu: expected text (numbers separated by white space or commas)", where,
+                  s->col);
+        return -1;
+    }
+    if (s->tl < sizeof s->tok - 1) s->tok[s->tl] = (char)c;
+    s->tl++;
+    return 0;
+}
+
+/* The end of a line (or of an option's text). */
+static int ns_end(numscan *s)
+{
+    if (ns_token(s)) return -1;
+    if (s->comma) return ns_empty_item(s);
+    s->item = 0;
+    return 0;
+}
+
+int cli_parse_number_list(const char *opt, const char *s, int allow_inf, double **out, size_t *n)
+{
+    numscan ns = {opt, 0, allow_inf, {0}, 0, 0, 0, 0, 0, NULL, 0, 0};
+    for (const char *p = s ? s : ""; *p; p++)
+        if (ns_byte(&ns, (unsigned char)*p)) goto fail;
+    if (ns_end(&ns)) goto fail;
+    if (ns.n == 0) {
+        cli_error("%s: expected a list of numbers, got an empty list", opt);
+        goto fail;
+    }
+    *out = ns.v;
+    *n = ns.n;
+    return 0;
+fail:
+    free(ns.v);
+    return -1;
 }
 
 int cli_parse_double_list(const char *opt, const char *s, double **out, size_t *n)
@@ -208,67 +264,53 @@ static int read_numbers(const char *path, int allow_inf, double **out, size_t *n
         cli_error("%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    double *v = NULL;
-    size_t cnt = 0, cap = 0, nrows = 0, ncols = 0;
+    numscan ns = {name, 1, allow_inf ? CLI_NUM_INF : CLI_NUM_FINITE, {0}, 0, 0, 0, 0, 0, NULL, 0, 0};
+    size_t nrows = 0, ncols = 0;
     long first_line = 0;
-    char *line = NULL;
-    size_t lcap = 0;
-    long lineno = 0;
-    ssize_t len;
-    int rc = 0;
-    while ((len = getline(&line, &lcap, f)) >= 0) {
-        lineno++;
-        size_t in_row = 0;
-        /* getline reads past a NUL byte, but the numbers after it would be lost to the C string. */
-        const char *nul = memchr(line, '\0', (size_t)len);
-        if (nul) {
-            cli_error("%s:%ld: NUL byte at column %zu: expected text (numbers separated by white space or commas)",
-                      name, lineno, (size_t)(nul - line) + 1);
-            rc = -1;
-            goto done;
+    int rc = 0, c;
+    /* Byte by byte (getc is buffered): a line of any length costs no more memory than its numbers. */
+    for (;;) {
+        c = getc(f);
+        if (c != EOF && c != '\n') {
+            if (ns_byte(&ns, (unsigned char)c)) goto fail;
+            continue;
         }
-        const char *p = line, *tok;
-        size_t tl;
-        int comma = 0, r;
-        while ((r = list_next(&p, &comma, &tok, &tl)) != 0) {
-            double x;
-            int prc = r < 0 ? 0 : parse_double_tok(tok, tl, allow_inf ? CLI_NUM_INF : CLI_NUM_FINITE, &x);
-            char where[4200];
-            snprintf(where, sizeof where, "%s:%ld", name, lineno);
-            if (r < 0) cli_error("%s: item %zu is empty: expected a number between the commas", where, in_row + 1);
-            else if (prc) number_error(where, prc, allow_inf ? CLI_NUM_INF : CLI_NUM_FINITE, tok, tl);
-            if (r < 0 || prc) {
-                rc = -1;
-                goto done;
+        if (ns_end(&ns)) goto fail;
+        if (rows && ns.in_row > 0) {
+            if (nrows == 0) {
+                ncols = ns.in_row;
+                first_line = ns.line;
+            } else if (ns.in_row != ncols) {
+                cli_error("%s:%ld: row has %zu values: expected %zu (as line %ld)", name, ns.line, ns.in_row, ncols,
+                          first_line);
+                goto fail;
             }
-            if (push(&v, &cnt, &cap, x)) { cli_error("%s: out of memory for %zu numbers", name, cnt + 1); rc = -1; goto done; }
-            in_row++;
+            nrows++;
         }
-        if (!rows || in_row == 0) continue;
-        if (nrows == 0) {
-            ncols = in_row;
-            first_line = lineno;
-        } else if (in_row != ncols) {
-            cli_error("%s:%ld: row has %zu values: expected %zu (as line %ld)", name, lineno, in_row, ncols,
-                      first_line);
-            rc = -1;
-            goto done;
-        }
-        nrows++;
+        if (c == EOF) break;
+        ns.line++;
+        ns.in_row = 0;
+        ns.col = 0;
     }
     if (ferror(f)) {
         cli_error("%s: read error: %s", name, strerror(errno));
-        rc = -1;
-    } else if (cnt == 0) {
-        cli_error("%s: expected numbers, found none (empty input)", name);
-        rc = -1;
+        goto fail;
     }
+    if (ns.n == 0) {
+        cli_error("%s: expected numbers, found none (empty input)", name);
+        goto fail;
+    }
+    goto done;
+fail:
+    rc = -1;
 done:
-    free(line);
     if (!is_stdin) fclose(f);
-    if (rc) { free(v); return -1; }
-    *out = v;
-    *n = cnt;
+    if (rc) {
+        free(ns.v);
+        return -1;
+    }
+    *out = ns.v;
+    *n = ns.n;
     if (rows) {
         *rows = nrows;
         *cols = ncols;
