@@ -16,6 +16,7 @@
 #                                          a shared machine's queue for a core does not inflate (gpt-tokenizer too)
 #   BENCH tokenize_2threads lmprob_2threads=<MB/s>MB/s lmprob_1thread=<MB/s>MB/s ratio=<2 threads / 1 thread>
 #   BENCH tokenizer_load lmprob=<ms>ms tiktoken=<ms>ms ratio=<r>       (gpt-tokenizer likewise)
+#   BENCH tokenizer_load_cpu lmprob=<ms>ms tiktoken=<ms>ms ratio=<r>   its CPU time
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -55,6 +56,7 @@ for r in $(seq "$RUNS"); do
     field encode_s "$out" >>"$tmp/$who.enc"
     field encode_cpu_s "$out" >>"$tmp/$who.cpu"
     field load_ms "$out" >>"$tmp/$who.load"
+    field load_cpu_ms "$out" >>"$tmp/$who.loadcpu"
     field ids "$out" >>"$tmp/ids"
   done
 done
@@ -74,10 +76,12 @@ if [ $have_node = 1 ]; then
   done
 fi
 awk -v a="$l2" -v b="$l1" 'BEGIN { printf "BENCH tokenize_2threads lmprob_2threads=%.1fMB/s lmprob_1thread=%.1fMB/s ratio=%.2f\n", a, b, a / b }'
+llc=$(median "$tmp/lmprob1.loadcpu")
 if [ $have_node = 1 ]; then
   for p in "${peers[@]}"; do
-    pl=$(median "$tmp/$p.load")
+    pl=$(median "$tmp/$p.load") plc=$(median "$tmp/$p.loadcpu")
     awk -v l="$ll" -v p="$pl" -v n="$p" 'BEGIN { printf "BENCH tokenizer_load lmprob=%.1fms %s=%.1fms ratio=%.2f\n", l, n, p, p / l }'
+    awk -v l="$llc" -v p="$plc" -v n="$p" 'BEGIN { printf "BENCH tokenizer_load_cpu lmprob=%.1fms %s=%.1fms ratio=%.2f\n", l, n, p, p / l }'
   done
 else
   awk -v l="$ll" 'BEGIN { printf "BENCH tokenizer_load lmprob=%.1fms\n", l }'

@@ -76,6 +76,7 @@ static int model_info(int argc, char **argv)
         cli_error("model info: expected a MODEL file");
         return CLI_USAGE;
     }
+    if (cli_check_input("model info", path)) return CLI_FAIL;
     cli_progress pc;
     cli_progress_start(&pc, "lmprob model", "loading");
     lmp_error err = {0};
@@ -133,6 +134,17 @@ static int model_info(int argc, char **argv)
             if (strcmp(k, LMP_NGRAM_META_TOKENS) != 0) printf("%s:\t%s\n", k, v);
         }
         if (info.flags & LMP_NGRAM_UNK_ADDED) printf("note:\tthe ARPA file has no <unk>: added with log10 p = -100\n");
+        if (info.trie) {
+            printf("trie levels:\n  order      entries  key  prob  backoff  record bits  records MB  pointers MB  "
+                   "pointer bits/entry\n");
+            for (unsigned n = 2; n <= info.order; n++) {
+                const lmp_ngram_level_info *l = &info.level[n];
+                printf("  %5u %12llu %4u %5u %8u %12u %11.3f %12.3f %19.2f\n", n, (unsigned long long)l->entries,
+                       l->key_bits, l->prob_bits, l->backoff_bits, l->record_bits, (double)l->record_bytes / 1e6,
+                       (double)l->pointer_bytes / 1e6,
+                       l->entries ? 8.0 * (double)l->pointer_bytes / (double)l->entries : 0.0);
+            }
+        }
     }
     lmp_ngram_free(m);
     return CLI_OK;
@@ -226,6 +238,8 @@ static int model_convert(int argc, char **argv)
         cli_error("model convert: IN and OUT are the same file '%s': expected a different OUT", pos[0]);
         return CLI_USAGE;
     }
+    /* fail early: before reading a large model */
+    if (cli_check_input("model convert", pos[0]) || cli_check_output("model convert", pos[1])) return CLI_FAIL;
     cli_progress pc;
     cli_progress_start(&pc, "lmprob model", "reading");
     lmp_error err = {0};

@@ -333,6 +333,8 @@ int cmd_train(int argc, char **argv)
     if (p.estimator == LMP_EST_KATZ && np == 0) /* SRILM ngram-count's -gtNmin: 1 1 2 2 ..., i.e. prune 0 0 1 1 ... */
         for (int i = 2; i < LMP_NGRAM_MAX_ORDER; i++) p.prune[i] = 1;
     p.order = order > 1000000 ? 1000000u : (unsigned)order; /* the library names the limit */
+    /* fail early: not after minutes of counting */
+    if (cli_check_input("train", input) || cli_check_output("train", output)) return CLI_FAIL;
 
     char *command = cli_join_command(argc, argv);
     p.command = command;

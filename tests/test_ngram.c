@@ -392,42 +392,6 @@ static void test_pruned_blanks(void)
                      LMP_EFORMAT, "context 'y z'");
 }
 
-static void test_lm_interface(void)
-{
-    lmp_ngram *m = load(FIX "tiny.arpa");
-    CHECK(m != NULL);
-    if (!m) return;
-    lmp_lm lm;
-    lmp_error err = {0};
-    CHECK(lmp_ngram_as_lm(m, &lm, &err) == LMP_OK);
-    CHECK_INT(lm.vocab_size, 6);
-    CHECK_INT(lm.bos, 1);
-    CHECK_INT(lm.eos, 2);
-    CHECK_INT(lm.unk, 0);
-    CHECK(strcmp(lm.vt->token_str(lm.self, 5), "c") == 0);
-    CHECK(lm.vt->token_str(lm.self, 6) == NULL);
-    double out[6];
-    const int32_t ctx[] = {1, 3}; /* <s> a */
-    CHECK(lm.vt->next_logprobs(lm.self, ctx, 2, out, &err) == LMP_OK);
-    const double ln10 = log(10.0);
-    CHECK_ABS(out[4], -0.1 * ln10, TOL);                /* b: trigram <s> a b */
-    CHECK_ABS(out[3], (-0.6 - 0.1) * ln10, TOL);        /* a: bigram a a + bo(<s> a) */
-    CHECK_ABS(out[2], (-0.7 - 0.3 - 0.1) * ln10, TOL);  /* </s>: unigram + both backoffs */
-    CHECK(isinf(out[1]) && out[1] < 0);                 /* <s> is never predicted */
-    CHECK_ABS(lm.vt->score(lm.self, ctx, 2, 4), out[4], 1e-12);
-    CHECK(isinf(lm.vt->score(lm.self, ctx, 2, 1)));
-    CHECK(isnan(lm.vt->score(lm.self, ctx, 2, 6)));
-    /* Only the last order-1 words count: a longer context ending in "<s> a" ... */
-    const int32_t longctx[] = {4, 5, 1, 3};
-    double out2[6];
-    CHECK(lm.vt->next_logprobs(lm.self, longctx, 4, out2, &err) == LMP_OK);
-    CHECK_ABS(out2[4], -0.1 * ln10, TOL);
-    /* Empty context: unigrams. */
-    CHECK(lm.vt->next_logprobs(lm.self, NULL, 0, out, &err) == LMP_OK);
-    CHECK_ABS(out[5], -1.2 * ln10, TOL);
-    lm.vt->free(lm.self);
-}
-
 /* Each bad file -> the expected status and a message naming file and line. */
 static void expect_error(const char *name, const char *text, lmp_status want, const char *needle)
 {
@@ -685,7 +649,6 @@ int main(int argc, char **argv)
     RUN(test_round_trip);
     RUN(test_nounk_srilm);
     RUN(test_pruned_blanks);
-    RUN(test_lm_interface);
     RUN(test_arpa_errors);
     RUN(test_gzip);
     RUN(test_binary_errors);

@@ -1,5 +1,5 @@
 /* Back-off n-gram language models: ARPA and binary files, exact scoring with
- * KenLM's conventions, corpus perplexity, and the lm.h interface.
+ * KenLM's conventions, corpus perplexity (lm.h wraps it: lmp_lm_create_ngram).
  *
  * Model. An ARPA back-off model (Katz 1987; the format of SRILM, KenLM's lmplz
  * and lmprob train) gives for each n-gram a log10 probability and, below the
@@ -33,7 +33,6 @@
 #include <stdint.h>
 
 #include "lmprob/core.h"
-#include "lmprob/lm.h"
 #include "lmprob/ngram_train.h"
 
 LMP_EXTERN_C_BEGIN
@@ -63,6 +62,14 @@ typedef struct lmp_ngram_state {
 /* Flags in lmp_ngram_info.flags. */
 #define LMP_NGRAM_UNK_ADDED 1u /* the ARPA file had no <unk>: added with log10 p = -100 */
 
+/* One level of the trie layout (lmp_ngram_info.level[n], order n >= 2). */
+typedef struct lmp_ngram_level_info {
+    uint64_t entries;                  /* n-grams, and the blanks of a pruned model */
+    unsigned key_bits, prob_bits, backoff_bits, record_bits;
+    uint64_t record_bytes;             /* the bit-packed records */
+    uint64_t pointer_bytes;            /* the Elias-Fano child pointers (0 at the highest order) */
+} lmp_ngram_level_info;
+
 typedef struct lmp_ngram_info {
     unsigned order;
     uint64_t counts[LMP_NGRAM_MAX_ORDER + 1]; /* counts[n] n-grams of order n, n = 1..order; counts[0] = 0 */
@@ -72,6 +79,7 @@ typedef struct lmp_ngram_info {
     int trie;                                 /* 1 for the trie layout, 0 for the hashed one (or ARPA) */
     unsigned prob_bits, backoff_bits;         /* trie: quantisation bits, 0 when the values are exact */
     unsigned flags;
+    lmp_ngram_level_info level[LMP_NGRAM_MAX_ORDER + 1]; /* trie: its levels 2..order (zero otherwise) */
 } lmp_ngram_info;
 
 /* Progress report for long jobs: fraction done in [0, 1]. */
@@ -307,15 +315,6 @@ LMP_API void lmp_ngram_score_words(const lmp_ngram *m, const char *const *w, con
  * counted as they are. *acc is zeroed first. */
 LMP_API lmp_status lmp_ngram_score_file(const lmp_ngram *m, const char *path, lmp_ngram_stats *acc,
                                 const lmp_ngram_callbacks *cb, lmp_error *err);
-
-/* ---- lm.h interface -------------------------------------------------------------------- */
-
-/* Wrap m as an lmp_lm (natural logs). next_logprobs fills all vocab_size ids,
- * giving <s> -inf (it is context only, never predicted); score of <s> is -inf
- * too. The context's last order-1 ids make the state (lmp_ngram_state_from).
- * out->vt->free(out->self) frees m: call it or lmp_ngram_free, not both.
- * Returns LMP_EINVAL when m or out is NULL. */
-LMP_API lmp_status lmp_ngram_as_lm(lmp_ngram *m, lmp_lm *out, lmp_error *err);
 
 LMP_EXTERN_C_END
 

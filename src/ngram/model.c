@@ -78,7 +78,7 @@ void lmp_ngram_get_info(const lmp_ngram *m, lmp_ngram_info *info)
     info->flags = m->flags;
     if (m->trie) {
         info->trie = 1;
-        ng_trie_quant(m, &info->prob_bits, &info->backoff_bits);
+        ng_trie_info(m, info);
     }
 }
 

@@ -84,6 +84,23 @@ struct lmp_ngram {
     struct ng_trie *trie;
 };
 
+/* Batch walks of the trie (trie.c): for elements i < n with word ids[i] (< 0:
+ * none) and hist[i] context words in their sentence, found[i * (order - 1) + L - 2]
+ * = the entry of level L matching the word and its L-1 context words
+ * (UINT32_MAX: none), ranks[] the same places: its rank among its siblings
+ * (below the highest order). The scratch arrays hold n entries each. */
+typedef struct ng_trie_walk_scratch {
+    uint32_t *el, *key, *rank;
+    uint64_t *b, *e;
+} ng_trie_walk_scratch;
+struct lmp_ngram;
+void ng_trie_walk_batch(const struct lmp_ngram *m, const int32_t *ids, const uint32_t *hist, size_t n, uint32_t *found,
+                        uint32_t *ranks, ng_trie_walk_scratch *s);
+/* ng_trie_score with the walk's entries and their ranks among their siblings
+ * given (their rows of found[] and ranks[]): the same result. */
+float ng_trie_score_found(const struct lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
+                          unsigned *ngram_len, const uint32_t *found, const uint32_t *ranks);
+
 /* ng_score for the trie layout (trie.c). */
 float ng_trie_score(const struct lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
                     unsigned *ngram_len);
@@ -454,7 +471,7 @@ struct ng_trie;
 lmp_status ng_trie_load(const char *path, const ng_header *h, const unsigned char *base, struct lmp_ngram *m,
                         lmp_error *err);
 void ng_trie_free(struct ng_trie *t);
-void ng_trie_quant(const struct lmp_ngram *m, unsigned *prob_bits, unsigned *backoff_bits);
+void ng_trie_info(const struct lmp_ngram *m, lmp_ngram_info *info);
 void ng_trie_section_name(const ng_header *h, unsigned i, char *buf, size_t cap);
 /* Deep structural check of a loaded trie (lmp_ngram_verify). */
 lmp_status ng_trie_check(const char *path, const struct lmp_ngram *m, lmp_error *err);

@@ -49,6 +49,7 @@
 
 struct ng_trie {
     ng_trie_params P;
+    uint64_t vocab;
     const uint32_t *ptr1;           /* [V + 1] children of word w in level 2: [ptr1[w], ptr1[w + 1]) */
     const uint8_t *rec[NM];         /* bit-packed records of level L */
     const uint64_t *efh[NM];        /* Elias-Fano block headers of level L's child pointers (L < order) */
@@ -255,12 +256,6 @@ static float ffrom(uint32_t b)
     return v;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 static int cmp_float_bits(const void *a, const void *b)
 {
     float x = ffrom(*(const uint32_t *)a), y = ffrom(*(const uint32_t *)b);
@@ -276,16 +271,41 @@ static int cmp_float(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Distinct uint32 values of v[0..m) into a new sorted array (*out, *n). */
-static int distinct(const uint32_t *v, uint64_t m, int (*cmp)(const void *, const void *), uint32_t **out, uint32_t *n)
+/* An order-preserving map of float bits to unsigned ones (negative values
+ * reversed, -0.0 just below +0.0) and back. */
+static inline uint32_t float_key(uint32_t b) { return b >> 31 ? ~b : b | 0x80000000u; }
+static inline uint32_t float_unkey(uint32_t k) { return k >> 31 ? k & 0x7fffffffu : ~k; }
+
+/* Distinct values of v[0..m) into a new array sorted as floats (as_float) or as
+ * unsigned integers (*out, *n): two 16-bit passes of a radix sort. */
+static int distinct(const uint32_t *v, uint64_t m, int as_float, uint32_t **out, uint32_t *n)
 {
-    uint32_t *a = malloc((m ? m : 1) * sizeof *a);
-    if (!a) return -1;
-    memcpy(a, v, m * sizeof *a);
-    qsort(a, m, sizeof *a, cmp);
+    uint32_t *a = malloc((m ? m : 1) * sizeof *a), *b = malloc((m ? m : 1) * sizeof *b);
+    uint64_t *cnt = calloc(65537, sizeof *cnt);
+    if (!a || !b || !cnt) {
+        free(a);
+        free(b);
+        free(cnt);
+        return -1;
+    }
+    for (uint64_t i = 0; i < m; i++) a[i] = as_float ? float_key(v[i]) : v[i];
+    for (int pass = 0; pass < 2; pass++) {
+        unsigned sh = 16 * (unsigned)pass;
+        memset(cnt, 0, 65537 * sizeof *cnt);
+        for (uint64_t i = 0; i < m; i++) cnt[((a[i] >> sh) & 0xffff) + 1]++;
+        for (unsigned k = 0; k < 65536; k++) cnt[k + 1] += cnt[k];
+        for (uint64_t i = 0; i < m; i++) b[cnt[(a[i] >> sh) & 0xffff]++] = a[i];
+        uint32_t *t = a;
+        a = b;
+        b = t;
+    }
     uint64_t k = 0;
     for (uint64_t i = 0; i < m; i++)
         if (k == 0 || a[k - 1] != a[i]) a[k++] = a[i];
+    if (as_float)
+        for (uint64_t i = 0; i < k; i++) a[i] = float_unkey(a[i]);
+    free(b);
+    free(cnt);
     *out = a;
     *n = (uint32_t)k;
     return 0;
@@ -296,7 +316,7 @@ static int coder_exact(const uint32_t *v, uint64_t m, coder *c)
 {
     memset(c, 0, sizeof *c);
     uint32_t *vals, nv, *exps, ne;
-    if (distinct(v, m, cmp_float_bits, &vals, &nv)) return -1;
+    if (distinct(v, m, 1, &vals, &nv)) return -1;
     uint32_t *e = malloc((m ? m : 1) * sizeof *e);
     if (!e) {
         free(vals);
@@ -308,7 +328,7 @@ static int coder_exact(const uint32_t *v, uint64_t m, coder *c)
         if (v[i] >> 31) neg = 1;
         else pos = 1;
     }
-    int r = distinct(e, m, cmp_u32, &exps, &ne);
+    int r = distinct(e, m, 0, &exps, &ne);
     free(e);
     if (r) {
         free(vals);
@@ -468,7 +488,11 @@ static inline uint64_t rec_key(const struct ng_trie *t, unsigned L, uint64_t e)
     return bits_at(t->rec[L], e * t->P.level[L].rec_bits, t->kmask[L]);
 }
 
-/* Entry with `key` among [b, e) of level L (keys rise), or UINT64_MAX. */
+/* Entry with `key` among [b, e) of level L (keys rise), or UINT64_MAX: binary
+ * search, then a scan of the last few. (Interpolation search, as KenLM's
+ * util/sorted_uniform.hh, was tried on level 2 and missed the cache more: its
+ * keys are word ids in lmplz's first-seen order, which crowd the frequent words
+ * at the low end; KenLM sorts its vocabulary by hash for that reason.) */
 static inline uint64_t find_key(const struct ng_trie *t, unsigned L, uint64_t b, uint64_t e, uint64_t key)
 {
     const uint8_t *rec = t->rec[L];
@@ -499,12 +523,12 @@ float ng_trie_score(const struct lmp_ngram *m, const lmp_ngram_state *in, int32_
     out->length = ng_has_ext(u->backoff) ? 1 : 0;
     unsigned ctx = in->length;
     if (ctx > m->order - 1) ctx = m->order - 1;
-    uint64_t b = t->ptr1[word], e = t->ptr1[word + 1];
+    uint64_t b = t->ptr1[word], e = t->ptr1[word + 1], last = 0;
     for (unsigned i = 0; i < ctx && b < e; i++) {
         unsigned L = i + 2;
         uint64_t at = find_key(t, L, b, e, in->rank[i]);
         if (at == UINT64_MAX) break;
-        prob = rec_prob(t, L, at);
+        last = at; /* only the longest match's probability is decoded, after the walk */
         len = L;
         if (L == m->order) break;
         float bo = rec_backoff(t, L, at);
@@ -514,6 +538,7 @@ float ng_trie_score(const struct lmp_ngram *m, const lmp_ngram_state *in, int32_
         if (ng_has_ext(bo)) out->length = L;
         ef_pair(t->efh[L], t->efd[L], at, t->P.level[L + 1].count, &b, &e);
     }
+    if (len > 1) prob = rec_prob(t, len, last);
     for (unsigned j = len - 1; j < in->length; j++) prob += in->backoff[j];
     *ngram_len = len;
     return prob;
@@ -524,10 +549,22 @@ void ng_trie_free(struct ng_trie *t)
     free(t);
 }
 
-void ng_trie_quant(const struct lmp_ngram *m, unsigned *prob_bits, unsigned *backoff_bits)
+void ng_trie_info(const struct lmp_ngram *m, lmp_ngram_info *info)
 {
-    *prob_bits = m->trie->P.prob_q;
-    *backoff_bits = m->trie->P.bo_q;
+    const struct ng_trie *t = m->trie;
+    info->prob_bits = t->P.prob_q;
+    info->backoff_bits = t->P.bo_q;
+    for (unsigned L = 2; L <= m->order; L++) {
+        const ng_trie_level *lv = &t->P.level[L];
+        lmp_ngram_level_info *o = &info->level[L];
+        o->entries = lv->count;
+        o->key_bits = lv->key_bits;
+        o->prob_bits = lv->prob_bits;
+        o->backoff_bits = lv->bo_bits;
+        o->record_bits = lv->rec_bits;
+        o->record_bytes = t->rec_bytes[L];
+        o->pointer_bytes = L < m->order ? 8 * (t->efh_n[L] + t->efd_n[L]) : 0;
+    }
 }
 
 /* Section indices: ptr1, then records of levels 2..N, pointer headers and data of levels 2..N-1, codebooks, blanks. */
@@ -568,6 +605,7 @@ lmp_status ng_trie_load(const char *path, const ng_header *h, const unsigned cha
     if (!t) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
     m->trie = t;
     memcpy(&t->P, h->params, sizeof t->P);
+    t->vocab = h->vocab_size;
     const ng_section *S = h->sec;
     uint64_t V = h->vocab_size;
     if (S[sec_ptr1()].bytes != (V + 1) * sizeof(uint32_t))
@@ -1231,4 +1269,164 @@ lmp_status ng_trie_to_hashed_write(const struct lmp_ngram *m, const char *path, 
     if (!st) st = lmp_ngram_write_binary(h, path, err);
     lmp_ngram_free(h);
     return st;
+}
+
+/* ---- batch scoring: the walks of many tokens, level by level, interleaved ------------------
+ * A token's walk is a chain of dependent memory reads (search a node, read its
+ * child pointer, search the child node, ...), and KenLM's query waits on each
+ * in turn. Over a batch the walks are made level by level instead: level L of
+ * token t needs only level L-1 of token t (the node to search) and of token
+ * t-1 (the key, the context's rank), so all tokens' level-L lookups are
+ * independent. They run NG_GROUP_WALK (64) at a time, one memory step each per
+ * round, with the next address of every lookup prefetched before the round
+ * that reads it ("group prefetching", Chen, Ailamaki, Gibbons & Mowry 2004):
+ * the cache misses of a group overlap. */
+#define NG_GROUP_WALK 64
+
+/* Lookups of one level: element ids el[0..cnt), each searching key[k] in [b[k], e[k]). */
+static void search_batch(const struct ng_trie *t, unsigned L, size_t cnt, const uint32_t *el, const uint32_t *key,
+                         uint64_t *b, uint64_t *e, uint32_t *found_row, size_t stride)
+{
+    const uint8_t *rec = t->rec[L];
+    const uint64_t rb = t->P.level[L].rec_bits, km = t->kmask[L];
+    for (size_t g0 = 0; g0 < cnt; g0 += NG_GROUP_WALK) {
+        size_t gn = cnt - g0 < NG_GROUP_WALK ? cnt - g0 : NG_GROUP_WALK;
+        uint64_t lo[NG_GROUP_WALK], hi[NG_GROUP_WALK], mid[NG_GROUP_WALK];
+        unsigned char idx[NG_GROUP_WALK]; /* the lookups still searching */
+        size_t live = gn;
+        for (size_t g = 0; g < gn; g++) {
+            lo[g] = b[g0 + g];
+            hi[g] = e[g0 + g];
+            mid[g] = lo[g] + (hi[g] - lo[g]) / 2;
+            ng_prefetch(rec + (mid[g] * rb >> 3));
+            idx[g] = (unsigned char)g;
+        }
+        while (live) {
+            size_t keep = 0;
+            for (size_t j = 0; j < live; j++) {
+                size_t g = idx[j], k = g0 + g;
+                uint32_t *res = &found_row[(size_t)el[k] * stride];
+                if (hi[g] - lo[g] <= 8) { /* the rest is a line or two: scan it */
+                    uint64_t at = UINT64_MAX;
+                    for (uint64_t p = lo[g]; p < hi[g]; p++) {
+                        uint64_t kk = bits_at(rec, p * rb, km);
+                        if (kk >= key[k]) {
+                            if (kk == key[k]) at = p;
+                            break;
+                        }
+                    }
+                    *res = at == UINT64_MAX ? UINT32_MAX : (uint32_t)at;
+                    continue;
+                }
+                uint64_t kk = bits_at(rec, mid[g] * rb, km);
+                if (kk == key[k]) {
+                    *res = (uint32_t)mid[g];
+                    continue;
+                }
+                if (kk < key[k]) lo[g] = mid[g] + 1;
+                else hi[g] = mid[g];
+                mid[g] = lo[g] + (hi[g] - lo[g]) / 2;
+                ng_prefetch(rec + (mid[g] * rb >> 3));
+                idx[keep++] = (unsigned char)g;
+            }
+            live = keep;
+        }
+    }
+}
+
+void ng_trie_walk_batch(const struct lmp_ngram *m, const int32_t *ids, const uint32_t *hist, size_t n, uint32_t *found,
+                        uint32_t *ranks, ng_trie_walk_scratch *s)
+{
+    const struct ng_trie *t = m->trie;
+    const unsigned N = m->order;
+    const size_t stride = N > 1 ? N - 1 : 1;
+    for (size_t i = 0; i < n * stride; i++) found[i] = UINT32_MAX;
+    if (N < 2) return;
+    /* level 2: the node of w from the unigrams; the key is the previous word's id */
+    size_t cnt = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (ids[i] < 0 || hist[i] < 1 || ids[i - 1] < 0) continue;
+        uint32_t w = (uint32_t)ids[i];
+        if (t->ptr1[w] == t->ptr1[w + 1]) continue;
+        s->el[cnt] = (uint32_t)i;
+        s->key[cnt] = (uint32_t)ids[i - 1];
+        s->b[cnt] = t->ptr1[w];
+        s->e[cnt] = t->ptr1[w + 1];
+        cnt++;
+    }
+    for (unsigned L = 2; L <= N && cnt; L++) {
+        const size_t col = L - 2;
+        search_batch(t, L, cnt, s->el, s->key, s->b, s->e, found + col, stride);
+        if (L == N) break;
+        /* the rank of each found entry among its siblings: the next token's key one level up */
+        for (size_t i = 0; i < n; i++) s->rank[i] = UINT32_MAX;
+        for (size_t k = 0; k < cnt; k++) {
+            uint32_t f = found[(size_t)s->el[k] * stride + col];
+            if (f != UINT32_MAX) s->rank[s->el[k]] = ranks[(size_t)s->el[k] * stride + col] = (uint32_t)(f - s->b[k]);
+        }
+        /* tokens that go on: found here, L words of context, their key found by the previous token;
+         * their child pointers' block headers prefetched */
+        size_t c2 = 0;
+        for (size_t k = 0; k < cnt; k++) {
+            uint32_t i = s->el[k], f = found[(size_t)i * stride + col];
+            if (f == UINT32_MAX || hist[i] < L || s->rank[i - 1] == UINT32_MAX) continue;
+            ng_prefetch(&t->efh[L][f >> 6]);
+            s->el[c2] = i;
+            s->key[c2] = s->rank[i - 1];
+            c2++;
+        }
+        /* then the blocks the headers point to */
+        for (size_t k = 0; k < c2; k++) {
+            uint32_t f = found[(size_t)s->el[k] * stride + col];
+            uint64_t h = t->efh[L][f >> 6];
+            ng_prefetch(t->efd[L] + ((h >> 32) & (EF_MAX_WORDS - 1)) + (h >> 59));
+        }
+        /* the children's ranges: the next level's nodes */
+        size_t c3 = 0;
+        for (size_t k = 0; k < c2; k++) {
+            uint32_t i = s->el[k], f = found[(size_t)i * stride + col];
+            uint64_t nb, ne;
+            ef_pair(t->efh[L], t->efd[L], f, t->P.level[L + 1].count, &nb, &ne);
+            if (nb >= ne) continue;
+            s->el[c3] = i;
+            s->key[c3] = s->key[k];
+            s->b[c3] = nb;
+            s->e[c3] = ne;
+            c3++;
+        }
+        cnt = c3;
+    }
+}
+
+float ng_trie_score_found(const struct lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
+                          unsigned *ngram_len, const uint32_t *found, const uint32_t *ranks)
+{
+    const struct ng_trie *t = m->trie;
+    const ng_pb *u = &m->uni[word];
+    float prob = u->prob;
+    unsigned len = 1;
+    out->words[0] = word;
+    out->backoff[0] = u->backoff;
+    out->rank[0] = (uint32_t)word;
+    out->length = ng_has_ext(u->backoff) ? 1 : 0;
+    unsigned ctx = in->length;
+    if (ctx > m->order - 1) ctx = m->order - 1;
+    uint64_t last = 0;
+    for (unsigned i = 0; i < ctx; i++) {
+        unsigned L = i + 2;
+        uint64_t at = found[i];
+        if (at == UINT32_MAX) break;
+        last = at;
+        len = L;
+        if (L == m->order) break;
+        float bo = rec_backoff(t, L, at);
+        out->words[i + 1] = in->words[i];
+        out->backoff[i + 1] = bo;
+        out->rank[i + 1] = ranks[i];
+        if (ng_has_ext(bo)) out->length = L;
+    }
+    if (len > 1) prob = rec_prob(t, len, last);
+    for (unsigned j = len - 1; j < in->length; j++) prob += in->backoff[j];
+    *ngram_len = len;
+    return prob;
 }

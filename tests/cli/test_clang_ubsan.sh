@@ -1,7 +1,7 @@
 # The n-gram scorer under clang's UndefinedBehaviorSanitizer (issue 11: clang
 # reported a pointer overflow in the prefetch of src/ngram/score.c on every
 # sentence; gcc's UBSan, which the rest of `make test` uses, does not check
-# that case). Builds src/core, src/ngram, src/vocab and tests/clang/score_ub.c with clang
+# that case). Builds src/core, src/count, src/ngram, src/vocab and tests/clang/score_ub.c with clang
 # once per source change (build/clang-ubsan/), then scores sentences of every
 # length. Skipped, with a note, when clang is not installed.
 . "$(dirname "$0")/lib.sh"
@@ -13,7 +13,7 @@ fi
 out=build/clang-ubsan
 bin=$out/score_ub
 mkdir -p "$out"
-srcs=(src/core/*.c src/ngram/*.c src/vocab/*.c tests/clang/score_ub.c)
+srcs=(src/core/*.c src/count/*.c src/ngram/*.c src/vocab/*.c tests/clang/score_ub.c)
 stale=0
 [ -x "$bin" ] || stale=1
 for f in "${srcs[@]}" include/lmprob/*.h src/*/*.h; do [ "$f" -nt "$bin" ] && stale=1; done
