@@ -57,6 +57,11 @@ int ng_is_binary_magic(const char *buf, size_t n)
 
 int lmp_ngram_is_binary_file(const char *path)
 {
+    /* A binary model is mapped, so it is a regular file. Anything else (a pipe,
+     * a FIFO, /dev/fd/N of a process substitution) is read once as ARPA text:
+     * opening it here would eat its first bytes, or wait for a second writer. */
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) return 0;
     char buf[8];
     FILE *f = fopen(path, "rb");
     if (!f) return 0;
