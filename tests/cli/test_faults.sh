@@ -7,19 +7,23 @@
 # leaks on every failure path) or a partial file.
 #
 # Allocations: build/tests/libfault.so (tests/fault/fault.c, LD_PRELOAD) fails
-# the N-th allocation call of the process. A tracing run counts the calls and
-# names their call sites; then N = 1..FAULT_DENSE, every FAULT_STRIDE-th N, and
-# the first call of every site not failed yet are run, so that every allocation
-# site fails at least once (FAULT_DENSE=100000 runs every N).
-# Writes: a file-size limit (ulimit -f: the write crossing it fails with EFBIG)
-# at every KiB of each output; and (normal flavour, needs strace) the N-th
-# write(2) failing with ENOSPC for every N, stdout and stderr included, plus a
-# failing fsync and rename. Runs go two at a time (two cores).
+# the N-th allocation call of the process; a tracing run counts the calls and
+# names their call sites. Writes: a file-size limit of N KiB (ulimit -f: the
+# write crossing it fails with EFBIG); and (normal flavour, needs strace) the
+# N-th write(2) failing with ENOSPC, stdout and stderr included; a failing
+# fsync and rename. In make test each range is sampled (FAULT_SAMPLE values of
+# N, evenly spread, first and last included) to keep the test quick;
+# FAULT_FULL=1 tries every N (tests/fault/sweep.sh runs that, also on a larger
+# corpus: FAULT_CORPUS). Runs go two at a time (two cores).
 . "$(dirname "$0")/lib.sh"
 FIX=tests/fixtures/train_small.txt
 LIBFAULT="$(dirname "$LMPROB")/tests/libfault.so"
-FAULT_DENSE=${FAULT_DENSE:-8}
-FAULT_STRIDE=${FAULT_STRIDE:-10}
+# make test samples (FAULT_SAMPLE of each range, evenly spread, first and last included);
+# FAULT_FULL=1 tries every N, every KiB and every write (tests/fault/sweep.sh).
+FAULT_FULL=${FAULT_FULL:-0}
+FAULT_SAMPLE=${FAULT_SAMPLE:-6}
+[ "$FAULT_SAMPLE" -ge 2 ] || FAULT_SAMPLE=2
+FIX=${FAULT_CORPUS:-$FIX}
 if [ ! -f "$LIBFAULT" ]; then
   bad "$LIBFAULT is missing (make tests builds it)"
   finish
@@ -119,6 +123,16 @@ run_all() {
 }
 runs=0
 
+# pick LO HI: the numbers LO..HI to try, all of them with FAULT_FULL=1, else FAULT_SAMPLE of them
+# evenly spread (LO and HI included).
+# A third argument caps even a full sweep (FAULT_FSIZE_MAX: a 1 MB output has 1,000 KiB limits).
+pick() {
+  local lo=$1 hi=$2 k=$FAULT_SAMPLE
+  if [ "$FAULT_FULL" = 1 ]; then k=${3:-0}; fi
+  if [ "$k" = 0 ] || [ $((hi - lo + 1)) -le "$k" ]; then seq "$lo" "$hi"; return; fi
+  awk -v lo="$lo" -v hi="$hi" -v k="$k" 'BEGIN { for (i = 0; i < k; i++) print lo + int(i * (hi - lo) / (k - 1) + 0.5) }' | uniq
+}
+
 for c in "${CASES[@]}"; do
   IFS='|' read -r label ref cmd <<<"$c"
   # ---- allocations: trace once, then fail the chosen N
@@ -131,16 +145,17 @@ for c in "${CASES[@]}"; do
   rm -rf "$d"
   total=$(wc -l <"$TMPD/trace" | tr -d ' ')
   if [ "$total" -lt 5 ]; then bad "$label: only $total allocations traced: is the interposer working?"; continue; fi
-  awk -v dense="$FAULT_DENSE" -v stride="$FAULT_STRIDE" '
-    { n = $1; s = $2
-      if (n <= dense || n % stride == 0) { pick[n] = 1; done[s] = 1 }
-      else if (!(s in first)) first[s] = n }
-    END { for (s in first) if (!(s in done)) pick[first[s]] = 1; for (n in pick) print n }' "$TMPD/trace" | sort -n >"$TMPD/picks"
+  pick 1 "$total" >"$TMPD/picks"
   sites=$(awk '{print $2}' "$TMPD/trace" | sort -u | wc -l | tr -d ' ')
-  echo "  $label: $total allocation calls at $sites call sites; $(wc -l <"$TMPD/picks" | tr -d ' ') of them failed in turn"
+  # the call sites the picked N fail (every site when every N is tried)
+  hit=$(awk 'NR == FNR { p[$1] = 1; next } ($1 in p) { print $2 }' "$TMPD/picks" "$TMPD/trace" | sort -u | wc -l | tr -d ' ')
+  echo "  $label: $total allocation calls at $sites call sites; $(wc -l <"$TMPD/picks" | tr -d ' ') N failed in turn, at $hit sites"
   run_all alloc "$label" "$ref" "$cmd" <"$TMPD/picks"
-  # ---- a file-size limit at every KiB of the output (stdout, for ppl, goes to a file)
-  seq 0 $(( ($(wc -c <"$ref") + 1023) / 1024 )) | run_all fsize "$label" "$ref" "$cmd"
+  # ---- a file-size limit of N KiB, N = 0 .. the output's size (stdout, for ppl, goes to a file)
+  kib=$(( ($(wc -c <"$ref") + 1023) / 1024 ))
+  pick 0 "$kib" "${FAULT_FSIZE_MAX:-0}" >"$TMPD/picks"
+  echo "  $label: output of $kib KiB; $(wc -l <"$TMPD/picks" | tr -d ' ') file-size limits"
+  run_all fsize "$label" "$ref" "$cmd" <"$TMPD/picks"
   # ---- the N-th write(2) fails (normal flavour: LeakSanitizer cannot run under ptrace anyway)
   if [ $asan = 0 ] && command -v strace >/dev/null 2>&1 && strace -o /dev/null true 2>/dev/null; then
     d="$TMPD/count.d"
@@ -149,8 +164,9 @@ for c in "${CASES[@]}"; do
     strace -f -o "$TMPD/strace" -e trace=write,writev,pwrite64 $LMPROB ${cmd//@OUT@/$d/out} >/dev/null 2>&1
     rm -rf "$d"
     nw=$(grep -cE '(write|writev|pwrite64)\(' "$TMPD/strace")
-    echo "  $label: $nw writes, each failed in turn"
-    seq 1 "$nw" | run_all write "$label" "$ref" "$cmd"
+    pick 1 "$nw" >"$TMPD/picks"
+    echo "  $label: $nw writes; $(wc -l <"$TMPD/picks" | tr -d ' ') of them failed in turn"
+    run_all write "$label" "$ref" "$cmd" <"$TMPD/picks"
   fi
 done
 
