@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -50,9 +52,41 @@ static int stdout_checked(const char *cmd, int rc)
     return rc;
 }
 
+/* stdout through a stream whose first failed write fails every later one.
+ * glibc drops a buffer it could not write and goes on with the next, so a
+ * result streamed to a full disk (ppl --per-token) had a hole in the middle;
+ * with this, what reached the file is a prefix of the result, and the command
+ * still ends with exit 1 and a message (stdout_checked). */
+static int stdout_errno; /* errno of the first failed write; 0 until then */
+
+static ssize_t sticky_write(void *cookie, const char *buf, size_t n)
+{
+    (void)cookie;
+    size_t done = 0;
+    while (!stdout_errno && done < n) {
+        ssize_t k = write(STDOUT_FILENO, buf + done, n - done);
+        if (k >= 0) done += (size_t)k;
+        else if (errno != EINTR) stdout_errno = errno;
+    }
+    if (done == n) return (ssize_t)n;
+    if (done) return (ssize_t)done; /* glibc comes back for the rest and gets the error */
+    errno = stdout_errno;
+    return -1;
+}
+
+static void sticky_stdout(void)
+{
+    cookie_io_functions_t io = {NULL, sticky_write, NULL, NULL};
+    FILE *f = fopencookie(NULL, "w", io);
+    if (!f) return; /* then plain stdout */
+    setvbuf(f, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, 1 << 16);
+    stdout = f;
+}
+
 int main(int argc, char **argv)
 {
     cli_signals_init();
+    sticky_stdout();
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;

@@ -183,6 +183,18 @@ if [ $asan = 0 ] && command -v strace >/dev/null 2>&1 && strace -o /dev/null tru
   done
 fi
 
+# ---- a streamed result of several writes, one of them failing: what reached the file is a
+# prefix of the result (glibc drops a buffer it could not write and writes the next one, which
+# left a hole; cli/main.c makes the first failure stick)
+if [ $asan = 0 ] && command -v strace >/dev/null 2>&1 && strace -o /dev/null true 2>/dev/null; then
+  for i in $(seq 60); do cat "$FIX"; done >"$R/long.txt"
+  "$LMPROB" ppl --per-token "$R/train.arpa" "$R/long.txt" >"$R/long_pertoken.txt" || bad "reference ppl --per-token, long"
+  for n in 1 2; do
+    v=$(one_run write "$n" "ppl --per-token, $(wc -c <"$R/long_pertoken.txt") bytes" "$R/long_pertoken.txt" "ppl --per-token $R/train.arpa $R/long.txt")
+    [ "$v" = ok ] && ok || bad "${v#FAIL: }"
+  done
+fi
+
 # ---- a full disk (a 64 KiB tmpfs) and a read-only one (remounted ro); root only
 if [ "$(id -u)" = 0 ] && mkdir "$TMPD/disk" && mount -t tmpfs -o size=64k,mode=755 tmpfs "$TMPD/disk" 2>/dev/null; then
   trap 'umount "$TMPD/disk" 2>/dev/null; rm -rf "$TMPD"' EXIT
@@ -200,13 +212,15 @@ if [ "$(id -u)" = 0 ] && mkdir "$TMPD/disk" && mount -t tmpfs -o size=64k,mode=7
   expect_fail "ppl --per-token onto a full disk" 'No space left on device' sh -c "'$LMPROB' ppl --per-token '$TMPD/big.arpa' '$TMPD/big.txt' >'$D/ppl.txt'"
   rm -f "$D/ppl.txt"
   if [ "$(ls -A "$D")" = m.arpa ]; then ok; else bad "full disk: left $(ls -A "$D")"; fi
-  # Read-only: outputs fail with a message naming the place; reading still works.
-  cp "$R/train.arpa" "$D/m.arpa"
+  # Read-only: outputs fail with a message naming the place; reading still works. (The model
+  # of the test fixture: with FAULT_CORPUS, $R/train.arpa may not fit the 64 KiB disk.)
+  "$LMPROB" train -q --order 3 --discount-fallback --output "$TMPD/ro_ref.arpa" tests/fixtures/train_small.txt || bad "read-only reference"
+  cp "$TMPD/ro_ref.arpa" "$D/m.arpa"
   if mount -o remount,ro "$D" 2>/dev/null; then
     expect_fail "train into a read-only place" "ro.arpa: cannot create the temporary file .*Read-only file system" "$LMPROB" train -q --order 3 --discount-fallback --output "$D/ro.arpa" "$FIX"
     expect_fail "model convert into a read-only place" 'Read-only file system' "$LMPROB" model convert "$D/m.arpa" "$D/m.bin"
     expect_fail "train over a file in a read-only place" 'Read-only file system' "$LMPROB" train -q --order 3 --discount-fallback --output "$D/m.arpa" "$FIX"
-    if same "$D/m.arpa" "$R/train.arpa"; then ok; else bad "read-only: the model changed"; fi
+    if same "$D/m.arpa" "$TMPD/ro_ref.arpa"; then ok; else bad "read-only: the model changed"; fi
     expect_out "ppl reads a model in a read-only place" 'Perplexity' "$LMPROB" ppl "$D/m.arpa" "$FIX"
   else
     echo "SKIP: read-only remount not permitted"
