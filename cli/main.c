@@ -79,7 +79,7 @@ static void sticky_stdout(void)
     cookie_io_functions_t io = {NULL, sticky_write, NULL, NULL};
     FILE *f = fopencookie(NULL, "w", io);
     if (!f) return; /* then plain stdout */
-    setvbuf(f, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, 1 << 16);
+    setvbuf(f, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, BUFSIZ); /* glibc: BUFSIZ (8 KiB) */
     stdout = f;
 }
 
