@@ -91,6 +91,9 @@ TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 ifneq ($(CROSS),aarch64)
 TEST_BIN  += $(BUILD)/tests/test_cxx
 endif
+# The allocation-failure injector (tests/cli/test_faults.sh preloads it); never sanitized itself.
+# Not in a cross build: only the unit programs run there.
+FAULT_LIB := $(BUILD)/tests/libfault.so
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 STATIC := $(BUILD)/liblmprob.a
@@ -108,7 +111,7 @@ vocab:
 
 lib: $(STATIC) $(SHARED)
 cli: $(CLI)
-tests: $(TEST_BIN) $(if $(CROSS),$(BUILD)/.runner)
+tests: $(TEST_BIN) $(if $(CROSS),$(BUILD)/.runner,$(FAULT_LIB))
 benches: $(BENCH_BIN)
 
 # Every object depends on the compiler and flags it was built with (a stamp rewritten only when
@@ -166,6 +169,11 @@ $(BUILD)/tests/test_cxx: tests/test_cxx.cpp $(STATIC) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CXX     $@"
 	$(Q)$(CXX) $(CXXFLAGS_ALL) -o $@ $< $(STATIC) $(LIBS)
+
+$(FAULT_LIB): tests/fault/fault.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=c11 -O2 -g -fPIC -shared -Wall -Wextra -Werror -o $@ $< -ldl
 
 $(BUILD)/tests/test_experiment: $(CHAPTER_OBJ)
 $(BUILD)/tests/test_experiment: TEST_EXTRA = $(CHAPTER_OBJ)

@@ -29,18 +29,27 @@ int cli_fail_status(lmp_status st, const lmp_error *err);
 int cli_is_help(const char *arg);
 
 /* Strict number parsing: the whole string must be a number (inf/nan rejected
- * unless the parser says otherwise). On error prints
+ * unless the parser says otherwise; a literal beyond the double range is an
+ * error naming it; integers start with a digit, or '-' and a digit for
+ * cli_parse_long: no leading space or '+'). On error prints
  *   "lmprob: <opt>: expected <kind>, got '<s>'" and returns -1; 0 on success. */
 int cli_parse_double(const char *opt, const char *s, double *out);
 int cli_parse_long(const char *opt, const char *s, long *out);
 int cli_parse_u64(const char *opt, const char *s, uint64_t *out);
 
 /* A list of numbers separated by commas and/or whitespace ("0.1,0.2 0.7").
- * *out is malloc'd; caller frees. Rejects NaN, inf and an empty list. */
+ * *out is malloc'd; caller frees. Rejects NaN, inf, an empty item ("1,,2",
+ * ",1", "1,") and an empty list. A finite literal beyond the double range
+ * (1e999) is an error naming it, never an infinity. */
 int cli_parse_double_list(const char *opt, const char *s, double **out, size_t *n);
+/* Which infinities a number list or file may hold. */
+enum { CLI_NUM_FINITE = 0, CLI_NUM_INF = 1, CLI_NUM_NEG_INF = 2 };
+/* Same, with allow_inf one of CLI_NUM_*. */
+int cli_parse_number_list(const char *opt, const char *s, int allow_inf, double **out, size_t *n);
 
-/* Whitespace-separated numbers from a file, or stdin when path is "-".
- * Errors name file, line and token. Rejects NaN and an empty file; accepts
+/* Numbers separated by whitespace and/or commas from a file, or stdin when path
+ * is "-". Errors name file, line and token. Rejects NaN, an empty item, a NUL
+ * byte, a literal beyond the double range and an empty file; accepts
  * "-inf"/"inf" only when allow_inf. *out is malloc'd; caller frees. */
 int cli_read_doubles(const char *path, int allow_inf, double **out, size_t *n);
 
@@ -70,6 +79,24 @@ void cli_progress_start(cli_progress *p, const char *label, const char *phase);
 void cli_progress_phase(cli_progress *p, const char *phase);
 /* Progress callback (ctx is a cli_progress *); frac in [0, 1], 1 clears the line. */
 void cli_progress_update(void *ctx, double frac);
+
+/* ---- output files and fatal signals ---------------------------------------------
+ * The library writes outputs under a temporary name and renames them
+ * (lmp_atomic_*), and keeps no process-wide state, so the CLI keeps the list of
+ * temporary names being written: when SIGINT, SIGTERM, SIGHUP or SIGPIPE ends
+ * the process, the handler removes them (unlink is async-signal-safe) and
+ * re-raises the signal, so the exit status still tells which one.
+ *   int slot = cli_output_begin(path);   // before a library call writes path
+ *   st = lmp_train_write_arpa(m, path, &err);
+ *   cli_output_end(slot);
+ * cli_output_watch registers a temporary name already known (af.tmp after
+ * lmp_atomic_open). Both return -1 when there is nothing to watch (stdout, a
+ * device) or every slot is taken; cli_output_end(-1) is a no-op. */
+void cli_signals_init(void); /* main() calls it once; it also ignores SIGXFSZ, so that a
+                                file-size limit is a write error (EFBIG), not a kill */
+int cli_output_begin(const char *path);
+int cli_output_watch(const char *tmp);
+void cli_output_end(int slot);
 
 /* The command line as a shell would take it back ("lmprob" then argv, an
  * argument with spaces or quotes single-quoted), for a model's "command"

@@ -23,13 +23,15 @@ static void usage(FILE *f)
             "  --history LIST           previous token ids, for the penalties\n"
             CLI_SAMPLER_HELP
             "  --seed S                 seed (default %d)\n"
-            "  -n N                     number of samples (default 10; 0: none)\n"
+            "  -n N                     number of samples (default 10; 0: none; at most 1e9)\n"
             "  --counts                 print how often each token was drawn (Counter order)\n"
             "  --top N                  how many top tokens to print (default 10)\n"
             "  --digits D               decimals for probabilities (default 4)\n"
             "  --json                   everything as one JSON object\n",
             CLI_DEFAULT_SEED);
 }
+
+#define DECODE_MAX_SAMPLES 1000000000L
 
 typedef struct opts {
     const char *file;
@@ -88,6 +90,13 @@ static int parse(int argc, char **argv, opts *o)
             const char *name = a[1] == 'n' ? "-n" : "--samples";
             if (long_opt(argc, argv, &i, name, &l)) return CLI_USAGE;
             if (l < 0) return range_error(name, (double)l, "n >= 0");
+            /* Every sample is kept (4 bytes) and printed: a bound well below where
+             * n * sizeof(sample) could wrap (issue 11: -n 2^62 + 1 wrote past a 4-byte buffer). */
+            if (l > DECODE_MAX_SAMPLES) {
+                cli_error("decode: %s: %ld samples: expected at most %ld (each one is kept and printed)", name, l,
+                          (long)DECODE_MAX_SAMPLES);
+                return CLI_USAGE;
+            }
             o->n = l;
         } else if (cli_is_opt(a, "--top")) {
             if (long_opt(argc, argv, &i, "--top", &l)) return CLI_USAGE;
@@ -167,52 +176,6 @@ static int cmp_prob(const void *a, const void *b, void *kp)
     return k->id[i] < k->id[j] ? -1 : 1;
 }
 
-/* --logits: like cli_parse_double_list, but -inf (probability 0) is allowed as in files. */
-static int parse_logits(const char *s, double **out, size_t *n)
-{
-    size_t cap = 16, cnt = 0, item = 0;
-    double *v = malloc(cap * sizeof *v);
-    if (!v) return -1;
-    const char *p = s;
-    for (;;) {
-        while (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n') p++;
-        if (!*p) break;
-        const char *q = p;
-        while (*q && *q != ',' && *q != ' ' && *q != '\t' && *q != '\n') q++;
-        item++;
-        char buf[128];
-        size_t len = (size_t)(q - p);
-        char *end = NULL;
-        double x = 0;
-        if (len < sizeof buf) {
-            memcpy(buf, p, len);
-            buf[len] = '\0';
-            x = strtod(buf, &end);
-        }
-        if (len >= sizeof buf || end != buf + len || isnan(x) || x == INFINITY) {
-            cli_error("decode: --logits: item %zu: expected a finite number or -inf, got '%.*s'", item, (int)len, p);
-            free(v);
-            return -1;
-        }
-        if (cnt == cap) {
-            double *nv = realloc(v, 2 * cap * sizeof *nv);
-            if (!nv) { free(v); return -1; }
-            v = nv;
-            cap *= 2;
-        }
-        v[cnt++] = x;
-        p = q;
-    }
-    if (cnt == 0) {
-        cli_error("decode: --logits: expected a list of numbers, got an empty list");
-        free(v);
-        return -1;
-    }
-    *out = v;
-    *n = cnt;
-    return 0;
-}
-
 int cmd_decode(int argc, char **argv)
 {
     opts o;
@@ -222,7 +185,8 @@ int cmd_decode(int argc, char **argv)
     double *x = NULL;
     size_t V = 0;
     if (o.logits) {
-        if (parse_logits(o.logits, &x, &V)) return CLI_FAIL;
+        /* -inf (probability 0) is allowed, as in files. */
+        if (cli_parse_number_list("decode: --logits", o.logits, CLI_NUM_NEG_INF, &x, &V)) return CLI_FAIL;
     } else if (cli_read_doubles(o.file ? o.file : "-", 1, &x, &V)) {
         return CLI_FAIL;
     }

@@ -146,10 +146,12 @@ static int demo_uniform(int argc, char **argv)
     lmp_error err;
     lmp_status st = lmp_atomic_open(&af, out, &err);
     if (!st) {
+        int slot = cli_output_watch(af.tmp);
         fprintf(af.fp, "\\data\\\nngram 1=%zu\n\n\\1-grams:\n-99\t<s>\n", k + 1);
         for (size_t i = 0; i < k; i++) fprintf(af.fp, "%.7f\t%s\n", lp, words[i]);
         fprintf(af.fp, "\n\\end\\\n");
         st = lmp_atomic_commit(&af, &err);
+        cli_output_end(slot);
     }
     free(words);
     strset_free(&vocab);
@@ -331,6 +333,7 @@ static int write_tables(const char *dir, const model_row *rows, size_t n, FILE *
         lmp_error err;
         lmp_status st = lmp_atomic_open(&af, path, &err);
         if (st) return cli_fail_status(st, &err);
+        int slot = cli_output_watch(af.tmp);
         FILE *o = af.fp;
         if (f == 0)
             fprintf(o, "%-28s %11s %11s %8s %8s %7s %9s %9s\n", "model", "perplexity", "ppl excl", "bits/tok",
@@ -385,6 +388,7 @@ static int write_tables(const char *dir, const model_row *rows, size_t n, FILE *
         }
         if (f == 2) fprintf(o, "\n]}\n");
         st = lmp_atomic_commit(&af, &err);
+        cli_output_end(slot);
         if (st) return cli_fail_status(st, &err);
         if (f == 0 && echo) {
             char *buf;
@@ -978,6 +982,7 @@ static int report_page(const char *dir, const model_row *rows, size_t n, uint64_
     lmp_error err;
     lmp_status st = lmp_atomic_open(&af, path, &err);
     if (st) return cli_fail_status(st, &err);
+    int slot = cli_output_watch(af.tmp);
     FILE *h = af.fp;
     char name_path[2048];
     snprintf(name_path, sizeof name_path, "%s/data/NAME", dir);
@@ -1010,6 +1015,7 @@ static int report_page(const char *dir, const model_row *rows, size_t n, uint64_
     const model_row *big = find_model(rows, n, "mkn5");
     if (!big) {
         lmp_atomic_abort(&af);
+        cli_output_end(slot);
         cli_error("demo report: models.tsv has no mkn5 model");
         return CLI_FAIL;
     }
@@ -1043,9 +1049,11 @@ static int report_page(const char *dir, const model_row *rows, size_t n, uint64_
     }
     if (rc) {
         lmp_atomic_abort(&af);
+        cli_output_end(slot);
         return rc;
     }
     st = lmp_atomic_commit(&af, &err);
+    cli_output_end(slot);
     if (st) return cli_fail_status(st, &err);
     return CLI_OK;
 }

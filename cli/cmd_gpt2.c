@@ -221,7 +221,7 @@ static int gpt2_logits(int argc, char **argv)
     const size_t V = (size_t)c.n_vocab;
     float *lg = NULL;
     lmp_atomic_file af = {0};
-    int af_open = 0;
+    int af_open = 0, slot = -1; /* slot: the temporary output, removed on SIGINT/SIGTERM (cli_output_watch) */
     if (n > (size_t)c.n_ctx) {
         cli_error("gpt2 logits: %zu tokens: the model reads at most n_ctx = %d (a longer text needs a sliding window: "
                   "lmprob ppl --model)",
@@ -243,6 +243,7 @@ static int gpt2_logits(int argc, char **argv)
             goto done;
         }
         af_open = 1;
+        slot = cli_output_watch(af.tmp);
     }
     if (lmp_gpt2_ctx_push(ctx, ids, n, lg, LMP_GPT2_LOGITS_ALL, &err)) {
         cli_error("gpt2 logits: %s", err.msg);
@@ -295,6 +296,7 @@ static int gpt2_logits(int argc, char **argv)
     free(best);
 done:
     if (af_open) lmp_atomic_abort(&af);
+    cli_output_end(slot);
     free(lg);
     free(ids);
     lmp_gpt2_ctx_free(ctx);

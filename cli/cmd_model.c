@@ -250,6 +250,7 @@ static int model_convert(int argc, char **argv)
         return CLI_FAIL;
     }
     cli_progress_phase(&pc, "writing");
+    int slot = cli_output_begin(pos[1]);
     if (kind == HASHED) st = lmp_ngram_write_binary(m, pos[1], &err);
     else if (kind == TRIE) {
         lmp_ngram_trie_params tp = {qbits, bbits};
@@ -259,6 +260,7 @@ static int model_convert(int argc, char **argv)
         st = lmp_ngram_write_arpa(m, pos[1], &wp, &err);
     }
     cli_progress_update(&pc, 1.0);
+    cli_output_end(slot);
     lmp_ngram_free(m);
     if (st) {
         cli_error("model convert: %s", err.msg);

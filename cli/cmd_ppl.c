@@ -537,7 +537,7 @@ int cmd_ppl(int argc, char **argv)
     }
     lmp_lm_free(lm);
     if (fflush(stdout) != 0) {
-        cli_error("ppl: writing to stdout failed");
+        cli_error("ppl: writing to stdout failed: %s", strerror(errno));
         return CLI_FAIL;
     }
     return CLI_OK;

@@ -154,6 +154,7 @@ typedef struct io {
     const char *name; /* the input in messages */
     lmp_atomic_file af;
     int open_out;
+    int slot; /* the temporary output, removed on SIGINT/SIGTERM (cli_output_watch) */
 } io;
 
 static int io_open(io *x, const char *cmd, const char *vocab, const char *path, const char *out)
@@ -173,6 +174,7 @@ static int io_open(io *x, const char *cmd, const char *vocab, const char *path, 
         return -1;
     }
     x->open_out = 1;
+    x->slot = cli_output_watch(x->af.tmp);
     return 0;
 }
 
@@ -189,6 +191,7 @@ static int io_close(io *x, const char *cmd, int ok)
             cli_error("%s: %s", cmd, err.msg);
             rc = CLI_FAIL;
         }
+        cli_output_end(x->slot);
     }
     if (x->in && x->in != stdin) fclose(x->in);
     lmp_tokenizer_free(x->tok);

@@ -42,8 +42,10 @@ static void usage(FILE *f)
             "  --nltk                  NLTK's conventions (addk, mle, wb, abs, stupid): <s> counts as a\n"
             "                          vocabulary word and a unigram event (V and the unigram total include\n"
             "                          it), and wb/abs end at the MLE unigram, as nltk.lm does\n"
-            "  --memory SIZE           memory for counting, e.g. 512M, 1G, 10%% (default 1G);\n"
-            "                          beyond it sorted runs spill to temporary files\n"
+            "  --memory SIZE           memory for the whole training, e.g. 512M, 1G, 10%% (default 1G):\n"
+            "                          counting spills sorted runs to temporary files when its\n"
+            "                          tables fill what is left; a model that does not fit stops\n"
+            "                          with an error naming the size it needs\n"
             "  --temp-dir DIR          folder for those files (default $TMPDIR or /tmp)\n"
             "  --min-count C           words seen fewer than C times become <unk>\n"
             "  --vocab-size V          keep the V most frequent words, the rest become <unk>\n"
@@ -359,6 +361,7 @@ int cmd_train(int argc, char **argv)
         cli_error("train: %s", err.msg[0] ? err.msg : lmp_status_str(st));
         return CLI_FAIL;
     }
+    int slot = cli_output_begin(output);
     int binary = ends_with(output, ".bin"), trie = ends_with(output, ".trie");
     if (p.progress) on_progress(&ps, binary || trie ? "writing the binary" : "writing ARPA", 0);
     if (binary || trie) {
@@ -370,6 +373,7 @@ int cmd_train(int argc, char **argv)
     } else {
         st = lmp_train_write_arpa(m, output, &err);
     }
+    cli_output_end(slot);
     if (st) {
         lmp_train_model_free(m);
         cli_error("train: %s", err.msg[0] ? err.msg : lmp_status_str(st));
@@ -403,7 +407,8 @@ int cmd_train(int argc, char **argv)
             }
             fprintf(f, "]");
         }
-        fprintf(f, ", \"spilled_runs\": %llu, \"seconds\": ", (unsigned long long)info.spilled_runs);
+        fprintf(f, ", \"spilled_runs\": %llu, \"peak_bytes\": %llu, \"seconds\": ", (unsigned long long)info.spilled_runs,
+                (unsigned long long)info.peak_bytes);
         cli_json_double(f, elapsed(&ps.t0));
         fprintf(f, ", \"output\": ");
         cli_json_string(f, output);

@@ -115,8 +115,9 @@ int va_vector(const lmp_json_value *args, const char *key, double **out, size_t 
     } else if (v->type == LMP_JSON_OBJECT) {
         double size_d;
         if (va_double(v, "size", &size_d, err, errlen)) return -1;
-        if (size_d < 0 || size_d != floor(size_d) || size_d > 1e9) {
-            snprintf(err, errlen, "argument '%s': bad generator size", key);
+        if (size_d < 0 || size_d != floor(size_d) || size_d > VERIFY_MAX_GENERATED) {
+            snprintf(err, errlen, "argument '%s': generator size %.17g: expected an integer from 0 to %u", key, size_d,
+                     VERIFY_MAX_GENERATED);
             return -1;
         }
         len = (size_t)size_d;
@@ -212,6 +213,14 @@ int va_matrix(const lmp_json_value *args, const char *key, double **out, size_t 
 }
 
 /* ---- result writers ------------------------------------------------------ */
+
+int vo_room(const verify_out *out, uint64_t n, const char *what, char *err, size_t errlen)
+{
+    if (n <= out->max_n) return 0;
+    snprintf(err, errlen, "%s = %llu values: expected at most the %zu values the case expects", what,
+             (unsigned long long)n, out->max_n);
+    return -1;
+}
 
 static int vo_alloc(verify_out *out, size_t n)
 {
@@ -488,6 +497,7 @@ int cmd_verify(int argc, char **argv)
                 continue;
             }
             verify_out out = {0};
+            out.max_n = nw;
             err[0] = '\0';
             int rc = fn(args, &out, err, sizeof err);
             int ok = rc == 0 && out.n == nw;

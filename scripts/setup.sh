@@ -22,8 +22,10 @@ sudo=""
 # g++: the C++ test of the public headers (tests/test_cxx.cpp); gcc also lists their declarations (-aux-info);
 # python3-nltk: the n-gram estimators against nltk.lm (tests/cli/test_estimators.sh);
 # irstlm, sphinxbase-utils: the ARPA interoperability tests run IRSTLM's compile-lm and Sphinx's
-# sphinx_lm_convert / sphinx_lm_eval on lmprob's files (tests/cli/test_interop.sh).
-need=(gcc g++ make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3 python3-nltk unicode-data irstlm sphinxbase-utils)
+# sphinx_lm_convert / sphinx_lm_eval on lmprob's files (tests/cli/test_interop.sh);
+# clang: the scorer under clang's UBSan (tests/cli/test_clang_ubsan.sh); strace: signals and failed writes
+# injected while an output is written (tests/cli/test_output.sh, tests/cli/test_faults.sh).
+need=(gcc g++ make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3 python3-nltk unicode-data irstlm sphinxbase-utils clang strace)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 case "$whats" in *" bench "*) need+=(python3-numpy python3-scipy python3-torch libopenblas0-openmp) ;; esac
 case "$whats" in

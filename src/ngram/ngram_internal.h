@@ -557,10 +557,14 @@ lmp_status ng_trie_src(const struct lmp_ngram *m, ng_src *s, lmp_error *err);
 void ng_src_words(const ng_src *s, unsigned n, uint64_t i, uint32_t *ids);
 /* A hashed model holding the source's n-grams (its blanks re-made). */
 lmp_status ng_build_hashed(const ng_src *s, struct lmp_ngram **out, lmp_error *err);
+/* About the most ng_build_hashed allocates for s (for memory budgets). */
+uint64_t ng_build_hashed_bytes(const ng_src *s);
 /* Stable counting sort of idx[0..m) by key[idx[.]] (keys < nkeys) into out; -1 without memory. */
 int ng_counting_sort(const uint32_t *idx, const uint32_t *key, uint64_t m, uint64_t nkeys, uint32_t *out);
 
 /* Write src as ARPA text (the one ARPA writer; arpa_write.c). */
+/* The most ng_write_arpa allocates at once for s in this order (for memory budgets). */
+uint64_t ng_write_arpa_bytes(const ng_src *s, lmp_arpa_order order);
 lmp_status ng_write_arpa(const ng_src *src, const char *path, lmp_arpa_order order, lmp_ngram_progress_fn progress,
                          void *pctx, lmp_error *err);
 
