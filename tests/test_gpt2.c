@@ -43,11 +43,11 @@ static void *read_all(const char *path, size_t *len)
     return b;
 }
 
-/* The reference: the token ids of tiny_ref.json and the [T, V] logits. */
+/* The reference: the token ids of tiny_ref.json and the [T, NV] logits. */
 static lmp_token_id ref_ids[64];
 static size_t ref_n;
 static float *ref_logits;
-static const size_t V = 50257;
+static const size_t NV = 50257; /* the tiny model's vocabulary */
 
 static int load_reference(void)
 {
@@ -64,7 +64,7 @@ static int load_reference(void)
     lmp_json_free(j);
     size_t blen;
     ref_logits = read_all(shared("tiny_ref_logits.f32"), &blen);
-    return ref_logits && blen == ref_n * V * sizeof(float) ? 0 : -1;
+    return ref_logits && blen == ref_n * NV * sizeof(float) ? 0 : -1;
 }
 
 static lmp_gpt2 *load_tiny(void)
@@ -96,7 +96,7 @@ static float *full_forward(const lmp_gpt2 *m, int threads, int isa)
         return NULL;
     }
     gpt2_ctx_set_isa(c, isa);
-    float *lg = malloc(ref_n * V * sizeof(float));
+    float *lg = malloc(ref_n * NV * sizeof(float));
     lmp_status st = lmp_gpt2_ctx_push(c, ref_ids, ref_n, lg, LMP_GPT2_LOGITS_ALL, &err);
     CHECK_MSG(st == LMP_OK, "%s", err.msg);
     CHECK_INT(lmp_gpt2_ctx_length(c), ref_n);
@@ -144,11 +144,11 @@ static void test_tiny_logits(void)
     for (int isa = GPT2_ISA_C; isa <= m->isa; isa++) {
         float *a = full_forward(m, 1, isa), *b = full_forward(m, 2, isa);
         if (a && b) {
-            double d = max_abs_diff(a, ref_logits, ref_n * V);
+            double d = max_abs_diff(a, ref_logits, ref_n * NV);
             CHECK_MSG(d <= 1e-4, "isa %d: max |logit - torch| = %g", isa, d);
             /* splitting only along outputs: the same bits on any thread count */
-            CHECK_MSG(memcmp(a, b, ref_n * V * sizeof(float)) == 0, "isa %d: 1 and 2 threads differ by %g", isa,
-                      max_abs_diff(a, b, ref_n * V));
+            CHECK_MSG(memcmp(a, b, ref_n * NV * sizeof(float)) == 0, "isa %d: 1 and 2 threads differ by %g", isa,
+                      max_abs_diff(a, b, ref_n * NV));
             printf("  isa %d: max |logit - torch float64| = %.3g\n", isa, d);
         }
         free(a);
@@ -174,12 +174,12 @@ static void test_kv_cache(void)
                 continue;
             }
             gpt2_ctx_set_isa(c, isa);
-            float *lg = malloc(ref_n * V * sizeof(float));
+            float *lg = malloc(ref_n * NV * sizeof(float));
             double worst = 0;
             /* one token at a time, last logits */
             for (size_t i = 0; i < ref_n; i++) {
                 CHECK_INT(lmp_gpt2_ctx_push(c, &ref_ids[i], 1, lg, LMP_GPT2_LOGITS_LAST, &err), LMP_OK);
-                double d = max_abs_diff(lg, full + i * V, V);
+                double d = max_abs_diff(lg, full + i * NV, NV);
                 if (d > worst) worst = d;
             }
             CHECK_MSG(worst <= 1e-5, "isa %d threads %d: token by token, max diff %g", isa, threads, worst);
@@ -191,7 +191,7 @@ static void test_kv_cache(void)
             for (size_t k = 0; k < sizeof chunks / sizeof chunks[0] && at < ref_n; k++) {
                 size_t nn = chunks[k] < ref_n - at ? chunks[k] : ref_n - at;
                 CHECK_INT(lmp_gpt2_ctx_push(c, ref_ids + at, nn, lg, LMP_GPT2_LOGITS_ALL, &err), LMP_OK);
-                double d = max_abs_diff(lg, full + at * V, nn * V);
+                double d = max_abs_diff(lg, full + at * NV, nn * NV);
                 if (d > worst) worst = d;
                 at += nn;
             }
@@ -205,7 +205,7 @@ static void test_kv_cache(void)
             CHECK_INT(lmp_gpt2_ctx_tokens(c)[5], 50256);
             CHECK_INT(lmp_gpt2_ctx_rewind(c, 5, &err), LMP_OK);
             CHECK_INT(lmp_gpt2_ctx_push(c, ref_ids + 5, ref_n - 5, lg, LMP_GPT2_LOGITS_ALL, &err), LMP_OK);
-            double d = max_abs_diff(lg, full + 5 * V, (ref_n - 5) * V);
+            double d = max_abs_diff(lg, full + 5 * NV, (ref_n - 5) * NV);
             CHECK_MSG(d <= 1e-5, "isa %d threads %d: after a rewind, max diff %g", isa, threads, d);
             /* fork at 8: the copy continues like the original */
             CHECK_INT(lmp_gpt2_ctx_rewind(c, 8, &err), LMP_OK);
@@ -216,7 +216,7 @@ static void test_kv_cache(void)
                 /* the original goes elsewhere; the fork must not notice */
                 CHECK_INT(lmp_gpt2_ctx_push(c, other, 4, NULL, LMP_GPT2_LOGITS_NONE, &err), LMP_OK);
                 CHECK_INT(lmp_gpt2_ctx_push(fork, ref_ids + 8, ref_n - 8, lg, LMP_GPT2_LOGITS_ALL, &err), LMP_OK);
-                d = max_abs_diff(lg, full + 8 * V, (ref_n - 8) * V);
+                d = max_abs_diff(lg, full + 8 * NV, (ref_n - 8) * NV);
                 CHECK_MSG(d <= 1e-5, "isa %d threads %d: fork, max diff %g", isa, threads, d);
                 /* a fork too small for the source, and one of another model, are refused */
                 lmp_gpt2_ctx *small;
@@ -249,7 +249,7 @@ static void test_folder(void)
         CHECK(ca.n_layer == cb.n_layer && ca.n_head == cb.n_head && ca.n_embd == cb.n_embd && ca.n_ctx == cb.n_ctx &&
               ca.n_vocab == cb.n_vocab && ca.eps == cb.eps && ca.n_params == cb.n_params);
         float *la = full_forward(a, 2, a->isa), *lb = full_forward(b, 2, b->isa);
-        if (la && lb) CHECK(memcmp(la, lb, ref_n * V * sizeof(float)) == 0);
+        if (la && lb) CHECK(memcmp(la, lb, ref_n * NV * sizeof(float)) == 0);
         free(la);
         free(lb);
     }
