@@ -1,4 +1,4 @@
-/* bench_sample V KIND OUT.f32 [ITERS]: time lmprob's sampler chains on one
+/* bench_sample V KIND OUT.f32 [ITERS [reference]]: time lmprob's sampler chains on one
  * logits vector and write that vector (float32, raw) to OUT.f32 so that
  * bench/peer_sample.py times its peers on the very same input.
  *
@@ -7,7 +7,10 @@
  *              permutation of the ids, plus N(0, 0.3^2) noise
  * Prints "<name> lmprob <median us>" per chain (float32 logits, HF convention,
  * float32 arithmetic: the setting of a real model), and "softmax lmprob <us>"
- * for one float32 softmax pass over V (the floor). Single thread. */
+ * for one float32 softmax pass over V (the floor). Single thread. With
+ * "reference" the chains run as their reference steps one by one
+ * (LMP_PATH_REFERENCE, src/sample/chain.c) instead of the fused engine: the cost
+ * of reading the rules literally (bench/bench_sample.sh does not use it). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +49,7 @@ int main(int argc, char **argv)
     size_t V = (size_t)strtoul(argv[1], NULL, 10);
     const char *kind = argv[2];
     int iters = argc > 4 ? atoi(argv[4]) : 200;
+    int reference = argc > 5 && strcmp(argv[5], "reference") == 0;
     if (V == 0 || iters <= 0 || (strcmp(kind, "flat") && strcmp(kind, "peaked"))) {
         fprintf(stderr, "bench_sample: bad arguments\n");
         return 2;
@@ -97,6 +101,7 @@ int main(int argc, char **argv)
         p.top_k = rows[r].top_k;
         p.top_p = rows[r].top_p;
         p.min_p = rows[r].min_p;
+        p.path = reference ? LMP_PATH_REFERENCE : LMP_PATH_AUTO;
         lmp_sampler *s;
         lmp_error err;
         if (lmp_sampler_create(&p, V, &s, &err)) {
@@ -105,7 +110,7 @@ int main(int argc, char **argv)
         }
         size_t kept = 0;
         for (int i = 0; i < iters + 5; i++) {
-            int32_t tok;
+            lmp_token_id tok;
             double t0 = now_us();
             if (lmp_sampler_sample_f32(s, x, V, NULL, 0, &rng, &tok, &err)) {
                 fprintf(stderr, "bench_sample: %s\n", err.msg);

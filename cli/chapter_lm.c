@@ -15,30 +15,28 @@
 #include "lmprob/ngram.h"
 #include "lmprob/sample.h"
 
-/* ---- b03: the chapter's mock LM (lmp_lm_mock_create, src/lm) ------------------------ */
-
-static void no_free(void *self) { (void)self; }
+/* ---- b03: the chapter's mock LM (lmp_lm_create_mock, src/lm) ------------------------ */
 
 int ch_b03_chain(ch_ctx *c)
 {
     lmp_rng r;
     if (ch_seed(c, &r, 42)) return CLI_FAIL;
-    lmp_lm lm;
+    lmp_lm *lm = NULL;
+    lmp_lm_ctx *ctx = NULL;
     lmp_error err;
-    lmp_status st = lmp_lm_mock_create(&lm, &err);
-    if (st) return ch_fail(c, st, &err);
+    lmp_status st = lmp_lm_create_mock(&lm, &err);
+    if (!st) st = lmp_lm_ctx_create(lm, 8, &ctx, &err);
+    lmp_lm_info in;
+    lmp_lm_get_info(lm, &in);
     enum { MAXV = 16 };
-    if (lm.vocab_size > MAXV || lm.bos < 0) {
-        lmp_lm_free(&lm);
-        return cli_fail_status(lmp_error_set(&err, LMP_EINVAL, "mock LM: unexpected vocabulary"), &err);
-    }
-    size_t V = lm.vocab_size;
-    int32_t ctx[8] = {lm.bos};
-    size_t n = 1;
+    if (!st && (in.vocab_size > MAXV || in.bos < 0))
+        st = lmp_error_set(&err, LMP_EINVAL, "mock LM: unexpected vocabulary");
+    if (!st) st = lmp_lm_ctx_push(ctx, &in.bos, 1, &err);
+    size_t V = in.vocab_size;
     double lp = 0.0, lpv[MAXV], pv[MAXV];
     /* The chapter's loop: three steps, no stop at </s>. */
     for (int step = 0; step < 3 && !st; step++) {
-        st = lm.vt->next_logprobs(lm.self, ctx, n, lpv, &err);
+        st = lmp_lm_ctx_next_logprobs(ctx, lpv, &err);
         if (st) break;
         for (size_t i = 0; i < V; i++) pv[i] = exp(lpv[i]);
         size_t k = lmp_categorical_sample(&r, pv, V); /* np.random.choice(len(vocab), p=probs) */
@@ -47,8 +45,9 @@ int ch_b03_chain(ch_ctx *c)
             break;
         }
         lp += lpv[k];
-        ctx[n++] = (int32_t)k;
-        const char *w = lm.vt->token_str(lm.self, (int32_t)k);
+        lmp_token_id tok = (lmp_token_id)k;
+        if ((st = lmp_lm_ctx_push(ctx, &tok, 1, &err))) break;
+        const char *w = lmp_lm_token_text(lm, tok, NULL);
         ch_say(c, "Step %d: generated '%s', log_prob so far = %.3f", step + 1, w, lp);
         char key[32];
         snprintf(key, sizeof key, "step%d_token", step + 1);
@@ -57,21 +56,24 @@ int ch_b03_chain(ch_ctx *c)
         ch_num(c, key, lp);
     }
     if (st) {
-        lmp_lm_free(&lm);
+        lmp_lm_ctx_free(ctx);
+        lmp_lm_free(lm);
         return ch_fail(c, st, &err);
     }
     char seq[256];
     size_t o = (size_t)snprintf(seq, sizeof seq, "[");
-    for (size_t i = 0; i < n; i++)
-        o += (size_t)snprintf(seq + o, sizeof seq - o, "%s'%s'", i ? ", " : "", lm.vt->token_str(lm.self, ctx[i]));
+    const lmp_token_id *hist = lmp_lm_ctx_tokens(ctx);
+    for (size_t i = 0; i < lmp_lm_ctx_length(ctx); i++)
+        o += (size_t)snprintf(seq + o, sizeof seq - o, "%s'%s'", i ? ", " : "", lmp_lm_token_text(lm, hist[i], NULL));
     snprintf(seq + o, sizeof seq - o, "]");
     ch_say(c, "Sequence: %s P(seq) = %.4f", seq, exp(lp));
     ch_num(c, "p_seq", exp(lp));
+    lmp_lm_ctx_free(ctx);
     /* The chain rule on the intended sentence <s> the cat sat </s> (ids 0..4 of the mock). */
-    int32_t sent[] = {0, 1, 2, 3, 4};
+    const lmp_token_id sent[] = {0, 1, 2, 3, 4};
     double lps = 0.0;
-    st = lmp_lm_sequence_logprob(&lm, sent, 5, 1, &lps, &err);
-    lmp_lm_free(&lm);
+    st = lmp_lm_sequence_logprob(lm, sent, 5, 1, &lps, &err);
+    lmp_lm_free(lm);
     if (st) return ch_fail(c, st, &err);
     ch_say(c, "chain rule: P(the cat sat </s> | <s>) = 0.7 x 0.6 x 0.8 x 1 = %.4f", exp(lps));
     ch_num(c, "p_the_cat_sat", exp(lps));
@@ -241,11 +243,14 @@ int ch_b18_nucleus(ch_ctx *c)
     ch_num(c, "peaked_size", (double)sp);
     ch_num(c, "flat_size", (double)sf);
     /* The chapter's nucleus_size at p = 1: searchsorted on a cumsum that ends below 1.0. */
-    double pk[7], sorted[7], cum = 0.0;
-    lmp_error err;
-    lmp_status st = lmp_softmax(peaked, 7, pk, &err);
-    if (st) return ch_fail(c, st, &err);
-    memcpy(sorted, pk, sizeof sorted);
+    /* The chapter's softmax as numpy computes it (exp of the shifted logits, one
+     * sequential sum for n < 8, one division each), not lmp_softmax: the
+     * library's compensated sum makes this cumsum end at exactly 1, numpy's does not. */
+    double sorted[7], cum = 0.0, mx = peaked[0], z = 0.0;
+    for (int i = 1; i < 7; i++)
+        if (peaked[i] > mx) mx = peaked[i];
+    for (int i = 0; i < 7; i++) z += (sorted[i] = exp(peaked[i] - mx));
+    for (int i = 0; i < 7; i++) sorted[i] /= z;
     for (int i = 0; i < 7; i++)
         for (int j = i + 1; j < 7; j++)
             if (sorted[j] > sorted[i]) {
@@ -295,144 +300,116 @@ int ch_b19_perplexity(ch_ctx *c)
  * the last context token and n the context length, so the value depends on
  * the windowing. The same model is in tests/test_eval.c. */
 #define SMOOTH_V 11
-static double smooth_logprob(size_t n, int32_t prev, int32_t tok)
-{
-    double lg[SMOOTH_V];
-    for (int j = 0; j < SMOOTH_V; j++) lg[j] = cos((double)j * (double)(1 + prev) + 0.1 * (double)n);
-    return lg[tok] - lmp_logsumexp(lg, SMOOTH_V);
-}
-static double smooth_score(void *self, const int32_t *ctx, size_t n, int32_t tok)
-{
-    (void)self;
-    return smooth_logprob(n, n ? ctx[n - 1] : 0, tok);
-}
-static lmp_status smooth_next(void *self, const int32_t *ctx, size_t n, double *out, lmp_error *err)
+static lmp_status smooth_next(void *self, const lmp_token_id *ctx, size_t n, double *out, lmp_error *err)
 {
     (void)self;
     (void)err;
-    for (int j = 0; j < SMOOTH_V; j++) out[j] = smooth_logprob(n, n ? ctx[n - 1] : 0, j);
+    double lg[SMOOTH_V];
+    for (int j = 0; j < SMOOTH_V; j++) lg[j] = cos((double)j * (double)(1 + (n ? ctx[n - 1] : 0)) + 0.1 * (double)n);
+    double z = lmp_logsumexp(lg, SMOOTH_V);
+    for (int j = 0; j < SMOOTH_V; j++) out[j] = lg[j] - z;
     return LMP_OK;
 }
-static const char *smooth_str(const void *self, int32_t id)
-{
-    (void)self;
-    static const char *names[SMOOTH_V] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"};
-    return id >= 0 && id < SMOOTH_V ? names[id] : NULL;
-}
-static const lmp_lm_vtable smooth_vt = {"smooth-mock", smooth_next, smooth_score, smooth_str, no_free};
+static const lmp_lm_vtable smooth_vt = {.name = "smooth-mock", .next_logprobs = smooth_next};
 
 static int sliding_model(ch_ctx *c);
+
+/* The exact and the chapter's recipes of one text, from one set of passes. */
+static lmp_status both_recipes(const lmp_lm *lm, const lmp_token_id *ids, size_t n, size_t window, size_t stride,
+                               lmp_ppl_result res[LMP_PPL_RECIPES], lmp_error *err)
+{
+    lmp_lm_ctx *ctx = NULL;
+    lmp_status st = lmp_lm_ctx_create(lm, window < n ? window : n ? n : 1, &ctx, err);
+    if (!st)
+        st = lmp_eval_perplexity(ctx, ids, n, window, stride, (1u << LMP_PPL_EXACT) | (1u << LMP_PPL_CHAPTER), NULL,
+                                 NULL, res, err);
+    lmp_lm_ctx_free(ctx);
+    return st;
+}
 
 int ch_b19_sliding(ch_ctx *c)
 {
     static const size_t lens[] = {300, 513, 1024, 1025, 1500, 2049};
-    lmp_lm lm = {&smooth_vt, NULL, SMOOTH_V, -1, -1, -1};
-    int32_t *ids = malloc(2049 * sizeof *ids);
-    if (!ids) return cli_fail_status(LMP_ENOMEM, NULL);
-    for (size_t i = 0; i < 2049; i++) ids[i] = (int32_t)((i * 7 + (i * i) % 13) % SMOOTH_V);
+    lmp_lm_info info = {.vocab_size = SMOOTH_V, .bos = LMP_TOKEN_NONE, .eos = LMP_TOKEN_NONE, .unk = LMP_TOKEN_NONE};
+    lmp_lm *lm = NULL;
+    lmp_error err;
+    lmp_status st = lmp_lm_create(&smooth_vt, NULL, &info, &lm, &err);
+    if (st) return ch_fail(c, st, &err);
+    lmp_token_id *ids = malloc(2049 * sizeof *ids);
+    if (!ids) {
+        lmp_lm_free(lm);
+        return cli_fail_status(LMP_ENOMEM, NULL);
+    }
+    for (size_t i = 0; i < 2049; i++) ids[i] = (lmp_token_id)((i * 7 + (i * i) % 13) % SMOOTH_V);
     ch_say(c, "smooth mock LM (V = 11), window %zu, stride %zu:", c->window, c->stride);
     ch_say(c, "%6s %14s %8s %8s %16s %8s", "L", "lmprob", "scored", "windows", "chapter's code", "passes");
     for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
-        lmp_eval_result er;
-        lmp_error err;
-        double seed_ppl;
-        size_t seed_w;
-        lmp_status st = lmp_eval_sliding_window(&lm, ids, lens[k], c->window, c->stride, &er, &err);
-        if (!st) st = lmp_eval_chapter_seed(&lm, ids, lens[k], c->window, c->stride, &seed_ppl, &seed_w, &err);
-        if (st) {
-            free(ids);
-            return ch_fail(c, st, &err);
-        }
-        ch_say(c, "%6zu %14.7f %8zu %8zu %16.7f %8zu", lens[k], er.perplexity, er.scored, er.windows, seed_ppl, seed_w);
+        lmp_ppl_result res[LMP_PPL_RECIPES];
+        if ((st = both_recipes(lm, ids, lens[k], c->window, c->stride, res, &err))) break;
+        const lmp_ppl_result *ex = &res[LMP_PPL_EXACT], *ch = &res[LMP_PPL_CHAPTER];
+        ch_say(c, "%6zu %14.7f %8zu %8zu %16.7f %8zu", lens[k], ex->perplexity, ex->scored_tokens, ex->forward_passes,
+               ch->perplexity, ch->forward_passes);
         char key[40];
         snprintf(key, sizeof key, "L%zu_ppl", lens[k]);
-        ch_num(c, key, er.perplexity);
+        ch_num(c, key, ex->perplexity);
         snprintf(key, sizeof key, "L%zu_windows", lens[k]);
-        ch_num(c, key, (double)er.windows);
+        ch_num(c, key, (double)ex->forward_passes);
         snprintf(key, sizeof key, "L%zu_chapter_ppl", lens[k]);
-        ch_num(c, key, seed_ppl);
+        ch_num(c, key, ch->perplexity);
         snprintf(key, sizeof key, "L%zu_chapter_passes", lens[k]);
-        ch_num(c, key, (double)seed_w);
+        ch_num(c, key, (double)ch->forward_passes);
     }
     free(ids);
+    lmp_lm_free(lm);
+    if (st) return ch_fail(c, st, &err);
     ch_note(c, "the chapter's loop has no `if end == L: break`: later windows have target_len 0, `[:-0]` masks "
                "nothing, the pass is wasted, and when the last chunk is one token (L = 1 mod stride) the mean loss "
                "over zero labels is NaN, so the perplexity is NaN");
     ch_note(c, "it also weights window 1 by n labels where only n - 1 are scored (the shift) and divides by L where "
                "L - 1 tokens are predicted; the two errors nearly cancel. lmprob sums the per-token NLL and divides "
-               "by the number of scored tokens: exp(sum NLL / (L - 1)), finite for every L >= 2");
+               "by the number of scored tokens: exp(sum NLL / (L - 1)), finite for every L >= 2. On GPT-2: "
+               "lmprob ppl --model DIR --recipe exact|hf|chapter (docs/perplexity.md)");
     if (c->model) return sliding_model(c);
     return CLI_OK;
 }
 
-/* Section 20 on an n-gram model and a text: the text as one token stream
- * "<s> w .. </s> w .. </s> ..." (the model's <s> only once: lm.h never predicts
- * <s>), scored by lmp_eval_sliding_window and by the chapter's function, next
- * to lmprob ppl's sentence-by-sentence value. */
+/* Section 20 on an n-gram model and a text: the text as one token stream, each
+ * line <s> w .. </s> (the model's <s> is context only and resets the state, as
+ * KenLM's query starts every sentence), scored by the exact recipe and by the
+ * chapter's function, next to lmprob ppl's sentence-by-sentence value. */
 static int sliding_model(ch_ctx *c)
 {
-    lmp_ngram *m = NULL;
-    lmp_lm lm;
+    lmp_lm *lm = NULL;
     lmp_error err;
-    lmp_status st = lmp_ngram_load(c->model, NULL, NULL, &m, &err);
-    if (!st) st = lmp_ngram_as_lm(m, &lm, &err);
-    if (st) {
-        lmp_ngram_free(m);
-        return ch_fail(c, st, &err);
-    }
+    char *text = NULL;
+    size_t len = 0, n = 0;
+    lmp_token_id *ids = NULL;
     lmp_ngram_stats stats;
-    st = lmp_ngram_score_file(m, c->text, &stats, NULL, &err);
-    FILE *f = st ? NULL : fopen(c->text, "r");
-    if (!st && !f) st = lmp_error_set(&err, LMP_EIO, "%s: cannot read", c->text);
-    size_t n = 0, cap = 1024;
-    int32_t *ids = st ? NULL : malloc(cap * sizeof *ids);
-    if (!st && !ids) st = lmp_error_set(&err, LMP_ENOMEM, "out of memory");
-    if (!st && lm.bos >= 0) ids[n++] = lm.bos;
-    char *line = NULL;
-    size_t lcap = 0;
-    while (!st && getline(&line, &lcap, f) > 0) {
-        char *save = NULL;
-        for (char *tok = strtok_r(line, " \t\r\n\v\f", &save);; tok = strtok_r(NULL, " \t\r\n\v\f", &save)) {
-            if (n + 1 >= cap) {
-                int32_t *nb = realloc(ids, 2 * cap * sizeof *ids);
-                if (!nb) {
-                    st = lmp_error_set(&err, LMP_ENOMEM, "out of memory");
-                    break;
-                }
-                ids = nb;
-                cap *= 2;
-            }
-            if (!tok) {
-                ids[n++] = lm.eos;
-                break;
-            }
-            ids[n++] = lmp_ngram_vocab_index(m, tok, strlen(tok));
-        }
-    }
-    free(line);
-    if (f) fclose(f);
-    lmp_eval_result er;
-    double seed_ppl = NAN;
-    size_t seed_w = 0;
-    if (!st) st = lmp_eval_sliding_window(&lm, ids, n, c->window, c->stride, &er, &err);
-    if (!st) st = lmp_eval_chapter_seed(&lm, ids, n, c->window, c->stride, &seed_ppl, &seed_w, &err);
+    lmp_ppl_result res[LMP_PPL_RECIPES];
+    lmp_status st = lmp_lm_load(c->model, NULL, &lm, &err);
+    if (!st) st = lmp_ngram_score_file(lmp_lm_ngram(lm), c->text, &stats, NULL, &err);
+    if (!st && cli_read_file(c->text, &text, &len)) st = lmp_error_set(&err, LMP_EIO, "%s: cannot read", c->text);
+    if (!st) st = cli_tokenize(lm, text, len, LMP_LM_SENTENCES, &ids, NULL, NULL, &n, &err);
+    if (!st) st = both_recipes(lm, ids, n, c->window, c->stride, res, &err);
+    free(text);
     free(ids);
-    lm.vt->free(lm.self);
+    lmp_lm_free(lm);
     if (st) return ch_fail(c, st, &err);
+    const lmp_ppl_result *ex = &res[LMP_PPL_EXACT], *ch = &res[LMP_PPL_CHAPTER];
     double ppl_sent = lmp_ngram_stats_perplexity(&stats);
     ch_say(c, "n-gram model %s on %s (%zu tokens as one stream):", c->model, c->text, n);
     ch_say(c, "  lmprob sliding window (%zu/%zu): perplexity %.4f over %zu tokens, %zu windows", c->window, c->stride,
-           er.perplexity, er.scored, er.windows);
-    ch_say(c, "  the chapter's compute_perplexity:  %.4f, %zu forward passes", seed_ppl, seed_w);
+           ex->perplexity, ex->scored_tokens, ex->forward_passes);
+    ch_say(c, "  the chapter's compute_perplexity:  %.4f, %zu forward passes", ch->perplexity, ch->forward_passes);
     ch_say(c, "  lmprob ppl (each line as <s> .. </s>): %.4f over %llu tokens", ppl_sent,
            (unsigned long long)stats.tokens);
-    ch_num(c, "model_sliding_ppl", er.perplexity);
-    ch_num(c, "model_sliding_windows", (double)er.windows);
-    ch_num(c, "model_chapter_ppl", seed_ppl);
-    ch_num(c, "model_chapter_passes", (double)seed_w);
+    ch_num(c, "model_sliding_ppl", ex->perplexity);
+    ch_num(c, "model_sliding_windows", (double)ex->forward_passes);
+    ch_num(c, "model_chapter_ppl", ch->perplexity);
+    ch_num(c, "model_chapter_passes", (double)ch->forward_passes);
     ch_num(c, "model_sentence_ppl", ppl_sent);
-    ch_note(c, "an n-gram model sees only its last order-1 tokens, so any window >= order gives the same per-token "
-               "scores; the stream differs from lmprob ppl only at sentence starts (the stream has no <s> after "
-               "</s>, because lm.h never predicts <s>)");
+    ch_note(c, "an n-gram model sees only its last order-1 tokens, so the windows change a token's score only where "
+               "a window starts less than order-1 tokens before it; with one window over the text the stream's "
+               "perplexity is lmprob ppl's exactly");
     return CLI_OK;
 }

@@ -253,20 +253,7 @@ void cli_json_doubles(FILE *f, const double *v, size_t n)
 
 void cli_json_string(FILE *f, const char *s)
 {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default:
-            if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-            else fputc(*p, f);
-        }
-    }
-    fputc('"', f);
+    cli_json_bytes(f, s, strlen(s));
 }
 
 void cli_progress_start(cli_progress *p, const char *label, const char *phase)
@@ -292,6 +279,183 @@ void cli_progress_update(void *ctx, double frac)
     fprintf(stderr, "\r%s: %s %3.0f%%", p->label, p->phase, 100.0 * frac);
     if (frac >= 1.0) fputs("\r\033[K", stderr);
     fflush(stderr);
+}
+
+void cli_json_bytes(FILE *f, const char *s, size_t len)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        switch (ch) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (ch < 0x20) fprintf(f, "\\u%04x", ch);
+            else fputc(ch, f);
+        }
+    }
+    fputc('"', f);
+}
+
+/* ---- whole files and failing early ---------------------------------------------- */
+
+int cli_read_file(const char *path, char **buf, size_t *len)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f) return -1;
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap);
+    while (b) {
+        n += fread(b + n, 1, cap - n - 1, f);
+        if (n < cap - 1) break;
+        char *nb = cap <= SIZE_MAX / 2 ? realloc(b, cap * 2) : NULL;
+        if (!nb) {
+            free(b);
+            b = NULL;
+            errno = ENOMEM;
+            break;
+        }
+        b = nb;
+        cap *= 2;
+    }
+    int bad = ferror(f);
+    if (!is_stdin) fclose(f);
+    if (!b || bad) {
+        free(b);
+        if (bad) errno = EIO;
+        return -1;
+    }
+    b[n] = '\0';
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+int cli_check_input(const char *cmd, const char *path)
+{
+    if (!path || strcmp(path, "-") == 0) return 0;
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        cli_error("%s: %s: cannot open: %s", cmd, path, strerror(errno));
+        return -1;
+    }
+    int mode = S_ISDIR(sb.st_mode) ? R_OK | X_OK : R_OK;
+    if (access(path, mode) != 0) {
+        cli_error("%s: %s: cannot open: %s", cmd, path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+char *cli_join_command(int argc, char **argv)
+{
+    size_t n = 16;
+    for (int i = 0; i < argc; i++) n += 4 * strlen(argv[i]) + 3;
+    char *s = malloc(n), *w = s;
+    if (!s) return NULL;
+    w += sprintf(w, "lmprob");
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int plain = *a != 0;
+        for (const char *c = a; *c; c++)
+            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                  strchr("-_./=:,+%@", *c)))
+                plain = 0;
+        *w++ = ' ';
+        if (plain) {
+            w += sprintf(w, "%s", a);
+            continue;
+        }
+        *w++ = '\'';
+        for (const char *c = a; *c; c++) {
+            if (*c == '\'') {
+                memcpy(w, "'\\''", 4);
+                w += 4;
+            } else *w++ = *c;
+        }
+        *w++ = '\'';
+    }
+    *w = 0;
+    return s;
+}
+
+int cli_model_out_format(const char *path)
+{
+    size_t n = strlen(path);
+    if (n >= 4 && strcmp(path + n - 4, ".bin") == 0) return 1;
+    if (n >= 5 && strcmp(path + n - 5, ".trie") == 0) return 2;
+    return 0;
+}
+
+int cli_check_output(const char *cmd, const char *path)
+{
+    if (!path || strcmp(path, "-") == 0) return 0;
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        cli_error("%s: %s: is a folder: expected a file name to write", cmd, path);
+        return -1;
+    }
+    /* The real test: create the temporary file the atomic writer will use, then remove it. */
+    lmp_atomic_file af;
+    lmp_error err;
+    if (lmp_atomic_open(&af, path, &err)) {
+        cli_error("%s: output: cannot create %s: %s", cmd, path, err.msg);
+        return -1;
+    }
+    lmp_atomic_abort(&af);
+    return 0;
+}
+
+int cli_check_output_dir(const char *cmd, const char *dir)
+{
+    struct stat sb;
+    if (stat(dir, &sb) == 0) {
+        if (!S_ISDIR(sb.st_mode)) {
+            cli_error("%s: %s: not a folder: expected a folder to write into", cmd, dir);
+            return -1;
+        }
+        if (access(dir, W_OK | X_OK) != 0) {
+            cli_error("%s: cannot write into the folder %s: %s", cmd, dir, strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    /* Not there yet: its parent must take a new folder. */
+    char parent[4096];
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/') n--;
+    while (n > 0 && dir[n - 1] != '/') n--;
+    if (n == 0) snprintf(parent, sizeof parent, ".");
+    else snprintf(parent, sizeof parent, "%.*s", (int)(n > 1 ? n - 1 : 1), dir);
+    if (stat(parent, &sb) != 0 || !S_ISDIR(sb.st_mode) || access(parent, W_OK | X_OK) != 0) {
+        cli_error("%s: cannot create the folder %s: %s is not a writable folder", cmd, dir, parent);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path, int format, const char *command)
+{
+    lmp_error err = {0};
+    lmp_ngram *g = NULL;
+    lmp_status st = lmp_ngram_create_from_train(m, &g, &err);
+    if (!st && command) st = lmp_ngram_meta_set(g, LMP_NGRAM_META_COMMAND, command, &err);
+    if (!st) {
+        lmp_ngram_write_params wp = {LMP_ARPA_ORDER_CONTEXT, NULL, NULL}; /* as lmp_train_write_arpa */
+        st = format == 1   ? lmp_ngram_write_binary(g, path, &err)
+             : format == 2 ? lmp_ngram_write_trie(g, path, NULL, &err)
+                           : lmp_ngram_write_arpa(g, path, &wp, &err);
+    }
+    lmp_ngram_free(g);
+    if (st) {
+        cli_error("%s: %s", cmd, err.msg);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- the GPT-2 vocabulary ----------------------------------------------------- */

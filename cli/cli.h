@@ -71,6 +71,22 @@ void cli_progress_phase(cli_progress *p, const char *phase);
 /* Progress callback (ctx is a cli_progress *); frac in [0, 1], 1 clears the line. */
 void cli_progress_update(void *ctx, double frac);
 
+/* The command line as a shell would take it back ("lmprob" then argv, an
+ * argument with spaces or quotes single-quoted), for a model's "command"
+ * record; malloc'd (caller frees), NULL without memory. */
+char *cli_join_command(int argc, char **argv);
+
+/* Model outputs of train-like commands (mix, prune, filter). */
+/* The format OUT asks for, by its name: 1 lmprob's binary hashed layout
+ * (.bin), 2 the trie (.trie), 0 ARPA (anything else). */
+int cli_model_out_format(const char *path);
+/* (Before long work, check OUT with cli_check_output, below.) */
+/* Write m (built in memory by lmp_ngram_create_from_train, its metadata
+ * kept, "command" set to command when not NULL) as ARPA, in the n-gram order
+ * lmprob train writes, or in lmprob's binary format (format as
+ * cli_model_out_format). Atomic; prints the error and returns -1 on failure. */
+int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path, int format, const char *command);
+
 /* GPT-2's vocabulary for every command that needs one, found in this order:
  *   1. `vocab` (the command's --vocab DIR|FILE), when not NULL: used or failed, no fallback;
  *   2. the environment variable LMPROB_GPT2_VOCAB;
@@ -86,5 +102,86 @@ lmp_tokenizer *cli_gpt2_load(const char *cmd, const char *vocab);
 void cli_json_double(FILE *f, double x);
 void cli_json_doubles(FILE *f, const double *v, size_t n);
 void cli_json_string(FILE *f, const char *s);
+/* A JSON string of len bytes (may hold NUL); bytes >= 0x80 are copied as they are. */
+void cli_json_bytes(FILE *f, const char *s, size_t len);
+
+/* A whole file ("-": stdin) into a malloc'd, NUL-terminated buffer. 0 on
+ * success; -1 with errno set otherwise (nothing printed). */
+int cli_read_file(const char *path, char **buf, size_t *len);
+
+/* Fail early: before long work, every command checks that its inputs can be
+ * read and its outputs created. Each prints "lmprob: <cmd>: ..." naming the
+ * path and why, and returns -1 (0 when fine; "-" and NULL always pass).
+ *   cli_check_input       a file or folder that exists and can be read
+ *   cli_check_output      a file the atomic writer can create (its temporary
+ *                         file is created and removed)
+ *   cli_check_output_dir  a folder that exists and is writable, or can be made */
+int cli_check_input(const char *cmd, const char *path);
+int cli_check_output(const char *cmd, const char *path);
+int cli_check_output_dir(const char *cmd, const char *dir);
+
+/* ---- models (cli/model.c) -------------------------------------------------------- */
+
+/* "--mode word|char|byte". Prints the error; -1 on a bad value. */
+int cli_parse_mode(const char *cmd, const char *v, lmp_lm_tokens *out);
+
+
+/* The model options the commands share: --mode word|char|byte, --threads T (0: all cores),
+ * --window W (>= 2) and --stride S (>= 1). `which` is a mask of CLI_LM_*: 1 when argv[*i] was
+ * one (consumed), 0 when not, -1 on an error (printed). */
+typedef struct cli_lm_opts {
+    lmp_lm_tokens mode;     /* LMP_LM_TOKENS_DEFAULT unless --mode */
+    long threads;           /* 0 */
+    long window, stride;    /* 0: the defaults of lmp_eval_windows */
+    int windows_given;      /* --window or --stride seen */
+    const char *vocab;      /* --vocab DIR|FILE: GPT-2's vocabulary (NULL: the model folder's, else the default) */
+} cli_lm_opts;
+#define CLI_LM_MODE 1u
+#define CLI_LM_THREADS 2u
+#define CLI_LM_WINDOW 4u
+#define CLI_LM_VOCAB 8u
+#define CLI_LM_OPTS_INIT {LMP_LM_TOKENS_DEFAULT, 0, 0, 0, 0, NULL}
+int cli_lm_opt(const char *cmd, int argc, char **argv, int *i, unsigned which, cli_lm_opts *o);
+
+/* Load a model of any kind after checking the path, with a progress line on a
+ * terminal while it loads: an n-gram file (o->mode: the token mode asked,
+ * LMP_LM_TOKENS_DEFAULT for the model's own), or GPT-2 (a folder with
+ * config.json or a .safetensors file; its vocabulary: --vocab, else the
+ * folder's vocab.json + merges.txt, else the default that cli_gpt2_load finds;
+ * o->threads for its forward pass). Prints the error; CLI_OK or CLI_FAIL. */
+int cli_lm_load(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm **out);
+
+/* lmp_lm_tokenize into malloc'd arrays (unknown and spans optional). */
+lmp_status cli_tokenize(const lmp_lm *lm, const char *text, size_t len, unsigned flags, lmp_token_id **ids,
+                        unsigned char **unknown, lmp_lm_span **spans, size_t *n, lmp_error *err);
+
+/* A token as text: words with a space before all but the first; char and
+ * byte tokens as the characters they stand for; GPT-2 tokens as their bytes. */
+void cli_print_token(FILE *f, const lmp_lm *lm, lmp_token_id id, int first);
+
+/* The sampler options of decode and generate (same names, same domains):
+ * 1 when argv[*i] was one (consumed, with its value), 0 when it is not a
+ * sampler option, -1 on an error (printed). *dtype_set records --dtype. */
+int cli_sampler_opt(const char *cmd, int argc, char **argv, int *i, lmp_sampler_params *prm, int *dtype_set);
+/* After parsing: --dtype defaults to f64 with --order hf, f32 with llama. */
+void cli_sampler_finish(lmp_sampler_params *prm, int dtype_set);
+/* --rng xoshiro|numpy and --seed S: 1 consumed, 0 not one of them, -1 error. */
+int cli_rng_opt(const char *cmd, int argc, char **argv, int *i, lmp_rng_kind *kind, uint64_t *seed);
+
+#define CLI_SAMPLER_HELP                                                                                  \
+    "  --temperature T          T > 0 divides the logits; T = 0 is greedy (default 1)\n"                   \
+    "  --top-k K                keep the K most likely (default 0: off)\n"                                 \
+    "  --top-p P                nucleus: keep the smallest top set with mass >= P, P in (0, 1] (default 1: off)\n" \
+    "  --min-p P                keep p_i >= P * p_max, P in [0, 1] (default 0: off)\n"                     \
+    "  --typical P              locally typical sampling with mass P in (0, 1] (default 1: off)\n"         \
+    "  --epsilon E              keep p_i >= E, E in [0, 1) (default 0: off)\n"                             \
+    "  --repetition-penalty R   penalise tokens already in the history (R > 0; default 1: off)\n"          \
+    "  --frequency-penalty F    logit -= count * F (default 0: off)\n"                                     \
+    "  --presence-penalty F     logit -= F if the token occurred (default 0: off)\n"                       \
+    "  --penalty-last-n N       the penalties see the last N tokens (default 0: all)\n"                    \
+    "  --min-keep N             every filter keeps at least N (default 1)\n"                               \
+    "  --order hf|llama         chain order and edge rules (default hf: temperature first)\n"              \
+    "  --dtype f64|f32          arithmetic (default f64 for hf, f32 for llama)\n"                          \
+    "  --rng xoshiro|numpy      random stream (default xoshiro; numpy: legacy MT19937, np.random.seed parity)\n"
 
 #endif

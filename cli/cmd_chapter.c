@@ -664,7 +664,7 @@ static const section sections[] = {
     {"b01", "PMF and PDF: categorical sampling, Gaussian weights",
      "lmp_categorical_sample, lmp_normal_sample_n, lmp_normal_pdf", b01_pmf_pdf},
     {"b02", "Joint, marginal and conditional distributions", "lmp_joint_marginals, lmp_joint_y_given_x", b02_joint},
-    {"b03", "The chain rule: a mock LM generates and scores a sequence", "lmp_lm_mock_create, lmp_lm_sequence_logprob", ch_b03_chain},
+    {"b03", "The chain rule: a mock LM generates and scores a sequence", "lmp_lm_create_mock, lmp_lm_ctx_*, lmp_lm_sequence_logprob", ch_b03_chain},
     {"b04", "Bayes' rule: disease testing", "lmp_bayes_total_probability, lmp_bayes_update", b04_bayes},
     {"b05", "MAP estimation: NLL + L2/L1 penalty", "lmp_map_loss (and the chapter's, cli/chapter/map_loss.c)", b05_map},
     {"b06", "Expected value: exact, Monte Carlo", "lmp_binomial_sample, lmp_normal_sample_n", b06_expectation},
@@ -682,7 +682,7 @@ static const section sections[] = {
     {"b17", "Top-k sampling", "lmp_sampler (top_k, HF ties)", ch_b17_topk},
     {"b18", "Nucleus (top-p) sampling", "lmp_sampler (top_p)", ch_b18_nucleus},
     {"b19", "Perplexity", "lmp_perplexity", ch_b19_perplexity},
-    {"b19hf", "Sliding-window perplexity (the Hugging Face example)", "lmp_eval_sliding_window (eval.h)",
+    {"b19hf", "Sliding-window perplexity (the Hugging Face example)", "lmp_eval_perplexity (eval.h)",
      ch_b19_sliding},
     {"b20", "Bias-variance decomposition", "lmp_linalg_poly_fit, lmp_stats_variance", b20_biasvar},
 };
@@ -777,6 +777,8 @@ int cmd_chapter(int argc, char **argv)
         cli_error("chapter: --model and --text: expected both or neither, got only %s", c.model ? "--model" : "--text");
         return CLI_USAGE;
     }
+    /* fail early: section 20 comes after every other section */
+    if (cli_check_input("chapter", c.model) || cli_check_input("chapter", c.text)) return CLI_FAIL;
     if (list) {
         for (size_t s = 0; s < NSECTIONS; s++)
             printf("%2zu  %-6s %-58s %s\n", s + 1, sections[s].block, sections[s].title, sections[s].api);

@@ -20,19 +20,8 @@ static void usage(FILE *f)
             "\n"
             "  --logits LIST            logits inline (\"3,2,1.5\")\n"
             "  --vocab LIST             token names for the ids (\"the,a,cat\"), for printing\n"
-            "  --temperature T          T > 0 divides the logits; T = 0 is greedy (default 1)\n"
-            "  --top-k K                keep the K most likely (0: off)\n"
-            "  --top-p P                nucleus: keep the smallest top set with mass >= P, P in (0, 1]\n"
-            "  --min-p P                keep p_i >= P * p_max, P in [0, 1]\n"
-            "  --typical P              locally typical sampling with mass P in (0, 1]\n"
-            "  --epsilon E              keep p_i >= E, E in [0, 1)\n"
-            "  --repetition-penalty R   penalise the --history tokens (R > 0; 1: off)\n"
-            "  --frequency-penalty F, --presence-penalty F, --penalty-last-n N\n"
             "  --history LIST           previous token ids, for the penalties\n"
-            "  --min-keep N             every filter keeps at least N (default 1)\n"
-            "  --order hf|llama         chain order and edge rules (default hf: temperature first)\n"
-            "  --dtype f64|f32          arithmetic (default f64 for hf, f32 for llama)\n"
-            "  --rng xoshiro|numpy      random stream (numpy: legacy MT19937, np.random.seed parity)\n"
+            CLI_SAMPLER_HELP
             "  --seed S                 seed (default %d)\n"
             "  -n N                     number of samples (default 10; 0: none)\n"
             "  --counts                 print how often each token was drawn (Counter order)\n"
@@ -54,16 +43,6 @@ typedef struct opts {
     long n, top, digits;
     int counts, json;
 } opts;
-
-/* "decode: --top-p" style names for cli_parse_* messages */
-static int num_opt(int argc, char **argv, int *i, const char *name, double *out)
-{
-    const char *v = cli_optarg(argc, argv, i, name);
-    if (!v) return -1;
-    char label[64];
-    snprintf(label, sizeof label, "decode: %s", name);
-    return cli_parse_double(label, v, out);
-}
 
 static int long_opt(int argc, char **argv, int *i, const char *name, long *out)
 {
@@ -91,8 +70,8 @@ static int parse(int argc, char **argv, opts *o)
     o->digits = 4;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        double d;
         long l;
+        int r;
         if (cli_is_help(a)) {
             usage(stdout);
             return -1;
@@ -102,77 +81,9 @@ static int parse(int argc, char **argv, opts *o)
             if (!(o->vocab = cli_optarg(argc, argv, &i, "--vocab"))) return CLI_USAGE;
         } else if (cli_is_opt(a, "--history")) {
             if (!(o->history = cli_optarg(argc, argv, &i, "--history"))) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--temperature")) {
-            if (num_opt(argc, argv, &i, "--temperature", &d)) return CLI_USAGE;
-            if (d < 0) return range_error("--temperature", d, "T >= 0 (0 is greedy)");
-            o->prm.temperature = d;
-        } else if (cli_is_opt(a, "--top-k")) {
-            if (long_opt(argc, argv, &i, "--top-k", &l)) return CLI_USAGE;
-            if (l < 0) return range_error("--top-k", (double)l, "k >= 0 (0 is off)");
-            o->prm.top_k = l;
-        } else if (cli_is_opt(a, "--top-p")) {
-            if (num_opt(argc, argv, &i, "--top-p", &d)) return CLI_USAGE;
-            if (!(d > 0 && d <= 1)) return range_error("--top-p", d, "a probability in (0, 1]");
-            o->prm.top_p = d;
-        } else if (cli_is_opt(a, "--min-p")) {
-            if (num_opt(argc, argv, &i, "--min-p", &d)) return CLI_USAGE;
-            if (!(d >= 0 && d <= 1)) return range_error("--min-p", d, "a value in [0, 1]");
-            o->prm.min_p = d;
-        } else if (cli_is_opt(a, "--typical")) {
-            if (num_opt(argc, argv, &i, "--typical", &d)) return CLI_USAGE;
-            if (!(d > 0 && d <= 1)) return range_error("--typical", d, "a mass in (0, 1]");
-            o->prm.typical_p = d;
-        } else if (cli_is_opt(a, "--epsilon")) {
-            if (num_opt(argc, argv, &i, "--epsilon", &d)) return CLI_USAGE;
-            if (!(d >= 0 && d < 1)) return range_error("--epsilon", d, "a value in [0, 1)");
-            o->prm.epsilon = d;
-        } else if (cli_is_opt(a, "--repetition-penalty")) {
-            if (num_opt(argc, argv, &i, "--repetition-penalty", &d)) return CLI_USAGE;
-            if (!(d > 0)) return range_error("--repetition-penalty", d, "a penalty > 0 (1 is off)");
-            o->prm.repetition_penalty = d;
-        } else if (cli_is_opt(a, "--frequency-penalty")) {
-            if (num_opt(argc, argv, &i, "--frequency-penalty", &o->prm.frequency_penalty)) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--presence-penalty")) {
-            if (num_opt(argc, argv, &i, "--presence-penalty", &o->prm.presence_penalty)) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--penalty-last-n")) {
-            if (long_opt(argc, argv, &i, "--penalty-last-n", &l)) return CLI_USAGE;
-            if (l < 0) return range_error("--penalty-last-n", (double)l, "n >= 0 (0: the whole history)");
-            o->prm.penalty_last_n = (size_t)l;
-        } else if (cli_is_opt(a, "--min-keep")) {
-            if (long_opt(argc, argv, &i, "--min-keep", &l)) return CLI_USAGE;
-            if (l < 1) return range_error("--min-keep", (double)l, "n >= 1");
-            o->prm.min_keep = (size_t)l;
-        } else if (cli_is_opt(a, "--order")) {
-            const char *v = cli_optarg(argc, argv, &i, "--order");
-            if (!v) return CLI_USAGE;
-            if (strcmp(v, "hf") == 0) o->prm.conv = LMP_CONV_HF;
-            else if (strcmp(v, "llama") == 0) o->prm.conv = LMP_CONV_LLAMA;
-            else {
-                cli_error("decode: --order: expected hf or llama, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if (cli_is_opt(a, "--dtype")) {
-            const char *v = cli_optarg(argc, argv, &i, "--dtype");
-            if (!v) return CLI_USAGE;
-            if (strcmp(v, "f64") == 0 || strcmp(v, "float64") == 0) o->prm.dtype = LMP_DTYPE_F64;
-            else if (strcmp(v, "f32") == 0 || strcmp(v, "float32") == 0) o->prm.dtype = LMP_DTYPE_F32;
-            else {
-                cli_error("decode: --dtype: expected f64 or f32, got '%s'", v);
-                return CLI_USAGE;
-            }
-            o->dtype_set = 1;
-        } else if (cli_is_opt(a, "--rng")) {
-            const char *v = cli_optarg(argc, argv, &i, "--rng");
-            if (!v) return CLI_USAGE;
-            if (strcmp(v, "xoshiro") == 0) o->rng = LMP_RNG_XOSHIRO;
-            else if (strcmp(v, "numpy") == 0) o->rng = LMP_RNG_NUMPY_LEGACY;
-            else {
-                cli_error("decode: --rng: expected xoshiro or numpy, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if (cli_is_opt(a, "--seed")) {
-            const char *v = cli_optarg(argc, argv, &i, "--seed");
-            if (!v || cli_parse_u64("decode: --seed", v, &o->seed)) return CLI_USAGE;
+        } else if ((r = cli_sampler_opt("decode", argc, argv, &i, &o->prm, &o->dtype_set)) != 0 ||
+                   (r = cli_rng_opt("decode", argc, argv, &i, &o->rng, &o->seed)) != 0) {
+            if (r < 0) return CLI_USAGE;
         } else if (strcmp(a, "-n") == 0 || cli_is_opt(a, "--samples")) {
             const char *name = a[1] == 'n' ? "-n" : "--samples";
             if (long_opt(argc, argv, &i, name, &l)) return CLI_USAGE;
@@ -204,7 +115,7 @@ static int parse(int argc, char **argv, opts *o)
         cli_error("decode: expected either FILE or --logits, got both");
         return CLI_USAGE;
     }
-    if (!o->dtype_set) o->prm.dtype = o->prm.conv == LMP_CONV_LLAMA ? LMP_DTYPE_F32 : LMP_DTYPE_F64;
+    cli_sampler_finish(&o->prm, o->dtype_set);
     return 0;
 }
 

@@ -111,6 +111,7 @@ static int demo_uniform(int argc, char **argv)
         cli_error("demo uniform: expected --output U.arpa and a TRAIN file");
         return CLI_USAGE;
     }
+    if (cli_check_input("demo uniform", train) || cli_check_output("demo uniform", out)) return CLI_FAIL;
     FILE *f = fopen(train, "r");
     if (!f) {
         cli_error("demo uniform: %s: cannot read: %s", train, strerror(errno));
@@ -589,25 +590,24 @@ static void html_table(FILE *o, const model_row *rows, size_t n)
 /* ---- report: the next-token distribution of the largest model -------------------------- */
 
 typedef struct nt_ctx {
-    lmp_lm lm;
-    lmp_ngram *m;
+    lmp_lm *lm;
+    lmp_lm_ctx *ctx;    /* the sequence being read: <s> and the words so far */
     lmp_sampler *top_p; /* top-p 0.9, HF convention */
     double *lp, *p, *pt;
     size_t V;
 } nt_ctx;
 
+/* Longest line the per-position pass reads (tokens); a line beyond it is cut. */
+#define NT_MAX_TOKENS ((size_t)1 << 16)
+
 static int nt_open(nt_ctx *t, const char *path)
 {
     memset(t, 0, sizeof *t);
     lmp_error err;
-    lmp_status st = lmp_ngram_load(path, NULL, NULL, &t->m, &err);
-    if (!st) st = lmp_ngram_as_lm(t->m, &t->lm, &err);
-    if (st) {
-        lmp_ngram_free(t->m);
-        t->m = NULL;
-        return cli_fail_status(st, &err);
-    }
-    t->V = t->lm.vocab_size;
+    lmp_status st = lmp_lm_load(path, NULL, &t->lm, &err);
+    if (!st) st = lmp_lm_ctx_create(t->lm, NT_MAX_TOKENS, &t->ctx, &err);
+    if (st) return cli_fail_status(st, &err);
+    t->V = lmp_lm_vocab_size(t->lm);
     lmp_sampler_params prm = lmp_sampler_params_default();
     prm.top_p = 0.9;
     st = lmp_sampler_create(&prm, t->V, &t->top_p, &err);
@@ -620,7 +620,8 @@ static int nt_open(nt_ctx *t, const char *path)
 
 static void nt_close(nt_ctx *t)
 {
-    if (t->m) t->lm.vt->free(t->lm.self); /* frees the model */
+    lmp_lm_ctx_free(t->ctx);
+    lmp_lm_free(t->lm);
     lmp_sampler_free(t->top_p);
     free(t->lp);
     free(t->p);
@@ -628,12 +629,12 @@ static void nt_close(nt_ctx *t)
     memset(t, 0, sizeof *t);
 }
 
-/* Distribution after ctx[0..n): t->lp (natural logs), t->p (probabilities), its entropy (nats) and
+/* Distribution after the context: t->lp (natural logs), t->p (probabilities), its entropy (nats) and
  * the size of the p = 0.9 nucleus. */
-static int nt_dist(nt_ctx *t, const int32_t *ctx, size_t n, double *entropy, size_t *nucleus)
+static int nt_dist(nt_ctx *t, double *entropy, size_t *nucleus)
 {
     lmp_error err;
-    lmp_status st = t->lm.vt->next_logprobs(t->lm.self, ctx, n, t->lp, &err);
+    lmp_status st = lmp_lm_ctx_next_logprobs(t->ctx, t->lp, &err);
     if (!st) st = lmp_softmax(t->lp, t->V, t->p, &err);
     if (!st) st = lmp_sampler_apply(t->top_p, t->lp, t->V, NULL, 0, &err);
     if (st) return cli_fail_status(st, &err);
@@ -642,20 +643,19 @@ static int nt_dist(nt_ctx *t, const int32_t *ctx, size_t n, double *entropy, siz
     return CLI_OK;
 }
 
-/* ids of "<s> w1 w2 ..." (words not in the vocabulary become <unk>). */
-static size_t prompt_ids(const nt_ctx *t, const char *prompt, int32_t *ids, size_t max)
+/* The context "<s> w1 w2 ..." (words not in the vocabulary read as <unk>). */
+static int nt_prompt(nt_ctx *t, const char *prompt)
 {
+    lmp_lm_info in;
+    lmp_lm_get_info(t->lm, &in);
+    lmp_token_id ids[64];
     size_t n = 0;
-    if (t->lm.bos >= 0) ids[n++] = t->lm.bos;
-    const char *s = prompt;
-    while (*s && n < max) {
-        while (*s == ' ') s++;
-        const char *e = s;
-        while (*e && *e != ' ') e++;
-        if (e > s) ids[n++] = lmp_ngram_vocab_index(t->m, s, (size_t)(e - s));
-        s = e;
-    }
-    return n;
+    lmp_error err;
+    lmp_status st = lmp_lm_ctx_rewind(t->ctx, 0, &err);
+    if (!st && in.bos >= 0) st = lmp_lm_ctx_push(t->ctx, &in.bos, 1, &err);
+    if (!st) st = lmp_lm_tokenize(t->lm, prompt, strlen(prompt), 0, ids, NULL, NULL, 64, &n, &err);
+    if (!st) st = lmp_lm_ctx_push(t->ctx, ids, n, &err);
+    return st ? cli_fail_status(st, &err) : CLI_OK;
 }
 
 typedef struct rank_item {
@@ -681,11 +681,9 @@ static int analyse_prompts(nt_ctx *t, const char *dir, FILE *html, FILE *echo)
     rank_item *rk = malloc(t->V * sizeof *rk);
     if (!rk) return cli_fail_status(LMP_ENOMEM, NULL);
     for (size_t k = 0; k < NPROMPTS; k++) {
-        int32_t ids[16];
-        size_t n = prompt_ids(t, prompts[k], ids, 16);
         double H;
         size_t nuc;
-        if (nt_dist(t, ids, n, &H, &nuc)) {
+        if (nt_prompt(t, prompts[k]) || nt_dist(t, &H, &nuc)) {
             free(rk);
             return CLI_FAIL;
         }
@@ -697,7 +695,7 @@ static int analyse_prompts(nt_ctx *t, const char *dir, FILE *html, FILE *echo)
         if (echo) fprintf(echo, "  <s> %-22s H = %6.3f nats (%6.3f bits)  nucleus(0.9) = %5zu  top:", prompts[k], H,
                           H / log(2.0), nuc);
         for (int j = 0; j < 5; j++) {
-            const char *w = t->lm.vt->token_str(t->lm.self, rk[j].id);
+            const char *w = lmp_lm_token_text(t->lm, rk[j].id, NULL);
             fprintf(html, "%s", j ? ", " : "");
             html_escape(html, w ? w : "?");
             fprintf(html, " %.3f", rk[j].p);
@@ -709,11 +707,9 @@ static int analyse_prompts(nt_ctx *t, const char *dir, FILE *html, FILE *echo)
     fprintf(html, "</table>\n");
 
     /* The picture: the distribution after prompts[1] at three temperatures, with the cut-offs. */
-    int32_t ids[16];
-    size_t n = prompt_ids(t, prompts[1], ids, 16);
     double H;
     size_t nuc;
-    if (nt_dist(t, ids, n, &H, &nuc)) {
+    if (nt_prompt(t, prompts[1]) || nt_dist(t, &H, &nuc)) {
         free(rk);
         return CLI_FAIL;
     }
@@ -818,12 +814,19 @@ static int analyse_test(nt_ctx *t, const char *dir, const char *test, size_t max
         return cli_fail_status(LMP_ENOMEM, NULL);
     }
     size_t npos = 0, pos = 0;
-    int32_t ctx[LMP_NGRAM_MAX_ORDER + 1];
     int rc = CLI_OK;
+    lmp_lm_info in;
+    lmp_lm_get_info(t->lm, &in);
+    const lmp_ngram *m = lmp_lm_ngram(t->lm);
+    /* One context per line: <s>, then each word pushed after its position is measured. */
     while (rc == CLI_OK && (len = getline(&line, &cap, f)) > 0) {
-        size_t n = 0;
-        unsigned keep = lmp_ngram_order(t->m) - 1;
-        if (t->lm.bos >= 0) ctx[n++] = t->lm.bos;
+        lmp_error err;
+        lmp_status st = lmp_lm_ctx_rewind(t->ctx, 0, &err);
+        if (!st && in.bos >= 0) st = lmp_lm_ctx_push(t->ctx, &in.bos, 1, &err);
+        if (st) {
+            rc = cli_fail_status(st, &err);
+            break;
+        }
         char *save = NULL;
         int done = 0;
         char *tok = strtok_r(line, " \t\r\n", &save);
@@ -831,23 +834,22 @@ static int analyse_test(nt_ctx *t, const char *dir, const char *test, size_t max
             if (pos++ % step == 0) {
                 double H;
                 size_t nuc;
-                if (nt_dist(t, ctx, n, &H, &nuc)) {
+                if (nt_dist(t, &H, &nuc)) {
                     rc = CLI_FAIL;
                     break;
                 }
                 sizes[npos] = log10((double)nuc);
                 ents[npos++] = H;
             }
-            if (!tok) {
+            if (!tok || lmp_lm_ctx_length(t->ctx) == lmp_lm_ctx_capacity(t->ctx)) {
                 done = 1; /* that position predicted </s> */
                 continue;
             }
-            int32_t id = lmp_ngram_vocab_index(t->m, tok, strlen(tok));
-            if (n == keep + 1) {
-                memmove(ctx, ctx + 1, keep * sizeof *ctx);
-                n = keep;
+            lmp_token_id id = lmp_ngram_vocab_index(m, tok, strlen(tok));
+            if ((st = lmp_lm_ctx_push(t->ctx, &id, 1, &err))) {
+                rc = cli_fail_status(st, &err);
+                break;
             }
-            ctx[n++] = id;
             tok = strtok_r(NULL, " \t\r\n", &save);
         }
     }
@@ -953,6 +955,7 @@ static int demo_report(int argc, char **argv)
         cli_error("demo report: expected --dir OUT");
         return CLI_USAGE;
     }
+    if (cli_check_input("demo report", dir) || cli_check_output_dir("demo report", dir)) return CLI_FAIL;
     model_row *rows = calloc(MAX_MODELS, sizeof *rows);
     if (!rows) return cli_fail_status(LMP_ENOMEM, NULL);
     size_t n = 0;

@@ -1,170 +1,205 @@
-/* `lmprob generate`: sample sentences from an n-gram model with the sampler
- * chain of lmprob/sample.h (temperature, top-k, top-p, min-p; HF or llama.cpp
- * order). Each step scores every word of the vocabulary from the current
- * state (natural logs), so the sampler sees the model's exact distribution. */
+/* `lmprob generate`: sample text from any model behind lm.h (an n-gram file,
+ * a GPT-2 folder) with lmp_lm_generate and the sampler chain of sample.h,
+ * printing each token as it is drawn. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "commands.h"
-#include "lmprob/corpus.h"
-#include "lmprob/ngram.h"
-#include "lmprob/rng.h"
-#include "lmprob/sample.h"
 
 #define LN10 2.30258509299404568402
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lmprob generate MODEL [--temperature T] [--top-k K] [--top-p P] [--min-p M] [--order hf|llama]\n"
-            "                       [--seed S] [-n N] [--prompt TEXT] [--max-len L] [--mode word|char|byte] [--json]\n"
+            "usage: lmprob generate (MODEL | --model MODEL) [--prompt TEXT] [-n N] [--sentences K] [--max-len L]\n"
+            "                       [sampler options] [--seed S] [--mode word|char|byte] [--threads T] [--json]\n"
             "\n"
-            "Sample N sentences (default 1) from the n-gram MODEL (ARPA or binary). Each sentence starts after\n"
-            "<s> (and the words of --prompt, which are printed first) and ends at </s> or after L generated\n"
-            "words (default 50). The next word is drawn from the model's distribution over the whole\n"
-            "vocabulary (<s> excluded) through lmprob's sampler chain:\n"
-            "  --temperature T   divide the log-probabilities by T (default 1; 0 = greedy)\n"
-            "  --top-k K         keep the K most probable words (default 0 = off)\n"
-            "  --top-p P         nucleus: smallest set with mass >= P (default 1 = off)\n"
-            "  --min-p M         keep words with p >= M * p_max (default 0 = off)\n"
-            "  --order hf|llama  filter order and edge rules of Hugging Face or llama.cpp (default hf)\n"
-            "  --seed S          xoshiro256** seed (default %d): the same seed gives the same text\n"
-            "  --mode M          tokens as 'lmprob train --mode M' made them: word (default; the prompt is split\n"
-            "                    on whitespace, words are printed with spaces), char or byte (the prompt is read\n"
-            "                    with lmprob's corpus reader; tokens are printed as the text they stand for:\n"
-            "                    <sp> a space, <tab> a tab, <0xNN> the byte NN, with no separator)\n"
-            "  --json            one JSON object: per sentence its words (prompt included), the number generated,\n"
-            "                    whether it ended with </s>, and the log10 probability of the generated words\n"
-            "                    and </s> given <s> and the prompt (under the model, before any filter)\n"
+            "Sample text from MODEL: an n-gram model (ARPA or binary) or GPT-2 (a Hugging Face folder with\n"
+            "config.json + model.safetensors, or a .safetensors file). Each token is drawn from the model's\n"
+            "distribution over the whole vocabulary through lmprob's sampler chain (the options and domains of\n"
+            "`lmprob decode`) and printed as it comes.\n"
             "\n"
-            "example: lmprob generate ptb5.bin --top-k 40 --temperature 0.8 -n 3 --seed 7\n",
+            "  --prompt TEXT      the text to continue, printed first (default none). n-gram models: read\n"
+            "                     after <s> with the model's tokens; a word not in the vocabulary is kept as\n"
+            "                     typed and shown as <unk:WORD> (the model reads it as <unk>)\n"
+            "  -n N               independent samples, each from the prompt (default 1)\n"
+            "  --sentences K      sentences per sample, one a line (default 1): after </s> the next sentence\n"
+            "                     starts with <s>; GPT-2 goes on after <|endoftext|>\n"
+            "  --max-len L        tokens per sentence at most (default 50); a sentence cut there without\n"
+            "                     reaching </s> (<|endoftext|>) is reported on stderr\n"
+            CLI_SAMPLER_HELP
+            "  --seed S           seed (default %d): the same seed gives the same text\n"
+            "  --mode M           n-gram models: tokens as 'lmprob train --mode M' made them: word (default\n"
+            "                     when the model does not say), char or byte; printed as the text they stand\n"
+            "                     for (<sp> a space, <tab> a tab, <0xNN> the byte NN)\n"
+            "  --threads T        GPT-2: threads of the forward pass (default 0: all cores)\n"
+            "  --json             one JSON object: per sentence its sample, words (the prompt's first, and the\n"
+            "                     prompt's unknown words as typed), the\n"
+            "                     number generated, whether it ended, and the log-probability of the\n"
+            "                     generated tokens and the end (ln_prob, log10_prob) under the model, before any\n"
+            "                     filter\n"
+            "\n"
+            "examples: lmprob generate ptb5.bin --top-k 40 --temperature 0.8 -n 3 --seed 7\n"
+            "          lmprob generate --model gpt2/ --prompt \"The meaning of life is\" --top-p 0.9 --max-len 40\n",
             CLI_DEFAULT_SEED);
 }
 
-/* One token of the text output: in word mode the word after a space (none
- * before the first); in char and byte modes the text the token stands for
- * (corpus.h: <sp>, <tab>, <0xNN>), with no separator. */
-static void print_token(const char *w, int mode, int first)
+typedef struct gen {
+    const lmp_lm *lm;
+    lmp_lm_info in;
+    int json;
+    size_t sample, max_len;
+    /* the prompt as typed */
+    const char *prompt;
+    const lmp_token_id *pids;
+    const unsigned char *punk;
+    const lmp_lm_span *pspans;
+    size_t np;
+    /* the current sentence */
+    int first_word;
+    double lp;
+    size_t generated, sentences_out;
+    int failed;
+} gen;
+
+/* The prompt's tokens, unknown words as typed (<unk:WORD> in text, the word in JSON). */
+static void print_prompt(gen *g)
 {
-    if (mode == LMP_CORPUS_WORD) {
-        printf("%s%s", first ? "" : " ", w);
-        return;
-    }
-    unsigned hi, lo;
-    if (strcmp(w, "<sp>") == 0) {
-        putchar(' ');
-    } else if (strcmp(w, "<tab>") == 0) {
-        putchar('\t');
-    } else if (strlen(w) == 6 && strncmp(w, "<0x", 3) == 0 && w[5] == '>' &&
-               sscanf(w + 3, "%1x%1x", &hi, &lo) == 2) {
-        putchar((int)(hi * 16 + lo));
-    } else {
-        fputs(w, stdout);
+    for (size_t i = 0; i < g->np; i++) {
+        if (g->punk && g->punk[i]) {
+            const char *w = g->prompt + g->pspans[i].offset;
+            int wl = (int)g->pspans[i].len;
+            if (g->json) {
+                fputs(g->first_word ? "" : ", ", stdout);
+                cli_json_bytes(stdout, w, (size_t)wl);
+            } else {
+                printf("%s<unk:%.*s>", g->first_word || g->in.tokens != LMP_LM_TOKENS_WORD ? "" : " ", wl, w);
+            }
+        } else if (g->json) {
+            size_t len;
+            const char *w = lmp_lm_token_text(g->lm, g->pids[i], &len);
+            fputs(g->first_word ? "" : ", ", stdout);
+            cli_json_bytes(stdout, w ? w : "", len);
+        } else {
+            cli_print_token(stdout, g->lm, g->pids[i], g->first_word);
+        }
+        g->first_word = 0;
     }
 }
 
-/* The prompt's token ids: split on whitespace in word mode, through the corpus
- * reader (one line) in char and byte modes. A prompt of L bytes has at most L
- * tokens in any mode. */
-static lmp_status prompt_ids(const lmp_ngram *m, const char *prompt, int mode, int32_t **ids, size_t *n,
-                             lmp_error *err)
+static void sentence_start(gen *g, size_t sentence)
 {
-    size_t len = prompt ? strlen(prompt) : 0, np = 0;
-    int32_t *p = malloc((len + 1) * sizeof *p);
-    if (!p) return lmp_error_set(err, LMP_ENOMEM, "out of memory for the prompt");
-    lmp_status st = LMP_OK;
-    if (mode == LMP_CORPUS_WORD) {
-        for (const char *q = prompt; q && *q;) {
-            while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r') q++;
-            if (!*q) break;
-            const char *s = q;
-            while (*q && *q != ' ' && *q != '\t' && *q != '\n' && *q != '\r') q++;
-            p[np++] = lmp_ngram_vocab_index(m, s, (size_t)(q - s));
+    g->first_word = 1;
+    g->lp = 0.0;
+    g->generated = 0;
+    if (g->json)
+        printf("%s\n  {\"sample\": %zu, \"sentence\": %zu, \"words\": [", g->sentences_out++ ? "," : "", g->sample,
+               sentence);
+    if (sentence == 0) print_prompt(g);
+    if (!g->json) fflush(stdout);
+}
+
+static int on_event(void *ud, const lmp_lm_event *ev)
+{
+    gen *g = ud;
+    if (ev->index == 0 && ev->kind != LMP_LM_EVENT_CUT) sentence_start(g, ev->sentence);
+    if (ev->kind == LMP_LM_EVENT_TOKEN) {
+        g->lp += ev->logprob;
+        g->generated++;
+        if (g->json) {
+            size_t len;
+            const char *w = lmp_lm_token_text(g->lm, ev->id, &len);
+            fputs(g->first_word ? "" : ", ", stdout);
+            cli_json_bytes(stdout, w ? w : "", len);
+        } else {
+            cli_print_token(stdout, g->lm, ev->id, g->first_word);
+            fflush(stdout); /* stream: each token as it is drawn */
         }
-    } else if (len) {
-        lmp_corpus_params cp = lmp_corpus_params_default();
-        cp.mode = (lmp_corpus_mode)mode;
-        lmp_corpus *c = NULL;
-        const lmp_token *tok = NULL;
-        size_t nt = 0;
-        st = lmp_corpus_create(prompt, len, "--prompt", &cp, &c, err);
-        if (!st) st = lmp_corpus_next_line(c, &tok, &nt, err);
-        if (st == LMP_EOF) st = LMP_OK, nt = 0;
-        for (size_t k = 0; !st && k < nt; k++) p[np++] = lmp_ngram_vocab_index(m, tok[k].ptr, tok[k].len);
-        lmp_corpus_free(c);
+        g->first_word = 0;
+        return ferror(stdout) ? (g->failed = 1) : 0;
     }
-    if (st) {
-        free(p);
-        return st;
+    if (ev->kind == LMP_LM_EVENT_END) g->lp += ev->logprob;
+    if (g->json) {
+        fputc(']', stdout);
+        if (ev->sentence == 0) { /* the prompt's words not in the vocabulary, as typed */
+            fputs(", \"unknown\": [", stdout);
+            for (size_t i = 0, first = 1; g->punk && i < g->np; i++)
+                if (g->punk[i]) {
+                    fputs(first ? "" : ", ", stdout);
+                    cli_json_bytes(stdout, g->prompt + g->pspans[i].offset, g->pspans[i].len);
+                    first = 0;
+                }
+            fputc(']', stdout);
+        }
+        printf(", \"generated\": %zu, \"ended\": %s, \"ln_prob\": ", g->generated,
+               ev->kind == LMP_LM_EVENT_END ? "true" : "false");
+        cli_json_double(stdout, g->lp);
+        fputs(", \"log10_prob\": ", stdout);
+        cli_json_double(stdout, g->lp / LN10);
+        fputc('}', stdout);
+    } else {
+        fputc('\n', stdout);
     }
-    *ids = p;
-    *n = np;
-    return LMP_OK;
+    fflush(stdout);
+    if (ev->kind == LMP_LM_EVENT_CUT)
+        fprintf(stderr, "lmprob generate: sample %zu, sentence %zu: cut at --max-len %zu without %s\n", g->sample + 1,
+                ev->sentence + 1, g->max_len, g->in.kind == LMP_LM_GPT2 ? "<|endoftext|>" : "</s>");
+    return ferror(stdout) ? (g->failed = 1) : 0;
 }
 
 int cmd_generate(int argc, char **argv)
 {
     lmp_sampler_params prm = lmp_sampler_params_default();
+    int dtype_set = 0, json = 0;
+    lmp_rng_kind rng_kind = LMP_RNG_XOSHIRO;
     const char *model = NULL, *prompt = NULL;
     uint64_t seed = CLI_DEFAULT_SEED;
-    long nsent = 1, max_len = 50;
-    int json = 0, mode = LMP_CORPUS_WORD;
+    long nsamples = 1, nsent = 1, max_len = 50;
+    cli_lm_opts lo = CLI_LM_OPTS_INIT;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
+        int r;
         if (cli_is_help(a)) {
             usage(stdout);
             return CLI_OK;
+        } else if ((r = cli_sampler_opt("generate", argc, argv, &i, &prm, &dtype_set)) != 0 ||
+                   (r = cli_rng_opt("generate", argc, argv, &i, &rng_kind, &seed)) != 0 ||
+                   (r = cli_lm_opt("generate", argc, argv, &i, CLI_LM_MODE | CLI_LM_THREADS | CLI_LM_VOCAB, &lo)) != 0) {
+            if (r < 0) return CLI_USAGE;
         } else if (strcmp(a, "--json") == 0) {
             json = 1;
-        } else if (cli_is_opt(a, "--temperature")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--temperature")) || cli_parse_double("--temperature", v, &prm.temperature))
-                return CLI_USAGE;
-        } else if (cli_is_opt(a, "--top-k")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--top-k")) || cli_parse_long("--top-k", v, &prm.top_k))
-                return CLI_USAGE;
-        } else if (cli_is_opt(a, "--top-p")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--top-p")) || cli_parse_double("--top-p", v, &prm.top_p))
-                return CLI_USAGE;
-        } else if (cli_is_opt(a, "--min-p")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--min-p")) || cli_parse_double("--min-p", v, &prm.min_p))
-                return CLI_USAGE;
-        } else if (cli_is_opt(a, "--order")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--order"))) return CLI_USAGE;
-            if (strcmp(v, "hf") == 0) prm.conv = LMP_CONV_HF;
-            else if (strcmp(v, "llama") == 0) prm.conv = LMP_CONV_LLAMA;
-            else {
-                cli_error("generate: --order: expected 'hf' or 'llama', got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if (cli_is_opt(a, "--seed")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--seed")) || cli_parse_u64("--seed", v, &seed)) return CLI_USAGE;
         } else if (strcmp(a, "-n") == 0 || cli_is_opt(a, "--n")) {
-            if (!(v = cli_optarg(argc, argv, &i, a[1] == 'n' ? "-n" : "--n")) || cli_parse_long("-n", v, &nsent))
+            if (!(v = cli_optarg(argc, argv, &i, a[1] == 'n' ? "-n" : "--n")) || cli_parse_long("generate: -n", v, &nsamples))
                 return CLI_USAGE;
-            if (nsent < 1) {
-                cli_error("generate: -n: expected a number of sentences >= 1, got '%s'", v);
+            if (nsamples < 1) {
+                cli_error("generate: -n: expected a number of samples >= 1, got '%s'", v);
                 return CLI_USAGE;
             }
-        } else if (cli_is_opt(a, "--mode")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--mode"))) return CLI_USAGE;
-            if (strcmp(v, "word") == 0) mode = LMP_CORPUS_WORD;
-            else if (strcmp(v, "char") == 0) mode = LMP_CORPUS_CHAR;
-            else if (strcmp(v, "byte") == 0) mode = LMP_CORPUS_BYTE;
-            else {
-                cli_error("generate: --mode: expected 'word', 'char' or 'byte', got '%s'", v);
+        } else if (cli_is_opt(a, "--sentences")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--sentences")) || cli_parse_long("generate: --sentences", v, &nsent))
+                return CLI_USAGE;
+            if (nsent < 1 || nsent > 1000000) {
+                cli_error("generate: --sentences: expected 1 to 1000000 sentences, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (cli_is_opt(a, "--max-len")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--max-len")) || cli_parse_long("generate: --max-len", v, &max_len))
+                return CLI_USAGE;
+            if (max_len < 1 || max_len > 1000000) {
+                cli_error("generate: --max-len: expected 1 to 1000000 tokens, got '%s'", v);
                 return CLI_USAGE;
             }
         } else if (cli_is_opt(a, "--prompt")) {
             if (!(prompt = cli_optarg(argc, argv, &i, "--prompt"))) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--max-len")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--max-len")) || cli_parse_long("--max-len", v, &max_len))
-                return CLI_USAGE;
-            if (max_len < 1 || max_len > 1000000) {
-                cli_error("generate: --max-len: expected 1 to 1000000 words, got '%s'", v);
+        } else if (cli_is_opt(a, "--model")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--model"))) return CLI_USAGE;
+            if (model) {
+                cli_error("generate: expected one MODEL, got '%s' and '%s'", model, v);
                 return CLI_USAGE;
             }
+            model = v;
         } else if (a[0] == '-' && a[1]) {
             cli_error("generate: unknown option '%s' (see lmprob generate --help)", a);
             return CLI_USAGE;
@@ -176,46 +211,54 @@ int cmd_generate(int argc, char **argv)
         }
     }
     if (!model) {
-        cli_error("generate: expected a MODEL file");
+        cli_error("generate: expected a MODEL (a file, or --model DIR)");
         usage(stderr);
         return CLI_USAGE;
     }
+    cli_sampler_finish(&prm, dtype_set);
     lmp_error err = {0};
     if (lmp_sampler_params_check(&prm, &err)) {
         cli_error("generate: %s", err.msg);
         return CLI_USAGE;
     }
-    lmp_ngram *m = NULL;
-    if (lmp_ngram_load(model, NULL, NULL, &m, &err)) {
-        cli_error("generate: %s", err.msg);
-        return CLI_FAIL;
-    }
-    size_t V = lmp_ngram_vocab_size(m);
-    int32_t bos = lmp_ngram_bos(m), eos = lmp_ngram_eos(m);
-    size_t np = 0;
-    int32_t *pids = NULL;
-    double *logp = malloc(V * sizeof *logp);
-    int32_t *hist = malloc(((size_t)max_len + 64) * sizeof *hist);
-    lmp_sampler *smp = NULL;
     lmp_rng rng;
+    if (lmp_rng_seed(&rng, rng_kind, seed, &err)) {
+        cli_error("generate: --seed: %s", err.msg);
+        return CLI_USAGE;
+    }
+    lmp_lm *lm = NULL;
+    int rc_load;
+    if ((rc_load = cli_lm_load("generate", model, &lo, &lm)) != CLI_OK) return rc_load;
+    gen g;
+    memset(&g, 0, sizeof g);
+    g.lm = lm;
+    lmp_lm_get_info(lm, &g.in);
+    g.json = json;
+    g.max_len = (size_t)max_len;
+    g.prompt = prompt ? prompt : "";
+    lmp_token_id *pids = NULL;
+    unsigned char *punk = NULL;
+    lmp_lm_span *pspans = NULL;
+    lmp_sampler *smp = NULL;
+    lmp_lm_ctx *ctx = NULL;
     int rc = CLI_FAIL;
-    if (!logp || !hist) {
-        cli_error("generate: out of memory for a vocabulary of %zu words", V);
+    if (cli_tokenize(lm, g.prompt, strlen(g.prompt), 0, &pids, &punk, &pspans, &g.np, &err)) {
+        cli_error("generate: --prompt: %s", err.msg);
         goto done;
     }
-    if (prompt_ids(m, prompt, mode, &pids, &np, &err)) {
-        cli_error("generate: %s", err.msg);
+    g.pids = pids;
+    g.punk = punk;
+    g.pspans = pspans;
+    int markers = g.in.bos >= 0 && g.in.bos != g.in.eos; /* n-gram: every sample starts after <s> */
+    /* The context: a bounded model's n_ctx (older tokens are dropped when it
+     * fills); an n-gram context holds the whole sample, up to 2^20 tokens. */
+    size_t need = (size_t)markers + g.np + (size_t)nsent * ((size_t)max_len + 2) + 1;
+    size_t cap = g.in.n_ctx ? g.in.n_ctx : need < ((size_t)1 << 20) ? need : (size_t)1 << 20;
+    if ((size_t)markers + g.np >= cap) {
+        cli_error("generate: --prompt: %zu tokens: expected fewer than the model's context of %zu", g.np, cap);
         goto done;
     }
-    if (np > 64) { /* the history holds the prompt and up to max_len generated words */
-        int32_t *q = realloc(hist, ((size_t)max_len + np) * sizeof *q);
-        if (!q) {
-            cli_error("generate: out of memory for a prompt of %zu words", np);
-            goto done;
-        }
-        hist = q;
-    }
-    if (lmp_sampler_create(&prm, V, &smp, &err) || lmp_rng_seed(&rng, LMP_RNG_XOSHIRO, seed, &err)) {
+    if (lmp_sampler_create(&prm, g.in.vocab_size, &smp, &err) || lmp_lm_ctx_create(lm, cap, &ctx, &err)) {
         cli_error("generate: %s", err.msg);
         goto done;
     }
@@ -224,72 +267,33 @@ int cmd_generate(int argc, char **argv)
         cli_json_string(stdout, model);
         printf(", \"seed\": %llu, \"sentences\": [", (unsigned long long)seed);
     }
-    for (long s = 0; s < nsent; s++) {
-        lmp_ngram_state st, nx;
-        lmp_ngram_state_begin(m, &st);
-        double total = 0;
-        size_t nh = 0;
-        for (size_t i = 0; i < np; i++) {
-            lmp_ngram_score(m, &st, pids[i], &nx, NULL);
-            st = nx;
-            hist[nh++] = pids[i];
-        }
-        if (json) printf("%s\n  {\"words\": [", s ? "," : "");
-        int first = 1;
-        for (size_t i = 0; i < np; i++) {
-            const char *w = lmp_ngram_word(m, pids[i]);
-            if (json) {
-                fputs(first ? "" : ", ", stdout);
-                cli_json_string(stdout, w);
-            } else {
-                print_token(w, mode, first);
-            }
-            first = 0;
-        }
-        long gen = 0;
-        int ended = 0;
-        while (gen < max_len) {
-            for (size_t v = 0; v < V; v++) logp[v] = lmp_ngram_score(m, &st, (int32_t)v, &nx, NULL) * LN10;
-            if (bos >= 0) logp[bos] = -INFINITY; /* context only, never generated */
-            int32_t tok;
-            if (lmp_sampler_sample(smp, logp, V, hist, nh, &rng, &tok, &err)) {
-                if (json) fputs("]}]}\n", stdout);
-                else fputc('\n', stdout);
-                cli_error("generate: %s", err.msg);
-                goto done;
-            }
-            total += lmp_ngram_score(m, &st, tok, &nx, NULL);
-            st = nx;
-            if (tok == eos) {
-                ended = 1;
-                break;
-            }
-            hist[nh++] = tok;
-            gen++;
-            const char *w = lmp_ngram_word(m, tok);
-            if (json) {
-                fputs(first ? "" : ", ", stdout);
-                cli_json_string(stdout, w);
-            } else {
-                print_token(w, mode, first);
-            }
-            first = 0;
-        }
-        if (json) {
-            printf("], \"generated\": %ld, \"ended\": %s, \"log10_prob\": ", gen, ended ? "true" : "false");
-            cli_json_double(stdout, total);
-            fputc('}', stdout);
-        } else {
-            fputc('\n', stdout);
+    lmp_lm_generate_params gp;
+    lmp_lm_generate_params_init(&gp);
+    gp.max_new = (size_t)max_len;
+    gp.sentences = (size_t)nsent;
+    for (long s = 0; s < nsamples; s++) {
+        g.sample = (size_t)s;
+        lmp_status st = lmp_lm_ctx_rewind(ctx, 0, &err);
+        if (!st && markers) st = lmp_lm_ctx_push(ctx, &g.in.bos, 1, &err);
+        if (!st) st = lmp_lm_ctx_push(ctx, pids, g.np, &err);
+        if (!st) st = lmp_lm_generate(ctx, smp, &rng, &gp, on_event, &g, &err);
+        if (st || g.failed) {
+            if (json) fputs("]}]}\n", stdout);
+            fflush(stdout);
+            if (g.failed) cli_error("generate: writing to stdout failed");
+            else cli_error("generate: %s", err.msg);
+            goto done;
         }
     }
     if (json) puts("\n]}");
     rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
+    if (rc) cli_error("generate: writing to stdout failed");
 done:
+    lmp_lm_ctx_free(ctx);
     lmp_sampler_free(smp);
     free(pids);
-    free(logp);
-    free(hist);
-    lmp_ngram_free(m);
+    free(punk);
+    free(pspans);
+    lmp_lm_free(lm);
     return rc;
 }

@@ -204,6 +204,10 @@ static int gpt2_logits(int argc, char **argv)
     lmp_token_id *ids;
     size_t n;
     if (parse_ids(idstr, &ids, &n)) return CLI_USAGE;
+    if (cli_check_output("gpt2 logits", output)) { /* fail early: before a large model loads */
+        free(ids);
+        return CLI_FAIL;
+    }
     lmp_gpt2 *m;
     if (load("logits", path, &m)) {
         free(ids);

@@ -1,4 +1,5 @@
-/* `lmprob model`: inspect and convert n-gram model files (ARPA <-> binary). */
+/* `lmprob model`: inspect, convert and verify n-gram model files (ARPA, the
+ * hashed binary layout, the compact trie layout). */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,24 +13,43 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lmprob model info [--json] MODEL\n"
-            "       lmprob model convert [--to arpa|binary] IN OUT\n"
+            "       lmprob model convert [--to arpa|binary|trie] [-q BITS] [-b BITS] [--sort keep|context] IN OUT\n"
+            "       lmprob model verify [--json] MODEL\n"
             "\n"
-            "info     order, n-gram counts per order, vocabulary size, file and data size of MODEL\n"
-            "         (ARPA text, plain/gzip/xz, or lmprob's binary format)\n"
-            "convert  read IN (ARPA or binary) and write OUT as binary (mmapped by ppl/generate: loads in\n"
-            "         milliseconds) or as ARPA text. The format is --to, else OUT's extension: .arpa (ARPA),\n"
-            "         .bin (binary). OUT is written to a temporary file and renamed: no partial file on error.\n"
-            "         OUT '-' writes ARPA to stdout.\n"
+            "info     order, n-gram counts, vocabulary, the file's format and layout, the model's record\n"
+            "         of how it was made (tokens, vocabulary rule, estimator, command)\n"
+            "convert  read IN (ARPA text, plain/gzip/xz, or a binary) and write OUT, atomically (no partial\n"
+            "         file on an error). Formats (--to, else OUT's extension):\n"
+            "           arpa    ARPA text (.arpa; '-' = stdout)\n"
+            "           binary  the hashed layout (.bin): fastest to query, about the ARPA's size\n"
+            "           trie    the compact trie layout (.trie): a quarter of the ARPA's size, exact values\n"
+            "                   unless -q/-b quantise them\n"
+            "  -q BITS          (trie) quantise the probabilities of orders >= 2 to BITS (1..24) bits\n"
+            "  -b BITS          (trie) quantise the backoffs to BITS (2..24) bits (default: -q's value)\n"
+            "  --sort ORDER     (arpa) keep: the n-grams in the order the model holds them (default; an\n"
+            "                   lmplz file comes back byte for byte); context: sorted by their words'\n"
+            "                   positions in \\1-grams, the order IRSTLM's compile-lm needs (what\n"
+            "                   'lmprob train' writes)\n"
+            "verify   check every section of a binary model against the checksums in its header, then the\n"
+            "         structure the scorer relies on (an ARPA file: read it whole); exit 1 naming the first\n"
+            "         damaged section\n"
             "\n"
             "examples: lmprob model convert ptb5.arpa ptb5.bin\n"
-            "          lmprob model info ptb5.bin\n");
+            "          lmprob model convert -q 8 -b 8 ptb5.arpa ptb5.trie\n"
+            "          lmprob model info ptb5.trie\n"
+            "          lmprob model verify ptb5.trie\n");
 }
-
 
 static int ends_with(const char *s, const char *suf)
 {
     size_t a = strlen(s), b = strlen(suf);
     return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+static const char *layout_name(const lmp_ngram_info *in)
+{
+    if (!in->binary) return "ARPA";
+    return in->trie ? "lmprob binary, trie layout (compact)" : "lmprob binary, hashed layout (fastest)";
 }
 
 static int model_info(int argc, char **argv)
@@ -56,6 +76,7 @@ static int model_info(int argc, char **argv)
         cli_error("model info: expected a MODEL file");
         return CLI_USAGE;
     }
+    if (cli_check_input("model info", path)) return CLI_FAIL;
     cli_progress pc;
     cli_progress_start(&pc, "lmprob model", "loading");
     lmp_error err = {0};
@@ -69,42 +90,110 @@ static int model_info(int argc, char **argv)
     lmp_ngram_get_info(m, &info);
     struct stat sb;
     long long fsize = strcmp(path, "-") != 0 && stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+    size_t nm = lmp_ngram_meta_count(m);
     if (json) {
         fputs("{\"model\": ", stdout);
         cli_json_string(stdout, path);
-        printf(", \"format\": \"%s\", \"order\": %u, \"vocab_size\": %zu, \"counts\": [", info.binary ? "binary" : "arpa",
-               info.order, info.vocab_size);
+        printf(", \"format\": \"%s\", \"layout\": \"%s\", \"order\": %u, \"vocab_size\": %zu, \"counts\": [",
+               info.binary ? "binary" : "arpa", info.binary ? (info.trie ? "trie" : "hashed") : "arpa", info.order,
+               info.vocab_size);
         for (unsigned n = 1; n <= info.order; n++) printf("%s%llu", n > 1 ? ", " : "", (unsigned long long)info.counts[n]);
-        printf("], \"file_bytes\": %lld, \"data_bytes\": %llu, \"unk_added\": %s}\n", fsize,
-               (unsigned long long)info.bytes, (info.flags & LMP_NGRAM_UNK_ADDED) ? "true" : "false");
+        printf("], \"file_bytes\": %lld, \"data_bytes\": %llu, \"unk_added\": %s", fsize, (unsigned long long)info.bytes,
+               (info.flags & LMP_NGRAM_UNK_ADDED) ? "true" : "false");
+        if (info.trie) printf(", \"prob_bits\": %u, \"backoff_bits\": %u", info.prob_bits, info.backoff_bits);
+        printf(", \"tokens\": \"%s\", \"meta\": {", lmp_ngram_tokens_name(lmp_ngram_get_tokens(m)));
+        for (size_t i = 0; i < nm; i++) {
+            const char *k, *v;
+            lmp_ngram_meta_at(m, i, &k, &v);
+            if (i) fputs(", ", stdout);
+            cli_json_string(stdout, k);
+            fputs(": ", stdout);
+            cli_json_string(stdout, v);
+        }
+        fputs("}}\n", stdout);
     } else {
         printf("model:\t%s\n", path);
-        printf("format:\t%s\n", info.binary ? "lmprob binary (mmapped)" : "ARPA");
+        printf("format:\t%s\n", layout_name(&info));
+        if (info.trie) {
+            if (info.prob_bits)
+                printf("values:\tprobabilities quantised to %u bits, backoffs to %u bits (orders >= 2)\n", info.prob_bits,
+                       info.backoff_bits);
+            else printf("values:\texact (the ARPA's float values bit for bit)\n");
+        }
         printf("order:\t%u\n", info.order);
         printf("vocabulary:\t%zu words\n", info.vocab_size);
         for (unsigned n = 1; n <= info.order; n++) printf("%u-grams:\t%llu\n", n, (unsigned long long)info.counts[n]);
         if (fsize >= 0) printf("file size:\t%lld bytes\n", fsize);
         printf("data size:\t%llu bytes%s\n", (unsigned long long)info.bytes,
-               info.binary ? "" : " (in memory; as a binary file about the same)");
+               info.binary ? "" : " (in memory; as a hashed binary file about the same)");
+        printf("tokens:\t%s\n", nm || lmp_ngram_get_tokens(m) ? lmp_ngram_tokens_name(lmp_ngram_get_tokens(m))
+                                                              : "unknown (no record: not made by lmprob train)");
+        for (size_t i = 0; i < nm; i++) {
+            const char *k, *v;
+            lmp_ngram_meta_at(m, i, &k, &v);
+            if (strcmp(k, LMP_NGRAM_META_TOKENS) != 0) printf("%s:\t%s\n", k, v);
+        }
         if (info.flags & LMP_NGRAM_UNK_ADDED) printf("note:\tthe ARPA file has no <unk>: added with log10 p = -100\n");
+        if (info.trie) {
+            printf("trie levels:\n  order      entries  key  prob  backoff  record bits  records MB  pointers MB  "
+                   "pointer bits/entry\n");
+            for (unsigned n = 2; n <= info.order; n++) {
+                const lmp_ngram_level_info *l = &info.level[n];
+                printf("  %5u %12llu %4u %5u %8u %12u %11.3f %12.3f %19.2f\n", n, (unsigned long long)l->entries,
+                       l->key_bits, l->prob_bits, l->backoff_bits, l->record_bits, (double)l->record_bytes / 1e6,
+                       (double)l->pointer_bytes / 1e6,
+                       l->entries ? 8.0 * (double)l->pointer_bytes / (double)l->entries : 0.0);
+            }
+        }
     }
     lmp_ngram_free(m);
     return CLI_OK;
+}
+
+static int parse_bits(const char *opt, const char *v, unsigned lo, unsigned *out)
+{
+    long b;
+    if (cli_parse_long(opt, v, &b)) return -1;
+    if (b < (long)lo || b > 24) {
+        cli_error("%s: expected a number of bits from %u to 24, got '%s'", opt, lo, v);
+        return -1;
+    }
+    *out = (unsigned)b;
+    return 0;
 }
 
 static int model_convert(int argc, char **argv)
 {
     const char *to = NULL, *pos[2] = {NULL, NULL};
     int np = 0;
+    unsigned qbits = 0, bbits = 0;
+    lmp_arpa_order order = LMP_ARPA_ORDER_KEEP;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *a = argv[i], *v;
         if (cli_is_help(a)) {
             usage(stdout);
             return CLI_OK;
         } else if (cli_is_opt(a, "--to")) {
             if (!(to = cli_optarg(argc, argv, &i, "--to"))) return CLI_USAGE;
-            if (strcmp(to, "arpa") != 0 && strcmp(to, "binary") != 0) {
-                cli_error("model convert: --to: expected 'arpa' or 'binary', got '%s'", to);
+            if (strcmp(to, "arpa") != 0 && strcmp(to, "binary") != 0 && strcmp(to, "hashed") != 0 &&
+                strcmp(to, "trie") != 0) {
+                cli_error("model convert: --to: expected 'arpa', 'binary' (hashed) or 'trie', got '%s'", to);
+                return CLI_USAGE;
+            }
+        } else if (strcmp(a, "-q") == 0 || cli_is_opt(a, "--prob-bits")) {
+            if (!(v = cli_optarg(argc, argv, &i, a[1] == 'q' ? "-q" : "--prob-bits")) ||
+                parse_bits("model convert: -q", v, 1, &qbits))
+                return CLI_USAGE;
+        } else if (strcmp(a, "-b") == 0 || cli_is_opt(a, "--backoff-bits")) {
+            if (!(v = cli_optarg(argc, argv, &i, a[1] == 'b' ? "-b" : "--backoff-bits")) ||
+                parse_bits("model convert: -b", v, 2, &bbits))
+                return CLI_USAGE;
+        } else if (cli_is_opt(a, "--sort")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--sort"))) return CLI_USAGE;
+            if (strcmp(v, "keep") == 0) order = LMP_ARPA_ORDER_KEEP;
+            else if (strcmp(v, "context") == 0 || strcmp(v, "irstlm") == 0) order = LMP_ARPA_ORDER_CONTEXT;
+            else {
+                cli_error("model convert: --sort: expected 'keep' or 'context', got '%s'", v);
                 return CLI_USAGE;
             }
         } else if (a[0] == '-' && a[1]) {
@@ -121,18 +210,36 @@ static int model_convert(int argc, char **argv)
         cli_error("model convert: expected IN and OUT, got %d argument%s", np, np == 1 ? "" : "s");
         return CLI_USAGE;
     }
-    int binary;
-    if (to) binary = strcmp(to, "binary") == 0;
-    else if (ends_with(pos[1], ".bin")) binary = 1;
-    else if (ends_with(pos[1], ".arpa") || strcmp(pos[1], "-") == 0) binary = 0;
+    enum { ARPA, HASHED, TRIE } kind;
+    if (to) kind = strcmp(to, "arpa") == 0 ? ARPA : strcmp(to, "trie") == 0 ? TRIE : HASHED;
+    else if (ends_with(pos[1], ".bin")) kind = HASHED;
+    else if (ends_with(pos[1], ".trie")) kind = TRIE;
+    else if (ends_with(pos[1], ".arpa") || strcmp(pos[1], "-") == 0) kind = ARPA;
+    else if (qbits || bbits) kind = TRIE;
     else {
-        cli_error("model convert: OUT '%s': expected a name ending in .arpa or .bin, or --to arpa|binary", pos[1]);
+        cli_error("model convert: OUT '%s': expected a name ending in .arpa, .bin or .trie, or --to "
+                  "arpa|binary|trie",
+                  pos[1]);
+        return CLI_USAGE;
+    }
+    if ((qbits || bbits) && kind != TRIE) {
+        cli_error("model convert: -q/-b: quantisation is for the trie layout, expected --to trie or OUT.trie");
+        return CLI_USAGE;
+    }
+    if (bbits && !qbits) {
+        cli_error("model convert: -b %u: expected -q as well (as KenLM's build_binary)", bbits);
+        return CLI_USAGE;
+    }
+    if (order != LMP_ARPA_ORDER_KEEP && kind != ARPA) {
+        cli_error("model convert: --sort: expected ARPA output");
         return CLI_USAGE;
     }
     if (strcmp(pos[0], pos[1]) == 0 && strcmp(pos[0], "-") != 0) {
         cli_error("model convert: IN and OUT are the same file '%s': expected a different OUT", pos[0]);
         return CLI_USAGE;
     }
+    /* fail early: before reading a large model */
+    if (cli_check_input("model convert", pos[0]) || cli_check_output("model convert", pos[1])) return CLI_FAIL;
     cli_progress pc;
     cli_progress_start(&pc, "lmprob model", "reading");
     lmp_error err = {0};
@@ -143,10 +250,84 @@ static int model_convert(int argc, char **argv)
         return CLI_FAIL;
     }
     cli_progress_phase(&pc, "writing");
-    st = binary ? lmp_ngram_write_binary(m, pos[1], &err) : lmp_ngram_write_arpa(m, pos[1], cli_progress_update, &pc, &err);
+    if (kind == HASHED) st = lmp_ngram_write_binary(m, pos[1], &err);
+    else if (kind == TRIE) {
+        lmp_ngram_trie_params tp = {qbits, bbits};
+        st = lmp_ngram_write_trie(m, pos[1], &tp, &err);
+    } else {
+        lmp_ngram_write_params wp = {order, cli_progress_update, &pc};
+        st = lmp_ngram_write_arpa(m, pos[1], &wp, &err);
+    }
+    cli_progress_update(&pc, 1.0);
     lmp_ngram_free(m);
     if (st) {
         cli_error("model convert: %s", err.msg);
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
+typedef struct verify_ctx {
+    int json, first;
+} verify_ctx;
+
+static void on_section(void *vctx, const char *name, uint64_t offset, uint64_t bytes, int ok)
+{
+    verify_ctx *c = vctx;
+    if (c->json) {
+        fputs(c->first ? "{\"name\": " : ", {\"name\": ", stdout);
+        cli_json_string(stdout, name);
+        printf(", \"offset\": %llu, \"bytes\": %llu, \"ok\": %s}", (unsigned long long)offset,
+               (unsigned long long)bytes, ok ? "true" : "false");
+    } else {
+        printf("%-40s %12llu bytes at %10llu  %s\n", name, (unsigned long long)bytes, (unsigned long long)offset,
+               ok ? "ok" : "DAMAGED");
+    }
+    c->first = 0;
+}
+
+static int model_verify(int argc, char **argv)
+{
+    verify_ctx c = {0, 1};
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (cli_is_help(argv[i])) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (strcmp(argv[i], "--json") == 0) {
+            c.json = 1;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            cli_error("model verify: unknown option '%s' (see lmprob model --help)", argv[i]);
+            return CLI_USAGE;
+        } else if (path) {
+            cli_error("model verify: expected one MODEL, got an extra argument '%s'", argv[i]);
+            return CLI_USAGE;
+        } else {
+            path = argv[i];
+        }
+    }
+    if (!path) {
+        cli_error("model verify: expected a MODEL file");
+        return CLI_USAGE;
+    }
+    if (c.json) {
+        fputs("{\"model\": ", stdout);
+        cli_json_string(stdout, path);
+        fputs(", \"sections\": [", stdout);
+    }
+    lmp_error err = {0};
+    lmp_status st = lmp_ngram_verify(path, on_section, &c, &err);
+    if (c.json) {
+        fputs("], \"ok\": ", stdout);
+        fputs(st ? "false, \"error\": " : "true", stdout);
+        if (st) cli_json_string(stdout, err.msg);
+        fputs("}\n", stdout);
+    } else if (!st) {
+        printf("%s: intact\n", path);
+    }
+    fflush(stdout);
+    if (st) {
+        cli_error("model verify: %s", err.msg);
         return CLI_FAIL;
     }
     return CLI_OK;
@@ -164,6 +345,7 @@ int cmd_model(int argc, char **argv)
     }
     if (strcmp(argv[1], "info") == 0) return model_info(argc - 1, argv + 1);
     if (strcmp(argv[1], "convert") == 0) return model_convert(argc - 1, argv + 1);
-    cli_error("model: unknown subcommand '%s': expected 'info' or 'convert'", argv[1]);
+    if (strcmp(argv[1], "verify") == 0) return model_verify(argc - 1, argv + 1);
+    cli_error("model: unknown subcommand '%s': expected 'info', 'convert' or 'verify'", argv[1]);
     return CLI_USAGE;
 }

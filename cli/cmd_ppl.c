@@ -1,5 +1,9 @@
-/* `lmprob ppl`: perplexity of a text under an n-gram model (ARPA or binary),
- * with KenLM query's conventions (docs/ngram-model.md). */
+/* `lmprob ppl`: perplexity of a text under any model behind lm.h. An n-gram
+ * model scores each line as a sentence with KenLM query's conventions
+ * (docs/ngram-model.md), through the batch scorer of lmp_ngram_score_file;
+ * with --window/--stride/--recipe, or for GPT-2, the text is one token stream
+ * scored over windows by one of three recipes (docs/perplexity.md). */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,38 +21,61 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lmprob ppl [--json] [--per-token] [--per-sentence] [--ln] [--mode word|char|byte|gpt2]\n"
-            "                  [--gpt2-vocab P] MODEL TEXT|-\n"
+            "                  [--vocab P] [--window W] [--stride S] [--recipe exact|hf|chapter|all] [--threads T]\n"
+            "                  (MODEL | --model MODEL) TEXT|-\n"
             "\n"
-            "Score TEXT (plain, gzip or xz; '-' = stdin) with the n-gram MODEL (ARPA text, plain/gzip/xz, or\n"
-            "lmprob's binary format, told apart by content). Each line is one sentence scored as\n"
-            "<s> w1 .. wn </s>, as KenLM's query: </s> is scored and counted,\n"
-            "<s> is context only; a word not in the model is scored as <unk> and counted as OOV.\n"
+            "Perplexity of TEXT (plain; n-gram sentence mode also reads gzip and xz; '-' = stdin) under MODEL:\n"
+            "an n-gram model (ARPA text, plain/gzip/xz, or lmprob's binary format, told apart by content) or\n"
+            "GPT-2 (a Hugging Face folder with config.json + model.safetensors, or a .safetensors file).\n"
             "\n"
-            "Prints the perplexity including and excluding OOV words, the OOV and token counts, the total\n"
-            "log10 probability, cross-entropy in bits per token and bits per byte of the text (bytes incl.\n"
-            "newlines).\n"
+            "n-gram models, by default: each line is one sentence scored as <s> w1 .. wn </s>, as KenLM's\n"
+            "query: </s> is scored and counted, <s> is context only; a word not in the model is scored as\n"
+            "<unk> and counted as OOV. Prints the perplexity including and excluding OOV words, the OOV and\n"
+            "token counts, the total log10 probability, cross-entropy in bits per token and bits per byte of\n"
+            "the text (bytes incl. newlines).\n"
             "\n"
             "  --per-token     every token: word=id ngram_length log10p (KenLM query's layout), one\n"
-            "                  sentence per line\n"
+            "                  sentence per line (windows: pos id ln_p \"token\", one token per line)\n"
             "  --per-sentence  every sentence: 'Total: log10p OOV: n' (after its tokens with --per-token)\n"
             "                  (text output: the shortest decimal of the float32 value, as KenLM prints;\n"
             "                  --json: full double precision)\n"
             "  --ln            per-token and per-sentence values as natural logs instead of log10\n"
-            "  --mode M        tokens as 'lmprob train --mode M' made them: word (default: split on space,\n"
-            "                  tab, CR and NUL, as lmplz), char (UTF-8 characters) or byte; char and byte\n"
-            "                  read the text with lmprob's corpus reader (strict UTF-8 in char mode);\n"
-            "                  gpt2: GPT-2's BPE tokens of each line, named as in vocab.json (\"Ġthe\"),\n"
-            "                  </s> standing for the newline (docs/tokenizer.md)\n"
-            "  --gpt2-vocab P  the GPT-2 vocabulary for --mode gpt2 (default: as lmprob tokenize finds it)\n"
+            "  --scores        score a model whose next-word values are not probabilities (they sum\n"
+            "                  to more than 1 after <s>, as stupid backoff's do): without it ppl refuses\n"
+            "                  such a model; with it the figures are labelled as from scores\n"
+            "  --mode M        tokens as 'lmprob train --mode M' made them: word (the default when the model\n"
+            "                  does not say; split on space, tab, CR and NUL, as lmplz), char (UTF-8\n"
+            "                  characters), byte, or gpt2 (GPT-2's BPE tokens of each line, named as in\n"
+            "                  vocab.json, </s> for the newline; docs/tokenizer.md); a mode the model's\n"
+            "                  file contradicts is refused\n"
+            "  --vocab P       GPT-2's vocabulary (folder or .tiktoken file) for --mode gpt2 and for a GPT-2\n"
+            "                  model whose folder has none (default: as lmprob tokenize finds it;\n"
+            "                  --gpt2-vocab is the same option)\n"
             "  --json          one JSON object: perplexity, perplexity_excl_oov, oov, tokens, sentences,\n"
             "                  log10_prob, ln_prob, bits_per_token, bits_per_byte, bytes, (per_token |\n"
-            "                  per_sentence arrays)\n"
+            "                  per_sentence arrays); with windows also scored_tokens, forward_passes,\n"
+            "                  recipe, window, stride\n"
             "\n"
-            "example: lmprob ppl model.bin test.txt\n");
+            "Windows (GPT-2 always; an n-gram model when one of these is given): the whole text is one\n"
+            "token stream (an n-gram model's lines still <s> .. </s>), read by windows of W tokens moved by\n"
+            "S: begin = 0, S, 2S, ..., end = min(begin + W, L); each window scores the tokens no earlier\n"
+            "window scored, and a window's first token is context only.\n"
+            "  --window W      tokens per window (default: the model's context, 1024 for GPT-2; the whole\n"
+            "                  text for an n-gram model)\n"
+            "  --stride S      tokens between window starts, 1 <= S <= W (default W/2)\n"
+            "  --recipe R      exact (default): exp(sum of the NLL of every scored token / their number);\n"
+            "                  hf: the Hugging Face doc's (each window's mean loss weighted by its labels\n"
+            "                  minus one); chapter: the chapter's compute_perplexity, nan included (L = 1 mod\n"
+            "                  S); all: the three from one set of forward passes\n"
+            "  --threads T     GPT-2: threads of the forward pass (default 0: all cores)\n"
+            "\n"
+            "examples: lmprob ppl model.bin test.txt\n"
+            "          lmprob ppl --model gpt2/ --json wiki.test.txt\n"
+            "          lmprob ppl --model gpt2/ --window 1024 --stride 512 --recipe all text.txt\n");
 }
 
 typedef struct ppl_ctx {
-    int json, per_token, per_sentence, ln;
+    int json, per_token, per_sentence, ln, scores;
     int first_token, first_sentence;
     cli_progress prog;
 } ppl_ctx;
@@ -167,14 +194,179 @@ static lmp_status score_corpus(const lmp_ngram *m, const char *path, int mode, c
     return st == LMP_EOF ? LMP_OK : st;
 }
 
+
+/* ---- windows: the text as one token stream, lmp_eval_perplexity --------------------- */
+
+typedef struct stream_ctx {
+    const lmp_lm *lm;
+    const unsigned char *unknown;
+    int json, per_token, first;
+    double ln_oov;  /* ln p of the scored unknown tokens */
+    uint64_t oov;
+} stream_ctx;
+
+static void on_stream_token(void *ud, const lmp_ppl_token *t)
+{
+    stream_ctx *c = ud;
+    int unk = c->unknown && c->unknown[t->pos];
+    if (unk) {
+        c->oov++;
+        c->ln_oov += t->logprob;
+    }
+    if (!c->per_token) return;
+    size_t len;
+    const char *w = lmp_lm_token_text(c->lm, t->id, &len);
+    if (c->json) {
+        printf("%s\n    {\"pos\": %zu, \"id\": %d, \"token\": ", c->first ? "" : ",", t->pos, (int)t->id);
+        cli_json_bytes(stdout, w ? w : "", len);
+        printf(", \"oov\": %s, \"context\": %zu, \"ln_prob\": ", unk ? "true" : "false", t->context);
+        cli_json_double(stdout, t->logprob);
+        fputc('}', stdout);
+    } else {
+        printf("%zu\t%d\t%.9g\t", t->pos, (int)t->id, t->logprob);
+        cli_json_bytes(stdout, w ? w : "", len);
+        fputc('\n', stdout);
+    }
+    c->first = 0;
+}
+
+static const char *const recipe_names[LMP_PPL_RECIPES] = {"exact", "hf", "chapter"};
+
+static void json_recipe(const lmp_ppl_result *r, double bytes)
+{
+    fputs("{\"perplexity\": ", stdout);
+    cli_json_double(stdout, r->perplexity);
+    printf(", \"scored_tokens\": %zu, \"forward_passes\": %zu, \"bits_per_token\": ", r->scored_tokens,
+           r->forward_passes);
+    cli_json_double(stdout, log2(r->perplexity));
+    fputs(", \"bits_per_byte\": ", stdout);
+    cli_json_double(stdout, bytes > 0 ? log2(r->perplexity) * (double)r->scored_tokens / bytes : NAN);
+    fputc('}', stdout);
+}
+
+static int ppl_windows(const char *model, const lmp_lm *lm, const char *text_path, size_t window, size_t stride,
+                       int recipe, int json, int per_token, int unnormalised)
+{
+    lmp_lm_info in;
+    lmp_lm_get_info(lm, &in);
+    char *text = NULL;
+    size_t len = 0, n = 0;
+    lmp_token_id *ids = NULL;
+    unsigned char *unknown = NULL;
+    lmp_lm_ctx *ctx = NULL;
+    lmp_error err = {0};
+    int rc = CLI_FAIL;
+    if (cli_read_file(text_path, &text, &len)) {
+        cli_error("ppl: %s: cannot read: %s", text_path, strerror(errno));
+        return CLI_FAIL;
+    }
+    if (cli_tokenize(lm, text, len, LMP_LM_SENTENCES, &ids, &unknown, NULL, &n, &err)) {
+        cli_error("ppl: %s: %s", text_path, err.msg);
+        goto done;
+    }
+    if (in.n_ctx && window > in.n_ctx) {
+        cli_error("ppl: --window %zu: expected at most the model's context of %zu tokens (n_ctx)", window, in.n_ctx);
+        goto done;
+    }
+    lmp_eval_windows(lm, n, &window, &stride);
+    if (stride > window) {
+        cli_error("ppl: --stride %zu: expected 1 <= stride <= window (%zu)", stride, window);
+        goto done;
+    }
+    size_t cap = window < n ? window : n;
+    if (lmp_lm_ctx_create(lm, cap ? cap : 1, &ctx, &err)) {
+        cli_error("ppl: %s", err.msg);
+        goto done;
+    }
+    stream_ctx sc = {lm, unknown, json, per_token, 1, 0.0, 0};
+    if (json) {
+        fputs("{", stdout);
+        if (per_token) fputs("\"per_token\": [", stdout);
+    }
+    unsigned mask = recipe < 0 ? LMP_PPL_ALL : 1u << recipe;
+    mask |= 1u << LMP_PPL_EXACT; /* the token counts and log-probabilities come from the exact sum */
+    lmp_ppl_result res[LMP_PPL_RECIPES];
+    lmp_status st = lmp_eval_perplexity(ctx, ids, n, window, stride, mask, on_stream_token, &sc, res, &err);
+    if (st) {
+        if (json || per_token) fputc('\n', stdout);
+        fflush(stdout);
+        cli_error("ppl: %s: %s", text_path, err.msg);
+        goto done;
+    }
+    const lmp_ppl_result *ex = &res[LMP_PPL_EXACT], *main_r = &res[recipe < 0 ? LMP_PPL_EXACT : recipe];
+    double ln_prob = -ex->nll, bytes = (double)len;
+    double ppl_x = ex->scored_tokens > sc.oov ? exp(-(ln_prob - sc.ln_oov) / (double)(ex->scored_tokens - sc.oov))
+                                              : NAN;
+    uint64_t lines = 0;
+    for (size_t i = 0; i < len; i++) lines += text[i] == '\n';
+    if (len && text[len - 1] != '\n') lines++;
+    if (json) {
+        if (per_token) fputs("\n  ],\n ", stdout);
+        fputs("\"model\": ", stdout);
+        cli_json_string(stdout, model);
+        fputs(", \"text\": ", stdout);
+        cli_json_string(stdout, text_path);
+        printf(", \"model_kind\": \"%s\", \"vocab_size\": %zu,%s", in.name, in.vocab_size,
+               unnormalised ? " \"scores_not_probabilities\": true," : "");
+        if (in.order) printf(" \"order\": %u,", in.order);
+        printf("\n  \"recipe\": \"%s\", \"window\": %zu, \"stride\": %zu,\n  \"perplexity\": ",
+               recipe < 0 ? "all" : recipe_names[recipe], window, stride);
+        cli_json_double(stdout, main_r->perplexity);
+        fputs(", \"perplexity_excl_oov\": ", stdout);
+        cli_json_double(stdout, recipe <= 0 ? ppl_x : NAN);
+        printf(",\n  \"oov\": %llu, \"tokens\": %zu, \"scored_tokens\": %zu, \"forward_passes\": %zu, "
+               "\"sentences\": %llu, \"bytes\": %zu,\n  \"log10_prob\": ",
+               (unsigned long long)sc.oov, n, main_r->scored_tokens, main_r->forward_passes,
+               (unsigned long long)lines, len);
+        cli_json_double(stdout, ln_prob / LN10);
+        fputs(", \"ln_prob\": ", stdout);
+        cli_json_double(stdout, ln_prob);
+        fputs(", \"bits_per_token\": ", stdout);
+        cli_json_double(stdout, log2(main_r->perplexity));
+        fputs(", \"bits_per_byte\": ", stdout);
+        cli_json_double(stdout, bytes > 0 ? log2(main_r->perplexity) * (double)main_r->scored_tokens / bytes : NAN);
+        if (recipe < 0) {
+            fputs(",\n  \"recipes\": {", stdout);
+            for (int r = 0; r < LMP_PPL_RECIPES; r++) {
+                printf("%s\"%s\": ", r ? ", " : "", recipe_names[r]);
+                json_recipe(&res[r], bytes);
+            }
+            fputc('}', stdout);
+        }
+        fputs("}\n", stdout);
+    } else {
+        for (int r = 0; r < LMP_PPL_RECIPES; r++) {
+            if (!(recipe < 0 || r == recipe)) continue;
+            printf("Perplexity (%s):\t%.10g\t(%zu forward passes)\n", recipe_names[r], res[r].perplexity,
+                   res[r].forward_passes);
+        }
+        if (sc.oov) printf("Perplexity excluding OOVs:\t%.10g\n", ppl_x);
+        printf("Window:\t%zu\tstride %zu\n", window, stride);
+        printf("Tokens:\t%zu\t(%zu scored)\n", n, ex->scored_tokens);
+        if (in.unk >= 0) printf("OOVs:\t%llu\n", (unsigned long long)sc.oov);
+        printf("ln probability:\t%.10g\n", ln_prob);
+        printf("Bits per token:\t%.6f\n", log2(main_r->perplexity));
+        printf("Bits per byte:\t%.6f\t(%zu bytes)\n",
+               bytes > 0 ? log2(main_r->perplexity) * (double)main_r->scored_tokens / bytes : NAN, len);
+    }
+    rc = CLI_OK;
+done:
+    lmp_lm_ctx_free(ctx);
+    free(text);
+    free(ids);
+    free(unknown);
+    return rc;
+}
+
 int cmd_ppl(int argc, char **argv)
 {
     ppl_ctx c = {0};
-    int mode = -1; /* -1: word mode through the fast reader of lmp_ngram_score_file */
-    const char *pos[2] = {NULL, NULL}, *gpt2_vocab = NULL;
-    int np = 0;
+    cli_lm_opts lo = CLI_LM_OPTS_INIT;
+    const char *pos[2] = {NULL, NULL}, *model = NULL;
+    int np = 0, recipe_given = 0, recipe = LMP_PPL_EXACT;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *a = argv[i], *v;
+        int r;
         if (cli_is_help(a)) {
             usage(stdout);
             return CLI_OK;
@@ -186,19 +378,28 @@ int cmd_ppl(int argc, char **argv)
             c.per_sentence = 1;
         } else if (strcmp(a, "--ln") == 0) {
             c.ln = 1;
-        } else if (cli_is_opt(a, "--mode")) {
-            const char *v = cli_optarg(argc, argv, &i, "--mode");
-            if (!v) return CLI_USAGE;
-            if (strcmp(v, "word") == 0) mode = -1;
-            else if (strcmp(v, "char") == 0) mode = LMP_CORPUS_CHAR;
-            else if (strcmp(v, "byte") == 0) mode = LMP_CORPUS_BYTE;
-            else if (strcmp(v, "gpt2") == 0) mode = LMP_CORPUS_GPT2;
-            else {
-                cli_error("ppl: --mode: expected 'word', 'char', 'byte' or 'gpt2', got '%s'", v);
+        } else if (strcmp(a, "--scores") == 0) {
+            c.scores = 1;
+        } else if ((r = cli_lm_opt("ppl", argc, argv, &i, CLI_LM_MODE | CLI_LM_THREADS | CLI_LM_VOCAB | CLI_LM_WINDOW, &lo)) != 0) {
+            if (r < 0) return CLI_USAGE;
+        } else if (cli_is_opt(a, "--model")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--model"))) return CLI_USAGE;
+            if (model) {
+                cli_error("ppl: expected one --model, got '%s' and '%s'", model, v);
                 return CLI_USAGE;
             }
-        } else if (cli_is_opt(a, "--gpt2-vocab")) {
-            if (!(gpt2_vocab = cli_optarg(argc, argv, &i, "--gpt2-vocab"))) return CLI_USAGE;
+            model = v;
+        } else if (cli_is_opt(a, "--recipe")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--recipe"))) return CLI_USAGE;
+            if (strcmp(v, "exact") == 0) recipe = LMP_PPL_EXACT;
+            else if (strcmp(v, "hf") == 0) recipe = LMP_PPL_HF;
+            else if (strcmp(v, "chapter") == 0) recipe = LMP_PPL_CHAPTER;
+            else if (strcmp(v, "all") == 0) recipe = -1;
+            else {
+                cli_error("ppl: --recipe: expected exact, hf, chapter or all, got '%s'", v);
+                return CLI_USAGE;
+            }
+            recipe_given = 1;
         } else if (a[0] == '-' && a[1] != '\0') {
             cli_error("ppl: unknown option '%s' (see lmprob ppl --help)", a);
             return CLI_USAGE;
@@ -210,6 +411,11 @@ int cmd_ppl(int argc, char **argv)
             pos[np++] = a;
         }
     }
+    if (model && np == 1) pos[1] = pos[0], pos[0] = model, np = 2;
+    else if (model) {
+        cli_error("ppl: expected --model MODEL and one TEXT, got %d other argument%s", np, np == 1 ? "" : "s");
+        return CLI_USAGE;
+    }
     if (np != 2) {
         cli_error("ppl: expected MODEL and TEXT, got %d argument%s", np, np == 1 ? "" : "s");
         usage(stderr);
@@ -219,22 +425,51 @@ int cmd_ppl(int argc, char **argv)
         cli_error("ppl: MODEL and TEXT cannot both be stdin ('-')");
         return CLI_USAGE;
     }
-    if (gpt2_vocab && mode != LMP_CORPUS_GPT2) {
-        cli_error("ppl: --gpt2-vocab goes with --mode gpt2");
-        return CLI_USAGE;
+    if (cli_check_input("ppl", pos[1])) return CLI_FAIL; /* fail before loading a large model */
+    lmp_lm *lm = NULL;
+    int rc_load;
+    if ((rc_load = cli_lm_load("ppl", pos[0], &lo, &lm)) != CLI_OK) return rc_load;
+    const lmp_ngram *m = lmp_lm_ngram(lm);
+    /* Perplexity needs probabilities: an n-gram model whose values after <s> sum past 1
+     * (stupid backoff, Brants et al. 2007) gives scores. 1e-3: far above float rounding
+     * over a vocabulary, far below stupid backoff's excess. */
+    int unnormalised = 0;
+    double mass = 1.0;
+    if (m) {
+        lmp_token_id bos = lmp_ngram_bos(m);
+        mass = bos >= 0 ? lmp_ngram_mass_after(m, &bos, 1) : 1.0;
+        const char *est = lmp_ngram_meta_get(m, LMP_NGRAM_META_ESTIMATOR); /* lmprob's record, when there is one */
+        int stupid = est && strncmp(est, "stupid", 6) == 0;
+        unnormalised = mass > 1.0 + 1e-3 || stupid;
+        if (unnormalised && !c.scores) {
+            cli_error("ppl: %s: %s (the values after <s> sum to %.6g): scores, not probabilities, so perplexity is "
+                      "undefined; --scores computes the same figures from the scores",
+                      pos[0], stupid ? "a stupid-backoff model" : "not a probability model", mass);
+            lmp_lm_free(lm);
+            return CLI_FAIL;
+        }
     }
-    lmp_tokenizer *tok = NULL;
-    if (mode == LMP_CORPUS_GPT2 && !(tok = cli_gpt2_load("ppl", gpt2_vocab))) return CLI_FAIL;
-    cli_progress_start(&c.prog, "lmprob ppl", "loading model");
-    lmp_error err = {0};
-    lmp_ngram *m = NULL;
-    lmp_status st = lmp_ngram_load(pos[0], progress, &c, &m, &err);
-    if (st) {
-        cli_error("ppl: %s", err.msg);
-        lmp_tokenizer_free(tok);
-        return CLI_FAIL;
+    if (!m || lo.windows_given || recipe_given) {
+        if (c.per_sentence) {
+            cli_error("ppl: --per-sentence: sentences are an n-gram scoring without windows; expected --per-token");
+            lmp_lm_free(lm);
+            return CLI_USAGE;
+        }
+        if (unnormalised && !c.json)
+            printf("NOTE: the model gives scores, not probabilities (they sum to %.6g after <s>): the figures\n"
+                   "below are computed from scores and are no perplexity\n", mass);
+        int rc = ppl_windows(pos[0], lm, pos[1], (size_t)lo.window, (size_t)lo.stride, recipe, c.json, c.per_token,
+                             unnormalised);
+        lmp_lm_free(lm);
+        if (rc == CLI_OK && fflush(stdout) != 0) {
+            cli_error("ppl: writing to stdout failed");
+            return CLI_FAIL;
+        }
+        return rc;
     }
-    cli_progress_phase(&c.prog, "scoring");
+    lmp_lm_info in;
+    lmp_lm_get_info(lm, &in);
+    cli_progress_start(&c.prog, "lmprob ppl", "scoring");
     c.first_token = 1;
     c.first_sentence = 1;
     lmp_ngram_callbacks cb = {NULL, NULL, progress, &c};
@@ -246,26 +481,33 @@ int cmd_ppl(int argc, char **argv)
         else if (c.per_token) fputs("\"per_token\": [", stdout);
     }
     lmp_ngram_stats s;
-    st = mode < 0 ? lmp_ngram_score_file(m, pos[1], &s, &cb, &err) : score_corpus(m, pos[1], mode, tok, &s, &cb, &err);
-    lmp_tokenizer_free(tok);
+    lmp_error err = {0};
+    /* Word mode: the batch scorer over the file (KenLM query's speed and numbers); char and
+     * byte modes: the corpus reader's tokens. */
+    lmp_status st = in.tokens == LMP_LM_TOKENS_WORD
+                        ? lmp_ngram_score_file(m, pos[1], &s, &cb, &err)
+                        : score_corpus(m, pos[1],
+                                       in.tokens == LMP_LM_TOKENS_CHAR   ? LMP_CORPUS_CHAR
+                                       : in.tokens == LMP_LM_TOKENS_BYTE ? LMP_CORPUS_BYTE
+                                                                         : LMP_CORPUS_GPT2,
+                                       lmp_lm_tokenizer(lm), &s, &cb, &err);
     if (st) {
         if (c.json || c.per_token || c.per_sentence) fputc('\n', stdout);
         fflush(stdout);
         cli_error("ppl: %s", err.msg);
-        lmp_ngram_free(m);
+        lmp_lm_free(lm);
         return CLI_FAIL;
     }
     double ppl = lmp_ngram_stats_perplexity(&s), ppl_x = lmp_ngram_stats_perplexity_excl_oov(&s);
     double bpt = lmp_ngram_stats_bits_per_token(&s), bpb = lmp_ngram_stats_bits_per_byte(&s);
-    lmp_ngram_info info;
-    lmp_ngram_get_info(m, &info);
     if (c.json) {
         if (c.per_sentence || c.per_token) fputs("\n  ],\n ", stdout);
         fputs("\"model\": ", stdout);
         cli_json_string(stdout, pos[0]);
         fputs(", \"text\": ", stdout);
         cli_json_string(stdout, pos[1]);
-        printf(", \"order\": %u, \"vocab_size\": %zu,\n  \"perplexity\": ", info.order, info.vocab_size);
+        printf(", \"order\": %u, \"vocab_size\": %zu,%s\n  \"perplexity\": ", in.order, in.vocab_size,
+               unnormalised ? " \"scores_not_probabilities\": true," : "");
         cli_json_double(stdout, ppl);
         fputs(", \"perplexity_excl_oov\": ", stdout);
         cli_json_double(stdout, ppl_x);
@@ -281,6 +523,9 @@ int cmd_ppl(int argc, char **argv)
         cli_json_double(stdout, bpb);
         fputs("}\n", stdout);
     } else {
+        if (unnormalised)
+            printf("NOTE: the model gives scores, not probabilities (they sum to %.6g after <s>): the figures\n"
+                   "below are computed from scores and are no perplexity\n", mass);
         printf("Perplexity including OOVs:\t%.10g\n", ppl);
         printf("Perplexity excluding OOVs:\t%.10g\n", ppl_x);
         printf("OOVs:\t%llu\n", (unsigned long long)s.oov);
@@ -290,7 +535,7 @@ int cmd_ppl(int argc, char **argv)
         printf("Bits per token:\t%.6f\n", bpt);
         printf("Bits per byte:\t%.6f\t(%llu bytes incl. newlines)\n", bpb, (unsigned long long)s.bytes);
     }
-    lmp_ngram_free(m);
+    lmp_lm_free(lm);
     if (fflush(stdout) != 0) {
         cli_error("ppl: writing to stdout failed");
         return CLI_FAIL;

@@ -520,7 +520,7 @@ int cmd_detokenize(int argc, char **argv)
                     if (names) {
                         id = lmp_tokenizer_find_name(tok, word, wl);
                         if (id == LMP_TOKEN_NONE) {
-                            cli_error("detokenize: %s: line %ld, token %llu: '%.*s' is not a token name", name, line,
+                            cli_error("detokenize: %s: line %ld, position %llu (0-based): '%.*s' is not a token name", name, line,
                                       (unsigned long long)pos, (int)(wl > 80 ? 80 : wl), word);
                             goto done;
                         }
@@ -529,7 +529,7 @@ int cmd_detokenize(int argc, char **argv)
                         size_t k = 0;
                         while (k < wl && word[k] >= '0' && word[k] <= '9' && v <= UINT32_MAX) v = v * 10 + (uint64_t)(word[k++] - '0');
                         if (k < wl || v >= vocab_n) {
-                            cli_error("detokenize: %s: line %ld, id %llu: '%.*s': expected an id in 0..%zu", name, line,
+                            cli_error("detokenize: %s: line %ld, position %llu (0-based): '%.*s': expected an id in 0..%zu", name, line,
                                       (unsigned long long)pos, (int)(wl > 80 ? 80 : wl), word, vocab_n - 1);
                             goto done;
                         }

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "lmprob/ngram.h"
 #include "lmprob/ngram_train.h"
 
 static void usage(FILE *f)
@@ -19,22 +20,37 @@ static void usage(FILE *f)
             "\n"
             "Train an n-gram language model on TEXT (one sentence a line; plain, gzip or xz;\n"
             "'-' reads stdin) and write it as ARPA. Every line, an empty one too, is a sentence\n"
-            "<s> ... </s>. A literal <unk> in the text is the unknown-word class.\n"
+            "<s> ... </s>. A literal <unk> in the text is the unknown-word class. The model records\n"
+            "its token mode, vocabulary rule, estimator and this command ('# lmprob' lines before\n"
+            "\\data\\; lmprob model info shows them); the n-grams are in the order IRSTLM needs.\n"
             "\n"
             "options:\n"
             "  --order N               model order, 1..%d (required)\n"
-            "  --output FILE           ARPA output ('-' = stdout; written atomically)\n"
+            "  --output FILE           the model ('-' = stdout; written atomically): ARPA text, or lmprob's\n"
+            "                          binary format when FILE ends in .bin (hashed layout) or .trie (trie)\n"
             "  --estimator E           mkn (interpolated modified Kneser-Ney, as KenLM lmplz; default),\n"
-            "                          kn (interpolated Kneser-Ney), addk, mle\n"
+            "                          kn (interpolated Kneser-Ney), addk, mle, wb (interpolated\n"
+            "                          Witten-Bell), katz (Good-Turing discounts + Katz backoff, as SRILM's\n"
+            "                          ngram-count default), abs (interpolated absolute discounting),\n"
+            "                          stupid (stupid backoff: scores, NOT probabilities)\n"
             "  --k K                   add-k pseudo-count (default 1 = Laplace)\n"
+            "  --discount D            abs: one discount for every order, 0 < D <= 1 (default: per order,\n"
+            "                          D = n1 / (n1 + 2 n2))\n"
+            "  --alpha A               stupid: backoff factor, 0 < A <= 1 (default 0.4)\n"
+            "  --gt-max K1 K2 ..       katz: Good-Turing k per order, counts above it undiscounted\n"
+            "                          (default 1 7 7 ..., SRILM's -gtNmax; the last value repeats)\n"
+            "  --nltk                  NLTK's conventions (addk, mle, wb, abs, stupid): <s> counts as a\n"
+            "                          vocabulary word and a unigram event (V and the unigram total include\n"
+            "                          it), and wb/abs end at the MLE unigram, as nltk.lm does\n"
             "  --memory SIZE           memory for counting, e.g. 512M, 1G, 10%% (default 1G);\n"
             "                          beyond it sorted runs spill to temporary files\n"
             "  --temp-dir DIR          folder for those files (default $TMPDIR or /tmp)\n"
             "  --min-count C           words seen fewer than C times become <unk>\n"
             "  --vocab-size V          keep the V most frequent words, the rest become <unk>\n"
             "  --vocab FILE            keep only the words of FILE (whitespace-separated)\n"
-            "  --prune T1 T2 ..        (mkn/kn) drop n-grams of order i with raw count <= Ti, as lmplz\n"
-            "                          --prune (T1 must be 0; non-decreasing; the last value repeats)\n"
+            "  --prune T1 T2 ..        drop n-grams of order i with raw count <= Ti, as lmplz --prune\n"
+            "                          (T1 must be 0; non-decreasing; the last value repeats); their mass\n"
+            "                          goes to the backoff. katz default: 0 0 1 (SRILM's -gtNmin 1 1 2)\n"
             "  --discount-fallback [D1 D2 D3]\n"
             "                          (mkn/kn) discounts to use when they cannot be estimated\n"
             "                          (default 0.5 1 1.5, as lmplz --discount_fallback)\n"
@@ -53,7 +69,7 @@ static void usage(FILE *f)
             "discounts) to stdout, or to stderr when the model goes to stdout.\n"
             "\n"
             "example: lmprob train --order 5 --output ptb5.arpa ptb.train.txt\n",
-            LMP_TRAIN_MAX_ORDER);
+            LMP_NGRAM_MAX_ORDER);
 }
 
 typedef struct progress_state {
@@ -120,6 +136,13 @@ static int is_number(const char *s)
     return *end == '\0';
 }
 
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
 static const char *est_name(lmp_estimator e)
 {
     switch (e) {
@@ -127,6 +150,10 @@ static const char *est_name(lmp_estimator e)
     case LMP_EST_KN: return "interpolated Kneser-Ney";
     case LMP_EST_ADDK: return "add-k";
     case LMP_EST_MLE: return "maximum likelihood";
+    case LMP_EST_WB: return "interpolated Witten-Bell";
+    case LMP_EST_KATZ: return "Katz backoff with Good-Turing discounts";
+    case LMP_EST_ABS: return "interpolated absolute discounting";
+    case LMP_EST_STUPID: return "stupid backoff (scores, not probabilities)";
     }
     return "?";
 }
@@ -136,7 +163,7 @@ int cmd_train(int argc, char **argv)
     lmp_train_params p = lmp_train_params_default();
     const char *output = NULL, *input = NULL, *gpt2_vocab = NULL;
     long order = 0;
-    int quiet = 0, np = 0, json = 0;
+    int quiet = 0, np = 0, ngt = 0, json = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v;
@@ -147,7 +174,7 @@ int cmd_train(int argc, char **argv)
             if (!(v = cli_optarg(argc, argv, &i, "--order")) || cli_parse_long("train: --order", v, &order))
                 return CLI_USAGE;
             if (order < 1) {
-                cli_error("train: --order: expected an order from 1 to %d, got '%s'", LMP_TRAIN_MAX_ORDER, v);
+                cli_error("train: --order: expected an order from 1 to %d, got '%s'", LMP_NGRAM_MAX_ORDER, v);
                 return CLI_USAGE;
             }
         } else if (cli_is_opt(a, "--output") || strcmp(a, "-o") == 0) {
@@ -159,8 +186,12 @@ int cmd_train(int argc, char **argv)
             else if (strcmp(v, "kn") == 0) p.estimator = LMP_EST_KN;
             else if (strcmp(v, "addk") == 0 || strcmp(v, "add-k") == 0 || strcmp(v, "laplace") == 0) p.estimator = LMP_EST_ADDK;
             else if (strcmp(v, "mle") == 0) p.estimator = LMP_EST_MLE;
+            else if (strcmp(v, "wb") == 0 || strcmp(v, "witten-bell") == 0) p.estimator = LMP_EST_WB;
+            else if (strcmp(v, "katz") == 0 || strcmp(v, "gt") == 0) p.estimator = LMP_EST_KATZ;
+            else if (strcmp(v, "abs") == 0) p.estimator = LMP_EST_ABS;
+            else if (strcmp(v, "stupid") == 0) p.estimator = LMP_EST_STUPID;
             else {
-                cli_error("train: --estimator: expected mkn, kn, addk or mle, got '%s'", v);
+                cli_error("train: --estimator: expected mkn, kn, addk, mle, wb, katz, abs or stupid, got '%s'", v);
                 return CLI_USAGE;
             }
         } else if (cli_is_opt(a, "--k")) {
@@ -169,6 +200,38 @@ int cmd_train(int argc, char **argv)
                 cli_error("train: --k: expected k > 0, got '%s'", v);
                 return CLI_USAGE;
             }
+        } else if (cli_is_opt(a, "--discount")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--discount")) || cli_parse_double("train: --discount", v, &p.discount))
+                return CLI_USAGE;
+            if (!(p.discount > 0 && p.discount <= 1)) {
+                cli_error("train: --discount: expected 0 < D <= 1, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (cli_is_opt(a, "--alpha")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--alpha")) || cli_parse_double("train: --alpha", v, &p.alpha))
+                return CLI_USAGE;
+            if (!(p.alpha > 0 && p.alpha <= 1)) {
+                cli_error("train: --alpha: expected 0 < alpha <= 1, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (cli_is_opt(a, "--gt-max")) {
+            ngt = 0;
+            while (i + 1 < argc && is_number(argv[i + 1]) && ngt < LMP_NGRAM_MAX_ORDER) {
+                long g;
+                if (cli_parse_long("train: --gt-max", argv[i + 1], &g)) return CLI_USAGE;
+                if (g < 0 || g > LMP_TRAIN_GT_MAX) {
+                    cli_error("train: --gt-max: expected a count from 0 to %d, got '%s'", LMP_TRAIN_GT_MAX, argv[i + 1]);
+                    return CLI_USAGE;
+                }
+                p.gt_max[ngt++] = (unsigned)g;
+                i++;
+            }
+            if (ngt == 0) {
+                cli_error("train: --gt-max: expected one count per order, e.g. '1 7 7', got '%s'", i + 1 < argc ? argv[i + 1] : "");
+                return CLI_USAGE;
+            }
+        } else if (strcmp(a, "--nltk") == 0) {
+            p.nltk_conventions = 1;
         } else if (cli_is_opt(a, "--memory") || strcmp(a, "-S") == 0) {
             if (!(v = cli_optarg(argc, argv, &i, strcmp(a, "-S") == 0 ? "-S" : "--memory"))) return CLI_USAGE;
             if (parse_size(v, &p.memory)) {
@@ -200,7 +263,7 @@ int cmd_train(int argc, char **argv)
             }
         } else if (cli_is_opt(a, "--prune")) {
             np = 0;
-            while (i + 1 < argc && is_number(argv[i + 1]) && np < LMP_TRAIN_MAX_ORDER) {
+            while (i + 1 < argc && is_number(argv[i + 1]) && np < LMP_NGRAM_MAX_ORDER) {
                 if (cli_parse_u64("train: --prune", argv[i + 1], &p.prune[np])) return CLI_USAGE;
                 np++;
                 i++;
@@ -248,7 +311,7 @@ int cmd_train(int argc, char **argv)
         }
     }
     if (!order) {
-        cli_error("train: --order: expected an order from 1 to %d, got none", LMP_TRAIN_MAX_ORDER);
+        cli_error("train: --order: expected an order from 1 to %d, got none", LMP_NGRAM_MAX_ORDER);
         return CLI_USAGE;
     }
     if (!output) {
@@ -263,9 +326,16 @@ int cmd_train(int argc, char **argv)
         cli_error("train: --prune: expected at most one threshold per order (%ld), got %d", order, np);
         return CLI_USAGE;
     }
-    for (int i = np; np > 0 && i < LMP_TRAIN_MAX_ORDER; i++) p.prune[i] = p.prune[np - 1]; /* as lmplz: the last value repeats */
+    for (int i = np; np > 0 && i < LMP_NGRAM_MAX_ORDER; i++) p.prune[i] = p.prune[np - 1]; /* as lmplz: the last value repeats */
+    for (int i = ngt; ngt > 0 && i < LMP_NGRAM_MAX_ORDER; i++) p.gt_max[i] = p.gt_max[ngt - 1];
+    if (p.estimator == LMP_EST_KATZ && np == 0) /* SRILM ngram-count's -gtNmin: 1 1 2 2 ..., i.e. prune 0 0 1 1 ... */
+        for (int i = 2; i < LMP_NGRAM_MAX_ORDER; i++) p.prune[i] = 1;
     p.order = order > 1000000 ? 1000000u : (unsigned)order; /* the library names the limit */
+    /* fail early: not after minutes of counting */
+    if (cli_check_input("train", input) || cli_check_output("train", output)) return CLI_FAIL;
 
+    char *command = cli_join_command(argc, argv);
+    p.command = command;
     progress_state ps;
     clock_gettime(CLOCK_MONOTONIC, &ps.t0);
     if (isatty(2)) {
@@ -284,12 +354,22 @@ int cmd_train(int argc, char **argv)
     p.corpus.tokenizer = tok;
     lmp_status st = lmp_train_model_load(input, &p, &m, &err);
     lmp_tokenizer_free(tok); /* the model keeps the token names, not the tokenizer */
+    free(command);
     if (st) {
         cli_error("train: %s", err.msg[0] ? err.msg : lmp_status_str(st));
         return CLI_FAIL;
     }
-    if (p.progress) on_progress(&ps, "writing ARPA", 0);
-    st = lmp_train_write_arpa(m, output, &err);
+    int binary = ends_with(output, ".bin"), trie = ends_with(output, ".trie");
+    if (p.progress) on_progress(&ps, binary || trie ? "writing the binary" : "writing ARPA", 0);
+    if (binary || trie) {
+        /* straight from the trained model to the binary layout: no ARPA text in between */
+        lmp_ngram *nm = NULL;
+        st = lmp_ngram_create_from_train(m, &nm, &err);
+        if (!st) st = trie ? lmp_ngram_write_trie(nm, output, NULL, &err) : lmp_ngram_write_binary(nm, output, &err);
+        lmp_ngram_free(nm);
+    } else {
+        st = lmp_train_write_arpa(m, output, &err);
+    }
     if (st) {
         lmp_train_model_free(m);
         cli_error("train: %s", err.msg[0] ? err.msg : lmp_status_str(st));
@@ -301,13 +381,21 @@ int cmd_train(int argc, char **argv)
     if (json && !quiet) {
         FILE *f = strcmp(output, "-") == 0 ? stderr : stdout;
         fprintf(f, "{\"estimator\": ");
-        cli_json_string(f, info.estimator == LMP_EST_MKN ? "mkn" : info.estimator == LMP_EST_KN ? "kn"
-                           : info.estimator == LMP_EST_ADDK ? "addk" : "mle");
+        static const char *const names[] = {"mkn", "kn", "addk", "mle", "wb", "katz", "abs", "stupid"};
+        cli_json_string(f, names[info.estimator]);
         fprintf(f, ", \"order\": %u, \"sentences\": %llu, \"tokens\": %llu, \"vocab\": %llu, \"ngrams\": [", info.order,
                 (unsigned long long)info.sentences, (unsigned long long)info.tokens, (unsigned long long)info.vocab);
         for (unsigned n = 1; n <= info.order; n++) fprintf(f, "%s%llu", n > 1 ? ", " : "", (unsigned long long)info.counts[n]);
         fprintf(f, "]");
-        if (info.estimator == LMP_EST_MKN || info.estimator == LMP_EST_KN) {
+        if (info.estimator == LMP_EST_KATZ) {
+            fprintf(f, ", \"good_turing\": [");
+            for (unsigned n = 1; n <= info.order; n++) {
+                fprintf(f, "%s", n > 1 ? ", " : "");
+                cli_json_doubles(f, &info.gt_coeff[n][1], info.gt_max[n]);
+            }
+            fprintf(f, "]");
+        }
+        if (info.estimator == LMP_EST_MKN || info.estimator == LMP_EST_KN || info.estimator == LMP_EST_ABS) {
             fprintf(f, ", \"discounts\": [");
             for (unsigned n = 1; n <= info.order; n++) {
                 fprintf(f, "%s", n > 1 ? ", " : "");
@@ -327,9 +415,15 @@ int cmd_train(int argc, char **argv)
                 (unsigned long long)info.tokens, (unsigned long long)info.vocab);
         for (unsigned n = 1; n <= info.order; n++) {
             fprintf(f, "  %u-grams %12llu", n, (unsigned long long)info.counts[n]);
-            if (info.estimator == LMP_EST_MKN || info.estimator == LMP_EST_KN)
+            if (info.estimator == LMP_EST_MKN)
                 fprintf(f, "   D1=%.6g D2=%.6g D3+=%.6g%s", info.discount[n][1], info.discount[n][2],
                         info.discount[n][3], info.fallback_used[n] ? " (fallback)" : "");
+            else if (info.estimator == LMP_EST_KN || info.estimator == LMP_EST_ABS)
+                fprintf(f, "   D=%.6g%s", info.discount[n][1], info.fallback_used[n] ? " (fallback)" : "");
+            else if (info.estimator == LMP_EST_KATZ) {
+                fprintf(f, "   Good-Turing k=%u", info.gt_max[n]);
+                for (unsigned r = 1; r <= info.gt_max[n]; r++) fprintf(f, " d%u=%.6g", r, info.gt_coeff[n][r]);
+            }
             fputc('\n', f);
         }
         if (info.spilled_runs) fprintf(f, "  %llu sorted runs spilled to disk and merged\n", (unsigned long long)info.spilled_runs);

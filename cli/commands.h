@@ -16,9 +16,14 @@
     X(info, "entropy, cross-entropy, KL, JS, perplexity")                              \
     X(decode, "sample next tokens from logits: greedy, temperature, top-k/p, min-p")   \
     X(train, "train an n-gram language model on a corpus")                             \
-    X(ppl, "perplexity of a text under a model")                                       \
-    X(generate, "generate sentences from a model")                                     \
+    X(ppl, "perplexity of a text under a model (n-gram or GPT-2; sliding windows)")    \
+    X(generate, "generate text from a model (n-gram or GPT-2)")                         \
+    X(next, "the next-token distribution after a prompt: top k, entropy, nucleus")     \
+    X(kl, "KL and JS between two models of one vocabulary, position by position")      \
     X(model, "inspect and convert model files (ARPA <-> binary)")                      \
+    X(mix, "interpolate n-gram models: EM weights, merged model, on-the-fly ppl")      \
+    X(prune, "relative-entropy pruning of an n-gram model (Stolcke 1998)")             \
+    X(filter, "restrict an n-gram model to a vocabulary or a text (KenLM's filter)")   \
     X(tokenize, "GPT-2's byte-level BPE: text -> token ids (as tiktoken)")              \
     X(detokenize, "GPT-2 token ids -> text")                                           \
     X(gpt2, "GPT-2 checkpoints: validate and describe, logits of token ids")          \

@@ -279,6 +279,32 @@ static int flatten(const lmp_json_value *e, double **v, size_t *n, size_t *cap)
     return 0;
 }
 
+/* A case's "rtol" or "atol": absent (def), one number for every element, or a list with one per element
+ * (the accuracy suite's per-element tolerances, tests/accuracy). *out gets n values. Returns -1 when malformed. */
+static int tolerances(const lmp_json_value *cs, const char *key, double def, size_t n, double **out)
+{
+    *out = malloc((n ? n : 1) * sizeof **out);
+    if (!*out) return -1;
+    const lmp_json_value *v = lmp_json_get(cs, key);
+    if (v && v->type == LMP_JSON_ARRAY) {
+        double *t = NULL;
+        size_t nt = 0, cap = 0;
+        if (flatten(v, &t, &nt, &cap) || nt != n) {
+            free(t);
+            return -1;
+        }
+        for (size_t k = 0; k < n; k++) (*out)[k] = t[k];
+        free(t);
+    } else {
+        double x = def;
+        if (v && num_of(v, &x)) return -1;
+        for (size_t k = 0; k < n; k++) (*out)[k] = x;
+    }
+    for (size_t k = 0; k < n; k++)
+        if (!((*out)[k] >= 0)) return -1;
+    return 0;
+}
+
 static int same(double got, double want, int exact, double rtol, double atol)
 {
     if (isnan(want)) return isnan(got);
@@ -363,7 +389,8 @@ static void usage(FILE *f)
           "Evaluate every case of golden reference files (schema 1, see ../shared/golden/README.md)\n"
           "with lmprob's own functions. Prints one line per failing case (name, expected, got) and a\n"
           "last line 'N passed, M failed'. Exit status 0 only when no case fails and every case's\n"
-          "function is known.\n"
+          "function is known. A case's \"rtol\" and \"atol\" are one number, or a list with one per\n"
+          "element of \"expected\" (the accuracy suite's per-element tolerances, docs/accuracy.md).\n"
           "\n"
           "  --list     print the functions this build can evaluate, one per line\n"
           "  --verbose  also print a line for each passing case\n"
@@ -445,16 +472,18 @@ int cmd_verify(int argc, char **argv)
                 continue;
             }
             int exact = 0;
-            double rtol = 1e-12, atol = 0.0;
             char err[512] = "";
             va_bool_opt(cs, "exact", 0, &exact, err, sizeof err);
-            va_double_opt(cs, "rtol", rtol, &rtol, err, sizeof err);
-            va_double_opt(cs, "atol", atol, &atol, err, sizeof err);
-            double *want = NULL;
+            double *want = NULL, *rtol = NULL, *atol = NULL;
             size_t nw = 0, capw = 0;
-            if (flatten(exp, &want, &nw, &capw)) {
-                report_failure(json, &nreported, name, "malformed expected value", NULL, 0, NULL, 0);
+            if (flatten(exp, &want, &nw, &capw) ||
+                tolerances(cs, "rtol", 1e-12, nw, &rtol) || tolerances(cs, "atol", 0.0, nw, &atol)) {
+                report_failure(json, &nreported, name,
+                               "malformed expected value or tolerance (rtol/atol: a number >= 0, or one per "
+                               "expected element)", NULL, 0, NULL, 0);
                 free(want);
+                free(rtol);
+                free(atol);
                 failed++;
                 continue;
             }
@@ -462,7 +491,7 @@ int cmd_verify(int argc, char **argv)
             err[0] = '\0';
             int rc = fn(args, &out, err, sizeof err);
             int ok = rc == 0 && out.n == nw;
-            for (size_t k = 0; ok && k < nw; k++) ok = same(out.v[k], want[k], exact, rtol, atol);
+            for (size_t k = 0; ok && k < nw; k++) ok = same(out.v[k], want[k], exact, rtol[k], atol[k]);
             if (ok) {
                 passed++;
                 if (verbose && !json) printf("ok   %s\n", name);
@@ -473,6 +502,8 @@ int cmd_verify(int argc, char **argv)
                 report_failure(json, &nreported, name, why, want, nw, rc ? NULL : out.v, out.n);
             }
             free(want);
+            free(rtol);
+            free(atol);
             free(out.v);
         }
         lmp_json_free(root);

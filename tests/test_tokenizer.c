@@ -475,6 +475,37 @@ static void test_random_round_trip(void)
     CHECK(raw_rt);
     CHECK(special_rt);
     CHECK(stream_same);
+    /* Any code point (assigned or not, surrogates excepted), mixed with ASCII. */
+    int any_rt = 1;
+    for (int it = 0; it < 500; it++) {
+        size_t len = 0, target = 1 + (size_t)lmp_rng_below(&rng, 300);
+        while (len + 4 <= target) {
+            uint32_t cp = lmp_rng_below(&rng, 2) ? (uint32_t)lmp_rng_below(&rng, 128) : (uint32_t)lmp_rng_below(&rng, 0x110000);
+            if (cp >= 0xd800 && cp < 0xe000) continue;
+            if (cp < 0x80) text[len++] = (unsigned char)cp;
+            else if (cp < 0x800) {
+                text[len++] = (unsigned char)(0xc0 | cp >> 6);
+                text[len++] = (unsigned char)(0x80 | (cp & 63));
+            } else if (cp < 0x10000) {
+                text[len++] = (unsigned char)(0xe0 | cp >> 12);
+                text[len++] = (unsigned char)(0x80 | ((cp >> 6) & 63));
+                text[len++] = (unsigned char)(0x80 | (cp & 63));
+            } else {
+                text[len++] = (unsigned char)(0xf0 | cp >> 18);
+                text[len++] = (unsigned char)(0x80 | ((cp >> 12) & 63));
+                text[len++] = (unsigned char)(0x80 | ((cp >> 6) & 63));
+                text[len++] = (unsigned char)(0x80 | (cp & 63));
+            }
+        }
+        size_t n, bl;
+        lmp_token_id *ids = encode(text, len, 0, &n);
+        if (lmp_tokenizer_invalid_utf8(text, len, NULL) != 0 ||
+            lmp_tokenizer_decode(tok, ids, n, back, sizeof back, &bl, &err) != LMP_OK || bl != len ||
+            memcmp(back, text, len) != 0)
+            any_rt = 0;
+        free(ids);
+    }
+    CHECK(any_rt);
 }
 
 /* A plain quadratic BPE (encoder.py's loop: find the lowest-ranked adjacent
@@ -815,6 +846,91 @@ static void test_bad_vocabularies(void)
     bad_ranks("duplicate", "IQ== 0\nIQ== 1\n", "duplicate token \"!\"", "bad.tiktoken:2:");
 }
 
+/* Random damage to a small vocabulary (the 256 bytes and the first 40 merges):
+ * every load either succeeds or fails with a message, never crashes (the ASan
+ * flavour checks every access). */
+static void test_damaged_vocabularies(void)
+{
+    char dir[512], ej[600], vb[600];
+    snprintf(dir, sizeof dir, "%s/fuzz", tmpdir);
+    mkdir(dir, 0755);
+    snprintf(ej, sizeof ej, "%s/encoder.json", dir);
+    snprintf(vb, sizeof vb, "%s/vocab.bpe", dir);
+    /* The small vocabulary: GPT-2's ids 0..295 (a merge of rank r makes id 256 + r in GPT-2). */
+    char *enc = malloc(1 << 16), *bpe = malloc(1 << 14);
+    size_t el = 0, bl = 0;
+    el += (size_t)sprintf(enc + el, "{");
+    for (lmp_token_id id = 0; id < 296; id++) {
+        const char *nm = lmp_tokenizer_token_name(tok, id, NULL);
+        el += (size_t)sprintf(enc + el, "%s\"", id ? ", " : "");
+        for (const char *q = nm; *q; q++) {
+            if (*q == '"' || *q == '\\') enc[el++] = '\\';
+            enc[el++] = *q;
+        }
+        el += (size_t)sprintf(enc + el, "\": %d", id);
+    }
+    el += (size_t)sprintf(enc + el, "}");
+    char src[600];
+    snprintf(src, sizeof src, "%s/vocab.bpe", vocab_dir);
+    FILE *f = fopen(src, "r");
+    char line[256];
+    for (int k = 0; f && k < 41 && fgets(line, sizeof line, f); k++) bl += (size_t)sprintf(bpe + bl, "%s", line);
+    if (f) fclose(f);
+    lmp_tokenizer *t = NULL;
+    lmp_error err;
+    CHECK(spit(ej, enc, el) == 0 && spit(vb, bpe, bl) == 0);
+    CHECK_MSG(lmp_tokenizer_load(dir, &t, &err) == LMP_OK, "%s", err.msg);
+    CHECK_INT(lmp_tokenizer_vocab_size(t), 296);
+    lmp_tokenizer_free(t);
+    lmp_rng rng;
+    lmp_rng_seed(&rng, LMP_RNG_XOSHIRO, 5, NULL);
+    char *e2 = malloc(el + 64), *b2 = malloc(bl + 64);
+    int loaded = 0, refused = 0, bad_message = 0;
+    for (int it = 0; it < 400; it++) {
+        memcpy(e2, enc, el);
+        memcpy(b2, bpe, bl);
+        size_t e2l = el, b2l = bl;
+        char *d = it % 2 ? e2 : b2;
+        size_t *dl = it % 2 ? &e2l : &b2l;
+        for (int m = 0; m < 1 + (int)lmp_rng_below(&rng, 3); m++) {
+            size_t at = (size_t)lmp_rng_below(&rng, *dl);
+            switch (lmp_rng_below(&rng, 4)) {
+            case 0: d[at] = (char)lmp_rng_below(&rng, 256); break;      /* a byte changed */
+            case 1: *dl = at; break;                                     /* cut */
+            case 2: memmove(d + at, d + at + 1, *dl - at - 1); (*dl)--; break; /* a byte dropped */
+            default: d[at] = "\"\\{}:, \n0u"[lmp_rng_below(&rng, 10)]; break; /* a syntax byte */
+            }
+        }
+        spit(ej, e2, e2l);
+        spit(vb, b2, b2l);
+        lmp_error_clear(&err);
+        lmp_status st = lmp_tokenizer_load(dir, &t, &err);
+        if (st == LMP_OK) {
+            loaded++;
+            /* What loads must encode and decode consistently. */
+            size_t n;
+            lmp_token_id ids[64];
+            char back[64];
+            size_t bk;
+            if (lmp_tokenizer_encode(t, "hello there", 11, LMP_TOKENIZER_RAW_BYTES, ids, 64, &n, &err) != LMP_OK ||
+                lmp_tokenizer_decode(t, ids, n, back, sizeof back, &bk, &err) != LMP_OK || bk != 11 ||
+                memcmp(back, "hello there", 11) != 0)
+                bad_message++;
+            lmp_tokenizer_free(t);
+        } else {
+            refused++;
+            if (t != NULL || err.msg[0] == '\0' || !strstr(err.msg, dir)) bad_message++;
+        }
+    }
+    CHECK(refused > 100); /* most damage is caught */
+    CHECK_MSG(bad_message == 0, "%d loads without a message naming the file, or inconsistent", bad_message);
+    (void)loaded;
+    free(e2);
+    free(b2);
+    free(enc);
+    free(bpe);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -841,6 +957,7 @@ int main(int argc, char **argv)
     RUN(test_formats);
     RUN(test_corpus_gpt2);
     RUN(test_bad_vocabularies);
+    RUN(test_damaged_vocabularies);
     lmp_tokenizer_free(tok);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);

@@ -142,7 +142,7 @@ static void test_addk_direct_count(void) { check_against_direct(TINY, 2, LMP_EST
 /* Full backoff-model probability of w after h (words as strings). */
 static double model_prob(const lmp_train_model *m, const char **h, size_t nh, const char *w)
 {
-    const char *g[LMP_TRAIN_MAX_ORDER];
+    const char *g[LMP_NGRAM_MAX_ORDER];
     for (size_t i = 0; i < nh; i++) g[i] = h[i];
     g[nh] = w;
     double lp, lb;
@@ -154,10 +154,11 @@ static double model_prob(const lmp_train_model *m, const char **h, size_t nh, co
 
 /* Every estimator gives, for each context, a distribution over the vocabulary
  * (without <s>) that sums to one. */
-static void check_normalised(const char *text, lmp_estimator est, int discount_fallback)
+static void check_normalised_pruned(const char *text, lmp_estimator est, int discount_fallback, uint64_t prune)
 {
     lmp_train_params p = lmp_train_params_default();
     p.order = 3;
+    p.prune[1] = p.prune[2] = prune;
     p.estimator = est;
     p.k = 0.5;
     p.discount_fallback = discount_fallback;
@@ -187,9 +188,204 @@ static void check_normalised(const char *text, lmp_estimator est, int discount_f
     lmp_train_model_free(m);
 }
 
+static void check_normalised(const char *text, lmp_estimator est, int discount_fallback)
+{
+    check_normalised_pruned(text, est, discount_fallback, 0);
+}
+
 static void test_normalised_addk(void) { check_normalised(TINY, LMP_EST_ADDK, 0); }
 static void test_normalised_mkn(void) { check_normalised(TINY, LMP_EST_MKN, 1); }
 static void test_normalised_kn(void) { check_normalised(TINY, LMP_EST_KN, 1); }
+static void test_normalised_wb(void) { check_normalised(TINY, LMP_EST_WB, 0); }
+static void test_normalised_abs(void) { check_normalised(TINY, LMP_EST_ABS, 1); }
+static void test_normalised_katz(void) { check_normalised(TINY, LMP_EST_KATZ, 0); }
+
+/* Count pruning with the raw-count estimators: the pruned n-grams' mass goes to
+ * the backoffs, and every context still sums to one. */
+static void test_normalised_pruned(void)
+{
+    const lmp_estimator e[] = {LMP_EST_ADDK, LMP_EST_MLE, LMP_EST_WB, LMP_EST_ABS, LMP_EST_KATZ, LMP_EST_KN};
+    for (size_t i = 0; i < sizeof e / sizeof e[0]; i++) check_normalised_pruned(TINY, e[i], 1, 1);
+}
+
+/* A text of TEXT_LINES lines over 12 words with skewed frequencies (a fixed
+ * linear congruential stream), for count-of-counts with many values. */
+enum { TEXT_LINES = 40 };
+static void skewed_text(char *buf, size_t cap)
+{
+    static const char *const w[] = {"the", "of", "a", "cat", "dog", "sat", "ran", "on", "mat", "log", "big", "red"};
+    uint32_t x = 12345;
+    size_t k = 0;
+    for (int l = 0; l < TEXT_LINES; l++) {
+        int len = 2 + l % 5;
+        for (int i = 0; i < len; i++) {
+            x = x * 1103515245u + 12345u;
+            uint32_t r = (x >> 16) % 78; /* 12 + 11 + .. + 1: word j with weight 12 - j */
+            int j = 0;
+            while (r >= (uint32_t)(12 - j)) r -= (uint32_t)(12 - j++);
+            k += (size_t)snprintf(buf + k, cap - k, "%s%s", i ? " " : "", w[j]);
+        }
+        k += (size_t)snprintf(buf + k, cap - k, "\n");
+    }
+}
+
+/* Good-Turing coefficients computed here from a direct count (SRILM
+ * ngram-count(1) default): d_r = ((r+1) n_(r+1) / (r n_r) - A) / (1 - A). */
+static void direct_gt(const direct *d, int n, unsigned kmax, unsigned *k, double *dr)
+{
+    long nr[32] = {0};
+    for (int i = 0; i < d->ng; i++)
+        if (d->glen[i] == n && d->cnt[i] <= 30) nr[d->cnt[i]]++;
+    unsigned K = nr[1] ? kmax : 0;
+    while (K > 0 && nr[K + 1] == 0) K--;
+    for (int r = 0; r < 32; r++) dr[r] = 1;
+    double A = K ? (double)(K + 1) * (double)nr[K + 1] / (double)nr[1] : 0;
+    for (unsigned r = 1; r <= K; r++) {
+        double g = nr[r] ? (double)(r + 1) * (double)nr[r + 1] / ((double)r * (double)nr[r]) : 0;
+        if (nr[r] && g > A && g <= 1) dr[r] = (g - A) / (1 - A);
+    }
+    *k = K;
+}
+
+/* Katz backoff with Good-Turing discounts against a direct computation:
+ * every bigram's d(c) c / c(h) (c(h) raised by one where SRILM's
+ * "incrementing denominator" applies), the unigrams' undiscounted c / (T + 1)
+ * with the left-over 1 / (T + 1) on the unseen <unk>, and the cut-off
+ * trigrams (count 1 dropped, SRILM's -gt3min 2). */
+static void test_katz_direct(void)
+{
+    static char text[8192];
+    skewed_text(text, sizeof text);
+    lmp_train_params p = lmp_train_params_default();
+    p.order = 3;
+    p.estimator = LMP_EST_KATZ;
+    p.prune[2] = 1;
+    lmp_status st;
+    lmp_error err;
+    lmp_train_model *m = train_mem(text, &p, &st, &err);
+    CHECK_MSG(st == LMP_OK, "%s", err.msg);
+    if (!m) return;
+    static direct d;
+    direct_count(&d, text, 3);
+    unsigned K2, K1;
+    double d2[32], d1[32];
+    direct_gt(&d, 2, 7, &K2, d2);
+    direct_gt(&d, 1, 1, &K1, d1);
+    lmp_train_info info;
+    lmp_train_get_info(m, &info);
+    CHECK_INT(info.gt_max[2], K2);
+    CHECK(K2 >= 3); /* the text gives real discounts, not all 1 */
+    int discounted = 0;
+    for (unsigned r = 1; r <= K2; r++) {
+        CHECK_ABS(info.gt_coeff[2][r], d2[r], 1e-12);
+        discounted += d2[r] < 1;
+    }
+    CHECK(discounted >= 2);
+    long T = 0;
+    for (int i = 0; i < d.ng; i++)
+        if (d.glen[i] == 1) T += d.cnt[i];
+    int checked = 0;
+    long tri_kept = 0;
+    for (int i = 0; i < d.ng; i++) {
+        int n = d.glen[i];
+        const char *w[3];
+        for (int j = 0; j < n; j++) w[j] = d.words[d.gram[i][j]];
+        double lp, lb;
+        int found = lmp_train_lookup(m, w, (size_t)n, &lp, &lb) == 0;
+        if (n == 3) {
+            CHECK(found == (d.cnt[i] >= 2));
+            tri_kept += d.cnt[i] >= 2;
+            continue;
+        }
+        CHECK(found);
+        if (n == 1) {
+            /* k = 1 for unigrams: the ratio equals A, so d1 = 1: no discount; the sum is 1 and
+             * SRILM raises the total by one */
+            CHECK_ABS(lp, log10((double)d.cnt[i] / (double)(T + 1)), 1e-12);
+        } else {
+            long ch = dcontext(&d, d.gram[i], 2);
+            double sum = 0;
+            for (int j = 0; j < d.ng; j++)
+                if (d.glen[j] == 2 && d.gram[j][0] == d.gram[i][0])
+                    sum += (d.cnt[j] <= (long)K2 ? d2[d.cnt[j]] : 1.0) * (double)d.cnt[j];
+            double tot = (double)ch;
+            while (sum / tot > 1.0 - 3e-6) tot += 1; /* SRILM's Prob_Epsilon */
+            double dc = d.cnt[i] <= (long)K2 ? d2[d.cnt[i]] : 1.0;
+            CHECK_ABS(lp, log10(dc * (double)d.cnt[i] / tot), 1e-12);
+        }
+        checked++;
+    }
+    CHECK(checked > 40);
+    CHECK_INT(info.counts[3], tri_kept);
+    const char *unk[1] = {"<unk>"};
+    double lp;
+    CHECK(lmp_train_lookup(m, unk, 1, &lp, NULL) == 0);
+    CHECK_ABS(lp, log10(1.0 / (double)(T + 1)), 1e-12);
+    lmp_train_model_free(m);
+    /* and it is normalised, with the cut-offs */
+    check_normalised(text, LMP_EST_KATZ, 0);
+}
+
+/* Witten-Bell (default: down to the uniform 1/V), absolute discounting with a
+ * given D, and stupid backoff, against their formulas on a direct count. */
+static void test_wb_abs_stupid_direct(void)
+{
+    static char text[8192];
+    skewed_text(text, sizeof text);
+    static direct d;
+    direct_count(&d, text, 2);
+    const double V = d.nw - 1;
+    long T = 0, N1p = 0;
+    for (int i = 0; i < d.ng; i++)
+        if (d.glen[i] == 1) T += d.cnt[i], N1p++;
+    for (int e = 0; e < 3; e++) {
+        lmp_train_params p = lmp_train_params_default();
+        p.order = 2;
+        p.estimator = e == 0 ? LMP_EST_WB : e == 1 ? LMP_EST_ABS : LMP_EST_STUPID;
+        p.discount = 0.6;
+        p.alpha = 0.25;
+        lmp_status st;
+        lmp_error err;
+        lmp_train_model *m = train_mem(text, &p, &st, &err);
+        CHECK_MSG(st == LMP_OK, "%s", err.msg);
+        if (!m) return;
+        double uni[MAXW];
+        for (int w = 0; w < d.nw; w++) {
+            long c = 0;
+            for (int i = 0; i < d.ng; i++)
+                if (d.glen[i] == 1 && d.gram[i][0] == w) c = d.cnt[i];
+            if (e == 0) uni[w] = ((double)c + (double)N1p / V) / (double)(T + N1p);
+            else if (e == 1) uni[w] = (c ? (double)c - 0.6 : 0.0) / (double)T + 0.6 * (double)N1p / (double)T / V;
+            else uni[w] = (double)c / (double)T;
+        }
+        int checked = 0;
+        for (int h = 0; h < d.nw; h++) {
+            if (h == 2 || h == 0) continue; /* </s> and the unseen <unk> are never contexts */
+            int hh[2] = {h, 0};
+            long ch = dcontext(&d, hh, 2), n1p = 0;
+            if (!ch) continue;
+            for (int i = 0; i < d.ng; i++)
+                if (d.glen[i] == 2 && d.gram[i][0] == h) n1p++;
+            for (int w = 0; w < d.nw; w++) {
+                if (w == 1) continue;
+                long c = 0;
+                for (int i = 0; i < d.ng; i++)
+                    if (d.glen[i] == 2 && d.gram[i][0] == h && d.gram[i][1] == w) c = d.cnt[i];
+                double want;
+                if (e == 0) want = ((double)c + (double)n1p * uni[w]) / (double)(ch + n1p);
+                else if (e == 1) want = (c ? (double)c - 0.6 : 0.0) / (double)ch + 0.6 * (double)n1p / (double)ch * uni[w];
+                else want = c ? (double)c / (double)ch : 0.25 * uni[w];
+                const char *hw[1] = {d.words[h]};
+                double got = model_prob(m, hw, 1, d.words[w]);
+                if (want == 0) CHECK(got < 1e-90); /* stupid backoff: the unseen <unk> */
+                else CHECK_REL(got, want, 1e-12); /* the same ratios in double */
+                checked++;
+            }
+        }
+        CHECK(checked > 100);
+        lmp_train_model_free(m);
+    }
+}
 
 /* ---- against KenLM -------------------------------------------------------------------- */
 
@@ -215,7 +411,7 @@ static void check_kenlm_arpa(const char *arpa, unsigned order, int fallback, uin
     lmp_train_get_info(m, &info);
     char line[512];
     unsigned n = 0;
-    uint64_t seen[LMP_TRAIN_MAX_ORDER + 1] = {0};
+    uint64_t seen[LMP_NGRAM_MAX_ORDER + 1] = {0};
     int compared = 0;
     double maxd = 0;
     while (fgets(line, sizeof line, f)) {
@@ -232,9 +428,9 @@ static void check_kenlm_arpa(const char *arpa, unsigned order, int fallback, uin
         if (n == 0 || line[0] == '\n' || line[0] == '\\') continue;
         line[strcspn(line, "\n")] = '\0';
         char *prob = strtok(line, "\t"), *words = strtok(NULL, "\t"), *bo = strtok(NULL, "\t");
-        const char *w[LMP_TRAIN_MAX_ORDER];
+        const char *w[LMP_NGRAM_MAX_ORDER];
         size_t k = 0;
-        for (char *t = strtok(words, " "); t && k < LMP_TRAIN_MAX_ORDER; t = strtok(NULL, " ")) w[k++] = t;
+        for (char *t = strtok(words, " "); t && k < LMP_NGRAM_MAX_ORDER; t = strtok(NULL, " ")) w[k++] = t;
         double lp, lb;
         CHECK_MSG(lmp_train_lookup(m, w, k, &lp, &lb) == 0, "%s: missing n-gram ending '%s'", arpa, w[k - 1]);
         seen[n]++;
@@ -274,8 +470,32 @@ static void test_prune_params(void)
     CHECK(train_mem("a b\n", &p, &st, &err) == NULL);
     CHECK_INT(st, LMP_EINVAL);
     CHECK(strstr(err.msg, "non-decreasing") != NULL);
+    /* Count pruning works with every estimator now (SRILM's -gtNmin); bad
+     * estimator parameters are named. */
     p.prune[2] = 2;
     p.estimator = LMP_EST_ADDK;
+    lmp_train_model *m = train_mem("a b\n", &p, &st, &err);
+    CHECK_MSG(st == LMP_OK, "%s", err.msg);
+    lmp_train_model_free(m);
+    memset(p.prune, 0, sizeof p.prune);
+    p.estimator = LMP_EST_STUPID;
+    p.alpha = 1.5;
+    CHECK(train_mem("a b\n", &p, &st, &err) == NULL);
+    CHECK_INT(st, LMP_EINVAL);
+    CHECK(strstr(err.msg, "alpha = 1.5") != NULL);
+    p.estimator = LMP_EST_ABS;
+    p.discount = -0.5;
+    CHECK(train_mem("a b\n", &p, &st, &err) == NULL);
+    CHECK_INT(st, LMP_EINVAL);
+    CHECK(strstr(err.msg, "discount = -0.5") != NULL);
+    p.discount = 0;
+    p.estimator = LMP_EST_KATZ;
+    p.nltk_conventions = 1;
+    CHECK(train_mem("a b\n", &p, &st, &err) == NULL);
+    CHECK_INT(st, LMP_EINVAL);
+    CHECK(strstr(err.msg, "NLTK") != NULL);
+    p.nltk_conventions = 0;
+    p.gt_max[1] = LMP_TRAIN_GT_MAX + 1;
     CHECK(train_mem("a b\n", &p, &st, &err) == NULL);
     CHECK_INT(st, LMP_EINVAL);
 }
@@ -319,7 +539,7 @@ static void test_input_errors(void)
     CHECK(train_mem("", &p, &st, &err) == NULL);
     CHECK_INT(st, LMP_EFORMAT);
     CHECK(strstr(err.msg, "empty corpus") != NULL);
-    p.order = LMP_TRAIN_MAX_ORDER + 1;
+    p.order = LMP_NGRAM_MAX_ORDER + 1;
     CHECK(train_mem("a b\n", &p, &st, &err) == NULL);
     CHECK_INT(st, LMP_EUNSUPPORTED);
     p.order = 0;
@@ -439,8 +659,8 @@ static void test_all_orders(void)
     char *text = synthetic_corpus(600, 11);
     CHECK(text != NULL);
     if (!text) return;
-    uint64_t own[LMP_TRAIN_MAX_ORDER + 1] = {0};
-    for (unsigned o = 1; o <= LMP_TRAIN_MAX_ORDER; o++) {
+    uint64_t own[LMP_NGRAM_MAX_ORDER + 1] = {0};
+    for (unsigned o = 1; o <= LMP_NGRAM_MAX_ORDER; o++) {
         lmp_train_params p = lmp_train_params_default();
         p.order = o;
         p.discount_fallback = 1;
@@ -552,16 +772,20 @@ static void test_write_arpa(void)
     CHECK(f != NULL);
     if (f) {
         char line[256];
-        int lines = 0, header = 0;
+        int lines = 0, header = 0, meta = 0;
         while (fgets(line, sizeof line, f)) {
             unsigned o;
             unsigned long long c;
             if (sscanf(line, "ngram %u=%llu", &o, &c) == 2) header += (int)c;
+            meta += strcmp(line, "# lmprob tokens: word\n") == 0 || strcmp(line, "# lmprob vocab: all\n") == 0 ||
+                    strcmp(line, "# lmprob estimator: mkn\n") == 0;
             lines++;
         }
         fclose(f);
         CHECK_INT(header, 16 + 38 + 56);
-        CHECK_INT(lines, 1 + 3 + (1 + 1 + 16) + (1 + 1 + 38) + (1 + 1 + 56) + 1 + 1);
+        CHECK_INT(meta, 3);
+        /* 3 metadata lines and a blank one, \data\ and 3 counts, the sections, \end\ */
+        CHECK_INT(lines, 3 + 1 + 1 + 3 + (1 + 1 + 16) + (1 + 1 + 38) + (1 + 1 + 56) + 1 + 1);
     }
     unlink(path);
     CHECK_INT(lmp_train_write_arpa(m, "/nonexistent-dir/x.arpa", &err), LMP_EIO);
@@ -577,6 +801,12 @@ int main(int argc, char **argv)
     RUN(test_normalised_addk);
     RUN(test_normalised_mkn);
     RUN(test_normalised_kn);
+    RUN(test_normalised_wb);
+    RUN(test_normalised_abs);
+    RUN(test_normalised_katz);
+    RUN(test_normalised_pruned);
+    RUN(test_katz_direct);
+    RUN(test_wb_abs_stupid_direct);
     RUN(test_mkn_matches_kenlm);
     RUN(test_mkn_fallback_matches_kenlm);
     RUN(test_mkn_pruned_matches_kenlm);

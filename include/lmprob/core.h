@@ -36,6 +36,10 @@ LMP_EXTERN_C_BEGIN
 typedef int32_t lmp_token_id;
 #define LMP_TOKEN_NONE ((lmp_token_id)-1)
 
+/* The highest n-gram order of this build, for training and for models alike
+ * (KenLM: KENLM_MAX_ORDER, default 6). */
+#define LMP_NGRAM_MAX_ORDER 8
+
 #define LMP_VERSION_MAJOR 0
 #define LMP_VERSION_MINOR 1
 #define LMP_VERSION_PATCH 0

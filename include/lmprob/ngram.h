@@ -1,5 +1,5 @@
 /* Back-off n-gram language models: ARPA and binary files, exact scoring with
- * KenLM's conventions, corpus perplexity, and the lm.h interface.
+ * KenLM's conventions, corpus perplexity (lm.h wraps it: lmp_lm_create_ngram).
  *
  * Model. An ARPA back-off model (Katz 1987; the format of SRILM, KenLM's lmplz
  * and lmprob train) gives for each n-gram a log10 probability and, below the
@@ -33,19 +33,19 @@
 #include <stdint.h>
 
 #include "lmprob/core.h"
-#include "lmprob/lm.h"
+#include "lmprob/ngram_train.h"
 
 LMP_EXTERN_C_BEGIN
 
-/* Highest order this build handles (KenLM: KENLM_MAX_ORDER, default 6). */
-#define LMP_NGRAM_MAX_ORDER 8
+/* LMP_NGRAM_MAX_ORDER (core.h): the highest order this build handles. */
 
 /* Version of the binary format this build reads and writes. */
-#define LMP_NGRAM_BINARY_VERSION 2u
+#define LMP_NGRAM_BINARY_VERSION 3u
 
 /* Thread safety: a model is immutable once loaded (the binary format is a read-only
  * mmap); any number of threads may score with one model, each with its own
- * lmp_ngram_state and lmp_ngram_stats. Only lmp_ngram_free needs it to itself. */
+ * lmp_ngram_state and lmp_ngram_stats. Only lmp_ngram_free and
+ * lmp_ngram_meta_set need it to themselves. */
 typedef struct lmp_ngram lmp_ngram;
 
 /* Scoring state (caller-owned POD). words[0] is the most recent word;
@@ -53,11 +53,22 @@ typedef struct lmp_ngram lmp_ngram;
 typedef struct lmp_ngram_state {
     lmp_token_id words[LMP_NGRAM_MAX_ORDER - 1];
     float backoff[LMP_NGRAM_MAX_ORDER - 1];
+    /* trie layout only: where the context words[i] .. words[0] sits among its
+     * siblings (the next token's lookup key); callers copy it, never read it */
+    uint32_t rank[LMP_NGRAM_MAX_ORDER - 1];
     unsigned length;
 } lmp_ngram_state;
 
 /* Flags in lmp_ngram_info.flags. */
 #define LMP_NGRAM_UNK_ADDED 1u /* the ARPA file had no <unk>: added with log10 p = -100 */
+
+/* One level of the trie layout (lmp_ngram_info.level[n], order n >= 2). */
+typedef struct lmp_ngram_level_info {
+    uint64_t entries;                  /* n-grams, and the blanks of a pruned model */
+    unsigned key_bits, prob_bits, backoff_bits, record_bits;
+    uint64_t record_bytes;             /* the bit-packed records */
+    uint64_t pointer_bytes;            /* the Elias-Fano child pointers (0 at the highest order) */
+} lmp_ngram_level_info;
 
 typedef struct lmp_ngram_info {
     unsigned order;
@@ -65,7 +76,10 @@ typedef struct lmp_ngram_info {
     size_t vocab_size;                        /* = counts[1] */
     uint64_t bytes;                           /* model data size (binary: the file size) */
     int binary;                               /* 1 when loaded from a binary (mmapped) file */
+    int trie;                                 /* 1 for the trie layout, 0 for the hashed one (or ARPA) */
+    unsigned prob_bits, backoff_bits;         /* trie: quantisation bits, 0 when the values are exact */
     unsigned flags;
+    lmp_ngram_level_info level[LMP_NGRAM_MAX_ORDER + 1]; /* trie: its levels 2..order (zero otherwise) */
 } lmp_ngram_info;
 
 /* Progress report for long jobs: fraction done in [0, 1]. */
@@ -80,25 +94,76 @@ typedef void (*lmp_ngram_progress_fn)(void *ctx, double fraction);
  * duplicate n-gram, a context that is not an n-gram), LMP_EUNSUPPORTED for an
  * order above LMP_NGRAM_MAX_ORDER or a binary of another version, LMP_EIO,
  * LMP_ENOMEM. *out is NULL on error. */
-LMP_API lmp_status lmp_ngram_load(const char *path, lmp_ngram_progress_fn progress, void *ctx, lmp_ngram **out,
-                                  lmp_error *err);
+LMP_API lmp_status lmp_ngram_load(const char *path, lmp_ngram_progress_fn progress, void *ctx, lmp_ngram **out, lmp_error *err);
 LMP_API lmp_status lmp_ngram_load_arpa(const char *path, lmp_ngram_progress_fn progress, void *ctx, lmp_ngram **out,
-                                       lmp_error *err);
+                               lmp_error *err);
 LMP_API lmp_status lmp_ngram_load_binary(const char *path, lmp_ngram **out, lmp_error *err);
+
+/* The model lmp_train_* made, ready to score without writing and reading ARPA
+ * (the same numbers as its ARPA file loaded, bit for bit; the n-grams in the
+ * training's order; its metadata). The trained model may be freed afterwards.
+ * LMP_ENOMEM. */
+LMP_API lmp_status lmp_ngram_create_from_train(const lmp_train_model *m, lmp_ngram **out, lmp_error *err);
 
 /* 1 when the file starts with the binary magic, 0 otherwise (also on I/O error). */
 LMP_API int lmp_ngram_is_binary_file(const char *path);
 
 LMP_API void lmp_ngram_free(lmp_ngram *m); /* NULL is a no-op */
 
+/* Order of the n-grams in a written ARPA file. */
+typedef enum lmp_arpa_order {
+    /* as the model holds them: the order they were read in (ARPA), the order of
+     * the training (lmp_train_*: lmplz's suffix order), the trie's order */
+    LMP_ARPA_ORDER_KEEP = 0,
+    /* each order sorted by its words' positions in \1-grams, first word most
+     * significant (the context's position, then the last word): the order
+     * IRSTLM's compile-lm needs (its sort-lm.pl sorts by the words' bytes, which
+     * is this order when the unigrams are in byte order) */
+    LMP_ARPA_ORDER_CONTEXT = 1
+} lmp_arpa_order;
+
+typedef struct lmp_ngram_write_params {
+    lmp_arpa_order order;           /* default LMP_ARPA_ORDER_KEEP */
+    lmp_ngram_progress_fn progress; /* may be NULL */
+    void *progress_ctx;
+} lmp_ngram_write_params;
+
 /* Write ARPA text ("-" = stdout) or the binary format, atomically. The ARPA
- * keeps the n-grams in the order they were read; every number is written with
- * the fewest digits that read back as the same float, in lmplz's layout, so
+ * writer (one for every kind of model, trained ones too): the model's
+ * metadata as '#' comment lines before \data\ (see lmp_ngram_meta_get), the
+ * n-grams in params->order (params may be NULL: defaults), every number the
+ * shortest decimal that reads back as the same float, in lmplz's layout, so
  * ARPA -> binary -> ARPA gives identical scores (and an lmplz file back byte
- * for byte). */
-LMP_API lmp_status lmp_ngram_write_arpa(const lmp_ngram *m, const char *path, lmp_ngram_progress_fn progress, void *ctx,
-                                        lmp_error *err);
+ * for byte). Memory: a fixed 2 MiB of line buffers (a longer line is written
+ * piece by piece), plus 20 bytes per n-gram of one order for
+ * LMP_ARPA_ORDER_CONTEXT. */
+LMP_API lmp_status lmp_ngram_write_arpa(const lmp_ngram *m, const char *path, const lmp_ngram_write_params *params,
+                                lmp_error *err);
 LMP_API lmp_status lmp_ngram_write_binary(const lmp_ngram *m, const char *path, lmp_error *err);
+
+/* The compact trie layout (docs/ngram-model.md): the n-grams sorted by their
+ * reversed words, each a bit-packed record (key, probability, backoff) with
+ * Elias-Fano coded pointers to its children, as KenLM's trie and Pauls & Klein
+ * (2011). prob_bits / backoff_bits: 0 keeps every value exactly (the scores
+ * equal the ARPA's bit for bit); 1..24 quantise the probabilities / backoffs of
+ * orders >= 2 to that many bits (equal-count bins, as KenLM's build_binary -q
+ * -b, after Federico & Bertoldi 2006); backoff_bits 0 with prob_bits > 0 means
+ * backoff_bits = prob_bits (as build_binary). */
+typedef struct lmp_ngram_trie_params {
+    unsigned prob_bits;
+    unsigned backoff_bits;
+} lmp_ngram_trie_params;
+
+LMP_API lmp_status lmp_ngram_write_trie(const lmp_ngram *m, const char *path, const lmp_ngram_trie_params *params,
+                                lmp_error *err);
+
+/* Check a model file completely: a binary one section by section against the
+ * checksums of its header, then the structure the scorer relies on; an ARPA
+ * one by reading it. report (may be NULL) hears each section: its name, offset
+ * and size in the file, and whether it is intact. LMP_EFORMAT names the first damaged section and
+ * its offset. */
+typedef void (*lmp_ngram_verify_fn)(void *ctx, const char *section, uint64_t offset, uint64_t bytes, int ok);
+LMP_API lmp_status lmp_ngram_verify(const char *path, lmp_ngram_verify_fn report, void *ctx, lmp_error *err);
 
 /* ---- vocabulary and model facts ----------------------------------------------------- */
 
@@ -115,6 +180,57 @@ LMP_API lmp_token_id lmp_ngram_bos(const lmp_ngram *m); /* <s>, LMP_TOKEN_NONE w
 LMP_API lmp_token_id lmp_ngram_eos(const lmp_ngram *m); /* </s>, LMP_TOKEN_NONE when the model has none */
 LMP_API lmp_token_id lmp_ngram_unk(const lmp_ngram *m); /* <unk> (always present) */
 
+/* The n-grams of order n (1 .. order) in the model's order (the order of the
+ * ARPA file it was read from; unigrams: by id): words[i*n .. i*n+n) (ids, the
+ * predicted word last), log10 probability and log10 backoff (0 when none) of
+ * n-gram i, for i < counts[n]. Each output may be NULL; the caller sizes
+ * them (counts[n] * n ids, counts[n] floats). The blank entries a model gets
+ * for missing suffixes (see the ARPA reader) are not listed. LMP_EINVAL for a
+ * bad order, LMP_ENOMEM, LMP_EFORMAT for a corrupt binary. */
+LMP_API lmp_status lmp_ngram_get_ngrams(const lmp_ngram *m, unsigned n, lmp_token_id *words, float *logprob, float *backoff,
+                                lmp_error *err);
+
+/* ---- what the model is: metadata ---------------------------------------------------
+ * A model made by lmprob records how it was made, as key/value strings: in the
+ * binary formats (a section of the file) and in ARPA files (comment lines
+ * "# lmprob KEY: VALUE" before \data\, which KenLM, IRSTLM and Sphinx skip).
+ * Keys written by lmprob train: */
+#define LMP_NGRAM_META_TOKENS "tokens"       /* word, char, byte or gpt2 (lmp_ngram_tokens_name) */
+#define LMP_NGRAM_META_VOCAB "vocab"         /* the vocabulary rule: "all", "min-count N", "size N", "file PATH" */
+#define LMP_NGRAM_META_ESTIMATOR "estimator" /* mkn, kn, addk k=K, mle, ... */
+#define LMP_NGRAM_META_COMMAND "command"     /* the command line that trained it */
+
+/* Token kinds a model can be trained on. */
+typedef enum lmp_ngram_tokens {
+    LMP_NGRAM_TOKENS_UNKNOWN = 0, /* no record (e.g. an ARPA file from another toolkit) */
+    LMP_NGRAM_TOKENS_WORD = 1,    /* whitespace-separated words */
+    LMP_NGRAM_TOKENS_CHAR = 2,    /* UTF-8 characters */
+    LMP_NGRAM_TOKENS_BYTE = 3,    /* bytes */
+    LMP_NGRAM_TOKENS_GPT2 = 4     /* GPT-2 BPE tokens */
+} lmp_ngram_tokens;
+
+/* "word", "char", "byte", "gpt2", or "unknown". */
+LMP_API const char *lmp_ngram_tokens_name(lmp_ngram_tokens t);
+/* The kind named s ("word", ...), LMP_NGRAM_TOKENS_UNKNOWN for any other string. */
+LMP_API lmp_ngram_tokens lmp_ngram_tokens_parse(const char *s);
+/* The model's token kind (its "tokens" record), UNKNOWN when it has none. */
+LMP_API lmp_ngram_tokens lmp_ngram_get_tokens(const lmp_ngram *m);
+/* LMP_OK when text read as `want` tokens suits the model (the same kind, or a
+ * model without the record); otherwise LMP_EINVAL and a message naming both
+ * kinds and the --mode to use. */
+LMP_API lmp_status lmp_ngram_check_tokens(const lmp_ngram *m, lmp_ngram_tokens want, lmp_error *err);
+
+/* Value of a metadata key (NUL-terminated), NULL when absent. */
+LMP_API const char *lmp_ngram_meta_get(const lmp_ngram *m, const char *key);
+/* Number of records, and record i (0-based; *key and *value NULL when out of range). */
+LMP_API size_t lmp_ngram_meta_count(const lmp_ngram *m);
+LMP_API void lmp_ngram_meta_at(const lmp_ngram *m, size_t i, const char **key, const char **value);
+/* Add or replace a record. key: 1 to 32 bytes of [a-z0-9_-]; value: any
+ * NUL-terminated text up to 64 KiB (written to ARPA with \n, \r, \\ and \xNN
+ * escapes). LMP_EINVAL on a bad key, LMP_ENOMEM. Not safe while another thread
+ * reads the model. */
+LMP_API lmp_status lmp_ngram_meta_set(lmp_ngram *m, const char *key, const char *value, lmp_error *err);
+
 /* ---- scoring -------------------------------------------------------------------------- */
 
 /* The state after <s> (KenLM BeginSentenceState); the null state when the
@@ -127,7 +243,7 @@ LMP_API void lmp_ngram_state_null(lmp_ngram_state *s);
  * alias in) and the length of the matched n-gram to *ngram_len (may be NULL).
  * word must be in [0, vocab_size) (map OOV words to lmp_ngram_unk first). */
 LMP_API double lmp_ngram_score(const lmp_ngram *m, const lmp_ngram_state *in, lmp_token_id word, lmp_ngram_state *out,
-                               unsigned *ngram_len);
+                       unsigned *ngram_len);
 
 /* The state after the words ctx[0..n) (oldest first), starting from the null
  * state, or from <s> when ctx[0] is the <s> id; only the last order-1 words
@@ -186,28 +302,19 @@ typedef struct lmp_ngram_callbacks {
  * inside) as one sentence and add it to *acc (its bytes are
  * len + 1 for the newline). cb may be NULL. */
 LMP_API void lmp_ngram_score_line(const lmp_ngram *m, const char *line, size_t len, lmp_ngram_stats *acc,
-                                  const lmp_ngram_callbacks *cb);
+                          const lmp_ngram_callbacks *cb);
 
 /* Score the words w[0..n) (lengths len[0..n)) as one sentence (<s> .. </s>)
  * and add them to *acc (bytes are not counted: the caller knows them). For
  * callers that tokenize text themselves (lmp corpus reader). */
 LMP_API void lmp_ngram_score_words(const lmp_ngram *m, const char *const *w, const size_t *len, size_t n,
-                                   lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb);
+                           lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb);
 
 /* Score every line of a text file (plain, gzip or xz; "-" = stdin). As KenLM's
  * query, a last line without a newline is scored too (lmprob) and its bytes
  * counted as they are. *acc is zeroed first. */
 LMP_API lmp_status lmp_ngram_score_file(const lmp_ngram *m, const char *path, lmp_ngram_stats *acc,
-                                        const lmp_ngram_callbacks *cb, lmp_error *err);
-
-/* ---- lm.h interface -------------------------------------------------------------------- */
-
-/* Wrap m as an lmp_lm (natural logs). next_logprobs fills all vocab_size ids,
- * giving <s> -inf (it is context only, never predicted); score of <s> is -inf
- * too. The context's last order-1 ids make the state (lmp_ngram_state_from).
- * out->vt->free(out->self) frees m: call it or lmp_ngram_free, not both.
- * Returns LMP_EINVAL when m or out is NULL. */
-LMP_API lmp_status lmp_ngram_as_lm(lmp_ngram *m, lmp_lm *out, lmp_error *err);
+                                const lmp_ngram_callbacks *cb, lmp_error *err);
 
 LMP_EXTERN_C_END
 

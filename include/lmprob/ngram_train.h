@@ -17,7 +17,29 @@
  *                 that renormalises (Katz-style backoff).
  *   LMP_EST_MLE   maximum likelihood c(hw) / c(h) on raw counts; an unseen word in a
  *                 seen context gets probability 0 (backoff written as -99).
- * V is the vocabulary size without <s> (words, <unk> and </s>).
+ *   LMP_EST_WB    interpolated Witten-Bell (Witten & Bell 1991; Chen & Goodman 1998
+ *                 eq. 15): p(w|h) = (c(hw) + N1+(h.) p(w|h')) / (c(h) + N1+(h.)) on raw
+ *                 counts, ending at the uniform 1/V (or, with nltk_conventions, at
+ *                 the MLE unigram, as nltk.lm.WittenBellInterpolated).
+ *   LMP_EST_KATZ  Katz backoff with Good-Turing discounts (Katz 1987), as SRILM's
+ *                 ngram-count default: d_r = ((r+1) n_(r+1) / (r n_r) - A) / (1 - A),
+ *                 A = (k+1) n_(k+1) / n_1, for 1 <= r <= k = gt_max[n-1] (counts above k
+ *                 undiscounted; a coefficient outside (0, 1] is 1); n-grams below
+ *                 the count cut-off (prune) dropped; unigram left-over mass spread
+ *                 over the zero-count words (all words when there are none).
+ *   LMP_EST_ABS   interpolated absolute discounting (Ney, Essen & Kneser 1994) on
+ *                 raw counts: one discount D per order (D = n1 / (n1 + 2 n2), or
+ *                 `discount` when > 0), p(w|h) = max(c(hw) - D, 0) / c(h)
+ *                 + D N1+(h.) / c(h) p(w|h'), ending at 1/V (nltk: the MLE unigram).
+ *   LMP_EST_STUPID stupid backoff (Brants, Popat, Xu, Och & Dean 2007): SCORES, not
+ *                 probabilities: S(w|h) = c(hw) / c(h) when c(hw) > 0, else
+ *                 alpha S(w|h'); S(w) = c(w) / N. Every n-gram below the top order
+ *                 carries the backoff log10(alpha). A context absent from the model
+ *                 has backoff 1 in ARPA, so there S lacks Brants' alpha factor (a
+ *                 constant for that context: rankings are unchanged).
+ * V is the vocabulary size without <s> (words, <unk> and </s>); with
+ * nltk_conventions <s> counts as a word (V + 1) and as a unigram event (the
+ * unigram total gains one per sentence), as NLTK's nltk.lm does.
  *
  * Conventions: every line is one sentence "<s> w1 .. wn </s>" (an empty line
  * is "<s> </s>"); <unk> = id 0, <s> = 1, </s> = 2; the <s> unigram gets log10 p
@@ -39,22 +61,26 @@
 
 LMP_EXTERN_C_BEGIN
 
-/* Highest order lmp_train handles. */
-#define LMP_TRAIN_MAX_ORDER 8
-
 typedef enum lmp_estimator {
     LMP_EST_MKN = 0,
     LMP_EST_KN = 1,
     LMP_EST_ADDK = 2,
-    LMP_EST_MLE = 3
+    LMP_EST_MLE = 3,
+    LMP_EST_WB = 4,
+    LMP_EST_KATZ = 5,
+    LMP_EST_ABS = 6,
+    LMP_EST_STUPID = 7
 } lmp_estimator;
+
+/* Largest Good-Turing k (gt_max) lmp_train accepts. */
+#define LMP_TRAIN_GT_MAX 20
 
 /* Stage reports for progress displays: stage name, and a count (tokens read,
  * n-grams of an order, ...) or 0. May be NULL. */
 typedef void (*lmp_train_progress_fn)(void *ctx, const char *stage, uint64_t count);
 
 typedef struct lmp_train_params {
-    unsigned order;          /* 1 .. LMP_TRAIN_MAX_ORDER (default 3) */
+    unsigned order;          /* 1 .. LMP_NGRAM_MAX_ORDER (default 3) */
     lmp_estimator estimator; /* default LMP_EST_MKN */
     double k;                /* add-k pseudo-count, > 0 (default 1: Laplace) */
     uint64_t memory;         /* bytes for the counting tables (default 1 GiB; at least 64 KiB is used) */
@@ -65,14 +91,23 @@ typedef struct lmp_train_params {
                                 its words that the text lacks get count 0. NULL: none */
     int discount_fallback;   /* MKN/KN: when a discount cannot be estimated use fallback[] (like lmplz --discount_fallback) */
     double fallback[3];      /* D1, D2, D3+ (default 0.5, 1, 1.5 as lmplz) */
-    uint64_t prune[LMP_TRAIN_MAX_ORDER]; /* MKN/KN count pruning, as lmplz --prune: n-grams of order i+1
-                                            whose raw count is <= prune[i] are dropped after estimation; their
-                                            adjusted counts still make the discounts, and their mass goes to
-                                            their context's backoff. prune[0] must be 0 (no unigram pruning),
-                                            the sequence non-decreasing over 1..order (0 = no pruning) */
+    uint64_t prune[LMP_NGRAM_MAX_ORDER]; /* count pruning, as lmplz --prune (and SRILM's -gtNmin = prune + 1):
+                                            n-grams of order i+1 whose raw count is <= prune[i] are dropped after
+                                            estimation; their counts still make the discounts and their
+                                            context's total, and their mass goes to their context's backoff.
+                                            prune[0] must be 0 (no unigram pruning), the sequence
+                                            non-decreasing over 1..order (0 = no pruning). Any estimator. */
+    double discount;         /* LMP_EST_ABS: the discount D of every order, 0 < D <= 1; 0 = estimate per order */
+    double alpha;            /* LMP_EST_STUPID: backoff factor, 0 < alpha <= 1 (default 0.4, Brants et al.) */
+    unsigned gt_max[LMP_NGRAM_MAX_ORDER]; /* LMP_EST_KATZ: Good-Turing k of order i+1, counts above it are not
+                                             discounted (default 1 for unigrams, 7 above: SRILM's -gtNmax) */
+    int nltk_conventions;    /* NLTK's nltk.lm conventions: <s> is a vocabulary word and a unigram event
+                                (V and the unigram total include it), and wb/abs end at the MLE unigram */
     lmp_corpus_params corpus;  /* tokenisation (word/char/byte, UTF-8 policy, markers) */
     const char *temp_dir;      /* for spilled runs (default $TMPDIR or /tmp) */
     unsigned threads;          /* 1 or 2 (default 2) */
+    const char *command;       /* the command line that trains the model, kept in its metadata
+                                  (lmp_ngram_meta_get "command"); NULL: none */
     lmp_train_progress_fn progress;
     void *progress_ctx;
 } lmp_train_params;
@@ -87,9 +122,12 @@ typedef struct lmp_train_model lmp_train_model;
 typedef struct lmp_train_info {
     unsigned order;
     lmp_estimator estimator;
-    uint64_t counts[LMP_TRAIN_MAX_ORDER + 1]; /* counts[n]: n-grams of order n in the model (n >= 1), after pruning */
-    double discount[LMP_TRAIN_MAX_ORDER + 1][4]; /* MKN/KN: discount[n][j] = D_j of order n (j = 1..3) */
-    int fallback_used[LMP_TRAIN_MAX_ORDER + 1];  /* 1 when order n used the fallback discounts */
+    uint64_t counts[LMP_NGRAM_MAX_ORDER + 1]; /* counts[n]: n-grams of order n in the model (n >= 1), after pruning */
+    double discount[LMP_NGRAM_MAX_ORDER + 1][4]; /* MKN/KN/ABS: discount[n][j] = D_j of order n (j = 1..3) */
+    unsigned gt_max[LMP_NGRAM_MAX_ORDER + 1];    /* KATZ: the k used for order n (lowered as SRILM does when
+                                                    n_(k+1) = 0; 0: no discounting) */
+    double gt_coeff[LMP_NGRAM_MAX_ORDER + 1][LMP_TRAIN_GT_MAX + 1]; /* KATZ: d_r of order n, r = 1..gt_max[n] */
+    int fallback_used[LMP_NGRAM_MAX_ORDER + 1];  /* 1 when order n used the fallback discounts */
     uint64_t tokens;    /* words in the text (no <s>/</s>) */
     uint64_t sentences; /* lines */
     uint64_t vocab;     /* unigrams in the model, <unk> <s> </s> included */
@@ -99,7 +137,7 @@ typedef struct lmp_train_info {
 /* Train a model on a text file ("-": stdin; plain/gzip/xz): `_load` because the
  * object is made from a file (docs/DEVELOPING.md, API rules). Errors (the model is not
  * created): LMP_EINVAL (bad params: names the field and value), LMP_EUNSUPPORTED
- * (order above LMP_TRAIN_MAX_ORDER), LMP_EFORMAT (invalid UTF-8, <s>/</s> in the
+ * (order above LMP_NGRAM_MAX_ORDER), LMP_EFORMAT (invalid UTF-8, <s>/</s> in the
  * text: file, line, byte; empty corpus), LMP_EDOM (MKN/KN discounts cannot be
  * estimated from these counts: names the order and count and the fallback
  * option), LMP_EIO, LMP_ENOMEM. */
@@ -119,7 +157,12 @@ LMP_API void lmp_train_get_info(const lmp_train_model *m, lmp_train_info *info);
 LMP_API int lmp_train_lookup(const lmp_train_model *m, const char *const *words, size_t n, double *logprob10,
                              double *backoff10);
 
-/* Write the model as ARPA (atomic; "-" = stdout). LMP_EIO on failure, no file left. */
+/* Write the model as ARPA (atomic; "-" = stdout) with lmprob's one ARPA writer
+ * (lmp_ngram_write_arpa): its metadata (tokens, vocabulary rule, estimator,
+ * command) as "# lmprob KEY: VALUE" lines before \data\, the n-grams of each
+ * order in the order IRSTLM's compile-lm needs (LMP_ARPA_ORDER_CONTEXT), which
+ * KenLM and Sphinx read as well, every number the shortest decimal that reads
+ * back as the same float. LMP_EIO on failure, no file left. */
 LMP_API lmp_status lmp_train_write_arpa(const lmp_train_model *m, const char *path, lmp_error *err);
 
 /* NULL is a no-op. */

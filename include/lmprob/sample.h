@@ -59,7 +59,6 @@
 
 #include "lmprob/core.h"
 #include "lmprob/rng.h"
-#include "lmprob/lm.h"
 
 LMP_EXTERN_C_BEGIN
 
@@ -248,21 +247,6 @@ LMP_API const char *lmp_sampler_step_name(const lmp_sampler *s, size_t i);
 /* 1 when apply takes the fused engine (path AUTO and a chain lmp_sampler_params
  * describes), 0 when it runs the steps one by one. */
 LMP_API int lmp_sampler_is_fused(const lmp_sampler *s);
-
-/* ---- generation ------------------------------------------------------------------ */
-
-
-/* Generate from lm with the sampler s and rng: out[0..np) = prompt, then up to
- * max_new tokens, each drawn by s from the model's next-token log-probabilities
- * (used as logits: softmax(log p) = p) given everything so far, which is also
- * the penalties' history. Generation STOPS right after the model's eos token
- * (which is kept in out); the chapter's demo keeps going after </s>.
- * out needs room for np + max_new ids; *n_out is the final length. *logprob
- * (optional, NULL to skip) is the model's log-probability of the generated
- * tokens (chain rule, before the sampler's filters). The model's vocab_size
- * must be <= the sampler's max_vocab. Allocates one vocab_size buffer per call. */
-LMP_API lmp_status lmp_lm_generate(const lmp_lm *lm, lmp_sampler *s, lmp_rng *rng, const int32_t *prompt, size_t np,
-                                   size_t max_new, int32_t *out, size_t *n_out, double *logprob, lmp_error *err);
 
 /* ---- standalone kernels ----------------------------------------------------- */
 

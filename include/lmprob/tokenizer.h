@@ -133,8 +133,8 @@ LMP_API lmp_status lmp_tokenizer_encode_buf(const lmp_tokenizer *tok, const void
  * byte after an ASCII non-white-space byte: no piece holds both), so the ids
  * are those of one call on the whole text; inputs too short to be worth it,
  * or without such a boundary, are encoded on this thread. Errors as
- * lmp_tokenizer_encode, plus LMP_EINVAL for threads > 64 and LMP_EIO when a
- * thread cannot be started. */
+ * lmp_tokenizer_encode, plus LMP_EINVAL for threads > 64; a part whose thread
+ * cannot be started is encoded on the calling thread. */
 LMP_API lmp_status lmp_tokenizer_encode_threads(const lmp_tokenizer *tok, const void *text, size_t len,
                                                 unsigned flags, int threads, lmp_token_buf *buf, lmp_error *err);
 

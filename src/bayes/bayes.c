@@ -3,6 +3,8 @@
 
 #include "lmprob/bayes.h"
 
+#include "../dist/internal.h"
+
 static int is_prob(double p)
 {
     return p >= 0 && p <= 1;  /* false for NaN */
@@ -143,19 +145,75 @@ double lmp_bayes_beta_posterior_mode(double a, double b, long heads, long n)
     return NAN;                       /* U-shaped or uniform: no unique mode */
 }
 
-/* log B(a, b) = lgamma(a) + lgamma(b) - lgamma(a + b); lgamma_r keeps the sign
- * out of the global signgam (no global state). Arguments here are > 0. */
-static double log_beta(double a, double b)
+/* log f(0) = log [Gamma(b + n) Gamma(s) / (Gamma(b) Gamma(s + n))] = -sum_{j<n} log1p(a / (b + j)),
+ * s = a + b: the sum itself for short n (terms of one sign), otherwise one of two regroupings of the four
+ * log-gamma values, whichever has the smaller terms (the rounding error of each is u times its terms);
+ * with G(x, h) = lgamma(x + h) - lgamma(x) and c(x, h) = G(x, h) - h log x (both in special.c):
+ *   over the shift a:  G(b, a) - G(b + n, a) = -a log1p(n/b) + c(b, a) - c(b + n, a)   (a << b)
+ *   over the shift n:  G(b, n) - G(s, n)     = -n log1p(a/b) + c(b, n) - c(s, n)       (n << b)
+ * (the log1p forms when b >= 15, where c is small; G itself below, where it has no h log b to cancel). */
+static double beta_binomial_log_f0(double n, double a, double b)
 {
-    int s;
-    return lgamma_r(a, &s) + lgamma_r(b, &s) - lgamma_r(a + b, &s);
+    if (n <= 64) {
+        double acc = 0.0;
+        for (double j = 0; j < n; j++) acc -= log1p(a / (b + j));
+        return acc;
+    }
+    double s = a + b, r1, r2, e1, e2;
+    if (b >= 15.0) {
+        double l1 = a * log1p(n / b), c1 = lmp_lgamma_corr_(b, a), c2 = lmp_lgamma_corr_(b + n, a);
+        double l2 = n * log1p(a / b), c3 = lmp_lgamma_corr_(b, n), c4 = lmp_lgamma_corr_(s, n);
+        r1 = -l1 + (c1 - c2);
+        e1 = fabs(l1) + fabs(c1) + fabs(c2);
+        r2 = -l2 + (c3 - c4);
+        e2 = fabs(l2) + fabs(c3) + fabs(c4);
+    } else {
+        double g1 = lmp_lgamma_diff_(b, a), g2 = lmp_lgamma_diff_(b + n, a);
+        double g3 = lmp_lgamma_diff_(b, n), g4 = lmp_lgamma_diff_(s, n);
+        r1 = g1 - g2;
+        e1 = fabs(g1) + fabs(g2);
+        r2 = g3 - g4;
+        e2 = fabs(g3) + fabs(g4);
+    }
+    return e1 <= e2 ? r1 : r2;
 }
 
 double lmp_bayes_beta_binomial_logpmf(long heads, long n, double a, double b)
 {
     if (!beta_args_ok(a, b, heads, n)) return NAN;
     double k = (double)heads, N = (double)n;
-    /* log C(n, k) = -log(n + 1) - log B(n - k + 1, k + 1) (scipy's _lcomb form). */
-    double log_comb = -log1p(N) - log_beta(N - k + 1, k + 1);
-    return log_comb + log_beta(k + a, N - k + b) - log_beta(a, b);
+    if (heads == n) { /* the mirror image of k = 0 */
+        k = 0;
+        double t = a;
+        a = b;
+        b = t;
+    }
+    double s = a + b;
+    if (k == 0) {
+        /* f(0) = B(a, n + b) / B(a, b) = Gamma(b + n) Gamma(s) / (Gamma(b) Gamma(s + n)):
+         * log f(0) = [lgamma(b + a) - lgamma(b)] - [lgamma(b + n + a) - lgamma(b + n)], two log-gamma
+         * differences over the same shift a, each as small as a log x. */
+        return n == 0 ? 0.0 : beta_binomial_log_f0(N, a, b);
+    }
+    /* 0 < k < n. Write log f = log C(n, k) + log B(k + a, n - k + b) - log B(a, b) with the nine Gamma
+     * values in Stirling's form (Gamma(x) = sqrt(2 pi) x^(x - 1/2) e^-x e^delta(x), and lgamma(m + 1) =
+     * log sqrt(2 pi) + (m + 1/2) log m - m + delta(m) for the factorials). The linear terms cancel exactly,
+     * and with t = k + a, T = n + s and the posterior mean m = t / T the x log x terms regroup, as in
+     * Loader's (2000) binomial saddle point, into four deviances bd0 >= 0:
+     *   log f = -bd0(k, n m) - bd0(a, s m) - bd0(n - k, n (1 - m)) - bd0(b, s (1 - m))
+     *           + 1/2 log(n a b T / (k (n - k) t (T - t) s)) - log sqrt(2 pi)
+     *           + delta(n) - delta(k) - delta(n - k) + delta(t) + delta(T - t) - delta(T)
+     *           - delta(a) - delta(b) + delta(s).
+     * (k log(k/(nm)) + a log(a/(sm)) = bd0(k, nm) + bd0(a, sm) because k + a = (n + s) m.) Nothing of the
+     * size of lgamma(n) is ever subtracted, so a huge n, a or b costs no digits (the three differences of
+     * log-gamma functions lose 7e-6 relative at a = 1e10). */
+    double t = k + a, u = (N - k) + b, T = N + s;
+    double m = t / T, m1 = u / T;
+    if (!isfinite(T) || !isfinite(s)) return NAN;
+    double dev = lmp_bd0_(k, N * m) + lmp_bd0_(a, s * m) + lmp_bd0_(N - k, N * m1) + lmp_bd0_(b, s * m1);
+    /* the half-log term, as a sum of logs of ratios near 1 or of moderate size (no product that overflows) */
+    double half = log(a / t) + log(b / u) + log(T / s) + log(N / (k * (N - k)));
+    double corr = lmp_stirlerr_(N) - lmp_stirlerr_(k) - lmp_stirlerr_(N - k) + lmp_stirlerr_(t) + lmp_stirlerr_(u) -
+                  lmp_stirlerr_(T) - lmp_stirlerr_(a) - lmp_stirlerr_(b) + lmp_stirlerr_(s);
+    return -dev + 0.5 * half - LMP_LN_SQRT_2PI + corr;
 }

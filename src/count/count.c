@@ -266,7 +266,7 @@ static void *count_thread(void *arg)
         c->st = lmp_error_set(&c->err, LMP_ENOMEM, "counting: out of memory for %llu records", (unsigned long long)cap);
         goto done;
     }
-    uint32_t win[LMP_TRAIN_MAX_ORDER];
+    uint32_t win[LMP_NGRAM_MAX_ORDER];
     for (unsigned j = 0; j < N; j++) win[j] = LMP_VOCAB_BOS;
     uint64_t k = 0;
     for (uint64_t i = c->b; i < c->e; i++) {
@@ -556,7 +556,7 @@ lmp_status train_adjust(train_order *o, unsigned N, uint32_t nwords, int continu
         return LMP_OK;
     }
     /* jobs[2*i + t] for thread t; a zeroed job ends each thread's list. */
-    adjust_job jobs[2 * LMP_TRAIN_MAX_ORDER + 2];
+    adjust_job jobs[2 * LMP_NGRAM_MAX_ORDER + 2];
     memset(jobs, 0, sizeof jobs);
     /* Interleave so the threads get similar work (big orders alternate). */
     unsigned idx = 0;
@@ -578,7 +578,7 @@ lmp_status train_adjust(train_order *o, unsigned N, uint32_t nwords, int continu
         if (threaded) pthread_join(th, NULL);
         else adjust_thread(&jobs[1]);
     }
-    for (unsigned i = 0; i < 2 * LMP_TRAIN_MAX_ORDER + 2; i++)
+    for (unsigned i = 0; i < 2 * LMP_NGRAM_MAX_ORDER + 2; i++)
         if (jobs[i].top && jobs[i].st) {
             if (err) *err = jobs[i].err;
             return jobs[i].st;

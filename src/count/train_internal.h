@@ -18,7 +18,7 @@ typedef struct train_order {
     uint32_t *w;    /* [m][n] word ids */
     uint64_t *cnt;  /* [m] adjusted (KN/MKN) or raw (add-k/MLE) counts */
     uint32_t *sfx;  /* [m] index in order n-1 of words 1..n-1 (n >= 2) */
-    uint32_t *ctx;  /* [m] index in order n-1 of words 0..n-2 (n >= 2) */
+    uint32_t *ctx;  /* [m] index in order n-1 of words 0..n-2 (n >= 2); kept in the trained model */
     uint32_t *kids; /* [m + 1] first index in order n+1 whose suffix is this n-gram (n < order) */
     double *p;      /* [m] probability (linear) */
     double *lp;     /* [m] log10 probability as written */
@@ -32,8 +32,12 @@ struct lmp_train_model {
     unsigned order;
     lmp_estimator est;
     lmp_vocab *vocab;
-    train_order o[LMP_TRAIN_MAX_ORDER + 1]; /* o[1..order] */
+    train_order o[LMP_NGRAM_MAX_ORDER + 1]; /* o[1..order] */
     lmp_train_info info;
+    /* how it was made, for the model's metadata: n_meta pairs "key\0value\0" */
+    char *meta;
+    uint64_t meta_bytes;
+    unsigned n_meta;
 };
 
 /* Count the order-N n-grams of the token stream ids[0..n) (sentences end with
@@ -67,5 +71,9 @@ lmp_status train_adjust(train_order *o, unsigned N, uint32_t nwords, int continu
 lmp_status train_estimate(lmp_train_model *m, const lmp_train_params *p, lmp_error *err);
 
 void train_order_free(train_order *o);
+
+/* Append the metadata record key = value to m (no check of the key: callers
+ * pass lmprob's own keys). 0, or -1 without memory. */
+int train_meta_add(lmp_train_model *m, const char *key, const char *value);
 
 #endif

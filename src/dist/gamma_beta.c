@@ -4,8 +4,8 @@
  *   gamma:  f(x) = k/x * x'^k e^-x' / Gamma(k+1), x' = x / theta,
  *   beta:   f(x) = (a+b-1) C(a+b-2, a-1) x^(a-1) (1-x)^(b-1)   for a, b >= 1,
  * with the direct log form elsewhere. cdf / sf are the regularised incomplete
- * gamma and beta functions (special.c); quantiles invert them by safeguarded
- * Newton (lmp_invert_cdf_), working on the smaller tail.
+ * gamma and beta functions (special.c); quantiles invert the log of the smaller
+ * tail by Newton in log x (gamma) or logit x (beta), lmp_solve_log_tail_.
  * Sampling: G. Marsaglia & W. W. Tsang, "A simple method for generating gamma
  * variables", ACM TOMS 26(3), 2000: d = k - 1/3, c = 1/sqrt(9d),
  * v = (1 + c z)^3, accept d v when log u < z^2/2 + d - d v + d log v (with the
@@ -38,7 +38,20 @@ double lmp_gamma_logpdf(double x, double k, double th)
     return log(k / x) + lmp_log_dpois_raw_(k, y);
 }
 
-double lmp_gamma_pdf(double x, double k, double th) { return exp(lmp_gamma_logpdf(x, k, th)); }
+double lmp_gamma_pdf(double x, double k, double th)
+{
+    if (bad_g(k, th) || isnan(x)) return NAN;
+    if (x <= 0 || x == INFINITY) return exp(lmp_gamma_logpdf(x, k, th));
+    double y = x / th;
+    /* Products, not exp of a log: log(k / x) alone is -80 for x = 1e35, and exp keeps only its absolute
+     * precision (80 ulps of a density whose condition number is 2).
+     *   k <  1: (k / y) y^k e^-y / Gamma(1 + k) / theta  (k / y and pow(y, k) stay in range; y^(k-1) need not)
+     *   k >= 1: (k / y) dpois(k, y) / theta, dpois = y^k e^-y / Gamma(k + 1) by Loader's kernel */
+    double v = k < 1 ? (k / y) * pow(y, k) * exp(-y) / exp(lmp_lgamma1p_(k)) / th
+                     : (k / y) * lmp_dpois_raw_(k, y) / th;
+    if (isfinite(v) && v > 0x1p-1000) return v;
+    return exp(lmp_gamma_logpdf(x, k, th));
+}
 
 double lmp_gamma_cdf(double x, double k, double th)
 {
@@ -52,25 +65,56 @@ double lmp_gamma_sf(double x, double k, double th)
     return x <= 0 ? 1.0 : lmp_sf_gamma_inc_upper(k, x / th);
 }
 
-static double g_cdf(double x, const double *par) { return lmp_gamma_cdf(x, par[0], 1.0); }
-static double g_sf(double x, const double *par) { return lmp_gamma_sf(x, par[0], 1.0); }
-static double g_pdf(double x, const double *par) { return lmp_gamma_pdf(x, par[0], 1.0); }
+/* log of the tail in t = log x, par = {k, lower} */
+static double g_logtail(double t, const double *par, double *dlog)
+{
+    double k = par[0];
+    if (t < -700 && par[1] != 0) {
+        /* x = e^t underflows (or nearly): P = x^k / Gamma(k + 1) (1 - k x / (k + 1) + ...) to double
+         * precision, in t itself, so that a quantile below the smallest double is found as such (0) */
+        *dlog = k;
+        return k * t - lmp_lgamma1p_(k);
+    }
+    return lmp_gamma_log_tail_(k, exp(t), (int)par[1], dlog);
+}
 
 double lmp_gamma_quantile(double p, double k, double th)
 {
     if (bad_g(k, th) || !(p >= 0 && p <= 1)) return NAN;
     if (p == 0) return 0.0;
     if (p == 1) return INFINITY;
-    /* Wilson-Hilferty start; for small k the lower tail x ~ (p Gamma(k+1))^(1/k). */
+    /* Solve on the smaller tail, P(k, x) = p or Q(k, x) = 1 - p (exact for p > 1/2), in t = log x by
+     * Newton (lmp_solve_log_tail_): the log of a tail is nearly linear in log x far out, so a quantile of
+     * 1e-200 takes as few steps as one of 0.3, and every x down to the subnormals is reachable.
+     * Start: Wilson & Hilferty's cube-root normal approximation, or where it fails (small k, far lower
+     * tail) the leading term P ~ x^k / Gamma(k + 1); far in the upper tail Q ~ x^(k-1) e^-x / Gamma(k). */
+    int lower = p <= 0.5;
+    double target = lower ? p : 1.0 - p;
     double z = lmp_normal_quantile(p, 0, 1), c = 1.0 / (9.0 * k);
-    double x0 = k * pow(fmax(1 - c + z * sqrt(c), 1e-3), 3);
-    if (k < 1 || x0 < 1e-3 * k) {
-        double lx = (log(p) + lmp_sf_lgamma(k + 1)) / k;
-        if (p < 0.5 && lx < log(x0)) x0 = exp(lx);
+    double w = 1 - c + z * sqrt(c);
+    double t0 = w > 0.05 ? log(k) + 3 * log(w) : NAN;
+    if (lower) {
+        double ts = (log(target) + lmp_sf_lgamma(k + 1)) / k;
+        if (!(ts > t0) && (isnan(t0) || ts < log(k + 1))) t0 = ts;
+    } else if (isnan(t0)) {
+        double x = -log(target);
+        for (int i = 0; i < 3; i++) x = -log(target) + (k - 1) * log(fmax(x, 1e-300)) - lmp_sf_lgamma(k);
+        t0 = log(fmax(x, 1e-300));
     }
-    double par[1] = {k};
-    lmp_root_fns_ f = {g_cdf, g_sf, g_pdf, par};
-    return th * lmp_invert_cdf_(&f, p, x0, 0.0, INFINITY);
+    if (!isfinite(t0)) t0 = 0.0;
+    double par[2] = {k, lower};
+    double t = lmp_solve_log_tail_(g_logtail, par, log(target), t0, lower);
+    /* Polish in x itself: t = log x ~ 27 for x ~ 1e12 is only good to an ulp of 27, 30 ulps of x. */
+    double x = exp(t), lt = log(target);
+    for (int i = 0; i < 3 && x > 0 && isfinite(x); i++) {
+        double d, g = lmp_gamma_log_tail_(k, x, lower, &d) - lt;
+        double step = -g / d; /* relative step in x */
+        if (!isfinite(step) || fabs(step) > 1e-6) break;
+        double xn = x * (1.0 + step);
+        if (xn == x) break;
+        x = xn;
+    }
+    return th * x;
 }
 
 double lmp_gamma_mean(double k, double th) { return bad_g(k, th) ? NAN : k * th; }
@@ -122,11 +166,29 @@ double lmp_beta_logpdf(double x, double a, double b)
     if (x == 0) return a < 1 ? INFINITY : a == 1 ? log(b) : -INFINITY;
     if (x == 1) return b < 1 ? INFINITY : b == 1 ? log(a) : -INFINITY;
     if (a >= 1 && b >= 1)
-        return log(a + b - 1) + lmp_log_dbinom_raw_(a - 1, a + b - 2, x, 1.0 - x);
+        return log(a + b - 1) + lmp_log_dbinom_raw_(a - 1, b - 1, x, 1.0 - x);
     return (a - 1) * log(x) + (b - 1) * log1p(-x) - lmp_sf_log_beta(a, b);
 }
 
-double lmp_beta_pdf(double x, double a, double b) { return exp(lmp_beta_logpdf(x, a, b)); }
+double lmp_beta_pdf(double x, double a, double b)
+{
+    if (bad_b(a, b) || isnan(x)) return NAN;
+    if (x <= 0 || x >= 1) return exp(lmp_beta_logpdf(x, a, b));
+    double y = 1.0 - x, v;
+    if (a >= 1 && b >= 1) {
+        /* (a + b - 1) C(a+b-2, a-1) x^(a-1) y^(b-1), the binomial kernel itself (not exp of its log) */
+        v = (a + b - 1) * lmp_dbinom_raw_(a - 1, b - 1, x, y);
+    } else {
+        /* x^a y^b / (x y B(a, b)) with 1/B(a, b) = p Gamma(q + p) / (Gamma(q) Gamma(1 + p)), p = min(a, b) < 1:
+         * exp(lgamma(q + p) - lgamma(q) - lgamma(1 + p)) has an exponent of the size of p log q, where
+         * exp(-log B) or exp((a-1) log x) would keep only the absolute precision of a log of 1e-300. */
+        double p = fmin(a, b), q = fmax(a, b);
+        double inv_b = p * exp(lmp_lgamma_diff_(q, p) - lmp_lgamma1p_(p));
+        v = pow(x, a) * pow(y, b) * inv_b / (x * y);
+    }
+    if (isfinite(v) && v > 0x1p-1000) return v;
+    return exp(lmp_beta_logpdf(x, a, b));
+}
 
 double lmp_beta_cdf(double x, double a, double b)
 {
@@ -140,19 +202,61 @@ double lmp_beta_sf(double x, double a, double b)
     return x <= 0 ? 1.0 : x >= 1 ? 0.0 : lmp_sf_beta_inc_upper(a, b, x);
 }
 
-static double b_cdf(double x, const double *par) { return lmp_beta_cdf(x, par[0], par[1]); }
-static double b_sf(double x, const double *par) { return lmp_beta_sf(x, par[0], par[1]); }
-static double b_pdf(double x, const double *par) { return lmp_beta_pdf(x, par[0], par[1]); }
+/* log of the tail in t = log(x / (1 - x)), par = {a, b, lower} */
+static double b_logtail(double t, const double *par, double *dlog)
+{
+    double a = par[0], b = par[1];
+    int lower = par[2] != 0;
+    if (lower && t < -700) {
+        /* x = 1/(1 + e^-t) ~ e^t underflows (or nearly): I = x^a / (a B(a, b)) (1 + O(x)), in t itself */
+        *dlog = a;
+        return a * t - log(a) - lmp_sf_log_beta(a, b);
+    }
+    if (!lower && t > 700) {
+        /* 1 - x ~ e^-t underflows: 1 - I = (1-x)^b / (b B(a, b)) (1 + O(1-x)) */
+        *dlog = -b;
+        return -b * t - log(b) - lmp_sf_log_beta(a, b);
+    }
+    return lmp_beta_log_tail_(a, b, 1.0 / (1.0 + exp(-t)), lower, dlog);
+}
 
 double lmp_beta_quantile(double p, double a, double b)
 {
     if (bad_b(a, b) || !(p >= 0 && p <= 1)) return NAN;
     if (p == 0) return 0.0;
     if (p == 1) return 1.0;
-    double par[2] = {a, b};
-    lmp_root_fns_ f = {b_cdf, b_sf, b_pdf, par};
-    double m = a / (a + b);
-    return lmp_invert_cdf_(&f, p, m, 0.0, 1.0);
+    /* Newton on the log of the smaller tail, I_x = p (p <= 1/2) or 1 - I_x = 1 - p (exact), in the logit
+     * t = log(x / (1 - x)) (lmp_solve_log_tail_), and x = 1 / (1 + e^-t) at the end: never 1 - (a quantile
+     * of the mirrored distribution), which would keep only the absolute precision of 1 near 0 (1e-9 of a
+     * quantile of 6e-8). Start: the leading term I ~ x^a / (a B(a, b)) (or 1 - I ~ (1-x)^b / (b B(a, b)))
+     * where that lies well away from the mean, else the normal approximation. */
+    int lower = p <= 0.5;
+    double target = lower ? p : 1.0 - p, lt = log(target);
+    double mean = a / (a + b), sd = sqrt(a * b / ((a + b) * (a + b) * (a + b + 1)));
+    double lB = lmp_sf_log_beta(a, b), t0;
+    double lx = (lt + log(a) + lB) / a, ly = (lt + log(b) + lB) / b;
+    if (lower && lx < log(0.5 * mean)) t0 = lx - log1p(-exp(lx));
+    else if (!lower && ly < log(0.5 * (1 - mean))) t0 = log1p(-exp(ly)) - ly;
+    else {
+        double x0 = mean + lmp_normal_quantile(p, 0, 1) * sd;
+        if (!(x0 > 0)) x0 = 0.5 * mean;
+        if (!(x0 < 1)) x0 = 0.5 * (1 + mean);
+        t0 = log(x0) - log1p(-x0);
+    }
+    double par[3] = {a, b, lower};
+    double t = lmp_solve_log_tail_(b_logtail, par, lt, t0, lower);
+    /* Polish in x itself (the logit near 0 is log x ~ -230, good only to an ulp of 230): a Newton step
+     * in t moves x by x (1 - x) dt. */
+    double x = 1.0 / (1.0 + exp(-t));
+    for (int i = 0; i < 3 && x > 0 && x < 1; i++) {
+        double d, g = lmp_beta_log_tail_(a, b, x, lower, &d) - lt;
+        double dt = -g / d;
+        if (!isfinite(dt) || fabs(dt) > 1e-6) break;
+        double xn = x + x * (1.0 - x) * dt;
+        if (xn == x) break;
+        x = xn;
+    }
+    return x;
 }
 
 double lmp_beta_mean(double a, double b) { return bad_b(a, b) ? NAN : a / (a + b); }

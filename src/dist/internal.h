@@ -11,19 +11,34 @@
 
 /* Stirling's error delta(x) = lgamma(x + 1) - (x + 1/2) log x + x - log sqrt(2 pi), x > 0. */
 double lmp_stirlerr_(double x);
+/* lgamma(1 + a), with the relative precision of a tiny a (series below 1/2). */
+double lmp_lgamma1p_(double a);
+/* lgamma(x + h) - lgamma(x) - h log x for x > 0, h >= 0: the part of a log-gamma difference beyond its
+ * leading term, ~ h (h - 1) / (2x) for a large x, with its relative precision even when h << x. */
+double lmp_lgamma_corr_(double x, double h);
+/* lgamma(x + h) - lgamma(x) for x > 0, h >= 0, without the cancellation of the two log-gammas. */
+double lmp_lgamma_diff_(double x, double h);
 /* Loader's deviance term bd0(x, m) = x log(x / m) + m - x, without cancellation near x = m. */
 double lmp_bd0_(double x, double m);
-/* log of C(n, k) p^k q^(n-k) for real 0 <= k <= n (Loader 2000); q = 1 - p given separately. */
-double lmp_log_dbinom_raw_(double k, double n, double p, double q);
+/* log of C(k + m, k) p^k q^m for real k, m >= 0 (Loader 2000), successes k and failures m given apart (a
+ * rounded n = k + m would move m); q = 1 - p given separately, and only the smaller of p, q need be exact. */
+double lmp_log_dbinom_raw_(double k, double m, double p, double q);
+/* C(k + m, k) p^k q^m itself, to a few ulps also where its log is large (few successes or failures). */
+double lmp_dbinom_raw_(double k, double m, double p, double q);
 /* log of x^k e^-x / Gamma(k + 1) for real k >= 0 (Loader 2000). */
 double lmp_log_dpois_raw_(double k, double x);
-/* Solve cdf(x) = p (p <= 0.5) or sf(x) = 1 - p on [lo, hi] with safeguarded Newton. */
-typedef struct lmp_root_fns_ {
-    double (*cdf)(double x, const double *par);
-    double (*sf)(double x, const double *par);
-    double (*pdf)(double x, const double *par);
-    const double *par;
-} lmp_root_fns_;
-double lmp_invert_cdf_(const lmp_root_fns_ *f, double p, double x0, double lo, double hi);
+/* x^k e^-x / Gamma(k + 1) itself, to a few ulps also where its log is large (small integer k). */
+double lmp_dpois_raw_(double k, double x);
+/* log P(k, x) (lower) or log Q(k, x), and its derivative in log x (through *dlog), also where the tail
+ * underflows. */
+double lmp_gamma_log_tail_(double k, double x, int lower, double *dlog);
+/* log I_x(a, b) (lower) or log(1 - I_x(a, b)), and its derivative in log(x / (1 - x)), also where it
+ * underflows. */
+double lmp_beta_log_tail_(double a, double b, double x, int lower, double *dlog);
+/* Solve logtail(t) = log_target for t (logtail increasing in t, or decreasing when increasing = 0) by
+ * Newton with bisection safeguards, from the start t; logtail returns the log of a tail and its
+ * derivative in t. */
+double lmp_solve_log_tail_(double (*logtail)(double t, const double *par, double *dlog), const double *par,
+                           double log_target, double t, int increasing);
 
 #endif

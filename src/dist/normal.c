@@ -121,15 +121,17 @@ static double std_logcdf(double z)
     if (z > 0) return log1p(-std_cdf(-z));
     if (z > -20.0) return log(std_cdf(z));
     if (z == -INFINITY) return -INFINITY;
-    /* Asymptotic series; terms (2k-1)!! / z^2k keep shrinking for k < z^2/2 > 200. */
+    /* Asymptotic series; terms (2k-1)!! / z^2k keep shrinking for k < z^2/2 > 200. z^2 overflows for
+     * |z| > 1.34e154 while z^2 / 2 does not up to 1.9e154 (log Phi(-1.5e154) = -1.125e308): the half is
+     * taken first, and the series, 1 to double precision there, does not need z^2. */
     double z2 = z * z, term = 1.0, sum = 1.0;
-    for (int k = 1; k < 60; k++) {
+    for (int k = 1; k < 60 && isfinite(z2); k++) {
         term *= -(2.0 * k - 1.0) / z2;
         double s1 = sum + term;
         if (s1 == sum) break;
         sum = s1;
     }
-    return -0.5 * z2 - LMP_LN_SQRT_2PI - log(-z) + log(sum);
+    return -(0.5 * z) * z - LMP_LN_SQRT_2PI - log(-z) + log(sum);
 }
 
 double lmp_normal_logcdf(double x, double mu, double sigma)

@@ -29,7 +29,8 @@ double lmp_poisson_logpmf(long k, double lambda)
 double lmp_poisson_pmf(long k, double lambda)
 {
     if (bad(lambda)) return NAN;
-    return exp(lmp_poisson_logpmf(k, lambda));
+    if (k < 0) return 0.0;
+    return lmp_dpois_raw_((double)k, lambda);
 }
 
 double lmp_poisson_cdf(double k, double lambda)

@@ -67,12 +67,33 @@ double lmp_sf_digamma(double x)
     return acc + log(x) - 0.5 / x - series;
 }
 
-/* delta(x) for x >= 15 from the Stirling series; 1/12x - 1/360x^3 + ... (A&S 6.1.41). */
+/* delta(x) = lgamma(x + 1) - (x + 1/2) log x + x - log sqrt(2 pi) from the Stirling series
+ * sum_k B_2k / (2k (2k-1) x^(2k-1)) (A&S 6.1.41): 7 terms for x >= 15, 10 for 7 <= x < 15 (the first
+ * term left out is below 3e-17 absolute, a fraction of an ulp of the log-densities it enters). */
 static double stirlerr_series(double x)
 {
     double z = 1.0 / (x * x);
+    if (x >= 15.0)
+        return (1.0 / 12 - z * (1.0 / 360 - z * (1.0 / 1260 - z * (1.0 / 1680 - z * (1.0 / 1188 -
+                z * (691.0 / 360360 - z * (1.0 / 156))))))) / x;
     return (1.0 / 12 - z * (1.0 / 360 - z * (1.0 / 1260 - z * (1.0 / 1680 - z * (1.0 / 1188 -
-            z * (691.0 / 360360 - z * (1.0 / 156))))))) / x;
+            z * (691.0 / 360360 - z * (1.0 / 156 - z * (3617.0 / 122400 - z * (43867.0 / 244188 -
+            z * (174611.0 / 125400)))))))))) / x;
+}
+
+/* delta(y) - delta(y + 1) = (y + 1/2) log(1 + 1/y) - 1 = sum_{i>=1} w^(2i) / (2i + 1), w = 1 / (2y + 1):
+ * with (y + 1/2) = 1/(2w) and log((1 + w)/(1 - w)) = 2 atanh w the subtraction of 1 is done exactly
+ * by the series, whose terms are all positive (for y >= 1/2, w^2 <= 1/4: 26 terms at most). */
+static double stirlerr_step(double y)
+{
+    double w = 1.0 / (2.0 * y + 1.0), w2 = w * w, t = w2, sum = 0.0;
+    for (int i = 1; i < 60; i++) {
+        double s1 = sum + t / (2 * i + 1);
+        if (s1 == sum) break;
+        sum = s1;
+        t *= w2;
+    }
+    return sum;
 }
 
 double lmp_stirlerr_(double x)
@@ -90,9 +111,56 @@ double lmp_stirlerr_(double x)
     if (x > 15.0) return stirlerr_series(x);
     double twice = x + x;
     if (twice == floor(twice) && twice >= 1) return half[(int)twice];
-    /* Small non-half-integer x: direct, the terms are O(30) at most. */
+    if (x >= 7.0) return stirlerr_series(x);
+    if (x >= 0.5) {
+        /* Up to 7 by delta(y) = delta(y + 1) + step(y): the direct form below would lose the 0.01..0.08 of
+         * delta against O(x log x) terms (9 ulps of an absolute error at x = 5, in every log-density). */
+        double acc = 0.0;
+        while (x < 7.0) {
+            acc += stirlerr_step(x);
+            x += 1.0;
+        }
+        return acc + stirlerr_series(x);
+    }
+    /* Below 1/2 the terms are O(log x) and delta itself is as large: direct. */
     int sign;
     return lgamma_r(x + 1.0, &sign) - (x + 0.5) * log(x) + x - LMP_LN_SQRT_2PI;
+}
+
+/* delta(x + h) - delta(x) for x >= 15, h >= 0, term by term of the Stirling series:
+ * c_k [(x + h)^(1-2k) - x^(1-2k)] = c_k x^(1-2k) expm1((1 - 2k) log1p(h/x)), which keeps its relative
+ * precision when h << x (x + h - x would round h away first). */
+static double stirlerr_diff(double x, double h)
+{
+    static const double c[7] = {1.0 / 12, -1.0 / 360, 1.0 / 1260, -1.0 / 1680, 1.0 / 1188, -691.0 / 360360,
+                                1.0 / 156};
+    double lp = log1p(h / x), z = 1.0 / (x * x), xp = 1.0 / x, sum = 0.0;
+    for (int k = 0; k < 7; k++) {
+        sum += c[k] * xp * expm1(-(2.0 * k + 1.0) * lp);
+        xp *= z;
+    }
+    return sum;
+}
+
+double lmp_lgamma_corr_(double x, double h)
+{
+    if (h == 0) return 0.0;
+    if (x >= 15.0) return lmp_bd0_(x + h, x) - 0.5 * log1p(h / x) + stirlerr_diff(x, h);
+    /* Below 15 through x + m >= 15: lgamma(x + h) - lgamma(x) = [the same at x + m]
+     * - sum_{j<m} log1p(h / (x + j)). */
+    double m = ceil(15.0 - x), acc = 0.0;
+    for (double j = 0; j < m; j++) acc += log1p(h / (x + j));
+    return h * log((x + m) / x) + lmp_lgamma_corr_(x + m, h) - acc;
+}
+
+double lmp_lgamma_diff_(double x, double h)
+{
+    if (h == 0) return 0.0;
+    if (x >= 15.0) return h * log(x) + lmp_lgamma_corr_(x, h);
+    /* h log(x + m) + c(x + m, h) - sum log1p(h / (x + j)): no h log x (huge for a tiny x) to cancel */
+    double m = ceil(15.0 - x), acc = 0.0;
+    for (double j = 0; j < m; j++) acc += log1p(h / (x + j));
+    return h * log(x + m) + lmp_lgamma_corr_(x + m, h) - acc;
 }
 
 double lmp_bd0_(double x, double m)
@@ -115,20 +183,58 @@ double lmp_bd0_(double x, double m)
     return x * log(x / m) + m - x;
 }
 
-double lmp_log_dbinom_raw_(double k, double n, double p, double q)
+/* The kernels take the successes k and the failures m = n - k separately: with a beta's a = 6.5e8 and
+ * b = 426, n = a + b rounds (its ulp is 1e-7), and n - k would move b by 1e-7: 2e-10 of I_x(a, b). */
+double lmp_log_dbinom_raw_(double k, double m, double p, double q)
 {
+    double n = k + m;
     if (p == 0) return k == 0 ? 0.0 : -INFINITY;
-    if (q == 0) return k == n ? 0.0 : -INFINITY;
-    if (k == 0) {
-        if (n == 0) return 0.0;
-        return p < 0.1 ? n * log1p(-p) : n * log(q);
+    if (q == 0) return m == 0 ? 0.0 : -INFINITY;
+    if (k < 0 || m < 0) return -INFINITY;
+    if (k == 0) return m == 0 ? 0.0 : p < 0.1 ? m * log1p(-p) : m * log(q);
+    if (m == 0) return q < 0.1 ? k * log1p(-q) : k * log(p);
+    /* n p and n q from the smaller of p and q, the other mean as n minus it: callers pass q = 1 - p
+     * rounded, and with p = 1e-9, n = 1e9 the rounding of q (u/2) would move n q by n u / 2, and
+     * bd0(n - k, n q) ~ (n q - (n - k))^2 / (2 n) with it: 5e-8 of the pmf. */
+    double np, nq;
+    if (p <= q) {
+        np = n * p;
+        nq = n - np;
+    } else {
+        nq = n * q;
+        np = n - nq;
     }
-    if (k == n) return q < 0.1 ? n * log1p(-q) : n * log(p);
-    if (k < 0 || k > n) return -INFINITY;
-    double lc = lmp_stirlerr_(n) - lmp_stirlerr_(k) - lmp_stirlerr_(n - k) - lmp_bd0_(k, n * p) -
-                lmp_bd0_(n - k, n * q);
-    double lf = LMP_LN_2PI + log(k) + log1p(-k / n);
+    double lc = lmp_stirlerr_(n) - lmp_stirlerr_(k) - lmp_stirlerr_(m) - lmp_bd0_(k, np) - lmp_bd0_(m, nq);
+    /* log(2 pi k m / n), as log j + log1p(-j / n) with j the smaller of k and m: Loader's (and R's)
+     * log1p(-k / n) rounds k / n first and keeps only the absolute precision of that rounding when k is
+     * near n (1e-11 of a pmf at n = 1e5, k = n - 1). */
+    double j = k <= m ? k : m;
+    double lf = LMP_LN_2PI + log(j) + log1p(-j / n);
     return lc - 0.5 * lf;
+}
+
+double lmp_dbinom_raw_(double k, double m, double p, double q)
+{
+    if (p == 0) return k == 0 ? 1.0 : 0.0;
+    if (q == 0) return m == 0 ? 1.0 : 0.0;
+    if (k < 0 || m < 0) return 0.0;
+    double n = k + m;
+    /* With few successes far below the mean (or few failures), C(n, k) p^k q^m as a product: see
+     * lmp_dpois_raw_ for why exp of the log form is not good enough there. */
+    double j = -1, pp = p, qq = q;
+    int whole = k == floor(k) && m == floor(m) && n < 0x1p53;
+    if (whole && k <= 200 && n * p <= 0.25 * k) j = k;
+    else if (whole && m <= 200 && n * q <= 0.25 * m) {
+        j = m;
+        pp = q;
+        qq = p;
+    }
+    if (j > 0) {
+        double r = 1.0;
+        for (double i = 0; i < j; i++) r *= (n - i) * pp / (i + 1.0);
+        return r * exp((n - j) * (qq < 0.5 ? log(qq) : log1p(-pp)));
+    }
+    return exp(lmp_log_dbinom_raw_(k, m, p, q));
 }
 
 double lmp_log_dpois_raw_(double k, double x)
@@ -137,86 +243,176 @@ double lmp_log_dpois_raw_(double k, double x)
     if (k < 0) return -INFINITY;
     if (k == 0) return -x;
     if (x == INFINITY) return -INFINITY;
+    /* below 1 Loader's form subtracts two O(log k) terms (stirlerr(k) ~ -log(k)/2): the direct one */
+    if (k < 1) return k * log(x) - x - lmp_lgamma1p_(k);
     return -lmp_stirlerr_(k) - lmp_bd0_(k, x) - 0.5 * (LMP_LN_2PI + log(k));
 }
-
-/* log Gamma(x) - ((x - 1/2) log x - x + log sqrt(2 pi)), i.e. delta(x - 1) shifted: the
- * Stirling correction for Gamma(x) itself, used by log_beta for large arguments. */
-static double lgamma_corr(double x) { return lmp_stirlerr_(x); }
 
 double lmp_sf_log_beta(double a, double b)
 {
     if (isnan(a) || isnan(b) || a <= 0 || b <= 0) return NAN;
     double p = fmin(a, b), q = fmax(a, b);
     if (q == INFINITY) return -INFINITY;
+    /* With Gamma(x) = sqrt(2 pi) x^(x - 1/2) e^-x e^delta(x) (delta = stirlerr):
+     *   log B(p, q) = log sqrt(2 pi) - 1/2 log q - (p - 1/2) log1p(q/p) - q log1p(p/q)
+     *                 + delta(p) + delta(q) - delta(p + q),
+     * every main term negative (nothing cancels), and p + q is never formed in a logarithm, so that
+     * B(1e308, 1e308) = -1.38e308 stays finite (delta(inf) = 0 is right to 1e-309). */
     if (p >= 15.0) {
-        /* Both large: Stirling for all three Gamma values, with the explicit corrections:
-         * log B = log sqrt(2pi) - 1/2 log q + (p - 1/2) log(p/(p+q)) + q log(q/(p+q)) + dp + dq - dpq,
-         * where Gamma(x) = sqrt(2pi) x^(x-1/2) e^-x exp(delta(x)), delta = stirlerr. */
-        double corr = lgamma_corr(p) + lgamma_corr(q) - lgamma_corr(p + q);
-        return LMP_LN_SQRT_2PI - 0.5 * log(q) + (p - 0.5) * log(p / (p + q)) + q * log1p(-p / (p + q)) + corr;
+        double corr = lmp_stirlerr_(p) + lmp_stirlerr_(q) - lmp_stirlerr_(p + q);
+        return LMP_LN_SQRT_2PI - 0.5 * log(q) - (p - 0.5) * log1p(q / p) - q * log1p(p / q) + corr;
     }
     if (q >= 15.0) {
-        /* Only q large: lgamma(q) - lgamma(p + q) by Stirling differences. */
-        double corr = lgamma_corr(q) - lgamma_corr(p + q);
-        return lmp_sf_lgamma(p) + corr + p - p * log(p + q) + (q - 0.5) * log1p(-p / (p + q));
+        /* Only q large: lgamma(p) + [lgamma(q) - lgamma(p + q)], the bracket by the same expansion,
+         * -p log(p + q) + p - (q - 1/2) log1p(p/q) + delta(q) - delta(p + q). */
+        double corr = lmp_stirlerr_(q) - lmp_stirlerr_(p + q);
+        return lmp_sf_lgamma(p) + corr + p - p * log(p + q) - (q - 0.5) * log1p(p / q);
     }
     return lmp_sf_lgamma(p) + lmp_sf_lgamma(q) - lmp_sf_lgamma(p + q);
 }
 
 /* ---- incomplete beta ----------------------------------------------------------- */
 
-/* Continued fraction for I_x(a, b) / front (A&S 26.5.8), modified Lentz. */
-static double betacf(double a, double b, double x)
-{
-    const double tiny = 1e-300;
-    double qab = a + b, qap = a + 1, qam = a - 1;
-    double c = 1.0, d = 1.0 - qab * x / qap;
-    if (fabs(d) < tiny) d = tiny;
-    d = 1.0 / d;
-    double h = d;
-    for (int m = 1; m < 200000; m++) {
-        double m2 = 2.0 * m;
-        double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if (fabs(d) < tiny) d = tiny;
-        c = 1.0 + aa / c;
-        if (fabs(c) < tiny) c = tiny;
-        d = 1.0 / d;
-        h *= d * c;
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if (fabs(d) < tiny) d = tiny;
-        c = 1.0 + aa / c;
-        if (fabs(c) < tiny) c = tiny;
-        d = 1.0 / d;
-        double del = d * c;
-        h *= del;
-        if (fabs(del - 1.0) < 1e-16) break;
-    }
-    return h;
-}
+/* The variables come in pairs x + y = 1 where only the smaller of the two is sure to be exact (it is the
+ * caller's value, or 1 - x with x >= 1/2, exact by Sterbenz); the larger is 1 minus it rounded. Logs
+ * are taken of the exact one: log of the smaller, log1p(-smaller) for the larger. */
+static double log_of(double v, double w) { return v <= w ? log(v) : log1p(-w); }
 
-/* x^a y^b / (a B(a, b)) with y = 1 - x, through Loader's kernel:
- * x^a y^b / B(a, b) = C(a+b, a) x^a y^b * a b / (a + b). */
+/* x^a y^b / (a B(a, b)) through the binomial kernel (x^a y^b / (a B(a, b)) = C(a+b, a) x^a y^b b / (a+b)),
+ * which takes the means from the exact one of x, y and is a product where the log form loses digits. */
 static double beta_front(double a, double b, double x, double y)
 {
-    return exp(lmp_log_dbinom_raw_(a, a + b, x, y)) * b / (a + b);
+    return lmp_dbinom_raw_(a, b, x, y) * (b / (a + b));
 }
 
-/* I_x(a, b) (lower = 1) or 1 - I_x(a, b) (lower = 0). */
+/* I_x(a, b) for x below the mean by the even part of the continued fraction A&S 26.5.8,
+ *   I = front / (beta_0 + alpha_1 / (beta_1 + alpha_2 / (beta_2 + ...))),
+ *   alpha_m = -d_{2m-1} d_{2m},  beta_m = 1 + d_{2m} + d_{2m+1}  (d_0 = 0),
+ *   d_{2m+1} = -(a+m)(a+b+m) x / ((a+2m)(a+2m+1)),  d_{2m} = m (b-m) x / ((a+2m-1)(a+2m)),
+ * with the denominators written through lambda = a - (a+b) x, computed by the caller from the exact one
+ * of x and y (DiDonato & Morris 1992 do the same in BFRAC):
+ *   beta_0 = (1 + lambda) / (a + 1),
+ *   beta_m = [(a+2m-1)(a (3m+1) + 2m (2m+1) + (a+m)(lambda - m x)) + m (b-m) x (a+2m+1)]
+ *            / ((a+2m-1)(a+2m)(a+2m+1)).
+ * 1 + d_1 = 1 - (a+b) x / (a+1) itself would cancel near the mean and, in the mirrored frame where x is
+ * 1 - (a rounded 1 - x), lose u / x of the result. Each step of the even part is two of the original. */
+static double beta_cf(double a, double b, double x, double y, double lambda)
+{
+    const double tiny = 1e-300;
+    double f = (1.0 + lambda) / (a + 1.0);
+    if (fabs(f) < tiny) f = tiny;
+    double C = f, D = 0.0;
+    for (int m = 1; m < 5000000; m++) {
+        double dm = (double)m;
+        double a1 = a + 2 * dm - 2, a2 = a + 2 * dm - 1, a3 = a + 2 * dm, a4 = a + 2 * dm + 1;
+        double alpha = (a + dm - 1) * (a + b + dm - 1) * dm * (b - dm) * (x * x) / (a1 * a2 * a2 * a3);
+        double beta = (a2 * (a * (3 * dm + 1) + 2 * dm * (2 * dm + 1) + (a + dm) * (lambda - dm * x)) +
+                       dm * (b - dm) * x * a4) / (a2 * a3 * a4);
+        D = beta + alpha * D;
+        if (fabs(D) < tiny) D = tiny;
+        C = beta + alpha / C;
+        if (fabs(C) < tiny) C = tiny;
+        D = 1.0 / D;
+        double delta = C * D;
+        f *= delta;
+        if (fabs(delta - 1.0) < 1e-16) break;
+    }
+    (void)y;
+    return 1.0 / f;
+}
+
+/* I_x(a, b) by the power series (A&S 26.5.4 in DiDonato & Morris's BPSER form)
+ *   I = x^a / (a B(a, b)) [1 + a S],  S = sum_{j>=1} (1-b)(2-b)...(j-b) x^j / (j! (a + j)),
+ * for x <= 0.7 with b <= 1 or b x <= 0.7 (near x = 1 its terms decay like j^-b). Sets *lower = I and
+ * *upper = 1 - I. For a <= 1 the lower tail may be close to 1 even below the mean (a distribution with a tiny
+ * a sits at e^(-1/a)), so there I is exp(L) and 1 - I is -expm1(L) of its log
+ *   L = a log x + [lgamma(b + a) - lgamma(b) - lgamma(1 + a)] + log1p(a S),
+ * every term O(a) and computed to its relative precision (DiDonato & Morris's APSER is its first order);
+ * otherwise (and for a = 1 with a small lower tail) x^a / (a B(a, b)) is the front divided by y^b. */
+static void beta_series(double a, double b, double x, double y, double *lower, double *upper)
+{
+    double sum = 0.0, c = 1.0;
+    for (int j = 1; j < 100000; j++) {
+        c *= (1.0 - b / j) * x;
+        double w = c / (a + j);
+        sum += w;
+        if (fabs(w) <= 1e-17 * fabs(sum) || c == 0) break;
+    }
+    if (a <= 1.0) {
+        /* 1 / (a B(a, b)) = Gamma(a + b) / (Gamma(1 + a) Gamma(b)); for b <= 1 written as
+         * b / (a + b) * exp(lgamma(1+a+b) - lgamma(1+b) - lgamma(1+a)), the factor kept out of the exponent
+         * (for a tiny b it is ~1e-148, whose log exp() would return to only 340 ulps) */
+        double E, lf;
+        if (b <= 1.0) {
+            /* lgamma(1+a+b) - lgamma(1+b) as a difference over the shift a, not of two rounded values */
+            E = a * log_of(x, y) + (lmp_lgamma_diff_(1.0 + b, a) - lmp_lgamma1p_(a)) + log1p(a * sum);
+            lf = -log1p(a / b);
+        } else {
+            E = a * log_of(x, y) + (lmp_lgamma_diff_(b, a) - lmp_lgamma1p_(a)) + log1p(a * sum);
+            lf = 0.0;
+        }
+        double L = E + lf;
+        if (a < 1.0 || L > -1.0) {
+            *lower = (b <= 1.0 ? b / (a + b) : 1.0) * exp(E);
+            *upper = -expm1(L);
+            return;
+        }
+        /* a = 1 (a binomial sf at k = 0) far below 1: the front is then an exact product, where exp(L) keeps
+         * only the absolute precision of a log of -700 */
+    }
+    double lead = beta_front(a, b, x, y) / exp(b * log_of(y, x));
+    *lower = lead * (1.0 + a * sum);
+    *upper = 1.0 - *lower;
+}
+
+/* I_x(a, b) (lower = 1) or 1 - I_x(a, b) (lower = 0), DiDonato & Morris's (1992) choice of frame and method:
+ *  - min(a, b) <= 1: the frame with x0 = min(x, 1 - x) <= 1/2 (a0, b0 swapped with it); the series when
+ *    b0 <= 1 or b0 x0 <= 0.7, the series of the mirrored frame when x0 >= 0.29 (there y0 <= 0.71 and it
+ *    converges geometrically), else the continued fraction on the side of the mean;
+ *  - both > 1: the side of the mean (lambda = a - (a+b) x >= 0, from the exact variable), the series when
+ *    b x <= 0.7, else the continued fraction.
+ * The series gives both tails (see beta_series); elsewhere the other tail is 1 minus the computed one, which
+ * is the smaller. */
 static double beta_inc_impl(double a, double b, double x, int lower)
 {
     if (isnan(a) || isnan(b) || isnan(x) || a <= 0 || b <= 0 || x < 0 || x > 1) return NAN;
     if (x == 0) return lower ? 0.0 : 1.0;
     if (x == 1) return lower ? 1.0 : 0.0;
     double y = 1.0 - x;
-    if (x < (a + 1) / (a + b + 2)) {
-        double v = beta_front(a, b, x, y) * betacf(a, b, x);
-        return lower ? v : 1.0 - v;
+    double s = a + b;
+    double lambda = isfinite(s) ? (x <= 0.5 ? a - s * x : s * y - b) : a * y - b * x;
+    double lo, up;
+    int swap;
+    if (fmin(a, b) <= 1.0) {
+        swap = x > 0.5;
+        double a0 = swap ? b : a, b0 = swap ? a : b, x0 = swap ? y : x, y0 = swap ? x : y;
+        if (b0 <= 1.0 || b0 * x0 <= 0.7) beta_series(a0, b0, x0, y0, &lo, &up);
+        else if (x0 >= 0.29) beta_series(b0, a0, y0, x0, &up, &lo);
+        else {
+            double l0 = swap ? -lambda : lambda;
+            if (l0 >= 0) {
+                lo = beta_front(a0, b0, x0, y0) * beta_cf(a0, b0, x0, y0, l0);
+                up = 1.0 - lo;
+            } else {
+                up = beta_front(b0, a0, y0, x0) * beta_cf(b0, a0, y0, x0, -l0);
+                lo = 1.0 - up;
+            }
+        }
+    } else {
+        swap = lambda < 0;
+        double a0 = swap ? b : a, b0 = swap ? a : b, x0 = swap ? y : x, y0 = swap ? x : y;
+        if (b0 * x0 <= 0.7) beta_series(a0, b0, x0, y0, &lo, &up);
+        else {
+            lo = beta_front(a0, b0, x0, y0) * beta_cf(a0, b0, x0, y0, fabs(lambda));
+            up = 1.0 - lo;
+        }
     }
-    double v = beta_front(b, a, y, x) * betacf(b, a, y);
-    return lower ? 1.0 - v : v;
+    if (swap) {
+        double t = lo;
+        lo = up;
+        up = t;
+    }
+    return lower ? lo : up;
 }
 
 double lmp_sf_beta_inc(double a, double b, double x) { return beta_inc_impl(a, b, x, 1); }
@@ -224,25 +420,76 @@ double lmp_sf_beta_inc_upper(double a, double b, double x) { return beta_inc_imp
 
 /* ---- incomplete gamma ------------------------------------------------------------ */
 
-/* P(a, x) by the series x^a e^-x / Gamma(a+1) * sum_n x^n / ((a+1)...(a+n)) (A&S 6.5.29). */
-static double gamma_series(double a, double x)
+/* lgamma(1 + a) for |a| <= 1/2 by its Taylor series (A&S 6.1.33),
+ *   lgamma(1 + a) = -gamma a + sum_{k>=2} (-1)^k zeta(k) a^k / k
+ *                 = -gamma a + (a - log1p(a)) + sum_{k>=2} (-1)^k (zeta(k) - 1) a^k / k,
+ * which keeps the relative precision of a tiny a that lgamma(1 + a) would round away in 1 + a. */
+static double lgamma1p_small(double a)
+{
+    static const double zm1[40] = {   /* zeta(k) - 1, k = 2..41 (mpmath) */
+        0.64493406684822641, 0.20205690315959429, 0.082323233711138186, 0.036927755143369927,
+        0.01734306198444914, 0.0083492773819228271, 0.0040773561979443396, 0.0020083928260822143,
+        0.00099457512781808526, 0.00049418860411946453, 0.00024608655330804832, 0.00012271334757848915,
+        6.1248135058704828e-05, 3.0588236307020493e-05, 1.5282259408651871e-05, 7.6371976378997626e-06,
+        3.8172932649998402e-06, 1.908212716553939e-06, 9.5396203387279621e-07, 4.7693298678780645e-07,
+        2.38450502727733e-07, 1.1921992596531106e-07, 5.960818905125948e-08, 2.9803503514652279e-08,
+        1.4901554828365043e-08, 7.4507117898354301e-09, 3.7253340247884573e-09, 1.8626597235130491e-09,
+        9.3132743241966817e-10, 4.6566290650337837e-10, 2.3283118336765053e-10, 1.1641550172700519e-10,
+        5.8207720879027015e-11, 2.9103850444971e-11, 1.4551921891041985e-11, 7.2759598350574818e-12,
+        3.6379795473786509e-12, 1.8189896503070661e-12, 9.0949478402638884e-13, 4.5474737830421542e-13};
+    double sum = 0.0, ak = -a;
+    for (int k = 2; k < 42; k++) {
+        ak *= -a;                                   /* (-1)^k a^k */
+        double t = zm1[k - 2] * ak / k;
+        sum += t;
+        if (fabs(t) < 1e-18 * fabs(a)) break;
+    }
+    return -0.57721566490153286061 * a + (a - log1p(a)) + sum;
+}
+
+double lmp_lgamma1p_(double a)
+{
+    if (fabs(a) <= 0.5) return lgamma1p_small(a);
+    int sign;
+    return lgamma_r(1.0 + a, &sign);
+}
+
+double lmp_dpois_raw_(double k, double x)
+{
+    if (x == 0) return k == 0 ? 1.0 : 0.0;
+    if (k == 0) return exp(-x);
+    if (k < 1) return exp(k * log(x) - x - lmp_lgamma1p_(k));
+    if (k <= 200 && k == floor(k) && x <= 0.25 * k) {
+        /* x^k / k! as a product: exp of Loader's log form carries an absolute error of u |log f|, which
+         * is 690 ulps of a Poisson tail of 1e-300 at a tiny rate (where the result's condition number
+         * is k); k roundings here. The partial products stay in range whenever the result does. */
+        double p = 1.0;
+        for (double i = 1; i <= k; i++) p *= x / i;
+        return p * exp(-x);
+    }
+    return exp(lmp_log_dpois_raw_(k, x));
+}
+
+/* sum_{n>=0} x^n / ((a+1)...(a+n)): P(a, x) = x^a e^-x / Gamma(a+1) * this (A&S 6.5.29); every term > 0. */
+static double gamma_series_sum(double a, double x)
 {
     double sum = 1.0, term = 1.0, ap = a;
-    for (int n = 1; n < 200000; n++) {
+    for (int n = 1; n < 100000; n++) {
         ap += 1.0;
         term *= x / ap;
         sum += term;
         if (term < sum * 1e-17) break;
     }
-    return exp(lmp_log_dpois_raw_(a, x)) * sum;
+    return sum;
 }
 
-/* Q(a, x) by the Legendre continued fraction (A&S 6.5.31), modified Lentz. */
+/* Q(a, x) by the Legendre continued fraction (A&S 6.5.31), modified Lentz:
+ * Q = x^a e^-x / Gamma(a) * 1/(x+1-a- 1(1-a)/(x+3-a- 2(2-a)/(x+5-a- ...))). */
 static double gamma_cf(double a, double x)
 {
     const double tiny = 1e-300;
     double b = x + 1.0 - a, c = 1.0 / tiny, d = 1.0 / b, h = d;
-    for (int i = 1; i < 200000; i++) {
+    for (int i = 1; i < 100000; i++) {
         double an = -i * (i - a);
         b += 2.0;
         d = an * d + b;
@@ -254,8 +501,59 @@ static double gamma_cf(double a, double x)
         h *= del;
         if (fabs(del - 1.0) < 1e-16) break;
     }
-    /* e^-x x^a / Gamma(a) = a * x^a e^-x / Gamma(a + 1) */
-    return exp(lmp_log_dpois_raw_(a, x)) * a * h;
+    return lmp_dpois_raw_(a, x) * a * h;   /* x^a e^-x / Gamma(a) = a x^a e^-x / Gamma(a + 1) */
+}
+
+/* Q(a, x) for a < 1 and x <= 1 (DiDonato & Morris 1986, sec. 3): with gamma(a, x) = sum_n (-1)^n
+ * x^(a+n) / (n! (a+n)),
+ *   Q = [(Gamma(1+a) - 1) - (x^a - 1) - a x^a S] / Gamma(1+a),  S = sum_{n>=1} (-1)^n x^n / (n! (a+n)),
+ * three terms of size O(a) each computed to their relative precision (expm1, the series above), where
+ * 1 - P loses all of Q ~ a E1(x) when a is tiny. */
+static double gamma_q_small_a(double a, double x)
+{
+    double S = 0.0, t = 1.0;
+    for (int n = 1; n < 100; n++) {
+        t *= -x / n;
+        double term = t / (a + n);
+        S += term;
+        if (fabs(term) < 1e-17 * fabs(S)) break;
+    }
+    double lg = lmp_lgamma1p_(a);
+    double xa1 = expm1(a * log(x));
+    return (expm1(lg) - xa1 - a * (xa1 + 1.0) * S) / exp(lg);
+}
+
+#include "temme_tables.h"
+
+/* Temme's uniform asymptotic expansion (Temme 1979; DLMF 8.12.4, 8.12.8): with a eta^2 / 2 =
+ * a (lambda - 1 - log lambda) = bd0(a, x) (Loader's deviance: no cancellation near x = a),
+ *   Q = erfc(eta sqrt(a/2)) / 2 + R,  P = erfc(-eta sqrt(a/2)) / 2 - R,
+ *   R = exp(-bd0(a, x)) / sqrt(2 pi a) * sum_k c_k(eta) / a^k,
+ * c_k from the Taylor tables of gen_temme.py. Used for a >= 20, |x/a - 1| <= 0.4, where the series and
+ * the continued fraction need O(sqrt(a)) terms (a million at a = 1e12) and lose as many roundings. The
+ * smaller tail is computed, the other as 1 - it. */
+static double gamma_temme(double a, double x, int lower)
+{
+    double dev = lmp_bd0_(a, x);
+    double eta = sqrt(2.0 * dev / a);
+    if (x < a) eta = -eta;
+    double sum = 0.0, ak = 1.0;
+    for (int k = 0; k < TEMME_K; k++) {
+        double ck = 0.0;
+        for (int n = TEMME_N - 1; n >= 0; n--) ck = ck * eta + temme_d[k][n];
+        double t = ck * ak;
+        sum += t;
+        if (fabs(t) < 1e-18 * fabs(sum)) break;
+        ak /= a;
+    }
+    double R = exp(-dev) / sqrt(2.0 * M_PI * a) * sum;
+    double z = sqrt(dev);
+    if (x < a) {
+        double P = 0.5 * erfc(z) - R;
+        return lower ? P : 1.0 - P;
+    }
+    double Q = 0.5 * erfc(z) + R;
+    return lower ? 1.0 - Q : Q;
 }
 
 static double gamma_inc_impl(double a, double x, int lower)
@@ -263,8 +561,14 @@ static double gamma_inc_impl(double a, double x, int lower)
     if (isnan(a) || isnan(x) || a <= 0 || x < 0) return NAN;
     if (x == 0) return lower ? 0.0 : 1.0;
     if (x == INFINITY) return lower ? 1.0 : 0.0;
+    if (a == INFINITY) return lower ? 0.0 : 1.0;
+    if (a >= 20.0 && fabs(x - a) <= 0.4 * a) return gamma_temme(a, x, lower);
+    if (a < 1.0 && x <= 1.0) {
+        if (lower) return lmp_dpois_raw_(a, x) * gamma_series_sum(a, x);
+        return gamma_q_small_a(a, x);
+    }
     if (x < a + 1.0) {
-        double v = gamma_series(a, x);
+        double v = lmp_dpois_raw_(a, x) * gamma_series_sum(a, x);
         return lower ? v : 1.0 - v;
     }
     double v = gamma_cf(a, x);
@@ -274,31 +578,89 @@ static double gamma_inc_impl(double a, double x, int lower)
 double lmp_sf_gamma_inc(double a, double x) { return gamma_inc_impl(a, x, 1); }
 double lmp_sf_gamma_inc_upper(double a, double x) { return gamma_inc_impl(a, x, 0); }
 
-/* ---- inverting a continuous cdf ------------------------------------------------------- */
+/* ---- quantiles: the log of a tail, solved by Newton ------------------------------------ */
 
-double lmp_invert_cdf_(const lmp_root_fns_ *f, double p, double x, double lo, double hi)
+/* log P(k, x) (lower) or log Q(k, x) and its derivative in log x, +-x f(x) / tail. Where the tail is
+ * below 1e-300 (a quantile near the bottom of the double range) it is taken in log form, the prefactor
+ * as Loader's log: its absolute error u |log f| moves the root by u |log x|, within the quantile's own
+ * condition number in the shape (~ |log x|). */
+double lmp_gamma_log_tail_(double k, double x, int lower, double *dlog)
 {
-    /* Solve g(x) = 0 with g = cdf - p (lower half) or (1 - p) - sf (upper half): the
-     * side where the target is small keeps its relative precision. g is increasing. */
-    int upper = p > 0.5;
-    double target = upper ? 1.0 - p : p;
-    if (!(x > lo && x < hi)) x = isfinite(lo) && isfinite(hi) ? 0.5 * (lo + hi) : (isfinite(lo) ? lo + 1 : hi - 1);
-    for (int it = 0; it < 300; it++) {
-        double g = upper ? target - f->sf(x, f->par) : f->cdf(x, f->par) - target;
-        if (g == 0) return x;
-        if (g < 0) lo = x;
-        else hi = x;
-        double d = f->pdf(x, f->par);
-        double xn = x - g / d;
-        if (!(d > 0) || !(xn > lo && xn < hi)) {
-            /* Bisect (geometrically when the bracket spans orders of magnitude). */
-            if (isinf(hi)) xn = x > 0 ? 2 * x + 1 : 1;
-            else if (isinf(lo)) xn = x < 0 ? 2 * x - 1 : -1;
-            else if (lo > 0 && hi / lo > 4) xn = sqrt(lo * hi);
-            else xn = 0.5 * (lo + hi);
-        }
-        if (fabs(xn - x) <= 4 * DBL_EPSILON * fabs(x) || xn == lo || xn == hi) return xn;
-        x = xn;
+    double v = gamma_inc_impl(k, x, lower), lv;
+    double ld = lmp_log_dpois_raw_(k, x); /* log x^k e^-x / Gamma(k + 1) */
+    if (v > 1e-300) lv = log(v);
+    else if (lower) lv = ld + log(gamma_series_sum(k, x));
+    else {
+        /* the continued fraction's value without its prefactor: v / dpois */
+        double h = gamma_cf(k, x) / lmp_dpois_raw_(k, x);
+        lv = isfinite(h) && h > 0 ? ld + log(h) : -INFINITY;
     }
-    return x;
+    double d = k * exp(ld - lv); /* x f(x) / tail, f = x^(k-1) e^-x / Gamma(k) */
+    *dlog = lower ? d : -d;
+    return lv;
+}
+
+/* log I_x(a, b) and its derivative in u = log(x / (1 - x)): x (1 - x) f(x) / I = a front / I. */
+/* log I_x(a, b) below the mean where it underflows: the front (Loader's log form) times the series or the
+ * continued fraction, in logs. */
+static double beta_log_lower_small(double a, double b, double x, double y)
+{
+    double lfront = lmp_log_dbinom_raw_(a, b, x, y) + log(b / (a + b));
+    double s = a + b, lambda = x <= 0.5 ? a - s * x : s * y - b;
+    if (x <= 0.7 && (b <= 1.0 || b * x <= 0.7)) {
+        double sum = 0.0, c = 1.0;
+        for (int j = 1; j < 100000; j++) {
+            c *= (1.0 - b / j) * x;
+            double w = c / (a + j);
+            sum += w;
+            if (fabs(w) <= 1e-17 * fabs(sum) || c == 0) break;
+        }
+        return lfront - b * log_of(y, x) + log1p(a * sum);
+    }
+    return lfront + log(beta_cf(a, b, x, y, lambda));
+}
+
+double lmp_beta_log_tail_(double a, double b, double x, int lower, double *dlog)
+{
+    double y = 1.0 - x;
+    double v = beta_inc_impl(a, b, x, lower), lv;
+    double lfront = lmp_log_dbinom_raw_(a, b, x, y) + log(b / (a + b)); /* x^a y^b / (a B(a, b)) */
+    if (v > 1e-300) lv = log(v);
+    else lv = lower ? beta_log_lower_small(a, b, x, y) : beta_log_lower_small(b, a, y, x);
+    double d = exp(log(a) + lfront - lv); /* x (1 - x) f(x) / tail = a front / tail */
+    *dlog = lower ? d : -d;
+    return lv;
+}
+
+double lmp_solve_log_tail_(double (*logtail)(double t, const double *par, double *dlog), const double *par,
+                           double log_target, double t, int increasing)
+{
+    /* Newton on g(t) = log tail(t) - log target, kept inside a bracket [lo, hi] that it narrows; a step
+     * that leaves the bracket (or a tail that under- or overflows) is replaced by bisection, or by a
+     * doubling step while one side is still open. Stops when a step is below 2 u (t is a log, or a logit:
+     * a relative step of x), or stalls. */
+    double lo = -INFINITY, hi = INFINITY, prev = INFINITY;
+    double open_step = 1.0;
+    for (int it = 0; it < 400; it++) {
+        double d, g = logtail(t, par, &d) - log_target;
+        if (g == 0) return t;
+        int below = increasing ? g < 0 : g > 0; /* the root is above t */
+        if (!isnan(g)) {
+            if (below) lo = t;
+            else hi = t;
+        }
+        double tn = t - g / d;
+        if (!isfinite(g) || !isfinite(tn) || !(tn > lo && tn < hi)) {
+            if (isfinite(lo) && isfinite(hi)) tn = 0.5 * (lo + hi);
+            else if (isfinite(lo)) tn = lo + (open_step *= 2);
+            else tn = hi - (open_step *= 2);
+        }
+        double step = fabs(tn - t);
+        if (step <= 2 * DBL_EPSILON * fmax(1.0, fabs(t)) || tn == lo || tn == hi) return tn;
+        if (it > 8 && step >= prev && isfinite(lo) && isfinite(hi) && hi - lo <= 64 * DBL_EPSILON * fmax(1.0, fabs(t)))
+            return tn;
+        prev = step;
+        t = tn;
+    }
+    return t;
 }

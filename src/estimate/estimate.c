@@ -27,7 +27,17 @@
  * (k = 0: MLE), and an unseen word after c gets backoff(c) p(w | shorter c) with
  *   backoff(c) = (1 - sum_seen p(w | c)) / (1 - sum_seen p(w | shorter c)),
  * so each conditional distribution sums to one. With MLE nothing is left over:
- * backoff(c) = 0, written as -99. */
+ * backoff(c) = 0, written as -99.
+ *
+ * On raw counts too (docs/ngram-toolkit.md has the checks):
+ *   Witten-Bell, interpolated (Witten & Bell 1991; Chen & Goodman 1998 eq. 15):
+ *     p(w | c) = (c(c w) + N1+(c .) p(w | c')) / (c(c .) + N1+(c .)), down to 1/V;
+ *   absolute discounting, interpolated (Ney, Essen & Kneser 1994): the Kneser-Ney
+ *     formulas above with one discount per order on raw counts;
+ *   Katz backoff with Good-Turing discounts (Katz 1987; SRILM ngram-count(1), its default Good-Turing):
+ *     p(w | c) = d_r c(c w) / c(c .), backoff as for add-k;
+ *   stupid backoff (Brants et al. 2007): S(w | c) = c(c w) / c(c .), backoff alpha.
+ * With nltk_conventions V and the unigram total count <s> (NLTK's nltk.lm). */
 #include "../count/train_internal.h"
 
 #include <math.h>
@@ -202,12 +212,12 @@ static void compact_pruned(train_order *t)
     t->m = k;
 }
 
-/* The next order is linked: what only linking needed can go. */
+/* The next order is linked: what only linking needed can go (the contexts
+ * stay: the ARPA writer and the conversion to lmp_ngram use them). */
 static void free_links_before(train_order *o, unsigned n)
 {
-    free(o[n - 1].ctx);
     free(o[n - 1].sfx);
-    o[n - 1].ctx = o[n - 1].sfx = NULL;
+    o[n - 1].sfx = NULL;
     if (n >= 3) {
         free(o[n - 2].kids);
         o[n - 2].kids = NULL;
@@ -241,21 +251,25 @@ static lmp_status alloc_backoffs(train_order *t, lmp_error *err)
     return LMP_OK;
 }
 
-/* Discounts of one order from its counts of counts (KenLM adjust_counts.cc). */
+/* Discounts of one order from its counts of counts (KenLM adjust_counts.cc).
+ * One discount (KN, ABS) or three (MKN). */
 static lmp_status discounts_for(unsigned n, const uint64_t nk[5], const lmp_train_params *p, double D[4], int *fell,
                                 lmp_error *err)
 {
     D[0] = 0;
     *fell = 0;
-    const char *what = p->estimator == LMP_EST_KN ? "Kneser-Ney" : "modified Kneser-Ney";
-    unsigned need = p->estimator == LMP_EST_KN ? 2 : 3;
+    const int single = p->estimator != LMP_EST_MKN;
+    const char *what = p->estimator == LMP_EST_KN ? "Kneser-Ney" : p->estimator == LMP_EST_ABS ? "absolute discounting"
+                                                                                              : "modified Kneser-Ney";
+    unsigned need = single ? 2 : 3;
     char why[256] = "";
     for (unsigned j = 1; j <= need && !why[0]; j++)
         if (nk[j] == 0)
-            snprintf(why, sizeof why, "no %u-grams have adjusted count %u%s", n, j, j == 3 ? " (3 or more)" : "");
+            snprintf(why, sizeof why, "no %u-grams have %s count %u%s", n, p->estimator == LMP_EST_ABS ? "a" : "adjusted",
+                     j, j == 3 ? " (3 or more)" : "");
     if (!why[0]) {
         double Y = (double)nk[1] / ((double)nk[1] + 2.0 * (double)nk[2]);
-        if (p->estimator == LMP_EST_KN) {
+        if (single) {
             D[1] = D[2] = D[3] = Y;
         } else {
             for (unsigned j = 1; j <= 3; j++) {
@@ -269,34 +283,46 @@ static lmp_status discounts_for(unsigned n, const uint64_t nk[5], const lmp_trai
     if (!p->discount_fallback)
         return lmp_error_set(err, LMP_EDOM,
                              "cannot estimate %s discounts: %s (counts of counts n1=%llu n2=%llu n3=%llu n4=%llu): "
-                             "expected %u-grams with adjusted counts 1, 2 and 3+ and each discount Dj in [0, j] "
+                             "expected %u-grams with %s counts 1, 2%s and each discount Dj in [0, j] "
                              "(Chen & Goodman eq. 26); is this small or artificial data? "
-                             "--discount-fallback [D1 D2 D3] (default 0.5 1 1.5) supplies fallback discounts",
+                             "--discount-fallback [D1 D2 D3] (default 0.5 1 1.5) supplies fallback discounts%s",
                              what, why, (unsigned long long)nk[1], (unsigned long long)nk[2],
-                             (unsigned long long)nk[3], (unsigned long long)nk[4], n);
-    for (unsigned j = 1; j <= 3; j++) D[j] = p->fallback[j - 1];
+                             (unsigned long long)nk[3], (unsigned long long)nk[4], n,
+                             p->estimator == LMP_EST_ABS ? "raw" : "adjusted", single ? "" : " and 3+",
+                             p->estimator == LMP_EST_ABS ? " (absolute discounting uses D1), or --discount D fixes one" : "");
+    for (unsigned j = 1; j <= 3; j++) D[j] = p->estimator == LMP_EST_ABS ? p->fallback[0] : p->fallback[j - 1];
     *fell = 1;
     return LMP_OK;
 }
 
 static inline double disc(const double D[4], uint64_t a) { return D[a < 3 ? a : 3]; }
 
-static lmp_status estimate_kn(lmp_train_model *m, const lmp_train_params *p, lmp_error *err)
+/* Interpolated estimators: MKN, KN (adjusted counts), ABS and WB (raw counts).
+ * p(w|h) = u(w|h) + gamma(h) p(w|h'), written with backoff(h) = gamma(h). */
+static lmp_status estimate_interp(lmp_train_model *m, const lmp_train_params *p, lmp_error *err)
 {
     const unsigned N = m->order;
     train_order *o = m->o;
-    const double V = (double)(o[1].m - 1); /* <s> excluded (KenLM interpolate.cc) */
-    double D[LMP_TRAIN_MAX_ORDER + 1][4];
+    const int wb = p->estimator == LMP_EST_WB;
+    const int nltk = p->nltk_conventions;
+    /* V: <s> excluded (KenLM interpolate.cc), included under NLTK's conventions */
+    const double V = (double)(o[1].m - (nltk ? 0 : 1));
+    double D[LMP_NGRAM_MAX_ORDER + 1][4];
     lmp_status st;
-    for (unsigned n = 1; n <= N; n++) {
-        uint64_t nk[5] = {0, 0, 0, 0, 0};
-        for (uint64_t i = 0; i < o[n].m; i++) {
-            /* lmplz counts the last n-gram of each lower order with its raw count
-             * (see train_adjust); reproduced so the discounts are the same. */
-            uint64_t a = (n < N && o[n].last_raw_valid && i == o[n].last_idx) ? o[n].last_raw : (o[n].cnt[i] & ~TRAIN_MARK);
-            if (a < 5) nk[a]++;
+    memset(D, 0, sizeof D);
+    for (unsigned n = 1; n <= N && !wb; n++) {
+        if (p->estimator == LMP_EST_ABS && p->discount > 0) {
+            D[n][1] = D[n][2] = D[n][3] = p->discount;
+        } else {
+            uint64_t nk[5] = {0, 0, 0, 0, 0};
+            for (uint64_t i = 0; i < o[n].m; i++) {
+                /* lmplz counts the last n-gram of each lower order with its raw count
+                 * (see train_adjust); reproduced so the discounts are the same. */
+                uint64_t a = (n < N && o[n].last_raw_valid && i == o[n].last_idx) ? o[n].last_raw : (o[n].cnt[i] & ~TRAIN_MARK);
+                if (a < 5) nk[a]++;
+            }
+            if ((st = discounts_for(n, nk, p, D[n], &m->info.fallback_used[n], err))) return st;
         }
-        if ((st = discounts_for(n, nk, p, D[n], &m->info.fallback_used[n], err))) return st;
         for (unsigned j = 0; j < 4; j++) m->info.discount[n][j] = D[n][j];
     }
     if ((st = alloc_probs(&o[1], err))) return st;
@@ -308,10 +334,15 @@ static lmp_status estimate_kn(lmp_train_model *m, const lmp_train_params *p, lmp
             T += a;
             if (a) nk[a < 3 ? a : 3]++;
         }
+        if (nltk) T += m->info.sentences; /* NLTK counts one <s> a sentence (order 2) */
+        const double n1p = (double)(nk[1] + nk[2] + nk[3]); /* N1+(.) */
         double gamma = (D[1][1] * (double)nk[1] + D[1][2] * (double)nk[2] + D[1][3] * (double)nk[3]) / (double)T;
         for (uint64_t i = 0; i < o[1].m; i++) {
             uint64_t a = o[1].cnt[i];
-            double pr = ((double)a - disc(D[1], a)) / (double)T + gamma / V;
+            double pr;
+            if (nltk) pr = (double)a / (double)T; /* nltk.lm: the MLE unigram ends the recursion */
+            else if (wb) pr = ((double)a + n1p / V) / ((double)T + n1p); /* Witten-Bell down to the uniform 1/V */
+            else pr = ((double)a - disc(D[1], a)) / (double)T + gamma / V;
             if (i == LMP_VOCAB_BOS) pr = 1.0; /* context only; KenLM gives it probability 1 internally */
             o[1].p[i] = pr;
         }
@@ -321,11 +352,16 @@ static lmp_status estimate_kn(lmp_train_model *m, const lmp_train_params *p, lmp
         if ((st = link_order(o, n, err)) || (st = alloc_probs(hi, err)) || (st = alloc_backoffs(lo, err))) return st;
         free_links_before(o, n);
         uint64_t *den = calloc(lo->m ? lo->m : 1, sizeof *den);
+        uint64_t *n1p = wb ? calloc(lo->m ? lo->m : 1, sizeof *n1p) : NULL; /* WB: N1+(c .) */
         /* gamma(c) = sum over the words after c of D(a(c w)) / den(c): the same as
          * (D1 N1 + D2 N2 + D3 N3+) / den, accumulated in place in lo->lb (no per-context
          * N1/N2/N3 arrays: they were the largest temporary of the top order). */
         double *gamma = lo->lb; /* calloc'd: 0; its log10 once the probabilities are done */
-        if (!den) return lmp_error_set(err, LMP_ENOMEM, "estimating: out of memory");
+        if (!den || (wb && !n1p)) {
+            free(den);
+            free(n1p);
+            return lmp_error_set(err, LMP_ENOMEM, "estimating: out of memory");
+        }
         for (uint64_t i = 0; i < hi->m; i++) {
             uint32_t c = hi->ctx[i];
             uint64_t a = hi->cnt[i] & ~TRAIN_MARK;
@@ -333,9 +369,19 @@ static lmp_status estimate_kn(lmp_train_model *m, const lmp_train_params *p, lmp
             den[c] += a;
             /* a pruned n-gram's whole count goes to gamma (lmplz initial_probabilities.cc:
              * "collect unused probability mass from pruning") */
-            gamma[c] += (hi->cnt[i] & TRAIN_MARK) ? (double)a : disc(D[n], a);
+            if (wb) {
+                n1p[c]++;
+                gamma[c] += 1.0 + ((hi->cnt[i] & TRAIN_MARK) ? (double)a : 0.0);
+            } else {
+                gamma[c] += (hi->cnt[i] & TRAIN_MARK) ? (double)a : disc(D[n], a);
+            }
         }
-        for (uint64_t c = 0; c < lo->m; c++) gamma[c] = den[c] ? gamma[c] / (double)den[c] : -1.0; /* -1: not a context */
+        /* WB (Chen & Goodman 1998 eq. 15): the total is c(h) + N1+(h .); gamma = N1+(h .) / total */
+        for (uint64_t c = 0; c < lo->m; c++) {
+            double tot = (double)den[c] + (wb ? (double)n1p[c] : 0.0);
+            gamma[c] = den[c] ? gamma[c] / tot : -1.0; /* -1: not a context */
+            if (wb) n1p[c] += den[c]; /* from here on: the total */
+        }
         int pruned = 0;
         for (uint64_t i = 0; i < hi->m; i++) {
             uint32_t c = hi->ctx[i];
@@ -345,10 +391,11 @@ static lmp_status estimate_kn(lmp_train_model *m, const lmp_train_params *p, lmp
                 pruned = 1;
                 continue;
             }
-            double pr = ((double)a - disc(D[n], a)) / (double)den[c] + gamma[c] * lo->p[hi->sfx[i]];
-            hi->p[i] = pr;
+            double u = wb ? (double)a / (double)n1p[c] : ((double)a - disc(D[n], a)) / (double)den[c];
+            hi->p[i] = u + gamma[c] * lo->p[hi->sfx[i]];
         }
         free(den);
+        free(n1p);
         if (pruned) compact_pruned(hi);
         if (n < N && (st = build_kids(o, n, err))) return st;
         for (uint64_t c = 0; c < lo->m; c++) lo->lb[c] = gamma[c] < 0 ? 0.0 : log10_or_floor(gamma[c]);
@@ -360,26 +407,108 @@ static lmp_status estimate_kn(lmp_train_model *m, const lmp_train_params *p, lmp
     return LMP_OK; /* the top order has no backoffs (lb stays NULL) */
 }
 
+/* SRILM's Prob_Epsilon: a context whose discounted probabilities sum to more
+ * than 1 - this has its total raised by one (ngram-count's "no backoff
+ * probability mass left ... incrementing denominator", a hack SRILM credits
+ * to Doug Paul). */
+#define KATZ_EPS 3e-6
+
+/* Good-Turing coefficients of one order (Katz 1987; SRILM ngram-count(1), its default Good-Turing):
+ *   d_r = ((r+1) n_(r+1) / (r n_r) - A) / (1 - A),  A = (k+1) n_(k+1) / n_1,  1 <= r <= k,
+ * counts above k undiscounted. As ngram-count: no singletons disable the
+ * discounting (k = 0), k is lowered while n_(k+1) = 0, and a coefficient whose
+ * Good-Turing ratio (r+1) n_(r+1) / (r n_r) is not in (A, 1] is set to 1.
+ * With k = 1 (SRILM's default for unigrams) the ratio equals A: d_1 = 1. */
+static void good_turing(const train_order *t, unsigned kmax, unsigned *kout, double *d)
+{
+    uint64_t nr[LMP_TRAIN_GT_MAX + 2];
+    memset(nr, 0, sizeof nr);
+    for (uint64_t i = 0; i < t->m; i++) {
+        uint64_t a = t->cnt[i] & ~TRAIN_MARK;
+        if (t->n == 1 && i == LMP_VOCAB_BOS) continue;
+        if (a >= 1 && a <= kmax + 1) nr[a]++;
+    }
+    unsigned k = kmax;
+    if (nr[1] == 0) k = 0;
+    while (k > 0 && nr[k + 1] == 0) k--;
+    for (unsigned r = 0; r <= LMP_TRAIN_GT_MAX; r++) d[r] = 1.0;
+    if (k > 0) {
+        double A = (double)(k + 1) * (double)nr[k + 1] / (double)nr[1];
+        for (unsigned r = 1; r <= k; r++) {
+            if (nr[r] == 0) continue;
+            double ratio = (double)(r + 1) * (double)nr[r + 1] / ((double)r * (double)nr[r]);
+            if (ratio > A && ratio <= 1.0) d[r] = (ratio - A) / (1.0 - A);
+        }
+    }
+    *kout = k;
+}
+
+static inline double gt_disc(const double *d, unsigned k, uint64_t a) { return a <= k ? d[a] : 1.0; }
+
+/* Katz's total: the smallest c(h) + j (j >= 0) for which the discounted
+ * probabilities sum(d a) / total stay at or below 1 - KATZ_EPS. */
+static double katz_total(double sum_da, uint64_t total)
+{
+    double t = (double)total;
+    if (sum_da / t <= 1.0 - KATZ_EPS) return t;
+    double j = ceil(sum_da / (1.0 - KATZ_EPS) - t);
+    if (j < 1) j = 1;
+    while (sum_da / (t + j) > 1.0 - KATZ_EPS) j += 1;
+    while (j > 1 && sum_da / (t + j - 1) <= 1.0 - KATZ_EPS) j -= 1;
+    return t + j;
+}
+
+/* Backoff estimators on raw counts: add-k, MLE, Katz, stupid backoff. */
 static lmp_status estimate_backoff(lmp_train_model *m, const lmp_train_params *p, lmp_error *err)
 {
     const unsigned N = m->order;
     train_order *o = m->o;
-    const double V = (double)(o[1].m - 1);
-    const double k = p->estimator == LMP_EST_ADDK ? p->k : 0.0;
+    const lmp_estimator est = p->estimator;
+    const int nltk = p->nltk_conventions;
+    const double V = (double)(o[1].m - (nltk ? 0 : 1));
+    const double k = est == LMP_EST_ADDK ? p->k : 0.0;
+    double gt[LMP_NGRAM_MAX_ORDER + 1][LMP_TRAIN_GT_MAX + 1];
+    unsigned K[LMP_NGRAM_MAX_ORDER + 1];
     lmp_status st;
+    if (est == LMP_EST_KATZ)
+        for (unsigned n = 1; n <= N; n++) {
+            good_turing(&o[n], p->gt_max[n - 1], &K[n], gt[n]);
+            m->info.gt_max[n] = K[n];
+            for (unsigned r = 0; r <= LMP_TRAIN_GT_MAX; r++) m->info.gt_coeff[n][r] = r >= 1 && r <= K[n] ? gt[n][r] : 0.0;
+        }
     if ((st = alloc_probs(&o[1], err))) return st;
     uint64_t T = 0;
     for (uint64_t i = 0; i < o[1].m; i++)
         if (i != LMP_VOCAB_BOS) T += o[1].cnt[i];
-    for (uint64_t i = 0; i < o[1].m; i++) {
-        double pr = ((double)o[1].cnt[i] + k) / ((double)T + k * V);
-        if (i == LMP_VOCAB_BOS) pr = 1.0;
-        o[1].p[i] = pr;
+    if (nltk) T += m->info.sentences; /* NLTK counts one <s> a sentence (order 2) */
+    if (est == LMP_EST_KATZ) {
+        double sda = 0;
+        uint64_t zero = 0;
+        for (uint64_t i = 0; i < o[1].m; i++) {
+            if (i == LMP_VOCAB_BOS) continue;
+            sda += gt_disc(gt[1], K[1], o[1].cnt[i]) * (double)o[1].cnt[i];
+            zero += o[1].cnt[i] == 0;
+        }
+        double tot = katz_total(sda, T), left = 1.0 - sda / tot;
+        /* SRILM's distributeProb: the left-over mass goes to the zero-count words,
+         * or to every word when there are none. */
+        for (uint64_t i = 0; i < o[1].m; i++) {
+            uint64_t a = o[1].cnt[i];
+            double pr = gt_disc(gt[1], K[1], a) * (double)a / tot;
+            if (zero) pr += a == 0 ? left / (double)zero : 0.0;
+            else pr += left / V;
+            o[1].p[i] = i == LMP_VOCAB_BOS ? 1.0 : pr;
+        }
+    } else {
+        for (uint64_t i = 0; i < o[1].m; i++) {
+            double pr = ((double)o[1].cnt[i] + k) / ((double)T + k * V); /* k = 0: MLE, stupid backoff */
+            if (i == LMP_VOCAB_BOS) pr = 1.0;
+            o[1].p[i] = pr;
+        }
     }
     for (unsigned n = 2; n <= N; n++) {
         train_order *hi = &o[n], *lo = &o[n - 1];
         if ((st = link_order(o, n, err)) || (st = alloc_probs(hi, err)) || (st = alloc_backoffs(lo, err))) return st;
-        if (n < N && (st = build_kids(o, n, err))) return st;
         free_links_before(o, n);
         uint64_t *den = calloc(lo->m ? lo->m : 1, sizeof *den);
         double *sp = calloc(2 * (lo->m ? lo->m : 1), sizeof *sp);
@@ -388,16 +517,47 @@ static lmp_status estimate_backoff(lmp_train_model *m, const lmp_train_params *p
             free(sp);
             return lmp_error_set(err, LMP_ENOMEM, "estimating: out of memory");
         }
-        for (uint64_t i = 0; i < hi->m; i++) den[hi->ctx[i]] += hi->cnt[i];
+        /* c(h): every n-gram counts, a pruned (cut-off) one too (SRILM's totalCount, lmplz's pruning) */
+        for (uint64_t i = 0; i < hi->m; i++)
+            if (hi->ctx[i] != NONE) den[hi->ctx[i]] += hi->cnt[i] & ~TRAIN_MARK;
+        double *tot = NULL;
+        if (est == LMP_EST_KATZ) {
+            tot = malloc((lo->m ? lo->m : 1) * sizeof *tot);
+            if (!tot) {
+                free(den);
+                free(sp);
+                return lmp_error_set(err, LMP_ENOMEM, "estimating: out of memory");
+            }
+            for (uint64_t i = 0; i < hi->m; i++)
+                if (!(hi->cnt[i] & TRAIN_MARK)) sp[2 * hi->ctx[i]] += gt_disc(gt[n], K[n], hi->cnt[i]) * (double)hi->cnt[i];
+            for (uint64_t c = 0; c < lo->m; c++) {
+                tot[c] = den[c] ? katz_total(sp[2 * c], den[c]) : 1.0;
+                sp[2 * c] = 0;
+            }
+        }
+        int pruned = 0;
         for (uint64_t i = 0; i < hi->m; i++) {
             uint32_t c = hi->ctx[i];
-            double pr = ((double)hi->cnt[i] + k) / ((double)den[c] + k * V);
+            uint64_t a = hi->cnt[i];
+            if (a & TRAIN_MARK) {
+                hi->p[i] = 0;
+                pruned = 1;
+                continue;
+            }
+            double pr;
+            if (est == LMP_EST_KATZ) pr = gt_disc(gt[n], K[n], a) * (double)a / tot[c];
+            else pr = ((double)a + k) / ((double)den[c] + k * V);
             hi->p[i] = pr;
             sp[2 * c] += pr;
             sp[2 * c + 1] += lo->p[hi->sfx[i]];
         }
         for (uint64_t c = 0; c < lo->m; c++) {
+            if (est == LMP_EST_STUPID) {
+                lo->lb[c] = log10(p->alpha); /* every n-gram, a context or not (Brants et al. 2007) */
+                continue;
+            }
             if (!den[c]) continue; /* not a context: backoff 1 */
+            /* Katz 1987: backoff(h) = (1 - sum_seen p(w|h)) / (1 - sum_seen p(w|h')) */
             double left = 1.0 - sp[2 * c], lower = 1.0 - sp[2 * c + 1];
             if (left <= 1e-12) lo->lb[c] = LOG_ZERO;
             else if (lower <= 1e-15) lo->lb[c] = 0;
@@ -405,6 +565,9 @@ static lmp_status estimate_backoff(lmp_train_model *m, const lmp_train_params *p
         }
         free(den);
         free(sp);
+        free(tot);
+        if (pruned) compact_pruned(hi);
+        if (n < N && (st = build_kids(o, n, err))) return st;
         free(hi->cnt);
         hi->cnt = NULL;
         to_log(lo, 0);
@@ -415,6 +578,11 @@ static lmp_status estimate_backoff(lmp_train_model *m, const lmp_train_params *p
 
 lmp_status train_estimate(lmp_train_model *m, const lmp_train_params *p, lmp_error *err)
 {
-    if (p->estimator == LMP_EST_MKN || p->estimator == LMP_EST_KN) return estimate_kn(m, p, err);
-    return estimate_backoff(m, p, err);
+    switch (p->estimator) {
+    case LMP_EST_MKN:
+    case LMP_EST_KN:
+    case LMP_EST_ABS:
+    case LMP_EST_WB: return estimate_interp(m, p, err);
+    default: return estimate_backoff(m, p, err);
+    }
 }

@@ -18,6 +18,9 @@ lmp_train_params lmp_train_params_default(void)
     p.fallback[2] = 1.5;
     p.corpus = lmp_corpus_params_default();
     p.threads = 2;
+    p.alpha = 0.4; /* Brants et al. 2007 */
+    p.gt_max[0] = 1; /* SRILM ngram-count: -gt1max 1, -gtNmax 7 above */
+    for (unsigned i = 1; i < LMP_NGRAM_MAX_ORDER; i++) p.gt_max[i] = 7;
     return p;
 }
 
@@ -28,12 +31,27 @@ static void progress(const lmp_train_params *p, const char *stage, uint64_t coun
 
 static lmp_status check_params(const lmp_train_params *p, lmp_error *err)
 {
-    if (p->order == 0) return lmp_error_set(err, LMP_EINVAL, "order = 0: expected an order from 1 to %d", LMP_TRAIN_MAX_ORDER);
-    if (p->order > LMP_TRAIN_MAX_ORDER)
-        return lmp_error_set(err, LMP_EUNSUPPORTED, "order = %u: expected at most %d (LMP_TRAIN_MAX_ORDER)", p->order,
-                             LMP_TRAIN_MAX_ORDER);
-    if ((int)p->estimator < 0 || (int)p->estimator > 3)
-        return lmp_error_set(err, LMP_EINVAL, "estimator = %d: expected mkn, kn, addk or mle", (int)p->estimator);
+    if (p->order == 0) return lmp_error_set(err, LMP_EINVAL, "order = 0: expected an order from 1 to %d", LMP_NGRAM_MAX_ORDER);
+    if (p->order > LMP_NGRAM_MAX_ORDER)
+        return lmp_error_set(err, LMP_EUNSUPPORTED, "order = %u: expected at most %d (LMP_NGRAM_MAX_ORDER)", p->order,
+                             LMP_NGRAM_MAX_ORDER);
+    if ((int)p->estimator < 0 || (int)p->estimator > 7)
+        return lmp_error_set(err, LMP_EINVAL, "estimator = %d: expected mkn, kn, addk, mle, wb, katz, abs or stupid",
+                             (int)p->estimator);
+    if (p->estimator == LMP_EST_ABS && !(p->discount >= 0 && p->discount <= 1))
+        return lmp_error_set(err, LMP_EINVAL, "discount = %g: expected 0 < D <= 1 (or 0: estimate it per order)",
+                             p->discount);
+    if (p->estimator == LMP_EST_STUPID && !(p->alpha > 0 && p->alpha <= 1))
+        return lmp_error_set(err, LMP_EINVAL, "alpha = %g: expected 0 < alpha <= 1", p->alpha);
+    if (p->nltk_conventions && (p->estimator == LMP_EST_MKN || p->estimator == LMP_EST_KN || p->estimator == LMP_EST_KATZ))
+        return lmp_error_set(err, LMP_EINVAL, "NLTK conventions with the %s estimator: expected addk, mle, wb, abs or "
+                             "stupid (the estimators nltk.lm has in the same form)",
+                             p->estimator == LMP_EST_KATZ ? "katz" : p->estimator == LMP_EST_KN ? "kn" : "mkn");
+    if (p->estimator == LMP_EST_KATZ)
+        for (unsigned i = 0; i < p->order && i < LMP_NGRAM_MAX_ORDER; i++)
+            if (p->gt_max[i] > LMP_TRAIN_GT_MAX)
+                return lmp_error_set(err, LMP_EINVAL, "gt_max of order %u = %u: expected at most %d", i + 1,
+                                     p->gt_max[i], LMP_TRAIN_GT_MAX);
     if (p->estimator == LMP_EST_ADDK && !(p->k > 0 && p->k < 1e300))
         return lmp_error_set(err, LMP_EINVAL, "k = %g: expected k > 0 (finite)", p->k);
     if (p->discount_fallback)
@@ -48,9 +66,6 @@ static lmp_status check_params(const lmp_train_params *p, lmp_error *err)
                                  "(otherwise substrings of kept n-grams would be removed)",
                                  (unsigned long long)p->prune[i - 1], (unsigned long long)p->prune[i]);
         if (!p->prune[i]) continue;
-        if (p->estimator != LMP_EST_MKN && p->estimator != LMP_EST_KN)
-            return lmp_error_set(err, LMP_EINVAL, "prune[%u] = %llu: expected pruning only with the mkn or kn estimator",
-                                 i + 1, (unsigned long long)p->prune[i]);
         if (i == 0)
             return lmp_error_set(err, LMP_EUNSUPPORTED, "prune threshold of the unigrams = %llu: expected 0 (unigrams are not pruned, as in lmplz)",
                                  (unsigned long long)p->prune[0]);
@@ -218,6 +233,51 @@ done:
     return st;
 }
 
+int train_meta_add(lmp_train_model *m, const char *key, const char *value)
+{
+    size_t kl = strlen(key), vl = strlen(value);
+    char *nb = realloc(m->meta, m->meta_bytes + kl + vl + 2);
+    if (!nb) return -1;
+    memcpy(nb + m->meta_bytes, key, kl + 1);
+    memcpy(nb + m->meta_bytes + kl + 1, value, vl + 1);
+    m->meta = nb;
+    m->meta_bytes += kl + vl + 2;
+    m->n_meta++;
+    return 0;
+}
+
+/* The model's metadata (the keys of lmp_ngram_meta_get): tokens, vocabulary rule, estimator, command. */
+static lmp_status train_meta(lmp_train_model *m, const lmp_train_params *p, lmp_error *err)
+{
+    const char *tokens = p->corpus.mode == LMP_CORPUS_CHAR   ? "char"
+                         : p->corpus.mode == LMP_CORPUS_BYTE ? "byte"
+                         : p->corpus.mode == LMP_CORPUS_GPT2 ? "gpt2"
+                                                             : "word";
+    char vocab[4200], est[96];
+    if (p->vocab_file) snprintf(vocab, sizeof vocab, "file %s", p->vocab_file);
+    else if (p->vocab_size > 0) snprintf(vocab, sizeof vocab, "size %llu", (unsigned long long)p->vocab_size);
+    else if (p->min_count > 1) snprintf(vocab, sizeof vocab, "min-count %llu", (unsigned long long)p->min_count);
+    else snprintf(vocab, sizeof vocab, "all");
+    switch (p->estimator) {
+    case LMP_EST_MKN: snprintf(est, sizeof est, "mkn"); break;
+    case LMP_EST_KN: snprintf(est, sizeof est, "kn"); break;
+    case LMP_EST_ADDK: snprintf(est, sizeof est, "addk k=%.17g", p->k); break;
+    case LMP_EST_MLE: snprintf(est, sizeof est, "mle"); break;
+    case LMP_EST_WB: snprintf(est, sizeof est, "wb"); break;
+    case LMP_EST_KATZ: snprintf(est, sizeof est, "katz"); break;
+    case LMP_EST_ABS:
+        if (p->discount > 0) snprintf(est, sizeof est, "abs D=%.9g", p->discount);
+        else snprintf(est, sizeof est, "abs");
+        break;
+    case LMP_EST_STUPID: snprintf(est, sizeof est, "stupid alpha=%.9g (scores, not probabilities)", p->alpha); break;
+    }
+    if (p->nltk_conventions && strlen(est) + 6 < sizeof est) strcat(est, " nltk");
+    if (train_meta_add(m, "tokens", tokens) || train_meta_add(m, "vocab", vocab) || train_meta_add(m, "estimator", est) ||
+        (p->command && train_meta_add(m, "command", p->command)))
+        return lmp_error_set(err, LMP_ENOMEM, "training: out of memory");
+    return LMP_OK;
+}
+
 lmp_status lmp_train_model_create(lmp_corpus *corpus, const lmp_train_params *params, lmp_train_model **out,
                             lmp_error *err)
 {
@@ -260,15 +320,15 @@ lmp_status lmp_train_model_create(lmp_corpus *corpus, const lmp_train_params *pa
     progress(&p, "estimating", 0);
     if ((st = train_estimate(m, &p, err))) goto fail;
     for (unsigned n = 1; n <= p.order; n++) m->info.counts[n] = m->o[n].m; /* after pruning */
-    /* Only what lookups and the writer need stays. */
+    /* Only what lookups and the writer need stays (the contexts for the writer). */
     for (unsigned n = 1; n <= p.order; n++) {
         free(m->o[n].p);
-        free(m->o[n].ctx);
         free(m->o[n].sfx);
         free(m->o[n].kids);
         m->o[n].p = NULL;
-        m->o[n].ctx = m->o[n].sfx = m->o[n].kids = NULL;
+        m->o[n].sfx = m->o[n].kids = NULL;
     }
+    if ((st = train_meta(m, &p, err))) goto fail;
     *out = m;
     return LMP_OK;
 fail:
@@ -304,7 +364,7 @@ int lmp_train_lookup(const lmp_train_model *m, const char *const *words, size_t 
                      double *backoff10)
 {
     if (n == 0 || n > m->order) return -1;
-    uint32_t key[LMP_TRAIN_MAX_ORDER];
+    uint32_t key[LMP_NGRAM_MAX_ORDER];
     for (size_t i = 0; i < n; i++) {
         lmp_token_id id = lmp_vocab_find(m->vocab, words[i], strlen(words[i]));
         if (id < 0) return -1;
@@ -333,7 +393,8 @@ int lmp_train_lookup(const lmp_train_model *m, const char *const *words, size_t 
 void lmp_train_model_free(lmp_train_model *m)
 {
     if (!m) return;
-    for (unsigned n = 0; n <= LMP_TRAIN_MAX_ORDER; n++) train_order_free(&m->o[n]);
+    for (unsigned n = 0; n <= LMP_NGRAM_MAX_ORDER; n++) train_order_free(&m->o[n]);
     lmp_vocab_free(m->vocab);
+    free(m->meta);
     free(m);
 }

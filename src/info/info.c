@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../dist/internal.h"
 #include "../sample/kernels.h"
 
 typedef struct vview {
@@ -45,6 +46,35 @@ static double inv_log_base(double base)
 
 /* ---- logsumexp --------------------------------------------------------------- */
 
+/* The parts of a stable log-sum-exp over entries with no NaN and no +inf: m = max x,
+ * imax = the first index of the maximum, r = sum over every other index of exp(x_i - m)
+ * (compensated). Then logsumexp(x) = m + log1p(r). Keeping the maximum's term (exactly 1)
+ * out of r is what makes the result right to its last digits when one logit dominates:
+ * log(1 + r) would round r away against the 1, log1p(r) keeps it (lse(x) - m ~ r, a
+ * log-softmax of the leading token ~ -r, a cross-entropy of a confident right guess
+ * ~ r). The differences x_i - m are exact for logits within a factor 2 of each other
+ * (Sterbenz) and carry one rounding otherwise, so logits far from 0 lose nothing. */
+typedef struct lse_parts {
+    double m, r;
+    size_t imax;
+} lse_parts;
+
+static lse_parts lse_split(vview a, size_t n, double m)
+{
+    lse_parts p = {m, 0.0, n};
+    ksum s = {0, 0};
+    for (size_t i = 0; i < n; i++) {
+        double x = vget(a, i);
+        if (x == m && p.imax == n) {
+            p.imax = i;
+            continue;
+        }
+        kadd(&s, exp(x - m)); /* exp(-inf) = 0 */
+    }
+    p.r = kval(&s);
+    return p;
+}
+
 static double lse_view(vview a, size_t n)
 {
     double m = -INFINITY;
@@ -55,9 +85,7 @@ static double lse_view(vview a, size_t n)
     }
     if (m == -INFINITY) return -INFINITY; /* empty or all -inf */
     if (m == INFINITY) return INFINITY;
-    ksum s = {0, 0};
-    for (size_t i = 0; i < n; i++) kadd(&s, exp(vget(a, i) - m));
-    return m + log(kval(&s));
+    return m + log1p(lse_split(a, n, m).r);
 }
 
 double lmp_logsumexp(const double *a, size_t n) { return lse_view((vview){a, NULL}, n); }
@@ -98,12 +126,15 @@ lmp_status lmp_softmax(const double *x, size_t n, double *out, lmp_error *err)
     double m;
     lmp_status st = check_logits((vview){x, NULL}, n, &m, "softmax", err);
     if (st) return st;
-    double s = 0.0;
+    /* Compensated sum: a plain one drifts by up to n u (2e-11 for n = 1e5), far beyond the
+     * few ulps each probability is otherwise good to. */
+    ksum s = {0, 0};
     for (size_t i = 0; i < n; i++) {
         out[i] = exp(x[i] - m); /* exp(-inf) = 0 exactly */
-        s += out[i];
+        kadd(&s, out[i]);
     }
-    for (size_t i = 0; i < n; i++) out[i] /= s;
+    double z = kval(&s);
+    for (size_t i = 0; i < n; i++) out[i] /= z;
     return LMP_OK;
 }
 
@@ -125,10 +156,10 @@ lmp_status lmp_log_softmax(const double *x, size_t n, double *out, lmp_error *er
     double m;
     lmp_status st = check_logits((vview){x, NULL}, n, &m, "log_softmax", err);
     if (st) return st;
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++) s += exp(x[i] - m);
-    double lse = m + log(s);
-    for (size_t i = 0; i < n; i++) out[i] = x[i] - lse;
+    /* (x_i - m) - log1p(r), never x_i - (m + log(z)): with logits near 1e6 the latter keeps
+     * only the absolute precision of 1e6 (lse_split). */
+    double l = log1p(lse_split((vview){x, NULL}, n, m).r);
+    for (size_t i = 0; i < n; i++) out[i] = (x[i] - m) - l;
     return LMP_OK;
 }
 
@@ -137,10 +168,8 @@ lmp_status lmp_log_softmax_f32(const float *x, size_t n, float *out, lmp_error *
     double m;
     lmp_status st = check_logits((vview){NULL, x}, n, &m, "log_softmax", err);
     if (st) return st;
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++) s += exp((double)x[i] - m);
-    double lse = m + log(s);
-    for (size_t i = 0; i < n; i++) out[i] = (float)((double)x[i] - lse);
+    double l = log1p(lse_split((vview){NULL, x}, n, m).r);
+    for (size_t i = 0; i < n; i++) out[i] = (float)(((double)x[i] - m) - l);
     return LMP_OK;
 }
 
@@ -157,41 +186,80 @@ lmp_status lmp_softmax_temperature(const double *x, size_t n, double T, double *
         for (size_t i = 0; i < n; i++) out[i] = i == arg ? 1.0 : 0.0;
         return LMP_OK;
     }
-    /* Divide first, as HF does (scores / T), then a stable softmax: T = 1e-300
-     * overflows x / T to +-inf, which is then a domain error, not a silent NaN. */
+    /* softmax((x - m) / T): the same function as softmax(x / T) (softmax ignores a common
+     * shift), but the differences are taken before the division, so logits far from 0 keep
+     * their digits, and (x - m) / T <= 0 never overflows to +inf however small T is (a
+     * difference that overflows to -inf has probability 0, as it should). */
+    ksum s = {0, 0};
     for (size_t i = 0; i < n; i++) {
-        out[i] = x[i] / T;
-        if (isinf(out[i]) && out[i] > 0)
-            return lmp_error_set(err, LMP_ERANGE, "softmax_temperature: logit[%zu] / T = %g / %g overflows", i,
-                                 x[i], T);
+        out[i] = exp((x[i] - m) / T);
+        kadd(&s, out[i]);
     }
-    return lmp_softmax(out, n, out, err);
+    double z = kval(&s);
+    for (size_t i = 0; i < n; i++) out[i] /= z;
+    return LMP_OK;
 }
 
 /* ---- entropies --------------------------------------------------------------- */
 
-/* Sum of a distribution, or NaN if an entry is negative, NaN or infinite, or the sum is 0. */
-static double dist_sum(vview p, size_t n)
+/* A distribution given as non-negative weights, seen through its normalised values
+ * q_i = w_i / sum w. The weights are first scaled by a power of two (exact) that brings
+ * the largest to [1, 2), so that a sum of weights near DBL_MAX does not overflow (the
+ * entropy of [1e308, 1e308, 1e308] is log 3) and one of weights near DBL_MIN does not lose
+ * its digits. rest is the sum of every weight but the largest one, computed on its own:
+ * log q of the largest is log1p(-rest / sum), which keeps its relative precision when the
+ * distribution is nearly one-hot (log(q) of a q = 1 - 1e-9 rounded to double would
+ * keep only 7 digits, and H ~ 1e-8 would keep as many). */
+typedef struct wdist {
+    int shift; /* the weights are read as ldexp(w, shift) */
+    double sum, rest;
+    size_t imax;
+} wdist;
+
+/* 0, or -1 if a weight is negative, NaN or infinite, or all are 0. */
+static int wdist_init(vview w, size_t n, wdist *d)
 {
-    double s = 0.0;
+    double mx = 0.0;
+    d->imax = n;
     for (size_t i = 0; i < n; i++) {
-        double v = vget(p, i);
-        if (!(v >= 0) || isinf(v)) return NAN;
-        s += v;
+        double v = vget(w, i);
+        if (!(v >= 0) || isinf(v)) return -1;
+        if (v > mx) {
+            mx = v;
+            d->imax = i;
+        }
     }
-    return s > 0 && isfinite(s) ? s : NAN;
+    if (!(mx > 0)) return -1;
+    d->shift = -ilogb(mx); /* ldexp, not a multiplication: 2^1074 for a subnormal maximum overflows */
+    ksum r = {0, 0};
+    for (size_t i = 0; i < n; i++)
+        if (i != d->imax) kadd(&r, ldexp(vget(w, i), d->shift));
+    d->rest = kval(&r);
+    d->sum = ldexp(mx, d->shift) + d->rest;
+    return 0;
+}
+
+static inline double wq(vview w, const wdist *d, size_t i) { return ldexp(vget(w, i), d->shift) / d->sum; }
+
+/* log q_i for q_i > 0 */
+static inline double wlogq(vview w, const wdist *d, size_t i)
+{
+    return i == d->imax ? log1p(-d->rest / d->sum) : log(wq(w, d, i));
 }
 
 static double entropy_view(vview p, size_t n, double base)
 {
-    double ilb = inv_log_base(base), s = dist_sum(p, n);
-    if (isnan(ilb) || isnan(s)) return NAN;
-    double h = 0.0;
+    double ilb = inv_log_base(base);
+    wdist d;
+    if (isnan(ilb) || wdist_init(p, n, &d)) return NAN;
+    /* Every term -q log q is >= 0: a compensated sum keeps the result to a few ulps for any
+     * length (a plain one drifts by up to n u: 5e-13 relative over a million counts). */
+    ksum h = {0, 0};
     for (size_t i = 0; i < n; i++) {
-        double q = vget(p, i) / s;
-        if (q > 0) h -= q * log(q);
+        double q = wq(p, &d, i);
+        if (q > 0) kadd(&h, -q * wlogq(p, &d, i));
     }
-    return h * ilb;
+    return base == LMP_BASE_E ? kval(&h) : kval(&h) / log(base);
 }
 
 double lmp_entropy(const double *p, size_t n, double base) { return entropy_view((vview){p, NULL}, n, base); }
@@ -201,18 +269,19 @@ static double entropy_logits_view(vview x, size_t n)
 {
     double m;
     if (check_logits(x, n, &m, "entropy", NULL)) return NAN;
-    /* H = log Z - sum e_i (x_i - m) / Z with e_i = exp(x_i - m), Z = sum e_i:
+    /* H = log Z - sum e_i d_i / Z with d_i = x_i - m <= 0, e_i = exp(d_i), Z = 1 + r:
+     * log Z as log1p(r) (lse_split), and the two terms are both >= 0, so nothing cancels;
      * no log of a tiny probability, no 0 * -inf. */
-    ksum z = {0, 0}, t = {0, 0};
+    lse_parts lp = lse_split(x, n, m);
+    ksum t = {0, 0};
     for (size_t i = 0; i < n; i++) {
         double v = vget(x, i);
-        if (v == -INFINITY) continue;
-        double d = v - m, e = exp(d);
-        kadd(&z, e);
-        kadd(&t, e * d);
+        if (v == -INFINITY || i == lp.imax) continue;
+        double dv = v - m;
+        kadd(&t, -exp(dv) * dv);
     }
-    double h = log(kval(&z)) - kval(&t) / kval(&z);
-    return h > 0 ? h : 0.0; /* rounding can leave -1e-17 for a one-hot */
+    double h = log1p(lp.r) + kval(&t) / (1.0 + lp.r);
+    return h > 0 ? h : 0.0;
 }
 
 double lmp_entropy_of_logits(const double *logits, size_t n) { return entropy_logits_view((vview){logits, NULL}, n); }
@@ -221,31 +290,36 @@ double lmp_entropy_of_logits_f32(const float *logits, size_t n) { return entropy
 double lmp_cross_entropy(const double *p, const double *q, size_t n, double base)
 {
     vview P = {p, NULL}, Q = {q, NULL};
-    double ilb = inv_log_base(base), sp = dist_sum(P, n), sq = dist_sum(Q, n);
-    if (isnan(ilb) || isnan(sp) || isnan(sq)) return NAN;
-    double h = 0.0;
+    double ilb = inv_log_base(base);
+    wdist dp, dq;
+    if (isnan(ilb) || wdist_init(P, n, &dp) || wdist_init(Q, n, &dq)) return NAN;
+    ksum h = {0, 0}; /* terms -a log b >= 0 */
     for (size_t i = 0; i < n; i++) {
-        double a = p[i] / sp, b = q[i] / sq;
+        double a = wq(P, &dp, i);
         if (a == 0) continue; /* xlogy(0, anything) = 0 */
-        if (b == 0) return INFINITY;
-        h -= a * log(b);
+        if (q[i] == 0) return INFINITY;
+        kadd(&h, -a * wlogq(Q, &dq, i));
     }
-    return h * ilb;
+    return base == LMP_BASE_E ? kval(&h) : kval(&h) / log(base);
 }
 
-/* KL of already-normalised views with scale factors: sum (P_i/sp) log((P_i/sp) / (Q_i/sq)). */
+/* KL(P || Q) = sum a log(a / b) over a = P/sum P, b = Q/sum Q. Since sum a = sum b = 1 it
+ * equals sum [a log(a / b) + b - a], and each bracket is Loader's deviance bd0(a, b) >= 0
+ * (evaluated by its series where a ~ b): a sum of non-negative terms, where the plain
+ * form sums terms of both signs that cancel to O(|a - b|^2) and leaves the rounding of the
+ * two normalisations (~u) against a result that may be 1e-20. A term with a = 0 is b. */
 static double kl_view(vview P, vview Q, size_t n, double base)
 {
-    double ilb = inv_log_base(base), sp = dist_sum(P, n), sq = dist_sum(Q, n);
-    if (isnan(ilb) || isnan(sp) || isnan(sq)) return NAN;
-    double d = 0.0;
+    double ilb = inv_log_base(base);
+    wdist dp, dq;
+    if (isnan(ilb) || wdist_init(P, n, &dp) || wdist_init(Q, n, &dq)) return NAN;
+    ksum d = {0, 0};
     for (size_t i = 0; i < n; i++) {
-        double a = vget(P, i) / sp, b = vget(Q, i) / sq;
-        if (a == 0) continue;
-        if (b == 0) return INFINITY;
-        d += a * log(a / b);
+        double a = wq(P, &dp, i), b = wq(Q, &dq, i);
+        if (a > 0 && vget(Q, i) == 0) return INFINITY;
+        kadd(&d, lmp_bd0_(a, b));
     }
-    return d * ilb;
+    return base == LMP_BASE_E ? kval(&d) : kval(&d) / log(base);
 }
 
 double lmp_kl_divergence(const double *P, const double *Q, size_t n, double base)
@@ -261,8 +335,9 @@ double lmp_kl_divergence_f32(const float *P, const float *Q, size_t n, double ba
 double lmp_kl_divergence_smoothed(const double *P, const double *Q, size_t n, double eps, double base)
 {
     if (!(eps >= 0) || isinf(eps)) return NAN;
-    double ilb = inv_log_base(base), sp = dist_sum((vview){P, NULL}, n), sq = dist_sum((vview){Q, NULL}, n);
-    if (isnan(ilb) || isnan(sp) || isnan(sq)) return NAN;
+    double ilb = inv_log_base(base);
+    wdist dp, dq;
+    if (isnan(ilb) || wdist_init((vview){P, NULL}, n, &dp) || wdist_init((vview){Q, NULL}, n, &dq)) return NAN;
     /* The chapter adds eps to the raw inputs, then normalises (P + eps) / sum(P + eps). */
     double spe = 0.0, sqe = 0.0;
     for (size_t i = 0; i < n; i++) {
@@ -279,18 +354,23 @@ double lmp_kl_divergence_smoothed(const double *P, const double *Q, size_t n, do
     return d * ilb;
 }
 
+/* JS = (KL(a || m) + KL(b || m)) / 2 with m = (a + b) / 2, each KL as a sum of bd0 terms
+ * (see kl_view): bd0(0, m) = m covers the zeros of either side. */
 double lmp_js_divergence(const double *P, const double *Q, size_t n, double base)
 {
-    double ilb = inv_log_base(base), sp = dist_sum((vview){P, NULL}, n), sq = dist_sum((vview){Q, NULL}, n);
-    if (isnan(ilb) || isnan(sp) || isnan(sq)) return NAN;
-    double d = 0.0;
+    double ilb = inv_log_base(base);
+    wdist dp, dq;
+    vview PV = {P, NULL}, QV = {Q, NULL};
+    if (isnan(ilb) || wdist_init(PV, n, &dp) || wdist_init(QV, n, &dq)) return NAN;
+    ksum d = {0, 0};
     for (size_t i = 0; i < n; i++) {
-        double a = P[i] / sp, b = Q[i] / sq, m = 0.5 * (a + b);
-        if (a > 0) d += 0.5 * a * log(a / m);
-        if (b > 0) d += 0.5 * b * log(b / m);
+        double a = wq(PV, &dp, i), b = wq(QV, &dq, i), m = 0.5 * (a + b);
+        if (m == 0) continue;
+        kadd(&d, 0.5 * (lmp_bd0_(a, m) + lmp_bd0_(b, m)));
     }
-    if (d < 0) d = 0; /* rounding for P == Q */
-    return d * ilb;
+    double v = kval(&d);
+    if (v < 0) v = 0;
+    return base == LMP_BASE_E ? v : v / log(base);
 }
 
 double lmp_js_distance(const double *P, const double *Q, size_t n, double base)
@@ -303,27 +383,29 @@ double lmp_js_distance(const double *P, const double *Q, size_t n, double base)
 double lmp_perplexity(const double *log_probs, size_t n)
 {
     if (n == 0) return NAN;
-    double s = 0.0;
+    ksum s = {0, 0};
     for (size_t i = 0; i < n; i++) {
         double v = log_probs[i];
         if (isnan(v) || v > 0) return NAN;
         if (v == -INFINITY) return INFINITY;
-        s += v;
+        kadd(&s, v);
     }
-    return exp(-s / (double)n);
+    return exp(-kval(&s) / (double)n);
 }
 
-/* Loss of one row; the row is already checked to have a finite maximum m. */
+/* Loss of one row; the row is already checked to have a finite maximum m. With d = x - m,
+ * nll = lse(d) - d_t = log1p(r) - d_t (lse_split), and PyTorch's label smoothing adds
+ * s (lse(d) - mean d) - s nll; every piece is a difference to the maximum, so logits far
+ * from 0 lose no digits, and a confident right guess (nll ~ r) keeps its own. */
 static double ce_row(const double *x, size_t C, size_t target, double s, double m)
 {
-    double z = 0.0;
-    for (size_t c = 0; c < C; c++) z += exp(x[c] - m);
-    double lse = m + log(z);
-    double nll = lse - x[target]; /* +inf when x[target] = -inf */
+    lse_parts lp = lse_split((vview){x, NULL}, C, m);
+    double lse = log1p(lp.r);
+    double nll = lse - (x[target] - m); /* +inf when x[target] = -inf */
     if (s == 0) return nll;
-    double mean = 0.0;
-    for (size_t c = 0; c < C; c++) mean += x[c];
-    mean /= (double)C; /* -inf when some logit is -inf: the smoothed loss is +inf, as torch */
+    ksum md = {0, 0};
+    for (size_t c = 0; c < C; c++) kadd(&md, x[c] - m);
+    double mean = kval(&md) / (double)C; /* -inf when some logit is -inf: the smoothed loss is +inf, as torch */
     return (1.0 - s) * nll + s * (lse - mean);
 }
 
@@ -360,17 +442,17 @@ lmp_status lmp_ce_loss(const double *logits, size_t C, lmp_token_id target, doub
 lmp_status lmp_ce_loss_batch(const double *logits, size_t N, size_t C, const lmp_token_id *targets,
                              lmp_token_id ignore_index, double label_smoothing, double *loss, lmp_error *err)
 {
-    double sum = 0.0;
+    ksum sum = {0, 0};
     size_t used = 0;
     for (size_t i = 0; i < N; i++) {
         if (targets[i] == ignore_index) continue;
         double m;
         lmp_status st = ce_check(logits + i * C, C, targets[i], label_smoothing, (long)i, &m, err);
         if (st) return st;
-        sum += ce_row(logits + i * C, C, (size_t)targets[i], label_smoothing, m);
+        kadd(&sum, ce_row(logits + i * C, C, (size_t)targets[i], label_smoothing, m));
         used++;
     }
-    *loss = used ? sum / (double)used : NAN; /* PyTorch: mean over zero elements is NaN */
+    *loss = used ? kval(&sum) / (double)used : NAN; /* PyTorch: mean over zero elements is NaN */
     return LMP_OK;
 }
 

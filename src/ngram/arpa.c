@@ -1,21 +1,34 @@
 /* ARPA back-off model files: a strict reader with diagnostic errors (file and
- * line, the value seen, what was expected) and an atomic writer.
+ * line, the value seen, what was expected). The writer is arpa_write.c.
  *
- * Accepted (SRILM, KenLM lmplz, lmprob train): blank lines anywhere between
- * sections, '#' comment lines before \data\, tabs or spaces between fields,
- * a missing backoff column (= 0), -99 log probabilities, CRLF line ends,
- * gzip or xz compression. Rejected with a message: text before \data\, count
- * lines out of order, a section with more or fewer n-grams than \data\
- * declares, a missing section or \end\, a positive or NaN log probability, an
- * infinite backoff, a non-zero backoff on the highest order, a word of an
- * n-gram that is not a unigram, an n-gram whose context (its first n-1 words)
- * is not an (n-1)-gram (KenLM makes the same demand), a duplicate n-gram, NUL
- * bytes (binary data), and KenLM's own binary format. */
+ * Accepted (SRILM, KenLM lmplz, IRSTLM, Sphinx, lmprob train): any text before
+ * \data\ (the format allows it: Sphinx writes a paragraph there, SRILM and
+ * KenLM '#' comments), blank lines anywhere between sections, tabs or spaces
+ * between fields, a missing backoff column (= 0), -99 log probabilities, CRLF
+ * line ends, gzip or xz compression. lmprob's own comment lines "# lmprob KEY:
+ * VALUE" before \data\ are the model's metadata (lmp_ngram_meta_get). Rejected
+ * with a message: no \data\ in the first NG_PREAMBLE_LINES lines, count lines
+ * out of order, counts the file cannot hold, a section with more or fewer
+ * n-grams than \data\ declares, a missing section or \end\, a positive or NaN
+ * log probability, an infinite backoff, a non-zero backoff on the highest
+ * order, a word of an n-gram that is not a unigram, an n-gram whose context
+ * (its first n-1 words) is not an (n-1)-gram (KenLM makes the same demand), a
+ * duplicate n-gram, NUL bytes (binary data), and KenLM's own binary format.
+ *
+ * Memory: what the file holds, not what its header says. For a plain file the
+ * declared counts are checked against its size before anything is allocated
+ * (an n-gram line takes at least 2n + 2 bytes); for compressed input and pipes
+ * the arrays start small and grow as n-grams arrive (hashed.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "ngram_internal.h"
+
+/* Lines of free text accepted before \data\ (Sphinx writes about ten). */
+#define NG_PREAMBLE_LINES 10000
+/* Room reserved up front when the input's size is unknown (compressed, pipe). */
+#define NG_RESERVE_UNKNOWN (1u << 20)
 
 static int is_blank(const char *s, size_t n)
 {
@@ -59,9 +72,9 @@ typedef struct arpa_ctx {
     lmp_ngram_progress_fn progress;
     void *pctx;
     uint64_t lines_since;
-    const uint64_t *counts;
-    uint64_t fill[LMP_NGRAM_MAX_ORDER + 1];            /* slots used per order (n-grams + blanks) */
-    unsigned char *blank[LMP_NGRAM_MAX_ORDER + 1];     /* per order, 1 for a blank slot (NULL: none yet) */
+    uint64_t declared[LMP_NGRAM_MAX_ORDER + 1];
+    long declared_line[LMP_NGRAM_MAX_ORDER + 1]; /* where each count line is */
+    ng_hb hb;
 } arpa_ctx;
 
 /* Next non-blank line; LMP_EOF at the end. */
@@ -112,9 +125,9 @@ static size_t split(const char *s, size_t n, const char **tok, size_t *tlen, siz
     return k;
 }
 
-static lmp_status header_kind_error(arpa_ctx *a, const char *line, size_t len)
+/* A line before \data\ that shows the file is no ARPA text at all: its error, else LMP_OK. */
+static lmp_status not_text_error(arpa_ctx *a, const char *line, size_t len)
 {
-    char q[80];
     if (len >= 2 && (unsigned char)line[0] == 0x1f && (unsigned char)line[1] == 0x8b)
         return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                 "looks like a gzip file inside a gzip file: expected ARPA text after decompression");
@@ -130,28 +143,82 @@ static lmp_status header_kind_error(arpa_ctx *a, const char *line, size_t len)
                                     "with '\\data\\'",
                                     c, i + 1);
     }
-    return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
-                            "expected '\\data\\' as the first line of an ARPA file, got '%s'",
-                            quote(line, len, q, sizeof q));
+    return LMP_OK;
+}
+
+/* "# lmprob KEY: VALUE" (value with \n, \r, \\ and \xNN escapes): a metadata record. */
+static lmp_status meta_line(arpa_ctx *a, struct lmp_ngram *m, const char *line, size_t len)
+{
+    static const char tag[] = "# lmprob ";
+    size_t t = sizeof tag - 1;
+    len = rtrim(line, len);
+    if (len <= t || memcmp(line, tag, t) != 0) return LMP_OK;
+    size_t k = t;
+    while (k < len && ((line[k] >= 'a' && line[k] <= 'z') || (line[k] >= '0' && line[k] <= '9') || line[k] == '_' ||
+                       line[k] == '-'))
+        k++;
+    if (k == t || k - t > 32 || k + 1 >= len || line[k] != ':' || line[k + 1] != ' ') return LMP_OK; /* a comment */
+    char key[40], *val = malloc(len - k + 1);
+    if (!val) return lmp_error_set(a->err, LMP_ENOMEM, "out of memory");
+    memcpy(key, line + t, k - t);
+    key[k - t] = 0;
+    size_t v = 0;
+    for (size_t i = k + 2; i < len; i++) {
+        char c = line[i];
+        if (c == '\\' && i + 1 < len) {
+            char e = line[++i];
+            if (e == 'n') c = '\n';
+            else if (e == 'r') c = '\r';
+            else if (e == 'x' && i + 2 < len) {
+                char hx[3] = {line[i + 1], line[i + 2], 0};
+                c = (char)strtol(hx, NULL, 16);
+                i += 2;
+            } else c = e;
+        }
+        if (c) val[v++] = c;
+    }
+    val[v] = 0;
+    lmp_status st = ng_meta_put(m, key, val, a->err);
+    free(val);
+    return st;
 }
 
 static lmp_status read_counts(arpa_ctx *a, struct lmp_ngram *m, const char **line, size_t *len)
 {
     char q[80];
     lmp_status st;
-    for (;;) {
+    long first_text = 0;
+    char first[80] = "";
+    for (long k = 0;; k++) {
         st = io_reader_line(a->r, line, len, NULL, a->err);
         if (st == LMP_EOF)
-            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
-                                    "truncated file: it ends before '\\data\\'");
+            return first_text ? lmp_error_set_at(a->err, LMP_EFORMAT, a->path, first_text,
+                                                 "expected '\\data\\' (an ARPA file), got '%s' and no '\\data\\' line "
+                                                 "after it",
+                                                 first)
+                              : lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
+                                                 "truncated file: it ends before '\\data\\'");
         if (st) return st;
+        if (rtrim(*line, *len) == 6 && memcmp(*line, "\\data\\", 6) == 0) break;
         if (is_blank(*line, *len)) continue;
-        if ((*line)[0] == '#' && !memchr(*line, 0, *len)) continue;
-        break;
+        if ((st = not_text_error(a, *line, *len))) return st;
+        if ((*line)[0] == '#') {
+            if ((st = meta_line(a, m, *line, *len))) return st;
+            continue;
+        }
+        /* free text: allowed before \data\, but a file that never gets there is no model */
+        if (!first_text) {
+            first_text = io_reader_lineno(a->r);
+            quote(*line, *len, first, sizeof first);
+        }
+        if (k >= NG_PREAMBLE_LINES)
+            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, first_text,
+                                    "expected '\\data\\' (an ARPA file) within the first %d lines, got '%s' and "
+                                    "%ld more lines of text",
+                                    NG_PREAMBLE_LINES, first, k);
     }
-    size_t n = rtrim(*line, *len);
-    if (!(n == 6 && memcmp(*line, "\\data\\", 6) == 0)) return header_kind_error(a, *line, *len);
     unsigned order = 0;
+    size_t n;
     for (;;) {
         st = io_reader_line(a->r, line, len, NULL, a->err);
         if (st == LMP_EOF)
@@ -190,13 +257,38 @@ static lmp_status read_counts(arpa_ctx *a, struct lmp_ngram *m, const char **lin
                                     "ngram %lu=%llu: this build handles up to %u n-grams per order", ord, cnt,
                                     UINT32_MAX / 2 - 1);
         order = (unsigned)ord;
-        m->counts[order] = cnt;
+        a->declared[order] = cnt;
+        a->declared_line[order] = io_reader_lineno(a->r);
     }
     if (order == 0)
         return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                 "\\data\\ has no 'ngram N=COUNT' lines: expected at least 'ngram 1=...'");
     m->order = order;
+    /* A plain file must hold what it declares: each n-gram line takes at least
+     * 2n + 2 bytes ("p w1 .. wn" and a newline). Checked before allocating. */
+    uint64_t size = io_reader_raw_size(a->r);
+    if (size && io_reader_compression(a->r) == IO_PLAIN) {
+        uint64_t left = size > io_reader_bytes(a->r) ? size - io_reader_bytes(a->r) : 0, need = 0;
+        for (unsigned k = 1; k <= order; k++) {
+            need += a->declared[k] * (2 * (uint64_t)k + 2);
+            if (need > left)
+                return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, a->declared_line[k],
+                                        "\\data\\ declares ngram %u=%llu, but the %llu bytes after it can hold at most "
+                                        "%llu such lines (each at least %u bytes): expected counts that match the "
+                                        "file",
+                                        k, (unsigned long long)a->declared[k], (unsigned long long)left,
+                                        (unsigned long long)(left / (2 * k + 2)), 2 * k + 2);
+        }
+    }
     return LMP_OK;
+}
+
+/* Room to reserve for n-grams the header declares: all of them when the file's
+ * size was checked, otherwise a start that grows. */
+static uint64_t reserve_for(const arpa_ctx *a, uint64_t declared)
+{
+    if (io_reader_raw_size(a->r) && io_reader_compression(a->r) == IO_PLAIN) return declared;
+    return declared < NG_RESERVE_UNKNOWN ? declared : NG_RESERVE_UNKNOWN;
 }
 
 /* Expect the header "\N-grams:" (the line may already be in *line when have_line). */
@@ -217,7 +309,7 @@ static lmp_status expect_section(arpa_ctx *a, unsigned n, const char **line, siz
         return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                 "section \\%u-grams: has more n-grams than \\data\\ declares (ngram %u=%llu): "
                                 "expected '%s', got '%s'",
-                                n - 1, n - 1, (unsigned long long)a->counts[n - 1], want,
+                                n - 1, n - 1, (unsigned long long)a->declared[n - 1], want,
                                 quote(*line, *len, q, sizeof q));
     if (k != strlen(want) || memcmp(*line, want, k) != 0)
         return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
@@ -247,13 +339,14 @@ static lmp_status read_unigrams(arpa_ctx *a, struct lmp_ngram *m)
 {
     const char *line, *tok[4];
     size_t len, tlen[4], cap = 1 << 16, used = 0;
-    uint64_t V = m->counts[1];
+    uint64_t V = a->declared[1], room = reserve_for(a, V);
     int highest = m->order == 1;
-    m->uni = malloc((V + 1) * sizeof *m->uni);
-    m->stroff = malloc((V + 2) * sizeof *m->stroff);
+    /* one extra for a missing <unk>, one for the final offset */
+    m->uni = malloc((room + 1) * sizeof *m->uni);
+    m->stroff = malloc((room + 2) * sizeof *m->stroff);
     m->strings = malloc(cap);
     if (!m->uni || !m->stroff || !m->strings)
-        return lmp_error_set(a->err, LMP_ENOMEM, "out of memory for %llu unigrams", (unsigned long long)V);
+        return lmp_error_set(a->err, LMP_ENOMEM, "out of memory for %llu unigrams", (unsigned long long)room);
     for (uint64_t i = 0; i < V; i++) {
         lmp_status st = next_nonblank(a, &line, &len);
         if (st == LMP_EOF)
@@ -262,6 +355,14 @@ static lmp_status read_unigrams(arpa_ctx *a, struct lmp_ngram *m)
                                     (unsigned long long)i, (unsigned long long)V);
         if (st) return st;
         if (line[0] == '\\') return section_count_error(a, 1, i, V, line, len);
+        if (i == room) { /* more than reserved: grow */
+            room *= 2;
+            ng_pb *nu = realloc(m->uni, (room + 1) * sizeof *nu);
+            if (nu) m->uni = nu;
+            uint64_t *no = realloc(m->stroff, (room + 2) * sizeof *no);
+            if (no) m->stroff = no;
+            if (!nu || !no) return lmp_error_set(a->err, LMP_ENOMEM, "out of memory for %llu unigrams", (unsigned long long)room);
+        }
         size_t k = split(line, len, tok, tlen, 3);
         char q[80];
         if (k < 2 || k > 3)
@@ -298,6 +399,7 @@ static lmp_status read_unigrams(arpa_ctx *a, struct lmp_ngram *m)
         progress(a);
     }
     m->vocab_size = V;
+    m->counts[1] = V;
     m->stroff[V] = used;
     m->strbytes = used;
     lmp_status st = ng_build_vocab_table(m, a->path, a->err);
@@ -324,72 +426,16 @@ static lmp_status read_unigrams(arpa_ctx *a, struct lmp_ngram *m)
     return LMP_OK;
 }
 
-/* SRILM-pruned models can hold an n-gram whose suffix w_k .. w_n is missing.
- * The scorer walks suffixes and stops at the first miss, so, as KenLM does
- * (lm/search_hashed.cc FindLower/AdjustLower), the missing suffixes get
- * "blank" entries: log10 p = the backed-off probability of w_n after
- * w_k .. w_{n-1} from the lower orders, backoff 0, not written back to ARPA.
- * The blank's context is marked extendable so that states keep it. */
-static lmp_status add_blanks(arpa_ctx *a, struct lmp_ngram *m, unsigned n, const uint32_t *ids)
-{
-    for (unsigned j = 2; j < n; j++) { /* suffix of length j: ids[n-j .. n-1] */
-        uint64_t key = ng_key1(ids[n - 1]);
-        for (unsigned q = 2; q <= j; q++) key = ng_combine(key, ids[n - q]);
-        key = ng_key_fix(key);
-        if (ng_find(m->tab[j], m->cap[j], key)) continue;
-        if (a->fill[j] + 2 > m->cap[j]) /* keep one empty slot: probes end there */
-            return lmp_error_set_at(a->err, LMP_EUNSUPPORTED, a->path, io_reader_lineno(a->r),
-                                    "too many %u-grams missing from \\%u-grams: (suffixes of longer n-grams, as "
-                                    "in a pruned SRILM model): the table is full",
-                                    j, j);
-        if (!a->blank[j] && !(a->blank[j] = calloc(m->cap[j], 1)))
-            return lmp_error_set(a->err, LMP_ENOMEM, "out of memory");
-        lmp_ngram_state st, out;
-        lmp_ngram_state_from(m, (const int32_t *)(ids + n - j), j - 1, &st);
-        unsigned len;
-        float p = ng_score(m, &st, (int32_t)ids[n - 1], &out, &len);
-        uint64_t s = ng_home(key, m->cap[j]);
-        while (m->tab[j][s].key != 0)
-            if (++s == m->cap[j]) s = 0;
-        m->tab[j][s].key = key;
-        m->tab[j][s].prob = p;
-        m->tab[j][s].backoff = -0.0f;
-        a->blank[j][s] = 1;
-        a->fill[j]++;
-        /* its context ids[n-j .. n-2] can now be extended */
-        if (j == 2) {
-            float *pb = &m->uni[ids[n - 2]].backoff;
-            if (*pb == 0) *pb = 0.0f;
-        } else {
-            uint64_t ck = ng_key1(ids[n - 2]);
-            for (unsigned q = 3; q <= j; q++) ck = ng_combine(ck, ids[n - q]);
-            ng_slot *cs = (ng_slot *)ng_find(m->tab[j - 1], m->cap[j - 1], ng_key_fix(ck));
-            if (cs && cs->backoff == 0) cs->backoff = 0.0f;
-        }
-    }
-    return LMP_OK;
-}
-
 static lmp_status read_order(arpa_ctx *a, struct lmp_ngram *m, unsigned n)
 {
     const char *line, *tok[LMP_NGRAM_MAX_ORDER + 3];
     size_t len, tlen[LMP_NGRAM_MAX_ORDER + 3];
     uint32_t ids[LMP_NGRAM_MAX_ORDER];
-    uint64_t cnt = m->counts[n];
+    uint64_t cnt = a->declared[n];
     int highest = n == m->order;
     char q[80];
-    m->cap[n] = ng_table_capacity(cnt);
-    m->tab[n] = calloc(m->cap[n], sizeof(ng_slot));
-    m->ent[n] = malloc((cnt ? cnt : 1) * sizeof(ng_entry));
-    uint32_t *slot2ent = malloc(m->cap[n] * sizeof *slot2ent);
-    if (!m->tab[n] || !m->ent[n] || !slot2ent) {
-        free(slot2ent);
-        return lmp_error_set(a->err, LMP_ENOMEM, "out of memory for %llu %u-grams", (unsigned long long)cnt, n);
-    }
-    lmp_status st = LMP_OK;
-    uint64_t cap = m->cap[n];
-    a->fill[n] = cnt;
-    for (uint64_t i = 0; i < cnt; i++) {
+    lmp_status st = ng_hb_begin(&a->hb, n, reserve_for(a, cnt), a->err);
+    for (uint64_t i = 0; !st && i < cnt; i++) {
         st = next_nonblank(a, &line, &len);
         if (st == LMP_EOF) {
             st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
@@ -441,68 +487,41 @@ static lmp_status read_order(arpa_ctx *a, struct lmp_ngram *m, unsigned n)
             ids[j] = (uint32_t)id;
         }
         if (st) break;
-        if (n >= 3 && (st = add_blanks(a, m, n, ids))) break;
-        /* The context w_1 .. w_{n-1} must be an (n-1)-gram; it can now be extended. */
-        uint32_t prefix;
-        if (n == 2) {
-            prefix = ids[0];
-            float *pb = &m->uni[ids[0]].backoff;
-            if (*pb == 0) *pb = 0.0f;
-        } else {
-            uint64_t pk = ng_key1(ids[n - 2]);
-            for (int j = (int)n - 3; j >= 0; j--) pk = ng_combine(pk, ids[j]);
-            pk = ng_key_fix(pk);
-            const ng_slot *ps = ng_find(m->tab[n - 1], m->cap[n - 1], pk);
-            if (ps && a->blank[n - 1] && a->blank[n - 1][ps - m->tab[n - 1]]) ps = NULL; /* a blank is no n-gram */
-            if (!ps) {
-                st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
-                                      "the context '%s' of this %u-gram is not a %u-gram: expected every context "
-                                      "to appear in \\%u-grams:",
-                                      quote(tok[1], (size_t)(tok[n - 1] + tlen[n - 1] - tok[1]), q, sizeof q), n,
-                                      n - 1, n - 1);
-                break;
-            }
-            ng_slot *pw = (ng_slot *)ps;
-            if (pw->backoff == 0) pw->backoff = 0.0f;
-            prefix = (uint32_t)(ps - m->tab[n - 1]);
-        }
-        uint64_t key = ng_key1(ids[n - 1]);
-        for (int j = (int)n - 2; j >= 0; j--) key = ng_combine(key, ids[j]);
-        key = ng_key_fix(key);
-        uint64_t s = ng_home(key, cap);
-        while (m->tab[n][s].key != 0 && m->tab[n][s].key != key)
-            if (++s == cap) s = 0;
-        if (m->tab[n][s].key == key) {
-            const ng_entry *e = &m->ent[n][slot2ent[s]];
-            if (e->prefix == prefix && e->word == ids[n - 1])
-                st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
-                                      "duplicate %u-gram '%s': expected each n-gram once", n,
-                                      quote(tok[1], (size_t)(tok[n] + tlen[n] - tok[1]), q, sizeof q));
-            else
-                st = lmp_error_set_at(a->err, LMP_EUNSUPPORTED, a->path, io_reader_lineno(a->r),
-                                      "64-bit hash collision between two %u-grams (about 1 in 10^12 models): "
-                                      "this model cannot be stored",
-                                      n);
+        switch (ng_hb_add(&a->hb, n, ids, p, b)) {
+        case NG_HB_OK:
+            break;
+        case NG_HB_NOCTX:
+            st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
+                                  "the context '%s' of this %u-gram is not a %u-gram: expected every context "
+                                  "to appear in \\%u-grams:",
+                                  quote(tok[1], (size_t)(tok[n - 1] + tlen[n - 1] - tok[1]), q, sizeof q), n, n - 1,
+                                  n - 1);
+            break;
+        case NG_HB_DUP:
+            st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
+                                  "duplicate %u-gram '%s': expected each n-gram once", n,
+                                  quote(tok[1], (size_t)(tok[n] + tlen[n] - tok[1]), q, sizeof q));
+            break;
+        case NG_HB_COLLISION:
+            st = lmp_error_set_at(a->err, LMP_EUNSUPPORTED, a->path, io_reader_lineno(a->r),
+                                  "64-bit hash collision between two %u-grams (about 1 in 10^12 models): "
+                                  "this model cannot be stored",
+                                  n);
+            break;
+        case NG_HB_FULL:
+            st = lmp_error_set_at(a->err, LMP_EUNSUPPORTED, a->path, io_reader_lineno(a->r),
+                                  "too many %u-grams missing from \\%u-grams: (suffixes of longer n-grams, as "
+                                  "in a pruned SRILM model): the table is full",
+                                  a->hb.bad_order, a->hb.bad_order);
+            break;
+        case NG_HB_NOMEM:
+            st = lmp_error_set(a->err, LMP_ENOMEM, "out of memory for %llu %u-grams", (unsigned long long)i + 1, n);
             break;
         }
-        m->tab[n][s].key = key;
-        m->tab[n][s].prob = p;
-        m->tab[n][s].backoff = b;
-        slot2ent[s] = (uint32_t)i;
-        m->ent[n][i].prefix = prefix;
-        m->ent[n][i].word = ids[n - 1];
-        m->ent[n][i].slot = (uint32_t)s;
         progress(a);
     }
-    free(slot2ent);
+    if (!st) st = ng_hb_end(&a->hb, n, a->err);
     return st;
-}
-
-static uint64_t model_bytes(const struct lmp_ngram *m)
-{
-    uint64_t b = m->vocab_size * (sizeof(ng_pb) + sizeof(uint64_t)) + m->vcap * sizeof(ng_vslot) + m->strbytes;
-    for (unsigned n = 2; n <= m->order; n++) b += m->cap[n] * sizeof(ng_slot) + m->counts[n] * sizeof(ng_entry);
-    return b;
 }
 
 lmp_status lmp_ngram_load_arpa(const char *path, lmp_ngram_progress_fn prog, void *pctx, lmp_ngram **out, lmp_error *err)
@@ -512,12 +531,13 @@ lmp_status lmp_ngram_load_arpa(const char *path, lmp_ngram_progress_fn prog, voi
     struct lmp_ngram *m = calloc(1, sizeof *m);
     if (!m) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
     m->bos = m->eos = m->unk = -1;
-    arpa_ctx a = {0};
+    arpa_ctx a;
+    memset(&a, 0, sizeof a);
     a.path = strcmp(path, "-") == 0 ? "<stdin>" : path;
     a.err = err;
     a.progress = prog;
     a.pctx = pctx;
-    a.counts = m->counts;
+    ng_hb_init(&a.hb, m);
     lmp_status st = io_reader_open(path, 0, &a.r, err);
     const char *line = NULL;
     size_t len = 0;
@@ -557,7 +577,7 @@ lmp_status lmp_ngram_load_arpa(const char *path, lmp_ngram_progress_fn prog, voi
                 st = lmp_error_set_at(err, LMP_EFORMAT, a.path, io_reader_lineno(a.r),
                                       "section \\%u-grams: has more n-grams than \\data\\ declares (ngram %u=%llu): "
                                       "expected '\\end\\', got '%s'",
-                                      m->order, m->order, (unsigned long long)m->counts[m->order],
+                                      m->order, m->order, (unsigned long long)a.declared[m->order],
                                       quote(line, len, q, sizeof q));
             else
                 st = lmp_error_set_at(err, LMP_EFORMAT, a.path, io_reader_lineno(a.r), "expected '\\end\\', got '%s'",
@@ -576,145 +596,13 @@ lmp_status lmp_ngram_load_arpa(const char *path, lmp_ngram_progress_fn prog, voi
         }
     }
     io_reader_free(a.r);
-    for (unsigned n = 0; n <= LMP_NGRAM_MAX_ORDER; n++) free(a.blank[n]);
+    ng_hb_free(&a.hb);
     if (st) {
         lmp_ngram_free(m);
         return st;
     }
-    /* Orders above 1 with zero n-grams would make empty tables: give them one slot each. */
-    m->bytes = model_bytes(m);
+    m->bytes = ng_model_bytes(m);
     if (prog) prog(pctx, 1.0);
     *out = m;
     return LMP_OK;
-}
-
-/* ---- writer ----------------------------------------------------------------------- */
-
-/* Fewest significant digits (6 to 9) that read back as the same float, laid
- * out as lmplz writes numbers: fixed notation down to 1e-6 (-0.00007147704),
- * below that a short exponent (-1.8120181e-7). */
-static int fmt_float(char *buf, size_t cap, float v)
-{
-    if (v == 0) return snprintf(buf, cap, "0");
-    if (isinf(v)) return snprintf(buf, cap, v < 0 ? "-inf" : "inf");
-    int d = 6, k = 0;
-    for (; d <= 9; d++) {
-        k = snprintf(buf, cap, "%.*g", d, (double)v);
-        if (d == 9 || strtof(buf, NULL) == v) break;
-    }
-    char *e = strchr(buf, 'e');
-    if (e) {
-        int ex = atoi(e + 1);
-        if (ex < 0 && ex >= -6) {
-            char fx[64];
-            snprintf(fx, sizeof fx, "%.*f", d - 1 - ex, (double)v);
-            if (strtof(fx, NULL) == v) k = snprintf(buf, cap, "%s", fx);
-        } else {
-            /* lmplz's short exponent: e-7, not e-07 */
-            k = (int)(e - buf) + snprintf(e, cap - (size_t)(e - buf), "e%d", ex);
-        }
-    }
-    return k;
-}
-
-static int write_words(FILE *f, const struct lmp_ngram *m, uint32_t *const *slot2ent, unsigned n, const ng_entry *e)
-{
-    /* Walk the prefix chain down to the first word, then print forwards. */
-    uint32_t w[LMP_NGRAM_MAX_ORDER];
-    unsigned k = n;
-    w[--k] = e->word;
-    uint32_t pre = e->prefix;
-    for (unsigned o = n - 1; o >= 2; o--) {
-        if (pre >= m->cap[o]) return -1;
-        uint32_t ei = slot2ent[o][pre];
-        if (ei >= m->counts[o]) return -1;
-        const ng_entry *pe = &m->ent[o][ei];
-        w[--k] = pe->word;
-        pre = pe->prefix;
-    }
-    w[--k] = pre;
-    for (unsigned j = 0; j < n; j++) {
-        if (w[j] >= m->vocab_size) return -1;
-        if (j) fputc(' ', f);
-        fputs(m->strings + m->stroff[w[j]], f);
-    }
-    return 0;
-}
-
-lmp_status lmp_ngram_write_arpa(const lmp_ngram *m, const char *path, lmp_ngram_progress_fn prog, void *pctx,
-                                lmp_error *err)
-{
-    uint32_t *slot2ent[LMP_NGRAM_MAX_ORDER + 1] = {0};
-    lmp_atomic_file af;
-    lmp_status st = lmp_atomic_open(&af, path, err);
-    if (st) return st;
-    for (unsigned n = 2; n < m->order; n++) {
-        slot2ent[n] = malloc(m->cap[n] * sizeof(uint32_t));
-        if (!slot2ent[n]) {
-            st = lmp_error_set(err, LMP_ENOMEM, "out of memory writing %s", path);
-            goto fail;
-        }
-        memset(slot2ent[n], 0xff, m->cap[n] * sizeof(uint32_t));
-        for (uint64_t i = 0; i < m->counts[n]; i++) {
-            uint32_t s = m->ent[n][i].slot;
-            if (s >= m->cap[n]) {
-                st = lmp_error_set(err, LMP_EFORMAT, "corrupt model: %u-gram %llu has slot %u beyond %llu", n,
-                                   (unsigned long long)i, s, (unsigned long long)m->cap[n]);
-                goto fail;
-            }
-            slot2ent[n][s] = (uint32_t)i;
-        }
-    }
-    FILE *f = af.fp;
-    uint64_t total = 0, done = 0;
-    for (unsigned n = 1; n <= m->order; n++) total += m->counts[n];
-    fprintf(f, "\\data\\\n");
-    for (unsigned n = 1; n <= m->order; n++) fprintf(f, "ngram %u=%llu\n", n, (unsigned long long)m->counts[n]);
-    char pb[32], bb[32];
-    for (unsigned n = 1; n <= m->order; n++) {
-        fprintf(f, "\n\\%u-grams:\n", n);
-        for (uint64_t i = 0; i < m->counts[n]; i++) {
-            float p, b;
-            if (n == 1) {
-                p = m->uni[i].prob;
-                b = m->uni[i].backoff;
-                fmt_float(pb, sizeof pb, p);
-                fputs(pb, f);
-                fputc('\t', f);
-                fputs(m->strings + m->stroff[i], f);
-            } else {
-                const ng_entry *e = &m->ent[n][i];
-                if (e->slot >= m->cap[n]) {
-                    st = lmp_error_set(err, LMP_EFORMAT, "corrupt model: %u-gram %llu has slot %u beyond %llu", n,
-                                       (unsigned long long)i, e->slot, (unsigned long long)m->cap[n]);
-                    goto fail;
-                }
-                p = m->tab[n][e->slot].prob;
-                b = m->tab[n][e->slot].backoff;
-                fmt_float(pb, sizeof pb, p);
-                fputs(pb, f);
-                fputc('\t', f);
-                if (write_words(f, m, slot2ent, n, e)) {
-                    st = lmp_error_set(err, LMP_EFORMAT, "corrupt model: %u-gram %llu refers to a missing n-gram",
-                                       n, (unsigned long long)i);
-                    goto fail;
-                }
-            }
-            if (n < m->order) {
-                fmt_float(bb, sizeof bb, b);
-                fputc('\t', f);
-                fputs(bb, f);
-            }
-            fputc('\n', f);
-            if (prog && (++done & 0x3ffff) == 0) prog(pctx, (double)done / (double)total);
-        }
-    }
-    fprintf(f, "\n\\end\\\n");
-    for (unsigned n = 2; n < m->order; n++) free(slot2ent[n]);
-    if (prog) prog(pctx, 1.0);
-    return lmp_atomic_commit(&af, err);
-fail:
-    for (unsigned n = 2; n < m->order; n++) free(slot2ent[n]);
-    lmp_atomic_abort(&af);
-    return st;
 }

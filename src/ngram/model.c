@@ -7,6 +7,8 @@
 
 void ng_release(struct lmp_ngram *m)
 {
+    if (m->meta_owned) free(m->meta);
+    ng_trie_free(m->trie);
     if (m->map) {
         munmap(m->map, m->map_len);
     } else {
@@ -74,6 +76,10 @@ void lmp_ngram_get_info(const lmp_ngram *m, lmp_ngram_info *info)
     info->bytes = m->bytes;
     info->binary = m->from_binary;
     info->flags = m->flags;
+    if (m->trie) {
+        info->trie = 1;
+        ng_trie_info(m, info);
+    }
 }
 
 unsigned lmp_ngram_order(const lmp_ngram *m) { return m->order; }
@@ -111,6 +117,7 @@ void lmp_ngram_state_begin(const lmp_ngram *m, lmp_ngram_state *s)
     /* KenLM BeginSentenceState: length 1 whatever <s>'s backoff. */
     s->words[0] = m->bos;
     s->backoff[0] = m->uni[m->bos].backoff;
+    s->rank[0] = (uint32_t)m->bos;
     s->length = 1;
 }
 
@@ -140,4 +147,134 @@ void lmp_ngram_state_from(const lmp_ngram *m, const int32_t *ctx, size_t n, lmp_
         a = b;
     }
     *out = a;
+}
+
+/* ---- metadata ------------------------------------------------------------------------ */
+
+int ng_meta_valid(const char *meta, uint64_t bytes, unsigned n)
+{
+    uint64_t at = 0;
+    for (unsigned i = 0; i < 2 * n; i++) {
+        const char *z = at < bytes ? memchr(meta + at, 0, (size_t)(bytes - at)) : NULL;
+        if (!z) return 0;
+        at = (uint64_t)(z - meta) + 1;
+    }
+    return at == bytes;
+}
+
+const char *ng_meta_find(const char *meta, uint64_t bytes, unsigned n, const char *key)
+{
+    (void)bytes;
+    const char *p = meta;
+    for (unsigned i = 0; i < n; i++) {
+        const char *v = p + strlen(p) + 1;
+        if (strcmp(p, key) == 0) return v;
+        p = v + strlen(v) + 1;
+    }
+    return NULL;
+}
+
+static int key_ok(const char *key)
+{
+    size_t n = strlen(key);
+    if (n < 1 || n > 32) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = key[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return 0;
+    }
+    return 1;
+}
+
+lmp_status ng_meta_put(struct lmp_ngram *m, const char *key, const char *value, lmp_error *err)
+{
+    if (!key_ok(key))
+        return lmp_error_set(err, LMP_EINVAL, "metadata key '%.40s': expected 1 to 32 characters of a-z, 0-9, _ and -",
+                             key);
+    size_t kl = strlen(key), vl = strlen(value);
+    if (vl > 65536) return lmp_error_set(err, LMP_EINVAL, "metadata '%s': value of %zu bytes, expected at most 65536", key, vl);
+    /* rebuild the block without the old record of key, then append the new one */
+    uint64_t cap = m->meta_bytes + kl + vl + 2;
+    char *nb = malloc(cap ? cap : 1), *w = nb;
+    if (!nb) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
+    unsigned n = 0;
+    const char *p = m->meta;
+    for (unsigned i = 0; i < m->n_meta; i++) {
+        const char *v = p + strlen(p) + 1, *next = v + strlen(v) + 1;
+        if (strcmp(p, key) != 0) {
+            memcpy(w, p, (size_t)(next - p));
+            w += next - p;
+            n++;
+        }
+        p = next;
+    }
+    memcpy(w, key, kl + 1);
+    w += kl + 1;
+    memcpy(w, value, vl + 1);
+    w += vl + 1;
+    if (m->meta_owned) free(m->meta);
+    m->meta = nb;
+    m->meta_bytes = (uint64_t)(w - nb);
+    m->n_meta = n + 1;
+    m->meta_owned = 1;
+    return LMP_OK;
+}
+
+const char *lmp_ngram_meta_get(const lmp_ngram *m, const char *key)
+{
+    if (!m || !key) return NULL;
+    return ng_meta_find(m->meta, m->meta_bytes, m->n_meta, key);
+}
+
+size_t lmp_ngram_meta_count(const lmp_ngram *m)
+{
+    return m ? m->n_meta : 0;
+}
+
+void lmp_ngram_meta_at(const lmp_ngram *m, size_t i, const char **key, const char **value)
+{
+    *key = *value = NULL;
+    if (!m || i >= m->n_meta) return;
+    const char *p = m->meta;
+    for (size_t k = 0; k < i; k++) {
+        p += strlen(p) + 1;
+        p += strlen(p) + 1;
+    }
+    *key = p;
+    *value = p + strlen(p) + 1;
+}
+
+lmp_status lmp_ngram_meta_set(lmp_ngram *m, const char *key, const char *value, lmp_error *err)
+{
+    if (!m || !key || !value) return lmp_error_set(err, LMP_EINVAL, "lmp_ngram_meta_set: NULL argument");
+    return ng_meta_put(m, key, value, err);
+}
+
+static const char *const tokens_names[] = {"unknown", "word", "char", "byte", "gpt2"};
+
+const char *lmp_ngram_tokens_name(lmp_ngram_tokens t)
+{
+    return (unsigned)t < sizeof tokens_names / sizeof *tokens_names ? tokens_names[t] : "unknown";
+}
+
+lmp_ngram_tokens lmp_ngram_tokens_parse(const char *s)
+{
+    for (unsigned t = 1; s && t < sizeof tokens_names / sizeof *tokens_names; t++)
+        if (strcmp(s, tokens_names[t]) == 0) return (lmp_ngram_tokens)t;
+    return LMP_NGRAM_TOKENS_UNKNOWN;
+}
+
+lmp_ngram_tokens lmp_ngram_get_tokens(const lmp_ngram *m)
+{
+    return lmp_ngram_tokens_parse(lmp_ngram_meta_get(m, LMP_NGRAM_META_TOKENS));
+}
+
+lmp_status lmp_ngram_check_tokens(const lmp_ngram *m, lmp_ngram_tokens want, lmp_error *err)
+{
+    lmp_ngram_tokens have = lmp_ngram_get_tokens(m);
+    if (have == LMP_NGRAM_TOKENS_UNKNOWN || have == want) return LMP_OK;
+    return lmp_error_set(err, LMP_EINVAL,
+                         "the model was trained on %s tokens (its record 'tokens: %s'), the text would be read as %s "
+                         "tokens: expected --mode %s",
+                         lmp_ngram_tokens_name(have), lmp_ngram_tokens_name(have), lmp_ngram_tokens_name(want),
+                         lmp_ngram_tokens_name(have));
 }

@@ -41,6 +41,9 @@ typedef struct ng_vslot {
     uint32_t len;
 } ng_vslot;
 
+/* An n-gram of order n >= 2 in file order: its context (first n-1 words) as an
+ * index into ent[n-1] (for n = 2: the context's word id), its last word, and its
+ * slot in tab[n]. */
 typedef struct ng_entry {
     uint32_t prefix;
     uint32_t word;
@@ -48,6 +51,8 @@ typedef struct ng_entry {
 } ng_entry;
 
 #define NG_EMPTY_ID UINT32_MAX
+
+struct ng_trie;
 
 struct lmp_ngram {
     unsigned order;
@@ -69,7 +74,36 @@ struct lmp_ngram {
     size_t map_len;
     uint64_t bytes;    /* size of the data above (file size for a binary) */
     int from_binary;
+    /* metadata: n_meta pairs "key\0value\0" in meta[0 .. meta_bytes); owned
+     * (malloc'd) when meta_owned, else inside the mapping */
+    char *meta;
+    uint64_t meta_bytes;
+    unsigned n_meta;
+    int meta_owned;
+    /* the trie layout (trie.c), NULL for the hashed one: then tab/cap/ent are unused */
+    struct ng_trie *trie;
 };
+
+/* Batch walks of the trie (trie.c): for elements i < n with word ids[i] (< 0:
+ * none) and hist[i] context words in their sentence, found[i * (order - 1) + L - 2]
+ * = the entry of level L matching the word and its L-1 context words
+ * (UINT32_MAX: none), ranks[] the same places: its rank among its siblings
+ * (below the highest order). The scratch arrays hold n entries each. */
+typedef struct ng_trie_walk_scratch {
+    uint32_t *el, *key, *rank;
+    uint64_t *b, *e;
+} ng_trie_walk_scratch;
+struct lmp_ngram;
+void ng_trie_walk_batch(const struct lmp_ngram *m, const int32_t *ids, const uint32_t *hist, size_t n, uint32_t *found,
+                        uint32_t *ranks, ng_trie_walk_scratch *s);
+/* ng_trie_score with the walk's entries and their ranks among their siblings
+ * given (their rows of found[] and ranks[]): the same result. */
+float ng_trie_score_found(const struct lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
+                          unsigned *ngram_len, const uint32_t *found, const uint32_t *ranks);
+
+/* ng_score for the trie layout (trie.c). */
+float ng_trie_score(const struct lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
+                    unsigned *ngram_len);
 
 /* ---- hashing ---------------------------------------------------------------- */
 
@@ -333,6 +367,7 @@ static inline float ng_score_keys(const struct lmp_ngram *m, const lmp_ngram_sta
 static inline float ng_score(const struct lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
                              unsigned *ngram_len)
 {
+    if (m->trie) return ng_trie_score(m, in, word, out, ngram_len);
     uint64_t key[LMP_NGRAM_MAX_ORDER - 1], k = ng_key1((uint32_t)word);
     unsigned ctx = in->length < m->order - 1 ? in->length : m->order - 1;
     for (unsigned i = 0; i < ctx; i++) {
@@ -362,8 +397,179 @@ static inline void ng_prefetch(const void *p)
 /* Detect the file kind by its first bytes. */
 int ng_is_binary_magic(const char *buf, size_t n);
 
+/* ---- binary files (binary.c): header, section directory ------------------------- */
+
+#define NG_HEADER_BYTES 4096u
+#define NG_MAX_SECTIONS 48
+#define NG_LAYOUT_HASHED 1u
+#define NG_LAYOUT_TRIE 2u
+
+/* Sections every layout starts with. */
+enum { NG_SEC_UNI = 0, NG_SEC_VTAB, NG_SEC_STROFF, NG_SEC_STRINGS, NG_SEC_META, NG_SEC_COMMON };
+
+typedef struct ng_section {
+    uint64_t off, bytes, sum;
+} ng_section;
+
+typedef struct ng_header {
+    char magic[8];
+    uint32_t version;
+    uint32_t bom;
+    uint32_t header_bytes;
+    uint32_t order;
+    uint32_t layout;
+    uint32_t flags;
+    uint64_t vocab_size, vcap, strbytes, file_size;
+    int32_t bos, eos, unk;
+    uint32_t n_meta;
+    uint64_t counts[LMP_NGRAM_MAX_ORDER + 1], caps[LMP_NGRAM_MAX_ORDER + 1];
+    uint32_t n_sections;
+    uint32_t reserved;
+    uint64_t params[64];
+    ng_section sec[NG_MAX_SECTIONS];
+} ng_header;
+
+/* A section to write. */
+typedef struct ng_wsec {
+    const void *data;
+    uint64_t bytes;
+} ng_wsec;
+
+uint64_t ng_checksum(const void *data, uint64_t n);
+void ng_header_init(ng_header *h, const struct lmp_ngram *m, uint32_t layout);
+void ng_common_sections(const struct lmp_ngram *m, ng_wsec *s);
+/* Lay out, checksum and write the sections behind the header, atomically. */
+lmp_status ng_write_sections(const char *path, ng_header *h, const ng_wsec *s, unsigned nsec, lmp_error *err);
+void ng_section_name(const ng_header *h, unsigned i, char *buf, size_t cap);
+
+/* ---- the trie layout (trie.c) ------------------------------------------------------ */
+
+/* Per level L = 2..order (index L), in the header's parameters. */
+typedef struct ng_trie_level {
+    uint64_t count;                /* entries, blanks included */
+    uint64_t blanks, blank_at;     /* blank entries, and where their positions start in the blank section */
+    uint32_t prob_at, prob_n;      /* its probability code table in the codebook section (floats or exponents) */
+    uint32_t bo_at, bo_n;          /* its backoff code table */
+    uint8_t key_bits, prob_bits, bo_bits, rec_bits;
+    uint8_t prob_kind, bo_kind;    /* NG_CODE_* */
+    uint8_t reserved[2];
+} ng_trie_level;
+
+typedef struct ng_trie_params {
+    uint8_t prob_q, bo_q;          /* quantisation bits (0: values kept exactly) */
+    uint8_t reserved[6];
+    ng_trie_level level[LMP_NGRAM_MAX_ORDER + 1];
+} ng_trie_params;
+
+/* How a value is coded in a record. */
+#define NG_CODE_EXP 1u    /* exactly: sign bit, an index into a table of the level's float exponents, 23 mantissa bits */
+#define NG_CODE_TABLE 2u  /* an index into a table of floats (the level's distinct values, or quantisation centres) */
+#define NG_CODE_EXPNEG 3u /* as NG_CODE_EXP without the sign bit: every value of the level is negative */
+#define NG_CODE_EXPPOS 4u /* as NG_CODE_EXP without the sign bit: every value of the level is positive */
+
+struct ng_trie;
+lmp_status ng_trie_load(const char *path, const ng_header *h, const unsigned char *base, struct lmp_ngram *m,
+                        lmp_error *err);
+void ng_trie_free(struct ng_trie *t);
+void ng_trie_info(const struct lmp_ngram *m, lmp_ngram_info *info);
+void ng_trie_section_name(const ng_header *h, unsigned i, char *buf, size_t cap);
+/* Deep structural check of a loaded trie (lmp_ngram_verify). */
+lmp_status ng_trie_check(const char *path, const struct lmp_ngram *m, lmp_error *err);
+/* A trie model written as the hashed layout. */
+lmp_status ng_trie_to_hashed_write(const struct lmp_ngram *m, const char *path, lmp_error *err);
+
+
+
+/* ---- building a hashed model n-gram by n-gram (hashed.c) ------------------------- */
+
+typedef enum ng_hb_result {
+    NG_HB_OK = 0,
+    NG_HB_NOCTX,     /* the context (first n-1 words) is not an (n-1)-gram */
+    NG_HB_DUP,       /* the n-gram is there already */
+    NG_HB_COLLISION, /* another n-gram has the same 64-bit key */
+    NG_HB_FULL,      /* blanks would fill the table of order bad_order */
+    NG_HB_NOMEM
+} ng_hb_result;
+
+typedef struct ng_hb {
+    struct lmp_ngram *m;
+    uint64_t fill[LMP_NGRAM_MAX_ORDER + 1];            /* slots used per order (n-grams + blanks) */
+    uint64_t added[LMP_NGRAM_MAX_ORDER + 1];           /* n-grams added per order */
+    uint64_t reserve[LMP_NGRAM_MAX_ORDER + 1];         /* room in ent[n] */
+    unsigned char *blank[LMP_NGRAM_MAX_ORDER + 1];     /* per order, 1 for a blank slot (NULL: none yet) */
+    uint32_t *slot2ent[LMP_NGRAM_MAX_ORDER + 1];       /* slot -> list index, orders n-1 and n while adding order n */
+    unsigned bad_order;                                /* NG_HB_FULL: the order whose table is full */
+} ng_hb;
+
+void ng_hb_init(ng_hb *b, struct lmp_ngram *m);
+void ng_hb_free(ng_hb *b);
+/* Start order n (>= 2; the orders below are complete) with room for `reserve` n-grams. */
+lmp_status ng_hb_begin(ng_hb *b, unsigned n, uint64_t reserve, lmp_error *err);
+/* Add the n-gram ids[0..n) (oldest word first): blanks for its missing suffixes,
+ * its context marked extendable, the n-gram at the end of ent[n]. */
+ng_hb_result ng_hb_add(ng_hb *b, unsigned n, const uint32_t *ids, float prob, float backoff);
+/* Finish order n: counts[n], the table at its final size. */
+lmp_status ng_hb_end(ng_hb *b, unsigned n, lmp_error *err);
+/* Bytes of the hashed model's arrays. */
+uint64_t ng_model_bytes(const struct lmp_ngram *m);
+
 /* Build the vocabulary table of m from stroff/strings; fails on a duplicate word. */
 lmp_status ng_build_vocab_table(struct lmp_ngram *m, const char *path, lmp_error *err);
+
+/* The shortest decimal that reads back as v (float32), laid out as lmplz
+ * writes numbers (numfmt.c); out must hold 32 bytes. Returns the length. */
+size_t ng_format_float(char *out, float v);
+/* The same by exact 128-bit integer arithmetic (the fast path's fallback, and its test). */
+size_t ng_format_float_exact(char *out, float v);
+
+/* ---- the model as the writers and builders read it -------------------------------
+ * One view over every kind of model (hashed, trie, trained): the unigrams by
+ * id, and for each order n >= 2 its n-grams in the source's order, each as
+ * (context, last word, values), the context being the index of the n-gram's
+ * first n-1 words in order n-1 (for n = 2: their word id). Blanks (the
+ * suffixes added for pruned models) are not part of the view. Read-only
+ * callbacks: the ARPA writer calls them from two threads. */
+typedef struct ng_src {
+    unsigned order;
+    uint64_t counts[LMP_NGRAM_MAX_ORDER + 1]; /* counts[1]: the vocabulary */
+    const void *self;
+    const char *(*word)(const void *self, uint32_t id, size_t *len);
+    void (*unigram)(const void *self, uint32_t id, float *prob, float *backoff);
+    void (*entry)(const void *self, unsigned n, uint64_t i, uint32_t *ctx, uint32_t *w, float *prob,
+                  float *backoff);
+    /* the n word ids of entry i of order n when the source holds them (else NULL:
+     * the writer walks the contexts) */
+    const uint32_t *(*words)(const void *self, unsigned n, uint64_t i);
+    const char *meta;      /* metadata pairs "key\0value\0", n_meta of them */
+    uint64_t meta_bytes;
+    unsigned n_meta;
+    unsigned flags;        /* LMP_NGRAM_UNK_ADDED ... */
+    void *owned;           /* released by ng_src_release */
+} ng_src;
+
+/* The view of a loaded or built model (hashed or trie; a trie's view holds
+ * 12 bytes per n-gram, released by ng_src_release). */
+lmp_status ng_src_of_model(const struct lmp_ngram *m, ng_src *src, lmp_error *err);
+void ng_src_release(ng_src *src);
+/* The entries of a trie model's view (12 bytes per n-gram; trie.c). */
+lmp_status ng_trie_src(const struct lmp_ngram *m, ng_src *s, lmp_error *err);
+/* The n words of entry i of order n >= 2, oldest first. */
+void ng_src_words(const ng_src *s, unsigned n, uint64_t i, uint32_t *ids);
+/* A hashed model holding the source's n-grams (its blanks re-made). */
+lmp_status ng_build_hashed(const ng_src *s, struct lmp_ngram **out, lmp_error *err);
+/* Stable counting sort of idx[0..m) by key[idx[.]] (keys < nkeys) into out; -1 without memory. */
+int ng_counting_sort(const uint32_t *idx, const uint32_t *key, uint64_t m, uint64_t nkeys, uint32_t *out);
+
+/* Write src as ARPA text (the one ARPA writer; arpa_write.c). */
+lmp_status ng_write_arpa(const ng_src *src, const char *path, lmp_arpa_order order, lmp_ngram_progress_fn progress,
+                         void *pctx, lmp_error *err);
+
+/* Metadata pairs: find key in meta[0 .. bytes) (NULL when absent). */
+const char *ng_meta_find(const char *meta, uint64_t bytes, unsigned n, const char *key);
+/* Add or replace key = value in the model's (owned) metadata. */
+lmp_status ng_meta_put(struct lmp_ngram *m, const char *key, const char *value, lmp_error *err);
+/* Check a metadata block read from a file: n pairs of NUL-terminated strings. */
+int ng_meta_valid(const char *meta, uint64_t bytes, unsigned n);
 
 /* Free the model's arrays (malloc'd or mapped). */
 void ng_release(struct lmp_ngram *m);

@@ -67,8 +67,9 @@ typedef struct ng_chunk {
 
 static inline void prefetch_token(const lmp_ngram *m, const int32_t *ids, size_t t, size_t hist)
 {
-    uint64_t key = ng_key1((uint32_t)ids[t]);
     ng_prefetch(&m->uni[ids[t]]);
+    if (m->trie) return;
+    uint64_t key = ng_key1((uint32_t)ids[t]);
     for (unsigned j = 1; j < m->order && j <= hist; j++) {
         key = ng_combine(key, (uint32_t)ids[t - j]);
         unsigned n = j + 1;
@@ -221,6 +222,10 @@ typedef struct ng_batch {
     uint32_t *hist;      /* words of context before this element inside its sentence (<s> counts) */
     uint64_t *hash;      /* string hash of each word */
     size_t n, cap;
+    /* the trie layout's batch walks (trie_batch_score) */
+    uint32_t *found, *ranks;
+    ng_trie_walk_scratch ws;
+    size_t trie_cap;
 } ng_batch;
 
 #define NG_BATCH_ELEMS 8192
@@ -270,6 +275,13 @@ static int batch_reserve(ng_batch *b, size_t elems, size_t text)
 
 static void batch_free(ng_batch *b)
 {
+    free(b->found);
+    free(b->ranks);
+    free(b->ws.el);
+    free(b->ws.key);
+    free(b->ws.rank);
+    free(b->ws.b);
+    free(b->ws.e);
     free(b->text);
     free(b->woff);
     free(b->wlen);
@@ -361,8 +373,8 @@ static inline void prefetch_el(const lmp_ngram *m, const ng_batch *b, size_t t, 
 {
     if (b->kind[t] == EL_BEGIN || b->kind[t] == EL_END) return;
     const int32_t *ids = b->ids;
-    uint64_t key = ng_key1((uint32_t)ids[t]);
     ng_prefetch(&m->uni[ids[t]]);
+    uint64_t key = ng_key1((uint32_t)ids[t]);
     size_t hist = b->hist[t];
     for (unsigned j = 1; j < m->order && j <= hist; j++) {
         key = ng_combine(key, (uint32_t)ids[t - j]);
@@ -405,10 +417,110 @@ static inline void resolve_el(const lmp_ngram *m, ng_batch *b, size_t t)
     }
 }
 
+/* The trie layout: every element's id first (vocabulary slots prefetched
+ * ahead), then the walks of the whole batch level by level with their cache
+ * misses overlapped (ng_trie_walk_batch), then the scores in order from the
+ * entries found. Returns -1 without memory for the walks. */
+static void trie_scores(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb,
+                        int walked);
+
+static int trie_batch_score(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb)
+{
+    size_t n = b->n;
+    const size_t A = NG_AHEAD, stride = m->order > 1 ? m->order - 1 : 1;
+    if (b->trie_cap < n) {
+        size_t nc = b->cap > n ? b->cap : n;
+        uint32_t *f = realloc(b->found, nc * stride * sizeof *f);
+        if (f) b->found = f;
+        uint32_t *r = realloc(b->ranks, nc * stride * sizeof *r);
+        if (r) b->ranks = r;
+        uint32_t *el = realloc(b->ws.el, nc * sizeof *el);
+        if (el) b->ws.el = el;
+        uint32_t *key = realloc(b->ws.key, nc * sizeof *key);
+        if (key) b->ws.key = key;
+        uint32_t *rank = realloc(b->ws.rank, nc * sizeof *rank);
+        if (rank) b->ws.rank = rank;
+        uint64_t *lo = realloc(b->ws.b, nc * sizeof *lo);
+        if (lo) b->ws.b = lo;
+        uint64_t *hi = realloc(b->ws.e, nc * sizeof *hi);
+        if (hi) b->ws.e = hi;
+        if (!f || !r || !el || !key || !rank || !lo || !hi) return -1;
+        b->trie_cap = nc;
+    }
+    for (size_t t = 0; t < n; t++)
+        if (b->kind[t] == EL_WORD) b->hash[t] = ng_hash_str_padded(b->text + b->woff[t], b->wlen[t]);
+    for (size_t t = 0; t < n; t++) {
+        if (t + 2 * A < n && b->kind[t + 2 * A] == EL_WORD)
+            ng_prefetch(&m->vtab[ng_bucket(b->hash[t + 2 * A], m->vcap)]);
+        resolve_el(m, b, t);
+    }
+    ng_trie_walk_batch(m, b->ids, b->hist, n, b->found, b->ranks, &b->ws);
+    trie_scores(m, b, acc, cb, 1);
+    return 0;
+}
+
+/* The scores of a batch in order, from the batch walks (walked = 1) or each
+ * token's own walk (ng_trie_score). */
+static void trie_scores(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb, int walked)
+{
+    const size_t n = b->n, stride = m->order > 1 ? m->order - 1 : 1;
+    lmp_ngram_state sa, sb, *st[2] = {&sa, &sb};
+    lmp_ngram_sentence sent = {0, 0, 0, 0};
+    for (size_t t = 0; t < n; t++) {
+        int kind = b->kind[t];
+        if (kind == EL_BEGIN) {
+            lmp_ngram_state_begin(m, st[0]);
+            sent.index = acc->sentences;
+            sent.log10_prob = 0;
+            sent.tokens = 0;
+            sent.oov = 0;
+            continue;
+        }
+        if (kind != EL_END) {
+            unsigned len;
+            double p = walked ? ng_trie_score_found(m, st[0], b->ids[t], st[1], &len, b->found + t * stride,
+                                                    b->ranks + t * stride)
+                              : ng_trie_score(m, st[0], b->ids[t], st[1], &len);
+            lmp_ngram_state *tmp = st[0];
+            st[0] = st[1];
+            st[1] = tmp;
+            sent.log10_prob += p;
+            sent.tokens++;
+            if (b->oov[t]) {
+                sent.oov++;
+                acc->log10_prob_oov += p;
+            }
+            if (cb && cb->token) {
+                lmp_ngram_token tk = {kind == EL_EOS ? "</s>" : b->text + b->woff[t], kind == EL_EOS ? 4 : b->wlen[t],
+                                      b->ids[t], b->oov[t], len, p};
+                cb->token(cb->ctx, &tk);
+            }
+        }
+        if (kind == EL_EOS || kind == EL_END) {
+            acc->log10_prob += sent.log10_prob;
+            acc->tokens += sent.tokens;
+            acc->oov += sent.oov;
+            acc->sentences++;
+            if (cb && cb->sentence) cb->sentence(cb->ctx, &sent);
+        }
+    }
+    b->n = 0;
+    b->text_len = 0;
+}
+
+static void trie_tokens_score(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb)
+{
+    for (size_t t = 0; t < b->n; t++) {
+        if (b->kind[t] == EL_WORD) b->hash[t] = ng_hash_str_padded(b->text + b->woff[t], b->wlen[t]);
+        resolve_el(m, b, t);
+    }
+    trie_scores(m, b, acc, cb, 0);
+}
+
 /* A three-stage software pipeline over the elements: at step t the
  * vocabulary slot of element t + 2A is prefetched, element t + A gets its id
  * and its n-gram probes prefetched, and element t is scored (A = NG_AHEAD). */
-static void batch_score(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb)
+static void hashed_batch_score(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb)
 {
     size_t n = b->n;
     const size_t A = NG_AHEAD;
@@ -467,6 +579,12 @@ static void batch_score(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, c
     }
     b->n = 0;
     b->text_len = 0;
+}
+
+static void batch_score(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb)
+{
+    if (!m->trie) hashed_batch_score(m, b, acc, cb);
+    else if (trie_batch_score(m, b, acc, cb) != 0) trie_tokens_score(m, b, acc, cb); /* no memory for the walks */
 }
 
 lmp_status lmp_ngram_score_file(const lmp_ngram *m, const char *path, lmp_ngram_stats *acc,

@@ -72,11 +72,27 @@ static void keep_ranks(lmp_cand_array *c, size_t K)
     lmp_cand_array_keep(c, c->keep);
 }
 
+/* The k-th largest logit (1 <= k <= n), by quickselect on a copy. */
+static double kth_largest_logit(lmp_cand_array *c, size_t k)
+{
+    for (size_t i = 0; i < c->n; i++) c->key[i] = -c->logit[i];
+    return -smp_select_kth_smallest(c->key, c->n, k);
+}
+
+/* Keep the first K candidates by logit descending (ties: the lower id first). */
+static void keep_top(lmp_cand_array *c, size_t K);
+
 /* key = -logit: rank by logit descending. */
 static double *neg_logits(lmp_cand_array *c)
 {
     for (size_t i = 0; i < c->n; i++) c->key[i] = -c->logit[i];
     return c->key;
+}
+
+static void keep_top(lmp_cand_array *c, size_t K)
+{
+    rank(c, neg_logits(c), 1);
+    keep_ranks(c, K);
 }
 
 /* llama.cpp's llama_sampler_softmax_impl, for its literal float32 path: sort by
@@ -100,10 +116,11 @@ static int llama_literal(const lmp_cand_array *c, lmp_sampler_convention conv)
     return conv == LMP_CONV_LLAMA && c->dtype == LMP_DTYPE_F32 && c->n <= LMP_SAMPLE_EXACT_MAX;
 }
 
-/* The cumulative-mass cut of top-p and typical: rank by key (ties per low_first),
- * and return K, the number of first ranks up to and including the first whose
- * cumulative probability reaches target (>= target, or > when strict); K = n
- * when none does. ord holds the ranks afterwards.
+/* The cumulative-mass cut of top-p and typical: rank by key ascending (equal keys
+ * by id per low_first) and keep the first K ranks, K the rank of the first whose
+ * cumulative probability reaches target (>= target, or > when strict); all when
+ * none does. Marks c->keep, returns K, and the key of the last kept rank in
+ * *tkey (INFINITY when all are kept).
  *
  * Up to LMP_SAMPLE_EXACT_MAX candidates the running sum is literal: in the
  * dtype (float32: llama.cpp's float accumulator; Hugging Face's torch cumsum
@@ -112,8 +129,8 @@ static int llama_literal(const lmp_cand_array *c, lmp_sampler_convention conv)
  * buckets over [kmin, kmin + span] (the last bucket open-ended), add each
  * bucket's probabilities in id order, add the bucket sums in bucket order until
  * one reaches the target, then add that bucket's members in rank order, in
- * double; if even that bucket's last member does not reach it, the cut takes the
- * whole bucket. span is 60 (top-p: the 60 nats below the maximum logit) or, when
+ * double; if even its last member does not reach it, the cut takes the whole
+ * bucket. span is 60 (top-p: the 60 nats below the maximum logit) or, when
  * span_to_max, the keys' finite range capped at 60 (typical). It differs from
  * the literal sum only where a partial sum ties with the target. */
 typedef struct cut_scratch {
@@ -121,20 +138,34 @@ typedef struct cut_scratch {
     size_t count[NBUCKETS];
 } cut_scratch;
 
-static size_t mass_cut(lmp_cand_array *c, const double *key, double target, int strict, int low_first, int span_to_max,
-                       lmp_sampler_convention conv, cut_scratch *cs)
+static int bucket_of(double key, double kmin, double scale)
+{
+    double r = (key - kmin) * scale;
+    return r < NBUCKETS - 1 ? (int)r : NBUCKETS - 1; /* +inf, and NaN from inf * 0: the last bucket */
+}
+
+static size_t mass_cut(lmp_cand_array *c, const double *key, double target, int strict, int low_first,
+                       int span_to_max, lmp_sampler_convention conv, cut_scratch *cs, double *tkey)
 {
     size_t n = c->n;
-    rank(c, key, low_first);
+    *tkey = INFINITY;
 #define REACHES(x) (strict ? (x) > tg : (x) >= tg)
     if (n <= LMP_SAMPLE_EXACT_MAX) {
         int f32 = c->dtype == LMP_DTYPE_F32, float_acc = f32 && conv == LMP_CONV_LLAMA;
         double tg = R(f32, target), acc = 0.0;
+        size_t K = n;
+        rank(c, key, low_first);
         for (size_t j = 0; j < n; j++) {
             acc = R(float_acc, acc + c->p[c->ord[j]]);
-            if (REACHES(R(f32, acc))) return j + 1;
+            if (REACHES(R(f32, acc))) {
+                K = j + 1;
+                *tkey = key[c->ord[j]];
+                break;
+            }
         }
-        return n;
+        memset(c->keep, 0, n);
+        for (size_t j = 0; j < K; j++) c->keep[c->ord[j]] = 1;
+        return K;
     }
     double kmin = INFINITY, kmax = -INFINITY, tg = target;
     for (size_t i = 0; i < n; i++) {
@@ -145,27 +176,36 @@ static size_t mass_cut(lmp_cand_array *c, const double *key, double target, int 
     double scale = kmax > kmin ? (double)(NBUCKETS - 1) / (kmax - kmin) : 0.0;
     memset(cs, 0, sizeof *cs);
     for (size_t i = 0; i < n; i++) {
-        double r = (key[i] - kmin) * scale;
-        int b = r < NBUCKETS - 1 ? (int)r : NBUCKETS - 1; /* +inf, and NaN from inf * 0: the last bucket */
+        int b = bucket_of(key[i], kmin, scale);
         cs->mass[b] += c->p[i];
         cs->count[b]++;
     }
     double cum = 0.0;
     size_t before = 0;
-    for (int b = 0; b < NBUCKETS; b++) {
+    int b = 0;
+    for (; b < NBUCKETS; b++) {
         if (cs->count[b] == 0) continue;
-        if (REACHES(cum + cs->mass[b])) {
-            /* the bucket's members are ranks before .. before + count - 1 */
-            for (size_t j = before; j < before + cs->count[b]; j++) {
-                cum += c->p[c->ord[j]];
-                if (REACHES(cum)) return j + 1;
-            }
-            return before + cs->count[b];
-        }
+        if (REACHES(cum + cs->mass[b])) break;
         cum += cs->mass[b];
         before += cs->count[b];
     }
-    return n;
+    if (b == NBUCKETS) { /* never reached (rounding): keep all */
+        memset(c->keep, 1, n);
+        return n;
+    }
+    /* the crossing bucket's members in rank order; keep those before the cut */
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        int bi = bucket_of(key[i], kmin, scale);
+        c->keep[i] = bi < b;
+        if (bi == b) c->ord[m++] = i;
+    }
+    smp_sort_positions(c->ord, m, key, low_first);
+    size_t j = 0;
+    while (j + 1 < m && !REACHES(cum + c->p[c->ord[j]])) cum += c->p[c->ord[j++]];
+    for (size_t q = 0; q <= j; q++) c->keep[c->ord[q]] = 1;
+    *tkey = key[c->ord[j]];
+    return before + j + 1;
 #undef REACHES
 }
 
@@ -282,13 +322,11 @@ static lmp_status topk_apply(void *vctx, lmp_cand_array *c, lmp_error *err)
     size_t K = (size_t)f->k;
     if (hf && K < f->min_keep) K = f->min_keep;
     if (K >= c->n) return LMP_OK;
-    rank(c, neg_logits(c), 1);
-    if (!hf) {
-        keep_ranks(c, K);
-        return LMP_OK;
-    }
-    double t = c->logit[c->ord[K - 1]];
-    for (size_t i = 0; i < c->n; i++) c->keep[i] = c->logit[i] >= t;
+    double t = kth_largest_logit(c, K);
+    size_t gt = 0, ties = 0;
+    for (size_t i = 0; i < c->n; i++) gt += c->logit[i] > t;
+    for (size_t i = 0; i < c->n; i++) /* llama: of the logits equal to t, the first K - gt in id order */
+        c->keep[i] = c->logit[i] > t || (c->logit[i] == t && (hf || ties++ < K - gt));
     lmp_cand_array_keep(c, c->keep);
     return LMP_OK;
 }
@@ -319,8 +357,14 @@ static lmp_status topp_apply(void *vctx, lmp_cand_array *c, lmp_error *err)
         lmp_cand_array_keep(c, c->keep);
         return LMP_OK;
     }
-    size_t K = mass_cut(c, neg_logits(c), P, 0, !hf, 0, f->conv, &f->cs);
-    keep_ranks(c, K < mk ? mk : K);
+    double tkey;
+    size_t K = mass_cut(c, neg_logits(c), P, 0, !hf, 0, f->conv, &f->cs, &tkey);
+    if (K >= mk) {
+        lmp_cand_array_keep(c, c->keep);
+    } else { /* the top min_keep ranks, ties as the cut ranks them */
+        rank(c, neg_logits(c), !hf);
+        keep_ranks(c, mk);
+    }
     return LMP_OK;
 }
 
@@ -349,8 +393,7 @@ static lmp_status minp_apply(void *vctx, lmp_cand_array *c, lmp_error *err)
     if (kept >= f->min_keep) {
         lmp_cand_array_keep(c, c->keep);
     } else {
-        rank(c, neg_logits(c), 1);
-        keep_ranks(c, f->min_keep);
+        keep_top(c, f->min_keep);
     }
     return LMP_OK;
 }
@@ -392,14 +435,18 @@ static lmp_status typical_apply(void *vctx, lmp_cand_array *c, lmp_error *err)
         H = R(f32, H);
         for (size_t i = 0; i < n; i++) score[i] = c->p[i] > 0 ? R(f32, fabs(-score[i] - H)) : INFINITY;
     }
-    size_t K = mass_cut(c, score, mass, !hf, 1, 1, f->conv, &f->cs);
+    double t;
+    size_t K = mass_cut(c, score, mass, !hf, 1, 1, f->conv, &f->cs, &t);
     if (hf) { /* every score <= the score at the cut */
-        double t = score[c->ord[K - 1]];
-        size_t kept = 0;
-        for (size_t i = 0; i < n; i++) kept += score[i] <= t;
-        K = kept;
+        K = 0;
+        for (size_t i = 0; i < n; i++) K += (c->keep[i] = score[i] <= t);
     }
-    keep_ranks(c, K < f->min_keep ? f->min_keep : K);
+    if (K >= f->min_keep) {
+        lmp_cand_array_keep(c, c->keep);
+    } else {
+        rank(c, score, 1);
+        keep_ranks(c, f->min_keep);
+    }
     return LMP_OK;
 }
 
@@ -412,8 +459,7 @@ static lmp_status eps_apply(void *vctx, lmp_cand_array *c, lmp_error *err)
     if (f->v <= 0) return LMP_OK;
     lmp_cand_array_softmax(c);
     size_t mk = f->min_keep < c->n ? f->min_keep : c->n;
-    rank(c, neg_logits(c), 1);
-    double t = c->logit[c->ord[mk - 1]], e = Rd(c, f->v);
+    double t = kth_largest_logit(c, mk), e = Rd(c, f->v);
     for (size_t i = 0; i < c->n; i++) c->keep[i] = c->p[i] >= e || c->logit[i] >= t;
     lmp_cand_array_keep(c, c->keep);
     return LMP_OK;

@@ -16,42 +16,54 @@
 #define PW_BLOCK 128
 
 /* The leaf kernels: one per term, so that each inner loop is branch-free. */
-enum term { T_X, T_D2, T_D3, T_D4 };
+enum term { T_X, T_D1, T_D2, T_D3, T_D4 };
 
-static inline double term_of(double v, double m, enum term t)
+/* The deviations d = v - m enter the powers as d * s1 * s2, two powers of two whose product brings the
+ * largest |d| to [1, 2) (skewness, kurtosis): d^4 of data near 1e80 overflows and of data near 1e-80
+ * underflows, while the ratios m3 / m2^1.5 and m4 / m2^2 are scale-free. Powers of two scale exactly, so
+ * in the normal range the bits are those of the unscaled sums (scipy's); two factors because 2^e alone
+ * is not a double for every e a subnormal or huge spread needs. s1 = s2 = 1 elsewhere. */
+typedef struct scale2 {
+    double s1, s2;
+} scale2;
+
+static const scale2 NOSCALE = {1.0, 1.0};
+
+static inline double term_of(double v, double m, enum term t, scale2 sc)
 {
     double d;
     switch (t) {
     case T_X: return v;
-    case T_D2: d = v - m; return d * d;
-    case T_D3: d = v - m; return (d * d) * d;      /* scipy: s = d**2; s *= d */
-    default: d = v - m; { double s = d * d; return s * s; }  /* scipy: (d**2)**2 */
+    case T_D1: return (v - m) * sc.s1 * sc.s2;
+    case T_D2: d = (v - m) * sc.s1 * sc.s2; return d * d;
+    case T_D3: d = (v - m) * sc.s1 * sc.s2; return (d * d) * d;      /* scipy: s = d**2; s *= d */
+    default: d = (v - m) * sc.s1 * sc.s2; { double s = d * d; return s * s; }  /* scipy: (d**2)**2 */
     }
 }
 
-static double pw_leaf(const double *a, size_t n, double m, enum term t)
+static double pw_leaf(const double *a, size_t n, double m, enum term t, scale2 sc)
 {
     if (n < 8) {
         double res = 0.0;
-        for (size_t i = 0; i < n; i++) res += term_of(a[i], m, t);
+        for (size_t i = 0; i < n; i++) res += term_of(a[i], m, t, sc);
         return res;
     }
-    double r0 = term_of(a[0], m, t), r1 = term_of(a[1], m, t), r2 = term_of(a[2], m, t),
-           r3 = term_of(a[3], m, t), r4 = term_of(a[4], m, t), r5 = term_of(a[5], m, t),
-           r6 = term_of(a[6], m, t), r7 = term_of(a[7], m, t);
+    double r0 = term_of(a[0], m, t, sc), r1 = term_of(a[1], m, t, sc), r2 = term_of(a[2], m, t, sc),
+           r3 = term_of(a[3], m, t, sc), r4 = term_of(a[4], m, t, sc), r5 = term_of(a[5], m, t, sc),
+           r6 = term_of(a[6], m, t, sc), r7 = term_of(a[7], m, t, sc);
     size_t i, lim = n - (n % 8);
     for (i = 8; i < lim; i += 8) {
-        r0 += term_of(a[i + 0], m, t);
-        r1 += term_of(a[i + 1], m, t);
-        r2 += term_of(a[i + 2], m, t);
-        r3 += term_of(a[i + 3], m, t);
-        r4 += term_of(a[i + 4], m, t);
-        r5 += term_of(a[i + 5], m, t);
-        r6 += term_of(a[i + 6], m, t);
-        r7 += term_of(a[i + 7], m, t);
+        r0 += term_of(a[i + 0], m, t, sc);
+        r1 += term_of(a[i + 1], m, t, sc);
+        r2 += term_of(a[i + 2], m, t, sc);
+        r3 += term_of(a[i + 3], m, t, sc);
+        r4 += term_of(a[i + 4], m, t, sc);
+        r5 += term_of(a[i + 5], m, t, sc);
+        r6 += term_of(a[i + 6], m, t, sc);
+        r7 += term_of(a[i + 7], m, t, sc);
     }
     double res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
-    for (; i < n; i++) res += term_of(a[i], m, t);
+    for (; i < n; i++) res += term_of(a[i], m, t, sc);
     return res;
 }
 
@@ -67,7 +79,7 @@ typedef double v2d __attribute__((vector_size(16), aligned(8)));
 
 static double leaf_x(const double *a, size_t n)
 {
-    if (n < 8) return pw_leaf(a, n, 0.0, T_X);
+    if (n < 8) return pw_leaf(a, n, 0.0, T_X, NOSCALE);
     v2d a0, a1, a2, a3, t0, t1, t2, t3;
     LOAD2(a0, a);
     LOAD2(a1, a + 2);
@@ -91,7 +103,7 @@ static double leaf_x(const double *a, size_t n)
 
 static double leaf_d2(const double *a, size_t n, double m)
 {
-    if (n < 8) return pw_leaf(a, n, m, T_D2);
+    if (n < 8) return pw_leaf(a, n, m, T_D2, NOSCALE);
     v2d mv = {m, m}, d0, d1, d2, d3;
     LOAD2(d0, a);
     LOAD2(d1, a + 2);
@@ -125,8 +137,8 @@ static double leaf_d2(const double *a, size_t n, double m)
     return res;
 }
 #else
-static double leaf_x(const double *a, size_t n) { return pw_leaf(a, n, 0.0, T_X); }
-static double leaf_d2(const double *a, size_t n, double m) { return pw_leaf(a, n, m, T_D2); }
+static double leaf_x(const double *a, size_t n) { return pw_leaf(a, n, 0.0, T_X, NOSCALE); }
+static double leaf_d2(const double *a, size_t n, double m) { return pw_leaf(a, n, m, T_D2, NOSCALE); }
 #endif
 
 static double pw_sum_x(const double *a, size_t n)
@@ -145,12 +157,31 @@ static double pw_sum_d2(const double *a, size_t n, double m)
     return pw_sum_d2(a, n2, m) + pw_sum_d2(a + n2, n - n2, m);
 }
 
-static double pw_sum_dk(const double *a, size_t n, double m, enum term t)
+static double pw_sum_dk(const double *a, size_t n, double m, enum term t, scale2 sc)
 {
-    if (n <= PW_BLOCK) return pw_leaf(a, n, m, t);
+    if (n <= PW_BLOCK) return pw_leaf(a, n, m, t, sc);
     size_t n2 = n / 2;
     n2 -= n2 % 8;
-    return pw_sum_dk(a, n2, m, t) + pw_sum_dk(a + n2, n - n2, m, t);
+    return pw_sum_dk(a, n2, m, t, sc) + pw_sum_dk(a + n2, n - n2, m, t, sc);
+}
+
+/* The two factors of 2^e, each a normal double. */
+static scale2 pow2_split(int e)
+{
+    scale2 sc = {ldexp(1.0, e / 2), ldexp(1.0, e - e / 2)};
+    return sc;
+}
+
+/* The scale for the deviations from m: 2^-ilogb(max |x - m|); NOSCALE when they are all 0 or not finite. */
+static scale2 deviation_scale(const double *x, size_t n, double m)
+{
+    double big = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs(x[i] - m);
+        if (d > big) big = d;
+    }
+    if (!(big > 0) || isinf(big)) return NOSCALE;
+    return pow2_split(-ilogb(big));
 }
 
 double lmp_stats_sum(const double *x, size_t n)
@@ -194,15 +225,73 @@ static block_moments var_blocks(const double *x, size_t n)
     return r;
 }
 
+/* Neumaier's compensated sum (Neumaier 1974), for the slow paths at the edges of the range. */
+typedef struct nsum {
+    double s, c;
+} nsum;
+
+static inline void nadd(nsum *k, double v)
+{
+    double t = k->s + v;
+    k->c += fabs(k->s) >= fabs(v) ? (k->s - t) + v : (v - t) + k->s;
+    k->s = t;
+}
+
+/* *e = ilogb(max |x|) (0 when all are 0) and the mean of x * 2^-e; NaN when some x is not finite. */
+static double mean_scaled(const double *x, size_t n, int *e)
+{
+    double big = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(x[i])) return NAN;
+        if (fabs(x[i]) > big) big = fabs(x[i]);
+    }
+    *e = big > 0 ? ilogb(big) : 0;
+    scale2 sc = pow2_split(-*e);
+    nsum k = {0, 0};
+    for (size_t i = 0; i < n; i++) nadd(&k, x[i] * sc.s1 * sc.s2);
+    return (k.s + k.c) / (double)n;
+}
+
+/* The variance at the edges of the double range, where the fast path's sums overflow (data near 1e154:
+ * d^2; near 1e308: the sum of x itself) or its squares go subnormal (data near 1e-160): the data scaled
+ * by 2^-e (max |x| in [1, 2)), two passes with compensated sums, the result as v * 2^(2e).
+ * Returns v and sets *e; NaN when some x is not finite (as the fast path). */
+static double var_scaled(const double *x, size_t n, double ddof, int *e)
+{
+    double m = mean_scaled(x, n, e);
+    if (isnan(m)) return NAN;
+    scale2 sc = pow2_split(-*e);
+    nsum k = {0, 0};
+    for (size_t i = 0; i < n; i++) {
+        double d = x[i] * sc.s1 * sc.s2 - m;
+        nadd(&k, d * d);
+    }
+    return (k.s + k.c) / ((double)n - ddof);
+}
+
+/* Below 2^-969 the largest squared deviations may be subnormal (fewer than 53 bits): recompute scaled. */
+#define VAR_TINY 0x1p-969
+
 double lmp_stats_variance(const double *x, size_t n, double ddof)
 {
     if (n == 0 || !(ddof >= 0) || (double)n - ddof <= 0) return NAN;
-    return var_blocks(x, n).m2 / ((double)n - ddof);
+    double v = var_blocks(x, n).m2 / ((double)n - ddof);
+    if (isfinite(v) && !(v > 0 && v < VAR_TINY)) return v;
+    int e;
+    double w = var_scaled(x, n, ddof, &e);
+    return isnan(w) ? v : ldexp(w, 2 * e);
 }
 
 double lmp_stats_stddev(const double *x, size_t n, double ddof)
 {
-    return sqrt(lmp_stats_variance(x, n, ddof));
+    if (n == 0 || !(ddof >= 0) || (double)n - ddof <= 0) return NAN;
+    double v = var_blocks(x, n).m2 / ((double)n - ddof);
+    if (isfinite(v) && !(v > 0 && v < VAR_TINY)) return sqrt(v);
+    /* sqrt of the scaled variance, then scaled: a standard deviation of 1e160 is a double even where its
+     * square is not */
+    int e;
+    double w = var_scaled(x, n, ddof, &e);
+    return isnan(w) ? sqrt(v) : ldexp(sqrt(w), e);
 }
 
 double lmp_stats_central_moment(const double *x, size_t n, int k)
@@ -210,7 +299,7 @@ double lmp_stats_central_moment(const double *x, size_t n, int k)
     if (n == 0 || k < 2 || k > 4) return NAN;
     double m = lmp_stats_mean(x, n);
     enum term t = k == 2 ? T_D2 : k == 3 ? T_D3 : T_D4;
-    return (0.0 + pw_sum_dk(x, n, m, t)) / (double)n;
+    return (0.0 + pw_sum_dk(x, n, m, t, NOSCALE)) / (double)n;
 }
 
 /* scipy's test for "constant" data: m2 <= (resolution * mean)^2 with
@@ -239,22 +328,60 @@ static double kurt_from(double n, double mean, double m2, double m4, int fisher,
     return fisher ? v - 3 : v;
 }
 
+/* The mean for the moments: the pairwise one, or at the top of the range (where the sum overflows) the
+ * scaled one. */
+static double moment_mean(const double *x, size_t n)
+{
+    double m = lmp_stats_mean(x, n);
+    if (isinf(m)) {
+        int e;
+        double ms = mean_scaled(x, n, &e);
+        if (!isnan(ms)) m = ldexp(ms, e);
+    }
+    return m;
+}
+
+/* m2, m3, m4 about the computed mean, corrected by the first moment about it, m1 = mean(d) (zero but for
+ * the rounding of the mean): m2 - m1^2, m3 - 3 m1 m2 + 2 m1^3, m4 - 4 m1 m3 + 6 m1^2 m2 - 3 m1^4 (the
+ * binomial expansion of the moments about the true mean). A mean of data offset by 2000 standard deviations
+ * carries an error of 2000 u standard deviations, and without the correction m3 / m2^1.5 and m4 / m2^2 move
+ * by m3 / m2^2 times it; with it the error is second order (as Chan, Golub & LeVeque's corrected two-pass
+ * variance, 1983). Where it is not needed it changes nothing beyond the last bit. */
+static void central_moments(const double *x, size_t n, double mean, scale2 sc, int want3, double *m2, double *m34)
+{
+    double dn = (double)n;
+    double m1 = (0.0 + pw_sum_dk(x, n, mean, T_D1, sc)) / dn;
+    double r2 = (0.0 + pw_sum_dk(x, n, mean, T_D2, sc)) / dn;
+    double r3 = (0.0 + pw_sum_dk(x, n, mean, T_D3, sc)) / dn;
+    double c2 = r2 - m1 * m1;
+    if (want3) {
+        *m34 = r3 - 3 * m1 * r2 + 2 * m1 * m1 * m1;
+    } else {
+        double r4 = (0.0 + pw_sum_dk(x, n, mean, T_D4, sc)) / dn;
+        *m34 = r4 - 4 * m1 * r3 + 6 * m1 * m1 * r2 - 3 * m1 * m1 * m1 * m1;
+    }
+    *m2 = c2;
+}
+
 double lmp_stats_skewness(const double *x, size_t n, int bias)
 {
     if (n == 0) return NAN;
-    double mean = lmp_stats_mean(x, n);
-    double m2 = (0.0 + pw_sum_dk(x, n, mean, T_D2)) / (double)n;
-    double m3 = (0.0 + pw_sum_dk(x, n, mean, T_D3)) / (double)n;
-    return skew_from((double)n, mean, m2, m3, bias);
+    double mean = moment_mean(x, n);
+    scale2 sc = deviation_scale(x, n, mean);
+    double m2, m3;
+    central_moments(x, n, mean, sc, 1, &m2, &m3);
+    /* the constant-data test compares m2 with the mean, at the same scale */
+    return skew_from((double)n, mean * sc.s1 * sc.s2, m2, m3, bias);
 }
 
 double lmp_stats_kurtosis(const double *x, size_t n, int fisher, int bias)
 {
     if (n == 0) return NAN;
-    double mean = lmp_stats_mean(x, n);
-    double m2 = (0.0 + pw_sum_dk(x, n, mean, T_D2)) / (double)n;
-    double m4 = (0.0 + pw_sum_dk(x, n, mean, T_D4)) / (double)n;
-    return kurt_from((double)n, mean, m2, m4, fisher, bias);
+    double mean = moment_mean(x, n);
+    scale2 sc = deviation_scale(x, n, mean);
+    double m2, m4;
+    central_moments(x, n, mean, sc, 0, &m2, &m4);
+    return kurt_from((double)n, mean * sc.s1 * sc.s2, m2, m4, fisher, bias);
 }
 
 /* ---- streaming moments ----------------------------------------------------------

@@ -5,9 +5,9 @@
  * written out as the leftmost-first matcher a backtracking regex engine runs
  * (scan_piece below): no regex library, one pass over the bytes, classes from
  * the generated Unicode tables. Each piece is then looked up whole (every
- * GPT-2 token encodes to itself, checked for all 50,257 in the tests, so a
- * piece that is a token is that token: most English words end here), and
- * otherwise merged by BPE: an array scan for pieces up to 64 bytes (as
+ * GPT-2 token but <|endoftext|> encodes to itself, checked for all 50,256 in
+ * the tests, so a piece that is a token is that token: most English words end
+ * here), and otherwise merged by BPE: an array scan for pieces up to 64 bytes (as
  * tiktoken's byte_pair_merge), a heap for longer ones, so a long piece costs
  * O(n log n) instead of O(n^2). */
 #include <pthread.h>
@@ -543,7 +543,8 @@ typedef struct chunk_job {
     const unsigned char *text;
     size_t len;
     unsigned flags;
-    lmp_token_buf buf;
+    lmp_token_buf buf;  /* the part's ids (parts 1..: joined after) */
+    lmp_token_buf *out; /* where they go: &buf, or the caller's buffer for part 0 */
     lmp_status st;
     size_t at; /* error offset within the chunk */
 } chunk_job;
@@ -551,10 +552,10 @@ typedef struct chunk_job {
 static void *chunk_main(void *arg)
 {
     chunk_job *j = arg;
-    tok_sink sink = {NULL, 0, 0, &j->buf, 0};
+    tok_sink sink = {NULL, 0, 0, j->out, 0};
     tok_scratch scr = {0};
     tok_invalid inv = {0, 0};
-    if (tok_buf_reserve(&j->buf, j->len / 4 + 16)) {
+    if (tok_buf_reserve(j->out, j->len / 4 + 16)) {
         j->st = LMP_ENOMEM;
         return NULL;
     }
@@ -599,12 +600,17 @@ lmp_status lmp_tokenizer_encode_threads(const lmp_tokenizer *t, const void *text
         if (target <= start) continue;
         size_t cut = find_cut(s, target, target + (len / nt) / 2 < len ? target + (len / nt) / 2 : len, len);
         if (cut >= len) continue; /* no certain boundary near here: the chunk grows */
-        jobs[nj] = (chunk_job){t, s + start, cut - start, flags, {NULL, 0, 0}, LMP_OK, 0};
+        jobs[nj] = (chunk_job){t, s + start, cut - start, flags, {NULL, 0, 0}, NULL, LMP_OK, 0};
         nj++;
         start = cut;
     }
-    jobs[nj] = (chunk_job){t, s + start, len - start, flags, {NULL, 0, 0}, LMP_OK, 0};
+    jobs[nj] = (chunk_job){t, s + start, len - start, flags, {NULL, 0, 0}, NULL, LMP_OK, 0};
     nj++;
+    /* Part 0 appends to the caller's buffer, sized for the whole text (about
+     * one id per 4 bytes of English), so that only the later parts are copied. */
+    size_t n0 = buf->n;
+    if (tok_buf_reserve(buf, len / 4 + 16)) return lmp_error_set(err, LMP_ENOMEM, "out of memory (%zu ids)", len / 4);
+    for (size_t k = 0; k < nj; k++) jobs[k].out = k ? &jobs[k].buf : buf;
 
     pthread_t tid[MAX_THREADS];
     size_t started = 1;
@@ -617,18 +623,20 @@ lmp_status lmp_tokenizer_encode_threads(const lmp_tokenizer *t, const void *text
     for (size_t k = started; k < nj; k++) chunk_main(&jobs[k]); /* a thread would not start: do it here */
 
     st = LMP_OK;
-    size_t total = 0, off = 0;
+    size_t rest = 0, off = 0;
     for (size_t k = 0; k < nj; k++) {
         if (jobs[k].st && st == LMP_OK) st = run_error(jobs[k].st, s, len, off + jobs[k].at, err);
-        total += jobs[k].buf.n;
+        rest += jobs[k].buf.n;
         off += jobs[k].len;
     }
-    if (st == LMP_OK && tok_buf_reserve(buf, total)) st = lmp_error_set(err, LMP_ENOMEM, "out of memory (%zu ids)", total);
+    if (st == LMP_OK && tok_buf_reserve(buf, rest)) st = lmp_error_set(err, LMP_ENOMEM, "out of memory (%zu ids)", rest);
     if (st == LMP_OK)
-        for (size_t k = 0; k < nj; k++) {
+        for (size_t k = 1; k < nj; k++) {
             memcpy(buf->ids + buf->n, jobs[k].buf.ids, jobs[k].buf.n * sizeof *buf->ids);
             buf->n += jobs[k].buf.n;
         }
+    else
+        buf->n = n0;
     for (size_t k = 0; k < nj; k++) lmp_token_buf_free(&jobs[k].buf);
     return st;
 }

@@ -319,10 +319,8 @@ static lmp_status build_vocab(lmp_tokenizer *t, const builder *b, const uint16_t
                               lmp_error *err)
 {
     size_t n = b->n;
-    size_t name_bytes = 0;
-    for (size_t i = 0; i < n; i++)
-        for (uint32_t k = 0; k < b->e[i].len; k++) name_bytes += cp_of[b->blob[b->e[i].off + k]] < 0x80 ? 1 : 2;
-    name_bytes += n;
+    /* At most 2 UTF-8 bytes a token byte, and a NUL: no counting pass. */
+    size_t name_bytes = 2 * b->blob_len + n;
     size_t tcap = pow2_at_least(2 * n + 2);
     size_t o_off = 0, o_noff = align8(o_off + (n + 1) * 4), o_slot = align8(o_noff + (n + 1) * 4),
            o_bytes = o_slot + tcap * sizeof(tok_slot), o_names = o_bytes + align8(b->blob_len + 1),

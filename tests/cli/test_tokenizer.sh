@@ -111,7 +111,11 @@ awk '/^\\1-grams:/ { on = 1; next } /^\\/ { on = 0 } on && NF >= 2 && $2 !~ /^<(
 expect_out "ppl --mode gpt2" 'Bits per byte:' "$LMPROB" ppl --mode gpt2 "$TMPD/g2.arpa" $D/ptb/ptb.test.txt
 # Tokens scored: the GPT-2 tokens of each line alone, and one </s> a line: 2 + 1 + 2 here.
 expect_out "ppl --mode gpt2 counts" '"tokens": 5,' sh -c "printf 'Hello world\nHi\n' | '$LMPROB' ppl --mode gpt2 --json '$TMPD/g2.arpa' -"
-expect_fail "gpt2-vocab without gpt2 mode" 'goes with --mode gpt2' "$LMPROB" ppl --gpt2-vocab build/gpt2 "$TMPD/g2.arpa" $D/ptb/ptb.test.txt
+# The model records its tokens (gpt2), so --mode may be left out; --gpt2-vocab with another mode is refused.
+expect_out "ppl takes gpt2 mode from the model" '"tokens": 5,' sh -c "printf 'Hello world\nHi\n' | '$LMPROB' ppl --json '$TMPD/g2.arpa' -"
+expect_ok "train a word model" "$LMPROB" train -q --order 2 --discount-fallback --output "$TMPD/w2.arpa" $D/ptb/ptb.valid.txt
+expect_fail "gpt2-vocab without gpt2 mode" 'goes with --mode gpt2' "$LMPROB" ppl --gpt2-vocab build/gpt2 "$TMPD/w2.arpa" $D/ptb/ptb.test.txt
+expect_fail "gpt2 mode on a word model" 'expected --mode word' "$LMPROB" ppl --mode gpt2 "$TMPD/w2.arpa" $D/ptb/ptb.test.txt
 
 # ---- bounded memory: a 101 MB line, and pieces longer than the limit ------------------------------
 # "lorem ipsum dolor " 5.6 million times on one line: ids stream out, memory stays small (the reader's
@@ -146,8 +150,8 @@ printf 'IQ== 0\nIg== 1\n!!!! 2\n' >"$TMPD/bad.tiktoken"
 expect_fail "bad base64" 'bad.tiktoken:3: bad base64 "!!!!"' "$LMPROB" tokenize --vocab "$TMPD/bad.tiktoken" $D/ptb/ptb.test.txt
 printf 'ok line\nthen \xe2\x82 here\n' >"$TMPD/bad.txt"
 expect_fail "--strict" 'bad.txt: line 2, byte 6: invalid UTF-8 byte 0xe2' "$LMPROB" tokenize --strict "$TMPD/bad.txt"
-expect_fail "id out of range" 'line 2, id 3: .50257.: expected an id in 0..50256' sh -c "printf '1 2\n3 50257 4\n' | '$LMPROB' detokenize"
-expect_fail "not an id" "line 1, id 1: 'x7': expected an id" sh -c "echo '5 x7' | '$LMPROB' detokenize"
+expect_fail "id out of range" 'line 2, position 3 \(0-based\): .50257.: expected an id in 0..50256' sh -c "printf '1 2\n3 50257 4\n' | '$LMPROB' detokenize"
+expect_fail "not an id" "line 1, position 1 \\(0-based\\): 'x7': expected an id" sh -c "echo '5 x7' | '$LMPROB' detokenize"
 expect_fail "u32 out of range" 'id 60000 at position 1 \(byte 4\)' sh -c "printf '\001\000\000\000\140\352\000\000' | '$LMPROB' detokenize --u32"
 expect_fail "u32 trailing bytes" '3 trailing bytes' sh -c "printf '\001\000\000\000\001\000\000' | '$LMPROB' detokenize --u32"
 expect_fail "unknown name" "'Ġnotatoken' is not a token name" sh -c "echo 'Ġthe Ġnotatoken' | '$LMPROB' detokenize --tokens"

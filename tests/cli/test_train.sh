@@ -3,6 +3,10 @@
 . "$(dirname "$0")/lib.sh"
 FIX=tests/fixtures/train_small.txt
 
+# same_model label a b: the two ARPA files are identical but for the command line they record
+same_model() {
+  if cmp -s <(grep -v '^# lmprob command: ' "$2") <(grep -v '^# lmprob command: ' "$3"); then ok; else bad "$1: $2 and $3 differ"; fi
+}
 no_file() { # label path: the output file and any temporary sibling must not exist
   if [ -e "$2" ] || ls "$2".tmp.* >/dev/null 2>&1; then bad "$1: output file left behind"; else ok; fi
 }
@@ -10,7 +14,7 @@ no_file() { # label path: the output file and any temporary sibling must not exi
 expect_out "--help" 'usage: lmprob train' "$LMPROB" train --help
 expect_fail "no order" '--order: expected an order' "$LMPROB" train --output "$TMPD/x.arpa" "$FIX"
 expect_fail "no output" '--output: expected an output file' "$LMPROB" train --order 3 "$FIX"
-expect_fail "bad estimator" "--estimator: expected mkn, kn, addk or mle, got 'foo'" "$LMPROB" train --order 3 --estimator foo -o "$TMPD/x.arpa" "$FIX"
+expect_fail "bad estimator" "--estimator: expected mkn, kn, addk, mle, wb, katz, abs or stupid, got 'foo'" "$LMPROB" train --order 3 --estimator foo -o "$TMPD/x.arpa" "$FIX"
 expect_fail "bad memory" "--memory: expected a size" "$LMPROB" train --order 3 --memory lots -o "$TMPD/x.arpa" "$FIX"
 
 # A model, and its summary.
@@ -23,29 +27,68 @@ expect_out "KenLM's value for 'the cat sat'" '^-0\.833143[0-9]*	the cat sat$' ca
 
 # The same model from stdin, gzip and xz input, and with a tiny memory budget (spilled runs).
 expect_ok "stdin" sh -c "'$LMPROB' train -q --order 3 --output '$TMPD/stdin.arpa' - < '$FIX'"
-expect_ok "stdin same model" cmp "$TMPD/m3.arpa" "$TMPD/stdin.arpa"
+same_model "stdin same model" "$TMPD/m3.arpa" "$TMPD/stdin.arpa"
 gzip -c "$FIX" >"$TMPD/f.gz"
 expect_ok "gzip" "$LMPROB" train -q --order 3 --output "$TMPD/gz.arpa" "$TMPD/f.gz"
-expect_ok "gzip same model" cmp "$TMPD/m3.arpa" "$TMPD/gz.arpa"
+same_model "gzip same model" "$TMPD/m3.arpa" "$TMPD/gz.arpa"
 if command -v xz >/dev/null; then
   xz -c "$FIX" >"$TMPD/f.xz"
   expect_ok "xz" "$LMPROB" train -q --order 3 --output "$TMPD/xz.arpa" "$TMPD/f.xz"
-  expect_ok "xz same model" cmp "$TMPD/m3.arpa" "$TMPD/xz.arpa"
+  same_model "xz same model" "$TMPD/m3.arpa" "$TMPD/xz.arpa"
 fi
 PTB=../shared/data/ptb/ptb.train.txt
 if [ -f "$PTB" ]; then head -n 20000 "$PTB" >"$TMPD/ptb20k"; else for i in $(seq 300); do cat "$FIX"; done >"$TMPD/ptb20k"; fi
 expect_ok "unlimited memory" "$LMPROB" train -q --order 4 --output "$TMPD/big.arpa" "$TMPD/ptb20k"
 expect_out "tiny memory spills" 'sorted runs spilled to disk' "$LMPROB" train --order 4 --memory 64K --temp-dir "$TMPD" --output "$TMPD/small.arpa" "$TMPD/ptb20k"
-expect_ok "spilled model identical" cmp "$TMPD/big.arpa" "$TMPD/small.arpa"
+same_model "spilled model identical" "$TMPD/big.arpa" "$TMPD/small.arpa"
 if ls "$TMPD"/lmprob-train-* >/dev/null 2>&1; then bad "temporary runs left in $TMPD"; else ok; fi
 expect_ok "one thread" "$LMPROB" train -q --order 4 --threads 1 --output "$TMPD/one.arpa" "$TMPD/ptb20k"
-expect_ok "one thread identical" cmp "$TMPD/big.arpa" "$TMPD/one.arpa"
+same_model "one thread identical" "$TMPD/big.arpa" "$TMPD/one.arpa"
+
+# What the model records of itself, in the ARPA header (comments KenLM, IRSTLM and Sphinx skip).
+expect_out "meta tokens" '^# lmprob tokens: word$' cat "$TMPD/m3.arpa"
+expect_out "meta vocab" '^# lmprob vocab: all$' cat "$TMPD/m3.arpa"
+expect_out "meta estimator" '^# lmprob estimator: mkn$' cat "$TMPD/m3.arpa"
+expect_out "meta command" "^# lmprob command: lmprob train --order 3 --output $TMPD/m3.arpa $FIX\$" cat "$TMPD/m3.arpa"
+expect_out "meta min-count" '^# lmprob vocab: min-count 3$' sh -c "'$LMPROB' train -q --order 2 --min-count 3 --discount-fallback --output - '$FIX'"
+expect_out "meta quoted command" "^# lmprob command: .*--temp-dir 'a b' " sh -c "'$LMPROB' train -q --order 2 --discount-fallback --temp-dir 'a b' --output - '$FIX'"
+# Straight to the binary layouts: the same per-token scores as through the ARPA file.
+expect_ok "train to .bin" "$LMPROB" train -q --order 3 --output "$TMPD/m3.bin" "$FIX"
+expect_ok "train to .trie" "$LMPROB" train -q --order 3 --output "$TMPD/m3.trie" "$FIX"
+expect_out "binary keeps the record" '^tokens:.word' "$LMPROB" model info "$TMPD/m3.bin"
+expect_out "trie keeps the record" '^command:.lmprob train -q --order 3' "$LMPROB" model info "$TMPD/m3.trie"
+"$LMPROB" ppl --per-token "$TMPD/m3.arpa" "$FIX" >"$TMPD/pa"
+"$LMPROB" ppl --per-token "$TMPD/m3.bin" "$FIX" >"$TMPD/pb"
+"$LMPROB" ppl --per-token "$TMPD/m3.trie" "$FIX" >"$TMPD/pt"
+if [ -s "$TMPD/pa" ] && cmp -s "$TMPD/pa" "$TMPD/pb" && cmp -s "$TMPD/pa" "$TMPD/pt"; then ok; else bad "train to .bin/.trie: scores differ from the ARPA's"; fi
+# A char model is scored in char mode by default, and word mode is refused.
+expect_ok "char model" "$LMPROB" train -q --order 3 --mode char --discount-fallback --output "$TMPD/c3.arpa" "$FIX"
+"$LMPROB" ppl --mode char "$TMPD/c3.arpa" "$FIX" >"$TMPD/c_explicit"
+expect_ok "char model: mode from the record" sh -c "'$LMPROB' ppl '$TMPD/c3.arpa' '$FIX' > '$TMPD/c_default'"
+if cmp -s "$TMPD/c_explicit" "$TMPD/c_default"; then ok; else bad "char model: the default mode is not char"; fi
+expect_fail "char model in word mode" "trained on char tokens.*expected --mode char" "$LMPROB" ppl --mode word "$TMPD/c3.arpa" "$FIX"
+"$LMPROB" ppl --mode word "$TMPD/c3.arpa" "$FIX" >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "mode mismatch: exit code is not 2"
+
+# A 1 MB word (issue 11): the ARPA writer formats into two fixed 1 MiB buffers and writes a longer
+# line in pieces (it used to ask for 2 x 16384 x (80 + order x (longest word + 1)) bytes, about
+# 100 GB here, fail, and under ASan abort leaving its temporary file behind).
+head -c 1048576 /dev/zero | tr '\0' 'w' >"$TMPD/bigword"
+{ echo "a b c"; printf 'a '; cat "$TMPD/bigword"; echo ' c'; echo "a b"; echo "b c"; } >"$TMPD/bigw.txt"
+expect_ok "1 MB word: train" "$LMPROB" train -q --order 3 --discount-fallback --output "$TMPD/bigw.arpa" "$TMPD/bigw.txt"
+if python3 -c '
+import sys
+w = open(sys.argv[1]).read()
+sys.exit(0 if any(l.rstrip("\n").split("\t")[1:2] == ["a " + w + " c"] for l in open(sys.argv[2])) else 1)' "$TMPD/bigword" "$TMPD/bigw.arpa"; then ok; else bad "1 MB word: its trigram is not in the ARPA file whole"; fi
+no_file "1 MB word: no temporary file" "$TMPD/bigw.arpa.none"
+if ls "$TMPD"/bigw.arpa.tmp.* >/dev/null 2>&1; then bad "1 MB word: a temporary file was left"; else ok; fi
+expect_out "1 MB word: the model scores" "Perplexity including OOVs" "$LMPROB" ppl "$TMPD/bigw.arpa" "$TMPD/bigw.txt"
 
 # Other estimators and modes.
 expect_out "kn" '2-grams +38' "$LMPROB" train --order 2 --estimator kn --output "$TMPD/kn.arpa" "$FIX"
-# c(the cat) = 8, c(the .) = 21, V = 15 (no <s>): log10(9/36) and log10(8/21)
-expect_out "laplace" '^-0\.60205999	the cat$' sh -c "'$LMPROB' train -q --order 2 --estimator addk --k 1 --output - '$FIX'"
-expect_out "mle" '^-0\.41912931	the cat$' sh -c "'$LMPROB' train -q --order 2 --estimator mle --output - '$FIX'"
+# c(the cat) = 8, c(the .) = 21, V = 15 (no <s>): log10(9/36) and log10(8/21), as the shortest
+# decimals of their float32 values
+expect_out "laplace" '^-0\.60206	the cat$' sh -c "'$LMPROB' train -q --order 2 --estimator addk --k 1 --output - '$FIX'"
+expect_out "mle" '^-0\.4191293	the cat$' sh -c "'$LMPROB' train -q --order 2 --estimator mle --output - '$FIX'"
 expect_out "char mode" '	<sp>	' sh -c "'$LMPROB' train -q --order 2 --mode char --discount-fallback --output - '$FIX'"
 expect_out "byte mode" '	<0x20>	' sh -c "'$LMPROB' train -q --order 2 --mode byte --discount-fallback --output - '$FIX'"
 expect_out "min-count" '^ngram 1=12$' sh -c "'$LMPROB' train -q --order 2 --min-count 3 --discount-fallback --output - '$FIX'"

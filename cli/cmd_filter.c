@@ -1,0 +1,107 @@
+/* lmprob filter: a model restricted to a vocabulary (KenLM's filter, modes
+ * single and union). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lmprob filter MODEL (--vocab FILE | --union FILE) --output OUT.arpa|.bin|.trie [--json]\n"
+            "\n"
+            "Keep the n-grams of MODEL that a text can use, as KenLM's filter; no number changes, so\n"
+            "those texts score exactly as under MODEL (the kept numbers go through the ARPA writer of\n"
+            "lmprob train: 8 significant digits). <s>, </s> and <unk> are always kept.\n"
+            "\n"
+            "  --vocab FILE   one vocabulary: the words of FILE, whitespace-separated (KenLM's\n"
+            "                 'single' mode); an n-gram is kept when all its words are in it\n"
+            "  --union FILE   each line of FILE is a vocabulary (e.g. one sentence to translate);\n"
+            "                 an n-gram is kept when all its words are on one line (KenLM's 'union')\n"
+            "  --output OUT   the filtered model (ARPA; lmprob binary when OUT ends in .bin, its trie\n"
+            "                 layout in .trie)\n"
+            "  --json         the counts as JSON\n"
+            "\n"
+            "example: lmprob filter ptb5.arpa --union test.txt --output ptb5.test.arpa\n");
+}
+
+int cmd_filter(int argc, char **argv)
+{
+    const char *in = NULL, *output = NULL, *words = NULL;
+    int json = 0, modes = 0;
+    lmp_ngram_filter_mode mode = LMP_FILTER_VOCAB;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (cli_is_opt(a, "--vocab") || cli_is_opt(a, "--union")) {
+            int u = cli_is_opt(a, "--union");
+            if (!(words = cli_optarg(argc, argv, &i, u ? "--union" : "--vocab"))) return CLI_USAGE;
+            mode = u ? LMP_FILTER_UNION : LMP_FILTER_VOCAB;
+            modes++;
+        } else if (cli_is_opt(a, "--output") || strcmp(a, "-o") == 0) {
+            if (!(output = cli_optarg(argc, argv, &i, strcmp(a, "-o") == 0 ? "-o" : "--output"))) return CLI_USAGE;
+        } else if (strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if (a[0] == '-' && a[1]) {
+            cli_error("filter: unknown option '%s' (see lmprob filter --help)", a);
+            return CLI_USAGE;
+        } else if (in) {
+            cli_error("filter: expected one model, got a second one '%s'", a);
+            return CLI_USAGE;
+        } else {
+            in = a;
+        }
+    }
+    if (!in) {
+        cli_error("filter: expected a model (ARPA or binary), got none");
+        return CLI_USAGE;
+    }
+    if (modes != 1) {
+        cli_error("filter: expected one of --vocab FILE or --union FILE, got %d", modes);
+        return CLI_USAGE;
+    }
+    if (!output) {
+        cli_error("filter: --output: expected an output file, got none");
+        return CLI_USAGE;
+    }
+    if (cli_check_input("filter", in) || cli_check_input("filter", words) || cli_check_output("filter", output))
+        return CLI_FAIL;
+    lmp_error err = {0};
+    lmp_ngram *g = NULL;
+    lmp_train_model *m = NULL;
+    if (lmp_ngram_load(in, NULL, NULL, &g, &err) || lmp_train_model_create_filtered(g, words, mode, &m, &err)) {
+        cli_error("filter: %s", err.msg);
+        lmp_ngram_free(g);
+        return CLI_FAIL;
+    }
+    lmp_ngram_info gi;
+    lmp_ngram_get_info(g, &gi);
+    lmp_ngram_free(g);
+    lmp_train_info info;
+    lmp_train_get_info(m, &info);
+    char *command = cli_join_command(argc, argv);
+    int bad = cli_write_model("filter", m, output, cli_model_out_format(output), command);
+    free(command);
+    lmp_train_model_free(m);
+    if (bad) return CLI_FAIL;
+    FILE *f = strcmp(output, "-") == 0 ? stderr : stdout;
+    if (json) {
+        fprintf(f, "{\"mode\": \"%s\", \"before\": [", mode == LMP_FILTER_UNION ? "union" : "vocab");
+        for (unsigned n = 1; n <= gi.order; n++) fprintf(f, "%s%llu", n > 1 ? ", " : "", (unsigned long long)gi.counts[n]);
+        fprintf(f, "], \"after\": [");
+        for (unsigned n = 1; n <= info.order; n++) fprintf(f, "%s%llu", n > 1 ? ", " : "", (unsigned long long)info.counts[n]);
+        fprintf(f, "], \"output\": ");
+        cli_json_string(f, output);
+        fprintf(f, "}\n");
+    } else {
+        for (unsigned n = 1; n <= gi.order; n++)
+            fprintf(f, "  %u-grams %12llu -> %12llu\n", n, (unsigned long long)gi.counts[n],
+                    (unsigned long long)info.counts[n]);
+        fprintf(f, "wrote %s\n", output);
+    }
+    return CLI_OK;
+}

@@ -1,0 +1,228 @@
+/* `lmprob kl`: two models of one vocabulary compared on a text, position by
+ * position, over the whole vocabulary (lmp_eval_kl), with the chapter's RLHF
+ * penalty beta * KL(pi_theta || pi_ref). */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lmprob kl --model A --model B TEXT|- [--beta B] [--window W] [--stride S] [--per-position]\n"
+            "                 [--mode M] [--threads T] [--json]\n"
+            "\n"
+            "Compare models A and B on TEXT (plain; '-' = stdin): at every position, the two next-token\n"
+            "distributions over the whole vocabulary give\n"
+            "  KL(A||B) = sum_v pA(v) ln(pA(v) / pB(v)),  KL(B||A),  and JS = (KL(A||M) + KL(B||M)) / 2,\n"
+            "  M = (A + B) / 2 (finite, at most ln 2),\n"
+            "with their means and maxima over the positions, in nats. The chapter's RLHF objective maximises\n"
+            "E[r(x)] - beta * KL(pi_theta || pi_ref): with A = pi_theta (the tuned policy) and B = pi_ref, the\n"
+            "penalty is beta * KL(A||B), printed per token and summed over the text (the sequence KL of the\n"
+            "chain rule), next to the one-sample estimate beta * sum_t ln(pA(x_t) / pB(x_t)) that PPO-style\n"
+            "RLHF uses on sampled text.\n"
+            "\n"
+            "A and B: any two models of one vocabulary (the same tokens with the same ids): two GPT-2s, two\n"
+            "n-gram models with the same word list; other pairs are refused. The text is tokenized by A; an\n"
+            "n-gram model reads each line as <s> .. </s>. Positions are those `lmprob ppl` scores: windows of\n"
+            "W tokens moved by S (defaults: the smaller model context, 1024 for GPT-2, or the whole text;\n"
+            "S = W/2), a window's first token context only.\n"
+            "\n"
+            "  --beta B        the KL coefficient, B >= 0 (default 0.1)\n"
+            "  --window W, --stride S   as in lmprob ppl\n"
+            "  --per-position  every position: pos id token KL(A||B) KL(B||A) JS ln pA ln pB\n"
+            "  --mode M        n-gram models: word, char or byte tokens (default: the models' own, word)\n"
+            "  --threads T     GPT-2: threads of the forward pass (default 0: all cores)\n"
+            "  --json          one JSON object: positions, forward_passes, mean/max of kl_ab, kl_ba, js (and\n"
+            "                  the positions of the maxima), sum_kl_ab, sum_log_ratio, beta, rlhf_penalty_*\n"
+            "                  (per_position array with --per-position)\n"
+            "\n"
+            "example: lmprob kl --model tuned/ --model gpt2/ --beta 0.05 prompts.txt\n");
+}
+
+typedef struct kl_ctx {
+    const lmp_lm *lm;
+    int json, first;
+} kl_ctx;
+
+static void on_point(void *ud, const lmp_kl_point *p)
+{
+    kl_ctx *c = ud;
+    size_t len;
+    const char *w = lmp_lm_token_text(c->lm, p->id, &len);
+    if (c->json) {
+        printf("%s\n    {\"pos\": %zu, \"id\": %d, \"token\": ", c->first ? "" : ",", p->pos, (int)p->id);
+        cli_json_bytes(stdout, w ? w : "", len);
+        const double v[5] = {p->kl_ab, p->kl_ba, p->js, p->logprob_a, p->logprob_b};
+        static const char *const k[5] = {"kl_ab", "kl_ba", "js", "ln_p_a", "ln_p_b"};
+        for (int i = 0; i < 5; i++) {
+            printf(", \"%s\": ", k[i]);
+            cli_json_double(stdout, v[i]);
+        }
+        fputc('}', stdout);
+    } else {
+        printf("%zu\t%d\t", p->pos, (int)p->id);
+        cli_json_bytes(stdout, w ? w : "", len);
+        printf("\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\n", p->kl_ab, p->kl_ba, p->js, p->logprob_a, p->logprob_b);
+    }
+    c->first = 0;
+}
+
+int cmd_kl(int argc, char **argv)
+{
+    const char *models[2] = {NULL, NULL}, *text_path = NULL;
+    int nm = 0, json = 0, per_pos = 0;
+    double beta = 0.1;
+    cli_lm_opts lo = CLI_LM_OPTS_INIT;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        int r;
+        if (cli_is_help(a)) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if (strcmp(a, "--per-position") == 0) {
+            per_pos = 1;
+        } else if (cli_is_opt(a, "--model")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--model"))) return CLI_USAGE;
+            if (nm == 2) {
+                cli_error("kl: expected two --model, got a third '%s'", v);
+                return CLI_USAGE;
+            }
+            models[nm++] = v;
+        } else if (cli_is_opt(a, "--beta")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--beta")) || cli_parse_double("kl: --beta", v, &beta))
+                return CLI_USAGE;
+            if (!(beta >= 0)) {
+                cli_error("kl: --beta: expected a coefficient >= 0, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if ((r = cli_lm_opt("kl", argc, argv, &i, CLI_LM_MODE | CLI_LM_THREADS | CLI_LM_VOCAB | CLI_LM_WINDOW, &lo)) != 0) {
+            if (r < 0) return CLI_USAGE;
+        } else if (a[0] == '-' && a[1]) {
+            cli_error("kl: unknown option '%s' (see lmprob kl --help)", a);
+            return CLI_USAGE;
+        } else if (text_path) {
+            cli_error("kl: expected one TEXT, got '%s' and '%s'", text_path, a);
+            return CLI_USAGE;
+        } else {
+            text_path = a;
+        }
+    }
+    if (nm != 2 || !text_path) {
+        cli_error("kl: expected --model A --model B and a TEXT, got %d model%s%s", nm, nm == 1 ? "" : "s",
+                  text_path ? "" : " and no text");
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (cli_check_input("kl", text_path)) return CLI_FAIL;
+    if (cli_check_input("kl", models[1])) return CLI_FAIL; /* both before loading the first */
+    lmp_lm *lm[2] = {NULL, NULL};
+    lmp_lm_ctx *ctx[2] = {NULL, NULL};
+    char *text = NULL;
+    size_t len = 0, n = 0;
+    lmp_token_id *ids = NULL;
+    lmp_error err = {0};
+    int rc = CLI_FAIL;
+    for (int k = 0; k < 2; k++)
+        if ((rc = cli_lm_load("kl", models[k], &lo, &lm[k])) != CLI_OK) goto done;
+    rc = CLI_FAIL;
+    if (lmp_lm_check_same_vocab(lm[0], lm[1], &err)) {
+        cli_error("kl: %s and %s: %s", models[0], models[1], err.msg);
+        goto done;
+    }
+    if (cli_read_file(text_path, &text, &len)) {
+        cli_error("kl: %s: cannot read: %s", text_path, strerror(errno));
+        goto done;
+    }
+    if (cli_tokenize(lm[0], text, len, LMP_LM_SENTENCES, &ids, NULL, NULL, &n, &err)) {
+        cli_error("kl: %s: %s", text_path, err.msg);
+        goto done;
+    }
+    size_t W = (size_t)lo.window, S = (size_t)lo.stride;
+    lmp_lm_info in[2];
+    for (int k = 0; k < 2; k++) {
+        lmp_lm_get_info(lm[k], &in[k]);
+        if (in[k].n_ctx && W > in[k].n_ctx) {
+            cli_error("kl: --window %zu: expected at most the context of %s, %zu tokens", W, models[k], in[k].n_ctx);
+            goto done;
+        }
+    }
+    if (W == 0) { /* the smaller model context, or the whole text */
+        for (int k = 0; k < 2; k++)
+            if (in[k].n_ctx && (W == 0 || in[k].n_ctx < W)) W = in[k].n_ctx;
+        if (W == 0) W = n > 2 ? n : 2;
+    }
+    if (S == 0) S = W / 2 ? W / 2 : 1;
+    for (int k = 0; k < 2; k++)
+        if (lmp_lm_ctx_create(lm[k], W < n ? W : n ? n : 1, &ctx[k], &err)) {
+            cli_error("kl: %s", err.msg);
+            goto done;
+        }
+    kl_ctx kc = {lm[0], json, 1};
+    if (json) {
+        fputs("{", stdout);
+        if (per_pos) fputs("\"per_position\": [", stdout);
+    } else if (per_pos) {
+        puts("pos\tid\ttoken\tKL(A||B)\tKL(B||A)\tJS\tln pA\tln pB");
+    }
+    lmp_kl_result r;
+    if (lmp_eval_kl(ctx[0], ctx[1], ids, n, W, S, per_pos ? on_point : NULL, &kc, &r, &err)) {
+        if (json || per_pos) fputc('\n', stdout);
+        fflush(stdout);
+        cli_error("kl: %s: %s", text_path, err.msg);
+        goto done;
+    }
+    if (json) {
+        if (per_pos) fputs("\n  ],\n ", stdout);
+        fputs("\"model_a\": ", stdout);
+        cli_json_string(stdout, models[0]);
+        fputs(", \"model_b\": ", stdout);
+        cli_json_string(stdout, models[1]);
+        fputs(", \"text\": ", stdout);
+        cli_json_string(stdout, text_path);
+        printf(",\n  \"tokens\": %zu, \"positions\": %zu, \"forward_passes\": %zu,\n", n, r.positions,
+               r.forward_passes);
+        const double v[9] = {r.mean_kl_ab, r.mean_kl_ba, r.mean_js, r.max_kl_ab, r.max_kl_ba, r.max_js,
+                             r.sum_kl_ab, r.sum_log_ratio, beta};
+        static const char *const k[9] = {"mean_kl_ab", "mean_kl_ba", "mean_js", "max_kl_ab", "max_kl_ba",
+                                         "max_js", "sum_kl_ab", "sum_log_ratio", "beta"};
+        for (int i = 0; i < 9; i++) {
+            printf("%s\"%s\": ", i == 0 ? "  " : i == 3 || i == 6 ? ",\n  " : ", ", k[i]);
+            cli_json_double(stdout, v[i]);
+        }
+        printf(",\n  \"argmax_kl_ab\": %zu, \"argmax_kl_ba\": %zu, \"argmax_js\": %zu,\n  \"rlhf_penalty_per_token\": ",
+               r.argmax_kl_ab, r.argmax_kl_ba, r.argmax_js);
+        cli_json_double(stdout, beta * r.mean_kl_ab);
+        fputs(", \"rlhf_penalty_sequence\": ", stdout);
+        cli_json_double(stdout, beta * r.sum_kl_ab);
+        fputs(", \"rlhf_penalty_sampled\": ", stdout);
+        cli_json_double(stdout, beta * r.sum_log_ratio);
+        fputs("}\n", stdout);
+    } else {
+        printf("A: %s\nB: %s\n", models[0], models[1]);
+        printf("positions: %zu of %zu tokens (window %zu, stride %zu; %zu forward passes per model)\n", r.positions,
+               n, W, S, r.forward_passes);
+        printf("%-10s %14s %14s %10s\n", "nats", "mean", "max", "at pos");
+        printf("%-10s %14.8g %14.8g %10zu\n", "KL(A||B)", r.mean_kl_ab, r.max_kl_ab, r.argmax_kl_ab);
+        printf("%-10s %14.8g %14.8g %10zu\n", "KL(B||A)", r.mean_kl_ba, r.max_kl_ba, r.argmax_kl_ba);
+        printf("%-10s %14.8g %14.8g %10zu\n", "JS", r.mean_js, r.max_js, r.argmax_js);
+        printf("RLHF penalty beta * KL(A||B), beta = %g: %.8g per token, %.8g over the text\n", beta,
+               beta * r.mean_kl_ab, beta * r.sum_kl_ab);
+        printf("sampled estimate beta * sum ln(pA(x_t) / pB(x_t)): %.8g\n", beta * r.sum_log_ratio);
+    }
+    rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
+    if (rc) cli_error("kl: writing to stdout failed");
+done:
+    for (int k = 0; k < 2; k++) {
+        lmp_lm_ctx_free(ctx[k]);
+        lmp_lm_free(lm[k]);
+    }
+    free(text);
+    free(ids);
+    return rc;
+}

@@ -1,0 +1,229 @@
+/* lmprob mix: interpolate n-gram models: EM weights on a held-out text (as
+ * SRILM's compute-best-mix), one merged back-off model (as ngram -mix-lm
+ * -write-lm), and the exact mixture's perplexity evaluated on the fly. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lmprob mix MODEL1 MODEL2 [MODEL..] [--held-out TEXT] [--weights W1,W2,..]\n"
+            "                  [--output OUT.arpa|.bin|.trie] [--ppl TEXT] [--tol T] [--max-iter N] [--json]\n"
+            "\n"
+            "Interpolate back-off n-gram models (ARPA or binary): p(w|h) = sum_i W_i p_i(w|h).\n"
+            "\n"
+            "  --held-out TEXT  choose the weights by EM on TEXT (maximum likelihood, as SRILM's\n"
+            "                   compute-best-mix), starting from --weights or equal weights\n"
+            "  --weights W,..   one weight per model, summing to 1 (default: equal, or EM's)\n"
+            "  --output OUT     write one merged back-off model, as SRILM's ngram -mix-lm -write-lm:\n"
+            "                   the union of the n-grams, each with the exact mixed probability, and\n"
+            "                   the backoffs recomputed (ARPA; lmprob binary when OUT ends in .bin,\n"
+            "                   its trie layout in .trie)\n"
+            "  --ppl TEXT       perplexity of TEXT under the exact mixture computed on the fly, and\n"
+            "                   with --output under the merged model too (they differ where a word\n"
+            "                   unseen after a context backs off: docs/ngram-toolkit.md)\n"
+            "  --tol T          EM stops when no weight moves by more than T (default 1e-7)\n"
+            "  --max-iter N     at most N EM iterations (default 10000)\n"
+            "  --json           the results as one JSON object\n"
+            "\n"
+            "Texts: one sentence a line, <s> w1 .. wn </s>, split as lmprob train splits words. A word\n"
+            "that a model lacks gets probability 0 from it; a word that no model has is <unk> in each\n"
+            "(and counts as OOV).\n"
+            "\n"
+            "example: lmprob mix a.arpa b.arpa --held-out valid.txt --output ab.arpa --ppl test.txt\n");
+}
+
+int cmd_mix(int argc, char **argv)
+{
+    const char *paths[LMP_MIX_MAX_MODELS], *heldout = NULL, *output = NULL, *ppl = NULL, *wopt = NULL;
+    size_t k = 0;
+    double tol = 1e-7;
+    long max_iter = 10000;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (cli_is_help(a)) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (cli_is_opt(a, "--held-out")) {
+            if (!(heldout = cli_optarg(argc, argv, &i, "--held-out"))) return CLI_USAGE;
+        } else if (cli_is_opt(a, "--weights")) {
+            if (!(wopt = cli_optarg(argc, argv, &i, "--weights"))) return CLI_USAGE;
+        } else if (cli_is_opt(a, "--output") || strcmp(a, "-o") == 0) {
+            if (!(output = cli_optarg(argc, argv, &i, strcmp(a, "-o") == 0 ? "-o" : "--output"))) return CLI_USAGE;
+        } else if (cli_is_opt(a, "--ppl")) {
+            if (!(ppl = cli_optarg(argc, argv, &i, "--ppl"))) return CLI_USAGE;
+        } else if (cli_is_opt(a, "--tol")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--tol")) || cli_parse_double("mix: --tol", v, &tol)) return CLI_USAGE;
+            if (!(tol > 0)) {
+                cli_error("mix: --tol: expected T > 0, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (cli_is_opt(a, "--max-iter")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--max-iter")) || cli_parse_long("mix: --max-iter", v, &max_iter))
+                return CLI_USAGE;
+            if (max_iter < 1 || max_iter > 100000000) {
+                cli_error("mix: --max-iter: expected 1 .. 100000000, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if (a[0] == '-' && a[1]) {
+            cli_error("mix: unknown option '%s' (see lmprob mix --help)", a);
+            return CLI_USAGE;
+        } else if (k == LMP_MIX_MAX_MODELS) {
+            cli_error("mix: expected at most %d models, got a %dth '%s'", LMP_MIX_MAX_MODELS, LMP_MIX_MAX_MODELS + 1, a);
+            return CLI_USAGE;
+        } else {
+            paths[k++] = a;
+        }
+    }
+    if (k < 2) {
+        cli_error("mix: expected at least two models, got %zu", k);
+        return CLI_USAGE;
+    }
+    if (!heldout && !output && !ppl) {
+        cli_error("mix: expected something to do: --held-out TEXT, --output OUT or --ppl TEXT");
+        return CLI_USAGE;
+    }
+    double w[LMP_MIX_MAX_MODELS];
+    for (size_t i = 0; i < k; i++) w[i] = 1.0 / (double)k;
+    if (wopt) {
+        double *v = NULL;
+        size_t nv = 0;
+        if (cli_parse_double_list("mix: --weights", wopt, &v, &nv)) return CLI_USAGE;
+        double s = 0;
+        int bad = nv != k;
+        for (size_t i = 0; i < nv && !bad; i++) {
+            bad = !(v[i] >= 0 && v[i] <= 1);
+            s += v[i];
+        }
+        if (bad || fabs(s - 1.0) > 1e-6) {
+            cli_error("mix: --weights: expected %zu weights in [0, 1] summing to 1, got '%s'", k, wopt);
+            free(v);
+            return CLI_USAGE;
+        }
+        memcpy(w, v, k * sizeof *w);
+        free(v);
+        if (heldout)
+            for (size_t i = 0; i < k; i++)
+                if (!(w[i] > 0)) {
+                    cli_error("mix: --weights: EM starts from weights > 0 (a weight of 0 stays 0), got '%s'", wopt);
+                    return CLI_USAGE;
+                }
+    }
+    /* fail early: every input readable and the output creatable before the models load */
+    for (size_t i = 0; i < k; i++)
+        if (cli_check_input("mix", paths[i])) return CLI_FAIL;
+    if ((heldout && cli_check_input("mix", heldout)) || (ppl && cli_check_input("mix", ppl))) return CLI_FAIL;
+    if (output && cli_check_output("mix", output)) return CLI_FAIL;
+    lmp_ngram *g[LMP_MIX_MAX_MODELS] = {0};
+    lmp_error err = {0};
+    int rc = CLI_FAIL;
+    lmp_train_model *merged = NULL;
+    lmp_ngram *mg = NULL;
+    for (size_t i = 0; i < k; i++)
+        if (lmp_ngram_load(paths[i], NULL, NULL, &g[i], &err)) {
+            cli_error("mix: %s", err.msg);
+            goto done;
+        }
+    const lmp_ngram *const *cg = (const lmp_ngram *const *)g;
+    lmp_ngram_mix_em_info em = {0};
+    if (heldout && lmp_ngram_mix_em(cg, k, heldout, w, tol, (unsigned)max_iter, &em, &err)) {
+        cli_error("mix: %s", err.msg);
+        goto done;
+    }
+    lmp_ngram_stats fly = {0}, ms = {0};
+    if (ppl && lmp_ngram_mix_score_file(cg, w, k, ppl, &fly, &err)) {
+        cli_error("mix: %s", err.msg);
+        goto done;
+    }
+    if (output) {
+        if (lmp_train_model_create_mix(cg, w, k, &merged, &err)) {
+            cli_error("mix: %s", err.msg);
+            goto done;
+        }
+        char *command = cli_join_command(argc, argv);
+        int bad = cli_write_model("mix", merged, output, cli_model_out_format(output), command);
+        free(command);
+        if (bad) goto done;
+        if (ppl && strcmp(output, "-") != 0) {
+            if (lmp_ngram_load(output, NULL, NULL, &mg, &err) || lmp_ngram_score_file(mg, ppl, &ms, NULL, &err)) {
+                cli_error("mix: %s", err.msg);
+                goto done;
+            }
+        }
+    }
+    FILE *f = output && strcmp(output, "-") == 0 ? stderr : stdout;
+    if (json) {
+        fprintf(f, "{\"models\": [");
+        for (size_t i = 0; i < k; i++) {
+            fprintf(f, "%s", i ? ", " : "");
+            cli_json_string(f, paths[i]);
+        }
+        fprintf(f, "], \"weights\": ");
+        cli_json_doubles(f, w, k);
+        if (heldout) {
+            fprintf(f, ", \"em\": {\"iterations\": %u, \"converged\": %s, \"tokens\": %llu, \"skipped\": %llu, "
+                       "\"perplexity\": ",
+                    em.iterations, em.converged ? "true" : "false", (unsigned long long)em.tokens,
+                    (unsigned long long)em.skipped);
+            cli_json_double(f, em.perplexity);
+            fprintf(f, "}");
+        }
+        if (ppl) {
+            fprintf(f, ", \"ppl\": {\"tokens\": %llu, \"oov\": %llu, \"mixture\": ", (unsigned long long)fly.tokens,
+                    (unsigned long long)fly.oov);
+            cli_json_double(f, lmp_ngram_stats_perplexity(&fly));
+            if (mg) {
+                fprintf(f, ", \"merged\": ");
+                cli_json_double(f, lmp_ngram_stats_perplexity(&ms));
+            }
+            fprintf(f, "}");
+        }
+        if (merged) {
+            lmp_train_info info;
+            lmp_train_get_info(merged, &info);
+            fprintf(f, ", \"output\": ");
+            cli_json_string(f, output);
+            fprintf(f, ", \"ngrams\": [");
+            for (unsigned n = 1; n <= info.order; n++)
+                fprintf(f, "%s%llu", n > 1 ? ", " : "", (unsigned long long)info.counts[n]);
+            fprintf(f, "]");
+        }
+        fprintf(f, "}\n");
+    } else {
+        fprintf(f, "weights:");
+        for (size_t i = 0; i < k; i++) fprintf(f, " %.9g", w[i]);
+        fputc('\n', f);
+        if (heldout)
+            fprintf(f, "EM on %s: %u iterations%s, %llu tokens (%llu with probability 0 everywhere left out), "
+                       "perplexity %.6g\n",
+                    heldout, em.iterations, em.converged ? "" : " (not converged: raise --max-iter)",
+                    (unsigned long long)em.tokens, (unsigned long long)em.skipped, em.perplexity);
+        if (merged) {
+            lmp_train_info info;
+            lmp_train_get_info(merged, &info);
+            fprintf(f, "wrote %s:", output);
+            for (unsigned n = 1; n <= info.order; n++) fprintf(f, " %llu", (unsigned long long)info.counts[n]);
+            fprintf(f, " n-grams\n");
+        }
+        if (ppl) {
+            fprintf(f, "%s: %llu tokens, %llu OOV; perplexity of the exact mixture (on the fly) %.6f", ppl,
+                    (unsigned long long)fly.tokens, (unsigned long long)fly.oov, lmp_ngram_stats_perplexity(&fly));
+            if (mg) fprintf(f, ", of the merged model %.6f", lmp_ngram_stats_perplexity(&ms));
+            fputc('\n', f);
+        }
+    }
+    rc = CLI_OK;
+done:
+    for (size_t i = 0; i < k; i++) lmp_ngram_free(g[i]);
+    lmp_ngram_free(mg);
+    lmp_train_model_free(merged);
+    return rc;
+}

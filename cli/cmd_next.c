@@ -1,0 +1,218 @@
+/* `lmprob next`: the next-token distribution of any model behind lm.h after a
+ * prompt: the top k tokens, the entropy and the nucleus size. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lmprob next (MODEL | --model MODEL) [--prompt TEXT] [-k N] [--top-p P] [--mode M] [--threads T]\n"
+            "                   [--json]\n"
+            "\n"
+            "The model's distribution of the token after TEXT, over the whole vocabulary: the N most likely\n"
+            "tokens with their probabilities, the entropy (nats and bits) and the nucleus size (the smallest\n"
+            "set of most likely tokens whose mass reaches P, Holtzman et al. 2020, as lmprob decode --top-p\n"
+            "keeps it). MODEL: an n-gram model (the prompt is read after <s>; a word not in the vocabulary\n"
+            "is read as <unk> and listed as unknown) or GPT-2 (a folder or .safetensors; an empty prompt\n"
+            "reads <|endoftext|>).\n"
+            "\n"
+            "  --prompt TEXT   the context (default empty: the start of a sentence)\n"
+            "  -k N            how many tokens to list (default 10)\n"
+            "  --top-p P       the nucleus mass, P in (0, 1] (default 0.9)\n"
+            "  --mode M        n-gram models: word, char or byte tokens (default: the model's own, word)\n"
+            "  --threads T     GPT-2: threads of the forward pass (default 0: all cores)\n"
+            "  --json          one JSON object: prompt, context_tokens, unknown, entropy_nats,\n"
+            "                  entropy_bits, top_p, nucleus_size, vocab_size, mass (the sum of p: 1 for a\n"
+            "                  normalised model), top (rank, id, token, p, ln_p)\n"
+            "\n"
+            "example: lmprob next ptb5.bin --prompt \"the company said\" -k 5\n");
+}
+
+typedef struct ranked {
+    double p;
+    lmp_token_id id;
+} ranked;
+
+/* By probability, descending; ties to the lower id. */
+static int cmp_ranked(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->p != y->p) return x->p < y->p ? 1 : -1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+int cmd_next(int argc, char **argv)
+{
+    const char *model = NULL, *prompt = "";
+    long k = 10;
+    double top_p = 0.9;
+    int json = 0;
+    cli_lm_opts lo = CLI_LM_OPTS_INIT;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        int r;
+        if (cli_is_help(a)) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if (strcmp(a, "-k") == 0 || cli_is_opt(a, "--top")) {
+            if (!(v = cli_optarg(argc, argv, &i, a[1] == 'k' ? "-k" : "--top")) || cli_parse_long("next: -k", v, &k))
+                return CLI_USAGE;
+            if (k < 0) {
+                cli_error("next: -k: expected a number of tokens >= 0, got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (cli_is_opt(a, "--top-p")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--top-p")) || cli_parse_double("next: --top-p", v, &top_p))
+                return CLI_USAGE;
+            if (!(top_p > 0 && top_p <= 1)) {
+                cli_error("next: --top-p: expected a probability in (0, 1], got '%s'", v);
+                return CLI_USAGE;
+            }
+        } else if (cli_is_opt(a, "--prompt")) {
+            if (!(prompt = cli_optarg(argc, argv, &i, "--prompt"))) return CLI_USAGE;
+        } else if ((r = cli_lm_opt("next", argc, argv, &i, CLI_LM_MODE | CLI_LM_THREADS | CLI_LM_VOCAB, &lo)) != 0) {
+            if (r < 0) return CLI_USAGE;
+        } else if (cli_is_opt(a, "--model") || !(a[0] == '-' && a[1])) {
+            if (!cli_is_opt(a, "--model")) v = a;
+            else if (!(v = cli_optarg(argc, argv, &i, "--model"))) return CLI_USAGE;
+            if (model) {
+                cli_error("next: expected one MODEL, got '%s' and '%s'", model, v);
+                return CLI_USAGE;
+            }
+            model = v;
+        } else {
+            cli_error("next: unknown option '%s' (see lmprob next --help)", a);
+            return CLI_USAGE;
+        }
+    }
+    if (!model) {
+        cli_error("next: expected a MODEL (a file, or --model DIR)");
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    lmp_lm *lm = NULL;
+    int rc_load;
+    if ((rc_load = cli_lm_load("next", model, &lo, &lm)) != CLI_OK) return rc_load;
+    lmp_lm_info in;
+    lmp_lm_get_info(lm, &in);
+    size_t V = in.vocab_size, np = 0;
+    lmp_token_id *ids = NULL;
+    unsigned char *unk = NULL;
+    lmp_lm_span *spans = NULL;
+    lmp_lm_ctx *ctx = NULL;
+    lmp_sampler *smp = NULL;
+    double *lp = malloc(V * sizeof *lp), *p = malloc(V * sizeof *p);
+    ranked *rk = malloc(V * sizeof *rk);
+    lmp_error err = {0};
+    int rc = CLI_FAIL;
+    if (!lp || !p || !rk) {
+        cli_error("next: out of memory for a vocabulary of %zu tokens", V);
+        goto done;
+    }
+    if (cli_tokenize(lm, prompt, strlen(prompt), 0, &ids, &unk, &spans, &np, &err)) {
+        cli_error("next: --prompt: %s", err.msg);
+        goto done;
+    }
+    int markers = in.bos >= 0 && in.bos != in.eos;
+    int lead = markers || (np == 0 && in.bos >= 0); /* <s>, or GPT-2's <|endoftext|> before an empty prompt */
+    size_t cap = np + 1;
+    if (in.n_ctx && cap > in.n_ctx) {
+        cli_error("next: --prompt: %zu tokens: expected at most the model's context of %zu", np, in.n_ctx);
+        goto done;
+    }
+    lmp_sampler_params sp = lmp_sampler_params_default();
+    sp.top_p = top_p;
+    lmp_status st = lmp_lm_ctx_create(lm, cap, &ctx, &err);
+    if (!st && lead) st = lmp_lm_ctx_push(ctx, &in.bos, 1, &err);
+    if (!st) st = lmp_lm_ctx_push(ctx, ids, np, &err);
+    if (!st) st = lmp_lm_ctx_next_logprobs(ctx, lp, &err);
+    if (!st) st = lmp_sampler_create(&sp, V, &smp, &err);
+    if (!st) st = lmp_sampler_apply(smp, lp, V, NULL, 0, &err);
+    if (st) {
+        cli_error("next: %s", err.msg);
+        goto done;
+    }
+    /* The model's own probabilities; an n-gram model written by hand (or pruned) may not sum to 1:
+     * then the entropy and the nucleus are those of the renormalised distribution, and we say so. */
+    double mass = 0.0;
+    for (size_t v = 0; v < V; v++) mass += p[v] = exp(lp[v]);
+    double H = lmp_entropy(p, V, LMP_BASE_E);
+    size_t nucleus = lmp_sampler_kept(smp).n, nunk = 0;
+    for (size_t v = 0; v < V; v++) rk[v] = (ranked){p[v], (lmp_token_id)v};
+    qsort(rk, V, sizeof *rk, cmp_ranked);
+    if ((size_t)k > V) k = (long)V;
+    for (size_t i = 0; i < np; i++) nunk += unk[i] != 0;
+    if (json) {
+        fputs("{\"model\": ", stdout);
+        cli_json_string(stdout, model);
+        fputs(", \"prompt\": ", stdout);
+        cli_json_string(stdout, prompt);
+        printf(", \"context_tokens\": %zu, \"unknown\": [", np + (size_t)lead);
+        for (size_t i = 0, first = 1; i < np; i++)
+            if (unk[i]) {
+                fputs(first ? "" : ", ", stdout);
+                cli_json_bytes(stdout, prompt + spans[i].offset, spans[i].len);
+                first = 0;
+            }
+        fputs("],\n  \"entropy_nats\": ", stdout);
+        cli_json_double(stdout, H);
+        fputs(", \"entropy_bits\": ", stdout);
+        cli_json_double(stdout, H / log(2.0));
+        fputs(", \"top_p\": ", stdout);
+        cli_json_double(stdout, top_p);
+        printf(", \"nucleus_size\": %zu, \"vocab_size\": %zu, \"mass\": ", nucleus, V);
+        cli_json_double(stdout, mass);
+        fputs(",\n  \"top\": [", stdout);
+        for (long r = 0; r < k; r++) {
+            size_t len;
+            const char *w = lmp_lm_token_text(lm, rk[r].id, &len);
+            printf("%s\n    {\"rank\": %ld, \"id\": %d, \"token\": ", r ? "," : "", r + 1, (int)rk[r].id);
+            cli_json_bytes(stdout, w ? w : "", len);
+            fputs(", \"p\": ", stdout);
+            cli_json_double(stdout, rk[r].p);
+            fputs(", \"ln_p\": ", stdout);
+            cli_json_double(stdout, lp[rk[r].id]);
+            fputc('}', stdout);
+        }
+        fputs("\n  ]}\n", stdout);
+    } else {
+        printf("context: %zu tokens", np + (size_t)lead);
+        if (nunk) {
+            printf(" (unknown:");
+            for (size_t i = 0; i < np; i++)
+                if (unk[i]) printf(" %.*s", (int)spans[i].len, prompt + spans[i].offset);
+            putchar(')');
+        }
+        printf("\nentropy: %.6f nats (%.6f bits)\n", H, H / log(2.0));
+        printf("nucleus (p = %g): %zu of %zu tokens\n", top_p, nucleus, V);
+        if (fabs(mass - 1.0) > 1e-4)
+            printf("note: the model's probabilities sum to %.6f, not 1: entropy and nucleus are those of the "
+                   "renormalised distribution\n", mass);
+        for (long r = 0; r < k; r++) {
+            size_t len;
+            const char *w = lmp_lm_token_text(lm, rk[r].id, &len);
+            printf("%4ld  %-8d %.6f  ln p %9.4f  ", r + 1, (int)rk[r].id, rk[r].p, lp[rk[r].id]);
+            cli_json_bytes(stdout, w ? w : "", len); /* quoted and escaped: GPT-2 tokens carry spaces */
+            putchar('\n');
+        }
+    }
+    rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
+    if (rc) cli_error("next: writing to stdout failed");
+done:
+    lmp_sampler_free(smp);
+    lmp_lm_ctx_free(ctx);
+    free(ids);
+    free(unk);
+    free(spans);
+    free(lp);
+    free(p);
+    free(rk);
+    lmp_lm_free(lm);
+    return rc;
+}

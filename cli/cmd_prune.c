@@ -1,0 +1,126 @@
+/* lmprob prune: relative-entropy pruning of a back-off model (Stolcke 1998,
+ * as SRILM's ngram -prune). Count pruning is `lmprob train --prune`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lmprob prune MODEL --threshold T --output OUT.arpa|.bin|.trie [--min-order N] [--json]\n"
+            "\n"
+            "Relative-entropy pruning (Stolcke 1998), as SRILM's ngram -prune T: from the highest\n"
+            "order down, drop each n-gram whose removal alone raises the model's perplexity by less\n"
+            "than the fraction T (the change predicted by Stolcke's formula), keeping n-grams that\n"
+            "are contexts of kept longer ones; the backoffs are recomputed so each distribution\n"
+            "sums to one. Unigrams are never pruned.\n"
+            "\n"
+            "  --threshold T   relative perplexity change, T > 0 (SRILM's typical 1e-8 .. 1e-6)\n"
+            "  --output OUT    the pruned model (ARPA; lmprob binary when OUT ends in .bin, its trie\n"
+            "                  layout in .trie)\n"
+            "  --min-order N   prune only n-grams of order N and above (default 2, SRILM's -minprune)\n"
+            "  --json          the counts and the predicted change as JSON\n"
+            "\n"
+            "Count pruning (drop n-grams seen at most T times) needs the counts: lmprob train --prune.\n"
+            "\n"
+            "example: lmprob prune ptb5.arpa --threshold 1e-7 --output ptb5.pruned.arpa\n");
+}
+
+int cmd_prune(int argc, char **argv)
+{
+    const char *in = NULL, *output = NULL;
+    double thr = 0;
+    long min_order = 2;
+    int json = 0, have_thr = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (cli_is_help(a)) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (cli_is_opt(a, "--threshold")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--threshold")) || cli_parse_double("prune: --threshold", v, &thr))
+                return CLI_USAGE;
+            if (!(thr > 0)) {
+                cli_error("prune: --threshold: expected a relative perplexity change T > 0, got '%s'", v);
+                return CLI_USAGE;
+            }
+            have_thr = 1;
+        } else if (cli_is_opt(a, "--output") || strcmp(a, "-o") == 0) {
+            if (!(output = cli_optarg(argc, argv, &i, strcmp(a, "-o") == 0 ? "-o" : "--output"))) return CLI_USAGE;
+        } else if (cli_is_opt(a, "--min-order")) {
+            if (!(v = cli_optarg(argc, argv, &i, "--min-order")) || cli_parse_long("prune: --min-order", v, &min_order))
+                return CLI_USAGE;
+            if (min_order < 2 || min_order > LMP_NGRAM_MAX_ORDER) {
+                cli_error("prune: --min-order: expected 2 .. %d (unigrams are not pruned), got '%s'", LMP_NGRAM_MAX_ORDER, v);
+                return CLI_USAGE;
+            }
+        } else if (strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if (a[0] == '-' && a[1]) {
+            cli_error("prune: unknown option '%s' (see lmprob prune --help)", a);
+            return CLI_USAGE;
+        } else if (in) {
+            cli_error("prune: expected one model, got a second one '%s'", a);
+            return CLI_USAGE;
+        } else {
+            in = a;
+        }
+    }
+    if (!in) {
+        cli_error("prune: expected a model (ARPA or binary), got none");
+        return CLI_USAGE;
+    }
+    if (!have_thr) {
+        cli_error("prune: --threshold: expected a relative perplexity change T > 0, got none");
+        return CLI_USAGE;
+    }
+    if (!output) {
+        cli_error("prune: --output: expected an output file, got none");
+        return CLI_USAGE;
+    }
+    if (cli_check_input("prune", in) || cli_check_output("prune", output)) return CLI_FAIL;
+    lmp_error err = {0};
+    lmp_ngram *g = NULL;
+    lmp_train_model *m = NULL;
+    lmp_ngram_prune_info info;
+    if (lmp_ngram_load(in, NULL, NULL, &g, &err) ||
+        lmp_train_model_create_pruned(g, thr, (unsigned)min_order, &m, &info, &err)) {
+        cli_error("prune: %s", err.msg);
+        lmp_ngram_free(g);
+        return CLI_FAIL;
+    }
+    unsigned order = lmp_ngram_order(g);
+    lmp_ngram_free(g);
+    char *command = cli_join_command(argc, argv);
+    int bad = cli_write_model("prune", m, output, cli_model_out_format(output), command);
+    free(command);
+    lmp_train_model_free(m);
+    if (bad) return CLI_FAIL;
+    FILE *f = strcmp(output, "-") == 0 ? stderr : stdout;
+    if (json) {
+        fprintf(f, "{\"threshold\": ");
+        cli_json_double(f, thr);
+        fprintf(f, ", \"before\": [");
+        for (unsigned n = 1; n <= order; n++) fprintf(f, "%s%llu", n > 1 ? ", " : "", (unsigned long long)info.before[n]);
+        fprintf(f, "], \"after\": [");
+        for (unsigned n = 1; n <= order; n++) fprintf(f, "%s%llu", n > 1 ? ", " : "", (unsigned long long)info.after[n]);
+        fprintf(f, "], \"delta_h10\": ");
+        cli_json_double(f, info.delta_h10);
+        fprintf(f, ", \"predicted_ppl_change\": ");
+        cli_json_double(f, info.ppl_change);
+        fprintf(f, ", \"output\": ");
+        cli_json_string(f, output);
+        fprintf(f, "}\n");
+    } else {
+        for (unsigned n = 1; n <= order; n++)
+            fprintf(f, "  %u-grams %12llu -> %12llu\n", n, (unsigned long long)info.before[n],
+                    (unsigned long long)info.after[n]);
+        fprintf(f, "sum of the pruned n-grams' relative entropy: %.6g (log10 units); predicted perplexity change "
+                   "%+.4g%%\nwrote %s\n",
+                info.delta_h10, 100.0 * info.ppl_change, output);
+    }
+    return CLI_OK;
+}

@@ -1,0 +1,145 @@
+/* Two models compared position by position: KL both ways and Jensen-Shannon
+ * over the whole vocabulary (include/lmprob/eval.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval_internal.h"
+#include "lmprob/info.h"
+
+#define KL_ROWS 64 /* distributions per batch and model: 64 x 50257 floats = 12.9 MB for GPT-2 */
+
+lmp_status lmp_lm_check_same_vocab(const lmp_lm *a, const lmp_lm *b, lmp_error *err)
+{
+    if (!a || !b) return lmp_error_set(err, LMP_EINVAL, "vocabulary check: expected two models, got NULL");
+    size_t va = lmp_lm_vocab_size(a), vb = lmp_lm_vocab_size(b);
+    if (va != vb)
+        return lmp_error_set(err, LMP_EINVAL,
+                             "the models have different vocabularies: %zu tokens against %zu (expected the same "
+                             "vocabulary: the same tokens with the same ids)", va, vb);
+    for (size_t v = 0; v < va; v++) {
+        size_t la, lb;
+        const char *ta = lmp_lm_token_text(a, (lmp_token_id)v, &la), *tb = lmp_lm_token_text(b, (lmp_token_id)v, &lb);
+        if (!ta || !tb) continue; /* a model without token texts: ids are all there is */
+        if (la != lb || memcmp(ta, tb, la) != 0)
+            return lmp_error_set(err, LMP_EINVAL,
+                                 "the models have different vocabularies: token %zu is '%.*s' in the first and '%.*s' "
+                                 "in the second (expected the same tokens with the same ids)",
+                                 v, (int)(la > 40 ? 40 : la), ta, (int)(lb > 40 ? 40 : lb), tb);
+    }
+    return LMP_OK;
+}
+
+/* ln(e^x + e^y), either may be -inf. */
+static double logaddexp(double x, double y)
+{
+    if (x == -INFINITY) return y;
+    if (y == -INFINITY) return x;
+    double m = x > y ? x : y;
+    return m + log1p(exp(-fabs(x - y)));
+}
+
+/* KL(A||B), KL(B||A) and JS of two rows of log-probabilities, each
+ * renormalised first (a model's floats sum to 1 only up to rounding). Terms
+ * with p = 0 are 0 (0 log 0 = 0); p > 0 against q = 0 makes KL +inf. Each sum
+ * is >= 0 in exact arithmetic; a negative rounding residue is reported as 0. */
+static void row_divergence(const float *ra, const float *rb, size_t V, lmp_kl_point *p)
+{
+    double lsa = lmp_logsumexp_f32(ra, V), lsb = lmp_logsumexp_f32(rb, V);
+    double kab = 0.0, kba = 0.0, js = 0.0;
+    const double ln_half = -0.69314718055994530942;
+    for (size_t v = 0; v < V; v++) {
+        double la = (double)ra[v] - lsa, lb = (double)rb[v] - lsb;
+        double pa = exp(la), pb = exp(lb);
+        if (pa > 0) kab += pa * (la - lb);
+        if (pb > 0) kba += pb * (lb - la);
+        if ((pa > 0 || pb > 0) && la != lb) { /* equal terms add exactly 0 (M = A = B there) */
+            double lm = ln_half + logaddexp(la, lb); /* log of the mixture M = (A + B) / 2 */
+            if (pa > 0) js += 0.5 * pa * (la - lm);
+            if (pb > 0) js += 0.5 * pb * (lb - lm);
+        }
+    }
+    p->kl_ab = kab > 0 ? kab : 0.0;
+    p->kl_ba = kba > 0 ? kba : 0.0;
+    p->js = js > 0 ? js : 0.0;
+    p->logprob_a = (double)ra[p->id] - lsa;
+    p->logprob_b = (double)rb[p->id] - lsb;
+}
+
+static void track_max(double v, size_t pos, double *max, size_t *arg)
+{
+    if (v > *max || (isinf(v) && *max != INFINITY)) {
+        *max = v;
+        *arg = pos;
+    }
+}
+
+lmp_status lmp_eval_kl(lmp_lm_ctx *a, lmp_lm_ctx *b, const lmp_token_id *ids, size_t n, size_t window, size_t stride,
+                       lmp_kl_fn fn, void *ud, lmp_kl_result *out, lmp_error *err)
+{
+    if (!a || !b || !out) return lmp_error_set(err, LMP_EINVAL, "kl: expected two contexts and a result, got NULL");
+    if (a == b) return lmp_error_set(err, LMP_EINVAL, "kl: expected two contexts, got the same one twice");
+    const lmp_lm *ma = lmp_lm_ctx_model(a), *mb = lmp_lm_ctx_model(b);
+    lmp_status st = lmp_lm_check_same_vocab(ma, mb, err);
+    if (st) return st;
+    if (window == 0) { /* the smaller of the two contexts the models attend to */
+        lmp_lm_info ia, ib;
+        lmp_lm_get_info(ma, &ia);
+        lmp_lm_get_info(mb, &ib);
+        window = ia.n_ctx && ib.n_ctx ? (ia.n_ctx < ib.n_ctx ? ia.n_ctx : ib.n_ctx) : ia.n_ctx ? ia.n_ctx : ib.n_ctx;
+    }
+    size_t span, wb = window, sb = stride;
+    if ((st = eval_check_windows(a, ids, n, &window, &stride, &span, err))) return st;
+    if ((st = eval_check_windows(b, ids, n, &wb, &sb, &span, err))) return st;
+    size_t V = lmp_lm_vocab_size(ma);
+    float *ra = malloc((size_t)KL_ROWS * V * sizeof *ra), *rb = malloc((size_t)KL_ROWS * V * sizeof *rb);
+    if (!ra || !rb) {
+        free(ra);
+        free(rb);
+        return lmp_error_set(err, LMP_ENOMEM, "kl: out of memory for 2 x %d distributions of %zu tokens", KL_ROWS, V);
+    }
+    lmp_kl_result r;
+    memset(&r, 0, sizeof r);
+    double sum_ba = 0.0, sum_js = 0.0;
+    size_t prev_end = 0;
+    for (size_t begin = 0; !st && begin < n; begin += stride) {
+        size_t end = begin + window < n ? begin + window : n;
+        size_t first = prev_end > begin + 1 ? prev_end : begin + 1;
+        if (first > end) first = end;
+        if ((st = eval_window(a, ids, begin, first, err)) || (st = eval_window(b, ids, begin, first, err))) break;
+        for (size_t t = first; t < end; t += KL_ROWS) {
+            size_t k = end - t < KL_ROWS ? end - t : KL_ROWS;
+            if ((st = lmp_lm_ctx_predict_f32(a, ids + t, k, ra, err)) ||
+                (st = lmp_lm_ctx_predict_f32(b, ids + t, k, rb, err)))
+                break;
+            for (size_t i = 0; i < k; i++) {
+                if (isnan(ra[i * V]) || isnan(rb[i * V])) continue; /* not predicted by a model (lm.h) */
+                lmp_kl_point p = {t + i, ids[t + i], 0, 0, 0, 0, 0};
+                row_divergence(ra + i * V, rb + i * V, V, &p);
+                r.positions++;
+                r.sum_kl_ab += p.kl_ab;
+                sum_ba += p.kl_ba;
+                sum_js += p.js;
+                r.sum_log_ratio += p.logprob_a - p.logprob_b;
+                track_max(p.kl_ab, p.pos, &r.max_kl_ab, &r.argmax_kl_ab);
+                track_max(p.kl_ba, p.pos, &r.max_kl_ba, &r.argmax_kl_ba);
+                track_max(p.js, p.pos, &r.max_js, &r.argmax_js);
+                if (fn) fn(ud, &p);
+            }
+        }
+        r.forward_passes++;
+        prev_end = end;
+        if (end == n) break;
+    }
+    free(ra);
+    free(rb);
+    if (st) return st;
+    if (r.positions == 0)
+        return lmp_error_set(err, LMP_EDOM, "kl over %zu tokens: no position to compare (the first token of a window "
+                             "is context only)", n);
+    r.mean_kl_ab = r.sum_kl_ab / (double)r.positions;
+    r.mean_kl_ba = sum_ba / (double)r.positions;
+    r.mean_js = sum_js / (double)r.positions;
+    *out = r;
+    return LMP_OK;
+}

@@ -1,0 +1,115 @@
+/* A trained model (ngram_train.h) as the writers and the scorer see it: its
+ * n-grams through the ng_src view, written by the one ARPA writer, or built
+ * into an lmp_ngram in memory (no ARPA round trip). */
+#include <stdlib.h>
+
+#include "../count/train_internal.h"
+#include "ngram_internal.h"
+
+typedef struct train_view {
+    const lmp_train_model *m;
+    uint32_t *ctx[LMP_NGRAM_MAX_ORDER + 1]; /* contexts computed here when the model lacks them */
+} train_view;
+
+static const char *tv_word(const void *self, uint32_t id, size_t *len)
+{
+    const train_view *v = self;
+    return lmp_vocab_word(v->m->vocab, id, len);
+}
+
+static void tv_unigram(const void *self, uint32_t id, float *prob, float *backoff)
+{
+    const train_order *o = &((const train_view *)self)->m->o[1];
+    *prob = (float)o->lp[id];
+    *backoff = o->lb ? (float)o->lb[id] : 0.0f;
+}
+
+static void tv_entry(const void *self, unsigned n, uint64_t i, uint32_t *ctx, uint32_t *w, float *prob, float *backoff)
+{
+    const train_view *v = self;
+    const train_order *o = &v->m->o[n];
+    *ctx = v->ctx[n] ? v->ctx[n][i] : o->ctx[i];
+    *w = o->w[i * n + n - 1];
+    *prob = (float)o->lp[i];
+    *backoff = o->lb ? (float)o->lb[i] : 0.0f;
+}
+
+static const uint32_t *tv_words(const void *self, unsigned n, uint64_t i)
+{
+    return ((const train_view *)self)->m->o[n].w + i * n;
+}
+
+/* Index of the context w[0..n-1) of an order-n n-gram in order n-1 (suffix
+ * order: the last word most significant), by binary search. */
+static uint32_t find_context(const train_order *lo, const uint32_t *w, unsigned n1)
+{
+    if (n1 == 1) return w[0];
+    uint64_t a = 0, b = lo->m;
+    while (a < b) {
+        uint64_t mid = a + (b - a) / 2;
+        const uint32_t *g = lo->w + mid * n1;
+        int less = 0;
+        for (unsigned k = n1; k-- > 0;)
+            if (g[k] != w[k]) {
+                less = g[k] < w[k];
+                break;
+            }
+        if (less) a = mid + 1;
+        else b = mid;
+    }
+    return (uint32_t)a;
+}
+
+static lmp_status view_init(const lmp_train_model *m, train_view *v, ng_src *s, lmp_error *err)
+{
+    memset(v, 0, sizeof *v);
+    memset(s, 0, sizeof *s);
+    v->m = m;
+    for (unsigned n = 2; n <= m->order; n++) {
+        if (m->o[n].ctx) continue;
+        /* an estimator that did not keep the contexts: find them */
+        v->ctx[n] = malloc((m->o[n].m ? m->o[n].m : 1) * sizeof(uint32_t));
+        if (!v->ctx[n]) return lmp_error_set(err, LMP_ENOMEM, "out of memory for the %u-gram contexts", n);
+        for (uint64_t i = 0; i < m->o[n].m; i++) v->ctx[n][i] = find_context(&m->o[n - 1], m->o[n].w + i * n, n - 1);
+    }
+    s->order = m->order;
+    for (unsigned n = 1; n <= m->order; n++) s->counts[n] = m->o[n].m;
+    s->self = v;
+    s->word = tv_word;
+    s->unigram = tv_unigram;
+    s->entry = tv_entry;
+    s->words = tv_words;
+    s->meta = m->meta;
+    s->meta_bytes = m->meta_bytes;
+    s->n_meta = m->n_meta;
+    return LMP_OK;
+}
+
+static void view_free(train_view *v)
+{
+    for (unsigned n = 0; n <= LMP_NGRAM_MAX_ORDER; n++) free(v->ctx[n]);
+}
+
+lmp_status lmp_train_write_arpa(const lmp_train_model *m, const char *path, lmp_error *err)
+{
+    if (!m || !path) return lmp_error_set(err, LMP_EINVAL, "lmp_train_write_arpa: NULL model or path");
+    train_view v;
+    ng_src s;
+    lmp_status st = view_init(m, &v, &s, err);
+    if (!st) st = ng_write_arpa(&s, path, LMP_ARPA_ORDER_CONTEXT, NULL, NULL, err);
+    view_free(&v);
+    return st;
+}
+
+lmp_status lmp_ngram_create_from_train(const lmp_train_model *m, lmp_ngram **out, lmp_error *err)
+{
+    if (!out) return lmp_error_set(err, LMP_EINVAL, "lmp_ngram_create_from_train: NULL output");
+    *out = NULL;
+    if (!m) return lmp_error_set(err, LMP_EINVAL, "lmp_ngram_create_from_train: NULL model");
+    train_view v;
+    ng_src s;
+    lmp_status st = view_init(m, &v, &s, err);
+    if (!st) st = ng_build_hashed(&s, out, err);
+    view_free(&v);
+    return st;
+}

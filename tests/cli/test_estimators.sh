@@ -1,0 +1,66 @@
+# The estimators beyond Kneser-Ney (docs/ngram-toolkit.md): Witten-Bell,
+# absolute discounting, add-k (Lidstone/Laplace), MLE and stupid backoff
+# against NLTK's nltk.lm (python3-nltk, installed by scripts/setup.sh) on
+# tests/fixtures/estimators.txt at order 2, where NLTK's padding is lmprob's
+# <s> w1 .. wn </s>; Katz/Good-Turing's summary; bad options.
+. "$(dirname "$0")/lib.sh"
+FIX=tests/fixtures/estimators.txt
+PY=/usr/bin/python3
+REF=tests/cli/nltk_ref.py
+
+if ! $PY -c 'import nltk.lm' 2>/dev/null; then
+  bad "python3-nltk is missing: scripts/setup.sh installs it"
+else
+  train_nltk() { # label lmprob-train-options...
+    local label=$1; shift
+    "$LMPROB" train -q --order 2 --nltk "$@" --output "$TMPD/$label.arpa" "$FIX" || bad "$label: train failed"
+  }
+  train_nltk wb --estimator wb
+  train_nltk abs --estimator abs --discount 0.75
+  train_nltk laplace --estimator addk --k 1
+  train_nltk lidstone --estimator addk --k 0.1
+  train_nltk mle --estimator mle
+  train_nltk stupid --estimator stupid
+  train_nltk stupid2 --estimator stupid --alpha 0.25
+  # one python run for all (importing nltk is most of its time); a line per model
+  if $PY "$REF" "$LMPROB" 2 "$FIX" "$TMPD/wb.arpa:wb" "$TMPD/abs.arpa:abs:0.75" "$TMPD/laplace.arpa:lidstone:1" \
+       "$TMPD/lidstone.arpa:lidstone:0.1" "$TMPD/mle.arpa:mle" "$TMPD/stupid.arpa:stupid:0.4" \
+       "$TMPD/stupid2.arpa:stupid:0.25" >"$TMPD/cmp" 2>&1; then
+    ok
+  else
+    bad "NLTK comparison: $(tail -8 "$TMPD/cmp")"
+  fi
+  if [ "$(grep -c 'compared [1-9][0-9]* pairs' "$TMPD/cmp")" = 7 ]; then ok; else bad "expected 7 models compared: $(cat "$TMPD/cmp")"; fi
+  # Without --nltk, lmprob's V leaves out <s> (and wb ends at 1/V): a different model,
+  # which the comparison must notice (the check can fail).
+  "$LMPROB" train -q --order 2 --estimator wb --output "$TMPD/wb_own.arpa" "$FIX"
+  if $PY "$REF" "$LMPROB" 2 "$FIX" "$TMPD/wb_own.arpa:wb" >"$TMPD/cmp" 2>&1; then bad "wb without --nltk matched NLTK"; else ok; fi
+fi
+
+# Katz with SRILM's defaults: unigrams k = 1 (d1 = 1), trigram singletons cut (-gt3min 2)
+expect_out "katz summary" '2-grams +[0-9]+ +Good-Turing k=[1-7] d1=0\.' "$LMPROB" train --order 3 --estimator katz --output "$TMPD/katz.arpa" "$FIX"
+expect_out "katz json" '"good_turing": \[\[1\], \[0\.[0-9]+, ' "$LMPROB" train --order 3 --estimator katz --json --output "$TMPD/katz2.arpa" "$FIX"
+expect_out "katz drops singleton trigrams" '^ngram 3=[0-9]$' cat "$TMPD/katz.arpa"
+expect_out "katz --prune 0 0 0 keeps them" '^ngram 3=[1-9][0-9]$' sh -c "'$LMPROB' train -q --order 3 --estimator katz --prune 0 0 0 --output - '$FIX'"
+expect_out "stupid backoff says scores" 'scores, not probabilities' "$LMPROB" train --order 2 --estimator stupid --output "$TMPD/sb.arpa" "$FIX"
+expect_out "stupid backoff: backoff log10(0.4) everywhere" '^-99	<s>	-0\.39794$' cat "$TMPD/sb.arpa"
+
+# ppl refuses scores (they sum past 1 after <s>) unless --scores, which labels them
+expect_fail "ppl refuses stupid backoff" "a stupid-backoff model \(the values after <s> sum to 1\.[0-9]+\): scores, not probabilities" "$LMPROB" ppl "$TMPD/sb.arpa" "$FIX"
+# without lmprob's record (the "# lmprob" lines of the ARPA header), by the sum alone
+grep -v '^# lmprob' "$TMPD/sb.arpa" >"$TMPD/sb_bare.arpa"
+expect_fail "ppl refuses scores without the record" "not a probability model \(the values after <s> sum to 1\.[0-9]+\)" "$LMPROB" ppl "$TMPD/sb_bare.arpa" "$FIX"
+expect_out "ppl --scores labels them" "^NOTE: the model gives scores, not probabilities" "$LMPROB" ppl --scores "$TMPD/sb.arpa" "$FIX"
+expect_out "ppl --scores --json labels them" '"scores_not_probabilities": true' "$LMPROB" ppl --scores --json "$TMPD/sb.arpa" "$FIX"
+expect_out "ppl takes a normalised model as before" '^Perplexity including OOVs' "$LMPROB" ppl "$TMPD/katz.arpa" "$FIX"
+
+# Bad options: usage errors, nothing written.
+expect_fail "--discount 0" "--discount: expected 0 < D <= 1, got '0'" "$LMPROB" train --order 2 --estimator abs --discount 0 -o "$TMPD/bad.arpa" "$FIX"
+expect_fail "--alpha 2" "--alpha: expected 0 < alpha <= 1, got '2'" "$LMPROB" train --order 2 --estimator stupid --alpha 2 -o "$TMPD/bad.arpa" "$FIX"
+expect_fail "--gt-max x" "--gt-max: expected one count per order" "$LMPROB" train --order 2 --estimator katz --gt-max x -o "$TMPD/bad.arpa" "$FIX"
+expect_fail "--gt-max 99" "--gt-max: expected a count from 0 to 20, got '99'" "$LMPROB" train --order 2 --estimator katz --gt-max 99 -o "$TMPD/bad.arpa" "$FIX"
+expect_fail "--nltk with katz" "NLTK conventions with the katz estimator" "$LMPROB" train --order 2 --estimator katz --nltk -o "$TMPD/bad.arpa" "$FIX"
+echo "just one sentence here" >"$TMPD/one.txt"
+expect_fail "abs: no discount estimable" "absolute discounting discounts.*--discount D" "$LMPROB" train --order 2 --estimator abs -o "$TMPD/bad.arpa" "$TMPD/one.txt"
+if [ -e "$TMPD/bad.arpa" ] || ls "$TMPD"/bad.arpa.tmp.* >/dev/null 2>&1; then bad "a failed run left a file"; else ok; fi
+finish

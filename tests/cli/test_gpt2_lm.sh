@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# GPT-2 behind the language-model interface, on the tiny random model of ../shared/gpt2: the three
+# perplexity recipes against sliding/sliding_ref.json (float64 PyTorch-style references), ppl and next
+# against tiny_ref.json, generate (seeded, stops at <|endoftext|>), kl between two GPT-2s, bad input.
+. "$(dirname "$0")/lib.sh"
+SHARED=${LMP_SHARED:-$(cd "$(dirname "$0")/../.." && pwd)/../shared}
+HF=$SHARED/gpt2/tiny-hf
+REF=$SHARED/gpt2/sliding/sliding_ref.json
+PY=/usr/bin/python3
+
+# ---- the three recipes, every case of sliding_ref.json ---------------------------------------------
+# 1e-5 relative: the references are float64, lmprob computes in float32 (README: ~1e-5); nan where the
+# chapter's code gives nan; the scored tokens and forward passes exactly. Under ASan the forward pass
+# is ~10x slower: the cases of up to 1025 tokens there (the plain build runs them all).
+maxL=1000000
+case "$LMPROB" in *asan*) maxL=1025 ;; esac
+"$PY" - "$LMPROB" "$REF" "$HF" "$SHARED/gpt2/sliding" "$maxL" >"$TMPD/sliding.out" 2>&1 <<'PY'
+import json, math, subprocess, sys
+lmprob, ref, hf, folder, maxL = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+bad = 0; n = 0
+for c in json.load(open(ref))["cases"]:
+    if c["L"] > maxL: continue
+    n += 1
+    out = subprocess.run([lmprob, "ppl", "--model", hf, "--window", str(c["window"]), "--stride", str(c["stride"]),
+                          "--recipe", "all", "--json", "%s/text_%d.txt" % (folder, c["L"])], capture_output=True, text=True)
+    if out.returncode:
+        print("FAIL L=%d: exit %d: %s" % (c["L"], out.returncode, out.stderr)); bad += 1; continue
+    d = json.loads(out.stdout); r = d["recipes"]
+    def same(got, want):
+        got = float(got)
+        return math.isnan(got) if math.isnan(want) else abs(got - want) <= 1e-5 * abs(want)
+    checks = [("exact", r["exact"]["perplexity"], c["exact_ppl"]), ("hf", r["hf"]["perplexity"], c["hf_doc_ppl"]),
+              ("chapter", r["chapter"]["perplexity"], c["chapter_ppl"])]
+    for name, got, want in checks:
+        if not same(got, want): print("FAIL L=%d W=%d S=%d %s: %s, want %r" % (c["L"], c["window"], c["stride"], name, got, want)); bad += 1
+    counts = (d["tokens"], r["exact"]["scored_tokens"], r["exact"]["forward_passes"], r["chapter"]["forward_passes"])
+    want = (c["L"], c["scored_tokens"], c["forward_passes"], c["chapter_forward_passes"])
+    if counts != want: print("FAIL L=%d counts %s, want %s" % (c["L"], counts, want)); bad += 1
+    if abs(-d["ln_prob"] / r["exact"]["scored_tokens"] - c["exact_mean_nll"]) > 1e-5 * c["exact_mean_nll"]:
+        print("FAIL L=%d mean NLL" % c["L"]); bad += 1
+print("%d cases, %d failures" % (n, bad))
+sys.exit(1 if bad or n == 0 else 0)
+PY
+if [ $? -eq 0 ]; then ok; else bad "sliding_ref.json: $(cat "$TMPD/sliding.out")"; fi
+# one recipe at a time gives the same figure as --recipe all
+expect_out "recipe chapter alone: nan" "Perplexity \(chapter\):.nan.*\(2 forward passes\)" "$LMPROB" ppl --model "$HF" --recipe chapter "$SHARED/gpt2/sliding/text_513.txt"
+expect_out "default recipe: exact, window 1024" "Window:.1024.stride 512" "$LMPROB" ppl --model "$HF" "$SHARED/gpt2/sliding/text_300.txt"
+
+# ---- tiny_ref.json: the per-token NLL of its text, and the next token after it ------------------------
+"$PY" -c 'import json,sys; sys.stdout.write(json.load(open(sys.argv[1]))["text"])' "$SHARED/gpt2/tiny_ref.json" >"$TMPD/hello.txt"
+"$LMPROB" ppl --model "$HF" --json --per-token "$TMPD/hello.txt" >"$TMPD/hello.json" 2>"$TMPD/err" || bad "ppl hello: $(cat "$TMPD/err")"
+"$PY" - "$TMPD/hello.json" "$SHARED/gpt2/tiny_ref.json" <<'PY' && ok || bad "ppl against tiny_ref.json"
+import json, sys
+d = json.load(open(sys.argv[1])); r = json.load(open(sys.argv[2]))
+pt = d["per_token"]
+assert [t["id"] for t in pt] == r["tokens"][1:], "token ids"
+assert all(abs(-t["ln_prob"] - w) <= 1e-4 for t, w in zip(pt, r["nll_next_token"])), "per-token NLL (1e-4 abs: fp32 logits)"
+assert abs(d["perplexity"] - r["ppl"]) <= 1e-5 * r["ppl"], (d["perplexity"], r["ppl"])
+PY
+"$LMPROB" next --model "$HF" --prompt "$(cat "$TMPD/hello.txt")
+" -k 3 --json >"$TMPD/next.json" 2>"$TMPD/err" || bad "next: $(cat "$TMPD/err")"
+"$PY" - "$TMPD/next.json" "$SHARED/gpt2/tiny_ref.json" <<'PY' && ok || bad "next against tiny_ref.json"
+import json, sys
+d = json.load(open(sys.argv[1])); r = json.load(open(sys.argv[2]))
+assert d["context_tokens"] == 19, d["context_tokens"]
+top = d["top"][0]
+assert top["id"] == r["argmax"][-1], (top["id"], r["argmax"][-1])
+assert abs(top["ln_p"] - (r["max_logit"][-1] - r["logsumexp"][-1])) <= 1e-4
+assert abs(d["mass"] - 1) <= 1e-5 and 0 < d["entropy_nats"] <= 10.825 and d["nucleus_size"] > 1
+PY
+expect_out "next: empty prompt reads <|endoftext|>" "context: 1 tokens" "$LMPROB" next --model "$HF" -k 1
+
+# ---- generate: seeded, streaming, every sampler option, <|endoftext|> ends a sentence ------------------
+"$LMPROB" generate --model "$HF" --prompt "Hello, my dog" --max-len 12 --seed 5 -n 2 >"$TMPD/g1" 2>"$TMPD/g1.err"
+"$LMPROB" generate --model "$HF" --prompt "Hello, my dog" --max-len 12 --seed 5 -n 2 >"$TMPD/g2" 2>/dev/null
+if cmp -s "$TMPD/g1" "$TMPD/g2" && [ "$(grep -c '^Hello, my dog' "$TMPD/g1")" -eq 2 ]; then ok; else bad "generate: not reproducible: $(cat "$TMPD/g1")"; fi
+if [ "$(grep -c 'cut at --max-len 12 without <|endoftext|>' "$TMPD/g1.err")" -eq 2 ]; then ok; else bad "generate cut lines: $(cat "$TMPD/g1.err")"; fi
+expect_ok "generate: every sampler option" "$LMPROB" generate --model "$HF" --max-len 4 --temperature 0.8 --top-k 50 --top-p 0.9 \
+  --min-p 0.0001 --typical 0.99 --epsilon 0.00001 --repetition-penalty 1.1 --frequency-penalty 0.1 --presence-penalty 0.1 \
+  --penalty-last-n 8 --min-keep 2 --order llama --dtype f32 --rng numpy --seed 3
+# A copy of the tiny model whose final layer norm maps every position to <|endoftext|>'s embedding
+# (weight 0, bias c * wte[50256]): every prediction is <|endoftext|> with probability ~1.
+mkdir -p "$TMPD/eot"
+cp "$HF/config.json" "$TMPD/eot/"
+"$PY" - "$HF/model.safetensors" "$TMPD/eot/model.safetensors" <<'PY' || bad "could not write the <|endoftext|> model"
+import json, struct, sys, numpy as np
+raw = bytearray(open(sys.argv[1], "rb").read())
+n = struct.unpack("<Q", raw[:8])[0]; hdr = json.loads(raw[8:8 + n]); base = 8 + n
+def view(name):
+    t = hdr[name]; b, e = t["data_offsets"]
+    return np.frombuffer(raw, dtype="<f4", count=(e - b) // 4, offset=base + b)
+wte = view("transformer.wte.weight").reshape(50257, 64)
+w = view("transformer.ln_f.weight"); b = view("transformer.ln_f.bias")
+w[:] = 0; b[:] = wte[50256] * (200.0 / float(wte[50256] @ wte[50256]))
+open(sys.argv[2], "wb").write(raw)
+PY
+"$LMPROB" generate --model "$TMPD/eot" --prompt "Hello" --max-len 5 --json >"$TMPD/eot.json" 2>"$TMPD/eot.err"
+if [ "$(/usr/bin/python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["sentences"][0]; print(s["ended"], s["generated"])' "$TMPD/eot.json")" = "True 0" ] &&
+   ! grep -q "cut at" "$TMPD/eot.err"; then ok; else bad "generate did not stop at <|endoftext|>: $(cat "$TMPD/eot.json" "$TMPD/eot.err")"; fi
+expect_out "sentences go on after <|endoftext|>" '"sentence": 2' "$LMPROB" generate --model "$TMPD/eot" --sentences 3 --json
+
+# ---- kl: two GPT-2s of one vocabulary ------------------------------------------------------------------
+"$LMPROB" kl --model "$HF" --model "$HF" --json "$TMPD/hello.txt" >"$TMPD/kl0.json" 2>"$TMPD/err" || bad "kl self: $(cat "$TMPD/err")"
+if [ "$(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["positions"], d["max_kl_ab"], d["max_js"])' "$TMPD/kl0.json")" = "18 0 0" ]; then ok; else bad "kl of the tiny model with itself: $(cat "$TMPD/kl0.json")"; fi
+"$LMPROB" kl --model "$TMPD/eot" --model "$HF" --beta 0.2 --json "$TMPD/hello.txt" >"$TMPD/kl.json" 2>"$TMPD/err" || bad "kl: $(cat "$TMPD/err")"
+"$PY" - "$TMPD/kl.json" <<'PY' && ok || bad "kl of the <|endoftext|> model against the tiny one"
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+# A puts ~all mass on one token that B gives about 1/V: KL(A||B) ~ -ln pB(eot) ~ 11; KL(B||A) is large; JS ~ ln 2
+assert 9 < d["mean_kl_ab"] < 12, d["mean_kl_ab"]
+assert d["mean_kl_ba"] > d["mean_kl_ab"], d
+assert 0.6 < d["mean_js"] <= math.log(2), d["mean_js"]
+assert abs(d["rlhf_penalty_per_token"] - 0.2 * d["mean_kl_ab"]) < 1e-12
+PY
+expect_fail "kl: GPT-2 against an n-gram model" "different vocabularies: 50257 tokens against 6" "$LMPROB" kl --model "$HF" --model "$(dirname "$0")/../fixtures/model/tiny.arpa" "$TMPD/hello.txt"
+
+# ---- bad input -------------------------------------------------------------------------------------------
+expect_fail "window above n_ctx" "window 2048: expected at most the model's context of 1024" "$LMPROB" ppl --model "$HF" --window 2048 "$TMPD/hello.txt"
+expect_fail "--mode word on GPT-2" "GPT-2 reads text with its BPE tokenizer" "$LMPROB" ppl --model "$HF" --mode word "$TMPD/hello.txt"
+expect_fail "no vocabulary" "GPT-2 vocabulary" "$LMPROB" ppl --model "$HF" --vocab "$TMPD/novocab" "$TMPD/hello.txt"
+expect_fail "a folder without config.json" "a folder without config.json" "$LMPROB" ppl --model "$TMPD" "$TMPD/hello.txt"
+expect_fail "prompt longer than the context" "expected fewer than the model's context of 1024" "$LMPROB" generate --model "$HF" --prompt "$(head -c 6000 "$SHARED/gpt2/sliding/text_5000.txt")"
+finish

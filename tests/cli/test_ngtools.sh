@@ -1,0 +1,124 @@
+# lmprob mix, prune and filter (docs/ngram-toolkit.md): a known EM answer, the
+# merged model against the on-the-fly mixture, the hand-made pruning case,
+# filtered models that score their texts as the full model, binary outputs,
+# and bad input for each command (clear error, non-zero exit, no file left).
+. "$(dirname "$0")/lib.sh"
+FX=tests/fixtures/ngtools
+EST=tests/fixtures/estimators.txt
+PY=/usr/bin/python3
+
+no_file() { # label path: the output and any temporary sibling must not exist
+  if [ -e "$2" ] || ls "$2".tmp.* >/dev/null 2>&1; then bad "$1: output file left behind"; else ok; fi
+}
+json_field() { # file python-expression-on-d
+  $PY -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
+}
+
+for c in mix prune filter; do expect_out "$c --help" "usage: lmprob $c" "$LMPROB" $c --help; done
+
+# ---- mix --------------------------------------------------------------------------------
+# EM: 5 x's and 4 y's; A's weight maximises 5 log(.25 + .25 l) + 4 log(.5 - .25 l): l = 2/3
+printf 'x x y x\ny y x\nx y\n' >"$TMPD/held.txt"
+expect_ok "mix EM" "$LMPROB" mix "$FX/uni_a.arpa" "$FX/uni_b.arpa" --held-out "$TMPD/held.txt" --tol 1e-12 --json
+cp "$TMPD/out" "$TMPD/em.json"
+if [ "$(json_field "$TMPD/em.json" "abs(d['weights'][0] - 2/3) < 1e-7 and d['em']['converged']")" = True ]; then ok; else bad "EM weights: $(cat "$TMPD/em.json")"; fi
+
+# two trigram models on two texts; the merged model's ppl equals the
+# on-the-fly mixture's on a text whose every n-gram is in the union (the training
+# texts), and differs on a text that backs off
+sed -n '1,5p' "$EST" >"$TMPD/ta.txt"
+sed -n '6,9p' "$EST" >"$TMPD/tb.txt"
+"$LMPROB" train -q --order 3 --estimator wb -o "$TMPD/a.arpa" "$TMPD/ta.txt"
+"$LMPROB" train -q --order 3 --estimator wb -o "$TMPD/b.arpa" "$TMPD/tb.txt"
+cat "$TMPD/ta.txt" "$TMPD/tb.txt" >"$TMPD/both.txt"
+expect_ok "mix merged + ppl" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights 0.4,0.6 --output "$TMPD/m.arpa" --ppl "$TMPD/both.txt" --json
+cp "$TMPD/out" "$TMPD/m.json"
+if [ "$(json_field "$TMPD/m.json" "abs(d['ppl']['merged'] / d['ppl']['mixture'] - 1) < 1e-6")" = True ]; then ok; else bad "merged != mixture on the union's n-grams: $(cat "$TMPD/m.json")"; fi
+printf 'the mat sat on a dog\ncat eat the log\n' >"$TMPD/other.txt"
+expect_ok "mix ppl on a backing-off text" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights 0.4,0.6 --output "$TMPD/m2.arpa" --ppl "$TMPD/other.txt" --json
+if [ "$(json_field "$TMPD/out" "abs(d['ppl']['merged'] / d['ppl']['mixture'] - 1) > 1e-4")" = True ]; then ok; else bad "merged == mixture where they should differ: $(cat "$TMPD/out")"; fi
+# the merged ARPA scores like the ppl command says, and a binary output holds the same model
+expect_ok "mix binary" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights 0.4,0.6 --output "$TMPD/m.bin"
+"$LMPROB" ppl "$TMPD/m.arpa" "$TMPD/other.txt" >"$TMPD/p1"; "$LMPROB" ppl "$TMPD/m.bin" "$TMPD/other.txt" >"$TMPD/p2"
+expect_ok "binary = ARPA scores" cmp "$TMPD/p1" "$TMPD/p2"
+expect_out "binary is binary" 'lmprob binary' "$LMPROB" model info "$TMPD/m.bin"
+
+# what the merged model is: its metadata (docs/ngram-model.md), and models of different tokens refused
+expect_out "mix metadata: estimator" '^# lmprob estimator: mix: 0\.4 \(wb\) \+ 0\.6 \(wb\)$' cat "$TMPD/m.arpa"
+expect_out "mix metadata: command" '^# lmprob command: lmprob mix ' cat "$TMPD/m.arpa"
+"$LMPROB" train -q --order 2 --estimator wb --mode char -o "$TMPD/c.arpa" "$TMPD/ta.txt"
+expect_fail "mix word and char models" "model 1 has word tokens and model 2 char tokens" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/c.arpa" --output "$TMPD/x.arpa"
+no_file "mix word and char models" "$TMPD/x.arpa"
+expect_fail "mix one model" "expected at least two models" "$LMPROB" mix "$TMPD/a.arpa" --ppl "$TMPD/both.txt"
+expect_fail "mix nothing to do" "expected something to do" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa"
+expect_fail "mix weights sum" "--weights: expected 2 weights in \[0, 1\] summing to 1, got '0.5,0.6'" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights 0.5,0.6 --ppl "$TMPD/both.txt"
+expect_fail "mix weights count" "expected 2 weights" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights 1 --ppl "$TMPD/both.txt"
+expect_fail "mix weights text" "--weights" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights half,half --ppl "$TMPD/both.txt"
+expect_fail "mix EM from 0" "EM starts from weights > 0" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights 1,0 --held-out "$TMPD/both.txt"
+expect_fail "mix missing model" "nope.arpa.*cannot open" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/nope.arpa" --output "$TMPD/x.arpa"
+no_file "mix missing model" "$TMPD/x.arpa"
+printf '\\data\\\nngram 1=2\n\n\\1-grams:\n-1\ta\n' >"$TMPD/trunc.arpa"
+expect_fail "mix corrupt model" "trunc.arpa:[0-9]+: truncated" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/trunc.arpa" --output "$TMPD/x.arpa"
+no_file "mix corrupt model" "$TMPD/x.arpa"
+expect_fail "mix missing held-out" "nope.txt" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --held-out "$TMPD/nope.txt" --output "$TMPD/x.arpa"
+no_file "mix missing held-out" "$TMPD/x.arpa"
+: >"$TMPD/empty.txt"
+expect_fail "mix empty held-out" "empty.txt: empty held-out text" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --held-out "$TMPD/empty.txt" --output "$TMPD/x.arpa"
+no_file "mix empty held-out" "$TMPD/x.arpa"
+expect_fail "mix output dir missing" "output: .*nodir" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --output "$TMPD/nodir/x.arpa"
+expect_fail "mix --tol" "--tol: expected T > 0" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --held-out "$TMPD/both.txt" --tol 0
+expect_fail "mix bad option" "unknown option '--frobnicate'" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --frobnicate
+
+# ---- prune ------------------------------------------------------------------------------
+# The hand-made case: at T = .005 only "b a" goes (its change .00103; the next is .0209),
+# with D = .2 * KL(p(.|b) || p'(.|b)) = .00044698532 (log10 units)
+expect_ok "prune hand" "$LMPROB" prune "$FX/hand.arpa" --threshold 0.005 --output "$TMPD/h.arpa" --json
+cp "$TMPD/out" "$TMPD/h.json"
+if [ "$(json_field "$TMPD/h.json" "d['after'] == [5, 3] and abs(d['delta_h10'] - 0.00044698532) < 2e-9")" = True ]; then ok; else bad "prune hand: $(cat "$TMPD/h.json")"; fi
+expect_out "b a is gone" '^ngram 2=3$' cat "$TMPD/h.arpa"
+if grep -q '	b a$' "$TMPD/h.arpa"; then bad "b a still in the pruned model"; else ok; fi
+# p(a | b) is now the unigram .4 (b's backoff 1): KenLM-style scoring through ppl
+printf 'b a\n' >"$TMPD/ba.txt"
+expect_out "p(a|b) after pruning" '"log10_prob": -0\.39794' "$LMPROB" ppl --per-token --json "$TMPD/h.arpa" "$TMPD/ba.txt"
+expect_out "prune .022" '2-grams +4 -> +2' "$LMPROB" prune "$FX/hand.arpa" --threshold 0.022 --output "$TMPD/h2.bin"
+expect_out "prune binary" 'lmprob binary' "$LMPROB" model info "$TMPD/h2.bin"
+"$LMPROB" prune "$TMPD/a.arpa" --threshold 0.01 --output "$TMPD/ap.arpa" >/dev/null
+expect_out "prune metadata" '^# lmprob estimator: wb, entropy-pruned at 0\.01 \(orders >= 2\)$' cat "$TMPD/ap.arpa"
+expect_fail "prune no threshold" "--threshold: expected a relative perplexity change T > 0, got none" "$LMPROB" prune "$FX/hand.arpa" --output "$TMPD/x.arpa"
+expect_fail "prune threshold 0" "--threshold: expected a relative perplexity change T > 0, got '0'" "$LMPROB" prune "$FX/hand.arpa" --threshold 0 --output "$TMPD/x.arpa"
+expect_fail "prune threshold text" "--threshold" "$LMPROB" prune "$FX/hand.arpa" --threshold tiny --output "$TMPD/x.arpa"
+expect_fail "prune no output" "--output: expected an output file" "$LMPROB" prune "$FX/hand.arpa" --threshold 1e-6
+expect_fail "prune min order 1" "--min-order: expected 2 .. 8" "$LMPROB" prune "$FX/hand.arpa" --threshold 1e-6 --min-order 1 --output "$TMPD/x.arpa"
+expect_fail "prune missing model" "nope.arpa" "$LMPROB" prune "$TMPD/nope.arpa" --threshold 1e-6 --output "$TMPD/x.arpa"
+expect_fail "prune corrupt model" "truncated" "$LMPROB" prune "$TMPD/trunc.arpa" --threshold 1e-6 --output "$TMPD/x.arpa"
+no_file "prune failures" "$TMPD/x.arpa"
+
+# ---- filter -----------------------------------------------------------------------------
+"$LMPROB" train -q --order 3 --estimator wb -o "$TMPD/full.arpa" "$EST"
+printf 'the cat sat on the mat\na dog\n' >"$TMPD/u.txt"
+expect_ok "filter union" "$LMPROB" filter "$TMPD/full.arpa" --union "$TMPD/u.txt" --output "$TMPD/fu.arpa"
+expect_ok "filter vocab" "$LMPROB" filter "$TMPD/full.arpa" --vocab "$TMPD/u.txt" --output "$TMPD/fv.bin"
+# the filtered models score the lines of the file exactly as the full model does
+for f in fu.arpa fv.bin; do
+  "$LMPROB" ppl --json "$TMPD/full.arpa" "$TMPD/u.txt" >"$TMPD/pf.json"
+  "$LMPROB" ppl --json "$TMPD/$f" "$TMPD/u.txt" >"$TMPD/pg.json"
+  if $PY -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if a['log10_prob'] == b['log10_prob'] and a['oov'] == b['oov'] == 0 else 1)" "$TMPD/pf.json" "$TMPD/pg.json"; then ok; else bad "filter $f changed the scores"; fi
+done
+expect_out "union drops cross-line n-grams" '^ngram 1=10$' cat "$TMPD/fu.arpa"
+expect_out "filter metadata" '^# lmprob vocab: all, filtered \(union\) to ' cat "$TMPD/fu.arpa"
+if grep -qE '	(the dog|a cat)$' "$TMPD/fu.arpa"; then bad "union kept a bigram whose words are on two lines"; else ok; fi
+# a trie model in, a trie model out: the same scores as the ARPA route
+"$LMPROB" train -q --order 3 --estimator wb -o "$TMPD/full.trie" "$EST"
+expect_ok "filter a trie into a trie" "$LMPROB" filter "$TMPD/full.trie" --union "$TMPD/u.txt" --output "$TMPD/fu.trie"
+"$LMPROB" ppl --json "$TMPD/fu.arpa" "$TMPD/u.txt" >"$TMPD/pa.json"; "$LMPROB" ppl --json "$TMPD/fu.trie" "$TMPD/u.txt" >"$TMPD/pt.json"
+if $PY -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if a['log10_prob'] == b['log10_prob'] else 1)" "$TMPD/pa.json" "$TMPD/pt.json"; then ok; else bad "trie filter scores differ"; fi
+expect_out "trie output is a trie" 'trie layout' "$LMPROB" model info "$TMPD/fu.trie"
+expect_fail "filter no mode" "expected one of --vocab FILE or --union FILE, got 0" "$LMPROB" filter "$TMPD/full.arpa" --output "$TMPD/x.arpa"
+expect_fail "filter two modes" "got 2" "$LMPROB" filter "$TMPD/full.arpa" --vocab "$TMPD/u.txt" --union "$TMPD/u.txt" --output "$TMPD/x.arpa"
+expect_fail "filter missing vocab" "nope.txt.*cannot open" "$LMPROB" filter "$TMPD/full.arpa" --vocab "$TMPD/nope.txt" --output "$TMPD/x.arpa"
+printf 'caf\xc3 bad\n' >"$TMPD/badutf.txt"
+expect_fail "filter invalid UTF-8" "badutf.txt:1.*UTF-8" "$LMPROB" filter "$TMPD/full.arpa" --vocab "$TMPD/badutf.txt" --output "$TMPD/x.arpa"
+expect_fail "filter missing model" "nope.arpa" "$LMPROB" filter "$TMPD/nope.arpa" --vocab "$TMPD/u.txt" --output "$TMPD/x.arpa"
+expect_fail "filter no output" "--output: expected an output file" "$LMPROB" filter "$TMPD/full.arpa" --vocab "$TMPD/u.txt"
+no_file "filter failures" "$TMPD/x.arpa"
+finish
