@@ -68,15 +68,15 @@ for b in "$@"; do
   fi
   for t in "$b"/tests/test_*; do
     [ -x "$t" ] || continue
-    "$t" >"$out" 2>&1; rc=$?
+    s0=$SECONDS; "$t" >"$out" 2>&1; rc=$?
     count "$flavour $(basename "$t")" "$out" $rc
-    printf '  %-28s %s\n' "$(basename "$t")" "$(grep -E 'passed, [0-9]+ failed' "$out" | tail -n 1 | sed 's/^[^:]*: //')"
+    printf '  %-28s %s (%s s)\n' "$(basename "$t")" "$(grep -E 'passed, [0-9]+ failed' "$out" | tail -n 1 | sed 's/^[^:]*: //')" "$((SECONDS - s0))"
   done
   for s in tests/cli/test_*.sh; do
     [ -f "$s" ] || continue
-    LMPROB="$(cd "$b" && pwd)/lmprob" bash "$s" >"$out" 2>&1; rc=$?
+    s0=$SECONDS; LMPROB="$(cd "$b" && pwd)/lmprob" bash "$s" >"$out" 2>&1; rc=$?
     count "$flavour $(basename "$s")" "$out" $rc
-    printf '  %-28s %s\n' "$(basename "$s")" "$(grep -E 'passed, [0-9]+ failed' "$out" | tail -n 1 | sed 's/^[^:]*: //')"
+    printf '  %-28s %s (%s s)\n' "$(basename "$s")" "$(grep -E 'passed, [0-9]+ failed' "$out" | tail -n 1 | sed 's/^[^:]*: //')" "$((SECONDS - s0))"
   done
   if [ -f "$golden" ]; then
     "$b/lmprob" verify "$golden" >"$out" 2>&1; rc=$?
