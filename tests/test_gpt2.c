@@ -333,14 +333,14 @@ static float bf2f(uint16_t h)
 
 static char *make_model(const spec *sp, size_t *size)
 {
-    const int C = 32, NV = 40, P = 8, F = 128; /* NV: not the file-level V (clang -Wshadow) */
+    const int C = 32, SV = 40, P = 8, F = 128; /* SV: not the file-level NV (clang -Wshadow) */
     struct {
         const char *name;
         int d0, d1;
     } ts[32];
     int nt = 0;
 #define T(n, a, b) (ts[nt].name = (n), ts[nt].d0 = (a), ts[nt].d1 = (b), nt++)
-    T("wte.weight", NV, C);
+    T("wte.weight", SV, C);
     T("wpe.weight", P, C);
     T("ln_f.weight", C, 0);
     T("ln_f.bias", C, 0);
@@ -360,7 +360,7 @@ static char *make_model(const spec *sp, size_t *size)
         T("h.0.attn.bias", 1, P * P);
         T("h.0.attn.masked_bias", 1, 0);
     }
-    if (sp->lm_head) T("lm_head.weight", NV, C);
+    if (sp->lm_head) T("lm_head.weight", SV, C);
 #undef T
     buf hdr = {0}, data = {0};
     puts_(&hdr, "{");
