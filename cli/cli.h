@@ -178,7 +178,7 @@ int cli_rng_opt(const char *cmd, int argc, char **argv, int *i, lmp_rng_kind *ki
     "  --presence-penalty F     logit -= F if the token occurred (default 0: off)\n"                       \
     "  --penalty-last-n N       the penalties see the last N tokens (default 0: all)\n"                    \
     "  --min-keep N             every filter keeps at least N (default 1)\n"                               \
-    "  --chain hf|llama         chain order and edge rules (default hf: temperature first; old name --order)\n"              \
+    "  --chain hf|llama         chain order and edge rules (default hf: temperature first)\n"              \
     "  --dtype f64|f32          arithmetic (default f64 for hf, f32 for llama)\n"                          \
     "  --rng xoshiro|numpy      random stream (default xoshiro; numpy: legacy MT19937, np.random.seed parity)\n"
 

@@ -27,25 +27,10 @@ static void usage(FILE *f)
             CLI_DEFAULT_SEED);
 }
 
-/* --seed / --rng shared by init and reparam. Returns 1 if argv[*i] was one of them, -1 on error. */
+/* --seed / --rng shared by init and reparam (the table's entries, opt.h). */
 static int rng_opt(int argc, char **argv, int *i, uint64_t *seed, lmp_rng_kind *kind)
 {
-    const char *a = argv[*i], *v;
-    if (cli_is_opt(a, "--seed")) {
-        if (!(v = cli_optarg(argc, argv, i, "--seed")) || cli_parse_u64("nn: --seed", v, seed)) return -1;
-        return 1;
-    }
-    if (cli_is_opt(a, "--rng")) {
-        if (!(v = cli_optarg(argc, argv, i, "--rng"))) return -1;
-        if (strcmp(v, "xoshiro") == 0) *kind = LMP_RNG_XOSHIRO;
-        else if (strcmp(v, "numpy") == 0) *kind = LMP_RNG_NUMPY_LEGACY;
-        else {
-            cli_error("nn: --rng: expected xoshiro or numpy, got '%s'", v);
-            return -1;
-        }
-        return 1;
-    }
-    return 0;
+    return cli_rng_opt("nn", argc, argv, i, kind, seed);
 }
 
 static int init(int argc, char **argv)

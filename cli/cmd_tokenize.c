@@ -231,10 +231,13 @@ int cmd_tokenize(int argc, char **argv)
     const char *vocab = NULL, *path = NULL, *out = "-";
     out_kind kind = OUT_IDS;
     int json = 0, threads = 1;
+    long threads_l = 1;
     unsigned flags = 0;
     size_t max_piece = LMP_TOKENIZER_MAX_PIECE;
+    const cli_opt shared[] = {CLI_OPT_THREADS(&threads_l)};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int r;
         if (cli_is_help(a)) {
             tok_usage(stdout);
             return CLI_OK;
@@ -256,15 +259,14 @@ int cmd_tokenize(int argc, char **argv)
             flags |= LMP_TOKENIZER_RAW_BYTES;
         } else if (strcmp(a, "--strict") == 0) {
             flags |= LMP_TOKENIZER_STRICT;
-        } else if (cli_is_opt(a, "--threads")) {
-            const char *v = cli_optarg(argc, argv, &i, "--threads");
-            long t;
-            if (!v || cli_parse_long("--threads", v, &t)) return CLI_USAGE;
-            if (t < 1 || t > 64) {
-                cli_error("tokenize: --threads: expected 1..64, got '%s'", v);
-                return CLI_USAGE;
+        } else if ((r = cli_take("tokenize", argc, argv, &i, shared, CLI_NOPTS(shared))) != 0) {
+            if (r < 0) return CLI_USAGE;
+            /* the shared domain 0..1024: 0 is every online core; the encoder runs at most 64 */
+            if (threads_l == 0) {
+                long nc = sysconf(_SC_NPROCESSORS_ONLN);
+                threads_l = nc > 0 ? nc : 1;
             }
-            threads = (int)t;
+            threads = threads_l > 64 ? 64 : (int)threads_l;
         } else if (cli_is_opt(a, "--max-piece")) {
             const char *v = cli_optarg(argc, argv, &i, "--max-piece");
             uint64_t m;

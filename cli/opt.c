@@ -167,9 +167,9 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_
     return CLI_OK;
 }
 
-void cli_stdin_note(const char *cmd)
+void cli_stdin_note(const char *cmd, const char *path)
 {
-    if (isatty(STDIN_FILENO))
+    if ((!path || strcmp(path, "-") == 0) && isatty(STDIN_FILENO))
         fprintf(stderr, "lmprob: %s: reading standard input from the terminal (end it with Ctrl-D; --help for usage)\n",
                 cmd);
 }

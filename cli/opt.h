@@ -2,7 +2,7 @@
  *
  * A command lists its options in a table of cli_opt; each entry names the flag, where
  * its value goes, and its domain. The flags that several commands take (--seed, --rng,
- * --json, --threads, --output, --model, -n/--count, --memory, --order, the sampler's
+ * --json, --threads, --output, --model, -n, --memory, --order, the sampler's
  * --top-k, --top-p, ...) are written once, below, as CLI_OPT_* entries, so that a flag
  * has one domain, one message and one exit status in every command that takes it:
  *   lmprob: <cmd>: <flag>: expected <domain>, got '<value>'      exit 2 (CLI_USAGE)
@@ -66,9 +66,9 @@ int cli_unknown_opt(const char *cmd, const char *a);
 /* 1 when a is an option name (not "-", not a negative number). */
 int cli_looks_like_opt(const char *a);
 
-/* Before a command reads standard input: when it is a terminal, say so on stderr (a bare
- * `lmprob decode` would otherwise seem to hang). */
-void cli_stdin_note(const char *cmd);
+/* Before a command reads `path` (NULL or "-": standard input): when that is a terminal,
+ * say so on stderr (a bare `lmprob decode` would otherwise seem to hang). */
+void cli_stdin_note(const char *cmd, const char *path);
 
 /* After parsing: numpy's legacy stream takes seeds below 2^32 (np.random.seed). Prints
  * the --seed message and returns -1 when seed does not fit kind. */
@@ -93,8 +93,9 @@ int cli_opt_memory(const char *v, void *dest);      /* uint64_t bytes: 512M, 1G,
 #define CLI_OPT_THREADS(p) {.name = "--threads", .kind = CLI_OPT_LONG, .dest = (p), .lo = 0, .hi = 1024, .expect = CLI_DOMAIN_THREADS}
 #define CLI_OPT_OUTPUT(p) {.name = "--output", .alias = "-o", .kind = CLI_OPT_STR, .dest = (p)}
 #define CLI_OPT_MODEL(p) {.name = "--model", .kind = CLI_OPT_STR, .dest = (p)}
-/* -n/--count: how many (samples, tokens, draws); 0 is allowed (nothing drawn). */
-#define CLI_OPT_COUNT(p) {.name = "--count", .alias = "-n", .kind = CLI_OPT_LONG, .dest = (p), .lo = 0, .hi = 1e15, .expect = CLI_DOMAIN_COUNT}
+/* -n N (also --n N): how many (samples, tokens, draws); 0 is allowed (nothing drawn).
+ * Not --count: that is tokenize's "print only the number of tokens". */
+#define CLI_OPT_COUNT(p) {.name = "-n", .alias = "--n", .kind = CLI_OPT_LONG, .dest = (p), .lo = 0, .hi = 1e15, .expect = CLI_DOMAIN_COUNT}
 #define CLI_OPT_MEMORY(p) {.name = "--memory", .alias = "-S", .kind = CLI_OPT_CUSTOM, .dest = (p), .parse = cli_opt_memory, .expect = "a size like 512M, 1G or 10%"}
 /* The n-gram order (LMP_NGRAM_MAX_ORDER in core.h). */
 #define CLI_OPT_ORDER(p) {.name = "--order", .kind = CLI_OPT_LONG, .dest = (p), .lo = 1, .hi = LMP_NGRAM_MAX_ORDER, .expect = "an n-gram order from 1 to " CLI_STR(LMP_NGRAM_MAX_ORDER)}
