@@ -24,7 +24,8 @@ static void usage(FILE *f)
           "         default 1e-9). Cells must be in [0, 1] and sum to 1 within 1e-9, unless\n"
           "         --normalize divides counts/weights by their total.\n"
           "beta     Beta(A, B) prior, H heads in N trials: posterior Beta(A+H, B+N-H), its mean and mode,\n"
-          "         and the log marginal likelihood log P(H | N) (scipy.stats.betabinom.logpmf).\n",
+          "         and the log marginal likelihood log P(H | N) (scipy.stats.betabinom.logpmf).\n\n"
+           "example: lmprob bayes beta --a 2 --b 2 --heads 7 --n 10 --json\n",
           f);
 }
 

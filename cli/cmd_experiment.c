@@ -33,7 +33,8 @@ static void usage(FILE *f)
             "--seed defaults to %d. With --rng numpy the draws are numpy's legacy stream after\n"
             "np.random.seed(S), in the chapter's order: `experiment biasvar --rng numpy --seed 0` prints\n"
             "what the chapter's bias-variance block computes (with accurate fits), `clt --rng numpy`\n"
-            "the normaltest p-value of np.random.seed(S) followed by the chapter's CLT lines.\n",
+            "the normaltest p-value of np.random.seed(S) followed by the chapter's CLT lines.\n\n"
+           "example: lmprob experiment rule --n 100000 --seed 7 --json\n",
             CLI_DEFAULT_SEED);
 }
 

@@ -22,7 +22,8 @@ static void usage(FILE *f)
             "\n"
             "  --degree D   polynomial degree; needs at least D+1 points with D+1 distinct x values\n"
             "  --eval LIST  evaluate the fit at these x values\n"
-            "  --json       machine-readable output\n",
+            "  --json       machine-readable output\n\n"
+           "example: printf '0 1\\n1 3\\n2 7\\n3 13\\n' | lmprob fit --degree 2 --eval 4 -\n",
             LMP_LINALG_POLY_MAX_DEGREE);
 }
 

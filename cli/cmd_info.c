@@ -20,7 +20,8 @@ static void usage(FILE *f)
             "  --log-probs LIST           perplexity exp(-mean(log p)) of natural-log probabilities\n"
             "  --base e|2|10|B            log base of the results (default e: nats; 2: bits)\n"
             "  --json                     results as JSON\n"
-            "Prints H(p) [, H(q), H(p,q), KL(p||q), KL(q||p), JS(p,q), JS distance].\n");
+            "Prints H(p) [, H(q), H(p,q), KL(p||q), KL(q||p), JS(p,q), JS distance].\n\n"
+           "example: lmprob info --p 0.5,0.25,0.25 --q 0.4,0.4,0.2 --base 2\n");
 }
 
 /* Read a distribution and check it: entries finite and >= 0, sum 1 within 1e-6
@@ -100,8 +101,7 @@ int cmd_info(int argc, char **argv)
             json = 1;
             continue;
         } else {
-            cli_error("info: unknown argument '%s' (see lmprob info --help)", a);
-            return CLI_USAGE;
+            return cli_unknown_opt("info", a);
         }
         const char *name = a;
         if (!(*slot = cli_optarg(argc, argv, &i, name))) return CLI_USAGE;

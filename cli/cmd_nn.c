@@ -23,7 +23,8 @@ static void usage(FILE *f)
             "layernorm  (x - mean) / sqrt(var + eps) * gamma + beta with the biased variance (eps 1e-5).\n"
             "reparam    z = mu + eps * sigma with eps ~ N(0, 1) (sigma = exp(logvar / 2) with --logvar),\n"
             "           as the chapter's vae_reparameterize.\n"
-            "LIST is numbers separated by commas. --seed defaults to %d; --rng to xoshiro.\n",
+            "LIST is numbers separated by commas. --seed defaults to %d; --rng to xoshiro.\n\n"
+           "example: lmprob nn init --kind he_normal --fan-in 256 --fan-out 128 --rng numpy --seed 0\n",
             CLI_DEFAULT_SEED);
 }
 

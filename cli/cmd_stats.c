@@ -25,7 +25,8 @@ static void usage(FILE *f)
           "  --corr      correlation matrix (np.corrcoef)\n"
           "  --columns   the table has one variable per column instead (np.cov(..., rowvar=False))\n"
           "  --ddof D    delta degrees of freedom\n"
-          "  --json      machine-readable output\n",
+          "  --json      machine-readable output\n\n"
+           "example: printf '1 2 3 4 5 6 7 8 9 30' | lmprob stats --json -\n",
           f);
 }
 

@@ -394,7 +394,8 @@ static void usage(FILE *f)
           "\n"
           "  --list     print the functions this build can evaluate, one per line\n"
           "  --verbose  also print a line for each passing case\n"
-          "  --json     one JSON object: passed, failed, and each failure's name, expected, got\n",
+          "  --json     one JSON object: passed, failed, and each failure's name, expected, got\n\n"
+            "example: lmprob verify ../shared/golden/reference.json\n",
           f);
 }
 

@@ -51,7 +51,7 @@ for c in $cmds; do
     # The part of the help that is this subcommand's (its usage lines), else all of it.
     h=$help
     if [ ${#A[@]} -gt 1 ]; then
-      hs=$(grep -E "^(usage: | +)lmprob ${A[0]} ${A[1]}( |$)" <<<"$help")
+      hs=$(grep -E "^(usage: |       )lmprob ${A[0]} ${A[1]}( |$)" <<<"$help")
       [ -n "$hs" ] && h=$hs
     fi
     # One run: the options the command must take, then an unknown one, which must be the only

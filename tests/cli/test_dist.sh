@@ -82,7 +82,7 @@ expect_fail "bad rng" "--rng: expected xoshiro or numpy, got 'mt'" "$LMPROB" dis
 expect_fail "numpy seed range" 'between 0 and 2\^32 - 1' "$LMPROB" dist normal --rng numpy --seed 4294967296 --sample 1
 expect_fail "negative sample" 'expected a number of draws >= 0' "$LMPROB" dist normal --sample -1
 expect_fail "quantile not for categorical" '--quantile is not available for categorical' "$LMPROB" dist categorical --p 0.5,0.5 --quantile 0.5
-expect_fail "rng bad kind" "unknown argument 'gauss'" "$LMPROB" rng gauss
+expect_fail "rng bad kind" "expected uniform, normal, exponential, u64 or u32, got 'gauss'" "$LMPROB" rng gauss
 expect_fail "rng bad n" "expected an integer|expected a number" "$LMPROB" rng -n x
 expect_fail "rng stream numpy" 'numpy.*no jumps' "$LMPROB" rng --rng numpy --stream 1
 expect_fail "option needs value" 'option --mu needs a value' "$LMPROB" dist normal --mu
