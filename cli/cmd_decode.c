@@ -193,7 +193,7 @@ int cmd_decode(int argc, char **argv)
         cli_stdin_note("decode", o.file);
         if (cli_read_doubles(o.file ? o.file : "-", 1, &x, &V)) return CLI_FAIL;
     }
-    int32_t *hist = NULL;
+    lmp_token_id *hist = NULL;
     size_t nh = 0;
     ctx c = {NULL, 0};
     lmp_sampler *s = NULL;

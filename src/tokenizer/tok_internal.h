@@ -41,7 +41,7 @@ typedef struct tok_slot {
 typedef struct tok_pair {
     uint64_t key;   /* ((uint64_t)left << 32 | right) + 1; 0 marks an empty slot (zeroed memory) */
     uint32_t rank;  /* merge rank: line order in vocab.bpe / merges.txt, id in a rank file */
-    int32_t merged; /* the id of left's bytes + right's bytes */
+    lmp_token_id merged; /* the id of left's bytes + right's bytes */
 } tok_pair;
 
 struct lmp_tokenizer {
