@@ -154,7 +154,7 @@ static int gpt2_logits(int argc, char **argv)
     long threads = 0, top = 5;
     const char *path = NULL, *idstr = NULL, *output = NULL;
     int positional = 0; /* after "--" (ids may start with '-') */
-    const cli_opt shared[] = {CLI_OPT_THREADS(&threads)};
+    const cli_opt shared[] = {CLI_OPT_THREADS(&threads), CLI_OPT_OUTPUT(&output)};
     for (int i = 1; i < argc; i++) {
         const char *v;
         int r;
@@ -180,8 +180,6 @@ static int gpt2_logits(int argc, char **argv)
                 cli_error("gpt2 logits: --top: expected a positive count, got '%s'", v);
                 return CLI_USAGE;
             }
-        } else if (cli_is_opt(argv[i], "--output")) {
-            if (!(output = cli_optarg(argc, argv, &i, "--output"))) return CLI_USAGE;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             cli_error("gpt2 logits: unknown option '%s' (see lmprob gpt2 --help)", argv[i]);
             return CLI_USAGE;

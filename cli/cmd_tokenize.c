@@ -234,7 +234,7 @@ int cmd_tokenize(int argc, char **argv)
     long threads_l = 1;
     unsigned flags = 0;
     size_t max_piece = LMP_TOKENIZER_MAX_PIECE;
-    const cli_opt shared[] = {CLI_OPT_THREADS(&threads_l)};
+    const cli_opt shared[] = {CLI_OPT_THREADS(&threads_l), CLI_OPT_OUTPUT(&out)};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int r;
@@ -261,6 +261,7 @@ int cmd_tokenize(int argc, char **argv)
             flags |= LMP_TOKENIZER_STRICT;
         } else if ((r = cli_take("tokenize", argc, argv, &i, shared, CLI_NOPTS(shared))) != 0) {
             if (r < 0) return CLI_USAGE;
+            if (!cli_is_opt(a, "--threads")) continue;
             /* the shared domain 0..1024: 0 is every online core; the encoder runs at most 64 */
             if (threads_l == 0) {
                 long nc = sysconf(_SC_NPROCESSORS_ONLN);
@@ -276,8 +277,6 @@ int cmd_tokenize(int argc, char **argv)
                 return CLI_USAGE;
             }
             max_piece = (size_t)m;
-        } else if (cli_is_opt(a, "--output") || strcmp(a, "-o") == 0) {
-            if (!(out = cli_optarg(argc, argv, &i, a[1] == 'o' ? "-o" : "--output"))) return CLI_USAGE;
         } else if (a[0] == '-' && a[1] != '\0') {
             cli_error("tokenize: unknown option '%s' (lmprob tokenize --help)", a);
             return CLI_USAGE;
@@ -418,8 +417,10 @@ int cmd_detokenize(int argc, char **argv)
 {
     const char *vocab = NULL, *path = NULL, *out = "-";
     int u32 = 0, names = 0;
+    const cli_opt shared[] = {CLI_OPT_OUTPUT(&out)};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int r;
         if (cli_is_help(a)) {
             detok_usage(stdout);
             return CLI_OK;
@@ -429,8 +430,8 @@ int cmd_detokenize(int argc, char **argv)
             u32 = 1;
         } else if (strcmp(a, "--tokens") == 0) {
             names = 1;
-        } else if (cli_is_opt(a, "--output") || strcmp(a, "-o") == 0) {
-            if (!(out = cli_optarg(argc, argv, &i, a[1] == 'o' ? "-o" : "--output"))) return CLI_USAGE;
+        } else if ((r = cli_take("detokenize", argc, argv, &i, shared, CLI_NOPTS(shared))) != 0) {
+            if (r < 0) return CLI_USAGE;
         } else if (a[0] == '-' && a[1] != '\0') {
             cli_error("detokenize: unknown option '%s' (lmprob detokenize --help)", a);
             return CLI_USAGE;
