@@ -120,6 +120,7 @@ int cmd_kl(int argc, char **argv)
         return CLI_USAGE;
     }
     if (cli_check_input("kl", text_path)) return CLI_FAIL;
+    cli_stdin_note("kl", text_path);
     if (cli_check_input("kl", models[1])) return CLI_FAIL; /* both before loading the first */
     lmp_lm *lm[2] = {NULL, NULL};
     lmp_lm_ctx *ctx[2] = {NULL, NULL};

@@ -161,6 +161,7 @@ static int io_open(io *x, const char *cmd, const char *vocab, const char *path, 
     memset(x, 0, sizeof *x);
     x->name = strcmp(path, "-") == 0 ? "<stdin>" : path;
     if (!(x->tok = cli_gpt2_load(cmd, vocab))) return -1;
+    cli_stdin_note(cmd, path);
     x->in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!x->in) {
         cli_error("%s: %s: cannot open: %s", cmd, path, strerror(errno));

@@ -282,6 +282,7 @@ int cmd_train(int argc, char **argv)
     p.order = order > 1000000 ? 1000000u : (unsigned)order; /* the library names the limit */
     /* fail early: not after minutes of counting */
     if (cli_check_input("train", input) || cli_check_output("train", output)) return CLI_FAIL;
+    cli_stdin_note("train", input);
 
     char *command = cli_join_command(argc, argv);
     p.command = command;
