@@ -740,6 +740,7 @@ int cmd_dist(int argc, char **argv)
 
     lmp_rng r;
     lmp_error e;
+    if (cli_seed_check("dist", d.kind, d.seed)) return CLI_USAGE;
     lmp_status st = lmp_rng_seed(&r, d.kind, d.seed, &e);
     if (st) {
         cli_error("dist: --seed: %s", e.msg);

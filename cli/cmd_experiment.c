@@ -160,6 +160,7 @@ int cmd_experiment(int argc, char **argv)
     }
     lmp_rng r;
     lmp_error e;
+    if (cli_seed_check("experiment", rk, seed)) return CLI_USAGE;
     if (lmp_rng_seed(&r, rk, seed, &e)) return cli_fail_status(e.code, &e);
     const char *rng_name = rk == LMP_RNG_NUMPY_LEGACY ? "numpy" : "xoshiro";
     lmp_status st;

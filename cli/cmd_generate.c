@@ -216,6 +216,7 @@ int cmd_generate(int argc, char **argv)
         return CLI_USAGE;
     }
     lmp_rng rng;
+    if (cli_seed_check("generate", rng_kind, seed)) return CLI_USAGE;
     if (lmp_rng_seed(&rng, rng_kind, seed, &err)) {
         cli_error("generate: --seed: %s", err.msg);
         return CLI_USAGE;

@@ -97,6 +97,14 @@ if command -v script >/dev/null; then
   grep -q "reading standard input" "$TMPD/err" && bad "decode from /dev/null: a terminal note" || ok
 fi
 
+# numpy's stream takes seeds below 2^32: a larger one is a usage error with the --seed message.
+for inv in "rng" "decode --logits 1,2" "dist normal --sample 1" "experiment rule"; do
+  read -r -a A <<<"$inv"
+  "$LMPROB" "${A[@]}" --rng numpy --seed 4294967296 </dev/null >/dev/null 2>"$TMPD/err"; rc=$?
+  want="${msg[--seed]%, got *}, got '4294967296'"  # the same domain as for a bad --seed
+  [ $rc -eq 2 ] && grep -qF -- "$want" "$TMPD/err" && ok || bad "$inv --rng numpy --seed 2^32: exit $rc, not '$want': $(head -c 200 "$TMPD/err")"
+done
+
 # A real run: --seed/--rng numpy reach the stream (numpy's np.random.seed(3); np.random.random_sample()).
 expect_out "rng numpy seed 3" "^0.5507979025745755" "$LMPROB" rng --rng numpy --seed 3 -n 1
 finish
