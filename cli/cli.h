@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "lmprob.h"
+#include "opt.h"
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
@@ -149,9 +150,6 @@ int cli_check_output_dir(const char *cmd, const char *dir);
 
 /* ---- models (cli/model.c) -------------------------------------------------------- */
 
-/* "--mode word|char|byte". Prints the error; -1 on a bad value. */
-int cli_parse_mode(const char *cmd, const char *v, lmp_lm_tokens *out);
-
 
 /* The model options the commands share: --mode word|char|byte, --threads T (0: all cores),
  * --window W (>= 2) and --stride S (>= 1). `which` is a mask of CLI_LM_*: 1 when argv[*i] was
@@ -207,7 +205,7 @@ int cli_rng_opt(const char *cmd, int argc, char **argv, int *i, lmp_rng_kind *ki
     "  --presence-penalty F     logit -= F if the token occurred (default 0: off)\n"                       \
     "  --penalty-last-n N       the penalties see the last N tokens (default 0: all)\n"                    \
     "  --min-keep N             every filter keeps at least N (default 1)\n"                               \
-    "  --order hf|llama         chain order and edge rules (default hf: temperature first)\n"              \
+    "  --chain hf|llama         chain order and edge rules (default hf: temperature first)\n"              \
     "  --dtype f64|f32          arithmetic (default f64 for hf, f32 for llama)\n"                          \
     "  --rng xoshiro|numpy      random stream (default xoshiro; numpy: legacy MT19937, np.random.seed parity)\n"
 

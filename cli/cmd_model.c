@@ -56,22 +56,13 @@ static int model_info(int argc, char **argv)
 {
     int json = 0;
     const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (strcmp(argv[i], "--json") == 0) {
-            json = 1;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error("model info: unknown option '%s' (see lmprob model --help)", argv[i]);
-            return CLI_USAGE;
-        } else if (path) {
-            cli_error("model info: expected one MODEL, got an extra argument '%s'", argv[i]);
-            return CLI_USAGE;
-        } else {
-            path = argv[i];
-        }
+    const cli_opt table[] = {CLI_OPT_JSON(&json)};
+    int rc = cli_parse("model info", argc, argv, table, CLI_NOPTS(table), &path, 1, NULL);
+    if (rc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (rc) return rc;
     if (!path) {
         cli_error("model info: expected a MODEL file");
         return CLI_USAGE;
@@ -292,22 +283,13 @@ static int model_verify(int argc, char **argv)
 {
     verify_ctx c = {0, 1};
     const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (strcmp(argv[i], "--json") == 0) {
-            c.json = 1;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error("model verify: unknown option '%s' (see lmprob model --help)", argv[i]);
-            return CLI_USAGE;
-        } else if (path) {
-            cli_error("model verify: expected one MODEL, got an extra argument '%s'", argv[i]);
-            return CLI_USAGE;
-        } else {
-            path = argv[i];
-        }
+    const cli_opt table[] = {CLI_OPT_JSON(&c.json)};
+    int rc = cli_parse("model verify", argc, argv, table, CLI_NOPTS(table), &path, 1, NULL);
+    if (rc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (rc) return rc;
     if (!path) {
         cli_error("model verify: expected a MODEL file");
         return CLI_USAGE;

@@ -67,7 +67,7 @@ struct lmp_ngram {
     ng_slot *tab[LMP_NGRAM_MAX_ORDER + 1];
     uint64_t cap[LMP_NGRAM_MAX_ORDER + 1];
     ng_entry *ent[LMP_NGRAM_MAX_ORDER + 1];
-    int32_t bos, eos, unk;
+    lmp_token_id bos, eos, unk;
     unsigned flags;    /* LMP_NGRAM_UNK_ADDED ... */
     /* ownership: either everything lives in one mapping, or each array is malloc'd */
     void *map;
@@ -94,7 +94,7 @@ typedef struct ng_trie_walk_scratch {
     uint64_t *b, *e;
 } ng_trie_walk_scratch;
 struct lmp_ngram;
-void ng_trie_walk_batch(const struct lmp_ngram *m, const int32_t *ids, const uint32_t *hist, size_t n, uint32_t *found,
+void ng_trie_walk_batch(const struct lmp_ngram *m, const lmp_token_id *ids, const uint32_t *hist, size_t n, uint32_t *found,
                         uint32_t *ranks, ng_trie_walk_scratch *s);
 /* ng_trie_score with the walk's entries and their ranks among their siblings
  * given (their rows of found[] and ranks[]): the same result. */
@@ -420,7 +420,7 @@ typedef struct ng_header {
     uint32_t layout;
     uint32_t flags;
     uint64_t vocab_size, vcap, strbytes, file_size;
-    int32_t bos, eos, unk;
+    int32_t bos, eos, unk; /* on disk: fixed width */
     uint32_t n_meta;
     uint64_t counts[LMP_NGRAM_MAX_ORDER + 1], caps[LMP_NGRAM_MAX_ORDER + 1];
     uint32_t n_sections;

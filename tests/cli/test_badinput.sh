@@ -4,8 +4,8 @@
 . "$(dirname "$0")/lib.sh"
 
 # ---- sizes from input: -n that wraps n * sizeof(sample) (was a heap overflow)
-expect_fail "decode -n 2^62+1" "decode: -n: 4611686018427387905 samples" "$LMPROB" decode --logits 1,2,3 -n 4611686018427387905
-expect_fail "decode -n 2^61" "decode: -n: 2305843009213693952 samples" "$LMPROB" decode --logits 1,2,3 -n 2305843009213693952
+expect_fail "decode -n 2^62+1" "decode: -n: .*4611686018427387905" "$LMPROB" decode --logits 1,2,3 -n 4611686018427387905
+expect_fail "decode -n 2^61" "decode: -n: .*2305843009213693952" "$LMPROB" decode --logits 1,2,3 -n 2305843009213693952
 expect_out "decode -n 3 still works" '^samples: ' "$LMPROB" decode --logits 1,2,3 -n 3
 
 # ---- integers: no leading space or sign slips through strtoull/strtol

@@ -12,7 +12,7 @@ no_file() { # label path: the output file and any temporary sibling must not exi
 }
 
 expect_out "--help" 'usage: lmprob train' "$LMPROB" train --help
-expect_fail "no order" '--order: expected an order' "$LMPROB" train --output "$TMPD/x.arpa" "$FIX"
+expect_fail "no order" '--order: expected an n-gram order' "$LMPROB" train --output "$TMPD/x.arpa" "$FIX"
 expect_fail "no output" '--output: expected an output file' "$LMPROB" train --order 3 "$FIX"
 expect_fail "bad estimator" "--estimator: expected mkn, kn, addk, mle, wb, katz, abs or stupid, got 'foo'" "$LMPROB" train --order 3 --estimator foo -o "$TMPD/x.arpa" "$FIX"
 expect_fail "bad memory" "--memory: expected a size" "$LMPROB" train --order 3 --memory lots -o "$TMPD/x.arpa" "$FIX"
@@ -126,7 +126,7 @@ echo "just one sentence" >"$TMPD/one.txt"
 expect_fail "one sentence" 'cannot estimate modified Kneser-Ney discounts.*--discount-fallback' "$LMPROB" train --order 3 --output "$TMPD/o.arpa" "$TMPD/one.txt"
 no_file "one sentence" "$TMPD/o.arpa"
 expect_ok "one sentence with fallback" "$LMPROB" train -q --order 3 --discount-fallback 0.4 0.9 1.2 --output "$TMPD/o.arpa" "$TMPD/one.txt"
-expect_fail "order too large" 'order = 9: expected at most 8' "$LMPROB" train --order 9 --output "$TMPD/n.arpa" "$FIX"
+expect_fail "order too large" "--order: expected an n-gram order from 1 to 8, got '9'" "$LMPROB" train --order 9 --output "$TMPD/n.arpa" "$FIX"
 no_file "order too large" "$TMPD/n.arpa"
 printf 'fine line\nbad \377 byte\n' >"$TMPD/bad.txt"
 expect_fail "invalid UTF-8" 'bad.txt:2: invalid UTF-8 at byte 5' "$LMPROB" train --order 2 --output "$TMPD/u.arpa" "$TMPD/bad.txt"
