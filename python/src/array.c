@@ -321,8 +321,11 @@ int lmpy_view_get(PyObject *obj, lmpy_view *v, const char *name, unsigned accept
             v->itemsize = v->buf.itemsize;
             PyErr_Format(PyExc_TypeError, "%s: expected %s, got %s", name, want, lmpy_view_dtype(v));
         } else {
-            PyErr_Format(PyExc_TypeError, "%s: expected %s, got buffer format '%s' (itemsize %zd)", name, want,
-                         v->buf.format ? v->buf.format : "B", v->buf.itemsize);
+            if (c == 'e')
+                PyErr_Format(PyExc_TypeError, "%s: expected %s, got float16", name, want);
+            else
+                PyErr_Format(PyExc_TypeError, "%s: expected %s, got buffer format '%s' (itemsize %zd)", name, want,
+                             v->buf.format ? v->buf.format : "B", v->buf.itemsize);
         }
         goto fail;
     }

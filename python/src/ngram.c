@@ -396,13 +396,14 @@ static float score_text(const lmpy_Model *M, const char *s, size_t n, int bos, i
     else lmp_ngram_state_null(in);
     float total = 0.0f;
     size_t i = 0;
+    int nul = memchr(s, '\0', n) != NULL;
     for (;;) {
         while (i < n && is_space((unsigned char)s[i])) i++;
         if (i >= n) break;
         size_t j = i;
         while (j < n && !is_space((unsigned char)s[j])) j++;
         /* kenlm looks a word up as a C string: a NUL inside ends it */
-        const char *z = memchr(s + i, '\0', j - i);
+        const char *z = nul ? memchr(s + i, '\0', j - i) : NULL;
         size_t len = z ? (size_t)(z - (s + i)) : j - i;
         total += (float)lmp_ngram_score(M->m, in, word_index(M, s + i, len), out, NULL);
         lmp_ngram_state *t = in;
@@ -414,14 +415,42 @@ static float score_text(const lmpy_Model *M, const char *s, size_t n, int bos, i
     return total;
 }
 
-/* kenlm's score: bos and eos together go through ScoreSentence, which reads a C string. */
+static void add_token(void *ctx, const lmp_ngram_token *t)
+{
+    *(float *)ctx += (float)t->log10_prob; /* kenlm's float sum, token by token in order */
+}
+
+/* Words per sentence on the batched path (longer sentences take score_text's). */
+#define SENT_WORDS 512
+
+/* kenlm's score: bos and eos together go through ScoreSentence, which reads a C string.
+ * That case (the common one) runs on the library's batched sentence scorer
+ * (lmp_ngram_score_words: hashes first, prefetched probes), the words split here on
+ * KenLM's separators; its per-token values are KenLM's, summed here in float. */
 static float score_sentence(const lmpy_Model *M, const char *s, size_t n, int bos, int eos)
 {
-    if (bos && eos) {
-        const char *z = memchr(s, '\0', n);
-        if (z) n = (size_t)(z - s);
+    if (!(bos && eos)) return score_text(M, s, n, bos, eos);
+    const char *z = memchr(s, '\0', n);
+    if (z) n = (size_t)(z - s);
+    if (M->eos < 0) return score_text(M, s, n, 1, 1);
+    const char *w[SENT_WORDS];
+    size_t len[SENT_WORDS], k = 0;
+    for (size_t i = 0;;) {
+        while (i < n && is_space((unsigned char)s[i])) i++;
+        if (i >= n) break;
+        size_t j = i;
+        while (j < n && !is_space((unsigned char)s[j])) j++;
+        if (k == SENT_WORDS) return score_text(M, s, n, 1, 1);
+        w[k] = s + i;
+        len[k++] = j - i;
+        i = j;
     }
-    return score_text(M, s, n, bos, eos);
+    float total = 0.0f;
+    lmp_ngram_stats acc;
+    memset(&acc, 0, sizeof acc);
+    lmp_ngram_callbacks cb = {add_token, NULL, NULL, &total};
+    lmp_ngram_score_words(M->m, w, len, k, &acc, &cb);
+    return total;
 }
 
 static PyObject *model_score(lmpy_Model *M, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)

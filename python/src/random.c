@@ -174,7 +174,7 @@ static int parse_size(PyObject *size, int *ndim, Py_ssize_t *shape, size_t *n)
             return -1;
         }
         shape[i] = k;
-        if (k > 0 && *n > (size_t)1 << 40 / (size_t)k) { /* 2^40 draws: more than any memory here */
+        if (k > 0 && *n > ((size_t)1 << 40) / (size_t)k) { /* 2^40 draws: more than any memory here */
             Py_DECREF(seq);
             PyErr_SetString(PyExc_ValueError, "size: too many draws");
             return -1;
@@ -582,7 +582,7 @@ static PyObject *rng_set_state(lmpy_rng_obj *o, PyObject *state)
     PyObject *keys;
     int pos, hg = 0;
     double g = 0.0;
-    if (!PyTuple_Check(state) || !PyArg_ParseTuple(state, "sO|id;set_state: expected ('MT19937', keys, pos, has_gauss, "
+    if (!PyTuple_Check(state) || !PyArg_ParseTuple(state, "sOi|id;set_state: expected ('MT19937', keys, pos, has_gauss, "
                                                           "cached_gaussian)",
                                                    &name, &keys, &pos, &hg, &g)) {
         if (!PyErr_Occurred())
