@@ -72,9 +72,10 @@ class Encoding(_lmprob._Encoding):
             allowed_special = self.special_tokens_set
         if disallowed_special == "all":
             disallowed_special = self.special_tokens_set - set(allowed_special)
-        if disallowed_special:
+        if disallowed_special and isinstance(text, (str, bytes)):  # anything else: TypeError from _encode
+            s = text if isinstance(text, str) else text.decode("utf-8", "replace")
             for tok in disallowed_special:
-                if tok in (text if isinstance(text, str) else text.decode("utf-8", "replace")):
+                if tok in s:
                     raise _disallowed(tok)
         return _ENDOFTEXT in allowed_special
 

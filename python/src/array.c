@@ -286,6 +286,11 @@ int lmpy_view_get(PyObject *obj, lmpy_view *v, const char *name, unsigned accept
         src = v->owner;
     }
     if (PyObject_GetBuffer(src, &v->buf, flags) < 0) {
+        if ((accept & LMPY_WRITABLE) && PyErr_ExceptionMatches(PyExc_BufferError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "%s: expected a writable array, got a read-only %.100s", name,
+                         Py_TYPE(obj)->tp_name);
+        }
         lmpy_view_release(v);
         return -1;
     }
