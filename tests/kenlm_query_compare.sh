@@ -4,7 +4,7 @@
 # test text. Checks: perplexity including and excluding OOVs within 0.01 %, the OOV and token counts equal,
 # and every per-token log10 probability within 1e-5 with the same matched n-gram length. Also scores the
 # PTB test text with the WikiText-2 model (thousands of OOVs) the same way, and checks that each lmplz ARPA file
-# comes back byte-identical through lmprob's binary format.
+# comes back byte-identical through lmprob's binary formats (hashed and trie), the trie scoring every token as query.
 #
 #   KENLM_BIN  folder with KenLM's lmplz and query (never built here); unset: the script skips
 #   LMPROB     the lmprob CLI (default build/lmprob)
@@ -32,9 +32,13 @@ prepare() {  # corpus train test
 }
 
 compare() {  # model text label
-  local model=$1 text=$2 label=$3
+  compare_bin "$1" "$1" "$2" "$3"
+}
+
+compare_bin() {  # KenLM's model, lmprob's model, text, label
+  local model=$1 lmodel=$2 text=$3 label=$4
   "$KENLM_BIN/query" "$model" <"$text" >"$WORK/q.out" 2>/dev/null
-  "$LMPROB" ppl --per-token "$model" "$text" >"$WORK/l.out"
+  "$LMPROB" ppl --per-token "$lmodel" "$text" >"$WORK/l.out"
   local kin kex koov ktok lin lex loov ltok
   kin=$(sed -n 's/^Perplexity including OOVs:\t//p' "$WORK/q.out")
   kex=$(sed -n 's/^Perplexity excluding OOVs:\t//p' "$WORK/q.out")
@@ -73,20 +77,24 @@ for c in ptb wikitext2; do
 done
 compare "$WORK/wikitext23.arpa" "$WORK/ptb.test.txt" "wikitext2_o3_on_ptb_test"
 
-# lmplz ARPA -> lmprob binary -> ARPA gives lmplz's file back byte for byte, and the binary scores the same.
+# lmplz ARPA -> lmprob binary (hashed, then trie) -> ARPA gives lmplz's file back byte for byte, and each
+# binary scores the same; the trie's per-token scores are KenLM's too.
 for c in ptb wikitext2; do
   for o in 3 5; do
-    "$LMPROB" model convert "$WORK/$c$o.arpa" "$WORK/$c$o.bin" && "$LMPROB" model convert "$WORK/$c$o.bin" "$WORK/$c$o.back.arpa"
-    a=$("$LMPROB" ppl --json "$WORK/$c$o.arpa" "$WORK/$c.test.txt" | sed -n 's/.*"log10_prob": \([^,]*\),.*/\1/p')
-    b=$("$LMPROB" ppl --json "$WORK/$c$o.bin" "$WORK/$c.test.txt" | sed -n 's/.*"log10_prob": \([^,]*\),.*/\1/p')
-    if cmp -s "$WORK/$c$o.arpa" "$WORK/$c$o.back.arpa" && [ -n "$a" ] && [ "$a" = "$b" ]; then
-      echo "${c}_o$o round trip: ok (ARPA -> binary -> ARPA byte-identical; log10 P $a from both)"
-      pass=$((pass + 1))
-    else
-      echo "${c}_o$o round trip: FAIL (files differ or log10 P '$a' vs '$b')"
-      fail=$((fail + 1))
-    fi
-    rm -f "$WORK/$c$o.back.arpa"
+    for f in bin trie; do
+      "$LMPROB" model convert "$WORK/$c$o.arpa" "$WORK/$c$o.$f" && "$LMPROB" model convert "$WORK/$c$o.$f" "$WORK/$c$o.back.arpa"
+      a=$("$LMPROB" ppl --json "$WORK/$c$o.arpa" "$WORK/$c.test.txt" | sed -n 's/.*"log10_prob": \([^,]*\),.*/\1/p')
+      b=$("$LMPROB" ppl --json "$WORK/$c$o.$f" "$WORK/$c.test.txt" | sed -n 's/.*"log10_prob": \([^,]*\),.*/\1/p')
+      if cmp -s "$WORK/$c$o.arpa" "$WORK/$c$o.back.arpa" && [ -n "$a" ] && [ "$a" = "$b" ]; then
+        echo "${c}_o$o round trip through .$f: ok (ARPA -> $f -> ARPA byte-identical; log10 P $a from both)"
+        pass=$((pass + 1))
+      else
+        echo "${c}_o$o round trip through .$f: FAIL (files differ or log10 P '$a' vs '$b')"
+        fail=$((fail + 1))
+      fi
+      rm -f "$WORK/$c$o.back.arpa"
+    done
+    compare_bin "$WORK/$c$o.arpa" "$WORK/$c$o.trie" "$WORK/$c.test.txt" "${c}_o$o trie"
   done
 done
 echo "kenlm_query_compare: $pass passed, $fail failed"

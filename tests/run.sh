@@ -3,7 +3,9 @@
 #   - every unit test program build/tests/test_*      (each prints "<prog>: N passed, M failed")
 #   - every CLI test script tests/cli/test_*.sh        (LMPROB points at the CLI under test)
 #   - lmprob verify on ../shared/golden/reference.json (one case = one test)
-# and end with one line "N passed, M failed" for everything.
+# and end with one line "N passed, M failed" for everything. A cross build (a file .runner in it
+# naming the emulator, e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu") runs its unit programs
+# through that command, and has no CLI to test.
 set -u
 cd "$(dirname "$0")/.."
 golden=${LMPROB_GOLDEN:-../shared/golden/reference.json}
@@ -33,19 +35,48 @@ count() {  # $1 = label, $2 = output file, $3 = exit code
 for b in "$@"; do
   flavour=normal
   [[ "$b" == *asan* ]] && flavour="asan+ubsan"
+  runner=()
+  if [ -f "$b/.runner" ]; then
+    read -r -a runner <"$b/.runner"
+    flavour="$(basename "$b") (${runner[0]})"
+  fi
   echo "== $flavour ($b)"
   out=$(mktemp)
+  if [ ${#runner[@]} -gt 0 ]; then
+    # A cross build: its unit programs only (it has no CLI), two at a time through the emulator,
+    # with LMP_TEST_EMULATED=1 (tests/test.h test_scaled: the longest loops run shorter there).
+    start=$SECONDS
+    res=$(mktemp -d)
+    running=0
+    for t in "$b"/tests/test_*; do
+      [ -x "$t" ] || continue
+      n=$(basename "$t")
+      ( s0=$SECONDS; LMP_TEST_EMULATED=1 "${runner[@]}" "$t" >"$res/$n.out" 2>&1; echo "$? $((SECONDS - s0))" >"$res/$n.rc" ) &
+      running=$((running + 1))
+      if [ $running -ge 2 ]; then wait -n; running=$((running - 1)); fi
+    done
+    wait
+    for f in "$res"/*.rc; do
+      n=$(basename "$f" .rc)
+      read -r rc secs <"$f"
+      count "$flavour $n" "$res/$n.out" "$rc"
+      printf '  %-28s %s (%s s)\n' "$n" "$(grep -E 'passed, [0-9]+ failed' "$res/$n.out" | tail -n 1 | sed 's/^[^:]*: //')" "$secs"
+    done
+    echo "  ($((SECONDS - start)) s wall for the unit programs under ${runner[0]})"
+    rm -rf "$res" "$out"
+    continue
+  fi
   for t in "$b"/tests/test_*; do
     [ -x "$t" ] || continue
-    "$t" >"$out" 2>&1; rc=$?
+    s0=$SECONDS; "$t" >"$out" 2>&1; rc=$?
     count "$flavour $(basename "$t")" "$out" $rc
-    printf '  %-28s %s\n' "$(basename "$t")" "$(grep -E 'passed, [0-9]+ failed' "$out" | tail -n 1 | sed 's/^[^:]*: //')"
+    printf '  %-28s %s (%s s)\n' "$(basename "$t")" "$(grep -E 'passed, [0-9]+ failed' "$out" | tail -n 1 | sed 's/^[^:]*: //')" "$((SECONDS - s0))"
   done
   for s in tests/cli/test_*.sh; do
     [ -f "$s" ] || continue
-    LMPROB="$(cd "$b" && pwd)/lmprob" bash "$s" >"$out" 2>&1; rc=$?
+    s0=$SECONDS; LMPROB="$(cd "$b" && pwd)/lmprob" bash "$s" >"$out" 2>&1; rc=$?
     count "$flavour $(basename "$s")" "$out" $rc
-    printf '  %-28s %s\n' "$(basename "$s")" "$(grep -E 'passed, [0-9]+ failed' "$out" | tail -n 1 | sed 's/^[^:]*: //')"
+    printf '  %-28s %s (%s s)\n' "$(basename "$s")" "$(grep -E 'passed, [0-9]+ failed' "$out" | tail -n 1 | sed 's/^[^:]*: //')" "$((SECONDS - s0))"
   done
   if [ -f "$golden" ]; then
     "$b/lmprob" verify "$golden" >"$out" 2>&1; rc=$?

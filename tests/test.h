@@ -73,6 +73,21 @@ static inline int test_close_(double got, double want, double atol, double rtol)
         }                                                                                \
     } while (0)
 
+/* Under an emulator (tests/run.sh sets LMP_TEST_EMULATED=1 when it runs a cross build's
+ * programs through qemu-user, some 50x slower on floating point) the longest loops run
+ * shorter: n / 10, but at least lo. Use it where a loop's length buys statistical power or
+ * the number of random cases, never a tolerance: a statistical check's threshold must be a
+ * significance level or a number of standard deviations (so its false-failure rate stays what
+ * it was). The native runs keep the full power and coverage; the emulated run checks the
+ * same code on another architecture. */
+#include <stdlib.h>
+static inline long test_scaled(long n, long lo)
+{
+    const char *e = getenv("LMP_TEST_EMULATED");
+    if (!e || !*e || *e == '0') return n;
+    return n / 10 > lo ? n / 10 : (lo < n ? lo : n);
+}
+
 /* Run one test function `static void name(void)`. */
 #define RUN(name)                                                                        \
     do {                                                                                 \

@@ -17,6 +17,8 @@
 #include "lmprob/sample.h"
 #include "test.h"
 
+#include "../src/sample/kernels.h" /* lmp_sample_isa_best: the SIMD levels this machine has */
+
 /* ---- the reference steps by hand ------------------------------------------------------ */
 
 /* A sampler with only the steps added here (params all off), on the reference path. */
@@ -432,7 +434,8 @@ static void test_fused_equals_reference_random(void)
     lmp_rng r;
     lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 2024, NULL);
     int fails = 0, cases = 0;
-    for (int round = 0; round < 280; round++) {
+    long rounds = test_scaled(280, 56); /* 56: every V size and shape at least once */
+    for (int round = 0; round < rounds; round++) {
         size_t V = Vs[round % (sizeof Vs / sizeof Vs[0])];
         make_logits(&r, round / 8 % 7, xf, V);
         for (size_t i = 0; i < V; i++) xd[i] = xf[i];
@@ -476,7 +479,7 @@ static void test_fast_paths_equal_reference(void)
         {0.9, 0.8, 0.0, 0.9, 0.0, 0, 40},  /* top-p, typical (HF: after; llama: typical first, general path) */
         {1.0, 0.0, 0.0, 1.0, 0.0, 0, 5},   /* top-p 0: min_keep tokens */
     };
-    int levels = 3;
+    int levels = 1 + lmp_sample_isa_best(); /* BEST, then BASELINE and AVX2 where they differ from it */
     for (int shape = 0; shape < 6; shape++) {
         make_logits(&r, shape, xf, V);
         for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)

@@ -294,7 +294,7 @@ static void test_categorical(void)
     for (int method = 0; method < 4; method++) {
         lmp_rng_seed(&r, (lmp_rng_kind)(method & 1), 500 + method, NULL);
         memset(cnt, 0, V * sizeof *cnt);
-        const long n = 1000000;
+        const long n = test_scaled(1000000, 100000); /* the threshold below is in standard deviations */
         for (long j = 0; j < n; j++) {
             size_t k = method < 2 ? lmp_categorical_sample(&r, p, V) : lmp_alias_sample(al, &r);
             CHECK(k < V);

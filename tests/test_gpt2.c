@@ -304,14 +304,14 @@ static uint16_t f2h(float f) /* float to IEEE half, round toward zero; test data
 
 static char *make_model(const spec *sp, size_t *size)
 {
-    const int C = 32, V = 40, P = 8, F = 128;
+    const int C = 32, NV = 40, P = 8, F = 128; /* NV: not the file-level V (clang -Wshadow) */
     struct {
         const char *name;
         int d0, d1;
     } ts[32];
     int nt = 0;
 #define T(n, a, b) (ts[nt].name = (n), ts[nt].d0 = (a), ts[nt].d1 = (b), nt++)
-    T("wte.weight", V, C);
+    T("wte.weight", NV, C);
     T("wpe.weight", P, C);
     T("ln_f.weight", C, 0);
     T("ln_f.bias", C, 0);
@@ -331,7 +331,7 @@ static char *make_model(const spec *sp, size_t *size)
         T("h.0.attn.bias", 1, P * P);
         T("h.0.attn.masked_bias", 1, 0);
     }
-    if (sp->lm_head) T("lm_head.weight", V, C);
+    if (sp->lm_head) T("lm_head.weight", NV, C);
 #undef T
     buf hdr = {0}, data = {0};
     puts_(&hdr, "{");

@@ -1143,7 +1143,7 @@ static void chi_square_case(const char *name, const lmp_sampler_params *p, const
     lmp_sampler *s;
     CHECK(create_sampler(p, V, &s, NULL) == LMP_OK);
     CHECK(lmp_sampler_apply(s, x, V, NULL, 0, NULL) == LMP_OK);
-    chi_square_run(name, s, V, seed, 1000000);
+    chi_square_run(name, s, V, seed, test_scaled(1000000, 100000));
 }
 
 static void chi_square_run(const char *name, lmp_sampler *s, size_t V, uint64_t seed, long N)
@@ -1262,10 +1262,11 @@ static void test_topp_lazy_draw(void)
         double total = 0.0;
         for (size_t i = 0; i < k.n; i++) total += k.p[i];
         int agree = 0, same = 0;
+        size_t j = 0;
+        double cum = k.p[0]; /* through j; u rises with i, so j only moves forward */
         for (int i = 0; i < 2000; i++) {
-            double u = (i + 0.5) / 2000.0, cum = 0.0;
-            size_t j = 0;
-            while (j + 1 < k.n && (cum += k.p[j]) / total <= u) j++;
+            double u = (i + 0.5) / 2000.0;
+            while (j + 1 < k.n && cum / total <= u) cum += k.p[++j];
             agree += before[i] == k.id[j];
             same += before[i] == lmp_sampler_draw_u(s, u);
         }
@@ -1274,7 +1275,7 @@ static void test_topp_lazy_draw(void)
                   "kept %zu", c, agree, same, k.n);
         char name[64];
         snprintf(name, sizeof name, "lazy top-p case %d", c);
-        chi_square_run(name, s, V, 700 + (uint64_t)c, 200000); /* frees s */
+        chi_square_run(name, s, V, 700 + (uint64_t)c, test_scaled(200000, 20000)); /* frees s */
     }
     free(x);
     free(before);
@@ -1330,7 +1331,7 @@ static void test_chi_square_lazy(void)
     CHECK(create_sampler(&p, V, &s, NULL) == LMP_OK);
     CHECK(lmp_sampler_apply_f32(s, x, V, NULL, 0, NULL) == LMP_OK);
     /* each lazy draw recomputes one block of 256 exps: 2 x 10^5 draws (40 per cell on average) */
-    chi_square_run("lazy temperature V=5000", s, V, 900, 200000);
+    chi_square_run("lazy temperature V=5000", s, V, 900, test_scaled(200000, 20000));
     free(x);
 }
 

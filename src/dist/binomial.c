@@ -77,14 +77,14 @@ double lmp_binomial_logpmf(long k, long n, double p)
 {
     if (bad_np(n, p)) return NAN;
     if (k < 0 || k > n) return -INFINITY;
-    return lmp_log_dbinom_raw_((double)k, (double)n, p, 1.0 - p);
+    return lmp_log_dbinom_raw_((double)k, (double)(n - k), p, 1.0 - p);
 }
 
 double lmp_binomial_pmf(long k, long n, double p)
 {
     if (bad_np(n, p)) return NAN;
     if (k < 0 || k > n) return 0.0;
-    return lmp_dbinom_raw_((double)k, (double)n, p, 1.0 - p);
+    return lmp_dbinom_raw_((double)k, (double)(n - k), p, 1.0 - p);
 }
 
 double lmp_binomial_cdf(double k, long n, double p)

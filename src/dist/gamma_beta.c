@@ -68,7 +68,14 @@ double lmp_gamma_sf(double x, double k, double th)
 /* log of the tail in t = log x, par = {k, lower} */
 static double g_logtail(double t, const double *par, double *dlog)
 {
-    return lmp_gamma_log_tail_(par[0], exp(t), (int)par[1], dlog);
+    double k = par[0];
+    if (t < -700 && par[1] != 0) {
+        /* x = e^t underflows (or nearly): P = x^k / Gamma(k + 1) (1 - k x / (k + 1) + ...) to double
+         * precision, in t itself, so that a quantile below the smallest double is found as such (0) */
+        *dlog = k;
+        return k * t - lmp_lgamma1p_(k);
+    }
+    return lmp_gamma_log_tail_(k, exp(t), (int)par[1], dlog);
 }
 
 double lmp_gamma_quantile(double p, double k, double th)
@@ -159,7 +166,7 @@ double lmp_beta_logpdf(double x, double a, double b)
     if (x == 0) return a < 1 ? INFINITY : a == 1 ? log(b) : -INFINITY;
     if (x == 1) return b < 1 ? INFINITY : b == 1 ? log(a) : -INFINITY;
     if (a >= 1 && b >= 1)
-        return log(a + b - 1) + lmp_log_dbinom_raw_(a - 1, a + b - 2, x, 1.0 - x);
+        return log(a + b - 1) + lmp_log_dbinom_raw_(a - 1, b - 1, x, 1.0 - x);
     return (a - 1) * log(x) + (b - 1) * log1p(-x) - lmp_sf_log_beta(a, b);
 }
 
@@ -170,7 +177,7 @@ double lmp_beta_pdf(double x, double a, double b)
     double y = 1.0 - x, v;
     if (a >= 1 && b >= 1) {
         /* (a + b - 1) C(a+b-2, a-1) x^(a-1) y^(b-1), the binomial kernel itself (not exp of its log) */
-        v = (a + b - 1) * lmp_dbinom_raw_(a - 1, a + b - 2, x, y);
+        v = (a + b - 1) * lmp_dbinom_raw_(a - 1, b - 1, x, y);
     } else {
         /* x^a y^b / (x y B(a, b)) with 1/B(a, b) = p Gamma(q + p) / (Gamma(q) Gamma(1 + p)), p = min(a, b) < 1:
          * exp(lgamma(q + p) - lgamma(q) - lgamma(1 + p)) has an exponent of the size of p log q, where
@@ -195,40 +202,22 @@ double lmp_beta_sf(double x, double a, double b)
     return x <= 0 ? 1.0 : x >= 1 ? 0.0 : lmp_sf_beta_inc_upper(a, b, x);
 }
 
-/* log I_x(a, b) in t = log(x / (1 - x)), par = {a, b} */
+/* log of the tail in t = log(x / (1 - x)), par = {a, b, lower} */
 static double b_logtail(double t, const double *par, double *dlog)
 {
-    return lmp_beta_log_lower_(par[0], par[1], 1.0 / (1.0 + exp(-t)), dlog);
-}
-
-/* The x with I_x(a, b) = q <= 1/2, solved in the logit of x (lmp_solve_log_tail_). Start: the leading
- * term I ~ x^a / (a B(a, b)) where that lies well below the mean, else the normal approximation. */
-static double beta_lower_quantile(double q, double a, double b)
-{
-    double mean = a / (a + b), sd = sqrt(a * b / ((a + b) * (a + b) * (a + b + 1)));
-    double lx = (log(q) + log(a) + lmp_sf_log_beta(a, b)) / a;
-    double t0;
-    if (lx < log(0.5 * mean)) t0 = lx - log1p(-exp(lx));
-    else {
-        double x0 = mean + lmp_normal_quantile(q, 0, 1) * sd;
-        if (!(x0 > 0)) x0 = 0.5 * mean;
-        if (!(x0 < 1)) x0 = 0.5 * (1 + mean);
-        t0 = log(x0) - log1p(-x0);
+    double a = par[0], b = par[1];
+    int lower = par[2] != 0;
+    if (lower && t < -700) {
+        /* x = 1/(1 + e^-t) ~ e^t underflows (or nearly): I = x^a / (a B(a, b)) (1 + O(x)), in t itself */
+        *dlog = a;
+        return a * t - log(a) - lmp_sf_log_beta(a, b);
     }
-    double par[2] = {a, b};
-    double t = lmp_solve_log_tail_(b_logtail, par, log(q), t0, 1);
-    /* Polish in x itself (the logit near 0 is log x ~ -230, good only to an ulp of 230): a Newton step
-     * in u moves x by x (1 - x) du. */
-    double x = 1.0 / (1.0 + exp(-t)), lq = log(q);
-    for (int i = 0; i < 3 && x > 0 && x < 1; i++) {
-        double d, g = lmp_beta_log_lower_(a, b, x, &d) - lq;
-        double du = -g / d;
-        if (!isfinite(du) || fabs(du) > 1e-6) break;
-        double xn = x + x * (1.0 - x) * du;
-        if (xn == x) break;
-        x = xn;
+    if (!lower && t > 700) {
+        /* 1 - x ~ e^-t underflows: 1 - I = (1-x)^b / (b B(a, b)) (1 + O(1-x)) */
+        *dlog = -b;
+        return -b * t - log(b) - lmp_sf_log_beta(a, b);
     }
-    return x;
+    return lmp_beta_log_tail_(a, b, 1.0 / (1.0 + exp(-t)), lower, dlog);
 }
 
 double lmp_beta_quantile(double p, double a, double b)
@@ -236,9 +225,38 @@ double lmp_beta_quantile(double p, double a, double b)
     if (bad_b(a, b) || !(p >= 0 && p <= 1)) return NAN;
     if (p == 0) return 0.0;
     if (p == 1) return 1.0;
-    /* the smaller tail: above the middle, the lower quantile of Beta(b, a) at 1 - p (exact), mirrored */
-    if (p <= 0.5) return beta_lower_quantile(p, a, b);
-    return 1.0 - beta_lower_quantile(1.0 - p, b, a);
+    /* Newton on the log of the smaller tail, I_x = p (p <= 1/2) or 1 - I_x = 1 - p (exact), in the logit
+     * t = log(x / (1 - x)) (lmp_solve_log_tail_), and x = 1 / (1 + e^-t) at the end: never 1 - (a quantile
+     * of the mirrored distribution), which would keep only the absolute precision of 1 near 0 (1e-9 of a
+     * quantile of 6e-8). Start: the leading term I ~ x^a / (a B(a, b)) (or 1 - I ~ (1-x)^b / (b B(a, b)))
+     * where that lies well away from the mean, else the normal approximation. */
+    int lower = p <= 0.5;
+    double target = lower ? p : 1.0 - p, lt = log(target);
+    double mean = a / (a + b), sd = sqrt(a * b / ((a + b) * (a + b) * (a + b + 1)));
+    double lB = lmp_sf_log_beta(a, b), t0;
+    double lx = (lt + log(a) + lB) / a, ly = (lt + log(b) + lB) / b;
+    if (lower && lx < log(0.5 * mean)) t0 = lx - log1p(-exp(lx));
+    else if (!lower && ly < log(0.5 * (1 - mean))) t0 = log1p(-exp(ly)) - ly;
+    else {
+        double x0 = mean + lmp_normal_quantile(p, 0, 1) * sd;
+        if (!(x0 > 0)) x0 = 0.5 * mean;
+        if (!(x0 < 1)) x0 = 0.5 * (1 + mean);
+        t0 = log(x0) - log1p(-x0);
+    }
+    double par[3] = {a, b, lower};
+    double t = lmp_solve_log_tail_(b_logtail, par, lt, t0, lower);
+    /* Polish in x itself (the logit near 0 is log x ~ -230, good only to an ulp of 230): a Newton step
+     * in t moves x by x (1 - x) dt. */
+    double x = 1.0 / (1.0 + exp(-t));
+    for (int i = 0; i < 3 && x > 0 && x < 1; i++) {
+        double d, g = lmp_beta_log_tail_(a, b, x, lower, &d) - lt;
+        double dt = -g / d;
+        if (!isfinite(dt) || fabs(dt) > 1e-6) break;
+        double xn = x + x * (1.0 - x) * dt;
+        if (xn == x) break;
+        x = xn;
+    }
+    return x;
 }
 
 double lmp_beta_mean(double a, double b) { return bad_b(a, b) ? NAN : a / (a + b); }

@@ -20,10 +20,11 @@ double lmp_lgamma_corr_(double x, double h);
 double lmp_lgamma_diff_(double x, double h);
 /* Loader's deviance term bd0(x, m) = x log(x / m) + m - x, without cancellation near x = m. */
 double lmp_bd0_(double x, double m);
-/* log of C(n, k) p^k q^(n-k) for real 0 <= k <= n (Loader 2000); q = 1 - p given separately. */
-double lmp_log_dbinom_raw_(double k, double n, double p, double q);
-/* C(n, k) p^k q^(n-k) itself, to a few ulps also where its log is large (few successes or failures). */
-double lmp_dbinom_raw_(double k, double n, double p, double q);
+/* log of C(k + m, k) p^k q^m for real k, m >= 0 (Loader 2000), successes k and failures m given apart (a
+ * rounded n = k + m would move m); q = 1 - p given separately, and only the smaller of p, q need be exact. */
+double lmp_log_dbinom_raw_(double k, double m, double p, double q);
+/* C(k + m, k) p^k q^m itself, to a few ulps also where its log is large (few successes or failures). */
+double lmp_dbinom_raw_(double k, double m, double p, double q);
 /* log of x^k e^-x / Gamma(k + 1) for real k >= 0 (Loader 2000). */
 double lmp_log_dpois_raw_(double k, double x);
 /* x^k e^-x / Gamma(k + 1) itself, to a few ulps also where its log is large (small integer k). */
@@ -31,8 +32,9 @@ double lmp_dpois_raw_(double k, double x);
 /* log P(k, x) (lower) or log Q(k, x), and its derivative in log x (through *dlog), also where the tail
  * underflows. */
 double lmp_gamma_log_tail_(double k, double x, int lower, double *dlog);
-/* log I_x(a, b) and its derivative in log(x / (1 - x)), also where it underflows. */
-double lmp_beta_log_lower_(double a, double b, double x, double *dlog);
+/* log I_x(a, b) (lower) or log(1 - I_x(a, b)), and its derivative in log(x / (1 - x)), also where it
+ * underflows. */
+double lmp_beta_log_tail_(double a, double b, double x, int lower, double *dlog);
 /* Solve logtail(t) = log_target for t (logtail increasing in t, or decreasing when increasing = 0) by
  * Newton with bisection safeguards, from the start t; logtail returns the log of a tail and its
  * derivative in t. */

@@ -183,16 +183,16 @@ double lmp_bd0_(double x, double m)
     return x * log(x / m) + m - x;
 }
 
-double lmp_log_dbinom_raw_(double k, double n, double p, double q)
+/* The kernels take the successes k and the failures m = n - k separately: with a beta's a = 6.5e8 and
+ * b = 426, n = a + b rounds (its ulp is 1e-7), and n - k would move b by 1e-7: 2e-10 of I_x(a, b). */
+double lmp_log_dbinom_raw_(double k, double m, double p, double q)
 {
+    double n = k + m;
     if (p == 0) return k == 0 ? 0.0 : -INFINITY;
-    if (q == 0) return k == n ? 0.0 : -INFINITY;
-    if (k == 0) {
-        if (n == 0) return 0.0;
-        return p < 0.1 ? n * log1p(-p) : n * log(q);
-    }
-    if (k == n) return q < 0.1 ? n * log1p(-q) : n * log(p);
-    if (k < 0 || k > n) return -INFINITY;
+    if (q == 0) return m == 0 ? 0.0 : -INFINITY;
+    if (k < 0 || m < 0) return -INFINITY;
+    if (k == 0) return m == 0 ? 0.0 : p < 0.1 ? m * log1p(-p) : m * log(q);
+    if (m == 0) return q < 0.1 ? k * log1p(-q) : k * log(p);
     /* n p and n q from the smaller of p and q, the other mean as n minus it: callers pass q = 1 - p
      * rounded, and with p = 1e-9, n = 1e9 the rounding of q (u/2) would move n q by n u / 2, and
      * bd0(n - k, n q) ~ (n q - (n - k))^2 / (2 n) with it: 5e-8 of the pmf. */
@@ -204,27 +204,28 @@ double lmp_log_dbinom_raw_(double k, double n, double p, double q)
         nq = n * q;
         np = n - nq;
     }
-    double lc = lmp_stirlerr_(n) - lmp_stirlerr_(k) - lmp_stirlerr_(n - k) - lmp_bd0_(k, np) - lmp_bd0_(n - k, nq);
-    /* log(2 pi k (n - k) / n), as log j + log1p(-j / n) with j the smaller of k and n - k: Loader's (and
-     * R's) log1p(-k / n) rounds k / n first and keeps only the absolute precision of that rounding when
-     * k is near n (1e-11 of a pmf at n = 1e5, k = n - 1). */
-    double j = k <= n - k ? k : n - k;
+    double lc = lmp_stirlerr_(n) - lmp_stirlerr_(k) - lmp_stirlerr_(m) - lmp_bd0_(k, np) - lmp_bd0_(m, nq);
+    /* log(2 pi k m / n), as log j + log1p(-j / n) with j the smaller of k and m: Loader's (and R's)
+     * log1p(-k / n) rounds k / n first and keeps only the absolute precision of that rounding when k is
+     * near n (1e-11 of a pmf at n = 1e5, k = n - 1). */
+    double j = k <= m ? k : m;
     double lf = LMP_LN_2PI + log(j) + log1p(-j / n);
     return lc - 0.5 * lf;
 }
 
-
-double lmp_dbinom_raw_(double k, double n, double p, double q)
+double lmp_dbinom_raw_(double k, double m, double p, double q)
 {
     if (p == 0) return k == 0 ? 1.0 : 0.0;
-    if (q == 0) return k == n ? 1.0 : 0.0;
-    if (k < 0 || k > n) return 0.0;
-    /* With few successes far below the mean (or few failures), C(n, k) p^k q^(n-k) as a product: see
+    if (q == 0) return m == 0 ? 1.0 : 0.0;
+    if (k < 0 || m < 0) return 0.0;
+    double n = k + m;
+    /* With few successes far below the mean (or few failures), C(n, k) p^k q^m as a product: see
      * lmp_dpois_raw_ for why exp of the log form is not good enough there. */
     double j = -1, pp = p, qq = q;
-    if (k <= 200 && k == floor(k) && n == floor(n) && n * p <= 0.25 * k) j = k;
-    else if (n - k <= 200 && k == floor(k) && n == floor(n) && n * q <= 0.25 * (n - k)) {
-        j = n - k;
+    int whole = k == floor(k) && m == floor(m) && n < 0x1p53;
+    if (whole && k <= 200 && n * p <= 0.25 * k) j = k;
+    else if (whole && m <= 200 && n * q <= 0.25 * m) {
+        j = m;
         pp = q;
         qq = p;
     }
@@ -233,7 +234,7 @@ double lmp_dbinom_raw_(double k, double n, double p, double q)
         for (double i = 0; i < j; i++) r *= (n - i) * pp / (i + 1.0);
         return r * exp((n - j) * (qq < 0.5 ? log(qq) : log1p(-pp)));
     }
-    return exp(lmp_log_dbinom_raw_(k, n, p, q));
+    return exp(lmp_log_dbinom_raw_(k, m, p, q));
 }
 
 double lmp_log_dpois_raw_(double k, double x)
@@ -277,11 +278,11 @@ double lmp_sf_log_beta(double a, double b)
  * are taken of the exact one: log of the smaller, log1p(-smaller) for the larger. */
 static double log_of(double v, double w) { return v <= w ? log(v) : log1p(-w); }
 
-/* x^a y^b / (a B(a, b)) through the binomial kernel (x^a y^b / B(a, b) = C(a+b, a) x^a y^b a b / (a+b)),
+/* x^a y^b / (a B(a, b)) through the binomial kernel (x^a y^b / (a B(a, b)) = C(a+b, a) x^a y^b b / (a+b)),
  * which takes the means from the exact one of x, y and is a product where the log form loses digits. */
 static double beta_front(double a, double b, double x, double y)
 {
-    return lmp_dbinom_raw_(a, a + b, x, y) * (b / (a + b));
+    return lmp_dbinom_raw_(a, b, x, y) * (b / (a + b));
 }
 
 /* I_x(a, b) for x below the mean by the even part of the continued fraction A&S 26.5.8,
@@ -321,9 +322,14 @@ static double beta_cf(double a, double b, double x, double y, double lambda)
 }
 
 /* I_x(a, b) by the power series (A&S 26.5.4 in DiDonato & Morris's BPSER form)
- *   I = x^a / (a B(a, b)) [1 + a sum_{j>=1} (1-b)(2-b)...(j-b) x^j / (j! (a + j))],
- * for b <= 1 or b x small; x^a / (a B(a, b)) as the front divided by y^b. */
-static double beta_series(double a, double b, double x, double y)
+ *   I = x^a / (a B(a, b)) [1 + a S],  S = sum_{j>=1} (1-b)(2-b)...(j-b) x^j / (j! (a + j)),
+ * for x <= 0.7 with b <= 1 or b x <= 0.7 (near x = 1 its terms decay like j^-b). Sets *lower = I and
+ * *upper = 1 - I. For a <= 1 the lower tail may be close to 1 even below the mean (a distribution with a tiny
+ * a sits at e^(-1/a)), so there I is exp(L) and 1 - I is -expm1(L) of its log
+ *   L = a log x + [lgamma(b + a) - lgamma(b) - lgamma(1 + a)] + log1p(a S),
+ * every term O(a) and computed to its relative precision (DiDonato & Morris's APSER is its first order);
+ * otherwise (and for a = 1 with a small lower tail) x^a / (a B(a, b)) is the front divided by y^b. */
+static void beta_series(double a, double b, double x, double y, double *lower, double *upper)
 {
     double sum = 0.0, c = 1.0;
     for (int j = 1; j < 100000; j++) {
@@ -332,19 +338,41 @@ static double beta_series(double a, double b, double x, double y)
         sum += w;
         if (fabs(w) <= 1e-17 * fabs(sum) || c == 0) break;
     }
+    if (a <= 1.0) {
+        /* 1 / (a B(a, b)) = Gamma(a + b) / (Gamma(1 + a) Gamma(b)); for b <= 1 written as
+         * b / (a + b) * exp(lgamma(1+a+b) - lgamma(1+b) - lgamma(1+a)), the factor kept out of the exponent
+         * (for a tiny b it is ~1e-148, whose log exp() would return to only 340 ulps) */
+        double E, lf;
+        if (b <= 1.0) {
+            /* lgamma(1+a+b) - lgamma(1+b) as a difference over the shift a, not of two rounded values */
+            E = a * log_of(x, y) + (lmp_lgamma_diff_(1.0 + b, a) - lmp_lgamma1p_(a)) + log1p(a * sum);
+            lf = -log1p(a / b);
+        } else {
+            E = a * log_of(x, y) + (lmp_lgamma_diff_(b, a) - lmp_lgamma1p_(a)) + log1p(a * sum);
+            lf = 0.0;
+        }
+        double L = E + lf;
+        if (a < 1.0 || L > -1.0) {
+            *lower = (b <= 1.0 ? b / (a + b) : 1.0) * exp(E);
+            *upper = -expm1(L);
+            return;
+        }
+        /* a = 1 (a binomial sf at k = 0) far below 1: the front is then an exact product, where exp(L) keeps
+         * only the absolute precision of a log of -700 */
+    }
     double lead = beta_front(a, b, x, y) / exp(b * log_of(y, x));
-    return lead * (1.0 + a * sum);
+    *lower = lead * (1.0 + a * sum);
+    *upper = 1.0 - *lower;
 }
 
-/* I_x(a, b) for x at or below the mean, lambda = a - (a + b) x >= 0 (from the exact variable). */
-static double beta_lower_tail(double a, double b, double x, double y, double lambda)
-{
-    if (b <= 1.0 || b * x <= 0.7) return beta_series(a, b, x, y);
-    return beta_front(a, b, x, y) * beta_cf(a, b, x, y, lambda);
-}
-
-/* I_x(a, b) (lower = 1) or 1 - I_x(a, b) (lower = 0): the tail on the side of x is computed, the other
- * as 1 minus it. */
+/* I_x(a, b) (lower = 1) or 1 - I_x(a, b) (lower = 0), DiDonato & Morris's (1992) choice of frame and method:
+ *  - min(a, b) <= 1: the frame with x0 = min(x, 1 - x) <= 1/2 (a0, b0 swapped with it); the series when
+ *    b0 <= 1 or b0 x0 <= 0.7, the series of the mirrored frame when x0 >= 0.29 (there y0 <= 0.71 and it
+ *    converges geometrically), else the continued fraction on the side of the mean;
+ *  - both > 1: the side of the mean (lambda = a - (a+b) x >= 0, from the exact variable), the series when
+ *    b x <= 0.7, else the continued fraction.
+ * The series gives both tails (see beta_series); elsewhere the other tail is 1 minus the computed one, which
+ * is the smaller. */
 static double beta_inc_impl(double a, double b, double x, int lower)
 {
     if (isnan(a) || isnan(b) || isnan(x) || a <= 0 || b <= 0 || x < 0 || x > 1) return NAN;
@@ -353,12 +381,38 @@ static double beta_inc_impl(double a, double b, double x, int lower)
     double y = 1.0 - x;
     double s = a + b;
     double lambda = isfinite(s) ? (x <= 0.5 ? a - s * x : s * y - b) : a * y - b * x;
-    if (lambda >= 0) {
-        double v = beta_lower_tail(a, b, x, y, lambda);
-        return lower ? v : 1.0 - v;
+    double lo, up;
+    int swap;
+    if (fmin(a, b) <= 1.0) {
+        swap = x > 0.5;
+        double a0 = swap ? b : a, b0 = swap ? a : b, x0 = swap ? y : x, y0 = swap ? x : y;
+        if (b0 <= 1.0 || b0 * x0 <= 0.7) beta_series(a0, b0, x0, y0, &lo, &up);
+        else if (x0 >= 0.29) beta_series(b0, a0, y0, x0, &up, &lo);
+        else {
+            double l0 = swap ? -lambda : lambda;
+            if (l0 >= 0) {
+                lo = beta_front(a0, b0, x0, y0) * beta_cf(a0, b0, x0, y0, l0);
+                up = 1.0 - lo;
+            } else {
+                up = beta_front(b0, a0, y0, x0) * beta_cf(b0, a0, y0, x0, -l0);
+                lo = 1.0 - up;
+            }
+        }
+    } else {
+        swap = lambda < 0;
+        double a0 = swap ? b : a, b0 = swap ? a : b, x0 = swap ? y : x, y0 = swap ? x : y;
+        if (b0 * x0 <= 0.7) beta_series(a0, b0, x0, y0, &lo, &up);
+        else {
+            lo = beta_front(a0, b0, x0, y0) * beta_cf(a0, b0, x0, y0, fabs(lambda));
+            up = 1.0 - lo;
+        }
     }
-    double v = beta_lower_tail(b, a, y, x, -lambda);
-    return lower ? 1.0 - v : v;
+    if (swap) {
+        double t = lo;
+        lo = up;
+        up = t;
+    }
+    return lower ? lo : up;
 }
 
 double lmp_sf_beta_inc(double a, double b, double x) { return beta_inc_impl(a, b, x, 1); }
@@ -547,28 +601,34 @@ double lmp_gamma_log_tail_(double k, double x, int lower, double *dlog)
 }
 
 /* log I_x(a, b) and its derivative in u = log(x / (1 - x)): x (1 - x) f(x) / I = a front / I. */
-double lmp_beta_log_lower_(double a, double b, double x, double *dlog)
+/* log I_x(a, b) below the mean where it underflows: the front (Loader's log form) times the series or the
+ * continued fraction, in logs. */
+static double beta_log_lower_small(double a, double b, double x, double y)
+{
+    double lfront = lmp_log_dbinom_raw_(a, b, x, y) + log(b / (a + b));
+    double s = a + b, lambda = x <= 0.5 ? a - s * x : s * y - b;
+    if (x <= 0.7 && (b <= 1.0 || b * x <= 0.7)) {
+        double sum = 0.0, c = 1.0;
+        for (int j = 1; j < 100000; j++) {
+            c *= (1.0 - b / j) * x;
+            double w = c / (a + j);
+            sum += w;
+            if (fabs(w) <= 1e-17 * fabs(sum) || c == 0) break;
+        }
+        return lfront - b * log_of(y, x) + log1p(a * sum);
+    }
+    return lfront + log(beta_cf(a, b, x, y, lambda));
+}
+
+double lmp_beta_log_tail_(double a, double b, double x, int lower, double *dlog)
 {
     double y = 1.0 - x;
-    double v = beta_inc_impl(a, b, x, 1), lv;
-    double lfront = lmp_log_dbinom_raw_(a, a + b, x, y) + log(b / (a + b)); /* x^a y^b / (a B(a, b)) */
+    double v = beta_inc_impl(a, b, x, lower), lv;
+    double lfront = lmp_log_dbinom_raw_(a, b, x, y) + log(b / (a + b)); /* x^a y^b / (a B(a, b)) */
     if (v > 1e-300) lv = log(v);
-    else {
-        double s = a + b, lambda = x <= 0.5 ? a - s * x : s * y - b;
-        if (b <= 1.0 || b * x <= 0.7) {
-            double sum = 0.0, c = 1.0;
-            for (int j = 1; j < 100000; j++) {
-                c *= (1.0 - b / j) * x;
-                double w = c / (a + j);
-                sum += w;
-                if (fabs(w) <= 1e-17 * fabs(sum) || c == 0) break;
-            }
-            lv = lfront - b * log_of(y, x) + log1p(a * sum);
-        } else {
-            lv = lfront + log(beta_cf(a, b, x, y, lambda));
-        }
-    }
-    *dlog = exp(log(a) + lfront - lv);
+    else lv = lower ? beta_log_lower_small(a, b, x, y) : beta_log_lower_small(b, a, y, x);
+    double d = exp(log(a) + lfront - lv); /* x (1 - x) f(x) / tail = a front / tail */
+    *dlog = lower ? d : -d;
     return lv;
 }
 

@@ -74,6 +74,11 @@ X86_INLINE __m512 gelu16(__m512 x)
     return _mm512_mul_ps(x, s);
 }
 
+/* Weight rows fetched ahead of use where a thread reads them in short runs. */
+#ifndef PF_ROWS
+#define PF_ROWS 32
+#endif
+
 /* ---- packing ------------------------------------------------------------------------ */
 
 size_t gpt2_x86_pack_a_floats(size_t M, size_t K) { return (M + MR - 1) / MR * MR * K; }
@@ -169,10 +174,6 @@ X86_FN void gpt2_x86_pack_a_ln(const float *A, size_t lda, size_t M, size_t K, s
         }
     }
 }
-
-#ifndef PF_ROWS
-#define PF_ROWS 32
-#endif
 
 /* B block [k0, k0+kc) x [n0, n0+nc) of a [K][N] matrix (ldb) into panels [kc][NR].
  * Row by row: each row segment is read in one contiguous sweep (what the
@@ -316,7 +317,15 @@ X86_FN static void gemv_kn(const gpt2_gemm *g, size_t n0, size_t n1)
             const float *b0 = g->B + k * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
             const __m512 x0 = _mm512_set1_ps(x[k]), x1 = _mm512_set1_ps(x[k + 1]), x2 = _mm512_set1_ps(x[k + 2]),
                          x3 = _mm512_set1_ps(x[k + 3]);
+            /* rows PF_ROWS ahead: a thread's share of a narrow matrix is a short run per row */
+            const float *pf = k + 4 + PF_ROWS <= K ? b0 + PF_ROWS * ldb : NULL;
             for (size_t n = s; n < nfull; n += 16) {
+                if (pf) {
+                    _mm_prefetch((const char *)(pf + n), _MM_HINT_T0);
+                    _mm_prefetch((const char *)(pf + ldb + n), _MM_HINT_T0);
+                    _mm_prefetch((const char *)(pf + 2 * ldb + n), _MM_HINT_T0);
+                    _mm_prefetch((const char *)(pf + 3 * ldb + n), _MM_HINT_T0);
+                }
                 __m512 acc = _mm512_loadu_ps(y + n);
                 acc = _mm512_fmadd_ps(x0, _mm512_loadu_ps(b0 + n), acc);
                 acc = _mm512_fmadd_ps(x1, _mm512_loadu_ps(b1 + n), acc);

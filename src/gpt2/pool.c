@@ -1,36 +1,47 @@
 /* The thread pool of a GPT-2 context: n - 1 workers plus the caller.
  *
  * A push is one task run by every thread, with barriers between the stages
- * of the forward pass (about 5 per layer). Decoding one token of GPT-2 124M
- * takes a few milliseconds, so a barrier must cost well under a microsecond:
- * threads spin on atomics (with the CPU's pause hint) while a push runs, and
- * workers keep spinning for a while after it (the next push usually follows
- * at once) before they sleep on a condition variable, so that an idle context
- * costs no CPU. */
+ * of the forward pass (about 8 per layer). Decoding one token of GPT-2 124M
+ * takes a few milliseconds, so a barrier must cost well under a microsecond
+ * when the threads have their cores: waiting threads spin on an atomic (with
+ * the CPU's pause hint). But a thread can also wait for one that the system
+ * has descheduled (a busy machine, more threads than cores), and spinning
+ * then burns the very time slice the other thread needs: so every wait spins
+ * for a bounded time (SPIN_NS) and then sleeps on a condition variable until
+ * the thread it waits for wakes it. Workers with no task spin longer
+ * (IDLE_SPIN_NS: the next push usually follows at once) before they sleep, so
+ * an idle context costs no CPU.
+ *
+ * The sleep/wake handshake (the same for the three waits): the waiter, under
+ * the mutex, counts itself in `sleepers`, then re-reads the word it waits on
+ * and sleeps only if it is unchanged; the waker changes the word, then reads
+ * `sleepers` (both sequentially consistent, so one of them sees the other's
+ * store) and, if anyone sleeps, broadcasts under the mutex, which it can only
+ * take once the sleeper is inside pthread_cond_wait. */
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "gpt2_internal.h"
 
-/* Workers that have seen no task for this long go to sleep. */
-#define IDLE_SPIN_NS 2000000L
+#define SPIN_NS 50000L        /* a wait inside a push: 50 us of spinning, then sleep */
+#define IDLE_SPIN_NS 2000000L /* a worker between pushes: 2 ms */
 
 struct gpt2_pool {
     int n;
     pthread_t *th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    atomic_uint gen;     /* task generation: bumped once per run */
-    atomic_int done;     /* workers finished with the current task */
-    int sleepers;        /* under mu */
-    int stop;            /* under mu, and read after gen changes */
+    atomic_int sleepers;   /* threads in (or entering) pthread_cond_wait */
+    atomic_uint gen;       /* task generation: bumped once per run */
+    atomic_uint done;      /* workers finished with the current task */
+    atomic_uint bar_count; /* threads arrived at the current barrier */
+    atomic_uint bar_gen;   /* barrier generation */
+    int stop;              /* set before the last bump of gen */
     gpt2_task_fn fn;
     void *arg;
-    atomic_uint bar_count, bar_gen;
 };
 
 typedef struct worker_arg {
@@ -54,6 +65,34 @@ static long now_ns(void)
     return (long)ts.tv_sec * 1000000000L + ts.tv_nsec;
 }
 
+/* Wait until *w != old: spin for spin_ns, then sleep until woken. */
+static void wait_change(gpt2_pool *p, atomic_uint *w, unsigned old, long spin_ns)
+{
+    long t0 = 0;
+    for (unsigned spins = 1;; spins++) {
+        if (atomic_load_explicit(w, memory_order_acquire) != old) return;
+        cpu_relax();
+        if (spins % 256) continue;
+        long t = now_ns();
+        if (!t0) t0 = t;
+        if (t - t0 >= spin_ns) break;
+    }
+    pthread_mutex_lock(&p->mu);
+    atomic_fetch_add(&p->sleepers, 1);
+    while (atomic_load(w) == old) pthread_cond_wait(&p->cv, &p->mu);
+    atomic_fetch_sub(&p->sleepers, 1);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* After changing a word some thread may wait on: wake the sleepers. */
+static void wake_all(gpt2_pool *p)
+{
+    if (atomic_load(&p->sleepers) == 0) return;
+    pthread_mutex_lock(&p->mu);
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
 static void *worker(void *v)
 {
     worker_arg wa = *(worker_arg *)v;
@@ -61,39 +100,15 @@ static void *worker(void *v)
     gpt2_pool *p = wa.p;
     unsigned seen = 0;
     for (;;) {
-        unsigned g;
-        long t0 = 0;
-        unsigned spins = 0;
-        while ((g = atomic_load_explicit(&p->gen, memory_order_acquire)) == seen) {
-            cpu_relax();
-            if ((++spins & 1023) != 0) continue;
-            long t = now_ns();
-            if (!t0) t0 = t;
-            if (t - t0 < IDLE_SPIN_NS) continue;
-            pthread_mutex_lock(&p->mu);
-            p->sleepers++;
-            while (atomic_load_explicit(&p->gen, memory_order_acquire) == seen) pthread_cond_wait(&p->cv, &p->mu);
-            p->sleepers--;
-            pthread_mutex_unlock(&p->mu);
-            t0 = 0;
-        }
-        seen = g;
-        pthread_mutex_lock(&p->mu);
-        int stop = p->stop;
-        pthread_mutex_unlock(&p->mu);
-        if (stop) break;
+        wait_change(p, &p->gen, seen, IDLE_SPIN_NS);
+        seen = atomic_load_explicit(&p->gen, memory_order_acquire);
+        if (p->stop) break;
         p->fn(p->arg, wa.tid, p->n);
-        atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
+        /* the last worker to finish wakes the caller if it sleeps */
+        atomic_fetch_add(&p->done, 1);
+        wake_all(p);
     }
     return NULL;
-}
-
-static void wake(gpt2_pool *p)
-{
-    atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
-    pthread_mutex_lock(&p->mu);
-    if (p->sleepers) pthread_cond_broadcast(&p->cv);
-    pthread_mutex_unlock(&p->mu);
 }
 
 lmp_status gpt2_pool_create(int n, gpt2_pool **out, lmp_error *err)
@@ -102,7 +117,7 @@ lmp_status gpt2_pool_create(int n, gpt2_pool **out, lmp_error *err)
     if (n < 1) n = 1;
     gpt2_pool *p = calloc(1, sizeof *p);
     if (!p) return lmp_error_set(err, LMP_ENOMEM, "out of memory for a thread pool");
-    p->n = n;
+    p->n = 1;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     p->th = calloc((size_t)n, sizeof *p->th);
@@ -120,11 +135,11 @@ lmp_status gpt2_pool_create(int n, gpt2_pool **out, lmp_error *err)
             if (rc) free(wa);
         }
         if (rc) {
-            p->n = i; /* the workers started so far are joined by free */
-            gpt2_pool_free(p);
+            gpt2_pool_free(p); /* joins the p->n - 1 workers started so far */
             return lmp_error_set(err, rc == ENOMEM ? LMP_ENOMEM : LMP_EIO, "cannot start thread %d of %d: %s", i + 1,
                                  n, strerror(rc));
         }
+        p->n = i + 1;
     }
     *out = p;
     return LMP_OK;
@@ -133,11 +148,10 @@ lmp_status gpt2_pool_create(int n, gpt2_pool **out, lmp_error *err)
 void gpt2_pool_free(gpt2_pool *p)
 {
     if (!p) return;
-    if (p->th && p->n > 1) {
-        pthread_mutex_lock(&p->mu);
+    if (p->n > 1) {
         p->stop = 1;
-        pthread_mutex_unlock(&p->mu);
-        wake(p);
+        atomic_fetch_add(&p->gen, 1); /* publishes stop */
+        wake_all(p);
         for (int i = 1; i < p->n; i++) pthread_join(p->th[i], NULL);
     }
     pthread_mutex_destroy(&p->mu);
@@ -157,13 +171,12 @@ void gpt2_pool_run(gpt2_pool *p, gpt2_task_fn fn, void *arg)
     p->fn = fn;
     p->arg = arg;
     atomic_store_explicit(&p->done, 0, memory_order_relaxed);
-    wake(p);
+    atomic_fetch_add(&p->gen, 1);
+    wake_all(p);
     fn(arg, 0, p->n);
-    unsigned spins = 0;
-    while (atomic_load_explicit(&p->done, memory_order_acquire) != p->n - 1) {
-        cpu_relax();
-        if ((++spins & 4095) == 0) sched_yield(); /* a worker descheduled on a busy machine */
-    }
+    unsigned d;
+    while ((d = atomic_load_explicit(&p->done, memory_order_acquire)) != (unsigned)p->n - 1)
+        wait_change(p, &p->done, d, SPIN_NS);
 }
 
 void gpt2_pool_barrier(gpt2_pool *p)
@@ -172,12 +185,9 @@ void gpt2_pool_barrier(gpt2_pool *p)
     unsigned g = atomic_load_explicit(&p->bar_gen, memory_order_acquire);
     if (atomic_fetch_add_explicit(&p->bar_count, 1, memory_order_acq_rel) == (unsigned)p->n - 1) {
         atomic_store_explicit(&p->bar_count, 0, memory_order_relaxed);
-        atomic_fetch_add_explicit(&p->bar_gen, 1, memory_order_release);
+        atomic_fetch_add(&p->bar_gen, 1);
+        wake_all(p);
         return;
     }
-    unsigned spins = 0;
-    while (atomic_load_explicit(&p->bar_gen, memory_order_acquire) == g) {
-        cpu_relax();
-        if ((++spins & 4095) == 0) sched_yield();
-    }
+    wait_change(p, &p->bar_gen, g, SPIN_NS);
 }

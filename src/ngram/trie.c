@@ -256,12 +256,6 @@ static float ffrom(uint32_t b)
     return v;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 static int cmp_float_bits(const void *a, const void *b)
 {
     float x = ffrom(*(const uint32_t *)a), y = ffrom(*(const uint32_t *)b);
@@ -277,16 +271,41 @@ static int cmp_float(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Distinct uint32 values of v[0..m) into a new sorted array (*out, *n). */
-static int distinct(const uint32_t *v, uint64_t m, int (*cmp)(const void *, const void *), uint32_t **out, uint32_t *n)
+/* An order-preserving map of float bits to unsigned ones (negative values
+ * reversed, -0.0 just below +0.0) and back. */
+static inline uint32_t float_key(uint32_t b) { return b >> 31 ? ~b : b | 0x80000000u; }
+static inline uint32_t float_unkey(uint32_t k) { return k >> 31 ? k & 0x7fffffffu : ~k; }
+
+/* Distinct values of v[0..m) into a new array sorted as floats (as_float) or as
+ * unsigned integers (*out, *n): two 16-bit passes of a radix sort. */
+static int distinct(const uint32_t *v, uint64_t m, int as_float, uint32_t **out, uint32_t *n)
 {
-    uint32_t *a = malloc((m ? m : 1) * sizeof *a);
-    if (!a) return -1;
-    memcpy(a, v, m * sizeof *a);
-    qsort(a, m, sizeof *a, cmp);
+    uint32_t *a = malloc((m ? m : 1) * sizeof *a), *b = malloc((m ? m : 1) * sizeof *b);
+    uint64_t *cnt = calloc(65537, sizeof *cnt);
+    if (!a || !b || !cnt) {
+        free(a);
+        free(b);
+        free(cnt);
+        return -1;
+    }
+    for (uint64_t i = 0; i < m; i++) a[i] = as_float ? float_key(v[i]) : v[i];
+    for (int pass = 0; pass < 2; pass++) {
+        unsigned sh = 16 * (unsigned)pass;
+        memset(cnt, 0, 65537 * sizeof *cnt);
+        for (uint64_t i = 0; i < m; i++) cnt[((a[i] >> sh) & 0xffff) + 1]++;
+        for (unsigned k = 0; k < 65536; k++) cnt[k + 1] += cnt[k];
+        for (uint64_t i = 0; i < m; i++) b[cnt[(a[i] >> sh) & 0xffff]++] = a[i];
+        uint32_t *t = a;
+        a = b;
+        b = t;
+    }
     uint64_t k = 0;
     for (uint64_t i = 0; i < m; i++)
         if (k == 0 || a[k - 1] != a[i]) a[k++] = a[i];
+    if (as_float)
+        for (uint64_t i = 0; i < k; i++) a[i] = float_unkey(a[i]);
+    free(b);
+    free(cnt);
     *out = a;
     *n = (uint32_t)k;
     return 0;
@@ -297,7 +316,7 @@ static int coder_exact(const uint32_t *v, uint64_t m, coder *c)
 {
     memset(c, 0, sizeof *c);
     uint32_t *vals, nv, *exps, ne;
-    if (distinct(v, m, cmp_float_bits, &vals, &nv)) return -1;
+    if (distinct(v, m, 1, &vals, &nv)) return -1;
     uint32_t *e = malloc((m ? m : 1) * sizeof *e);
     if (!e) {
         free(vals);
@@ -309,7 +328,7 @@ static int coder_exact(const uint32_t *v, uint64_t m, coder *c)
         if (v[i] >> 31) neg = 1;
         else pos = 1;
     }
-    int r = distinct(e, m, cmp_u32, &exps, &ne);
+    int r = distinct(e, m, 0, &exps, &ne);
     free(e);
     if (r) {
         free(vals);
@@ -1258,11 +1277,11 @@ lmp_status ng_trie_to_hashed_write(const struct lmp_ngram *m, const char *path, 
  * in turn. Over a batch the walks are made level by level instead: level L of
  * token t needs only level L-1 of token t (the node to search) and of token
  * t-1 (the key, the context's rank), so all tokens' level-L lookups are
- * independent. They run NG_GROUP_WALK at a time, one memory step each per
+ * independent. They run NG_GROUP_WALK (64) at a time, one memory step each per
  * round, with the next address of every lookup prefetched before the round
  * that reads it ("group prefetching", Chen, Ailamaki, Gibbons & Mowry 2004):
  * the cache misses of a group overlap. */
-#define NG_GROUP_WALK 16
+#define NG_GROUP_WALK 64
 
 /* Lookups of one level: element ids el[0..cnt), each searching key[k] in [b[k], e[k]). */
 static void search_batch(const struct ng_trie *t, unsigned L, size_t cnt, const uint32_t *el, const uint32_t *key,
@@ -1273,18 +1292,19 @@ static void search_batch(const struct ng_trie *t, unsigned L, size_t cnt, const 
     for (size_t g0 = 0; g0 < cnt; g0 += NG_GROUP_WALK) {
         size_t gn = cnt - g0 < NG_GROUP_WALK ? cnt - g0 : NG_GROUP_WALK;
         uint64_t lo[NG_GROUP_WALK], hi[NG_GROUP_WALK], mid[NG_GROUP_WALK];
-        unsigned live = 0;
+        unsigned char idx[NG_GROUP_WALK]; /* the lookups still searching */
+        size_t live = gn;
         for (size_t g = 0; g < gn; g++) {
             lo[g] = b[g0 + g];
             hi[g] = e[g0 + g];
             mid[g] = lo[g] + (hi[g] - lo[g]) / 2;
             ng_prefetch(rec + (mid[g] * rb >> 3));
-            live |= 1u << g;
+            idx[g] = (unsigned char)g;
         }
         while (live) {
-            for (size_t g = 0; g < gn; g++) {
-                if (!(live >> g & 1)) continue;
-                size_t k = g0 + g;
+            size_t keep = 0;
+            for (size_t j = 0; j < live; j++) {
+                size_t g = idx[j], k = g0 + g;
                 uint32_t *res = &found_row[(size_t)el[k] * stride];
                 if (hi[g] - lo[g] <= 8) { /* the rest is a line or two: scan it */
                     uint64_t at = UINT64_MAX;
@@ -1296,20 +1316,20 @@ static void search_batch(const struct ng_trie *t, unsigned L, size_t cnt, const 
                         }
                     }
                     *res = at == UINT64_MAX ? UINT32_MAX : (uint32_t)at;
-                    live &= ~(1u << g);
                     continue;
                 }
                 uint64_t kk = bits_at(rec, mid[g] * rb, km);
                 if (kk == key[k]) {
                     *res = (uint32_t)mid[g];
-                    live &= ~(1u << g);
                     continue;
                 }
                 if (kk < key[k]) lo[g] = mid[g] + 1;
                 else hi[g] = mid[g];
                 mid[g] = lo[g] + (hi[g] - lo[g]) / 2;
                 ng_prefetch(rec + (mid[g] * rb >> 3));
+                idx[keep++] = (unsigned char)g;
             }
+            live = keep;
         }
     }
 }

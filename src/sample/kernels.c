@@ -13,12 +13,22 @@
  * exp(-87.3) (under FLT_MIN) are flushed to 0: such a token is never drawn.
  * The float64 path uses libm's exp so that probabilities match numpy/torch to
  * the last bit in the common case. */
-#include <immintrin.h>
 #include <math.h>
 #include <string.h>
 
 #include "lmprob/sample.h"
 #include "kernels.h"
+
+/* The x86 kernels (AVX2 + FMA, AVX-512) compile only for x86-64 with GCC or
+ * clang (target attributes, <immintrin.h>, __builtin_cpu_supports); elsewhere
+ * (aarch64, ...) every kernel is the portable one: GCC vector extensions, which
+ * both compilers lower to the machine's own vectors, and isa_machine() is 0. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SMP_X86 1
+#include <immintrin.h>
+#else
+#define SMP_X86 0
+#endif
 
 /* ---- vectorised float exp -------------------------------------------------------- */
 
@@ -71,10 +81,14 @@ static inline __attribute__((always_inline)) void vexpf(v8f *io)
 
 static int isa_machine(void)
 {
+#if SMP_X86
     if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return 0;
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
         return 2;
     return 1;
+#else
+    return 0;
+#endif
 }
 
 /* The widest variant this machine runs; the caller caps it (the sampler keeps a
@@ -85,6 +99,7 @@ int lmp_sample_isa_best(void) { return isa_machine(); }
 #define AVX2_FN __attribute__((target("avx2,fma")))
 #define AVX512_FN __attribute__((target("avx2,fma,avx512f,avx512dq,avx512vl")))
 
+#if SMP_X86
 /* f / T in float32 (tv: the float temperature broadcast), lane by lane: the
  * correctly rounded quotient, as torch's float32 division and llama.cpp's
  * logit /= temp */
@@ -135,6 +150,7 @@ AVX2_FN static inline __attribute__((always_inline)) float hmax8(__m256 v)
     for (int j = 0; j < 8; j++) m = t[j] > m ? t[j] : m;
     return m;
 }
+#endif
 
 /* The chunk maximum the vector loop of fcheck leaves open at i (partial: the
  * maximum of its part so far, -inf when i starts a chunk), completed with the
@@ -146,6 +162,7 @@ static void cmax_tail(const float *x, size_t i, size_t n, float partial, float *
     cmax[i / LMP_CHUNK] = partial;
 }
 
+#if SMP_X86
 /* sample, cmax as in fcheck_avx512 */
 AVX2_FN static size_t fcheck_avx2(const float *x, size_t n, float *max, float *sample, float *cmax)
 {
@@ -229,6 +246,7 @@ AVX512_FN static size_t fcheck_avx512(const float *x, size_t n, float *max, floa
     *max = m;
     return n;
 }
+#endif
 
 /* ---- rules shared by the general path and the top-p route ----------------------------- */
 
@@ -254,6 +272,7 @@ static inline __attribute__((always_inline)) size_t compact_keep(double k, doubl
 
 /* ---- the top-p fast path on gathered float32 logits (sample.c topp_first) ---------------- */
 
+#if SMP_X86
 /* id <- every i with x[i] >= lo (ascending), xs <- those x; returns how many */
 AVX512_FN static size_t fgather_ge_avx512(const float *x, size_t n, float lo, int32_t *id, float *xs)
 {
@@ -278,10 +297,15 @@ AVX512_FN static size_t fgather_ge_avx512(const float *x, size_t n, float lo, in
     }
     return m;
 }
+#endif
 
 size_t lmp_sample_fgather_ge(int isa, const float *x, size_t n, float lo, int32_t *id, float *xs)
 {
+#if SMP_X86
     if (isa >= 2) return fgather_ge_avx512(x, n, lo, id, xs);
+#else
+    (void)isa;
+#endif
     size_t m = 0;
     for (size_t i = 0; i < n; i++) { /* branch-free: the kept ids are spread at random */
         id[m] = (int32_t)i;
@@ -291,6 +315,7 @@ size_t lmp_sample_fgather_ge(int isa, const float *x, size_t n, float lo, int32_
     return m;
 }
 
+#if SMP_X86
 AVX512_FN static double mass_ge_avx512(const float *xs, const float *es, size_t n, float hi)
 {
     const __m512 hv = _mm512_set1_ps(hi);
@@ -307,10 +332,15 @@ AVX512_FN static double mass_ge_avx512(const float *xs, const float *es, size_t 
     for (; j < n; j++) s += xs[j] >= hi ? (double)es[j] : 0.0;
     return s;
 }
+#endif
 
 double lmp_sample_mass_ge(int isa, const float *xs, const float *es, size_t n, float hi)
 {
+#if SMP_X86
     if (isa >= 2) return mass_ge_avx512(xs, es, n, hi);
+#else
+    (void)isa;
+#endif
     double s = 0.0;
     for (size_t j = 0; j < n; j++) s += xs[j] >= hi ? (double)es[j] : 0.0;
     return s;
@@ -339,6 +369,7 @@ static double topp_bucket_scalar(const float *xs, const float *es, size_t j, siz
     return high;
 }
 
+#if SMP_X86
 /* 8 tokens a step in vectors: bucket and probability; the tokens below bh are
  * summed in the vector accumulator, the others compressed into a list that a
  * scalar loop scatters afterwards (long after the stores: no blocked
@@ -378,12 +409,17 @@ AVX512_FN static double topp_bucket_avx512(const float *xs, const float *es, siz
     double high = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
     return high + topp_bucket_scalar(xs, es, j, n, tf, kmin, scale, nb, iz, bh, bmass, bidx);
 }
+#endif
 
 double lmp_sample_topp_bucket(int isa, const float *xs, const float *es, size_t n, float tf, double kmin, double scale,
                               int nb, double iz, int32_t bh, double *bmass, int32_t *bidx, int32_t *band_b,
                               double *band_p)
 {
+#if SMP_X86
     if (isa >= 2) return topp_bucket_avx512(xs, es, n, tf, kmin, scale, nb, iz, bh, bmass, bidx, band_b, band_p);
+#else
+    (void)isa, (void)band_b, (void)band_p; /* the AVX-512 kernel's lists */
+#endif
     return topp_bucket_scalar(xs, es, 0, n, tf, kmin, scale, nb, iz, bh, bmass, bidx);
 }
 
@@ -409,6 +445,7 @@ static size_t topp_finish_scalar(float *xs, const float *es, int32_t *id, size_t
     return m;
 }
 
+#if SMP_X86
 AVX512_FN static size_t topp_finish_avx512(float *xs, const float *es, int32_t *id, size_t n, float tf, float lthr,
                                            size_t lo_tie, size_t hi_tie, double *p)
 {
@@ -434,11 +471,16 @@ AVX512_FN static size_t topp_finish_avx512(float *xs, const float *es, int32_t *
     }
     return topp_finish_scalar(xs, es, id, j, n, tf, lthr, lo_tie, hi_tie, p, m, seen);
 }
+#endif
 
 size_t lmp_sample_topp_finish(int isa, float *xs, const float *es, int32_t *id, size_t n, float tf, float lthr,
                               size_t lo_tie, size_t hi_tie, double *p)
 {
+#if SMP_X86
     if (isa >= 2) return topp_finish_avx512(xs, es, id, n, tf, lthr, lo_tie, hi_tie, p);
+#else
+    (void)isa;
+#endif
     return topp_finish_scalar(xs, es, id, 0, n, tf, lthr, lo_tie, hi_tie, p, 0, 0);
 }
 
@@ -462,6 +504,7 @@ static size_t topp_draw_scan(const float *xs, const float *es, size_t lo, size_t
     return SIZE_MAX;
 }
 
+#if SMP_X86
 AVX512_FN static double topp_block_mass_avx512(const float *xs, const float *es, size_t lo, size_t hi, float tf,
                                                float lthr, double iz, size_t *ties)
 {
@@ -488,14 +531,17 @@ AVX512_FN static double topp_block_mass_avx512(const float *xs, const float *es,
     *ties = t;
     return bs;
 }
+#endif
 
 size_t lmp_sample_topp_draw(int isa, const float *xs, const float *es, size_t n, float tf, float lthr, size_t lo_tie,
                             size_t hi_tie, double iz, double target)
 {
+    (void)isa; /* no variant but the portable one off x86-64 */
     double c = 0.0;
-    size_t seen = 0, last = SIZE_MAX, j = 0;
+    size_t seen = 0, last = SIZE_MAX;
+#if SMP_X86
     if (isa >= 2) {
-        for (; j < n; j += 64) {
+        for (size_t j = 0; j < n; j += 64) {
             size_t hi = j + 64 < n ? j + 64 : n, ties;
             double bs = topp_block_mass_avx512(xs, es, j, hi, tf, lthr, iz, &ties);
             if (ties == 0 && c + bs <= target) { /* no tie to number: skip the block whole */
@@ -506,7 +552,9 @@ size_t lmp_sample_topp_draw(int isa, const float *xs, const float *es, size_t n,
             size_t r = topp_draw_scan(xs, es, j, hi, tf, lthr, lo_tie, hi_tie, iz, target, &c, &seen, &last);
             if (r != SIZE_MAX) return r;
         }
-    } else {
+    } else
+#endif
+    {
         size_t r = topp_draw_scan(xs, es, 0, n, tf, lthr, lo_tie, hi_tie, iz, target, &c, &seen, &last);
         if (r != SIZE_MAX) return r;
     }
@@ -519,6 +567,7 @@ size_t lmp_sample_topp_draw(int isa, const float *xs, const float *es, size_t n,
     return last;
 }
 
+#if SMP_X86
 /* lg[j] = (double)(x[j] / tf) (the division in float; none when tf = 1) */
 AVX512_FN static void logits_widen_avx512(const float *x, size_t n, float tf, double *lg)
 {
@@ -531,16 +580,21 @@ AVX512_FN static void logits_widen_avx512(const float *x, size_t n, float tf, do
     }
     for (; j < n; j++) lg[j] = (double)(tf != 1.0f ? x[j] / tf : x[j]);
 }
+#endif
 
 void lmp_sample_logits_widen(int isa, const float *x, size_t n, float tf, double *lg)
 {
+    (void)isa; /* no variant but the portable one off x86-64 */
+#if SMP_X86
     if (isa >= 2) {
         logits_widen_avx512(x, n, tf, lg);
         return;
     }
+#endif
     for (size_t j = 0; j < n; j++) lg[j] = (double)(tf != 1.0f ? x[j] / tf : x[j]);
 }
 
+#if SMP_X86
 /* the exps of one block in order (as lmp_sample_lazy_block) */
 AVX2_FN static void lazy_block_avx2(const float *x, size_t lo, size_t hi, float tf, float m, double *e)
 {
@@ -551,6 +605,7 @@ AVX2_FN static void lazy_block_avx2(const float *x, size_t lo, size_t hi, float 
         for (size_t j = 0; j < 8 && i + j < hi; j++) e[i + j - lo] = f[j];
     }
 }
+#endif
 
 /* ---- float32 exps and their sums: one order for every kernel ----------------------
  *
@@ -647,6 +702,7 @@ static inline __attribute__((always_inline)) void ek_scatter(const ek_args *a, c
                 g[j_] = add(g[j_], g[j_ + w_]);                                         \
     } while (0)
 
+#if SMP_X86
 /* AVX2: a group is two 8-lane halves, computed alike (elements i .. i + 7, cnt of them valid) */
 AVX2_FN static inline __attribute__((always_inline)) __m256 ek_half_avx2(const ek_args *a, size_t i, size_t cnt,
                                                                          int mode)
@@ -848,6 +904,7 @@ AVX512_FN static inline __attribute__((always_inline)) double ek_run_avx512(cons
     if (mode & EK_GATHER) *ap->gn = gn;
     return total;
 }
+#endif
 
 /* Baseline (generic 8-lane vectors, no FMA: its exps may differ from the AVX ones
  * within 2 ulp; the order of the sums is the same). */
@@ -933,6 +990,7 @@ static inline __attribute__((always_inline)) double ek_run_base(const ek_args *a
 #define EK_CASE_AVX2(md) EK_CASE(avx2, md)
 #define EK_CASE_BASE(md) EK_CASE(base, md)
 
+#if SMP_X86
 AVX512_FN static double ek_avx512(const ek_args *a, size_t n, int mode)
 {
     switch (mode) {
@@ -950,6 +1008,7 @@ AVX2_FN static double ek_avx2(const ek_args *a, size_t n, int mode)
         return ek_run_avx2(a, n, mode);
     }
 }
+#endif
 
 static double ek_base(const ek_args *a, size_t n, int mode)
 {
@@ -962,8 +1021,16 @@ static double ek_base(const ek_args *a, size_t n, int mode)
 
 static double ek(int isa, const ek_args *a, size_t n, int mode)
 {
+#if SMP_X86
     if (isa >= 2) return ek_avx512(a, n, mode);
+#else
+    (void)isa;
+#endif
+#if SMP_X86
     if (isa >= 1) return ek_avx2(a, n, mode);
+#else
+    (void)isa;
+#endif
     return ek_base(a, n, mode);
 }
 
@@ -1056,19 +1123,30 @@ static size_t fcheck_base(const float *x, size_t n, float *max) { return fcheck_
 
 size_t lmp_sample_fcheck(int isa, const float *x, size_t n, float *max)
 {
+#if SMP_X86
     if (isa >= 2) return fcheck_avx512(x, n, max, NULL, NULL);
+#else
+    (void)isa;
+#endif
+#if SMP_X86
     if (isa >= 1) return fcheck_avx2(x, n, max, NULL, NULL);
+#else
+    (void)isa;
+#endif
     return fcheck_base(x, n, max);
 }
 
 size_t lmp_sample_fcheck_sample(int isa, const float *x, size_t n, float *max, float *sample, float *cmax)
 {
     size_t bad;
+#if SMP_X86
     if (isa >= 2) {
         bad = fcheck_avx512(x, n, max, sample, cmax);
     } else if (isa >= 1) {
         bad = fcheck_avx2(x, n, max, sample, cmax);
-    } else { /* the baseline: a pass of its own */
+    } else
+#endif
+    { /* the baseline: a pass of its own */
         bad = fcheck_base(x, n, max);
         for (size_t c = 0; c * LMP_CHUNK < n && bad == n; c++)
             cmax_tail(x + c * LMP_CHUNK, 0, n - c * LMP_CHUNK < LMP_CHUNK ? n - c * LMP_CHUNK : LMP_CHUNK, -INFINITY,
@@ -1098,10 +1176,13 @@ static inline __attribute__((always_inline)) void scaled_exp8(const float *x, fl
 /* The exps of one block, in order (8 at a time through the same kernel). */
 void lmp_sample_lazy_block(int isa, const float *x, size_t lo, size_t hi, float tf, float m, double *e)
 {
+    (void)isa; /* no variant but the portable one off x86-64 */
+#if SMP_X86
     if (isa >= 1) {
         lazy_block_avx2(x, lo, hi, tf, m, e);
         return;
     }
+#endif
     for (size_t i = lo; i < hi; i += 8) {
         float pad[8];
         for (size_t j = 0; j < 8; j++) pad[j] = i + j < hi ? x[i + j] : -INFINITY;
@@ -1208,11 +1289,13 @@ static inline __attribute__((always_inline)) size_t load_body(const float *lf, c
     return V;
 }
 
+#if SMP_X86
 __attribute__((target("avx2,fma"))) static size_t load_avx2(const float *lf, const double *ld, size_t V, double T,
                                                              double *lg, int f32, double *max)
 {
     return load_body(lf, ld, V, T, lg, f32, max);
 }
+#endif
 
 static size_t load_base(const float *lf, const double *ld, size_t V, double T, double *lg, int f32, double *max)
 {
@@ -1223,7 +1306,12 @@ size_t lmp_sample_load(int isa, const float *lf, const double *ld, size_t V, dou
 {
     /* x / T can overflow to +inf for a tiny T: the vector loop stores it, so
      * re-check the maximum (the scalar tail checks its own elements). */
+#if SMP_X86
     size_t bad = isa >= 1 ? load_avx2(lf, ld, V, T, lg, f32, max) : load_base(lf, ld, V, T, lg, f32, max);
+#else
+    (void)isa;
+    size_t bad = load_base(lf, ld, V, T, lg, f32, max);
+#endif
     if (bad == V && *max == INFINITY)
         for (size_t i = 0; i < V; i++)
             if (lg[i] == INFINITY) return i;
@@ -1247,10 +1335,21 @@ static inline __attribute__((always_inline)) double max_body(const double *x, si
     return m;
 }
 
+#if SMP_X86
 __attribute__((target("avx2,fma"))) static double max_avx2(const double *x, size_t n) { return max_body(x, n); }
+#endif
 static double max_base(const double *x, size_t n) { return max_body(x, n); }
 
-double lmp_sample_max(int isa, const double *x, size_t n) { return isa >= 1 ? max_avx2(x, n) : max_base(x, n); }
+double lmp_sample_max(int isa, const double *x, size_t n)
+{
+#if SMP_X86
+    if (isa >= 1) return max_avx2(x, n);
+#else
+    (void)isa;
+#endif
+    (void)isa;
+    return max_base(x, n);
+}
 
 /* p[i] = p[i] / z: float64 mode divides (IEEE division lane by lane, the
  * scalar result bit for bit, numpy's e / e.sum()); float32 mode multiplies by
@@ -1274,17 +1373,23 @@ static inline __attribute__((always_inline)) void scale_body(double *p, size_t n
     for (; i < n; i++) p[i] = f32 ? (double)(float)(p[i] * iz) : p[i] / z;
 }
 
+#if SMP_X86
 __attribute__((target("avx2,fma"))) static void scale_avx2(double *p, size_t n, double z, int f32)
 {
     scale_body(p, n, z, f32);
 }
+#endif
 static void scale_base(double *p, size_t n, double z, int f32) { scale_body(p, n, z, f32); }
 
 void lmp_sample_scale(int isa, double *p, size_t n, double z, int f32)
 {
+    (void)isa; /* no variant but the portable one off x86-64 */
+#if SMP_X86
     if (isa >= 2) scale_avx512(p, n, z, f32);
     else if (isa >= 1) scale_avx2(p, n, z, f32);
-    else scale_base(p, n, z, f32);
+    else
+#endif
+        scale_base(p, n, z, f32);
 }
 
 /* ---- streaming validate + max + gather (the gather fast paths) ---------------------- */
@@ -1312,6 +1417,7 @@ static size_t fgather_scalar(const float *x, size_t i, size_t n, lmp_sample_thr_
     return n;
 }
 
+#if SMP_X86
 /* 32 floats a step: 4 loads, 4 compares for validity, one max tree, one
  * compare against the running maximum and 4 against the threshold; the
  * (rare) blocks with a new maximum or a candidate take a branch. */
@@ -1351,14 +1457,20 @@ __attribute__((target("avx2,fma"))) static size_t fgather_avx2(const float *x, s
     }
     return fgather_scalar(x, i, n, thr_of, ctx, M, thr, max, out, m, nout);
 }
+#endif
 
 size_t lmp_sample_fgather(int isa, const float *x, size_t n, lmp_sample_thr_fn thr_of, const void *ctx, float *max,
                           int32_t *out, size_t *nout)
 {
+#if SMP_X86
     if (isa >= 1) return fgather_avx2(x, n, thr_of, ctx, max, out, nout);
+#else
+    (void)isa;
+#endif
     return fgather_scalar(x, 0, n, thr_of, ctx, -INFINITY, thr_of(-INFINITY, ctx), max, out, 0, nout);
 }
 
+#if SMP_X86
 __attribute__((target("avx2,fma"))) static void fscale_avx2(float *out, size_t n, float sc)
 {
     const __m256 v = _mm256_set1_ps(sc);
@@ -1366,13 +1478,17 @@ __attribute__((target("avx2,fma"))) static void fscale_avx2(float *out, size_t n
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_loadu_ps(out + i), v));
     for (; i < n; i++) out[i] *= sc;
 }
+#endif
 
 void lmp_sample_fscale(int isa, float *out, size_t n, float sc)
 {
+    (void)isa; /* no variant but the portable one off x86-64 */
+#if SMP_X86
     if (isa >= 1) {
         fscale_avx2(out, n, sc);
         return;
     }
+#endif
     for (size_t i = 0; i < n; i++) out[i] *= sc;
 }
 
@@ -1388,6 +1504,7 @@ static void topp_convert_scalar(const float *xs, const float *es, size_t j, size
     }
 }
 
+#if SMP_X86
 AVX512_FN static void topp_convert_avx512(const float *xs, const float *es, size_t n, float tf, double *lg,
                                           double *p, double *key)
 {
@@ -1403,12 +1520,17 @@ AVX512_FN static void topp_convert_avx512(const float *xs, const float *es, size
     }
     topp_convert_scalar(xs, es, j, n, tf, lg, p, key);
 }
+#endif
 
 void lmp_sample_topp_convert(int isa, const float *xs, const float *es, size_t n, float tf, double *lg, double *p,
                              double *key)
 {
+    (void)isa; /* no variant but the portable one off x86-64 */
+#if SMP_X86
     if (isa >= 2) topp_convert_avx512(xs, es, n, tf, lg, p, key);
-    else topp_convert_scalar(xs, es, 0, n, tf, lg, p, key);
+    else
+#endif
+        topp_convert_scalar(xs, es, 0, n, tf, lg, p, key);
 }
 
 /* ---- mass histogram of ranking keys (mass_cut in sample.c) ----------------------------- */
@@ -1424,6 +1546,7 @@ static void bucketize_scalar(const double *key, const double *p, size_t i, size_
     }
 }
 
+#if SMP_X86
 AVX512_FN static void bucketize_avx512(const double *key, const double *p, size_t n, double kmin, double scale,
                                        int nb, double *bmass, size_t *bcnt, int32_t *bidx)
 {
@@ -1442,14 +1565,20 @@ AVX512_FN static void bucketize_avx512(const double *key, const double *p, size_
     }
     bucketize_scalar(key, p, i, n, kmin, scale, nb, bmass, bcnt, bidx);
 }
+#endif
 
 void lmp_sample_bucketize(int isa, const double *key, const double *p, size_t n, double kmin, double scale, int nb,
                           double *bmass, size_t *bcnt, int32_t *bidx)
 {
+    (void)isa; /* no variant but the portable one off x86-64 */
+#if SMP_X86
     if (isa >= 2) bucketize_avx512(key, p, n, kmin, scale, nb, bmass, bcnt, bidx);
-    else bucketize_scalar(key, p, 0, n, kmin, scale, nb, bmass, bcnt, bidx);
+    else
+#endif
+        bucketize_scalar(key, p, 0, n, kmin, scale, nb, bmass, bcnt, bidx);
 }
 
+#if SMP_X86
 AVX512_FN static size_t bucket_members_avx512(const int32_t *bidx, size_t n, int32_t b, size_t *ord, size_t *below)
 {
     const __m256i bv = _mm256_set1_epi32(b);
@@ -1473,10 +1602,15 @@ AVX512_FN static size_t bucket_members_avx512(const int32_t *bidx, size_t n, int
     if (below) *below = lt;
     return m;
 }
+#endif
 
 size_t lmp_sample_bucket_members(int isa, const int32_t *bidx, size_t n, int32_t b, size_t *ord, size_t *below)
 {
+#if SMP_X86
     if (isa >= 2) return bucket_members_avx512(bidx, n, b, ord, below);
+#else
+    (void)isa;
+#endif
     size_t m = 0, lt = 0;
     for (size_t i = 0; i < n; i++) {
         lt += bidx[i] < b;
@@ -1504,6 +1638,7 @@ static size_t compact_scalar(const double *key, double t, size_t lo_tie, size_t 
     return m;
 }
 
+#if SMP_X86
 /* 8 tokens a step: compare, and compress-store the kept id/lg/p (a step with a
  * tie decides its lanes one by one, in order). */
 AVX512_FN static size_t compact_avx512(const double *key, double t, size_t lo_tie, size_t hi_tie, size_t n,
@@ -1533,11 +1668,16 @@ AVX512_FN static size_t compact_avx512(const double *key, double t, size_t lo_ti
     }
     return compact_scalar(key, t, lo_tie, hi_tie, i, n, ident, id, lg, p, m, seen);
 }
+#endif
 
 size_t lmp_sample_compact(int isa, const double *key, double t, size_t lo_tie, size_t hi_tie, size_t n, int ident,
                           int32_t *id, double *lg, double *p)
 {
+#if SMP_X86
     if (isa >= 2) return compact_avx512(key, t, lo_tie, hi_tie, n, ident, id, lg, p);
+#else
+    (void)isa;
+#endif
     return compact_scalar(key, t, lo_tie, hi_tie, 0, n, ident, id, lg, p, 0, 0);
 }
 

@@ -148,11 +148,13 @@ expect_out "kl text" "RLHF penalty beta \* KL\(A\|\|B\), beta = 0\.1" "$LMPROB" 
 
 # ---- fail early: an input that is not there or an output that cannot be made stops a command
 # before it reads anything else (a model on a stdin that never ends would hang otherwise)
-slow() { sleep 20; }
-early() {  # early LABEL REGEX cmd...: exit 1 within 10 s with the message, stdin never read
+early() {  # early LABEL REGEX cmd...: exit 1 within 10 s with the message; its stdin never ends
   local l=$1 re=$2; shift 2
-  local rc
-  slow | timeout 10 "$@" >"$TMPD/out" 2>"$TMPD/err"; rc=$?
+  local rc sp
+  rm -f "$TMPD/fifo" && mkfifo "$TMPD/fifo"
+  sleep 30 >"$TMPD/fifo" & sp=$!     # a writer that never writes: reading stdin would block
+  timeout 10 "$@" <"$TMPD/fifo" >"$TMPD/out" 2>"$TMPD/err"; rc=$?
+  kill "$sp" 2>/dev/null; wait "$sp" 2>/dev/null
   if [ "$rc" -eq 1 ] && grep -Eq -- "$re" "$TMPD/err"; then ok; else bad "$l: exit $rc, stderr: $(head -c 300 "$TMPD/err")"; fi
 }
 early "ppl: missing text" "ppl: .*nope.txt: cannot open" "$LMPROB" ppl - "$TMPD/nope.txt"
