@@ -108,6 +108,8 @@ class Encoding(_lmprob._Encoding):
         return self._encode_batch(text, special=special, num_threads=num_threads)
 
     def encode_with_unstable(self, *args, **kwargs):
+        """tiktoken's encode_with_unstable (the completions that could follow a prefix): not
+        offered by lmprob; raises NotImplementedError so that code relying on it fails loudly."""
         raise NotImplementedError("encode_with_unstable is not implemented by lmprob")
 
     # ---- decoding
