@@ -183,42 +183,52 @@ def ch_nucleus_sample(logits, p, temperature=1.0):
 
 
 def bench_numpy(reps):
+    """Each chapter function against lmprob on float64 logits (the dtype of the chapter's own arrays) and on
+    float32 ones (what a model's logits are; numpy then computes in float32 too, lmprob takes its float32
+    kernels)."""
     V = 50257
     rng = np.random.default_rng(2)
-    x = rng.standard_normal(V) * 3
-    p = ch_softmax(x)
-    q = ch_softmax(rng.standard_normal(V) * 3)
-    lp = np.log(p[rng.integers(0, V, 4096)])
-    top = int(np.argmax(x))
-    np.random.seed(0)
-    r = lmprob.RandomState(0)
-    rows = [
-        ("softmax", lambda: ch_softmax(x), lambda: lmprob.softmax(x), ch_softmax(x), lmprob.softmax(x)),
-        ("shannon_entropy", lambda: ch_shannon_entropy(p), lambda: lmprob.entropy(p),
-         ch_shannon_entropy(p), lmprob.entropy(p)),
-        ("kl_divergence", lambda: ch_kl_divergence(p, q), lambda: lmprob.kl(p, q, eps=1e-10),
-         ch_kl_divergence(p, q), lmprob.kl(p, q, eps=1e-10)),
-        # the most likely class: the chapter's + 1e-9 inside the log is then below the rounding
-        ("cross_entropy_loss", lambda: ch_cross_entropy_loss(x, top), lambda: -lmprob.log_softmax(x)[top],
-         ch_cross_entropy_loss(x, top), -lmprob.log_softmax(x)[top]),
-        ("perplexity_from_log_probs", lambda: ch_perplexity_from_log_probs(lp), lambda: lmprob.perplexity(lp),
-         ch_perplexity_from_log_probs(lp), lmprob.perplexity(lp)),
-        ("temperature_sample", lambda: ch_temperature_sample(x, 0.7), lambda: lmprob.sample(x, temperature=0.7, rng=r),
-         None, None),
-        ("top_k_sample", lambda: ch_top_k_sample(x, 50), lambda: lmprob.sample(x, top_k=50, rng=r), None, None),
-        ("nucleus_sample", lambda: ch_nucleus_sample(x, 0.9), lambda: lmprob.sample(x, top_p=0.9, rng=r), None, None),
-    ]
-    ratios = []
-    for name, peer, ours, want, got in rows:
-        if want is not None:
-            assert np.allclose(want, got, rtol=1e-6, atol=1e-9), (name, want, got)
-        t_ours, t_peer = side_by_side(ours, peer, reps, inner=20)
-        ratios.append(t_peer / t_ours)
-        line(f"py_chapter_{name}_V{V}", f"{t_ours * 1e6:.1f}", "numpy_chapter", f"{t_peer * 1e6:.1f}", "us",
-             t_peer / t_ours, "float64, 1 thread each")
-    gm = math.exp(sum(map(math.log, ratios)) / len(ratios))
-    print(f"BENCH py_chapter_geomean lmprob=1x numpy_chapter={gm:.1f}x ratio={gm:.1f} "
-          f"(geometric mean of the {len(ratios)} ratios above; lowest {min(ratios):.1f})", flush=True)
+    ratios = {}
+    for dt in (np.float64, np.float32):
+        tag = "f64" if dt is np.float64 else "f32"
+        x = (rng.standard_normal(V) * 3).astype(dt)
+        p = ch_softmax(x)
+        q = ch_softmax((rng.standard_normal(V) * 3).astype(dt))
+        lp = np.log(p[rng.integers(0, V, 4096)])
+        top = int(np.argmax(x))
+        tol = dict(rtol=1e-6, atol=1e-9) if dt is np.float64 else dict(rtol=2e-4, atol=1e-6)
+        np.random.seed(0)
+        r = lmprob.RandomState(0)
+        rows = [
+            ("softmax", lambda: ch_softmax(x), lambda: lmprob.softmax(x), ch_softmax(x), lmprob.softmax(x)),
+            ("shannon_entropy", lambda: ch_shannon_entropy(p), lambda: lmprob.entropy(p),
+             ch_shannon_entropy(p), lmprob.entropy(p)),
+            ("kl_divergence", lambda: ch_kl_divergence(p, q), lambda: lmprob.kl(p, q, eps=1e-10),
+             ch_kl_divergence(p, q), lmprob.kl(p, q, eps=1e-10)),
+            # the most likely class: the chapter's + 1e-9 inside the log is then below the rounding
+            ("cross_entropy_loss", lambda: ch_cross_entropy_loss(x, top), lambda: -lmprob.log_softmax(x)[top],
+             ch_cross_entropy_loss(x, top), -lmprob.log_softmax(x)[top]),
+            ("perplexity_from_log_probs", lambda: ch_perplexity_from_log_probs(lp), lambda: lmprob.perplexity(lp),
+             ch_perplexity_from_log_probs(lp), lmprob.perplexity(lp)),
+            ("temperature_sample", lambda: ch_temperature_sample(x, 0.7),
+             lambda: lmprob.sample(x, temperature=0.7, rng=r), None, None),
+            ("top_k_sample", lambda: ch_top_k_sample(x, 50), lambda: lmprob.sample(x, top_k=50, rng=r), None, None),
+            ("nucleus_sample", lambda: ch_nucleus_sample(x, 0.9), lambda: lmprob.sample(x, top_p=0.9, rng=r),
+             None, None),
+        ]
+        for name, peer, ours, want, got in rows:
+            if want is not None:
+                assert np.allclose(want, got, **tol), (name, tag, want, got)
+            t_ours, t_peer = side_by_side(ours, peer, reps, inner=20)
+            ratios[(name, tag)] = t_peer / t_ours
+            line(f"py_chapter_{name}_{tag}_V{V}", f"{t_ours * 1e6:.1f}", "numpy_chapter", f"{t_peer * 1e6:.1f}", "us",
+                 t_peer / t_ours, f"{tag} logits, 1 thread each")
+    for tag in ("f64", "f32"):
+        rs = [v for (n, t), v in ratios.items() if t == tag]
+        gm = math.exp(sum(map(math.log, rs)) / len(rs))
+        print(f"BENCH py_chapter_geomean_{tag} lmprob=1x numpy_chapter={gm:.1f}x ratio={gm:.1f} "
+              f"(geometric mean of the {len(rs)} {tag} ratios above; lowest {min(rs):.1f}, highest {max(rs):.1f})",
+              flush=True)
 
 
 def main(argv):

@@ -11,8 +11,9 @@
  * Thread safety: a Sampler keeps its buffers (one lmp_sampler per thread,
  * sized for the largest vocabulary seen) and the kept set of its last 1-D call;
  * a call holds the object's lock, so one Sampler may be shared by threads
- * (their calls run one after the other). lmprob.sample makes its buffers per
- * call. */
+ * (their calls run one after the other). lmprob.sample keeps the buffers of
+ * its last chain in one cache (below) and makes its own when another thread
+ * holds it. */
 #include "lmpy.h"
 
 #include <math.h>
@@ -423,6 +424,29 @@ static int parse_sampler_kw(PyObject *args, PyObject *kw, const char *fmt, char 
     return finish_params(sp, order, dtype, top_k, last_n, min_keep);
 }
 
+/* sample()'s cache: the engine of its last call and the chain it was made for. Making a
+ * sampler allocates and first touches ~53 bytes per token (sample.h), which cost more than
+ * the draw itself in a token-by-token loop (4 ms against 8 us on a 50257 row, measured on
+ * this module before the cache: docs/python.md). The lock is only ever tried, never waited
+ * for: a call that finds it taken (another thread in sample()) makes its own engine. */
+static struct {
+    PyThread_type_lock lock;
+    engine e;
+    sparams sp;
+} sample_cache;
+
+/* The same chain: every field that lmp_sampler_create bakes in (dtype is the engine's own). */
+static int same_chain(const sparams *a, const sparams *b)
+{
+    const lmp_sampler_params *x = &a->p, *y = &b->p;
+    return a->dtype_given == b->dtype_given && x->conv == y->conv && x->dtype == y->dtype &&
+           x->temperature == y->temperature && x->top_k == y->top_k && x->top_p == y->top_p &&
+           x->min_p == y->min_p && x->typical_p == y->typical_p && x->epsilon == y->epsilon &&
+           x->repetition_penalty == y->repetition_penalty && x->frequency_penalty == y->frequency_penalty &&
+           x->presence_penalty == y->presence_penalty && x->penalty_last_n == y->penalty_last_n &&
+           x->min_keep == y->min_keep && x->simd == y->simd && x->path == y->path;
+}
+
 static PyObject *py_sample(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
@@ -433,6 +457,13 @@ static PyObject *py_sample(PyObject *self, PyObject *args, PyObject *kw)
     if (parse_sampler_kw(args, kw, "O|$dldddddddllszOOlO:sample", kwl, &sp, &logits, &history, &rng, &threads,
                          &out) < 0)
         return NULL;
+    if (sample_cache.lock && PyThread_acquire_lock(sample_cache.lock, NOWAIT_LOCK)) {
+        if (sample_cache.e.made && !same_chain(&sample_cache.sp, &sp)) engine_free(&sample_cache.e);
+        sample_cache.sp = sp;
+        PyObject *r = run(&sample_cache.e, &sp, logits, history, rng, threads, out);
+        PyThread_release_lock(sample_cache.lock);
+        return r;
+    }
     engine e = {0};
     PyObject *r = run(&e, &sp, logits, history, rng, threads, out);
     engine_free(&e);
@@ -637,14 +668,19 @@ PyMethodDef lmpy_sample_methods[] = {
                "One uniform per row, drawn in row order before the rows run (without the GIL,\n"
                "on threads): the same tokens as `lmprob decode` and as the C library's\n"
                "lmp_sampler_sample with the same stream, whatever the thread count. NaN or +inf\n"
-               "logits are a ValueError naming the index. Makes its buffers per call; a\n"
-               "Sampler keeps them.")},
+               "logits are a ValueError naming the index. Keeps the buffers of its last\n"
+               "chain for the next call with the same settings (a call while another thread\n"
+               "is in sample() makes its own); a Sampler keeps its own.")},
     {NULL, NULL, 0, NULL},
 };
 
 int lmpy_init_sample(PyObject *m)
 {
     if (PyType_Ready(&sampler_type) < 0) return -1;
+    if (!sample_cache.lock && !(sample_cache.lock = PyThread_allocate_lock())) {
+        PyErr_NoMemory();
+        return -1;
+    }
     if (PyModule_AddObject(m, "Sampler", Py_NewRef((PyObject *)&sampler_type)) < 0) return -1;
     PyObject *xo = PyObject_GetAttrString(m, "Xoshiro256");
     if (!xo) return -1;

@@ -155,6 +155,39 @@ class TestBatch(unittest.TestCase):
         self.assertEqual(lmprob.sample(t[2], rng=lmprob.RandomState(8)),
                          lmprob.sample(self.x[2], rng=lmprob.RandomState(8)))
 
+    def test_sample_cache_follows_the_settings(self):
+        # sample() reuses the buffers of its last chain: changing the settings, the dtype, the
+        # vocabulary size or the batch between calls must give what a fresh Sampler gives.
+        x64 = self.x.astype("float64")
+        calls = [(self.x[0], dict(top_k=50)), (self.x[0], dict(top_p=0.9)), (x64[1], dict(top_p=0.9)),
+                 (self.x[2, :1000], dict(top_p=0.9)), (self.x[2], dict(top_p=0.9)), (self.x, dict(min_p=0.1)),
+                 (self.x[3], dict(min_p=0.1, order="llama")), (self.x[3], dict(min_p=0.1)),
+                 (self.x[4], dict(temperature=0.0)), (self.x[4], dict(temperature=0.5, top_k=3))]
+        for i, (x, kw) in enumerate(calls * 2):
+            got = lmprob.sample(x, rng=lmprob.RandomState(i), **kw)
+            s = lmprob.Sampler(**kw)
+            want = s.sample(x, rng=lmprob.RandomState(i))
+            self.assertEqual(getattr(got, "tolist", lambda: got)(), getattr(want, "tolist", lambda: want)(), (i, kw))
+
+    def test_sample_from_threads(self):
+        # concurrent sample() calls: one holds the cache, the others make their own buffers
+        settings = [dict(top_k=50), dict(top_p=0.8), dict(temperature=0.7, min_p=0.05)]
+        want = [self.rows(self.x, 30 + j, **kw) for j, kw in enumerate(settings)]
+        errs = []
+
+        def work(j):
+            for _ in range(10):
+                rs = lmprob.RandomState(30 + j)
+                if [lmprob.sample(r, rng=rs, **settings[j]) for r in self.x] != want[j]:
+                    errs.append(j)
+
+        ts = [threading.Thread(target=work, args=(j,)) for j in range(3)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        self.assertEqual(errs, [])
+
     def test_history_per_row(self):
         x = self.x[:3]
         hist = [[1, 2, 3], [], [5, 5]]
