@@ -31,22 +31,22 @@ here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
 
 
-def median_time(fn, reps, inner=1):
+def median_time(fn, reps, inner=1, clock=time.perf_counter):
     ts = []
     for _ in range(reps):
-        t = time.perf_counter()
+        t = clock()
         for _ in range(inner):
             fn()
-        ts.append((time.perf_counter() - t) / inner)
+        ts.append((clock() - t) / inner)
     return statistics.median(ts)
 
 
-def side_by_side(ours, peer, reps, inner=1):
+def side_by_side(ours, peer, reps, inner=1, clock=time.perf_counter):
     """Median seconds per call of ours and of peer, timed in alternating rounds."""
     a, b = [], []
     for _ in range(reps):
-        a.append(median_time(ours, 1, inner))
-        b.append(median_time(peer, 1, inner))
+        a.append(median_time(ours, 1, inner, clock))
+        b.append(median_time(peer, 1, inner, clock))
     return statistics.median(a), statistics.median(b)
 
 
@@ -86,6 +86,10 @@ def bench_kenlm(arpa, text, reps):
     n = len(sents)
     line("py_kenlm_score_ptb", f"{n / t_ours:.0f}", "kenlm_py", f"{n / t_peer:.0f}", "sent/s", t_peer / t_ours,
          f"{n} sentences, model.score(s) in a Python loop, 1 thread each, max |diff| {worst:.1e}")
+    # CPU time of the calling thread: what each side costs when the shared machine deschedules it.
+    cpu_ours, cpu_peer = side_by_side(ours, peer, reps, clock=time.thread_time)
+    line("py_kenlm_score_ptb_cpu", f"{n / cpu_ours:.0f}", "kenlm_py", f"{n / cpu_peer:.0f}", "sent/s",
+         cpu_peer / cpu_ours, "the same loops, thread CPU time")
     t_batch, t_peer = side_by_side(lambda: lm.score_batch(sents), peer, reps)
     line("py_kenlm_score_batch_ptb", f"{n / t_batch:.0f}", "kenlm_py", f"{n / t_peer:.0f}", "sent/s", t_peer / t_batch,
          f"lmprob: one score_batch call on {os.cpu_count()} threads; kenlm: the loop, 1 thread")
@@ -112,23 +116,26 @@ def bench_torch(reps):
         s = hf.hf_top_p(s, 0.9)[0]
         return torch.multinomial(torch.softmax(s, dim=-1), 1, generator=gen)
 
-    def ours():
-        return lmprob.sample(logits, temperature=0.7, top_k=50, top_p=0.9, rng=r)
-
     # Both keep the same tokens: the torch chain's kept sets hold lmprob's draws.
     s = hf.hf_top_p(hf.hf_top_k(hf.hf_temperature(logits, 0.7), 50)[0], 0.9)[0]
-    ids = ours()
+    ids = lmprob.sample(logits, temperature=0.7, top_k=50, top_p=0.9, rng=r)
     assert all(math.isfinite(float(s[i, int(ids[i])])) for i in range(B)), "lmprob drew a token torch removes"
-    t_ours, t_peer = side_by_side(ours, peer, reps, inner=5)
-    line("py_hf_chain_torch_8x50257", f"{t_ours * 1e6:.0f}", "torch_hf", f"{t_peer * 1e6:.0f}", "us", t_peer / t_ours,
-         f"T 0.7, top-k 50, top-p 0.9, draw; torch {torch.get_num_threads()} threads, lmprob {os.cpu_count()} threads")
+    # The same thread count on both sides (peer_sample sets torch to one thread at import).
+    for nt in sorted({1, os.cpu_count()}):
+        torch.set_num_threads(nt)
+        t_ours, t_peer = side_by_side(
+            lambda: lmprob.sample(logits, temperature=0.7, top_k=50, top_p=0.9, rng=r, threads=nt), peer, reps,
+            inner=5)
+        line(f"py_hf_chain_torch_8x50257_t{nt}", f"{t_ours * 1e6:.0f}", "torch_hf", f"{t_peer * 1e6:.0f}", "us",
+             t_peer / t_ours, f"T 0.7, top-k 50, top-p 0.9, draw; {nt} thread(s) each")
+    torch.set_num_threads(1)
     one = logits[0].contiguous()
     t_ours, t_peer = side_by_side(lambda: lmprob.sample(one, temperature=0.7, top_k=50, top_p=0.9, rng=r),
                                   lambda: torch.multinomial(torch.softmax(hf.hf_top_p(hf.hf_top_k(
                                       hf.hf_temperature(one, 0.7), 50)[0], 0.9)[0], -1), 1, generator=gen),
                                   reps, inner=10)
     line("py_hf_chain_torch_1x50257", f"{t_ours * 1e6:.0f}", "torch_hf", f"{t_peer * 1e6:.0f}", "us", t_peer / t_ours,
-         f"one row; torch {torch.get_num_threads()} threads, lmprob 1")
+         "one row, 1 thread each")
 
 
 # The chapter's functions, as printed (../shared/chapter/probability-and-statistics.txt).
@@ -237,6 +244,8 @@ def main(argv):
         return 2
     arpa, text = argv[0], argv[1]
     reps = int(argv[2]) if len(argv) > 2 else 7
+    # The machine is shared: a reader of the lines should know how busy it was.
+    print("# load average %.1f %.1f %.1f on %d cores; medians of %d rounds" % (*os.getloadavg(), os.cpu_count(), reps))
     bench_kenlm(arpa, text, reps)
     bench_torch(reps)
     bench_numpy(reps)

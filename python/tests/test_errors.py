@@ -169,16 +169,25 @@ class TestGIL(unittest.TestCase):
         m = lmprob.Model(small_model())
         sents = ["the company said it expects to report results"] * 150000
         x = np.random.RandomState(0).randn(64, 50257).astype(np.float32)
+        x2 = np.tile(x, (2, 1))  # made here: numpy's copy holds the GIL and is not the call under test
         calls = {
             "score_batch": lambda: m.score_batch(sents, threads=1),
             "sample": lambda: lmprob.sample(x, top_p=0.9, threads=1),
             "normal": lambda: lmprob.RandomState(0).normal(size=4_000_000),
-            "logsumexp": lambda: lmprob.logsumexp(np.tile(x, (2, 1))),
+            "logsumexp": lambda: lmprob.logsumexp(x2),
         }
         for name, fn in calls.items():
-            worst, elapsed = self.longest_stall(fn)
-            if elapsed > 0.1:
-                self.assertLess(worst, 0.5 * elapsed, f"{name}: stalled {worst:.3f} s of {elapsed:.3f} s")
+            # On a busy machine the spinning thread can be descheduled for long stretches: a call
+            # passes when one of three runs shows no stall; one that holds the GIL stalls every run
+            # (test_detects_a_held_gil checks the detector).
+            seen = []
+            for _ in range(3):
+                worst, elapsed = self.longest_stall(fn)
+                seen.append(f"{worst:.3f} s of {elapsed:.3f} s")
+                if elapsed <= 0.1 or worst < 0.5 * elapsed:
+                    break
+            else:
+                self.fail(f"{name}: stalled in every run: {', '.join(seen)}")
 
 
 if __name__ == "__main__":

