@@ -496,10 +496,11 @@ static PyObject *rng_choice(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
     for (Py_ssize_t i = 0; i < pop; i++) {
         p[i] = lmpy_view_at(&v, v.data + i * v.strides[0]);
         if (!(p[i] >= 0) || !isfinite(p[i])) {
+            double bad = p[i]; /* read before p is freed (ASan caught the message reading it after) */
             lmpy_view_release(&v);
             PyMem_RawFree(p);
             return PyErr_Format(PyExc_ValueError, "choice: p[%zd] = %g: probabilities must be finite and "
-                                                  "non-negative", i, p[i]);
+                                                  "non-negative", i, bad);
         }
         double y = p[i] - c, t = sum + y; /* Kahan, as numpy's kahan_sum */
         c = (t - sum) - y;
