@@ -25,6 +25,8 @@ sudo=""
 # sphinx_lm_convert / sphinx_lm_eval on lmprob's files (tests/cli/test_interop.sh).
 need=(gcc g++ make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3 python3-nltk unicode-data irstlm sphinxbase-utils)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+# clang 14 and its libFuzzer runtime: the fuzz targets (fuzz/, make fuzz; a short run in make test).
+case "$whats" in *" test "*) need+=(clang libclang-rt-14-dev) ;; esac
 case "$whats" in *" bench "*) need+=(python3-numpy python3-scipy python3-torch libopenblas0-openmp) ;; esac
 case "$whats" in
   *" cross "*)

@@ -40,6 +40,17 @@ for b in "$@"; do
     read -r -a runner <"$b/.runner"
     flavour="$(basename "$b") (${runner[0]})"
   fi
+  if [ -d "$b/bin" ] && [ "$(basename "$b")" = fuzz ]; then
+    # The libFuzzer targets: seeds and regression inputs replayed, a short run of each (fuzz/run.sh).
+    echo "== libFuzzer targets ($b)"
+    out=$(mktemp)
+    s0=$SECONDS; fuzz/run.sh test "$b" >"$out" 2>&1; rc=$?
+    count "fuzz" "$out" $rc
+    sed 's/^/  /' "$out"
+    echo "  ($((SECONDS - s0)) s wall for the fuzz targets)"
+    rm -f "$out"
+    continue
+  fi
   echo "== $flavour ($b)"
   out=$(mktemp)
   if [ ${#runner[@]} -gt 0 ]; then

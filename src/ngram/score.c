@@ -70,8 +70,11 @@ static inline void prefetch_token(const lmp_ngram *m, const int32_t *ids, size_t
     ng_prefetch(&m->uni[ids[t]]);
     if (m->trie) return;
     uint64_t key = ng_key1((uint32_t)ids[t]);
+    /* The history may sit before ids[0] (t < j): a signed index, not t - j in
+     * size_t, whose wrap-around is a pointer overflow (clang UBSan, issue 11). */
+    const ptrdiff_t at = (ptrdiff_t)t;
     for (unsigned j = 1; j < m->order && j <= hist; j++) {
-        key = ng_combine(key, (uint32_t)ids[t - j]);
+        key = ng_combine(key, (uint32_t)ids[at - (ptrdiff_t)j]);
         unsigned n = j + 1;
         ng_prefetch(&m->tab[n][ng_home(ng_key_fix(key), m->cap[n])]);
     }
