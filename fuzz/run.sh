@@ -3,7 +3,7 @@
 #   fuzz/run.sh test BUILD [TARGET...]           what `make test` runs: per target, replay every seed
 #                                                (fuzz/corpus/<t>, BUILD/seeds/<t>) and every regression
 #                                                input (fuzz/regressions/<t>), then fuzz it
-#                                                $FUZZ_TEST_SECONDS (default 2) from the seeds, two
+#                                                $FUZZ_TEST_SECONDS (default 1) from the seeds, two
 #                                                targets at a time; ends with "fuzz: N passed, M failed"
 #   fuzz/run.sh long BUILD SECONDS [TARGET...]   fuzz each target SECONDS (nice -n 10), one after the
 #                                                other, corpus kept in BUILD/work/<t>, crashes in
@@ -49,18 +49,22 @@ if [ "$mode" = long ]; then
   for t in "${targets[@]}"; do
     mkdir -p "$build/work/$t" "$build/crashes/$t"
     echo "== $t: ${seconds} s (log $build/logs/$t.log)"
+    # The CPU time the target actually got (the machine may be shared): bash's `time` of the run.
+    TIMEFORMAT="cpu: %U s user + %S s sys, %R s wall"
     # shellcheck disable=SC2046
-    nice -n 10 "$build/bin/$t" $(opts "$t") -max_total_time="$seconds" -print_final_stats=1 \
-      -artifact_prefix="$build/crashes/$t/" "$build/work/$t" $(seed_dirs "$t") >"$build/logs/$t.log" 2>&1
+    { time nice -n 10 "$build/bin/$t" $(opts "$t") -max_total_time="$seconds" -print_final_stats=1 \
+      -artifact_prefix="$build/crashes/$t/" "$build/work/$t" $(seed_dirs "$t") >"$build/logs/$t.log" 2>&1; } \
+      2>"$build/logs/$t.time"
     r=$?
-    grep -E '^(stat::|Done|INFO: Seed|==[0-9]+==ERROR|SUMMARY)' "$build/logs/$t.log" | sed 's/^/  /'
+    grep -E '^(stat::|Done|INFO: Seed|#[0-9]+[[:space:]]+(INITED|DONE)|==[0-9]+==ERROR|SUMMARY)' "$build/logs/$t.log" | sed 's/^/  /'
+    echo "  corpus: $(find "$build/work/$t" -type f | wc -l) files; $(cat "$build/logs/$t.time")"
     if [ $r -ne 0 ]; then rc=1; echo "  FAIL: $t exit $r (crash inputs in $build/crashes/$t)"; fi
   done
   exit $rc
 fi
 
 [ "$mode" = test ] || { echo "fuzz/run.sh: unknown mode '$mode'" >&2; exit 2; }
-secs=${FUZZ_TEST_SECONDS:-2}
+secs=${FUZZ_TEST_SECONDS:-1}
 res=$(mktemp -d)
 trap 'rm -rf "$res"' EXIT
 one() {  # replay, then a short run from the seeds into a scratch corpus

@@ -1,6 +1,6 @@
 /* Fuzz GPT-2's encoder (src/tokenizer/encode.c, stream.c) with GPT-2's own vocabulary on any
  * bytes. The vocabulary: $LMPROB_FUZZ_VOCAB, else build/gpt2 (where `make vocab` puts it) found
- * from the program's folder (build/fuzz/bin/../../gpt2) or the current one.
+ * from the program's folder or the current one.
  *
  * The first byte holds the flags (bit 0 SPECIAL, bit 1 RAW_BYTES, bit 2 STRICT when not RAW_BYTES)
  * and, in bits 3-7, how the stream is fed (chunk sizes). Properties:
@@ -23,9 +23,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     lmp_error err;
     if (env) snprintf(path, sizeof path, "%s", env);
     else {
+        /* build/fuzz/bin/ (make fuzz) or build/fuzz/quick/bin/ (make test): build/gpt2 is two or
+         * three folders up. */
         char self[4096];
         snprintf(self, sizeof self, "%s", (*argc > 0) ? (*argv)[0] : ".");
-        snprintf(path, sizeof path, "%s/../../gpt2", dirname(self));
+        const char *dir = dirname(self);
+        snprintf(path, sizeof path, "%s/../../gpt2", dir);
+        if (access(path, R_OK) != 0) snprintf(path, sizeof path, "%s/../../../gpt2", dir);
         if (access(path, R_OK) != 0) snprintf(path, sizeof path, "build/gpt2");
     }
     if (lmp_tokenizer_load(path, &tok, &err) != LMP_OK) {

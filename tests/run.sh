@@ -40,7 +40,7 @@ for b in "$@"; do
     read -r -a runner <"$b/.runner"
     flavour="$(basename "$b") (${runner[0]})"
   fi
-  if [ -d "$b/bin" ] && [ "$(basename "$b")" = fuzz ]; then
+  if [ -d "$b/bin" ] && [[ "$b" == *fuzz* ]]; then
     # The libFuzzer targets: seeds and regression inputs replayed, a short run of each (fuzz/run.sh).
     echo "== libFuzzer targets ($b)"
     out=$(mktemp)
