@@ -12,6 +12,20 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   ?= build
 OPT     ?= -O2
+# FUZZ=1: the libFuzzer flavour (clang, coverage + ASan + UBSan) in build/fuzz, for `make fuzz`;
+# FUZZ=quick: the same at -O0 in build/fuzz/quick, for `make test` (it compiles in less than half
+# the time; its targets run only seconds there). Only these build them (fuzz/README.md).
+FUZZ_SAN := -gline-tables-only -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+ifeq ($(FUZZ),1)
+override BUILD := $(BUILD)/fuzz
+override CC := clang
+OPT     := -O1 $(FUZZ_SAN)
+endif
+ifeq ($(FUZZ),quick)
+override BUILD := $(BUILD)/fuzz/quick
+override CC := clang
+OPT     := -O0 $(FUZZ_SAN)
+endif
 WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes
 # The compiler's family: clang spells two of gcc's warnings differently (-Wshadow=local is
 # -Wshadow there, which also covers a local shadowing a global; gcc's format-truncation
@@ -224,6 +238,40 @@ $(PY_VOCAB): | vocab
 	  cp $(VOCAB_DIR)/encoder.json $(VOCAB_DIR)/vocab.bpe $(VOCAB_DIR)/LICENSE $(VOCAB_DIR)/NOTICE $(dir $@); \
 	else echo "warning: no GPT-2 vocabulary in $(VOCAB_DIR): lmprob.get_encoding('gpt2') will need LMPROB_GPT2_VOCAB" >&2; fi
 
+# ---- fuzzing (fuzz/README.md) -------------------------------------------------------------
+# One libFuzzer target per reader, fuzz/<target>.c, built with FUZZ=1 into build/fuzz/bin/ (clang,
+# coverage + ASan + UBSan); the normal build never compiles them.
+#   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="arpa json"]   each target that long, one after the other,
+#                                                             corpus kept in build/fuzz/work/<target>
+# `make test` builds them at -O0 (FUZZ=quick, build/fuzz/quick), replays every seed and regression input
+# and runs each target about 1 s (fuzz/run.sh test).
+FUZZ_ALL     := $(sort $(basename $(notdir $(wildcard fuzz/*.c))))
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_SECONDS ?= 60
+FUZZ_BIN     := $(FUZZ_ALL:%=$(BUILD)/bin/%)
+# The CLI code a target links (cli/ without main.c).
+FUZZ_CLI_cli_numbers := cli/cli.c cli/model.c cli/cmd_decode.c
+FUZZ_CLI_verify      := cli/cli.c cli/verify.c cli/verify_dist.c cli/verify_stats.c cli/verify_info.c
+$(BUILD)/bin/cli_numbers: $(FUZZ_CLI_cli_numbers:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/bin/verify: $(FUZZ_CLI_verify:%.c=$(BUILD)/obj/%.o)
+
+$(BUILD)/bin/%: fuzz/%.c fuzz/fuzz.h $(STATIC) $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -Icli -Isrc/gpt2 -Isrc/ngram -o $@ $< $(FUZZ_CLI_$*:%.c=$(BUILD)/obj/%.o) $(STATIC) $(LIBS)
+
+.PHONY: fuzz fuzz-bins
+# The corpus reader's large seeds (100-600 KiB: its compressed input refills past 64 KiB) are
+# generated, not committed.
+$(BUILD)/seeds/corpus/.stamp: fuzz/make_seeds.py
+	@mkdir -p $(dir $@)
+	@echo "  SEEDS   $(dir $@)"
+	$(Q)python3 fuzz/make_seeds.py big $(dir $@) && touch $@
+fuzz-bins: $(FUZZ_BIN) $(BUILD)/seeds/corpus/.stamp
+fuzz: vocab
+	@$(MAKE) --no-print-directory -j2 FUZZ=1 fuzz-bins
+	@fuzz/run.sh long $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 # Install what is missing (apt-get, only when missing). Idempotent and quiet when all is there.
 setup:
 	@scripts/setup.sh $(SETUP_WHAT)
@@ -240,7 +288,8 @@ test: setup
 	@$(MAKE) --no-print-directory -j2 all python
 	@$(MAKE) --no-print-directory -j2 SAN=1 cli tests
 	@$(MAKE) --no-print-directory -j2 CROSS=aarch64 tests
-	@tests/run.sh $(BUILD) $(BUILD)/asan $(BUILD)/aarch64
+	@$(MAKE) --no-print-directory -j2 FUZZ=quick fuzz-bins
+	@tests/run.sh $(BUILD) $(BUILD)/asan $(BUILD)/aarch64 $(BUILD)/fuzz/quick
 
 # The aarch64 part alone.
 test-aarch64: SETUP_WHAT = cross
@@ -287,4 +336,4 @@ install: lib vocab $(PY_ALL)
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(PY_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(PY_OBJ:.o=.d) $(FUZZ_BIN:=.d)

@@ -31,6 +31,8 @@ command -v npm >/dev/null 2>&1 || need+=(npm)
 # with numpy, scipy and torch, which the benchmarks need too.
 case "$whats" in *" test "* | *" bench "*) need+=(python3-dev python3-numpy python3-scipy python3-torch) ;; esac
 case "$whats" in *" bench "*) need+=(libopenblas0-openmp) ;; esac
+# clang 14 and its libFuzzer runtime: the fuzz targets (fuzz/, make fuzz; a short run in make test).
+case "$whats" in *" test "*) need+=(clang libclang-rt-14-dev) ;; esac
 case "$whats" in
   *" cross "*)
     need+=(gcc-aarch64-linux-gnu qemu-user zlib1g-dev:arm64 liblzma-dev:arm64)

@@ -29,6 +29,13 @@ for b in "$@"; do
     read -r -a runner <"$b/.runner"
     flavour="$(basename "$b") (${runner[0]})"
   fi
+  if [ -d "$b/bin" ] && [[ "$b" == *fuzz* ]]; then
+    # The libFuzzer targets: seeds and regression inputs replayed, a short run of each (fuzz/run.sh).
+    flavour="libFuzzer targets"
+    flavours+=("$flavour|$b")
+    queue+=("$flavour|fuzz|fuzz|$b|fuzz/run.sh")
+    continue
+  fi
   flavours+=("$flavour|$b")
   for t in "$b"/tests/test_*; do
     [ -x "$t" ] || continue
@@ -56,6 +63,7 @@ run_part() {  # $1 = index into queue: runs it, leaves $res/$1.out and $res/$1.r
     unit) "$file" >"$res/$1.out" 2>&1 ;;
     emulated) read -r -a runner <"$b/.runner"
               LMP_TEST_EMULATED=1 timeout 600 "${runner[@]}" "$file" >"$res/$1.out" 2>&1 ;;
+    fuzz) fuzz/run.sh test "$b" >"$res/$1.out" 2>&1 ;;
     cli) LMPROB="$(cd "$b" && pwd)/lmprob" bash "$file" >"$res/$1.out" 2>&1 ;;
     verify) if [ -f "$file" ]; then "$b/lmprob" verify "$file" >"$res/$1.out" 2>&1
             else echo "verify: $file not found" >"$res/$1.out"; false; fi ;;
@@ -67,13 +75,14 @@ run_part() {  # $1 = index into queue: runs it, leaves $res/$1.out and $res/$1.r
 # Slowest kinds first (emulated unit programs, then sanitizer builds), so that the pool does not end
 # on one long part running alone.
 order=()
-for pass in emulated asan other; do
+for pass in emulated fuzz asan other; do
   for i in "${!queue[@]}"; do
     IFS='|' read -r flavour _ kind _ <<<"${queue[$i]}"
     case $pass in
       emulated) [ "$kind" = emulated ] && order+=("$i") ;;
-      asan) [ "$kind" != emulated ] && [[ "$flavour" == asan* ]] && order+=("$i") ;;
-      other) [ "$kind" != emulated ] && [[ "$flavour" != asan* ]] && order+=("$i") ;;
+      fuzz) [ "$kind" = fuzz ] && order+=("$i") ;;
+      asan) [ "$kind" != emulated ] && [ "$kind" != fuzz ] && [[ "$flavour" == asan* ]] && order+=("$i") ;;
+      other) [ "$kind" != emulated ] && [ "$kind" != fuzz ] && [[ "$flavour" != asan* ]] && order+=("$i") ;;
     esac
   done
 done
