@@ -250,8 +250,8 @@ FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_SECONDS ?= 60
 FUZZ_BIN     := $(FUZZ_ALL:%=$(BUILD)/bin/%)
 # The CLI code a target links (cli/ without main.c).
-FUZZ_CLI_cli_numbers := cli/cli.c cli/model.c cli/cmd_decode.c
-FUZZ_CLI_verify      := cli/cli.c cli/verify.c cli/verify_dist.c cli/verify_stats.c cli/verify_info.c
+FUZZ_CLI_cli_numbers := cli/cli.c cli/opt.c cli/model.c cli/cmd_decode.c
+FUZZ_CLI_verify      := cli/cli.c cli/opt.c cli/verify.c cli/verify_dist.c cli/verify_stats.c cli/verify_info.c
 $(BUILD)/bin/cli_numbers: $(FUZZ_CLI_cli_numbers:%.c=$(BUILD)/obj/%.o)
 $(BUILD)/bin/verify: $(FUZZ_CLI_verify:%.c=$(BUILD)/obj/%.o)
 
