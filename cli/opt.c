@@ -1,3 +1,4 @@
+#include <ctype.h>
 /* The table-driven option parser of the commands (opt.h). */
 #include "opt.h"
 
@@ -53,7 +54,8 @@ static int parse_int(const char *v, double lo, double hi, long long *out)
 {
     char *end;
     errno = 0;
-    if (!*v) return -1;
+    /* strtoll skips white space and takes '+': an integer starts with a digit or '-' and a digit */
+    if (!(isdigit((unsigned char)v[0]) || (v[0] == '-' && isdigit((unsigned char)v[1])))) return -1;
     long long x = strtoll(v, &end, 10);
     if (*end || errno || end == v) return -1;
     if ((double)x < lo || (double)x > hi) return -1;
@@ -87,7 +89,7 @@ static int set_value(const char *cmd, const char *name, const cli_opt *o, const 
     case CLI_OPT_U64: {
         char *end;
         errno = 0;
-        if (!*v || *v == '-' || *v == '+') return bad(cmd, name, o, v);
+        if (!isdigit((unsigned char)v[0])) return bad(cmd, name, o, v);
         unsigned long long x = strtoull(v, &end, 10);
         if (*end || errno) return bad(cmd, name, o, v);
         *(uint64_t *)o->dest = (uint64_t)x;
@@ -96,8 +98,15 @@ static int set_value(const char *cmd, const char *name, const cli_opt *o, const 
     case CLI_OPT_DOUBLE: {
         char *end;
         errno = 0;
+        if (!*v || isspace((unsigned char)v[0])) return bad(cmd, name, o, v);
         double x = strtod(v, &end);
-        if (!*v || *end || !isfinite(x)) return bad(cmd, name, o, v);
+        if (*end || isnan(x)) return bad(cmd, name, o, v);
+        if (isinf(x) && errno == ERANGE) {
+            cli_error("%s: %s: '%s' is out of the range of a double (magnitude above 1.8e308): expected %s", cmd, name,
+                      v, o->expect ? o->expect : "a number");
+            return -1;
+        }
+        if (!isfinite(x)) return bad(cmd, name, o, v);
         if (x < o->lo || x > o->hi || (o->lo_open && x == o->lo) || (o->hi_open && x == o->hi))
             return bad(cmd, name, o, v);
         *(double *)o->dest = x;
