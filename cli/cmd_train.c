@@ -158,7 +158,9 @@ static const char *est_name(lmp_estimator e)
     return "?";
 }
 
-int cmd_train(int argc, char **argv)
+int cmd_train(int argc, char **argv) { return cli_train_run(argc, argv, lmp_train_model_load); }
+
+int cli_train_run(int argc, char **argv, cli_train_fn train)
 {
     lmp_train_params p = lmp_train_params_default();
     const char *output = NULL, *input = NULL, *gpt2_vocab = NULL;
@@ -352,13 +354,15 @@ int cmd_train(int argc, char **argv)
     lmp_tokenizer *tok = NULL;
     if (p.corpus.mode == LMP_CORPUS_GPT2 && !(tok = cli_gpt2_load("train", gpt2_vocab))) return CLI_FAIL;
     p.corpus.tokenizer = tok;
-    lmp_status st = lmp_train_model_load(input, &p, &m, &err);
+    lmp_status st = train(input, &p, &m, &err);
     lmp_tokenizer_free(tok); /* the model keeps the token names, not the tokenizer */
     free(command);
     if (st) {
+        if (!err.msg[0] && train != lmp_train_model_load) return CLI_FAIL; /* another MPI rank said why */
         cli_error("train: %s", err.msg[0] ? err.msg : lmp_status_str(st));
         return CLI_FAIL;
     }
+    if (!m) return CLI_OK; /* an MPI rank other than 0: rank 0 writes the model */
     int binary = ends_with(output, ".bin"), trie = ends_with(output, ".trie");
     if (p.progress) on_progress(&ps, binary || trie ? "writing the binary" : "writing ARPA", 0);
     if (binary || trie) {

@@ -29,7 +29,7 @@ static void progress(const lmp_train_params *p, const char *stage, uint64_t coun
     if (p->progress) p->progress(p->progress_ctx, stage, count);
 }
 
-static lmp_status check_params(const lmp_train_params *p, lmp_error *err)
+lmp_status train_check_params(const lmp_train_params *p, lmp_error *err)
 {
     if (p->order == 0) return lmp_error_set(err, LMP_EINVAL, "order = 0: expected an order from 1 to %d", LMP_NGRAM_MAX_ORDER);
     if (p->order > LMP_NGRAM_MAX_ORDER)
@@ -73,12 +73,7 @@ static lmp_status check_params(const lmp_train_params *p, lmp_error *err)
     return LMP_OK;
 }
 
-typedef struct u32vec {
-    uint32_t *v;
-    uint64_t n, cap;
-} u32vec;
-
-static int u32_push(u32vec *a, uint32_t x)
+static int u32_push(train_ids *a, uint32_t x)
 {
     if (a->n == a->cap) {
         uint64_t nc = a->cap ? a->cap * 2 : 1 << 16;
@@ -91,9 +86,8 @@ static int u32_push(u32vec *a, uint32_t x)
     return 0;
 }
 
-/* Read the corpus into ids (sentences end with </s>) and raw word counts. */
-static lmp_status read_ids(lmp_corpus *c, const lmp_train_params *p, lmp_vocab *v, u32vec *ids, uint64_t **wcount,
-                           uint64_t *wcap, lmp_train_info *info, lmp_error *err)
+lmp_status train_read_ids(lmp_corpus *c, const lmp_train_params *p, lmp_vocab *v, train_ids *ids, uint64_t **wcount,
+                          uint64_t *wcap, lmp_train_info *info, lmp_error *err)
 {
     lmp_status st;
     const lmp_token *tok;
@@ -123,8 +117,6 @@ static lmp_status read_ids(lmp_corpus *c, const lmp_train_params *p, lmp_vocab *
     }
     if (st != LMP_EOF) return st;
     info->sentences = lines;
-    if (lines == 0)
-        return lmp_error_set_at(err, LMP_EFORMAT, lmp_corpus_name(c), 0, "empty corpus: expected at least one line of text");
     return LMP_OK;
 }
 
@@ -141,7 +133,7 @@ static int rank_cmp(const void *a, const void *b)
 }
 
 /* Apply --min-count / --vocab-size / --vocab: a new vocabulary, ids remapped. */
-static lmp_status limit_vocab(const lmp_train_params *p, lmp_vocab **vp, u32vec *ids, const uint64_t *wcount,
+static lmp_status limit_vocab(const lmp_train_params *p, lmp_vocab **vp, train_ids *ids, const uint64_t *wcount,
                               uint64_t wcap, lmp_error *err)
 {
     lmp_vocab *v = *vp;
@@ -278,13 +270,30 @@ static lmp_status train_meta(lmp_train_model *m, const lmp_train_params *p, lmp_
     return LMP_OK;
 }
 
+lmp_status train_finish(lmp_train_model *m, const lmp_train_params *p, lmp_error *err)
+{
+    lmp_status st;
+    progress(p, "estimating", 0);
+    if ((st = train_estimate(m, p, err))) return st;
+    for (unsigned n = 1; n <= p->order; n++) m->info.counts[n] = m->o[n].m; /* after pruning */
+    /* Only what lookups and the writer need stays (the contexts for the writer). */
+    for (unsigned n = 1; n <= p->order; n++) {
+        free(m->o[n].p);
+        free(m->o[n].sfx);
+        free(m->o[n].kids);
+        m->o[n].p = NULL;
+        m->o[n].sfx = m->o[n].kids = NULL;
+    }
+    return train_meta(m, p, err);
+}
+
 lmp_status lmp_train_model_create(lmp_corpus *corpus, const lmp_train_params *params, lmp_train_model **out,
                             lmp_error *err)
 {
     *out = NULL;
     lmp_train_params p = params ? *params : lmp_train_params_default();
     if (p.threads == 0) p.threads = 2;
-    lmp_status st = check_params(&p, err);
+    lmp_status st = train_check_params(&p, err);
     if (st) return st;
     lmp_train_model *m = calloc(1, sizeof *m);
     if (!m) return lmp_error_set(err, LMP_ENOMEM, "training: out of memory");
@@ -292,11 +301,15 @@ lmp_status lmp_train_model_create(lmp_corpus *corpus, const lmp_train_params *pa
     m->est = p.estimator;
     m->info.order = p.order;
     m->info.estimator = p.estimator;
-    u32vec ids = {NULL, 0, 0};
+    train_ids ids = {NULL, 0, 0};
     uint64_t *wcount = NULL, wcap = 0;
     if ((st = lmp_vocab_create(&m->vocab, err))) goto fail;
     progress(&p, "reading", 0);
-    if ((st = read_ids(corpus, &p, m->vocab, &ids, &wcount, &wcap, &m->info, err))) goto fail;
+    if ((st = train_read_ids(corpus, &p, m->vocab, &ids, &wcount, &wcap, &m->info, err))) goto fail;
+    if (m->info.sentences == 0) {
+        st = lmp_error_set_at(err, LMP_EFORMAT, lmp_corpus_name(corpus), 0, "empty corpus: expected at least one line of text");
+        goto fail;
+    }
     progress(&p, "tokens", m->info.tokens);
     if (p.vocab_file || p.min_count > 1 || p.vocab_size > 0) {
         if ((st = limit_vocab(&p, &m->vocab, &ids, wcount, wcap, err))) goto fail;
@@ -317,18 +330,7 @@ lmp_status lmp_train_model_create(lmp_corpus *corpus, const lmp_train_params *pa
     int continuation = p.estimator == LMP_EST_MKN || p.estimator == LMP_EST_KN;
     if ((st = train_adjust(m->o, p.order, nwords, continuation, p.prune, p.threads, err))) goto fail;
     for (unsigned n = 1; n <= p.order; n++) m->o[n].n = n;
-    progress(&p, "estimating", 0);
-    if ((st = train_estimate(m, &p, err))) goto fail;
-    for (unsigned n = 1; n <= p.order; n++) m->info.counts[n] = m->o[n].m; /* after pruning */
-    /* Only what lookups and the writer need stays (the contexts for the writer). */
-    for (unsigned n = 1; n <= p.order; n++) {
-        free(m->o[n].p);
-        free(m->o[n].sfx);
-        free(m->o[n].kids);
-        m->o[n].p = NULL;
-        m->o[n].sfx = m->o[n].kids = NULL;
-    }
-    if ((st = train_meta(m, &p, err))) goto fail;
+    if ((st = train_finish(m, &p, err))) goto fail;
     *out = m;
     return LMP_OK;
 fail:
@@ -342,7 +344,7 @@ lmp_status lmp_train_model_load(const char *path, const lmp_train_params *params
 {
     *out = NULL;
     lmp_train_params p = params ? *params : lmp_train_params_default();
-    lmp_status st = check_params(&p, err);
+    lmp_status st = train_check_params(&p, err);
     if (st) return st;
     lmp_corpus *c;
     if ((st = lmp_corpus_load(path, &p.corpus, &c, err))) return st;
