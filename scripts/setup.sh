@@ -23,7 +23,9 @@ sudo=""
 # python3-nltk: the n-gram estimators against nltk.lm (tests/cli/test_estimators.sh);
 # irstlm, sphinxbase-utils: the ARPA interoperability tests run IRSTLM's compile-lm and Sphinx's
 # sphinx_lm_convert / sphinx_lm_eval on lmprob's files (tests/cli/test_interop.sh).
-need=(gcc g++ make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3 python3-nltk unicode-data irstlm sphinxbase-utils)
+# openmpi-bin, libopenmpi-dev: build/lmprob-mpi, the distributed trainer (mpi/, docs/mpi.md; tests/cli/test_mpi.sh).
+need=(gcc g++ make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3 python3-nltk unicode-data irstlm sphinxbase-utils
+      openmpi-bin libopenmpi-dev)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 case "$whats" in *" bench "*) need+=(python3-numpy python3-scipy python3-torch libopenblas0-openmp) ;; esac
 case "$whats" in

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# lmprob-mpi train (docs/mpi.md): the ARPA file is byte-identical to lmprob train's, with 1 to 4 ranks,
+# and a failure on one rank (death, unreadable shard, full disk) stops the job with that rank's error
+# and no model file. A representative subset: scripts/mpi_exactness.sh runs the full matrix
+# (PTB and WikiText-2, orders 3 and 5, 1..4 ranks).
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mpi_lib.sh"
+MPI=${LMPROB_MPI:-$(dirname "$LMPROB")/lmprob-mpi}
+if [ ! -x "$MPI" ] || ! command -v mpirun >/dev/null 2>&1; then
+  bad "lmprob-mpi or mpirun missing ($MPI): scripts/setup.sh installs openmpi-bin and libopenmpi-dev, make builds it"
+  finish; exit
+fi
+case "$LMPROB" in */asan/*) export ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0 ;; esac # Open MPI's own allocations at exit
+PTB=../shared/data/ptb/ptb.train.txt
+# 60,000 lines would take too long here: the first 4,000 lines of PTB (about 90,000 tokens)
+head -n 4000 "$PTB" >"$TMPD/c.txt"
+
+# same_as_train LABEL NP ORDER [options]: the ARPA of NP ranks = lmprob train's (same output path, so the
+# recorded command line is the same too)
+same_as_train() {
+  local l=$1 np=$2 order=$3; shift 3
+  rm -f "$TMPD/m.arpa"
+  "$LMPROB" train --order "$order" "$@" --quiet --output "$TMPD/m.arpa" "$TMPD/c.txt" >/dev/null 2>"$TMPD/err1" &&
+    mv "$TMPD/m.arpa" "$TMPD/ref.arpa" || { bad "$l: lmprob train failed: $(head -c 300 "$TMPD/err1")"; return; }
+  if ! mpirun_n "$np" "$MPI" train --order "$order" "$@" --quiet --output "$TMPD/m.arpa" "$TMPD/c.txt" >/dev/null 2>"$TMPD/err"; then
+    bad "$l: lmprob-mpi failed: $(head -c 400 "$TMPD/err")"; return
+  fi
+  if cmp -s "$TMPD/m.arpa" "$TMPD/ref.arpa"; then ok; else bad "$l: ARPA differs from lmprob train's: $(cmp "$TMPD/m.arpa" "$TMPD/ref.arpa" 2>&1)"; fi
+}
+
+case "$LMPROB" in
+  */asan/*) # under the sanitizers: one distributed run (every step with 3 ranks), spilling
+    same_as_train "order 3, 3 ranks, 64K (asan)" 3 3 --memory 64K ;;
+  *)
+    same_as_train "order 3, 2 ranks" 2 3
+    same_as_train "order 3, 4 ranks, 64K each (spilled runs, many exchange rounds)" 4 3 --memory 64K
+    same_as_train "order 5, 3 ranks, prune 0 1 2" 3 5 --prune 0 1 2
+
+    # a compressed file is read whole by rank 0
+    gzip -c "$TMPD/c.txt" >"$TMPD/c.gz"
+    "$LMPROB" train --order 3 --quiet --output "$TMPD/m.arpa" "$TMPD/c.gz" && mv "$TMPD/m.arpa" "$TMPD/ref.arpa"
+    expect_ok "gzip, 2 ranks" mpirun_n 2 "$MPI" train --order 3 --quiet --output "$TMPD/m.arpa" "$TMPD/c.gz"
+    if cmp -s "$TMPD/m.arpa" "$TMPD/ref.arpa"; then ok; else bad "gzip, 2 ranks: ARPA differs"; fi
+
+    # refusals: not distributed
+    expect_fail "--min-count refused" "--min-count.*not distributed" mpirun_n 2 "$MPI" train --order 3 --min-count 2 --output "$TMPD/x.arpa" "$TMPD/c.txt"
+    [ -e "$TMPD/x.arpa" ] && bad "refusal left a model" || ok
+
+    # faults. A rank that dies (killed after counting): the job stops, no model.
+    rm -f "$TMPD/m.arpa"
+    expect_fail "a rank dies" "rank 1|signal 9|Killed" env LMPROB_MPI_TEST_DIE=1 bash -c '. "$0"; mpirun_n 2 "$@"' \
+      "$(dirname "$0")/mpi_lib.sh" "$MPI" train --order 3 --quiet --output "$TMPD/m.arpa" "$TMPD/c.txt"
+    [ -e "$TMPD/m.arpa" ] && bad "a rank dies: a model was left" || ok
+    # a shard that cannot be read: invalid UTF-8 in the second half, read by rank 1 of 2
+    { cat "$TMPD/c.txt"; printf 'bad \377 byte\n'; head -n 100 "$TMPD/c.txt"; } >"$TMPD/bad.txt"
+    expect_fail "unreadable shard" "rank 1 of 2: .*invalid UTF-8.*byte range" \
+      mpirun_n 2 "$MPI" train --order 3 --quiet --output "$TMPD/m.arpa" "$TMPD/bad.txt"
+    [ -e "$TMPD/m.arpa" ] && bad "unreadable shard: a model was left" || ok
+    # a full disk on rank 1: its spill files may not grow past 1 KiB (ulimit -f, SIGXFSZ ignored: EFBIG)
+    expect_fail "full disk on rank 1" "rank 1 of 2: writing a sorted run .*(File too large|No space)" \
+      mpirun_tcp 2 bash -c 'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then ulimit -f 1; trap "" XFSZ; fi; exec "$@"' sh \
+      "$MPI" train --order 3 --memory 64K --quiet --output "$TMPD/m.arpa" "$TMPD/c.txt"
+    [ -e "$TMPD/m.arpa" ] && bad "full disk on rank 1: a model was left" || ok
+    # a full disk on rank 0 while it writes the model: the atomic writer leaves nothing
+    expect_fail "full disk on rank 0 (the model)" "m\\.arpa: write failed: (File too large|No space)" \
+      mpirun_tcp 2 bash -c 'if [ "$OMPI_COMM_WORLD_RANK" = 0 ]; then ulimit -f 64; trap "" XFSZ; fi; exec "$@"' sh \
+      "$MPI" train --order 3 --quiet --output "$TMPD/m.arpa" "$TMPD/c.txt"
+    [ -e "$TMPD/m.arpa" ] && bad "full disk on rank 0: a model was left" || ok
+    ls "$TMPD" | grep -q 'm\.arpa.' && bad "a temporary model file was left: $(ls "$TMPD")" || ok
+    ;;
+esac
+finish
