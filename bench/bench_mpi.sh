@@ -2,10 +2,8 @@
 # Distributed training (docs/mpi.md): lmprob-mpi with 1, 2 and 4 ranks against the one-machine
 # lmprob train and KenLM's lmplz, side by side in this one run, at the same memory budget per
 # process (MPI_BENCH_MEMORY, default 256M: --memory for lmprob, -S for lmplz), order 5, interpolated
-# modified Kneser-Ney, on a corpus larger than the test corpora: PTB train + WikiText-2 train, four
-# copies, copy k > 0 with every fifth word (by position) tagged "_k" so that the copies add new words and
-# n-grams, not only counts (about 12 M tokens, 66 MB; MPI_BENCH_COPIES changes the number of copies).
-# <unk> is renamed UNK (lmplz refuses it). Every rank runs on this machine (--oversubscribe: 4 ranks
+# modified Kneser-Ney, on a corpus larger than the test corpora: 12 M tokens (MPI_BENCH_TOKENS) sampled
+# from the trigram MLE of PTB train + WikiText-2 train (bench/mpi_corpus.py; cached in build/bench-mpi). Every rank runs on this machine (--oversubscribe: 4 ranks
 # share 2 cores), so wall time here measures the overhead of distributing, not a cluster's speed-up.
 # Prints
 #   BENCH mpi_o5_<who>_wall lmprob=<s>s kenlm=<s>s ratio=<kenlm/lmprob>     who = train, np1, np2, np4
@@ -17,18 +15,16 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 . tests/cli/mpi_lib.sh
 MEM=${MPI_BENCH_MEMORY:-256M}
-COPIES=${MPI_BENCH_COPIES:-4}
 if [ -z "${KENLM_BIN:-}" ] || [ ! -x "$KENLM_BIN/lmplz" ]; then echo "# bench_mpi: KENLM_BIN is not set (or has no lmplz): skipped"; exit 0; fi
 if [ ! -x "$BUILD/lmprob-mpi" ] || ! command -v mpirun >/dev/null; then echo "# bench_mpi: lmprob-mpi or mpirun missing: skipped"; exit 0; fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-corpus=$BUILD/bench-mpi/corpus-$COPIES.txt
+TOKENS=${MPI_BENCH_TOKENS:-12000000}
+corpus=$BUILD/bench-mpi/corpus-$TOKENS.txt
 if [ ! -f "$corpus" ]; then
   mkdir -p "$(dirname "$corpus")"
-  for k in $(seq 0 $((COPIES - 1))); do
-    cat ../shared/data/ptb/ptb.train.txt ../shared/data/wikitext-2/train.txt |
-      awk -v k="$k" '{ for (i = 1; i <= NF; i++) { if ($i == "<unk>") $i = "UNK"; if (k > 0 && (i + NR) % 5 == 0) $i = $i "_" k } print }'
-  done >"$corpus.part" && mv "$corpus.part" "$corpus"
+  /usr/bin/python3 bench/mpi_corpus.py "$TOKENS" "$corpus.part" ../shared/data/ptb/ptb.train.txt \
+    ../shared/data/wikitext-2/train.txt && mv "$corpus.part" "$corpus" || exit 1
 fi
 echo "# bench_mpi: $corpus: $(wc -l <"$corpus") lines, $(wc -w <"$corpus") tokens, $(stat -c %s "$corpus") bytes; memory $MEM per process"
 
@@ -41,7 +37,11 @@ line() { # who wall rss_kb
     printf "BENCH %s_wall lmprob=%.2fs kenlm=%.2fs ratio=%.2f\n", n, lw, kw, kw / (lw > 0 ? lw : 0.01)
     printf "BENCH %s_rss lmprob=%.0fMiB kenlm=%.0fMiB ratio=%.2f\n", n, lr / 1024, kr / 1024, kr / lr }'
 }
-/usr/bin/time -f '%e %M' -o "$tmp/l" "$BUILD/lmprob" train -q --order 5 --memory "$MEM" --output "$tmp/ref.arpa" "$corpus" || exit 1
+# lmprob train and lmprob-mpi write to the same path, so that the command line recorded in the
+# model's metadata is the same and the files can be compared byte for byte.
+/usr/bin/time -f '%e %M' -o "$tmp/l" "$BUILD/lmprob" train -q --order 5 --memory "$MEM" --output "$tmp/m.arpa" "$corpus" || exit 1
+mv "$tmp/m.arpa" "$tmp/ref.arpa"
+echo "# bench_mpi: the model has $(grep '^ngram ' "$tmp/ref.arpa" | sed 's/ngram //' | tr '\n' ' ')n-grams"
 read -r lw lr <"$tmp/l"
 line train "$lw" "$lr"
 for np in 1 2 4; do

@@ -320,6 +320,7 @@ static lmp_status exchange(ctx *c, train_order *top, unsigned N, uint64_t memory
     const unsigned S = N + 2;
     lmp_status st = LMP_OK;
     int failed = 0;
+    if (np == 1) return LMP_OK; /* every n-gram is already where it belongs */
     /* In suffix order the records ending in one word are contiguous: one segment each. */
     uint64_t nseg = 0;
     for (uint64_t i = 0; i < top->m; i++)
@@ -471,6 +472,7 @@ done:
 static lmp_status gather_order(ctx *c, train_order *o, unsigned n, lmp_error *err)
 {
     const int np = c->size;
+    if (np == 1) return LMP_OK;
     uint64_t *ms = c->rank == 0 ? calloc((size_t)np, sizeof *ms) : NULL;
     lmp_status st = c->rank == 0 && !ms ? lmp_error_set(err, LMP_ENOMEM, "gathering counts: out of memory") : LMP_OK;
     if (any_failed(c, st)) return st ? st : LMP_EIO;
