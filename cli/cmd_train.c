@@ -334,7 +334,9 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
         for (int i = 2; i < LMP_NGRAM_MAX_ORDER; i++) p.prune[i] = 1;
     p.order = order > 1000000 ? 1000000u : (unsigned)order; /* the library names the limit */
     /* fail early: not after minutes of counting */
-    if (cli_check_input("train", input) || cli_check_output("train", output)) return CLI_FAIL;
+    /* lmprob-mpi takes "@LIST", a file naming the input files (docs/mpi.md) */
+    const char *checked = train != lmp_train_model_load && input[0] == '@' ? input + 1 : input;
+    if (cli_check_input("train", checked) || cli_check_output("train", output)) return CLI_FAIL;
 
     char *command = cli_join_command(argc, argv);
     p.command = command;

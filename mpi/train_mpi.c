@@ -175,6 +175,64 @@ done:
     return st;
 }
 
+/* Input "@LIST": LIST names the files, one a line, read as their concatenation
+ * (cat). Whole files per rank, in contiguous blocks that keep the list's order:
+ * file i goes to the rank whose share of the total bytes holds its first byte,
+ * so a rank reads one file, several, or none. A file that cannot be stat'ed
+ * counts as empty here and fails on the rank that opens it. */
+static lmp_status read_files(ctx *c, const char *list, const lmp_train_params *p, lmp_vocab *lv, train_ids *ids,
+                             uint64_t **wcount, uint64_t *wcap, lmp_train_info *info, lmp_error *err)
+{
+    FILE *f = fopen(list, "r");
+    if (!f) return lmp_error_set(err, LMP_EIO, "cannot open the file list %s: %s", list, strerror(errno));
+    char **path = NULL;
+    uint64_t *size = NULL, n = 0, cap = 0, total = 0, lines = 0;
+    lmp_status st = LMP_OK;
+    char line[4096];
+    while (!st && fgets(line, sizeof line, f)) {
+        size_t len = strcspn(line, "\r\n");
+        line[len] = 0;
+        if (!len) continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **np2 = realloc(path, cap * sizeof *np2);
+            uint64_t *ns = np2 ? realloc(size, cap * sizeof *ns) : NULL;
+            if (np2) path = np2;
+            if (ns) size = ns;
+            if (!np2 || !ns) {
+                st = lmp_error_set(err, LMP_ENOMEM, "file list %s: out of memory", list);
+                break;
+            }
+        }
+        struct stat sb;
+        size[n] = stat(line, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+        total += size[n];
+        if (!(path[n] = strdup(line))) st = lmp_error_set(err, LMP_ENOMEM, "file list %s: out of memory", list);
+        else n++;
+    }
+    if (!st && ferror(f)) st = lmp_error_set(err, LMP_EIO, "reading the file list %s: %s", list, strerror(errno));
+    fclose(f);
+    if (!st && n == 0) st = lmp_error_set(err, LMP_EFORMAT, "file list %s: expected one file name a line, got none", list);
+    uint64_t before = 0;
+    for (uint64_t i = 0; i < n && !st; i++) {
+        int r = total ? (int)((long double)before * c->size / total) : 0;
+        before += size[i];
+        if (r >= c->size) r = c->size - 1;
+        if (r != c->rank) continue;
+        lmp_corpus *cp = NULL;
+        if (!(st = lmp_corpus_load(path[i], &p->corpus, &cp, err))) {
+            st = train_read_ids(cp, p, lv, ids, wcount, wcap, info, err);
+            lines += info->sentences; /* train_read_ids counts the lines of one corpus */
+        }
+        lmp_corpus_free(cp);
+    }
+    info->sentences = lines;
+    for (uint64_t i = 0; i < n; i++) free(path[i]);
+    free(path);
+    free(size);
+    return st;
+}
+
 /* ---- 2. one vocabulary ---------------------------------------------------------- */
 
 enum { TAG_VOCAB = 1, TAG_MAP, TAG_W, TAG_CNT };
@@ -580,11 +638,13 @@ lmp_status mpi_train(const char *input, const lmp_train_params *params, lmp_trai
     uint32_t nwords = 0;
 
     /* 1. read this rank's lines */
-    st = read_range(&c, input, &text, &b, &e, err);
-    if (!st) st = lmp_corpus_create(text, e - b, input, &p.corpus, &corpus, err);
-    if (!st) st = lmp_vocab_create(&lv, err);
-    if (!st) {
-        st = train_read_ids(corpus, &p, lv, &ids, &wcount, &wcap, &info, err);
+    st = lmp_vocab_create(&lv, err);
+    if (!st && input[0] == '@') {
+        st = read_files(&c, input + 1, &p, lv, &ids, &wcount, &wcap, &info, err);
+    } else if (!st) {
+        st = read_range(&c, input, &text, &b, &e, err);
+        if (!st) st = lmp_corpus_create(text, e - b, input, &p.corpus, &corpus, err);
+        if (!st) st = train_read_ids(corpus, &p, lv, &ids, &wcount, &wcap, &info, err);
         if (st == LMP_EFORMAT && err->line > 0) { /* the reader numbers the lines of this rank's range */
             char msg[sizeof err->msg];
             snprintf(msg, sizeof msg, "%s (line %ld of this rank's byte range %llu..%llu of %s)", err->msg, err->line,
