@@ -465,7 +465,7 @@ static lmp_status exchange(ctx *c, train_order *top, unsigned N, uint64_t memory
                 b->r = nr;
                 b->cap = nc;
             }
-            memcpy(b->r + b->n * S, rbuf + (uint64_t)s * chunk * S, k * S * sizeof *rbuf);
+            if (k) memcpy(b->r + b->n * S, rbuf + (uint64_t)s * chunk * S, k * S * sizeof *rbuf);
             b->n += k;
         }
         if ((failed = any_failed(c, st))) goto done;
