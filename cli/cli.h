@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "lmprob.h"
+#include "opt.h"
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
@@ -29,18 +30,27 @@ int cli_fail_status(lmp_status st, const lmp_error *err);
 int cli_is_help(const char *arg);
 
 /* Strict number parsing: the whole string must be a number (inf/nan rejected
- * unless the parser says otherwise). On error prints
+ * unless the parser says otherwise; a literal beyond the double range is an
+ * error naming it; integers start with a digit, or '-' and a digit for
+ * cli_parse_long: no leading space or '+'). On error prints
  *   "lmprob: <opt>: expected <kind>, got '<s>'" and returns -1; 0 on success. */
 int cli_parse_double(const char *opt, const char *s, double *out);
 int cli_parse_long(const char *opt, const char *s, long *out);
 int cli_parse_u64(const char *opt, const char *s, uint64_t *out);
 
 /* A list of numbers separated by commas and/or whitespace ("0.1,0.2 0.7").
- * *out is malloc'd; caller frees. Rejects NaN, inf and an empty list. */
+ * *out is malloc'd; caller frees. Rejects NaN, inf, an empty item ("1,,2",
+ * ",1", "1,") and an empty list. A finite literal beyond the double range
+ * (1e999) is an error naming it, never an infinity. */
 int cli_parse_double_list(const char *opt, const char *s, double **out, size_t *n);
+/* Which infinities a number list or file may hold. */
+enum { CLI_NUM_FINITE = 0, CLI_NUM_INF = 1, CLI_NUM_NEG_INF = 2 };
+/* Same, with allow_inf one of CLI_NUM_*. */
+int cli_parse_number_list(const char *opt, const char *s, int allow_inf, double **out, size_t *n);
 
-/* Whitespace-separated numbers from a file, or stdin when path is "-".
- * Errors name file, line and token. Rejects NaN and an empty file; accepts
+/* Numbers separated by whitespace and/or commas from a file, or stdin when path
+ * is "-". Errors name file, line and token. Rejects NaN, an empty item, a NUL
+ * byte, a literal beyond the double range and an empty file; accepts
  * "-inf"/"inf" only when allow_inf. *out is malloc'd; caller frees. */
 int cli_read_doubles(const char *path, int allow_inf, double **out, size_t *n);
 
@@ -70,6 +80,24 @@ void cli_progress_start(cli_progress *p, const char *label, const char *phase);
 void cli_progress_phase(cli_progress *p, const char *phase);
 /* Progress callback (ctx is a cli_progress *); frac in [0, 1], 1 clears the line. */
 void cli_progress_update(void *ctx, double frac);
+
+/* ---- output files and fatal signals ---------------------------------------------
+ * The library writes outputs under a temporary name and renames them
+ * (lmp_atomic_*), and keeps no process-wide state, so the CLI keeps the list of
+ * temporary names being written: when SIGINT, SIGTERM, SIGHUP or SIGPIPE ends
+ * the process, the handler removes them (unlink is async-signal-safe) and
+ * re-raises the signal, so the exit status still tells which one.
+ *   int slot = cli_output_begin(path);   // before a library call writes path
+ *   st = lmp_train_write_arpa(m, path, &err);
+ *   cli_output_end(slot);
+ * cli_output_watch registers a temporary name already known (af.tmp after
+ * lmp_atomic_open). Both return -1 when there is nothing to watch (stdout, a
+ * device) or every slot is taken; cli_output_end(-1) is a no-op. */
+void cli_signals_init(void); /* main() calls it once; it also ignores SIGXFSZ, so that a
+                                file-size limit is a write error (EFBIG), not a kill */
+int cli_output_begin(const char *path);
+int cli_output_watch(const char *tmp);
+void cli_output_end(int slot);
 
 /* The command line as a shell would take it back ("lmprob" then argv, an
  * argument with spaces or quotes single-quoted), for a model's "command"
@@ -121,9 +149,6 @@ int cli_check_output(const char *cmd, const char *path);
 int cli_check_output_dir(const char *cmd, const char *dir);
 
 /* ---- models (cli/model.c) -------------------------------------------------------- */
-
-/* "--mode word|char|byte". Prints the error; -1 on a bad value. */
-int cli_parse_mode(const char *cmd, const char *v, lmp_lm_tokens *out);
 
 
 /* The model options the commands share: --mode word|char|byte, --threads T (0: all cores),
@@ -180,7 +205,7 @@ int cli_rng_opt(const char *cmd, int argc, char **argv, int *i, lmp_rng_kind *ki
     "  --presence-penalty F     logit -= F if the token occurred (default 0: off)\n"                       \
     "  --penalty-last-n N       the penalties see the last N tokens (default 0: all)\n"                    \
     "  --min-keep N             every filter keeps at least N (default 1)\n"                               \
-    "  --order hf|llama         chain order and edge rules (default hf: temperature first)\n"              \
+    "  --chain hf|llama         chain order and edge rules (default hf: temperature first)\n"              \
     "  --dtype f64|f32          arithmetic (default f64 for hf, f32 for llama)\n"                          \
     "  --rng xoshiro|numpy      random stream (default xoshiro; numpy: legacy MT19937, np.random.seed parity)\n"
 

@@ -24,7 +24,8 @@ static void usage(FILE *f)
           "         default 1e-9). Cells must be in [0, 1] and sum to 1 within 1e-9, unless\n"
           "         --normalize divides counts/weights by their total.\n"
           "beta     Beta(A, B) prior, H heads in N trials: posterior Beta(A+H, B+N-H), its mean and mode,\n"
-          "         and the log marginal likelihood log P(H | N) (scipy.stats.betabinom.logpmf).\n",
+          "         and the log marginal likelihood log P(H | N) (scipy.stats.betabinom.logpmf).\n\n"
+           "example: lmprob bayes beta --a 2 --b 2 --heads 7 --n 10 --json\n",
           f);
 }
 
@@ -229,24 +230,18 @@ static int joint(int argc, char **argv)
     const char *table = NULL;
     int json = 0, normalize = 0;
     double tol = 1e-9;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (cli_is_help(a)) { usage(stdout); return CLI_OK; }
-        if (strcmp(a, "--json") == 0) json = 1;
-        else if (strcmp(a, "--normalize") == 0) normalize = 1;
-        else if (cli_is_opt(a, "--table")) {
-            if (!(table = cli_optarg(argc, argv, &i, "--table"))) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--tol")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--tol")) || cli_parse_double("bayes: --tol", v, &tol)) return CLI_USAGE;
-            if (tol < 0) {
-                cli_error("bayes: --tol: expected a tolerance >= 0, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else {
-            cli_error("bayes joint: unknown option '%s' (see lmprob bayes --help)", a);
-            return CLI_USAGE;
-        }
+    const cli_opt opts[] = {
+        CLI_OPT_JSON(&json),
+        {.name = "--normalize", .kind = CLI_OPT_FLAG, .dest = &normalize},
+        {.name = "--table", .kind = CLI_OPT_STR, .dest = &table},
+        {.name = "--tol", .kind = CLI_OPT_DOUBLE, .dest = &tol, .lo = 0, .hi = 1e300, .expect = "a tolerance >= 0"},
+    };
+    int rc = cli_parse("bayes joint", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL);
+    if (rc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (rc) return rc;
     if (!table) {
         cli_error("bayes joint: --table: expected a table such as \"0.4,0.1;0.15,0.35\"");
         return CLI_USAGE;
@@ -300,28 +295,19 @@ static int beta(int argc, char **argv)
     double a = NAN, b = NAN;
     long heads = -1, n = -1;
     int json = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i], *v;
-        if (cli_is_help(o)) { usage(stdout); return CLI_OK; }
-        if (strcmp(o, "--json") == 0) json = 1;
-        else if (cli_is_opt(o, "--a")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--a")) || cli_parse_double("bayes: --a", v, &a)) return CLI_USAGE;
-            if (!(a > 0)) { cli_error("bayes: --a: expected a > 0, got '%s'", v); return CLI_USAGE; }
-        } else if (cli_is_opt(o, "--b")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--b")) || cli_parse_double("bayes: --b", v, &b)) return CLI_USAGE;
-            if (!(b > 0)) { cli_error("bayes: --b: expected b > 0, got '%s'", v); return CLI_USAGE; }
-        } else if (cli_is_opt(o, "--heads")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--heads")) || cli_parse_long("bayes: --heads", v, &heads))
-                return CLI_USAGE;
-            if (heads < 0) { cli_error("bayes: --heads: expected an integer >= 0, got '%s'", v); return CLI_USAGE; }
-        } else if (cli_is_opt(o, "--n")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--n")) || cli_parse_long("bayes: --n", v, &n)) return CLI_USAGE;
-            if (n < 0) { cli_error("bayes: --n: expected an integer >= 0, got '%s'", v); return CLI_USAGE; }
-        } else {
-            cli_error("bayes beta: unknown option '%s' (see lmprob bayes --help)", o);
-            return CLI_USAGE;
-        }
+    const cli_opt opts[] = {
+        CLI_OPT_JSON(&json),
+        {.name = "--a", .kind = CLI_OPT_DOUBLE, .dest = &a, .lo = 0, .hi = 1e300, .lo_open = 1, .expect = "a > 0"},
+        {.name = "--b", .kind = CLI_OPT_DOUBLE, .dest = &b, .lo = 0, .hi = 1e300, .lo_open = 1, .expect = "b > 0"},
+        {.name = "--heads", .kind = CLI_OPT_LONG, .dest = &heads, .lo = 0, .hi = 1e15, .expect = CLI_DOMAIN_COUNT},
+        CLI_OPT_COUNT(&n),
+    };
+    int rc = cli_parse("bayes beta", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL);
+    if (rc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (rc) return rc;
     if (isnan(a) || isnan(b) || heads < 0 || n < 0) {
         cli_error("bayes beta: expected --a A --b B --heads H --n N (all four)");
         return CLI_USAGE;

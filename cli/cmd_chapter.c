@@ -691,7 +691,7 @@ static const section sections[] = {
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lmprob chapter [N ...] [--list] [--json] [--seed S] [--clt-repeats R]\n"
+            "usage: lmprob chapter [N ...] [--list] [--json] [--seed S] [--rng numpy] [--clt-repeats R]\n"
             "                      [--model M.arpa --text FILE] [--window W] [--stride S]\n"
             "\n"
             "Runs the code examples of the chapter (probability-and-statistics), in order, with lmprob, and\n"
@@ -701,7 +701,10 @@ static void usage(FILE *f)
             "  --clt-repeats R   section 9: repeat the normality test R times (default 500; 0 skips)\n"
             "  --model, --text   section 20: also run the sliding-window perplexity of an n-gram model on a text\n"
             "  --window, --stride  section 20: window and stride (default 1024 and 512, as the chapter)\n"
-            "  --json            one JSON object with the values and notes of each section\n",
+            "  --rng numpy       the stream of those blocks: numpy's legacy MT19937 (the only one: the blocks are numpy code)\n"
+            "  --json            one JSON object with the values and notes of each section\n"
+            "\n"
+            "example: lmprob chapter 9 --seed 7 --clt-repeats 50\n",
             NSECTIONS, CLI_DEFAULT_SEED);
 }
 
@@ -716,8 +719,10 @@ int cmd_chapter(int argc, char **argv)
     c.stride = 512;
     int list = 0;
     int want[NSECTIONS] = {0}, any = 0;
+    lmp_rng_kind rk = LMP_RNG_NUMPY_LEGACY;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
+        int r;
         if (cli_is_help(a)) {
             usage(stdout);
             return CLI_OK;
@@ -725,12 +730,14 @@ int cmd_chapter(int argc, char **argv)
             list = 1;
         } else if (strcmp(a, "--json") == 0) {
             c.json = 1;
-        } else if (cli_is_opt(a, "--seed")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--seed")) || cli_parse_u64("--seed", v, &c.seed)) return CLI_USAGE;
-            if (c.seed > 4294967295ULL) {
-                cli_error("chapter: --seed: expected a numpy seed in [0, 2^32), got '%s'", v);
+        } else if ((r = cli_rng_opt("chapter", argc, argv, &i, &rk, &c.seed)) != 0) {
+            if (r < 0) return CLI_USAGE;
+            /* the chapter's blocks are numpy code: they draw numpy's legacy stream */
+            if (rk != LMP_RNG_NUMPY_LEGACY) {
+                cli_error("chapter: --rng: the chapter's examples draw numpy's legacy stream: expected numpy");
                 return CLI_USAGE;
             }
+            if (cli_seed_check("chapter", rk, c.seed)) return CLI_USAGE;
         } else if (cli_is_opt(a, "--clt-repeats")) {
             if (!(v = cli_optarg(argc, argv, &i, "--clt-repeats")) || cli_parse_long("--clt-repeats", v, &c.clt_repeats))
                 return CLI_USAGE;

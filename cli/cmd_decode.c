@@ -22,14 +22,18 @@ static void usage(FILE *f)
             "  --vocab LIST             token names for the ids (\"the,a,cat\"), for printing\n"
             "  --history LIST           previous token ids, for the penalties\n"
             CLI_SAMPLER_HELP
-            "  --seed S                 seed (default %d)\n"
-            "  -n N                     number of samples (default 10; 0: none)\n"
+            CLI_HELP_SEED
+            "  -n N                     number of samples (default 10; 0: none; at most 1e9)\n"
             "  --counts                 print how often each token was drawn (Counter order)\n"
             "  --top N                  how many top tokens to print (default 10)\n"
             "  --digits D               decimals for probabilities (default 4)\n"
-            "  --json                   everything as one JSON object\n",
-            CLI_DEFAULT_SEED);
+            "  --json                   everything as one JSON object\n"
+            "\n"
+            "example:\n"
+            "  lmprob decode --logits 3,2,1.5,0 --top-p 0.9 --temperature 0.7 -n 5 --seed 1\n");
 }
+
+#define DECODE_MAX_SAMPLES 1000000000L
 
 typedef struct opts {
     const char *file;
@@ -44,21 +48,6 @@ typedef struct opts {
     int counts, json;
 } opts;
 
-static int long_opt(int argc, char **argv, int *i, const char *name, long *out)
-{
-    const char *v = cli_optarg(argc, argv, i, name);
-    if (!v) return -1;
-    char label[64];
-    snprintf(label, sizeof label, "decode: %s", name);
-    return cli_parse_long(label, v, out);
-}
-
-static int range_error(const char *opt, double v, const char *expect)
-{
-    cli_error("decode: %s: expected %s, got '%g'", opt, expect, v);
-    return CLI_USAGE;
-}
-
 static int parse(int argc, char **argv, opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -68,51 +57,37 @@ static int parse(int argc, char **argv, opts *o)
     o->n = 10;
     o->top = 10;
     o->digits = 4;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        long l;
-        int r;
-        if (cli_is_help(a)) {
-            usage(stdout);
-            return -1;
-        } else if (cli_is_opt(a, "--logits")) {
-            if (!(o->logits = cli_optarg(argc, argv, &i, "--logits"))) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--vocab")) {
-            if (!(o->vocab = cli_optarg(argc, argv, &i, "--vocab"))) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--history")) {
-            if (!(o->history = cli_optarg(argc, argv, &i, "--history"))) return CLI_USAGE;
-        } else if ((r = cli_sampler_opt("decode", argc, argv, &i, &o->prm, &o->dtype_set)) != 0 ||
-                   (r = cli_rng_opt("decode", argc, argv, &i, &o->rng, &o->seed)) != 0) {
-            if (r < 0) return CLI_USAGE;
-        } else if (strcmp(a, "-n") == 0 || cli_is_opt(a, "--samples")) {
-            const char *name = a[1] == 'n' ? "-n" : "--samples";
-            if (long_opt(argc, argv, &i, name, &l)) return CLI_USAGE;
-            if (l < 0) return range_error(name, (double)l, "n >= 0");
-            o->n = l;
-        } else if (cli_is_opt(a, "--top")) {
-            if (long_opt(argc, argv, &i, "--top", &l)) return CLI_USAGE;
-            if (l < 0) return range_error("--top", (double)l, "n >= 0");
-            o->top = l;
-        } else if (cli_is_opt(a, "--digits")) {
-            if (long_opt(argc, argv, &i, "--digits", &l)) return CLI_USAGE;
-            if (l < 0 || l > 17) return range_error("--digits", (double)l, "0 .. 17");
-            o->digits = l;
-        } else if (strcmp(a, "--counts") == 0) {
-            o->counts = 1;
-        } else if (strcmp(a, "--json") == 0) {
-            o->json = 1;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            cli_error("decode: unknown option '%s' (see lmprob decode --help)", a);
-            return CLI_USAGE;
-        } else if (!o->file) {
-            o->file = a;
-        } else {
-            cli_error("decode: expected one input file, got '%s' and '%s'", o->file, a);
-            return CLI_USAGE;
-        }
+    const cli_opt table[] = {
+        {.name = "--logits", .kind = CLI_OPT_STR, .dest = &o->logits},
+        {.name = "--vocab", .kind = CLI_OPT_STR, .dest = &o->vocab},
+        {.name = "--history", .kind = CLI_OPT_STR, .dest = &o->history},
+        CLI_OPTS_SAMPLER(o->prm, &o->dtype_set),
+        CLI_OPT_RNG(&o->rng),
+        CLI_OPT_SEED(&o->seed),
+        CLI_OPT_COUNT(&o->n),
+        {.name = "--samples", .kind = CLI_OPT_LONG, .dest = &o->n, .lo = 0, .hi = 1e15, .expect = CLI_DOMAIN_COUNT},
+        {.name = "--top", .kind = CLI_OPT_LONG, .dest = &o->top, .lo = 0, .hi = 1e15, .expect = "n >= 0"},
+        {.name = "--digits", .kind = CLI_OPT_LONG, .dest = &o->digits, .lo = 0, .hi = 17, .expect = "0 .. 17"},
+        {.name = "--counts", .kind = CLI_OPT_FLAG, .dest = &o->counts},
+        CLI_OPT_JSON(&o->json),
+    };
+    size_t npos = 0;
+    int r = cli_parse("decode", argc, argv, table, CLI_NOPTS(table), &o->file, 1, &npos);
+    if (r == CLI_HELP) {
+        usage(stdout);
+        return -1;
     }
+    if (r) return r;
     if (o->file && o->logits) {
         cli_error("decode: expected either FILE or --logits, got both");
+        return CLI_USAGE;
+    }
+    if (cli_seed_check("decode", o->rng, o->seed)) return CLI_USAGE;
+    /* Every sample is kept (4 bytes) and printed: a bound well below where n * sizeof(sample)
+     * could wrap (issue 11: -n 2^62 + 1 wrote past a 4-byte buffer). */
+    if (o->n > DECODE_MAX_SAMPLES) {
+        cli_error("decode: -n: %ld samples: expected at most %ld (each one is kept and printed)", o->n,
+                  (long)DECODE_MAX_SAMPLES);
         return CLI_USAGE;
     }
     cli_sampler_finish(&o->prm, o->dtype_set);
@@ -223,10 +198,11 @@ int cmd_decode(int argc, char **argv)
     size_t V = 0;
     if (o.logits) {
         if (parse_logits(o.logits, &x, &V)) return CLI_FAIL;
-    } else if (cli_read_doubles(o.file ? o.file : "-", 1, &x, &V)) {
-        return CLI_FAIL;
+    } else {
+        cli_stdin_note("decode", o.file);
+        if (cli_read_doubles(o.file ? o.file : "-", 1, &x, &V)) return CLI_FAIL;
     }
-    int32_t *hist = NULL;
+    lmp_token_id *hist = NULL;
     size_t nh = 0;
     ctx c = {NULL, 0};
     lmp_sampler *s = NULL;

@@ -89,24 +89,17 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 static int demo_uniform(int argc, char **argv)
 {
     const char *out = NULL, *train = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            printf("usage: lmprob demo uniform --output U.arpa TRAIN\n"
-                   "Writes a unigram ARPA model giving every word of TRAIN, <unk> and </s> the same probability\n"
-                   "1/V (<s> is context only: -99). Its perplexity on any text is V.\n");
-            return CLI_OK;
-        } else if (cli_is_opt(argv[i], "--output")) {
-            if (!(out = cli_optarg(argc, argv, &i, "--output"))) return CLI_USAGE;
-        } else if (argv[i][0] == '-') {
-            cli_error("demo uniform: unknown option '%s'", argv[i]);
-            return CLI_USAGE;
-        } else if (!train) {
-            train = argv[i];
-        } else {
-            cli_error("demo uniform: expected one TRAIN file, got '%s' too", argv[i]);
-            return CLI_USAGE;
-        }
+    const cli_opt table[] = {CLI_OPT_OUTPUT(&out)};
+    int prc = cli_parse("demo uniform", argc, argv, table, CLI_NOPTS(table), &train, 1, NULL);
+    if (prc == CLI_HELP) {
+        printf("usage: lmprob demo uniform --output U.arpa TRAIN\n"
+               "Writes a unigram ARPA model giving every word of TRAIN, <unk> and </s> the same probability\n"
+               "1/V (<s> is context only: -99). Its perplexity on any text is V.\n"
+               "\n"
+               "example: lmprob demo uniform --output build/uniform.arpa train.txt\n");
+        return CLI_OK;
     }
+    if (prc) return prc;
     if (!out || !train) {
         cli_error("demo uniform: expected --output U.arpa and a TRAIN file");
         return CLI_USAGE;
@@ -146,10 +139,12 @@ static int demo_uniform(int argc, char **argv)
     lmp_error err;
     lmp_status st = lmp_atomic_open(&af, out, &err);
     if (!st) {
+        int slot = cli_output_watch(af.tmp);
         fprintf(af.fp, "\\data\\\nngram 1=%zu\n\n\\1-grams:\n-99\t<s>\n", k + 1);
         for (size_t i = 0; i < k; i++) fprintf(af.fp, "%.7f\t%s\n", lp, words[i]);
         fprintf(af.fp, "\n\\end\\\n");
         st = lmp_atomic_commit(&af, &err);
+        cli_output_end(slot);
     }
     free(words);
     strset_free(&vocab);
@@ -331,6 +326,7 @@ static int write_tables(const char *dir, const model_row *rows, size_t n, FILE *
         lmp_error err;
         lmp_status st = lmp_atomic_open(&af, path, &err);
         if (st) return cli_fail_status(st, &err);
+        int slot = cli_output_watch(af.tmp);
         FILE *o = af.fp;
         if (f == 0)
             fprintf(o, "%-28s %11s %11s %8s %8s %7s %9s %9s\n", "model", "perplexity", "ppl excl", "bits/tok",
@@ -385,6 +381,7 @@ static int write_tables(const char *dir, const model_row *rows, size_t n, FILE *
         }
         if (f == 2) fprintf(o, "\n]}\n");
         st = lmp_atomic_commit(&af, &err);
+        cli_output_end(slot);
         if (st) return cli_fail_status(st, &err);
         if (f == 0 && echo) {
             char *buf;
@@ -923,34 +920,29 @@ static int demo_report(int argc, char **argv)
     const char *dir = NULL;
     uint64_t seed = CLI_DEFAULT_SEED;
     long positions = 3000;
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        if (cli_is_help(argv[i])) {
-            printf("usage: lmprob demo report --dir OUT [--seed S] [--positions N]\n"
-                   "Reads what scripts/demo.sh wrote into OUT and writes table.{txt,md,json}, ppl_vs_order.png,\n"
-                   "next_token.png, nucleus_hist.png (N test positions, default 3000), clt.png, bias_variance.png\n"
-                   "and index.html.\n");
-            return CLI_OK;
-        } else if (cli_is_opt(argv[i], "--dir")) {
-            if (!(dir = cli_optarg(argc, argv, &i, "--dir"))) return CLI_USAGE;
-        } else if (cli_is_opt(argv[i], "--seed")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--seed")) || cli_parse_u64("--seed", v, &seed)) return CLI_USAGE;
-            if (seed > 4294967295ULL) {
-                cli_error("demo report: --seed: expected a numpy seed in [0, 2^32), got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if (cli_is_opt(argv[i], "--positions")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--positions")) || cli_parse_long("--positions", v, &positions))
-                return CLI_USAGE;
-            if (positions < 1) {
-                cli_error("demo report: --positions: expected N >= 1, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else {
-            cli_error("demo report: unknown argument '%s' (see lmprob demo report --help)", argv[i]);
-            return CLI_USAGE;
-        }
+    lmp_rng_kind rk = LMP_RNG_NUMPY_LEGACY;
+    const cli_opt table[] = {
+        {.name = "--dir", .kind = CLI_OPT_STR, .dest = &dir},
+        CLI_OPT_SEED(&seed),
+        CLI_OPT_RNG(&rk),
+        {.name = "--positions", .kind = CLI_OPT_LONG, .dest = &positions, .lo = 1, .hi = 1e9, .expect = "N >= 1"},
+    };
+    int prc = cli_parse("demo report", argc, argv, table, CLI_NOPTS(table), NULL, 0, NULL);
+    if (prc == CLI_HELP) {
+        printf("usage: lmprob demo report --dir OUT [--seed S] [--rng numpy] [--positions N]\n"
+               "Reads what scripts/demo.sh wrote into OUT and writes table.{txt,md,json}, ppl_vs_order.png,\n"
+               "next_token.png, nucleus_hist.png (N test positions, default 3000), clt.png, bias_variance.png\n"
+               "and index.html. The pictures' samples draw numpy's legacy stream (--rng numpy, the only one).\n"
+               "\n"
+               "example: lmprob demo report --dir build/demo --seed 7\n");
+        return CLI_OK;
     }
+    if (prc) return prc;
+    if (rk != LMP_RNG_NUMPY_LEGACY) {
+        cli_error("demo report: --rng: the pictures reproduce numpy's legacy stream: expected numpy");
+        return CLI_USAGE;
+    }
+    if (cli_seed_check("demo report", rk, seed)) return CLI_USAGE;
     if (!dir) {
         cli_error("demo report: expected --dir OUT");
         return CLI_USAGE;
@@ -978,6 +970,7 @@ static int report_page(const char *dir, const model_row *rows, size_t n, uint64_
     lmp_error err;
     lmp_status st = lmp_atomic_open(&af, path, &err);
     if (st) return cli_fail_status(st, &err);
+    int slot = cli_output_watch(af.tmp);
     FILE *h = af.fp;
     char name_path[2048];
     snprintf(name_path, sizeof name_path, "%s/data/NAME", dir);
@@ -1010,6 +1003,7 @@ static int report_page(const char *dir, const model_row *rows, size_t n, uint64_
     const model_row *big = find_model(rows, n, "mkn5");
     if (!big) {
         lmp_atomic_abort(&af);
+        cli_output_end(slot);
         cli_error("demo report: models.tsv has no mkn5 model");
         return CLI_FAIL;
     }
@@ -1043,9 +1037,11 @@ static int report_page(const char *dir, const model_row *rows, size_t n, uint64_
     }
     if (rc) {
         lmp_atomic_abort(&af);
+        cli_output_end(slot);
         return rc;
     }
     st = lmp_atomic_commit(&af, &err);
+    cli_output_end(slot);
     if (st) return cli_fail_status(st, &err);
     return CLI_OK;
 }
@@ -1055,8 +1051,10 @@ int cmd_demo(int argc, char **argv)
     if (argc < 2 || cli_is_help(argv[1])) {
         FILE *f = argc < 2 ? stderr : stdout;
         fprintf(f, "usage: lmprob demo uniform --output U.arpa TRAIN\n"
-                   "       lmprob demo report --dir OUT [--seed S] [--positions N]\n"
-                   "The library side of `make demo` (scripts/demo.sh runs the whole job; see docs/demo.md).\n");
+                   "       lmprob demo report --dir OUT [--seed S] [--rng numpy] [--positions N]\n"
+                   "The library side of `make demo` (scripts/demo.sh runs the whole job; see docs/demo.md).\n"
+                   "\n"
+                   "example: lmprob demo uniform --output u.arpa train.txt\n");
         return argc < 2 ? CLI_USAGE : CLI_OK;
     }
     if (strcmp(argv[1], "uniform") == 0) return demo_uniform(argc - 1, argv + 1);

@@ -656,6 +656,7 @@ int cmd_dist(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v;
+        int r;
         if (cli_is_help(a)) {
             usage(stdout);
             return CLI_OK;
@@ -704,17 +705,8 @@ int cmd_dist(int argc, char **argv)
                 cli_error("dist: --sample: expected a number of draws >= 0, got '%s'", v);
                 return CLI_USAGE;
             }
-        } else if (cli_is_opt(a, "--seed")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--seed")) || cli_parse_u64("dist: --seed", v, &d.seed))
-                return CLI_USAGE;
-        } else if (cli_is_opt(a, "--rng")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--rng"))) return CLI_USAGE;
-            if (strcmp(v, "xoshiro") == 0) d.kind = LMP_RNG_XOSHIRO;
-            else if (strcmp(v, "numpy") == 0) d.kind = LMP_RNG_NUMPY_LEGACY;
-            else {
-                cli_error("dist: --rng: expected xoshiro or numpy, got '%s'", v);
-                return CLI_USAGE;
-            }
+        } else if ((r = cli_rng_opt("dist", argc, argv, &i, &d.kind, &d.seed)) != 0) {
+            if (r < 0) return CLI_USAGE;
         } else if (strcmp(a, "--stats") == 0) d.stats = 1;
         else if (strcmp(a, "--json") == 0) d.json = 1;
         else if (strcmp(a, "--normalize") == 0) d.normalize = 1;
@@ -748,6 +740,7 @@ int cmd_dist(int argc, char **argv)
 
     lmp_rng r;
     lmp_error e;
+    if (cli_seed_check("dist", d.kind, d.seed)) return CLI_USAGE;
     lmp_status st = lmp_rng_seed(&r, d.kind, d.seed, &e);
     if (st) {
         cli_error("dist: --seed: %s", e.msg);

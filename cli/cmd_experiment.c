@@ -33,7 +33,8 @@ static void usage(FILE *f)
             "--seed defaults to %d. With --rng numpy the draws are numpy's legacy stream after\n"
             "np.random.seed(S), in the chapter's order: `experiment biasvar --rng numpy --seed 0` prints\n"
             "what the chapter's bias-variance block computes (with accurate fits), `clt --rng numpy`\n"
-            "the normaltest p-value of np.random.seed(S) followed by the chapter's CLT lines.\n",
+            "the normaltest p-value of np.random.seed(S) followed by the chapter's CLT lines.\n\n"
+           "example: lmprob experiment rule --n 100000 --seed 7 --json\n",
             CLI_DEFAULT_SEED);
 }
 
@@ -94,15 +95,11 @@ int cmd_experiment(int argc, char **argv)
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v;
         size_t sz;
+        int r;
         if (cli_is_help(a)) { usage(stdout); return CLI_OK; }
         if (strcmp(a, "--json") == 0) json = 1;
-        else if (cli_is_opt(a, "--seed")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--seed")) || cli_parse_u64("experiment: --seed", v, &seed)) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--rng")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--rng"))) return CLI_USAGE;
-            if (strcmp(v, "numpy") == 0) rk = LMP_RNG_NUMPY_LEGACY;
-            else if (strcmp(v, "xoshiro") == 0) rk = LMP_RNG_XOSHIRO;
-            else { cli_error("experiment: --rng: expected xoshiro or numpy, got '%s'", v); return CLI_USAGE; }
+        else if ((r = cli_rng_opt("experiment", argc, argv, &i, &rk, &seed)) != 0) {
+            if (r < 0) return CLI_USAGE;
         } else if (which == 0 && cli_is_opt(a, "--max-pow")) {
             if (opt_size("experiment: --max-pow", cli_optarg(argc, argv, &i, "--max-pow"), 1, CH_EXP_MC_MAX_ROWS, &sz)) return CLI_USAGE;
             mc.max_pow10 = (int)sz;
@@ -163,6 +160,7 @@ int cmd_experiment(int argc, char **argv)
     }
     lmp_rng r;
     lmp_error e;
+    if (cli_seed_check("experiment", rk, seed)) return CLI_USAGE;
     if (lmp_rng_seed(&r, rk, seed, &e)) return cli_fail_status(e.code, &e);
     const char *rng_name = rk == LMP_RNG_NUMPY_LEGACY ? "numpy" : "xoshiro";
     lmp_status st;

@@ -32,30 +32,23 @@ int cmd_filter(int argc, char **argv)
     const char *in = NULL, *output = NULL, *words = NULL;
     int json = 0, modes = 0;
     lmp_ngram_filter_mode mode = LMP_FILTER_VOCAB;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (cli_is_opt(a, "--vocab") || cli_is_opt(a, "--union")) {
-            int u = cli_is_opt(a, "--union");
-            if (!(words = cli_optarg(argc, argv, &i, u ? "--union" : "--vocab"))) return CLI_USAGE;
-            mode = u ? LMP_FILTER_UNION : LMP_FILTER_VOCAB;
-            modes++;
-        } else if (cli_is_opt(a, "--output") || strcmp(a, "-o") == 0) {
-            if (!(output = cli_optarg(argc, argv, &i, strcmp(a, "-o") == 0 ? "-o" : "--output"))) return CLI_USAGE;
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (a[0] == '-' && a[1]) {
-            cli_error("filter: unknown option '%s' (see lmprob filter --help)", a);
-            return CLI_USAGE;
-        } else if (in) {
-            cli_error("filter: expected one model, got a second one '%s'", a);
-            return CLI_USAGE;
-        } else {
-            in = a;
-        }
+    const char *vocab_file = NULL, *union_file = NULL;
+    int vocab_seen = 0, union_seen = 0;
+    const cli_opt table[] = {
+        {.name = "--vocab", .kind = CLI_OPT_STR, .dest = &vocab_file, .seen = &vocab_seen},
+        {.name = "--union", .kind = CLI_OPT_STR, .dest = &union_file, .seen = &union_seen},
+        CLI_OPT_OUTPUT(&output),
+        CLI_OPT_JSON(&json),
+    };
+    int rc = cli_parse("filter", argc, argv, table, CLI_NOPTS(table), &in, 1, NULL);
+    if (rc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (rc) return rc;
+    modes = vocab_seen + union_seen;
+    words = union_seen ? union_file : vocab_file;
+    mode = union_seen ? LMP_FILTER_UNION : LMP_FILTER_VOCAB;
     if (!in) {
         cli_error("filter: expected a model (ARPA or binary), got none");
         return CLI_USAGE;

@@ -22,7 +22,8 @@ static void usage(FILE *f)
             "\n"
             "  --degree D   polynomial degree; needs at least D+1 points with D+1 distinct x values\n"
             "  --eval LIST  evaluate the fit at these x values\n"
-            "  --json       machine-readable output\n",
+            "  --json       machine-readable output\n\n"
+           "example: printf '0 1\\n1 3\\n2 7\\n3 13\\n' | lmprob fit --degree 2 --eval 4 -\n",
             LMP_LINALG_POLY_MAX_DEGREE);
 }
 
@@ -124,27 +125,18 @@ int cmd_fit(int argc, char **argv)
     const char *path = NULL, *eval = NULL;
     long deg = -1;
     int json = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) { usage(stdout); return CLI_OK; }
-        if (strcmp(a, "--json") == 0) json = 1;
-        else if (cli_is_opt(a, "--degree")) {
-            const char *v = cli_optarg(argc, argv, &i, "--degree");
-            if (!v || cli_parse_long("fit: --degree", v, &deg)) return CLI_USAGE;
-            if (deg < 0 || deg > LMP_LINALG_POLY_MAX_DEGREE) {
-                cli_error("fit: --degree: expected an integer in 0..%d, got '%s'", LMP_LINALG_POLY_MAX_DEGREE, v);
-                return CLI_USAGE;
-            }
-        } else if (cli_is_opt(a, "--eval")) {
-            if (!(eval = cli_optarg(argc, argv, &i, "--eval"))) return CLI_USAGE;
-        } else if (a[0] == '-' && a[1]) {
-            cli_error("fit: unknown option '%s' (see lmprob fit --help)", a);
-            return CLI_USAGE;
-        } else if (path) {
-            cli_error("fit: expected one input file, got '%s' and '%s'", path, a);
-            return CLI_USAGE;
-        } else path = a;
+    const cli_opt table[] = {
+        CLI_OPT_JSON(&json),
+        {.name = "--degree", .kind = CLI_OPT_LONG, .dest = &deg, .lo = 0, .hi = LMP_LINALG_POLY_MAX_DEGREE,
+         .expect = "an integer in 0.." CLI_STR(LMP_LINALG_POLY_MAX_DEGREE)},
+        {.name = "--eval", .kind = CLI_OPT_STR, .dest = &eval},
+    };
+    int rc = cli_parse("fit", argc, argv, table, CLI_NOPTS(table), &path, 1, NULL);
+    if (rc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (rc) return rc;
     if (deg < 0) {
         cli_error("fit: --degree: expected a degree (lmprob fit --degree D FILE)");
         return CLI_USAGE;
@@ -153,6 +145,7 @@ int cmd_fit(int argc, char **argv)
         cli_error("fit: expected an input file of 'x y' pairs (or '-' for stdin)");
         return CLI_USAGE;
     }
+    cli_stdin_note("fit", path);
     double *ev = NULL;
     size_t nev = 0;
     if (eval && cli_parse_double_list("fit: --eval", eval, &ev, &nev)) return CLI_USAGE;

@@ -158,6 +158,7 @@ int cmd_generate(int argc, char **argv)
     uint64_t seed = CLI_DEFAULT_SEED;
     long nsamples = 1, nsent = 1, max_len = 50;
     cli_lm_opts lo = CLI_LM_OPTS_INIT;
+    const cli_opt shared[] = {CLI_OPT_JSON(&json), CLI_OPT_COUNT(&nsamples)};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         int r;
@@ -168,15 +169,8 @@ int cmd_generate(int argc, char **argv)
                    (r = cli_rng_opt("generate", argc, argv, &i, &rng_kind, &seed)) != 0 ||
                    (r = cli_lm_opt("generate", argc, argv, &i, CLI_LM_MODE | CLI_LM_THREADS | CLI_LM_VOCAB, &lo)) != 0) {
             if (r < 0) return CLI_USAGE;
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (strcmp(a, "-n") == 0 || cli_is_opt(a, "--n")) {
-            if (!(v = cli_optarg(argc, argv, &i, a[1] == 'n' ? "-n" : "--n")) || cli_parse_long("generate: -n", v, &nsamples))
-                return CLI_USAGE;
-            if (nsamples < 1) {
-                cli_error("generate: -n: expected a number of samples >= 1, got '%s'", v);
-                return CLI_USAGE;
-            }
+        } else if ((r = cli_take("generate", argc, argv, &i, shared, CLI_NOPTS(shared))) != 0) {
+            if (r < 0) return CLI_USAGE;
         } else if (cli_is_opt(a, "--sentences")) {
             if (!(v = cli_optarg(argc, argv, &i, "--sentences")) || cli_parse_long("generate: --sentences", v, &nsent))
                 return CLI_USAGE;
@@ -222,6 +216,7 @@ int cmd_generate(int argc, char **argv)
         return CLI_USAGE;
     }
     lmp_rng rng;
+    if (cli_seed_check("generate", rng_kind, seed)) return CLI_USAGE;
     if (lmp_rng_seed(&rng, rng_kind, seed, &err)) {
         cli_error("generate: --seed: %s", err.msg);
         return CLI_USAGE;

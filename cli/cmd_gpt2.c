@@ -154,8 +154,10 @@ static int gpt2_logits(int argc, char **argv)
     long threads = 0, top = 5;
     const char *path = NULL, *idstr = NULL, *output = NULL;
     int positional = 0; /* after "--" (ids may start with '-') */
+    const cli_opt shared[] = {CLI_OPT_THREADS(&threads), CLI_OPT_OUTPUT(&output)};
     for (int i = 1; i < argc; i++) {
         const char *v;
+        int r;
         if (!positional && strcmp(argv[i], "--") == 0) {
             positional = 1;
         } else if (positional) {
@@ -170,21 +172,14 @@ static int gpt2_logits(int argc, char **argv)
             return CLI_OK;
         } else if (strcmp(argv[i], "--json") == 0) {
             json = 1;
-        } else if (cli_is_opt(argv[i], "--threads")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--threads")) || cli_parse_long("--threads", v, &threads))
-                return CLI_USAGE;
-            if (threads < 1 || threads > 256) {
-                cli_error("gpt2 logits: --threads: expected 1..256, got '%s'", v);
-                return CLI_USAGE;
-            }
+        } else if ((r = cli_take("gpt2 logits", argc, argv, &i, shared, CLI_NOPTS(shared))) != 0) {
+            if (r < 0) return CLI_USAGE; /* --threads: 0 or more than the cores, lmp_gpt2_ctx_create takes them all */
         } else if (cli_is_opt(argv[i], "--top")) {
             if (!(v = cli_optarg(argc, argv, &i, "--top")) || cli_parse_long("--top", v, &top)) return CLI_USAGE;
             if (top < 1) {
                 cli_error("gpt2 logits: --top: expected a positive count, got '%s'", v);
                 return CLI_USAGE;
             }
-        } else if (cli_is_opt(argv[i], "--output")) {
-            if (!(output = cli_optarg(argc, argv, &i, "--output"))) return CLI_USAGE;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             cli_error("gpt2 logits: unknown option '%s' (see lmprob gpt2 --help)", argv[i]);
             return CLI_USAGE;
@@ -221,7 +216,7 @@ static int gpt2_logits(int argc, char **argv)
     const size_t V = (size_t)c.n_vocab;
     float *lg = NULL;
     lmp_atomic_file af = {0};
-    int af_open = 0;
+    int af_open = 0, slot = -1; /* slot: the temporary output, removed on SIGINT/SIGTERM (cli_output_watch) */
     if (n > (size_t)c.n_ctx) {
         cli_error("gpt2 logits: %zu tokens: the model reads at most n_ctx = %d (a longer text needs a sliding window: "
                   "lmprob ppl --model)",
@@ -243,6 +238,7 @@ static int gpt2_logits(int argc, char **argv)
             goto done;
         }
         af_open = 1;
+        slot = cli_output_watch(af.tmp);
     }
     if (lmp_gpt2_ctx_push(ctx, ids, n, lg, LMP_GPT2_LOGITS_ALL, &err)) {
         cli_error("gpt2 logits: %s", err.msg);
@@ -295,6 +291,7 @@ static int gpt2_logits(int argc, char **argv)
     free(best);
 done:
     if (af_open) lmp_atomic_abort(&af);
+    cli_output_end(slot);
     free(lg);
     free(ids);
     lmp_gpt2_ctx_free(ctx);

@@ -20,7 +20,8 @@ static void usage(FILE *f)
             "  --log-probs LIST           perplexity exp(-mean(log p)) of natural-log probabilities\n"
             "  --base e|2|10|B            log base of the results (default e: nats; 2: bits)\n"
             "  --json                     results as JSON\n"
-            "Prints H(p) [, H(q), H(p,q), KL(p||q), KL(q||p), JS(p,q), JS distance].\n");
+            "Prints H(p) [, H(q), H(p,q), KL(p||q), KL(q||p), JS(p,q), JS distance].\n\n"
+           "example: lmprob info --p 0.5,0.25,0.25 --q 0.4,0.4,0.2 --base 2\n");
 }
 
 /* Read a distribution and check it: entries finite and >= 0, sum 1 within 1e-6
@@ -29,6 +30,7 @@ static int get_dist(const char *name, const char *list, const char *file, int no
 {
     char label[32];
     snprintf(label, sizeof label, "info: --%s", name);
+    if (!list) cli_stdin_note("info", file);
     if (list ? cli_parse_double_list(label, list, v, n) : cli_read_doubles(file, 0, v, n)) return -1;
     double s = 0.0;
     for (size_t i = 0; i < *n; i++) {
@@ -60,52 +62,45 @@ typedef struct result {
     double v;
 } result;
 
+/* --base: "e", or a finite number > 0 other than 1. */
+static int parse_base(const char *v, void *dest)
+{
+    if (strcmp(v, "e") == 0) {
+        *(double *)dest = LMP_BASE_E;
+        return 0;
+    }
+    char *end;
+    double b = strtod(v, &end);
+    if (!*v || *end || !isfinite(b) || !(b > 0) || b == 1) return -1;
+    *(double *)dest = b;
+    return 0;
+}
+
 int cmd_info(int argc, char **argv)
 {
     const char *p_list = NULL, *p_file = NULL, *q_list = NULL, *q_file = NULL, *logits = NULL, *logp = NULL;
     double base = LMP_BASE_E;
     const char *unit = "nats";
     int normalize = 0, json = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char **slot = NULL;
-        if (cli_is_help(a)) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (cli_is_opt(a, "--p")) slot = &p_list;
-        else if (cli_is_opt(a, "--p-file")) slot = &p_file;
-        else if (cli_is_opt(a, "--q")) slot = &q_list;
-        else if (cli_is_opt(a, "--q-file")) slot = &q_file;
-        else if (cli_is_opt(a, "--logits")) slot = &logits;
-        else if (cli_is_opt(a, "--log-probs")) slot = &logp;
-        else if (cli_is_opt(a, "--base")) {
-            const char *v = cli_optarg(argc, argv, &i, "--base");
-            if (!v) return CLI_USAGE;
-            if (strcmp(v, "e") == 0) {
-                base = LMP_BASE_E;
-                unit = "nats";
-            } else {
-                if (cli_parse_double("info: --base", v, &base)) return CLI_USAGE;
-                if (!(base > 0) || base == 1) {
-                    cli_error("info: --base: expected e or a positive number other than 1, got '%s'", v);
-                    return CLI_USAGE;
-                }
-                unit = base == 2 ? "bits" : base == 10 ? "bans" : "units";
-            }
-            continue;
-        } else if (strcmp(a, "--normalize") == 0) {
-            normalize = 1;
-            continue;
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
-            continue;
-        } else {
-            cli_error("info: unknown argument '%s' (see lmprob info --help)", a);
-            return CLI_USAGE;
-        }
-        const char *name = a;
-        if (!(*slot = cli_optarg(argc, argv, &i, name))) return CLI_USAGE;
+    const cli_opt table[] = {
+        {.name = "--p", .kind = CLI_OPT_STR, .dest = &p_list},
+        {.name = "--p-file", .kind = CLI_OPT_STR, .dest = &p_file},
+        {.name = "--q", .kind = CLI_OPT_STR, .dest = &q_list},
+        {.name = "--q-file", .kind = CLI_OPT_STR, .dest = &q_file},
+        {.name = "--logits", .kind = CLI_OPT_STR, .dest = &logits},
+        {.name = "--log-probs", .kind = CLI_OPT_STR, .dest = &logp},
+        {.name = "--base", .kind = CLI_OPT_CUSTOM, .dest = &base, .parse = parse_base,
+         .expect = "e or a positive number other than 1"},
+        {.name = "--normalize", .kind = CLI_OPT_FLAG, .dest = &normalize},
+        CLI_OPT_JSON(&json),
+    };
+    int prc = cli_parse("info", argc, argv, table, CLI_NOPTS(table), NULL, 0, NULL);
+    if (prc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (prc) return prc;
+    unit = base == LMP_BASE_E ? "nats" : base == 2 ? "bits" : base == 10 ? "bans" : "units";
     if ((p_list && p_file) || (q_list && q_file)) {
         cli_error("info: expected a list or a file for each distribution, got both");
         return CLI_USAGE;

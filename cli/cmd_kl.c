@@ -77,14 +77,15 @@ int cmd_kl(int argc, char **argv)
     int nm = 0, json = 0, per_pos = 0;
     double beta = 0.1;
     cli_lm_opts lo = CLI_LM_OPTS_INIT;
+    const cli_opt shared[] = {CLI_OPT_JSON(&json)};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         int r;
         if (cli_is_help(a)) {
             usage(stdout);
             return CLI_OK;
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
+        } else if ((r = cli_take("kl", argc, argv, &i, shared, CLI_NOPTS(shared))) != 0) {
+            if (r < 0) return CLI_USAGE;
         } else if (strcmp(a, "--per-position") == 0) {
             per_pos = 1;
         } else if (cli_is_opt(a, "--model")) {
@@ -120,6 +121,7 @@ int cmd_kl(int argc, char **argv)
         return CLI_USAGE;
     }
     if (cli_check_input("kl", text_path)) return CLI_FAIL;
+    cli_stdin_note("kl", text_path);
     if (cli_check_input("kl", models[1])) return CLI_FAIL; /* both before loading the first */
     lmp_lm *lm[2] = {NULL, NULL};
     lmp_lm_ctx *ctx[2] = {NULL, NULL};

@@ -45,8 +45,10 @@ int cmd_mix(int argc, char **argv)
     double tol = 1e-7;
     long max_iter = 10000;
     int json = 0;
+    const cli_opt shared[] = {CLI_OPT_OUTPUT(&output), CLI_OPT_JSON(&json)};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
+        int r;
         if (cli_is_help(a)) {
             usage(stdout);
             return CLI_OK;
@@ -54,8 +56,8 @@ int cmd_mix(int argc, char **argv)
             if (!(heldout = cli_optarg(argc, argv, &i, "--held-out"))) return CLI_USAGE;
         } else if (cli_is_opt(a, "--weights")) {
             if (!(wopt = cli_optarg(argc, argv, &i, "--weights"))) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--output") || strcmp(a, "-o") == 0) {
-            if (!(output = cli_optarg(argc, argv, &i, strcmp(a, "-o") == 0 ? "-o" : "--output"))) return CLI_USAGE;
+        } else if ((r = cli_take("mix", argc, argv, &i, shared, CLI_NOPTS(shared))) != 0) {
+            if (r < 0) return CLI_USAGE;
         } else if (cli_is_opt(a, "--ppl")) {
             if (!(ppl = cli_optarg(argc, argv, &i, "--ppl"))) return CLI_USAGE;
         } else if (cli_is_opt(a, "--tol")) {

@@ -56,22 +56,13 @@ static int model_info(int argc, char **argv)
 {
     int json = 0;
     const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (strcmp(argv[i], "--json") == 0) {
-            json = 1;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error("model info: unknown option '%s' (see lmprob model --help)", argv[i]);
-            return CLI_USAGE;
-        } else if (path) {
-            cli_error("model info: expected one MODEL, got an extra argument '%s'", argv[i]);
-            return CLI_USAGE;
-        } else {
-            path = argv[i];
-        }
+    const cli_opt table[] = {CLI_OPT_JSON(&json)};
+    int rc = cli_parse("model info", argc, argv, table, CLI_NOPTS(table), &path, 1, NULL);
+    if (rc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (rc) return rc;
     if (!path) {
         cli_error("model info: expected a MODEL file");
         return CLI_USAGE;
@@ -250,6 +241,7 @@ static int model_convert(int argc, char **argv)
         return CLI_FAIL;
     }
     cli_progress_phase(&pc, "writing");
+    int slot = cli_output_begin(pos[1]);
     if (kind == HASHED) st = lmp_ngram_write_binary(m, pos[1], &err);
     else if (kind == TRIE) {
         lmp_ngram_trie_params tp = {qbits, bbits};
@@ -259,6 +251,7 @@ static int model_convert(int argc, char **argv)
         st = lmp_ngram_write_arpa(m, pos[1], &wp, &err);
     }
     cli_progress_update(&pc, 1.0);
+    cli_output_end(slot);
     lmp_ngram_free(m);
     if (st) {
         cli_error("model convert: %s", err.msg);
@@ -290,22 +283,13 @@ static int model_verify(int argc, char **argv)
 {
     verify_ctx c = {0, 1};
     const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (strcmp(argv[i], "--json") == 0) {
-            c.json = 1;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error("model verify: unknown option '%s' (see lmprob model --help)", argv[i]);
-            return CLI_USAGE;
-        } else if (path) {
-            cli_error("model verify: expected one MODEL, got an extra argument '%s'", argv[i]);
-            return CLI_USAGE;
-        } else {
-            path = argv[i];
-        }
+    const cli_opt table[] = {CLI_OPT_JSON(&c.json)};
+    int rc = cli_parse("model verify", argc, argv, table, CLI_NOPTS(table), &path, 1, NULL);
+    if (rc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (rc) return rc;
     if (!path) {
         cli_error("model verify: expected a MODEL file");
         return CLI_USAGE;

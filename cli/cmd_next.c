@@ -52,26 +52,20 @@ int cmd_next(int argc, char **argv)
     double top_p = 0.9;
     int json = 0;
     cli_lm_opts lo = CLI_LM_OPTS_INIT;
+    const cli_opt shared[] = {CLI_OPT_JSON(&json), CLI_OPT_TOP_P(&top_p)};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         int r;
         if (cli_is_help(a)) {
             usage(stdout);
             return CLI_OK;
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
+        } else if ((r = cli_take("next", argc, argv, &i, shared, CLI_NOPTS(shared))) != 0) {
+            if (r < 0) return CLI_USAGE;
         } else if (strcmp(a, "-k") == 0 || cli_is_opt(a, "--top")) {
             if (!(v = cli_optarg(argc, argv, &i, a[1] == 'k' ? "-k" : "--top")) || cli_parse_long("next: -k", v, &k))
                 return CLI_USAGE;
             if (k < 0) {
                 cli_error("next: -k: expected a number of tokens >= 0, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if (cli_is_opt(a, "--top-p")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--top-p")) || cli_parse_double("next: --top-p", v, &top_p))
-                return CLI_USAGE;
-            if (!(top_p > 0 && top_p <= 1)) {
-                cli_error("next: --top-p: expected a probability in (0, 1], got '%s'", v);
                 return CLI_USAGE;
             }
         } else if (cli_is_opt(a, "--prompt")) {

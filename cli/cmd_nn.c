@@ -23,29 +23,15 @@ static void usage(FILE *f)
             "layernorm  (x - mean) / sqrt(var + eps) * gamma + beta with the biased variance (eps 1e-5).\n"
             "reparam    z = mu + eps * sigma with eps ~ N(0, 1) (sigma = exp(logvar / 2) with --logvar),\n"
             "           as the chapter's vae_reparameterize.\n"
-            "LIST is numbers separated by commas. --seed defaults to %d; --rng to xoshiro.\n",
+            "LIST is numbers separated by commas. --seed defaults to %d; --rng to xoshiro.\n\n"
+           "example: lmprob nn init --kind he_normal --fan-in 256 --fan-out 128 --rng numpy --seed 0\n",
             CLI_DEFAULT_SEED);
 }
 
-/* --seed / --rng shared by init and reparam. Returns 1 if argv[*i] was one of them, -1 on error. */
+/* --seed / --rng shared by init and reparam (the table's entries, opt.h). */
 static int rng_opt(int argc, char **argv, int *i, uint64_t *seed, lmp_rng_kind *kind)
 {
-    const char *a = argv[*i], *v;
-    if (cli_is_opt(a, "--seed")) {
-        if (!(v = cli_optarg(argc, argv, i, "--seed")) || cli_parse_u64("nn: --seed", v, seed)) return -1;
-        return 1;
-    }
-    if (cli_is_opt(a, "--rng")) {
-        if (!(v = cli_optarg(argc, argv, i, "--rng"))) return -1;
-        if (strcmp(v, "xoshiro") == 0) *kind = LMP_RNG_XOSHIRO;
-        else if (strcmp(v, "numpy") == 0) *kind = LMP_RNG_NUMPY_LEGACY;
-        else {
-            cli_error("nn: --rng: expected xoshiro or numpy, got '%s'", v);
-            return -1;
-        }
-        return 1;
-    }
-    return 0;
+    return cli_rng_opt("nn", argc, argv, i, kind, seed);
 }
 
 static int init(int argc, char **argv)
@@ -55,29 +41,22 @@ static int init(int argc, char **argv)
     uint64_t seed = CLI_DEFAULT_SEED;
     lmp_rng_kind rk = LMP_RNG_XOSHIRO;
     int json = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        int r = rng_opt(argc, argv, &i, &seed, &rk);
-        if (r < 0) return CLI_USAGE;
-        if (r) continue;
-        if (cli_is_help(a)) { usage(stdout); return CLI_OK; }
-        if (strcmp(a, "--json") == 0) json = 1;
-        else if (cli_is_opt(a, "--kind")) {
-            if (!(kind_s = cli_optarg(argc, argv, &i, "--kind"))) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--fan-in")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--fan-in")) || cli_parse_long("nn: --fan-in", v, &fan_in)) return CLI_USAGE;
-            if (fan_in < 1 || fan_in > 100000) { cli_error("nn: --fan-in: expected an integer in 1..100000, got '%s'", v); return CLI_USAGE; }
-        } else if (cli_is_opt(a, "--fan-out")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--fan-out")) || cli_parse_long("nn: --fan-out", v, &fan_out)) return CLI_USAGE;
-            if (fan_out < 1 || fan_out > 100000) { cli_error("nn: --fan-out: expected an integer in 1..100000, got '%s'", v); return CLI_USAGE; }
-        } else if (cli_is_opt(a, "--print")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--print")) || cli_parse_long("nn: --print", v, &nprint)) return CLI_USAGE;
-            if (nprint < 0) { cli_error("nn: --print: expected an integer >= 0, got '%s'", v); return CLI_USAGE; }
-        } else {
-            cli_error("nn init: unknown option '%s' (see lmprob nn --help)", a);
-            return CLI_USAGE;
-        }
+    const cli_opt opts[] = {
+        CLI_OPT_SEED(&seed),
+        CLI_OPT_RNG(&rk),
+        CLI_OPT_JSON(&json),
+        {.name = "--kind", .kind = CLI_OPT_STR, .dest = &kind_s},
+        {.name = "--fan-in", .kind = CLI_OPT_LONG, .dest = &fan_in, .lo = 1, .hi = 100000, .expect = "an integer in 1..100000"},
+        {.name = "--fan-out", .kind = CLI_OPT_LONG, .dest = &fan_out, .lo = 1, .hi = 100000, .expect = "an integer in 1..100000"},
+        {.name = "--print", .kind = CLI_OPT_LONG, .dest = &nprint, .lo = 0, .hi = 1e15, .expect = CLI_DOMAIN_COUNT},
+    };
+    int rc = cli_parse("nn init", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL);
+    if (rc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (rc) return rc;
+    if (cli_seed_check("nn init", rk, seed)) return CLI_USAGE;
     if (!kind_s || fan_in < 0) {
         cli_error("nn init: expected --kind K and --fan-in I");
         return CLI_USAGE;
@@ -237,6 +216,7 @@ static int reparam(int argc, char **argv)
     }
     lmp_rng r;
     lmp_error e;
+    if (cli_seed_check("nn reparam", rk, seed)) goto out; /* rc is CLI_USAGE */
     if (lmp_rng_seed(&r, rk, seed, &e)) { rc = cli_fail_status(e.code, &e); goto out; }
     double *z = malloc(2 * n * sizeof *z);
     if (!z) { cli_error("out of memory"); rc = CLI_FAIL; goto out; }

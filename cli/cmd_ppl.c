@@ -426,6 +426,7 @@ int cmd_ppl(int argc, char **argv)
         return CLI_USAGE;
     }
     if (cli_check_input("ppl", pos[1])) return CLI_FAIL; /* fail before loading a large model */
+    cli_stdin_note("ppl", pos[1]);
     lmp_lm *lm = NULL;
     int rc_load;
     if ((rc_load = cli_lm_load("ppl", pos[0], &lo, &lm)) != CLI_OK) return rc_load;
@@ -537,7 +538,7 @@ int cmd_ppl(int argc, char **argv)
     }
     lmp_lm_free(lm);
     if (fflush(stdout) != 0) {
-        cli_error("ppl: writing to stdout failed");
+        cli_error("ppl: writing to stdout failed: %s", strerror(errno));
         return CLI_FAIL;
     }
     return CLI_OK;

@@ -35,40 +35,20 @@ int cmd_prune(int argc, char **argv)
     double thr = 0;
     long min_order = 2;
     int json = 0, have_thr = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (cli_is_help(a)) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (cli_is_opt(a, "--threshold")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--threshold")) || cli_parse_double("prune: --threshold", v, &thr))
-                return CLI_USAGE;
-            if (!(thr > 0)) {
-                cli_error("prune: --threshold: expected a relative perplexity change T > 0, got '%s'", v);
-                return CLI_USAGE;
-            }
-            have_thr = 1;
-        } else if (cli_is_opt(a, "--output") || strcmp(a, "-o") == 0) {
-            if (!(output = cli_optarg(argc, argv, &i, strcmp(a, "-o") == 0 ? "-o" : "--output"))) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--min-order")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--min-order")) || cli_parse_long("prune: --min-order", v, &min_order))
-                return CLI_USAGE;
-            if (min_order < 2 || min_order > LMP_NGRAM_MAX_ORDER) {
-                cli_error("prune: --min-order: expected 2 .. %d (unigrams are not pruned), got '%s'", LMP_NGRAM_MAX_ORDER, v);
-                return CLI_USAGE;
-            }
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (a[0] == '-' && a[1]) {
-            cli_error("prune: unknown option '%s' (see lmprob prune --help)", a);
-            return CLI_USAGE;
-        } else if (in) {
-            cli_error("prune: expected one model, got a second one '%s'", a);
-            return CLI_USAGE;
-        } else {
-            in = a;
-        }
+    const cli_opt table[] = {
+        {.name = "--threshold", .kind = CLI_OPT_DOUBLE, .dest = &thr, .lo = 0, .hi = 1e300, .lo_open = 1,
+         .expect = "a relative perplexity change T > 0", .seen = &have_thr},
+        CLI_OPT_OUTPUT(&output),
+        {.name = "--min-order", .kind = CLI_OPT_LONG, .dest = &min_order, .lo = 2, .hi = LMP_NGRAM_MAX_ORDER,
+         .expect = "2 .. " CLI_STR(LMP_NGRAM_MAX_ORDER) " (unigrams are not pruned)"},
+        CLI_OPT_JSON(&json),
+    };
+    int rc = cli_parse("prune", argc, argv, table, CLI_NOPTS(table), &in, 1, NULL);
+    if (rc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (rc) return rc;
     if (!in) {
         cli_error("prune: expected a model (ARPA or binary), got none");
         return CLI_USAGE;

@@ -19,7 +19,9 @@ static void usage(FILE *f)
           "  u32      32-bit integers (numpy: the raw MT19937 words)\n"
           "--rng numpy with --seed S reproduces np.random.seed(S) (S in 0 .. 2^32-1).\n"
           "--stream K (xoshiro) jumps K times by 2^128 draws: independent streams of one seed.\n"
-          "--seed defaults to 42.\n",
+          "--seed defaults to 42.\n"
+          "\n"
+          "example: lmprob rng normal --rng numpy --seed 3 -n 5   (= np.random.seed(3); np.random.randn(5))\n",
           f);
 }
 
@@ -30,45 +32,26 @@ int cmd_rng(int argc, char **argv)
     int json = 0, has_stream = 0;
     const char *what = "uniform";
     lmp_rng_kind kind = LMP_RNG_XOSHIRO;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (cli_is_help(a)) {
-            usage(stdout);
-            return CLI_OK;
-        }
-        if (cli_is_opt(a, "--seed")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--seed")) || cli_parse_u64("rng: --seed", v, &seed)) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--stream")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--stream")) || cli_parse_u64("rng: --stream", v, &stream))
-                return CLI_USAGE;
-            has_stream = 1;
-        } else if (cli_is_opt(a, "-n") || cli_is_opt(a, "--n")) {
-            const char *name = a[1] == 'n' ? "-n" : "--n";
-            if (!(v = cli_optarg(argc, argv, &i, name)) || cli_parse_long("rng: -n", v, &n)) return CLI_USAGE;
-            if (n < 0) {
-                cli_error("rng: -n: expected a number of draws >= 0, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if (cli_is_opt(a, "--rng")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--rng"))) return CLI_USAGE;
-            if (strcmp(v, "xoshiro") == 0) kind = LMP_RNG_XOSHIRO;
-            else if (strcmp(v, "numpy") == 0) kind = LMP_RNG_NUMPY_LEGACY;
-            else {
-                cli_error("rng: --rng: expected xoshiro or numpy, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (strcmp(a, "uniform") == 0 || strcmp(a, "normal") == 0 || strcmp(a, "exponential") == 0 ||
-                   strcmp(a, "u64") == 0 || strcmp(a, "u32") == 0) {
-            what = a;
-        } else {
-            cli_error("rng: unknown argument '%s': expected uniform, normal, exponential, u64, u32 or an option "
-                      "(see lmprob rng --help)",
-                      a);
+    const cli_opt table[] = {
+        CLI_OPT_SEED(&seed), CLI_OPT_RNG(&kind), CLI_OPT_COUNT(&n), CLI_OPT_JSON(&json),
+        {.name = "--stream", .kind = CLI_OPT_U64, .dest = &stream, .expect = "a stream number >= 0", .seen = &has_stream},
+    };
+    const char *pos[1] = {NULL};
+    int rc = cli_parse("rng", argc, argv, table, CLI_NOPTS(table), pos, 1, NULL);
+    if (rc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (rc) return rc;
+    if (pos[0]) {
+        what = pos[0];
+        if (strcmp(what, "uniform") && strcmp(what, "normal") && strcmp(what, "exponential") && strcmp(what, "u64") &&
+            strcmp(what, "u32")) {
+            cli_error("rng: expected uniform, normal, exponential, u64 or u32, got '%s'", what);
             return CLI_USAGE;
         }
     }
+    if (cli_seed_check("rng", kind, seed)) return CLI_USAGE;
     lmp_rng r;
     lmp_error e;
     lmp_status st;

@@ -25,7 +25,8 @@ static void usage(FILE *f)
           "  --corr      correlation matrix (np.corrcoef)\n"
           "  --columns   the table has one variable per column instead (np.cov(..., rowvar=False))\n"
           "  --ddof D    delta degrees of freedom\n"
-          "  --json      machine-readable output\n",
+          "  --json      machine-readable output\n\n"
+           "example: printf '1 2 3 4 5 6 7 8 9 30' | lmprob stats --json -\n",
           f);
 }
 
@@ -91,29 +92,21 @@ int cmd_stats(int argc, char **argv)
     const char *path = NULL;
     double ddof = NAN;
     int json = 0, cov = 0, corr = 0, columns = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) { usage(stdout); return CLI_OK; }
-        if (strcmp(a, "--json") == 0) json = 1;
-        else if (strcmp(a, "--cov") == 0) cov = 1;
-        else if (strcmp(a, "--corr") == 0) corr = 1;
-        else if (strcmp(a, "--columns") == 0) columns = 1;
-        else if (cli_is_opt(a, "--ddof")) {
-            const char *v = cli_optarg(argc, argv, &i, "--ddof");
-            if (!v || cli_parse_double("stats: --ddof", v, &ddof)) return CLI_USAGE;
-            if (ddof < 0) {
-                cli_error("stats: --ddof: expected a number >= 0, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if (a[0] == '-' && a[1]) {
-            cli_error("stats: unknown option '%s' (see lmprob stats --help)", a);
-            return CLI_USAGE;
-        } else if (path) {
-            cli_error("stats: expected one input file, got '%s' and '%s'", path, a);
-            return CLI_USAGE;
-        } else path = a;
+    const cli_opt table[] = {
+        CLI_OPT_JSON(&json),
+        {.name = "--cov", .kind = CLI_OPT_FLAG, .dest = &cov},
+        {.name = "--corr", .kind = CLI_OPT_FLAG, .dest = &corr},
+        {.name = "--columns", .kind = CLI_OPT_FLAG, .dest = &columns},
+        {.name = "--ddof", .kind = CLI_OPT_DOUBLE, .dest = &ddof, .lo = 0, .hi = 1e300, .expect = "a number >= 0"},
+    };
+    int rc = cli_parse("stats", argc, argv, table, CLI_NOPTS(table), &path, 1, NULL);
+    if (rc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (rc) return rc;
     if (!path) path = "-";
+    cli_stdin_note("stats", path);
     if (cov && corr) {
         cli_error("stats: --cov and --corr: expected at most one of them");
         return CLI_USAGE;

@@ -154,6 +154,7 @@ typedef struct io {
     const char *name; /* the input in messages */
     lmp_atomic_file af;
     int open_out;
+    int slot; /* the temporary output, removed on SIGINT/SIGTERM (cli_output_watch) */
 } io;
 
 static int io_open(io *x, const char *cmd, const char *vocab, const char *path, const char *out)
@@ -161,6 +162,7 @@ static int io_open(io *x, const char *cmd, const char *vocab, const char *path, 
     memset(x, 0, sizeof *x);
     x->name = strcmp(path, "-") == 0 ? "<stdin>" : path;
     if (!(x->tok = cli_gpt2_load(cmd, vocab))) return -1;
+    cli_stdin_note(cmd, path);
     x->in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!x->in) {
         cli_error("%s: %s: cannot open: %s", cmd, path, strerror(errno));
@@ -173,6 +175,7 @@ static int io_open(io *x, const char *cmd, const char *vocab, const char *path, 
         return -1;
     }
     x->open_out = 1;
+    x->slot = cli_output_watch(x->af.tmp);
     return 0;
 }
 
@@ -189,6 +192,7 @@ static int io_close(io *x, const char *cmd, int ok)
             cli_error("%s: %s", cmd, err.msg);
             rc = CLI_FAIL;
         }
+        cli_output_end(x->slot);
     }
     if (x->in && x->in != stdin) fclose(x->in);
     lmp_tokenizer_free(x->tok);
@@ -231,10 +235,13 @@ int cmd_tokenize(int argc, char **argv)
     const char *vocab = NULL, *path = NULL, *out = "-";
     out_kind kind = OUT_IDS;
     int json = 0, threads = 1;
+    long threads_l = 1;
     unsigned flags = 0;
     size_t max_piece = LMP_TOKENIZER_MAX_PIECE;
+    const cli_opt shared[] = {CLI_OPT_THREADS(&threads_l), CLI_OPT_OUTPUT(&out)};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int r;
         if (cli_is_help(a)) {
             tok_usage(stdout);
             return CLI_OK;
@@ -256,15 +263,15 @@ int cmd_tokenize(int argc, char **argv)
             flags |= LMP_TOKENIZER_RAW_BYTES;
         } else if (strcmp(a, "--strict") == 0) {
             flags |= LMP_TOKENIZER_STRICT;
-        } else if (cli_is_opt(a, "--threads")) {
-            const char *v = cli_optarg(argc, argv, &i, "--threads");
-            long t;
-            if (!v || cli_parse_long("--threads", v, &t)) return CLI_USAGE;
-            if (t < 1 || t > 64) {
-                cli_error("tokenize: --threads: expected 1..64, got '%s'", v);
-                return CLI_USAGE;
+        } else if ((r = cli_take("tokenize", argc, argv, &i, shared, CLI_NOPTS(shared))) != 0) {
+            if (r < 0) return CLI_USAGE;
+            if (!cli_is_opt(a, "--threads")) continue;
+            /* the shared domain 0..1024: 0 is every online core; the encoder runs at most 64 */
+            if (threads_l == 0) {
+                long nc = sysconf(_SC_NPROCESSORS_ONLN);
+                threads_l = nc > 0 ? nc : 1;
             }
-            threads = (int)t;
+            threads = threads_l > 64 ? 64 : (int)threads_l;
         } else if (cli_is_opt(a, "--max-piece")) {
             const char *v = cli_optarg(argc, argv, &i, "--max-piece");
             uint64_t m;
@@ -274,8 +281,6 @@ int cmd_tokenize(int argc, char **argv)
                 return CLI_USAGE;
             }
             max_piece = (size_t)m;
-        } else if (cli_is_opt(a, "--output") || strcmp(a, "-o") == 0) {
-            if (!(out = cli_optarg(argc, argv, &i, a[1] == 'o' ? "-o" : "--output"))) return CLI_USAGE;
         } else if (a[0] == '-' && a[1] != '\0') {
             cli_error("tokenize: unknown option '%s' (lmprob tokenize --help)", a);
             return CLI_USAGE;
@@ -416,8 +421,10 @@ int cmd_detokenize(int argc, char **argv)
 {
     const char *vocab = NULL, *path = NULL, *out = "-";
     int u32 = 0, names = 0;
+    const cli_opt shared[] = {CLI_OPT_OUTPUT(&out)};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int r;
         if (cli_is_help(a)) {
             detok_usage(stdout);
             return CLI_OK;
@@ -427,8 +434,8 @@ int cmd_detokenize(int argc, char **argv)
             u32 = 1;
         } else if (strcmp(a, "--tokens") == 0) {
             names = 1;
-        } else if (cli_is_opt(a, "--output") || strcmp(a, "-o") == 0) {
-            if (!(out = cli_optarg(argc, argv, &i, a[1] == 'o' ? "-o" : "--output"))) return CLI_USAGE;
+        } else if ((r = cli_take("detokenize", argc, argv, &i, shared, CLI_NOPTS(shared))) != 0) {
+            if (r < 0) return CLI_USAGE;
         } else if (a[0] == '-' && a[1] != '\0') {
             cli_error("detokenize: unknown option '%s' (lmprob detokenize --help)", a);
             return CLI_USAGE;

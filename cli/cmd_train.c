@@ -42,8 +42,10 @@ static void usage(FILE *f)
             "  --nltk                  NLTK's conventions (addk, mle, wb, abs, stupid): <s> counts as a\n"
             "                          vocabulary word and a unigram event (V and the unigram total include\n"
             "                          it), and wb/abs end at the MLE unigram, as nltk.lm does\n"
-            "  --memory SIZE           memory for counting, e.g. 512M, 1G, 10%% (default 1G);\n"
-            "                          beyond it sorted runs spill to temporary files\n"
+            "  --memory SIZE           memory for the whole training, e.g. 512M, 1G, 10%% (default 1G):\n"
+            "                          counting spills sorted runs to temporary files when its\n"
+            "                          tables fill what is left; a model that does not fit stops\n"
+            "                          with an error naming the size it needs\n"
             "  --temp-dir DIR          folder for those files (default $TMPDIR or /tmp)\n"
             "  --min-count C           words seen fewer than C times become <unk>\n"
             "  --vocab-size V          keep the V most frequent words, the rest become <unk>\n"
@@ -61,7 +63,7 @@ static void usage(FILE *f)
             "                          finds it; see lmprob tokenize --help)\n"
             "  --utf8-replace          replace invalid UTF-8 by U+FFFD instead of failing\n"
             "  --skip-markers          drop <s> and </s> found in the text instead of failing\n"
-            "  --threads T             1 or 2 (default 2)\n"
+            "  --threads T             0 (all cores) to 1024; the pipeline uses 1, or 2 for any other value (default 2)\n"
             "  --json                  the summary as JSON (counts, discounts, tokens, seconds)\n"
             "  --quiet                 no summary\n"
             "\n"
@@ -93,39 +95,6 @@ static void on_progress(void *ctx, const char *stage, uint64_t count)
     else fprintf(stderr, "\r[%7.2fs %6.0f MiB] %-18s        ", elapsed(&ps->t0), mib, stage);
     if (strcmp(stage, "reading") != 0) fputc('\n', stderr);
     fflush(stderr);
-}
-
-/* "1G", "512M", "64K", "100" (bytes), "10%" of physical memory. */
-static int parse_size(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || errno || !(v >= 0) || !isfinite(v)) return -1;
-    double mult = 1;
-    if (*end == '%') {
-        long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
-        if (pages <= 0 || psz <= 0) return -1;
-        mult = (double)pages * (double)psz / 100.0;
-        end++;
-    } else if (*end) {
-        switch (*end) {
-        case 'b': case 'B': mult = 1; break;
-        case 'k': case 'K': mult = 1024.0; break;
-        case 'm': case 'M': mult = 1024.0 * 1024; break;
-        case 'g': case 'G': mult = 1024.0 * 1024 * 1024; break;
-        case 't': case 'T': mult = 1024.0 * 1024 * 1024 * 1024; break;
-        default: return -1;
-        }
-        end++;
-        if (*end == 'i' || *end == 'I') end++;
-        if (*end == 'b' || *end == 'B') end++;
-    }
-    if (*end) return -1;
-    double b = v * mult;
-    if (b > 1.8e19) return -1;
-    *out = (uint64_t)b;
-    return 0;
 }
 
 static int is_number(const char *s)
@@ -166,22 +135,16 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     const char *output = NULL, *input = NULL, *gpt2_vocab = NULL;
     long order = 0;
     int quiet = 0, np = 0, ngt = 0, json = 0;
+    long threads = 2;
+    const cli_opt shared[] = {CLI_OPT_ORDER(&order), CLI_OPT_OUTPUT(&output), CLI_OPT_MEMORY(&p.memory),
+                              CLI_OPT_THREADS(&threads), CLI_OPT_JSON(&json)};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v;
+        int r;
         if (cli_is_help(a)) {
             usage(stdout);
             return CLI_OK;
-        } else if (cli_is_opt(a, "--order")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--order")) || cli_parse_long("train: --order", v, &order))
-                return CLI_USAGE;
-            if (order < 1) {
-                cli_error("train: --order: expected an order from 1 to %d, got '%s'", LMP_NGRAM_MAX_ORDER, v);
-                return CLI_USAGE;
-            }
-        } else if (cli_is_opt(a, "--output") || strcmp(a, "-o") == 0) {
-            if (!(v = cli_optarg(argc, argv, &i, strcmp(a, "-o") == 0 ? "-o" : "--output"))) return CLI_USAGE;
-            output = v;
         } else if (cli_is_opt(a, "--estimator")) {
             if (!(v = cli_optarg(argc, argv, &i, "--estimator"))) return CLI_USAGE;
             if (strcmp(v, "mkn") == 0) p.estimator = LMP_EST_MKN;
@@ -234,12 +197,6 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
             }
         } else if (strcmp(a, "--nltk") == 0) {
             p.nltk_conventions = 1;
-        } else if (cli_is_opt(a, "--memory") || strcmp(a, "-S") == 0) {
-            if (!(v = cli_optarg(argc, argv, &i, strcmp(a, "-S") == 0 ? "-S" : "--memory"))) return CLI_USAGE;
-            if (parse_size(v, &p.memory)) {
-                cli_error("train: --memory: expected a size like 512M, 1G or 10%%, got '%s'", v);
-                return CLI_USAGE;
-            }
         } else if (cli_is_opt(a, "--temp-dir")) {
             if (!(v = cli_optarg(argc, argv, &i, "--temp-dir"))) return CLI_USAGE;
             p.temp_dir = v;
@@ -290,16 +247,10 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
             p.corpus.replace_invalid = 1;
         } else if (strcmp(a, "--skip-markers") == 0) {
             p.corpus.skip_markers = 1;
-        } else if (cli_is_opt(a, "--threads")) {
-            long t;
-            if (!(v = cli_optarg(argc, argv, &i, "--threads")) || cli_parse_long("train: --threads", v, &t)) return CLI_USAGE;
-            if (t < 1 || t > 2) {
-                cli_error("train: --threads: expected 1 or 2, got '%s'", v);
-                return CLI_USAGE;
-            }
-            p.threads = (unsigned)t;
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
+        } else if ((r = cli_take("train", argc, argv, &i, shared, CLI_NOPTS(shared))) != 0) {
+            if (r < 0) return CLI_USAGE;
+            /* the shared domain 0..1024; the pipeline counts on one thread or two (0: two) */
+            p.threads = threads == 1 ? 1u : 2u;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = 1;
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -313,7 +264,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
         }
     }
     if (!order) {
-        cli_error("train: --order: expected an order from 1 to %d, got none", LMP_NGRAM_MAX_ORDER);
+        cli_error("train: --order: expected an n-gram order from 1 to %d, got none", LMP_NGRAM_MAX_ORDER);
         return CLI_USAGE;
     }
     if (!output) {
@@ -337,6 +288,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     /* lmprob-mpi takes "@LIST", a file naming the input files (docs/mpi.md) */
     const char *checked = train != lmp_train_model_load && input[0] == '@' ? input + 1 : input;
     if (cli_check_input("train", checked) || cli_check_output("train", output)) return CLI_FAIL;
+    cli_stdin_note("train", input);
 
     char *command = cli_join_command(argc, argv);
     p.command = command;
@@ -365,6 +317,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
         return CLI_FAIL;
     }
     if (!m) return CLI_OK; /* an MPI rank other than 0: rank 0 writes the model */
+    int slot = cli_output_begin(output);
     int binary = ends_with(output, ".bin"), trie = ends_with(output, ".trie");
     if (p.progress) on_progress(&ps, binary || trie ? "writing the binary" : "writing ARPA", 0);
     if (binary || trie) {
@@ -376,6 +329,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     } else {
         st = lmp_train_write_arpa(m, output, &err);
     }
+    cli_output_end(slot);
     if (st) {
         lmp_train_model_free(m);
         cli_error("train: %s", err.msg[0] ? err.msg : lmp_status_str(st));
@@ -409,7 +363,8 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
             }
             fprintf(f, "]");
         }
-        fprintf(f, ", \"spilled_runs\": %llu, \"seconds\": ", (unsigned long long)info.spilled_runs);
+        fprintf(f, ", \"spilled_runs\": %llu, \"peak_bytes\": %llu, \"seconds\": ", (unsigned long long)info.spilled_runs,
+                (unsigned long long)info.peak_bytes);
         cli_json_double(f, elapsed(&ps.t0));
         fprintf(f, ", \"output\": ");
         cli_json_string(f, output);

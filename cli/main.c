@@ -1,7 +1,10 @@
 /* lmprob: command-line front end. Dispatches to cli/cmd_<name>.c.
  * Exit status: 0 success, 1 failure (bad input, failed check), 2 usage error. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -35,8 +38,55 @@ static void usage(FILE *f)
             CLI_DEFAULT_SEED);
 }
 
+/* Results printed to stdout are output too: a failed write (a full disk, a
+ * closed pipe with SIGPIPE ignored, a file-size limit) makes the command fail
+ * with a message instead of exiting 0 with a cut result. */
+static int stdout_checked(const char *cmd, int rc)
+{
+    errno = 0;
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == CLI_OK) { /* a command that failed said why */
+        cli_error("%s: writing the results to standard output failed: %s", cmd,
+                  errno ? strerror(errno) : "write error");
+        rc = CLI_FAIL;
+    }
+    return rc;
+}
+
+/* stdout through a stream whose first failed write fails every later one.
+ * glibc drops a buffer it could not write and goes on with the next, so a
+ * result streamed to a full disk (ppl --per-token) had a hole in the middle;
+ * with this, what reached the file is a prefix of the result, and the command
+ * still ends with exit 1 and a message (stdout_checked). */
+static int stdout_errno; /* errno of the first failed write; 0 until then */
+
+static ssize_t sticky_write(void *cookie, const char *buf, size_t n)
+{
+    (void)cookie;
+    size_t done = 0;
+    while (!stdout_errno && done < n) {
+        ssize_t k = write(STDOUT_FILENO, buf + done, n - done);
+        if (k >= 0) done += (size_t)k;
+        else if (errno != EINTR) stdout_errno = errno;
+    }
+    if (done == n) return (ssize_t)n;
+    if (done) return (ssize_t)done; /* glibc comes back for the rest and gets the error */
+    errno = stdout_errno;
+    return -1;
+}
+
+static void sticky_stdout(void)
+{
+    cookie_io_functions_t io = {NULL, sticky_write, NULL, NULL};
+    FILE *f = fopencookie(NULL, "w", io);
+    if (!f) return; /* then plain stdout */
+    setvbuf(f, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, BUFSIZ); /* glibc: BUFSIZ (8 KiB) */
+    stdout = f;
+}
+
 int main(int argc, char **argv)
 {
+    cli_signals_init();
+    sticky_stdout();
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;
@@ -55,7 +105,8 @@ int main(int argc, char **argv)
         return CLI_OK;
     }
     for (size_t i = 0; i < NCOMMANDS; i++)
-        if (commands[i].fn && strcmp(commands[i].name, argv[1]) == 0) return commands[i].fn(argc - 1, argv + 1);
+        if (commands[i].fn && strcmp(commands[i].name, argv[1]) == 0)
+            return stdout_checked(argv[1], commands[i].fn(argc - 1, argv + 1));
     cli_error("unknown command '%s' (run 'lmprob --help' for the list)", argv[1]);
     return CLI_USAGE;
 }

@@ -9,19 +9,6 @@
 
 #include "cli.h"
 
-int cli_parse_mode(const char *cmd, const char *v, lmp_lm_tokens *out)
-{
-    if (strcmp(v, "word") == 0) *out = LMP_LM_TOKENS_WORD;
-    else if (strcmp(v, "char") == 0) *out = LMP_LM_TOKENS_CHAR;
-    else if (strcmp(v, "byte") == 0) *out = LMP_LM_TOKENS_BYTE;
-    else if (strcmp(v, "gpt2") == 0) *out = LMP_LM_TOKENS_GPT2;
-    else {
-        cli_error("%s: --mode: expected 'word', 'char', 'byte' or 'gpt2', got '%s'", cmd, v);
-        return -1;
-    }
-    return 0;
-}
-
 /* GPT-2 (a folder or .safetensors) with a vocabulary from outside its file: --vocab, else the
  * default that cli_gpt2_load finds ($LMPROB_GPT2_VOCAB, build/gpt2, PREFIX/share/lmprob/gpt2). */
 static int load_gpt2(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm **out)
@@ -184,91 +171,12 @@ void cli_print_token(FILE *f, const lmp_lm *lm, lmp_token_id id, int first)
     }
 }
 
-/* ---- sampler options --------------------------------------------------------------- */
-
-static int range_error(const char *cmd, const char *opt, const char *v, const char *expect)
-{
-    cli_error("%s: %s: expected %s, got '%s'", cmd, opt, expect, v);
-    return -1;
-}
+/* ---- sampler and model options: entries of the one table (opt.h) --------------------- */
 
 int cli_sampler_opt(const char *cmd, int argc, char **argv, int *i, lmp_sampler_params *prm, int *dtype_set)
 {
-    static const char *const dbl[] = {"--temperature", "--top-p", "--min-p", "--typical", "--epsilon",
-                                      "--repetition-penalty", "--frequency-penalty", "--presence-penalty"};
-    static const char *const lng[] = {"--top-k", "--penalty-last-n", "--min-keep"};
-    const char *a = argv[*i], *v;
-    char label[80];
-    for (size_t k = 0; k < sizeof dbl / sizeof dbl[0]; k++) {
-        if (!cli_is_opt(a, dbl[k])) continue;
-        double d;
-        if (!(v = cli_optarg(argc, argv, i, dbl[k]))) return -1;
-        snprintf(label, sizeof label, "%s: %s", cmd, dbl[k]);
-        if (cli_parse_double(label, v, &d)) return -1;
-        switch (k) {
-        case 0:
-            if (d < 0) return range_error(cmd, dbl[k], v, "T >= 0 (0 is greedy)");
-            prm->temperature = d;
-            break;
-        case 1:
-            if (!(d > 0 && d <= 1)) return range_error(cmd, dbl[k], v, "a probability in (0, 1]");
-            prm->top_p = d;
-            break;
-        case 2:
-            if (!(d >= 0 && d <= 1)) return range_error(cmd, dbl[k], v, "a value in [0, 1]");
-            prm->min_p = d;
-            break;
-        case 3:
-            if (!(d > 0 && d <= 1)) return range_error(cmd, dbl[k], v, "a mass in (0, 1]");
-            prm->typical_p = d;
-            break;
-        case 4:
-            if (!(d >= 0 && d < 1)) return range_error(cmd, dbl[k], v, "a value in [0, 1)");
-            prm->epsilon = d;
-            break;
-        case 5:
-            if (!(d > 0)) return range_error(cmd, dbl[k], v, "a penalty > 0 (1 is off)");
-            prm->repetition_penalty = d;
-            break;
-        case 6: prm->frequency_penalty = d; break;
-        default: prm->presence_penalty = d; break;
-        }
-        return 1;
-    }
-    for (size_t k = 0; k < sizeof lng / sizeof lng[0]; k++) {
-        if (!cli_is_opt(a, lng[k])) continue;
-        long l;
-        if (!(v = cli_optarg(argc, argv, i, lng[k]))) return -1;
-        snprintf(label, sizeof label, "%s: %s", cmd, lng[k]);
-        if (cli_parse_long(label, v, &l)) return -1;
-        if (k == 0) {
-            if (l < 0) return range_error(cmd, lng[k], v, "k >= 0 (0 is off)");
-            prm->top_k = l;
-        } else if (k == 1) {
-            if (l < 0) return range_error(cmd, lng[k], v, "n >= 0 (0: the whole history)");
-            prm->penalty_last_n = (size_t)l;
-        } else {
-            if (l < 1) return range_error(cmd, lng[k], v, "n >= 1");
-            prm->min_keep = (size_t)l;
-        }
-        return 1;
-    }
-    if (cli_is_opt(a, "--order")) {
-        if (!(v = cli_optarg(argc, argv, i, "--order"))) return -1;
-        if (strcmp(v, "hf") == 0) prm->conv = LMP_CONV_HF;
-        else if (strcmp(v, "llama") == 0) prm->conv = LMP_CONV_LLAMA;
-        else return range_error(cmd, "--order", v, "'hf' or 'llama'");
-        return 1;
-    }
-    if (cli_is_opt(a, "--dtype")) {
-        if (!(v = cli_optarg(argc, argv, i, "--dtype"))) return -1;
-        if (strcmp(v, "f64") == 0 || strcmp(v, "float64") == 0) prm->dtype = LMP_DTYPE_F64;
-        else if (strcmp(v, "f32") == 0 || strcmp(v, "float32") == 0) prm->dtype = LMP_DTYPE_F32;
-        else return range_error(cmd, "--dtype", v, "f64 or f32");
-        if (dtype_set) *dtype_set = 1;
-        return 1;
-    }
-    return 0;
+    const cli_opt opts[] = {CLI_OPTS_SAMPLER(*prm, dtype_set)};
+    return cli_take(cmd, argc, argv, i, opts, CLI_NOPTS(opts));
 }
 
 void cli_sampler_finish(lmp_sampler_params *prm, int dtype_set)
@@ -278,52 +186,22 @@ void cli_sampler_finish(lmp_sampler_params *prm, int dtype_set)
 
 int cli_rng_opt(const char *cmd, int argc, char **argv, int *i, lmp_rng_kind *kind, uint64_t *seed)
 {
-    const char *a = argv[*i], *v;
-    if (cli_is_opt(a, "--rng")) {
-        if (!(v = cli_optarg(argc, argv, i, "--rng"))) return -1;
-        if (strcmp(v, "xoshiro") == 0) *kind = LMP_RNG_XOSHIRO;
-        else if (strcmp(v, "numpy") == 0) *kind = LMP_RNG_NUMPY_LEGACY;
-        else return range_error(cmd, "--rng", v, "xoshiro or numpy");
-        return 1;
-    }
-    if (cli_is_opt(a, "--seed")) {
-        char label[64];
-        snprintf(label, sizeof label, "%s: --seed", cmd);
-        if (!(v = cli_optarg(argc, argv, i, "--seed")) || cli_parse_u64(label, v, seed)) return -1;
-        return 1;
-    }
-    return 0;
+    const cli_opt opts[] = {CLI_OPT_RNG(kind), CLI_OPT_SEED(seed)};
+    return cli_take(cmd, argc, argv, i, opts, CLI_NOPTS(opts));
 }
 
 int cli_lm_opt(const char *cmd, int argc, char **argv, int *i, unsigned which, cli_lm_opts *o)
 {
-    const char *a = argv[*i], *v;
-    char label[64];
-    if ((which & CLI_LM_MODE) && cli_is_opt(a, "--mode")) {
-        if (!(v = cli_optarg(argc, argv, i, "--mode")) || cli_parse_mode(cmd, v, &o->mode)) return -1;
-        return 1;
-    }
-    if ((which & CLI_LM_THREADS) && cli_is_opt(a, "--threads")) {
-        snprintf(label, sizeof label, "%s: --threads", cmd);
-        if (!(v = cli_optarg(argc, argv, i, "--threads")) || cli_parse_long(label, v, &o->threads)) return -1;
-        if (o->threads < 0 || o->threads > 1024) return range_error(cmd, "--threads", v, "0 (all cores) to 1024");
-        return 1;
-    }
-    if ((which & CLI_LM_WINDOW) && (cli_is_opt(a, "--window") || cli_is_opt(a, "--stride"))) {
-        int is_w = cli_is_opt(a, "--window");
-        const char *name = is_w ? "--window" : "--stride";
-        long *dst = is_w ? &o->window : &o->stride;
-        snprintf(label, sizeof label, "%s: %s", cmd, name);
-        if (!(v = cli_optarg(argc, argv, i, name)) || cli_parse_long(label, v, dst)) return -1;
-        if (*dst < (is_w ? 2 : 1))
-            return range_error(cmd, name, v, is_w ? "a window of >= 2 tokens" : "a stride >= 1");
-        o->windows_given = 1;
-        return 1;
-    }
-    if ((which & CLI_LM_VOCAB) && (cli_is_opt(a, "--vocab") || cli_is_opt(a, "--gpt2-vocab"))) {
-        /* --gpt2-vocab: the name lmprob train uses for the same thing */
-        if (!(o->vocab = cli_optarg(argc, argv, i, cli_is_opt(a, "--vocab") ? "--vocab" : "--gpt2-vocab"))) return -1;
-        return 1;
-    }
-    return 0;
+    const cli_opt mode[] = {CLI_OPT_MODE(&o->mode)};
+    const cli_opt threads[] = {CLI_OPT_THREADS(&o->threads)};
+    const cli_opt window[] = {
+        {.name = "--window", .kind = CLI_OPT_LONG, .dest = &o->window, .lo = 2, .hi = 1e15, .expect = "a window of >= 2 tokens", .seen = &o->windows_given},
+        {.name = "--stride", .kind = CLI_OPT_LONG, .dest = &o->stride, .lo = 1, .hi = 1e15, .expect = "a stride >= 1", .seen = &o->windows_given}};
+    const cli_opt vocab[] = {CLI_OPT_VOCAB_DIR(&o->vocab)};
+    int r = 0;
+    if (!r && (which & CLI_LM_MODE)) r = cli_take(cmd, argc, argv, i, mode, CLI_NOPTS(mode));
+    if (!r && (which & CLI_LM_THREADS)) r = cli_take(cmd, argc, argv, i, threads, CLI_NOPTS(threads));
+    if (!r && (which & CLI_LM_WINDOW)) r = cli_take(cmd, argc, argv, i, window, CLI_NOPTS(window));
+    if (!r && (which & CLI_LM_VOCAB)) r = cli_take(cmd, argc, argv, i, vocab, CLI_NOPTS(vocab));
+    return r;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "lmprob/core.h"
 
 /* cairo is loaded with dlopen at the first picture, not linked: its
@@ -21,7 +22,7 @@
     X(cairo_rectangle) X(cairo_restore) X(cairo_rotate) X(cairo_save) X(cairo_select_font_face)               \
     X(cairo_set_dash) X(cairo_set_font_size) X(cairo_set_line_width) X(cairo_set_source_rgb)                   \
     X(cairo_set_source_rgba) X(cairo_show_text) X(cairo_status_to_string) X(cairo_stroke)                     \
-    X(cairo_surface_destroy) X(cairo_surface_flush) X(cairo_surface_write_to_png) X(cairo_text_extents)       \
+    X(cairo_surface_destroy) X(cairo_surface_flush) X(cairo_surface_write_to_png_stream) X(cairo_text_extents)       \
     X(cairo_translate)
 
 #define CX_MEMBER(f) __typeof__(f) *f;
@@ -97,7 +98,7 @@ static int cx_load(char *msg, size_t msglen)
 #define cairo_stroke CX_REDIRECT(cairo_stroke)
 #define cairo_surface_destroy CX_REDIRECT(cairo_surface_destroy)
 #define cairo_surface_flush CX_REDIRECT(cairo_surface_flush)
-#define cairo_surface_write_to_png CX_REDIRECT(cairo_surface_write_to_png)
+#define cairo_surface_write_to_png_stream CX_REDIRECT(cairo_surface_write_to_png_stream)
 #define cairo_text_extents CX_REDIRECT(cairo_text_extents)
 #define cairo_translate CX_REDIRECT(cairo_translate)
 
@@ -240,6 +241,12 @@ static double bar_width_of(const plot_series *se)
         if (d > 0 && d < gap) gap = d;
     }
     return isfinite(gap) ? 0.8 * gap : 0.8;
+}
+
+/* cairo's stream writer into a FILE (CAIRO_STATUS_WRITE_ERROR on a short write). */
+static cairo_status_t png_write(void *closure, const unsigned char *data, unsigned int length)
+{
+    return fwrite(data, 1, length, closure) == length ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
 }
 
 int plot_png(const plot_spec *p, const char *path, char *msg, size_t msglen)
@@ -526,18 +533,27 @@ int plot_png(const plot_spec *p, const char *path, char *msg, size_t msglen)
 
     cairo_destroy(cr);
     cairo_surface_flush(sf);
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.png", path);
-    cairo_status_t cs = cairo_surface_write_to_png(sf, tmp);
+    /* The PNG goes through the library's atomic output (temporary name, rename). */
+    lmp_atomic_file af;
+    lmp_error err;
+    if (lmp_atomic_open(&af, path, &err)) {
+        cairo_surface_destroy(sf);
+        snprintf(msg, msglen, "%s", err.msg);
+        return -1;
+    }
+    int slot = cli_output_watch(af.tmp);
+    cairo_status_t cs = cairo_surface_write_to_png_stream(sf, png_write, af.fp);
     cairo_surface_destroy(sf);
     if (cs != CAIRO_STATUS_SUCCESS) {
-        remove(tmp);
+        lmp_atomic_abort(&af);
+        cli_output_end(slot);
         snprintf(msg, msglen, "%s: cannot write PNG: %s", path, cairo_status_to_string(cs));
         return -1;
     }
-    if (rename(tmp, path) != 0) {
-        remove(tmp);
-        snprintf(msg, msglen, "%s: cannot rename the temporary PNG into place", path);
+    lmp_status st = lmp_atomic_commit(&af, &err);
+    cli_output_end(slot);
+    if (st) {
+        snprintf(msg, msglen, "%s", err.msg);
         return -1;
     }
     return 0;

@@ -115,8 +115,9 @@ int va_vector(const lmp_json_value *args, const char *key, double **out, size_t 
     } else if (v->type == LMP_JSON_OBJECT) {
         double size_d;
         if (va_double(v, "size", &size_d, err, errlen)) return -1;
-        if (size_d < 0 || size_d != floor(size_d) || size_d > 1e9) {
-            snprintf(err, errlen, "argument '%s': bad generator size", key);
+        if (size_d < 0 || size_d != floor(size_d) || size_d > VERIFY_MAX_GENERATED) {
+            snprintf(err, errlen, "argument '%s': generator size %.17g: expected an integer from 0 to %u", key, size_d,
+                     VERIFY_MAX_GENERATED);
             return -1;
         }
         len = (size_t)size_d;
@@ -212,6 +213,14 @@ int va_matrix(const lmp_json_value *args, const char *key, double **out, size_t 
 }
 
 /* ---- result writers ------------------------------------------------------ */
+
+int vo_room(const verify_out *out, uint64_t n, const char *what, char *err, size_t errlen)
+{
+    if (n <= out->max_n) return 0;
+    snprintf(err, errlen, "%s = %llu values: expected at most the %zu values the case expects", what,
+             (unsigned long long)n, out->max_n);
+    return -1;
+}
 
 static int vo_alloc(verify_out *out, size_t n)
 {
@@ -384,7 +393,7 @@ static char *read_all(const char *path, size_t *len)
 
 static void usage(FILE *f)
 {
-    fputs("usage: lmprob verify [--quiet] FILE...\n"
+    fputs("usage: lmprob verify [--verbose] [--json] FILE...   (lmprob verify --list)\n"
           "\n"
           "Evaluate every case of golden reference files (schema 1, see ../shared/golden/README.md)\n"
           "with lmprob's own functions. Prints one line per failing case (name, expected, got) and a\n"
@@ -394,35 +403,42 @@ static void usage(FILE *f)
           "\n"
           "  --list     print the functions this build can evaluate, one per line\n"
           "  --verbose  also print a line for each passing case\n"
-          "  --json     one JSON object: passed, failed, and each failure's name, expected, got\n",
+          "  --json     one JSON object: passed, failed, and each failure's name, expected, got\n\n"
+            "example: lmprob verify ../shared/golden/reference.json\n",
           f);
 }
 
 int cmd_verify(int argc, char **argv)
 {
     int verbose = 0, json = 0, nfiles = 0;
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) { usage(stdout); return CLI_OK; }
-        if (strcmp(argv[i], "--verbose") == 0) verbose = 1;
-        else if (strcmp(argv[i], "--json") == 0) json = 1;
-        else if (strcmp(argv[i], "--list") == 0) {
-            for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
-                for (const verify_entry *e = tables[t]; e->function; e++) printf("%s\n", e->function);
-            return CLI_OK;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error("verify: unknown option '%s' (see lmprob verify --help)", argv[i]);
-            return CLI_USAGE;
-        } else nfiles++;
+    int list = 0;
+    const cli_opt table[] = {
+        {.name = "--verbose", .kind = CLI_OPT_FLAG, .dest = &verbose},
+        {.name = "--list", .kind = CLI_OPT_FLAG, .dest = &list},
+        CLI_OPT_JSON(&json),
+    };
+    const char **files = malloc((size_t)argc * sizeof *files);
+    size_t nf = 0;
+    if (!files) return cli_fail_status(LMP_ENOMEM, NULL);
+    int prc = cli_parse("verify", argc, argv, table, CLI_NOPTS(table), files, (size_t)argc, &nf);
+    nfiles = (int)nf;
+    if (prc == CLI_HELP) usage(stdout);
+    if (prc == CLI_OK && list) {
+        for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+            for (const verify_entry *e = tables[t]; e->function; e++) printf("%s\n", e->function);
     }
-    if (nfiles == 0) {
+    if (prc == CLI_OK && !list && nfiles == 0) {
         usage(stderr);
-        return CLI_USAGE;
+        prc = CLI_USAGE;
+    }
+    if (prc != CLI_OK || list) {
+        free(files);
+        return prc == CLI_HELP ? CLI_OK : prc;
     }
     long passed = 0, failed = 0, nreported = 0;
     if (json) printf("{\"failures\": [");
-    for (int i = 1; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1]) continue;
-        const char *path = argv[i];
+    for (int i = 0; i < nfiles; i++) {
+        const char *path = files[i];
         size_t len;
         char *text = read_all(path, &len);
         if (!text) {
@@ -488,6 +504,7 @@ int cmd_verify(int argc, char **argv)
                 continue;
             }
             verify_out out = {0};
+            out.max_n = nw;
             err[0] = '\0';
             int rc = fn(args, &out, err, sizeof err);
             int ok = rc == 0 && out.n == nw;
@@ -510,5 +527,6 @@ int cmd_verify(int argc, char **argv)
     }
     if (json) printf("%s], \"passed\": %ld, \"failed\": %ld}\n", nreported ? "\n" : "", passed, failed);
     else printf("%ld passed, %ld failed\n", passed, failed);
+    free(files);
     return failed ? CLI_FAIL : CLI_OK;
 }

@@ -8,6 +8,7 @@
 #define LMPROB_CLI_VERIFY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lmprob/json.h"
 
@@ -16,6 +17,11 @@ typedef struct verify_out {
     size_t n;       /* number of values */
     size_t rows;    /* 0 for a scalar, 1.. for vector (rows = n) or matrix */
     size_t cols;    /* 0 for scalar/vector */
+    size_t max_n;   /* set by the runner: the case's expected value count. A result
+                       longer than that cannot pass, so an adapter whose result size
+                       comes from its arguments checks it first (vo_room), and never
+                       allocates more than a case can hold (issue 11: {"size": 1e9}
+                       in a 120-byte case took 7.8 GB) */
 } verify_out;
 
 typedef int (*verify_fn)(const lmp_json_value *args, verify_out *out, char *err, size_t errlen);
@@ -49,6 +55,14 @@ int va_matrix(const lmp_json_value *args, const char *key, double **m, size_t *r
               size_t errlen);
 /* 1 when the key is present. */
 int va_has(const lmp_json_value *args, const char *key);
+
+/* The largest vector a generator object may make: 2^24 values (128 MiB), 300
+ * times a GPT-2 vocabulary; a larger "size" is an error. */
+#define VERIFY_MAX_GENERATED (1u << 24)
+
+/* 0 when a result of n values fits the case (n <= out->max_n); else -1 with
+ * "<what> = n: ..." in err. */
+int vo_room(const verify_out *out, uint64_t n, const char *what, char *err, size_t errlen);
 
 /* Result writers. They copy; return 0, or -1 when out of memory. */
 int vo_scalar(verify_out *out, double x);

@@ -190,15 +190,23 @@ done:
 
 /* ---- numpy legacy streams -------------------------------------------------------------------- */
 
-static int seeded(const lmp_json_value *a, lmp_rng *r, long *n, char *err, size_t errlen)
+/* The seed and, with n, the number of draws: n values (n rows with `per` values
+ * each), checked against what the case can hold before anything is drawn. */
+static int seeded(const lmp_json_value *a, const verify_out *out, size_t per, lmp_rng *r, long *n, char *err,
+                  size_t errlen)
 {
     long seed;
     if (va_long(a, "seed", &seed, err, errlen)) return -1;
     if (n && va_long(a, "n", n, err, errlen)) return -1;
-    if (n && (*n < 0 || *n > 100000000)) {
-        snprintf(err, errlen, "argument 'n' = %ld: expected 0 <= n <= 1e8", *n);
+    if (n && *n < 0) {
+        snprintf(err, errlen, "argument 'n' = %ld: expected n >= 0", *n);
         return -1;
     }
+    if (n && (per ? (uint64_t)*n > UINT64_MAX / per : 0)) {
+        snprintf(err, errlen, "argument 'n' = %ld rows of %zu values: expected fewer", *n, per);
+        return -1;
+    }
+    if (n && vo_room(out, (uint64_t)*n * (per ? per : 1), "argument 'n': the draws", err, errlen)) return -1;
     lmp_error e;
     if (seed < 0 || lmp_rng_seed(r, LMP_RNG_NUMPY_LEGACY, (uint64_t)seed, &e)) {
         snprintf(err, errlen, "argument 'seed' = %ld: expected 0 .. 2^32-1", seed);
@@ -212,7 +220,7 @@ static int v_np_stream(const lmp_json_value *a, verify_out *out, char *err, size
     lmp_rng r;
     long n;
     double p1 = 0, p2 = 1;
-    if (seeded(a, &r, &n, err, errlen)) return -1;
+    if (seeded(a, out, 1, &r, &n, err, errlen)) return -1;
     if (which == 2 && (va_double(a, "loc", &p1, err, errlen) || va_double(a, "scale", &p2, err, errlen))) return -1;
     if (which == 3 && (va_double(a, "low", &p1, err, errlen) || va_double(a, "high", &p2, err, errlen))) return -1;
     double *v = malloc(((size_t)n ? (size_t)n : 1) * sizeof *v);
@@ -252,7 +260,7 @@ static int v_np_choice(const lmp_json_value *a, verify_out *out, char *err, size
     long n;
     double *p = NULL;
     size_t k;
-    if (seeded(a, &r, &n, err, errlen) || va_vector(a, "p", &p, &k, err, errlen)) return -1;
+    if (seeded(a, out, 1, &r, &n, err, errlen) || va_vector(a, "p", &p, &k, err, errlen)) return -1;
     if (np_check_p(p, k, err, errlen)) { free(p); return -1; }
     long *v = malloc(((size_t)n ? (size_t)n : 1) * sizeof *v);
     if (!v) { free(p); snprintf(err, errlen, "out of memory"); return -1; }
@@ -268,7 +276,7 @@ static int v_np_choice_sequence(const lmp_json_value *a, verify_out *out, char *
     lmp_rng r;
     double *m = NULL;
     size_t rows, cols;
-    if (seeded(a, &r, NULL, err, errlen) || va_matrix(a, "p_rows", &m, &rows, &cols, err, errlen)) return -1;
+    if (seeded(a, out, 1, &r, NULL, err, errlen) || va_matrix(a, "p_rows", &m, &rows, &cols, err, errlen)) return -1;
     long *v = malloc(rows * sizeof *v);
     int rc = -1;
     if (!v) { snprintf(err, errlen, "out of memory"); goto done; }
@@ -288,7 +296,7 @@ static int v_np_binomial(const lmp_json_value *a, verify_out *out, char *err, si
     lmp_rng r;
     long n, trials;
     double p;
-    if (seeded(a, &r, &n, err, errlen) || va_long(a, "trials", &trials, err, errlen) ||
+    if (seeded(a, out, 1, &r, &n, err, errlen) || va_long(a, "trials", &trials, err, errlen) ||
         va_double(a, "p", &p, err, errlen))
         return -1;
     lmp_error e;
@@ -308,7 +316,7 @@ static int v_np_scalar(const lmp_json_value *a, verify_out *out, char *err, size
     lmp_rng r;
     long n;
     double p1 = 0, p2 = 1;
-    if (seeded(a, &r, &n, err, errlen)) return -1;
+    if (seeded(a, out, 1, &r, &n, err, errlen)) return -1;
     if (which == 0 && va_double(a, "lambda", &p1, err, errlen)) return -1;
     if (which == 1 && (va_double(a, "shape", &p1, err, errlen) || va_double_opt(a, "scale", 1.0, &p2, err, errlen)))
         return -1;
@@ -338,7 +346,11 @@ static int v_np_dirichlet(const lmp_json_value *a, verify_out *out, char *err, s
     long n;
     double *alpha = NULL;
     size_t k;
-    if (seeded(a, &r, &n, err, errlen) || va_vector(a, "alpha", &alpha, &k, err, errlen)) return -1;
+    if (va_vector(a, "alpha", &alpha, &k, err, errlen)) return -1;
+    if (seeded(a, out, k, &r, &n, err, errlen)) {
+        free(alpha);
+        return -1;
+    }
     size_t cells = (size_t)n * k;
     double *m = malloc((cells > 0 ? cells : 1) * sizeof *m);
     int rc = -1;

@@ -328,7 +328,7 @@ static int v_argmax(const lmp_json_value *a, verify_out *o, char *err, size_t er
     return vo_scalar(o, (double)i);
 }
 
-static int ids_arg(const lmp_json_value *a, const char *key, int32_t **ids, size_t *n, char *err, size_t errlen)
+static int ids_arg(const lmp_json_value *a, const char *key, lmp_token_id **ids, size_t *n, char *err, size_t errlen)
 {
     long *v;
     if (va_long_vector(a, key, &v, n, err, errlen)) return -1;
@@ -340,7 +340,7 @@ static int ids_arg(const lmp_json_value *a, const char *key, int32_t **ids, size
             free(*ids);
             return ERR("argument '%s': item %zu = %ld is not a token id", key, i, v[i]);
         }
-        (*ids)[i] = (int32_t)v[i];
+        (*ids)[i] = (lmp_token_id)v[i];
     }
     free(v);
     return 0;
@@ -349,7 +349,7 @@ static int ids_arg(const lmp_json_value *a, const char *key, int32_t **ids, size
 static int v_repetition_penalty(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *s, pen;
-    int32_t *ids;
+    lmp_token_id *ids;
     size_t n, ni;
     if (va_double(a, "penalty", &pen, err, errlen) || va_vector(a, "scores", &s, &n, err, errlen)) return -1;
     if (ids_arg(a, "prev_ids", &ids, &ni, err, errlen)) { free(s); return -1; }
@@ -364,7 +364,7 @@ static int v_repetition_penalty(const lmp_json_value *a, verify_out *o, char *er
 static int v_penalties(const lmp_json_value *a, verify_out *o, char *err, size_t errlen)
 {
     double *x, rep, fr, pr;
-    int32_t *ids;
+    lmp_token_id *ids;
     size_t n, ni;
     if (va_double_opt(a, "penalty_repeat", 1.0, &rep, err, errlen) ||
         va_double_opt(a, "penalty_freq", 0.0, &fr, err, errlen) ||

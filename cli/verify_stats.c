@@ -104,6 +104,12 @@ static int covcorr(const lmp_json_value *args, int corr, verify_out *out, char *
         return -1;
     }
     size_t k = rowvar ? r : c;
+    /* k x k from a 1 x k matrix: check before allocating (k * k may not even fit a size_t) */
+    if (k > UINT32_MAX || vo_room(out, (uint64_t)k * k, "the covariance matrix", err, errlen)) {
+        if (k > UINT32_MAX) snprintf(err, errlen, "%zu variables: expected fewer", k);
+        free(X);
+        return -1;
+    }
     double *m = malloc((k > 0 ? k * k : 1) * sizeof *m);
     if (!m) { free(X); return oom(err, errlen); }
     lmp_error e;
@@ -141,6 +147,11 @@ static int v_polyfit(const lmp_json_value *args, verify_out *out, char *err, siz
     size_t n;
     long deg;
     if (fit_args(args, &x, &y, &n, &deg, err, errlen)) return -1;
+    if (vo_room(out, (uint64_t)deg + 1, "deg + 1 coefficients", err, errlen)) {
+        free(x);
+        free(y);
+        return -1;
+    }
     double *coef = malloc(((size_t)deg + 1) * sizeof *coef);
     lmp_error e;
     lmp_status st = coef ? lmp_linalg_polyfit(x, y, n, (size_t)deg, coef, &e) : LMP_ENOMEM;

@@ -180,8 +180,8 @@ done:
  * file i goes to the rank whose share of the total bytes holds its first byte,
  * so a rank reads one file, several, or none. A file that cannot be stat'ed
  * counts as empty here and fails on the rank that opens it. */
-static lmp_status read_files(ctx *c, const char *list, const lmp_train_params *p, lmp_vocab *lv, train_ids *ids,
-                             uint64_t **wcount, uint64_t *wcap, lmp_train_info *info, lmp_error *err)
+static lmp_status read_files(ctx *c, const char *list, const lmp_train_params *p, train_budget *bud, lmp_vocab *lv,
+                             uint64_t *vheld, train_ids *ids, uint64_t **wcount, uint64_t *wcap, lmp_train_info *info, lmp_error *err)
 {
     FILE *f = fopen(list, "r");
     if (!f) return lmp_error_set(err, LMP_EIO, "cannot open the file list %s: %s", list, strerror(errno));
@@ -221,7 +221,7 @@ static lmp_status read_files(ctx *c, const char *list, const lmp_train_params *p
         if (r != c->rank) continue;
         lmp_corpus *cp = NULL;
         if (!(st = lmp_corpus_load(path[i], &p->corpus, &cp, err))) {
-            st = train_read_ids(cp, p, lv, ids, wcount, wcap, info, err);
+            st = train_read_ids(cp, p, bud, lv, vheld, ids, wcount, wcap, info, err);
             lines += info->sentences; /* train_read_ids counts the lines of one corpus */
         }
         lmp_corpus_free(cp);
@@ -629,7 +629,12 @@ lmp_status mpi_train(const char *input, const lmp_train_params *params, lmp_trai
     lmp_vocab *lv = NULL, *gv = NULL;
     lmp_corpus *corpus = NULL;
     train_ids ids = {NULL, 0, 0};
-    uint64_t *wcount = NULL, wcap = 0;
+    uint64_t *wcount = NULL, wcap = 0, vheld = 0;
+    /* The rank's --memory budget bounds reading and counting (as lmp_train_model_create's); what
+     * follows the exchange (malloc'ed receive buffers) is accounted in an unlimited budget. */
+    train_budget bud, after;
+    tb_init(&bud, p.memory);
+    tb_init(&after, 0);
     lmp_train_info info;
     memset(&info, 0, sizeof info);
     lmp_train_model *m = NULL;
@@ -640,11 +645,11 @@ lmp_status mpi_train(const char *input, const lmp_train_params *params, lmp_trai
     /* 1. read this rank's lines */
     st = lmp_vocab_create(&lv, err);
     if (!st && input[0] == '@') {
-        st = read_files(&c, input + 1, &p, lv, &ids, &wcount, &wcap, &info, err);
+        st = read_files(&c, input + 1, &p, &bud, lv, &vheld, &ids, &wcount, &wcap, &info, err);
     } else if (!st) {
         st = read_range(&c, input, &text, &b, &e, err);
         if (!st) st = lmp_corpus_create(text, e - b, input, &p.corpus, &corpus, err);
-        if (!st) st = train_read_ids(corpus, &p, lv, &ids, &wcount, &wcap, &info, err);
+        if (!st) st = train_read_ids(corpus, &p, &bud, lv, &vheld, &ids, &wcount, &wcap, &info, err);
         if (st == LMP_EFORMAT && err->line > 0) { /* the reader numbers the lines of this rank's range */
             char msg[sizeof err->msg];
             snprintf(msg, sizeof msg, "%s (line %ld of this rank's byte range %llu..%llu of %s)", err->msg, err->line,
@@ -654,7 +659,7 @@ lmp_status mpi_train(const char *input, const lmp_train_params *params, lmp_trai
     }
     lmp_corpus_free(corpus);
     free(text);
-    free(wcount);
+    tb_free(&bud, wcount);
     if (any_failed(&c, st)) goto fail;
     report(&c, "read", t0);
 
@@ -674,8 +679,8 @@ lmp_status mpi_train(const char *input, const lmp_train_params *params, lmp_trai
 
     /* 3. count this rank's n-grams of the top order within --memory */
     uint64_t runs = 0;
-    st = train_count_top(ids.v, ids.n, N, nwords, p.memory, tmp, p.threads, &o[N], &runs, err);
-    free(ids.v);
+    st = train_count_top(&bud, p.count_tables, &ids.v, ids.n, N, nwords, tmp, p.threads, &o[N], &runs, err);
+    tb_free(&bud, ids.v); /* the counter frees it once counted; not on every error path */
     ids.v = NULL;
     {
         const char *die = getenv("LMPROB_MPI_TEST_DIE"); /* fault injection for tests/cli/test_mpi.sh */
@@ -706,7 +711,7 @@ lmp_status mpi_train(const char *input, const lmp_train_params *params, lmp_trai
             holder = r;
     free(lasts);
     int continuation = p.estimator == LMP_EST_MKN || p.estimator == LMP_EST_KN;
-    st = train_adjust(o, N, nwords, continuation, p.prune, p.threads, err);
+    st = train_adjust(&after, o, N, nwords, continuation, p.prune, p.threads, err);
     if (any_failed(&c, st)) goto fail;
     for (unsigned n = 1; n <= N; n++) o[n].n = n;
     report(&c, "adjusted", t0);
@@ -730,7 +735,7 @@ lmp_status mpi_train(const char *input, const lmp_train_params *params, lmp_trai
         if ((st = gather_order(&c, &o[n], n, err))) goto fail;
     report(&c, "gathered", t0);
     if (c.rank != 0) {
-        for (unsigned n = 0; n <= N; n++) train_order_free(&o[n]);
+        for (unsigned n = 0; n <= N; n++) train_order_free(&after, &o[n]);
         return LMP_OK;
     }
 
@@ -746,6 +751,7 @@ lmp_status mpi_train(const char *input, const lmp_train_params *params, lmp_trai
     }
     m->order = N;
     m->est = p.estimator;
+    tb_init(&m->budget, 0); /* rank 0 holds the whole model: unbounded here (docs/mpi.md) */
     m->vocab = gv;
     gv = NULL;
     memcpy(m->o, o, sizeof o);
@@ -765,7 +771,7 @@ lmp_status mpi_train(const char *input, const lmp_train_params *params, lmp_trai
     return LMP_OK;
 fail:
     lmp_train_model_free(m);
-    for (unsigned n = 0; n <= N; n++) train_order_free(&o[n]);
+    for (unsigned n = 0; n <= N; n++) train_order_free(&after, &o[n]);
     free(ids.v);
     lmp_vocab_free(lv);
     lmp_vocab_free(gv);

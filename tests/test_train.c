@@ -630,10 +630,10 @@ static void test_spill_gives_identical_model(void)
     lmp_error err;
     lmp_train_model *big = train_mem(text, &p, &st, &err);
     CHECK_MSG(st == LMP_OK, "%s", err.msg);
-    p.memory = 1; /* raised to the 64 KiB minimum: ~680 records a chunk, dozens of runs */
+    p.count_tables = 65536; /* ~680 records a chunk: dozens of runs */
     lmp_train_model *small = train_mem(text, &p, &st, &err);
     CHECK_MSG(st == LMP_OK, "%s", err.msg);
-    p.memory = 1ull << 30;
+    p.count_tables = 0;
     p.threads = 1;
     lmp_train_model *one = train_mem(text, &p, &st, &err);
     CHECK_MSG(st == LMP_OK, "%s", err.msg);

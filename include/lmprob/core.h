@@ -98,20 +98,38 @@ LMP_API lmp_status lmp_error_set_at(lmp_error *err, lmp_status code, const char 
 LMP_API void lmp_error_clear(lmp_error *err);
 
 /* ---- atomic output files --------------------------------------------------
- * Write to "<path>.tmp.<pid>" in the same folder, then rename over <path>, so a
- * reader never sees a half-written file and a failed run leaves nothing behind.
+ * Write to a temporary name in the target's folder, then rename over the
+ * target, so a reader never sees a half-written file and a failed run leaves
+ * nothing behind:
  *   lmp_atomic_file af;
  *   if (lmp_atomic_open(&af, path, err)) return ...;
  *   fprintf(af.fp, ...);
  *   return lmp_atomic_commit(&af, err);     // or lmp_atomic_abort(&af) on failure
- * "-" means stdout (commit flushes, abort does nothing). */
+ * The target:
+ *   "-"                  stdout (commit flushes, abort does nothing);
+ *   a device, FIFO, ...  (anything but a regular file or a folder that exists)
+ *                        written directly: no temporary file, nothing renamed
+ *                        over it (/dev/null stays /dev/null; a FIFO's reader
+ *                        gets the data); abort cannot take back what was written;
+ *   a symlink            followed (a chain, or one to a file that does not exist
+ *                        yet): the temporary file is made beside the final
+ *                        target and renamed over it, so the link stays a link;
+ *   a regular file       replaced; it keeps its permission bits (and, for root,
+ *                        its owner); one that we may not write is refused.
+ * The temporary name is "<name>.lmprob-tmp.<pid>" (a name too long to take the
+ * suffix within 255 bytes is cut, on a UTF-8 boundary, and followed by "~" and a
+ * hash of the whole name), so it is recognisable: lmp_atomic_open first removes
+ * the temporary files of earlier runs to the same target whose process no
+ * longer exists on this machine (left by kill -9 or a power cut). */
 
 /* Thread safety: one lmp_atomic_file belongs to one thread (a FILE being written). */
 typedef struct lmp_atomic_file {
     FILE *fp;
-    char path[4096];
-    char tmp[4120];
+    char path[4096];   /* the target as given */
+    char final[4096];  /* the file renamed over (symlinks followed) */
+    char tmp[4400];    /* the temporary file ("" when writing directly) */
     int is_stdout;
+    int is_direct;     /* a device, FIFO or socket written in place */
 } lmp_atomic_file;
 
 LMP_API lmp_status lmp_atomic_open(lmp_atomic_file *af, const char *path, lmp_error *err);
@@ -119,6 +137,13 @@ LMP_API lmp_status lmp_atomic_open(lmp_atomic_file *af, const char *path, lmp_er
 LMP_API lmp_status lmp_atomic_commit(lmp_atomic_file *af, lmp_error *err);
 /* Close and remove the temporary file. Safe to call twice. */
 LMP_API void lmp_atomic_abort(lmp_atomic_file *af);
+
+/* The temporary file that lmp_atomic_open(path) makes in process pid, into
+ * buf (size bytes); "" when there is none (stdout, a device or FIFO). For a
+ * program that removes it when a signal ends the process: it registers the
+ * name before writing and unlinks it in its handler (unlink is
+ * async-signal-safe). LMP_EINVAL when the name does not fit in size. */
+LMP_API lmp_status lmp_atomic_temp_path(const char *path, long pid, char *buf, size_t size, lmp_error *err);
 
 LMP_EXTERN_C_END
 

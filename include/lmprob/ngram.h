@@ -105,7 +105,8 @@ LMP_API lmp_status lmp_ngram_load_binary(const char *path, lmp_ngram **out, lmp_
  * LMP_ENOMEM. */
 LMP_API lmp_status lmp_ngram_create_from_train(const lmp_train_model *m, lmp_ngram **out, lmp_error *err);
 
-/* 1 when the file starts with the binary magic, 0 otherwise (also on I/O error). */
+/* 1 when the file is a regular file that starts with the binary magic, 0 otherwise (a pipe,
+ * FIFO or device is not opened; also 0 on I/O error). */
 LMP_API int lmp_ngram_is_binary_file(const char *path);
 
 LMP_API void lmp_ngram_free(lmp_ngram *m); /* NULL is a no-op */

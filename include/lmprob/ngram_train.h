@@ -46,10 +46,18 @@
  * = -99 (it is only ever a context). ARPA output is sorted like lmplz's: unigrams
  * in vocabulary order, higher orders in suffix order of the word ids.
  *
- * Memory: `memory` bounds the tables used while counting the n-grams of the
- * highest order; when they fill up, sorted runs go to temporary files in
- * temp_dir (removed before returning) and are merged, with the same result. The
- * token stream (4 bytes a token) and the final model are held in memory. */
+ * Memory: `memory` bounds the whole training: the token stream (4 bytes a
+ * token), the vocabulary, the counting tables, every order's n-grams and the
+ * estimation's links and sums are taken from it before they are allocated.
+ * Counting uses what is left and, when its tables fill up, writes sorted runs
+ * to temporary files in temp_dir (removed before returning) and merges them,
+ * with the same result; the estimation holds every n-gram in memory, so a
+ * model that does not fit stops with LMP_ENOMEM naming the stage, the size it
+ * needed and the limit, before allocating it. Writing is checked the same way:
+ * lmp_train_write_arpa (and lmp_ngram_create_from_train) first check that
+ * their arrays fit beside the model. Of `memory`, min(16 MiB, a quarter) is
+ * kept for what the budget does not count (the program, the reader's fixed
+ * buffers, the allocator's slack). */
 #ifndef LMPROB_NGRAM_TRAIN_H
 #define LMPROB_NGRAM_TRAIN_H
 
@@ -83,7 +91,9 @@ typedef struct lmp_train_params {
     unsigned order;          /* 1 .. LMP_NGRAM_MAX_ORDER (default 3) */
     lmp_estimator estimator; /* default LMP_EST_MKN */
     double k;                /* add-k pseudo-count, > 0 (default 1: Laplace) */
-    uint64_t memory;         /* bytes for the counting tables (default 1 GiB; at least 64 KiB is used) */
+    uint64_t memory;         /* bytes for the whole training (default 1 GiB; 0: no limit), see "Memory" above */
+    uint64_t count_tables;   /* at most this many bytes for the counting tables (0, the default: what
+                                `memory` leaves); small values force many spilled runs, for tests */
     uint64_t min_count;      /* words seen fewer times become <unk> (default 0: keep all) */
     uint64_t vocab_size;     /* keep only the most frequent words (ties: first seen), 0 = all;
                                 the specials are kept and not counted */
@@ -132,6 +142,7 @@ typedef struct lmp_train_info {
     uint64_t sentences; /* lines */
     uint64_t vocab;     /* unigrams in the model, <unk> <s> </s> included */
     uint64_t spilled_runs; /* sorted runs written to disk while counting (0 when all fitted) */
+    uint64_t peak_bytes;   /* the most memory the training held at once (its budget, lmp_train_params.memory) */
 } lmp_train_info;
 
 /* Train a model on a text file ("-": stdin; plain/gzip/xz): `_load` because the

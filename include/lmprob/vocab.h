@@ -43,6 +43,9 @@ LMP_API lmp_token_id lmp_vocab_find(const lmp_vocab *v, const char *s, size_t n)
 /* Number of words, specials included (>= 3). */
 LMP_API size_t lmp_vocab_size(const lmp_vocab *v);
 
+/* Bytes of memory the vocabulary holds (its tables and words), for memory budgets. */
+LMP_API size_t lmp_vocab_bytes(const lmp_vocab *v);
+
 /* NUL-terminated text of id (length in *len if not NULL), NULL when id is out of range. */
 LMP_API const char *lmp_vocab_word(const lmp_vocab *v, lmp_token_id id, size_t *len);
 

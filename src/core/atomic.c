@@ -1,29 +1,273 @@
-/* Atomic output files: temporary name in the same folder, then rename(2),
- * which POSIX makes atomic within one file system. */
+/* Atomic output files (include/lmprob/core.h): a temporary name in the target's
+ * folder, then rename(2), which POSIX makes atomic within one file system.
+ *
+ * What the target is decides how it is written (issue 11: as root, --output
+ * /dev/null replaced the device by a regular file, a FIFO's reader got nothing
+ * and a symlink was replaced instead of its target):
+ *   stat(2) follows every link, /proc's "magic" ones (/dev/stdout ->
+ *   /proc/self/fd/1 -> pipe:[..]) included, so a target that exists and is not
+ *   a regular file or a folder is opened and written in place; a regular file
+ *   behind symlinks is found with realpath(3); a symlink to a file that does
+ *   not exist yet is followed link by link (readlink), as the shell's '>' would.
+ *
+ * Temporary names carry the process id, so a leftover of a run killed by
+ * SIGKILL is recognisable: same target prefix, and kill(pid, 0) answers ESRCH. */
 #include "lmprob/core.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#define TMP_MARK ".lmprob-tmp."
+/* The longest file name (one path component) the usual Linux file systems take. */
+enum { NAME_LIMIT = 255, LINK_HOPS = 40 };
+
+/* ---- names ------------------------------------------------------------------------ */
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* Split path into its folder ("." when none; "/" for the root) and last name. */
+static void split_path(const char *path, char *dir, size_t dsize, const char **base)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) {
+        snprintf(dir, dsize, ".");
+        *base = path;
+    } else if (slash == path) {
+        snprintf(dir, dsize, "/");
+        *base = slash + 1;
+    } else {
+        snprintf(dir, dsize, "%.*s", (int)(slash - path), path);
+        *base = slash + 1;
+    }
+}
+
+/* The temporary file name for base without the pid: "<base>.lmprob-tmp." or,
+ * when base is too long to take the suffix and a pid (20 digits) within
+ * NAME_LIMIT bytes, "<start of base>~<hash of base>.lmprob-tmp.". */
+static void temp_prefix(const char *base, char *out, size_t size)
+{
+    size_t bl = strlen(base), ml = strlen(TMP_MARK);
+    if (bl + ml + 20 <= NAME_LIMIT) {
+        snprintf(out, size, "%s%s", base, TMP_MARK);
+        return;
+    }
+    size_t keep = NAME_LIMIT - ml - 20 - 17; /* 17: "~" and 16 hex digits */
+    while (keep > 0 && ((unsigned char)base[keep] & 0xC0) == 0x80) keep--; /* whole UTF-8 characters */
+    snprintf(out, size, "%.*s~%016llx%s", (int)keep, base, (unsigned long long)fnv1a(base), TMP_MARK);
+}
+
+/* Follow a chain of symlinks whose end does not exist (a dangling link). */
+static lmp_status follow_dangling(const char *path, char *out, size_t size, lmp_error *err)
+{
+    char cur[PATH_MAX], link[PATH_MAX];
+    if (snprintf(cur, sizeof cur, "%s", path) >= (int)sizeof cur)
+        return lmp_error_set(err, LMP_EINVAL, "output path of %zu bytes: expected fewer than %d", strlen(path), PATH_MAX);
+    for (int hops = 0;; hops++) {
+        struct stat sb;
+        if (lstat(cur, &sb) != 0 || !S_ISLNK(sb.st_mode)) break;
+        if (hops == LINK_HOPS)
+            return lmp_error_set_at(err, LMP_EIO, path, 0, "more than %d symbolic links: expected a chain that ends", LINK_HOPS);
+        ssize_t n = readlink(cur, link, sizeof link - 1);
+        if (n < 0) return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot read the symbolic link %s: %s", cur, strerror(errno));
+        link[n] = '\0';
+        if (link[0] == '/') {
+            memcpy(cur, link, (size_t)n + 1);
+        } else {
+            char dir[PATH_MAX];
+            const char *base;
+            split_path(cur, dir, sizeof dir, &base);
+            if (snprintf(cur, sizeof cur, "%s/%s", dir, link) >= (int)sizeof cur)
+                return lmp_error_set_at(err, LMP_EINVAL, path, 0, "symbolic link target too long: expected fewer than %d bytes",
+                                        PATH_MAX);
+        }
+    }
+    if (snprintf(out, size, "%s", cur) >= (int)size)
+        return lmp_error_set_at(err, LMP_EINVAL, path, 0, "output path too long: expected fewer than %zu bytes", size);
+    return LMP_OK;
+}
+
+typedef enum { T_STDOUT, T_DIRECT, T_FILE } target_kind;
+
+/* What path is and, for a file, the final name that gets renamed over. */
+static lmp_status resolve(const char *path, target_kind *kind, char *final, size_t fsize, struct stat *sb, int *exists,
+                          lmp_error *err)
+{
+    *exists = 0;
+    if (!path || !*path) return lmp_error_set(err, LMP_EINVAL, "output path is empty: expected a file name or '-'");
+    if (strcmp(path, "-") == 0) {
+        *kind = T_STDOUT;
+        return LMP_OK;
+    }
+    if (strlen(path) >= fsize)
+        return lmp_error_set(err, LMP_EINVAL, "output path of %zu bytes: expected fewer than %zu", strlen(path), fsize);
+    *kind = T_FILE;
+    if (stat(path, sb) == 0) {
+        *exists = 1;
+        if (S_ISDIR(sb->st_mode)) return lmp_error_set_at(err, LMP_EIO, path, 0, "is a directory: expected a file name");
+        if (!S_ISREG(sb->st_mode)) {
+            *kind = T_DIRECT;
+            return LMP_OK;
+        }
+        struct stat lsb;
+        if (lstat(path, &lsb) == 0 && S_ISLNK(lsb.st_mode)) {
+            char real[PATH_MAX];
+            if (!realpath(path, real))
+                return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot follow the symbolic link: %s", strerror(errno));
+            if (snprintf(final, fsize, "%s", real) >= (int)fsize)
+                return lmp_error_set_at(err, LMP_EINVAL, path, 0, "output path too long: expected fewer than %zu bytes", fsize);
+            return LMP_OK;
+        }
+        snprintf(final, fsize, "%s", path);
+        return LMP_OK;
+    }
+    if (errno != ENOENT) return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot use as output: %s", strerror(errno));
+    return follow_dangling(path, final, fsize, err);
+}
+
+static lmp_status temp_name(const char *final, long pid, char *buf, size_t size, lmp_error *err)
+{
+    char dir[PATH_MAX], prefix[NAME_LIMIT + 1];
+    const char *base;
+    split_path(final, dir, sizeof dir, &base);
+    if (!*base) return lmp_error_set_at(err, LMP_EINVAL, final, 0, "output path ends with '/': expected a file name");
+    temp_prefix(base, prefix, sizeof prefix);
+    int k = strcmp(dir, "/") == 0 ? snprintf(buf, size, "/%s%ld", prefix, pid)
+                                  : snprintf(buf, size, "%s/%s%ld", dir, prefix, pid);
+    if (k < 0 || (size_t)k >= size)
+        return lmp_error_set_at(err, LMP_EINVAL, final, 0, "temporary file name of %d bytes: expected fewer than %zu", k, size);
+    return LMP_OK;
+}
+
+lmp_status lmp_atomic_temp_path(const char *path, long pid, char *buf, size_t size, lmp_error *err)
+{
+    if (size) buf[0] = '\0';
+    target_kind kind;
+    char final[4096];
+    struct stat sb;
+    int exists;
+    lmp_status st = resolve(path, &kind, final, sizeof final, &sb, &exists, err);
+    if (st || kind != T_FILE) return st;
+    return temp_name(final, pid, buf, size, err);
+}
+
+/* ---- stale temporary files ------------------------------------------------------------ */
+
+/* Remove "<prefix><pid>" files in final's folder whose process is gone. Best
+ * effort: a folder we cannot list or a file we cannot remove is left alone. */
+static void clean_stale(const char *final)
+{
+    char dir[PATH_MAX], prefix[NAME_LIMIT + 1];
+    const char *base;
+    split_path(final, dir, sizeof dir, &base);
+    temp_prefix(base, prefix, sizeof prefix);
+    size_t pl = strlen(prefix);
+    DIR *d = opendir(dir);
+    if (!d) return;
+    int dfd = dirfd(d);
+    long self = (long)getpid();
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, pl) != 0) continue;
+        const char *digits = e->d_name + pl;
+        char *end;
+        errno = 0;
+        long pid = strtol(digits, &end, 10);
+        if (end == digits || *end || errno || pid <= 0 || digits[0] == '0' || digits[0] == '+') continue;
+        if (pid != self && !(kill((pid_t)pid, 0) != 0 && errno == ESRCH)) continue; /* alive (or not ours to judge) */
+        struct stat sb;
+        if (fstatat(dfd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode)) continue;
+        unlinkat(dfd, e->d_name, 0);
+    }
+    closedir(d);
+}
+
+/* ---- open / commit / abort -------------------------------------------------------------- */
 
 lmp_status lmp_atomic_open(lmp_atomic_file *af, const char *path, lmp_error *err)
 {
     memset(af, 0, sizeof *af);
-    if (!path || !*path) return lmp_error_set(err, LMP_EINVAL, "output path is empty");
-    if (strcmp(path, "-") == 0) {
+    target_kind kind;
+    struct stat sb;
+    int exists;
+    lmp_status st = resolve(path, &kind, af->final, sizeof af->final, &sb, &exists, err);
+    if (st) return st;
+    if (kind == T_STDOUT) {
         af->fp = stdout;
         af->is_stdout = 1;
         return LMP_OK;
     }
-    if (strlen(path) >= sizeof af->path)
-        return lmp_error_set(err, LMP_EINVAL, "output path is too long (%zu bytes)", strlen(path));
     snprintf(af->path, sizeof af->path, "%s", path);
-    snprintf(af->tmp, sizeof af->tmp, "%s.tmp.%ld", path, (long)getpid());
-    af->fp = fopen(af->tmp, "wb");
-    if (!af->fp)
-        return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot create %s: %s", af->tmp, strerror(errno));
+    if (kind == T_DIRECT) {
+        /* No O_CREAT: if the device vanished since stat, fail rather than make a file. */
+        int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot open for writing: %s", strerror(errno));
+        af->fp = fdopen(fd, "wb");
+        if (!af->fp) {
+            int e = errno;
+            close(fd);
+            return lmp_error_set_at(err, e == ENOMEM ? LMP_ENOMEM : LMP_EIO, path, 0, "cannot open for writing: %s",
+                                    strerror(e));
+        }
+        af->is_direct = 1;
+        return LMP_OK;
+    }
+    if (exists && faccessat(AT_FDCWD, af->final, W_OK, AT_EACCESS) != 0)
+        return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot replace: %s (expected a file we may write)", strerror(errno));
+    if ((st = temp_name(af->final, (long)getpid(), af->tmp, sizeof af->tmp, err))) return st;
+    clean_stale(af->final);
+    int fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno == EEXIST) { /* left by an earlier process with our pid */
+        unlink(af->tmp);
+        fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    }
+    if (fd < 0) {
+        int e = errno;
+        const char *slash = strrchr(af->tmp, '/');
+        lmp_error_set_at(err, LMP_EIO, path, 0, "cannot create the temporary file %s: %s", slash ? slash + 1 : af->tmp,
+                         strerror(e));
+        af->tmp[0] = '\0';
+        return LMP_EIO;
+    }
+    if (exists) {
+        /* The replacement keeps the permission bits (and for root the owner) of the file it replaces. */
+        int ignored = fchmod(fd, sb.st_mode & 07777); /* best effort: a failure keeps the default mode */
+        if (geteuid() == 0) ignored = fchown(fd, sb.st_uid, sb.st_gid);
+        (void)ignored;
+    }
+    af->fp = fdopen(fd, "wb");
+    if (!af->fp) {
+        int e = errno;
+        close(fd);
+        unlink(af->tmp);
+        af->tmp[0] = '\0';
+        return lmp_error_set_at(err, e == ENOMEM ? LMP_ENOMEM : LMP_EIO, path, 0, "cannot open for writing: %s", strerror(e));
+    }
     return LMP_OK;
+}
+
+/* fsync the folder so the rename survives a power cut (EINVAL: a file system without it). */
+static void sync_dir(const char *final)
+{
+    char dir[PATH_MAX];
+    const char *base;
+    split_path(final, dir, sizeof dir, &base);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    (void)fsync(fd);
+    close(fd);
 }
 
 lmp_status lmp_atomic_commit(lmp_atomic_file *af, lmp_error *err)
@@ -31,26 +275,38 @@ lmp_status lmp_atomic_commit(lmp_atomic_file *af, lmp_error *err)
     if (!af->fp) return lmp_error_set(err, LMP_EINVAL, "output file is not open");
     if (af->is_stdout) {
         af->fp = NULL;
-        if (fflush(stdout) != 0) return lmp_error_set(err, LMP_EIO, "writing to stdout: %s", strerror(errno));
+        if (fflush(stdout) != 0 || ferror(stdout))
+            return lmp_error_set(err, LMP_EIO, "writing to stdout: %s", strerror(errno));
         return LMP_OK;
     }
-    int bad = ferror(af->fp) || fflush(af->fp) != 0 || fsync(fileno(af->fp)) != 0;
-    int saved = errno;
+    int bad = ferror(af->fp) != 0;
+    int saved = bad ? (errno ? errno : EIO) : 0;
+    if (!bad && fflush(af->fp) != 0) {
+        bad = 1;
+        saved = errno;
+    }
+    /* Devices and FIFOs: no fsync (EINVAL on most), no rename. */
+    if (!bad && !af->is_direct && fsync(fileno(af->fp)) != 0) {
+        bad = 1;
+        saved = errno;
+    }
     if (fclose(af->fp) != 0 && !bad) {
         bad = 1;
         saved = errno;
     }
     af->fp = NULL;
     if (bad) {
-        unlink(af->tmp);
+        if (!af->is_direct) unlink(af->tmp);
         return lmp_error_set_at(err, LMP_EIO, af->path, 0, "write failed: %s", strerror(saved));
     }
-    if (rename(af->tmp, af->path) != 0) {
+    if (af->is_direct) return LMP_OK;
+    if (rename(af->tmp, af->final) != 0) {
         saved = errno;
         unlink(af->tmp);
-        return lmp_error_set_at(err, LMP_EIO, af->path, 0, "cannot rename %s into place: %s", af->tmp,
+        return lmp_error_set_at(err, LMP_EIO, af->path, 0, "cannot rename the temporary file into place: %s",
                                 strerror(saved));
     }
+    sync_dir(af->final);
     return LMP_OK;
 }
 
@@ -63,5 +319,5 @@ void lmp_atomic_abort(lmp_atomic_file *af)
     }
     fclose(af->fp);
     af->fp = NULL;
-    unlink(af->tmp);
+    if (!af->is_direct) unlink(af->tmp);
 }

@@ -4,6 +4,7 @@
 #include "lmprob/json.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@ typedef struct parser {
     long fail_line, fail_col;
     int nomem;
     int depth;
+    char whatbuf[160];     /* a message that names a value (what points here) */
 } parser;
 
 static void fail(parser *p, const char *what)
@@ -218,7 +220,16 @@ static int parse_number(parser *p, lmp_json_value *out)
     memcpy(buf, p->s, L);
     buf[L] = '\0';
     out->type = LMP_JSON_NUMBER;
-    out->num = strtod(buf, NULL);  /* the grammar was checked above; overflow gives +-HUGE_VAL */
+    errno = 0;
+    out->num = strtod(buf, NULL); /* the grammar was checked above */
+    if (errno == ERANGE && isinf(out->num)) {
+        /* 1e400 would be a silent infinity (issue 11: every float parse that overflows is an error naming the value) */
+        snprintf(p->whatbuf, sizeof p->whatbuf, "number '%.64s%s' is out of the range of a double (magnitude above 1.8e308)",
+                 buf, L > 64 ? "..." : "");
+        if (buf != small) free(buf);
+        fail(p, p->whatbuf);
+        return -1;
+    }
     if (buf != small) free(buf);
     p->s = q;
     return 0;
@@ -256,7 +267,7 @@ static int parse_value(parser *p, lmp_json_value *out)
 lmp_status lmp_json_parse(const char *text, size_t len, const char *name, lmp_json_value **out, lmp_error *err)
 {
     *out = NULL;
-    parser p = {text, text, text + len, text, 1, NULL, 0, 0, 0, 0};
+    parser p = {text, text, text + len, text, 1, NULL, 0, 0, 0, 0, ""};
     lmp_json_value *root = calloc(1, sizeof *root);
     if (!root) return lmp_error_set(err, LMP_ENOMEM, "%s%sout of memory", name ? name : "", name ? ": " : "");
     if (parse_value(&p, root) == 0) {

@@ -102,6 +102,7 @@ typedef struct run {
 } run;
 
 typedef struct counter {
+    train_budget *budget;
     const uint32_t *ids;
     uint64_t b, e;
     unsigned N, S, bits;
@@ -131,13 +132,17 @@ static lmp_status add_run(counter *c, run r)
 }
 
 typedef struct reader {
-    FILE *f;
-    uint32_t *buf;
+    FILE *f;                 /* a run on disk, or NULL */
+    const uint32_t *mem;     /* a run in memory, or NULL */
+    uint32_t *buf;           /* a disk run's block (a memory run is read in place) */
     uint64_t pos, len, left; /* left: records not yet read from the file */
-    int own;
+    uint64_t total;          /* records of the run */
+    int own;                 /* buf is ours (a disk run's block) */
 } reader;
 
-enum { READER_RECS = 4096 };
+/* Records read from a disk run at a time (24 KiB for 4-grams: the merges of up
+ * to 33 runs stay small beside a tight memory budget). */
+enum { READER_RECS = 1024 };
 
 static lmp_status reader_fill(reader *r, unsigned S, lmp_error *err)
 {
@@ -185,71 +190,137 @@ static lmp_status spill(counter *c, const uint32_t *a, uint64_t k)
     return st;
 }
 
+/* (Re)start reading every run from its first record. */
+static lmp_status readers_start(train_budget *b, reader *rd, size_t nr, unsigned S, lmp_error *err)
+{
+    for (size_t i = 0; i < nr; i++) {
+        reader *r = &rd[i];
+        r->pos = 0;
+        if (!r->f) {
+            r->buf = (uint32_t *)r->mem; /* read in place, never written */
+            r->len = r->total;
+            continue;
+        }
+        if (!r->own) {
+            r->buf = tb_array(b, (uint64_t)READER_RECS * S, sizeof *r->buf, 0, "merging sorted runs", err);
+            if (!r->buf) return LMP_ENOMEM;
+            r->own = 1;
+        }
+        if (fseek(r->f, 0, SEEK_SET) != 0)
+            return lmp_error_set(err, LMP_EIO, "reading a sorted run back: %s", strerror(errno));
+        r->left = r->total;
+        r->len = 0;
+        lmp_status st = reader_fill(r, S, err);
+        if (st) return st;
+    }
+    return LMP_OK;
+}
+
+/* Where merge_runs puts each distinct n-gram and its summed count: arrays (w,
+ * cnt), or a run file written in blocks of READER_RECS records (f, ob); with
+ * neither, the n-grams are only counted. */
+typedef struct merge_sink {
+    uint32_t *w;
+    uint64_t *cnt;
+    FILE *f;
+    uint32_t *ob;
+    uint64_t ob_n;
+    const char *tmpdir;
+} merge_sink;
+
+static lmp_status sink_put(merge_sink *o, const uint32_t *key, uint64_t count, uint64_t k, unsigned S, unsigned N,
+                           lmp_error *err)
+{
+    if (o->w) {
+        memcpy(o->w + k * N, key, N * sizeof *key);
+        o->cnt[k] = count;
+    } else if (o->f) {
+        uint32_t *r = o->ob + o->ob_n * S;
+        memcpy(r, key, N * sizeof *key);
+        rec_set_count(r, N, count);
+        if (++o->ob_n == READER_RECS) {
+            if (fwrite(o->ob, sizeof *o->ob * S, o->ob_n, o->f) != o->ob_n)
+                return lmp_error_set(err, LMP_EIO, "writing a merged run to %s: %s", o->tmpdir, strerror(errno));
+            o->ob_n = 0;
+        }
+    }
+    return LMP_OK;
+}
+
+/* Merge the runs (each sorted, records unique within it), summing the counts
+ * of equal n-grams, into the sink (NULL: only count them). *m = the number of
+ * distinct n-grams. The runs are few (two unless the budget forced spills). */
+static lmp_status merge_runs(reader *rd, size_t nr, unsigned S, unsigned N, merge_sink *out, uint64_t *m,
+                             lmp_error *err)
+{
+    uint32_t last[LMP_NGRAM_MAX_ORDER];
+    uint64_t k = 0, sum = 0;
+    lmp_status st;
+    for (;;) {
+        size_t best = nr;
+        for (size_t i = 0; i < nr; i++) {
+            if (rd[i].pos == rd[i].len) continue;
+            if (best == nr || suffix_cmp(rd[i].buf + rd[i].pos * S, rd[best].buf + rd[best].pos * S, N) < 0) best = i;
+        }
+        if (best == nr) break;
+        const uint32_t *rec = rd[best].buf + rd[best].pos * S;
+        if (k > 0 && memcmp(last, rec, N * sizeof *rec) == 0) {
+            sum += rec_count(rec, N);
+        } else {
+            if (k > 0 && out && (st = sink_put(out, last, sum, k - 1, S, N, err))) return st;
+            memcpy(last, rec, N * sizeof *rec);
+            sum = rec_count(rec, N);
+            k++;
+        }
+        if (++rd[best].pos == rd[best].len && rd[best].f && rd[best].left && (st = reader_fill(&rd[best], S, err)))
+            return st;
+    }
+    if (k > 0 && out && (st = sink_put(out, last, sum, k - 1, S, N, err))) return st;
+    *m = k;
+    return LMP_OK;
+}
+
 /* Merge this thread's disk runs into one (counts summed), so that a tiny memory
  * budget does not mean thousands of open files and a slow final merge. */
 static lmp_status merge_disk_runs(counter *c)
 {
     const unsigned S = c->S, N = c->N;
     size_t k = c->nruns;
-    lmp_status st = LMP_OK;
+    lmp_status st;
     reader *rd = calloc(k, sizeof *rd);
-    uint32_t *ob = malloc((size_t)READER_RECS * S * sizeof *ob);
-    FILE *f = NULL;
-    uint64_t out = 0, ob_n = 0;
-    if (!rd || !ob) {
+    merge_sink out = {NULL, NULL, NULL, NULL, 0, c->tmpdir};
+    uint64_t m = 0;
+    if (!rd) {
         st = lmp_error_set(&c->err, LMP_ENOMEM, "merging runs: out of memory");
         goto done;
     }
-    for (size_t i = 0; i < k && !st; i++) {
+    for (size_t i = 0; i < k; i++) {
         rd[i].f = c->runs[i].f;
-        rd[i].left = c->runs[i].count;
-        rd[i].buf = malloc((size_t)READER_RECS * S * sizeof *rd[i].buf);
-        if (!rd[i].buf) st = lmp_error_set(&c->err, LMP_ENOMEM, "merging runs: out of memory");
-        else st = reader_fill(&rd[i], S, &c->err);
+        rd[i].total = c->runs[i].count;
     }
-    if (!st) st = temp_file(c, &f);
-    uint32_t *last = NULL;
-    while (!st) {
-        size_t best = k;
-        for (size_t i = 0; i < k; i++) {
-            if (rd[i].pos == rd[i].len) continue;
-            if (best == k || suffix_cmp(rd[i].buf + rd[i].pos * S, rd[best].buf + rd[best].pos * S, N) < 0) best = i;
-        }
-        if (best == k) break;
-        const uint32_t *rec = rd[best].buf + rd[best].pos * S;
-        if (last && memcmp(last, rec, N * sizeof *rec) == 0) {
-            rec_set_count(last, N, rec_count(last, N) + rec_count(rec, N));
-        } else {
-            if (ob_n == READER_RECS) {
-                if (fwrite(ob, sizeof *ob * S, ob_n, f) != ob_n)
-                    st = lmp_error_set(&c->err, LMP_EIO, "writing a merged run to %s: %s", c->tmpdir, strerror(errno));
-                ob_n = 0;
-            }
-            last = ob + ob_n * S;
-            memcpy(last, rec, S * sizeof *rec);
-            ob_n++;
-            out++;
-        }
-        if (++rd[best].pos == rd[best].len && rd[best].left && !st) st = reader_fill(&rd[best], S, &c->err);
-    }
-    if (!st && ob_n && fwrite(ob, sizeof *ob * S, ob_n, f) != ob_n)
+    out.ob = tb_array(c->budget, (uint64_t)READER_RECS * S, sizeof *out.ob, 0, "merging sorted runs", &c->err);
+    st = out.ob ? readers_start(c->budget, rd, k, S, &c->err) : LMP_ENOMEM;
+    if (!st) st = temp_file(c, &out.f);
+    if (!st) st = merge_runs(rd, k, S, N, &out, &m, &c->err);
+    if (!st && out.ob_n && fwrite(out.ob, sizeof *out.ob * S, out.ob_n, out.f) != out.ob_n)
         st = lmp_error_set(&c->err, LMP_EIO, "writing a merged run to %s: %s", c->tmpdir, strerror(errno));
-    if (!st && (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0))
+    if (!st && (fflush(out.f) != 0 || fseek(out.f, 0, SEEK_SET) != 0))
         st = lmp_error_set(&c->err, LMP_EIO, "writing a merged run to %s: %s", c->tmpdir, strerror(errno));
     if (!st) {
         for (size_t i = 0; i < k; i++) fclose(c->runs[i].f);
-        c->runs[0].f = f;
+        c->runs[0].f = out.f;
         c->runs[0].mem = NULL;
-        c->runs[0].count = out;
+        c->runs[0].count = m;
         c->nruns = 1;
         c->merged++;
-        f = NULL;
+        out.f = NULL;
     }
 done:
-    if (f) fclose(f);
-    for (size_t i = 0; rd && i < k; i++) free(rd[i].buf);
+    if (out.f) fclose(out.f);
+    for (size_t i = 0; rd && i < k; i++)
+        if (rd[i].own) tb_free(c->budget, rd[i].buf);
     free(rd);
-    free(ob);
+    tb_free(c->budget, out.ob);
     return st;
 }
 
@@ -260,10 +331,11 @@ static void *count_thread(void *arg)
     uint64_t total = c->e - c->b;
     uint64_t cap = c->cap < total ? c->cap : total;
     if (cap == 0) return NULL;
-    uint32_t *A = malloc(cap * S * sizeof *A), *B = malloc(cap * S * sizeof *B);
-    uint64_t *hist = malloc(sizeof *hist << 16);
+    uint32_t *A = tb_array(c->budget, cap * S, sizeof *A, 0, "the counting tables", &c->err);
+    uint32_t *B = A ? tb_array(c->budget, cap * S, sizeof *B, 0, "the counting tables", &c->err) : NULL;
+    uint64_t *hist = B ? tb_array(c->budget, 1u << 16, sizeof *hist, 0, "the counting tables", &c->err) : NULL;
     if (!A || !B || !hist) {
-        c->st = lmp_error_set(&c->err, LMP_ENOMEM, "counting: out of memory for %llu records", (unsigned long long)cap);
+        c->st = LMP_ENOMEM;
         goto done;
     }
     uint32_t win[LMP_NGRAM_MAX_ORDER];
@@ -296,31 +368,51 @@ static void *count_thread(void *arg)
     }
     radix_sort(A, B, k, S, N, c->bits, hist);
     k = combine(A, k, S, N);
-    free(B);
+    tb_free(c->budget, B);
     B = NULL;
-    uint32_t *shrunk = realloc(A, k * S * sizeof *A);
-    if (shrunk) A = shrunk;
+    tb_free(c->budget, hist);
+    hist = NULL;
+    uint32_t *shrunk = tb_resize(c->budget, A, k * S, sizeof *A, "a sorted run", &c->err);
+    if (shrunk) A = shrunk; /* a failed shrink keeps the larger block */
     run r = {NULL, A, k};
     if ((c->st = add_run(c, r))) goto done;
     A = NULL;
 done:
-    free(A);
-    free(B);
-    free(hist);
+    tb_free(c->budget, A);
+    tb_free(c->budget, B);
+    tb_free(c->budget, hist);
     return NULL;
 }
 
-lmp_status train_count_top(const uint32_t *ids, uint64_t n, unsigned N, uint32_t nwords, uint64_t memory,
-                           const char *temp_dir, unsigned nthreads, train_order *top, uint64_t *runs,
+/* Write a run held in memory to a temporary file, giving its memory back. */
+static lmp_status spill_memory_run(counter *c, run *r)
+{
+    FILE *f;
+    lmp_status st = temp_file(c, &f);
+    if (st) return st;
+    if (fwrite(r->mem, sizeof *r->mem * c->S, r->count, f) != r->count || fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0) {
+        int e = errno;
+        fclose(f);
+        return lmp_error_set(&c->err, LMP_EIO, "writing a sorted run to %s: %s", c->tmpdir, strerror(e));
+    }
+    tb_free(c->budget, r->mem);
+    r->mem = NULL;
+    r->f = f;
+    c->spilled++;
+    return LMP_OK;
+}
+
+lmp_status train_count_top(train_budget *b, uint64_t tables, uint32_t **idsp, uint64_t n, unsigned N,
+                           uint32_t nwords, const char *temp_dir, unsigned nthreads, train_order *top, uint64_t *runs,
                            lmp_error *err)
 {
+    const uint32_t *ids = *idsp;
     memset(top, 0, sizeof *top);
     top->n = N;
     *runs = 0;
     unsigned S = N + 2;
     unsigned bits = 1;
     while (bits < 32 && (1ull << bits) < nwords) bits++;
-    if (memory < 65536) memory = 65536;
     if (nthreads < 1) nthreads = 1;
     if (nthreads > 2) nthreads = 2;
     counter c[2];
@@ -331,9 +423,18 @@ lmp_status train_count_top(const uint32_t *ids, uint64_t n, unsigned N, uint32_t
         while (split < n && ids[split] != LMP_VOCAB_EOS) split++;
         if (split < n) split++;
     }
-    uint64_t per = memory / nthreads / (2 * S * sizeof(uint32_t));
-    if (per < 16) per = 16;
+    /* The tables get what the budget has left (two tables of S-word records a
+     * thread, and a 512 KiB histogram); the merged result must fit later too,
+     * but runs that do not fit beside it go to disk then. */
+    uint64_t left = tb_left(b), hist_bytes = (uint64_t)nthreads * (sizeof(uint64_t) << 16);
+    /* and, beside the tables, the block buffers of a thread's merge of its disk runs */
+    hist_bytes += (uint64_t)nthreads * (MAX_DISK_RUNS + 1) * READER_RECS * S * sizeof(uint32_t);
+    if (tables && tables < left) left = tables + hist_bytes;
+    /* 7/8: room for the allocator's rounding and the runs' bookkeeping */
+    uint64_t per = left > hist_bytes ? (left - hist_bytes) / 8 * 7 / nthreads / (2 * S * sizeof(uint32_t)) : 0;
+    if (per < 16) per = 16; /* tb_array refuses, with the sizes, if even this does not fit */
     for (unsigned t = 0; t < nthreads; t++) {
+        c[t].budget = b;
         c[t].ids = ids;
         c[t].b = t == 0 ? 0 : split;
         c[t].e = (t == 0 && nthreads == 2) ? split : n;
@@ -356,10 +457,14 @@ lmp_status train_count_top(const uint32_t *ids, uint64_t n, unsigned N, uint32_t
             st = c[t].st;
             if (err) *err = c[t].err;
         }
+    /* The token stream is counted: give its memory back before the merge needs room. */
+    tb_free(b, *idsp);
+    *idsp = NULL;
+    ids = NULL;
     for (unsigned t = 0; t < nthreads; t++) *runs += c[t].spilled;
     /* Merge every run. */
     size_t nr = 0;
-    uint64_t bound = 0;
+    uint64_t bound = 0, m = 0;
     reader *rd = NULL;
     if (!st) {
         for (unsigned t = 0; t < nthreads; t++) nr += c[t].nruns;
@@ -372,64 +477,63 @@ lmp_status train_count_top(const uint32_t *ids, uint64_t n, unsigned N, uint32_t
             for (size_t j = 0; j < c[t].nruns; j++, i++) {
                 run *r = &c[t].runs[j];
                 bound += r->count;
-                if (r->f) {
-                    rd[i].f = r->f;
-                    rd[i].left = r->count;
-                    rd[i].buf = malloc((size_t)READER_RECS * S * sizeof *rd[i].buf);
-                    rd[i].own = 1;
-                    if (!rd[i].buf) st = lmp_error_set(err, LMP_ENOMEM, "counting: out of memory");
-                    else if (!st) st = reader_fill(&rd[i], S, err);
-                } else {
-                    rd[i].buf = r->mem;
-                    rd[i].len = r->count;
-                }
+                rd[i].total = r->count;
+                rd[i].f = r->f;
+                rd[i].mem = r->mem;
             }
     }
+    /* The merged result holds at most `bound` records (the runs' sum). When that
+     * does not fit, a first pass counts the distinct ones; and runs still in
+     * memory go to disk when the result does not fit beside them. */
+    const uint64_t rec_bytes = N * sizeof(uint32_t) + sizeof(uint64_t);
+    uint64_t size = bound;
+    if (!st && tb_check(b, (size ? size : 1) * rec_bytes, "the merged n-gram counts", NULL) != LMP_OK) {
+        if (!(st = readers_start(b, rd, nr, S, err))) st = merge_runs(rd, nr, S, N, NULL, &size, err);
+        if (!st && tb_check(b, (size ? size : 1) * rec_bytes, "the merged n-gram counts", NULL) != LMP_OK) {
+            for (unsigned t = 0, i = 0; t < nthreads && !st; t++)
+                for (size_t j = 0; j < c[t].nruns && !st; j++, i++)
+                    if (c[t].runs[j].mem) {
+                        if ((st = spill_memory_run(&c[t], &c[t].runs[j]))) {
+                            if (err) *err = c[t].err;
+                        } else {
+                            rd[i].mem = NULL;
+                            rd[i].buf = NULL;
+                            rd[i].f = c[t].runs[j].f;
+                            (*runs)++;
+                        }
+                    }
+        }
+    }
     if (!st) {
-        top->w = malloc((bound ? bound : 1) * N * sizeof *top->w);
-        top->cnt = malloc((bound ? bound : 1) * sizeof *top->cnt);
-        if (!top->w || !top->cnt) st = lmp_error_set(err, LMP_ENOMEM, "counting: out of memory for %llu n-grams",
-                                                     (unsigned long long)bound);
+        char what[96];
+        snprintf(what, sizeof what, "the counts of %s%llu %u-grams", size == bound ? "up to " : "",
+                 (unsigned long long)size, N);
+        top->w = tb_array(b, (size ? size : 1) * N, sizeof *top->w, 0, what, err);
+        top->cnt = top->w ? tb_array(b, size ? size : 1, sizeof *top->cnt, 0, what, err) : NULL;
+        if (!top->w || !top->cnt) st = LMP_ENOMEM;
     }
-    uint64_t m = 0;
-    while (!st) {
-        /* The smallest head (k is small: two runs unless the budget forced spills). */
-        size_t best = nr;
-        for (size_t i = 0; i < nr; i++) {
-            if (rd[i].pos == rd[i].len) continue;
-            if (best == nr || suffix_cmp(rd[i].buf + rd[i].pos * S, rd[best].buf + rd[best].pos * S, N) < 0) best = i;
-        }
-        if (best == nr) break;
-        const uint32_t *rec = rd[best].buf + rd[best].pos * S;
-        if (m > 0 && memcmp(top->w + (m - 1) * N, rec, N * sizeof *rec) == 0) {
-            top->cnt[m - 1] += rec_count(rec, N);
-        } else {
-            memcpy(top->w + m * N, rec, N * sizeof *rec);
-            top->cnt[m] = rec_count(rec, N);
-            m++;
-        }
-        if (++rd[best].pos == rd[best].len && rd[best].f && rd[best].left) st = reader_fill(&rd[best], S, err);
-    }
+    merge_sink out = {top->w, top->cnt, NULL, NULL, 0, temp_dir};
+    if (!st && !(st = readers_start(b, rd, nr, S, err))) st = merge_runs(rd, nr, S, N, &out, &m, err);
     top->m = m;
-    if (!st && m) {
-        uint32_t *w2 = realloc(top->w, m * N * sizeof *w2);
-        if (w2) top->w = w2;
-        uint64_t *c2 = realloc(top->cnt, m * sizeof *c2);
-        if (c2) top->cnt = c2;
-    }
     for (size_t i = 0; rd && i < nr; i++)
-        if (rd[i].own) free(rd[i].buf);
+        if (rd[i].own) tb_free(b, rd[i].buf);
     free(rd);
     for (unsigned t = 0; t < nthreads; t++) {
         for (size_t j = 0; j < c[t].nruns; j++) {
             if (c[t].runs[j].f) fclose(c[t].runs[j].f);
-            free(c[t].runs[j].mem);
+            tb_free(b, c[t].runs[j].mem);
         }
         free(c[t].runs);
     }
+    if (!st && m) { /* shrink to what the merge kept (a failed shrink keeps the block) */
+        uint32_t *w2 = tb_resize(b, top->w, m * N, sizeof *w2, "the merged n-gram counts", NULL);
+        if (w2) top->w = w2;
+        uint64_t *c2 = tb_resize(b, top->cnt, m, sizeof *c2, "the merged n-gram counts", NULL);
+        if (c2) top->cnt = c2;
+    }
     if (st) {
-        free(top->w);
-        free(top->cnt);
+        tb_free(b, top->w);
+        tb_free(b, top->cnt);
         top->w = NULL;
         top->cnt = NULL;
         top->m = 0;
@@ -447,6 +551,7 @@ static inline int same_key(const uint32_t *a, const uint32_t *b, unsigned n)
 }
 
 typedef struct adjust_job {
+    train_budget *budget;
     const train_order *top;
     train_order *out;
     unsigned N;
@@ -464,10 +569,10 @@ static void adjust_order(adjust_job *j)
     const unsigned N = j->N, n = o->n, off = N - n;
     if (n == 1) {
         o->m = j->nwords;
-        o->w = malloc(o->m * sizeof *o->w);
-        o->cnt = calloc(o->m, sizeof *o->cnt);
+        o->w = tb_array(j->budget, o->m, sizeof *o->w, 0, "the 1-gram counts", &j->err);
+        o->cnt = o->w ? tb_array(j->budget, o->m, sizeof *o->cnt, 1, "the 1-gram counts", &j->err) : NULL;
         if (!o->w || !o->cnt) {
-            j->st = lmp_error_set(&j->err, LMP_ENOMEM, "adjusting counts: out of memory");
+            j->st = LMP_ENOMEM;
             return;
         }
         for (uint64_t i = 0; i < o->m; i++) o->w[i] = (uint32_t)i;
@@ -495,10 +600,12 @@ static void adjust_order(adjust_job *j)
         if (r == 0 || !same_key(g + off, g - N + off, n)) groups++;
     }
     o->m = groups;
-    o->w = malloc((groups ? groups : 1) * n * sizeof *o->w);
-    o->cnt = malloc((groups ? groups : 1) * sizeof *o->cnt);
+    char what[80];
+    snprintf(what, sizeof what, "the counts of %llu %u-grams", (unsigned long long)groups, n);
+    o->w = tb_array(j->budget, (groups ? groups : 1) * n, sizeof *o->w, 0, what, &j->err);
+    o->cnt = o->w ? tb_array(j->budget, groups ? groups : 1, sizeof *o->cnt, 0, what, &j->err) : NULL;
     if (!o->w || !o->cnt) {
-        j->st = lmp_error_set(&j->err, LMP_ENOMEM, "adjusting counts: out of memory");
+        j->st = LMP_ENOMEM;
         return;
     }
     uint64_t k = 0, raw = 0;
@@ -533,23 +640,22 @@ static void *adjust_thread(void *arg)
     return NULL;
 }
 
-lmp_status train_adjust(train_order *o, unsigned N, uint32_t nwords, int continuation, const uint64_t *prune,
-                        unsigned nthreads, lmp_error *err)
+lmp_status train_adjust(train_budget *b, train_order *o, unsigned N, uint32_t nwords, int continuation,
+                        const uint64_t *prune, unsigned nthreads, lmp_error *err)
 {
     train_order *top = &o[N];
     if (N == 1) {
         /* The counted "top" order is the unigrams themselves: make them dense. */
-        uint64_t *cnt = calloc(nwords, sizeof *cnt);
-        uint32_t *w = malloc((size_t)nwords * sizeof *w);
+        uint64_t *cnt = tb_array(b, nwords, sizeof *cnt, 1, "the 1-gram counts", err);
+        uint32_t *w = cnt ? tb_array(b, nwords, sizeof *w, 0, "the 1-gram counts", err) : NULL;
         if (!cnt || !w) {
-            free(cnt);
-            free(w);
-            return lmp_error_set(err, LMP_ENOMEM, "adjusting counts: out of memory");
+            tb_free(b, cnt);
+            return LMP_ENOMEM;
         }
         for (uint32_t i = 0; i < nwords; i++) w[i] = i;
         for (uint64_t r = 0; r < top->m; r++) cnt[top->w[r]] += top->cnt[r];
-        free(top->w);
-        free(top->cnt);
+        tb_free(b, top->w);
+        tb_free(b, top->cnt);
         top->w = w;
         top->cnt = cnt;
         top->m = nwords;
@@ -564,6 +670,7 @@ lmp_status train_adjust(train_order *o, unsigned N, uint32_t nwords, int continu
         unsigned t = nthreads == 2 ? idx % 2 : 0;
         unsigned slot = (idx / (nthreads == 2 ? 2 : 1)) * 2 + t;
         o[n].n = n;
+        jobs[slot].budget = b;
         jobs[slot].top = top;
         jobs[slot].out = &o[n];
         jobs[slot].N = N;
@@ -599,15 +706,15 @@ lmp_status train_adjust(train_order *o, unsigned N, uint32_t nwords, int continu
     return LMP_OK;
 }
 
-void train_order_free(train_order *o)
+void train_order_free(train_budget *b, train_order *o)
 {
-    free(o->w);
-    free(o->cnt);
-    free(o->sfx);
-    free(o->ctx);
-    free(o->kids);
-    free(o->p);
-    free(o->lp);
-    free(o->lb);
+    tb_free(b, o->w);
+    tb_free(b, o->cnt);
+    tb_free(b, o->sfx);
+    tb_free(b, o->ctx);
+    tb_free(b, o->kids);
+    tb_free(b, o->p);
+    tb_free(b, o->lp);
+    tb_free(b, o->lb);
     memset(o, 0, sizeof *o);
 }

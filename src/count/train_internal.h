@@ -28,12 +28,41 @@ typedef struct train_order {
     uint64_t last_idx;  /* its index */
 } train_order;
 
+/* The memory budget of one training run, lmp_train_params.memory: the token
+ * stream, the counting tables and runs, every order's arrays, the links and
+ * sums of the estimation are taken from it before they are allocated, and a
+ * stage that would go past it stops with LMP_ENOMEM naming what it needed,
+ * instead of growing past the limit (issue 11: --memory bounded counting
+ * only). Shared by the counting and adjusting threads (atomic counters). */
+typedef struct train_budget {
+    uint64_t total; /* --memory */
+    uint64_t limit; /* what the budget's allocations may take: total less a fixed reserve */
+    uint64_t used; /* bytes taken now (allocator's usable sizes) */
+    uint64_t peak; /* most taken at once */
+} train_budget;
+
+void tb_init(train_budget *b, uint64_t limit);
+/* count x size bytes (zeroed when zero), or NULL with err set: LMP_ENOMEM, the
+ * message naming `what` and the sizes when the budget refuses. */
+void *tb_array(train_budget *b, uint64_t count, size_t size, int zero, const char *what, lmp_error *err);
+/* realloc through the budget (the old and new block count together while both exist). */
+void *tb_resize(train_budget *b, void *p, uint64_t count, size_t size, const char *what, lmp_error *err);
+/* Free a block of tb_array / tb_resize. NULL is a no-op. */
+void tb_free(train_budget *b, void *p);
+/* Count memory held elsewhere (the vocabulary) in or out, unchecked. */
+void tb_hold(train_budget *b, int64_t delta);
+/* LMP_OK when n more bytes would fit now (nothing taken). */
+lmp_status tb_check(const train_budget *b, uint64_t n, const char *what, lmp_error *err);
+/* Bytes left. */
+uint64_t tb_left(const train_budget *b);
+
 struct lmp_train_model {
     unsigned order;
     lmp_estimator est;
     lmp_vocab *vocab;
     train_order o[LMP_NGRAM_MAX_ORDER + 1]; /* o[1..order] */
     lmp_train_info info;
+    train_budget budget;
     /* how it was made, for the model's metadata: n_meta pairs "key\0value\0" */
     char *meta;
     uint64_t meta_bytes;
@@ -43,11 +72,13 @@ struct lmp_train_model {
 /* Count the order-N n-grams of the token stream ids[0..n) (sentences end with
  * LMP_VOCAB_EOS; each starts with N-1 implicit <s>), KenLM-style padded: the
  * n-grams whose second word is <s> are included (the lower orders need them).
- * Result: top->w/cnt sorted in suffix order, unique, raw counts. Spills sorted
- * runs to temp_dir when the tables would exceed `memory` bytes.
- * nthreads: 1 or 2. *runs = number of runs written to disk. */
-lmp_status train_count_top(const uint32_t *ids, uint64_t n, unsigned N, uint32_t nwords, uint64_t memory,
-                           const char *temp_dir, unsigned nthreads, train_order *top, uint64_t *runs,
+ * Result: top->w/cnt sorted in suffix order, unique, raw counts. The counting
+ * tables get what the budget has left (at most `tables` bytes when not 0); full ones spill sorted runs to
+ * temp_dir. *ids is freed (and set NULL) once counted, before the merge; runs
+ * still in memory go to disk too when the merged result would not fit beside
+ * them. nthreads: 1 or 2. *runs = number of runs written to disk. */
+lmp_status train_count_top(train_budget *b, uint64_t tables, uint32_t **ids, uint64_t n, unsigned N,
+                           uint32_t nwords, const char *temp_dir, unsigned nthreads, train_order *top, uint64_t *runs,
                            lmp_error *err);
 
 /* From the padded top order, derive orders 1..N-1 (continuation = 1: KenLM's
@@ -57,7 +88,7 @@ lmp_status train_count_top(const uint32_t *ids, uint64_t n, unsigned N, uint32_t
  * suffixes of the last top-order n-gram) to the counts of counts with their raw
  * count instead of their adjusted count. last_raw/last_raw_valid record it.
  * Order 1 gets all nwords ids (count 0 when unseen). */
-lmp_status train_adjust(train_order *o, unsigned N, uint32_t nwords, int continuation, const uint64_t *prune,
+lmp_status train_adjust(train_budget *b, train_order *o, unsigned N, uint32_t nwords, int continuation, const uint64_t *prune,
                         unsigned nthreads, lmp_error *err);
 
 /* Count pruning (lmplz --prune): an n-gram of order n >= 2 whose raw count is
@@ -70,7 +101,8 @@ lmp_status train_adjust(train_order *o, unsigned N, uint32_t nwords, int continu
  * links are freed as soon as nothing needs them. info->discount etc. are filled. */
 lmp_status train_estimate(lmp_train_model *m, const lmp_train_params *p, lmp_error *err);
 
-void train_order_free(train_order *o);
+/* Frees through the budget (every array of an order comes from it). */
+void train_order_free(train_budget *b, train_order *o);
 
 /* The pieces of lmp_train_model_create (src/estimate/train.c) that the
  * distributed trainer (mpi/train_mpi.c) runs per rank or on rank 0. */
@@ -85,8 +117,8 @@ lmp_status train_check_params(const lmp_train_params *p, lmp_error *err);
 /* Read every line of c: word ids into v (first-seen order) and ids (each
  * sentence ends with </s>), raw word counts into *wcount (grown to *wcap),
  * info->tokens and info->sentences. An empty corpus is not an error here. */
-lmp_status train_read_ids(lmp_corpus *c, const lmp_train_params *p, lmp_vocab *v, train_ids *ids, uint64_t **wcount,
-                          uint64_t *wcap, lmp_train_info *info, lmp_error *err);
+lmp_status train_read_ids(lmp_corpus *c, const lmp_train_params *p, train_budget *b, lmp_vocab *v, uint64_t *vheld,
+                          train_ids *ids, uint64_t **wcount, uint64_t *wcap, lmp_train_info *info, lmp_error *err);
 
 /* From adjusted counts (m->o[1..order] as train_adjust leaves them, m->vocab
  * and m->info's corpus figures set): estimate, record the n-gram counts, free

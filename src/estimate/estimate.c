@@ -137,15 +137,17 @@ static void *link_range(void *arg)
  * split in two halves linked on two threads (the second half's suffix scan
  * starts at a binary search): the scan and its binary searches wait on memory,
  * and this was a fifth of training a WikiText-2 5-gram. */
-static lmp_status link_order(train_order *o, unsigned n, lmp_error *err)
+static lmp_status link_order(train_budget *bud, train_order *o, unsigned n, lmp_error *err)
 {
     train_order *hi = &o[n], *lo = &o[n - 1];
     if (hi->m >= NONE || lo->m >= NONE) /* links are 32-bit */
         return lmp_error_set(err, LMP_EUNSUPPORTED, "%llu %u-grams: expected fewer than 2^32 - 1 n-grams per order",
                              (unsigned long long)(hi->m >= NONE ? hi->m : lo->m), hi->m >= NONE ? n : n - 1);
-    hi->sfx = malloc((hi->m ? hi->m : 1) * sizeof *hi->sfx);
-    hi->ctx = malloc((hi->m ? hi->m : 1) * sizeof *hi->ctx);
-    if (!hi->sfx || !hi->ctx) return lmp_error_set(err, LMP_ENOMEM, "linking orders: out of memory");
+    char what[80];
+    snprintf(what, sizeof what, "the links of %llu %u-grams", (unsigned long long)hi->m, n);
+    hi->sfx = tb_array(bud, hi->m, sizeof *hi->sfx, 0, what, err);
+    hi->ctx = hi->sfx ? tb_array(bud, hi->m, sizeof *hi->ctx, 0, what, err) : NULL;
+    if (!hi->sfx || !hi->ctx) return LMP_ENOMEM;
     if (n == 2) {
         for (uint64_t i = 0; i < hi->m; i++) {
             hi->sfx[i] = hi->w[2 * i + 1];
@@ -180,11 +182,11 @@ static lmp_status link_order(train_order *o, unsigned n, lmp_error *err)
 
 /* kids[p] of order n-1: the first n-gram of order n whose suffix is p (or later).
  * Order n holds no pruned n-grams any more, so its suffix links are ordered. */
-static lmp_status build_kids(train_order *o, unsigned n, lmp_error *err)
+static lmp_status build_kids(train_budget *b, train_order *o, unsigned n, lmp_error *err)
 {
     train_order *hi = &o[n], *lo = &o[n - 1];
-    lo->kids = malloc((lo->m + 1) * sizeof *lo->kids);
-    if (!lo->kids) return lmp_error_set(err, LMP_ENOMEM, "linking orders: out of memory");
+    lo->kids = tb_array(b, lo->m + 1, sizeof *lo->kids, 0, "the links between orders", err);
+    if (!lo->kids) return LMP_ENOMEM;
     uint64_t i = 0;
     for (uint64_t p = 0; p <= lo->m; p++) {
         while (i < hi->m && hi->sfx[i] < p) i++;
@@ -214,12 +216,12 @@ static void compact_pruned(train_order *t)
 
 /* The next order is linked: what only linking needed can go (the contexts
  * stay: the ARPA writer and the conversion to lmp_ngram use them). */
-static void free_links_before(train_order *o, unsigned n)
+static void free_links_before(train_budget *b, train_order *o, unsigned n)
 {
-    free(o[n - 1].sfx);
+    tb_free(b, o[n - 1].sfx);
     o[n - 1].sfx = NULL;
     if (n >= 3) {
-        free(o[n - 2].kids);
+        tb_free(b, o[n - 2].kids);
         o[n - 2].kids = NULL;
     }
 }
@@ -237,18 +239,20 @@ static void to_log(train_order *t, int clamp)
     t->p = NULL;
 }
 
-static lmp_status alloc_probs(train_order *t, lmp_error *err)
+static lmp_status alloc_probs(train_budget *b, train_order *t, lmp_error *err)
 {
-    t->p = malloc((t->m ? t->m : 1) * sizeof *t->p);
-    if (!t->p) return lmp_error_set(err, LMP_ENOMEM, "estimating %u-grams: out of memory", t->n);
-    return LMP_OK;
+    char what[80];
+    snprintf(what, sizeof what, "the probabilities of %llu %u-grams", (unsigned long long)t->m, t->n);
+    t->p = tb_array(b, t->m, sizeof *t->p, 0, what, err);
+    return t->p ? LMP_OK : LMP_ENOMEM;
 }
 
-static lmp_status alloc_backoffs(train_order *t, lmp_error *err)
+static lmp_status alloc_backoffs(train_budget *b, train_order *t, lmp_error *err)
 {
-    t->lb = calloc(t->m ? t->m : 1, sizeof *t->lb);
-    if (!t->lb) return lmp_error_set(err, LMP_ENOMEM, "estimating %u-grams: out of memory", t->n);
-    return LMP_OK;
+    char what[80];
+    snprintf(what, sizeof what, "the backoffs of %llu %u-grams", (unsigned long long)t->m, t->n);
+    t->lb = tb_array(b, t->m, sizeof *t->lb, 1, what, err);
+    return t->lb ? LMP_OK : LMP_ENOMEM;
 }
 
 /* Discounts of one order from its counts of counts (KenLM adjust_counts.cc).
@@ -308,6 +312,7 @@ static lmp_status estimate_interp(lmp_train_model *m, const lmp_train_params *p,
     /* V: <s> excluded (KenLM interpolate.cc), included under NLTK's conventions */
     const double V = (double)(o[1].m - (nltk ? 0 : 1));
     double D[LMP_NGRAM_MAX_ORDER + 1][4];
+    train_budget *b = &m->budget;
     lmp_status st;
     memset(D, 0, sizeof D);
     for (unsigned n = 1; n <= N && !wb; n++) {
@@ -325,7 +330,7 @@ static lmp_status estimate_interp(lmp_train_model *m, const lmp_train_params *p,
         }
         for (unsigned j = 0; j < 4; j++) m->info.discount[n][j] = D[n][j];
     }
-    if ((st = alloc_probs(&o[1], err))) return st;
+    if ((st = alloc_probs(b, &o[1], err))) return st;
     /* Unigrams: one context. */
     {
         uint64_t T = 0, nk[4] = {0, 0, 0, 0};
@@ -349,18 +354,18 @@ static lmp_status estimate_interp(lmp_train_model *m, const lmp_train_params *p,
     }
     for (unsigned n = 2; n <= N; n++) {
         train_order *hi = &o[n], *lo = &o[n - 1];
-        if ((st = link_order(o, n, err)) || (st = alloc_probs(hi, err)) || (st = alloc_backoffs(lo, err))) return st;
-        free_links_before(o, n);
-        uint64_t *den = calloc(lo->m ? lo->m : 1, sizeof *den);
-        uint64_t *n1p = wb ? calloc(lo->m ? lo->m : 1, sizeof *n1p) : NULL; /* WB: N1+(c .) */
+        if ((st = link_order(b, o, n, err)) || (st = alloc_probs(b, hi, err)) || (st = alloc_backoffs(b, lo, err)))
+            return st;
+        free_links_before(b, o, n);
+        uint64_t *den = tb_array(b, lo->m, sizeof *den, 1, "the context sums", err);
+        uint64_t *n1p = wb && den ? tb_array(b, lo->m, sizeof *n1p, 1, "the context sums", err) : NULL; /* WB: N1+(c .) */
         /* gamma(c) = sum over the words after c of D(a(c w)) / den(c): the same as
          * (D1 N1 + D2 N2 + D3 N3+) / den, accumulated in place in lo->lb (no per-context
          * N1/N2/N3 arrays: they were the largest temporary of the top order). */
         double *gamma = lo->lb; /* calloc'd: 0; its log10 once the probabilities are done */
         if (!den || (wb && !n1p)) {
-            free(den);
-            free(n1p);
-            return lmp_error_set(err, LMP_ENOMEM, "estimating: out of memory");
+            tb_free(b, den);
+            return LMP_ENOMEM;
         }
         for (uint64_t i = 0; i < hi->m; i++) {
             uint32_t c = hi->ctx[i];
@@ -394,12 +399,12 @@ static lmp_status estimate_interp(lmp_train_model *m, const lmp_train_params *p,
             double u = wb ? (double)a / (double)n1p[c] : ((double)a - disc(D[n], a)) / (double)den[c];
             hi->p[i] = u + gamma[c] * lo->p[hi->sfx[i]];
         }
-        free(den);
-        free(n1p);
+        tb_free(b, den);
+        tb_free(b, n1p);
         if (pruned) compact_pruned(hi);
-        if (n < N && (st = build_kids(o, n, err))) return st;
+        if (n < N && (st = build_kids(b, o, n, err))) return st;
         for (uint64_t c = 0; c < lo->m; c++) lo->lb[c] = gamma[c] < 0 ? 0.0 : log10_or_floor(gamma[c]);
-        free(hi->cnt);
+        tb_free(b, hi->cnt);
         hi->cnt = NULL;
         to_log(lo, 1);
     }
@@ -461,6 +466,7 @@ static double katz_total(double sum_da, uint64_t total)
 /* Backoff estimators on raw counts: add-k, MLE, Katz, stupid backoff. */
 static lmp_status estimate_backoff(lmp_train_model *m, const lmp_train_params *p, lmp_error *err)
 {
+    train_budget *b = &m->budget;
     const unsigned N = m->order;
     train_order *o = m->o;
     const lmp_estimator est = p->estimator;
@@ -476,7 +482,7 @@ static lmp_status estimate_backoff(lmp_train_model *m, const lmp_train_params *p
             m->info.gt_max[n] = K[n];
             for (unsigned r = 0; r <= LMP_TRAIN_GT_MAX; r++) m->info.gt_coeff[n][r] = r >= 1 && r <= K[n] ? gt[n][r] : 0.0;
         }
-    if ((st = alloc_probs(&o[1], err))) return st;
+    if ((st = alloc_probs(b, &o[1], err))) return st;
     uint64_t T = 0;
     for (uint64_t i = 0; i < o[1].m; i++)
         if (i != LMP_VOCAB_BOS) T += o[1].cnt[i];
@@ -508,25 +514,25 @@ static lmp_status estimate_backoff(lmp_train_model *m, const lmp_train_params *p
     }
     for (unsigned n = 2; n <= N; n++) {
         train_order *hi = &o[n], *lo = &o[n - 1];
-        if ((st = link_order(o, n, err)) || (st = alloc_probs(hi, err)) || (st = alloc_backoffs(lo, err))) return st;
-        free_links_before(o, n);
-        uint64_t *den = calloc(lo->m ? lo->m : 1, sizeof *den);
-        double *sp = calloc(2 * (lo->m ? lo->m : 1), sizeof *sp);
+        if ((st = link_order(b, o, n, err)) || (st = alloc_probs(b, hi, err)) || (st = alloc_backoffs(b, lo, err)))
+            return st;
+        free_links_before(b, o, n);
+        uint64_t *den = tb_array(b, lo->m, sizeof *den, 1, "the context sums", err);
+        double *sp = den ? tb_array(b, 2 * (lo->m ? lo->m : 1), sizeof *sp, 1, "the context sums", err) : NULL;
         if (!den || !sp) {
-            free(den);
-            free(sp);
-            return lmp_error_set(err, LMP_ENOMEM, "estimating: out of memory");
+            tb_free(b, den);
+            return LMP_ENOMEM;
         }
         /* c(h): every n-gram counts, a pruned (cut-off) one too (SRILM's totalCount, lmplz's pruning) */
         for (uint64_t i = 0; i < hi->m; i++)
             if (hi->ctx[i] != NONE) den[hi->ctx[i]] += hi->cnt[i] & ~TRAIN_MARK;
         double *tot = NULL;
         if (est == LMP_EST_KATZ) {
-            tot = malloc((lo->m ? lo->m : 1) * sizeof *tot);
+            tot = tb_array(b, lo->m, sizeof *tot, 0, "the context totals", err);
             if (!tot) {
-                free(den);
-                free(sp);
-                return lmp_error_set(err, LMP_ENOMEM, "estimating: out of memory");
+                tb_free(b, den);
+                tb_free(b, sp);
+                return LMP_ENOMEM;
             }
             for (uint64_t i = 0; i < hi->m; i++)
                 if (!(hi->cnt[i] & TRAIN_MARK)) sp[2 * hi->ctx[i]] += gt_disc(gt[n], K[n], hi->cnt[i]) * (double)hi->cnt[i];
@@ -563,12 +569,12 @@ static lmp_status estimate_backoff(lmp_train_model *m, const lmp_train_params *p
             else if (lower <= 1e-15) lo->lb[c] = 0;
             else lo->lb[c] = log10_or_floor(left / lower);
         }
-        free(den);
-        free(sp);
-        free(tot);
+        tb_free(b, den);
+        tb_free(b, sp);
+        tb_free(b, tot);
         if (pruned) compact_pruned(hi);
-        if (n < N && (st = build_kids(o, n, err))) return st;
-        free(hi->cnt);
+        if (n < N && (st = build_kids(b, o, n, err))) return st;
+        tb_free(b, hi->cnt);
         hi->cnt = NULL;
         to_log(lo, 0);
     }

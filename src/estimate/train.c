@@ -12,7 +12,7 @@ lmp_train_params lmp_train_params_default(void)
     p.order = 3;
     p.estimator = LMP_EST_MKN;
     p.k = 1.0;
-    p.memory = 1ull << 30;
+    p.memory = 1ull << 30; /* the whole training: see ngram_train.h */
     p.fallback[0] = 0.5; /* lmplz --discount_fallback defaults */
     p.fallback[1] = 1.0;
     p.fallback[2] = 1.5;
@@ -73,21 +73,33 @@ lmp_status train_check_params(const lmp_train_params *p, lmp_error *err)
     return LMP_OK;
 }
 
-static int u32_push(train_ids *a, uint32_t x)
+/* The vocabulary's memory, held outside the budget's allocations: brought up
+ * to date in the budget whenever the token stream grows (and at the end). */
+static void sync_vocab(train_budget *b, const lmp_vocab *v, uint64_t *held)
+{
+    uint64_t now = lmp_vocab_bytes(v);
+    tb_hold(b, (int64_t)now - (int64_t)*held);
+    *held = now;
+}
+
+static lmp_status u32_push(train_budget *b, train_ids *a, uint32_t x, const lmp_vocab *v, uint64_t *vheld,
+                           lmp_error *err)
 {
     if (a->n == a->cap) {
         uint64_t nc = a->cap ? a->cap * 2 : 1 << 16;
-        uint32_t *nv = realloc(a->v, nc * sizeof *nv);
-        if (!nv) return -1;
+        sync_vocab(b, v, vheld);
+        uint32_t *nv = tb_resize(b, a->v, nc, sizeof *nv, "the token stream (4 bytes a token)", err);
+        if (!nv) return LMP_ENOMEM;
         a->v = nv;
         a->cap = nc;
     }
     a->v[a->n++] = x;
-    return 0;
+    return LMP_OK;
 }
 
-lmp_status train_read_ids(lmp_corpus *c, const lmp_train_params *p, lmp_vocab *v, train_ids *ids, uint64_t **wcount,
-                          uint64_t *wcap, lmp_train_info *info, lmp_error *err)
+/* Read the corpus into ids (sentences end with </s>) and raw word counts (train_internal.h). */
+lmp_status train_read_ids(lmp_corpus *c, const lmp_train_params *p, train_budget *b, lmp_vocab *v, uint64_t *vheld,
+                          train_ids *ids, uint64_t **wcount, uint64_t *wcap, lmp_train_info *info, lmp_error *err)
 {
     lmp_status st;
     const lmp_token *tok;
@@ -99,12 +111,12 @@ lmp_status train_read_ids(lmp_corpus *c, const lmp_train_params *p, lmp_vocab *v
             if ((st = lmp_vocab_add(v, tok[i].ptr, tok[i].len, &tid, err))) return st;
             uint32_t id = (uint32_t)tid; /* >= 0: the token stream and counts index by uint32 */
             if (id == LMP_VOCAB_BOS || id == LMP_VOCAB_EOS) continue; /* only when markers are skipped */
-            if (u32_push(ids, id)) return lmp_error_set(err, LMP_ENOMEM, "reading the corpus: out of memory");
+            if ((st = u32_push(b, ids, id, v, vheld, err))) return st;
             if (id >= *wcap) {
                 uint64_t nc = *wcap ? *wcap * 2 : 1024;
                 while (nc <= id) nc *= 2;
-                uint64_t *nw = realloc(*wcount, nc * sizeof *nw);
-                if (!nw) return lmp_error_set(err, LMP_ENOMEM, "reading the corpus: out of memory");
+                uint64_t *nw = tb_resize(b, *wcount, nc, sizeof *nw, "the word counts", err);
+                if (!nw) return LMP_ENOMEM;
                 memset(nw + *wcap, 0, (nc - *wcap) * sizeof *nw);
                 *wcount = nw;
                 *wcap = nc;
@@ -112,10 +124,12 @@ lmp_status train_read_ids(lmp_corpus *c, const lmp_train_params *p, lmp_vocab *v
             (*wcount)[id]++;
             info->tokens++;
         }
-        if (u32_push(ids, LMP_VOCAB_EOS)) return lmp_error_set(err, LMP_ENOMEM, "reading the corpus: out of memory");
+        if ((st = u32_push(b, ids, LMP_VOCAB_EOS, v, vheld, err))) return st;
         if ((++lines & 0xFFFF) == 0) progress(p, "reading", lines);
     }
     if (st != LMP_EOF) return st;
+    sync_vocab(b, v, vheld);
+    if (tb_left(b) == 0) return tb_check(b, 1, "the vocabulary", err);
     info->sentences = lines;
     return LMP_OK;
 }
@@ -278,12 +292,13 @@ lmp_status train_finish(lmp_train_model *m, const lmp_train_params *p, lmp_error
     for (unsigned n = 1; n <= p->order; n++) m->info.counts[n] = m->o[n].m; /* after pruning */
     /* Only what lookups and the writer need stays (the contexts for the writer). */
     for (unsigned n = 1; n <= p->order; n++) {
-        free(m->o[n].p);
-        free(m->o[n].sfx);
-        free(m->o[n].kids);
+        tb_free(&m->budget, m->o[n].p);
+        tb_free(&m->budget, m->o[n].sfx);
+        tb_free(&m->budget, m->o[n].kids);
         m->o[n].p = NULL;
         m->o[n].sfx = m->o[n].kids = NULL;
     }
+    m->info.peak_bytes = m->budget.peak;
     return train_meta(m, p, err);
 }
 
@@ -302,10 +317,12 @@ lmp_status lmp_train_model_create(lmp_corpus *corpus, const lmp_train_params *pa
     m->info.order = p.order;
     m->info.estimator = p.estimator;
     train_ids ids = {NULL, 0, 0};
-    uint64_t *wcount = NULL, wcap = 0;
+    uint64_t *wcount = NULL, wcap = 0, vheld = 0;
+    tb_init(&m->budget, p.memory);
     if ((st = lmp_vocab_create(&m->vocab, err))) goto fail;
     progress(&p, "reading", 0);
-    if ((st = train_read_ids(corpus, &p, m->vocab, &ids, &wcount, &wcap, &m->info, err))) goto fail;
+    if ((st = train_read_ids(corpus, &p, &m->budget, m->vocab, &vheld, &ids, &wcount, &wcap, &m->info, err)))
+        goto fail;
     if (m->info.sentences == 0) {
         st = lmp_error_set_at(err, LMP_EFORMAT, lmp_corpus_name(corpus), 0, "empty corpus: expected at least one line of text");
         goto fail;
@@ -313,29 +330,29 @@ lmp_status lmp_train_model_create(lmp_corpus *corpus, const lmp_train_params *pa
     progress(&p, "tokens", m->info.tokens);
     if (p.vocab_file || p.min_count > 1 || p.vocab_size > 0) {
         if ((st = limit_vocab(&p, &m->vocab, &ids, wcount, wcap, err))) goto fail;
+        sync_vocab(&m->budget, m->vocab, &vheld);
     }
-    free(wcount);
+    tb_free(&m->budget, wcount);
     wcount = NULL;
     uint32_t nwords = (uint32_t)lmp_vocab_size(m->vocab);
     m->info.vocab = nwords;
     const char *tmp = p.temp_dir ? p.temp_dir : getenv("TMPDIR");
     if (!tmp || !*tmp) tmp = "/tmp";
     progress(&p, "counting", 0);
-    st = train_count_top(ids.v, ids.n, p.order, nwords, p.memory, tmp, p.threads, &m->o[p.order],
+    /* The counter frees the token stream once it is counted, before the merge. */
+    st = train_count_top(&m->budget, p.count_tables, &ids.v, ids.n, p.order, nwords, tmp, p.threads, &m->o[p.order],
                          &m->info.spilled_runs, err);
-    free(ids.v);
-    ids.v = NULL;
     if (st) goto fail;
     progress(&p, "adjusting counts", m->o[p.order].m);
     int continuation = p.estimator == LMP_EST_MKN || p.estimator == LMP_EST_KN;
-    if ((st = train_adjust(m->o, p.order, nwords, continuation, p.prune, p.threads, err))) goto fail;
+    if ((st = train_adjust(&m->budget, m->o, p.order, nwords, continuation, p.prune, p.threads, err))) goto fail;
     for (unsigned n = 1; n <= p.order; n++) m->o[n].n = n;
     if ((st = train_finish(m, &p, err))) goto fail;
     *out = m;
     return LMP_OK;
 fail:
-    free(ids.v);
-    free(wcount);
+    tb_free(&m->budget, ids.v);
+    tb_free(&m->budget, wcount);
     lmp_train_model_free(m);
     return st;
 }
@@ -347,6 +364,12 @@ lmp_status lmp_train_model_load(const char *path, const lmp_train_params *params
     lmp_status st = train_check_params(&p, err);
     if (st) return st;
     lmp_corpus *c;
+    /* A line is read whole before it is tokenised: keep the reader within a
+     * part of the budget too (lines of at most an eighth of it, from 64 KiB). */
+    if (p.corpus.max_line == 0) {
+        uint64_t cap = p.memory / 8 < 65536 ? 65536 : p.memory / 8;
+        p.corpus.max_line = cap < ((uint64_t)256 << 20) ? (size_t)cap : (size_t)256 << 20;
+    }
     if ((st = lmp_corpus_load(path, &p.corpus, &c, err))) return st;
     st = lmp_train_model_create(c, &p, out, err);
     lmp_corpus_free(c);
@@ -395,7 +418,7 @@ int lmp_train_lookup(const lmp_train_model *m, const char *const *words, size_t 
 void lmp_train_model_free(lmp_train_model *m)
 {
     if (!m) return;
-    for (unsigned n = 0; n <= LMP_NGRAM_MAX_ORDER; n++) train_order_free(&m->o[n]);
+    for (unsigned n = 0; n <= LMP_NGRAM_MAX_ORDER; n++) train_order_free(&m->budget, &m->o[n]);
     lmp_vocab_free(m->vocab);
     free(m->meta);
     free(m);

@@ -248,13 +248,7 @@ static void forward_task(void *arg, int tid, int nth)
         split(H, 1, tid, nth, &h0, &h1);
         for (size_t hd = h0; hd < h1; hd++) {
             float *kt = kc + hd * c->k_head, *vv = vc + hd * c->v_head;
-            for (size_t i = 0; i < n; i++) {
-                const size_t p = pos0 + i;
-                const float *k = c->qkv + i * 3 * C + C + hd * d, *v = c->qkv + i * 3 * C + 2 * C + hd * d;
-                float *tile = kt + (p / GPT2_KT) * d * GPT2_KT + p % GPT2_KT;
-                for (size_t e = 0; e < d; e++) tile[e * GPT2_KT] = k[e];
-                memcpy(vv + p * d, v, d * sizeof(float));
-            }
+            gpt2_kv_append(c->isa, c->qkv + C + hd * d, c->qkv + 2 * C + hd * d, 3 * C, kt, vv, d, pos0, n);
             for (size_t i0 = 0; i0 < n; i0 += ATT_ROWS)
                 gpt2_attention(c->isa, c->qkv + hd * d, 3 * C, kt, vv, c->att + hd * d, C, d, pos0, i0,
                                i0 + ATT_ROWS < n ? i0 + ATT_ROWS : n, scale, att_s);

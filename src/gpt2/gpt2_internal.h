@@ -97,6 +97,11 @@ size_t gpt2_gemm_col_quantum(int isa);
 void gpt2_layernorm_rows(int isa, const float *x, float *y, size_t r0, size_t r1, size_t C, const float *w,
                          const float *b, float eps);
 
+/* Append the keys and values of positions [pos0, pos0+n) of one head to its
+ * cache: row i of k and v at k + i*ld, v + i*ld (d floats); kt and v as below. */
+void gpt2_kv_append(int isa, const float *k, const float *v, size_t ld, float *kt, float *vv, size_t d, size_t pos0,
+                    size_t n);
+
 /* Causal attention of one head for the query rows [i0, i1) of a push that
  * starts at position pos0: query row i (position pos0 + i) reads keys and
  * values 0..pos0+i of the cache. q: row i at q + i*ldq (head_dim floats);

@@ -152,6 +152,26 @@ void gpt2_layernorm_rows(int isa, const float *x, float *y, size_t r0, size_t r1
     for (size_t r = r0; r < r1; r++) layernorm_c(x + r * C, y + r * C, C, w, b, eps);
 }
 
+/* ---- the KV cache ---------------------------------------------------------------------- */
+
+void gpt2_kv_append(int isa, const float *k, const float *v, size_t ld, float *kt, float *vv, size_t d, size_t pos0,
+                    size_t n)
+{
+#if GPT2_HAVE_X86_KERNELS
+    if (isa == GPT2_ISA_AVX512) {
+        gpt2_x86_kv_append(k, v, ld, kt, vv, d, pos0, n);
+        return;
+    }
+#endif
+    (void)isa;
+    for (size_t i = 0; i < n; i++) {
+        const size_t p = pos0 + i;
+        float *tile = kt + (p / GPT2_KT) * d * GPT2_KT + p % GPT2_KT;
+        for (size_t e = 0; e < d; e++) tile[e * GPT2_KT] = k[i * ld + e];
+        memcpy(vv + p * d, v + i * ld, d * sizeof(float));
+    }
+}
+
 /* ---- attention (Vaswani et al. 2017, eq. 1: softmax(q K^T / sqrt(d)) V, causal) ---- */
 
 size_t gpt2_attention_scratch_floats(size_t rows, size_t max_tokens)

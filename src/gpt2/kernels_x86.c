@@ -464,6 +464,33 @@ X86_FN void gpt2_x86_layernorm(const float *x, float *y, size_t C, const float *
     }
 }
 
+/* ---- the KV cache ---------------------------------------------------------------------
+ * Keys of positions [pos0, pos0+n) into their tiles ([d][16] per 16 positions):
+ * whole tiles through 16 x 16 transposes, the rest one by one; values by rows. */
+X86_FN void gpt2_x86_kv_append(const float *k, const float *v, size_t ld, float *kt, float *vv, size_t d, size_t pos0,
+                               size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        const size_t p = pos0 + i;
+        float *tile = kt + (p / GPT2_KT) * d * GPT2_KT;
+        if (p % GPT2_KT == 0 && n - i >= GPT2_KT && d % 16 == 0) {
+            for (size_t c0 = 0; c0 < d; c0 += 16) {
+                __m512 r[16];
+                for (size_t j = 0; j < 16; j++) r[j] = _mm512_loadu_ps(k + (i + j) * ld + c0);
+                transpose16(r);
+                for (size_t j = 0; j < 16; j++) _mm512_store_ps(tile + (c0 + j) * GPT2_KT, r[j]);
+            }
+            for (size_t j = 0; j < GPT2_KT; j++) memcpy(vv + (p + j) * d, v + (i + j) * ld, d * sizeof(float));
+            i += GPT2_KT;
+            continue;
+        }
+        for (size_t e = 0; e < d; e++) tile[e * GPT2_KT + p % GPT2_KT] = k[i * ld + e];
+        memcpy(vv + p * d, v + i * ld, d * sizeof(float));
+        i++;
+    }
+}
+
 /* ---- attention ------------------------------------------------------------------------
  * Vaswani et al. 2017, eq. 1, causal, for one head and the query rows [i0, i1):
  * scores S = scale q K^T (a matrix product against the key tiles), each row's

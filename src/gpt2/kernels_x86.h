@@ -26,6 +26,8 @@ void gpt2_x86_pack_a_ln(const float *A, size_t lda, size_t M, size_t K, size_t p
                         const float *b, float eps, float *Ap);
 void gpt2_x86_gemm_cols(const gpt2_gemm *g, const float *Ap, size_t n0, size_t n1, float *scratch);
 void gpt2_x86_layernorm(const float *x, float *y, size_t C, const float *w, const float *b, float eps);
+void gpt2_x86_kv_append(const float *k, const float *v, size_t ld, float *kt, float *vv, size_t d, size_t pos0,
+                        size_t n);
 void gpt2_x86_attention(const float *q, size_t ldq, const float *kt, const float *v, float *out, size_t ldo, size_t d,
                         size_t pos0, size_t i0, size_t i1, float scale, float *s);
 #endif

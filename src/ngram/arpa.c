@@ -104,6 +104,13 @@ static lmp_status parse_float(arpa_ctx *a, const char *tok, size_t n, float *out
     if (end != buf + n || isnan(v))
         return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r), "%s: expected a number, got '%s'",
                                 what, buf);
+    /* strtof turns a finite literal beyond the float range (-1e39) into -inf with
+     * ERANGE; a log10 probability of -inf must be written as such. */
+    if (isinf(v) && errno == ERANGE)
+        return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
+                                "%s '%s' is out of the range of a float (magnitude above 3.4e38): expected a number "
+                                "that a float holds",
+                                what, buf);
     *out = v;
     return LMP_OK;
 }

@@ -265,6 +265,23 @@ static int put_escaped(FILE *f, const char *v)
     return 0;
 }
 
+uint64_t ng_write_arpa_bytes(const ng_src *s, lmp_arpa_order order)
+{
+    /* The two text buffers, the two number caches and the word table; then, for
+     * the CONTEXT order of order n, the positions of order n-1 (4 bytes each),
+     * context_order's four arrays (16 bytes an n-gram) and its counting sort's
+     * counts (8 bytes a key: a word or an (n-1)-gram), of which the permutation
+     * and the positions (8 bytes an n-gram) stay for the next order. */
+    uint64_t base = 2ull * BUF_BYTES + 2 * sizeof(num_cache) + s->counts[1] * (sizeof(const char *) + sizeof(uint32_t));
+    uint64_t most = 0;
+    for (unsigned n = 2; order == LMP_ARPA_ORDER_CONTEXT && n <= s->order; n++) {
+        uint64_t keys = s->counts[1] > s->counts[n - 1] ? s->counts[1] : s->counts[n - 1];
+        uint64_t at = 4 * s->counts[n - 1] + 16 * s->counts[n] + 8 * (keys + 1);
+        if (at > most) most = at;
+    }
+    return base + most;
+}
+
 lmp_status ng_write_arpa(const ng_src *s, const char *path, lmp_arpa_order order, lmp_ngram_progress_fn prog,
                          void *pctx, lmp_error *err)
 {
@@ -315,6 +332,7 @@ lmp_status ng_write_arpa(const ng_src *s, const char *path, lmp_arpa_order order
         }
         if (order == LMP_ARPA_ORDER_CONTEXT && n >= 2) {
             free(perm);
+            perm = NULL; /* context_order may fail, and the failure path frees perm (tests/cli/test_faults.sh) */
             if ((st = context_order(s, n, prev_pos, &perm, &pos, err))) goto fail;
             free(prev_pos);
             prev_pos = pos;

@@ -57,6 +57,11 @@ int ng_is_binary_magic(const char *buf, size_t n)
 
 int lmp_ngram_is_binary_file(const char *path)
 {
+    /* A binary model is mapped, so it is a regular file. Anything else (a pipe,
+     * a FIFO, /dev/fd/N of a process substitution) is read once as ARPA text:
+     * opening it here would eat its first bytes, or wait for a second writer. */
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) return 0;
     char buf[8];
     FILE *f = fopen(path, "rb");
     if (!f) return 0;
@@ -321,6 +326,30 @@ static lmp_status check_sum(const char *path, const ng_header *h, const unsigned
                    i, name, (unsigned long long)s->bytes, (unsigned long long)got, (unsigned long long)s->sum);
 }
 
+/* The bytes between the sections and after the last one are the writer's
+ * zero padding (ng_write_sections): verify checks them too, so that a flipped
+ * byte anywhere after the header is found, not only inside a section. */
+static lmp_status check_padding(const char *path, const ng_header *h, const unsigned char *base, uint64_t size,
+                                lmp_error *err)
+{
+    unsigned idx[NG_MAX_SECTIONS], n = h->n_sections;
+    for (unsigned i = 0; i < n; i++) { /* by offset (insertion sort: at most 48) */
+        unsigned j = i;
+        for (; j > 0 && h->sec[idx[j - 1]].off > h->sec[i].off; j--) idx[j] = idx[j - 1];
+        idx[j] = i;
+    }
+    uint64_t pos = NG_HEADER_BYTES;
+    for (unsigned k = 0; k <= n; k++) {
+        uint64_t end = k < n ? h->sec[idx[k]].off : size;
+        for (; pos < end; pos++)
+            if (base[pos])
+                return CORRUPT(pos, "byte 0x%02x in the padding %s: expected 0: the file is damaged; re-create it",
+                               base[pos], k < n ? "before a section" : "after the last section");
+        if (k < n && h->sec[idx[k]].off + h->sec[idx[k]].bytes > pos) pos = h->sec[idx[k]].off + h->sec[idx[k]].bytes;
+    }
+    return LMP_OK;
+}
+
 /* The common sections: checksums, then the vocabulary's structure (O(V)). */
 static lmp_status load_common(const char *path, const ng_header *h, const unsigned char *base, struct lmp_ngram *m,
                               lmp_error *err)
@@ -480,6 +509,10 @@ lmp_status lmp_ngram_verify(const char *path, lmp_ngram_verify_fn report, void *
             ng_section_name(&h, i, name, sizeof name);
             report(ctx, name, h.sec[i].off, h.sec[i].bytes, st == LMP_OK);
         }
+    }
+    if (!st) {
+        st = check_padding(path, &h, base, size, err);
+        if (report) report(ctx, "padding", 0, 0, st == LMP_OK);
     }
     munmap(map, (size_t)size);
     if (st) return st;

@@ -95,7 +95,17 @@ lmp_status lmp_train_write_arpa(const lmp_train_model *m, const char *path, lmp_
     if (!m || !path) return lmp_error_set(err, LMP_EINVAL, "lmp_train_write_arpa: NULL model or path");
     train_view v;
     ng_src s;
-    lmp_status st = view_init(m, &v, &s, err);
+    /* Writing is part of the training's memory budget (--memory): the contexts
+     * an estimator did not keep, and the writer's own arrays, before any of it. */
+    uint64_t need = 0;
+    for (unsigned n = 2; n <= m->order; n++)
+        if (!m->o[n].ctx) need += 4 * m->o[n].m;
+    lmp_status st = LMP_OK;
+    if (need) st = tb_check(&m->budget, need, "the contexts the ARPA writer needs", err);
+    if (!st) st = view_init(m, &v, &s, err);
+    else memset(&v, 0, sizeof v);
+    if (!st) st = tb_check(&m->budget, need + ng_write_arpa_bytes(&s, LMP_ARPA_ORDER_CONTEXT),
+                           "writing the ARPA file (the writer's buffers and the context order's sort)", err);
     if (!st) st = ng_write_arpa(&s, path, LMP_ARPA_ORDER_CONTEXT, NULL, NULL, err);
     view_free(&v);
     return st;
@@ -108,7 +118,15 @@ lmp_status lmp_ngram_create_from_train(const lmp_train_model *m, lmp_ngram **out
     if (!m) return lmp_error_set(err, LMP_EINVAL, "lmp_ngram_create_from_train: NULL model");
     train_view v;
     ng_src s;
-    lmp_status st = view_init(m, &v, &s, err);
+    /* The copy is part of the training's memory budget too (train --output X.bin). */
+    uint64_t need = 0;
+    for (unsigned n = 2; n <= m->order; n++)
+        if (!m->o[n].ctx) need += 4 * m->o[n].m;
+    lmp_status st = LMP_OK;
+    if (need) st = tb_check(&m->budget, need, "the contexts of the model", err);
+    if (!st) st = view_init(m, &v, &s, err);
+    else memset(&v, 0, sizeof v);
+    if (!st) st = tb_check(&m->budget, need + ng_build_hashed_bytes(&s), "the model in lmprob's binary layout", err);
     if (!st) st = ng_build_hashed(&s, out, err);
     view_free(&v);
     return st;

@@ -218,6 +218,25 @@ uint64_t ng_model_bytes(const struct lmp_ngram *m)
     return b;
 }
 
+uint64_t ng_build_hashed_bytes(const ng_src *s)
+{
+    /* ng_model_bytes of the result (tables at their first capacity, before any
+     * blank a missing suffix adds), and the builder's slot maps of two orders */
+    uint64_t V = s->counts[1], words = 0, slots = 0;
+    for (uint64_t i = 0; i < V; i++) {
+        size_t len;
+        s->word(s->self, (uint32_t)i, &len);
+        words += len + 1;
+    }
+    uint64_t b = V * (sizeof(ng_pb) + sizeof(uint64_t)) + ng_capacity(V) * sizeof(ng_vslot) + words + 8 + s->meta_bytes;
+    for (unsigned n = 2; n <= s->order; n++) {
+        uint64_t cap = ng_table_capacity(s->counts[n] < 16 ? 16 : s->counts[n]);
+        b += cap * sizeof(ng_slot) + s->counts[n] * sizeof(ng_entry);
+        if (cap > slots) slots = cap;
+    }
+    return b + 2 * slots * sizeof(uint32_t);
+}
+
 lmp_status ng_build_hashed(const ng_src *s, struct lmp_ngram **out, lmp_error *err)
 {
     *out = NULL;

@@ -67,7 +67,7 @@ struct lmp_ngram {
     ng_slot *tab[LMP_NGRAM_MAX_ORDER + 1];
     uint64_t cap[LMP_NGRAM_MAX_ORDER + 1];
     ng_entry *ent[LMP_NGRAM_MAX_ORDER + 1];
-    int32_t bos, eos, unk;
+    lmp_token_id bos, eos, unk;
     unsigned flags;    /* LMP_NGRAM_UNK_ADDED ... */
     /* ownership: either everything lives in one mapping, or each array is malloc'd */
     void *map;
@@ -94,7 +94,7 @@ typedef struct ng_trie_walk_scratch {
     uint64_t *b, *e;
 } ng_trie_walk_scratch;
 struct lmp_ngram;
-void ng_trie_walk_batch(const struct lmp_ngram *m, const int32_t *ids, const uint32_t *hist, size_t n, uint32_t *found,
+void ng_trie_walk_batch(const struct lmp_ngram *m, const lmp_token_id *ids, const uint32_t *hist, size_t n, uint32_t *found,
                         uint32_t *ranks, ng_trie_walk_scratch *s);
 /* ng_trie_score with the walk's entries and their ranks among their siblings
  * given (their rows of found[] and ranks[]): the same result. */
@@ -420,7 +420,7 @@ typedef struct ng_header {
     uint32_t layout;
     uint32_t flags;
     uint64_t vocab_size, vcap, strbytes, file_size;
-    int32_t bos, eos, unk;
+    int32_t bos, eos, unk; /* on disk: fixed width */
     uint32_t n_meta;
     uint64_t counts[LMP_NGRAM_MAX_ORDER + 1], caps[LMP_NGRAM_MAX_ORDER + 1];
     uint32_t n_sections;
@@ -557,10 +557,14 @@ lmp_status ng_trie_src(const struct lmp_ngram *m, ng_src *s, lmp_error *err);
 void ng_src_words(const ng_src *s, unsigned n, uint64_t i, uint32_t *ids);
 /* A hashed model holding the source's n-grams (its blanks re-made). */
 lmp_status ng_build_hashed(const ng_src *s, struct lmp_ngram **out, lmp_error *err);
+/* About the most ng_build_hashed allocates for s (for memory budgets). */
+uint64_t ng_build_hashed_bytes(const ng_src *s);
 /* Stable counting sort of idx[0..m) by key[idx[.]] (keys < nkeys) into out; -1 without memory. */
 int ng_counting_sort(const uint32_t *idx, const uint32_t *key, uint64_t m, uint64_t nkeys, uint32_t *out);
 
 /* Write src as ARPA text (the one ARPA writer; arpa_write.c). */
+/* The most ng_write_arpa allocates at once for s in this order (for memory budgets). */
+uint64_t ng_write_arpa_bytes(const ng_src *s, lmp_arpa_order order);
 lmp_status ng_write_arpa(const ng_src *src, const char *path, lmp_arpa_order order, lmp_ngram_progress_fn progress,
                          void *pctx, lmp_error *err);
 

@@ -61,17 +61,20 @@ typedef struct ng_chunk {
     const char *w[NG_CHUNK_TOKENS + 1];
     size_t len[NG_CHUNK_TOKENS + 1];
     uint64_t h[NG_CHUNK_TOKENS + 1];
-    int32_t ids[NG_HIST + NG_CHUNK_TOKENS + 1]; /* NG_HIST words of history, then the chunk */
+    lmp_token_id ids[NG_HIST + NG_CHUNK_TOKENS + 1]; /* NG_HIST words of history, then the chunk */
     unsigned char oov[NG_CHUNK_TOKENS + 1];
 } ng_chunk;
 
-static inline void prefetch_token(const lmp_ngram *m, const int32_t *ids, size_t t, size_t hist)
+static inline void prefetch_token(const lmp_ngram *m, const lmp_token_id *ids, size_t t, size_t hist)
 {
     ng_prefetch(&m->uni[ids[t]]);
     if (m->trie) return;
     uint64_t key = ng_key1((uint32_t)ids[t]);
+    /* The history may sit before ids[0] (t < j): a signed index, not t - j in
+     * size_t, whose wrap-around is a pointer overflow (clang UBSan, issue 11). */
+    const ptrdiff_t at = (ptrdiff_t)t;
     for (unsigned j = 1; j < m->order && j <= hist; j++) {
-        key = ng_combine(key, (uint32_t)ids[t - j]);
+        key = ng_combine(key, (uint32_t)ids[at - (ptrdiff_t)j]);
         unsigned n = j + 1;
         ng_prefetch(&m->tab[n][ng_home(ng_key_fix(key), m->cap[n])]);
     }
@@ -109,9 +112,9 @@ static void sent_chunk(const lmp_ngram *m, ng_sent *S, size_t k, int last, lmp_n
         c->h[i] = ng_hash_str(c->w[i], c->len[i]);
         ng_prefetch(&m->vtab[ng_bucket(c->h[i], m->vcap)]);
     }
-    int32_t *ids = c->ids + NG_HIST;
+    lmp_token_id *ids = c->ids + NG_HIST;
     for (size_t i = 0; i < k; i++) {
-        int32_t id = ng_vocab_find_h(m, c->w[i], c->len[i], c->h[i]);
+        lmp_token_id id = ng_vocab_find_h(m, c->w[i], c->len[i], c->h[i]);
         c->oov[i] = id < 0;
         ids[i] = id < 0 ? m->unk : id;
     }
@@ -145,7 +148,7 @@ static void sent_chunk(const lmp_ngram *m, ng_sent *S, size_t k, int last, lmp_n
     }
     /* Carry the last NG_HIST ids over as history for the next chunk. */
     size_t keep = hist + total < NG_HIST ? hist + total : NG_HIST;
-    memmove(c->ids + NG_HIST - keep, ids + total - keep, keep * sizeof(int32_t));
+    memmove(c->ids + NG_HIST - keep, ids + total - keep, keep * sizeof(lmp_token_id));
     S->hist = keep;
 }
 
@@ -216,7 +219,7 @@ typedef struct ng_batch {
     size_t text_len, text_cap;
     size_t *woff;        /* per element: offset of the word in text */
     uint32_t *wlen;
-    int32_t *ids;
+    lmp_token_id *ids;
     unsigned char *kind; /* EL_* */
     unsigned char *oov;
     uint32_t *hist;      /* words of context before this element inside its sentence (<s> counts) */
@@ -372,7 +375,7 @@ typedef struct ng_probe {
 static inline void prefetch_el(const lmp_ngram *m, const ng_batch *b, size_t t, ng_probe *pr)
 {
     if (b->kind[t] == EL_BEGIN || b->kind[t] == EL_END) return;
-    const int32_t *ids = b->ids;
+    const lmp_token_id *ids = b->ids;
     ng_prefetch(&m->uni[ids[t]]);
     uint64_t key = ng_key1((uint32_t)ids[t]);
     size_t hist = b->hist[t];

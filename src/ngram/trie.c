@@ -1334,7 +1334,7 @@ static void search_batch(const struct ng_trie *t, unsigned L, size_t cnt, const 
     }
 }
 
-void ng_trie_walk_batch(const struct lmp_ngram *m, const int32_t *ids, const uint32_t *hist, size_t n, uint32_t *found,
+void ng_trie_walk_batch(const struct lmp_ngram *m, const lmp_token_id *ids, const uint32_t *hist, size_t n, uint32_t *found,
                         uint32_t *ranks, ng_trie_walk_scratch *s)
 {
     const struct ng_trie *t = m->trie;

@@ -90,7 +90,7 @@ lmp_status lmp_train_model_create_filtered(const lmp_ngram *g, const char *path,
     uint32_t line = 0;
     while ((st = lmp_corpus_next_line(c, &tok, &nt, err)) == LMP_OK) {
         for (size_t t = 0; t < nt; t++) {
-            int64_t w = lmp_vocab_find(full->vocab, tok[t].ptr, tok[t].len);
+            lmp_token_id w = lmp_vocab_find(full->vocab, tok[t].ptr, tok[t].len);
             if (w < 0) continue; /* not in the model: nothing to keep */
             keep[w] = 1;
             if (mode != LMP_FILTER_UNION) continue;

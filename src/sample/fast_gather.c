@@ -62,7 +62,7 @@ int smp_topk_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st, lm
         if (!(v < INFINITY))
             return *st = lmp_error_set(err, LMP_ERANGE, "logit[%zu] / T = %g / %g overflows: expected a larger T",
                                        i, (double)lf[i], T), -1;
-        s->id[j] = (int32_t)i;
+        s->id[j] = (lmp_token_id)i;
         s->lg[j] = v;
         mx = v > mx ? v : mx;
     }
@@ -162,7 +162,7 @@ int smp_minp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st, lm
     /* the candidates: a superset of { x >= thrf }; below thrf a logit is far from the line */
     size_t n = 0;
     for (size_t j = 0; j < g; j++) {
-        int32_t i = s->id[j];
+        lmp_token_id i = s->id[j];
         float x = lf[i];
         if (!(x >= thrf)) continue;
         double l = minp_l(&c, x);

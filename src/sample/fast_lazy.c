@@ -68,7 +68,7 @@ void smp_lazy_materialize(lmp_sampler *s)
 /* The lazy draw: blocks until the running sum of exps passes u * total, then
  * the exps of that block in order (the same rule as lmp_sample_cdf_search's
  * large-n path, on unnormalised weights). */
-int32_t smp_lazy_draw(const lmp_sampler *s, double u)
+lmp_token_id smp_lazy_draw(const lmp_sampler *s, double u)
 {
     const float *x = (const float *)s->work;
     const double *block = s->key;
@@ -84,7 +84,7 @@ int32_t smp_lazy_draw(const lmp_sampler *s, double u)
         lmp_sample_lazy_block(s->isa, x, lo, hi, s->lz_tf, s->lz_m, e);
         for (size_t i = lo; i < hi; i++) {
             c += e[i - lo];
-            if (c > target) return (int32_t)i;
+            if (c > target) return (lmp_token_id)i;
         }
     }
     /* rounding left u * total above the sum: the last token with weight > 0 */
@@ -92,5 +92,5 @@ int32_t smp_lazy_draw(const lmp_sampler *s, double u)
     lmp_sample_lazy_block(s->isa, x, lo, hi, s->lz_tf, s->lz_m, e);
     size_t i = hi - 1;
     while (i > lo && e[i - lo] == 0) i--;
-    return (int32_t)i;
+    return (lmp_token_id)i;
 }

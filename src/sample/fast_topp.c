@@ -68,7 +68,7 @@ void smp_topp_form(lmp_sampler *s)
 {
     if (!s->tp_lazy || s->tp_formed) return;
     const float *xs = (const float *)(const void *)s->work, *es = xs + s->cap;
-    int32_t *kid = (int32_t *)(void *)s->ord;
+    lmp_token_id *kid = (lmp_token_id *)(void *)s->ord;
     memcpy(kid, s->id, s->tp_n * sizeof *kid);
     float *xk = (float *)(void *)s->key; /* free now */
     memcpy(xk, xs, s->tp_n * sizeof *xk);
@@ -362,7 +362,7 @@ static int topp_full(topp_route *r)
     if ((double)thrf > thr) thrf = nextafterf(thrf, -INFINITY);
     size_t n = 0;
     for (size_t i = 0; i < r->V; i++) {
-        s->id[n] = (int32_t)i;
+        s->id[n] = (lmp_token_id)i;
         n += r->lf[i] >= thrf;
     }
     if (n < p->min_keep) return 0; /* the top min_keep ranks may lie below: the general path */

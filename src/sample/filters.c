@@ -72,7 +72,7 @@ void smp_step_temperature(lmp_sampler *s)
         size_t arg = 0;
         for (size_t i = 1; i < s->n; i++)
             if (s->lg[i] > s->lg[arg]) arg = i;
-        s->id[0] = s->ident ? (int32_t)arg : s->id[arg];
+        s->id[0] = s->ident ? (lmp_token_id)arg : s->id[arg];
         s->lg[0] = s->lg[arg];
         s->n = 1;
         s->ident = 0;
@@ -86,7 +86,7 @@ void smp_step_temperature(lmp_sampler *s)
         double l = s->lg[i], q = s->f32 ? (double)((float)l / tf) : l / T;
         if (q == INFINITY && !s->t_over) {
             s->t_over = 1;
-            s->t_over_id = s->ident ? (int32_t)i : s->id[i];
+            s->t_over_id = s->ident ? (lmp_token_id)i : s->id[i];
             s->t_over_v = l;
         }
         s->lg[i] = q;
@@ -302,7 +302,7 @@ lmp_status smp_load(lmp_sampler *s, const float *lf, const double *ld, size_t V,
     return LMP_OK;
 }
 
-lmp_status smp_penalties(lmp_sampler *s, size_t V, const int32_t *hist, size_t nh, lmp_error *err)
+lmp_status smp_penalties(lmp_sampler *s, size_t V, const lmp_token_id *hist, size_t nh, lmp_error *err)
 {
     const lmp_sampler_params *p = &s->prm;
     if (p->repetition_penalty == 1.0 && p->frequency_penalty == 0.0 && p->presence_penalty == 0.0) return LMP_OK;
@@ -317,7 +317,7 @@ lmp_status smp_penalties(lmp_sampler *s, size_t V, const int32_t *hist, size_t n
     s->max_ok = 0;
     for (size_t i = start; i < nh; i++) s->cnt[hist[i]]++;
     for (size_t i = start; i < nh; i++) {
-        int32_t t = hist[i];
+        lmp_token_id t = hist[i];
         uint32_t c = s->cnt[t];
         if (c == 0) continue; /* already done: once per distinct token */
         s->cnt[t] = 0;

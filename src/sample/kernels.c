@@ -1796,7 +1796,7 @@ size_t lmp_sample_index(const double *w, size_t n, double u)
     return last;
 }
 
-static lmp_status check_ids(const int32_t *ids, size_t n, size_t V, const char *what, lmp_error *err)
+static lmp_status check_ids(const lmp_token_id *ids, size_t n, size_t V, const char *what, lmp_error *err)
 {
     if (n > 0 && !ids) return lmp_error_set(err, LMP_EINVAL, "%s: %zu ids but a NULL pointer", what, n);
     for (size_t i = 0; i < n; i++)
@@ -1807,7 +1807,7 @@ static lmp_status check_ids(const int32_t *ids, size_t n, size_t V, const char *
 }
 
 /* 1 when ids[i] already occurred in ids[0..i). */
-static int seen_before(const int32_t *ids, size_t i)
+static int seen_before(const lmp_token_id *ids, size_t i)
 {
     for (size_t j = 0; j < i; j++)
         if (ids[j] == ids[i]) return 1;

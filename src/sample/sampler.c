@@ -96,7 +96,7 @@ lmp_status lmp_sampler_create(const lmp_sampler_params *prm, size_t max_vocab, l
         lmp_sampler_free(s);
         return lmp_error_set(err, LMP_ENOMEM, "sampler: out of memory for max_vocab = %zu", max_vocab);
     }
-    for (size_t i = 0; i < max_vocab; i++) s->iota[i] = (int32_t)i;
+    for (size_t i = 0; i < max_vocab; i++) s->iota[i] = (lmp_token_id)i;
     if ((st = smp_chain_init(s, err))) {
         lmp_sampler_free(s);
         return st;
@@ -129,7 +129,7 @@ static lmp_status temperature_overflow(lmp_sampler *s, lmp_error *err)
                          s->t_over_v, s->prm.temperature);
 }
 
-static lmp_status apply_common(lmp_sampler *s, const float *lf, const double *ld, size_t V, const int32_t *hist,
+static lmp_status apply_common(lmp_sampler *s, const float *lf, const double *ld, size_t V, const lmp_token_id *hist,
                                size_t nh, lmp_error *err)
 {
     s->applied = 0;
@@ -204,13 +204,13 @@ static lmp_status apply_common(lmp_sampler *s, const float *lf, const double *ld
     return LMP_OK;
 }
 
-lmp_status lmp_sampler_apply_f32(lmp_sampler *s, const float *logits, size_t V, const int32_t *hist, size_t nh,
+lmp_status lmp_sampler_apply_f32(lmp_sampler *s, const float *logits, size_t V, const lmp_token_id *hist, size_t nh,
                              lmp_error *err)
 {
     return apply_common(s, logits, NULL, V, hist, nh, err);
 }
 
-lmp_status lmp_sampler_apply(lmp_sampler *s, const double *logits, size_t V, const int32_t *hist, size_t nh,
+lmp_status lmp_sampler_apply(lmp_sampler *s, const double *logits, size_t V, const lmp_token_id *hist, size_t nh,
                                lmp_error *err)
 {
     return apply_common(s, NULL, logits, V, hist, nh, err);
@@ -228,7 +228,7 @@ lmp_candidates lmp_sampler_kept(lmp_sampler *s)
     lmp_candidates c = {s->ident ? s->iota : s->id, s->lg, s->p, s->applied ? s->n : 0};
     return c;
 }
-int32_t lmp_sampler_draw_u(const lmp_sampler *s, double u)
+lmp_token_id lmp_sampler_draw_u(const lmp_sampler *s, double u)
 {
     if (!s->applied || s->n == 0) return -1;
     if (s->lazy) return smp_lazy_draw(s, u);
@@ -243,17 +243,17 @@ int32_t lmp_sampler_draw_u(const lmp_sampler *s, double u)
         return s->id[j];
     }
     size_t i = lmp_sample_cdf_search(s->p, s->n, u);
-    return s->ident ? (int32_t)i : s->id[i];
+    return s->ident ? (lmp_token_id)i : s->id[i];
 }
 
-int32_t lmp_sampler_draw(const lmp_sampler *s, lmp_rng *rng)
+lmp_token_id lmp_sampler_draw(const lmp_sampler *s, lmp_rng *rng)
 {
     if (!s->applied || s->n == 0) return -1;
     return lmp_sampler_draw_u(s, lmp_rng_uniform(rng));
 }
 
-lmp_status lmp_sampler_sample_f32(lmp_sampler *s, const float *logits, size_t V, const int32_t *hist, size_t nh,
-                              lmp_rng *rng, int32_t *token, lmp_error *err)
+lmp_status lmp_sampler_sample_f32(lmp_sampler *s, const float *logits, size_t V, const lmp_token_id *hist, size_t nh,
+                              lmp_rng *rng, lmp_token_id *token, lmp_error *err)
 {
     lmp_status st = lmp_sampler_apply_f32(s, logits, V, hist, nh, err);
     if (st) return st;
@@ -261,8 +261,8 @@ lmp_status lmp_sampler_sample_f32(lmp_sampler *s, const float *logits, size_t V,
     return LMP_OK;
 }
 
-lmp_status lmp_sampler_sample(lmp_sampler *s, const double *logits, size_t V, const int32_t *hist, size_t nh,
-                                lmp_rng *rng, int32_t *token, lmp_error *err)
+lmp_status lmp_sampler_sample(lmp_sampler *s, const double *logits, size_t V, const lmp_token_id *hist, size_t nh,
+                                lmp_rng *rng, lmp_token_id *token, lmp_error *err)
 {
     lmp_status st = lmp_sampler_apply(s, logits, V, hist, nh, err);
     if (st) return st;

@@ -80,7 +80,7 @@ struct lmp_sampler {
     int temp_done;   /* temperature was fused into the load */
     int max_ok;      /* lgmax is the maximum of lg[0..n) */
     int t_over;      /* the temperature step overflowed: at token t_over_id, logit t_over_v (apply reports it) */
-    int32_t t_over_id;
+    lmp_token_id t_over_id;
     double t_over_v;
     /* lazy full-vocabulary path (temperature-only chain on float32 logits, V > 4096):
      * the logits are copied to work[] (as floats), key[] holds block sums of the
@@ -100,7 +100,7 @@ struct lmp_sampler {
     float tp_tf, tp_lthr;
     double tp_iz;      /* 1 / the float32 normaliser over all V */
     double tp_mass;    /* the kept mass: sum of (float)(e * tp_iz) over the kept */
-    int32_t *tp_kid;   /* the formed ids (in ord[], the gathered ids stay in id[]) */
+    lmp_token_id *tp_kid;   /* the formed ids (in ord[], the gathered ids stay in id[]) */
     double cut_mass;   /* cut_finish: the cumulative mass through the last kept rank */
     int lg_pending;   /* lg[] not formed yet: the survivors' float32 logits are in work[] (as floats), to be
                          divided by lg_tf (top-p fast path; lg_ready forms lg when a step or kept() needs it) */
@@ -110,8 +110,8 @@ struct lmp_sampler {
     float lz_tf; /* the float temperature of the lazy path (1: none) */
     float lz_m;
     double lgmax;
-    int32_t *iota;   /* [cap] 0, 1, 2, ... (the ids while ident) */
-    int32_t *id;     /* [cap] */
+    lmp_token_id *iota;   /* [cap] 0, 1, 2, ... (the ids while ident) */
+    lmp_token_id *id;     /* [cap] */
     double *lg;      /* [cap] */
     double *p;       /* [cap] */
     double *key;     /* [cap] ranking keys */
@@ -165,13 +165,13 @@ void smp_step_min_p(lmp_sampler *s);
 void smp_step_typical(lmp_sampler *s);
 void smp_step_epsilon(lmp_sampler *s);
 lmp_status smp_load(lmp_sampler *s, const float *lf, const double *ld, size_t V, double T, lmp_error *err);
-lmp_status smp_penalties(lmp_sampler *s, size_t V, const int32_t *hist, size_t nh, lmp_error *err);
+lmp_status smp_penalties(lmp_sampler *s, size_t V, const lmp_token_id *hist, size_t nh, lmp_error *err);
 
 /* fast_lazy.c */
 int smp_lazy_eligible(const lmp_sampler *s, const float *lf, size_t V);
 lmp_status smp_apply_lazy(lmp_sampler *s, const float *lf, size_t V, lmp_error *err);
 void smp_lazy_materialize(lmp_sampler *s);
-int32_t smp_lazy_draw(const lmp_sampler *s, double u);
+lmp_token_id smp_lazy_draw(const lmp_sampler *s, double u);
 
 /* fast_gather.c */
 int smp_topk_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st, lmp_error *err);

@@ -172,7 +172,7 @@ void smp_compact_gathered(lmp_sampler *s, size_t m, double t, size_t rtie)
         double v = s->lg[i];
         if (v < t) continue;
         if (v == t && rtie != TIES_ALL && seen++ >= rtie) continue;
-        s->id[out] = s->ident ? (int32_t)i : s->id[i];
+        s->id[out] = s->ident ? (lmp_token_id)i : s->id[i];
         s->lg[out] = v;
         out++;
     }
@@ -197,7 +197,7 @@ void smp_compact_by_logit(lmp_sampler *s, double t, size_t rtie, int low_first)
         int keep = 1;
         if (v == t && rtie != TIES_ALL) keep = low_first ? seen++ < rtie : seen++ >= skip;
         if (keep) {
-            s->id[m] = s->ident ? (int32_t)i : s->id[i];
+            s->id[m] = s->ident ? (lmp_token_id)i : s->id[i];
             s->lg[m] = v;
             s->p[m] = s->p[i];
             m++;
@@ -224,7 +224,7 @@ void smp_compact_by_flag(lmp_sampler *s)
     size_t m = 0;
     int ident = s->ident;
     for (size_t i = 0; i < s->n; i++) {
-        s->id[m] = ident ? (int32_t)i : s->id[i];
+        s->id[m] = ident ? (lmp_token_id)i : s->id[i];
         s->lg[m] = s->lg[i];
         s->p[m] = s->p[i];
         m += s->flag[i] != 0;

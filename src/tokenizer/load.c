@@ -360,24 +360,17 @@ static lmp_status build_vocab(lmp_tokenizer *t, const builder *b, const uint16_t
     for (size_t i = 0; i < n; i++) {
         const unsigned char *s = t->bytes + t->off[i];
         size_t len = t->off[i + 1] - t->off[i];
-        uint64_t h = tok_hash(s, len);
-        uint32_t tag = tok_hash_tag(h);
-        for (size_t k = (size_t)h & t->tmask;; k = (k + 1) & t->tmask) {
-            tok_slot *sl = &t->tslot[k];
-            if (sl->hash == 0) {
-                sl->hash = tag;
-                sl->id = (int32_t)i;
-                break;
-            }
-            if (sl->hash == tag && t->off[sl->id + 1] - t->off[sl->id] == len &&
-                memcmp(t->bytes + t->off[sl->id], s, len) == 0) {
-                char v[200], m[400];
-                const char *nm = t->names + t->name_off[i];
-                snprintf(m, sizeof m, "duplicate token %s: ids %d and %zu", show(v, sizeof v, nm, strlen(nm)),
-                         sl->id, i);
-                return fmt_error(err, f, b->e[i].pos, m);
-            }
+        uint64_t h = lmp_strhash(s, len);
+        tok_key key = {t, s, len};
+        size_t empty = 0;
+        lmp_token_id dup = lmp_strtab_find(t->tslot, t->tmask, h, tok_key_eq, &key, &empty);
+        if (dup != LMP_TOKEN_NONE) {
+            char v[200], m[400];
+            const char *nm = t->names + t->name_off[i];
+            snprintf(m, sizeof m, "duplicate token %s: ids %d and %zu", show(v, sizeof v, nm, strlen(nm)), dup, i);
+            return fmt_error(err, f, b->e[i].pos, m);
         }
+        lmp_strtab_fill(t->tslot, empty, h, (lmp_token_id)i);
         if (len == 1) t->byte_id[s[0]] = (lmp_token_id)i;
     }
     for (unsigned c = 0; c < 256; c++)

@@ -82,7 +82,8 @@ static void where(const lmp_tokenizer_stream *s, const unsigned char *text, size
 {
     long l = s->line;
     uint64_t ls = s->line_start;
-    for (const unsigned char *p = text, *e = text + at; p < e;) {
+    /* text is NULL (no pending bytes) when at == 0: no pointer arithmetic on it (C11 6.5.6). */
+    for (const unsigned char *p = text, *e = at ? text + at : text; p < e;) {
         const unsigned char *nl = memchr(p, '\n', (size_t)(e - p));
         if (!nl) break;
         l++;
@@ -96,6 +97,9 @@ static void where(const lmp_tokenizer_stream *s, const unsigned char *text, size
 /* Account for text[0..n) now encoded. */
 static void advance(lmp_tokenizer_stream *s, const unsigned char *text, size_t n)
 {
+    /* finish on a stream with nothing pending passes text == NULL, n == 0 (C11 6.5.6: NULL + 0 is
+     * undefined; clang UBSan reports it; found by fuzz/tok_encode.c) */
+    if (n == 0) return;
     for (const unsigned char *p = text, *e = text + n; p < e;) {
         const unsigned char *nl = memchr(p, '\n', (size_t)(e - p));
         if (!nl) break;

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "lmprob/tokenizer.h"
+#include "../core/strtab.h"
 
 /* ---- Unicode classes (generated at build time by scripts/gen_unicode.c) ---- */
 enum { TOK_OTHER = 0, TOK_LETTER = 1, TOK_NUMBER = 2, TOK_SPACE = 3 };
@@ -33,15 +34,12 @@ static inline int tok_class(uint32_t cp)
 }
 
 /* ---- the vocabulary ---------------------------------------------------------- */
-typedef struct tok_slot {
-    uint32_t hash; /* high bits of the key's hash; 0 marks an empty slot (real hashes are forced odd) */
-    int32_t id;
-} tok_slot;
+typedef lmp_strtab_slot tok_slot; /* bytes -> id: the library's one string table (core/strtab.h) */
 
 typedef struct tok_pair {
     uint64_t key;   /* ((uint64_t)left << 32 | right) + 1; 0 marks an empty slot (zeroed memory) */
     uint32_t rank;  /* merge rank: line order in vocab.bpe / merges.txt, id in a rank file */
-    int32_t merged; /* the id of left's bytes + right's bytes */
+    lmp_token_id merged; /* the id of left's bytes + right's bytes */
 } tok_pair;
 
 struct lmp_tokenizer {
@@ -61,47 +59,7 @@ struct lmp_tokenizer {
     int16_t byte_of_cp[0x144]; /* GPT-2's byte alphabet: code point -> byte, -1 outside */
 };
 
-/* 64-bit hash of a short byte string: 8-byte little-endian words folded by a
- * 128-bit multiply (the "mum" step of wyhash), so a 5-byte piece costs one
- * load and two multiplies. The tables key on it; it need not be stable across
- * builds (nothing stores it). */
-static inline uint64_t tok_mum(uint64_t a, uint64_t b)
-{
-    __uint128_t r = (__uint128_t)a * b;
-    return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
-static inline uint64_t tok_load_tail(const unsigned char *p, size_t n) /* n in 1..7 */
-{
-    uint64_t v = 0;
-    if (n >= 4) {
-        uint32_t a, b;
-        memcpy(&a, p, 4);
-        memcpy(&b, p + n - 4, 4);
-        v = (uint64_t)a | (uint64_t)b << (8 * (n - 4));
-    } else {
-        v = (uint64_t)p[0] | (uint64_t)p[n >> 1] << 8 | (uint64_t)p[n - 1] << 16;
-    }
-    return v;
-}
-
-static inline uint64_t tok_hash(const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = tok_mum(h ^ w, 0xa0761d6478bd642full);
-        p += 8;
-        n -= 8;
-    }
-    if (n) h = tok_mum(h ^ tok_load_tail(p, n), 0xe7037ed1a0b428dbull);
-    return tok_mum(h, 0x8ebc6af09c88c6e3ull);
-}
-
-static inline uint32_t tok_hash_tag(uint64_t h) { return (uint32_t)(h >> 32) | 1u; }
-
+/* The vocabulary's hash and slots are the library's string table (core/strtab.h). */
 /* a[0..n) == b[0..n), inline for the short strings of a vocabulary (a call
  * to memcmp cost as much as the rest of a lookup). */
 static inline int tok_eq(const unsigned char *a, const unsigned char *b, size_t n)
@@ -117,29 +75,36 @@ static inline int tok_eq(const unsigned char *a, const unsigned char *b, size_t 
         memcpy(&y, b + n - 8, 8);
         return x == y;
     }
-    return n == 0 || tok_load_tail(a, n) == tok_load_tail(b, n);
+    return n == 0 || lmp_strhash_tail(a, n) == lmp_strhash_tail(b, n);
 }
 
-/* bytes -> id, or LMP_TOKEN_NONE; h = tok_hash(s, n). */
+/* Is the string of `id` the bytes looked up (tok_find's owner: t and the key)? */
+typedef struct tok_key {
+    const lmp_tokenizer *t;
+    const unsigned char *s;
+    size_t n;
+} tok_key;
+
+static inline int tok_key_eq(const void *owner, lmp_token_id id)
+{
+    const tok_key *k = owner;
+    uint32_t a = k->t->off[id], b = k->t->off[id + 1];
+    return b - a == k->n && tok_eq(k->t->bytes + a, k->s, k->n);
+}
+
+/* bytes -> id, or LMP_TOKEN_NONE; h = lmp_strhash(s, n). */
 static inline lmp_token_id tok_find_h(const lmp_tokenizer *t, const unsigned char *s, size_t n, uint64_t h)
 {
-    uint32_t tag = tok_hash_tag(h);
-    for (size_t i = (size_t)h & t->tmask;; i = (i + 1) & t->tmask) {
-        const tok_slot *sl = &t->tslot[i];
-        if (sl->hash == 0) return LMP_TOKEN_NONE;
-        if (sl->hash == tag) {
-            uint32_t a = t->off[sl->id], b = t->off[sl->id + 1];
-            if (b - a == n && tok_eq(t->bytes + a, s, n)) return sl->id;
-        }
-    }
+    tok_key k = {t, s, n};
+    return lmp_strtab_find(t->tslot, t->tmask, h, tok_key_eq, &k, NULL);
 }
 
 static inline lmp_token_id tok_find(const lmp_tokenizer *t, const unsigned char *s, size_t n)
 {
-    return tok_find_h(t, s, n, tok_hash(s, n));
+    return tok_find_h(t, s, n, lmp_strhash(s, n));
 }
 
-static inline uint64_t tok_pair_hash(uint64_t key) { return tok_mum(key ^ 0x2d358dccaa6c78a5ull, 0x8bb84b93962eacc9ull); }
+static inline uint64_t tok_pair_hash(uint64_t key) { return lmp_strhash_mum(key ^ 0x2d358dccaa6c78a5ull, 0x8bb84b93962eacc9ull); }
 
 /* The merge of (left, right), or NULL. */
 static inline const tok_pair *tok_pair_find(const lmp_tokenizer *t, lmp_token_id left, lmp_token_id right)

@@ -65,7 +65,7 @@ printf '1\ninf\n2\n' >"$TMPD/inf.txt"
 expect_fail "+inf logit in a file" 'logit\[1\] = inf: expected a finite number or -inf' "$LMPROB" decode "$TMPD/inf.txt"
 expect_fail "all -inf" 'all 2 are -inf' "$LMPROB" decode --logits -inf,-inf
 expect_fail "vocab size mismatch" 'vocab: expected 3 names' "$LMPROB" decode --logits 1,2,3 --vocab a,b
-expect_fail "bad order" "order: expected 'hf' or 'llama', got 'gpt'" "$LMPROB" decode "${V[@]}" --order gpt
+expect_fail "bad order" "order: expected hf or llama.*, got 'gpt'" "$LMPROB" decode "${V[@]}" --order gpt
 expect_fail "history id out of range" "history: item 1: expected a token id in \[0, 7\)" \
   "$LMPROB" decode "${V[@]}" --history 9 --repetition-penalty 1.2
 expect_fail "unknown option" "unknown option '--bogus'" "$LMPROB" decode "${V[@]}" --bogus

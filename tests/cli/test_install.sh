@@ -8,6 +8,7 @@ case "$bdir" in
 esac
 prefix="$TMPD/prefix"
 expect_ok "make install" make -s -C "$root" BUILD="$bdir" PREFIX="$prefix" install
+cp "$TMPD/out" "$TMPD/install.out"
 for f in lib/liblmprob.a lib/liblmprob.so lib/liblmprob.so.0 include/lmprob.h include/lmprob/core.h lib/pkgconfig/lmprob.pc; do
   if [ -e "$prefix/$f" ]; then ok; else bad "installed $f missing"; fi
 done
@@ -28,4 +29,28 @@ expect_ok "compile against the installed library" sh -c "cc '$TMPD/x.c' -o '$TMP
 want=$("$LMPROB" --version | awk '{print $2}')
 expect_out "the program runs and prints the version" "^$want\$" "$TMPD/x"
 expect_ok "static link" sh -c "cc '$TMPD/x.c' -o '$TMPD/xs' \$(pkg-config --cflags lmprob) '$prefix/lib/liblmprob.a' \$(pkg-config --libs-only-l --static lmprob | sed 's/-llmprob//') && '$TMPD/xs'"
+
+# The Python module (make python): installed beside the library, with the PYTHONPATH to use printed for a
+# private prefix, and importable from outside the tree with nothing of build/ on the path.
+py=${PYTHON:-/usr/bin/python3}
+site=$("$py" "$root/python/sitedir.py" "$prefix" | awk '{print $1}')
+if [ -f "$bdir/python/lmprob/__init__.py" ]; then
+  for f in __init__.py __init__.pyi kenlm.py kenlm.pyi py.typed data/gpt2/encoder.json; do
+    if [ -e "$site/lmprob/$f" ]; then ok; else bad "installed $site/lmprob/$f missing"; fi
+  done
+  if grep -q "export PYTHONPATH=$site\$" "$TMPD/install.out"; then ok; else bad "make install did not print PYTHONPATH=$site: $(cat "$TMPD/install.out")"; fi
+  expect_out "the installed module imports and has the CLI's version" "^$want\$" \
+    sh -c "cd '$TMPD' && PYTHONPATH='$site' '$py' -c 'import lmprob, sys; assert lmprob.__file__.startswith(\"$site/\"); print(lmprob.__version__)'"
+  expect_out "the installed module finds its GPT-2 vocabulary" '^\[15496, 995\]$' \
+    sh -c "cd '$TMPD' && PYTHONPATH='$site' env -u LMPROB_GPT2_VOCAB '$py' -c 'import lmprob; print(lmprob.get_encoding(\"gpt2\").encode(\"Hello world\"))'"
+  if ldd "$site"/lmprob/_lmprob*.so | grep -q liblmprob; then bad "the module links liblmprob.so"; else ok; fi
+  # The system Python's own folder for PREFIX=/usr/local (staged with DESTDIR): one on its sys.path.
+  expect_ok "make install DESTDIR" make -s -C "$root" BUILD="$bdir" PREFIX=/usr/local DESTDIR="$TMPD/stage" install
+  sys_site=$("$py" "$root/python/sitedir.py" /usr/local | awk '{print $1}')
+  if [ -f "$TMPD/stage$sys_site/lmprob/__init__.py" ] && \
+     "$py" -c "import sys; sys.exit(0 if '$sys_site' in sys.path else 1)"; then ok
+  else bad "PREFIX=/usr/local: the module is not in a folder on $py's sys.path ($sys_site)"; fi
+else
+  bad "$bdir/python/lmprob not built (make python)"
+fi
 finish

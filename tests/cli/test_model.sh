@@ -98,6 +98,17 @@ case "$LMPROB" in *asan*) ;; *) limit="ulimit -v 1000000;" ;; esac
 expect_fail "huge counts, plain" "huge.arpa:2: .*declares ngram 1=2000000000, but the [0-9]+ bytes after it can hold at most [0-9]+ such lines" sh -c "$limit '$LMPROB' model info '$TMPD/huge.arpa'"
 expect_fail "huge counts, gzip" "huge.arpa.gz:[0-9]+: section .1-grams: has 700 n-grams before '.end.', but .data. declares ngram 1=2000000000" sh -c "$limit '$LMPROB' model info '$TMPD/huge.arpa.gz'"
 
+# A model read from a pipe (process substitution) or a FIFO is read once: sniffing it for the
+# binary magic used to eat its first bytes ("empty file"), and a FIFO's second open waited for a
+# second writer. (timeout only guards against that hang; a passing run does not wait for it.)
+expect_out "model from a pipe: ppl" "Perplexity" timeout 20 "$LMPROB" ppl <(cat tests/fixtures/model/tiny.arpa) tests/fixtures/train_small.txt
+expect_out "model from a pipe: info" "format:.ARPA" timeout 20 "$LMPROB" model info <(gzip -c tests/fixtures/model/tiny.arpa)
+mkfifo "$TMPD/model.fifo"
+cat tests/fixtures/model/tiny.arpa >"$TMPD/model.fifo" &
+fifo_writer=$!
+expect_out "model from a FIFO: verify" "intact" timeout 20 "$LMPROB" model verify "$TMPD/model.fifo"
+kill "$fifo_writer" 2>/dev/null; wait "$fifo_writer" 2>/dev/null
+
 expect_fail "not a model" "expected '\\\\data\\\\'" "$LMPROB" model info "$TMPD/text.txt"
 expect_fail "no subcommand" "unknown subcommand 'frob'" "$LMPROB" model frob
 "$LMPROB" model >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "model without subcommand: exit code is not 2"

@@ -75,7 +75,7 @@ expect_out "greedy" "^a b c a b$" "$LMPROB" generate "$FIX/tiny.arpa" --temperat
 expect_out "max-len" '"generated": 2, "ended": false' "$LMPROB" generate "$FIX/tiny.arpa" --top-k 1 --prompt "a a" --max-len 2 --json --order llama
 expect_out "top-k 1 = greedy" "^a b c a b c$" "$LMPROB" generate "$FIX/tiny.arpa" --top-k 1 --prompt a --max-len 5
 expect_fail "bad top-p" "top-p: expected a probability in" "$LMPROB" generate "$FIX/tiny.arpa" --top-p 1.5
-expect_fail "bad order" "expected 'hf' or 'llama'" "$LMPROB" generate "$FIX/tiny.arpa" --order foo
+expect_fail "bad order" "expected hf or llama" "$LMPROB" generate "$FIX/tiny.arpa" --order foo
 expect_fail "bad temperature" "temperature" "$LMPROB" generate "$FIX/tiny.arpa" --temperature x
 # generate --mode char|byte: the prompt through the corpus reader, tokens printed as the text they stand for
 for i in 1 2 3 4 5 6 7 8; do printf 'ab cd\nx\ty\n'; done >"$TMPD/chars.txt"
@@ -88,6 +88,6 @@ printf 'x\ty\n' >"$TMPD/tab.want"
 if cmp -s "$TMPD/tab.out" "$TMPD/tab.want"; then ok; else bad "char mode: <tab> printed as a tab"; fi
 expect_out "byte mode" "^ab cd$" "$LMPROB" generate "$TMPD/b3.arpa" --mode byte --temperature 0 --prompt a
 expect_out "char mode json keeps the tokens" '"words": \["a", "b", "<sp>", "c", "d"\]' "$LMPROB" generate "$TMPD/c3.arpa" --mode char --temperature 0 --prompt a --json
-expect_fail "bad mode" "expected 'word', 'char', 'byte' or 'gpt2'" "$LMPROB" generate "$TMPD/c3.arpa" --mode chars
+expect_fail "bad mode" "expected word, char, byte or gpt2" "$LMPROB" generate "$TMPD/c3.arpa" --mode chars
 expect_fail "char mode: invalid UTF-8 prompt" "--prompt: text:1: invalid UTF-8" "$LMPROB" generate "$TMPD/c3.arpa" --mode char --prompt $'a\377'
 finish

@@ -138,7 +138,7 @@ expect_out "long piece, --max-piece" '^[0-9]+$' "$LMPROB" tokenize --count --max
 # ---- bad input -------------------------------------------------------------------------------------
 expect_fail "unknown option" 'unknown option' "$LMPROB" tokenize --bogus
 expect_fail "two inputs" 'one input expected' "$LMPROB" tokenize a b
-expect_fail "threads" 'threads: expected 1..64' "$LMPROB" tokenize --threads 0 $D/ptb/ptb.test.txt
+expect_fail "threads" 'threads: expected 0 \(all cores\) to 1024' "$LMPROB" tokenize --threads -1 $D/ptb/ptb.test.txt
 expect_fail "raw+strict" 'exclude each other' "$LMPROB" tokenize --raw-bytes --strict $D/ptb/ptb.test.txt
 expect_fail "missing input" 'nonexistent.txt: cannot open' "$LMPROB" tokenize "$TMPD/nonexistent.txt"
 expect_fail "missing vocabulary" 'GPT-2 vocabulary: .*nowhere' "$LMPROB" tokenize --vocab "$TMPD/nowhere" $D/ptb/ptb.test.txt

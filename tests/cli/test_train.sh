@@ -8,11 +8,11 @@ same_model() {
   if cmp -s <(grep -v '^# lmprob command: ' "$2") <(grep -v '^# lmprob command: ' "$3"); then ok; else bad "$1: $2 and $3 differ"; fi
 }
 no_file() { # label path: the output file and any temporary sibling must not exist
-  if [ -e "$2" ] || ls "$2".tmp.* >/dev/null 2>&1; then bad "$1: output file left behind"; else ok; fi
+  if [ -e "$2" ] || ls "$2".*tmp* >/dev/null 2>&1; then bad "$1: output file left behind"; else ok; fi
 }
 
 expect_out "--help" 'usage: lmprob train' "$LMPROB" train --help
-expect_fail "no order" '--order: expected an order' "$LMPROB" train --output "$TMPD/x.arpa" "$FIX"
+expect_fail "no order" '--order: expected an n-gram order' "$LMPROB" train --output "$TMPD/x.arpa" "$FIX"
 expect_fail "no output" '--output: expected an output file' "$LMPROB" train --order 3 "$FIX"
 expect_fail "bad estimator" "--estimator: expected mkn, kn, addk, mle, wb, katz, abs or stupid, got 'foo'" "$LMPROB" train --order 3 --estimator foo -o "$TMPD/x.arpa" "$FIX"
 expect_fail "bad memory" "--memory: expected a size" "$LMPROB" train --order 3 --memory lots -o "$TMPD/x.arpa" "$FIX"
@@ -39,8 +39,21 @@ fi
 PTB=../shared/data/ptb/ptb.train.txt
 if [ -f "$PTB" ]; then head -n 20000 "$PTB" >"$TMPD/ptb20k"; else for i in $(seq 300); do cat "$FIX"; done >"$TMPD/ptb20k"; fi
 expect_ok "unlimited memory" "$LMPROB" train -q --order 4 --output "$TMPD/big.arpa" "$TMPD/ptb20k"
-expect_out "tiny memory spills" 'sorted runs spilled to disk' "$LMPROB" train --order 4 --memory 64K --temp-dir "$TMPD" --output "$TMPD/small.arpa" "$TMPD/ptb20k"
-same_model "spilled model identical" "$TMPD/big.arpa" "$TMPD/small.arpa"
+# --memory bounds the whole training: a text that repeats itself ten times has ten times
+# the records of its distinct n-grams, so a budget that holds the model leaves tables
+# small enough to spill dozens of runs.
+head -n 2000 "$TMPD/ptb20k" >"$TMPD/ptb2k"
+for i in $(seq 10); do cat "$TMPD/ptb2k"; done >"$TMPD/rep"
+expect_ok "repeated text, default memory" "$LMPROB" train -q --order 4 --discount-fallback --output "$TMPD/rep.arpa" "$TMPD/rep"
+expect_out "a 10 MB budget spills" 'sorted runs spilled to disk' "$LMPROB" train --order 4 --discount-fallback --memory 10M --temp-dir "$TMPD" --output "$TMPD/small.arpa" "$TMPD/rep"
+same_model "spilled model identical" "$TMPD/rep.arpa" "$TMPD/small.arpa"
+"$LMPROB" train --json --order 4 --discount-fallback --memory 10M --temp-dir "$TMPD" --output "$TMPD/small.arpa" "$TMPD/rep" >"$TMPD/mem.json"
+read -r peak runs < <(/usr/bin/python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(d["peak_bytes"], d["spilled_runs"])' "$TMPD/mem.json")
+# 10 MiB less the quarter kept for the program's own buffers; at least ten runs on disk
+if [ "${peak:-0}" -gt 1000000 ] && [ "$peak" -le 7864320 ] && [ "${runs:-0}" -ge 10 ]; then ok
+else bad "peak_bytes $peak, spilled_runs $runs: expected at most 7.5 MiB and at least 10 runs"; fi
+expect_fail "a budget too small names what it needs" 'training needs [0-9.]+ [KM]iB more for the token stream .*within --memory 1.0 MiB' "$LMPROB" train --order 4 --memory 1M --output "$TMPD/no.arpa" "$TMPD/rep"
+no_file "no output after a refused budget" "$TMPD/no.arpa"
 if ls "$TMPD"/lmprob-train-* >/dev/null 2>&1; then bad "temporary runs left in $TMPD"; else ok; fi
 expect_ok "one thread" "$LMPROB" train -q --order 4 --threads 1 --output "$TMPD/one.arpa" "$TMPD/ptb20k"
 same_model "one thread identical" "$TMPD/big.arpa" "$TMPD/one.arpa"
@@ -79,9 +92,14 @@ if python3 -c '
 import sys
 w = open(sys.argv[1]).read()
 sys.exit(0 if any(l.rstrip("\n").split("\t")[1:2] == ["a " + w + " c"] for l in open(sys.argv[2])) else 1)' "$TMPD/bigword" "$TMPD/bigw.arpa"; then ok; else bad "1 MB word: its trigram is not in the ARPA file whole"; fi
-no_file "1 MB word: no temporary file" "$TMPD/bigw.arpa.none"
-if ls "$TMPD"/bigw.arpa.tmp.* >/dev/null 2>&1; then bad "1 MB word: a temporary file was left"; else ok; fi
-expect_out "1 MB word: the model scores" "Perplexity including OOVs" "$LMPROB" ppl "$TMPD/bigw.arpa" "$TMPD/bigw.txt"
+expect_out "1 MB word: the model scores" "OOVs:	0" "$LMPROB" ppl "$TMPD/bigw.arpa" "$TMPD/bigw.txt"
+# Within a training budget (--memory bounds writing too), and straight to the binary layout.
+expect_ok "1 MB word: train --memory 32M" "$LMPROB" train -q --order 3 --discount-fallback --memory 32M --output "$TMPD/bigw32.arpa" "$TMPD/bigw.txt"
+same_model "1 MB word: the same model within 32M" "$TMPD/bigw.arpa" "$TMPD/bigw32.arpa"
+expect_ok "1 MB word: train to .bin" "$LMPROB" train -q --order 3 --discount-fallback --memory 32M --output "$TMPD/bigw.bin" "$TMPD/bigw.txt"
+expect_out "1 MB word: the binary model scores" "OOVs:	0" "$LMPROB" ppl "$TMPD/bigw.bin" "$TMPD/bigw.txt"
+# (temporary names are '<name>.lmprob-tmp.<pid>' since the atomic writer's rework; '.tmp.' before)
+if ls -a "$TMPD" | grep -q '^bigw.*tmp'; then bad "1 MB word: a temporary file was left: $(ls -a "$TMPD" | grep tmp)"; else ok; fi
 
 # Other estimators and modes.
 expect_out "kn" '2-grams +38' "$LMPROB" train --order 2 --estimator kn --output "$TMPD/kn.arpa" "$FIX"
@@ -108,7 +126,7 @@ echo "just one sentence" >"$TMPD/one.txt"
 expect_fail "one sentence" 'cannot estimate modified Kneser-Ney discounts.*--discount-fallback' "$LMPROB" train --order 3 --output "$TMPD/o.arpa" "$TMPD/one.txt"
 no_file "one sentence" "$TMPD/o.arpa"
 expect_ok "one sentence with fallback" "$LMPROB" train -q --order 3 --discount-fallback 0.4 0.9 1.2 --output "$TMPD/o.arpa" "$TMPD/one.txt"
-expect_fail "order too large" 'order = 9: expected at most 8' "$LMPROB" train --order 9 --output "$TMPD/n.arpa" "$FIX"
+expect_fail "order too large" "--order: expected an n-gram order from 1 to 8, got '9'" "$LMPROB" train --order 9 --output "$TMPD/n.arpa" "$FIX"
 no_file "order too large" "$TMPD/n.arpa"
 printf 'fine line\nbad \377 byte\n' >"$TMPD/bad.txt"
 expect_fail "invalid UTF-8" 'bad.txt:2: invalid UTF-8 at byte 5' "$LMPROB" train --order 2 --output "$TMPD/u.arpa" "$TMPD/bad.txt"

@@ -1,0 +1,256 @@
+#!/usr/bin/python3
+"""The Python module against what it replaces, side by side in one process, on the same inputs
+(bench/bench_python.sh runs it; docs/python.md quotes it). Each part prints lines
+    BENCH <name> lmprob=<v><unit> <peer>=<v><unit> ratio=<peer time / lmprob time> (threads ...)
+
+  kenlm     KenLM's own Python module (KENLM_PY: the folder holding kenlm*.so; skipped without it)
+            against lmprob.Model, both loading the same ARPA file and scoring the PTB test set
+            sentence by sentence with score(s) (bos and eos): sentences/s, and lmprob's
+            score_batch (one call, every core) beside the same kenlm loop.
+  torch     Hugging Face's warpers (temperature 0.7 -> top-k 50 -> top-p 0.9, then
+            torch.multinomial; transformers' own tensor ops, re-implemented in bench/peer_sample.py)
+            on a [8, 50257] float32 tensor against lmprob.sample on the same tensor (read in place).
+  numpy     the chapter's numpy functions (softmax, shannon_entropy, kl_divergence,
+            cross_entropy_loss, perplexity_from_log_probs, temperature_sample, top_k_sample,
+            nucleus_sample) on a 50257-entry vector against the lmprob call that computes the same.
+
+  bench_python.py ARPA TEST_TEXT [REPS]
+Times are medians of REPS (default 7) rounds; within a round lmprob and the peer alternate.
+"""
+import math
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+import lmprob
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, here)
+
+
+def median_time(fn, reps, inner=1, clock=time.perf_counter):
+    ts = []
+    for _ in range(reps):
+        t = clock()
+        for _ in range(inner):
+            fn()
+        ts.append((clock() - t) / inner)
+    return statistics.median(ts)
+
+
+def side_by_side(ours, peer, reps, inner=1, clock=time.perf_counter):
+    """Median seconds per call of ours and of peer, timed in alternating rounds."""
+    a, b = [], []
+    for _ in range(reps):
+        a.append(median_time(ours, 1, inner, clock))
+        b.append(median_time(peer, 1, inner, clock))
+    return statistics.median(a), statistics.median(b)
+
+
+def line(name, ours, peer_name, peer, unit, ratio, note):
+    print(f"BENCH {name} lmprob={ours}{unit} {peer_name}={peer}{unit} ratio={ratio:.1f} ({note})", flush=True)
+
+
+def bench_kenlm(arpa, text, reps):
+    extra = os.environ.get("KENLM_PY")
+    if extra:
+        sys.path.append(extra)
+    try:
+        import kenlm
+    except ImportError:
+        print("# kenlm: skipped (KenLM's Python module is not importable; set KENLM_PY, docs/python.md says how to build it)")
+        return
+    with open(text) as f:
+        sents = [s.rstrip("\n").replace("<unk>", "UNK") for s in f]
+    km = kenlm.Model(arpa)
+    lm = lmprob.Model(arpa)
+    # The same numbers first: a benchmark of two programs computing different things is void.
+    worst = max(abs(km.score(s) - lm.score(s)) for s in sents[:500])
+    if worst > 1e-4:
+        print(f"# kenlm: scores differ by {worst}", file=sys.stderr)
+        sys.exit(1)
+    ks, ls = km.score, lm.score
+
+    def ours():
+        for s in sents:
+            ls(s)
+
+    def peer():
+        for s in sents:
+            ks(s)
+
+    t_ours, t_peer = side_by_side(ours, peer, reps)
+    n = len(sents)
+    line("py_kenlm_score_ptb", f"{n / t_ours:.0f}", "kenlm_py", f"{n / t_peer:.0f}", "sent/s", t_peer / t_ours,
+         f"{n} sentences, model.score(s) in a Python loop, 1 thread each, max |diff| {worst:.1e}")
+    # CPU time of the calling thread: what each side costs when the shared machine deschedules it.
+    cpu_ours, cpu_peer = side_by_side(ours, peer, reps, clock=time.thread_time)
+    line("py_kenlm_score_ptb_cpu", f"{n / cpu_ours:.0f}", "kenlm_py", f"{n / cpu_peer:.0f}", "sent/s",
+         cpu_peer / cpu_ours, "the same loops, thread CPU time")
+    t_batch, t_peer = side_by_side(lambda: lm.score_batch(sents), peer, reps)
+    line("py_kenlm_score_batch_ptb", f"{n / t_batch:.0f}", "kenlm_py", f"{n / t_peer:.0f}", "sent/s", t_peer / t_batch,
+         f"lmprob: one score_batch call on {os.cpu_count()} threads; kenlm: the loop, 1 thread")
+
+
+def bench_torch(reps):
+    try:
+        import torch
+        import peer_sample as hf
+    except ImportError as e:
+        print(f"# torch: skipped ({e})")
+        return
+    torch.manual_seed(0)
+    V, B = 50257, 8
+    rng = np.random.default_rng(1)
+    # GPT-2-like logits: a few confident rows, most spread out.
+    logits = torch.from_numpy((rng.standard_normal((B, V)) * 3).astype(np.float32))
+    gen = torch.Generator().manual_seed(0)
+    r = lmprob.RandomState(0)
+
+    def peer():
+        s = hf.hf_temperature(logits, 0.7)
+        s = hf.hf_top_k(s, 50)[0]
+        s = hf.hf_top_p(s, 0.9)[0]
+        return torch.multinomial(torch.softmax(s, dim=-1), 1, generator=gen)
+
+    # Both keep the same tokens: the torch chain's kept sets hold lmprob's draws.
+    s = hf.hf_top_p(hf.hf_top_k(hf.hf_temperature(logits, 0.7), 50)[0], 0.9)[0]
+    ids = lmprob.sample(logits, temperature=0.7, top_k=50, top_p=0.9, rng=r)
+    assert all(math.isfinite(float(s[i, int(ids[i])])) for i in range(B)), "lmprob drew a token torch removes"
+    # The same thread count on both sides (peer_sample sets torch to one thread at import).
+    for nt in sorted({1, os.cpu_count()}):
+        torch.set_num_threads(nt)
+        t_ours, t_peer = side_by_side(
+            lambda: lmprob.sample(logits, temperature=0.7, top_k=50, top_p=0.9, rng=r, threads=nt), peer, reps,
+            inner=5)
+        line(f"py_hf_chain_torch_8x50257_t{nt}", f"{t_ours * 1e6:.0f}", "torch_hf", f"{t_peer * 1e6:.0f}", "us",
+             t_peer / t_ours, f"T 0.7, top-k 50, top-p 0.9, draw; {nt} thread(s) each")
+    torch.set_num_threads(1)
+    one = logits[0].contiguous()
+    t_ours, t_peer = side_by_side(lambda: lmprob.sample(one, temperature=0.7, top_k=50, top_p=0.9, rng=r),
+                                  lambda: torch.multinomial(torch.softmax(hf.hf_top_p(hf.hf_top_k(
+                                      hf.hf_temperature(one, 0.7), 50)[0], 0.9)[0], -1), 1, generator=gen),
+                                  reps, inner=10)
+    line("py_hf_chain_torch_1x50257", f"{t_ours * 1e6:.0f}", "torch_hf", f"{t_peer * 1e6:.0f}", "us", t_peer / t_ours,
+         "one row, 1 thread each")
+
+
+# The chapter's functions, as printed (../shared/chapter/probability-and-statistics.txt).
+def ch_softmax(x):
+    e = np.exp(x - x.max())
+    return e / e.sum()
+
+
+def ch_shannon_entropy(probs, base=np.e):
+    probs = np.array(probs)
+    probs = probs[probs > 0]
+    return -np.sum(probs * np.log(probs) / np.log(base))
+
+
+def ch_kl_divergence(P, Q, eps=1e-10):
+    P, Q = np.array(P) + eps, np.array(Q) + eps
+    P, Q = P / P.sum(), Q / Q.sum()
+    return np.sum(P * np.log(P / Q))
+
+
+def ch_cross_entropy_loss(logits, target_class):
+    logits = logits - logits.max()
+    probs = np.exp(logits) / np.sum(np.exp(logits))
+    return -np.log(probs[target_class] + 1e-9)
+
+
+def ch_perplexity_from_log_probs(log_probs):
+    return np.exp(-np.mean(log_probs))
+
+
+def ch_temperature_sample(logits, temperature=1.0):
+    probs = ch_softmax(logits / temperature)
+    return np.random.choice(len(probs), p=probs), probs
+
+
+def ch_top_k_sample(logits, k, temperature=1.0):
+    threshold = np.partition(logits, -k)[-k]
+    masked = np.where(logits >= threshold, logits, -np.inf)
+    probs = ch_softmax(masked / temperature)
+    return np.random.choice(len(probs), p=probs)
+
+
+def ch_nucleus_sample(logits, p, temperature=1.0):
+    probs = ch_softmax(logits / temperature)
+    sorted_idx = np.argsort(probs)[::-1]
+    cumulative = np.cumsum(probs[sorted_idx])
+    cutoff = np.searchsorted(cumulative, p) + 1
+    nucleus_idx = sorted_idx[:cutoff]
+    nucleus_probs = probs[nucleus_idx]
+    nucleus_probs = nucleus_probs / nucleus_probs.sum()
+    return np.random.choice(nucleus_idx, p=nucleus_probs)
+
+
+def bench_numpy(reps):
+    """Each chapter function against lmprob on float64 logits (the dtype of the chapter's own arrays) and on
+    float32 ones (what a model's logits are; numpy then computes in float32 too, lmprob takes its float32
+    kernels)."""
+    V = 50257
+    rng = np.random.default_rng(2)
+    ratios = {}
+    for dt in (np.float64, np.float32):
+        tag = "f64" if dt is np.float64 else "f32"
+        x = (rng.standard_normal(V) * 3).astype(dt)
+        p = ch_softmax(x)
+        q = ch_softmax((rng.standard_normal(V) * 3).astype(dt))
+        lp = np.log(p[rng.integers(0, V, 4096)])
+        top = int(np.argmax(x))
+        tol = dict(rtol=1e-6, atol=1e-9) if dt is np.float64 else dict(rtol=2e-4, atol=1e-6)
+        np.random.seed(0)
+        r = lmprob.RandomState(0)
+        rows = [
+            ("softmax", lambda: ch_softmax(x), lambda: lmprob.softmax(x), ch_softmax(x), lmprob.softmax(x)),
+            ("shannon_entropy", lambda: ch_shannon_entropy(p), lambda: lmprob.entropy(p),
+             ch_shannon_entropy(p), lmprob.entropy(p)),
+            ("kl_divergence", lambda: ch_kl_divergence(p, q), lambda: lmprob.kl(p, q, eps=1e-10),
+             ch_kl_divergence(p, q), lmprob.kl(p, q, eps=1e-10)),
+            # the most likely class: the chapter's + 1e-9 inside the log is then below the rounding
+            ("cross_entropy_loss", lambda: ch_cross_entropy_loss(x, top), lambda: -lmprob.log_softmax(x)[top],
+             ch_cross_entropy_loss(x, top), -lmprob.log_softmax(x)[top]),
+            ("perplexity_from_log_probs", lambda: ch_perplexity_from_log_probs(lp), lambda: lmprob.perplexity(lp),
+             ch_perplexity_from_log_probs(lp), lmprob.perplexity(lp)),
+            ("temperature_sample", lambda: ch_temperature_sample(x, 0.7),
+             lambda: lmprob.sample(x, temperature=0.7, rng=r), None, None),
+            ("top_k_sample", lambda: ch_top_k_sample(x, 50), lambda: lmprob.sample(x, top_k=50, rng=r), None, None),
+            ("nucleus_sample", lambda: ch_nucleus_sample(x, 0.9), lambda: lmprob.sample(x, top_p=0.9, rng=r),
+             None, None),
+        ]
+        for name, peer, ours, want, got in rows:
+            if want is not None:
+                assert np.allclose(want, got, **tol), (name, tag, want, got)
+            t_ours, t_peer = side_by_side(ours, peer, reps, inner=20)
+            ratios[(name, tag)] = t_peer / t_ours
+            line(f"py_chapter_{name}_{tag}_V{V}", f"{t_ours * 1e6:.1f}", "numpy_chapter", f"{t_peer * 1e6:.1f}", "us",
+                 t_peer / t_ours, f"{tag} logits, 1 thread each")
+    for tag in ("f64", "f32"):
+        rs = [v for (n, t), v in ratios.items() if t == tag]
+        gm = math.exp(sum(map(math.log, rs)) / len(rs))
+        print(f"BENCH py_chapter_geomean_{tag} lmprob=1x numpy_chapter={gm:.1f}x ratio={gm:.1f} "
+              f"(geometric mean of the {len(rs)} {tag} ratios above; lowest {min(rs):.1f}, highest {max(rs):.1f})",
+              flush=True)
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__)
+        return 2
+    arpa, text = argv[0], argv[1]
+    reps = int(argv[2]) if len(argv) > 2 else 7
+    # The machine is shared: a reader of the lines should know how busy it was.
+    print("# load average %.1f %.1f %.1f on %d cores; medians of %d rounds" % (*os.getloadavg(), os.cpu_count(), reps))
+    bench_kenlm(arpa, text, reps)
+    bench_torch(reps)
+    bench_numpy(reps)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,253 @@
+/* The table-driven option parser of the commands (opt.h). */
+#include "opt.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int cli_looks_like_opt(const char *a)
+{
+    if (a[0] != '-' || a[1] == '\0') return 0; /* "x", "-" */
+    /* "-3", "-.5", "-inf": a negative number, for commands that take one as an argument */
+    if ((a[1] >= '0' && a[1] <= '9') || a[1] == '.') return 0;
+    if (strcmp(a, "-inf") == 0) return 0;
+    return 1;
+}
+
+int cli_unknown_opt(const char *cmd, const char *a)
+{
+    cli_error("%s: unknown option '%s' (see lmprob %s --help)", cmd, a, cmd);
+    return CLI_USAGE;
+}
+
+/* The option of the table that `a` names ("--seed", "--seed=3", "-n"), or NULL. */
+static const cli_opt *lookup(const char *a, const cli_opt *opts, size_t nopts, const char **name)
+{
+    for (size_t k = 0; k < nopts; k++) {
+        if (cli_is_opt(a, opts[k].name)) {
+            *name = opts[k].name;
+            return &opts[k];
+        }
+        if (opts[k].alias && cli_is_opt(a, opts[k].alias)) {
+            *name = opts[k].alias;
+            return &opts[k];
+        }
+    }
+    return NULL;
+}
+
+static int bad(const char *cmd, const char *name, const cli_opt *o, const char *v)
+{
+    cli_error("%s: %s: expected %s, got '%s'", cmd, name, o->expect ? o->expect : "a value", v);
+    return -1;
+}
+
+/* An integer in [lo, hi]: digits only (no "1e3", no "0x10"), so that every command
+ * reads a count the same way. */
+static int parse_int(const char *v, double lo, double hi, long long *out)
+{
+    char *end;
+    errno = 0;
+    if (!*v) return -1;
+    long long x = strtoll(v, &end, 10);
+    if (*end || errno || end == v) return -1;
+    if ((double)x < lo || (double)x > hi) return -1;
+    *out = x;
+    return 0;
+}
+
+static int set_value(const char *cmd, const char *name, const cli_opt *o, const char *v)
+{
+    switch (o->kind) {
+    case CLI_OPT_FLAG: return 0; /* not reached: flags take no value */
+    case CLI_OPT_STR:
+        if (!*v) {
+            cli_error("%s: %s: expected a name, got ''", cmd, name);
+            return -1;
+        }
+        *(const char **)o->dest = v;
+        return 0;
+    case CLI_OPT_LONG: {
+        long long x;
+        if (parse_int(v, o->lo, o->hi, &x)) return bad(cmd, name, o, v);
+        *(long *)o->dest = (long)x;
+        return 0;
+    }
+    case CLI_OPT_SIZE: {
+        long long x;
+        if (parse_int(v, o->lo, o->hi, &x)) return bad(cmd, name, o, v);
+        *(size_t *)o->dest = (size_t)x;
+        return 0;
+    }
+    case CLI_OPT_U64: {
+        char *end;
+        errno = 0;
+        if (!*v || *v == '-' || *v == '+') return bad(cmd, name, o, v);
+        unsigned long long x = strtoull(v, &end, 10);
+        if (*end || errno) return bad(cmd, name, o, v);
+        *(uint64_t *)o->dest = (uint64_t)x;
+        return 0;
+    }
+    case CLI_OPT_DOUBLE: {
+        char *end;
+        errno = 0;
+        double x = strtod(v, &end);
+        if (!*v || *end || !isfinite(x)) return bad(cmd, name, o, v);
+        if (x < o->lo || x > o->hi || (o->lo_open && x == o->lo) || (o->hi_open && x == o->hi))
+            return bad(cmd, name, o, v);
+        *(double *)o->dest = x;
+        return 0;
+    }
+    case CLI_OPT_CUSTOM:
+        if (o->parse(v, o->dest)) return bad(cmd, name, o, v);
+        return 0;
+    }
+    return -1;
+}
+
+int cli_take(const char *cmd, int argc, char **argv, int *i, const cli_opt *opts, size_t nopts)
+{
+    const char *a = argv[*i], *name = NULL;
+    if (!cli_looks_like_opt(a)) return 0;
+    const cli_opt *o = lookup(a, opts, nopts, &name);
+    if (!o) return 0;
+    size_t L = strlen(name);
+    if (o->kind == CLI_OPT_FLAG) {
+        if (a[L] == '=') {
+            cli_error("%s: %s: takes no value, got '%s'", cmd, name, a + L + 1);
+            return -1;
+        }
+        *(int *)o->dest = 1;
+    } else {
+        const char *v;
+        if (a[L] == '=') v = a + L + 1;
+        else if (*i + 1 < argc) v = argv[++*i];
+        else {
+            cli_error("%s: %s: expected %s, got nothing", cmd, name, o->expect ? o->expect : "a value");
+            return -1;
+        }
+        if (set_value(cmd, name, o, v)) return -1;
+    }
+    if (o->seen) *o->seen = 1;
+    return 1;
+}
+
+int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t nopts, const char **pos,
+              size_t maxpos, size_t *npos)
+{
+    size_t n = 0;
+    int only_pos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!only_pos) {
+            if (cli_is_help(a)) return CLI_HELP;
+            if (strcmp(a, "--") == 0) {
+                only_pos = 1;
+                continue;
+            }
+            int r = cli_take(cmd, argc, argv, &i, opts, nopts);
+            if (r < 0) return CLI_USAGE;
+            if (r > 0) continue;
+            if (cli_looks_like_opt(a)) return cli_unknown_opt(cmd, a);
+        }
+        if (n >= maxpos) {
+            if (maxpos == 0) cli_error("%s: expected no arguments, got '%s'", cmd, a);
+            else cli_error("%s: expected at most %zu argument%s, got another one: '%s'", cmd, maxpos,
+                           maxpos == 1 ? "" : "s", a);
+            return CLI_USAGE;
+        }
+        pos[n++] = a;
+    }
+    if (npos) *npos = n;
+    return CLI_OK;
+}
+
+void cli_stdin_note(const char *cmd, const char *path)
+{
+    if ((!path || strcmp(path, "-") == 0) && isatty(STDIN_FILENO))
+        fprintf(stderr, "lmprob: %s: reading standard input from the terminal (end it with Ctrl-D; --help for usage)\n",
+                cmd);
+}
+
+int cli_seed_check(const char *cmd, int rng_kind, uint64_t seed)
+{
+    if (rng_kind == LMP_RNG_NUMPY_LEGACY && seed > 0xffffffffu) {
+        cli_error("%s: --seed: expected " CLI_DOMAIN_SEED ", got '%llu'", cmd, (unsigned long long)seed);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the custom parsers of the shared flags ----------------------------------------- */
+
+int cli_opt_rng(const char *v, void *dest)
+{
+    if (strcmp(v, "xoshiro") == 0) *(lmp_rng_kind *)dest = LMP_RNG_XOSHIRO;
+    else if (strcmp(v, "numpy") == 0) *(lmp_rng_kind *)dest = LMP_RNG_NUMPY_LEGACY;
+    else return -1;
+    return 0;
+}
+
+int cli_opt_conv(const char *v, void *dest)
+{
+    if (strcmp(v, "hf") == 0) *(lmp_sampler_convention *)dest = LMP_CONV_HF;
+    else if (strcmp(v, "llama") == 0) *(lmp_sampler_convention *)dest = LMP_CONV_LLAMA;
+    else return -1;
+    return 0;
+}
+
+int cli_opt_dtype(const char *v, void *dest)
+{
+    if (strcmp(v, "f64") == 0 || strcmp(v, "float64") == 0) *(lmp_sampler_dtype *)dest = LMP_DTYPE_F64;
+    else if (strcmp(v, "f32") == 0 || strcmp(v, "float32") == 0) *(lmp_sampler_dtype *)dest = LMP_DTYPE_F32;
+    else return -1;
+    return 0;
+}
+
+int cli_opt_lm_mode(const char *v, void *dest)
+{
+    if (strcmp(v, "word") == 0) *(lmp_lm_tokens *)dest = LMP_LM_TOKENS_WORD;
+    else if (strcmp(v, "char") == 0) *(lmp_lm_tokens *)dest = LMP_LM_TOKENS_CHAR;
+    else if (strcmp(v, "byte") == 0) *(lmp_lm_tokens *)dest = LMP_LM_TOKENS_BYTE;
+    else if (strcmp(v, "gpt2") == 0) *(lmp_lm_tokens *)dest = LMP_LM_TOKENS_GPT2;
+    else return -1;
+    return 0;
+}
+
+/* "1G", "512M", "64K", "100" (bytes), "10%" of physical memory (as lmplz's -S). */
+int cli_opt_memory(const char *s, void *dest)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno || !(v >= 0) || !isfinite(v)) return -1;
+    double mult = 1;
+    if (*end == '%') {
+        long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+        if (pages <= 0 || psz <= 0) return -1;
+        mult = (double)pages * (double)psz / 100.0;
+        end++;
+    } else if (*end) {
+        switch (*end) {
+        case 'b': case 'B': mult = 1; break;
+        case 'k': case 'K': mult = 1024.0; break;
+        case 'm': case 'M': mult = 1024.0 * 1024; break;
+        case 'g': case 'G': mult = 1024.0 * 1024 * 1024; break;
+        case 't': case 'T': mult = 1024.0 * 1024 * 1024 * 1024; break;
+        default: return -1;
+        }
+        end++;
+        if (*end == 'i' || *end == 'I') end++;
+        if (*end == 'b' || *end == 'B') end++;
+    }
+    if (*end) return -1;
+    double b = v * mult;
+    if (b > 1.8e19) return -1;
+    *(uint64_t *)dest = (uint64_t)b;
+    return 0;
+}

@@ -1,0 +1,140 @@
+/* The one option parser of the lmprob commands (docs/cli.md "Shared flags").
+ *
+ * A command lists its options in a table of cli_opt; each entry names the flag, where
+ * its value goes, and its domain. The flags that several commands take (--seed, --rng,
+ * --json, --threads, --output, --model, -n, --memory, --order, the sampler's
+ * --top-k, --top-p, ...) are written once, below, as CLI_OPT_* entries, so that a flag
+ * has one domain, one message and one exit status in every command that takes it:
+ *   lmprob: <cmd>: <flag>: expected <domain>, got '<value>'      exit 2 (CLI_USAGE)
+ * An unknown option, a missing value and a surplus argument are usage errors too (2);
+ * errors in the data a command reads exit 1 (CLI_FAIL).
+ *
+ * Two ways in:
+ *   cli_parse   the whole command line: --help, the table, "--" and positionals;
+ *   cli_take    one argument, for commands that keep a loop of their own around the
+ *               table (options with several values, such as train's --prune 0 0 1).
+ *
+ * Values are taken as "--flag V" or "--flag=V"; a bare "-" is a positional (stdin or
+ * stdout), as is a negative number that no option claims ("-1.5"). */
+#ifndef LMPROB_CLI_OPT_H
+#define LMPROB_CLI_OPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum cli_opt_kind {
+    CLI_OPT_FLAG,   /* no value; *(int *)dest = 1 */
+    CLI_OPT_STR,    /* *(const char **)dest = the value */
+    CLI_OPT_LONG,   /* *(long *)dest, an integer in [lo, hi] */
+    CLI_OPT_SIZE,   /* *(size_t *)dest, an integer in [lo, hi] */
+    CLI_OPT_U64,    /* *(uint64_t *)dest, an integer in [0, 2^64) */
+    CLI_OPT_DOUBLE, /* *(double *)dest, a finite number in the interval lo..hi (open ends by flag) */
+    CLI_OPT_CUSTOM  /* parse(value, dest) returns 0, or -1 when the value is out of the domain */
+} cli_opt_kind;
+
+typedef struct cli_opt {
+    const char *name;  /* "--seed" */
+    const char *alias; /* another spelling ("-n", "-o"), or NULL */
+    cli_opt_kind kind;
+    void *dest;
+    double lo, hi;    /* LONG, SIZE, DOUBLE: the domain */
+    int lo_open, hi_open; /* DOUBLE: the interval is open at that end */
+    const char *expect; /* the domain in words: "expected <expect>, got '<value>'" */
+    int (*parse)(const char *v, void *dest);
+    int *seen; /* when not NULL, set to 1 when the option is given */
+} cli_opt;
+
+#define CLI_NOPTS(t) (sizeof(t) / sizeof((t)[0]))
+
+/* cli_parse's result for -h/--help: the caller prints its usage to stdout and exits 0. */
+#define CLI_HELP (-1)
+
+/* Parse argv[1..argc-1] (argv[0] is the command's name) against opts[0..nopts-1].
+ * Positionals go to pos[0..maxpos-1] in order; *npos is their number. Returns CLI_OK,
+ * CLI_HELP, or CLI_USAGE after printing why (unknown option, bad value, more than
+ * maxpos positionals). `cmd` prefixes the messages ("dist", "nn init"). */
+int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t nopts, const char **pos,
+              size_t maxpos, size_t *npos);
+
+/* argv[*i] against the table: 1 when it is one of opts (its value taken, *i advanced past
+ * it), 0 when it is not, -1 after printing the error (a usage error). */
+int cli_take(const char *cmd, int argc, char **argv, int *i, const cli_opt *opts, size_t nopts);
+
+/* "lmprob: <cmd>: unknown option '<a>' (see lmprob <cmd> --help)", returns CLI_USAGE. */
+int cli_unknown_opt(const char *cmd, const char *a);
+
+/* 1 when a is an option name (not "-", not a negative number). */
+int cli_looks_like_opt(const char *a);
+
+/* Before a command reads `path` (NULL or "-": standard input): when that is a terminal,
+ * say so on stderr (a bare `lmprob decode` would otherwise seem to hang). */
+void cli_stdin_note(const char *cmd, const char *path);
+
+/* After parsing: numpy's legacy stream takes seeds below 2^32 (np.random.seed). Prints
+ * the --seed message and returns -1 when seed does not fit kind. */
+int cli_seed_check(const char *cmd, int rng_kind, uint64_t seed);
+
+/* The custom parsers of the shared flags (exposed for commands that map a flag onto
+ * another type). */
+int cli_opt_rng(const char *v, void *dest);         /* lmp_rng_kind: xoshiro | numpy */
+int cli_opt_conv(const char *v, void *dest);        /* lmp_sampler_convention: hf | llama */
+int cli_opt_dtype(const char *v, void *dest);       /* lmp_sampler_dtype: f64 | f32 */
+int cli_opt_lm_mode(const char *v, void *dest);     /* lmp_lm_tokens: word | char | byte | gpt2 */
+int cli_opt_memory(const char *v, void *dest);      /* uint64_t bytes: 512M, 1G, 10% */
+
+/* ---- the shared flags: one domain and one message each ------------------------------ */
+#define CLI_DOMAIN_SEED "a non-negative integer below 2^64 (numpy: below 2^32)"
+#define CLI_DOMAIN_THREADS "0 (all cores) to 1024"
+#define CLI_DOMAIN_COUNT "an integer >= 0"
+
+#define CLI_OPT_SEED(p) {.name = "--seed", .kind = CLI_OPT_U64, .dest = (p), .expect = CLI_DOMAIN_SEED}
+#define CLI_OPT_RNG(p) {.name = "--rng", .kind = CLI_OPT_CUSTOM, .dest = (p), .parse = cli_opt_rng, .expect = "xoshiro or numpy"}
+#define CLI_OPT_JSON(p) {.name = "--json", .kind = CLI_OPT_FLAG, .dest = (p)}
+#define CLI_OPT_THREADS(p) {.name = "--threads", .kind = CLI_OPT_LONG, .dest = (p), .lo = 0, .hi = 1024, .expect = CLI_DOMAIN_THREADS}
+#define CLI_OPT_OUTPUT(p) {.name = "--output", .alias = "-o", .kind = CLI_OPT_STR, .dest = (p)}
+#define CLI_OPT_MODEL(p) {.name = "--model", .kind = CLI_OPT_STR, .dest = (p)}
+/* -n N (also --n N): how many (samples, tokens, draws); 0 is allowed (nothing drawn).
+ * Not --count: that is tokenize's "print only the number of tokens". */
+#define CLI_OPT_COUNT(p) {.name = "-n", .alias = "--n", .kind = CLI_OPT_LONG, .dest = (p), .lo = 0, .hi = 1e15, .expect = CLI_DOMAIN_COUNT}
+#define CLI_OPT_MEMORY(p) {.name = "--memory", .alias = "-S", .kind = CLI_OPT_CUSTOM, .dest = (p), .parse = cli_opt_memory, .expect = "a size like 512M, 1G or 10%"}
+/* The n-gram order (LMP_NGRAM_MAX_ORDER in core.h). */
+#define CLI_OPT_ORDER(p) {.name = "--order", .kind = CLI_OPT_LONG, .dest = (p), .lo = 1, .hi = LMP_NGRAM_MAX_ORDER, .expect = "an n-gram order from 1 to " CLI_STR(LMP_NGRAM_MAX_ORDER)}
+#define CLI_OPT_MODE(p) {.name = "--mode", .kind = CLI_OPT_CUSTOM, .dest = (p), .parse = cli_opt_lm_mode, .expect = "word, char, byte or gpt2"}
+#define CLI_OPT_VOCAB_DIR(p) {.name = "--vocab", .alias = "--gpt2-vocab", .kind = CLI_OPT_STR, .dest = (p)}
+#define CLI_STR_(x) #x
+#define CLI_STR(x) CLI_STR_(x)
+
+/* The sampler (lmp_sampler_params, sample.h): the domains lmp_sampler_params_check enforces. */
+#define CLI_OPT_TEMPERATURE(p) {.name = "--temperature", .kind = CLI_OPT_DOUBLE, .dest = (p), .lo = 0, .hi = 1e300, .expect = "T >= 0 (0 is greedy)"}
+#define CLI_OPT_TOP_K(p) {.name = "--top-k", .kind = CLI_OPT_LONG, .dest = (p), .lo = 0, .hi = 2147483647.0, .expect = "k >= 0 (0 is off)"}
+#define CLI_OPT_TOP_P(p) {.name = "--top-p", .kind = CLI_OPT_DOUBLE, .dest = (p), .lo = 0, .hi = 1, .lo_open = 1, .expect = "a probability in (0, 1]"}
+#define CLI_OPT_MIN_P(p) {.name = "--min-p", .kind = CLI_OPT_DOUBLE, .dest = (p), .lo = 0, .hi = 1, .expect = "a value in [0, 1]"}
+#define CLI_OPT_TYPICAL(p) {.name = "--typical", .kind = CLI_OPT_DOUBLE, .dest = (p), .lo = 0, .hi = 1, .lo_open = 1, .expect = "a mass in (0, 1]"}
+#define CLI_OPT_EPSILON(p) {.name = "--epsilon", .kind = CLI_OPT_DOUBLE, .dest = (p), .lo = 0, .hi = 1, .hi_open = 1, .expect = "a value in [0, 1)"}
+#define CLI_OPT_REP_PENALTY(p) {.name = "--repetition-penalty", .kind = CLI_OPT_DOUBLE, .dest = (p), .lo = 0, .hi = 1e300, .lo_open = 1, .expect = "a penalty > 0 (1 is off)"}
+#define CLI_OPT_FREQ_PENALTY(p) {.name = "--frequency-penalty", .kind = CLI_OPT_DOUBLE, .dest = (p), .lo = -1e300, .hi = 1e300, .expect = "a finite number"}
+#define CLI_OPT_PRES_PENALTY(p) {.name = "--presence-penalty", .kind = CLI_OPT_DOUBLE, .dest = (p), .lo = -1e300, .hi = 1e300, .expect = "a finite number"}
+#define CLI_OPT_PENALTY_LAST_N(p) {.name = "--penalty-last-n", .kind = CLI_OPT_SIZE, .dest = (p), .lo = 0, .hi = 1e15, .expect = "n >= 0 (0: the whole history)"}
+#define CLI_OPT_MIN_KEEP(p) {.name = "--min-keep", .kind = CLI_OPT_SIZE, .dest = (p), .lo = 1, .hi = 1e15, .expect = "n >= 1"}
+/* The chain's convention; --order hf|llama is its old name, kept in decode and generate
+ * (docs/cli.md): --order is the n-gram order everywhere else. */
+#define CLI_OPT_CHAIN(p) {.name = "--chain", .kind = CLI_OPT_CUSTOM, .dest = (p), .parse = cli_opt_conv, .expect = "hf or llama"}
+#define CLI_OPT_CHAIN_OLD(p) {.name = "--order", .kind = CLI_OPT_CUSTOM, .dest = (p), .parse = cli_opt_conv, .expect = "hf or llama (as --chain; in decode and generate only)"}
+#define CLI_OPT_DTYPE(p, seen_) {.name = "--dtype", .kind = CLI_OPT_CUSTOM, .dest = (p), .parse = cli_opt_dtype, .expect = "f64 or f32", .seen = (seen_)}
+
+/* Every sampler option into an lmp_sampler_params (prm) and the --dtype seen flag. */
+#define CLI_OPTS_SAMPLER(prm, dtype_seen)                                                                        \
+    CLI_OPT_TEMPERATURE(&(prm).temperature), CLI_OPT_TOP_K(&(prm).top_k), CLI_OPT_TOP_P(&(prm).top_p),       \
+        CLI_OPT_MIN_P(&(prm).min_p), CLI_OPT_TYPICAL(&(prm).typical_p), CLI_OPT_EPSILON(&(prm).epsilon),      \
+        CLI_OPT_REP_PENALTY(&(prm).repetition_penalty), CLI_OPT_FREQ_PENALTY(&(prm).frequency_penalty),       \
+        CLI_OPT_PRES_PENALTY(&(prm).presence_penalty), CLI_OPT_PENALTY_LAST_N(&(prm).penalty_last_n),         \
+        CLI_OPT_MIN_KEEP(&(prm).min_keep), CLI_OPT_CHAIN(&(prm).conv), CLI_OPT_CHAIN_OLD(&(prm).conv),        \
+        CLI_OPT_DTYPE(&(prm).dtype, (dtype_seen))
+
+/* Help lines of the shared flags, so that every command describes them alike. */
+#define CLI_HELP_SEED "  --seed S                 seed of the random stream (default 42)\n"
+#define CLI_HELP_RNG "  --rng xoshiro|numpy      random stream (default xoshiro; numpy: legacy MT19937, np.random.seed parity)\n"
+#define CLI_HELP_JSON "  --json                   machine-readable output (one JSON object)\n"
+#define CLI_HELP_THREADS "  --threads T              threads, 0 (all cores) to 1024\n"
+
+#endif

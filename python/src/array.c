@@ -1,0 +1,457 @@
+/* Arrays in and out through the buffer protocol (PEP 3118).
+ *
+ * In: any exporter (numpy arrays, memoryviews, array.array, bytes) is read in
+ * place, with its strides; objects without the protocol (lists, torch tensors)
+ * go through numpy.asarray when numpy is importable (a CPU torch tensor's
+ * __array__ shares its memory), else a nested list of numbers becomes a
+ * float64 copy.
+ *
+ * Out: lmprob._Buffer, a block of memory with a format and a shape that exports
+ * itself through the buffer protocol; numpy.asarray of it is an ndarray over the
+ * same memory (its .base is the block), so a result is written once, where it
+ * stays. Why not numpy's C API: the module then builds without numpy, works
+ * without it (memoryviews), and does not depend on numpy's ABI (which changed
+ * with numpy 2); the cost is one numpy.asarray call per result (about a
+ * microsecond), nothing per element. */
+#include "lmpy.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- numpy, when there ---------------------------------------------------------------- */
+
+static PyObject *np_mod;   /* numpy, once imported */
+static PyObject *np_asarray;
+static int np_tried;
+
+PyObject *lmpy_numpy(void)
+{
+    if (!np_tried) {
+        np_tried = 1;
+        np_mod = PyImport_ImportModule("numpy");
+        if (np_mod) np_asarray = PyObject_GetAttrString(np_mod, "asarray");
+        if (!np_mod || !np_asarray) {
+            Py_CLEAR(np_mod);
+            Py_CLEAR(np_asarray);
+            PyErr_Clear();
+        }
+    }
+    return np_mod;
+}
+
+/* ---- lmprob._Buffer --------------------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    void *data;
+    int ndim;
+    char format[2];
+    Py_ssize_t itemsize;
+    Py_ssize_t shape[LMPY_MAXDIM];
+    Py_ssize_t strides[LMPY_MAXDIM];
+} lmpy_block;
+
+static void block_dealloc(lmpy_block *b)
+{
+    PyMem_RawFree(b->data);
+    Py_TYPE(b)->tp_free((PyObject *)b);
+}
+
+static int block_getbuffer(lmpy_block *b, Py_buffer *view, int flags)
+{
+    (void)flags; /* always a writable, C-contiguous array with shape and strides */
+    Py_ssize_t n = 1;
+    for (int i = 0; i < b->ndim; i++) n *= b->shape[i];
+    view->buf = b->data;
+    view->obj = Py_NewRef((PyObject *)b);
+    view->len = n * b->itemsize;
+    view->readonly = 0;
+    view->itemsize = b->itemsize;
+    view->format = b->format;
+    view->ndim = b->ndim;
+    view->shape = b->shape;
+    view->strides = b->strides;
+    view->suboffsets = NULL;
+    view->internal = NULL;
+    return 0;
+}
+
+static PyBufferProcs block_as_buffer = {(getbufferproc)block_getbuffer, NULL};
+
+static PyTypeObject block_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "lmprob._Buffer",
+    .tp_basicsize = sizeof(lmpy_block),
+    .tp_dealloc = (destructor)block_dealloc,
+    .tp_as_buffer = &block_as_buffer,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = PyDoc_STR("Memory holding a result of lmprob (numpy.asarray reads it without a copy)."),
+};
+
+static Py_ssize_t type_size(char type)
+{
+    switch (type) {
+    case 'f': case 'i': case 'I': return 4;
+    case 'd': case 'q': return 8;
+    case 'B': return 1;
+    default: return 0;
+    }
+}
+
+PyObject *lmpy_array_new(char type, int ndim, const Py_ssize_t *shape, void **data)
+{
+    Py_ssize_t isz = type_size(type);
+    if (!isz || ndim < 0 || ndim > LMPY_MAXDIM) {
+        PyErr_SetString(PyExc_SystemError, "lmprob: bad array type");
+        return NULL;
+    }
+    size_t n = 1;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] < 0 || (shape[i] > 0 && n > (size_t)PY_SSIZE_T_MAX / (size_t)isz / (size_t)shape[i]))
+            return PyErr_NoMemory();
+        n *= (size_t)shape[i];
+    }
+    lmpy_block *b = PyObject_New(lmpy_block, &block_type);
+    if (!b) return NULL;
+    b->data = PyMem_RawMalloc(n ? n * (size_t)isz : 1);
+    if (!b->data) {
+        b->data = NULL;
+        Py_DECREF(b);
+        return PyErr_NoMemory();
+    }
+    b->ndim = ndim;
+    b->format[0] = type;
+    b->format[1] = '\0';
+    b->itemsize = isz;
+    Py_ssize_t st = isz;
+    for (int i = ndim - 1; i >= 0; i--) {
+        b->shape[i] = shape[i];
+        b->strides[i] = st;
+        st *= shape[i] > 0 ? shape[i] : 1;
+    }
+    *data = b->data;
+    return (PyObject *)b;
+}
+
+PyObject *lmpy_array_finish(PyObject *block)
+{
+    if (!block) return NULL;
+    PyObject *r;
+    if (lmpy_numpy()) r = PyObject_CallOneArg(np_asarray, block);
+    else r = PyMemoryView_FromObject(block);
+    Py_DECREF(block);
+    return r;
+}
+
+/* ---- views of input arrays ---------------------------------------------------------------- */
+
+const char *lmpy_shape_str(int ndim, const Py_ssize_t *shape, char *buf, size_t cap)
+{
+    size_t k = 0;
+    k += (size_t)snprintf(buf + k, cap - k, "(");
+    for (int i = 0; i < ndim && k < cap; i++)
+        k += (size_t)snprintf(buf + k, cap - k, "%s%zd", i ? ", " : "", shape[i]);
+    if (ndim == 1 && k < cap) k += (size_t)snprintf(buf + k, cap - k, ",");
+    if (k < cap) snprintf(buf + k, cap - k, ")");
+    return buf;
+}
+
+const char *lmpy_view_dtype(const lmpy_view *v)
+{
+    switch (v->type) {
+    case 'f': return "float32";
+    case 'd': return "float64";
+    case 'b': return "bool";
+    case 'i':
+        return v->itemsize == 1 ? "int8" : v->itemsize == 2 ? "int16" : v->itemsize == 4 ? "int32" : "int64";
+    case 'u':
+        return v->itemsize == 1 ? "uint8" : v->itemsize == 2 ? "uint16" : v->itemsize == 4 ? "uint32" : "uint64";
+    default: return "?";
+    }
+}
+
+double lmpy_view_at(const lmpy_view *v, const char *p)
+{
+    switch (v->type) {
+    case 'f': { float x; memcpy(&x, p, 4); return x; }
+    case 'd': { double x; memcpy(&x, p, 8); return x; }
+    case 'b': return *(const unsigned char *)p != 0;
+    case 'i':
+        switch (v->itemsize) {
+        case 1: return *(const int8_t *)p;
+        case 2: { int16_t x; memcpy(&x, p, 2); return x; }
+        case 4: { int32_t x; memcpy(&x, p, 4); return x; }
+        default: { int64_t x; memcpy(&x, p, 8); return (double)x; }
+        }
+    default:
+        switch (v->itemsize) {
+        case 1: return *(const uint8_t *)p;
+        case 2: { uint16_t x; memcpy(&x, p, 2); return x; }
+        case 4: { uint32_t x; memcpy(&x, p, 4); return x; }
+        default: { uint64_t x; memcpy(&x, p, 8); return (double)x; }
+        }
+    }
+}
+
+/* A nested list/tuple of numbers (depth 1 or 2) as a float64 block, when numpy is absent. */
+static PyObject *list_to_block(PyObject *obj, const char *name)
+{
+    PyObject *outer = PySequence_Fast(obj, "");
+    if (!outer) {
+        PyErr_Clear();
+        return PyErr_Format(PyExc_TypeError, "%s: expected an array or a sequence of numbers, got %.100s", name,
+                            Py_TYPE(obj)->tp_name);
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(outer), m = -1;
+    int depth = 1;
+    if (n > 0) {
+        PyObject *first = PySequence_Fast_GET_ITEM(outer, 0);
+        if (PyList_Check(first) || PyTuple_Check(first)) {
+            depth = 2;
+            m = PySequence_Size(first);
+        }
+    }
+    Py_ssize_t shape[2] = {n, m};
+    double *d;
+    PyObject *blk = lmpy_array_new('d', depth, shape, (void **)&d);
+    if (!blk) goto fail;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *it = PySequence_Fast_GET_ITEM(outer, i);
+        if (depth == 1) {
+            d[i] = PyFloat_AsDouble(it);
+            if (d[i] == -1.0 && PyErr_Occurred()) goto fail;
+            continue;
+        }
+        PyObject *row = PySequence_Fast(it, "");
+        if (!row || PySequence_Fast_GET_SIZE(row) != m) {
+            Py_XDECREF(row);
+            PyErr_Clear();
+            PyErr_Format(PyExc_ValueError, "%s: row %zd: expected a sequence of %zd numbers (a rectangular list)",
+                         name, i, m);
+            goto fail;
+        }
+        for (Py_ssize_t j = 0; j < m; j++) {
+            double x = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(row, j));
+            if (x == -1.0 && PyErr_Occurred()) {
+                Py_DECREF(row);
+                goto fail;
+            }
+            d[i * m + j] = x;
+        }
+        Py_DECREF(row);
+    }
+    Py_DECREF(outer);
+    return blk;
+fail:
+    Py_XDECREF(blk);
+    Py_DECREF(outer);
+    return NULL;
+}
+
+void lmpy_view_release(lmpy_view *v)
+{
+    if (v->has_buf) PyBuffer_Release(&v->buf);
+    v->has_buf = 0;
+    Py_CLEAR(v->owner);
+}
+
+int lmpy_view_get(PyObject *obj, lmpy_view *v, const char *name, unsigned accept)
+{
+    memset(v, 0, sizeof *v);
+    int flags = (accept & LMPY_WRITABLE) ? PyBUF_RECORDS : PyBUF_RECORDS_RO;
+    PyObject *src = obj;
+    if (!PyObject_CheckBuffer(obj)) {
+        if (accept & LMPY_WRITABLE) {
+            PyErr_Format(PyExc_TypeError, "%s: expected a writable array (numpy, or any writable buffer), got %.100s",
+                         name, Py_TYPE(obj)->tp_name);
+            return -1;
+        }
+        if (PyUnicode_Check(obj) || PyBytes_Check(obj) || PyLong_Check(obj) || PyFloat_Check(obj) ||
+            obj == Py_None) {
+            PyErr_Format(PyExc_TypeError, "%s: expected an array of numbers, got %.100s", name, Py_TYPE(obj)->tp_name);
+            return -1;
+        }
+        if (lmpy_numpy()) {
+            /* Plain lists of numbers become float64 when integers are not wanted ([3, 2, 1] as logits). */
+            int seq = PyList_Check(obj) || PyTuple_Check(obj);
+            if (seq && !(accept & LMPY_INT))
+                v->owner = PyObject_CallFunction(np_asarray, "Os", obj, "float64");
+            else
+                v->owner = PyObject_CallOneArg(np_asarray, obj);
+        } else {
+            v->owner = list_to_block(obj, name);
+        }
+        if (!v->owner) return -1;
+        src = v->owner;
+    }
+    if (PyObject_GetBuffer(src, &v->buf, flags) < 0) {
+        if ((accept & LMPY_WRITABLE) && PyErr_ExceptionMatches(PyExc_BufferError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "%s: expected a writable array, got a read-only %.100s", name,
+                         Py_TYPE(obj)->tp_name);
+        }
+        lmpy_view_release(v);
+        return -1;
+    }
+    v->has_buf = 1;
+    const char *f = v->buf.format ? v->buf.format : "B";
+    if (*f == '>' || *f == '!') {
+        PyErr_Format(PyExc_TypeError, "%s: expected an array in the machine's byte order, got format '%s'", name,
+                     v->buf.format);
+        goto fail;
+    }
+    if (*f == '@' || *f == '=' || *f == '<') f++;
+    char c = f[0];
+    if (c == '\0' || f[1] != '\0') c = '?'; /* structured or unknown */
+    switch (c) {
+    case 'f': v->type = v->buf.itemsize == 4 ? 'f' : 0; break;
+    case 'd': v->type = v->buf.itemsize == 8 ? 'd' : 0; break;
+    case 'b': case 'h': case 'i': case 'l': case 'q': case 'n': v->type = 'i'; break;
+    case 'B': case 'H': case 'I': case 'L': case 'Q': case 'N': case 'c': v->type = 'u'; break;
+    case '?': v->type = f[0] == '?' && f[1] == '\0' ? 'b' : 0; break;
+    default: v->type = 0; break;
+    }
+    if (v->type == 'i' || v->type == 'u' || v->type == 'b') {
+        if (!(v->buf.itemsize == 1 || v->buf.itemsize == 2 || v->buf.itemsize == 4 || v->buf.itemsize == 8))
+            v->type = 0;
+    }
+    int ok = (v->type == 'f' || v->type == 'd') ? (accept & LMPY_FLOAT) != 0
+             : v->type ? (accept & LMPY_INT) != 0 : 0;
+    if (!ok) {
+        const char *want = (accept & LMPY_FLOAT) && (accept & LMPY_INT) ? "a numeric array"
+                           : (accept & LMPY_FLOAT)                       ? "a float32 or float64 array"
+                                                                         : "an integer array";
+        if (v->type) {
+            v->itemsize = v->buf.itemsize;
+            PyErr_Format(PyExc_TypeError, "%s: expected %s, got %s", name, want, lmpy_view_dtype(v));
+        } else {
+            if (c == 'e')
+                PyErr_Format(PyExc_TypeError, "%s: expected %s, got float16", name, want);
+            else
+                PyErr_Format(PyExc_TypeError, "%s: expected %s, got buffer format '%s' (itemsize %zd)", name, want,
+                             v->buf.format ? v->buf.format : "B", v->buf.itemsize);
+        }
+        goto fail;
+    }
+    if (v->buf.ndim > LMPY_MAXDIM) {
+        PyErr_Format(PyExc_ValueError, "%s: expected at most %d dimensions, got %d", name, LMPY_MAXDIM, v->buf.ndim);
+        goto fail;
+    }
+    v->data = v->buf.buf;
+    v->ndim = v->buf.ndim;
+    v->itemsize = v->buf.itemsize;
+    v->size = 1;
+    Py_ssize_t st = v->itemsize;
+    for (int i = v->ndim - 1; i >= 0; i--) {
+        v->shape[i] = v->buf.shape ? v->buf.shape[i] : (i == 0 ? v->buf.len / v->itemsize : 1);
+        v->strides[i] = v->buf.strides ? v->buf.strides[i] : st;
+        st *= v->shape[i];
+        v->size *= v->shape[i];
+    }
+    if (v->buf.suboffsets) {
+        for (int i = 0; i < v->ndim; i++)
+            if (v->buf.suboffsets[i] >= 0) {
+                PyErr_Format(PyExc_TypeError, "%s: arrays of pointers (PIL-style suboffsets) are not supported", name);
+                goto fail;
+            }
+    }
+    return 0;
+fail:
+    lmpy_view_release(v);
+    return -1;
+}
+
+/* ---- token ids ---------------------------------------------------------------------------------- */
+
+int lmpy_ids_get(PyObject *obj, const char *name, size_t V, lmp_token_id **ids, size_t *n)
+{
+    *ids = NULL;
+    *n = 0;
+    long long hi = V ? (long long)V : (long long)INT32_MAX + 1;
+    if (PyList_Check(obj) || PyTuple_Check(obj)) {
+        Py_ssize_t k = PySequence_Fast_GET_SIZE(obj);
+        if (k == 0) return 0;
+        lmp_token_id *t = PyMem_RawMalloc((size_t)k * sizeof *t);
+        if (!t) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < k; i++) {
+            PyObject *it = PySequence_Fast_GET_ITEM(obj, i);
+            if (!PyLong_Check(it) && !PyIndex_Check(it)) {
+                PyErr_Format(PyExc_TypeError, "%s[%zd]: expected an int token id, got %.100s", name, i,
+                             Py_TYPE(it)->tp_name);
+                PyMem_RawFree(t);
+                return -1;
+            }
+            int overflow = 0;
+            PyObject *ix = PyNumber_Index(it);
+            long long x = ix ? PyLong_AsLongLongAndOverflow(ix, &overflow) : -1;
+            Py_XDECREF(ix);
+            if (!ix) {
+                PyMem_RawFree(t);
+                return -1;
+            }
+            if (overflow || x < 0 || x >= hi) {
+                if (overflow)
+                    PyErr_Format(PyExc_ValueError, "%s[%zd]: expected a token id in [0, %lld), got a huge int", name,
+                                 i, hi);
+                else
+                    PyErr_Format(PyExc_ValueError, "%s[%zd] = %lld: expected a token id in [0, %lld)", name, i, x, hi);
+                PyMem_RawFree(t);
+                return -1;
+            }
+            t[i] = (lmp_token_id)x;
+        }
+        *ids = t;
+        *n = (size_t)k;
+        return 0;
+    }
+    lmpy_view v;
+    if (lmpy_view_get(obj, &v, name, LMPY_INT) < 0) return -1;
+    if (v.ndim != 1) {
+        PyErr_Format(PyExc_ValueError, "%s: expected a 1-D sequence of token ids, got %d dimensions", name, v.ndim);
+        lmpy_view_release(&v);
+        return -1;
+    }
+    size_t k = (size_t)v.shape[0];
+    lmp_token_id *t = k ? PyMem_RawMalloc(k * sizeof *t) : NULL;
+    if (k && !t) {
+        lmpy_view_release(&v);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (size_t i = 0; i < k; i++) {
+        const char *p = v.data + (Py_ssize_t)i * v.strides[0];
+        long long x;
+        if (v.type == 'u' && v.itemsize == 8) {
+            uint64_t u;
+            memcpy(&u, p, 8);
+            x = u > (uint64_t)INT64_MAX ? -1 : (long long)u;
+        } else if (v.type == 'i' && v.itemsize == 8) {
+            int64_t s;
+            memcpy(&s, p, 8);
+            x = s;
+        } else {
+            x = (long long)lmpy_view_at(&v, p);
+        }
+        if (x < 0 || x >= hi) {
+            PyErr_Format(PyExc_ValueError, "%s[%zu] = %lld: expected a token id in [0, %lld)", name, i, x, hi);
+            PyMem_RawFree(t);
+            lmpy_view_release(&v);
+            return -1;
+        }
+        t[i] = (lmp_token_id)x;
+    }
+    lmpy_view_release(&v);
+    *ids = t;
+    *n = k;
+    return 0;
+}
+
+int lmpy_init_array(PyObject *m)
+{
+    (void)m;
+    return PyType_Ready(&block_type);
+}

@@ -1,0 +1,569 @@
+/* Information theory along an axis (info.h on arrays): entropy, cross_entropy,
+ * kl, js, perplexity, logsumexp, log_softmax, softmax, entropy_of_logits.
+ *
+ * numpy's rules: `axis` (default -1, the vocabulary axis of logits; negative
+ * counts from the end; None: the whole array as one vector) names the axis
+ * each vector lies along; reductions drop it (keepdims=True keeps it as 1) and
+ * a reduction of a 1-D array is a Python float; two-array functions broadcast
+ * their arguments against each other. Every kernel is the library's
+ * (subtract-the-maximum, sums in double, float32 kernels for float32 input),
+ * so the values are those of the C API. A vector lying along a contiguous
+ * axis is read in place; any other is gathered into a buffer first.
+ *
+ * Domain: the scalar functions return NaN for an invalid distribution (a
+ * negative or NaN entry, a zero sum: info.h), as scipy does; softmax and
+ * log_softmax raise ValueError (NaN or +inf logits, all -inf), naming the
+ * vector and the index. Large arrays run on threads without the GIL. */
+#include "lmpy.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum {
+    OP_ENTROPY, OP_ENTROPY_LOGITS, OP_CE, OP_KL, OP_KL_SMOOTH, OP_JS, OP_JS_DIST, OP_PPL, OP_LSE, OP_LOG_SOFTMAX,
+    OP_SOFTMAX
+} op_kind;
+
+static int op_binary(op_kind op) { return op == OP_CE || op == OP_KL || op == OP_KL_SMOOTH || op == OP_JS || op == OP_JS_DIST; }
+static int op_map(op_kind op) { return op == OP_LOG_SOFTMAX || op == OP_SOFTMAX; }
+/* ops with a float32 kernel in info.h */
+static int op_f32(op_kind op)
+{
+    return op == OP_ENTROPY || op == OP_ENTROPY_LOGITS || op == OP_KL || op == OP_LSE || op == OP_LOG_SOFTMAX ||
+           op == OP_SOFTMAX;
+}
+
+/* The vectors of one call: `count` lanes of n elements; lane k of operand i starts at
+ * data + sum_d idx_d(k) * ostr[i][d] and steps by lstr[i]. Operand 2 is the output of a map. */
+typedef struct lanes {
+    int nouter;
+    Py_ssize_t oshape[LMPY_MAXDIM];
+    Py_ssize_t ostr[3][LMPY_MAXDIM];
+    Py_ssize_t lstr[3];
+    char *data[3];
+    char type[3];
+    size_t n, count;
+} lanes;
+
+typedef struct job {
+    op_kind op;
+    lanes L;
+    int f32;         /* the float32 kernels (every operand float32) */
+    double base, eps;
+    double *red;     /* reductions: count results */
+    void **scratch;  /* per worker: 3 lanes of doubles */
+    const lmpy_view *in[2];
+    atomic_size_t bad;    /* first failing lane of a map (count when none) */
+    lmp_error *errs;      /* per worker */
+    size_t *err_lane;     /* per worker */
+} job;
+
+static void lane_offsets(const lanes *L, size_t k, Py_ssize_t off[3])
+{
+    off[0] = off[1] = off[2] = 0;
+    for (int d = L->nouter - 1; d >= 0; d--) {
+        Py_ssize_t i = (Py_ssize_t)(k % (size_t)L->oshape[d]);
+        k /= (size_t)L->oshape[d];
+        for (int a = 0; a < 3; a++) off[a] += i * L->ostr[a][d];
+    }
+}
+
+/* Operand a's lane as float (f32 path) or double, in place when contiguous, else gathered. */
+static const void *lane_get(const job *j, int a, const char *p, void *buf)
+{
+    const lanes *L = &j->L;
+    size_t n = L->n;
+    if (j->f32) {
+        if (L->lstr[a] == 4) return p;
+        float *f = buf;
+        for (size_t i = 0; i < n; i++) memcpy(&f[i], p + (Py_ssize_t)i * L->lstr[a], 4);
+        return f;
+    }
+    if (L->type[a] == 'd' && L->lstr[a] == 8) return p;
+    double *d = buf;
+    for (size_t i = 0; i < n; i++) d[i] = lmpy_view_at(j->in[a], p + (Py_ssize_t)i * L->lstr[a]);
+    return d;
+}
+
+static void lane_run(void *ctx, size_t k, int w)
+{
+    job *j = ctx;
+    const lanes *L = &j->L;
+    Py_ssize_t off[3];
+    lane_offsets(L, k, off);
+    size_t n = L->n;
+    char *s = j->scratch[w];
+    void *b0 = s, *b1 = s + n * 8, *b2 = s + 2 * n * 8;
+    const void *x = lane_get(j, 0, L->data[0] + off[0], b0);
+    const void *y = op_binary(j->op) ? lane_get(j, 1, L->data[1] + off[1], b1) : NULL;
+    double r = 0.0;
+    switch (j->op) {
+    case OP_ENTROPY: r = j->f32 ? lmp_entropy_f32(x, n, j->base) : lmp_entropy(x, n, j->base); break;
+    case OP_ENTROPY_LOGITS: {
+        r = j->f32 ? lmp_entropy_of_logits_f32(x, n) : lmp_entropy_of_logits(x, n);
+        if (j->base != LMP_BASE_E) r /= log(j->base);
+        break;
+    }
+    case OP_CE: r = lmp_cross_entropy(x, y, n, j->base); break;
+    case OP_KL: r = j->f32 ? lmp_kl_divergence_f32(x, y, n, j->base) : lmp_kl_divergence(x, y, n, j->base); break;
+    case OP_KL_SMOOTH: r = lmp_kl_divergence_smoothed(x, y, n, j->eps, j->base); break;
+    case OP_JS: r = lmp_js_divergence(x, y, n, j->base); break;
+    case OP_JS_DIST: r = lmp_js_distance(x, y, n, j->base); break;
+    case OP_PPL: r = lmp_perplexity(x, n); break;
+    case OP_LSE: r = j->f32 ? lmp_logsumexp_f32(x, n) : lmp_logsumexp(x, n); break;
+    case OP_LOG_SOFTMAX:
+    case OP_SOFTMAX: {
+        int esz = j->f32 ? 4 : 8;
+        char *o = L->data[2] + off[2];
+        void *dst = L->lstr[2] == esz ? (void *)o : b2;
+        lmp_status st;
+        lmp_error e;
+        if (j->op == OP_SOFTMAX)
+            st = j->f32 ? lmp_softmax_f32(x, n, dst, &e) : lmp_softmax(x, n, dst, &e);
+        else
+            st = j->f32 ? lmp_log_softmax_f32(x, n, dst, &e) : lmp_log_softmax(x, n, dst, &e);
+        if (st != LMP_OK) {
+            /* keep the first failing lane (lanes are handed out in order, but threads race) */
+            size_t cur = atomic_load(&j->bad);
+            while (k < cur && !atomic_compare_exchange_weak(&j->bad, &cur, k)) {
+            }
+            if (k < j->err_lane[w]) {
+                j->err_lane[w] = k;
+                j->errs[w] = e;
+            }
+            return;
+        }
+        if (dst == b2)
+            for (size_t i = 0; i < n; i++) memcpy(o + (Py_ssize_t)i * L->lstr[2], (char *)b2 + i * esz, (size_t)esz);
+        return;
+    }
+    }
+    j->red[k] = r;
+}
+
+/* ---- argument handling -------------------------------------------------------------------------- */
+
+static int parse_axis(PyObject *axis, int ndim, int *out, int *flat)
+{
+    *flat = 0;
+    if (axis == Py_None) {
+        *flat = 1;
+        *out = 0;
+        return 0;
+    }
+    long a = PyLong_AsLong(axis);
+    if (a == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "axis: expected an int or None, got %.100s", Py_TYPE(axis)->tp_name);
+        return -1;
+    }
+    if (a < -(long)ndim || a >= (long)ndim) {
+        PyErr_Format(PyExc_ValueError, "axis %ld is out of bounds for array of dimension %d", a, ndim);
+        return -1;
+    }
+    *out = (int)(a < 0 ? a + ndim : a);
+    return 0;
+}
+
+static int get_base(PyObject *o, double *base)
+{
+    if (o == Py_None) {
+        *base = LMP_BASE_E;
+        return 0;
+    }
+    double b = PyFloat_AsDouble(o);
+    if (b == -1.0 && PyErr_Occurred()) return -1;
+    if (!(b > 0) || b == 1.0 || !isfinite(b)) {
+        PyErr_Format(PyExc_ValueError, "base = %g: expected a base > 0 and != 1 (2: bits, None: nats)", b);
+        return -1;
+    }
+    *base = b;
+    return 0;
+}
+
+/* A flat (axis=None) view of a contiguous-or-not array as one lane: ndim 1 over all
+ * elements is only possible when the strides allow it; else the elements are copied. */
+static int flatten(lmpy_view *v, PyObject **holder)
+{
+    *holder = NULL;
+    if (v->ndim == 1) return 0;
+    /* C-contiguous: one lane with the item stride */
+    int contig = 1;
+    Py_ssize_t st = v->itemsize;
+    for (int d = v->ndim - 1; d >= 0; d--) {
+        if (v->shape[d] != 1 && v->strides[d] != st) contig = 0;
+        st *= v->shape[d];
+    }
+    if (!contig) {
+        Py_ssize_t n = v->size;
+        double *dst;
+        PyObject *blk = lmpy_array_new('d', 1, &n, (void **)&dst);
+        if (!blk) return -1;
+        Py_ssize_t idx[LMPY_MAXDIM] = {0};
+        for (Py_ssize_t k = 0; k < n; k++) {
+            Py_ssize_t off = 0;
+            for (int d = 0; d < v->ndim; d++) off += idx[d] * v->strides[d];
+            dst[k] = lmpy_view_at(v, v->data + off);
+            for (int d = v->ndim - 1; d >= 0; d--) {
+                if (++idx[d] < v->shape[d]) break;
+                idx[d] = 0;
+            }
+        }
+        *holder = blk;
+        v->data = (char *)dst;
+        v->type = 'd';
+        v->itemsize = 8;
+    }
+    v->shape[0] = v->size;
+    v->strides[0] = v->itemsize;
+    v->ndim = 1;
+    return 0;
+}
+
+/* Run op over x (and y) along axis; see the file comment. */
+static PyObject *reduce_or_map(op_kind op, PyObject *xo, PyObject *yo, PyObject *axis_o, int keepdims, double base,
+                               double eps)
+{
+    lmpy_view v[2];
+    int nin = op_binary(op) ? 2 : 1;
+    PyObject *res = NULL, *blk = NULL, *hold[2] = {NULL, NULL};
+    job j;
+    memset(&j, 0, sizeof j);
+    int got = 0, nt = 0, orig_ndim = 0;
+    char shp[2][128];
+    for (; got < nin; got++) {
+        const char *name = got == 0 ? (op_binary(op) ? "p" : "x") : "q";
+        if (lmpy_view_get(got == 0 ? xo : yo, &v[got], name, LMPY_FLOAT | LMPY_INT) < 0) goto done;
+    }
+    int flat_any = axis_o == Py_None;
+    orig_ndim = v[0].ndim;
+    if (flat_any) {
+        for (int i = 0; i < nin; i++)
+            if (flatten(&v[i], &hold[i]) < 0) goto done;
+    }
+    /* broadcast shape (numpy: align from the right; 1 stretches) */
+    int nd = v[0].ndim;
+    if (nin == 2 && v[1].ndim > nd) nd = v[1].ndim;
+    Py_ssize_t shape[LMPY_MAXDIM], str[3][LMPY_MAXDIM];
+    for (int d = 0; d < nd; d++) {
+        Py_ssize_t s = 1;
+        for (int i = 0; i < nin; i++) {
+            int di = d - (nd - v[i].ndim);
+            Py_ssize_t si = di >= 0 ? v[i].shape[di] : 1;
+            if (si != 1) {
+                if (s != 1 && si != s) {
+                    PyErr_Format(PyExc_ValueError, "operands could not be broadcast together with shapes %s %s",
+                                 lmpy_shape_str(v[0].ndim, v[0].shape, shp[0], sizeof shp[0]),
+                                 lmpy_shape_str(v[1].ndim, v[1].shape, shp[1], sizeof shp[1]));
+                    goto done;
+                }
+                s = si;
+            }
+        }
+        shape[d] = s;
+        for (int i = 0; i < nin; i++) {
+            int di = d - (nd - v[i].ndim);
+            str[i][d] = di >= 0 && v[i].shape[di] != 1 ? v[i].strides[di] : 0;
+        }
+    }
+    if (nd == 0) {
+        PyErr_Format(PyExc_ValueError, "expected an array with at least one dimension, got a 0-d array");
+        goto done;
+    }
+    int axis, flat;
+    if (parse_axis(flat_any ? Py_None : axis_o, nd, &axis, &flat) < 0) goto done;
+    if (flat) axis = 0;
+    j.op = op;
+    j.base = base;
+    j.eps = eps;
+    j.in[0] = &v[0];
+    j.in[1] = nin == 2 ? &v[1] : NULL;
+    j.f32 = op_f32(op) && v[0].type == 'f' && (nin == 1 || v[1].type == 'f');
+    lanes *L = &j.L;
+    L->n = (size_t)shape[axis];
+    L->count = 1;
+    for (int d = 0, o = 0; d < nd; d++) {
+        if (d == axis) continue;
+        L->oshape[o] = shape[d];
+        for (int i = 0; i < nin; i++) L->ostr[i][o] = str[i][d];
+        L->count *= (size_t)shape[d];
+        o++;
+        L->nouter = o;
+    }
+    for (int i = 0; i < nin; i++) {
+        L->lstr[i] = str[i][axis];
+        L->data[i] = v[i].data;
+        L->type[i] = v[i].type;
+    }
+    /* the result: a map has the (broadcast) input's shape; a reduction drops the axis */
+    if (op_map(op)) {
+        char t = j.f32 ? 'f' : 'd';
+        void *data;
+        blk = lmpy_array_new(t, nd, shape, &data);
+        if (!blk) goto done;
+        Py_ssize_t ost[LMPY_MAXDIM], st = j.f32 ? 4 : 8;
+        for (int d = nd - 1; d >= 0; d--) {
+            ost[d] = st;
+            st *= shape[d] > 0 ? shape[d] : 1;
+        }
+        for (int d = 0, o = 0; d < nd; d++)
+            if (d != axis) L->ostr[2][o++] = ost[d];
+        L->lstr[2] = ost[axis];
+        L->data[2] = data;
+        if (L->n == 0 && L->count > 0) {
+            PyErr_SetString(PyExc_ValueError, "x: expected at least one value along the axis, got none");
+            goto done;
+        }
+    } else {
+        Py_ssize_t rshape[LMPY_MAXDIM];
+        int rd = 0;
+        for (int d = 0; d < nd; d++) {
+            if (d == axis) {
+                if (keepdims && !flat) rshape[rd++] = 1;
+                continue;
+            }
+            rshape[rd++] = shape[d];
+        }
+        if (flat && keepdims) /* numpy: axis=None, keepdims=True keeps every axis as 1 */
+            for (rd = 0; rd < orig_ndim; rd++) rshape[rd] = 1;
+        blk = lmpy_array_new('d', rd, rshape, (void **)&j.red);
+        if (!blk) goto done;
+    }
+    nt = L->count * L->n >= (1u << 17) ? lmpy_threads(0, L->count) : 1;
+    j.scratch = PyMem_RawCalloc((size_t)nt, sizeof *j.scratch);
+    j.errs = PyMem_RawCalloc((size_t)nt, sizeof *j.errs);
+    j.err_lane = PyMem_RawMalloc((size_t)nt * sizeof *j.err_lane);
+    if (!j.scratch || !j.errs || !j.err_lane) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (int w = 0; w < nt; w++) {
+        j.err_lane[w] = (size_t)-1;
+        if (!(j.scratch[w] = PyMem_RawMalloc(3 * (L->n ? L->n : 1) * sizeof(double)))) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    atomic_init(&j.bad, L->count);
+    if (L->count * L->n >= 16384) {
+        Py_BEGIN_ALLOW_THREADS
+        lmpy_parallel(L->count, nt, lane_run, &j);
+        Py_END_ALLOW_THREADS
+    } else {
+        lmpy_parallel(L->count, 1, lane_run, &j);
+    }
+    size_t bad = atomic_load(&j.bad);
+    if (bad < L->count) {
+        for (int w = 0; w < nt; w++)
+            if (j.err_lane[w] == bad) {
+                lmp_error e = j.errs[w];
+                if (L->count > 1) {
+                    /* name the vector: its index over the other axes */
+                    char where[160];
+                    size_t k = bad, q = 0;
+                    Py_ssize_t idx[LMPY_MAXDIM];
+                    for (int d = L->nouter - 1; d >= 0; d--) {
+                        idx[d] = (Py_ssize_t)(k % (size_t)L->oshape[d]);
+                        k /= (size_t)L->oshape[d];
+                    }
+                    q += (size_t)snprintf(where, sizeof where, "vector (");
+                    for (int d = 0; d < L->nouter && q < sizeof where; d++)
+                        q += (size_t)snprintf(where + q, sizeof where - q, "%s%zd", d ? ", " : "", idx[d]);
+                    if (q < sizeof where) snprintf(where + q, sizeof where - q, ")");
+                    snprintf(e.msg, sizeof e.msg, "%s: %s", where, j.errs[w].msg);
+                }
+                lmpy_raise(&e);
+                break;
+            }
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "softmax failed");
+        goto done;
+    }
+    if (!op_map(op) && L->nouter == 0 && !keepdims) {
+        /* a reduction of one vector: a Python float */
+        res = PyFloat_FromDouble(j.red[0]);
+        goto done;
+    }
+    res = lmpy_array_finish(blk);
+    blk = NULL;
+done:
+    for (int w = 0; j.scratch && w < nt; w++) PyMem_RawFree(j.scratch[w]);
+    PyMem_RawFree(j.scratch);
+    PyMem_RawFree(j.errs);
+    PyMem_RawFree(j.err_lane);
+    Py_XDECREF(blk);
+    for (int i = 0; i < got; i++) lmpy_view_release(&v[i]);
+    Py_XDECREF(hold[0]);
+    Py_XDECREF(hold[1]);
+    return res;
+}
+
+/* ---- the Python functions ------------------------------------------------------------------------ */
+
+static PyObject *py_entropy(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwl[] = {"p", "base", "axis", "keepdims", NULL};
+    PyObject *p, *base_o = Py_None, *axis = NULL;
+    int keep = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O$Op:entropy", kwl, &p, &base_o, &axis, &keep)) return NULL;
+    double base;
+    if (get_base(base_o, &base) < 0) return NULL;
+    PyObject *ax = axis ? axis : PyLong_FromLong(-1);
+    PyObject *r = reduce_or_map(OP_ENTROPY, p, NULL, ax, keep, base, 0.0);
+    if (!axis) Py_DECREF(ax);
+    return r;
+}
+
+static PyObject *py_entropy_of_logits(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwl[] = {"logits", "base", "axis", "keepdims", NULL};
+    PyObject *p, *base_o = Py_None, *axis = NULL;
+    int keep = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O$Op:entropy_of_logits", kwl, &p, &base_o, &axis, &keep))
+        return NULL;
+    double base;
+    if (get_base(base_o, &base) < 0) return NULL;
+    PyObject *ax = axis ? axis : PyLong_FromLong(-1);
+    PyObject *r = reduce_or_map(OP_ENTROPY_LOGITS, p, NULL, ax, keep, base, 0.0);
+    if (!axis) Py_DECREF(ax);
+    return r;
+}
+
+static PyObject *binary(op_kind op, const char *fname, PyObject *args, PyObject *kw)
+{
+    static char *kwl_kl[] = {"p", "q", "base", "axis", "keepdims", "eps", NULL};
+    static char *kwl_js[] = {"p", "q", "base", "axis", "keepdims", "distance", NULL};
+    static char *kwl_ce[] = {"p", "q", "base", "axis", "keepdims", NULL};
+    PyObject *p, *q, *base_o = Py_None, *axis = NULL, *eps_o = Py_None;
+    int keep = 0, dist = 0;
+    char fmt[64];
+    int ok;
+    if (op == OP_KL) {
+        snprintf(fmt, sizeof fmt, "OO|O$OpO:%s", fname);
+        ok = PyArg_ParseTupleAndKeywords(args, kw, fmt, kwl_kl, &p, &q, &base_o, &axis, &keep, &eps_o);
+    } else if (op == OP_JS) {
+        snprintf(fmt, sizeof fmt, "OO|O$Opp:%s", fname);
+        ok = PyArg_ParseTupleAndKeywords(args, kw, fmt, kwl_js, &p, &q, &base_o, &axis, &keep, &dist);
+    } else {
+        snprintf(fmt, sizeof fmt, "OO|O$Op:%s", fname);
+        ok = PyArg_ParseTupleAndKeywords(args, kw, fmt, kwl_ce, &p, &q, &base_o, &axis, &keep);
+    }
+    if (!ok) return NULL;
+    double base, eps = 0.0;
+    if (get_base(base_o, &base) < 0) return NULL;
+    if (op == OP_KL && eps_o != Py_None) {
+        eps = PyFloat_AsDouble(eps_o);
+        if (eps == -1.0 && PyErr_Occurred()) return NULL;
+        if (!(eps >= 0) || !isfinite(eps))
+            return PyErr_Format(PyExc_ValueError, "kl: eps = %g: expected eps >= 0 (the chapter's 1e-10)", eps);
+        op = OP_KL_SMOOTH;
+    }
+    if (op == OP_JS && dist) op = OP_JS_DIST;
+    PyObject *ax = axis ? axis : PyLong_FromLong(-1);
+    PyObject *r = reduce_or_map(op, p, q, ax, keep, base, eps);
+    if (!axis) Py_DECREF(ax);
+    return r;
+}
+
+static PyObject *py_kl(PyObject *self, PyObject *args, PyObject *kw) { (void)self; return binary(OP_KL, "kl", args, kw); }
+static PyObject *py_js(PyObject *self, PyObject *args, PyObject *kw) { (void)self; return binary(OP_JS, "js", args, kw); }
+static PyObject *py_ce(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    return binary(OP_CE, "cross_entropy", args, kw);
+}
+
+static PyObject *unary(op_kind op, const char *fname, PyObject *args, PyObject *kw)
+{
+    static char *kwl_r[] = {"x", "axis", "keepdims", NULL};
+    static char *kwl_m[] = {"x", "axis", NULL};
+    PyObject *x, *axis = NULL;
+    int keep = 0;
+    char fmt[64];
+    int ok;
+    if (op_map(op)) {
+        snprintf(fmt, sizeof fmt, "O|O:%s", fname);
+        ok = PyArg_ParseTupleAndKeywords(args, kw, fmt, kwl_m, &x, &axis);
+    } else {
+        snprintf(fmt, sizeof fmt, "O|O$p:%s", fname);
+        ok = PyArg_ParseTupleAndKeywords(args, kw, fmt, kwl_r, &x, &axis, &keep);
+    }
+    if (!ok) return NULL;
+    PyObject *ax = axis ? axis : PyLong_FromLong(-1);
+    PyObject *r = reduce_or_map(op, x, NULL, ax, keep, LMP_BASE_E, 0.0);
+    if (!axis) Py_DECREF(ax);
+    return r;
+}
+
+static PyObject *py_lse(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    return unary(OP_LSE, "logsumexp", args, kw);
+}
+static PyObject *py_ppl(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    return unary(OP_PPL, "perplexity", args, kw);
+}
+static PyObject *py_log_softmax(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    return unary(OP_LOG_SOFTMAX, "log_softmax", args, kw);
+}
+static PyObject *py_softmax(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    return unary(OP_SOFTMAX, "softmax", args, kw);
+}
+
+#define AXIS_DOC                                                                                          \
+    "axis: the axis the vectors lie along (default -1; None: the whole array as one\n"                   \
+    "vector). A 1-D input gives a float, an N-D one an array without that axis\n"                        \
+    "(keepdims=True keeps it as length 1).\n"
+
+PyMethodDef lmpy_info_methods[] = {
+    {"entropy", LMPY_FN(py_entropy), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("entropy(p, base=None, *, axis=-1, keepdims=False)\n\n"
+               "Shannon entropy -sum p log p / log(base) of each vector of p, normalised by its\n"
+               "sum first (counts work, as scipy.stats.entropy); 0 log 0 = 0. base None: nats,\n"
+               "2: bits. NaN for a vector with a negative or NaN entry or a zero sum.\n" AXIS_DOC
+               "Note: scipy.stats.entropy's default axis is 0; lmprob's is -1 (the vocabulary axis).")},
+    {"entropy_of_logits", LMPY_FN(py_entropy_of_logits), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("entropy_of_logits(logits, base=None, *, axis=-1, keepdims=False)\n\n"
+               "Entropy of softmax(logits), from the logits without forming the probabilities\n"
+               "(H = logsumexp - sum softmax * x). " AXIS_DOC)},
+    {"cross_entropy", LMPY_FN(py_ce), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("cross_entropy(p, q, base=None, *, axis=-1, keepdims=False)\n\n"
+               "H(p, q) = -sum p log q / log(base), each vector normalised first; terms with\n"
+               "p = 0 are 0. p and q broadcast against each other. " AXIS_DOC)},
+    {"kl", LMPY_FN(py_kl), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("kl(p, q, base=None, *, axis=-1, keepdims=False, eps=None)\n\n"
+               "KL(p || q) = sum p log(p / q) / log(base), exact (scipy.stats.entropy(p, q)):\n"
+               "+inf where q = 0 < p. eps: the chapter's kl_divergence(P, Q, eps), each vector\n"
+               "plus eps and renormalised first (finite everywhere). " AXIS_DOC)},
+    {"js", LMPY_FN(py_js), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("js(p, q, base=None, *, axis=-1, keepdims=False, distance=False)\n\n"
+               "Jensen-Shannon divergence (KL(p||m) + KL(q||m)) / 2, m = (p + q) / 2, at most\n"
+               "log 2 / log(base); distance=True: its square root, which is what\n"
+               "scipy.spatial.distance.jensenshannon returns. " AXIS_DOC)},
+    {"perplexity", LMPY_FN(py_ppl), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("perplexity(log_probs, axis=-1, *, keepdims=False)\n\n"
+               "exp(-mean(log_probs)) of natural-log probabilities (the chapter's\n"
+               "perplexity_from_log_probs); a -inf entry gives inf, a NaN or positive one NaN.\n" AXIS_DOC)},
+    {"logsumexp", LMPY_FN(py_lse), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("logsumexp(x, axis=-1, *, keepdims=False)\n\n"
+               "log sum exp x, the maximum subtracted first (finite for logits of +-1e308);\n"
+               "-inf for an empty or all -inf vector, +inf with a +inf entry, NaN with a NaN\n"
+               "(torch.logsumexp). " AXIS_DOC)},
+    {"log_softmax", LMPY_FN(py_log_softmax), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("log_softmax(x, axis=-1)\n\n"
+               "x - logsumexp(x) along axis; the same shape, float32 for float32 input (the\n"
+               "library's vectorised kernel), float64 otherwise. ValueError for a NaN or +inf\n"
+               "entry or an all -inf vector, naming the vector and the index.")},
+    {"softmax", LMPY_FN(py_softmax), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("softmax(x, axis=-1)\n\nexp(x - logsumexp(x)) along axis, as log_softmax.")},
+    {NULL, NULL, 0, NULL},
+};

@@ -1,0 +1,137 @@
+/* lmprob's Python module (_lmprob): what its C files share.
+ *
+ * The extension is a thin layer over the library (include/lmprob/): it turns
+ * Python objects into the library's arguments and the library's results and
+ * errors into Python objects. Arrays come in and go out through the buffer
+ * protocol (PEP 3118), so numpy arrays, memoryviews, array.array and bytes are
+ * read in place; numpy is not needed to build the module, and results are
+ * handed to numpy.asarray (zero-copy) when numpy is importable, as memoryviews
+ * otherwise (docs/python.md, "Arrays").
+ *
+ * The GIL is released around every call into the library that can take long
+ * (scoring, sampling, tokenising, loading, training, a forward pass), and the
+ * batch calls spread their rows over threads of their own (lmpy_parallel). */
+#ifndef LMPY_H
+#define LMPY_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "lmprob.h"
+
+/* numpy's own limit on dimensions (NPY_MAXDIMS in numpy 1.x). */
+#define LMPY_MAXDIM 32
+
+/* ---- errors (module.c) ---------------------------------------------------------------
+ * lmprob.Error: base of the module's own exceptions. lmprob.FormatError(Error,
+ * OSError): a model or vocabulary file that is not what it should be; .filename
+ * and .lineno name where (as the library's message does). Arguments outside
+ * their domain are ValueError, wrong types TypeError, allocation MemoryError,
+ * I/O OSError (FileNotFoundError for a missing file), all with the library's
+ * message. */
+extern PyObject *lmpy_Error;
+extern PyObject *lmpy_FormatError;
+extern PyObject *lmpy_UnsupportedError;
+
+/* Raise the Python exception for a failed library call (err filled by it). Returns NULL. */
+PyObject *lmpy_raise(const lmp_error *err);
+/* The same for a call that read `path`: a missing or unreadable file is
+ * FileNotFoundError / PermissionError (from errno, checked here), a malformed
+ * one FormatError. Returns NULL. */
+PyObject *lmpy_raise_path(const char *path, const lmp_error *err);
+/* Check that path exists and can be read, raising FileNotFoundError / PermissionError
+ * with the path when not. 0 or -1. */
+int lmpy_check_readable(const char *path);
+
+/* A path argument (str, bytes or os.PathLike) as a bytes object (PyUnicode_FSConverter). */
+int lmpy_path_converter(PyObject *obj, void *out);
+
+/* ---- arrays in (array.c) ---------------------------------------------------------------
+ * A strided view of a numeric array: a buffer exporter read in place, or (for
+ * lists, torch tensors and other objects without the buffer protocol) the array
+ * numpy.asarray makes of it, or without numpy a float64 copy of a nested list. */
+typedef struct lmpy_view {
+    Py_buffer buf;
+    int has_buf;
+    PyObject *owner;      /* a converted object kept alive while the view is used */
+    char *data;
+    int ndim;
+    Py_ssize_t shape[LMPY_MAXDIM];
+    Py_ssize_t strides[LMPY_MAXDIM];
+    Py_ssize_t itemsize;
+    char type;            /* 'f' float32, 'd' float64, 'i' signed int, 'u' unsigned int, 'b' bool */
+    Py_ssize_t size;      /* number of elements */
+} lmpy_view;
+
+#define LMPY_FLOAT 1u     /* accept float32 / float64 */
+#define LMPY_INT 2u       /* accept integer (and bool) arrays */
+#define LMPY_WRITABLE 4u  /* the caller writes into the array (out=) */
+
+/* Fill v for obj; `name` is the argument's name for messages. TypeError for a
+ * dtype outside `accept` (naming the dtype), for non-native byte order, for a
+ * non-numeric object. 0 or -1. */
+int lmpy_view_get(PyObject *obj, lmpy_view *v, const char *name, unsigned accept);
+void lmpy_view_release(lmpy_view *v);
+/* Element i (in a row of stride st) as double, any accepted type. */
+double lmpy_view_at(const lmpy_view *v, const char *p);
+/* "float32", "int64", ... for messages. */
+const char *lmpy_view_dtype(const lmpy_view *v);
+/* "(2, 3)" into buf. */
+const char *lmpy_shape_str(int ndim, const Py_ssize_t *shape, char *buf, size_t cap);
+
+/* A sequence of token ids (list of ints, or an integer array of any int
+ * type): a malloc'd int32 copy in *ids (NULL when n = 0) with every id checked
+ * to lie in [0, V) (V = 0: only >= 0 and <= INT32_MAX). ValueError names the
+ * position and value. 0 or -1. */
+int lmpy_ids_get(PyObject *obj, const char *name, size_t V, lmp_token_id **ids, size_t *n);
+
+/* ---- arrays out (array.c) --------------------------------------------------------------
+ * A block of memory with a shape, exported through the buffer protocol (the
+ * type lmprob._Buffer); lmpy_array_finish hands it to numpy.asarray (no copy:
+ * the ndarray's base is the block) or, without numpy, returns a memoryview. */
+PyObject *lmpy_array_new(char type, int ndim, const Py_ssize_t *shape, void **data);
+PyObject *lmpy_array_finish(PyObject *block); /* steals block */
+/* numpy, imported on first use (NULL without an exception when it is not installed). */
+PyObject *lmpy_numpy(void);
+int lmpy_init_array(PyObject *m);
+
+/* ---- threads (module.c) ----------------------------------------------------------------- */
+/* Threads to use: requested > 0 as given (at most 256), 0 = every online CPU,
+ * never more than `tasks`. */
+int lmpy_threads(long requested, size_t tasks);
+/* Run fn(ctx, i, worker) for i in [0, n) on `threads` threads (the caller's
+ * plus threads - 1 started here; worker in [0, threads)), items handed out one
+ * at a time from an atomic counter. Call with the GIL released. Returns the
+ * number of threads that ran (a thread that cannot be started leaves its share
+ * to the others). */
+typedef void (*lmpy_task_fn)(void *ctx, size_t i, int worker);
+int lmpy_parallel(size_t n, int threads, lmpy_task_fn fn, void *ctx);
+
+/* ---- the parts ------------------------------------------------------------------------------ */
+int lmpy_init_ngram(PyObject *m);
+int lmpy_init_random(PyObject *m);
+int lmpy_init_sample(PyObject *m);
+int lmpy_init_tokenizer(PyObject *m);
+int lmpy_init_gpt2(PyObject *m);
+
+/* RandomState / Xoshiro256 (random.c): the stream of an object, and its lock
+ * (hold it while drawing; draws are short, so callers hold the GIL too). */
+extern PyTypeObject lmpy_RandomState_Type;
+int lmpy_rng_check(PyObject *obj);
+lmp_rng *lmpy_rng_lock(PyObject *obj);
+void lmpy_rng_unlock(PyObject *obj);
+
+/* The tokenizer behind an lmprob.Encoding (tokenizer.c), or NULL with TypeError. */
+const lmp_tokenizer *lmpy_tokenizer_of(PyObject *obj);
+extern PyTypeObject lmpy_Encoding_Type;
+
+/* The module-level functions of each part. */
+extern PyMethodDef lmpy_info_methods[];
+extern PyMethodDef lmpy_sample_methods[];
+extern PyMethodDef lmpy_ngram_methods[];
+
+/* Function pointers in PyMethodDef tables: the usual double cast (gcc's
+ * -Wcast-function-type accepts a cast through void (*)(void)). */
+#define LMPY_FN(f) ((PyCFunction)(void (*)(void))(f))
+
+#endif

@@ -1,0 +1,239 @@
+/* _lmprob: the module object, its exceptions, the mapping of the library's
+ * errors onto Python's, and the thread helper of the batch calls. */
+#include "lmpy.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+PyObject *lmpy_Error;
+PyObject *lmpy_FormatError;
+PyObject *lmpy_UnsupportedError;
+
+/* ---- errors ------------------------------------------------------------------------------ */
+
+static PyObject *format_error(const lmp_error *err)
+{
+    PyObject *exc = PyObject_CallFunction(lmpy_FormatError, "s", err->msg);
+    if (!exc) return NULL;
+    /* OSError's own filename slot, and the line like SyntaxError's lineno. */
+    PyObject *fn = err->file[0] ? PyUnicode_DecodeFSDefault(err->file) : Py_NewRef(Py_None);
+    PyObject *ln = err->line > 0 ? PyLong_FromLong(err->line) : Py_NewRef(Py_None);
+    if (fn && ln && PyObject_SetAttrString(exc, "filename", fn) == 0 && PyObject_SetAttrString(exc, "lineno", ln) == 0)
+        PyErr_SetObject(lmpy_FormatError, exc);
+    Py_XDECREF(fn);
+    Py_XDECREF(ln);
+    Py_DECREF(exc);
+    return NULL;
+}
+
+PyObject *lmpy_raise(const lmp_error *err)
+{
+    const char *msg = err->msg[0] ? err->msg : lmp_status_str(err->code);
+    switch (err->code) {
+    case LMP_ENOMEM: PyErr_SetString(PyExc_MemoryError, msg); break;
+    case LMP_EIO: PyErr_SetString(PyExc_OSError, msg); break;
+    case LMP_EFORMAT: return format_error(err);
+    case LMP_EUNSUPPORTED: PyErr_SetString(lmpy_UnsupportedError, msg); break;
+    case LMP_OK:
+    case LMP_EOF: PyErr_Format(PyExc_SystemError, "lmprob: a call failed without an error code (%s)", msg); break;
+    default: PyErr_SetString(PyExc_ValueError, msg); break; /* EINVAL, EDOM, ERANGE, ESINGULAR */
+    }
+    return NULL;
+}
+
+int lmpy_check_readable(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || access(path, R_OK) != 0) {
+        PyErr_SetFromErrnoWithFilename(PyExc_OSError, path); /* FileNotFoundError for ENOENT */
+        return -1;
+    }
+    return 0;
+}
+
+PyObject *lmpy_raise_path(const char *path, const lmp_error *err)
+{
+    if (err->code == LMP_EIO && path && lmpy_check_readable(path) != 0) return NULL;
+    if (err->code == LMP_EUNSUPPORTED) {
+        /* A file this build cannot read (an order above LMP_NGRAM_MAX_ORDER, another
+         * binary version) is, to whoever opened it, a file that cannot be read as a
+         * model: FormatError, an OSError like kenlm's load failures. */
+        lmp_error e = *err;
+        e.code = LMP_EFORMAT;
+        if (!e.file[0] && path) snprintf(e.file, sizeof e.file, "%s", path);
+        return format_error(&e);
+    }
+    return lmpy_raise(err);
+}
+
+int lmpy_path_converter(PyObject *obj, void *out)
+{
+    if (obj == NULL) return PyUnicode_FSConverter(NULL, out); /* cleanup call */
+    if (PyUnicode_FSConverter(obj, out) == 0) return 0;
+    const char *s = PyBytes_AS_STRING(*(PyObject **)out);
+    if (strlen(s) != (size_t)PyBytes_GET_SIZE(*(PyObject **)out)) { /* FSConverter checks this; be sure */
+        Py_CLEAR(*(PyObject **)out);
+        PyErr_SetString(PyExc_ValueError, "path: embedded NUL byte");
+        return 0;
+    }
+    return Py_CLEANUP_SUPPORTED;
+}
+
+/* ---- threads ------------------------------------------------------------------------------ */
+
+int lmpy_threads(long requested, size_t tasks)
+{
+    long t = requested;
+    if (t <= 0) {
+        t = sysconf(_SC_NPROCESSORS_ONLN);
+        if (t < 1) t = 1;
+    }
+    if (t > 256) t = 256;
+    if (tasks < (size_t)t) t = tasks > 0 ? (long)tasks : 1;
+    return (int)t;
+}
+
+typedef struct par_job {
+    atomic_size_t next;
+    size_t n;
+    lmpy_task_fn fn;
+    void *ctx;
+} par_job;
+
+typedef struct par_arg {
+    par_job *job;
+    int worker;
+} par_arg;
+
+static void par_run(par_job *j, int worker)
+{
+    for (;;) {
+        size_t i = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+        if (i >= j->n) break;
+        j->fn(j->ctx, i, worker);
+    }
+}
+
+static void *par_main(void *p)
+{
+    par_arg *a = p;
+    par_run(a->job, a->worker);
+    return NULL;
+}
+
+int lmpy_parallel(size_t n, int threads, lmpy_task_fn fn, void *ctx)
+{
+    par_job job;
+    atomic_init(&job.next, 0);
+    job.n = n;
+    job.fn = fn;
+    job.ctx = ctx;
+    if (threads > 256) threads = 256;
+    if ((size_t)threads > n) threads = n > 0 ? (int)n : 1;
+    pthread_t tid[256];
+    par_arg arg[256];
+    int started = 0;
+    for (int w = 1; w < threads; w++) {
+        arg[w].job = &job;
+        arg[w].worker = w;
+        if (pthread_create(&tid[w], NULL, par_main, &arg[w]) != 0) break;
+        started = w;
+    }
+    par_run(&job, 0);
+    for (int w = 1; w <= started; w++) pthread_join(tid[w], NULL);
+    return started + 1;
+}
+
+/* ---- the module ---------------------------------------------------------------------------- */
+
+PyDoc_STRVAR(module_doc,
+"lmprob's C core for Python: KenLM-exact n-gram models with kenlm's Python API,\n"
+"the samplers of Hugging Face and llama.cpp on numpy arrays, numpy's legacy\n"
+"random stream, information theory along an axis, GPT-2's tokenizer with\n"
+"tiktoken's method names and GPT-2 inference. Import the package `lmprob`, not\n"
+"this module.");
+
+static PyMethodDef no_methods[] = {{NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "_lmprob", module_doc, -1, no_methods, NULL, NULL, NULL, NULL,
+};
+
+static int add_methods(PyObject *m, PyMethodDef *defs)
+{
+    PyObject *name = PyModule_GetNameObject(m);
+    if (!name) return -1;
+    for (PyMethodDef *d = defs; d->ml_name; d++) {
+        PyObject *f = PyCFunction_NewEx(d, NULL, name);
+        if (!f || PyModule_AddObject(m, d->ml_name, f) < 0) {
+            Py_XDECREF(f);
+            Py_DECREF(name);
+            return -1;
+        }
+    }
+    Py_DECREF(name);
+    return 0;
+}
+
+/* An exception class whose str() is its message alone: OSError's own __str__
+ * would print "[Errno None] None: 'file'" once .filename is set. */
+static PyObject *new_error(const char *name, const char *doc, PyObject *bases)
+{
+    PyObject *cls = PyErr_NewExceptionWithDoc(name, doc, bases, NULL);
+    if (!cls) return NULL;
+    PyObject *str = PyObject_GetAttrString(PyExc_BaseException, "__str__");
+    if (!str || PyObject_SetAttrString(cls, "__str__", str) < 0) {
+        Py_XDECREF(str);
+        Py_DECREF(cls);
+        return NULL;
+    }
+    Py_DECREF(str);
+    return cls;
+}
+
+PyMODINIT_FUNC PyInit__lmprob(void);
+
+PyMODINIT_FUNC PyInit__lmprob(void)
+{
+    PyObject *m = PyModule_Create(&module_def);
+    if (!m) return NULL;
+    PyObject *b1 = NULL, *b2 = NULL;
+    lmpy_Error = PyErr_NewExceptionWithDoc("lmprob.Error", "Base class of lmprob's own exceptions.", NULL, NULL);
+    if (!lmpy_Error) goto fail;
+    b1 = PyTuple_Pack(2, lmpy_Error, PyExc_OSError);
+    b2 = PyTuple_Pack(2, lmpy_Error, PyExc_ValueError);
+    if (!b1 || !b2) goto fail;
+    lmpy_FormatError = new_error("lmprob.FormatError",
+                                 "A model, vocabulary or checkpoint file that cannot be read as one: malformed\n"
+                                 "(the message names file, line and value) or of a kind this build does not\n"
+                                 "read. A subclass of OSError, as kenlm's load errors are; .filename and\n"
+                                 ".lineno say where (None when not known).",
+                                 b1);
+    lmpy_UnsupportedError = new_error("lmprob.UnsupportedError",
+                                      "A valid request this build does not support (a subclass of ValueError).", b2);
+    if (!lmpy_FormatError || !lmpy_UnsupportedError) goto fail;
+    Py_CLEAR(b1);
+    Py_CLEAR(b2);
+    if (PyModule_AddObject(m, "Error", Py_NewRef(lmpy_Error)) < 0 ||
+        PyModule_AddObject(m, "FormatError", Py_NewRef(lmpy_FormatError)) < 0 ||
+        PyModule_AddObject(m, "UnsupportedError", Py_NewRef(lmpy_UnsupportedError)) < 0)
+        goto fail;
+    if (PyModule_AddStringConstant(m, "__version__", lmp_version()) < 0) goto fail;
+    if (PyModule_AddIntConstant(m, "NGRAM_MAX_ORDER", LMP_NGRAM_MAX_ORDER) < 0) goto fail;
+    if (lmpy_init_array(m) < 0 || lmpy_init_random(m) < 0 || lmpy_init_sample(m) < 0 || lmpy_init_ngram(m) < 0 ||
+        lmpy_init_tokenizer(m) < 0 || lmpy_init_gpt2(m) < 0)
+        goto fail;
+    if (add_methods(m, lmpy_info_methods) < 0 || add_methods(m, lmpy_sample_methods) < 0 ||
+        add_methods(m, lmpy_ngram_methods) < 0)
+        goto fail;
+    return m;
+fail:
+    Py_XDECREF(b1);
+    Py_XDECREF(b2);
+    Py_DECREF(m);
+    return NULL;
+}

@@ -1,0 +1,754 @@
+/* lmprob.RandomState: numpy's legacy RandomState (MT19937) through the
+ * library's LMP_RNG_NUMPY_LEGACY stream, and lmprob.Xoshiro256, the library's
+ * default stream (xoshiro256**), with the same methods.
+ *
+ * The methods are those whose numpy semantics the library reproduces bit for
+ * bit (rng.h, dist.h): random_sample / rand, randn / standard_normal / normal
+ * (the polar method with the cached second deviate), uniform,
+ * standard_exponential / exponential, gamma for shape >= 1, binomial, poisson,
+ * dirichlet for alpha >= 1, and choice with p (numpy's cdf search with one
+ * uniform per draw). numpy draws integers without p (randint, choice(a)) by
+ * masked rejection, which the library does not have: those raise.
+ *
+ * Thread safety: one object may be shared by threads; each call takes the
+ * object's lock (never while waiting for the GIL), so draws from several
+ * threads interleave call by call. Long fills release the GIL. */
+#include "lmpy.h"
+
+#include <math.h>
+#include <pythread.h>
+#include <string.h>
+#include <sys/random.h>
+
+typedef struct {
+    PyObject_HEAD
+    lmp_rng rng;
+    PyThread_type_lock lock;
+} lmpy_rng_obj;
+
+PyTypeObject lmpy_RandomState_Type;
+static PyTypeObject xoshiro_type;
+
+int lmpy_rng_check(PyObject *obj)
+{
+    return PyObject_TypeCheck(obj, &lmpy_RandomState_Type) || PyObject_TypeCheck(obj, &xoshiro_type);
+}
+
+/* Take the object's lock; wait for it with the GIL released, so that a thread
+ * holding it (drawing without the GIL) is never blocked by us. */
+lmp_rng *lmpy_rng_lock(PyObject *obj)
+{
+    lmpy_rng_obj *o = (lmpy_rng_obj *)obj;
+    if (!PyThread_acquire_lock(o->lock, NOWAIT_LOCK)) {
+        Py_BEGIN_ALLOW_THREADS
+        PyThread_acquire_lock(o->lock, WAIT_LOCK);
+        Py_END_ALLOW_THREADS
+    }
+    return &o->rng;
+}
+
+void lmpy_rng_unlock(PyObject *obj)
+{
+    PyThread_release_lock(((lmpy_rng_obj *)obj)->lock);
+}
+
+/* ---- construction and seeding ---------------------------------------------------------------- */
+
+static PyObject *rng_new(PyTypeObject *type, PyObject *args, PyObject *kw)
+{
+    (void)args;
+    (void)kw;
+    lmpy_rng_obj *o = (lmpy_rng_obj *)type->tp_alloc(type, 0);
+    if (!o) return NULL;
+    o->lock = PyThread_allocate_lock();
+    if (!o->lock) {
+        Py_DECREF(o);
+        return PyErr_NoMemory();
+    }
+    lmp_rng_seed(&o->rng, type == &xoshiro_type ? LMP_RNG_XOSHIRO : LMP_RNG_NUMPY_LEGACY, 0, NULL);
+    return (PyObject *)o;
+}
+
+static void rng_dealloc(lmpy_rng_obj *o)
+{
+    if (o->lock) PyThread_free_lock(o->lock);
+    Py_TYPE(o)->tp_free((PyObject *)o);
+}
+
+static int do_seed(lmpy_rng_obj *o, PyObject *seed)
+{
+    lmp_rng_kind kind = Py_TYPE(o) == &xoshiro_type || PyType_IsSubtype(Py_TYPE(o), &xoshiro_type)
+                            ? LMP_RNG_XOSHIRO
+                            : LMP_RNG_NUMPY_LEGACY;
+    unsigned long long s;
+    if (seed == NULL || seed == Py_None) {
+        /* numpy seeds from the OS when given no seed; so do we (a 32-bit seed). */
+        uint32_t r = 0;
+        if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r) {
+            PyErr_SetFromErrno(PyExc_OSError);
+            return -1;
+        }
+        s = r;
+    } else {
+        if (!PyLong_Check(seed) && !PyIndex_Check(seed)) {
+            PyErr_Format(PyExc_TypeError, "seed: expected an int, got %.100s", Py_TYPE(seed)->tp_name);
+            return -1;
+        }
+        PyObject *ix = PyNumber_Index(seed);
+        if (!ix) return -1;
+        s = PyLong_AsUnsignedLongLong(ix);
+        Py_DECREF(ix);
+        if (PyErr_Occurred()) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_ValueError, "seed: expected an int between 0 and %s", kind == LMP_RNG_XOSHIRO
+                                                                                           ? "2**64 - 1"
+                                                                                           : "2**32 - 1");
+            return -1;
+        }
+    }
+    lmp_error err;
+    lmp_rng tmp;
+    if (lmp_rng_seed(&tmp, kind, s, &err) != LMP_OK) {
+        lmpy_raise(&err);
+        return -1;
+    }
+    lmpy_rng_lock((PyObject *)o);
+    o->rng = tmp;
+    lmpy_rng_unlock((PyObject *)o);
+    return 0;
+}
+
+static int rng_init(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"seed", NULL};
+    PyObject *seed = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:RandomState", kwl, &seed)) return -1;
+    return do_seed(o, seed);
+}
+
+static PyObject *rng_seed(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"seed", NULL};
+    PyObject *seed = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:seed", kwl, &seed)) return NULL;
+    if (do_seed(o, seed) < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
+/* ---- size arguments --------------------------------------------------------------------------- */
+
+/* numpy's size: None (one scalar), an int, or a tuple of ints. ndim -1 means a scalar. */
+static int parse_size(PyObject *size, int *ndim, Py_ssize_t *shape, size_t *n)
+{
+    *n = 1;
+    if (size == NULL || size == Py_None) {
+        *ndim = -1;
+        return 0;
+    }
+    PyObject *seq = NULL;
+    if (PyLong_Check(size) || PyIndex_Check(size)) {
+        seq = PyTuple_Pack(1, size);
+    } else if (PyTuple_Check(size) || PyList_Check(size)) {
+        seq = PySequence_Tuple(size);
+    } else {
+        PyErr_Format(PyExc_TypeError, "size: expected None, an int or a tuple of ints, got %.100s",
+                     Py_TYPE(size)->tp_name);
+        return -1;
+    }
+    if (!seq) return -1;
+    Py_ssize_t d = PyTuple_GET_SIZE(seq);
+    if (d > LMPY_MAXDIM) {
+        Py_DECREF(seq);
+        PyErr_Format(PyExc_ValueError, "size: expected at most %d dimensions, got %zd", LMPY_MAXDIM, d);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < d; i++) {
+        Py_ssize_t k = PyNumber_AsSsize_t(PyTuple_GET_ITEM(seq, i), PyExc_OverflowError);
+        if (k == -1 && PyErr_Occurred()) {
+            Py_DECREF(seq);
+            return -1;
+        }
+        if (k < 0) {
+            Py_DECREF(seq);
+            PyErr_Format(PyExc_ValueError, "size: negative dimensions are not allowed, got %zd", k);
+            return -1;
+        }
+        shape[i] = k;
+        if (k > 0 && *n > ((size_t)1 << 40) / (size_t)k) { /* 2^40 draws: more than any memory here */
+            Py_DECREF(seq);
+            PyErr_SetString(PyExc_ValueError, "size: too many draws");
+            return -1;
+        }
+        *n *= (size_t)k;
+    }
+    *ndim = (int)d;
+    Py_DECREF(seq);
+    return 0;
+}
+
+/* What a fill draws: one value at a time from the stream, into double or int64. */
+typedef enum { D_UNIFORM, D_NORMAL, D_EXPON, D_GAMMA, D_BINOM, D_POISSON } dist_kind;
+
+typedef struct draw_args {
+    dist_kind kind;
+    double a, b; /* uniform: low, high - low; normal: loc, scale; expon: scale; gamma: shape, scale; poisson: lam */
+    long n;      /* binomial */
+} draw_args;
+
+static void fill(lmp_rng *r, const draw_args *d, void *out, size_t n)
+{
+    double *x = out;
+    int64_t *k = out;
+    switch (d->kind) {
+    case D_UNIFORM:
+        for (size_t i = 0; i < n; i++) x[i] = d->a + d->b * lmp_rng_uniform(r);
+        break;
+    case D_NORMAL:
+        for (size_t i = 0; i < n; i++) x[i] = d->a + d->b * lmp_rng_normal(r);
+        break;
+    case D_EXPON:
+        /* numpy legacy: scale * standard_exponential (not x / rate: the bits differ) */
+        for (size_t i = 0; i < n; i++) x[i] = d->a * lmp_rng_exponential(r);
+        break;
+    case D_GAMMA:
+        for (size_t i = 0; i < n; i++) x[i] = lmp_gamma_sample(r, d->a, d->b);
+        break;
+    case D_BINOM:
+        for (size_t i = 0; i < n; i++) k[i] = lmp_binomial_sample(r, d->n, d->a);
+        break;
+    case D_POISSON:
+        for (size_t i = 0; i < n; i++) k[i] = lmp_poisson_sample(r, d->a);
+        break;
+    }
+}
+
+static PyObject *draw(lmpy_rng_obj *o, PyObject *size, const draw_args *d)
+{
+    int ndim;
+    Py_ssize_t shape[LMPY_MAXDIM];
+    size_t n;
+    if (parse_size(size, &ndim, shape, &n) < 0) return NULL;
+    int is_int = d->kind == D_BINOM || d->kind == D_POISSON;
+    if (ndim < 0) {
+        union { double x; int64_t k; } v;
+        lmp_rng *r = lmpy_rng_lock((PyObject *)o);
+        fill(r, d, &v, 1);
+        lmpy_rng_unlock((PyObject *)o);
+        return is_int ? PyLong_FromLongLong(v.k) : PyFloat_FromDouble(v.x);
+    }
+    void *data;
+    PyObject *blk = lmpy_array_new(is_int ? 'q' : 'd', ndim, shape, &data);
+    if (!blk) return NULL;
+    lmp_rng *r = lmpy_rng_lock((PyObject *)o);
+    if (n > 4096) {
+        Py_BEGIN_ALLOW_THREADS
+        fill(r, d, data, n);
+        Py_END_ALLOW_THREADS
+    } else {
+        fill(r, d, data, n);
+    }
+    lmpy_rng_unlock((PyObject *)o);
+    return lmpy_array_finish(blk);
+}
+
+/* dims as separate arguments (rand(2, 3), randn()) into a size tuple. */
+static PyObject *dims_to_size(PyObject *args)
+{
+    if (PyTuple_GET_SIZE(args) == 0) return Py_NewRef(Py_None);
+    return Py_NewRef(args);
+}
+
+static int finite_arg(const char *fn, const char *name, double x)
+{
+    if (isnan(x)) {
+        PyErr_Format(PyExc_ValueError, "%s: %s = nan: expected a number", fn, name);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- methods ------------------------------------------------------------------------------------- */
+
+static PyObject *rng_random_sample(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"size", NULL};
+    PyObject *size = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:random_sample", kwl, &size)) return NULL;
+    draw_args d = {D_UNIFORM, 0.0, 1.0, 0};
+    return draw(o, size, &d);
+}
+
+static PyObject *rng_rand(lmpy_rng_obj *o, PyObject *args)
+{
+    PyObject *size = dims_to_size(args);
+    draw_args d = {D_UNIFORM, 0.0, 1.0, 0};
+    PyObject *r = draw(o, size, &d);
+    Py_DECREF(size);
+    return r;
+}
+
+static PyObject *rng_randn(lmpy_rng_obj *o, PyObject *args)
+{
+    PyObject *size = dims_to_size(args);
+    draw_args d = {D_NORMAL, 0.0, 1.0, 0};
+    PyObject *r = draw(o, size, &d);
+    Py_DECREF(size);
+    return r;
+}
+
+static PyObject *rng_standard_normal(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"size", NULL};
+    PyObject *size = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:standard_normal", kwl, &size)) return NULL;
+    draw_args d = {D_NORMAL, 0.0, 1.0, 0};
+    return draw(o, size, &d);
+}
+
+static PyObject *rng_normal(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"loc", "scale", "size", NULL};
+    double loc = 0.0, scale = 1.0;
+    PyObject *size = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|ddO:normal", kwl, &loc, &scale, &size)) return NULL;
+    if (finite_arg("normal", "loc", loc) || finite_arg("normal", "scale", scale)) return NULL;
+    if (scale < 0) return PyErr_Format(PyExc_ValueError, "normal: scale = %g: expected scale >= 0", scale);
+    draw_args d = {D_NORMAL, loc, scale, 0};
+    return draw(o, size, &d);
+}
+
+static PyObject *rng_uniform(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"low", "high", "size", NULL};
+    double lo = 0.0, hi = 1.0;
+    PyObject *size = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|ddO:uniform", kwl, &lo, &hi, &size)) return NULL;
+    if (!isfinite(hi - lo))
+        return PyErr_Format(PyExc_OverflowError, "uniform: high - low = %g: expected a finite range", hi - lo);
+    draw_args d = {D_UNIFORM, lo, hi - lo, 0};
+    return draw(o, size, &d);
+}
+
+static PyObject *rng_standard_exponential(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"size", NULL};
+    PyObject *size = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:standard_exponential", kwl, &size)) return NULL;
+    draw_args d = {D_EXPON, 1.0, 0.0, 0};
+    return draw(o, size, &d);
+}
+
+static PyObject *rng_exponential(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"scale", "size", NULL};
+    double scale = 1.0;
+    PyObject *size = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|dO:exponential", kwl, &scale, &size)) return NULL;
+    if (!(scale >= 0)) return PyErr_Format(PyExc_ValueError, "exponential: scale = %g: expected scale >= 0", scale);
+    draw_args d = {D_EXPON, scale, 0.0, 0};
+    return draw(o, size, &d);
+}
+
+static PyObject *rng_gamma(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"shape", "scale", "size", NULL};
+    double shape, scale = 1.0;
+    PyObject *size = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "d|dO:gamma", kwl, &shape, &scale, &size)) return NULL;
+    if (!(shape > 0) || !isfinite(shape) || !(scale > 0) || !isfinite(scale))
+        return PyErr_Format(PyExc_ValueError, "gamma: shape = %g, scale = %g: expected shape > 0 and scale > 0", shape,
+                            scale);
+    draw_args d = {D_GAMMA, shape, scale, 0};
+    return draw(o, size, &d);
+}
+
+static PyObject *rng_standard_gamma(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"shape", "size", NULL};
+    double shape;
+    PyObject *size = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "d|O:standard_gamma", kwl, &shape, &size)) return NULL;
+    if (!(shape > 0) || !isfinite(shape))
+        return PyErr_Format(PyExc_ValueError, "standard_gamma: shape = %g: expected shape > 0", shape);
+    draw_args d = {D_GAMMA, shape, 1.0, 0};
+    return draw(o, size, &d);
+}
+
+static PyObject *rng_binomial(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"n", "p", "size", NULL};
+    long n;
+    double p;
+    PyObject *size = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "ld|O:binomial", kwl, &n, &p, &size)) return NULL;
+    lmp_error err;
+    if (lmp_binomial_check(n, p, &err) != LMP_OK) return lmpy_raise(&err);
+    draw_args d = {D_BINOM, p, 0.0, n};
+    return draw(o, size, &d);
+}
+
+static PyObject *rng_poisson(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"lam", "size", NULL};
+    double lam = 1.0;
+    PyObject *size = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|dO:poisson", kwl, &lam, &size)) return NULL;
+    lmp_error err;
+    if (lmp_poisson_check(lam, &err) != LMP_OK) return lmpy_raise(&err);
+    draw_args d = {D_POISSON, lam, 0.0, 0};
+    return draw(o, size, &d);
+}
+
+static PyObject *rng_dirichlet(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"alpha", "size", NULL};
+    PyObject *alpha_obj, *size = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O:dirichlet", kwl, &alpha_obj, &size)) return NULL;
+    lmpy_view v;
+    if (lmpy_view_get(alpha_obj, &v, "alpha", LMPY_FLOAT | LMPY_INT) < 0) return NULL;
+    if (v.ndim != 1) {
+        lmpy_view_release(&v);
+        return PyErr_Format(PyExc_ValueError, "dirichlet: alpha: expected a 1-D array, got %d dimensions", v.ndim);
+    }
+    size_t k = (size_t)v.shape[0];
+    double *alpha = PyMem_RawMalloc((k ? k : 1) * sizeof *alpha);
+    if (!alpha) {
+        lmpy_view_release(&v);
+        return PyErr_NoMemory();
+    }
+    for (size_t i = 0; i < k; i++) alpha[i] = lmpy_view_at(&v, v.data + (Py_ssize_t)i * v.strides[0]);
+    lmpy_view_release(&v);
+    lmp_error err;
+    PyObject *res = NULL;
+    int ndim;
+    Py_ssize_t shape[LMPY_MAXDIM + 1];
+    size_t n;
+    if (lmp_dirichlet_check(alpha, k, &err) != LMP_OK) {
+        lmpy_raise(&err);
+        goto done;
+    }
+    if (parse_size(size, &ndim, shape, &n) < 0) goto done;
+    if (ndim < 0) ndim = 0;
+    if (ndim == LMPY_MAXDIM) {
+        PyErr_SetString(PyExc_ValueError, "dirichlet: size has too many dimensions");
+        goto done;
+    }
+    shape[ndim] = (Py_ssize_t)k;
+    double *out;
+    PyObject *blk = lmpy_array_new('d', ndim + 1, shape, (void **)&out);
+    if (!blk) goto done;
+    lmp_rng *r = lmpy_rng_lock((PyObject *)o);
+    lmp_status st = LMP_OK;
+    for (size_t i = 0; i < n && st == LMP_OK; i++) st = lmp_dirichlet_sample(r, alpha, k, out + i * k, &err);
+    lmpy_rng_unlock((PyObject *)o);
+    if (st != LMP_OK) {
+        Py_DECREF(blk);
+        lmpy_raise(&err);
+        goto done;
+    }
+    res = lmpy_array_finish(blk);
+done:
+    PyMem_RawFree(alpha);
+    return res;
+}
+
+/* numpy's choice(a, size, replace=True, p): cdf = cumsum(p) / sum, one uniform per
+ * draw in order, searchsorted(side='right') (lmp_categorical_index). */
+static PyObject *rng_choice(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"a", "size", "replace", "p", NULL};
+    PyObject *a, *size = NULL, *p_obj = Py_None;
+    int replace = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OpO:choice", kwl, &a, &size, &replace, &p_obj)) return NULL;
+    Py_ssize_t pop;
+    int a_is_int = PyLong_Check(a) || (PyIndex_Check(a) && !PySequence_Check(a));
+    if (a_is_int) {
+        pop = PyNumber_AsSsize_t(a, PyExc_OverflowError);
+        if (pop == -1 && PyErr_Occurred()) return NULL;
+        if (pop <= 0) return PyErr_Format(PyExc_ValueError, "choice: a = %zd: expected a > 0", pop);
+    } else {
+        pop = PyObject_Size(a);
+        if (pop < 0) return NULL;
+        if (pop == 0) return PyErr_Format(PyExc_ValueError, "choice: a: expected a non-empty sequence");
+    }
+    if (!replace)
+        return PyErr_Format(PyExc_ValueError, "choice: replace=False is not implemented (numpy draws it with "
+                                              "permutations the library does not reproduce)");
+    if (p_obj == Py_None)
+        return PyErr_Format(PyExc_ValueError,
+                            "choice: p=None is not implemented: numpy draws uniform choices with randint's "
+                            "masked rejection, which lmprob does not reproduce; pass p (e.g. [1/n] * n is a "
+                            "different stream)");
+    lmpy_view v;
+    if (lmpy_view_get(p_obj, &v, "p", LMPY_FLOAT | LMPY_INT) < 0) return NULL;
+    if (v.ndim != 1 || v.shape[0] != pop) {
+        lmpy_view_release(&v);
+        return PyErr_Format(PyExc_ValueError, "choice: a and p must have the same size (%zd), got p of %zd", pop,
+                            v.ndim == 1 ? v.shape[0] : v.size);
+    }
+    double *p = PyMem_RawMalloc((size_t)pop * sizeof *p);
+    if (!p) {
+        lmpy_view_release(&v);
+        return PyErr_NoMemory();
+    }
+    /* numpy's checks: non-negative, and sum within sqrt(eps) of 1 */
+    double sum = 0.0, c = 0.0;
+    for (Py_ssize_t i = 0; i < pop; i++) {
+        p[i] = lmpy_view_at(&v, v.data + i * v.strides[0]);
+        if (!(p[i] >= 0) || !isfinite(p[i])) {
+            double bad = p[i]; /* read before p is freed (ASan caught the message reading it after) */
+            lmpy_view_release(&v);
+            PyMem_RawFree(p);
+            return PyErr_Format(PyExc_ValueError, "choice: p[%zd] = %g: probabilities must be finite and "
+                                                  "non-negative", i, bad);
+        }
+        double y = p[i] - c, t = sum + y; /* Kahan, as numpy's kahan_sum */
+        c = (t - sum) - y;
+        sum = t;
+    }
+    lmpy_view_release(&v);
+    if (fabs(sum - 1.0) > 1.4901161193847656e-08) {
+        PyMem_RawFree(p);
+        return PyErr_Format(PyExc_ValueError, "choice: probabilities do not sum to 1 (sum = %.17g)", sum);
+    }
+    int ndim;
+    Py_ssize_t shape[LMPY_MAXDIM];
+    size_t n;
+    if (parse_size(size, &ndim, shape, &n) < 0) {
+        PyMem_RawFree(p);
+        return NULL;
+    }
+    int64_t one;
+    int64_t *idx = &one;
+    PyObject *blk = NULL;
+    if (ndim >= 0) {
+        blk = lmpy_array_new('q', ndim, shape, (void **)&idx);
+        if (!blk) {
+            PyMem_RawFree(p);
+            return NULL;
+        }
+    }
+    lmp_rng *r = lmpy_rng_lock((PyObject *)o);
+    for (size_t i = 0; i < n; i++) idx[i] = (int64_t)lmp_categorical_index(p, (size_t)pop, lmp_rng_uniform(r));
+    lmpy_rng_unlock((PyObject *)o);
+    PyMem_RawFree(p);
+    if (a_is_int) return ndim < 0 ? PyLong_FromLongLong(one) : lmpy_array_finish(blk);
+    /* Elements of a: numpy's asarray(a)[idx] when numpy is there, else items of the sequence. */
+    PyObject *np = lmpy_numpy();
+    if (ndim < 0) return PySequence_GetItem(a, (Py_ssize_t)one);
+    PyObject *ia = lmpy_array_finish(blk);
+    if (!ia) return NULL;
+    PyObject *res;
+    if (np) {
+        PyObject *arr = PyObject_CallMethod(np, "asarray", "O", a);
+        res = arr ? PyObject_GetItem(arr, ia) : NULL;
+        Py_XDECREF(arr);
+    } else {
+        res = PyList_New((Py_ssize_t)n);
+        for (size_t i = 0; res && i < n; i++) {
+            PyObject *it = PySequence_GetItem(a, (Py_ssize_t)idx[i]);
+            if (!it) Py_CLEAR(res);
+            else PyList_SET_ITEM(res, (Py_ssize_t)i, it);
+        }
+    }
+    Py_DECREF(ia);
+    return res;
+}
+
+/* numpy's get_state(): ('MT19937', keys[624] uint32, pos, has_gauss, cached_gaussian). */
+static PyObject *rng_get_state(lmpy_rng_obj *o, PyObject *unused)
+{
+    (void)unused;
+    if (o->rng.kind != LMP_RNG_NUMPY_LEGACY)
+        return PyErr_Format(PyExc_TypeError, "get_state: only RandomState (MT19937) has numpy's state tuple");
+    uint32_t *keys;
+    Py_ssize_t n = 624;
+    PyObject *blk = lmpy_array_new('I', 1, &n, (void **)&keys);
+    if (!blk) return NULL;
+    lmpy_rng_lock((PyObject *)o);
+    memcpy(keys, o->rng.mt, sizeof o->rng.mt);
+    int pos = o->rng.mti, hg = o->rng.has_gauss;
+    double g = o->rng.gauss;
+    lmpy_rng_unlock((PyObject *)o);
+    PyObject *arr = lmpy_array_finish(blk);
+    if (!arr) return NULL;
+    return Py_BuildValue("(sNiid)", "MT19937", arr, pos, hg, hg ? g : 0.0);
+}
+
+static PyObject *rng_set_state(lmpy_rng_obj *o, PyObject *state)
+{
+    if (o->rng.kind != LMP_RNG_NUMPY_LEGACY)
+        return PyErr_Format(PyExc_TypeError, "set_state: only RandomState (MT19937) takes numpy's state tuple");
+    const char *name;
+    PyObject *keys;
+    int pos, hg = 0;
+    double g = 0.0;
+    if (!PyTuple_Check(state) || !PyArg_ParseTuple(state, "sOi|id;set_state: expected ('MT19937', keys, pos, has_gauss, "
+                                                          "cached_gaussian)",
+                                                   &name, &keys, &pos, &hg, &g)) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "set_state: expected a tuple ('MT19937', keys, pos, has_gauss, "
+                                             "cached_gaussian)");
+        return NULL;
+    }
+    if (strcmp(name, "MT19937") != 0)
+        return PyErr_Format(PyExc_ValueError, "set_state: expected the 'MT19937' algorithm, got '%s'", name);
+    lmpy_view v;
+    if (lmpy_view_get(keys, &v, "keys", LMPY_INT) < 0) return NULL;
+    if (v.ndim != 1 || v.shape[0] != 624) {
+        lmpy_view_release(&v);
+        return PyErr_Format(PyExc_ValueError, "set_state: keys: expected 624 integers");
+    }
+    if (pos < 0 || pos > 624) {
+        lmpy_view_release(&v);
+        return PyErr_Format(PyExc_ValueError, "set_state: pos = %d: expected 0 .. 624", pos);
+    }
+    lmpy_rng_lock((PyObject *)o);
+    for (int i = 0; i < 624; i++) o->rng.mt[i] = (uint32_t)(uint64_t)lmpy_view_at(&v, v.data + i * v.strides[0]);
+    o->rng.mti = pos;
+    o->rng.has_gauss = hg != 0;
+    o->rng.gauss = g;
+    lmpy_rng_unlock((PyObject *)o);
+    lmpy_view_release(&v);
+    Py_RETURN_NONE;
+}
+
+static PyObject *rng_jump(lmpy_rng_obj *o, PyObject *unused)
+{
+    (void)unused;
+    lmpy_rng_lock((PyObject *)o);
+    lmp_rng_jump(&o->rng);
+    lmpy_rng_unlock((PyObject *)o);
+    Py_RETURN_NONE;
+}
+
+static PyObject *rng_repr(lmpy_rng_obj *o)
+{
+    return PyUnicode_FromFormat("%s()", Py_TYPE(o)->tp_name);
+}
+
+#define SIZE_DOC "size: None (one value, returned as a Python number), an int or a tuple of ints (an array)."
+
+static PyMethodDef rng_methods[] = {
+    {"seed", LMPY_FN(rng_seed), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("seed(seed=None)\n\nRestart the stream from seed (RandomState: 0 .. 2**32 - 1, as np.random.seed;\n"
+               "None seeds from the operating system).")},
+    {"random_sample", LMPY_FN(rng_random_sample), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("random_sample(size=None)\n\nUniform floats in [0, 1) with 53 random bits (numpy's random_sample).\n"
+               SIZE_DOC)},
+    {"random", LMPY_FN(rng_random_sample), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("random(size=None)\n\nThe same as random_sample.")},
+    {"rand", LMPY_FN(rng_rand), METH_VARARGS,
+     PyDoc_STR("rand(d0, d1, ...)\n\nUniform floats in [0, 1) of shape (d0, d1, ...); one float without arguments.")},
+    {"randn", LMPY_FN(rng_randn), METH_VARARGS,
+     PyDoc_STR("randn(d0, d1, ...)\n\nStandard normal draws of shape (d0, d1, ...) (numpy's legacy polar method,\n"
+               "which caches the second deviate of each pair); one float without arguments.")},
+    {"standard_normal", LMPY_FN(rng_standard_normal), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("standard_normal(size=None)\n\nStandard normal draws, as randn. " SIZE_DOC)},
+    {"normal", LMPY_FN(rng_normal), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("normal(loc=0.0, scale=1.0, size=None)\n\nloc + scale * a standard normal draw (scalars loc and "
+               "scale).\n" SIZE_DOC)},
+    {"uniform", LMPY_FN(rng_uniform), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("uniform(low=0.0, high=1.0, size=None)\n\nlow + (high - low) * random_sample(). " SIZE_DOC)},
+    {"standard_exponential", LMPY_FN(rng_standard_exponential), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("standard_exponential(size=None)\n\n-log(1 - random_sample()), numpy's legacy method. " SIZE_DOC)},
+    {"exponential", LMPY_FN(rng_exponential), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("exponential(scale=1.0, size=None)\n\nscale * standard_exponential(). " SIZE_DOC)},
+    {"gamma", LMPY_FN(rng_gamma), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("gamma(shape, scale=1.0, size=None)\n\nGamma draws by Marsaglia & Tsang (2000): numpy's values for\n"
+               "shape >= 1; for shape < 1 lmprob boosts through shape + 1 (a valid gamma draw,\n"
+               "not numpy's stream). " SIZE_DOC)},
+    {"standard_gamma", LMPY_FN(rng_standard_gamma), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("standard_gamma(shape, size=None)\n\ngamma(shape, 1.0, size).")},
+    {"binomial", LMPY_FN(rng_binomial), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("binomial(n, p, size=None)\n\nBinomial draws (int), numpy's inversion / BTPE. " SIZE_DOC)},
+    {"poisson", LMPY_FN(rng_poisson), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("poisson(lam=1.0, size=None)\n\nPoisson draws (int), numpy's multiplication method / PTRS. " SIZE_DOC)},
+    {"dirichlet", LMPY_FN(rng_dirichlet), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("dirichlet(alpha, size=None)\n\nDirichlet draws: shape size + (len(alpha),); numpy's values when every\n"
+               "alpha >= 1.")},
+    {"choice", LMPY_FN(rng_choice), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("choice(a, size=None, replace=True, p=None)\n\nDraw from range(a) (a an int) or from the items of a,\n"
+               "with probabilities p: numpy's rule, one uniform per draw and the first index\n"
+               "whose normalised cumulative probability exceeds it. p is required (numpy's\n"
+               "uniform choice uses randint, which lmprob does not reproduce), and\n"
+               "replace=False is not implemented.")},
+    {"get_state", LMPY_FN(rng_get_state), METH_NOARGS,
+     PyDoc_STR("get_state()\n\nnumpy's state tuple ('MT19937', keys, pos, has_gauss, cached_gaussian):\n"
+               "np.random.RandomState().set_state(rs.get_state()) continues this stream in numpy.")},
+    {"set_state", LMPY_FN(rng_set_state), METH_O,
+     PyDoc_STR("set_state(state)\n\nContinue from numpy's state tuple (np.random.RandomState(s).get_state()).")},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyMethodDef xo_methods[] = {
+    {"jump", LMPY_FN(rng_jump), METH_NOARGS,
+     PyDoc_STR("jump()\n\nAdvance the stream by 2**128 draws: a non-overlapping stream for another thread.")},
+    {NULL, NULL, 0, NULL},
+};
+
+PyDoc_STRVAR(rs_doc,
+"RandomState(seed=None)\n"
+"\n"
+"numpy's legacy random stream (np.random.RandomState, MT19937), bit for bit:\n"
+"RandomState(42).randn(3) == np.random.RandomState(42).randn(3), and the same for\n"
+"random_sample, normal, uniform, exponential, binomial, poisson, gamma (shape >= 1),\n"
+"dirichlet (alpha >= 1) and choice with p. Pass it as rng= to lmprob.sample so\n"
+"that seeded token draws are numpy's (np.random.choice(V, p=softmax(x))).\n"
+"\n"
+"Thread safety: one object may be used from several threads; each call holds\n"
+"the object's lock, so calls interleave whole.");
+
+PyTypeObject lmpy_RandomState_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "lmprob.RandomState",
+    .tp_basicsize = sizeof(lmpy_rng_obj),
+    .tp_dealloc = (destructor)rng_dealloc,
+    .tp_repr = (reprfunc)rng_repr,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = rs_doc,
+    .tp_methods = rng_methods,
+    .tp_init = (initproc)rng_init,
+    .tp_new = rng_new,
+};
+
+PyDoc_STRVAR(xo_doc,
+"Xoshiro256(seed=None)\n"
+"\n"
+"The library's default stream, xoshiro256** (Blackman & Vigna 2018) seeded\n"
+"through splitmix64: the stream of `lmprob decode --seed S` and the other\n"
+"commands without --rng numpy. The same methods as RandomState (the draws are\n"
+"lmprob's own, not numpy's: a ziggurat normal, Lemire's bounded integers), plus\n"
+"jump() for non-overlapping streams. Thread safety as RandomState.");
+
+static PyTypeObject xoshiro_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "lmprob.Xoshiro256",
+    .tp_basicsize = sizeof(lmpy_rng_obj),
+    .tp_dealloc = (destructor)rng_dealloc,
+    .tp_repr = (reprfunc)rng_repr,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = xo_doc,
+    .tp_methods = xo_methods,
+    .tp_init = (initproc)rng_init,
+    .tp_new = rng_new,
+};
+
+int lmpy_init_random(PyObject *m)
+{
+    /* Xoshiro256 shares RandomState's methods through a dict copy (no numpy state methods). */
+    if (PyType_Ready(&lmpy_RandomState_Type) < 0 || PyType_Ready(&xoshiro_type) < 0) return -1;
+    for (PyMethodDef *d = rng_methods; d->ml_name; d++) {
+        if (strcmp(d->ml_name, "get_state") == 0 || strcmp(d->ml_name, "set_state") == 0) continue;
+        PyObject *f = PyDescr_NewMethod(&xoshiro_type, d);
+        if (!f || PyDict_SetItemString(xoshiro_type.tp_dict, d->ml_name, f) < 0) {
+            Py_XDECREF(f);
+            return -1;
+        }
+        Py_DECREF(f);
+    }
+    PyType_Modified(&xoshiro_type);
+    if (PyModule_AddObject(m, "RandomState", Py_NewRef((PyObject *)&lmpy_RandomState_Type)) < 0) return -1;
+    if (PyModule_AddObject(m, "Xoshiro256", Py_NewRef((PyObject *)&xoshiro_type)) < 0) return -1;
+    return 0;
+}

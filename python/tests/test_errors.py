@@ -1,0 +1,194 @@
+"""Errors as Python users expect them, and no input that crashes the interpreter: wrong types,
+shapes and dtypes, non-contiguous arrays, NaN, huge and empty inputs, missing and corrupt
+files; and the GIL released during long calls."""
+import os
+import threading
+import time
+import unittest
+
+from common import TMP, lmprob, np, small_model
+
+
+def write(name, data):
+    path = os.path.join(TMP, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+class TestFiles(unittest.TestCase):
+    def test_missing(self):
+        for ctor in (lmprob.Model, lmprob.Encoding, lmprob.GPT2):
+            with self.assertRaises(FileNotFoundError) as cm:
+                ctor("/nonexistent/dir/model.arpa")
+            self.assertEqual(cm.exception.filename, "/nonexistent/dir/model.arpa")
+        with self.assertRaises(FileNotFoundError):
+            lmprob.Model(small_model()).evaluate("/nonexistent/text.txt")
+
+    def test_corrupt_arpa_names_file_and_line(self):
+        bad = write("bad.arpa", b"\\data\\\nngram 1=3\n\n\\1-grams:\n-1.0\t<s>\n-0.5\tthe\n-x\tcat\n\n\\end\\\n")
+        with self.assertRaises(lmprob.FormatError) as cm:
+            lmprob.Model(bad)
+        e = cm.exception
+        self.assertIsInstance(e, lmprob.Error)
+        self.assertIsInstance(e, OSError)  # what kenlm code catches (kenlm raises IOError)
+        self.assertEqual(e.filename, bad)
+        self.assertEqual(e.lineno, 7)
+        self.assertIn(f"{bad}:7", str(e))
+        counts = write("counts.arpa", b"\\data\\\nngram 1=5\n\n\\1-grams:\n-1.0\t<s>\n\n\\end\\\n")
+        with self.assertRaises(lmprob.FormatError):
+            lmprob.Model(counts)
+        with self.assertRaisesRegex(lmprob.FormatError, "KenLM binary"):
+            lmprob.Model(write("kenlm.bin", b"mmap lm http://kheafield.com/code format version 5\n\0\0\0\0"))
+
+    def test_corrupt_binary_and_vocab(self):
+        m = lmprob.Model(small_model())
+        b = os.path.join(TMP, "ok.bin")
+        m.write_binary(b)
+        with open(b, "rb") as f:
+            data = f.read()
+        with self.assertRaises(lmprob.FormatError):
+            lmprob.Model(write("truncated.bin", data[: len(data) // 2]))
+        with self.assertRaises((lmprob.FormatError, OSError)):
+            lmprob.Model(write("garbage.bin", data[:64] + os.urandom(4096)))
+        os.makedirs(os.path.join(TMP, "badvocab"), exist_ok=True)
+        with open(os.path.join(TMP, "badvocab", "encoder.json"), "w") as f:
+            f.write('{"a": 0, "b": ')
+        with open(os.path.join(TMP, "badvocab", "vocab.bpe"), "w") as f:
+            f.write("#version: 0.2\n")
+        with self.assertRaises(lmprob.FormatError) as cm:
+            lmprob.Encoding(os.path.join(TMP, "badvocab"))
+        self.assertIn("encoder.json", str(cm.exception))
+        with self.assertRaises(lmprob.FormatError):
+            lmprob.GPT2(write("bad.safetensors", b"\x10\x00\x00\x00\x00\x00\x00\x00{not json at all}"))
+
+    def test_wrong_argument_types(self):
+        m = lmprob.Model(small_model())
+        with self.assertRaises(TypeError):
+            lmprob.Model(123)
+        with self.assertRaises(TypeError):
+            m.BaseScore("not a state", "the", lmprob.State())
+        with self.assertRaises(TypeError):
+            m.BaseScore(lmprob.State(), 7, lmprob.State())
+        with self.assertRaises(TypeError):
+            m.next_logprobs(None)
+        with self.assertRaises(TypeError):
+            m.score(None)
+        with self.assertRaises(TypeError):
+            lmprob.State(1)
+        with self.assertRaisesRegex(ValueError, "not loaded"):
+            lmprob.Model.__new__(lmprob.Model).score("x")
+
+
+class TestInputs(unittest.TestCase):
+    def test_empty(self):
+        m = lmprob.Model(small_model())
+        self.assertEqual(m.score(""), m.score("   "))
+        self.assertEqual(len(list(m.full_scores(""))), 1)  # </s>
+        self.assertEqual(list(m.full_scores("", eos=False)), [])
+        self.assertEqual(m.score("", bos=False, eos=False), 0.0)
+        self.assertEqual(m.evaluate([])["tokens"], 0)
+        enc = lmprob.get_encoding("gpt2") if os.path.exists(lmprob._tiktoken.default_vocab_dir()) else None
+        if enc:
+            self.assertEqual(enc.encode(""), [])
+            self.assertEqual(enc.encode_batch([]), [])
+        self.assertTrue(np.isnan(lmprob.entropy(np.array([]))))
+        self.assertEqual(lmprob.logsumexp(np.zeros((3, 0))).tolist(), [-np.inf] * 3)
+
+    def test_huge(self):
+        m = lmprob.Model(small_model())
+        words = ("the company said " * 200000).strip()  # 600,000 words in one sentence
+        s = m.score(words)
+        self.assertEqual(s, m.score_batch([words])[0])
+        self.assertLess(s, -1e5)
+        x = np.random.RandomState(0).rand(4_000_000)
+        self.assertAlmostEqual(lmprob.entropy(x), float(-(x / x.sum() * np.log(x / x.sum())).sum()), places=6)
+
+    def test_nan_and_inf(self):
+        self.assertTrue(np.isnan(lmprob.entropy([0.5, np.nan])))
+        self.assertEqual(lmprob.logsumexp([0.0, np.inf]), np.inf)
+        self.assertTrue(np.isnan(lmprob.logsumexp([0.0, np.nan])))
+        with self.assertRaises(ValueError):
+            lmprob.log_softmax([np.nan, 0.0])
+        with self.assertRaises(ValueError):
+            lmprob.sample(np.array([[0.0, 1.0], [0.0, np.nan]], dtype=np.float32))
+
+    def test_noncontiguous_everywhere(self):
+        x = np.random.RandomState(2).randn(6, 40)
+        for view in (x[:, ::2], x.T[::3].T, np.asfortranarray(x)[1:, 3:]):
+            c = np.ascontiguousarray(view)
+            np.testing.assert_array_equal(lmprob.log_softmax(view), lmprob.log_softmax(c))
+            np.testing.assert_array_equal(lmprob.log_softmax(view, axis=0), lmprob.log_softmax(c, axis=0))
+            np.testing.assert_array_equal(lmprob.logsumexp(view), lmprob.logsumexp(c))
+            self.assertEqual(lmprob.sample(view, rng=lmprob.RandomState(1)).tolist(),
+                             lmprob.sample(c, rng=lmprob.RandomState(1)).tolist())
+        ids = np.arange(20, dtype=np.int64)[::2]
+        enc = lmprob.get_encoding("gpt2") if os.path.exists(lmprob._tiktoken.default_vocab_dir()) else None
+        if enc:
+            self.assertEqual(enc.decode(ids), enc.decode(ids.tolist()))
+        with self.assertRaisesRegex(TypeError, "writable"):
+            lmprob.Model(small_model()).next_logprobs(lmprob.State(), out=np.zeros(3).tobytes())
+
+
+class TestGIL(unittest.TestCase):
+    """A long call releases the GIL: a Python thread keeps running while it runs.
+
+    A spinning thread notes every stretch of more than 2 ms in which it could not run. A call
+    that holds the GIL shows one stretch as long as the call; a call that releases it shows
+    only scheduling hiccups. The check: the longest stretch within the call is under half of it."""
+
+    def longest_stall(self, fn):
+        gaps, stop = [], [False]
+
+        def spin():
+            last = time.perf_counter()
+            while not stop[0]:
+                now = time.perf_counter()
+                if now - last > 0.002:
+                    gaps.append((last, now))
+                last = now
+
+        t = threading.Thread(target=spin)
+        t.start()
+        time.sleep(0.02)
+        t0 = time.perf_counter()
+        fn()
+        t1 = time.perf_counter()
+        stop[0] = True
+        t.join()
+        worst = max([min(b, t1) - max(a, t0) for a, b in gaps if b > t0 and a < t1] + [0.0])
+        return worst, t1 - t0
+
+    def test_detects_a_held_gil(self):
+        m = lmprob.Model(small_model())
+        words = "the company said " * 400000
+        worst, elapsed = self.longest_stall(lambda: m.score(words))  # score() keeps the GIL (short calls)
+        self.assertGreater(worst, 0.5 * elapsed)
+
+    def test_long_calls(self):
+        m = lmprob.Model(small_model())
+        sents = ["the company said it expects to report results"] * 150000
+        x = np.random.RandomState(0).randn(64, 50257).astype(np.float32)
+        x2 = np.tile(x, (2, 1))  # made here: numpy's copy holds the GIL and is not the call under test
+        calls = {
+            "score_batch": lambda: m.score_batch(sents, threads=1),
+            "sample": lambda: lmprob.sample(x, top_p=0.9, threads=1),
+            "normal": lambda: lmprob.RandomState(0).normal(size=4_000_000),
+            "logsumexp": lambda: lmprob.logsumexp(x2),
+        }
+        for name, fn in calls.items():
+            # On a busy machine the spinning thread can be descheduled for long stretches: a call
+            # passes when one of three runs shows no stall; one that holds the GIL stalls every run
+            # (test_detects_a_held_gil checks the detector).
+            seen = []
+            for _ in range(3):
+                worst, elapsed = self.longest_stall(fn)
+                seen.append(f"{worst:.3f} s of {elapsed:.3f} s")
+                if elapsed <= 0.1 or worst < 0.5 * elapsed:
+                    break
+            else:
+                self.fail(f"{name}: stalled in every run: {', '.join(seen)}")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,194 @@
+"""The GPT-2 tokenizer (tiktoken's API) and lmprob.GPT2 against the shared reference material
+(../shared/gpt2: the cases all tokenizers agree on, the tiny model's float64 logits, the
+sliding-window perplexities) and against the CLI."""
+import json
+import math
+import os
+import pickle
+import threading
+import unittest
+
+from common import GPT2_DIR, cli_json, lmprob, np
+
+
+def encoding():
+    try:
+        return lmprob.get_encoding("gpt2")
+    except FileNotFoundError as e:  # make python copies build/gpt2; without npm there is none
+        raise unittest.SkipTest(str(e))
+
+
+class TestTokenizer(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.enc = encoding()
+        with open(os.path.join(GPT2_DIR, "tokenizer_cases.json")) as f:
+            cls.cases = json.load(f)["cases"]
+
+    def test_reference_cases(self):
+        enc = self.enc
+        for c in self.cases:
+            raw = bytes.fromhex(c["input_utf8_hex"])
+            text = raw.decode("utf-8", "replace")  # what a Python caller holds; invalid bytes -> U+FFFD
+            self.assertEqual(enc.encode_ordinary(text), c["ids"], c["name"])
+            self.assertEqual(enc.encode(text, disallowed_special=()), c["ids"], c["name"])
+            self.assertEqual(enc.encode(text, allowed_special="all"), c["special_allowed_ids_tiktoken"], c["name"])
+            self.assertEqual(enc._encode(raw), c["ids"], c["name"])  # bytes: the library's U+FFFD rule
+            self.assertEqual([t.hex() for t in enc.decode_tokens_bytes(c["ids"])], c["decoded_tokens_hex"])
+            if c["valid_utf8"]:
+                self.assertEqual(enc.decode(c["ids"]), text)
+        self.assertEqual(enc.encode_batch([bytes.fromhex(c["input_utf8_hex"]).decode("utf-8", "replace")
+                                           for c in self.cases], disallowed_special=()),
+                         [c["ids"] for c in self.cases])
+
+    def test_tiktoken_rules(self):
+        enc = self.enc
+        self.assertEqual(enc.n_vocab, 50257)
+        self.assertEqual(enc.eot_token, 50256)
+        self.assertEqual(enc.max_token_value, 50256)
+        self.assertEqual(enc.special_tokens_set, {"<|endoftext|>"})
+        self.assertEqual(enc.name, "gpt2")
+        self.assertIs(lmprob.get_encoding("gpt2"), enc)
+        self.assertEqual(lmprob.get_encoding("r50k_base").encode("hello world"), [31373, 995])
+        with self.assertRaisesRegex(ValueError, "disallowed special token"):
+            enc.encode("a<|endoftext|>b")
+        self.assertEqual(enc.encode("a<|endoftext|>b", allowed_special={"<|endoftext|>"}), [64, 50256, 65])
+        self.assertEqual(enc.encode("a<|endoftext|>b", disallowed_special=()), enc.encode_ordinary("a<|endoftext|>b"))
+        with self.assertRaisesRegex(ValueError, "disallowed"):
+            enc.encode_batch(["ok", "x<|endoftext|>"])
+        self.assertEqual(enc.encode_single_token(" the"), 262)
+        self.assertEqual(enc.encode_single_token("<|endoftext|>"), 50256)
+        with self.assertRaises(KeyError):
+            enc.encode_single_token("not one token at all")
+        self.assertEqual(enc.decode_single_token_bytes(262), b" the")
+        text, offsets = enc.decode_with_offsets(enc.encode("hello world"))
+        self.assertEqual((text, offsets), ("hello world", [0, 5]))
+        a = enc.encode_to_numpy("hello world")
+        self.assertEqual((a.dtype, a.tolist()), (np.uint32, [31373, 995]))
+        self.assertEqual(len(enc.token_byte_values()), 50256)
+        self.assertEqual(pickle.loads(pickle.dumps(enc)).encode("hi"), enc.encode("hi"))
+        with self.assertRaisesRegex(ValueError, "Unknown encoding"):
+            lmprob.get_encoding("cl100k_base")
+
+    def test_surrogates_and_errors(self):
+        enc = self.enc
+        # a lone surrogate becomes one U+FFFD (tiktoken re-decodes through UTF-16 with "replace")
+        self.assertEqual(enc.encode("a\ud800b"), enc.encode("a\ufffdb"))
+        with self.assertRaisesRegex(ValueError, r"tokens\[1\] = 60000"):
+            enc.decode([1, 60000])
+        with self.assertRaises(TypeError):
+            enc.encode(123)
+        with self.assertRaises(TypeError):
+            enc.encode_batch("one string")
+        self.assertEqual(enc.decode(np.array([31373, 995], dtype=np.int64)), "hello world")
+        self.assertEqual(enc.decode([]), "")
+        self.assertEqual(enc.decode(enc.encode("\u00e9")[:1] if len(enc.encode("\u00e9")) > 1 else [128]),
+                         enc.decode_bytes([128]).decode("utf-8", "replace"))
+
+    def test_long_text_and_threads(self):
+        enc = self.enc
+        path = os.path.join(GPT2_DIR, "..", "data", "tinyshakespeare", "input.txt")
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        ids = enc.encode_ordinary(text)
+        self.assertEqual(len(ids), 338025)  # ../shared/gpt2/README.md
+        self.assertEqual(enc.decode(ids), text)
+        parts = text.split("\n\n")[:400]
+        want = [enc.encode_ordinary(p) for p in parts]
+        self.assertEqual(enc.encode_ordinary_batch(parts, num_threads=2), want)
+        errs = []
+
+        def work():
+            if enc.encode_ordinary_batch(parts, num_threads=1) != want:
+                errs.append(1)
+
+        ts = [threading.Thread(target=work) for _ in range(3)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        self.assertEqual(errs, [])
+
+
+class TestGPT2(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        encoding()
+        cls.model = lmprob.GPT2(os.path.join(GPT2_DIR, "tiny-hf"), threads=2)
+        with open(os.path.join(GPT2_DIR, "tiny_ref.json")) as f:
+            cls.ref = json.load(f)
+        cls.ref_logits = np.fromfile(os.path.join(GPT2_DIR, "tiny_ref_logits.f32"), dtype="<f4").reshape(19, 50257)
+
+    def test_logits_against_reference(self):
+        toks = self.ref["tokens"]
+        lg = self.model.logits(toks)
+        self.assertEqual((lg.shape, lg.dtype), ((19, 50257), np.float32))
+        # float32 engine against float64 PyTorch: the README's 1e-5-scale agreement (tiny_ref.json suggests 1e-4)
+        self.assertLess(float(np.max(np.abs(lg - self.ref_logits))), 1e-4)
+        last = self.model.logits(toks, last_only=True)
+        np.testing.assert_allclose(last, lg[-1], atol=1e-6)  # the last-row path rounds its own way
+        self.assertEqual(self.model.encode(self.ref["text"]), toks)
+        self.assertEqual(self.model.logits(self.ref["text"]).shape, (19, 50257))
+        nl = self.model.next_logprobs(toks)
+        np.testing.assert_allclose(nl, lmprob.log_softmax(lg[-1]), atol=2e-6)
+        sc = self.model.score(toks)
+        self.assertTrue(math.isnan(sc[0]))
+        nll = -np.mean(sc[1:])
+        self.assertAlmostEqual(nll, self.ref["mean_nll"], delta=1e-5)
+
+    def test_perplexity_recipes(self):
+        with open(os.path.join(GPT2_DIR, "sliding", "sliding_ref.json")) as f:
+            cases = json.load(f)["cases"]
+        for c in cases:
+            if c["L"] not in (100, 129, 300, 513, 1000):
+                continue  # keep the test quick: these cover every recipe edge (NaN chapter windows included)
+            path = os.path.join(GPT2_DIR, "sliding", f"text_{c['L']}.txt")
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            r = self.model.perplexity(text, c["window"], c["stride"], recipe="all", details=True)
+            self.assertEqual(r["exact"]["scored_tokens"], c["scored_tokens"])
+            self.assertEqual(r["exact"]["forward_passes"], c["forward_passes"])
+            for k, key in (("exact", "exact_ppl"), ("hf", "hf_doc_ppl"), ("chapter", "chapter_ppl")):
+                want = c[key]
+                if isinstance(want, float) and math.isnan(want):
+                    self.assertTrue(math.isnan(r[k]["perplexity"]), (c["L"], k))
+                else:
+                    self.assertLess(abs(r[k]["perplexity"] / want - 1), 1e-5, (c["L"], k))  # README: ~1e-5
+            if c["L"] == 1000:  # the CLI on the same text: the same number (one code path)
+                j = cli_json("ppl", "--model", os.path.join(GPT2_DIR, "tiny-hf"), "--window", c["window"],
+                             "--stride", c["stride"], path)
+                self.assertEqual(j["perplexity"], r["exact"]["perplexity"])
+
+    def test_errors_and_sharing(self):
+        m = self.model
+        with self.assertRaisesRegex(ValueError, "n_ctx"):
+            m.logits(list(range(1025)))
+        with self.assertRaisesRegex(ValueError, "60000"):
+            m.logits([1, 60000])
+        with self.assertRaises(ValueError):
+            m.next_logprobs([])
+        with self.assertRaisesRegex(ValueError, "recipe"):
+            m.perplexity("abc", recipe="nope")
+        with self.assertRaises(FileNotFoundError):
+            lmprob.GPT2("/nonexistent/gpt2")
+        self.assertEqual(m.config["n_layer"], 2)
+        self.assertTrue(m.has_tokenizer)
+        want = m.logits(self.ref["tokens"])
+        errs = []
+
+        def work():
+            if not np.array_equal(m.logits(self.ref["tokens"]), want):
+                errs.append(1)
+
+        ts = [threading.Thread(target=work) for _ in range(3)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        self.assertEqual(errs, [])
+        bare = lmprob.GPT2(os.path.join(GPT2_DIR, "tiny.safetensors"), vocab=lmprob.get_encoding("gpt2"))
+        np.testing.assert_array_equal(bare.logits(self.ref["tokens"]), want)
+
+
+if __name__ == "__main__":
+    unittest.main()

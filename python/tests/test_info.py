@@ -1,0 +1,127 @@
+"""Information theory along an axis against scipy / numpy and the chapter's functions."""
+import math
+import unittest
+
+from common import lmprob, np
+
+try:
+    import scipy.special as sp
+    import scipy.stats as st
+    from scipy.spatial.distance import jensenshannon
+except ImportError:  # the bench set-up installs scipy; the test set-up need not
+    sp = None
+
+# Relative tolerance for float64 results against scipy's: both subtract the maximum and
+# sum in double, in different orders: a few ulp over a few hundred terms.
+RTOL = 1e-12
+
+
+def chapter_kl(P, Q, eps=1e-10):
+    P, Q = np.array(P) + eps, np.array(Q) + eps
+    P, Q = P / P.sum(), Q / Q.sum()
+    return np.sum(P * np.log(P / Q))
+
+
+@unittest.skipIf(sp is None, "scipy is not installed")
+class TestAgainstScipy(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        rs = np.random.RandomState(5)
+        cls.p = rs.dirichlet(np.ones(300), size=(4, 6))      # (4, 6, 300)
+        cls.q = rs.dirichlet(np.ones(300), size=(4, 6))
+        cls.x = rs.randn(4, 6, 300) * 5
+
+    def test_entropy_axes(self):
+        p = self.p
+        for axis in (-1, 2, 1, 0):
+            np.testing.assert_allclose(lmprob.entropy(p, axis=axis), st.entropy(p, axis=axis), rtol=RTOL)
+            np.testing.assert_allclose(lmprob.entropy(p, 2, axis=axis), st.entropy(p, base=2, axis=axis), rtol=RTOL)
+        self.assertEqual(lmprob.entropy(p, axis=1, keepdims=True).shape, (4, 1, 300))
+        np.testing.assert_allclose(lmprob.entropy(p, axis=None), st.entropy(p.ravel()), rtol=RTOL)
+        self.assertEqual(lmprob.entropy(p, axis=None, keepdims=True).shape, (1, 1, 1))
+        self.assertIsInstance(lmprob.entropy(p[0, 0]), float)
+        # counts are normalised (scipy's rule), 0 log 0 = 0
+        self.assertAlmostEqual(lmprob.entropy([3, 1, 0, 4], base=10), st.entropy([3, 1, 0, 4], base=10), places=14)
+        # the chapter's shannon_entropy examples
+        self.assertEqual(lmprob.entropy([1.0, 0.0, 0.0]), 0.0)
+        self.assertEqual(lmprob.entropy([0.5, 0.5], base=2), 1.0)
+        self.assertEqual(lmprob.entropy([0.25] * 4, base=2), 2.0)
+        self.assertAlmostEqual(lmprob.entropy_of_logits(np.zeros(50257)), math.log(50257), places=12)
+        self.assertTrue(math.isnan(lmprob.entropy([0.5, -0.5, 1.0])))
+
+    def test_noncontiguous_and_float32(self):
+        p = self.p[:, ::2, ::3]
+        np.testing.assert_allclose(lmprob.entropy(p), st.entropy(p, axis=-1), rtol=RTOL)
+        np.testing.assert_allclose(lmprob.entropy(p, axis=0), st.entropy(p, axis=0), rtol=RTOL)
+        p32 = self.p.astype(np.float32)
+        np.testing.assert_allclose(lmprob.entropy(p32), st.entropy(p32.astype(np.float64), axis=-1), rtol=1e-6)
+        x32 = self.x.astype(np.float32)
+        ls = lmprob.log_softmax(x32)
+        self.assertEqual(ls.dtype, np.float32)
+        np.testing.assert_allclose(ls, sp.log_softmax(x32.astype(np.float64), axis=-1), rtol=1e-5, atol=1e-5)
+
+    def test_divergences_broadcast(self):
+        p, q = self.p, self.q
+        np.testing.assert_allclose(lmprob.kl(p, q), st.entropy(p, q, axis=-1), rtol=RTOL)
+        np.testing.assert_allclose(lmprob.kl(p, q, 2, axis=0), st.entropy(p, q, base=2, axis=0), rtol=RTOL)
+        np.testing.assert_allclose(lmprob.js(p, q, distance=True), jensenshannon(p, q, axis=-1), rtol=1e-10)
+        np.testing.assert_allclose(lmprob.js(p, q), jensenshannon(p, q, axis=-1) ** 2, rtol=1e-10)
+        ce = -(sp.xlogy(p, q)).sum(-1)
+        np.testing.assert_allclose(lmprob.cross_entropy(p, q), ce, rtol=RTOL)
+        # one reference distribution against every row: numpy broadcasting
+        ref = q[0, 0]
+        np.testing.assert_allclose(lmprob.kl(p, ref), st.entropy(p, np.broadcast_to(ref, p.shape), axis=-1), rtol=RTOL)
+        with self.assertRaisesRegex(ValueError, "broadcast"):
+            lmprob.kl(p, q[:, :, :5])
+        self.assertEqual(lmprob.kl([0.5, 0.5], [1.0, 0.0]), math.inf)
+
+    def test_chapter_kl(self):
+        P, Q = [0.9, 0.1], [0.5, 0.5]
+        self.assertAlmostEqual(lmprob.kl(P, Q, eps=1e-10), chapter_kl(P, Q), places=15)
+        self.assertAlmostEqual(lmprob.kl(Q, P, eps=1e-10), chapter_kl(Q, P), places=15)
+        self.assertEqual(round(lmprob.kl(P, Q), 4), 0.3681)   # exact KL; the chapter's comment says 0.5108 (ERRATA)
+
+    def test_logsumexp_softmax(self):
+        x = self.x
+        np.testing.assert_allclose(lmprob.logsumexp(x), sp.logsumexp(x, axis=-1), rtol=RTOL)
+        np.testing.assert_allclose(lmprob.logsumexp(x, axis=1, keepdims=True),
+                                   sp.logsumexp(x, axis=1, keepdims=True), rtol=RTOL)
+        np.testing.assert_allclose(lmprob.log_softmax(x, axis=0), sp.log_softmax(x, axis=0), rtol=RTOL, atol=1e-13)
+        np.testing.assert_allclose(lmprob.softmax(x, axis=1), sp.softmax(x, axis=1), rtol=1e-12, atol=1e-300)
+        self.assertEqual(lmprob.logsumexp([1e308, 1e308]), 1e308 + math.log(2))
+        self.assertEqual(lmprob.logsumexp([]), -math.inf)
+        big = np.array([1e4, -1e4, 0.0, -np.inf])
+        np.testing.assert_allclose(lmprob.log_softmax(big), sp.log_softmax(big), rtol=RTOL)
+
+    def test_perplexity(self):
+        self.assertAlmostEqual(lmprob.perplexity([math.log(1 / 50257)] * 100), 50257.0, places=6)
+        self.assertEqual(lmprob.perplexity([0.0] * 100), 1.0)
+        lp = np.log(self.p)
+        np.testing.assert_allclose(lmprob.perplexity(lp), np.exp(-np.mean(lp, axis=-1)), rtol=RTOL)
+
+    def test_errors(self):
+        with self.assertRaisesRegex(ValueError, r"vector \(1\): .*nan"):
+            lmprob.softmax(np.array([[0.0, 1.0], [np.nan, 1.0]]))
+        with self.assertRaisesRegex(ValueError, "out of bounds"):
+            lmprob.entropy(self.p, axis=3)
+        with self.assertRaisesRegex(ValueError, "base"):
+            lmprob.entropy(self.p, base=1)
+        with self.assertRaisesRegex(TypeError, "axis"):
+            lmprob.entropy(self.p, axis="x")
+        with self.assertRaisesRegex(ValueError, "0-d"):
+            lmprob.entropy(np.float64(3.0).reshape(()))
+        with self.assertRaisesRegex(TypeError, "array of numbers"):
+            lmprob.entropy("abc")
+        with self.assertRaisesRegex(ValueError, "at least one value"):
+            lmprob.softmax(np.ones((3, 0)))
+        self.assertEqual(lmprob.entropy(np.ones((0, 4))).shape, (0,))
+
+    def test_large_threaded(self):
+        x = np.random.RandomState(1).randn(64, 50257).astype(np.float32)
+        np.testing.assert_allclose(lmprob.logsumexp(x), sp.logsumexp(x.astype(np.float64), axis=-1), rtol=1e-6)
+        np.testing.assert_allclose(lmprob.entropy_of_logits(x), st.entropy(sp.softmax(x.astype(np.float64), -1),
+                                                                            axis=-1), rtol=1e-5)
+
+
+if __name__ == "__main__":
+    unittest.main()

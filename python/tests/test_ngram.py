@@ -1,0 +1,331 @@
+"""lmprob.Model against the C library's own numbers (the CLI), kenlm's API and semantics,
+and, when KenLM's Python module is importable (KENLM_PY or sys.path), against it on PTB."""
+import copy
+import math
+import os
+import pickle
+import threading
+import unittest
+
+from common import PTB, TMP, cli, cli_json, kenlm_module, lmprob, np, small_corpus, small_model, test_sentences
+
+
+class TestAgainstCLI(unittest.TestCase):
+    """Checks that always run: the module's numbers are the C API's (through the CLI)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.arpa = small_model(3)
+        cls.m = lmprob.Model(cls.arpa)
+        cls.sents = test_sentences(300)
+        cls.text = os.path.join(TMP, "test300.txt")
+        with open(cls.text, "w") as f:
+            f.write("\n".join(cls.sents) + "\n")
+
+    def test_per_token_values(self):
+        # `lmprob ppl --per-token --json`: every token's log10 p and n-gram length, in order
+        j = cli_json("ppl", "--per-token", self.arpa, self.text)
+        toks = j["per_token"]
+        mine = [t for s in self.sents for t in self.m.full_scores(s)]
+        self.assertEqual(len(toks), len(mine))
+        for t, (lp, n, oov) in zip(toks, mine):
+            # the CLI prints the float32 value in double precision: equality is exact
+            self.assertEqual(t["log10_prob"], lp)
+            self.assertEqual(t["ngram_length"], n)
+
+    def test_evaluate_equals_ppl(self):
+        j = cli_json("ppl", self.arpa, self.text)
+        for ev in (self.m.evaluate(self.text), self.m.evaluate(self.sents)):
+            self.assertEqual(ev["tokens"], j["tokens"])
+            self.assertEqual(ev["oov"], j["oov"])
+            self.assertEqual(ev["sentences"], j["sentences"])
+            self.assertEqual(ev["log10_prob"], j["log10_prob"])  # the same sums in the same order
+            self.assertEqual(ev["perplexity"], j["perplexity"])
+
+    def test_score_is_float_sum_of_full_scores(self):
+        for s in self.sents[:100]:
+            acc = np.float32(0)
+            for lp, _, _ in self.m.full_scores(s):
+                acc = np.float32(acc + np.float32(lp))
+            self.assertEqual(self.m.score(s), float(acc))
+            for bos in (True, False):
+                for eos in (True, False):
+                    acc = np.float32(0)
+                    for lp, _, _ in self.m.full_scores(s, bos=bos, eos=eos):
+                        acc = np.float32(acc + np.float32(lp))
+                    self.assertEqual(self.m.score(s, bos=bos, eos=eos), float(acc), (s, bos, eos))
+
+    def test_perplexity_rule(self):
+        for s in self.sents[:50]:
+            words = len(s.split()) + 1
+            self.assertEqual(self.m.perplexity(s), 10.0 ** (-self.m.score(s) / words))
+
+    def test_state_api_equals_score(self):
+        for s in self.sents[:50]:
+            a, b = lmprob.State(), lmprob.State()
+            self.m.BeginSentenceWrite(a)
+            acc = np.float32(0)
+            for w in s.split() + ["</s>"]:
+                acc = np.float32(acc + np.float32(self.m.BaseScore(a, w, b)))
+                a, b = b, a
+            self.assertEqual(float(acc), self.m.score(s))
+
+    def test_base_full_score(self):
+        a, b = lmprob.State(), lmprob.State()
+        self.m.NullContextWrite(a)
+        r = self.m.BaseFullScore(a, "the", b)
+        self.assertIsInstance(r, lmprob.FullScoreReturn)
+        self.assertEqual(r.ngram_length, 1)
+        self.assertFalse(r.oov)
+        self.assertEqual(r.log_prob, self.m.score("the", bos=False, eos=False))
+        r2 = self.m.BaseFullScore(b, "qwertyuiop", a)
+        self.assertTrue(r2.oov)
+        self.assertTrue(repr(r).startswith("FullScoreReturn(-"))
+        # in and out may be one State
+        c = lmprob.State()
+        self.m.BeginSentenceWrite(c)
+        d = copy.copy(c)
+        v1 = self.m.BaseScore(c, "the", c)
+        v2 = self.m.BaseScore(d, "the", lmprob.State())
+        self.assertEqual(v1, v2)
+
+    def test_contains_and_oov(self):
+        self.assertIn("the", self.m)
+        self.assertIn(b"the", self.m)
+        self.assertIn("<s>", self.m)
+        self.assertNotIn("<unk>", self.m)  # kenlm: Index(w) != 0
+        self.assertNotIn("qwertyuiop", self.m)
+        fs = list(self.m.full_scores("the qwertyuiop <unk>"))
+        self.assertEqual([f[2] for f in fs], [False, True, True, False])
+
+    def test_state_equality_hash_order(self):
+        m = self.m
+        s1, s2, s3 = lmprob.State(), lmprob.State(), lmprob.State()
+        self.assertEqual(s1, s2)
+        self.assertEqual(hash(s1), 0)  # MurmurHash64A of nothing, seed 0 (as kenlm's empty state)
+        m.BeginSentenceWrite(s1)
+        m.BeginSentenceWrite(s2)
+        self.assertEqual(s1, s2)
+        self.assertEqual(hash(s1), hash(s2))
+        m.BaseScore(s1, "the", s3)
+        self.assertNotEqual(s1, s3)
+        self.assertTrue(s1 < s3 or s3 < s1)
+        self.assertEqual(len({s1, s2, s3}), 2)
+        self.assertFalse(s1 == 3)
+        self.assertEqual(s3.length, 2)  # <s> the: a context some 3-gram extends
+        self.assertEqual(len(s3.words), s3.length)
+        self.assertEqual(copy.deepcopy(s3), s3)
+
+    def test_attributes_repr_pickle(self):
+        self.assertEqual(self.m.order, 3)
+        self.assertIsInstance(self.m.path, bytes)
+        self.assertTrue(os.path.isabs(self.m.path))
+        self.assertEqual(repr(self.m), "<Model from b'small3.arpa'>")
+        m2 = pickle.loads(pickle.dumps(self.m))
+        self.assertEqual(m2.score("the company said"), self.m.score("the company said"))
+        self.assertEqual(self.m.word(self.m.index("the")), "the")
+        self.assertEqual(len(self.m.vocab()), self.m.vocab_size)
+        info = self.m.info()
+        self.assertEqual(info["order"], 3)
+        self.assertEqual(info["metadata"]["estimator"].split()[0], "mkn")
+
+    def test_sentence_types(self):
+        self.assertEqual(self.m.score(b"the company"), self.m.score("the company"))
+        with self.assertRaisesRegex(TypeError, "Cannot convert"):
+            self.m.score(3)
+        # KenLM's separators: \t \n \v \f \r and space, nothing else
+        self.assertEqual(self.m.score("the\tcompany\x0bsaid\x0c."), self.m.score("the company said ."))
+        self.assertNotEqual(self.m.score("the\xa0company"), self.m.score("the company"))
+        # ScoreSentence reads a C string (stops at NUL); the other paths split the whole string
+        self.assertEqual(self.m.score("the\x00 company"), self.m.score("the"))
+
+    def test_next_logprobs(self):
+        s = lmprob.State()
+        self.m.BeginSentenceWrite(s)
+        lp = self.m.next_logprobs(s)
+        self.assertEqual(lp.shape, (self.m.vocab_size,))
+        words = self.m.vocab()
+        for i in range(0, len(words), 97):
+            if words[i] == "<s>":
+                self.assertEqual(lp[i], -math.inf)
+            else:
+                self.assertEqual(lp[i], self.m.BaseScore(s, words[i], lmprob.State()))
+        self.assertAlmostEqual(float(np.sum(10.0 ** lp)), 1.0, delta=1e-4)  # float32 model values
+        ln = self.m.next_logprobs(s, base=math.e)
+        np.testing.assert_allclose(ln, lp * math.log(10), rtol=1e-15)
+        out = np.empty(self.m.vocab_size, dtype=np.float32)
+        self.assertIs(self.m.next_logprobs(s, out=out), out)
+        np.testing.assert_array_equal(out, lp.astype(np.float32))
+        with self.assertRaises(ValueError):
+            self.m.next_logprobs(s, out=np.empty(3))
+
+    def test_score_batch(self):
+        got = self.m.score_batch(self.sents)
+        self.assertEqual(got.dtype, np.float64)
+        self.assertEqual(list(got), [self.m.score(s) for s in self.sents])
+        got2 = self.m.score_batch(self.sents * 20, bos=False, eos=False, threads=2)
+        self.assertEqual(list(got2[:len(self.sents)]), [self.m.score(s, False, False) for s in self.sents])
+        self.assertEqual(len(self.m.score_batch([])), 0)
+        with self.assertRaises(TypeError):
+            self.m.score_batch("one string")
+        with self.assertRaises(TypeError):
+            self.m.score_batch(["ok", 3])
+
+    def test_shared_by_threads(self):
+        """One Model used by 4 threads at once: every result is the single-threaded one."""
+        want = [self.m.score(s) for s in self.sents]
+        errors = []
+
+        def work():
+            for _ in range(3):
+                if [self.m.score(s) for s in self.sents] != want:
+                    errors.append("score")
+                if list(self.m.score_batch(self.sents, threads=2)) != want:
+                    errors.append("batch")
+
+        ts = [threading.Thread(target=work) for _ in range(4)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        self.assertEqual(errors, [])
+
+    def test_write_and_reload(self):
+        b = os.path.join(TMP, "small3.bin")
+        a = os.path.join(TMP, "small3_rewritten.arpa")
+        self.m.write_binary(b)
+        self.m.write_arpa(a)
+        for path in (b, a):
+            m2 = lmprob.Model(path)
+            self.assertEqual([m2.score(s) for s in self.sents[:50]], [self.m.score(s) for s in self.sents[:50]])
+        self.assertTrue(lmprob.Model(b).info()["binary"])
+
+
+class TestTrain(unittest.TestCase):
+    def test_train_equals_cli(self):
+        """lmprob.train writes the ARPA file `lmprob train` writes (byte for byte, but the command line)."""
+        corpus = small_corpus()
+        # three estimator families (the others share these paths; tests/cli covers each against its reference)
+        for est, extra_py, extra_cli in (("mkn", {}, []), ("addk", {"k": 0.5}, ["--k", "0.5"]), ("katz", {}, [])):
+            out_py = os.path.join(TMP, f"py_{est}.arpa")
+            out_cli = os.path.join(TMP, f"cli_{est}.arpa")
+            m = lmprob.train(corpus, order=3, estimator=est, output=out_py, **extra_py)
+            cli("train", "--order", 3, "--estimator", est, *extra_cli, "--quiet", "--output", out_cli, corpus)
+
+            def body(p):
+                with open(p) as f:
+                    return [l for l in f if not l.startswith("# lmprob command:")]
+
+            self.assertEqual(body(out_py), body(out_cli), est)
+            self.assertEqual(m.order, 3)
+            self.assertEqual(m.path, os.path.abspath(out_py).encode())
+
+    def test_train_in_memory(self):
+        lines = ["the cat sat", "the dog sat", "a cat ran"] * 5
+        m1 = lmprob.train(lines, order=2, estimator="addk")
+        m2 = lmprob.train(text="\n".join(lines) + "\n", order=2, estimator="addk")
+        self.assertEqual(m1.score("the cat ran"), m2.score("the cat ran"))
+        self.assertEqual(m1.path, b"")
+        with self.assertRaisesRegex(TypeError, "pickled"):
+            pickle.dumps(m1)
+        with self.assertRaisesRegex(ValueError, "estimator"):
+            lmprob.train(lines, estimator="nope")
+        with self.assertRaisesRegex(ValueError, "order"):
+            lmprob.train(lines, order=0)
+        with self.assertRaises(FileNotFoundError):
+            lmprob.train("/nonexistent/corpus.txt")
+        with self.assertRaises(TypeError):
+            lmprob.train()
+        with self.assertRaises(ValueError):  # MKN cannot estimate its discounts from 15 sentences
+            lmprob.train(lines, order=3)
+        m3 = lmprob.train(lines, order=3, discount_fallback=True)
+        self.assertLess(m3.score("the cat sat"), 0)
+
+
+class TestKenlmDropIn(unittest.TestCase):
+    def test_import_as_kenlm(self):
+        import lmprob.kenlm as kenlm
+
+        # kenlm's python/example.py, unchanged but for the model path and the prints
+        model = kenlm.LanguageModel(small_model(3))
+        self.assertEqual(model.order, 3)
+        sentence = "language modeling is fun ."
+        self.assertLess(model.score(sentence), 0)
+        words = ["<s>"] + sentence.split() + ["</s>"]
+        for i, (prob, length, oov) in enumerate(model.full_scores(sentence)):
+            self.assertLessEqual(length, model.order)
+            if oov:
+                self.assertNotIn(words[i + 1], model)
+        state = kenlm.State()
+        state2 = kenlm.State()
+        model.BeginSentenceWrite(state)
+        accum = 0.0
+        accum += model.BaseScore(state, "a", state2)
+        accum += model.BaseScore(state2, "sentence", state)
+        self.assertEqual(model.BaseFullScore(state, "</s>", state2).ngram_length >= 1, True)
+        cfg = kenlm.Config()
+        cfg.load_method = kenlm.LoadMethod.LAZY
+        m2 = kenlm.Model(small_model(3), cfg)
+        self.assertEqual(m2.score(sentence), model.score(sentence))
+
+
+@unittest.skipIf(kenlm_module() is None, "KenLM's Python module is not importable (set KENLM_PY)")
+class TestAgainstKenLM(unittest.TestCase):
+    """Every PTB test sentence through both modules: bit-equal scores, full scores, perplexity,
+    State values and hashes. The model: lmprob.train's modified Kneser-Ney on PTB (KenLM's
+    lmplz numbers), written as ARPA, loaded by both."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.kenlm = kenlm_module()
+        train = os.path.join(TMP, "ptb_train.txt")
+        with open(os.path.join(PTB, "ptb.train.txt")) as f, open(train, "w") as out:
+            out.write(f.read().replace("<unk>", "UNK"))
+        cls.arpa = os.path.join(TMP, "ptb4.arpa")
+        lmprob.train(train, order=4, output=cls.arpa)
+        cls.K = cls.kenlm.Model(cls.arpa)
+        cls.L = lmprob.Model(cls.arpa)
+        with open(os.path.join(PTB, "ptb.test.txt")) as f:
+            cls.sents = [l.rstrip("\n").replace("<unk>", "UNK") for l in f]
+        cls.sents += ["xyzzy plugh", "", "  the   company\tsaid ", "<unk> UNK the"]
+
+    def test_scores(self):
+        K, L = self.K, self.L
+        bad = []
+        for s in self.sents:
+            for bos in (True, False):
+                for eos in (True, False):
+                    if K.score(s, bos=bos, eos=eos) != L.score(s, bos=bos, eos=eos):
+                        bad.append((s, bos, eos))
+            if K.perplexity(s) != L.perplexity(s):
+                bad.append((s, "perplexity"))
+            if list(K.full_scores(s)) != list(L.full_scores(s)):
+                bad.append((s, "full_scores"))
+        self.assertEqual(bad, [])
+        self.assertEqual(list(L.score_batch(self.sents)), [K.score(s) for s in self.sents])
+
+    def test_states(self):
+        K, L, kenlm = self.K, self.L, self.kenlm
+        bad = 0
+        for s in self.sents[:500]:
+            ka, kb, la, lb = kenlm.State(), kenlm.State(), lmprob.State(), lmprob.State()
+            K.BeginSentenceWrite(ka)
+            L.BeginSentenceWrite(la)
+            prev_k, prev_l = None, None
+            for w in s.split() + ["</s>"]:
+                rk, rl = K.BaseFullScore(ka, w, kb), L.BaseFullScore(la, w, lb)
+                if (rk.log_prob, rk.ngram_length, rk.oov) != (rl.log_prob, rl.ngram_length, rl.oov):
+                    bad += 1
+                if hash(kb) != hash(lb):
+                    bad += 1
+                if prev_k is not None and ((kb == prev_k) != (lb == prev_l) or (kb < prev_k) != (lb < prev_l)):
+                    bad += 1
+                prev_k, prev_l = copy.copy(kb), copy.copy(lb)
+                ka, kb, la, lb = kb, ka, lb, la
+        self.assertEqual(bad, 0)
+        for w in ("the", "UNK", "<unk>", "<s>", "</s>", "xyzzy", ""):
+            self.assertEqual(w in K, w in L, w)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,233 @@
+# Faults, injected (issue 11; docs/reliability.md, "Faults"): allocations and
+# writes failing one at a time along train, model convert and ppl on a small
+# corpus, then a full disk, a read-only place, and fsync or rename failing.
+# Every run must end with success and the right output, or with exit 1, a
+# clear "lmprob: ..." message, no output file (or the old one untouched) and no
+# temporary file: never a crash, a sanitizer report (the ASan flavour checks
+# leaks on every failure path) or a partial file.
+#
+# Allocations: build/tests/libfault.so (tests/fault/fault.c, LD_PRELOAD) fails
+# the N-th allocation call of the process; a tracing run counts the calls and
+# names their call sites. Writes: a file-size limit of N KiB (ulimit -f: the
+# write crossing it fails with EFBIG); and (normal flavour, needs strace) the
+# N-th write(2) failing with ENOSPC, stdout and stderr included; a failing
+# fsync and rename. In make test each range is sampled (FAULT_SAMPLE values of
+# N, evenly spread, first and last included) to keep the test quick;
+# FAULT_FULL=1 tries every N (tests/fault/sweep.sh runs that, also on a larger
+# corpus: FAULT_CORPUS). Runs go two at a time (two cores).
+. "$(dirname "$0")/lib.sh"
+FIX=tests/fixtures/train_small.txt
+LIBFAULT="$(dirname "$LMPROB")/tests/libfault.so"
+# make test samples (FAULT_SAMPLE of each range, evenly spread, first and last included);
+# FAULT_FULL=1 tries every N, every KiB and every write (tests/fault/sweep.sh).
+FAULT_FULL=${FAULT_FULL:-0}
+FAULT_SAMPLE=${FAULT_SAMPLE:-6}
+[ "$FAULT_SAMPLE" -ge 2 ] || FAULT_SAMPLE=2
+FIX=${FAULT_CORPUS:-$FIX}
+if [ ! -f "$LIBFAULT" ]; then
+  bad "$LIBFAULT is missing (make tests builds it)"
+  finish
+  exit 1
+fi
+asan=0
+ldd "$LMPROB" 2>/dev/null | grep -q libasan && asan=1
+# Distinct exit codes for sanitizer reports, so that none passes for "exit 1, clear error".
+export ASAN_OPTIONS=verify_asan_link_order=0:exitcode=99:detect_leaks=1:allocator_may_return_null=1
+export UBSAN_OPTIONS=exitcode=98:print_stacktrace=1
+export LSAN_OPTIONS=exitcode=97
+export LMPROB LIBFAULT
+
+R="$TMPD/ref"
+mkdir -p "$R"
+"$LMPROB" train -q --order 3 --discount-fallback --output "$R/train.arpa" "$FIX" || bad "reference train"
+"$LMPROB" model convert "$R/train.arpa" "$R/convert.bin" || bad "reference convert"
+"$LMPROB" model convert "$R/convert.bin" "$R/back.arpa" || bad "reference convert back"
+"$LMPROB" ppl "$R/train.arpa" "$FIX" >"$R/ppl.txt" || bad "reference ppl"
+"$LMPROB" ppl --per-token "$R/train.arpa" "$FIX" >"$R/pertoken.txt" || bad "reference ppl --per-token"
+gzip -c "$FIX" >"$R/text.gz"
+"$LMPROB" ppl "$R/convert.bin" "$R/text.gz" >"$R/pplgz.txt" || bad "reference ppl (binary, gzip)"
+
+# The commands, each writing @OUT@ (or stdout when its reference ends in .txt).
+CASES=(
+  "train|$R/train.arpa|train -q --order 3 --discount-fallback --output @OUT@ $FIX"
+  "model convert arpa->bin|$R/convert.bin|model convert $R/train.arpa @OUT@ --to binary"
+  "model convert bin->arpa|$R/back.arpa|model convert $R/convert.bin @OUT@ --to arpa"
+  "ppl|$R/ppl.txt|ppl $R/train.arpa $FIX"
+  "ppl --per-token|$R/pertoken.txt|ppl --per-token $R/train.arpa $FIX"
+  "ppl binary model, gzip text|$R/pplgz.txt|ppl $R/convert.bin $R/text.gz"
+)
+
+# same A B: the same output, but for the command line a model records ("# lmprob command: ...")
+same() { cmp -s <(grep -av '^# lmprob command: ' "$1") <(grep -av '^# lmprob command: ' "$2"); }
+export -f same
+
+# verdict LABEL RC DIR REF: one line, "ok" or "FAIL: ...", for a finished run in DIR
+# (its stderr in DIR/err, stdout in DIR/stdout, a file output in DIR/out).
+verdict() {
+  local label=$1 rc=$2 d=$3 ref=$4 got
+  got=$d/out
+  case $ref in *.txt) got=$d/stdout ;; esac
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then echo "FAIL: $label: exit status $rc: $(head -c 400 "$d/err" | tr '\n' ' ')"; return; fi
+  if grep -qE 'Sanitizer|runtime error' "$d/err"; then echo "FAIL: $label: $(grep -m1 -E 'Sanitizer|runtime error' "$d/err")"; return; fi
+  if ls -a "$d" | grep -qE '\.(lmprob-)?tmp'; then echo "FAIL: $label: temporary file left: $(ls -a "$d" | grep tmp | tr '\n' ' ')"; return; fi
+  if [ "$rc" -eq 0 ]; then
+    if same "$got" "$ref"; then echo ok; else echo "FAIL: $label: exit 0 with a wrong output"; fi
+    return
+  fi
+  if ! grep -qE '^lmprob: .+' "$d/err"; then echo "FAIL: $label: exit 1 without a message: $(head -c 300 "$d/err")"; return; fi
+  # No partial file: an output file is absent or complete. Results streamed to stdout
+  # (ppl --per-token) may stop early, but what came out is a prefix of the right result.
+  if [ -s "$got" ]; then
+    case $ref in
+      # (ppl ends a cut line with a newline before its message)
+      *.txt) local nb
+             nb=$(wc -c <"$got")
+             [ "$(tail -c 1 "$got" | od -An -c | tr -d ' ')" = '\n' ] && nb=$((nb - 1))
+             if ! cmp -s -n "$nb" "$got" "$ref"; then echo "FAIL: $label: exit 1 after printing a wrong result"; return; fi ;;
+      *) if ! same "$got" "$ref"; then echo "FAIL: $label: exit 1 left a partial output"; return; fi ;;
+    esac
+  fi
+  echo ok
+}
+export -f verdict
+
+# one_run MODE N LABEL REF CMD: run CMD (with @OUT@) in a fresh folder with fault MODE at N;
+# MODE: alloc (N-th allocation), fsize (N KiB file-size limit), write (N-th write fails, strace).
+one_run() {
+  local mode=$1 n=$2 label=$3 ref=$4 cmd=$5 d rc
+  d=$(mktemp -d "$TMPD/run.XXXXXX")
+  cmd=${cmd//@OUT@/$d/out}
+  case $mode in
+    alloc) LMP_FAULT_NTH=$n LD_PRELOAD=$LIBFAULT $LMPROB $cmd >"$d/stdout" 2>"$d/err"; rc=$? ;;
+    # stderr through a pipe: the limit applies to every file the process writes, its messages too
+    fsize) (ulimit -f "$n"; exec $LMPROB $cmd 2>&1 >"$d/stdout") | cat >"$d/err"; rc=${PIPESTATUS[0]} ;;
+    write) ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0 strace -f -o /dev/null -e trace=write,writev,pwrite64 \
+             -e inject=write,writev,pwrite64:error=ENOSPC:when="$n" $LMPROB $cmd >"$d/stdout" 2>"$d/err"; rc=$?
+           # the injected failure may hit the message itself: then "no crash, no partial file" is what holds
+           if [ "$rc" -eq 1 ] && [ ! -s "$d/err" ]; then echo 'lmprob: (writing the message failed too)' >"$d/err"; fi ;;
+  esac
+  verdict "$label, $mode fault $n" "$rc" "$d" "$ref"
+  rm -rf "$d"
+}
+export -f one_run
+
+# run_all MODE LABEL REF CMD < list of N: two at a time; adds the verdicts to the counts.
+run_all() {
+  local mode=$1 label=$2 ref=$3 cmd=$4
+  xargs -P 2 -I{} bash -c 'one_run "$@"' _ "$mode" {} "$label" "$ref" "$cmd" >"$TMPD/verdicts"
+  local n_ok
+  n_ok=$(grep -c '^ok$' "$TMPD/verdicts")
+  T_PASS=$((T_PASS + n_ok))
+  while IFS= read -r line; do [ "$line" = ok ] || bad "${line#FAIL: }"; done <"$TMPD/verdicts"
+  runs=$((runs + $(wc -l <"$TMPD/verdicts")))
+}
+runs=0
+
+# pick LO HI: the numbers LO..HI to try, all of them with FAULT_FULL=1, else FAULT_SAMPLE of them
+# evenly spread (LO and HI included).
+# A third argument caps even a full sweep (FAULT_FSIZE_MAX: a 1 MB output has 1,000 KiB limits).
+pick() {
+  local lo=$1 hi=$2 k=$FAULT_SAMPLE
+  if [ "$FAULT_FULL" = 1 ]; then k=${3:-0}; fi
+  if [ "$k" = 0 ] || [ $((hi - lo + 1)) -le "$k" ]; then seq "$lo" "$hi"; return; fi
+  awk -v lo="$lo" -v hi="$hi" -v k="$k" 'BEGIN { for (i = 0; i < k; i++) print lo + int(i * (hi - lo) / (k - 1) + 0.5) }' | uniq
+}
+
+for c in "${CASES[@]}"; do
+  IFS='|' read -r label ref cmd <<<"$c"
+  # ---- allocations: trace once, then fail the chosen N
+  d="$TMPD/trace.d"
+  mkdir -p "$d"
+  # shellcheck disable=SC2086
+  LMP_FAULT_TRACE="$TMPD/trace" LD_PRELOAD="$LIBFAULT" $LMPROB ${cmd//@OUT@/$d/out} >"$d/stdout" 2>"$d/err"
+  v=$(verdict "$label, tracing run" $? "$d" "$ref")
+  [ "$v" = ok ] && ok || bad "${v#FAIL: }"
+  rm -rf "$d"
+  total=$(wc -l <"$TMPD/trace" | tr -d ' ')
+  if [ "$total" -lt 5 ]; then bad "$label: only $total allocations traced: is the interposer working?"; continue; fi
+  pick 1 "$total" >"$TMPD/picks"
+  sites=$(awk '{print $2}' "$TMPD/trace" | sort -u | wc -l | tr -d ' ')
+  # the call sites the picked N fail (every site when every N is tried)
+  hit=$(awk 'NR == FNR { p[$1] = 1; next } ($1 in p) { print $2 }' "$TMPD/picks" "$TMPD/trace" | sort -u | wc -l | tr -d ' ')
+  echo "  $label: $total allocation calls at $sites call sites; $(wc -l <"$TMPD/picks" | tr -d ' ') N failed in turn, at $hit sites"
+  run_all alloc "$label" "$ref" "$cmd" <"$TMPD/picks"
+  # ---- a file-size limit of N KiB, N = 0 .. the output's size (stdout, for ppl, goes to a file)
+  kib=$(( ($(wc -c <"$ref") + 1023) / 1024 ))
+  pick 0 "$kib" "${FAULT_FSIZE_MAX:-0}" >"$TMPD/picks"
+  echo "  $label: output of $kib KiB; $(wc -l <"$TMPD/picks" | tr -d ' ') file-size limits"
+  run_all fsize "$label" "$ref" "$cmd" <"$TMPD/picks"
+  # ---- the N-th write(2) fails (normal flavour: LeakSanitizer cannot run under ptrace anyway)
+  if [ $asan = 0 ] && command -v strace >/dev/null 2>&1 && strace -o /dev/null true 2>/dev/null; then
+    d="$TMPD/count.d"
+    mkdir -p "$d"
+    # shellcheck disable=SC2086
+    strace -f -o "$TMPD/strace" -e trace=write,writev,pwrite64 $LMPROB ${cmd//@OUT@/$d/out} >/dev/null 2>&1
+    rm -rf "$d"
+    nw=$(grep -cE '(write|writev|pwrite64)\(' "$TMPD/strace")
+    pick 1 "$nw" >"$TMPD/picks"
+    echo "  $label: $nw writes; $(wc -l <"$TMPD/picks" | tr -d ' ') of them failed in turn"
+    run_all write "$label" "$ref" "$cmd" <"$TMPD/picks"
+  fi
+done
+
+# ---- fsync and rename failing (strace); the temporary file's creation failing is the read-only case below
+if [ $asan = 0 ] && command -v strace >/dev/null 2>&1 && strace -o /dev/null true 2>/dev/null; then
+  for inj in fsync:error=EIO rename:error=EXDEV; do
+    d=$(mktemp -d "$TMPD/inj.XXXXXX")
+    strace -f -o /dev/null -e inject=$inj "$LMPROB" train -q --order 3 --discount-fallback --output "$d/out" "$FIX" >"$d/stdout" 2>"$d/err"
+    rc=$?
+    [ $rc = 1 ] && ok || bad "train with $inj: exit $rc, expected 1"
+    v=$(verdict "train with $inj" $rc "$d" "$R/train.arpa")
+    [ "$v" = ok ] && ok || bad "${v#FAIL: }"
+    rm -rf "$d"
+  done
+fi
+
+# ---- a streamed result of several writes, one of them failing: what reached the file is a
+# prefix of the result (glibc drops a buffer it could not write and writes the next one, which
+# left a hole; cli/main.c makes the first failure stick)
+if [ $asan = 0 ] && command -v strace >/dev/null 2>&1 && strace -o /dev/null true 2>/dev/null; then
+  for i in $(seq 60); do cat "$FIX"; done >"$R/long.txt"
+  "$LMPROB" ppl --per-token "$R/train.arpa" "$R/long.txt" >"$R/long_pertoken.txt" || bad "reference ppl --per-token, long"
+  for n in 1 2; do
+    v=$(one_run write "$n" "ppl --per-token, $(wc -c <"$R/long_pertoken.txt") bytes" "$R/long_pertoken.txt" "ppl --per-token $R/train.arpa $R/long.txt")
+    [ "$v" = ok ] && ok || bad "${v#FAIL: }"
+  done
+fi
+
+# ---- a full disk (a 64 KiB tmpfs) and a read-only one (remounted ro); root only
+if [ "$(id -u)" = 0 ] && mkdir "$TMPD/disk" && mount -t tmpfs -o size=64k,mode=755 tmpfs "$TMPD/disk" 2>/dev/null; then
+  trap 'umount "$TMPD/disk" 2>/dev/null; rm -rf "$TMPD"' EXIT
+  D="$TMPD/disk"
+  # A model larger than the disk: 3,000 sentences over a 2,000-word vocabulary (an ARPA of ~1 MB).
+  awk 'BEGIN { srand(11); for (i = 0; i < 3000; i++) { n = int(rand() * 12); s = "";
+         for (j = 0; j < n; j++) s = s (j ? " " : "") "w" int(rand() * rand() * 2000); print s } }' >"$TMPD/big.txt"
+  expect_fail "train onto a full disk" 'No space left on device' "$LMPROB" train -q --order 3 --output "$D/m.arpa" "$TMPD/big.txt"
+  if [ -z "$(ls -A "$D")" ]; then ok; else bad "full disk: left $(ls -A "$D")"; fi
+  printf 'old\n' >"$D/m.arpa"
+  expect_fail "train over a file on a full disk" 'No space left on device' "$LMPROB" train -q --order 3 --output "$D/m.arpa" "$TMPD/big.txt"
+  if [ "$(cat "$D/m.arpa")" = old ] && [ "$(ls -A "$D")" = m.arpa ]; then ok; else bad "full disk: the old file was damaged or a temporary file left: $(ls -A "$D")"; fi
+  "$LMPROB" train -q --order 3 --output "$TMPD/big.arpa" "$TMPD/big.txt" || bad "big model"
+  expect_fail "model convert onto a full disk" 'No space left on device' "$LMPROB" model convert "$TMPD/big.arpa" "$D/m.bin"
+  expect_fail "ppl --per-token onto a full disk" 'No space left on device' sh -c "'$LMPROB' ppl --per-token '$TMPD/big.arpa' '$TMPD/big.txt' >'$D/ppl.txt'"
+  rm -f "$D/ppl.txt"
+  if [ "$(ls -A "$D")" = m.arpa ]; then ok; else bad "full disk: left $(ls -A "$D")"; fi
+  # Read-only: outputs fail with a message naming the place; reading still works. (The model
+  # of the test fixture: with FAULT_CORPUS, $R/train.arpa may not fit the 64 KiB disk.)
+  "$LMPROB" train -q --order 3 --discount-fallback --output "$TMPD/ro_ref.arpa" tests/fixtures/train_small.txt || bad "read-only reference"
+  cp "$TMPD/ro_ref.arpa" "$D/m.arpa"
+  if mount -o remount,ro "$D" 2>/dev/null; then
+    expect_fail "train into a read-only place" "ro.arpa: cannot create the temporary file .*Read-only file system" "$LMPROB" train -q --order 3 --discount-fallback --output "$D/ro.arpa" "$FIX"
+    expect_fail "model convert into a read-only place" 'Read-only file system' "$LMPROB" model convert "$D/m.arpa" "$D/m.bin"
+    expect_fail "train over a file in a read-only place" 'Read-only file system' "$LMPROB" train -q --order 3 --discount-fallback --output "$D/m.arpa" "$FIX"
+    if same "$D/m.arpa" "$TMPD/ro_ref.arpa"; then ok; else bad "read-only: the model changed"; fi
+    expect_out "ppl reads a model in a read-only place" 'Perplexity' "$LMPROB" ppl "$D/m.arpa" "$FIX"
+  else
+    echo "SKIP: read-only remount not permitted"
+  fi
+  umount "$D"
+else
+  echo "SKIP: full-disk and read-only tests (need root and a tmpfs mount; the file-size limits above still run)"
+fi
+echo "  $runs faulty runs checked"
+finish
