@@ -143,5 +143,5 @@ const char *lmp_vocab_word(const lmp_vocab *v, lmp_token_id id, size_t *len)
 size_t lmp_vocab_bytes(const lmp_vocab *v)
 {
     return sizeof *v + (v->mask + 1) * sizeof *v->table +
-           v->ids_cap * (sizeof *v->hashes + sizeof *v->off + sizeof *v->len) + v->arena_cap;
+           v->ids_cap * (sizeof *v->off + sizeof *v->len) + v->arena_cap;
 }
