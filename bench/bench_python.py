@@ -138,12 +138,8 @@ def bench_torch(reps):
          "one row, 1 thread each")
 
 
-# The chapter's functions, as printed (../shared/chapter/probability-and-statistics.txt).
-def ch_softmax(x):
-    e = np.exp(x - x.max())
-    return e / e.sum()
-
-
+# The chapter's functions, as printed (../shared/chapter/probability-and-statistics.txt). Its softmax and
+# samplers are bench/peer_sample.py's numpy peers (imported in bench_numpy); the rest are here.
 def ch_shannon_entropy(probs, base=np.e):
     probs = np.array(probs)
     probs = probs[probs > 0]
@@ -166,33 +162,15 @@ def ch_perplexity_from_log_probs(log_probs):
     return np.exp(-np.mean(log_probs))
 
 
-def ch_temperature_sample(logits, temperature=1.0):
-    probs = ch_softmax(logits / temperature)
-    return np.random.choice(len(probs), p=probs), probs
-
-
-def ch_top_k_sample(logits, k, temperature=1.0):
-    threshold = np.partition(logits, -k)[-k]
-    masked = np.where(logits >= threshold, logits, -np.inf)
-    probs = ch_softmax(masked / temperature)
-    return np.random.choice(len(probs), p=probs)
-
-
-def ch_nucleus_sample(logits, p, temperature=1.0):
-    probs = ch_softmax(logits / temperature)
-    sorted_idx = np.argsort(probs)[::-1]
-    cumulative = np.cumsum(probs[sorted_idx])
-    cutoff = np.searchsorted(cumulative, p) + 1
-    nucleus_idx = sorted_idx[:cutoff]
-    nucleus_probs = probs[nucleus_idx]
-    nucleus_probs = nucleus_probs / nucleus_probs.sum()
-    return np.random.choice(nucleus_idx, p=nucleus_probs)
-
-
 def bench_numpy(reps):
     """Each chapter function against lmprob on float64 logits (the dtype of the chapter's own arrays) and on
     float32 ones (what a model's logits are; numpy then computes in float32 too, lmprob takes its float32
     kernels)."""
+    from peer_sample import nucleus_sample as ch_nucleus_sample
+    from peer_sample import softmax as ch_softmax
+    from peer_sample import temperature_sample as ch_temperature_sample
+    from peer_sample import top_k_sample as ch_top_k_sample
+
     V = 50257
     rng = np.random.default_rng(2)
     ratios = {}

@@ -88,42 +88,52 @@ static void number_error(const char *where, int rc, int allow_inf, const char *t
 
 int cli_parse_double(const char *opt, const char *s, double *out)
 {
-    int rc = s ? parse_double_tok(s, strlen(s), CLI_NUM_FINITE, out) : -1;
+    int rc = cli_scan_double(s, CLI_NUM_FINITE, out);
     if (rc) number_error(opt, rc, CLI_NUM_FINITE, s ? s : "", s ? strlen(s) : 0);
     return rc ? -1 : 0;
 }
 
+int cli_scan_double(const char *s, int allow_inf, double *out)
+{
+    return s ? parse_double_tok(s, strlen(s), allow_inf, out) : -1;
+}
+
 /* strtol/strtoull skip leading white space and take a sign ("  -1" is 2^64 - 1
- * to strtoull): an integer option must start with a digit (or '-' and a digit). */
-int cli_parse_long(const char *opt, const char *s, long *out)
+ * to strtoull): an integer must start with a digit (or '-' and a digit). */
+int cli_scan_long(const char *s, long *out)
 {
     char *end;
     errno = 0;
-    int ok = s && (isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1])));
-    long v = ok ? strtol(s, &end, 10) : 0;
-    if (!ok || *end || errno) {
-        cli_error("%s: expected an integer, got '%s'", opt, s ? s : "");
-        return -1;
-    }
+    if (!s || !(isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1])))) return -1;
+    long v = strtol(s, &end, 10);
+    if (*end || errno) return -1;
     *out = v;
     return 0;
 }
 
-int cli_parse_u64(const char *opt, const char *s, uint64_t *out)
+int cli_scan_u64(const char *s, uint64_t *out)
 {
     char *end;
     errno = 0;
-    if (!s || !isdigit((unsigned char)s[0])) {
-        cli_error("%s: expected a non-negative integer, got '%s'", opt, s ? s : "");
-        return -1;
-    }
+    if (!s || !isdigit((unsigned char)s[0])) return -1;
     unsigned long long v = strtoull(s, &end, 10);
-    if (*end || errno) {
-        cli_error("%s: expected a non-negative integer, got '%s'", opt, s);
-        return -1;
-    }
+    if (*end || errno) return -1;
     *out = (uint64_t)v;
     return 0;
+}
+
+int cli_parse_long(const char *opt, const char *s, long *out)
+{
+    if (cli_scan_long(s, out) == 0) return 0;
+    cli_error("%s: expected an integer, got '%s'", opt, s ? s : "");
+    return -1;
+}
+
+int cli_parse_u64(const char *opt, const char *s, uint64_t *out)
+{
+    if (cli_scan_u64(s, out) == 0) return 0;
+    cli_error("%s: expected a non-negative integer, got '%s'", opt, s ? s : "");
+    return -1;
 }
 
 static int push(double **v, size_t *n, size_t *cap, double x)

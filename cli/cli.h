@@ -37,6 +37,12 @@ int cli_is_help(const char *arg);
 int cli_parse_double(const char *opt, const char *s, double *out);
 int cli_parse_long(const char *opt, const char *s, long *out);
 int cli_parse_u64(const char *opt, const char *s, uint64_t *out);
+/* The same rules without a message (for callers that word their own, such as cli/opt.c):
+ * 0, -1 (not such a number), or -2 (cli_scan_double: a finite literal beyond the double range).
+ * allow_inf is one of CLI_NUM_* below. */
+int cli_scan_double(const char *s, int allow_inf, double *out);
+int cli_scan_long(const char *s, long *out);
+int cli_scan_u64(const char *s, uint64_t *out);
 
 /* A list of numbers separated by commas and/or whitespace ("0.1,0.2 0.7").
  * *out is malloc'd; caller frees. Rejects NaN, inf, an empty item ("1,,2",

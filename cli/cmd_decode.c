@@ -142,51 +142,6 @@ static int cmp_prob(const void *a, const void *b, void *kp)
     return k->id[i] < k->id[j] ? -1 : 1;
 }
 
-/* --logits: like cli_parse_double_list, but -inf (probability 0) is allowed as in files. */
-static int parse_logits(const char *s, double **out, size_t *n)
-{
-    size_t cap = 16, cnt = 0, item = 0;
-    double *v = malloc(cap * sizeof *v);
-    if (!v) return -1;
-    const char *p = s;
-    for (;;) {
-        while (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n') p++;
-        if (!*p) break;
-        const char *q = p;
-        while (*q && *q != ',' && *q != ' ' && *q != '\t' && *q != '\n') q++;
-        item++;
-        char buf[128];
-        size_t len = (size_t)(q - p);
-        char *end = NULL;
-        double x = 0;
-        if (len < sizeof buf) {
-            memcpy(buf, p, len);
-            buf[len] = '\0';
-            x = strtod(buf, &end);
-        }
-        if (len >= sizeof buf || end != buf + len || isnan(x) || x == INFINITY) {
-            cli_error("decode: --logits: item %zu: expected a finite number or -inf, got '%.*s'", item, (int)len, p);
-            free(v);
-            return -1;
-        }
-        if (cnt == cap) {
-            double *nv = realloc(v, 2 * cap * sizeof *nv);
-            if (!nv) { free(v); return -1; }
-            v = nv;
-            cap *= 2;
-        }
-        v[cnt++] = x;
-        p = q;
-    }
-    if (cnt == 0) {
-        cli_error("decode: --logits: expected a list of numbers, got an empty list");
-        free(v);
-        return -1;
-    }
-    *out = v;
-    *n = cnt;
-    return 0;
-}
 
 int cmd_decode(int argc, char **argv)
 {
@@ -197,7 +152,7 @@ int cmd_decode(int argc, char **argv)
     double *x = NULL;
     size_t V = 0;
     if (o.logits) {
-        if (parse_logits(o.logits, &x, &V)) return CLI_FAIL;
+        if (cli_parse_number_list("decode: --logits", o.logits, CLI_NUM_NEG_INF, &x, &V)) return CLI_FAIL;
     } else {
         cli_stdin_note("decode", o.file);
         if (cli_read_doubles(o.file ? o.file : "-", 1, &x, &V)) return CLI_FAIL;

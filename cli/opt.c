@@ -47,16 +47,12 @@ static int bad(const char *cmd, const char *name, const cli_opt *o, const char *
     return -1;
 }
 
-/* An integer in [lo, hi]: digits only (no "1e3", no "0x10"), so that every command
- * reads a count the same way. */
+/* An integer in [lo, hi], by cli.c's strict rules (digits only: no "1e3", "0x10", " 5" or "+5"), so
+ * that every command reads a count the same way. */
 static int parse_int(const char *v, double lo, double hi, long long *out)
 {
-    char *end;
-    errno = 0;
-    if (!*v) return -1;
-    long long x = strtoll(v, &end, 10);
-    if (*end || errno || end == v) return -1;
-    if ((double)x < lo || (double)x > hi) return -1;
+    long x;
+    if (cli_scan_long(v, &x) || (double)x < lo || (double)x > hi) return -1;
     *out = x;
     return 0;
 }
@@ -84,21 +80,18 @@ static int set_value(const char *cmd, const char *name, const cli_opt *o, const 
         *(size_t *)o->dest = (size_t)x;
         return 0;
     }
-    case CLI_OPT_U64: {
-        char *end;
-        errno = 0;
-        if (!*v || *v == '-' || *v == '+') return bad(cmd, name, o, v);
-        unsigned long long x = strtoull(v, &end, 10);
-        if (*end || errno) return bad(cmd, name, o, v);
-        *(uint64_t *)o->dest = (uint64_t)x;
+    case CLI_OPT_U64:
+        if (cli_scan_u64(v, (uint64_t *)o->dest)) return bad(cmd, name, o, v);
         return 0;
-    }
     case CLI_OPT_DOUBLE: {
-        char *end;
-        errno = 0;
-        double x = strtod(v, &end);
-        if (!*v || *end || !isfinite(x)) return bad(cmd, name, o, v);
-        if (x < o->lo || x > o->hi || (o->lo_open && x == o->lo) || (o->hi_open && x == o->hi))
+        double x;
+        int rc = cli_scan_double(v, CLI_NUM_FINITE, &x);
+        if (rc == -2) {
+            cli_error("%s: %s: '%s' is out of the range of a double (magnitude above 1.8e308): expected %s", cmd, name,
+                      v, o->expect ? o->expect : "a number");
+            return -1;
+        }
+        if (rc || x < o->lo || x > o->hi || (o->lo_open && x == o->lo) || (o->hi_open && x == o->hi))
             return bad(cmd, name, o, v);
         *(double *)o->dest = x;
         return 0;

@@ -3,13 +3,11 @@
  *
  * Each input is loaded twice: as it is (the header and section checksums catch most changes),
  * then with every checksum recomputed the way the writer computes it (ng_checksum per section,
- * FNV-1a over the header), so that mutated vocabularies, tables, trie levels and metadata reach
+ * ng_header_checksum over the header), so that mutated vocabularies, tables, trie levels and metadata reach
  * the structural checks behind the checksums. Any bytes load or fail, never crash or read past
  * the file; a model that loads is scored (binary.c: "a corrupt table gives wrong numbers, never
  * a crash"). */
-#include "fuzz.h"
-
-#include "lmprob/ngram.h"
+#include "fuzz_ngram.h"
 #include "ngram_internal.h"
 
 static void load_and_score(const void *data, size_t size)
@@ -21,22 +19,7 @@ static void load_and_score(const void *data, size_t size)
     lmp_status st = lmp_ngram_load_binary(path, &m, &err);
     FUZZ_CHECK((st == LMP_OK) == (m != NULL));
     if (m) {
-        size_t V = lmp_ngram_vocab_size(m);
-        lmp_ngram_stats acc = {0};
-        char line[256];
-        size_t len = 0;
-        for (size_t i = 0; i < V && i < 10; i++) {
-            const char *w = lmp_ngram_word(m, (lmp_token_id)i);
-            size_t n = w ? strlen(w) : 0;
-            if (!n || len + n + 1 >= sizeof line) continue;
-            memcpy(line + len, w, n);
-            len += n;
-            line[len++] = ' ';
-        }
-        lmp_ngram_score_line(m, line, len, &acc, NULL);
-        lmp_ngram_score_line(m, "a b oov", 7, &acc, NULL);
-        lmp_ngram_info info;
-        lmp_ngram_get_info(m, &info);
+        fuzz_score_model(m);
         for (size_t i = 0; i < lmp_ngram_meta_count(m); i++) {
             const char *k, *v;
             lmp_ngram_meta_at(m, i, &k, &v);
@@ -46,13 +29,6 @@ static void load_and_score(const void *data, size_t size)
     }
     (void)lmp_ngram_verify(path, NULL, NULL, &err);
     close(fd);
-}
-
-static uint64_t fnv1a(const unsigned char *p, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
-    return h;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -69,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (off <= size && n <= size - off) h.sec[i].sum = ng_checksum(c + off, n);
     }
     memcpy(c, &h, sizeof h);
-    uint64_t sum = fnv1a(c, NG_HEADER_BYTES - 8);
+    uint64_t sum = ng_header_checksum(c);
     memcpy(c + NG_HEADER_BYTES - 8, &sum, 8);
     load_and_score(c, size);
     free(c);

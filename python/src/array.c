@@ -144,6 +144,13 @@ PyObject *lmpy_array_finish(PyObject *block)
     return r;
 }
 
+PyObject *lmpy_array_finish_or_raise(PyObject *block, lmp_status st, const lmp_error *err)
+{
+    if (st == LMP_OK) return lmpy_array_finish(block);
+    Py_XDECREF(block);
+    return lmpy_raise(err);
+}
+
 /* ---- views of input arrays ---------------------------------------------------------------- */
 
 const char *lmpy_shape_str(int ndim, const Py_ssize_t *shape, char *buf, size_t cap)

@@ -179,11 +179,7 @@ static PyObject *g2_logits(lmpy_GPT2 *o, PyObject *args, PyObject *kw)
     if (st == LMP_OK) st = lmp_gpt2_ctx_push(ctx, ids, n, out, last ? LMP_GPT2_LOGITS_LAST : LMP_GPT2_LOGITS_ALL, &err);
     lmp_gpt2_ctx_free(ctx);
     Py_END_ALLOW_THREADS
-    if (st != LMP_OK) {
-        lmpy_raise(&err);
-        goto done;
-    }
-    res = lmpy_array_finish(blk);
+    res = lmpy_array_finish_or_raise(blk, st, &err);
     blk = NULL;
 done:
     Py_XDECREF(blk);
@@ -220,11 +216,7 @@ static PyObject *g2_next_logprobs(lmpy_GPT2 *o, PyObject *args, PyObject *kw)
     if (st == LMP_OK) st = lmp_lm_ctx_next_logprobs_f32(c, out, &err);
     lmp_lm_ctx_free(c);
     Py_END_ALLOW_THREADS
-    if (st != LMP_OK) {
-        lmpy_raise(&err);
-        goto done;
-    }
-    res = lmpy_array_finish(blk);
+    res = lmpy_array_finish_or_raise(blk, st, &err);
     blk = NULL;
 done:
     Py_XDECREF(blk);
@@ -251,22 +243,18 @@ static PyObject *g2_score(lmpy_GPT2 *o, PyObject *args, PyObject *kw)
     double *lp;
     blk = lmpy_array_new('d', 1, &k, (void **)&lp);
     if (!blk) goto done;
+    lmp_error err;
+    lmp_error_clear(&err);
+    lmp_status st = LMP_OK;
     if (n > 0) {
-        lmp_error err;
-        lmp_error_clear(&err);
-        lmp_status st;
         lmp_lm_ctx *c = NULL;
         Py_BEGIN_ALLOW_THREADS
         st = lmp_lm_ctx_create(o->lm, n, &c, &err);
         if (st == LMP_OK) st = lmp_lm_ctx_score(c, ids, n, lp, &err);
         lmp_lm_ctx_free(c);
         Py_END_ALLOW_THREADS
-        if (st != LMP_OK) {
-            lmpy_raise(&err);
-            goto done;
-        }
     }
-    res = lmpy_array_finish(blk);
+    res = lmpy_array_finish_or_raise(blk, st, &err);
     blk = NULL;
 done:
     Py_XDECREF(blk);

@@ -91,6 +91,9 @@ int lmpy_ids_get(PyObject *obj, const char *name, size_t V, lmp_token_id **ids, 
  * the ndarray's base is the block) or, without numpy, returns a memoryview. */
 PyObject *lmpy_array_new(char type, int ndim, const Py_ssize_t *shape, void **data);
 PyObject *lmpy_array_finish(PyObject *block); /* steals block */
+/* After a library call that filled the block: the array when st is LMP_OK, else the error raised
+ * (lmpy_raise) and NULL. Steals block either way. */
+PyObject *lmpy_array_finish_or_raise(PyObject *block, lmp_status st, const lmp_error *err);
 /* numpy, imported on first use (NULL without an exception when it is not installed). */
 PyObject *lmpy_numpy(void);
 int lmpy_init_array(PyObject *m);

@@ -441,12 +441,7 @@ static PyObject *rng_dirichlet(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
     lmp_status st = LMP_OK;
     for (size_t i = 0; i < n && st == LMP_OK; i++) st = lmp_dirichlet_sample(r, alpha, k, out + i * k, &err);
     lmpy_rng_unlock((PyObject *)o);
-    if (st != LMP_OK) {
-        Py_DECREF(blk);
-        lmpy_raise(&err);
-        goto done;
-    }
-    res = lmpy_array_finish(blk);
+    res = lmpy_array_finish_or_raise(blk, st, &err);
 done:
     PyMem_RawFree(alpha);
     return res;

@@ -19,6 +19,17 @@ except ImportError:  # the module works without numpy; most tests compare with i
     np = None
 
 
+def run_threads(work, n):
+    """Run work(0), ..., work(n - 1) on n threads at once; return when all have ended."""
+    import threading
+
+    ts = [threading.Thread(target=work, args=(j,)) for j in range(n)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+
+
 def cli(*args, stdin=None):
     """Run the lmprob CLI; return stdout (raises on a non-zero exit)."""
     r = subprocess.run([LMPROB, *map(str, args)], input=stdin, capture_output=True, text=True)

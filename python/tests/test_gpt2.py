@@ -5,10 +5,9 @@ import json
 import math
 import os
 import pickle
-import threading
 import unittest
 
-from common import GPT2_DIR, cli_json, lmprob, np
+from common import GPT2_DIR, cli_json, lmprob, np, run_threads
 
 
 def encoding():
@@ -98,15 +97,11 @@ class TestTokenizer(unittest.TestCase):
         self.assertEqual(enc.encode_ordinary_batch(parts, num_threads=2), want)
         errs = []
 
-        def work():
+        def work(_):
             if enc.encode_ordinary_batch(parts, num_threads=1) != want:
                 errs.append(1)
 
-        ts = [threading.Thread(target=work) for _ in range(3)]
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
+        run_threads(work, 3)
         self.assertEqual(errs, [])
 
 
@@ -176,15 +171,11 @@ class TestGPT2(unittest.TestCase):
         want = m.logits(self.ref["tokens"])
         errs = []
 
-        def work():
+        def work(_):
             if not np.array_equal(m.logits(self.ref["tokens"]), want):
                 errs.append(1)
 
-        ts = [threading.Thread(target=work) for _ in range(3)]
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
+        run_threads(work, 3)
         self.assertEqual(errs, [])
         bare = lmprob.GPT2(os.path.join(GPT2_DIR, "tiny.safetensors"), vocab=lmprob.get_encoding("gpt2"))
         np.testing.assert_array_equal(bare.logits(self.ref["tokens"]), want)

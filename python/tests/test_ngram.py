@@ -4,10 +4,9 @@ import copy
 import math
 import os
 import pickle
-import threading
 import unittest
 
-from common import PTB, TMP, cli, cli_json, kenlm_module, lmprob, np, small_corpus, small_model, test_sentences
+from common import PTB, TMP, cli, cli_json, kenlm_module, lmprob, np, run_threads, small_corpus, small_model, test_sentences
 
 
 class TestAgainstCLI(unittest.TestCase):
@@ -176,18 +175,14 @@ class TestAgainstCLI(unittest.TestCase):
         want = [self.m.score(s) for s in self.sents]
         errors = []
 
-        def work():
+        def work(_):
             for _ in range(3):
                 if [self.m.score(s) for s in self.sents] != want:
                     errors.append("score")
                 if list(self.m.score_batch(self.sents, threads=2)) != want:
                     errors.append("batch")
 
-        ts = [threading.Thread(target=work) for _ in range(4)]
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
+        run_threads(work, 4)
         self.assertEqual(errors, [])
 
     def test_write_and_reload(self):

@@ -2,7 +2,7 @@
 import threading
 import unittest
 
-from common import lmprob, np
+from common import lmprob, np, run_threads
 
 
 class TestNumpyStream(unittest.TestCase):
@@ -120,17 +120,13 @@ class TestNumpyStream(unittest.TestCase):
         got = []
         lock = threading.Lock()
 
-        def work():
+        def work(_):
             for _ in range(50):
                 v = a.random_sample(100)
                 with lock:
                     got.append(v)
 
-        ts = [threading.Thread(target=work) for _ in range(4)]
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
+        run_threads(work, 4)
         want = np.random.RandomState(3).random_sample(4 * 50 * 100)
         self.assertEqual(sorted(np.concatenate(got).tolist()), sorted(want.tolist()))
 

@@ -1,10 +1,9 @@
 """lmprob.sample / lmprob.Sampler against `lmprob decode` (the C library), numpy's choice, and
 themselves across batches, threads, strides and array kinds."""
 import os
-import threading
 import unittest
 
-from common import TMP, cli_json, lmprob, np
+from common import TMP, cli_json, lmprob, np, run_threads
 
 CHAPTER_LOGITS = [3.0, 2.0, 1.5, 1.2, 0.8, 0.4, 0.1]
 
@@ -181,11 +180,7 @@ class TestBatch(unittest.TestCase):
                 if [lmprob.sample(r, rng=rs, **settings[j]) for r in self.x] != want[j]:
                     errs.append(j)
 
-        ts = [threading.Thread(target=work, args=(j,)) for j in range(3)]
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
+        run_threads(work, 3)
         self.assertEqual(errs, [])
 
     def test_history_per_row(self):
@@ -201,16 +196,12 @@ class TestBatch(unittest.TestCase):
         want = self.rows(self.x, 21, top_k=50)
         errs = []
 
-        def work():
+        def work(_):
             for _ in range(5):
                 if s.sample(self.x, rng=lmprob.RandomState(21)).tolist() != want:
                     errs.append(1)
 
-        ts = [threading.Thread(target=work) for _ in range(3)]
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
+        run_threads(work, 3)
         self.assertEqual(errs, [])
 
 

@@ -70,10 +70,12 @@ int lmp_ngram_is_binary_file(const char *path)
     return ng_is_binary_magic(buf, k);
 }
 
-static uint64_t fnv1a(const unsigned char *p, size_t n)
+/* FNV-1a over the header's bytes 0 .. NG_HEADER_BYTES - 9 (the layout table above). */
+uint64_t ng_header_checksum(const void *header)
 {
+    const unsigned char *p = header;
     uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
+    for (size_t i = 0; i < NG_HEADER_BYTES - 8; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
     return h;
 }
 
@@ -158,7 +160,7 @@ lmp_status ng_write_sections(const char *path, ng_header *h, const ng_wsec *s, u
     unsigned char *hb = calloc(1, NG_HEADER_BYTES);
     if (!hb) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
     memcpy(hb, h, sizeof *h);
-    uint64_t sum = fnv1a(hb, NG_HEADER_BYTES - 8);
+    uint64_t sum = ng_header_checksum(hb);
     memcpy(hb + NG_HEADER_BYTES - 8, &sum, 8);
     lmp_atomic_file af;
     lmp_status st = lmp_atomic_open(&af, path, err);
@@ -273,7 +275,7 @@ static lmp_status map_file(const char *path, void **map_out, uint64_t *size_out,
         st = lmp_error_set_at(err, LMP_EFORMAT, path, 0,
                               "truncated binary model: the file ends at offset %llu, inside the %u-byte header",
                               (unsigned long long)size, NG_HEADER_BYTES);
-    } else if (fnv1a(base, NG_HEADER_BYTES - 8) != sum) {
+    } else if (ng_header_checksum(base) != sum) {
         st = CORRUPT(NG_HEADER_BYTES - 8, "the header checksum does not match the header bytes 0..%u",
                      NG_HEADER_BYTES - 9);
     } else if (h->file_size != size) {

@@ -90,6 +90,23 @@ static void view_free(train_view *v)
     for (unsigned n = 0; n <= LMP_NGRAM_MAX_ORDER; n++) free(v->ctx[n]);
 }
 
+/* view_init within the training's budget: the contexts an estimator did not keep
+ * (4 bytes an n-gram, view_init makes them) are checked first; *need says how
+ * many bytes they take, for the caller's own check. v is zeroed on a refusal. */
+static lmp_status view_init_in_budget(const lmp_train_model *m, train_view *v, ng_src *s, const char *what,
+                                      uint64_t *need, lmp_error *err)
+{
+    *need = 0;
+    for (unsigned n = 2; n <= m->order; n++)
+        if (!m->o[n].ctx) *need += 4 * m->o[n].m;
+    lmp_status st = *need ? tb_check(&m->budget, *need, what, err) : LMP_OK;
+    if (st) {
+        memset(v, 0, sizeof *v);
+        return st;
+    }
+    return view_init(m, v, s, err);
+}
+
 lmp_status lmp_train_write_arpa(const lmp_train_model *m, const char *path, lmp_error *err)
 {
     if (!m || !path) return lmp_error_set(err, LMP_EINVAL, "lmp_train_write_arpa: NULL model or path");
@@ -97,13 +114,8 @@ lmp_status lmp_train_write_arpa(const lmp_train_model *m, const char *path, lmp_
     ng_src s;
     /* Writing is part of the training's memory budget (--memory): the contexts
      * an estimator did not keep, and the writer's own arrays, before any of it. */
-    uint64_t need = 0;
-    for (unsigned n = 2; n <= m->order; n++)
-        if (!m->o[n].ctx) need += 4 * m->o[n].m;
-    lmp_status st = LMP_OK;
-    if (need) st = tb_check(&m->budget, need, "the contexts the ARPA writer needs", err);
-    if (!st) st = view_init(m, &v, &s, err);
-    else memset(&v, 0, sizeof v);
+    uint64_t need;
+    lmp_status st = view_init_in_budget(m, &v, &s, "the contexts the ARPA writer needs", &need, err);
     if (!st) st = tb_check(&m->budget, need + ng_write_arpa_bytes(&s, LMP_ARPA_ORDER_CONTEXT),
                            "writing the ARPA file (the writer's buffers and the context order's sort)", err);
     if (!st) st = ng_write_arpa(&s, path, LMP_ARPA_ORDER_CONTEXT, NULL, NULL, err);
@@ -119,13 +131,8 @@ lmp_status lmp_ngram_create_from_train(const lmp_train_model *m, lmp_ngram **out
     train_view v;
     ng_src s;
     /* The copy is part of the training's memory budget too (train --output X.bin). */
-    uint64_t need = 0;
-    for (unsigned n = 2; n <= m->order; n++)
-        if (!m->o[n].ctx) need += 4 * m->o[n].m;
-    lmp_status st = LMP_OK;
-    if (need) st = tb_check(&m->budget, need, "the contexts of the model", err);
-    if (!st) st = view_init(m, &v, &s, err);
-    else memset(&v, 0, sizeof v);
+    uint64_t need;
+    lmp_status st = view_init_in_budget(m, &v, &s, "the contexts of the model", &need, err);
     if (!st) st = tb_check(&m->budget, need + ng_build_hashed_bytes(&s), "the model in lmprob's binary layout", err);
     if (!st) st = ng_build_hashed(&s, out, err);
     view_free(&v);

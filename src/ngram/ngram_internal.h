@@ -436,6 +436,8 @@ typedef struct ng_wsec {
 } ng_wsec;
 
 uint64_t ng_checksum(const void *data, uint64_t n);
+/* The checksum stored in a header's last 8 bytes, over the NG_HEADER_BYTES - 8 before them. */
+uint64_t ng_header_checksum(const void *header);
 void ng_header_init(ng_header *h, const struct lmp_ngram *m, uint32_t layout);
 void ng_common_sections(const struct lmp_ngram *m, ng_wsec *s);
 /* Lay out, checksum and write the sections behind the header, atomically. */
