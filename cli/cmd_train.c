@@ -47,6 +47,8 @@ static void usage(FILE *f)
             "                          tables fill what is left; a model that does not fit stops\n"
             "                          with an error naming the size it needs\n"
             "  --temp-dir DIR          folder for those files (default $TMPDIR or /tmp)\n"
+            "  --count-tables SIZE     at most SIZE for the counting tables (default: what --memory\n"
+            "                          leaves); a small SIZE forces spilled runs (for tests)\n"
             "  --min-count C           words seen fewer than C times become <unk>\n"
             "  --vocab-size V          keep the V most frequent words, the rest become <unk>\n"
             "  --vocab FILE            keep only the words of FILE (whitespace-separated)\n"
@@ -137,7 +139,9 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     int quiet = 0, np = 0, ngt = 0, json = 0;
     long threads = 2;
     const cli_opt shared[] = {CLI_OPT_ORDER(&order), CLI_OPT_OUTPUT(&output), CLI_OPT_MEMORY(&p.memory),
-                              CLI_OPT_THREADS(&threads), CLI_OPT_JSON(&json)};
+                              CLI_OPT_THREADS(&threads), CLI_OPT_JSON(&json),
+                              {.name = "--count-tables", .kind = CLI_OPT_CUSTOM, .dest = &p.count_tables,
+                               .parse = cli_opt_memory, .expect = "a size like 64K or 1M (0: what --memory leaves)"}};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v;

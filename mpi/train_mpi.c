@@ -372,7 +372,7 @@ typedef struct recvbuf {
     uint64_t n, cap;
 } recvbuf;
 
-static lmp_status exchange(ctx *c, train_order *top, unsigned N, uint64_t memory, lmp_error *err)
+static lmp_status exchange(ctx *c, train_order *top, unsigned N, uint64_t memory, uint64_t tables, lmp_error *err)
 {
     const int np = c->size;
     const unsigned S = N + 2;
@@ -389,8 +389,9 @@ static lmp_status exchange(ctx *c, train_order *top, unsigned N, uint64_t memory
     int *scount = calloc((size_t)np, sizeof *scount), *rcount = calloc((size_t)np, sizeof *rcount);
     int *displ = calloc((size_t)np, sizeof *displ);
     recvbuf *rb = calloc((size_t)np, sizeof *rb);
-    /* Records per pair of ranks and round: send and receive buffers take a quarter of the budget. */
-    uint64_t chunk = memory / 4 / 2 / ((uint64_t)np * S * sizeof(uint32_t));
+    /* Records per pair of ranks and round: send and receive buffers take a quarter of the budget,
+     * or --count-tables when given (the knob that makes buffers small for tests: many rounds). */
+    uint64_t chunk = (tables ? tables : memory / 4) / 2 / ((uint64_t)np * S * sizeof(uint32_t));
     if (chunk < 256) chunk = 256;
     if (chunk > (uint64_t)(1 << 30) / np / S) chunk = (uint64_t)(1 << 30) / np / S;
     uint32_t *sbuf = malloc(chunk * np * S * sizeof *sbuf), *rbuf = malloc(chunk * np * S * sizeof *rbuf);
@@ -692,7 +693,7 @@ lmp_status mpi_train(const char *input, const lmp_train_params *params, lmp_trai
     report(&c, "counted", t0);
 
     /* 4. n-grams to the owner of their last word */
-    if ((st = exchange(&c, &o[N], N, p.memory, err))) goto fail;
+    if ((st = exchange(&c, &o[N], N, p.memory, p.count_tables, err))) goto fail;
     report(&c, "exchanged", t0);
     /* the globally last record in suffix order carries lmplz's end-of-input quirk */
     uint32_t *lasts = malloc((size_t)c.size * (N + 1) * sizeof *lasts);
