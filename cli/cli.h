@@ -215,4 +215,12 @@ int cli_rng_opt(const char *cmd, int argc, char **argv, int *i, lmp_rng_kind *ki
     "  --dtype f64|f32          arithmetic (default f64 for hf, f32 for llama)\n"                          \
     "  --rng xoshiro|numpy      random stream (default xoshiro; numpy: legacy MT19937, np.random.seed parity)\n"
 
+/* `lmprob train`'s options, checks, output and report, with the training step
+ * supplied: lmp_train_model_load for lmprob, the distributed trainer for
+ * lmprob-mpi (mpi/). A trainer that returns LMP_OK with *m NULL has nothing to
+ * write (an MPI rank other than 0); one that fails with an empty err->msg exits
+ * 1 quietly (another rank reported the error). */
+typedef lmp_status (*cli_train_fn)(const char *input, const lmp_train_params *p, lmp_train_model **m, lmp_error *err);
+int cli_train_run(int argc, char **argv, cli_train_fn train);
+
 #endif

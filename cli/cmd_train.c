@@ -47,6 +47,8 @@ static void usage(FILE *f)
             "                          tables fill what is left; a model that does not fit stops\n"
             "                          with an error naming the size it needs\n"
             "  --temp-dir DIR          folder for those files (default $TMPDIR or /tmp)\n"
+            "  --count-tables SIZE     at most SIZE for the counting tables (default: what --memory\n"
+            "                          leaves); a small SIZE forces spilled runs (for tests)\n"
             "  --min-count C           words seen fewer than C times become <unk>\n"
             "  --vocab-size V          keep the V most frequent words, the rest become <unk>\n"
             "  --vocab FILE            keep only the words of FILE (whitespace-separated)\n"
@@ -127,7 +129,9 @@ static const char *est_name(lmp_estimator e)
     return "?";
 }
 
-int cmd_train(int argc, char **argv)
+int cmd_train(int argc, char **argv) { return cli_train_run(argc, argv, lmp_train_model_load); }
+
+int cli_train_run(int argc, char **argv, cli_train_fn train)
 {
     lmp_train_params p = lmp_train_params_default();
     const char *output = NULL, *input = NULL, *gpt2_vocab = NULL;
@@ -135,7 +139,9 @@ int cmd_train(int argc, char **argv)
     int quiet = 0, np = 0, ngt = 0, json = 0;
     long threads = 2;
     const cli_opt shared[] = {CLI_OPT_ORDER(&order), CLI_OPT_OUTPUT(&output), CLI_OPT_MEMORY(&p.memory),
-                              CLI_OPT_THREADS(&threads), CLI_OPT_JSON(&json)};
+                              CLI_OPT_THREADS(&threads), CLI_OPT_JSON(&json),
+                              {.name = "--count-tables", .kind = CLI_OPT_CUSTOM, .dest = &p.count_tables,
+                               .parse = cli_opt_memory, .expect = "a size like 64K or 1M (0: what --memory leaves)"}};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v;
@@ -283,7 +289,9 @@ int cmd_train(int argc, char **argv)
         for (int i = 2; i < LMP_NGRAM_MAX_ORDER; i++) p.prune[i] = 1;
     p.order = order > 1000000 ? 1000000u : (unsigned)order; /* the library names the limit */
     /* fail early: not after minutes of counting */
-    if (cli_check_input("train", input) || cli_check_output("train", output)) return CLI_FAIL;
+    /* lmprob-mpi takes "@LIST", a file naming the input files (docs/mpi.md) */
+    const char *checked = train != lmp_train_model_load && input[0] == '@' ? input + 1 : input;
+    if (cli_check_input("train", checked) || cli_check_output("train", output)) return CLI_FAIL;
     cli_stdin_note("train", input);
 
     char *command = cli_join_command(argc, argv);
@@ -304,13 +312,15 @@ int cmd_train(int argc, char **argv)
     lmp_tokenizer *tok = NULL;
     if (p.corpus.mode == LMP_CORPUS_GPT2 && !(tok = cli_gpt2_load("train", gpt2_vocab))) return CLI_FAIL;
     p.corpus.tokenizer = tok;
-    lmp_status st = lmp_train_model_load(input, &p, &m, &err);
+    lmp_status st = train(input, &p, &m, &err);
     lmp_tokenizer_free(tok); /* the model keeps the token names, not the tokenizer */
     free(command);
     if (st) {
+        if (!err.msg[0] && train != lmp_train_model_load) return CLI_FAIL; /* another MPI rank said why */
         cli_error("train: %s", err.msg[0] ? err.msg : lmp_status_str(st));
         return CLI_FAIL;
     }
+    if (!m) return CLI_OK; /* an MPI rank other than 0: rank 0 writes the model */
     int slot = cli_output_begin(output);
     int binary = ends_with(output, ".bin"), trie = ends_with(output, ".trie");
     if (p.progress) on_progress(&ps, binary || trie ? "writing the binary" : "writing ARPA", 0);
