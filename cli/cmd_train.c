@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -125,6 +126,29 @@ static const char *est_name(lmp_estimator e)
     case LMP_EST_STUPID: return "stupid backoff (scores, not probabilities)";
     }
     return "?";
+}
+
+/* The folder for spilled runs must exist and take files before counting starts: the first
+ * spill comes only once the tables fill the memory budget, possibly after minutes. The
+ * counter's default is $TMPDIR, else /tmp (lmp_train_params.temp_dir). */
+static int check_temp_dir(const char *dir)
+{
+    const char *from = "--temp-dir";
+    if (!dir || !*dir) {
+        dir = getenv("TMPDIR");
+        from = "$TMPDIR";
+        if (!dir || !*dir) dir = "/tmp", from = "the default";
+    }
+    struct stat sb;
+    const char *why;
+    if (stat(dir, &sb) != 0) why = strerror(errno);
+    else if (!S_ISDIR(sb.st_mode)) why = "not a folder";
+    else if (access(dir, W_OK | X_OK) != 0) why = strerror(errno);
+    else return 0;
+    cli_error("train: temporary folder %s (%s): %s: expected an existing folder that takes files, for the sorted "
+              "runs counting spills when its tables fill --memory",
+              dir, from, why);
+    return -1;
 }
 
 int cmd_train(int argc, char **argv)
@@ -283,7 +307,8 @@ int cmd_train(int argc, char **argv)
         for (int i = 2; i < LMP_NGRAM_MAX_ORDER; i++) p.prune[i] = 1;
     p.order = order > 1000000 ? 1000000u : (unsigned)order; /* the library names the limit */
     /* fail early: not after minutes of counting */
-    if (cli_check_input("train", input) || cli_check_output("train", output)) return CLI_FAIL;
+    if (cli_check_input("train", input) || cli_check_output("train", output) || check_temp_dir(p.temp_dir))
+        return CLI_FAIL;
     cli_stdin_note("train", input);
 
     char *command = cli_join_command(argc, argv);

@@ -159,6 +159,7 @@ early() {  # early LABEL REGEX cmd...: exit 1 within 10 s with the message; its 
 }
 early "ppl: missing text" "ppl: .*nope.txt: cannot open" "$LMPROB" ppl - "$TMPD/nope.txt"
 early "train: output folder missing" "train: output: cannot create .*/nodir/m.arpa" "$LMPROB" train --order 2 --output "$TMPD/nodir/m.arpa" -
+early "train: temporary folder missing" "train: temporary folder .*/nodir \(--temp-dir\): No such file" "$LMPROB" train --order 2 --temp-dir "$TMPD/nodir" --output "$TMPD/m.arpa" -
 early "train: input missing" "train: .*nope.txt: cannot open" "$LMPROB" train --order 2 --output "$TMPD/m.arpa" "$TMPD/nope.txt"
 early "model convert: output" "model convert: output: cannot create" "$LMPROB" model convert - "$TMPD/nodir/m.bin"
 early "model info: missing" "model info: .*nope.arpa: cannot open" "$LMPROB" model info "$TMPD/nope.arpa"
