@@ -159,6 +159,13 @@ early() {  # early LABEL REGEX cmd...: exit 1 within 10 s with the message; its 
 }
 early "ppl: missing text" "ppl: .*nope.txt: cannot open" "$LMPROB" ppl - "$TMPD/nope.txt"
 early "train: output folder missing" "train: output: cannot create .*/nodir/m.arpa" "$LMPROB" train --order 2 --output "$TMPD/nodir/m.arpa" -
+# a --mode the model's record contradicts, and GPT-2 tokens without their vocabulary, are refused
+# from the file's head: these models' n-grams do not even parse
+printf '# lmprob tokens: char\n\n\\data\\\nngram 1=3\n\n\\1-grams:\nnot ARPA\n' >"$TMPD/headc.arpa"
+printf '# lmprob tokens: gpt2\n\n\\data\\\nngram 1=3\n\n\\1-grams:\nnot ARPA\n' >"$TMPD/headg.arpa"
+expect_fail "ppl: --mode against the record, before the n-grams" "ppl: .*headc.arpa: the model was trained on char tokens.*expected --mode char" "$LMPROB" ppl --mode word "$TMPD/headc.arpa" tests/fixtures/train_small.txt
+expect_fail "generate: --mode against the record, before the n-grams" "generate: .*headc.arpa: the model was trained on char tokens" "$LMPROB" generate "$TMPD/headc.arpa" --mode byte
+expect_fail "next: GPT-2 tokens without a vocabulary, before the n-grams" "next: GPT-2 vocabulary: .*nodir: cannot open" "$LMPROB" next "$TMPD/headg.arpa" --vocab "$TMPD/nodir"
 early "train: temporary folder missing" "train: temporary folder .*/nodir \(--temp-dir\): No such file" "$LMPROB" train --order 2 --temp-dir "$TMPD/nodir" --output "$TMPD/m.arpa" -
 early "train: input missing" "train: .*nope.txt: cannot open" "$LMPROB" train --order 2 --output "$TMPD/m.arpa" "$TMPD/nope.txt"
 early "model convert: output" "model convert: output: cannot create" "$LMPROB" model convert - "$TMPD/nodir/m.bin"
