@@ -14,7 +14,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lmprob generate (MODEL | --model MODEL) [--prompt TEXT] [-n N] [--sentences K] [--max-len L]\n"
-            "                       [sampler options] [--seed S] [--mode word|char|byte] [--threads T] [--json]\n"
+            "                       [sampler options] [--seed S] [--mode word|char|byte|gpt2] [--vocab P]\n"
+            "                       [--threads T] [--json]\n"
             "\n"
             "Sample text from MODEL: an n-gram model (ARPA or binary) or GPT-2 (a Hugging Face folder with\n"
             "config.json + model.safetensors, or a .safetensors file). Each token is drawn from the model's\n"
@@ -32,8 +33,12 @@ static void usage(FILE *f)
             CLI_SAMPLER_HELP
             "  --seed S           seed (default %d): the same seed gives the same text\n"
             "  --mode M           n-gram models: tokens as 'lmprob train --mode M' made them: word (default\n"
-            "                     when the model does not say), char or byte; printed as the text they stand\n"
-            "                     for (<sp> a space, <tab> a tab, <0xNN> the byte NN)\n"
+            "                     when the model does not say), char, byte or gpt2; printed as the text they\n"
+            "                     stand for (<sp> a space, <tab> a tab, <0xNN> the byte NN); a mode the\n"
+            "                     model's file contradicts is refused\n"
+            "  --vocab P          GPT-2's vocabulary (folder or .tiktoken file) for --mode gpt2 and for a GPT-2\n"
+            "                     model whose folder has none (default: as lmprob tokenize finds it; --gpt2-vocab\n"
+            "                     is the same option)\n"
             "  --threads T        GPT-2: threads of the forward pass (default 0: all cores)\n"
             "  --json             one JSON object: per sentence its sample, words (the prompt's first, and the\n"
             "                     prompt's unknown words as typed), the\n"

@@ -13,7 +13,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lmprob kl --model A --model B TEXT|- [--beta B] [--window W] [--stride S] [--per-position]\n"
-            "                 [--mode M] [--threads T] [--json]\n"
+            "                 [--mode M] [--vocab P] [--threads T] [--json]\n"
             "\n"
             "Compare models A and B on TEXT (plain; '-' = stdin): at every position, the two next-token\n"
             "distributions over the whole vocabulary give\n"
@@ -34,7 +34,11 @@ static void usage(FILE *f)
             "  --beta B        the KL coefficient, B >= 0 (default 0.1)\n"
             "  --window W, --stride S   as in lmprob ppl\n"
             "  --per-position  every position: pos id token KL(A||B) KL(B||A) JS ln pA ln pB\n"
-            "  --mode M        n-gram models: word, char or byte tokens (default: the models' own, word)\n"
+            "  --mode M        n-gram models: word, char, byte or gpt2 tokens (default: the models' own,\n"
+            "                  word); a mode a model's file contradicts is refused\n"
+            "  --vocab P       GPT-2's vocabulary (folder or .tiktoken file) for --mode gpt2 and for a GPT-2\n"
+            "                  model whose folder has none (default: as lmprob tokenize finds it; --gpt2-vocab\n"
+            "                  is the same option)\n"
             "  --threads T     GPT-2: threads of the forward pass (default 0: all cores)\n"
             "  --json          one JSON object: positions, forward_passes, mean/max of kl_ab, kl_ba, js (and\n"
             "                  the positions of the maxima), sum_kl_ab, sum_log_ratio, beta, rlhf_penalty_*\n"

@@ -76,6 +76,11 @@ expect_out "unknown prompt word (text)" "^a <unk:zyzzyva> " "$LMPROB" generate "
 if [ "$(json_get "$TMPD/u.json" '(d["sentences"][0]["words"][1], d["sentences"][0]["unknown"])')" = "('zyzzyva', ['zyzzyva'])" ]; then ok; else bad "unknown prompt word (JSON)"; fi
 expect_out "help states defaults" "default 50" "$LMPROB" generate --help
 expect_out "help states the sampler defaults" "top-k K .*default 0: off" "$LMPROB" generate --help
+# every option the commands take is in their help: GPT-2 tokens for n-gram models and their vocabulary
+for c in generate next kl; do
+  expect_out "$c --help lists --vocab" '^  --vocab P +GPT-2.s vocabulary' "$LMPROB" $c --help
+  expect_out "$c --help lists --mode gpt2" 'char, byte or gpt2' "$LMPROB" $c --help
+done
 
 # ---- next -----------------------------------------------------------------------------------------
 # after <s> a: b 10^-0.1, a 10^-0.7, </s> 10^-1.1 (the fixture is not normalised: mass 1.138)

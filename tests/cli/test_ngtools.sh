@@ -15,6 +15,7 @@ json_field() { # file python-expression-on-d
 }
 
 for c in mix prune filter; do expect_out "$c --help" "usage: lmprob $c" "$LMPROB" $c --help; done
+expect_out "filter --help: numbers kept bit for bit" "shortest decimal" "$LMPROB" filter --help
 
 # ---- mix --------------------------------------------------------------------------------
 # EM: 5 x's and 4 y's; A's weight maximises 5 log(.25 + .25 l) + 4 log(.5 - .25 l): l = 2/3
