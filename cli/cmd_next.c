@@ -10,7 +10,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lmprob next (MODEL | --model MODEL) [--prompt TEXT] [-k N] [--top-p P] [--mode M] [--vocab P]\n"
+            "usage: lmprob next (MODEL | --model MODEL) [--prompt TEXT] [-k N] [--top-p P] [--mode M] [--gpt2-vocab P]\n"
             "                   [--threads T] [--json]\n"
             "\n"
             "The model's distribution of the token after TEXT, over the whole vocabulary: the N most likely\n"
@@ -25,12 +25,8 @@ static void usage(FILE *f)
             "  --top-p P       the nucleus mass, P in (0, 1] (default 0.9)\n"
             "  --mode M        n-gram models: word, char, byte or gpt2 tokens (default: the model's own,\n"
             "                  word); a mode the model's file contradicts is refused\n"
-            "  --vocab P       GPT-2's vocabulary (folder or .tiktoken file) for --mode gpt2 and for a GPT-2\n"
-            "                  model whose folder has none (default: as lmprob tokenize finds it; --gpt2-vocab\n"
-            "                  is the same option)\n"
             "  --threads T     GPT-2: threads of the forward pass (default 0: all cores)\n"
             "  --gpt2-vocab P  GPT-2's vocabulary for --mode gpt2 or a GPT-2 folder without one (as lmprob ppl)\n"
-
             "  --json          one JSON object: prompt, context_tokens, unknown, entropy_nats,\n"
             "                  entropy_bits, top_p, nucleus_size, vocab_size, mass (the sum of p: 1 for a\n"
             "                  normalised model), top (rank, id, token, p, ln_p)\n"
