@@ -285,9 +285,15 @@ int cli_subcommand(const char *cmd, int argc, char **argv, const cli_sub *subs, 
 
 void cli_stdin_note(const char *cmd, const char *path)
 {
-    if ((!path || strcmp(path, "-") == 0) && isatty(STDIN_FILENO))
+    /* once a process: a command that checks its input early and again before reading says it once
+     * (the CLI's state, like its list of temporary outputs; the library keeps none) */
+    static int said;
+    if (said) return;
+    if ((!path || strcmp(path, "-") == 0) && isatty(STDIN_FILENO)) {
         fprintf(stderr, "lmprob: %s: reading standard input from the terminal (end it with Ctrl-D; --help for usage)\n",
                 cmd);
+        said = 1;
+    }
 }
 
 int cli_seed_check(const char *cmd, int rng_kind, uint64_t seed)
