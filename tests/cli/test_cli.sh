@@ -256,6 +256,10 @@ expect_ok "train --prune list" "$LMPROB" train --order 3 --estimator wb --prune 
 expect_ok "train --prune=list" "$LMPROB" train --order 3 --estimator wb --prune=0,0,1 -o "$TMPD/p2.arpa" "$TXT"
 # the same model (the "# lmprob" record holds the command line, which differs)
 cmp -s <(grep -v '^# lmprob' "$TMPD/p1.arpa") <(grep -v '^# lmprob' "$TMPD/p2.arpa") && ok || bad "train --prune 0 0 1 and --prune=0,0,1 differ"
+# a list ends at the first argument that is not a number, even one that starts with a digit
+cp "$TXT" "$TMPD/5gram.txt"
+LMPROB_ABS=$(cd "$(dirname "$LMPROB")" && pwd)/$(basename "$LMPROB")
+expect_ok "train --prune 0 0 1 5gram.txt" sh -c "cd '$TMPD' && '$LMPROB_ABS' train --order 3 --estimator wb -o p4.arpa --prune 0 0 1 5gram.txt"
 expect_fail "train --prune nothing" "train: --prune: expected one threshold per order, e.g. '0 0 1', got '$TXT'" \
   "$LMPROB" train --order 3 --prune "$TXT" -o "$TMPD/p3.arpa"
 expect_fail "train --discount-fallback 2 values" "--discount-fallback: expected no value or three discounts" \
