@@ -33,8 +33,16 @@
 #ifndef KC_MAX
 #define KC_MAX 3072
 #endif
+/* m-block: the rows a packed B block is used for in one sweep, at most MC and
+ * no more than A_L2_BYTES of packed A (that block is read once per B panel, so
+ * it must stay in the 1 MB L2 next to the panel: at K = 768 that is 140 rows,
+ * at K = 3072 (the MLP output) 42; 140 rows there would read A from L3, 4-5 %
+ * slower in CPU time on that product) */
+#ifndef A_L2_BYTES
+#define A_L2_BYTES ((size_t)512 << 10)
+#endif
 #ifndef MC
-#define MC (MR * 10) /* m-block: the rows a packed B block is used for in one sweep */
+#define MC (MR * 10)
 #endif
 /* n-block: as many columns as BP_FLOATS of packed B hold (2730 at K = 768:
  * all of a thread's columns of every GPT-2 124M product but the output
@@ -419,12 +427,13 @@ X86_FN void gpt2_x86_gemm_cols(const gpt2_gemm *g, const float *Ap, size_t n0, s
         const size_t kc = K - k0 < KC ? K - k0 : KC;
         const int first = k0 == 0 && !g->accumulate, last = k0 + kc == K;
         const size_t NC = BP_FLOATS / kc / NR * NR > NR ? BP_FLOATS / kc / NR * NR : NR;
+        const size_t MCa = A_L2_BYTES / sizeof(float) / kc / MR * MR, MCk = MCa < MR ? MR : MCa < MC ? MCa : MC;
         for (size_t j0 = n0; j0 < n1; j0 += NC) {
             const size_t nc = n1 - j0 < NC ? n1 - j0 : NC;
             if (g->b_trans) pack_b_nk(g->B, g->ldb, g->N, k0, kc, j0, nc, Bp);
             else pack_b_kn(g->B, g->ldb, g->N, k0, kc, j0, nc, Bp);
-            for (size_t i0 = 0; i0 < M; i0 += MC) {
-                const size_t mc = M - i0 < MC ? M - i0 : MC;
+            for (size_t i0 = 0; i0 < M; i0 += MCk) {
+                const size_t mc = M - i0 < MCk ? M - i0 : MCk;
                 for (size_t j = 0; j < nc; j += NR) {
                     const size_t n = j0 + j, nr = n1 - n < NR ? n1 - n : NR;
                     const __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xffff : (1u << nr) - 1);
