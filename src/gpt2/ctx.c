@@ -107,7 +107,10 @@ lmp_status lmp_gpt2_ctx_create(const lmp_gpt2 *m, size_t max_tokens, int threads
     c->h = alloc_floats(T * C);
     c->qkv = alloc_floats(T * 3 * C);
     c->att = alloc_floats(T * C);
-    c->ff = alloc_floats(T * F);
+    /* ff holds the MLP's hidden rows, row-major or (where the kernels can)
+     * already packed as the A panels of the MLP's second product */
+    const size_t ffp = gpt2_gemm_pack_floats(c->isa, T, F);
+    c->ff = alloc_floats(ffp > T * F ? ffp : T * F);
     size_t kmax = F > C ? F : C;
     c->ts_gemm = (gpt2_gemm_scratch_floats(c->isa, T, kmax) + 15) / 16 * 16;
     c->ts_att = (gpt2_attention_scratch_floats(ATT_ROWS, T) + 15) / 16 * 16;
@@ -261,7 +264,7 @@ static void forward_task(void *arg, int tid, int nth)
         float *kc = c->kc + (size_t)l * H * c->k_head, *vc = c->vc + (size_t)l * H * c->v_head;
 
         ln_gemm(c, c->x, L->ln1_w, L->ln1_b,
-                &(gpt2_gemm){c->h, C, L->attn_w, 3 * C, 0, L->attn_b, c->qkv, 3 * C, n, 3 * C, C, 0, 0}, tid, nth);
+                &(gpt2_gemm){c->h, C, L->attn_w, 3 * C, 0, L->attn_b, c->qkv, 3 * C, n, 3 * C, C, 0, 0, 0}, tid, nth);
         gpt2_pool_barrier(c->pool);
 
         /* Heads are split between the threads (every head costs the same): each
@@ -280,19 +283,31 @@ static void forward_task(void *arg, int tid, int nth)
         }
         gpt2_pool_barrier(c->pool);
 
-        gemm_split(c, &(gpt2_gemm){c->att, C, L->proj_w, C, 0, L->proj_b, c->x, C, n, C, C, 1, 0}, tid, nth);
+        gemm_split(c, &(gpt2_gemm){c->att, C, L->proj_w, C, 0, L->proj_b, c->x, C, n, C, C, 1, 0, 0}, tid, nth);
         gpt2_pool_barrier(c->pool);
-        ln_gemm(c, c->x, L->ln2_w, L->ln2_b, &(gpt2_gemm){c->h, C, L->fc_w, F, 0, L->fc_b, c->ff, F, n, F, C, 0, 1},
-                tid, nth);
-        gpt2_pool_barrier(c->pool);
-        gemm_split(c, &(gpt2_gemm){c->ff, F, L->fc2_w, C, 0, L->fc2_b, c->x, C, n, C, F, 1, 0}, tid, nth);
+        if (gpt2_gemm_panels(c->isa, n) && gpt2_gemm_can_pack_c(c->isa, n, C)) {
+            /* gelu(fc(LN2(x))) is stored straight into the panels mlp c_proj reads:
+             * no packing pass over the n x n_inner activations, one barrier less */
+            ln_gemm(c, c->x, L->ln2_w, L->ln2_b,
+                    &(gpt2_gemm){c->h, C, L->fc_w, F, 0, L->fc_b, c->ff, F, n, F, C, 0, 1, 1}, tid, nth);
+            gpt2_pool_barrier(c->pool);
+            size_t a, b;
+            split(C, gpt2_gemm_col_quantum(c->isa), tid, nth, &a, &b);
+            gpt2_gemm_cols(c->isa, &(gpt2_gemm){c->ff, F, L->fc2_w, C, 0, L->fc2_b, c->x, C, n, C, F, 1, 0, 0}, c->ff,
+                           a, b, thread_scratch(c, tid));
+        } else {
+            ln_gemm(c, c->x, L->ln2_w, L->ln2_b,
+                    &(gpt2_gemm){c->h, C, L->fc_w, F, 0, L->fc_b, c->ff, F, n, F, C, 0, 1, 0}, tid, nth);
+            gpt2_pool_barrier(c->pool);
+            gemm_split(c, &(gpt2_gemm){c->ff, F, L->fc2_w, C, 0, L->fc2_b, c->x, C, n, C, F, 1, 0, 0}, tid, nth);
+        }
         gpt2_pool_barrier(c->pool);
     }
 
     if (c->which == LMP_GPT2_LOGITS_NONE) return;
     const size_t first = c->which == LMP_GPT2_LOGITS_ALL ? 0 : n - 1, rows = n - first;
     ln_gemm(c, c->x + first * C, m->lnf_w, m->lnf_b,
-            &(gpt2_gemm){c->h, C, m->lm_head, C, 1, NULL, c->logits, V, rows, V, C, 0, 0}, tid, nth);
+            &(gpt2_gemm){c->h, C, m->lm_head, C, 1, NULL, c->logits, V, rows, V, C, 0, 0, 0}, tid, nth);
 }
 
 lmp_status lmp_gpt2_ctx_push(lmp_gpt2_ctx *c, const lmp_token_id *ids, size_t n, float *logits, lmp_gpt2_logits which,

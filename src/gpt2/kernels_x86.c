@@ -91,6 +91,8 @@ X86_INLINE __m512 gelu16(__m512 x)
 
 size_t gpt2_x86_pack_a_floats(size_t M, size_t K) { return (M + MR - 1) / MR * MR * K; }
 size_t gpt2_x86_panels(size_t M) { return (M + MR - 1) / MR; }
+/* one k-block (each tile finished in one micro-kernel call), more than one row */
+int gpt2_x86_can_pack_c(size_t M, size_t K) { return M > 1 && K <= KC_MAX; }
 
 /* 16 x 16 transpose of r[0..15] in place. */
 X86_INLINE void transpose16(__m512 r[16])
@@ -301,6 +303,20 @@ X86_FN static void ukernel(size_t kc, const float *ap, const float *bp, float *C
     ROWS14(EPI)
 }
 
+/* A finished tile (mr rows x nr columns at tile, row stride NR) into the
+ * packed-A layout of a next product: column n's MR row values at dst + n*MR,
+ * rows past mr zero (what gpt2_x86_pack_a writes there). */
+X86_FN static void store_packed(const float *tile, size_t mr, size_t nr, float *dst)
+{
+    const __mmask16 m14 = (__mmask16)((1u << MR) - 1);
+    for (size_t h = 0; h < NR && h < nr; h += 16) {
+        __m512 r[16];
+        for (size_t i = 0; i < 16; i++) r[i] = i < mr ? _mm512_load_ps(tile + i * NR + h) : _mm512_setzero_ps();
+        transpose16(r);
+        for (size_t j = 0; j < 16 && h + j < nr; j++) _mm512_mask_storeu_ps(dst + (h + j) * MR, m14, r[j]);
+    }
+}
+
 /* ---- one row: y = x B (+ bias), for decoding -------------------------------------------- */
 
 /* y[n0..n1) (+)= sum_k x[k] B[k][n], B [K][N] (one row times a Conv1D
@@ -439,6 +455,17 @@ X86_FN void gpt2_x86_gemm_cols(const gpt2_gemm *g, const float *Ap, size_t n0, s
                     const __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xffff : (1u << nr) - 1);
                     const __mmask16 m1 = (__mmask16)(nr >= 32 ? 0xffff : nr > 16 ? (1u << (nr - 16)) - 1 : 0);
                     const float *bias = g->bias ? g->bias + n : NULL;
+                    if (g->c_packed) {
+                        /* the tile goes through L1 and a transpose into the next product's panels */
+                        float tile[MR * NR] __attribute__((aligned(64)));
+                        for (size_t i = 0; i < mc; i += MR) {
+                            const size_t row = i0 + i, mr = M - row < MR ? M - row : MR;
+                            ukernel(kc, Ap + row * K + k0 * MR, Bp + j * kc, tile, NR, mr, m0, m1, first, last, bias,
+                                    g->gelu);
+                            store_packed(tile, mr, nr, g->C + row * g->N + n * MR);
+                        }
+                        continue;
+                    }
                     for (size_t i = 0; i < mc; i += MR) {
                         const size_t row = i0 + i, mr = M - row < MR ? M - row : MR;
                         ukernel(kc, Ap + row * K + k0 * MR, Bp + j * kc, g->C + row * g->ldc + n, g->ldc, mr, m0, m1,
