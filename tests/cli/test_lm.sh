@@ -78,7 +78,7 @@ expect_out "help states defaults" "default 50" "$LMPROB" generate --help
 expect_out "help states the sampler defaults" "top-k K .*default 0: off" "$LMPROB" generate --help
 # every option the commands take is in their help: GPT-2 tokens for n-gram models and their vocabulary
 for c in generate next kl; do
-  expect_out "$c --help lists --vocab" '^  --vocab P +GPT-2.s vocabulary' "$LMPROB" $c --help
+  expect_out "$c --help lists --gpt2-vocab" '^  --gpt2-vocab P +GPT-2.s vocabulary' "$LMPROB" $c --help
   expect_out "$c --help lists --mode gpt2" 'char, byte or gpt2' "$LMPROB" $c --help
 done
 
@@ -170,7 +170,7 @@ printf '# lmprob tokens: char\n\n\\data\\\nngram 1=3\n\n\\1-grams:\nnot ARPA\n' 
 printf '# lmprob tokens: gpt2\n\n\\data\\\nngram 1=3\n\n\\1-grams:\nnot ARPA\n' >"$TMPD/headg.arpa"
 expect_fail "ppl: --mode against the record, before the n-grams" "ppl: .*headc.arpa: the model was trained on char tokens.*expected --mode char" "$LMPROB" ppl --mode word "$TMPD/headc.arpa" tests/fixtures/train_small.txt
 expect_fail "generate: --mode against the record, before the n-grams" "generate: .*headc.arpa: the model was trained on char tokens" "$LMPROB" generate "$TMPD/headc.arpa" --mode byte
-expect_fail "next: GPT-2 tokens without a vocabulary, before the n-grams" "next: GPT-2 vocabulary: .*nodir: cannot open" "$LMPROB" next "$TMPD/headg.arpa" --vocab "$TMPD/nodir"
+expect_fail "next: GPT-2 tokens without a vocabulary, before the n-grams" "next: GPT-2 vocabulary: .*nodir: cannot open" "$LMPROB" next "$TMPD/headg.arpa" --gpt2-vocab "$TMPD/nodir"
 early "train: temporary folder missing" "train: temporary folder .*/nodir \(--temp-dir\): No such file" "$LMPROB" train --order 2 --temp-dir "$TMPD/nodir" --output "$TMPD/m.arpa" -
 early "train: input missing" "train: .*nope.txt: cannot open" "$LMPROB" train --order 2 --output "$TMPD/m.arpa" "$TMPD/nope.txt"
 early "model convert: output" "model convert: output: cannot create" "$LMPROB" model convert - "$TMPD/nodir/m.bin"
