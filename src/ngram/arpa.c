@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "ngram_internal.h"
 
@@ -620,7 +621,10 @@ lmp_status lmp_ngram_peek_tokens(const char *path, lmp_ngram_tokens want, lmp_ng
 {
     *have = LMP_NGRAM_TOKENS_UNKNOWN;
     if (!path) return lmp_error_set(err, LMP_EINVAL, "model path is NULL");
-    if (strcmp(path, "-") == 0) return LMP_OK; /* reading stdin here would take the model from the loader */
+    /* Only a regular file can be read twice: the head of stdin, a pipe or a FIFO read here would be
+     * missing from the loader's read. Those are checked after the load. */
+    struct stat sb;
+    if (strcmp(path, "-") == 0 || (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))) return LMP_OK;
     struct lmp_ngram *m = NULL;
     lmp_status st;
     if (lmp_ngram_is_binary_file(path)) {
