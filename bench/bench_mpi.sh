@@ -56,9 +56,10 @@ for np in 1 2 4; do
   for r in $(seq 0 $((np - 1))); do
     read -r rw rr <"$tmp/r.$r"
     sent=$(grep "rank $r: " "$tmp/stats" | tail -n 1 | sed -E 's/.*sent ([0-9]+) bytes/\1/')
-    # up to the end of the exchange (the vocabulary too), the rest is the gather to rank 0
+    # up to the end of the count exchange (the vocabulary too); the rest is the distributed estimation's
+    # requests and answers and the join on rank 0 (mkn: docs/mpi.md)
     xch=$(grep "rank $r: exchanged" "$tmp/stats" | sed -E 's/.*sent ([0-9]+) bytes/\1/')
-    echo "#   np=$np rank $r: peak RSS $((rr / 1024)) MiB, sent $sent bytes ($(echo "scale=1; $sent / 1048576" | bc) MiB; exchange $(echo "scale=1; ${xch:-0} / 1048576" | bc) MiB, gather $(echo "scale=1; ($sent - ${xch:-0}) / 1048576" | bc) MiB), $(grep "rank $r: " "$tmp/stats" | sed -E 's/.*: ([a-z]+) at ([0-9.]+) s.*/\1 \2/' | tr '\n' ' ')"
+    echo "#   np=$np rank $r: peak RSS $((rr / 1024)) MiB, sent $sent bytes ($(echo "scale=1; $sent / 1048576" | bc) MiB; exchange $(echo "scale=1; ${xch:-0} / 1048576" | bc) MiB, estimation + gather $(echo "scale=1; ($sent - ${xch:-0}) / 1048576" | bc) MiB), $(grep "rank $r: " "$tmp/stats" | sed -E 's/.*: ([a-z]+) at ([0-9.]+) s.*/\1 \2/' | tr '\n' ' ')"
   done
   echo "#   np=$np: ARPA $same"
   rm -f "$tmp/m.arpa"
