@@ -77,8 +77,18 @@ int tok_buf_reserve(lmp_token_buf *buf, size_t extra)
         if (nc > SIZE_MAX / 2 / sizeof *buf->ids) return -1;
         nc *= 2;
     }
-    lmp_token_id *ni = realloc(buf->ids, nc * sizeof *ni);
-    if (!ni) return -1;
+    lmp_token_id *ni;
+    if (nc * sizeof *ni >= TOK_HUGE && buf->cap * sizeof *ni < TOK_HUGE) {
+        /* The first size of whole huge pages (nc is a power of two): start
+         * on a huge-page boundary, so that all of it can be huge pages. */
+        ni = aligned_alloc(TOK_HUGE, nc * sizeof *ni);
+        if (!ni) return -1;
+        if (buf->n) memcpy(ni, buf->ids, buf->n * sizeof *ni);
+        free(buf->ids);
+    } else {
+        ni = realloc(buf->ids, nc * sizeof *ni);
+        if (!ni) return -1;
+    }
     tok_hugepages(ni, nc * sizeof *ni);
     buf->ids = ni;
     buf->cap = nc;
