@@ -46,11 +46,10 @@ void lmp_token_buf_free(lmp_token_buf *buf)
 }
 
 /* The first write to a fresh 4 KiB page costs a page fault, and in the
- * virtual machines this runs on a very expensive one: writing 2 MiB of freshly
- * mapped memory took 16 to 26 ms in 4 KiB pages and 0.2 ms as one huge page
- * (docs/tokenizer.md, "Memory"), and an output of 9.4 MB of English is 2.3
- * million ids, 9 MB. So large buffers ask for transparent huge pages: a hint
- * that changes no content (with THP off, or under `never`, nothing happens),
+ * virtual machine this was measured on a very expensive one; the ids of
+ * 9.4 MB of English take 9 MB, 2,200 pages (docs/tokenizer.md, "Memory").
+ * So large buffers ask for transparent huge pages, one fault per 2 MiB: a
+ * hint that changes no content (with THP off, or `never`, nothing happens),
  * given for the whole pages of the block; the kernel backs with huge pages
  * the aligned 2 MiB ranges that the mapping holds whole. */
 void tok_hugepages(void *p, size_t n)
