@@ -572,18 +572,18 @@ lmp_status lmp_tokenizer_encode_buf(const lmp_tokenizer *t, const void *text, si
 
 #define MAX_THREADS 64
 #define MIN_CHUNK ((size_t)1 << 18) /* below 256 KiB a thread is not worth starting */
-#define MIN_GRAB ((size_t)1 << 16)  /* the smallest piece of work handed out */
-#define MAX_GRABS 256
+#define MIN_GRAB ((size_t)1 << 16)  /* the smallest part handed out (and 1/256 of the text) */
+#define MAX_GRABS 1024              /* about 310 parts at most, for 64 threads */
 
 /* The threads take the text in parts, each as it becomes free, from a cursor
  * (guided scheduling: a part is the rest / (2 x threads), at least MIN_GRAB
- * bytes, so the last parts are small and the threads end together, even when
- * some part of the text costs more per byte or a core is busy elsewhere).
- * Each part writes its ids straight into its own region of the caller's
- * buffer, sized for English (one id per 4 bytes, + 1/8): no copy of a part's
- * ids and no second buffer to fault in while encoding. Ids beyond a region
- * (denser text) go to the part's spill buffer. At the end the regions are
- * closed up in order by one memmove. */
+ * bytes and 1/256 of the text, so the last parts are small and the threads
+ * end together, even when some part of the text costs more per byte or a
+ * core is busy elsewhere). Each part writes its ids straight into its own
+ * region of the caller's buffer, sized for English (one id per 4 bytes,
+ * + 1/8): no copy of a part's ids and no second buffer to fault in while
+ * encoding. Ids beyond a region (denser text) go to the part's spill buffer.
+ * At the end the regions are closed up in order by one memmove. */
 typedef struct grab {
     size_t start, len; /* text[start .. start + len) */
     size_t at, room;   /* its region: ids[at .. at + room) */
@@ -633,6 +633,7 @@ static grab *par_next(par *p)
     if (!p->stop && p->cursor < p->len) {
         size_t rest = p->len - p->cursor, want = rest / (2 * p->threads);
         if (want < MIN_GRAB) want = MIN_GRAB;
+        if (want < p->len / (MAX_GRABS / 4)) want = p->len / (MAX_GRABS / 4);
         size_t end = want >= rest || p->ngrabs == MAX_GRABS - 1 ? p->len : find_cut(p->text, p->cursor + want, p->len);
         g = &p->g[p->ngrabs++];
         g->start = p->cursor;
