@@ -9,7 +9,7 @@
 
 #include "cli.h"
 
-/* GPT-2 (a folder or .safetensors) with a vocabulary from outside its file: --vocab, else the
+/* GPT-2 (a folder or .safetensors) with a vocabulary from outside its file: --gpt2-vocab, else the
  * default that cli_gpt2_load finds ($LMPROB_GPT2_VOCAB, build/gpt2, PREFIX/share/lmprob/gpt2). */
 static int load_gpt2(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm **out)
 {
@@ -60,7 +60,7 @@ static int load_ngram(const char *cmd, const char *path, const cli_lm_opts *o, c
     if (lmp_ngram_check_tokens(m, (lmp_ngram_tokens)mode, &err)) {
         cli_error("%s: %s: %s", cmd, path, err.msg);
     } else if (o->vocab && mode != LMP_LM_TOKENS_GPT2) {
-        cli_error("%s: --vocab (--gpt2-vocab) goes with --mode gpt2 or a GPT-2 model", cmd);
+        cli_error("%s: --gpt2-vocab goes with --mode gpt2 or a GPT-2 model", cmd);
     } else if (mode == LMP_LM_TOKENS_GPT2 && !(tok = cli_gpt2_load(cmd, o->vocab))) {
         rc = CLI_FAIL;
     } else if (lmp_lm_create_ngram_take(m, mode, tok, out, &err)) {
@@ -173,35 +173,17 @@ void cli_print_token(FILE *f, const lmp_lm *lm, lmp_token_id id, int first)
 
 /* ---- sampler and model options: entries of the one table (opt.h) --------------------- */
 
-int cli_sampler_opt(const char *cmd, int argc, char **argv, int *i, lmp_sampler_params *prm, int *dtype_set)
-{
-    const cli_opt opts[] = {CLI_OPTS_SAMPLER(*prm, dtype_set)};
-    return cli_take(cmd, argc, argv, i, opts, CLI_NOPTS(opts));
-}
-
 void cli_sampler_finish(lmp_sampler_params *prm, int dtype_set)
 {
     if (!dtype_set) prm->dtype = prm->conv == LMP_CONV_LLAMA ? LMP_DTYPE_F32 : LMP_DTYPE_F64;
 }
 
-int cli_rng_opt(const char *cmd, int argc, char **argv, int *i, lmp_rng_kind *kind, uint64_t *seed)
+int cli_one_model(const char *cmd, const char *pos, const char *opt, const char **model)
 {
-    const cli_opt opts[] = {CLI_OPT_RNG(kind), CLI_OPT_SEED(seed)};
-    return cli_take(cmd, argc, argv, i, opts, CLI_NOPTS(opts));
-}
-
-int cli_lm_opt(const char *cmd, int argc, char **argv, int *i, unsigned which, cli_lm_opts *o)
-{
-    const cli_opt mode[] = {CLI_OPT_MODE(&o->mode)};
-    const cli_opt threads[] = {CLI_OPT_THREADS(&o->threads)};
-    const cli_opt window[] = {
-        {.name = "--window", .kind = CLI_OPT_LONG, .dest = &o->window, .lo = 2, .hi = 1e15, .expect = "a window of >= 2 tokens", .seen = &o->windows_given},
-        {.name = "--stride", .kind = CLI_OPT_LONG, .dest = &o->stride, .lo = 1, .hi = 1e15, .expect = "a stride >= 1", .seen = &o->windows_given}};
-    const cli_opt vocab[] = {CLI_OPT_VOCAB_DIR(&o->vocab)};
-    int r = 0;
-    if (!r && (which & CLI_LM_MODE)) r = cli_take(cmd, argc, argv, i, mode, CLI_NOPTS(mode));
-    if (!r && (which & CLI_LM_THREADS)) r = cli_take(cmd, argc, argv, i, threads, CLI_NOPTS(threads));
-    if (!r && (which & CLI_LM_WINDOW)) r = cli_take(cmd, argc, argv, i, window, CLI_NOPTS(window));
-    if (!r && (which & CLI_LM_VOCAB)) r = cli_take(cmd, argc, argv, i, vocab, CLI_NOPTS(vocab));
-    return r;
+    if (pos && opt) {
+        cli_error("%s: expected one MODEL, got '%s' and --model '%s'", cmd, pos, opt);
+        return -1;
+    }
+    *model = pos ? pos : opt;
+    return 0;
 }

@@ -104,6 +104,27 @@ lmp_status train_estimate(lmp_train_model *m, const lmp_train_params *p, lmp_err
 /* Frees through the budget (every array of an order comes from it). */
 void train_order_free(train_budget *b, train_order *o);
 
+/* The pieces of lmp_train_model_create (src/estimate/train.c) that the
+ * distributed trainer (mpi/train_mpi.c) runs per rank or on rank 0. */
+typedef struct train_ids {
+    uint32_t *v;
+    uint64_t n, cap;
+} train_ids;
+
+/* LMP_OK or LMP_EINVAL/LMP_EUNSUPPORTED naming the field. */
+lmp_status train_check_params(const lmp_train_params *p, lmp_error *err);
+
+/* Read every line of c: word ids into v (first-seen order) and ids (each
+ * sentence ends with </s>), raw word counts into *wcount (grown to *wcap),
+ * info->tokens and info->sentences. An empty corpus is not an error here. */
+lmp_status train_read_ids(lmp_corpus *c, const lmp_train_params *p, train_budget *b, lmp_vocab *v, uint64_t *vheld,
+                          train_ids *ids, uint64_t **wcount, uint64_t *wcap, lmp_train_info *info, lmp_error *err);
+
+/* From adjusted counts (m->o[1..order] as train_adjust leaves them, m->vocab
+ * and m->info's corpus figures set): estimate, record the n-gram counts, free
+ * what only estimation needs, add the metadata. */
+lmp_status train_finish(lmp_train_model *m, const lmp_train_params *p, lmp_error *err);
+
 /* Append the metadata record key = value to m (no check of the key: callers
  * pass lmprob's own keys). 0, or -1 without memory. */
 int train_meta_add(lmp_train_model *m, const char *key, const char *value);
