@@ -508,6 +508,58 @@ static void test_random_round_trip(void)
     CHECK(any_rt);
 }
 
+/* Threads on text denser in ids than English (many scripts, emoji, invalid
+ * bytes: more ids than the regions sized for English hold, so the parts
+ * spill), under every flag, appended to a buffer that already holds ids, and
+ * strict errors in a later part: always what one call gives. */
+static void test_threads(void)
+{
+    lmp_rng rng;
+    lmp_rng_seed(&rng, LMP_RNG_XOSHIRO, 99, NULL);
+    size_t cap = (size_t)2 << 20, len = 0;
+    unsigned char *text = malloc(cap);
+    CHECK(text != NULL);
+    if (!text) return;
+    while (len + 4096 <= cap) len += random_text(&rng, text + len, 4096, 1);
+    lmp_error err;
+    for (unsigned flags = 0; flags < 4; flags += 3) { /* none; SPECIAL | RAW_BYTES */
+        size_t nw;
+        lmp_token_id *want = encode(text, len, flags, &nw);
+        CHECK(want != NULL && nw > len / 3); /* denser than English's one id per 4 bytes */
+        for (int th = 2; th <= 7; th += 5) {
+            lmp_token_buf b;
+            lmp_token_buf_init(&b);
+            lmp_token_id pre[3] = {1, 2, 3};
+            CHECK(lmp_tokenizer_encode_buf(tok, "abc def", 7, 0, &b, &err) == LMP_OK && b.n == 2);
+            memcpy(pre, b.ids, 2 * sizeof *pre);
+            CHECK(lmp_tokenizer_encode_threads(tok, text, len, flags, th, &b, &err) == LMP_OK);
+            CHECK_MSG(b.n == nw + 2 && b.ids[0] == pre[0] && b.ids[1] == pre[1] && same_ids(b.ids + 2, b.n - 2, want, nw),
+                      "flags %u, %d threads", flags, th);
+            lmp_token_buf_free(&b);
+        }
+        free(want);
+    }
+    /* Valid UTF-8 but for two bytes late in the text: strict names the first,
+     * whichever thread meets which first, and the buffer keeps what it held. */
+    for (size_t i = 0; i < len; i++)
+        if (text[i] >= 0x80) text[i] = 'x';
+    text[len * 6 / 10] = 0xff;
+    text[len * 9 / 10] = 0xc0;
+    size_t n1;
+    lmp_error e1;
+    CHECK(lmp_tokenizer_encode(tok, text, len, LMP_TOKENIZER_STRICT, NULL, 0, &n1, &e1) == LMP_EFORMAT);
+    lmp_token_buf b;
+    lmp_token_buf_init(&b);
+    CHECK(lmp_tokenizer_encode_buf(tok, "abc", 3, 0, &b, &err) == LMP_OK && b.n == 1);
+    for (int th = 2; th <= 7; th += 5) {
+        CHECK(lmp_tokenizer_encode_threads(tok, text, len, LMP_TOKENIZER_STRICT, th, &b, &err) == LMP_EFORMAT);
+        CHECK_MSG(strcmp(err.msg, e1.msg) == 0 && err.line == e1.line && err.col == e1.col, "%d threads: %s", th, err.msg);
+        CHECK_INT(b.n, 1);
+    }
+    lmp_token_buf_free(&b);
+    free(text);
+}
+
 /* A plain quadratic BPE (encoder.py's loop: find the lowest-ranked adjacent
  * pair, merge it, repeat) to check the heap BPE on long pieces. */
 static size_t naive_bpe(const unsigned char *s, size_t n, lmp_token_id *out)
@@ -953,6 +1005,7 @@ int main(int argc, char **argv)
     RUN(test_sizing_and_errors);
     RUN(test_tinyshakespeare);
     RUN(test_random_round_trip);
+    RUN(test_threads);
     RUN(test_long_pieces);
     RUN(test_formats);
     RUN(test_corpus_gpt2);

@@ -49,6 +49,12 @@ void *realloc(void *p, size_t n)
     n_alloc++;
     return __libc_realloc(p, n);
 }
+extern void *__libc_memalign(size_t align, size_t n);
+void *aligned_alloc(size_t align, size_t n) /* token buffers of 2 MiB and more start on a huge page */
+{
+    n_alloc++;
+    return __libc_memalign(align, n);
+}
 #endif
 
 static lmp_tokenizer *tok;

@@ -46,11 +46,10 @@ void lmp_token_buf_free(lmp_token_buf *buf)
 }
 
 /* The first write to a fresh 4 KiB page costs a page fault, and in the
- * virtual machines this runs on a very expensive one: writing 2 MiB of freshly
- * mapped memory took 16 to 26 ms in 4 KiB pages and 0.2 ms as one huge page
- * (docs/tokenizer.md, "Memory"), and an output of 9.4 MB of English is 2.3
- * million ids, 9 MB. So large buffers ask for transparent huge pages: a hint
- * that changes no content (with THP off, or under `never`, nothing happens),
+ * virtual machine this was measured on a very expensive one; the ids of
+ * 9.4 MB of English take 9 MB, 2,200 pages (docs/tokenizer.md, "Memory").
+ * So large buffers ask for transparent huge pages, one fault per 2 MiB: a
+ * hint that changes no content (with THP off, or `never`, nothing happens),
  * given for the whole pages of the block; the kernel backs with huge pages
  * the aligned 2 MiB ranges that the mapping holds whole. */
 void tok_hugepages(void *p, size_t n)
@@ -77,8 +76,18 @@ int tok_buf_reserve(lmp_token_buf *buf, size_t extra)
         if (nc > SIZE_MAX / 2 / sizeof *buf->ids) return -1;
         nc *= 2;
     }
-    lmp_token_id *ni = realloc(buf->ids, nc * sizeof *ni);
-    if (!ni) return -1;
+    lmp_token_id *ni;
+    if (nc * sizeof *ni >= TOK_HUGE && buf->cap * sizeof *ni < TOK_HUGE) {
+        /* The first size of whole huge pages (nc is a power of two): start
+         * on a huge-page boundary, so that all of it can be huge pages. */
+        ni = aligned_alloc(TOK_HUGE, nc * sizeof *ni);
+        if (!ni) return -1;
+        if (buf->n) memcpy(ni, buf->ids, buf->n * sizeof *ni);
+        free(buf->ids);
+    } else {
+        ni = realloc(buf->ids, nc * sizeof *ni);
+        if (!ni) return -1;
+    }
     tok_hugepages(ni, nc * sizeof *ni);
     buf->ids = ni;
     buf->cap = nc;
@@ -562,49 +571,101 @@ lmp_status lmp_tokenizer_encode_buf(const lmp_tokenizer *t, const void *text, si
 /* ---- threads --------------------------------------------------------------------------------- */
 
 #define MAX_THREADS 64
-#define MIN_CHUNK ((size_t)1 << 18) /* below 256 KiB a chunk is not worth a thread */
+#define MIN_CHUNK ((size_t)1 << 18) /* below 256 KiB a thread is not worth starting */
+#define MIN_GRAB ((size_t)1 << 16)  /* the smallest part handed out (and 1/256 of the text) */
+#define MAX_GRABS 1024              /* about 310 parts at most, for 64 threads */
 
-typedef struct chunk_job {
+/* The threads take the text in parts, each as it becomes free, from a cursor
+ * (guided scheduling: a part is the rest / (2 x threads), at least MIN_GRAB
+ * bytes and 1/256 of the text, so the last parts are small and the threads
+ * end together, even when some part of the text costs more per byte or a
+ * core is busy elsewhere). Each part writes its ids straight into its own
+ * region of the caller's buffer, sized for English (one id per 4 bytes,
+ * + 1/8): no copy of a part's ids and no second buffer to fault in while
+ * encoding. Ids beyond a region (denser text) go to the part's spill buffer.
+ * At the end the regions are closed up in order by one memmove. */
+typedef struct grab {
+    size_t start, len; /* text[start .. start + len) */
+    size_t at, room;   /* its region: ids[at .. at + room) */
+    size_t n;          /* its ids (those beyond room are in spill) */
+    lmp_token_buf spill;
+    lmp_status st;
+    size_t err_at; /* error offset within the part */
+} grab;
+
+typedef struct par {
     const lmp_tokenizer *t;
     const unsigned char *text;
     size_t len;
     unsigned flags;
-    lmp_token_buf buf;  /* the part's ids (parts 1..: joined after) */
-    lmp_token_buf *out; /* where they go: &buf, or the caller's buffer for part 0 */
-    lmp_status st;
-    size_t at; /* error offset within the chunk */
-} chunk_job;
+    size_t threads;
+    lmp_token_id *ids; /* the caller's buffer, reserved for every region */
+    pthread_mutex_t mu;
+    size_t cursor, out; /* the next byte of text to hand out, the next free id slot */
+    size_t ngrabs;
+    int stop; /* a part failed: hand out no more */
+    grab g[MAX_GRABS];
+} par;
 
-static void *chunk_main(void *arg)
-{
-    chunk_job *j = arg;
-    tok_sink sink = {NULL, 0, 0, j->out, 0};
-    tok_scratch scr = {0};
-    tok_invalid inv = {0, 0};
-    if (tok_buf_reserve(j->out, j->len / 4 + 16)) {
-        j->st = LMP_ENOMEM;
-        return NULL;
-    }
-    j->st = tok_encode_run(j->t, j->text, j->len, j->flags, 1, 0, &sink, &scr, &inv, &j->at);
-    if (j->st == LMP_OK && sink.oom) j->st = LMP_ENOMEM;
-    tok_scratch_free(&scr);
-    return NULL;
-}
+/* Room for the ids of len bytes of English, and more. */
+static size_t grab_room(size_t len) { return len / 4 + len / 32 + 64; }
 
 /* A cut at or after `from` where a piece boundary is certain: text[p] is ASCII
  * white space and text[p-1] ASCII non-space. The piece holding p-1 is a run of
  * one class (or a contraction) and cannot take a white-space character, and
  * the white-space run from p cannot reach back; no special token and no UTF-8
- * sequence holds an ASCII white-space byte. Returns len when none is found
- * before `limit`. */
-static size_t find_cut(const unsigned char *s, size_t from, size_t limit, size_t len)
+ * sequence holds an ASCII white-space byte. Returns len when there is none. */
+static size_t find_cut(const unsigned char *s, size_t from, size_t len)
 {
     if (from == 0) from = 1;
-    for (size_t p = from; p < limit; p++) {
+    for (size_t p = from; p < len; p++) {
         unsigned c = s[p];
         if ((c == ' ' || c == '\n' || c == '\t' || c == '\r') && s[p - 1] > 0x20 && s[p - 1] < 0x7f) return p;
     }
     return len;
+}
+
+/* The next part to encode, or NULL. */
+static grab *par_next(par *p)
+{
+    grab *g = NULL;
+    pthread_mutex_lock(&p->mu);
+    if (!p->stop && p->cursor < p->len) {
+        size_t rest = p->len - p->cursor, want = rest / (2 * p->threads);
+        if (want < MIN_GRAB) want = MIN_GRAB;
+        if (want < p->len / (MAX_GRABS / 4)) want = p->len / (MAX_GRABS / 4);
+        size_t end = want >= rest || p->ngrabs == MAX_GRABS - 1 ? p->len : find_cut(p->text, p->cursor + want, p->len);
+        g = &p->g[p->ngrabs++];
+        g->start = p->cursor;
+        g->len = end - p->cursor;
+        g->at = p->out;
+        g->room = grab_room(g->len);
+        p->cursor = end;
+        p->out += g->room;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return g;
+}
+
+static void *par_main(void *arg)
+{
+    par *p = arg;
+    tok_scratch scr = {0};
+    grab *g;
+    while ((g = par_next(p)) != NULL) {
+        tok_sink sink = {p->ids + g->at, g->room, 0, &g->spill, 0};
+        tok_invalid inv = {0, 0};
+        g->st = tok_encode_run(p->t, p->text + g->start, g->len, p->flags, 1, 0, &sink, &scr, &inv, &g->err_at);
+        if (g->st == LMP_OK && sink.oom) g->st = LMP_ENOMEM;
+        g->n = sink.n;
+        if (g->st) {
+            pthread_mutex_lock(&p->mu);
+            p->stop = 1;
+            pthread_mutex_unlock(&p->mu);
+        }
+    }
+    tok_scratch_free(&scr);
+    return NULL;
 }
 
 lmp_status lmp_tokenizer_encode_threads(const lmp_tokenizer *t, const void *text, size_t len, unsigned flags,
@@ -618,52 +679,83 @@ lmp_status lmp_tokenizer_encode_threads(const lmp_tokenizer *t, const void *text
     if (nt > len / MIN_CHUNK) nt = len / MIN_CHUNK;
     if (nt <= 1) return lmp_tokenizer_encode_buf(t, text, len, flags, buf, err);
 
-    const unsigned char *s = text;
-    chunk_job jobs[MAX_THREADS];
-    size_t nj = 0, start = 0;
-    for (size_t k = 1; k < nt && start < len; k++) {
-        size_t target = len / nt * k;
-        if (target <= start) continue;
-        size_t cut = find_cut(s, target, target + (len / nt) / 2 < len ? target + (len / nt) / 2 : len, len);
-        if (cut >= len) continue; /* no certain boundary near here: the chunk grows */
-        jobs[nj] = (chunk_job){t, s + start, cut - start, flags, {NULL, 0, 0}, NULL, LMP_OK, 0};
-        nj++;
-        start = cut;
-    }
-    jobs[nj] = (chunk_job){t, s + start, len - start, flags, {NULL, 0, 0}, NULL, LMP_OK, 0};
-    nj++;
-    /* Part 0 appends to the caller's buffer, sized for the whole text (about
-     * one id per 4 bytes of English), so that only the later parts are copied. */
+    par *p = calloc(1, sizeof *p);
+    if (!p) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
+    /* Every region fits: the rooms of all parts add up to at most this. */
+    size_t need = grab_room(len) + 64 * (size_t)MAX_GRABS;
     size_t n0 = buf->n;
-    if (tok_buf_reserve(buf, len / 4 + 16)) return lmp_error_set(err, LMP_ENOMEM, "out of memory (%zu ids)", len / 4);
-    for (size_t k = 0; k < nj; k++) jobs[k].out = k ? &jobs[k].buf : buf;
+    if (pthread_mutex_init(&p->mu, NULL) != 0) {
+        free(p);
+        return lmp_error_set(err, LMP_ENOMEM, "cannot create a mutex");
+    }
+    if (tok_buf_reserve(buf, need)) {
+        pthread_mutex_destroy(&p->mu);
+        free(p);
+        return lmp_error_set(err, LMP_ENOMEM, "out of memory (%zu ids)", need);
+    }
+    p->t = t;
+    p->text = text;
+    p->len = len;
+    p->flags = flags;
+    p->threads = nt;
+    p->ids = buf->ids;
+    p->out = n0;
 
     pthread_t tid[MAX_THREADS];
-    size_t started = 1;
-    for (size_t k = 1; k < nj; k++) {
-        if (pthread_create(&tid[k], NULL, chunk_main, &jobs[k]) != 0) break;
+    size_t started = 0;
+    for (size_t k = 1; k < nt; k++) {
+        if (pthread_create(&tid[started], NULL, par_main, p) != 0) break; /* the others do its share */
         started++;
     }
-    chunk_main(&jobs[0]);
-    for (size_t k = 1; k < started; k++) pthread_join(tid[k], NULL);
-    for (size_t k = started; k < nj; k++) chunk_main(&jobs[k]); /* a thread would not start: do it here */
+    par_main(p);
+    for (size_t k = 0; k < started; k++) pthread_join(tid[k], NULL);
 
+    /* The first failing part in text order names the error (the parts before
+     * it were all handed out, and ended). */
     st = LMP_OK;
-    size_t rest = 0, off = 0;
-    for (size_t k = 0; k < nj; k++) {
-        if (jobs[k].st && st == LMP_OK) st = run_error(jobs[k].st, s, len, off + jobs[k].at, err);
-        rest += jobs[k].buf.n;
-        off += jobs[k].len;
+    size_t total = 0, spilled = 0;
+    for (size_t k = 0; k < p->ngrabs && st == LMP_OK; k++) {
+        const grab *g = &p->g[k];
+        if (g->st) st = run_error(g->st, text, len, g->start + g->err_at, err);
+        total += g->n;
+        spilled += g->spill.n;
     }
-    if (st == LMP_OK && tok_buf_reserve(buf, rest)) st = lmp_error_set(err, LMP_ENOMEM, "out of memory (%zu ids)", rest);
-    if (st == LMP_OK)
-        for (size_t k = 1; k < nj; k++) {
-            memcpy(buf->ids + buf->n, jobs[k].buf.ids, jobs[k].buf.n * sizeof *buf->ids);
-            buf->n += jobs[k].buf.n;
+    if (st == LMP_OK && spilled == 0) {
+        /* Close the regions up: each moves down (never past its own start). */
+        size_t w = n0;
+        for (size_t k = 0; k < p->ngrabs; k++) {
+            const grab *g = &p->g[k];
+            if (g->at != w) memmove(buf->ids + w, buf->ids + g->at, g->n * sizeof *buf->ids);
+            w += g->n;
         }
-    else
-        buf->n = n0;
-    for (size_t k = 0; k < nj; k++) lmp_token_buf_free(&jobs[k].buf);
+        buf->n = w;
+    } else if (st == LMP_OK) {
+        /* Some part outgrew its region: lay the parts out in a new array. */
+        size_t cap = n0 + total;
+        lmp_token_id *ni = cap > SIZE_MAX / sizeof *ni ? NULL : malloc(cap * sizeof *ni);
+        if (!ni) {
+            st = lmp_error_set(err, LMP_ENOMEM, "out of memory (%zu ids)", total);
+        } else {
+            tok_hugepages(ni, cap * sizeof *ni);
+            memcpy(ni, buf->ids, n0 * sizeof *ni);
+            size_t w = n0;
+            for (size_t k = 0; k < p->ngrabs; k++) {
+                const grab *g = &p->g[k];
+                size_t in = g->n - g->spill.n;
+                memcpy(ni + w, buf->ids + g->at, in * sizeof *ni);
+                memcpy(ni + w + in, g->spill.ids, g->spill.n * sizeof *ni);
+                w += g->n;
+            }
+            free(buf->ids);
+            buf->ids = ni;
+            buf->cap = cap;
+            buf->n = w;
+        }
+    }
+    if (st) buf->n = n0;
+    for (size_t k = 0; k < p->ngrabs; k++) lmp_token_buf_free(&p->g[k].spill);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
     return st;
 }
 

@@ -67,11 +67,11 @@ static long name_to_bytes(const int16_t byte_of[0x144], const char *name, size_t
 /* ---- memory -------------------------------------------------------------------------
  * Loading writes about 7 MB of fresh memory once, and the first write to a
  * page is a page fault: in the virtual machine this was measured on, a very
- * expensive one (tok_hugepages in encode.c). So the large blocks are mappings
- * of whole 2 MiB huge pages, aligned, marked for transparent huge pages and
- * populated in one call; with huge pages unavailable they are ordinary pages,
- * populated the same way. Small blocks and other systems use calloc. Zeroed
- * either way. */
+ * expensive one (tok_hugepages in encode.c; docs/tokenizer.md, "Memory").
+ * So the large blocks are mappings of whole 2 MiB huge pages, aligned, marked
+ * for transparent huge pages and populated in one call; with huge pages
+ * unavailable they are ordinary pages, populated the same way. Small blocks
+ * and other systems use calloc. Zeroed either way. */
 #define POP_HDR 64
 
 static void *pop_alloc(size_t n)

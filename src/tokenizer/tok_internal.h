@@ -139,7 +139,8 @@ typedef struct tok_scratch {
 } tok_scratch;
 
 /* Where ids go: a caller's array (ids, cap; writes stop at cap but counting
- * goes on) or a growing buffer. */
+ * goes on), then, when buf is not NULL, a growing buffer (cap = 0: only the
+ * buffer). n counts them all. */
 typedef struct tok_sink {
     lmp_token_id *ids;
     size_t cap;
@@ -181,15 +182,15 @@ void tok_hugepages(void *p, size_t n);
 
 static inline int tok_sink_push(tok_sink *s, lmp_token_id id)
 {
-    if (s->buf) {
+    if (s->n < s->cap) {
+        s->ids[s->n] = id;
+    } else if (s->buf) {
         lmp_token_buf *b = s->buf;
         if (b->n == b->cap && tok_buf_reserve(b, 1)) {
             s->oom = 1;
             return -1;
         }
         b->ids[b->n++] = id;
-    } else if (s->n < s->cap) {
-        s->ids[s->n] = id;
     }
     s->n++;
     return 0;
