@@ -10,8 +10,8 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lmprob next (MODEL | --model MODEL) [--prompt TEXT] [-k N] [--top-p P] [--mode M] [--gpt2-vocab P]\n"
-            "                   [--threads T] [--json]\n"
+            "usage: lmprob next (MODEL | --model MODEL) [--prompt TEXT] [-k N] [--top-p P] [--mode M]\n"
+            "                   [--gpt2-vocab P] [--threads T] [--json]\n"
             "\n"
             "The model's distribution of the token after TEXT, over the whole vocabulary: the N most likely\n"
             "tokens with their probabilities, the entropy (nats and bits) and the nucleus size (the smallest\n"
@@ -27,6 +27,7 @@ static void usage(FILE *f)
             "                  word); a mode the model's file contradicts is refused\n"
             "  --threads T     GPT-2: threads of the forward pass (default 0: all cores)\n"
             "  --gpt2-vocab P  GPT-2's vocabulary for --mode gpt2 or a GPT-2 folder without one (as lmprob ppl)\n"
+
             "  --json          one JSON object: prompt, context_tokens, unknown, entropy_nats,\n"
             "                  entropy_bits, top_p, nucleus_size, vocab_size, mass (the sum of p: 1 for a\n"
             "                  normalised model), top (rank, id, token, p, ln_p)\n"

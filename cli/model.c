@@ -60,7 +60,7 @@ static int load_ngram(const char *cmd, const char *path, const cli_lm_opts *o, c
         early = have == LMP_NGRAM_TOKENS_UNKNOWN ? LMP_LM_TOKENS_WORD : (lmp_lm_tokens)have;
     lmp_tokenizer *tok = NULL;
     if (o->vocab && early != LMP_LM_TOKENS_DEFAULT && early != LMP_LM_TOKENS_GPT2) {
-        cli_error("%s: --vocab (--gpt2-vocab) goes with --mode gpt2 or a GPT-2 model", cmd);
+        cli_error("%s: --gpt2-vocab goes with --mode gpt2 or a GPT-2 model", cmd);
         return CLI_USAGE;
     }
     if (early == LMP_LM_TOKENS_GPT2 && !(tok = cli_gpt2_load(cmd, o->vocab))) return CLI_FAIL;

@@ -223,8 +223,8 @@ LMP_API lmp_status lmp_ngram_check_tokens(const lmp_ngram *m, lmp_ngram_tokens w
 /* The same check before loading: reads only the token record of the model file at
  * path (an ARPA file's lines up to its counts, a binary's header), so that a wrong
  * --mode is refused before a large ARPA file is parsed. *have = the record
- * (UNKNOWN without one, and for "-" and for anything but a regular file, such as a
- * pipe: those are left to the loader, which reads them once). want UNKNOWN:
+ * (UNKNOWN without one, and for "-", a pipe or any other file that is not a
+ * regular file: it cannot be read twice, so it is left to the loader). want UNKNOWN:
  * no check. LMP_EINVAL with lmp_ngram_check_tokens's message on a mismatch; the
  * loader's errors for a file that cannot be opened or has no \data\ section. */
 LMP_API lmp_status lmp_ngram_peek_tokens(const char *path, lmp_ngram_tokens want, lmp_ngram_tokens *have,

@@ -22,7 +22,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 
 #include "ngram_internal.h"
@@ -622,8 +621,8 @@ lmp_status lmp_ngram_peek_tokens(const char *path, lmp_ngram_tokens want, lmp_ng
 {
     *have = LMP_NGRAM_TOKENS_UNKNOWN;
     if (!path) return lmp_error_set(err, LMP_EINVAL, "model path is NULL");
-    /* Reading stdin, a pipe or a device here would take the model from the loader:
-     * only regular files are peeked at. */
+    /* Only a regular file can be read twice: the head of stdin, a pipe or a FIFO read here would be
+     * missing from the loader's read. Those are checked after the load. */
     struct stat sb;
     if (strcmp(path, "-") == 0 || (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))) return LMP_OK;
     struct lmp_ngram *m = NULL;

@@ -78,7 +78,7 @@ expect_out "help states defaults" "default 50" "$LMPROB" generate --help
 expect_out "help states the sampler defaults" "top-k K .*default 0: off" "$LMPROB" generate --help
 # every option the commands take is in their help: GPT-2 tokens for n-gram models and their vocabulary
 for c in generate next kl; do
-  expect_out "$c --help lists --gpt2-vocab" "^  --gpt2-vocab P +GPT-2.s vocabulary" "$LMPROB" $c --help
+  expect_out "$c --help lists --gpt2-vocab" '^  --gpt2-vocab P +GPT-2.s vocabulary' "$LMPROB" $c --help
   expect_out "$c --help lists --mode gpt2" 'char, byte or gpt2' "$LMPROB" $c --help
 done
 
