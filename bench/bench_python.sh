@@ -8,6 +8,7 @@
 #   KENLM_PY   folder holding KenLM's Python module (kenlm*.so; docs/python.md); without it that part skips
 #   BUILD      lmprob build folder (default build; $BUILD/python holds the package)
 #   REPS       rounds per median (default 7)
+#   CLOCK      cpu: the numpy part in thread CPU time, fastest round (bench_python.py says why)
 #   WORK       scratch folder (default ${TMPDIR:-/tmp}/lmprob-bench-python)
 set -u
 cd "$(dirname "$0")/.."
