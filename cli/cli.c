@@ -40,19 +40,6 @@ int cli_is_opt(const char *arg, const char *name)
     return strncmp(arg, name, L) == 0 && (arg[L] == '\0' || arg[L] == '=');
 }
 
-const char *cli_optarg(int argc, char **argv, int *i, const char *name)
-{
-    const char *a = argv[*i];
-    size_t L = strlen(name);
-    if (a[L] == '=') return a + L + 1;
-    if (*i + 1 >= argc) {
-        cli_error("option %s needs a value", name);
-        return NULL;
-    }
-    (*i)++;
-    return argv[*i];
-}
-
 /* Strict number token s[0..len): the whole token must be a number. Returns 0,
  * -1 (not a number, NaN, or an infinity not allowed) or -2 (a finite literal
  * beyond the double range, such as 1e999: strtod would make it +-inf with
@@ -516,7 +503,11 @@ int cli_read_file(const char *path, char **buf, size_t *len)
 
 int cli_check_input(const char *cmd, const char *path)
 {
-    if (!path || strcmp(path, "-") == 0) return 0;
+    if (!path) return 0;
+    if (strcmp(path, "-") == 0) { /* every input checked here that is stdin gets the terminal note */
+        cli_stdin_note(cmd, path);
+        return 0;
+    }
     struct stat sb;
     if (stat(path, &sb) != 0) {
         cli_error("%s: %s: cannot open: %s", cmd, path, strerror(errno));
@@ -688,7 +679,7 @@ lmp_tokenizer *cli_gpt2_load(const char *cmd, const char *vocab)
         for (int i = 0; i < ncand; i++)
             if (has_vocab(cand[i])) return load_vocab(cmd, cand[i]);
     }
-    cli_error("%s: no GPT-2 vocabulary found: expected --vocab DIR (encoder.json + vocab.bpe, vocab.json + "
+    cli_error("%s: no GPT-2 vocabulary found: expected --gpt2-vocab DIR (encoder.json + vocab.bpe, vocab.json + "
               "merges.txt, or a .tiktoken rank file), $%s, or one of %s, %s, %s (`make` puts it in build/gpt2, "
               "`make install` in PREFIX/share/lmprob/gpt2)",
               cmd, CLI_GPT2_VOCAB_ENV, ncand > 0 ? cand[0] : "<binary>/gpt2", ncand > 1 ? cand[1] : "<binary>/../gpt2",

@@ -65,10 +65,6 @@ int cli_read_doubles(const char *path, int allow_inf, double **out, size_t *n);
  * *out is row-major and malloc'd; caller frees. */
 int cli_read_table(const char *path, double **out, size_t *rows, size_t *cols);
 
-/* Fetch the value of an option that takes one ("--seed 3" or "--seed=3").
- * Returns the value, or NULL after printing "option X needs a value". *i is advanced. */
-const char *cli_optarg(int argc, char **argv, int *i, const char *name);
-
 /* 1 when argv[i] is option `name` (exactly, or as "name=value"). */
 int cli_is_opt(const char *arg, const char *name);
 
@@ -122,7 +118,7 @@ int cli_model_out_format(const char *path);
 int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path, int format, const char *command);
 
 /* GPT-2's vocabulary for every command that needs one, found in this order:
- *   1. `vocab` (the command's --vocab DIR|FILE), when not NULL: used or failed, no fallback;
+ *   1. `vocab` (the command's --gpt2-vocab DIR|FILE), when not NULL: used or failed, no fallback;
  *   2. the environment variable LMPROB_GPT2_VOCAB;
  *   3. gpt2/ beside the binary, then ../gpt2 (build/lmprob and build/asan/lmprob find build/gpt2);
  *   4. ../share/lmprob/gpt2 from the binary's folder (where `make install PREFIX=...` puts it).
@@ -146,7 +142,8 @@ int cli_read_file(const char *path, char **buf, size_t *len);
 /* Fail early: before long work, every command checks that its inputs can be
  * read and its outputs created. Each prints "lmprob: <cmd>: ..." naming the
  * path and why, and returns -1 (0 when fine; "-" and NULL always pass).
- *   cli_check_input       a file or folder that exists and can be read
+ *   cli_check_input       a file or folder that exists and can be read ("-": standard input,
+ *                         with cli_stdin_note's terminal note)
  *   cli_check_output      a file the atomic writer can create (its temporary
  *                         file is created and removed)
  *   cli_check_output_dir  a folder that exists and is writable, or can be made */
@@ -157,27 +154,33 @@ int cli_check_output_dir(const char *cmd, const char *dir);
 /* ---- models (cli/model.c) -------------------------------------------------------- */
 
 
-/* The model options the commands share: --mode word|char|byte, --threads T (0: all cores),
- * --window W (>= 2) and --stride S (>= 1). `which` is a mask of CLI_LM_*: 1 when argv[*i] was
- * one (consumed), 0 when not, -1 on an error (printed). */
+/* The model options the commands share (entries of their option tables, opt.h):
+ * --mode word|char|byte|gpt2, --threads T (0: all cores), --gpt2-vocab DIR|FILE, and
+ * --window W (>= 2) / --stride S (>= 1) for the commands that score long texts. */
 typedef struct cli_lm_opts {
     lmp_lm_tokens mode;     /* LMP_LM_TOKENS_DEFAULT unless --mode */
     long threads;           /* 0 */
     long window, stride;    /* 0: the defaults of lmp_eval_windows */
     int windows_given;      /* --window or --stride seen */
-    const char *vocab;      /* --vocab DIR|FILE: GPT-2's vocabulary (NULL: the model folder's, else the default) */
+    const char *vocab;      /* --gpt2-vocab DIR|FILE: GPT-2's vocabulary (NULL: the model folder's, else the default) */
 } cli_lm_opts;
-#define CLI_LM_MODE 1u
-#define CLI_LM_THREADS 2u
-#define CLI_LM_WINDOW 4u
-#define CLI_LM_VOCAB 8u
 #define CLI_LM_OPTS_INIT {LMP_LM_TOKENS_DEFAULT, 0, 0, 0, 0, NULL}
-int cli_lm_opt(const char *cmd, int argc, char **argv, int *i, unsigned which, cli_lm_opts *o);
+#define CLI_OPTS_LM(o) \
+    CLI_OPT_MODE(&(o).mode), CLI_OPT_THREADS(&(o).threads), CLI_OPT_GPT2_VOCAB(&(o).vocab), CLI_OPT_VOCAB_RENAMED
+#define CLI_OPTS_LM_WINDOW(o)                                                                                         \
+    {.name = "--window", .kind = CLI_OPT_LONG, .dest = &(o).window, .lo = 2, .hi = 1e15,                             \
+     .expect = "a window of >= 2 tokens", .seen = &(o).windows_given},                                             \
+    {.name = "--stride", .kind = CLI_OPT_LONG, .dest = &(o).stride, .lo = 1, .hi = 1e15, .expect = "a stride >= 1", \
+     .seen = &(o).windows_given}
+
+/* The model of a command that takes it as an argument or as --model (ppl, next, kl, generate):
+ * *model = the one given; prints the error and returns -1 when both are given. */
+int cli_one_model(const char *cmd, const char *pos, const char *opt, const char **model);
 
 /* Load a model of any kind after checking the path, with a progress line on a
  * terminal while it loads: an n-gram file (o->mode: the token mode asked,
  * LMP_LM_TOKENS_DEFAULT for the model's own), or GPT-2 (a folder with
- * config.json or a .safetensors file; its vocabulary: --vocab, else the
+ * config.json or a .safetensors file; its vocabulary: --gpt2-vocab, else the
  * folder's vocab.json + merges.txt, else the default that cli_gpt2_load finds;
  * o->threads for its forward pass). Prints the error; CLI_OK or CLI_FAIL. */
 int cli_lm_load(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm **out);
@@ -190,14 +193,9 @@ lmp_status cli_tokenize(const lmp_lm *lm, const char *text, size_t len, unsigned
  * byte tokens as the characters they stand for; GPT-2 tokens as their bytes. */
 void cli_print_token(FILE *f, const lmp_lm *lm, lmp_token_id id, int first);
 
-/* The sampler options of decode and generate (same names, same domains):
- * 1 when argv[*i] was one (consumed, with its value), 0 when it is not a
- * sampler option, -1 on an error (printed). *dtype_set records --dtype. */
-int cli_sampler_opt(const char *cmd, int argc, char **argv, int *i, lmp_sampler_params *prm, int *dtype_set);
-/* After parsing: --dtype defaults to f64 with --order hf, f32 with llama. */
+/* The sampler options of decode and generate are CLI_OPTS_SAMPLER (opt.h). After parsing:
+ * --dtype defaults to f64 with --chain hf, f32 with llama. */
 void cli_sampler_finish(lmp_sampler_params *prm, int dtype_set);
-/* --rng xoshiro|numpy and --seed S: 1 consumed, 0 not one of them, -1 error. */
-int cli_rng_opt(const char *cmd, int argc, char **argv, int *i, lmp_rng_kind *kind, uint64_t *seed);
 
 #define CLI_SAMPLER_HELP                                                                                  \
     "  --temperature T          T > 0 divides the logits; T = 0 is greedy (default 1)\n"                   \
@@ -214,5 +212,13 @@ int cli_rng_opt(const char *cmd, int argc, char **argv, int *i, lmp_rng_kind *ki
     "  --chain hf|llama         chain order and edge rules (default hf: temperature first)\n"              \
     "  --dtype f64|f32          arithmetic (default f64 for hf, f32 for llama)\n"                          \
     "  --rng xoshiro|numpy      random stream (default xoshiro; numpy: legacy MT19937, np.random.seed parity)\n"
+
+/* `lmprob train`'s options, checks, output and report, with the training step
+ * supplied: lmp_train_model_load for lmprob, the distributed trainer for
+ * lmprob-mpi (mpi/). A trainer that returns LMP_OK with *m NULL has nothing to
+ * write (an MPI rank other than 0); one that fails with an empty err->msg exits
+ * 1 quietly (another rank reported the error). */
+typedef lmp_status (*cli_train_fn)(const char *input, const lmp_train_params *p, lmp_train_model **m, lmp_error *err);
+int cli_train_run(int argc, char **argv, cli_train_fn train);
 
 #endif

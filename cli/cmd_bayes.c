@@ -29,16 +29,6 @@ static void usage(FILE *f)
           f);
 }
 
-static int parse_prob(const char *opt, const char *s, double *out)
-{
-    if (cli_parse_double(opt, s, out)) return -1;
-    if (*out < 0 || *out > 1) {
-        cli_error("%s: expected a probability in [0, 1], got '%s'", opt, s);
-        return -1;
-    }
-    return 0;
-}
-
 /* "+,+,-" (or "++-") -> 1/0 per test. */
 static int parse_results(const char *s, char *out, long *n)
 {
@@ -69,32 +59,20 @@ static int disease(int argc, char **argv)
     long tests = 3, nres = 0;
     char res[1000];
     int json = 0, have_tests = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (cli_is_help(a)) { usage(stdout); return CLI_OK; }
-        if (strcmp(a, "--json") == 0) json = 1;
-        else if (cli_is_opt(a, "--prior")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--prior")) || parse_prob("bayes: --prior", v, &prior)) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--sensitivity")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--sensitivity")) || parse_prob("bayes: --sensitivity", v, &sens))
-                return CLI_USAGE;
-        } else if (cli_is_opt(a, "--fpr")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--fpr")) || parse_prob("bayes: --fpr", v, &fpr)) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--tests")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--tests")) || cli_parse_long("bayes: --tests", v, &tests))
-                return CLI_USAGE;
-            if (tests < 0 || tests > 100000) {
-                cli_error("bayes: --tests: expected an integer in 0..100000, got '%s'", v);
-                return CLI_USAGE;
-            }
-            have_tests = 1;
-        } else if (cli_is_opt(a, "--results")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--results")) || parse_results(v, res, &nres)) return CLI_USAGE;
-        } else {
-            cli_error("bayes disease: unknown option '%s' (see lmprob bayes --help)", a);
-            return CLI_USAGE;
-        }
+    const char *results = NULL;
+    const cli_opt opts[] = {
+        CLI_OPT_JSON(&json), CLI_OPT_PROB("--prior", &prior), CLI_OPT_PROB("--sensitivity", &sens),
+        CLI_OPT_PROB("--fpr", &fpr),
+        {.name = "--tests", .kind = CLI_OPT_LONG, .dest = &tests, .lo = 0, .hi = 100000, .expect = "an integer in 0..100000", .seen = &have_tests},
+        {.name = "--results", .kind = CLI_OPT_STR, .dest = &results},
+    };
+    int rc = cli_parse("bayes disease", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL);
+    if (rc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (rc) return rc;
+    if (results && parse_results(results, res, &nres)) return CLI_USAGE;
     if (nres && have_tests) {
         cli_error("bayes disease: --tests and --results: expected one of them");
         return CLI_USAGE;
@@ -341,14 +319,6 @@ static int beta(int argc, char **argv)
 
 int cmd_bayes(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return CLI_USAGE;
-    }
-    if (cli_is_help(argv[1])) { usage(stdout); return CLI_OK; }
-    if (strcmp(argv[1], "disease") == 0) return disease(argc - 1, argv + 1);
-    if (strcmp(argv[1], "joint") == 0) return joint(argc - 1, argv + 1);
-    if (strcmp(argv[1], "beta") == 0) return beta(argc - 1, argv + 1);
-    cli_error("bayes: unknown subcommand '%s': expected disease, joint or beta", argv[1]);
-    return CLI_USAGE;
+    static const cli_sub subs[] = {{"disease", disease}, {"joint", joint}, {"beta", beta}};
+    return cli_subcommand("bayes", argc, argv, subs, CLI_NOPTS(subs), usage);
 }

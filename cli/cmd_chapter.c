@@ -720,61 +720,38 @@ int cmd_chapter(int argc, char **argv)
     int list = 0;
     int want[NSECTIONS] = {0}, any = 0;
     lmp_rng_kind rk = LMP_RNG_NUMPY_LEGACY;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        int r;
-        if (cli_is_help(a)) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (strcmp(a, "--list") == 0) {
-            list = 1;
-        } else if (strcmp(a, "--json") == 0) {
-            c.json = 1;
-        } else if ((r = cli_rng_opt("chapter", argc, argv, &i, &rk, &c.seed)) != 0) {
-            if (r < 0) return CLI_USAGE;
-            /* the chapter's blocks are numpy code: they draw numpy's legacy stream */
-            if (rk != LMP_RNG_NUMPY_LEGACY) {
-                cli_error("chapter: --rng: the chapter's examples draw numpy's legacy stream: expected numpy");
-                return CLI_USAGE;
-            }
-            if (cli_seed_check("chapter", rk, c.seed)) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--clt-repeats")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--clt-repeats")) || cli_parse_long("--clt-repeats", v, &c.clt_repeats))
-                return CLI_USAGE;
-            if (c.clt_repeats < 0) {
-                cli_error("chapter: --clt-repeats: expected R >= 0, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if (cli_is_opt(a, "--model")) {
-            if (!(c.model = cli_optarg(argc, argv, &i, "--model"))) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--text")) {
-            if (!(c.text = cli_optarg(argc, argv, &i, "--text"))) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--window") || cli_is_opt(a, "--stride")) {
-            int is_w = cli_is_opt(a, "--window");
-            long x;
-            if (!(v = cli_optarg(argc, argv, &i, is_w ? "--window" : "--stride")) ||
-                cli_parse_long(is_w ? "--window" : "--stride", v, &x))
-                return CLI_USAGE;
-            if (x < 1 || (is_w && x < 2)) {
-                cli_error("chapter: %s: expected %s, got '%s'", is_w ? "--window" : "--stride",
-                          is_w ? "an integer >= 2" : "an integer >= 1", v);
-                return CLI_USAGE;
-            }
-            if (is_w) c.window = (size_t)x;
-            else c.stride = (size_t)x;
-        } else if (a[0] == '-') {
-            cli_error("chapter: unknown option '%s' (see lmprob chapter --help)", a);
+    const cli_opt opts[] = {
+        {.name = "--list", .kind = CLI_OPT_FLAG, .dest = &list}, CLI_OPT_JSON(&c.json), CLI_OPT_RNG(&rk),
+        CLI_OPT_SEED(&c.seed),
+        {.name = "--clt-repeats", .kind = CLI_OPT_LONG, .dest = &c.clt_repeats, .lo = 0, .hi = 1e15, .expect = "R >= 0"},
+        {.name = "--model", .kind = CLI_OPT_STR, .dest = &c.model},
+        {.name = "--text", .kind = CLI_OPT_STR, .dest = &c.text},
+        /* the domains of ppl's --window/--stride (CLI_OPTS_LM_WINDOW) */
+        {.name = "--window", .kind = CLI_OPT_SIZE, .dest = &c.window, .lo = 2, .hi = 1e15, .expect = "a window of >= 2 tokens"},
+        {.name = "--stride", .kind = CLI_OPT_SIZE, .dest = &c.stride, .lo = 1, .hi = 1e15, .expect = "a stride >= 1"},
+    };
+    const char *pos[64];
+    size_t npos = 0;
+    int prc = cli_parse("chapter", argc, argv, opts, CLI_NOPTS(opts), pos, 64, &npos);
+    if (prc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (prc) return prc;
+    /* the chapter's blocks are numpy code: they draw numpy's legacy stream */
+    if (rk != LMP_RNG_NUMPY_LEGACY) {
+        cli_error("chapter: --rng: the chapter's examples draw numpy's legacy stream: expected numpy");
+        return CLI_USAGE;
+    }
+    if (cli_seed_check("chapter", rk, c.seed)) return CLI_USAGE;
+    for (size_t p = 0; p < npos; p++) {
+        long k;
+        if (cli_scan_long(pos[p], &k) || k < 1 || (size_t)k > NSECTIONS) {
+            cli_error("chapter: section: expected 1..%zu, got '%s'", NSECTIONS, pos[p]);
             return CLI_USAGE;
-        } else {
-            long k;
-            if (cli_parse_long("section", a, &k)) return CLI_USAGE;
-            if (k < 1 || (size_t)k > NSECTIONS) {
-                cli_error("chapter: section: expected 1..%zu, got '%s'", NSECTIONS, a);
-                return CLI_USAGE;
-            }
-            want[k - 1] = 1;
-            any = 1;
         }
+        want[k - 1] = 1;
+        any = 1;
     }
     if (c.stride > c.window) {
         cli_error("chapter: --stride: expected stride <= window (%zu), got '%zu'", c.window, c.stride);

@@ -19,13 +19,13 @@ static void usage(FILE *f)
             "  and n samples.\n"
             "\n"
             "  --logits LIST            logits inline (\"3,2,1.5\")\n"
-            "  --vocab LIST             token names for the ids (\"the,a,cat\"), for printing\n"
+            "  --names LIST             token names for the ids (\"the,a,cat\"), for printing\n"
             "  --history LIST           previous token ids, for the penalties\n"
             CLI_SAMPLER_HELP
             CLI_HELP_SEED
             "  -n N                     number of samples (default 10; 0: none; at most 1e9)\n"
             "  --counts                 print how often each token was drawn (Counter order)\n"
-            "  --top N                  how many top tokens to print (default 10)\n"
+            "  --top N (also -k N)      how many top tokens to print (default 10)\n"
             "  --digits D               decimals for probabilities (default 4)\n"
             "  --json                   everything as one JSON object\n"
             "\n"
@@ -59,14 +59,16 @@ static int parse(int argc, char **argv, opts *o)
     o->digits = 4;
     const cli_opt table[] = {
         {.name = "--logits", .kind = CLI_OPT_STR, .dest = &o->logits},
-        {.name = "--vocab", .kind = CLI_OPT_STR, .dest = &o->vocab},
+        {.name = "--names", .kind = CLI_OPT_STR, .dest = &o->vocab},
+        {.name = "--vocab", .alias = "--names", .kind = CLI_OPT_RENAMED,
+         .expect = "the token names of the ids (--vocab is a word list file, in train and filter)"},
         {.name = "--history", .kind = CLI_OPT_STR, .dest = &o->history},
         CLI_OPTS_SAMPLER(o->prm, &o->dtype_set),
         CLI_OPT_RNG(&o->rng),
         CLI_OPT_SEED(&o->seed),
         CLI_OPT_COUNT(&o->n),
         {.name = "--samples", .kind = CLI_OPT_LONG, .dest = &o->n, .lo = 0, .hi = 1e15, .expect = CLI_DOMAIN_COUNT},
-        {.name = "--top", .kind = CLI_OPT_LONG, .dest = &o->top, .lo = 0, .hi = 1e15, .expect = "n >= 0"},
+        CLI_OPT_TOP(&o->top),
         {.name = "--digits", .kind = CLI_OPT_LONG, .dest = &o->digits, .lo = 0, .hi = 17, .expect = "0 .. 17"},
         {.name = "--counts", .kind = CLI_OPT_FLAG, .dest = &o->counts},
         CLI_OPT_JSON(&o->json),
@@ -186,7 +188,7 @@ int cmd_decode(int argc, char **argv)
         c.names = split_vocab(o.vocab, &c.nnames);
         if (!c.names) goto done;
         if (c.nnames != V) {
-            cli_error("decode: --vocab: expected %zu names (one per logit), got %zu", V, c.nnames);
+            cli_error("decode: --names: expected %zu names (one per logit), got %zu", V, c.nnames);
             rc = CLI_USAGE;
             goto done;
         }

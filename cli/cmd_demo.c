@@ -1046,19 +1046,17 @@ static int report_page(const char *dir, const model_row *rows, size_t n, uint64_
     return CLI_OK;
 }
 
+static void demo_usage(FILE *f)
+{
+    fprintf(f, "usage: lmprob demo uniform --output U.arpa TRAIN\n"
+               "       lmprob demo report --dir OUT [--seed S] [--rng numpy] [--positions N]\n"
+               "The library side of `make demo` (scripts/demo.sh runs the whole job; see docs/demo.md).\n"
+               "\n"
+               "example: lmprob demo uniform --output u.arpa train.txt\n");
+}
+
 int cmd_demo(int argc, char **argv)
 {
-    if (argc < 2 || cli_is_help(argv[1])) {
-        FILE *f = argc < 2 ? stderr : stdout;
-        fprintf(f, "usage: lmprob demo uniform --output U.arpa TRAIN\n"
-                   "       lmprob demo report --dir OUT [--seed S] [--rng numpy] [--positions N]\n"
-                   "The library side of `make demo` (scripts/demo.sh runs the whole job; see docs/demo.md).\n"
-                   "\n"
-                   "example: lmprob demo uniform --output u.arpa train.txt\n");
-        return argc < 2 ? CLI_USAGE : CLI_OK;
-    }
-    if (strcmp(argv[1], "uniform") == 0) return demo_uniform(argc - 1, argv + 1);
-    if (strcmp(argv[1], "report") == 0) return demo_report(argc - 1, argv + 1);
-    cli_error("demo: unknown subcommand '%s': expected uniform or report", argv[1]);
-    return CLI_USAGE;
+    static const cli_sub subs[] = {{"uniform", demo_uniform}, {"report", demo_report}};
+    return cli_subcommand("demo", argc, argv, subs, CLI_NOPTS(subs), demo_usage);
 }

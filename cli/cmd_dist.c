@@ -61,18 +61,6 @@ typedef struct dist_opts {
     lmp_rng_kind kind;
 } dist_opts;
 
-typedef struct num_opt {
-    const char *name;
-    size_t off_val, off_has;
-} num_opt;
-
-#define NUM(name, field) {"--" name, offsetof(dist_opts, field), offsetof(dist_opts, has_##field)}
-static const num_opt num_opts[] = {
-    NUM("mu", mu),       NUM("sigma", sigma), NUM("lo", lo),         NUM("hi", hi),
-    NUM("b", b),         NUM("rate", rate),   NUM("shape", shape),   NUM("scale", scale),
-    NUM("a", a),         NUM("lambda", lambda),
-};
-
 /* ---- output helpers ---------------------------------------------------------------- */
 
 typedef struct out_state {
@@ -653,73 +641,35 @@ int cmd_dist(int argc, char **argv)
         usage(stderr);
         return CLI_USAGE;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v;
-        int r;
-        if (cli_is_help(a)) {
-            usage(stdout);
-            return CLI_OK;
-        }
-        int matched = 0;
-        for (size_t k = 0; k < sizeof num_opts / sizeof num_opts[0]; k++) {
-            if (!cli_is_opt(a, num_opts[k].name)) continue;
-            char opt[32];
-            snprintf(opt, sizeof opt, "dist: %s", num_opts[k].name);
-            if (!(v = cli_optarg(argc, argv, &i, num_opts[k].name))) return CLI_USAGE;
-            if (cli_parse_double(opt, v, (double *)((char *)&d + num_opts[k].off_val))) return CLI_USAGE;
-            *(int *)((char *)&d + num_opts[k].off_has) = 1;
-            matched = 1;
-            break;
-        }
-        if (matched) continue;
-        int q = -1;
-        if (cli_is_opt(a, "--pdf") || cli_is_opt(a, "--pmf")) q = Q_PDF;
-        else if (cli_is_opt(a, "--logpdf") || cli_is_opt(a, "--logpmf")) q = Q_LOGPDF;
-        else if (cli_is_opt(a, "--cdf")) q = Q_CDF;
-        else if (cli_is_opt(a, "--sf")) q = Q_SF;
-        else if (cli_is_opt(a, "--quantile") || cli_is_opt(a, "--ppf")) q = Q_QUANTILE;
-        if (q >= 0) {
-            char name[32];
-            snprintf(name, sizeof name, "%.*s", (int)strcspn(a, "="), a);
-            if (!(d.q[q] = cli_optarg(argc, argv, &i, name))) return CLI_USAGE;
-            continue;
-        }
-        if (cli_is_opt(a, "--p")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--p"))) return CLI_USAGE;
-            d.p_list = v;   /* a list for categorical, one number otherwise (parsed below) */
-            d.has_p = 1;
-        } else if (cli_is_opt(a, "--n")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--n")) || cli_parse_long("dist: --n", v, &d.n)) return CLI_USAGE;
-            d.has_n = 1;
-        } else if (cli_is_opt(a, "--alpha")) {
-            if (!(d.alpha_list = cli_optarg(argc, argv, &i, "--alpha"))) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--mean")) {
-            if (!(d.mean_list = cli_optarg(argc, argv, &i, "--mean"))) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--cov")) {
-            if (!(d.cov_text = cli_optarg(argc, argv, &i, "--cov"))) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--sample")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--sample")) || cli_parse_long("dist: --sample", v, &d.sample))
-                return CLI_USAGE;
-            if (d.sample < 0) {
-                cli_error("dist: --sample: expected a number of draws >= 0, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if ((r = cli_rng_opt("dist", argc, argv, &i, &d.kind, &d.seed)) != 0) {
-            if (r < 0) return CLI_USAGE;
-        } else if (strcmp(a, "--stats") == 0) d.stats = 1;
-        else if (strcmp(a, "--json") == 0) d.json = 1;
-        else if (strcmp(a, "--normalize") == 0) d.normalize = 1;
-        else if (a[0] == '-' && a[1]) {
-            cli_error("dist: unknown option '%s' (see lmprob dist --help)", a);
-            return CLI_USAGE;
-        } else if (!d.family) {
-            d.family = a;
-        } else {
-            cli_error("dist: unexpected argument '%s' (family already given: %s)", a, d.family);
-            return CLI_USAGE;
-        }
+#define DIST_NUM(nm, field) \
+    {.name = "--" nm, .kind = CLI_OPT_DOUBLE, .dest = &d.field, .lo = -1e308, .hi = 1e308, .expect = "a finite number", .seen = &d.has_##field}
+    const cli_opt table[] = {
+        DIST_NUM("mu", mu), DIST_NUM("sigma", sigma), DIST_NUM("lo", lo), DIST_NUM("hi", hi), DIST_NUM("b", b),
+        DIST_NUM("rate", rate), DIST_NUM("shape", shape), DIST_NUM("scale", scale), DIST_NUM("a", a),
+        DIST_NUM("lambda", lambda),
+        {.name = "--pdf", .alias = "--pmf", .kind = CLI_OPT_STR, .dest = &d.q[Q_PDF]},
+        {.name = "--logpdf", .alias = "--logpmf", .kind = CLI_OPT_STR, .dest = &d.q[Q_LOGPDF]},
+        {.name = "--cdf", .kind = CLI_OPT_STR, .dest = &d.q[Q_CDF]},
+        {.name = "--sf", .kind = CLI_OPT_STR, .dest = &d.q[Q_SF]},
+        {.name = "--quantile", .alias = "--ppf", .kind = CLI_OPT_STR, .dest = &d.q[Q_QUANTILE]},
+        /* a list for categorical, one number otherwise (parsed below, once the family is known) */
+        {.name = "--p", .kind = CLI_OPT_STR, .dest = &d.p_list, .seen = &d.has_p},
+        {.name = "--n", .kind = CLI_OPT_LONG, .dest = &d.n, .lo = 0, .hi = 1e15, .expect = "a number of trials >= 0", .seen = &d.has_n},
+        {.name = "--alpha", .kind = CLI_OPT_STR, .dest = &d.alpha_list},
+        {.name = "--mean", .kind = CLI_OPT_STR, .dest = &d.mean_list},
+        {.name = "--cov", .kind = CLI_OPT_STR, .dest = &d.cov_text},
+        {.name = "--sample", .kind = CLI_OPT_LONG, .dest = &d.sample, .lo = 0, .hi = 1e15, .expect = "a number of draws >= 0"},
+        CLI_OPT_SEED(&d.seed), CLI_OPT_RNG(&d.kind), CLI_OPT_JSON(&d.json),
+        {.name = "--stats", .kind = CLI_OPT_FLAG, .dest = &d.stats},
+        {.name = "--normalize", .kind = CLI_OPT_FLAG, .dest = &d.normalize},
+    };
+#undef DIST_NUM
+    int prc = cli_parse("dist", argc, argv, table, CLI_NOPTS(table), &d.family, 1, NULL);
+    if (prc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (prc != CLI_OK) return prc;
     if (!d.family) {
         cli_error("dist: no family given (see lmprob dist --help)");
         return CLI_USAGE;

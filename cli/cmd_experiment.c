@@ -38,52 +38,18 @@ static void usage(FILE *f)
             CLI_DEFAULT_SEED);
 }
 
-static int opt_size(const char *opt, const char *v, size_t lo, size_t hi, size_t *out)
-{
-    long x;
-    if (!v || cli_parse_long(opt, v, &x)) return -1;
-    if (x < (long)lo || (unsigned long)x > hi) {
-        cli_error("%s: expected an integer in %zu..%zu, got '%s'", opt, lo, hi, v);
-        return -1;
-    }
-    *out = (size_t)x;
-    return 0;
-}
-
-static int opt_prob(const char *opt, const char *v, double *out)
-{
-    if (!v || cli_parse_double(opt, v, out)) return -1;
-    if (*out < 0 || *out > 1) {
-        cli_error("%s: expected a probability in [0, 1], got '%s'", opt, v);
-        return -1;
-    }
-    return 0;
-}
-
 static void jkey(const char *k, double v, int first)
 {
     printf("%s\"%s\": ", first ? "" : ", ", k);
     cli_json_double(stdout, v);
 }
 
-int cmd_experiment(int argc, char **argv)
+static const cli_choice fits[] = {{"exact", 0}, {"numpy", 1}, {NULL, 0}};
+
+/* One experiment: argv[0] is its name (which: its index in cmd_experiment's list). */
+static int run(int which, int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return CLI_USAGE;
-    }
-    if (cli_is_help(argv[1])) { usage(stdout); return CLI_OK; }
-    const char *name = argv[1];
-    int which = strcmp(name, "mc") == 0        ? 0
-                : strcmp(name, "rule") == 0    ? 1
-                : strcmp(name, "clt") == 0     ? 2
-                : strcmp(name, "biasvar") == 0 ? 3
-                : strcmp(name, "disease") == 0 ? 4
-                                               : -1;
-    if (which < 0) {
-        cli_error("experiment: unknown experiment '%s': expected mc, rule, clt, biasvar or disease", name);
-        return CLI_USAGE;
-    }
+    const char *name = argv[0];
     uint64_t seed = CLI_DEFAULT_SEED;
     lmp_rng_kind rk = LMP_RNG_XOSHIRO;
     int json = 0;
@@ -92,75 +58,69 @@ int cmd_experiment(int argc, char **argv)
     ch_exp_clt_params clt = ch_exp_clt_defaults();
     ch_exp_biasvar_params bv = ch_exp_biasvar_defaults();
     ch_exp_disease_params dz = ch_exp_disease_defaults();
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i], *v;
-        size_t sz;
-        int r;
-        if (cli_is_help(a)) { usage(stdout); return CLI_OK; }
-        if (strcmp(a, "--json") == 0) json = 1;
-        else if ((r = cli_rng_opt("experiment", argc, argv, &i, &rk, &seed)) != 0) {
-            if (r < 0) return CLI_USAGE;
-        } else if (which == 0 && cli_is_opt(a, "--max-pow")) {
-            if (opt_size("experiment: --max-pow", cli_optarg(argc, argv, &i, "--max-pow"), 1, CH_EXP_MC_MAX_ROWS, &sz)) return CLI_USAGE;
-            mc.max_pow10 = (int)sz;
-        } else if (which == 1 && cli_is_opt(a, "--n")) {
-            if (opt_size("experiment: --n", cli_optarg(argc, argv, &i, "--n"), 1, 1000000000, &rule.n)) return CLI_USAGE;
-        } else if (which == 2 && cli_is_opt(a, "--repeats")) {
-            if (opt_size("experiment: --repeats", cli_optarg(argc, argv, &i, "--repeats"), 0, 100000, &clt.repeats)) return CLI_USAGE;
-        } else if (which == 2 && cli_is_opt(a, "--n-sums")) {
-            if (opt_size("experiment: --n-sums", cli_optarg(argc, argv, &i, "--n-sums"), 8, 10000000, &clt.n_experiments)) return CLI_USAGE;
-        } else if (which == 2 && cli_is_opt(a, "--terms")) {
-            if (opt_size("experiment: --terms", cli_optarg(argc, argv, &i, "--terms"), 1, 100000, &clt.n_samples)) return CLI_USAGE;
-        } else if (which == 2 && cli_is_opt(a, "--alpha")) {
-            v = cli_optarg(argc, argv, &i, "--alpha");
-            if (!v || cli_parse_double("experiment: --alpha", v, &clt.alpha)) return CLI_USAGE;
-            if (!(clt.alpha > 0 && clt.alpha < 1)) { cli_error("experiment: --alpha: expected 0 < alpha < 1, got '%s'", v); return CLI_USAGE; }
-        } else if (which == 3 && cli_is_opt(a, "--datasets")) {
-            if (opt_size("experiment: --datasets", cli_optarg(argc, argv, &i, "--datasets"), 2, 1000000, &bv.n_datasets)) return CLI_USAGE;
-        } else if (which == 3 && cli_is_opt(a, "--degrees")) {
-            double *d;
-            size_t nd;
-            if (!(v = cli_optarg(argc, argv, &i, "--degrees")) || cli_parse_double_list("experiment: --degrees", v, &d, &nd)) return CLI_USAGE;
-            if (nd > CH_EXP_BIASVAR_MAX_DEGREES) {
-                cli_error("experiment: --degrees: expected at most %d degrees, got %zu", CH_EXP_BIASVAR_MAX_DEGREES, nd);
+    size_t max_pow = (size_t)mc.max_pow10, tests = (size_t)dz.tests;
+    const char *degrees = NULL;
+    /* the options every experiment takes, then its own */
+    cli_opt t[10] = {CLI_OPT_SEED(&seed), CLI_OPT_RNG(&rk), CLI_OPT_JSON(&json)};
+    size_t nt = 3;
+#define SIZE_OPT(nm, p, lo_, hi_, ex) (cli_opt){.name = (nm), .kind = CLI_OPT_SIZE, .dest = (p), .lo = (lo_), .hi = (hi_), .expect = (ex)}
+    switch (which) {
+    case 0: t[nt++] = SIZE_OPT("--max-pow", &max_pow, 1, CH_EXP_MC_MAX_ROWS, "an integer in 1.." CLI_STR(CH_EXP_MC_MAX_ROWS)); break;
+    case 1: t[nt++] = SIZE_OPT("--n", &rule.n, 1, 1000000000, "an integer in 1..1000000000"); break;
+    case 2:
+        t[nt++] = SIZE_OPT("--repeats", &clt.repeats, 0, 100000, "an integer in 0..100000");
+        t[nt++] = SIZE_OPT("--n-sums", &clt.n_experiments, 8, 10000000, "an integer in 8..10000000");
+        t[nt++] = SIZE_OPT("--terms", &clt.n_samples, 1, 100000, "an integer in 1..100000");
+        t[nt++] = (cli_opt){.name = "--alpha", .kind = CLI_OPT_DOUBLE, .dest = &clt.alpha, .lo = 0, .hi = 1, .lo_open = 1,
+                            .hi_open = 1, .expect = "0 < alpha < 1"};
+        break;
+    case 3:
+        t[nt++] = SIZE_OPT("--datasets", &bv.n_datasets, 2, 1000000, "an integer in 2..1000000");
+        t[nt++] = (cli_opt){.name = "--degrees", .kind = CLI_OPT_STR, .dest = &degrees};
+        t[nt++] = (cli_opt){.name = "--fit", .kind = CLI_OPT_CHOICE, .dest = &bv.numpy_fit, .choices = fits, .expect = "exact or numpy"};
+        break;
+    default:
+        t[nt++] = SIZE_OPT("--tests", &tests, 0, CH_EXP_DISEASE_MAX_TESTS, "an integer in 0.." CLI_STR(CH_EXP_DISEASE_MAX_TESTS));
+        t[nt++] = SIZE_OPT("--population", &dz.population, 1, 1000000000, "an integer in 1..1000000000");
+        t[nt++] = (cli_opt)CLI_OPT_PROB("--prior", &dz.prior);
+        t[nt++] = (cli_opt)CLI_OPT_PROB("--sensitivity", &dz.sensitivity);
+        t[nt++] = (cli_opt)CLI_OPT_PROB("--fpr", &dz.fpr);
+    }
+#undef SIZE_OPT
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "experiment %s", name);
+    int prc = cli_parse(cmd, argc, argv, t, nt, NULL, 0, NULL);
+    if (prc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (prc) return prc;
+    mc.max_pow10 = (int)max_pow;
+    dz.tests = (int)tests;
+    if (degrees) {
+        double *d;
+        size_t nd;
+        if (cli_parse_double_list("experiment biasvar: --degrees", degrees, &d, &nd)) return CLI_USAGE;
+        if (nd > CH_EXP_BIASVAR_MAX_DEGREES) {
+            cli_error("experiment biasvar: --degrees: expected at most %d degrees, got %zu", CH_EXP_BIASVAR_MAX_DEGREES, nd);
+            free(d);
+            return CLI_USAGE;
+        }
+        for (size_t k = 0; k < nd; k++) {
+            if (d[k] != floor(d[k]) || d[k] < 0 || d[k] >= (double)bv.n_train) {
+                cli_error("experiment biasvar: --degrees: item %zu = %g: expected an integer in 0..%zu (fewer than the %zu "
+                          "training points)", k + 1, d[k], bv.n_train - 1, bv.n_train);
                 free(d);
                 return CLI_USAGE;
             }
-            for (size_t k = 0; k < nd; k++) {
-                if (d[k] != floor(d[k]) || d[k] < 0 || d[k] >= (double)bv.n_train) {
-                    cli_error("experiment: --degrees: item %zu = %g: expected an integer in 0..%zu (fewer than the %zu "
-                              "training points)", k + 1, d[k], bv.n_train - 1, bv.n_train);
-                    free(d);
-                    return CLI_USAGE;
-                }
-                bv.degrees[k] = (int)d[k];
-            }
-            bv.n_degrees = nd;
-            free(d);
-        } else if (which == 3 && cli_is_opt(a, "--fit")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--fit"))) return CLI_USAGE;
-            if (strcmp(v, "numpy") == 0) bv.numpy_fit = 1;
-            else if (strcmp(v, "exact") == 0) bv.numpy_fit = 0;
-            else { cli_error("experiment: --fit: expected exact or numpy, got '%s'", v); return CLI_USAGE; }
-        } else if (which == 4 && cli_is_opt(a, "--tests")) {
-            if (opt_size("experiment: --tests", cli_optarg(argc, argv, &i, "--tests"), 0, CH_EXP_DISEASE_MAX_TESTS, &sz)) return CLI_USAGE;
-            dz.tests = (int)sz;
-        } else if (which == 4 && cli_is_opt(a, "--population")) {
-            if (opt_size("experiment: --population", cli_optarg(argc, argv, &i, "--population"), 1, 1000000000, &dz.population)) return CLI_USAGE;
-        } else if (which == 4 && cli_is_opt(a, "--prior")) {
-            if (opt_prob("experiment: --prior", cli_optarg(argc, argv, &i, "--prior"), &dz.prior)) return CLI_USAGE;
-        } else if (which == 4 && cli_is_opt(a, "--sensitivity")) {
-            if (opt_prob("experiment: --sensitivity", cli_optarg(argc, argv, &i, "--sensitivity"), &dz.sensitivity)) return CLI_USAGE;
-        } else if (which == 4 && cli_is_opt(a, "--fpr")) {
-            if (opt_prob("experiment: --fpr", cli_optarg(argc, argv, &i, "--fpr"), &dz.fpr)) return CLI_USAGE;
-        } else {
-            cli_error("experiment %s: unknown option '%s' (see lmprob experiment --help)", name, a);
-            return CLI_USAGE;
+            bv.degrees[k] = (int)d[k];
         }
+        bv.n_degrees = nd;
+        free(d);
     }
     lmp_rng r;
     lmp_error e;
-    if (cli_seed_check("experiment", rk, seed)) return CLI_USAGE;
+    if (cli_seed_check(cmd, rk, seed)) return CLI_USAGE;
     if (lmp_rng_seed(&r, rk, seed, &e)) return cli_fail_status(e.code, &e);
     const char *rng_name = rk == LMP_RNG_NUMPY_LEGACY ? "numpy" : "xoshiro";
     lmp_status st;
@@ -321,4 +281,17 @@ int cmd_experiment(int argc, char **argv)
         }
     }
     return CLI_OK;
+}
+
+static int exp_mc(int argc, char **argv) { return run(0, argc, argv); }
+static int exp_rule(int argc, char **argv) { return run(1, argc, argv); }
+static int exp_clt(int argc, char **argv) { return run(2, argc, argv); }
+static int exp_biasvar(int argc, char **argv) { return run(3, argc, argv); }
+static int exp_disease(int argc, char **argv) { return run(4, argc, argv); }
+
+int cmd_experiment(int argc, char **argv)
+{
+    static const cli_sub subs[] = {
+        {"mc", exp_mc}, {"rule", exp_rule}, {"clt", exp_clt}, {"biasvar", exp_biasvar}, {"disease", exp_disease}};
+    return cli_subcommand("experiment", argc, argv, subs, CLI_NOPTS(subs), usage);
 }

@@ -14,7 +14,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lmprob generate (MODEL | --model MODEL) [--prompt TEXT] [-n N] [--sentences K] [--max-len L]\n"
-            "                       [sampler options] [--seed S] [--mode word|char|byte] [--threads T] [--json]\n"
+            "                       [sampler options] [--seed S] [--mode word|char|byte|gpt2] [--gpt2-vocab P]\n"
+            "                       [--threads T] [--json]\n"
             "\n"
             "Sample text from MODEL: an n-gram model (ARPA or binary) or GPT-2 (a Hugging Face folder with\n"
             "config.json + model.safetensors, or a .safetensors file). Each token is drawn from the model's\n"
@@ -32,9 +33,11 @@ static void usage(FILE *f)
             CLI_SAMPLER_HELP
             "  --seed S           seed (default %d): the same seed gives the same text\n"
             "  --mode M           n-gram models: tokens as 'lmprob train --mode M' made them: word (default\n"
-            "                     when the model does not say), char or byte; printed as the text they stand\n"
-            "                     for (<sp> a space, <tab> a tab, <0xNN> the byte NN)\n"
+            "                     when the model does not say), char, byte or gpt2; printed as the text they\n"
+            "                     stand for (<sp> a space, <tab> a tab, <0xNN> the byte NN); a mode the\n"
+            "                     model's file contradicts is refused\n"
             "  --threads T        GPT-2: threads of the forward pass (default 0: all cores)\n"
+            "  --gpt2-vocab P     GPT-2's vocabulary for --mode gpt2 or a GPT-2 folder without one (as lmprob ppl)\n"
             "  --json             one JSON object: per sentence its sample, words (the prompt's first, and the\n"
             "                     prompt's unknown words as typed), the\n"
             "                     number generated, whether it ended, and the log-probability of the\n"
@@ -158,52 +161,22 @@ int cmd_generate(int argc, char **argv)
     uint64_t seed = CLI_DEFAULT_SEED;
     long nsamples = 1, nsent = 1, max_len = 50;
     cli_lm_opts lo = CLI_LM_OPTS_INIT;
-    const cli_opt shared[] = {CLI_OPT_JSON(&json), CLI_OPT_COUNT(&nsamples)};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        int r;
-        if (cli_is_help(a)) {
-            usage(stdout);
-            return CLI_OK;
-        } else if ((r = cli_sampler_opt("generate", argc, argv, &i, &prm, &dtype_set)) != 0 ||
-                   (r = cli_rng_opt("generate", argc, argv, &i, &rng_kind, &seed)) != 0 ||
-                   (r = cli_lm_opt("generate", argc, argv, &i, CLI_LM_MODE | CLI_LM_THREADS | CLI_LM_VOCAB, &lo)) != 0) {
-            if (r < 0) return CLI_USAGE;
-        } else if ((r = cli_take("generate", argc, argv, &i, shared, CLI_NOPTS(shared))) != 0) {
-            if (r < 0) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--sentences")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--sentences")) || cli_parse_long("generate: --sentences", v, &nsent))
-                return CLI_USAGE;
-            if (nsent < 1 || nsent > 1000000) {
-                cli_error("generate: --sentences: expected 1 to 1000000 sentences, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if (cli_is_opt(a, "--max-len")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--max-len")) || cli_parse_long("generate: --max-len", v, &max_len))
-                return CLI_USAGE;
-            if (max_len < 1 || max_len > 1000000) {
-                cli_error("generate: --max-len: expected 1 to 1000000 tokens, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if (cli_is_opt(a, "--prompt")) {
-            if (!(prompt = cli_optarg(argc, argv, &i, "--prompt"))) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--model")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--model"))) return CLI_USAGE;
-            if (model) {
-                cli_error("generate: expected one MODEL, got '%s' and '%s'", model, v);
-                return CLI_USAGE;
-            }
-            model = v;
-        } else if (a[0] == '-' && a[1]) {
-            cli_error("generate: unknown option '%s' (see lmprob generate --help)", a);
-            return CLI_USAGE;
-        } else if (model) {
-            cli_error("generate: expected one MODEL, got an extra argument '%s'", a);
-            return CLI_USAGE;
-        } else {
-            model = a;
-        }
+    const char *model_opt = NULL;
+    const cli_opt opts[] = {
+        CLI_OPT_JSON(&json), CLI_OPT_COUNT(&nsamples), CLI_OPTS_SAMPLER(prm, &dtype_set), CLI_OPT_RNG(&rng_kind),
+        CLI_OPT_SEED(&seed), CLI_OPTS_LM(lo), CLI_OPT_MODEL(&model_opt),
+        {.name = "--sentences", .kind = CLI_OPT_LONG, .dest = &nsent, .lo = 1, .hi = 1000000, .expect = "1 to 1000000 sentences"},
+        {.name = "--max-len", .kind = CLI_OPT_LONG, .dest = &max_len, .lo = 1, .hi = 1000000, .expect = "1 to 1000000 tokens"},
+        {.name = "--prompt", .kind = CLI_OPT_STR, .dest = &prompt},
+    };
+    const char *model_pos = NULL;
+    int prc = cli_parse("generate", argc, argv, opts, CLI_NOPTS(opts), &model_pos, 1, NULL);
+    if (prc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (prc) return prc;
+    if (cli_one_model("generate", model_pos, model_opt, &model)) return CLI_USAGE;
     if (!model) {
         cli_error("generate: expected a MODEL (a file, or --model DIR)");
         usage(stderr);

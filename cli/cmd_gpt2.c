@@ -53,24 +53,13 @@ static int gpt2_info(int argc, char **argv)
 {
     int json = 0, tensors = 0;
     const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (strcmp(argv[i], "--json") == 0) {
-            json = 1;
-        } else if (strcmp(argv[i], "--tensors") == 0) {
-            tensors = 1;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error("gpt2 info: unknown option '%s' (see lmprob gpt2 --help)", argv[i]);
-            return CLI_USAGE;
-        } else if (path) {
-            cli_error("gpt2 info: expected one MODEL, got an extra argument '%s'", argv[i]);
-            return CLI_USAGE;
-        } else {
-            path = argv[i];
-        }
+    const cli_opt opts[] = {CLI_OPT_JSON(&json), {.name = "--tensors", .kind = CLI_OPT_FLAG, .dest = &tensors}};
+    int prc = cli_parse("gpt2 info", argc, argv, opts, CLI_NOPTS(opts), &path, 1, NULL);
+    if (prc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (prc) return prc;
     if (!path) {
         cli_error("gpt2 info: expected a MODEL (a folder or a .safetensors file)");
         return CLI_USAGE;
@@ -153,45 +142,17 @@ static int gpt2_logits(int argc, char **argv)
     int json = 0;
     long threads = 0, top = 5;
     const char *path = NULL, *idstr = NULL, *output = NULL;
-    int positional = 0; /* after "--" (ids may start with '-') */
-    const cli_opt shared[] = {CLI_OPT_THREADS(&threads), CLI_OPT_OUTPUT(&output)};
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        int r;
-        if (!positional && strcmp(argv[i], "--") == 0) {
-            positional = 1;
-        } else if (positional) {
-            if (!path) path = argv[i];
-            else if (!idstr) idstr = argv[i];
-            else {
-                cli_error("gpt2 logits: expected MODEL IDS, got an extra argument '%s'", argv[i]);
-                return CLI_USAGE;
-            }
-        } else if (cli_is_help(argv[i])) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (strcmp(argv[i], "--json") == 0) {
-            json = 1;
-        } else if ((r = cli_take("gpt2 logits", argc, argv, &i, shared, CLI_NOPTS(shared))) != 0) {
-            if (r < 0) return CLI_USAGE; /* --threads: 0 or more than the cores, lmp_gpt2_ctx_create takes them all */
-        } else if (cli_is_opt(argv[i], "--top")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--top")) || cli_parse_long("--top", v, &top)) return CLI_USAGE;
-            if (top < 1) {
-                cli_error("gpt2 logits: --top: expected a positive count, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error("gpt2 logits: unknown option '%s' (see lmprob gpt2 --help)", argv[i]);
-            return CLI_USAGE;
-        } else if (!path) {
-            path = argv[i];
-        } else if (!idstr) {
-            idstr = argv[i];
-        } else {
-            cli_error("gpt2 logits: expected MODEL IDS, got an extra argument '%s'", argv[i]);
-            return CLI_USAGE;
-        }
+    /* --threads: 0 or more than the cores, lmp_gpt2_ctx_create takes them all */
+    const cli_opt opts[] = {CLI_OPT_THREADS(&threads), CLI_OPT_OUTPUT(&output), CLI_OPT_JSON(&json), CLI_OPT_TOP(&top)};
+    const char *pos[2] = {NULL, NULL};
+    int prc = cli_parse("gpt2 logits", argc, argv, opts, CLI_NOPTS(opts), pos, 2, NULL);
+    if (prc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (prc) return prc;
+    path = pos[0];
+    idstr = pos[1];
     if (!path || !idstr) {
         cli_error("gpt2 logits: expected MODEL and IDS");
         return CLI_USAGE;
@@ -259,12 +220,12 @@ static int gpt2_logits(int argc, char **argv)
     }
     if (json) fputs("{\"positions\": [", stdout);
     size_t k = (size_t)top < V ? (size_t)top : V;
-    size_t *best = malloc(k * sizeof *best);
+    size_t *best = malloc((k ? k : 1) * sizeof *best);
     for (size_t i = 0; i < n && best; i++) {
         const float *row = lg + i * V;
         size_t nb = 0; /* the k largest, by insertion (k is small) */
         for (size_t v = 0; v < V; v++) {
-            if (nb == k && !(row[v] > row[best[k - 1]])) continue;
+            if (nb == k && (k == 0 || !(row[v] > row[best[k - 1]]))) continue;
             size_t at = nb < k ? nb++ : k - 1;
             while (at > 0 && row[v] > row[best[at - 1]]) {
                 best[at] = best[at - 1];
@@ -301,16 +262,6 @@ done:
 
 int cmd_gpt2(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return CLI_USAGE;
-    }
-    if (cli_is_help(argv[1])) {
-        usage(stdout);
-        return CLI_OK;
-    }
-    if (strcmp(argv[1], "info") == 0) return gpt2_info(argc - 1, argv + 1);
-    if (strcmp(argv[1], "logits") == 0) return gpt2_logits(argc - 1, argv + 1);
-    cli_error("gpt2: unknown subcommand '%s': expected 'info' or 'logits'", argv[1]);
-    return CLI_USAGE;
+    static const cli_sub subs[] = {{"info", gpt2_info}, {"logits", gpt2_logits}};
+    return cli_subcommand("gpt2", argc, argv, subs, CLI_NOPTS(subs), usage);
 }

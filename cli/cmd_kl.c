@@ -13,7 +13,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lmprob kl --model A --model B TEXT|- [--beta B] [--window W] [--stride S] [--per-position]\n"
-            "                 [--mode M] [--threads T] [--json]\n"
+            "                 [--mode M] [--gpt2-vocab P] [--threads T] [--json]\n"
             "\n"
             "Compare models A and B on TEXT (plain; '-' = stdin): at every position, the two next-token\n"
             "distributions over the whole vocabulary give\n"
@@ -34,8 +34,10 @@ static void usage(FILE *f)
             "  --beta B        the KL coefficient, B >= 0 (default 0.1)\n"
             "  --window W, --stride S   as in lmprob ppl\n"
             "  --per-position  every position: pos id token KL(A||B) KL(B||A) JS ln pA ln pB\n"
-            "  --mode M        n-gram models: word, char or byte tokens (default: the models' own, word)\n"
+            "  --mode M        n-gram models: word, char, byte or gpt2 tokens (default: the models' own,\n"
+            "                  word); a mode a model's file contradicts is refused\n"
             "  --threads T     GPT-2: threads of the forward pass (default 0: all cores)\n"
+            "  --gpt2-vocab P  GPT-2's vocabulary for --mode gpt2 or a GPT-2 folder without one (as lmprob ppl)\n"
             "  --json          one JSON object: positions, forward_passes, mean/max of kl_ab, kl_ba, js (and\n"
             "                  the positions of the maxima), sum_kl_ab, sum_log_ratio, beta, rlhf_penalty_*\n"
             "                  (per_position array with --per-position)\n"
@@ -77,43 +79,21 @@ int cmd_kl(int argc, char **argv)
     int nm = 0, json = 0, per_pos = 0;
     double beta = 0.1;
     cli_lm_opts lo = CLI_LM_OPTS_INIT;
-    const cli_opt shared[] = {CLI_OPT_JSON(&json)};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        int r;
-        if (cli_is_help(a)) {
-            usage(stdout);
-            return CLI_OK;
-        } else if ((r = cli_take("kl", argc, argv, &i, shared, CLI_NOPTS(shared))) != 0) {
-            if (r < 0) return CLI_USAGE;
-        } else if (strcmp(a, "--per-position") == 0) {
-            per_pos = 1;
-        } else if (cli_is_opt(a, "--model")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--model"))) return CLI_USAGE;
-            if (nm == 2) {
-                cli_error("kl: expected two --model, got a third '%s'", v);
-                return CLI_USAGE;
-            }
-            models[nm++] = v;
-        } else if (cli_is_opt(a, "--beta")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--beta")) || cli_parse_double("kl: --beta", v, &beta))
-                return CLI_USAGE;
-            if (!(beta >= 0)) {
-                cli_error("kl: --beta: expected a coefficient >= 0, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if ((r = cli_lm_opt("kl", argc, argv, &i, CLI_LM_MODE | CLI_LM_THREADS | CLI_LM_VOCAB | CLI_LM_WINDOW, &lo)) != 0) {
-            if (r < 0) return CLI_USAGE;
-        } else if (a[0] == '-' && a[1]) {
-            cli_error("kl: unknown option '%s' (see lmprob kl --help)", a);
-            return CLI_USAGE;
-        } else if (text_path) {
-            cli_error("kl: expected one TEXT, got '%s' and '%s'", text_path, a);
-            return CLI_USAGE;
-        } else {
-            text_path = a;
-        }
+    size_t nmodels = 0;
+    const cli_opt opts[] = {
+        CLI_OPT_JSON(&json),
+        {.name = "--per-position", .kind = CLI_OPT_FLAG, .dest = &per_pos},
+        {.name = "--model", .kind = CLI_OPT_STR, .dest = models, .count = &nmodels, .max_n = 2},
+        {.name = "--beta", .kind = CLI_OPT_DOUBLE, .dest = &beta, .lo = 0, .hi = 1e300, .expect = "a coefficient >= 0"},
+        CLI_OPTS_LM(lo), CLI_OPTS_LM_WINDOW(lo),
+    };
+    int prc = cli_parse("kl", argc, argv, opts, CLI_NOPTS(opts), &text_path, 1, NULL);
+    if (prc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (prc) return prc;
+    nm = (int)nmodels;
     if (nm != 2 || !text_path) {
         cli_error("kl: expected --model A --model B and a TEXT, got %d model%s%s", nm, nm == 1 ? "" : "s",
                   text_path ? "" : " and no text");

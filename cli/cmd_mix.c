@@ -45,46 +45,20 @@ int cmd_mix(int argc, char **argv)
     double tol = 1e-7;
     long max_iter = 10000;
     int json = 0;
-    const cli_opt shared[] = {CLI_OPT_OUTPUT(&output), CLI_OPT_JSON(&json)};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        int r;
-        if (cli_is_help(a)) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (cli_is_opt(a, "--held-out")) {
-            if (!(heldout = cli_optarg(argc, argv, &i, "--held-out"))) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--weights")) {
-            if (!(wopt = cli_optarg(argc, argv, &i, "--weights"))) return CLI_USAGE;
-        } else if ((r = cli_take("mix", argc, argv, &i, shared, CLI_NOPTS(shared))) != 0) {
-            if (r < 0) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--ppl")) {
-            if (!(ppl = cli_optarg(argc, argv, &i, "--ppl"))) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--tol")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--tol")) || cli_parse_double("mix: --tol", v, &tol)) return CLI_USAGE;
-            if (!(tol > 0)) {
-                cli_error("mix: --tol: expected T > 0, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if (cli_is_opt(a, "--max-iter")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--max-iter")) || cli_parse_long("mix: --max-iter", v, &max_iter))
-                return CLI_USAGE;
-            if (max_iter < 1 || max_iter > 100000000) {
-                cli_error("mix: --max-iter: expected 1 .. 100000000, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (a[0] == '-' && a[1]) {
-            cli_error("mix: unknown option '%s' (see lmprob mix --help)", a);
-            return CLI_USAGE;
-        } else if (k == LMP_MIX_MAX_MODELS) {
-            cli_error("mix: expected at most %d models, got a %dth '%s'", LMP_MIX_MAX_MODELS, LMP_MIX_MAX_MODELS + 1, a);
-            return CLI_USAGE;
-        } else {
-            paths[k++] = a;
-        }
+    const cli_opt opts[] = {
+        CLI_OPT_OUTPUT(&output), CLI_OPT_JSON(&json),
+        {.name = "--held-out", .kind = CLI_OPT_STR, .dest = &heldout},
+        {.name = "--weights", .kind = CLI_OPT_STR, .dest = &wopt},
+        {.name = "--ppl", .kind = CLI_OPT_STR, .dest = &ppl},
+        {.name = "--tol", .kind = CLI_OPT_DOUBLE, .dest = &tol, .lo = 0, .hi = 1e300, .lo_open = 1, .expect = "T > 0"},
+        {.name = "--max-iter", .kind = CLI_OPT_LONG, .dest = &max_iter, .lo = 1, .hi = 100000000, .expect = "1 .. 100000000"},
+    };
+    int prc = cli_parse("mix", argc, argv, opts, CLI_NOPTS(opts), paths, LMP_MIX_MAX_MODELS, &k);
+    if (prc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (prc) return prc;
     if (k < 2) {
         cli_error("mix: expected at least two models, got %zu", k);
         return CLI_USAGE;
@@ -101,12 +75,14 @@ int cmd_mix(int argc, char **argv)
         if (cli_parse_double_list("mix: --weights", wopt, &v, &nv)) return CLI_USAGE;
         double s = 0;
         int bad = nv != k;
-        for (size_t i = 0; i < nv && !bad; i++) {
-            bad = !(v[i] >= 0 && v[i] <= 1);
+        for (size_t i = 0; i < nv; i++) {
+            bad |= !(v[i] >= 0 && v[i] <= 1);
             s += v[i];
         }
         if (bad || fabs(s - 1.0) > 1e-6) {
-            cli_error("mix: --weights: expected %zu weights in [0, 1] summing to 1, got '%s'", k, wopt);
+            cli_error("mix: --weights: expected %zu weights in [0, 1] summing to 1 (within 1e-6), got '%s' (%zu "
+                      "value%s%s, sum %.9g)",
+                      k, wopt, nv, nv == 1 ? "" : "s", bad && nv == k ? ", not all in [0, 1]" : "", s);
             free(v);
             return CLI_USAGE;
         }

@@ -141,68 +141,36 @@ static int model_info(int argc, char **argv)
     return CLI_OK;
 }
 
-static int parse_bits(const char *opt, const char *v, unsigned lo, unsigned *out)
-{
-    long b;
-    if (cli_parse_long(opt, v, &b)) return -1;
-    if (b < (long)lo || b > 24) {
-        cli_error("%s: expected a number of bits from %u to 24, got '%s'", opt, lo, v);
-        return -1;
-    }
-    *out = (unsigned)b;
-    return 0;
-}
-
 static int model_convert(int argc, char **argv)
 {
-    const char *to = NULL, *pos[2] = {NULL, NULL};
-    int np = 0;
-    unsigned qbits = 0, bbits = 0;
-    lmp_arpa_order order = LMP_ARPA_ORDER_KEEP;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (cli_is_help(a)) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (cli_is_opt(a, "--to")) {
-            if (!(to = cli_optarg(argc, argv, &i, "--to"))) return CLI_USAGE;
-            if (strcmp(to, "arpa") != 0 && strcmp(to, "binary") != 0 && strcmp(to, "hashed") != 0 &&
-                strcmp(to, "trie") != 0) {
-                cli_error("model convert: --to: expected 'arpa', 'binary' (hashed) or 'trie', got '%s'", to);
-                return CLI_USAGE;
-            }
-        } else if (strcmp(a, "-q") == 0 || cli_is_opt(a, "--prob-bits")) {
-            if (!(v = cli_optarg(argc, argv, &i, a[1] == 'q' ? "-q" : "--prob-bits")) ||
-                parse_bits("model convert: -q", v, 1, &qbits))
-                return CLI_USAGE;
-        } else if (strcmp(a, "-b") == 0 || cli_is_opt(a, "--backoff-bits")) {
-            if (!(v = cli_optarg(argc, argv, &i, a[1] == 'b' ? "-b" : "--backoff-bits")) ||
-                parse_bits("model convert: -b", v, 2, &bbits))
-                return CLI_USAGE;
-        } else if (cli_is_opt(a, "--sort")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--sort"))) return CLI_USAGE;
-            if (strcmp(v, "keep") == 0) order = LMP_ARPA_ORDER_KEEP;
-            else if (strcmp(v, "context") == 0 || strcmp(v, "irstlm") == 0) order = LMP_ARPA_ORDER_CONTEXT;
-            else {
-                cli_error("model convert: --sort: expected 'keep' or 'context', got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if (a[0] == '-' && a[1]) {
-            cli_error("model convert: unknown option '%s' (see lmprob model --help)", a);
-            return CLI_USAGE;
-        } else if (np == 2) {
-            cli_error("model convert: expected IN and OUT, got an extra argument '%s'", a);
-            return CLI_USAGE;
-        } else {
-            pos[np++] = a;
-        }
+    const char *pos[2] = {NULL, NULL};
+    size_t np = 0;
+    long qb = 0, bb = 0;
+    int sort = LMP_ARPA_ORDER_KEEP;
+    static const cli_choice tos[] = {{"arpa", 0}, {"binary", 1}, {"hashed", 1}, {"trie", 2}, {NULL, 0}};
+    static const cli_choice sorts[] = {
+        {"keep", LMP_ARPA_ORDER_KEEP}, {"context", LMP_ARPA_ORDER_CONTEXT}, {"irstlm", LMP_ARPA_ORDER_CONTEXT}, {NULL, 0}};
+    int to_kind = -1;
+    const cli_opt opts[] = {
+        {.name = "--to", .kind = CLI_OPT_CHOICE, .dest = &to_kind, .choices = tos, .expect = "arpa, binary (hashed) or trie"},
+        {.name = "--prob-bits", .alias = "-q", .kind = CLI_OPT_LONG, .dest = &qb, .lo = 1, .hi = 24, .expect = "a number of bits from 1 to 24"},
+        {.name = "--backoff-bits", .alias = "-b", .kind = CLI_OPT_LONG, .dest = &bb, .lo = 2, .hi = 24, .expect = "a number of bits from 2 to 24"},
+        {.name = "--sort", .kind = CLI_OPT_CHOICE, .dest = &sort, .choices = sorts, .expect = "keep or context"},
+    };
+    int prc = cli_parse("model convert", argc, argv, opts, CLI_NOPTS(opts), pos, 2, &np);
+    if (prc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (prc) return prc;
+    unsigned qbits = (unsigned)qb, bbits = (unsigned)bb;
+    lmp_arpa_order order = (lmp_arpa_order)sort;
     if (np != 2) {
-        cli_error("model convert: expected IN and OUT, got %d argument%s", np, np == 1 ? "" : "s");
+        cli_error("model convert: expected IN and OUT, got %zu argument%s", np, np == 1 ? "" : "s");
         return CLI_USAGE;
     }
     enum { ARPA, HASHED, TRIE } kind;
-    if (to) kind = strcmp(to, "arpa") == 0 ? ARPA : strcmp(to, "trie") == 0 ? TRIE : HASHED;
+    if (to_kind >= 0) kind = to_kind == 0 ? ARPA : to_kind == 2 ? TRIE : HASHED;
     else if (ends_with(pos[1], ".bin")) kind = HASHED;
     else if (ends_with(pos[1], ".trie")) kind = TRIE;
     else if (ends_with(pos[1], ".arpa") || strcmp(pos[1], "-") == 0) kind = ARPA;
@@ -294,6 +262,7 @@ static int model_verify(int argc, char **argv)
         cli_error("model verify: expected a MODEL file");
         return CLI_USAGE;
     }
+    cli_stdin_note("model verify", path);
     if (c.json) {
         fputs("{\"model\": ", stdout);
         cli_json_string(stdout, path);
@@ -319,17 +288,6 @@ static int model_verify(int argc, char **argv)
 
 int cmd_model(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return CLI_USAGE;
-    }
-    if (cli_is_help(argv[1])) {
-        usage(stdout);
-        return CLI_OK;
-    }
-    if (strcmp(argv[1], "info") == 0) return model_info(argc - 1, argv + 1);
-    if (strcmp(argv[1], "convert") == 0) return model_convert(argc - 1, argv + 1);
-    if (strcmp(argv[1], "verify") == 0) return model_verify(argc - 1, argv + 1);
-    cli_error("model: unknown subcommand '%s': expected 'info', 'convert' or 'verify'", argv[1]);
-    return CLI_USAGE;
+    static const cli_sub subs[] = {{"info", model_info}, {"convert", model_convert}, {"verify", model_verify}};
+    return cli_subcommand("model", argc, argv, subs, CLI_NOPTS(subs), usage);
 }

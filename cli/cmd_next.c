@@ -10,8 +10,8 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lmprob next (MODEL | --model MODEL) [--prompt TEXT] [-k N] [--top-p P] [--mode M] [--threads T]\n"
-            "                   [--json]\n"
+            "usage: lmprob next (MODEL | --model MODEL) [--prompt TEXT] [-k N] [--top-p P] [--mode M] [--gpt2-vocab P]\n"
+            "                   [--threads T] [--json]\n"
             "\n"
             "The model's distribution of the token after TEXT, over the whole vocabulary: the N most likely\n"
             "tokens with their probabilities, the entropy (nats and bits) and the nucleus size (the smallest\n"
@@ -21,10 +21,12 @@ static void usage(FILE *f)
             "reads <|endoftext|>).\n"
             "\n"
             "  --prompt TEXT   the context (default empty: the start of a sentence)\n"
-            "  -k N            how many tokens to list (default 10)\n"
+            "  --top N, -k N   how many tokens to list (default 10)\n"
             "  --top-p P       the nucleus mass, P in (0, 1] (default 0.9)\n"
-            "  --mode M        n-gram models: word, char or byte tokens (default: the model's own, word)\n"
+            "  --mode M        n-gram models: word, char, byte or gpt2 tokens (default: the model's own,\n"
+            "                  word); a mode the model's file contradicts is refused\n"
             "  --threads T     GPT-2: threads of the forward pass (default 0: all cores)\n"
+            "  --gpt2-vocab P  GPT-2's vocabulary for --mode gpt2 or a GPT-2 folder without one (as lmprob ppl)\n"
             "  --json          one JSON object: prompt, context_tokens, unknown, entropy_nats,\n"
             "                  entropy_bits, top_p, nucleus_size, vocab_size, mass (the sum of p: 1 for a\n"
             "                  normalised model), top (rank, id, token, p, ln_p)\n"
@@ -52,39 +54,16 @@ int cmd_next(int argc, char **argv)
     double top_p = 0.9;
     int json = 0;
     cli_lm_opts lo = CLI_LM_OPTS_INIT;
-    const cli_opt shared[] = {CLI_OPT_JSON(&json), CLI_OPT_TOP_P(&top_p)};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        int r;
-        if (cli_is_help(a)) {
-            usage(stdout);
-            return CLI_OK;
-        } else if ((r = cli_take("next", argc, argv, &i, shared, CLI_NOPTS(shared))) != 0) {
-            if (r < 0) return CLI_USAGE;
-        } else if (strcmp(a, "-k") == 0 || cli_is_opt(a, "--top")) {
-            if (!(v = cli_optarg(argc, argv, &i, a[1] == 'k' ? "-k" : "--top")) || cli_parse_long("next: -k", v, &k))
-                return CLI_USAGE;
-            if (k < 0) {
-                cli_error("next: -k: expected a number of tokens >= 0, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if (cli_is_opt(a, "--prompt")) {
-            if (!(prompt = cli_optarg(argc, argv, &i, "--prompt"))) return CLI_USAGE;
-        } else if ((r = cli_lm_opt("next", argc, argv, &i, CLI_LM_MODE | CLI_LM_THREADS | CLI_LM_VOCAB, &lo)) != 0) {
-            if (r < 0) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--model") || !(a[0] == '-' && a[1])) {
-            if (!cli_is_opt(a, "--model")) v = a;
-            else if (!(v = cli_optarg(argc, argv, &i, "--model"))) return CLI_USAGE;
-            if (model) {
-                cli_error("next: expected one MODEL, got '%s' and '%s'", model, v);
-                return CLI_USAGE;
-            }
-            model = v;
-        } else {
-            cli_error("next: unknown option '%s' (see lmprob next --help)", a);
-            return CLI_USAGE;
-        }
+    const char *model_opt = NULL, *model_pos = NULL;
+    const cli_opt opts[] = {CLI_OPT_JSON(&json), CLI_OPT_TOP_P(&top_p), CLI_OPT_TOP(&k), CLI_OPT_MODEL(&model_opt),
+                           {.name = "--prompt", .kind = CLI_OPT_STR, .dest = &prompt}, CLI_OPTS_LM(lo)};
+    int prc = cli_parse("next", argc, argv, opts, CLI_NOPTS(opts), &model_pos, 1, NULL);
+    if (prc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (prc) return prc;
+    if (cli_one_model("next", model_pos, model_opt, &model)) return CLI_USAGE;
     if (!model) {
         cli_error("next: expected a MODEL (a file, or --model DIR)");
         usage(stderr);

@@ -28,12 +28,6 @@ static void usage(FILE *f)
             CLI_DEFAULT_SEED);
 }
 
-/* --seed / --rng shared by init and reparam (the table's entries, opt.h). */
-static int rng_opt(int argc, char **argv, int *i, uint64_t *seed, lmp_rng_kind *kind)
-{
-    return cli_rng_opt("nn", argc, argv, i, kind, seed);
-}
-
 static int init(int argc, char **argv)
 {
     const char *kind_s = NULL;
@@ -118,30 +112,24 @@ static int layernorm(int argc, char **argv)
     double *x = NULL, *g = NULL, *b = NULL, eps = 1e-5;
     size_t n = 0, ng = 0, nb = 0;
     int json = 0, rc = CLI_USAGE;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (cli_is_help(a)) { usage(stdout); rc = CLI_OK; goto out; }
-        if (strcmp(a, "--json") == 0) json = 1;
-        else if (cli_is_opt(a, "--x")) {
-            free(x);
-            x = NULL;
-            if (!(v = cli_optarg(argc, argv, &i, "--x")) || cli_parse_double_list("nn: --x", v, &x, &n)) goto out;
-        } else if (cli_is_opt(a, "--gamma")) {
-            free(g);
-            g = NULL;
-            if (!(v = cli_optarg(argc, argv, &i, "--gamma")) || cli_parse_double_list("nn: --gamma", v, &g, &ng)) goto out;
-        } else if (cli_is_opt(a, "--beta")) {
-            free(b);
-            b = NULL;
-            if (!(v = cli_optarg(argc, argv, &i, "--beta")) || cli_parse_double_list("nn: --beta", v, &b, &nb)) goto out;
-        } else if (cli_is_opt(a, "--eps")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--eps")) || cli_parse_double("nn: --eps", v, &eps)) goto out;
-            if (eps < 0) { cli_error("nn: --eps: expected eps >= 0, got '%s'", v); goto out; }
-        } else {
-            cli_error("nn layernorm: unknown option '%s' (see lmprob nn --help)", a);
-            goto out;
-        }
+    const char *xs = NULL, *gs = NULL, *bs = NULL;
+    const cli_opt opts[] = {
+        CLI_OPT_JSON(&json),
+        {.name = "--x", .kind = CLI_OPT_STR, .dest = &xs},
+        {.name = "--gamma", .kind = CLI_OPT_STR, .dest = &gs},
+        {.name = "--beta", .kind = CLI_OPT_STR, .dest = &bs},
+        {.name = "--eps", .kind = CLI_OPT_DOUBLE, .dest = &eps, .lo = 0, .hi = 1e300, .expect = "eps >= 0"},
+    };
+    int prc = cli_parse("nn layernorm", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL);
+    if (prc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (prc) return prc;
+    if ((xs && cli_parse_double_list("nn layernorm: --x", xs, &x, &n)) ||
+        (gs && cli_parse_double_list("nn layernorm: --gamma", gs, &g, &ng)) ||
+        (bs && cli_parse_double_list("nn layernorm: --beta", bs, &b, &nb)))
+        goto out;
     if (!x) { cli_error("nn layernorm: --x: expected a list of numbers"); goto out; }
     if (g && ng != n) { cli_error("nn: --gamma has %zu values: expected %zu (as --x)", ng, n); goto out; }
     if (b && nb != n) { cli_error("nn: --beta has %zu values: expected %zu (as --x)", nb, n); goto out; }
@@ -182,30 +170,23 @@ static int reparam(int argc, char **argv)
     uint64_t seed = CLI_DEFAULT_SEED;
     lmp_rng_kind rk = LMP_RNG_XOSHIRO;
     int json = 0, rc = CLI_USAGE;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        int r = rng_opt(argc, argv, &i, &seed, &rk);
-        if (r < 0) goto out;
-        if (r) continue;
-        if (cli_is_help(a)) { usage(stdout); rc = CLI_OK; goto out; }
-        if (strcmp(a, "--json") == 0) json = 1;
-        else if (cli_is_opt(a, "--mu")) {
-            free(mu);
-            mu = NULL;
-            if (!(v = cli_optarg(argc, argv, &i, "--mu")) || cli_parse_double_list("nn: --mu", v, &mu, &n)) goto out;
-        } else if (cli_is_opt(a, "--sigma")) {
-            free(sg);
-            sg = NULL;
-            if (!(v = cli_optarg(argc, argv, &i, "--sigma")) || cli_parse_double_list("nn: --sigma", v, &sg, &ns)) goto out;
-        } else if (cli_is_opt(a, "--logvar")) {
-            free(lv);
-            lv = NULL;
-            if (!(v = cli_optarg(argc, argv, &i, "--logvar")) || cli_parse_double_list("nn: --logvar", v, &lv, &nl)) goto out;
-        } else {
-            cli_error("nn reparam: unknown option '%s' (see lmprob nn --help)", a);
-            goto out;
-        }
+    const char *mus = NULL, *sgs = NULL, *lvs = NULL;
+    const cli_opt opts[] = {
+        CLI_OPT_SEED(&seed), CLI_OPT_RNG(&rk), CLI_OPT_JSON(&json),
+        {.name = "--mu", .kind = CLI_OPT_STR, .dest = &mus},
+        {.name = "--sigma", .kind = CLI_OPT_STR, .dest = &sgs},
+        {.name = "--logvar", .kind = CLI_OPT_STR, .dest = &lvs},
+    };
+    int prc = cli_parse("nn reparam", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL);
+    if (prc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (prc) return prc;
+    if ((mus && cli_parse_double_list("nn reparam: --mu", mus, &mu, &n)) ||
+        (sgs && cli_parse_double_list("nn reparam: --sigma", sgs, &sg, &ns)) ||
+        (lvs && cli_parse_double_list("nn reparam: --logvar", lvs, &lv, &nl)))
+        goto out;
     if (!mu || (!sg && !lv) || (sg && lv)) {
         cli_error("nn reparam: expected --mu LIST and exactly one of --sigma LIST or --logvar LIST");
         goto out;
@@ -251,14 +232,6 @@ out:
 
 int cmd_nn(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return CLI_USAGE;
-    }
-    if (cli_is_help(argv[1])) { usage(stdout); return CLI_OK; }
-    if (strcmp(argv[1], "init") == 0) return init(argc - 1, argv + 1);
-    if (strcmp(argv[1], "layernorm") == 0) return layernorm(argc - 1, argv + 1);
-    if (strcmp(argv[1], "reparam") == 0) return reparam(argc - 1, argv + 1);
-    cli_error("nn: unknown subcommand '%s': expected init, layernorm or reparam", argv[1]);
-    return CLI_USAGE;
+    static const cli_sub subs[] = {{"init", init}, {"layernorm", layernorm}, {"reparam", reparam}};
+    return cli_subcommand("nn", argc, argv, subs, CLI_NOPTS(subs), usage);
 }

@@ -21,7 +21,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lmprob ppl [--json] [--per-token] [--per-sentence] [--ln] [--mode word|char|byte|gpt2]\n"
-            "                  [--vocab P] [--window W] [--stride S] [--recipe exact|hf|chapter|all] [--threads T]\n"
+            "                  [--gpt2-vocab P] [--window W] [--stride S] [--recipe exact|hf|chapter|all] [--threads T]\n"
             "                  (MODEL | --model MODEL) TEXT|-\n"
             "\n"
             "Perplexity of TEXT (plain; n-gram sentence mode also reads gzip and xz; '-' = stdin) under MODEL:\n"
@@ -48,9 +48,8 @@ static void usage(FILE *f)
             "                  characters), byte, or gpt2 (GPT-2's BPE tokens of each line, named as in\n"
             "                  vocab.json, </s> for the newline; docs/tokenizer.md); a mode the model's\n"
             "                  file contradicts is refused\n"
-            "  --vocab P       GPT-2's vocabulary (folder or .tiktoken file) for --mode gpt2 and for a GPT-2\n"
-            "                  model whose folder has none (default: as lmprob tokenize finds it;\n"
-            "                  --gpt2-vocab is the same option)\n"
+            "  --gpt2-vocab P  GPT-2's vocabulary (folder or .tiktoken file) for --mode gpt2 and for a GPT-2\n"
+            "                  model whose folder has none (default: as lmprob tokenize finds it)\n"
             "  --json          one JSON object: perplexity, perplexity_excl_oov, oov, tokens, sentences,\n"
             "                  log10_prob, ln_prob, bits_per_token, bits_per_byte, bytes, (per_token |\n"
             "                  per_sentence arrays); with windows also scored_tokens, forward_passes,\n"
@@ -364,53 +363,26 @@ int cmd_ppl(int argc, char **argv)
     cli_lm_opts lo = CLI_LM_OPTS_INIT;
     const char *pos[2] = {NULL, NULL}, *model = NULL;
     int np = 0, recipe_given = 0, recipe = LMP_PPL_EXACT;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        int r;
-        if (cli_is_help(a)) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (strcmp(a, "--json") == 0) {
-            c.json = 1;
-        } else if (strcmp(a, "--per-token") == 0) {
-            c.per_token = 1;
-        } else if (strcmp(a, "--per-sentence") == 0) {
-            c.per_sentence = 1;
-        } else if (strcmp(a, "--ln") == 0) {
-            c.ln = 1;
-        } else if (strcmp(a, "--scores") == 0) {
-            c.scores = 1;
-        } else if ((r = cli_lm_opt("ppl", argc, argv, &i, CLI_LM_MODE | CLI_LM_THREADS | CLI_LM_VOCAB | CLI_LM_WINDOW, &lo)) != 0) {
-            if (r < 0) return CLI_USAGE;
-        } else if (cli_is_opt(a, "--model")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--model"))) return CLI_USAGE;
-            if (model) {
-                cli_error("ppl: expected one --model, got '%s' and '%s'", model, v);
-                return CLI_USAGE;
-            }
-            model = v;
-        } else if (cli_is_opt(a, "--recipe")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--recipe"))) return CLI_USAGE;
-            if (strcmp(v, "exact") == 0) recipe = LMP_PPL_EXACT;
-            else if (strcmp(v, "hf") == 0) recipe = LMP_PPL_HF;
-            else if (strcmp(v, "chapter") == 0) recipe = LMP_PPL_CHAPTER;
-            else if (strcmp(v, "all") == 0) recipe = -1;
-            else {
-                cli_error("ppl: --recipe: expected exact, hf, chapter or all, got '%s'", v);
-                return CLI_USAGE;
-            }
-            recipe_given = 1;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            cli_error("ppl: unknown option '%s' (see lmprob ppl --help)", a);
-            return CLI_USAGE;
-        } else {
-            if (np == 2) {
-                cli_error("ppl: expected MODEL and TEXT, got an extra argument '%s'", a);
-                return CLI_USAGE;
-            }
-            pos[np++] = a;
-        }
+    static const cli_choice recipes[] = {
+        {"exact", LMP_PPL_EXACT}, {"hf", LMP_PPL_HF}, {"chapter", LMP_PPL_CHAPTER}, {"all", -1}, {NULL, 0}};
+    const cli_opt opts[] = {
+        CLI_OPT_JSON(&c.json),
+        {.name = "--per-token", .kind = CLI_OPT_FLAG, .dest = &c.per_token},
+        {.name = "--per-sentence", .kind = CLI_OPT_FLAG, .dest = &c.per_sentence},
+        {.name = "--ln", .kind = CLI_OPT_FLAG, .dest = &c.ln},
+        {.name = "--scores", .kind = CLI_OPT_FLAG, .dest = &c.scores},
+        CLI_OPTS_LM(lo), CLI_OPTS_LM_WINDOW(lo), CLI_OPT_MODEL(&model),
+        {.name = "--recipe", .kind = CLI_OPT_CHOICE, .dest = &recipe, .choices = recipes,
+         .expect = "exact, hf, chapter or all", .seen = &recipe_given},
+    };
+    size_t npos = 0;
+    int prc = cli_parse("ppl", argc, argv, opts, CLI_NOPTS(opts), pos, 2, &npos);
+    if (prc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (prc) return prc;
+    np = (int)npos;
     if (model && np == 1) pos[1] = pos[0], pos[0] = model, np = 2;
     else if (model) {
         cli_error("ppl: expected --model MODEL and one TEXT, got %d other argument%s", np, np == 1 ? "" : "s");

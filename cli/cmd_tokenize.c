@@ -19,17 +19,18 @@
 static void tok_usage(FILE *f)
 {
     fprintf(f,
-            "usage: lmprob tokenize [--vocab DIR|FILE] [--ids|--tokens|--count|--u32] [--json] [--special]\n"
+            "usage: lmprob tokenize [--gpt2-vocab DIR|FILE] [--ids|--tokens|--count|--u32] [--json] [--special]\n"
             "                       [--raw-bytes|--strict] [--threads N] [--max-piece BYTES] [-o OUT] [FILE|-]\n"
             "\n"
             "GPT-2's byte-level BPE: the token ids of FILE (or stdin), exactly as OpenAI's tiktoken and\n"
             "encoder.py give them. The text is read as bytes, streamed in bounded memory.\n"
             "\n"
-            "  --vocab P        the vocabulary: a folder with encoder.json + vocab.bpe or vocab.json +\n"
+            "  --gpt2-vocab P   GPT-2's vocabulary: a folder with encoder.json + vocab.bpe or vocab.json +\n"
             "                   merges.txt (a Hugging Face GPT-2 folder), or a tiktoken rank file\n"
             "                   (r50k_base.tiktoken). Default: $%s, else the one `make` installs\n"
             "                   (build/gpt2) or `make install` (PREFIX/share/lmprob/gpt2)\n"
-            "  --ids            ids, separated by spaces, %d a line (default)\n"
+            "  --ids            ids, separated by spaces, %d a line (default; one of --ids, --tokens,\n"
+            "                   --count, --u32)\n"
             "  --tokens         token names in GPT-2's byte alphabet (\" the\" is \"Ġthe\"), as in vocab.json\n"
             "  --count          the number of tokens only\n"
             "  --u32            ids as little-endian uint32, 4 bytes each (binary; not to a terminal)\n"
@@ -55,13 +56,13 @@ static void tok_usage(FILE *f)
 static void detok_usage(FILE *f)
 {
     fprintf(f,
-            "usage: lmprob detokenize [--vocab DIR|FILE] [--u32|--tokens] [-o OUT] [FILE|-]\n"
+            "usage: lmprob detokenize [--gpt2-vocab DIR|FILE] [--u32|--tokens] [-o OUT] [FILE|-]\n"
             "\n"
             "GPT-2 token ids back to the bytes they stand for, streamed. The ids are decimal integers\n"
             "separated by white space or commas ('[' and ']' are ignored, so a JSON list works too);\n"
             "an id outside 0..vocab_size-1 is an error that names its line and position.\n"
             "\n"
-            "  --vocab P        the vocabulary, as for lmprob tokenize\n"
+            "  --gpt2-vocab P   GPT-2's vocabulary, as for lmprob tokenize\n"
             "  --u32            the ids are little-endian uint32 (what lmprob tokenize --u32 writes)\n"
             "  --tokens         the input is token names (\"Ġthe\"), as lmprob tokenize --tokens writes\n"
             "  -o, --output F   write to F (through a temporary file, renamed when complete)\n"
@@ -238,59 +239,43 @@ int cmd_tokenize(int argc, char **argv)
     long threads_l = 1;
     unsigned flags = 0;
     size_t max_piece = LMP_TOKENIZER_MAX_PIECE;
-    const cli_opt shared[] = {CLI_OPT_THREADS(&threads_l), CLI_OPT_OUTPUT(&out)};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r;
-        if (cli_is_help(a)) {
-            tok_usage(stdout);
-            return CLI_OK;
-        } else if (cli_is_opt(a, "--vocab")) {
-            if (!(vocab = cli_optarg(argc, argv, &i, "--vocab"))) return CLI_USAGE;
-        } else if (strcmp(a, "--ids") == 0) {
-            kind = OUT_IDS;
-        } else if (strcmp(a, "--tokens") == 0) {
-            kind = OUT_TOKENS;
-        } else if (strcmp(a, "--count") == 0) {
-            kind = OUT_COUNT;
-        } else if (strcmp(a, "--u32") == 0) {
-            kind = OUT_U32;
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (strcmp(a, "--special") == 0) {
-            flags |= LMP_TOKENIZER_SPECIAL;
-        } else if (strcmp(a, "--raw-bytes") == 0) {
-            flags |= LMP_TOKENIZER_RAW_BYTES;
-        } else if (strcmp(a, "--strict") == 0) {
-            flags |= LMP_TOKENIZER_STRICT;
-        } else if ((r = cli_take("tokenize", argc, argv, &i, shared, CLI_NOPTS(shared))) != 0) {
-            if (r < 0) return CLI_USAGE;
-            if (!cli_is_opt(a, "--threads")) continue;
-            /* the shared domain 0..1024: 0 is every online core; the encoder runs at most 64 */
-            if (threads_l == 0) {
-                long nc = sysconf(_SC_NPROCESSORS_ONLN);
-                threads_l = nc > 0 ? nc : 1;
-            }
-            threads = threads_l > 64 ? 64 : (int)threads_l;
-        } else if (cli_is_opt(a, "--max-piece")) {
-            const char *v = cli_optarg(argc, argv, &i, "--max-piece");
-            uint64_t m;
-            if (!v || cli_parse_u64("--max-piece", v, &m)) return CLI_USAGE;
-            if (m < 64 || m > ((uint64_t)1 << 40)) {
-                cli_error("tokenize: --max-piece: expected 64..2^40 bytes, got '%s'", v);
-                return CLI_USAGE;
-            }
-            max_piece = (size_t)m;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            cli_error("tokenize: unknown option '%s' (lmprob tokenize --help)", a);
-            return CLI_USAGE;
-        } else if (path) {
-            cli_error("tokenize: one input expected, got '%s' and '%s'", path, a);
-            return CLI_USAGE;
-        } else {
-            path = a;
-        }
+    int as_ids = 0, tokens = 0, count = 0, u32 = 0, special = 0, raw = 0, strict = 0;
+    uint64_t mp = max_piece;
+    const cli_opt opts[] = {
+        CLI_OPT_THREADS(&threads_l), CLI_OPT_OUTPUT(&out), CLI_OPT_JSON(&json), CLI_OPT_GPT2_VOCAB(&vocab),
+        CLI_OPT_VOCAB_RENAMED,
+        {.name = "--ids", .kind = CLI_OPT_FLAG, .dest = &as_ids},
+        {.name = "--tokens", .kind = CLI_OPT_FLAG, .dest = &tokens},
+        {.name = "--count", .kind = CLI_OPT_FLAG, .dest = &count},
+        {.name = "--u32", .kind = CLI_OPT_FLAG, .dest = &u32},
+        {.name = "--special", .kind = CLI_OPT_FLAG, .dest = &special},
+        {.name = "--raw-bytes", .kind = CLI_OPT_FLAG, .dest = &raw},
+        {.name = "--strict", .kind = CLI_OPT_FLAG, .dest = &strict},
+        {.name = "--max-piece", .kind = CLI_OPT_U64, .dest = &mp, .expect = "64..2^40 bytes"},
+    };
+    int prc = cli_parse("tokenize", argc, argv, opts, CLI_NOPTS(opts), &path, 1, NULL);
+    if (prc == CLI_HELP) {
+        tok_usage(stdout);
+        return CLI_OK;
     }
+    if (prc) return prc;
+    if (mp < 64 || mp > ((uint64_t)1 << 40)) {
+        cli_error("tokenize: --max-piece: expected 64..2^40 bytes, got '%llu'", (unsigned long long)mp);
+        return CLI_USAGE;
+    }
+    max_piece = (size_t)mp;
+    if (as_ids + tokens + count + u32 > 1) {
+        cli_error("tokenize: --ids, --tokens, --count and --u32: expected one of them, got %d", as_ids + tokens + count + u32);
+        return CLI_USAGE;
+    }
+    kind = tokens ? OUT_TOKENS : count ? OUT_COUNT : u32 ? OUT_U32 : OUT_IDS;
+    flags = (special ? LMP_TOKENIZER_SPECIAL : 0u) | (raw ? LMP_TOKENIZER_RAW_BYTES : 0u) | (strict ? LMP_TOKENIZER_STRICT : 0u);
+    /* the shared domain 0..1024: 0 is every online core; the encoder runs at most 64 */
+    if (threads_l == 0) {
+        long nc = sysconf(_SC_NPROCESSORS_ONLN);
+        threads_l = nc > 0 ? nc : 1;
+    }
+    threads = threads_l > 64 ? 64 : (int)threads_l;
     if ((flags & LMP_TOKENIZER_RAW_BYTES) && (flags & LMP_TOKENIZER_STRICT)) {
         cli_error("tokenize: --raw-bytes and --strict exclude each other");
         return CLI_USAGE;
@@ -421,31 +406,17 @@ int cmd_detokenize(int argc, char **argv)
 {
     const char *vocab = NULL, *path = NULL, *out = "-";
     int u32 = 0, names = 0;
-    const cli_opt shared[] = {CLI_OPT_OUTPUT(&out)};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r;
-        if (cli_is_help(a)) {
-            detok_usage(stdout);
-            return CLI_OK;
-        } else if (cli_is_opt(a, "--vocab")) {
-            if (!(vocab = cli_optarg(argc, argv, &i, "--vocab"))) return CLI_USAGE;
-        } else if (strcmp(a, "--u32") == 0) {
-            u32 = 1;
-        } else if (strcmp(a, "--tokens") == 0) {
-            names = 1;
-        } else if ((r = cli_take("detokenize", argc, argv, &i, shared, CLI_NOPTS(shared))) != 0) {
-            if (r < 0) return CLI_USAGE;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            cli_error("detokenize: unknown option '%s' (lmprob detokenize --help)", a);
-            return CLI_USAGE;
-        } else if (path) {
-            cli_error("detokenize: one input expected, got '%s' and '%s'", path, a);
-            return CLI_USAGE;
-        } else {
-            path = a;
-        }
+    const cli_opt opts[] = {
+        CLI_OPT_OUTPUT(&out), CLI_OPT_GPT2_VOCAB(&vocab), CLI_OPT_VOCAB_RENAMED,
+        {.name = "--u32", .kind = CLI_OPT_FLAG, .dest = &u32},
+        {.name = "--tokens", .kind = CLI_OPT_FLAG, .dest = &names},
+    };
+    int prc = cli_parse("detokenize", argc, argv, opts, CLI_NOPTS(opts), &path, 1, NULL);
+    if (prc == CLI_HELP) {
+        detok_usage(stdout);
+        return CLI_OK;
     }
+    if (prc) return prc;
     if (u32 && names) {
         cli_error("detokenize: --u32 and --tokens exclude each other");
         return CLI_USAGE;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,6 +48,8 @@ static void usage(FILE *f)
             "                          tables fill what is left; a model that does not fit stops\n"
             "                          with an error naming the size it needs\n"
             "  --temp-dir DIR          folder for those files (default $TMPDIR or /tmp)\n"
+            "  --count-tables SIZE     at most SIZE for the counting tables (default: what --memory\n"
+            "                          leaves); a small SIZE forces spilled runs (for tests)\n"
             "  --min-count C           words seen fewer than C times become <unk>\n"
             "  --vocab-size V          keep the V most frequent words, the rest become <unk>\n"
             "  --vocab FILE            keep only the words of FILE (whitespace-separated)\n"
@@ -97,14 +100,6 @@ static void on_progress(void *ctx, const char *stage, uint64_t count)
     fflush(stderr);
 }
 
-static int is_number(const char *s)
-{
-    char *end;
-    if (!s || !*s) return 0;
-    strtod(s, &end);
-    return *end == '\0';
-}
-
 
 static int ends_with(const char *s, const char *suf)
 {
@@ -127,140 +122,96 @@ static const char *est_name(lmp_estimator e)
     return "?";
 }
 
-int cmd_train(int argc, char **argv)
+/* The folder for spilled runs must exist and take files before counting starts: the first
+ * spill comes only once the tables fill the memory budget, possibly after minutes. The
+ * counter's default is $TMPDIR, else /tmp (lmp_train_params.temp_dir). */
+static int check_temp_dir(const char *dir)
+{
+    const char *from = "--temp-dir";
+    if (!dir || !*dir) {
+        dir = getenv("TMPDIR");
+        from = "$TMPDIR";
+        if (!dir || !*dir) dir = "/tmp", from = "the default";
+    }
+    struct stat sb;
+    const char *why;
+    if (stat(dir, &sb) != 0) why = strerror(errno);
+    else if (!S_ISDIR(sb.st_mode)) why = "not a folder";
+    else if (access(dir, W_OK | X_OK) != 0) why = strerror(errno);
+    else return 0;
+    cli_error("train: temporary folder %s (%s): %s: expected an existing folder that takes files, for the sorted "
+              "runs counting spills when its tables fill --memory",
+              dir, from, why);
+    return -1;
+}
+
+static const cli_choice estimators[] = {
+    {"mkn", LMP_EST_MKN}, {"kn", LMP_EST_KN}, {"addk", LMP_EST_ADDK}, {"add-k", LMP_EST_ADDK},
+    {"laplace", LMP_EST_ADDK}, {"mle", LMP_EST_MLE}, {"wb", LMP_EST_WB}, {"witten-bell", LMP_EST_WB},
+    {"katz", LMP_EST_KATZ}, {"gt", LMP_EST_KATZ}, {"abs", LMP_EST_ABS}, {"stupid", LMP_EST_STUPID}, {NULL, 0}};
+static const cli_choice corpus_modes[] = {{"word", LMP_CORPUS_WORD}, {"char", LMP_CORPUS_CHAR},
+                                          {"byte", LMP_CORPUS_BYTE}, {"gpt2", LMP_CORPUS_GPT2}, {NULL, 0}};
+
+int cmd_train(int argc, char **argv) { return cli_train_run(argc, argv, lmp_train_model_load); }
+
+int cli_train_run(int argc, char **argv, cli_train_fn train)
 {
     lmp_train_params p = lmp_train_params_default();
     const char *output = NULL, *input = NULL, *gpt2_vocab = NULL;
     long order = 0;
-    int quiet = 0, np = 0, ngt = 0, json = 0;
+    int quiet = 0, json = 0, estimator = (int)p.estimator, mode = (int)p.corpus.mode;
+    int nltk = 0, utf8_replace = 0, skip_markers = 0;
+    size_t np = 0, ngt = 0, nfb = 0;
+    long gt_max[LMP_NGRAM_MAX_ORDER];
     long threads = 2;
-    const cli_opt shared[] = {CLI_OPT_ORDER(&order), CLI_OPT_OUTPUT(&output), CLI_OPT_MEMORY(&p.memory),
-                              CLI_OPT_THREADS(&threads), CLI_OPT_JSON(&json)};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v;
-        int r;
-        if (cli_is_help(a)) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (cli_is_opt(a, "--estimator")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--estimator"))) return CLI_USAGE;
-            if (strcmp(v, "mkn") == 0) p.estimator = LMP_EST_MKN;
-            else if (strcmp(v, "kn") == 0) p.estimator = LMP_EST_KN;
-            else if (strcmp(v, "addk") == 0 || strcmp(v, "add-k") == 0 || strcmp(v, "laplace") == 0) p.estimator = LMP_EST_ADDK;
-            else if (strcmp(v, "mle") == 0) p.estimator = LMP_EST_MLE;
-            else if (strcmp(v, "wb") == 0 || strcmp(v, "witten-bell") == 0) p.estimator = LMP_EST_WB;
-            else if (strcmp(v, "katz") == 0 || strcmp(v, "gt") == 0) p.estimator = LMP_EST_KATZ;
-            else if (strcmp(v, "abs") == 0) p.estimator = LMP_EST_ABS;
-            else if (strcmp(v, "stupid") == 0) p.estimator = LMP_EST_STUPID;
-            else {
-                cli_error("train: --estimator: expected mkn, kn, addk, mle, wb, katz, abs or stupid, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if (cli_is_opt(a, "--k")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--k")) || cli_parse_double("train: --k", v, &p.k)) return CLI_USAGE;
-            if (!(p.k > 0)) {
-                cli_error("train: --k: expected k > 0, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if (cli_is_opt(a, "--discount")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--discount")) || cli_parse_double("train: --discount", v, &p.discount))
-                return CLI_USAGE;
-            if (!(p.discount > 0 && p.discount <= 1)) {
-                cli_error("train: --discount: expected 0 < D <= 1, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if (cli_is_opt(a, "--alpha")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--alpha")) || cli_parse_double("train: --alpha", v, &p.alpha))
-                return CLI_USAGE;
-            if (!(p.alpha > 0 && p.alpha <= 1)) {
-                cli_error("train: --alpha: expected 0 < alpha <= 1, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if (cli_is_opt(a, "--gt-max")) {
-            ngt = 0;
-            while (i + 1 < argc && is_number(argv[i + 1]) && ngt < LMP_NGRAM_MAX_ORDER) {
-                long g;
-                if (cli_parse_long("train: --gt-max", argv[i + 1], &g)) return CLI_USAGE;
-                if (g < 0 || g > LMP_TRAIN_GT_MAX) {
-                    cli_error("train: --gt-max: expected a count from 0 to %d, got '%s'", LMP_TRAIN_GT_MAX, argv[i + 1]);
-                    return CLI_USAGE;
-                }
-                p.gt_max[ngt++] = (unsigned)g;
-                i++;
-            }
-            if (ngt == 0) {
-                cli_error("train: --gt-max: expected one count per order, e.g. '1 7 7', got '%s'", i + 1 < argc ? argv[i + 1] : "");
-                return CLI_USAGE;
-            }
-        } else if (strcmp(a, "--nltk") == 0) {
-            p.nltk_conventions = 1;
-        } else if (cli_is_opt(a, "--temp-dir")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--temp-dir"))) return CLI_USAGE;
-            p.temp_dir = v;
-        } else if (cli_is_opt(a, "--min-count")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--min-count")) || cli_parse_u64("train: --min-count", v, &p.min_count))
-                return CLI_USAGE;
-        } else if (cli_is_opt(a, "--vocab-size")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--vocab-size")) || cli_parse_u64("train: --vocab-size", v, &p.vocab_size))
-                return CLI_USAGE;
-        } else if (cli_is_opt(a, "--vocab")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--vocab"))) return CLI_USAGE;
-            p.vocab_file = v;
-        } else if (strcmp(a, "--discount-fallback") == 0) {
-            p.discount_fallback = 1;
-            if (i + 1 < argc && is_number(argv[i + 1])) {
-                if (i + 3 >= argc || !is_number(argv[i + 2]) || !is_number(argv[i + 3])) {
-                    cli_error("train: --discount-fallback: expected no value or three discounts D1 D2 D3, got '%s'", argv[i + 1]);
-                    return CLI_USAGE;
-                }
-                for (int j = 0; j < 3; j++)
-                    if (cli_parse_double("train: --discount-fallback", argv[i + 1 + j], &p.fallback[j])) return CLI_USAGE;
-                i += 3;
-            }
-        } else if (cli_is_opt(a, "--prune")) {
-            np = 0;
-            while (i + 1 < argc && is_number(argv[i + 1]) && np < LMP_NGRAM_MAX_ORDER) {
-                if (cli_parse_u64("train: --prune", argv[i + 1], &p.prune[np])) return CLI_USAGE;
-                np++;
-                i++;
-            }
-            if (np == 0) {
-                cli_error("train: --prune: expected one threshold per order, e.g. '0 0 1', got '%s'", i + 1 < argc ? argv[i + 1] : "");
-                return CLI_USAGE;
-            }
-        } else if (cli_is_opt(a, "--mode")) {
-            if (!(v = cli_optarg(argc, argv, &i, "--mode"))) return CLI_USAGE;
-            if (strcmp(v, "word") == 0) p.corpus.mode = LMP_CORPUS_WORD;
-            else if (strcmp(v, "char") == 0) p.corpus.mode = LMP_CORPUS_CHAR;
-            else if (strcmp(v, "byte") == 0) p.corpus.mode = LMP_CORPUS_BYTE;
-            else if (strcmp(v, "gpt2") == 0) p.corpus.mode = LMP_CORPUS_GPT2;
-            else {
-                cli_error("train: --mode: expected word, char, byte or gpt2, got '%s'", v);
-                return CLI_USAGE;
-            }
-        } else if (cli_is_opt(a, "--gpt2-vocab")) {
-            if (!(gpt2_vocab = cli_optarg(argc, argv, &i, "--gpt2-vocab"))) return CLI_USAGE;
-        } else if (strcmp(a, "--utf8-replace") == 0) {
-            p.corpus.replace_invalid = 1;
-        } else if (strcmp(a, "--skip-markers") == 0) {
-            p.corpus.skip_markers = 1;
-        } else if ((r = cli_take("train", argc, argv, &i, shared, CLI_NOPTS(shared))) != 0) {
-            if (r < 0) return CLI_USAGE;
-            /* the shared domain 0..1024; the pipeline counts on one thread or two (0: two) */
-            p.threads = threads == 1 ? 1u : 2u;
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            quiet = 1;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            cli_error("train: unknown option '%s' (see lmprob train --help)", a);
-            return CLI_USAGE;
-        } else if (!input) {
-            input = a;
-        } else {
-            cli_error("train: expected one input file, got a second one '%s'", a);
-            return CLI_USAGE;
-        }
+    int fb_seen = 0;
+    const cli_opt table[] = {
+        CLI_OPT_ORDER(&order), CLI_OPT_OUTPUT(&output), CLI_OPT_MEMORY(&p.memory), CLI_OPT_THREADS(&threads),
+        CLI_OPT_JSON(&json),
+        {.name = "--count-tables", .kind = CLI_OPT_CUSTOM, .dest = &p.count_tables, .parse = cli_opt_memory,
+         .expect = "a size like 64K or 1M (0: what --memory leaves)"},
+        {.name = "--estimator", .kind = CLI_OPT_CHOICE, .dest = &estimator, .choices = estimators,
+         .expect = "mkn, kn, addk, mle, wb, katz, abs or stupid"},
+        {.name = "--k", .kind = CLI_OPT_DOUBLE, .dest = &p.k, .lo = 0, .hi = 1e300, .lo_open = 1, .expect = "k > 0"},
+        {.name = "--discount", .kind = CLI_OPT_DOUBLE, .dest = &p.discount, .lo = 0, .hi = 1, .lo_open = 1,
+         .expect = "0 < D <= 1"},
+        {.name = "--alpha", .kind = CLI_OPT_DOUBLE, .dest = &p.alpha, .lo = 0, .hi = 1, .lo_open = 1,
+         .expect = "0 < alpha <= 1"},
+        {.name = "--gt-max", .kind = CLI_OPT_LIST, .elem = CLI_OPT_LONG, .dest = gt_max, .lo = 0, .hi = LMP_TRAIN_GT_MAX,
+         .min_n = 1, .max_n = LMP_NGRAM_MAX_ORDER, .count = &ngt,
+         .expect = "one count per order from 0 to " CLI_STR(LMP_TRAIN_GT_MAX) ", e.g. '1 7 7'"},
+        {.name = "--nltk", .kind = CLI_OPT_FLAG, .dest = &nltk},
+        {.name = "--temp-dir", .kind = CLI_OPT_STR, .dest = &p.temp_dir},
+        {.name = "--min-count", .kind = CLI_OPT_U64, .dest = &p.min_count, .expect = "a count >= 0"},
+        {.name = "--vocab-size", .kind = CLI_OPT_U64, .dest = &p.vocab_size, .expect = "a count >= 0"},
+        {.name = "--vocab", .kind = CLI_OPT_STR, .dest = &p.vocab_file},
+        {.name = "--discount-fallback", .kind = CLI_OPT_LIST, .elem = CLI_OPT_DOUBLE, .dest = p.fallback, .lo = 0,
+         .hi = 1e300, .min_n = 3, .max_n = 3, .optional = 1, .count = &nfb, .seen = &fb_seen,
+         .expect = "no value or three discounts D1 D2 D3 >= 0"},
+        {.name = "--prune", .kind = CLI_OPT_LIST, .elem = CLI_OPT_U64, .dest = p.prune, .lo = 0, .hi = 1.8e19,
+         .min_n = 1, .max_n = LMP_NGRAM_MAX_ORDER, .count = &np, .expect = "one threshold per order, e.g. '0 0 1'"},
+        {.name = "--mode", .kind = CLI_OPT_CHOICE, .dest = &mode, .choices = corpus_modes,
+         .expect = "word, char, byte or gpt2"},
+        CLI_OPT_GPT2_VOCAB(&gpt2_vocab),
+        {.name = "--utf8-replace", .kind = CLI_OPT_FLAG, .dest = &utf8_replace},
+        {.name = "--skip-markers", .kind = CLI_OPT_FLAG, .dest = &skip_markers},
+        {.name = "--quiet", .alias = "-q", .kind = CLI_OPT_FLAG, .dest = &quiet},
+    };
+    int rc = cli_parse("train", argc, argv, table, CLI_NOPTS(table), &input, 1, NULL);
+    if (rc == CLI_HELP) {
+        usage(stdout);
+        return CLI_OK;
     }
+    if (rc != CLI_OK) return rc;
+    p.estimator = (lmp_estimator)estimator;
+    p.corpus.mode = (lmp_corpus_mode)mode;
+    p.nltk_conventions = nltk;
+    p.corpus.replace_invalid = utf8_replace;
+    p.corpus.skip_markers = skip_markers;
+    p.discount_fallback = fb_seen;
+    /* the shared domain 0..1024; the pipeline counts on one thread or two (0: two) */
+    p.threads = threads == 1 ? 1u : 2u;
+    for (size_t i = 0; i < ngt; i++) p.gt_max[i] = (unsigned)gt_max[i];
     if (!order) {
         cli_error("train: --order: expected an n-gram order from 1 to %d, got none", LMP_NGRAM_MAX_ORDER);
         return CLI_USAGE;
@@ -273,17 +224,20 @@ int cmd_train(int argc, char **argv)
         cli_error("train: expected an input text file (or '-' for stdin), got none");
         return CLI_USAGE;
     }
-    if (np > order) {
-        cli_error("train: --prune: expected at most one threshold per order (%ld), got %d", order, np);
+    if (np > (size_t)order) {
+        cli_error("train: --prune: expected at most one threshold per order (%ld), got %zu", order, np);
         return CLI_USAGE;
     }
-    for (int i = np; np > 0 && i < LMP_NGRAM_MAX_ORDER; i++) p.prune[i] = p.prune[np - 1]; /* as lmplz: the last value repeats */
-    for (int i = ngt; ngt > 0 && i < LMP_NGRAM_MAX_ORDER; i++) p.gt_max[i] = p.gt_max[ngt - 1];
+    for (size_t i = np; np > 0 && i < LMP_NGRAM_MAX_ORDER; i++) p.prune[i] = p.prune[np - 1]; /* as lmplz: the last value repeats */
+    for (size_t i = ngt; ngt > 0 && i < LMP_NGRAM_MAX_ORDER; i++) p.gt_max[i] = p.gt_max[ngt - 1];
     if (p.estimator == LMP_EST_KATZ && np == 0) /* SRILM ngram-count's -gtNmin: 1 1 2 2 ..., i.e. prune 0 0 1 1 ... */
         for (int i = 2; i < LMP_NGRAM_MAX_ORDER; i++) p.prune[i] = 1;
     p.order = order > 1000000 ? 1000000u : (unsigned)order; /* the library names the limit */
     /* fail early: not after minutes of counting */
-    if (cli_check_input("train", input) || cli_check_output("train", output)) return CLI_FAIL;
+    /* lmprob-mpi takes "@LIST", a file naming the input files (docs/mpi.md) */
+    const char *checked = train != lmp_train_model_load && input[0] == '@' ? input + 1 : input;
+    if (cli_check_input("train", checked) || cli_check_output("train", output) || check_temp_dir(p.temp_dir))
+        return CLI_FAIL;
     cli_stdin_note("train", input);
 
     char *command = cli_join_command(argc, argv);
@@ -304,13 +258,15 @@ int cmd_train(int argc, char **argv)
     lmp_tokenizer *tok = NULL;
     if (p.corpus.mode == LMP_CORPUS_GPT2 && !(tok = cli_gpt2_load("train", gpt2_vocab))) return CLI_FAIL;
     p.corpus.tokenizer = tok;
-    lmp_status st = lmp_train_model_load(input, &p, &m, &err);
+    lmp_status st = train(input, &p, &m, &err);
     lmp_tokenizer_free(tok); /* the model keeps the token names, not the tokenizer */
     free(command);
     if (st) {
+        if (!err.msg[0] && train != lmp_train_model_load) return CLI_FAIL; /* another MPI rank said why */
         cli_error("train: %s", err.msg[0] ? err.msg : lmp_status_str(st));
         return CLI_FAIL;
     }
+    if (!m) return CLI_OK; /* an MPI rank other than 0: rank 0 writes the model */
     int slot = cli_output_begin(output);
     int binary = ends_with(output, ".bin"), trie = ends_with(output, ".trie");
     if (p.progress) on_progress(&ps, binary || trie ? "writing the binary" : "writing ARPA", 0);

@@ -9,7 +9,7 @@
 
 #include "cli.h"
 
-/* GPT-2 (a folder or .safetensors) with a vocabulary from outside its file: --vocab, else the
+/* GPT-2 (a folder or .safetensors) with a vocabulary from outside its file: --gpt2-vocab, else the
  * default that cli_gpt2_load finds ($LMPROB_GPT2_VOCAB, build/gpt2, PREFIX/share/lmprob/gpt2). */
 static int load_gpt2(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm **out)
 {
@@ -39,12 +39,33 @@ static int load_ngram(const char *cmd, const char *path, const cli_lm_opts *o, c
     lmp_error err = {0};
     lmp_ngram *m = NULL;
     struct stat sb;
-    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    int have_stat = stat(path, &sb) == 0;
+    if (have_stat && S_ISDIR(sb.st_mode)) {
         cli_error("%s: %s: a folder without config.json: expected a Hugging Face GPT-2 folder (config.json + "
                   "model.safetensors) or an n-gram model file", cmd, path);
         return CLI_FAIL;
     }
+    /* Fail early: a --mode the record contradicts, and GPT-2 tokens without their vocabulary, are
+     * found from the file's head, before a large ARPA file is parsed (tens of seconds). */
+    lmp_ngram_tokens have = LMP_NGRAM_TOKENS_UNKNOWN;
+    lmp_status pst = lmp_ngram_peek_tokens(
+        path, o->mode == LMP_LM_TOKENS_DEFAULT ? LMP_NGRAM_TOKENS_UNKNOWN : (lmp_ngram_tokens)o->mode, &have, &err);
+    if (pst) {
+        cli_error("%s: %s%s%s", cmd, pst == LMP_EINVAL ? path : "", pst == LMP_EINVAL ? ": " : "", err.msg);
+        return pst == LMP_EINVAL ? CLI_USAGE : CLI_FAIL;
+    }
+    /* stays DEFAULT for stdin, pipes and devices (not peeked at): decided after the load */
+    lmp_lm_tokens early = o->mode;
+    if (early == LMP_LM_TOKENS_DEFAULT && strcmp(path, "-") != 0 && have_stat && S_ISREG(sb.st_mode))
+        early = have == LMP_NGRAM_TOKENS_UNKNOWN ? LMP_LM_TOKENS_WORD : (lmp_lm_tokens)have;
+    lmp_tokenizer *tok = NULL;
+    if (o->vocab && early != LMP_LM_TOKENS_DEFAULT && early != LMP_LM_TOKENS_GPT2) {
+        cli_error("%s: --vocab (--gpt2-vocab) goes with --mode gpt2 or a GPT-2 model", cmd);
+        return CLI_USAGE;
+    }
+    if (early == LMP_LM_TOKENS_GPT2 && !(tok = cli_gpt2_load(cmd, o->vocab))) return CLI_FAIL;
     if (lmp_ngram_load(path, cli_progress_update, prog, &m, &err)) {
+        lmp_tokenizer_free(tok);
         cli_progress_update(prog, 1.0);
         cli_error("%s: %s", cmd, err.msg);
         return CLI_FAIL;
@@ -52,24 +73,26 @@ static int load_ngram(const char *cmd, const char *path, const cli_lm_opts *o, c
     cli_progress_update(prog, 1.0);
     lmp_lm_tokens mode = o->mode;
     if (mode == LMP_LM_TOKENS_DEFAULT) {
-        lmp_ngram_tokens have = lmp_ngram_get_tokens(m);
+        have = lmp_ngram_get_tokens(m);
         mode = have == LMP_NGRAM_TOKENS_UNKNOWN ? LMP_LM_TOKENS_WORD : (lmp_lm_tokens)have;
     }
     int rc = CLI_USAGE;
-    lmp_tokenizer *tok = NULL;
+    /* again on the loaded model: stdin ("-") was not peeked */
     if (lmp_ngram_check_tokens(m, (lmp_ngram_tokens)mode, &err)) {
         cli_error("%s: %s: %s", cmd, path, err.msg);
     } else if (o->vocab && mode != LMP_LM_TOKENS_GPT2) {
-        cli_error("%s: --vocab (--gpt2-vocab) goes with --mode gpt2 or a GPT-2 model", cmd);
-    } else if (mode == LMP_LM_TOKENS_GPT2 && !(tok = cli_gpt2_load(cmd, o->vocab))) {
+        cli_error("%s: --gpt2-vocab goes with --mode gpt2 or a GPT-2 model", cmd);
+    } else if (mode == LMP_LM_TOKENS_GPT2 && !tok && !(tok = cli_gpt2_load(cmd, o->vocab))) {
         rc = CLI_FAIL;
     } else if (lmp_lm_create_ngram_take(m, mode, tok, out, &err)) {
-        m = NULL; /* released by the failed call */
+        m = NULL; /* released by the failed call, with tok */
+        tok = NULL;
         cli_error("%s: %s", cmd, err.msg);
         rc = CLI_FAIL;
     } else {
         return CLI_OK;
     }
+    lmp_tokenizer_free(tok);
     lmp_ngram_free(m);
     return rc;
 }
@@ -173,35 +196,17 @@ void cli_print_token(FILE *f, const lmp_lm *lm, lmp_token_id id, int first)
 
 /* ---- sampler and model options: entries of the one table (opt.h) --------------------- */
 
-int cli_sampler_opt(const char *cmd, int argc, char **argv, int *i, lmp_sampler_params *prm, int *dtype_set)
-{
-    const cli_opt opts[] = {CLI_OPTS_SAMPLER(*prm, dtype_set)};
-    return cli_take(cmd, argc, argv, i, opts, CLI_NOPTS(opts));
-}
-
 void cli_sampler_finish(lmp_sampler_params *prm, int dtype_set)
 {
     if (!dtype_set) prm->dtype = prm->conv == LMP_CONV_LLAMA ? LMP_DTYPE_F32 : LMP_DTYPE_F64;
 }
 
-int cli_rng_opt(const char *cmd, int argc, char **argv, int *i, lmp_rng_kind *kind, uint64_t *seed)
+int cli_one_model(const char *cmd, const char *pos, const char *opt, const char **model)
 {
-    const cli_opt opts[] = {CLI_OPT_RNG(kind), CLI_OPT_SEED(seed)};
-    return cli_take(cmd, argc, argv, i, opts, CLI_NOPTS(opts));
-}
-
-int cli_lm_opt(const char *cmd, int argc, char **argv, int *i, unsigned which, cli_lm_opts *o)
-{
-    const cli_opt mode[] = {CLI_OPT_MODE(&o->mode)};
-    const cli_opt threads[] = {CLI_OPT_THREADS(&o->threads)};
-    const cli_opt window[] = {
-        {.name = "--window", .kind = CLI_OPT_LONG, .dest = &o->window, .lo = 2, .hi = 1e15, .expect = "a window of >= 2 tokens", .seen = &o->windows_given},
-        {.name = "--stride", .kind = CLI_OPT_LONG, .dest = &o->stride, .lo = 1, .hi = 1e15, .expect = "a stride >= 1", .seen = &o->windows_given}};
-    const cli_opt vocab[] = {CLI_OPT_VOCAB_DIR(&o->vocab)};
-    int r = 0;
-    if (!r && (which & CLI_LM_MODE)) r = cli_take(cmd, argc, argv, i, mode, CLI_NOPTS(mode));
-    if (!r && (which & CLI_LM_THREADS)) r = cli_take(cmd, argc, argv, i, threads, CLI_NOPTS(threads));
-    if (!r && (which & CLI_LM_WINDOW)) r = cli_take(cmd, argc, argv, i, window, CLI_NOPTS(window));
-    if (!r && (which & CLI_LM_VOCAB)) r = cli_take(cmd, argc, argv, i, vocab, CLI_NOPTS(vocab));
-    return r;
+    if (pos && opt) {
+        cli_error("%s: expected one MODEL, got '%s' and --model '%s'", cmd, pos, opt);
+        return -1;
+    }
+    *model = pos ? pos : opt;
+    return 0;
 }

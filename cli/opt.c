@@ -33,7 +33,8 @@ static const cli_opt *lookup(const char *a, const cli_opt *opts, size_t nopts, c
             *name = opts[k].name;
             return &opts[k];
         }
-        if (opts[k].alias && cli_is_opt(a, opts[k].alias)) {
+        /* a renamed entry's alias is the new name, not another spelling */
+        if (opts[k].alias && opts[k].kind != CLI_OPT_RENAMED && cli_is_opt(a, opts[k].alias)) {
             *name = opts[k].alias;
             return &opts[k];
         }
@@ -65,6 +66,14 @@ static int set_value(const char *cmd, const char *name, const cli_opt *o, const 
         if (!*v) {
             cli_error("%s: %s: expected a name, got ''", cmd, name);
             return -1;
+        }
+        if (o->count) { /* a repeated option (kl's --model A --model B): each into the next slot */
+            if (*o->count >= o->max_n) {
+                cli_error("%s: %s: expected it at most %zu times, got '%s' after that", cmd, name, o->max_n, v);
+                return -1;
+            }
+            ((const char **)o->dest)[(*o->count)++] = v;
+            return 0;
         }
         *(const char **)o->dest = v;
         return 0;
@@ -99,18 +108,110 @@ static int set_value(const char *cmd, const char *name, const cli_opt *o, const 
     case CLI_OPT_CUSTOM:
         if (o->parse(v, o->dest)) return bad(cmd, name, o, v);
         return 0;
+    case CLI_OPT_CHOICE:
+        for (const cli_choice *c = o->choices; c->name; c++)
+            if (strcmp(c->name, v) == 0) {
+                *(int *)o->dest = c->value;
+                return 0;
+            }
+        return bad(cmd, name, o, v);
+    case CLI_OPT_LIST:
+    case CLI_OPT_RENAMED: return -1; /* not reached: cli_take handles them */
     }
     return -1;
 }
 
-int cli_take(const char *cmd, int argc, char **argv, int *i, const cli_opt *opts, size_t nopts)
+/* Item k of a CLI_OPT_LIST: one number of kind o->elem in o->lo..o->hi into dest[k]. */
+static int set_item(const cli_opt *o, size_t k, const char *v)
+{
+    switch (o->elem) {
+    case CLI_OPT_LONG: {
+        long long x;
+        if (parse_int(v, o->lo, o->hi, &x)) return -1;
+        ((long *)o->dest)[k] = (long)x;
+        return 0;
+    }
+    case CLI_OPT_U64: {
+        uint64_t x;
+        if (cli_scan_u64(v, &x) || (double)x < o->lo || (double)x > o->hi) return -1;
+        ((uint64_t *)o->dest)[k] = x;
+        return 0;
+    }
+    case CLI_OPT_DOUBLE: {
+        double x;
+        if (cli_scan_double(v, CLI_NUM_FINITE, &x) || x < o->lo || x > o->hi || (o->lo_open && x == o->lo) ||
+            (o->hi_open && x == o->hi))
+            return -1;
+        ((double *)o->dest)[k] = x;
+        return 0;
+    }
+    default: return -1;
+    }
+}
+
+/* An argument that is a number ("3", "-1", ".5", "1e999"): a list of values ends at the first one that
+ * is not (an option, a file name, even one that starts with a digit: "5gram.txt"). */
+static int is_number(const char *a)
+{
+    double x;
+    return cli_scan_double(a, CLI_NUM_INF | CLI_NUM_NEG_INF, &x) != -1;
+}
+
+/* A CLI_OPT_LIST: "--flag=a,b,c" (inline) or the numbers after the flag. */
+static int take_list(const char *cmd, const char *name, const cli_opt *o, int argc, char **argv, int *i,
+                     const char *inline_v)
+{
+    size_t n = 0;
+    if (inline_v) {
+        char item[128];
+        const char *p = inline_v;
+        for (;;) {
+            const char *e = strchr(p, ',');
+            size_t L = e ? (size_t)(e - p) : strlen(p);
+            if (n >= o->max_n || L == 0 || L >= sizeof item) return bad(cmd, name, o, inline_v);
+            memcpy(item, p, L);
+            item[L] = '\0';
+            if (set_item(o, n, item)) return bad(cmd, name, o, item);
+            n++;
+            if (!e) break;
+            p = e + 1;
+        }
+    } else {
+        while (*i + 1 < argc && n < o->max_n && is_number(argv[*i + 1])) {
+            if (set_item(o, n, argv[*i + 1])) return bad(cmd, name, o, argv[*i + 1]);
+            n++;
+            ++*i;
+        }
+    }
+    if (n == 0 && o->optional) {
+        /* the flag alone */
+    } else if (n < o->min_n) {
+        const char *next = !inline_v && *i + 1 < argc ? argv[*i + 1] : NULL;
+        if (next) cli_error("%s: %s: expected %s, got '%s'", cmd, name, o->expect ? o->expect : "numbers", next);
+        else cli_error("%s: %s: expected %s, got %zu value%s", cmd, name, o->expect ? o->expect : "numbers", n,
+                       n == 1 ? "" : "s");
+        return -1;
+    }
+    if (o->count) *o->count = n;
+    return 0;
+}
+
+/* argv[*i] against the table: 1 when it is one of opts (its value taken, *i advanced past
+ * it), 0 when it is not, -1 after printing the error (a usage error). */
+static int cli_take(const char *cmd, int argc, char **argv, int *i, const cli_opt *opts, size_t nopts)
 {
     const char *a = argv[*i], *name = NULL;
     if (!cli_looks_like_opt(a)) return 0;
     const cli_opt *o = lookup(a, opts, nopts, &name);
     if (!o) return 0;
     size_t L = strlen(name);
-    if (o->kind == CLI_OPT_FLAG) {
+    if (o->kind == CLI_OPT_RENAMED) {
+        cli_error("%s: %s is now %s: %s", cmd, name, o->alias, o->expect ? o->expect : "");
+        return -1;
+    }
+    if (o->kind == CLI_OPT_LIST) {
+        if (take_list(cmd, name, o, argc, argv, i, a[L] == '=' ? a + L + 1 : NULL)) return -1;
+    } else if (o->kind == CLI_OPT_FLAG) {
         if (a[L] == '=') {
             cli_error("%s: %s: takes no value, got '%s'", cmd, name, a + L + 1);
             return -1;
@@ -160,11 +261,38 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_
     return CLI_OK;
 }
 
+int cli_subcommand(const char *cmd, int argc, char **argv, const cli_sub *subs, size_t nsubs, void (*usage)(FILE *))
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (cli_is_help(argv[1])) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    for (size_t k = 0; k < nsubs; k++)
+        if (strcmp(argv[1], subs[k].name) == 0) return subs[k].run(argc - 1, argv + 1);
+    char list[256] = "";
+    size_t used = 0;
+    for (size_t k = 0; k < nsubs && used < sizeof list; k++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", k == 0 ? "" : k + 1 == nsubs ? " or " : ", ",
+                                 subs[k].name);
+    cli_error("%s: unknown subcommand '%s': expected %s", cmd, argv[1], list);
+    return CLI_USAGE;
+}
+
 void cli_stdin_note(const char *cmd, const char *path)
 {
-    if ((!path || strcmp(path, "-") == 0) && isatty(STDIN_FILENO))
+    /* once a process: a command that checks its input early and again before reading says it once
+     * (the CLI's state, like its list of temporary outputs; the library keeps none) */
+    static int said;
+    if (said) return;
+    if ((!path || strcmp(path, "-") == 0) && isatty(STDIN_FILENO)) {
         fprintf(stderr, "lmprob: %s: reading standard input from the terminal (end it with Ctrl-D; --help for usage)\n",
                 cmd);
+        said = 1;
+    }
 }
 
 int cli_seed_check(const char *cmd, int rng_kind, uint64_t seed)

@@ -9,10 +9,14 @@
  * An unknown option, a missing value and a surplus argument are usage errors too (2);
  * errors in the data a command reads exit 1 (CLI_FAIL).
  *
- * Two ways in:
- *   cli_parse   the whole command line: --help, the table, "--" and positionals;
- *   cli_take    one argument, for commands that keep a loop of their own around the
- *               table (options with several values, such as train's --prune 0 0 1).
+ * Every command parses its whole command line with cli_parse (--help, the table, "--"
+ * and positionals); a command with subcommands (nn, model, ...) dispatches with
+ * cli_subcommand first. No command keeps a loop of its own over argv.
+ *
+ * Options with several values (train's --prune 0 0 1) are CLI_OPT_LIST entries; a
+ * value from a fixed set (train's --estimator) is CLI_OPT_CHOICE; an old spelling
+ * whose meaning moved to another flag is CLI_OPT_RENAMED (a usage error that names
+ * the new flag, so that an old script fails loudly instead of meaning something else).
  *
  * Values are taken as "--flag V" or "--flag=V"; a bare "-" is a positional (stdin or
  * stdout), as is a negative number that no option claims ("-1.5"). */
@@ -21,16 +25,31 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef enum cli_opt_kind {
     CLI_OPT_FLAG,   /* no value; *(int *)dest = 1 */
-    CLI_OPT_STR,    /* *(const char **)dest = the value */
+    CLI_OPT_STR,    /* *(const char **)dest = the value; with .count, a repeated option: the values into
+                       ((const char **)dest)[0 .. max_n-1] in order, their number into *count */
     CLI_OPT_LONG,   /* *(long *)dest, an integer in [lo, hi] */
     CLI_OPT_SIZE,   /* *(size_t *)dest, an integer in [lo, hi] */
     CLI_OPT_U64,    /* *(uint64_t *)dest, an integer in [0, 2^64) */
     CLI_OPT_DOUBLE, /* *(double *)dest, a finite number in the interval lo..hi (open ends by flag) */
-    CLI_OPT_CUSTOM  /* parse(value, dest) returns 0, or -1 when the value is out of the domain */
+    CLI_OPT_CUSTOM, /* parse(value, dest) returns 0, or -1 when the value is out of the domain */
+    /* Numbers of kind .elem (LONG, U64 or DOUBLE, in lo..hi) into the array dest: the
+     * arguments after the flag while they are numbers, at most max_n ("--prune 0 0 1"), or
+     * one comma-separated value ("--prune=0,0,1"); their number goes to *count. Between
+     * min_n and max_n of them; none at all too when .optional is set. */
+    CLI_OPT_LIST,
+    CLI_OPT_CHOICE, /* one of .choices (names, NULL-terminated) into *(int *)dest = its value */
+    CLI_OPT_RENAMED /* an old spelling: "<name> is now <alias>: <expect>", a usage error */
 } cli_opt_kind;
+
+/* One value of a CLI_OPT_CHOICE. */
+typedef struct cli_choice {
+    const char *name;
+    int value;
+} cli_choice;
 
 typedef struct cli_opt {
     const char *name;  /* "--seed" */
@@ -42,6 +61,12 @@ typedef struct cli_opt {
     const char *expect; /* the domain in words: "expected <expect>, got '<value>'" */
     int (*parse)(const char *v, void *dest);
     int *seen; /* when not NULL, set to 1 when the option is given */
+    /* CLI_OPT_LIST */
+    cli_opt_kind elem;
+    size_t min_n, max_n;
+    size_t *count;
+    int optional; /* no value at all is allowed (the flag alone) */
+    const cli_choice *choices; /* CLI_OPT_CHOICE, ended by {NULL, 0} */
 } cli_opt;
 
 #define CLI_NOPTS(t) (sizeof(t) / sizeof((t)[0]))
@@ -56,9 +81,15 @@ typedef struct cli_opt {
 int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t nopts, const char **pos,
               size_t maxpos, size_t *npos);
 
-/* argv[*i] against the table: 1 when it is one of opts (its value taken, *i advanced past
- * it), 0 when it is not, -1 after printing the error (a usage error). */
-int cli_take(const char *cmd, int argc, char **argv, int *i, const cli_opt *opts, size_t nopts);
+/* A command with subcommands ("nn init", "model convert"): argv[1] names one of subs, which
+ * runs with argv + 1. No subcommand prints usage to stderr (exit 2); -h/--help prints it to
+ * stdout (exit 0); an unknown one reads "<cmd>: unknown subcommand 'x': expected a, b or c"
+ * (exit 2). */
+typedef struct cli_sub {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} cli_sub;
+int cli_subcommand(const char *cmd, int argc, char **argv, const cli_sub *subs, size_t nsubs, void (*usage)(FILE *));
 
 /* "lmprob: <cmd>: unknown option '<a>' (see lmprob <cmd> --help)", returns CLI_USAGE. */
 int cli_unknown_opt(const char *cmd, const char *a);
@@ -100,7 +131,14 @@ int cli_opt_memory(const char *v, void *dest);      /* uint64_t bytes: 512M, 1G,
 /* The n-gram order (LMP_NGRAM_MAX_ORDER in core.h). */
 #define CLI_OPT_ORDER(p) {.name = "--order", .kind = CLI_OPT_LONG, .dest = (p), .lo = 1, .hi = LMP_NGRAM_MAX_ORDER, .expect = "an n-gram order from 1 to " CLI_STR(LMP_NGRAM_MAX_ORDER)}
 #define CLI_OPT_MODE(p) {.name = "--mode", .kind = CLI_OPT_CUSTOM, .dest = (p), .parse = cli_opt_lm_mode, .expect = "word, char, byte or gpt2"}
-#define CLI_OPT_VOCAB_DIR(p) {.name = "--vocab", .alias = "--gpt2-vocab", .kind = CLI_OPT_STR, .dest = (p)}
+/* GPT-2's vocabulary (a folder with encoder.json/vocab.json, or one of those files). --vocab is
+ * a word list (train, filter); its old use for GPT-2's vocabulary names the new flag. */
+#define CLI_OPT_GPT2_VOCAB(p) {.name = "--gpt2-vocab", .kind = CLI_OPT_STR, .dest = (p)}
+#define CLI_OPT_VOCAB_RENAMED {.name = "--vocab", .alias = "--gpt2-vocab", .kind = CLI_OPT_RENAMED, .expect = "GPT-2's vocabulary (--vocab is a word list, in train and filter)"}
+/* How many of the largest to print (decode's top tokens, next's tokens, gpt2 logits' logits). */
+#define CLI_OPT_TOP(p) {.name = "--top", .alias = "-k", .kind = CLI_OPT_LONG, .dest = (p), .lo = 0, .hi = 1e15, .expect = "how many to print, an integer >= 0"}
+/* A probability in [0, 1] under a command's own name (bayes, experiment disease). */
+#define CLI_OPT_PROB(nm, p) {.name = (nm), .kind = CLI_OPT_DOUBLE, .dest = (p), .lo = 0, .hi = 1, .expect = "a probability in [0, 1]"}
 #define CLI_STR_(x) #x
 #define CLI_STR(x) CLI_STR_(x)
 

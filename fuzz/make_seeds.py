@@ -136,7 +136,7 @@ def cli_numbers():
     put("cli_numbers", "table", b"\x06" + b"1 2\n3 4\n\n5,6\n")
     put("cli_numbers", "table-ragged", b"\x06" + b"1 2\n3\n")
     put("cli_numbers", "decode", b"\x07" + b"--logits\n3,2,1.5,-inf\n--top-k\n2\n--top-p\n0.9\n--temperature\n0.7\n--seed\n5\n--json")
-    put("cli_numbers", "decode-min-p", b"\x07" + b"--logits=1,1,1,1\n--min-p\n0.1\n--typical\n0.5\n--vocab\na,b,c,d\n--counts\n--digits\n6\n--top\n3")
+    put("cli_numbers", "decode-min-p", b"\x07" + b"--logits=1,1,1,1\n--min-p\n0.1\n--typical\n0.5\n--names\na,b,c,d\n--counts\n--digits\n6\n--top\n3")
     put("cli_numbers", "decode-penalty", b"\x07" + b"--logits\n0 0 0\n--history\n0,1,1\n--repetition-penalty\n1.3\n--frequency-penalty\n0.5\n--presence-penalty\n0.2")
 
 

@@ -24,8 +24,10 @@ sudo=""
 # irstlm, sphinxbase-utils: the ARPA interoperability tests run IRSTLM's compile-lm and Sphinx's
 # sphinx_lm_convert / sphinx_lm_eval on lmprob's files (tests/cli/test_interop.sh);
 # clang: the scorer under clang's UBSan (tests/cli/test_clang_ubsan.sh); strace: signals and failed writes
-# injected while an output is written (tests/cli/test_output.sh, tests/cli/test_faults.sh).
-need=(gcc g++ make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3 python3-nltk unicode-data irstlm sphinxbase-utils clang strace)
+# injected while an output is written (tests/cli/test_output.sh, tests/cli/test_faults.sh);
+# openmpi-bin, libopenmpi-dev: build/lmprob-mpi, the distributed trainer (mpi/, docs/mpi.md; tests/cli/test_mpi.sh).
+need=(gcc g++ make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3 python3-nltk unicode-data irstlm sphinxbase-utils clang strace
+      openmpi-bin libopenmpi-dev)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 # The Python module (make python) builds against python3-dev; its tests (tests/cli/test_python.sh) compare
 # with numpy, scipy and torch, which the benchmarks need too.

@@ -29,7 +29,7 @@ static void progress(const lmp_train_params *p, const char *stage, uint64_t coun
     if (p->progress) p->progress(p->progress_ctx, stage, count);
 }
 
-static lmp_status check_params(const lmp_train_params *p, lmp_error *err)
+lmp_status train_check_params(const lmp_train_params *p, lmp_error *err)
 {
     if (p->order == 0) return lmp_error_set(err, LMP_EINVAL, "order = 0: expected an order from 1 to %d", LMP_NGRAM_MAX_ORDER);
     if (p->order > LMP_NGRAM_MAX_ORDER)
@@ -73,11 +73,6 @@ static lmp_status check_params(const lmp_train_params *p, lmp_error *err)
     return LMP_OK;
 }
 
-typedef struct u32vec {
-    uint32_t *v;
-    uint64_t n, cap;
-} u32vec;
-
 /* The vocabulary's memory, held outside the budget's allocations: brought up
  * to date in the budget whenever the token stream grows (and at the end). */
 static void sync_vocab(train_budget *b, const lmp_vocab *v, uint64_t *held)
@@ -87,7 +82,7 @@ static void sync_vocab(train_budget *b, const lmp_vocab *v, uint64_t *held)
     *held = now;
 }
 
-static lmp_status u32_push(train_budget *b, u32vec *a, uint32_t x, const lmp_vocab *v, uint64_t *vheld,
+static lmp_status u32_push(train_budget *b, train_ids *a, uint32_t x, const lmp_vocab *v, uint64_t *vheld,
                            lmp_error *err)
 {
     if (a->n == a->cap) {
@@ -102,9 +97,9 @@ static lmp_status u32_push(train_budget *b, u32vec *a, uint32_t x, const lmp_voc
     return LMP_OK;
 }
 
-/* Read the corpus into ids (sentences end with </s>) and raw word counts. */
-static lmp_status read_ids(lmp_corpus *c, const lmp_train_params *p, train_budget *b, lmp_vocab *v, uint64_t *vheld,
-                           u32vec *ids, uint64_t **wcount, uint64_t *wcap, lmp_train_info *info, lmp_error *err)
+/* Read the corpus into ids (sentences end with </s>) and raw word counts (train_internal.h). */
+lmp_status train_read_ids(lmp_corpus *c, const lmp_train_params *p, train_budget *b, lmp_vocab *v, uint64_t *vheld,
+                          train_ids *ids, uint64_t **wcount, uint64_t *wcap, lmp_train_info *info, lmp_error *err)
 {
     lmp_status st;
     const lmp_token *tok;
@@ -136,8 +131,6 @@ static lmp_status read_ids(lmp_corpus *c, const lmp_train_params *p, train_budge
     sync_vocab(b, v, vheld);
     if (tb_left(b) == 0) return tb_check(b, 1, "the vocabulary", err);
     info->sentences = lines;
-    if (lines == 0)
-        return lmp_error_set_at(err, LMP_EFORMAT, lmp_corpus_name(c), 0, "empty corpus: expected at least one line of text");
     return LMP_OK;
 }
 
@@ -154,7 +147,7 @@ static int rank_cmp(const void *a, const void *b)
 }
 
 /* Apply --min-count / --vocab-size / --vocab: a new vocabulary, ids remapped. */
-static lmp_status limit_vocab(const lmp_train_params *p, lmp_vocab **vp, u32vec *ids, const uint64_t *wcount,
+static lmp_status limit_vocab(const lmp_train_params *p, lmp_vocab **vp, train_ids *ids, const uint64_t *wcount,
                               uint64_t wcap, lmp_error *err)
 {
     lmp_vocab *v = *vp;
@@ -291,13 +284,35 @@ static lmp_status train_meta(lmp_train_model *m, const lmp_train_params *p, lmp_
     return LMP_OK;
 }
 
+lmp_status train_finish(lmp_train_model *m, const lmp_train_params *p, lmp_error *err)
+{
+    progress(p, "estimating", 0);
+    lmp_status st = train_estimate(m, p, err);
+    return st ? st : train_finish_estimated(m, p, err);
+}
+
+lmp_status train_finish_estimated(lmp_train_model *m, const lmp_train_params *p, lmp_error *err)
+{
+    for (unsigned n = 1; n <= p->order; n++) m->info.counts[n] = m->o[n].m; /* after pruning */
+    /* Only what lookups and the writer need stays (the contexts for the writer). */
+    for (unsigned n = 1; n <= p->order; n++) {
+        tb_free(&m->budget, m->o[n].p);
+        tb_free(&m->budget, m->o[n].sfx);
+        tb_free(&m->budget, m->o[n].kids);
+        m->o[n].p = NULL;
+        m->o[n].sfx = m->o[n].kids = NULL;
+    }
+    m->info.peak_bytes = m->budget.peak;
+    return train_meta(m, p, err);
+}
+
 lmp_status lmp_train_model_create(lmp_corpus *corpus, const lmp_train_params *params, lmp_train_model **out,
                             lmp_error *err)
 {
     *out = NULL;
     lmp_train_params p = params ? *params : lmp_train_params_default();
     if (p.threads == 0) p.threads = 2;
-    lmp_status st = check_params(&p, err);
+    lmp_status st = train_check_params(&p, err);
     if (st) return st;
     lmp_train_model *m = calloc(1, sizeof *m);
     if (!m) return lmp_error_set(err, LMP_ENOMEM, "training: out of memory");
@@ -305,12 +320,17 @@ lmp_status lmp_train_model_create(lmp_corpus *corpus, const lmp_train_params *pa
     m->est = p.estimator;
     m->info.order = p.order;
     m->info.estimator = p.estimator;
-    u32vec ids = {NULL, 0, 0};
+    train_ids ids = {NULL, 0, 0};
     uint64_t *wcount = NULL, wcap = 0, vheld = 0;
     tb_init(&m->budget, p.memory);
     if ((st = lmp_vocab_create(&m->vocab, err))) goto fail;
     progress(&p, "reading", 0);
-    if ((st = read_ids(corpus, &p, &m->budget, m->vocab, &vheld, &ids, &wcount, &wcap, &m->info, err))) goto fail;
+    if ((st = train_read_ids(corpus, &p, &m->budget, m->vocab, &vheld, &ids, &wcount, &wcap, &m->info, err)))
+        goto fail;
+    if (m->info.sentences == 0) {
+        st = lmp_error_set_at(err, LMP_EFORMAT, lmp_corpus_name(corpus), 0, "empty corpus: expected at least one line of text");
+        goto fail;
+    }
     progress(&p, "tokens", m->info.tokens);
     if (p.vocab_file || p.min_count > 1 || p.vocab_size > 0) {
         if ((st = limit_vocab(&p, &m->vocab, &ids, wcount, wcap, err))) goto fail;
@@ -331,19 +351,7 @@ lmp_status lmp_train_model_create(lmp_corpus *corpus, const lmp_train_params *pa
     int continuation = p.estimator == LMP_EST_MKN || p.estimator == LMP_EST_KN;
     if ((st = train_adjust(&m->budget, m->o, p.order, nwords, continuation, p.prune, p.threads, err))) goto fail;
     for (unsigned n = 1; n <= p.order; n++) m->o[n].n = n;
-    progress(&p, "estimating", 0);
-    if ((st = train_estimate(m, &p, err))) goto fail;
-    for (unsigned n = 1; n <= p.order; n++) m->info.counts[n] = m->o[n].m; /* after pruning */
-    /* Only what lookups and the writer need stays (the contexts for the writer). */
-    for (unsigned n = 1; n <= p.order; n++) {
-        tb_free(&m->budget, m->o[n].p);
-        tb_free(&m->budget, m->o[n].sfx);
-        tb_free(&m->budget, m->o[n].kids);
-        m->o[n].p = NULL;
-        m->o[n].sfx = m->o[n].kids = NULL;
-    }
-    m->info.peak_bytes = m->budget.peak;
-    if ((st = train_meta(m, &p, err))) goto fail;
+    if ((st = train_finish(m, &p, err))) goto fail;
     *out = m;
     return LMP_OK;
 fail:
@@ -357,7 +365,7 @@ lmp_status lmp_train_model_load(const char *path, const lmp_train_params *params
 {
     *out = NULL;
     lmp_train_params p = params ? *params : lmp_train_params_default();
-    lmp_status st = check_params(&p, err);
+    lmp_status st = train_check_params(&p, err);
     if (st) return st;
     lmp_corpus *c;
     /* A line is read whole before it is tokenised: keep the reader within a

@@ -65,22 +65,44 @@ static long name_to_bytes(const int16_t byte_of[0x144], const char *name, size_t
 }
 
 /* ---- memory -------------------------------------------------------------------------
- * Loading touches about 4 MB once. In a virtual machine a page fault costs
- * microseconds (they were a quarter of the load time here), so large blocks
- * come from mmap with MAP_POPULATE, which maps and zeroes all their pages in
- * one system call; small ones and other systems use calloc. Zeroed either way. */
+ * Loading writes about 7 MB of fresh memory once, and the first write to a
+ * page is a page fault: in the virtual machine this was measured on, a very
+ * expensive one (tok_hugepages in encode.c). So the large blocks are mappings
+ * of whole 2 MiB huge pages, aligned, marked for transparent huge pages and
+ * populated in one call; with huge pages unavailable they are ordinary pages,
+ * populated the same way. Small blocks and other systems use calloc. Zeroed
+ * either way. */
 #define POP_HDR 64
 
 static void *pop_alloc(size_t n)
 {
-    if (n > SIZE_MAX - 2 * POP_HDR) return NULL;
-#ifdef MAP_POPULATE
+    if (n > SIZE_MAX / 2 - TOK_HUGE) return NULL;
+#ifdef MAP_ANONYMOUS
     if (n >= ((size_t)1 << 16)) {
-        size_t total = n + POP_HDR;
-        void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-        if (p != MAP_FAILED) {
-            *(size_t *)p = total;
-            return (char *)p + POP_HDR;
+        /* Whole huge pages from a huge-page boundary for TOK_HUGE_MIN bytes and
+         * more: the last one only partly used costs its zeroing, far less than
+         * the faults of the same bytes in small pages. */
+        int huge = n + POP_HDR >= TOK_HUGE_MIN;
+        size_t len = huge ? (n + POP_HDR + TOK_HUGE - 1) & ~(TOK_HUGE - 1) : n + POP_HDR;
+        size_t extra = huge ? TOK_HUGE : 0;
+        int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+#if defined(MAP_POPULATE) && !defined(MADV_POPULATE_WRITE)
+        if (!huge) flags |= MAP_POPULATE;
+#endif
+        char *m = mmap(NULL, len + extra, PROT_READ | PROT_WRITE, flags, -1, 0);
+        if (m != MAP_FAILED) {
+            char *p = m;
+            if (huge) { /* trim to a huge-page boundary */
+                p = (char *)(((uintptr_t)m + TOK_HUGE - 1) & ~(uintptr_t)(TOK_HUGE - 1));
+                if (p > m) munmap(m, (size_t)(p - m));
+                if (m + len + extra > p + len) munmap(p + len, (size_t)(m + len + extra - (p + len)));
+                tok_hugepages(p, len);
+            }
+#ifdef MADV_POPULATE_WRITE
+            (void)madvise(p, len, MADV_POPULATE_WRITE); /* on failure, pages fault in as written */
+#endif
+            *(size_t *)p = len;
+            return p + POP_HDR;
         }
     }
 #endif
@@ -312,6 +334,9 @@ static lmp_status alloc_pairs(lmp_tokenizer *t, size_t npairs, lmp_error *err)
 
 static size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
 
+/* How far ahead the table builds below prefetch (entries). */
+#define PIPE 16
+
 /* From the builder (entries in id order, ids 0..n-1 already checked): one
  * block with the bytes, the names and the bytes -> id table. Duplicate bytes
  * are an error. */
@@ -357,10 +382,23 @@ static lmp_status build_vocab(lmp_tokenizer *t, const builder *b, const uint16_t
     t->off[n] = (uint32_t)o;
     t->name_off[n] = (uint32_t)no;
     for (size_t i = 0; i < 256; i++) t->byte_id[i] = LMP_TOKEN_NONE;
+    /* The inserts land at random in a table larger than a core's L2 cache:
+     * each token's hash is computed PIPE tokens ahead and its slot prefetched,
+     * so that the cache misses overlap instead of coming one after another. */
+    uint64_t hring[PIPE];
+    for (size_t j = 0; j < n && j < PIPE; j++) {
+        hring[j] = lmp_strhash(t->bytes + t->off[j], t->off[j + 1] - t->off[j]);
+        tok_prefetch(&t->tslot[hring[j] & t->tmask]);
+    }
     for (size_t i = 0; i < n; i++) {
         const unsigned char *s = t->bytes + t->off[i];
         size_t len = t->off[i + 1] - t->off[i];
-        uint64_t h = lmp_strhash(s, len);
+        uint64_t h = hring[i % PIPE];
+        if (i + PIPE < n) {
+            size_t j = i + PIPE;
+            hring[j % PIPE] = lmp_strhash(t->bytes + t->off[j], t->off[j + 1] - t->off[j]);
+            tok_prefetch(&t->tslot[hring[j % PIPE] & t->tmask]);
+        }
         tok_key key = {t, s, len};
         size_t empty = 0;
         lmp_token_id dup = lmp_strtab_find(t->tslot, t->tmask, h, tok_key_eq, &key, &empty);
@@ -586,21 +624,121 @@ static int next_line(const text_file *f, size_t *i, size_t *s, size_t *le)
 
 /* ---- merges (vocab.bpe, merges.txt) -------------------------------------------- */
 
+/* The lookups of a merge line hit two tables larger than a core's L2 cache at
+ * random, and were most of the load time. So the lines go through a short
+ * pipeline: a line is parsed and its two names' hashes computed PIPE lines
+ * before it is checked, with their slots prefetched; the (left, right) pair
+ * it makes is inserted PIPE merges later, its slot prefetched too. Lines are
+ * checked in file order, so the first error reported is the one a line-by-line
+ * reader finds first. */
+#define MERGE_LINE_MAX 2048
+
+typedef struct merge_line {
+    long line;
+    size_t s, la, lb; /* the line starts at s: name a (la bytes), ' ', name b (lb bytes) */
+    long ba, bb;      /* their lengths in bytes; -1: a character outside the byte alphabet */
+    uint64_t ha, hb;
+    unsigned char cat[MERGE_LINE_MAX]; /* a's bytes then b's */
+} merge_line;
+
+typedef struct merge_pair {
+    lmp_token_id a, b, r;
+    uint32_t rank;
+} merge_pair;
+
+typedef struct merge_state {
+    lmp_tokenizer *t;
+    const text_file *f;
+    int32_t *made;          /* made[id]: 1-based line of the merge that makes the token, 0 if none */
+    merge_line *ring;       /* lines parsed, not yet checked: [checked, parsed) modulo PIPE */
+    size_t parsed, checked;
+    merge_pair pairs[PIPE]; /* pairs checked, not yet inserted: [inserted, queued) */
+    size_t queued, inserted;
+    uint32_t rank;
+    lmp_token_id guess; /* the id after the last merge's result: in GPT-2's files, the next result */
+} merge_state;
+
+static void merge_insert_pending(merge_state *ms, size_t keep)
+{
+    while (ms->queued - ms->inserted > keep) {
+        const merge_pair *p = &ms->pairs[ms->inserted++ % PIPE];
+        pair_insert(ms->t, p->a, p->b, p->rank, p->r);
+    }
+}
+
+/* Check the oldest parsed line and queue the pair it makes. */
+static lmp_status merge_check(merge_state *ms, lmp_error *err)
+{
+    lmp_tokenizer *t = ms->t;
+    const text_file *f = ms->f;
+    const merge_line *m = &ms->ring[ms->checked++ % PIPE];
+    const char *a_s = f->data + m->s, *b_s = a_s + m->la + 1;
+    char v1[200];
+    lmp_token_id a = m->ba < 0 ? LMP_TOKEN_NONE : tok_find_h(t, m->cat, (size_t)m->ba, m->ha);
+    lmp_token_id b = m->bb < 0 ? LMP_TOKEN_NONE : tok_find_h(t, m->cat + m->ba, (size_t)m->bb, m->hb);
+    if (a == LMP_TOKEN_NONE || b == LMP_TOKEN_NONE)
+        return lmp_error_set_at(err, LMP_EFORMAT, f->path, m->line, "merge names %s, which is not in the vocabulary",
+                                a == LMP_TOKEN_NONE ? show(v1, sizeof v1, a_s, m->la) : show(v1, sizeof v1, b_s, m->lb));
+    for (int k = 0; k < 2; k++) {
+        lmp_token_id x = k ? b : a;
+        if (t->off[x + 1] - t->off[x] > 1 && ms->made[x] == 0) {
+            const char *nm = t->names + t->name_off[x];
+            return lmp_error_set_at(err, LMP_EFORMAT, f->path, m->line,
+                                    "merge uses %s before any line makes it: expected the merges in the order they "
+                                    "were learnt", show(v1, sizeof v1, nm, strlen(nm)));
+        }
+    }
+    /* The result: the guessed id if its bytes are a's + b's (token bytes are
+     * unique, so then it is the one), else a lookup. */
+    size_t lr = (size_t)(m->ba + m->bb);
+    lmp_token_id r = ms->guess;
+    if ((size_t)r >= t->n || t->off[r + 1] - t->off[r] != lr || !tok_eq(t->bytes + t->off[r], m->cat, lr))
+        r = tok_find(t, m->cat, lr);
+    if (r == LMP_TOKEN_NONE)
+        return lmp_error_set_at(err, LMP_EFORMAT, f->path, m->line, "merge result %s is not in the vocabulary",
+                                show(v1, sizeof v1, a_s, m->la + 1 + m->lb));
+    if (ms->made[r]) {
+        const char *nm = t->names + t->name_off[r];
+        return lmp_error_set_at(err, LMP_EFORMAT, f->path, m->line, "%s is made twice: lines %ld and %ld",
+                                show(v1, sizeof v1, nm, strlen(nm)), (long)ms->made[r], m->line);
+    }
+    ms->made[r] = (int32_t)m->line;
+    ms->guess = r + 1;
+    merge_insert_pending(ms, PIPE - 1);
+    uint64_t key = ((uint64_t)(uint32_t)a << 32 | (uint32_t)b) + 1;
+    tok_prefetch(&t->pslot[(size_t)tok_pair_hash(key) & t->pmask]);
+    ms->pairs[ms->queued++ % PIPE] = (merge_pair){a, b, r, ms->rank++};
+    return LMP_OK;
+}
+
+/* Check every line parsed so far (before reporting an error found while parsing). */
+static lmp_status merge_drain(merge_state *ms, lmp_error *err)
+{
+    while (ms->checked < ms->parsed) {
+        lmp_status st = merge_check(ms, err);
+        if (st) return st;
+    }
+    return LMP_OK;
+}
+
 static lmp_status parse_merges(lmp_tokenizer *t, const text_file *f, lmp_error *err)
 {
     size_t n = t->n;
-    /* made[id]: 1-based line of the merge that makes the token, 0 if none. */
-    int32_t *made = pop_alloc(n * sizeof *made);
-    if (!made) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
+    merge_state ms;
+    memset(&ms, 0, sizeof ms);
+    ms.t = t;
+    ms.f = f;
+    size_t ring_at = align8(n * sizeof *ms.made);
+    ms.made = pop_alloc(ring_at + PIPE * sizeof *ms.ring);
+    if (!ms.made) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
+    ms.ring = (merge_line *)((char *)ms.made + ring_at);
     lmp_status st = alloc_pairs(t, n, err);
     if (st) goto out;
     char v1[200], v2[200];
     size_t i = 0;
     long line = 0;
-    uint32_t rank = 0;
     size_t blank_at = 0;
     long blank_line = 0;
-    unsigned char cat[2048];
     size_t s, le;
     while (next_line(f, &i, &s, &le)) {
         line++;
@@ -612,75 +750,58 @@ static lmp_status parse_merges(lmp_tokenizer *t, const text_file *f, lmp_error *
             }
             continue;
         }
-        if (blank_line) {
-            st = lmp_error_set_at(err, LMP_EFORMAT, f->path, blank_line,
-                                  "empty line before more merges (byte %zu): expected one merge \"A B\" a line", blank_at);
-            goto out;
-        }
-        if (line > INT32_MAX) {
-            st = lmp_error_set_at(err, LMP_EFORMAT, f->path, line, "too many lines");
-            goto out;
-        }
         const char *a_s = f->data + s;
         const char *sp = memchr(a_s, ' ', le - s);
-        if (!sp || sp == a_s || sp + 1 == f->data + le || memchr(sp + 1, ' ', (size_t)(f->data + le - sp - 1)) ||
-            le - s >= sizeof cat) {
-            st = lmp_error_set_at(err, LMP_EFORMAT, f->path, line, "expected two tokens \"A B\", got %s",
-                                  show(v1, sizeof v1, a_s, le - s));
+        if (blank_line || line > INT32_MAX || !sp || sp == a_s || sp + 1 == f->data + le ||
+            memchr(sp + 1, ' ', (size_t)(f->data + le - sp - 1)) || le - s >= MERGE_LINE_MAX) {
+            if ((st = merge_drain(&ms, err))) goto out;
+            if (blank_line)
+                st = lmp_error_set_at(err, LMP_EFORMAT, f->path, blank_line,
+                                      "empty line before more merges (byte %zu): expected one merge \"A B\" a line",
+                                      blank_at);
+            else if (line > INT32_MAX)
+                st = lmp_error_set_at(err, LMP_EFORMAT, f->path, line, "too many lines");
+            else
+                st = lmp_error_set_at(err, LMP_EFORMAT, f->path, line, "expected two tokens \"A B\", got %s",
+                                      show(v1, sizeof v1, a_s, le - s));
             goto out;
         }
-        size_t la = (size_t)(sp - a_s), lb = (size_t)(f->data + le - sp - 1);
+        if (ms.parsed - ms.checked == PIPE && (st = merge_check(&ms, err))) goto out;
+        merge_line *m = &ms.ring[ms.parsed++ % PIPE];
+        m->line = line;
+        m->s = s;
+        m->la = (size_t)(sp - a_s);
+        m->lb = (size_t)(f->data + le - sp - 1);
         /* Names -> bytes (each character is one byte), both halves into cat. */
-        long ba = name_to_bytes(t->byte_of_cp, a_s, la, cat);
-        long bb = ba < 0 ? -1 : name_to_bytes(t->byte_of_cp, sp + 1, lb, cat + ba);
-        lmp_token_id a = ba < 0 ? LMP_TOKEN_NONE : tok_find(t, cat, (size_t)ba);
-        lmp_token_id b = bb < 0 ? LMP_TOKEN_NONE : tok_find(t, cat + ba, (size_t)bb);
-        if (a == LMP_TOKEN_NONE || b == LMP_TOKEN_NONE) {
-            st = lmp_error_set_at(err, LMP_EFORMAT, f->path, line, "merge names %s, which is not in the vocabulary",
-                                  a == LMP_TOKEN_NONE ? show(v1, sizeof v1, a_s, la) : show(v1, sizeof v1, sp + 1, lb));
-            goto out;
+        m->ba = name_to_bytes(t->byte_of_cp, a_s, m->la, m->cat);
+        m->bb = m->ba < 0 ? -1 : name_to_bytes(t->byte_of_cp, sp + 1, m->lb, m->cat + m->ba);
+        if (m->ba >= 0) {
+            m->ha = lmp_strhash(m->cat, (size_t)m->ba);
+            tok_prefetch(&t->tslot[m->ha & t->tmask]);
         }
-        for (int k = 0; k < 2; k++) {
-            lmp_token_id x = k ? b : a;
-            if (t->off[x + 1] - t->off[x] > 1 && made[x] == 0) {
-                const char *nm = t->names + t->name_off[x];
-                st = lmp_error_set_at(err, LMP_EFORMAT, f->path, line,
-                                      "merge uses %s before any line makes it: expected the merges in the order they "
-                                      "were learnt", show(v1, sizeof v1, nm, strlen(nm)));
-                goto out;
-            }
+        if (m->bb >= 0) {
+            m->hb = lmp_strhash(m->cat + m->ba, (size_t)m->bb);
+            tok_prefetch(&t->tslot[m->hb & t->tmask]);
         }
-        lmp_token_id r = tok_find(t, cat, (size_t)(ba + bb));
-        if (r == LMP_TOKEN_NONE) {
-            st = lmp_error_set_at(err, LMP_EFORMAT, f->path, line, "merge result %s is not in the vocabulary",
-                                  show(v1, sizeof v1, a_s, le - s));
-            goto out;
-        }
-        if (made[r]) {
-            const char *nm = t->names + t->name_off[r];
-            st = lmp_error_set_at(err, LMP_EFORMAT, f->path, line, "%s is made twice: lines %ld and %ld",
-                                  show(v1, sizeof v1, nm, strlen(nm)), (long)made[r], line);
-            goto out;
-        }
-        made[r] = (int32_t)line;
-        pair_insert(t, a, b, rank++, r);
     }
+    if ((st = merge_drain(&ms, err))) goto out;
+    merge_insert_pending(&ms, 0);
     /* Every token longer than one byte, "<|endoftext|>" excepted, needs a merge. */
     size_t need = 0;
     lmp_token_id missing = LMP_TOKEN_NONE;
     for (size_t k = 0; k < n; k++) {
         if (t->off[k + 1] - t->off[k] <= 1 || (lmp_token_id)k == t->eot) continue;
         need++;
-        if (!made[k] && missing == LMP_TOKEN_NONE) missing = (lmp_token_id)k;
+        if (!ms.made[k] && missing == LMP_TOKEN_NONE) missing = (lmp_token_id)k;
     }
     if (missing != LMP_TOKEN_NONE) {
         const char *nm = t->names + t->name_off[missing];
         st = lmp_error_set_at(err, LMP_EFORMAT, f->path, 0,
                               "%u merges for %zu tokens longer than one byte: token %s (id %d) is made by no merge",
-                              (unsigned)rank, need, show(v2, sizeof v2, nm, strlen(nm)), (int)missing);
+                              (unsigned)ms.rank, need, show(v2, sizeof v2, nm, strlen(nm)), (int)missing);
     }
 out:
-    pop_free(made);
+    pop_free(ms.made);
     return st;
 }
 
@@ -767,30 +888,52 @@ static lmp_status parse_rank_file(const text_file *f, builder *b, lmp_error *err
     return LMP_OK;
 }
 
-/* Every split of every token into two tokens is a pair (tiktoken's rule). */
+/* Every split of every token into two tokens is a pair (tiktoken's rule).
+ * The lookups of a token's splits are independent: their hashes come first
+ * and their slots are prefetched, PIPE splits at a time, so that the cache
+ * misses overlap; the pairs found are kept (at most one per split) and
+ * inserted once the table is sized, each slot prefetched PIPE pairs ahead. */
 static lmp_status rank_pairs(lmp_tokenizer *t, lmp_error *err)
 {
-    size_t npairs = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        if (pass == 1) {
-            lmp_status st = alloc_pairs(t, npairs, err);
-            if (st) return st;
-        }
-        for (size_t id = 0; id < t->n; id++) {
-            if ((lmp_token_id)id == t->eot) continue;
-            const unsigned char *s = t->bytes + t->off[id];
-            size_t len = t->off[id + 1] - t->off[id];
-            for (size_t k = 1; k < len; k++) {
-                lmp_token_id a = tok_find(t, s, k);
+    size_t bound = 0;
+    for (size_t id = 0; id < t->n; id++) bound += t->off[id + 1] - t->off[id] - 1;
+    merge_pair *pairs = pop_alloc((bound + 1) * sizeof *pairs);
+    if (!pairs) return lmp_error_set(err, LMP_ENOMEM, "out of memory (%zu splits)", bound);
+    size_t np = 0;
+    uint64_t hp[PIPE], hs[PIPE];
+    for (size_t id = 0; id < t->n; id++) {
+        if ((lmp_token_id)id == t->eot) continue;
+        const unsigned char *s = t->bytes + t->off[id];
+        size_t len = t->off[id + 1] - t->off[id];
+        for (size_t k0 = 1; k0 < len; k0 += PIPE) {
+            size_t k1 = len - k0 > PIPE ? k0 + PIPE : len;
+            for (size_t k = k0; k < k1; k++) {
+                hp[k - k0] = lmp_strhash(s, k);
+                hs[k - k0] = lmp_strhash(s + k, len - k);
+                tok_prefetch(&t->tslot[hp[k - k0] & t->tmask]);
+                tok_prefetch(&t->tslot[hs[k - k0] & t->tmask]);
+            }
+            for (size_t k = k0; k < k1; k++) {
+                lmp_token_id a = tok_find_h(t, s, k, hp[k - k0]);
                 if (a == LMP_TOKEN_NONE) continue;
-                lmp_token_id b = tok_find(t, s + k, len - k);
+                lmp_token_id b = tok_find_h(t, s + k, len - k, hs[k - k0]);
                 if (b == LMP_TOKEN_NONE) continue;
-                if (pass == 0) npairs++;
-                else pair_insert(t, a, b, (uint32_t)id, (int32_t)id);
+                pairs[np++] = (merge_pair){a, b, (lmp_token_id)id, (uint32_t)id};
             }
         }
     }
-    return LMP_OK;
+    lmp_status st = alloc_pairs(t, np, err);
+    if (st == LMP_OK)
+        for (size_t i = 0; i < np; i++) {
+            if (i + PIPE < np) {
+                const merge_pair *q = &pairs[i + PIPE];
+                uint64_t key = ((uint64_t)(uint32_t)q->a << 32 | (uint32_t)q->b) + 1;
+                tok_prefetch(&t->pslot[(size_t)tok_pair_hash(key) & t->pmask]);
+            }
+            pair_insert(t, pairs[i].a, pairs[i].b, pairs[i].rank, pairs[i].r);
+        }
+    pop_free(pairs);
+    return st;
 }
 
 /* ---- the public entry points ------------------------------------------------------ */

@@ -33,6 +33,14 @@ static inline int tok_class(uint32_t cp)
     return tok_uc_stage2[(size_t)tok_uc_stage1[cp >> 7] * 128 + (cp & 127)];
 }
 
+/* A hint to bring the cache line at p in ahead of its use (GCC and Clang;
+ * nothing elsewhere). */
+#if defined(__GNUC__) || defined(__clang__)
+#define tok_prefetch(p) __builtin_prefetch(p)
+#else
+#define tok_prefetch(p) ((void)(p))
+#endif
+
 /* ---- the vocabulary ---------------------------------------------------------- */
 typedef lmp_strtab_slot tok_slot; /* bytes -> id: the library's one string table (core/strtab.h) */
 
@@ -164,6 +172,12 @@ int tok_bpe_heap(const lmp_tokenizer *t, const unsigned char *s, size_t n, tok_s
 
 void tok_scratch_free(tok_scratch *scr);
 int tok_buf_reserve(lmp_token_buf *buf, size_t extra);
+
+/* Ask that the pages of [p, p + n) be transparent huge pages (a hint; Linux
+ * only, nothing for blocks under TOK_HUGE_MIN bytes). See encode.c. */
+#define TOK_HUGE ((size_t)2 << 20)
+#define TOK_HUGE_MIN ((size_t)1 << 20)
+void tok_hugepages(void *p, size_t n);
 
 static inline int tok_sink_push(tok_sink *s, lmp_token_id id)
 {

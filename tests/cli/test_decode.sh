@@ -2,7 +2,7 @@
 # numpy-legacy stream), conventions, JSON, and bad input.
 . "$(dirname "$0")/lib.sh"
 
-V=(--logits 3,2,1.5,1.2,0.8,0.4,0.1 --vocab the,a,cat,dog,ran,sat,leapt)
+V=(--logits 3,2,1.5,1.2,0.8,0.4,0.1 --names the,a,cat,dog,ran,sat,leapt)
 
 # Greedy vs sampling block: np.random.seed(42); 10 x np.random.choice(7, p=softmax(logits))
 expect_out "chapter greedy" '^greedy: the$' "$LMPROB" decode "${V[@]}" --rng numpy --seed 42 -n 10
@@ -64,7 +64,7 @@ expect_fail "inline +inf" "logits: item 2: expected a finite number or -inf, got
 printf '1\ninf\n2\n' >"$TMPD/inf.txt"
 expect_fail "+inf logit in a file" 'logit\[1\] = inf: expected a finite number or -inf' "$LMPROB" decode "$TMPD/inf.txt"
 expect_fail "all -inf" 'all 2 are -inf' "$LMPROB" decode --logits -inf,-inf
-expect_fail "vocab size mismatch" 'vocab: expected 3 names' "$LMPROB" decode --logits 1,2,3 --vocab a,b
+expect_fail "names size mismatch" 'names: expected 3 names' "$LMPROB" decode --logits 1,2,3 --names a,b
 expect_fail "bad order" "order: expected hf or llama.*, got 'gpt'" "$LMPROB" decode "${V[@]}" --order gpt
 expect_fail "history id out of range" "history: item 1: expected a token id in \[0, 7\)" \
   "$LMPROB" decode "${V[@]}" --history 9 --repetition-penalty 1.2

@@ -56,7 +56,7 @@ expect_fail "sigma <= 0" 'sigma = -1: expected sigma > 0' "$LMPROB" dist normal 
 expect_fail "sigma = 0" 'sigma = 0: expected sigma > 0' "$LMPROB" dist normal --sigma 0
 expect_fail "p > 1" 'p = 1.5: expected a probability in \[0, 1\]' "$LMPROB" dist binomial --n 3 --p 1.5
 expect_fail "p < 0 bernoulli" 'p = -0.1: expected a probability' "$LMPROB" dist bernoulli --p -0.1
-expect_fail "n < 0" 'n = -2: expected a number of trials' "$LMPROB" dist binomial --n -2 --p 0.5
+expect_fail "n < 0" 'dist: --n: expected a number of trials >= 0, got .-2.' "$LMPROB" dist binomial --n -2 --p 0.5
 expect_fail "negative probability" 'p\[1\] = -0.1: expected a non-negative' "$LMPROB" dist categorical --p 0.6,-0.1,0.5
 expect_fail "sum != 1" 'sum of p = 0.8999999999999999[0-9]*: expected probabilities summing to 1.*--normalize' "$LMPROB" dist categorical --p 0.3,0.6 --sample 1
 expect_fail "nan rejected" "expected .*got 'nan'" "$LMPROB" dist normal --mu nan
@@ -85,5 +85,5 @@ expect_fail "quantile not for categorical" '--quantile is not available for cate
 expect_fail "rng bad kind" "expected uniform, normal, exponential, u64 or u32, got 'gauss'" "$LMPROB" rng gauss
 expect_fail "rng bad n" "expected an integer|expected a number" "$LMPROB" rng -n x
 expect_fail "rng stream numpy" 'numpy.*no jumps' "$LMPROB" rng --rng numpy --stream 1
-expect_fail "option needs value" 'option --mu needs a value' "$LMPROB" dist normal --mu
+expect_fail "option needs value" 'dist: --mu: expected a finite number, got nothing' "$LMPROB" dist normal --mu
 finish

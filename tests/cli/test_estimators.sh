@@ -58,7 +58,7 @@ expect_out "ppl takes a normalised model as before" '^Perplexity including OOVs'
 expect_fail "--discount 0" "--discount: expected 0 < D <= 1, got '0'" "$LMPROB" train --order 2 --estimator abs --discount 0 -o "$TMPD/bad.arpa" "$FIX"
 expect_fail "--alpha 2" "--alpha: expected 0 < alpha <= 1, got '2'" "$LMPROB" train --order 2 --estimator stupid --alpha 2 -o "$TMPD/bad.arpa" "$FIX"
 expect_fail "--gt-max x" "--gt-max: expected one count per order" "$LMPROB" train --order 2 --estimator katz --gt-max x -o "$TMPD/bad.arpa" "$FIX"
-expect_fail "--gt-max 99" "--gt-max: expected a count from 0 to 20, got '99'" "$LMPROB" train --order 2 --estimator katz --gt-max 99 -o "$TMPD/bad.arpa" "$FIX"
+expect_fail "--gt-max 99" "--gt-max: expected one count per order from 0 to 20, e.g. '1 7 7', got '99'" "$LMPROB" train --order 2 --estimator katz --gt-max 99 -o "$TMPD/bad.arpa" "$FIX"
 expect_fail "--nltk with katz" "NLTK conventions with the katz estimator" "$LMPROB" train --order 2 --estimator katz --nltk -o "$TMPD/bad.arpa" "$FIX"
 echo "just one sentence here" >"$TMPD/one.txt"
 expect_fail "abs: no discount estimable" "absolute discounting discounts.*--discount D" "$LMPROB" train --order 2 --estimator abs -o "$TMPD/bad.arpa" "$TMPD/one.txt"

@@ -117,7 +117,7 @@ expect_fail "kl: GPT-2 against an n-gram model" "different vocabularies: 50257 t
 # ---- bad input -------------------------------------------------------------------------------------------
 expect_fail "window above n_ctx" "window 2048: expected at most the model's context of 1024" "$LMPROB" ppl --model "$HF" --window 2048 "$TMPD/hello.txt"
 expect_fail "--mode word on GPT-2" "GPT-2 reads text with its BPE tokenizer" "$LMPROB" ppl --model "$HF" --mode word "$TMPD/hello.txt"
-expect_fail "no vocabulary" "GPT-2 vocabulary" "$LMPROB" ppl --model "$HF" --vocab "$TMPD/novocab" "$TMPD/hello.txt"
+expect_fail "no vocabulary" "GPT-2 vocabulary" "$LMPROB" ppl --model "$HF" --gpt2-vocab "$TMPD/novocab" "$TMPD/hello.txt"
 expect_fail "a folder without config.json" "a folder without config.json" "$LMPROB" ppl --model "$TMPD" "$TMPD/hello.txt"
 expect_fail "prompt longer than the context" "expected fewer than the model's context of 1024" "$LMPROB" generate --model "$HF" --prompt "$(head -c 6000 "$SHARED/gpt2/sliding/text_5000.txt")"
 finish

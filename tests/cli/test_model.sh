@@ -24,7 +24,7 @@ if [ -s "$TMPD/p1" ] && cmp -s "$TMPD/p1" "$TMPD/p2" && cmp -s "$TMPD/p1" "$TMPD
 
 # errors: no partial output file on any error
 expect_fail "bad extension" "expected a name ending in .arpa, .bin or .trie" "$LMPROB" model convert "$FIX/tiny.arpa" "$TMPD/x.txt"
-expect_fail "bad --to" "expected 'arpa', 'binary' \\(hashed\\) or 'trie'" "$LMPROB" model convert --to zip "$FIX/tiny.arpa" "$TMPD/x.bin"
+expect_fail "bad --to" "--to: expected arpa, binary \\(hashed\\) or trie, got 'zip'" "$LMPROB" model convert --to zip "$FIX/tiny.arpa" "$TMPD/x.bin"
 sed 's/^ngram 3=2/ngram 3=3/' "$FIX/tiny.arpa" >"$TMPD/bad.arpa"
 expect_fail "bad model" "bad.arpa:[0-9]+: .*ngram 3=3" "$LMPROB" model convert "$TMPD/bad.arpa" "$TMPD/out.bin"
 if ls "$TMPD" | grep -q '^out\.bin'; then bad "a failed convert left a file"; else ok; fi
@@ -67,7 +67,7 @@ expect_fail "-q without trie" "quantisation is for the trie layout" "$LMPROB" mo
 expect_fail "-q 30" "expected a number of bits from 1 to 24, got '30'" "$LMPROB" model convert -q 30 "$FIX/tiny.arpa" "$TMPD/q.trie"
 expect_fail "-b alone" "expected -q as well" "$LMPROB" model convert -b 8 "$FIX/tiny.arpa" "$TMPD/q2.trie"
 expect_fail "--sort binary" "expected ARPA output" "$LMPROB" model convert --sort context "$FIX/tiny.arpa" "$TMPD/s.bin"
-expect_fail "--sort bad" "expected 'keep' or 'context'" "$LMPROB" model convert --sort frob "$FIX/tiny.arpa" "$TMPD/s.arpa"
+expect_fail "--sort bad" "--sort: expected keep or context, got 'frob'" "$LMPROB" model convert --sort frob "$FIX/tiny.arpa" "$TMPD/s.arpa"
 
 # verify: every section against its checksum, then the structure; a flipped byte is found.
 expect_out "verify binary" 'tiny.bin: intact' "$LMPROB" model verify "$TMPD/tiny.bin"

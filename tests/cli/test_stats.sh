@@ -58,7 +58,7 @@ expect_out "disease 1 test" '^ +1 +0.0682686 +1.9435%$' "$LMPROB" bayes disease 
 expect_out "disease 2 tests" '^ +2 +0.314922 +28.1832%$' "$LMPROB" bayes disease --tests 2
 expect_out "disease json" '"posterior": 0.28183229813664595' "$LMPROB" bayes disease --prior 0.001 --sensitivity 0.99 --fpr 0.05 --tests 2 --json
 expect_fail "disease prior > 1" "--prior: expected a probability in \[0, 1\], got '1.5'" "$LMPROB" bayes disease --prior 1.5
-expect_fail "disease fpr nan" "--fpr: expected a finite number, got 'nan'" "$LMPROB" bayes disease --fpr nan
+expect_fail "disease fpr nan" "--fpr: expected a probability in \[0, 1\], got 'nan'" "$LMPROB" bayes disease --fpr nan
 expect_fail "disease never positive" 'P\(\+\) = 0' "$LMPROB" bayes disease --sensitivity 0 --fpr 0
 expect_out "disease mixed results" '^ +3 +- +0.685078 +0.4114%$' "$LMPROB" bayes disease --results "+,+,-"
 expect_out "disease results json" '"tests": 2, "result": "-", "posterior": ' "$LMPROB" bayes disease --results "+-" --json
@@ -115,7 +115,7 @@ expect_out "biasvar deg 3 mse" '^ +3 +0.0000 +0.0119 +0.1019' "$LMPROB" experime
 expect_fail "biasvar degree too big" '--degrees: item 1 = 20: expected an integer in 0..19' "$LMPROB" experiment biasvar --degrees 20
 expect_fail "biasvar bad fit" "--fit: expected exact or numpy, got 'svd'" "$LMPROB" experiment biasvar --fit svd
 expect_out "disease experiment" '^ +2 +28.18%' "$LMPROB" experiment disease --population 10000
-expect_fail "experiment unknown" "unknown experiment 'foo'" "$LMPROB" experiment foo
+expect_fail "experiment unknown" "unknown subcommand 'foo'" "$LMPROB" experiment foo
 expect_fail "experiment bad option" "unknown option '--n'" "$LMPROB" experiment mc --n 3
 expect_fail "experiment bad rng" "--rng: expected xoshiro or numpy, got 'mt'" "$LMPROB" experiment rule --rng mt
 expect_out "experiment --help" 'usage: lmprob experiment NAME' "$LMPROB" experiment --help

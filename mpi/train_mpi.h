@@ -1,0 +1,19 @@
+/* The distributed trainer of lmprob-mpi (mpi/train_mpi.c, docs/mpi.md). Built
+ * with mpicc into build/lmprob-mpi only: the library and build/lmprob stay free
+ * of MPI. */
+#ifndef LMPROB_MPI_TRAIN_MPI_H
+#define LMPROB_MPI_TRAIN_MPI_H
+
+#include "lmprob.h"
+
+/* Train on `input` with every rank of MPI_COMM_WORLD (MPI initialised by the
+ * caller): the same model as lmp_train_model_load(input, p). On rank 0 *m is
+ * the model; on the other ranks *m is NULL and LMP_OK is returned. On failure
+ * every rank returns an error; only the rank that failed (rank 0 for errors
+ * every rank sees, such as bad parameters) has a message in err, prefixed
+ * with its rank. Not distributed (LMP_EUNSUPPORTED): vocab_file, min_count,
+ * vocab_size; stdin input (LMP_EINVAL). A compressed file is read by rank 0
+ * alone. Collective: every rank calls it with the same arguments. */
+lmp_status mpi_train(const char *input, const lmp_train_params *p, lmp_train_model **m, lmp_error *err);
+
+#endif
