@@ -279,7 +279,7 @@ X86_FN static void pack_b_nk(const float *B, size_t ldb, size_t N, size_t k0, si
     }
 #define ROWS14(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13)
 
-X86_FN static void ukernel(size_t kc, const float *ap, const float *bp, float *C, size_t ldc, size_t mr,
+X86_INLINE void ukernel(size_t kc, const float *ap, const float *bp, float *C, size_t ldc, size_t mr,
                            __mmask16 m0, __mmask16 m1, int first, int last, const float *bias, int gelu)
 {
     ROWS14(ACC)
