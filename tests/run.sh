@@ -41,10 +41,6 @@ for b in "$@"; do
     [ -x "$t" ] || continue
     if [ -f "$b/.runner" ]; then
       kind=emulated
-      # test_gpt2 and test_gpt2_alloc spin forever inside glibc's malloc under qemu-aarch64 (seen
-      # 2026-12-03: 35 CPU-minutes, no progress; they pass natively, under ASan, and with the
-      # portable kernels forced on x86). Left out of the emulated run until that is understood.
-      case $(basename "$t") in test_gpt2|test_gpt2_alloc) continue ;; esac
     else kind=unit; fi
     queue+=("$flavour|$(basename "$t")|$kind|$b|$t")
   done
@@ -61,8 +57,13 @@ run_part() {  # $1 = index into queue: runs it, leaves $res/$1.out and $res/$1.r
   s0=$SECONDS
   case $kind in
     unit) "$file" >"$res/$1.out" 2>&1 ;;
+    # a safety net only (each program takes seconds of CPU under qemu): a hang, like the mixed
+    # glibc of 2026-12-03 (docs/DEVELOPING.md), fails the part instead of the whole CI run
     emulated) read -r -a runner <"$b/.runner"
-              LMP_TEST_EMULATED=1 timeout 600 "${runner[@]}" "$file" >"$res/$1.out" 2>&1 ;;
+              LMP_TEST_EMULATED=1 timeout 300 "${runner[@]}" "$file" >"$res/$1.out" 2>&1
+              rc=$?
+              [ "$rc" -ne 124 ] || echo "FAIL: killed after 300 s under ${runner[0]}" >>"$res/$1.out"
+              (exit "$rc") ;;
     fuzz) fuzz/run.sh test "$b" >"$res/$1.out" 2>&1 ;;
     cli) LMPROB="$(cd "$b" && pwd)/lmprob" bash "$file" >"$res/$1.out" 2>&1 ;;
     verify) if [ -f "$file" ]; then "$b/lmprob" verify "$file" >"$res/$1.out" 2>&1

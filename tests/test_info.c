@@ -5,10 +5,14 @@
  * that are exactly 0. */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "lmprob/info.h"
 #include "test.h"
+
+#include "../src/info/vmath.h"     /* the vector exp and log, tested directly */
+#include "../src/sample/kernels.h" /* lmp_sample_isa_best */
 
 static void test_logsumexp(void)
 {
@@ -207,6 +211,163 @@ static void test_map_loss(void)
     CHECK(lmp_map_loss(badp, tg, 1, 3, w, 2, 0.0, LMP_PRIOR_GAUSSIAN, &loss, &err) == LMP_EINVAL);
 }
 
+/* ---- the vector exp and log against long double libm ------------------------------------
+ * The reference is expl / logl (x87, a 64-bit significand: 2^-11 of a double's
+ * ulp, so a measured error is good to about 0.001 ulp; python/tests/test_info.py
+ * checks the long double reference itself against mpmath on a sample). The error
+ * is |got - exact| / ulp(exact), the ulp of a double at the exact value's binade
+ * (2^-1074 for a subnormal; a result beyond DBL_MAX counts as 2^1024). Every ISA
+ * level this machine runs is checked, on the whole double range: random bit
+ * patterns (every binade, subnormals included), dense uniform draws where the
+ * results are finite, and the edges (overflow, the subnormal boundary, the last
+ * subnormal, 1 +- tiny for log, 0, -0, +-inf, NaN), and random float bit patterns
+ * (the float kernels compute in double on the widened floats). */
+
+static uint64_t vm_state = 0x9E3779B97F4A7C15u;
+static uint64_t vm_next(void) /* splitmix64 */
+{
+    uint64_t z = (vm_state += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+static double vm_bits(uint64_t b)
+{
+    double d;
+    memcpy(&d, &b, sizeof d);
+    return d;
+}
+static double vm_unif(double lo, double hi) { return lo + (hi - lo) * ((double)(vm_next() >> 11) * 0x1p-53); }
+
+static double vm_ulp_err(double got, long double want)
+{
+    long double a = fabsl(want);
+    long double ulp = a < 0x1p-1022L ? 0x1p-1074L : ldexpl(1.0L, ilogbl(a) - 52);
+    long double g = isinf(got) ? copysignl(0x1p1024L, got) : (long double)got;
+    if (a >= 0x1.fffffffffffff8p1023L) /* rounds to +-inf */
+        return isinf(got) && (got > 0) == (want > 0) ? 0.0 : INFINITY;
+    return (double)(fabsl(g - want) / ulp);
+}
+
+#define VM_N 4096
+/* the largest error of f over x[0..n), and the worst x */
+static double vm_worst(int isa, int is_log, const double *x, size_t n, double *at)
+{
+    static double y[VM_N];
+    double worst = 0.0;
+    (is_log ? lmp_vm_log : lmp_vm_exp)(isa, x, y, n);
+    for (size_t i = 0; i < n; i++) {
+        double e;
+        if (isnan(x[i]) || (is_log && x[i] < 0)) e = isnan(y[i]) ? 0.0 : INFINITY;
+        else e = vm_ulp_err(y[i], is_log ? logl((long double)x[i]) : expl((long double)x[i]));
+        if (e > worst) {
+            worst = e;
+            *at = x[i];
+        }
+    }
+    return worst;
+}
+
+static void test_vm_exp_log_ulp(void)
+{
+    static double x[VM_N];
+    int top = lmp_sample_isa_best();
+    for (int isa = 0; isa <= top; isa++) {
+        for (int is_log = 0; is_log < 2; is_log++) {
+            double worst = 0.0, at = 0.0;
+            for (int round = 0; round < 160; round++) {
+                for (size_t i = 0; i < VM_N; i++) {
+                    double v;
+                    switch (round % 4) {
+                    case 0: /* any bit pattern: every binade of both signs, subnormals, inf, NaN */
+                        v = vm_bits(vm_next());
+                        break;
+                    case 1: /* where the results are finite and not 0 */
+                        v = is_log ? vm_bits(vm_next() >> 1) : vm_unif(-745.2, 709.8);
+                        break;
+                    case 2: /* the reduced ranges and around 0 / 1 */
+                        v = is_log ? vm_unif(0.5, 2.0) : vm_unif(-1.0, 1.0);
+                        break;
+                    case 3: /* every float (the float kernels widen their input exactly): any bit pattern */
+                        if (round % 8 == 3) {
+                            uint32_t b = (uint32_t)vm_next();
+                            float f;
+                            memcpy(&f, &b, sizeof f);
+                            v = f;
+                            break;
+                        }
+                        /* fall through */
+                    default: /* small: exp(tiny), log(1 + tiny), subnormal inputs */
+                        v = ldexp(vm_unif(-1.0, 1.0), -(int)(vm_next() % 1080));
+                        if (is_log) v = i % 2 ? 1.0 + v : fabs(v);
+                        break;
+                    }
+                    x[i] = v;
+                }
+                double a = 0.0, w = vm_worst(isa, is_log, x, VM_N, &a);
+                if (w > worst) worst = w, at = a;
+            }
+            /* the edges, one by one */
+            const double edges_exp[] = {0.0, -0.0, 709.782712893384, 709.7827128933841, 709.78271289338397,
+                                        710.0, -708.3964185322641, -708.4, -745.1332191019411,
+                                        -745.1332191019412, -744.4400719213812, -746.0, 1e-300, -1e-300,
+                                        INFINITY, -INFINITY, NAN, 0.5 * 0.6931471805599453, -0.34657359027997264};
+            const double edges_log[] = {1.0, 0x1p-1074, 0x1p-1022, 0x1.fffffffffffffp-1023, DBL_MAX, 0.0, -0.0,
+                                        INFINITY, -INFINITY, NAN, -1.0, 0x1.6a09e667f3bcdp-1,
+                                        0x1.6a09e667f3bccp-1, 0x1.6a09e667f3bcdp0, 1.0 + 0x1p-52,
+                                        1.0 - 0x1p-53, 2.0, 0.5};
+            const double *ed = is_log ? edges_log : edges_exp;
+            size_t ne = is_log ? sizeof edges_log / sizeof *edges_log : sizeof edges_exp / sizeof *edges_exp;
+            double a = 0.0, w = vm_worst(isa, is_log, ed, ne, &a);
+            if (w > worst) worst = w, at = a;
+            /* the documented bound (vmath.h): 1 ulp for every ISA level */
+            CHECK_MSG(worst <= 1.0, "%s isa %d: worst %.4f ulp at %a", is_log ? "log" : "exp", isa, worst, at);
+            if (getenv("LMP_TEST_VERBOSE"))
+                fprintf(stderr, "  %s isa %d: worst %.4f ulp at %a\n", is_log ? "log" : "exp", isa, worst, at);
+        }
+        /* exact points */
+        double one[3] = {0.0, 1.0, 0.0}, r[3];
+        lmp_vm_exp(isa, one, r, 1);
+        CHECK(r[0] == 1.0);
+        lmp_vm_log(isa, one + 1, r, 1);
+        CHECK(r[0] == 0.0);
+    }
+}
+
+/* The float kernels widen their input exactly and compute in double: the float and
+ * double versions agree bit for bit on the same values, for lengths that end in every
+ * position of a vector (the kernels' tails). */
+static void test_vm_f32_paths(void)
+{
+    enum { N = 67 };
+    float xf[N], pf[N], of[N];
+    double xd[N], pd[N], od[N];
+    for (size_t n = 1; n <= N; n += 5) {
+        for (size_t i = 0; i < n; i++) {
+            xf[i] = (float)vm_unif(-30.0, 30.0);
+            xd[i] = xf[i];
+            pf[i] = (float)vm_unif(0.0, 1.0);
+            pd[i] = pf[i];
+        }
+        CHECK(lmp_entropy_f32(pf, n, 2.0) == lmp_entropy(pd, n, 2.0));
+        CHECK(lmp_logsumexp_f32(xf, n) == lmp_logsumexp(xd, n));
+        CHECK(lmp_log_softmax_f32(xf, n, of, NULL) == LMP_OK && lmp_log_softmax(xd, n, od, NULL) == LMP_OK);
+        int same = 1;
+        for (size_t i = 0; i < n; i++) same &= of[i] == (float)od[i];
+        CHECK_MSG(same, "log_softmax_f32 != (float) log_softmax, n = %zu", n);
+        /* and the vector sums against a long double loop */
+        long double h = 0, z = 0, mx = -INFINITY;
+        for (size_t i = 0; i < n; i++) mx = xd[i] > mx ? xd[i] : mx;
+        for (size_t i = 0; i < n; i++) z += expl(xd[i] - mx);
+        double sum = 0;
+        for (size_t i = 0; i < n; i++) sum += pd[i];
+        for (size_t i = 0; i < n; i++)
+            if (pd[i] > 0) h -= pd[i] / sum * logl(pd[i] / (long double)sum);
+        CHECK_REL(lmp_logsumexp(xd, n), (double)(mx + logl(z)), 4e-16);
+        CHECK_REL(lmp_entropy(pd, n, LMP_BASE_E), (double)h, 1e-15);
+    }
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -218,5 +379,7 @@ int main(int argc, char **argv)
     RUN(test_perplexity);
     RUN(test_ce_loss);
     RUN(test_map_loss);
+    RUN(test_vm_exp_log_ulp);
+    RUN(test_vm_f32_paths);
     return TEST_SUMMARY();
 }

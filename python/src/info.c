@@ -83,6 +83,14 @@ static const void *lane_get(const job *j, int a, const char *p, void *buf)
     }
     if (L->type[a] == 'd' && L->lstr[a] == 8) return p;
     double *d = buf;
+    if (L->type[a] == 'f' && L->lstr[a] == 4) { /* float32 to a double-only kernel: one tight loop */
+        for (size_t i = 0; i < n; i++) {
+            float f;
+            memcpy(&f, p + 4 * i, 4); /* any alignment */
+            d[i] = f;
+        }
+        return d;
+    }
     for (size_t i = 0; i < n; i++) d[i] = lmpy_view_at(j->in[a], p + (Py_ssize_t)i * L->lstr[a]);
     return d;
 }
@@ -94,8 +102,8 @@ static void lane_run(void *ctx, size_t k, int w)
     Py_ssize_t off[3];
     lane_offsets(L, k, off);
     size_t n = L->n;
-    char *s = j->scratch[w];
-    void *b0 = s, *b1 = s + n * 8, *b2 = s + 2 * n * 8;
+    char *s = j->scratch[w]; /* NULL when no operand needs a copy */
+    void *b0 = s, *b1 = s ? s + n * 8 : NULL, *b2 = s ? s + 2 * n * 8 : NULL;
     const void *x = lane_get(j, 0, L->data[0] + off[0], b0);
     const void *y = op_binary(j->op) ? lane_get(j, 1, L->data[1] + off[1], b1) : NULL;
     double r = 0.0;
@@ -332,6 +340,13 @@ static PyObject *reduce_or_map(op_kind op, PyObject *xo, PyObject *yo, PyObject 
         if (!blk) goto done;
     }
     nt = L->count * L->n >= (1u << 17) ? lmpy_threads(0, L->count) : 1;
+    /* Scratch lanes only when some operand is read or written through a copy (a stride
+     * or a dtype the kernel does not take): a contiguous call allocates nothing but its
+     * result (lane_get and lane_run use the scratch only then). */
+    int gather = 0;
+    for (int i = 0; i < nin; i++)
+        gather |= j.f32 ? L->lstr[i] != 4 : (L->type[i] != 'd' || L->lstr[i] != 8);
+    if (op_map(op)) gather |= L->lstr[2] != (j.f32 ? 4 : 8);
     j.scratch = PyMem_RawCalloc((size_t)nt, sizeof *j.scratch);
     j.errs = PyMem_RawCalloc((size_t)nt, sizeof *j.errs);
     j.err_lane = PyMem_RawMalloc((size_t)nt * sizeof *j.err_lane);
@@ -341,7 +356,7 @@ static PyObject *reduce_or_map(op_kind op, PyObject *xo, PyObject *yo, PyObject 
     }
     for (int w = 0; w < nt; w++) {
         j.err_lane[w] = (size_t)-1;
-        if (!(j.scratch[w] = PyMem_RawMalloc(3 * (L->n ? L->n : 1) * sizeof(double)))) {
+        if (gather && !(j.scratch[w] = PyMem_RawMalloc(3 * (L->n ? L->n : 1) * sizeof(double)))) {
             PyErr_NoMemory();
             goto done;
         }

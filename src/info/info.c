@@ -1,9 +1,11 @@
 /* Information theory kernels (see include/lmprob/info.h).
  *
  * Float and double inputs share one implementation through a small "vector
- * view" (exactly one of d/f is set): these functions are not the sampling hot
- * path, and one copy of each formula is easier to trust than two. softmax and
- * log-softmax, which are hot, have their own float loops. */
+ * view" (exactly one of d/f is set): one copy of each formula is easier to
+ * trust than two. The passes over a whole vector (maximum, exp sums,
+ * entropy terms, sums of log probabilities) run in the vector kernels of
+ * vmath.h (exp and log within 1 ulp, TwoSum accumulation), on the widest ISA
+ * the machine has, chosen per call; the rest is scalar. */
 #include "lmprob/info.h"
 
 #include <math.h>
@@ -11,6 +13,7 @@
 
 #include "../dist/internal.h"
 #include "../sample/kernels.h"
+#include "vmath.h"
 
 typedef struct vview {
     const double *d;
@@ -59,29 +62,34 @@ typedef struct lse_parts {
     size_t imax;
 } lse_parts;
 
+/* a + b of two double-double sums, rounded */
+static double dd_add(lmp_vm_dd a, lmp_vm_dd b)
+{
+    ksum k = {0, 0};
+    kadd(&k, a.hi);
+    kadd(&k, b.hi);
+    kadd(&k, a.lo);
+    kadd(&k, b.lo);
+    return kval(&k);
+}
+
 static lse_parts lse_split(vview a, size_t n, double m)
 {
-    lse_parts p = {m, 0.0, n};
-    ksum s = {0, 0};
-    for (size_t i = 0; i < n; i++) {
-        double x = vget(a, i);
-        if (x == m && p.imax == n) {
-            p.imax = i;
-            continue;
-        }
-        kadd(&s, exp(x - m)); /* exp(-inf) = 0 */
-    }
-    p.r = kval(&s);
+    int isa = lmp_sample_isa_best();
+    lse_parts p = {m, 0.0, lmp_vm_find(isa, a.d, a.f, n, m)};
+    /* the terms before and after the first maximum (exp(-inf) = 0) */
+    p.r = dd_add(lmp_vm_exp_sum(isa, a.d, a.f, 0, p.imax, m, NULL, NULL),
+                 lmp_vm_exp_sum(isa, a.d, a.f, p.imax < n ? p.imax + 1 : n, n, m, NULL, NULL));
     return p;
 }
 
 static double lse_view(vview a, size_t n)
 {
-    double m = -INFINITY;
-    for (size_t i = 0; i < n; i++) {
-        double x = vget(a, i);
-        if (isnan(x)) return NAN;
-        if (x > m) m = x;
+    double m;
+    if (lmp_vm_check_max(lmp_sample_isa_best(), a.d, a.f, n, &m) < n) { /* NaN anywhere wins over +inf */
+        for (size_t i = 0; i < n; i++)
+            if (isnan(vget(a, i))) return NAN;
+        return INFINITY;
     }
     if (m == -INFINITY) return -INFINITY; /* empty or all -inf */
     if (m == INFINITY) return INFINITY;
@@ -101,11 +109,7 @@ static lmp_status check_logits(vview x, size_t n, double *max, const char *what,
     size_t bad = n;
     /* one branch-light loop per type (this runs over the whole vocabulary) */
     if (x.d) {
-        for (size_t i = 0; i < n; i++) {
-            double v = x.d[i];
-            if (!(v < INFINITY)) { bad = i; break; } /* NaN or +inf */
-            m = v > m ? v : m;
-        }
+        bad = lmp_vm_check_max(lmp_sample_isa_best(), x.d, NULL, n, &m);
     } else {
         float mf; /* vectorised: the first NaN/+inf index and the maximum */
         bad = lmp_sample_fcheck(lmp_sample_isa_best(), x.f, n, &mf);
@@ -127,14 +131,12 @@ lmp_status lmp_softmax(const double *x, size_t n, double *out, lmp_error *err)
     lmp_status st = check_logits((vview){x, NULL}, n, &m, "softmax", err);
     if (st) return st;
     /* Compensated sum: a plain one drifts by up to n u (2e-11 for n = 1e5), far beyond the
-     * few ulps each probability is otherwise good to. */
-    ksum s = {0, 0};
-    for (size_t i = 0; i < n; i++) {
-        out[i] = exp(x[i] - m); /* exp(-inf) = 0 exactly */
-        kadd(&s, out[i]);
-    }
-    double z = kval(&s);
-    for (size_t i = 0; i < n; i++) out[i] /= z;
+     * few ulps each probability is otherwise good to. exp(-inf) = 0 and exp(0) = 1 exactly.
+     * Then one multiplication by 1 / z: two roundings (1 ulp) where a division has one, at
+     * a fifth of the cost; 1 / z is exact for the one-hot z = 1. */
+    int isa = lmp_sample_isa_best();
+    double z = lmp_vm_dd_val(lmp_vm_exp_sum(isa, x, NULL, 0, n, m, out, NULL));
+    lmp_vm_scale(isa, out, n, 1.0 / z);
     return LMP_OK;
 }
 
@@ -159,7 +161,7 @@ lmp_status lmp_log_softmax(const double *x, size_t n, double *out, lmp_error *er
     /* (x_i - m) - log1p(r), never x_i - (m + log(z)): with logits near 1e6 the latter keeps
      * only the absolute precision of 1e6 (lse_split). */
     double l = log1p(lse_split((vview){x, NULL}, n, m).r);
-    for (size_t i = 0; i < n; i++) out[i] = (x[i] - m) - l;
+    lmp_vm_sub2(lmp_sample_isa_best(), x, NULL, n, m, l, out, NULL);
     return LMP_OK;
 }
 
@@ -169,7 +171,7 @@ lmp_status lmp_log_softmax_f32(const float *x, size_t n, float *out, lmp_error *
     lmp_status st = check_logits((vview){NULL, x}, n, &m, "log_softmax", err);
     if (st) return st;
     double l = log1p(lse_split((vview){NULL, x}, n, m).r);
-    for (size_t i = 0; i < n; i++) out[i] = (float)(((double)x[i] - m) - l);
+    lmp_vm_sub2(lmp_sample_isa_best(), NULL, x, n, m, l, NULL, out);
     return LMP_OK;
 }
 
@@ -211,7 +213,8 @@ lmp_status lmp_softmax_temperature(const double *x, size_t n, double T, double *
  * distribution is nearly one-hot (log(q) of a q = 1 - 1e-9 rounded to double would
  * keep only 7 digits, and H ~ 1e-8 would keep as many). */
 typedef struct wdist {
-    int shift; /* the weights are read as ldexp(w, shift) */
+    int shift; /* the weights are read as ldexp(w, shift) = (w * s1) * s2 */
+    double s1, s2;
     double sum, rest;
     size_t imax;
 } wdist;
@@ -219,22 +222,17 @@ typedef struct wdist {
 /* 0, or -1 if a weight is negative, NaN or infinite, or all are 0. */
 static int wdist_init(vview w, size_t n, wdist *d)
 {
-    double mx = 0.0;
-    d->imax = n;
-    for (size_t i = 0; i < n; i++) {
-        double v = vget(w, i);
-        if (!(v >= 0) || isinf(v)) return -1;
-        if (v > mx) {
-            mx = v;
-            d->imax = i;
-        }
-    }
-    if (!(mx > 0)) return -1;
-    d->shift = -ilogb(mx); /* ldexp, not a multiplication: 2^1074 for a subnormal maximum overflows */
-    ksum r = {0, 0};
-    for (size_t i = 0; i < n; i++)
-        if (i != d->imax) kadd(&r, ldexp(vget(w, i), d->shift));
-    d->rest = kval(&r);
+    int isa = lmp_sample_isa_best();
+    double mx;
+    if (lmp_vm_check_weights(isa, w.d, w.f, n, &mx) || !(mx > 0)) return -1;
+    d->imax = lmp_vm_find(isa, w.d, w.f, n, mx);
+    d->shift = -ilogb(mx); /* not one factor: 2^1074 for a subnormal maximum overflows */
+    /* w * 2^shift in two exact steps when 2^shift is beyond the doubles; one factor
+     * (possibly subnormal, the product then rounded once, as ldexp) otherwise */
+    d->s1 = ldexp(1.0, d->shift > 1023 ? 1023 : d->shift);
+    d->s2 = ldexp(1.0, d->shift > 1023 ? d->shift - 1023 : 0);
+    d->rest = dd_add(lmp_vm_sum_scaled(isa, w.d, w.f, 0, d->imax, d->s1, d->s2),
+                     lmp_vm_sum_scaled(isa, w.d, w.f, d->imax + 1, n, d->s1, d->s2));
     d->sum = ldexp(mx, d->shift) + d->rest;
     return 0;
 }
@@ -253,13 +251,18 @@ static double entropy_view(vview p, size_t n, double base)
     wdist d;
     if (isnan(ilb) || wdist_init(p, n, &d)) return NAN;
     /* Every term -q log q is >= 0: a compensated sum keeps the result to a few ulps for any
-     * length (a plain one drifts by up to n u: 5e-13 relative over a million counts). */
-    ksum h = {0, 0};
-    for (size_t i = 0; i < n; i++) {
-        double q = wq(p, &d, i);
-        if (q > 0) kadd(&h, -q * wlogq(p, &d, i));
-    }
-    return base == LMP_BASE_E ? kval(&h) : kval(&h) / log(base);
+     * length (a plain one drifts by up to n u: 5e-13 relative over a million counts).
+     * The largest weight's term is -q log1p(-rest / sum) (wlogq); every other q_i = w_i / S
+     * is at most 1/2, so -q_i log q_i = (w_i / S)(log S - log w_i) with log S - log w_i
+     * >= log 2: the two logs cancel by at most a factor 3, and S's reciprocal and the
+     * division leave the loop (the vector kernel sums w_i (log S - log w_i)). */
+    int isa = lmp_sample_isa_best();
+    double logS = log(d.sum);
+    double rest = dd_add(lmp_vm_entropy_terms(isa, p.d, p.f, 0, d.imax, d.s1, d.s2, logS),
+                         lmp_vm_entropy_terms(isa, p.d, p.f, d.imax + 1, n, d.s1, d.s2, logS));
+    double qm = wq(p, &d, d.imax);
+    double h = rest / d.sum + -qm * wlogq(p, &d, d.imax);
+    return base == LMP_BASE_E ? h : h / log(base);
 }
 
 double lmp_entropy(const double *p, size_t n, double base) { return entropy_view((vview){p, NULL}, n, base); }
@@ -338,20 +341,13 @@ double lmp_kl_divergence_smoothed(const double *P, const double *Q, size_t n, do
     double ilb = inv_log_base(base);
     wdist dp, dq;
     if (isnan(ilb) || wdist_init((vview){P, NULL}, n, &dp) || wdist_init((vview){Q, NULL}, n, &dq)) return NAN;
-    /* The chapter adds eps to the raw inputs, then normalises (P + eps) / sum(P + eps). */
-    double spe = 0.0, sqe = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        spe += P[i] + eps;
-        sqe += Q[i] + eps;
-    }
-    double d = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double a = (P[i] + eps) / spe, b = (Q[i] + eps) / sqe;
-        if (a == 0) continue;
-        if (b == 0) return INFINITY;
-        d += a * log(a / b);
-    }
-    return d * ilb;
+    /* The chapter adds eps to the raw inputs, then normalises (P + eps) / sum(P + eps)
+     * (here times the reciprocal of the sum: one rounding more, in a vector kernel). */
+    int isa = lmp_sample_isa_best();
+    lmp_vm_dd sp, sq;
+    lmp_vm_sum_plus(isa, P, Q, n, eps, &sp, &sq);
+    double spe = lmp_vm_dd_val(sp), sqe = lmp_vm_dd_val(sq);
+    return lmp_vm_dd_val(lmp_vm_kl_smooth(isa, P, Q, n, eps, 1.0 / spe, 1.0 / sqe)) * ilb;
 }
 
 /* JS = (KL(a || m) + KL(b || m)) / 2 with m = (a + b) / 2, each KL as a sum of bd0 terms
@@ -383,14 +379,15 @@ double lmp_js_distance(const double *P, const double *Q, size_t n, double base)
 double lmp_perplexity(const double *log_probs, size_t n)
 {
     if (n == 0) return NAN;
-    ksum s = {0, 0};
-    for (size_t i = 0; i < n; i++) {
-        double v = log_probs[i];
-        if (isnan(v) || v > 0) return NAN;
-        if (v == -INFINITY) return INFINITY;
-        kadd(&s, v);
-    }
-    return exp(-kval(&s) / (double)n);
+    int flag;
+    lmp_vm_dd s = lmp_vm_logprob_sum(lmp_sample_isa_best(), log_probs, NULL, n, &flag);
+    if (flag) /* the first bad entry decides, as it always did */
+        for (size_t i = 0; i < n; i++) {
+            double v = log_probs[i];
+            if (isnan(v) || v > 0) return NAN;
+            if (v == -INFINITY) return INFINITY;
+        }
+    return exp(-lmp_vm_dd_val(s) / (double)n);
 }
 
 /* Loss of one row; the row is already checked to have a finite maximum m. With d = x - m,

@@ -424,7 +424,8 @@ static lmp_status load_hashed(const char *path, const ng_header *h, const unsign
     for (unsigned n = 2; n <= h->order; n++) {
         const ng_section *t = &h->sec[sec_tab(n)], *e = &h->sec[sec_ent(h, n)];
         if (h->caps[n] < 2 || h->caps[n] <= h->counts[n] || h->caps[n] % NG_GROUP != 0 ||
-            h->counts[n] >= UINT32_MAX / 2 || t->bytes != h->caps[n] * sizeof(ng_slot) ||
+            h->counts[n] >= UINT32_MAX / 2 || h->caps[n] > t->bytes / sizeof(ng_slot) ||
+            t->bytes != h->caps[n] * sizeof(ng_slot) ||
             e->bytes != h->counts[n] * sizeof(ng_entry))
             return CORRUPT(80, "order %u: %llu n-grams in %llu slots (sections of %llu and %llu bytes)", n,
                            (unsigned long long)h->counts[n], (unsigned long long)h->caps[n],

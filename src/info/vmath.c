@@ -1,0 +1,133 @@
+/* The vector kernels of vmath.h: vmath_body.h compiled once per ISA, and the
+ * dispatch on the caller's level. */
+#include "vmath.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+/* ln 2 = VM_LN2HI + VM_LN2LO: the high part has 32 significant bits, so k VM_LN2HI is
+ * exact for |k| < 2^21 (Cody & Waite); the low part is ln 2 - VM_LN2HI rounded. */
+#define VM_LN2HI 0x1.62e42fee00000p-1
+#define VM_LN2LO 0x1.a39ef35793c76p-33
+
+/* The vector helpers are static and always inlined, so no ABI is involved. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define VM_X86 1
+#include <immintrin.h>
+#else
+#define VM_X86 0
+#endif
+
+typedef double vm_v4d __attribute__((vector_size(32)));
+typedef int64_t vm_v4l __attribute__((vector_size(32)));
+typedef uint64_t vm_v4u __attribute__((vector_size(32)));
+typedef float vm_v4f __attribute__((vector_size(16)));
+
+/* the portable version: 4 lanes, no fused multiply-add */
+#define VM(f) f##_port
+#define VM_ATTR
+#define VD vm_v4d
+#define VL vm_v4l
+#define VU vm_v4u
+#define VF vm_v4f
+#define VN 4
+#define VFMA(a, b, c) ((a) * (b) + (c))
+#include "vmath_body.h"
+#undef VM
+#undef VM_ATTR
+#undef VFMA
+
+#if VM_X86
+#define VM(f) f##_avx2
+#define VM_ATTR __attribute__((target("avx2,fma")))
+#define VFMA(a, b, c) ((VD)_mm256_fmadd_pd((__m256d)(a), (__m256d)(b), (__m256d)(c)))
+#include "vmath_body.h"
+#undef VM
+#undef VM_ATTR
+#undef VFMA
+#undef VD
+#undef VL
+#undef VU
+#undef VF
+#undef VN
+
+typedef double vm_v8d __attribute__((vector_size(64)));
+typedef int64_t vm_v8l __attribute__((vector_size(64)));
+typedef uint64_t vm_v8u __attribute__((vector_size(64)));
+typedef float vm_v8f __attribute__((vector_size(32)));
+#define VM(f) f##_avx512
+#define VM_ATTR __attribute__((target("avx2,fma,avx512f,avx512dq,avx512vl")))
+#define VD vm_v8d
+#define VL vm_v8l
+#define VU vm_v8u
+#define VF vm_v8f
+#define VN 8
+#define VFMA(a, b, c) ((VD)_mm512_fmadd_pd((__m512d)(a), (__m512d)(b), (__m512d)(c)))
+#include "vmath_body.h"
+
+/* level 2 and 1 on x86; everything else is the portable body */
+#define VM_CALL(isa, f, ...) \
+    ((isa) >= 2 ? f##_avx512(__VA_ARGS__) : (isa) == 1 ? f##_avx2(__VA_ARGS__) : f##_port(__VA_ARGS__))
+#else
+#define VM_CALL(isa, f, ...) ((void)(isa), f##_port(__VA_ARGS__))
+#endif
+
+void lmp_vm_exp(int isa, const double *x, double *y, size_t n) { VM_CALL(isa, exp_array, x, y, n); }
+void lmp_vm_log(int isa, const double *x, double *y, size_t n) { VM_CALL(isa, log_array, x, y, n); }
+
+size_t lmp_vm_check_max(int isa, const double *xd, const float *xf, size_t n, double *max)
+{
+    return VM_CALL(isa, check_max, xd, xf, n, max);
+}
+
+size_t lmp_vm_find(int isa, const double *xd, const float *xf, size_t n, double v)
+{
+    return VM_CALL(isa, find, xd, xf, n, v);
+}
+
+lmp_vm_dd lmp_vm_exp_sum(int isa, const double *xd, const float *xf, size_t lo, size_t hi, double m, double *outd,
+                         float *outf)
+{
+    return VM_CALL(isa, exp_sum, xd, xf, lo, hi, m, outd, outf);
+}
+
+void lmp_vm_scale(int isa, double *out, size_t n, double s) { VM_CALL(isa, scale, out, n, s); }
+
+void lmp_vm_sub2(int isa, const double *xd, const float *xf, size_t n, double m, double l, double *outd, float *outf)
+{
+    VM_CALL(isa, sub2, xd, xf, n, m, l, outd, outf);
+}
+
+int lmp_vm_check_weights(int isa, const double *xd, const float *xf, size_t n, double *max)
+{
+    return VM_CALL(isa, check_weights, xd, xf, n, max);
+}
+
+lmp_vm_dd lmp_vm_sum_scaled(int isa, const double *xd, const float *xf, size_t lo, size_t hi, double s1, double s2)
+{
+    return VM_CALL(isa, sum_scaled, xd, xf, lo, hi, s1, s2);
+}
+
+lmp_vm_dd lmp_vm_entropy_terms(int isa, const double *xd, const float *xf, size_t lo, size_t hi, double s1,
+                               double s2, double logS)
+{
+    return VM_CALL(isa, entropy_terms, xd, xf, lo, hi, s1, s2, logS);
+}
+
+lmp_vm_dd lmp_vm_logprob_sum(int isa, const double *xd, const float *xf, size_t n, int *flag)
+{
+    return VM_CALL(isa, logprob_sum, xd, xf, n, flag);
+}
+
+void lmp_vm_sum_plus(int isa, const double *P, const double *Q, size_t n, double eps, lmp_vm_dd *sp, lmp_vm_dd *sq)
+{
+    VM_CALL(isa, sum_plus, P, Q, n, eps, sp, sq);
+}
+
+lmp_vm_dd lmp_vm_kl_smooth(int isa, const double *P, const double *Q, size_t n, double eps, double ia, double ib)
+{
+    return VM_CALL(isa, kl_smooth, P, Q, n, eps, ia, ib);
+}

@@ -1,0 +1,89 @@
+/* Vectorised double exp and log and the array kernels of the information
+ * functions (library-internal; src/info/info.c is the user).
+ *
+ * ISA: every function takes the level `isa` of lmp_sample_isa_best()
+ * (src/sample/kernels.h: 0 portable, 1 AVX2 + FMA, 2 AVX-512) as its first
+ * argument, never above what the machine runs; the caller picks it per call,
+ * so nothing is process-wide. One body (vmath_body.h) is compiled three times:
+ * AVX-512 (8 lanes) and AVX2 (4 lanes) with fused multiply-adds give the same
+ * bits lane by lane; the portable one (GCC vector extensions, no FMA) may
+ * round differently within the same bounds.
+ *
+ * Accuracy (tests/test_info.c checks it against long double libm, whose
+ * 64-bit significand is 2^-11 ulp of a double, over the whole double range;
+ * python/tests/test_info.py checks a sample against mpmath):
+ *   lmp_vm_exp: at most 1 ulp from exp(x) for every double x (subnormal
+ *     results: 1 ulp of the smallest subnormal); exp(-inf) = 0, exp(+inf) =
+ *     +inf, NaN -> NaN, overflow (x > 709.78) -> +inf, exp(0) = 1 exactly.
+ *   lmp_vm_log: at most 1 ulp for every positive double (subnormals
+ *     included); log(0) = -inf, log(x < 0) = NaN, log(+inf) = +inf, NaN ->
+ *     NaN, log(1) = 0 exactly.
+ * The measured maxima are in docs/information.md.
+ *
+ * The sums (lmp_vm_dd) are per-lane TwoSum accumulations (Knuth; Ogita, Rump
+ * & Oishi 2005, Algorithm 4.4 "Sum2" done lane-wise): hi + lo holds the sum
+ * with an error of at most about n^2 u^2 of the sum of |terms|, as the
+ * Neumaier sums these kernels replaced. */
+#ifndef LMPROB_SRC_INFO_VMATH_H
+#define LMPROB_SRC_INFO_VMATH_H
+
+#include <stddef.h>
+
+/* a double-double sum: the value is hi + lo (|lo| <= ulp(hi) / 2 after lmp_vm_dd_norm) */
+typedef struct lmp_vm_dd {
+    double hi, lo;
+} lmp_vm_dd;
+
+/* y[i] = exp(x[i]) / log(x[i]) for i < n (y may alias x) */
+void lmp_vm_exp(int isa, const double *x, double *y, size_t n);
+void lmp_vm_log(int isa, const double *x, double *y, size_t n);
+
+/* The kernels read doubles xd or floats xf (exactly one is non-NULL; floats
+ * are widened exactly and computed in double). */
+
+/* The first index holding NaN or +inf (n when none); *max = the maximum
+ * (-inf when all are -inf or n = 0; unspecified on a bad index). */
+size_t lmp_vm_check_max(int isa, const double *xd, const float *xf, size_t n, double *max);
+
+/* The first index i with x[i] == v (n when none). */
+size_t lmp_vm_find(int isa, const double *xd, const float *xf, size_t n, double v);
+
+/* sum of exp(x[i] - m) over lo <= i < hi; with outd (outf), also
+ * out[i] = exp(x[i] - m) (rounded to float for outf). m is finite, x[i] <= m
+ * or -inf. */
+lmp_vm_dd lmp_vm_exp_sum(int isa, const double *xd, const float *xf, size_t lo, size_t hi, double m, double *outd,
+                         float *outf);
+
+/* out[i] *= s (double) */
+void lmp_vm_scale(int isa, double *out, size_t n, double s);
+
+/* out[i] = (x[i] - m) - l, into outd (double) or outf (rounded to float) */
+void lmp_vm_sub2(int isa, const double *xd, const float *xf, size_t n, double m, double l, double *outd, float *outf);
+
+/* Weights: returns 0 when every entry is >= 0 and finite (then *max is the
+ * largest), -1 otherwise. */
+int lmp_vm_check_weights(int isa, const double *xd, const float *xf, size_t n, double *max);
+
+/* sum of (x[i] * s1) * s2 over lo <= i < hi (s1, s2 powers of two) */
+lmp_vm_dd lmp_vm_sum_scaled(int isa, const double *xd, const float *xf, size_t lo, size_t hi, double s1, double s2);
+
+/* sum of w (logS - log w) over lo <= i < hi, w = (x[i] * s1) * s2 > 0 (terms with
+ * w = 0 are 0): the entropy sum of weights whose total is S (info.c) */
+lmp_vm_dd lmp_vm_entropy_terms(int isa, const double *xd, const float *xf, size_t lo, size_t hi, double s1,
+                               double s2, double logS);
+
+/* Natural log probabilities: the sum of x[0..n); *flag = 1 when an entry is
+ * NaN or > 0, else 2 when one is -inf, else 0. */
+lmp_vm_dd lmp_vm_logprob_sum(int isa, const double *xd, const float *xf, size_t n, int *flag);
+
+/* sum of (P[i] + eps) and of (Q[i] + eps) (the chapter's smoothed KL) */
+void lmp_vm_sum_plus(int isa, const double *P, const double *Q, size_t n, double eps, lmp_vm_dd *sp, lmp_vm_dd *sq);
+
+/* sum of a log(a / b), a = (P[i] + eps) * ia, b = (Q[i] + eps) * ib, over
+ * a > 0; returns +inf when some a > 0 has b = 0. */
+lmp_vm_dd lmp_vm_kl_smooth(int isa, const double *P, const double *Q, size_t n, double eps, double ia, double ib);
+
+/* hi + lo rounded to one double */
+static inline double lmp_vm_dd_val(lmp_vm_dd s) { return s.hi + s.lo; }
+
+#endif

@@ -1,0 +1,398 @@
+/* The body of the vector kernels (vmath.h), included by vmath.c once per ISA
+ * with these defined:
+ *   VM(f)        the function's name for this ISA (f##_avx512, ...)
+ *   VM_ATTR      its target attribute (empty for the portable one)
+ *   VD, VL, VU, VF  GCC vector types of VN doubles, int64s, uint64s, floats
+ *   VN           lanes
+ *   VFMA(a,b,c)  a * b + c (fused where the ISA has it)
+ * Everything is written with GCC vector extensions (which clang supports too),
+ * so the three versions are one text; the target attribute decides the
+ * instructions (zmm, ymm, or the baseline's). */
+
+#define VM_AI VM_ATTR static inline __attribute__((always_inline))
+#define VSPLAT(v) ((VD){0} + (double)(v))
+
+/* ---- lanes: load, store, select ------------------------------------------------------- */
+
+VM_AI VD VM(ld)(const double *xd, const float *xf, size_t i)
+{
+    if (xf) {
+        VF f;
+        memcpy(&f, xf + i, sizeof f);
+        return __builtin_convertvector(f, VD);
+    }
+    VD d;
+    memcpy(&d, xd + i, sizeof d);
+    return d;
+}
+
+/* x[i..n) padded with fill */
+VM_AI VD VM(ld_tail)(const double *xd, const float *xf, size_t i, size_t n, double fill)
+{
+    double t[VN];
+    for (size_t j = 0; j < VN; j++) t[j] = i + j < n ? (xf ? (double)xf[i + j] : xd[i + j]) : fill;
+    VD d;
+    memcpy(&d, t, sizeof d);
+    return d;
+}
+
+VM_AI void VM(st)(double *od, float *of, size_t i, VD v)
+{
+    if (of) {
+        VF f = __builtin_convertvector(v, VF);
+        memcpy(of + i, &f, sizeof f);
+    } else {
+        memcpy(od + i, &v, sizeof v);
+    }
+}
+
+VM_AI void VM(st_tail)(double *od, float *of, size_t i, size_t n, VD v)
+{
+    double t[VN];
+    memcpy(t, &v, sizeof t);
+    for (size_t j = 0; i + j < n && j < VN; j++) {
+        if (of) of[i + j] = (float)t[j];
+        else od[i + j] = t[j];
+    }
+}
+
+/* m ? a : b lane by lane (m: all ones or zero) */
+VM_AI VD VM(sel)(VL m, VD a, VD b) { return (VD)((m & (VL)a) | (~m & (VL)b)); }
+
+VM_AI int VM(any)(VL m)
+{
+    int64_t r = 0;
+    for (int j = 0; j < VN; j++) r |= m[j];
+    return r != 0;
+}
+
+/* ---- TwoSum accumulation, lane by lane ------------------------------------------------ */
+
+VM_AI void VM(acc)(VD *s, VD *c, VD x)
+{
+    VD t = *s + x;
+    VD z = t - *s;
+    *c += (*s - (t - z)) + (x - z);
+    *s = t;
+}
+
+VM_AI lmp_vm_dd VM(fin)(VD s, VD c)
+{
+    double hi = 0.0, lo = 0.0;
+    for (int j = 0; j < VN; j++) {
+        double a = s[j], t = hi + a, z = t - hi;
+        lo += ((hi - (t - z)) + (a - z)) + c[j];
+        hi = t;
+    }
+    double h = hi + lo;
+    lmp_vm_dd r = {h, lo - (h - hi)};
+    if (!isfinite(h)) r.lo = 0.0;
+    return r;
+}
+
+/* ---- exp ------------------------------------------------------------------------------
+ * exp(x) = 2^k e^r, k = round(x / ln 2), r = x - k ln 2 (Cody & Waite: ln 2 =
+ * VM_LN2HI + VM_LN2LO, the high part with 21 trailing zero bits so that k VM_LN2HI
+ * is exact for |k| < 2^11 and x - k VM_LN2HI is exact too), |r| <= ln 2 / 2; e^r
+ * by its Taylor series to r^13 (truncation < 4.2e-18, 0.04 ulp), summed as
+ * 1 + (r + r^2 q(r)) so that only the last addition rounds at the scale of 1
+ * (q by Estrin's scheme, whose short dependency chain lets consecutive vectors
+ * overlap).
+ * The scale 2^k is applied as two factors 2^(k/2) 2^(k - k/2), each a normal
+ * double, so results that are subnormal (x < -708.4) round once, and results
+ * that overflow (x > 709.78) become +inf, without a branch. x is first clamped to
+ * [-746, 710] (which keeps NaN), beyond which exp is 0 or +inf anyway. */
+
+VM_AI VD VM(exp)(VD x)
+{
+    const VD hi = VSPLAT(710.0), lo = VSPLAT(-746.0), magic = VSPLAT(0x1.8p52);
+    x = VM(sel)((VL)(x > hi), hi, x);
+    x = VM(sel)((VL)(x < lo), lo, x);
+    VD t = VFMA(x, VSPLAT(0x1.71547652b82fep0), magic); /* x / ln 2 + 1.5 2^52: k in the low bits */
+    VD kf = t - magic;
+    VD r1 = VFMA(kf, VSPLAT(-VM_LN2HI), x); /* exact */
+    VD r = VFMA(kf, VSPLAT(-VM_LN2LO), r1);
+    /* what the rounding of r lost (r1 - r is exact: Sterbenz), added back below:
+     * e^(r + er) = e^r + er to first order */
+    VD er = VFMA(kf, VSPLAT(-VM_LN2LO), r1 - r);
+    /* q = sum_{j=0..11} r^j / (j + 2)!, by Estrin's scheme: a short dependency chain */
+    VD r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+    VD p0 = VFMA(VSPLAT(1.0 / 6.0), r, VSPLAT(0.5));
+    VD p1 = VFMA(VSPLAT(1.0 / 120.0), r, VSPLAT(1.0 / 24.0));
+    VD p2 = VFMA(VSPLAT(1.0 / 5040.0), r, VSPLAT(1.0 / 720.0));
+    VD p3 = VFMA(VSPLAT(1.0 / 362880.0), r, VSPLAT(1.0 / 40320.0));
+    VD p4 = VFMA(VSPLAT(1.0 / 39916800.0), r, VSPLAT(1.0 / 3628800.0));
+    VD p5 = VFMA(VSPLAT(1.0 / 6227020800.0), r, VSPLAT(1.0 / 479001600.0));
+    VD q = VFMA(VFMA(p3, r2, p2), r4, VFMA(p1, r2, p0));
+    q = VFMA(VFMA(p5, r2, p4), r8, q);
+    VD y = (r + VFMA(r2, q, er)) + 1.0;
+    /* the bit work in unsigned lanes: a NaN lane's garbage must not be a signed overflow */
+    VL k = (VL)((VU)t - (VU)magic); /* |k| <= 1077 */
+    VL k1 = k >> 1, k2 = k - k1;
+    VD s1 = (VD)(((VU)k1 + 1023) << 52), s2 = (VD)(((VU)k2 + 1023) << 52);
+    return y * s1 * s2;
+}
+
+/* ---- log ------------------------------------------------------------------------------
+ * x = 2^k m with m in [sqrt(2)/2, sqrt(2)) (subnormals scaled by 2^54 first),
+ * f = m - 1, and log(1 + f) = 2 atanh(s), s = f / (2 + f), |s| <= 0.1716:
+ * 2 atanh(s) = 2s + s R, R = sum_{j>=1} 2 s^(2j) / (2j + 1) (truncated after
+ * j = 10: < 6e-19 relative). As in fdlibm's e_log.c, 2s is rewritten
+ * f - hfsq + s hfsq (hfsq = f^2 / 2), so log(1 + f) = f - (hfsq - s (hfsq + R)):
+ * the large part f is exact and the correction is small. Then + k ln 2 in two
+ * parts (the high part exact). */
+
+VM_AI VD VM(log)(VD x)
+{
+    VL tiny = (VL)(x < 0x1p-1022);
+    VD xs = VM(sel)(tiny, x * 0x1p54, x);
+    VD kadj = VM(sel)(tiny, VSPLAT(-54.0), VSPLAT(0.0));
+    VU ix = (VU)xs + (0x3ff0000000000000 - 0x3fe6a09e667f3bcd); /* unsigned: negative and NaN lanes wrap */
+    VU e = (ix >> 52) & 0x7ff;
+    VD kd = ((VD)(e + 0x4330000000000000) - VSPLAT(0x1p52 + 1023.0)) + kadj;
+    VD f = (VD)((ix & 0x000fffffffffffff) + 0x3fe6a09e667f3bcd) - 1.0;
+    VD hfsq = 0.5 * f * f;
+    VD s = f / (2.0 + f);
+    VD z = s * s;
+    /* R / z = sum_{j=0..9} 2 z^j / (2j + 3), by Estrin's scheme */
+    VD z2 = z * z, z4 = z2 * z2, z8 = z4 * z4;
+    VD a0 = VFMA(VSPLAT(2.0 / 5.0), z, VSPLAT(2.0 / 3.0));
+    VD a1 = VFMA(VSPLAT(2.0 / 9.0), z, VSPLAT(2.0 / 7.0));
+    VD a2 = VFMA(VSPLAT(2.0 / 13.0), z, VSPLAT(2.0 / 11.0));
+    VD a3 = VFMA(VSPLAT(2.0 / 17.0), z, VSPLAT(2.0 / 15.0));
+    VD a4 = VFMA(VSPLAT(2.0 / 21.0), z, VSPLAT(2.0 / 19.0));
+    VD R = VFMA(VFMA(a3, z2, a2), z4, VFMA(a1, z2, a0));
+    R = VFMA(a4, z8, R);
+    R = R * z;
+    VD corr = VFMA(s, hfsq + R, kd * VM_LN2LO);
+    VD y = VFMA(kd, VSPLAT(VM_LN2HI), f - (hfsq - corr));
+    /* the edges: log(0) = -inf, log(x < 0) = log(NaN) = NaN, log(+inf) = +inf */
+    y = VM(sel)((VL)(x == 0.0), VSPLAT(-INFINITY), y);
+    y = VM(sel)((VL)(x == INFINITY), VSPLAT(INFINITY), y);
+    y = VM(sel)(~(VL)(x >= 0.0), VSPLAT(NAN), y);
+    return y;
+}
+
+/* ---- array kernels ---------------------------------------------------------------------- */
+
+VM_ATTR static void VM(exp_array)(const double *x, double *y, size_t n)
+{
+    size_t i = 0;
+    for (; i + VN <= n; i += VN) VM(st)(y, NULL, i, VM(exp)(VM(ld)(x, NULL, i)));
+    if (i < n) VM(st_tail)(y, NULL, i, n, VM(exp)(VM(ld_tail)(x, NULL, i, n, 0.0)));
+}
+
+VM_ATTR static void VM(log_array)(const double *x, double *y, size_t n)
+{
+    size_t i = 0;
+    for (; i + VN <= n; i += VN) VM(st)(y, NULL, i, VM(log)(VM(ld)(x, NULL, i)));
+    if (i < n) VM(st_tail)(y, NULL, i, n, VM(log)(VM(ld_tail)(x, NULL, i, n, 1.0)));
+}
+
+VM_ATTR static size_t VM(check_max)(const double *xd, const float *xf, size_t n, double *max)
+{
+    const VD inf = VSPLAT(INFINITY);
+    VD mx = -inf;
+    VL ok = (VL)(mx == mx);
+    size_t i = 0;
+    for (; i + VN <= n; i += VN) {
+        VD v = VM(ld)(xd, xf, i);
+        ok &= (VL)(v < inf);
+        mx = VM(sel)((VL)(v > mx), v, mx);
+    }
+    if (i < n) {
+        VD v = VM(ld_tail)(xd, xf, i, n, -INFINITY);
+        ok &= (VL)(v < inf);
+        mx = VM(sel)((VL)(v > mx), v, mx);
+    }
+    if (VM(any)(~ok)) /* the first NaN or +inf, named by a scalar pass */
+        for (i = 0; i < n; i++) {
+            double v = xf ? (double)xf[i] : xd[i];
+            if (!(v < INFINITY)) return i;
+        }
+    double m = -INFINITY;
+    for (int j = 0; j < VN; j++) m = mx[j] > m ? mx[j] : m;
+    *max = m;
+    return n;
+}
+
+VM_ATTR static size_t VM(find)(const double *xd, const float *xf, size_t n, double v)
+{
+    const VD vv = VSPLAT(v);
+    size_t i = 0;
+    for (; i + VN <= n; i += VN)
+        if (VM(any)((VL)(VM(ld)(xd, xf, i) == vv))) break;
+    for (; i < n; i++)
+        if ((xf ? (double)xf[i] : xd[i]) == v) return i;
+    return n;
+}
+
+VM_AI lmp_vm_dd VM(fin2)(VD s0, VD c0, VD s1, VD c1)
+{
+    VM(acc)(&s0, &c0, s1);
+    return VM(fin)(s0, c0 + c1);
+}
+
+VM_ATTR static lmp_vm_dd VM(exp_sum)(const double *xd, const float *xf, size_t lo, size_t hi, double m, double *outd,
+                                     float *outf)
+{
+    const VD mv = VSPLAT(m);
+    /* two accumulators: the TwoSum chains of consecutive vectors overlap */
+    VD s0 = VSPLAT(0.0), c0 = s0, s1 = s0, c1 = s0;
+    size_t i = lo;
+    if (outd || outf)
+        for (; i + 2 * VN <= hi; i += 2 * VN) {
+            VD e0 = VM(exp)(VM(ld)(xd, xf, i) - mv), e1 = VM(exp)(VM(ld)(xd, xf, i + VN) - mv);
+            VM(st)(outd, outf, i, e0);
+            VM(st)(outd, outf, i + VN, e1);
+            VM(acc)(&s0, &c0, e0);
+            VM(acc)(&s1, &c1, e1);
+        }
+    else
+        for (; i + 2 * VN <= hi; i += 2 * VN) {
+            VM(acc)(&s0, &c0, VM(exp)(VM(ld)(xd, xf, i) - mv));
+            VM(acc)(&s1, &c1, VM(exp)(VM(ld)(xd, xf, i + VN) - mv));
+        }
+    for (; i < hi; i += VN) {
+        VD e = VM(exp)(VM(ld_tail)(xd, xf, i, hi, -INFINITY) - mv);
+        if (outd || outf) VM(st_tail)(outd, outf, i, hi, e);
+        VM(acc)(&s0, &c0, e);
+    }
+    return VM(fin2)(s0, c0, s1, c1);
+}
+
+VM_ATTR static void VM(scale)(double *out, size_t n, double sc)
+{
+    const VD sv = VSPLAT(sc);
+    size_t i = 0;
+    for (; i + VN <= n; i += VN) VM(st)(out, NULL, i, VM(ld)(out, NULL, i) * sv);
+    for (; i < n; i++) out[i] *= sc;
+}
+
+VM_ATTR static void VM(sub2)(const double *xd, const float *xf, size_t n, double m, double l, double *outd,
+                             float *outf)
+{
+    const VD mv = VSPLAT(m), lv = VSPLAT(l);
+    size_t i = 0;
+    for (; i + VN <= n; i += VN) VM(st)(outd, outf, i, (VM(ld)(xd, xf, i) - mv) - lv);
+    if (i < n) VM(st_tail)(outd, outf, i, n, (VM(ld_tail)(xd, xf, i, n, 0.0) - mv) - lv);
+}
+
+VM_ATTR static int VM(check_weights)(const double *xd, const float *xf, size_t n, double *max)
+{
+    const VD inf = VSPLAT(INFINITY), zero = VSPLAT(0.0);
+    VD mx = zero;
+    VL ok = (VL)(mx == mx);
+    size_t i = 0;
+    for (; i + VN <= n; i += VN) {
+        VD v = VM(ld)(xd, xf, i);
+        ok &= (VL)(v >= zero) & (VL)(v < inf);
+        mx = VM(sel)((VL)(v > mx), v, mx);
+    }
+    if (i < n) {
+        VD v = VM(ld_tail)(xd, xf, i, n, 0.0);
+        ok &= (VL)(v >= zero) & (VL)(v < inf);
+        mx = VM(sel)((VL)(v > mx), v, mx);
+    }
+    if (VM(any)(~ok)) return -1;
+    double m = 0.0;
+    for (int j = 0; j < VN; j++) m = mx[j] > m ? mx[j] : m;
+    *max = m;
+    return 0;
+}
+
+VM_ATTR static lmp_vm_dd VM(sum_scaled)(const double *xd, const float *xf, size_t lo, size_t hi, double s1,
+                                        double s2)
+{
+    const VD a = VSPLAT(s1), b = VSPLAT(s2);
+    VD s = VSPLAT(0.0), c = s;
+    size_t i = lo;
+    for (; i + VN <= hi; i += VN) VM(acc)(&s, &c, (VM(ld)(xd, xf, i) * a) * b);
+    if (i < hi) VM(acc)(&s, &c, (VM(ld_tail)(xd, xf, i, hi, 0.0) * a) * b);
+    return VM(fin)(s, c);
+}
+
+VM_AI VD VM(ent_term)(VD x, VD a, VD b, VD ls)
+{
+    VD w = (x * a) * b;
+    return VM(sel)((VL)(w > 0.0), w * (ls - VM(log)(w)), VSPLAT(0.0));
+}
+
+VM_ATTR static lmp_vm_dd VM(entropy_terms)(const double *xd, const float *xf, size_t lo, size_t hi, double s1,
+                                           double s2, double logS)
+{
+    const VD a = VSPLAT(s1), b = VSPLAT(s2), ls = VSPLAT(logS);
+    VD s = VSPLAT(0.0), c = s;
+    size_t i = lo;
+    for (; i + VN <= hi; i += VN) VM(acc)(&s, &c, VM(ent_term)(VM(ld)(xd, xf, i), a, b, ls));
+    if (i < hi) VM(acc)(&s, &c, VM(ent_term)(VM(ld_tail)(xd, xf, i, hi, 0.0), a, b, ls));
+    return VM(fin)(s, c);
+}
+
+VM_ATTR static lmp_vm_dd VM(logprob_sum)(const double *xd, const float *xf, size_t n, int *flag)
+{
+    const VD zero = VSPLAT(0.0), ninf = VSPLAT(-INFINITY);
+    VD s = zero, c = s;
+    VL bad = (VL)(s != s), mi = bad;
+    size_t i = 0;
+    for (; i + VN <= n; i += VN) {
+        VD v = VM(ld)(xd, xf, i);
+        bad |= ~(VL)(v <= zero);
+        mi |= (VL)(v == ninf);
+        VM(acc)(&s, &c, v);
+    }
+    if (i < n) {
+        VD v = VM(ld_tail)(xd, xf, i, n, 0.0);
+        bad |= ~(VL)(v <= zero);
+        mi |= (VL)(v == ninf);
+        VM(acc)(&s, &c, v);
+    }
+    *flag = VM(any)(bad) ? 1 : VM(any)(mi) ? 2 : 0;
+    return VM(fin)(s, c);
+}
+
+VM_ATTR static void VM(sum_plus)(const double *P, const double *Q, size_t n, double eps, lmp_vm_dd *sp,
+                                 lmp_vm_dd *sq)
+{
+    const VD ev = VSPLAT(eps);
+    VD s = VSPLAT(0.0), c = s, t = s, d = s;
+    size_t i = 0;
+    for (; i + VN <= n; i += VN) {
+        VM(acc)(&s, &c, VM(ld)(P, NULL, i) + ev);
+        VM(acc)(&t, &d, VM(ld)(Q, NULL, i) + ev);
+    }
+    if (i < n) { /* padded with -eps: the padding adds exactly 0 */
+        VM(acc)(&s, &c, VM(ld_tail)(P, NULL, i, n, -eps) + ev);
+        VM(acc)(&t, &d, VM(ld_tail)(Q, NULL, i, n, -eps) + ev);
+    }
+    *sp = VM(fin)(s, c);
+    *sq = VM(fin)(t, d);
+}
+
+VM_ATTR static lmp_vm_dd VM(kl_smooth)(const double *P, const double *Q, size_t n, double eps, double ia, double ib)
+{
+    const VD ev = VSPLAT(eps), av = VSPLAT(ia), bv = VSPLAT(ib), zero = VSPLAT(0.0);
+    VD s = zero, c = s;
+    VL inf = (VL)(s != s);
+    size_t i = 0;
+    for (; i <= n; i += VN) {
+        VD a, b;
+        if (i + VN <= n) {
+            a = (VM(ld)(P, NULL, i) + ev) * av;
+            b = (VM(ld)(Q, NULL, i) + ev) * bv;
+        } else if (i < n) { /* padded with -eps: a = 0 there, which adds nothing */
+            a = (VM(ld_tail)(P, NULL, i, n, -eps) + ev) * av;
+            b = (VM(ld_tail)(Q, NULL, i, n, 0.0) + ev) * bv;
+        } else {
+            break;
+        }
+        VL pos = (VL)(a > zero);
+        inf |= pos & (VL)(b == zero);
+        VM(acc)(&s, &c, VM(sel)(pos, a * VM(log)(a / b), zero));
+    }
+    if (VM(any)(inf)) return (lmp_vm_dd){INFINITY, 0.0};
+    return VM(fin)(s, c);
+}
+
+#undef VM_AI
+#undef VSPLAT
