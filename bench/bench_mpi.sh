@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Distributed training (docs/mpi.md): lmprob-mpi with 1, 2 and 4 ranks against the one-machine
 # lmprob train and KenLM's lmplz, side by side in this one run, at the same memory budget per
-# process (MPI_BENCH_MEMORY, default 256M: --memory for lmprob, -S for lmplz), order 5, interpolated
+# process (MPI_BENCH_MEMORY, default 1G: --memory for lmprob, -S for lmplz), order 5, interpolated
 # modified Kneser-Ney, on a corpus larger than the test corpora: 12 M tokens (MPI_BENCH_TOKENS) sampled
 # from the trigram MLE of PTB train + WikiText-2 train (bench/mpi_corpus.py; cached in build/bench-mpi). Every rank runs on this machine (--oversubscribe: 4 ranks
 # share 2 cores), so wall time here measures the overhead of distributing, not a cluster's speed-up.
@@ -14,7 +14,7 @@ set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 . tests/cli/mpi_lib.sh
-MEM=${MPI_BENCH_MEMORY:-256M}
+MEM=${MPI_BENCH_MEMORY:-1G}
 if [ -z "${KENLM_BIN:-}" ] || [ ! -x "$KENLM_BIN/lmplz" ]; then echo "# bench_mpi: KENLM_BIN is not set (or has no lmplz): skipped"; exit 0; fi
 if [ ! -x "$BUILD/lmprob-mpi" ] || ! command -v mpirun >/dev/null; then echo "# bench_mpi: lmprob-mpi or mpirun missing: skipped"; exit 0; fi
 tmp=$(mktemp -d)

@@ -503,7 +503,11 @@ int cli_read_file(const char *path, char **buf, size_t *len)
 
 int cli_check_input(const char *cmd, const char *path)
 {
-    if (!path || strcmp(path, "-") == 0) return 0;
+    if (!path) return 0;
+    if (strcmp(path, "-") == 0) { /* every input checked here that is stdin gets the terminal note */
+        cli_stdin_note(cmd, path);
+        return 0;
+    }
     struct stat sb;
     if (stat(path, &sb) != 0) {
         cli_error("%s: %s: cannot open: %s", cmd, path, strerror(errno));

@@ -142,7 +142,8 @@ int cli_read_file(const char *path, char **buf, size_t *len);
 /* Fail early: before long work, every command checks that its inputs can be
  * read and its outputs created. Each prints "lmprob: <cmd>: ..." naming the
  * path and why, and returns -1 (0 when fine; "-" and NULL always pass).
- *   cli_check_input       a file or folder that exists and can be read
+ *   cli_check_input       a file or folder that exists and can be read ("-": standard input,
+ *                         with cli_stdin_note's terminal note)
  *   cli_check_output      a file the atomic writer can create (its temporary
  *                         file is created and removed)
  *   cli_check_output_dir  a folder that exists and is writable, or can be made */

@@ -33,8 +33,9 @@ static void usage(FILE *f)
             CLI_SAMPLER_HELP
             "  --seed S           seed (default %d): the same seed gives the same text\n"
             "  --mode M           n-gram models: tokens as 'lmprob train --mode M' made them: word (default\n"
-            "                     when the model does not say), char or byte; printed as the text they stand\n"
-            "                     for (<sp> a space, <tab> a tab, <0xNN> the byte NN)\n"
+            "                     when the model does not say), char, byte or gpt2; printed as the text they\n"
+            "                     stand for (<sp> a space, <tab> a tab, <0xNN> the byte NN); a mode the\n"
+            "                     model's file contradicts is refused\n"
             "  --threads T        GPT-2: threads of the forward pass (default 0: all cores)\n"
             "  --gpt2-vocab P     GPT-2's vocabulary for --mode gpt2 or a GPT-2 folder without one (as lmprob ppl)\n"
             "  --json             one JSON object: per sentence its sample, words (the prompt's first, and the\n"

@@ -34,10 +34,10 @@ static void usage(FILE *f)
             "  --beta B        the KL coefficient, B >= 0 (default 0.1)\n"
             "  --window W, --stride S   as in lmprob ppl\n"
             "  --per-position  every position: pos id token KL(A||B) KL(B||A) JS ln pA ln pB\n"
-            "  --mode M        n-gram models: word, char or byte tokens (default: the models' own, word)\n"
+            "  --mode M        n-gram models: word, char, byte or gpt2 tokens (default: the models' own,\n"
+            "                  word); a mode a model's file contradicts is refused\n"
             "  --threads T     GPT-2: threads of the forward pass (default 0: all cores)\n"
             "  --gpt2-vocab P  GPT-2's vocabulary for --mode gpt2 or a GPT-2 folder without one (as lmprob ppl)\n"
-
             "  --json          one JSON object: positions, forward_passes, mean/max of kl_ab, kl_ba, js (and\n"
             "                  the positions of the maxima), sum_kl_ab, sum_log_ratio, beta, rlhf_penalty_*\n"
             "                  (per_position array with --per-position)\n"

@@ -75,12 +75,14 @@ int cmd_mix(int argc, char **argv)
         if (cli_parse_double_list("mix: --weights", wopt, &v, &nv)) return CLI_USAGE;
         double s = 0;
         int bad = nv != k;
-        for (size_t i = 0; i < nv && !bad; i++) {
-            bad = !(v[i] >= 0 && v[i] <= 1);
+        for (size_t i = 0; i < nv; i++) {
+            bad |= !(v[i] >= 0 && v[i] <= 1);
             s += v[i];
         }
         if (bad || fabs(s - 1.0) > 1e-6) {
-            cli_error("mix: --weights: expected %zu weights in [0, 1] summing to 1, got '%s'", k, wopt);
+            cli_error("mix: --weights: expected %zu weights in [0, 1] summing to 1 (within 1e-6), got '%s' (%zu "
+                      "value%s%s, sum %.9g)",
+                      k, wopt, nv, nv == 1 ? "" : "s", bad && nv == k ? ", not all in [0, 1]" : "", s);
             free(v);
             return CLI_USAGE;
         }

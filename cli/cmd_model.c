@@ -262,6 +262,7 @@ static int model_verify(int argc, char **argv)
         cli_error("model verify: expected a MODEL file");
         return CLI_USAGE;
     }
+    cli_stdin_note("model verify", path);
     if (c.json) {
         fputs("{\"model\": ", stdout);
         cli_json_string(stdout, path);

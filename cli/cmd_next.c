@@ -10,8 +10,8 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lmprob next (MODEL | --model MODEL) [--prompt TEXT] [-k N] [--top-p P] [--mode M] [--threads T]\n"
-            "                   [--json]\n"
+            "usage: lmprob next (MODEL | --model MODEL) [--prompt TEXT] [-k N] [--top-p P] [--mode M]\n"
+            "                   [--gpt2-vocab P] [--threads T] [--json]\n"
             "\n"
             "The model's distribution of the token after TEXT, over the whole vocabulary: the N most likely\n"
             "tokens with their probabilities, the entropy (nats and bits) and the nucleus size (the smallest\n"
@@ -23,7 +23,8 @@ static void usage(FILE *f)
             "  --prompt TEXT   the context (default empty: the start of a sentence)\n"
             "  --top N, -k N   how many tokens to list (default 10)\n"
             "  --top-p P       the nucleus mass, P in (0, 1] (default 0.9)\n"
-            "  --mode M        n-gram models: word, char or byte tokens (default: the model's own, word)\n"
+            "  --mode M        n-gram models: word, char, byte or gpt2 tokens (default: the model's own,\n"
+            "                  word); a mode the model's file contradicts is refused\n"
             "  --threads T     GPT-2: threads of the forward pass (default 0: all cores)\n"
             "  --gpt2-vocab P  GPT-2's vocabulary for --mode gpt2 or a GPT-2 folder without one (as lmprob ppl)\n"
 

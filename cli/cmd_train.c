@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -121,6 +122,29 @@ static const char *est_name(lmp_estimator e)
     return "?";
 }
 
+/* The folder for spilled runs must exist and take files before counting starts: the first
+ * spill comes only once the tables fill the memory budget, possibly after minutes. The
+ * counter's default is $TMPDIR, else /tmp (lmp_train_params.temp_dir). */
+static int check_temp_dir(const char *dir)
+{
+    const char *from = "--temp-dir";
+    if (!dir || !*dir) {
+        dir = getenv("TMPDIR");
+        from = "$TMPDIR";
+        if (!dir || !*dir) dir = "/tmp", from = "the default";
+    }
+    struct stat sb;
+    const char *why;
+    if (stat(dir, &sb) != 0) why = strerror(errno);
+    else if (!S_ISDIR(sb.st_mode)) why = "not a folder";
+    else if (access(dir, W_OK | X_OK) != 0) why = strerror(errno);
+    else return 0;
+    cli_error("train: temporary folder %s (%s): %s: expected an existing folder that takes files, for the sorted "
+              "runs counting spills when its tables fill --memory",
+              dir, from, why);
+    return -1;
+}
+
 static const cli_choice estimators[] = {
     {"mkn", LMP_EST_MKN}, {"kn", LMP_EST_KN}, {"addk", LMP_EST_ADDK}, {"add-k", LMP_EST_ADDK},
     {"laplace", LMP_EST_ADDK}, {"mle", LMP_EST_MLE}, {"wb", LMP_EST_WB}, {"witten-bell", LMP_EST_WB},
@@ -212,7 +236,8 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     /* fail early: not after minutes of counting */
     /* lmprob-mpi takes "@LIST", a file naming the input files (docs/mpi.md) */
     const char *checked = train != lmp_train_model_load && input[0] == '@' ? input + 1 : input;
-    if (cli_check_input("train", checked) || cli_check_output("train", output)) return CLI_FAIL;
+    if (cli_check_input("train", checked) || cli_check_output("train", output) || check_temp_dir(p.temp_dir))
+        return CLI_FAIL;
     cli_stdin_note("train", input);
 
     char *command = cli_join_command(argc, argv);

@@ -39,12 +39,33 @@ static int load_ngram(const char *cmd, const char *path, const cli_lm_opts *o, c
     lmp_error err = {0};
     lmp_ngram *m = NULL;
     struct stat sb;
-    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    int have_stat = stat(path, &sb) == 0;
+    if (have_stat && S_ISDIR(sb.st_mode)) {
         cli_error("%s: %s: a folder without config.json: expected a Hugging Face GPT-2 folder (config.json + "
                   "model.safetensors) or an n-gram model file", cmd, path);
         return CLI_FAIL;
     }
+    /* Fail early: a --mode the record contradicts, and GPT-2 tokens without their vocabulary, are
+     * found from the file's head, before a large ARPA file is parsed (tens of seconds). */
+    lmp_ngram_tokens have = LMP_NGRAM_TOKENS_UNKNOWN;
+    lmp_status pst = lmp_ngram_peek_tokens(
+        path, o->mode == LMP_LM_TOKENS_DEFAULT ? LMP_NGRAM_TOKENS_UNKNOWN : (lmp_ngram_tokens)o->mode, &have, &err);
+    if (pst) {
+        cli_error("%s: %s%s%s", cmd, pst == LMP_EINVAL ? path : "", pst == LMP_EINVAL ? ": " : "", err.msg);
+        return pst == LMP_EINVAL ? CLI_USAGE : CLI_FAIL;
+    }
+    /* stays DEFAULT for stdin, pipes and devices (not peeked at): decided after the load */
+    lmp_lm_tokens early = o->mode;
+    if (early == LMP_LM_TOKENS_DEFAULT && strcmp(path, "-") != 0 && have_stat && S_ISREG(sb.st_mode))
+        early = have == LMP_NGRAM_TOKENS_UNKNOWN ? LMP_LM_TOKENS_WORD : (lmp_lm_tokens)have;
+    lmp_tokenizer *tok = NULL;
+    if (o->vocab && early != LMP_LM_TOKENS_DEFAULT && early != LMP_LM_TOKENS_GPT2) {
+        cli_error("%s: --gpt2-vocab goes with --mode gpt2 or a GPT-2 model", cmd);
+        return CLI_USAGE;
+    }
+    if (early == LMP_LM_TOKENS_GPT2 && !(tok = cli_gpt2_load(cmd, o->vocab))) return CLI_FAIL;
     if (lmp_ngram_load(path, cli_progress_update, prog, &m, &err)) {
+        lmp_tokenizer_free(tok);
         cli_progress_update(prog, 1.0);
         cli_error("%s: %s", cmd, err.msg);
         return CLI_FAIL;
@@ -52,24 +73,26 @@ static int load_ngram(const char *cmd, const char *path, const cli_lm_opts *o, c
     cli_progress_update(prog, 1.0);
     lmp_lm_tokens mode = o->mode;
     if (mode == LMP_LM_TOKENS_DEFAULT) {
-        lmp_ngram_tokens have = lmp_ngram_get_tokens(m);
+        have = lmp_ngram_get_tokens(m);
         mode = have == LMP_NGRAM_TOKENS_UNKNOWN ? LMP_LM_TOKENS_WORD : (lmp_lm_tokens)have;
     }
     int rc = CLI_USAGE;
-    lmp_tokenizer *tok = NULL;
+    /* again on the loaded model: stdin ("-") was not peeked */
     if (lmp_ngram_check_tokens(m, (lmp_ngram_tokens)mode, &err)) {
         cli_error("%s: %s: %s", cmd, path, err.msg);
     } else if (o->vocab && mode != LMP_LM_TOKENS_GPT2) {
         cli_error("%s: --gpt2-vocab goes with --mode gpt2 or a GPT-2 model", cmd);
-    } else if (mode == LMP_LM_TOKENS_GPT2 && !(tok = cli_gpt2_load(cmd, o->vocab))) {
+    } else if (mode == LMP_LM_TOKENS_GPT2 && !tok && !(tok = cli_gpt2_load(cmd, o->vocab))) {
         rc = CLI_FAIL;
     } else if (lmp_lm_create_ngram_take(m, mode, tok, out, &err)) {
-        m = NULL; /* released by the failed call */
+        m = NULL; /* released by the failed call, with tok */
+        tok = NULL;
         cli_error("%s: %s", cmd, err.msg);
         rc = CLI_FAIL;
     } else {
         return CLI_OK;
     }
+    lmp_tokenizer_free(tok);
     lmp_ngram_free(m);
     return rc;
 }

@@ -149,13 +149,12 @@ static int set_item(const cli_opt *o, size_t k, const char *v)
     }
 }
 
-/* An argument that starts like a number ("3", "-1", ".5"): the end of a list of values is the
- * first argument that does not (an option, a file name). */
-static int starts_number(const char *a)
+/* An argument that is a number ("3", "-1", ".5", "1e999"): a list of values ends at the first one that
+ * is not (an option, a file name, even one that starts with a digit: "5gram.txt"). */
+static int is_number(const char *a)
 {
-    if (*a == '-') a++;
-    if (*a == '.') a++;
-    return *a >= '0' && *a <= '9';
+    double x;
+    return cli_scan_double(a, CLI_NUM_INF | CLI_NUM_NEG_INF, &x) != -1;
 }
 
 /* A CLI_OPT_LIST: "--flag=a,b,c" (inline) or the numbers after the flag. */
@@ -178,7 +177,7 @@ static int take_list(const char *cmd, const char *name, const cli_opt *o, int ar
             p = e + 1;
         }
     } else {
-        while (*i + 1 < argc && n < o->max_n && starts_number(argv[*i + 1])) {
+        while (*i + 1 < argc && n < o->max_n && is_number(argv[*i + 1])) {
             if (set_item(o, n, argv[*i + 1])) return bad(cmd, name, o, argv[*i + 1]);
             n++;
             ++*i;
@@ -285,9 +284,15 @@ int cli_subcommand(const char *cmd, int argc, char **argv, const cli_sub *subs, 
 
 void cli_stdin_note(const char *cmd, const char *path)
 {
-    if ((!path || strcmp(path, "-") == 0) && isatty(STDIN_FILENO))
+    /* once a process: a command that checks its input early and again before reading says it once
+     * (the CLI's state, like its list of temporary outputs; the library keeps none) */
+    static int said;
+    if (said) return;
+    if ((!path || strcmp(path, "-") == 0) && isatty(STDIN_FILENO)) {
         fprintf(stderr, "lmprob: %s: reading standard input from the terminal (end it with Ctrl-D; --help for usage)\n",
                 cmd);
+        said = 1;
+    }
 }
 
 int cli_seed_check(const char *cmd, int rng_kind, uint64_t seed)

@@ -793,7 +793,7 @@ static void test_gemm_levels(void)
                 for (size_t i = 0; i < K * N; i++) B[i] = frand(&st);
                 for (size_t i = 0; i < N; i++) bias[i] = frand(&st);
                 for (size_t i = 0; i < M * N; i++) C0[i] = C1[i] = frand(&st);
-                gpt2_gemm g = {A, K, B, bt ? K : N, bt, bias, NULL, N, M, N, K, mode == 2, mode == 1};
+                gpt2_gemm g = {A, K, B, bt ? K : N, bt, bias, NULL, N, M, N, K, mode == 2, mode == 1, 0};
                 for (size_t i = 0; i < M; i++)
                     for (size_t n = 0; n < N; n++) {
                         double a = fabs(C0[i * N + n]) * (mode == 2) + fabs(bias[n]);
@@ -817,6 +817,22 @@ static void test_gemm_levels(void)
                 }
                 CHECK_MSG(worst <= 1.0, "M %zu K %zu N %zu b_trans %d mode %d: error %.3g of the bound", M, K, N, bt,
                           mode, worst);
+                if (mode != 2 && gpt2_gemm_can_pack_c(top, M, K)) {
+                    /* C written straight into the next product's panels: the same bits
+                     * as packing the row-major C, zero rows past M included */
+                    const size_t np = gpt2_gemm_pack_floats(top, M, N);
+                    float *P0 = malloc(np * sizeof *P0), *P1 = malloc(np * sizeof *P1);
+                    for (size_t i = 0; i < np; i++) P1[i] = NAN;
+                    gpt2_gemm_pack(top, C1, N, M, N, 0, gpt2_gemm_panels(top, M), P0);
+                    gpt2_gemm gp = g;
+                    gp.C = P1;
+                    gp.c_packed = 1;
+                    gpt2_gemm_cols(top, &gp, Ap, 0, cut, Bp);
+                    gpt2_gemm_cols(top, &gp, Ap, cut, N, Bp);
+                    CHECK_MSG(memcmp(P0, P1, np * sizeof *P0) == 0, "M %zu K %zu N %zu b_trans %d mode %d: packed C differs",
+                              M, K, N, bt, mode);
+                    free(P0), free(P1);
+                }
                 free(A), free(B), free(bias), free(C0), free(C1), free(absC), free(Ap), free(Bp);
             }
     }

@@ -400,6 +400,24 @@ static void test_from_train_and_meta(void)
     CHECK(strcmp(lmp_ngram_tokens_name(LMP_NGRAM_TOKENS_GPT2), "gpt2") == 0);
     CHECK(lmp_ngram_tokens_parse("byte") == LMP_NGRAM_TOKENS_BYTE);
     CHECK(lmp_ngram_tokens_parse("bpe") == LMP_NGRAM_TOKENS_UNKNOWN);
+    /* the record read from the file's head alone: a body that does not parse is not read */
+    const char *head = tmp_path("head.arpa");
+    write_file(head, "# lmprob tokens: char\n\n\\data\\\nngram 1=3\n\n\\1-grams:\nnot ARPA\n");
+    lmp_ngram_tokens have = LMP_NGRAM_TOKENS_WORD;
+    CHECK(lmp_ngram_peek_tokens(head, LMP_NGRAM_TOKENS_UNKNOWN, &have, &err) == LMP_OK);
+    CHECK(have == LMP_NGRAM_TOKENS_CHAR);
+    CHECK(lmp_ngram_peek_tokens(head, LMP_NGRAM_TOKENS_CHAR, &have, &err) == LMP_OK);
+    CHECK(lmp_ngram_peek_tokens(head, LMP_NGRAM_TOKENS_WORD, &have, &err) == LMP_EINVAL);
+    CHECK(strstr(err.msg, "trained on char tokens") != NULL && strstr(err.msg, "--mode char") != NULL);
+    lmp_ngram *hm = NULL;
+    CHECK(lmp_ngram_load(head, NULL, NULL, &hm, &err) == LMP_EFORMAT && hm == NULL);
+    CHECK(lmp_ngram_peek_tokens(bin, LMP_NGRAM_TOKENS_BYTE, &have, &err) == LMP_EINVAL && have == LMP_NGRAM_TOKENS_WORD);
+    CHECK(lmp_ngram_peek_tokens(FIX "tiny.arpa", LMP_NGRAM_TOKENS_BYTE, &have, &err) == LMP_OK);
+    CHECK(have == LMP_NGRAM_TOKENS_UNKNOWN);
+    CHECK(lmp_ngram_peek_tokens(tmp_path("nope.arpa"), LMP_NGRAM_TOKENS_WORD, &have, &err) == LMP_EIO);
+    /* not a regular file (a pipe, a device): left unread for the loader, which reads it once */
+    CHECK(lmp_ngram_peek_tokens("/dev/null", LMP_NGRAM_TOKENS_WORD, &have, &err) == LMP_OK);
+    CHECK(have == LMP_NGRAM_TOKENS_UNKNOWN);
     /* an ARPA from another toolkit has no record: any mode is accepted */
     lmp_ngram *x = load(FIX "tiny.arpa");
     CHECK(x && lmp_ngram_get_tokens(x) == LMP_NGRAM_TOKENS_UNKNOWN && lmp_ngram_meta_count(x) == 0);

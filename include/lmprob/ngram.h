@@ -220,6 +220,15 @@ LMP_API lmp_ngram_tokens lmp_ngram_get_tokens(const lmp_ngram *m);
  * model without the record); otherwise LMP_EINVAL and a message naming both
  * kinds and the --mode to use. */
 LMP_API lmp_status lmp_ngram_check_tokens(const lmp_ngram *m, lmp_ngram_tokens want, lmp_error *err);
+/* The same check before loading: reads only the token record of the model file at
+ * path (an ARPA file's lines up to its counts, a binary's header), so that a wrong
+ * --mode is refused before a large ARPA file is parsed. *have = the record
+ * (UNKNOWN without one, and for "-", a pipe or any other file that is not a
+ * regular file: it cannot be read twice, so it is left to the loader). want UNKNOWN:
+ * no check. LMP_EINVAL with lmp_ngram_check_tokens's message on a mismatch; the
+ * loader's errors for a file that cannot be opened or has no \data\ section. */
+LMP_API lmp_status lmp_ngram_peek_tokens(const char *path, lmp_ngram_tokens want, lmp_ngram_tokens *have,
+                                         lmp_error *err);
 
 /* Value of a metadata key (NUL-terminated), NULL when absent. */
 LMP_API const char *lmp_ngram_meta_get(const lmp_ngram *m, const char *key);

@@ -137,6 +137,21 @@ class TestAgainstCLI(unittest.TestCase):
         self.assertNotEqual(self.m.score("the\xa0company"), self.m.score("the company"))
         # ScoreSentence reads a C string (stops at NUL); the other paths split the whole string
         self.assertEqual(self.m.score("the\x00 company"), self.m.score("the"))
+        # the splitter works 16 bytes at a time: words across block edges, sentences that end
+        # on one, runs of every separator, each length up to 80 bytes; against str.split (the
+        # same separators for this alphabet) and the per-token path (full_scores)
+        rs = np.random.RandomState(8)
+        alphabet = list("the company said ") + [" ", "\t", "\n", "\x0b", "\x0c", "\r"] * 3
+        words = [w for w in self.sents[0].split()] + ["company", "said", "zyzzyva"]
+        for n in range(0, 81):
+            t = "".join(rs.choice(alphabet, n))
+            if n % 3 == 0:  # whole known words, split by separator runs
+                t = "".join(rs.choice(words) + "".join(rs.choice(alphabet[-18:], 1 + n % 4)) for _ in range(n // 6))
+            acc = np.float32(0)
+            for lp, _, _ in self.m.full_scores(t):
+                acc = np.float32(acc + np.float32(lp))
+            self.assertEqual(self.m.score(t), float(acc), repr(t))
+            self.assertEqual(self.m.score(t), self.m.score(" ".join(t.split())), repr(t))
 
     def test_next_logprobs(self):
         s = lmprob.State()

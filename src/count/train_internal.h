@@ -101,6 +101,75 @@ lmp_status train_adjust(train_budget *b, train_order *o, unsigned N, uint32_t nw
  * links are freed as soon as nothing needs them. info->discount etc. are filled. */
 lmp_status train_estimate(lmp_train_model *m, const lmp_train_params *p, lmp_error *err);
 
+/* ---- the interpolated estimators (MKN, KN, ABS, WB) in pieces ----
+ * estimate.c runs them on one machine; the distributed trainer (mpi/train_mpi.c)
+ * runs the same pieces where its data is, so both compute the same doubles. */
+
+/* log10(p), floored at -99 (0 and below: -99). */
+double train_log10(double p);
+/* p (linear) -> lp (log10, as written; clamp: at most 0), in place: lp takes over the array.
+ * Order 1: <s> gets -99 (a context only). */
+void train_to_log(train_order *t, int clamp);
+/* Drop the pruned (TRAIN_MARK) n-grams of an order once its probabilities are known
+ * (the arrays w, cnt, p and, when there, sfx and ctx move together). */
+void train_compact_pruned(train_order *t);
+/* Add the counts of counts of order t->n (of N) to nk[0..4] (counts 0..4; lmplz's
+ * last-n-gram quirk of train_adjust applied when t->last_raw_valid). */
+void train_count_counts(const train_order *t, unsigned N, uint64_t nk[5]);
+/* The discounts D[n][1..3] of orders 1..N from their counts of counts nk[n]
+ * (Chen & Goodman 1998 eq. 26; none for WB), also into info->discount and
+ * info->fallback_used. LMP_EDOM when one cannot be estimated (no fallback). */
+lmp_status train_interp_discounts(const lmp_train_params *p, unsigned N, const uint64_t nk[][5], double D[][4],
+                                  lmp_train_info *info, lmp_error *err);
+/* The unigram probabilities (linear) into o1->p, from the counts of every word
+ * (o1->cnt dense by word id) and the order-1 discounts. */
+lmp_status train_interp_unigrams(train_budget *b, train_order *o1, const double D1[4], const lmp_train_params *p,
+                                 uint64_t sentences, lmp_error *err);
+/* hi->p and lo->lb (zeroed) of one order n = hi->n and its contexts' order. */
+lmp_status train_interp_alloc(train_budget *b, train_order *hi, train_order *lo, lmp_error *err);
+
+/* The discount of adjusted count a (D[1], D[2], D[3] for 3 and more). */
+static inline double train_disc(const double D[4], uint64_t a) { return D[a < 3 ? a : 3]; }
+
+/* One n-gram of context c, its count cnt (with TRAIN_MARK when pruned), into c's
+ * sums: den(c) += a; gamma(c) += D(a) (a pruned n-gram's whole count: lmplz
+ * initial_probabilities.cc, "collect unused probability mass from pruning");
+ * WB: n1p(c) = N1+(c .) and gamma(c) += 1 (Chen & Goodman 1998 eq. 15). The
+ * n-grams of one context must come in increasing order of their last word (the
+ * one-machine order), for the same floating-point sum. */
+static inline void train_ctx_add(int wb, uint64_t cnt, const double D[4], uint64_t *den, uint64_t *n1p, double *gamma)
+{
+    uint64_t a = cnt & ~TRAIN_MARK;
+    *den += a;
+    if (wb) {
+        (*n1p)++;
+        *gamma += 1.0 + ((cnt & TRAIN_MARK) ? (double)a : 0.0);
+    } else {
+        *gamma += (cnt & TRAIN_MARK) ? (double)a : train_disc(D, a);
+    }
+}
+
+/* After the last n-gram of context c: gamma(c) = its sum / total (-1: c is not a
+ * context); WB: *n1p becomes the total c(c) + N1+(c .). */
+static inline void train_ctx_close(int wb, uint64_t den, uint64_t *n1p, double *gamma)
+{
+    double tot = (double)den + (wb ? (double)*n1p : 0.0);
+    *gamma = den ? *gamma / tot : -1.0;
+    if (wb) *n1p += den;
+}
+
+/* p(w | c) = u(w | c) + gamma(c) p(w | c'), plo = p(w | c') (Chen & Goodman 1998
+ * eqs. 15, 17-19, 26); tot: WB's total (train_ctx_close), else unused. */
+static inline double train_interp_p(int wb, uint64_t a, const double D[4], uint64_t den, uint64_t tot, double gamma,
+                                    double plo)
+{
+    double u = wb ? (double)a / (double)tot : ((double)a - train_disc(D, a)) / (double)den;
+    return u + gamma * plo;
+}
+
+/* The ARPA backoff of a context from its gamma (0: not a context). */
+static inline double train_ctx_backoff(double gamma) { return gamma < 0 ? 0.0 : train_log10(gamma); }
+
 /* Frees through the budget (every array of an order comes from it). */
 void train_order_free(train_budget *b, train_order *o);
 
@@ -124,6 +193,9 @@ lmp_status train_read_ids(lmp_corpus *c, const lmp_train_params *p, train_budget
  * and m->info's corpus figures set): estimate, record the n-gram counts, free
  * what only estimation needs, add the metadata. */
 lmp_status train_finish(lmp_train_model *m, const lmp_train_params *p, lmp_error *err);
+/* The part of train_finish after train_estimate (m->o[n].lp, lb and w set):
+ * the n-gram counts, what only estimation needs freed, the metadata. */
+lmp_status train_finish_estimated(lmp_train_model *m, const lmp_train_params *p, lmp_error *err);
 
 /* Append the metadata record key = value to m (no check of the key: callers
  * pass lmprob's own keys). 0, or -1 without memory. */

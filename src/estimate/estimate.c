@@ -48,7 +48,7 @@
 #define LOG_ZERO (-99.0)
 #define NONE UINT32_MAX
 
-static double log10_or_floor(double p)
+double train_log10(double p)
 {
     if (!(p > 0)) return LOG_ZERO;
     double l = log10(p);
@@ -195,8 +195,7 @@ static lmp_status build_kids(train_budget *b, train_order *o, unsigned n, lmp_er
     return LMP_OK;
 }
 
-/* Drop the pruned n-grams of order n (after its probabilities are known). */
-static void compact_pruned(train_order *t)
+void train_compact_pruned(train_order *t)
 {
     const unsigned n = t->n;
     uint64_t k = 0;
@@ -226,12 +225,11 @@ static void free_links_before(train_budget *b, train_order *o, unsigned n)
     }
 }
 
-/* p (linear) → lp (log10, as written), in place: lp takes over the array. */
-static void to_log(train_order *t, int clamp)
+void train_to_log(train_order *t, int clamp)
 {
     double *v = t->p;
     for (uint64_t i = 0; i < t->m; i++) {
-        double l = log10_or_floor(v[i]);
+        double l = train_log10(v[i]);
         v[i] = clamp ? fmin(0.0, l) : l;
     }
     if (t->n == 1 && t->m > LMP_VOCAB_BOS) v[LMP_VOCAB_BOS] = LOG_ZERO; /* <s>: context only */
@@ -299,63 +297,91 @@ static lmp_status discounts_for(unsigned n, const uint64_t nk[5], const lmp_trai
     return LMP_OK;
 }
 
-static inline double disc(const double D[4], uint64_t a) { return D[a < 3 ? a : 3]; }
+void train_count_counts(const train_order *t, unsigned N, uint64_t nk[5])
+{
+    const unsigned n = t->n;
+    for (uint64_t i = 0; i < t->m; i++) {
+        /* lmplz counts the last n-gram of each lower order with its raw count
+         * (see train_adjust); reproduced so the discounts are the same. */
+        uint64_t a = (n < N && t->last_raw_valid && i == t->last_idx) ? t->last_raw : (t->cnt[i] & ~TRAIN_MARK);
+        if (a < 5) nk[a]++;
+    }
+}
+
+lmp_status train_interp_discounts(const lmp_train_params *p, unsigned N, const uint64_t nk[][5], double D[][4],
+                                  lmp_train_info *info, lmp_error *err)
+{
+    for (unsigned n = 1; n <= N; n++) {
+        for (unsigned j = 0; j < 4; j++) D[n][j] = 0;
+        if (p->estimator == LMP_EST_WB) continue;
+        if (p->estimator == LMP_EST_ABS && p->discount > 0) {
+            D[n][1] = D[n][2] = D[n][3] = p->discount;
+        } else {
+            lmp_status st = discounts_for(n, nk[n], p, D[n], &info->fallback_used[n], err);
+            if (st) return st;
+        }
+        for (unsigned j = 0; j < 4; j++) info->discount[n][j] = D[n][j];
+    }
+    return LMP_OK;
+}
+
+lmp_status train_interp_unigrams(train_budget *b, train_order *o1, const double D1[4], const lmp_train_params *p,
+                                 uint64_t sentences, lmp_error *err)
+{
+    const int wb = p->estimator == LMP_EST_WB;
+    const int nltk = p->nltk_conventions;
+    /* V: <s> excluded (KenLM interpolate.cc), included under NLTK's conventions */
+    const double V = (double)(o1->m - (nltk ? 0 : 1));
+    lmp_status st = alloc_probs(b, o1, err);
+    if (st) return st;
+    /* Unigrams: one context. */
+    uint64_t T = 0, nk[4] = {0, 0, 0, 0};
+    for (uint64_t i = 0; i < o1->m; i++) {
+        uint64_t a = o1->cnt[i];
+        T += a;
+        if (a) nk[a < 3 ? a : 3]++;
+    }
+    if (nltk) T += sentences; /* NLTK counts one <s> a sentence (order 2) */
+    const double n1p = (double)(nk[1] + nk[2] + nk[3]); /* N1+(.) */
+    double gamma = (D1[1] * (double)nk[1] + D1[2] * (double)nk[2] + D1[3] * (double)nk[3]) / (double)T;
+    for (uint64_t i = 0; i < o1->m; i++) {
+        uint64_t a = o1->cnt[i];
+        double pr;
+        if (nltk) pr = (double)a / (double)T; /* nltk.lm: the MLE unigram ends the recursion */
+        else if (wb) pr = ((double)a + n1p / V) / ((double)T + n1p); /* Witten-Bell down to the uniform 1/V */
+        else pr = ((double)a - train_disc(D1, a)) / (double)T + gamma / V;
+        if (i == LMP_VOCAB_BOS) pr = 1.0; /* context only; KenLM gives it probability 1 internally */
+        o1->p[i] = pr;
+    }
+    return LMP_OK;
+}
+
+lmp_status train_interp_alloc(train_budget *b, train_order *hi, train_order *lo, lmp_error *err)
+{
+    lmp_status st = alloc_probs(b, hi, err);
+    return st ? st : alloc_backoffs(b, lo, err);
+}
 
 /* Interpolated estimators: MKN, KN (adjusted counts), ABS and WB (raw counts).
- * p(w|h) = u(w|h) + gamma(h) p(w|h'), written with backoff(h) = gamma(h). */
+ * p(w|h) = u(w|h) + gamma(h) p(w|h'), written with backoff(h) = gamma(h).
+ * The formulas are the train_ctx_add / train_ctx_close / train_interp_p of
+ * train_internal.h, which the distributed trainer (mpi/train_mpi.c) runs too. */
 static lmp_status estimate_interp(lmp_train_model *m, const lmp_train_params *p, lmp_error *err)
 {
     const unsigned N = m->order;
     train_order *o = m->o;
     const int wb = p->estimator == LMP_EST_WB;
-    const int nltk = p->nltk_conventions;
-    /* V: <s> excluded (KenLM interpolate.cc), included under NLTK's conventions */
-    const double V = (double)(o[1].m - (nltk ? 0 : 1));
+    uint64_t nk[LMP_NGRAM_MAX_ORDER + 1][5];
     double D[LMP_NGRAM_MAX_ORDER + 1][4];
     train_budget *b = &m->budget;
     lmp_status st;
-    memset(D, 0, sizeof D);
-    for (unsigned n = 1; n <= N && !wb; n++) {
-        if (p->estimator == LMP_EST_ABS && p->discount > 0) {
-            D[n][1] = D[n][2] = D[n][3] = p->discount;
-        } else {
-            uint64_t nk[5] = {0, 0, 0, 0, 0};
-            for (uint64_t i = 0; i < o[n].m; i++) {
-                /* lmplz counts the last n-gram of each lower order with its raw count
-                 * (see train_adjust); reproduced so the discounts are the same. */
-                uint64_t a = (n < N && o[n].last_raw_valid && i == o[n].last_idx) ? o[n].last_raw : (o[n].cnt[i] & ~TRAIN_MARK);
-                if (a < 5) nk[a]++;
-            }
-            if ((st = discounts_for(n, nk, p, D[n], &m->info.fallback_used[n], err))) return st;
-        }
-        for (unsigned j = 0; j < 4; j++) m->info.discount[n][j] = D[n][j];
-    }
-    if ((st = alloc_probs(b, &o[1], err))) return st;
-    /* Unigrams: one context. */
-    {
-        uint64_t T = 0, nk[4] = {0, 0, 0, 0};
-        for (uint64_t i = 0; i < o[1].m; i++) {
-            uint64_t a = o[1].cnt[i];
-            T += a;
-            if (a) nk[a < 3 ? a : 3]++;
-        }
-        if (nltk) T += m->info.sentences; /* NLTK counts one <s> a sentence (order 2) */
-        const double n1p = (double)(nk[1] + nk[2] + nk[3]); /* N1+(.) */
-        double gamma = (D[1][1] * (double)nk[1] + D[1][2] * (double)nk[2] + D[1][3] * (double)nk[3]) / (double)T;
-        for (uint64_t i = 0; i < o[1].m; i++) {
-            uint64_t a = o[1].cnt[i];
-            double pr;
-            if (nltk) pr = (double)a / (double)T; /* nltk.lm: the MLE unigram ends the recursion */
-            else if (wb) pr = ((double)a + n1p / V) / ((double)T + n1p); /* Witten-Bell down to the uniform 1/V */
-            else pr = ((double)a - disc(D[1], a)) / (double)T + gamma / V;
-            if (i == LMP_VOCAB_BOS) pr = 1.0; /* context only; KenLM gives it probability 1 internally */
-            o[1].p[i] = pr;
-        }
-    }
+    memset(nk, 0, sizeof nk);
+    for (unsigned n = 1; n <= N; n++) train_count_counts(&o[n], N, nk[n]);
+    if ((st = train_interp_discounts(p, N, (const uint64_t(*)[5])nk, D, &m->info, err))) return st;
+    if ((st = train_interp_unigrams(b, &o[1], D[1], p, m->info.sentences, err))) return st;
     for (unsigned n = 2; n <= N; n++) {
         train_order *hi = &o[n], *lo = &o[n - 1];
-        if ((st = link_order(b, o, n, err)) || (st = alloc_probs(b, hi, err)) || (st = alloc_backoffs(b, lo, err)))
-            return st;
+        if ((st = link_order(b, o, n, err)) || (st = train_interp_alloc(b, hi, lo, err))) return st;
         free_links_before(b, o, n);
         uint64_t *den = tb_array(b, lo->m, sizeof *den, 1, "the context sums", err);
         uint64_t *n1p = wb && den ? tb_array(b, lo->m, sizeof *n1p, 1, "the context sums", err) : NULL; /* WB: N1+(c .) */
@@ -367,26 +393,13 @@ static lmp_status estimate_interp(lmp_train_model *m, const lmp_train_params *p,
             tb_free(b, den);
             return LMP_ENOMEM;
         }
+        uint64_t none = 0;
         for (uint64_t i = 0; i < hi->m; i++) {
             uint32_t c = hi->ctx[i];
-            uint64_t a = hi->cnt[i] & ~TRAIN_MARK;
             if (c == NONE) continue; /* pruned, and so is its context */
-            den[c] += a;
-            /* a pruned n-gram's whole count goes to gamma (lmplz initial_probabilities.cc:
-             * "collect unused probability mass from pruning") */
-            if (wb) {
-                n1p[c]++;
-                gamma[c] += 1.0 + ((hi->cnt[i] & TRAIN_MARK) ? (double)a : 0.0);
-            } else {
-                gamma[c] += (hi->cnt[i] & TRAIN_MARK) ? (double)a : disc(D[n], a);
-            }
+            train_ctx_add(wb, hi->cnt[i], D[n], &den[c], wb ? &n1p[c] : &none, &gamma[c]);
         }
-        /* WB (Chen & Goodman 1998 eq. 15): the total is c(h) + N1+(h .); gamma = N1+(h .) / total */
-        for (uint64_t c = 0; c < lo->m; c++) {
-            double tot = (double)den[c] + (wb ? (double)n1p[c] : 0.0);
-            gamma[c] = den[c] ? gamma[c] / tot : -1.0; /* -1: not a context */
-            if (wb) n1p[c] += den[c]; /* from here on: the total */
-        }
+        for (uint64_t c = 0; c < lo->m; c++) train_ctx_close(wb, den[c], wb ? &n1p[c] : &none, &gamma[c]);
         int pruned = 0;
         for (uint64_t i = 0; i < hi->m; i++) {
             uint32_t c = hi->ctx[i];
@@ -396,19 +409,18 @@ static lmp_status estimate_interp(lmp_train_model *m, const lmp_train_params *p,
                 pruned = 1;
                 continue;
             }
-            double u = wb ? (double)a / (double)n1p[c] : ((double)a - disc(D[n], a)) / (double)den[c];
-            hi->p[i] = u + gamma[c] * lo->p[hi->sfx[i]];
+            hi->p[i] = train_interp_p(wb, a, D[n], den[c], wb ? n1p[c] : 0, gamma[c], lo->p[hi->sfx[i]]);
         }
         tb_free(b, den);
         tb_free(b, n1p);
-        if (pruned) compact_pruned(hi);
+        if (pruned) train_compact_pruned(hi);
         if (n < N && (st = build_kids(b, o, n, err))) return st;
-        for (uint64_t c = 0; c < lo->m; c++) lo->lb[c] = gamma[c] < 0 ? 0.0 : log10_or_floor(gamma[c]);
+        for (uint64_t c = 0; c < lo->m; c++) lo->lb[c] = train_ctx_backoff(gamma[c]);
         tb_free(b, hi->cnt);
         hi->cnt = NULL;
-        to_log(lo, 1);
+        train_to_log(lo, 1);
     }
-    to_log(&o[N], 1);
+    train_to_log(&o[N], 1);
     return LMP_OK; /* the top order has no backoffs (lb stays NULL) */
 }
 
@@ -567,18 +579,18 @@ static lmp_status estimate_backoff(lmp_train_model *m, const lmp_train_params *p
             double left = 1.0 - sp[2 * c], lower = 1.0 - sp[2 * c + 1];
             if (left <= 1e-12) lo->lb[c] = LOG_ZERO;
             else if (lower <= 1e-15) lo->lb[c] = 0;
-            else lo->lb[c] = log10_or_floor(left / lower);
+            else lo->lb[c] = train_log10(left / lower);
         }
         tb_free(b, den);
         tb_free(b, sp);
         tb_free(b, tot);
-        if (pruned) compact_pruned(hi);
+        if (pruned) train_compact_pruned(hi);
         if (n < N && (st = build_kids(b, o, n, err))) return st;
         tb_free(b, hi->cnt);
         hi->cnt = NULL;
-        to_log(lo, 0);
+        train_to_log(lo, 0);
     }
-    to_log(&o[N], 0);
+    train_to_log(&o[N], 0);
     return LMP_OK; /* the top order has no backoffs (lb stays NULL) */
 }
 

@@ -286,9 +286,13 @@ static lmp_status train_meta(lmp_train_model *m, const lmp_train_params *p, lmp_
 
 lmp_status train_finish(lmp_train_model *m, const lmp_train_params *p, lmp_error *err)
 {
-    lmp_status st;
     progress(p, "estimating", 0);
-    if ((st = train_estimate(m, p, err))) return st;
+    lmp_status st = train_estimate(m, p, err);
+    return st ? st : train_finish_estimated(m, p, err);
+}
+
+lmp_status train_finish_estimated(lmp_train_model *m, const lmp_train_params *p, lmp_error *err)
+{
     for (unsigned n = 1; n <= p->order; n++) m->info.counts[n] = m->o[n].m; /* after pruning */
     /* Only what lookups and the writer need stays (the contexts for the writer). */
     for (unsigned n = 1; n <= p->order; n++) {

@@ -39,9 +39,10 @@ struct lmp_gpt2_ctx {
     /* activations of up to cap rows */
     float *x, *h, *qkv, *att, *ff;
     float *apack; /* the packed A of the current matrix product (shared) */
-    /* per-thread scratch: matrix-product packing and attention scores */
+    /* per-thread scratch: matrix-product packing, attention scores, one
+     * normalised row (decoding: see ln_gemm) */
     float *tscratch;
-    size_t ts_gemm, ts_att; /* floats of each, per thread */
+    size_t ts_gemm, ts_att, ts_row; /* floats of each, per thread */
     gpt2_pool *pool;
     /* the push in flight */
     const lmp_token_id *ids;
@@ -106,11 +107,15 @@ lmp_status lmp_gpt2_ctx_create(const lmp_gpt2 *m, size_t max_tokens, int threads
     c->h = alloc_floats(T * C);
     c->qkv = alloc_floats(T * 3 * C);
     c->att = alloc_floats(T * C);
-    c->ff = alloc_floats(T * F);
+    /* ff holds the MLP's hidden rows, row-major or (where the kernels can)
+     * already packed as the A panels of the MLP's second product */
+    const size_t ffp = gpt2_gemm_pack_floats(c->isa, T, F);
+    c->ff = alloc_floats(ffp > T * F ? ffp : T * F);
     size_t kmax = F > C ? F : C;
     c->ts_gemm = (gpt2_gemm_scratch_floats(c->isa, T, kmax) + 15) / 16 * 16;
     c->ts_att = (gpt2_attention_scratch_floats(ATT_ROWS, T) + 15) / 16 * 16;
-    c->tscratch = alloc_floats((size_t)threads * (c->ts_gemm + c->ts_att));
+    c->ts_row = (C + 15) / 16 * 16;
+    c->tscratch = alloc_floats((size_t)threads * (c->ts_gemm + c->ts_att + c->ts_row));
     c->apack = alloc_floats(gpt2_gemm_pack_floats(c->isa, T, kmax));
     if (!c->tokens || !c->kc || !c->vc || !c->x || !c->h || !c->qkv || !c->att || !c->ff || !c->tscratch ||
         !c->apack) {
@@ -178,6 +183,13 @@ static void split(size_t n, size_t q, int tid, int nth, size_t *a, size_t *b)
     *b = ub * q < n ? ub * q : n;
 }
 
+/* Thread tid's scratch: ts_gemm floats for the products, then ts_att for
+ * attention, then ts_row for one normalised row. */
+static float *thread_scratch(const lmp_gpt2_ctx *c, int tid)
+{
+    return c->tscratch + (size_t)tid * (c->ts_gemm + c->ts_att + c->ts_row);
+}
+
 /* One matrix product on all threads: pack A (if the kernels want it), then columns. */
 static void gemm_split(lmp_gpt2_ctx *c, const gpt2_gemm *g, int tid, int nth)
 {
@@ -188,7 +200,7 @@ static void gemm_split(lmp_gpt2_ctx *c, const gpt2_gemm *g, int tid, int nth)
         gpt2_pool_barrier(c->pool);
     }
     split(g->N, gpt2_gemm_col_quantum(c->isa), tid, nth, &a, &b);
-    gpt2_gemm_cols(c->isa, g, c->apack, a, b, c->tscratch + (size_t)tid * (c->ts_gemm + c->ts_att));
+    gpt2_gemm_cols(c->isa, g, c->apack, a, b, thread_scratch(c, tid));
 }
 
 /* x -> LN(x) -> a product with it (g->A is the row-major scratch h). Where the
@@ -198,12 +210,28 @@ static void ln_gemm(lmp_gpt2_ctx *c, const float *x, const float *w, const float
                     int nth)
 {
     const float eps = (float)c->m->cfg.eps;
+    if (g->M == 1) {
+        /* One row (decoding): every thread normalises it into its own scratch
+         * and multiplies that, with no barrier in between (a barrier costs more
+         * than a row of n_embd; on a busy machine far more: a thread waits for
+         * the other to be scheduled). The same arithmetic on every thread, so
+         * the same bits. */
+        float *row = thread_scratch(c, tid) + c->ts_gemm + c->ts_att;
+        gpt2_layernorm_rows(c->isa, x, row, 0, 1, g->K, w, b, eps);
+        gpt2_gemm g1 = *g;
+        g1.A = row;
+        g1.lda = g->K;
+        size_t a, e;
+        split(g->N, gpt2_gemm_col_quantum(c->isa), tid, nth, &a, &e);
+        gpt2_gemm_cols(c->isa, &g1, NULL, a, e, thread_scratch(c, tid));
+        return;
+    }
     size_t a, e, np = gpt2_gemm_panels(c->isa, g->M);
     split(np, 1, tid, nth, &a, &e);
     if (np && gpt2_gemm_pack_ln(c->isa, x, g->K, g->M, g->K, a, e, w, b, eps, c->apack)) {
         gpt2_pool_barrier(c->pool);
         split(g->N, gpt2_gemm_col_quantum(c->isa), tid, nth, &a, &e);
-        gpt2_gemm_cols(c->isa, g, c->apack, a, e, c->tscratch + (size_t)tid * (c->ts_gemm + c->ts_att));
+        gpt2_gemm_cols(c->isa, g, c->apack, a, e, thread_scratch(c, tid));
         return;
     }
     split(g->M, 1, tid, nth, &a, &e);
@@ -219,7 +247,7 @@ static void forward_task(void *arg, int tid, int nth)
     const lmp_gpt2_config *cf = &m->cfg;
     const size_t n = c->n, pos0 = c->len, C = (size_t)cf->n_embd, H = (size_t)cf->n_head, d = C / H,
                  F = (size_t)cf->n_inner, V = (size_t)cf->n_vocab;
-    float *att_s = c->tscratch + (size_t)tid * (c->ts_gemm + c->ts_att) + c->ts_gemm;
+    float *att_s = thread_scratch(c, tid) + c->ts_gemm;
     size_t r0, r1;
 
     /* embeddings */
@@ -236,7 +264,7 @@ static void forward_task(void *arg, int tid, int nth)
         float *kc = c->kc + (size_t)l * H * c->k_head, *vc = c->vc + (size_t)l * H * c->v_head;
 
         ln_gemm(c, c->x, L->ln1_w, L->ln1_b,
-                &(gpt2_gemm){c->h, C, L->attn_w, 3 * C, 0, L->attn_b, c->qkv, 3 * C, n, 3 * C, C, 0, 0}, tid, nth);
+                &(gpt2_gemm){c->h, C, L->attn_w, 3 * C, 0, L->attn_b, c->qkv, 3 * C, n, 3 * C, C, 0, 0, 0}, tid, nth);
         gpt2_pool_barrier(c->pool);
 
         /* Heads are split between the threads (every head costs the same): each
@@ -255,19 +283,31 @@ static void forward_task(void *arg, int tid, int nth)
         }
         gpt2_pool_barrier(c->pool);
 
-        gemm_split(c, &(gpt2_gemm){c->att, C, L->proj_w, C, 0, L->proj_b, c->x, C, n, C, C, 1, 0}, tid, nth);
+        gemm_split(c, &(gpt2_gemm){c->att, C, L->proj_w, C, 0, L->proj_b, c->x, C, n, C, C, 1, 0, 0}, tid, nth);
         gpt2_pool_barrier(c->pool);
-        ln_gemm(c, c->x, L->ln2_w, L->ln2_b, &(gpt2_gemm){c->h, C, L->fc_w, F, 0, L->fc_b, c->ff, F, n, F, C, 0, 1},
-                tid, nth);
-        gpt2_pool_barrier(c->pool);
-        gemm_split(c, &(gpt2_gemm){c->ff, F, L->fc2_w, C, 0, L->fc2_b, c->x, C, n, C, F, 1, 0}, tid, nth);
+        if (gpt2_gemm_panels(c->isa, n) && gpt2_gemm_can_pack_c(c->isa, n, C)) {
+            /* gelu(fc(LN2(x))) is stored straight into the panels mlp c_proj reads:
+             * no packing pass over the n x n_inner activations, one barrier less */
+            ln_gemm(c, c->x, L->ln2_w, L->ln2_b,
+                    &(gpt2_gemm){c->h, C, L->fc_w, F, 0, L->fc_b, c->ff, F, n, F, C, 0, 1, 1}, tid, nth);
+            gpt2_pool_barrier(c->pool);
+            size_t a, b;
+            split(C, gpt2_gemm_col_quantum(c->isa), tid, nth, &a, &b);
+            gpt2_gemm_cols(c->isa, &(gpt2_gemm){c->ff, F, L->fc2_w, C, 0, L->fc2_b, c->x, C, n, C, F, 1, 0, 0}, c->ff,
+                           a, b, thread_scratch(c, tid));
+        } else {
+            ln_gemm(c, c->x, L->ln2_w, L->ln2_b,
+                    &(gpt2_gemm){c->h, C, L->fc_w, F, 0, L->fc_b, c->ff, F, n, F, C, 0, 1, 0}, tid, nth);
+            gpt2_pool_barrier(c->pool);
+            gemm_split(c, &(gpt2_gemm){c->ff, F, L->fc2_w, C, 0, L->fc2_b, c->x, C, n, C, F, 1, 0, 0}, tid, nth);
+        }
         gpt2_pool_barrier(c->pool);
     }
 
     if (c->which == LMP_GPT2_LOGITS_NONE) return;
     const size_t first = c->which == LMP_GPT2_LOGITS_ALL ? 0 : n - 1, rows = n - first;
     ln_gemm(c, c->x + first * C, m->lnf_w, m->lnf_b,
-            &(gpt2_gemm){c->h, C, m->lm_head, C, 1, NULL, c->logits, V, rows, V, C, 0, 0}, tid, nth);
+            &(gpt2_gemm){c->h, C, m->lm_head, C, 1, NULL, c->logits, V, rows, V, C, 0, 0, 0}, tid, nth);
 }
 
 lmp_status lmp_gpt2_ctx_push(lmp_gpt2_ctx *c, const lmp_token_id *ids, size_t n, float *logits, lmp_gpt2_logits which,

@@ -71,6 +71,10 @@ typedef struct gpt2_gemm {
     size_t ldc;
     size_t M, N, K;
     int accumulate, gelu;
+    /* c_packed = 1: C is written as the packed A of a next product whose K is
+     * this N (the layout of gpt2_gemm_pack, rows past M zero; ldc unused), so
+     * that product needs no packing step. Only where gpt2_gemm_can_pack_c(). */
+    int c_packed;
 } gpt2_gemm;
 
 /* A product runs in two steps, with a barrier between them:
@@ -89,6 +93,9 @@ void gpt2_gemm_pack(int isa, const float *A, size_t lda, size_t M, size_t K, siz
 int gpt2_gemm_pack_ln(int isa, const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, const float *w,
                       const float *b, float eps, float *Ap);
 size_t gpt2_gemm_scratch_floats(int isa, size_t max_m, size_t max_k);
+/* Whether these kernels can write a product of M rows and K-long sums with
+ * c_packed = 1 (not accumulating). */
+int gpt2_gemm_can_pack_c(int isa, size_t M, size_t K);
 void gpt2_gemm_cols(int isa, const gpt2_gemm *g, const float *Ap, size_t n0, size_t n1, float *scratch);
 /* Columns are handed out to threads in multiples of this. */
 size_t gpt2_gemm_col_quantum(int isa);

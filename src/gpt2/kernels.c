@@ -74,6 +74,15 @@ size_t gpt2_gemm_pack_floats(int isa, size_t M, size_t K)
     return 0;
 }
 
+int gpt2_gemm_can_pack_c(int isa, size_t M, size_t K)
+{
+#if GPT2_HAVE_X86_KERNELS
+    if (isa == GPT2_ISA_AVX512) return gpt2_x86_can_pack_c(M, K);
+#endif
+    (void)isa, (void)M, (void)K;
+    return 0;
+}
+
 size_t gpt2_gemm_panels(int isa, size_t M)
 {
 #if GPT2_HAVE_X86_KERNELS

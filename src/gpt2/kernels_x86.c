@@ -33,8 +33,16 @@
 #ifndef KC_MAX
 #define KC_MAX 3072
 #endif
+/* m-block: the rows a packed B block is used for in one sweep, at most MC and
+ * no more than A_L2_BYTES of packed A (that block is read once per B panel, so
+ * it must stay in the 1 MB L2 next to the panel: at K = 768 that is 140 rows,
+ * at K = 3072 (the MLP output) 42; 140 rows there would read A from L3, 4-5 %
+ * slower in CPU time on that product) */
+#ifndef A_L2_BYTES
+#define A_L2_BYTES ((size_t)512 << 10)
+#endif
 #ifndef MC
-#define MC (MR * 10) /* m-block: the rows a packed B block is used for in one sweep */
+#define MC (MR * 10)
 #endif
 /* n-block: as many columns as BP_FLOATS of packed B hold (2730 at K = 768:
  * all of a thread's columns of every GPT-2 124M product but the output
@@ -83,6 +91,8 @@ X86_INLINE __m512 gelu16(__m512 x)
 
 size_t gpt2_x86_pack_a_floats(size_t M, size_t K) { return (M + MR - 1) / MR * MR * K; }
 size_t gpt2_x86_panels(size_t M) { return (M + MR - 1) / MR; }
+/* one k-block (each tile finished in one micro-kernel call), more than one row */
+int gpt2_x86_can_pack_c(size_t M, size_t K) { return M > 1 && K <= KC_MAX; }
 
 /* 16 x 16 transpose of r[0..15] in place. */
 X86_INLINE void transpose16(__m512 r[16])
@@ -293,6 +303,20 @@ X86_FN static void ukernel(size_t kc, const float *ap, const float *bp, float *C
     ROWS14(EPI)
 }
 
+/* A finished tile (mr rows x nr columns at tile, row stride NR) into the
+ * packed-A layout of a next product: column n's MR row values at dst + n*MR,
+ * rows past mr zero (what gpt2_x86_pack_a writes there). */
+X86_FN static void store_packed(const float *tile, size_t mr, size_t nr, float *dst)
+{
+    const __mmask16 m14 = (__mmask16)((1u << MR) - 1);
+    for (size_t h = 0; h < NR && h < nr; h += 16) {
+        __m512 r[16];
+        for (size_t i = 0; i < 16; i++) r[i] = i < mr ? _mm512_load_ps(tile + i * NR + h) : _mm512_setzero_ps();
+        transpose16(r);
+        for (size_t j = 0; j < 16 && h + j < nr; j++) _mm512_mask_storeu_ps(dst + (h + j) * MR, m14, r[j]);
+    }
+}
+
 /* ---- one row: y = x B (+ bias), for decoding -------------------------------------------- */
 
 /* y[n0..n1) (+)= sum_k x[k] B[k][n], B [K][N] (one row times a Conv1D
@@ -419,17 +443,29 @@ X86_FN void gpt2_x86_gemm_cols(const gpt2_gemm *g, const float *Ap, size_t n0, s
         const size_t kc = K - k0 < KC ? K - k0 : KC;
         const int first = k0 == 0 && !g->accumulate, last = k0 + kc == K;
         const size_t NC = BP_FLOATS / kc / NR * NR > NR ? BP_FLOATS / kc / NR * NR : NR;
+        const size_t MCa = A_L2_BYTES / sizeof(float) / kc / MR * MR, MCk = MCa < MR ? MR : MCa < MC ? MCa : MC;
         for (size_t j0 = n0; j0 < n1; j0 += NC) {
             const size_t nc = n1 - j0 < NC ? n1 - j0 : NC;
             if (g->b_trans) pack_b_nk(g->B, g->ldb, g->N, k0, kc, j0, nc, Bp);
             else pack_b_kn(g->B, g->ldb, g->N, k0, kc, j0, nc, Bp);
-            for (size_t i0 = 0; i0 < M; i0 += MC) {
-                const size_t mc = M - i0 < MC ? M - i0 : MC;
+            for (size_t i0 = 0; i0 < M; i0 += MCk) {
+                const size_t mc = M - i0 < MCk ? M - i0 : MCk;
                 for (size_t j = 0; j < nc; j += NR) {
                     const size_t n = j0 + j, nr = n1 - n < NR ? n1 - n : NR;
                     const __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xffff : (1u << nr) - 1);
                     const __mmask16 m1 = (__mmask16)(nr >= 32 ? 0xffff : nr > 16 ? (1u << (nr - 16)) - 1 : 0);
                     const float *bias = g->bias ? g->bias + n : NULL;
+                    if (g->c_packed) {
+                        /* the tile goes through L1 and a transpose into the next product's panels */
+                        float tile[MR * NR] __attribute__((aligned(64)));
+                        for (size_t i = 0; i < mc; i += MR) {
+                            const size_t row = i0 + i, mr = M - row < MR ? M - row : MR;
+                            ukernel(kc, Ap + row * K + k0 * MR, Bp + j * kc, tile, NR, mr, m0, m1, first, last, bias,
+                                    g->gelu);
+                            store_packed(tile, mr, nr, g->C + row * g->N + n * MR);
+                        }
+                        continue;
+                    }
                     for (size_t i = 0; i < mc; i += MR) {
                         const size_t row = i0 + i, mr = M - row < MR ? M - row : MR;
                         ukernel(kc, Ap + row * K + k0 * MR, Bp + j * kc, g->C + row * g->ldc + n, g->ldc, mr, m0, m1,

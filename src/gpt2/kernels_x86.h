@@ -21,6 +21,7 @@ int gpt2_x86_avx512_usable(void);
 size_t gpt2_x86_gemm_scratch_floats(size_t max_m, size_t max_k);
 size_t gpt2_x86_pack_a_floats(size_t M, size_t K);
 size_t gpt2_x86_panels(size_t M);
+int gpt2_x86_can_pack_c(size_t M, size_t K);
 void gpt2_x86_pack_a(const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, float *Ap);
 void gpt2_x86_pack_a_ln(const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, const float *w,
                         const float *b, float eps, float *Ap);

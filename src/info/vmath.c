@@ -23,6 +23,7 @@
 
 typedef double vm_v4d __attribute__((vector_size(32)));
 typedef int64_t vm_v4l __attribute__((vector_size(32)));
+typedef uint64_t vm_v4u __attribute__((vector_size(32)));
 typedef float vm_v4f __attribute__((vector_size(16)));
 
 /* the portable version: 4 lanes, no fused multiply-add */
@@ -30,6 +31,7 @@ typedef float vm_v4f __attribute__((vector_size(16)));
 #define VM_ATTR
 #define VD vm_v4d
 #define VL vm_v4l
+#define VU vm_v4u
 #define VF vm_v4f
 #define VN 4
 #define VFMA(a, b, c) ((a) * (b) + (c))
@@ -48,16 +50,19 @@ typedef float vm_v4f __attribute__((vector_size(16)));
 #undef VFMA
 #undef VD
 #undef VL
+#undef VU
 #undef VF
 #undef VN
 
 typedef double vm_v8d __attribute__((vector_size(64)));
 typedef int64_t vm_v8l __attribute__((vector_size(64)));
+typedef uint64_t vm_v8u __attribute__((vector_size(64)));
 typedef float vm_v8f __attribute__((vector_size(32)));
 #define VM(f) f##_avx512
 #define VM_ATTR __attribute__((target("avx2,fma,avx512f,avx512dq,avx512vl")))
 #define VD vm_v8d
 #define VL vm_v8l
+#define VU vm_v8u
 #define VF vm_v8f
 #define VN 8
 #define VFMA(a, b, c) ((VD)_mm512_fmadd_pd((__m512d)(a), (__m512d)(b), (__m512d)(c)))

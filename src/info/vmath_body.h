@@ -2,7 +2,7 @@
  * with these defined:
  *   VM(f)        the function's name for this ISA (f##_avx512, ...)
  *   VM_ATTR      its target attribute (empty for the portable one)
- *   VD, VL, VF   GCC vector types of VN doubles, int64s, floats
+ *   VD, VL, VU, VF  GCC vector types of VN doubles, int64s, uint64s, floats
  *   VN           lanes
  *   VFMA(a,b,c)  a * b + c (fused where the ISA has it)
  * Everything is written with GCC vector extensions (which clang supports too),
@@ -126,9 +126,10 @@ VM_AI VD VM(exp)(VD x)
     VD q = VFMA(VFMA(p3, r2, p2), r4, VFMA(p1, r2, p0));
     q = VFMA(VFMA(p5, r2, p4), r8, q);
     VD y = (r + VFMA(r2, q, er)) + 1.0;
-    VL k = (VL)t - (VL)magic; /* |k| <= 1077 */
+    /* the bit work in unsigned lanes: a NaN lane's garbage must not be a signed overflow */
+    VL k = (VL)((VU)t - (VU)magic); /* |k| <= 1077 */
     VL k1 = k >> 1, k2 = k - k1;
-    VD s1 = (VD)((k1 + 1023) << 52), s2 = (VD)((k2 + 1023) << 52);
+    VD s1 = (VD)(((VU)k1 + 1023) << 52), s2 = (VD)(((VU)k2 + 1023) << 52);
     return y * s1 * s2;
 }
 
@@ -146,8 +147,8 @@ VM_AI VD VM(log)(VD x)
     VL tiny = (VL)(x < 0x1p-1022);
     VD xs = VM(sel)(tiny, x * 0x1p54, x);
     VD kadj = VM(sel)(tiny, VSPLAT(-54.0), VSPLAT(0.0));
-    VL ix = (VL)xs + (0x3ff0000000000000 - 0x3fe6a09e667f3bcd);
-    VL e = (ix >> 52) & 0x7ff;
+    VU ix = (VU)xs + (0x3ff0000000000000 - 0x3fe6a09e667f3bcd); /* unsigned: negative and NaN lanes wrap */
+    VU e = (ix >> 52) & 0x7ff;
     VD kd = ((VD)(e + 0x4330000000000000) - VSPLAT(0x1p52 + 1023.0)) + kadj;
     VD f = (VD)((ix & 0x000fffffffffffff) + 0x3fe6a09e667f3bcd) - 1.0;
     VD hfsq = 0.5 * f * f;

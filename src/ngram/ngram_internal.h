@@ -119,6 +119,33 @@ static inline uint64_t ng_fmix(uint64_t h)
     return h;
 }
 
+/* The n < 8 bytes s[0..n) as a little-endian number: byte i at bits 8i (what
+ * memcpy gives on the little-endian machines the binary format is for). On
+ * those, two overlapping loads of 4, 2 or 1 bytes (no read past s + n, no loop
+ * whose trip count varies by word); elsewhere byte by byte. */
+static inline uint64_t ng_tail_bytes(const char *s, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        return (uint64_t)a | (uint64_t)b << (8 * (n - 4)); /* the overlap holds the same bytes */
+    }
+    if (n >= 2) {
+        uint16_t a, b;
+        memcpy(&a, s, 2);
+        memcpy(&b, s + n - 2, 2);
+        return (uint64_t)a | (uint64_t)b << (8 * (n - 2));
+    }
+    return n ? (unsigned char)s[0] : 0;
+#else
+    uint64_t w = 0;
+    for (size_t i = 0; i < n; i++) w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+    return w;
+#endif
+}
+
 static inline uint64_t ng_hash_str(const char *s, size_t n)
 {
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0x100000001b3ULL);
@@ -130,10 +157,7 @@ static inline uint64_t ng_hash_str(const char *s, size_t n)
         n -= 8;
     }
     if (n) {
-        /* Tail bytes little-endian, byte i at bits 8i (what memcpy gives on the
-         * little-endian machines the binary format is for), without a memcpy call. */
-        uint64_t w = 0;
-        for (size_t i = 0; i < n; i++) w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+        uint64_t w = ng_tail_bytes(s, n);
         h = (h ^ ng_fmix(w ^ 0xa5a5a5a5a5a5a5a5ULL)) * 0x9e3779b97f4a7c15ULL;
     }
     h = ng_fmix(h);
@@ -244,9 +268,7 @@ static inline int ng_same(const char *a, const char *b, size_t n)
         b += 8;
         n -= 8;
     }
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i]) return 0;
-    return 1;
+    return ng_tail_bytes(a, n) == ng_tail_bytes(b, n);
 }
 
 /* Vocabulary lookup of word s[0..n) with hash h = ng_hash_str(s, n): its id, or -1. */
@@ -335,9 +357,10 @@ static inline uint64_t ng_table_capacity(uint64_t n)
 /* The backoff walk of one token (KenLM's state scoring): the (i+2)-gram keys
  * key[i] of the word and its context, probed from their home slots home[i]
  * (home NULL: worked out here). */
-static inline float ng_score_keys(const struct lmp_ngram *m, const lmp_ngram_state *in, int32_t word,
-                                  lmp_ngram_state *out, unsigned *ngram_len, const uint64_t *key,
-                                  const uint64_t *home)
+static inline __attribute__((always_inline)) float ng_score_keys(const struct lmp_ngram *m,
+                                                                 const lmp_ngram_state *in, int32_t word,
+                                                                 lmp_ngram_state *out, unsigned *ngram_len,
+                                                                 const uint64_t *key, const uint64_t *home)
 {
     const ng_pb *u = &m->uni[word];
     float prob = u->prob;

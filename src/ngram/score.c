@@ -65,7 +65,17 @@ typedef struct ng_chunk {
     unsigned char oov[NG_CHUNK_TOKENS + 1];
 } ng_chunk;
 
-static inline void prefetch_token(const lmp_ngram *m, const lmp_token_id *ids, size_t t, size_t hist)
+/* The keys and home slots of the n-grams ending at a token, worked out once
+ * when its slots are prefetched and used again when it is scored. */
+typedef struct ng_probe {
+    uint64_t key[NG_HIST];  /* key of the (j+2)-gram ending at the token */
+    uint64_t slot[NG_HIST]; /* its home slot */
+} ng_probe;
+
+/* A ring of NG_RING (> NG_AHEAD) probes stays in L1. */
+#define NG_RING 16
+
+static inline void prefetch_token(const lmp_ngram *m, const lmp_token_id *ids, size_t t, size_t hist, ng_probe *pr)
 {
     ng_prefetch(&m->uni[ids[t]]);
     if (m->trie) return;
@@ -76,7 +86,10 @@ static inline void prefetch_token(const lmp_ngram *m, const lmp_token_id *ids, s
     for (unsigned j = 1; j < m->order && j <= hist; j++) {
         key = ng_combine(key, (uint32_t)ids[at - (ptrdiff_t)j]);
         unsigned n = j + 1;
-        ng_prefetch(&m->tab[n][ng_home(ng_key_fix(key), m->cap[n])]);
+        uint64_t k = ng_key_fix(key), i = ng_home(k, m->cap[n]);
+        pr->key[j - 1] = k;
+        pr->slot[j - 1] = i;
+        ng_prefetch(&m->tab[n][i]);
     }
 }
 
@@ -127,11 +140,17 @@ static void sent_chunk(const lmp_ngram *m, ng_sent *S, size_t k, int last, lmp_n
         total = k + 1;
     }
     size_t hist = S->hist;
-    for (size_t t = 0; t < total && t < NG_AHEAD; t++) prefetch_token(m, ids, t, hist + t);
+    /* The state's context words are the last words of the sentence (state.length <= the
+     * history), so the keys worked out from the ids are the ones ng_score would make. */
+    ng_probe ring[NG_RING];
+    for (size_t t = 0; t < total && t < NG_AHEAD; t++) prefetch_token(m, ids, t, hist + t, &ring[t % NG_RING]);
     for (size_t t = 0; t < total; t++) {
-        if (t + NG_AHEAD < total) prefetch_token(m, ids, t + NG_AHEAD, hist + t + NG_AHEAD);
+        if (t + NG_AHEAD < total)
+            prefetch_token(m, ids, t + NG_AHEAD, hist + t + NG_AHEAD, &ring[(t + NG_AHEAD) % NG_RING]);
         unsigned len;
-        double p = ng_score(m, S->st[0], ids[t], S->st[1], &len);
+        const ng_probe *pr = &ring[t % NG_RING];
+        double p = m->trie ? ng_score(m, S->st[0], ids[t], S->st[1], &len)
+                           : ng_score_keys(m, S->st[0], ids[t], S->st[1], &len, pr->key, pr->slot);
         lmp_ngram_state *tmp = S->st[0];
         S->st[0] = S->st[1];
         S->st[1] = tmp;
@@ -365,12 +384,7 @@ static int batch_add_line(const lmp_ngram *m, ng_batch *b, const char *line, siz
  * it is scored, so the scorer does not hash again: after a branch miss the
  * next probe's address is ready at once instead of after the key's
  * multiply chain. A ring of NG_RING (> NG_AHEAD) elements stays in L1. */
-#define NG_RING 16
 _Static_assert(NG_AHEAD < NG_RING, "an element's probes must stay in the ring until it is scored");
-typedef struct ng_probe {
-    uint64_t key[NG_HIST];   /* key of the (j+2)-gram ending at the element */
-    uint64_t slot[NG_HIST];  /* its home slot */
-} ng_probe;
 
 static inline void prefetch_el(const lmp_ngram *m, const ng_batch *b, size_t t, ng_probe *pr)
 {

@@ -76,6 +76,11 @@ expect_out "unknown prompt word (text)" "^a <unk:zyzzyva> " "$LMPROB" generate "
 if [ "$(json_get "$TMPD/u.json" '(d["sentences"][0]["words"][1], d["sentences"][0]["unknown"])')" = "('zyzzyva', ['zyzzyva'])" ]; then ok; else bad "unknown prompt word (JSON)"; fi
 expect_out "help states defaults" "default 50" "$LMPROB" generate --help
 expect_out "help states the sampler defaults" "top-k K .*default 0: off" "$LMPROB" generate --help
+# every option the commands take is in their help: GPT-2 tokens for n-gram models and their vocabulary
+for c in generate next kl; do
+  expect_out "$c --help lists --gpt2-vocab" '^  --gpt2-vocab P +GPT-2.s vocabulary' "$LMPROB" $c --help
+  expect_out "$c --help lists --mode gpt2" 'char, byte or gpt2' "$LMPROB" $c --help
+done
 
 # ---- next -----------------------------------------------------------------------------------------
 # after <s> a: b 10^-0.1, a 10^-0.7, </s> 10^-1.1 (the fixture is not normalised: mass 1.138)
@@ -159,6 +164,14 @@ early() {  # early LABEL REGEX cmd...: exit 1 within 10 s with the message; its 
 }
 early "ppl: missing text" "ppl: .*nope.txt: cannot open" "$LMPROB" ppl - "$TMPD/nope.txt"
 early "train: output folder missing" "train: output: cannot create .*/nodir/m.arpa" "$LMPROB" train --order 2 --output "$TMPD/nodir/m.arpa" -
+# a --mode the model's record contradicts, and GPT-2 tokens without their vocabulary, are refused
+# from the file's head: these models' n-grams do not even parse
+printf '# lmprob tokens: char\n\n\\data\\\nngram 1=3\n\n\\1-grams:\nnot ARPA\n' >"$TMPD/headc.arpa"
+printf '# lmprob tokens: gpt2\n\n\\data\\\nngram 1=3\n\n\\1-grams:\nnot ARPA\n' >"$TMPD/headg.arpa"
+expect_fail "ppl: --mode against the record, before the n-grams" "ppl: .*headc.arpa: the model was trained on char tokens.*expected --mode char" "$LMPROB" ppl --mode word "$TMPD/headc.arpa" tests/fixtures/train_small.txt
+expect_fail "generate: --mode against the record, before the n-grams" "generate: .*headc.arpa: the model was trained on char tokens" "$LMPROB" generate "$TMPD/headc.arpa" --mode byte
+expect_fail "next: GPT-2 tokens without a vocabulary, before the n-grams" "next: GPT-2 vocabulary: .*nodir: cannot open" "$LMPROB" next "$TMPD/headg.arpa" --gpt2-vocab "$TMPD/nodir"
+early "train: temporary folder missing" "train: temporary folder .*/nodir \(--temp-dir\): No such file" "$LMPROB" train --order 2 --temp-dir "$TMPD/nodir" --output "$TMPD/m.arpa" -
 early "train: input missing" "train: .*nope.txt: cannot open" "$LMPROB" train --order 2 --output "$TMPD/m.arpa" "$TMPD/nope.txt"
 early "model convert: output" "model convert: output: cannot create" "$LMPROB" model convert - "$TMPD/nodir/m.bin"
 early "model info: missing" "model info: .*nope.arpa: cannot open" "$LMPROB" model info "$TMPD/nope.arpa"

@@ -15,6 +15,7 @@ json_field() { # file python-expression-on-d
 }
 
 for c in mix prune filter; do expect_out "$c --help" "usage: lmprob $c" "$LMPROB" $c --help; done
+expect_out "filter --help: numbers kept bit for bit" "shortest decimal" "$LMPROB" filter --help
 
 # ---- mix --------------------------------------------------------------------------------
 # EM: 5 x's and 4 y's; A's weight maximises 5 log(.25 + .25 l) + 4 log(.5 - .25 l): l = 2/3
@@ -51,7 +52,8 @@ expect_fail "mix word and char models" "model 1 has word tokens and model 2 char
 no_file "mix word and char models" "$TMPD/x.arpa"
 expect_fail "mix one model" "expected at least two models" "$LMPROB" mix "$TMPD/a.arpa" --ppl "$TMPD/both.txt"
 expect_fail "mix nothing to do" "expected something to do" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa"
-expect_fail "mix weights sum" "--weights: expected 2 weights in \[0, 1\] summing to 1, got '0.5,0.6'" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights 0.5,0.6 --ppl "$TMPD/both.txt"
+expect_fail "mix weights sum" "--weights: expected 2 weights in \[0, 1\] summing to 1 \(within 1e-6\), got '0.5,0.6' \(2 values, sum 1.1\)" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights 0.5,0.6 --ppl "$TMPD/both.txt"
+expect_fail "mix weights that miss 1 by 2.4e-6" "sum 0.999997611" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights 0.8854594464538782,0.11453816491879196 --ppl "$TMPD/both.txt"
 expect_fail "mix weights count" "expected 2 weights" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights 1 --ppl "$TMPD/both.txt"
 expect_fail "mix weights text" "--weights" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights half,half --ppl "$TMPD/both.txt"
 expect_fail "mix EM from 0" "EM starts from weights > 0" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights 1,0 --held-out "$TMPD/both.txt"
