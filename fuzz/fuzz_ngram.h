@@ -15,7 +15,7 @@ static inline void fuzz_score_model(const lmp_ngram *m)
     for (size_t i = 0; i < V && i < 12; i++) {
         const char *w = lmp_ngram_word(m, (lmp_token_id)i);
         size_t n = w ? strlen(w) : 0;
-        if (!n || len + n + 1 >= sizeof line) continue;
+        if (!n || len + n + 1 > sizeof line - sizeof "zzunknown") continue; /* room for the unknown word */
         memcpy(line + len, w, n);
         len += n;
         line[len++] = ' ';
