@@ -628,7 +628,7 @@ lmp_status ng_trie_load(const char *path, const ng_header *h, const unsigned cha
         const ng_trie_level *lv = &t->P.level[L];
         int top = L == N;
         if (lv->count >= UINT32_MAX / 2 || lv->key_bits > 32 || !kind_ok(lv->prob_kind) || lv->prob_bits > 32 ||
-            (!top && (!kind_ok(lv->bo_kind) || lv->bo_bits > 32)) ||
+            (!top && (!kind_ok(lv->bo_kind) || lv->bo_bits > 32)) || (top && lv->bo_bits != 0) ||
             lv->rec_bits != lv->key_bits + lv->prob_bits + (top ? 0 : lv->bo_bits) ||
             (lv->prob_kind != NG_CODE_TABLE && lv->prob_bits < 23 + (lv->prob_kind == NG_CODE_EXP)) ||
             (!top && lv->bo_kind != NG_CODE_TABLE && lv->bo_bits < 23 + (lv->bo_kind == NG_CODE_EXP)))
