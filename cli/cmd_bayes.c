@@ -66,11 +66,7 @@ static int disease(int argc, char **argv)
         {.name = "--tests", .kind = CLI_OPT_LONG, .dest = &tests, .lo = 0, .hi = 100000, .expect = "an integer in 0..100000", .seen = &have_tests},
         {.name = "--results", .kind = CLI_OPT_STR, .dest = &results},
     };
-    int rc = cli_parse("bayes disease", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL);
-    if (rc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int rc = cli_parse("bayes disease", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL, usage);
     if (rc) return rc;
     if (results && parse_results(results, res, &nres)) return CLI_USAGE;
     if (nres && have_tests) {
@@ -214,11 +210,7 @@ static int joint(int argc, char **argv)
         {.name = "--table", .kind = CLI_OPT_STR, .dest = &table},
         {.name = "--tol", .kind = CLI_OPT_DOUBLE, .dest = &tol, .lo = 0, .hi = 1e300, .expect = "a tolerance >= 0"},
     };
-    int rc = cli_parse("bayes joint", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL);
-    if (rc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int rc = cli_parse("bayes joint", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL, usage);
     if (rc) return rc;
     if (!table) {
         cli_error("bayes joint: --table: expected a table such as \"0.4,0.1;0.15,0.35\"");
@@ -280,11 +272,7 @@ static int beta(int argc, char **argv)
         {.name = "--heads", .kind = CLI_OPT_LONG, .dest = &heads, .lo = 0, .hi = 1e15, .expect = CLI_DOMAIN_COUNT},
         CLI_OPT_COUNT(&n),
     };
-    int rc = cli_parse("bayes beta", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL);
-    if (rc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int rc = cli_parse("bayes beta", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL, usage);
     if (rc) return rc;
     if (isnan(a) || isnan(b) || heads < 0 || n < 0) {
         cli_error("bayes beta: expected --a A --b B --heads H --n N (all four)");

@@ -732,11 +732,7 @@ int cmd_chapter(int argc, char **argv)
     };
     const char *pos[64];
     size_t npos = 0;
-    int prc = cli_parse("chapter", argc, argv, opts, CLI_NOPTS(opts), pos, 64, &npos);
-    if (prc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int prc = cli_parse("chapter", argc, argv, opts, CLI_NOPTS(opts), pos, 64, &npos, usage);
     if (prc) return prc;
     /* the chapter's blocks are numpy code: they draw numpy's legacy stream */
     if (rk != LMP_RNG_NUMPY_LEGACY) {

@@ -74,11 +74,7 @@ static int parse(int argc, char **argv, opts *o)
         CLI_OPT_JSON(&o->json),
     };
     size_t npos = 0;
-    int r = cli_parse("decode", argc, argv, table, CLI_NOPTS(table), &o->file, 1, &npos);
-    if (r == CLI_HELP) {
-        usage(stdout);
-        return -1;
-    }
+    int r = cli_parse("decode", argc, argv, table, CLI_NOPTS(table), &o->file, 1, &npos, usage);
     if (r) return r;
     if (o->file && o->logits) {
         cli_error("decode: expected either FILE or --logits, got both");
@@ -149,7 +145,6 @@ int cmd_decode(int argc, char **argv)
 {
     opts o;
     int rc = parse(argc, argv, &o);
-    if (rc < 0) return CLI_OK; /* --help */
     if (rc) return rc;
     double *x = NULL;
     size_t V = 0;

@@ -86,19 +86,21 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 
 /* ---- demo uniform ---------------------------------------------------------------------- */
 
+static void uniform_usage(FILE *f)
+{
+    fputs("usage: lmprob demo uniform --output U.arpa TRAIN\n"
+          "Writes a unigram ARPA model giving every word of TRAIN, <unk> and </s> the same probability\n"
+          "1/V (<s> is context only: -99). Its perplexity on any text is V.\n"
+          "\n"
+          "example: lmprob demo uniform --output build/uniform.arpa train.txt\n",
+          f);
+}
+
 static int demo_uniform(int argc, char **argv)
 {
     const char *out = NULL, *train = NULL;
     const cli_opt table[] = {CLI_OPT_OUTPUT(&out)};
-    int prc = cli_parse("demo uniform", argc, argv, table, CLI_NOPTS(table), &train, 1, NULL);
-    if (prc == CLI_HELP) {
-        printf("usage: lmprob demo uniform --output U.arpa TRAIN\n"
-               "Writes a unigram ARPA model giving every word of TRAIN, <unk> and </s> the same probability\n"
-               "1/V (<s> is context only: -99). Its perplexity on any text is V.\n"
-               "\n"
-               "example: lmprob demo uniform --output build/uniform.arpa train.txt\n");
-        return CLI_OK;
-    }
+    int prc = cli_parse("demo uniform", argc, argv, table, CLI_NOPTS(table), &train, 1, NULL, uniform_usage);
     if (prc) return prc;
     if (!out || !train) {
         cli_error("demo uniform: expected --output U.arpa and a TRAIN file");
@@ -915,6 +917,17 @@ static int analyse_test(nt_ctx *t, const char *dir, const char *test, size_t max
 
 static int report_page(const char *dir, const model_row *rows, size_t n, uint64_t seed, size_t positions);
 
+static void report_usage(FILE *f)
+{
+    fputs("usage: lmprob demo report --dir OUT [--seed S] [--rng numpy] [--positions N]\n"
+          "Reads what scripts/demo.sh wrote into OUT and writes table.{txt,md,json}, ppl_vs_order.png,\n"
+          "next_token.png, nucleus_hist.png (N test positions, default 3000), clt.png, bias_variance.png\n"
+          "and index.html. The pictures' samples draw numpy's legacy stream (--rng numpy, the only one).\n"
+          "\n"
+          "example: lmprob demo report --dir build/demo --seed 7\n",
+          f);
+}
+
 static int demo_report(int argc, char **argv)
 {
     const char *dir = NULL;
@@ -927,16 +940,7 @@ static int demo_report(int argc, char **argv)
         CLI_OPT_RNG(&rk),
         {.name = "--positions", .kind = CLI_OPT_LONG, .dest = &positions, .lo = 1, .hi = 1e9, .expect = "N >= 1"},
     };
-    int prc = cli_parse("demo report", argc, argv, table, CLI_NOPTS(table), NULL, 0, NULL);
-    if (prc == CLI_HELP) {
-        printf("usage: lmprob demo report --dir OUT [--seed S] [--rng numpy] [--positions N]\n"
-               "Reads what scripts/demo.sh wrote into OUT and writes table.{txt,md,json}, ppl_vs_order.png,\n"
-               "next_token.png, nucleus_hist.png (N test positions, default 3000), clt.png, bias_variance.png\n"
-               "and index.html. The pictures' samples draw numpy's legacy stream (--rng numpy, the only one).\n"
-               "\n"
-               "example: lmprob demo report --dir build/demo --seed 7\n");
-        return CLI_OK;
-    }
+    int prc = cli_parse("demo report", argc, argv, table, CLI_NOPTS(table), NULL, 0, NULL, report_usage);
     if (prc) return prc;
     if (rk != LMP_RNG_NUMPY_LEGACY) {
         cli_error("demo report: --rng: the pictures reproduce numpy's legacy stream: expected numpy");

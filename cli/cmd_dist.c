@@ -664,11 +664,7 @@ int cmd_dist(int argc, char **argv)
         {.name = "--normalize", .kind = CLI_OPT_FLAG, .dest = &d.normalize},
     };
 #undef DIST_NUM
-    int prc = cli_parse("dist", argc, argv, table, CLI_NOPTS(table), &d.family, 1, NULL);
-    if (prc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int prc = cli_parse("dist", argc, argv, table, CLI_NOPTS(table), &d.family, 1, NULL, usage);
     if (prc != CLI_OK) return prc;
     if (!d.family) {
         cli_error("dist: no family given (see lmprob dist --help)");

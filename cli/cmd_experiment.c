@@ -89,11 +89,7 @@ static int run(int which, int argc, char **argv)
 #undef SIZE_OPT
     char cmd[32];
     snprintf(cmd, sizeof cmd, "experiment %s", name);
-    int prc = cli_parse(cmd, argc, argv, t, nt, NULL, 0, NULL);
-    if (prc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int prc = cli_parse(cmd, argc, argv, t, nt, NULL, 0, NULL, usage);
     if (prc) return prc;
     mc.max_pow10 = (int)max_pow;
     dz.tests = (int)tests;

@@ -41,11 +41,7 @@ int cmd_filter(int argc, char **argv)
         CLI_OPT_OUTPUT(&output),
         CLI_OPT_JSON(&json),
     };
-    int rc = cli_parse("filter", argc, argv, table, CLI_NOPTS(table), &in, 1, NULL);
-    if (rc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int rc = cli_parse("filter", argc, argv, table, CLI_NOPTS(table), &in, 1, NULL, usage);
     if (rc) return rc;
     modes = vocab_seen + union_seen;
     words = union_seen ? union_file : vocab_file;

@@ -131,11 +131,7 @@ int cmd_fit(int argc, char **argv)
          .expect = "an integer in 0.." CLI_STR(LMP_LINALG_POLY_MAX_DEGREE)},
         {.name = "--eval", .kind = CLI_OPT_STR, .dest = &eval},
     };
-    int rc = cli_parse("fit", argc, argv, table, CLI_NOPTS(table), &path, 1, NULL);
-    if (rc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int rc = cli_parse("fit", argc, argv, table, CLI_NOPTS(table), &path, 1, NULL, usage);
     if (rc) return rc;
     if (deg < 0) {
         cli_error("fit: --degree: expected a degree (lmprob fit --degree D FILE)");

@@ -170,11 +170,7 @@ int cmd_generate(int argc, char **argv)
         {.name = "--prompt", .kind = CLI_OPT_STR, .dest = &prompt},
     };
     const char *model_pos = NULL;
-    int prc = cli_parse("generate", argc, argv, opts, CLI_NOPTS(opts), &model_pos, 1, NULL);
-    if (prc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int prc = cli_parse("generate", argc, argv, opts, CLI_NOPTS(opts), &model_pos, 1, NULL, usage);
     if (prc) return prc;
     if (cli_one_model("generate", model_pos, model_opt, &model)) return CLI_USAGE;
     if (!model) {

@@ -54,11 +54,7 @@ static int gpt2_info(int argc, char **argv)
     int json = 0, tensors = 0;
     const char *path = NULL;
     const cli_opt opts[] = {CLI_OPT_JSON(&json), {.name = "--tensors", .kind = CLI_OPT_FLAG, .dest = &tensors}};
-    int prc = cli_parse("gpt2 info", argc, argv, opts, CLI_NOPTS(opts), &path, 1, NULL);
-    if (prc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int prc = cli_parse("gpt2 info", argc, argv, opts, CLI_NOPTS(opts), &path, 1, NULL, usage);
     if (prc) return prc;
     if (!path) {
         cli_error("gpt2 info: expected a MODEL (a folder or a .safetensors file)");
@@ -145,11 +141,7 @@ static int gpt2_logits(int argc, char **argv)
     /* --threads: 0 or more than the cores, lmp_gpt2_ctx_create takes them all */
     const cli_opt opts[] = {CLI_OPT_THREADS(&threads), CLI_OPT_OUTPUT(&output), CLI_OPT_JSON(&json), CLI_OPT_TOP(&top)};
     const char *pos[2] = {NULL, NULL};
-    int prc = cli_parse("gpt2 logits", argc, argv, opts, CLI_NOPTS(opts), pos, 2, NULL);
-    if (prc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int prc = cli_parse("gpt2 logits", argc, argv, opts, CLI_NOPTS(opts), pos, 2, NULL, usage);
     if (prc) return prc;
     path = pos[0];
     idstr = pos[1];

@@ -94,11 +94,7 @@ int cmd_info(int argc, char **argv)
         {.name = "--normalize", .kind = CLI_OPT_FLAG, .dest = &normalize},
         CLI_OPT_JSON(&json),
     };
-    int prc = cli_parse("info", argc, argv, table, CLI_NOPTS(table), NULL, 0, NULL);
-    if (prc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int prc = cli_parse("info", argc, argv, table, CLI_NOPTS(table), NULL, 0, NULL, usage);
     if (prc) return prc;
     unit = base == LMP_BASE_E ? "nats" : base == 2 ? "bits" : base == 10 ? "bans" : "units";
     if ((p_list && p_file) || (q_list && q_file)) {

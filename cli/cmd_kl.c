@@ -87,11 +87,7 @@ int cmd_kl(int argc, char **argv)
         {.name = "--beta", .kind = CLI_OPT_DOUBLE, .dest = &beta, .lo = 0, .hi = 1e300, .expect = "a coefficient >= 0"},
         CLI_OPTS_LM(lo), CLI_OPTS_LM_WINDOW(lo),
     };
-    int prc = cli_parse("kl", argc, argv, opts, CLI_NOPTS(opts), &text_path, 1, NULL);
-    if (prc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int prc = cli_parse("kl", argc, argv, opts, CLI_NOPTS(opts), &text_path, 1, NULL, usage);
     if (prc) return prc;
     nm = (int)nmodels;
     if (nm != 2 || !text_path) {

@@ -53,11 +53,7 @@ int cmd_mix(int argc, char **argv)
         {.name = "--tol", .kind = CLI_OPT_DOUBLE, .dest = &tol, .lo = 0, .hi = 1e300, .lo_open = 1, .expect = "T > 0"},
         {.name = "--max-iter", .kind = CLI_OPT_LONG, .dest = &max_iter, .lo = 1, .hi = 100000000, .expect = "1 .. 100000000"},
     };
-    int prc = cli_parse("mix", argc, argv, opts, CLI_NOPTS(opts), paths, LMP_MIX_MAX_MODELS, &k);
-    if (prc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int prc = cli_parse("mix", argc, argv, opts, CLI_NOPTS(opts), paths, LMP_MIX_MAX_MODELS, &k, usage);
     if (prc) return prc;
     if (k < 2) {
         cli_error("mix: expected at least two models, got %zu", k);

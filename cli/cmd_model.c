@@ -57,11 +57,7 @@ static int model_info(int argc, char **argv)
     int json = 0;
     const char *path = NULL;
     const cli_opt table[] = {CLI_OPT_JSON(&json)};
-    int rc = cli_parse("model info", argc, argv, table, CLI_NOPTS(table), &path, 1, NULL);
-    if (rc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int rc = cli_parse("model info", argc, argv, table, CLI_NOPTS(table), &path, 1, NULL, usage);
     if (rc) return rc;
     if (!path) {
         cli_error("model info: expected a MODEL file");
@@ -157,11 +153,7 @@ static int model_convert(int argc, char **argv)
         {.name = "--backoff-bits", .alias = "-b", .kind = CLI_OPT_LONG, .dest = &bb, .lo = 2, .hi = 24, .expect = "a number of bits from 2 to 24"},
         {.name = "--sort", .kind = CLI_OPT_CHOICE, .dest = &sort, .choices = sorts, .expect = "keep or context"},
     };
-    int prc = cli_parse("model convert", argc, argv, opts, CLI_NOPTS(opts), pos, 2, &np);
-    if (prc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int prc = cli_parse("model convert", argc, argv, opts, CLI_NOPTS(opts), pos, 2, &np, usage);
     if (prc) return prc;
     unsigned qbits = (unsigned)qb, bbits = (unsigned)bb;
     lmp_arpa_order order = (lmp_arpa_order)sort;
@@ -252,11 +244,7 @@ static int model_verify(int argc, char **argv)
     verify_ctx c = {0, 1};
     const char *path = NULL;
     const cli_opt table[] = {CLI_OPT_JSON(&c.json)};
-    int rc = cli_parse("model verify", argc, argv, table, CLI_NOPTS(table), &path, 1, NULL);
-    if (rc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int rc = cli_parse("model verify", argc, argv, table, CLI_NOPTS(table), &path, 1, NULL, usage);
     if (rc) return rc;
     if (!path) {
         cli_error("model verify: expected a MODEL file");

@@ -44,11 +44,7 @@ static int init(int argc, char **argv)
         {.name = "--fan-out", .kind = CLI_OPT_LONG, .dest = &fan_out, .lo = 1, .hi = 100000, .expect = "an integer in 1..100000"},
         {.name = "--print", .kind = CLI_OPT_LONG, .dest = &nprint, .lo = 0, .hi = 1e15, .expect = CLI_DOMAIN_COUNT},
     };
-    int rc = cli_parse("nn init", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL);
-    if (rc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int rc = cli_parse("nn init", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL, usage);
     if (rc) return rc;
     if (cli_seed_check("nn init", rk, seed)) return CLI_USAGE;
     if (!kind_s || fan_in < 0) {
@@ -120,11 +116,7 @@ static int layernorm(int argc, char **argv)
         {.name = "--beta", .kind = CLI_OPT_STR, .dest = &bs},
         {.name = "--eps", .kind = CLI_OPT_DOUBLE, .dest = &eps, .lo = 0, .hi = 1e300, .expect = "eps >= 0"},
     };
-    int prc = cli_parse("nn layernorm", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL);
-    if (prc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int prc = cli_parse("nn layernorm", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL, usage);
     if (prc) return prc;
     if ((xs && cli_parse_double_list("nn layernorm: --x", xs, &x, &n)) ||
         (gs && cli_parse_double_list("nn layernorm: --gamma", gs, &g, &ng)) ||
@@ -177,11 +169,7 @@ static int reparam(int argc, char **argv)
         {.name = "--sigma", .kind = CLI_OPT_STR, .dest = &sgs},
         {.name = "--logvar", .kind = CLI_OPT_STR, .dest = &lvs},
     };
-    int prc = cli_parse("nn reparam", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL);
-    if (prc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int prc = cli_parse("nn reparam", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL, usage);
     if (prc) return prc;
     if ((mus && cli_parse_double_list("nn reparam: --mu", mus, &mu, &n)) ||
         (sgs && cli_parse_double_list("nn reparam: --sigma", sgs, &sg, &ns)) ||

@@ -376,11 +376,7 @@ int cmd_ppl(int argc, char **argv)
          .expect = "exact, hf, chapter or all", .seen = &recipe_given},
     };
     size_t npos = 0;
-    int prc = cli_parse("ppl", argc, argv, opts, CLI_NOPTS(opts), pos, 2, &npos);
-    if (prc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int prc = cli_parse("ppl", argc, argv, opts, CLI_NOPTS(opts), pos, 2, &npos, usage);
     if (prc) return prc;
     np = (int)npos;
     if (model && np == 1) pos[1] = pos[0], pos[0] = model, np = 2;

@@ -43,11 +43,7 @@ int cmd_prune(int argc, char **argv)
          .expect = "2 .. " CLI_STR(LMP_NGRAM_MAX_ORDER) " (unigrams are not pruned)"},
         CLI_OPT_JSON(&json),
     };
-    int rc = cli_parse("prune", argc, argv, table, CLI_NOPTS(table), &in, 1, NULL);
-    if (rc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int rc = cli_parse("prune", argc, argv, table, CLI_NOPTS(table), &in, 1, NULL, usage);
     if (rc) return rc;
     if (!in) {
         cli_error("prune: expected a model (ARPA or binary), got none");

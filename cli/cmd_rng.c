@@ -37,11 +37,7 @@ int cmd_rng(int argc, char **argv)
         {.name = "--stream", .kind = CLI_OPT_U64, .dest = &stream, .expect = "a stream number >= 0", .seen = &has_stream},
     };
     const char *pos[1] = {NULL};
-    int rc = cli_parse("rng", argc, argv, table, CLI_NOPTS(table), pos, 1, NULL);
-    if (rc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int rc = cli_parse("rng", argc, argv, table, CLI_NOPTS(table), pos, 1, NULL, usage);
     if (rc) return rc;
     if (pos[0]) {
         what = pos[0];

@@ -99,11 +99,7 @@ int cmd_stats(int argc, char **argv)
         {.name = "--columns", .kind = CLI_OPT_FLAG, .dest = &columns},
         {.name = "--ddof", .kind = CLI_OPT_DOUBLE, .dest = &ddof, .lo = 0, .hi = 1e300, .expect = "a number >= 0"},
     };
-    int rc = cli_parse("stats", argc, argv, table, CLI_NOPTS(table), &path, 1, NULL);
-    if (rc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int rc = cli_parse("stats", argc, argv, table, CLI_NOPTS(table), &path, 1, NULL, usage);
     if (rc) return rc;
     if (!path) path = "-";
     cli_stdin_note("stats", path);

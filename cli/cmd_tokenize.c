@@ -253,11 +253,7 @@ int cmd_tokenize(int argc, char **argv)
         {.name = "--strict", .kind = CLI_OPT_FLAG, .dest = &strict},
         {.name = "--max-piece", .kind = CLI_OPT_U64, .dest = &mp, .expect = "64..2^40 bytes"},
     };
-    int prc = cli_parse("tokenize", argc, argv, opts, CLI_NOPTS(opts), &path, 1, NULL);
-    if (prc == CLI_HELP) {
-        tok_usage(stdout);
-        return CLI_OK;
-    }
+    int prc = cli_parse("tokenize", argc, argv, opts, CLI_NOPTS(opts), &path, 1, NULL, tok_usage);
     if (prc) return prc;
     if (mp < 64 || mp > ((uint64_t)1 << 40)) {
         cli_error("tokenize: --max-piece: expected 64..2^40 bytes, got '%llu'", (unsigned long long)mp);
@@ -411,11 +407,7 @@ int cmd_detokenize(int argc, char **argv)
         {.name = "--u32", .kind = CLI_OPT_FLAG, .dest = &u32},
         {.name = "--tokens", .kind = CLI_OPT_FLAG, .dest = &names},
     };
-    int prc = cli_parse("detokenize", argc, argv, opts, CLI_NOPTS(opts), &path, 1, NULL);
-    if (prc == CLI_HELP) {
-        detok_usage(stdout);
-        return CLI_OK;
-    }
+    int prc = cli_parse("detokenize", argc, argv, opts, CLI_NOPTS(opts), &path, 1, NULL, detok_usage);
     if (prc) return prc;
     if (u32 && names) {
         cli_error("detokenize: --u32 and --tokens exclude each other");

@@ -197,11 +197,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
         {.name = "--skip-markers", .kind = CLI_OPT_FLAG, .dest = &skip_markers},
         {.name = "--quiet", .alias = "-q", .kind = CLI_OPT_FLAG, .dest = &quiet},
     };
-    int rc = cli_parse("train", argc, argv, table, CLI_NOPTS(table), &input, 1, NULL);
-    if (rc == CLI_HELP) {
-        usage(stdout);
-        return CLI_OK;
-    }
+    int rc = cli_parse("train", argc, argv, table, CLI_NOPTS(table), &input, 1, NULL, usage);
     if (rc != CLI_OK) return rc;
     p.estimator = (lmp_estimator)estimator;
     p.corpus.mode = (lmp_corpus_mode)mode;

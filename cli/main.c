@@ -38,6 +38,12 @@ static void usage(FILE *f)
             CLI_DEFAULT_SEED);
 }
 
+/* A command's result as the exit status: CLI_HELP (cli_parse printed the usage) is a success. */
+static int exit_status(int rc)
+{
+    return rc == CLI_HELP ? CLI_OK : rc;
+}
+
 /* Results printed to stdout are output too: a failed write (a full disk, a
  * closed pipe with SIGPIPE ignored, a file-size limit) makes the command fail
  * with a message instead of exiting 0 with a cut result. */
@@ -95,7 +101,8 @@ int main(int argc, char **argv)
         if (argc > 2 && strcmp(argv[1], "help") == 0) {
             char *hargv[] = {argv[2], "--help", NULL};
             for (size_t i = 0; i < NCOMMANDS; i++)
-                if (commands[i].fn && strcmp(commands[i].name, argv[2]) == 0) return commands[i].fn(2, hargv);
+                if (commands[i].fn && strcmp(commands[i].name, argv[2]) == 0)
+                    return exit_status(commands[i].fn(2, hargv));
         }
         usage(stdout);
         return CLI_OK;
@@ -106,7 +113,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (commands[i].fn && strcmp(commands[i].name, argv[1]) == 0)
-            return stdout_checked(argv[1], commands[i].fn(argc - 1, argv + 1));
+            return stdout_checked(argv[1], exit_status(commands[i].fn(argc - 1, argv + 1)));
     cli_error("unknown command '%s' (run 'lmprob --help' for the list)", argv[1]);
     return CLI_USAGE;
 }

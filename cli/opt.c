@@ -232,14 +232,17 @@ static int cli_take(const char *cmd, int argc, char **argv, int *i, const cli_op
 }
 
 int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t nopts, const char **pos,
-              size_t maxpos, size_t *npos)
+              size_t maxpos, size_t *npos, void (*usage)(FILE *))
 {
     size_t n = 0;
     int only_pos = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!only_pos) {
-            if (cli_is_help(a)) return CLI_HELP;
+            if (cli_is_help(a)) {
+                usage(stdout);
+                return CLI_HELP;
+            }
             if (strcmp(a, "--") == 0) {
                 only_pos = 1;
                 continue;

@@ -71,7 +71,10 @@ typedef struct cli_opt {
 
 #define CLI_NOPTS(t) (sizeof(t) / sizeof((t)[0]))
 
-/* cli_parse's result for -h/--help: the caller prints its usage to stdout and exits 0. */
+/* cli_parse's result for -h/--help (before any later argument is looked at), after it printed
+ * the command's help with its `usage` argument (as cli_subcommand's) to stdout. The command
+ * returns it like any other non-zero result (`if (rc) return rc;`): the dispatcher (main.c) turns
+ * it into exit status 0. So help is handled in one place for every command. */
 #define CLI_HELP (-1)
 
 /* Parse argv[1..argc-1] (argv[0] is the command's name) against opts[0..nopts-1].
@@ -79,7 +82,7 @@ typedef struct cli_opt {
  * CLI_HELP, or CLI_USAGE after printing why (unknown option, bad value, more than
  * maxpos positionals). `cmd` prefixes the messages ("dist", "nn init"). */
 int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t nopts, const char **pos,
-              size_t maxpos, size_t *npos);
+              size_t maxpos, size_t *npos, void (*usage)(FILE *));
 
 /* A command with subcommands ("nn init", "model convert"): argv[1] names one of subs, which
  * runs with argv + 1. No subcommand prints usage to stderr (exit 2); -h/--help prints it to

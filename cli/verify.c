@@ -420,9 +420,8 @@ int cmd_verify(int argc, char **argv)
     const char **files = malloc((size_t)argc * sizeof *files);
     size_t nf = 0;
     if (!files) return cli_fail_status(LMP_ENOMEM, NULL);
-    int prc = cli_parse("verify", argc, argv, table, CLI_NOPTS(table), files, (size_t)argc, &nf);
+    int prc = cli_parse("verify", argc, argv, table, CLI_NOPTS(table), files, (size_t)argc, &nf, usage);
     nfiles = (int)nf;
-    if (prc == CLI_HELP) usage(stdout);
     if (prc == CLI_OK && list) {
         for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
             for (const verify_entry *e = tables[t]; e->function; e++) printf("%s\n", e->function);
@@ -433,7 +432,7 @@ int cmd_verify(int argc, char **argv)
     }
     if (prc != CLI_OK || list) {
         free(files);
-        return prc == CLI_HELP ? CLI_OK : prc;
+        return prc;
     }
     long passed = 0, failed = 0, nreported = 0;
     if (json) printf("{\"failures\": [");

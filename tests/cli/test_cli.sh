@@ -118,9 +118,12 @@ invocations() {
 
 json_runs=0 stdin_runs=0 json_files=()
 for c in $cmds; do
-  help=$("$LMPROB" "$c" --help 2>/dev/null); rc=$?
+  help=$("$LMPROB" "$c" --help 2>"$TMPD/err"); rc=$?
   [ $rc -eq 0 ] && ok || bad "$c --help: exit $rc"
   [[ ${help,,} == *example* ]] && ok || bad "$c --help: no example"
+  [ -s "$TMPD/err" ] && bad "$c --help: wrote to stderr: $(head -c 200 "$TMPD/err")" || ok
+  # `lmprob help <cmd>` is the same help
+  [ "$("$LMPROB" help "$c" 2>/dev/null)" = "$help" ] && ok || bad "lmprob help $c: not the text of $c --help"
   while IFS= read -r inv; do
     read -r -a A <<<"$inv"
     if [ -z "${tags[$inv]+x}" ]; then
@@ -128,6 +131,21 @@ for c in $cmds; do
       continue
     fi
     tg=${tags[$inv]}
+    # Help of each subcommand (cli_parse prints it, main.c makes it exit 0): -h and --help print the
+    # same to stdout, nothing to stderr, exit 0, also after an option the parser takes.
+    if [ ${#A[@]} -gt 1 ]; then
+      hsub=$("$LMPROB" "${A[@]}" --help 2>"$TMPD/err"); rc=$?
+      [ $rc -eq 0 ] && [ -n "$hsub" ] && [ ! -s "$TMPD/err" ] && ok ||
+        bad "$inv --help: exit $rc, $(wc -c <<<"$hsub") bytes, stderr: $(head -c 200 "$TMPD/err")"
+    else
+      hsub=$help
+    fi
+    h2=$("$LMPROB" "${A[@]}" -h 2>/dev/null); rc=$?
+    [ $rc -eq 0 ] && [ "$h2" = "$hsub" ] && ok || bad "$inv -h: exit $rc, or not the text of --help"
+    if [[ " $tg " == *" n "* ]]; then
+      h2=$("$LMPROB" "${A[@]}" --json --help 2>/dev/null); rc=$?
+      [ $rc -eq 0 ] && [ "$h2" = "$hsub" ] && ok || bad "$inv --json --help: exit $rc, or not the text of --help"
+    fi
     # The part of the help that is this subcommand's (its usage lines), else all of it.
     h=$help
     if [ ${#A[@]} -gt 1 ]; then
