@@ -39,8 +39,7 @@ static int load_ngram(const char *cmd, const char *path, const cli_lm_opts *o, c
     lmp_error err = {0};
     lmp_ngram *m = NULL;
     struct stat sb;
-    int have_stat = stat(path, &sb) == 0;
-    if (have_stat && S_ISDIR(sb.st_mode)) {
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
         cli_error("%s: %s: a folder without config.json: expected a Hugging Face GPT-2 folder (config.json + "
                   "model.safetensors) or an n-gram model file", cmd, path);
         return CLI_FAIL;
@@ -48,15 +47,17 @@ static int load_ngram(const char *cmd, const char *path, const cli_lm_opts *o, c
     /* Fail early: a --mode the record contradicts, and GPT-2 tokens without their vocabulary, are
      * found from the file's head, before a large ARPA file is parsed (tens of seconds). */
     lmp_ngram_tokens have = LMP_NGRAM_TOKENS_UNKNOWN;
+    int peeked = 0;
     lmp_status pst = lmp_ngram_peek_tokens(
-        path, o->mode == LMP_LM_TOKENS_DEFAULT ? LMP_NGRAM_TOKENS_UNKNOWN : (lmp_ngram_tokens)o->mode, &have, &err);
+        path, o->mode == LMP_LM_TOKENS_DEFAULT ? LMP_NGRAM_TOKENS_UNKNOWN : (lmp_ngram_tokens)o->mode, &have, &peeked,
+        &err);
     if (pst) {
         cli_error("%s: %s%s%s", cmd, pst == LMP_EINVAL ? path : "", pst == LMP_EINVAL ? ": " : "", err.msg);
         return pst == LMP_EINVAL ? CLI_USAGE : CLI_FAIL;
     }
-    /* stays DEFAULT for stdin, pipes and devices (not peeked at): decided after the load */
+    /* stays DEFAULT when the record was not peeked at (stdin, pipes, devices): decided after the load */
     lmp_lm_tokens early = o->mode;
-    if (early == LMP_LM_TOKENS_DEFAULT && strcmp(path, "-") != 0 && have_stat && S_ISREG(sb.st_mode))
+    if (early == LMP_LM_TOKENS_DEFAULT && peeked)
         early = have == LMP_NGRAM_TOKENS_UNKNOWN ? LMP_LM_TOKENS_WORD : (lmp_lm_tokens)have;
     lmp_tokenizer *tok = NULL;
     if (o->vocab && early != LMP_LM_TOKENS_DEFAULT && early != LMP_LM_TOKENS_GPT2) {

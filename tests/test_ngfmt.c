@@ -330,6 +330,73 @@ static void test_trie_quantised(void)
     lmp_ngram_free(m);
 }
 
+/* A copy of the binary model at src with the byte at `off` flipped (off < 0: the file cut to its
+ * first -off bytes), at path. */
+static int damaged_copy(const char *src, const char *path, long off)
+{
+    long n = 0;
+    char *img = read_all(src, &n);
+    FILE *f = img && n > 0 ? fopen(path, "wb") : NULL;
+    int ok = f != NULL;
+    if (ok && off >= 0 && off < n) img[off] ^= 0x40;
+    if (ok) ok = fwrite(img, 1, (size_t)(off < 0 ? -off : n), f) == (size_t)(off < 0 ? -off : n);
+    if (f && fclose(f) != 0) ok = 0;
+    free(img);
+    return ok;
+}
+
+/* lmp_ngram_peek_tokens on a binary model (the word model at bin, hashed or trie) reads its header
+ * and metadata section only: a damaged body is left to the loader, which then names the damage;
+ * a damaged header or metadata section, or a cut file, is refused by the peek with the loader's
+ * message. Before, the peek loaded (mapped and checked) the whole model, and the loader did it again. */
+static void peek_binary(const char *bin)
+{
+    char dmg[600];
+    snprintf(dmg, sizeof dmg, "%s.damaged", bin);
+    lmp_error err = {0};
+    lmp_ngram_tokens have;
+    int peeked;
+    lmp_ngram *m = NULL;
+    ng_header h;
+    long n = 0;
+    char *img = read_all(bin, &n);
+    CHECK(img && n > (long)NG_HEADER_BYTES);
+    if (!img || n <= (long)NG_HEADER_BYTES) {
+        free(img);
+        return;
+    }
+    memcpy(&h, img, sizeof h);
+    free(img);
+    /* the unigrams (their checksum is checked at every load) */
+    CHECK(damaged_copy(bin, dmg, (long)h.sec[NG_SEC_UNI].off + 5));
+    peeked = 0;
+    have = LMP_NGRAM_TOKENS_UNKNOWN;
+    CHECK(lmp_ngram_peek_tokens(dmg, LMP_NGRAM_TOKENS_WORD, &have, &peeked, &err) == LMP_OK);
+    CHECK(have == LMP_NGRAM_TOKENS_WORD && peeked == 1);
+    CHECK(lmp_ngram_peek_tokens(dmg, LMP_NGRAM_TOKENS_CHAR, &have, &peeked, &err) == LMP_EINVAL);
+    CHECK(strstr(err.msg, "trained on word tokens") != NULL);
+    CHECK(lmp_ngram_load(dmg, NULL, NULL, &m, &err) == LMP_EFORMAT && m == NULL);
+    CHECK_MSG(strstr(err.msg, "(unigrams,") && strstr(err.msg, "checksum"), "%s", err.msg);
+    /* the metadata section: the peek reads it, so it finds the damage, with the loader's message */
+    CHECK(damaged_copy(bin, dmg, (long)h.sec[NG_SEC_META].off + 1));
+    CHECK(lmp_ngram_peek_tokens(dmg, LMP_NGRAM_TOKENS_WORD, &have, &peeked, &err) == LMP_EFORMAT && peeked == 0);
+    CHECK_MSG(strstr(err.msg, "(metadata,") && strstr(err.msg, "checksum"), "%s", err.msg);
+    char peek_msg[sizeof err.msg];
+    snprintf(peek_msg, sizeof peek_msg, "%s", err.msg);
+    CHECK(lmp_ngram_load(dmg, NULL, NULL, &m, &err) == LMP_EFORMAT && strcmp(err.msg, peek_msg) == 0);
+    /* the header's checksum, and a cut file (the header's file size) */
+    CHECK(damaged_copy(bin, dmg, 100));
+    CHECK(lmp_ngram_peek_tokens(dmg, LMP_NGRAM_TOKENS_WORD, &have, &peeked, &err) == LMP_EFORMAT);
+    CHECK_MSG(strstr(err.msg, "header checksum") != NULL, "%s", err.msg);
+    CHECK(damaged_copy(bin, dmg, -(n - 64)));
+    CHECK(lmp_ngram_peek_tokens(dmg, LMP_NGRAM_TOKENS_WORD, &have, &peeked, &err) == LMP_EFORMAT);
+    CHECK_MSG(strstr(err.msg, "truncated binary model") != NULL, "%s", err.msg);
+    CHECK(damaged_copy(bin, dmg, -10));
+    CHECK(lmp_ngram_peek_tokens(dmg, LMP_NGRAM_TOKENS_WORD, &have, &peeked, &err) == LMP_EFORMAT);
+    CHECK_MSG(strstr(err.msg, "truncated binary model: the file ends at offset 10") != NULL, "%s", err.msg);
+    remove(dmg);
+}
+
 /* A trained model in memory equals its ARPA file loaded; the ARPA carries the
  * metadata and the IRSTLM order; the binary layouts keep the metadata. */
 static void test_from_train_and_meta(void)
@@ -404,20 +471,23 @@ static void test_from_train_and_meta(void)
     const char *head = tmp_path("head.arpa");
     write_file(head, "# lmprob tokens: char\n\n\\data\\\nngram 1=3\n\n\\1-grams:\nnot ARPA\n");
     lmp_ngram_tokens have = LMP_NGRAM_TOKENS_WORD;
-    CHECK(lmp_ngram_peek_tokens(head, LMP_NGRAM_TOKENS_UNKNOWN, &have, &err) == LMP_OK);
-    CHECK(have == LMP_NGRAM_TOKENS_CHAR);
-    CHECK(lmp_ngram_peek_tokens(head, LMP_NGRAM_TOKENS_CHAR, &have, &err) == LMP_OK);
-    CHECK(lmp_ngram_peek_tokens(head, LMP_NGRAM_TOKENS_WORD, &have, &err) == LMP_EINVAL);
+    int peeked = -1;
+    CHECK(lmp_ngram_peek_tokens(head, LMP_NGRAM_TOKENS_UNKNOWN, &have, &peeked, &err) == LMP_OK);
+    CHECK(have == LMP_NGRAM_TOKENS_CHAR && peeked == 1);
+    CHECK(lmp_ngram_peek_tokens(head, LMP_NGRAM_TOKENS_CHAR, &have, NULL, &err) == LMP_OK);
+    CHECK(lmp_ngram_peek_tokens(head, LMP_NGRAM_TOKENS_WORD, &have, NULL, &err) == LMP_EINVAL);
     CHECK(strstr(err.msg, "trained on char tokens") != NULL && strstr(err.msg, "--mode char") != NULL);
     lmp_ngram *hm = NULL;
     CHECK(lmp_ngram_load(head, NULL, NULL, &hm, &err) == LMP_EFORMAT && hm == NULL);
-    CHECK(lmp_ngram_peek_tokens(bin, LMP_NGRAM_TOKENS_BYTE, &have, &err) == LMP_EINVAL && have == LMP_NGRAM_TOKENS_WORD);
-    CHECK(lmp_ngram_peek_tokens(FIX "tiny.arpa", LMP_NGRAM_TOKENS_BYTE, &have, &err) == LMP_OK);
-    CHECK(have == LMP_NGRAM_TOKENS_UNKNOWN);
-    CHECK(lmp_ngram_peek_tokens(tmp_path("nope.arpa"), LMP_NGRAM_TOKENS_WORD, &have, &err) == LMP_EIO);
+    CHECK(lmp_ngram_peek_tokens(bin, LMP_NGRAM_TOKENS_BYTE, &have, NULL, &err) == LMP_EINVAL && have == LMP_NGRAM_TOKENS_WORD);
+    CHECK(lmp_ngram_peek_tokens(FIX "tiny.arpa", LMP_NGRAM_TOKENS_BYTE, &have, &peeked, &err) == LMP_OK);
+    CHECK(have == LMP_NGRAM_TOKENS_UNKNOWN && peeked == 1); /* read: it has no record */
+    CHECK(lmp_ngram_peek_tokens(tmp_path("nope.arpa"), LMP_NGRAM_TOKENS_WORD, &have, NULL, &err) == LMP_EIO);
     /* not a regular file (a pipe, a device): left unread for the loader, which reads it once */
-    CHECK(lmp_ngram_peek_tokens("/dev/null", LMP_NGRAM_TOKENS_WORD, &have, &err) == LMP_OK);
-    CHECK(have == LMP_NGRAM_TOKENS_UNKNOWN);
+    CHECK(lmp_ngram_peek_tokens("/dev/null", LMP_NGRAM_TOKENS_WORD, &have, &peeked, &err) == LMP_OK);
+    CHECK(have == LMP_NGRAM_TOKENS_UNKNOWN && peeked == 0);
+    peek_binary(bin);
+    peek_binary(trie);
     /* an ARPA from another toolkit has no record: any mode is accepted */
     lmp_ngram *x = load(FIX "tiny.arpa");
     CHECK(x && lmp_ngram_get_tokens(x) == LMP_NGRAM_TOKENS_UNKNOWN && lmp_ngram_meta_count(x) == 0);

@@ -221,14 +221,18 @@ LMP_API lmp_ngram_tokens lmp_ngram_get_tokens(const lmp_ngram *m);
  * kinds and the --mode to use. */
 LMP_API lmp_status lmp_ngram_check_tokens(const lmp_ngram *m, lmp_ngram_tokens want, lmp_error *err);
 /* The same check before loading: reads only the token record of the model file at
- * path (an ARPA file's lines up to its counts, a binary's header), so that a wrong
- * --mode is refused before a large ARPA file is parsed. *have = the record
- * (UNKNOWN without one, and for "-", a pipe or any other file that is not a
- * regular file: it cannot be read twice, so it is left to the loader). want UNKNOWN:
- * no check. LMP_EINVAL with lmp_ngram_check_tokens's message on a mismatch; the
- * loader's errors for a file that cannot be opened or has no \data\ section. */
+ * path (an ARPA file's lines up to its counts; a binary's header and metadata section,
+ * a bounded read whatever the model's size), so that a wrong --mode is refused before
+ * a large model is parsed or mapped. *have = the record (UNKNOWN without one).
+ * *peeked (when not NULL) = 1 when the record was read; 0 for "-", a pipe or any other
+ * file that is not a regular file (it cannot be read twice, so it is left to the
+ * loader and the check to lmp_ngram_check_tokens after the load), a binary whose
+ * metadata section is over 16 MiB (not written by lmprob), and on an error. want
+ * UNKNOWN: no check. LMP_EINVAL with lmp_ngram_check_tokens's message on a mismatch;
+ * the loader's errors for a file that cannot be opened, has no \data\ section, or a
+ * bad binary header or metadata section (damage after it is the loader's to find). */
 LMP_API lmp_status lmp_ngram_peek_tokens(const char *path, lmp_ngram_tokens want, lmp_ngram_tokens *have,
-                                         lmp_error *err);
+                                         int *peeked, lmp_error *err);
 
 /* Value of a metadata key (NUL-terminated), NULL when absent. */
 LMP_API const char *lmp_ngram_meta_get(const lmp_ngram *m, const char *key);

@@ -616,22 +616,26 @@ lmp_status lmp_ngram_load_arpa(const char *path, lmp_ngram_progress_fn prog, voi
 }
 
 /* The token record without the n-grams: the lines up to \data\ and the counts of an ARPA
- * file (the metadata comes first, lmp_ngram_write_arpa), or the mapped binary's header. */
-lmp_status lmp_ngram_peek_tokens(const char *path, lmp_ngram_tokens want, lmp_ngram_tokens *have, lmp_error *err)
+ * file (the metadata comes first, lmp_ngram_write_arpa), or a binary's header and metadata
+ * section (ng_binary_peek_meta: not the sections after them, which the loader maps). */
+lmp_status lmp_ngram_peek_tokens(const char *path, lmp_ngram_tokens want, lmp_ngram_tokens *have, int *peeked,
+                                 lmp_error *err)
 {
     *have = LMP_NGRAM_TOKENS_UNKNOWN;
+    if (peeked) *peeked = 0;
     if (!path) return lmp_error_set(err, LMP_EINVAL, "model path is NULL");
     /* Only a regular file can be read twice: the head of stdin, a pipe or a FIFO read here would be
      * missing from the loader's read. Those are checked after the load. */
     struct stat sb;
     if (strcmp(path, "-") == 0 || (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))) return LMP_OK;
-    struct lmp_ngram *m = NULL;
+    struct lmp_ngram *m = calloc(1, sizeof *m);
+    if (!m) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
+    m->bos = m->eos = m->unk = -1;
     lmp_status st;
+    int done = 0;
     if (lmp_ngram_is_binary_file(path)) {
-        st = lmp_ngram_load_binary(path, &m, err);
+        st = ng_binary_peek_meta(path, m, &done, err);
     } else {
-        if (!(m = calloc(1, sizeof *m))) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
-        m->bos = m->eos = m->unk = -1;
         arpa_ctx a;
         memset(&a, 0, sizeof a);
         a.path = path;
@@ -643,9 +647,11 @@ lmp_status lmp_ngram_peek_tokens(const char *path, lmp_ngram_tokens want, lmp_ng
         if (!st) st = read_counts(&a, m, &line, &len);
         io_reader_free(a.r);
         ng_hb_free(&a.hb);
+        done = st == LMP_OK;
     }
-    if (!st) {
+    if (!st && done) {
         *have = lmp_ngram_get_tokens(m);
+        if (peeked) *peeked = 1;
         if (want != LMP_NGRAM_TOKENS_UNKNOWN) st = lmp_ngram_check_tokens(m, want, err);
     }
     lmp_ngram_free(m);

@@ -230,34 +230,19 @@ void ng_section_name(const ng_header *h, unsigned i, char *buf, size_t cap)
     lmp_error_set_at(err, LMP_EFORMAT, path, 0, "corrupt binary model at offset %llu: " fmt,                   \
                      (unsigned long long)(off), __VA_ARGS__)
 
-/* Map the file and check the header and the section directory. */
-static lmp_status map_file(const char *path, void **map_out, uint64_t *size_out, ng_header *h, lmp_error *err)
+/* Check the header and the section directory of a file of `size` bytes whose first
+ * min(size, NG_HEADER_BYTES) bytes are at hb; the header into *h. */
+static lmp_status check_header(const char *path, const unsigned char *hb, uint64_t size, ng_header *h, lmp_error *err)
 {
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot open: %s", strerror(errno));
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        int e = errno;
-        close(fd);
-        return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot stat: %s", strerror(e));
-    }
-    uint64_t size = (uint64_t)sb.st_size;
-    if (size < 16) {
-        close(fd);
+    memset(h, 0, sizeof *h);
+    if (size < 16) /* hb is not read: too short for the magic, the version and the byte-order mark */
         return lmp_error_set_at(err, LMP_EFORMAT, path, 0,
                                 "truncated binary model: the file ends at offset %llu, inside the %u-byte header",
                                 (unsigned long long)size, NG_HEADER_BYTES);
-    }
-    void *map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
-    int e = errno;
-    close(fd);
-    if (map == MAP_FAILED) return lmp_error_set_at(err, LMP_EIO, path, 0, "mmap failed: %s", strerror(e));
-    const unsigned char *base = map;
-    memset(h, 0, sizeof *h);
-    memcpy(h, base, size < sizeof *h ? (size_t)size : sizeof *h);
+    memcpy(h, hb, size < sizeof *h ? (size_t)size : sizeof *h);
     lmp_status st = LMP_OK;
     uint64_t sum = 0;
-    if (size >= NG_HEADER_BYTES) memcpy(&sum, base + NG_HEADER_BYTES - 8, 8);
+    if (size >= NG_HEADER_BYTES) memcpy(&sum, hb + NG_HEADER_BYTES - 8, 8);
     if (memcmp(h->magic, NG_MAGIC, 8) != 0) {
         st = lmp_error_set_at(err, LMP_EFORMAT, path, 0, "not an lmprob binary model (magic at offset 0 is not '%s')",
                               NG_MAGIC);
@@ -275,7 +260,7 @@ static lmp_status map_file(const char *path, void **map_out, uint64_t *size_out,
         st = lmp_error_set_at(err, LMP_EFORMAT, path, 0,
                               "truncated binary model: the file ends at offset %llu, inside the %u-byte header",
                               (unsigned long long)size, NG_HEADER_BYTES);
-    } else if (ng_header_checksum(base) != sum) {
+    } else if (ng_header_checksum(hb) != sum) {
         st = CORRUPT(NG_HEADER_BYTES - 8, "the header checksum does not match the header bytes 0..%u",
                      NG_HEADER_BYTES - 9);
     } else if (h->file_size != size) {
@@ -305,6 +290,30 @@ static lmp_status map_file(const char *path, void **map_out, uint64_t *size_out,
                          (unsigned long long)s->off, (unsigned long long)s->bytes);
         }
     }
+    return st;
+}
+
+/* Map the file and check the header and the section directory. */
+static lmp_status map_file(const char *path, void **map_out, uint64_t *size_out, ng_header *h, lmp_error *err)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot open: %s", strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        int e = errno;
+        close(fd);
+        return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot stat: %s", strerror(e));
+    }
+    uint64_t size = (uint64_t)sb.st_size;
+    if (size < 16) { /* nothing to map: check_header's message */
+        close(fd);
+        return check_header(path, NULL, size, h, err);
+    }
+    void *map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
+    int e = errno;
+    close(fd);
+    if (map == MAP_FAILED) return lmp_error_set_at(err, LMP_EIO, path, 0, "mmap failed: %s", strerror(e));
+    lmp_status st = check_header(path, map, size, h, err);
     if (st) {
         munmap(map, (size_t)size);
         return st;
@@ -315,11 +324,11 @@ static lmp_status map_file(const char *path, void **map_out, uint64_t *size_out,
 }
 
 /* Checksum of section i against the directory: LMP_OK or an error naming it. */
-static lmp_status check_sum(const char *path, const ng_header *h, const unsigned char *base, unsigned i,
+static lmp_status check_sum(const char *path, const ng_header *h, const unsigned char *data, unsigned i,
                             lmp_error *err)
 {
-    const ng_section *s = &h->sec[i];
-    uint64_t got = ng_checksum(base + s->off, s->bytes);
+    const ng_section *s = &h->sec[i]; /* data: its bytes */
+    uint64_t got = ng_checksum(data, s->bytes);
     if (got == s->sum) return LMP_OK;
     char name[64];
     ng_section_name(h, i, name, sizeof name);
@@ -352,6 +361,13 @@ static lmp_status check_padding(const char *path, const ng_header *h, const unsi
     return LMP_OK;
 }
 
+/* The metadata section's records (its checksum checked before), at meta. */
+static lmp_status check_meta(const char *path, const ng_header *h, const char *meta, lmp_error *err)
+{
+    if (ng_meta_valid(meta, h->sec[NG_SEC_META].bytes, h->n_meta)) return LMP_OK;
+    return CORRUPT(h->sec[NG_SEC_META].off, "the metadata section does not hold %u records", h->n_meta);
+}
+
 /* The common sections: checksums, then the vocabulary's structure (O(V)). */
 static lmp_status load_common(const char *path, const ng_header *h, const unsigned char *base, struct lmp_ngram *m,
                               lmp_error *err)
@@ -367,7 +383,7 @@ static lmp_status load_common(const char *path, const ng_header *h, const unsign
         return lmp_error_set_at(err, LMP_EFORMAT, path, 0,
                                 "corrupt binary model header (offset 32): vocabulary %llu, table %llu, unk %d",
                                 (unsigned long long)h->vocab_size, (unsigned long long)h->vcap, h->unk);
-    for (unsigned i = 0; !st && i < NG_SEC_COMMON; i++) st = check_sum(path, h, base, i, err);
+    for (unsigned i = 0; !st && i < NG_SEC_COMMON; i++) st = check_sum(path, h, base + h->sec[i].off, i, err);
     if (st) return st;
     m->order = h->order;
     m->vocab_size = h->vocab_size;
@@ -385,8 +401,7 @@ static lmp_status load_common(const char *path, const ng_header *h, const unsign
     m->eos = h->eos;
     m->unk = h->unk;
     m->flags = h->flags;
-    if (!ng_meta_valid(m->meta, m->meta_bytes, m->n_meta))
-        return CORRUPT(h->sec[NG_SEC_META].off, "the metadata section does not hold %u records", m->n_meta);
+    if ((st = check_meta(path, h, m->meta, err))) return st;
     /* offsets rise, each word ends with its NUL, the table holds valid ids with matching lengths */
     uint64_t prev = 0, off_stroff = h->sec[NG_SEC_STROFF].off, off_vtab = h->sec[NG_SEC_VTAB].off;
     if (m->stroff[0] != 0)
@@ -487,6 +502,66 @@ lmp_status lmp_ngram_load_binary(const char *path, lmp_ngram **out, lmp_error *e
     return LMP_OK;
 }
 
+/* n bytes at offset off of fd into buf; 0, or -1 with errno (0 at the end of the file). */
+static int read_at(int fd, void *buf, size_t n, uint64_t off)
+{
+    for (size_t done = 0; done < n;) {
+        ssize_t k = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            if (k == 0) errno = 0;
+            return -1;
+        }
+        done += (size_t)k;
+    }
+    return 0;
+}
+
+lmp_status ng_binary_peek_meta(const char *path, struct lmp_ngram *m, int *peeked, lmp_error *err)
+{
+    *peeked = 0;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot open: %s", strerror(errno));
+    unsigned char *hb = calloc(1, NG_HEADER_BYTES);
+    char *meta = NULL;
+    ng_header h;
+    struct stat sb;
+    lmp_status st = LMP_OK;
+    if (!hb) {
+        st = lmp_error_set(err, LMP_ENOMEM, "out of memory");
+    } else if (fstat(fd, &sb) != 0) {
+        st = lmp_error_set_at(err, LMP_EIO, path, 0, "cannot stat: %s", strerror(errno));
+    } else {
+        uint64_t size = (uint64_t)sb.st_size;
+        if (size >= 16 && read_at(fd, hb, size < NG_HEADER_BYTES ? (size_t)size : NG_HEADER_BYTES, 0))
+            st = lmp_error_set_at(err, LMP_EIO, path, 0, "cannot read the header: %s",
+                                  errno ? strerror(errno) : "the file shrank");
+        if (!st) st = check_header(path, hb, size, &h, err);
+    }
+    const ng_section *ms = &h.sec[NG_SEC_META];
+    if (!st && ms->bytes <= NG_PEEK_META_MAX) {
+        if (!(meta = malloc(ms->bytes ? (size_t)ms->bytes : 1)))
+            st = lmp_error_set(err, LMP_ENOMEM, "out of memory");
+        else if (read_at(fd, meta, (size_t)ms->bytes, ms->off))
+            st = lmp_error_set_at(err, LMP_EIO, path, 0, "cannot read the metadata section: %s",
+                                  errno ? strerror(errno) : "the file shrank");
+        if (!st) st = check_sum(path, &h, (const unsigned char *)meta, NG_SEC_META, err);
+        if (!st) st = check_meta(path, &h, meta, err);
+        if (!st) {
+            m->meta = meta;
+            m->meta_bytes = ms->bytes;
+            m->n_meta = h.n_meta;
+            m->meta_owned = 1;
+            meta = NULL;
+            *peeked = 1;
+        }
+    }
+    free(meta);
+    free(hb);
+    close(fd);
+    return st;
+}
+
 lmp_status lmp_ngram_verify(const char *path, lmp_ngram_verify_fn report, void *ctx, lmp_error *err)
 {
     if (!path) return lmp_error_set(err, LMP_EINVAL, "model path is NULL");
@@ -506,7 +581,7 @@ lmp_status lmp_ngram_verify(const char *path, lmp_ngram_verify_fn report, void *
     if (st) return st;
     const unsigned char *base = map;
     for (unsigned i = 0; !st && i < h.n_sections; i++) {
-        st = check_sum(path, &h, base, i, err);
+        st = check_sum(path, &h, base + h.sec[i].off, i, err);
         if (report) {
             char name[64];
             ng_section_name(&h, i, name, sizeof name);

@@ -466,6 +466,14 @@ void ng_common_sections(const struct lmp_ngram *m, ng_wsec *s);
 /* Lay out, checksum and write the sections behind the header, atomically. */
 lmp_status ng_write_sections(const char *path, ng_header *h, const ng_wsec *s, unsigned nsec, lmp_error *err);
 void ng_section_name(const ng_header *h, unsigned i, char *buf, size_t cap);
+/* The most metadata lmp_ngram_peek_tokens reads: lmprob writes a few records of at most 64 KiB. */
+#define NG_PEEK_META_MAX ((uint64_t)16 << 20)
+/* A binary model's header and metadata section, read with pread (the sections after it are not
+ * touched, so the cost does not grow with the model), into m's metadata (owned): the loader's
+ * checks of those two (header, directory, file size, metadata checksum and records), and its
+ * messages. *peeked = 1 when the metadata was read; 0 when the section is over NG_PEEK_META_MAX
+ * (left to the loader) or on an error. */
+lmp_status ng_binary_peek_meta(const char *path, struct lmp_ngram *m, int *peeked, lmp_error *err);
 
 /* ---- the trie layout (trie.c) ------------------------------------------------------ */
 

@@ -170,6 +170,17 @@ printf '# lmprob tokens: char\n\n\\data\\\nngram 1=3\n\n\\1-grams:\nnot ARPA\n' 
 printf '# lmprob tokens: gpt2\n\n\\data\\\nngram 1=3\n\n\\1-grams:\nnot ARPA\n' >"$TMPD/headg.arpa"
 expect_fail "ppl: --mode against the record, before the n-grams" "ppl: .*headc.arpa: the model was trained on char tokens.*expected --mode char" "$LMPROB" ppl --mode word "$TMPD/headc.arpa" tests/fixtures/train_small.txt
 expect_fail "generate: --mode against the record, before the n-grams" "generate: .*headc.arpa: the model was trained on char tokens" "$LMPROB" generate "$TMPD/headc.arpa" --mode byte
+# a binary model is peeked at through its header and metadata only: a damaged body (a flipped byte
+# of the unigrams) does not hide a contradicting --mode, and the load then names the damage
+expect_ok "train a char binary" "$LMPROB" train --order 2 --mode char -q -o "$TMPD/c2.bin" tests/fixtures/train_small.txt
+uni=$(od -An -tu8 -j744 -N8 "$TMPD/c2.bin" | tr -d ' ')  # section 0 (unigrams): its offset
+cp "$TMPD/c2.bin" "$TMPD/c2bad.bin"
+printf '\377' | dd of="$TMPD/c2bad.bin" bs=1 seek=$((uni + 3)) conv=notrunc 2>/dev/null
+cmp -s "$TMPD/c2.bin" "$TMPD/c2bad.bin" && bad "the damaged copy of c2.bin is the same" || ok
+expect_fail "ppl: --mode against a binary's record, body damaged" "ppl: .*c2bad.bin: the model was trained on char tokens" "$LMPROB" ppl --mode word "$TMPD/c2bad.bin" tests/fixtures/train_small.txt
+"$LMPROB" ppl --mode word "$TMPD/c2bad.bin" tests/fixtures/train_small.txt >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] && ok || bad "ppl --mode word on a char binary: exit $rc, expected 2 (usage)"
+expect_fail "ppl: a damaged binary body, found by the load" "ppl: .*c2bad.bin: corrupt binary model .*section 0 \\(unigrams" "$LMPROB" ppl "$TMPD/c2bad.bin" tests/fixtures/train_small.txt
 expect_fail "next: GPT-2 tokens without a vocabulary, before the n-grams" "next: GPT-2 vocabulary: .*nodir: cannot open" "$LMPROB" next "$TMPD/headg.arpa" --gpt2-vocab "$TMPD/nodir"
 early "train: temporary folder missing" "train: temporary folder .*/nodir \(--temp-dir\): No such file" "$LMPROB" train --order 2 --temp-dir "$TMPD/nodir" --output "$TMPD/m.arpa" -
 early "train: input missing" "train: .*nope.txt: cannot open" "$LMPROB" train --order 2 --output "$TMPD/m.arpa" "$TMPD/nope.txt"
