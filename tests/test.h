@@ -88,6 +88,38 @@ static inline long test_scaled(long n, long lo)
     return n / 10 > lo ? n / 10 : (lo < n ? lo : n);
 }
 
+/* The programs that read files open them relative to the repository's root (tests/fixtures/...,
+ * ../shared beside the repository), where tests/run.sh runs them. Run from another folder, such
+ * a program first goes to the root: the current folder when it holds tests/fixtures, else the
+ * nearest folder above the program's own (build/tests/x, build/asan/tests/x) that does. None:
+ * a message and exit 2, rather than every check failing on a missing file, or a crash on a
+ * model that did not load. Call it first in main. */
+#include <sys/stat.h>
+#include <unistd.h>
+static inline int test_has_fixtures_(const char *dir)
+{
+    char p[4200];
+    struct stat sb;
+    snprintf(p, sizeof p, "%s/tests/fixtures", dir);
+    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+static inline void test_chdir_root(const char *argv0)
+{
+    if (test_has_fixtures_(".")) return;
+    const char *slash = strrchr(argv0, '/');
+    char dir[4096];
+    size_t n = slash ? (size_t)(slash - argv0) : 0;
+    if (slash && n + 6 * 3 < sizeof dir) {
+        memcpy(dir, argv0, n);
+        dir[n] = '\0';
+        for (int up = 0; up < 6; up++, strcat(dir, "/.."))
+            if (test_has_fixtures_(dir) && chdir(dir) == 0) return;
+    }
+    fprintf(stderr, "%s: tests/fixtures not found in the current folder nor above the program: run it from the "
+                    "repository's root\n", argv0);
+    exit(2);
+}
+
 /* Run one test function `static void name(void)`. */
 #define RUN(name)                                                                        \
     do {                                                                                 \

@@ -432,6 +432,7 @@ static void test_xz_dictionary_limit(void)
 
 int main(int argc, char **argv)
 {
+    test_chdir_root(argv[0]);
     (void)argc;
     RUN(test_words_and_lines);
     RUN(test_unk_is_a_word);

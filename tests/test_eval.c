@@ -385,8 +385,8 @@ static void test_kl(void)
 
 int main(int argc, char **argv)
 {
+    test_chdir_root(argv[0]);
     (void)argc;
-    (void)argv;
     RUN(test_against_python);
     RUN(test_every_length);
     RUN(test_single_window_is_chain_rule);

@@ -873,6 +873,7 @@ static void test_attention_levels(void)
 
 int main(int argc, char **argv)
 {
+    test_chdir_root(argv[0]);
     const char *sh = getenv("LMP_SHARED");
     snprintf(shared_dir, sizeof shared_dir, "%s", sh ? sh : "../shared");
     if (load_reference() != 0) {

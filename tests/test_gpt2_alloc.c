@@ -98,6 +98,7 @@ static void test_push_allocates_nothing(void)
 
 int main(int argc, char **argv)
 {
+    test_chdir_root(argv[0]);
     (void)argc;
     RUN(test_push_allocates_nothing);
     return TEST_SUMMARY();

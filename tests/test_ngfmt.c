@@ -675,6 +675,7 @@ static void test_verify_sections(void)
 
 int main(int argc, char **argv)
 {
+    test_chdir_root(argv[0]);
     snprintf(tmpdir, sizeof tmpdir, "/tmp/lmprob-test-ngfmt-XXXXXX");
     if (!mkdtemp(tmpdir)) {
         perror("mkdtemp");

@@ -638,6 +638,7 @@ static void test_binary_errors(void)
 
 int main(int argc, char **argv)
 {
+    test_chdir_root(argv[0]);
     (void)argc;
     snprintf(tmpdir, sizeof tmpdir, "/tmp/lmp_test_ngram.%ld", (long)getpid());
     char cmd[320];

@@ -985,6 +985,7 @@ static void test_damaged_vocabularies(void)
 
 int main(int argc, char **argv)
 {
+    test_chdir_root(argv[0]);
     (void)argc;
     vocab_dir = getenv("LMPROB_GPT2_VOCAB");
     if (!vocab_dir || !*vocab_dir) vocab_dir = "build/gpt2";

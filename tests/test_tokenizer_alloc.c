@@ -134,6 +134,7 @@ static void test_no_allocation_per_token(void)
 
 int main(int argc, char **argv)
 {
+    test_chdir_root(argv[0]);
     (void)argc;
     const char *vocab = getenv("LMPROB_GPT2_VOCAB");
     lmp_error err;

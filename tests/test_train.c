@@ -794,6 +794,7 @@ static void test_write_arpa(void)
 
 int main(int argc, char **argv)
 {
+    test_chdir_root(argv[0]);
     (void)argc;
     RUN(test_mle_direct_count);
     RUN(test_laplace_direct_count);
