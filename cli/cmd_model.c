@@ -13,7 +13,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lmprob model info [--json] MODEL\n"
-            "       lmprob model convert [--to arpa|binary|trie] [-q BITS] [-b BITS] [--sort keep|context] IN OUT\n"
+            "       lmprob model convert [--to arpa|binary|trie] [--prob-bits BITS] [--backoff-bits BITS] [--sort keep|context] IN OUT\n"
             "       lmprob model verify [--json] MODEL\n"
             "\n"
             "info     order, n-gram counts, vocabulary, the file's format and layout, the model's record\n"
@@ -23,9 +23,11 @@ static void usage(FILE *f)
             "           arpa    ARPA text (.arpa; '-' = stdout)\n"
             "           binary  the hashed layout (.bin): fastest to query, about the ARPA's size\n"
             "           trie    the compact trie layout (.trie): a quarter of the ARPA's size, exact values\n"
-            "                   unless -q/-b quantise them\n"
-            "  -q BITS          (trie) quantise the probabilities of orders >= 2 to BITS (1..24) bits\n"
-            "  -b BITS          (trie) quantise the backoffs to BITS (2..24) bits (default: -q's value)\n"
+            "                   unless --prob-bits/--backoff-bits quantise them\n"
+            "  --prob-bits BITS (trie) quantise the probabilities of orders >= 2 to BITS (1..24) bits\n"
+            "                   (KenLM's build_binary -q; -q is train's --quiet here)\n"
+            "  --backoff-bits BITS, -b BITS\n"
+            "                   (trie) quantise the backoffs to BITS (2..24) bits (default: --prob-bits's value)\n"
             "  --sort ORDER     (arpa) keep: the n-grams in the order the model holds them (default; an\n"
             "                   lmplz file comes back byte for byte); context: sorted by their words'\n"
             "                   positions in \\1-grams, the order IRSTLM's compile-lm needs (what\n"
@@ -35,7 +37,7 @@ static void usage(FILE *f)
             "         damaged section\n"
             "\n"
             "examples: lmprob model convert ptb5.arpa ptb5.bin\n"
-            "          lmprob model convert -q 8 -b 8 ptb5.arpa ptb5.trie\n"
+            "          lmprob model convert --prob-bits 8 -b 8 ptb5.arpa ptb5.trie\n"
             "          lmprob model info ptb5.trie\n"
             "          lmprob model verify ptb5.trie\n");
 }
@@ -153,7 +155,10 @@ static int model_convert(int argc, char **argv)
     int to_kind = -1;
     const cli_opt opts[] = {
         {.name = "--to", .kind = CLI_OPT_CHOICE, .dest = &to_kind, .choices = tos, .expect = "arpa, binary (hashed) or trie"},
-        {.name = "--prob-bits", .alias = "-q", .kind = CLI_OPT_LONG, .dest = &qb, .lo = 1, .hi = 24, .expect = "a number of bits from 1 to 24"},
+        {.name = "--prob-bits", .kind = CLI_OPT_LONG, .dest = &qb, .lo = 1, .hi = 24, .expect = "a number of bits from 1 to 24"},
+        /* -q is --quiet (train): one meaning for one spelling (docs/cli.md) */
+        {.name = "-q", .alias = "--prob-bits", .kind = CLI_OPT_RENAMED,
+         .expect = "the probabilities' bits, 1..24 (KenLM's build_binary -q; -q is train's --quiet)"},
         {.name = "--backoff-bits", .alias = "-b", .kind = CLI_OPT_LONG, .dest = &bb, .lo = 2, .hi = 24, .expect = "a number of bits from 2 to 24"},
         {.name = "--sort", .kind = CLI_OPT_CHOICE, .dest = &sort, .choices = sorts, .expect = "keep or context"},
     };
@@ -182,11 +187,11 @@ static int model_convert(int argc, char **argv)
         return CLI_USAGE;
     }
     if ((qbits || bbits) && kind != TRIE) {
-        cli_error("model convert: -q/-b: quantisation is for the trie layout, expected --to trie or OUT.trie");
+        cli_error("model convert: --prob-bits/--backoff-bits: quantisation is for the trie layout, expected --to trie or OUT.trie");
         return CLI_USAGE;
     }
     if (bbits && !qbits) {
-        cli_error("model convert: -b %u: expected -q as well (as KenLM's build_binary)", bbits);
+        cli_error("model convert: --backoff-bits %u: expected --prob-bits as well (as KenLM's build_binary)", bbits);
         return CLI_USAGE;
     }
     if (order != LMP_ARPA_ORDER_KEEP && kind != ARPA) {

@@ -64,7 +64,7 @@ static int set_value(const char *cmd, const char *name, const cli_opt *o, const 
     case CLI_OPT_FLAG: return 0; /* not reached: flags take no value */
     case CLI_OPT_STR:
         if (!*v) {
-            cli_error("%s: %s: expected a name, got ''", cmd, name);
+            cli_error("%s: %s: expected %s, got ''", cmd, name, o->expect ? o->expect : "a name");
             return -1;
         }
         if (o->count) { /* a repeated option (kl's --model A --model B): each into the next slot */

@@ -54,12 +54,12 @@ stats              | n                          | $TMPD/nums.txt                
 fit                | n                          | --degree 1 $TMPD/xy.txt                       | --degree 1 -
 bayes disease      | n                          | --tests 2                                     | none
 bayes joint        | n                          | --table 0.1,0.2;0.3,0.4                       | none
-bayes beta         | n                          | --a 2 --b 2 --heads 7 --n 10                  | none
+bayes beta         | n                          | --a 2 --b 2 --heads 7 --trials 10             | none
 nn init            | r n                        | --kind he_normal --fan-in 4                   | none
 nn layernorm       | n                          | --x 1,2,3                                     | none
-nn reparam         | r n                        | --mu 0,1 --sigma 1,2                          | none
+nn reparam         | r n                        | --mean 0,1 --std 1,2                          | none
 experiment mc      | r n                        | --max-pow 1                                   | none
-experiment rule    | r n                        | --n 1000                                      | none
+experiment rule    | r n                        | --draws 1000                                  | none
 experiment clt     | r n                        | --repeats 2 --n-sums 100 --terms 5            | none
 experiment biasvar | r n                        | --datasets 3                                  | none
 experiment disease | r n                        | --population 1000                             | none

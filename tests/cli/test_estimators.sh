@@ -21,7 +21,7 @@ else
   train_nltk lidstone --estimator addk --k 0.1
   train_nltk mle --estimator mle
   train_nltk stupid --estimator stupid
-  train_nltk stupid2 --estimator stupid --alpha 0.25
+  train_nltk stupid2 --estimator stupid --backoff-factor 0.25
   # one python run for all (importing nltk is most of its time); a line per model
   if $PY "$REF" "$LMPROB" 2 "$FIX" "$TMPD/wb.arpa:wb" "$TMPD/abs.arpa:abs:0.75" "$TMPD/laplace.arpa:lidstone:1" \
        "$TMPD/lidstone.arpa:lidstone:0.1" "$TMPD/mle.arpa:mle" "$TMPD/stupid.arpa:stupid:0.4" \
@@ -56,7 +56,7 @@ expect_out "ppl takes a normalised model as before" '^Perplexity including OOVs'
 
 # Bad options: usage errors, nothing written.
 expect_fail "--discount 0" "--discount: expected 0 < D <= 1, got '0'" "$LMPROB" train --order 2 --estimator abs --discount 0 -o "$TMPD/bad.arpa" "$FIX"
-expect_fail "--alpha 2" "--alpha: expected 0 < alpha <= 1, got '2'" "$LMPROB" train --order 2 --estimator stupid --alpha 2 -o "$TMPD/bad.arpa" "$FIX"
+expect_fail "--backoff-factor 2" "--backoff-factor: expected a backoff factor in \\(0, 1\\], got '2'" "$LMPROB" train --order 2 --estimator stupid --backoff-factor 2 -o "$TMPD/bad.arpa" "$FIX"
 expect_fail "--gt-max x" "--gt-max: expected one count per order" "$LMPROB" train --order 2 --estimator katz --gt-max x -o "$TMPD/bad.arpa" "$FIX"
 expect_fail "--gt-max 99" "--gt-max: expected one count per order from 0 to 20, e.g. '1 7 7', got '99'" "$LMPROB" train --order 2 --estimator katz --gt-max 99 -o "$TMPD/bad.arpa" "$FIX"
 expect_fail "--nltk with katz" "NLTK conventions with the katz estimator" "$LMPROB" train --order 2 --estimator katz --nltk -o "$TMPD/bad.arpa" "$FIX"

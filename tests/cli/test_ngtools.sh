@@ -68,7 +68,7 @@ no_file "mix missing held-out" "$TMPD/x.arpa"
 expect_fail "mix empty held-out" "empty.txt: empty held-out text" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --held-out "$TMPD/empty.txt" --output "$TMPD/x.arpa"
 no_file "mix empty held-out" "$TMPD/x.arpa"
 expect_fail "mix output dir missing" "output: .*nodir" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --output "$TMPD/nodir/x.arpa"
-expect_fail "mix --tol" "--tol: expected T > 0" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --held-out "$TMPD/both.txt" --tol 0
+expect_fail "mix --tol" "--tol: expected a tolerance > 0" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --held-out "$TMPD/both.txt" --tol 0
 expect_fail "mix bad option" "unknown option '--frobnicate'" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --frobnicate
 
 # ---- prune ------------------------------------------------------------------------------
