@@ -23,7 +23,8 @@
  *
  * One spelling, one meaning: a flag name (or its other spelling) has one kind, domain and
  * message in every command; where a name had two meanings the other use was renamed and the
- * old spelling is a CLI_OPT_RENAMED entry (docs/cli.md "One name, one meaning"). */
+ * old spelling is a CLI_OPT_RENAMED entry (docs/cli.md "One name, one meaning"). "--list-options"
+ * prints a command's table (cli_parse), which tests/cli/test_cli.sh reads to check that rule. */
 #ifndef LMPROB_CLI_OPT_H
 #define LMPROB_CLI_OPT_H
 
@@ -81,7 +82,9 @@ typedef struct cli_opt {
 /* Parse argv[1..argc-1] (argv[0] is the command's name) against opts[0..nopts-1].
  * Positionals go to pos[0..maxpos-1] in order; *npos is their number. Returns CLI_OK,
  * CLI_HELP, or CLI_USAGE after printing why (unknown option, bad value, more than
- * maxpos positionals). `cmd` prefixes the messages ("dist", "nn init"). */
+ * maxpos positionals). `cmd` prefixes the messages ("dist", "nn init").
+ * "--list-options" prints the table to stdout (one line a spelling: cmd, name, other spelling,
+ * kind and domain, message) and exits 0: an audit aid for tests/cli/test_cli.sh. */
 int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t nopts, const char **pos,
               size_t maxpos, size_t *npos);
 
