@@ -13,7 +13,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lmprob model info [--json] MODEL\n"
-            "       lmprob model convert [--to arpa|binary|trie] [--prob-bits BITS] [--backoff-bits BITS] [--sort keep|context] IN OUT\n"
+            "       lmprob model convert [--to arpa|binary|trie] [-q BITS] [-b BITS] [--sort keep|context] IN OUT\n"
             "       lmprob model verify [--json] MODEL\n"
             "\n"
             "info     order, n-gram counts, vocabulary, the file's format and layout, the model's record\n"
@@ -24,8 +24,8 @@ static void usage(FILE *f)
             "           binary  the hashed layout (.bin): fastest to query, about the ARPA's size\n"
             "           trie    the compact trie layout (.trie): a quarter of the ARPA's size, exact values\n"
             "                   unless --prob-bits/--backoff-bits quantise them\n"
-            "  --prob-bits BITS (trie) quantise the probabilities of orders >= 2 to BITS (1..24) bits\n"
-            "                   (KenLM's build_binary -q; -q is train's --quiet here)\n"
+            "  --prob-bits BITS, -q BITS\n"
+            "                   (trie) quantise the probabilities of orders >= 2 to BITS (1..24) bits\n"
             "  --backoff-bits BITS, -b BITS\n"
             "                   (trie) quantise the backoffs to BITS (2..24) bits (default: --prob-bits's value)\n"
             "  --sort ORDER     (arpa) keep: the n-grams in the order the model holds them (default; an\n"
@@ -37,7 +37,7 @@ static void usage(FILE *f)
             "         damaged section\n"
             "\n"
             "examples: lmprob model convert ptb5.arpa ptb5.bin\n"
-            "          lmprob model convert --prob-bits 8 -b 8 ptb5.arpa ptb5.trie\n"
+            "          lmprob model convert -q 8 -b 8 ptb5.arpa ptb5.trie\n"
             "          lmprob model info ptb5.trie\n"
             "          lmprob model verify ptb5.trie\n");
 }
@@ -155,10 +155,8 @@ static int model_convert(int argc, char **argv)
     int to_kind = -1;
     const cli_opt opts[] = {
         {.name = "--to", .kind = CLI_OPT_CHOICE, .dest = &to_kind, .choices = tos, .expect = "arpa, binary (hashed) or trie"},
-        {.name = "--prob-bits", .kind = CLI_OPT_LONG, .dest = &qb, .lo = 1, .hi = 24, .expect = "a number of bits from 1 to 24"},
-        /* -q is --quiet (train): one meaning for one spelling (docs/cli.md) */
-        {.name = "-q", .alias = "--prob-bits", .kind = CLI_OPT_RENAMED,
-         .expect = "the probabilities' bits, 1..24 (KenLM's build_binary -q; -q is train's --quiet)"},
+        /* -q and -b as KenLM's build_binary spells them; train's quiet switch is --quiet only (docs/cli.md) */
+        {.name = "--prob-bits", .alias = "-q", .kind = CLI_OPT_LONG, .dest = &qb, .lo = 1, .hi = 24, .expect = "a number of bits from 1 to 24"},
         {.name = "--backoff-bits", .alias = "-b", .kind = CLI_OPT_LONG, .dest = &bb, .lo = 2, .hi = 24, .expect = "a number of bits from 2 to 24"},
         {.name = "--sort", .kind = CLI_OPT_CHOICE, .dest = &sort, .choices = sorts, .expect = "keep or context"},
     };

@@ -195,7 +195,9 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
         CLI_OPT_GPT2_VOCAB(&gpt2_vocab),
         {.name = "--utf8-replace", .kind = CLI_OPT_FLAG, .dest = &utf8_replace},
         {.name = "--skip-markers", .kind = CLI_OPT_FLAG, .dest = &skip_markers},
-        {.name = "--quiet", .alias = "-q", .kind = CLI_OPT_FLAG, .dest = &quiet},
+        {.name = "--quiet", .kind = CLI_OPT_FLAG, .dest = &quiet},
+        /* -q is model convert's probability bits (KenLM's build_binary -q): one meaning a spelling */
+        {.name = "-q", .alias = "--quiet", .kind = CLI_OPT_RENAMED, .expect = "no value (train's quiet switch)"},
     };
     int rc = cli_parse("train", argc, argv, table, CLI_NOPTS(table), &input, 1, NULL);
     if (rc == CLI_HELP) {

@@ -65,6 +65,9 @@ expect_out "quantised info" '"prob_bits": 8, "backoff_bits": 8' "$LMPROB" model 
 expect_out "quantised info text" 'quantised to 8 bits, backoffs to 8 bits' "$LMPROB" model info "$TMPD/q.trie"
 expect_fail "--prob-bits without trie" "quantisation is for the trie layout" "$LMPROB" model convert --prob-bits 8 "$FIX/tiny.arpa" "$TMPD/q.bin"
 expect_fail "--prob-bits 30" "expected a number of bits from 1 to 24, got '30'" "$LMPROB" model convert --prob-bits 30 "$FIX/tiny.arpa" "$TMPD/q.trie"
+expect_ok "quantised trie, KenLM's -q" "$LMPROB" model convert -q 8 -b 8 "$FIX/tiny.arpa" "$TMPD/q_kenlm.trie"
+if cmp -s "$TMPD/q.trie" "$TMPD/q_kenlm.trie"; then ok; else bad "-q 8 and --prob-bits 8 write different tries"; fi
+expect_fail "train -q" "train: -q is now --quiet" "$LMPROB" train -q --order 2 --output "$TMPD/never.arpa" "$TMPD/text.txt"
 expect_fail "-b alone" "expected --prob-bits as well" "$LMPROB" model convert -b 8 "$FIX/tiny.arpa" "$TMPD/q2.trie"
 expect_fail "--sort binary" "expected ARPA output" "$LMPROB" model convert --sort context "$FIX/tiny.arpa" "$TMPD/s.bin"
 expect_fail "--sort bad" "--sort: expected keep or context, got 'frob'" "$LMPROB" model convert --sort frob "$FIX/tiny.arpa" "$TMPD/s.arpa"
