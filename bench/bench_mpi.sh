@@ -39,7 +39,7 @@ line() { # who wall rss_kb
 }
 # lmprob train and lmprob-mpi write to the same path, so that the command line recorded in the
 # model's metadata is the same and the files can be compared byte for byte.
-/usr/bin/time -f '%e %M' -o "$tmp/l" "$BUILD/lmprob" train -q --order 5 --memory "$MEM" --output "$tmp/m.arpa" "$corpus" || exit 1
+/usr/bin/time -f '%e %M' -o "$tmp/l" "$BUILD/lmprob" train --quiet --order 5 --memory "$MEM" --output "$tmp/m.arpa" "$corpus" || exit 1
 mv "$tmp/m.arpa" "$tmp/ref.arpa"
 echo "# bench_mpi: the model has $(grep '^ngram ' "$tmp/ref.arpa" | sed 's/ngram //' | tr '\n' ' ')n-grams"
 read -r lw lr <"$tmp/l"
@@ -48,7 +48,7 @@ for np in 1 2 4; do
   rm -f "$tmp"/r.*
   s0=$(date +%s.%N)
   LMPROB_MPI_STATS=1 mpirun_n "$np" sh -c 'exec /usr/bin/time -f "%e %M" -o "$0.$OMPI_COMM_WORLD_RANK" "$@"' "$tmp/r" \
-    "$BUILD/lmprob-mpi" train -q --order 5 --memory "$MEM" --output "$tmp/m.arpa" "$corpus" 2>"$tmp/stats" || { cat "$tmp/stats" >&2; exit 1; }
+    "$BUILD/lmprob-mpi" train --quiet --order 5 --memory "$MEM" --output "$tmp/m.arpa" "$corpus" 2>"$tmp/stats" || { cat "$tmp/stats" >&2; exit 1; }
   wall=$(echo "$(date +%s.%N) - $s0" | bc)
   cmp -s "$tmp/m.arpa" "$tmp/ref.arpa" && same="identical to lmprob train's" || same="DIFFERENT from lmprob train's"
   rss=$(cat "$tmp"/r.* | awk '{ if ($2 > m) m = $2 } END { print m }')

@@ -113,7 +113,7 @@ kppl_of() { "$KENLM_BIN/query" -v summary "$1" <"$2" 2>/dev/null | sed -n 's/^Pe
 trie() {  # $1 corpus
   local c=$1 o=5 a="$WORK/${1}5.arpa" test="$WORK/$1.test.txt" tokens
   "$LMPROB" model info "$WORK/$c$o.trie" >/dev/null 2>&1 || "$LMPROB" model convert "$a" "$WORK/$c$o.trie"
-  "$LMPROB" model info "$WORK/$c$o.q8.trie" >/dev/null 2>&1 || "$LMPROB" model convert -q 8 -b 8 "$a" "$WORK/$c$o.q8.trie"
+  "$LMPROB" model info "$WORK/$c$o.q8.trie" >/dev/null 2>&1 || "$LMPROB" model convert --prob-bits 8 -b 8 "$a" "$WORK/$c$o.q8.trie"
   [ -s "$WORK/$c$o.trie.klm" ] || "$KENLM_BIN/build_binary" -S 10% trie "$a" "$WORK/$c$o.trie.klm" >/dev/null 2>&1
   [ -s "$WORK/$c$o.q8.trie.klm" ] || "$KENLM_BIN/build_binary" -S 10% -q 8 -b 8 trie "$a" "$WORK/$c$o.q8.trie.klm" >/dev/null 2>&1
   [ -s "$WORK/$c$o.a22.trie.klm" ] || "$KENLM_BIN/build_binary" -S 10% -a 22 trie "$a" "$WORK/$c$o.a22.trie.klm" >/dev/null 2>&1

@@ -38,7 +38,7 @@ for corpus in ptb:../shared/data/ptb/ptb.train.txt wt2:../shared/data/wikitext-2
   for order in 3 5; do
     rm -f "$tmp/l" "$tmp/k"
     for _ in $(seq "$RUNS"); do
-      measure l "$LMPROB" train -q --order "$order" --output "$tmp/l.arpa" "$tmp/$key.txt" || exit 1
+      measure l "$LMPROB" train --quiet --order "$order" --output "$tmp/l.arpa" "$tmp/$key.txt" || exit 1
       measure k "$KENLM_BIN/lmplz" -o "$order" -S 10% -T "$tmp/" --text "$tmp/$key.txt" --arpa "$tmp/k.arpa" || exit 1
     done
     lw=$(median "$tmp/l" 1) kw=$(median "$tmp/k" 1)

@@ -249,6 +249,14 @@ int cli_parse_double_list(const char *opt, const char *s, double **out, size_t *
     return cli_parse_number_list(opt, s, CLI_NUM_FINITE, out, n);
 }
 
+int cli_probs_check(const char *cmd, const char *flag, double *p, size_t n, int normalize)
+{
+    lmp_error e;
+    if (lmp_prob_check(p, n, normalize, &e) == LMP_OK) return 0;
+    cli_error("%s: %s: %s%s", cmd, flag, e.msg, strstr(e.msg, "summing to 1") ? " (--normalize divides by the sum)" : "");
+    return -1;
+}
+
 /* Numbers from a file or stdin, separated by whitespace and/or commas. With
  * rows != NULL every non-blank line is a row and all rows must be as long as
  * the first. */

@@ -60,6 +60,12 @@ int cli_parse_number_list(const char *opt, const char *s, int allow_inf, double 
  * "-inf"/"inf" only when allow_inf. *out is malloc'd; caller frees. */
 int cli_read_doubles(const char *path, int allow_inf, double **out, size_t *n);
 
+/* A distribution's probabilities (dist --p, info --p/--q: CLI_OPT_PROBS) by the library's rule
+ * (lmp_prob_check: each >= 0, summing to 1 within 1e-9, or divided by their sum when
+ * normalize), so that both commands refuse the same values with the same message:
+ * "<cmd>: <flag>: <why>". Returns 0, or -1 after printing it. */
+int cli_probs_check(const char *cmd, const char *flag, double *p, size_t n, int normalize);
+
 /* A table: every non-blank line is a row of finite numbers (whitespace or
  * commas), all rows as long as the first; errors name file and line.
  * *out is row-major and malloc'd; caller frees. */
@@ -167,11 +173,8 @@ typedef struct cli_lm_opts {
 #define CLI_LM_OPTS_INIT {LMP_LM_TOKENS_DEFAULT, 0, 0, 0, 0, NULL}
 #define CLI_OPTS_LM(o) \
     CLI_OPT_MODE(&(o).mode), CLI_OPT_THREADS(&(o).threads), CLI_OPT_GPT2_VOCAB(&(o).vocab), CLI_OPT_VOCAB_RENAMED
-#define CLI_OPTS_LM_WINDOW(o)                                                                                         \
-    {.name = "--window", .kind = CLI_OPT_LONG, .dest = &(o).window, .lo = 2, .hi = 1e15,                             \
-     .expect = "a window of >= 2 tokens", .seen = &(o).windows_given},                                             \
-    {.name = "--stride", .kind = CLI_OPT_LONG, .dest = &(o).stride, .lo = 1, .hi = 1e15, .expect = "a stride >= 1", \
-     .seen = &(o).windows_given}
+#define CLI_OPTS_LM_WINDOW(o) \
+    CLI_OPT_WINDOW(&(o).window, &(o).windows_given), CLI_OPT_STRIDE(&(o).stride, &(o).windows_given)
 
 /* The model of a command that takes it as an argument or as --model (ppl, next, kl, generate):
  * *model = the one given; prints the error and returns -1 when both are given. */

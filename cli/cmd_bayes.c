@@ -13,7 +13,7 @@ static void usage(FILE *f)
 {
     fputs("usage: lmprob bayes disease [--prior P] [--sensitivity S] [--fpr F] [--tests N | --results +,-,...] [--json]\n"
           "       lmprob bayes joint --table \"a,b;c,d\" [--normalize] [--tol T] [--json]\n"
-          "       lmprob bayes beta --a A --b B --heads H --n N [--json]\n"
+          "       lmprob bayes beta --a A --b B --heads H --trials N [--json]\n"
           "\n"
           "disease  P(condition | k positive tests) for k = 0..N by Bayes' rule, each posterior the next\n"
           "         prior; P(+) by total probability. Defaults: the chapter's prior 0.001, sensitivity\n"
@@ -21,11 +21,11 @@ static void usage(FILE *f)
           "         negative (-) results instead (a negative has likelihoods 1 - S and 1 - F).\n"
           "joint    a table P(X = row, Y = column): rows separated by ';', cells by ','. Prints the\n"
           "         marginals, P(Y|X), P(X|Y) and max |P(x,y) - P(x)P(y)| (independent when <= T,\n"
-          "         default 1e-9). Cells must be in [0, 1] and sum to 1 within 1e-9, unless\n"
+          "         T > 0, default 1e-9). Cells must be in [0, 1] and sum to 1 within 1e-9, unless\n"
           "         --normalize divides counts/weights by their total.\n"
           "beta     Beta(A, B) prior, H heads in N trials: posterior Beta(A+H, B+N-H), its mean and mode,\n"
           "         and the log marginal likelihood log P(H | N) (scipy.stats.betabinom.logpmf).\n\n"
-           "example: lmprob bayes beta --a 2 --b 2 --heads 7 --n 10 --json\n",
+           "example: lmprob bayes beta --a 2 --b 2 --heads 7 --trials 10 --json\n",
           f);
 }
 
@@ -63,7 +63,7 @@ static int disease(int argc, char **argv)
     const cli_opt opts[] = {
         CLI_OPT_JSON(&json), CLI_OPT_PROB("--prior", &prior), CLI_OPT_PROB("--sensitivity", &sens),
         CLI_OPT_PROB("--fpr", &fpr),
-        {.name = "--tests", .kind = CLI_OPT_LONG, .dest = &tests, .lo = 0, .hi = 100000, .expect = "an integer in 0..100000", .seen = &have_tests},
+        CLI_OPT_TESTS(&tests, &have_tests),
         {.name = "--results", .kind = CLI_OPT_STR, .dest = &results},
     };
     int rc = cli_parse("bayes disease", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL, usage);
@@ -208,7 +208,7 @@ static int joint(int argc, char **argv)
         CLI_OPT_JSON(&json),
         {.name = "--normalize", .kind = CLI_OPT_FLAG, .dest = &normalize},
         {.name = "--table", .kind = CLI_OPT_STR, .dest = &table},
-        {.name = "--tol", .kind = CLI_OPT_DOUBLE, .dest = &tol, .lo = 0, .hi = 1e300, .expect = "a tolerance >= 0"},
+        CLI_OPT_TOL(&tol),
     };
     int rc = cli_parse("bayes joint", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL, usage);
     if (rc) return rc;
@@ -267,19 +267,20 @@ static int beta(int argc, char **argv)
     int json = 0;
     const cli_opt opts[] = {
         CLI_OPT_JSON(&json),
-        {.name = "--a", .kind = CLI_OPT_DOUBLE, .dest = &a, .lo = 0, .hi = 1e300, .lo_open = 1, .expect = "a > 0"},
-        {.name = "--b", .kind = CLI_OPT_DOUBLE, .dest = &b, .lo = 0, .hi = 1e300, .lo_open = 1, .expect = "b > 0"},
+        CLI_OPT_BETA_A(&a, NULL), CLI_OPT_BETA_B(&b, NULL),
         {.name = "--heads", .kind = CLI_OPT_LONG, .dest = &heads, .lo = 0, .hi = 1e15, .expect = CLI_DOMAIN_COUNT},
-        CLI_OPT_COUNT(&n),
+        /* trials, as dist binomial's: -n and --n are how many to draw in every command */
+        CLI_OPT_TRIALS(&n, NULL), CLI_OPT_N_RENAMED("--trials", "the number of trials"),
+        {.name = "-n", .alias = "--trials", .kind = CLI_OPT_RENAMED, .expect = "the number of trials (-n, --n: how many to draw)"},
     };
     int rc = cli_parse("bayes beta", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL, usage);
     if (rc) return rc;
     if (isnan(a) || isnan(b) || heads < 0 || n < 0) {
-        cli_error("bayes beta: expected --a A --b B --heads H --n N (all four)");
+        cli_error("bayes beta: expected --a A --b B --heads H --trials N (all four)");
         return CLI_USAGE;
     }
     if (heads > n) {
-        cli_error("bayes: --heads %ld: expected at most --n %ld", heads, n);
+        cli_error("bayes: --heads %ld: expected at most --trials %ld", heads, n);
         return CLI_FAIL;
     }
     double mean = lmp_bayes_beta_posterior_mean(a, b, heads, n), mode = lmp_bayes_beta_posterior_mode(a, b, heads, n);

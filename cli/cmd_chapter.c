@@ -715,8 +715,7 @@ int cmd_chapter(int argc, char **argv)
     c.f = stdout;
     c.seed = CLI_DEFAULT_SEED;
     c.clt_repeats = 500;
-    c.window = 1024;
-    c.stride = 512;
+    long window = 1024, stride = 512; /* ppl's options (CLI_OPT_WINDOW, CLI_OPT_STRIDE) into c below */
     int list = 0;
     int want[NSECTIONS] = {0}, any = 0;
     lmp_rng_kind rk = LMP_RNG_NUMPY_LEGACY;
@@ -726,14 +725,14 @@ int cmd_chapter(int argc, char **argv)
         {.name = "--clt-repeats", .kind = CLI_OPT_LONG, .dest = &c.clt_repeats, .lo = 0, .hi = 1e15, .expect = "R >= 0"},
         {.name = "--model", .kind = CLI_OPT_STR, .dest = &c.model},
         {.name = "--text", .kind = CLI_OPT_STR, .dest = &c.text},
-        /* the domains of ppl's --window/--stride (CLI_OPTS_LM_WINDOW) */
-        {.name = "--window", .kind = CLI_OPT_SIZE, .dest = &c.window, .lo = 2, .hi = 1e15, .expect = "a window of >= 2 tokens"},
-        {.name = "--stride", .kind = CLI_OPT_SIZE, .dest = &c.stride, .lo = 1, .hi = 1e15, .expect = "a stride >= 1"},
+        CLI_OPT_WINDOW(&window, NULL), CLI_OPT_STRIDE(&stride, NULL),
     };
     const char *pos[64];
     size_t npos = 0;
     int prc = cli_parse("chapter", argc, argv, opts, CLI_NOPTS(opts), pos, 64, &npos, usage);
     if (prc) return prc;
+    c.window = (size_t)window;
+    c.stride = (size_t)stride;
     /* the chapter's blocks are numpy code: they draw numpy's legacy stream */
     if (rk != LMP_RNG_NUMPY_LEGACY) {
         cli_error("chapter: --rng: the chapter's examples draw numpy's legacy stream: expected numpy");

@@ -25,7 +25,7 @@ static void usage(FILE *f)
             CLI_HELP_SEED
             "  -n N                     number of samples (default 10; 0: none; at most 1e9)\n"
             "  --counts                 print how often each token was drawn (Counter order)\n"
-            "  --top N (also -k N)      how many top tokens to print (default 10)\n"
+            "  --top N                  how many top tokens to print (default 10)\n"
             "  --digits D               decimals for probabilities (default 4)\n"
             "  --json                   everything as one JSON object\n"
             "\n"
@@ -68,7 +68,7 @@ static int parse(int argc, char **argv, opts *o)
         CLI_OPT_SEED(&o->seed),
         CLI_OPT_COUNT(&o->n),
         {.name = "--samples", .kind = CLI_OPT_LONG, .dest = &o->n, .lo = 0, .hi = 1e15, .expect = CLI_DOMAIN_COUNT},
-        CLI_OPT_TOP(&o->top),
+        CLI_OPT_TOP(&o->top), CLI_OPT_TOP_K_RENAMED,
         {.name = "--digits", .kind = CLI_OPT_LONG, .dest = &o->digits, .lo = 0, .hi = 17, .expect = "0 .. 17"},
         {.name = "--counts", .kind = CLI_OPT_FLAG, .dest = &o->counts},
         CLI_OPT_JSON(&o->json),

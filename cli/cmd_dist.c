@@ -22,7 +22,7 @@ static void usage(FILE *f)
           "  gamma        --shape K --scale [1]\n"
           "  beta         --a A --b B\n"
           "  bernoulli    --p P\n"
-          "  binomial     --n N --p P\n"
+          "  binomial     --trials N --p P\n"
           "  poisson      --lambda L\n"
           "  categorical  --p P1,P2,... [--normalize]   (sum must be 1 within 1e-9 unless --normalize)\n"
           "  dirichlet    --alpha A1,A2,...\n"
@@ -250,7 +250,7 @@ static int check_scalar(dist_opts *d)
         if (need(d->has_p, f, "--p")) return CLI_USAGE;
         st = lmp_bernoulli_check(d->p, &e);
     } else if (strcmp(f, "binomial") == 0) {
-        if (need(d->has_n, f, "--n") || need(d->has_p, f, "--p")) return CLI_USAGE;
+        if (need(d->has_n, f, "--trials") || need(d->has_p, f, "--p")) return CLI_USAGE;
         st = lmp_binomial_check(d->n, d->p, &e);
     } else if (strcmp(f, "poisson") == 0) {
         if (need(d->has_lambda, f, "--lambda")) return CLI_USAGE;
@@ -399,14 +399,12 @@ static int run_categorical(dist_opts *d, out_state *o, lmp_rng *r)
     double *p;
     size_t k;
     if (cli_parse_double_list("dist: --p", d->p_list, &p, &k)) return CLI_USAGE;
-    lmp_error e;
-    lmp_status st = lmp_prob_check(p, k, d->normalize, &e);
-    if (st) {
-        cli_error("dist: categorical: %s%s", e.msg,
-                  strstr(e.msg, "summing to 1") ? " (--normalize divides by the sum)" : "");
+    if (cli_probs_check("dist", "--p", p, k, d->normalize)) { /* as info --p; exit 1 as every family's check */
         free(p);
         return CLI_FAIL;
     }
+    lmp_error e;
+    lmp_status st;
     int rc = CLI_OK;
     for (int q = Q_PDF; q <= Q_CDF && rc == CLI_OK; q++) {
         if (!d->q[q]) continue;
@@ -644,20 +642,21 @@ int cmd_dist(int argc, char **argv)
 #define DIST_NUM(nm, field) \
     {.name = "--" nm, .kind = CLI_OPT_DOUBLE, .dest = &d.field, .lo = -1e308, .hi = 1e308, .expect = "a finite number", .seen = &d.has_##field}
     const cli_opt table[] = {
-        DIST_NUM("mu", mu), DIST_NUM("sigma", sigma), DIST_NUM("lo", lo), DIST_NUM("hi", hi), DIST_NUM("b", b),
-        DIST_NUM("rate", rate), DIST_NUM("shape", shape), DIST_NUM("scale", scale), DIST_NUM("a", a),
-        DIST_NUM("lambda", lambda),
+        DIST_NUM("mu", mu), DIST_NUM("sigma", sigma), DIST_NUM("lo", lo), DIST_NUM("hi", hi),
+        DIST_NUM("rate", rate), DIST_NUM("shape", shape), DIST_NUM("scale", scale), DIST_NUM("lambda", lambda),
+        /* beta's a and b, laplace's b: > 0, as bayes beta's prior (one domain for --a and --b) */
+        CLI_OPT_BETA_A(&d.a, &d.has_a), CLI_OPT_BETA_B(&d.b, &d.has_b),
         {.name = "--pdf", .alias = "--pmf", .kind = CLI_OPT_STR, .dest = &d.q[Q_PDF]},
         {.name = "--logpdf", .alias = "--logpmf", .kind = CLI_OPT_STR, .dest = &d.q[Q_LOGPDF]},
         {.name = "--cdf", .kind = CLI_OPT_STR, .dest = &d.q[Q_CDF]},
         {.name = "--sf", .kind = CLI_OPT_STR, .dest = &d.q[Q_SF]},
         {.name = "--quantile", .alias = "--ppf", .kind = CLI_OPT_STR, .dest = &d.q[Q_QUANTILE]},
         /* a list for categorical, one number otherwise (parsed below, once the family is known) */
-        {.name = "--p", .kind = CLI_OPT_STR, .dest = &d.p_list, .seen = &d.has_p},
-        {.name = "--n", .kind = CLI_OPT_LONG, .dest = &d.n, .lo = 0, .hi = 1e15, .expect = "a number of trials >= 0", .seen = &d.has_n},
-        {.name = "--alpha", .kind = CLI_OPT_STR, .dest = &d.alpha_list},
-        {.name = "--mean", .kind = CLI_OPT_STR, .dest = &d.mean_list},
-        {.name = "--cov", .kind = CLI_OPT_STR, .dest = &d.cov_text},
+        CLI_OPT_PROBS("--p", &d.p_list, &d.has_p),
+        CLI_OPT_TRIALS(&d.n, &d.has_n), CLI_OPT_N_RENAMED("--trials", "binomial's number of trials"),
+        {.name = "--alpha", .kind = CLI_OPT_STR, .dest = &d.alpha_list, .expect = "Dirichlet concentrations > 0, comma-separated"},
+        CLI_OPT_MEANS(&d.mean_list),
+        {.name = "--cov", .kind = CLI_OPT_STR, .dest = &d.cov_text, .expect = "a covariance matrix, rows separated by ';'"},
         {.name = "--sample", .kind = CLI_OPT_LONG, .dest = &d.sample, .lo = 0, .hi = 1e15, .expect = "a number of draws >= 0"},
         CLI_OPT_SEED(&d.seed), CLI_OPT_RNG(&d.kind), CLI_OPT_JSON(&d.json),
         {.name = "--stats", .kind = CLI_OPT_FLAG, .dest = &d.stats},

@@ -16,11 +16,12 @@ static void usage(FILE *f)
             "           the chapter's 100000 draws, N(3, 2^2) over 1e6 draws, then sizes 10 .. 10^K\n"
             "           options: --max-pow K (default 6)\n"
             "  rule     the 68-95-99.7 rule: fractions of N(0,1) draws within 1, 2, 3 sigma vs erf(k/sqrt 2)\n"
-            "           options: --n N (default 1000000)\n"
+            "           options: --draws N (default 1000000)\n"
             "  clt      sums of 30 uniforms (10000 of them): mean/var/skewness/kurtosis vs Irwin-Hall theory,\n"
-            "           normaltest, and how often normaltest rejects at alpha over repeats, with a Gaussian\n"
+            "           normaltest, and how often normaltest rejects at level A over repeats, with a Gaussian\n"
             "           control of the same size\n"
-            "           options: --repeats R (default 500), --alpha A (0.05), --n-sums N (10000), --terms T (30)\n"
+            "           options: --repeats R (default 500), --significance A (0.05), --n-sums N (10000),\n"
+            "           --terms T (30)\n"
             "  biasvar  bias^2, variance and MSE of polynomial fits of degree 1, 3, 7, 15 (200 training sets\n"
             "           of 20 points, y = sin(2 pi x) + 0.3 z) at x = 0.5 and averaged over 0.05..0.95\n"
             "           options: --datasets D (200), --degrees LIST (1,3,7,15), --fit exact|numpy (exact:\n"
@@ -28,13 +29,13 @@ static void usage(FILE *f)
             "           regularises the rank-deficient degree-15 fits, as the chapter's numbers do)\n"
             "  disease  Bayes' rule for 1..N positive tests (prior 0.001, sensitivity 0.99, fpr 0.05),\n"
             "           checked against a simulated population\n"
-            "           options: --tests N (3), --population P (1000000), --prior, --sensitivity, --fpr\n"
+            "           options: --tests N (3; 0..100000), --population P (1000000), --prior, --sensitivity, --fpr\n"
             "\n"
             "--seed defaults to %d. With --rng numpy the draws are numpy's legacy stream after\n"
             "np.random.seed(S), in the chapter's order: `experiment biasvar --rng numpy --seed 0` prints\n"
             "what the chapter's bias-variance block computes (with accurate fits), `clt --rng numpy`\n"
             "the normaltest p-value of np.random.seed(S) followed by the chapter's CLT lines.\n\n"
-           "example: lmprob experiment rule --n 100000 --seed 7 --json\n",
+           "example: lmprob experiment rule --draws 100000 --seed 7 --json\n",
             CLI_DEFAULT_SEED);
 }
 
@@ -58,7 +59,10 @@ static int run(int which, int argc, char **argv)
     ch_exp_clt_params clt = ch_exp_clt_defaults();
     ch_exp_biasvar_params bv = ch_exp_biasvar_defaults();
     ch_exp_disease_params dz = ch_exp_disease_defaults();
-    size_t max_pow = (size_t)mc.max_pow10, tests = (size_t)dz.tests;
+    /* one --tests domain with bayes disease (CLI_OPT_TESTS) */
+    _Static_assert(CLI_MAX_TESTS == CH_EXP_DISEASE_MAX_TESTS, "--tests: bayes and experiment disease differ");
+    size_t max_pow = (size_t)mc.max_pow10;
+    long tests = dz.tests;
     const char *degrees = NULL;
     /* the options every experiment takes, then its own */
     cli_opt t[10] = {CLI_OPT_SEED(&seed), CLI_OPT_RNG(&rk), CLI_OPT_JSON(&json)};
@@ -66,13 +70,18 @@ static int run(int which, int argc, char **argv)
 #define SIZE_OPT(nm, p, lo_, hi_, ex) (cli_opt){.name = (nm), .kind = CLI_OPT_SIZE, .dest = (p), .lo = (lo_), .hi = (hi_), .expect = (ex)}
     switch (which) {
     case 0: t[nt++] = SIZE_OPT("--max-pow", &max_pow, 1, CH_EXP_MC_MAX_ROWS, "an integer in 1.." CLI_STR(CH_EXP_MC_MAX_ROWS)); break;
-    case 1: t[nt++] = SIZE_OPT("--n", &rule.n, 1, 1000000000, "an integer in 1..1000000000"); break;
+    case 1:
+        t[nt++] = SIZE_OPT("--draws", &rule.n, 1, 1000000000, "a number of draws in 1..1000000000");
+        t[nt++] = (cli_opt)CLI_OPT_N_RENAMED("--draws", "the number of N(0, 1) draws");
+        break;
     case 2:
         t[nt++] = SIZE_OPT("--repeats", &clt.repeats, 0, 100000, "an integer in 0..100000");
         t[nt++] = SIZE_OPT("--n-sums", &clt.n_experiments, 8, 10000000, "an integer in 8..10000000");
         t[nt++] = SIZE_OPT("--terms", &clt.n_samples, 1, 100000, "an integer in 1..100000");
-        t[nt++] = (cli_opt){.name = "--alpha", .kind = CLI_OPT_DOUBLE, .dest = &clt.alpha, .lo = 0, .hi = 1, .lo_open = 1,
-                            .hi_open = 1, .expect = "0 < alpha < 1"};
+        t[nt++] = (cli_opt){.name = "--significance", .kind = CLI_OPT_DOUBLE, .dest = &clt.alpha, .lo = 0, .hi = 1,
+                            .lo_open = 1, .hi_open = 1, .expect = "a significance level in (0, 1)"};
+        t[nt++] = (cli_opt){.name = "--alpha", .alias = "--significance", .kind = CLI_OPT_RENAMED,
+                            .expect = "normaltest's significance level (--alpha is dist dirichlet's concentrations)"};
         break;
     case 3:
         t[nt++] = SIZE_OPT("--datasets", &bv.n_datasets, 2, 1000000, "an integer in 2..1000000");
@@ -80,7 +89,7 @@ static int run(int which, int argc, char **argv)
         t[nt++] = (cli_opt){.name = "--fit", .kind = CLI_OPT_CHOICE, .dest = &bv.numpy_fit, .choices = fits, .expect = "exact or numpy"};
         break;
     default:
-        t[nt++] = SIZE_OPT("--tests", &tests, 0, CH_EXP_DISEASE_MAX_TESTS, "an integer in 0.." CLI_STR(CH_EXP_DISEASE_MAX_TESTS));
+        t[nt++] = (cli_opt)CLI_OPT_TESTS(&tests, NULL);
         t[nt++] = SIZE_OPT("--population", &dz.population, 1, 1000000000, "an integer in 1..1000000000");
         t[nt++] = (cli_opt)CLI_OPT_PROB("--prior", &dz.prior);
         t[nt++] = (cli_opt)CLI_OPT_PROB("--sensitivity", &dz.sensitivity);
@@ -275,6 +284,7 @@ static int run(int which, int argc, char **argv)
                 printf("%9d %15.2f%% %12zu %8zu %15.2f%%\n", o.row[k].positives, 100 * o.row[k].posterior,
                        o.row[k].people, o.row[k].sick, 100 * o.row[k].simulated);
         }
+        ch_exp_disease_free(&o);
     }
     return CLI_OK;
 }

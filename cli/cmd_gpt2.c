@@ -139,7 +139,7 @@ static int gpt2_logits(int argc, char **argv)
     long threads = 0, top = 5;
     const char *path = NULL, *idstr = NULL, *output = NULL;
     /* --threads: 0 or more than the cores, lmp_gpt2_ctx_create takes them all */
-    const cli_opt opts[] = {CLI_OPT_THREADS(&threads), CLI_OPT_OUTPUT(&output), CLI_OPT_JSON(&json), CLI_OPT_TOP(&top)};
+    const cli_opt opts[] = {CLI_OPT_THREADS(&threads), CLI_OPT_OUTPUT(&output), CLI_OPT_JSON(&json), CLI_OPT_TOP(&top), CLI_OPT_TOP_K_RENAMED};
     const char *pos[2] = {NULL, NULL};
     int prc = cli_parse("gpt2 logits", argc, argv, opts, CLI_NOPTS(opts), pos, 2, NULL, usage);
     if (prc) return prc;

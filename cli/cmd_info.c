@@ -13,7 +13,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lmprob info [options]\n"
-            "  --p LIST | --p-file FILE   distribution p (comma/space separated; must sum to 1)\n"
+            "  --p LIST | --p-file FILE   distribution p (comma/space separated; must sum to 1 within 1e-9)\n"
             "  --q LIST | --q-file FILE   distribution q (same length as p)\n"
             "  --normalize                divide p and q by their sums instead of requiring sum 1\n"
             "  --logits LIST              entropy of softmax(logits)\n"
@@ -24,37 +24,24 @@ static void usage(FILE *f)
            "example: lmprob info --p 0.5,0.25,0.25 --q 0.4,0.4,0.2 --base 2\n");
 }
 
-/* Read a distribution and check it: entries finite and >= 0, sum 1 within 1e-6
- * (unless normalize). */
+/* Read a distribution and check it as dist --p is (cli_probs_check: entries >= 0, summing to 1
+ * within 1e-9, or divided by their sum with --normalize). Returns CLI_OK, CLI_USAGE for a list
+ * that is not numbers (as dist), CLI_FAIL for numbers that are not a distribution (as dist
+ * categorical and every dist family whose parameters the library refuses) or a bad file. */
 static int get_dist(const char *name, const char *list, const char *file, int normalize, double **v, size_t *n)
 {
-    char label[32];
-    snprintf(label, sizeof label, "info: --%s", name);
+    char label[32], flag[16];
+    snprintf(flag, sizeof flag, list ? "--%s" : "--%s-file", name);
+    snprintf(label, sizeof label, "info: %s", flag);
     if (!list) cli_stdin_note("info", file);
-    if (list ? cli_parse_double_list(label, list, v, n) : cli_read_doubles(file, 0, v, n)) return -1;
-    double s = 0.0;
-    for (size_t i = 0; i < *n; i++) {
-        if ((*v)[i] < 0) {
-            cli_error("info: %s: item %zu: expected a probability >= 0, got '%g'", name, i + 1, (*v)[i]);
-            free(*v);
-            *v = NULL;
-            return -1;
-        }
-        s += (*v)[i];
-    }
-    if (!normalize && fabs(s - 1.0) > 1e-6) {
-        cli_error("info: %s: expected probabilities that sum to 1 (or --normalize), got sum %.17g", name, s);
+    if (list ? cli_parse_double_list(label, list, v, n) : cli_read_doubles(file, 0, v, n))
+        return list ? CLI_USAGE : CLI_FAIL;
+    if (cli_probs_check("info", flag, *v, *n, normalize)) {
         free(*v);
         *v = NULL;
-        return -1;
+        return CLI_FAIL;
     }
-    if (s <= 0) {
-        cli_error("info: %s: expected a positive total, got sum %g", name, s);
-        free(*v);
-        *v = NULL;
-        return -1;
-    }
-    return 0;
+    return CLI_OK;
 }
 
 typedef struct result {
@@ -83,9 +70,9 @@ int cmd_info(int argc, char **argv)
     const char *unit = "nats";
     int normalize = 0, json = 0;
     const cli_opt table[] = {
-        {.name = "--p", .kind = CLI_OPT_STR, .dest = &p_list},
+        CLI_OPT_PROBS("--p", &p_list, NULL),
         {.name = "--p-file", .kind = CLI_OPT_STR, .dest = &p_file},
-        {.name = "--q", .kind = CLI_OPT_STR, .dest = &q_list},
+        CLI_OPT_PROBS("--q", &q_list, NULL),
         {.name = "--q-file", .kind = CLI_OPT_STR, .dest = &q_file},
         {.name = "--logits", .kind = CLI_OPT_STR, .dest = &logits},
         {.name = "--log-probs", .kind = CLI_OPT_STR, .dest = &logp},
@@ -115,10 +102,12 @@ int cmd_info(int argc, char **argv)
     size_t np = 0, nq = 0, nx = 0;
     int rc = CLI_FAIL;
     if (p_list || p_file) {
-        if (get_dist("p", p_list, p_file, normalize, &p, &np)) goto done;
+        if ((rc = get_dist("p", p_list, p_file, normalize, &p, &np))) goto done;
+        rc = CLI_FAIL;
         r[nr++] = (result){"H_p", "H(p)", lmp_entropy(p, np, base)};
         if (q_list || q_file) {
-            if (get_dist("q", q_list, q_file, normalize, &q, &nq)) goto done;
+            if ((rc = get_dist("q", q_list, q_file, normalize, &q, &nq))) goto done;
+            rc = CLI_FAIL;
             if (nq != np) {
                 cli_error("info: q: expected %zu probabilities (as many as p), got %zu", np, nq);
                 goto done;

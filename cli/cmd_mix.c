@@ -27,7 +27,7 @@ static void usage(FILE *f)
             "  --ppl TEXT       perplexity of TEXT under the exact mixture computed on the fly, and\n"
             "                   with --output under the merged model too (they differ where a word\n"
             "                   unseen after a context backs off: docs/ngram-toolkit.md)\n"
-            "  --tol T          EM stops when no weight moves by more than T (default 1e-7)\n"
+            "  --tol T          EM stops when no weight moves by more than T, T > 0 (default 1e-7)\n"
             "  --max-iter N     at most N EM iterations (default 10000)\n"
             "  --json           the results as one JSON object\n"
             "\n"
@@ -50,7 +50,7 @@ int cmd_mix(int argc, char **argv)
         {.name = "--held-out", .kind = CLI_OPT_STR, .dest = &heldout},
         {.name = "--weights", .kind = CLI_OPT_STR, .dest = &wopt},
         {.name = "--ppl", .kind = CLI_OPT_STR, .dest = &ppl},
-        {.name = "--tol", .kind = CLI_OPT_DOUBLE, .dest = &tol, .lo = 0, .hi = 1e300, .lo_open = 1, .expect = "T > 0"},
+        CLI_OPT_TOL(&tol),
         {.name = "--max-iter", .kind = CLI_OPT_LONG, .dest = &max_iter, .lo = 1, .hi = 100000000, .expect = "1 .. 100000000"},
     };
     int prc = cli_parse("mix", argc, argv, opts, CLI_NOPTS(opts), paths, LMP_MIX_MAX_MODELS, &k, usage);

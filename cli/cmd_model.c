@@ -23,9 +23,11 @@ static void usage(FILE *f)
             "           arpa    ARPA text (.arpa; '-' = stdout)\n"
             "           binary  the hashed layout (.bin): fastest to query, about the ARPA's size\n"
             "           trie    the compact trie layout (.trie): a quarter of the ARPA's size, exact values\n"
-            "                   unless -q/-b quantise them\n"
-            "  -q BITS          (trie) quantise the probabilities of orders >= 2 to BITS (1..24) bits\n"
-            "  -b BITS          (trie) quantise the backoffs to BITS (2..24) bits (default: -q's value)\n"
+            "                   unless --prob-bits/--backoff-bits quantise them\n"
+            "  --prob-bits BITS, -q BITS\n"
+            "                   (trie) quantise the probabilities of orders >= 2 to BITS (1..24) bits\n"
+            "  --backoff-bits BITS, -b BITS\n"
+            "                   (trie) quantise the backoffs to BITS (2..24) bits (default: --prob-bits's value)\n"
             "  --sort ORDER     (arpa) keep: the n-grams in the order the model holds them (default; an\n"
             "                   lmplz file comes back byte for byte); context: sorted by their words'\n"
             "                   positions in \\1-grams, the order IRSTLM's compile-lm needs (what\n"
@@ -149,6 +151,7 @@ static int model_convert(int argc, char **argv)
     int to_kind = -1;
     const cli_opt opts[] = {
         {.name = "--to", .kind = CLI_OPT_CHOICE, .dest = &to_kind, .choices = tos, .expect = "arpa, binary (hashed) or trie"},
+        /* -q and -b as KenLM's build_binary spells them; train's quiet switch is --quiet only (docs/cli.md) */
         {.name = "--prob-bits", .alias = "-q", .kind = CLI_OPT_LONG, .dest = &qb, .lo = 1, .hi = 24, .expect = "a number of bits from 1 to 24"},
         {.name = "--backoff-bits", .alias = "-b", .kind = CLI_OPT_LONG, .dest = &bb, .lo = 2, .hi = 24, .expect = "a number of bits from 2 to 24"},
         {.name = "--sort", .kind = CLI_OPT_CHOICE, .dest = &sort, .choices = sorts, .expect = "keep or context"},
@@ -174,11 +177,11 @@ static int model_convert(int argc, char **argv)
         return CLI_USAGE;
     }
     if ((qbits || bbits) && kind != TRIE) {
-        cli_error("model convert: -q/-b: quantisation is for the trie layout, expected --to trie or OUT.trie");
+        cli_error("model convert: --prob-bits/--backoff-bits: quantisation is for the trie layout, expected --to trie or OUT.trie");
         return CLI_USAGE;
     }
     if (bbits && !qbits) {
-        cli_error("model convert: -b %u: expected -q as well (as KenLM's build_binary)", bbits);
+        cli_error("model convert: --backoff-bits %u: expected --prob-bits as well (as KenLM's build_binary)", bbits);
         return CLI_USAGE;
     }
     if (order != LMP_ARPA_ORDER_KEEP && kind != ARPA) {

@@ -10,7 +10,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lmprob next (MODEL | --model MODEL) [--prompt TEXT] [-k N] [--top-p P] [--mode M]\n"
+            "usage: lmprob next (MODEL | --model MODEL) [--prompt TEXT] [--top N] [--top-p P] [--mode M]\n"
             "                   [--gpt2-vocab P] [--threads T] [--json]\n"
             "\n"
             "The model's distribution of the token after TEXT, over the whole vocabulary: the N most likely\n"
@@ -21,7 +21,7 @@ static void usage(FILE *f)
             "reads <|endoftext|>).\n"
             "\n"
             "  --prompt TEXT   the context (default empty: the start of a sentence)\n"
-            "  --top N, -k N   how many tokens to list (default 10)\n"
+            "  --top N         how many tokens to list (default 10)\n"
             "  --top-p P       the nucleus mass, P in (0, 1] (default 0.9)\n"
             "  --mode M        n-gram models: word, char, byte or gpt2 tokens (default: the model's own,\n"
             "                  word); a mode the model's file contradicts is refused\n"
@@ -32,7 +32,7 @@ static void usage(FILE *f)
             "                  entropy_bits, top_p, nucleus_size, vocab_size, mass (the sum of p: 1 for a\n"
             "                  normalised model), top (rank, id, token, p, ln_p)\n"
             "\n"
-            "example: lmprob next ptb5.bin --prompt \"the company said\" -k 5\n");
+            "example: lmprob next ptb5.bin --prompt \"the company said\" --top 5\n");
 }
 
 typedef struct ranked {
@@ -56,7 +56,7 @@ int cmd_next(int argc, char **argv)
     int json = 0;
     cli_lm_opts lo = CLI_LM_OPTS_INIT;
     const char *model_opt = NULL, *model_pos = NULL;
-    const cli_opt opts[] = {CLI_OPT_JSON(&json), CLI_OPT_TOP_P(&top_p), CLI_OPT_TOP(&k), CLI_OPT_MODEL(&model_opt),
+    const cli_opt opts[] = {CLI_OPT_JSON(&json), CLI_OPT_TOP_P(&top_p), CLI_OPT_TOP(&k), CLI_OPT_TOP_K_RENAMED, CLI_OPT_MODEL(&model_opt),
                            {.name = "--prompt", .kind = CLI_OPT_STR, .dest = &prompt}, CLI_OPTS_LM(lo)};
     int prc = cli_parse("next", argc, argv, opts, CLI_NOPTS(opts), &model_pos, 1, NULL, usage);
     if (prc) return prc;

@@ -12,16 +12,17 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lmprob nn init --kind K --fan-in I [--fan-out O] [--print N] [--seed S] [--rng xoshiro|numpy] [--json]\n"
-            "       lmprob nn layernorm --x LIST [--eps E] [--gamma LIST] [--beta LIST] [--json]\n"
-            "       lmprob nn reparam --mu LIST (--sigma LIST | --logvar LIST) [--seed S] [--rng xoshiro|numpy] [--json]\n"
+            "       lmprob nn layernorm --x LIST [--eps E] [--gain LIST] [--shift LIST] [--json]\n"
+            "       lmprob nn reparam --mean LIST (--std LIST | --logvar LIST) [--seed S] [--rng xoshiro|numpy] [--json]\n"
             "\n"
             "init       K = xavier_normal (std sqrt(2/(I+O))), xavier_uniform (bound sqrt(6/(I+O))),\n"
             "           he_normal (std sqrt(2/I)) or he_uniform (bound sqrt(6/I)). Fills an I x O matrix\n"
             "           (O defaults to I) and prints the theoretical and the sample mean/std, and the\n"
             "           first N values with --print N. With --rng numpy the values equal\n"
             "           np.random.seed(S); np.random.normal(0, std, (I, O)) (or uniform(-b, b, ...)).\n"
-            "layernorm  (x - mean) / sqrt(var + eps) * gamma + beta with the biased variance (eps 1e-5).\n"
-            "reparam    z = mu + eps * sigma with eps ~ N(0, 1) (sigma = exp(logvar / 2) with --logvar),\n"
+            "layernorm  (x - mean) / sqrt(var + eps) * gain + shift with the biased variance (eps 1e-5):\n"
+            "           gain and shift are the formula's gamma and beta (torch's weight and bias).\n"
+            "reparam    z = mean + eps * std with eps ~ N(0, 1) (std = exp(logvar / 2) with --logvar),\n"
             "           as the chapter's vae_reparameterize.\n"
             "LIST is numbers separated by commas. --seed defaults to %d; --rng to xoshiro.\n\n"
            "example: lmprob nn init --kind he_normal --fan-in 256 --fan-out 128 --rng numpy --seed 0\n",
@@ -112,19 +113,23 @@ static int layernorm(int argc, char **argv)
     const cli_opt opts[] = {
         CLI_OPT_JSON(&json),
         {.name = "--x", .kind = CLI_OPT_STR, .dest = &xs},
-        {.name = "--gamma", .kind = CLI_OPT_STR, .dest = &gs},
-        {.name = "--beta", .kind = CLI_OPT_STR, .dest = &bs},
+        {.name = "--gain", .kind = CLI_OPT_STR, .dest = &gs, .expect = "the gains (gamma), comma-separated"},
+        {.name = "--shift", .kind = CLI_OPT_STR, .dest = &bs, .expect = "the shifts (beta), comma-separated"},
+        /* --beta is kl's coefficient; --gamma goes with it (docs/cli.md "One name, one meaning") */
+        {.name = "--gamma", .alias = "--gain", .kind = CLI_OPT_RENAMED, .expect = "layer norm's gains, comma-separated"},
+        {.name = "--beta", .alias = "--shift", .kind = CLI_OPT_RENAMED,
+         .expect = "layer norm's shifts, comma-separated (--beta is kl's coefficient)"},
         {.name = "--eps", .kind = CLI_OPT_DOUBLE, .dest = &eps, .lo = 0, .hi = 1e300, .expect = "eps >= 0"},
     };
     int prc = cli_parse("nn layernorm", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL, usage);
     if (prc) return prc;
     if ((xs && cli_parse_double_list("nn layernorm: --x", xs, &x, &n)) ||
-        (gs && cli_parse_double_list("nn layernorm: --gamma", gs, &g, &ng)) ||
-        (bs && cli_parse_double_list("nn layernorm: --beta", bs, &b, &nb)))
+        (gs && cli_parse_double_list("nn layernorm: --gain", gs, &g, &ng)) ||
+        (bs && cli_parse_double_list("nn layernorm: --shift", bs, &b, &nb)))
         goto out;
     if (!x) { cli_error("nn layernorm: --x: expected a list of numbers"); goto out; }
-    if (g && ng != n) { cli_error("nn: --gamma has %zu values: expected %zu (as --x)", ng, n); goto out; }
-    if (b && nb != n) { cli_error("nn: --beta has %zu values: expected %zu (as --x)", nb, n); goto out; }
+    if (g && ng != n) { cli_error("nn: --gain has %zu values: expected %zu (as --x)", ng, n); goto out; }
+    if (b && nb != n) { cli_error("nn: --shift has %zu values: expected %zu (as --x)", nb, n); goto out; }
     double *y = malloc(n * sizeof *y);
     if (!y) { cli_error("out of memory"); rc = CLI_FAIL; goto out; }
     lmp_error e;
@@ -165,22 +170,26 @@ static int reparam(int argc, char **argv)
     const char *mus = NULL, *sgs = NULL, *lvs = NULL;
     const cli_opt opts[] = {
         CLI_OPT_SEED(&seed), CLI_OPT_RNG(&rk), CLI_OPT_JSON(&json),
-        {.name = "--mu", .kind = CLI_OPT_STR, .dest = &mus},
-        {.name = "--sigma", .kind = CLI_OPT_STR, .dest = &sgs},
+        CLI_OPT_MEANS(&mus),
+        {.name = "--std", .kind = CLI_OPT_STR, .dest = &sgs, .expect = "standard deviations, comma-separated"},
+        /* dist's --mu and --sigma are one number each */
+        {.name = "--mu", .alias = "--mean", .kind = CLI_OPT_RENAMED, .expect = "the means, comma-separated (--mu is dist's one number)"},
+        {.name = "--sigma", .alias = "--std", .kind = CLI_OPT_RENAMED,
+         .expect = "the standard deviations, comma-separated (--sigma is dist's one number)"},
         {.name = "--logvar", .kind = CLI_OPT_STR, .dest = &lvs},
     };
     int prc = cli_parse("nn reparam", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL, usage);
     if (prc) return prc;
-    if ((mus && cli_parse_double_list("nn reparam: --mu", mus, &mu, &n)) ||
-        (sgs && cli_parse_double_list("nn reparam: --sigma", sgs, &sg, &ns)) ||
+    if ((mus && cli_parse_double_list("nn reparam: --mean", mus, &mu, &n)) ||
+        (sgs && cli_parse_double_list("nn reparam: --std", sgs, &sg, &ns)) ||
         (lvs && cli_parse_double_list("nn reparam: --logvar", lvs, &lv, &nl)))
         goto out;
     if (!mu || (!sg && !lv) || (sg && lv)) {
-        cli_error("nn reparam: expected --mu LIST and exactly one of --sigma LIST or --logvar LIST");
+        cli_error("nn reparam: expected --mean LIST and exactly one of --std LIST or --logvar LIST");
         goto out;
     }
     if ((sg ? ns : nl) != n) {
-        cli_error("nn: --%s has %zu values: expected %zu (as --mu)", sg ? "sigma" : "logvar", sg ? ns : nl, n);
+        cli_error("nn: --%s has %zu values: expected %zu (as --mean)", sg ? "std" : "logvar", sg ? ns : nl, n);
         goto out;
     }
     lmp_rng r;

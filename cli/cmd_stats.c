@@ -13,7 +13,7 @@
 static void usage(FILE *f)
 {
     fputs("usage: lmprob stats [--ddof D] [--json] [FILE|-]\n"
-          "       lmprob stats --cov|--corr [--ddof D] [--columns] [--json] [FILE|-]\n"
+          "       lmprob stats --covariance|--correlation [--ddof D] [--columns] [--json] [FILE|-]\n"
           "\n"
           "Numbers (separated by spaces, commas or newlines) from FILE, or stdin when FILE is '-' or absent.\n"
           "Prints n, mean, variance and standard deviation (divisor n - D; default D = 0 as np.var),\n"
@@ -21,11 +21,11 @@ static void usage(FILE *f)
           "and the D'Agostino skewtest (n >= 8), Anscombe-Glynn kurtosistest (n >= 5) and\n"
           "D'Agostino-Pearson normaltest (n >= 8), each with its two-sided p-value.\n"
           "\n"
-          "  --cov       covariance matrix of a table: one variable per line (np.cov; default D = 1)\n"
-          "  --corr      correlation matrix (np.corrcoef)\n"
-          "  --columns   the table has one variable per column instead (np.cov(..., rowvar=False))\n"
-          "  --ddof D    delta degrees of freedom\n"
-          "  --json      machine-readable output\n\n"
+          "  --covariance   covariance matrix of a table: one variable per line (np.cov; default D = 1)\n"
+          "  --correlation  (also --corr) correlation matrix (np.corrcoef)\n"
+          "  --columns      the table has one variable per column instead (np.cov(..., rowvar=False))\n"
+          "  --ddof D       delta degrees of freedom\n"
+          "  --json         machine-readable output\n\n"
            "example: printf '1 2 3 4 5 6 7 8 9 30' | lmprob stats --json -\n",
           f);
 }
@@ -94,8 +94,11 @@ int cmd_stats(int argc, char **argv)
     int json = 0, cov = 0, corr = 0, columns = 0;
     const cli_opt table[] = {
         CLI_OPT_JSON(&json),
-        {.name = "--cov", .kind = CLI_OPT_FLAG, .dest = &cov},
-        {.name = "--corr", .kind = CLI_OPT_FLAG, .dest = &corr},
+        {.name = "--covariance", .kind = CLI_OPT_FLAG, .dest = &cov},
+        {.name = "--correlation", .alias = "--corr", .kind = CLI_OPT_FLAG, .dest = &corr},
+        /* --cov is dist mvn's covariance matrix (a value); here it was the switch */
+        {.name = "--cov", .alias = "--covariance", .kind = CLI_OPT_RENAMED,
+         .expect = "print the covariance matrix (--cov is dist mvn's matrix)"},
         {.name = "--columns", .kind = CLI_OPT_FLAG, .dest = &columns},
         {.name = "--ddof", .kind = CLI_OPT_DOUBLE, .dest = &ddof, .lo = 0, .hi = 1e300, .expect = "a number >= 0"},
     };
@@ -104,12 +107,12 @@ int cmd_stats(int argc, char **argv)
     if (!path) path = "-";
     cli_stdin_note("stats", path);
     if (cov && corr) {
-        cli_error("stats: --cov and --corr: expected at most one of them");
+        cli_error("stats: --covariance and --correlation: expected at most one of them");
         return CLI_USAGE;
     }
     if (cov || corr) return do_matrix(path, corr, columns, isnan(ddof) ? 1.0 : ddof, json);
     if (columns) {
-        cli_error("stats: --columns: expected together with --cov or --corr");
+        cli_error("stats: --columns: expected together with --covariance or --correlation");
         return CLI_USAGE;
     }
     if (isnan(ddof)) ddof = 0;

@@ -37,7 +37,7 @@ static void usage(FILE *f)
             "  --k K                   add-k pseudo-count (default 1 = Laplace)\n"
             "  --discount D            abs: one discount for every order, 0 < D <= 1 (default: per order,\n"
             "                          D = n1 / (n1 + 2 n2))\n"
-            "  --alpha A               stupid: backoff factor, 0 < A <= 1 (default 0.4)\n"
+            "  --backoff-factor A      stupid: the backoff factor, 0 < A <= 1 (default 0.4; was --alpha)\n"
             "  --gt-max K1 K2 ..       katz: Good-Turing k per order, counts above it undiscounted\n"
             "                          (default 1 7 7 ..., SRILM's -gtNmax; the last value repeats)\n"
             "  --nltk                  NLTK's conventions (addk, mle, wb, abs, stupid): <s> counts as a\n"
@@ -149,9 +149,6 @@ static const cli_choice estimators[] = {
     {"mkn", LMP_EST_MKN}, {"kn", LMP_EST_KN}, {"addk", LMP_EST_ADDK}, {"add-k", LMP_EST_ADDK},
     {"laplace", LMP_EST_ADDK}, {"mle", LMP_EST_MLE}, {"wb", LMP_EST_WB}, {"witten-bell", LMP_EST_WB},
     {"katz", LMP_EST_KATZ}, {"gt", LMP_EST_KATZ}, {"abs", LMP_EST_ABS}, {"stupid", LMP_EST_STUPID}, {NULL, 0}};
-static const cli_choice corpus_modes[] = {{"word", LMP_CORPUS_WORD}, {"char", LMP_CORPUS_CHAR},
-                                          {"byte", LMP_CORPUS_BYTE}, {"gpt2", LMP_CORPUS_GPT2}, {NULL, 0}};
-
 int cmd_train(int argc, char **argv) { return cli_train_run(argc, argv, lmp_train_model_load); }
 
 int cli_train_run(int argc, char **argv, cli_train_fn train)
@@ -159,7 +156,8 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     lmp_train_params p = lmp_train_params_default();
     const char *output = NULL, *input = NULL, *gpt2_vocab = NULL;
     long order = 0;
-    int quiet = 0, json = 0, estimator = (int)p.estimator, mode = (int)p.corpus.mode;
+    int quiet = 0, json = 0, estimator = (int)p.estimator;
+    lmp_lm_tokens mode = LMP_LM_TOKENS_WORD; /* --mode, as every command reads it (CLI_OPT_MODE) */
     int nltk = 0, utf8_replace = 0, skip_markers = 0;
     size_t np = 0, ngt = 0, nfb = 0;
     long gt_max[LMP_NGRAM_MAX_ORDER];
@@ -175,8 +173,11 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
         {.name = "--k", .kind = CLI_OPT_DOUBLE, .dest = &p.k, .lo = 0, .hi = 1e300, .lo_open = 1, .expect = "k > 0"},
         {.name = "--discount", .kind = CLI_OPT_DOUBLE, .dest = &p.discount, .lo = 0, .hi = 1, .lo_open = 1,
          .expect = "0 < D <= 1"},
-        {.name = "--alpha", .kind = CLI_OPT_DOUBLE, .dest = &p.alpha, .lo = 0, .hi = 1, .lo_open = 1,
-         .expect = "0 < alpha <= 1"},
+        {.name = "--backoff-factor", .kind = CLI_OPT_DOUBLE, .dest = &p.alpha, .lo = 0, .hi = 1, .lo_open = 1,
+         .expect = "a backoff factor in (0, 1]"},
+        /* --alpha is dist's Dirichlet concentrations (docs/cli.md "One name, one meaning") */
+        {.name = "--alpha", .alias = "--backoff-factor", .kind = CLI_OPT_RENAMED,
+         .expect = "stupid backoff's factor in (0, 1] (--alpha is dist dirichlet's concentrations)"},
         {.name = "--gt-max", .kind = CLI_OPT_LIST, .elem = CLI_OPT_LONG, .dest = gt_max, .lo = 0, .hi = LMP_TRAIN_GT_MAX,
          .min_n = 1, .max_n = LMP_NGRAM_MAX_ORDER, .count = &ngt,
          .expect = "one count per order from 0 to " CLI_STR(LMP_TRAIN_GT_MAX) ", e.g. '1 7 7'"},
@@ -190,17 +191,21 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
          .expect = "no value or three discounts D1 D2 D3 >= 0"},
         {.name = "--prune", .kind = CLI_OPT_LIST, .elem = CLI_OPT_U64, .dest = p.prune, .lo = 0, .hi = 1.8e19,
          .min_n = 1, .max_n = LMP_NGRAM_MAX_ORDER, .count = &np, .expect = "one threshold per order, e.g. '0 0 1'"},
-        {.name = "--mode", .kind = CLI_OPT_CHOICE, .dest = &mode, .choices = corpus_modes,
-         .expect = "word, char, byte or gpt2"},
+        CLI_OPT_MODE(&mode),
         CLI_OPT_GPT2_VOCAB(&gpt2_vocab),
         {.name = "--utf8-replace", .kind = CLI_OPT_FLAG, .dest = &utf8_replace},
         {.name = "--skip-markers", .kind = CLI_OPT_FLAG, .dest = &skip_markers},
-        {.name = "--quiet", .alias = "-q", .kind = CLI_OPT_FLAG, .dest = &quiet},
+        {.name = "--quiet", .kind = CLI_OPT_FLAG, .dest = &quiet},
+        /* -q is model convert's probability bits (KenLM's build_binary -q): one meaning a spelling */
+        {.name = "-q", .alias = "--quiet", .kind = CLI_OPT_RENAMED, .expect = "no value (train's quiet switch)"},
     };
     int rc = cli_parse("train", argc, argv, table, CLI_NOPTS(table), &input, 1, NULL, usage);
     if (rc != CLI_OK) return rc;
     p.estimator = (lmp_estimator)estimator;
-    p.corpus.mode = (lmp_corpus_mode)mode;
+    p.corpus.mode = mode == LMP_LM_TOKENS_CHAR   ? LMP_CORPUS_CHAR
+                    : mode == LMP_LM_TOKENS_BYTE ? LMP_CORPUS_BYTE
+                    : mode == LMP_LM_TOKENS_GPT2 ? LMP_CORPUS_GPT2
+                                                 : LMP_CORPUS_WORD;
     p.nltk_conventions = nltk;
     p.corpus.replace_invalid = utf8_replace;
     p.corpus.skip_markers = skip_markers;

@@ -64,7 +64,7 @@ static int set_value(const char *cmd, const char *name, const cli_opt *o, const 
     case CLI_OPT_FLAG: return 0; /* not reached: flags take no value */
     case CLI_OPT_STR:
         if (!*v) {
-            cli_error("%s: %s: expected a name, got ''", cmd, name);
+            cli_error("%s: %s: expected %s, got ''", cmd, name, o->expect ? o->expect : "a name");
             return -1;
         }
         if (o->count) { /* a repeated option (kl's --model A --model B): each into the next slot */
@@ -231,6 +231,60 @@ static int cli_take(const char *cmd, int argc, char **argv, int *i, const cli_op
     return 1;
 }
 
+static const char *kind_name(cli_opt_kind k)
+{
+    switch (k) {
+    case CLI_OPT_FLAG: return "flag";
+    case CLI_OPT_STR: return "str";
+    case CLI_OPT_LONG: return "long";
+    case CLI_OPT_SIZE: return "size";
+    case CLI_OPT_U64: return "u64";
+    case CLI_OPT_DOUBLE: return "double";
+    case CLI_OPT_CUSTOM: return "custom";
+    case CLI_OPT_LIST: return "list";
+    case CLI_OPT_CHOICE: return "choice";
+    case CLI_OPT_RENAMED: return "renamed";
+    }
+    return "?";
+}
+
+/* --list-options: the table as the parser reads it, one line a spelling (docs/cli.md "One name, one
+ * meaning"). tests/cli/test_cli.sh collects it from every command and subcommand and fails when one
+ * spelling has two domains: the table itself is what it audits, not the help text about it.
+ *   <cmd> TAB <spelling> TAB <other spelling or -> TAB <kind and domain> TAB <expect> */
+static void list_options(const char *cmd, const cli_opt *opts, size_t nopts)
+{
+    for (size_t k = 0; k < nopts; k++) {
+        const cli_opt *o = &opts[k];
+        char dom[512];
+        int L = snprintf(dom, sizeof dom, "%s", kind_name(o->kind));
+        if (o->kind == CLI_OPT_LIST) /* then the items' interval */
+            L += snprintf(dom + L, sizeof dom - (size_t)L, " of %s %zu..%zu%s", kind_name(o->elem), o->min_n, o->max_n,
+                          o->optional ? " or none" : "");
+        switch (o->kind) {
+        case CLI_OPT_LIST:
+        case CLI_OPT_LONG:
+        case CLI_OPT_SIZE:
+        case CLI_OPT_DOUBLE:
+            snprintf(dom + L, sizeof dom - (size_t)L, " %c%.17g, %.17g%c", o->lo_open ? '(' : '[', o->lo, o->hi,
+                     o->hi_open ? ')' : ']');
+            break;
+        case CLI_OPT_CHOICE:
+            for (const cli_choice *c = o->choices; c->name && L > 0 && (size_t)L < sizeof dom; c++)
+                L += snprintf(dom + L, sizeof dom - (size_t)L, " %s", c->name);
+            break;
+        case CLI_OPT_RENAMED:
+            snprintf(dom + L, sizeof dom - (size_t)L, " to %s", o->alias ? o->alias : "?");
+            break;
+        default: break;
+        }
+        const char *ex = o->expect ? o->expect : "-";
+        printf("%s\t%s\t%s\t%s\t%s\n", cmd, o->name, o->alias ? o->alias : "-", dom, ex);
+        /* a renamed entry's alias is the new name, not another spelling of it */
+        if (o->alias && o->kind != CLI_OPT_RENAMED) printf("%s\t%s\t%s\t%s\t%s\n", cmd, o->alias, o->name, dom, ex);
+    }
+}
+
 int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t nopts, const char **pos,
               size_t maxpos, size_t *npos, void (*usage)(FILE *))
 {
@@ -241,6 +295,12 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_
         if (!only_pos) {
             if (cli_is_help(a)) {
                 usage(stdout);
+                return CLI_HELP;
+            }
+            if (strcmp(a, "--list-options") == 0) {
+                /* an audit aid, not a command's work: print the table and stop as --help does
+                 * (nothing was opened or written yet; the command returns CLI_HELP, exit 0) */
+                list_options(cmd, opts, nopts);
                 return CLI_HELP;
             }
             if (strcmp(a, "--") == 0) {

@@ -19,7 +19,12 @@
  * the new flag, so that an old script fails loudly instead of meaning something else).
  *
  * Values are taken as "--flag V" or "--flag=V"; a bare "-" is a positional (stdin or
- * stdout), as is a negative number that no option claims ("-1.5"). */
+ * stdout), as is a negative number that no option claims ("-1.5").
+ *
+ * One spelling, one meaning: a flag name (or its other spelling) has one kind, domain and
+ * message in every command; where a name had two meanings the other use was renamed and the
+ * old spelling is a CLI_OPT_RENAMED entry (docs/cli.md "One name, one meaning"). "--list-options"
+ * prints a command's table (cli_parse), which tests/cli/test_cli.sh reads to check that rule. */
 #ifndef LMPROB_CLI_OPT_H
 #define LMPROB_CLI_OPT_H
 
@@ -80,7 +85,9 @@ typedef struct cli_opt {
 /* Parse argv[1..argc-1] (argv[0] is the command's name) against opts[0..nopts-1].
  * Positionals go to pos[0..maxpos-1] in order; *npos is their number. Returns CLI_OK,
  * CLI_HELP, or CLI_USAGE after printing why (unknown option, bad value, more than
- * maxpos positionals). `cmd` prefixes the messages ("dist", "nn init"). */
+ * maxpos positionals). `cmd` prefixes the messages ("dist", "nn init").
+ * "--list-options" prints the table to stdout (one line a spelling: cmd, name, other spelling,
+ * kind and domain, message) and exits 0: an audit aid for tests/cli/test_cli.sh. */
 int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t nopts, const char **pos,
               size_t maxpos, size_t *npos, void (*usage)(FILE *));
 
@@ -128,7 +135,8 @@ int cli_opt_memory(const char *v, void *dest);      /* uint64_t bytes: 512M, 1G,
 #define CLI_OPT_OUTPUT(p) {.name = "--output", .alias = "-o", .kind = CLI_OPT_STR, .dest = (p)}
 #define CLI_OPT_MODEL(p) {.name = "--model", .kind = CLI_OPT_STR, .dest = (p)}
 /* -n N (also --n N): how many (samples, tokens, draws); 0 is allowed (nothing drawn).
- * Not --count: that is tokenize's "print only the number of tokens". */
+ * Not --count: that is tokenize's "print only the number of tokens"; a binomial's trials are
+ * --trials (CLI_OPT_TRIALS). */
 #define CLI_OPT_COUNT(p) {.name = "-n", .alias = "--n", .kind = CLI_OPT_LONG, .dest = (p), .lo = 0, .hi = 1e15, .expect = CLI_DOMAIN_COUNT}
 #define CLI_OPT_MEMORY(p) {.name = "--memory", .alias = "-S", .kind = CLI_OPT_CUSTOM, .dest = (p), .parse = cli_opt_memory, .expect = "a size like 512M, 1G or 10%"}
 /* The n-gram order (LMP_NGRAM_MAX_ORDER in core.h). */
@@ -138,10 +146,37 @@ int cli_opt_memory(const char *v, void *dest);      /* uint64_t bytes: 512M, 1G,
  * a word list (train, filter); its old use for GPT-2's vocabulary names the new flag. */
 #define CLI_OPT_GPT2_VOCAB(p) {.name = "--gpt2-vocab", .kind = CLI_OPT_STR, .dest = (p)}
 #define CLI_OPT_VOCAB_RENAMED {.name = "--vocab", .alias = "--gpt2-vocab", .kind = CLI_OPT_RENAMED, .expect = "GPT-2's vocabulary (--vocab is a word list, in train and filter)"}
-/* How many of the largest to print (decode's top tokens, next's tokens, gpt2 logits' logits). */
-#define CLI_OPT_TOP(p) {.name = "--top", .alias = "-k", .kind = CLI_OPT_LONG, .dest = (p), .lo = 0, .hi = 1e15, .expect = "how many to print, an integer >= 0"}
+/* How many of the largest to print (decode's top tokens, next's tokens, gpt2 logits' logits).
+ * -k was its short spelling; beside the sampler's --top-k (decode, generate) it read as that
+ * filter, so it is refused and names --top. */
+#define CLI_OPT_TOP(p) {.name = "--top", .kind = CLI_OPT_LONG, .dest = (p), .lo = 0, .hi = 1e15, .expect = "how many to print, an integer >= 0"}
+#define CLI_OPT_TOP_K_RENAMED {.name = "-k", .alias = "--top", .kind = CLI_OPT_RENAMED, .expect = "how many to print (the sampler's filter is --top-k)"}
 /* A probability in [0, 1] under a command's own name (bayes, experiment disease). */
 #define CLI_OPT_PROB(nm, p) {.name = (nm), .kind = CLI_OPT_DOUBLE, .dest = (p), .lo = 0, .hi = 1, .expect = "a probability in [0, 1]"}
+/* The context window of a sliding-window evaluation (ppl, kl, chapter), in tokens. */
+#define CLI_OPT_WINDOW(p, seen_) {.name = "--window", .kind = CLI_OPT_LONG, .dest = (p), .lo = 2, .hi = 1e15, .expect = "a window of >= 2 tokens", .seen = (seen_)}
+#define CLI_OPT_STRIDE(p, seen_) {.name = "--stride", .kind = CLI_OPT_LONG, .dest = (p), .lo = 1, .hi = 1e15, .expect = "a stride >= 1", .seen = (seen_)}
+/* A convergence or comparison tolerance: bayes joint (the independence gap) and mix (EM's
+ * weights). One domain, > 0: the EM refuses 0 (it would never stop before --max-iter), and an
+ * exact comparison of floating-point products is not a test anyone means. */
+#define CLI_OPT_TOL(p) {.name = "--tol", .kind = CLI_OPT_DOUBLE, .dest = (p), .lo = 0, .hi = 1e300, .lo_open = 1, .expect = "a tolerance > 0"}
+/* How many positive tests in a row to follow (bayes disease, experiment disease). */
+#define CLI_MAX_TESTS 100000
+#define CLI_OPT_TESTS(p, seen_) {.name = "--tests", .kind = CLI_OPT_LONG, .dest = (p), .lo = 0, .hi = CLI_MAX_TESTS, .expect = "an integer in 0..100000", .seen = (seen_)}
+/* The number of Bernoulli trials of a binomial (dist binomial, bayes beta). Not --n: that is -n,
+ * how many to draw. */
+#define CLI_OPT_TRIALS(p, seen_) {.name = "--trials", .kind = CLI_OPT_LONG, .dest = (p), .lo = 0, .hi = 1e15, .expect = "a number of trials >= 0", .seen = (seen_)}
+#define CLI_OPT_N_RENAMED(new_, what) {.name = "--n", .alias = (new_), .kind = CLI_OPT_RENAMED, .expect = what " (-n, --n: how many to draw)"}
+/* A Beta distribution's a and b (dist beta, and laplace's b; bayes beta's prior), both > 0. */
+#define CLI_OPT_BETA_A(p, seen_) {.name = "--a", .kind = CLI_OPT_DOUBLE, .dest = (p), .lo = 0, .hi = 1e300, .lo_open = 1, .expect = "a > 0", .seen = (seen_)}
+#define CLI_OPT_BETA_B(p, seen_) {.name = "--b", .kind = CLI_OPT_DOUBLE, .dest = (p), .lo = 0, .hi = 1e300, .lo_open = 1, .expect = "b > 0", .seen = (seen_)}
+/* A distribution's probabilities, comma-separated (dist categorical, info's --p and --q; dist
+ * bernoulli and binomial: one, the probability of a success). Checked after parsing, once the
+ * family is known, by cli_probs_check (one message in both commands). */
+#define CLI_DOMAIN_PROBS "probabilities in [0, 1], comma-separated, summing to 1 (or --normalize)"
+#define CLI_OPT_PROBS(nm, p, seen_) {.name = (nm), .kind = CLI_OPT_STR, .dest = (p), .expect = CLI_DOMAIN_PROBS, .seen = (seen_)}
+/* A mean vector (dist mvn, nn reparam), comma-separated. */
+#define CLI_OPT_MEANS(p) {.name = "--mean", .kind = CLI_OPT_STR, .dest = (p), .expect = "means, comma-separated"}
 #define CLI_STR_(x) #x
 #define CLI_STR(x) CLI_STR_(x)
 
@@ -157,10 +192,10 @@ int cli_opt_memory(const char *v, void *dest);      /* uint64_t bytes: 512M, 1G,
 #define CLI_OPT_PRES_PENALTY(p) {.name = "--presence-penalty", .kind = CLI_OPT_DOUBLE, .dest = (p), .lo = -1e300, .hi = 1e300, .expect = "a finite number"}
 #define CLI_OPT_PENALTY_LAST_N(p) {.name = "--penalty-last-n", .kind = CLI_OPT_SIZE, .dest = (p), .lo = 0, .hi = 1e15, .expect = "n >= 0 (0: the whole history)"}
 #define CLI_OPT_MIN_KEEP(p) {.name = "--min-keep", .kind = CLI_OPT_SIZE, .dest = (p), .lo = 1, .hi = 1e15, .expect = "n >= 1"}
-/* The chain's convention; --order hf|llama is its old name, kept in decode and generate
- * (docs/cli.md): --order is the n-gram order everywhere else. */
+/* The chain's convention; --order hf|llama was its old name in decode and generate: --order is
+ * the n-gram order (train), so the old spelling is refused and names --chain. */
 #define CLI_OPT_CHAIN(p) {.name = "--chain", .kind = CLI_OPT_CUSTOM, .dest = (p), .parse = cli_opt_conv, .expect = "hf or llama"}
-#define CLI_OPT_CHAIN_OLD(p) {.name = "--order", .kind = CLI_OPT_CUSTOM, .dest = (p), .parse = cli_opt_conv, .expect = "hf or llama (as --chain; in decode and generate only)"}
+#define CLI_OPT_CHAIN_OLD {.name = "--order", .alias = "--chain", .kind = CLI_OPT_RENAMED, .expect = "the sampler chain's convention, hf or llama (--order is train's n-gram order)"}
 #define CLI_OPT_DTYPE(p, seen_) {.name = "--dtype", .kind = CLI_OPT_CUSTOM, .dest = (p), .parse = cli_opt_dtype, .expect = "f64 or f32", .seen = (seen_)}
 
 /* Every sampler option into an lmp_sampler_params (prm) and the --dtype seen flag. */
@@ -169,7 +204,7 @@ int cli_opt_memory(const char *v, void *dest);      /* uint64_t bytes: 512M, 1G,
         CLI_OPT_MIN_P(&(prm).min_p), CLI_OPT_TYPICAL(&(prm).typical_p), CLI_OPT_EPSILON(&(prm).epsilon),      \
         CLI_OPT_REP_PENALTY(&(prm).repetition_penalty), CLI_OPT_FREQ_PENALTY(&(prm).frequency_penalty),       \
         CLI_OPT_PRES_PENALTY(&(prm).presence_penalty), CLI_OPT_PENALTY_LAST_N(&(prm).penalty_last_n),         \
-        CLI_OPT_MIN_KEEP(&(prm).min_keep), CLI_OPT_CHAIN(&(prm).conv), CLI_OPT_CHAIN_OLD(&(prm).conv),        \
+        CLI_OPT_MIN_KEEP(&(prm).min_keep), CLI_OPT_CHAIN(&(prm).conv), CLI_OPT_CHAIN_OLD,                             \
         CLI_OPT_DTYPE(&(prm).dtype, (dtype_seen))
 
 /* Help lines of the shared flags, so that every command describes them alike. */

@@ -24,7 +24,7 @@ prep() {  # corpus train test
 
 one() {  # model-corpus order test-corpus
   local mc=$1 o=$2 tc=$3 m="$WORK/$1$2.arpa" t="$WORK/$3.test.txt" w="$WORK/$3.test.wrapped"
-  [ -s "$m" ] || "$LMPROB" train -q --order "$o" --output "$m" "$WORK/$mc.train.txt"
+  [ -s "$m" ] || "$LMPROB" train --quiet --order "$o" --output "$m" "$WORK/$mc.train.txt"
   "$LMPROB" ppl --json "$m" "$t" >"$WORK/l.json"
   local lp lx ll lt lo V
   lp=$(j "$WORK/l.json" perplexity); lx=$(j "$WORK/l.json" perplexity_excl_oov); ll=$(j "$WORK/l.json" log10_prob)

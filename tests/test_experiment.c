@@ -116,9 +116,19 @@ static void test_disease(void)
         double q = o.row[k].posterior, se = sqrt(q * (1 - q) / (double)o.row[k].people);
         CHECK_MSG(fabs(o.row[k].simulated - q) < 4 * se, "k=%d sim %g bayes %g se %g", k, o.row[k].simulated, q, se);
     }
-    p.tests = 11;
+    ch_exp_disease_free(&o);
+    /* bayes disease's range (CLI_OPT_TESTS): the rows are allocated, no longer a table of 11 */
+    p.tests = CH_EXP_DISEASE_MAX_TESTS;
+    p.population = 1000;
+    CHECK(ch_exp_disease(&r, &p, &o, NULL) == LMP_OK);
+    CHECK_INT(o.rows, CH_EXP_DISEASE_MAX_TESTS + 1);
+    CHECK(o.row[CH_EXP_DISEASE_MAX_TESTS].positives == CH_EXP_DISEASE_MAX_TESTS);
+    CHECK_REL(o.row[2].posterior, 0.28183229813664595, 1e-13);
+    ch_exp_disease_free(&o);
+    p.tests = CH_EXP_DISEASE_MAX_TESTS + 1;
     lmp_error e;
     CHECK(ch_exp_disease(&r, &p, &o, &e) == LMP_EINVAL);
+    ch_exp_disease_free(&o); /* a no-op after a failure */
 }
 
 static void test_map_loss_chapter(void)

@@ -128,11 +128,12 @@ lmp_status ch_exp_biasvar(lmp_rng *r, const ch_exp_biasvar_params *prm, ch_exp_b
                            lmp_error *err);
 
 /* ---- disease --------------------------------------------------------------------- */
-#define CH_EXP_DISEASE_MAX_TESTS 10
+/* bayes disease's range too (CLI_OPT_TESTS): one domain for --tests in both commands */
+#define CH_EXP_DISEASE_MAX_TESTS 100000
 
 typedef struct ch_exp_disease_params {
     double prior, sensitivity, fpr;   /* 0.001, 0.99, 0.05 */
-    int tests;                        /* positives to follow (3, <= 10) */
+    int tests;                        /* positives to follow (3, <= CH_EXP_DISEASE_MAX_TESTS) */
     size_t population;                /* simulated people (1000000) */
 } ch_exp_disease_params;
 
@@ -146,12 +147,15 @@ typedef struct ch_exp_disease_row {
 
 typedef struct ch_exp_disease_result {
     int rows;
-    ch_exp_disease_row row[CH_EXP_DISEASE_MAX_TESTS + 1];
+    ch_exp_disease_row *row; /* rows of them, malloc'd: ch_exp_disease_free */
 } ch_exp_disease_result;
 
 ch_exp_disease_params ch_exp_disease_defaults(void);
+/* On success out->row is allocated (LMP_ENOMEM when it cannot be); ch_exp_disease_free releases
+ * it (and is a no-op on a result that failed). */
 lmp_status ch_exp_disease(lmp_rng *r, const ch_exp_disease_params *prm, ch_exp_disease_result *out,
                            lmp_error *err);
+void ch_exp_disease_free(ch_exp_disease_result *out);
 
 /* ---- the chapter's map_loss (block b05), reproduced for comparison ---------------------- */
 /* -mean(t * log(pred + 1e-9)) over all N*V entries + the penalty of lmp_map_loss: the

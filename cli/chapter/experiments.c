@@ -279,6 +279,7 @@ ch_exp_disease_params ch_exp_disease_defaults(void)
 lmp_status ch_exp_disease(lmp_rng *r, const ch_exp_disease_params *prm, ch_exp_disease_result *out,
                            lmp_error *err)
 {
+    memset(out, 0, sizeof *out); /* so that ch_exp_disease_free is safe after a failure */
     if (!(prm->prior >= 0 && prm->prior <= 1) || !(prm->sensitivity >= 0 && prm->sensitivity <= 1) ||
         !(prm->fpr >= 0 && prm->fpr <= 1))
         return lmp_error_set(err, LMP_EINVAL,
@@ -286,7 +287,8 @@ lmp_status ch_exp_disease(lmp_rng *r, const ch_exp_disease_params *prm, ch_exp_d
                              prm->sensitivity, prm->fpr);
     if (prm->tests < 0 || prm->tests > CH_EXP_DISEASE_MAX_TESTS)
         return lmp_error_set(err, LMP_EINVAL, "tests = %d: expected 0..%d", prm->tests, CH_EXP_DISEASE_MAX_TESTS);
-    memset(out, 0, sizeof *out);
+    out->row = calloc((size_t)prm->tests + 1, sizeof *out->row);
+    if (!out->row) return lmp_error_set(err, LMP_ENOMEM, "out of memory for %d rows", prm->tests + 1);
     out->rows = prm->tests + 1;
     double p = prm->prior;
     for (int k = 0; k <= prm->tests; k++) {
@@ -312,4 +314,12 @@ lmp_status ch_exp_disease(lmp_rng *r, const ch_exp_disease_params *prm, ch_exp_d
     for (int k = 0; k <= prm->tests; k++)
         out->row[k].simulated = out->row[k].people ? (double)out->row[k].sick / (double)out->row[k].people : NAN;
     return LMP_OK;
+}
+
+void ch_exp_disease_free(ch_exp_disease_result *out)
+{
+    if (!out) return;
+    free(out->row);
+    out->row = NULL;
+    out->rows = 0;
 }

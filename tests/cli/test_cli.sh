@@ -54,12 +54,12 @@ stats              | n                          | $TMPD/nums.txt                
 fit                | n                          | --degree 1 $TMPD/xy.txt                       | --degree 1 -
 bayes disease      | n                          | --tests 2                                     | none
 bayes joint        | n                          | --table 0.1,0.2;0.3,0.4                       | none
-bayes beta         | n                          | --a 2 --b 2 --heads 7 --n 10                  | none
+bayes beta         | n                          | --a 2 --b 2 --heads 7 --trials 10             | none
 nn init            | r n                        | --kind he_normal --fan-in 4                   | none
 nn layernorm       | n                          | --x 1,2,3                                     | none
-nn reparam         | r n                        | --mu 0,1 --sigma 1,2                          | none
+nn reparam         | r n                        | --mean 0,1 --std 1,2                          | none
 experiment mc      | r n                        | --max-pow 1                                   | none
-experiment rule    | r n                        | --n 1000                                      | none
+experiment rule    | r n                        | --draws 1000                                  | none
 experiment clt     | r n                        | --repeats 2 --n-sums 100 --terms 5            | none
 experiment biasvar | r n                        | --datasets 3                                  | none
 experiment disease | r n                        | --population 1000                             | none
@@ -173,6 +173,11 @@ for c in $cmds; do
     err=$(<"$TMPD/err")
     if [ $rc -eq 2 ] && [[ $err == *"unknown option '--no-such-flag'"* ]]; then ok
     else bad "$inv ${want[*]} --no-such-flag: exit $rc: ${err:0:200}"; fi
+    # Its option table as the parser reads it (--list-options), for the one-meaning check below.
+    "$LMPROB" "${A[@]}" --list-options </dev/null >"$TMPD/opts" 2>"$TMPD/err"; rc=$?
+    if [ $rc -eq 0 ] && [ -s "$TMPD/opts" ]; then
+      awk -F'\t' -v OFS='\t' -v inv="$inv" '{$1 = inv; print}' "$TMPD/opts" >>"$TMPD/tables"; ok
+    else bad "$inv --list-options: exit $rc, $(wc -l <"$TMPD/opts") lines: $(head -c 200 "$TMPD/err")"; fi
     for f in "${!badval[@]}"; do
       [[ $h =~ (^|[^a-z-])$f([^a-z-]|$) ]] || continue
       "$LMPROB" "${A[@]}" "$f" "${badval[$f]}" </dev/null >/dev/null 2>"$TMPD/err"; rc=$?
@@ -249,6 +254,41 @@ if command -v script >/dev/null; then
 fi
 "$LMPROB" decode </dev/null >/dev/null 2>"$TMPD/err"
 grep -q "reading standard input" "$TMPD/err" && bad "decode from /dev/null: a terminal note" || ok
+
+# One name, one meaning (docs/cli.md): across every command's table, a spelling (a flag or its
+# other spelling) has one kind, one domain and one message; an old spelling (renamed) is refused
+# naming its new name, which is an option of that command. Read from the tables themselves
+# (--list-options), so a new flag is checked without editing this test.
+[ "$(grep -c . "$TMPD/tables" 2>/dev/null)" -ge 250 ] && ok || bad "--list-options: only $(grep -c . "$TMPD/tables" 2>/dev/null) options in all"
+awk -F'\t' '
+  $4 ~ /^renamed / { ren[++nr] = $1 "\t" $2 "\t" $3; next }
+  {
+    real[$1 "\t" $2] = 1
+    sig = $4 " (expected " $5 ")"
+    if (!($2 in first)) { first[$2] = sig; from[$2] = $1 }
+    else if (first[$2] != sig && !(($2 "\t" sig) in said)) {
+      said[$2 "\t" sig] = 1
+      print "bad flag " $2 ": " $1 " declares " sig ", " from[$2] " " first[$2]
+    }
+  }
+  END {
+    for (i = 1; i <= nr; i++) {
+      split(ren[i], f, "\t")
+      if (!((f[1] "\t" f[3]) in real)) print "bad " f[1] ": " f[2] " is renamed to " f[3] ", which it does not take"
+      else print "renamed\t" ren[i]
+    }
+  }' "$TMPD/tables" >"$TMPD/meaning"
+while IFS= read -r l; do [[ $l == bad* ]] && bad "${l#bad }"; done <"$TMPD/meaning"
+grep -q '^bad' "$TMPD/meaning" || ok
+# Every old spelling fails loudly: exit 2, naming the new flag (before any other work).
+nren=0
+while IFS=$'\t' read -r _ inv old new; do
+  read -r -a A <<<"$inv"
+  "$LMPROB" "${A[@]}" "$old" 1 </dev/null >/dev/null 2>"$TMPD/err"; rc=$?
+  nren=$((nren + 1))
+  [ $rc -eq 2 ] && grep -qF -- "$old is now $new: " "$TMPD/err" && ok || bad "$inv $old 1: exit $rc, not '$old is now $new': $(head -c 200 "$TMPD/err")"
+done < <(grep '^renamed' "$TMPD/meaning")
+[ $nren -ge 20 ] && ok || bad "only $nren renamed spellings checked"
 
 # numpy's stream takes seeds below 2^32: a larger one is a usage error with the --seed message.
 for inv in "rng" "decode --logits 1,2" "dist normal --sample 1" "experiment rule"; do

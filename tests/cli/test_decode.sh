@@ -27,9 +27,9 @@ expect_out "nucleus p=1 keeps V (the chapter's function says V+1)" '^kept: 7 ' \
 # Conventions: the chain order matters (SPEC 3.3.1)
 expect_out "hf order T=0.5 top-p 0.9" '^kept: 2 \[0 1\]$' "$LMPROB" decode "${V[@]}" --temperature 0.5 --top-p 0.9 -n 0
 expect_out "llama order T=0.5 top-p 0.9" '^kept: 5 \[0 1 2 3 4\]$' \
-  "$LMPROB" decode "${V[@]}" --temperature 0.5 --top-p 0.9 --order llama -n 0
+  "$LMPROB" decode "${V[@]}" --temperature 0.5 --top-p 0.9 --chain llama -n 0
 expect_out "hf top-k ties" '^kept: 4 ' "$LMPROB" decode --logits 2,1,1,1,0 --top-k 2 -n 0
-expect_out "llama top-k exactly k" '^kept: 2 \[0 1\]$' "$LMPROB" decode --logits 2,1,1,1,0 --top-k 2 --order llama -n 0
+expect_out "llama top-k exactly k" '^kept: 2 \[0 1\]$' "$LMPROB" decode --logits 2,1,1,1,0 --top-k 2 --chain llama -n 0
 expect_out "T=0 greedy, lowest id" '^samples: 1 1 1$' "$LMPROB" decode --logits 1,3,3,2 --temperature 0 -n 3
 expect_out "min-p" '^kept: 5 ' "$LMPROB" decode "${V[@]}" --min-p 0.1 -n 0
 expect_out "typical" '^kept: 3 ' "$LMPROB" decode "${V[@]}" --typical 0.5 -n 0
@@ -65,7 +65,9 @@ printf '1\ninf\n2\n' >"$TMPD/inf.txt"
 expect_fail "+inf logit in a file" 'logit\[1\] = inf: expected a finite number or -inf' "$LMPROB" decode "$TMPD/inf.txt"
 expect_fail "all -inf" 'all 2 are -inf' "$LMPROB" decode --logits -inf,-inf
 expect_fail "names size mismatch" 'names: expected 3 names' "$LMPROB" decode --logits 1,2,3 --names a,b
-expect_fail "bad order" "order: expected hf or llama.*, got 'gpt'" "$LMPROB" decode "${V[@]}" --order gpt
+expect_fail "bad chain" "chain: expected hf or llama, got 'gpt'" "$LMPROB" decode "${V[@]}" --chain gpt
+# --order is train's n-gram order: the chain's old spelling fails loudly, naming --chain
+expect_fail "old --order" "decode: --order is now --chain: " "$LMPROB" decode "${V[@]}" --order llama
 expect_fail "history id out of range" "history: item 1: expected a token id in \[0, 7\)" \
   "$LMPROB" decode "${V[@]}" --history 9 --repetition-penalty 1.2
 expect_fail "unknown option" "unknown option '--bogus'" "$LMPROB" decode "${V[@]}" --bogus

@@ -9,9 +9,9 @@ expect_out "normal sf 10 (tail)" '^sf\(10\) = 7\.61985302416052[0-9]*e-24' "$LMP
 expect_out "normal quantile 1e-300" '^quantile\(1e-300\) = -37\.04709629936' "$LMPROB" dist normal --quantile 1e-300
 expect_out "normal logcdf via logsf list" '^logpdf\(0\) = -0\.918938533204672' "$LMPROB" dist normal --logpdf 0,1
 expect_out "stats by default" '^var = 4$' "$LMPROB" dist normal --mu 3 --sigma 2
-expect_out "binomial logpmf tail" '^logpmf\(0\) = -6907\.7552789821' "$LMPROB" dist binomial --n 1000 --p 0.999 --logpmf 0
+expect_out "binomial logpmf tail" '^logpmf\(0\) = -6907\.7552789821' "$LMPROB" dist binomial --trials 1000 --p 0.999 --logpmf 0
 # The exact value for the double p = 0.3 is 0.64961071840000003; within an ulp either way is right.
-expect_out "binomial cdf" '^cdf\(3\) = 0\.64961071(84|83999999)' "$LMPROB" dist binomial --n 10 --p 0.3 --cdf 3
+expect_out "binomial cdf" '^cdf\(3\) = 0\.64961071(84|83999999)' "$LMPROB" dist binomial --trials 10 --p 0.3 --cdf 3
 expect_out "poisson pmf" '^pmf\(3\) = 0\.2137630172497' "$LMPROB" dist poisson --lambda 2.5 --pmf 3
 expect_out "gamma quantile" '^quantile\(0\.5\) = 1\.678346' "$LMPROB" dist gamma --shape 2 --quantile 0.5
 expect_out "beta stats" '^mean = 0\.2857142857142857' "$LMPROB" dist beta --a 2 --b 5 --stats
@@ -33,7 +33,7 @@ if [ "$(wc -l <"$TMPD/mvn")" -eq 3 ] && [ "$(awk '{print NF}' "$TMPD/mvn" | sort
 "$LMPROB" dist normal --sample 5 --seed 7 >"$TMPD/a"; "$LMPROB" dist normal --sample 5 --seed 7 >"$TMPD/b"; "$LMPROB" dist normal --sample 5 --seed 8 >"$TMPD/c"
 if cmp -s "$TMPD/a" "$TMPD/b" && ! cmp -s "$TMPD/a" "$TMPD/c"; then ok; else bad "same seed, same draws; other seed, other draws"; fi
 expect_out "numpy normal parity" '^3\.528104691935328' "$LMPROB" dist normal --mu 0 --sigma 2 --sample 1 --rng numpy --seed 0
-expect_out "numpy binomial parity" '^2$' "$LMPROB" dist binomial --n 3 --p 0.5 --sample 1 --rng numpy --seed 0
+expect_out "numpy binomial parity" '^2$' "$LMPROB" dist binomial --trials 3 --p 0.5 --sample 1 --rng numpy --seed 0
 expect_out "dirichlet sample sums to 1" '^0\.[0-9]+ 0\.[0-9]+ 0\.[0-9]+$' "$LMPROB" dist dirichlet --alpha 1,2,3 --sample 2
 expect_out "normalize" '^pmf\(1\) = 0\.75$' "$LMPROB" dist categorical --p 1,3 --normalize --pmf 1
 
@@ -54,9 +54,9 @@ expect_out "verify dist_extra.json" ' passed, 0 failed' "$LMPROB" verify "$G"
 # Errors: each names the value and what was expected.
 expect_fail "sigma <= 0" 'sigma = -1: expected sigma > 0' "$LMPROB" dist normal --sigma -1 --pdf 0
 expect_fail "sigma = 0" 'sigma = 0: expected sigma > 0' "$LMPROB" dist normal --sigma 0
-expect_fail "p > 1" 'p = 1.5: expected a probability in \[0, 1\]' "$LMPROB" dist binomial --n 3 --p 1.5
+expect_fail "p > 1" 'p = 1.5: expected a probability in \[0, 1\]' "$LMPROB" dist binomial --trials 3 --p 1.5
 expect_fail "p < 0 bernoulli" 'p = -0.1: expected a probability' "$LMPROB" dist bernoulli --p -0.1
-expect_fail "n < 0" 'dist: --n: expected a number of trials >= 0, got .-2.' "$LMPROB" dist binomial --n -2 --p 0.5
+expect_fail "n < 0" 'dist: --trials: expected a number of trials >= 0, got .-2.' "$LMPROB" dist binomial --trials -2 --p 0.5
 expect_fail "negative probability" 'p\[1\] = -0.1: expected a non-negative' "$LMPROB" dist categorical --p 0.6,-0.1,0.5
 expect_fail "sum != 1" 'sum of p = 0.8999999999999999[0-9]*: expected probabilities summing to 1.*--normalize' "$LMPROB" dist categorical --p 0.3,0.6 --sample 1
 expect_fail "nan rejected" "expected .*got 'nan'" "$LMPROB" dist normal --mu nan
@@ -70,11 +70,11 @@ expect_fail "cov shape" 'expected 2 rows of 2 numbers' "$LMPROB" dist mvn --mean
 expect_fail "mvn point size" 'expected a point with 2 coordinates' "$LMPROB" dist mvn --mean 0,0 --cov "1,0;0,1" --pdf 1
 expect_fail "dirichlet alpha" 'alpha\[1\] = 0: expected alpha > 0' "$LMPROB" dist dirichlet --alpha 1,0
 expect_fail "gamma needs shape" 'gamma needs --shape' "$LMPROB" dist gamma --pdf 1
-expect_fail "beta b" 'b = -1: expected b > 0' "$LMPROB" dist beta --a 1 --b -1
+expect_fail "beta b" "dist: --b: expected b > 0, got '-1'" "$LMPROB" dist beta --a 1 --b -1
 expect_fail "poisson lambda" 'lambda = -3: expected a finite rate' "$LMPROB" dist poisson --lambda -3
 expect_fail "uniform lo<hi" 'lo = 2, hi = 1: expected lo < hi' "$LMPROB" dist uniform --lo 2 --hi 1
 expect_fail "exponential rate" 'rate = 0: expected a rate > 0' "$LMPROB" dist exponential --rate 0
-expect_fail "laplace b" 'b = -2: expected a scale b > 0' "$LMPROB" dist laplace --b -2
+expect_fail "laplace b" "dist: --b: expected b > 0, got '-2'" "$LMPROB" dist laplace --b -2
 expect_fail "unknown family" "unknown family 'cauchy'" "$LMPROB" dist cauchy
 expect_fail "no family" 'no family given' "$LMPROB" dist --pdf 0
 expect_fail "unknown option" "unknown option '--bogus'" "$LMPROB" dist normal --bogus

@@ -13,7 +13,7 @@ if ! $PY -c 'import nltk.lm' 2>/dev/null; then
 else
   train_nltk() { # label lmprob-train-options...
     local label=$1; shift
-    "$LMPROB" train -q --order 2 --nltk "$@" --output "$TMPD/$label.arpa" "$FIX" || bad "$label: train failed"
+    "$LMPROB" train --quiet --order 2 --nltk "$@" --output "$TMPD/$label.arpa" "$FIX" || bad "$label: train failed"
   }
   train_nltk wb --estimator wb
   train_nltk abs --estimator abs --discount 0.75
@@ -21,7 +21,7 @@ else
   train_nltk lidstone --estimator addk --k 0.1
   train_nltk mle --estimator mle
   train_nltk stupid --estimator stupid
-  train_nltk stupid2 --estimator stupid --alpha 0.25
+  train_nltk stupid2 --estimator stupid --backoff-factor 0.25
   # one python run for all (importing nltk is most of its time); a line per model
   if $PY "$REF" "$LMPROB" 2 "$FIX" "$TMPD/wb.arpa:wb" "$TMPD/abs.arpa:abs:0.75" "$TMPD/laplace.arpa:lidstone:1" \
        "$TMPD/lidstone.arpa:lidstone:0.1" "$TMPD/mle.arpa:mle" "$TMPD/stupid.arpa:stupid:0.4" \
@@ -33,7 +33,7 @@ else
   if [ "$(grep -c 'compared [1-9][0-9]* pairs' "$TMPD/cmp")" = 7 ]; then ok; else bad "expected 7 models compared: $(cat "$TMPD/cmp")"; fi
   # Without --nltk, lmprob's V leaves out <s> (and wb ends at 1/V): a different model,
   # which the comparison must notice (the check can fail).
-  "$LMPROB" train -q --order 2 --estimator wb --output "$TMPD/wb_own.arpa" "$FIX"
+  "$LMPROB" train --quiet --order 2 --estimator wb --output "$TMPD/wb_own.arpa" "$FIX"
   if $PY "$REF" "$LMPROB" 2 "$FIX" "$TMPD/wb_own.arpa:wb" >"$TMPD/cmp" 2>&1; then bad "wb without --nltk matched NLTK"; else ok; fi
 fi
 
@@ -41,7 +41,7 @@ fi
 expect_out "katz summary" '2-grams +[0-9]+ +Good-Turing k=[1-7] d1=0\.' "$LMPROB" train --order 3 --estimator katz --output "$TMPD/katz.arpa" "$FIX"
 expect_out "katz json" '"good_turing": \[\[1\], \[0\.[0-9]+, ' "$LMPROB" train --order 3 --estimator katz --json --output "$TMPD/katz2.arpa" "$FIX"
 expect_out "katz drops singleton trigrams" '^ngram 3=[0-9]$' cat "$TMPD/katz.arpa"
-expect_out "katz --prune 0 0 0 keeps them" '^ngram 3=[1-9][0-9]$' sh -c "'$LMPROB' train -q --order 3 --estimator katz --prune 0 0 0 --output - '$FIX'"
+expect_out "katz --prune 0 0 0 keeps them" '^ngram 3=[1-9][0-9]$' sh -c "'$LMPROB' train --quiet --order 3 --estimator katz --prune 0 0 0 --output - '$FIX'"
 expect_out "stupid backoff says scores" 'scores, not probabilities' "$LMPROB" train --order 2 --estimator stupid --output "$TMPD/sb.arpa" "$FIX"
 expect_out "stupid backoff: backoff log10(0.4) everywhere" '^-99	<s>	-0\.39794$' cat "$TMPD/sb.arpa"
 
@@ -56,7 +56,7 @@ expect_out "ppl takes a normalised model as before" '^Perplexity including OOVs'
 
 # Bad options: usage errors, nothing written.
 expect_fail "--discount 0" "--discount: expected 0 < D <= 1, got '0'" "$LMPROB" train --order 2 --estimator abs --discount 0 -o "$TMPD/bad.arpa" "$FIX"
-expect_fail "--alpha 2" "--alpha: expected 0 < alpha <= 1, got '2'" "$LMPROB" train --order 2 --estimator stupid --alpha 2 -o "$TMPD/bad.arpa" "$FIX"
+expect_fail "--backoff-factor 2" "--backoff-factor: expected a backoff factor in \\(0, 1\\], got '2'" "$LMPROB" train --order 2 --estimator stupid --backoff-factor 2 -o "$TMPD/bad.arpa" "$FIX"
 expect_fail "--gt-max x" "--gt-max: expected one count per order" "$LMPROB" train --order 2 --estimator katz --gt-max x -o "$TMPD/bad.arpa" "$FIX"
 expect_fail "--gt-max 99" "--gt-max: expected one count per order from 0 to 20, e.g. '1 7 7', got '99'" "$LMPROB" train --order 2 --estimator katz --gt-max 99 -o "$TMPD/bad.arpa" "$FIX"
 expect_fail "--nltk with katz" "NLTK conventions with the katz estimator" "$LMPROB" train --order 2 --estimator katz --nltk -o "$TMPD/bad.arpa" "$FIX"

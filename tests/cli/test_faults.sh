@@ -39,7 +39,7 @@ export LMPROB LIBFAULT
 
 R="$TMPD/ref"
 mkdir -p "$R"
-"$LMPROB" train -q --order 3 --discount-fallback --output "$R/train.arpa" "$FIX" || bad "reference train"
+"$LMPROB" train --quiet --order 3 --discount-fallback --output "$R/train.arpa" "$FIX" || bad "reference train"
 "$LMPROB" model convert "$R/train.arpa" "$R/convert.bin" || bad "reference convert"
 "$LMPROB" model convert "$R/convert.bin" "$R/back.arpa" || bad "reference convert back"
 "$LMPROB" ppl "$R/train.arpa" "$FIX" >"$R/ppl.txt" || bad "reference ppl"
@@ -49,7 +49,7 @@ gzip -c "$FIX" >"$R/text.gz"
 
 # The commands, each writing @OUT@ (or stdout when its reference ends in .txt).
 CASES=(
-  "train|$R/train.arpa|train -q --order 3 --discount-fallback --output @OUT@ $FIX"
+  "train|$R/train.arpa|train --quiet --order 3 --discount-fallback --output @OUT@ $FIX"
   "model convert arpa->bin|$R/convert.bin|model convert $R/train.arpa @OUT@ --to binary"
   "model convert bin->arpa|$R/back.arpa|model convert $R/convert.bin @OUT@ --to arpa"
   "ppl|$R/ppl.txt|ppl $R/train.arpa $FIX"
@@ -174,7 +174,7 @@ done
 if [ $asan = 0 ] && command -v strace >/dev/null 2>&1 && strace -o /dev/null true 2>/dev/null; then
   for inj in fsync:error=EIO rename:error=EXDEV; do
     d=$(mktemp -d "$TMPD/inj.XXXXXX")
-    strace -f -o /dev/null -e inject=$inj "$LMPROB" train -q --order 3 --discount-fallback --output "$d/out" "$FIX" >"$d/stdout" 2>"$d/err"
+    strace -f -o /dev/null -e inject=$inj "$LMPROB" train --quiet --order 3 --discount-fallback --output "$d/out" "$FIX" >"$d/stdout" 2>"$d/err"
     rc=$?
     [ $rc = 1 ] && ok || bad "train with $inj: exit $rc, expected 1"
     v=$(verdict "train with $inj" $rc "$d" "$R/train.arpa")
@@ -202,24 +202,24 @@ if [ "$(id -u)" = 0 ] && mkdir "$TMPD/disk" && mount -t tmpfs -o size=64k,mode=7
   # A model larger than the disk: 3,000 sentences over a 2,000-word vocabulary (an ARPA of ~1 MB).
   awk 'BEGIN { srand(11); for (i = 0; i < 3000; i++) { n = int(rand() * 12); s = "";
          for (j = 0; j < n; j++) s = s (j ? " " : "") "w" int(rand() * rand() * 2000); print s } }' >"$TMPD/big.txt"
-  expect_fail "train onto a full disk" 'No space left on device' "$LMPROB" train -q --order 3 --output "$D/m.arpa" "$TMPD/big.txt"
+  expect_fail "train onto a full disk" 'No space left on device' "$LMPROB" train --quiet --order 3 --output "$D/m.arpa" "$TMPD/big.txt"
   if [ -z "$(ls -A "$D")" ]; then ok; else bad "full disk: left $(ls -A "$D")"; fi
   printf 'old\n' >"$D/m.arpa"
-  expect_fail "train over a file on a full disk" 'No space left on device' "$LMPROB" train -q --order 3 --output "$D/m.arpa" "$TMPD/big.txt"
+  expect_fail "train over a file on a full disk" 'No space left on device' "$LMPROB" train --quiet --order 3 --output "$D/m.arpa" "$TMPD/big.txt"
   if [ "$(cat "$D/m.arpa")" = old ] && [ "$(ls -A "$D")" = m.arpa ]; then ok; else bad "full disk: the old file was damaged or a temporary file left: $(ls -A "$D")"; fi
-  "$LMPROB" train -q --order 3 --output "$TMPD/big.arpa" "$TMPD/big.txt" || bad "big model"
+  "$LMPROB" train --quiet --order 3 --output "$TMPD/big.arpa" "$TMPD/big.txt" || bad "big model"
   expect_fail "model convert onto a full disk" 'No space left on device' "$LMPROB" model convert "$TMPD/big.arpa" "$D/m.bin"
   expect_fail "ppl --per-token onto a full disk" 'No space left on device' sh -c "'$LMPROB' ppl --per-token '$TMPD/big.arpa' '$TMPD/big.txt' >'$D/ppl.txt'"
   rm -f "$D/ppl.txt"
   if [ "$(ls -A "$D")" = m.arpa ]; then ok; else bad "full disk: left $(ls -A "$D")"; fi
   # Read-only: outputs fail with a message naming the place; reading still works. (The model
   # of the test fixture: with FAULT_CORPUS, $R/train.arpa may not fit the 64 KiB disk.)
-  "$LMPROB" train -q --order 3 --discount-fallback --output "$TMPD/ro_ref.arpa" tests/fixtures/train_small.txt || bad "read-only reference"
+  "$LMPROB" train --quiet --order 3 --discount-fallback --output "$TMPD/ro_ref.arpa" tests/fixtures/train_small.txt || bad "read-only reference"
   cp "$TMPD/ro_ref.arpa" "$D/m.arpa"
   if mount -o remount,ro "$D" 2>/dev/null; then
-    expect_fail "train into a read-only place" "ro.arpa: cannot create the temporary file .*Read-only file system" "$LMPROB" train -q --order 3 --discount-fallback --output "$D/ro.arpa" "$FIX"
+    expect_fail "train into a read-only place" "ro.arpa: cannot create the temporary file .*Read-only file system" "$LMPROB" train --quiet --order 3 --discount-fallback --output "$D/ro.arpa" "$FIX"
     expect_fail "model convert into a read-only place" 'Read-only file system' "$LMPROB" model convert "$D/m.arpa" "$D/m.bin"
-    expect_fail "train over a file in a read-only place" 'Read-only file system' "$LMPROB" train -q --order 3 --discount-fallback --output "$D/m.arpa" "$FIX"
+    expect_fail "train over a file in a read-only place" 'Read-only file system' "$LMPROB" train --quiet --order 3 --discount-fallback --output "$D/m.arpa" "$FIX"
     if same "$D/m.arpa" "$TMPD/ro_ref.arpa"; then ok; else bad "read-only: the model changed"; fi
     expect_out "ppl reads a model in a read-only place" 'Perplexity' "$LMPROB" ppl "$D/m.arpa" "$FIX"
   else

@@ -58,7 +58,7 @@ assert all(abs(-t["ln_prob"] - w) <= 1e-4 for t, w in zip(pt, r["nll_next_token"
 assert abs(d["perplexity"] - r["ppl"]) <= 1e-5 * r["ppl"], (d["perplexity"], r["ppl"])
 PY
 "$LMPROB" next --model "$HF" --prompt "$(cat "$TMPD/hello.txt")
-" -k 3 --json >"$TMPD/next.json" 2>"$TMPD/err" || bad "next: $(cat "$TMPD/err")"
+" --top 3 --json >"$TMPD/next.json" 2>"$TMPD/err" || bad "next: $(cat "$TMPD/err")"
 "$PY" - "$TMPD/next.json" "$SHARED/gpt2/tiny_ref.json" <<'PY' && ok || bad "next against tiny_ref.json"
 import json, sys
 d = json.load(open(sys.argv[1])); r = json.load(open(sys.argv[2]))
@@ -68,7 +68,7 @@ assert top["id"] == r["argmax"][-1], (top["id"], r["argmax"][-1])
 assert abs(top["ln_p"] - (r["max_logit"][-1] - r["logsumexp"][-1])) <= 1e-4
 assert abs(d["mass"] - 1) <= 1e-5 and 0 < d["entropy_nats"] <= 10.825 and d["nucleus_size"] > 1
 PY
-expect_out "next: empty prompt reads <|endoftext|>" "context: 1 tokens" "$LMPROB" next --model "$HF" -k 1
+expect_out "next: empty prompt reads <|endoftext|>" "context: 1 tokens" "$LMPROB" next --model "$HF" --top 1
 
 # ---- generate: seeded, streaming, every sampler option, <|endoftext|> ends a sentence ------------------
 "$LMPROB" generate --model "$HF" --prompt "Hello, my dog" --max-len 12 --seed 5 -n 2 >"$TMPD/g1" 2>"$TMPD/g1.err"
@@ -77,7 +77,7 @@ if cmp -s "$TMPD/g1" "$TMPD/g2" && [ "$(grep -c '^Hello, my dog' "$TMPD/g1")" -e
 if [ "$(grep -c 'cut at --max-len 12 without <|endoftext|>' "$TMPD/g1.err")" -eq 2 ]; then ok; else bad "generate cut lines: $(cat "$TMPD/g1.err")"; fi
 expect_ok "generate: every sampler option" "$LMPROB" generate --model "$HF" --max-len 4 --temperature 0.8 --top-k 50 --top-p 0.9 \
   --min-p 0.0001 --typical 0.99 --epsilon 0.00001 --repetition-penalty 1.1 --frequency-penalty 0.1 --presence-penalty 0.1 \
-  --penalty-last-n 8 --min-keep 2 --order llama --dtype f32 --rng numpy --seed 3
+  --penalty-last-n 8 --min-keep 2 --chain llama --dtype f32 --rng numpy --seed 3
 # A copy of the tiny model whose final layer norm maps every position to <|endoftext|>'s embedding
 # (weight 0, bias c * wte[50256]): every prediction is <|endoftext|> with probability ~1.
 mkdir -p "$TMPD/eot"

@@ -16,9 +16,21 @@ expect_out "json" '"kl_pq": 0\.368064207168497' "$LMPROB" info --p 0.9,0.1 --q 0
 printf '0.2 0.3\n0.5\n' >"$TMPD/p.txt"
 expect_out "from a file" '^H\(p\) +1.0296530' "$LMPROB" info --p-file "$TMPD/p.txt"
 expect_out "normalize counts" '^H\(p\) +1.2798542' "$LMPROB" info --p 1,2,3,4 --normalize
-expect_fail "not summing to 1" 'p: expected probabilities that sum to 1 \(or --normalize\), got sum 1.1' \
+expect_fail "not summing to 1" 'info: --p: sum of p = 1.1[0-9]*: expected probabilities summing to 1 \(within 1e-9\).*--normalize' \
   "$LMPROB" info --p 0.6,0.5
-expect_fail "negative probability" "p: item 2: expected a probability >= 0, got '-0.1'" "$LMPROB" info --p 1.1,-0.1
+expect_fail "negative probability" "info: --p: p\[1\] = -0.1: expected a non-negative finite probability" "$LMPROB" info --p 1.1,-0.1
+# --p is one flag (CLI_OPT_PROBS): info and dist categorical refuse the same values with the same
+# message and the same exit status: 1 for numbers that are not a distribution (the library's check,
+# as for every dist family's parameters), 2 for a list that is not numbers.
+for bad in 0.6,0.5 1.1,-0.1 0,0 0.5,x; do
+  want=1; [ "$bad" = 0.5,x ] && want=2
+  "$LMPROB" info --p "$bad" >/dev/null 2>"$TMPD/e1"; r1=$?
+  "$LMPROB" dist categorical --p "$bad" --sample 1 >/dev/null 2>"$TMPD/e2"; r2=$?
+  m1=$(sed 's/^lmprob: info: //' "$TMPD/e1"); m2=$(sed 's/^lmprob: dist: //' "$TMPD/e2")
+  [ $r1 -eq $want ] && [ $r2 -eq $want ] && [ -n "$m1" ] && [ "$m1" = "$m2" ] && ok || bad "--p $bad: info (exit $r1) '$m1', dist (exit $r2) '$m2'"
+done
+"$LMPROB" info --p 0.5,0.5 --q 0.9,0.2 >/dev/null 2>"$TMPD/e1"; r1=$?
+[ $r1 -eq 1 ] && grep -q "info: --q: sum of p = 1.1" "$TMPD/e1" && ok || bad "--q 0.9,0.2: exit $r1: $(cat "$TMPD/e1")"
 expect_fail "length mismatch" 'q: expected 2 probabilities' "$LMPROB" info --p 0.5,0.5 --q 0.2,0.3,0.5
 expect_fail "bad base" "base: expected e or a positive number other than 1, got '1'" "$LMPROB" info --p 1 --base 1
 expect_fail "nothing to do" 'expected --p' "$LMPROB" info

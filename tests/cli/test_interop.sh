@@ -13,7 +13,7 @@
 FIX=tests/fixtures/train_small.txt
 IRST=${IRSTLM_BIN:-/usr/lib/irstlm/bin}
 
-"$LMPROB" train -q --order 3 --output "$TMPD/m.arpa" "$FIX" || bad "train"
+"$LMPROB" train --quiet --order 3 --output "$TMPD/m.arpa" "$FIX" || bad "train"
 # test text: the training lines, and a line with two words the model lacks
 { cat "$FIX"; echo "the zebra sat on the quokka"; } >"$TMPD/text.txt"
 awk '{print "<s> " $0 " </s>"}' "$TMPD/text.txt" >"$TMPD/wrapped.txt"

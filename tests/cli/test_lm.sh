@@ -49,7 +49,7 @@ expect_out "--model form" "Perplexity including OOVs:.4\.6578" "$LMPROB" ppl --m
 # ---- generate -------------------------------------------------------------------------------------
 # every sampler option of decode, same names (the run must succeed and be reproducible)
 opts=(--temperature 0.9 --top-k 5 --top-p 0.95 --min-p 0.01 --typical 0.99 --epsilon 0.001 --repetition-penalty 1.2
-      --frequency-penalty 0.1 --presence-penalty 0.1 --penalty-last-n 8 --min-keep 1 --order llama --dtype f32)
+      --frequency-penalty 0.1 --presence-penalty 0.1 --penalty-last-n 8 --min-keep 1 --chain llama --dtype f32)
 "$LMPROB" generate "$M" "${opts[@]}" -n 4 --seed 9 >"$TMPD/o1" 2>&1 || bad "generate with every sampler option: $(cat "$TMPD/o1")"
 "$LMPROB" generate "$M" "${opts[@]}" -n 4 --seed 9 >"$TMPD/o2" 2>&1
 if cmp -s "$TMPD/o1" "$TMPD/o2"; then ok; else bad "every sampler option: not reproducible"; fi
@@ -84,7 +84,7 @@ done
 
 # ---- next -----------------------------------------------------------------------------------------
 # after <s> a: b 10^-0.1, a 10^-0.7, </s> 10^-1.1 (the fixture is not normalised: mass 1.138)
-"$LMPROB" next "$M" --prompt a -k 3 --json >"$TMPD/next.json" 2>"$TMPD/err" || bad "next: $(cat "$TMPD/err")"
+"$LMPROB" next "$M" --prompt a --top 3 --json >"$TMPD/next.json" 2>"$TMPD/err" || bad "next: $(cat "$TMPD/err")"
 if [ "$(json_get "$TMPD/next.json" '[t["token"] for t in d["top"]]')" = "['b', 'a', '</s>']" ]; then ok; else bad "next top 3: $(cat "$TMPD/next.json")"; fi
 check_close "next p(b)" "$(json_get "$TMPD/next.json" 'd["top"][0]["p"]')" "$(/usr/bin/python3 -c 'print(10**-0.1)')"
 check_close "next mass" "$(json_get "$TMPD/next.json" 'd["mass"]')" "$(/usr/bin/python3 -c 'print(10**-0.1+10**-0.7+10**-1.1+10**-1.6+10**-1.4)')"
@@ -133,8 +133,8 @@ assert abs(d["sum_log_ratio"] - sum(p["ln_p_a"] - p["ln_p_b"] for p in pp)) <= 1
 assert d["max_kl_ab"] == max(p["kl_ab"] for p in pp)
 PY
 # one position by hand: after "<s> the" (position 2, the token "cat"), from lmprob next on both models
-"$LMPROB" next "$TMPD/m3.arpa" --prompt the -k 100 --json >"$TMPD/na.json"
-"$LMPROB" next "$TMPD/m2.arpa" --prompt the -k 100 --json >"$TMPD/nb.json"
+"$LMPROB" next "$TMPD/m3.arpa" --prompt the --top 100 --json >"$TMPD/na.json"
+"$LMPROB" next "$TMPD/m2.arpa" --prompt the --top 100 --json >"$TMPD/nb.json"
 /usr/bin/python3 - "$TMPD/kl.json" "$TMPD/na.json" "$TMPD/nb.json" <<'PY' && ok || bad "kl at one position = sum pA ln(pA/pB)"
 import json, math, sys
 d = json.load(open(sys.argv[1])); a = json.load(open(sys.argv[2])); b = json.load(open(sys.argv[3]))
@@ -172,7 +172,7 @@ expect_fail "ppl: --mode against the record, before the n-grams" "ppl: .*headc.a
 expect_fail "generate: --mode against the record, before the n-grams" "generate: .*headc.arpa: the model was trained on char tokens" "$LMPROB" generate "$TMPD/headc.arpa" --mode byte
 # a binary model is peeked at through its header and metadata only: a damaged body (a flipped byte
 # of the unigrams) does not hide a contradicting --mode, and the load then names the damage
-expect_ok "train a char binary" "$LMPROB" train --order 2 --mode char -q -o "$TMPD/c2.bin" tests/fixtures/train_small.txt
+expect_ok "train a char binary" "$LMPROB" train --order 2 --mode char --quiet -o "$TMPD/c2.bin" tests/fixtures/train_small.txt
 uni=$(od -An -tu8 -j744 -N8 "$TMPD/c2.bin" | tr -d ' ')  # section 0 (unigrams): its offset
 cp "$TMPD/c2.bin" "$TMPD/c2bad.bin"
 printf '\377' | dd of="$TMPD/c2bad.bin" bs=1 seek=$((uni + 3)) conv=notrunc 2>/dev/null

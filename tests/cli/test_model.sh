@@ -49,7 +49,7 @@ printf '\x77' | dd of="$TMPD/flip.bin" bs=1 seek=40 conv=notrunc 2>/dev/null
 expect_fail "corrupt header" "flip.bin: corrupt binary model at offset 4088: the header checksum" "$LMPROB" model info "$TMPD/flip.bin"
 gzip -c "$TMPD/tiny.bin" >"$TMPD/tiny.bin.gz"
 expect_fail "gzipped binary" "compressed lmprob binary model: decompress it first" "$LMPROB" model info "$TMPD/tiny.bin.gz"
-# The trie layout: exact by default (the same per-token scores), quantised with -q/-b.
+# The trie layout: exact by default (the same per-token scores), quantised with --prob-bits/-b.
 expect_ok "convert to trie" "$LMPROB" model convert "$FIX/tiny.arpa" "$TMPD/tiny.trie"
 expect_out "trie info" '"format": "binary", "layout": "trie", "order": 3, .*"prob_bits": 0, "backoff_bits": 0' "$LMPROB" model info --json "$TMPD/tiny.trie"
 expect_out "trie info text" '^format:.lmprob binary, trie layout \(compact\)$' "$LMPROB" model info "$TMPD/tiny.trie"
@@ -60,12 +60,15 @@ expect_ok "trie -> arpa" "$LMPROB" model convert "$TMPD/tiny.trie" "$TMPD/trie_b
 expect_ok "trie -> binary" "$LMPROB" model convert "$TMPD/tiny.trie" "$TMPD/trie_back.bin"
 "$LMPROB" ppl --per-token "$TMPD/trie_back.bin" "$TMPD/text.txt" >"$TMPD/p5"
 if cmp -s "$TMPD/p1" "$TMPD/p5"; then ok; else bad "trie -> binary changes the scores"; fi
-expect_ok "quantised trie" "$LMPROB" model convert -q 8 -b 8 "$FIX/tiny.arpa" "$TMPD/q.trie"
+expect_ok "quantised trie" "$LMPROB" model convert --prob-bits 8 -b 8 "$FIX/tiny.arpa" "$TMPD/q.trie"
 expect_out "quantised info" '"prob_bits": 8, "backoff_bits": 8' "$LMPROB" model info --json "$TMPD/q.trie"
 expect_out "quantised info text" 'quantised to 8 bits, backoffs to 8 bits' "$LMPROB" model info "$TMPD/q.trie"
-expect_fail "-q without trie" "quantisation is for the trie layout" "$LMPROB" model convert -q 8 "$FIX/tiny.arpa" "$TMPD/q.bin"
-expect_fail "-q 30" "expected a number of bits from 1 to 24, got '30'" "$LMPROB" model convert -q 30 "$FIX/tiny.arpa" "$TMPD/q.trie"
-expect_fail "-b alone" "expected -q as well" "$LMPROB" model convert -b 8 "$FIX/tiny.arpa" "$TMPD/q2.trie"
+expect_fail "--prob-bits without trie" "quantisation is for the trie layout" "$LMPROB" model convert --prob-bits 8 "$FIX/tiny.arpa" "$TMPD/q.bin"
+expect_fail "--prob-bits 30" "expected a number of bits from 1 to 24, got '30'" "$LMPROB" model convert --prob-bits 30 "$FIX/tiny.arpa" "$TMPD/q.trie"
+expect_ok "quantised trie, KenLM's -q" "$LMPROB" model convert -q 8 -b 8 "$FIX/tiny.arpa" "$TMPD/q_kenlm.trie"
+if cmp -s "$TMPD/q.trie" "$TMPD/q_kenlm.trie"; then ok; else bad "-q 8 and --prob-bits 8 write different tries"; fi
+expect_fail "train -q" "train: -q is now --quiet" "$LMPROB" train -q --order 2 --output "$TMPD/never.arpa" "$TMPD/text.txt"
+expect_fail "-b alone" "expected --prob-bits as well" "$LMPROB" model convert -b 8 "$FIX/tiny.arpa" "$TMPD/q2.trie"
 expect_fail "--sort binary" "expected ARPA output" "$LMPROB" model convert --sort context "$FIX/tiny.arpa" "$TMPD/s.bin"
 expect_fail "--sort bad" "--sort: expected keep or context, got 'frob'" "$LMPROB" model convert --sort frob "$FIX/tiny.arpa" "$TMPD/s.arpa"
 

@@ -29,8 +29,8 @@ if [ "$(json_field "$TMPD/em.json" "abs(d['weights'][0] - 2/3) < 1e-7 and d['em'
 # texts), and differs on a text that backs off
 sed -n '1,5p' "$EST" >"$TMPD/ta.txt"
 sed -n '6,9p' "$EST" >"$TMPD/tb.txt"
-"$LMPROB" train -q --order 3 --estimator wb -o "$TMPD/a.arpa" "$TMPD/ta.txt"
-"$LMPROB" train -q --order 3 --estimator wb -o "$TMPD/b.arpa" "$TMPD/tb.txt"
+"$LMPROB" train --quiet --order 3 --estimator wb -o "$TMPD/a.arpa" "$TMPD/ta.txt"
+"$LMPROB" train --quiet --order 3 --estimator wb -o "$TMPD/b.arpa" "$TMPD/tb.txt"
 cat "$TMPD/ta.txt" "$TMPD/tb.txt" >"$TMPD/both.txt"
 expect_ok "mix merged + ppl" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights 0.4,0.6 --output "$TMPD/m.arpa" --ppl "$TMPD/both.txt" --json
 cp "$TMPD/out" "$TMPD/m.json"
@@ -47,7 +47,7 @@ expect_out "binary is binary" 'lmprob binary' "$LMPROB" model info "$TMPD/m.bin"
 # what the merged model is: its metadata (docs/ngram-model.md), and models of different tokens refused
 expect_out "mix metadata: estimator" '^# lmprob estimator: mix: 0\.4 \(wb\) \+ 0\.6 \(wb\)$' cat "$TMPD/m.arpa"
 expect_out "mix metadata: command" '^# lmprob command: lmprob mix ' cat "$TMPD/m.arpa"
-"$LMPROB" train -q --order 2 --estimator wb --mode char -o "$TMPD/c.arpa" "$TMPD/ta.txt"
+"$LMPROB" train --quiet --order 2 --estimator wb --mode char -o "$TMPD/c.arpa" "$TMPD/ta.txt"
 expect_fail "mix word and char models" "model 1 has word tokens and model 2 char tokens" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/c.arpa" --output "$TMPD/x.arpa"
 no_file "mix word and char models" "$TMPD/x.arpa"
 expect_fail "mix one model" "expected at least two models" "$LMPROB" mix "$TMPD/a.arpa" --ppl "$TMPD/both.txt"
@@ -68,7 +68,7 @@ no_file "mix missing held-out" "$TMPD/x.arpa"
 expect_fail "mix empty held-out" "empty.txt: empty held-out text" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --held-out "$TMPD/empty.txt" --output "$TMPD/x.arpa"
 no_file "mix empty held-out" "$TMPD/x.arpa"
 expect_fail "mix output dir missing" "output: .*nodir" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --output "$TMPD/nodir/x.arpa"
-expect_fail "mix --tol" "--tol: expected T > 0" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --held-out "$TMPD/both.txt" --tol 0
+expect_fail "mix --tol" "--tol: expected a tolerance > 0" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --held-out "$TMPD/both.txt" --tol 0
 expect_fail "mix bad option" "unknown option '--frobnicate'" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --frobnicate
 
 # ---- prune ------------------------------------------------------------------------------
@@ -96,7 +96,7 @@ expect_fail "prune corrupt model" "truncated" "$LMPROB" prune "$TMPD/trunc.arpa"
 no_file "prune failures" "$TMPD/x.arpa"
 
 # ---- filter -----------------------------------------------------------------------------
-"$LMPROB" train -q --order 3 --estimator wb -o "$TMPD/full.arpa" "$EST"
+"$LMPROB" train --quiet --order 3 --estimator wb -o "$TMPD/full.arpa" "$EST"
 printf 'the cat sat on the mat\na dog\n' >"$TMPD/u.txt"
 expect_ok "filter union" "$LMPROB" filter "$TMPD/full.arpa" --union "$TMPD/u.txt" --output "$TMPD/fu.arpa"
 expect_ok "filter vocab" "$LMPROB" filter "$TMPD/full.arpa" --vocab "$TMPD/u.txt" --output "$TMPD/fv.bin"
@@ -110,7 +110,7 @@ expect_out "union drops cross-line n-grams" '^ngram 1=10$' cat "$TMPD/fu.arpa"
 expect_out "filter metadata" '^# lmprob vocab: all, filtered \(union\) to ' cat "$TMPD/fu.arpa"
 if grep -qE '	(the dog|a cat)$' "$TMPD/fu.arpa"; then bad "union kept a bigram whose words are on two lines"; else ok; fi
 # a trie model in, a trie model out: the same scores as the ARPA route
-"$LMPROB" train -q --order 3 --estimator wb -o "$TMPD/full.trie" "$EST"
+"$LMPROB" train --quiet --order 3 --estimator wb -o "$TMPD/full.trie" "$EST"
 expect_ok "filter a trie into a trie" "$LMPROB" filter "$TMPD/full.trie" --union "$TMPD/u.txt" --output "$TMPD/fu.trie"
 "$LMPROB" ppl --json "$TMPD/fu.arpa" "$TMPD/u.txt" >"$TMPD/pa.json"; "$LMPROB" ppl --json "$TMPD/fu.trie" "$TMPD/u.txt" >"$TMPD/pt.json"
 if $PY -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if a['log10_prob'] == b['log10_prob'] else 1)" "$TMPD/pa.json" "$TMPD/pt.json"; then ok; else bad "trie filter scores differ"; fi

@@ -4,7 +4,7 @@
 # SIGINT/SIGTERM, and a stale one left by a killed run is recognised and removed.
 . "$(dirname "$0")/lib.sh"
 FIX=tests/fixtures/train_small.txt
-train() { "$LMPROB" train -q --order 2 --discount-fallback "$@"; }
+train() { "$LMPROB" train --quiet --order 2 --discount-fallback "$@"; }
 # same A B: the same model, but for the command line it records ("# lmprob command: ...")
 same() { cmp -s <(grep -av '^# lmprob command: ' "$1") <(grep -av '^# lmprob command: ' "$2"); }
 # The reference model, written to a plain new file.
@@ -41,7 +41,7 @@ if [ -p "$TMPD/fifo" ] && same "$TMPD/from_fifo" "$TMPD/ref.arpa"; then ok; else
 # "magic" link reads as pipe:[...], and the pipe is written directly. (A private
 # link, not /dev/stdout itself: a broken build run as root would replace that.)
 ln -s /proc/self/fd/1 "$TMPD/stdout"
-expect_ok "train --output a link to /proc/self/fd/1, into a pipe" sh -c "'$LMPROB' train -q --order 2 --discount-fallback --output '$TMPD/stdout' '$FIX' | cat >'$TMPD/from_pipe'"
+expect_ok "train --output a link to /proc/self/fd/1, into a pipe" sh -c "'$LMPROB' train --quiet --order 2 --discount-fallback --output '$TMPD/stdout' '$FIX' | cat >'$TMPD/from_pipe'"
 if [ -L "$TMPD/stdout" ] && same "$TMPD/from_pipe" "$TMPD/ref.arpa"; then ok; else bad "/proc/self/fd/1: the link was replaced or the pipe got something else"; fi
 
 # ---- a device node (root only: mknod); never replaced by a regular file
@@ -134,11 +134,11 @@ if command -v strace >/dev/null 2>&1 && strace -o /dev/null true 2>/dev/null; th
     if printf 'old\n' | cmp -s - "$TMPD/sig.out"; then ok; else bad "$label: the old output was replaced or damaged"; fi
     if [ $rc -ge 128 ]; then ok; else bad "$label: exit status $rc: expected death by the signal"; fi
   }
-  sigtest INT "SIGINT during train" "$LMPROB" train -q --order 2 --discount-fallback --output "$TMPD/sig.out" "$FIX"
-  sigtest TERM "SIGTERM during train" "$LMPROB" train -q --order 2 --discount-fallback --output "$TMPD/sig.out" "$FIX"
+  sigtest INT "SIGINT during train" "$LMPROB" train --quiet --order 2 --discount-fallback --output "$TMPD/sig.out" "$FIX"
+  sigtest TERM "SIGTERM during train" "$LMPROB" train --quiet --order 2 --discount-fallback --output "$TMPD/sig.out" "$FIX"
   sigtest INT "SIGINT during model convert" "$LMPROB" model convert "$TMPD/ref.arpa" "$TMPD/sig.out" --to binary
   sigtest HUP "SIGHUP during model convert" "$LMPROB" model convert "$TMPD/ref.arpa" "$TMPD/sig.out" --to arpa
-  sigtest KILL "SIGKILL during train" "$LMPROB" train -q --order 2 --discount-fallback --output "$TMPD/sig.out" "$FIX"
+  sigtest KILL "SIGKILL during train" "$LMPROB" train --quiet --order 2 --discount-fallback --output "$TMPD/sig.out" "$FIX"
   expect_ok "train after a kill -9" train --output "$TMPD/sig.out" "$FIX"
   if [ -z "$(leftovers "$TMPD")" ] && same "$TMPD/sig.out" "$TMPD/ref.arpa"; then ok; else bad "the next run did not remove the kill -9 leftover: $(leftovers "$TMPD")"; fi
 else

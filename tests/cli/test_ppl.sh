@@ -72,10 +72,11 @@ if ! grep -q '<s>' "$TMPD/g1"; then ok; else bad "generate produced <s>"; fi
 # greedy from "<s> a": b (trigram -0.1), c (a b c -0.15 beats </s> -0.75), then from the empty state
 # a (-0.6) beats </s> (-0.7), so it cycles until --max-len
 expect_out "greedy" "^a b c a b$" "$LMPROB" generate "$FIX/tiny.arpa" --temperature 0 --prompt a --max-len 4
-expect_out "max-len" '"generated": 2, "ended": false' "$LMPROB" generate "$FIX/tiny.arpa" --top-k 1 --prompt "a a" --max-len 2 --json --order llama
+expect_out "max-len" '"generated": 2, "ended": false' "$LMPROB" generate "$FIX/tiny.arpa" --top-k 1 --prompt "a a" --max-len 2 --json --chain llama
 expect_out "top-k 1 = greedy" "^a b c a b c$" "$LMPROB" generate "$FIX/tiny.arpa" --top-k 1 --prompt a --max-len 5
 expect_fail "bad top-p" "top-p: expected a probability in" "$LMPROB" generate "$FIX/tiny.arpa" --top-p 1.5
-expect_fail "bad order" "expected hf or llama" "$LMPROB" generate "$FIX/tiny.arpa" --order foo
+expect_fail "bad chain" "chain: expected hf or llama" "$LMPROB" generate "$FIX/tiny.arpa" --chain foo
+expect_fail "old --order" "generate: --order is now --chain: " "$LMPROB" generate "$FIX/tiny.arpa" --order llama
 expect_fail "bad temperature" "temperature" "$LMPROB" generate "$FIX/tiny.arpa" --temperature x
 # generate --mode char|byte: the prompt through the corpus reader, tokens printed as the text they stand for
 for i in 1 2 3 4 5 6 7 8; do printf 'ab cd\nx\ty\n'; done >"$TMPD/chars.txt"

@@ -32,12 +32,12 @@ if [ "$(size "$TMPD/t.txt.gz")" -gt 1000000 ] && [ "$(size "$TMPD/t.txt.xz")" -g
 # train: the same model from plain, gzip, xz, two members, and stdin (all but the
 # command line each model records, "# lmprob command: ...").
 same() { cmp -s <(grep -v '^# lmprob command: ' "$1") <(grep -v '^# lmprob command: ' "$2"); }
-expect_ok "train plain" "$LMPROB" train -q --order 2 --output "$TMPD/p.arpa" "$TMPD/t.txt"
+expect_ok "train plain" "$LMPROB" train --quiet --order 2 --output "$TMPD/p.arpa" "$TMPD/t.txt"
 for f in t.txt.gz t.txt.xz t2.txt.gz t2.txt.xz; do
-  expect_ok "train $f" "$LMPROB" train -q --order 2 --output "$TMPD/c.arpa" "$TMPD/$f"
+  expect_ok "train $f" "$LMPROB" train --quiet --order 2 --output "$TMPD/c.arpa" "$TMPD/$f"
   if same "$TMPD/p.arpa" "$TMPD/c.arpa"; then ok; else bad "train $f: model differs from the plain text's"; fi
 done
-expect_ok "train gzip from stdin" sh -c "'$LMPROB' train -q --order 2 --output '$TMPD/s.arpa' - <'$TMPD/t.txt.gz'"
+expect_ok "train gzip from stdin" sh -c "'$LMPROB' train --quiet --order 2 --output '$TMPD/s.arpa' - <'$TMPD/t.txt.gz'"
 if same "$TMPD/p.arpa" "$TMPD/s.arpa"; then ok; else bad "train from stdin: model differs"; fi
 
 # ppl, word mode (the scorer's reader) and the ARPA reader on a compressed model.
@@ -57,7 +57,7 @@ if same_numbers "$TMPD/ppl.stdin" "$TMPD/ppl.plain"; then ok; else bad "ppl from
 # ppl --mode char and byte (the corpus reader) on the same compressed text.
 head -c 300000 "$TMPD/t.txt" >"$TMPD/small.txt"
 for mode in char byte; do
-  expect_ok "train --mode $mode" "$LMPROB" train -q --mode $mode --estimator addk --order 3 --output "$TMPD/$mode.arpa" "$TMPD/small.txt"
+  expect_ok "train --mode $mode" "$LMPROB" train --quiet --mode $mode --estimator addk --order 3 --output "$TMPD/$mode.arpa" "$TMPD/small.txt"
   expect_ok "ppl --mode $mode plain" "$LMPROB" ppl --json --mode $mode "$TMPD/$mode.arpa" "$TMPD/t.txt"
   cp "$TMPD/out" "$TMPD/$mode.plain"
   for f in t.txt.gz t2.txt.xz; do
@@ -69,13 +69,13 @@ done
 # Truncated and corrupt compressed input: a clear error, never a short read.
 head -c 600000 "$TMPD/t.txt.gz" >"$TMPD/trunc.gz"
 head -c 600000 "$TMPD/t.txt.xz" >"$TMPD/trunc.xz"
-expect_fail "train truncated gzip" 'trunc.gz: truncated gzip data' "$LMPROB" train -q --order 2 --output "$TMPD/x.arpa" "$TMPD/trunc.gz"
+expect_fail "train truncated gzip" 'trunc.gz: truncated gzip data' "$LMPROB" train --quiet --order 2 --output "$TMPD/x.arpa" "$TMPD/trunc.gz"
 expect_fail "ppl truncated xz" 'trunc.xz: truncated xz data' "$LMPROB" ppl "$TMPD/p.arpa" "$TMPD/trunc.xz"
 expect_fail "ppl --mode char truncated gzip" 'trunc.gz: truncated gzip data' "$LMPROB" ppl --mode char "$TMPD/char.arpa" "$TMPD/trunc.gz"
 head -c 1000000 "$TMPD/p.arpa.gz" >"$TMPD/trunc.arpa.gz"
 expect_fail "model truncated gzip" 'trunc.arpa.gz: truncated gzip data' "$LMPROB" ppl "$TMPD/trunc.arpa.gz" "$TMPD/small.txt"
 cp "$TMPD/t.txt.gz" "$TMPD/flip.gz"
 printf '\377\377\377\377' | dd of="$TMPD/flip.gz" bs=1 seek=700000 conv=notrunc 2>/dev/null
-expect_fail "corrupt gzip" 'flip.gz: corrupt gzip data near compressed byte' "$LMPROB" train -q --order 2 --output "$TMPD/x.arpa" "$TMPD/flip.gz"
+expect_fail "corrupt gzip" 'flip.gz: corrupt gzip data near compressed byte' "$LMPROB" train --quiet --order 2 --output "$TMPD/x.arpa" "$TMPD/flip.gz"
 if [ ! -e "$TMPD/x.arpa" ]; then ok; else bad "a failed train left its output"; fi
 finish

@@ -21,20 +21,20 @@ expect_fail "stats malformed number" "bad.txt:2: expected a finite number, got '
 expect_fail "stats empty input" 'empty input' "$LMPROB" stats "$TMPD/empty.txt"
 expect_fail "stats missing file" 'cannot open' "$LMPROB" stats "$TMPD/none.txt"
 expect_fail "stats bad ddof" "--ddof: expected a number >= 0, got '-1'" "$LMPROB" stats --ddof -1 "$TMPD/ch.txt"
-expect_fail "stats ddof too large" 'ddof = 8 with 8 observations' "$LMPROB" stats --cov --ddof 8 "$TMPD/ch.txt"
+expect_fail "stats ddof too large" 'ddof = 8 with 8 observations' "$LMPROB" stats --covariance --ddof 8 "$TMPD/ch.txt"
 expect_fail "stats unknown option" "unknown option '--frob'" "$LMPROB" stats --frob
 
 # ---- covariance / correlation ----
 printf '1 2 3 4 5\n2 4 5 4 5\n5 3 2 2 1\n' >"$TMPD/m.txt"
-expect_out "cov matrix" '^ +2.5 +1.5 +-2.25$' "$LMPROB" stats --cov "$TMPD/m.txt"
-expect_out "cov json" '"cov": \[\[2.5, 1.5, -2.25\]' "$LMPROB" stats --cov --json "$TMPD/m.txt"
+expect_out "cov matrix" '^ +2.5 +1.5 +-2.25$' "$LMPROB" stats --covariance "$TMPD/m.txt"
+expect_out "cov json" '"cov": \[\[2.5, 1.5, -2.25\]' "$LMPROB" stats --covariance --json "$TMPD/m.txt"
 expect_out "corr json" '0.7745966692414834' "$LMPROB" stats --corr --json "$TMPD/m.txt"
 printf '1 2 5\n2 4 3\n3 5 2\n4 4 2\n5 5 1\n' >"$TMPD/mt.txt"
-expect_out "cov --columns" '"cov": \[\[2.5, 1.5, -2.25\]' "$LMPROB" stats --cov --columns --json "$TMPD/mt.txt"
+expect_out "cov --columns" '"cov": \[\[2.5, 1.5, -2.25\]' "$LMPROB" stats --covariance --columns --json "$TMPD/mt.txt"
 printf '1 2 3\n4 5\n' >"$TMPD/rag.txt"
-expect_fail "cov ragged rows" 'rag.txt:2: row has 2 values: expected 3 \(as line 1\)' "$LMPROB" stats --cov "$TMPD/rag.txt"
-expect_fail "cov and corr" 'at most one' "$LMPROB" stats --cov --corr "$TMPD/m.txt"
-expect_fail "columns without cov" '--columns: expected together with --cov or --corr' "$LMPROB" stats --columns "$TMPD/m.txt"
+expect_fail "cov ragged rows" 'rag.txt:2: row has 2 values: expected 3 \(as line 1\)' "$LMPROB" stats --covariance "$TMPD/rag.txt"
+expect_fail "cov and corr" 'at most one' "$LMPROB" stats --covariance --corr "$TMPD/m.txt"
+expect_fail "columns without cov" '--columns: expected together with --covariance or --correlation' "$LMPROB" stats --columns "$TMPD/m.txt"
 
 # ---- fit ----
 printf '# x y\n0 1\n1 3\n2 5\n3 7\n' >"$TMPD/line.txt"
@@ -76,11 +76,11 @@ expect_fail "joint malformed" "row 2, cell 2: expected a finite number, got 'x'"
 expect_fail "joint ragged" 'row 2 has 1 cells: expected 2' "$LMPROB" bayes joint --table "0.4,0.1;0.5"
 expect_fail "joint empty row" 'row 2 is empty' "$LMPROB" bayes joint --table "0.5,0.5;"
 expect_fail "joint missing table" '--table: expected a table' "$LMPROB" bayes joint
-expect_out "beta mean" '"mean": 0.6428571428571429' "$LMPROB" bayes beta --a 2 --b 2 --heads 7 --n 10 --json
-expect_out "beta log marginal" '"log_marginal": -2.19025590802012' "$LMPROB" bayes beta --a 2 --b 2 --heads 7 --n 10 --json
-expect_out "beta mode text" 'posterior mode +0.6666666667' "$LMPROB" bayes beta --a 2 --b 2 --heads 7 --n 10
-expect_fail "beta heads > n" '--heads 11: expected at most --n 10' "$LMPROB" bayes beta --a 2 --b 2 --heads 11 --n 10
-expect_fail "beta a <= 0" "--a: expected a > 0, got '0'" "$LMPROB" bayes beta --a 0 --b 2 --heads 1 --n 10
+expect_out "beta mean" '"mean": 0.6428571428571429' "$LMPROB" bayes beta --a 2 --b 2 --heads 7 --trials 10 --json
+expect_out "beta log marginal" '"log_marginal": -2.19025590802012' "$LMPROB" bayes beta --a 2 --b 2 --heads 7 --trials 10 --json
+expect_out "beta mode text" 'posterior mode +0.6666666667' "$LMPROB" bayes beta --a 2 --b 2 --heads 7 --trials 10
+expect_fail "beta heads > n" '--heads 11: expected at most --trials 10' "$LMPROB" bayes beta --a 2 --b 2 --heads 11 --trials 10
+expect_fail "beta a <= 0" "--a: expected a > 0, got '0'" "$LMPROB" bayes beta --a 0 --b 2 --heads 1 --trials 10
 expect_fail "beta missing" 'all four' "$LMPROB" bayes beta --a 1
 expect_fail "bayes unknown sub" "unknown subcommand 'x'" "$LMPROB" bayes x
 expect_out "bayes --help" 'usage: lmprob bayes disease' "$LMPROB" bayes --help
@@ -93,12 +93,12 @@ expect_fail "nn bad kind" "initialiser 'glorot': expected xavier_normal" "$LMPRO
 expect_fail "nn fan-in 0" "--fan-in: expected an integer in 1..100000, got '0'" "$LMPROB" nn init --kind he_normal --fan-in 0
 expect_fail "nn numpy seed too large" '2\^32|4294967295|seed' "$LMPROB" nn init --kind he_normal --fan-in 4 --rng numpy --seed 99999999999
 expect_out "nn layernorm" '^-1.3416354199689269$' "$LMPROB" nn layernorm --x 1,2,3,4
-expect_out "nn layernorm affine" '0.19999936000307197' "$LMPROB" nn layernorm --x 0.5,-1.5,2,0 --gamma 1,2,0.5,-1 --beta 0,0.1,-0.2,0.3 --json
+expect_out "nn layernorm affine" '0.19999936000307197' "$LMPROB" nn layernorm --x 0.5,-1.5,2,0 --gain 1,2,0.5,-1 --shift 0,0.1,-0.2,0.3 --json
 expect_fail "nn layernorm constant eps 0" 'var \+ eps = 0' "$LMPROB" nn layernorm --x 2,2,2 --eps 0
-expect_fail "nn layernorm gamma length" '--gamma has 2 values: expected 3' "$LMPROB" nn layernorm --x 1,2,3 --gamma 1,2
-expect_out "nn reparam numpy parity" '"z": \[2.1243453636632417, -2.2235128273001505' "$LMPROB" nn reparam --mu 0.5,-1,2 --logvar 0,1.3862943611198906,-2 --rng numpy --seed 1 --json
-expect_fail "nn reparam negative sigma" 'sigma\[1\] = -1: expected a finite sigma >= 0' "$LMPROB" nn reparam --mu 0,0 --sigma 1,-1
-expect_fail "nn reparam both" 'exactly one of --sigma' "$LMPROB" nn reparam --mu 0 --sigma 1 --logvar 0
+expect_fail "nn layernorm gamma length" '--gain has 2 values: expected 3' "$LMPROB" nn layernorm --x 1,2,3 --gain 1,2
+expect_out "nn reparam numpy parity" '"z": \[2.1243453636632417, -2.2235128273001505' "$LMPROB" nn reparam --mean 0.5,-1,2 --logvar 0,1.3862943611198906,-2 --rng numpy --seed 1 --json
+expect_fail "nn reparam negative sigma" 'sigma\[1\] = -1: expected a finite sigma >= 0' "$LMPROB" nn reparam --mean 0,0 --std 1,-1
+expect_fail "nn reparam both" 'exactly one of --std' "$LMPROB" nn reparam --mean 0 --std 1 --logvar 0
 expect_out "nn --help" 'usage: lmprob nn init' "$LMPROB" nn --help
 
 # ---- experiments (numpy parity where the chapter's calls are the same) ----
@@ -106,7 +106,7 @@ expect_out "mc chapter estimate" '^MC estimate \(100000 draws\): 1.4985$' "$LMPR
 expect_out "mc normal mean" '^E\[N\(3,4\)\] \(1000000 draws\): 2.9971$' "$LMPROB" experiment mc --rng numpy --max-pow 3
 expect_out "mc json" '"exact": 1.5, "chapter_mean": 1.49848' "$LMPROB" experiment mc --rng numpy --max-pow 2 --json
 expect_out "rule numpy" '^ +1s +68.2534% +68.2689%' "$LMPROB" experiment rule --rng numpy
-expect_out "rule json" '"exact": \[0.68268949213708585, 0.95449973610364158, 0.99730020393673979\]' "$LMPROB" experiment rule --n 1000 --json
+expect_out "rule json" '"exact": \[0.68268949213708585, 0.95449973610364158, 0.99730020393673979\]' "$LMPROB" experiment rule --draws 1000 --json
 expect_out "clt numpy p-value" '^Normality test p-value: 0.636' "$LMPROB" experiment clt --rng numpy --repeats 0
 expect_out "clt repeats" 'over 20 further samples: normaltest rejects' "$LMPROB" experiment clt --repeats 20 --n-sums 2000
 expect_out "biasvar numpy fit" '^ +15 +0.0002 +112.8' "$LMPROB" experiment biasvar --rng numpy --seed 0 --fit numpy
@@ -116,6 +116,20 @@ expect_fail "biasvar degree too big" '--degrees: item 1 = 20: expected an intege
 expect_fail "biasvar bad fit" "--fit: expected exact or numpy, got 'svd'" "$LMPROB" experiment biasvar --fit svd
 expect_out "disease experiment" '^ +2 +28.18%' "$LMPROB" experiment disease --population 10000
 expect_fail "experiment unknown" "unknown subcommand 'foo'" "$LMPROB" experiment foo
+# --tests and --tol have one domain in the commands that take them (docs/cli.md "One name, one
+# meaning"): the same message and exit 2 for the same bad value; experiment disease follows 11 tests
+# and more (it kept a table of 11).
+for inv in "bayes disease" "experiment disease --population 100"; do
+  read -r -a A <<<"$inv"
+  "$LMPROB" "${A[@]}" --tests 100001 >/dev/null 2>"$TMPD/err"; rc=$?
+  [ $rc -eq 2 ] && grep -qF -- "--tests: expected an integer in 0..100000, got '100001'" "$TMPD/err" && ok || bad "$inv --tests 100001: exit $rc: $(cat "$TMPD/err")"
+done
+expect_out "experiment disease 12 tests" '"positives": 12, ' "$LMPROB" experiment disease --tests 12 --population 1000 --json
+for inv in "bayes joint --table 0.5,0.5" "mix $ROOT/tests/fixtures/ngtools/uni_a.arpa $ROOT/tests/fixtures/ngtools/uni_b.arpa"; do
+  read -r -a A <<<"$inv"
+  "$LMPROB" "${A[@]}" --tol 0 >/dev/null 2>"$TMPD/err"; rc=$?
+  [ $rc -eq 2 ] && grep -qF -- "--tol: expected a tolerance > 0, got '0'" "$TMPD/err" && ok || bad "${A[0]} --tol 0: exit $rc: $(cat "$TMPD/err")"
+done
 expect_fail "experiment bad option" "unknown option '--n'" "$LMPROB" experiment mc --n 3
 expect_fail "experiment bad rng" "--rng: expected xoshiro or numpy, got 'mt'" "$LMPROB" experiment rule --rng mt
 expect_out "experiment --help" 'usage: lmprob experiment NAME' "$LMPROB" experiment --help

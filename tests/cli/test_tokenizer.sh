@@ -103,7 +103,7 @@ expect_fail "no vocabulary anywhere" 'no GPT-2 vocabulary found: expected --gpt2
 expect_out "env var" '^15496 995$' sh -c "printf 'Hello world' | LMPROB_GPT2_VOCAB='$TMPD/hf' '$LMPROB' tokenize"
 
 # ---- n-gram models over GPT-2 tokens (train/ppl --mode gpt2) -----------------------------------------
-expect_ok "train --mode gpt2" "$LMPROB" train -q --mode gpt2 --order 2 --discount-fallback --output "$TMPD/g2.arpa" $D/ptb/ptb.valid.txt
+expect_ok "train --mode gpt2" "$LMPROB" train --quiet --mode gpt2 --order 2 --discount-fallback --output "$TMPD/g2.arpa" $D/ptb/ptb.valid.txt
 # The ARPA words are vocab.json names ("Ġthe"), and every one is a GPT-2 token.
 if grep -q "$(printf '\t')Ġthe$(printf '\t')" "$TMPD/g2.arpa"; then ok; else bad "no 'Ġthe' unigram in the gpt2-mode ARPA"; fi
 awk '/^\\1-grams:/ { on = 1; next } /^\\/ { on = 0 } on && NF >= 2 && $2 !~ /^<(s|\/s|unk)>$/ { print $2 }' "$TMPD/g2.arpa" \
@@ -113,7 +113,7 @@ expect_out "ppl --mode gpt2" 'Bits per byte:' "$LMPROB" ppl --mode gpt2 "$TMPD/g
 expect_out "ppl --mode gpt2 counts" '"tokens": 5,' sh -c "printf 'Hello world\nHi\n' | '$LMPROB' ppl --mode gpt2 --json '$TMPD/g2.arpa' -"
 # The model records its tokens (gpt2), so --mode may be left out; --gpt2-vocab with another mode is refused.
 expect_out "ppl takes gpt2 mode from the model" '"tokens": 5,' sh -c "printf 'Hello world\nHi\n' | '$LMPROB' ppl --json '$TMPD/g2.arpa' -"
-expect_ok "train a word model" "$LMPROB" train -q --order 2 --discount-fallback --output "$TMPD/w2.arpa" $D/ptb/ptb.valid.txt
+expect_ok "train a word model" "$LMPROB" train --quiet --order 2 --discount-fallback --output "$TMPD/w2.arpa" $D/ptb/ptb.valid.txt
 expect_fail "gpt2-vocab without gpt2 mode" 'goes with --mode gpt2' "$LMPROB" ppl --gpt2-vocab build/gpt2 "$TMPD/w2.arpa" $D/ptb/ptb.test.txt
 expect_fail "gpt2 mode on a word model" 'expected --mode word' "$LMPROB" ppl --mode gpt2 "$TMPD/w2.arpa" $D/ptb/ptb.test.txt
 

@@ -26,25 +26,25 @@ expect_out "<s> unigram is -99" '^-99	<s>	' cat "$TMPD/m3.arpa"
 expect_out "KenLM's value for 'the cat sat'" '^-0\.833143[0-9]*	the cat sat$' cat "$TMPD/m3.arpa"
 
 # The same model from stdin, gzip and xz input, and with a tiny memory budget (spilled runs).
-expect_ok "stdin" sh -c "'$LMPROB' train -q --order 3 --output '$TMPD/stdin.arpa' - < '$FIX'"
+expect_ok "stdin" sh -c "'$LMPROB' train --quiet --order 3 --output '$TMPD/stdin.arpa' - < '$FIX'"
 same_model "stdin same model" "$TMPD/m3.arpa" "$TMPD/stdin.arpa"
 gzip -c "$FIX" >"$TMPD/f.gz"
-expect_ok "gzip" "$LMPROB" train -q --order 3 --output "$TMPD/gz.arpa" "$TMPD/f.gz"
+expect_ok "gzip" "$LMPROB" train --quiet --order 3 --output "$TMPD/gz.arpa" "$TMPD/f.gz"
 same_model "gzip same model" "$TMPD/m3.arpa" "$TMPD/gz.arpa"
 if command -v xz >/dev/null; then
   xz -c "$FIX" >"$TMPD/f.xz"
-  expect_ok "xz" "$LMPROB" train -q --order 3 --output "$TMPD/xz.arpa" "$TMPD/f.xz"
+  expect_ok "xz" "$LMPROB" train --quiet --order 3 --output "$TMPD/xz.arpa" "$TMPD/f.xz"
   same_model "xz same model" "$TMPD/m3.arpa" "$TMPD/xz.arpa"
 fi
 PTB=../shared/data/ptb/ptb.train.txt
 if [ -f "$PTB" ]; then head -n 20000 "$PTB" >"$TMPD/ptb20k"; else for i in $(seq 300); do cat "$FIX"; done >"$TMPD/ptb20k"; fi
-expect_ok "unlimited memory" "$LMPROB" train -q --order 4 --output "$TMPD/big.arpa" "$TMPD/ptb20k"
+expect_ok "unlimited memory" "$LMPROB" train --quiet --order 4 --output "$TMPD/big.arpa" "$TMPD/ptb20k"
 # --memory bounds the whole training: a text that repeats itself ten times has ten times
 # the records of its distinct n-grams, so a budget that holds the model leaves tables
 # small enough to spill dozens of runs.
 head -n 2000 "$TMPD/ptb20k" >"$TMPD/ptb2k"
 for i in $(seq 10); do cat "$TMPD/ptb2k"; done >"$TMPD/rep"
-expect_ok "repeated text, default memory" "$LMPROB" train -q --order 4 --discount-fallback --output "$TMPD/rep.arpa" "$TMPD/rep"
+expect_ok "repeated text, default memory" "$LMPROB" train --quiet --order 4 --discount-fallback --output "$TMPD/rep.arpa" "$TMPD/rep"
 expect_out "a 10 MB budget spills" 'sorted runs spilled to disk' "$LMPROB" train --order 4 --discount-fallback --memory 10M --temp-dir "$TMPD" --output "$TMPD/small.arpa" "$TMPD/rep"
 same_model "spilled model identical" "$TMPD/rep.arpa" "$TMPD/small.arpa"
 "$LMPROB" train --json --order 4 --discount-fallback --memory 10M --temp-dir "$TMPD" --output "$TMPD/small.arpa" "$TMPD/rep" >"$TMPD/mem.json"
@@ -55,7 +55,7 @@ else bad "peak_bytes $peak, spilled_runs $runs: expected at most 7.5 MiB and at 
 expect_fail "a budget too small names what it needs" 'training needs [0-9.]+ [KM]iB more for the token stream .*within --memory 1.0 MiB' "$LMPROB" train --order 4 --memory 1M --output "$TMPD/no.arpa" "$TMPD/rep"
 no_file "no output after a refused budget" "$TMPD/no.arpa"
 if ls "$TMPD"/lmprob-train-* >/dev/null 2>&1; then bad "temporary runs left in $TMPD"; else ok; fi
-expect_ok "one thread" "$LMPROB" train -q --order 4 --threads 1 --output "$TMPD/one.arpa" "$TMPD/ptb20k"
+expect_ok "one thread" "$LMPROB" train --quiet --order 4 --threads 1 --output "$TMPD/one.arpa" "$TMPD/ptb20k"
 same_model "one thread identical" "$TMPD/big.arpa" "$TMPD/one.arpa"
 
 # What the model records of itself, in the ARPA header (comments KenLM, IRSTLM and Sphinx skip).
@@ -63,20 +63,20 @@ expect_out "meta tokens" '^# lmprob tokens: word$' cat "$TMPD/m3.arpa"
 expect_out "meta vocab" '^# lmprob vocab: all$' cat "$TMPD/m3.arpa"
 expect_out "meta estimator" '^# lmprob estimator: mkn$' cat "$TMPD/m3.arpa"
 expect_out "meta command" "^# lmprob command: lmprob train --order 3 --output $TMPD/m3.arpa $FIX\$" cat "$TMPD/m3.arpa"
-expect_out "meta min-count" '^# lmprob vocab: min-count 3$' sh -c "'$LMPROB' train -q --order 2 --min-count 3 --discount-fallback --output - '$FIX'"
+expect_out "meta min-count" '^# lmprob vocab: min-count 3$' sh -c "'$LMPROB' train --quiet --order 2 --min-count 3 --discount-fallback --output - '$FIX'"
 mkdir -p "$TMPD/a b"
-expect_out "meta quoted command" "^# lmprob command: .*--temp-dir '$TMPD/a b' " sh -c "'$LMPROB' train -q --order 2 --discount-fallback --temp-dir '$TMPD/a b' --output - '$FIX'"
+expect_out "meta quoted command" "^# lmprob command: .*--temp-dir '$TMPD/a b' " sh -c "'$LMPROB' train --quiet --order 2 --discount-fallback --temp-dir '$TMPD/a b' --output - '$FIX'"
 # Straight to the binary layouts: the same per-token scores as through the ARPA file.
-expect_ok "train to .bin" "$LMPROB" train -q --order 3 --output "$TMPD/m3.bin" "$FIX"
-expect_ok "train to .trie" "$LMPROB" train -q --order 3 --output "$TMPD/m3.trie" "$FIX"
+expect_ok "train to .bin" "$LMPROB" train --quiet --order 3 --output "$TMPD/m3.bin" "$FIX"
+expect_ok "train to .trie" "$LMPROB" train --quiet --order 3 --output "$TMPD/m3.trie" "$FIX"
 expect_out "binary keeps the record" '^tokens:.word' "$LMPROB" model info "$TMPD/m3.bin"
-expect_out "trie keeps the record" '^command:.lmprob train -q --order 3' "$LMPROB" model info "$TMPD/m3.trie"
+expect_out "trie keeps the record" '^command:.lmprob train --quiet --order 3' "$LMPROB" model info "$TMPD/m3.trie"
 "$LMPROB" ppl --per-token "$TMPD/m3.arpa" "$FIX" >"$TMPD/pa"
 "$LMPROB" ppl --per-token "$TMPD/m3.bin" "$FIX" >"$TMPD/pb"
 "$LMPROB" ppl --per-token "$TMPD/m3.trie" "$FIX" >"$TMPD/pt"
 if [ -s "$TMPD/pa" ] && cmp -s "$TMPD/pa" "$TMPD/pb" && cmp -s "$TMPD/pa" "$TMPD/pt"; then ok; else bad "train to .bin/.trie: scores differ from the ARPA's"; fi
 # A char model is scored in char mode by default, and word mode is refused.
-expect_ok "char model" "$LMPROB" train -q --order 3 --mode char --discount-fallback --output "$TMPD/c3.arpa" "$FIX"
+expect_ok "char model" "$LMPROB" train --quiet --order 3 --mode char --discount-fallback --output "$TMPD/c3.arpa" "$FIX"
 "$LMPROB" ppl --mode char "$TMPD/c3.arpa" "$FIX" >"$TMPD/c_explicit"
 expect_ok "char model: mode from the record" sh -c "'$LMPROB' ppl '$TMPD/c3.arpa' '$FIX' > '$TMPD/c_default'"
 if cmp -s "$TMPD/c_explicit" "$TMPD/c_default"; then ok; else bad "char model: the default mode is not char"; fi
@@ -88,16 +88,16 @@ expect_fail "char model in word mode" "trained on char tokens.*expected --mode c
 # 100 GB here, fail, and under ASan abort leaving its temporary file behind).
 head -c 1048576 /dev/zero | tr '\0' 'w' >"$TMPD/bigword"
 { echo "a b c"; printf 'a '; cat "$TMPD/bigword"; echo ' c'; echo "a b"; echo "b c"; } >"$TMPD/bigw.txt"
-expect_ok "1 MB word: train" "$LMPROB" train -q --order 3 --discount-fallback --output "$TMPD/bigw.arpa" "$TMPD/bigw.txt"
+expect_ok "1 MB word: train" "$LMPROB" train --quiet --order 3 --discount-fallback --output "$TMPD/bigw.arpa" "$TMPD/bigw.txt"
 if python3 -c '
 import sys
 w = open(sys.argv[1]).read()
 sys.exit(0 if any(l.rstrip("\n").split("\t")[1:2] == ["a " + w + " c"] for l in open(sys.argv[2])) else 1)' "$TMPD/bigword" "$TMPD/bigw.arpa"; then ok; else bad "1 MB word: its trigram is not in the ARPA file whole"; fi
 expect_out "1 MB word: the model scores" "OOVs:	0" "$LMPROB" ppl "$TMPD/bigw.arpa" "$TMPD/bigw.txt"
 # Within a training budget (--memory bounds writing too), and straight to the binary layout.
-expect_ok "1 MB word: train --memory 32M" "$LMPROB" train -q --order 3 --discount-fallback --memory 32M --output "$TMPD/bigw32.arpa" "$TMPD/bigw.txt"
+expect_ok "1 MB word: train --memory 32M" "$LMPROB" train --quiet --order 3 --discount-fallback --memory 32M --output "$TMPD/bigw32.arpa" "$TMPD/bigw.txt"
 same_model "1 MB word: the same model within 32M" "$TMPD/bigw.arpa" "$TMPD/bigw32.arpa"
-expect_ok "1 MB word: train to .bin" "$LMPROB" train -q --order 3 --discount-fallback --memory 32M --output "$TMPD/bigw.bin" "$TMPD/bigw.txt"
+expect_ok "1 MB word: train to .bin" "$LMPROB" train --quiet --order 3 --discount-fallback --memory 32M --output "$TMPD/bigw.bin" "$TMPD/bigw.txt"
 expect_out "1 MB word: the binary model scores" "OOVs:	0" "$LMPROB" ppl "$TMPD/bigw.bin" "$TMPD/bigw.txt"
 # (temporary names are '<name>.lmprob-tmp.<pid>' since the atomic writer's rework; '.tmp.' before)
 if ls -a "$TMPD" | grep -q '^bigw.*tmp'; then bad "1 MB word: a temporary file was left: $(ls -a "$TMPD" | grep tmp)"; else ok; fi
@@ -106,11 +106,11 @@ if ls -a "$TMPD" | grep -q '^bigw.*tmp'; then bad "1 MB word: a temporary file w
 expect_out "kn" '2-grams +38' "$LMPROB" train --order 2 --estimator kn --output "$TMPD/kn.arpa" "$FIX"
 # c(the cat) = 8, c(the .) = 21, V = 15 (no <s>): log10(9/36) and log10(8/21), as the shortest
 # decimals of their float32 values
-expect_out "laplace" '^-0\.60206	the cat$' sh -c "'$LMPROB' train -q --order 2 --estimator addk --k 1 --output - '$FIX'"
-expect_out "mle" '^-0\.4191293	the cat$' sh -c "'$LMPROB' train -q --order 2 --estimator mle --output - '$FIX'"
-expect_out "char mode" '	<sp>	' sh -c "'$LMPROB' train -q --order 2 --mode char --discount-fallback --output - '$FIX'"
-expect_out "byte mode" '	<0x20>	' sh -c "'$LMPROB' train -q --order 2 --mode byte --discount-fallback --output - '$FIX'"
-expect_out "min-count" '^ngram 1=12$' sh -c "'$LMPROB' train -q --order 2 --min-count 3 --discount-fallback --output - '$FIX'"
+expect_out "laplace" '^-0\.60206	the cat$' sh -c "'$LMPROB' train --quiet --order 2 --estimator addk --k 1 --output - '$FIX'"
+expect_out "mle" '^-0\.4191293	the cat$' sh -c "'$LMPROB' train --quiet --order 2 --estimator mle --output - '$FIX'"
+expect_out "char mode" '	<sp>	' sh -c "'$LMPROB' train --quiet --order 2 --mode char --discount-fallback --output - '$FIX'"
+expect_out "byte mode" '	<0x20>	' sh -c "'$LMPROB' train --quiet --order 2 --mode byte --discount-fallback --output - '$FIX'"
+expect_out "min-count" '^ngram 1=12$' sh -c "'$LMPROB' train --quiet --order 2 --min-count 3 --discount-fallback --output - '$FIX'"
 
 # Pruning as lmplz --prune (the header counts of lmplz -o 3 --prune 0 1 on the fixture: 16 / 23 / 13).
 expect_out "prune" '2-grams +23' "$LMPROB" train --order 3 --prune 0 1 --output "$TMPD/p.arpa" "$FIX"
@@ -126,13 +126,13 @@ no_file "empty corpus" "$TMPD/e.arpa"
 echo "just one sentence" >"$TMPD/one.txt"
 expect_fail "one sentence" 'cannot estimate modified Kneser-Ney discounts.*--discount-fallback' "$LMPROB" train --order 3 --output "$TMPD/o.arpa" "$TMPD/one.txt"
 no_file "one sentence" "$TMPD/o.arpa"
-expect_ok "one sentence with fallback" "$LMPROB" train -q --order 3 --discount-fallback 0.4 0.9 1.2 --output "$TMPD/o.arpa" "$TMPD/one.txt"
+expect_ok "one sentence with fallback" "$LMPROB" train --quiet --order 3 --discount-fallback 0.4 0.9 1.2 --output "$TMPD/o.arpa" "$TMPD/one.txt"
 expect_fail "order too large" "--order: expected an n-gram order from 1 to 8, got '9'" "$LMPROB" train --order 9 --output "$TMPD/n.arpa" "$FIX"
 no_file "order too large" "$TMPD/n.arpa"
 printf 'fine line\nbad \377 byte\n' >"$TMPD/bad.txt"
 expect_fail "invalid UTF-8" 'bad.txt:2: invalid UTF-8 at byte 5' "$LMPROB" train --order 2 --output "$TMPD/u.arpa" "$TMPD/bad.txt"
 no_file "invalid UTF-8" "$TMPD/u.arpa"
-expect_ok "invalid UTF-8 replaced" "$LMPROB" train -q --order 2 --estimator mle --utf8-replace --output "$TMPD/u.arpa" "$TMPD/bad.txt"
+expect_ok "invalid UTF-8 replaced" "$LMPROB" train --quiet --order 2 --estimator mle --utf8-replace --output "$TMPD/u.arpa" "$TMPD/bad.txt"
 expect_out "U+FFFD in the model" $'\xef\xbf\xbd' cat "$TMPD/u.arpa"
 printf 'a <s> b\n' >"$TMPD/mark.txt"
 expect_fail "marker in text" "mark.txt:1: sentence marker '<s>' at byte 3" "$LMPROB" train --order 2 --output "$TMPD/k.arpa" "$TMPD/mark.txt"
