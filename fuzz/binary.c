@@ -1,5 +1,6 @@
 /* Fuzz the binary model loaders (src/ngram/binary.c hashed, src/ngram/trie.c trie) and the
- * checker behind `lmprob model verify` (lmp_ngram_verify).
+ * checker behind `lmprob model verify` (lmp_ngram_verify), and the header-only peek at the token
+ * record (lmp_ngram_peek_tokens, ng_binary_peek_meta) that commands run before loading.
  *
  * Each input is loaded twice: as it is (the header and section checksums catch most changes),
  * then with every checksum recomputed the way the writer computes it (ng_checksum per section,
@@ -16,8 +17,15 @@ static void load_and_score(const void *data, size_t size)
     int fd = fuzz_memfile(data, size, path);
     lmp_ngram *m = NULL;
     lmp_error err;
+    lmp_ngram_tokens peek_have = LMP_NGRAM_TOKENS_UNKNOWN;
+    int peeked = 0;
+    lmp_status peek_st = lmp_ngram_peek_tokens(path, LMP_NGRAM_TOKENS_UNKNOWN, &peek_have, &peeked, &err);
     lmp_status st = lmp_ngram_load_binary(path, &m, &err);
     FUZZ_CHECK((st == LMP_OK) == (m != NULL));
+    /* the peek checks the header and metadata as the loader does: a model that loads peeks without
+     * an error, to the same token record */
+    if (m) FUZZ_CHECK(peek_st == LMP_OK);
+    if (m && peeked) FUZZ_CHECK(peek_have == lmp_ngram_get_tokens(m));
     if (m) {
         fuzz_score_model(m);
         for (size_t i = 0; i < lmp_ngram_meta_count(m); i++) {
