@@ -21,7 +21,7 @@ def sampler_kwargs(args):
     names = {"--temperature": ("temperature", float), "--top-k": ("top_k", int), "--top-p": ("top_p", float),
              "--min-p": ("min_p", float), "--typical": ("typical_p", float), "--epsilon": ("epsilon", float),
              "--repetition-penalty": ("repetition_penalty", float), "--min-keep": ("min_keep", int),
-             "--order": ("order", str), "--dtype": ("dtype", lambda v: {"f32": "float32", "f64": "float64"}[v])}
+             "--chain": ("order", str), "--dtype": ("dtype", lambda v: {"f32": "float32", "f64": "float64"}[v])}
     kw = {}
     for k, v in zip(args[::2], args[1::2]):
         if k in names:
@@ -51,8 +51,8 @@ class TestAgainstDecode(unittest.TestCase):
             ["--temperature", "0.7", "--top-k", "50", "--top-p", "0.9"],
             ["--min-p", "0.05"],
             ["--typical", "0.9", "--temperature", "1.3"],
-            ["--top-k", "40", "--order", "llama"],
-            ["--top-p", "0.8", "--min-p", "0.01", "--order", "llama", "--dtype", "f64"],
+            ["--top-k", "40", "--chain", "llama"],
+            ["--top-p", "0.8", "--min-p", "0.01", "--chain", "llama", "--dtype", "f64"],
             ["--epsilon", "0.0003"],
             ["--temperature", "0"],
         ]
