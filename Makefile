@@ -270,6 +270,7 @@ $(PY_VOCAB): | vocab
 # coverage + ASan + UBSan); the normal build never compiles them.
 #   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="arpa json"]   each target that long, one after the other,
 #                                                             corpus kept in build/fuzz/work/<target>
+#   make fuzz FUZZ_CPU_SECONDS=1800                           each target until it has used 1800 CPU-seconds
 # `make test` builds them at -O0 (FUZZ=quick, build/fuzz/quick), replays every seed and regression input
 # and runs each target about 1 s (fuzz/run.sh test).
 FUZZ_ALL     := $(sort $(basename $(notdir $(wildcard fuzz/*.c))))
