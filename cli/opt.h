@@ -87,7 +87,8 @@ typedef struct cli_opt {
  * CLI_HELP, or CLI_USAGE after printing why (unknown option, bad value, more than
  * maxpos positionals). `cmd` prefixes the messages ("dist", "nn init").
  * "--list-options" prints the table to stdout (one line a spelling: cmd, name, other spelling,
- * kind and domain, message) and exits 0: an audit aid for tests/cli/test_cli.sh. */
+ * kind and domain, message) and returns CLI_HELP, as help does (exit 0): an audit aid for
+ * tests/cli/test_cli.sh. */
 int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t nopts, const char **pos,
               size_t maxpos, size_t *npos, void (*usage)(FILE *));
 
