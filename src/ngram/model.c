@@ -154,7 +154,9 @@ void lmp_ngram_state_from(const lmp_ngram *m, const int32_t *ctx, size_t n, lmp_
 int ng_meta_valid(const char *meta, uint64_t bytes, unsigned n)
 {
     uint64_t at = 0;
-    for (unsigned i = 0; i < 2 * n; i++) {
+    /* 2 * n in 64 bits: a header's n of 2^31 wrapped to 0 records in unsigned arithmetic, and the
+     * lookups then walked n pairs past the section (found by the binary fuzz target) */
+    for (uint64_t i = 0; i < 2 * (uint64_t)n; i++) {
         const char *z = at < bytes ? memchr(meta + at, 0, (size_t)(bytes - at)) : NULL;
         if (!z) return 0;
         at = (uint64_t)(z - meta) + 1;
