@@ -234,6 +234,39 @@ static void test_kv_cache(void)
     lmp_gpt2_free(m);
 }
 
+/* Decoding (one token a push: the rows go through gpt2_gemv_chunks's fixed
+ * chunks of k) gives the same bits on 1, 2 and 3 threads, at every kernel
+ * level: the chunks, and the order their sums are added in, do not depend on
+ * the thread count. */
+static void test_decode_threads(void)
+{
+    lmp_gpt2 *m = load_tiny();
+    if (!m) return;
+    for (int isa = GPT2_ISA_C; isa <= m->isa; isa++) {
+        float *lg[3] = {NULL, NULL, NULL};
+        for (int t = 0; t < 3; t++) {
+            lmp_gpt2_ctx *c;
+            lmp_error err;
+            if (lmp_gpt2_ctx_create(m, 32, t + 1, &c, &err)) {
+                CHECK_MSG(0, "%s", err.msg);
+                continue;
+            }
+            gpt2_ctx_set_isa(c, isa);
+            lg[t] = malloc(ref_n * NV * sizeof(float));
+            for (size_t i = 0; i < ref_n; i++)
+                CHECK_INT(lmp_gpt2_ctx_push(c, &ref_ids[i], 1, lg[t] + i * NV, LMP_GPT2_LOGITS_LAST, &err), LMP_OK);
+            lmp_gpt2_ctx_free(c);
+        }
+        for (int t = 1; t < 3; t++)
+            if (lg[0] && lg[t])
+                CHECK_MSG(memcmp(lg[0], lg[t], ref_n * NV * sizeof(float)) == 0,
+                          "isa %d: decoding on 1 and %d threads differs by %g", isa, t + 1,
+                          max_abs_diff(lg[0], lg[t], ref_n * NV));
+        for (int t = 0; t < 3; t++) free(lg[t]);
+    }
+    lmp_gpt2_free(m);
+}
+
 /* The Hugging Face folder (config.json + model.safetensors) gives the same model. */
 static void test_folder(void)
 {
@@ -840,6 +873,71 @@ static void test_gemm_levels(void)
 
 /* The vector attention against the portable one: a head's cache of random keys
  * and values, query blocks at several positions, head sizes 16, 32, 64, 128. */
+/* The one-row kernels lay their loads on the weights' cache lines
+ * (kernels_x86.c, line_offset): a weight matrix starting at any float of a
+ * line gives the same bits as one starting a line, for both layouts, any
+ * column share, with and without accumulation, bias and GELU. And the chunked
+ * row product (gpt2_gemv_reduce) against the plain one. */
+static void test_gemv_alignment(void)
+{
+    int top = gpt2_isa_detect();
+    uint32_t st = 5;
+    static const size_t shapes[][2] = {{16, 40}, {64, 33}, {96, 100}, {768, 70}, {48, 17}, {40, 48}};
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+        const size_t K = shapes[si][0], N = shapes[si][1];
+        float *x = malloc(K * sizeof *x), *bias = malloc(N * sizeof *bias), *c0 = malloc(N * sizeof *c0);
+        float *buf = aligned_alloc(64, (K * N + 64) * sizeof *buf), *ref = malloc(N * sizeof *ref),
+              *out = malloc(N * sizeof *out);
+        float *part = malloc(gpt2_gemv_chunks(K) * N * sizeof *part);
+        for (size_t i = 0; i < K; i++) x[i] = frand(&st);
+        for (size_t i = 0; i < N; i++) bias[i] = frand(&st), c0[i] = frand(&st);
+        float *w = malloc(K * N * sizeof *w);
+        for (size_t i = 0; i < K * N; i++) w[i] = frand(&st);
+        for (int bt = 0; bt < 2; bt++)
+            for (int mode = 0; mode < 3; mode++) { /* 0: plain + bias, 1: GELU, 2: accumulate */
+                const size_t ld = bt ? K : N;
+                for (size_t off = 0; off < 16; off++) {
+                    float *B = buf + off;
+                    memcpy(B, w, K * N * sizeof *w);
+                    memcpy(out, c0, N * sizeof *out);
+                    gpt2_gemm g = {x, K, B, ld, bt, bias, out, N, 1, N, K, mode == 2, mode == 1, 0};
+                    size_t q = gpt2_gemm_col_quantum(top), cut = N > q ? (N / q / 2) * q : 0;
+                    gpt2_gemm_cols(top, &g, NULL, 0, cut, NULL);
+                    gpt2_gemm_cols(top, &g, NULL, cut, N, NULL);
+                    if (off == 0) memcpy(ref, out, N * sizeof *ref);
+                    else
+                        CHECK_MSG(memcmp(ref, out, N * sizeof *ref) == 0,
+                                  "K %zu N %zu b_trans %d mode %d: weights %zu floats into a line differ by %g", K, N,
+                                  bt, mode, off, max_abs_diff(ref, out, N));
+                    if (bt || off != 3) continue;
+                    /* chunks of k, then their sums in order: the plain product within float rounding */
+                    const size_t nch = gpt2_gemv_chunks(K);
+                    for (int isa = GPT2_ISA_C; isa <= top; isa++) {
+                        for (size_t c = 0; c < nch; c++) {
+                            const size_t k0 = c * GPT2_GEMV_KCHUNK,
+                                         kn = K - k0 < GPT2_GEMV_KCHUNK ? K - k0 : GPT2_GEMV_KCHUNK;
+                            gpt2_gemm sub = {x + k0, K, B + k0 * ld, ld, 0, NULL, part + c * N, N, 1, N, kn, 0, 0, 0};
+                            gpt2_gemm_cols(isa, &sub, NULL, 0, N, NULL);
+                        }
+                        memcpy(out, c0, N * sizeof *out);
+                        gpt2_gemv_reduce(isa, &g, part, nch, 0, 5 < N ? 5 : N);
+                        gpt2_gemv_reduce(isa, &g, part, nch, 5 < N ? 5 : N, N);
+                        double worst = 0;
+                        for (size_t n = 0; n < N; n++) {
+                            double a = fabs(bias[n]) + (mode == 2 ? fabs(c0[n]) : 0);
+                            for (size_t k = 0; k < K; k++) a += fabs(x[k] * w[k * N + n]);
+                            double d = fabs((double)out[n] - (double)ref[n]) / (4.0 * (double)K * 1.2e-7 * a + 1e-30);
+                            if (!(d <= worst)) worst = d;
+                        }
+                        CHECK_MSG(worst <= 1.0, "isa %d K %zu N %zu mode %d: chunked row product, error %.3g of the bound",
+                                  isa, K, N, mode, worst);
+                    }
+                }
+            }
+        free(x), free(bias), free(c0), free(buf), free(ref), free(out), free(part), free(w);
+    }
+}
+
 static void test_attention_levels(void)
 {
     int top = gpt2_isa_detect();
@@ -883,10 +981,12 @@ int main(int argc, char **argv)
         RUN(test_config);
         RUN(test_tiny_logits);
         RUN(test_kv_cache);
+        RUN(test_decode_threads);
         RUN(test_folder);
     }
     RUN(test_gemm_levels);
     RUN(test_attention_levels);
+    RUN(test_gemv_alignment);
     RUN(test_good_variants);
     RUN(test_bad_files);
     RUN(test_prefixes_and_flips);

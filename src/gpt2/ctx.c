@@ -39,6 +39,7 @@ struct lmp_gpt2_ctx {
     /* activations of up to cap rows */
     float *x, *h, *qkv, *att, *ff;
     float *apack; /* the packed A of the current matrix product (shared) */
+    float *part;  /* one row's partial sums by chunk of k (gemv_split; shared) */
     /* per-thread scratch: matrix-product packing, attention scores, one
      * normalised row (decoding: see ln_gemm) */
     float *tscratch;
@@ -72,6 +73,7 @@ void lmp_gpt2_ctx_free(lmp_gpt2_ctx *c)
     free(c->ff);
     free(c->tscratch);
     free(c->apack);
+    free(c->part);
     free(c);
 }
 
@@ -117,8 +119,9 @@ lmp_status lmp_gpt2_ctx_create(const lmp_gpt2 *m, size_t max_tokens, int threads
     c->ts_row = (C + 15) / 16 * 16;
     c->tscratch = alloc_floats((size_t)threads * (c->ts_gemm + c->ts_att + c->ts_row));
     c->apack = alloc_floats(gpt2_gemm_pack_floats(c->isa, T, kmax));
+    c->part = alloc_floats(gpt2_gemv_chunks(kmax) * (F > 3 * C ? F : 3 * C));
     if (!c->tokens || !c->kc || !c->vc || !c->x || !c->h || !c->qkv || !c->att || !c->ff || !c->tscratch ||
-        !c->apack) {
+        !c->apack || !c->part) {
         lmp_gpt2_ctx_free(c);
         return lmp_error_set(err, LMP_ENOMEM,
                              "out of memory for a GPT-2 context of %zu tokens (KV cache %zu MB plus activations)", T,
@@ -190,9 +193,38 @@ static float *thread_scratch(const lmp_gpt2_ctx *c, int tid)
     return c->tscratch + (size_t)tid * (c->ts_gemm + c->ts_att + c->ts_row);
 }
 
+/* One row times a [K][N] weight on all threads (gpt2_internal.h,
+ * gpt2_gemv_chunks): the (chunk, column block) units in chunk order, split
+ * into contiguous shares, each chunk's share of columns in one call; a
+ * barrier; then the columns' sums split as usual. */
+static void gemv_split(lmp_gpt2_ctx *c, const gpt2_gemm *g, int tid, int nth)
+{
+    const size_t N = g->N, K = g->K, nch = gpt2_gemv_chunks(K),
+                 ncb = (N + GPT2_GEMV_CBLOCK - 1) / GPT2_GEMV_CBLOCK;
+    size_t u0, u1;
+    split(nch * ncb, 1, tid, nth, &u0, &u1);
+    while (u0 < u1) {
+        const size_t ch = u0 / ncb, j0 = u0 % ncb, j1 = u1 - ch * ncb < ncb ? u1 - ch * ncb : ncb;
+        const size_t k0 = ch * GPT2_GEMV_KCHUNK, kn = K - k0 < GPT2_GEMV_KCHUNK ? K - k0 : GPT2_GEMV_KCHUNK;
+        const gpt2_gemm s = {g->A + k0, g->lda, g->B + k0 * g->ldb, g->ldb, 0, NULL, c->part + ch * N, N, 1, N, kn,
+                             0, 0, 0};
+        gpt2_gemm_cols(c->isa, &s, NULL, j0 * GPT2_GEMV_CBLOCK, j1 * GPT2_GEMV_CBLOCK < N ? j1 * GPT2_GEMV_CBLOCK : N,
+                       thread_scratch(c, tid));
+        u0 = ch * ncb + j1;
+    }
+    gpt2_pool_barrier(c->pool);
+    size_t a, b;
+    split(N, 16, tid, nth, &a, &b);
+    gpt2_gemv_reduce(c->isa, g, c->part, nch, a, b);
+}
+
 /* One matrix product on all threads: pack A (if the kernels want it), then columns. */
 static void gemm_split(lmp_gpt2_ctx *c, const gpt2_gemm *g, int tid, int nth)
 {
+    if (g->M == 1 && !g->b_trans) {
+        gemv_split(c, g, tid, nth);
+        return;
+    }
     size_t a, b, np = gpt2_gemm_panels(c->isa, g->M);
     if (np) {
         split(np, 1, tid, nth, &a, &b);
@@ -221,6 +253,10 @@ static void ln_gemm(lmp_gpt2_ctx *c, const float *x, const float *w, const float
         gpt2_gemm g1 = *g;
         g1.A = row;
         g1.lda = g->K;
+        if (!g->b_trans) {
+            gemv_split(c, &g1, tid, nth);
+            return;
+        }
         size_t a, e;
         split(g->N, gpt2_gemm_col_quantum(c->isa), tid, nth, &a, &e);
         gpt2_gemm_cols(c->isa, &g1, NULL, a, e, thread_scratch(c, tid));

@@ -58,8 +58,9 @@ struct lmp_gpt2 {
  *   gelu = 1:       C = gelu(A B + bias)
  * Every output is the sum over k in increasing order, one rounding per step,
  * started from 0 (or from C when accumulating), then + bias, then GELU; the
- * one exception is the vector kernel for one row of b_trans = 1 (the output
- * projection while decoding), which sums in 16 lanes and then across them. */
+ * exceptions are the vector kernel for one row of b_trans = 1 (the output
+ * projection while decoding), which sums in 16 lanes and then across them,
+ * and one row of b_trans = 0 as the forward pass runs it (gpt2_gemv_reduce). */
 typedef struct gpt2_gemm {
     const float *A;
     size_t lda;
@@ -99,6 +100,24 @@ int gpt2_gemm_can_pack_c(int isa, size_t M, size_t K);
 void gpt2_gemm_cols(int isa, const gpt2_gemm *g, const float *Ap, size_t n0, size_t n1, float *scratch);
 /* Columns are handed out to threads in multiples of this. */
 size_t gpt2_gemm_col_quantum(int isa);
+
+/* One row times a [K][N] weight (decoding; b_trans = 0), as the forward pass
+ * runs it: the sum over k is cut into chunks of GPT2_GEMV_KCHUNK rows, each
+ * summed from 0 into its own row of a partial buffer (part + c*N) by
+ * gpt2_gemm_cols on the chunk's rows, and gpt2_gemv_reduce then adds
+ * C[n] = GELU((C[n] if accumulating, else 0) + part[0][n] + ... + bias[n]) in
+ * chunk order. Why: the threads share out (chunk, block of
+ * GPT2_GEMV_CBLOCK columns) units in chunk order, so each reads one contiguous
+ * range of the matrix, which the memory system streams near its bandwidth;
+ * owning columns instead, a thread reads a short run (1.5-6 KB) of every row,
+ * which two threads streamed a quarter slower (docs/gpt2.md, "Decoding"). The
+ * chunks do not depend on the thread count, so neither do the bits. */
+#ifndef GPT2_GEMV_KCHUNK /* overridable at build time only to measure other sizes */
+#define GPT2_GEMV_KCHUNK 128
+#endif
+#define GPT2_GEMV_CBLOCK 256
+size_t gpt2_gemv_chunks(size_t K);
+void gpt2_gemv_reduce(int isa, const gpt2_gemm *g, const float *part, size_t nch, size_t n0, size_t n1);
 
 /* y[i] = LN(x[i]) * w + b over rows [r0, r1) of width C (biased variance, eps inside the sqrt). */
 void gpt2_layernorm_rows(int isa, const float *x, float *y, size_t r0, size_t r1, size_t C, const float *w,

@@ -135,6 +135,25 @@ void gpt2_gemm_cols(int isa, const gpt2_gemm *g, const float *Ap, size_t n0, siz
     gemm_c(g, n0, n1);
 }
 
+size_t gpt2_gemv_chunks(size_t K) { return (K + GPT2_GEMV_KCHUNK - 1) / GPT2_GEMV_KCHUNK; }
+
+void gpt2_gemv_reduce(int isa, const gpt2_gemm *g, const float *part, size_t nch, size_t n0, size_t n1)
+{
+#if GPT2_HAVE_X86_KERNELS
+    if (isa == GPT2_ISA_AVX512) {
+        gpt2_x86_gemv_reduce(g, part, nch, n0, n1);
+        return;
+    }
+#endif
+    (void)isa;
+    for (size_t n = n0; n < n1; n++) {
+        float s = g->accumulate ? g->C[n] : 0.0f;
+        for (size_t c = 0; c < nch; c++) s += part[c * g->N + n];
+        if (g->bias) s += g->bias[n];
+        g->C[n] = g->gelu ? gelu_c(s) : s;
+    }
+}
+
 /* ---- layer norm (Ba et al. 2016), as torch.nn.LayerNorm: biased variance ---------- */
 
 static void layernorm_c(const float *x, float *y, size_t C, const float *w, const float *b, float eps)

@@ -319,16 +319,43 @@ X86_FN static void store_packed(const float *tile, size_t mr, size_t nr, float *
 
 /* ---- one row: y = x B (+ bias), for decoding -------------------------------------------- */
 
+/* The rows of a weight matrix whose length is a multiple of 16 floats all start
+ * at the same place in a cache line: off floats past its start (0-15). A
+ * safetensors file puts tensors wherever its header ends (8-byte multiples: the
+ * GPT-2 checkpoints of this repository's benchmark start 40 bytes into a line),
+ * and every 64-byte load of such a row then straddles two lines: 10 % of a
+ * decoding step measured here. The kernels below lay their vectors on the
+ * weights' cache lines; the activations, in L1, take the unaligned loads. */
+X86_INLINE size_t line_offset(const float *B, size_t ldb)
+{
+    return ldb % 16 == 0 ? (size_t)((uintptr_t)B / sizeof(float) % 16) : 0;
+}
+
+/* One vector of y at n (lanes m) += the products of four rows of B. */
+X86_INLINE void kn4(float *y, const float *b0, size_t ldb, size_t n, __mmask16 m, __m512 x0, __m512 x1, __m512 x2,
+                    __m512 x3)
+{
+    __m512 acc = _mm512_maskz_loadu_ps(m, y + n);
+    acc = _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(m, b0 + n), acc);
+    acc = _mm512_fmadd_ps(x1, _mm512_maskz_loadu_ps(m, b0 + ldb + n), acc);
+    acc = _mm512_fmadd_ps(x2, _mm512_maskz_loadu_ps(m, b0 + 2 * ldb + n), acc);
+    acc = _mm512_fmadd_ps(x3, _mm512_maskz_loadu_ps(m, b0 + 3 * ldb + n), acc);
+    _mm512_mask_storeu_ps(y + n, m, acc);
+}
+
 /* y[n0..n1) (+)= sum_k x[k] B[k][n], B [K][N] (one row times a Conv1D
  * weight): a memory-bound sweep. Four rows of B at a time are read
- * contiguously over the thread's columns (four sequential streams), and each
- * output takes their four products in order k, k+1, k+2, k+3: the same chain
- * as the matrix-product kernel. y (at most 4096 columns at a time) stays in L1. */
+ * contiguously over the columns (four sequential streams), and each output
+ * takes their four products in order k, k+1, k+2, k+3: the same chain as the
+ * matrix-product kernel. y (at most 4096 columns at a time) stays in L1. The
+ * vectors of a row are [s, h) (masked), whole ones from h, where B's row
+ * starts a cache line, then the rest (masked): where a vector falls changes no
+ * output's chain. */
 X86_FN static void gemv_kn(const gpt2_gemm *g, size_t n0, size_t n1)
 {
     const float *x = g->A;
     float *y = g->C;
-    const size_t K = g->K, ldb = g->ldb;
+    const size_t K = g->K, ldb = g->ldb, lead = (16 - line_offset(g->B, ldb)) % 16;
     for (size_t s = n0; s < n1; s += 4096) {
         const size_t e = s + 4096 < n1 ? s + 4096 : n1, nfull = s + (e - s) / 16 * 16;
         const __mmask16 tail = (__mmask16)((1u << ((e - s) % 16)) - 1);
@@ -336,6 +363,10 @@ X86_FN static void gemv_kn(const gpt2_gemm *g, size_t n0, size_t n1)
             for (size_t n = s; n < nfull; n += 16) _mm512_storeu_ps(y + n, _mm512_setzero_ps());
             if (tail) _mm512_mask_storeu_ps(y + nfull, tail, _mm512_setzero_ps());
         }
+        size_t h = s + (lead + 16 - s % 16) % 16;
+        if (h > e) h = e;
+        const size_t hb = h + (e - h) / 16 * 16;
+        const __mmask16 mh = (__mmask16)((1u << (h - s)) - 1), mt = (__mmask16)((1u << (e - hb)) - 1);
         size_t k = 0;
         for (; k + 4 <= K; k += 4) {
             const float *b0 = g->B + k * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
@@ -343,7 +374,8 @@ X86_FN static void gemv_kn(const gpt2_gemm *g, size_t n0, size_t n1)
                          x3 = _mm512_set1_ps(x[k + 3]);
             /* rows PF_ROWS ahead: a thread's share of a narrow matrix is a short run per row */
             const float *pf = k + 4 + PF_ROWS <= K ? b0 + PF_ROWS * ldb : NULL;
-            for (size_t n = s; n < nfull; n += 16) {
+            if (mh) kn4(y, b0, ldb, s, mh, x0, x1, x2, x3);
+            for (size_t n = h; n < hb; n += 16) {
                 if (pf) {
                     _mm_prefetch((const char *)(pf + n), _MM_HINT_T0);
                     _mm_prefetch((const char *)(pf + ldb + n), _MM_HINT_T0);
@@ -357,24 +389,21 @@ X86_FN static void gemv_kn(const gpt2_gemm *g, size_t n0, size_t n1)
                 acc = _mm512_fmadd_ps(x3, _mm512_loadu_ps(b3 + n), acc);
                 _mm512_storeu_ps(y + n, acc);
             }
-            if (tail) {
-                __m512 acc = _mm512_maskz_loadu_ps(tail, y + nfull);
-                acc = _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(tail, b0 + nfull), acc);
-                acc = _mm512_fmadd_ps(x1, _mm512_maskz_loadu_ps(tail, b1 + nfull), acc);
-                acc = _mm512_fmadd_ps(x2, _mm512_maskz_loadu_ps(tail, b2 + nfull), acc);
-                acc = _mm512_fmadd_ps(x3, _mm512_maskz_loadu_ps(tail, b3 + nfull), acc);
-                _mm512_mask_storeu_ps(y + nfull, tail, acc);
-            }
+            if (mt) kn4(y, b0, ldb, hb, mt, x0, x1, x2, x3);
         }
         for (; k < K; k++) {
             const float *b0 = g->B + k * ldb;
             const __m512 x0 = _mm512_set1_ps(x[k]);
-            for (size_t n = s; n < nfull; n += 16)
+            if (mh)
+                _mm512_mask_storeu_ps(y + s, mh,
+                                      _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(mh, b0 + s),
+                                                      _mm512_maskz_loadu_ps(mh, y + s)));
+            for (size_t n = h; n < hb; n += 16)
                 _mm512_storeu_ps(y + n, _mm512_fmadd_ps(x0, _mm512_loadu_ps(b0 + n), _mm512_loadu_ps(y + n)));
-            if (tail)
-                _mm512_mask_storeu_ps(y + nfull, tail,
-                                      _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(tail, b0 + nfull),
-                                                      _mm512_maskz_loadu_ps(tail, y + nfull)));
+            if (mt)
+                _mm512_mask_storeu_ps(y + hb, mt,
+                                      _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(mt, b0 + hb),
+                                                      _mm512_maskz_loadu_ps(mt, y + hb)));
         }
         for (size_t n = s; n < e; n += 16) {
             const __mmask16 mk = n + 16 <= e ? 0xffff : tail;
@@ -387,31 +416,74 @@ X86_FN static void gemv_kn(const gpt2_gemm *g, size_t n0, size_t n1)
 }
 
 /* y[n] (+)= dot(B[n], x), B [N][K] (the output projection for one row): eight
- * rows at a time (one sequential stream), each summed in 16 lanes then across
- * them. Then + bias and GELU, as the product's epilogue. */
+ * rows at a time (one sequential stream), each summed in 16 lanes (lane i:
+ * k = i, i + 16, ... in order) then across them. Then + bias and GELU, as the
+ * product's epilogue.
+ *
+ * Rows that start off floats into a cache line (K a multiple of 16) are read
+ * in K/16 + 1 loads laid on its lines: lane j of load t holds k = 16t + j - off
+ * (the first and last loads masked), so lane j sums exactly what lane
+ * (j - off) mod 16 sums when the rows are aligned, in the same order, and a
+ * rotation of the lanes back before the sum across them gives the same bits
+ * (a sum by halves would give them without it; the rotation keeps that from
+ * depending on how _mm512_reduce_add_ps is built). */
+X86_INLINE __m512 nk_first(const float *p, __mmask16 m, __m512i shift)
+{
+    /* p[0..15] into lanes off..15 (lane j <- p[j - off]), the others 0 */
+    return _mm512_maskz_permutexvar_ps(m, shift, _mm512_loadu_ps(p));
+}
+
 X86_FN static void gemv_nk(const gpt2_gemm *g, size_t n0, size_t n1)
 {
     const float *x = g->A;
     const size_t K = g->K, ldb = g->ldb, kv = K / 16 * 16;
+    const size_t off = K % 16 == 0 ? line_offset(g->B, ldb) : 0;
+    const __mmask16 first = (__mmask16)(0xffffu << off), last = (__mmask16)~first;
+    const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i shift = _mm512_and_si512(_mm512_sub_epi32(lanes, _mm512_set1_epi32((int)off)), _mm512_set1_epi32(15));
+    const __m512i unrot = _mm512_and_si512(_mm512_add_epi32(lanes, _mm512_set1_epi32((int)off)), _mm512_set1_epi32(15));
     for (size_t n = n0; n < n1; n += 8) {
         const size_t rows = n1 - n < 8 ? n1 - n : 8;
+        const float *b = g->B + n * ldb;
         __m512 a[8];
         for (int r = 0; r < 8; r++) a[r] = _mm512_setzero_ps();
-        if (rows == 8) {
+        if (off) {
+            const __m512 xf = nk_first(x, first, shift), xl = _mm512_maskz_loadu_ps(last, x + K - off);
+#pragma GCC unroll 8
+            for (size_t r = 0; r < 8; r++)
+                if (r < rows) a[r] = _mm512_fmadd_ps(nk_first(b + r * ldb, first, shift), xf, a[r]);
+            if (rows == 8) {
+                for (size_t k = 16 - off; k + 16 <= K; k += 16) {
+                    const __m512 xv = _mm512_loadu_ps(x + k);
+#pragma GCC unroll 8
+                    for (int r = 0; r < 8; r++) a[r] = _mm512_fmadd_ps(_mm512_loadu_ps(b + r * ldb + k), xv, a[r]);
+                }
+            } else {
+                for (size_t k = 16 - off; k + 16 <= K; k += 16)
+                    for (size_t r = 0; r < rows; r++)
+                        a[r] = _mm512_fmadd_ps(_mm512_loadu_ps(b + r * ldb + k), _mm512_loadu_ps(x + k), a[r]);
+            }
+#pragma GCC unroll 8
+            for (size_t r = 0; r < 8; r++)
+                if (r < rows) {
+                    a[r] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(last, b + r * ldb + K - off), xl, a[r]);
+                    a[r] = _mm512_permutexvar_ps(unrot, a[r]);
+                }
+        } else if (rows == 8) {
             for (size_t k = 0; k < kv; k += 16) {
                 const __m512 xv = _mm512_loadu_ps(x + k);
 #pragma GCC unroll 8
-                for (int r = 0; r < 8; r++) a[r] = _mm512_fmadd_ps(_mm512_loadu_ps(g->B + (n + r) * ldb + k), xv, a[r]);
+                for (int r = 0; r < 8; r++) a[r] = _mm512_fmadd_ps(_mm512_loadu_ps(b + r * ldb + k), xv, a[r]);
             }
         } else {
             for (size_t k = 0; k < kv; k += 16)
                 for (size_t r = 0; r < rows; r++)
-                    a[r] = _mm512_fmadd_ps(_mm512_loadu_ps(g->B + (n + r) * ldb + k), _mm512_loadu_ps(x + k), a[r]);
+                    a[r] = _mm512_fmadd_ps(_mm512_loadu_ps(b + r * ldb + k), _mm512_loadu_ps(x + k), a[r]);
         }
         float out[16] = {0};
         for (size_t r = 0; r < rows; r++) {
             float s = _mm512_reduce_add_ps(a[r]);
-            for (size_t k = kv; k < K; k++) s += g->B[(n + r) * ldb + k] * x[k];
+            for (size_t k = kv; k < K; k++) s += b[r * ldb + k] * x[k];
             if (g->accumulate) s += g->C[n + r];
             if (g->bias) s += g->bias[n + r];
             out[r] = s;
@@ -419,6 +491,21 @@ X86_FN static void gemv_nk(const gpt2_gemm *g, size_t n0, size_t n1)
         __m512 o = _mm512_loadu_ps(out);
         if (g->gelu) o = gelu16(o);
         _mm512_mask_storeu_ps(g->C + n, (__mmask16)((1u << rows) - 1), o);
+    }
+}
+
+/* C[n0..n1) = (C or 0) + the chunks' partial sums in chunk order + bias, then
+ * GELU (gpt2_gemv_reduce). */
+X86_FN void gpt2_x86_gemv_reduce(const gpt2_gemm *g, const float *part, size_t nch, size_t n0, size_t n1)
+{
+    const size_t N = g->N;
+    for (size_t n = n0; n < n1; n += 16) {
+        const __mmask16 mk = n + 16 <= n1 ? 0xffff : (__mmask16)((1u << (n1 - n)) - 1);
+        __m512 acc = g->accumulate ? _mm512_maskz_loadu_ps(mk, g->C + n) : _mm512_setzero_ps();
+        for (size_t c = 0; c < nch; c++) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(mk, part + c * N + n));
+        if (g->bias) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(mk, g->bias + n));
+        if (g->gelu) acc = gelu16(acc);
+        _mm512_mask_storeu_ps(g->C + n, mk, acc);
     }
 }
 

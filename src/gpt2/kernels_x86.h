@@ -26,6 +26,7 @@ void gpt2_x86_pack_a(const float *A, size_t lda, size_t M, size_t K, size_t p0, 
 void gpt2_x86_pack_a_ln(const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, const float *w,
                         const float *b, float eps, float *Ap);
 void gpt2_x86_gemm_cols(const gpt2_gemm *g, const float *Ap, size_t n0, size_t n1, float *scratch);
+void gpt2_x86_gemv_reduce(const gpt2_gemm *g, const float *part, size_t nch, size_t n0, size_t n1);
 void gpt2_x86_layernorm(const float *x, float *y, size_t C, const float *w, const float *b, float eps);
 void gpt2_x86_kv_append(const float *k, const float *v, size_t ld, float *kt, float *vv, size_t d, size_t pos0,
                         size_t n);
