@@ -1,8 +1,9 @@
 /* Fuzz GPT-2 model loading from memory (src/gpt2/model.c: config.json and the safetensors
  * checkpoint together, lmp_gpt2_create). The input is a config.json, the line "#safetensors",
  * then a .safetensors file (without that line: no config, the whole input is the checkpoint).
- * A model that loads runs a forward pass of two tokens: the shapes the loader accepted must be
- * the shapes the forward pass reads. */
+ * A model that loads runs a forward pass of two tokens, then the same tokens one at a time (the
+ * decoding kernels), on two threads: the shapes the loader accepted must be the shapes the
+ * forward pass reads. */
 #include "fuzz.h"
 
 #include "lmprob/gpt2.h"
@@ -35,12 +36,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* Keep the forward pass small: a checkpoint that passes the loader is at most the input. */
         lmp_gpt2_ctx *ctx = NULL;
         size_t want = conf.n_ctx < 2 ? (size_t)conf.n_ctx : 2;
-        if (conf.n_vocab > 0 && want > 0 && lmp_gpt2_ctx_create(m, want, 1, &ctx, &err) == LMP_OK) {
+        /* Two threads: decoding shares one row's products out by chunks of the sum (ctx.c
+         * gemv_split), and the shares must stay inside the shapes the loader accepted. */
+        if (conf.n_vocab > 0 && want > 0 && lmp_gpt2_ctx_create(m, want, 2, &ctx, &err) == LMP_OK) {
             float *logits = malloc((size_t)conf.n_vocab * sizeof *logits);
             if (!logits) abort();
             lmp_token_id ids[2] = {0, (lmp_token_id)(conf.n_vocab - 1)};
             /* Overflowing weights may give inf or NaN logits: only the memory accesses are checked. */
             FUZZ_CHECK(lmp_gpt2_ctx_push(ctx, ids, want, logits, LMP_GPT2_LOGITS_LAST, &err) == LMP_OK);
+            /* the same tokens one at a time: the one-row (decoding) kernels */
+            FUZZ_CHECK(lmp_gpt2_ctx_rewind(ctx, 0, &err) == LMP_OK);
+            for (size_t i = 0; i < want; i++)
+                FUZZ_CHECK(lmp_gpt2_ctx_push(ctx, ids + i, 1, logits, LMP_GPT2_LOGITS_LAST, &err) == LMP_OK);
             free(logits);
             lmp_gpt2_ctx_free(ctx);
         }
