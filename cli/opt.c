@@ -58,6 +58,20 @@ static int parse_int(const char *v, double lo, double hi, long long *out)
     return 0;
 }
 
+/* A refused integer. An open-ended domain ("an integer >= 0") still has an upper bound (hi): a
+ * value above it is told so, not that it is not an integer >= 0. */
+static int bad_int(const char *cmd, const char *name, const cli_opt *o, const char *v)
+{
+    size_t i = 0;
+    while (v[i] >= '0' && v[i] <= '9') i++;
+    long x;
+    const int digits = i > 0 && v[i] == '\0', above = digits && (cli_scan_long(v, &x) || (double)x > o->hi);
+    if (above && o->expect && strstr(o->expect, ">="))
+        cli_error("%s: %s: expected %s and at most %.0f, got '%s'", cmd, name, o->expect, o->hi, v);
+    else bad(cmd, name, o, v);
+    return -1;
+}
+
 static int set_value(const char *cmd, const char *name, const cli_opt *o, const char *v)
 {
     switch (o->kind) {
@@ -79,13 +93,13 @@ static int set_value(const char *cmd, const char *name, const cli_opt *o, const 
         return 0;
     case CLI_OPT_LONG: {
         long long x;
-        if (parse_int(v, o->lo, o->hi, &x)) return bad(cmd, name, o, v);
+        if (parse_int(v, o->lo, o->hi, &x)) return bad_int(cmd, name, o, v);
         *(long *)o->dest = (long)x;
         return 0;
     }
     case CLI_OPT_SIZE: {
         long long x;
-        if (parse_int(v, o->lo, o->hi, &x)) return bad(cmd, name, o, v);
+        if (parse_int(v, o->lo, o->hi, &x)) return bad_int(cmd, name, o, v);
         *(size_t *)o->dest = (size_t)x;
         return 0;
     }

@@ -5,6 +5,12 @@
 
 # ---- sizes from input: -n that wraps n * sizeof(sample) (was a heap overflow)
 expect_fail "decode -n 2^62+1" "decode: -n: .*4611686018427387905" "$LMPROB" decode --logits 1,2,3 -n 4611686018427387905
+# an integer too large is told the bound, not that it is not an integer >= 0
+expect_fail "decode -n 2^62+1 names the bound" "decode: -n: expected an integer >= 0 and at most 1000000000000000, got '4611686018427387905'" \
+  "$LMPROB" decode --logits 1,2,3 -n 4611686018427387905
+expect_fail "decode -n 1e30 digits names the bound" "and at most 1000000000000000, got '1000000000000000000000000000000'" \
+  "$LMPROB" decode --logits 1,2,3 -n 1000000000000000000000000000000
+expect_fail "decode -n -3 is not an integer >= 0" "decode: -n: expected an integer >= 0, got '-3'" "$LMPROB" decode --logits 1,2,3 -n -3
 expect_fail "decode -n 2^61" "decode: -n: .*2305843009213693952" "$LMPROB" decode --logits 1,2,3 -n 2305843009213693952
 expect_out "decode -n 3 still works" '^samples: ' "$LMPROB" decode --logits 1,2,3 -n 3
 
