@@ -12,7 +12,8 @@
             on a [8, 50257] float32 tensor against lmprob.sample on the same tensor (read in place).
   numpy     the chapter's numpy functions (softmax, shannon_entropy, kl_divergence,
             cross_entropy_loss, perplexity_from_log_probs, temperature_sample, top_k_sample,
-            nucleus_sample) on a 50257-entry vector against the lmprob call that computes the same.
+            nucleus_sample) on a 50257-entry vector against the lmprob call that computes the same,
+            then on the chapter's own example inputs (2 to 100 numbers).
 
   bench_python.py ARPA TEST_TEXT [REPS]
 Times are medians of REPS (default 7) rounds; within a round lmprob and the peer alternate.
@@ -222,6 +223,54 @@ def bench_numpy(reps):
               flush=True)
 
 
+def bench_numpy_chapter_inputs(reps):
+    """The same chapter functions on the chapter's own example inputs (2 to 100 numbers, float64), where a
+    call's fixed cost, not the arithmetic, is what is timed: numpy's few ufunc calls against one call into
+    lmprob. Wall time, median (the calls take microseconds)."""
+    from peer_sample import nucleus_sample as ch_nucleus_sample
+    from peer_sample import softmax as ch_softmax
+    from peer_sample import temperature_sample as ch_temperature_sample
+    from peer_sample import top_k_sample as ch_top_k_sample
+
+    words7 = np.array([3.0, 2.0, 1.5, 1.2, 0.8, 0.4, 0.1])      # the sampling section's logits
+    probs5 = np.array([0.40, 0.25, 0.15, 0.12, 0.08])          # the chapter's first distribution
+    P, Q = np.array([0.9, 0.1]), np.array([0.5, 0.5])         # KL is not symmetric
+    ce5 = np.array([1.0, 2.0, 3.0, 0.5, 0.2])                 # 5-class logits, true class 2
+    perfect = np.zeros(100)                                   # [log(1.0)] * 100
+    np.random.seed(0)
+    r = lmprob.RandomState(0)
+    rows = [
+        ("softmax", "7 logits", lambda: ch_softmax(words7), lambda: lmprob.softmax(words7),
+         ch_softmax(words7), lmprob.softmax(words7)),
+        ("shannon_entropy", "5 probabilities", lambda: ch_shannon_entropy(probs5), lambda: lmprob.entropy(probs5),
+         ch_shannon_entropy(probs5), lmprob.entropy(probs5)),
+        ("kl_divergence", "P = [0.9, 0.1], Q = [0.5, 0.5]", lambda: ch_kl_divergence(P, Q),
+         lambda: lmprob.kl(P, Q, eps=1e-10), ch_kl_divergence(P, Q), lmprob.kl(P, Q, eps=1e-10)),
+        ("cross_entropy_loss", "5 logits, class 2", lambda: ch_cross_entropy_loss(ce5, 2),
+         lambda: -lmprob.log_softmax(ce5)[2], ch_cross_entropy_loss(ce5, 2), -lmprob.log_softmax(ce5)[2]),
+        ("perplexity_from_log_probs", "100 log-probabilities", lambda: ch_perplexity_from_log_probs(perfect),
+         lambda: lmprob.perplexity(perfect), ch_perplexity_from_log_probs(perfect), lmprob.perplexity(perfect)),
+        ("temperature_sample", "7 logits, T 0.7", lambda: ch_temperature_sample(words7, 0.7),
+         lambda: lmprob.sample(words7, temperature=0.7, rng=r), None, None),
+        ("top_k_sample", "7 logits, k 3", lambda: ch_top_k_sample(words7, 3),
+         lambda: lmprob.sample(words7, top_k=3, rng=r), None, None),
+        ("nucleus_sample", "7 logits, p 0.9", lambda: ch_nucleus_sample(words7, 0.9),
+         lambda: lmprob.sample(words7, top_p=0.9, rng=r), None, None),
+    ]
+    ratios = []
+    for name, what, peer, ours, want, got in rows:
+        if want is not None:
+            assert np.allclose(want, got, rtol=1e-6, atol=1e-8), (name, want, got)
+        t_ours, t_peer = side_by_side(ours, peer, reps, inner=2000)
+        ratios.append(t_peer / t_ours)
+        line(f"py_chapter_{name}_f64_chapter_input", f"{t_ours * 1e6:.2f}", "numpy_chapter", f"{t_peer * 1e6:.2f}",
+             "us", t_peer / t_ours, f"the chapter's example: {what}; 1 thread each, wall, median")
+    gm = math.exp(sum(map(math.log, ratios)) / len(ratios))
+    print(f"BENCH py_chapter_geomean_chapter_input lmprob=1x numpy_chapter={gm:.1f}x ratio={gm:.1f} "
+          f"(geometric mean of the {len(ratios)} ratios above; lowest {min(ratios):.1f}, highest {max(ratios):.1f})",
+          flush=True)
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__)
@@ -233,6 +282,7 @@ def main(argv):
     bench_kenlm(arpa, text, reps)
     bench_torch(reps)
     bench_numpy(reps)
+    bench_numpy_chapter_inputs(reps)
     return 0
 
 
