@@ -96,7 +96,8 @@ class TestNumpyParity(unittest.TestCase):
 class TestBatch(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.x = (np.random.RandomState(11).randn(8, 50257) * 2).astype(np.float32)
+        # 12 rows: above the 2^19 logits under which a batch stays on the calling thread (sample.c)
+        cls.x = (np.random.RandomState(11).randn(12, 50257) * 2).astype(np.float32)
 
     def rows(self, x, seed, **kw):
         rs = lmprob.RandomState(seed)
@@ -112,7 +113,7 @@ class TestBatch(unittest.TestCase):
             self.assertEqual(got.tolist(), want, threads)
         s = lmprob.Sampler(**kw)
         self.assertEqual(s.sample(self.x, rng=lmprob.RandomState(9)).tolist(), want)
-        out = np.zeros(8, dtype=np.int64)
+        out = np.zeros(12, dtype=np.int64)
         self.assertIs(s.sample(self.x, rng=lmprob.RandomState(9), out=out), out)
         self.assertEqual(out.tolist(), want)
 
