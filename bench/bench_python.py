@@ -167,6 +167,25 @@ def ch_perplexity_from_log_probs(log_probs):
     return np.exp(-np.mean(log_probs))
 
 
+def chapter_table(rows, reps, prefix, gm_name, tol, inner, digits, clock=time.perf_counter,
+                  stat=statistics.median):
+    """Rows (name, note, chapter's function, lmprob's call, chapter's result, lmprob's result; results None for the
+    samplers): each checked against the other, timed side by side, printed as BENCH py_chapter_<name><prefix>;
+    then their geometric mean as BENCH py_chapter_geomean_<gm_name>."""
+    ratios = []
+    for name, note, peer, ours, want, got in rows:
+        if want is not None:
+            assert np.allclose(want, got, **tol), (name, prefix, want, got)
+        t_ours, t_peer = side_by_side(ours, peer, reps, inner=inner, clock=clock, stat=stat)
+        ratios.append(t_peer / t_ours)
+        line(f"py_chapter_{name}{prefix}", f"{t_ours * 1e6:.{digits}f}", "numpy_chapter", f"{t_peer * 1e6:.{digits}f}",
+             "us", t_peer / t_ours, note)
+    gm = math.exp(sum(map(math.log, ratios)) / len(ratios))
+    print(f"BENCH py_chapter_geomean_{gm_name} lmprob=1x numpy_chapter={gm:.1f}x ratio={gm:.1f} "
+          f"(geometric mean of the {len(ratios)} ratios above; lowest {min(ratios):.1f}, highest {max(ratios):.1f})",
+          flush=True)
+
+
 def bench_numpy(reps):
     """Each chapter function against lmprob on float64 logits (the dtype of the chapter's own arrays) and on
     float32 ones (what a model's logits are; numpy then computes in float32 too, lmprob takes its float32
@@ -178,7 +197,6 @@ def bench_numpy(reps):
 
     V = 50257
     rng = np.random.default_rng(2)
-    ratios = {}
     cpu = os.environ.get("CLOCK") == "cpu"
     clock, stat, how = (time.thread_time, min, "thread CPU time, fastest round") if cpu else \
         (time.perf_counter, statistics.median, "wall, median")
@@ -209,19 +227,8 @@ def bench_numpy(reps):
             ("nucleus_sample", lambda: ch_nucleus_sample(x, 0.9), lambda: lmprob.sample(x, top_p=0.9, rng=r),
              None, None),
         ]
-        for name, peer, ours, want, got in rows:
-            if want is not None:
-                assert np.allclose(want, got, **tol), (name, tag, want, got)
-            t_ours, t_peer = side_by_side(ours, peer, reps, inner=20, clock=clock, stat=stat)
-            ratios[(name, tag)] = t_peer / t_ours
-            line(f"py_chapter_{name}_{tag}_V{V}", f"{t_ours * 1e6:.1f}", "numpy_chapter", f"{t_peer * 1e6:.1f}", "us",
-                 t_peer / t_ours, f"{tag} logits, 1 thread each, {how}")
-    for tag in ("f64", "f32"):
-        rs = [v for (n, t), v in ratios.items() if t == tag]
-        gm = math.exp(sum(map(math.log, rs)) / len(rs))
-        print(f"BENCH py_chapter_geomean_{tag} lmprob=1x numpy_chapter={gm:.1f}x ratio={gm:.1f} "
-              f"(geometric mean of the {len(rs)} {tag} ratios above; lowest {min(rs):.1f}, highest {max(rs):.1f})",
-              flush=True)
+        note = f"{tag} logits, 1 thread each, {how}"
+        chapter_table([(n, note, *rest) for n, *rest in rows], reps, f"_{tag}_V{V}", tag, tol, 20, 1, clock, stat)
 
 
 def bench_numpy_chapter_inputs(reps):
@@ -258,18 +265,9 @@ def bench_numpy_chapter_inputs(reps):
         ("nucleus_sample", "7 logits, p 0.9", lambda: ch_nucleus_sample(words7, 0.9),
          lambda: lmprob.sample(words7, top_p=0.9, rng=r), None, None),
     ]
-    ratios = []
-    for name, what, peer, ours, want, got in rows:
-        if want is not None:
-            assert np.allclose(want, got, rtol=1e-6, atol=1e-8), (name, want, got)
-        t_ours, t_peer = side_by_side(ours, peer, reps, inner=2000)
-        ratios.append(t_peer / t_ours)
-        line(f"py_chapter_{name}_f64_chapter_input", f"{t_ours * 1e6:.2f}", "numpy_chapter", f"{t_peer * 1e6:.2f}",
-             "us", t_peer / t_ours, f"the chapter's example: {what}; 1 thread each, wall, median")
-    gm = math.exp(sum(map(math.log, ratios)) / len(ratios))
-    print(f"BENCH py_chapter_geomean_chapter_input lmprob=1x numpy_chapter={gm:.1f}x ratio={gm:.1f} "
-          f"(geometric mean of the {len(ratios)} ratios above; lowest {min(ratios):.1f}, highest {max(ratios):.1f})",
-          flush=True)
+    chapter_table([(n, f"the chapter's example: {what}; 1 thread each, wall, median", *rest)
+                   for n, what, *rest in rows], reps, "_f64_chapter_input", "chapter_input",
+                  dict(rtol=1e-6, atol=1e-8), 2000, 2)
 
 
 def main(argv):

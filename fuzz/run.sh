@@ -48,12 +48,18 @@ seed_dirs() {
 # /proc/PID/stat every 2 s), then stop it with SIGINT, which prints libFuzzer's final statistics. On a
 # shared machine a wall-time budget says little about how much fuzzing was done; this is the budget the
 # long runs of docs/reliability.md use. Libfuzzer's exit 72 (stopped by SIGINT) is the budget, not a finding.
+# The libFuzzer command of a long run of target $1 stopping after $2 seconds, into the array cmd.
+long_cmd() {
+  # shellcheck disable=SC2046,SC2207
+  cmd=(nice -n 10 "$build/bin/$1" $(opts "$1") -max_total_time="$2" -print_final_stats=1
+       -artifact_prefix="$build/crashes/$1/" "$build/work/$1" $(seed_dirs "$1"))
+}
+
 run_cpu() {
-  local t=$1 start=$SECONDS tick u=0 s=0 us
+  local t=$1 start=$SECONDS tick u=0 s=0 us cmd
   tick=$(getconf CLK_TCK)
-  # shellcheck disable=SC2046
-  nice -n 10 "$build/bin/$t" $(opts "$t") -max_total_time=$((FUZZ_CPU_SECONDS * 100)) -print_final_stats=1 \
-    -artifact_prefix="$build/crashes/$t/" "$build/work/$t" $(seed_dirs "$t") >"$build/logs/$t.log" 2>&1 &
+  long_cmd "$t" $((FUZZ_CPU_SECONDS * 100))
+  "${cmd[@]}" >"$build/logs/$t.log" 2>&1 &
   local pid=$!
   while kill -0 "$pid" 2>/dev/null; do
     if us=$(awk '{ print $14, $15 }' "/proc/$pid/stat" 2>/dev/null) && [ -n "$us" ]; then
@@ -82,10 +88,8 @@ if [ "$mode" = long ]; then
       echo "== $t: ${seconds} s (log $build/logs/$t.log)"
       # The CPU time the target actually got (the machine may be shared): bash's `time` of the run.
       TIMEFORMAT="cpu: %U s user + %S s sys, %R s wall"
-      # shellcheck disable=SC2046
-      { time nice -n 10 "$build/bin/$t" $(opts "$t") -max_total_time="$seconds" -print_final_stats=1 \
-        -artifact_prefix="$build/crashes/$t/" "$build/work/$t" $(seed_dirs "$t") >"$build/logs/$t.log" 2>&1; } \
-        2>"$build/logs/$t.time"
+      long_cmd "$t" "$seconds"
+      { time "${cmd[@]}" >"$build/logs/$t.log" 2>&1; } 2>"$build/logs/$t.time"
     fi
     r=$?
     grep -E '^(stat::|Done|INFO: Seed|#[0-9]+[[:space:]]+(INITED|DONE)|==[0-9]+==ERROR|SUMMARY)' "$build/logs/$t.log" | sed 's/^/  /'

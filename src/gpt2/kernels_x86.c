@@ -343,6 +343,12 @@ X86_INLINE void kn4(float *y, const float *b0, size_t ldb, size_t n, __mmask16 m
     _mm512_mask_storeu_ps(y + n, m, acc);
 }
 
+/* The same with one row of B. */
+X86_INLINE void kn1(float *y, const float *b0, size_t n, __mmask16 m, __m512 x0)
+{
+    _mm512_mask_storeu_ps(y + n, m, _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(m, b0 + n), _mm512_maskz_loadu_ps(m, y + n)));
+}
+
 /* y[n0..n1) (+)= sum_k x[k] B[k][n], B [K][N] (one row times a Conv1D
  * weight): a memory-bound sweep. Four rows of B at a time are read
  * contiguously over the columns (four sequential streams), and each output
@@ -391,19 +397,12 @@ X86_FN static void gemv_kn(const gpt2_gemm *g, size_t n0, size_t n1)
             }
             if (mt) kn4(y, b0, ldb, hb, mt, x0, x1, x2, x3);
         }
-        for (; k < K; k++) {
+        for (; k < K; k++) { /* the last K % 4 rows, one at a time */
             const float *b0 = g->B + k * ldb;
             const __m512 x0 = _mm512_set1_ps(x[k]);
-            if (mh)
-                _mm512_mask_storeu_ps(y + s, mh,
-                                      _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(mh, b0 + s),
-                                                      _mm512_maskz_loadu_ps(mh, y + s)));
-            for (size_t n = h; n < hb; n += 16)
-                _mm512_storeu_ps(y + n, _mm512_fmadd_ps(x0, _mm512_loadu_ps(b0 + n), _mm512_loadu_ps(y + n)));
-            if (mt)
-                _mm512_mask_storeu_ps(y + hb, mt,
-                                      _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(mt, b0 + hb),
-                                                      _mm512_maskz_loadu_ps(mt, y + hb)));
+            if (mh) kn1(y, b0, s, mh, x0);
+            for (size_t n = h; n < hb; n += 16) kn1(y, b0, n, 0xffff, x0);
+            if (mt) kn1(y, b0, hb, mt, x0);
         }
         for (size_t n = s; n < e; n += 16) {
             const __mmask16 mk = n + 16 <= e ? 0xffff : tail;
@@ -447,38 +446,34 @@ X86_FN static void gemv_nk(const gpt2_gemm *g, size_t n0, size_t n1)
         const float *b = g->B + n * ldb;
         __m512 a[8];
         for (int r = 0; r < 8; r++) a[r] = _mm512_setzero_ps();
+        /* with the rows off a line: the first 16 floats shifted into place; the whole vectors
+         * after them start at 16 - off (on a line); the last off floats masked */
+        const size_t k0 = off ? 16 - off : 0;
         if (off) {
-            const __m512 xf = nk_first(x, first, shift), xl = _mm512_maskz_loadu_ps(last, x + K - off);
+            const __m512 xf = nk_first(x, first, shift);
 #pragma GCC unroll 8
             for (size_t r = 0; r < 8; r++)
                 if (r < rows) a[r] = _mm512_fmadd_ps(nk_first(b + r * ldb, first, shift), xf, a[r]);
-            if (rows == 8) {
-                for (size_t k = 16 - off; k + 16 <= K; k += 16) {
-                    const __m512 xv = _mm512_loadu_ps(x + k);
+        }
+        if (rows == 8) {
+            for (size_t k = k0; k + 16 <= K; k += 16) {
+                const __m512 xv = _mm512_loadu_ps(x + k);
 #pragma GCC unroll 8
-                    for (int r = 0; r < 8; r++) a[r] = _mm512_fmadd_ps(_mm512_loadu_ps(b + r * ldb + k), xv, a[r]);
-                }
-            } else {
-                for (size_t k = 16 - off; k + 16 <= K; k += 16)
-                    for (size_t r = 0; r < rows; r++)
-                        a[r] = _mm512_fmadd_ps(_mm512_loadu_ps(b + r * ldb + k), _mm512_loadu_ps(x + k), a[r]);
+                for (int r = 0; r < 8; r++) a[r] = _mm512_fmadd_ps(_mm512_loadu_ps(b + r * ldb + k), xv, a[r]);
             }
+        } else {
+            for (size_t k = k0; k + 16 <= K; k += 16)
+                for (size_t r = 0; r < rows; r++)
+                    a[r] = _mm512_fmadd_ps(_mm512_loadu_ps(b + r * ldb + k), _mm512_loadu_ps(x + k), a[r]);
+        }
+        if (off) {
+            const __m512 xl = _mm512_maskz_loadu_ps(last, x + K - off);
 #pragma GCC unroll 8
             for (size_t r = 0; r < 8; r++)
                 if (r < rows) {
                     a[r] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(last, b + r * ldb + K - off), xl, a[r]);
                     a[r] = _mm512_permutexvar_ps(unrot, a[r]);
                 }
-        } else if (rows == 8) {
-            for (size_t k = 0; k < kv; k += 16) {
-                const __m512 xv = _mm512_loadu_ps(x + k);
-#pragma GCC unroll 8
-                for (int r = 0; r < 8; r++) a[r] = _mm512_fmadd_ps(_mm512_loadu_ps(b + r * ldb + k), xv, a[r]);
-            }
-        } else {
-            for (size_t k = 0; k < kv; k += 16)
-                for (size_t r = 0; r < rows; r++)
-                    a[r] = _mm512_fmadd_ps(_mm512_loadu_ps(b + r * ldb + k), _mm512_loadu_ps(x + k), a[r]);
         }
         float out[16] = {0};
         for (size_t r = 0; r < rows; r++) {
