@@ -218,10 +218,13 @@ void cli_sampler_finish(lmp_sampler_params *prm, int dtype_set);
 
 /* `lmprob train`'s options, checks, output and report, with the training step
  * supplied: lmp_train_model_load for lmprob, the distributed trainer for
- * lmprob-mpi (mpi/). A trainer that returns LMP_OK with *m NULL has nothing to
- * write (an MPI rank other than 0); one that fails with an empty err->msg exits
- * 1 quietly (another rank reported the error). */
-typedef lmp_status (*cli_train_fn)(const char *input, const lmp_train_params *p, lmp_train_model **m, lmp_error *err);
+ * lmprob-mpi (mpi/). arpa_output: the output path when it is an ARPA file (NULL
+ * for a binary one); a trainer may write it itself and set *written (the MPI
+ * ranks write it together). A trainer that returns LMP_OK with *m NULL has
+ * nothing to report (an MPI rank other than 0); one that fails with an empty
+ * err->msg exits 1 quietly (another rank reported the error). */
+typedef lmp_status (*cli_train_fn)(const char *input, const char *arpa_output, const lmp_train_params *p,
+                                   lmp_train_model **m, int *written, lmp_error *err);
 int cli_train_run(int argc, char **argv, cli_train_fn train);
 
 #endif

@@ -149,7 +149,16 @@ static const cli_choice estimators[] = {
     {"mkn", LMP_EST_MKN}, {"kn", LMP_EST_KN}, {"addk", LMP_EST_ADDK}, {"add-k", LMP_EST_ADDK},
     {"laplace", LMP_EST_ADDK}, {"mle", LMP_EST_MLE}, {"wb", LMP_EST_WB}, {"witten-bell", LMP_EST_WB},
     {"katz", LMP_EST_KATZ}, {"gt", LMP_EST_KATZ}, {"abs", LMP_EST_ABS}, {"stupid", LMP_EST_STUPID}, {NULL, 0}};
-int cmd_train(int argc, char **argv) { return cli_train_run(argc, argv, lmp_train_model_load); }
+/* one machine: the model is written after training (cli_train_run) */
+static lmp_status train_here(const char *input, const char *arpa_output, const lmp_train_params *p, lmp_train_model **m,
+                             int *written, lmp_error *err)
+{
+    (void)arpa_output;
+    *written = 0;
+    return lmp_train_model_load(input, p, m, err);
+}
+
+int cmd_train(int argc, char **argv) { return cli_train_run(argc, argv, train_here); }
 
 int cli_train_run(int argc, char **argv, cli_train_fn train)
 {
@@ -236,7 +245,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     p.order = order > 1000000 ? 1000000u : (unsigned)order; /* the library names the limit */
     /* fail early: not after minutes of counting */
     /* lmprob-mpi takes "@LIST", a file naming the input files (docs/mpi.md) */
-    const char *checked = train != lmp_train_model_load && input[0] == '@' ? input + 1 : input;
+    const char *checked = train != train_here && input[0] == '@' ? input + 1 : input;
     if (cli_check_input("train", checked) || cli_check_output("train", output) || check_temp_dir(p.temp_dir))
         return CLI_FAIL;
     cli_stdin_note("train", input);
@@ -259,19 +268,26 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     lmp_tokenizer *tok = NULL;
     if (p.corpus.mode == LMP_CORPUS_GPT2 && !(tok = cli_gpt2_load("train", gpt2_vocab))) return CLI_FAIL;
     p.corpus.tokenizer = tok;
-    lmp_status st = train(input, &p, &m, &err);
+    const int binary = ends_with(output, ".bin"), trie = ends_with(output, ".trie");
+    /* watched from here: lmprob-mpi's ranks write the ARPA file inside train() */
+    int slot = cli_output_begin(output), written = 0;
+    lmp_status st = train(input, binary || trie ? NULL : output, &p, &m, &written, &err);
     lmp_tokenizer_free(tok); /* the model keeps the token names, not the tokenizer */
     free(command);
     if (st) {
-        if (!err.msg[0] && train != lmp_train_model_load) return CLI_FAIL; /* another MPI rank said why */
+        cli_output_end(slot);
+        if (!err.msg[0] && train != train_here) return CLI_FAIL; /* another MPI rank said why */
         cli_error("train: %s", err.msg[0] ? err.msg : lmp_status_str(st));
         return CLI_FAIL;
     }
-    if (!m) return CLI_OK; /* an MPI rank other than 0: rank 0 writes the model */
-    int slot = cli_output_begin(output);
-    int binary = ends_with(output, ".bin"), trie = ends_with(output, ".trie");
-    if (p.progress) on_progress(&ps, binary || trie ? "writing the binary" : "writing ARPA", 0);
-    if (binary || trie) {
+    if (!m) { /* an MPI rank other than 0: rank 0 writes the model or has written it */
+        cli_output_end(slot);
+        return CLI_OK;
+    }
+    if (p.progress && !written) on_progress(&ps, binary || trie ? "writing the binary" : "writing ARPA", 0);
+    if (written) {
+        st = LMP_OK;
+    } else if (binary || trie) {
         /* straight from the trained model to the binary layout: no ARPA text in between */
         lmp_ngram *nm = NULL;
         st = lmp_ngram_create_from_train(m, &nm, &err);

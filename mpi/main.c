@@ -21,6 +21,7 @@ int main(int argc, char **argv)
     MPI_Init(&argc, &argv);
     int rank, rc;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    cli_signals_init(); /* a rank stopped by mpirun (SIGTERM) removes rank 0's temporary model */
     if (argc >= 2 && strcmp(argv[1], "train") == 0) {
         rc = cli_train_run(argc - 1, argv + 1, mpi_train);
     } else if (argc >= 2 && (cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0)) {

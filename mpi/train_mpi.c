@@ -37,8 +37,12 @@
  *      answers each n-gram with den(c) and gamma(c) (two bounded all-to-all
  *      exchanges). The interpolation with the lower order, p(w | c) = u +
  *      gamma(c) p(w | c'), is then local: c' w ends in w too.
- *    Rank 0 only joins the orders (w, log10 p, log10 backoff) and writes.
- *    Rank 0 still holds the whole model to write one ARPA file (docs/mpi.md).
+ * 7. The ARPA file: each rank puts its n-grams of every order in the written
+ *    order (lexicographic) and sends them to rank 0 in chunks, as the writer
+ *    asks for them; rank 0 merges the ranks' chunks into the one ARPA writer.
+ *    No rank holds the whole model: rank 0 holds one chunk per rank. (A
+ *    binary output, .bin or .trie, is still built on rank 0 from the whole
+ *    model, gathered: step 5's gather_order.)
  *
  * Errors: after each step the ranks agree (MPI_Allreduce) whether one failed;
  * the rank that failed returns its error prefixed with its rank, the others
@@ -874,6 +878,244 @@ static lmp_status estimate_distributed(ctx *c, train_order *o, unsigned N, const
     return LMP_OK;
 }
 
+/* ---- 7. the ARPA file, written while the ranks' pieces arrive ---------------------- */
+
+/* Order n's pieces go from every rank to rank 0 in chunks, each rank's in the
+ * written order (train_written_order: lexicographic), and rank 0 merges them
+ * (a heap of the ranks' next n-grams) into the one ARPA writer's windows
+ * (train_write_arpa_pulled). Rank 0 holds a chunk per rank, never the model. A
+ * chunk is sent with MPI_Ssend, which returns once rank 0 has begun to receive
+ * it, so a rank runs at most one chunk ahead of the writer, and rank 0 never
+ * holds chunks it has not asked for (MPI_Send may buffer small messages). */
+enum { TAG_STREAM = 64 }; /* + n: order n's chunks */
+
+/* Bytes of one record of order n (of N) in a chunk: n word ids, log10 p, and
+ * the log10 backoff below the top order, as floats (as written). */
+static uint64_t rec_bytes(unsigned n, unsigned N) { return 4ull * n + 4 + (n < N ? 4 : 0); }
+
+/* Records in a full chunk of order n: as the exchange rounds, half of a quarter
+ * of --memory (or of --count-tables) over the ranks, 4 KiB to 4 MiB a chunk; the
+ * same on every rank, so rank 0 knows the size of every chunk it receives. */
+static uint64_t chunk_records(int np, unsigned n, unsigned N, const lmp_train_params *p)
+{
+    uint64_t bytes = (p->count_tables ? p->count_tables : p->memory / 4) / 2 / (uint64_t)np;
+    if (bytes < (4u << 10)) bytes = 4u << 10;
+    if (bytes > (4u << 20)) bytes = 4u << 20;
+    return bytes / rec_bytes(n, N);
+}
+
+/* A chunk's columns in its buffer: w[k][n], lp[k], lb[k] (n < N). */
+static void chunk_cols(unsigned char *buf, uint64_t k, unsigned n, unsigned N, uint32_t **w, float **lp, float **lb)
+{
+    *w = (uint32_t *)buf;
+    *lp = (float *)(buf + 4 * k * n);
+    *lb = n < N ? *lp + k : NULL;
+}
+
+/* A rank other than 0: every order's n-grams, in the written order, in chunks. */
+static void stream_send(ctx *c, const train_order *o, uint32_t *const perm[], unsigned N, const lmp_train_params *p,
+                        unsigned char *buf)
+{
+    for (unsigned n = 2; n <= N; n++) {
+        const uint64_t C = chunk_records(c->size, n, N, p);
+        for (uint64_t i = 0; i < o[n].m; i += C) {
+            uint64_t k = o[n].m - i < C ? o[n].m - i : C;
+            uint32_t *w;
+            float *lp, *lb;
+            chunk_cols(buf, k, n, N, &w, &lp, &lb);
+            for (uint64_t j = 0; j < k; j++) {
+                uint32_t at = perm[n][i + j];
+                memcpy(w + j * n, o[n].w + (uint64_t)at * n, n * sizeof *w);
+                lp[j] = (float)o[n].lp[at];
+                if (lb) lb[j] = (float)o[n].lb[at];
+            }
+            c->sent_bytes += k * rec_bytes(n, N); /* <= 4 MiB: one message */
+            MPI_Ssend(buf, (int)(k * rec_bytes(n, N)), MPI_BYTE, 0, TAG_STREAM + (int)n, MPI_COMM_WORLD);
+            if (n == 2 && i == 0) test_die(c, "writing"); /* a rank lost in the middle of the stream */
+        }
+    }
+}
+
+/* Rank 0's view of one rank's stream of the order being merged. */
+typedef struct in_stream {
+    uint64_t m[LMP_NGRAM_MAX_ORDER + 1];     /* the rank's n-grams of each order */
+    uint64_t recvd[LMP_NGRAM_MAX_ORDER + 1]; /* how many of them rank 0 has received */
+    uint64_t have, at;                        /* in the current chunk: records, next one */
+    uint32_t *w;                              /* the current chunk's columns */
+    float *lp, *lb;
+    unsigned char *buf;
+} in_stream;
+
+typedef struct merger {
+    ctx *c;
+    const lmp_train_params *p;
+    unsigned N, n;           /* the model's order; the order being merged (0: none yet) */
+    const train_order *own;  /* rank 0's pieces and their written order */
+    uint32_t *const *perm;
+    in_stream *in;           /* [np] */
+    int *heap, nheap;        /* ranks with n-grams left, by their next n-gram */
+} merger;
+
+static const uint32_t *head(const merger *g, int r)
+{
+    const in_stream *s = &g->in[r];
+    if (r == 0) return g->own[g->n].w + (uint64_t)g->perm[g->n][s->at] * g->n;
+    return s->w + s->at * g->n;
+}
+
+static inline int prefix_cmp(const uint32_t *a, const uint32_t *b, unsigned n)
+{
+    for (unsigned k = 0; k < n; k++)
+        if (a[k] != b[k]) return a[k] < b[k] ? -1 : 1;
+    return 0;
+}
+
+static void sift_down(merger *g, int i)
+{
+    for (;;) {
+        int l = 2 * i + 1, best = i;
+        if (l < g->nheap && prefix_cmp(head(g, g->heap[l]), head(g, g->heap[best]), g->n) < 0) best = l;
+        if (l + 1 < g->nheap && prefix_cmp(head(g, g->heap[l + 1]), head(g, g->heap[best]), g->n) < 0) best = l + 1;
+        if (best == i) return;
+        int t = g->heap[i];
+        g->heap[i] = g->heap[best];
+        g->heap[best] = t;
+        i = best;
+    }
+}
+
+/* The next chunk of rank r's order n (r > 0). */
+static void next_chunk(merger *g, int r)
+{
+    in_stream *s = &g->in[r];
+    const unsigned n = g->n;
+    const uint64_t C = chunk_records(g->c->size, n, g->N, g->p), left = s->m[n] - s->recvd[n];
+    s->have = left < C ? left : C;
+    s->at = 0;
+    recv_bytes(s->buf, s->have * rec_bytes(n, g->N), r, TAG_STREAM + (int)n);
+    s->recvd[n] += s->have;
+    chunk_cols(s->buf, s->have, n, g->N, &s->w, &s->lp, &s->lb);
+}
+
+static void merge_begin(merger *g, unsigned n)
+{
+    g->n = n;
+    g->nheap = 0;
+    for (int r = 0; r < g->c->size; r++) {
+        in_stream *s = &g->in[r];
+        s->at = s->have = 0;
+        if (!s->m[n]) continue;
+        if (r == 0) s->have = s->m[n];
+        else next_chunk(g, r);
+        g->heap[g->nheap++] = r;
+    }
+    for (int i = g->nheap / 2; i-- > 0;) sift_down(g, i);
+}
+
+/* train_pull_fn: the next `count` n-grams of order n over all ranks. */
+static lmp_status merge_pull(void *arg, unsigned n, uint64_t count, uint32_t *w, float *lp, float *lb, lmp_error *err)
+{
+    merger *g = arg;
+    if (n != g->n) merge_begin(g, n);
+    for (uint64_t k = 0; k < count; k++) {
+        if (!g->nheap)
+            return lmp_error_set(err, LMP_EINVAL, "internal: the ranks sent fewer %u-grams than they counted", n);
+        const int r = g->heap[0];
+        in_stream *s = &g->in[r];
+        memcpy(w + k * n, head(g, r), n * sizeof *w);
+        if (r == 0) {
+            uint32_t at = g->perm[n][s->at];
+            lp[k] = (float)g->own[n].lp[at];
+            if (lb) lb[k] = (float)g->own[n].lb[at];
+        } else {
+            lp[k] = s->lp[s->at];
+            if (lb) lb[k] = s->lb[s->at];
+        }
+        if (++s->at == s->have && r != 0 && s->recvd[n] < s->m[n]) next_chunk(g, r);
+        if (s->at == s->have) g->heap[0] = g->heap[--g->nheap]; /* this rank has no more n-grams of order n */
+        sift_down(g, 0);
+    }
+    return LMP_OK;
+}
+
+/* After a failed write: take what the ranks still send, so that none waits forever. */
+static void merge_drain(merger *g)
+{
+    for (int r = 1; r < g->c->size; r++)
+        for (unsigned n = 2; n <= g->N; n++) {
+            in_stream *s = &g->in[r];
+            const unsigned keep = g->n;
+            g->n = n;
+            while (s->recvd[n] < s->m[n]) next_chunk(g, r);
+            g->n = keep;
+        }
+}
+
+/* Orders 2..N of every rank into the ARPA file at path: rank 0 writes m (the
+ * metadata and unigrams, and o[n].m = every rank's count), the others send
+ * their pieces o[n]. Collective; only rank 0 passes m and path. prior: a failure
+ * before the call (rank 0's model), which every rank is told of first. */
+static lmp_status write_streamed(ctx *c, train_order *o, unsigned N, uint32_t nwords, const lmp_train_params *p,
+                                 lmp_train_model *m, const char *path, lmp_status prior, lmp_error *err)
+{
+    const int np = c->size;
+    uint32_t *perm[LMP_NGRAM_MAX_ORDER + 1] = {NULL};
+    uint64_t mine[LMP_NGRAM_MAX_ORDER + 1] = {0}, *all = NULL;
+    unsigned char *sendbuf = NULL;
+    merger g;
+    memset(&g, 0, sizeof g);
+    lmp_status st = prior;
+    uint64_t most = 0; /* the largest chunk, in bytes */
+    for (unsigned n = 2; n <= N; n++) {
+        uint64_t b = chunk_records(np, n, N, p) * rec_bytes(n, N);
+        if (b > most) most = b;
+        mine[n] = o[n].m;
+        if (!st) st = train_written_order(&o[n], nwords, &perm[n], err);
+    }
+    if (c->rank == 0) {
+        all = calloc((size_t)np * (LMP_NGRAM_MAX_ORDER + 1), sizeof *all);
+        g.in = calloc((size_t)np, sizeof *g.in);
+        g.heap = calloc((size_t)np, sizeof *g.heap);
+        if (!st && (!all || !g.in || !g.heap)) st = lmp_error_set(err, LMP_ENOMEM, "writing ARPA: out of memory");
+        for (int r = 1; !st && r < np; r++)
+            if (!(g.in[r].buf = malloc(most))) st = lmp_error_set(err, LMP_ENOMEM, "writing ARPA: out of memory");
+    } else if (!st && !(sendbuf = malloc(most))) {
+        st = lmp_error_set(err, LMP_ENOMEM, "writing ARPA: out of memory for a chunk of %llu bytes",
+                           (unsigned long long)most);
+    }
+    int failed = any_failed(c, st);
+    if (failed) goto done;
+    MPI_Gather(mine, LMP_NGRAM_MAX_ORDER + 1, MPI_UINT64_T, all, LMP_NGRAM_MAX_ORDER + 1, MPI_UINT64_T, 0,
+               MPI_COMM_WORLD);
+    if (c->rank != 0) {
+        stream_send(c, o, perm, N, p, sendbuf);
+        failed = any_failed(c, LMP_OK);
+        goto done;
+    }
+    g.c = c;
+    g.p = p;
+    g.N = N;
+    g.own = o;
+    g.perm = perm;
+    for (int r = 0; r < np; r++)
+        for (unsigned n = 2; n <= N; n++) {
+            g.in[r].m[n] = all[(size_t)r * (LMP_NGRAM_MAX_ORDER + 1) + n];
+            if (g.in[r].m[n] > m->o[n].m) st = lmp_error_set(err, LMP_EINVAL, "internal: %u-gram counts disagree", n);
+        }
+    if (!st) st = train_write_arpa_pulled(m, path, merge_pull, &g, err);
+    if (st) merge_drain(&g);
+    failed = any_failed(c, st);
+done:
+    for (unsigned n = 0; n <= N; n++) free(perm[n]);
+    if (g.in)
+        for (int r = 0; r < np; r++) free(g.in[r].buf);
+    free(g.in);
+    free(g.heap);
+    free(all);
+    free(sendbuf);
+    return failed ? (st ? st : LMP_EIO) : LMP_OK;
+}
+
 static void report(const ctx *c, const char *stage, double t0)
 {
     if (!getenv("LMPROB_MPI_STATS")) return;
@@ -883,9 +1125,11 @@ static void report(const ctx *c, const char *stage, double t0)
             MPI_Wtime() - t0, ru.ru_maxrss, (unsigned long long)c->sent_bytes);
 }
 
-lmp_status mpi_train(const char *input, const lmp_train_params *params, lmp_train_model **out, lmp_error *err)
+lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train_params *params, lmp_train_model **out,
+                     int *written, lmp_error *err)
 {
     *out = NULL;
+    *written = 0;
     ctx c = {0, 1, 0, err};
     MPI_Comm_rank(MPI_COMM_WORLD, &c.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &c.size);
@@ -1019,7 +1263,7 @@ lmp_status mpi_train(const char *input, const lmp_train_params *params, lmp_trai
             MPI_Reduce(c.rank == 0 ? MPI_IN_PLACE : o[1].lb + i, o[1].lb + i, k, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
             if (c.rank != 0) c.sent_bytes += (uint64_t)k * 8;
         }
-        for (unsigned n = 2; n <= N; n++) {
+        for (unsigned n = 2; n <= N && !arpa_output; n++) { /* a binary output is built from the whole model */
             void *col[2] = {o[n].lp, o[n].lb};
             st = gather_order(&c, &o[n], n, col, n < N ? 2 : 1, err);
             o[n].lp = col[0];
@@ -1045,35 +1289,61 @@ lmp_status mpi_train(const char *input, const lmp_train_params *params, lmp_trai
             o[n].last_raw = quirk[3 * n + 2];
         }
     }
-    report(&c, "gathered", t0);
+    const int stream = distributed && arpa_output; /* the ARPA file written while the pieces arrive (step 7) */
+    uint64_t total[LMP_NGRAM_MAX_ORDER + 1] = {0};
+    if (stream) {
+        for (unsigned n = 2; n <= N; n++) total[n] = o[n].m;
+        MPI_Reduce(c.rank == 0 ? MPI_IN_PLACE : total, total, LMP_NGRAM_MAX_ORDER + 1, MPI_UINT64_T, MPI_SUM, 0,
+                   MPI_COMM_WORLD);
+    } else {
+        report(&c, "gathered", t0);
+    }
     if (c.rank != 0) {
+        if (stream) st = write_streamed(&c, o, N, nwords, &p, NULL, NULL, LMP_OK, err);
+        if (stream) report(&c, "written", t0);
         for (unsigned n = 0; n <= N; n++) train_order_free(&after, &o[n]);
-        return LMP_OK;
+        return st;
     }
 
     /* rank 0: the model (estimated already, or estimated here with the one-machine code) */
-    if (!(m = calloc(1, sizeof *m))) {
+    if ((m = calloc(1, sizeof *m))) {
+        m->order = N;
+        m->est = p.estimator;
+        tb_init(&m->budget, 0); /* rank 0 holds the model but when it streams: unbounded here (docs/mpi.md) */
+        m->vocab = gv;
+        gv = NULL;
+        if (stream) { /* rank 0 keeps its own pieces (o) to merge them; the model has every rank's count */
+            m->o[1] = o[1];
+            memset(&o[1], 0, sizeof o[1]);
+            for (unsigned n = 2; n <= N; n++) {
+                m->o[n].n = n;
+                m->o[n].m = total[n];
+            }
+        } else {
+            memcpy(m->o, o, sizeof o);
+            memset(o, 0, sizeof o);
+        }
+        info.order = N;
+        info.estimator = p.estimator;
+        info.vocab = nwords;
+        m->info = info;
+        if ((st = distributed ? train_finish_estimated(m, &p, err) : train_finish(m, &p, err)) && !stream) {
+            char msg[sizeof err->msg];
+            snprintf(msg, sizeof msg, "rank 0: %s", err->msg);
+            memcpy(err->msg, msg, sizeof msg);
+        }
+    } else {
         st = lmp_error_set(err, LMP_ENOMEM, "training: out of memory");
-        goto fail;
     }
-    m->order = N;
-    m->est = p.estimator;
-    tb_init(&m->budget, 0); /* rank 0 holds the whole model: unbounded here (docs/mpi.md) */
-    m->vocab = gv;
-    gv = NULL;
-    memcpy(m->o, o, sizeof o);
-    memset(o, 0, sizeof o);
-    info.order = N;
-    info.estimator = p.estimator;
-    info.vocab = nwords;
-    m->info = info;
-    if ((st = distributed ? train_finish_estimated(m, &p, err) : train_finish(m, &p, err))) {
-        char msg[sizeof err->msg];
-        snprintf(msg, sizeof msg, "rank 0: %s", err->msg);
-        memcpy(err->msg, msg, sizeof msg);
-        goto fail;
+    if (!distributed && !st) report(&c, "estimated", t0);
+    if (stream) { /* the other ranks are in write_streamed: it agrees on st first */
+        if (!st && p.progress) p.progress(p.progress_ctx, "writing ARPA", 0);
+        st = write_streamed(&c, o, N, nwords, &p, m, arpa_output, st, err);
+        report(&c, "written", t0);
+        for (unsigned n = 0; n <= N; n++) train_order_free(&after, &o[n]);
+        *written = !st;
     }
-    if (!distributed) report(&c, "estimated", t0);
+    if (st) goto fail;
     *out = m;
     return LMP_OK;
 fail:

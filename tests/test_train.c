@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../src/count/train_internal.h"
 #include "lmprob/ngram_train.h"
 #include "test.h"
 
@@ -792,6 +793,89 @@ static void test_write_arpa(void)
     lmp_train_model_free(m);
 }
 
+/* The ARPA file written from n-grams that arrive window by window (lmprob-mpi's
+ * ranks, train_write_arpa_pulled) is the file lmp_train_write_arpa writes: here
+ * the n-grams come from the model itself, in train_written_order's order, in
+ * pulls of the writer's windows (PTB valid, order 4: 2-4 windows an order). */
+typedef struct pull_src {
+    const lmp_train_model *m;
+    uint32_t *perm[LMP_NGRAM_MAX_ORDER + 1];
+    uint64_t at[LMP_NGRAM_MAX_ORDER + 1];
+    uint64_t pulls;
+} pull_src;
+
+enum { NG_WINDOW = 32768 }; /* NG_ARPA_WINDOW (src/ngram/ngram_internal.h) */
+
+static lmp_status pull_model(void *arg, unsigned n, uint64_t count, uint32_t *w, float *lp, float *lb, lmp_error *err)
+{
+    pull_src *ps = arg;
+    const train_order *o = &ps->m->o[n];
+    if (ps->at[n] + count > o->m) return lmp_error_set(err, LMP_EINVAL, "pulled past the end");
+    for (uint64_t k = 0; k < count; k++) {
+        uint32_t i = ps->perm[n][ps->at[n] + k];
+        memcpy(w + k * n, o->w + (uint64_t)i * n, n * sizeof *w);
+        lp[k] = (float)o->lp[i];
+        if (lb) lb[k] = (float)o->lb[i];
+    }
+    ps->at[n] += count;
+    ps->pulls++;
+    return LMP_OK;
+}
+
+static int same_file(const char *a, const char *b)
+{
+    FILE *f = fopen(a, "rb"), *g = fopen(b, "rb");
+    int same = f && g, x, y;
+    while (same && (x = getc(f)) == (y = getc(g)) && x != EOF) {}
+    if (same) same = x == y;
+    if (f) fclose(f);
+    if (g) fclose(g);
+    return same;
+}
+
+static void test_write_arpa_pulled(void)
+{
+    lmp_train_params p = lmp_train_params_default();
+    p.order = 4;
+    p.prune[3] = 1; /* a pruned order keeps its n-grams' contexts */
+    lmp_train_model *m = NULL;
+    lmp_error err;
+    CHECK_INT(lmp_train_model_load("../shared/data/ptb/ptb.valid.txt", &p, &m, &err), LMP_OK);
+    if (!m) return;
+    char ref[] = "/tmp/lmprob-test-pull-XXXXXX", out[] = "/tmp/lmprob-test-pull-XXXXXX";
+    int fd = mkstemp(ref), fd2 = mkstemp(out);
+    CHECK(fd >= 0 && fd2 >= 0);
+    if (fd >= 0) close(fd);
+    if (fd2 >= 0) close(fd2);
+    CHECK_INT(lmp_train_write_arpa(m, ref, &err), LMP_OK);
+    pull_src ps;
+    memset(&ps, 0, sizeof ps);
+    ps.m = m;
+    uint64_t most = 0;
+    for (unsigned n = 2; n <= 4; n++) {
+        CHECK_INT(train_written_order(&m->o[n], (uint32_t)m->o[1].m, &ps.perm[n], &err), LMP_OK);
+        most = m->o[n].m > most ? m->o[n].m : most;
+    }
+    CHECK(most > 32768); /* more than one window */
+    CHECK_INT(train_write_arpa_pulled(m, out, pull_model, &ps, &err), LMP_OK);
+    CHECK(same_file(ref, out));
+    uint64_t windows = 0;
+    for (unsigned n = 2; n <= 4; n++) {
+        CHECK(ps.at[n] == m->o[n].m);
+        windows += (m->o[n].m + NG_WINDOW - 1) / NG_WINDOW;
+    }
+    CHECK(ps.pulls == windows);
+    /* a source that fails: the error comes back and nothing is left at the path */
+    unlink(out);
+    memset(ps.at, 0, sizeof ps.at);
+    ps.at[3] = m->o[3].m; /* order 3 "pulled past the end" */
+    CHECK_INT(train_write_arpa_pulled(m, out, pull_model, &ps, &err), LMP_EINVAL);
+    CHECK(access(out, F_OK) != 0);
+    for (unsigned n = 2; n <= 4; n++) free(ps.perm[n]);
+    unlink(ref);
+    lmp_train_model_free(m);
+}
+
 int main(int argc, char **argv)
 {
     test_chdir_root(argv[0]);
@@ -819,5 +903,6 @@ int main(int argc, char **argv)
     RUN(test_vocab_limits);
     RUN(test_char_mode);
     RUN(test_write_arpa);
+    RUN(test_write_arpa_pulled);
     return TEST_SUMMARY();
 }

@@ -69,6 +69,27 @@ struct lmp_train_model {
     unsigned n_meta;
 };
 
+/* ---- a model written while its orders arrive (the distributed trainer) ----
+ * lmp_train_write_arpa writes each order n >= 2 in the lexicographic order of
+ * the n-grams' word ids (first word most significant: the CONTEXT order of
+ * the ARPA writer, since order 1 keeps the ids). A trainer whose n-grams are
+ * spread over processes merges their pieces in that order and hands them over
+ * window by window, so that no process holds the whole model. */
+
+/* The next `count` n-grams of order n in the written order: w[count][n] word ids,
+ * lp[count] the log10 probabilities, lb[count] the log10 backoffs (n below the
+ * model's order only; NULL otherwise), as floats, as written. */
+typedef lmp_status (*train_pull_fn)(void *ctx, unsigned n, uint64_t count, uint32_t *w, float *lp, float *lb,
+                                    lmp_error *err);
+/* Write m as ARPA text, atomically: the metadata and unigrams from m, then m->o[n].m
+ * n-grams of each order n >= 2 from pull (m->o[n]'s arrays are not read). */
+lmp_status train_write_arpa_pulled(const lmp_train_model *m, const char *path, train_pull_fn pull, void *ctx,
+                                   lmp_error *err);
+/* perm[0..o->m) = the n-grams of o in the written order (the lexicographic order of
+ * their words), by o->n stable counting sorts, last word first (radix sort; ids < nwords).
+ * *perm is malloc'ed. */
+lmp_status train_written_order(const train_order *o, uint32_t nwords, uint32_t **perm, lmp_error *err);
+
 /* Count the order-N n-grams of the token stream ids[0..n) (sentences end with
  * LMP_VOCAB_EOS; each starts with N-1 implicit <s>), KenLM-style padded: the
  * n-grams whose second word is <s> are included (the lower orders need them).

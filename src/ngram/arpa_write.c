@@ -27,7 +27,7 @@
 #include "ngram_internal.h"
 
 #define BUF_BYTES (1u << 20)
-#define BLOCK 16384u /* n-grams per formatting job */
+#define BLOCK (NG_ARPA_WINDOW / 2) /* n-grams per formatting job: two jobs a window */
 
 /* The words of entry i of order n (n >= 2), oldest first, through the source's
  * word lists or its context links. */
@@ -287,6 +287,8 @@ lmp_status ng_write_arpa(const ng_src *s, const char *path, lmp_arpa_order order
 {
     if (order != LMP_ARPA_ORDER_KEEP && order != LMP_ARPA_ORDER_CONTEXT)
         return lmp_error_set(err, LMP_EINVAL, "ARPA order %d: expected LMP_ARPA_ORDER_KEEP or _CONTEXT", (int)order);
+    if (s->fill && order != LMP_ARPA_ORDER_KEEP)
+        return lmp_error_set(err, LMP_EINVAL, "ARPA writer: a streamed source is written in its own order");
     lmp_atomic_file af;
     lmp_status st = lmp_atomic_open(&af, path, err);
     if (st) return st;
@@ -341,6 +343,8 @@ lmp_status ng_write_arpa(const ng_src *s, const char *path, lmp_arpa_order order
         const uint32_t *pm = n >= 2 ? perm : NULL;
         const uint64_t m = s->counts[n];
         for (uint64_t at = 0; at < m && !bad; at += 2 * (uint64_t)BLOCK) {
+            const uint64_t end = m - at < 2 * (uint64_t)BLOCK ? m : at + 2 * (uint64_t)BLOCK;
+            if (n >= 2 && s->fill && (st = s->fill(s->fill_ctx, n, at, end, err))) goto fail;
             fmt_job j[2];
             for (int t = 0; t < 2; t++) {
                 uint64_t from = at + (uint64_t)t * BLOCK, to = from + BLOCK;

@@ -123,6 +123,116 @@ lmp_status lmp_train_write_arpa(const lmp_train_model *m, const char *path, lmp_
     return st;
 }
 
+/* ---- written while the n-grams arrive (train_internal.h) ---------------------------- */
+
+typedef struct pull_view {
+    const lmp_train_model *m;
+    train_pull_fn pull;
+    void *ctx;
+    unsigned n;             /* the order of the window */
+    uint64_t from, to;      /* the window: positions [from, to) of order n */
+    uint32_t *w;            /* [NG_ARPA_WINDOW][order] */
+    float *lp, *lb;         /* [NG_ARPA_WINDOW] */
+} pull_view;
+
+static void pv_entry(const void *self, unsigned n, uint64_t i, uint32_t *ctx, uint32_t *w, float *prob, float *backoff)
+{
+    const pull_view *v = self;
+    uint64_t k = i - v->from; /* the writer reads only inside the window it asked for */
+    *ctx = 0;                 /* the KEEP order does not need it */
+    *w = v->w[k * n + n - 1];
+    *prob = v->lp[k];
+    *backoff = v->lb && n < v->m->order ? v->lb[k] : 0.0f;
+}
+
+static const uint32_t *pv_words(const void *self, unsigned n, uint64_t i)
+{
+    const pull_view *v = self;
+    return v->w + (i - v->from) * n;
+}
+
+static const char *pv_word(const void *self, uint32_t id, size_t *len)
+{
+    return lmp_vocab_word(((const pull_view *)self)->m->vocab, id, len);
+}
+
+static void pv_unigram(const void *self, uint32_t id, float *prob, float *backoff)
+{
+    const train_order *o = &((const pull_view *)self)->m->o[1];
+    *prob = (float)o->lp[id];
+    *backoff = o->lb ? (float)o->lb[id] : 0.0f;
+}
+
+static lmp_status pv_fill(void *self, unsigned n, uint64_t from, uint64_t to, lmp_error *err)
+{
+    pull_view *v = self;
+    /* the writer asks for each order's windows in turn, each following the last */
+    if (n == v->n ? from != v->to : from != 0)
+        return lmp_error_set(err, LMP_EINVAL, "writing ARPA: %u-grams asked from %llu, expected the next window", n,
+                             (unsigned long long)from);
+    v->n = n;
+    v->from = from;
+    v->to = to;
+    return v->pull(v->ctx, n, to - from, v->w, v->lp, n < v->m->order ? v->lb : NULL, err);
+}
+
+lmp_status train_write_arpa_pulled(const lmp_train_model *m, const char *path, train_pull_fn pull, void *ctx,
+                                   lmp_error *err)
+{
+    if (!m || !path || !pull) return lmp_error_set(err, LMP_EINVAL, "train_write_arpa_pulled: NULL argument");
+    pull_view v = {m, pull, ctx, 0, 0, 0, malloc((size_t)NG_ARPA_WINDOW * m->order * sizeof(uint32_t)),
+                   malloc(NG_ARPA_WINDOW * sizeof(float)), malloc(NG_ARPA_WINDOW * sizeof(float))};
+    lmp_status st = LMP_OK;
+    if (!v.w || !v.lp || !v.lb) st = lmp_error_set(err, LMP_ENOMEM, "writing ARPA: out of memory");
+    if (!st) {
+        ng_src s;
+        memset(&s, 0, sizeof s);
+        s.order = m->order;
+        for (unsigned n = 1; n <= m->order; n++) s.counts[n] = m->o[n].m;
+        s.self = &v;
+        s.word = pv_word;
+        s.unigram = pv_unigram;
+        s.entry = pv_entry;
+        s.words = pv_words;
+        s.fill = pv_fill;
+        s.fill_ctx = &v;
+        s.meta = m->meta;
+        s.meta_bytes = m->meta_bytes;
+        s.n_meta = m->n_meta;
+        st = ng_write_arpa(&s, path, LMP_ARPA_ORDER_KEEP, NULL, NULL, err);
+    }
+    free(v.w);
+    free(v.lp);
+    free(v.lb);
+    return st;
+}
+
+lmp_status train_written_order(const train_order *o, uint32_t nwords, uint32_t **perm, lmp_error *err)
+{
+    const uint64_t m = o->m, m1 = m ? m : 1;
+    uint32_t *a = malloc(m1 * sizeof *a), *b = malloc(m1 * sizeof *b), *key = malloc(m1 * sizeof *key);
+    lmp_status st = LMP_OK;
+    *perm = NULL;
+    if (m > UINT32_MAX)
+        st = lmp_error_set(err, LMP_ERANGE, "%llu %u-grams: expected at most 2^32 - 1", (unsigned long long)m, o->n);
+    else if (!a || !b || !key)
+        st = lmp_error_set(err, LMP_ENOMEM, "out of memory ordering %llu %u-grams", (unsigned long long)m, o->n);
+    for (uint64_t i = 0; !st && i < m; i++) a[i] = (uint32_t)i;
+    for (unsigned j = o->n; !st && j-- > 0;) { /* least significant (last) word first; each sort stable */
+        for (uint64_t i = 0; i < m; i++) key[i] = o->w[i * o->n + j];
+        if (ng_counting_sort(a, key, m, nwords, b))
+            st = lmp_error_set(err, LMP_ENOMEM, "out of memory ordering %llu %u-grams", (unsigned long long)m, o->n);
+        uint32_t *t = a;
+        a = b;
+        b = t;
+    }
+    free(b);
+    free(key);
+    if (st) free(a);
+    else *perm = a;
+    return st;
+}
+
 lmp_status lmp_ngram_create_from_train(const lmp_train_model *m, lmp_ngram **out, lmp_error *err)
 {
     if (!out) return lmp_error_set(err, LMP_EINVAL, "lmp_ngram_create_from_train: NULL output");

@@ -578,7 +578,19 @@ typedef struct ng_src {
     unsigned n_meta;
     unsigned flags;        /* LMP_NGRAM_UNK_ADDED ... */
     void *owned;           /* released by ng_src_release */
+    /* A streamed source (NULL: every entry can be read at any time). The ARPA
+     * writer, in LMP_ARPA_ORDER_KEEP only, calls fill(self, n, from, to) before it
+     * formats positions [from, to) of order n (to - from <= NG_ARPA_WINDOW, the
+     * windows of an order in increasing order, orders 2, 3, ...); entry and words
+     * then answer for those positions only. fill_ctx is the (writable) window
+     * that self reads. The distributed trainer streams its ranks' pieces through
+     * it (mpi/train_mpi.c), so that no process holds the model. */
+    lmp_status (*fill)(void *fill_ctx, unsigned n, uint64_t from, uint64_t to, lmp_error *err);
+    void *fill_ctx;
 } ng_src;
+
+/* The most positions the ARPA writer formats between two fills (two blocks). */
+#define NG_ARPA_WINDOW 32768u
 
 /* The view of a loaded or built model (hashed or trie; a trie's view holds
  * 12 bytes per n-gram, released by ng_src_release). */

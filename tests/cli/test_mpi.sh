@@ -43,7 +43,12 @@ case "$LMPROB${MPI_TEST_FULL:+ full}" in
     same_as_train "order 3, 3 ranks, spilled, prune 0 1 (asan)" 3 3 $SPILL --prune 0 1 ;;
   *)
     # counting tables of 64K a rank: spilled runs on every rank, dozens of exchange rounds
+    # (the ranks stream their pieces to rank 0, which writes while it merges: it never holds the model)
+    export LMPROB_MPI_STATS=1
     same_as_train "order 5, 4 ranks, spilled, prune 0 1 2" 4 5 $SPILL --prune 0 1 2
+    unset LMPROB_MPI_STATS
+    grep -q 'rank 0: written' "$TMPD/err" && ! grep -q 'rank 0: gathered' "$TMPD/err" && ok ||
+      bad "the 4-rank model was not written from the ranks' chunks: $(head -c 600 "$TMPD/err")"
 
     # a list of files (@LIST), whole files per rank, one of them gzip: the model of their concatenation
     # (the recorded command names the input, so that line is left out of the comparison)
@@ -70,6 +75,13 @@ case "$LMPROB${MPI_TEST_FULL:+ full}" in
     expect_fail "a rank dies" "rank 1|signal 9|Killed" env LMPROB_MPI_TEST_DIE=1:estimating bash -c '. "$0"; mpirun_n 2 "$@"' \
       "$(dirname "$0")/mpi_lib.sh" "$MPI" train --order 3 --quiet --output "$TMPD/m.arpa" "$TMPD/c.txt"
     [ -e "$TMPD/m.arpa" ] && bad "a rank dies: a model was left" || ok
+    # a rank that dies while rank 0 writes the model from the ranks' chunks (rank 1 after its first
+    # chunk; small chunks with --count-tables): mpirun stops rank 0, which removes its temporary file
+    expect_fail "a rank dies while the model is written" "rank 1|signal 9|Killed" env LMPROB_MPI_TEST_DIE=1:writing \
+      bash -c '. "$0"; mpirun_n 2 "$@"' "$(dirname "$0")/mpi_lib.sh" "$MPI" train --order 3 $SPILL --quiet \
+      --output "$TMPD/m.arpa" "$TMPD/c.txt"
+    [ -e "$TMPD/m.arpa" ] && bad "a rank dies while the model is written: a model was left" || ok
+    ls "$TMPD" | grep -q 'm\.arpa.' && bad "a rank dies while the model is written: a temporary file was left: $(ls "$TMPD")" || ok
     # a shard that cannot be read: invalid UTF-8 in the second half, read by rank 1 of 2
     { cat "$TMPD/c.txt"; printf 'bad \377 byte\n'; head -n 100 "$TMPD/c.txt"; } >"$TMPD/bad.txt"
     expect_fail "unreadable shard" "rank 1 of 2: .*invalid UTF-8.*byte range" \
