@@ -984,41 +984,43 @@ static void test_damaged_vocabularies(void)
     free(bpe);
 }
 
-/* The huge-page rounding of the loader's large blocks (load.c, pop_alloc): whole 2 MiB pages, an
- * exact multiple as it is (a 2 MiB table is one huge page; it used to be mapped as two). */
+/* The huge-page rounding of the large blocks (src/core/bigmem.c, the loader's and the n-gram tables'):
+ * whole 2 MiB pages, an exact multiple as it is (a 2 MiB table is one huge page; it used to be mapped as
+ * two); every block aligned to a cache line (the n-gram tables probe one line a group). */
 static void test_huge_round(void)
 {
     const size_t M = (size_t)1 << 20;
-    CHECK_INT(TOK_HUGE, 2 * M);
-    CHECK_INT(tok_huge_round(0), 0);
-    CHECK_INT(tok_huge_round(1), 2 * M);
-    CHECK_INT(tok_huge_round(TOK_HUGE_MIN), 2 * M);
-    CHECK_INT(tok_huge_round(2 * M - 1), 2 * M);
-    CHECK_INT(tok_huge_round(2 * M), 2 * M);
-    CHECK_INT(tok_huge_round(2 * M + 1), 4 * M);
-    CHECK_INT(tok_huge_round(3 * M), 4 * M);
-    CHECK_INT(tok_huge_round(4 * M), 4 * M);
-    CHECK_INT(tok_huge_round(1000 * M), 1000 * M);
-    CHECK(tok_huge_round(SIZE_MAX / 2 - TOK_HUGE) >= SIZE_MAX / 2 - TOK_HUGE); /* tok_pop_alloc's largest: no wrap */
+    CHECK_INT(MEM_HUGE, 2 * M);
+    CHECK_INT(mem_huge_round(0), 0);
+    CHECK_INT(mem_huge_round(1), 2 * M);
+    CHECK_INT(mem_huge_round(MEM_HUGE_MIN), 2 * M);
+    CHECK_INT(mem_huge_round(2 * M - 1), 2 * M);
+    CHECK_INT(mem_huge_round(2 * M), 2 * M);
+    CHECK_INT(mem_huge_round(2 * M + 1), 4 * M);
+    CHECK_INT(mem_huge_round(3 * M), 4 * M);
+    CHECK_INT(mem_huge_round(4 * M), 4 * M);
+    CHECK_INT(mem_huge_round(1000 * M), 1000 * M);
+    CHECK(mem_huge_round(SIZE_MAX / 2 - MEM_HUGE) >= SIZE_MAX / 2 - MEM_HUGE); /* mem_block_alloc's largest: no wrap */
     /* the blocks themselves: a huge block starts on a huge-page boundary, and its mapping is its
      * whole huge pages and the small page of its header before it */
     long ps = sysconf(_SC_PAGESIZE);
-    const size_t sizes[] = {2 * M, 2 * M + 1, 3 * M, TOK_HUGE_MIN, 100000, 100};
-    const size_t mapped[] = {2 * M, 4 * M, 4 * M, 2 * M, 100000, 0};
+    const size_t sizes[] = {2 * M, 2 * M + 1, 3 * M, MEM_HUGE_MIN, 100000, 100, 1, 65};
+    const size_t mapped[] = {2 * M, 4 * M, 4 * M, 2 * M, 100000, 0, 0, 0};
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
-        unsigned char *p = tok_pop_alloc(sizes[i]);
+        unsigned char *p = mem_block_alloc(sizes[i]);
         CHECK(p != NULL);
         if (!p) continue;
         CHECK(p[0] == 0 && p[sizes[i] - 1] == 0); /* zeroed */
+        CHECK((uintptr_t)p % MEM_BLOCK_ALIGN == 0);
         p[0] = p[sizes[i] - 1] = 1;               /* and writable to its end */
-        size_t got = tok_pop_mapped(p);
+        size_t got = mem_block_mapped(p);
 #ifdef MAP_ANONYMOUS
         CHECK_MSG(got == (mapped[i] ? mapped[i] + (size_t)ps : 0), "block of %zu bytes: %zu mapped", sizes[i], got);
-        if (sizes[i] >= TOK_HUGE_MIN) CHECK((uintptr_t)p % TOK_HUGE == 0);
+        if (sizes[i] >= MEM_HUGE_MIN) CHECK((uintptr_t)p % MEM_HUGE == 0);
 #else
         CHECK(got == 0);
 #endif
-        tok_pop_free(p);
+        mem_block_free(p);
     }
 }
 

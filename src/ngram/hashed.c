@@ -15,6 +15,7 @@
  * The blank's context is marked extendable so that states keep it. */
 #include <stdlib.h>
 
+#include "../core/bigmem.h"
 #include "ngram_internal.h"
 
 void ng_hb_init(ng_hb *b, struct lmp_ngram *m)
@@ -45,11 +46,11 @@ static uint64_t free_slot(const ng_slot *tab, uint64_t cap, uint64_t key)
 static int rehash(ng_hb *b, unsigned n, uint64_t cap)
 {
     struct lmp_ngram *m = b->m;
-    ng_slot *nt = calloc(cap, sizeof *nt);
+    ng_slot *nt = mem_block_alloc(cap * sizeof *nt);
     uint32_t *ns = malloc(cap * sizeof *ns);
     unsigned char *nb = b->blank[n] ? calloc(cap, 1) : NULL;
     if (!nt || !ns || (b->blank[n] && !nb)) {
-        free(nt);
+        mem_block_free(nt);
         free(ns);
         free(nb);
         return -1;
@@ -64,7 +65,7 @@ static int rehash(ng_hb *b, unsigned n, uint64_t cap)
         if (e != NG_EMPTY_ID) m->ent[n][e].slot = (uint32_t)t;
         if (nb) nb[t] = b->blank[n][s];
     }
-    free(m->tab[n]);
+    mem_block_free(m->tab[n]);
     free(b->slot2ent[n]);
     free(b->blank[n]);
     m->tab[n] = nt;
@@ -79,7 +80,9 @@ lmp_status ng_hb_begin(ng_hb *b, unsigned n, uint64_t reserve, lmp_error *err)
     struct lmp_ngram *m = b->m;
     if (reserve < 16) reserve = 16;
     m->cap[n] = ng_table_capacity(reserve);
-    m->tab[n] = calloc(m->cap[n], sizeof(ng_slot));
+    /* zeroed (empty), one cache line a group, huge pages when large (core/bigmem.h): a probe is
+     * then one line and, in a table larger than the TLB's reach in small pages, no page walk */
+    m->tab[n] = mem_block_alloc(m->cap[n] * sizeof(ng_slot));
     m->ent[n] = malloc(reserve * sizeof(ng_entry));
     b->slot2ent[n] = malloc(m->cap[n] * sizeof(uint32_t));
     b->reserve[n] = reserve;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include "../core/bigmem.h"
 #include "ngram_internal.h"
 
 void ng_release(struct lmp_ngram *m)
@@ -17,7 +18,7 @@ void ng_release(struct lmp_ngram *m)
         free(m->stroff);
         free(m->strings);
         for (unsigned n = 2; n <= LMP_NGRAM_MAX_ORDER; n++) {
-            free(m->tab[n]);
+            mem_block_free(m->tab[n]);
             free(m->ent[n]);
         }
     }

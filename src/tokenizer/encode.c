@@ -45,27 +45,6 @@ void lmp_token_buf_free(lmp_token_buf *buf)
     lmp_token_buf_init(buf);
 }
 
-/* The first write to a fresh 4 KiB page costs a page fault, and in the
- * virtual machine this was measured on a very expensive one; the ids of
- * 9.4 MB of English take 9 MB, 2,200 pages (docs/tokenizer.md, "Memory").
- * So large buffers ask for transparent huge pages, one fault per 2 MiB: a
- * hint that changes no content (with THP off, or `never`, nothing happens),
- * given for the whole pages of the block; the kernel backs with huge pages
- * the aligned 2 MiB ranges that the mapping holds whole. */
-void tok_hugepages(void *p, size_t n)
-{
-#if defined(MADV_HUGEPAGE) && defined(_SC_PAGESIZE)
-    if (!p || n < TOK_HUGE_MIN) return;
-    long ps = sysconf(_SC_PAGESIZE);
-    if (ps <= 0) return;
-    uintptr_t a = (uintptr_t)p & ~((uintptr_t)ps - 1), e = ((uintptr_t)p + n) & ~((uintptr_t)ps - 1);
-    if (e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)n;
-#endif
-}
-
 int tok_buf_reserve(lmp_token_buf *buf, size_t extra)
 {
     if (buf->cap - buf->n >= extra) return 0;
@@ -77,10 +56,10 @@ int tok_buf_reserve(lmp_token_buf *buf, size_t extra)
         nc *= 2;
     }
     lmp_token_id *ni;
-    if (nc * sizeof *ni >= TOK_HUGE && buf->cap * sizeof *ni < TOK_HUGE) {
+    if (nc * sizeof *ni >= MEM_HUGE && buf->cap * sizeof *ni < MEM_HUGE) {
         /* The first size of whole huge pages (nc is a power of two): start
          * on a huge-page boundary, so that all of it can be huge pages. */
-        ni = aligned_alloc(TOK_HUGE, nc * sizeof *ni);
+        ni = aligned_alloc(MEM_HUGE, nc * sizeof *ni);
         if (!ni) return -1;
         if (buf->n) memcpy(ni, buf->ids, buf->n * sizeof *ni);
         free(buf->ids);
@@ -88,7 +67,7 @@ int tok_buf_reserve(lmp_token_buf *buf, size_t extra)
         ni = realloc(buf->ids, nc * sizeof *ni);
         if (!ni) return -1;
     }
-    tok_hugepages(ni, nc * sizeof *ni);
+    mem_hugepages(ni, nc * sizeof *ni);
     buf->ids = ni;
     buf->cap = nc;
     return 0;
@@ -736,7 +715,7 @@ lmp_status lmp_tokenizer_encode_threads(const lmp_tokenizer *t, const void *text
         if (!ni) {
             st = lmp_error_set(err, LMP_ENOMEM, "out of memory (%zu ids)", total);
         } else {
-            tok_hugepages(ni, cap * sizeof *ni);
+            mem_hugepages(ni, cap * sizeof *ni);
             memcpy(ni, buf->ids, n0 * sizeof *ni);
             size_t w = n0;
             for (size_t k = 0; k < p->ngrabs; k++) {

@@ -64,84 +64,6 @@ static long name_to_bytes(const int16_t byte_of[0x144], const char *name, size_t
     return (long)o;
 }
 
-/* ---- memory -------------------------------------------------------------------------
- * Loading writes about 7 MB of fresh memory once, and the first write to a
- * page is a page fault: in the virtual machine this was measured on, a very
- * expensive one (tok_hugepages in encode.c; docs/tokenizer.md, "Memory").
- * So the large blocks are mappings of whole 2 MiB huge pages, aligned, marked
- * for transparent huge pages and populated in one call; with huge pages
- * unavailable they are ordinary pages, populated the same way. Small blocks
- * and other systems use calloc. Zeroed either way.
- *
- * tok_pop_free needs the mapping's start and length: they are kept in the POP_HDR
- * bytes before the block, which for a mapping are the end of one small page
- * mapped before it. So a block of exactly 2 MiB (a table of a power-of-two
- * size) is one huge page, not two (with the header inside the mapping it took
- * 2 MiB + 64 bytes, rounded up to 4 MiB). */
-#define POP_HDR 64
-
-typedef struct pop_hdr {
-    char *base; /* the mapping (len bytes), or calloc's block (len 0) */
-    size_t len;
-} pop_hdr;
-
-void *tok_pop_alloc(size_t n)
-{
-    if (n > SIZE_MAX / 2 - TOK_HUGE) return NULL;
-#ifdef MAP_ANONYMOUS
-    long ps = sysconf(_SC_PAGESIZE);
-    if (n >= ((size_t)1 << 16) && ps >= POP_HDR) {
-        /* Whole huge pages from a huge-page boundary for TOK_HUGE_MIN bytes and
-         * more: the last one only partly used costs its zeroing, far less than
-         * the faults of the same bytes in small pages. */
-        size_t pg = (size_t)ps;
-        int huge = n >= TOK_HUGE_MIN;
-        size_t body = huge ? tok_huge_round(n) : n;
-        size_t len = pg + body + (huge ? TOK_HUGE : 0); /* huge: room to move to a boundary */
-        int flags = MAP_PRIVATE | MAP_ANONYMOUS;
-#if defined(MAP_POPULATE) && !defined(MADV_POPULATE_WRITE)
-        if (!huge) flags |= MAP_POPULATE;
-#endif
-        char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
-        if (m != MAP_FAILED) {
-            char *p = m + pg;
-            if (huge) { /* the block on a huge-page boundary, its header page just before: trim the rest */
-                p = (char *)(((uintptr_t)m + pg + TOK_HUGE - 1) & ~(uintptr_t)(TOK_HUGE - 1));
-                if (p - pg > m) munmap(m, (size_t)(p - pg - m));
-                if (m + len > p + body) munmap(p + body, (size_t)(m + len - (p + body)));
-                tok_hugepages(p, body);
-            }
-#ifdef MADV_POPULATE_WRITE
-            (void)madvise(p - pg, pg + body, MADV_POPULATE_WRITE); /* on failure, pages fault in as written */
-#endif
-            pop_hdr *h = (pop_hdr *)(void *)(p - POP_HDR);
-            h->base = p - pg;
-            h->len = pg + body;
-            return p;
-        }
-    }
-#endif
-    char *p = calloc(1, n + POP_HDR);
-    if (!p) return NULL;
-    pop_hdr *h = (pop_hdr *)(void *)p;
-    h->base = p;
-    h->len = 0;
-    return p + POP_HDR;
-}
-
-void tok_pop_free(void *q)
-{
-    if (!q) return;
-    const pop_hdr *h = (const pop_hdr *)(void *)((char *)q - POP_HDR);
-    if (h->len) munmap(h->base, h->len);
-    else free(h->base);
-}
-
-size_t tok_pop_mapped(const void *q)
-{
-    return ((const pop_hdr *)(const void *)((const char *)q - POP_HDR))->len;
-}
-
 /* A file's bytes: mapped read-only (populated) when possible, else read. */
 typedef struct text_file {
     const char *data;
@@ -293,8 +215,8 @@ typedef struct builder {
 
 static void builder_free(builder *b)
 {
-    tok_pop_free(b->e);
-    tok_pop_free(b->blob);
+    mem_block_free(b->e);
+    mem_block_free(b->blob);
     memset(b, 0, sizeof *b);
 }
 
@@ -302,19 +224,19 @@ static int builder_init(builder *b, size_t file_len, size_t expect)
 {
     memset(b, 0, sizeof *b);
     b->cap = expect < 256 ? 256 : expect;
-    b->e = tok_pop_alloc(b->cap * sizeof *b->e);
+    b->e = mem_block_alloc(b->cap * sizeof *b->e);
     b->blob_cap = file_len + 16; /* + "<|endoftext|>" a rank file lacks */
-    b->blob = tok_pop_alloc(b->blob_cap);
+    b->blob = mem_block_alloc(b->blob_cap);
     return b->e && b->blob ? 0 : -1;
 }
 
 static int builder_add(builder *b, int64_t id, const unsigned char *bytes, size_t n, size_t pos)
 {
     if (b->n == b->cap) {
-        entry *ne = tok_pop_alloc(2 * b->cap * sizeof *ne);
+        entry *ne = mem_block_alloc(2 * b->cap * sizeof *ne);
         if (!ne) return -1;
         memcpy(ne, b->e, b->n * sizeof *ne);
-        tok_pop_free(b->e);
+        mem_block_free(b->e);
         b->e = ne;
         b->cap *= 2;
     }
@@ -345,7 +267,7 @@ static const tok_pair *pair_insert(lmp_tokenizer *t, lmp_token_id a, lmp_token_i
 static lmp_status alloc_pairs(lmp_tokenizer *t, size_t npairs, lmp_error *err)
 {
     size_t cap = pow2_at_least(2 * npairs + 2);
-    t->pair_block = tok_pop_alloc(cap * sizeof *t->pslot);
+    t->pair_block = mem_block_alloc(cap * sizeof *t->pslot);
     if (!t->pair_block) return lmp_error_set(err, LMP_ENOMEM, "out of memory (pair table of %zu)", cap);
     t->pslot = t->pair_block;
     t->pmask = cap - 1;
@@ -371,7 +293,7 @@ static lmp_status build_vocab(lmp_tokenizer *t, const builder *b, const uint16_t
     size_t o_off = 0, o_noff = align8(o_off + (n + 1) * 4), o_slot = align8(o_noff + (n + 1) * 4),
            o_bytes = o_slot + tcap * sizeof(tok_slot), o_names = o_bytes + align8(b->blob_len + 1),
            total = o_names + name_bytes;
-    unsigned char *blk = tok_pop_alloc(total);
+    unsigned char *blk = mem_block_alloc(total);
     if (!blk) return lmp_error_set(err, LMP_ENOMEM, "out of memory (%zu tokens)", n);
     t->block = blk;
     t->n = n;
@@ -604,26 +526,26 @@ static lmp_status order_by_id(builder *b, const text_file *f, lmp_error *err)
     int sorted = 1;
     for (size_t i = 0; i < n && sorted; i++) sorted = b->e[i].id == (int32_t)i;
     if (sorted) return LMP_OK; /* encoder.json lists its tokens in id order */
-    entry *s = tok_pop_alloc(n * sizeof *s);
+    entry *s = mem_block_alloc(n * sizeof *s);
     if (!s) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) s[i].len = UINT32_MAX;
     for (size_t i = 0; i < n; i++) {
         int32_t id = b->e[i].id;
         if (id < 0 || (size_t)id >= n) {
-            tok_pop_free(s);
+            mem_block_free(s);
             snprintf(m, sizeof m, "id %ld out of range: %zu tokens need ids 0..%zu", (long)id, n, n - 1);
             return fmt_error(err, f, b->e[i].pos, m);
         }
         if (s[id].len != UINT32_MAX) {
             long l0, c0;
             line_col(f, s[id].pos, &l0, &c0);
-            tok_pop_free(s);
+            mem_block_free(s);
             snprintf(m, sizeof m, "duplicate id %ld (also at line %ld, byte %ld)", (long)id, l0, c0);
             return fmt_error(err, f, b->e[i].pos, m);
         }
         s[id] = b->e[i];
     }
-    tok_pop_free(b->e);
+    mem_block_free(b->e);
     b->e = s;
     b->cap = n;
     return LMP_OK;
@@ -750,7 +672,7 @@ static lmp_status parse_merges(lmp_tokenizer *t, const text_file *f, lmp_error *
     ms.t = t;
     ms.f = f;
     size_t ring_at = align8(n * sizeof *ms.made);
-    ms.made = tok_pop_alloc(ring_at + PIPE * sizeof *ms.ring);
+    ms.made = mem_block_alloc(ring_at + PIPE * sizeof *ms.ring);
     if (!ms.made) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
     ms.ring = (merge_line *)((char *)ms.made + ring_at);
     lmp_status st = alloc_pairs(t, n, err);
@@ -822,7 +744,7 @@ static lmp_status parse_merges(lmp_tokenizer *t, const text_file *f, lmp_error *
                               (unsigned)ms.rank, need, show(v2, sizeof v2, nm, strlen(nm)), (int)missing);
     }
 out:
-    tok_pop_free(ms.made);
+    mem_block_free(ms.made);
     return st;
 }
 
@@ -918,7 +840,7 @@ static lmp_status rank_pairs(lmp_tokenizer *t, lmp_error *err)
 {
     size_t bound = 0;
     for (size_t id = 0; id < t->n; id++) bound += t->off[id + 1] - t->off[id] - 1;
-    merge_pair *pairs = tok_pop_alloc((bound + 1) * sizeof *pairs);
+    merge_pair *pairs = mem_block_alloc((bound + 1) * sizeof *pairs);
     if (!pairs) return lmp_error_set(err, LMP_ENOMEM, "out of memory (%zu splits)", bound);
     size_t np = 0;
     uint64_t hp[PIPE], hs[PIPE];
@@ -953,7 +875,7 @@ static lmp_status rank_pairs(lmp_tokenizer *t, lmp_error *err)
             }
             pair_insert(t, pairs[i].a, pairs[i].b, pairs[i].rank, pairs[i].r);
         }
-    tok_pop_free(pairs);
+    mem_block_free(pairs);
     return st;
 }
 
@@ -962,8 +884,8 @@ static lmp_status rank_pairs(lmp_tokenizer *t, lmp_error *err)
 void lmp_tokenizer_free(lmp_tokenizer *t)
 {
     if (!t) return;
-    tok_pop_free(t->block);
-    tok_pop_free(t->pair_block);
+    mem_block_free(t->block);
+    mem_block_free(t->pair_block);
     free(t);
 }
 

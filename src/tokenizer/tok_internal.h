@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "lmprob/tokenizer.h"
+#include "../core/bigmem.h"
 #include "../core/strtab.h"
 
 /* ---- Unicode classes (generated at build time by scripts/gen_unicode.c) ---- */
@@ -174,24 +175,7 @@ int tok_bpe_heap(const lmp_tokenizer *t, const unsigned char *s, size_t n, tok_s
 void tok_scratch_free(tok_scratch *scr);
 int tok_buf_reserve(lmp_token_buf *buf, size_t extra);
 
-/* Ask that the pages of [p, p + n) be transparent huge pages (a hint; Linux
- * only, nothing for blocks under TOK_HUGE_MIN bytes). See encode.c. */
-#define TOK_HUGE ((size_t)2 << 20)
-#define TOK_HUGE_MIN ((size_t)1 << 20)
-void tok_hugepages(void *p, size_t n);
-/* n rounded up to whole huge pages (a multiple of TOK_HUGE stays as it is); n at most
- * SIZE_MAX - TOK_HUGE + 1. What load.c maps for a block of n bytes from TOK_HUGE_MIN on. */
-static inline size_t tok_huge_round(size_t n)
-{
-    return (n + TOK_HUGE - 1) & ~(TOK_HUGE - 1);
-}
-/* The loader's zeroed blocks (load.c): n bytes, from 64 KiB on mapped and populated at once,
- * from TOK_HUGE_MIN on in whole huge pages from a huge-page boundary; else calloc'd. Freed by
- * tok_pop_free. tok_pop_mapped: the bytes the block's mapping holds (its header's small page
- * included), 0 for a calloc'd one. */
-void *tok_pop_alloc(size_t n);
-void tok_pop_free(void *q);
-size_t tok_pop_mapped(const void *q);
+/* Large blocks: mem_block_alloc and mem_hugepages (src/core/bigmem.h). */
 
 static inline int tok_sink_push(tok_sink *s, lmp_token_id id)
 {

@@ -1,0 +1,35 @@
+/* Large blocks of memory (bigmem.c): transparent huge pages and zeroed,
+ * aligned blocks, for the tables that are written once and then probed at
+ * random (the tokenizer's, the n-gram model's). Internal to the library. */
+#ifndef LMPROB_CORE_BIGMEM_H
+#define LMPROB_CORE_BIGMEM_H
+
+#include <stddef.h>
+
+#define MEM_HUGE ((size_t)2 << 20)     /* a huge page (x86-64, aarch64 with 4 KiB pages) */
+#define MEM_HUGE_MIN ((size_t)1 << 20) /* blocks smaller than this get no huge pages */
+
+/* Ask that the whole small pages of [p, p + n) be transparent huge pages: a
+ * hint that changes no content (nothing under MEM_HUGE_MIN bytes, nothing with
+ * THP off or `never`, or on a system without madvise). The kernel backs with
+ * huge pages the aligned 2 MiB ranges that the mapping holds whole. */
+void mem_hugepages(void *p, size_t n);
+
+/* n rounded up to whole huge pages (a multiple of MEM_HUGE stays as it is); n at
+ * most SIZE_MAX - MEM_HUGE + 1. What mem_block_alloc maps for a block of n bytes
+ * from MEM_HUGE_MIN on. */
+static inline size_t mem_huge_round(size_t n) { return (n + MEM_HUGE - 1) & ~(MEM_HUGE - 1); }
+
+/* Alignment of every mem_block_alloc block: a cache line, at least. */
+#define MEM_BLOCK_ALIGN 64
+
+/* n zeroed bytes, MEM_BLOCK_ALIGN-aligned: from 64 KiB on a mapping populated at
+ * once, from MEM_HUGE_MIN on in whole huge pages from a huge-page boundary;
+ * smaller blocks from the heap. NULL without memory. Freed by mem_block_free
+ * (NULL: nothing). mem_block_mapped: the bytes the block's mapping holds (its
+ * header's small page included), 0 for a heap block. */
+void *mem_block_alloc(size_t n);
+void mem_block_free(void *q);
+size_t mem_block_mapped(const void *q);
+
+#endif
