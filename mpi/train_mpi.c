@@ -894,8 +894,9 @@ enum { TAG_STREAM = 64 }; /* + n: order n's chunks */
 static uint64_t rec_bytes(unsigned n, unsigned N) { return 4ull * n + 4 + (n < N ? 4 : 0); }
 
 /* Records in a full chunk of order n: as the exchange rounds, half of a quarter
- * of --memory (or of --count-tables) over the ranks, 4 KiB to 4 MiB a chunk; the
- * same on every rank, so rank 0 knows the size of every chunk it receives. */
+ * of --memory (or half of --count-tables when given) over the ranks, 4 KiB to
+ * 4 MiB a chunk; the same on every rank, so rank 0 knows the size of every
+ * chunk it receives. */
 static uint64_t chunk_records(int np, unsigned n, unsigned N, const lmp_train_params *p)
 {
     uint64_t bytes = (p->count_tables ? p->count_tables : p->memory / 4) / 2 / (uint64_t)np;
