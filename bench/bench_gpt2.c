@@ -185,8 +185,13 @@ typedef struct job {
 #include <immintrin.h>
 /* 12 independent chains of 16-lane FMAs with distinct starting values (equal
  * ones would let the compiler merge the chains): enough to keep both FMA
- * pipes busy (12 measured fastest here, ahead of 8, 16 and 24) */
-#define PK_DEF(i) __m512 a##i = _mm512_set1_ps(1.0f + 1e-7f * (float)i);
+ * pipes busy (12 measured fastest here, ahead of 8, 16 and 24). The values
+ * are 2^-12 apart. They used to be 1e-7 apart, less than a float's spacing
+ * at 1 (2^-23, 1.19e-7): 1 + 1e-7 i rounded to the same float for i = 3, 4
+ * and for i = 9, 10, gcc merged those chains, and the loop ran 10 FMAs where
+ * 12 were counted, so the peak read 20 % high (258 against 212 GFLOP/s a core
+ * on 2026-12-04; docs/gpt2.md, "The FMA peak"). */
+#define PK_DEF(i) __m512 a##i = _mm512_set1_ps(1.0f + 0x1p-12f * (float)i);
 #define PK_UPD(i) a##i = _mm512_fmadd_ps(a##i, m, c);
 #define PK_SUM(i) s = _mm512_add_ps(s, a##i);
 #define PK12(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
