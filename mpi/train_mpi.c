@@ -986,10 +986,9 @@ static void sift_down(merger *g, int i)
 }
 
 /* The next chunk of rank r's order n (r > 0). */
-static void next_chunk(merger *g, int r)
+static void next_chunk(merger *g, int r, unsigned n)
 {
     in_stream *s = &g->in[r];
-    const unsigned n = g->n;
     const uint64_t C = chunk_records(g->c->size, n, g->N, g->p), left = s->m[n] - s->recvd[n];
     s->have = left < C ? left : C;
     s->at = 0;
@@ -1007,7 +1006,7 @@ static void merge_begin(merger *g, unsigned n)
         s->at = s->have = 0;
         if (!s->m[n]) continue;
         if (r == 0) s->have = s->m[n];
-        else next_chunk(g, r);
+        else next_chunk(g, r, n);
         g->heap[g->nheap++] = r;
     }
     for (int i = g->nheap / 2; i-- > 0;) sift_down(g, i);
@@ -1032,7 +1031,7 @@ static lmp_status merge_pull(void *arg, unsigned n, uint64_t count, uint32_t *w,
             lp[k] = s->lp[s->at];
             if (lb) lb[k] = s->lb[s->at];
         }
-        if (++s->at == s->have && r != 0 && s->recvd[n] < s->m[n]) next_chunk(g, r);
+        if (++s->at == s->have && r != 0 && s->recvd[n] < s->m[n]) next_chunk(g, r, n);
         if (s->at == s->have) g->heap[0] = g->heap[--g->nheap]; /* this rank has no more n-grams of order n */
         sift_down(g, 0);
     }
@@ -1043,13 +1042,8 @@ static lmp_status merge_pull(void *arg, unsigned n, uint64_t count, uint32_t *w,
 static void merge_drain(merger *g)
 {
     for (int r = 1; r < g->c->size; r++)
-        for (unsigned n = 2; n <= g->N; n++) {
-            in_stream *s = &g->in[r];
-            const unsigned keep = g->n;
-            g->n = n;
-            while (s->recvd[n] < s->m[n]) next_chunk(g, r);
-            g->n = keep;
-        }
+        for (unsigned n = 2; n <= g->N; n++)
+            while (g->in[r].recvd[n] < g->in[r].m[n]) next_chunk(g, r, n);
 }
 
 /* Orders 2..N of every rank into the ARPA file at path: rank 0 writes m (the
@@ -1300,8 +1294,10 @@ lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train
         report(&c, "gathered", t0);
     }
     if (c.rank != 0) {
-        if (stream) st = write_streamed(&c, o, N, nwords, &p, NULL, NULL, LMP_OK, err);
-        if (stream) report(&c, "written", t0);
+        if (stream) {
+            st = write_streamed(&c, o, N, nwords, &p, NULL, NULL, LMP_OK, err);
+            report(&c, "written", t0);
+        }
         for (unsigned n = 0; n <= N; n++) train_order_free(&after, &o[n]);
         return st;
     }
