@@ -286,7 +286,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     }
     if (p.progress && !written) on_progress(&ps, binary || trie ? "writing the binary" : "writing ARPA", 0);
     if (written) {
-        st = LMP_OK;
+        /* lmprob-mpi's ranks wrote it (st is LMP_OK here) */
     } else if (binary || trie) {
         /* straight from the trained model to the binary layout: no ARPA text in between */
         lmp_ngram *nm = NULL;

@@ -1048,14 +1048,15 @@ static void merge_drain(merger *g)
 
 /* Orders 2..N of every rank into the ARPA file at path: rank 0 writes m (the
  * metadata and unigrams, and o[n].m = every rank's count), the others send
- * their pieces o[n]. Collective; only rank 0 passes m and path. prior: a failure
- * before the call (rank 0's model), which every rank is told of first. */
+ * their pieces o[n]. Collective; only rank 0 passes m, path and counts (rank
+ * r's n-grams of order n at counts[r * (LMP_NGRAM_MAX_ORDER + 1) + n]). prior:
+ * a failure before the call (rank 0's model), which every rank is told of first. */
 static lmp_status write_streamed(ctx *c, train_order *o, unsigned N, uint32_t nwords, const lmp_train_params *p,
-                                 lmp_train_model *m, const char *path, lmp_status prior, lmp_error *err)
+                                 lmp_train_model *m, const char *path, const uint64_t *counts, lmp_status prior,
+                                 lmp_error *err)
 {
     const int np = c->size;
     uint32_t *perm[LMP_NGRAM_MAX_ORDER + 1] = {NULL};
-    uint64_t mine[LMP_NGRAM_MAX_ORDER + 1] = {0}, *all = NULL;
     unsigned char *sendbuf = NULL;
     merger g;
     memset(&g, 0, sizeof g);
@@ -1064,14 +1065,12 @@ static lmp_status write_streamed(ctx *c, train_order *o, unsigned N, uint32_t nw
     for (unsigned n = 2; n <= N; n++) {
         uint64_t b = chunk_records(np, n, N, p) * rec_bytes(n, N);
         if (b > most) most = b;
-        mine[n] = o[n].m;
         if (!st) st = train_written_order(&o[n], nwords, &perm[n], err);
     }
     if (c->rank == 0) {
-        all = calloc((size_t)np * (LMP_NGRAM_MAX_ORDER + 1), sizeof *all);
         g.in = calloc((size_t)np, sizeof *g.in);
         g.heap = calloc((size_t)np, sizeof *g.heap);
-        if (!st && (!all || !g.in || !g.heap)) st = lmp_error_set(err, LMP_ENOMEM, "writing ARPA: out of memory");
+        if (!st && (!g.in || !g.heap)) st = lmp_error_set(err, LMP_ENOMEM, "writing ARPA: out of memory");
         for (int r = 1; !st && r < np; r++)
             if (!(g.in[r].buf = malloc(most))) st = lmp_error_set(err, LMP_ENOMEM, "writing ARPA: out of memory");
     } else if (!st && !(sendbuf = malloc(most))) {
@@ -1080,8 +1079,6 @@ static lmp_status write_streamed(ctx *c, train_order *o, unsigned N, uint32_t nw
     }
     int failed = any_failed(c, st);
     if (failed) goto done;
-    MPI_Gather(mine, LMP_NGRAM_MAX_ORDER + 1, MPI_UINT64_T, all, LMP_NGRAM_MAX_ORDER + 1, MPI_UINT64_T, 0,
-               MPI_COMM_WORLD);
     if (c->rank != 0) {
         stream_send(c, o, perm, N, p, sendbuf);
         failed = any_failed(c, LMP_OK);
@@ -1093,11 +1090,8 @@ static lmp_status write_streamed(ctx *c, train_order *o, unsigned N, uint32_t nw
     g.own = o;
     g.perm = perm;
     for (int r = 0; r < np; r++)
-        for (unsigned n = 2; n <= N; n++) {
-            g.in[r].m[n] = all[(size_t)r * (LMP_NGRAM_MAX_ORDER + 1) + n];
-            if (g.in[r].m[n] > m->o[n].m) st = lmp_error_set(err, LMP_EINVAL, "internal: %u-gram counts disagree", n);
-        }
-    if (!st) st = train_write_arpa_pulled(m, path, merge_pull, &g, err);
+        for (unsigned n = 2; n <= N; n++) g.in[r].m[n] = counts[(size_t)r * (LMP_NGRAM_MAX_ORDER + 1) + n];
+    st = train_write_arpa_pulled(m, path, merge_pull, &g, err);
     if (st) merge_drain(&g);
     failed = any_failed(c, st);
 done:
@@ -1106,7 +1100,6 @@ done:
         for (int r = 0; r < np; r++) free(g.in[r].buf);
     free(g.in);
     free(g.heap);
-    free(all);
     free(sendbuf);
     return failed ? (st ? st : LMP_EIO) : LMP_OK;
 }
@@ -1159,6 +1152,7 @@ lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train
     train_order o[LMP_NGRAM_MAX_ORDER + 1];
     memset(o, 0, sizeof o);
     uint32_t nwords = 0;
+    uint64_t *counts = NULL; /* rank 0, streaming: every rank's n-grams of each order (step 7) */
 
     /* 1. read this rank's lines */
     st = lmp_vocab_create(&lv, err);
@@ -1285,17 +1279,21 @@ lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train
         }
     }
     const int stream = distributed && arpa_output; /* the ARPA file written while the pieces arrive (step 7) */
-    uint64_t total[LMP_NGRAM_MAX_ORDER + 1] = {0};
+    /* rank 0 learns every rank's count of each order (the header's totals, and how much each rank will send) */
+    enum { NC = LMP_NGRAM_MAX_ORDER + 1 };
+    uint64_t my_counts[NC] = {0};
     if (stream) {
-        for (unsigned n = 2; n <= N; n++) total[n] = o[n].m;
-        MPI_Reduce(c.rank == 0 ? MPI_IN_PLACE : total, total, LMP_NGRAM_MAX_ORDER + 1, MPI_UINT64_T, MPI_SUM, 0,
-                   MPI_COMM_WORLD);
+        for (unsigned n = 2; n <= N; n++) my_counts[n] = o[n].m;
+        counts = c.rank == 0 ? calloc((size_t)c.size * NC, sizeof *counts) : NULL;
+        st = c.rank == 0 && !counts ? lmp_error_set(err, LMP_ENOMEM, "writing ARPA: out of memory") : LMP_OK;
+        if (any_failed(&c, st)) goto fail;
+        MPI_Gather(my_counts, NC, MPI_UINT64_T, counts, NC, MPI_UINT64_T, 0, MPI_COMM_WORLD);
     } else {
         report(&c, "gathered", t0);
     }
     if (c.rank != 0) {
         if (stream) {
-            st = write_streamed(&c, o, N, nwords, &p, NULL, NULL, LMP_OK, err);
+            st = write_streamed(&c, o, N, nwords, &p, NULL, NULL, NULL, LMP_OK, err);
             report(&c, "written", t0);
         }
         for (unsigned n = 0; n <= N; n++) train_order_free(&after, &o[n]);
@@ -1314,7 +1312,7 @@ lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train
             memset(&o[1], 0, sizeof o[1]);
             for (unsigned n = 2; n <= N; n++) {
                 m->o[n].n = n;
-                m->o[n].m = total[n];
+                for (int r = 0; r < c.size; r++) m->o[n].m += counts[(size_t)r * NC + n];
             }
         } else {
             memcpy(m->o, o, sizeof o);
@@ -1335,7 +1333,9 @@ lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train
     if (!distributed && !st) report(&c, "estimated", t0);
     if (stream) { /* the other ranks are in write_streamed: it agrees on st first */
         if (!st && p.progress) p.progress(p.progress_ctx, "writing ARPA", 0);
-        st = write_streamed(&c, o, N, nwords, &p, m, arpa_output, st, err);
+        st = write_streamed(&c, o, N, nwords, &p, m, arpa_output, counts, st, err);
+        free(counts);
+        counts = NULL;
         report(&c, "written", t0);
         for (unsigned n = 0; n <= N; n++) train_order_free(&after, &o[n]);
         *written = !st;
@@ -1346,6 +1346,7 @@ lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train
 fail:
     lmp_train_model_free(m);
     for (unsigned n = 0; n <= N; n++) train_order_free(&after, &o[n]);
+    free(counts);
     free(ids.v);
     lmp_vocab_free(lv);
     lmp_vocab_free(gv);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../src/count/train_internal.h"
+#include "../src/ngram/ngram_internal.h"
 #include "lmprob/ngram_train.h"
 #include "test.h"
 
@@ -804,8 +805,6 @@ typedef struct pull_src {
     uint64_t pulls;
 } pull_src;
 
-enum { NG_WINDOW = 32768 }; /* NG_ARPA_WINDOW (src/ngram/ngram_internal.h) */
-
 static lmp_status pull_model(void *arg, unsigned n, uint64_t count, uint32_t *w, float *lp, float *lb, lmp_error *err)
 {
     pull_src *ps = arg;
@@ -856,13 +855,13 @@ static void test_write_arpa_pulled(void)
         CHECK_INT(train_written_order(&m->o[n], (uint32_t)m->o[1].m, &ps.perm[n], &err), LMP_OK);
         most = m->o[n].m > most ? m->o[n].m : most;
     }
-    CHECK(most > 32768); /* more than one window */
+    CHECK(most > NG_ARPA_WINDOW); /* more than one window */
     CHECK_INT(train_write_arpa_pulled(m, out, pull_model, &ps, &err), LMP_OK);
     CHECK(same_file(ref, out));
     uint64_t windows = 0;
     for (unsigned n = 2; n <= 4; n++) {
         CHECK(ps.at[n] == m->o[n].m);
-        windows += (m->o[n].m + NG_WINDOW - 1) / NG_WINDOW;
+        windows += (m->o[n].m + NG_ARPA_WINDOW - 1) / NG_ARPA_WINDOW;
     }
     CHECK(ps.pulls == windows);
     /* a source that fails: the error comes back and nothing is left at the path */

@@ -7,19 +7,22 @@
 #include "ngram_internal.h"
 
 typedef struct train_view {
-    const lmp_train_model *m;
+    const lmp_train_model *m; /* first (view_model) */
     uint32_t *ctx[LMP_NGRAM_MAX_ORDER + 1]; /* contexts computed here when the model lacks them */
 } train_view;
 
+/* The words and unigrams of both views (train_view, pull_view): each starts with
+ * the model's pointer, which is all these two read. */
+static const lmp_train_model *view_model(const void *self) { return *(const lmp_train_model *const *)self; }
+
 static const char *tv_word(const void *self, uint32_t id, size_t *len)
 {
-    const train_view *v = self;
-    return lmp_vocab_word(v->m->vocab, id, len);
+    return lmp_vocab_word(view_model(self)->vocab, id, len);
 }
 
 static void tv_unigram(const void *self, uint32_t id, float *prob, float *backoff)
 {
-    const train_order *o = &((const train_view *)self)->m->o[1];
+    const train_order *o = &view_model(self)->o[1];
     *prob = (float)o->lp[id];
     *backoff = o->lb ? (float)o->lb[id] : 0.0f;
 }
@@ -126,7 +129,7 @@ lmp_status lmp_train_write_arpa(const lmp_train_model *m, const char *path, lmp_
 /* ---- written while the n-grams arrive (train_internal.h) ---------------------------- */
 
 typedef struct pull_view {
-    const lmp_train_model *m;
+    const lmp_train_model *m; /* first, as in train_view (view_model) */
     train_pull_fn pull;
     void *ctx;
     unsigned n;             /* the order of the window */
@@ -149,18 +152,6 @@ static const uint32_t *pv_words(const void *self, unsigned n, uint64_t i)
 {
     const pull_view *v = self;
     return v->w + (i - v->from) * n;
-}
-
-static const char *pv_word(const void *self, uint32_t id, size_t *len)
-{
-    return lmp_vocab_word(((const pull_view *)self)->m->vocab, id, len);
-}
-
-static void pv_unigram(const void *self, uint32_t id, float *prob, float *backoff)
-{
-    const train_order *o = &((const pull_view *)self)->m->o[1];
-    *prob = (float)o->lp[id];
-    *backoff = o->lb ? (float)o->lb[id] : 0.0f;
 }
 
 static lmp_status pv_fill(void *self, unsigned n, uint64_t from, uint64_t to, lmp_error *err)
@@ -190,8 +181,8 @@ lmp_status train_write_arpa_pulled(const lmp_train_model *m, const char *path, t
         s.order = m->order;
         for (unsigned n = 1; n <= m->order; n++) s.counts[n] = m->o[n].m;
         s.self = &v;
-        s.word = pv_word;
-        s.unigram = pv_unigram;
+        s.word = tv_word;
+        s.unigram = tv_unigram;
         s.entry = pv_entry;
         s.words = pv_words;
         s.fill = pv_fill;
