@@ -123,8 +123,17 @@ void tb_free(train_budget *b, void *p)
     /* A large block freed inside the heap stays resident until reused (glibc
      * serves blocks below its adaptive mmap threshold, up to 32 MiB, from the
      * heap): give its pages back, so that the process's memory follows the
-     * budget's count rather than its history. */
-    if (n >= ((size_t)4 << 20)) malloc_trim(0);
+     * budget's count rather than its history.
+     * One thread at a time: glibc initialises its allocator in the first call
+     * into it, unguarded, and where malloc is not glibc's (a sanitizer's, or a
+     * preloaded allocator) that first call is malloc_trim's, so two threads
+     * trimming at once raced in that initialisation and crashed (under
+     * AddressSanitizer, once in a few hundred trainings). A thread that finds
+     * another trimming leaves it to that one. */
+    if (n >= ((size_t)4 << 20) && !__atomic_exchange_n(&b->trimming, 1, __ATOMIC_ACQUIRE)) {
+        malloc_trim(0);
+        __atomic_store_n(&b->trimming, 0, __ATOMIC_RELEASE);
+    }
 }
 
 void tb_hold(train_budget *b, int64_t delta) { adjust(b, delta); }

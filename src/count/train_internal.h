@@ -39,6 +39,7 @@ typedef struct train_budget {
     uint64_t limit; /* what the budget's allocations may take: total less a fixed reserve */
     uint64_t used; /* bytes taken now (allocator's usable sizes) */
     uint64_t peak; /* most taken at once */
+    int trimming;  /* a thread is in malloc_trim (tb_free): the others skip theirs */
 } train_budget;
 
 void tb_init(train_budget *b, uint64_t limit);
