@@ -267,6 +267,56 @@ static void test_decode_threads(void)
     lmp_gpt2_free(m);
 }
 
+/* A thread that falls behind has its units taken over by the others (ctx.c,
+ * share_next): the same bits whoever runs a unit. Skewed, the last thread
+ * starts with every unit, so the others run only what they take over. A
+ * prefill (several rows a product) splits its columns as before: the same
+ * bits skewed or not. */
+static void test_decode_takeover(void)
+{
+    lmp_gpt2 *m = load_tiny();
+    if (!m) return;
+    lmp_error err;
+    float *lg[3] = {NULL, NULL, NULL}, *full = full_forward(m, 1, m->isa);
+    unsigned long steals = 0;
+    for (int t = 0; t < 3; t++) {
+        lmp_gpt2_ctx *c;
+        if (lmp_gpt2_ctx_create(m, 32, t + 1, &c, &err)) {
+            CHECK_MSG(0, "%s", err.msg);
+            continue;
+        }
+        gpt2_ctx_share_skew(c, t > 0);
+        lg[t] = malloc(ref_n * NV * sizeof(float));
+        /* the reference tokens, then the same again from a rewind: 2 ref_n steps */
+        for (int pass = 0; pass < 2; pass++) {
+            CHECK_INT(lmp_gpt2_ctx_rewind(c, 0, &err), LMP_OK);
+            for (size_t i = 0; i < ref_n; i++)
+                CHECK_INT(lmp_gpt2_ctx_push(c, &ref_ids[i], 1, lg[t] + i * NV, LMP_GPT2_LOGITS_LAST, &err), LMP_OK);
+        }
+        float *all = malloc(ref_n * NV * sizeof(float));
+        CHECK_INT(lmp_gpt2_ctx_rewind(c, 0, &err), LMP_OK);
+        CHECK_INT(lmp_gpt2_ctx_push(c, ref_ids, ref_n, all, LMP_GPT2_LOGITS_ALL, &err), LMP_OK);
+        if (full && all)
+            CHECK_MSG(memcmp(full, all, ref_n * NV * sizeof(float)) == 0,
+                      "skewed prefill on %d threads: logits differ from 1 thread's by %g", t + 1,
+                      max_abs_diff(full, all, ref_n * NV));
+        free(all);
+        steals += t > 0 ? gpt2_ctx_share_skew(c, 0) : 0;
+        lmp_gpt2_ctx_free(c);
+    }
+    free(full);
+    for (int t = 1; t < 3; t++)
+        if (lg[0] && lg[t])
+            CHECK_MSG(memcmp(lg[0], lg[t], ref_n * NV * sizeof(float)) == 0,
+                      "skewed shares on %d threads: logits differ from 1 thread's by %g", t + 1,
+                      max_abs_diff(lg[0], lg[t], ref_n * NV));
+    /* 2 x ref_n steps on each of 2 and 3 threads, every shared-out stage of them starting with
+     * idle threads: were nothing ever taken over, the last thread would have run it all alone */
+    CHECK_MSG(steals > 0, "no unit was taken over in %zu skewed decoding steps", 4 * ref_n);
+    for (int t = 0; t < 3; t++) free(lg[t]);
+    lmp_gpt2_free(m);
+}
+
 /* The Hugging Face folder (config.json + model.safetensors) gives the same model. */
 static void test_folder(void)
 {
@@ -982,6 +1032,7 @@ int main(int argc, char **argv)
         RUN(test_tiny_logits);
         RUN(test_kv_cache);
         RUN(test_decode_threads);
+        RUN(test_decode_takeover);
         RUN(test_folder);
     }
     RUN(test_gemm_levels);

@@ -15,7 +15,9 @@
  * threads and ends at a barrier. Work is split only along outputs, never
  * along a sum, so every number is computed by the same operations in the
  * same order whatever the thread count: the results are bit-identical for
- * any `threads`. */
+ * any `threads`. A decoding step's products are cut into units that a thread
+ * can take over from another that falls behind (share_next), which changes
+ * who computes a unit, never how. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,15 @@
 
 /* Query rows per attention task. */
 #define ATT_ROWS 16
+/* Columns of a unit of the one-row output projection (share_next): 256 rows of
+ * the [V][C] weight, 768 KB for GPT-2, 197 units for its 50257 words. */
+#define ONE_ROW_UNIT 256
+
+/* The units of work a thread still owns in a shared-out stage: [lo, hi) as
+ * hi << 32 | lo, alone on its cache line (share_next). */
+typedef struct unit_share {
+    _Alignas(64) _Atomic uint64_t r;
+} unit_share;
 
 struct lmp_gpt2_ctx {
     const lmp_gpt2 *m;
@@ -40,6 +51,9 @@ struct lmp_gpt2_ctx {
     float *x, *h, *qkv, *att, *ff;
     float *apack; /* the packed A of the current matrix product (shared) */
     float *part;  /* one row's partial sums by chunk of k (gemv_split; shared) */
+    unit_share *share; /* a thread's units still to run (share_next), one cache line each */
+    int share_skew;    /* tests: the last thread starts with all the units (gpt2_ctx_share_skew) */
+    _Atomic unsigned long steals; /* units taken over from another thread's share, since creation */
     /* per-thread scratch: matrix-product packing, attention scores, one
      * normalised row (decoding: see ln_gemm) */
     float *tscratch;
@@ -74,6 +88,7 @@ void lmp_gpt2_ctx_free(lmp_gpt2_ctx *c)
     free(c->tscratch);
     free(c->apack);
     free(c->part);
+    free(c->share);
     free(c);
 }
 
@@ -120,8 +135,12 @@ lmp_status lmp_gpt2_ctx_create(const lmp_gpt2 *m, size_t max_tokens, int threads
     c->tscratch = alloc_floats((size_t)threads * (c->ts_gemm + c->ts_att + c->ts_row));
     c->apack = alloc_floats(gpt2_gemm_pack_floats(c->isa, T, kmax));
     c->part = alloc_floats(gpt2_gemv_chunks(kmax) * (F > 3 * C ? F : 3 * C));
+    c->share = aligned_alloc(64, (size_t)threads * sizeof *c->share);
+    if (c->share)
+        for (int t = 0; t < threads; t++) atomic_init(&c->share[t].r, 0);
+    atomic_init(&c->steals, 0);
     if (!c->tokens || !c->kc || !c->vc || !c->x || !c->h || !c->qkv || !c->att || !c->ff || !c->tscratch ||
-        !c->apack || !c->part) {
+        !c->apack || !c->part || !c->share) {
         lmp_gpt2_ctx_free(c);
         return lmp_error_set(err, LMP_ENOMEM,
                              "out of memory for a GPT-2 context of %zu tokens (KV cache %zu MB plus activations)", T,
@@ -140,6 +159,12 @@ int gpt2_ctx_set_isa(lmp_gpt2_ctx *c, int isa)
 {
     c->isa = isa < c->m->isa ? isa : c->m->isa;
     return c->isa;
+}
+
+unsigned long gpt2_ctx_share_skew(lmp_gpt2_ctx *c, int skew)
+{
+    c->share_skew = skew;
+    return atomic_load(&c->steals);
 }
 
 const lmp_gpt2 *lmp_gpt2_ctx_model(const lmp_gpt2_ctx *c) { return c->m; }
@@ -193,24 +218,99 @@ static float *thread_scratch(const lmp_gpt2_ctx *c, int tid)
     return c->tscratch + (size_t)tid * (c->ts_gemm + c->ts_att + c->ts_row);
 }
 
+/* ---- units shared out, and taken over from a slow thread ----------------------------
+ * A decoding step reads 500 MB of weights in 49 products, each ended by a
+ * barrier, so a thread that falls behind (its core shared with another
+ * program, a slower core of a hybrid CPU, a page fault) holds up the others at
+ * every one: on a shared 2-core VM the threads waited at barriers for 11-15 %
+ * of a step when each ran a fixed half. So each thread starts on its
+ * contiguous share of the units, as before, but takes it a piece at a time
+ * from the front, and one whose share is done takes the back half of the
+ * largest share left. Which thread runs a unit changes no bits: every unit is
+ * computed whole, by the same operations, wherever it runs. */
+
+static uint64_t share_pack(size_t lo, size_t hi) { return (uint64_t)hi << 32 | (uint64_t)lo; }
+
+/* The next units [*a, *b) of thread tid: from its own share's front, at most
+ * half of what it has left (all of it on one thread) and not past a multiple
+ * of `run` (a whole chunk of rows, say), or else the back half of the largest
+ * other share. 0: none left. */
+static int share_next(lmp_gpt2_ctx *c, int tid, int nth, size_t run, size_t *a, size_t *b)
+{
+    unit_share *own = &c->share[tid];
+    uint64_t v = atomic_load_explicit(&own->r, memory_order_relaxed);
+    for (;;) {
+        const size_t lo = (size_t)(v & 0xffffffffu), hi = (size_t)(v >> 32);
+        if (lo >= hi) break;
+        size_t take = nth == 1 ? hi - lo : (hi - lo + 1) / 2, edge = run - lo % run;
+        if (take > edge) take = edge;
+        if (atomic_compare_exchange_weak_explicit(&own->r, &v, share_pack(lo + take, hi), memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+            *a = lo;
+            *b = lo + take;
+            return 1;
+        }
+    }
+    for (;;) {
+        int victim = -1;
+        size_t most = 0;
+        for (int t = 0; t < nth; t++) {
+            const uint64_t w = atomic_load_explicit(&c->share[t].r, memory_order_relaxed);
+            const size_t lo = (size_t)(w & 0xffffffffu), hi = (size_t)(w >> 32);
+            if (t != tid && hi > lo && hi - lo > most) {
+                most = hi - lo;
+                victim = t;
+            }
+        }
+        if (victim < 0) return 0;
+        uint64_t w = atomic_load_explicit(&c->share[victim].r, memory_order_relaxed);
+        const size_t lo = (size_t)(w & 0xffffffffu), hi = (size_t)(w >> 32);
+        if (lo >= hi) continue;
+        const size_t take = (hi - lo) / 2 ? (hi - lo) / 2 : 1;
+        if (atomic_compare_exchange_strong_explicit(&c->share[victim].r, &w, share_pack(lo, hi - take),
+                                                    memory_order_relaxed, memory_order_relaxed)) {
+            atomic_fetch_add_explicit(&c->steals, 1, memory_order_relaxed);
+            *a = hi - take;
+            *b = hi;
+            return 1;
+        }
+    }
+}
+
+/* Thread tid's first share of units [0, n) (the same contiguous split as before). Shares
+ * left by an earlier stage are all empty, so a thread that looks before another has
+ * set its share finds nothing to take and the other runs it all: slower, never wrong. */
+static void share_begin(lmp_gpt2_ctx *c, size_t n, int tid, int nth)
+{
+    size_t a, b;
+    split(n, 1, tid, nth, &a, &b);
+    if (c->share_skew) { /* the last thread starts with all: the others must take their work over */
+        a = 0;
+        b = tid == nth - 1 ? n : 0;
+    }
+    atomic_store_explicit(&c->share[tid].r, share_pack(a, b), memory_order_relaxed);
+}
+
 /* One row times a [K][N] weight on all threads (gpt2_internal.h,
- * gpt2_gemv_chunks): the (chunk, column block) units in chunk order, split
- * into contiguous shares, each chunk's share of columns in one call; a
- * barrier; then the columns' sums split as usual. */
+ * gpt2_gemv_chunks): the (chunk, column block) units in chunk order, shared
+ * out (share_next), a claim's columns of each chunk in one call; a barrier;
+ * then the columns' sums split as usual. */
 static void gemv_split(lmp_gpt2_ctx *c, const gpt2_gemm *g, int tid, int nth)
 {
     const size_t N = g->N, K = g->K, nch = gpt2_gemv_chunks(K),
                  ncb = (N + GPT2_GEMV_CBLOCK - 1) / GPT2_GEMV_CBLOCK;
     size_t u0, u1;
-    split(nch * ncb, 1, tid, nth, &u0, &u1);
-    while (u0 < u1) {
-        const size_t ch = u0 / ncb, j0 = u0 % ncb, j1 = u1 - ch * ncb < ncb ? u1 - ch * ncb : ncb;
-        const size_t k0 = ch * GPT2_GEMV_KCHUNK, kn = K - k0 < GPT2_GEMV_KCHUNK ? K - k0 : GPT2_GEMV_KCHUNK;
-        const gpt2_gemm s = {g->A + k0, g->lda, g->B + k0 * g->ldb, g->ldb, 0, NULL, c->part + ch * N, N, 1, N, kn,
-                             0, 0, 0};
-        gpt2_gemm_cols(c->isa, &s, NULL, j0 * GPT2_GEMV_CBLOCK, j1 * GPT2_GEMV_CBLOCK < N ? j1 * GPT2_GEMV_CBLOCK : N,
-                       thread_scratch(c, tid));
-        u0 = ch * ncb + j1;
+    share_begin(c, nch * ncb, tid, nth);
+    while (share_next(c, tid, nth, ncb, &u0, &u1)) {
+        while (u0 < u1) {
+            const size_t ch = u0 / ncb, j0 = u0 % ncb, j1 = u1 - ch * ncb < ncb ? u1 - ch * ncb : ncb;
+            const size_t k0 = ch * GPT2_GEMV_KCHUNK, kn = K - k0 < GPT2_GEMV_KCHUNK ? K - k0 : GPT2_GEMV_KCHUNK;
+            const gpt2_gemm s = {g->A + k0, g->lda, g->B + k0 * g->ldb, g->ldb, 0, NULL, c->part + ch * N, N, 1, N,
+                                 kn, 0, 0, 0};
+            gpt2_gemm_cols(c->isa, &s, NULL, j0 * GPT2_GEMV_CBLOCK,
+                           j1 * GPT2_GEMV_CBLOCK < N ? j1 * GPT2_GEMV_CBLOCK : N, thread_scratch(c, tid));
+            u0 = ch * ncb + j1;
+        }
     }
     gpt2_pool_barrier(c->pool);
     size_t a, b;
@@ -257,9 +357,13 @@ static void ln_gemm(lmp_gpt2_ctx *c, const float *x, const float *w, const float
             gemv_split(c, &g1, tid, nth);
             return;
         }
+        /* the output projection: units of ONE_ROW_UNIT columns (rows of the weight), shared out */
+        const size_t q = gpt2_gemm_col_quantum(c->isa), unit = (ONE_ROW_UNIT + q - 1) / q * q,
+                     n = (g->N + unit - 1) / unit;
         size_t a, e;
-        split(g->N, gpt2_gemm_col_quantum(c->isa), tid, nth, &a, &e);
-        gpt2_gemm_cols(c->isa, &g1, NULL, a, e, thread_scratch(c, tid));
+        share_begin(c, n, tid, nth);
+        while (share_next(c, tid, nth, n, &a, &e))
+            gpt2_gemm_cols(c->isa, &g1, NULL, a * unit, e * unit < g->N ? e * unit : g->N, thread_scratch(c, tid));
         return;
     }
     size_t a, e, np = gpt2_gemm_panels(c->isa, g->M);

@@ -143,6 +143,10 @@ size_t gpt2_attention_scratch_floats(size_t rows, size_t max_tokens);
 /* Lower the kernels' level of one context (tests compare the levels); returns
  * the level in effect (never above what the CPU has). */
 int gpt2_ctx_set_isa(lmp_gpt2_ctx *ctx, int isa);
+/* Tests: skew = 1 starts the last thread with all of a decoding step's shared-out units,
+ * so that the others run only what they take over (ctx.c, share_next). Returns how many
+ * times a thread has taken units over from another's share in this context so far. */
+unsigned long gpt2_ctx_share_skew(lmp_gpt2_ctx *ctx, int skew);
 
 /* ---- thread pool (pool.c) -------------------------------------------------- */
 
