@@ -23,7 +23,8 @@
 # The floors: a 1024-token forward with all logits is F = 2 T (12 L C^2 + V C) + 4 L C T(T+1)/2
 # FLOP (2.72e11), against the FMA peak measured here (bench_gpt2 peak); a decode step reads
 # every weight once (4 bytes a parameter), against the read bandwidth measured here
-# (bench_gpt2 bw). Medians of RUNS alternating rounds (default 3), peak RSS the largest of them.
+# (bench_gpt2 bw); both probes run in every round, just before lmprob. Medians of RUNS alternating
+# rounds (default 3), the floors' too; peak RSS the largest of them.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -82,12 +83,17 @@ maxof() { sort -g | tail -n 1; }
 echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs); $RUNS alternating rounds a thread count"
 
 for t in 1 2; do
-  peak=$("$BIN" peak "$t") bw=$("$BIN" bw "$t")
+  : >"$tmp/pk"; : >"$tmp/bw"
   : >"$tmp/lp"; : >"$tmp/ld"; : >"$tmp/lr"; : >"$tmp/tp"; : >"$tmp/td"; : >"$tmp/tr"; : >"$tmp/yp"; : >"$tmp/yd"; : >"$tmp/yr"; : >"$tmp/bp"
   # Rounds alternate the engines (lmprob, torch, llama.cpp, lmprob, ...), one timed pass each, so that a
   # change in the machine's load falls on every side; the lines give the medians over the rounds.
   for r in $(seq 1 "$RUNS"); do
     echo "# round $r t$t: load $(cut -d' ' -f1 /proc/loadavg)"
+    # The floors are measured in every round, just before lmprob's pass: other tenants move this machine's
+    # read bandwidth by a quarter within minutes (28-36 GB/s on one thread, 2026-12-04), so a probe taken
+    # once would set each round against another machine.
+    "$BIN" peak "$t" >>"$tmp/pk"; "$BIN" bw "$t" >>"$tmp/bw"
+    echo "#   peak $(tail -n 1 "$tmp/pk") GFLOP/s, read bandwidth $(tail -n 1 "$tmp/bw") GB/s"
     /usr/bin/time -f %M -o "$tmp/rss" "$BIN" run "$model" "$t" --T $T --prompt $PROMPT --gen $GEN --reps 1 \
       >"$tmp/l.json" || { echo "# bench_gpt2: lmprob run failed"; exit 1; }
     echo "#   lmprob: $(cat "$tmp/l.json")"
@@ -134,6 +140,7 @@ for r in json.load(open(sys.argv[1])):
   tp=$(med <"$tmp/tp") td=$(med <"$tmp/td") trss=$(maxof <"$tmp/tr")
   yp=$(med <"$tmp/yp") yd=$(med <"$tmp/yd") yrss=$(maxof <"$tmp/yr")
   bp=$(med <"$tmp/bp")
+  peak=$(med <"$tmp/pk") bw=$(med <"$tmp/bw")
   line() { # name unit lmprob peer-name peer-value higher-is-better(1|0)
     [ -n "$5" ] || return 0
     local r
