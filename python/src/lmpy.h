@@ -10,7 +10,7 @@
  *
  * The GIL is released around every call into the library that can take long
  * (scoring, sampling, tokenising, loading, training, a forward pass), and the
- * batch calls spread their rows over threads of their own (lmpy_parallel). */
+ * batch calls spread their rows over worker threads kept between calls (lmpy_parallel). */
 #ifndef LMPY_H
 #define LMPY_H
 
@@ -103,9 +103,10 @@ int lmpy_init_array(PyObject *m);
  * never more than `tasks`. */
 int lmpy_threads(long requested, size_t tasks);
 /* Run fn(ctx, i, worker) for i in [0, n) on `threads` threads (the caller's
- * plus threads - 1 started here; worker in [0, threads)), items handed out one
- * at a time from an atomic counter. Call with the GIL released. Returns the
- * number of threads that ran (a thread that cannot be started leaves its share
+ * plus threads - 1 workers kept between calls, or started for the call when
+ * another call has them; worker in [0, threads)), items handed out one at a
+ * time from an atomic counter. Call with the GIL released. Returns the number
+ * of threads that took part (a thread that cannot be started leaves its share
  * to the others). */
 typedef void (*lmpy_task_fn)(void *ctx, size_t i, int worker);
 int lmpy_parallel(size_t n, int threads, lmpy_task_fn fn, void *ctx);

@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -125,6 +127,74 @@ static void *par_main(void *p)
     return NULL;
 }
 
+/* Threads started for one call: the fallback when the pool is in use by another
+ * call (two Python threads in batch calls at once) or cannot grow. */
+static int parallel_started(par_job *job, int threads)
+{
+    pthread_t tid[256];
+    par_arg arg[256];
+    int started = 0;
+    for (int w = 1; w < threads; w++) {
+        arg[w].job = job;
+        arg[w].worker = w;
+        if (pthread_create(&tid[w], NULL, par_main, &arg[w]) != 0) break;
+        started = w;
+    }
+    par_run(job, 0);
+    for (int w = 1; w <= started; w++) pthread_join(tid[w], NULL);
+    return started + 1;
+}
+
+/* The workers kept between calls. Starting a thread cost about 60 us on this
+ * VM, as much as sampling 8 rows of GPT-2's vocabulary saves on two threads
+ * (docs/python.md, "Sampling"), so the batch calls hand their rows to workers
+ * that wait on a condition variable between calls instead. The module's one
+ * piece of process-wide state, as numpy's and torch's thread pools are: the
+ * library itself keeps none. One call at a time uses it (busy); a call that
+ * finds it in use starts threads of its own. After fork() the child has none
+ * of the parent's workers, and starts its own (pool_atfork_child). */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t wake; /* workers: a job was handed out */
+    pthread_cond_t done; /* the caller: its workers have left the job */
+    par_job *job;        /* the job in flight; NULL between jobs */
+    unsigned long gen;   /* jobs handed out so far */
+    int started;         /* workers alive, numbered 1..started */
+    int want;            /* workers 1..want take part in the job in flight */
+    int running;         /* of those, still in it */
+    int busy;            /* a call has the pool */
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, 0, 0, 0, 0};
+
+static void *pool_main(void *p)
+{
+    const int w = (int)(intptr_t)p;
+    unsigned long seen = 0;
+    pthread_mutex_lock(&pool.mu);
+    for (;;) {
+        while (pool.gen == seen) pthread_cond_wait(&pool.wake, &pool.mu);
+        seen = pool.gen;
+        if (!pool.job || w > pool.want) continue; /* a job that did not ask for this worker */
+        par_job *job = pool.job;
+        pthread_mutex_unlock(&pool.mu);
+        par_run(job, w);
+        pthread_mutex_lock(&pool.mu);
+        if (--pool.running == 0) pthread_cond_signal(&pool.done);
+    }
+    return NULL;
+}
+
+static void pool_atfork_prepare(void) { pthread_mutex_lock(&pool.mu); }
+static void pool_atfork_parent(void) { pthread_mutex_unlock(&pool.mu); }
+static void pool_atfork_child(void)
+{
+    /* only the forking thread lives on in the child: no workers, no call in flight */
+    pthread_mutex_init(&pool.mu, NULL);
+    pthread_cond_init(&pool.wake, NULL);
+    pthread_cond_init(&pool.done, NULL);
+    pool.job = NULL;
+    pool.started = pool.want = pool.running = pool.busy = 0;
+}
+
 int lmpy_parallel(size_t n, int threads, lmpy_task_fn fn, void *ctx)
 {
     par_job job;
@@ -134,18 +204,42 @@ int lmpy_parallel(size_t n, int threads, lmpy_task_fn fn, void *ctx)
     job.ctx = ctx;
     if (threads > 256) threads = 256;
     if ((size_t)threads > n) threads = n > 0 ? (int)n : 1;
-    pthread_t tid[256];
-    par_arg arg[256];
-    int started = 0;
-    for (int w = 1; w < threads; w++) {
-        arg[w].job = &job;
-        arg[w].worker = w;
-        if (pthread_create(&tid[w], NULL, par_main, &arg[w]) != 0) break;
-        started = w;
+    if (threads <= 1) {
+        par_run(&job, 0);
+        return 1;
     }
+    pthread_mutex_lock(&pool.mu);
+    if (pool.busy) {
+        pthread_mutex_unlock(&pool.mu);
+        return parallel_started(&job, threads);
+    }
+    pool.busy = 1;
+    if (pool.started < threads - 1) {
+        /* workers block every signal: Python's handlers run on its own threads */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        while (pool.started < threads - 1) {
+            pthread_t t;
+            if (pthread_create(&t, NULL, pool_main, (void *)(intptr_t)(pool.started + 1)) != 0) break;
+            pthread_detach(t);
+            pool.started++;
+        }
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    const int want = pool.started < threads - 1 ? pool.started : threads - 1;
+    pool.job = &job;
+    pool.want = pool.running = want;
+    pool.gen++;
+    pthread_cond_broadcast(&pool.wake);
+    pthread_mutex_unlock(&pool.mu);
     par_run(&job, 0);
-    for (int w = 1; w <= started; w++) pthread_join(tid[w], NULL);
-    return started + 1;
+    pthread_mutex_lock(&pool.mu);
+    while (pool.running > 0) pthread_cond_wait(&pool.done, &pool.mu);
+    pool.job = NULL;
+    pool.busy = 0;
+    pthread_mutex_unlock(&pool.mu);
+    return want + 1;
 }
 
 /* ---- the module ---------------------------------------------------------------------------- */
@@ -201,6 +295,8 @@ PyMODINIT_FUNC PyInit__lmprob(void)
 {
     PyObject *m = PyModule_Create(&module_def);
     if (!m) return NULL;
+    static int atfork_set; /* once a process, whatever re-imports the module */
+    if (!atfork_set && pthread_atfork(pool_atfork_prepare, pool_atfork_parent, pool_atfork_child) == 0) atfork_set = 1;
     PyObject *b1 = NULL, *b2 = NULL;
     lmpy_Error = PyErr_NewExceptionWithDoc("lmprob.Error", "Base class of lmprob's own exceptions.", NULL, NULL);
     if (!lmpy_Error) goto fail;

@@ -361,11 +361,11 @@ static PyObject *run(engine *e, const sparams *sp, PyObject *logits, PyObject *h
     lmp_rng *r = lmpy_rng_lock(rng);
     for (size_t i = 0; i < rows; i++) u[i] = lmp_rng_uniform(r);
     lmpy_rng_unlock(rng);
-    /* A thread is started per call (lmpy_parallel), which cost about 60 us here: more than
-     * a batch of 4 GPT-2 rows takes on one thread (33 us), about what 8 save (188 us on one
-     * thread, 174 on two), a clear gain from 16 (511 against 303; docs/python.md,
-     * "Sampling"). So below 2^19 logits in all the batch runs on the calling thread. */
-    int nt = rows * V < ((size_t)1 << 19) ? 1 : lmpy_threads(threads, rows);
+    /* Handing rows to the kept workers (lmpy_parallel) costs about 20 us here, a wake-up:
+     * more than 2 GPT-2 rows take on one thread (17 us), about what 4 would save (37 us on
+     * one thread, 44 on two), a clear gain from 8 (175 against 69; docs/python.md,
+     * "Sampling"). So below 2^18 logits in all the batch runs on the calling thread. */
+    int nt = rows * V < ((size_t)1 << 18) ? 1 : lmpy_threads(threads, rows);
     if (engine_ready(e, sp, call_dtype(sp, v.type), V, nt) < 0) goto done;
     batch b = {e, &v, V, &h, u, tok, errs, sts};
     if (rows * V >= 4096) {

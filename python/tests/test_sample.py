@@ -1,6 +1,7 @@
 """lmprob.sample / lmprob.Sampler against `lmprob decode` (the C library), numpy's choice, and
 themselves across batches, threads, strides and array kinds."""
 import os
+import time
 import unittest
 
 from common import TMP, cli_json, lmprob, np, run_threads
@@ -116,6 +117,31 @@ class TestBatch(unittest.TestCase):
         out = np.zeros(12, dtype=np.int64)
         self.assertIs(s.sample(self.x, rng=lmprob.RandomState(9), out=out), out)
         self.assertEqual(out.tolist(), want)
+
+    def test_batch_after_fork(self):
+        # the batch calls' workers are kept between calls (python/src/module.c): a forked child
+        # has none of its parent's, and must start its own rather than wait for them forever
+        kw = dict(temperature=0.7, top_k=50)
+        want = lmprob.sample(self.x, rng=lmprob.RandomState(5), threads=2, **kw).tolist()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                got = lmprob.sample(self.x, rng=lmprob.RandomState(5), threads=3, **kw).tolist()
+                os._exit(0 if got == want else 1)
+            except BaseException:
+                os._exit(2)
+        for _ in range(600):  # a hang fails too, after a minute
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            self.fail("a batch call in a forked child did not return in 60 s")
+        self.assertTrue(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status)
+        # and the parent's workers still serve the parent
+        self.assertEqual(lmprob.sample(self.x, rng=lmprob.RandomState(5), threads=2, **kw).tolist(), want)
 
     def test_dtype_rules(self):
         # hf: the array's dtype; float32 logits sampled in float64 equal float64 logits
