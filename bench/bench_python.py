@@ -132,7 +132,7 @@ def bench_torch(reps):
             inner=5)
         line(f"py_hf_chain_torch_8x50257_t{nt}", f"{t_ours * 1e6:.0f}", "torch_hf", f"{t_peer * 1e6:.0f}", "us",
              t_peer / t_ours, f"T 0.7, top-k 50, top-p 0.9, draw; {nt} thread(s) each"
-             + ("; lmprob's threads= is an upper bound, and a batch under 2^19 logits runs on one" if nt > 1 else ""))
+             + ("; lmprob's threads= is an upper bound, and a batch under 2^18 logits runs on one" if nt > 1 else ""))
     torch.set_num_threads(1)
     one = logits[0].contiguous()
     t_ours, t_peer = side_by_side(lambda: lmprob.sample(one, temperature=0.7, top_k=50, top_p=0.9, rng=r),

@@ -97,7 +97,7 @@ class TestNumpyParity(unittest.TestCase):
 class TestBatch(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        # 12 rows: above the 2^19 logits under which a batch stays on the calling thread (sample.c)
+        # 12 rows: above the 2^18 logits under which a batch stays on the calling thread (sample.c)
         cls.x = (np.random.RandomState(11).randn(12, 50257) * 2).astype(np.float32)
 
     def rows(self, x, seed, **kw):
