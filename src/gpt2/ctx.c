@@ -230,6 +230,8 @@ static float *thread_scratch(const lmp_gpt2_ctx *c, int tid)
  * computed whole, by the same operations, wherever it runs. */
 
 static uint64_t share_pack(size_t lo, size_t hi) { return (uint64_t)hi << 32 | (uint64_t)lo; }
+static size_t share_lo(uint64_t r) { return (size_t)(r & 0xffffffffu); }
+static size_t share_hi(uint64_t r) { return (size_t)(r >> 32); }
 
 /* The next units [*a, *b) of thread tid: from its own share's front, at most
  * half of what it has left (all of it on one thread) and not past a multiple
@@ -237,14 +239,13 @@ static uint64_t share_pack(size_t lo, size_t hi) { return (uint64_t)hi << 32 | (
  * other share. 0: none left. */
 static int share_next(lmp_gpt2_ctx *c, int tid, int nth, size_t run, size_t *a, size_t *b)
 {
-    unit_share *own = &c->share[tid];
-    uint64_t v = atomic_load_explicit(&own->r, memory_order_relaxed);
-    for (;;) {
-        const size_t lo = (size_t)(v & 0xffffffffu), hi = (size_t)(v >> 32);
-        if (lo >= hi) break;
-        size_t take = nth == 1 ? hi - lo : (hi - lo + 1) / 2, edge = run - lo % run;
+    _Atomic uint64_t *own = &c->share[tid].r;
+    uint64_t v = atomic_load_explicit(own, memory_order_relaxed);
+    while (share_lo(v) < share_hi(v)) {
+        const size_t lo = share_lo(v), hi = share_hi(v), edge = run - lo % run;
+        size_t take = nth == 1 ? hi - lo : (hi - lo + 1) / 2;
         if (take > edge) take = edge;
-        if (atomic_compare_exchange_weak_explicit(&own->r, &v, share_pack(lo + take, hi), memory_order_relaxed,
+        if (atomic_compare_exchange_weak_explicit(own, &v, share_pack(lo + take, hi), memory_order_relaxed,
                                                   memory_order_relaxed)) {
             *a = lo;
             *b = lo + take;
@@ -253,20 +254,16 @@ static int share_next(lmp_gpt2_ctx *c, int tid, int nth, size_t run, size_t *a, 
     }
     for (;;) {
         int victim = -1;
-        size_t most = 0;
+        uint64_t w = 0;
         for (int t = 0; t < nth; t++) {
-            const uint64_t w = atomic_load_explicit(&c->share[t].r, memory_order_relaxed);
-            const size_t lo = (size_t)(w & 0xffffffffu), hi = (size_t)(w >> 32);
-            if (t != tid && hi > lo && hi - lo > most) {
-                most = hi - lo;
+            const uint64_t r = atomic_load_explicit(&c->share[t].r, memory_order_relaxed);
+            if (t != tid && share_hi(r) > share_lo(r) && share_hi(r) - share_lo(r) > share_hi(w) - share_lo(w)) {
+                w = r;
                 victim = t;
             }
         }
         if (victim < 0) return 0;
-        uint64_t w = atomic_load_explicit(&c->share[victim].r, memory_order_relaxed);
-        const size_t lo = (size_t)(w & 0xffffffffu), hi = (size_t)(w >> 32);
-        if (lo >= hi) continue;
-        const size_t take = (hi - lo) / 2 ? (hi - lo) / 2 : 1;
+        const size_t lo = share_lo(w), hi = share_hi(w), take = (hi - lo) / 2 ? (hi - lo) / 2 : 1;
         if (atomic_compare_exchange_strong_explicit(&c->share[victim].r, &w, share_pack(lo, hi - take),
                                                     memory_order_relaxed, memory_order_relaxed)) {
             atomic_fetch_add_explicit(&c->steals, 1, memory_order_relaxed);
