@@ -339,7 +339,12 @@ static PyObject *reduce_or_map(op_kind op, PyObject *xo, PyObject *yo, PyObject 
         blk = lmpy_array_new('d', rd, rshape, (void **)&j.red);
         if (!blk) goto done;
     }
-    nt = L->count * L->n >= (1u << 17) ? lmpy_threads(0, L->count) : 1;
+    /* Lanes go to the module's kept workers (lmpy_parallel) from 2^16 elements: handing them
+     * over costs about 20 us, which 2^16 repays for the cheapest operation (log_softmax of 8
+     * rows of 8192: 124 us on one thread, 110 on two) and the dearer ones from about 2^14
+     * (entropy_of_logits of 16 x 1024: 155 against 122; docs/python.md, "Information
+     * theory"). */
+    nt = L->count * L->n >= (1u << 16) ? lmpy_threads(0, L->count) : 1;
     /* Scratch lanes only when some operand is read or written through a copy (a stride
      * or a dtype the kernel does not take): a contiguous call allocates nothing but its
      * result (lane_get and lane_run use the scratch only then). */

@@ -276,14 +276,9 @@ static double entropy_logits_view(vview x, size_t n)
      * log Z as log1p(r) (lse_split), and the two terms are both >= 0, so nothing cancels;
      * no log of a tiny probability, no 0 * -inf. */
     lse_parts lp = lse_split(x, n, m);
-    ksum t = {0, 0};
-    for (size_t i = 0; i < n; i++) {
-        double v = vget(x, i);
-        if (v == -INFINITY || i == lp.imax) continue;
-        double dv = v - m;
-        kadd(&t, -exp(dv) * dv);
-    }
-    double h = log1p(lp.r) + kval(&t) / (1.0 + lp.r);
+    /* the maximum's term is -exp(0) 0 = 0: the vector kernel runs over all of them */
+    double t = lmp_vm_dd_val(lmp_vm_exp_dsum(lmp_sample_isa_best(), x.d, x.f, 0, n, m));
+    double h = log1p(lp.r) + t / (1.0 + lp.r);
     return h > 0 ? h : 0.0;
 }
 

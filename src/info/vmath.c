@@ -94,6 +94,11 @@ lmp_vm_dd lmp_vm_exp_sum(int isa, const double *xd, const float *xf, size_t lo, 
     return VM_CALL(isa, exp_sum, xd, xf, lo, hi, m, outd, outf);
 }
 
+lmp_vm_dd lmp_vm_exp_dsum(int isa, const double *xd, const float *xf, size_t lo, size_t hi, double m)
+{
+    return VM_CALL(isa, exp_dsum, xd, xf, lo, hi, m);
+}
+
 void lmp_vm_scale(int isa, double *out, size_t n, double s) { VM_CALL(isa, scale, out, n, s); }
 
 void lmp_vm_sub2(int isa, const double *xd, const float *xf, size_t n, double m, double l, double *outd, float *outf)

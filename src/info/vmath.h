@@ -54,6 +54,10 @@ size_t lmp_vm_find(int isa, const double *xd, const float *xf, size_t n, double 
 lmp_vm_dd lmp_vm_exp_sum(int isa, const double *xd, const float *xf, size_t lo, size_t hi, double m, double *outd,
                          float *outf);
 
+/* sum of -exp(x[i] - m) (x[i] - m) over lo <= i < hi (the terms of an entropy of
+ * logits: each >= 0, and 0 where x[i] = -inf). m is finite, x[i] <= m or -inf. */
+lmp_vm_dd lmp_vm_exp_dsum(int isa, const double *xd, const float *xf, size_t lo, size_t hi, double m);
+
 /* out[i] *= s (double) */
 void lmp_vm_scale(int isa, double *out, size_t n, double s);
 

@@ -261,6 +261,25 @@ VM_ATTR static lmp_vm_dd VM(exp_sum)(const double *xd, const float *xf, size_t l
     return VM(fin2)(s0, c0, s1, c1);
 }
 
+/* sum of -exp(d) d, d = x[i] - m, over lo <= i < hi (each term >= 0; 0 for x[i] = -inf,
+ * not 0 * -inf) */
+VM_ATTR static lmp_vm_dd VM(exp_dsum)(const double *xd, const float *xf, size_t lo, size_t hi, double m)
+{
+    const VD mv = VSPLAT(m), zero = VSPLAT(0.0), ninf = VSPLAT(-INFINITY);
+    VD s0 = zero, c0 = zero, s1 = zero, c1 = zero;
+    size_t i = lo;
+    for (; i + 2 * VN <= hi; i += 2 * VN) {
+        VD d0 = VM(ld)(xd, xf, i) - mv, d1 = VM(ld)(xd, xf, i + VN) - mv;
+        VM(acc)(&s0, &c0, VM(sel)((VL)(d0 == ninf), zero, -VM(exp)(d0) * d0));
+        VM(acc)(&s1, &c1, VM(sel)((VL)(d1 == ninf), zero, -VM(exp)(d1) * d1));
+    }
+    for (; i < hi; i += VN) {
+        VD d = VM(ld_tail)(xd, xf, i, hi, -INFINITY) - mv;
+        VM(acc)(&s0, &c0, VM(sel)((VL)(d == ninf), zero, -VM(exp)(d) * d));
+    }
+    return VM(fin2)(s0, c0, s1, c1);
+}
+
 VM_ATTR static void VM(scale)(double *out, size_t n, double sc)
 {
     const VD sv = VSPLAT(sc);
