@@ -101,9 +101,12 @@ static void test_entropy(void)
     lf[42] = 10.0f;
     CHECK_REL(lmp_entropy_of_logits(l, V), 8.141060378397372, 1e-12);
     CHECK_REL(lmp_entropy_of_logits_f32(lf, V), 8.141060378397372, 1e-12);
-    l[0] = -INFINITY; /* probability 0 contributes nothing */
+    l[0] = -INFINITY; /* probability 0 contributes nothing: the entropy of the other V - 1 */
     double h1 = lmp_entropy_of_logits(l, V);
     CHECK(isfinite(h1));
+    CHECK_REL(h1, lmp_entropy_of_logits(l + 1, V - 1), 1e-13);
+    l[V - 1] = -INFINITY; /* and in the last, partial vector of the kernel */
+    CHECK_REL(lmp_entropy_of_logits(l, V), lmp_entropy_of_logits(l + 1, V - 2), 1e-13);
     free(l);
     free(lf);
     double inf2[] = {-INFINITY, -INFINITY};

@@ -279,7 +279,7 @@ static double entropy_logits_view(vview x, size_t n)
     /* the maximum's term is -exp(0) 0 = 0: the vector kernel runs over all of them */
     double t = lmp_vm_dd_val(lmp_vm_exp_dsum(lmp_sample_isa_best(), x.d, x.f, 0, n, m));
     double h = log1p(lp.r) + t / (1.0 + lp.r);
-    return h > 0 ? h : 0.0;
+    return h < 0 ? 0.0 : h; /* rounding below 0 only: a NaN is not hidden as 0 */
 }
 
 double lmp_entropy_of_logits(const double *logits, size_t n) { return entropy_logits_view((vview){logits, NULL}, n); }
