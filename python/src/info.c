@@ -340,7 +340,7 @@ static PyObject *reduce_or_map(op_kind op, PyObject *xo, PyObject *yo, PyObject 
         if (!blk) goto done;
     }
     /* Lanes go to the module's kept workers (lmpy_parallel) from 2^16 elements: handing them
-     * over costs about 20 us, which 2^16 repays for the cheapest operation (log_softmax of 8
+     * over costs up to about 20 us, which 2^16 repays for the cheapest operation (log_softmax of 8
      * rows of 8192: 124 us on one thread, 110 on two) and the dearer ones from about 2^14
      * (entropy_of_logits of 16 x 1024: 155 against 122; docs/python.md, "Information
      * theory"). */

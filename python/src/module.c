@@ -2,11 +2,12 @@
  * errors onto Python's, and the thread helper of the batch calls. */
 #include "lmpy.h"
 
+#include "../../src/core/pool.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -145,54 +146,41 @@ static int parallel_started(par_job *job, int threads)
     return started + 1;
 }
 
-/* The workers kept between calls. Starting a thread cost about 60 us on this
- * VM, as much as sampling 8 rows of GPT-2's vocabulary saves on two threads
- * (docs/python.md, "Sampling"), so the batch calls hand their rows to workers
- * that wait on a condition variable between calls instead. The module's one
- * piece of process-wide state, as numpy's and torch's thread pools are: the
- * library itself keeps none. One call at a time uses it (busy); a call that
- * finds it in use starts threads of its own. After fork() the child has none
- * of the parent's workers, and starts its own (pool_atfork_child). */
+/* The workers kept between calls: the library's thread pool (src/core/pool.h,
+ * the one GPT-2's contexts use). Starting a thread cost about 60 us on this VM,
+ * as much as sampling 8 rows of GPT-2's vocabulary saves on two threads
+ * (docs/python.md, "Sampling"), so the batch calls run on a pool kept for the
+ * process, as numpy's and torch's are (the library itself keeps none). One call
+ * at a time uses it (busy); a call that finds it in use, or asks for more
+ * threads than it has and cannot grow it, starts threads of its own. After
+ * fork() the child has none of the parent's workers: it forgets the pool and
+ * makes its own (pool_atfork_child). */
 static struct {
     pthread_mutex_t mu;
-    pthread_cond_t wake; /* workers: a job was handed out */
-    pthread_cond_t done; /* the caller: its workers have left the job */
-    par_job *job;        /* the job in flight; NULL between jobs */
-    unsigned long gen;   /* jobs handed out so far */
-    int started;         /* workers alive, numbered 1..started */
-    int want;            /* workers 1..want take part in the job in flight */
-    int running;         /* of those, still in it */
-    int busy;            /* a call has the pool */
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, 0, 0, 0, 0};
-
-static void *pool_main(void *p)
-{
-    const int w = (int)(intptr_t)p;
-    unsigned long seen = 0;
-    pthread_mutex_lock(&pool.mu);
-    for (;;) {
-        while (pool.gen == seen) pthread_cond_wait(&pool.wake, &pool.mu);
-        seen = pool.gen;
-        if (!pool.job || w > pool.want) continue; /* a job that did not ask for this worker */
-        par_job *job = pool.job;
-        pthread_mutex_unlock(&pool.mu);
-        par_run(job, w);
-        pthread_mutex_lock(&pool.mu);
-        if (--pool.running == 0) pthread_cond_signal(&pool.done);
-    }
-    return NULL;
-}
+    tpool *p;
+    int busy;
+} pool = {PTHREAD_MUTEX_INITIALIZER, NULL, 0};
 
 static void pool_atfork_prepare(void) { pthread_mutex_lock(&pool.mu); }
 static void pool_atfork_parent(void) { pthread_mutex_unlock(&pool.mu); }
 static void pool_atfork_child(void)
 {
-    /* only the forking thread lives on in the child: no workers, no call in flight */
+    /* only the forking thread lives on in the child: the parent's pool is left as it is */
     pthread_mutex_init(&pool.mu, NULL);
-    pthread_cond_init(&pool.wake, NULL);
-    pthread_cond_init(&pool.done, NULL);
-    pool.job = NULL;
-    pool.started = pool.want = pool.running = pool.busy = 0;
+    pool.p = NULL;
+    pool.busy = 0;
+}
+
+typedef struct pool_task {
+    par_job *job;
+    int want; /* threads 0..want-1 take part; a larger pool's others return */
+} pool_task;
+
+static void pool_task_run(void *arg, int tid, int nth)
+{
+    (void)nth;
+    const pool_task *t = arg;
+    if (tid < t->want) par_run(t->job, tid);
 }
 
 int lmpy_parallel(size_t n, int threads, lmpy_task_fn fn, void *ctx)
@@ -209,37 +197,27 @@ int lmpy_parallel(size_t n, int threads, lmpy_task_fn fn, void *ctx)
         return 1;
     }
     pthread_mutex_lock(&pool.mu);
-    if (pool.busy) {
-        pthread_mutex_unlock(&pool.mu);
-        return parallel_started(&job, threads);
-    }
-    pool.busy = 1;
-    if (pool.started < threads - 1) {
-        /* workers block every signal: Python's handlers run on its own threads */
+    tpool *p = pool.busy ? NULL : pool.p;
+    if (!pool.busy && (!p || tpool_size(p) < threads)) {
+        /* a larger pool; its workers block every signal (Python's handlers run on its own threads) */
+        tpool_free(p);
+        pool.p = p = NULL;
         sigset_t all, old;
+        lmp_error err;
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &old);
-        while (pool.started < threads - 1) {
-            pthread_t t;
-            if (pthread_create(&t, NULL, pool_main, (void *)(intptr_t)(pool.started + 1)) != 0) break;
-            pthread_detach(t);
-            pool.started++;
-        }
+        if (tpool_create(threads, &pool.p, &err) == LMP_OK) p = pool.p;
         pthread_sigmask(SIG_SETMASK, &old, NULL);
     }
-    const int want = pool.started < threads - 1 ? pool.started : threads - 1;
-    pool.job = &job;
-    pool.want = pool.running = want;
-    pool.gen++;
-    pthread_cond_broadcast(&pool.wake);
+    if (p) pool.busy = 1;
     pthread_mutex_unlock(&pool.mu);
-    par_run(&job, 0);
+    if (!p) return parallel_started(&job, threads);
+    pool_task t = {&job, threads};
+    tpool_run(p, pool_task_run, &t);
     pthread_mutex_lock(&pool.mu);
-    while (pool.running > 0) pthread_cond_wait(&pool.done, &pool.mu);
-    pool.job = NULL;
     pool.busy = 0;
     pthread_mutex_unlock(&pool.mu);
-    return want + 1;
+    return threads;
 }
 
 /* ---- the module ---------------------------------------------------------------------------- */

@@ -361,7 +361,7 @@ static PyObject *run(engine *e, const sparams *sp, PyObject *logits, PyObject *h
     lmp_rng *r = lmpy_rng_lock(rng);
     for (size_t i = 0; i < rows; i++) u[i] = lmp_rng_uniform(r);
     lmpy_rng_unlock(rng);
-    /* Handing rows to the kept workers (lmpy_parallel) costs about 20 us here, a wake-up:
+    /* Handing rows to the kept workers (lmpy_parallel) costs up to about 20 us here (a wake-up):
      * more than 2 GPT-2 rows take on one thread (17 us), about what 4 would save (37 us on
      * one thread, 44 on two), a clear gain from 8 (175 against 69; docs/python.md,
      * "Sampling"). So below 2^18 logits in all the batch runs on the calling thread. */

@@ -58,7 +58,7 @@ struct lmp_gpt2_ctx {
      * normalised row (decoding: see ln_gemm) */
     float *tscratch;
     size_t ts_gemm, ts_att, ts_row; /* floats of each, per thread */
-    gpt2_pool *pool;
+    tpool *pool;
     /* the push in flight */
     const lmp_token_id *ids;
     size_t n;
@@ -76,7 +76,7 @@ static void *alloc_floats(size_t n)
 void lmp_gpt2_ctx_free(lmp_gpt2_ctx *c)
 {
     if (!c) return;
-    gpt2_pool_free(c->pool);
+    tpool_free(c->pool);
     free(c->tokens);
     free(c->kc);
     free(c->vc);
@@ -146,7 +146,7 @@ lmp_status lmp_gpt2_ctx_create(const lmp_gpt2 *m, size_t max_tokens, int threads
                              "out of memory for a GPT-2 context of %zu tokens (KV cache %zu MB plus activations)", T,
                              2 * L * H * c->k_head * sizeof(float) >> 20);
     }
-    lmp_status st = gpt2_pool_create(threads, &c->pool, err);
+    lmp_status st = tpool_create(threads, &c->pool, err);
     if (st) {
         lmp_gpt2_ctx_free(c);
         return st;
@@ -170,7 +170,7 @@ unsigned long gpt2_ctx_share_skew(lmp_gpt2_ctx *c, int skew)
 const lmp_gpt2 *lmp_gpt2_ctx_model(const lmp_gpt2_ctx *c) { return c->m; }
 size_t lmp_gpt2_ctx_length(const lmp_gpt2_ctx *c) { return c->len; }
 size_t lmp_gpt2_ctx_capacity(const lmp_gpt2_ctx *c) { return c->cap; }
-int lmp_gpt2_ctx_threads(const lmp_gpt2_ctx *c) { return gpt2_pool_size(c->pool); }
+int lmp_gpt2_ctx_threads(const lmp_gpt2_ctx *c) { return tpool_size(c->pool); }
 const lmp_token_id *lmp_gpt2_ctx_tokens(const lmp_gpt2_ctx *c) { return c->tokens; }
 
 lmp_status lmp_gpt2_ctx_rewind(lmp_gpt2_ctx *c, size_t keep, lmp_error *err)
@@ -309,7 +309,7 @@ static void gemv_split(lmp_gpt2_ctx *c, const gpt2_gemm *g, int tid, int nth)
             u0 = ch * ncb + j1;
         }
     }
-    gpt2_pool_barrier(c->pool);
+    tpool_barrier(c->pool);
     size_t a, b;
     split(N, 16, tid, nth, &a, &b);
     gpt2_gemv_reduce(c->isa, g, c->part, nch, a, b);
@@ -326,7 +326,7 @@ static void gemm_split(lmp_gpt2_ctx *c, const gpt2_gemm *g, int tid, int nth)
     if (np) {
         split(np, 1, tid, nth, &a, &b);
         gpt2_gemm_pack(c->isa, g->A, g->lda, g->M, g->K, a, b, c->apack);
-        gpt2_pool_barrier(c->pool);
+        tpool_barrier(c->pool);
     }
     split(g->N, gpt2_gemm_col_quantum(c->isa), tid, nth, &a, &b);
     gpt2_gemm_cols(c->isa, g, c->apack, a, b, thread_scratch(c, tid));
@@ -366,14 +366,14 @@ static void ln_gemm(lmp_gpt2_ctx *c, const float *x, const float *w, const float
     size_t a, e, np = gpt2_gemm_panels(c->isa, g->M);
     split(np, 1, tid, nth, &a, &e);
     if (np && gpt2_gemm_pack_ln(c->isa, x, g->K, g->M, g->K, a, e, w, b, eps, c->apack)) {
-        gpt2_pool_barrier(c->pool);
+        tpool_barrier(c->pool);
         split(g->N, gpt2_gemm_col_quantum(c->isa), tid, nth, &a, &e);
         gpt2_gemm_cols(c->isa, g, c->apack, a, e, thread_scratch(c, tid));
         return;
     }
     split(g->M, 1, tid, nth, &a, &e);
     gpt2_layernorm_rows(c->isa, x, c->h, a, e, g->K, w, b, eps);
-    gpt2_pool_barrier(c->pool);
+    tpool_barrier(c->pool);
     gemm_split(c, g, tid, nth);
 }
 
@@ -394,7 +394,7 @@ static void forward_task(void *arg, int tid, int nth)
         float *x = c->x + i * C;
         for (size_t j = 0; j < C; j++) x[j] = te[j] + pe[j];
     }
-    gpt2_pool_barrier(c->pool);
+    tpool_barrier(c->pool);
 
     for (int l = 0; l < cf->n_layer; l++) {
         const gpt2_layer *L = &m->layers[l];
@@ -402,7 +402,7 @@ static void forward_task(void *arg, int tid, int nth)
 
         ln_gemm(c, c->x, L->ln1_w, L->ln1_b,
                 &(gpt2_gemm){c->h, C, L->attn_w, 3 * C, 0, L->attn_b, c->qkv, 3 * C, n, 3 * C, C, 0, 0, 0}, tid, nth);
-        gpt2_pool_barrier(c->pool);
+        tpool_barrier(c->pool);
 
         /* Heads are split between the threads (every head costs the same): each
          * thread appends its heads' new keys and values to the cache, then
@@ -418,16 +418,16 @@ static void forward_task(void *arg, int tid, int nth)
                 gpt2_attention(c->isa, c->qkv + hd * d, 3 * C, kt, vv, c->att + hd * d, C, d, pos0, i0,
                                i0 + ATT_ROWS < n ? i0 + ATT_ROWS : n, scale, att_s);
         }
-        gpt2_pool_barrier(c->pool);
+        tpool_barrier(c->pool);
 
         gemm_split(c, &(gpt2_gemm){c->att, C, L->proj_w, C, 0, L->proj_b, c->x, C, n, C, C, 1, 0, 0}, tid, nth);
-        gpt2_pool_barrier(c->pool);
+        tpool_barrier(c->pool);
         if (gpt2_gemm_panels(c->isa, n) && gpt2_gemm_can_pack_c(c->isa, n, C)) {
             /* gelu(fc(LN2(x))) is stored straight into the panels mlp c_proj reads:
              * no packing pass over the n x n_inner activations, one barrier less */
             ln_gemm(c, c->x, L->ln2_w, L->ln2_b,
                     &(gpt2_gemm){c->h, C, L->fc_w, F, 0, L->fc_b, c->ff, F, n, F, C, 0, 1, 1}, tid, nth);
-            gpt2_pool_barrier(c->pool);
+            tpool_barrier(c->pool);
             size_t a, b;
             split(C, gpt2_gemm_col_quantum(c->isa), tid, nth, &a, &b);
             gpt2_gemm_cols(c->isa, &(gpt2_gemm){c->ff, F, L->fc2_w, C, 0, L->fc2_b, c->x, C, n, C, F, 1, 0, 0}, c->ff,
@@ -435,10 +435,10 @@ static void forward_task(void *arg, int tid, int nth)
         } else {
             ln_gemm(c, c->x, L->ln2_w, L->ln2_b,
                     &(gpt2_gemm){c->h, C, L->fc_w, F, 0, L->fc_b, c->ff, F, n, F, C, 0, 1, 0}, tid, nth);
-            gpt2_pool_barrier(c->pool);
+            tpool_barrier(c->pool);
             gemm_split(c, &(gpt2_gemm){c->ff, F, L->fc2_w, C, 0, L->fc2_b, c->x, C, n, C, F, 1, 0, 0}, tid, nth);
         }
-        gpt2_pool_barrier(c->pool);
+        tpool_barrier(c->pool);
     }
 
     if (c->which == LMP_GPT2_LOGITS_NONE) return;
@@ -472,7 +472,7 @@ lmp_status lmp_gpt2_ctx_push(lmp_gpt2_ctx *c, const lmp_token_id *ids, size_t n,
     c->n = n;
     c->logits = logits;
     c->which = which;
-    gpt2_pool_run(c->pool, forward_task, c);
+    tpool_run(c->pool, forward_task, c);
     memcpy(c->tokens + c->len, ids, n * sizeof *ids);
     c->len += n;
     return LMP_OK;

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../core/pool.h"
 #include "lmprob/gpt2.h"
 #include "safetensors.h"
 
@@ -148,17 +149,6 @@ int gpt2_ctx_set_isa(lmp_gpt2_ctx *ctx, int isa);
  * times a thread has taken units over from another's share in this context so far. */
 unsigned long gpt2_ctx_share_skew(lmp_gpt2_ctx *ctx, int skew);
 
-/* ---- thread pool (pool.c) -------------------------------------------------- */
-
-typedef struct gpt2_pool gpt2_pool;
-typedef void (*gpt2_task_fn)(void *arg, int tid, int nth);
-/* n threads in all: the caller's plus n - 1 workers. */
-lmp_status gpt2_pool_create(int n, gpt2_pool **out, lmp_error *err);
-void gpt2_pool_free(gpt2_pool *p);
-/* Run fn(arg, tid, n) on every thread (the caller is tid 0); return when all are done. */
-void gpt2_pool_run(gpt2_pool *p, gpt2_task_fn fn, void *arg);
-/* Inside a task: wait until every thread of the pool reaches the barrier. */
-void gpt2_pool_barrier(gpt2_pool *p);
-int gpt2_pool_size(const gpt2_pool *p);
+/* ---- thread pool: core/pool.h (a context's threads) ------------------------ */
 
 #endif

@@ -1,6 +1,7 @@
-/* The thread pool of a GPT-2 context: n - 1 workers plus the caller.
+/* A pool of n - 1 worker threads plus the caller (pool.h): a GPT-2 context's
+ * (its first user, whose needs set the policy below) and the Python module's.
  *
- * A push is one task run by every thread, with barriers between the stages
+ * A GPT-2 push is one task run by every thread, with barriers between the stages
  * of the forward pass (about 8 per layer). Decoding one token of GPT-2 124M
  * takes a few milliseconds, so a barrier must cost well under a microsecond
  * when the threads have their cores: waiting threads spin on an atomic (with
@@ -20,21 +21,22 @@
  * take once the sleeper is inside pthread_cond_wait. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "gpt2_internal.h"
+#include "pool.h"
 
 /* a wait inside a push: 50 us of spinning, then sleep (overridable at build
  * time only to measure the policy against pure spinning: docs/gpt2.md) */
-#ifndef GPT2_SPIN_NS
-#define GPT2_SPIN_NS 50000L
+#ifndef TPOOL_SPIN_NS
+#define TPOOL_SPIN_NS 50000L
 #endif
-#define SPIN_NS GPT2_SPIN_NS
+#define SPIN_NS TPOOL_SPIN_NS
 #define IDLE_SPIN_NS 2000000L /* a worker between pushes: 2 ms */
 
-struct gpt2_pool {
+struct tpool {
     int n;
     pthread_t *th;
     pthread_mutex_t mu;
@@ -45,12 +47,12 @@ struct gpt2_pool {
     atomic_uint bar_count; /* threads arrived at the current barrier */
     atomic_uint bar_gen;   /* barrier generation */
     int stop;              /* set before the last bump of gen */
-    gpt2_task_fn fn;
+    tpool_task_fn fn;
     void *arg;
 };
 
 typedef struct worker_arg {
-    gpt2_pool *p;
+    tpool *p;
     int tid;
 } worker_arg;
 
@@ -71,7 +73,7 @@ static long now_ns(void)
 }
 
 /* Wait until *w != old: spin for spin_ns, then sleep until woken. */
-static void wait_change(gpt2_pool *p, atomic_uint *w, unsigned old, long spin_ns)
+static void wait_change(tpool *p, atomic_uint *w, unsigned old, long spin_ns)
 {
     long t0 = 0;
     for (unsigned spins = 1;; spins++) {
@@ -90,7 +92,7 @@ static void wait_change(gpt2_pool *p, atomic_uint *w, unsigned old, long spin_ns
 }
 
 /* After changing a word some thread may wait on: wake the sleepers. */
-static void wake_all(gpt2_pool *p)
+static void wake_all(tpool *p)
 {
     if (atomic_load(&p->sleepers) == 0) return;
     pthread_mutex_lock(&p->mu);
@@ -102,7 +104,7 @@ static void *worker(void *v)
 {
     worker_arg wa = *(worker_arg *)v;
     free(v);
-    gpt2_pool *p = wa.p;
+    tpool *p = wa.p;
     unsigned seen = 0;
     for (;;) {
         wait_change(p, &p->gen, seen, IDLE_SPIN_NS);
@@ -116,18 +118,18 @@ static void *worker(void *v)
     return NULL;
 }
 
-lmp_status gpt2_pool_create(int n, gpt2_pool **out, lmp_error *err)
+lmp_status tpool_create(int n, tpool **out, lmp_error *err)
 {
     *out = NULL;
     if (n < 1) n = 1;
-    gpt2_pool *p = calloc(1, sizeof *p);
+    tpool *p = calloc(1, sizeof *p);
     if (!p) return lmp_error_set(err, LMP_ENOMEM, "out of memory for a thread pool");
     p->n = 1;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     p->th = calloc((size_t)n, sizeof *p->th);
     if (!p->th) {
-        gpt2_pool_free(p);
+        tpool_free(p);
         return lmp_error_set(err, LMP_ENOMEM, "out of memory for a thread pool");
     }
     for (int i = 1; i < n; i++) {
@@ -140,7 +142,7 @@ lmp_status gpt2_pool_create(int n, gpt2_pool **out, lmp_error *err)
             if (rc) free(wa);
         }
         if (rc) {
-            gpt2_pool_free(p); /* joins the p->n - 1 workers started so far */
+            tpool_free(p); /* joins the p->n - 1 workers started so far */
             return lmp_error_set(err, rc == ENOMEM ? LMP_ENOMEM : LMP_EIO, "cannot start thread %d of %d: %s", i + 1,
                                  n, strerror(rc));
         }
@@ -150,7 +152,7 @@ lmp_status gpt2_pool_create(int n, gpt2_pool **out, lmp_error *err)
     return LMP_OK;
 }
 
-void gpt2_pool_free(gpt2_pool *p)
+void tpool_free(tpool *p)
 {
     if (!p) return;
     if (p->n > 1) {
@@ -165,9 +167,9 @@ void gpt2_pool_free(gpt2_pool *p)
     free(p);
 }
 
-int gpt2_pool_size(const gpt2_pool *p) { return p->n; }
+int tpool_size(const tpool *p) { return p->n; }
 
-void gpt2_pool_run(gpt2_pool *p, gpt2_task_fn fn, void *arg)
+void tpool_run(tpool *p, tpool_task_fn fn, void *arg)
 {
     if (p->n == 1) {
         fn(arg, 0, 1);
@@ -184,7 +186,7 @@ void gpt2_pool_run(gpt2_pool *p, gpt2_task_fn fn, void *arg)
         wait_change(p, &p->done, d, SPIN_NS);
 }
 
-void gpt2_pool_barrier(gpt2_pool *p)
+void tpool_barrier(tpool *p)
 {
     if (p->n == 1) return;
     unsigned g = atomic_load_explicit(&p->bar_gen, memory_order_acquire);
