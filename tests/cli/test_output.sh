@@ -108,6 +108,20 @@ rm -f "$TMPD"/*.lmprob-tmp.*
 # next run removes it. strace slows every write(2) down (delay_enter, in
 # microseconds) so that the signal lands while the model is being written.
 if command -v strace >/dev/null 2>&1 && strace -o /dev/null true 2>/dev/null; then
+  # The signal must land while the model is being written. The temporary file alone does not
+  # say so: train first creates and removes one to check that the folder takes a new file, and a
+  # SIGKILL landing just after that removal left no file to find (1 run in 40 under load). The
+  # write strace holds shows in /proc/PID/syscall as one blocked call, the same in two reads 50 ms
+  # apart (a /proc without that file: the temporary file alone).
+  in_write() {  # $1 = pid
+    local a b
+    a=$(cat "/proc/$1/syscall" 2>/dev/null) || return 0
+    [ -n "$a" ] || return 0
+    [ "$a" != running ] || return 1
+    sleep 0.05
+    b=$(cat "/proc/$1/syscall" 2>/dev/null)
+    [ "$a" = "$b" ]
+  }
   sigtest() {  # $1 = signal, $2 = label, then the command writing $TMPD/sig.out
     local sig=$1 label=$2
     shift 2
@@ -119,7 +133,10 @@ if command -v strace >/dev/null 2>&1 && strace -o /dev/null true 2>/dev/null; th
       sh -c 'echo $$ >"$0/pid"; exec "$@"' "$TMPD" "$@" >/dev/null 2>"$TMPD/sig.err" &
     local spid=$! seen=0
     for _ in $(seq 400); do
-      if [ -s "$TMPD/pid" ] && ls "$TMPD" | grep -q '^sig\.out\..*tmp'; then seen=1; break; fi
+      if [ -s "$TMPD/pid" ] && ls "$TMPD" | grep -q '^sig\.out\..*tmp' && in_write "$(cat "$TMPD/pid")"; then
+        seen=1
+        break
+      fi
       sleep 0.025
     done
     if [ $seen = 1 ]; then kill -"$sig" "$(cat "$TMPD/pid")"; fi
