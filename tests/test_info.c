@@ -11,6 +11,7 @@
 #include "lmprob/info.h"
 #include "test.h"
 
+#include "../src/dist/internal.h"  /* lmp_bd0_, the scalar deviance the KL kernels vectorise */
 #include "../src/info/vmath.h"     /* the vector exp and log, tested directly */
 #include "../src/sample/kernels.h" /* lmp_sample_isa_best */
 
@@ -144,6 +145,74 @@ static void test_kl_js(void)
     double h = lmp_entropy(P, 2, LMP_BASE_E), kl = lmp_kl_divergence(P, Q, 2, LMP_BASE_E);
     CHECK_REL(lmp_cross_entropy(P, Q, 2, LMP_BASE_E), h + kl, 1e-14);
     CHECK(lmp_cross_entropy(A, B, 2, LMP_BASE_E) == INFINITY);
+}
+
+/* The divergence kernels (KL, JS, cross-entropy terms) at every ISA level this machine runs,
+ * against the scalar formulas they vectorise (lmp_bd0_, log; a compensated sum): an odd length
+ * (whole vectors and a tail), independent and nearly equal distributions (the bd0 series
+ * lanes, where the direct form would lose every digit), zeros on either side. */
+typedef struct ksum_t {
+    double s, c;
+} ksum_t;
+
+static void kadd_t(ksum_t *k, double x)
+{
+    double t = k->s + x;
+    k->c += fabs(k->s) >= fabs(x) ? (k->s - t) + x : (x - t) + k->s;
+    k->s = t;
+}
+
+static void test_divergence_kernels(void)
+{
+    enum { N = 1003 };
+    double *P = malloc(N * sizeof *P), *Q = malloc(N * sizeof *Q);
+    uint64_t r = 12345;
+    for (int kind = 0; kind < 4; kind++) {
+        double sp = 0, sq = 0;
+        for (int i = 0; i < N; i++) {
+            r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+            double u = (double)(r >> 11) * 0x1p-53;
+            r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+            double w = (double)(r >> 11) * 0x1p-53;
+            P[i] = u * u + 1e-3;
+            /* 0: independent; 1: within 1e-7 (KL ~ 1e-15); 2: P has zeros; 3: Q has zeros where P has */
+            Q[i] = kind == 1 ? P[i] * (1 + 1e-7 * (w - 0.5)) : w;
+            if (kind >= 2 && i % 7 == 3) P[i] = 0;
+            if (kind == 3 && i % 14 == 3) Q[i] = 0;
+            sp += P[i];
+            sq += Q[i];
+        }
+        ksum_t kl = {0, 0}, js = {0, 0}, xe = {0, 0};
+        int want_inf = 0;
+        for (int i = 0; i < N; i++) {
+            double a = P[i] / sp, b = Q[i] / sq, m = 0.5 * (a + b);
+            if (a > 0 && b == 0) want_inf = 1;
+            if (!want_inf) kadd_t(&kl, lmp_bd0_(a, b));
+            kadd_t(&js, 0.5 * (lmp_bd0_(a, m) + lmp_bd0_(b, m)));
+            if (P[i] > 0 && Q[i] > 0) kadd_t(&xe, -P[i] * log(b));
+        }
+        lmp_vm_wv wp = {P, NULL, 1.0, 1.0, sp}, wq = {Q, NULL, 1.0, 1.0, sq};
+        for (int isa = 0; isa <= lmp_sample_isa_best(); isa++) {
+            int inf = -1;
+            double got = lmp_vm_dd_val(lmp_vm_kl_terms(isa, wp, wq, N, &inf));
+            CHECK_MSG(inf == want_inf, "kind %d isa %d: kl inf flag %d, expected %d", kind, isa, inf, want_inf);
+            if (!want_inf)
+                CHECK_MSG(fabs(got - (kl.s + kl.c)) <= 1e-13 * (kl.s + kl.c), "kind %d isa %d: kl %.17g, expected %.17g",
+                          kind, isa, got, kl.s + kl.c);
+            got = lmp_vm_dd_val(lmp_vm_js_terms(isa, wp, wq, N));
+            CHECK_MSG(fabs(got - (js.s + js.c)) <= 1e-13 * (js.s + js.c), "kind %d isa %d: js %.17g, expected %.17g",
+                      kind, isa, got, js.s + js.c);
+            inf = -1;
+            got = lmp_vm_dd_val(lmp_vm_xent_terms(isa, wp, wq, 0, N, &inf));
+            CHECK_MSG(inf == want_inf, "kind %d isa %d: xent inf flag %d, expected %d", kind, isa, inf, want_inf);
+            CHECK_MSG(fabs(got - (xe.s + xe.c)) <= 1e-13 * (xe.s + xe.c), "kind %d isa %d: xent %.17g, expected %.17g",
+                      kind, isa, got, xe.s + xe.c);
+        }
+        if (kind == 1) /* nearly equal: KL ~ 1e-16, and every digit of it kept */
+            CHECK_MSG(kl.s > 1e-17 && kl.s < 1e-14, "kind 1: KL %g, expected ~1e-16", kl.s);
+    }
+    free(P);
+    free(Q);
 }
 
 static void test_perplexity(void)
@@ -380,6 +449,7 @@ int main(int argc, char **argv)
     RUN(test_softmax_temperature);
     RUN(test_entropy);
     RUN(test_kl_js);
+    RUN(test_divergence_kernels);
     RUN(test_perplexity);
     RUN(test_ce_loss);
     RUN(test_map_loss);

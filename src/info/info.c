@@ -245,6 +245,9 @@ static inline double wlogq(vview w, const wdist *d, size_t i)
     return i == d->imax ? log1p(-d->rest / d->sum) : log(wq(w, d, i));
 }
 
+/* The view the divergence kernels (vmath.h) read: the same values as wq() */
+static inline lmp_vm_wv wv(vview w, const wdist *d) { return (lmp_vm_wv){w.d, w.f, d->s1, d->s2, d->sum}; }
+
 static double entropy_view(vview p, size_t n, double base)
 {
     double ilb = inv_log_base(base);
@@ -291,14 +294,15 @@ double lmp_cross_entropy(const double *p, const double *q, size_t n, double base
     double ilb = inv_log_base(base);
     wdist dp, dq;
     if (isnan(ilb) || wdist_init(P, n, &dp) || wdist_init(Q, n, &dq)) return NAN;
-    ksum h = {0, 0}; /* terms -a log b >= 0 */
-    for (size_t i = 0; i < n; i++) {
-        double a = wq(P, &dp, i);
-        if (a == 0) continue; /* xlogy(0, anything) = 0 */
-        if (q[i] == 0) return INFINITY;
-        kadd(&h, -a * wlogq(Q, &dq, i));
-    }
-    return base == LMP_BASE_E ? kval(&h) : kval(&h) / log(base);
+    /* terms -a log b >= 0, a = w / sum P (the division once, at the end); Q's largest
+     * probability by its own log1p (wlogq), the others in the vector kernel */
+    int isa = lmp_sample_isa_best(), inf0, inf1;
+    lmp_vm_dd h0 = lmp_vm_xent_terms(isa, wv(P, &dp), wv(Q, &dq), 0, dq.imax, &inf0);
+    lmp_vm_dd h1 = lmp_vm_xent_terms(isa, wv(P, &dp), wv(Q, &dq), dq.imax + 1, n, &inf1);
+    if (inf0 || inf1) return INFINITY;
+    double am = wq(P, &dp, dq.imax);
+    double h = dd_add(h0, h1) / dp.sum + (am == 0 ? 0.0 : -am * wlogq(Q, &dq, dq.imax));
+    return base == LMP_BASE_E ? h : h / log(base);
 }
 
 /* KL(P || Q) = sum a log(a / b) over a = P/sum P, b = Q/sum Q. Since sum a = sum b = 1 it
@@ -311,13 +315,10 @@ static double kl_view(vview P, vview Q, size_t n, double base)
     double ilb = inv_log_base(base);
     wdist dp, dq;
     if (isnan(ilb) || wdist_init(P, n, &dp) || wdist_init(Q, n, &dq)) return NAN;
-    ksum d = {0, 0};
-    for (size_t i = 0; i < n; i++) {
-        double a = wq(P, &dp, i), b = wq(Q, &dq, i);
-        if (a > 0 && vget(Q, i) == 0) return INFINITY;
-        kadd(&d, lmp_bd0_(a, b));
-    }
-    return base == LMP_BASE_E ? kval(&d) : kval(&d) / log(base);
+    int inf;
+    double d = lmp_vm_dd_val(lmp_vm_kl_terms(lmp_sample_isa_best(), wv(P, &dp), wv(Q, &dq), n, &inf));
+    if (inf) return INFINITY;
+    return base == LMP_BASE_E ? d : d / log(base);
 }
 
 double lmp_kl_divergence(const double *P, const double *Q, size_t n, double base)
@@ -353,13 +354,7 @@ double lmp_js_divergence(const double *P, const double *Q, size_t n, double base
     wdist dp, dq;
     vview PV = {P, NULL}, QV = {Q, NULL};
     if (isnan(ilb) || wdist_init(PV, n, &dp) || wdist_init(QV, n, &dq)) return NAN;
-    ksum d = {0, 0};
-    for (size_t i = 0; i < n; i++) {
-        double a = wq(PV, &dp, i), b = wq(QV, &dq, i), m = 0.5 * (a + b);
-        if (m == 0) continue;
-        kadd(&d, 0.5 * (lmp_bd0_(a, m) + lmp_bd0_(b, m)));
-    }
-    double v = kval(&d);
+    double v = lmp_vm_dd_val(lmp_vm_js_terms(lmp_sample_isa_best(), wv(PV, &dp), wv(QV, &dq), n));
     if (v < 0) v = 0;
     return base == LMP_BASE_E ? v : v / log(base);
 }

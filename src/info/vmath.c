@@ -136,3 +136,15 @@ lmp_vm_dd lmp_vm_kl_smooth(int isa, const double *P, const double *Q, size_t n, 
 {
     return VM_CALL(isa, kl_smooth, P, Q, n, eps, ia, ib);
 }
+
+lmp_vm_dd lmp_vm_kl_terms(int isa, lmp_vm_wv P, lmp_vm_wv Q, size_t n, int *inf)
+{
+    return VM_CALL(isa, kl_terms, P, Q, n, inf);
+}
+
+lmp_vm_dd lmp_vm_js_terms(int isa, lmp_vm_wv P, lmp_vm_wv Q, size_t n) { return VM_CALL(isa, js_terms, P, Q, n); }
+
+lmp_vm_dd lmp_vm_xent_terms(int isa, lmp_vm_wv P, lmp_vm_wv Q, size_t lo, size_t hi, int *inf)
+{
+    return VM_CALL(isa, xent_terms, P, Q, lo, hi, inf);
+}

@@ -87,6 +87,26 @@ void lmp_vm_sum_plus(int isa, const double *P, const double *Q, size_t n, double
  * a > 0; returns +inf when some a > 0 has b = 0. */
 lmp_vm_dd lmp_vm_kl_smooth(int isa, const double *P, const double *Q, size_t n, double eps, double ia, double ib);
 
+/* A distribution's weights as the divergence kernels read them: p_i = ((x[i] * s1) * s2) / sum
+ * (info.c's wdist: s1 s2 a power of two that brings the largest weight to [1, 2), sum their
+ * scaled total); exactly one of d, f is set. */
+typedef struct lmp_vm_wv {
+    const double *d;
+    const float *f;
+    double s1, s2, sum;
+} lmp_vm_wv;
+
+/* sum of bd0(p_i, q_i) = p log(p / q) + q - p >= 0 over i < n (KL(p || q)); *inf = 1 when
+ * some p_i > 0 has q_i = 0 */
+lmp_vm_dd lmp_vm_kl_terms(int isa, lmp_vm_wv P, lmp_vm_wv Q, size_t n, int *inf);
+
+/* sum of (bd0(p_i, m_i) + bd0(q_i, m_i)) / 2 over i < n, m = (p + q) / 2 (Jensen-Shannon) */
+lmp_vm_dd lmp_vm_js_terms(int isa, lmp_vm_wv P, lmp_vm_wv Q, size_t n);
+
+/* sum of -w_i log q_i over lo <= i < hi with w = (P.d[i] * P.s1) * P.s2 (P.sum unused: the
+ * caller divides once); 0 where w = 0; *inf = 1 when some w_i > 0 has Q[i] = 0 */
+lmp_vm_dd lmp_vm_xent_terms(int isa, lmp_vm_wv P, lmp_vm_wv Q, size_t lo, size_t hi, int *inf);
+
 /* hi + lo rounded to one double */
 static inline double lmp_vm_dd_val(lmp_vm_dd s) { return s.hi + s.lo; }
 

@@ -413,5 +413,88 @@ VM_ATTR static lmp_vm_dd VM(kl_smooth)(const double *P, const double *Q, size_t 
     return VM(fin)(s, c);
 }
 
+/* ---- divergences between two distributions (info.c) ------------------------------------
+ * Each reads two weight vectors through lmp_vm_wv: lane values ((x * s1) * s2) / sum, the
+ * normalised probabilities of info.c's wdist, rounded once as its scalar wq() rounds them. */
+
+VM_AI VD VM(wv_ld)(lmp_vm_wv w, size_t i, size_t n)
+{
+    VD x = i + VN <= n ? VM(ld)(w.d, w.f, i) : VM(ld_tail)(w.d, w.f, i, n, 0.0);
+    return ((x * w.s1) * w.s2) / w.sum;
+}
+
+/* Loader's deviance bd0(a, b) = a log(a / b) + b - a >= 0 lane by lane, as lmp_bd0_
+ * (dist/special.c) computes it: where |a - b| < 0.1 (a + b), the direct form cancels and the
+ * series (a - b) v + 2a sum_{j>=1} v^(2j+1) / (2j + 1), v = (a - b) / (a + b), keeps the
+ * digits; v^2 < 0.01 there, so nine terms reach below 1e-18 of the first (Horner in v^2).
+ * bd0(0, b) = b; a > 0 = b gives +inf. */
+VM_AI VD VM(bd0)(VD a, VD b)
+{
+    const VD zero = VSPLAT(0.0);
+    VD d = a - b, apb = a + b, v = d / apb, v2 = v * v;
+    VD p = VSPLAT(1.0 / 19.0);
+    p = VFMA(p, v2, VSPLAT(1.0 / 17.0));
+    p = VFMA(p, v2, VSPLAT(1.0 / 15.0));
+    p = VFMA(p, v2, VSPLAT(1.0 / 13.0));
+    p = VFMA(p, v2, VSPLAT(1.0 / 11.0));
+    p = VFMA(p, v2, VSPLAT(1.0 / 9.0));
+    p = VFMA(p, v2, VSPLAT(1.0 / 7.0));
+    p = VFMA(p, v2, VSPLAT(1.0 / 5.0));
+    p = VFMA(p, v2, VSPLAT(1.0 / 3.0));
+    VD series = VFMA((2.0 * a) * v, v2 * p, d * v);
+    VD direct = (a * VM(log)(a / b) + b) - a;
+    VD ad = (VD)((VU)d & 0x7fffffffffffffff);
+    VD r = VM(sel)((VL)(ad < 0.1 * apb), series, direct);
+    return VM(sel)((VL)(a == zero), b, r);
+}
+
+/* sum of bd0(a_i, b_i) (KL(a || b) as non-negative terms); *inf = 1 when some a_i > 0 has
+ * b_i = 0 */
+VM_ATTR static lmp_vm_dd VM(kl_terms)(lmp_vm_wv P, lmp_vm_wv Q, size_t n, int *inf)
+{
+    const VD zero = VSPLAT(0.0);
+    VD s = zero, c = zero;
+    VL bad = (VL)(s != s);
+    for (size_t i = 0; i < n; i += VN) {
+        VD a = VM(wv_ld)(P, i, n), b = VM(wv_ld)(Q, i, n);
+        bad |= (VL)(a > zero) & (VL)(b == zero);
+        VM(acc)(&s, &c, VM(bd0)(a, b));
+    }
+    *inf = VM(any)(bad);
+    return VM(fin)(s, c);
+}
+
+/* sum of (bd0(a_i, m_i) + bd0(b_i, m_i)) / 2, m = (a + b) / 2 (Jensen-Shannon) */
+VM_ATTR static lmp_vm_dd VM(js_terms)(lmp_vm_wv P, lmp_vm_wv Q, size_t n)
+{
+    VD s = VSPLAT(0.0), c = s;
+    for (size_t i = 0; i < n; i += VN) {
+        VD a = VM(wv_ld)(P, i, n), b = VM(wv_ld)(Q, i, n), m = 0.5 * (a + b);
+        VM(acc)(&s, &c, 0.5 * (VM(bd0)(a, m) + VM(bd0)(b, m)));
+    }
+    return VM(fin)(s, c);
+}
+
+/* sum of -w_i log b_i over lo <= i < hi, w = (P[i] * s1) * s2 (P not divided by its sum:
+ * the caller does it once), b from Q; terms with w = 0 are 0 (xlogy); *inf = 1 when some
+ * w_i > 0 has Q[i] = 0 */
+VM_ATTR static lmp_vm_dd VM(xent_terms)(lmp_vm_wv P, lmp_vm_wv Q, size_t lo, size_t hi, int *inf)
+{
+    const VD zero = VSPLAT(0.0);
+    VD s = zero, c = zero;
+    VL bad = (VL)(s != s);
+    for (size_t i = lo; i < hi; i += VN) {
+        VD q = i + VN <= hi ? VM(ld)(Q.d, Q.f, i) : VM(ld_tail)(Q.d, Q.f, i, hi, 1.0);
+        VD w = i + VN <= hi ? VM(ld)(P.d, P.f, i) : VM(ld_tail)(P.d, P.f, i, hi, 0.0);
+        w = (w * P.s1) * P.s2;
+        VL pos = (VL)(w > zero);
+        bad |= pos & (VL)(q == zero);
+        VD b = ((q * Q.s1) * Q.s2) / Q.sum;
+        VM(acc)(&s, &c, VM(sel)(pos, -w * VM(log)(b), zero));
+    }
+    *inf = VM(any)(bad);
+    return VM(fin)(s, c);
+}
+
 #undef VM_AI
 #undef VSPLAT
