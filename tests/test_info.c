@@ -175,10 +175,11 @@ static void test_divergence_kernels(void)
             r = r * 6364136223846793005ULL + 1442695040888963407ULL;
             double w = (double)(r >> 11) * 0x1p-53;
             P[i] = u * u + 1e-3;
-            /* 0: independent; 1: within 1e-7 (KL ~ 1e-15); 2: P has zeros; 3: Q has zeros where P has */
+            /* 0: independent; 1: within 1e-7 (KL ~ 1e-15); 2: P has zeros; 3: and Q too, where P has none
+             * (KL(P||Q) = +inf) */
             Q[i] = kind == 1 ? P[i] * (1 + 1e-7 * (w - 0.5)) : w;
             if (kind >= 2 && i % 7 == 3) P[i] = 0;
-            if (kind == 3 && i % 14 == 3) Q[i] = 0;
+            if (kind == 3 && i % 7 == 5) Q[i] = 0;
             sp += P[i];
             sq += Q[i];
         }
@@ -205,9 +206,50 @@ static void test_divergence_kernels(void)
             inf = -1;
             got = lmp_vm_dd_val(lmp_vm_xent_terms(isa, wp, wq, 0, N, &inf));
             CHECK_MSG(inf == want_inf, "kind %d isa %d: xent inf flag %d, expected %d", kind, isa, inf, want_inf);
-            CHECK_MSG(fabs(got - (xe.s + xe.c)) <= 1e-13 * (xe.s + xe.c), "kind %d isa %d: xent %.17g, expected %.17g",
-                      kind, isa, got, xe.s + xe.c);
+            if (!want_inf)
+                CHECK_MSG(fabs(got - (xe.s + xe.c)) <= 1e-13 * (xe.s + xe.c), "kind %d isa %d: xent %.17g, expected %.17g",
+                          kind, isa, got, xe.s + xe.c);
         }
+        /* the same pair as float log-probabilities (eval/kl.c's rows): KL both ways and JS against
+         * their scalar definitions; kind 2's zeros of P are -inf, kind 3's of Q too (KL(P||Q) = +inf) */
+        float *la = malloc(N * sizeof *la), *lb = malloc(N * sizeof *lb);
+        for (int i = 0; i < N; i++) {
+            la[i] = P[i] > 0 ? (float)log(P[i]) + 3.0f : -INFINITY; /* + 3: not normalised */
+            lb[i] = Q[i] > 0 ? (float)log(Q[i]) - 2.0f : -INFINITY;
+        }
+        double lsa = lmp_logsumexp_f32(la, N), lsb = lmp_logsumexp_f32(lb, N);
+        ksum_t rab = {0, 0}, rba = {0, 0}, rjs = {0, 0};
+        int ab_inf = 0, ba_inf = 0;
+        for (int i = 0; i < N; i++) {
+            double x = (double)la[i] - lsa, y = (double)lb[i] - lsb, pa = exp(x), pb = exp(y);
+            if (pa > 0 && pb == 0) ab_inf = 1;
+            else if (pa > 0) kadd_t(&rab, pa * (x - y));
+            if (pb > 0 && pa == 0) ba_inf = 1;
+            else if (pb > 0) kadd_t(&rba, pb * (y - x));
+            if ((pa > 0 || pb > 0) && x != y) {
+                double lm = log(0.5 * (pa + pb));
+                if (pa > 0) kadd_t(&rjs, 0.5 * pa * (x - lm));
+                if (pb > 0) kadd_t(&rjs, 0.5 * pb * (y - lm));
+            }
+        }
+        CHECK(want_inf == (kind == 3) && ab_inf == want_inf && ba_inf == (kind >= 2));
+        for (int isa = 0; isa <= lmp_sample_isa_best(); isa++) {
+            lmp_vm_dd o[3];
+            lmp_vm_logit_div(isa, la, lb, N, lsa, lsb, o);
+            double kab = lmp_vm_dd_val(o[0]), kba = lmp_vm_dd_val(o[1]), jsd = lmp_vm_dd_val(o[2]);
+            if (ab_inf) CHECK_MSG(kab == INFINITY, "kind %d isa %d: logit KL(a||b) %g, expected +inf", kind, isa, kab);
+            else CHECK_MSG(fabs(kab - (rab.s + rab.c)) <= 1e-12 * fabs(rab.s + rab.c) + 1e-18,
+                           "kind %d isa %d: logit KL(a||b) %.17g, expected %.17g", kind, isa, kab, rab.s + rab.c);
+            if (ba_inf) CHECK_MSG(kba == INFINITY, "kind %d isa %d: logit KL(b||a) %g, expected +inf", kind, isa, kba);
+            else CHECK_MSG(fabs(kba - (rba.s + rba.c)) <= 1e-12 * fabs(rba.s + rba.c) + 1e-18,
+                           "kind %d isa %d: logit KL(b||a) %.17g, expected %.17g", kind, isa, kba, rba.s + rba.c);
+            /* JS from log-probabilities sums first-order terms p (l - lm) that cancel to second order
+             * when the two are close: its absolute error is that of lm (a few u |lm|, |lm| < 20) */
+            CHECK_MSG(fabs(jsd - (rjs.s + rjs.c)) <= 1e-12 * fabs(rjs.s + rjs.c) + 1e-14,
+                      "kind %d isa %d: logit JS %.17g, expected %.17g", kind, isa, jsd, rjs.s + rjs.c);
+        }
+        free(la);
+        free(lb);
         if (kind == 1) /* nearly equal: KL ~ 1e-16, and every digit of it kept */
             CHECK_MSG(kl.s > 1e-17 && kl.s < 1e-14, "kind 1: KL %g, expected ~1e-16", kl.s);
     }

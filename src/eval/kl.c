@@ -6,6 +6,8 @@
 
 #include "eval_internal.h"
 #include "lmprob/info.h"
+#include "../info/vmath.h"     /* the row kernel */
+#include "../sample/kernels.h" /* lmp_sample_isa_best */
 
 #define KL_ROWS 64 /* distributions per batch and model: 64 x 50257 floats = 12.9 MB for GPT-2 */
 
@@ -30,35 +32,16 @@ lmp_status lmp_lm_check_same_vocab(const lmp_lm *a, const lmp_lm *b, lmp_error *
     return LMP_OK;
 }
 
-/* ln(e^x + e^y), either may be -inf. */
-static double logaddexp(double x, double y)
-{
-    if (x == -INFINITY) return y;
-    if (y == -INFINITY) return x;
-    double m = x > y ? x : y;
-    return m + log1p(exp(-fabs(x - y)));
-}
-
-/* KL(A||B), KL(B||A) and JS of two rows of log-probabilities, each
- * renormalised first (a model's floats sum to 1 only up to rounding). Terms
- * with p = 0 are 0 (0 log 0 = 0); p > 0 against q = 0 makes KL +inf. Each sum
- * is >= 0 in exact arithmetic; a negative rounding residue is reported as 0. */
+/* KL(A||B), KL(B||A) and JS of two rows of log-probabilities, each renormalised first (a
+ * model's floats sum to 1 only up to rounding), in the vector kernel of info (vmath.h): terms
+ * with p = 0 are 0 (0 log 0 = 0); p > 0 against q = 0 makes KL +inf. Each sum is >= 0 in exact
+ * arithmetic; a negative rounding residue is reported as 0. */
 static void row_divergence(const float *ra, const float *rb, size_t V, lmp_kl_point *p)
 {
     double lsa = lmp_logsumexp_f32(ra, V), lsb = lmp_logsumexp_f32(rb, V);
-    double kab = 0.0, kba = 0.0, js = 0.0;
-    const double ln_half = -0.69314718055994530942;
-    for (size_t v = 0; v < V; v++) {
-        double la = (double)ra[v] - lsa, lb = (double)rb[v] - lsb;
-        double pa = exp(la), pb = exp(lb);
-        if (pa > 0) kab += pa * (la - lb);
-        if (pb > 0) kba += pb * (lb - la);
-        if ((pa > 0 || pb > 0) && la != lb) { /* equal terms add exactly 0 (M = A = B there) */
-            double lm = ln_half + logaddexp(la, lb); /* log of the mixture M = (A + B) / 2 */
-            if (pa > 0) js += 0.5 * pa * (la - lm);
-            if (pb > 0) js += 0.5 * pb * (lb - lm);
-        }
-    }
+    lmp_vm_dd s[3];
+    lmp_vm_logit_div(lmp_sample_isa_best(), ra, rb, V, lsa, lsb, s);
+    double kab = lmp_vm_dd_val(s[0]), kba = lmp_vm_dd_val(s[1]), js = lmp_vm_dd_val(s[2]);
     p->kl_ab = kab > 0 ? kab : 0.0;
     p->kl_ba = kba > 0 ? kba : 0.0;
     p->js = js > 0 ? js : 0.0;

@@ -148,3 +148,8 @@ lmp_vm_dd lmp_vm_xent_terms(int isa, lmp_vm_wv P, lmp_vm_wv Q, size_t lo, size_t
 {
     return VM_CALL(isa, xent_terms, P, Q, lo, hi, inf);
 }
+
+void lmp_vm_logit_div(int isa, const float *a, const float *b, size_t n, double lsa, double lsb, lmp_vm_dd out[3])
+{
+    VM_CALL(isa, logit_div, a, b, n, lsa, lsb, out);
+}

@@ -107,6 +107,10 @@ lmp_vm_dd lmp_vm_js_terms(int isa, lmp_vm_wv P, lmp_vm_wv Q, size_t n);
  * caller divides once); 0 where w = 0; *inf = 1 when some w_i > 0 has Q[i] = 0 */
 lmp_vm_dd lmp_vm_xent_terms(int isa, lmp_vm_wv P, lmp_vm_wv Q, size_t lo, size_t hi, int *inf);
 
+/* KL(a || b), KL(b || a) and JS (out[0..2]) of two distributions given as float
+ * log-probabilities up to constants lsa, lsb (their log-sum-exps): see vmath_body.h */
+void lmp_vm_logit_div(int isa, const float *a, const float *b, size_t n, double lsa, double lsb, lmp_vm_dd out[3]);
+
 /* hi + lo rounded to one double */
 static inline double lmp_vm_dd_val(lmp_vm_dd s) { return s.hi + s.lo; }
 

@@ -496,5 +496,46 @@ VM_ATTR static lmp_vm_dd VM(xent_terms)(lmp_vm_wv P, lmp_vm_wv Q, size_t lo, siz
     return VM(fin)(s, c);
 }
 
+/* Two distributions given as float log-probabilities up to a constant each: la = a[i] - lsa,
+ * lb = b[i] - lsb (lsa, lsb their log-sum-exps), pa = e^la, pb = e^lb. out[0] sums pa (la - lb)
+ * (KL(a || b)), out[1] pb (lb - la) (KL(b || a)), out[2] (pa (la - lm) + pb (lb - lm)) / 2 where
+ * la != lb (JS; equal terms add exactly 0), lm = ln((pa + pb) / 2) = ln(1/2) + max + log(1 +
+ * min / max) of the two. A term whose probability is 0 is 0 (0 log 0 = 0); pa > 0 against
+ * pb = 0 makes KL(a || b) +inf. (eval/kl.c: two models compared position by position.) */
+VM_ATTR static void VM(logit_div)(const float *a, const float *b, size_t n, double lsa, double lsb,
+                                  lmp_vm_dd out[3])
+{
+    const VD zero = VSPLAT(0.0), va = VSPLAT(lsa), vb = VSPLAT(lsb), half = VSPLAT(0.5),
+             lnh = VSPLAT(-0.69314718055994530942);
+    const VD inf = VSPLAT(INFINITY);
+    VD s0 = zero, c0 = zero, s1 = zero, c1 = zero, s2 = zero, c2 = zero;
+    VL inf0 = (VL)(zero != zero), inf1 = inf0; /* a +inf term (TwoSum would turn it into NaN) */
+    for (size_t i = 0; i < n; i += VN) {
+        VD xa, xb;
+        if (i + VN <= n) {
+            xa = VM(ld)(NULL, a, i);
+            xb = VM(ld)(NULL, b, i);
+        } else { /* padded with -inf: probability 0, every term 0 */
+            xa = VM(ld_tail)(NULL, a, i, n, -INFINITY);
+            xb = VM(ld_tail)(NULL, b, i, n, -INFINITY);
+        }
+        VD la = xa - va, lb = xb - vb, pa = VM(exp)(la), pb = VM(exp)(lb), d = la - lb;
+        VL ya = (VL)(pa > zero), yb = (VL)(pb > zero);
+        VD kab = VM(sel)(ya, pa * d, zero), kba = VM(sel)(yb, pb * -d, zero);
+        inf0 |= (VL)(kab == inf);
+        inf1 |= (VL)(kba == inf);
+        VM(acc)(&s0, &c0, VM(sel)((VL)(kab == inf), zero, kab));
+        VM(acc)(&s1, &c1, VM(sel)((VL)(kba == inf), zero, kba));
+        VL agtb = (VL)(la > lb);
+        VD hi = VM(sel)(agtb, pa, pb), lo = VM(sel)(agtb, pb, pa);
+        VD lm = lnh + (VM(sel)(agtb, la, lb) + VM(log)(1.0 + lo / hi));
+        VD t = VM(sel)(ya, half * pa * (la - lm), zero) + VM(sel)(yb, half * pb * (lb - lm), zero);
+        VM(acc)(&s2, &c2, VM(sel)((VL)(la != lb) & (ya | yb), t, zero));
+    }
+    out[0] = VM(any)(inf0) ? (lmp_vm_dd){INFINITY, 0.0} : VM(fin)(s0, c0);
+    out[1] = VM(any)(inf1) ? (lmp_vm_dd){INFINITY, 0.0} : VM(fin)(s1, c1);
+    out[2] = VM(fin)(s2, c2);
+}
+
 #undef VM_AI
 #undef VSPLAT
