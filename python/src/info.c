@@ -239,6 +239,11 @@ static PyObject *reduce_or_map(op_kind op, PyObject *xo, PyObject *yo, PyObject 
     PyObject *res = NULL, *blk = NULL, *hold[2] = {NULL, NULL};
     job j;
     memset(&j, 0, sizeof j);
+    void *scratch1[1] = {NULL};
+    lmp_error errs1[1];
+    size_t err_lane1[1];
+    double red1 = 0.0;
+    memset(errs1, 0, sizeof errs1);
     int got = 0, nt = 0, orig_ndim = 0;
     char shp[2][128];
     for (; got < nin; got++) {
@@ -336,8 +341,12 @@ static PyObject *reduce_or_map(op_kind op, PyObject *xo, PyObject *yo, PyObject 
         }
         if (flat && keepdims) /* numpy: axis=None, keepdims=True keeps every axis as 1 */
             for (rd = 0; rd < orig_ndim; rd++) rshape[rd] = 1;
-        blk = lmpy_array_new('d', rd, rshape, (void **)&j.red);
-        if (!blk) goto done;
+        if (L->nouter == 0 && !keepdims) {
+            j.red = &red1; /* one vector to one Python float: no array */
+        } else {
+            blk = lmpy_array_new('d', rd, rshape, (void **)&j.red);
+            if (!blk) goto done;
+        }
     }
     /* Lanes go to the module's kept workers (lmpy_parallel) from 2^16 elements: handing them
      * over costs up to about 20 us, which 2^16 repays for the cheapest operation (log_softmax of 8
@@ -352,9 +361,15 @@ static PyObject *reduce_or_map(op_kind op, PyObject *xo, PyObject *yo, PyObject 
     for (int i = 0; i < nin; i++)
         gather |= j.f32 ? L->lstr[i] != 4 : (L->type[i] != 'd' || L->lstr[i] != 8);
     if (op_map(op)) gather |= L->lstr[2] != (j.f32 ? 4 : 8);
-    j.scratch = PyMem_RawCalloc((size_t)nt, sizeof *j.scratch);
-    j.errs = PyMem_RawCalloc((size_t)nt, sizeof *j.errs);
-    j.err_lane = PyMem_RawMalloc((size_t)nt * sizeof *j.err_lane);
+    if (nt == 1) { /* the common small call: nothing allocated for one worker */
+        j.scratch = scratch1;
+        j.errs = errs1;
+        j.err_lane = err_lane1;
+    } else {
+        j.scratch = PyMem_RawCalloc((size_t)nt, sizeof *j.scratch);
+        j.errs = PyMem_RawCalloc((size_t)nt, sizeof *j.errs);
+        j.err_lane = PyMem_RawMalloc((size_t)nt * sizeof *j.err_lane);
+    }
     if (!j.scratch || !j.errs || !j.err_lane) {
         PyErr_NoMemory();
         goto done;
@@ -409,9 +424,11 @@ static PyObject *reduce_or_map(op_kind op, PyObject *xo, PyObject *yo, PyObject 
     blk = NULL;
 done:
     for (int w = 0; j.scratch && w < nt; w++) PyMem_RawFree(j.scratch[w]);
-    PyMem_RawFree(j.scratch);
-    PyMem_RawFree(j.errs);
-    PyMem_RawFree(j.err_lane);
+    if (j.scratch != scratch1) {
+        PyMem_RawFree(j.scratch);
+        PyMem_RawFree(j.errs);
+        PyMem_RawFree(j.err_lane);
+    }
     Py_XDECREF(blk);
     for (int i = 0; i < got; i++) lmpy_view_release(&v[i]);
     Py_XDECREF(hold[0]);
@@ -452,25 +469,22 @@ static PyObject *py_entropy_of_logits(PyObject *self, PyObject *args, PyObject *
     return r;
 }
 
-static PyObject *binary(op_kind op, const char *fname, PyObject *args, PyObject *kw)
+/* fmt: the argument format with the function's name, written out by each caller (nothing
+ * formatted per call): "OO|O$OpO:kl", "OO|O$Opp:js", "OO|O$Op:cross_entropy" */
+static PyObject *binary(op_kind op, const char *fmt, PyObject *args, PyObject *kw)
 {
     static char *kwl_kl[] = {"p", "q", "base", "axis", "keepdims", "eps", NULL};
     static char *kwl_js[] = {"p", "q", "base", "axis", "keepdims", "distance", NULL};
     static char *kwl_ce[] = {"p", "q", "base", "axis", "keepdims", NULL};
     PyObject *p, *q, *base_o = Py_None, *axis = NULL, *eps_o = Py_None;
     int keep = 0, dist = 0;
-    char fmt[64];
     int ok;
-    if (op == OP_KL) {
-        snprintf(fmt, sizeof fmt, "OO|O$OpO:%s", fname);
+    if (op == OP_KL)
         ok = PyArg_ParseTupleAndKeywords(args, kw, fmt, kwl_kl, &p, &q, &base_o, &axis, &keep, &eps_o);
-    } else if (op == OP_JS) {
-        snprintf(fmt, sizeof fmt, "OO|O$Opp:%s", fname);
+    else if (op == OP_JS)
         ok = PyArg_ParseTupleAndKeywords(args, kw, fmt, kwl_js, &p, &q, &base_o, &axis, &keep, &dist);
-    } else {
-        snprintf(fmt, sizeof fmt, "OO|O$Op:%s", fname);
+    else
         ok = PyArg_ParseTupleAndKeywords(args, kw, fmt, kwl_ce, &p, &q, &base_o, &axis, &keep);
-    }
     if (!ok) return NULL;
     double base, eps = 0.0;
     if (get_base(base_o, &base) < 0) return NULL;
@@ -488,29 +502,24 @@ static PyObject *binary(op_kind op, const char *fname, PyObject *args, PyObject 
     return r;
 }
 
-static PyObject *py_kl(PyObject *self, PyObject *args, PyObject *kw) { (void)self; return binary(OP_KL, "kl", args, kw); }
-static PyObject *py_js(PyObject *self, PyObject *args, PyObject *kw) { (void)self; return binary(OP_JS, "js", args, kw); }
+static PyObject *py_kl(PyObject *self, PyObject *args, PyObject *kw) { (void)self; return binary(OP_KL, "OO|O$OpO:kl", args, kw); }
+static PyObject *py_js(PyObject *self, PyObject *args, PyObject *kw) { (void)self; return binary(OP_JS, "OO|O$Opp:js", args, kw); }
 static PyObject *py_ce(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    return binary(OP_CE, "cross_entropy", args, kw);
+    return binary(OP_CE, "OO|O$Op:cross_entropy", args, kw);
 }
 
-static PyObject *unary(op_kind op, const char *fname, PyObject *args, PyObject *kw)
+/* fmt: "O|O:name" for a map (x, axis), "O|O$p:name" for a reduction (x, axis, keepdims);
+ * written out by each caller, so that a call formats nothing */
+static PyObject *unary(op_kind op, const char *fmt, PyObject *args, PyObject *kw)
 {
     static char *kwl_r[] = {"x", "axis", "keepdims", NULL};
     static char *kwl_m[] = {"x", "axis", NULL};
     PyObject *x, *axis = NULL;
     int keep = 0;
-    char fmt[64];
-    int ok;
-    if (op_map(op)) {
-        snprintf(fmt, sizeof fmt, "O|O:%s", fname);
-        ok = PyArg_ParseTupleAndKeywords(args, kw, fmt, kwl_m, &x, &axis);
-    } else {
-        snprintf(fmt, sizeof fmt, "O|O$p:%s", fname);
-        ok = PyArg_ParseTupleAndKeywords(args, kw, fmt, kwl_r, &x, &axis, &keep);
-    }
+    int ok = op_map(op) ? PyArg_ParseTupleAndKeywords(args, kw, fmt, kwl_m, &x, &axis)
+                        : PyArg_ParseTupleAndKeywords(args, kw, fmt, kwl_r, &x, &axis, &keep);
     if (!ok) return NULL;
     PyObject *ax = axis ? axis : PyLong_FromLong(-1);
     PyObject *r = reduce_or_map(op, x, NULL, ax, keep, LMP_BASE_E, 0.0);
@@ -521,22 +530,22 @@ static PyObject *unary(op_kind op, const char *fname, PyObject *args, PyObject *
 static PyObject *py_lse(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    return unary(OP_LSE, "logsumexp", args, kw);
+    return unary(OP_LSE, "O|O$p:logsumexp", args, kw);
 }
 static PyObject *py_ppl(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    return unary(OP_PPL, "perplexity", args, kw);
+    return unary(OP_PPL, "O|O$p:perplexity", args, kw);
 }
 static PyObject *py_log_softmax(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    return unary(OP_LOG_SOFTMAX, "log_softmax", args, kw);
+    return unary(OP_LOG_SOFTMAX, "O|O:log_softmax", args, kw);
 }
 static PyObject *py_softmax(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    return unary(OP_SOFTMAX, "softmax", args, kw);
+    return unary(OP_SOFTMAX, "O|O:softmax", args, kw);
 }
 
 #define AXIS_DOC                                                                                          \
