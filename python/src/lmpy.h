@@ -111,6 +111,28 @@ int lmpy_threads(long requested, size_t tasks);
 typedef void (*lmpy_task_fn)(void *ctx, size_t i, int worker);
 int lmpy_parallel(size_t n, int threads, lmpy_task_fn fn, void *ctx);
 
+/* ---- arguments (module.c) ----------------------------------------------------------------
+ * The arguments of a hot call matched in one pass over its keyword dict. PyArg_ParseTuple-
+ * AndKeywords builds a str from each C name it looks up, name after name until every given
+ * keyword is found: for sample(x, rng=r), 14 of them, a third of the call. Here the names
+ * are interned once (keys, filled on first use) and compared by identity first (Python
+ * interns the identifiers written as keywords). The messages are CPython's. */
+typedef struct lmpy_kwspec {
+    const char *fname;        /* "sample" */
+    const char *const *names; /* every argument, NULL-terminated */
+    int npos;                 /* the first npos may come by position */
+    int nreq;                 /* the first nreq are required */
+    PyObject **keys;          /* one slot a name: the interned names, made on first use */
+} lmpy_kwspec;
+
+/* vals[i] = the object given for names[i] (borrowed), or NULL. 0, or -1 with TypeError. */
+int lmpy_kw_parse(lmpy_kwspec *spec, PyObject *args, PyObject *kw, PyObject **vals);
+/* An argument's value when given (o != NULL): a float (anything with __float__ or __index__),
+ * an int (__index__), a str, or None or a str (NULL for None). 0, or -1 with TypeError naming it. */
+int lmpy_kw_double(const lmpy_kwspec *spec, int i, PyObject *o, double *out);
+int lmpy_kw_long(const lmpy_kwspec *spec, int i, PyObject *o, long *out);
+int lmpy_kw_str(const lmpy_kwspec *spec, int i, PyObject *o, int none_ok, const char **out);
+
 /* ---- the parts ------------------------------------------------------------------------------ */
 int lmpy_init_ngram(PyObject *m);
 int lmpy_init_random(PyObject *m);

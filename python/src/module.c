@@ -86,6 +86,112 @@ int lmpy_path_converter(PyObject *obj, void *out)
     return Py_CLEANUP_SUPPORTED;
 }
 
+/* ---- arguments -------------------------------------------------------------------------- */
+
+int lmpy_kw_parse(lmpy_kwspec *spec, PyObject *args, PyObject *kw, PyObject **vals)
+{
+    int n = 0;
+    while (spec->names[n]) n++;
+    for (int i = 0; i < n; i++)
+        if (!spec->keys[i] && !(spec->keys[i] = PyUnicode_InternFromString(spec->names[i]))) return -1;
+    for (int i = 0; i < n; i++) vals[i] = NULL;
+    Py_ssize_t na = args ? PyTuple_GET_SIZE(args) : 0;
+    if (na > spec->npos) {
+        PyErr_Format(PyExc_TypeError, "%s() takes at most %d positional argument%s (%zd given)", spec->fname,
+                     spec->npos, spec->npos == 1 ? "" : "s", na);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < na; i++) vals[i] = PyTuple_GET_ITEM(args, i);
+    if (kw) {
+        Py_ssize_t pos = 0;
+        PyObject *key, *value;
+        while (PyDict_Next(kw, &pos, &key, &value)) {
+            int at = -1;
+            for (int i = 0; i < n && at < 0; i++)
+                if (key == spec->keys[i]) at = i;
+            if (at < 0) {
+                if (!PyUnicode_Check(key)) {
+                    PyErr_SetString(PyExc_TypeError, "keywords must be strings");
+                    return -1;
+                }
+                for (int i = 0; i < n && at < 0; i++)
+                    if (PyUnicode_Compare(key, spec->keys[i]) == 0) at = i;
+                if (at < 0) {
+                    PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'", spec->fname, key);
+                    return -1;
+                }
+            }
+            if (at < na) {
+                PyErr_Format(PyExc_TypeError, "argument for %s() given by name ('%s') and position (%d)", spec->fname,
+                             spec->names[at], at + 1);
+                return -1;
+            }
+            vals[at] = value;
+        }
+    }
+    for (int i = 0; i < spec->nreq; i++)
+        if (!vals[i]) {
+            PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s' (pos %d)", spec->fname, spec->names[i],
+                         i + 1);
+            return -1;
+        }
+    return 0;
+}
+
+/* TypeError "f() argument 'name' must be <what>, not <type>" (CPython's wording) */
+static int kw_type_error(const lmpy_kwspec *spec, int i, PyObject *o, const char *what)
+{
+    PyErr_Format(PyExc_TypeError, "%s() argument '%s' must be %s, not %.100s", spec->fname, spec->names[i], what,
+                 o == Py_None ? "None" : Py_TYPE(o)->tp_name);
+    return -1;
+}
+
+int lmpy_kw_double(const lmpy_kwspec *spec, int i, PyObject *o, double *out)
+{
+    if (!o) return 0;
+    double v = PyFloat_AsDouble(o);
+    if (v == -1.0 && PyErr_Occurred()) {
+        if (!PyErr_ExceptionMatches(PyExc_TypeError)) return -1;
+        PyErr_Clear();
+        return kw_type_error(spec, i, o, "a real number");
+    }
+    *out = v;
+    return 0;
+}
+
+int lmpy_kw_long(const lmpy_kwspec *spec, int i, PyObject *o, long *out)
+{
+    if (!o) return 0;
+    if (PyFloat_Check(o)) return kw_type_error(spec, i, o, "an integer");
+    long v = PyLong_AsLong(o);
+    if (v == -1 && PyErr_Occurred()) {
+        if (!PyErr_ExceptionMatches(PyExc_TypeError)) return -1; /* OverflowError */
+        PyErr_Clear();
+        return kw_type_error(spec, i, o, "an integer");
+    }
+    *out = v;
+    return 0;
+}
+
+int lmpy_kw_str(const lmpy_kwspec *spec, int i, PyObject *o, int none_ok, const char **out)
+{
+    if (!o) return 0;
+    if (none_ok && o == Py_None) {
+        *out = NULL;
+        return 0;
+    }
+    if (!PyUnicode_Check(o)) return kw_type_error(spec, i, o, none_ok ? "str or None" : "str");
+    Py_ssize_t len;
+    const char *c = PyUnicode_AsUTF8AndSize(o, &len);
+    if (!c) return -1;
+    if ((size_t)len != strlen(c)) {
+        PyErr_Format(PyExc_ValueError, "%s() argument '%s': embedded null character", spec->fname, spec->names[i]);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
 /* ---- threads ------------------------------------------------------------------------------ */
 
 int lmpy_threads(long requested, size_t tasks)

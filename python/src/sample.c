@@ -405,25 +405,23 @@ done:
 
 /* ---- lmprob.sample ------------------------------------------------------------------------------ */
 
-static int parse_sampler_kw(PyObject *args, PyObject *kw, const char *fmt, char **kwl, sparams *sp, PyObject **logits,
-                            PyObject **history, PyObject **rng, long *threads, PyObject **out)
+/* The chain's arguments (SAMPLER_KWS) from vals[0..13), as the spec names them. */
+static int sampler_kw(const lmpy_kwspec *spec, int o, PyObject **v, sparams *sp)
 {
     lmp_sampler_params *p = &sp->p;
     *p = lmp_sampler_params_default();
     long top_k = 0, last_n = 0, min_keep = 1;
     const char *order = "hf", *dtype = NULL;
-    if (logits) {
-        if (!PyArg_ParseTupleAndKeywords(args, kw, fmt, kwl, logits, &p->temperature, &top_k, &p->top_p, &p->min_p,
-                                         &p->typical_p, &p->epsilon, &p->repetition_penalty, &p->frequency_penalty,
-                                         &p->presence_penalty, &last_n, &min_keep, &order, &dtype, history, rng,
-                                         threads, out))
-            return -1;
-    } else {
-        if (!PyArg_ParseTupleAndKeywords(args, kw, fmt, kwl, &p->temperature, &top_k, &p->top_p, &p->min_p,
-                                         &p->typical_p, &p->epsilon, &p->repetition_penalty, &p->frequency_penalty,
-                                         &p->presence_penalty, &last_n, &min_keep, &order, &dtype))
-            return -1;
-    }
+    if (lmpy_kw_double(spec, o + 0, v[o + 0], &p->temperature) < 0 || lmpy_kw_long(spec, o + 1, v[o + 1], &top_k) < 0 ||
+        lmpy_kw_double(spec, o + 2, v[o + 2], &p->top_p) < 0 || lmpy_kw_double(spec, o + 3, v[o + 3], &p->min_p) < 0 ||
+        lmpy_kw_double(spec, o + 4, v[o + 4], &p->typical_p) < 0 ||
+        lmpy_kw_double(spec, o + 5, v[o + 5], &p->epsilon) < 0 ||
+        lmpy_kw_double(spec, o + 6, v[o + 6], &p->repetition_penalty) < 0 ||
+        lmpy_kw_double(spec, o + 7, v[o + 7], &p->frequency_penalty) < 0 ||
+        lmpy_kw_double(spec, o + 8, v[o + 8], &p->presence_penalty) < 0 ||
+        lmpy_kw_long(spec, o + 9, v[o + 9], &last_n) < 0 || lmpy_kw_long(spec, o + 10, v[o + 10], &min_keep) < 0 ||
+        lmpy_kw_str(spec, o + 11, v[o + 11], 0, &order) < 0 || lmpy_kw_str(spec, o + 12, v[o + 12], 1, &dtype) < 0)
+        return -1;
     return finish_params(sp, order, dtype, top_k, last_n, min_keep);
 }
 
@@ -453,13 +451,17 @@ static int same_chain(const sparams *a, const sparams *b)
 static PyObject *py_sample(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwl[] = {"logits", SAMPLER_KWS, "history", "rng", "threads", "out", NULL};
+    static const char *const names[] = {"logits", SAMPLER_KWS, "history", "rng", "threads", "out", NULL};
+    static PyObject *keys[sizeof names / sizeof names[0]];
+    static lmpy_kwspec spec = {"sample", names, 1, 1, keys};
+    PyObject *v[sizeof names / sizeof names[0]];
     sparams sp;
-    PyObject *logits, *history = Py_None, *rng = Py_None, *out = Py_None;
     long threads = 0;
-    if (parse_sampler_kw(args, kw, "O|$dldddddddllszOOlO:sample", kwl, &sp, &logits, &history, &rng, &threads,
-                         &out) < 0)
+    if (lmpy_kw_parse(&spec, args, kw, v) < 0 || sampler_kw(&spec, 1, v, &sp) < 0 ||
+        lmpy_kw_long(&spec, 16, v[16], &threads) < 0)
         return NULL;
+    PyObject *logits = v[0], *history = v[14] ? v[14] : Py_None, *rng = v[15] ? v[15] : Py_None,
+             *out = v[17] ? v[17] : Py_None;
     if (sample_cache.lock && PyThread_acquire_lock(sample_cache.lock, NOWAIT_LOCK)) {
         if (sample_cache.e.made && !same_chain(&sample_cache.sp, &sp)) engine_free(&sample_cache.e);
         sample_cache.sp = sp;
@@ -507,9 +509,12 @@ static void sampler_dealloc(lmpy_Sampler *o)
 
 static int sampler_init(lmpy_Sampler *o, PyObject *args, PyObject *kw)
 {
-    static char *kwl[] = {SAMPLER_KWS, NULL};
+    static const char *const names[] = {SAMPLER_KWS, NULL};
+    static PyObject *keys[sizeof names / sizeof names[0]];
+    static lmpy_kwspec spec = {"Sampler", names, 0, 0, keys};
+    PyObject *v[sizeof names / sizeof names[0]];
     sparams sp;
-    if (parse_sampler_kw(args, kw, "|$dldddddddllsz:Sampler", kwl, &sp, NULL, NULL, NULL, NULL, NULL) < 0) return -1;
+    if (lmpy_kw_parse(&spec, args, kw, v) < 0 || sampler_kw(&spec, 0, v, &sp) < 0) return -1;
     o->sp = sp;
     engine_free(&o->e);
     o->have_kept = 0;

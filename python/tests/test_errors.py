@@ -79,6 +79,31 @@ class TestFiles(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "not loaded"):
             lmprob.Model.__new__(lmprob.Model).score("x")
 
+    def test_sampler_arguments(self):
+        """sample() and Sampler() match their keywords themselves (module.c lmpy_kw_parse): each
+        mistake is the TypeError CPython's own parser raises, naming the argument."""
+        x = [3.0, 2.0, 1.0]
+        cases = [(lambda: lmprob.sample(x, temperature="hot"), "argument 'temperature' must be a real number, not str"),
+                 (lambda: lmprob.sample(x, top_k=2.5), "argument 'top_k' must be an integer, not float"),
+                 (lambda: lmprob.sample(x, dtype=3), "argument 'dtype' must be str or None, not int"),
+                 (lambda: lmprob.sample(x, tempreature=0.7), "unexpected keyword argument 'tempreature'"),
+                 (lambda: lmprob.sample(), r"missing required argument 'logits' \(pos 1\)"),
+                 (lambda: lmprob.sample(x, 0.7), r"takes at most 1 positional argument \(2 given\)"),
+                 (lambda: lmprob.sample(x, logits=x), r"given by name \('logits'\) and position \(1\)"),
+                 (lambda: lmprob.sample(x, **{"top_k": 1, "threads": "2"}), "argument 'threads' must be an integer"),
+                 (lambda: lmprob.Sampler(0.7), r"takes at most 0 positional arguments \(1 given\)"),
+                 (lambda: lmprob.Sampler(top_p=None), "argument 'top_p' must be a real number, not None")]
+        for call, message in cases:
+            with self.assertRaisesRegex(TypeError, message):
+                call()
+        with self.assertRaisesRegex(ValueError, "embedded null"):
+            lmprob.sample(x, order="h\0f")
+        # the same names by keyword, positionally where allowed, and defaults when absent
+        r = lmprob.RandomState(0)
+        self.assertEqual(lmprob.sample(logits=x, temperature=0.0, rng=r), 0)
+        self.assertEqual(lmprob.Sampler(top_k=1).sample(x, rng=r), 0)
+        self.assertEqual(lmprob.sample(x, top_k=1, dtype=None, order="llama"), 0)
+
 
 class TestInputs(unittest.TestCase):
     def test_empty(self):
