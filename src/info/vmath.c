@@ -44,7 +44,13 @@ typedef float vm_v4f __attribute__((vector_size(16)));
 #define VM(f) f##_avx2
 #define VM_ATTR __attribute__((target("avx2,fma")))
 #define VFMA(a, b, c) ((VD)_mm256_fmadd_pd((__m256d)(a), (__m256d)(b), (__m256d)(c)))
+/* the clamp of exp in two instructions (see the AVX-512 definitions below) */
+#define VM_CLAMP(x, lo, hi) \
+    ((VD)_mm256_max_pd((__m256d)(lo), _mm256_min_pd((__m256d)(hi), (__m256d)(x))))
+#define VM_MAX(v, m) ((VD)_mm256_max_pd((__m256d)(v), (__m256d)(m)))
 #include "vmath_body.h"
+#undef VM_CLAMP
+#undef VM_MAX
 #undef VM
 #undef VM_ATTR
 #undef VFMA
@@ -66,6 +72,15 @@ typedef float vm_v8f __attribute__((vector_size(32)));
 #define VF vm_v8f
 #define VN 8
 #define VFMA(a, b, c) ((VD)_mm512_fmadd_pd((__m512d)(a), (__m512d)(b), (__m512d)(c)))
+/* What AVX-512 does in one instruction. The clamp: vminpd/vmaxpd return their second operand
+ * when one is NaN, so x goes second and a NaN stays NaN. The scale: vscalefpd is y 2^floor(k)
+ * rounded once, +inf past the doubles and subnormal below them (the two-factor product of the
+ * generic body, in one step). (The log's division stays: vrcp14pd and two Newton steps in its
+ * place made the log slower, 52 against 43 us for 50257 doubles.) */
+#define VM_CLAMP(x, lo, hi) \
+    ((VD)_mm512_max_pd((__m512d)(lo), _mm512_min_pd((__m512d)(hi), (__m512d)(x))))
+#define VM_SCALE(y, k) ((VD)_mm512_scalef_pd((__m512d)(y), (__m512d)(k)))
+#define VM_MAX(v, m) ((VD)_mm512_max_pd((__m512d)(v), (__m512d)(m))) /* m when v is NaN, as the generic */
 #include "vmath_body.h"
 
 /* level 2 and 1 on x86; everything else is the portable body */

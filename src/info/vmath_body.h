@@ -66,6 +66,16 @@ VM_AI int VM(any)(VL m)
     return r != 0;
 }
 
+/* v > m ? v : m lane by lane (m when v is NaN; m of two zeros): x86's vmaxpd where there is one */
+VM_AI VD VM(vmax)(VD v, VD m)
+{
+#ifdef VM_MAX
+    return VM_MAX(v, m);
+#else
+    return VM(sel)((VL)(v > m), v, m);
+#endif
+}
+
 /* ---- TwoSum accumulation, lane by lane ------------------------------------------------ */
 
 VM_AI void VM(acc)(VD *s, VD *c, VD x)
@@ -101,13 +111,18 @@ VM_AI lmp_vm_dd VM(fin)(VD s, VD c)
  * The scale 2^k is applied as two factors 2^(k/2) 2^(k - k/2), each a normal
  * double, so results that are subnormal (x < -708.4) round once, and results
  * that overflow (x > 709.78) become +inf, without a branch. x is first clamped to
- * [-746, 710] (which keeps NaN), beyond which exp is 0 or +inf anyway. */
+ * [-746, 710] (which keeps NaN), beyond which exp is 0 or +inf anyway. Where the ISA
+ * does the clamp or the scaling in one instruction (vmath.c: VM_CLAMP, VM_SCALE), it does. */
 
 VM_AI VD VM(exp)(VD x)
 {
     const VD hi = VSPLAT(710.0), lo = VSPLAT(-746.0), magic = VSPLAT(0x1.8p52);
+#ifdef VM_CLAMP
+    x = VM_CLAMP(x, lo, hi);
+#else
     x = VM(sel)((VL)(x > hi), hi, x);
     x = VM(sel)((VL)(x < lo), lo, x);
+#endif
     VD t = VFMA(x, VSPLAT(0x1.71547652b82fep0), magic); /* x / ln 2 + 1.5 2^52: k in the low bits */
     VD kf = t - magic;
     VD r1 = VFMA(kf, VSPLAT(-VM_LN2HI), x); /* exact */
@@ -126,11 +141,15 @@ VM_AI VD VM(exp)(VD x)
     VD q = VFMA(VFMA(p3, r2, p2), r4, VFMA(p1, r2, p0));
     q = VFMA(VFMA(p5, r2, p4), r8, q);
     VD y = (r + VFMA(r2, q, er)) + 1.0;
+#ifdef VM_SCALE
+    return VM_SCALE(y, kf); /* y 2^kf rounded once (AVX-512's vscalefpd) */
+#else
     /* the bit work in unsigned lanes: a NaN lane's garbage must not be a signed overflow */
     VL k = (VL)((VU)t - (VU)magic); /* |k| <= 1077 */
     VL k1 = k >> 1, k2 = k - k1;
     VD s1 = (VD)(((VU)k1 + 1023) << 52), s2 = (VD)(((VU)k2 + 1023) << 52);
     return y * s1 * s2;
+#endif
 }
 
 /* ---- log ------------------------------------------------------------------------------
@@ -152,7 +171,11 @@ VM_AI VD VM(log)(VD x)
     VD kd = ((VD)(e + 0x4330000000000000) - VSPLAT(0x1p52 + 1023.0)) + kadj;
     VD f = (VD)((ix & 0x000fffffffffffff) + 0x3fe6a09e667f3bcd) - 1.0;
     VD hfsq = 0.5 * f * f;
+#ifdef VM_RECIP
+    VD s = f * VM_RECIP(2.0 + f);
+#else
     VD s = f / (2.0 + f);
+#endif
     VD z = s * s;
     /* R / z = sum_{j=0..9} 2 z^j / (2j + 3), by Estrin's scheme */
     VD z2 = z * z, z4 = z2 * z2, z8 = z4 * z4;
@@ -198,12 +221,12 @@ VM_ATTR static size_t VM(check_max)(const double *xd, const float *xf, size_t n,
     for (; i + VN <= n; i += VN) {
         VD v = VM(ld)(xd, xf, i);
         ok &= (VL)(v < inf);
-        mx = VM(sel)((VL)(v > mx), v, mx);
+        mx = VM(vmax)(v, mx);
     }
     if (i < n) {
         VD v = VM(ld_tail)(xd, xf, i, n, -INFINITY);
         ok &= (VL)(v < inf);
-        mx = VM(sel)((VL)(v > mx), v, mx);
+        mx = VM(vmax)(v, mx);
     }
     if (VM(any)(~ok)) /* the first NaN or +inf, named by a scalar pass */
         for (i = 0; i < n; i++) {
@@ -306,12 +329,12 @@ VM_ATTR static int VM(check_weights)(const double *xd, const float *xf, size_t n
     for (; i + VN <= n; i += VN) {
         VD v = VM(ld)(xd, xf, i);
         ok &= (VL)(v >= zero) & (VL)(v < inf);
-        mx = VM(sel)((VL)(v > mx), v, mx);
+        mx = VM(vmax)(v, mx);
     }
     if (i < n) {
         VD v = VM(ld_tail)(xd, xf, i, n, 0.0);
         ok &= (VL)(v >= zero) & (VL)(v < inf);
-        mx = VM(sel)((VL)(v > mx), v, mx);
+        mx = VM(vmax)(v, mx);
     }
     if (VM(any)(~ok)) return -1;
     double m = 0.0;
