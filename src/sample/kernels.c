@@ -11,8 +11,9 @@
  * __builtin_cpu_supports. The polynomial is within 2 ulp of expf
  * (checked against libm in tests/test_sample.c) and exact at 0. Results below
  * exp(-87.3) (under FLT_MIN) are flushed to 0: such a token is never drawn.
- * The float64 path uses libm's exp so that probabilities match numpy/torch to
- * the last bit in the common case. */
+ * The float64 path uses libm's exp summed in order below 1024 entries (the
+ * chapter's examples: numpy's order for n < 8), and the vector exp of
+ * src/info/vmath.c (within 1 ulp) with compensated sums from there on. */
 #include <math.h>
 #include <string.h>
 
@@ -45,6 +46,11 @@ typedef float v4f __attribute__((vector_size(16)));
 /* The constants of the float exp (Cephes expf) and the x86 vector versions
  * vexp8/vexp16 live in src/core/vexpf.h, shared with the GPT-2 kernels. */
 #include "../core/vexpf.h"
+#include "../info/vmath.h" /* the float64 exp of vocabularies */
+
+/* float64 softmaxes from this length on run on the vector exp (lmp_sample_exp_sum); shorter
+ * ones (the chapter's examples, hand-written tables) keep libm's exp summed in order */
+#define SMP_EXP64_VECTOR_MIN 1024
 
 static inline __attribute__((always_inline)) void vexpf(v8f *io)
 {
@@ -1039,6 +1045,15 @@ double lmp_sample_exp_sum(int isa, const double *x, size_t n, double m, double *
     if (f32) {
         ek_args a = {.xd = x, .md = m, .od = e};
         return ek(isa, &a, n, EK_IN_F64 | EK_OUT_F64);
+    }
+    if (n >= SMP_EXP64_VECTOR_MIN) {
+        /* A vocabulary: info's vector exp (within 1 ulp, as libm's) and lane-wise TwoSum sums
+         * (vmath.h), where libm's exp one element at a time cost 200 us for V = 50257. Neither
+         * numpy (pairwise from n = 8) nor torch sums a vocabulary sequentially, so the order
+         * below matched neither at this size anyway; the compensated sum is the exact one to
+         * about 2^-100. */
+        lmp_vm_dd s = lmp_vm_exp_sum(isa, x, NULL, 0, n, m, e, NULL);
+        return s.hi + s.lo;
     }
     double s = 0.0; /* sequential, as numpy's sum for n < 8 and torch's for small n */
     for (size_t i = 0; i < n; i++) {
