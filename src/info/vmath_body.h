@@ -374,9 +374,20 @@ VM_ATTR static lmp_vm_dd VM(entropy_terms)(const double *xd, const float *xf, si
 VM_ATTR static lmp_vm_dd VM(logprob_sum)(const double *xd, const float *xf, size_t n, int *flag)
 {
     const VD zero = VSPLAT(0.0), ninf = VSPLAT(-INFINITY);
-    VD s = zero, c = s;
+    VD s = zero, c = s, s1 = zero, c1 = zero;
     VL bad = (VL)(s != s), mi = bad;
     size_t i = 0;
+    /* two accumulators: the TwoSum chains of consecutive vectors overlap (the pass is
+     * otherwise bound by the latency of one chain) */
+    for (; i + 2 * VN <= n; i += 2 * VN) {
+        VD v = VM(ld)(xd, xf, i), w = VM(ld)(xd, xf, i + VN);
+        bad |= ~(VL)(v <= zero) | ~(VL)(w <= zero);
+        mi |= (VL)(v == ninf) | (VL)(w == ninf);
+        VM(acc)(&s, &c, v);
+        VM(acc)(&s1, &c1, w);
+    }
+    VM(acc)(&s, &c, s1);
+    c += c1;
     for (; i + VN <= n; i += VN) {
         VD v = VM(ld)(xd, xf, i);
         bad |= ~(VL)(v <= zero);
