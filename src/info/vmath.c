@@ -81,6 +81,17 @@ typedef float vm_v8f __attribute__((vector_size(32)));
     ((VD)_mm512_max_pd((__m512d)(lo), _mm512_min_pd((__m512d)(hi), (__m512d)(x))))
 #define VM_SCALE(y, k) ((VD)_mm512_scalef_pd((__m512d)(y), (__m512d)(k)))
 #define VM_MAX(v, m) ((VD)_mm512_max_pd((__m512d)(v), (__m512d)(m))) /* m when v is NaN, as the generic */
+/* log's reduction x = 2^k m, m in [sqrt(2)/2, sqrt(2)): vgetmantpd's m in [1, 2) (NaN for a
+ * negative x) and vgetexppd's k, then m / 2 and k + 1 from sqrt(2) on: the m and k the generic
+ * body gets from the bits (and, for a subnormal, from x 2^54), so the same results */
+#define VM_LOG_REDUCE(x, m, kd)                                                                        \
+    do {                                                                                               \
+        __m512d m_ = _mm512_getmant_pd((__m512d)(x), _MM_MANT_NORM_1_2, _MM_MANT_SIGN_nan);            \
+        __m512d e_ = _mm512_getexp_pd((__m512d)(x));                                                   \
+        __mmask8 big_ = _mm512_cmp_pd_mask(m_, _mm512_set1_pd(0x1.6a09e667f3bcdp0), _CMP_GE_OQ);       \
+        (m) = (VD)_mm512_mask_mul_pd(m_, big_, m_, _mm512_set1_pd(0.5));                               \
+        (kd) = (VD)_mm512_mask_add_pd(e_, big_, e_, _mm512_set1_pd(1.0));                              \
+    } while (0)
 #include "vmath_body.h"
 
 /* level 2 and 1 on x86; everything else is the portable body */

@@ -163,6 +163,12 @@ VM_AI VD VM(exp)(VD x)
 
 VM_AI VD VM(log)(VD x)
 {
+#ifdef VM_LOG_REDUCE
+    /* the same m and k from the ISA (vmath.c), subnormals included; a negative x gives m = NaN */
+    VD m, kd;
+    VM_LOG_REDUCE(x, m, kd);
+    VD f = m - 1.0;
+#else
     VL tiny = (VL)(x < 0x1p-1022);
     VD xs = VM(sel)(tiny, x * 0x1p54, x);
     VD kadj = VM(sel)(tiny, VSPLAT(-54.0), VSPLAT(0.0));
@@ -170,12 +176,9 @@ VM_AI VD VM(log)(VD x)
     VU e = (ix >> 52) & 0x7ff;
     VD kd = ((VD)(e + 0x4330000000000000) - VSPLAT(0x1p52 + 1023.0)) + kadj;
     VD f = (VD)((ix & 0x000fffffffffffff) + 0x3fe6a09e667f3bcd) - 1.0;
-    VD hfsq = 0.5 * f * f;
-#ifdef VM_RECIP
-    VD s = f * VM_RECIP(2.0 + f);
-#else
-    VD s = f / (2.0 + f);
 #endif
+    VD hfsq = 0.5 * f * f;
+    VD s = f / (2.0 + f);
     VD z = s * s;
     /* R / z = sum_{j=0..9} 2 z^j / (2j + 3), by Estrin's scheme */
     VD z2 = z * z, z4 = z2 * z2, z8 = z4 * z4;
@@ -192,7 +195,9 @@ VM_AI VD VM(log)(VD x)
     /* the edges: log(0) = -inf, log(x < 0) = log(NaN) = NaN, log(+inf) = +inf */
     y = VM(sel)((VL)(x == 0.0), VSPLAT(-INFINITY), y);
     y = VM(sel)((VL)(x == INFINITY), VSPLAT(INFINITY), y);
+#ifndef VM_LOG_REDUCE
     y = VM(sel)(~(VL)(x >= 0.0), VSPLAT(NAN), y);
+#endif
     return y;
 }
 
