@@ -45,6 +45,7 @@ PyObject *lmpy_numpy(void)
 typedef struct {
     PyObject_HEAD
     void *data;
+    size_t cap; /* bytes at data */
     int ndim;
     char format[2];
     Py_ssize_t itemsize;
@@ -52,9 +53,45 @@ typedef struct {
     Py_ssize_t strides[LMPY_MAXDIM];
 } lmpy_block;
 
+/* The memory of the last two large results freed, kept for the next ones. A result of a
+ * vocabulary (402 KB for 50257 doubles) is above malloc's mmap threshold, and between two
+ * calls numpy's own temporaries come and go: glibc then maps the next result afresh and it
+ * is paid for page by page (lmprob.softmax of 50257 doubles, alternated with the chapter's
+ * numpy softmax: 164 page faults and 102 us a call, against 58 us alone). A block that is
+ * reused has its pages already. Only results of SPARE_MIN to SPARE_MAX bytes are kept, a
+ * slot is reused for a request of at least half its size, and everything here runs under
+ * the GIL (results are made and freed by Python code). */
+enum { SPARE_MIN = 1 << 16, SPARE_MAX = 1 << 24 };
+static struct spare {
+    void *p;
+    size_t cap;
+} spare[2];
+
+static void *block_alloc(size_t bytes, size_t *cap)
+{
+    if (bytes >= SPARE_MIN / 2)
+        for (int i = 0; i < 2; i++)
+            if (spare[i].p && spare[i].cap >= bytes && spare[i].cap / 2 <= bytes) {
+                void *p = spare[i].p;
+                *cap = spare[i].cap;
+                spare[i].p = NULL;
+                return p;
+            }
+    *cap = bytes;
+    return PyMem_RawMalloc(bytes);
+}
+
 static void block_dealloc(lmpy_block *b)
 {
-    PyMem_RawFree(b->data);
+    void *p = b->data;
+    if (p && b->cap >= SPARE_MIN && b->cap <= SPARE_MAX) {
+        int slot = !spare[0].p ? 0 : !spare[1].p ? 1 : spare[0].cap <= spare[1].cap ? 0 : 1;
+        PyMem_RawFree(spare[slot].p); /* the smaller of two kept blocks makes room */
+        spare[slot].p = p;
+        spare[slot].cap = b->cap;
+        p = NULL;
+    }
+    PyMem_RawFree(p);
     Py_TYPE(b)->tp_free((PyObject *)b);
 }
 
@@ -114,7 +151,7 @@ PyObject *lmpy_array_new(char type, int ndim, const Py_ssize_t *shape, void **da
     }
     lmpy_block *b = PyObject_New(lmpy_block, &block_type);
     if (!b) return NULL;
-    b->data = PyMem_RawMalloc(n ? n * (size_t)isz : 1);
+    b->data = block_alloc(n ? n * (size_t)isz : 1, &b->cap);
     if (!b->data) {
         b->data = NULL;
         Py_DECREF(b);

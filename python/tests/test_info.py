@@ -135,6 +135,29 @@ except ImportError:
 
 
 @unittest.skipIf(mpmath is None or np.finfo(np.longdouble).nmant < 63, "needs mpmath and an 80-bit long double")
+class TestResultMemory(unittest.TestCase):
+    def test_reused_blocks_stay_apart(self):
+        """The memory of freed large results is reused (array.c, block_alloc): a live result
+        never shares it, and a reused block of another size gives an array of the new size."""
+        rng = np.random.default_rng(5)
+        xs = [rng.standard_normal(n) * 3 for n in (50257, 50257, 30000, 50257, 70000)]
+        want = [np.exp(x - x.max()) / np.exp(x - x.max()).sum() for x in xs]
+        a = lmprob.softmax(xs[0])
+        b = lmprob.softmax(xs[1])
+        del a  # its block is kept
+        c = lmprob.softmax(xs[2])  # 240 KB from a kept 402 KB block
+        d = lmprob.softmax(xs[3])
+        e = lmprob.log_softmax(xs[4])
+        self.assertEqual([c.shape, d.shape, e.shape], [(30000,), (50257,), (70000,)])
+        np.testing.assert_allclose(b, want[1], rtol=1e-13)
+        np.testing.assert_allclose(c, want[2], rtol=1e-13)
+        np.testing.assert_allclose(d, want[3], rtol=1e-13)
+        np.testing.assert_allclose(np.exp(e), want[4], rtol=1e-12)
+        self.assertEqual(len({id(b), id(c), id(d), id(e)}), 4)
+        ptrs = [arr.__array_interface__["data"][0] for arr in (b, c, d, e)]
+        self.assertEqual(len(set(ptrs)), 4)  # four live results, four blocks
+
+
 class TestLongDoubleReference(unittest.TestCase):
     """tests/test_info.c measures the vector exp and log (src/info/vmath.h: <= 1 ulp) against libm's
     long double expl and logl. This checks that reference against mpmath, through numpy's longdouble
