@@ -983,6 +983,45 @@ static void kept_copy(lmp_sampler *s, int32_t *id, double *p, size_t *n)
     memcpy(p, c.p, c.n * sizeof *p);
 }
 
+/* The float64 softmax's exps and sum (lmp_sample_exp_sum, f32 = 0): below 1024 entries libm's exp
+ * summed in order, bit for bit; from 1024 on the vector exp (within 1 ulp of exp) and a
+ * compensated sum, at every ISA level, against long double. -inf entries give exactly 0, the
+ * maximum exactly 1. */
+static void test_exp_sum_f64(void)
+{
+    enum { V = 50257 };
+    double *x = malloc(V * sizeof *x), *e = malloc(V * sizeof *e);
+    uint64_t r = 99;
+    for (int i = 0; i < V; i++) {
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        x[i] = ((double)(r >> 11) * 0x1p-53 - 0.5) * 60.0; /* exps from e^-60 to 1 */
+    }
+    x[17] = -INFINITY; /* and the last entry finite: in the kernel's partial last vector */
+    x[V - 2] = -INFINITY;
+    double m = -INFINITY;
+    for (int i = 0; i < V; i++) m = x[i] > m ? x[i] : m;
+    for (int isa = 0; isa <= lmp_sample_isa_best(); isa++) {
+        for (size_t n = 1000; n <= (size_t)V; n += (size_t)V - 1000) { /* below and above the switch */
+            double z = lmp_sample_exp_sum(isa, x, n, m, e, 0), seq = 0;
+            long double want = 0;
+            int ok = 1;
+            for (size_t i = 0; i < n; i++) {
+                double ex = exp(x[i] - m);
+                want += expl((long double)x[i] - m);
+                seq += ex;
+                ok &= n < 1024 ? e[i] == ex : fabs(e[i] - ex) <= 0x1p-52 * ex;
+                ok &= x[i] != -INFINITY || e[i] == 0.0;
+                ok &= x[i] != m || e[i] == 1.0;
+            }
+            CHECK_MSG(ok, "isa %d n %zu: an exp more than 1 ulp from libm's", isa, n);
+            if (n < 1024) CHECK_MSG(z == seq, "isa %d n %zu: the short sum is not libm's in order", isa, n);
+            else CHECK_MSG(fabsl(z - want) <= 1e-15L * want, "isa %d n %zu: sum %.17g, expected %.17Lg", isa, n, z, want);
+        }
+    }
+    free(x);
+    free(e);
+}
+
 static void test_isa_variants(void)
 {
     int top = lmp_sample_isa_best();
@@ -1374,6 +1413,7 @@ int main(int argc, char **argv)
     RUN(test_topp_fast_path_random);
     RUN(test_expf_kernel_ulp);
     RUN(test_f32_temperature_exact);
+    RUN(test_exp_sum_f64);
     RUN(test_isa_variants);
     RUN(test_numpy_parity);
     RUN(test_chi_square);
