@@ -310,7 +310,9 @@ static PyObject *reduce_or_map(op_kind op, PyObject *xo, PyObject *yo, PyObject 
         L->data[i] = v[i].data;
         L->type[i] = v[i].type;
     }
-    /* the result: a map has the (broadcast) input's shape; a reduction drops the axis */
+    /* the result: a map has the (broadcast) input's shape; a reduction drops the axis, and a
+     * reduction of one vector without keepdims is a Python float */
+    const int to_float = !op_map(op) && L->nouter == 0 && !keepdims;
     if (op_map(op)) {
         char t = j.f32 ? 'f' : 'd';
         void *data;
@@ -341,7 +343,7 @@ static PyObject *reduce_or_map(op_kind op, PyObject *xo, PyObject *yo, PyObject 
         }
         if (flat && keepdims) /* numpy: axis=None, keepdims=True keeps every axis as 1 */
             for (rd = 0; rd < orig_ndim; rd++) rshape[rd] = 1;
-        if (L->nouter == 0 && !keepdims) {
+        if (to_float) {
             j.red = &red1; /* one vector to one Python float: no array */
         } else {
             blk = lmpy_array_new('d', rd, rshape, (void **)&j.red);
@@ -415,7 +417,7 @@ static PyObject *reduce_or_map(op_kind op, PyObject *xo, PyObject *yo, PyObject 
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "softmax failed");
         goto done;
     }
-    if (!op_map(op) && L->nouter == 0 && !keepdims) {
+    if (to_float) {
         /* a reduction of one vector: a Python float */
         res = PyFloat_FromDouble(j.red[0]);
         goto done;

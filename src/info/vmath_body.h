@@ -36,6 +36,12 @@ VM_AI VD VM(ld_tail)(const double *xd, const float *xf, size_t i, size_t n, doub
     return d;
 }
 
+/* x[i..i+VN) when whole, else x[i..n) padded with fill (the loops that step to n in one) */
+VM_AI VD VM(ld_n)(const double *xd, const float *xf, size_t i, size_t n, double fill)
+{
+    return i + VN <= n ? VM(ld)(xd, xf, i) : VM(ld_tail)(xd, xf, i, n, fill);
+}
+
 VM_AI void VM(st)(double *od, float *of, size_t i, VD v)
 {
     if (of) {
@@ -458,8 +464,7 @@ VM_ATTR static lmp_vm_dd VM(kl_smooth)(const double *P, const double *Q, size_t 
 
 VM_AI VD VM(wv_ld)(lmp_vm_wv w, size_t i, size_t n)
 {
-    VD x = i + VN <= n ? VM(ld)(w.d, w.f, i) : VM(ld_tail)(w.d, w.f, i, n, 0.0);
-    return ((x * w.s1) * w.s2) / w.sum;
+    return ((VM(ld_n)(w.d, w.f, i, n, 0.0) * w.s1) * w.s2) / w.sum;
 }
 
 /* Loader's deviance bd0(a, b) = a log(a / b) + b - a >= 0 lane by lane, as lmp_bd0_
@@ -523,9 +528,7 @@ VM_ATTR static lmp_vm_dd VM(xent_terms)(lmp_vm_wv P, lmp_vm_wv Q, size_t lo, siz
     VD s = zero, c = zero;
     VL bad = (VL)(s != s);
     for (size_t i = lo; i < hi; i += VN) {
-        VD q = i + VN <= hi ? VM(ld)(Q.d, Q.f, i) : VM(ld_tail)(Q.d, Q.f, i, hi, 1.0);
-        VD w = i + VN <= hi ? VM(ld)(P.d, P.f, i) : VM(ld_tail)(P.d, P.f, i, hi, 0.0);
-        w = (w * P.s1) * P.s2;
+        VD q = VM(ld_n)(Q.d, Q.f, i, hi, 1.0), w = (VM(ld_n)(P.d, P.f, i, hi, 0.0) * P.s1) * P.s2;
         VL pos = (VL)(w > zero);
         bad |= pos & (VL)(q == zero);
         VD b = ((q * Q.s1) * Q.s2) / Q.sum;
@@ -545,19 +548,12 @@ VM_ATTR static void VM(logit_div)(const float *a, const float *b, size_t n, doub
                                   lmp_vm_dd out[3])
 {
     const VD zero = VSPLAT(0.0), va = VSPLAT(lsa), vb = VSPLAT(lsb), half = VSPLAT(0.5),
-             lnh = VSPLAT(-0.69314718055994530942);
-    const VD inf = VSPLAT(INFINITY);
+             lnh = VSPLAT(-0.69314718055994530942), inf = VSPLAT(INFINITY);
     VD s0 = zero, c0 = zero, s1 = zero, c1 = zero, s2 = zero, c2 = zero;
     VL inf0 = (VL)(zero != zero), inf1 = inf0; /* a +inf term (TwoSum would turn it into NaN) */
     for (size_t i = 0; i < n; i += VN) {
-        VD xa, xb;
-        if (i + VN <= n) {
-            xa = VM(ld)(NULL, a, i);
-            xb = VM(ld)(NULL, b, i);
-        } else { /* padded with -inf: probability 0, every term 0 */
-            xa = VM(ld_tail)(NULL, a, i, n, -INFINITY);
-            xb = VM(ld_tail)(NULL, b, i, n, -INFINITY);
-        }
+        /* padded with -inf: probability 0, every term 0 */
+        VD xa = VM(ld_n)(NULL, a, i, n, -INFINITY), xb = VM(ld_n)(NULL, b, i, n, -INFINITY);
         VD la = xa - va, lb = xb - vb, pa = VM(exp)(la), pb = VM(exp)(lb), d = la - lb;
         VL ya = (VL)(pa > zero), yb = (VL)(pb > zero);
         VD kab = VM(sel)(ya, pa * d, zero), kba = VM(sel)(yb, pb * -d, zero);
