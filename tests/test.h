@@ -120,6 +120,69 @@ static inline void test_chdir_root(const char *argv0)
     exit(2);
 }
 
+/* ---- files --------------------------------------------------------------------------
+ * A program's scratch folder (test_tmpdir_make first in main, test_tmpdir_remove last),
+ * names in it (test_tmp_path: the last eight stay valid), and whole files read and written. */
+static char test_tmpdir[256];
+
+static inline int test_tmpdir_make(const char *prog)
+{
+    const char *t = getenv("TMPDIR");
+    snprintf(test_tmpdir, sizeof test_tmpdir, "%s/lmprob-%s-XXXXXX", t && *t ? t : "/tmp", prog);
+    if (mkdtemp(test_tmpdir)) return 0;
+    fprintf(stderr, "%s: cannot make the folder %s\n", prog, test_tmpdir);
+    return -1;
+}
+
+static inline void test_tmpdir_remove(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", test_tmpdir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", test_tmpdir);
+}
+
+static inline const char *test_tmp_path(const char *name)
+{
+    static char buf[8][512];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", test_tmpdir, name);
+    return buf[k];
+}
+
+/* The whole file, with a NUL after it (malloc'd), or NULL; *len (when len is not NULL) its size. */
+static inline char *test_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    char *b = n >= 0 && fseek(f, 0, SEEK_SET) == 0 ? (char *)malloc((size_t)n + 1) : NULL;
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    if (!b) return NULL;
+    b[n] = '\0';
+    if (len) *len = (size_t)n;
+    return b;
+}
+
+/* 0, or -1 when the file could not be written whole. */
+static inline int test_write_file(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    int bad = fwrite(p, 1, n, f) != n;
+    bad |= fclose(f) != 0;
+    return bad ? -1 : 0;
+}
+
+static inline int test_write_text(const char *path, const char *text)
+{
+    return test_write_file(path, text, strlen(text));
+}
+
 /* Run one test function `static void name(void)`. */
 #define RUN(name)                                                                        \
     do {                                                                                 \

@@ -276,15 +276,6 @@ static digest digest_file(const char *path)
     return d;
 }
 
-static int write_file(const char *path, const void *p, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) return -1;
-    int bad = fwrite(p, 1, n, f) != n;
-    bad |= fclose(f) != 0;
-    return bad ? -1 : 0;
-}
-
 static void test_big_compressed_files(void)
 {
     /* 8 MB; 2 MB under an emulator (tests/test.h test_scaled), still 8 times the reader's
@@ -300,7 +291,7 @@ static void test_big_compressed_files(void)
     snprintf(plain, sizeof plain, "%s/c.txt", dir);
     snprintf(gzp, sizeof gzp, "%s/c.txt.gz", dir);
     snprintf(xzp, sizeof xzp, "%s/c.txt.xz", dir);
-    CHECK(write_file(plain, text, n) == 0);
+    CHECK(test_write_file(plain, text, n) == 0);
 
     /* gzip: two members, level 1 to keep the test quick. */
     size_t cap = n + n / 100 + 4096;
@@ -308,14 +299,14 @@ static void test_big_compressed_files(void)
     CHECK(gz != NULL);
     size_t gzlen = gz ? gzip_two_members(text, n, 1, gz, cap) : 0;
     CHECK_MSG(gzlen > target / 2, "gzip size %zu: expected over %zu", gzlen, target / 2);
-    CHECK(write_file(gzp, gz, gzlen) == 0);
+    CHECK(test_write_file(gzp, gz, gzlen) == 0);
 
     uint8_t *xz = malloc(cap);
     size_t xzlen = 0;
     CHECK(xz != NULL);
     if (xz) CHECK(lzma_easy_buffer_encode(0, LZMA_CHECK_CRC32, NULL, (const uint8_t *)text, n, xz, &xzlen, cap) == LZMA_OK);
     CHECK_MSG(xzlen > target / 2, "xz size %zu: expected over %zu", xzlen, target / 2);
-    CHECK(write_file(xzp, xz, xzlen) == 0);
+    CHECK(test_write_file(xzp, xz, xzlen) == 0);
 
     digest a = digest_file(plain), b = digest_file(gzp), c = digest_file(xzp);
     CHECK_INT(a.st, LMP_OK);
@@ -346,9 +337,9 @@ static void test_big_compressed_files(void)
     lmp_corpus_free(cm);
 
     /* Truncated in the middle: an error, never a silent short read. */
-    CHECK(write_file(gzp, gz, gzlen / 2) == 0);
+    CHECK(test_write_file(gzp, gz, gzlen / 2) == 0);
     CHECK_INT(digest_file(gzp).st, LMP_EFORMAT);
-    CHECK(write_file(xzp, xz, xzlen / 2) == 0);
+    CHECK(test_write_file(xzp, xz, xzlen / 2) == 0);
     CHECK_INT(digest_file(xzp).st, LMP_EFORMAT);
 
     remove(plain);

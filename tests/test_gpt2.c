@@ -25,24 +25,6 @@ static const char *shared(const char *rel)
     return buf;
 }
 
-static void *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    if (b) b[n] = '\0';
-    *len = (size_t)n;
-    return b;
-}
-
 /* The reference: the token ids of tiny_ref.json and the [T, NV] logits. */
 static lmp_token_id ref_ids[64];
 static size_t ref_n;
@@ -52,7 +34,7 @@ static const size_t NV = 50257; /* the tiny model's vocabulary */
 static int load_reference(void)
 {
     size_t len;
-    char *txt = read_all(shared("tiny_ref.json"), &len);
+    char *txt = test_read_file(shared("tiny_ref.json"), &len);
     if (!txt) return -1;
     lmp_json_value *j;
     lmp_error err;
@@ -63,7 +45,7 @@ static int load_reference(void)
     for (size_t i = 0; t && i < t->n && i < 64; i++) ref_ids[ref_n++] = (lmp_token_id)t->items[i].num;
     lmp_json_free(j);
     size_t blen;
-    ref_logits = read_all(shared("tiny_ref_logits.f32"), &blen);
+    ref_logits = (float *)test_read_file(shared("tiny_ref_logits.f32"), &blen);
     return ref_logits && blen == ref_n * NV * sizeof(float) ? 0 : -1;
 }
 

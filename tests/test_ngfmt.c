@@ -13,40 +13,6 @@
 
 #define FIX "tests/fixtures/model/"
 
-static char tmpdir[256];
-
-static const char *tmp_path(const char *name)
-{
-    static char buf[8][512];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) return;
-    fputs(text, f);
-    fclose(f);
-}
-
-static char *read_all(const char *path, long *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long k = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)k + 1);
-    if (b && fread(b, 1, (size_t)k, f) != (size_t)k) k = 0;
-    if (b) b[k] = 0;
-    fclose(f);
-    if (n) *n = k;
-    return b;
-}
-
 static lmp_ngram *load(const char *path)
 {
     lmp_error err = {0};
@@ -207,8 +173,8 @@ static void test_format_float(void)
 /* A text with seen and unseen n-grams and an OOV word, for the fixtures' vocabulary {a, b, c} / {x, y, z}. */
 static const char *fixture_text(void)
 {
-    const char *p = tmp_path("text.txt");
-    write_file(p, "a b c\nb a\na zzz b\na a b\nc b a c b\n\nx y z\nx y\ny z x y z\nz z\n");
+    const char *p = test_tmp_path("text.txt");
+    test_write_text(p, "a b c\nb a\na zzz b\na a b\nc b a c b\n\nx y z\nx y\ny z x y z\nz z\n");
     return p;
 }
 
@@ -225,7 +191,7 @@ static void test_trie_exact(void)
         CHECK(m != NULL);
         if (!m) continue;
         lmp_error err = {0};
-        const char *tp = tmp_path("x.trie"), *a1 = tmp_path("a1.arpa"), *a2 = tmp_path("a2.arpa");
+        const char *tp = test_tmp_path("x.trie"), *a1 = test_tmp_path("a1.arpa"), *a2 = test_tmp_path("a2.arpa");
         CHECK(lmp_ngram_write_trie(m, tp, NULL, &err) == LMP_OK);
         lmp_ngram *t = load(tp);
         CHECK(t != NULL);
@@ -250,12 +216,12 @@ static void test_trie_exact(void)
             lmp_ngram_write_params wp = {LMP_ARPA_ORDER_CONTEXT, NULL, NULL};
             CHECK(lmp_ngram_write_arpa(m, a1, &wp, &err) == LMP_OK);
             CHECK(lmp_ngram_write_arpa(t, a2, &wp, &err) == LMP_OK);
-            char *x = read_all(a1, NULL), *y = read_all(a2, NULL);
+            char *x = test_read_file(a1, NULL), *y = test_read_file(a2, NULL);
             CHECK_MSG(x && y && strcmp(x, y) == 0, "%s: ARPA from the trie differs", names[f]);
             free(x);
             free(y);
             /* trie -> hashed binary -> the same scores */
-            const char *hb = tmp_path("h.bin");
+            const char *hb = test_tmp_path("h.bin");
             CHECK(lmp_ngram_write_binary(t, hb, &err) == LMP_OK);
             lmp_ngram *h = load(hb);
             CHECK(h && same_scores(m, h, text));
@@ -284,7 +250,7 @@ static void test_trie_quantised(void)
     if (!m) return;
     const char *text = "tests/fixtures/train_small.txt";
     /* 2 bits: probabilities take 4 values per order, backoffs 2 values and the two zeros */
-    const char *q2 = tmp_path("q2.trie"), *q8 = tmp_path("q8.trie");
+    const char *q2 = test_tmp_path("q2.trie"), *q8 = test_tmp_path("q8.trie");
     lmp_ngram_trie_params tp2 = {2, 0}, tp8 = {8, 8};
     CHECK(lmp_ngram_write_trie(m, q2, &tp2, &err) == LMP_OK);
     CHECK(lmp_ngram_write_trie(m, q8, &tp8, &err) == LMP_OK);
@@ -334,8 +300,9 @@ static void test_trie_quantised(void)
  * first -off bytes), at path. */
 static int damaged_copy(const char *src, const char *path, long off)
 {
-    long n = 0;
-    char *img = read_all(src, &n);
+    size_t len = 0;
+    char *img = test_read_file(src, &len);
+    const long n = (long)len;
     FILE *f = img && n > 0 ? fopen(path, "wb") : NULL;
     int ok = f != NULL;
     if (ok && off >= 0 && off < n) img[off] ^= 0x40;
@@ -358,8 +325,9 @@ static void peek_binary(const char *bin)
     int peeked;
     lmp_ngram *m = NULL;
     ng_header h;
-    long n = 0;
-    char *img = read_all(bin, &n);
+    size_t len = 0;
+    char *img = test_read_file(bin, &len);
+    const long n = (long)len;
     CHECK(img && n > (long)NG_HEADER_BYTES);
     if (!img || n <= (long)NG_HEADER_BYTES) {
         free(img);
@@ -412,7 +380,7 @@ static void test_from_train_and_meta(void)
     if (!tm) return;
     lmp_ngram *m = NULL;
     CHECK(lmp_ngram_create_from_train(tm, &m, &err) == LMP_OK);
-    const char *arpa = tmp_path("t.arpa");
+    const char *arpa = test_tmp_path("t.arpa");
     CHECK(lmp_train_write_arpa(tm, arpa, &err) == LMP_OK);
     lmp_train_model_free(tm);
     lmp_ngram *r = load(arpa);
@@ -424,7 +392,7 @@ static void test_from_train_and_meta(void)
     }
     CHECK(same_scores(m, r, "tests/fixtures/train_small.txt"));
     /* metadata: the same records in memory, through ARPA (escaped) and through both binary layouts */
-    const char *bin = tmp_path("t.bin"), *trie = tmp_path("t.trie");
+    const char *bin = test_tmp_path("t.bin"), *trie = test_tmp_path("t.trie");
     CHECK(lmp_ngram_write_binary(r, bin, &err) == LMP_OK);
     CHECK(lmp_ngram_write_trie(r, trie, NULL, &err) == LMP_OK);
     lmp_ngram *b = load(bin), *t = load(trie);
@@ -448,7 +416,7 @@ static void test_from_train_and_meta(void)
         CHECK(strstr(err.msg, "trained on word tokens") != NULL && strstr(err.msg, "--mode word") != NULL);
     }
     /* the ARPA: comment lines, escapes, then \data\ */
-    char *txt = read_all(arpa, NULL);
+    char *txt = test_read_file(arpa, NULL);
     CHECK(txt && strncmp(txt, "# lmprob tokens: word\n# lmprob vocab: min-count 2\n", 50) == 0);
     CHECK(txt && strstr(txt, "# lmprob command: lmprob train --order 3 \"x\\ny\" \\\\ \\x01\n") != NULL);
     free(txt);
@@ -468,8 +436,8 @@ static void test_from_train_and_meta(void)
     CHECK(lmp_ngram_tokens_parse("byte") == LMP_NGRAM_TOKENS_BYTE);
     CHECK(lmp_ngram_tokens_parse("bpe") == LMP_NGRAM_TOKENS_UNKNOWN);
     /* the record read from the file's head alone: a body that does not parse is not read */
-    const char *head = tmp_path("head.arpa");
-    write_file(head, "# lmprob tokens: char\n\n\\data\\\nngram 1=3\n\n\\1-grams:\nnot ARPA\n");
+    const char *head = test_tmp_path("head.arpa");
+    test_write_text(head, "# lmprob tokens: char\n\n\\data\\\nngram 1=3\n\n\\1-grams:\nnot ARPA\n");
     lmp_ngram_tokens have = LMP_NGRAM_TOKENS_WORD;
     int peeked = -1;
     CHECK(lmp_ngram_peek_tokens(head, LMP_NGRAM_TOKENS_UNKNOWN, &have, &peeked, &err) == LMP_OK);
@@ -482,7 +450,7 @@ static void test_from_train_and_meta(void)
     CHECK(lmp_ngram_peek_tokens(bin, LMP_NGRAM_TOKENS_BYTE, &have, NULL, &err) == LMP_EINVAL && have == LMP_NGRAM_TOKENS_WORD);
     CHECK(lmp_ngram_peek_tokens(FIX "tiny.arpa", LMP_NGRAM_TOKENS_BYTE, &have, &peeked, &err) == LMP_OK);
     CHECK(have == LMP_NGRAM_TOKENS_UNKNOWN && peeked == 1); /* read: it has no record */
-    CHECK(lmp_ngram_peek_tokens(tmp_path("nope.arpa"), LMP_NGRAM_TOKENS_WORD, &have, NULL, &err) == LMP_EIO);
+    CHECK(lmp_ngram_peek_tokens(test_tmp_path("nope.arpa"), LMP_NGRAM_TOKENS_WORD, &have, NULL, &err) == LMP_EIO);
     /* not a regular file (a pipe, a device): left unread for the loader, which reads it once */
     CHECK(lmp_ngram_peek_tokens("/dev/null", LMP_NGRAM_TOKENS_WORD, &have, &peeked, &err) == LMP_OK);
     CHECK(have == LMP_NGRAM_TOKENS_UNKNOWN && peeked == 0);
@@ -533,7 +501,7 @@ static void test_arpa_orders(void)
     lmp_error err = {0};
     CHECK(lmp_train_model_load("tests/fixtures/train_small.txt", &p, &tm, &err) == LMP_OK);
     if (!tm) return;
-    const char *a = tmp_path("ctx.arpa"), *k = tmp_path("keep.arpa"), *c2 = tmp_path("ctx2.arpa");
+    const char *a = test_tmp_path("ctx.arpa"), *k = test_tmp_path("keep.arpa"), *c2 = test_tmp_path("ctx2.arpa");
     CHECK(lmp_train_write_arpa(tm, a, &err) == LMP_OK);
     lmp_ngram *m = NULL;
     CHECK(lmp_ngram_create_from_train(tm, &m, &err) == LMP_OK);
@@ -547,7 +515,7 @@ static void test_arpa_orders(void)
         CHECK(lmp_ngram_write_arpa(m, k, &wp, &err) == LMP_OK);
         wp.order = LMP_ARPA_ORDER_CONTEXT;
         CHECK(lmp_ngram_write_arpa(m, c2, &wp, &err) == LMP_OK);
-        char *x = read_all(a, NULL), *y = read_all(c2, NULL);
+        char *x = test_read_file(a, NULL), *y = test_read_file(c2, NULL);
         CHECK(x && y && strcmp(x, y) == 0); /* one writer: train's file = the in-memory model's, sorted */
         free(x);
         free(y);
@@ -565,8 +533,8 @@ static void test_arpa_orders(void)
  * "# lmprob" comments are metadata; a file that never reaches \data\ is refused. */
 static void test_arpa_preamble(void)
 {
-    const char *p = tmp_path("pre.arpa");
-    write_file(p, "This is an ARPA-format language model file, generated by CMU Sphinx\n"
+    const char *p = test_tmp_path("pre.arpa");
+    test_write_text(p, "This is an ARPA-format language model file, generated by CMU Sphinx\n"
                   "# a comment\n# lmprob tokens: char\n# lmprob note: a\\nb\\x41\\\\\n\n"
                   "\\data\\\nngram 1=3\n\n\\1-grams:\n-1\t<unk>\n-1\t<s>\n-0.5\t</s>\n\\end\\\n");
     lmp_ngram *m = load(p);
@@ -579,7 +547,7 @@ static void test_arpa_preamble(void)
     }
     lmp_ngram_free(m);
     lmp_error err = {0};
-    write_file(p, "hello\nworld\n");
+    test_write_text(p, "hello\nworld\n");
     CHECK(lmp_ngram_load(p, NULL, NULL, &m, &err) == LMP_EFORMAT);
     CHECK_MSG(strstr(err.msg, "pre.arpa:1: expected '\\data\\'") != NULL && strstr(err.msg, "'hello'") != NULL,
               "%s", err.msg);
@@ -588,8 +556,8 @@ static void test_arpa_preamble(void)
 /* Declared counts the file cannot hold are refused before anything is allocated. */
 static void test_arpa_counts_bounded(void)
 {
-    const char *p = tmp_path("big.arpa");
-    write_file(p, "\\data\\\nngram 1=2000000000\nngram 2=2000000000\n\n\\1-grams:\n-1\t<unk>\n-1\ta\n\\end\\\n");
+    const char *p = test_tmp_path("big.arpa");
+    test_write_text(p, "\\data\\\nngram 1=2000000000\nngram 2=2000000000\n\n\\1-grams:\n-1\t<unk>\n-1\ta\n\\end\\\n");
     lmp_ngram *m = NULL;
     lmp_error err = {0};
     CHECK(lmp_ngram_load(p, NULL, NULL, &m, &err) == LMP_EFORMAT);
@@ -608,19 +576,20 @@ static void test_verify_sections(void)
     lmp_error err = {0};
     /* copies: tmp_path's 8 rotating buffers are reused by fixture_text() in the loop below */
     char files[2][512];
-    snprintf(files[0], sizeof files[0], "%s", tmp_path("v.bin"));
-    snprintf(files[1], sizeof files[1], "%s", tmp_path("v.trie"));
+    snprintf(files[0], sizeof files[0], "%s", test_tmp_path("v.bin"));
+    snprintf(files[1], sizeof files[1], "%s", test_tmp_path("v.trie"));
     CHECK(lmp_ngram_write_binary(m, files[0], &err) == LMP_OK);
     CHECK(lmp_ngram_write_trie(m, files[1], NULL, &err) == LMP_OK);
     lmp_ngram_free(m);
     for (int f = 0; f < 2; f++) {
-        long n;
-        char *orig = read_all(files[f], &n);
+        size_t len = 0;
+        char *orig = test_read_file(files[f], &len);
+        const long n = (long)len;
         if (!orig) continue;
         ng_header h;
         memcpy(&h, orig, sizeof h);
         char bad[512];
-        snprintf(bad, sizeof bad, "%s", tmp_path("flip.bin"));
+        snprintf(bad, sizeof bad, "%s", test_tmp_path("flip.bin"));
         for (unsigned i = 0; i < h.n_sections; i++) {
             if (h.sec[i].bytes == 0) continue;
             char name[64];
@@ -676,11 +645,7 @@ static void test_verify_sections(void)
 int main(int argc, char **argv)
 {
     test_chdir_root(argv[0]);
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/lmprob-test-ngfmt-XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    if (test_tmpdir_make("test_ngfmt") < 0) return 1;
     RUN(test_format_float);
     RUN(test_trie_exact);
     RUN(test_trie_quantised);
@@ -690,8 +655,6 @@ int main(int argc, char **argv)
     RUN(test_arpa_counts_bounded);
     RUN(test_verify_sections);
     (void)argc;
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
+    test_tmpdir_remove();
     return TEST_SUMMARY();
 }

@@ -17,25 +17,6 @@
  * absolute covers that with room and still catches any wrong backoff (>= 0.1). */
 #define TOL 1e-6
 
-static char tmpdir[256];
-
-static const char *tmp_path(const char *name)
-{
-    static char buf[4][512];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) return;
-    fputs(text, f);
-    fclose(f);
-}
-
 static lmp_ngram *load(const char *path)
 {
     lmp_error err = {0};
@@ -175,8 +156,8 @@ static void test_text_scoring(void)
     CHECK(m != NULL);
     if (!m) return;
     const char *text = "a b c\n\tb  a \r\na zzz b\n";
-    const char *path = tmp_path("text.txt");
-    write_file(path, text);
+    const char *path = test_tmp_path("text.txt");
+    test_write_text(path, text);
     lmp_ngram_stats s, s2 = {0};
     collect c = {0}, c2 = {0};
     lmp_ngram_callbacks cb = {on_tok, on_sent, NULL, &c}, cb2 = {on_tok, on_sent, NULL, &c2};
@@ -214,7 +195,7 @@ static void test_text_scoring(void)
         CHECK_INT(c2.len[i], c.len[i]);
     }
     /* A last line without a newline is scored; its bytes are what the file has. */
-    write_file(path, "a b c\nb a");
+    test_write_text(path, "a b c\nb a");
     CHECK(lmp_ngram_score_file(m, path, &s, NULL, &err) == LMP_OK);
     CHECK_INT(s.sentences, 2);
     CHECK_INT(s.bytes, 9);
@@ -239,7 +220,7 @@ static void test_text_scoring(void)
         CHECK_INT(sf.bytes, sizeof mixed - 1);
     }
     /* An empty line is "<s> </s>". */
-    write_file(path, "\n");
+    test_write_text(path, "\n");
     CHECK(lmp_ngram_score_file(m, path, &s, NULL, &err) == LMP_OK);
     CHECK_INT(s.tokens, 1);
     CHECK_ABS(s.log10_prob, -0.7 - 0.5, TOL);
@@ -257,7 +238,7 @@ static void test_text_scoring(void)
         }
         big[2 * nw] = '\n';
         big[2 * nw + 1] = 0;
-        write_file(path, big);
+        test_write_text(path, big);
         CHECK(lmp_ngram_score_file(m, path, &s, NULL, &err) == LMP_OK);
         double want = 0;
         lmp_ngram_state a, b;
@@ -286,7 +267,7 @@ static void test_round_trip(void)
     CHECK(m != NULL);
     if (!m) return;
     lmp_error err = {0};
-    const char *bin = tmp_path("tiny.bin"), *arpa = tmp_path("tiny2.arpa"), *arpa2 = tmp_path("tiny3.arpa");
+    const char *bin = test_tmp_path("tiny.bin"), *arpa = test_tmp_path("tiny2.arpa"), *arpa2 = test_tmp_path("tiny3.arpa");
     CHECK(lmp_ngram_write_binary(m, bin, &err) == LMP_OK);
     CHECK(lmp_ngram_is_binary_file(bin) == 1);
     CHECK(lmp_ngram_is_binary_file(FIX "tiny.arpa") == 0);
@@ -370,7 +351,7 @@ static void test_pruned_blanks(void)
     lmp_ngram_get_info(m, &info);
     CHECK_INT(info.counts[2], 2);
     lmp_error err = {0};
-    const char *bin = tmp_path("pruned.bin"), *arpa = tmp_path("pruned2.arpa");
+    const char *bin = test_tmp_path("pruned.bin"), *arpa = test_tmp_path("pruned2.arpa");
     CHECK(lmp_ngram_write_binary(m, bin, &err) == LMP_OK);
     CHECK(lmp_ngram_write_arpa(m, arpa, NULL, &err) == LMP_OK);
     lmp_ngram *b = load(bin), *c = load(arpa);
@@ -395,8 +376,8 @@ static void test_pruned_blanks(void)
 /* Each bad file -> the expected status and a message naming file and line. */
 static void expect_error(const char *name, const char *text, lmp_status want, const char *needle)
 {
-    const char *path = tmp_path(name);
-    write_file(path, text);
+    const char *path = test_tmp_path(name);
+    test_write_text(path, text);
     lmp_error err = {0};
     lmp_ngram *m = NULL;
     lmp_status st = lmp_ngram_load(path, NULL, NULL, &m, &err);
@@ -451,7 +432,7 @@ static void test_arpa_errors(void)
     /* A missing file: LMP_EIO naming it. */
     lmp_error err = {0};
     lmp_ngram *m = NULL;
-    CHECK(lmp_ngram_load(tmp_path("nope.arpa"), NULL, NULL, &m, &err) == LMP_EIO);
+    CHECK(lmp_ngram_load(test_tmp_path("nope.arpa"), NULL, NULL, &m, &err) == LMP_EIO);
     CHECK(strstr(err.msg, "nope.arpa") != NULL);
 }
 
@@ -464,7 +445,7 @@ static void test_gzip(void)
     char buf[4096];
     size_t n = fread(buf, 1, sizeof buf, f);
     fclose(f);
-    const char *gz = tmp_path("tiny.arpa.gz");
+    const char *gz = test_tmp_path("tiny.arpa.gz");
     gzFile g = gzopen(gz, "wb");
     CHECK(g != NULL);
     if (!g) return;
@@ -479,7 +460,7 @@ static void test_gzip(void)
     char z[4096];
     size_t zn = in ? fread(z, 1, sizeof z, in) : 0;
     if (in) fclose(in);
-    const char *cut = tmp_path("cut.arpa.gz");
+    const char *cut = test_tmp_path("cut.arpa.gz");
     FILE *out = fopen(cut, "wb");
     if (out) {
         fwrite(z, 1, zn / 2, out);
@@ -555,12 +536,12 @@ static void test_binary_errors(void)
     CHECK(m != NULL);
     if (!m) return;
     lmp_error err = {0};
-    const char *bin = tmp_path("e.bin");
+    const char *bin = test_tmp_path("e.bin");
     CHECK(lmp_ngram_write_binary(m, bin, &err) == LMP_OK);
     lmp_ngram_free(m);
     long n = file_size(bin);
     CHECK(n > 4096);
-    const char *bad = tmp_path("bad.bin");
+    const char *bad = test_tmp_path("bad.bin");
     struct {
         long keep, at;
         unsigned char val;
@@ -640,10 +621,7 @@ int main(int argc, char **argv)
 {
     test_chdir_root(argv[0]);
     (void)argc;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/lmp_test_ngram.%ld", (long)getpid());
-    char cmd[320];
-    snprintf(cmd, sizeof cmd, "mkdir -p %s", tmpdir);
-    if (system(cmd) != 0) return 1;
+    if (test_tmpdir_make("test_ngram") < 0) return 1;
     RUN(test_tiny_load);
     RUN(test_tiny_scores);
     RUN(test_text_scoring);
@@ -654,7 +632,6 @@ int main(int argc, char **argv)
     RUN(test_gzip);
     RUN(test_binary_errors);
     RUN(test_padded_hash);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
+    test_tmpdir_remove();
     return TEST_SUMMARY();
 }

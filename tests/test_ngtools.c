@@ -15,31 +15,12 @@
 #include "lmprob/ngram_train.h"
 #include "test.h"
 
-static char tmpdir[256];
-
-static const char *tmp(const char *name)
-{
-    static char buf[4][512];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) return;
-    fputs(text, f);
-    fclose(f);
-}
-
 static lmp_ngram *load_text(const char *name, const char *text)
 {
-    write_file(tmp(name), text);
+    test_write_text(test_tmp_path(name), text);
     lmp_error err = {0};
     lmp_ngram *m = NULL;
-    if (lmp_ngram_load(tmp(name), NULL, NULL, &m, &err)) fprintf(stderr, "  load %s: %s\n", name, err.msg);
+    if (lmp_ngram_load(test_tmp_path(name), NULL, NULL, &m, &err)) fprintf(stderr, "  load %s: %s\n", name, err.msg);
     return m;
 }
 
@@ -48,7 +29,7 @@ static lmp_ngram *reload(const lmp_train_model *t, const char *name)
 {
     lmp_error err = {0};
     lmp_ngram *m = NULL;
-    if (lmp_train_write_arpa(t, tmp(name), &err) || lmp_ngram_load(tmp(name), NULL, NULL, &m, &err))
+    if (lmp_train_write_arpa(t, test_tmp_path(name), &err) || lmp_ngram_load(test_tmp_path(name), NULL, NULL, &m, &err))
         fprintf(stderr, "  reload %s: %s\n", name, err.msg);
     return m;
 }
@@ -78,12 +59,12 @@ static void test_em_known_answer(void)
     lmp_ngram *a = load_text("a.arpa", UNI_A), *b = load_text("b.arpa", UNI_B);
     CHECK(a && b);
     if (!a || !b) return;
-    write_file(tmp("held.txt"), "x y x y\nx x y\ny x\n");
+    test_write_text(test_tmp_path("held.txt"), "x y x y\nx x y\ny x\n");
     const lmp_ngram *g[2] = {a, b};
     double w[2] = {0.5, 0.5};
     lmp_ngram_mix_em_info info;
     lmp_error err = {0};
-    CHECK_INT(lmp_ngram_mix_em(g, 2, tmp("held.txt"), w, 1e-12, 100000, &info, &err), LMP_OK);
+    CHECK_INT(lmp_ngram_mix_em(g, 2, test_tmp_path("held.txt"), w, 1e-12, 100000, &info, &err), LMP_OK);
     /* EM converges linearly; at tol 1e-12 the weights are within ~1e-9 of the optimum
      * (the ARPA's 8-digit log10 .5 and .25 move it by ~1e-8) */
     CHECK_ABS(w[0], 2.0 / 3.0, 1e-7);
@@ -95,12 +76,12 @@ static void test_em_known_answer(void)
     CHECK_ABS(info.log10_prob, want, 1e-6);
     /* another start, same answer */
     w[0] = 0.05, w[1] = 0.95;
-    CHECK_INT(lmp_ngram_mix_em(g, 2, tmp("held.txt"), w, 1e-12, 100000, &info, &err), LMP_OK);
+    CHECK_INT(lmp_ngram_mix_em(g, 2, test_tmp_path("held.txt"), w, 1e-12, 100000, &info, &err), LMP_OK);
     CHECK_ABS(w[0], 2.0 / 3.0, 1e-7);
     /* only x's: l = 1 is the maximum, EM heads there */
-    write_file(tmp("xonly.txt"), "x x x\n");
+    test_write_text(test_tmp_path("xonly.txt"), "x x x\n");
     w[0] = w[1] = 0.5;
-    CHECK_INT(lmp_ngram_mix_em(g, 2, tmp("xonly.txt"), w, 1e-9, 1000000, &info, &err), LMP_OK);
+    CHECK_INT(lmp_ngram_mix_em(g, 2, test_tmp_path("xonly.txt"), w, 1e-9, 1000000, &info, &err), LMP_OK);
     CHECK(w[0] > 0.999);
     /* the merged unigram model holds the exact mixture */
     w[0] = 2.0 / 3.0, w[1] = 1.0 / 3.0;
@@ -113,11 +94,11 @@ static void test_em_known_answer(void)
     lmp_train_model_free(mm);
     /* bad arguments */
     double bad[2] = {0.7, 0.7};
-    CHECK_INT(lmp_ngram_mix_em(g, 2, tmp("held.txt"), bad, 1e-9, 10, &info, &err), LMP_EINVAL);
+    CHECK_INT(lmp_ngram_mix_em(g, 2, test_tmp_path("held.txt"), bad, 1e-9, 10, &info, &err), LMP_EINVAL);
     CHECK(strstr(err.msg, "sum to") != NULL);
     double zero[2] = {1.0, 0.0};
-    CHECK_INT(lmp_ngram_mix_em(g, 2, tmp("held.txt"), zero, 1e-9, 10, &info, &err), LMP_EINVAL);
-    CHECK_INT(lmp_ngram_mix_em(g, 2, tmp("missing.txt"), w, 1e-9, 10, &info, &err), LMP_EIO);
+    CHECK_INT(lmp_ngram_mix_em(g, 2, test_tmp_path("held.txt"), zero, 1e-9, 10, &info, &err), LMP_EINVAL);
+    CHECK_INT(lmp_ngram_mix_em(g, 2, test_tmp_path("missing.txt"), w, 1e-9, 10, &info, &err), LMP_EIO);
     CHECK(strstr(err.msg, "missing.txt") != NULL);
     lmp_ngram_free(a);
     lmp_ngram_free(b);
@@ -130,13 +111,13 @@ static const char *TEXT_B = "a dog ran\nthe dog ate the bone\na bone on the mat\
 
 static lmp_ngram *train_model(const char *name, const char *text, unsigned order)
 {
-    write_file(tmp(name), text);
+    test_write_text(test_tmp_path(name), text);
     lmp_train_params p = lmp_train_params_default();
     p.order = order;
     p.estimator = LMP_EST_WB; /* any estimator with backoffs; no discounts to estimate on tiny data */
     lmp_train_model *t = NULL;
     lmp_error err = {0};
-    if (lmp_train_model_load(tmp(name), &p, &t, &err)) {
+    if (lmp_train_model_load(test_tmp_path(name), &p, &t, &err)) {
         fprintf(stderr, "  train %s: %s\n", name, err.msg);
         return NULL;
     }
@@ -210,17 +191,17 @@ static void test_merge(void)
     lmp_train_model_free(t);
     CHECK(m != NULL);
     if (!m) return;
-    write_file(tmp("eval.txt"), "the cat ran on the mat\na dog sat on a bone\nthe cat\n");
+    test_write_text(test_tmp_path("eval.txt"), "the cat ran on the mat\na dog sat on a bone\nthe cat\n");
     lmp_ngram_stats sa, sm, sf;
-    CHECK_INT(lmp_ngram_score_file(a, tmp("eval.txt"), &sa, NULL, &err), LMP_OK);
-    CHECK_INT(lmp_ngram_score_file(m, tmp("eval.txt"), &sm, NULL, &err), LMP_OK);
-    CHECK_INT(lmp_ngram_mix_score_file(g, w10, 2, tmp("eval.txt"), &sf, &err), LMP_OK);
+    CHECK_INT(lmp_ngram_score_file(a, test_tmp_path("eval.txt"), &sa, NULL, &err), LMP_OK);
+    CHECK_INT(lmp_ngram_score_file(m, test_tmp_path("eval.txt"), &sm, NULL, &err), LMP_OK);
+    CHECK_INT(lmp_ngram_mix_score_file(g, w10, 2, test_tmp_path("eval.txt"), &sf, &err), LMP_OK);
     /* words of B only ("bone") get 0 from A: -inf under A's mixture; A itself scores them as <unk> */
     CHECK(isinf(sf.log10_prob));
-    write_file(tmp("eval2.txt"), "the cat ran on the mat\na dog sat on a mat\nthe cat\n");
-    CHECK_INT(lmp_ngram_score_file(a, tmp("eval2.txt"), &sa, NULL, &err), LMP_OK);
-    CHECK_INT(lmp_ngram_score_file(m, tmp("eval2.txt"), &sm, NULL, &err), LMP_OK);
-    CHECK_INT(lmp_ngram_mix_score_file(g, w10, 2, tmp("eval2.txt"), &sf, &err), LMP_OK);
+    test_write_text(test_tmp_path("eval2.txt"), "the cat ran on the mat\na dog sat on a mat\nthe cat\n");
+    CHECK_INT(lmp_ngram_score_file(a, test_tmp_path("eval2.txt"), &sa, NULL, &err), LMP_OK);
+    CHECK_INT(lmp_ngram_score_file(m, test_tmp_path("eval2.txt"), &sm, NULL, &err), LMP_OK);
+    CHECK_INT(lmp_ngram_mix_score_file(g, w10, 2, test_tmp_path("eval2.txt"), &sf, &err), LMP_OK);
     CHECK_ABS(sm.log10_prob, sa.log10_prob, 1e-5);
     CHECK_ABS(sf.log10_prob, sa.log10_prob, 1e-5);
     CHECK_INT(sf.tokens, sa.tokens);
@@ -351,8 +332,8 @@ static void test_filter(void)
     lmp_error err = {0};
     lmp_train_model *t = NULL;
     /* vocabulary: the, cat, sat, mat (any layout) */
-    write_file(tmp("v.txt"), "the cat\nsat   mat\n");
-    CHECK_INT(lmp_train_model_create_filtered(g, tmp("v.txt"), LMP_FILTER_VOCAB, &t, &err), LMP_OK);
+    test_write_text(test_tmp_path("v.txt"), "the cat\nsat   mat\n");
+    CHECK_INT(lmp_train_model_create_filtered(g, test_tmp_path("v.txt"), LMP_FILTER_VOCAB, &t, &err), LMP_OK);
     lmp_train_info info;
     lmp_train_get_info(t, &info);
     CHECK_INT(info.counts[1], 7); /* <unk> <s> </s> + 4 */
@@ -367,17 +348,17 @@ static void test_filter(void)
     CHECK(f != NULL);
     if (!f) return;
     /* sentences of vocabulary words score as under the full model */
-    write_file(tmp("in.txt"), "the cat sat\nthe mat\ncat mat the sat\n");
+    test_write_text(test_tmp_path("in.txt"), "the cat sat\nthe mat\ncat mat the sat\n");
     lmp_ngram_stats s0, s1;
-    CHECK_INT(lmp_ngram_score_file(g, tmp("in.txt"), &s0, NULL, &err), LMP_OK);
-    CHECK_INT(lmp_ngram_score_file(f, tmp("in.txt"), &s1, NULL, &err), LMP_OK);
+    CHECK_INT(lmp_ngram_score_file(g, test_tmp_path("in.txt"), &s0, NULL, &err), LMP_OK);
+    CHECK_INT(lmp_ngram_score_file(f, test_tmp_path("in.txt"), &s1, NULL, &err), LMP_OK);
     /* the same floats (the writer prints each as the shortest decimal that reads back as it) */
     CHECK_ABS(s1.log10_prob, s0.log10_prob, 0.0);
     CHECK(s1.log10_prob != 0);
     lmp_ngram_free(f);
     /* union: "on the mat" and "a cat": "the cat" holds words of two lines only: dropped */
-    write_file(tmp("u.txt"), "on the mat\na cat\n");
-    CHECK_INT(lmp_train_model_create_filtered(g, tmp("u.txt"), LMP_FILTER_UNION, &t, &err), LMP_OK);
+    test_write_text(test_tmp_path("u.txt"), "on the mat\na cat\n");
+    CHECK_INT(lmp_train_model_create_filtered(g, test_tmp_path("u.txt"), LMP_FILTER_UNION, &t, &err), LMP_OK);
     const char *onm[3] = {"on", "the", "mat"}, *ac[2] = {"a", "cat"}, *cat[1] = {"cat"};
     CHECK(lmp_train_lookup(t, onm, 3, &lp, &lb) == 0);
     CHECK(lmp_train_lookup(t, ac, 2, &lp, &lb) == 0);
@@ -406,10 +387,10 @@ static void test_filter(void)
         lmp_ngram_free(u);
     }
     /* errors */
-    CHECK_INT(lmp_train_model_create_filtered(g, tmp("nope.txt"), LMP_FILTER_VOCAB, &t, &err), LMP_EIO);
+    CHECK_INT(lmp_train_model_create_filtered(g, test_tmp_path("nope.txt"), LMP_FILTER_VOCAB, &t, &err), LMP_EIO);
     CHECK(t == NULL);
     CHECK(strstr(err.msg, "nope.txt") != NULL);
-    CHECK_INT(lmp_train_model_create_filtered(g, tmp("v.txt"), (lmp_ngram_filter_mode)7, &t, &err), LMP_EINVAL);
+    CHECK_INT(lmp_train_model_create_filtered(g, test_tmp_path("v.txt"), (lmp_ngram_filter_mode)7, &t, &err), LMP_EINVAL);
     lmp_ngram_free(g);
 }
 
@@ -436,17 +417,13 @@ int main(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/lmp_test_ngtools.%ld", (long)getpid());
-    char cmd[320];
-    snprintf(cmd, sizeof cmd, "mkdir -p %s", tmpdir);
-    if (system(cmd) != 0) return 1;
+    if (test_tmpdir_make("test_ngtools") < 0) return 1;
     RUN(test_get_ngrams);
     RUN(test_em_known_answer);
     RUN(test_merge);
     RUN(test_prune_hand);
     RUN(test_prune_trigram);
     RUN(test_filter);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
+    test_tmpdir_remove();
     return TEST_SUMMARY();
 }

@@ -33,37 +33,8 @@
 
 static lmp_tokenizer *tok;
 static const char *vocab_dir;
-static char tmpdir[256];
 
 /* ---- helpers ----------------------------------------------------------------------- */
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    if (b) {
-        b[n] = '\0';
-        *len = (size_t)n;
-    }
-    return b;
-}
-
-static int spit(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) return -1;
-    size_t w = fwrite(data, 1, len, f);
-    return fclose(f) == 0 && w == len ? 0 : -1;
-}
 
 static size_t unhex(const char *h, unsigned char *out)
 {
@@ -112,7 +83,7 @@ static int json_ids(const lmp_json_value *v, lmp_token_id *out, size_t cap, size
 static void test_reference_cases(void)
 {
     size_t len;
-    char *text = slurp("../shared/gpt2/tokenizer_cases.json", &len);
+    char *text = test_read_file("../shared/gpt2/tokenizer_cases.json", &len);
     CHECK_MSG(text != NULL, "../shared/gpt2/tokenizer_cases.json not found");
     if (!text) return;
     lmp_error jerr;
@@ -257,7 +228,7 @@ static void check_same_encoding(const char *path, const char *what)
     CHECK_INT(lmp_tokenizer_vocab_size(other), 50257);
     CHECK_INT(lmp_tokenizer_eot(other), 50256);
     size_t len;
-    char *text = slurp("../shared/data/tinyshakespeare/input.txt", &len);
+    char *text = test_read_file("../shared/data/tinyshakespeare/input.txt", &len);
     CHECK(text != NULL);
     if (text) {
         size_t na, nb;
@@ -278,7 +249,7 @@ static void test_formats(void)
 {
     char path[512];
     /* A tiktoken rank file: base64 of each token's bytes and its rank (= id). */
-    snprintf(path, sizeof path, "%s/r50k.tiktoken", tmpdir);
+    snprintf(path, sizeof path, "%s/r50k.tiktoken", test_tmpdir);
     FILE *f = fopen(path, "w");
     CHECK(f != NULL);
     if (!f) return;
@@ -299,7 +270,7 @@ static void test_formats(void)
     /* A Hugging Face folder: vocab.json in reverse id order (raw UTF-8, as HF
      * writes it), merges.txt = vocab.bpe. */
     char dir[512];
-    snprintf(dir, sizeof dir, "%s/hf", tmpdir);
+    snprintf(dir, sizeof dir, "%s/hf", test_tmpdir);
     mkdir(dir, 0755);
     snprintf(path, sizeof path, "%s/vocab.json", dir);
     f = fopen(path, "w");
@@ -320,8 +291,8 @@ static void test_formats(void)
     snprintf(src, sizeof src, "%s/vocab.bpe", vocab_dir);
     snprintf(dst, sizeof dst, "%s/merges.txt", dir);
     size_t ml;
-    char *merges = slurp(src, &ml);
-    CHECK(merges && spit(dst, merges, ml) == 0);
+    char *merges = test_read_file(src, &ml);
+    CHECK(merges && test_write_file(dst, merges, ml) == 0);
     free(merges);
     check_same_encoding(dir, "Hugging Face folder");
 }
@@ -331,7 +302,7 @@ static void test_formats(void)
 static void test_tinyshakespeare(void)
 {
     size_t len, n;
-    char *text = slurp("../shared/data/tinyshakespeare/input.txt", &len);
+    char *text = test_read_file("../shared/data/tinyshakespeare/input.txt", &len);
     CHECK(text != NULL);
     if (!text) return;
     lmp_token_id *ids = encode(text, len, 0, &n);
@@ -792,14 +763,14 @@ static void bad_vocab(const char *label, const char *enc_from, const char *enc_t
 {
     char dir[512], p[600];
     static int k;
-    snprintf(dir, sizeof dir, "%s/bad%d", tmpdir, k++);
+    snprintf(dir, sizeof dir, "%s/bad%d", test_tmpdir, k++);
     mkdir(dir, 0755);
     const char *names[2] = {"encoder.json", "vocab.bpe"};
     const char *from[2] = {enc_from, bpe_from}, *to[2] = {enc_to, bpe_to};
     for (int i = 0; i < 2; i++) {
         snprintf(p, sizeof p, "%s/%s", vocab_dir, names[i]);
         size_t len;
-        char *d = slurp(p, &len);
+        char *d = test_read_file(p, &len);
         if (!d) return;
         size_t outlen = len;
         char *o = d;
@@ -819,7 +790,7 @@ static void bad_vocab(const char *label, const char *enc_from, const char *enc_t
         }
         if (i == 0 && enc_cut) outlen = enc_cut;
         snprintf(p, sizeof p, "%s/%s", dir, names[i]);
-        spit(p, o, outlen);
+        test_write_file(p, o, outlen);
         if (o != d) free(o);
         free(d);
     }
@@ -837,8 +808,8 @@ static void bad_vocab(const char *label, const char *enc_from, const char *enc_t
 static void bad_ranks(const char *label, const char *content, const char *needle1, const char *needle2)
 {
     char p[600];
-    snprintf(p, sizeof p, "%s/bad.tiktoken", tmpdir);
-    spit(p, content, strlen(content));
+    snprintf(p, sizeof p, "%s/bad.tiktoken", test_tmpdir);
+    test_write_file(p, content, strlen(content));
     lmp_tokenizer *t = NULL;
     lmp_error err;
     lmp_status st = lmp_tokenizer_load(p, &t, &err);
@@ -880,12 +851,12 @@ static void test_bad_vocabularies(void)
     char p[600];
     lmp_tokenizer *t = NULL;
     lmp_error err;
-    snprintf(p, sizeof p, "%s/empty_dir", tmpdir);
+    snprintf(p, sizeof p, "%s/empty_dir", test_tmpdir);
     mkdir(p, 0755);
     CHECK(lmp_tokenizer_load(p, &t, &err) == LMP_EIO && t == NULL && strstr(err.msg, "encoder.json + vocab.bpe"));
-    snprintf(p, sizeof p, "%s/bad0/vocab.bpe", tmpdir);
+    snprintf(p, sizeof p, "%s/bad0/vocab.bpe", test_tmpdir);
     unlink(p);
-    snprintf(p, sizeof p, "%s/bad0", tmpdir);
+    snprintf(p, sizeof p, "%s/bad0", test_tmpdir);
     CHECK(lmp_tokenizer_load(p, &t, &err) == LMP_EIO && strstr(err.msg, "vocab.bpe: cannot open"));
     CHECK(lmp_tokenizer_load("/nonexistent/vocab", &t, &err) == LMP_EIO && strstr(err.msg, "/nonexistent/vocab"));
     CHECK(lmp_tokenizer_load(NULL, &t, &err) == LMP_EINVAL);
@@ -905,7 +876,7 @@ static void test_bad_vocabularies(void)
 static void test_damaged_vocabularies(void)
 {
     char dir[512], ej[600], vb[600];
-    snprintf(dir, sizeof dir, "%s/fuzz", tmpdir);
+    snprintf(dir, sizeof dir, "%s/fuzz", test_tmpdir);
     mkdir(dir, 0755);
     snprintf(ej, sizeof ej, "%s/encoder.json", dir);
     snprintf(vb, sizeof vb, "%s/vocab.bpe", dir);
@@ -931,7 +902,7 @@ static void test_damaged_vocabularies(void)
     if (f) fclose(f);
     lmp_tokenizer *t = NULL;
     lmp_error err;
-    CHECK(spit(ej, enc, el) == 0 && spit(vb, bpe, bl) == 0);
+    CHECK(test_write_file(ej, enc, el) == 0 && test_write_file(vb, bpe, bl) == 0);
     CHECK_MSG(lmp_tokenizer_load(dir, &t, &err) == LMP_OK, "%s", err.msg);
     CHECK_INT(lmp_tokenizer_vocab_size(t), 296);
     lmp_tokenizer_free(t);
@@ -954,8 +925,8 @@ static void test_damaged_vocabularies(void)
             default: d[at] = "\"\\{}:, \n0u"[lmp_rng_below(&rng, 10)]; break; /* a syntax byte */
             }
         }
-        spit(ej, e2, e2l);
-        spit(vb, b2, b2l);
+        test_write_file(ej, e2, e2l);
+        test_write_file(vb, b2, b2l);
         lmp_error_clear(&err);
         lmp_status st = lmp_tokenizer_load(dir, &t, &err);
         if (st == LMP_OK) {
@@ -1037,11 +1008,7 @@ int main(int argc, char **argv)
         test_failed_++;
         return TEST_SUMMARY();
     }
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/lmprob_test_tokenizer.XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        fprintf(stderr, "FAIL: mkdtemp\n");
-        return 1;
-    }
+    if (test_tmpdir_make("test_tokenizer") < 0) return 1;
     RUN(test_huge_round);
     RUN(test_vocabulary);
     RUN(test_reference_cases);
@@ -1055,8 +1022,6 @@ int main(int argc, char **argv)
     RUN(test_bad_vocabularies);
     RUN(test_damaged_vocabularies);
     lmp_tokenizer_free(tok);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0) fprintf(stderr, "note: could not remove %s\n", tmpdir);
+    test_tmpdir_remove();
     return TEST_SUMMARY();
 }

@@ -1,61 +1,15 @@
-/* The tokenizer allocates nothing per token (include/lmprob/tokenizer.h):
- * malloc, calloc and realloc are counted here (this program's definitions
- * take precedence over libc's and forward to glibc's __libc_* entry points),
- * and encoding 1 MB or 9 MB must take the same handful of allocations:
- * scratch for pieces longer than the stack buffers, grown geometrically, and
- * (into a growing buffer) the buffer's own doublings.
- *
- * Under AddressSanitizer or ThreadSanitizer the allocator belongs to the
- * sanitizer: the counts are not taken, the same calls still run (so the
- * sanitizer checks them). */
-#include <stdatomic.h>
+/* The tokenizer allocates nothing per token (include/lmprob/tokenizer.h),
+ * counted by tests/alloc_count.h (aligned_alloc too: token buffers of 2 MiB
+ * and more start on a huge page): encoding 1 MB or 9 MB must take the same
+ * handful of allocations: scratch for pieces longer than the stack buffers,
+ * grown geometrically, and (into a growing buffer) the buffer's own doublings. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lmprob/tokenizer.h"
+#include "alloc_count.h"
 #include "test.h"
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define COUNTING 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define COUNTING 0
-#endif
-#endif
-#ifndef COUNTING
-#define COUNTING 1
-#endif
-
-/* atomic: worker threads (the GPT-2 pool, the encoder's chunks) may allocate too */
-static atomic_size_t n_alloc;
-
-#if COUNTING
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t n);
-void *malloc(size_t n)
-{
-    n_alloc++;
-    return __libc_malloc(n);
-}
-void *calloc(size_t n, size_t size)
-{
-    n_alloc++;
-    return __libc_calloc(n, size);
-}
-void *realloc(void *p, size_t n)
-{
-    n_alloc++;
-    return __libc_realloc(p, n);
-}
-extern void *__libc_memalign(size_t align, size_t n);
-void *aligned_alloc(size_t align, size_t n) /* token buffers of 2 MiB and more start on a huge page */
-{
-    n_alloc++;
-    return __libc_memalign(align, n);
-}
-#endif
 
 static lmp_tokenizer *tok;
 static char *text;

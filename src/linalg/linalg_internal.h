@@ -4,10 +4,18 @@
 
 #include <stddef.h>
 
+#include "lmprob/core.h"
+
 /* QR-solve the m x n least-squares system held in a (row-major, long double,
  * overwritten) with right-hand side b (overwritten); x gets n values. Column k
  * is declared dependent when |R_kk| <= rtol * max_j ||A_j||. Returns -1 - k for
  * the first dependent column k, or 0. */
 int lmp_linalg_qr_solve_ld_(long double *a, size_t m, size_t n, long double *b, long double *x, long double rtol);
+
+/* The shared checks of the least-squares solvers (qr.c, svd.c): A is m x n with m >= n >= 1,
+ * A and b finite. And of the polynomial fits (poly.c, svd.c): deg <= LMP_LINALG_POLY_MAX_DEGREE
+ * and n > deg points. LMP_OK, or the status with err set naming the value. */
+lmp_status lmp_linalg_check_lstsq_(const double *A, size_t m, size_t n, const double *b, lmp_error *err);
+lmp_status lmp_linalg_check_degree_(size_t deg, size_t n, lmp_error *err);
 
 #endif

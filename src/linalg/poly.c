@@ -19,8 +19,7 @@ static long double to_t(const lmp_linalg_poly *p, double x)
     return (2.0L * x - ((long double)p->lo + p->hi)) / ((long double)p->hi - p->lo);
 }
 
-lmp_status lmp_linalg_poly_fit(const double *x, const double *y, size_t n, size_t deg, lmp_linalg_poly *fit,
-                               lmp_error *err)
+lmp_status lmp_linalg_check_degree_(size_t deg, size_t n, lmp_error *err)
 {
     if (deg > LMP_LINALG_POLY_MAX_DEGREE)
         return lmp_error_set(err, LMP_EUNSUPPORTED, "degree = %zu: expected a degree <= %d", deg,
@@ -28,6 +27,14 @@ lmp_status lmp_linalg_poly_fit(const double *x, const double *y, size_t n, size_
     if (deg >= n)
         return lmp_error_set(err, LMP_EINVAL, "degree = %zu with %zu point(s): degree %zu needs at least %zu points",
                              deg, n, deg, deg + 1);
+    return LMP_OK;
+}
+
+lmp_status lmp_linalg_poly_fit(const double *x, const double *y, size_t n, size_t deg, lmp_linalg_poly *fit,
+                               lmp_error *err)
+{
+    lmp_status st = lmp_linalg_check_degree_(deg, n, err);
+    if (st) return st;
     double lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(x[i])) return lmp_error_set(err, LMP_EINVAL, "x[%zu] = %g: expected a finite number", i, x[i]);

@@ -51,7 +51,7 @@ int lmp_linalg_qr_solve_ld_(long double *a, size_t m, size_t n, long double *b, 
     return 0;
 }
 
-lmp_status lmp_linalg_lstsq(const double *A, size_t m, size_t n, const double *b, double *x, lmp_error *err)
+lmp_status lmp_linalg_check_lstsq_(const double *A, size_t m, size_t n, const double *b, lmp_error *err)
 {
     if (n == 0 || m < n)
         return lmp_error_set(err, LMP_EINVAL, "A is %zu x %zu: expected at least as many rows as columns (>= 1)",
@@ -61,6 +61,13 @@ lmp_status lmp_linalg_lstsq(const double *A, size_t m, size_t n, const double *b
             return lmp_error_set(err, LMP_EINVAL, "A[%zu][%zu] = %g: expected a finite number", i / n, i % n, A[i]);
     for (size_t i = 0; i < m; i++)
         if (!isfinite(b[i])) return lmp_error_set(err, LMP_EINVAL, "b[%zu] = %g: expected a finite number", i, b[i]);
+    return LMP_OK;
+}
+
+lmp_status lmp_linalg_lstsq(const double *A, size_t m, size_t n, const double *b, double *x, lmp_error *err)
+{
+    lmp_status st = lmp_linalg_check_lstsq_(A, m, n, b, err);
+    if (st) return st;
     long double *a = malloc((m * n + m + n) * sizeof *a);
     if (!a) return lmp_error_set(err, LMP_ENOMEM, "out of memory for a %zu x %zu least-squares problem", m, n);
     long double *bb = a + m * n, *xx = bb + m;

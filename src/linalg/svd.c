@@ -8,19 +8,14 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "linalg_internal.h"
 #include "lmprob/linalg.h"
 
 lmp_status lmp_linalg_lstsq_svd(const double *A, size_t m, size_t n, const double *b, double rcond, double *x,
                                 size_t *rank, lmp_error *err)
 {
-    if (n == 0 || m < n)
-        return lmp_error_set(err, LMP_EINVAL, "A is %zu x %zu: expected at least as many rows as columns (>= 1)",
-                             m, n);
-    for (size_t i = 0; i < m * n; i++)
-        if (!isfinite(A[i]))
-            return lmp_error_set(err, LMP_EINVAL, "A[%zu][%zu] = %g: expected a finite number", i / n, i % n, A[i]);
-    for (size_t i = 0; i < m; i++)
-        if (!isfinite(b[i])) return lmp_error_set(err, LMP_EINVAL, "b[%zu] = %g: expected a finite number", i, b[i]);
+    lmp_status st = lmp_linalg_check_lstsq_(A, m, n, b, err);
+    if (st) return st;
     if (!(rcond > 0)) rcond = (double)m * DBL_EPSILON;  /* numpy's default for polyfit: len(x) * eps */
     long double *u = malloc((m * n + n * n + n) * sizeof *u);
     if (!u) return lmp_error_set(err, LMP_ENOMEM, "out of memory for a %zu x %zu SVD", m, n);
@@ -92,12 +87,8 @@ lmp_status lmp_linalg_lstsq_svd(const double *A, size_t m, size_t n, const doubl
 lmp_status lmp_linalg_polyfit_numpy(const double *x, const double *y, size_t n, size_t deg, double *coef,
                                     size_t *rank, lmp_error *err)
 {
-    if (deg > LMP_LINALG_POLY_MAX_DEGREE)
-        return lmp_error_set(err, LMP_EUNSUPPORTED, "degree = %zu: expected a degree <= %d", deg,
-                             LMP_LINALG_POLY_MAX_DEGREE);
-    if (deg >= n)
-        return lmp_error_set(err, LMP_EINVAL, "degree = %zu with %zu point(s): degree %zu needs at least %zu points",
-                             deg, n, deg, deg + 1);
+    lmp_status st = lmp_linalg_check_degree_(deg, n, err);
+    if (st) return st;
     size_t p = deg + 1;
     double *a = malloc(n * p * sizeof *a);
     if (!a) return lmp_error_set(err, LMP_ENOMEM, "out of memory for a %zu x %zu fit", n, p);
@@ -119,7 +110,7 @@ lmp_status lmp_linalg_polyfit_numpy(const double *x, const double *y, size_t n, 
         if (scale[j] == 0) scale[j] = 1;  /* an all-zero column stays zero and gets coefficient 0 */
         for (size_t i = 0; i < n; i++) a[i * p + j] /= scale[j];
     }
-    lmp_status st = lmp_linalg_lstsq_svd(a, n, p, y, (double)n * DBL_EPSILON, coef, rank, err);
+    st = lmp_linalg_lstsq_svd(a, n, p, y, (double)n * DBL_EPSILON, coef, rank, err);
     free(a);
     if (st) return st;
     for (size_t j = 0; j < p; j++) coef[j] /= scale[j];
