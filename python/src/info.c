@@ -156,6 +156,10 @@ static void lane_run(void *ctx, size_t k, int w)
 static int parse_axis(PyObject *axis, int ndim, int *out, int *flat)
 {
     *flat = 0;
+    if (!axis) { /* not given: the last */
+        *out = ndim - 1;
+        return 0;
+    }
     if (axis == Py_None) {
         *flat = 1;
         *out = 0;
@@ -184,7 +188,7 @@ static int get_base(PyObject *o, double *base)
     double b = PyFloat_AsDouble(o);
     if (b == -1.0 && PyErr_Occurred()) return -1;
     if (!(b > 0) || b == 1.0 || !isfinite(b)) {
-        PyErr_Format(PyExc_ValueError, "base = %g: expected a base > 0 and != 1 (2: bits, None: nats)", b);
+        lmpy_err(PyExc_ValueError, "base = %g: expected a base > 0 and != 1 (2: bits, None: nats)", b);
         return -1;
     }
     *base = b;
@@ -440,114 +444,101 @@ done:
 
 /* ---- the Python functions ------------------------------------------------------------------------ */
 
+/* The arguments are matched by lmpy_kw_parse (interned names, nothing formatted or
+ * allocated per call: a small call's fixed cost is most of its time), then converted here:
+ * base (None: nats), keepdims and distance (truth values). axis NULL: the last. eps: KL's
+ * smoothing (OP_KL_SMOOTH), converted by py_kl. */
+static PyObject *info_call(op_kind op, PyObject *x, PyObject *q, PyObject *base_o, PyObject *axis, PyObject *keep_o,
+                           double eps, PyObject *dist_o)
+{
+    double base = LMP_BASE_E;
+    if (base_o && get_base(base_o, &base) < 0) return NULL;
+    int keep = keep_o ? PyObject_IsTrue(keep_o) : 0;
+    if (keep < 0) return NULL;
+    if (dist_o) {
+        int d = PyObject_IsTrue(dist_o);
+        if (d < 0) return NULL;
+        if (d) op = OP_JS_DIST;
+    }
+    return reduce_or_map(op, x, q, axis, keep, base, eps);
+}
+
+/* One spec a function: its name, its arguments in order, how many may come by position and
+ * how many are required. */
+#define INFO_SPEC(fname, npos, nreq, ...)                                                 \
+    static const char *const names[] = {__VA_ARGS__, NULL};                              \
+    static PyObject *keys[sizeof names / sizeof names[0] - 1];                           \
+    static lmpy_kwspec spec = {fname, names, npos, nreq, keys};                          \
+    PyObject *v[sizeof names / sizeof names[0] - 1];                                     \
+    if (lmpy_kw_parse(&spec, args, kw, v) < 0) return NULL
+
 static PyObject *py_entropy(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwl[] = {"p", "base", "axis", "keepdims", NULL};
-    PyObject *p, *base_o = Py_None, *axis = NULL;
-    int keep = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O$Op:entropy", kwl, &p, &base_o, &axis, &keep)) return NULL;
-    double base;
-    if (get_base(base_o, &base) < 0) return NULL;
-    PyObject *ax = axis ? axis : PyLong_FromLong(-1);
-    PyObject *r = reduce_or_map(OP_ENTROPY, p, NULL, ax, keep, base, 0.0);
-    if (!axis) Py_DECREF(ax);
-    return r;
+    INFO_SPEC("entropy", 2, 1, "p", "base", "axis", "keepdims");
+    return info_call(OP_ENTROPY, v[0], NULL, v[1], v[2], v[3], 0.0, NULL);
 }
 
 static PyObject *py_entropy_of_logits(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kwl[] = {"logits", "base", "axis", "keepdims", NULL};
-    PyObject *p, *base_o = Py_None, *axis = NULL;
-    int keep = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O$Op:entropy_of_logits", kwl, &p, &base_o, &axis, &keep))
-        return NULL;
-    double base;
-    if (get_base(base_o, &base) < 0) return NULL;
-    PyObject *ax = axis ? axis : PyLong_FromLong(-1);
-    PyObject *r = reduce_or_map(OP_ENTROPY_LOGITS, p, NULL, ax, keep, base, 0.0);
-    if (!axis) Py_DECREF(ax);
-    return r;
+    INFO_SPEC("entropy_of_logits", 2, 1, "logits", "base", "axis", "keepdims");
+    return info_call(OP_ENTROPY_LOGITS, v[0], NULL, v[1], v[2], v[3], 0.0, NULL);
 }
 
-/* fmt: the argument format with the function's name, written out by each caller (nothing
- * formatted per call): "OO|O$OpO:kl", "OO|O$Opp:js", "OO|O$Op:cross_entropy" */
-static PyObject *binary(op_kind op, const char *fmt, PyObject *args, PyObject *kw)
+static PyObject *py_kl(PyObject *self, PyObject *args, PyObject *kw)
 {
-    static char *kwl_kl[] = {"p", "q", "base", "axis", "keepdims", "eps", NULL};
-    static char *kwl_js[] = {"p", "q", "base", "axis", "keepdims", "distance", NULL};
-    static char *kwl_ce[] = {"p", "q", "base", "axis", "keepdims", NULL};
-    PyObject *p, *q, *base_o = Py_None, *axis = NULL, *eps_o = Py_None;
-    int keep = 0, dist = 0;
-    int ok;
-    if (op == OP_KL)
-        ok = PyArg_ParseTupleAndKeywords(args, kw, fmt, kwl_kl, &p, &q, &base_o, &axis, &keep, &eps_o);
-    else if (op == OP_JS)
-        ok = PyArg_ParseTupleAndKeywords(args, kw, fmt, kwl_js, &p, &q, &base_o, &axis, &keep, &dist);
-    else
-        ok = PyArg_ParseTupleAndKeywords(args, kw, fmt, kwl_ce, &p, &q, &base_o, &axis, &keep);
-    if (!ok) return NULL;
-    double base, eps = 0.0;
-    if (get_base(base_o, &base) < 0) return NULL;
-    if (op == OP_KL && eps_o != Py_None) {
-        eps = PyFloat_AsDouble(eps_o);
-        if (eps == -1.0 && PyErr_Occurred()) return NULL;
+    (void)self;
+    INFO_SPEC("kl", 3, 2, "p", "q", "base", "axis", "keepdims", "eps");
+    double eps = 0.0;
+    if (v[5] && v[5] != Py_None) { /* the chapter's smoothed KL (eps = 1e-10) */
+        if (lmpy_kw_double(&spec, 5, v[5], &eps) < 0) return NULL;
         if (!(eps >= 0) || !isfinite(eps))
-            return PyErr_Format(PyExc_ValueError, "kl: eps = %g: expected eps >= 0 (the chapter's 1e-10)", eps);
-        op = OP_KL_SMOOTH;
+            return lmpy_err(PyExc_ValueError, "kl: eps = %g: expected eps >= 0 (the chapter's 1e-10)", eps);
     }
-    if (op == OP_JS && dist) op = OP_JS_DIST;
-    PyObject *ax = axis ? axis : PyLong_FromLong(-1);
-    PyObject *r = reduce_or_map(op, p, q, ax, keep, base, eps);
-    if (!axis) Py_DECREF(ax);
-    return r;
+    return info_call(v[5] && v[5] != Py_None ? OP_KL_SMOOTH : OP_KL, v[0], v[1], v[2], v[3], v[4], eps, NULL);
 }
 
-static PyObject *py_kl(PyObject *self, PyObject *args, PyObject *kw) { (void)self; return binary(OP_KL, "OO|O$OpO:kl", args, kw); }
-static PyObject *py_js(PyObject *self, PyObject *args, PyObject *kw) { (void)self; return binary(OP_JS, "OO|O$Opp:js", args, kw); }
+static PyObject *py_js(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    INFO_SPEC("js", 3, 2, "p", "q", "base", "axis", "keepdims", "distance");
+    return info_call(OP_JS, v[0], v[1], v[2], v[3], v[4], 0.0, v[5]);
+}
+
 static PyObject *py_ce(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    return binary(OP_CE, "OO|O$Op:cross_entropy", args, kw);
-}
-
-/* fmt: "O|O:name" for a map (x, axis), "O|O$p:name" for a reduction (x, axis, keepdims);
- * written out by each caller, so that a call formats nothing */
-static PyObject *unary(op_kind op, const char *fmt, PyObject *args, PyObject *kw)
-{
-    static char *kwl_r[] = {"x", "axis", "keepdims", NULL};
-    static char *kwl_m[] = {"x", "axis", NULL};
-    PyObject *x, *axis = NULL;
-    int keep = 0;
-    int ok = op_map(op) ? PyArg_ParseTupleAndKeywords(args, kw, fmt, kwl_m, &x, &axis)
-                        : PyArg_ParseTupleAndKeywords(args, kw, fmt, kwl_r, &x, &axis, &keep);
-    if (!ok) return NULL;
-    PyObject *ax = axis ? axis : PyLong_FromLong(-1);
-    PyObject *r = reduce_or_map(op, x, NULL, ax, keep, LMP_BASE_E, 0.0);
-    if (!axis) Py_DECREF(ax);
-    return r;
+    INFO_SPEC("cross_entropy", 3, 2, "p", "q", "base", "axis", "keepdims");
+    return info_call(OP_CE, v[0], v[1], v[2], v[3], v[4], 0.0, NULL);
 }
 
 static PyObject *py_lse(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    return unary(OP_LSE, "O|O$p:logsumexp", args, kw);
+    INFO_SPEC("logsumexp", 2, 1, "x", "axis", "keepdims");
+    return info_call(OP_LSE, v[0], NULL, NULL, v[1], v[2], 0.0, NULL);
 }
+
 static PyObject *py_ppl(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    return unary(OP_PPL, "O|O$p:perplexity", args, kw);
+    INFO_SPEC("perplexity", 2, 1, "x", "axis", "keepdims");
+    return info_call(OP_PPL, v[0], NULL, NULL, v[1], v[2], 0.0, NULL);
 }
+
 static PyObject *py_log_softmax(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    return unary(OP_LOG_SOFTMAX, "O|O:log_softmax", args, kw);
+    INFO_SPEC("log_softmax", 2, 1, "x", "axis");
+    return info_call(OP_LOG_SOFTMAX, v[0], NULL, NULL, v[1], NULL, 0.0, NULL);
 }
+
 static PyObject *py_softmax(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    return unary(OP_SOFTMAX, "O|O:softmax", args, kw);
+    INFO_SPEC("softmax", 2, 1, "x", "axis");
+    return info_call(OP_SOFTMAX, v[0], NULL, NULL, v[1], NULL, 0.0, NULL);
 }
 
 #define AXIS_DOC                                                                                          \

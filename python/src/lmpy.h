@@ -35,6 +35,9 @@ extern PyObject *lmpy_UnsupportedError;
 
 /* Raise the Python exception for a failed library call (err filled by it). Returns NULL. */
 PyObject *lmpy_raise(const lmp_error *err);
+/* Raise exc with a message formatted as printf does (PyErr_Format has no %g: a value
+ * printed with it shows as a literal "%g"). Returns NULL. */
+PyObject *lmpy_err(PyObject *exc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The same for a call that read `path`: a missing or unreadable file is
  * FileNotFoundError / PermissionError (from errno, checked here), a malformed
  * one FormatError. Returns NULL. */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,6 +31,17 @@ static PyObject *format_error(const lmp_error *err)
     Py_XDECREF(fn);
     Py_XDECREF(ln);
     Py_DECREF(exc);
+    return NULL;
+}
+
+PyObject *lmpy_err(PyObject *exc, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    PyErr_SetString(exc, msg);
     return NULL;
 }
 

@@ -823,7 +823,7 @@ static PyObject *model_next_logprobs(lmpy_Model *M, PyObject *args, PyObject *kw
     lmpy_State *s;
     if (check_model(M) < 0 || get_state(so, "state", &s) < 0) return NULL;
     if (!(base > 0) || base == 1.0 || !isfinite(base))
-        return PyErr_Format(PyExc_ValueError, "next_logprobs: base = %g: expected a base > 0 and != 1 (10: "
+        return lmpy_err(PyExc_ValueError, "next_logprobs: base = %g: expected a base > 0 and != 1 (10: "
                                               "log10 as kenlm's scores, math.e: nats)", base);
     next_job j = {M, s->st, base == 10.0 ? 1.0 : log(10.0) / log(base), NULL, NULL};
     PyObject *blk = NULL;

@@ -312,7 +312,7 @@ static PyObject *rng_normal(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
     PyObject *size = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|ddO:normal", kwl, &loc, &scale, &size)) return NULL;
     if (finite_arg("normal", "loc", loc) || finite_arg("normal", "scale", scale)) return NULL;
-    if (scale < 0) return PyErr_Format(PyExc_ValueError, "normal: scale = %g: expected scale >= 0", scale);
+    if (scale < 0) return lmpy_err(PyExc_ValueError, "normal: scale = %g: expected scale >= 0", scale);
     draw_args d = {D_NORMAL, loc, scale, 0};
     return draw(o, size, &d);
 }
@@ -324,7 +324,7 @@ static PyObject *rng_uniform(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
     PyObject *size = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|ddO:uniform", kwl, &lo, &hi, &size)) return NULL;
     if (!isfinite(hi - lo))
-        return PyErr_Format(PyExc_OverflowError, "uniform: high - low = %g: expected a finite range", hi - lo);
+        return lmpy_err(PyExc_OverflowError, "uniform: high - low = %g: expected a finite range", hi - lo);
     draw_args d = {D_UNIFORM, lo, hi - lo, 0};
     return draw(o, size, &d);
 }
@@ -344,7 +344,7 @@ static PyObject *rng_exponential(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
     double scale = 1.0;
     PyObject *size = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|dO:exponential", kwl, &scale, &size)) return NULL;
-    if (!(scale >= 0)) return PyErr_Format(PyExc_ValueError, "exponential: scale = %g: expected scale >= 0", scale);
+    if (!(scale >= 0)) return lmpy_err(PyExc_ValueError, "exponential: scale = %g: expected scale >= 0", scale);
     draw_args d = {D_EXPON, scale, 0.0, 0};
     return draw(o, size, &d);
 }
@@ -356,7 +356,7 @@ static PyObject *rng_gamma(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
     PyObject *size = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "d|dO:gamma", kwl, &shape, &scale, &size)) return NULL;
     if (!(shape > 0) || !isfinite(shape) || !(scale > 0) || !isfinite(scale))
-        return PyErr_Format(PyExc_ValueError, "gamma: shape = %g, scale = %g: expected shape > 0 and scale > 0", shape,
+        return lmpy_err(PyExc_ValueError, "gamma: shape = %g, scale = %g: expected shape > 0 and scale > 0", shape,
                             scale);
     draw_args d = {D_GAMMA, shape, scale, 0};
     return draw(o, size, &d);
@@ -369,7 +369,7 @@ static PyObject *rng_standard_gamma(lmpy_rng_obj *o, PyObject *args, PyObject *k
     PyObject *size = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "d|O:standard_gamma", kwl, &shape, &size)) return NULL;
     if (!(shape > 0) || !isfinite(shape))
-        return PyErr_Format(PyExc_ValueError, "standard_gamma: shape = %g: expected shape > 0", shape);
+        return lmpy_err(PyExc_ValueError, "standard_gamma: shape = %g: expected shape > 0", shape);
     draw_args d = {D_GAMMA, shape, 1.0, 0};
     return draw(o, size, &d);
 }
@@ -494,7 +494,7 @@ static PyObject *rng_choice(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
             double bad = p[i]; /* read before p is freed (ASan caught the message reading it after) */
             lmpy_view_release(&v);
             PyMem_RawFree(p);
-            return PyErr_Format(PyExc_ValueError, "choice: p[%zd] = %g: probabilities must be finite and "
+            return lmpy_err(PyExc_ValueError, "choice: p[%zd] = %g: probabilities must be finite and "
                                                   "non-negative", i, bad);
         }
         double y = p[i] - c, t = sum + y; /* Kahan, as numpy's kahan_sum */
@@ -504,7 +504,7 @@ static PyObject *rng_choice(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
     lmpy_view_release(&v);
     if (fabs(sum - 1.0) > 1.4901161193847656e-08) {
         PyMem_RawFree(p);
-        return PyErr_Format(PyExc_ValueError, "choice: probabilities do not sum to 1 (sum = %.17g)", sum);
+        return lmpy_err(PyExc_ValueError, "choice: probabilities do not sum to 1 (sum = %.17g)", sum);
     }
     int ndim;
     Py_ssize_t shape[LMPY_MAXDIM];

@@ -104,6 +104,44 @@ class TestFiles(unittest.TestCase):
         self.assertEqual(lmprob.Sampler(top_k=1).sample(x, rng=r), 0)
         self.assertEqual(lmprob.sample(x, top_k=1, dtype=None, order="llama"), 0)
 
+    def test_information_arguments(self):
+        """The information functions match their keywords with the same parser: the same
+        TypeErrors, keyword-only arguments refused by position, and defaults when absent."""
+        p, q = [0.9, 0.1], [0.5, 0.5]
+        cases = [(lambda: lmprob.entropy(), r"entropy\(\) missing required argument 'p' \(pos 1\)"),
+                 (lambda: lmprob.entropy(p, 2, -1), r"entropy\(\) takes at most 2 positional arguments \(3 given\)"),
+                 (lambda: lmprob.logsumexp(p, -1, True), r"takes at most 2 positional arguments \(3 given\)"),
+                 (lambda: lmprob.kl(p, q, epsilon=1e-10), "kl\\(\\) got an unexpected keyword argument 'epsilon'"),
+                 (lambda: lmprob.kl(p, q, eps="small"), "argument 'eps' must be a real number, not str"),
+                 (lambda: lmprob.js(p, q, p=p), r"given by name \('p'\) and position \(1\)"),
+                 (lambda: lmprob.softmax(p, axis="last"), "axis: expected an int or None, got str")]
+        for call, message in cases:
+            with self.assertRaisesRegex(TypeError, message):
+                call()
+        self.assertEqual(lmprob.kl(p, q, 2, axis=-1, keepdims=False, eps=None), lmprob.kl(p, q, base=2))
+        self.assertEqual(lmprob.softmax(x=p, axis=0).tolist(), lmprob.softmax(p).tolist())
+        self.assertEqual(lmprob.logsumexp([[1.0, 2.0]], axis=1, keepdims=True).shape, (1, 1))
+
+    def test_messages_show_values(self):
+        """Messages that name a floating-point value print it (PyErr_Format has no %g: it used to
+        print a literal '%g')."""
+        r = lmprob.RandomState(0)
+        cases = [(lambda: lmprob.entropy([0.5, 0.5], base=-1), "base = -1: expected"),
+                 (lambda: lmprob.kl([0.5, 0.5], [0.5, 0.5], eps=-0.5), "eps = -0.5: expected"),
+                 (lambda: r.normal(0, -2), "scale = -2: expected"),
+                 (lambda: r.gamma(-1.5), "shape = -1.5, scale = 1: expected"),
+                 (lambda: r.choice(3, p=[0.5, -0.25, 0.75]), r"p\[1\] = -0.25: probabilities"),
+                 (lambda: r.choice(3, p=[0.25, 0.25, 0.25]), r"sum = 0.75\)"),
+                 (lambda: r.exponential(-3.0), "scale = -3: expected"),
+                 (lambda: r.standard_gamma(-2.0), "shape = -2: expected")]
+        for call, message in cases:
+            with self.assertRaises(ValueError) as cm:
+                call()
+            self.assertRegex(str(cm.exception), message)
+            self.assertNotIn("%", str(cm.exception))
+        with self.assertRaisesRegex(OverflowError, "high - low = inf: expected"):
+            r.uniform(-1e308, 1e308)
+
 
 class TestInputs(unittest.TestCase):
     def test_empty(self):
