@@ -16,6 +16,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <pthread.h>
 
 #include "lmprob.h"
 
@@ -113,6 +114,38 @@ int lmpy_threads(long requested, size_t tasks);
  * to the others). */
 typedef void (*lmpy_task_fn)(void *ctx, size_t i, int worker);
 int lmpy_parallel(size_t n, int threads, lmpy_task_fn fn, void *ctx);
+
+/* ---- locks ---------------------------------------------------------------------------------
+ * The lock of a module object (RandomState, Sampler, sample()'s cache): a pthread mutex.
+ * Not PyThread_type_lock: CPython 3.11 reads the monotonic clock on every acquire of one,
+ * a try included (the deadline of its sem_clockwait), two clock reads of a sample() call.
+ * lmpy_lock_take waits with the GIL released, so that a thread holding the lock while it
+ * waits for the GIL is never blocked by the waiter. Taken and given back by one thread. */
+typedef struct lmpy_lock {
+    pthread_mutex_t mu;
+    int ready;
+} lmpy_lock;
+
+static inline int lmpy_lock_init(lmpy_lock *l)
+{
+    l->ready = pthread_mutex_init(&l->mu, NULL) == 0;
+    if (!l->ready) PyErr_NoMemory();
+    return l->ready ? 0 : -1;
+}
+static inline void lmpy_lock_fini(lmpy_lock *l)
+{
+    if (l->ready) pthread_mutex_destroy(&l->mu);
+    l->ready = 0;
+}
+static inline int lmpy_lock_try(lmpy_lock *l) { return pthread_mutex_trylock(&l->mu) == 0; }
+static inline void lmpy_lock_take(lmpy_lock *l)
+{
+    if (lmpy_lock_try(l)) return;
+    Py_BEGIN_ALLOW_THREADS
+    pthread_mutex_lock(&l->mu);
+    Py_END_ALLOW_THREADS
+}
+static inline void lmpy_lock_give(lmpy_lock *l) { pthread_mutex_unlock(&l->mu); }
 
 /* ---- arguments (module.c) ----------------------------------------------------------------
  * The arguments of a hot call matched in one pass over its keyword dict. PyArg_ParseTuple-

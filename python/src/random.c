@@ -23,7 +23,7 @@
 typedef struct {
     PyObject_HEAD
     lmp_rng rng;
-    PyThread_type_lock lock;
+    lmpy_lock lock;
 } lmpy_rng_obj;
 
 PyTypeObject lmpy_RandomState_Type;
@@ -34,23 +34,16 @@ int lmpy_rng_check(PyObject *obj)
     return PyObject_TypeCheck(obj, &lmpy_RandomState_Type) || PyObject_TypeCheck(obj, &xoshiro_type);
 }
 
-/* Take the object's lock; wait for it with the GIL released, so that a thread
- * holding it (drawing without the GIL) is never blocked by us. */
+/* Take the object's lock (lmpy_lock_take: a thread holding it while drawing without the
+ * GIL is never blocked by us). */
 lmp_rng *lmpy_rng_lock(PyObject *obj)
 {
     lmpy_rng_obj *o = (lmpy_rng_obj *)obj;
-    if (!PyThread_acquire_lock(o->lock, NOWAIT_LOCK)) {
-        Py_BEGIN_ALLOW_THREADS
-        PyThread_acquire_lock(o->lock, WAIT_LOCK);
-        Py_END_ALLOW_THREADS
-    }
+    lmpy_lock_take(&o->lock);
     return &o->rng;
 }
 
-void lmpy_rng_unlock(PyObject *obj)
-{
-    PyThread_release_lock(((lmpy_rng_obj *)obj)->lock);
-}
+void lmpy_rng_unlock(PyObject *obj) { lmpy_lock_give(&((lmpy_rng_obj *)obj)->lock); }
 
 /* ---- construction and seeding ---------------------------------------------------------------- */
 
@@ -60,10 +53,9 @@ static PyObject *rng_new(PyTypeObject *type, PyObject *args, PyObject *kw)
     (void)kw;
     lmpy_rng_obj *o = (lmpy_rng_obj *)type->tp_alloc(type, 0);
     if (!o) return NULL;
-    o->lock = PyThread_allocate_lock();
-    if (!o->lock) {
+    if (lmpy_lock_init(&o->lock) < 0) {
         Py_DECREF(o);
-        return PyErr_NoMemory();
+        return NULL;
     }
     lmp_rng_seed(&o->rng, type == &xoshiro_type ? LMP_RNG_XOSHIRO : LMP_RNG_NUMPY_LEGACY, 0, NULL);
     return (PyObject *)o;
@@ -71,7 +63,7 @@ static PyObject *rng_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 
 static void rng_dealloc(lmpy_rng_obj *o)
 {
-    if (o->lock) PyThread_free_lock(o->lock);
+    lmpy_lock_fini(&o->lock);
     Py_TYPE(o)->tp_free((PyObject *)o);
 }
 

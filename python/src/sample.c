@@ -155,13 +155,14 @@ typedef struct hists {
     lmp_token_id *ids; /* all rows' ids, one block */
     size_t *off, *len; /* row r: ids[off[r] .. off[r] + len[r]) */
     int shared;        /* one history for every row (off/len of row 0) */
+    size_t off1, len1; /* off and len of a call of one row (nothing allocated) */
 } hists;
 
 static void hists_free(hists *h)
 {
     PyMem_RawFree(h->ids);
-    PyMem_RawFree(h->off);
-    PyMem_RawFree(h->len);
+    if (h->off != &h->off1) PyMem_RawFree(h->off);
+    if (h->len != &h->len1) PyMem_RawFree(h->len);
     memset(h, 0, sizeof *h);
 }
 
@@ -169,8 +170,13 @@ static int hists_get(PyObject *obj, size_t rows, size_t V, hists *h)
 {
     memset(h, 0, sizeof *h);
     h->shared = 1;
-    h->off = PyMem_RawCalloc(rows ? rows : 1, sizeof *h->off);
-    h->len = PyMem_RawCalloc(rows ? rows : 1, sizeof *h->len);
+    if (rows <= 1) {
+        h->off = &h->off1;
+        h->len = &h->len1;
+    } else {
+        h->off = PyMem_RawCalloc(rows, sizeof *h->off);
+        h->len = PyMem_RawCalloc(rows, sizeof *h->len);
+    }
     if (!h->off || !h->len) {
         hists_free(h);
         PyErr_NoMemory();
@@ -298,9 +304,9 @@ static PyObject *run(engine *e, const sparams *sp, PyObject *logits, PyObject *h
     if (lmpy_view_get(logits, &v, "logits", LMPY_FLOAT) < 0) return NULL;
     PyObject *res = NULL, *blk = NULL;
     hists h = {0};
-    double *u = NULL;
-    lmp_error *errs = NULL;
-    lmp_status *sts = NULL;
+    double *u = NULL, u1;
+    lmp_error *errs = NULL, errs1;
+    lmp_status *sts = NULL, sts1;
     int64_t *tok = NULL, one = -1;
     lmpy_view ov;
     int have_out = 0;
@@ -351,9 +357,15 @@ static PyObject *run(engine *e, const sparams *sp, PyObject *logits, PyObject *h
         blk = NULL;
         goto done;
     }
-    u = PyMem_RawMalloc(rows * sizeof *u);
-    errs = PyMem_RawMalloc(rows * sizeof *errs);
-    sts = PyMem_RawMalloc(rows * sizeof *sts);
+    if (rows == 1) { /* a row at a time (token by token): nothing allocated */
+        u = &u1;
+        errs = &errs1;
+        sts = &sts1;
+    } else {
+        u = PyMem_RawMalloc(rows * sizeof *u);
+        errs = PyMem_RawMalloc(rows * sizeof *errs);
+        sts = PyMem_RawMalloc(rows * sizeof *sts);
+    }
     if (!u || !errs || !sts) {
         PyErr_NoMemory();
         goto done;
@@ -396,9 +408,11 @@ done:
     Py_XDECREF(blk);
     if (have_out) lmpy_view_release(&ov);
     hists_free(&h);
-    PyMem_RawFree(u);
-    PyMem_RawFree(errs);
-    PyMem_RawFree(sts);
+    if (u != &u1) {
+        PyMem_RawFree(u);
+        PyMem_RawFree(errs);
+        PyMem_RawFree(sts);
+    }
     lmpy_view_release(&v);
     return res;
 }
@@ -431,7 +445,7 @@ static int sampler_kw(const lmpy_kwspec *spec, int o, PyObject **v, sparams *sp)
  * this module before the cache: docs/python.md). The lock is only ever tried, never waited
  * for: a call that finds it taken (another thread in sample()) makes its own engine. */
 static struct {
-    PyThread_type_lock lock;
+    lmpy_lock lock;
     engine e;
     sparams sp;
 } sample_cache;
@@ -462,11 +476,11 @@ static PyObject *py_sample(PyObject *self, PyObject *args, PyObject *kw)
         return NULL;
     PyObject *logits = v[0], *history = v[14] ? v[14] : Py_None, *rng = v[15] ? v[15] : Py_None,
              *out = v[17] ? v[17] : Py_None;
-    if (sample_cache.lock && PyThread_acquire_lock(sample_cache.lock, NOWAIT_LOCK)) {
+    if (sample_cache.lock.ready && lmpy_lock_try(&sample_cache.lock)) {
         if (sample_cache.e.made && !same_chain(&sample_cache.sp, &sp)) engine_free(&sample_cache.e);
         sample_cache.sp = sp;
         PyObject *r = run(&sample_cache.e, &sp, logits, history, rng, threads, out);
-        PyThread_release_lock(sample_cache.lock);
+        lmpy_lock_give(&sample_cache.lock);
         return r;
     }
     engine e = {0};
@@ -481,7 +495,7 @@ typedef struct {
     PyObject_HEAD
     sparams sp;
     engine e;
-    PyThread_type_lock lock;
+    lmpy_lock lock;
     int have_kept; /* the last call was 1-D: e.s[0] holds its kept set */
 } lmpy_Sampler;
 
@@ -491,10 +505,9 @@ static PyObject *sampler_new(PyTypeObject *type, PyObject *args, PyObject *kw)
     (void)kw;
     lmpy_Sampler *o = (lmpy_Sampler *)type->tp_alloc(type, 0);
     if (!o) return NULL;
-    o->lock = PyThread_allocate_lock();
-    if (!o->lock) {
+    if (lmpy_lock_init(&o->lock) < 0) {
         Py_DECREF(o);
-        return PyErr_NoMemory();
+        return NULL;
     }
     o->sp.p = lmp_sampler_params_default();
     return (PyObject *)o;
@@ -503,7 +516,7 @@ static PyObject *sampler_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 static void sampler_dealloc(lmpy_Sampler *o)
 {
     engine_free(&o->e);
-    if (o->lock) PyThread_free_lock(o->lock);
+    lmpy_lock_fini(&o->lock);
     Py_TYPE(o)->tp_free((PyObject *)o);
 }
 
@@ -521,26 +534,19 @@ static int sampler_init(lmpy_Sampler *o, PyObject *args, PyObject *kw)
     return 0;
 }
 
-static void sampler_lock(lmpy_Sampler *o)
-{
-    if (!PyThread_acquire_lock(o->lock, NOWAIT_LOCK)) {
-        Py_BEGIN_ALLOW_THREADS
-        PyThread_acquire_lock(o->lock, WAIT_LOCK);
-        Py_END_ALLOW_THREADS
-    }
-}
-
 static PyObject *sampler_sample(lmpy_Sampler *o, PyObject *args, PyObject *kw)
 {
-    static char *kwl[] = {"logits", "history", "rng", "threads", "out", NULL};
-    PyObject *logits, *history = Py_None, *rng = Py_None, *out = Py_None;
+    static const char *const names[] = {"logits", "history", "rng", "threads", "out", NULL};
+    static PyObject *keys[sizeof names / sizeof names[0]];
+    static lmpy_kwspec spec = {"sample", names, 2, 1, keys};
+    PyObject *v[sizeof names / sizeof names[0]];
     long threads = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O$OlO:sample", kwl, &logits, &history, &rng, &threads, &out))
-        return NULL;
-    sampler_lock(o);
-    PyObject *r = run(&o->e, &o->sp, logits, history, rng, threads, out);
+    if (lmpy_kw_parse(&spec, args, kw, v) < 0 || lmpy_kw_long(&spec, 3, v[3], &threads) < 0) return NULL;
+    lmpy_lock_take(&o->lock);
+    PyObject *r = run(&o->e, &o->sp, v[0], v[1] ? v[1] : Py_None, v[2] ? v[2] : Py_None, threads,
+                      v[4] ? v[4] : Py_None);
     o->have_kept = r && PyLong_Check(r);
-    PyThread_release_lock(o->lock);
+    lmpy_lock_give(&o->lock);
     return r;
 }
 
@@ -548,7 +554,7 @@ static PyObject *sampler_sample(lmpy_Sampler *o, PyObject *args, PyObject *kw)
 static PyObject *sampler_kept(lmpy_Sampler *o, PyObject *unused)
 {
     (void)unused;
-    sampler_lock(o);
+    lmpy_lock_take(&o->lock);
     PyObject *res = NULL;
     if (!o->have_kept || !o->e.made) {
         PyErr_SetString(PyExc_ValueError, "kept: no 1-D sample call yet (the kept set is that of the last call on "
@@ -575,7 +581,7 @@ static PyObject *sampler_kept(lmpy_Sampler *o, PyObject *unused)
     Py_XDECREF(b);
     Py_XDECREF(c);
 done:
-    PyThread_release_lock(o->lock);
+    lmpy_lock_give(&o->lock);
     return res;
 }
 
@@ -685,10 +691,7 @@ PyMethodDef lmpy_sample_methods[] = {
 int lmpy_init_sample(PyObject *m)
 {
     if (PyType_Ready(&sampler_type) < 0) return -1;
-    if (!sample_cache.lock && !(sample_cache.lock = PyThread_allocate_lock())) {
-        PyErr_NoMemory();
-        return -1;
-    }
+    if (!sample_cache.lock.ready && lmpy_lock_init(&sample_cache.lock) < 0) return -1;
     if (PyModule_AddObject(m, "Sampler", Py_NewRef((PyObject *)&sampler_type)) < 0) return -1;
     PyObject *xo = PyObject_GetAttrString(m, "Xoshiro256");
     if (!xo) return -1;
