@@ -100,15 +100,47 @@ typedef struct ng_sent {
     ng_chunk c;
 } ng_sent;
 
+/* The bookkeeping of every scorer (the sentence scorer's chunks, trie_scores,
+ * hashed_batch_score): each scored token added to its sentence (and to the OOV sums) and
+ * passed to the token callback; a finished sentence added to the totals and passed on. */
+static inline void token_scored(lmp_ngram_sentence *sent, lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb,
+                                const char *word, size_t wlen, lmp_token_id id, int oov, unsigned len, double p)
+{
+    sent->log10_prob += p;
+    sent->tokens++;
+    if (oov) {
+        sent->oov++;
+        acc->log10_prob_oov += p;
+    }
+    if (cb && cb->token) {
+        lmp_ngram_token tk = {word, wlen, id, oov, len, p};
+        cb->token(cb->ctx, &tk);
+    }
+}
+
+static inline void sentence_close(const lmp_ngram_sentence *sent, lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb)
+{
+    acc->log10_prob += sent->log10_prob;
+    acc->tokens += sent->tokens;
+    acc->oov += sent->oov;
+    acc->sentences++;
+    if (cb && cb->sentence) cb->sentence(cb->ctx, sent);
+}
+
+static inline void sentence_open(lmp_ngram_sentence *sent, uint64_t index)
+{
+    sent->index = index;
+    sent->log10_prob = 0;
+    sent->tokens = 0;
+    sent->oov = 0;
+}
+
 static void sent_begin(const lmp_ngram *m, ng_sent *S, uint64_t index)
 {
     lmp_ngram_state_begin(m, &S->a);
     S->st[0] = &S->a;
     S->st[1] = &S->b;
-    S->s.index = index;
-    S->s.log10_prob = 0;
-    S->s.tokens = 0;
-    S->s.oov = 0;
+    sentence_open(&S->s, index);
     S->hist = 0;
     if (m->bos >= 0) {
         S->c.ids[NG_HIST - 1] = m->bos;
@@ -154,30 +186,12 @@ static void sent_chunk(const lmp_ngram *m, ng_sent *S, size_t k, int last, lmp_n
         lmp_ngram_state *tmp = S->st[0];
         S->st[0] = S->st[1];
         S->st[1] = tmp;
-        S->s.log10_prob += p;
-        S->s.tokens++;
-        if (c->oov[t]) {
-            S->s.oov++;
-            acc->log10_prob_oov += p;
-        }
-        if (cb && cb->token) {
-            lmp_ngram_token tk = {c->w[t], c->len[t], ids[t], c->oov[t], len, p};
-            cb->token(cb->ctx, &tk);
-        }
+        token_scored(&S->s, acc, cb, c->w[t], c->len[t], ids[t], c->oov[t], len, p);
     }
     /* Carry the last NG_HIST ids over as history for the next chunk. */
     size_t keep = hist + total < NG_HIST ? hist + total : NG_HIST;
     memmove(c->ids + NG_HIST - keep, ids + total - keep, keep * sizeof(lmp_token_id));
     S->hist = keep;
-}
-
-static void sent_end(ng_sent *S, lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb)
-{
-    acc->log10_prob += S->s.log10_prob;
-    acc->tokens += S->s.tokens;
-    acc->oov += S->s.oov;
-    acc->sentences++;
-    if (cb && cb->sentence) cb->sentence(cb->ctx, &S->s);
 }
 
 static void score_line(const lmp_ngram *m, ng_sent *S, const char *line, size_t len, lmp_ngram_stats *acc,
@@ -199,7 +213,7 @@ static void score_line(const lmp_ngram *m, ng_sent *S, const char *line, size_t 
         k++;
     }
     sent_chunk(m, S, k, 1, acc, cb);
-    sent_end(S, acc, cb);
+    sentence_close(&S->s, acc, cb);
     acc->bytes += len + 1;
 }
 
@@ -226,7 +240,7 @@ void lmp_ngram_score_words(const lmp_ngram *m, const char *const *w, const size_
         k++;
     }
     sent_chunk(m, &S, k, 1, acc, cb);
-    sent_end(&S, acc, cb);
+    sentence_close(&S.s, acc, cb);
 }
 
 /* ---- whole files: many sentences per batch, prefetching across sentence ends ---- */
@@ -487,10 +501,7 @@ static void trie_scores(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, c
         int kind = b->kind[t];
         if (kind == EL_BEGIN) {
             lmp_ngram_state_begin(m, st[0]);
-            sent.index = acc->sentences;
-            sent.log10_prob = 0;
-            sent.tokens = 0;
-            sent.oov = 0;
+            sentence_open(&sent, acc->sentences);
             continue;
         }
         if (kind != EL_END) {
@@ -501,25 +512,10 @@ static void trie_scores(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, c
             lmp_ngram_state *tmp = st[0];
             st[0] = st[1];
             st[1] = tmp;
-            sent.log10_prob += p;
-            sent.tokens++;
-            if (b->oov[t]) {
-                sent.oov++;
-                acc->log10_prob_oov += p;
-            }
-            if (cb && cb->token) {
-                lmp_ngram_token tk = {kind == EL_EOS ? "</s>" : b->text + b->woff[t], kind == EL_EOS ? 4 : b->wlen[t],
-                                      b->ids[t], b->oov[t], len, p};
-                cb->token(cb->ctx, &tk);
-            }
+            token_scored(&sent, acc, cb, kind == EL_EOS ? "</s>" : b->text + b->woff[t], kind == EL_EOS ? 4 : b->wlen[t],
+                         b->ids[t], b->oov[t], len, p);
         }
-        if (kind == EL_EOS || kind == EL_END) {
-            acc->log10_prob += sent.log10_prob;
-            acc->tokens += sent.tokens;
-            acc->oov += sent.oov;
-            acc->sentences++;
-            if (cb && cb->sentence) cb->sentence(cb->ctx, &sent);
-        }
+        if (kind == EL_EOS || kind == EL_END) sentence_close(&sent, acc, cb);
     }
     b->n = 0;
     b->text_len = 0;
@@ -562,10 +558,7 @@ static void hashed_batch_score(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats 
         int kind = b->kind[t];
         if (kind == EL_BEGIN) {
             lmp_ngram_state_begin(m, st[0]);
-            sent.index = acc->sentences;
-            sent.log10_prob = 0;
-            sent.tokens = 0;
-            sent.oov = 0;
+            sentence_open(&sent, acc->sentences);
             continue;
         }
         if (kind != EL_END) {
@@ -574,25 +567,10 @@ static void hashed_batch_score(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats 
             lmp_ngram_state *tmp = st[0];
             st[0] = st[1];
             st[1] = tmp;
-            sent.log10_prob += p;
-            sent.tokens++;
-            if (b->oov[t]) {
-                sent.oov++;
-                acc->log10_prob_oov += p;
-            }
-            if (cb && cb->token) {
-                lmp_ngram_token tk = {kind == EL_EOS ? "</s>" : b->text + b->woff[t], kind == EL_EOS ? 4 : b->wlen[t],
-                                      b->ids[t], b->oov[t], len, p};
-                cb->token(cb->ctx, &tk);
-            }
+            token_scored(&sent, acc, cb, kind == EL_EOS ? "</s>" : b->text + b->woff[t], kind == EL_EOS ? 4 : b->wlen[t],
+                         b->ids[t], b->oov[t], len, p);
         }
-        if (kind == EL_EOS || kind == EL_END) {
-            acc->log10_prob += sent.log10_prob;
-            acc->tokens += sent.tokens;
-            acc->oov += sent.oov;
-            acc->sentences++;
-            if (cb && cb->sentence) cb->sentence(cb->ctx, &sent);
-        }
+        if (kind == EL_EOS || kind == EL_END) sentence_close(&sent, acc, cb);
     }
     b->n = 0;
     b->text_len = 0;
