@@ -335,11 +335,15 @@ double lmp_kl_divergence_smoothed(const double *P, const double *Q, size_t n, do
 {
     if (!(eps >= 0) || isinf(eps)) return NAN;
     double ilb = inv_log_base(base);
-    wdist dp, dq;
-    if (isnan(ilb) || wdist_init((vview){P, NULL}, n, &dp) || wdist_init((vview){Q, NULL}, n, &dq)) return NAN;
+    int isa = lmp_sample_isa_best();
+    double mp, mq;
+    /* the inputs as every divergence takes them (wdist_init's checks: finite weights >= 0,
+     * not all 0); their sums and largest entries are not needed here */
+    if (isnan(ilb) || lmp_vm_check_weights(isa, P, NULL, n, &mp) || !(mp > 0) ||
+        lmp_vm_check_weights(isa, Q, NULL, n, &mq) || !(mq > 0))
+        return NAN;
     /* The chapter adds eps to the raw inputs, then normalises (P + eps) / sum(P + eps)
      * (here times the reciprocal of the sum: one rounding more, in a vector kernel). */
-    int isa = lmp_sample_isa_best();
     lmp_vm_dd sp, sq;
     lmp_vm_sum_plus(isa, P, Q, n, eps, &sp, &sq);
     double spe = lmp_vm_dd_val(sp), sqe = lmp_vm_dd_val(sq);
