@@ -134,6 +134,37 @@ static void test_kl_js(void)
     double want = pa * log(pa / qa) + pa * log(pa / qb);
     CHECK_REL(lmp_kl_divergence_smoothed(A, B, 2, eps, LMP_BASE_E), want, 1e-13);
     CHECK_REL(lmp_kl_divergence_smoothed(P, Q, 2, 0.0, LMP_BASE_E), 0.3680642071684971, 1e-13);
+    /* float32 inputs: the double variant's value of the widened vectors, bit for bit (the
+     * tails of every vector width, zeros in either input, eps 0, one-hot); invalid inputs NaN */
+    {
+        uint32_t st = 7;
+        for (size_t n = 1; n <= 67; n++)
+            for (int kind = 0; kind < 3; kind++) {
+                float pf[67], qf[67];
+                double pd[67], qd[67];
+                for (size_t i = 0; i < n; i++) {
+                    st = st * 1664525u + 1013904223u;
+                    pf[i] = (float)((st >> 8) & 0xffff) / 65536.0f;
+                    st = st * 1664525u + 1013904223u;
+                    qf[i] = (float)((st >> 8) & 0xffff) / 65536.0f;
+                    if (kind == 1 && i % 3 == 0) pf[i] = 0.0f;
+                    if (kind == 2) pf[i] = i == n / 2 ? 1.0f : 0.0f;
+                    pd[i] = pf[i];
+                    qd[i] = qf[i];
+                }
+                for (int e = 0; e < 2; e++) {
+                    const double ee = e ? 1e-10 : 0.0;
+                    double a = lmp_kl_divergence_smoothed(pd, qd, n, ee, LMP_BASE_E),
+                           b = lmp_kl_divergence_smoothed_f32(pf, qf, n, ee, LMP_BASE_E);
+                    CHECK_MSG(memcmp(&a, &b, sizeof a) == 0 || (isnan(a) && isnan(b)),
+                              "n %zu kind %d eps %g: float32 %.17g, double %.17g", n, kind, ee, b, a);
+                }
+            }
+        float bad[] = {0.5f, -0.5f}, zero[] = {0.0f, 0.0f}, good[] = {0.5f, 0.5f};
+        CHECK(isnan(lmp_kl_divergence_smoothed_f32(bad, good, 2, 1e-10, LMP_BASE_E)));
+        CHECK(isnan(lmp_kl_divergence_smoothed_f32(good, zero, 2, 1e-10, LMP_BASE_E)));
+        CHECK(isnan(lmp_kl_divergence_smoothed_f32(good, good, 2, -1.0, LMP_BASE_E)));
+    }
     /* JS: symmetric, bounded by log 2, distance = sqrt */
     CHECK_REL(lmp_js_divergence(P, Q, 2, LMP_BASE_E), 0.10174922507919669, 1e-13);
     CHECK_REL(lmp_js_divergence(Q, P, 2, LMP_BASE_E), 0.10174922507919669, 1e-13);

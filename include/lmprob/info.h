@@ -79,6 +79,9 @@ LMP_API double lmp_kl_divergence_f32(const float *P, const float *Q, size_t n, d
  * renormalised, then the KL of those (finite wherever the exact one is +inf).
  * eps >= 0 (eps = 0 is the exact KL); the chapter's default is 1e-10. */
 LMP_API double lmp_kl_divergence_smoothed(const double *P, const double *Q, size_t n, double eps, double base);
+/* The same of float32 inputs, computed in double: the double variant's value of the
+ * widened vectors, bit for bit. */
+LMP_API double lmp_kl_divergence_smoothed_f32(const float *P, const float *Q, size_t n, double eps, double base);
 
 /* Jensen-Shannon divergence (KL(P||M) + KL(Q||M)) / 2, M = (P+Q)/2, in `base`
  * (at most log(2)/log(base)), and the Jensen-Shannon distance: its square root,

@@ -55,6 +55,10 @@ class TestAgainstScipy(unittest.TestCase):
         np.testing.assert_allclose(lmprob.entropy(p, axis=0), st.entropy(p, axis=0), rtol=RTOL)
         p32 = self.p.astype(np.float32)
         np.testing.assert_allclose(lmprob.entropy(p32), st.entropy(p32.astype(np.float64), axis=-1), rtol=1e-6)
+        # the chapter's KL of float32 rows: the float64 answer of the same values, to the bit
+        q32 = self.p[::-1].astype(np.float32)
+        self.assertEqual(lmprob.kl(p32, q32, eps=1e-10).tolist(),
+                         lmprob.kl(p32.astype(np.float64), q32.astype(np.float64), eps=1e-10).tolist())
         x32 = self.x.astype(np.float32)
         ls = lmprob.log_softmax(x32)
         self.assertEqual(ls.dtype, np.float32)

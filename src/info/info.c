@@ -331,7 +331,7 @@ double lmp_kl_divergence_f32(const float *P, const float *Q, size_t n, double ba
     return kl_view((vview){NULL, P}, (vview){NULL, Q}, n, base);
 }
 
-double lmp_kl_divergence_smoothed(const double *P, const double *Q, size_t n, double eps, double base)
+static double kl_smooth_view(vview P, vview Q, size_t n, double eps, double base)
 {
     if (!(eps >= 0) || isinf(eps)) return NAN;
     double ilb = inv_log_base(base);
@@ -339,15 +339,27 @@ double lmp_kl_divergence_smoothed(const double *P, const double *Q, size_t n, do
     double mp, mq;
     /* the inputs as every divergence takes them (wdist_init's checks: finite weights >= 0,
      * not all 0); their sums and largest entries are not needed here */
-    if (isnan(ilb) || lmp_vm_check_weights(isa, P, NULL, n, &mp) || !(mp > 0) ||
-        lmp_vm_check_weights(isa, Q, NULL, n, &mq) || !(mq > 0))
+    if (isnan(ilb) || lmp_vm_check_weights(isa, P.d, P.f, n, &mp) || !(mp > 0) ||
+        lmp_vm_check_weights(isa, Q.d, Q.f, n, &mq) || !(mq > 0))
         return NAN;
     /* The chapter adds eps to the raw inputs, then normalises (P + eps) / sum(P + eps)
-     * (here times the reciprocal of the sum: one rounding more, in a vector kernel). */
+     * (here times the reciprocal of the sum: one rounding more, in a vector kernel). A
+     * float32 input is read as the doubles it holds: the sums and terms are the double
+     * variant's of the widened vectors, bit for bit. */
     lmp_vm_dd sp, sq;
-    lmp_vm_sum_plus(isa, P, Q, n, eps, &sp, &sq);
+    lmp_vm_sum_plus(isa, P.d, P.f, Q.d, Q.f, n, eps, &sp, &sq);
     double spe = lmp_vm_dd_val(sp), sqe = lmp_vm_dd_val(sq);
-    return lmp_vm_dd_val(lmp_vm_kl_smooth(isa, P, Q, n, eps, 1.0 / spe, 1.0 / sqe)) * ilb;
+    return lmp_vm_dd_val(lmp_vm_kl_smooth(isa, P.d, P.f, Q.d, Q.f, n, eps, 1.0 / spe, 1.0 / sqe)) * ilb;
+}
+
+double lmp_kl_divergence_smoothed(const double *P, const double *Q, size_t n, double eps, double base)
+{
+    return kl_smooth_view((vview){P, NULL}, (vview){Q, NULL}, n, eps, base);
+}
+
+double lmp_kl_divergence_smoothed_f32(const float *P, const float *Q, size_t n, double eps, double base)
+{
+    return kl_smooth_view((vview){NULL, P}, (vview){NULL, Q}, n, eps, base);
 }
 
 /* JS = (KL(a || m) + KL(b || m)) / 2 with m = (a + b) / 2, each KL as a sum of bd0 terms

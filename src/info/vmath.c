@@ -153,14 +153,16 @@ lmp_vm_dd lmp_vm_logprob_sum(int isa, const double *xd, const float *xf, size_t 
     return VM_CALL(isa, logprob_sum, xd, xf, n, flag);
 }
 
-void lmp_vm_sum_plus(int isa, const double *P, const double *Q, size_t n, double eps, lmp_vm_dd *sp, lmp_vm_dd *sq)
+void lmp_vm_sum_plus(int isa, const double *Pd, const float *Pf, const double *Qd, const float *Qf, size_t n,
+                     double eps, lmp_vm_dd *sp, lmp_vm_dd *sq)
 {
-    VM_CALL(isa, sum_plus, P, Q, n, eps, sp, sq);
+    VM_CALL(isa, sum_plus, Pd, Pf, Qd, Qf, n, eps, sp, sq);
 }
 
-lmp_vm_dd lmp_vm_kl_smooth(int isa, const double *P, const double *Q, size_t n, double eps, double ia, double ib)
+lmp_vm_dd lmp_vm_kl_smooth(int isa, const double *Pd, const float *Pf, const double *Qd, const float *Qf, size_t n,
+                           double eps, double ia, double ib)
 {
-    return VM_CALL(isa, kl_smooth, P, Q, n, eps, ia, ib);
+    return VM_CALL(isa, kl_smooth, Pd, Pf, Qd, Qf, n, eps, ia, ib);
 }
 
 lmp_vm_dd lmp_vm_kl_terms(int isa, lmp_vm_wv P, lmp_vm_wv Q, size_t n, int *inf)

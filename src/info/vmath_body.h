@@ -415,25 +415,26 @@ VM_ATTR static lmp_vm_dd VM(logprob_sum)(const double *xd, const float *xf, size
     return VM(fin)(s, c);
 }
 
-VM_ATTR static void VM(sum_plus)(const double *P, const double *Q, size_t n, double eps, lmp_vm_dd *sp,
-                                 lmp_vm_dd *sq)
+VM_ATTR static void VM(sum_plus)(const double *Pd, const float *Pf, const double *Qd, const float *Qf, size_t n,
+                                 double eps, lmp_vm_dd *sp, lmp_vm_dd *sq)
 {
     const VD ev = VSPLAT(eps);
     VD s = VSPLAT(0.0), c = s, t = s, d = s;
     size_t i = 0;
     for (; i + VN <= n; i += VN) {
-        VM(acc)(&s, &c, VM(ld)(P, NULL, i) + ev);
-        VM(acc)(&t, &d, VM(ld)(Q, NULL, i) + ev);
+        VM(acc)(&s, &c, VM(ld)(Pd, Pf, i) + ev);
+        VM(acc)(&t, &d, VM(ld)(Qd, Qf, i) + ev);
     }
     if (i < n) { /* padded with -eps: the padding adds exactly 0 */
-        VM(acc)(&s, &c, VM(ld_tail)(P, NULL, i, n, -eps) + ev);
-        VM(acc)(&t, &d, VM(ld_tail)(Q, NULL, i, n, -eps) + ev);
+        VM(acc)(&s, &c, VM(ld_tail)(Pd, Pf, i, n, -eps) + ev);
+        VM(acc)(&t, &d, VM(ld_tail)(Qd, Qf, i, n, -eps) + ev);
     }
     *sp = VM(fin)(s, c);
     *sq = VM(fin)(t, d);
 }
 
-VM_ATTR static lmp_vm_dd VM(kl_smooth)(const double *P, const double *Q, size_t n, double eps, double ia, double ib)
+VM_ATTR static lmp_vm_dd VM(kl_smooth)(const double *Pd, const float *Pf, const double *Qd, const float *Qf, size_t n,
+                                       double eps, double ia, double ib)
 {
     const VD ev = VSPLAT(eps), av = VSPLAT(ia), bv = VSPLAT(ib), zero = VSPLAT(0.0);
     VD s = zero, c = s;
@@ -442,11 +443,11 @@ VM_ATTR static lmp_vm_dd VM(kl_smooth)(const double *P, const double *Q, size_t 
     for (; i <= n; i += VN) {
         VD a, b;
         if (i + VN <= n) {
-            a = (VM(ld)(P, NULL, i) + ev) * av;
-            b = (VM(ld)(Q, NULL, i) + ev) * bv;
+            a = (VM(ld)(Pd, Pf, i) + ev) * av;
+            b = (VM(ld)(Qd, Qf, i) + ev) * bv;
         } else if (i < n) { /* padded with -eps: a = 0 there, which adds nothing */
-            a = (VM(ld_tail)(P, NULL, i, n, -eps) + ev) * av;
-            b = (VM(ld_tail)(Q, NULL, i, n, 0.0) + ev) * bv;
+            a = (VM(ld_tail)(Pd, Pf, i, n, -eps) + ev) * av;
+            b = (VM(ld_tail)(Qd, Qf, i, n, 0.0) + ev) * bv;
         } else {
             break;
         }
