@@ -159,6 +159,17 @@ static void test_kl_js(void)
                     CHECK_MSG(memcmp(&a, &b, sizeof a) == 0 || (isnan(a) && isnan(b)),
                               "n %zu kind %d eps %g: float32 %.17g, double %.17g", n, kind, ee, b, a);
                 }
+                /* the same for the cross-entropy and JS, both ways round */
+                const double got[6] = {lmp_cross_entropy_f32(pf, qf, n, 2.0), lmp_cross_entropy_f32(qf, pf, n, 2.0),
+                                       lmp_js_divergence_f32(pf, qf, n, LMP_BASE_E),
+                                       lmp_js_divergence_f32(qf, pf, n, 2.0), lmp_js_distance_f32(pf, qf, n, 2.0),
+                                       lmp_kl_divergence_f32(pf, qf, n, LMP_BASE_E)};
+                const double ref[6] = {lmp_cross_entropy(pd, qd, n, 2.0), lmp_cross_entropy(qd, pd, n, 2.0),
+                                       lmp_js_divergence(pd, qd, n, LMP_BASE_E), lmp_js_divergence(qd, pd, n, 2.0),
+                                       lmp_js_distance(pd, qd, n, 2.0), lmp_kl_divergence(pd, qd, n, LMP_BASE_E)};
+                for (int k = 0; k < 6; k++)
+                    CHECK_MSG(memcmp(&got[k], &ref[k], sizeof got[k]) == 0 || (isnan(got[k]) && isnan(ref[k])),
+                              "n %zu kind %d function %d: float32 %.17g, double %.17g", n, kind, k, got[k], ref[k]);
             }
         float bad[] = {0.5f, -0.5f}, zero[] = {0.0f, 0.0f}, good[] = {0.5f, 0.5f};
         CHECK(isnan(lmp_kl_divergence_smoothed_f32(bad, good, 2, 1e-10, LMP_BASE_E)));

@@ -69,6 +69,9 @@ LMP_API double lmp_entropy_of_logits_f32(const float *logits, size_t n);
 
 /* H(p, q) = -sum p log q / log(base); terms with p = 0 are 0 (xlogy). */
 LMP_API double lmp_cross_entropy(const double *p, const double *q, size_t n, double base);
+/* _f32: float32 inputs computed in double, the double variant's value of the widened inputs, bit for
+ * bit (likewise lmp_js_divergence_f32, lmp_js_distance_f32). */
+LMP_API double lmp_cross_entropy_f32(const float *p, const float *q, size_t n, double base);
 
 /* KL(P || Q) = sum P log(P / Q) / log(base), exact: terms with P = 0 are 0, a
  * term with P > 0 and Q = 0 makes it +inf (scipy.stats.entropy(P, Q)). */
@@ -88,6 +91,8 @@ LMP_API double lmp_kl_divergence_smoothed_f32(const float *P, const float *Q, si
  * which is what scipy.spatial.distance.jensenshannon(P, Q, base) returns. */
 LMP_API double lmp_js_divergence(const double *P, const double *Q, size_t n, double base);
 LMP_API double lmp_js_distance(const double *P, const double *Q, size_t n, double base);
+LMP_API double lmp_js_divergence_f32(const float *P, const float *Q, size_t n, double base);
+LMP_API double lmp_js_distance_f32(const float *P, const float *Q, size_t n, double base);
 
 /* ---- perplexity and losses ----------------------------------------------- */
 

@@ -31,8 +31,8 @@ static int op_map(op_kind op) { return op == OP_LOG_SOFTMAX || op == OP_SOFTMAX;
 /* ops with a float32 kernel in info.h */
 static int op_f32(op_kind op)
 {
-    return op == OP_ENTROPY || op == OP_ENTROPY_LOGITS || op == OP_KL || op == OP_KL_SMOOTH || op == OP_LSE ||
-           op == OP_LOG_SOFTMAX || op == OP_SOFTMAX;
+    return op == OP_ENTROPY || op == OP_ENTROPY_LOGITS || op == OP_CE || op == OP_KL || op == OP_KL_SMOOTH ||
+           op == OP_JS || op == OP_JS_DIST || op == OP_LSE || op == OP_LOG_SOFTMAX || op == OP_SOFTMAX;
 }
 
 /* The vectors of one call: `count` lanes of n elements; lane k of operand i starts at
@@ -114,14 +114,14 @@ static void lane_run(void *ctx, size_t k, int w)
         if (j->base != LMP_BASE_E) r /= log(j->base);
         break;
     }
-    case OP_CE: r = lmp_cross_entropy(x, y, n, j->base); break;
+    case OP_CE: r = j->f32 ? lmp_cross_entropy_f32(x, y, n, j->base) : lmp_cross_entropy(x, y, n, j->base); break;
     case OP_KL: r = j->f32 ? lmp_kl_divergence_f32(x, y, n, j->base) : lmp_kl_divergence(x, y, n, j->base); break;
     case OP_KL_SMOOTH:
         r = j->f32 ? lmp_kl_divergence_smoothed_f32(x, y, n, j->eps, j->base)
                    : lmp_kl_divergence_smoothed(x, y, n, j->eps, j->base);
         break;
-    case OP_JS: r = lmp_js_divergence(x, y, n, j->base); break;
-    case OP_JS_DIST: r = lmp_js_distance(x, y, n, j->base); break;
+    case OP_JS: r = j->f32 ? lmp_js_divergence_f32(x, y, n, j->base) : lmp_js_divergence(x, y, n, j->base); break;
+    case OP_JS_DIST: r = j->f32 ? lmp_js_distance_f32(x, y, n, j->base) : lmp_js_distance(x, y, n, j->base); break;
     case OP_PPL: r = lmp_perplexity(x, n); break;
     case OP_LSE: r = j->f32 ? lmp_logsumexp_f32(x, n) : lmp_logsumexp(x, n); break;
     case OP_LOG_SOFTMAX:

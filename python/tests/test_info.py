@@ -57,8 +57,12 @@ class TestAgainstScipy(unittest.TestCase):
         np.testing.assert_allclose(lmprob.entropy(p32), st.entropy(p32.astype(np.float64), axis=-1), rtol=1e-6)
         # the chapter's KL of float32 rows: the float64 answer of the same values, to the bit
         q32 = self.p[::-1].astype(np.float32)
-        self.assertEqual(lmprob.kl(p32, q32, eps=1e-10).tolist(),
-                         lmprob.kl(p32.astype(np.float64), q32.astype(np.float64), eps=1e-10).tolist())
+        p64, q64 = p32.astype(np.float64), q32.astype(np.float64)
+        self.assertEqual(lmprob.kl(p32, q32, eps=1e-10).tolist(), lmprob.kl(p64, q64, eps=1e-10).tolist())
+        # and the cross-entropy and JS (divergence and distance), likewise
+        self.assertEqual(lmprob.cross_entropy(p32, q32, 2).tolist(), lmprob.cross_entropy(p64, q64, 2).tolist())
+        self.assertEqual(lmprob.js(p32, q32).tolist(), lmprob.js(p64, q64).tolist())
+        self.assertEqual(lmprob.js(p32, q32, 2, distance=True).tolist(), lmprob.js(p64, q64, 2, distance=True).tolist())
         x32 = self.x.astype(np.float32)
         ls = lmprob.log_softmax(x32)
         self.assertEqual(ls.dtype, np.float32)

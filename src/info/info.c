@@ -288,9 +288,8 @@ static double entropy_logits_view(vview x, size_t n)
 double lmp_entropy_of_logits(const double *logits, size_t n) { return entropy_logits_view((vview){logits, NULL}, n); }
 double lmp_entropy_of_logits_f32(const float *logits, size_t n) { return entropy_logits_view((vview){NULL, logits}, n); }
 
-double lmp_cross_entropy(const double *p, const double *q, size_t n, double base)
+static double xent_view(vview P, vview Q, size_t n, double base)
 {
-    vview P = {p, NULL}, Q = {q, NULL};
     double ilb = inv_log_base(base);
     wdist dp, dq;
     if (isnan(ilb) || wdist_init(P, n, &dp) || wdist_init(Q, n, &dq)) return NAN;
@@ -303,6 +302,16 @@ double lmp_cross_entropy(const double *p, const double *q, size_t n, double base
     double am = wq(P, &dp, dq.imax);
     double h = dd_add(h0, h1) / dp.sum + (am == 0 ? 0.0 : -am * wlogq(Q, &dq, dq.imax));
     return base == LMP_BASE_E ? h : h / log(base);
+}
+
+double lmp_cross_entropy(const double *p, const double *q, size_t n, double base)
+{
+    return xent_view((vview){p, NULL}, (vview){q, NULL}, n, base);
+}
+
+double lmp_cross_entropy_f32(const float *p, const float *q, size_t n, double base)
+{
+    return xent_view((vview){NULL, p}, (vview){NULL, q}, n, base);
 }
 
 /* KL(P || Q) = sum a log(a / b) over a = P/sum P, b = Q/sum Q. Since sum a = sum b = 1 it
@@ -364,20 +373,34 @@ double lmp_kl_divergence_smoothed_f32(const float *P, const float *Q, size_t n, 
 
 /* JS = (KL(a || m) + KL(b || m)) / 2 with m = (a + b) / 2, each KL as a sum of bd0 terms
  * (see kl_view): bd0(0, m) = m covers the zeros of either side. */
-double lmp_js_divergence(const double *P, const double *Q, size_t n, double base)
+static double js_view(vview PV, vview QV, size_t n, double base)
 {
     double ilb = inv_log_base(base);
     wdist dp, dq;
-    vview PV = {P, NULL}, QV = {Q, NULL};
     if (isnan(ilb) || wdist_init(PV, n, &dp) || wdist_init(QV, n, &dq)) return NAN;
     double v = lmp_vm_dd_val(lmp_vm_js_terms(lmp_sample_isa_best(), wv(PV, &dp), wv(QV, &dq), n));
     if (v < 0) v = 0;
     return base == LMP_BASE_E ? v : v / log(base);
 }
 
+double lmp_js_divergence(const double *P, const double *Q, size_t n, double base)
+{
+    return js_view((vview){P, NULL}, (vview){Q, NULL}, n, base);
+}
+
+double lmp_js_divergence_f32(const float *P, const float *Q, size_t n, double base)
+{
+    return js_view((vview){NULL, P}, (vview){NULL, Q}, n, base);
+}
+
 double lmp_js_distance(const double *P, const double *Q, size_t n, double base)
 {
     return sqrt(lmp_js_divergence(P, Q, n, base));
+}
+
+double lmp_js_distance_f32(const float *P, const float *Q, size_t n, double base)
+{
+    return sqrt(lmp_js_divergence_f32(P, Q, n, base));
 }
 
 /* ---- perplexity and losses ------------------------------------------------- */
