@@ -247,10 +247,9 @@ static PyObject *reduce_or_map(op_kind op, PyObject *xo, PyObject *yo, PyObject 
     job j;
     memset(&j, 0, sizeof j);
     void *scratch1[1] = {NULL};
-    lmp_error errs1[1];
+    lmp_error errs1[1]; /* read only for the lane err_lane names: no clearing */
     size_t err_lane1[1];
     double red1 = 0.0;
-    memset(errs1, 0, sizeof errs1);
     int got = 0, nt = 0, orig_ndim = 0;
     char shp[2][128];
     for (; got < nin; got++) {

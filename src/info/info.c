@@ -219,12 +219,19 @@ typedef struct wdist {
     size_t imax;
 } wdist;
 
-/* 0, or -1 if a weight is negative, NaN or infinite, or all are 0. */
+/* What every divergence takes as a distribution: 0, with *mx the largest weight, or -1 if a
+ * weight is negative, NaN or infinite, or all are 0. */
+static int weights_check(int isa, vview w, size_t n, double *mx)
+{
+    return lmp_vm_check_weights(isa, w.d, w.f, n, mx) || !(*mx > 0) ? -1 : 0;
+}
+
+/* 0, or -1 as weights_check. */
 static int wdist_init(vview w, size_t n, wdist *d)
 {
     int isa = lmp_sample_isa_best();
     double mx;
-    if (lmp_vm_check_weights(isa, w.d, w.f, n, &mx) || !(mx > 0)) return -1;
+    if (weights_check(isa, w, n, &mx)) return -1;
     d->imax = lmp_vm_find(isa, w.d, w.f, n, mx);
     d->shift = -ilogb(mx); /* not one factor: 2^1074 for a subnormal maximum overflows */
     /* w * 2^shift in two exact steps when 2^shift is beyond the doubles; one factor
@@ -346,11 +353,9 @@ static double kl_smooth_view(vview P, vview Q, size_t n, double eps, double base
     double ilb = inv_log_base(base);
     int isa = lmp_sample_isa_best();
     double mp, mq;
-    /* the inputs as every divergence takes them (wdist_init's checks: finite weights >= 0,
-     * not all 0); their sums and largest entries are not needed here */
-    if (isnan(ilb) || lmp_vm_check_weights(isa, P.d, P.f, n, &mp) || !(mp > 0) ||
-        lmp_vm_check_weights(isa, Q.d, Q.f, n, &mq) || !(mq > 0))
-        return NAN;
+    /* the inputs checked as every divergence checks them; their sums and largest entries
+     * (wdist) are not needed here */
+    if (isnan(ilb) || weights_check(isa, P, n, &mp) || weights_check(isa, Q, n, &mq)) return NAN;
     /* The chapter adds eps to the raw inputs, then normalises (P + eps) / sum(P + eps)
      * (here times the reciprocal of the sum: one rounding more, in a vector kernel). A
      * float32 input is read as the doubles it holds: the sums and terms are the double
