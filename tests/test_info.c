@@ -189,6 +189,53 @@ static void test_kl_js(void)
     CHECK(lmp_cross_entropy(A, B, 2, LMP_BASE_E) == INFINITY);
 }
 
+/* Weights spanning more than the doubles' range: Q = (2^600, 2^-j_1, ..., 2^-j_10) has
+ * probabilities q_i = 2^-(600 + j_i) (to a relative 2^-1000), from 2^-1000 (normal) through
+ * the subnormals to 2^-1670 (0 as a double), yet each log q_i = -(600 + j_i) ln 2 is an
+ * ordinary number: the cross-entropy and KL are finite and known to a few ulps. They were NaN
+ * and +inf while q_i was taken as its rounded double (0, or a subnormal whose ratio a / q
+ * overflowed); at every ISA level through the kernels, and through the public functions. */
+static void test_divergence_wide_range(void)
+{
+    enum { N = 11 };
+    static const int j[N] = {0, 400, 430, 470, 421, 460, 700, 1000, 1070, 520, 455};
+    double P[N], Q[N], jsum = 0;
+    for (int i = 0; i < N; i++) {
+        P[i] = 1.0;
+        Q[i] = i == 0 ? 0x1p600 : ldexp(1.0, -j[i]);
+        if (i) jsum += 600 + j[i];
+    }
+    const double ln2 = 0.69314718055994530942;
+    /* xent = -(1/N) sum log q_i (q_0 = 1 - 2^-1000: its term is below 1e-300) */
+    double xent = jsum * ln2 / N, kl = xent - log((double)N);
+    CHECK_REL(lmp_cross_entropy(P, Q, N, LMP_BASE_E), xent, 1e-15);
+    CHECK_REL(lmp_kl_divergence(P, Q, N, LMP_BASE_E), kl, 1e-15);
+    CHECK_REL(lmp_cross_entropy(P, Q, N, 2.0), jsum / N, 1e-15);
+    /* KL(Q || P): Q is one-hot to 2^-1000, so log N; its tiny weights are the small side now */
+    CHECK_REL(lmp_kl_divergence(Q, P, N, LMP_BASE_E), log((double)N), 1e-15);
+    /* JS against its closed form for a one-hot b: m_0 = (1/N + 1) / 2, m_i = 1 / (2N) */
+    double m0 = (1.0 / N + 1) / 2;
+    double js = 0.5 * ((1.0 / N) * log((1.0 / N) / m0) + (N - 1.0) / N * log(2.0) + log(1 / m0));
+    CHECK_REL(lmp_js_divergence(P, Q, N, LMP_BASE_E), js, 1e-14);
+    /* the kernels at each level, as info.c calls them: Q scaled by 2^-600 (sum 1 + 2^-1000 = 1) */
+    lmp_vm_wv wp = {P, NULL, 1.0, 1.0, (double)N, log((double)N)};
+    lmp_vm_wv wq = {Q, NULL, 0x1p-600, 1.0, 1.0, 600 * ln2};
+    for (int isa = 0; isa <= lmp_sample_isa_best(); isa++) {
+        int inf = -1;
+        double got = lmp_vm_dd_val(lmp_vm_kl_terms(isa, wp, wq, N, &inf));
+        CHECK_MSG(inf == 0 && fabs(got - kl) <= 1e-15 * kl, "isa %d: kl %.17g (inf %d), expected %.17g", isa, got,
+                  inf, kl);
+        inf = -1;
+        got = lmp_vm_dd_val(lmp_vm_xent_terms(isa, wp, wq, 1, N, &inf)); /* the maximum is info.c's */
+        CHECK_MSG(inf == 0 && fabs(got - jsum * ln2) <= 1e-15 * jsum * ln2, "isa %d: xent %.17g (inf %d), expected %.17g",
+                  isa, got, inf, jsum * ln2);
+    }
+    /* a weight that is 0 still makes them +inf */
+    Q[5] = 0.0;
+    CHECK(lmp_cross_entropy(P, Q, N, LMP_BASE_E) == INFINITY);
+    CHECK(lmp_kl_divergence(P, Q, N, LMP_BASE_E) == INFINITY);
+}
+
 /* The divergence kernels (KL, JS, cross-entropy terms) at every ISA level this machine runs,
  * against the scalar formulas they vectorise (lmp_bd0_, log; a compensated sum): an odd length
  * (whole vectors and a tail), independent and nearly equal distributions (the bd0 series
@@ -234,7 +281,7 @@ static void test_divergence_kernels(void)
             kadd_t(&js, 0.5 * (lmp_bd0_(a, m) + lmp_bd0_(b, m)));
             if (P[i] > 0 && Q[i] > 0) kadd_t(&xe, -P[i] * log(b));
         }
-        lmp_vm_wv wp = {P, NULL, 1.0, 1.0, sp}, wq = {Q, NULL, 1.0, 1.0, sq};
+        lmp_vm_wv wp = {P, NULL, 1.0, 1.0, sp, log(sp)}, wq = {Q, NULL, 1.0, 1.0, sq, log(sq)};
         for (int isa = 0; isa <= lmp_sample_isa_best(); isa++) {
             int inf = -1;
             double got = lmp_vm_dd_val(lmp_vm_kl_terms(isa, wp, wq, N, &inf));
@@ -534,6 +581,7 @@ int main(int argc, char **argv)
     RUN(test_entropy);
     RUN(test_kl_js);
     RUN(test_divergence_kernels);
+    RUN(test_divergence_wide_range);
     RUN(test_perplexity);
     RUN(test_ce_loss);
     RUN(test_map_loss);

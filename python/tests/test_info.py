@@ -190,3 +190,63 @@ class TestLongDoubleReference(unittest.TestCase):
                 want = mf(mpmath.mpf(float(x)))
                 worst = max(worst, float(abs(got - want) / abs(want)))
             self.assertLess(worst, 2.0 ** -60, npf.__name__)
+
+
+@unittest.skipIf(mpmath is None, "needs mpmath")
+class TestDivergencesWideRange(unittest.TestCase):
+    """Cross-entropy, KL and JS of weights spread over up to the whole double range, subnormals
+    included, against mpmath with enough digits for every probability (one of 2^-2000 is still an
+    ordinary log, -1386). Each is a sum of non-negative terms, so the result is good to a few ulp
+    times the length; the float32 inputs the same way (their range is smaller). The cross-entropy
+    was NaN and the KL +inf or NaN as soon as a normalised probability fell below the doubles."""
+
+    def check(self, dtype, lo, hi, seed, trials):
+        rs = np.random.RandomState(seed)
+        worst = 0.0
+        for trial in range(trials):
+            n = int(rs.randint(2, 12))
+            span = [5, 50, 300, 620][trial % 4]
+            with np.errstate(over="ignore"):
+                P = np.clip(10.0 ** rs.uniform(-span / 2, span / 2, n), lo, hi).astype(dtype)
+                Q = np.clip(10.0 ** rs.uniform(-span / 2, span / 2, n), lo, hi).astype(dtype)
+            if trial % 5 == 0:
+                P[rs.randint(n)] = 0
+            sp_, sq = mpmath.fsum(mpmath.mpf(float(x)) for x in P), mpmath.fsum(mpmath.mpf(float(x)) for x in Q)
+            a = [mpmath.mpf(float(x)) / sp_ for x in P]
+            b = [mpmath.mpf(float(x)) / sq for x in Q]
+            m = [(x + y) / 2 for x, y in zip(a, b)]
+            want = {
+                "cross_entropy": mpmath.fsum(-x * mpmath.log(y) for x, y in zip(a, b) if x > 0),
+                "kl": mpmath.fsum(x * mpmath.log(x / y) for x, y in zip(a, b) if x > 0),
+                "js": (mpmath.fsum(x * mpmath.log(x / z) for x, z in zip(a, m) if x > 0)
+                       + mpmath.fsum(y * mpmath.log(y / z) for y, z in zip(b, m))) / 2,
+            }
+            for name, ref in want.items():
+                if abs(ref) < mpmath.mpf("1e-290"):  # the result itself near the subnormals
+                    continue
+                got = getattr(lmprob, name)(P, Q)
+                err = float(abs((mpmath.mpf(got) - ref) / ref))
+                self.assertLess(err, 1e-14, f"{name} trial {trial}: {got!r} against {mpmath.nstr(ref, 17)}\nP={P.tolist()}\nQ={Q.tolist()}")
+                worst = max(worst, err)
+        return worst
+
+    def setUp(self):
+        self.dps, mpmath.mp.dps = mpmath.mp.dps, 700
+
+    def tearDown(self):
+        mpmath.mp.dps = self.dps
+
+    def test_float64(self):
+        self.check(np.float64, 5e-324, 1.7e308, 11, 160)
+
+    def test_float32(self):
+        self.check(np.float32, 1.5e-45, 3.4e38, 12, 80)
+
+    def test_closed_form(self):
+        # q_i = 2^-(600 + j_i) below the doubles: -log q_i = (600 + j_i) ln 2
+        j = np.array([400, 430, 700, 1000, 1070])
+        Q = np.concatenate([[2.0 ** 600], 2.0 ** -j.astype(float)])
+        P = np.ones(6)
+        want = (600 + j).sum() * math.log(2) / 6
+        self.assertAlmostEqual(lmprob.cross_entropy(P, Q) / want, 1.0, delta=1e-15)
+        self.assertAlmostEqual(lmprob.kl(P, Q) / (want - math.log(6)), 1.0, delta=1e-15)
