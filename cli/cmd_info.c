@@ -15,7 +15,7 @@ static void usage(FILE *f)
             "usage: lmprob info [options]\n"
             "  --p LIST | --p-file FILE   distribution p (comma/space separated; must sum to 1 within 1e-9)\n"
             "  --q LIST | --q-file FILE   distribution q (same length as p)\n"
-            "  --normalize                divide p and q by their sums instead of requiring sum 1\n"
+            "  --normalize                p and q are weights, each divided by its sum, instead of summing to 1\n"
             "  --logits LIST              entropy of softmax(logits)\n"
             "  --log-probs LIST           perplexity exp(-mean(log p)) of natural-log probabilities\n"
             "  --base e|2|10|B            log base of the results (default e: nats; 2: bits)\n"
@@ -25,9 +25,12 @@ static void usage(FILE *f)
 }
 
 /* Read a distribution and check it as dist --p is (cli_probs_check: entries >= 0, summing to 1
- * within 1e-9, or divided by their sum with --normalize). Returns CLI_OK, CLI_USAGE for a list
- * that is not numbers (as dist), CLI_FAIL for numbers that are not a distribution (as dist
- * categorical and every dist family whose parameters the library refuses) or a bad file. */
+ * within 1e-9, or weights with --normalize). Returns CLI_OK, CLI_USAGE for a list that is not
+ * numbers (as dist), CLI_FAIL for numbers that are not a distribution (as dist categorical and
+ * every dist family whose parameters the library refuses) or a bad file. With --normalize the
+ * check divides a copy: the weights are passed on as they are, since the library's functions
+ * normalise them exactly (a power-of-two scaling first), where the divided values would round a
+ * probability of 1e-600 ([1e300, 1e-300]) to 0 and make the KL +inf. */
 static int get_dist(const char *name, const char *list, const char *file, int normalize, double **v, size_t *n)
 {
     char label[32], flag[16];
@@ -36,12 +39,18 @@ static int get_dist(const char *name, const char *list, const char *file, int no
     if (!list) cli_stdin_note("info", file);
     if (list ? cli_parse_double_list(label, list, v, n) : cli_read_doubles(file, 0, v, n))
         return list ? CLI_USAGE : CLI_FAIL;
-    if (cli_probs_check("info", flag, *v, *n, normalize)) {
-        free(*v);
-        *v = NULL;
-        return CLI_FAIL;
+    double *chk = normalize ? malloc(*n * sizeof *chk) : *v;
+    if (!chk) {
+        cli_error("info: %s: out of memory for %zu values", flag, *n);
+    } else {
+        if (normalize) memcpy(chk, *v, *n * sizeof *chk);
+        int bad = cli_probs_check("info", flag, chk, *n, normalize);
+        if (normalize) free(chk);
+        if (!bad) return CLI_OK;
     }
-    return CLI_OK;
+    free(*v);
+    *v = NULL;
+    return CLI_FAIL;
 }
 
 typedef struct result {

@@ -47,8 +47,8 @@ LMP_API double lmp_sf_gamma_inc_upper(double a, double x);
 
 /* Check a probability vector p[0..n-1]: n >= 1, every entry finite and >= 0,
  * and the sum within 1e-9 of 1. With normalize != 0 the sum only has to be
- * finite and > 0, and p is divided by it in place. LMP_EINVAL with the first
- * offending index and value otherwise. */
+ * > 0 (finite weights whose sum overflows are fine), and p is divided by it in
+ * place. LMP_EINVAL with the first offending index and value otherwise. */
 LMP_API lmp_status lmp_prob_check(double *p, size_t n, int normalize, lmp_error *err);
 
 /* ---- categorical ------------------------------------------------------------- */

@@ -29,6 +29,20 @@ for bad in 0.6,0.5 1.1,-0.1 0,0 0.5,x; do
   m1=$(sed 's/^lmprob: info: //' "$TMPD/e1"); m2=$(sed 's/^lmprob: dist: //' "$TMPD/e2")
   [ $r1 -eq $want ] && [ $r2 -eq $want ] && [ -n "$m1" ] && [ "$m1" = "$m2" ] && ok || bad "--p $bad: info (exit $r1) '$m1', dist (exit $r2) '$m2'"
 done
+# and with --normalize: weights, one domain and one message in both commands
+for bad in 1,-1 0,0 1,nan; do
+  want=1; [ "$bad" = 1,nan ] && want=2
+  "$LMPROB" info --normalize --p "$bad" >/dev/null 2>"$TMPD/e1"; r1=$?
+  "$LMPROB" dist categorical --normalize --p "$bad" --sample 1 >/dev/null 2>"$TMPD/e2"; r2=$?
+  m1=$(sed 's/^lmprob: info: //' "$TMPD/e1"); m2=$(sed 's/^lmprob: dist: //' "$TMPD/e2")
+  [ $r1 -eq $want ] && [ $r2 -eq $want ] && [ -n "$m1" ] && [ "$m1" = "$m2" ] && ok || bad "--normalize --p $bad: info (exit $r1) '$m1', dist (exit $r2) '$m2'"
+done
+# weights whose sum overflows, and a probability below the doubles (1e-600): passed on as weights,
+# not divided first (which gave "expected a positive finite sum", and KL = inf)
+expect_out "normalize, sum past DBL_MAX" '^H\(p\) +1\.098612289 nats' "$LMPROB" info --p 1e308,1e308,1e308 --normalize
+expect_out "dist normalize, sum past DBL_MAX" '^pmf\(1\) = 0\.5$' "$LMPROB" dist categorical --p 1e308,1e308 --normalize --pmf 1
+expect_out "normalize, q of 1e-600: H(p,q)" '"cross_entropy": 690\.775527898213' "$LMPROB" info --p 1,1 --q 1e300,1e-300 --normalize --json
+expect_out "normalize, q of 1e-600: KL" '"kl_pq": 690\.082380717653' "$LMPROB" info --p 1,1 --q 1e300,1e-300 --normalize --json
 "$LMPROB" info --p 0.5,0.5 --q 0.9,0.2 >/dev/null 2>"$TMPD/e1"; r1=$?
 [ $r1 -eq 1 ] && grep -q "info: --q: sum of p = 1.1" "$TMPD/e1" && ok || bad "--q 0.9,0.2: exit $r1: $(cat "$TMPD/e1")"
 expect_fail "length mismatch" 'q: expected 2 probabilities' "$LMPROB" info --p 0.5,0.5 --q 0.2,0.3,0.5
