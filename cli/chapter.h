@@ -42,6 +42,11 @@ void ch_note(ch_ctx *c, const char *fmt, ...)
 #endif
     ;
 
+/* Ten draws of np.random.choice(vocab, p=probs): the text line "<label>[w1<sep>w2...]" and the
+ * JSON values "<key>_0".."<key>_9". CLI_OK, or ch_fail's status. */
+int ch_say_draws(ch_ctx *c, lmp_rng *r, const double *probs, const char *const *vocab, size_t n, const char *label,
+                 const char *sep, const char *key);
+
 /* Seed a numpy-legacy stream: the block's own np.random.seed, or c->seed when it has none. */
 int ch_seed(ch_ctx *c, lmp_rng *r, long block_seed);
 

@@ -100,18 +100,8 @@ int ch_b15_greedy(ch_ctx *c)
     ch_num(c, "p_the", p[0]);
     lmp_rng r;
     if (ch_seed(c, &r, 42)) return CLI_FAIL;
-    char line[256];
-    size_t o = (size_t)snprintf(line, sizeof line, "Samples: [");
-    for (int i = 0; i < 10; i++) {
-        size_t k = lmp_categorical_sample(&r, p, 7);
-        if (k >= 7) return cli_fail_status(LMP_EINVAL, NULL);
-        o += (size_t)snprintf(line + o, sizeof line - o, "%s'%s'", i ? ", " : "", v7[k]);
-        char key[32];
-        snprintf(key, sizeof key, "draw_%d", i);
-        ch_str(c, key, v7[k]);
-    }
-    snprintf(line + o, sizeof line - o, "]");
-    ch_say(c, "%s", line);
+    int rc = ch_say_draws(c, &r, p, v7, 7, "Samples: ", ", ", "draw");
+    if (rc) return rc;
     ch_note(c, "the chapter's 'e.g.' list is not what seed 42 gives; the line above is (numpy prints the same)");
     return CLI_OK;
 }

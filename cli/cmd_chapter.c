@@ -55,6 +55,24 @@ void ch_num(ch_ctx *c, const char *key, double v)
     cli_json_double(c->f, v);
 }
 
+int ch_say_draws(ch_ctx *c, lmp_rng *r, const double *probs, const char *const *vocab, size_t n, const char *label,
+                 const char *sep, const char *key)
+{
+    char line[512];
+    size_t o = (size_t)snprintf(line, sizeof line, "%s[", label);
+    for (int i = 0; i < 10; i++) {
+        size_t k = lmp_categorical_sample(r, probs, n);
+        if (k >= n) return cli_fail_status(LMP_EINVAL, NULL);
+        o += (size_t)snprintf(line + o, sizeof line - o, "%s'%s'", i ? sep : "", vocab[k]);
+        char name[32];
+        snprintf(name, sizeof name, "%s_%d", key, i);
+        ch_str(c, name, vocab[k]);
+    }
+    snprintf(line + o, sizeof line - o, "]");
+    ch_say(c, "%s", line);
+    return CLI_OK;
+}
+
 void ch_str(ch_ctx *c, const char *key, const char *s)
 {
     if (!c->json) return;
@@ -120,18 +138,8 @@ static int b01_pmf_pdf(ch_ctx *c)
     ch_say(c, "P(cat) = %.2f", lmp_categorical_pmf(probs, 5, 1));
     ch_num(c, "probs_sum", sum);
     ch_num(c, "p_cat", lmp_categorical_pmf(probs, 5, 1));
-    char line[512];
-    size_t o = (size_t)snprintf(line, sizeof line, "samples (np.random.choice, size=10) = [");
-    for (int i = 0; i < 10; i++) {
-        size_t k = lmp_categorical_sample(&r, probs, 5);
-        if (k >= 5) return cli_fail_status(LMP_EINVAL, NULL);
-        o += (size_t)snprintf(line + o, sizeof line - o, "%s'%s'", i ? " " : "", vocab[k]);
-        char key[32];
-        snprintf(key, sizeof key, "sample_%d", i);
-        ch_str(c, key, vocab[k]);
-    }
-    snprintf(line + o, sizeof line - o, "]");
-    ch_say(c, "%s", line);
+    int rc = ch_say_draws(c, &r, probs, vocab, 5, "samples (np.random.choice, size=10) = ", " ", "sample");
+    if (rc) return rc;
     size_t n = 768 * 768;
     double *w = malloc(n * sizeof *w);
     if (!w) return cli_fail_status(LMP_ENOMEM, NULL);
