@@ -387,6 +387,52 @@ static void test_ce_loss(void)
     lmp_token_id bad[] = {1, 9, 3};
     CHECK(lmp_ce_loss_batch(batch, 3, 4, bad, -100, 0.0, &loss, &err) == LMP_EINVAL);
     CHECK(strstr(err.msg, "row 1") != NULL);
+    /* a row whose target's logit is -inf: the mean is +inf (PyTorch), not the NaN a compensated
+     * sum makes of an infinite term */
+    double ninf[] = {0.0, -INFINITY, 1.0, 2.0, 0.5, 0.5};
+    lmp_token_id ti[] = {1, 0};
+    CHECK(lmp_ce_loss_batch(ninf, 2, 3, ti, -100, 0.0, &loss, NULL) == LMP_OK);
+    CHECK(loss == INFINITY);
+    CHECK(lmp_ce_loss_batch(ninf, 2, 3, ti, -100, 0.1, &loss, NULL) == LMP_OK);
+    CHECK(loss == INFINITY);
+    /* with label smoothing any -inf logit makes the loss +inf (its uniform part), target or not */
+    CHECK(lmp_ce_loss(ninf, 3, 0, 0.1, &loss, NULL) == LMP_OK);
+    CHECK(loss == INFINITY);
+    CHECK(lmp_ce_loss(ninf, 3, 0, 0.0, &loss, NULL) == LMP_OK);
+    CHECK_REL(loss, 1.3132616875182228, 1e-15); /* torch: log(1 + e) */
+    /* float32 logits: the double variant's value of the widened logits, bit for bit, for every
+     * smoothing, ignored rows, -inf logits; and the same errors */
+    {
+        enum { N = 5, C = 37 };
+        float xf[N * C];
+        double xd[N * C];
+        uint32_t st = 99;
+        for (int i = 0; i < N * C; i++) {
+            st = st * 1664525u + 1013904223u;
+            xf[i] = (float)((double)((st >> 8) & 0xffffff) / 16777216.0 * 20.0 - 10.0);
+            if (i == 40 || i == 77) xf[i] = -INFINITY;
+            xd[i] = xf[i];
+        }
+        lmp_token_id tg[N] = {3, -100, 36, 0, 3}; /* -inf at 40 (row 1, ignored) and 77 (row 2, not its target) */
+        for (int k = 0; k < 3; k++) {
+            const double s = k == 0 ? 0.0 : k == 1 ? 0.1 : 1.0;
+            double a, b;
+            CHECK(lmp_ce_loss_batch(xd, N, C, tg, -100, s, &a, NULL) == LMP_OK);
+            CHECK(lmp_ce_loss_batch_f32(xf, N, C, tg, -100, s, &b, NULL) == LMP_OK);
+            CHECK_MSG(memcmp(&a, &b, sizeof a) == 0, "s %g: batch float32 %.17g, double %.17g", s, b, a);
+            for (int i = 0; i < N; i++) {
+                if (tg[i] < 0) continue;
+                CHECK(lmp_ce_loss(xd + i * C, C, tg[i], s, &a, NULL) == LMP_OK);
+                CHECK(lmp_ce_loss_f32(xf + i * C, C, tg[i], s, &b, NULL) == LMP_OK);
+                CHECK_MSG(memcmp(&a, &b, sizeof a) == 0, "s %g row %d: float32 %.17g, double %.17g", s, i, b, a);
+            }
+        }
+        lmp_token_id tb[N] = {3, 1, 37, 0, 3};
+        CHECK(lmp_ce_loss_batch_f32(xf, N, C, tb, -100, 0.0, &loss, &err) == LMP_EINVAL);
+        CHECK(strstr(err.msg, "row 2") != NULL && strstr(err.msg, "target = 37") != NULL);
+        float fnan[2] = {1.0f, NAN};
+        CHECK(lmp_ce_loss_f32(fnan, 2, 0, 0.0, &loss, &err) == LMP_EINVAL);
+    }
 }
 
 static void test_map_loss(void)

@@ -104,7 +104,8 @@ LMP_API double lmp_perplexity(const double *log_probs, size_t n);
  *   loss = (1 - s) * (lse(x) - x[target]) + s * (lse(x) - mean_c x_c)
  * with label smoothing s in [0, 1] (PyTorch's formula: the smoothed target puts
  * s / C on every class). No +1e-9 fudge (the chapter's caps the loss at 20.72):
- * the loss of a target with logit -inf is +inf. Errors (LMP_EINVAL): C = 0,
+ * the loss of a target with logit -inf is +inf, and with s > 0 so is the loss
+ * of any example with a -inf logit (as torch). Errors (LMP_EINVAL): C = 0,
  * target outside [0, C), s outside [0, 1], NaN or +inf logit, all -inf. */
 LMP_API lmp_status lmp_ce_loss(const double *logits, size_t C, lmp_token_id target, double label_smoothing,
                                double *loss, lmp_error *err);
@@ -115,6 +116,13 @@ LMP_API lmp_status lmp_ce_loss(const double *logits, size_t C, lmp_token_id targ
  * lmp_ce_loss, naming the row. */
 LMP_API lmp_status lmp_ce_loss_batch(const double *logits, size_t N, size_t C, const lmp_token_id *targets,
                                      lmp_token_id ignore_index, double label_smoothing, double *loss, lmp_error *err);
+/* The same for float32 logits, computed in double: the double variant's value of the widened
+ * logits, bit for bit. */
+LMP_API lmp_status lmp_ce_loss_f32(const float *logits, size_t C, lmp_token_id target, double label_smoothing,
+                                   double *loss, lmp_error *err);
+LMP_API lmp_status lmp_ce_loss_batch_f32(const float *logits, size_t N, size_t C, const lmp_token_id *targets,
+                                         lmp_token_id ignore_index, double label_smoothing, double *loss,
+                                         lmp_error *err);
 
 /* MAP losses: the negative log-likelihood of N examples under predicted
  * distributions pred (N x V row-major, each row a probability vector) against

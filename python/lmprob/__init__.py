@@ -28,6 +28,7 @@ Sampling (Hugging Face's warpers and llama.cpp's chain)
 Information theory, along an axis (numpy's rules)
     entropy, entropy_of_logits, cross_entropy, kl, js, perplexity, logsumexp,
     log_softmax, softmax
+    cross_entropy_loss(logits, target)  torch's F.cross_entropy, [C] or [N, C]
 
 GPT-2
     get_encoding("gpt2")     the tokenizer with tiktoken's method names (encode,
@@ -59,6 +60,7 @@ from ._lmprob import (
     Xoshiro256,
     __version__,
     cross_entropy,
+    cross_entropy_loss,
     default_rng,
     entropy,
     entropy_of_logits,
@@ -79,5 +81,6 @@ __all__ = [
     "Model", "State", "FullScoreReturn", "train",
     "sample", "Sampler", "RandomState", "Xoshiro256", "default_rng",
     "entropy", "entropy_of_logits", "cross_entropy", "kl", "js", "perplexity", "logsumexp", "log_softmax", "softmax",
+    "cross_entropy_loss",
     "Encoding", "get_encoding", "list_encoding_names", "GPT2",
 ]

@@ -1,5 +1,6 @@
 /* Information theory along an axis (info.h on arrays): entropy, cross_entropy,
- * kl, js, perplexity, logsumexp, log_softmax, softmax, entropy_of_logits.
+ * kl, js, perplexity, logsumexp, log_softmax, softmax, entropy_of_logits; and
+ * cross_entropy_loss (torch's, over logits [C] or [N, C]).
  *
  * numpy's rules: `axis` (default -1, the vocabulary axis of logits; negative
  * counts from the end; None: the whole array as one vector) names the axis
@@ -543,6 +544,103 @@ static PyObject *py_softmax(PyObject *self, PyObject *args, PyObject *kw)
     return info_call(OP_SOFTMAX, v[0], NULL, NULL, v[1], NULL, 0.0, NULL);
 }
 
+/* torch.nn.functional.cross_entropy (reduction "mean") on logits [C] with one target, or [N, C]
+ * with N targets: lmp_ce_loss_batch(_f32) over the rows, read in place when they are
+ * C-contiguous float64 or float32, else gathered into doubles. */
+static PyObject *py_ce_loss(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    INFO_SPEC("cross_entropy_loss", 2, 2, "logits", "target", "label_smoothing", "ignore_index");
+    double smooth = 0.0;
+    long ignore = -100;
+    if (v[2] && lmpy_kw_double(&spec, 2, v[2], &smooth) < 0) return NULL;
+    if (v[3] && lmpy_kw_long(&spec, 3, v[3], &ignore) < 0) return NULL;
+    if (ignore < INT32_MIN || ignore > INT32_MAX)
+        return lmpy_err(PyExc_ValueError, "cross_entropy_loss: ignore_index = %ld: expected a 32-bit int", ignore);
+    lmpy_view x, t;
+    if (lmpy_view_get(v[0], &x, "logits", LMPY_FLOAT) < 0) return NULL;
+    PyObject *res = NULL;
+    double *rows = NULL;
+    lmp_token_id one, *targets = &one;
+    int have_t = 0;
+    char sh[64];
+    if (x.ndim != 1 && x.ndim != 2) {
+        lmpy_err(PyExc_ValueError, "cross_entropy_loss: logits of shape %s: expected [C] or [N, C]",
+                 lmpy_shape_str(x.ndim, x.shape, sh, sizeof sh));
+        goto done;
+    }
+    size_t N = x.ndim == 2 ? (size_t)x.shape[0] : 1, C = (size_t)x.shape[x.ndim - 1];
+    if (x.ndim == 1) { /* one example: an int target (or anything with __index__) */
+        long tv;
+        if (lmpy_kw_long(&spec, 1, v[1], &tv) < 0) goto done;
+        if (tv < INT32_MIN || tv > INT32_MAX) {
+            lmpy_err(PyExc_ValueError, "cross_entropy_loss: target = %ld: expected a class in [0, %zu)", tv, C);
+            goto done;
+        }
+        one = (lmp_token_id)tv;
+    } else {
+        if (lmpy_view_get(v[1], &t, "target", LMPY_INT) < 0) goto done;
+        have_t = 1;
+        if (t.ndim != 1 || (size_t)t.shape[0] != N) {
+            lmpy_err(PyExc_ValueError, "cross_entropy_loss: target of shape %s for logits of shape (%zu, %zu): "
+                     "expected (%zu,)", lmpy_shape_str(t.ndim, t.shape, sh, sizeof sh), N, C, N);
+            goto done;
+        }
+        targets = malloc((N ? N : 1) * sizeof *targets);
+        if (!targets) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (size_t i = 0; i < N; i++) {
+            double tv = lmpy_view_at(&t, t.data + (Py_ssize_t)i * t.strides[0]);
+            if (!(tv >= INT32_MIN && tv <= INT32_MAX)) {
+                lmpy_err(PyExc_ValueError, "cross_entropy_loss: target[%zu] = %.0f: expected a class in [0, %zu)", i,
+                         tv, C);
+                goto done;
+            }
+            targets[i] = (lmp_token_id)tv;
+        }
+    }
+    const double *in = (const double *)x.data;
+    Py_ssize_t cs = x.strides[x.ndim - 1], rs = x.ndim == 2 ? x.strides[0] : 0;
+    /* float32 rows in place: the library's float32 loss (the double one's value, bit for bit) */
+    int f32 = x.type == 'f' && cs == 4 && (N <= 1 || rs == (Py_ssize_t)(4 * C));
+    if (!f32 && !(x.type == 'd' && cs == 8 && (N <= 1 || rs == (Py_ssize_t)(8 * C)))) {
+        rows = malloc((N * C > 0 ? N * C : 1) * sizeof *rows);
+        if (!rows) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (size_t i = 0; i < N; i++)
+            for (size_t c = 0; c < C; c++)
+                rows[i * C + c] = lmpy_view_at(&x, x.data + (Py_ssize_t)i * rs + (Py_ssize_t)c * cs);
+        in = rows;
+    }
+    double loss;
+    lmp_error err;
+    lmp_status st;
+    const lmp_token_id ig = (lmp_token_id)ignore;
+    const float *in32 = (const float *)x.data;
+#define CE_CALL()                                                                        \
+    (f32 ? lmp_ce_loss_batch_f32(in32, N, C, targets, ig, smooth, &loss, &err)           \
+         : lmp_ce_loss_batch(in, N, C, targets, ig, smooth, &loss, &err))
+    if (N * C >= 65536) { /* a long call: without the GIL (the views keep the buffers) */
+        Py_BEGIN_ALLOW_THREADS
+        st = CE_CALL();
+        Py_END_ALLOW_THREADS
+    } else {
+        st = CE_CALL();
+    }
+#undef CE_CALL
+    res = st == LMP_OK ? PyFloat_FromDouble(loss) : lmpy_raise(&err);
+done:
+    free(rows);
+    if (targets != &one) free(targets);
+    if (have_t) lmpy_view_release(&t);
+    lmpy_view_release(&x);
+    return res;
+}
+
 #define AXIS_DOC                                                                                          \
     "axis: the axis the vectors lie along (default -1; None: the whole array as one\n"                   \
     "vector). A 1-D input gives a float, an N-D one an array without that axis\n"                        \
@@ -587,6 +685,15 @@ PyMethodDef lmpy_info_methods[] = {
                "x - logsumexp(x) along axis; the same shape, float32 for float32 input (the\n"
                "library's vectorised kernel), float64 otherwise. ValueError for a NaN or +inf\n"
                "entry or an all -inf vector, naming the vector and the index.")},
+    {"cross_entropy_loss", LMPY_FN(py_ce_loss), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("cross_entropy_loss(logits, target, *, label_smoothing=0.0, ignore_index=-100)\n\n"
+               "torch.nn.functional.cross_entropy (reduction 'mean') of logits [C] with an int\n"
+               "target, or [N, C] with N targets: logsumexp(x) - x[target] per row, averaged\n"
+               "over the rows whose target is not ignore_index (NaN when every row is).\n"
+               "label_smoothing s in [0, 1]: (1 - s) of that plus s times the loss against\n"
+               "the uniform distribution, as torch. The chapter's cross_entropy_loss(logits,\n"
+               "true_class) without its + 1e-9 inside the log. ValueError for a target outside\n"
+               "[0, C), a NaN or +inf logit, or an all -inf row, naming the row.")},
     {"softmax", LMPY_FN(py_softmax), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("softmax(x, axis=-1)\n\nexp(x - logsumexp(x)) along axis, as log_softmax.")},
     {NULL, NULL, 0, NULL},

@@ -250,3 +250,81 @@ class TestDivergencesWideRange(unittest.TestCase):
         want = (600 + j).sum() * math.log(2) / 6
         self.assertAlmostEqual(lmprob.cross_entropy(P, Q) / want, 1.0, delta=1e-15)
         self.assertAlmostEqual(lmprob.kl(P, Q) / (want - math.log(6)), 1.0, delta=1e-15)
+
+
+try:
+    import torch
+    import torch.nn.functional as torch_f
+except ImportError:  # the test set-up installs python3-torch
+    torch = None
+
+
+@unittest.skipIf(torch is None, "needs torch")
+class TestCrossEntropyLoss(unittest.TestCase):
+    """lmprob.cross_entropy_loss against torch.nn.functional.cross_entropy (reduction 'mean') in float64:
+    one example and batches, label smoothing, ignore_index, float32 and non-contiguous logits, the
+    errors."""
+
+    def torch_loss(self, x, t, s=0.0, ignore=-100):
+        return torch_f.cross_entropy(torch.tensor(np.asarray(x, dtype=np.float64)), torch.tensor(t),
+                                     label_smoothing=s, ignore_index=ignore).item()
+
+    def test_against_torch(self):
+        rs = np.random.RandomState(9)
+        for N, C in ((1, 2), (3, 7), (8, 50), (5, 1000), (8, 50257)):
+            x = rs.randn(N, C) * 4
+            t = rs.randint(0, C, N)
+            if N > 2:
+                t[1] = -100
+            for s in (0.0, 0.1, 1.0):
+                got, want = lmprob.cross_entropy_loss(x, t, label_smoothing=s), self.torch_loss(x, t, s)
+                self.assertLess(abs(got - want), 1e-13 * abs(want), (N, C, s))
+            # another ignore_index, a list of targets, one example at a time
+            t2 = np.where(t == -100, 3 % C, t)
+            t2[0] = 3 % C
+            got, want = lmprob.cross_entropy_loss(x, list(t2), ignore_index=3 % C), self.torch_loss(x, t2, 0.0, 3 % C)
+            if math.isnan(want):  # N = 1: its one row ignored
+                self.assertTrue(math.isnan(got))
+            else:
+                self.assertLess(abs(got - want), 1e-13 * abs(want), (N, C))
+            for i in range(min(N, 3)):
+                if t[i] >= 0:
+                    self.assertAlmostEqual(lmprob.cross_entropy_loss(x[i], int(t[i])),
+                                           self.torch_loss(x[i], int(t[i])), delta=1e-12)
+
+    def test_layouts_and_dtypes(self):
+        rs = np.random.RandomState(3)
+        x = rs.randn(6, 40)
+        t = rs.randint(0, 40, 6)
+        want = self.torch_loss(x, t)
+        for xs in (np.asfortranarray(x), x[:, ::-1][:, ::-1], np.repeat(x, 2, axis=1)[:, ::2]):
+            self.assertEqual(lmprob.cross_entropy_loss(xs, t), lmprob.cross_entropy_loss(x, t))
+        self.assertAlmostEqual(lmprob.cross_entropy_loss(x, t), want, delta=1e-13 * abs(want))
+        x32 = x.astype(np.float32)
+        self.assertAlmostEqual(lmprob.cross_entropy_loss(x32, t.astype(np.int32)), self.torch_loss(x32, t),
+                               delta=1e-12 * abs(want))
+        # the chapter's example (5 logits, class 2): its cross_entropy_loss adds 1e-9 inside the log
+        ce5 = np.array([1.0, 2.0, 3.0, 0.5, 0.2])
+        p = np.exp(ce5 - ce5.max()) / np.exp(ce5 - ce5.max()).sum()
+        self.assertAlmostEqual(lmprob.cross_entropy_loss(ce5, 2), -math.log(p[2]), delta=1e-15)
+
+    def test_edges_and_errors(self):
+        x = np.array([0.0, -np.inf, 1.0])
+        self.assertEqual(lmprob.cross_entropy_loss(x, 1), math.inf)     # the target's logit is -inf
+        self.assertTrue(math.isnan(lmprob.cross_entropy_loss(np.zeros((2, 3)), [-100, -100])))  # all ignored
+        for args, exc, msg in (
+            ((np.zeros(3), 3), ValueError, r"target = 3: expected a class in \[0, 3\)"),
+            ((np.zeros((2, 3)), [0, 5]), ValueError, r"row 1"),
+            ((np.zeros((2, 3)), [0]), ValueError, r"expected \(2,\)"),
+            ((np.zeros((2, 2, 2)), 0), ValueError, r"expected \[C\] or \[N, C\]"),
+            ((np.array([1.0, np.nan]), 0), ValueError, r"nan"),
+            ((np.array([-np.inf, -np.inf]), 0), ValueError, r"-inf"),
+            ((np.zeros(3), 1.5), TypeError, r"target"),
+            ((np.zeros((2, 3)), np.array([0.0, 1.0])), TypeError, r"target"),
+            ((np.zeros(3), 0, 1.5), TypeError, r"positional"),  # label_smoothing is keyword-only, torch's third is weight
+            ((np.array(["a"]), 0), TypeError, r"logits"),
+        ):
+            with self.assertRaisesRegex(exc, msg):
+                lmprob.cross_entropy_loss(*args)
+        with self.assertRaisesRegex(ValueError, r"label_smoothing = 1\.5"):
+            lmprob.cross_entropy_loss(np.zeros(3), 0, label_smoothing=1.5)

@@ -433,20 +433,25 @@ double lmp_perplexity(const double *log_probs, size_t n)
  * nll = lse(d) - d_t = log1p(r) - d_t (lse_split), and PyTorch's label smoothing adds
  * s (lse(d) - mean d) - s nll; every piece is a difference to the maximum, so logits far
  * from 0 lose no digits, and a confident right guess (nll ~ r) keeps its own. */
-static double ce_row(const double *x, size_t C, size_t target, double s, double m)
+static double ce_row(vview x, size_t C, size_t target, double s, double m)
 {
-    lse_parts lp = lse_split((vview){x, NULL}, C, m);
+    lse_parts lp = lse_split(x, C, m);
     double lse = log1p(lp.r);
-    double nll = lse - (x[target] - m); /* +inf when x[target] = -inf */
+    double nll = lse - (vget(x, target) - m); /* +inf when x[target] = -inf */
     if (s == 0) return nll;
     ksum md = {0, 0};
-    for (size_t c = 0; c < C; c++) kadd(&md, x[c] - m);
-    double mean = kval(&md) / (double)C; /* -inf when some logit is -inf: the smoothed loss is +inf, as torch */
+    for (size_t c = 0; c < C; c++) {
+        /* a -inf logit makes the mean -inf and the smoothed loss +inf, as torch's; returned here,
+         * since the compensated sum's error term would make NaN of it */
+        double v = vget(x, c);
+        if (v == -INFINITY) return INFINITY;
+        kadd(&md, v - m);
+    }
+    double mean = kval(&md) / (double)C;
     return (1.0 - s) * nll + s * (lse - mean);
 }
 
-static lmp_status ce_check(const double *x, size_t C, lmp_token_id target, double s, long row, double *m,
-                           lmp_error *err)
+static lmp_status ce_check(vview x, size_t C, lmp_token_id target, double s, long row, double *m, lmp_error *err)
 {
     char where[48] = "";
     if (row >= 0) snprintf(where, sizeof where, " (row %ld)", row);
@@ -456,7 +461,7 @@ static lmp_status ce_check(const double *x, size_t C, lmp_token_id target, doubl
                              (long)target, C);
     if (!(s >= 0 && s <= 1))
         return lmp_error_set(err, LMP_EINVAL, "ce_loss: label_smoothing = %g: expected a value in [0, 1]", s);
-    lmp_status st = check_logits((vview){x, NULL}, C, m, "ce_loss", err);
+    lmp_status st = check_logits(x, C, m, "ce_loss", err);
     if (st && row >= 0 && err) {
         char tmp[sizeof err->msg];
         snprintf(tmp, sizeof tmp, "%s", err->msg);
@@ -465,8 +470,37 @@ static lmp_status ce_check(const double *x, size_t C, lmp_token_id target, doubl
     return st;
 }
 
-lmp_status lmp_ce_loss(const double *logits, size_t C, lmp_token_id target, double label_smoothing, double *loss,
-                       lmp_error *err)
+/* Row i of an N x C view */
+static inline vview vrow(vview x, size_t i, size_t C)
+{
+    return x.d ? (vview){x.d + i * C, NULL} : (vview){NULL, x.f + i * C};
+}
+
+static lmp_status ce_batch_view(vview logits, size_t N, size_t C, const lmp_token_id *targets,
+                                lmp_token_id ignore_index, double label_smoothing, double *loss, lmp_error *err)
+{
+    ksum sum = {0, 0};
+    size_t used = 0;
+    int inf = 0; /* a row's loss is +inf (its target's logit -inf): kept out of the compensated sum,
+                  * whose error term would turn it into NaN */
+    for (size_t i = 0; i < N; i++) {
+        if (targets[i] == ignore_index) continue;
+        double m;
+        vview row = vrow(logits, i, C);
+        lmp_status st = ce_check(row, C, targets[i], label_smoothing, (long)i, &m, err);
+        if (st) return st;
+        double r = ce_row(row, C, (size_t)targets[i], label_smoothing, m);
+        if (isinf(r)) inf = 1;
+        else kadd(&sum, r);
+        used++;
+    }
+    /* PyTorch: the mean over zero rows is NaN */
+    *loss = !used ? NAN : inf ? INFINITY : kval(&sum) / (double)used;
+    return LMP_OK;
+}
+
+static lmp_status ce_one_view(vview logits, size_t C, lmp_token_id target, double label_smoothing, double *loss,
+                              lmp_error *err)
 {
     double m;
     lmp_status st = ce_check(logits, C, target, label_smoothing, -1, &m, err);
@@ -475,21 +509,28 @@ lmp_status lmp_ce_loss(const double *logits, size_t C, lmp_token_id target, doub
     return LMP_OK;
 }
 
+lmp_status lmp_ce_loss(const double *logits, size_t C, lmp_token_id target, double label_smoothing, double *loss,
+                       lmp_error *err)
+{
+    return ce_one_view((vview){logits, NULL}, C, target, label_smoothing, loss, err);
+}
+
+lmp_status lmp_ce_loss_f32(const float *logits, size_t C, lmp_token_id target, double label_smoothing, double *loss,
+                           lmp_error *err)
+{
+    return ce_one_view((vview){NULL, logits}, C, target, label_smoothing, loss, err);
+}
+
 lmp_status lmp_ce_loss_batch(const double *logits, size_t N, size_t C, const lmp_token_id *targets,
                              lmp_token_id ignore_index, double label_smoothing, double *loss, lmp_error *err)
 {
-    ksum sum = {0, 0};
-    size_t used = 0;
-    for (size_t i = 0; i < N; i++) {
-        if (targets[i] == ignore_index) continue;
-        double m;
-        lmp_status st = ce_check(logits + i * C, C, targets[i], label_smoothing, (long)i, &m, err);
-        if (st) return st;
-        kadd(&sum, ce_row(logits + i * C, C, (size_t)targets[i], label_smoothing, m));
-        used++;
-    }
-    *loss = used ? kval(&sum) / (double)used : NAN; /* PyTorch: mean over zero elements is NaN */
-    return LMP_OK;
+    return ce_batch_view((vview){logits, NULL}, N, C, targets, ignore_index, label_smoothing, loss, err);
+}
+
+lmp_status lmp_ce_loss_batch_f32(const float *logits, size_t N, size_t C, const lmp_token_id *targets,
+                                 lmp_token_id ignore_index, double label_smoothing, double *loss, lmp_error *err)
+{
+    return ce_batch_view((vview){NULL, logits}, N, C, targets, ignore_index, label_smoothing, loss, err);
 }
 
 lmp_status lmp_map_loss(const double *pred, const double *t, size_t N, size_t V, const double *w, size_t nw,
