@@ -65,6 +65,12 @@ DBG     := -g1
 LD_EXE  := -no-pie
 ifneq ($(CC_IS_CLANG),1)
 LD_ALL  := -static-libubsan
+else
+# clang links its ASan runtime into the program, where the allocation-failure injector
+# (tests/fault/fault.c, LD_PRELOAD) cannot come before its malloc; as a shared library, found by
+# the rpath, the runtime is one more DSO, as gcc's libasan.so is.
+CLANG_ASAN_RT := $(shell $(CC) -print-file-name=libclang_rt.asan-x86_64.so)
+LD_ALL  := -shared-libasan -Wl,-rpath,$(dir $(CLANG_ASAN_RT))
 endif
 endif
 
@@ -166,7 +172,7 @@ benches: $(BENCH_BIN)
 # Every object depends on the compiler and flags it was built with (a stamp rewritten only when
 # they change), so switching CC or CFLAGS rebuilds instead of mixing objects.
 FLAGS_STAMP := $(BUILD)/.flags
-FLAGS_NOW   := $(CC) $(CFLAGS_ALL)
+FLAGS_NOW   := $(CC) $(CFLAGS_ALL) $(LD_ALL) $(LD_EXE)
 $(FLAGS_STAMP): FORCE
 	@mkdir -p $(dir $@)
 	@if [ "$$(cat $@ 2>/dev/null)" != '$(FLAGS_NOW)' ]; then echo '$(FLAGS_NOW)' >$@; fi

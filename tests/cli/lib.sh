@@ -23,4 +23,7 @@ expect_out() {
   if ! "$@" >"$TMPD/out" 2>"$TMPD/err"; then bad "$l (exit $?): $(head -c 400 "$TMPD/err")"; return; fi
   if grep -Eq -- "$re" "$TMPD/out"; then ok; else bad "$l: stdout did not match /$re/: $(head -c 400 "$TMPD/out")"; fi
 }
+# Is $LMPROB built with AddressSanitizer? gcc links its runtime as libasan.so, clang into the
+# program (or as libclang_rt.asan-*.so): both leave the runtime's entry point named in the file.
+is_asan() { grep -qa __asan_init "$LMPROB"; }
 finish() { echo "$(basename "$0"): $T_PASS passed, $T_FAIL failed"; [ "$T_FAIL" -eq 0 ]; }

@@ -85,7 +85,7 @@ J
 # A bounded address space guards the machine if this regresses (not under ASan,
 # which reserves terabytes of shadow memory).
 limit=""
-ldd "$LMPROB" 2>/dev/null | grep -q libasan || limit="ulimit -v 2000000;"
+is_asan || limit="ulimit -v 2000000;"
 expect_ok "verify huge cases (runs)" sh -c "$limit timeout 60 '$LMPROB' verify '$TMPD/huge.json' >'$TMPD/huge.out' 2>&1; [ \$? = 1 ]"
 for c in gen draws dirichlet polyfit cov; do
   if grep -q "FAIL $c: expected .*, error: .*: expected " "$TMPD/huge.out"; then ok; else bad "verify case $c: $(grep "$c" "$TMPD/huge.out" | head -c 300)"; fi

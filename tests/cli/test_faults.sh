@@ -30,7 +30,7 @@ if [ ! -f "$LIBFAULT" ]; then
   exit 1
 fi
 asan=0
-ldd "$LMPROB" 2>/dev/null | grep -q libasan && asan=1
+is_asan && asan=1
 # Distinct exit codes for sanitizer reports, so that none passes for "exit 1, clear error".
 export ASAN_OPTIONS=verify_asan_link_order=0:exitcode=99:detect_leaks=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=exitcode=98:print_stacktrace=1
