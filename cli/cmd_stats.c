@@ -123,7 +123,9 @@ int cmd_stats(int argc, char **argv)
     lmp_moments m;
     lmp_moments_init(&m);
     lmp_moments_add_array(&m, x, n);  /* min and max */
-    double mean = lmp_stats_mean(x, n), var = lmp_stats_variance(x, n, ddof), sd = sqrt(var);
+    /* the library's standard deviation, not sqrt(var): a spread of 1e308 has a variance past the
+     * doubles but a standard deviation inside them */
+    double mean = lmp_stats_mean(x, n), var = lmp_stats_variance(x, n, ddof), sd = lmp_stats_stddev(x, n, ddof);
     double skew = lmp_stats_skewness(x, n, 1), skew_u = lmp_stats_skewness(x, n, 0);
     double kurt = lmp_stats_kurtosis(x, n, 1, 1), kurt_u = lmp_stats_kurtosis(x, n, 1, 0);
     lmp_test_result st, kt, nt;

@@ -64,6 +64,18 @@ static void test_large_n_accuracy(void)
 
 static void test_domain(void)
 {
+    /* Sums past DBL_MAX of finite data: np.mean is inf there; the mean and the standard deviation are
+     * doubles (the variance of the second set, 8/9 1e616, is not) */
+    double big[3] = {1e308, 1e308, 1.5e308}, spread[3] = {1e308, -1e308, 1e308};
+    long double lm = ((long double)big[0] + big[1] + big[2]) / 3;
+    CHECK_REL(lmp_stats_mean(big, 3), (double)lm, 2.3e-16);
+    CHECK_REL(lmp_stats_mean(spread, 3), 1e308 / 3, 2.3e-16);
+    CHECK(lmp_stats_variance(spread, 3, 0) == INFINITY);
+    CHECK_REL(lmp_stats_stddev(spread, 3, 0), 1e308 * sqrt(8.0 / 9.0), 4.5e-16);
+    double inf2[2] = {INFINITY, 1.0};
+    CHECK(lmp_stats_mean(inf2, 2) == INFINITY); /* data that are not finite keep numpy's answer */
+    inf2[1] = -INFINITY;
+    CHECK(isnan(lmp_stats_mean(inf2, 2)));
     double one = 3.0;
     CHECK(isnan(lmp_stats_mean(NULL, 0)));
     CHECK(isnan(lmp_stats_variance(&one, 1, 1)));  /* n - ddof = 0: numpy gives nan */

@@ -33,7 +33,9 @@ LMP_EXTERN_C_BEGIN
 
 /* Pairwise sum (numpy's order). 0 for n == 0. */
 LMP_API double lmp_stats_sum(const double *x, size_t n);
-/* Arithmetic mean; NaN for n == 0. */
+/* Arithmetic mean; NaN for n == 0. np.mean's bits, except where its sum
+ * overflows though every value is finite ([1e308, 1e308]: inf there, 1e308
+ * here, computed on the data scaled by a power of two). */
 LMP_API double lmp_stats_mean(const double *x, size_t n);
 /* Variance with divisor n - ddof (ddof = 0: population, 1: sample), as np.var.
  * NaN when n - ddof <= 0 or ddof < 0. */

@@ -190,10 +190,18 @@ double lmp_stats_sum(const double *x, size_t n)
     return 0.0 + pw_sum_x(x, n);
 }
 
+static double mean_scaled(const double *x, size_t n, int *e);
+
 double lmp_stats_mean(const double *x, size_t n)
 {
     if (n == 0) return NAN;
-    return lmp_stats_sum(x, n) / (double)n;
+    double m = lmp_stats_sum(x, n) / (double)n;
+    if (!isinf(m)) return m; /* numpy's bits */
+    /* the sum overflowed (np.mean([1e308, 1e308]) is inf): when every x is finite, the mean of the
+     * data scaled by 2^-e, then scaled back (mean_scaled: NaN when some x is not) */
+    int e;
+    double w = mean_scaled(x, n, &e);
+    return isnan(w) ? m : ldexp(w, e);
 }
 
 /* Blocks of at most VAR_BLOCK values (64 KiB, cache resident) get the exact
