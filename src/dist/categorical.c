@@ -37,14 +37,15 @@ lmp_status lmp_prob_check(double *p, size_t n, int normalize, lmp_error *err)
     if (normalize) {
         /* finite weights whose sum overflows ([1e308, 1e308]) are summed and divided at 2^-64
          * of their size (exact but for subnormal results, negligible next to a sum near 1e308) */
-        int e = isinf(sum) ? -64 : 0;
-        if (e) {
+        if (isinf(sum)) {
             sum = 0.0;
-            for (size_t i = 0; i < n; i++) sum += ldexp(p[i], e);
+            for (size_t i = 0; i < n; i++) sum += ldexp(p[i], -64);
+            for (size_t i = 0; i < n; i++) p[i] = ldexp(p[i], -64) / sum;
+            return LMP_OK;
         }
         if (!(sum > 0))
             return lmp_error_set(err, LMP_EINVAL, "sum of p = %g: expected a positive sum (some weight > 0)", sum);
-        for (size_t i = 0; i < n; i++) p[i] = ldexp(p[i], e) / sum;
+        for (size_t i = 0; i < n; i++) p[i] /= sum;
         return LMP_OK;
     }
     if (!isfinite(sum) || !(sum > 0))

@@ -253,12 +253,7 @@ static inline double wlogq(vview w, const wdist *d, size_t i)
 }
 
 /* The view the divergence kernels (vmath.h) read: the same values as wq() */
-static inline lmp_vm_wv wv(vview w, const wdist *d)
-{
-    /* log(sum 2^-shift): shift ln 2 is at most 745, rounded to half an ulp of it; the kernels
-     * use lnorm only for probabilities below 1e-308, whose logs are below -708 */
-    return (lmp_vm_wv){w.d, w.f, d->s1, d->s2, d->sum, log(d->sum) - d->shift * 0.69314718055994530942};
-}
+static inline lmp_vm_wv wv(vview w, const wdist *d) { return (lmp_vm_wv){w.d, w.f, d->s1, d->s2, d->sum, d->shift}; }
 
 static double entropy_view(vview p, size_t n, double base)
 {

@@ -91,14 +91,14 @@ lmp_vm_dd lmp_vm_kl_smooth(int isa, const double *Pd, const float *Pf, const dou
                            double eps, double ia, double ib);
 
 /* A distribution's weights as the divergence kernels read them: p_i = ((x[i] * s1) * s2) / sum
- * (info.c's wdist: s1 s2 a power of two that brings the largest weight to [1, 2), sum their
- * scaled total); exactly one of d, f is set. lnorm = log(sum / (s1 s2)), the log of the
- * unscaled total: log p_i = log x[i] - lnorm where p_i itself is below the normal doubles
- * (subnormal or 0 though x[i] > 0). */
+ * (info.c's wdist: s1 s2 = 2^shift, the power of two that brings the largest weight to [1, 2),
+ * sum their scaled total); exactly one of d, f is set. Where p_i falls below the normal doubles
+ * (subnormal or 0 though x[i] > 0) the kernels take log p_i = log x[i] - log(sum 2^-shift). */
 typedef struct lmp_vm_wv {
     const double *d;
     const float *f;
-    double s1, s2, sum, lnorm;
+    double s1, s2, sum;
+    int shift;
 } lmp_vm_wv;
 
 /* sum of bd0(p_i, q_i) = p log(p / q) + q - p >= 0 over i < n (KL(p || q)); *inf = 1 when
@@ -110,7 +110,7 @@ lmp_vm_dd lmp_vm_js_terms(int isa, lmp_vm_wv P, lmp_vm_wv Q, size_t n);
 
 /* sum of -w_i log q_i over lo <= i < hi with w = (P.d[i] * P.s1) * P.s2 (P.sum unused: the
  * caller divides once); 0 where w = 0; *inf = 1 when some w_i > 0 has Q[i] = 0 (a q_i that
- * only underflows is taken by its log, log Q[i] - Q.lnorm) */
+ * only underflows is taken by its log from Q[i]) */
 lmp_vm_dd lmp_vm_xent_terms(int isa, lmp_vm_wv P, lmp_vm_wv Q, size_t lo, size_t hi, int *inf);
 
 /* KL(a || b), KL(b || a) and JS (out[0..2]) of two distributions given as float

@@ -468,10 +468,22 @@ VM_AI VD VM(wv_ld)(lmp_vm_wv w, size_t i, size_t n)
     return ((VM(ld_n)(w.d, w.f, i, n, 0.0) * w.s1) * w.s2) / w.sum;
 }
 
-/* log p_i of the lanes whose p_i = wv_ld() fell below the normal doubles (0 or subnormal,
- * so its own log would be -inf or short of digits) though x > 0: log x - lnorm, where x is
- * the unscaled weight; log p there is below -708, so the subtraction loses at most a bit. */
-VM_AI VD VM(wv_log_small)(lmp_vm_wv w, VD x) { return VM(log)(x) - VSPLAT(w.lnorm); }
+/* log p of probabilities p = wv_ld() with x their unscaled weights: log p, but where p fell
+ * below the normal doubles (0 or subnormal, so its own log would be -inf or short of digits)
+ * though x > 0, log x - lnorm with lnorm = log(sum 2^-shift) (wv_lnorm); log p there is below
+ * -708, so the subtraction loses at most a bit. A lane with x = 0 gives -inf. */
+VM_AI VD VM(wv_logp)(VD p, VD x, VD lnorm)
+{
+    VL small = (VL)(p < VSPLAT(0x1p-1022)) & (VL)(x > VSPLAT(0.0));
+    return VM(sel)(small, VM(log)(VM(sel)(small, x, VSPLAT(1.0))) - lnorm, VM(log)(p));
+}
+
+/* log(sum 2^-shift), the log of the unscaled total: shift ln 2 in two parts (VM_LN2HI times an
+ * int below 2^21 is exact), for wv_logp; only the passes that need it work it out */
+static inline double VM(wv_lnorm)(lmp_vm_wv w)
+{
+    return (log(w.sum) - w.shift * VM_LN2LO) - w.shift * VM_LN2HI;
+}
 
 /* Loader's deviance bd0(a, b) = a log(a / b) + b - a >= 0 lane by lane, as lmp_bd0_
  * (dist/special.c) computes it: where |a - b| < 0.1 (a + b), the direct form cancels and the
@@ -503,7 +515,7 @@ VM_AI VD VM(bd0)(VD a, VD b)
  * when there is one: +inf where Q's weight is 0; where it is not (weights that span more than
  * the doubles' range, [1e300, 1e-300]) a / b would overflow or keep few digits, so the term is
  * a (log a - log b) + b - a with both logs from the unscaled weights where small
- * (wv_log_small): large positive parts, nothing cancels unless a is as small, and such a term
+ * (wv_logp): large positive parts, nothing cancels unless a is as small, and such a term
  * is below 1e-300. */
 VM_ATTR static lmp_vm_dd VM(kl_terms)(lmp_vm_wv P, lmp_vm_wv Q, size_t n, int *inf)
 {
@@ -516,18 +528,19 @@ VM_ATTR static lmp_vm_dd VM(kl_terms)(lmp_vm_wv P, lmp_vm_wv Q, size_t n, int *i
         any_small |= small;
         VM(acc)(&s, &c, VM(sel)(small, zero, VM(bd0)(a, b)));
     }
-    if (VM(any)(any_small))
+    if (VM(any)(any_small)) {
+        const VD lnp = VSPLAT(VM(wv_lnorm)(P)), lnq = VSPLAT(VM(wv_lnorm)(Q));
         for (size_t i = 0; i < n; i += VN) {
             VD a = VM(wv_ld)(P, i, n), b = VM(wv_ld)(Q, i, n);
-            VD y = VM(ld_n)(Q.d, Q.f, i, n, 0.0), x = VM(ld_n)(P.d, P.f, i, n, 1.0);
+            VD y = VM(ld_n)(Q.d, Q.f, i, n, 0.0), x = VM(ld_n)(P.d, P.f, i, n, 0.0);
             VL small = (VL)(a > zero) & (VL)(b < dmin);
             bad |= small & (VL)(y == zero);
             VL tiny = small & (VL)(y > zero);
             if (!VM(any)(tiny)) continue;
-            VD la = VM(sel)((VL)(a < dmin), VM(wv_log_small)(P, x), VM(log)(a));
-            VD lb = VM(wv_log_small)(Q, VM(sel)(tiny, y, VSPLAT(1.0)));
+            VD la = VM(wv_logp)(a, x, lnp), lb = VM(wv_logp)(b, y, lnq);
             VM(acc)(&s, &c, VM(sel)(tiny, (a * (la - lb) + b) - a, zero));
         }
+    }
     *inf = VM(any)(bad);
     return VM(fin)(s, c);
 }
@@ -547,7 +560,7 @@ VM_ATTR static lmp_vm_dd VM(js_terms)(lmp_vm_wv P, lmp_vm_wv Q, size_t n)
  * the caller does it once), b from Q; terms with w = 0 are 0 (xlogy); *inf = 1 when some
  * w_i > 0 has Q[i] = 0. A lane with w > 0 and b below the normals is left to a second pass,
  * run only when there is one: +inf where Q[i] = 0, else log b from the unscaled weight
- * (wv_log_small), which keeps its digits where b is subnormal or 0. */
+ * (wv_logp), which keeps its digits where b is subnormal or 0. */
 VM_ATTR static lmp_vm_dd VM(xent_terms)(lmp_vm_wv P, lmp_vm_wv Q, size_t lo, size_t hi, int *inf)
 {
     const VD zero = VSPLAT(0.0), dmin = VSPLAT(0x1p-1022);
@@ -560,16 +573,17 @@ VM_ATTR static lmp_vm_dd VM(xent_terms)(lmp_vm_wv P, lmp_vm_wv Q, size_t lo, siz
         any_small |= small;
         VM(acc)(&s, &c, VM(sel)(pos & ~small, -w * VM(log)(b), zero));
     }
-    if (VM(any)(any_small))
+    if (VM(any)(any_small)) {
+        const VD lnq = VSPLAT(VM(wv_lnorm)(Q));
         for (size_t i = lo; i < hi; i += VN) {
             VD q = VM(ld_n)(Q.d, Q.f, i, hi, 1.0), w = (VM(ld_n)(P.d, P.f, i, hi, 0.0) * P.s1) * P.s2;
             VD b = ((q * Q.s1) * Q.s2) / Q.sum;
             VL small = (VL)(w > zero) & (VL)(b < dmin);
             bad |= small & (VL)(q == zero);
             VL tiny = small & (VL)(q > zero);
-            if (VM(any)(tiny))
-                VM(acc)(&s, &c, VM(sel)(tiny, -w * VM(wv_log_small)(Q, VM(sel)(tiny, q, VSPLAT(1.0))), zero));
+            if (VM(any)(tiny)) VM(acc)(&s, &c, VM(sel)(tiny, -w * VM(wv_logp)(b, q, lnq), zero));
         }
+    }
     *inf = VM(any)(bad);
     return VM(fin)(s, c);
 }
