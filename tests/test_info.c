@@ -618,6 +618,59 @@ static void test_vm_f32_paths(void)
     }
 }
 
+/* The kernels' last, partial vector (masked loads and stores on x86, a lane-by-lane copy in the
+ * portable body) and their sums of fewer terms than lanes, at every level this machine runs, for
+ * ranges [lo, hi) that start and end in every position of a vector: nothing outside the range is
+ * read (NaN there would show) or written (the guards stay), and the sums hold every term. */
+static void test_vm_tails(void)
+{
+    enum { N = 24, G = 8 };
+    double xd[N + G], yd[N + G], od[N + G];
+    float xf[N + G], of[N + G];
+    int top = lmp_sample_isa_best(), bad = 0;
+    for (int isa = 0; isa <= top; isa++)
+        for (size_t lo = 0; lo < 4; lo++)
+            for (size_t hi = lo + 1; hi <= N; hi++) {
+                for (size_t i = 0; i < N + G; i++) {
+                    int in = i >= lo && i < hi;
+                    xd[i] = in ? vm_unif(0.01, 1.0) : NAN;
+                    xf[i] = (float)xd[i];
+                    yd[i] = in ? -vm_unif(0.0, 5.0) : NAN;
+                    od[i] = -7.0;
+                    of[i] = -7.0f;
+                }
+                long double sum = 0, sumf = 0, ent = 0, ls = 0;
+                for (size_t i = lo; i < hi; i++) {
+                    sum += xd[i];
+                    sumf += xf[i];
+                    ent += xd[i] * (0.5L - logl(xd[i]));
+                    ls += yd[i];
+                }
+                lmp_vm_dd s1 = lmp_vm_sum_scaled(isa, xd, NULL, lo, hi, 2.0, 0.5);
+                lmp_vm_dd s2 = lmp_vm_sum_scaled(isa, NULL, xf, lo, hi, 2.0, 0.5);
+                lmp_vm_dd s3 = lmp_vm_entropy_terms(isa, xd, NULL, lo, hi, 1.0, 1.0, 0.5);
+                int flag;
+                lmp_vm_dd s4 = lmp_vm_logprob_sum(isa, yd + lo, NULL, hi - lo, &flag);
+                bad |= !(fabs(lmp_vm_dd_val(s1) - (double)sum) <= 1e-15 * (double)sum);
+                bad |= !(fabs(lmp_vm_dd_val(s2) - (double)sumf) <= 1e-15 * (double)sumf);
+                bad |= !(fabs(lmp_vm_dd_val(s3) - (double)ent) <= 1e-15 * (double)ent);
+                bad |= flag != 0 || !(fabs(lmp_vm_dd_val(s4) - (double)ls) <= 1e-15 * -(double)ls);
+                lmp_vm_log(isa, xd + lo, od + lo, hi - lo);
+                lmp_vm_sub2(isa, xd + lo, NULL, hi - lo, 0.5, 0.25, NULL, of + lo);
+                for (size_t i = 0; i < N + G; i++) {
+                    int in = i >= lo && i < hi;
+                    bad |= in ? !(fabs(od[i] - log(xd[i])) <= 2.3e-16 * fabs(log(xd[i])) + 1e-300)
+                              : od[i] != -7.0;
+                    bad |= in ? of[i] != (float)((xd[i] - 0.5) - 0.25) : of[i] != -7.0f;
+                }
+                if (bad) {
+                    CHECK_MSG(0, "kernel tails: isa %d, range [%zu, %zu)", isa, lo, hi);
+                    return;
+                }
+            }
+    CHECK(!bad);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -633,5 +686,6 @@ int main(int argc, char **argv)
     RUN(test_map_loss);
     RUN(test_vm_exp_log_ulp);
     RUN(test_vm_f32_paths);
+    RUN(test_vm_tails);
     return TEST_SUMMARY();
 }

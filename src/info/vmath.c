@@ -48,9 +48,33 @@ typedef float vm_v4f __attribute__((vector_size(16)));
 #define VM_CLAMP(x, lo, hi) \
     ((VD)_mm256_max_pd((__m256d)(lo), _mm256_min_pd((__m256d)(hi), (__m256d)(x))))
 #define VM_MAX(v, m) ((VD)_mm256_max_pd((__m256d)(v), (__m256d)(m)))
+/* The first min(n - i, 4) lanes of x[i..], the others fill (or not written): vmaskmov, which
+ * neither reads nor writes a masked lane, nor faults on one. */
+#define VM_AVX2_FN static inline __attribute__((always_inline, target("avx2,fma")))
+VM_AVX2_FN int vm_tail_avx2(size_t i, size_t n) { return n - i < 4 ? (int)(n - i) : 4; }
+VM_AVX2_FN vm_v4d vm_ld_tail_avx2(const double *xd, const float *xf, size_t i, size_t n, double fill)
+{
+    const int r = vm_tail_avx2(i, n);
+    const __m256i m = _mm256_cmpgt_epi64(_mm256_set1_epi64x(r), _mm256_set_epi64x(3, 2, 1, 0));
+    const __m256d v = xf ? _mm256_cvtps_pd(_mm_maskload_ps(xf + i, _mm_cmpgt_epi32(_mm_set1_epi32(r), _mm_set_epi32(3, 2, 1, 0))))
+                         : _mm256_maskload_pd(xd + i, m);
+    return (vm_v4d)_mm256_blendv_pd(_mm256_set1_pd(fill), v, _mm256_castsi256_pd(m));
+}
+VM_AVX2_FN void vm_st_tail_avx2(double *od, float *of, size_t i, size_t n, vm_v4d v)
+{
+    const int r = vm_tail_avx2(i, n);
+    if (of)
+        _mm_maskstore_ps(of + i, _mm_cmpgt_epi32(_mm_set1_epi32(r), _mm_set_epi32(3, 2, 1, 0)), _mm256_cvtpd_ps((__m256d)v));
+    else
+        _mm256_maskstore_pd(od + i, _mm256_cmpgt_epi64(_mm256_set1_epi64x(r), _mm256_set_epi64x(3, 2, 1, 0)), (__m256d)v);
+}
+#define VM_LD_TAIL vm_ld_tail_avx2
+#define VM_ST_TAIL vm_st_tail_avx2
 #include "vmath_body.h"
 #undef VM_CLAMP
 #undef VM_MAX
+#undef VM_LD_TAIL
+#undef VM_ST_TAIL
 #undef VM
 #undef VM_ATTR
 #undef VFMA
@@ -81,6 +105,26 @@ typedef float vm_v8f __attribute__((vector_size(32)));
     ((VD)_mm512_max_pd((__m512d)(lo), _mm512_min_pd((__m512d)(hi), (__m512d)(x))))
 #define VM_SCALE(y, k) ((VD)_mm512_scalef_pd((__m512d)(y), (__m512d)(k)))
 #define VM_MAX(v, m) ((VD)_mm512_max_pd((__m512d)(v), (__m512d)(m))) /* m when v is NaN, as the generic */
+/* the tail by masked loads and stores (a masked lane is neither read nor written, and cannot fault) */
+#define VM_AVX512_FN static inline __attribute__((always_inline, target("avx2,fma,avx512f,avx512dq,avx512vl")))
+VM_AVX512_FN __mmask8 vm_mask_avx512(size_t i, size_t n)
+{
+    return (__mmask8)(n - i < 8 ? (1u << (n - i)) - 1 : 0xffu);
+}
+VM_AVX512_FN vm_v8d vm_ld_tail_avx512(const double *xd, const float *xf, size_t i, size_t n, double fill)
+{
+    const __mmask8 m = vm_mask_avx512(i, n);
+    const __m512d f = _mm512_set1_pd(fill);
+    return (vm_v8d)(xf ? _mm512_mask_cvtps_pd(f, m, _mm256_maskz_loadu_ps(m, xf + i)) : _mm512_mask_loadu_pd(f, m, xd + i));
+}
+VM_AVX512_FN void vm_st_tail_avx512(double *od, float *of, size_t i, size_t n, vm_v8d v)
+{
+    const __mmask8 m = vm_mask_avx512(i, n);
+    if (of) _mm256_mask_storeu_ps(of + i, m, _mm512_cvtpd_ps((__m512d)v));
+    else _mm512_mask_storeu_pd(od + i, m, (__m512d)v);
+}
+#define VM_LD_TAIL vm_ld_tail_avx512
+#define VM_ST_TAIL vm_st_tail_avx512
 /* log's reduction x = 2^k m, m in [sqrt(2)/2, sqrt(2)): vgetmantpd's m in [1, 2) (NaN for a
  * negative x) and vgetexppd's k, then m / 2 and k + 1 from sqrt(2) on: the m and k the generic
  * body gets from the bits (and, for a subnormal, from x 2^54), so the same results */

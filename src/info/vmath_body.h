@@ -26,14 +26,20 @@ VM_AI VD VM(ld)(const double *xd, const float *xf, size_t i)
     return d;
 }
 
-/* x[i..n) padded with fill */
+/* x[i..n) padded with fill (i < n; n - i may be VN or more, then the first VN) */
 VM_AI VD VM(ld_tail)(const double *xd, const float *xf, size_t i, size_t n, double fill)
 {
+#ifdef VM_LD_TAIL
+    /* masked loads (vmath.c): no lane-by-lane copy through memory, which cost a stalled
+     * store-to-load forwarding each call (most of a call on a few numbers) */
+    return VM_LD_TAIL(xd, xf, i, n, fill);
+#else
     double t[VN];
     for (size_t j = 0; j < VN; j++) t[j] = i + j < n ? (xf ? (double)xf[i + j] : xd[i + j]) : fill;
     VD d;
     memcpy(&d, t, sizeof d);
     return d;
+#endif
 }
 
 /* x[i..i+VN) when whole, else x[i..n) padded with fill (the loops that step to n in one) */
@@ -54,12 +60,16 @@ VM_AI void VM(st)(double *od, float *of, size_t i, VD v)
 
 VM_AI void VM(st_tail)(double *od, float *of, size_t i, size_t n, VD v)
 {
+#ifdef VM_ST_TAIL
+    VM_ST_TAIL(od, of, i, n, v);
+#else
     double t[VN];
     memcpy(t, &v, sizeof t);
     for (size_t j = 0; i + j < n && j < VN; j++) {
         if (of) of[i + j] = (float)t[j];
         else od[i + j] = t[j];
     }
+#endif
 }
 
 /* m ? a : b lane by lane (m: all ones or zero) */
@@ -92,10 +102,14 @@ VM_AI void VM(acc)(VD *s, VD *c, VD x)
     *s = t;
 }
 
-VM_AI lmp_vm_dd VM(fin)(VD s, VD c)
+/* The lanes summed in order into one double-double. A kernel that added count < VN
+ * terms in all (lane j the j-th) left the other lanes +0, which would add exactly 0: the
+ * loop stops at count (the same result; on a few numbers, this serial loop is most of a call). */
+VM_AI lmp_vm_dd VM(fin_n)(VD s, VD c, size_t count)
 {
+    const int lanes = count < VN ? (int)count : VN;
     double hi = 0.0, lo = 0.0;
-    for (int j = 0; j < VN; j++) {
+    for (int j = 0; j < lanes; j++) {
         double a = s[j], t = hi + a, z = t - hi;
         lo += ((hi - (t - z)) + (a - z)) + c[j];
         hi = t;
@@ -105,6 +119,8 @@ VM_AI lmp_vm_dd VM(fin)(VD s, VD c)
     if (!isfinite(h)) r.lo = 0.0;
     return r;
 }
+
+VM_AI lmp_vm_dd VM(fin)(VD s, VD c) { return VM(fin_n)(s, c, VN); }
 
 /* ---- exp ------------------------------------------------------------------------------
  * exp(x) = 2^k e^r, k = round(x / ln 2), r = x - k ln 2 (Cody & Waite: ln 2 =
@@ -261,10 +277,10 @@ VM_ATTR static size_t VM(find)(const double *xd, const float *xf, size_t n, doub
     return n;
 }
 
-VM_AI lmp_vm_dd VM(fin2)(VD s0, VD c0, VD s1, VD c1)
+VM_AI lmp_vm_dd VM(fin2)(VD s0, VD c0, VD s1, VD c1, size_t count)
 {
     VM(acc)(&s0, &c0, s1);
-    return VM(fin)(s0, c0 + c1);
+    return VM(fin_n)(s0, c0 + c1, count);
 }
 
 VM_ATTR static lmp_vm_dd VM(exp_sum)(const double *xd, const float *xf, size_t lo, size_t hi, double m, double *outd,
@@ -292,7 +308,7 @@ VM_ATTR static lmp_vm_dd VM(exp_sum)(const double *xd, const float *xf, size_t l
         if (outd || outf) VM(st_tail)(outd, outf, i, hi, e);
         VM(acc)(&s0, &c0, e);
     }
-    return VM(fin2)(s0, c0, s1, c1);
+    return VM(fin2)(s0, c0, s1, c1, hi - lo);
 }
 
 /* sum of -exp(d) d, d = x[i] - m, over lo <= i < hi (each term >= 0; 0 for x[i] = -inf,
@@ -311,7 +327,7 @@ VM_ATTR static lmp_vm_dd VM(exp_dsum)(const double *xd, const float *xf, size_t 
         VD d = VM(ld_tail)(xd, xf, i, hi, -INFINITY) - mv;
         VM(acc)(&s0, &c0, VM(sel)((VL)(d == ninf), zero, -VM(exp)(d) * d));
     }
-    return VM(fin2)(s0, c0, s1, c1);
+    return VM(fin2)(s0, c0, s1, c1, hi - lo);
 }
 
 VM_ATTR static void VM(scale)(double *out, size_t n, double sc)
@@ -362,7 +378,7 @@ VM_ATTR static lmp_vm_dd VM(sum_scaled)(const double *xd, const float *xf, size_
     size_t i = lo;
     for (; i + VN <= hi; i += VN) VM(acc)(&s, &c, (VM(ld)(xd, xf, i) * a) * b);
     if (i < hi) VM(acc)(&s, &c, (VM(ld_tail)(xd, xf, i, hi, 0.0) * a) * b);
-    return VM(fin)(s, c);
+    return VM(fin_n)(s, c, hi - lo);
 }
 
 VM_AI VD VM(ent_term)(VD x, VD a, VD b, VD ls)
@@ -379,7 +395,7 @@ VM_ATTR static lmp_vm_dd VM(entropy_terms)(const double *xd, const float *xf, si
     size_t i = lo;
     for (; i + VN <= hi; i += VN) VM(acc)(&s, &c, VM(ent_term)(VM(ld)(xd, xf, i), a, b, ls));
     if (i < hi) VM(acc)(&s, &c, VM(ent_term)(VM(ld_tail)(xd, xf, i, hi, 0.0), a, b, ls));
-    return VM(fin)(s, c);
+    return VM(fin_n)(s, c, hi - lo);
 }
 
 VM_ATTR static lmp_vm_dd VM(logprob_sum)(const double *xd, const float *xf, size_t n, int *flag)
@@ -412,7 +428,7 @@ VM_ATTR static lmp_vm_dd VM(logprob_sum)(const double *xd, const float *xf, size
         VM(acc)(&s, &c, v);
     }
     *flag = VM(any)(bad) ? 1 : VM(any)(mi) ? 2 : 0;
-    return VM(fin)(s, c);
+    return VM(fin_n)(s, c, n);
 }
 
 VM_ATTR static void VM(sum_plus)(const double *Pd, const float *Pf, const double *Qd, const float *Qf, size_t n,
@@ -429,8 +445,8 @@ VM_ATTR static void VM(sum_plus)(const double *Pd, const float *Pf, const double
         VM(acc)(&s, &c, VM(ld_tail)(Pd, Pf, i, n, -eps) + ev);
         VM(acc)(&t, &d, VM(ld_tail)(Qd, Qf, i, n, -eps) + ev);
     }
-    *sp = VM(fin)(s, c);
-    *sq = VM(fin)(t, d);
+    *sp = VM(fin_n)(s, c, n);
+    *sq = VM(fin_n)(t, d, n);
 }
 
 VM_ATTR static lmp_vm_dd VM(kl_smooth)(const double *Pd, const float *Pf, const double *Qd, const float *Qf, size_t n,
@@ -456,7 +472,7 @@ VM_ATTR static lmp_vm_dd VM(kl_smooth)(const double *Pd, const float *Pf, const 
         VM(acc)(&s, &c, VM(sel)(pos, a * VM(log)(a / b), zero));
     }
     if (VM(any)(inf)) return (lmp_vm_dd){INFINITY, 0.0};
-    return VM(fin)(s, c);
+    return VM(fin_n)(s, c, n);
 }
 
 /* ---- divergences between two distributions (info.c) ------------------------------------
@@ -542,7 +558,7 @@ VM_ATTR static lmp_vm_dd VM(kl_terms)(lmp_vm_wv P, lmp_vm_wv Q, size_t n, int *i
         }
     }
     *inf = VM(any)(bad);
-    return VM(fin)(s, c);
+    return VM(fin_n)(s, c, n);
 }
 
 /* sum of (bd0(a_i, m_i) + bd0(b_i, m_i)) / 2, m = (a + b) / 2 (Jensen-Shannon) */
@@ -553,7 +569,7 @@ VM_ATTR static lmp_vm_dd VM(js_terms)(lmp_vm_wv P, lmp_vm_wv Q, size_t n)
         VD a = VM(wv_ld)(P, i, n), b = VM(wv_ld)(Q, i, n), m = 0.5 * (a + b);
         VM(acc)(&s, &c, 0.5 * (VM(bd0)(a, m) + VM(bd0)(b, m)));
     }
-    return VM(fin)(s, c);
+    return VM(fin_n)(s, c, n);
 }
 
 /* sum of -w_i log b_i over lo <= i < hi, w = (P[i] * s1) * s2 (P not divided by its sum:
@@ -585,7 +601,7 @@ VM_ATTR static lmp_vm_dd VM(xent_terms)(lmp_vm_wv P, lmp_vm_wv Q, size_t lo, siz
         }
     }
     *inf = VM(any)(bad);
-    return VM(fin)(s, c);
+    return VM(fin_n)(s, c, hi - lo);
 }
 
 /* Two distributions given as float log-probabilities up to a constant each: la = a[i] - lsa,
