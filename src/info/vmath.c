@@ -49,24 +49,30 @@ typedef float vm_v4f __attribute__((vector_size(16)));
     ((VD)_mm256_max_pd((__m256d)(lo), _mm256_min_pd((__m256d)(hi), (__m256d)(x))))
 #define VM_MAX(v, m) ((VD)_mm256_max_pd((__m256d)(v), (__m256d)(m)))
 /* The first min(n - i, 4) lanes of x[i..], the others fill (or not written): vmaskmov, which
- * neither reads nor writes a masked lane, nor faults on one. */
+ * neither reads nor writes a masked lane, nor faults on one. The masks: lanes below n - i, as
+ * four 64-bit lanes (doubles) and four 32-bit ones (floats). */
 #define VM_AVX2_FN static inline __attribute__((always_inline, target("avx2,fma")))
-VM_AVX2_FN int vm_tail_avx2(size_t i, size_t n) { return n - i < 4 ? (int)(n - i) : 4; }
+VM_AVX2_FN __m256i vm_mask_avx2(size_t i, size_t n)
+{
+    const long long r = n - i < 4 ? (long long)(n - i) : 4;
+    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(r), _mm256_set_epi64x(3, 2, 1, 0));
+}
+VM_AVX2_FN __m128i vm_maskf_avx2(size_t i, size_t n)
+{
+    const int r = n - i < 4 ? (int)(n - i) : 4;
+    return _mm_cmpgt_epi32(_mm_set1_epi32(r), _mm_set_epi32(3, 2, 1, 0));
+}
 VM_AVX2_FN vm_v4d vm_ld_tail_avx2(const double *xd, const float *xf, size_t i, size_t n, double fill)
 {
-    const int r = vm_tail_avx2(i, n);
-    const __m256i m = _mm256_cmpgt_epi64(_mm256_set1_epi64x(r), _mm256_set_epi64x(3, 2, 1, 0));
-    const __m256d v = xf ? _mm256_cvtps_pd(_mm_maskload_ps(xf + i, _mm_cmpgt_epi32(_mm_set1_epi32(r), _mm_set_epi32(3, 2, 1, 0))))
+    const __m256i m = vm_mask_avx2(i, n);
+    const __m256d v = xf ? _mm256_cvtps_pd(_mm_maskload_ps(xf + i, vm_maskf_avx2(i, n)))
                          : _mm256_maskload_pd(xd + i, m);
     return (vm_v4d)_mm256_blendv_pd(_mm256_set1_pd(fill), v, _mm256_castsi256_pd(m));
 }
 VM_AVX2_FN void vm_st_tail_avx2(double *od, float *of, size_t i, size_t n, vm_v4d v)
 {
-    const int r = vm_tail_avx2(i, n);
-    if (of)
-        _mm_maskstore_ps(of + i, _mm_cmpgt_epi32(_mm_set1_epi32(r), _mm_set_epi32(3, 2, 1, 0)), _mm256_cvtpd_ps((__m256d)v));
-    else
-        _mm256_maskstore_pd(od + i, _mm256_cmpgt_epi64(_mm256_set1_epi64x(r), _mm256_set_epi64x(3, 2, 1, 0)), (__m256d)v);
+    if (of) _mm_maskstore_ps(of + i, vm_maskf_avx2(i, n), _mm256_cvtpd_ps((__m256d)v));
+    else _mm256_maskstore_pd(od + i, vm_mask_avx2(i, n), (__m256d)v);
 }
 #define VM_LD_TAIL vm_ld_tail_avx2
 #define VM_ST_TAIL vm_st_tail_avx2
@@ -115,7 +121,8 @@ VM_AVX512_FN vm_v8d vm_ld_tail_avx512(const double *xd, const float *xf, size_t 
 {
     const __mmask8 m = vm_mask_avx512(i, n);
     const __m512d f = _mm512_set1_pd(fill);
-    return (vm_v8d)(xf ? _mm512_mask_cvtps_pd(f, m, _mm256_maskz_loadu_ps(m, xf + i)) : _mm512_mask_loadu_pd(f, m, xd + i));
+    return (vm_v8d)(xf ? _mm512_mask_cvtps_pd(f, m, _mm256_maskz_loadu_ps(m, xf + i))
+                       : _mm512_mask_loadu_pd(f, m, xd + i));
 }
 VM_AVX512_FN void vm_st_tail_avx512(double *od, float *of, size_t i, size_t n, vm_v8d v)
 {
