@@ -627,7 +627,8 @@ static void test_vm_tails(void)
     enum { N = 24, G = 8 };
     double xd[N + G], yd[N + G], od[N + G];
     float xf[N + G], of[N + G];
-    int top = lmp_sample_isa_best(), bad = 0;
+    int top = lmp_sample_isa_best(), bad = 0, fail_isa = -1;
+    size_t fail_lo = 0, fail_hi = 0;
     for (int isa = 0; isa <= top; isa++)
         for (size_t lo = 0; lo < 4; lo++)
             for (size_t hi = lo + 1; hi <= N; hi++) {
@@ -663,12 +664,13 @@ static void test_vm_tails(void)
                               : od[i] != -7.0;
                     bad |= in ? of[i] != (float)((xd[i] - 0.5) - 0.25) : of[i] != -7.0f;
                 }
-                if (bad) {
-                    CHECK_MSG(0, "kernel tails: isa %d, range [%zu, %zu)", isa, lo, hi);
-                    return;
+                if (bad && fail_isa < 0) { /* the first failing case, named below */
+                    fail_isa = isa;
+                    fail_lo = lo;
+                    fail_hi = hi;
                 }
             }
-    CHECK(!bad);
+    CHECK_MSG(!bad, "kernel tails: first failure at isa %d, range [%zu, %zu)", fail_isa, fail_lo, fail_hi);
 }
 
 int main(int argc, char **argv)
