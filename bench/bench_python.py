@@ -45,12 +45,21 @@ def median_time(fn, reps, inner=1, clock=time.perf_counter):
     return statistics.median(ts)
 
 
-def side_by_side(ours, peer, reps, inner=1, clock=time.perf_counter, stat=statistics.median):
-    """Median (or stat) seconds per call of ours and of peer, timed in alternating rounds."""
+def side_by_side(ours, peer, reps, inner=1, clock=time.perf_counter, stat=statistics.median, settle=0.0):
+    """Median (or stat) seconds per call of ours and of peer, timed in alternating rounds. settle: seconds
+    to wait (untimed) after each round, so that a side's idle threads, which spin for a while before they
+    sleep (torch's OpenMP workers; lmprob's pool, 2 ms), have stopped before the other side is timed; each
+    side's first call after the wait is untimed (it wakes the side's threads and warms its caches)."""
     a, b = [], []
     for _ in range(reps):
+        if settle:
+            ours()
         a.append(median_time(ours, 1, inner, clock))
+        time.sleep(settle)
+        if settle:
+            peer()
         b.append(median_time(peer, 1, inner, clock))
+        time.sleep(settle)
     return stat(a), stat(b)
 
 
@@ -129,7 +138,7 @@ def bench_torch(reps):
         torch.set_num_threads(nt)
         t_ours, t_peer = side_by_side(
             lambda: lmprob.sample(logits, temperature=0.7, top_k=50, top_p=0.9, rng=r, threads=nt), peer, reps,
-            inner=5)
+            inner=5, settle=0.1)
         line(f"py_hf_chain_torch_8x50257_t{nt}", f"{t_ours * 1e6:.0f}", "torch_hf", f"{t_peer * 1e6:.0f}", "us",
              t_peer / t_ours, f"T 0.7, top-k 50, top-p 0.9, draw; {nt} thread(s) each"
              + ("; lmprob's threads= is an upper bound, and a batch under 2^18 logits runs on one" if nt > 1 else ""))

@@ -245,8 +245,16 @@ static PyObject *reduce_or_map(op_kind op, PyObject *xo, PyObject *yo, PyObject 
     lmpy_view v[2];
     int nin = op_binary(op) ? 2 : 1;
     PyObject *res = NULL, *blk = NULL, *hold[2] = {NULL, NULL};
+    /* Not zeroed whole: its 1 KB of outer shapes and strides is read only up to L.nouter, and
+     * a memset of it was a tenth of a small call (lmprob.entropy of 5 numbers). */
     job j;
-    memset(&j, 0, sizeof j);
+    j.L.nouter = 0;
+    j.L.count = 1;
+    j.red = NULL;
+    j.scratch = NULL;
+    j.errs = NULL;
+    j.err_lane = NULL;
+    j.in[0] = j.in[1] = NULL;
     void *scratch1[1] = {NULL};
     lmp_error errs1[1]; /* read only for the lane err_lane names: no clearing */
     size_t err_lane1[1];
@@ -307,6 +315,7 @@ static PyObject *reduce_or_map(op_kind op, PyObject *xo, PyObject *yo, PyObject 
     for (int d = 0, o = 0; d < nd; d++) {
         if (d == axis) continue;
         L->oshape[o] = shape[d];
+        L->ostr[1][o] = L->ostr[2][o] = 0; /* lane_offsets reads all three */
         for (int i = 0; i < nin; i++) L->ostr[i][o] = str[i][d];
         L->count *= (size_t)shape[d];
         o++;
@@ -447,7 +456,7 @@ done:
 
 /* ---- the Python functions ------------------------------------------------------------------------ */
 
-/* The arguments are matched by lmpy_kw_parse (interned names, nothing formatted or
+/* The arguments are matched by lmpy_kw_parse_fast (interned names, nothing formatted or
  * allocated per call: a small call's fixed cost is most of its time), then converted here:
  * base (None: nats), keepdims and distance (truth values). axis NULL: the last. eps: KL's
  * smoothing (OP_KL_SMOOTH), converted by py_kl. */
@@ -473,23 +482,23 @@ static PyObject *info_call(op_kind op, PyObject *x, PyObject *q, PyObject *base_
     static PyObject *keys[sizeof names / sizeof names[0] - 1];                           \
     static lmpy_kwspec spec = {fname, names, npos, nreq, keys};                          \
     PyObject *v[sizeof names / sizeof names[0] - 1];                                     \
-    if (lmpy_kw_parse(&spec, args, kw, v) < 0) return NULL
+    if (lmpy_kw_parse_fast(&spec, args, nargs, kwnames, v) < 0) return NULL
 
-static PyObject *py_entropy(PyObject *self, PyObject *args, PyObject *kw)
+static PyObject *py_entropy(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     (void)self;
     INFO_SPEC("entropy", 2, 1, "p", "base", "axis", "keepdims");
     return info_call(OP_ENTROPY, v[0], NULL, v[1], v[2], v[3], 0.0, NULL);
 }
 
-static PyObject *py_entropy_of_logits(PyObject *self, PyObject *args, PyObject *kw)
+static PyObject *py_entropy_of_logits(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     (void)self;
     INFO_SPEC("entropy_of_logits", 2, 1, "logits", "base", "axis", "keepdims");
     return info_call(OP_ENTROPY_LOGITS, v[0], NULL, v[1], v[2], v[3], 0.0, NULL);
 }
 
-static PyObject *py_kl(PyObject *self, PyObject *args, PyObject *kw)
+static PyObject *py_kl(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     (void)self;
     INFO_SPEC("kl", 3, 2, "p", "q", "base", "axis", "keepdims", "eps");
@@ -502,42 +511,42 @@ static PyObject *py_kl(PyObject *self, PyObject *args, PyObject *kw)
     return info_call(v[5] && v[5] != Py_None ? OP_KL_SMOOTH : OP_KL, v[0], v[1], v[2], v[3], v[4], eps, NULL);
 }
 
-static PyObject *py_js(PyObject *self, PyObject *args, PyObject *kw)
+static PyObject *py_js(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     (void)self;
     INFO_SPEC("js", 3, 2, "p", "q", "base", "axis", "keepdims", "distance");
     return info_call(OP_JS, v[0], v[1], v[2], v[3], v[4], 0.0, v[5]);
 }
 
-static PyObject *py_ce(PyObject *self, PyObject *args, PyObject *kw)
+static PyObject *py_ce(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     (void)self;
     INFO_SPEC("cross_entropy", 3, 2, "p", "q", "base", "axis", "keepdims");
     return info_call(OP_CE, v[0], v[1], v[2], v[3], v[4], 0.0, NULL);
 }
 
-static PyObject *py_lse(PyObject *self, PyObject *args, PyObject *kw)
+static PyObject *py_lse(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     (void)self;
     INFO_SPEC("logsumexp", 2, 1, "x", "axis", "keepdims");
     return info_call(OP_LSE, v[0], NULL, NULL, v[1], v[2], 0.0, NULL);
 }
 
-static PyObject *py_ppl(PyObject *self, PyObject *args, PyObject *kw)
+static PyObject *py_ppl(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     (void)self;
     INFO_SPEC("perplexity", 2, 1, "x", "axis", "keepdims");
     return info_call(OP_PPL, v[0], NULL, NULL, v[1], v[2], 0.0, NULL);
 }
 
-static PyObject *py_log_softmax(PyObject *self, PyObject *args, PyObject *kw)
+static PyObject *py_log_softmax(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     (void)self;
     INFO_SPEC("log_softmax", 2, 1, "x", "axis");
     return info_call(OP_LOG_SOFTMAX, v[0], NULL, NULL, v[1], NULL, 0.0, NULL);
 }
 
-static PyObject *py_softmax(PyObject *self, PyObject *args, PyObject *kw)
+static PyObject *py_softmax(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     (void)self;
     INFO_SPEC("softmax", 2, 1, "x", "axis");
@@ -547,7 +556,7 @@ static PyObject *py_softmax(PyObject *self, PyObject *args, PyObject *kw)
 /* torch.nn.functional.cross_entropy (reduction "mean") on logits [C] with one target, or [N, C]
  * with N targets: lmp_ce_loss_batch(_f32) over the rows, read in place when they are
  * C-contiguous float64 or float32, else gathered into doubles. */
-static PyObject *py_ce_loss(PyObject *self, PyObject *args, PyObject *kw)
+static PyObject *py_ce_loss(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     (void)self;
     INFO_SPEC("cross_entropy_loss", 2, 2, "logits", "target", "label_smoothing", "ignore_index");
@@ -647,45 +656,45 @@ done:
     "(keepdims=True keeps it as length 1).\n"
 
 PyMethodDef lmpy_info_methods[] = {
-    {"entropy", LMPY_FN(py_entropy), METH_VARARGS | METH_KEYWORDS,
+    {"entropy", LMPY_FN(py_entropy), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("entropy(p, base=None, *, axis=-1, keepdims=False)\n\n"
                "Shannon entropy -sum p log p / log(base) of each vector of p, normalised by its\n"
                "sum first (counts work, as scipy.stats.entropy); 0 log 0 = 0. base None: nats,\n"
                "2: bits. NaN for a vector with a negative or NaN entry or a zero sum.\n" AXIS_DOC
                "Note: scipy.stats.entropy's default axis is 0; lmprob's is -1 (the vocabulary axis).")},
-    {"entropy_of_logits", LMPY_FN(py_entropy_of_logits), METH_VARARGS | METH_KEYWORDS,
+    {"entropy_of_logits", LMPY_FN(py_entropy_of_logits), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("entropy_of_logits(logits, base=None, *, axis=-1, keepdims=False)\n\n"
                "Entropy of softmax(logits), from the logits without forming the probabilities\n"
                "(H = logsumexp - sum softmax * x). " AXIS_DOC)},
-    {"cross_entropy", LMPY_FN(py_ce), METH_VARARGS | METH_KEYWORDS,
+    {"cross_entropy", LMPY_FN(py_ce), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("cross_entropy(p, q, base=None, *, axis=-1, keepdims=False)\n\n"
                "H(p, q) = -sum p log q / log(base), each vector normalised first; terms with\n"
                "p = 0 are 0. p and q broadcast against each other. " AXIS_DOC)},
-    {"kl", LMPY_FN(py_kl), METH_VARARGS | METH_KEYWORDS,
+    {"kl", LMPY_FN(py_kl), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("kl(p, q, base=None, *, axis=-1, keepdims=False, eps=None)\n\n"
                "KL(p || q) = sum p log(p / q) / log(base), exact (scipy.stats.entropy(p, q)):\n"
                "+inf where q = 0 < p. eps: the chapter's kl_divergence(P, Q, eps), each vector\n"
                "plus eps and renormalised first (finite everywhere). " AXIS_DOC)},
-    {"js", LMPY_FN(py_js), METH_VARARGS | METH_KEYWORDS,
+    {"js", LMPY_FN(py_js), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("js(p, q, base=None, *, axis=-1, keepdims=False, distance=False)\n\n"
                "Jensen-Shannon divergence (KL(p||m) + KL(q||m)) / 2, m = (p + q) / 2, at most\n"
                "log 2 / log(base); distance=True: its square root, which is what\n"
                "scipy.spatial.distance.jensenshannon returns. " AXIS_DOC)},
-    {"perplexity", LMPY_FN(py_ppl), METH_VARARGS | METH_KEYWORDS,
+    {"perplexity", LMPY_FN(py_ppl), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("perplexity(log_probs, axis=-1, *, keepdims=False)\n\n"
                "exp(-mean(log_probs)) of natural-log probabilities (the chapter's\n"
                "perplexity_from_log_probs); a -inf entry gives inf, a NaN or positive one NaN.\n" AXIS_DOC)},
-    {"logsumexp", LMPY_FN(py_lse), METH_VARARGS | METH_KEYWORDS,
+    {"logsumexp", LMPY_FN(py_lse), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("logsumexp(x, axis=-1, *, keepdims=False)\n\n"
                "log sum exp x, the maximum subtracted first (finite for logits of +-1e308);\n"
                "-inf for an empty or all -inf vector, +inf with a +inf entry, NaN with a NaN\n"
                "(torch.logsumexp). " AXIS_DOC)},
-    {"log_softmax", LMPY_FN(py_log_softmax), METH_VARARGS | METH_KEYWORDS,
+    {"log_softmax", LMPY_FN(py_log_softmax), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("log_softmax(x, axis=-1)\n\n"
                "x - logsumexp(x) along axis; the same shape, float32 for float32 input (the\n"
                "library's vectorised kernel), float64 otherwise. ValueError for a NaN or +inf\n"
                "entry or an all -inf vector, naming the vector and the index.")},
-    {"cross_entropy_loss", LMPY_FN(py_ce_loss), METH_VARARGS | METH_KEYWORDS,
+    {"cross_entropy_loss", LMPY_FN(py_ce_loss), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("cross_entropy_loss(logits, target, *, label_smoothing=0.0, ignore_index=-100)\n\n"
                "torch.nn.functional.cross_entropy (reduction 'mean') of logits [C] with an int\n"
                "target, or [N, C] with N targets: logsumexp(x) - x[target] per row, averaged\n"
@@ -694,7 +703,7 @@ PyMethodDef lmpy_info_methods[] = {
                "the uniform distribution, as torch. The chapter's cross_entropy_loss(logits,\n"
                "true_class) without its + 1e-9 inside the log. ValueError for a target outside\n"
                "[0, C), a NaN or +inf logit, or an all -inf row, naming the row.")},
-    {"softmax", LMPY_FN(py_softmax), METH_VARARGS | METH_KEYWORDS,
+    {"softmax", LMPY_FN(py_softmax), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("softmax(x, axis=-1)\n\nexp(x - logsumexp(x)) along axis, as log_softmax.")},
     {NULL, NULL, 0, NULL},
 };

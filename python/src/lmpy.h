@@ -6,7 +6,8 @@
  * protocol (PEP 3118), so numpy arrays, memoryviews, array.array and bytes are
  * read in place; numpy is not needed to build the module, and results are
  * handed to numpy.asarray (zero-copy) when numpy is importable, as memoryviews
- * otherwise (docs/python.md, "Arrays").
+ * otherwise (docs/python.md, "Arrays"). Built with numpy's headers, the module
+ * also takes numpy's C API road for the same arrays when it can (array.c).
  *
  * The GIL is released around every call into the library that can take long
  * (scoring, sampling, tokenising, loading, training, a forward pass), and the
@@ -100,6 +101,9 @@ PyObject *lmpy_array_finish(PyObject *block); /* steals block */
 PyObject *lmpy_array_finish_or_raise(PyObject *block, lmp_status st, const lmp_error *err);
 /* numpy, imported on first use (NULL without an exception when it is not installed). */
 PyObject *lmpy_numpy(void);
+/* 1 when arrays go in and out through numpy's C API (array.c): the module was built with
+ * numpy's headers, numpy imports, its ABI matches, and LMPROB_PY_NUMPY_API is not 0. */
+int lmpy_numpy_api(void);
 int lmpy_init_array(PyObject *m);
 
 /* ---- threads (module.c) ----------------------------------------------------------------- */
@@ -161,8 +165,13 @@ typedef struct lmpy_kwspec {
     PyObject **keys;          /* one slot a name: the interned names, made on first use */
 } lmpy_kwspec;
 
-/* vals[i] = the object given for names[i] (borrowed), or NULL. 0, or -1 with TypeError. */
+/* vals[i] = the object given for names[i] (borrowed), or NULL. 0, or -1 with TypeError.
+ * lmpy_kw_parse takes a tuple and a dict (tp_init); lmpy_kw_parse_fast the arguments of a
+ * METH_FASTCALL | METH_KEYWORDS function, for which CPython builds neither a tuple nor a dict
+ * (the hot calls: a dict of sample()'s three keywords was about 40 ns of a 400 ns call). */
 int lmpy_kw_parse(lmpy_kwspec *spec, PyObject *args, PyObject *kw, PyObject **vals);
+int lmpy_kw_parse_fast(lmpy_kwspec *spec, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                       PyObject **vals);
 /* An argument's value when given (o != NULL): a float (anything with __float__ or __index__),
  * an int (__index__), a str, or None or a str (NULL for None). 0, or -1 with TypeError naming it. */
 int lmpy_kw_double(const lmpy_kwspec *spec, int i, PyObject *o, double *out);

@@ -100,47 +100,59 @@ int lmpy_path_converter(PyObject *obj, void *out)
 
 /* ---- arguments -------------------------------------------------------------------------- */
 
-int lmpy_kw_parse(lmpy_kwspec *spec, PyObject *args, PyObject *kw, PyObject **vals)
+/* The names interned (on first use); the count of names. -1 on failure. */
+static int kw_prepare(lmpy_kwspec *spec)
 {
     int n = 0;
     while (spec->names[n]) n++;
     for (int i = 0; i < n; i++)
         if (!spec->keys[i] && !(spec->keys[i] = PyUnicode_InternFromString(spec->names[i]))) return -1;
+    return n;
+}
+
+/* The index of keyword `key` among the n names, by identity first; -1 with TypeError when none.
+ * Also TypeError when the argument came by position too (index < na). */
+static int kw_index(const lmpy_kwspec *spec, int n, Py_ssize_t na, PyObject *key)
+{
+    int at = -1;
+    for (int i = 0; i < n && at < 0; i++)
+        if (key == spec->keys[i]) at = i;
+    if (at < 0) {
+        if (!PyUnicode_Check(key)) {
+            PyErr_SetString(PyExc_TypeError, "keywords must be strings");
+            return -1;
+        }
+        for (int i = 0; i < n && at < 0; i++)
+            if (PyUnicode_Compare(key, spec->keys[i]) == 0) at = i;
+        if (at < 0) {
+            PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'", spec->fname, key);
+            return -1;
+        }
+    }
+    if (at < na) {
+        PyErr_Format(PyExc_TypeError, "argument for %s() given by name ('%s') and position (%d)", spec->fname,
+                     spec->names[at], at + 1);
+        return -1;
+    }
+    return at;
+}
+
+/* The positional count checked against the spec, vals cleared. n names, or -1. */
+static int kw_begin(lmpy_kwspec *spec, Py_ssize_t na, PyObject **vals)
+{
+    int n = kw_prepare(spec);
+    if (n < 0) return -1;
     for (int i = 0; i < n; i++) vals[i] = NULL;
-    Py_ssize_t na = args ? PyTuple_GET_SIZE(args) : 0;
     if (na > spec->npos) {
         PyErr_Format(PyExc_TypeError, "%s() takes at most %d positional argument%s (%zd given)", spec->fname,
                      spec->npos, spec->npos == 1 ? "" : "s", na);
         return -1;
     }
-    for (Py_ssize_t i = 0; i < na; i++) vals[i] = PyTuple_GET_ITEM(args, i);
-    if (kw) {
-        Py_ssize_t pos = 0;
-        PyObject *key, *value;
-        while (PyDict_Next(kw, &pos, &key, &value)) {
-            int at = -1;
-            for (int i = 0; i < n && at < 0; i++)
-                if (key == spec->keys[i]) at = i;
-            if (at < 0) {
-                if (!PyUnicode_Check(key)) {
-                    PyErr_SetString(PyExc_TypeError, "keywords must be strings");
-                    return -1;
-                }
-                for (int i = 0; i < n && at < 0; i++)
-                    if (PyUnicode_Compare(key, spec->keys[i]) == 0) at = i;
-                if (at < 0) {
-                    PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'", spec->fname, key);
-                    return -1;
-                }
-            }
-            if (at < na) {
-                PyErr_Format(PyExc_TypeError, "argument for %s() given by name ('%s') and position (%d)", spec->fname,
-                             spec->names[at], at + 1);
-                return -1;
-            }
-            vals[at] = value;
-        }
-    }
+    return n;
+}
+
+static int kw_end(const lmpy_kwspec *spec, PyObject **vals)
+{
     for (int i = 0; i < spec->nreq; i++)
         if (!vals[i]) {
             PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s' (pos %d)", spec->fname, spec->names[i],
@@ -148,6 +160,39 @@ int lmpy_kw_parse(lmpy_kwspec *spec, PyObject *args, PyObject *kw, PyObject **va
             return -1;
         }
     return 0;
+}
+
+int lmpy_kw_parse(lmpy_kwspec *spec, PyObject *args, PyObject *kw, PyObject **vals)
+{
+    Py_ssize_t na = args ? PyTuple_GET_SIZE(args) : 0;
+    int n = kw_begin(spec, na, vals);
+    if (n < 0) return -1;
+    for (Py_ssize_t i = 0; i < na; i++) vals[i] = PyTuple_GET_ITEM(args, i);
+    if (kw) {
+        Py_ssize_t pos = 0;
+        PyObject *key, *value;
+        while (PyDict_Next(kw, &pos, &key, &value)) {
+            int at = kw_index(spec, n, na, key);
+            if (at < 0) return -1;
+            vals[at] = value;
+        }
+    }
+    return kw_end(spec, vals);
+}
+
+int lmpy_kw_parse_fast(lmpy_kwspec *spec, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                       PyObject **vals)
+{
+    int n = kw_begin(spec, nargs, vals);
+    if (n < 0) return -1;
+    for (Py_ssize_t i = 0; i < nargs; i++) vals[i] = args[i];
+    Py_ssize_t nk = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    for (Py_ssize_t k = 0; k < nk; k++) {
+        int at = kw_index(spec, n, nargs, PyTuple_GET_ITEM(kwnames, k));
+        if (at < 0) return -1;
+        vals[at] = args[nargs + k];
+    }
+    return kw_end(spec, vals);
 }
 
 /* TypeError "f() argument 'name' must be <what>, not <type>" (CPython's wording) */
@@ -310,8 +355,8 @@ int lmpy_parallel(size_t n, int threads, lmpy_task_fn fn, void *ctx)
     job.ctx = ctx;
     if (threads > 256) threads = 256;
     if ((size_t)threads > n) threads = n > 0 ? (int)n : 1;
-    if (threads <= 1) {
-        par_run(&job, 0);
+    if (threads <= 1) { /* in order, no atomics: most calls are one small vector */
+        for (size_t i = 0; i < n; i++) fn(ctx, i, 0);
         return 1;
     }
     pthread_mutex_lock(&pool.mu);
@@ -347,10 +392,24 @@ PyDoc_STRVAR(module_doc,
 "tiktoken's method names and GPT-2 inference. Import the package `lmprob`, not\n"
 "this module.");
 
-static PyMethodDef no_methods[] = {{NULL, NULL, 0, NULL}};
+/* Which road arrays take (array.c), for the tests that check both give the same. */
+static PyObject *py_array_road(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    return PyUnicode_FromString(lmpy_numpy_api() ? "numpy" : "buffer");
+}
+
+static PyMethodDef module_methods[] = {
+    {"_array_road", py_array_road, METH_NOARGS,
+     PyDoc_STR("_array_road()\n\n'numpy' when arrays go in and out through numpy's C API, 'buffer' when\n"
+               "through the buffer protocol alone (no numpy headers at build time, a numpy of\n"
+               "another ABI, or LMPROB_PY_NUMPY_API=0). The same arrays, values and errors either way.")},
+    {NULL, NULL, 0, NULL},
+};
 
 static struct PyModuleDef module_def = {
-    PyModuleDef_HEAD_INIT, "_lmprob", module_doc, -1, no_methods, NULL, NULL, NULL, NULL,
+    PyModuleDef_HEAD_INIT, "_lmprob", module_doc, -1, module_methods, NULL, NULL, NULL, NULL,
 };
 
 static int add_methods(PyObject *m, PyMethodDef *defs)

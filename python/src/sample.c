@@ -462,7 +462,7 @@ static int same_chain(const sparams *a, const sparams *b)
            x->min_keep == y->min_keep && x->simd == y->simd && x->path == y->path;
 }
 
-static PyObject *py_sample(PyObject *self, PyObject *args, PyObject *kw)
+static PyObject *py_sample(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     (void)self;
     static const char *const names[] = {"logits", SAMPLER_KWS, "history", "rng", "threads", "out", NULL};
@@ -471,7 +471,7 @@ static PyObject *py_sample(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *v[sizeof names / sizeof names[0]];
     sparams sp;
     long threads = 0;
-    if (lmpy_kw_parse(&spec, args, kw, v) < 0 || sampler_kw(&spec, 1, v, &sp) < 0 ||
+    if (lmpy_kw_parse_fast(&spec, args, nargs, kwnames, v) < 0 || sampler_kw(&spec, 1, v, &sp) < 0 ||
         lmpy_kw_long(&spec, 16, v[16], &threads) < 0)
         return NULL;
     PyObject *logits = v[0], *history = v[14] ? v[14] : Py_None, *rng = v[15] ? v[15] : Py_None,
@@ -534,14 +534,15 @@ static int sampler_init(lmpy_Sampler *o, PyObject *args, PyObject *kw)
     return 0;
 }
 
-static PyObject *sampler_sample(lmpy_Sampler *o, PyObject *args, PyObject *kw)
+static PyObject *sampler_sample(lmpy_Sampler *o, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     static const char *const names[] = {"logits", "history", "rng", "threads", "out", NULL};
     static PyObject *keys[sizeof names / sizeof names[0]];
     static lmpy_kwspec spec = {"sample", names, 2, 1, keys};
     PyObject *v[sizeof names / sizeof names[0]];
     long threads = 0;
-    if (lmpy_kw_parse(&spec, args, kw, v) < 0 || lmpy_kw_long(&spec, 3, v[3], &threads) < 0) return NULL;
+    if (lmpy_kw_parse_fast(&spec, args, nargs, kwnames, v) < 0 || lmpy_kw_long(&spec, 3, v[3], &threads) < 0)
+        return NULL;
     lmpy_lock_take(&o->lock);
     PyObject *r = run(&o->e, &o->sp, v[0], v[1] ? v[1] : Py_None, v[2] ? v[2] : Py_None, threads,
                       v[4] ? v[4] : Py_None);
@@ -608,7 +609,7 @@ static PyObject *sampler_repr(lmpy_Sampler *o)
 }
 
 static PyMethodDef sampler_methods[] = {
-    {"sample", LMPY_FN(sampler_sample), METH_VARARGS | METH_KEYWORDS,
+    {"sample", LMPY_FN(sampler_sample), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("sample(logits, history=None, *, rng=None, threads=0, out=None)\n\n"
                "Draw a token from each row of logits through this sampler's chain: an int for\n"
                "a 1-D array (V,), an int64 array for a 2-D one (batch, V), as lmprob.sample.")},
@@ -665,7 +666,7 @@ static PyTypeObject sampler_type = {
 };
 
 PyMethodDef lmpy_sample_methods[] = {
-    {"sample", LMPY_FN(py_sample), METH_VARARGS | METH_KEYWORDS,
+    {"sample", LMPY_FN(py_sample), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("sample(logits, *, temperature=1.0, top_k=0, top_p=1.0, min_p=0.0, typical_p=1.0,\n"
                "       epsilon=0.0, repetition_penalty=1.0, frequency_penalty=0.0,\n"
                "       presence_penalty=0.0, penalty_last_n=0, min_keep=1, order='hf', dtype=None,\n"
