@@ -652,11 +652,14 @@ static PyObject *model_null_context_write(lmpy_Model *M, PyObject *o)
     Py_RETURN_NONE;
 }
 
-static int base_args(lmpy_Model *M, PyObject *args, lmpy_State **in, lmp_token_id *id, lmpy_State **out,
-                     const char *fn)
+static int base_args(lmpy_Model *M, PyObject *const *args, Py_ssize_t nargs, lmpy_State **in, lmp_token_id *id,
+                     lmpy_State **out, const char *fn)
 {
-    PyObject *a, *w, *b;
-    if (!PyArg_UnpackTuple(args, fn, 3, 3, &a, &w, &b)) return -1;
+    if (nargs != 3) { /* PyArg_UnpackTuple's message */
+        PyErr_Format(PyExc_TypeError, "%s expected 3 arguments, got %zd", fn, nargs);
+        return -1;
+    }
+    PyObject *a = args[0], *w = args[1], *b = args[2];
     if (check_model(M) < 0 || get_state(a, "in_state", in) < 0 || get_state(b, "out_state", out) < 0) return -1;
     if (!PyUnicode_Check(w) && !PyBytes_Check(w)) {
         PyErr_Format(PyExc_TypeError, "Argument 'word' has incorrect type (expected str, got %.100s)",
@@ -671,11 +674,11 @@ static int base_args(lmpy_Model *M, PyObject *args, lmpy_State **in, lmp_token_i
     return 0;
 }
 
-static PyObject *model_base_score(lmpy_Model *M, PyObject *args)
+static PyObject *model_base_score(lmpy_Model *M, PyObject *const *args, Py_ssize_t nargs)
 {
     lmpy_State *in, *out;
     lmp_token_id id;
-    if (base_args(M, args, &in, &id, &out, "BaseScore") < 0) return NULL;
+    if (base_args(M, args, nargs, &in, &id, &out, "BaseScore") < 0) return NULL;
     lmp_ngram_state from = in->st, to; /* in and out may be one object */
     float lp = (float)lmp_ngram_score(M->m, &from, id, &to, NULL);
     out->st = to;
@@ -683,11 +686,11 @@ static PyObject *model_base_score(lmpy_Model *M, PyObject *args)
     return PyFloat_FromDouble(lp);
 }
 
-static PyObject *model_base_full_score(lmpy_Model *M, PyObject *args)
+static PyObject *model_base_full_score(lmpy_Model *M, PyObject *const *args, Py_ssize_t nargs)
 {
     lmpy_State *in, *out;
     lmp_token_id id;
-    if (base_args(M, args, &in, &id, &out, "BaseFullScore") < 0) return NULL;
+    if (base_args(M, args, nargs, &in, &id, &out, "BaseFullScore") < 0) return NULL;
     lmp_ngram_state from = in->st, to;
     unsigned len = 0;
     float lp = (float)lmp_ngram_score(M->m, &from, id, &to, &len);
@@ -1092,11 +1095,11 @@ static PyMethodDef model_methods[] = {
      PyDoc_STR("BeginSentenceWrite(state)\n\nSet state to the context <s> (KenLM's BeginSentenceState).")},
     {"NullContextWrite", LMPY_FN(model_null_context_write), METH_O,
      PyDoc_STR("NullContextWrite(state)\n\nSet state to the empty context.")},
-    {"BaseScore", LMPY_FN(model_base_score), METH_VARARGS,
+    {"BaseScore", LMPY_FN(model_base_score), METH_FASTCALL,
      PyDoc_STR("BaseScore(in_state, word, out_state)\n\n"
                "log10 p(word | in_state); writes the context after word to out_state (which\n"
                "may be in_state itself).")},
-    {"BaseFullScore", LMPY_FN(model_base_full_score), METH_VARARGS,
+    {"BaseFullScore", LMPY_FN(model_base_full_score), METH_FASTCALL,
      PyDoc_STR("BaseFullScore(in_state, word, out_state)\n\n"
                "As BaseScore, returning a FullScoreReturn(log_prob, ngram_length, oov).")},
     {"next_logprobs", LMPY_FN(model_next_logprobs), METH_VARARGS | METH_KEYWORDS,
