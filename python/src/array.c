@@ -376,6 +376,52 @@ void lmpy_view_release(lmpy_view *v)
     Py_CLEAR(v->owner);
 }
 
+/* A view whose data or strides are not multiples of its item size (a numpy array made by
+ * np.frombuffer at an odd offset, a field of a packed record) becomes a C-contiguous copy:
+ * the library reads `const double *` and the like, which C requires aligned (UBSan: "load of
+ * misaligned address"). An array the caller wants written (out=) cannot be copied: ValueError.
+ * 0, or -1 with the view released. */
+static int view_align(lmpy_view *v, const char *name, unsigned accept)
+{
+    uintptr_t mis = (uintptr_t)v->data;
+    for (int i = 0; i < v->ndim; i++)
+        if (v->shape[i] > 1) mis |= (uintptr_t)v->strides[i];
+    if (v->itemsize <= 1 || mis % (uintptr_t)v->itemsize == 0) return 0;
+    if (accept & LMPY_WRITABLE) {
+        PyErr_Format(PyExc_ValueError, "%s: expected an aligned array (data and strides multiples of %zd bytes)",
+                     name, v->itemsize);
+        lmpy_view_release(v);
+        return -1;
+    }
+    size_t n = (size_t)v->size, isz = (size_t)v->itemsize;
+    /* a bytes object's own memory: 16-byte aligned, freed with it */
+    PyObject *copy = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n ? n * isz : 1));
+    if (!copy) {
+        lmpy_view_release(v);
+        return -1;
+    }
+    char *dst = PyBytes_AS_STRING(copy);
+    Py_ssize_t idx[LMPY_MAXDIM] = {0};
+    for (size_t k = 0; k < n; k++) {
+        Py_ssize_t off = 0;
+        for (int d = 0; d < v->ndim; d++) off += idx[d] * v->strides[d];
+        memcpy(dst + k * isz, v->data + off, isz);
+        for (int d = v->ndim - 1; d >= 0; d--) {
+            if (++idx[d] < v->shape[d]) break;
+            idx[d] = 0;
+        }
+    }
+    lmpy_view_release(v); /* the source is no longer read */
+    v->owner = copy;
+    v->data = dst;
+    Py_ssize_t st = v->itemsize;
+    for (int i = v->ndim - 1; i >= 0; i--) {
+        v->strides[i] = st;
+        st *= v->shape[i] > 0 ? v->shape[i] : 1;
+    }
+    return 0;
+}
+
 #ifdef LMPY_NUMPY_API
 /* An ndarray read from its own fields (the file comment): 1 when taken, 0 when it is left
  * to the buffer protocol (which then takes it, or says what is wrong with it). */
@@ -417,7 +463,7 @@ int lmpy_view_get(PyObject *obj, lmpy_view *v, const char *name, unsigned accept
     v->has_buf = 0; /* what lmpy_view_release reads; view_ndarray fills the rest */
     v->owner = NULL;
     if (!np_tried && strcmp(Py_TYPE(obj)->tp_name, "numpy.ndarray") == 0) lmpy_numpy(); /* numpy is imported */
-    if (view_ndarray(obj, v, accept)) return 0;
+    if (view_ndarray(obj, v, accept)) return view_align(v, name, accept);
 #endif
     memset(v, 0, sizeof *v);
     int flags = (accept & LMPY_WRITABLE) ? PyBUF_RECORDS : PyBUF_RECORDS_RO;
@@ -517,7 +563,7 @@ int lmpy_view_get(PyObject *obj, lmpy_view *v, const char *name, unsigned accept
                 goto fail;
             }
     }
-    return 0;
+    return view_align(v, name, accept);
 fail:
     lmpy_view_release(v);
     return -1;

@@ -21,6 +21,11 @@ x32 = x64.astype(np.float32)
 m64 = np.arange(24, dtype=np.float64).reshape(4, 6) / 7.0
 p5 = np.array([0.40, 0.25, 0.15, 0.12, 0.08])
 big = np.linspace(-3.0, 3.0, 20000)  # a result of 160 KB: the block road out
+# unaligned: the library reads `const double *`, which must be aligned; the module copies these
+u64 = np.frombuffer(b"\\0" + x64.tobytes(), dtype=np.float64, offset=1)
+u32 = np.frombuffer(b"\\0" + x32.tobytes(), dtype=np.float32, offset=1)
+rec = np.zeros(7, dtype=np.dtype([("a", "u1"), ("x", "<f8")], align=False))  # a packed record: stride 9
+rec["x"] = x64
 r = lmprob.RandomState(3)
 """
 CASES = [
@@ -46,6 +51,14 @@ CASES = [
     ("kl broadcast", "lmprob.kl(m64 + 1, p5[:1] + np.zeros(6))"),
     ("perplexity", "lmprob.perplexity(-np.ones(100))"),
     ("ce loss 2-D", "lmprob.cross_entropy_loss(m64, np.array([0, 1, 2, 3]))"),
+    ("unaligned softmax f64", "lmprob.softmax(u64)"),
+    ("unaligned softmax f32", "lmprob.softmax(u32)"),
+    ("unaligned ce loss", "lmprob.cross_entropy_loss(u64, 2)"),
+    ("unaligned entropy", "lmprob.entropy(np.abs(u64))"),
+    ("unaligned sample", "lmprob.sample(u32, top_p=0.9, rng=lmprob.RandomState(1))"),
+    ("packed record field", "lmprob.log_softmax(rec['x'])"),
+    ("error unaligned out",
+     "lmprob.sample(np.tile(x64, (3, 1)), out=np.ndarray((3,), np.int64, bytearray(25), offset=1))"),
     ("sample 1-D", "lmprob.sample(x64, top_p=0.9, rng=lmprob.RandomState(1))"),
     ("sample 2-D", "lmprob.sample(np.tile(x32, (5, 1)), temperature=0.7, rng=lmprob.RandomState(1))"),
     ("sample out", "lmprob.sample(np.tile(x64, (3, 1)), rng=lmprob.RandomState(1), out=np.zeros(3, dtype=np.int64))"),
@@ -121,6 +134,9 @@ class TestArrayRoads(unittest.TestCase):
         # the errors are errors on both roads, the results results
         self.assertIn("error", fast["error float16"])
         self.assertIn("error", fast["error read-only out"])
+        self.assertIn("aligned", fast["error unaligned out"].get("msg", ""))
+        for name in ("unaligned softmax f64", "unaligned ce loss", "packed record field"):  # values, not errors
+            self.assertNotIn("error", fast[name], name)
         self.assertEqual(fast["softmax large"]["type"], "ndarray")
         self.assertTrue(fast["softmax f64"]["writeable"])
 
