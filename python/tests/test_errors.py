@@ -142,6 +142,13 @@ class TestFiles(unittest.TestCase):
         with self.assertRaisesRegex(OverflowError, "high - low = inf: expected"):
             r.uniform(-1e308, 1e308)
 
+    def test_train_messages_name_the_python_argument(self):
+        """A training error's remedy names the keyword a Python caller passes, not only the CLI's flag."""
+        with self.assertRaisesRegex(ValueError, r"Kneser-Ney discounts: .*discount_fallback=True"):
+            lmprob.train(["the cat sat on the mat", "a dog sat on a log"], order=3)
+        m = lmprob.train(["the cat sat on the mat", "a dog sat on a log"], order=3, discount_fallback=True)
+        self.assertEqual(m.order, 3)
+
 
 class TestInputs(unittest.TestCase):
     def test_empty(self):

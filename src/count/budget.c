@@ -62,8 +62,8 @@ static void refuse(const train_budget *b, uint64_t n, const char *what, lmp_erro
     fmt_bytes(kept, sizeof kept, b->total - b->limit);
     lmp_error_set(err, LMP_ENOMEM,
                   "training needs %s more for %s, with %s already in use: expected the whole training within "
-                  "--memory %s (%s of it kept for the program and its buffers; raise --memory: counting spills "
-                  "to disk, but the estimation holds every n-gram in memory)",
+                  "memory %s (lmprob train --memory, Python memory=; %s of it kept for the program and its "
+                  "buffers; raise it: counting spills to disk, but the estimation holds every n-gram in memory)",
                   need, what, used, total, kept);
 }
 

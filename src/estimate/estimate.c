@@ -286,12 +286,13 @@ static lmp_status discounts_for(unsigned n, const uint64_t nk[5], const lmp_trai
         return lmp_error_set(err, LMP_EDOM,
                              "cannot estimate %s discounts: %s (counts of counts n1=%llu n2=%llu n3=%llu n4=%llu): "
                              "expected %u-grams with %s counts 1, 2%s and each discount Dj in [0, j] "
-                             "(Chen & Goodman eq. 26); is this small or artificial data? "
-                             "--discount-fallback [D1 D2 D3] (default 0.5 1 1.5) supplies fallback discounts%s",
+                             "(Chen & Goodman eq. 26); is this small or artificial data? discount_fallback "
+                             "(lmprob train --discount-fallback [D1 D2 D3], Python discount_fallback=True) supplies "
+                             "fallback discounts (default 0.5 1 1.5)%s",
                              what, why, (unsigned long long)nk[1], (unsigned long long)nk[2],
                              (unsigned long long)nk[3], (unsigned long long)nk[4], n,
                              p->estimator == LMP_EST_ABS ? "raw" : "adjusted", single ? "" : " and 3+",
-                             p->estimator == LMP_EST_ABS ? " (absolute discounting uses D1), or --discount D fixes one" : "");
+                             p->estimator == LMP_EST_ABS ? " (absolute discounting uses D1), or discount (--discount D) fixes one" : "");
     for (unsigned j = 1; j <= 3; j++) D[j] = p->estimator == LMP_EST_ABS ? p->fallback[0] : p->fallback[j - 1];
     *fell = 1;
     return LMP_OK;
