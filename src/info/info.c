@@ -450,7 +450,7 @@ static lmp_status ce_check(vview x, size_t C, lmp_token_id target, double s, lon
 {
     if (C == 0) return lmp_error_set(err, LMP_EINVAL, "ce_loss: expected at least one class, got C = 0");
     if (target < 0 || (size_t)target >= C) {
-        /* the row named only here: a snprintf per row was half the time of a small loss */
+        /* the row named only here: a snprintf per row was a third of a small loss (132 ns of 5 logits) */
         char where[48] = "";
         if (row >= 0) snprintf(where, sizeof where, " (row %ld)", row);
         return lmp_error_set(err, LMP_EINVAL, "ce_loss%s: target = %ld: expected a class in [0, %zu)", where,
