@@ -19,8 +19,10 @@
  * can take over from another that falls behind (share_next), which changes
  * who computes a unit, never how. */
 #include <math.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gpt2_internal.h"
@@ -286,6 +288,24 @@ static void share_begin(lmp_gpt2_ctx *c, size_t n, int tid, int nth)
         b = tid == nth - 1 ? n : 0;
     }
     atomic_store_explicit(&c->share[tid].r, share_pack(a, b), memory_order_relaxed);
+    if (c->share_skew && nth > 1) {
+        /* tests only (test_decode_takeover): every share set before anyone looks, and the owner
+         * of all the units gives the others up to 2 ms to take some before it starts. Without
+         * this, on a busy machine a helper thread could be off its core for a whole stage of the
+         * tiny model, every stage, and the test that takeovers happen failed now and then
+         * (once in a make test, 2026-12-05). */
+        const unsigned long s0 = atomic_load(&c->steals);
+        tpool_barrier(c->pool);
+        if (tid == nth - 1 && n > 1) {
+            struct timespec t0, t;
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            do {
+                sched_yield();
+                clock_gettime(CLOCK_MONOTONIC, &t);
+            } while (atomic_load(&c->steals) == s0 &&
+                     (t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 2000000L);
+        }
+    }
 }
 
 /* One row times a [K][N] weight on all threads (gpt2_internal.h,
