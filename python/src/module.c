@@ -348,17 +348,17 @@ static void pool_task_run(void *arg, int tid, int nth)
 
 int lmpy_parallel(size_t n, int threads, lmpy_task_fn fn, void *ctx)
 {
-    par_job job;
-    atomic_init(&job.next, 0);
-    job.n = n;
-    job.fn = fn;
-    job.ctx = ctx;
     if (threads > 256) threads = 256;
     if ((size_t)threads > n) threads = n > 0 ? (int)n : 1;
     if (threads <= 1) { /* in order, no atomics: most calls are one small vector */
         for (size_t i = 0; i < n; i++) fn(ctx, i, 0);
         return 1;
     }
+    par_job job;
+    atomic_init(&job.next, 0);
+    job.n = n;
+    job.fn = fn;
+    job.ctx = ctx;
     pthread_mutex_lock(&pool.mu);
     tpool *p = pool.busy ? NULL : pool.p;
     if (!pool.busy && (!p || tpool_size(p) < threads)) {

@@ -1,7 +1,7 @@
 """The two roads arrays take in and out of the module (python/src/array.c): numpy's C API, and the
 buffer protocol alone (LMPROB_PY_NUMPY_API=0, or a module built without numpy's headers). Every
-case below is run in this process and in a child with the buffer road forced; the results (type,
-dtype, shape, strides, writability, the bytes) and the errors (type and message) must be the same.
+case below is run in two child processes, one on each road; the results (type, dtype, shape,
+strides, writability, the bytes) and the errors (type and message) must be the same.
 """
 import json
 import os
@@ -26,7 +26,6 @@ u64 = np.frombuffer(b"\\0" + x64.tobytes(), dtype=np.float64, offset=1)
 u32 = np.frombuffer(b"\\0" + x32.tobytes(), dtype=np.float32, offset=1)
 rec = np.zeros(7, dtype=np.dtype([("a", "u1"), ("x", "<f8")], align=False))  # a packed record: stride 9
 rec["x"] = x64
-r = lmprob.RandomState(3)
 """
 CASES = [
     ("softmax f64", "lmprob.softmax(x64)"),
