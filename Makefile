@@ -194,7 +194,7 @@ FORCE:
 $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS_ALL) $(if $(filter cli/%,$<),$(CAIRO_CFLAGS)) $(if $(filter python/%,$<),-I$(PY_INC))$(if $(filter python/src/array.c,$<), $(PY_NP_CFLAGS)) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) $(if $(filter cli/%,$<),$(CAIRO_CFLAGS)) $(if $(filter python/%,$<),-I$(PY_INC) $(PY_NP_CFLAGS)) -c $< -o $@
 
 $(BUILD)/gen/gen_unicode: scripts/gen_unicode.c
 	@mkdir -p $(dir $@)

@@ -120,8 +120,6 @@ VM_AI lmp_vm_dd VM(fin_n)(VD s, VD c, size_t count)
     return r;
 }
 
-VM_AI lmp_vm_dd VM(fin)(VD s, VD c) { return VM(fin_n)(s, c, VN); }
-
 /* ---- exp ------------------------------------------------------------------------------
  * exp(x) = 2^k e^r, k = round(x / ln 2), r = x - k ln 2 (Cody & Waite: ln 2 =
  * VM_LN2HI + VM_LN2LO, the high part with 21 trailing zero bits so that k VM_LN2HI
@@ -633,9 +631,9 @@ VM_ATTR static void VM(logit_div)(const float *a, const float *b, size_t n, doub
         VD t = VM(sel)(ya, half * pa * (la - lm), zero) + VM(sel)(yb, half * pb * (lb - lm), zero);
         VM(acc)(&s2, &c2, VM(sel)((VL)(la != lb) & (ya | yb), t, zero));
     }
-    out[0] = VM(any)(inf0) ? (lmp_vm_dd){INFINITY, 0.0} : VM(fin)(s0, c0);
-    out[1] = VM(any)(inf1) ? (lmp_vm_dd){INFINITY, 0.0} : VM(fin)(s1, c1);
-    out[2] = VM(fin)(s2, c2);
+    out[0] = VM(any)(inf0) ? (lmp_vm_dd){INFINITY, 0.0} : VM(fin_n)(s0, c0, n);
+    out[1] = VM(any)(inf1) ? (lmp_vm_dd){INFINITY, 0.0} : VM(fin_n)(s1, c1, n);
+    out[2] = VM(fin_n)(s2, c2, n);
 }
 
 #undef VM_AI
