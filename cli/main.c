@@ -104,7 +104,7 @@ static FILE *plain_stdout;
  * stdout or stdin would count as a leak there. */
 static void close_std_streams(void)
 {
-    if (plain_stdout && stdout != plain_stdout) {
+    if (plain_stdout) {
         FILE *f = stdout;
         stdout = plain_stdout;
         fclose(f);
