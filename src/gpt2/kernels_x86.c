@@ -82,9 +82,17 @@ X86_INLINE __m512 gelu16(__m512 x)
     return _mm512_mul_ps(x, s);
 }
 
-/* Weight rows fetched ahead of use where a thread reads them in short runs. */
+/* Weight rows fetched ahead of use where a thread reads them in short runs:
+ * by the packing of B (PF_ROWS) and by the one-row product (GEMV_PF_ROWS).
+ * The one-row product's distance: 16 rows decoded 3-7 % faster than 32 on 2
+ * threads and 2-3 % on 1 (whole decoding steps of the 124M benchmark model,
+ * the distances alternating within one process, 30 rounds, twice; 8 was as
+ * good as 16, 4 and 24 worse: docs/gpt2.md, "Decoding"). */
 #ifndef PF_ROWS
 #define PF_ROWS 32
+#endif
+#ifndef GEMV_PF_ROWS
+#define GEMV_PF_ROWS 16
 #endif
 
 /* ---- packing ------------------------------------------------------------------------ */
@@ -378,8 +386,8 @@ X86_FN static void gemv_kn(const gpt2_gemm *g, size_t n0, size_t n1)
             const float *b0 = g->B + k * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
             const __m512 x0 = _mm512_set1_ps(x[k]), x1 = _mm512_set1_ps(x[k + 1]), x2 = _mm512_set1_ps(x[k + 2]),
                          x3 = _mm512_set1_ps(x[k + 3]);
-            /* rows PF_ROWS ahead: a thread's share of a narrow matrix is a short run per row */
-            const float *pf = k + 4 + PF_ROWS <= K ? b0 + PF_ROWS * ldb : NULL;
+            /* rows GEMV_PF_ROWS ahead: a thread's share of a narrow matrix is a short run per row */
+            const float *pf = k + 4 + GEMV_PF_ROWS <= K ? b0 + GEMV_PF_ROWS * ldb : NULL;
             if (mh) kn4(y, b0, ldb, s, mh, x0, x1, x2, x3);
             for (size_t n = h; n < hb; n += 16) {
                 if (pf) {
