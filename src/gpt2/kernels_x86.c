@@ -87,9 +87,10 @@ X86_INLINE __m512 gelu16(__m512 x)
  * The one-row product's distance: 16 rows decoded 3-7 % faster than 32 on 2
  * threads and 2-3 % on 1 (whole decoding steps of the 124M benchmark model,
  * the distances alternating within one process, 30 rounds, twice; 8 was as
- * good as 16, 4 and 24 worse: docs/gpt2.md, "Decoding"). */
+ * good as 16, 4 and 24 worse: docs/gpt2.md, "Decoding"). The packing's, per
+ * group of PACK_ROWS rows: 8, 16 and 24 rows packed at the same rate. */
 #ifndef PF_ROWS
-#define PF_ROWS 32
+#define PF_ROWS 16
 #endif
 #ifndef GEMV_PF_ROWS
 #define GEMV_PF_ROWS 16
@@ -194,32 +195,50 @@ X86_FN void gpt2_x86_pack_a_ln(const float *A, size_t lda, size_t M, size_t K, s
 }
 
 /* B block [k0, k0+kc) x [n0, n0+nc) of a [K][N] matrix (ldb) into panels [kc][NR].
- * Row by row: each row segment is read in one contiguous sweep (what the
- * hardware prefetchers follow best) and dealt out to the panels. */
+ * PACK_ROWS rows at a time: each panel is visited once per group and gets the
+ * group's rows as one contiguous run (PACK_ROWS x 128 B), while the group's
+ * rows are read as PACK_ROWS sequential streams. Row by row, every row scattered
+ * two lines into each of up to 85 panels, and the stores' misses held up the
+ * reads: 8-14 GB/s against 18-21 for groups of 8 (a throw-away driver, 24
+ * weight matrices from DRAM, one thread; docs/gpt2.md "Speed"). */
+#ifndef PACK_ROWS
+#define PACK_ROWS 8
+#endif
+X86_INLINE void pack_rows(const float *src, size_t ldb, size_t rows, __mmask16 m0, __mmask16 m1, float *dst)
+{
+    for (size_t r = 0; r < rows; r++) {
+        _mm512_store_ps(dst + r * NR, _mm512_maskz_loadu_ps(m0, src + r * ldb));
+        _mm512_store_ps(dst + r * NR + 16, _mm512_maskz_loadu_ps(m1, src + r * ldb + 16));
+    }
+}
+
 X86_FN static void pack_b_kn(const float *B, size_t ldb, size_t N, size_t k0, size_t kc, size_t n0, size_t nc,
                              float *Bp)
 {
     size_t valid = n0 < N ? (N - n0 < nc ? N - n0 : nc) : 0; /* columns with data */
     size_t full = valid / NR * NR;
     size_t npan = (nc + NR - 1) / NR;
-    for (size_t k = 0; k < kc; k++) {
+    for (size_t k = 0; k < kc; k += PACK_ROWS) {
+        const size_t rows = kc - k < PACK_ROWS ? kc - k : PACK_ROWS;
         const float *src = B + (k0 + k) * ldb + n0;
         float *dst = Bp + k * NR;
         /* the weights come from DRAM in runs of nc floats, one run per row: the
          * hardware prefetchers see short streams, so fetch PF_ROWS rows ahead */
-        if (k + PF_ROWS < kc)
-            for (size_t j = 0; j < valid; j += 16) _mm_prefetch((const char *)(src + PF_ROWS * ldb + j), _MM_HINT_T0);
+        const int pf = k + PF_ROWS + rows <= kc;
         size_t j = 0;
         for (; j < full; j += NR) {
-            _mm512_store_ps(dst + j * kc, _mm512_loadu_ps(src + j));
-            _mm512_store_ps(dst + j * kc + 16, _mm512_loadu_ps(src + j + 16));
+            if (pf)
+                for (size_t r = 0; r < rows; r++) {
+                    _mm_prefetch((const char *)(src + (PF_ROWS + r) * ldb + j), _MM_HINT_T0);
+                    _mm_prefetch((const char *)(src + (PF_ROWS + r) * ldb + j + 16), _MM_HINT_T0);
+                }
+            pack_rows(src + j, ldb, rows, 0xffff, 0xffff, dst + j * kc);
         }
         for (; j < npan * NR; j += NR) {
             size_t nr = valid > j ? (valid - j < NR ? valid - j : NR) : 0;
             __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xffff : (1u << nr) - 1);
             __mmask16 m1 = (__mmask16)(nr >= 32 ? 0xffff : nr > 16 ? (1u << (nr - 16)) - 1 : 0);
-            _mm512_store_ps(dst + j * kc, _mm512_maskz_loadu_ps(m0, src + j));
-            _mm512_store_ps(dst + j * kc + 16, _mm512_maskz_loadu_ps(m1, src + j + 16));
+            pack_rows(src + j, ldb, rows, m0, m1, dst + j * kc);
         }
     }
 }
