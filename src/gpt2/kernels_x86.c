@@ -83,17 +83,21 @@ X86_INLINE __m512 gelu16(__m512 x)
 }
 
 /* Weight rows fetched ahead of use where a thread reads them in short runs:
- * by the packing of B (PF_ROWS) and by the one-row product (GEMV_PF_ROWS).
- * The one-row product's distance: 16 rows decoded 3-7 % faster than 32 on 2
- * threads and 2-3 % on 1 (whole decoding steps of the 124M benchmark model,
- * the distances alternating within one process, 30 rounds, twice; 8 was as
- * good as 16, 4 and 24 worse: docs/gpt2.md, "Decoding"). The packing's, per
- * group of PACK_ROWS rows: 8, 16 and 24 rows packed at the same rate. */
+ * by the packing of B (PF_ROWS, into L1 and L2: the packed block is written
+ * next) and by the one-row product (GEMV_PF_ROWS, non-temporal: each weight is
+ * read once a decoding step; our reading of why it measured faster is that it
+ * then displaces less of what the step reuses). The choice, whole steps of the 124M
+ * benchmark model with the variants alternating within one process (30 rounds):
+ * NTA 4 rows ahead beat the former T0 16 rows ahead in 4 runs of 5 (1.3-4.8 %
+ * on 1 and 2 threads; 1.5 % slower in the fifth, whose steps were 25 % slower
+ * from other tenants' traffic); NTA 8 and 16 fell between (docs/gpt2.md,
+ * "Decoding"). The packing's distance: 8, 16 and 24 rows packed at the same
+ * rate, per group of PACK_ROWS rows. */
 #ifndef PF_ROWS
 #define PF_ROWS 16
 #endif
 #ifndef GEMV_PF_ROWS
-#define GEMV_PF_ROWS 16
+#define GEMV_PF_ROWS 4
 #endif
 
 /* ---- packing ------------------------------------------------------------------------ */
@@ -410,10 +414,10 @@ X86_FN static void gemv_kn(const gpt2_gemm *g, size_t n0, size_t n1)
             if (mh) kn4(y, b0, ldb, s, mh, x0, x1, x2, x3);
             for (size_t n = h; n < hb; n += 16) {
                 if (pf) {
-                    _mm_prefetch((const char *)(pf + n), _MM_HINT_T0);
-                    _mm_prefetch((const char *)(pf + ldb + n), _MM_HINT_T0);
-                    _mm_prefetch((const char *)(pf + 2 * ldb + n), _MM_HINT_T0);
-                    _mm_prefetch((const char *)(pf + 3 * ldb + n), _MM_HINT_T0);
+                    _mm_prefetch((const char *)(pf + n), _MM_HINT_NTA);
+                    _mm_prefetch((const char *)(pf + ldb + n), _MM_HINT_NTA);
+                    _mm_prefetch((const char *)(pf + 2 * ldb + n), _MM_HINT_NTA);
+                    _mm_prefetch((const char *)(pf + 3 * ldb + n), _MM_HINT_NTA);
                 }
                 __m512 acc = _mm512_loadu_ps(y + n);
                 acc = _mm512_fmadd_ps(x0, _mm512_loadu_ps(b0 + n), acc);
