@@ -88,10 +88,10 @@ X86_INLINE __m512 gelu16(__m512 x)
  * read once a decoding step; our reading of why it measured faster is that it
  * then displaces less of what the step reuses). The choice, whole steps of the 124M
  * benchmark model with the variants alternating within one process (30 rounds):
- * NTA 4 rows ahead beat the former T0 16 rows ahead in 4 runs of 5 (1.3-4.8 %
- * on 1 and 2 threads; 1.5 % slower in the fifth, whose steps were 25 % slower
- * from other tenants' traffic); NTA 8 and 16 fell between (docs/gpt2.md,
- * "Decoding"). The packing's distance: 8, 16 and 24 rows packed at the same
+ * NTA 4 rows ahead beat the former T0 16 rows ahead in 9 of 12 comparisons
+ * (6 runs, 1 and 2 threads: 1.3-4.8 % faster), and was 1.5-2.3 % slower in the
+ * other 3, all in runs that other tenants' traffic had slowed by a quarter or
+ * more (docs/gpt2.md, "Decoding"). The packing's distance: 8, 16 and 24 rows packed at the same
  * rate, per group of PACK_ROWS rows. */
 #ifndef PF_ROWS
 #define PF_ROWS 16
