@@ -22,7 +22,8 @@ static void usage(FILE *f)
             "distribution over the whole vocabulary through lmprob's sampler chain (the options and domains of\n"
             "`lmprob decode`) and printed as it comes.\n"
             "\n"
-            "  --prompt TEXT      the text to continue, printed first (default none). n-gram models: read\n"
+            "  --prompt TEXT      the text to continue, printed first (default none: the model's start; an\n"
+            "                     empty TEXT is the same). n-gram models: read\n"
             "                     after <s> with the model's tokens; a word not in the vocabulary is kept as\n"
             "                     typed and shown as <unk:WORD> (the model reads it as <unk>)\n"
             "  -n N               independent samples, each from the prompt (default 1)\n"
@@ -167,7 +168,7 @@ int cmd_generate(int argc, char **argv)
         CLI_OPT_SEED(&seed), CLI_OPTS_LM(lo), CLI_OPT_MODEL(&model_opt),
         {.name = "--sentences", .kind = CLI_OPT_LONG, .dest = &nsent, .lo = 1, .hi = 1000000, .expect = "1 to 1000000 sentences"},
         {.name = "--max-len", .kind = CLI_OPT_LONG, .dest = &max_len, .lo = 1, .hi = 1000000, .expect = "1 to 1000000 tokens"},
-        {.name = "--prompt", .kind = CLI_OPT_STR, .dest = &prompt},
+        CLI_OPT_PROMPT(&prompt),
     };
     const char *model_pos = NULL;
     int prc = cli_parse("generate", argc, argv, opts, CLI_NOPTS(opts), &model_pos, 1, NULL, usage);

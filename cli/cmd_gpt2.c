@@ -116,7 +116,7 @@ static int gpt2_info(int argc, char **argv)
 static int parse_ids(const char *s, lmp_token_id **out, size_t *n)
 {
     double *v;
-    if (cli_parse_double_list("IDS", s, &v, n)) return -1;
+    if (cli_parse_double_list("gpt2 logits: IDS", s, &v, n)) return -1;
     lmp_token_id *ids = malloc(*n * sizeof *ids);
     for (size_t i = 0; ids && i < *n; i++) {
         if (!(v[i] >= INT32_MIN && v[i] <= INT32_MAX) || v[i] != (double)(lmp_token_id)v[i]) {

@@ -57,7 +57,7 @@ int cmd_next(int argc, char **argv)
     cli_lm_opts lo = CLI_LM_OPTS_INIT;
     const char *model_opt = NULL, *model_pos = NULL;
     const cli_opt opts[] = {CLI_OPT_JSON(&json), CLI_OPT_TOP_P(&top_p), CLI_OPT_TOP(&k), CLI_OPT_TOP_K_RENAMED, CLI_OPT_MODEL(&model_opt),
-                           {.name = "--prompt", .kind = CLI_OPT_STR, .dest = &prompt}, CLI_OPTS_LM(lo)};
+                           CLI_OPT_PROMPT(&prompt), CLI_OPTS_LM(lo)};
     int prc = cli_parse("next", argc, argv, opts, CLI_NOPTS(opts), &model_pos, 1, NULL, usage);
     if (prc) return prc;
     if (cli_one_model("next", model_pos, model_opt, &model)) return CLI_USAGE;

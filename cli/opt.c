@@ -77,7 +77,7 @@ static int set_value(const char *cmd, const char *name, const cli_opt *o, const 
     switch (o->kind) {
     case CLI_OPT_FLAG: return 0; /* not reached: flags take no value */
     case CLI_OPT_STR:
-        if (!*v) {
+        if (!*v && !o->empty_ok) {
             cli_error("%s: %s: expected %s, got ''", cmd, name, o->expect ? o->expect : "a name");
             return -1;
         }

@@ -75,6 +75,12 @@ expect_out "next: empty prompt reads <|endoftext|>" "context: 1 tokens" "$LMPROB
 "$LMPROB" generate --model "$HF" --prompt "Hello, my dog" --max-len 12 --seed 5 -n 2 >"$TMPD/g2" 2>/dev/null
 if cmp -s "$TMPD/g1" "$TMPD/g2" && [ "$(grep -c '^Hello, my dog' "$TMPD/g1")" -eq 2 ]; then ok; else bad "generate: not reproducible: $(cat "$TMPD/g1")"; fi
 if [ "$(grep -c 'cut at --max-len 12 without <|endoftext|>' "$TMPD/g1.err")" -eq 2 ]; then ok; else bad "generate cut lines: $(cat "$TMPD/g1.err")"; fi
+# --prompt '' (a script's empty variable) is no prompt: the same next-token distribution and the same sample
+"$LMPROB" next --model "$HF" --top 3 --json >"$TMPD/n0" && "$LMPROB" next --model "$HF" --prompt "" --top 3 --json >"$TMPD/n1" \
+  && cmp -s "$TMPD/n0" "$TMPD/n1" && ok || bad "next --prompt '' differs from no prompt: $(cat "$TMPD/n1")"
+"$LMPROB" generate --model "$HF" --max-len 6 --seed 9 >"$TMPD/e0" 2>/dev/null \
+  && "$LMPROB" generate --model "$HF" --prompt= --max-len 6 --seed 9 >"$TMPD/e1" 2>/dev/null \
+  && [ -s "$TMPD/e0" ] && cmp -s "$TMPD/e0" "$TMPD/e1" && ok || bad "generate --prompt= differs from no prompt: $(cat "$TMPD/e1")"
 expect_ok "generate: every sampler option" "$LMPROB" generate --model "$HF" --max-len 4 --temperature 0.8 --top-k 50 --top-p 0.9 \
   --min-p 0.0001 --typical 0.99 --epsilon 0.00001 --repetition-penalty 1.1 --frequency-penalty 0.1 --presence-penalty 0.1 \
   --penalty-last-n 8 --min-keep 2 --chain llama --dtype f32 --rng numpy --seed 3
