@@ -32,7 +32,8 @@ static void usage(FILE *f)
             "query: </s> is scored and counted, <s> is context only; a word not in the model is scored as\n"
             "<unk> and counted as OOV. Prints the perplexity including and excluding OOV words, the OOV and\n"
             "token counts, the total log10 probability, cross-entropy in bits per token and bits per byte of\n"
-            "the text (bytes incl. newlines).\n"
+            "the text (bytes incl. newlines). A text with no sentence prints nan, as KenLM's query does, and\n"
+            "says why on stderr.\n"
             "\n"
             "  --per-token     every token: word=id ngram_length log10p (KenLM query's layout), one\n"
             "                  sentence per line (windows: pos id ln_p \"token\", one token per line)\n"
@@ -504,6 +505,11 @@ int cmd_ppl(int argc, char **argv)
         printf("Bits per token:\t%.6f\n", bpt);
         printf("Bits per byte:\t%.6f\t(%llu bytes incl. newlines)\n", bpb, (unsigned long long)s.bytes);
     }
+    /* KenLM's query prints nan for a text with no sentence and succeeds, and scripts (our benchmark's
+     * start-up timing among them) run it so; say on stderr why the figures are nan */
+    if (s.tokens == 0)
+        fprintf(stderr, "lmprob: ppl: note: %s: no sentence to score: the perplexity of 0 tokens is undefined (nan)\n",
+                strcmp(pos[1], "-") == 0 ? "<stdin>" : pos[1]);
     lmp_lm_free(lm);
     if (fflush(stdout) != 0) {
         cli_error("ppl: writing to stdout failed: %s", strerror(errno));

@@ -32,6 +32,10 @@ expect_out "per-token layout" "^a=3 2 -0\.3.*b=4 3 -0\.1.*c=5 3 -0\.15.*</s>=2 1
 expect_out "per-sentence total" "^Total: -3\.1 OOV: 0" "$LMPROB" ppl --per-sentence "$FIX/tiny.arpa" "$TMPD/text.txt"
 expect_out "natural log" "^Total: -2\.878" "$LMPROB" ppl --per-sentence --ln "$FIX/tiny.arpa" "$TMPD/text.txt"
 expect_out "stdin text" "Tokens:.11" sh -c "\"$LMPROB\" ppl \"$FIX/tiny.arpa\" - < \"$TMPD/text.txt\""
+# an empty text: nan figures and success, as KenLM's query, with a note on stderr saying why
+: >"$TMPD/empty.txt"
+expect_out "empty text: nan, as KenLM" "Perplexity including OOVs:.nan" "$LMPROB" ppl "$FIX/tiny.arpa" "$TMPD/empty.txt"
+if grep -q "empty.txt: no sentence to score: the perplexity of 0 tokens is undefined (nan)" "$TMPD/err"; then ok; else bad "empty text note: $(cat "$TMPD/err")"; fi
 gzip -c "$TMPD/text.txt" >"$TMPD/text.txt.gz"
 expect_out "gzip text" "Perplexity including OOVs:.4\.6578" "$LMPROB" ppl "$FIX/tiny.arpa" "$TMPD/text.txt.gz"
 if command -v xz >/dev/null; then
