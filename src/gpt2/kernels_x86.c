@@ -86,13 +86,14 @@ X86_INLINE __m512 gelu16(__m512 x)
  * by the packing of B (PF_ROWS, into L1 and L2: the packed block is written
  * next) and by the one-row product (GEMV_PF_ROWS, non-temporal: each weight is
  * read once a decoding step; our reading of why it measured faster is that it
- * then displaces less of what the step reuses). The choice, whole steps of the 124M
- * benchmark model with the variants alternating within one process (30 rounds):
- * NTA 4 rows ahead beat the former T0 16 rows ahead in 9 of 12 comparisons
- * (6 runs, 1 and 2 threads: 1.3-4.8 % faster), and was 1.5-2.3 % slower in the
- * other 3, all in runs that other tenants' traffic had slowed by a quarter or
- * more (docs/gpt2.md, "Decoding"). The packing's distance: 8, 16 and 24 rows packed at the same
- * rate, per group of PACK_ROWS rows. */
+ * then displaces less of what the step reuses). The one-row product's choice,
+ * whole steps of the 124M benchmark model with the variants alternating within
+ * one process (30 rounds): NTA 4 rows ahead beat the former T0 16 rows ahead
+ * in 9 of 12 comparisons (6 runs, 1 and 2 threads: 1.3-4.8 % faster), and was
+ * 1.5-2.3 % slower in the other 3, all in runs that other tenants' traffic had
+ * slowed by a quarter or more (docs/gpt2.md, "Decoding"). The packing's
+ * distance: 8, 16 and 24 rows packed at the same rate (within 4 %), per group
+ * of PACK_ROWS rows. */
 #ifndef PF_ROWS
 #define PF_ROWS 16
 #endif
@@ -202,9 +203,9 @@ X86_FN void gpt2_x86_pack_a_ln(const float *A, size_t lda, size_t M, size_t K, s
  * PACK_ROWS rows at a time: each panel is visited once per group and gets the
  * group's rows as one contiguous run (PACK_ROWS x 128 B), while the group's
  * rows are read as PACK_ROWS sequential streams. Row by row, every row scattered
- * two lines into each of up to 85 panels, and the stores' misses held up the
- * reads: 8-14 GB/s against 18-21 for groups of 8 (a throw-away driver, 24
- * weight matrices from DRAM, one thread; docs/gpt2.md "Speed"). */
+ * two lines into each of up to 85 panels (as many store streams), and packed
+ * at 8-16 GB/s against 19-21 for groups of 8 (a throw-away driver, 24 weight
+ * matrices from DRAM, five shapes, one thread; docs/gpt2.md "Speed"). */
 #ifndef PACK_ROWS
 #define PACK_ROWS 8
 #endif
