@@ -658,7 +658,14 @@ X86_INLINE void att_scores(const float *q, size_t ldq, const float *kt, size_t d
         const float *k0 = kt + t * d * GPT2_KT, *k1 = k0 + d * GPT2_KT;
         __m512 a0[8], a1[8];
         for (size_t r = 0; r < 8; r++) a0[r] = a1[r] = _mm512_setzero_ps();
+        /* one query row (decoding): its keys come from DRAM, the weights having streamed through the
+         * caches since the last step, so fetch the next pair of tiles while this pair is summed */
+        const int pf = R == 1 && t + 4 <= ntiles;
         for (size_t e = 0; e < d; e++) {
+            if (pf) {
+                _mm_prefetch((const char *)(k0 + (2 * d + e) * GPT2_KT), _MM_HINT_T0);
+                _mm_prefetch((const char *)(k0 + (3 * d + e) * GPT2_KT), _MM_HINT_T0);
+            }
             const __m512 b0 = _mm512_load_ps(k0 + e * GPT2_KT), b1 = _mm512_load_ps(k1 + e * GPT2_KT);
 #pragma GCC unroll 8
             for (size_t r = 0; r < 8; r++) {
@@ -702,6 +709,7 @@ X86_INLINE void att_pv(const float *p, size_t ldp, const float *v, size_t d, siz
         if (nv == 4) {
             for (size_t j = 0; j < nk; j++) {
                 const float *vj = v + j * d + c;
+                if (R == 1 && j + 8 < nk) _mm_prefetch((const char *)(vj + 8 * d), _MM_HINT_T0); /* as the keys */
                 const __m512 v0 = _mm512_loadu_ps(vj), v1 = _mm512_loadu_ps(vj + 16), v2 = _mm512_loadu_ps(vj + 32),
                              v3 = _mm512_loadu_ps(vj + 48);
 #pragma GCC unroll 6
