@@ -263,7 +263,7 @@ int cli_probs_check(const char *cmd, const char *flag, double *p, size_t n, int 
 static int read_numbers(const char *path, int allow_inf, double **out, size_t *n, size_t *rows, size_t *cols)
 {
     int is_stdin = strcmp(path, "-") == 0;
-    const char *name = is_stdin ? "<stdin>" : path;
+    const char *name = cli_input_name(path);
     FILE *f = is_stdin ? stdin : fopen(path, "r");
     if (!f) {
         cli_error("%s: cannot open: %s", path, strerror(errno));

@@ -48,7 +48,7 @@ static int push2(double **x, double **y, size_t *n, size_t *cap, double a, doubl
 static int read_pairs(const char *path, double **xs, double **ys, size_t *np)
 {
     int is_stdin = strcmp(path, "-") == 0;
-    const char *name = is_stdin ? "<stdin>" : path;
+    const char *name = cli_input_name(path);
     FILE *f = is_stdin ? stdin : fopen(path, "r");
     if (!f) {
         cli_error("fit: %s: cannot open: %s", path, strerror(errno));

@@ -509,7 +509,7 @@ int cmd_ppl(int argc, char **argv)
      * start-up timing among them) run it so; say on stderr why the figures are nan */
     if (s.tokens == 0)
         fprintf(stderr, "lmprob: ppl: note: %s: no sentence to score: the perplexity of 0 tokens is undefined (nan)\n",
-                strcmp(pos[1], "-") == 0 ? "<stdin>" : pos[1]);
+                cli_input_name(pos[1]));
     lmp_lm_free(lm);
     if (fflush(stdout) != 0) {
         cli_error("ppl: writing to stdout failed: %s", strerror(errno));

@@ -161,7 +161,7 @@ typedef struct io {
 static int io_open(io *x, const char *cmd, const char *vocab, const char *path, const char *out)
 {
     memset(x, 0, sizeof *x);
-    x->name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    x->name = cli_input_name(path);
     if (!(x->tok = cli_gpt2_load(cmd, vocab))) return -1;
     cli_stdin_note(cmd, path);
     x->in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");

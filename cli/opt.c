@@ -359,6 +359,11 @@ int cli_subcommand(const char *cmd, int argc, char **argv, const cli_sub *subs, 
     return CLI_USAGE;
 }
 
+const char *cli_input_name(const char *path)
+{
+    return !path || strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
 void cli_stdin_note(const char *cmd, const char *path)
 {
     /* once a process: a command that checks its input early and again before reading says it once

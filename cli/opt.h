@@ -113,6 +113,9 @@ int cli_looks_like_opt(const char *a);
  * say so on stderr (a bare `lmprob decode` would otherwise seem to hang). */
 void cli_stdin_note(const char *cmd, const char *path);
 
+/* How messages name an input path: "<stdin>" for NULL or "-", else the path. */
+const char *cli_input_name(const char *path);
+
 /* After parsing: numpy's legacy stream takes seeds below 2^32 (np.random.seed). Prints
  * the --seed message and returns -1 when seed does not fit kind. */
 int cli_seed_check(const char *cmd, int rng_kind, uint64_t seed);
