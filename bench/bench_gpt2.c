@@ -231,6 +231,57 @@ static double read_loop(const float *b, size_t n, double secs)
     if (sink == 12345.0f) fprintf(stderr, "%g\n", sink);
     return bytes / (t - t0);
 }
+#elif defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+/* The same with 8 lanes, for x86 CPUs without AVX-512 (the kernels of src/gpt2/kernels_avx2.c):
+ * 12 chains cover two FMA pipes of latency 4-5. */
+#define PK_DEF(i) __m256 a##i = _mm256_set1_ps(1.0f + 0x1p-12f * (float)i);
+#define PK_UPD(i) a##i = _mm256_fmadd_ps(a##i, m, c);
+#define PK_SUM(i) s = _mm256_add_ps(s, a##i);
+#define PK12(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+static float sum8(__m256 v)
+{
+    float l[8], s = 0;
+    _mm256_storeu_ps(l, v);
+    for (int i = 0; i < 8; i++) s += l[i];
+    return s;
+}
+static double fma_loop(double secs)
+{
+    PK12(PK_DEF)
+    const __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+    double t0 = now(), t;
+    long iters = 0;
+    do {
+        for (int r = 0; r < 4096; r++) {
+            PK12(PK_UPD)
+        }
+        iters += 4096;
+        t = now();
+    } while (t - t0 < secs);
+    __m256 s = _mm256_setzero_ps();
+    PK12(PK_SUM)
+    if (sum8(s) == 12345.0f) fprintf(stderr, "x\n");
+    return (double)iters * 12 * 8 * 2 / (t - t0);
+}
+static double read_loop(const float *b, size_t n, double secs)
+{
+    double t0 = now(), t, bytes = 0;
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    do {
+        for (size_t i = 0; i + 32 <= n; i += 32) {
+            s0 = _mm256_add_ps(s0, _mm256_load_ps(b + i));
+            s1 = _mm256_add_ps(s1, _mm256_load_ps(b + i + 8));
+            s2 = _mm256_add_ps(s2, _mm256_load_ps(b + i + 16));
+            s3 = _mm256_add_ps(s3, _mm256_load_ps(b + i + 24));
+        }
+        bytes += (double)n * 4;
+        t = now();
+    } while (t - t0 < secs);
+    float sink = sum8(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+    if (sink == 12345.0f) fprintf(stderr, "%g\n", sink);
+    return bytes / (t - t0);
+}
 #else
 static double fma_loop(double secs)
 {

@@ -127,15 +127,23 @@ lmp_status lmp_gpt2_ctx_create(const lmp_gpt2 *m, size_t max_tokens, int threads
     c->qkv = alloc_floats(T * 3 * C);
     c->att = alloc_floats(T * C);
     /* ff holds the MLP's hidden rows, row-major or (where the kernels can)
-     * already packed as the A panels of the MLP's second product */
-    const size_t ffp = gpt2_gemm_pack_floats(c->isa, T, F);
-    c->ff = alloc_floats(ffp > T * F ? ffp : T * F);
-    size_t kmax = F > C ? F : C;
-    c->ts_gemm = (gpt2_gemm_scratch_floats(c->isa, T, kmax) + 15) / 16 * 16;
+     * already packed as the A panels of the MLP's second product. The sizes of
+     * the kernels' buffers: the largest of every level up to the model's, which
+     * tests may lower the context to (gpt2_ctx_set_isa) */
+    size_t kmax = F > C ? F : C, ffp = T * F, apk = 0, gsc = 0;
+    for (int isa = GPT2_ISA_C; isa <= c->isa; isa++) {
+        const size_t f = gpt2_gemm_pack_floats(isa, T, F), a = gpt2_gemm_pack_floats(isa, T, kmax),
+                     g = gpt2_gemm_scratch_floats(isa, T, kmax);
+        ffp = f > ffp ? f : ffp;
+        apk = a > apk ? a : apk;
+        gsc = g > gsc ? g : gsc;
+    }
+    c->ff = alloc_floats(ffp);
+    c->ts_gemm = (gsc + 15) / 16 * 16;
     c->ts_att = (gpt2_attention_scratch_floats(ATT_ROWS, T) + 15) / 16 * 16;
     c->ts_row = (C + 15) / 16 * 16;
     c->tscratch = alloc_floats((size_t)threads * (c->ts_gemm + c->ts_att + c->ts_row));
-    c->apack = alloc_floats(gpt2_gemm_pack_floats(c->isa, T, kmax));
+    c->apack = alloc_floats(apk);
     c->part = alloc_floats(gpt2_gemv_chunks(kmax) * (F > 3 * C ? F : 3 * C));
     c->share = aligned_alloc(64, (size_t)threads * sizeof *c->share);
     if (c->share)

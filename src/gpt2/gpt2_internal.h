@@ -21,7 +21,7 @@
 /* Instruction-set level of the kernels, detected per model at load (never in
  * a process-wide variable) and copied into each context, where tests may
  * lower it. */
-enum { GPT2_ISA_C = 0, GPT2_ISA_AVX512 = 1 };
+enum { GPT2_ISA_C = 0, GPT2_ISA_AVX2 = 1, GPT2_ISA_AVX512 = 2 };
 int gpt2_isa_detect(void);
 
 typedef struct gpt2_layer {
@@ -48,7 +48,7 @@ struct lmp_gpt2 {
     size_t nheap;
 };
 
-/* ---- kernels (kernels.c: portable C; kernels_x86.c: AVX-512) -------------- */
+/* ---- kernels (kernels.c: portable C; kernels_x86.c: AVX-512; kernels_avx2.c: AVX2) ---- */
 
 /* One matrix product C[M, N] (op)= A[M, K] B + bias, on the columns [n0, n1)
  * of C only (threads split the columns; a column's value depends only on

@@ -1,5 +1,6 @@
 /* GPT-2 kernels: the portable C versions, and the dispatch to the x86
- * AVX-512 versions (kernels_x86.c) by the level stored in the model/context.
+ * AVX-512 (kernels_x86.c) and AVX2 + FMA (kernels_avx2.c) versions by the
+ * level stored in the model/context.
  *
  * The portable kernels are the reference: plain loops in the order the
  * contract of gpt2_internal.h states (each output summed over k in increasing
@@ -14,6 +15,7 @@ int gpt2_isa_detect(void)
 {
 #if GPT2_HAVE_X86_KERNELS
     if (gpt2_x86_avx512_usable()) return GPT2_ISA_AVX512;
+    if (gpt2_avx2_usable()) return GPT2_ISA_AVX2;
 #endif
     return GPT2_ISA_C;
 }
@@ -60,6 +62,7 @@ size_t gpt2_gemm_scratch_floats(int isa, size_t max_m, size_t max_k)
 {
 #if GPT2_HAVE_X86_KERNELS
     if (isa == GPT2_ISA_AVX512) return gpt2_x86_gemm_scratch_floats(max_m, max_k);
+    if (isa == GPT2_ISA_AVX2) return gpt2_avx2_gemm_scratch_floats();
 #endif
     (void)isa, (void)max_m, (void)max_k;
     return 0;
@@ -69,6 +72,7 @@ size_t gpt2_gemm_pack_floats(int isa, size_t M, size_t K)
 {
 #if GPT2_HAVE_X86_KERNELS
     if (isa == GPT2_ISA_AVX512 && M > 1) return gpt2_x86_pack_a_floats(M, K);
+    if (isa == GPT2_ISA_AVX2 && M > 1) return gpt2_avx2_pack_a_floats(M, K);
 #endif
     (void)isa, (void)M, (void)K;
     return 0;
@@ -87,6 +91,7 @@ size_t gpt2_gemm_panels(int isa, size_t M)
 {
 #if GPT2_HAVE_X86_KERNELS
     if (isa == GPT2_ISA_AVX512 && M > 1) return gpt2_x86_panels(M);
+    if (isa == GPT2_ISA_AVX2 && M > 1) return gpt2_avx2_panels(M);
 #endif
     (void)isa, (void)M;
     return 0;
@@ -96,6 +101,7 @@ void gpt2_gemm_pack(int isa, const float *A, size_t lda, size_t M, size_t K, siz
 {
 #if GPT2_HAVE_X86_KERNELS
     if (isa == GPT2_ISA_AVX512 && M > 1) gpt2_x86_pack_a(A, lda, M, K, p0, p1, Ap);
+    if (isa == GPT2_ISA_AVX2 && M > 1) gpt2_avx2_pack_a(A, lda, M, K, p0, p1, Ap);
 #endif
     (void)isa, (void)A, (void)lda, (void)M, (void)K, (void)p0, (void)p1, (void)Ap;
 }
@@ -117,6 +123,7 @@ size_t gpt2_gemm_col_quantum(int isa)
 {
 #if GPT2_HAVE_X86_KERNELS
     if (isa == GPT2_ISA_AVX512) return GPT2_X86_NR;
+    if (isa == GPT2_ISA_AVX2) return GPT2_AVX2_NR;
 #endif
     (void)isa;
     return 1;
@@ -128,6 +135,10 @@ void gpt2_gemm_cols(int isa, const gpt2_gemm *g, const float *Ap, size_t n0, siz
 #if GPT2_HAVE_X86_KERNELS
     if (isa == GPT2_ISA_AVX512) {
         gpt2_x86_gemm_cols(g, Ap, n0, n1, scratch);
+        return;
+    }
+    if (isa == GPT2_ISA_AVX2) {
+        gpt2_avx2_gemm_cols(g, Ap, n0, n1, scratch);
         return;
     }
 #endif
@@ -142,6 +153,10 @@ void gpt2_gemv_reduce(int isa, const gpt2_gemm *g, const float *part, size_t nch
 #if GPT2_HAVE_X86_KERNELS
     if (isa == GPT2_ISA_AVX512) {
         gpt2_x86_gemv_reduce(g, part, nch, n0, n1);
+        return;
+    }
+    if (isa == GPT2_ISA_AVX2) {
+        gpt2_avx2_gemv_reduce(g, part, nch, n0, n1);
         return;
     }
 #endif
@@ -173,6 +188,10 @@ void gpt2_layernorm_rows(int isa, const float *x, float *y, size_t r0, size_t r1
 #if GPT2_HAVE_X86_KERNELS
     if (isa == GPT2_ISA_AVX512 && C % 16 == 0) {
         for (size_t r = r0; r < r1; r++) gpt2_x86_layernorm(x + r * C, y + r * C, C, w, b, eps);
+        return;
+    }
+    if (isa == GPT2_ISA_AVX2 && C % 8 == 0) {
+        for (size_t r = r0; r < r1; r++) gpt2_avx2_layernorm(x + r * C, y + r * C, C, w, b, eps);
         return;
     }
 #endif
@@ -243,6 +262,10 @@ void gpt2_attention(int isa, const float *q, size_t ldq, const float *kt, const 
 #if GPT2_HAVE_X86_KERNELS
     if (GPT2_X86_ATTENTION && isa == GPT2_ISA_AVX512 && d % 16 == 0) {
         gpt2_x86_attention(q, ldq, kt, v, out, ldo, d, pos0, i0, i1, scale, s);
+        return;
+    }
+    if (isa == GPT2_ISA_AVX2 && d % 8 == 0) {
+        gpt2_avx2_attention(q, ldq, kt, v, out, ldo, d, pos0, i0, i1, scale, s);
         return;
     }
 #endif
