@@ -53,6 +53,9 @@
 #ifndef GEMV_PF_ROWS
 #define GEMV_PF_ROWS 4
 #endif
+#ifndef GEMV_PF_HINT
+#define GEMV_PF_HINT _MM_HINT_NTA
+#endif
 
 int gpt2_avx2_usable(void)
 {
@@ -260,10 +263,10 @@ A2_FN static void gemv_kn(const gpt2_gemm *g, size_t n0, size_t n1)
             const float *pf = k + 4 + GEMV_PF_ROWS <= K ? b0 + GEMV_PF_ROWS * ldb : NULL;
             for (size_t n = s; n < ev; n += 8) {
                 if (pf && n % 16 == s % 16) {
-                    _mm_prefetch((const char *)(pf + n), _MM_HINT_NTA);
-                    _mm_prefetch((const char *)(pf + ldb + n), _MM_HINT_NTA);
-                    _mm_prefetch((const char *)(pf + 2 * ldb + n), _MM_HINT_NTA);
-                    _mm_prefetch((const char *)(pf + 3 * ldb + n), _MM_HINT_NTA);
+                    _mm_prefetch((const char *)(pf + n), GEMV_PF_HINT);
+                    _mm_prefetch((const char *)(pf + ldb + n), GEMV_PF_HINT);
+                    _mm_prefetch((const char *)(pf + 2 * ldb + n), GEMV_PF_HINT);
+                    _mm_prefetch((const char *)(pf + 3 * ldb + n), GEMV_PF_HINT);
                 }
                 __m256 acc = _mm256_loadu_ps(y + n);
                 acc = _mm256_fmadd_ps(x0, _mm256_loadu_ps(b0 + n), acc);
@@ -413,92 +416,79 @@ A2_FN void gpt2_avx2_layernorm(const float *x, float *y, size_t C, const float *
 /* ---- attention (Vaswani et al. 2017, eq. 1, causal), d a multiple of 8 ------------------------
  * For the query rows [i0, i1) of one head, 6 at a time: the scores against each
  * key tile ([d][16], a B panel of the micro-kernel's shape), the softmax numerators
- * row by row, then O = P V in blocks of 16 (or 8) columns, / the row sums. */
+ * row by row, then O = P V in blocks of 16 columns (the last 8 apart), / the row
+ * sums. Both products run through rows_x16, a 6 x 16 micro-kernel that reads its
+ * 6 rows of A in place (row stride lda) and B with a row stride: its 12 sums
+ * are named registers (arrays of them, indexed under a row count, were spilled
+ * to the stack by gcc: the attention took 14 % of a 1024-token prefill's
+ * samples for 7 % of its FLOP). */
+#define RX_ACC(i) __m256 c##i##0 = _mm256_setzero_ps(), c##i##1 = _mm256_setzero_ps();
+#define RX_STEP(i)                                    \
+    {                                                 \
+        const __m256 ak = _mm256_broadcast_ss(a##i + k); \
+        c##i##0 = _mm256_fmadd_ps(ak, b0, c##i##0);   \
+        c##i##1 = _mm256_fmadd_ps(ak, b1, c##i##1);   \
+    }
+#define RX_STORE(i)                                   \
+    if (i < mr) {                                     \
+        _mm256_storeu_ps(C + i * ldc, c##i##0);       \
+        _mm256_storeu_ps(C + i * ldc + 8, c##i##1);   \
+    }
 
-/* S[r][t*16 + c] = scale * sum_e q[r][e] kt[t][e][c], rows [0, R), tiles [0, ntiles) */
-A2_INLINE void att_scores(const float *q, size_t ldq, const float *kt, size_t d, size_t R, size_t ntiles, float scale,
-                          float *s, size_t lds)
+/* C[i][0..16) = sum_k A[i][k] B[k][0..16) for rows i < mr (rows past mr compute row 0 again
+ * and are not stored): each sum one fused chain over k in increasing order. */
+A2_INLINE void rows_x16(size_t kc, const float *a, size_t lda, size_t mr, const float *bp, size_t ldb, float *C,
+                        size_t ldc, int pf)
 {
-    const __m256 sc = _mm256_set1_ps(scale);
-    for (size_t t = 0; t < ntiles; t++) {
-        const float *bp = kt + t * d * GPT2_KT;
-        __m256 a0[6], a1[6];
-        for (size_t r = 0; r < 6; r++) a0[r] = a1[r] = _mm256_setzero_ps();
-        if (R == 1 && t + 1 < ntiles) /* decoding: the cache comes from DRAM (kernels_x86.c) */
-            for (size_t e = 0; e < d; e += 4) _mm_prefetch((const char *)(bp + (d + e) * GPT2_KT), _MM_HINT_T0);
-        for (size_t e = 0; e < d; e++) {
-            const __m256 b0 = _mm256_load_ps(bp + e * GPT2_KT), b1 = _mm256_load_ps(bp + e * GPT2_KT + 8);
-#pragma GCC unroll 6
-            for (size_t r = 0; r < 6; r++)
-                if (r < R) {
-                    const __m256 qv = _mm256_broadcast_ss(q + r * ldq + e);
-                    a0[r] = _mm256_fmadd_ps(qv, b0, a0[r]);
-                    a1[r] = _mm256_fmadd_ps(qv, b1, a1[r]);
-                }
-        }
-        for (size_t r = 0; r < R; r++) {
-            _mm256_storeu_ps(s + r * lds + t * GPT2_KT, _mm256_mul_ps(a0[r], sc));
-            _mm256_storeu_ps(s + r * lds + t * GPT2_KT + 8, _mm256_mul_ps(a1[r], sc));
-        }
+    const float *a0 = a, *a1 = mr > 1 ? a + lda : a, *a2 = mr > 2 ? a + 2 * lda : a, *a3 = mr > 3 ? a + 3 * lda : a,
+                *a4 = mr > 4 ? a + 4 * lda : a, *a5 = mr > 5 ? a + 5 * lda : a;
+    ROWS6(RX_ACC)
+    for (size_t k = 0; k < kc; k++) {
+        if (pf) _mm_prefetch((const char *)(bp + 8 * ldb), _MM_HINT_T0);
+        const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
+        ROWS6(RX_STEP)
+        bp += ldb;
     }
-}
-
-/* O rows [0, R) = sum over keys j < nk of p[r][j] v[j] */
-A2_INLINE void att_pv(const float *p, size_t ldp, const float *v, size_t d, size_t R, size_t nk, float *o, size_t ldo)
-{
-    size_t c = 0;
-    for (; c + 16 <= d; c += 16) {
-        __m256 a0[6], a1[6];
-        for (size_t r = 0; r < 6; r++) a0[r] = a1[r] = _mm256_setzero_ps();
-        for (size_t j = 0; j < nk; j++) {
-            const float *vj = v + j * d + c;
-            if (R == 1 && j + 8 < nk) _mm_prefetch((const char *)(vj + 8 * d), _MM_HINT_T0);
-            const __m256 v0 = _mm256_loadu_ps(vj), v1 = _mm256_loadu_ps(vj + 8);
-#pragma GCC unroll 6
-            for (size_t r = 0; r < 6; r++)
-                if (r < R) {
-                    const __m256 pr = _mm256_broadcast_ss(p + r * ldp + j);
-                    a0[r] = _mm256_fmadd_ps(pr, v0, a0[r]);
-                    a1[r] = _mm256_fmadd_ps(pr, v1, a1[r]);
-                }
-        }
-        for (size_t r = 0; r < R; r++) {
-            _mm256_storeu_ps(o + r * ldo + c, a0[r]);
-            _mm256_storeu_ps(o + r * ldo + c + 8, a1[r]);
-        }
-    }
-    if (c < d) { /* the last 8 columns */
-        __m256 a0[6];
-        for (size_t r = 0; r < 6; r++) a0[r] = _mm256_setzero_ps();
-        for (size_t j = 0; j < nk; j++) {
-            const __m256 v0 = _mm256_loadu_ps(v + j * d + c);
-            for (size_t r = 0; r < R; r++) a0[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(p + r * ldp + j), v0, a0[r]);
-        }
-        for (size_t r = 0; r < R; r++) _mm256_storeu_ps(o + r * ldo + c, a0[r]);
-    }
+    ROWS6(RX_STORE)
 }
 
 A2_FN void gpt2_avx2_attention(const float *q, size_t ldq, const float *kt, const float *v, float *out, size_t ldo,
                                size_t d, size_t pos0, size_t i0, size_t i1, float scale, float *s)
 {
     const size_t rows = i1 - i0, ntiles_all = (pos0 + i1 + GPT2_KT - 1) / GPT2_KT, lds = ntiles_all * GPT2_KT;
+    const __m256 sc = _mm256_set1_ps(scale);
     for (size_t g = 0; g < rows; g += 6) {
         const size_t R = rows - g < 6 ? rows - g : 6, nk = pos0 + i0 + g + R, ntiles = (nk + GPT2_KT - 1) / GPT2_KT;
+        const float *qg = q + (i0 + g) * ldq;
         float *sg = s + g * lds, sums[6];
-        if (R == 6) att_scores(q + (i0 + g) * ldq, ldq, kt, d, 6, ntiles, scale, sg, lds);
-        else att_scores(q + (i0 + g) * ldq, ldq, kt, d, R, ntiles, scale, sg, lds);
-        /* softmax numerators: row r reads keys 0..pos0+i0+g+r; the group's later columns get 0 */
+        /* 1. q K^T: one tile of 16 keys at a time (decoding fetches the next tile: its keys
+         * come from DRAM, the weights having streamed through the caches since the last step) */
+        for (size_t t = 0; t < ntiles; t++) {
+            const float *tile = kt + t * d * GPT2_KT;
+            if (R == 1 && t + 1 < ntiles)
+                for (size_t e = 0; e < d; e += 4) _mm_prefetch((const char *)(tile + (d + e) * GPT2_KT), _MM_HINT_T0);
+            rows_x16(d, qg, ldq, R, tile, GPT2_KT, sg + t * GPT2_KT, lds, 0);
+        }
+        /* 2. softmax numerators, row by row: the scores times scale (as kernels_x86.c stores
+         * them), their maximum, exp(score - maximum); the group's later columns get 0 */
         for (size_t r = 0; r < R; r++) {
             float *sr = sg + r * lds;
             const size_t np = pos0 + i0 + g + r + 1, nv = np / 8 * 8;
             __m256 mx = _mm256_set1_ps(-INFINITY);
-            for (size_t j = 0; j < nv; j += 8) mx = _mm256_max_ps(mx, _mm256_loadu_ps(sr + j));
+            for (size_t j = 0; j < nv; j += 8) {
+                const __m256 x = _mm256_mul_ps(_mm256_loadu_ps(sr + j), sc);
+                _mm256_storeu_ps(sr + j, x);
+                mx = _mm256_max_ps(mx, x);
+            }
             float m = -INFINITY;
             {
                 float lanes[8];
                 _mm256_storeu_ps(lanes, mx);
                 for (int l = 0; l < 8; l++) m = lanes[l] > m ? lanes[l] : m;
-                for (size_t j = nv; j < np; j++) m = sr[j] > m ? sr[j] : m;
+                for (size_t j = nv; j < np; j++) {
+                    sr[j] *= scale;
+                    m = sr[j] > m ? sr[j] : m;
+                }
             }
             const __m256 mv = _mm256_set1_ps(m);
             __m256 sum = _mm256_setzero_ps();
@@ -517,13 +507,24 @@ A2_FN void gpt2_avx2_attention(const float *q, size_t ldq, const float *kt, cons
             for (size_t j = np; j < nk; j++) sr[j] = 0.0f;
             sums[r] = hsum8(sum);
         }
+        /* 3. P V, 16 columns at a time; the last 8 (d not a multiple of 16) apart */
         float *o = out + (i0 + g) * ldo;
-        if (R == 6) att_pv(sg, lds, v, d, 6, nk, o, ldo);
-        else att_pv(sg, lds, v, d, R, nk, o, ldo);
+        size_t c = 0;
+        for (; c + 16 <= d; c += 16) rows_x16(nk, sg, lds, R, v + c, d, o + c, ldo, R == 1);
+        if (c < d) {
+            __m256 a0[6];
+            for (size_t r = 0; r < 6; r++) a0[r] = _mm256_setzero_ps();
+            for (size_t j = 0; j < nk; j++) {
+                const __m256 v0 = _mm256_loadu_ps(v + j * d + c);
+                for (size_t r = 0; r < R; r++)
+                    a0[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(sg + r * lds + j), v0, a0[r]);
+            }
+            for (size_t r = 0; r < R; r++) _mm256_storeu_ps(o + r * ldo + c, a0[r]);
+        }
         for (size_t r = 0; r < R; r++) {
             const __m256 inv = _mm256_set1_ps(1.0f / sums[r]);
-            for (size_t c = 0; c < d; c += 8)
-                _mm256_storeu_ps(o + r * ldo + c, _mm256_mul_ps(_mm256_loadu_ps(o + r * ldo + c), inv));
+            for (size_t cc = 0; cc < d; cc += 8)
+                _mm256_storeu_ps(o + r * ldo + cc, _mm256_mul_ps(_mm256_loadu_ps(o + r * ldo + cc), inv));
         }
     }
 }
