@@ -50,12 +50,6 @@
 #ifndef PF_ROWS
 #define PF_ROWS 16
 #endif
-#ifndef GEMV_PF_ROWS
-#define GEMV_PF_ROWS 4
-#endif
-#ifndef GEMV_PF_HINT
-#define GEMV_PF_HINT _MM_HINT_NTA
-#endif
 
 int gpt2_avx2_usable(void)
 {
@@ -246,7 +240,12 @@ A2_INLINE void ukernel(size_t kc, const float *ap, const float *bp, float *C, si
 /* y[n0..n1) (+)= sum_k x[k] B[k][n], B [K][N]: four rows of B at a time over the columns
  * (four sequential streams), each output taking their products in order k..k+3 (the
  * chain of the matrix product); columns past the last whole vector by fmaf, the
- * same operation. y (up to 2048 columns at a time) stays in L1. */
+ * same operation. y (up to 2048 columns at a time) stays in L1. No software
+ * prefetch, unlike kernels_x86.c: on Zen 1 the hardware's kept up with these
+ * streams, and kernels_x86.c's (non-temporal, 4 rows ahead) made whole decoding
+ * steps slower in 8 of 10 alternating rounds on one thread and 8 of 10 on two
+ * (medians 21.09 against 21.68 tok/s, 32.5 against 33.9; T0 8 or 16 rows ahead
+ * was no better; docs/gpt2.md, "AVX2 kernels"). */
 A2_FN static void gemv_kn(const gpt2_gemm *g, size_t n0, size_t n1)
 {
     const float *x = g->A;
@@ -260,14 +259,7 @@ A2_FN static void gemv_kn(const gpt2_gemm *g, size_t n0, size_t n1)
             const float *b0 = g->B + k * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
             const __m256 x0 = _mm256_set1_ps(x[k]), x1 = _mm256_set1_ps(x[k + 1]), x2 = _mm256_set1_ps(x[k + 2]),
                          x3 = _mm256_set1_ps(x[k + 3]);
-            const float *pf = k + 4 + GEMV_PF_ROWS <= K ? b0 + GEMV_PF_ROWS * ldb : NULL;
             for (size_t n = s; n < ev; n += 8) {
-                if (pf && n % 16 == s % 16) {
-                    _mm_prefetch((const char *)(pf + n), GEMV_PF_HINT);
-                    _mm_prefetch((const char *)(pf + ldb + n), GEMV_PF_HINT);
-                    _mm_prefetch((const char *)(pf + 2 * ldb + n), GEMV_PF_HINT);
-                    _mm_prefetch((const char *)(pf + 3 * ldb + n), GEMV_PF_HINT);
-                }
                 __m256 acc = _mm256_loadu_ps(y + n);
                 acc = _mm256_fmadd_ps(x0, _mm256_loadu_ps(b0 + n), acc);
                 acc = _mm256_fmadd_ps(x1, _mm256_loadu_ps(b1 + n), acc);
