@@ -13,8 +13,8 @@
  * + bias, then GELU; so these products give the bits of the AVX-512 ones
  * (tests/test_gpt2.c compares the levels). What differs from kernels_x86.c:
  * no layer norm fused into the packing and no product written straight into
- * the next one's panels (each saves a pass and a barrier, about 1 % there),
- * and the one-row kernels use unaligned loads instead of laying them on the
+ * the next one's panels (each would save a pass over the activations and a
+ * barrier; not done yet), and the one-row kernels use unaligned loads instead of laying them on the
  * weights' cache lines. */
 #include "kernels_x86.h"
 
@@ -34,7 +34,10 @@
 /* Blocking, as kernels_x86.c: the whole sum in one k-block up to KC_MAX; an m-block of
  * packed A that stays in L2 beside a B panel (256 KB: half of a Zen 1/2 core's L2); a
  * packed B block of BP_FLOATS a thread, read again for every m-block, so small enough
- * that two threads' blocks stay in an 8 MB L3 (1.5 MB: 512 columns at K = 768). */
+ * that two threads' blocks stay in an 8 MB L3 (1.5 MB: 512 columns at K = 768).
+ * Shorter k-blocks that keep a B panel in L1 (KC_MAX 256 or 384) were no faster:
+ * one product (M 512, best of 15 on one thread) ran at 31.9-33.1 GFLOP/s against
+ * 33.2 for these; B blocks of 96K to 768K floats were alike on two threads. */
 #ifndef KC_MAX
 #define KC_MAX 3072
 #endif
