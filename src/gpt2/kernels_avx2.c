@@ -433,18 +433,77 @@ A2_FN void gpt2_avx2_layernorm(const float *x, float *y, size_t C, const float *
 /* C[i][0..16) = sum_k A[i][k] B[k][0..16) for rows i < mr (rows past mr compute row 0 again
  * and are not stored): each sum one fused chain over k in increasing order. */
 A2_INLINE void rows_x16(size_t kc, const float *a, size_t lda, size_t mr, const float *bp, size_t ldb, float *C,
-                        size_t ldc, int pf)
+                        size_t ldc)
 {
     const float *a0 = a, *a1 = mr > 1 ? a + lda : a, *a2 = mr > 2 ? a + 2 * lda : a, *a3 = mr > 3 ? a + 3 * lda : a,
                 *a4 = mr > 4 ? a + 4 * lda : a, *a5 = mr > 5 ? a + 5 * lda : a;
     ROWS6(RX_ACC)
     for (size_t k = 0; k < kc; k++) {
-        if (pf) _mm_prefetch((const char *)(bp + 8 * ldb), _MM_HINT_T0);
         const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
         ROWS6(RX_STEP)
         bp += ldb;
     }
     ROWS6(RX_STORE)
+}
+
+/* One query row (decoding), where rows_x16 would compute six: the scores against
+ * four tiles at a time (eight independent chains, one per tile half), and P V
+ * over 64 columns at a time (eight chains). Each output is the same chain as in
+ * rows_x16 (over e, or over the keys, in increasing order), so the same bits. */
+#define ONE8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#define O_ACC(u) __m256 r##u = _mm256_setzero_ps();
+#define O_TILE(u) r##u = _mm256_fmadd_ps(qe, _mm256_load_ps(b + (u / 2) * d * GPT2_KT + e * GPT2_KT + (u % 2) * 8), r##u);
+#define O_TSTORE(u) _mm256_storeu_ps(s + (t + u / 2) * GPT2_KT + (u % 2) * 8, r##u);
+#define O_PV(u) r##u = _mm256_fmadd_ps(pj, _mm256_loadu_ps(vj + 8 * u), r##u);
+#define O_OSTORE(u) _mm256_storeu_ps(o + c + 8 * u, r##u);
+
+A2_INLINE void one_row_scores(const float *q, const float *kt, size_t d, size_t ntiles, float *s)
+{
+    size_t t = 0;
+    for (; t + 4 <= ntiles; t += 4) {
+        const float *b = kt + t * d * GPT2_KT;
+        ONE8(O_ACC)
+        for (size_t e = 0; e < d; e++) {
+            /* the next four tiles, from DRAM (the weights have streamed through the caches) */
+            if (t + 8 <= ntiles && e % 4 == 0)
+                for (size_t u = 0; u < 4; u++) _mm_prefetch((const char *)(b + (4 + u) * d * GPT2_KT + e * GPT2_KT), _MM_HINT_T0);
+            const __m256 qe = _mm256_broadcast_ss(q + e);
+            ONE8(O_TILE)
+        }
+        ONE8(O_TSTORE)
+    }
+    for (; t < ntiles; t++) {
+        const float *b = kt + t * d * GPT2_KT;
+        __m256 r0 = _mm256_setzero_ps(), r1 = _mm256_setzero_ps();
+        for (size_t e = 0; e < d; e++) {
+            const __m256 qe = _mm256_broadcast_ss(q + e);
+            r0 = _mm256_fmadd_ps(qe, _mm256_load_ps(b + e * GPT2_KT), r0);
+            r1 = _mm256_fmadd_ps(qe, _mm256_load_ps(b + e * GPT2_KT + 8), r1);
+        }
+        _mm256_storeu_ps(s + t * GPT2_KT, r0);
+        _mm256_storeu_ps(s + t * GPT2_KT + 8, r1);
+    }
+}
+
+A2_INLINE void one_row_pv(const float *p, const float *v, size_t d, size_t nk, float *o)
+{
+    size_t c = 0;
+    for (; c + 64 <= d; c += 64) {
+        ONE8(O_ACC)
+        for (size_t j = 0; j < nk; j++) {
+            const float *vj = v + j * d + c;
+            if (j + 8 < nk) _mm_prefetch((const char *)(vj + 8 * d), _MM_HINT_T0);
+            const __m256 pj = _mm256_broadcast_ss(p + j);
+            ONE8(O_PV)
+        }
+        ONE8(O_OSTORE)
+    }
+    for (; c < d; c += 8) { /* the last d % 64 columns, 8 at a time */
+        __m256 r0 = _mm256_setzero_ps();
+        for (size_t j = 0; j < nk; j++)
+            r0 = _mm256_fmadd_ps(_mm256_broadcast_ss(p + j), _mm256_loadu_ps(v + j * d + c), r0);
+        _mm256_storeu_ps(o + c, r0);
+    }
 }
 
 A2_FN void gpt2_avx2_attention(const float *q, size_t ldq, const float *kt, const float *v, float *out, size_t ldo,
@@ -456,14 +515,12 @@ A2_FN void gpt2_avx2_attention(const float *q, size_t ldq, const float *kt, cons
         const size_t R = rows - g < 6 ? rows - g : 6, nk = pos0 + i0 + g + R, ntiles = (nk + GPT2_KT - 1) / GPT2_KT;
         const float *qg = q + (i0 + g) * ldq;
         float *sg = s + g * lds, sums[6];
-        /* 1. q K^T: one tile of 16 keys at a time (decoding fetches the next tile: its keys
-         * come from DRAM, the weights having streamed through the caches since the last step) */
-        for (size_t t = 0; t < ntiles; t++) {
-            const float *tile = kt + t * d * GPT2_KT;
-            if (R == 1 && t + 1 < ntiles)
-                for (size_t e = 0; e < d; e += 4) _mm_prefetch((const char *)(tile + (d + e) * GPT2_KT), _MM_HINT_T0);
-            rows_x16(d, qg, ldq, R, tile, GPT2_KT, sg + t * GPT2_KT, lds, 0);
-        }
+        /* 1. q K^T: one tile of 16 keys at a time (one row: one_row_scores) */
+        if (R == 1)
+            one_row_scores(qg, kt, d, ntiles, sg);
+        else
+            for (size_t t = 0; t < ntiles; t++)
+                rows_x16(d, qg, ldq, R, kt + t * d * GPT2_KT, GPT2_KT, sg + t * GPT2_KT, lds);
         /* 2. softmax numerators, row by row: the scores times scale (as kernels_x86.c stores
          * them), their maximum, exp(score - maximum); the group's later columns get 0 */
         for (size_t r = 0; r < R; r++) {
@@ -502,10 +559,14 @@ A2_FN void gpt2_avx2_attention(const float *q, size_t ldq, const float *kt, cons
             for (size_t j = np; j < nk; j++) sr[j] = 0.0f;
             sums[r] = hsum8(sum);
         }
-        /* 3. P V, 16 columns at a time; the last 8 (d not a multiple of 16) apart */
+        /* 3. P V, 16 columns at a time (one row: one_row_pv); the last 8 (d not a multiple of 16) apart */
         float *o = out + (i0 + g) * ldo;
         size_t c = 0;
-        for (; c + 16 <= d; c += 16) rows_x16(nk, sg, lds, R, v + c, d, o + c, ldo, R == 1);
+        if (R == 1) {
+            one_row_pv(sg, v, d, nk, o);
+            c = d;
+        }
+        for (; c + 16 <= d; c += 16) rows_x16(nk, sg, lds, R, v + c, d, o + c, ldo);
         if (c < d) {
             __m256 a0[6];
             for (size_t r = 0; r < 6; r++) a0[r] = _mm256_setzero_ps();
