@@ -181,9 +181,32 @@ typedef struct job {
     size_t n;
 } job;
 
+/* The probes in the widest vectors the build has (bench_gpt2 is built -march=native):
+ * AVX-512 (16 lanes) or AVX2 + FMA (8 lanes, the CPUs of src/gpt2/kernels_avx2.c). */
 #if defined(__AVX512F__)
 #include <immintrin.h>
-/* 12 independent chains of 16-lane FMAs with distinct starting values (equal
+typedef __m512 pk_vec;
+#define PK_LANES 16
+#define PK_SET1 _mm512_set1_ps
+#define PK_ZERO _mm512_setzero_ps
+#define PK_FMA _mm512_fmadd_ps
+#define PK_ADD _mm512_add_ps
+#define PK_LOAD _mm512_load_ps
+#define PK_STORE _mm512_storeu_ps
+#elif defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+typedef __m256 pk_vec;
+#define PK_LANES 8
+#define PK_SET1 _mm256_set1_ps
+#define PK_ZERO _mm256_setzero_ps
+#define PK_FMA _mm256_fmadd_ps
+#define PK_ADD _mm256_add_ps
+#define PK_LOAD _mm256_load_ps
+#define PK_STORE _mm256_storeu_ps
+#endif
+
+#ifdef PK_LANES
+/* 12 independent chains of vector FMAs with distinct starting values (equal
  * ones would let the compiler merge the chains): enough to keep both FMA
  * pipes busy (12 measured fastest here, ahead of 8, 16 and 24). The values
  * are 2^-12 apart. They used to be 1e-7 apart, less than a float's spacing
@@ -191,65 +214,21 @@ typedef struct job {
  * and for i = 9, 10, gcc merged those chains, and the loop ran 10 FMAs where
  * 12 were counted, so the peak read 20 % high (258 against 212 GFLOP/s a core
  * on 2026-12-04; docs/gpt2.md, "The FMA peak"). */
-#define PK_DEF(i) __m512 a##i = _mm512_set1_ps(1.0f + 0x1p-12f * (float)i);
-#define PK_UPD(i) a##i = _mm512_fmadd_ps(a##i, m, c);
-#define PK_SUM(i) s = _mm512_add_ps(s, a##i);
+#define PK_DEF(i) pk_vec a##i = PK_SET1(1.0f + 0x1p-12f * (float)i);
+#define PK_UPD(i) a##i = PK_FMA(a##i, m, c);
+#define PK_SUM(i) s = PK_ADD(s, a##i);
 #define PK12(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
-static double fma_loop(double secs)
+static float pk_sum(pk_vec v) /* a sink for the results, so that the loops are not removed */
 {
-    PK12(PK_DEF)
-    const __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
-    double t0 = now(), t;
-    long iters = 0;
-    do {
-        for (int r = 0; r < 4096; r++) {
-            PK12(PK_UPD)
-        }
-        iters += 4096;
-        t = now();
-    } while (t - t0 < secs);
-    __m512 s = _mm512_setzero_ps();
-    PK12(PK_SUM)
-    if (_mm512_reduce_add_ps(s) == 12345.0f) fprintf(stderr, "x\n");
-    return (double)iters * 12 * 16 * 2 / (t - t0);
-}
-static double read_loop(const float *b, size_t n, double secs)
-{
-    double t0 = now(), t, bytes = 0;
-    __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-    do {
-        for (size_t i = 0; i + 64 <= n; i += 64) {
-            s0 = _mm512_add_ps(s0, _mm512_load_ps(b + i));
-            s1 = _mm512_add_ps(s1, _mm512_load_ps(b + i + 16));
-            s2 = _mm512_add_ps(s2, _mm512_load_ps(b + i + 32));
-            s3 = _mm512_add_ps(s3, _mm512_load_ps(b + i + 48));
-        }
-        bytes += (double)n * 4;
-        t = now();
-    } while (t - t0 < secs);
-    float sink = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
-    if (sink == 12345.0f) fprintf(stderr, "%g\n", sink);
-    return bytes / (t - t0);
-}
-#elif defined(__AVX2__) && defined(__FMA__)
-#include <immintrin.h>
-/* The same with 8 lanes, for x86 CPUs without AVX-512 (the kernels of src/gpt2/kernels_avx2.c):
- * 12 chains cover two FMA pipes of latency 4-5. */
-#define PK_DEF(i) __m256 a##i = _mm256_set1_ps(1.0f + 0x1p-12f * (float)i);
-#define PK_UPD(i) a##i = _mm256_fmadd_ps(a##i, m, c);
-#define PK_SUM(i) s = _mm256_add_ps(s, a##i);
-#define PK12(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
-static float sum8(__m256 v)
-{
-    float l[8], s = 0;
-    _mm256_storeu_ps(l, v);
-    for (int i = 0; i < 8; i++) s += l[i];
+    float l[PK_LANES], s = 0;
+    PK_STORE(l, v);
+    for (int i = 0; i < PK_LANES; i++) s += l[i];
     return s;
 }
 static double fma_loop(double secs)
 {
     PK12(PK_DEF)
-    const __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+    const pk_vec m = PK_SET1(0.999999f), c = PK_SET1(1e-7f);
     double t0 = now(), t;
     long iters = 0;
     do {
@@ -259,26 +238,26 @@ static double fma_loop(double secs)
         iters += 4096;
         t = now();
     } while (t - t0 < secs);
-    __m256 s = _mm256_setzero_ps();
+    pk_vec s = PK_ZERO();
     PK12(PK_SUM)
-    if (sum8(s) == 12345.0f) fprintf(stderr, "x\n");
-    return (double)iters * 12 * 8 * 2 / (t - t0);
+    if (pk_sum(s) == 12345.0f) fprintf(stderr, "x\n");
+    return (double)iters * 12 * PK_LANES * 2 / (t - t0);
 }
 static double read_loop(const float *b, size_t n, double secs)
 {
     double t0 = now(), t, bytes = 0;
-    __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    pk_vec s0 = PK_ZERO(), s1 = s0, s2 = s0, s3 = s0;
     do {
-        for (size_t i = 0; i + 32 <= n; i += 32) {
-            s0 = _mm256_add_ps(s0, _mm256_load_ps(b + i));
-            s1 = _mm256_add_ps(s1, _mm256_load_ps(b + i + 8));
-            s2 = _mm256_add_ps(s2, _mm256_load_ps(b + i + 16));
-            s3 = _mm256_add_ps(s3, _mm256_load_ps(b + i + 24));
+        for (size_t i = 0; i + 4 * PK_LANES <= n; i += 4 * PK_LANES) {
+            s0 = PK_ADD(s0, PK_LOAD(b + i));
+            s1 = PK_ADD(s1, PK_LOAD(b + i + PK_LANES));
+            s2 = PK_ADD(s2, PK_LOAD(b + i + 2 * PK_LANES));
+            s3 = PK_ADD(s3, PK_LOAD(b + i + 3 * PK_LANES));
         }
         bytes += (double)n * 4;
         t = now();
     } while (t - t0 < secs);
-    float sink = sum8(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+    float sink = pk_sum(PK_ADD(PK_ADD(s0, s1), PK_ADD(s2, s3)));
     if (sink == 12345.0f) fprintf(stderr, "%g\n", sink);
     return bytes / (t - t0);
 }

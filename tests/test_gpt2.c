@@ -969,27 +969,24 @@ static void gemv_alignment(int top)
                     if (bt || off != 3) continue;
                     /* chunks of k, then their sums in order: the plain product within float rounding */
                     const size_t nch = gpt2_gemv_chunks(K);
-                    {
-                        const int isa = top;
-                        for (size_t c = 0; c < nch; c++) {
-                            const size_t k0 = c * GPT2_GEMV_KCHUNK,
-                                         kn = K - k0 < GPT2_GEMV_KCHUNK ? K - k0 : GPT2_GEMV_KCHUNK;
-                            gpt2_gemm sub = {x + k0, K, B + k0 * ld, ld, 0, NULL, part + c * N, N, 1, N, kn, 0, 0, 0};
-                            gpt2_gemm_cols(isa, &sub, NULL, 0, N, NULL);
-                        }
-                        memcpy(out, c0, N * sizeof *out);
-                        gpt2_gemv_reduce(isa, &g, part, nch, 0, 5 < N ? 5 : N);
-                        gpt2_gemv_reduce(isa, &g, part, nch, 5 < N ? 5 : N, N);
-                        double worst = 0;
-                        for (size_t n = 0; n < N; n++) {
-                            double a = fabs(bias[n]) + (mode == 2 ? fabs(c0[n]) : 0);
-                            for (size_t k = 0; k < K; k++) a += fabs(x[k] * w[k * N + n]);
-                            double d = fabs((double)out[n] - (double)ref[n]) / (4.0 * (double)K * 1.2e-7 * a + 1e-30);
-                            if (!(d <= worst)) worst = d;
-                        }
-                        CHECK_MSG(worst <= 1.0, "isa %d K %zu N %zu mode %d: chunked row product, error %.3g of the bound",
-                                  isa, K, N, mode, worst);
+                    for (size_t c = 0; c < nch; c++) {
+                        const size_t k0 = c * GPT2_GEMV_KCHUNK,
+                                     kn = K - k0 < GPT2_GEMV_KCHUNK ? K - k0 : GPT2_GEMV_KCHUNK;
+                        gpt2_gemm sub = {x + k0, K, B + k0 * ld, ld, 0, NULL, part + c * N, N, 1, N, kn, 0, 0, 0};
+                        gpt2_gemm_cols(top, &sub, NULL, 0, N, NULL);
                     }
+                    memcpy(out, c0, N * sizeof *out);
+                    gpt2_gemv_reduce(top, &g, part, nch, 0, 5 < N ? 5 : N);
+                    gpt2_gemv_reduce(top, &g, part, nch, 5 < N ? 5 : N, N);
+                    double worst = 0;
+                    for (size_t n = 0; n < N; n++) {
+                        double a = fabs(bias[n]) + (mode == 2 ? fabs(c0[n]) : 0);
+                        for (size_t k = 0; k < K; k++) a += fabs(x[k] * w[k * N + n]);
+                        double d = fabs((double)out[n] - (double)ref[n]) / (4.0 * (double)K * 1.2e-7 * a + 1e-30);
+                        if (!(d <= worst)) worst = d;
+                    }
+                    CHECK_MSG(worst <= 1.0, "isa %d K %zu N %zu mode %d: chunked row product, error %.3g of the bound",
+                              top, K, N, mode, worst);
                 }
             }
         free(x), free(bias), free(c0), free(buf), free(ref), free(out), free(part), free(w);
