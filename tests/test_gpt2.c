@@ -251,16 +251,16 @@ static void test_decode_threads(void)
 
 /* A thread that falls behind has its units taken over by the others (ctx.c,
  * share_next): the same bits whoever runs a unit. Skewed, the last thread
- * starts with every unit, so the others run only what they take over. A
- * prefill (several rows a product) splits its columns as before: the same
- * bits skewed or not. */
-static void test_decode_takeover(void)
+ * starts with every unit, so the others run only what they take over: in
+ * decoding steps (one row a product) and in a prefill (several rows a
+ * product: column blocks and attention heads as units). */
+static void test_takeover(void)
 {
     lmp_gpt2 *m = load_tiny();
     if (!m) return;
     lmp_error err;
     float *lg[3] = {NULL, NULL, NULL}, *full = full_forward(m, 1, m->isa);
-    unsigned long steals = 0;
+    unsigned long steals = 0, prefill_steals = 0;
     for (int t = 0; t < 3; t++) {
         lmp_gpt2_ctx *c;
         if (lmp_gpt2_ctx_create(m, 32, t + 1, &c, &err)) {
@@ -276,14 +276,16 @@ static void test_decode_takeover(void)
                 CHECK_INT(lmp_gpt2_ctx_push(c, &ref_ids[i], 1, lg[t] + i * NV, LMP_GPT2_LOGITS_LAST, &err), LMP_OK);
         }
         float *all = malloc(ref_n * NV * sizeof(float));
+        const unsigned long before = gpt2_ctx_share_skew(c, t > 0); /* the decoding steps' */
+        steals += t > 0 ? before : 0;
         CHECK_INT(lmp_gpt2_ctx_rewind(c, 0, &err), LMP_OK);
         CHECK_INT(lmp_gpt2_ctx_push(c, ref_ids, ref_n, all, LMP_GPT2_LOGITS_ALL, &err), LMP_OK);
+        if (t > 0) prefill_steals += gpt2_ctx_share_skew(c, 1) - before;
         if (full && all)
             CHECK_MSG(memcmp(full, all, ref_n * NV * sizeof(float)) == 0,
                       "skewed prefill on %d threads: logits differ from 1 thread's by %g", t + 1,
                       max_abs_diff(full, all, ref_n * NV));
         free(all);
-        steals += t > 0 ? gpt2_ctx_share_skew(c, 0) : 0;
         lmp_gpt2_ctx_free(c);
     }
     free(full);
@@ -295,6 +297,7 @@ static void test_decode_takeover(void)
     /* 2 x ref_n steps on each of 2 and 3 threads, every shared-out stage of them starting with
      * idle threads: were nothing ever taken over, the last thread would have run it all alone */
     CHECK_MSG(steals > 0, "no unit was taken over in %zu skewed decoding steps", 4 * ref_n);
+    CHECK_MSG(prefill_steals > 0, "no unit was taken over in 2 skewed prefills of %zu tokens", ref_n);
     for (int t = 0; t < 3; t++) free(lg[t]);
     lmp_gpt2_free(m);
 }
@@ -1042,7 +1045,7 @@ int main(int argc, char **argv)
         RUN(test_tiny_logits);
         RUN(test_kv_cache);
         RUN(test_decode_threads);
-        RUN(test_decode_takeover);
+        RUN(test_takeover);
         RUN(test_folder);
     }
     RUN(test_gemm_levels);

@@ -15,9 +15,9 @@
  * threads and ends at a barrier. Work is split only along outputs, never
  * along a sum, so every number is computed by the same operations in the
  * same order whatever the thread count: the results are bit-identical for
- * any `threads`. A decoding step's products are cut into units that a thread
- * can take over from another that falls behind (share_next), which changes
- * who computes a unit, never how. */
+ * any `threads`. The products and the attention heads are cut into units that
+ * a thread can take over from another that falls behind (share_next), which
+ * changes who computes a unit, never how. */
 #include <math.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -32,6 +32,12 @@
 /* Columns of a unit of the one-row output projection (share_next): 256 rows of
  * the [V][C] weight, 768 KB for GPT-2, 197 units for its 50257 words. */
 #define ONE_ROW_UNIT 256
+/* Columns of a unit of a product of several rows (share_next): 36 units for
+ * GPT-2's attention input (2304 columns), 786 for its output layer. On a
+ * shared VM whose cores slow down each on its own, a 2-thread prefill with
+ * these units was faster than with a fixed half each in 11 of 14 alternating
+ * rounds (docs/gpt2.md, "AVX2 kernels"). */
+#define ROWS_UNIT 64
 
 /* The units of work a thread still owns in a shared-out stage: [lo, hi) as
  * hi << 32 | lo, alone on its cache line (share_next). */
@@ -297,7 +303,7 @@ static void share_begin(lmp_gpt2_ctx *c, size_t n, int tid, int nth)
     }
     atomic_store_explicit(&c->share[tid].r, share_pack(a, b), memory_order_relaxed);
     if (c->share_skew && nth > 1) {
-        /* tests only (test_decode_takeover): every share set before anyone looks, and the owner
+        /* tests only (test_takeover): every share set before anyone looks, and the owner
          * of all the units gives the others up to 2 ms to take some before it starts. Without
          * this, on a busy machine a helper thread could be off its core for a whole stage of the
          * tiny model, every stage, and the test that takeovers happen failed now and then
@@ -343,6 +349,17 @@ static void gemv_split(lmp_gpt2_ctx *c, const gpt2_gemm *g, int tid, int nth)
     gpt2_gemv_reduce(c->isa, g, c->part, nch, a, b);
 }
 
+/* The columns of a product (A packed in Ap, or NULL) on all threads, in units
+ * of `unit` columns (rounded up to the kernels' quantum) shared out. */
+static void cols_shared(lmp_gpt2_ctx *c, const gpt2_gemm *g, const float *Ap, size_t unit, int tid, int nth)
+{
+    const size_t q = gpt2_gemm_col_quantum(c->isa), u = (unit + q - 1) / q * q, n = (g->N + u - 1) / u;
+    size_t a, e;
+    share_begin(c, n, tid, nth);
+    while (share_next(c, tid, nth, n, &a, &e))
+        gpt2_gemm_cols(c->isa, g, Ap, a * u, e * u < g->N ? e * u : g->N, thread_scratch(c, tid));
+}
+
 /* One matrix product on all threads: pack A (if the kernels want it), then columns. */
 static void gemm_split(lmp_gpt2_ctx *c, const gpt2_gemm *g, int tid, int nth)
 {
@@ -356,8 +373,7 @@ static void gemm_split(lmp_gpt2_ctx *c, const gpt2_gemm *g, int tid, int nth)
         gpt2_gemm_pack(c->isa, g->A, g->lda, g->M, g->K, a, b, c->apack);
         tpool_barrier(c->pool);
     }
-    split(g->N, gpt2_gemm_col_quantum(c->isa), tid, nth, &a, &b);
-    gpt2_gemm_cols(c->isa, g, c->apack, a, b, thread_scratch(c, tid));
+    cols_shared(c, g, c->apack, g->M == 1 ? ONE_ROW_UNIT : ROWS_UNIT, tid, nth);
 }
 
 /* x -> LN(x) -> a product with it (g->A is the row-major scratch h). Where the
@@ -382,21 +398,15 @@ static void ln_gemm(lmp_gpt2_ctx *c, const float *x, const float *w, const float
             gemv_split(c, &g1, tid, nth);
             return;
         }
-        /* the output projection: units of ONE_ROW_UNIT columns (rows of the weight), shared out */
-        const size_t q = gpt2_gemm_col_quantum(c->isa), unit = (ONE_ROW_UNIT + q - 1) / q * q,
-                     n = (g->N + unit - 1) / unit;
-        size_t a, e;
-        share_begin(c, n, tid, nth);
-        while (share_next(c, tid, nth, n, &a, &e))
-            gpt2_gemm_cols(c->isa, &g1, NULL, a * unit, e * unit < g->N ? e * unit : g->N, thread_scratch(c, tid));
+        /* the output projection: units of ONE_ROW_UNIT columns (rows of the weight) */
+        cols_shared(c, &g1, NULL, ONE_ROW_UNIT, tid, nth);
         return;
     }
     size_t a, e, np = gpt2_gemm_panels(c->isa, g->M);
     split(np, 1, tid, nth, &a, &e);
     if (np && gpt2_gemm_pack_ln(c->isa, x, g->K, g->M, g->K, a, e, w, b, eps, c->apack)) {
         tpool_barrier(c->pool);
-        split(g->N, gpt2_gemm_col_quantum(c->isa), tid, nth, &a, &e);
-        gpt2_gemm_cols(c->isa, g, c->apack, a, e, thread_scratch(c, tid));
+        cols_shared(c, g, c->apack, ROWS_UNIT, tid, nth);
         return;
     }
     split(g->M, 1, tid, nth, &a, &e);
@@ -432,20 +442,21 @@ static void forward_task(void *arg, int tid, int nth)
                 &(gpt2_gemm){c->h, C, L->attn_w, 3 * C, 0, L->attn_b, c->qkv, 3 * C, n, 3 * C, C, 0, 0, 0}, tid, nth);
         tpool_barrier(c->pool);
 
-        /* Heads are split between the threads (every head costs the same): each
-         * thread appends its heads' new keys and values to the cache, then
-         * runs their attention, with no barrier in between. */
+        /* Heads are shared out as units: a thread appends its heads' new keys
+         * and values to the cache, then runs their attention, with no barrier
+         * in between. */
         float scale = cf->scale_attn_weights ? 1.0f / sqrtf((float)d) : 1.0f;
         if (cf->scale_attn_by_inverse_layer_idx) scale /= (float)(l + 1);
         size_t h0, h1;
-        split(H, 1, tid, nth, &h0, &h1);
-        for (size_t hd = h0; hd < h1; hd++) {
-            float *kt = kc + hd * c->k_head, *vv = vc + hd * c->v_head;
-            gpt2_kv_append(c->isa, c->qkv + C + hd * d, c->qkv + 2 * C + hd * d, 3 * C, kt, vv, d, pos0, n);
-            for (size_t i0 = 0; i0 < n; i0 += ATT_ROWS)
-                gpt2_attention(c->isa, c->qkv + hd * d, 3 * C, kt, vv, c->att + hd * d, C, d, pos0, i0,
-                               i0 + ATT_ROWS < n ? i0 + ATT_ROWS : n, scale, att_s);
-        }
+        share_begin(c, H, tid, nth);
+        while (share_next(c, tid, nth, H, &h0, &h1))
+            for (size_t hd = h0; hd < h1; hd++) {
+                float *kt = kc + hd * c->k_head, *vv = vc + hd * c->v_head;
+                gpt2_kv_append(c->isa, c->qkv + C + hd * d, c->qkv + 2 * C + hd * d, 3 * C, kt, vv, d, pos0, n);
+                for (size_t i0 = 0; i0 < n; i0 += ATT_ROWS)
+                    gpt2_attention(c->isa, c->qkv + hd * d, 3 * C, kt, vv, c->att + hd * d, C, d, pos0, i0,
+                                   i0 + ATT_ROWS < n ? i0 + ATT_ROWS : n, scale, att_s);
+            }
         tpool_barrier(c->pool);
 
         gemm_split(c, &(gpt2_gemm){c->att, C, L->proj_w, C, 0, L->proj_b, c->x, C, n, C, C, 1, 0, 0}, tid, nth);
@@ -456,10 +467,8 @@ static void forward_task(void *arg, int tid, int nth)
             ln_gemm(c, c->x, L->ln2_w, L->ln2_b,
                     &(gpt2_gemm){c->h, C, L->fc_w, F, 0, L->fc_b, c->ff, F, n, F, C, 0, 1, 1}, tid, nth);
             tpool_barrier(c->pool);
-            size_t a, b;
-            split(C, gpt2_gemm_col_quantum(c->isa), tid, nth, &a, &b);
-            gpt2_gemm_cols(c->isa, &(gpt2_gemm){c->ff, F, L->fc2_w, C, 0, L->fc2_b, c->x, C, n, C, F, 1, 0, 0}, c->ff,
-                           a, b, thread_scratch(c, tid));
+            cols_shared(c, &(gpt2_gemm){c->ff, F, L->fc2_w, C, 0, L->fc2_b, c->x, C, n, C, F, 1, 0, 0}, c->ff,
+                        ROWS_UNIT, tid, nth);
         } else {
             ln_gemm(c, c->x, L->ln2_w, L->ln2_b,
                     &(gpt2_gemm){c->h, C, L->fc_w, F, 0, L->fc_b, c->ff, F, n, F, C, 0, 1, 0}, tid, nth);
