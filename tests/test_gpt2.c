@@ -926,6 +926,36 @@ static void gemm_level(int top)
     }
 }
 
+/* The layer norm fused into the packing (gpt2_gemm_pack_ln) against the rows
+ * normalised by gpt2_layernorm_rows and then packed: the same bits, zero rows
+ * past M included, for row counts not a multiple of any level's panel and the
+ * panels in two uneven shares, as two threads pack them. */
+static void test_pack_ln(void)
+{
+    static const size_t shapes[][2] = {{2, 8}, {7, 64}, {15, 48}, {29, 768}, {14, 16}};
+    uint32_t st = 11;
+    for (int top = GPT2_ISA_AVX2; top <= gpt2_isa_detect(); top++)
+        for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+            const size_t M = shapes[si][0], K = shapes[si][1], lda = K + 8, np = gpt2_gemm_panels(top, M),
+                         nf = gpt2_gemm_pack_floats(top, M, K);
+            float *A = malloc(M * lda * sizeof *A), *h = malloc(M * K * sizeof *h), *w = malloc(K * sizeof *w),
+                  *b = malloc(K * sizeof *b), *P0 = malloc(nf * sizeof *P0), *P1 = malloc(nf * sizeof *P1);
+            for (size_t i = 0; i < M * lda; i++) A[i] = 3.0f * frand(&st) + 0.5f; /* a mean far from 0 */
+            for (size_t i = 0; i < K; i++) w[i] = frand(&st), b[i] = frand(&st);
+            for (size_t i = 0; i < nf; i++) P0[i] = P1[i] = NAN;
+            for (size_t i = 0; i < M; i++) gpt2_layernorm_rows(top, A + i * lda, h + i * K, 0, 1, K, w, b, 1e-5f);
+            gpt2_gemm_pack(top, h, K, M, K, 0, np, P0);
+            const size_t cut = np / 3;
+            int fused = gpt2_gemm_pack_ln(top, A, lda, M, K, 0, cut, w, b, 1e-5f, P1);
+            fused &= gpt2_gemm_pack_ln(top, A, lda, M, K, cut, np, w, b, 1e-5f, P1);
+            CHECK_MSG(fused, "isa %d K %zu: no fused layer norm where K is a multiple of 8", top, K);
+            if (fused)
+                CHECK_MSG(memcmp(P0, P1, nf * sizeof *P0) == 0, "isa %d M %zu K %zu: fused layer norm differs by %g",
+                          top, M, K, max_abs_diff(P0, P1, nf));
+            free(A), free(h), free(w), free(b), free(P0), free(P1);
+        }
+}
+
 /* The vector attention against the portable one: a head's cache of random keys
  * and values, query blocks at several positions, head sizes 8 to 128. */
 /* The one-row kernels lay their loads on the weights' cache lines
@@ -1049,6 +1079,7 @@ int main(int argc, char **argv)
         RUN(test_folder);
     }
     RUN(test_gemm_levels);
+    RUN(test_pack_ln);
     RUN(test_attention_levels);
     RUN(test_gemv_alignment);
     RUN(test_good_variants);

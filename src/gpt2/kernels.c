@@ -82,6 +82,7 @@ int gpt2_gemm_can_pack_c(int isa, size_t M, size_t K)
 {
 #if GPT2_HAVE_X86_KERNELS
     if (isa == GPT2_ISA_AVX512) return gpt2_x86_can_pack_c(M, K);
+    if (isa == GPT2_ISA_AVX2) return gpt2_avx2_can_pack_c(M, K);
 #endif
     (void)isa, (void)M, (void)K;
     return 0;
@@ -112,6 +113,10 @@ int gpt2_gemm_pack_ln(int isa, const float *A, size_t lda, size_t M, size_t K, s
 #if GPT2_HAVE_X86_KERNELS
     if (isa == GPT2_ISA_AVX512 && M > 1 && K % 16 == 0) {
         gpt2_x86_pack_a_ln(A, lda, M, K, p0, p1, w, b, eps, Ap);
+        return 1;
+    }
+    if (isa == GPT2_ISA_AVX2 && M > 1 && K % 8 == 0) {
+        gpt2_avx2_pack_a_ln(A, lda, M, K, p0, p1, w, b, eps, Ap);
         return 1;
     }
 #endif

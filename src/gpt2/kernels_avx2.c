@@ -11,11 +11,11 @@
  * The contract of gpt2_internal.h holds: each output of a product is one chain
  * of fused multiply-adds over k in increasing order, from 0 (or from C), then
  * + bias, then GELU; so these products give the bits of the AVX-512 ones
- * (tests/test_gpt2.c compares the levels). What differs from kernels_x86.c:
- * no layer norm fused into the packing and no product written straight into
- * the next one's panels (each would save a pass over the activations and a
- * barrier; not done yet), and the one-row kernels use unaligned loads instead of laying them on the
- * weights' cache lines. */
+ * (tests/test_gpt2.c compares the levels). As there, the layer norm is fused
+ * into the packing of A and the MLP's first product is written straight into
+ * the second's panels (a pass over the activations and a barrier each). What
+ * differs from kernels_x86.c: the one-row kernels use unaligned loads instead
+ * of laying them on the weights' cache lines. */
 #include "kernels_x86.h"
 
 #if GPT2_HAVE_X86_KERNELS
@@ -64,6 +64,15 @@ int gpt2_avx2_usable(void)
 A2_INLINE __m256i lane_mask(size_t n)
 {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* the 8 lanes of v summed in a fixed order: halves, then pairs, then the last two */
+A2_INLINE float hsum8(__m256 v)
+{
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_movehdup_ps(h));
+    return _mm_cvtss_f32(h);
 }
 
 /* GELU (tanh approximation), 8 lanes, as gelu16 of kernels_x86.c: x sigmoid(2u),
@@ -119,6 +128,58 @@ A2_FN void gpt2_avx2_pack_a(const float *A, size_t lda, size_t M, size_t K, size
                 for (size_t k = 0; k < K; k++) dst[k * MR + i] = a[k];
             else
                 for (size_t k = 0; k < K; k++) dst[k * MR + i] = 0.0f;
+        }
+    }
+}
+
+/* A row's layer-norm statistics, C a multiple of 8 (Ba et al. 2016, section 3): the mean,
+ * then the mean square deviation from it (two passes in float over 8 lanes, each
+ * summed across lanes by hsum8), broadcast as the mean and 1 / sqrt(var + eps).
+ * gpt2_avx2_layernorm and the fused packing share it: the same bits. */
+A2_INLINE void ln_stats(const float *x, size_t C, float eps, __m256 *mean, __m256 *rstd)
+{
+    __m256 s = _mm256_setzero_ps();
+    for (size_t j = 0; j < C; j += 8) s = _mm256_add_ps(s, _mm256_loadu_ps(x + j));
+    const __m256 mv = _mm256_set1_ps(hsum8(s) / (float)C);
+    __m256 q = _mm256_setzero_ps();
+    for (size_t j = 0; j < C; j += 8) {
+        const __m256 d = _mm256_sub_ps(_mm256_loadu_ps(x + j), mv);
+        q = _mm256_fmadd_ps(d, d, q);
+    }
+    *mean = mv;
+    *rstd = _mm256_set1_ps(1.0f / sqrtf(hsum8(q) / (float)C + eps));
+}
+
+/* The same packing of LN(A) (each row layer-normalised, weight w, bias b), for K a
+ * multiple of 8: the rows are normalised with gpt2_avx2_layernorm's operations (so the
+ * same bits) on their way into the panels, 8 columns at a time through an 8 x 8
+ * transpose (the panel's 6 rows and 2 zero rows). One pass over the activations and
+ * no barrier between the layer norm and the packing. */
+A2_FN void gpt2_avx2_pack_a_ln(const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, const float *w,
+                               const float *b, float eps, float *Ap)
+{
+    const __m256i m6 = lane_mask(MR);
+    for (size_t p = p0; p < p1; p++) {
+        float *dst = Ap + p * MR * K;
+        const size_t i0 = p * MR, mr = M - i0 < MR ? M - i0 : MR;
+        __m256 mean[MR], rstd[MR];
+        for (size_t i = 0; i < MR; i++) {
+            mean[i] = rstd[i] = _mm256_setzero_ps();
+            if (i < mr) ln_stats(A + (i0 + i) * lda, K, eps, &mean[i], &rstd[i]);
+        }
+        for (size_t k = 0; k < K; k += 8) {
+            const __m256 wv = _mm256_loadu_ps(w + k), bv = _mm256_loadu_ps(b + k);
+            __m256 r[8];
+            for (size_t i = 0; i < 8; i++) {
+                r[i] = _mm256_setzero_ps();
+                if (i < mr) {
+                    const __m256 d =
+                        _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(A + (i0 + i) * lda + k), mean[i]), rstd[i]);
+                    r[i] = _mm256_fmadd_ps(d, wv, bv);
+                }
+            }
+            transpose8(r);
+            for (size_t j = 0; j < 8; j++) _mm256_maskstore_ps(dst + (k + j) * MR, m6, r[j]);
         }
     }
 }
@@ -238,6 +299,22 @@ A2_INLINE void ukernel(size_t kc, const float *ap, const float *bp, float *C, si
     ROWS6(EPI)
 }
 
+/* A tile of the micro-kernel (mr x nr valid, row stride NR) into the packed-A layout
+ * of a next product: column n's MR values at dst + n*MR, rows past mr zero (what
+ * gpt2_avx2_pack_a writes there), through 8 x 8 transposes. */
+A2_FN static void store_packed(const float *tile, size_t mr, size_t nr, float *dst)
+{
+    const __m256i m6 = lane_mask(MR);
+    for (size_t h = 0; h < nr; h += 8) {
+        __m256 r[8];
+        for (size_t i = 0; i < 8; i++) r[i] = i < mr ? _mm256_load_ps(tile + i * NR + h) : _mm256_setzero_ps();
+        transpose8(r);
+        for (size_t j = 0; j < 8 && h + j < nr; j++) _mm256_maskstore_ps(dst + (h + j) * MR, m6, r[j]);
+    }
+}
+
+int gpt2_avx2_can_pack_c(size_t M, size_t K) { return M > 1 && K <= KC_MAX; }
+
 /* ---- one row: y = x B (+ bias), for decoding ---------------------------------------------- */
 
 /* y[n0..n1) (+)= sum_k x[k] B[k][n], B [K][N]: four rows of B at a time over the columns
@@ -289,15 +366,6 @@ A2_FN static void gemv_kn(const gpt2_gemm *g, size_t n0, size_t n1)
                 _mm256_maskstore_ps(y + n, mk, acc);
             }
     }
-}
-
-/* the 8 lanes of v summed in a fixed order: halves, then pairs, then the last two */
-A2_INLINE float hsum8(__m256 v)
-{
-    __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_add_ss(h, _mm_movehdup_ps(h));
-    return _mm_cvtss_f32(h);
 }
 
 /* y[n] (+)= dot(B[n], x), B [N][K] (the output projection for one row): eight rows at a
@@ -378,6 +446,17 @@ A2_FN void gpt2_avx2_gemm_cols(const gpt2_gemm *g, const float *Ap, size_t n0, s
                 for (size_t j = 0; j < nc; j += NR) {
                     const size_t n = j0 + j, nr = n1 - n < NR ? n1 - n : NR;
                     const float *bias = g->bias ? g->bias + n : NULL;
+                    if (g->c_packed) {
+                        /* the tile goes through L1 and a transpose into the next product's panels */
+                        float tile[MR * NR] __attribute__((aligned(32)));
+                        for (size_t i = 0; i < mc; i += MR) {
+                            const size_t row = i0 + i, mr = M - row < MR ? M - row : MR;
+                            ukernel(kc, Ap + row * K + k0 * MR, Bp + j * kc, tile, NR, mr, nr, first, last, bias,
+                                    g->gelu);
+                            store_packed(tile, mr, nr, g->C + row * g->N + n * MR);
+                        }
+                        continue;
+                    }
                     for (size_t i = 0; i < mc; i += MR) {
                         const size_t row = i0 + i, mr = M - row < MR ? M - row : MR;
                         ukernel(kc, Ap + row * K + k0 * MR, Bp + j * kc, g->C + row * g->ldc + n, g->ldc, mr, nr,
@@ -389,19 +468,12 @@ A2_FN void gpt2_avx2_gemm_cols(const gpt2_gemm *g, const float *Ap, size_t n0, s
     }
 }
 
-/* ---- layer norm (C a multiple of 8): kernels_x86.c's two passes in 8 lanes ---------------------- */
+/* ---- layer norm (C a multiple of 8): kernels_x86.c's two passes in 8 lanes (ln_stats) ------------ */
 
 A2_FN void gpt2_avx2_layernorm(const float *x, float *y, size_t C, const float *w, const float *b, float eps)
 {
-    __m256 s = _mm256_setzero_ps();
-    for (size_t j = 0; j < C; j += 8) s = _mm256_add_ps(s, _mm256_loadu_ps(x + j));
-    const __m256 mv = _mm256_set1_ps(hsum8(s) / (float)C);
-    __m256 q = _mm256_setzero_ps();
-    for (size_t j = 0; j < C; j += 8) {
-        const __m256 d = _mm256_sub_ps(_mm256_loadu_ps(x + j), mv);
-        q = _mm256_fmadd_ps(d, d, q);
-    }
-    const __m256 rs = _mm256_set1_ps(1.0f / sqrtf(hsum8(q) / (float)C + eps));
+    __m256 mv, rs;
+    ln_stats(x, C, eps, &mv, &rs);
     for (size_t j = 0; j < C; j += 8) {
         const __m256 d = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + j), mv), rs);
         _mm256_storeu_ps(y + j, _mm256_fmadd_ps(d, _mm256_loadu_ps(w + j), _mm256_loadu_ps(b + j)));

@@ -41,6 +41,9 @@ size_t gpt2_avx2_gemm_scratch_floats(void);
 size_t gpt2_avx2_pack_a_floats(size_t M, size_t K);
 size_t gpt2_avx2_panels(size_t M);
 void gpt2_avx2_pack_a(const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, float *Ap);
+void gpt2_avx2_pack_a_ln(const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, const float *w,
+                         const float *b, float eps, float *Ap);
+int gpt2_avx2_can_pack_c(size_t M, size_t K);
 void gpt2_avx2_gemm_cols(const gpt2_gemm *g, const float *Ap, size_t n0, size_t n1, float *scratch);
 void gpt2_avx2_gemv_reduce(const gpt2_gemm *g, const float *part, size_t nch, size_t n0, size_t n1);
 void gpt2_avx2_layernorm(const float *x, float *y, size_t C, const float *w, const float *b, float eps);
