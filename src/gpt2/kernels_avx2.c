@@ -15,7 +15,9 @@
  * into the packing of A and the MLP's first product is written straight into
  * the second's panels (a pass over the activations and a barrier each). What
  * differs from kernels_x86.c: the one-row kernels use unaligned loads instead
- * of laying them on the weights' cache lines. */
+ * of laying them on the weights' cache lines (laid on 32-byte blocks, whole
+ * decoding steps were slower in 8 of 8 alternating rounds on Zen 1; docs/gpt2.md,
+ * "AVX2 kernels"). */
 #include "kernels_x86.h"
 
 #if GPT2_HAVE_X86_KERNELS
