@@ -659,15 +659,27 @@ lmp_status lmp_gpt2_load(const char *path, lmp_gpt2 **out, lmp_error *err)
     size_t size = (size_t)sb.st_size;
     void *map = NULL;
     if (size > 0) {
-        /* MAP_POPULATE: the finite check reads every page at once anyway, and
-         * mapping them in one call is cheaper than a fault per page */
-        map = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (map == MAP_FAILED) {
             int e = errno;
             close(fd);
             free(cfg_text);
             return lmp_error_set_at(err, LMP_EIO, st_path, 0, "mmap failed: %s", strerror(e));
         }
+        /* 2 MB pages where the kernel can: asked for before the first read, a
+         * file not yet in the page cache is read in 2 MB pages and mapped so
+         * (474 of GPT-2 124M's 498 MB, against 434 without asking, on Linux
+         * 6.18 and ext4), and decoding streams the weights with fewer TLB
+         * misses (docs/gpt2.md, "Page cache"). Then every page is mapped in one
+         * call: the finite check reads them all anyway, and one call is cheaper
+         * than a fault per page. Kernels before 5.14 lack MADV_POPULATE_READ:
+         * then the check faults the pages in. */
+#ifdef MADV_HUGEPAGE
+        (void)madvise(map, size, MADV_HUGEPAGE);
+#endif
+#ifdef MADV_POPULATE_READ
+        (void)madvise(map, size, MADV_POPULATE_READ);
+#endif
     }
     close(fd);
     lmp_status st = create_common(out, map ? map : "", size, st_path, cfg_text, cfg_len, cfg_path, map, err);
