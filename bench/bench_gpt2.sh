@@ -45,7 +45,7 @@ fi
 # Every model file is dropped from the page cache once, here, so that the first load of each reads
 # it from disk, as after a reboot: the kernel then caches it in 2 MB pages where it can and maps them
 # so (lmprob's pmd_mapped_mb). A file that came into the cache otherwise (a copy written 4 KB at a
-# time, pages read back one by one) can stay in 4 KB pages for days, and two-thread decoding read it
+# time, say) stays in 4 KB pages while it is cached, and two-thread decoding read it
 # 8 % slower, the same binary and bytes (docs/gpt2.md, "Page cache"); both engines get the same start.
 for f in "$model" ${LLAMACPP_GPT2_GGUF:+"$LLAMACPP_GPT2_GGUF"}; do
   [ -f "$f" ] && dd if="$f" iflag=nocache count=0 status=none 2>/dev/null
