@@ -673,13 +673,14 @@ lmp_status lmp_gpt2_load(const char *path, lmp_gpt2 **out, lmp_error *err)
          * misses (docs/gpt2.md, "Page cache"). Then every page is mapped in one
          * call: the finite check reads them all anyway, and one call is cheaper
          * than a fault per page. Kernels before 5.14 lack MADV_POPULATE_READ:
-         * then the check faults the pages in. */
+         * then read-ahead is asked for, as the n-gram loader does. */
 #ifdef MADV_HUGEPAGE
         (void)madvise(map, size, MADV_HUGEPAGE);
 #endif
 #ifdef MADV_POPULATE_READ
-        (void)madvise(map, size, MADV_POPULATE_READ);
+        if (madvise(map, size, MADV_POPULATE_READ) != 0)
 #endif
+            (void)madvise(map, size, MADV_WILLNEED);
     }
     close(fd);
     lmp_status st = create_common(out, map ? map : "", size, st_path, cfg_text, cfg_len, cfg_path, map, err);
