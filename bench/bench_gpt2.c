@@ -435,8 +435,8 @@ int main(int argc, char **argv)
             printf("%.1f\n", measure(0, threads, NULL, 0) / 1e9);
         } else {
             size_t n = (size_t)1 << 28; /* 1 GiB of floats */
-            /* in 2 MB pages where the kernel gives them, as the weights usually are
-             * (pmd_mapped_mb below): the floor is the best this machine reads */
+            /* in 2 MB pages where the kernel gives them, as it gives them to weights
+             * read cold (run's pmd_mapped_mb): the floor is the best this machine reads */
             float *b = aligned_alloc((size_t)2 << 20, n * sizeof *b);
             if (!b) return 1;
 #ifdef MADV_HUGEPAGE
