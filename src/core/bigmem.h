@@ -12,7 +12,9 @@
 /* Ask that the whole small pages of [p, p + n) be transparent huge pages: a
  * hint that changes no content (nothing under MEM_HUGE_MIN bytes, nothing with
  * THP off or `never`, or on a system without madvise). The kernel backs with
- * huge pages the aligned 2 MiB ranges that the mapping holds whole. */
+ * huge pages the aligned 2 MiB ranges that the mapping holds whole. Also for a
+ * file's mapping before its first read (GPT-2's weights, src/gpt2/model.c): a
+ * file not yet cached is then read into huge pages where the file system can. */
 void mem_hugepages(void *p, size_t n);
 
 /* n rounded up to whole huge pages (a multiple of MEM_HUGE stays as it is); n at

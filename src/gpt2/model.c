@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/bigmem.h"
 #include "gpt2_internal.h"
 
 /* ---- tensor names ---------------------------------------------------------- */
@@ -674,9 +675,7 @@ lmp_status lmp_gpt2_load(const char *path, lmp_gpt2 **out, lmp_error *err)
          * call: the finite check reads them all anyway, and one call is cheaper
          * than a fault per page. Kernels before 5.14 lack MADV_POPULATE_READ:
          * then read-ahead is asked for, as the n-gram loader does. */
-#ifdef MADV_HUGEPAGE
-        (void)madvise(map, size, MADV_HUGEPAGE);
-#endif
+        mem_hugepages(map, size);
 #ifdef MADV_POPULATE_READ
         if (madvise(map, size, MADV_POPULATE_READ) != 0)
 #endif
