@@ -152,8 +152,15 @@ A2_INLINE void ln_stats(const float *x, size_t C, float eps, __m256 *mean, __m25
     *rstd = _mm256_set1_ps(1.0f / sqrtf(hsum8(q) / (float)C + eps));
 }
 
+/* 8 normalised values from x: (x - mean) rstd w + b, one rounding for the product and
+ * one for the fused multiply-add; the plain and the fused layer norm both call it. */
+A2_INLINE __m256 ln_apply(const float *x, __m256 mean, __m256 rstd, __m256 w, __m256 b)
+{
+    return _mm256_fmadd_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x), mean), rstd), w, b);
+}
+
 /* The same packing of LN(A) (each row layer-normalised, weight w, bias b), for K a
- * multiple of 8: the rows are normalised with gpt2_avx2_layernorm's operations (so the
+ * multiple of 8: the rows are normalised by gpt2_avx2_layernorm's ln_stats and ln_apply (so the
  * same bits) on their way into the panels, 8 columns at a time through an 8 x 8
  * transpose (the panel's 6 rows and 2 zero rows). One pass over the activations and
  * no barrier between the layer norm and the packing. */
@@ -173,12 +180,7 @@ A2_FN void gpt2_avx2_pack_a_ln(const float *A, size_t lda, size_t M, size_t K, s
             const __m256 wv = _mm256_loadu_ps(w + k), bv = _mm256_loadu_ps(b + k);
             __m256 r[8];
             for (size_t i = 0; i < 8; i++) {
-                r[i] = _mm256_setzero_ps();
-                if (i < mr) {
-                    const __m256 d =
-                        _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(A + (i0 + i) * lda + k), mean[i]), rstd[i]);
-                    r[i] = _mm256_fmadd_ps(d, wv, bv);
-                }
+                r[i] = i < mr ? ln_apply(A + (i0 + i) * lda + k, mean[i], rstd[i], wv, bv) : _mm256_setzero_ps();
             }
             transpose8(r);
             for (size_t j = 0; j < 8; j++) _mm256_maskstore_ps(dst + (k + j) * MR, m6, r[j]);
@@ -476,10 +478,8 @@ A2_FN void gpt2_avx2_layernorm(const float *x, float *y, size_t C, const float *
 {
     __m256 mv, rs;
     ln_stats(x, C, eps, &mv, &rs);
-    for (size_t j = 0; j < C; j += 8) {
-        const __m256 d = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + j), mv), rs);
-        _mm256_storeu_ps(y + j, _mm256_fmadd_ps(d, _mm256_loadu_ps(w + j), _mm256_loadu_ps(b + j)));
-    }
+    for (size_t j = 0; j < C; j += 8)
+        _mm256_storeu_ps(y + j, ln_apply(x + j, mv, rs, _mm256_loadu_ps(w + j), _mm256_loadu_ps(b + j)));
 }
 
 /* ---- attention (Vaswani et al. 2017, eq. 1, causal), d a multiple of 8 ------------------------
