@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -47,12 +48,16 @@ static void usage(FILE *f)
 
 typedef struct kl_ctx {
     const lmp_lm *lm;
-    int json, first;
+    int json, first, per_pos;
+    size_t n;  /* tokens in the stream: progress is the position over it */
+    cli_progress prog;
 } kl_ctx;
 
 static void on_point(void *ud, const lmp_kl_point *p)
 {
     kl_ctx *c = ud;
+    cli_progress_update(&c->prog, (double)p->pos / (double)c->n);
+    if (!c->per_pos) return;
     size_t len;
     const char *w = lmp_lm_token_text(c->lm, p->id, &len);
     if (c->json) {
@@ -141,7 +146,11 @@ int cmd_kl(int argc, char **argv)
             cli_error("kl: %s", err.msg);
             goto done;
         }
-    kl_ctx kc = {lm[0], json, 1};
+    kl_ctx kc = {lm[0], json, 1, per_pos, n, {0}};
+    /* two models' forward passes over every window: minutes on a long text with GPT-2, so the
+     * percentage done is drawn on a terminal (not over --per-position lines on one) */
+    cli_progress_start(&kc.prog, "lmprob kl", "comparing");
+    if (per_pos && isatty(STDOUT_FILENO)) kc.prog.on = 0;
     if (json) {
         fputs("{", stdout);
         if (per_pos) fputs("\"per_position\": [", stdout);
@@ -149,7 +158,9 @@ int cmd_kl(int argc, char **argv)
         puts("pos\tid\ttoken\tKL(A||B)\tKL(B||A)\tJS\tln pA\tln pB");
     }
     lmp_kl_result r;
-    if (lmp_eval_kl(ctx[0], ctx[1], ids, n, W, S, per_pos ? on_point : NULL, &kc, &r, &err)) {
+    const lmp_status kst = lmp_eval_kl(ctx[0], ctx[1], ids, n, W, S, on_point, &kc, &r, &err);
+    cli_progress_update(&kc.prog, 1.0);
+    if (kst) {
         if (json || per_pos) fputc('\n', stdout);
         fflush(stdout);
         cli_error("kl: %s: %s", text_path, err.msg);

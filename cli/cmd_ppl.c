@@ -203,11 +203,14 @@ typedef struct stream_ctx {
     int json, per_token, first;
     double ln_oov;  /* ln p of the scored unknown tokens */
     uint64_t oov;
+    size_t n;       /* tokens in the stream: progress is the scored token's position over it */
+    cli_progress prog;
 } stream_ctx;
 
 static void on_stream_token(void *ud, const lmp_ppl_token *t)
 {
     stream_ctx *c = ud;
+    cli_progress_update(&c->prog, (double)t->pos / (double)c->n);
     int unk = c->unknown && c->unknown[t->pos];
     if (unk) {
         c->oov++;
@@ -278,7 +281,11 @@ static int ppl_windows(const char *model, const lmp_lm *lm, const char *text_pat
         cli_error("ppl: %s", err.msg);
         goto done;
     }
-    stream_ctx sc = {lm, unknown, json, per_token, 1, 0.0, 0};
+    stream_ctx sc = {lm, unknown, json, per_token, 1, 0.0, 0, n, {0}};
+    /* A GPT-2 window is a forward pass of up to 1024 tokens: a long text takes minutes, so the
+     * percentage of the stream scored is drawn on a terminal (not over --per-token lines on one). */
+    cli_progress_start(&sc.prog, "lmprob ppl", "scoring");
+    if (per_token && isatty(STDOUT_FILENO)) sc.prog.on = 0;
     if (json) {
         fputs("{", stdout);
         if (per_token) fputs("\"per_token\": [", stdout);
@@ -287,6 +294,7 @@ static int ppl_windows(const char *model, const lmp_lm *lm, const char *text_pat
     mask |= 1u << LMP_PPL_EXACT; /* the token counts and log-probabilities come from the exact sum */
     lmp_ppl_result res[LMP_PPL_RECIPES];
     lmp_status st = lmp_eval_perplexity(ctx, ids, n, window, stride, mask, on_stream_token, &sc, res, &err);
+    cli_progress_update(&sc.prog, 1.0);
     if (st) {
         if (json || per_token) fputc('\n', stdout);
         fflush(stdout);

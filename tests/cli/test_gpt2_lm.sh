@@ -120,6 +120,28 @@ assert abs(d["rlhf_penalty_per_token"] - 0.2 * d["mean_kl_ab"]) < 1e-12
 PY
 expect_fail "kl: GPT-2 against an n-gram model" "different vocabularies: 50257 tokens against 6" "$LMPROB" kl --model "$HF" --model "$(dirname "$0")/../fixtures/model/tiny.arpa" "$TMPD/hello.txt"
 
+# ---- progress of the windows: a percentage on a terminal's stderr, cleared at the end; none in a pipe ----
+# (script gives the command a pseudo-terminal; 31 windows of 64 tokens over the sliding case of 1000)
+TXT=$SHARED/gpt2/sliding/text_1000.txt
+for c in "ppl --window 64" "kl --model $HF --window 64"; do
+  name=${c%% *}
+  "$LMPROB" $c --model "$HF" "$TXT" >"$TMPD/pipe.out" 2>"$TMPD/pipe.err" || bad "$name in a pipe: $(cat "$TMPD/pipe.err")"
+  if [ ! -s "$TMPD/pipe.err" ]; then ok; else bad "$name wrote to stderr in a pipe: $(cat "$TMPD/pipe.err")"; fi
+  if command -v script >/dev/null 2>&1; then
+    script -qec "'$LMPROB' $c --model '$HF' '$TXT'" /dev/null </dev/null >"$TMPD/tty" 2>&1
+    # the terminal's copy has \r\n line ends and the progress line before the results
+    tr -d '\r' <"$TMPD/tty" | sed 's/^.*\x1b\[K//' >"$TMPD/tty.out"
+    if grep -q "lmprob $name: [a-z]* *[0-9]*%" "$TMPD/tty" && grep -q $'\x1b\[K' "$TMPD/tty" &&
+       grep -q "50 *%" "$TMPD/tty" && diff -q "$TMPD/pipe.out" "$TMPD/tty.out" >/dev/null; then ok
+    else bad "$name on a terminal: no progress, or results changed: $(head -c 600 "$TMPD/tty" | cat -v)"; fi
+  fi
+done
+if command -v script >/dev/null 2>&1; then  # --per-token lines on a terminal: no progress drawn over them
+  script -qec "'$LMPROB' ppl --window 64 --per-token --model '$HF' '$TXT'" /dev/null </dev/null >"$TMPD/tty" 2>&1
+  if ! grep -q 'scoring' "$TMPD/tty" && [ "$(grep -c $'\t' "$TMPD/tty")" -ge 999 ]; then ok
+  else bad "ppl --per-token on a terminal: progress drawn over the tokens"; fi
+fi
+
 # ---- bad input -------------------------------------------------------------------------------------------
 expect_fail "window above n_ctx" "window 2048: expected at most the model's context of 1024" "$LMPROB" ppl --model "$HF" --window 2048 "$TMPD/hello.txt"
 expect_fail "--mode word on GPT-2" "GPT-2 reads text with its BPE tokenizer" "$LMPROB" ppl --model "$HF" --mode word "$TMPD/hello.txt"
