@@ -370,6 +370,11 @@ void cli_progress_phase(cli_progress *p, const char *phase)
     p->last = 0;
 }
 
+void cli_progress_streams(cli_progress *p, int streams)
+{
+    if (streams && isatty(STDOUT_FILENO)) p->on = 0;
+}
+
 void cli_progress_update(void *ctx, double frac)
 {
     cli_progress *p = ctx;

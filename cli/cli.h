@@ -86,6 +86,10 @@ typedef struct cli_progress {
 void cli_progress_start(cli_progress *p, const char *label, const char *phase);
 /* Start a new phase from 0 %. */
 void cli_progress_phase(cli_progress *p, const char *phase);
+/* A command whose stdout streams lines as it goes (--per-token, --per-position) calls this with
+ * streams = 1: when stdout is a terminal too, the progress line would be drawn over those lines,
+ * so none is drawn. */
+void cli_progress_streams(cli_progress *p, int streams);
 /* Progress callback (ctx is a cli_progress *); frac in [0, 1], 1 clears the line. */
 void cli_progress_update(void *ctx, double frac);
 

@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -148,9 +147,9 @@ int cmd_kl(int argc, char **argv)
         }
     kl_ctx kc = {lm[0], json, 1, per_pos, n, {0}};
     /* two models' forward passes over every window: minutes on a long text with GPT-2, so the
-     * percentage done is drawn on a terminal (not over --per-position lines on one) */
+     * percentage done is drawn on a terminal */
     cli_progress_start(&kc.prog, "lmprob kl", "comparing");
-    if (per_pos && isatty(STDOUT_FILENO)) kc.prog.on = 0;
+    cli_progress_streams(&kc.prog, per_pos);
     if (json) {
         fputs("{", stdout);
         if (per_pos) fputs("\"per_position\": [", stdout);

@@ -283,9 +283,9 @@ static int ppl_windows(const char *model, const lmp_lm *lm, const char *text_pat
     }
     stream_ctx sc = {lm, unknown, json, per_token, 1, 0.0, 0, n, {0}};
     /* A GPT-2 window is a forward pass of up to 1024 tokens: a long text takes minutes, so the
-     * percentage of the stream scored is drawn on a terminal (not over --per-token lines on one). */
+     * percentage of the stream scored is drawn on a terminal. */
     cli_progress_start(&sc.prog, "lmprob ppl", "scoring");
-    if (per_token && isatty(STDOUT_FILENO)) sc.prog.on = 0;
+    cli_progress_streams(&sc.prog, per_token);
     if (json) {
         fputs("{", stdout);
         if (per_token) fputs("\"per_token\": [", stdout);
@@ -448,6 +448,7 @@ int cmd_ppl(int argc, char **argv)
     lmp_lm_info in;
     lmp_lm_get_info(lm, &in);
     cli_progress_start(&c.prog, "lmprob ppl", "scoring");
+    cli_progress_streams(&c.prog, c.per_token || c.per_sentence);
     c.first_token = 1;
     c.first_sentence = 1;
     lmp_ngram_callbacks cb = {NULL, NULL, progress, &c};

@@ -139,7 +139,7 @@ for c in "ppl --window 32 $SL/text_300.txt" "kl --model $HF --window 16 $SL/text
 done
 if command -v script >/dev/null 2>&1; then  # --per-token lines on a terminal: no progress drawn over them
   script -qec "'$LMPROB' ppl --window 32 --per-token --model '$HF' '$SL/text_300.txt'" /dev/null </dev/null >"$TMPD/tty" 2>&1
-  if ! grep -q 'scoring' "$TMPD/tty" && [ "$(grep -c $'\t' "$TMPD/tty")" -ge 299 ]; then ok
+  if ! grep -q 'lmprob ppl: scoring' "$TMPD/tty" && [ "$(grep -c $'\t' "$TMPD/tty")" -ge 299 ]; then ok
   else bad "ppl --per-token on a terminal: progress drawn over the tokens"; fi
 fi
 
