@@ -23,6 +23,12 @@ expect_out() {
   if ! "$@" >"$TMPD/out" 2>"$TMPD/err"; then bad "$l (exit $?): $(head -c 400 "$TMPD/err")"; return; fi
   if grep -Eq -- "$re" "$TMPD/out"; then ok; else bad "$l: stdout did not match /$re/: $(head -c 400 "$TMPD/out")"; fi
 }
+# The shared material (../shared beside the checkout, or LMP_SHARED).
+SHARED=${LMP_SHARED:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/../shared}
+# on_tty OUT 'command line': runs it with a pseudo-terminal as its stdout and stderr (script(1);
+# its stdin ends at once), all it printed in OUT. have_tty: script(1) is there to do it.
+have_tty() { command -v script >/dev/null 2>&1; }
+on_tty() { script -qec "$2" /dev/null </dev/null >"$1" 2>&1; }
 # Is $LMPROB built with AddressSanitizer? gcc links its runtime as libasan.so, clang into the
 # program (or as libclang_rt.asan-*.so): both leave the runtime's entry point named in the file.
 is_asan() { grep -qa __asan_init "$LMPROB"; }

@@ -15,7 +15,6 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-SHARED=${LMP_SHARED:-$ROOT/../shared}
 PY=/usr/bin/python3
 
 cmds=$("$LMPROB" --help | awk '/^commands:/{on=1; next} on && /^  [a-z0-9]/{print $1} on && /^$/{on=0}')
@@ -211,10 +210,10 @@ for c in $cmds; do
     if [[ $h =~ $stdin_words ]] && [ "${stdin_args[$inv]}" = none ]; then
       bad "$inv: its help reads standard input, but the audit table has no stdin form for it"
     fi
-    if command -v script >/dev/null; then
+    if have_tty; then
       si=${stdin_args[$inv]}
       if [ "$si" != none ]; then
-        script -qec "'$LMPROB' $inv $si" /dev/null </dev/null >"$TMPD/tty" 2>&1
+        on_tty "$TMPD/tty" "'$LMPROB' $inv $si"
         stdin_runs=$((stdin_runs + 1))
         grep -q "lmprob: ${A[0]}[a-z ]*: reading standard input from the terminal" "$TMPD/tty" && ok ||
           bad "$inv $si on a terminal: no note: $(head -c 200 "$TMPD/tty")"
@@ -245,11 +244,11 @@ for label, path in zip(a[0::2], a[1::2]):
   while IFS= read -r l; do if [ "$l" = ok ]; then ok; else bad "${l#bad }"; fi; done <"$TMPD/json.res"
   [ "$(grep -c . "$TMPD/json.res")" -eq $((${#json_files[@]} / 2)) ] && ok || bad "the JSON check did not report every run"
 fi
-if command -v script >/dev/null; then [ $stdin_runs -ge 15 ] && ok || bad "only $stdin_runs terminal runs"; fi
+if have_tty; then [ $stdin_runs -ge 15 ] && ok || bad "only $stdin_runs terminal runs"; fi
 
 # A bare `lmprob decode` (issue 12's example) on a terminal says it reads stdin; not on a terminal, no note.
-if command -v script >/dev/null; then
-  script -qec "'$LMPROB' decode" /dev/null </dev/null >"$TMPD/tty" 2>&1
+if have_tty; then
+  on_tty "$TMPD/tty" "'$LMPROB' decode"
   grep -q "lmprob: decode: reading standard input from the terminal" "$TMPD/tty" && ok || bad "bare decode on a terminal: no note"
 fi
 "$LMPROB" decode </dev/null >/dev/null 2>"$TMPD/err"

@@ -2,7 +2,6 @@
 # lmprob gpt2 info / logits on the tiny model, and bad checkpoints, bad token ids, too many tokens:
 # a message naming the tensor (or token) and what is wrong, a non-zero exit, no output file left.
 . "$(dirname "$0")/lib.sh"
-SHARED=${LMP_SHARED:-$(cd "$(dirname "$0")/../.." && pwd)/../shared}
 TINY=$SHARED/gpt2/tiny.safetensors
 HF=$SHARED/gpt2/tiny-hf
 IDS=15496,11,616,3290,318,13779,13,1119,1183,910,25,366,1026,338,513,13,1415,2474,198

@@ -3,7 +3,6 @@
 # perplexity recipes against sliding/sliding_ref.json (float64 PyTorch-style references), ppl and next
 # against tiny_ref.json, generate (seeded, stops at <|endoftext|>), kl between two GPT-2s, bad input.
 . "$(dirname "$0")/lib.sh"
-SHARED=${LMP_SHARED:-$(cd "$(dirname "$0")/../.." && pwd)/../shared}
 HF=$SHARED/gpt2/tiny-hf
 REF=$SHARED/gpt2/sliding/sliding_ref.json
 PY=/usr/bin/python3
@@ -121,15 +120,15 @@ PY
 expect_fail "kl: GPT-2 against an n-gram model" "different vocabularies: 50257 tokens against 6" "$LMPROB" kl --model "$HF" --model "$(dirname "$0")/../fixtures/model/tiny.arpa" "$TMPD/hello.txt"
 
 # ---- progress of the windows: a percentage on a terminal's stderr, cleared at the end; none in a pipe ----
-# (script gives the command a pseudo-terminal; the texts are short, as kl reads both models' whole
+# (on_tty gives the command a pseudo-terminal; the texts are short, as kl reads both models' whole
 # distributions at every position: ppl 300 tokens in windows of 32, kl 100 in windows of 16)
 SL=$SHARED/gpt2/sliding
 for c in "ppl --window 32 $SL/text_300.txt" "kl --model $HF --window 16 $SL/text_100.txt"; do
   name=${c%% *}
   "$LMPROB" $c --model "$HF" >"$TMPD/pipe.out" 2>"$TMPD/pipe.err" || bad "$name in a pipe: $(cat "$TMPD/pipe.err")"
   if [ ! -s "$TMPD/pipe.err" ]; then ok; else bad "$name wrote to stderr in a pipe: $(cat "$TMPD/pipe.err")"; fi
-  if command -v script >/dev/null 2>&1; then
-    script -qec "'$LMPROB' $c --model '$HF'" /dev/null </dev/null >"$TMPD/tty" 2>&1
+  if have_tty; then
+    on_tty "$TMPD/tty" "'$LMPROB' $c --model '$HF'"
     # the terminal's copy has \r\n line ends and the progress line before the results
     tr -d '\r' <"$TMPD/tty" | sed 's/^.*\x1b\[K//' >"$TMPD/tty.out"
     if grep -q "lmprob $name: [a-z]* *[0-9]*%" "$TMPD/tty" && grep -q $'\x1b\[K' "$TMPD/tty" &&
@@ -137,8 +136,8 @@ for c in "ppl --window 32 $SL/text_300.txt" "kl --model $HF --window 16 $SL/text
     else bad "$name on a terminal: no progress, or results changed: $(head -c 600 "$TMPD/tty" | cat -v)"; fi
   fi
 done
-if command -v script >/dev/null 2>&1; then  # --per-token lines on a terminal: no progress drawn over them
-  script -qec "'$LMPROB' ppl --window 32 --per-token --model '$HF' '$SL/text_300.txt'" /dev/null </dev/null >"$TMPD/tty" 2>&1
+if have_tty; then  # --per-token lines on a terminal: no progress drawn over them
+  on_tty "$TMPD/tty" "'$LMPROB' ppl --window 32 --per-token --model '$HF' '$SL/text_300.txt'"
   if ! grep -q 'lmprob ppl: scoring' "$TMPD/tty" && [ "$(grep -c $'\t' "$TMPD/tty")" -ge 299 ]; then ok
   else bad "ppl --per-token on a terminal: progress drawn over the tokens"; fi
 fi

@@ -96,15 +96,15 @@ expect_out "char mode json keeps the tokens" '"words": \["a", "b", "<sp>", "c", 
 expect_fail "bad mode" "expected word, char, byte or gpt2" "$LMPROB" generate "$TMPD/c3.arpa" --mode chars
 expect_fail "char mode: invalid UTF-8 prompt" "--prompt: text:1: invalid UTF-8" "$LMPROB" generate "$TMPD/c3.arpa" --mode char --prompt $'a\377'
 
-# Progress on a terminal (script gives a pseudo-terminal): drawn while a text is scored, not over
+# Progress on a terminal (on_tty): drawn while a text is scored, not over
 # --per-token / --per-sentence lines when stdout is that terminal too. PTB's validation text (400 KB)
 # is long enough for the percentage to be drawn between the reader's refills.
-PTB=${LMP_SHARED:-$(cd "$(dirname "$0")/../.." && pwd)/../shared}/data/ptb/ptb.valid.txt
-if command -v script >/dev/null 2>&1 && [ -f "$PTB" ]; then
-  script -qec "'$LMPROB' ppl '$FIX/tiny.arpa' '$PTB'" /dev/null </dev/null >"$TMPD/tty" 2>&1
+PTB=$SHARED/data/ptb/ptb.valid.txt
+if have_tty && [ -f "$PTB" ]; then
+  on_tty "$TMPD/tty" "'$LMPROB' ppl '$FIX/tiny.arpa' '$PTB'"
   if grep -q 'lmprob ppl: scoring  *[0-9]*%' "$TMPD/tty"; then ok; else bad "ppl on a terminal: no progress: $(head -c 300 "$TMPD/tty" | cat -v)"; fi
   for o in --per-token --per-sentence; do
-    script -qec "'$LMPROB' ppl $o '$FIX/tiny.arpa' '$PTB'" /dev/null </dev/null >"$TMPD/tty" 2>&1
+    on_tty "$TMPD/tty" "'$LMPROB' ppl $o '$FIX/tiny.arpa' '$PTB'"
     if ! grep -q 'lmprob ppl: scoring' "$TMPD/tty" && [ "$(wc -l <"$TMPD/tty")" -ge 3000 ]; then ok
     else bad "ppl $o on a terminal: progress drawn over the lines"; fi
   done

@@ -155,7 +155,7 @@ expect_fail "not an id" "line 1, position 1 \\(0-based\\): 'x7': expected an id"
 expect_fail "u32 out of range" 'id 60000 at position 1 \(byte 4\)' sh -c "printf '\001\000\000\000\140\352\000\000' | '$LMPROB' detokenize --u32"
 expect_fail "u32 trailing bytes" '3 trailing bytes' sh -c "printf '\001\000\000\000\001\000\000' | '$LMPROB' detokenize --u32"
 expect_fail "unknown name" "'Ġnotatoken' is not a token name" sh -c "echo 'Ġthe Ġnotatoken' | '$LMPROB' detokenize --tokens"
-if command -v script >/dev/null 2>&1; then  # a pseudo-terminal as stdout
+if have_tty; then  # a pseudo-terminal as stdout (script)
   expect_fail "u32 to a terminal" 'writes binary: redirect stdout' script -qec "'$LMPROB' tokenize --u32 $D/ptb/ptb.test.txt" /dev/null
 fi
 # An output file is written whole or not at all.
