@@ -183,11 +183,28 @@ static inline int test_write_text(const char *path, const char *text)
     return test_write_file(path, text, strlen(text));
 }
 
+/* LMP_TEST_TIMES=1: each test's wall time on stderr, to find where a program's time goes
+ * (make test's own report gives only whole programs). */
+#include <time.h>
+static inline double test_clock_(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+static inline void test_time_report_(const char *name, double t0)
+{
+    const char *e = getenv("LMP_TEST_TIMES");
+    if (e && *e && *e != '0') fprintf(stderr, "  time %-32s %8.3f s\n", name, test_clock_() - t0);
+}
+
 /* Run one test function `static void name(void)`. */
 #define RUN(name)                                                                        \
     do {                                                                                 \
+        const double t0_ = test_clock_();                                                \
         test_failed_checks_ = 0;                                                         \
         name();                                                                          \
+        test_time_report_(#name, t0_);                                                   \
         if (test_failed_checks_) {                                                       \
             fprintf(stderr, "FAILED %s\n", #name);                                       \
             test_failed_++;                                                              \

@@ -14,7 +14,9 @@
 int gpt2_isa_detect(void)
 {
 #if GPT2_HAVE_X86_KERNELS
+#if GPT2_HAVE_AVX512
     if (gpt2_x86_avx512_usable()) return GPT2_ISA_AVX512;
+#endif
     if (gpt2_avx2_usable()) return GPT2_ISA_AVX2;
 #endif
     return GPT2_ISA_C;
@@ -61,7 +63,9 @@ static void gemm_c(const gpt2_gemm *g, size_t n0, size_t n1)
 size_t gpt2_gemm_scratch_floats(int isa, size_t max_m, size_t max_k)
 {
 #if GPT2_HAVE_X86_KERNELS
+#if GPT2_HAVE_AVX512
     if (isa == GPT2_ISA_AVX512) return gpt2_x86_gemm_scratch_floats(max_m, max_k);
+#endif
     if (isa == GPT2_ISA_AVX2) return gpt2_avx2_gemm_scratch_floats();
 #endif
     (void)isa, (void)max_m, (void)max_k;
@@ -71,7 +75,9 @@ size_t gpt2_gemm_scratch_floats(int isa, size_t max_m, size_t max_k)
 size_t gpt2_gemm_pack_floats(int isa, size_t M, size_t K)
 {
 #if GPT2_HAVE_X86_KERNELS
+#if GPT2_HAVE_AVX512
     if (isa == GPT2_ISA_AVX512 && M > 1) return gpt2_x86_pack_a_floats(M, K);
+#endif
     if (isa == GPT2_ISA_AVX2 && M > 1) return gpt2_avx2_pack_a_floats(M, K);
 #endif
     (void)isa, (void)M, (void)K;
@@ -81,7 +87,9 @@ size_t gpt2_gemm_pack_floats(int isa, size_t M, size_t K)
 int gpt2_gemm_can_pack_c(int isa, size_t M, size_t K)
 {
 #if GPT2_HAVE_X86_KERNELS
+#if GPT2_HAVE_AVX512
     if (isa == GPT2_ISA_AVX512) return gpt2_x86_can_pack_c(M, K);
+#endif
     if (isa == GPT2_ISA_AVX2) return gpt2_avx2_can_pack_c(M, K);
 #endif
     (void)isa, (void)M, (void)K;
@@ -91,7 +99,9 @@ int gpt2_gemm_can_pack_c(int isa, size_t M, size_t K)
 size_t gpt2_gemm_panels(int isa, size_t M)
 {
 #if GPT2_HAVE_X86_KERNELS
+#if GPT2_HAVE_AVX512
     if (isa == GPT2_ISA_AVX512 && M > 1) return gpt2_x86_panels(M);
+#endif
     if (isa == GPT2_ISA_AVX2 && M > 1) return gpt2_avx2_panels(M);
 #endif
     (void)isa, (void)M;
@@ -101,7 +111,9 @@ size_t gpt2_gemm_panels(int isa, size_t M)
 void gpt2_gemm_pack(int isa, const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, float *Ap)
 {
 #if GPT2_HAVE_X86_KERNELS
+#if GPT2_HAVE_AVX512
     if (isa == GPT2_ISA_AVX512 && M > 1) gpt2_x86_pack_a(A, lda, M, K, p0, p1, Ap);
+#endif
     if (isa == GPT2_ISA_AVX2 && M > 1) gpt2_avx2_pack_a(A, lda, M, K, p0, p1, Ap);
 #endif
     (void)isa, (void)A, (void)lda, (void)M, (void)K, (void)p0, (void)p1, (void)Ap;
@@ -111,10 +123,12 @@ int gpt2_gemm_pack_ln(int isa, const float *A, size_t lda, size_t M, size_t K, s
                       const float *b, float eps, float *Ap)
 {
 #if GPT2_HAVE_X86_KERNELS
+#if GPT2_HAVE_AVX512
     if (isa == GPT2_ISA_AVX512 && M > 1 && K % 16 == 0) {
         gpt2_x86_pack_a_ln(A, lda, M, K, p0, p1, w, b, eps, Ap);
         return 1;
     }
+#endif
     if (isa == GPT2_ISA_AVX2 && M > 1 && K % 8 == 0) {
         gpt2_avx2_pack_a_ln(A, lda, M, K, p0, p1, w, b, eps, Ap);
         return 1;
@@ -127,7 +141,9 @@ int gpt2_gemm_pack_ln(int isa, const float *A, size_t lda, size_t M, size_t K, s
 size_t gpt2_gemm_col_quantum(int isa)
 {
 #if GPT2_HAVE_X86_KERNELS
+#if GPT2_HAVE_AVX512
     if (isa == GPT2_ISA_AVX512) return GPT2_X86_NR;
+#endif
     if (isa == GPT2_ISA_AVX2) return GPT2_AVX2_NR;
 #endif
     (void)isa;
@@ -138,10 +154,12 @@ void gpt2_gemm_cols(int isa, const gpt2_gemm *g, const float *Ap, size_t n0, siz
 {
     if (n1 <= n0 || g->M == 0) return;
 #if GPT2_HAVE_X86_KERNELS
+#if GPT2_HAVE_AVX512
     if (isa == GPT2_ISA_AVX512) {
         gpt2_x86_gemm_cols(g, Ap, n0, n1, scratch);
         return;
     }
+#endif
     if (isa == GPT2_ISA_AVX2) {
         gpt2_avx2_gemm_cols(g, Ap, n0, n1, scratch);
         return;
@@ -156,10 +174,12 @@ size_t gpt2_gemv_chunks(size_t K) { return (K + GPT2_GEMV_KCHUNK - 1) / GPT2_GEM
 void gpt2_gemv_reduce(int isa, const gpt2_gemm *g, const float *part, size_t nch, size_t n0, size_t n1)
 {
 #if GPT2_HAVE_X86_KERNELS
+#if GPT2_HAVE_AVX512
     if (isa == GPT2_ISA_AVX512) {
         gpt2_x86_gemv_reduce(g, part, nch, n0, n1);
         return;
     }
+#endif
     if (isa == GPT2_ISA_AVX2) {
         gpt2_avx2_gemv_reduce(g, part, nch, n0, n1);
         return;
@@ -191,10 +211,12 @@ void gpt2_layernorm_rows(int isa, const float *x, float *y, size_t r0, size_t r1
                          const float *b, float eps)
 {
 #if GPT2_HAVE_X86_KERNELS
+#if GPT2_HAVE_AVX512
     if (isa == GPT2_ISA_AVX512 && C % 16 == 0) {
         for (size_t r = r0; r < r1; r++) gpt2_x86_layernorm(x + r * C, y + r * C, C, w, b, eps);
         return;
     }
+#endif
     if (isa == GPT2_ISA_AVX2 && C % 8 == 0) {
         for (size_t r = r0; r < r1; r++) gpt2_avx2_layernorm(x + r * C, y + r * C, C, w, b, eps);
         return;
@@ -210,10 +232,12 @@ void gpt2_kv_append(int isa, const float *k, const float *v, size_t ld, float *k
                     size_t n)
 {
 #if GPT2_HAVE_X86_KERNELS
+#if GPT2_HAVE_AVX512
     if (isa == GPT2_ISA_AVX512) {
         gpt2_x86_kv_append(k, v, ld, kt, vv, d, pos0, n);
         return;
     }
+#endif
 #endif
     (void)isa;
     for (size_t i = 0; i < n; i++) {
@@ -265,10 +289,12 @@ void gpt2_attention(int isa, const float *q, size_t ldq, const float *kt, const 
                     size_t d, size_t pos0, size_t i0, size_t i1, float scale, float *s)
 {
 #if GPT2_HAVE_X86_KERNELS
+#if GPT2_HAVE_AVX512
     if (GPT2_X86_ATTENTION && isa == GPT2_ISA_AVX512 && d % 16 == 0) {
         gpt2_x86_attention(q, ldq, kt, v, out, ldo, d, pos0, i0, i1, scale, s);
         return;
     }
+#endif
     if (isa == GPT2_ISA_AVX2 && d % 8 == 0) {
         gpt2_avx2_attention(q, ldq, kt, v, out, ldo, d, pos0, i0, i1, scale, s);
         return;

@@ -90,6 +90,9 @@ VM_AVX2_FN void vm_st_tail_avx2(double *od, float *of, size_t i, size_t n, vm_v4
 #undef VF
 #undef VN
 
+/* The AVX-512 body, unless the build leaves it out (LMP_NO_AVX512, as src/sample/kernels.c,
+ * whose level detection then tops out at AVX2). */
+#ifndef LMP_NO_AVX512
 typedef double vm_v8d __attribute__((vector_size(64)));
 typedef int64_t vm_v8l __attribute__((vector_size(64)));
 typedef uint64_t vm_v8u __attribute__((vector_size(64)));
@@ -148,6 +151,9 @@ VM_AVX512_FN void vm_st_tail_avx512(double *od, float *of, size_t i, size_t n, v
 /* level 2 and 1 on x86; everything else is the portable body */
 #define VM_CALL(isa, f, ...) \
     ((isa) >= 2 ? f##_avx512(__VA_ARGS__) : (isa) == 1 ? f##_avx2(__VA_ARGS__) : f##_port(__VA_ARGS__))
+#else
+#define VM_CALL(isa, f, ...) ((isa) >= 1 ? f##_avx2(__VA_ARGS__) : f##_port(__VA_ARGS__))
+#endif
 #else
 #define VM_CALL(isa, f, ...) ((void)(isa), f##_port(__VA_ARGS__))
 #endif

@@ -30,6 +30,14 @@
 #else
 #define SMP_X86 0
 #endif
+/* LMP_NO_AVX512 (a -D at build time) leaves the AVX-512 kernels out: for a compiler or
+ * assembler without them, and for make test's sanitizer flavours on a machine that could not
+ * run them (Makefile, SAN_NO_AVX512). The dispatch then tops out at AVX2. */
+#if SMP_X86 && !defined(LMP_NO_AVX512)
+#define SMP_AVX512 1
+#else
+#define SMP_AVX512 0
+#endif
 
 /* ---- vectorised float exp -------------------------------------------------------- */
 
@@ -89,8 +97,10 @@ static int isa_machine(void)
 {
 #if SMP_X86
     if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return 0;
+#if SMP_AVX512
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
         return 2;
+#endif
     return 1;
 #else
     return 0;
@@ -111,10 +121,12 @@ int lmp_sample_isa_best(void) { return isa_machine(); }
  * logit /= temp */
 AVX2_FN static inline __attribute__((always_inline)) __m256 scale8(__m256 f, __m256 tv) { return _mm256_div_ps(f, tv); }
 
+#if SMP_AVX512
 AVX512_FN static inline __attribute__((always_inline)) __m512 scale16(__m512 f, __m512 tv)
 {
     return _mm512_div_ps(f, tv);
 }
+#endif
 
 AVX2_FN static inline __attribute__((always_inline)) double hsum_pair(__m256d s0, __m256d s1)
 {
@@ -123,6 +135,7 @@ AVX2_FN static inline __attribute__((always_inline)) double hsum_pair(__m256d s0
     return (t[0] + t[1]) + (t[2] + t[3]);
 }
 
+#if SMP_AVX512
 /* p[i] /= z as scale_body: float64 divides, float32 multiplies by 1/z and rounds to float */
 AVX512_FN static void scale_avx512(double *p, size_t n, double z, int f32)
 {
@@ -136,6 +149,7 @@ AVX512_FN static void scale_avx512(double *p, size_t n, double z, int f32)
         for (; i + 8 <= n; i += 8) _mm512_storeu_pd(p + i, _mm512_div_pd(_mm512_loadu_pd(p + i), zv));
     for (; i < n; i++) p[i] = f32 ? (double)(float)(p[i] * iz) : p[i] / z;
 }
+#endif
 
 /* the tail of the float kernels: up to 7 floats x[i..n) (divided by tf when tf != 1), padded with -inf */
 AVX2_FN static inline __attribute__((always_inline)) __m256 tail8(const float *x, size_t i, size_t n, float tf,
@@ -213,6 +227,7 @@ AVX2_FN static size_t fcheck_avx2(const float *x, size_t n, float *max, float *s
     return n;
 }
 
+#if SMP_AVX512
 /* cmax (when not NULL): the maximum of each chunk of LMP_CHUNK floats (the
  * last chunk possibly shorter), taken while streaming */
 AVX512_FN static size_t fcheck_avx512(const float *x, size_t n, float *max, float *sample, float *cmax)
@@ -253,6 +268,7 @@ AVX512_FN static size_t fcheck_avx512(const float *x, size_t n, float *max, floa
     return n;
 }
 #endif
+#endif
 
 /* ---- rules shared by the general path and the top-p route ----------------------------- */
 
@@ -278,7 +294,7 @@ static inline __attribute__((always_inline)) size_t compact_keep(double k, doubl
 
 /* ---- the top-p fast path on gathered float32 logits (sample.c topp_first) ---------------- */
 
-#if SMP_X86
+#if SMP_AVX512
 /* id <- every i with x[i] >= lo (ascending), xs <- those x; returns how many */
 AVX512_FN static size_t fgather_ge_avx512(const float *x, size_t n, float lo, int32_t *id, float *xs)
 {
@@ -307,7 +323,7 @@ AVX512_FN static size_t fgather_ge_avx512(const float *x, size_t n, float lo, in
 
 size_t lmp_sample_fgather_ge(int isa, const float *x, size_t n, float lo, int32_t *id, float *xs)
 {
-#if SMP_X86
+#if SMP_AVX512
     if (isa >= 2) return fgather_ge_avx512(x, n, lo, id, xs);
 #else
     (void)isa;
@@ -321,7 +337,7 @@ size_t lmp_sample_fgather_ge(int isa, const float *x, size_t n, float lo, int32_
     return m;
 }
 
-#if SMP_X86
+#if SMP_AVX512
 AVX512_FN static double mass_ge_avx512(const float *xs, const float *es, size_t n, float hi)
 {
     const __m512 hv = _mm512_set1_ps(hi);
@@ -342,7 +358,7 @@ AVX512_FN static double mass_ge_avx512(const float *xs, const float *es, size_t 
 
 double lmp_sample_mass_ge(int isa, const float *xs, const float *es, size_t n, float hi)
 {
-#if SMP_X86
+#if SMP_AVX512
     if (isa >= 2) return mass_ge_avx512(xs, es, n, hi);
 #else
     (void)isa;
@@ -375,7 +391,7 @@ static double topp_bucket_scalar(const float *xs, const float *es, size_t j, siz
     return high;
 }
 
-#if SMP_X86
+#if SMP_AVX512
 /* 8 tokens a step in vectors: bucket and probability; the tokens below bh are
  * summed in the vector accumulator, the others compressed into a list that a
  * scalar loop scatters afterwards (long after the stores: no blocked
@@ -421,7 +437,7 @@ double lmp_sample_topp_bucket(int isa, const float *xs, const float *es, size_t 
                               int nb, double iz, int32_t bh, double *bmass, int32_t *bidx, int32_t *band_b,
                               double *band_p)
 {
-#if SMP_X86
+#if SMP_AVX512
     if (isa >= 2) return topp_bucket_avx512(xs, es, n, tf, kmin, scale, nb, iz, bh, bmass, bidx, band_b, band_p);
 #else
     (void)isa, (void)band_b, (void)band_p; /* the AVX-512 kernel's lists */
@@ -451,7 +467,7 @@ static size_t topp_finish_scalar(float *xs, const float *es, int32_t *id, size_t
     return m;
 }
 
-#if SMP_X86
+#if SMP_AVX512
 AVX512_FN static size_t topp_finish_avx512(float *xs, const float *es, int32_t *id, size_t n, float tf, float lthr,
                                            size_t lo_tie, size_t hi_tie, double *p)
 {
@@ -482,7 +498,7 @@ AVX512_FN static size_t topp_finish_avx512(float *xs, const float *es, int32_t *
 size_t lmp_sample_topp_finish(int isa, float *xs, const float *es, int32_t *id, size_t n, float tf, float lthr,
                               size_t lo_tie, size_t hi_tie, double *p)
 {
-#if SMP_X86
+#if SMP_AVX512
     if (isa >= 2) return topp_finish_avx512(xs, es, id, n, tf, lthr, lo_tie, hi_tie, p);
 #else
     (void)isa;
@@ -510,7 +526,7 @@ static size_t topp_draw_scan(const float *xs, const float *es, size_t lo, size_t
     return SIZE_MAX;
 }
 
-#if SMP_X86
+#if SMP_AVX512
 AVX512_FN static double topp_block_mass_avx512(const float *xs, const float *es, size_t lo, size_t hi, float tf,
                                                float lthr, double iz, size_t *ties)
 {
@@ -545,7 +561,7 @@ size_t lmp_sample_topp_draw(int isa, const float *xs, const float *es, size_t n,
     (void)isa; /* no variant but the portable one off x86-64 */
     double c = 0.0;
     size_t seen = 0, last = SIZE_MAX;
-#if SMP_X86
+#if SMP_AVX512
     if (isa >= 2) {
         for (size_t j = 0; j < n; j += 64) {
             size_t hi = j + 64 < n ? j + 64 : n, ties;
@@ -573,7 +589,7 @@ size_t lmp_sample_topp_draw(int isa, const float *xs, const float *es, size_t n,
     return last;
 }
 
-#if SMP_X86
+#if SMP_AVX512
 /* lg[j] = (double)(x[j] / tf) (the division in float; none when tf = 1) */
 AVX512_FN static void logits_widen_avx512(const float *x, size_t n, float tf, double *lg)
 {
@@ -591,7 +607,7 @@ AVX512_FN static void logits_widen_avx512(const float *x, size_t n, float tf, do
 void lmp_sample_logits_widen(int isa, const float *x, size_t n, float tf, double *lg)
 {
     (void)isa; /* no variant but the portable one off x86-64 */
-#if SMP_X86
+#if SMP_AVX512
     if (isa >= 2) {
         logits_widen_avx512(x, n, tf, lg);
         return;
@@ -814,6 +830,7 @@ AVX2_FN static inline __attribute__((always_inline)) double ek_run_avx2(const ek
     return total;
 }
 
+#if SMP_AVX512
 /* AVX-512: a group is one vector (the same operations lane by lane as the AVX2 halves) */
 AVX512_FN static inline __attribute__((always_inline)) __m512 ek_group_avx512(const ek_args *a, size_t i,
                                                                               size_t cnt, int mode)
@@ -911,6 +928,7 @@ AVX512_FN static inline __attribute__((always_inline)) double ek_run_avx512(cons
     return total;
 }
 #endif
+#endif
 
 /* Baseline (generic 8-lane vectors, no FMA: its exps may differ from the AVX ones
  * within 2 ulp; the order of the sums is the same). */
@@ -997,6 +1015,7 @@ static inline __attribute__((always_inline)) double ek_run_base(const ek_args *a
 #define EK_CASE_BASE(md) EK_CASE(base, md)
 
 #if SMP_X86
+#if SMP_AVX512
 AVX512_FN static double ek_avx512(const ek_args *a, size_t n, int mode)
 {
     switch (mode) {
@@ -1005,6 +1024,7 @@ AVX512_FN static double ek_avx512(const ek_args *a, size_t n, int mode)
         return ek_run_avx512(a, n, mode);
     }
 }
+#endif
 
 AVX2_FN static double ek_avx2(const ek_args *a, size_t n, int mode)
 {
@@ -1027,7 +1047,7 @@ static double ek_base(const ek_args *a, size_t n, int mode)
 
 static double ek(int isa, const ek_args *a, size_t n, int mode)
 {
-#if SMP_X86
+#if SMP_AVX512
     if (isa >= 2) return ek_avx512(a, n, mode);
 #else
     (void)isa;
@@ -1138,7 +1158,7 @@ static size_t fcheck_base(const float *x, size_t n, float *max) { return fcheck_
 
 size_t lmp_sample_fcheck(int isa, const float *x, size_t n, float *max)
 {
-#if SMP_X86
+#if SMP_AVX512
     if (isa >= 2) return fcheck_avx512(x, n, max, NULL, NULL);
 #else
     (void)isa;
@@ -1155,9 +1175,12 @@ size_t lmp_sample_fcheck_sample(int isa, const float *x, size_t n, float *max, f
 {
     size_t bad;
 #if SMP_X86
+#if SMP_AVX512
     if (isa >= 2) {
         bad = fcheck_avx512(x, n, max, sample, cmax);
-    } else if (isa >= 1) {
+    } else
+#endif
+    if (isa >= 1) {
         bad = fcheck_avx2(x, n, max, sample, cmax);
     } else
 #endif
@@ -1400,8 +1423,11 @@ void lmp_sample_scale(int isa, double *p, size_t n, double z, int f32)
 {
     (void)isa; /* no variant but the portable one off x86-64 */
 #if SMP_X86
+#if SMP_AVX512
     if (isa >= 2) scale_avx512(p, n, z, f32);
-    else if (isa >= 1) scale_avx2(p, n, z, f32);
+    else
+#endif
+    if (isa >= 1) scale_avx2(p, n, z, f32);
     else
 #endif
         scale_base(p, n, z, f32);
@@ -1519,7 +1545,7 @@ static void topp_convert_scalar(const float *xs, const float *es, size_t j, size
     }
 }
 
-#if SMP_X86
+#if SMP_AVX512
 AVX512_FN static void topp_convert_avx512(const float *xs, const float *es, size_t n, float tf, double *lg,
                                           double *p, double *key)
 {
@@ -1541,7 +1567,7 @@ void lmp_sample_topp_convert(int isa, const float *xs, const float *es, size_t n
                              double *key)
 {
     (void)isa; /* no variant but the portable one off x86-64 */
-#if SMP_X86
+#if SMP_AVX512
     if (isa >= 2) topp_convert_avx512(xs, es, n, tf, lg, p, key);
     else
 #endif
@@ -1561,7 +1587,7 @@ static void bucketize_scalar(const double *key, const double *p, size_t i, size_
     }
 }
 
-#if SMP_X86
+#if SMP_AVX512
 AVX512_FN static void bucketize_avx512(const double *key, const double *p, size_t n, double kmin, double scale,
                                        int nb, double *bmass, size_t *bcnt, int32_t *bidx)
 {
@@ -1586,14 +1612,14 @@ void lmp_sample_bucketize(int isa, const double *key, const double *p, size_t n,
                           double *bmass, size_t *bcnt, int32_t *bidx)
 {
     (void)isa; /* no variant but the portable one off x86-64 */
-#if SMP_X86
+#if SMP_AVX512
     if (isa >= 2) bucketize_avx512(key, p, n, kmin, scale, nb, bmass, bcnt, bidx);
     else
 #endif
         bucketize_scalar(key, p, 0, n, kmin, scale, nb, bmass, bcnt, bidx);
 }
 
-#if SMP_X86
+#if SMP_AVX512
 AVX512_FN static size_t bucket_members_avx512(const int32_t *bidx, size_t n, int32_t b, size_t *ord, size_t *below)
 {
     const __m256i bv = _mm256_set1_epi32(b);
@@ -1621,7 +1647,7 @@ AVX512_FN static size_t bucket_members_avx512(const int32_t *bidx, size_t n, int
 
 size_t lmp_sample_bucket_members(int isa, const int32_t *bidx, size_t n, int32_t b, size_t *ord, size_t *below)
 {
-#if SMP_X86
+#if SMP_AVX512
     if (isa >= 2) return bucket_members_avx512(bidx, n, b, ord, below);
 #else
     (void)isa;
@@ -1653,7 +1679,7 @@ static size_t compact_scalar(const double *key, double t, size_t lo_tie, size_t 
     return m;
 }
 
-#if SMP_X86
+#if SMP_AVX512
 /* 8 tokens a step: compare, and compress-store the kept id/lg/p (a step with a
  * tie decides its lanes one by one, in order). */
 AVX512_FN static size_t compact_avx512(const double *key, double t, size_t lo_tie, size_t hi_tie, size_t n,
@@ -1688,7 +1714,7 @@ AVX512_FN static size_t compact_avx512(const double *key, double t, size_t lo_ti
 size_t lmp_sample_compact(int isa, const double *key, double t, size_t lo_tie, size_t hi_tie, size_t n, int ident,
                           int32_t *id, double *lg, double *p)
 {
-#if SMP_X86
+#if SMP_AVX512
     if (isa >= 2) return compact_avx512(key, t, lo_tie, hi_tie, n, ident, id, lg, p);
 #else
     (void)isa;
