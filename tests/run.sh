@@ -9,16 +9,12 @@
 # shorter there), and has no CLI to test.
 #
 # The parts are independent (each CLI script works in its own mktemp -d; shared caches under build/
-# are written to a temporary name and renamed), so they run LMP_TEST_JOBS at a time, the slowest
-# kinds first; the report is printed in a fixed order afterwards. The default is one more than the
-# cores: a part also waits (the sanitized CLI starts some 1,400 times, node and Python start, files
-# are written), and with as many parts as cores the two cores of the reference machine were busy
-# 1.83 of 2 on average. Measured there (2026-12-05, the four flavours built, alternating):
-# 2 parts 212 and 225 s wall, 3 parts 204 and 213 s.
+# are written to a temporary name and renamed), so they run LMP_TEST_JOBS at a time (default: the
+# number of cores), the slowest kinds first; the report is printed in a fixed order afterwards.
 set -u
 cd "$(dirname "$0")/.."
 golden=${LMPROB_GOLDEN:-../shared/golden/reference.json}
-jobs=${LMP_TEST_JOBS:-$(( $(nproc 2>/dev/null || echo 2) + 1 ))}
+jobs=${LMP_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
 start=$SECONDS
 res=$(mktemp -d)
 trap 'rm -rf "$res"' EXIT
