@@ -22,8 +22,8 @@
 #define EXPF_P1 1.6666665459E-1f
 #define EXPF_P0 5.0000001201E-1f
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
+#include "isa.h"
+#if LMP_ISA_X86
 
 /* expf(x) for x <= 0; 0 below EXPF_LO (and for -inf) */
 __attribute__((target("avx2,fma"))) static inline __attribute__((always_inline)) __m256 vexp8(__m256 x)
@@ -47,6 +47,7 @@ __attribute__((target("avx2,fma"))) static inline __attribute__((always_inline))
     return _mm256_andnot_ps(small, _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(y), k)));
 }
 
+#if LMP_ISA_AVX512
 __attribute__((target("avx2,fma,avx512f,avx512dq,avx512vl"))) static inline __attribute__((always_inline)) __m512 vexp16(__m512 x)
 {
     const __m512 lo = _mm512_set1_ps(EXPF_LO), magic = _mm512_set1_ps(EXPF_MAGIC);
@@ -65,6 +66,7 @@ __attribute__((target("avx2,fma,avx512f,avx512dq,avx512vl"))) static inline __at
     __m512i k = _mm512_slli_epi32(_mm512_castps_si512(t), 23); /* as in vexp8 */
     return _mm512_castsi512_ps(_mm512_maskz_add_epi32(keep, _mm512_castps_si512(y), k));
 }
+#endif
 
 #endif
 

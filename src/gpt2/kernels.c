@@ -13,8 +13,8 @@
 
 int gpt2_isa_detect(void)
 {
-#if GPT2_HAVE_X86_KERNELS
-#if GPT2_HAVE_AVX512
+#if LMP_ISA_X86
+#if LMP_ISA_AVX512
     if (gpt2_x86_avx512_usable()) return GPT2_ISA_AVX512;
 #endif
     if (gpt2_avx2_usable()) return GPT2_ISA_AVX2;
@@ -62,8 +62,8 @@ static void gemm_c(const gpt2_gemm *g, size_t n0, size_t n1)
 
 size_t gpt2_gemm_scratch_floats(int isa, size_t max_m, size_t max_k)
 {
-#if GPT2_HAVE_X86_KERNELS
-#if GPT2_HAVE_AVX512
+#if LMP_ISA_X86
+#if LMP_ISA_AVX512
     if (isa == GPT2_ISA_AVX512) return gpt2_x86_gemm_scratch_floats(max_m, max_k);
 #endif
     if (isa == GPT2_ISA_AVX2) return gpt2_avx2_gemm_scratch_floats();
@@ -74,8 +74,8 @@ size_t gpt2_gemm_scratch_floats(int isa, size_t max_m, size_t max_k)
 
 size_t gpt2_gemm_pack_floats(int isa, size_t M, size_t K)
 {
-#if GPT2_HAVE_X86_KERNELS
-#if GPT2_HAVE_AVX512
+#if LMP_ISA_X86
+#if LMP_ISA_AVX512
     if (isa == GPT2_ISA_AVX512 && M > 1) return gpt2_x86_pack_a_floats(M, K);
 #endif
     if (isa == GPT2_ISA_AVX2 && M > 1) return gpt2_avx2_pack_a_floats(M, K);
@@ -86,8 +86,8 @@ size_t gpt2_gemm_pack_floats(int isa, size_t M, size_t K)
 
 int gpt2_gemm_can_pack_c(int isa, size_t M, size_t K)
 {
-#if GPT2_HAVE_X86_KERNELS
-#if GPT2_HAVE_AVX512
+#if LMP_ISA_X86
+#if LMP_ISA_AVX512
     if (isa == GPT2_ISA_AVX512) return gpt2_x86_can_pack_c(M, K);
 #endif
     if (isa == GPT2_ISA_AVX2) return gpt2_avx2_can_pack_c(M, K);
@@ -98,8 +98,8 @@ int gpt2_gemm_can_pack_c(int isa, size_t M, size_t K)
 
 size_t gpt2_gemm_panels(int isa, size_t M)
 {
-#if GPT2_HAVE_X86_KERNELS
-#if GPT2_HAVE_AVX512
+#if LMP_ISA_X86
+#if LMP_ISA_AVX512
     if (isa == GPT2_ISA_AVX512 && M > 1) return gpt2_x86_panels(M);
 #endif
     if (isa == GPT2_ISA_AVX2 && M > 1) return gpt2_avx2_panels(M);
@@ -110,8 +110,8 @@ size_t gpt2_gemm_panels(int isa, size_t M)
 
 void gpt2_gemm_pack(int isa, const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, float *Ap)
 {
-#if GPT2_HAVE_X86_KERNELS
-#if GPT2_HAVE_AVX512
+#if LMP_ISA_X86
+#if LMP_ISA_AVX512
     if (isa == GPT2_ISA_AVX512 && M > 1) gpt2_x86_pack_a(A, lda, M, K, p0, p1, Ap);
 #endif
     if (isa == GPT2_ISA_AVX2 && M > 1) gpt2_avx2_pack_a(A, lda, M, K, p0, p1, Ap);
@@ -122,8 +122,8 @@ void gpt2_gemm_pack(int isa, const float *A, size_t lda, size_t M, size_t K, siz
 int gpt2_gemm_pack_ln(int isa, const float *A, size_t lda, size_t M, size_t K, size_t p0, size_t p1, const float *w,
                       const float *b, float eps, float *Ap)
 {
-#if GPT2_HAVE_X86_KERNELS
-#if GPT2_HAVE_AVX512
+#if LMP_ISA_X86
+#if LMP_ISA_AVX512
     if (isa == GPT2_ISA_AVX512 && M > 1 && K % 16 == 0) {
         gpt2_x86_pack_a_ln(A, lda, M, K, p0, p1, w, b, eps, Ap);
         return 1;
@@ -140,8 +140,8 @@ int gpt2_gemm_pack_ln(int isa, const float *A, size_t lda, size_t M, size_t K, s
 
 size_t gpt2_gemm_col_quantum(int isa)
 {
-#if GPT2_HAVE_X86_KERNELS
-#if GPT2_HAVE_AVX512
+#if LMP_ISA_X86
+#if LMP_ISA_AVX512
     if (isa == GPT2_ISA_AVX512) return GPT2_X86_NR;
 #endif
     if (isa == GPT2_ISA_AVX2) return GPT2_AVX2_NR;
@@ -153,8 +153,8 @@ size_t gpt2_gemm_col_quantum(int isa)
 void gpt2_gemm_cols(int isa, const gpt2_gemm *g, const float *Ap, size_t n0, size_t n1, float *scratch)
 {
     if (n1 <= n0 || g->M == 0) return;
-#if GPT2_HAVE_X86_KERNELS
-#if GPT2_HAVE_AVX512
+#if LMP_ISA_X86
+#if LMP_ISA_AVX512
     if (isa == GPT2_ISA_AVX512) {
         gpt2_x86_gemm_cols(g, Ap, n0, n1, scratch);
         return;
@@ -173,8 +173,8 @@ size_t gpt2_gemv_chunks(size_t K) { return (K + GPT2_GEMV_KCHUNK - 1) / GPT2_GEM
 
 void gpt2_gemv_reduce(int isa, const gpt2_gemm *g, const float *part, size_t nch, size_t n0, size_t n1)
 {
-#if GPT2_HAVE_X86_KERNELS
-#if GPT2_HAVE_AVX512
+#if LMP_ISA_X86
+#if LMP_ISA_AVX512
     if (isa == GPT2_ISA_AVX512) {
         gpt2_x86_gemv_reduce(g, part, nch, n0, n1);
         return;
@@ -210,8 +210,8 @@ static void layernorm_c(const float *x, float *y, size_t C, const float *w, cons
 void gpt2_layernorm_rows(int isa, const float *x, float *y, size_t r0, size_t r1, size_t C, const float *w,
                          const float *b, float eps)
 {
-#if GPT2_HAVE_X86_KERNELS
-#if GPT2_HAVE_AVX512
+#if LMP_ISA_X86
+#if LMP_ISA_AVX512
     if (isa == GPT2_ISA_AVX512 && C % 16 == 0) {
         for (size_t r = r0; r < r1; r++) gpt2_x86_layernorm(x + r * C, y + r * C, C, w, b, eps);
         return;
@@ -231,8 +231,8 @@ void gpt2_layernorm_rows(int isa, const float *x, float *y, size_t r0, size_t r1
 void gpt2_kv_append(int isa, const float *k, const float *v, size_t ld, float *kt, float *vv, size_t d, size_t pos0,
                     size_t n)
 {
-#if GPT2_HAVE_X86_KERNELS
-#if GPT2_HAVE_AVX512
+#if LMP_ISA_X86
+#if LMP_ISA_AVX512
     if (isa == GPT2_ISA_AVX512) {
         gpt2_x86_kv_append(k, v, ld, kt, vv, d, pos0, n);
         return;
@@ -288,8 +288,8 @@ static void attention_c(const float *q, size_t ldq, const float *kt, const float
 void gpt2_attention(int isa, const float *q, size_t ldq, const float *kt, const float *v, float *out, size_t ldo,
                     size_t d, size_t pos0, size_t i0, size_t i1, float scale, float *s)
 {
-#if GPT2_HAVE_X86_KERNELS
-#if GPT2_HAVE_AVX512
+#if LMP_ISA_X86
+#if LMP_ISA_AVX512
     if (GPT2_X86_ATTENTION && isa == GPT2_ISA_AVX512 && d % 16 == 0) {
         gpt2_x86_attention(q, ldq, kt, v, out, ldo, d, pos0, i0, i1, scale, s);
         return;

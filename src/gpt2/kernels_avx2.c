@@ -20,7 +20,7 @@
  * "AVX2 kernels"). */
 #include "kernels_x86.h"
 
-#if GPT2_HAVE_X86_KERNELS
+#if LMP_ISA_X86
 
 #include <immintrin.h>
 #include <math.h>
@@ -659,4 +659,4 @@ A2_FN void gpt2_avx2_attention(const float *q, size_t ldq, const float *kt, cons
     }
 }
 
-#endif /* GPT2_HAVE_X86_KERNELS */
+#endif /* LMP_ISA_X86 */

@@ -14,7 +14,7 @@
  * rounding a step). */
 #include "kernels_x86.h"
 
-#if GPT2_HAVE_AVX512
+#if LMP_ISA_AVX512
 
 #include <immintrin.h>
 #include <math.h>
@@ -783,4 +783,4 @@ X86_FN void gpt2_x86_attention(const float *q, size_t ldq, const float *kt, cons
     }
 }
 
-#endif /* GPT2_HAVE_AVX512 */
+#endif /* LMP_ISA_AVX512 */

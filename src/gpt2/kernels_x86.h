@@ -8,23 +8,12 @@
 
 #include "gpt2_internal.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define GPT2_HAVE_X86_KERNELS 1
-#else
-#define GPT2_HAVE_X86_KERNELS 0
-#endif
-
-/* LMP_NO_AVX512 (a -D at build time) leaves the AVX-512 kernels out (kernels_x86.c compiles
- * to nothing; as src/sample/kernels.c): for a compiler or assembler without them, and for make
- * test's sanitizer flavours on a machine that could not run them (Makefile, SAN_NO_AVX512). */
-#if GPT2_HAVE_X86_KERNELS && !defined(LMP_NO_AVX512)
-#define GPT2_HAVE_AVX512 1
-#else
-#define GPT2_HAVE_AVX512 0
-#endif
+/* Which of them a build has: src/core/isa.h (LMP_ISA_X86; LMP_ISA_AVX512, without which
+ * kernels_x86.c compiles to nothing) */
+#include "../core/isa.h"
 
 #define GPT2_X86_ATTENTION 1
-#if GPT2_HAVE_AVX512
+#if LMP_ISA_AVX512
 #define GPT2_X86_MR 14 /* rows of the matrix-product micro-kernel */
 #define GPT2_X86_NR 32 /* columns of the matrix-product micro-kernel */
 int gpt2_x86_avx512_usable(void);
@@ -44,7 +33,7 @@ void gpt2_x86_attention(const float *q, size_t ldq, const float *kt, const float
                         size_t pos0, size_t i0, size_t i1, float scale, float *s);
 #endif
 
-#if GPT2_HAVE_X86_KERNELS
+#if LMP_ISA_X86
 #define GPT2_AVX2_MR 6  /* rows of the AVX2 micro-kernel */
 #define GPT2_AVX2_NR 16 /* columns of the AVX2 micro-kernel */
 int gpt2_avx2_usable(void);

@@ -14,12 +14,7 @@
 /* The vector helpers are static and always inlined, so no ABI is involved. */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define VM_X86 1
-#include <immintrin.h>
-#else
-#define VM_X86 0
-#endif
+#include "../core/isa.h" /* LMP_ISA_X86, LMP_ISA_AVX512 */
 
 typedef double vm_v4d __attribute__((vector_size(32)));
 typedef int64_t vm_v4l __attribute__((vector_size(32)));
@@ -40,7 +35,7 @@ typedef float vm_v4f __attribute__((vector_size(16)));
 #undef VM_ATTR
 #undef VFMA
 
-#if VM_X86
+#if LMP_ISA_X86
 #define VM(f) f##_avx2
 #define VM_ATTR __attribute__((target("avx2,fma")))
 #define VFMA(a, b, c) ((VD)_mm256_fmadd_pd((__m256d)(a), (__m256d)(b), (__m256d)(c)))
@@ -90,9 +85,8 @@ VM_AVX2_FN void vm_st_tail_avx2(double *od, float *of, size_t i, size_t n, vm_v4
 #undef VF
 #undef VN
 
-/* The AVX-512 body, unless the build leaves it out (LMP_NO_AVX512, as src/sample/kernels.c,
- * whose level detection then tops out at AVX2). */
-#ifndef LMP_NO_AVX512
+/* The AVX-512 body, unless the build leaves it out (src/core/isa.h) */
+#if LMP_ISA_AVX512
 typedef double vm_v8d __attribute__((vector_size(64)));
 typedef int64_t vm_v8l __attribute__((vector_size(64)));
 typedef uint64_t vm_v8u __attribute__((vector_size(64)));

@@ -20,24 +20,11 @@
 #include "lmprob/sample.h"
 #include "kernels.h"
 
-/* The x86 kernels (AVX2 + FMA, AVX-512) compile only for x86-64 with GCC or
- * clang (target attributes, <immintrin.h>, __builtin_cpu_supports); elsewhere
- * (aarch64, ...) every kernel is the portable one: GCC vector extensions, which
- * both compilers lower to the machine's own vectors, and isa_machine() is 0. */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define SMP_X86 1
-#include <immintrin.h>
-#else
-#define SMP_X86 0
-#endif
-/* LMP_NO_AVX512 (a -D at build time) leaves the AVX-512 kernels out: for a compiler or
- * assembler without them, and for make test's sanitizer flavours on a machine that could not
- * run them (Makefile, SAN_NO_AVX512). The dispatch then tops out at AVX2. */
-#if SMP_X86 && !defined(LMP_NO_AVX512)
-#define SMP_AVX512 1
-#else
-#define SMP_AVX512 0
-#endif
+/* The x86 kernels (AVX2 + FMA, AVX-512) compile only where src/core/isa.h says
+ * (LMP_ISA_X86, LMP_ISA_AVX512); elsewhere (aarch64, ...) every kernel is the
+ * portable one: GCC vector extensions, which both compilers lower to the
+ * machine's own vectors, and isa_machine() is 0. */
+#include "../core/isa.h"
 
 /* ---- vectorised float exp -------------------------------------------------------- */
 
@@ -95,9 +82,9 @@ static inline __attribute__((always_inline)) void vexpf(v8f *io)
 
 static int isa_machine(void)
 {
-#if SMP_X86
+#if LMP_ISA_X86
     if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return 0;
-#if SMP_AVX512
+#if LMP_ISA_AVX512
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
         return 2;
 #endif
@@ -115,13 +102,13 @@ int lmp_sample_isa_best(void) { return isa_machine(); }
 #define AVX2_FN __attribute__((target("avx2,fma")))
 #define AVX512_FN __attribute__((target("avx2,fma,avx512f,avx512dq,avx512vl")))
 
-#if SMP_X86
+#if LMP_ISA_X86
 /* f / T in float32 (tv: the float temperature broadcast), lane by lane: the
  * correctly rounded quotient, as torch's float32 division and llama.cpp's
  * logit /= temp */
 AVX2_FN static inline __attribute__((always_inline)) __m256 scale8(__m256 f, __m256 tv) { return _mm256_div_ps(f, tv); }
 
-#if SMP_AVX512
+#if LMP_ISA_AVX512
 AVX512_FN static inline __attribute__((always_inline)) __m512 scale16(__m512 f, __m512 tv)
 {
     return _mm512_div_ps(f, tv);
@@ -135,7 +122,7 @@ AVX2_FN static inline __attribute__((always_inline)) double hsum_pair(__m256d s0
     return (t[0] + t[1]) + (t[2] + t[3]);
 }
 
-#if SMP_AVX512
+#if LMP_ISA_AVX512
 /* p[i] /= z as scale_body: float64 divides, float32 multiplies by 1/z and rounds to float */
 AVX512_FN static void scale_avx512(double *p, size_t n, double z, int f32)
 {
@@ -182,7 +169,7 @@ static void cmax_tail(const float *x, size_t i, size_t n, float partial, float *
     cmax[i / LMP_CHUNK] = partial;
 }
 
-#if SMP_X86
+#if LMP_ISA_X86
 /* sample, cmax as in fcheck_avx512 */
 AVX2_FN static size_t fcheck_avx2(const float *x, size_t n, float *max, float *sample, float *cmax)
 {
@@ -227,7 +214,7 @@ AVX2_FN static size_t fcheck_avx2(const float *x, size_t n, float *max, float *s
     return n;
 }
 
-#if SMP_AVX512
+#if LMP_ISA_AVX512
 /* cmax (when not NULL): the maximum of each chunk of LMP_CHUNK floats (the
  * last chunk possibly shorter), taken while streaming */
 AVX512_FN static size_t fcheck_avx512(const float *x, size_t n, float *max, float *sample, float *cmax)
@@ -294,7 +281,7 @@ static inline __attribute__((always_inline)) size_t compact_keep(double k, doubl
 
 /* ---- the top-p fast path on gathered float32 logits (sample.c topp_first) ---------------- */
 
-#if SMP_AVX512
+#if LMP_ISA_AVX512
 /* id <- every i with x[i] >= lo (ascending), xs <- those x; returns how many */
 AVX512_FN static size_t fgather_ge_avx512(const float *x, size_t n, float lo, int32_t *id, float *xs)
 {
@@ -323,7 +310,7 @@ AVX512_FN static size_t fgather_ge_avx512(const float *x, size_t n, float lo, in
 
 size_t lmp_sample_fgather_ge(int isa, const float *x, size_t n, float lo, int32_t *id, float *xs)
 {
-#if SMP_AVX512
+#if LMP_ISA_AVX512
     if (isa >= 2) return fgather_ge_avx512(x, n, lo, id, xs);
 #else
     (void)isa;
@@ -337,7 +324,7 @@ size_t lmp_sample_fgather_ge(int isa, const float *x, size_t n, float lo, int32_
     return m;
 }
 
-#if SMP_AVX512
+#if LMP_ISA_AVX512
 AVX512_FN static double mass_ge_avx512(const float *xs, const float *es, size_t n, float hi)
 {
     const __m512 hv = _mm512_set1_ps(hi);
@@ -358,7 +345,7 @@ AVX512_FN static double mass_ge_avx512(const float *xs, const float *es, size_t 
 
 double lmp_sample_mass_ge(int isa, const float *xs, const float *es, size_t n, float hi)
 {
-#if SMP_AVX512
+#if LMP_ISA_AVX512
     if (isa >= 2) return mass_ge_avx512(xs, es, n, hi);
 #else
     (void)isa;
@@ -391,7 +378,7 @@ static double topp_bucket_scalar(const float *xs, const float *es, size_t j, siz
     return high;
 }
 
-#if SMP_AVX512
+#if LMP_ISA_AVX512
 /* 8 tokens a step in vectors: bucket and probability; the tokens below bh are
  * summed in the vector accumulator, the others compressed into a list that a
  * scalar loop scatters afterwards (long after the stores: no blocked
@@ -437,7 +424,7 @@ double lmp_sample_topp_bucket(int isa, const float *xs, const float *es, size_t 
                               int nb, double iz, int32_t bh, double *bmass, int32_t *bidx, int32_t *band_b,
                               double *band_p)
 {
-#if SMP_AVX512
+#if LMP_ISA_AVX512
     if (isa >= 2) return topp_bucket_avx512(xs, es, n, tf, kmin, scale, nb, iz, bh, bmass, bidx, band_b, band_p);
 #else
     (void)isa, (void)band_b, (void)band_p; /* the AVX-512 kernel's lists */
@@ -467,7 +454,7 @@ static size_t topp_finish_scalar(float *xs, const float *es, int32_t *id, size_t
     return m;
 }
 
-#if SMP_AVX512
+#if LMP_ISA_AVX512
 AVX512_FN static size_t topp_finish_avx512(float *xs, const float *es, int32_t *id, size_t n, float tf, float lthr,
                                            size_t lo_tie, size_t hi_tie, double *p)
 {
@@ -498,7 +485,7 @@ AVX512_FN static size_t topp_finish_avx512(float *xs, const float *es, int32_t *
 size_t lmp_sample_topp_finish(int isa, float *xs, const float *es, int32_t *id, size_t n, float tf, float lthr,
                               size_t lo_tie, size_t hi_tie, double *p)
 {
-#if SMP_AVX512
+#if LMP_ISA_AVX512
     if (isa >= 2) return topp_finish_avx512(xs, es, id, n, tf, lthr, lo_tie, hi_tie, p);
 #else
     (void)isa;
@@ -526,7 +513,7 @@ static size_t topp_draw_scan(const float *xs, const float *es, size_t lo, size_t
     return SIZE_MAX;
 }
 
-#if SMP_AVX512
+#if LMP_ISA_AVX512
 AVX512_FN static double topp_block_mass_avx512(const float *xs, const float *es, size_t lo, size_t hi, float tf,
                                                float lthr, double iz, size_t *ties)
 {
@@ -561,7 +548,7 @@ size_t lmp_sample_topp_draw(int isa, const float *xs, const float *es, size_t n,
     (void)isa; /* no variant but the portable one off x86-64 */
     double c = 0.0;
     size_t seen = 0, last = SIZE_MAX;
-#if SMP_AVX512
+#if LMP_ISA_AVX512
     if (isa >= 2) {
         for (size_t j = 0; j < n; j += 64) {
             size_t hi = j + 64 < n ? j + 64 : n, ties;
@@ -589,7 +576,7 @@ size_t lmp_sample_topp_draw(int isa, const float *xs, const float *es, size_t n,
     return last;
 }
 
-#if SMP_AVX512
+#if LMP_ISA_AVX512
 /* lg[j] = (double)(x[j] / tf) (the division in float; none when tf = 1) */
 AVX512_FN static void logits_widen_avx512(const float *x, size_t n, float tf, double *lg)
 {
@@ -607,7 +594,7 @@ AVX512_FN static void logits_widen_avx512(const float *x, size_t n, float tf, do
 void lmp_sample_logits_widen(int isa, const float *x, size_t n, float tf, double *lg)
 {
     (void)isa; /* no variant but the portable one off x86-64 */
-#if SMP_AVX512
+#if LMP_ISA_AVX512
     if (isa >= 2) {
         logits_widen_avx512(x, n, tf, lg);
         return;
@@ -616,7 +603,7 @@ void lmp_sample_logits_widen(int isa, const float *x, size_t n, float tf, double
     for (size_t j = 0; j < n; j++) lg[j] = (double)(tf != 1.0f ? x[j] / tf : x[j]);
 }
 
-#if SMP_X86
+#if LMP_ISA_X86
 /* the exps of one block in order (as lmp_sample_lazy_block) */
 AVX2_FN static void lazy_block_avx2(const float *x, size_t lo, size_t hi, float tf, float m, double *e)
 {
@@ -724,7 +711,7 @@ static inline __attribute__((always_inline)) void ek_scatter(const ek_args *a, c
                 g[j_] = add(g[j_], g[j_ + w_]);                                         \
     } while (0)
 
-#if SMP_X86
+#if LMP_ISA_X86
 /* AVX2: a group is two 8-lane halves, computed alike (elements i .. i + 7, cnt of them valid) */
 AVX2_FN static inline __attribute__((always_inline)) __m256 ek_half_avx2(const ek_args *a, size_t i, size_t cnt,
                                                                          int mode)
@@ -830,7 +817,7 @@ AVX2_FN static inline __attribute__((always_inline)) double ek_run_avx2(const ek
     return total;
 }
 
-#if SMP_AVX512
+#if LMP_ISA_AVX512
 /* AVX-512: a group is one vector (the same operations lane by lane as the AVX2 halves) */
 AVX512_FN static inline __attribute__((always_inline)) __m512 ek_group_avx512(const ek_args *a, size_t i,
                                                                               size_t cnt, int mode)
@@ -1014,8 +1001,8 @@ static inline __attribute__((always_inline)) double ek_run_base(const ek_args *a
 #define EK_CASE_AVX2(md) EK_CASE(avx2, md)
 #define EK_CASE_BASE(md) EK_CASE(base, md)
 
-#if SMP_X86
-#if SMP_AVX512
+#if LMP_ISA_X86
+#if LMP_ISA_AVX512
 AVX512_FN static double ek_avx512(const ek_args *a, size_t n, int mode)
 {
     switch (mode) {
@@ -1047,12 +1034,12 @@ static double ek_base(const ek_args *a, size_t n, int mode)
 
 static double ek(int isa, const ek_args *a, size_t n, int mode)
 {
-#if SMP_AVX512
+#if LMP_ISA_AVX512
     if (isa >= 2) return ek_avx512(a, n, mode);
 #else
     (void)isa;
 #endif
-#if SMP_X86
+#if LMP_ISA_X86
     if (isa >= 1) return ek_avx2(a, n, mode);
 #else
     (void)isa;
@@ -1158,12 +1145,12 @@ static size_t fcheck_base(const float *x, size_t n, float *max) { return fcheck_
 
 size_t lmp_sample_fcheck(int isa, const float *x, size_t n, float *max)
 {
-#if SMP_AVX512
+#if LMP_ISA_AVX512
     if (isa >= 2) return fcheck_avx512(x, n, max, NULL, NULL);
 #else
     (void)isa;
 #endif
-#if SMP_X86
+#if LMP_ISA_X86
     if (isa >= 1) return fcheck_avx2(x, n, max, NULL, NULL);
 #else
     (void)isa;
@@ -1174,8 +1161,8 @@ size_t lmp_sample_fcheck(int isa, const float *x, size_t n, float *max)
 size_t lmp_sample_fcheck_sample(int isa, const float *x, size_t n, float *max, float *sample, float *cmax)
 {
     size_t bad;
-#if SMP_X86
-#if SMP_AVX512
+#if LMP_ISA_X86
+#if LMP_ISA_AVX512
     if (isa >= 2) {
         bad = fcheck_avx512(x, n, max, sample, cmax);
     } else
@@ -1215,7 +1202,7 @@ static inline __attribute__((always_inline)) void scaled_exp8(const float *x, fl
 void lmp_sample_lazy_block(int isa, const float *x, size_t lo, size_t hi, float tf, float m, double *e)
 {
     (void)isa; /* no variant but the portable one off x86-64 */
-#if SMP_X86
+#if LMP_ISA_X86
     if (isa >= 1) {
         lazy_block_avx2(x, lo, hi, tf, m, e);
         return;
@@ -1327,7 +1314,7 @@ static inline __attribute__((always_inline)) size_t load_body(const float *lf, c
     return V;
 }
 
-#if SMP_X86
+#if LMP_ISA_X86
 __attribute__((target("avx2,fma"))) static size_t load_avx2(const float *lf, const double *ld, size_t V, double T,
                                                              double *lg, int f32, double *max)
 {
@@ -1344,7 +1331,7 @@ size_t lmp_sample_load(int isa, const float *lf, const double *ld, size_t V, dou
 {
     /* x / T can overflow to +inf for a tiny T: the vector loop stores it, so
      * re-check the maximum (the scalar tail checks its own elements). */
-#if SMP_X86
+#if LMP_ISA_X86
     size_t bad = isa >= 1 ? load_avx2(lf, ld, V, T, lg, f32, max) : load_base(lf, ld, V, T, lg, f32, max);
 #else
     (void)isa;
@@ -1373,14 +1360,14 @@ static inline __attribute__((always_inline)) double max_body(const double *x, si
     return m;
 }
 
-#if SMP_X86
+#if LMP_ISA_X86
 __attribute__((target("avx2,fma"))) static double max_avx2(const double *x, size_t n) { return max_body(x, n); }
 #endif
 static double max_base(const double *x, size_t n) { return max_body(x, n); }
 
 double lmp_sample_max(int isa, const double *x, size_t n)
 {
-#if SMP_X86
+#if LMP_ISA_X86
     if (isa >= 1) return max_avx2(x, n);
 #else
     (void)isa;
@@ -1411,7 +1398,7 @@ static inline __attribute__((always_inline)) void scale_body(double *p, size_t n
     for (; i < n; i++) p[i] = f32 ? (double)(float)(p[i] * iz) : p[i] / z;
 }
 
-#if SMP_X86
+#if LMP_ISA_X86
 __attribute__((target("avx2,fma"))) static void scale_avx2(double *p, size_t n, double z, int f32)
 {
     scale_body(p, n, z, f32);
@@ -1422,8 +1409,8 @@ static void scale_base(double *p, size_t n, double z, int f32) { scale_body(p, n
 void lmp_sample_scale(int isa, double *p, size_t n, double z, int f32)
 {
     (void)isa; /* no variant but the portable one off x86-64 */
-#if SMP_X86
-#if SMP_AVX512
+#if LMP_ISA_X86
+#if LMP_ISA_AVX512
     if (isa >= 2) scale_avx512(p, n, z, f32);
     else
 #endif
@@ -1458,7 +1445,7 @@ static size_t fgather_scalar(const float *x, size_t i, size_t n, lmp_sample_thr_
     return n;
 }
 
-#if SMP_X86
+#if LMP_ISA_X86
 /* 32 floats a step: 4 loads, 4 compares for validity, one max tree, one
  * compare against the running maximum and 4 against the threshold; the
  * (rare) blocks with a new maximum or a candidate take a branch. */
@@ -1503,7 +1490,7 @@ __attribute__((target("avx2,fma"))) static size_t fgather_avx2(const float *x, s
 size_t lmp_sample_fgather(int isa, const float *x, size_t n, lmp_sample_thr_fn thr_of, const void *ctx, float *max,
                           int32_t *out, size_t *nout)
 {
-#if SMP_X86
+#if LMP_ISA_X86
     if (isa >= 1) return fgather_avx2(x, n, thr_of, ctx, max, out, nout);
 #else
     (void)isa;
@@ -1511,7 +1498,7 @@ size_t lmp_sample_fgather(int isa, const float *x, size_t n, lmp_sample_thr_fn t
     return fgather_scalar(x, 0, n, thr_of, ctx, -INFINITY, thr_of(-INFINITY, ctx), max, out, 0, nout);
 }
 
-#if SMP_X86
+#if LMP_ISA_X86
 __attribute__((target("avx2,fma"))) static void fscale_avx2(float *out, size_t n, float sc)
 {
     const __m256 v = _mm256_set1_ps(sc);
@@ -1524,7 +1511,7 @@ __attribute__((target("avx2,fma"))) static void fscale_avx2(float *out, size_t n
 void lmp_sample_fscale(int isa, float *out, size_t n, float sc)
 {
     (void)isa; /* no variant but the portable one off x86-64 */
-#if SMP_X86
+#if LMP_ISA_X86
     if (isa >= 1) {
         fscale_avx2(out, n, sc);
         return;
@@ -1545,7 +1532,7 @@ static void topp_convert_scalar(const float *xs, const float *es, size_t j, size
     }
 }
 
-#if SMP_AVX512
+#if LMP_ISA_AVX512
 AVX512_FN static void topp_convert_avx512(const float *xs, const float *es, size_t n, float tf, double *lg,
                                           double *p, double *key)
 {
@@ -1567,7 +1554,7 @@ void lmp_sample_topp_convert(int isa, const float *xs, const float *es, size_t n
                              double *key)
 {
     (void)isa; /* no variant but the portable one off x86-64 */
-#if SMP_AVX512
+#if LMP_ISA_AVX512
     if (isa >= 2) topp_convert_avx512(xs, es, n, tf, lg, p, key);
     else
 #endif
@@ -1587,7 +1574,7 @@ static void bucketize_scalar(const double *key, const double *p, size_t i, size_
     }
 }
 
-#if SMP_AVX512
+#if LMP_ISA_AVX512
 AVX512_FN static void bucketize_avx512(const double *key, const double *p, size_t n, double kmin, double scale,
                                        int nb, double *bmass, size_t *bcnt, int32_t *bidx)
 {
@@ -1612,14 +1599,14 @@ void lmp_sample_bucketize(int isa, const double *key, const double *p, size_t n,
                           double *bmass, size_t *bcnt, int32_t *bidx)
 {
     (void)isa; /* no variant but the portable one off x86-64 */
-#if SMP_AVX512
+#if LMP_ISA_AVX512
     if (isa >= 2) bucketize_avx512(key, p, n, kmin, scale, nb, bmass, bcnt, bidx);
     else
 #endif
         bucketize_scalar(key, p, 0, n, kmin, scale, nb, bmass, bcnt, bidx);
 }
 
-#if SMP_AVX512
+#if LMP_ISA_AVX512
 AVX512_FN static size_t bucket_members_avx512(const int32_t *bidx, size_t n, int32_t b, size_t *ord, size_t *below)
 {
     const __m256i bv = _mm256_set1_epi32(b);
@@ -1647,7 +1634,7 @@ AVX512_FN static size_t bucket_members_avx512(const int32_t *bidx, size_t n, int
 
 size_t lmp_sample_bucket_members(int isa, const int32_t *bidx, size_t n, int32_t b, size_t *ord, size_t *below)
 {
-#if SMP_AVX512
+#if LMP_ISA_AVX512
     if (isa >= 2) return bucket_members_avx512(bidx, n, b, ord, below);
 #else
     (void)isa;
@@ -1679,7 +1666,7 @@ static size_t compact_scalar(const double *key, double t, size_t lo_tie, size_t 
     return m;
 }
 
-#if SMP_AVX512
+#if LMP_ISA_AVX512
 /* 8 tokens a step: compare, and compress-store the kept id/lg/p (a step with a
  * tie decides its lanes one by one, in order). */
 AVX512_FN static size_t compact_avx512(const double *key, double t, size_t lo_tie, size_t hi_tie, size_t n,
@@ -1714,7 +1701,7 @@ AVX512_FN static size_t compact_avx512(const double *key, double t, size_t lo_ti
 size_t lmp_sample_compact(int isa, const double *key, double t, size_t lo_tie, size_t hi_tie, size_t n, int ident,
                           int32_t *id, double *lg, double *p)
 {
-#if SMP_AVX512
+#if LMP_ISA_AVX512
     if (isa >= 2) return compact_avx512(key, t, lo_tie, hi_tie, n, ident, id, lg, p);
 #else
     (void)isa;
