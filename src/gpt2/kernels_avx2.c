@@ -22,7 +22,6 @@
 
 #if LMP_ISA_X86
 
-#include <immintrin.h>
 #include <math.h>
 #include <string.h>
 

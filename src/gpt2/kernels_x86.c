@@ -16,7 +16,6 @@
 
 #if LMP_ISA_AVX512
 
-#include <immintrin.h>
 #include <math.h>
 #include <string.h>
 
