@@ -254,7 +254,7 @@ static int check_scalar(dist_opts *d)
         st = lmp_binomial_check(d->n, d->p, &e);
     } else if (strcmp(f, "poisson") == 0) {
         if (need(d->has_lambda, f, "--lambda")) return CLI_USAGE;
-        st = lmp_poisson_check(d->lambda, &e);
+        st = d->sample > 0 ? lmp_poisson_sample_check(d->lambda, &e) : lmp_poisson_check(d->lambda, &e);
     }
     if (st) {
         cli_error("dist: %s: %s", f, e.msg);
@@ -271,10 +271,17 @@ static double scalar_draw(lmp_rng *r, const dist_opts *d)
     if (strcmp(f, "laplace") == 0) return lmp_laplace_sample(r, d->mu, d->b);
     if (strcmp(f, "exponential") == 0) return lmp_exponential_sample(r, d->rate);
     if (strcmp(f, "gamma") == 0) return lmp_gamma_sample(r, d->shape, d->scale);
-    if (strcmp(f, "beta") == 0) return lmp_beta_sample(r, d->a, d->b);
+    return lmp_beta_sample(r, d->a, d->b);
+}
+
+/* A draw of a discrete family, as an integer: binomial and Poisson draws reach 2^63, past the
+ * integers a double holds exactly (2^53). */
+static long long count_draw(lmp_rng *r, const dist_opts *d)
+{
+    const char *f = d->family;
     if (strcmp(f, "bernoulli") == 0) return lmp_bernoulli_sample(r, d->p);
-    if (strcmp(f, "binomial") == 0) return (double)lmp_binomial_sample(r, d->n, d->p);
-    return (double)lmp_poisson_sample(r, d->lambda);
+    if (strcmp(f, "binomial") == 0) return lmp_binomial_sample(r, d->n, d->p);
+    return lmp_poisson_sample(r, d->lambda);
 }
 
 static void scalar_stats(const dist_opts *d, double *mean, double *var)
@@ -371,8 +378,14 @@ static int run_scalar(dist_opts *d, out_state *o, lmp_rng *r)
     if (d->sample > 0) {
         if (o->json) { out_key(o, "samples"); printf("["); }
         for (long i = 0; i < d->sample; i++) {
+            if (disc) {
+                const long long k = count_draw(r, d);
+                if (o->json) printf("%s%lld", i ? ", " : "", k);
+                else printf("%lld\n", k);
+                continue;
+            }
             double v = scalar_draw(r, d);
-            print_sample_row(o, &v, 0, i, is_discrete(d->family));
+            print_sample_row(o, &v, 0, i, 0);
         }
         if (o->json) printf("]");
     }

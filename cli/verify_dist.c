@@ -322,7 +322,7 @@ static int v_np_scalar(const lmp_json_value *a, verify_out *out, char *err, size
         return -1;
     if (which == 2 && va_double_opt(a, "scale", 1.0, &p2, err, errlen)) return -1;
     lmp_error e;
-    lmp_status st = which == 0 ? lmp_poisson_check(p1, &e) : which == 1 ? lmp_gamma_check(p1, p2, &e)
+    lmp_status st = which == 0 ? lmp_poisson_sample_check(p1, &e) : which == 1 ? lmp_gamma_check(p1, p2, &e)
                                                                       : lmp_exponential_check(1.0 / p2, &e);
     if (st) { snprintf(err, errlen, "%s", e.msg); return -1; }
     double *v = malloc(((size_t)n ? (size_t)n : 1) * sizeof *v);

@@ -122,7 +122,13 @@ LMP_API double lmp_poisson_sf(double k, double lambda);
 LMP_API double lmp_poisson_quantile(double q, double lambda);
 LMP_API double lmp_poisson_mean(double lambda);
 LMP_API double lmp_poisson_var(double lambda);
-/* numpy: multiplication method for lambda < 10, PTRS (Hoermann 1993) otherwise; -1 for an invalid lambda. */
+/* The largest lambda lmp_poisson_sample takes: numpy's (2^63 - 1) - 10 sqrt(2^63 - 1), so that a
+ * draw, ten standard deviations above, still fits a 64-bit integer. */
+#define LMP_POISSON_SAMPLE_MAX 9.223372006484771e18
+/* lmp_poisson_check, and lambda <= LMP_POISSON_SAMPLE_MAX. */
+LMP_API lmp_status lmp_poisson_sample_check(double lambda, lmp_error *err);
+/* numpy: multiplication method for lambda < 10, PTRS (Hoermann 1993) otherwise, numpy's draws bit
+ * for bit from its stream; -1 for a lambda that lmp_poisson_sample_check refuses. */
 LMP_API long lmp_poisson_sample(lmp_rng *r, double lambda);
 
 /* ---- uniform(lo, hi) ---------------------------------------------------------------- */

@@ -19,6 +19,17 @@ lmp_status lmp_poisson_check(double lambda, lmp_error *err)
     return LMP_OK;
 }
 
+lmp_status lmp_poisson_sample_check(double lambda, lmp_error *err)
+{
+    if (lmp_poisson_check(lambda, err) != LMP_OK) return LMP_EINVAL;
+    if (lambda > LMP_POISSON_SAMPLE_MAX)
+        return lmp_error_set(err, LMP_EINVAL,
+                             "lambda = %.17g: too large to sample (expected lambda <= %.17g, numpy's limit: a draw "
+                             "must fit a 64-bit integer)",
+                             lambda, LMP_POISSON_SAMPLE_MAX);
+    return LMP_OK;
+}
+
 double lmp_poisson_logpmf(long k, double lambda)
 {
     if (bad(lambda)) return NAN;
@@ -67,9 +78,41 @@ double lmp_poisson_quantile(double q, double lambda)
 double lmp_poisson_mean(double lambda) { return bad(lambda) ? NAN : lambda; }
 double lmp_poisson_var(double lambda) { return bad(lambda) ? NAN : lambda; }
 
+/* log Gamma(x) for x >= 1 as numpy's legacy sampler computes it (random_loggam), so that PTRS's
+ * acceptance test below takes numpy's decisions: for large lambda that test subtracts numbers
+ * near lambda log lambda (4e20 at lambda = 1e19) whose difference is O(1), so it turns on the
+ * last bits of log Gamma, and any other log Gamma (lmp_sf_lgamma, correctly rounded or not)
+ * takes some other decisions and the stream goes elsewhere (from the 27th draw at lambda = 1e15).
+ * Stirling's series, log Gamma(x) = (x - 1/2) log x - x + log(2 pi) / 2
+ * + sum_k B_2k / (2k (2k - 1) x^(2k-1)) (Abramowitz & Stegun 6.1.40), ten terms at x >= 7 and
+ * the recurrence log Gamma(x) = log Gamma(x + n) - sum log(x + j) below; the ten coefficients
+ * B_2k / (2k (2k - 1)) as numpy writes them (the last to 15 digits), summed in numpy's order. */
+static double loggam_numpy(double x)
+{
+    static const double c[10] = {8.333333333333333e-02, -2.777777777777778e-03, 7.936507936507937e-04,
+                                 -5.952380952380952e-04, 8.417508417508418e-04, -1.917526917526918e-03,
+                                 6.410256410256410e-03, -2.955065359477124e-02, 1.796443723688307e-01,
+                                 -1.39243221690590e+00};
+    if (x == 1.0 || x == 2.0) return 0.0;
+    const long n = x < 7.0 ? (long)(7 - x) : 0;
+    double x0 = x + (double)n;
+    const double x2 = (1.0 / x0) * (1.0 / x0);
+    double s = c[9];
+    for (int k = 8; k >= 0; k--) {
+        s *= x2;
+        s += c[k];
+    }
+    double g = s / x0 + 0.5 * 1.8378770664093453 + (x0 - 0.5) * log(x0) - x0;
+    for (long k = 1; k <= n; k++) {
+        g -= log(x0 - 1.0);
+        x0 -= 1.0;
+    }
+    return g;
+}
+
 long lmp_poisson_sample(lmp_rng *r, double lambda)
 {
-    if (bad(lambda) || lambda > 1e15) return -1;
+    if (bad(lambda) || lambda > LMP_POISSON_SAMPLE_MAX) return -1;
     if (lambda == 0) return 0;
     if (lambda < 10) {
         /* Count uniforms until their product drops below e^-lambda. */
@@ -93,8 +136,10 @@ long lmp_poisson_sample(lmp_rng *r, double lambda)
         double us = 0.5 - fabs(u);
         double k = floor((2 * a / us + b) * u + lambda + 0.43);
         if (us >= 0.07 && v <= vr) return (long)k;
-        if (k < 0 || (us < 0.013 && v > us)) continue;
-        if (log(v) + log(inv_alpha) - log(a / (us * us) + b) <= -lambda + k * loglam - lmp_sf_lgamma(k + 1))
+        /* k >= 2^63 (only near LMP_POISSON_SAMPLE_MAX, and never on the quick accept above, whose
+         * k is within 2 standard deviations): numpy's int64 of it is negative, which it rejects */
+        if (k < 0 || k >= 0x1p63 || (us < 0.013 && v > us)) continue;
+        if (log(v) + log(inv_alpha) - log(a / (us * us) + b) <= -lambda + k * loglam - loggam_numpy(k + 1))
             return (long)k;
     }
 }

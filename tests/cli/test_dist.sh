@@ -45,6 +45,10 @@ expect_out "rng xoshiro u64" '^1546998764402558742$' "$LMPROB" rng --seed 42 u64
 expect_out "rng stream 1" '^5766981335298035530$' "$LMPROB" rng --seed 42 --stream 1 u64 -n 1
 expect_out "rng numpy exponential" '^0\.2510199773226525[0-9]*' "$LMPROB" rng --rng numpy --seed 5 exponential -n 1
 expect_out "numpy poisson parity" '^22$' "$LMPROB" dist poisson --lambda 25 --sample 1 --rng numpy --seed 31
+# past 2^53, as integers (np.random.RandomState(0).poisson(1e16, 2)); past numpy's limit, refused
+expect_out "numpy poisson 1e16" '^10000000013709104 10000000029249380 $' sh -c "\"$LMPROB\" dist poisson --lambda 1e16 --sample 2 --rng numpy --seed 0 | tr '\n' ' '"
+expect_fail "poisson sample limit" 'lambda = 9.3e\+18: too large to sample' "$LMPROB" dist poisson --lambda 9.3e18 --sample 1
+expect_out "poisson pmf past the limit" '^pmf\(0\) = 0' "$LMPROB" dist poisson --lambda 9.3e18 --pmf 0
 expect_out "rng json" '"values": \[' "$LMPROB" rng --json -n 2
 expect_out "rng help" 'usage: lmprob rng' "$LMPROB" rng --help
 
