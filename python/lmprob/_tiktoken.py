@@ -100,11 +100,10 @@ class Encoding(_lmprob._Encoding):
         """encode of each text of a list, on num_threads threads without the GIL."""
         if isinstance(text, (str, bytes)):
             raise TypeError("encode_batch: expected a list of str, got one str")
-        special = False
+        text = list(text)  # any iterable, as tiktoken: read once, by the checks and the encoder both
+        special = self._special("", allowed_special, disallowed_special)
         for t in text:
-            special = self._special(t, allowed_special, disallowed_special)
-        if not text:
-            special = self._special("", allowed_special, disallowed_special)
+            self._special(t, allowed_special, disallowed_special)
         return self._encode_batch(text, special=special, num_threads=num_threads)
 
     def encode_with_unstable(self, *args, **kwargs):
@@ -141,8 +140,8 @@ class Encoding(_lmprob._Encoding):
         return [self.decode_bytes(t) for t in batch]
 
     def token_byte_values(self):
-        """The bytes of every ordinary token (all but <|endoftext|>), by id."""
-        return [self.decode_single_token_bytes(i) for i in range(self.n_vocab) if i != self.eot_token]
+        """The bytes of every ordinary token (all but <|endoftext|>), sorted by bytes, as tiktoken."""
+        return sorted(self.decode_single_token_bytes(i) for i in range(self.n_vocab) if i != self.eot_token)
 
 
 _NAMES = ("gpt2", "r50k_base")

@@ -337,9 +337,14 @@ static PyObject *list_to_block(PyObject *obj, const char *name)
     PyObject *blk = lmpy_array_new('d', depth, shape, (void **)&d);
     if (!blk) goto fail;
     for (Py_ssize_t i = 0; i < n; i++) {
+        /* __float__ is Python code that may change the lists: their lengths are checked
+         * before each item is read, and the item held while it converts. */
+        if (PySequence_Fast_GET_SIZE(outer) != n) goto changed;
         PyObject *it = PySequence_Fast_GET_ITEM(outer, i);
         if (depth == 1) {
+            Py_INCREF(it);
             d[i] = PyFloat_AsDouble(it);
+            Py_DECREF(it);
             if (d[i] == -1.0 && PyErr_Occurred()) goto fail;
             continue;
         }
@@ -352,7 +357,14 @@ static PyObject *list_to_block(PyObject *obj, const char *name)
             goto fail;
         }
         for (Py_ssize_t j = 0; j < m; j++) {
-            double x = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(row, j));
+            if (PySequence_Fast_GET_SIZE(row) != m) {
+                Py_DECREF(row);
+                goto changed;
+            }
+            PyObject *x_obj = PySequence_Fast_GET_ITEM(row, j);
+            Py_INCREF(x_obj);
+            double x = PyFloat_AsDouble(x_obj);
+            Py_DECREF(x_obj);
             if (x == -1.0 && PyErr_Occurred()) {
                 Py_DECREF(row);
                 goto fail;
@@ -363,6 +375,8 @@ static PyObject *list_to_block(PyObject *obj, const char *name)
     }
     Py_DECREF(outer);
     return blk;
+changed:
+    PyErr_Format(PyExc_RuntimeError, "%s: the list changed size while its numbers were read", name);
 fail:
     Py_XDECREF(blk);
     Py_DECREF(outer);
@@ -493,10 +507,23 @@ int lmpy_view_get(PyObject *obj, lmpy_view *v, const char *name, unsigned accept
         src = v->owner;
     }
     if (PyObject_GetBuffer(src, &v->buf, flags) < 0) {
-        if ((accept & LMPY_WRITABLE) && PyErr_ExceptionMatches(PyExc_BufferError)) {
-            PyErr_Clear();
-            PyErr_Format(PyExc_TypeError, "%s: expected a writable array, got a read-only %.100s", name,
-                         Py_TYPE(obj)->tp_name);
+        /* refused for writing (BufferError from bytes, ValueError from numpy): when it reads,
+         * it is read-only, and the message says so and names the argument */
+        if (accept & LMPY_WRITABLE) {
+            PyObject *et, *ev, *tb;
+            PyErr_Fetch(&et, &ev, &tb);
+            Py_buffer ro;
+            if (PyObject_GetBuffer(src, &ro, PyBUF_RECORDS_RO) == 0) {
+                PyBuffer_Release(&ro);
+                Py_XDECREF(et);
+                Py_XDECREF(ev);
+                Py_XDECREF(tb);
+                PyErr_Format(PyExc_TypeError, "%s: expected a writable array, got a read-only %.100s", name,
+                             Py_TYPE(obj)->tp_name);
+            } else {
+                PyErr_Clear();
+                PyErr_Restore(et, ev, tb);
+            }
         }
         lmpy_view_release(v);
         return -1;
@@ -585,6 +612,13 @@ int lmpy_ids_get(PyObject *obj, const char *name, size_t V, lmp_token_id **ids, 
             return -1;
         }
         for (Py_ssize_t i = 0; i < k; i++) {
+            /* An item's __index__ is Python code, which may change the list: its length is
+             * checked before each item is read, and the item held while it converts. */
+            if (PySequence_Fast_GET_SIZE(obj) != k) {
+                PyErr_Format(PyExc_RuntimeError, "%s: the list changed size while its token ids were read", name);
+                PyMem_RawFree(t);
+                return -1;
+            }
             PyObject *it = PySequence_Fast_GET_ITEM(obj, i);
             if (!PyLong_Check(it) && !PyIndex_Check(it)) {
                 PyErr_Format(PyExc_TypeError, "%s[%zd]: expected an int token id, got %.100s", name, i,
@@ -593,7 +627,9 @@ int lmpy_ids_get(PyObject *obj, const char *name, size_t V, lmp_token_id **ids, 
                 return -1;
             }
             int overflow = 0;
+            Py_INCREF(it);
             PyObject *ix = PyNumber_Index(it);
+            Py_DECREF(it);
             long long x = ix ? PyLong_AsLongLongAndOverflow(ix, &overflow) : -1;
             Py_XDECREF(ix);
             if (!ix) {

@@ -269,6 +269,16 @@ static PyObject *result_dict(const lmp_ppl_result *r)
                          (Py_ssize_t)r->forward_passes);
 }
 
+/* perplexity's window or stride: None (0: the default), or an int >= lo. */
+static int window_arg(PyObject *o, const char *name, long long lo, size_t *out)
+{
+    long long v;
+    if (o == Py_None) return 0;
+    if (lmpy_int_arg(o, "perplexity", name, lo, &v) < 0) return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
 static PyObject *g2_perplexity(lmpy_GPT2 *o, PyObject *args, PyObject *kw)
 {
     static char *kwl[] = {"text", "window", "stride", "recipe", "details", NULL};
@@ -289,16 +299,7 @@ static PyObject *g2_perplexity(lmpy_GPT2 *o, PyObject *args, PyObject *kw)
                             recipe);
     mask = which < 0 ? LMP_PPL_ALL : 1u << which;
     size_t window = 0, stride = 0;
-    if (wo != Py_None) {
-        window = PyLong_AsSize_t(wo);
-        if (window == (size_t)-1 && PyErr_Occurred()) return NULL;
-        if (window < 2) return PyErr_Format(PyExc_ValueError, "perplexity: window = %zu: expected >= 2", window);
-    }
-    if (so != Py_None) {
-        stride = PyLong_AsSize_t(so);
-        if (stride == (size_t)-1 && PyErr_Occurred()) return NULL;
-        if (stride < 1) return PyErr_Format(PyExc_ValueError, "perplexity: stride = 0: expected >= 1");
-    }
+    if (window_arg(wo, "window", 2, &window) < 0 || window_arg(so, "stride", 1, &stride) < 0) return NULL;
     lmp_token_id *ids;
     size_t n;
     if (get_ids(o, obj, &ids, &n) < 0) return NULL;

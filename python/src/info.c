@@ -17,6 +17,7 @@
  * vector and the index. Large arrays run on threads without the GIL. */
 #include "lmpy.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -171,12 +172,16 @@ static int parse_axis(PyObject *axis, int ndim, int *out, int *flat)
     }
     long a = PyLong_AsLong(axis);
     if (a == -1 && PyErr_Occurred()) {
+        const int too_big = PyErr_ExceptionMatches(PyExc_OverflowError);
         PyErr_Clear();
-        PyErr_Format(PyExc_TypeError, "axis: expected an int or None, got %.100s", Py_TYPE(axis)->tp_name);
-        return -1;
+        if (too_big) a = LONG_MAX; /* out of bounds below, numpy's message */
+        else {
+            PyErr_Format(PyExc_TypeError, "axis: expected an int or None, got %.100s", Py_TYPE(axis)->tp_name);
+            return -1;
+        }
     }
     if (a < -(long)ndim || a >= (long)ndim) {
-        PyErr_Format(PyExc_ValueError, "axis %ld is out of bounds for array of dimension %d", a, ndim);
+        PyErr_Format(PyExc_ValueError, "axis %S is out of bounds for array of dimension %d", axis, ndim);
         return -1;
     }
     *out = (int)(a < 0 ? a + ndim : a);
@@ -190,7 +195,12 @@ static int get_base(PyObject *o, double *base)
         return 0;
     }
     double b = PyFloat_AsDouble(o);
-    if (b == -1.0 && PyErr_Occurred()) return -1;
+    if (b == -1.0 && PyErr_Occurred()) {
+        if (!PyErr_ExceptionMatches(PyExc_TypeError)) return -1;
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "base: expected a number or None, got %.100s", Py_TYPE(o)->tp_name);
+        return -1;
+    }
     if (!(b > 0) || b == 1.0 || !isfinite(b)) {
         lmpy_err(PyExc_ValueError, "base = %g: expected a base > 0 and != 1 (2: bits, None: nats)", b);
         return -1;
@@ -199,42 +209,73 @@ static int get_base(PyObject *o, double *base)
     return 0;
 }
 
-/* A flat (axis=None) view of a contiguous-or-not array as one lane: ndim 1 over all
- * elements is only possible when the strides allow it; else the elements are copied. */
-static int flatten(lmpy_view *v, PyObject **holder)
+/* The shape the operands broadcast to (numpy: aligned from the right; 1 stretches). */
+static int broadcast_shape(const lmpy_view *v, int nin, int *nd_out, Py_ssize_t *shape)
+{
+    int nd = v[0].ndim;
+    if (nin == 2 && v[1].ndim > nd) nd = v[1].ndim;
+    for (int d = 0; d < nd; d++) {
+        Py_ssize_t s = 1;
+        for (int i = 0; i < nin; i++) {
+            int di = d - (nd - v[i].ndim);
+            Py_ssize_t si = di >= 0 ? v[i].shape[di] : 1;
+            if (si == 1) continue;
+            if (s != 1 && si != s) {
+                char shp[2][128];
+                PyErr_Format(PyExc_ValueError, "operands could not be broadcast together with shapes %s %s",
+                             lmpy_shape_str(v[0].ndim, v[0].shape, shp[0], sizeof shp[0]),
+                             lmpy_shape_str(v[1].ndim, v[1].shape, shp[1], sizeof shp[1]));
+                return -1;
+            }
+            s = si;
+        }
+        shape[d] = s;
+    }
+    *nd_out = nd;
+    return 0;
+}
+
+/* v broadcast to shape[nd] (broadcast_shape's), flat (axis=None) as one lane in C order:
+ * v's own memory when its strides allow it, else a copy, float32 kept float32 so that a
+ * result's dtype follows the input's whatever its layout. */
+static int flatten(lmpy_view *v, int nd, const Py_ssize_t *shape, PyObject **holder)
 {
     *holder = NULL;
-    if (v->ndim == 1) return 0;
-    /* C-contiguous: one lane with the item stride */
+    Py_ssize_t n = 1, bstr[LMPY_MAXDIM], st = v->itemsize;
     int contig = 1;
-    Py_ssize_t st = v->itemsize;
-    for (int d = v->ndim - 1; d >= 0; d--) {
-        if (v->shape[d] != 1 && v->strides[d] != st) contig = 0;
-        st *= v->shape[d];
+    for (int d = nd - 1; d >= 0; d--) {
+        const int dv = d - (nd - v->ndim);
+        bstr[d] = dv >= 0 && v->shape[dv] != 1 ? v->strides[dv] : 0; /* 0: stretched */
+        if (shape[d] != 1 && bstr[d] != st) contig = 0;
+        st *= shape[d];
+        n *= shape[d];
     }
     if (!contig) {
-        Py_ssize_t n = v->size;
-        double *dst;
-        PyObject *blk = lmpy_array_new('d', 1, &n, (void **)&dst);
+        const char t = v->type == 'f' ? 'f' : 'd';
+        void *dst;
+        PyObject *blk = lmpy_array_new(t, 1, &n, &dst);
         if (!blk) return -1;
         Py_ssize_t idx[LMPY_MAXDIM] = {0};
         for (Py_ssize_t k = 0; k < n; k++) {
             Py_ssize_t off = 0;
-            for (int d = 0; d < v->ndim; d++) off += idx[d] * v->strides[d];
-            dst[k] = lmpy_view_at(v, v->data + off);
-            for (int d = v->ndim - 1; d >= 0; d--) {
-                if (++idx[d] < v->shape[d]) break;
+            for (int d = 0; d < nd; d++) off += idx[d] * bstr[d];
+            const double x = lmpy_view_at(v, v->data + off);
+            if (t == 'f') ((float *)dst)[k] = (float)x; /* exact: the input is float32 */
+            else ((double *)dst)[k] = x;
+            for (int d = nd - 1; d >= 0; d--) {
+                if (++idx[d] < shape[d]) break;
                 idx[d] = 0;
             }
         }
         *holder = blk;
-        v->data = (char *)dst;
-        v->type = 'd';
-        v->itemsize = 8;
+        v->data = dst;
+        v->type = t;
+        v->itemsize = t == 'f' ? 4 : 8;
     }
-    v->shape[0] = v->size;
+    v->shape[0] = n;
     v->strides[0] = v->itemsize;
     v->ndim = 1;
+    v->size = n;
     return 0;
 }
 
@@ -260,37 +301,25 @@ static PyObject *reduce_or_map(op_kind op, PyObject *xo, PyObject *yo, PyObject 
     size_t err_lane1[1];
     double red1 = 0.0;
     int got = 0, nt = 0, orig_ndim = 0;
-    char shp[2][128];
     for (; got < nin; got++) {
         const char *name = got == 0 ? (op_binary(op) ? "p" : "x") : "q";
         if (lmpy_view_get(got == 0 ? xo : yo, &v[got], name, LMPY_FLOAT | LMPY_INT) < 0) goto done;
     }
-    int flat_any = axis_o == Py_None;
+    /* axis=None: the operands broadcast (numpy's rules), then read flat in C order as one
+     * lane; a map's result takes the broadcast shape back (fnd, fshape) */
+    int flat_any = axis_o == Py_None, fnd = 0;
+    Py_ssize_t fshape[LMPY_MAXDIM];
     orig_ndim = v[0].ndim;
     if (flat_any) {
+        if (broadcast_shape(v, nin, &fnd, fshape) < 0) goto done;
         for (int i = 0; i < nin; i++)
-            if (flatten(&v[i], &hold[i]) < 0) goto done;
+            if (flatten(&v[i], fnd, fshape, &hold[i]) < 0) goto done;
+        orig_ndim = fnd;
     }
-    /* broadcast shape (numpy: align from the right; 1 stretches) */
-    int nd = v[0].ndim;
-    if (nin == 2 && v[1].ndim > nd) nd = v[1].ndim;
+    int nd;
     Py_ssize_t shape[LMPY_MAXDIM], str[3][LMPY_MAXDIM];
+    if (broadcast_shape(v, nin, &nd, shape) < 0) goto done;
     for (int d = 0; d < nd; d++) {
-        Py_ssize_t s = 1;
-        for (int i = 0; i < nin; i++) {
-            int di = d - (nd - v[i].ndim);
-            Py_ssize_t si = di >= 0 ? v[i].shape[di] : 1;
-            if (si != 1) {
-                if (s != 1 && si != s) {
-                    PyErr_Format(PyExc_ValueError, "operands could not be broadcast together with shapes %s %s",
-                                 lmpy_shape_str(v[0].ndim, v[0].shape, shp[0], sizeof shp[0]),
-                                 lmpy_shape_str(v[1].ndim, v[1].shape, shp[1], sizeof shp[1]));
-                    goto done;
-                }
-                s = si;
-            }
-        }
-        shape[d] = s;
         for (int i = 0; i < nin; i++) {
             int di = d - (nd - v[i].ndim);
             str[i][d] = di >= 0 && v[i].shape[di] != 1 ? v[i].strides[di] : 0;
@@ -332,7 +361,7 @@ static PyObject *reduce_or_map(op_kind op, PyObject *xo, PyObject *yo, PyObject 
     if (op_map(op)) {
         char t = j.f32 ? 'f' : 'd';
         void *data;
-        blk = lmpy_array_new(t, nd, shape, &data);
+        blk = flat_any ? lmpy_array_new(t, fnd, fshape, &data) : lmpy_array_new(t, nd, shape, &data);
         if (!blk) goto done;
         Py_ssize_t ost[LMPY_MAXDIM], st = j.f32 ? 4 : 8;
         for (int d = nd - 1; d >= 0; d--) {
@@ -535,7 +564,7 @@ static PyObject *py_lse(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
 static PyObject *py_ppl(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     (void)self;
-    INFO_SPEC("perplexity", 2, 1, "x", "axis", "keepdims");
+    INFO_SPEC("perplexity", 2, 1, "log_probs", "axis", "keepdims");
     return info_call(OP_PPL, v[0], NULL, NULL, v[1], v[2], 0.0, NULL);
 }
 

@@ -18,6 +18,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "lmprob.h"
 
@@ -124,15 +125,20 @@ int lmpy_parallel(size_t n, int threads, lmpy_task_fn fn, void *ctx);
  * Not PyThread_type_lock: CPython 3.11 reads the monotonic clock on every acquire of one,
  * a try included (the deadline of its sem_clockwait), two clock reads of a sample() call.
  * lmpy_lock_take waits with the GIL released, so that a thread holding the lock while it
- * waits for the GIL is never blocked by the waiter. Taken and given back by one thread. */
+ * waits for the GIL is never blocked by the waiter. Taken and given back by one thread.
+ * lmpy_lock_enter is lmpy_lock_take for a call that runs Python code while it holds the
+ * lock (a Sampler converting its arguments): that code calling back into the same object
+ * on the same thread gets a RuntimeError instead of waiting for itself for ever. */
 typedef struct lmpy_lock {
     pthread_mutex_t mu;
     int ready;
+    _Atomic unsigned long owner; /* the holder's PyThread_get_thread_ident, 0 when free */
 } lmpy_lock;
 
 static inline int lmpy_lock_init(lmpy_lock *l)
 {
     l->ready = pthread_mutex_init(&l->mu, NULL) == 0;
+    atomic_init(&l->owner, 0);
     if (!l->ready) PyErr_NoMemory();
     return l->ready ? 0 : -1;
 }
@@ -149,7 +155,30 @@ static inline void lmpy_lock_take(lmpy_lock *l)
     pthread_mutex_lock(&l->mu);
     Py_END_ALLOW_THREADS
 }
-static inline void lmpy_lock_give(lmpy_lock *l) { pthread_mutex_unlock(&l->mu); }
+static inline int lmpy_lock_enter(lmpy_lock *l, const char *what)
+{
+    const unsigned long me = PyThread_get_thread_ident();
+    if (!lmpy_lock_try(l)) {
+        /* only this thread ever stores its own id: read relaxed, a match means re-entry */
+        if (atomic_load_explicit(&l->owner, memory_order_relaxed) == me) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "%s: called again from inside its own call on the same thread (from an argument's "
+                         "__index__, __float__ or __array__?)",
+                         what);
+            return -1;
+        }
+        Py_BEGIN_ALLOW_THREADS
+        pthread_mutex_lock(&l->mu);
+        Py_END_ALLOW_THREADS
+    }
+    atomic_store_explicit(&l->owner, me, memory_order_relaxed);
+    return 0;
+}
+static inline void lmpy_lock_give(lmpy_lock *l)
+{
+    atomic_store_explicit(&l->owner, 0, memory_order_relaxed);
+    pthread_mutex_unlock(&l->mu);
+}
 
 /* ---- arguments (module.c) ----------------------------------------------------------------
  * The arguments of a hot call matched in one pass over its keyword dict. PyArg_ParseTuple-
@@ -177,6 +206,22 @@ int lmpy_kw_parse_fast(lmpy_kwspec *spec, PyObject *const *args, Py_ssize_t narg
 int lmpy_kw_double(const lmpy_kwspec *spec, int i, PyObject *o, double *out);
 int lmpy_kw_long(const lmpy_kwspec *spec, int i, PyObject *o, long *out);
 int lmpy_kw_str(const lmpy_kwspec *spec, int i, PyObject *o, int none_ok, const char **out);
+/* An int argument (anything with __index__) from lo to 2^63 - 1, never wrapped nor truncated:
+ * 0, or -1 with TypeError "fname: name: expected an int ..." or ValueError "fname: name = v: ...". */
+int lmpy_int_arg(PyObject *o, const char *fname, const char *name, long long lo, long long *out);
+
+/* fn##_kw: the METH_FASTCALL | METH_KEYWORDS form of a one-argument method fn(self, arg), which
+ * takes its argument by position or by the name argname, as the Python APIs lmprob follows
+ * (kenlm's Cython methods, tiktoken, numpy) take theirs. */
+#define LMPY_ONE_ARG(fn, self_type, fname, argname)                                                         \
+    static PyObject *fn##_kw(self_type *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) \
+    {                                                                                                      \
+        static const char *const names_[] = {argname, NULL};                                               \
+        static PyObject *keys_[2];                                                                         \
+        static lmpy_kwspec spec_ = {fname, names_, 1, 1, keys_};                                           \
+        PyObject *v_[2];                                                                                   \
+        return lmpy_kw_parse_fast(&spec_, args, nargs, kwnames, v_) < 0 ? NULL : fn(self, v_[0]);          \
+    }
 
 /* ---- the parts ------------------------------------------------------------------------------ */
 int lmpy_init_ngram(PyObject *m);

@@ -249,6 +249,30 @@ int lmpy_kw_str(const lmpy_kwspec *spec, int i, PyObject *o, int none_ok, const 
     return 0;
 }
 
+int lmpy_int_arg(PyObject *o, const char *fname, const char *name, long long lo, long long *out)
+{
+    if (!PyLong_Check(o) && !PyIndex_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "%s: %s: expected an int, got %.100s", fname, name, Py_TYPE(o)->tp_name);
+        return -1;
+    }
+    PyObject *ix = PyNumber_Index(o);
+    if (!ix) return -1;
+    int overflow = 0;
+    const long long v = PyLong_AsLongLongAndOverflow(ix, &overflow);
+    if (!overflow && v == -1 && PyErr_Occurred()) {
+        Py_DECREF(ix);
+        return -1;
+    }
+    if (overflow || v < lo) {
+        PyErr_Format(PyExc_ValueError, "%s: %s = %S: expected an int from %lld to 2^63 - 1", fname, name, ix, lo);
+        Py_DECREF(ix);
+        return -1;
+    }
+    Py_DECREF(ix);
+    *out = v;
+    return 0;
+}
+
 /* ---- threads ------------------------------------------------------------------------------ */
 
 int lmpy_threads(long requested, size_t tasks)

@@ -520,31 +520,22 @@ static float score_sentence(const lmpy_Model *M, const char *s, size_t n, int bo
 
 static PyObject *model_score(lmpy_Model *M, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
-    /* METH_FASTCALL: kenlm code calls score once per sentence, so the call itself is
-     * most of the cost for short sentences. */
-    PyObject *sent = NULL;
+    /* METH_FASTCALL with interned names (lmpy_kw_parse_fast): kenlm code calls score once per
+     * sentence, so the call itself is most of the cost for short sentences. Keywords as
+     * kenlm's Cython methods take them. */
+    static const char *const names[] = {"sentence", "bos", "eos", NULL};
+    static PyObject *keys[sizeof names / sizeof names[0]];
+    static lmpy_kwspec spec = {"score", names, 3, 1, keys};
+    PyObject *v[sizeof names / sizeof names[0]];
+    if (lmpy_kw_parse_fast(&spec, args, nargs, kwnames, v) < 0) return NULL;
     int bos = 1, eos = 1;
-    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
-    if (nargs < 1 || nargs > 3) goto usage;
-    sent = args[0];
-    if (nargs > 1 && (bos = PyObject_IsTrue(args[1])) < 0) return NULL;
-    if (nargs > 2 && (eos = PyObject_IsTrue(args[2])) < 0) return NULL;
-    for (Py_ssize_t k = 0; k < nkw; k++) {
-        const char *name = PyUnicode_AsUTF8(PyTuple_GET_ITEM(kwnames, k));
-        int v = PyObject_IsTrue(args[nargs + k]);
-        if (!name || v < 0) return NULL;
-        if (strcmp(name, "bos") == 0 && nargs < 2) bos = v;
-        else if (strcmp(name, "eos") == 0 && nargs < 3) eos = v;
-        else goto usage;
-    }
+    if (v[1] && (bos = PyObject_IsTrue(v[1])) < 0) return NULL;
+    if (v[2] && (eos = PyObject_IsTrue(v[2])) < 0) return NULL;
     if (check_model(M) < 0) return NULL;
     const char *s;
     Py_ssize_t n;
-    if (as_bytes(sent, &s, &n) < 0) return NULL;
+    if (as_bytes(v[0], &s, &n) < 0) return NULL;
     return PyFloat_FromDouble(score_sentence(M, s, (size_t)n, bos, eos));
-usage:
-    PyErr_SetString(PyExc_TypeError, "score(sentence, bos=True, eos=True): bad arguments");
-    return NULL;
 }
 
 static size_t count_words(const char *s, size_t n)
@@ -652,14 +643,12 @@ static PyObject *model_null_context_write(lmpy_Model *M, PyObject *o)
     Py_RETURN_NONE;
 }
 
-static int base_args(lmpy_Model *M, PyObject *const *args, Py_ssize_t nargs, lmpy_State **in, lmp_token_id *id,
-                     lmpy_State **out, const char *fn)
+static int base_args(lmpy_Model *M, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, lmpy_kwspec *spec,
+                     lmpy_State **in, lmp_token_id *id, lmpy_State **out)
 {
-    if (nargs != 3) { /* PyArg_UnpackTuple's message */
-        PyErr_Format(PyExc_TypeError, "%s expected 3 arguments, got %zd", fn, nargs);
-        return -1;
-    }
-    PyObject *a = args[0], *w = args[1], *b = args[2];
+    PyObject *v[4];
+    if (lmpy_kw_parse_fast(spec, args, nargs, kwnames, v) < 0) return -1;
+    PyObject *a = v[0], *w = v[1], *b = v[2];
     if (check_model(M) < 0 || get_state(a, "in_state", in) < 0 || get_state(b, "out_state", out) < 0) return -1;
     if (!PyUnicode_Check(w) && !PyBytes_Check(w)) {
         PyErr_Format(PyExc_TypeError, "Argument 'word' has incorrect type (expected str, got %.100s)",
@@ -674,11 +663,16 @@ static int base_args(lmpy_Model *M, PyObject *const *args, Py_ssize_t nargs, lmp
     return 0;
 }
 
-static PyObject *model_base_score(lmpy_Model *M, PyObject *const *args, Py_ssize_t nargs)
+/* BaseScore's and BaseFullScore's arguments, by position or name as kenlm's */
+static const char *const base_names[] = {"in_state", "word", "out_state", NULL};
+
+static PyObject *model_base_score(lmpy_Model *M, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
+    static PyObject *keys[4];
+    static lmpy_kwspec spec = {"BaseScore", base_names, 3, 3, keys};
     lmpy_State *in, *out;
     lmp_token_id id;
-    if (base_args(M, args, nargs, &in, &id, &out, "BaseScore") < 0) return NULL;
+    if (base_args(M, args, nargs, kwnames, &spec, &in, &id, &out) < 0) return NULL;
     lmp_ngram_state from = in->st, to; /* in and out may be one object */
     float lp = (float)lmp_ngram_score(M->m, &from, id, &to, NULL);
     out->st = to;
@@ -686,11 +680,13 @@ static PyObject *model_base_score(lmpy_Model *M, PyObject *const *args, Py_ssize
     return PyFloat_FromDouble(lp);
 }
 
-static PyObject *model_base_full_score(lmpy_Model *M, PyObject *const *args, Py_ssize_t nargs)
+static PyObject *model_base_full_score(lmpy_Model *M, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
+    static PyObject *keys[4];
+    static lmpy_kwspec spec = {"BaseFullScore", base_names, 3, 3, keys};
     lmpy_State *in, *out;
     lmp_token_id id;
-    if (base_args(M, args, nargs, &in, &id, &out, "BaseFullScore") < 0) return NULL;
+    if (base_args(M, args, nargs, kwnames, &spec, &in, &id, &out) < 0) return NULL;
     lmp_ngram_state from = in->st, to;
     unsigned len = 0;
     float lp = (float)lmp_ngram_score(M->m, &from, id, &to, &len);
@@ -861,9 +857,10 @@ static PyObject *model_next_logprobs(lmpy_Model *M, PyObject *args, PyObject *kw
     return lmpy_array_finish(blk);
 }
 
-/* Sentences as (pointer, length) pairs, the objects kept alive by the list. */
+/* Sentences as (pointer, length) pairs, the objects kept alive by a tuple of them: the
+ * calls read them with the GIL released, while another thread may change the caller's list. */
 typedef struct text_list {
-    PyObject *seq;        /* PySequence_Fast of the input */
+    PyObject *seq;        /* a tuple of the input's items */
     const char **s;
     size_t *n;
     size_t count;
@@ -884,14 +881,15 @@ static int text_list_get(PyObject *obj, text_list *t, const char *name)
                      Py_TYPE(obj)->tp_name);
         return -1;
     }
-    t->seq = PySequence_Fast(obj, "");
+    t->seq = PySequence_Tuple(obj);
     if (!t->seq) {
+        if (!PyErr_ExceptionMatches(PyExc_TypeError)) return -1; /* raised by the caller's iterator */
         PyErr_Clear();
         PyErr_Format(PyExc_TypeError, "%s: expected a sequence of str or bytes, got %.100s", name,
                      Py_TYPE(obj)->tp_name);
         return -1;
     }
-    t->count = (size_t)PySequence_Fast_GET_SIZE(t->seq);
+    t->count = (size_t)PyTuple_GET_SIZE(t->seq);
     t->s = PyMem_RawMalloc((t->count ? t->count : 1) * sizeof *t->s);
     t->n = PyMem_RawMalloc((t->count ? t->count : 1) * sizeof *t->n);
     if (!t->s || !t->n) {
@@ -901,7 +899,7 @@ static int text_list_get(PyObject *obj, text_list *t, const char *name)
     }
     for (size_t i = 0; i < t->count; i++) {
         Py_ssize_t n;
-        PyObject *it = PySequence_Fast_GET_ITEM(t->seq, (Py_ssize_t)i);
+        PyObject *it = PyTuple_GET_ITEM(t->seq, (Py_ssize_t)i);
         if (!PyUnicode_Check(it) && !PyBytes_Check(it)) {
             PyErr_Format(PyExc_TypeError, "%s[%zu]: expected str or bytes, got %.100s", name, i,
                          Py_TYPE(it)->tp_name);
@@ -1079,27 +1077,34 @@ static PyObject *model_info(lmpy_Model *M, PyObject *unused)
                          in.binary ? Py_True : Py_False, "trie", in.trie ? Py_True : Py_False, "metadata", meta);
 }
 
+/* kenlm's one-argument methods take their argument by name too (Cython's def) */
+LMPY_ONE_ARG(model_perplexity, lmpy_Model, "perplexity", "sentence")
+LMPY_ONE_ARG(model_begin_sentence_write, lmpy_Model, "BeginSentenceWrite", "state")
+LMPY_ONE_ARG(model_null_context_write, lmpy_Model, "NullContextWrite", "state")
+LMPY_ONE_ARG(model_index, lmpy_Model, "index", "word")
+LMPY_ONE_ARG(model_word, lmpy_Model, "word", "id")
+
 static PyMethodDef model_methods[] = {
     {"score", LMPY_FN(model_score), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("score(sentence, bos=True, eos=True)\n\n"
                "log10 probability of a string (str or bytes; words split on ASCII white space),\n"
                "summed in float as kenlm does: log10 p(sentence </s> | <s>) by default. bos=False\n"
                "starts from the empty context, eos=False leaves out </s>. Never include <s>.")},
-    {"perplexity", LMPY_FN(model_perplexity), METH_O,
+    {"perplexity", LMPY_FN(model_perplexity_kw), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("perplexity(sentence)\n\n10 ** (-score(sentence) / (words + 1)), the +1 for </s> (kenlm's rule).")},
     {"full_scores", LMPY_FN(model_full_scores), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("full_scores(sentence, bos=True, eos=True)\n\n"
                "An iterator of (log10 prob, n-gram length, oov) for each word and, with eos,\n"
                "for </s> (never oov).")},
-    {"BeginSentenceWrite", LMPY_FN(model_begin_sentence_write), METH_O,
+    {"BeginSentenceWrite", LMPY_FN(model_begin_sentence_write_kw), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("BeginSentenceWrite(state)\n\nSet state to the context <s> (KenLM's BeginSentenceState).")},
-    {"NullContextWrite", LMPY_FN(model_null_context_write), METH_O,
+    {"NullContextWrite", LMPY_FN(model_null_context_write_kw), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("NullContextWrite(state)\n\nSet state to the empty context.")},
-    {"BaseScore", LMPY_FN(model_base_score), METH_FASTCALL,
+    {"BaseScore", LMPY_FN(model_base_score), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("BaseScore(in_state, word, out_state)\n\n"
                "log10 p(word | in_state); writes the context after word to out_state (which\n"
                "may be in_state itself).")},
-    {"BaseFullScore", LMPY_FN(model_base_full_score), METH_FASTCALL,
+    {"BaseFullScore", LMPY_FN(model_base_full_score), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("BaseFullScore(in_state, word, out_state)\n\n"
                "As BaseScore, returning a FullScoreReturn(log_prob, ngram_length, oov).")},
     {"next_logprobs", LMPY_FN(model_next_logprobs), METH_VARARGS | METH_KEYWORDS,
@@ -1120,9 +1125,9 @@ static PyMethodDef model_methods[] = {
                "a line) or a list of sentences. Returns a dict: perplexity,\n"
                "perplexity_excl_oov, log10_prob, bits_per_token, bits_per_byte, tokens (with\n"
                "</s>), oov, sentences, bytes, log10_prob_oov. Releases the GIL.")},
-    {"index", LMPY_FN(model_index), METH_O,
+    {"index", LMPY_FN(model_index_kw), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("index(word)\n\nThe word's id in this model (<unk>'s id when it is not in the vocabulary).")},
-    {"word", LMPY_FN(model_word), METH_O, PyDoc_STR("word(id)\n\nThe word of an id (IndexError when out of range).")},
+    {"word", LMPY_FN(model_word_kw), METH_FASTCALL | METH_KEYWORDS, PyDoc_STR("word(id)\n\nThe word of an id (IndexError when out of range).")},
     {"vocab", LMPY_FN(model_vocab), METH_NOARGS, PyDoc_STR("vocab()\n\nThe words by id, a list of vocab_size str.")},
     {"info", LMPY_FN(model_info), METH_NOARGS,
      PyDoc_STR("info()\n\nA dict: order, counts per order, vocab_size, bytes, binary, trie, and the\n"
@@ -1236,6 +1241,17 @@ static int per_order(PyObject *o, const char *name, uint64_t *out, unsigned max_
     return (int)n;
 }
 
+/* A count argument of train (min_count, vocab_size, memory) when given: an int >= 0, never
+ * wrapped ("K" would take -1 as 2^64 - 1 and 2^65 as 0). */
+static int count_arg(PyObject *o, const char *name, unsigned long long *out)
+{
+    long long v;
+    if (!o) return 0;
+    if (lmpy_int_arg(o, "train", name, 0, &v) < 0) return -1;
+    *out = (unsigned long long)v;
+    return 0;
+}
+
 static PyObject *py_train(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
@@ -1248,10 +1264,14 @@ static PyObject *py_train(PyObject *self, PyObject *args, PyObject *kw)
     const char *est = "mkn", *mode = "word";
     double k = 1.0, discount = 0.0, alpha = 0.4;
     unsigned long long min_count = 0, vocab_size = 0, memory = 0;
+    PyObject *min_count_o = NULL, *vocab_size_o = NULL, *memory_o = NULL;
     int nltk = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|Ols$OdKKOOOddOpsKlO:train", kwl, &corpus, &order, &est, &output, &k,
-                                     &min_count, &vocab_size, &vocab_file, &fallback, &prune, &discount, &alpha,
-                                     &gt_max, &nltk, &mode, &memory, &threads, &text))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|Ols$OdOOOOOddOpsOlO:train", kwl, &corpus, &order, &est, &output, &k,
+                                     &min_count_o, &vocab_size_o, &vocab_file, &fallback, &prune, &discount, &alpha,
+                                     &gt_max, &nltk, &mode, &memory_o, &threads, &text))
+        return NULL;
+    if (count_arg(min_count_o, "min_count", &min_count) < 0 || count_arg(vocab_size_o, "vocab_size", &vocab_size) < 0 ||
+        count_arg(memory_o, "memory", &memory) < 0)
         return NULL;
     lmp_train_params p = lmp_train_params_default();
     if (order < 1 || order > LMP_NGRAM_MAX_ORDER)

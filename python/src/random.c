@@ -386,7 +386,7 @@ static PyObject *rng_poisson(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
     PyObject *size = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|dO:poisson", kwl, &lam, &size)) return NULL;
     lmp_error err;
-    if (lmp_poisson_check(lam, &err) != LMP_OK) return lmpy_raise(&err);
+    if (lmp_poisson_sample_check(lam, &err) != LMP_OK) return lmpy_raise(&err);
     draw_args d = {D_POISSON, lam, 0.0, 0};
     return draw(o, size, &d);
 }
@@ -616,6 +616,9 @@ static PyObject *rng_repr(lmpy_rng_obj *o)
 
 #define SIZE_DOC "size: None (one value, returned as a Python number), an int or a tuple of ints (an array)."
 
+/* numpy's set_state(state) takes it by name too */
+LMPY_ONE_ARG(rng_set_state, lmpy_rng_obj, "set_state", "state")
+
 static PyMethodDef rng_methods[] = {
     {"seed", LMPY_FN(rng_seed), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("seed(seed=None)\n\nRestart the stream from seed (RandomState: 0 .. 2**32 - 1, as np.random.seed;\n"
@@ -663,7 +666,7 @@ static PyMethodDef rng_methods[] = {
     {"get_state", LMPY_FN(rng_get_state), METH_NOARGS,
      PyDoc_STR("get_state()\n\nnumpy's state tuple ('MT19937', keys, pos, has_gauss, cached_gaussian):\n"
                "np.random.RandomState().set_state(rs.get_state()) continues this stream in numpy.")},
-    {"set_state", LMPY_FN(rng_set_state), METH_O,
+    {"set_state", LMPY_FN(rng_set_state_kw), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("set_state(state)\n\nContinue from numpy's state tuple (np.random.RandomState(s).get_state()).")},
     {NULL, NULL, 0, NULL},
 };

@@ -225,7 +225,18 @@ static int hists_get(PyObject *obj, size_t rows, size_t V, hists *h)
         size_t n;
         char name[48];
         snprintf(name, sizeof name, "history[%zu]", r);
-        if (lmpy_ids_get(PySequence_Fast_GET_ITEM(seq, (Py_ssize_t)r), name, V, &t, &n) < 0) {
+        /* the ids' __index__ may change the outer list too (lmpy_ids_get) */
+        if ((size_t)PySequence_Fast_GET_SIZE(seq) != rows) {
+            PyErr_SetString(PyExc_RuntimeError, "history: the list changed size while its rows were read");
+            Py_DECREF(seq);
+            hists_free(h);
+            return -1;
+        }
+        PyObject *row = PySequence_Fast_GET_ITEM(seq, (Py_ssize_t)r);
+        Py_INCREF(row);
+        int got = lmpy_ids_get(row, name, V, &t, &n);
+        Py_DECREF(row);
+        if (got < 0) {
             Py_DECREF(seq);
             hists_free(h);
             return -1;
@@ -300,6 +311,8 @@ static void row_run(void *ctx, size_t r, int w)
 static PyObject *run(engine *e, const sparams *sp, PyObject *logits, PyObject *history, PyObject *rng, long threads,
                      PyObject *out)
 {
+    if (threads < 0) /* as score_batch and GPT2 */
+        return PyErr_Format(PyExc_ValueError, "sample: threads = %ld: expected >= 0 (0: every core)", threads);
     lmpy_view v;
     if (lmpy_view_get(logits, &v, "logits", LMPY_FLOAT) < 0) return NULL;
     PyObject *res = NULL, *blk = NULL;
@@ -528,9 +541,12 @@ static int sampler_init(lmpy_Sampler *o, PyObject *args, PyObject *kw)
     PyObject *v[sizeof names / sizeof names[0]];
     sparams sp;
     if (lmpy_kw_parse(&spec, args, kw, v) < 0 || sampler_kw(&spec, 0, v, &sp) < 0) return -1;
+    /* under the lock: another thread may be sampling with the buffers freed here */
+    if (lmpy_lock_enter(&o->lock, "Sampler.__init__") < 0) return -1;
     o->sp = sp;
     engine_free(&o->e);
     o->have_kept = 0;
+    lmpy_lock_give(&o->lock);
     return 0;
 }
 
@@ -543,7 +559,7 @@ static PyObject *sampler_sample(lmpy_Sampler *o, PyObject *const *args, Py_ssize
     long threads = 0;
     if (lmpy_kw_parse_fast(&spec, args, nargs, kwnames, v) < 0 || lmpy_kw_long(&spec, 3, v[3], &threads) < 0)
         return NULL;
-    lmpy_lock_take(&o->lock);
+    if (lmpy_lock_enter(&o->lock, "Sampler.sample") < 0) return NULL;
     PyObject *r = run(&o->e, &o->sp, v[0], v[1] ? v[1] : Py_None, v[2] ? v[2] : Py_None, threads,
                       v[4] ? v[4] : Py_None);
     o->have_kept = r && PyLong_Check(r);
@@ -555,7 +571,7 @@ static PyObject *sampler_sample(lmpy_Sampler *o, PyObject *const *args, Py_ssize
 static PyObject *sampler_kept(lmpy_Sampler *o, PyObject *unused)
 {
     (void)unused;
-    lmpy_lock_take(&o->lock);
+    if (lmpy_lock_enter(&o->lock, "Sampler.kept") < 0) return NULL;
     PyObject *res = NULL;
     if (!o->have_kept || !o->e.made) {
         PyErr_SetString(PyExc_ValueError, "kept: no 1-D sample call yet (the kept set is that of the last call on "
@@ -589,14 +605,17 @@ done:
 static PyObject *sampler_params(lmpy_Sampler *o, void *c)
 {
     (void)c;
-    const lmp_sampler_params *p = &o->sp.p;
+    lmpy_lock_take(&o->lock); /* __init__ may be changing them on another thread */
+    const sparams sp = o->sp;
+    lmpy_lock_give(&o->lock);
+    const lmp_sampler_params *p = &sp.p;
     return Py_BuildValue("{s:d,s:l,s:d,s:d,s:d,s:d,s:d,s:d,s:d,s:n,s:n,s:s,s:s}", "temperature", p->temperature,
                          "top_k", p->top_k, "top_p", p->top_p, "min_p", p->min_p, "typical_p", p->typical_p,
                          "epsilon", p->epsilon, "repetition_penalty", p->repetition_penalty, "frequency_penalty",
                          p->frequency_penalty, "presence_penalty", p->presence_penalty, "penalty_last_n",
                          (Py_ssize_t)p->penalty_last_n, "min_keep", (Py_ssize_t)p->min_keep, "order",
                          p->conv == LMP_CONV_HF ? "hf" : "llama", "dtype",
-                         !o->sp.dtype_given ? "auto" : p->dtype == LMP_DTYPE_F32 ? "float32" : "float64");
+                         !sp.dtype_given ? "auto" : p->dtype == LMP_DTYPE_F32 ? "float32" : "float64");
 }
 
 static PyObject *sampler_repr(lmpy_Sampler *o)

@@ -349,6 +349,11 @@ static PyObject *enc_path(lmpy_Encoding *e, void *c)
     return Py_NewRef(e->path ? e->path : Py_None);
 }
 
+/* tiktoken's one-argument methods take their argument by name too */
+LMPY_ONE_ARG(enc_decode_bytes, lmpy_Encoding, "decode_bytes", "tokens")
+LMPY_ONE_ARG(enc_decode_single_token_bytes, lmpy_Encoding, "decode_single_token_bytes", "token")
+LMPY_ONE_ARG(enc_encode_single_token, lmpy_Encoding, "encode_single_token", "text_or_bytes")
+
 static PyMethodDef enc_methods[] = {
     {"_encode", LMPY_FN(enc_encode), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("_encode(text, *, special=False, raw_bytes=False, numpy=False)\n\n"
@@ -358,11 +363,11 @@ static PyMethodDef enc_methods[] = {
     {"_encode_batch", LMPY_FN(enc_encode_batch), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("_encode_batch(texts, *, special=False, raw_bytes=False, num_threads=0)\n\n"
                "_encode of each text, on threads without the GIL.")},
-    {"decode_bytes", LMPY_FN(enc_decode_bytes), METH_O,
+    {"decode_bytes", LMPY_FN(enc_decode_bytes_kw), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("decode_bytes(tokens)\n\nThe bytes of the tokens, concatenated.")},
-    {"decode_single_token_bytes", LMPY_FN(enc_decode_single_token_bytes), METH_O,
+    {"decode_single_token_bytes", LMPY_FN(enc_decode_single_token_bytes_kw), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("decode_single_token_bytes(token)\n\nThe bytes of one token (KeyError when out of range).")},
-    {"encode_single_token", LMPY_FN(enc_encode_single_token), METH_O,
+    {"encode_single_token", LMPY_FN(enc_encode_single_token_kw), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("encode_single_token(text_or_bytes)\n\nThe id of the token whose bytes these are (KeyError when\n"
                "none; '<|endoftext|>' gives the special token).")},
     {NULL, NULL, 0, NULL},

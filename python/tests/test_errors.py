@@ -6,7 +6,7 @@ import threading
 import time
 import unittest
 
-from common import TMP, lmprob, np, small_model
+from common import SHARED, TMP, lmprob, np, small_model
 
 
 def write(name, data):
@@ -198,6 +198,96 @@ class TestInputs(unittest.TestCase):
             self.assertEqual(enc.decode(ids), enc.decode(ids.tolist()))
         with self.assertRaisesRegex(TypeError, "writable"):
             lmprob.Model(small_model()).next_logprobs(lmprob.State(), out=np.zeros(3).tobytes())
+        ro = np.zeros(3, dtype=np.int64)
+        ro.flags.writeable = False  # numpy refuses it with its own ValueError: the message must name out
+        with self.assertRaisesRegex(TypeError, "out: expected a writable array, got a read-only"):
+            lmprob.sample(np.zeros((3, 5)), out=ro)
+        with self.assertRaisesRegex(ValueError, "threads = -5: expected >= 0"):
+            lmprob.sample(np.zeros((3, 5)), threads=-5)
+        with self.assertRaisesRegex(TypeError, "base: expected a number or None, got str"):
+            lmprob.entropy([1, 2], base="2")
+        with self.assertRaisesRegex(ValueError, "axis 10+ is out of bounds"):
+            lmprob.entropy(np.ones((2, 2)), axis=10**30)
+        with self.assertRaisesRegex(ValueError, "train: min_count = -1: expected an int from 0"):
+            lmprob.train(["a b"], discount_fallback=True, min_count=-1)
+        with self.assertRaisesRegex(TypeError, "perplexity: window: expected an int, got float"):
+            lmprob.GPT2(os.path.join(SHARED, "gpt2", "tiny.safetensors")).perplexity([1, 2, 3], 4.0)
+
+
+class TestPythonCodeDuringACall(unittest.TestCase):
+    """Python code that runs during a call (another thread, or an argument's __index__ or
+    __float__) and changes its inputs or calls back into the object: an error or the right
+    result, never a crash or a hang."""
+
+    def test_list_changed_by_another_thread(self):
+        m = lmprob.Model(small_model())
+
+        def sents():  # new strings each time: the list is their only owner
+            return [("the company said " * 400000) + str(i) for i in range(2)]  # 7 MB each
+
+        calls = (lambda L: m.score_batch(L, threads=1).tolist(), lambda L: m.evaluate(L))
+        for call in calls:
+            want = call(sents())
+            L = sents()
+            started = threading.Event()
+
+            def replace():
+                started.wait()
+                time.sleep(0.005)  # into the call, which runs for about 0.03 s without the GIL
+                L[0] = L[1] = "x"  # the only references to the sentences: freed unless the call holds them
+
+            t = threading.Thread(target=replace)
+            t.start()
+            started.set()
+            got = call(L)
+            t.join()
+            self.assertEqual(L, ["x", "x"])
+            self.assertEqual(got, want)
+
+    def test_index_that_changes_its_list(self):
+        enc = lmprob.get_encoding("gpt2") if os.path.exists(lmprob._tiktoken.default_vocab_dir()) else None
+        L = []
+
+        class Tok:
+            def __index__(self):
+                L.clear()
+                return 1
+
+        for call in ([lambda: enc.decode(L)] if enc else []) + [
+                lambda: lmprob.sample(np.zeros(10), history=L, repetition_penalty=1.2),
+                lambda: lmprob.sample(np.zeros((2, 10)), history=[[1, 2], L], repetition_penalty=1.2)]:
+            L[:] = [Tok()] + list(range(1000))
+            with self.assertRaisesRegex(RuntimeError, "changed size"):
+                call()
+
+    def test_sampler_called_from_its_own_argument(self):
+        s = lmprob.Sampler(repetition_penalty=1.2)
+
+        class Tok:
+            def __index__(self):
+                return s.sample(np.zeros(3))
+
+        with self.assertRaisesRegex(RuntimeError, "inside its own call"):
+            s.sample(np.zeros(3), [Tok()])
+        self.assertIn(s.sample(np.zeros(3), [1]), (0, 1, 2))  # the lock was given back
+
+    def test_sampler_reinitialised_while_sampling(self):
+        s = lmprob.Sampler(top_k=50, top_p=0.9)
+        x = np.random.RandomState(0).randn(8, 50257)
+        stop = threading.Event()
+
+        def reinit():
+            while not stop.is_set():
+                s.__init__(top_k=40)
+
+        t = threading.Thread(target=reinit)
+        t.start()
+        try:
+            for _ in range(40):
+                self.assertEqual(s.sample(x, threads=2).shape, (8,))
+        finally:
+            stop.set()
+            t.join()
 
 
 class TestGIL(unittest.TestCase):

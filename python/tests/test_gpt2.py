@@ -64,7 +64,9 @@ class TestTokenizer(unittest.TestCase):
         self.assertEqual((text, offsets), ("hello world", [0, 5]))
         a = enc.encode_to_numpy("hello world")
         self.assertEqual((a.dtype, a.tolist()), (np.uint32, [31373, 995]))
-        self.assertEqual(len(enc.token_byte_values()), 50256)
+        tbv = enc.token_byte_values()
+        self.assertEqual((len(tbv), tbv[:3], tbv == sorted(tbv)), (50256, [b"\x00", b"\x01", b"\x02"], True))
+        self.assertEqual(enc.encode_batch(t for t in ["hello world", "bye"]), [[31373, 995], [16390]])
         self.assertEqual(pickle.loads(pickle.dumps(enc)).encode("hi"), enc.encode("hi"))
         with self.assertRaisesRegex(ValueError, "Unknown encoding"):
             lmprob.get_encoding("cl100k_base")

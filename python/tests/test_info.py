@@ -40,6 +40,16 @@ class TestAgainstScipy(unittest.TestCase):
         np.testing.assert_allclose(lmprob.entropy(p, axis=None), st.entropy(p.ravel()), rtol=RTOL)
         self.assertEqual(lmprob.entropy(p, axis=None, keepdims=True).shape, (1, 1, 1))
         self.assertIsInstance(lmprob.entropy(p[0, 0]), float)
+        # axis=None: broadcast first, then flat (scipy); a map keeps the shape, float32 stays float32
+        q = self.q[0, 0]  # (300,) against (4, 6, 300)
+        np.testing.assert_allclose(lmprob.kl(p, q, axis=None), st.entropy(p, np.broadcast_to(q, p.shape), axis=None),
+                                   rtol=RTOL)
+        x32 = self.x.astype(np.float32)
+        for x in (self.x, self.x.transpose(2, 0, 1), x32, x32.transpose(1, 2, 0)):
+            for f, ref in ((lmprob.softmax, sp.softmax), (lmprob.log_softmax, sp.log_softmax)):
+                y = f(x, axis=None)
+                self.assertEqual((y.shape, y.dtype), (x.shape, x.dtype))
+                np.testing.assert_allclose(y, ref(x.astype(np.float64), axis=None), rtol=1e-5 if x.dtype == np.float32 else 1e-12, atol=1e-30)
         # counts are normalised (scipy's rule), 0 log 0 = 0
         self.assertAlmostEqual(lmprob.entropy([3, 1, 0, 4], base=10), st.entropy([3, 1, 0, 4], base=10), places=14)
         # the chapter's shannon_entropy examples
@@ -311,6 +321,9 @@ class TestCrossEntropyLoss(unittest.TestCase):
     def test_edges_and_errors(self):
         x = np.array([0.0, -np.inf, 1.0])
         self.assertEqual(lmprob.cross_entropy_loss(x, 1), math.inf)     # the target's logit is -inf
+        for s in (0.0, 0.5, 1.0):  # smoothed too: inf, and torch's 0 * inf = nan at s = 1
+            got, want = lmprob.cross_entropy_loss(x, 1, label_smoothing=s), self.torch_loss(x, 1, s)
+            self.assertTrue(got == want or (math.isnan(got) and math.isnan(want)), (s, got, want))
         self.assertTrue(math.isnan(lmprob.cross_entropy_loss(np.zeros((2, 3)), [-100, -100])))  # all ignored
         for args, exc, msg in (
             ((np.zeros(3), 3), ValueError, r"target = 3: expected a class in \[0, 3\)"),

@@ -88,6 +88,24 @@ class TestAgainstCLI(unittest.TestCase):
         v2 = self.m.BaseScore(d, "the", lmprob.State())
         self.assertEqual(v1, v2)
 
+    def test_keyword_arguments_as_kenlm(self):
+        # kenlm's methods are Cython defs: every argument can be given by its name
+        m, s = self.m, self.sents[0]
+        self.assertEqual(m.score(sentence=s, bos=False, eos=False), m.score(s, False, False))
+        self.assertEqual(m.perplexity(sentence=s), m.perplexity(s))
+        self.assertEqual(list(m.full_scores(sentence=s, eos=False)), list(m.full_scores(s, True, False)))
+        a, b = lmprob.State(), lmprob.State()
+        m.BeginSentenceWrite(state=a)
+        self.assertEqual(m.BaseScore(in_state=a, word="the", out_state=b), m.BaseScore(a, "the", b))
+        r1, r2 = m.BaseFullScore(a, word="the", out_state=b), m.BaseFullScore(a, "the", b)
+        self.assertEqual((r1.log_prob, r1.ngram_length, r1.oov), (r2.log_prob, r2.ngram_length, r2.oov))
+        m.NullContextWrite(state=a)
+        self.assertEqual(m.word(id=m.index(word="the")), "the")
+        with self.assertRaisesRegex(TypeError, "unexpected keyword argument 'foo'"):
+            m.score(s, foo=1)
+        with self.assertRaisesRegex(TypeError, "missing required argument 'out_state'"):
+            m.BaseScore(a, "the")
+
     def test_contains_and_oov(self):
         self.assertIn("the", self.m)
         self.assertIn(b"the", self.m)

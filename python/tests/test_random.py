@@ -38,6 +38,17 @@ class TestNumpyStream(unittest.TestCase):
             np.testing.assert_array_equal(a.choice(vocab, size=10, p=p), b.choice(vocab, size=10, p=p))
             self.assertEqual(a.random_sample(), b.random_sample())
 
+    def test_poisson_huge_lambda(self):
+        # PTRS's acceptance test turns on the last bits of log Gamma at large lambda: numpy's own
+        # (src/dist/poisson.c loggam_numpy) keeps its stream, to its limit, past 2^53
+        for lam in (1e15, 1e17, 9.2e18, 9.223372006484771e18):
+            for seed in (1, 2):
+                np.testing.assert_array_equal(lmprob.RandomState(seed).poisson(lam, 20000),
+                                              np.random.RandomState(seed).poisson(lam, 20000), err_msg=f"lam {lam}")
+        for bad in (9.3e18, float("inf"), -1.0):
+            with self.assertRaisesRegex(ValueError, "lambda"):
+                lmprob.RandomState(0).poisson(bad)
+
     def test_chapter_seeded_outputs(self):
         # "Simulate a tiny 4-token language model": np.random.seed(42), three choices from mock_lm_probs
         vocab = ["<s>", "the", "cat", "sat", "</s>"]

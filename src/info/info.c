@@ -437,9 +437,10 @@ static double ce_row(vview x, size_t C, size_t target, double s, double m)
     ksum md = {0, 0};
     for (size_t c = 0; c < C; c++) {
         /* a -inf logit makes the mean -inf and the smoothed loss +inf, as torch's; returned here,
-         * since the compensated sum's error term would make NaN of it */
+         * since the compensated sum's error term would make NaN of it. torch's (1 - s) nll is
+         * 0 * inf = NaN when s = 1 and the target's logit is -inf: the same NaN here. */
         double v = vget(x, c);
-        if (v == -INFINITY) return INFINITY;
+        if (v == -INFINITY) return s == 1 && nll == INFINITY ? NAN : INFINITY;
         kadd(&md, v - m);
     }
     double mean = kval(&md) / (double)C;
