@@ -109,6 +109,19 @@ int cli_scan_u64(const char *s, uint64_t *out)
     return 0;
 }
 
+int cli_scan_token_id(const char *s, size_t len, lmp_token_id *out)
+{
+    int64_t v = 0;
+    if (len == 0) return -1;
+    for (size_t k = 0; k < len; k++) {
+        if (s[k] < '0' || s[k] > '9') return -1;
+        v = v * 10 + (s[k] - '0');
+        if (v > INT32_MAX) return -1; /* before it could overflow: at most 2^31 * 10 + 9 */
+    }
+    *out = (lmp_token_id)v;
+    return 0;
+}
+
 int cli_parse_long(const char *opt, const char *s, long *out)
 {
     if (cli_scan_long(s, out) == 0) return 0;
@@ -477,6 +490,32 @@ void cli_json_bytes(FILE *f, const char *s, size_t len)
         }
     }
     fputc('"', f);
+}
+
+const char *cli_show(char *buf, size_t size, const char *s, size_t len)
+{
+    size_t o = 0;
+    if (!size) return buf;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char e[8];
+        if (c == 0) snprintf(e, sizeof e, "\\0");
+        else if (c == '\n') snprintf(e, sizeof e, "\\n");
+        else if (c == '\t') snprintf(e, sizeof e, "\\t");
+        else if (c == '\r') snprintf(e, sizeof e, "\\r");
+        else if (c == '\\') snprintf(e, sizeof e, "\\\\");
+        else if (c < 0x20 || c == 0x7f) snprintf(e, sizeof e, "\\x%02x", c);
+        else e[0] = (char)c, e[1] = '\0';
+        size_t el = strlen(e);
+        if (o + el + (i + 1 < len ? 4 : 1) > size) { /* no room for this (and "..." after it): end with "..." */
+            snprintf(buf + o, size - o, "%s", size - o > 3 ? "..." : "");
+            return buf;
+        }
+        memcpy(buf + o, e, el);
+        o += el;
+    }
+    buf[o] = '\0';
+    return buf;
 }
 
 /* ---- whole files and failing early ---------------------------------------------- */

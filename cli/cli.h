@@ -44,6 +44,11 @@ int cli_scan_double(const char *s, int allow_inf, double *out);
 int cli_scan_long(const char *s, long *out);
 int cli_scan_u64(const char *s, uint64_t *out);
 
+/* A token id as typed, s[0..len): decimal digits only (no sign, '.', exponent, "0x" or space) and at
+ * most INT32_MAX (lmp_token_id), so that detokenize and gpt2 logits read ids alike: 0 and *out, or -1
+ * (the caller says what it expected, echoing the text as typed). */
+int cli_scan_token_id(const char *s, size_t len, lmp_token_id *out);
+
 /* A list of numbers separated by commas and/or whitespace ("0.1,0.2 0.7").
  * *out is malloc'd; caller frees. Rejects NaN, inf, an empty item ("1,,2",
  * ",1", "1,") and an empty list. A finite literal beyond the double range
@@ -144,6 +149,10 @@ void cli_json_doubles(FILE *f, const double *v, size_t n);
 void cli_json_string(FILE *f, const char *s);
 /* A JSON string of len bytes (may hold NUL); bytes >= 0x80 are copied as they are. */
 void cli_json_bytes(FILE *f, const char *s, size_t len);
+
+/* s[0..len) for a message, quoted by the caller ('%s'): bytes below 0x20, 0x7f and '\\' escaped (\0 for
+ * NUL, \n, \t, \r, \xNN), the rest as they are, cut with "..." to fit size. Returns buf. */
+const char *cli_show(char *buf, size_t size, const char *s, size_t len);
 
 /* A whole file ("-": stdin) into a malloc'd, NUL-terminated buffer. 0 on
  * success; -1 with errno set otherwise (nothing printed). */

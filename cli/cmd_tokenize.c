@@ -60,7 +60,8 @@ static void detok_usage(FILE *f)
             "\n"
             "GPT-2 token ids back to the bytes they stand for, streamed. The ids are decimal integers\n"
             "separated by white space or commas ('[' and ']' are ignored, so a JSON list works too);\n"
-            "an id outside 0..vocab_size-1 is an error that names its line and position.\n"
+            "an id outside 0..vocab_size-1 is an error that names its line and position. Token names\n"
+            "(--tokens) are separated by white space only: ',', '[' and ']' are tokens of their own.\n"
             "\n"
             "  --gpt2-vocab P   GPT-2's vocabulary, as for lmprob tokenize\n"
             "  --u32            the ids are little-endian uint32 (what lmprob tokenize --u32 writes)\n"
@@ -339,7 +340,8 @@ int cmd_tokenize(int argc, char **argv)
             lmp_status st = got ? lmp_tokenizer_stream_feed(s, chunk, got, &ids, &err)
                                 : lmp_tokenizer_stream_finish(s, &ids, &err);
             if (st != LMP_OK) {
-                cli_error("tokenize: %s: %s", name, err.msg);
+                cli_error("tokenize: %s: %s%s", name, err.msg,
+                          st == LMP_ERANGE ? "; --max-piece BYTES raises the limit" : "");
                 goto done;
             }
             w_ids(w, tok, ids.ids, ids.n);
@@ -476,7 +478,10 @@ int cmd_detokenize(int argc, char **argv)
                 int end = i == got;
                 if (end && !eof) break;
                 unsigned c = end ? ' ' : chunk[i];
-                int sep = c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == ',' || c == '[' || c == ']';
+                /* A token name never holds white space (GPT-2's byte alphabet spells it Ġ, Ċ, ĉ, č), but
+                 * ",", "[" and "]" are names of tokens: they separate ids only (a JSON list of ids). */
+                int sep = c == ' ' || c == '\n' || c == '\t' || c == '\r' ||
+                          (!names && (c == ',' || c == '[' || c == ']'));
                 if (!sep) {
                     if (wl == sizeof word) {
                         cli_error("detokenize: %s: line %ld: a token longer than %zu bytes", name, line, sizeof word);
@@ -487,23 +492,25 @@ int cmd_detokenize(int argc, char **argv)
                 }
                 if (wl) {
                     lmp_token_id id = LMP_TOKEN_NONE;
+                    char shown[400];
+                    /* the value as typed, a NUL or control byte escaped (%s would stop at a NUL) */
+                    cli_show(shown, sizeof shown, word, wl);
+                    const char *nul = memchr(word, '\0', wl);
+                    char at[64] = "";
+                    if (nul) snprintf(at, sizeof at, " (a NUL byte at byte %zu of it)", (size_t)(nul - word) + 1);
                     if (names) {
                         id = lmp_tokenizer_find_name(tok, word, wl);
                         if (id == LMP_TOKEN_NONE) {
-                            cli_error("detokenize: %s: line %ld, position %llu (0-based): '%.*s' is not a token name", name, line,
-                                      (unsigned long long)pos, (int)(wl > 80 ? 80 : wl), word);
+                            cli_error("detokenize: %s: line %ld, position %llu (0-based): '%s'%s is not a token name",
+                                      name, line, (unsigned long long)pos, shown, at);
                             goto done;
                         }
                     } else {
-                        uint64_t v = 0;
-                        size_t k = 0;
-                        while (k < wl && word[k] >= '0' && word[k] <= '9' && v <= UINT32_MAX) v = v * 10 + (uint64_t)(word[k++] - '0');
-                        if (k < wl || v >= vocab_n) {
-                            cli_error("detokenize: %s: line %ld, position %llu (0-based): '%.*s': expected an id in 0..%zu", name, line,
-                                      (unsigned long long)pos, (int)(wl > 80 ? 80 : wl), word, vocab_n - 1);
+                        if (cli_scan_token_id(word, wl, &id) || (size_t)id >= vocab_n) {
+                            cli_error("detokenize: %s: line %ld, position %llu (0-based): '%s'%s: expected an id in "
+                                      "0..%zu", name, line, (unsigned long long)pos, shown, at, vocab_n - 1);
                             goto done;
                         }
-                        id = (lmp_token_id)v;
                     }
                     size_t len;
                     const char *b = lmp_tokenizer_token_bytes(tok, id, &len);

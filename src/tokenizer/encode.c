@@ -184,10 +184,13 @@ static inline size_t scan_piece(const unsigned char *s, size_t i, size_t end, in
             if (cls == TOK_LETTER) { /* the common case: an ASCII letter run */
                 while (j < end && (unsigned)((s[j] | 0x20) - 'a') < 26) j++;
             }
+            /* The character that ends the run is the next piece's: its badness is not this piece's
+             * (--strict would name a byte of this piece that is valid). */
             while (j < end) {
-                int c2;
-                size_t l2 = char_at(s, j, end, &c2, bad);
+                int c2, b2 = 0;
+                size_t l2 = char_at(s, j, end, &c2, &b2);
                 if (c2 != cls) break;
+                *bad |= b2;
                 j += l2;
             }
             return j;
@@ -198,7 +201,8 @@ static inline size_t scan_piece(const unsigned char *s, size_t i, size_t end, in
      * piece, as " " in " word"). */
     size_t j = i, last = i;
     while (j < end) {
-        size_t l = char_at(s, j, end, &cls, bad);
+        int b2 = 0; /* white space is valid UTF-8: only the character after the run can be bad, and it is not ours */
+        size_t l = char_at(s, j, end, &cls, &b2);
         if (cls != TOK_SPACE) break;
         last = j;
         j += l;

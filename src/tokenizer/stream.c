@@ -140,7 +140,7 @@ static lmp_status run(lmp_tokenizer_stream *s, const unsigned char *text, size_t
     } else {
         st = lmp_error_set(err, LMP_ERANGE,
                            "line %ld, byte %ld: a piece (a run of letters, digits, symbols or white space) longer than "
-                           "%zu bytes: expected at most %zu (raise the limit for such text)",
+                           "%zu bytes: expected at most %zu (the stream's max_piece)",
                            line, col, s->max_piece, s->max_piece);
     }
     if (err) {

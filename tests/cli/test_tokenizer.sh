@@ -91,6 +91,12 @@ head -c 300000 "$LMPROB" >"$TMPD/bin"
 "$LMPROB" tokenize --raw-bytes --u32 "$TMPD/bin" | "$LMPROB" detokenize --u32 >"$TMPD/rt.bin"
 if cmp -s "$TMPD/rt.bin" "$TMPD/bin"; then ok; else bad "--raw-bytes round trip of a binary file"; fi
 expect_out "json list in" '^Hello world$' sh -c "echo '[15496, 995]' | '$LMPROB' detokenize"
+# Token names round trip: ',', '[' and ']' are tokens there, not separators (they are for ids only).
+printf 'f(a, [b]), "x",' >"$TMPD/punct.txt"
+"$LMPROB" tokenize --tokens "$TMPD/punct.txt" | "$LMPROB" detokenize --tokens >"$TMPD/punct.rt"
+if cmp -s "$TMPD/punct.rt" "$TMPD/punct.txt"; then ok; else bad "--tokens round trip of punctuation: $(cat "$TMPD/punct.rt")"; fi
+"$LMPROB" tokenize --tokens $D/wikitext-2/test.txt | "$LMPROB" detokenize --tokens >"$TMPD/wt.rt"
+if cmp -s "$TMPD/wt.rt" $D/wikitext-2/test.txt; then ok; else bad "--tokens round trip of WikiText-2 test.txt"; fi
 # The vocabulary in its three layouts.
 expect_out "--gpt2-vocab encoder.json" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab build/gpt2/encoder.json"
 expect_out "--gpt2-vocab HF folder" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab '$TMPD/hf'"
@@ -132,7 +138,7 @@ rss=$(tail -n 1 "$TMPD/rss")
 if [ "${rss:-999999}" -lt 200000 ]; then ok; else bad "101 MB line: peak RSS ${rss} kB (expected well under 200 MB)"; fi
 # One piece of 1.1 MB (letters, no space): refused clearly by default, taken with --max-piece.
 { printf 'ab\n'; yes x | tr -d '\n' | head -c 1100000; } >"$TMPD/piece.txt"
-expect_fail "long piece" 'line 2, byte 1: a piece .* longer than 1048576 bytes' "$LMPROB" tokenize --count "$TMPD/piece.txt"
+expect_fail "long piece" 'line 2, byte 1: a piece .* longer than 1048576 bytes.*--max-piece BYTES raises the limit' "$LMPROB" tokenize --count "$TMPD/piece.txt"
 expect_out "long piece, --max-piece" '^[0-9]+$' "$LMPROB" tokenize --count --max-piece 2000000 "$TMPD/piece.txt"
 
 # ---- bad input -------------------------------------------------------------------------------------
@@ -150,7 +156,15 @@ printf 'IQ== 0\nIg== 1\n!!!! 2\n' >"$TMPD/bad.tiktoken"
 expect_fail "bad base64" 'bad.tiktoken:3: bad base64 "!!!!"' "$LMPROB" tokenize --gpt2-vocab "$TMPD/bad.tiktoken" $D/ptb/ptb.test.txt
 printf 'ok line\nthen \xe2\x82 here\n' >"$TMPD/bad.txt"
 expect_fail "--strict" 'bad.txt: line 2, byte 6: invalid UTF-8 byte 0xe2' "$LMPROB" tokenize --strict "$TMPD/bad.txt"
+# After a run of white space the byte named is the invalid one (the piece before it is valid), on every path.
+for th in 1 2; do
+  expect_fail "--strict after spaces ($th)" 'line 1, byte 4.*: invalid UTF-8 byte 0xff' sh -c "printf 'a  \377' | '$LMPROB' tokenize --strict --threads $th"
+  expect_fail "--strict after newlines ($th)" 'line 3, byte 1.*: invalid UTF-8 byte 0xff' sh -c "printf 'a\n\n\377' | '$LMPROB' tokenize --strict --threads $th"
+done
 expect_fail "id out of range" 'line 2, position 3 \(0-based\): .50257.: expected an id in 0..50256' sh -c "printf '1 2\n3 50257 4\n' | '$LMPROB' detokenize"
+printf '1\0002 3' >"$TMPD/nul.ids"
+expect_fail "NUL in an id" "position 0 \\(0-based\\): '1\\\\02' \\(a NUL byte at byte 2 of it\\): expected an id in 0..50256" "$LMPROB" detokenize "$TMPD/nul.ids"
+expect_fail "id past 2^31" "'99999999999': expected an id" sh -c "echo '1 99999999999' | '$LMPROB' detokenize"
 expect_fail "not an id" "line 1, position 1 \\(0-based\\): 'x7': expected an id" sh -c "echo '5 x7' | '$LMPROB' detokenize"
 expect_fail "u32 out of range" 'id 60000 at position 1 \(byte 4\)' sh -c "printf '\001\000\000\000\140\352\000\000' | '$LMPROB' detokenize --u32"
 expect_fail "u32 trailing bytes" '3 trailing bytes' sh -c "printf '\001\000\000\000\001\000\000' | '$LMPROB' detokenize --u32"
