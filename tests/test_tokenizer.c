@@ -511,6 +511,28 @@ static void test_threads(void)
         }
         free(want);
     }
+    /* English first, dense text after it: the first parts fit their regions (no spill buffer at all)
+     * while later ones spill, so the ids are laid out anew from both kinds of part (UBSan once saw
+     * a memcpy from the empty spill's NULL there). */
+    {
+        static const char en[] = "The cat sat on the mat, and then it went home. ";
+        size_t half = cap / 2, el = sizeof en - 1, ml = 0;
+        unsigned char *mix = malloc(cap);
+        CHECK(mix != NULL);
+        if (mix) {
+            while (ml + el <= half) memcpy(mix + ml, en, el), ml += el;
+            while (ml + 4096 <= cap) ml += random_text(&rng, mix + ml, 4096, 1);
+            size_t nw;
+            lmp_token_id *want = encode(mix, ml, 0, &nw);
+            lmp_token_buf b;
+            lmp_token_buf_init(&b);
+            CHECK(lmp_tokenizer_encode_threads(tok, mix, ml, 0, 4, &b, &err) == LMP_OK);
+            CHECK_MSG(want && same_ids(b.ids, b.n, want, nw), "English then dense text: %zu ids, want %zu", b.n, nw);
+            lmp_token_buf_free(&b);
+            free(want);
+            free(mix);
+        }
+    }
     /* Valid UTF-8 but for two bytes late in the text: strict names the first,
      * whichever thread meets which first, and the buffer keeps what it held. */
     for (size_t i = 0; i < len; i++)

@@ -726,7 +726,9 @@ lmp_status lmp_tokenizer_encode_threads(const lmp_tokenizer *t, const void *text
                 const grab *g = &p->g[k];
                 size_t in = g->n - g->spill.n;
                 memcpy(ni + w, buf->ids + g->at, in * sizeof *ni);
-                memcpy(ni + w + in, g->spill.ids, g->spill.n * sizeof *ni);
+                /* A part that fit its region has no spill buffer at all (ids NULL): memcpy from NULL is
+                 * undefined even for 0 bytes (C11 7.24.1p2; UBSan's nonnull-attribute check). */
+                if (g->spill.n) memcpy(ni + w + in, g->spill.ids, g->spill.n * sizeof *ni);
                 w += g->n;
             }
             free(buf->ids);
