@@ -476,8 +476,18 @@ void cli_output_end(int slot)
 void cli_json_bytes(FILE *f, const char *s, size_t len)
 {
     fputc('"', f);
-    for (size_t i = 0; i < len; i++) {
+    for (size_t i = 0; i < len;) {
         unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x80) {
+            /* JSON text is UTF-8 (RFC 8259 section 8.1): a well-formed character is copied, and each
+             * maximal invalid subpart (a GPT-2 token that is part of a character, a file name in
+             * another encoding) becomes one U+FFFD, as Python's errors="replace" reads it. */
+            int k = lmp_utf8_char(s + i, len - i);
+            if (k > 0) fwrite(s + i, 1, (size_t)k, f);
+            else fputs("\\ufffd", f);
+            i += (size_t)(k > 0 ? k : -k);
+            continue;
+        }
         switch (ch) {
         case '"': fputs("\\\"", f); break;
         case '\\': fputs("\\\\", f); break;
@@ -488,7 +498,15 @@ void cli_json_bytes(FILE *f, const char *s, size_t len)
             if (ch < 0x20) fprintf(f, "\\u%04x", ch);
             else fputc(ch, f);
         }
+        i++;
     }
+    fputc('"', f);
+}
+
+void cli_json_hex(FILE *f, const char *s, size_t len)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < len; i++) fprintf(f, "%02x", (unsigned char)s[i]);
     fputc('"', f);
 }
 

@@ -147,8 +147,16 @@ lmp_tokenizer *cli_gpt2_load(const char *cmd, const char *vocab);
 void cli_json_double(FILE *f, double x);
 void cli_json_doubles(FILE *f, const double *v, size_t n);
 void cli_json_string(FILE *f, const char *s);
-/* A JSON string of len bytes (may hold NUL); bytes >= 0x80 are copied as they are. */
+/* A JSON string of len bytes (may hold NUL), always valid UTF-8: well-formed characters are copied,
+ * each maximal invalid subpart becomes U+FFFD (lmp_utf8_char; Python's errors="replace"). Where the
+ * exact bytes matter (a GPT-2 token that is part of a character) write them beside it with
+ * cli_json_hex: the bytes as a string of lowercase hex digits, two a byte ("e6974a"). */
 void cli_json_bytes(FILE *f, const char *s, size_t len);
+void cli_json_hex(FILE *f, const char *s, size_t len);
+
+/* s[0..len) for a message, quoted by the caller ('%s'): bytes below 0x20, 0x7f and '\\' escaped (\0 for
+ * NUL, \n, \t, \r, \xNN), the rest as they are, cut with "..." to fit size. Returns buf. */
+const char *cli_show(char *buf, size_t size, const char *s, size_t len);
 
 /* s[0..len) for a message, quoted by the caller ('%s'): bytes below 0x20, 0x7f and '\\' escaped (\0 for
  * NUL, \n, \t, \r, \xNN), the rest as they are, cut with "..." to fit size. Returns buf. */

@@ -40,7 +40,8 @@ static void usage(FILE *f)
             "  --threads T        GPT-2: threads of the forward pass (default 0: all cores)\n"
             "  --gpt2-vocab P     GPT-2's vocabulary for --mode gpt2 or a GPT-2 folder without one (as lmprob ppl)\n"
             "  --json             one JSON object: per sentence its sample, words (the prompt's first, and the\n"
-            "                     prompt's unknown words as typed), the\n"
+            "                     prompt's unknown words as typed; valid UTF-8, U+FFFD for a token that is part of\n"
+            "                     a character) and words_hex (each word's exact bytes in hex), unknown, the\n"
             "                     number generated, whether it ended, and the log-probability of the\n"
             "                     generated tokens and the end (ln_prob, log10_prob) under the model, before any\n"
             "                     filter\n"
@@ -66,7 +67,36 @@ typedef struct gen {
     double lp;
     size_t generated, sentences_out;
     int failed;
+    /* --json: the sentence's words_hex items so far (the exact bytes of each word, which "words"
+     * shows as valid UTF-8 with U+FFFD for a GPT-2 token that is part of a character) */
+    char *hex;
+    size_t hex_len, hex_cap;
 } gen;
+
+/* One word of the sentence in --json: its text into "words" now, its bytes into words_hex (printed at
+ * the sentence's end). */
+static void json_word(gen *g, const char *w, size_t len)
+{
+    fputs(g->first_word ? "" : ", ", stdout);
+    cli_json_bytes(stdout, w, len);
+    size_t need = g->hex_len + 2 * len + 5;
+    if (need > g->hex_cap) {
+        size_t nc = g->hex_cap ? 2 * g->hex_cap : 256;
+        while (nc < need) nc *= 2;
+        char *nh = realloc(g->hex, nc);
+        if (!nh) {
+            g->failed = 2; /* out of memory: said once the sample stops */
+            return;
+        }
+        g->hex = nh;
+        g->hex_cap = nc;
+    }
+    char *o = g->hex + g->hex_len;
+    o += sprintf(o, "%s\"", g->first_word ? "" : ", ");
+    for (size_t i = 0; i < len; i++) o += sprintf(o, "%02x", (unsigned char)w[i]);
+    *o++ = '"';
+    g->hex_len = (size_t)(o - g->hex);
+}
 
 /* The prompt's tokens, unknown words as typed (<unk:WORD> in text, the word in JSON). */
 static void print_prompt(gen *g)
@@ -76,16 +106,14 @@ static void print_prompt(gen *g)
             const char *w = g->prompt + g->pspans[i].offset;
             int wl = (int)g->pspans[i].len;
             if (g->json) {
-                fputs(g->first_word ? "" : ", ", stdout);
-                cli_json_bytes(stdout, w, (size_t)wl);
+                json_word(g, w, (size_t)wl);
             } else {
                 printf("%s<unk:%.*s>", g->first_word || g->in.tokens != LMP_LM_TOKENS_WORD ? "" : " ", wl, w);
             }
         } else if (g->json) {
             size_t len;
             const char *w = lmp_lm_token_text(g->lm, g->pids[i], &len);
-            fputs(g->first_word ? "" : ", ", stdout);
-            cli_json_bytes(stdout, w ? w : "", len);
+            json_word(g, w ? w : "", len);
         } else {
             cli_print_token(stdout, g->lm, g->pids[i], g->first_word);
         }
@@ -98,6 +126,7 @@ static void sentence_start(gen *g, size_t sentence)
     g->first_word = 1;
     g->lp = 0.0;
     g->generated = 0;
+    g->hex_len = 0;
     if (g->json)
         printf("%s\n  {\"sample\": %zu, \"sentence\": %zu, \"words\": [", g->sentences_out++ ? "," : "", g->sample,
                sentence);
@@ -115,28 +144,28 @@ static int on_event(void *ud, const lmp_lm_event *ev)
         if (g->json) {
             size_t len;
             const char *w = lmp_lm_token_text(g->lm, ev->id, &len);
-            fputs(g->first_word ? "" : ", ", stdout);
-            cli_json_bytes(stdout, w ? w : "", len);
+            json_word(g, w ? w : "", len);
         } else {
             cli_print_token(stdout, g->lm, ev->id, g->first_word);
             fflush(stdout); /* stream: each token as it is drawn */
         }
         g->first_word = 0;
-        return ferror(stdout) ? (g->failed = 1) : 0;
+        if (ferror(stdout) && !g->failed) g->failed = 1;
+        return g->failed;
     }
     if (ev->kind == LMP_LM_EVENT_END) g->lp += ev->logprob;
     if (g->json) {
+        printf("], \"words_hex\": [%.*s]", (int)g->hex_len, g->hex ? g->hex : "");
+        /* the prompt's words not in the vocabulary, as typed: the prompt is the first sentence's, but
+         * every sentence object has the same keys ([] after the first) */
+        fputs(", \"unknown\": [", stdout);
+        for (size_t i = 0, first = 1; ev->sentence == 0 && g->punk && i < g->np; i++)
+            if (g->punk[i]) {
+                fputs(first ? "" : ", ", stdout);
+                cli_json_bytes(stdout, g->prompt + g->pspans[i].offset, g->pspans[i].len);
+                first = 0;
+            }
         fputc(']', stdout);
-        if (ev->sentence == 0) { /* the prompt's words not in the vocabulary, as typed */
-            fputs(", \"unknown\": [", stdout);
-            for (size_t i = 0, first = 1; g->punk && i < g->np; i++)
-                if (g->punk[i]) {
-                    fputs(first ? "" : ", ", stdout);
-                    cli_json_bytes(stdout, g->prompt + g->pspans[i].offset, g->pspans[i].len);
-                    first = 0;
-                }
-            fputc(']', stdout);
-        }
         printf(", \"generated\": %zu, \"ended\": %s, \"ln_prob\": ", g->generated,
                ev->kind == LMP_LM_EVENT_END ? "true" : "false");
         cli_json_double(stdout, g->lp);
@@ -150,7 +179,8 @@ static int on_event(void *ud, const lmp_lm_event *ev)
     if (ev->kind == LMP_LM_EVENT_CUT)
         fprintf(stderr, "lmprob generate: sample %zu, sentence %zu: cut at --max-len %zu without %s\n", g->sample + 1,
                 ev->sentence + 1, g->max_len, g->in.kind == LMP_LM_GPT2 ? "<|endoftext|>" : "</s>");
-    return ferror(stdout) ? (g->failed = 1) : 0;
+    if (ferror(stdout) && !g->failed) g->failed = 1;
+    return g->failed;
 }
 
 int cmd_generate(int argc, char **argv)
@@ -245,7 +275,7 @@ int cmd_generate(int argc, char **argv)
         if (st || g.failed) {
             if (json) fputs("]}]}\n", stdout);
             fflush(stdout);
-            if (g.failed) cli_error("generate: writing to stdout failed");
+            if (g.failed) cli_error(g.failed == 2 ? "generate: out of memory for a sentence's words" : "generate: writing to stdout failed");
             else cli_error("generate: %s", err.msg);
             goto done;
         }
@@ -259,6 +289,7 @@ done:
     free(pids);
     free(punk);
     free(pspans);
+    free(g.hex);
     lmp_lm_free(lm);
     return rc;
 }

@@ -40,7 +40,7 @@ static void usage(FILE *f)
             "  --gpt2-vocab P  GPT-2's vocabulary for --mode gpt2 or a GPT-2 folder without one (as lmprob ppl)\n"
             "  --json          one JSON object: positions, forward_passes, mean/max of kl_ab, kl_ba, js (and\n"
             "                  the positions of the maxima), sum_kl_ab, sum_log_ratio, beta, rlhf_penalty_*\n"
-            "                  (per_position array with --per-position)\n"
+            "                  (per_position array with --per-position: token and token_hex, its bytes)\n"
             "\n"
             "example: lmprob kl --model tuned/ --model gpt2/ --beta 0.05 prompts.txt\n");
 }
@@ -62,6 +62,8 @@ static void on_point(void *ud, const lmp_kl_point *p)
     if (c->json) {
         printf("%s\n    {\"pos\": %zu, \"id\": %d, \"token\": ", c->first ? "" : ",", p->pos, (int)p->id);
         cli_json_bytes(stdout, w ? w : "", len);
+        fputs(", \"token_hex\": ", stdout); /* the exact bytes: a GPT-2 token may be part of a character */
+        cli_json_hex(stdout, w ? w : "", len);
         const double v[5] = {p->kl_ab, p->kl_ba, p->js, p->logprob_a, p->logprob_b};
         static const char *const k[5] = {"kl_ab", "kl_ba", "js", "ln_p_a", "ln_p_b"};
         for (int i = 0; i < 5; i++) {

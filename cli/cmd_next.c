@@ -30,7 +30,7 @@ static void usage(FILE *f)
 
             "  --json          one JSON object: prompt, context_tokens, unknown, entropy_nats,\n"
             "                  entropy_bits, top_p, nucleus_size, vocab_size, mass (the sum of p: 1 for a\n"
-            "                  normalised model), top (rank, id, token, p, ln_p)\n"
+            "                  normalised model), top (rank, id, token, token_hex: its bytes, p, ln_p)\n"
             "\n"
             "example: lmprob next ptb5.bin --prompt \"the company said\" --top 5\n");
 }
@@ -144,6 +144,8 @@ int cmd_next(int argc, char **argv)
             const char *w = lmp_lm_token_text(lm, rk[r].id, &len);
             printf("%s\n    {\"rank\": %ld, \"id\": %d, \"token\": ", r ? "," : "", r + 1, (int)rk[r].id);
             cli_json_bytes(stdout, w ? w : "", len);
+            fputs(", \"token_hex\": ", stdout); /* the exact bytes: a GPT-2 token may be part of a character */
+            cli_json_hex(stdout, w ? w : "", len);
             fputs(", \"p\": ", stdout);
             cli_json_double(stdout, rk[r].p);
             fputs(", \"ln_p\": ", stdout);

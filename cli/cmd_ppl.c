@@ -108,14 +108,8 @@ static void on_token(void *vctx, const lmp_ngram_token *t)
         if (c->per_sentence) c->first_sentence = 0;
         fputs(c->first_token ? "\n    {\"word\": " : ",\n    {\"word\": ", stdout);
         c->first_token = 0;
-        fputc('"', stdout);
-        for (size_t i = 0; i < t->len; i++) {
-            unsigned char ch = (unsigned char)t->word[i];
-            if (ch == '"' || ch == '\\') fputc('\\', stdout);
-            if (ch < 0x20) printf("\\u%04x", ch);
-            else fputc(ch, stdout);
-        }
-        printf("\", \"id\": %d, \"oov\": %s, \"ngram_length\": %u, \"%s\": ", t->id, t->oov ? "true" : "false",
+        cli_json_bytes(stdout, t->word, t->len);
+        printf(", \"id\": %d, \"oov\": %s, \"ngram_length\": %u, \"%s\": ", t->id, t->oov ? "true" : "false",
                t->ngram_len, c->ln ? "ln_prob" : "log10_prob");
         cli_json_double(stdout, v);
         fputc('}', stdout);
@@ -222,6 +216,8 @@ static void on_stream_token(void *ud, const lmp_ppl_token *t)
     if (c->json) {
         printf("%s\n    {\"pos\": %zu, \"id\": %d, \"token\": ", c->first ? "" : ",", t->pos, (int)t->id);
         cli_json_bytes(stdout, w ? w : "", len);
+        fputs(", \"token_hex\": ", stdout); /* the exact bytes: a GPT-2 token may be part of a character */
+        cli_json_hex(stdout, w ? w : "", len);
         printf(", \"oov\": %s, \"context\": %zu, \"ln_prob\": ", unk ? "true" : "false", t->context);
         cli_json_double(stdout, t->logprob);
         fputc('}', stdout);

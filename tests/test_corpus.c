@@ -99,6 +99,19 @@ static void test_utf8(void)
     /* Surrogates (ED A0 80) are invalid. */
     const char sur[] = "\xED\xA0\x80\n";
     CHECK_INT(read_all(sur, sizeof sur - 1, NULL, out, sizeof out, NULL, &err), LMP_EFORMAT);
+    /* lmp_utf8_char (core.h), the decoder behind both: a length, or minus a maximal invalid subpart's
+     * (the lengths of Python's bytes.decode("utf-8", "replace"), one U+FFFD each). */
+    CHECK_INT(lmp_utf8_char("a", 1), 1);
+    CHECK_INT(lmp_utf8_char("\xC3\xA9", 2), 2);
+    CHECK_INT(lmp_utf8_char("\xE6\x97\xA5", 3), 3);
+    CHECK_INT(lmp_utf8_char("\xF0\x9F\x98\x80", 4), 4);
+    CHECK_INT(lmp_utf8_char("\xE6\x97", 2), -2);          /* cut by the end: one subpart */
+    CHECK_INT(lmp_utf8_char("\xF0\x9F\x98" "a", 4), -3);  /* cut by an ASCII byte */
+    CHECK_INT(lmp_utf8_char("\xFF", 1), -1);
+    CHECK_INT(lmp_utf8_char("\xC0\xAF", 2), -1);          /* overlong lead: each byte alone */
+    CHECK_INT(lmp_utf8_char("\xED\xA0\x80", 3), -1);      /* surrogate: ED then A0 80 */
+    CHECK_INT(lmp_utf8_char("\xF4\x90\x80\x80", 4), -1); /* above U+10FFFF */
+    CHECK_INT(lmp_utf8_char("", 0), 0);
 }
 
 static void test_char_and_byte_modes(void)

@@ -145,6 +145,14 @@ LMP_API void lmp_atomic_abort(lmp_atomic_file *af);
  * async-signal-safe). LMP_EINVAL when the name does not fit in size. */
 LMP_API lmp_status lmp_atomic_temp_path(const char *path, long pid, char *buf, size_t size, lmp_error *err);
 
+/* ---- UTF-8 ------------------------------------------------------------------
+ * The length of the well-formed UTF-8 character at s[0..n): 1 to 4; or minus the
+ * length of the maximal invalid subpart there, -1 to -3 (Unicode 15, section 3.9,
+ * D93b and Table 3-7: the unit that one U+FFFD replaces, as the WHATWG decoder and
+ * Python's errors="replace" do; a sequence cut by n is such a subpart). 0 when n
+ * is 0. For readers that check or repair text (the corpus reader, the CLI's JSON). */
+LMP_API int lmp_utf8_char(const void *s, size_t n);
+
 LMP_EXTERN_C_END
 
 #endif /* LMPROB_CORE_H */

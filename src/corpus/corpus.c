@@ -124,32 +124,6 @@ void lmp_corpus_free(lmp_corpus *c)
 
 /* ---- UTF-8 ------------------------------------------------------------------------ */
 
-/* Length of the valid UTF-8 character at s[0..n) (1..4), or minus the length of
- * the maximal invalid subpart (Unicode 15, §3.9, Table 3-7 well-formed sequences). */
-static int utf8_char(const unsigned char *s, size_t n)
-{
-    unsigned b = s[0];
-    if (b < 0x80) return 1;
-    unsigned lo = 0x80, hi = 0xBF;
-    int len;
-    if (b >= 0xC2 && b <= 0xDF) len = 2;
-    else if (b == 0xE0) { len = 3; lo = 0xA0; }
-    else if (b >= 0xE1 && b <= 0xEC) len = 3;
-    else if (b == 0xED) { len = 3; hi = 0x9F; }
-    else if (b >= 0xEE && b <= 0xEF) len = 3;
-    else if (b == 0xF0) { len = 4; lo = 0x90; }
-    else if (b >= 0xF1 && b <= 0xF3) len = 4;
-    else if (b == 0xF4) { len = 4; hi = 0x8F; }
-    else return -1;
-    for (int i = 1; i < len; i++) {
-        if ((size_t)i >= n) return -i;
-        unsigned t = s[i];
-        unsigned l = i == 1 ? lo : 0x80, h = i == 1 ? hi : 0xBF;
-        if (t < l || t > h) return -i;
-    }
-    return len;
-}
-
 /* Check (and with replace_invalid, repair) the current line. */
 static lmp_status line_utf8(lmp_corpus *c, lmp_error *err)
 {
@@ -159,7 +133,7 @@ static lmp_status line_utf8(lmp_corpus *c, lmp_error *err)
     if (i == n) return LMP_OK; /* ASCII fast path */
     size_t first_bad = n;
     for (size_t j = i; j < n;) {
-        int k = utf8_char(s + j, n - j);
+        int k = lmp_utf8_char(s + j, n - j); /* core.h: a length, or minus an invalid subpart's */
         if (k < 0) {
             first_bad = j;
             break;
@@ -187,7 +161,7 @@ static lmp_status line_utf8(lmp_corpus *c, lmp_error *err)
     memcpy(o, s, first_bad);
     size_t w = first_bad;
     for (size_t j = first_bad; j < n;) {
-        int k = utf8_char(s + j, n - j);
+        int k = lmp_utf8_char(s + j, n - j); /* core.h: a length, or minus an invalid subpart's */
         if (k > 0) {
             memcpy(o + w, s + j, (size_t)k);
             w += (size_t)k;
@@ -258,7 +232,7 @@ static lmp_status tokenize(lmp_corpus *c, size_t *ntok, lmp_error *err)
                 else st = push_token(c, &nt, s + i, 1, err);
                 i++;
             } else {
-                int k = utf8_char((const unsigned char *)s + i, n - i);
+                int k = lmp_utf8_char(s + i, n - i);
                 if (k < 0) k = -k; /* cannot happen after line_utf8, but never loop forever */
                 st = push_token(c, &nt, s + i, (size_t)k, err);
                 i += (size_t)k;

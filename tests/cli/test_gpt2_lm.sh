@@ -119,6 +119,43 @@ assert abs(d["rlhf_penalty_per_token"] - 0.2 * d["mean_kl_ab"]) < 1e-12
 PY
 expect_fail "kl: GPT-2 against an n-gram model" "different vocabularies: 50257 tokens against 6" "$LMPROB" kl --model "$HF" --model "$(dirname "$0")/../fixtures/model/tiny.arpa" "$TMPD/hello.txt"
 
+# ---- JSON is valid UTF-8: tokens that are parts of characters, prompts and file names that are not UTF-8 ----
+# Each output FILE is read strictly (open(..., encoding="utf-8"); json.tool on stdin would let invalid bytes
+# through as surrogates). A partial or invalid sequence is U+FFFD, as Python's errors="replace" has it, and
+# the exact bytes are in token_hex (words_hex for generate): decoding them with errors="replace" gives the
+# string beside them, and they add up to the text.
+printf '日本語のテキスト 😀 emoji, ünïcödé\n' >"$TMPD/cjk.txt"
+cp "$TMPD/cjk.txt" "$TMPD/name_$(printf '\377\376').txt"
+"$LMPROB" ppl --model "$HF" --per-token --json "$TMPD/cjk.txt" >"$TMPD/u_ppl.json" 2>"$TMPD/err" || bad "ppl cjk: $(cat "$TMPD/err")"
+"$LMPROB" kl --model "$HF" --model "$HF" --per-position --json "$TMPD/cjk.txt" >"$TMPD/u_kl.json" 2>"$TMPD/err" || bad "kl cjk: $(cat "$TMPD/err")"
+"$LMPROB" next --model "$HF" --prompt "$(printf 'bad \377\376 日本')" --top 200 --json >"$TMPD/u_next.json" 2>"$TMPD/err" || bad "next: $(cat "$TMPD/err")"
+"$LMPROB" generate --model "$HF" --prompt "日本" --max-len 40 --sentences 3 --seed 3 --json >"$TMPD/u_gen.json" 2>/dev/null || bad "generate cjk"
+"$LMPROB" ppl --model "$HF" --json "$TMPD/name_$(printf '\377\376').txt" >"$TMPD/u_name.json" 2>"$TMPD/err" || bad "ppl odd name: $(cat "$TMPD/err")"
+"$PY" - "$TMPD" <<'PY' && ok || bad "JSON output is not valid UTF-8, or token_hex/words_hex disagree"
+import json, sys
+d = sys.argv[1]
+load = lambda n: json.load(open(d + "/" + n, encoding="utf-8"))
+text = open(d + "/cjk.txt", "rb").read()
+def same(s, h):
+    assert bytes.fromhex(h).decode("utf-8", "replace") == s, (s, h)
+    return bytes.fromhex(h)
+for name, key in (("u_ppl.json", "per_token"), ("u_kl.json", "per_position")):
+    recs = load(name)[key]
+    got = b"".join(same(t["token"], t["token_hex"]) for t in recs)
+    assert text.endswith(got) and len(got) > len(text) // 2, name
+    assert any("\ufffd" in t["token"] for t in recs), name + ": no partial character: the case tests nothing"
+n = load("u_next.json")
+assert n["prompt"] == "bad \ufffd\ufffd 日本", n["prompt"]
+for t in n["top"]: same(t["token"], t["token_hex"])
+g = load("u_gen.json")["sentences"]
+assert len({tuple(sorted(s)) for s in g}) == 1, "sentence objects with different keys"
+for s in g:
+    assert len(s["words"]) == len(s["words_hex"])
+    for w, h in zip(s["words"], s["words_hex"]): same(w, h)
+assert g[0]["words"][:2] == ["\ufffd", "\ufffd"] or "\ufffd" in "".join(g[0]["words"]), g[0]["words"][:4]
+assert load("u_name.json")["text"].endswith("name_\ufffd\ufffd.txt")
+PY
+
 # ---- progress of the windows: a percentage on a terminal's stderr, cleared at the end; none in a pipe ----
 # (on_tty gives the command a pseudo-terminal; the texts are short, as kl reads both models' whole
 # distributions at every position: ppl 300 tokens in windows of 32, kl 100 in windows of 16)
