@@ -558,11 +558,12 @@ int cli_read_file(const char *path, char **buf, size_t *len)
         b = nb;
         cap *= 2;
     }
-    int bad = ferror(f);
+    /* the read's own errno (EISDIR for a folder, EIO, ...), before fclose can change it */
+    int bad = ferror(f), e = bad ? errno : 0;
     if (!is_stdin) fclose(f);
     if (!b || bad) {
         free(b);
-        if (bad) errno = EIO;
+        if (bad) errno = e ? e : EIO;
         return -1;
     }
     b[n] = '\0';

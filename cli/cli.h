@@ -197,6 +197,15 @@ typedef struct cli_lm_opts {
 #define CLI_OPTS_LM_WINDOW(o) \
     CLI_OPT_WINDOW(&(o).window, &(o).windows_given), CLI_OPT_STRIDE(&(o).stride, &(o).windows_given)
 
+/* The windows of ppl and kl (and chapter's), checked before a text is read, each printing why:
+ *   cli_lm_window_check: the model's context (n_ctx) holds a window of 2 tokens (a window's first
+ *     token is context only), else CLI_FAIL naming the model; --window W (0: not given) fits in it,
+ *     else CLI_USAGE. CLI_OK otherwise (an unbounded model: always).
+ *   cli_stride_check: stride <= window (the window given or the default), else -1 after
+ *     "<cmd>: --stride: expected 1 <= stride <= window (W), got 'S'" (a usage error). */
+int cli_lm_window_check(const char *cmd, const char *model, const lmp_lm *lm, size_t window);
+int cli_stride_check(const char *cmd, size_t window, size_t stride);
+
 /* The model of a command that takes it as an argument or as --model (ppl, next, kl, generate):
  * *model = the one given; prints the error and returns -1 when both are given. */
 int cli_one_model(const char *cmd, const char *pos, const char *opt, const char **model);

@@ -756,10 +756,7 @@ int cmd_chapter(int argc, char **argv)
         want[k - 1] = 1;
         any = 1;
     }
-    if (c.stride > c.window) {
-        cli_error("chapter: --stride: expected stride <= window (%zu), got '%zu'", c.window, c.stride);
-        return CLI_USAGE;
-    }
+    if (cli_stride_check("chapter", c.window, c.stride)) return CLI_USAGE;
     if ((c.model == NULL) != (c.text == NULL)) {
         cli_error("chapter: --model and --text: expected both or neither, got only %s", c.model ? "--model" : "--text");
         return CLI_USAGE;

@@ -48,15 +48,25 @@ static void usage(FILE *f)
 typedef struct kl_ctx {
     const lmp_lm *lm;
     int json, first, per_pos;
-    size_t n;  /* tokens in the stream: progress is the position over it */
+    int opened; /* the output has begun: an error before any result prints nothing on stdout */
+    size_t n;   /* tokens in the stream: progress is the position over it */
     cli_progress prog;
 } kl_ctx;
+
+static void kl_open(kl_ctx *c)
+{
+    if (c->opened) return;
+    c->opened = 1;
+    if (c->json) fputs(c->per_pos ? "{\"per_position\": [" : "{", stdout);
+    else if (c->per_pos) puts("pos\tid\ttoken\tKL(A||B)\tKL(B||A)\tJS\tln pA\tln pB");
+}
 
 static void on_point(void *ud, const lmp_kl_point *p)
 {
     kl_ctx *c = ud;
     cli_progress_update(&c->prog, (double)p->pos / (double)c->n);
     if (!c->per_pos) return;
+    kl_open(c);
     size_t len;
     const char *w = lmp_lm_token_text(c->lm, p->id, &len);
     if (c->json) {
@@ -102,6 +112,7 @@ int cmd_kl(int argc, char **argv)
         usage(stderr);
         return CLI_USAGE;
     }
+    if (lo.window && lo.stride && cli_stride_check("kl", (size_t)lo.window, (size_t)lo.stride)) return CLI_USAGE;
     if (cli_check_input("kl", text_path)) return CLI_FAIL;
     cli_stdin_note("kl", text_path);
     if (cli_check_input("kl", models[1])) return CLI_FAIL; /* both before loading the first */
@@ -113,14 +124,16 @@ int cmd_kl(int argc, char **argv)
     lmp_error err = {0};
     int rc = CLI_FAIL;
     for (int k = 0; k < 2; k++)
-        if ((rc = cli_lm_load("kl", models[k], &lo, &lm[k])) != CLI_OK) goto done;
+        if ((rc = cli_lm_load("kl", models[k], &lo, &lm[k])) != CLI_OK ||
+            (rc = cli_lm_window_check("kl", models[k], lm[k], (size_t)lo.window)) != CLI_OK)
+            goto done;
     rc = CLI_FAIL;
     if (lmp_lm_check_same_vocab(lm[0], lm[1], &err)) {
         cli_error("kl: %s and %s: %s", models[0], models[1], err.msg);
         goto done;
     }
     if (cli_read_file(text_path, &text, &len)) {
-        cli_error("kl: %s: cannot read: %s", text_path, strerror(errno));
+        cli_error("kl: %s: cannot read: %s", cli_input_name(text_path), strerror(errno));
         goto done;
     }
     if (cli_tokenize(lm[0], text, len, LMP_LM_SENTENCES, &ids, NULL, NULL, &n, &err)) {
@@ -129,44 +142,40 @@ int cmd_kl(int argc, char **argv)
     }
     size_t W = (size_t)lo.window, S = (size_t)lo.stride;
     lmp_lm_info in[2];
-    for (int k = 0; k < 2; k++) {
-        lmp_lm_get_info(lm[k], &in[k]);
-        if (in[k].n_ctx && W > in[k].n_ctx) {
-            cli_error("kl: --window %zu: expected at most the context of %s, %zu tokens", W, models[k], in[k].n_ctx);
-            goto done;
-        }
-    }
+    for (int k = 0; k < 2; k++) lmp_lm_get_info(lm[k], &in[k]);
     if (W == 0) { /* the smaller model context, or the whole text */
         for (int k = 0; k < 2; k++)
             if (in[k].n_ctx && (W == 0 || in[k].n_ctx < W)) W = in[k].n_ctx;
         if (W == 0) W = n > 2 ? n : 2;
     }
     if (S == 0) S = W / 2 ? W / 2 : 1;
+    if (cli_stride_check("kl", W, S)) { /* --stride against the models' (or the text's) window */
+        rc = CLI_USAGE;
+        goto done;
+    }
     for (int k = 0; k < 2; k++)
         if (lmp_lm_ctx_create(lm[k], W < n ? W : n ? n : 1, &ctx[k], &err)) {
             cli_error("kl: %s", err.msg);
             goto done;
         }
-    kl_ctx kc = {lm[0], json, 1, per_pos, n, {0}};
+    kl_ctx kc = {lm[0], json, 1, per_pos, 0, n, {0}};
     /* two models' forward passes over every window: minutes on a long text with GPT-2, so the
      * percentage done is drawn on a terminal */
     cli_progress_start(&kc.prog, "lmprob kl", "comparing");
     cli_progress_streams(&kc.prog, per_pos);
-    if (json) {
-        fputs("{", stdout);
-        if (per_pos) fputs("\"per_position\": [", stdout);
-    } else if (per_pos) {
-        puts("pos\tid\ttoken\tKL(A||B)\tKL(B||A)\tJS\tln pA\tln pB");
-    }
     lmp_kl_result r;
     const lmp_status kst = lmp_eval_kl(ctx[0], ctx[1], ids, n, W, S, on_point, &kc, &r, &err);
     cli_progress_update(&kc.prog, 1.0);
-    if (kst) {
-        if (json || per_pos) fputc('\n', stdout);
+    /* A text with no position to compare (fewer than 2 tokens): nan means with a note, exit 0, as ppl
+     * does for a text with no token to score. */
+    const int none = kst == LMP_EDOM;
+    if (kst && !none) {
+        if (kc.opened && (json || per_pos)) fputc('\n', stdout);
         fflush(stdout);
         cli_error("kl: %s: %s", text_path, err.msg);
         goto done;
     }
+    kl_open(&kc);
     if (json) {
         if (per_pos) fputs("\n  ],\n ", stdout);
         fputs("\"model_a\": ", stdout);
@@ -195,8 +204,8 @@ int cmd_kl(int argc, char **argv)
         fputs("}\n", stdout);
     } else {
         printf("A: %s\nB: %s\n", models[0], models[1]);
-        printf("positions: %zu of %zu tokens (window %zu, stride %zu; %zu forward passes per model)\n", r.positions,
-               n, W, S, r.forward_passes);
+        printf("positions: %zu of %zu tokens (window %zu, stride %zu; %zu forward pass%s per model)\n", r.positions,
+               n, W, S, r.forward_passes, r.forward_passes == 1 ? "" : "es");
         printf("%-10s %14s %14s %10s\n", "nats", "mean", "max", "at pos");
         printf("%-10s %14.8g %14.8g %10zu\n", "KL(A||B)", r.mean_kl_ab, r.max_kl_ab, r.argmax_kl_ab);
         printf("%-10s %14.8g %14.8g %10zu\n", "KL(B||A)", r.mean_kl_ba, r.max_kl_ba, r.argmax_kl_ba);
@@ -205,6 +214,9 @@ int cmd_kl(int argc, char **argv)
                beta * r.mean_kl_ab, beta * r.sum_kl_ab);
         printf("sampled estimate beta * sum ln(pA(x_t) / pB(x_t)): %.8g\n", beta * r.sum_log_ratio);
     }
+    if (none)
+        fprintf(stderr, "lmprob: kl: note: %s: no position to compare in %zu token%s (a window's first token is "
+                "context only): the divergences are undefined (nan)\n", cli_input_name(text_path), n, n == 1 ? "" : "s");
     rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
     if (rc) cli_error("kl: writing to stdout failed");
 done:

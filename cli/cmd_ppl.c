@@ -53,7 +53,8 @@ static void usage(FILE *f)
             "                  model whose folder has none (default: as lmprob tokenize finds it)\n"
             "  --json          one JSON object: perplexity, perplexity_excl_oov, oov, tokens, sentences,\n"
             "                  log10_prob, ln_prob, bits_per_token, bits_per_byte, bytes, (per_token |\n"
-            "                  per_sentence arrays); with windows also scored_tokens, forward_passes,\n"
+            "                  per_sentence arrays); with windows also scored_tokens, scored_bytes (the\n"
+            "                  bytes of the scored tokens: bits_per_byte's denominator), forward_passes,\n"
             "                  recipe, window, stride\n"
             "\n"
             "Windows (GPT-2 always; an n-gram model when one of these is given): the whole text is one\n"
@@ -194,23 +195,48 @@ static lmp_status score_corpus(const lmp_ngram *m, const char *path, int mode, c
 typedef struct stream_ctx {
     const lmp_lm *lm;
     const unsigned char *unknown;
+    const lmp_lm_span *spans; /* where each token is in the text */
+    size_t len;               /* the text's bytes */
     int json, per_token, first;
-    double ln_oov;  /* ln p of the scored unknown tokens */
+    int opened;               /* the output has begun ("{", the per-token list): nothing before a result */
+    double ln_oov;            /* ln p of the scored unknown tokens */
     uint64_t oov;
-    size_t n;       /* tokens in the stream: progress is the scored token's position over it */
+    size_t scored_bytes;      /* the bytes the scored tokens stand for (owned_bytes) */
+    size_t n;                 /* tokens in the stream: progress is the scored token's position over it */
     cli_progress prog;
 } stream_ctx;
+
+/* The bytes token i stands for: from where it starts to where the next one starts (the first token from
+ * the text's start, the last to its end), so that the tokens' shares add up to the text: white space
+ * between words goes to the word before it, the newline to an n-gram model's </s>. bits per byte divides
+ * the scored tokens' bits by their shares (docs/perplexity.md). */
+static size_t owned_bytes(const stream_ctx *c, size_t i)
+{
+    size_t from = i == 0 ? 0 : c->spans[i].offset, to = i + 1 < c->n ? c->spans[i + 1].offset : c->len;
+    return to > from ? to - from : 0;
+}
+
+/* Begin the output at the first thing printed, so that an error before any result prints nothing on
+ * stdout. */
+static void stream_open(stream_ctx *c)
+{
+    if (c->opened) return;
+    c->opened = 1;
+    if (c->json) fputs(c->per_token ? "{\"per_token\": [" : "{", stdout);
+}
 
 static void on_stream_token(void *ud, const lmp_ppl_token *t)
 {
     stream_ctx *c = ud;
     cli_progress_update(&c->prog, (double)t->pos / (double)c->n);
+    c->scored_bytes += owned_bytes(c, t->pos);
     int unk = c->unknown && c->unknown[t->pos];
     if (unk) {
         c->oov++;
         c->ln_oov += t->logprob;
     }
     if (!c->per_token) return;
+    stream_open(c);
     size_t len;
     const char *w = lmp_lm_token_text(c->lm, t->id, &len);
     if (c->json) {
@@ -231,7 +257,13 @@ static void on_stream_token(void *ud, const lmp_ppl_token *t)
 
 static const char *const recipe_names[LMP_PPL_RECIPES] = {"exact", "hf", "chapter"};
 
-static void json_recipe(const lmp_ppl_result *r, double bytes)
+/* Bits per byte: the scored tokens' bits over the bytes they stand for (nan when none). */
+static double bits_per_byte(const lmp_ppl_result *r, size_t scored_bytes)
+{
+    return scored_bytes ? log2(r->perplexity) * (double)r->scored_tokens / (double)scored_bytes : NAN;
+}
+
+static void json_recipe(const lmp_ppl_result *r, size_t scored_bytes)
 {
     fputs("{\"perplexity\": ", stdout);
     cli_json_double(stdout, r->perplexity);
@@ -239,37 +271,43 @@ static void json_recipe(const lmp_ppl_result *r, double bytes)
            r->forward_passes);
     cli_json_double(stdout, log2(r->perplexity));
     fputs(", \"bits_per_byte\": ", stdout);
-    cli_json_double(stdout, bytes > 0 ? log2(r->perplexity) * (double)r->scored_tokens / bytes : NAN);
+    cli_json_double(stdout, bits_per_byte(r, scored_bytes));
     fputc('}', stdout);
 }
 
-static int ppl_windows(const char *model, const lmp_lm *lm, const char *text_path, size_t window, size_t stride,
+static int ppl_windows(const char *model, const lmp_lm *lm, const char *text_path, const cli_lm_opts *lo,
                        int recipe, int json, int per_token, int unnormalised)
 {
     lmp_lm_info in;
     lmp_lm_get_info(lm, &in);
+    size_t window = (size_t)lo->window, stride = (size_t)lo->stride;
     char *text = NULL;
     size_t len = 0, n = 0;
     lmp_token_id *ids = NULL;
     unsigned char *unknown = NULL;
+    lmp_lm_span *spans = NULL;
     lmp_lm_ctx *ctx = NULL;
     lmp_error err = {0};
-    int rc = CLI_FAIL;
+    /* What the command line and the model decide, before the text is read. */
+    int rc = cli_lm_window_check("ppl", model, lm, window);
+    if (rc != CLI_OK) return rc;
+    if (window && stride && cli_stride_check("ppl", window, stride)) return CLI_USAGE;
+    rc = CLI_FAIL;
     if (cli_read_file(text_path, &text, &len)) {
-        cli_error("ppl: %s: cannot read: %s", text_path, strerror(errno));
+        cli_error("ppl: %s: cannot read: %s", cli_input_name(text_path), strerror(errno));
         return CLI_FAIL;
     }
-    if (cli_tokenize(lm, text, len, LMP_LM_SENTENCES, &ids, &unknown, NULL, &n, &err)) {
+    if (cli_tokenize(lm, text, len, LMP_LM_SENTENCES, &ids, &unknown, &spans, &n, &err)) {
         cli_error("ppl: %s: %s", text_path, err.msg);
         goto done;
     }
-    if (in.n_ctx && window > in.n_ctx) {
-        cli_error("ppl: --window %zu: expected at most the model's context of %zu tokens (n_ctx)", window, in.n_ctx);
-        goto done;
-    }
     lmp_eval_windows(lm, n, &window, &stride);
-    if (stride > window) {
-        cli_error("ppl: --stride %zu: expected 1 <= stride <= window (%zu)", stride, window);
+    if (window < 2) { /* an unbounded model's window is the whole text: one of fewer than 2 tokens still has one */
+        window = 2;
+        if (stride == 0) stride = 1;
+    }
+    if (cli_stride_check("ppl", window, stride)) { /* --stride against the model's or the text's window */
+        rc = CLI_USAGE;
         goto done;
     }
     size_t cap = window < n ? window : n;
@@ -277,28 +315,28 @@ static int ppl_windows(const char *model, const lmp_lm *lm, const char *text_pat
         cli_error("ppl: %s", err.msg);
         goto done;
     }
-    stream_ctx sc = {lm, unknown, json, per_token, 1, 0.0, 0, n, {0}};
+    stream_ctx sc = {lm, unknown, spans, len, json, per_token, 1, 0, 0.0, 0, 0, n, {0}};
     /* A GPT-2 window is a forward pass of up to 1024 tokens: a long text takes minutes, so the
      * percentage of the stream scored is drawn on a terminal. */
     cli_progress_start(&sc.prog, "lmprob ppl", "scoring");
     cli_progress_streams(&sc.prog, per_token);
-    if (json) {
-        fputs("{", stdout);
-        if (per_token) fputs("\"per_token\": [", stdout);
-    }
     unsigned mask = recipe < 0 ? LMP_PPL_ALL : 1u << recipe;
     mask |= 1u << LMP_PPL_EXACT; /* the token counts and log-probabilities come from the exact sum */
     lmp_ppl_result res[LMP_PPL_RECIPES];
     lmp_status st = lmp_eval_perplexity(ctx, ids, n, window, stride, mask, on_stream_token, &sc, res, &err);
     cli_progress_update(&sc.prog, 1.0);
-    if (st) {
-        if (json || per_token) fputc('\n', stdout);
+    /* A text with no token to score (fewer than 2 tokens) has an undefined perplexity: printed as nan with a
+     * note, exit 0, as the n-gram scoring without windows (and KenLM's query) does for an empty text. */
+    int none = st == LMP_EDOM;
+    if (st && !none) {
+        if (sc.opened && (json || per_token)) fputc('\n', stdout);
         fflush(stdout);
         cli_error("ppl: %s: %s", text_path, err.msg);
         goto done;
     }
+    stream_open(&sc);
     const lmp_ppl_result *ex = &res[LMP_PPL_EXACT], *main_r = &res[recipe < 0 ? LMP_PPL_EXACT : recipe];
-    double ln_prob = -ex->nll, bytes = (double)len;
+    double ln_prob = 0.0 - ex->nll; /* +0, not -0, for the empty sum of a text with no token scored */
     double ppl_x = ex->scored_tokens > sc.oov ? exp(-(ln_prob - sc.ln_oov) / (double)(ex->scored_tokens - sc.oov))
                                               : NAN;
     uint64_t lines = 0;
@@ -319,21 +357,21 @@ static int ppl_windows(const char *model, const lmp_lm *lm, const char *text_pat
         fputs(", \"perplexity_excl_oov\": ", stdout);
         cli_json_double(stdout, recipe <= 0 ? ppl_x : NAN);
         printf(",\n  \"oov\": %llu, \"tokens\": %zu, \"scored_tokens\": %zu, \"forward_passes\": %zu, "
-               "\"sentences\": %llu, \"bytes\": %zu,\n  \"log10_prob\": ",
+               "\"sentences\": %llu, \"bytes\": %zu, \"scored_bytes\": %zu,\n  \"log10_prob\": ",
                (unsigned long long)sc.oov, n, main_r->scored_tokens, main_r->forward_passes,
-               (unsigned long long)lines, len);
+               (unsigned long long)lines, len, sc.scored_bytes);
         cli_json_double(stdout, ln_prob / LN10);
         fputs(", \"ln_prob\": ", stdout);
         cli_json_double(stdout, ln_prob);
         fputs(", \"bits_per_token\": ", stdout);
         cli_json_double(stdout, log2(main_r->perplexity));
         fputs(", \"bits_per_byte\": ", stdout);
-        cli_json_double(stdout, bytes > 0 ? log2(main_r->perplexity) * (double)main_r->scored_tokens / bytes : NAN);
+        cli_json_double(stdout, bits_per_byte(main_r, sc.scored_bytes));
         if (recipe < 0) {
             fputs(",\n  \"recipes\": {", stdout);
             for (int r = 0; r < LMP_PPL_RECIPES; r++) {
                 printf("%s\"%s\": ", r ? ", " : "", recipe_names[r]);
-                json_recipe(&res[r], bytes);
+                json_recipe(&res[r], sc.scored_bytes);
             }
             fputc('}', stdout);
         }
@@ -341,8 +379,8 @@ static int ppl_windows(const char *model, const lmp_lm *lm, const char *text_pat
     } else {
         for (int r = 0; r < LMP_PPL_RECIPES; r++) {
             if (!(recipe < 0 || r == recipe)) continue;
-            printf("Perplexity (%s):\t%.10g\t(%zu forward passes)\n", recipe_names[r], res[r].perplexity,
-                   res[r].forward_passes);
+            printf("Perplexity (%s):\t%.10g\t(%zu forward pass%s)\n", recipe_names[r], res[r].perplexity,
+                   res[r].forward_passes, res[r].forward_passes == 1 ? "" : "es");
         }
         if (sc.oov) printf("Perplexity excluding OOVs:\t%.10g\n", ppl_x);
         printf("Window:\t%zu\tstride %zu\n", window, stride);
@@ -350,15 +388,19 @@ static int ppl_windows(const char *model, const lmp_lm *lm, const char *text_pat
         if (in.unk >= 0) printf("OOVs:\t%llu\n", (unsigned long long)sc.oov);
         printf("ln probability:\t%.10g\n", ln_prob);
         printf("Bits per token:\t%.6f\n", log2(main_r->perplexity));
-        printf("Bits per byte:\t%.6f\t(%zu bytes)\n",
-               bytes > 0 ? log2(main_r->perplexity) * (double)main_r->scored_tokens / bytes : NAN, len);
+        printf("Bits per byte:\t%.6f\t(%zu bytes scored of %zu)\n", bits_per_byte(main_r, sc.scored_bytes),
+               sc.scored_bytes, len);
     }
+    if (none)
+        fprintf(stderr, "lmprob: ppl: note: %s: no token to score in %zu token%s (a window's first token is context "
+                "only): the perplexity is undefined (nan)\n", cli_input_name(text_path), n, n == 1 ? "" : "s");
     rc = CLI_OK;
 done:
     lmp_lm_ctx_free(ctx);
     free(text);
     free(ids);
     free(unknown);
+    free(spans);
     return rc;
 }
 
@@ -432,8 +474,7 @@ int cmd_ppl(int argc, char **argv)
         if (unnormalised && !c.json)
             printf("NOTE: the model gives scores, not probabilities (they sum to %.6g after <s>): the figures\n"
                    "below are computed from scores and are no perplexity\n", mass);
-        int rc = ppl_windows(pos[0], lm, pos[1], (size_t)lo.window, (size_t)lo.stride, recipe, c.json, c.per_token,
-                             unnormalised);
+        int rc = ppl_windows(pos[0], lm, pos[1], &lo, recipe, c.json, c.per_token, unnormalised);
         lmp_lm_free(lm);
         if (rc == CLI_OK && fflush(stdout) != 0) {
             cli_error("ppl: writing to stdout failed");

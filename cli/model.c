@@ -202,6 +202,30 @@ void cli_sampler_finish(lmp_sampler_params *prm, int dtype_set)
     if (!dtype_set) prm->dtype = prm->conv == LMP_CONV_LLAMA ? LMP_DTYPE_F32 : LMP_DTYPE_F64;
 }
 
+int cli_lm_window_check(const char *cmd, const char *model, const lmp_lm *lm, size_t window)
+{
+    lmp_lm_info in;
+    lmp_lm_get_info(lm, &in);
+    if (in.n_ctx && in.n_ctx < 2) {
+        cli_error("%s: %s: a context of %zu token (n_ctx): expected n_ctx >= 2 (a window's first token is context "
+                  "only, so a window of one scores nothing)", cmd, model, in.n_ctx);
+        return CLI_FAIL;
+    }
+    if (in.n_ctx && window > in.n_ctx) {
+        cli_error("%s: --window %zu: expected at most the context of %s, %zu tokens (n_ctx)", cmd, window, model,
+                  in.n_ctx);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+int cli_stride_check(const char *cmd, size_t window, size_t stride)
+{
+    if (stride <= window) return 0;
+    cli_error("%s: --stride: expected 1 <= stride <= window (%zu), got '%zu'", cmd, window, stride);
+    return -1;
+}
+
 int cli_one_model(const char *cmd, const char *pos, const char *opt, const char **model)
 {
     if (pos && opt) {

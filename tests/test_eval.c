@@ -204,6 +204,11 @@ static void test_errors(void)
     lmp_error err;
     CHECK_INT(lmp_eval_perplexity(ctx, ids, 1, 8, 4, LMP_PPL_ALL, NULL, NULL, r, &err), LMP_EDOM);
     CHECK(strstr(err.msg, "no token to score") != NULL);
+    /* undefined, and the results say so: NaN, nothing scored, the one pass made over the one token */
+    for (int k = 0; k < LMP_PPL_RECIPES; k++)
+        CHECK_MSG(isnan(r[k].perplexity) && r[k].scored_tokens == 0 && r[k].forward_passes == 1, "recipe %d", k);
+    CHECK_INT(lmp_eval_perplexity(ctx, ids, 0, 8, 4, LMP_PPL_ALL, NULL, NULL, r, &err), LMP_EDOM);
+    CHECK(isnan(r[LMP_PPL_EXACT].perplexity) && r[LMP_PPL_EXACT].forward_passes == 0);
     /* the chapter's code alone: one token gives NaN (the mean over zero labels), not an error */
     CHECK_INT(lmp_eval_perplexity(ctx, ids, 1, 8, 4, 1u << LMP_PPL_CHAPTER, NULL, NULL, r, &err), LMP_OK);
     CHECK(isnan(r[LMP_PPL_CHAPTER].perplexity));
@@ -374,7 +379,9 @@ static void test_kl(void)
     CHECK_INT(lmp_lm_check_same_vocab(a, small, &err), LMP_EINVAL);
     CHECK(strstr(err.msg, "6 tokens against 3") != NULL);
     CHECK_INT(lmp_eval_kl(ca, ca, s1, 5, 0, 0, NULL, NULL, &r, &err), LMP_EINVAL);
-    lmp_lm_ctx_free(ca);
+    /* one token: nothing to compare, and the result says so (one pass, NaN means, zero sums) */
+    CHECK_INT(lmp_eval_kl(ca, cb, s1, 1, 8, 4, NULL, NULL, &r, &err), LMP_EDOM);
+    CHECK(r.positions == 0 && r.forward_passes == 1 && isnan(r.mean_kl_ab) && isnan(r.max_js) && r.sum_kl_ab == 0);
     lmp_lm_ctx_free(cb);
     lmp_lm_ctx_free(cu);
     lmp_lm_free(a);

@@ -74,8 +74,10 @@ LMP_API void lmp_eval_windows(const lmp_lm *lm, size_t n, size_t *window, size_t
  * each recipe asked. fn (may be NULL) sees every token the EXACT recipe
  * scores, in order. Errors: LMP_EINVAL (window < 2 after the defaults, stride
  * > window, an id out of range, NULL), LMP_ERANGE (window > the context's
- * capacity), LMP_EDOM (EXACT or HF asked and no token scored, e.g. n < 2),
- * and the model's errors. Allocates a window of log-probabilities per call. */
+ * capacity), LMP_EDOM (EXACT or HF asked and no token scored, e.g. n < 2:
+ * the perplexity is undefined, and out[recipe] still says so: NaN, 0 scored
+ * tokens, the forward passes made), and the model's errors. Allocates a
+ * window of log-probabilities per call. */
 LMP_API lmp_status lmp_eval_perplexity(lmp_lm_ctx *c, const lmp_token_id *ids, size_t n, size_t window,
                                        size_t stride, unsigned recipes, lmp_ppl_token_fn fn, void *ud,
                                        lmp_ppl_result out[LMP_PPL_RECIPES], lmp_error *err);
@@ -119,7 +121,9 @@ typedef struct lmp_kl_result {
  * always finite (at most ln 2). fn (may be NULL) sees every position.
  * Errors: as lmp_eval_perplexity, LMP_EINVAL when the vocabularies differ
  * (lmp_lm_check_same_vocab) or a and b are one context, LMP_EDOM when no
- * position is compared. Allocates two blocks of 64 rows of vocab_size floats. */
+ * position is compared (*out then holds 0 positions, the forward passes, NaN
+ * means and maxima, zero sums). Allocates two blocks of 64 rows of vocab_size
+ * floats. */
 LMP_API lmp_status lmp_eval_kl(lmp_lm_ctx *a, lmp_lm_ctx *b, const lmp_token_id *ids, size_t n, size_t window,
                                size_t stride, lmp_kl_fn fn, void *ud, lmp_kl_result *out, lmp_error *err);
 

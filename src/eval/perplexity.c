@@ -114,10 +114,16 @@ lmp_status lmp_eval_perplexity(lmp_lm_ctx *c, const lmp_token_id *ids, size_t n,
         }
     free(lp);
     if (st) return st;
-    if (ex_n == 0 && (recipes & ((1u << LMP_PPL_EXACT) | (1u << LMP_PPL_HF))))
+    if (ex_n == 0 && (recipes & ((1u << LMP_PPL_EXACT) | (1u << LMP_PPL_HF)))) {
+        /* Undefined, not failed: a caller that reports it (lmprob ppl prints nan, as for an empty text
+         * without windows) still gets the passes that were made. */
+        for (int r = 0; r < LMP_PPL_RECIPES; r++)
+            if (recipes & (1u << r))
+                out[r] = (lmp_ppl_result){NAN, 0.0, 0.0, 0, r == LMP_PPL_CHAPTER ? ch_passes : passes};
         return lmp_error_set(err, LMP_EDOM,
                              "perplexity of %zu tokens: no token to score (the first token of a window is context "
                              "only)", n);
+    }
     if (recipes & (1u << LMP_PPL_EXACT))
         out[LMP_PPL_EXACT] = (lmp_ppl_result){exp(ex_nll / (double)ex_n), ex_nll, (double)ex_n, ex_n, passes};
     if (recipes & (1u << LMP_PPL_HF))

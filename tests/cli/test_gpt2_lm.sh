@@ -43,6 +43,7 @@ PY
 if [ $? -eq 0 ]; then ok; else bad "sliding_ref.json: $(cat "$TMPD/sliding.out")"; fi
 # one recipe at a time gives the same figure as --recipe all
 expect_out "recipe chapter alone: nan" "Perplexity \(chapter\):.nan.*\(2 forward passes\)" "$LMPROB" ppl --model "$HF" --recipe chapter "$SHARED/gpt2/sliding/text_513.txt"
+expect_out "one forward pass, said in the singular" "Perplexity \(exact\):.*\(1 forward pass\)$" "$LMPROB" ppl --model "$HF" "$SHARED/gpt2/sliding/text_100.txt"
 expect_out "default recipe: exact, window 1024" "Window:.1024.stride 512" "$LMPROB" ppl --model "$HF" "$SHARED/gpt2/sliding/text_300.txt"
 
 # ---- tiny_ref.json: the per-token NLL of its text, and the next token after it ------------------------
@@ -117,6 +118,7 @@ assert d["mean_kl_ba"] > d["mean_kl_ab"], d
 assert 0.6 < d["mean_js"] <= math.log(2), d["mean_js"]
 assert abs(d["rlhf_penalty_per_token"] - 0.2 * d["mean_kl_ab"]) < 1e-12
 PY
+expect_out "kl: one forward pass, in the singular" "; 1 forward pass per model\)" "$LMPROB" kl --model "$HF" --model "$HF" "$TMPD/hello.txt"
 expect_fail "kl: GPT-2 against an n-gram model" "different vocabularies: 50257 tokens against 6" "$LMPROB" kl --model "$HF" --model "$(dirname "$0")/../fixtures/model/tiny.arpa" "$TMPD/hello.txt"
 
 # ---- JSON is valid UTF-8: tokens that are parts of characters, prompts and file names that are not UTF-8 ----
@@ -179,8 +181,64 @@ if have_tty; then  # --per-token lines on a terminal: no progress drawn over the
   else bad "ppl --per-token on a terminal: progress drawn over the tokens"; fi
 fi
 
-# ---- bad input -------------------------------------------------------------------------------------------
-expect_fail "window above n_ctx" "window 2048: expected at most the model's context of 1024" "$LMPROB" ppl --model "$HF" --window 2048 "$TMPD/hello.txt"
+# ---- windows that score little or nothing ------------------------------------------------------------------
+# Bits per byte divide the scored tokens' bits by their bytes: with --window 2 --stride 2 half the tokens are
+# scored, and scored_bytes is their bytes (a GPT-2 token's share is its own bytes), not the whole text's.
+T100=$SHARED/gpt2/sliding/text_100.txt
+"$LMPROB" ppl --model "$HF" --window 2 --stride 2 --per-token --json "$T100" >"$TMPD/w22.json" 2>"$TMPD/err" || bad "ppl W2 S2: $(cat "$TMPD/err")"
+"$PY" - "$TMPD/w22.json" <<'PY' && ok || bad "bits_per_byte over the scored tokens' bytes: $(head -c 300 "$TMPD/w22.json")"
+import json, math, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+assert d["tokens"] == 100 and d["scored_tokens"] == 50, (d["tokens"], d["scored_tokens"])
+sb = sum(len(t["token_hex"]) // 2 for t in d["per_token"])
+assert d["scored_bytes"] == sb and sb < d["bytes"], (d["scored_bytes"], sb, d["bytes"])
+want = -d["ln_prob"] / math.log(2) / sb
+assert abs(d["bits_per_byte"] - want) <= 1e-12 * want, (d["bits_per_byte"], want)
+PY
+# One token: nothing to score. A complete object with nan and exit 0 (as an empty text without windows),
+# the reason on stderr; the same for kl.
+printf 'a' >"$TMPD/one.txt"
+for c in "ppl --model $HF" "kl --model $HF --model $HF"; do
+  if "$LMPROB" $c --json "$TMPD/one.txt" >"$TMPD/one.json" 2>"$TMPD/one.err" &&
+     "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1], encoding="utf-8")); v=d.get("perplexity", d.get("mean_kl_ab")); assert v == "nan", d' "$TMPD/one.json" &&
+     grep -q "note: .*one.txt: no .* in 1 token" "$TMPD/one.err"; then ok
+  else bad "${c%% *} of one token: $(cat "$TMPD/one.json" "$TMPD/one.err")"; fi
+done
+# Made from the tiny model: a context of 1 token (nothing can be scored), and a vocabulary of 300 tokens.
+"$PY" - "$SHARED/gpt2/tiny.safetensors" "$TMPD" <<'PY' || bad "could not write the small models"
+import json, struct, sys
+raw = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]; hdr = json.loads(raw[8:8 + n]); data = raw[8 + n:]
+def write(path, cut, **cfg):  # cut: {tensor: rows kept}; cfg: config keys changed
+    meta = dict(hdr["__metadata__"]); c = json.loads(meta["config"]); c.update(cfg); meta["config"] = json.dumps(c)
+    h = {"__metadata__": meta}; blobs = []; off = 0
+    for k, v in hdr.items():
+        if k == "__metadata__": continue
+        b, e = v["data_offsets"]; blob = data[b:e]; shape = list(v["shape"])
+        if k in cut: blob = blob[:len(blob) // shape[0] * cut[k]]; shape[0] = cut[k]
+        h[k] = {"dtype": v["dtype"], "shape": shape, "data_offsets": [off, off + len(blob)]}; off += len(blob); blobs.append(blob)
+    hb = json.dumps(h).encode(); hb += b" " * ((8 - len(hb) % 8) % 8)
+    open(path, "wb").write(struct.pack("<Q", len(hb)) + hb + b"".join(blobs))
+write(sys.argv[2] + "/ctx1.safetensors", {"transformer.wpe.weight": 1}, n_positions=1, n_ctx=1)
+write(sys.argv[2] + "/ctx8.safetensors", {"transformer.wpe.weight": 8}, n_positions=8, n_ctx=8)
+write(sys.argv[2] + "/v300.safetensors", {"transformer.wte.weight": 300}, vocab_size=300)
+PY
+
+# ---- bad input: a message naming the cause, nothing on stdout ------------------------------------------------
+expect_fail "window above n_ctx" "--window 2048: expected at most the context of .*tiny-hf, 1024 tokens" "$LMPROB" ppl --model "$HF" --window 2048 "$TMPD/hello.txt"
+for c in "ppl --model $HF" "kl --model $HF --model $HF"; do
+  name=${c%% *}
+  # two values of the command line that conflict: a usage error, and the text is not blamed
+  "$LMPROB" $c --window 10 --stride 11 --json "$T100" >"$TMPD/out" 2>"$TMPD/err"
+  if [ $? -eq 2 ] && [ ! -s "$TMPD/out" ] && grep -q "^lmprob: $name: --stride: expected 1 <= stride <= window (10), got '11'$" "$TMPD/err"; then ok
+  else bad "$name --window 10 --stride 11: $(cat "$TMPD/out" "$TMPD/err")"; fi
+  # a model whose context holds one token: the model is named, not the text
+  "$LMPROB" ${c//$HF/$TMPD/ctx1.safetensors} --json "$T100" >"$TMPD/out" 2>"$TMPD/err"
+  if [ $? -eq 1 ] && [ ! -s "$TMPD/out" ] && grep -q "$name: .*ctx1.safetensors: a context of 1 token (n_ctx): expected n_ctx >= 2" "$TMPD/err"; then ok
+  else bad "$name on a model of n_ctx 1: $(cat "$TMPD/out" "$TMPD/err")"; fi
+  # a folder as TEXT: said as tokenize says it
+  expect_fail "$name: a folder as TEXT" "$name: $TMPD: cannot read: Is a directory" "$LMPROB" $c "$TMPD"
+done
 expect_fail "--mode word on GPT-2" "GPT-2 reads text with its BPE tokenizer" "$LMPROB" ppl --model "$HF" --mode word "$TMPD/hello.txt"
 expect_fail "no vocabulary" "GPT-2 vocabulary" "$LMPROB" ppl --model "$HF" --gpt2-vocab "$TMPD/novocab" "$TMPD/hello.txt"
 expect_fail "a folder without config.json" "a folder without config.json" "$LMPROB" ppl --model "$TMPD" "$TMPD/hello.txt"

@@ -38,11 +38,14 @@ expect_out "oov counted in windows" '"oov": 1, "tokens": 14, "scored_tokens": 11
 expect_out "per-token windows" '^3	5	-0\.34538' "$LMPROB" ppl --window 3 --stride 1 --per-token "$M" "$TMPD/abc.txt"
 "$LMPROB" ppl --window 3 --json --per-token "$M" "$TMPD/text.txt" >"$TMPD/pt.json" 2>&1
 if /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["per_token"]) == 11 and d["per_token"][0]["token"] == "a"' "$TMPD/pt.json"; then ok; else bad "per-token JSON"; fi
-expect_fail "stride > window" "stride 5: expected 1 <= stride <= window \(3\)" "$LMPROB" ppl --window 3 --stride 5 "$M" "$TMPD/abc.txt"
+expect_fail "stride > window" "--stride: expected 1 <= stride <= window \(3\), got '5'" "$LMPROB" ppl --window 3 --stride 5 "$M" "$TMPD/abc.txt"
+"$LMPROB" ppl --window 3 --stride 5 "$M" "$TMPD/abc.txt" >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "--stride above --window: not a usage error (exit 2)"
 expect_fail "window < 2" "window: expected a window of >= 2 tokens, got '1'" "$LMPROB" ppl --window 1 "$M" "$TMPD/abc.txt"
 expect_fail "bad recipe" "recipe: expected exact, hf, chapter or all, got 'hg'" "$LMPROB" ppl --recipe hg "$M" "$TMPD/abc.txt"
 expect_fail "per-sentence with windows" "per-sentence" "$LMPROB" ppl --window 3 --per-sentence "$M" "$TMPD/abc.txt"
-expect_fail "no tokens to score" "no token to score" "$LMPROB" ppl --window 3 "$M" /dev/null
+# nothing to score: nan and exit 0, as without windows (the reason on stderr)
+expect_out "no tokens to score" "Perplexity \(exact\):.nan.\(0 forward passes\)" "$LMPROB" ppl --window 3 "$M" /dev/null
+if grep -q "no token to score in 0 tokens" "$TMPD/err"; then ok; else bad "no note for a text with nothing to score: $(cat "$TMPD/err")"; fi
 expect_fail "--model with two texts" "expected --model MODEL and one TEXT" "$LMPROB" ppl --model "$M" "$TMPD/abc.txt" "$TMPD/abc.txt"
 expect_out "--model form" "Perplexity including OOVs:.4\.6578" "$LMPROB" ppl --model "$M" "$TMPD/text.txt"
 

@@ -36,6 +36,10 @@ expect_out "stdin text" "Tokens:.11" sh -c "\"$LMPROB\" ppl \"$FIX/tiny.arpa\" -
 : >"$TMPD/empty.txt"
 expect_out "empty text: nan, as KenLM" "Perplexity including OOVs:.nan" "$LMPROB" ppl "$FIX/tiny.arpa" "$TMPD/empty.txt"
 if grep -q "empty.txt: no sentence to score: the perplexity of 0 tokens is undefined (nan)" "$TMPD/err"; then ok; else bad "empty text note: $(cat "$TMPD/err")"; fi
+# the same with windows: a complete object with nan, exit 0 (no bare "{" and exit 1)
+"$LMPROB" ppl --json --window 5 "$FIX/tiny.arpa" "$TMPD/empty.txt" >"$TMPD/ew.json" 2>"$TMPD/ew.err"
+if [ $? -eq 0 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["perplexity"] == "nan" and d["tokens"] == 0' "$TMPD/ew.json" &&
+   grep -q "empty.txt: no token to score in 0 tokens" "$TMPD/ew.err"; then ok; else bad "empty text with windows: $(cat "$TMPD/ew.json" "$TMPD/ew.err")"; fi
 gzip -c "$TMPD/text.txt" >"$TMPD/text.txt.gz"
 expect_out "gzip text" "Perplexity including OOVs:.4\.6578" "$LMPROB" ppl "$FIX/tiny.arpa" "$TMPD/text.txt.gz"
 if command -v xz >/dev/null; then
