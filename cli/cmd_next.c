@@ -91,11 +91,15 @@ int cmd_next(int argc, char **argv)
     }
     int markers = in.bos >= 0 && in.bos != in.eos;
     int lead = markers || (np == 0 && in.bos >= 0); /* <s>, or GPT-2's <|endoftext|> before an empty prompt */
-    size_t cap = np + 1;
+    /* The context holds what is pushed, the lead token only when there is one: a prompt of exactly n_ctx
+     * tokens fits (the next token's distribution is read after the last of them). */
+    size_t cap = np + (size_t)lead;
     if (in.n_ctx && cap > in.n_ctx) {
-        cli_error("next: --prompt: %zu tokens: expected at most the model's context of %zu", np, in.n_ctx);
+        cli_error("next: --prompt: %zu tokens%s: expected at most the model's context of %zu", cap,
+                  lead ? " with the start token" : "", in.n_ctx);
         goto done;
     }
+    if (cap == 0) cap = 1; /* a context holds at least one token (lm.h) */
     lmp_sampler_params sp = lmp_sampler_params_default();
     sp.top_p = top_p;
     lmp_status st = lmp_lm_ctx_create(lm, cap, &ctx, &err);

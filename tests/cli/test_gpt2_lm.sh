@@ -224,6 +224,17 @@ write(sys.argv[2] + "/ctx8.safetensors", {"transformer.wpe.weight": 8}, n_positi
 write(sys.argv[2] + "/v300.safetensors", {"transformer.wte.weight": 300}, vocab_size=300)
 PY
 
+# next reads a prompt of exactly n_ctx tokens (the model of 8 above; GPT-2 has no start token to make room
+# for): its top token is the argmax of gpt2 logits' last row; one token more is refused.
+ids8=$(printf 'a b c d e f g h' | "$LMPROB" tokenize)
+want=$("$LMPROB" gpt2 logits --top 1 "$TMPD/ctx8.safetensors" "$ids8" | tail -n 1 | cut -f3 | cut -d: -f1)
+"$LMPROB" next --model "$TMPD/ctx8.safetensors" --prompt 'a b c d e f g h' --top 1 --json >"$TMPD/n8.json" 2>"$TMPD/err"
+if [ "$(wc -w <<<"$ids8")" -eq 8 ] && [ -n "$want" ] &&
+   [ "$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["context_tokens"], d["top"][0]["id"])' "$TMPD/n8.json")" = "8 $want" ]
+then ok; else bad "next with a prompt of n_ctx tokens: $(cat "$TMPD/n8.json" "$TMPD/err")"; fi
+expect_fail "next: a prompt of n_ctx + 1 tokens" "next: --prompt: 9 tokens: expected at most the model's context of 8" \
+  "$LMPROB" next --model "$TMPD/ctx8.safetensors" --prompt 'a b c d e f g h i' --top 1
+
 # ---- bad input: a message naming the cause, nothing on stdout ------------------------------------------------
 expect_fail "window above n_ctx" "--window 2048: expected at most the context of .*tiny-hf, 1024 tokens" "$LMPROB" ppl --model "$HF" --window 2048 "$TMPD/hello.txt"
 for c in "ppl --model $HF" "kl --model $HF --model $HF"; do
