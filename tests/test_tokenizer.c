@@ -890,6 +890,20 @@ static void test_bad_vocabularies(void)
     bad_ranks("missing bytes", "IQ== 0\nIg== 1\n", "byte 0x00 has no one-byte token", NULL);
     bad_ranks("empty", "", "no ranks", NULL);
     bad_ranks("duplicate", "IQ== 0\nIQ== 1\n", "duplicate token \"!\"", "bad.tiktoken:2:");
+    /* More ranks than r50k_base's 50,256: another encoding (p50k_base, cl100k_base, ...), refused by its
+     * count before any line is read, not loaded with GPT-2's pre-tokenizer. */
+    {
+        size_t nl = 50257, k = 0;
+        char *many = malloc(nl * 2 + 1);
+        CHECK(many != NULL);
+        if (many) {
+            while (k < nl * 2) many[k++] = 'x', many[k++] = '\n';
+            many[k] = '\0';
+            bad_ranks("another encoding", many, "50257 ranks: expected GPT-2's rank file (r50k_base, 50,256 ranks)",
+                      "GPT-2's pre-tokenizer");
+            free(many);
+        }
+    }
 }
 
 /* Random damage to a small vocabulary (the 256 bytes and the first 40 merges):

