@@ -734,9 +734,17 @@ static lmp_tokenizer *load_vocab(const char *cmd, const char *path)
 
 lmp_tokenizer *cli_gpt2_load(const char *cmd, const char *vocab)
 {
-    if (vocab) return load_vocab(cmd, vocab);
+    return cli_gpt2_load_at(cmd, vocab, NULL, 0);
+}
+
+lmp_tokenizer *cli_gpt2_load_at(const char *cmd, const char *vocab, char *where, size_t size)
+{
     const char *env = getenv(CLI_GPT2_VOCAB_ENV);
-    if (env && *env) return load_vocab(cmd, env);
+    if (!vocab && env && *env) vocab = env;
+    if (vocab) {
+        if (where && size) snprintf(where, size, "%s", vocab);
+        return load_vocab(cmd, vocab);
+    }
     char exe[4096], cand[3][4200];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     int ncand = 0;
@@ -748,7 +756,10 @@ lmp_tokenizer *cli_gpt2_load(const char *cmd, const char *vocab)
         snprintf(cand[ncand++], sizeof cand[0], "%s/../gpt2", exe);
         snprintf(cand[ncand++], sizeof cand[0], "%s/../share/lmprob/gpt2", exe);
         for (int i = 0; i < ncand; i++)
-            if (has_vocab(cand[i])) return load_vocab(cmd, cand[i]);
+            if (has_vocab(cand[i])) {
+                if (where && size) snprintf(where, size, "%s", cand[i]);
+                return load_vocab(cmd, cand[i]);
+            }
     }
     cli_error("%s: no GPT-2 vocabulary found: expected --gpt2-vocab DIR (encoder.json + vocab.bpe, vocab.json + "
               "merges.txt, or a .tiktoken rank file), $%s, or one of %s, %s, %s (`make` puts it in build/gpt2, "

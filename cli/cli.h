@@ -141,6 +141,8 @@ int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path,
  * looked at when none has a vocabulary) and returns NULL on failure; `cmd` prefixes messages. */
 #define CLI_GPT2_VOCAB_ENV "LMPROB_GPT2_VOCAB"
 lmp_tokenizer *cli_gpt2_load(const char *cmd, const char *vocab);
+/* The same, and where the vocabulary was found into where[0..size) (for a later message). */
+lmp_tokenizer *cli_gpt2_load_at(const char *cmd, const char *vocab, char *where, size_t size);
 
 /* JSON output: doubles with 17 significant digits; inf/-inf/nan as the strings
  * "inf", "-inf", "nan" (the golden-file convention). */

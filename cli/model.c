@@ -19,14 +19,22 @@ static int load_gpt2(const char *cmd, const char *path, const cli_lm_opts *o, lm
                   "models", cmd, path);
         return CLI_USAGE;
     }
-    lmp_tokenizer *tok = cli_gpt2_load(cmd, o->vocab);
+    char where[4200] = "";
+    lmp_tokenizer *tok = cli_gpt2_load_at(cmd, o->vocab, where, sizeof where);
     if (!tok) return CLI_FAIL; /* cli_gpt2_load said why */
     lmp_gpt2 *g = NULL;
     lmp_status st = lmp_gpt2_load(path, &g, &err);
-    if (!st) st = lmp_lm_create_gpt2_take(g, tok, (unsigned)o->threads, out, &err);
-    else lmp_tokenizer_free(tok);
     if (st) {
+        lmp_tokenizer_free(tok);
         cli_error("%s: %s", cmd, err.msg);
+        return CLI_FAIL;
+    }
+    if ((st = lmp_lm_create_gpt2_take(g, tok, (unsigned)o->threads, out, &err))) {
+        /* the model's size against the vocabulary's (LMP_EINVAL): both named, and the way out */
+        if (st == LMP_EINVAL)
+            cli_error("%s: %s: %s (GPT-2 vocabulary: %s; --gpt2-vocab gives the model's own)", cmd, path, err.msg,
+                      where);
+        else cli_error("%s: %s", cmd, err.msg);
         return CLI_FAIL;
     }
     return CLI_OK;

@@ -420,5 +420,11 @@ lmp_status lm_gpt2_load(const char *path, const lmp_lm_load_params *p, lmp_lm **
         lmp_gpt2_free(g);
         return st;
     }
-    return lmp_lm_create_gpt2_take(g, tok, p->threads, out, err);
+    st = lmp_lm_create_gpt2_take(g, tok, p->threads, out, err);
+    if (st == LMP_EINVAL && err) { /* a vocabulary of another size: which model, which vocabulary */
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        lmp_error_set(err, st, "%s: %s (vocabulary: %s)", path, why, vocab ? vocab : "none");
+    }
+    return st;
 }

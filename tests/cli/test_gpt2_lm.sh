@@ -224,6 +224,18 @@ write(sys.argv[2] + "/ctx8.safetensors", {"transformer.wpe.weight": 8}, n_positi
 write(sys.argv[2] + "/v300.safetensors", {"transformer.wte.weight": 300}, vocab_size=300)
 PY
 
+# A model of 300 tokens with GPT-2's vocabulary of 50,257: the message names the model and the vocabulary,
+# for the default vocabulary and for a folder's own.
+expect_fail "kl: a model of another vocabulary size" "kl: .*v300.safetensors: the vocabulary has 50257 tokens and the model 300: .*GPT-2 vocabulary: .*gpt2" \
+  "$LMPROB" kl --model "$TMPD/v300.safetensors" --model "$HF" "$TMPD/hello.txt"
+mkdir -p "$TMPD/v300"
+VOC=$(dirname "$LMPROB")/gpt2  # the vocabulary `make` installs beside the binary (build/gpt2; build/asan: ../gpt2)
+[ -f "$VOC/encoder.json" ] || VOC=$(dirname "$LMPROB")/../gpt2
+cp "$VOC/encoder.json" "$VOC/vocab.bpe" "$TMPD/v300/" && cp "$TMPD/v300.safetensors" "$TMPD/v300/model.safetensors"
+sed 's/"vocab_size": 50257/"vocab_size": 300/' "$HF/config.json" >"$TMPD/v300/config.json"
+expect_fail "ppl: a folder whose vocabulary is not its model's" "ppl: .*/v300: the vocabulary has 50257 tokens and the model 300: .*\(vocabulary: .*/v300\)" \
+  "$LMPROB" ppl --model "$TMPD/v300" "$TMPD/hello.txt"
+
 # next reads a prompt of exactly n_ctx tokens (the model of 8 above; GPT-2 has no start token to make room
 # for): its top token is the argmax of gpt2 logits' last row; one token more is refused.
 ids8=$(printf 'a b c d e f g h' | "$LMPROB" tokenize)
