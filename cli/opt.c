@@ -72,6 +72,28 @@ static int bad_int(const char *cmd, const char *name, const cli_opt *o, const ch
     return -1;
 }
 
+/* A number refused by a DOUBLE entry (or a DOUBLE list's item). Open-ended domains ("a coefficient >= 0",
+ * "a finite number") still stop at a cap (1e300, the dist parameters' 1e308) that the words do not state:
+ * a finite value past a bound of magnitude 1e15 or more is told that bound ("expected a coefficient >= 0
+ * and at most 1e300, got '1e308'"), not that it is not what the words say. */
+static int bad_double(const char *cmd, const char *name, const cli_opt *o, const char *v)
+{
+    double x;
+    const char *side = NULL;
+    double bound = 0;
+    if (cli_scan_double(v, CLI_NUM_FINITE, &x) == 0) {
+        if (x > o->hi && o->hi >= 1e15) side = "at most", bound = o->hi;
+        else if (x < o->lo && o->lo <= -1e15) side = "at least", bound = o->lo;
+    }
+    if (!side) return bad(cmd, name, o, v);
+    char b[32];
+    snprintf(b, sizeof b, "%g", bound);
+    char *e = strstr(b, "e+"); /* 1e+300 as typed: 1e300 */
+    if (e) memmove(e + 1, e + 2, strlen(e + 2) + 1);
+    cli_error("%s: %s: expected %s and %s %s, got '%s'", cmd, name, o->expect ? o->expect : "a number", side, b, v);
+    return -1;
+}
+
 static int set_value(const char *cmd, const char *name, const cli_opt *o, const char *v)
 {
     switch (o->kind) {
@@ -115,8 +137,8 @@ static int set_value(const char *cmd, const char *name, const cli_opt *o, const 
             return -1;
         }
         if (rc || x < o->lo || x > o->hi || (o->lo_open && x == o->lo) || (o->hi_open && x == o->hi))
-            return bad(cmd, name, o, v);
-        *(double *)o->dest = x;
+            return bad_double(cmd, name, o, v);
+        *(double *)o->dest = x + 0.0; /* "-0" is 0: printed back as 0, never "-0" (x + 0.0 is +0 for -0) */
         return 0;
     }
     case CLI_OPT_CUSTOM:
@@ -156,7 +178,7 @@ static int set_item(const cli_opt *o, size_t k, const char *v)
         if (cli_scan_double(v, CLI_NUM_FINITE, &x) || x < o->lo || x > o->hi || (o->lo_open && x == o->lo) ||
             (o->hi_open && x == o->hi))
             return -1;
-        ((double *)o->dest)[k] = x;
+        ((double *)o->dest)[k] = x + 0.0; /* -0 is 0, as for a DOUBLE entry */
         return 0;
     }
     default: return -1;
@@ -185,14 +207,15 @@ static int take_list(const char *cmd, const char *name, const cli_opt *o, int ar
             if (n >= o->max_n || L == 0 || L >= sizeof item) return bad(cmd, name, o, inline_v);
             memcpy(item, p, L);
             item[L] = '\0';
-            if (set_item(o, n, item)) return bad(cmd, name, o, item);
+            if (set_item(o, n, item)) return o->elem == CLI_OPT_DOUBLE ? bad_double(cmd, name, o, item) : bad(cmd, name, o, item);
             n++;
             if (!e) break;
             p = e + 1;
         }
     } else {
         while (*i + 1 < argc && n < o->max_n && is_number(argv[*i + 1])) {
-            if (set_item(o, n, argv[*i + 1])) return bad(cmd, name, o, argv[*i + 1]);
+            if (set_item(o, n, argv[*i + 1]))
+                return o->elem == CLI_OPT_DOUBLE ? bad_double(cmd, name, o, argv[*i + 1]) : bad(cmd, name, o, argv[*i + 1]);
             n++;
             ++*i;
         }

@@ -6,6 +6,9 @@
  * --top-k, --top-p, ...) are written once, below, as CLI_OPT_* entries, so that a flag
  * has one domain, one message and one exit status in every command that takes it:
  *   lmprob: <cmd>: <flag>: expected <domain>, got '<value>'      exit 2 (CLI_USAGE)
+ * A bound the words of the domain do not state (an open-ended double's cap of 1e300, any bound of
+ * magnitude 1e15 or more; an integer's upper bound past ">=") is added to the message when a value
+ * passes it ("expected a coefficient >= 0 and at most 1e300"). A double given as -0 is stored as 0.
  * An unknown option, a missing value and a surplus argument are usage errors too (2);
  * errors in the data a command reads exit 1 (CLI_FAIL).
  *

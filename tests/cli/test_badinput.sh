@@ -55,6 +55,16 @@ expect_out "--logits -inf is allowed" '^V: 2 ' "$LMPROB" decode --logits -inf,1 
 printf '1 -1e400 2\n' >"$TMPD/overflow.txt"
 expect_fail "logits file -1e400" "overflow.txt:1: '-1e400' is out of the range of a double" "$LMPROB" decode "$TMPD/overflow.txt"
 expect_fail "--temperature 1e999" "'1e999' is out of the range of a double" "$LMPROB" decode --logits 1,2 --temperature 1e999
+# a double that is finite but past an option's cap: the message states the cap (1e300), which the words
+# of an open-ended domain do not; a usage error as any other bad value
+expect_fail "--beta 1e308" "kl: --beta: expected a coefficient >= 0 and at most 1e300, got '1e308'" "$LMPROB" kl --beta 1e308 --model x --model y z
+expect_fail "--frequency-penalty 1e301" "--frequency-penalty: expected a finite number and at most 1e300, got '1e301'" "$LMPROB" decode --logits 1,2 --frequency-penalty 1e301
+expect_fail "--presence-penalty -1e301" "--presence-penalty: expected a finite number and at least -1e300, got '-1e301'" "$LMPROB" decode --logits 1,2 --presence-penalty -1e301
+expect_fail "a list item past the cap" "--discount-fallback: expected .* >= 0 and at most 1e300, got '1e301'" "$LMPROB" train --discount-fallback 1 2 1e301 x
+"$LMPROB" kl --beta 1e308 --model x --model y z >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "a value past a cap is not a usage error"
+# -0 is 0: printed back as 0, never -0
+printf 'a b\n' >"$TMPD/ab.txt"
+expect_out "--beta -0 prints 0" "beta = 0: 0 per token, 0 over the text" "$LMPROB" kl --beta -0 --model tests/fixtures/model/tiny.arpa --model tests/fixtures/model/tiny.arpa "$TMPD/ab.txt"
 sed 's/^-1.2\tc$/-1e39\tc/' tests/fixtures/model/tiny.arpa >"$TMPD/big_logprob.arpa"
 grep -q -- '-1e39' "$TMPD/big_logprob.arpa" && ok || bad "fixture edit failed"
 expect_fail "ARPA log10 probability -1e39" "big_logprob.arpa:12: .*'-1e39' is out of the range of a float" "$LMPROB" ppl "$TMPD/big_logprob.arpa" tests/fixtures/train_small.txt
