@@ -158,6 +158,7 @@ typedef struct numscan {
     const char *name; /* the option, or the file */
     long line;        /* 1-based for a file, 0 for an option */
     int allow_inf;    /* CLI_NUM_* */
+    int ids;          /* token ids (cli_scan_token_id) instead of numbers */
     char tok[128];
     size_t tl;        /* bytes of the current token (may pass sizeof tok: then it is not a number) */
     int item, comma;  /* an item since the last comma; a comma waiting for its item */
@@ -188,7 +189,18 @@ static int ns_token(numscan *s)
     if (!s->tl) return 0;
     double x;
     size_t len = s->tl < sizeof s->tok ? s->tl : sizeof s->tok - 1;
-    int rc = parse_double_tok(s->tok, s->tl < sizeof s->tok ? s->tl : sizeof s->tok, s->allow_inf, &x);
+    if (s->ids) {
+        lmp_token_id id;
+        if (s->tl >= sizeof s->tok || cli_scan_token_id(s->tok, s->tl, &id)) {
+            char where[4200];
+            ns_where(s, where, sizeof where, 1);
+            cli_error("%s: expected a token id (a decimal integer 0..2147483647), got '%.*s%s'", where, (int)len,
+                      s->tok, s->tl > len ? "..." : "");
+            return -1;
+        }
+        x = id; /* exact: an id is below 2^31 */
+    }
+    int rc = s->ids ? 0 : parse_double_tok(s->tok, s->tl < sizeof s->tok ? s->tl : sizeof s->tok, s->allow_inf, &x);
     if (rc) {
         char where[4200];
         ns_where(s, where, sizeof where, 1);
@@ -239,9 +251,10 @@ static int ns_end(numscan *s)
     return 0;
 }
 
-int cli_parse_number_list(const char *opt, const char *s, int allow_inf, double **out, size_t *n)
+/* The list of cli_parse_number_list (ids: token ids instead of numbers). */
+static int scan_list(const char *opt, const char *s, int allow_inf, int ids, double **out, size_t *n)
 {
-    numscan ns = {opt, 0, allow_inf, {0}, 0, 0, 0, 0, 0, NULL, 0, 0};
+    numscan ns = {opt, 0, allow_inf, ids, {0}, 0, 0, 0, 0, 0, NULL, 0, 0};
     for (const char *p = s ? s : ""; *p; p++)
         if (ns_byte(&ns, (unsigned char)*p)) goto fail;
     if (ns_end(&ns)) goto fail;
@@ -255,6 +268,27 @@ int cli_parse_number_list(const char *opt, const char *s, int allow_inf, double 
 fail:
     free(ns.v);
     return -1;
+}
+
+int cli_parse_number_list(const char *opt, const char *s, int allow_inf, double **out, size_t *n)
+{
+    return scan_list(opt, s, allow_inf, 0, out, n);
+}
+
+int cli_parse_id_list(const char *opt, const char *s, lmp_token_id **out, size_t *n)
+{
+    double *v;
+    if (scan_list(opt, s, CLI_NUM_FINITE, 1, &v, n)) return -1;
+    lmp_token_id *ids = malloc(*n * sizeof *ids);
+    if (!ids) {
+        cli_error("%s: out of memory for %zu ids", opt, *n);
+        free(v);
+        return -1;
+    }
+    for (size_t i = 0; i < *n; i++) ids[i] = (lmp_token_id)v[i];
+    free(v);
+    *out = ids;
+    return 0;
 }
 
 int cli_parse_double_list(const char *opt, const char *s, double **out, size_t *n)
@@ -282,7 +316,7 @@ static int read_numbers(const char *path, int allow_inf, double **out, size_t *n
         cli_error("%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    numscan ns = {name, 1, allow_inf ? CLI_NUM_INF : CLI_NUM_FINITE, {0}, 0, 0, 0, 0, 0, NULL, 0, 0};
+    numscan ns = {name, 1, allow_inf ? CLI_NUM_INF : CLI_NUM_FINITE, 0, {0}, 0, 0, 0, 0, 0, NULL, 0, 0};
     size_t nrows = 0, ncols = 0;
     long first_line = 0;
     int rc = 0, c;
@@ -590,6 +624,13 @@ int cli_check_input(const char *cmd, const char *path)
         return -1;
     }
     return 0;
+}
+
+int cli_check_binary_stdout(const char *cmd, const char *what, const char *out)
+{
+    if (!out || strcmp(out, "-") != 0 || !isatty(STDOUT_FILENO)) return 0;
+    cli_error("%s: %s writes binary: redirect stdout or give -o FILE", cmd, what);
+    return -1;
 }
 
 char *cli_join_command(int argc, char **argv)

@@ -54,6 +54,9 @@ int cli_scan_token_id(const char *s, size_t len, lmp_token_id *out);
  * ",1", "1,") and an empty list. A finite literal beyond the double range
  * (1e999) is an error naming it, never an infinity. */
 int cli_parse_double_list(const char *opt, const char *s, double **out, size_t *n);
+/* A list of token ids with the same separators and rules, each read by cli_scan_token_id (so "1.0",
+ * "0x1", "1e3", "+5" and "-3" are refused, and the message echoes the item as typed). */
+int cli_parse_id_list(const char *opt, const char *s, lmp_token_id **out, size_t *n);
 /* Which infinities a number list or file may hold. */
 enum { CLI_NUM_FINITE = 0, CLI_NUM_INF = 1, CLI_NUM_NEG_INF = 2 };
 /* Same, with allow_inf one of CLI_NUM_*. */
@@ -177,6 +180,9 @@ int cli_read_file(const char *path, char **buf, size_t *len);
  *                         file is created and removed)
  *   cli_check_output_dir  a folder that exists and is writable, or can be made */
 int cli_check_input(const char *cmd, const char *path);
+/* Binary output to stdout (out "-") when stdout is a terminal: refused, "<cmd>: <what> writes binary:
+ * redirect stdout or give a file", -1 (a usage error); 0 otherwise. */
+int cli_check_binary_stdout(const char *cmd, const char *what, const char *out);
 int cli_check_output(const char *cmd, const char *path);
 int cli_check_output_dir(const char *cmd, const char *dir);
 

@@ -23,10 +23,10 @@ static void usage(FILE *f)
             "\n"
             "info     n_layer, n_head, n_embd, n_ctx, vocab, eps, dtype, parameters, where the config\n"
             "         came from; --tensors lists every tensor (name, dtype, shape, byte range, used)\n"
-            "logits   push the token ids IDS (comma- or space-separated) in one batched pass and print,\n"
-            "         for each position, the K largest logits (default 5) as id:logit; --output FILE\n"
-            "         writes all logits as float32 little-endian [n, vocab] instead. --threads N\n"
-            "         (default: every core).\n"
+            "logits   push the token ids IDS (decimal integers, comma- or space-separated) in one batched\n"
+            "         pass and print, for each position, the K largest logits (default 5) as id:logit;\n"
+            "         --output FILE writes all logits as float32 little-endian [n, vocab] instead (not with\n"
+            "         --top or --json; '-' is stdout, not a terminal). --threads N (default: every core).\n"
             "\n"
             "examples: lmprob gpt2 info ~/models/gpt2\n"
             "          lmprob gpt2 logits ~/models/gpt2 15496,11,616,3290,318\n");
@@ -112,31 +112,10 @@ static int gpt2_info(int argc, char **argv)
     return CLI_OK;
 }
 
-/* Token ids separated by commas and/or white space (the CLI's one list parser). */
-static int parse_ids(const char *s, lmp_token_id **out, size_t *n)
-{
-    double *v;
-    if (cli_parse_double_list("gpt2 logits: IDS", s, &v, n)) return -1;
-    lmp_token_id *ids = malloc(*n * sizeof *ids);
-    for (size_t i = 0; ids && i < *n; i++) {
-        if (!(v[i] >= INT32_MIN && v[i] <= INT32_MAX) || v[i] != (double)(lmp_token_id)v[i]) {
-            cli_error("gpt2 logits: IDS: item %zu: expected an integer token id, got '%.17g'", i + 1, v[i]);
-            free(ids);
-            free(v);
-            return -1;
-        }
-        ids[i] = (lmp_token_id)v[i];
-    }
-    free(v);
-    if (!ids) return -1;
-    *out = ids;
-    return 0;
-}
-
 static int gpt2_logits(int argc, char **argv)
 {
     int json = 0;
-    long threads = 0, top = 5;
+    long threads = 0, top = -1; /* -1: --top not given (5 then); the table's domain starts at 0 */
     const char *path = NULL, *idstr = NULL, *output = NULL;
     /* --threads: 0 or more than the cores, lmp_gpt2_ctx_create takes them all */
     const cli_opt opts[] = {CLI_OPT_THREADS(&threads), CLI_OPT_OUTPUT(&output), CLI_OPT_JSON(&json), CLI_OPT_TOP(&top), CLI_OPT_TOP_K_RENAMED};
@@ -149,9 +128,20 @@ static int gpt2_logits(int argc, char **argv)
         cli_error("gpt2 logits: expected MODEL and IDS");
         return CLI_USAGE;
     }
+    /* --output writes every logit; --json and --top choose how the largest are printed instead: given
+     * together, one of them would be ignored in silence */
+    if (output && (json || top >= 0)) {
+        cli_error("gpt2 logits: --output with %s: expected one or the other (--output writes every logit as "
+                  "float32; %s prints the largest of each position)", json ? "--json" : "--top",
+                  json ? "--json" : "--top");
+        return CLI_USAGE;
+    }
+    if (top < 0) top = 5;
+    if (output && cli_check_binary_stdout("gpt2 logits", "--output", output)) return CLI_USAGE;
     lmp_token_id *ids;
     size_t n;
-    if (parse_ids(idstr, &ids, &n)) return CLI_USAGE;
+    /* the ids as detokenize reads them: digits only, so "1.0", "0x1", "1e3" and "-3" are refused */
+    if (cli_parse_id_list("gpt2 logits: IDS", idstr, &ids, &n)) return CLI_USAGE;
     if (cli_check_output("gpt2 logits", output)) { /* fail early: before a large model loads */
         free(ids);
         return CLI_FAIL;

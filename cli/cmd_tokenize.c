@@ -281,10 +281,7 @@ int cmd_tokenize(int argc, char **argv)
         cli_error("tokenize: --u32 is binary: not with --json");
         return CLI_USAGE;
     }
-    if (kind == OUT_U32 && strcmp(out, "-") == 0 && isatty(STDOUT_FILENO)) {
-        cli_error("tokenize: --u32 writes binary: redirect stdout or give -o FILE");
-        return CLI_USAGE;
-    }
+    if (kind == OUT_U32 && cli_check_binary_stdout("tokenize", "--u32", out)) return CLI_USAGE;
     if (!path) path = "-";
     io x;
     lmp_error err;

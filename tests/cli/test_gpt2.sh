@@ -35,14 +35,31 @@ sys.exit(0 if d <= 1e-4 else 1)' "$TMPD/lg.f32" "$SHARED/gpt2/tiny_ref_logits.f3
 # bad token ids, too many tokens: exit 1, nothing written
 expect_fail "id out of range" "token 1 has id 50257: expected an id in \[0, 50257\)" \
   "$LMPROB" gpt2 logits --output "$TMPD/x.f32" "$TINY" 15496,50257
-expect_fail "negative id" "token 0 has id -3" "$LMPROB" gpt2 logits -- "$TINY" -3
+expect_fail "negative id" "IDS: item 1: expected a token id \(a decimal integer 0..2147483647\), got '-3'" "$LMPROB" gpt2 logits -- "$TINY" -3
 long=$(seq 1 1025 | paste -sd, -)
 expect_fail "longer than the context" "1025 tokens: the model reads at most n_ctx = 1024" \
   "$LMPROB" gpt2 logits --output "$TMPD/x.f32" "$TINY" "$long"
 if ls "$TMPD" | grep -q '^x\.f32'; then bad "a failed run left an output file"; else ok; fi
-expect_fail "not an id" "gpt2 logits: IDS: item 2: expected a finite number, got 'abc'" "$LMPROB" gpt2 logits "$TINY" 1,abc
-expect_fail "not an integer" "IDS: item 2: expected an integer token id, got '2.5'" "$LMPROB" gpt2 logits "$TINY" 1,2.5
+expect_fail "not an id" "gpt2 logits: IDS: item 2: expected a token id \(a decimal integer 0..2147483647\), got 'abc'" "$LMPROB" gpt2 logits "$TINY" 1,abc
+expect_fail "not an integer" "IDS: item 2: expected a token id .*, got '2.5'" "$LMPROB" gpt2 logits "$TINY" 1,2.5
 "$LMPROB" gpt2 logits "$TINY" 1,abc >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "a usage error does not exit 2"
+# ids are read as detokenize reads them: decimal digits only, not as doubles (1.0 and 1e3 were ids); an id
+# past 2^31 is echoed as typed
+for id in 1.0 0x1 1e3 1e-400 +5 99999999999999999999; do
+  expect_fail "id '$id'" "IDS: item 2: expected a token id .*, got '${id//+/[+]}'" "$LMPROB" gpt2 logits "$TINY" "7,$id"
+done
+# --output writes every logit: --json or --top with it would be ignored, so they are refused (exit 2, no file)
+for f in --json "--top 3"; do
+  "$LMPROB" gpt2 logits --output "$TMPD/x.f32" $f "$TINY" 1,2 >"$TMPD/out" 2>"$TMPD/err"
+  if [ $? -eq 2 ] && [ ! -e "$TMPD/x.f32" ] && grep -q "gpt2 logits: --output with ${f%% *}: expected one or the other" "$TMPD/err"; then ok
+  else bad "--output with $f: $(cat "$TMPD/err")"; fi
+done
+if have_tty; then  # binary to a terminal: refused as tokenize --u32 refuses it
+  on_tty "$TMPD/tty" "'$LMPROB' gpt2 logits --output - '$TINY' 1,2"
+  if grep -q "gpt2 logits: --output writes binary: redirect stdout or give -o FILE" "$TMPD/tty" && [ "$(wc -c <"$TMPD/tty")" -lt 200 ]; then ok
+  else bad "gpt2 logits --output - on a terminal: $(head -c 200 "$TMPD/tty" | cat -v)"; fi
+fi
+expect_ok "--output - in a pipe" sh -c "'$LMPROB' gpt2 logits --output - '$TINY' 1,2 | cmp -s - /dev/null; [ \$? -eq 1 ]"
 expect_fail "no model" "expected a MODEL" "$LMPROB" gpt2 info
 
 # broken checkpoints, made from the tiny one
