@@ -22,6 +22,13 @@ void cli_error(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+void cli_error_lib(const char *cmd, const char *msg)
+{
+    size_t n = strlen(cmd);
+    if (strncmp(msg, cmd, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ') msg += n + 2;
+    cli_error("%s: %s", cmd, msg);
+}
+
 int cli_fail_status(lmp_status st, const lmp_error *err)
 {
     if (err && err->msg[0]) cli_error("%s", err->msg);

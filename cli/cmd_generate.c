@@ -177,8 +177,8 @@ static int on_event(void *ud, const lmp_lm_event *ev)
     }
     fflush(stdout);
     if (ev->kind == LMP_LM_EVENT_CUT)
-        fprintf(stderr, "lmprob generate: sample %zu, sentence %zu: cut at --max-len %zu without %s\n", g->sample + 1,
-                ev->sentence + 1, g->max_len, g->in.kind == LMP_LM_GPT2 ? "<|endoftext|>" : "</s>");
+        cli_error("generate: sample %zu, sentence %zu: cut at --max-len %zu without %s", g->sample + 1,
+                  ev->sentence + 1, g->max_len, g->in.kind == LMP_LM_GPT2 ? "<|endoftext|>" : "</s>");
     if (ferror(stdout) && !g->failed) g->failed = 1;
     return g->failed;
 }
@@ -249,12 +249,17 @@ int cmd_generate(int argc, char **argv)
      * fills); an n-gram context holds the whole sample, up to 2^20 tokens. */
     size_t need = (size_t)markers + g.np + (size_t)nsent * ((size_t)max_len + 2) + 1;
     size_t cap = g.in.n_ctx ? g.in.n_ctx : need < ((size_t)1 << 20) ? need : (size_t)1 << 20;
+    if (g.in.n_ctx && g.in.n_ctx < 2) { /* the model's own limit, said before the prompt's */
+        cli_error("generate: %s: a context of %zu token (n_ctx): expected n_ctx >= 2 (a token is drawn after at "
+                  "least one other)", model, g.in.n_ctx);
+        goto done;
+    }
     if ((size_t)markers + g.np >= cap) {
         cli_error("generate: --prompt: %zu tokens: expected fewer than the model's context of %zu", g.np, cap);
         goto done;
     }
     if (lmp_sampler_create(&prm, g.in.vocab_size, &smp, &err) || lmp_lm_ctx_create(lm, cap, &ctx, &err)) {
-        cli_error("generate: %s", err.msg);
+        cli_error_lib("generate", err.msg);
         goto done;
     }
     if (json) {
@@ -276,7 +281,7 @@ int cmd_generate(int argc, char **argv)
             if (json) fputs("]}]}\n", stdout);
             fflush(stdout);
             if (g.failed) cli_error(g.failed == 2 ? "generate: out of memory for a sentence's words" : "generate: writing to stdout failed");
-            else cli_error("generate: %s", err.msg);
+            else cli_error_lib("generate", err.msg);
             goto done;
         }
     }

@@ -74,7 +74,7 @@ expect_out "next: empty prompt reads <|endoftext|>" "context: 1 tokens" "$LMPROB
 "$LMPROB" generate --model "$HF" --prompt "Hello, my dog" --max-len 12 --seed 5 -n 2 >"$TMPD/g1" 2>"$TMPD/g1.err"
 "$LMPROB" generate --model "$HF" --prompt "Hello, my dog" --max-len 12 --seed 5 -n 2 >"$TMPD/g2" 2>/dev/null
 if cmp -s "$TMPD/g1" "$TMPD/g2" && [ "$(grep -c '^Hello, my dog' "$TMPD/g1")" -eq 2 ]; then ok; else bad "generate: not reproducible: $(cat "$TMPD/g1")"; fi
-if [ "$(grep -c 'cut at --max-len 12 without <|endoftext|>' "$TMPD/g1.err")" -eq 2 ]; then ok; else bad "generate cut lines: $(cat "$TMPD/g1.err")"; fi
+if [ "$(grep -c '^lmprob: generate: sample [12], sentence 1: cut at --max-len 12 without <|endoftext|>$' "$TMPD/g1.err")" -eq 2 ]; then ok; else bad "generate cut lines: $(cat "$TMPD/g1.err")"; fi
 # --prompt '' (a script's empty variable) is no prompt: the same next-token distribution and the same sample
 "$LMPROB" next --model "$HF" --top 3 --json >"$TMPD/n0" && "$LMPROB" next --model "$HF" --prompt "" --top 3 --json >"$TMPD/n1" \
   && cmp -s "$TMPD/n0" "$TMPD/n1" && ok || bad "next --prompt '' differs from no prompt: $(cat "$TMPD/n1")"
@@ -235,6 +235,11 @@ cp "$VOC/encoder.json" "$VOC/vocab.bpe" "$TMPD/v300/" && cp "$TMPD/v300.safetens
 sed 's/"vocab_size": 50257/"vocab_size": 300/' "$HF/config.json" >"$TMPD/v300/config.json"
 expect_fail "ppl: a folder whose vocabulary is not its model's" "ppl: .*/v300: the vocabulary has 50257 tokens and the model 300: .*\(vocabulary: .*/v300\)" \
   "$LMPROB" ppl --model "$TMPD/v300" "$TMPD/hello.txt"
+
+# generate on a model whose context holds one token: the model named, the command's name once
+"$LMPROB" generate --model "$TMPD/ctx1.safetensors" --max-len 3 >"$TMPD/out" 2>"$TMPD/err"
+if [ $? -eq 1 ] && grep -q "^lmprob: generate: .*ctx1.safetensors: a context of 1 token (n_ctx): expected n_ctx >= 2" "$TMPD/err" &&
+   ! grep -q "generate: generate:" "$TMPD/err"; then ok; else bad "generate on n_ctx 1: $(cat "$TMPD/err")"; fi
 
 # next reads a prompt of exactly n_ctx tokens (the model of 8 above; GPT-2 has no start token to make room
 # for): its top token is the argmax of gpt2 logits' last row; one token more is refused.
