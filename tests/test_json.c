@@ -31,6 +31,10 @@ static void test_values(void)
     CHECK_INT(parse("\"a\\u0000b\"", &v, &err), LMP_OK);
     if (v) CHECK(v->len == 3 && v->str[1] == '\0' && v->str[2] == 'b');
     lmp_json_free(v);
+    /* but not inside a key: keys are C strings, "n_embd\u0000x" would be read as n_embd */
+    CHECK_INT(parse("{\"ok\": 1, \"n_embd\\u0000x\": 2}", &v, &err), LMP_EFORMAT);
+    CHECK(v == NULL);
+    CHECK_MSG(strstr(err.msg, "column 11: object key \"n_embd\\u0000x\" holds \\u0000") != NULL, "msg: %s", err.msg);
     lmp_json_free(NULL);
 }
 

@@ -2,7 +2,9 @@
  * model configs (config.json, safetensors headers), golden reference files,
  * metadata. It builds a tree; numbers are parsed with strtod, so every double
  * round-trips exactly; strings are NUL-terminated UTF-8 with their escapes
- * decoded (a string that contains \u0000 is cut at it: use `len`).
+ * decoded (a string that contains \u0000 is cut at it: use `len`). An object
+ * key has no length beside it, so a key holding \u0000 is refused (LMP_EFORMAT,
+ * naming the key): "n_embd\u0000x" would otherwise be read as "n_embd".
  *
  * Strict: RFC 8259 number grammar (no leading zeros, '+', '.5', 'NaN'), no
  * trailing commas, no comments, escapes and surrogate pairs checked, control

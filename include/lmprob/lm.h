@@ -151,8 +151,10 @@ LMP_API lmp_status lmp_lm_create_gpt2_take(lmp_gpt2 *g, lmp_tokenizer *tok, unsi
 
 /* What lmp_lm_load would read at path, without reading it: an n-gram model
  * file, a GPT-2 model without a vocabulary of its own (a bare .safetensors, or
- * a folder with config.json but no vocab.json + merges.txt), or a GPT-2
- * folder with one. For callers that supply a default GPT-2 vocabulary. */
+ * a folder with config.json and none of vocab.json, merges.txt, encoder.json,
+ * vocab.bpe), or a GPT-2 folder with one (LMP_LM_PATH_GPT2_VOCAB also for half
+ * a pair, which its load refuses naming the missing file). For callers that
+ * supply a default GPT-2 vocabulary. */
 typedef enum lmp_lm_path_kind {
     LMP_LM_PATH_NGRAM = 0,
     LMP_LM_PATH_GPT2 = 1,

@@ -17,7 +17,7 @@ typedef struct parser {
     long fail_line, fail_col;
     int nomem;
     int depth;
-    char whatbuf[160];     /* a message that names a value (what points here) */
+    char whatbuf[256];     /* a message that names a value (what points here) */
 } parser;
 
 static void fail(parser *p, const char *what)
@@ -165,11 +165,26 @@ static int parse_container(parser *p, lmp_json_value *out, int is_obj)
         if (is_obj) {
             if (p->s >= p->end || *p->s != '"') { fail(p, "expected a string key"); return -1; }
             size_t klen;
+            const char *kstart = p->s;
             char *key = parse_string(p, &klen);
             if (!key) return -1;
             out->keys[out->n] = key;
             memset(&out->items[out->n], 0, sizeof out->items[0]);
             out->n++;
+            if (strlen(key) != klen) {
+                /* Keys are C strings (no length beside them): "a\u0000b" would be read as "a" (a safetensors
+                 * tensor "ln_1.bias\u0000x" as ln_1.bias). Refused, the key shown as written. */
+                size_t k = 0;
+                k += (size_t)snprintf(p->whatbuf, sizeof p->whatbuf, "object key \"");
+                for (size_t i = 0; i < klen && k + 40 < sizeof p->whatbuf; i++)
+                    k += (size_t)(key[i] ? snprintf(p->whatbuf + k, sizeof p->whatbuf - k, "%c", key[i])
+                                         : snprintf(p->whatbuf + k, sizeof p->whatbuf - k, "\\u0000"));
+                snprintf(p->whatbuf + k, sizeof p->whatbuf - k, "%s\" holds \\u0000: expected a key without NUL",
+                         k + 40 >= sizeof p->whatbuf ? "..." : "");
+                p->s = kstart; /* the error's column is the key's */
+                fail(p, p->whatbuf);
+                return -1;
+            }
             skip_ws(p);
             if (p->s >= p->end || *p->s != ':') { fail(p, "expected ':' after key"); return -1; }
             p->s++;

@@ -55,16 +55,18 @@ int lm_gpt2_is_model_path(const char *path)
     return stat(cfg, &sb) == 0;
 }
 
+/* A folder "has" a vocabulary when it holds any file of one of the two pairs: half a pair (vocab.json
+ * without merges.txt, ...) is then loaded, and lmp_tokenizer_load names the missing file, instead of the
+ * folder being taken for one without a vocabulary and given the default one in silence. */
 int lm_gpt2_folder_has_vocab(const char *path)
 {
-    static const char *const pairs[2][2] = {{"vocab.json", "merges.txt"}, {"encoder.json", "vocab.bpe"}};
+    static const char *const files[4] = {"vocab.json", "merges.txt", "encoder.json", "vocab.bpe"};
     struct stat sb;
     if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) return 0;
-    for (int k = 0; k < 2; k++) {
-        char a[4200], b[4200];
-        snprintf(a, sizeof a, "%s/%s", path, pairs[k][0]);
-        snprintf(b, sizeof b, "%s/%s", path, pairs[k][1]);
-        if (stat(a, &sb) == 0 && stat(b, &sb) == 0) return 1;
+    for (int k = 0; k < 4; k++) {
+        char a[4200];
+        snprintf(a, sizeof a, "%s/%s", path, files[k]);
+        if (stat(a, &sb) == 0) return 1;
     }
     return 0;
 }

@@ -949,6 +949,11 @@ lmp_status lmp_tokenizer_load(const char *path, lmp_tokenizer **out, lmp_error *
                                         "no GPT-2 vocabulary here: expected encoder.json + vocab.bpe, or vocab.json + "
                                         "merges.txt");
         }
+        /* Half a pair is a broken vocabulary, not none: said so, naming the file that is missing (a caller
+         * that falls back to a default when a folder has none must not take this one for none). */
+        if (!exists(vpath) || !exists(mpath))
+            return lmp_error_set_at(err, LMP_EIO, path, 0, "%s without %s: expected both (GPT-2's vocabulary and merges)",
+                                    base_name(exists(vpath) ? vpath : mpath), base_name(exists(vpath) ? mpath : vpath));
     } else if (!exists(path)) {
         return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot open: %s", strerror(errno));
     } else {

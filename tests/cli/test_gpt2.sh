@@ -118,6 +118,12 @@ expect_fail "inf in a weight" "tensor 'transformer.wpe.weight': element 0 \(row 
   "$LMPROB" gpt2 logits --output "$TMPD/x.f32" "$TMPD/bad.safetensors" 1,2
 if ls "$TMPD" | grep -q '^x\.f32'; then bad "a failed load left an output file"; else ok; fi
 
+# a tensor name holding \u0000 was cut there and taken for the tensor before it ("ln_1.bias\u0000x" as ln_1.bias):
+# a JSON key is a C string, so the header is refused, the key named with its \u0000
+m 'h["transformer.h.0.ln_1.bias\u0000x"] = h.pop("transformer.h.0.ln_1.bias")'
+expect_fail "a tensor name with NUL" 'header JSON: line 1, column [0-9]+: object key "transformer.h.0.ln_1.bias\\u0000x" holds \\u0000: expected a key without NUL' \
+  "$LMPROB" gpt2 info "$TMPD/bad.safetensors"
+
 # a Hugging Face folder whose config.json disagrees with the tensors
 mkdir -p "$TMPD/hf"
 ln -s "$HF/model.safetensors" "$TMPD/hf/model.safetensors"
@@ -130,6 +136,18 @@ sed 's/"n_layer": 2/"n_layer": 1/' "$HF/config.json" >"$TMPD/hf/config.json"
 expect_fail "config.json: fewer layers" "is of layer 1, but the config has n_layer = 1" "$LMPROB" gpt2 info "$TMPD/hf"
 printf '{"n_layer": 2,' >"$TMPD/hf/config.json"
 expect_fail "config.json: bad JSON" "config.json:1: column 15: expected a string key" "$LMPROB" gpt2 info "$TMPD/hf"
+# half a vocabulary in the folder (vocab.json without merges.txt, or the reverse): refused naming the missing
+# file, not replaced in silence by the default vocabulary
+cp "$HF/config.json" "$TMPD/hf/config.json"
+VOC=$(dirname "$LMPROB")/gpt2  # the vocabulary `make` installs beside the binary (build/asan: ../gpt2)
+[ -f "$VOC/encoder.json" ] || VOC=$(dirname "$LMPROB")/../gpt2
+printf 'Hello world' >"$TMPD/hw.txt"
+cp "$VOC/encoder.json" "$TMPD/hf/vocab.json"
+expect_fail "vocab.json without merges.txt" "ppl: .*/hf: vocab.json without merges.txt: expected both" "$LMPROB" ppl --model "$TMPD/hf" "$TMPD/hw.txt"
+rm "$TMPD/hf/vocab.json" && cp "$VOC/vocab.bpe" "$TMPD/hf/merges.txt"
+expect_fail "merges.txt without vocab.json" "next: .*/hf: merges.txt without vocab.json: expected both" "$LMPROB" next --model "$TMPD/hf"
+cp "$VOC/encoder.json" "$TMPD/hf/vocab.json"
+expect_out "both: the folder's vocabulary" "^Tokens:.2.\(1 scored\)" "$LMPROB" ppl --model "$TMPD/hf" "$TMPD/hw.txt"
 rm "$TMPD/hf/model.safetensors"
 expect_fail "folder without weights" "model.safetensors: cannot open" "$LMPROB" gpt2 info "$TMPD/hf"
 finish
