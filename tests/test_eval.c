@@ -382,6 +382,7 @@ static void test_kl(void)
     /* one token: nothing to compare, and the result says so (one pass, NaN means, zero sums) */
     CHECK_INT(lmp_eval_kl(ca, cb, s1, 1, 8, 4, NULL, NULL, &r, &err), LMP_EDOM);
     CHECK(r.positions == 0 && r.forward_passes == 1 && isnan(r.mean_kl_ab) && isnan(r.max_js) && r.sum_kl_ab == 0);
+    lmp_lm_ctx_free(ca);
     lmp_lm_ctx_free(cb);
     lmp_lm_ctx_free(cu);
     lmp_lm_free(a);
