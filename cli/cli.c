@@ -682,28 +682,48 @@ int cli_model_out_format(const char *path)
 
 int cli_check_output(const char *cmd, const char *path)
 {
-    if (!path || strcmp(path, "-") == 0) return 0;
+    return cli_check_output_from(cmd, path, NULL, 0) == CLI_OK ? 0 : -1;
+}
+
+int cli_check_output_from(const char *cmd, const char *path, const char *const *inputs, size_t n)
+{
+    if (!path || strcmp(path, "-") == 0) return CLI_OK;
+    struct stat out;
+    /* stat follows symlinks, so a link to an input is that input; only a regular file is
+     * replaced (lmp_atomic_open writes anything else in place) */
+    if (stat(path, &out) == 0 && S_ISREG(out.st_mode))
+        for (size_t i = 0; i < n; i++) {
+            struct stat in;
+            if (!inputs[i] || strcmp(inputs[i], "-") == 0 || stat(inputs[i], &in) != 0) continue;
+            if (in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+                cli_error("%s: output %s is the input %s (the same file): expected another output name, "
+                          "since writing it would replace the input",
+                          cmd, path, inputs[i]);
+                return CLI_USAGE;
+            }
+        }
     struct stat sb;
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
         cli_error("%s: %s: is a folder: expected a file name to write", cmd, path);
-        return -1;
+        return CLI_FAIL;
     }
     /* A device or FIFO is written in place by lmp_atomic_open: opening a FIFO
      * here would wait for its reader, then end the reader's input. */
     if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-        if (access(path, W_OK) == 0) return 0;
+        if (access(path, W_OK) == 0) return CLI_OK;
         cli_error("%s: output: %s: cannot write: %s", cmd, path, strerror(errno));
-        return -1;
+        return CLI_FAIL;
     }
     /* The real test: create the temporary file the atomic writer will use, then remove it. */
     lmp_atomic_file af;
     lmp_error err;
     if (lmp_atomic_open(&af, path, &err)) {
-        cli_error("%s: output: cannot create %s: %s", cmd, path, err.msg);
-        return -1;
+        /* err.msg already starts with the path (lmp_error_set_at) */
+        cli_error("%s: output: %s", cmd, err.msg);
+        return CLI_FAIL;
     }
     lmp_atomic_abort(&af);
-    return 0;
+    return CLI_OK;
 }
 
 int cli_check_output_dir(const char *cmd, const char *dir)

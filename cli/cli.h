@@ -189,6 +189,13 @@ int cli_check_input(const char *cmd, const char *path);
 int cli_check_binary_stdout(const char *cmd, const char *what, const char *out);
 int cli_check_output(const char *cmd, const char *path);
 int cli_check_output_dir(const char *cmd, const char *dir);
+/* cli_check_output for a command that reads inputs[0..n) (NULL entries and "-" skipped): an
+ * output that is one of them under any name (./x, a symlink, a hard link: the same device and
+ * inode) would be replaced by the writer's rename, the input lost, so it is refused as a usage
+ * error naming both. A device or FIFO (/dev/null, /dev/stdout) is written in place, never
+ * replaced, so it may also be an input. Returns CLI_OK, CLI_USAGE or CLI_FAIL (message printed);
+ * every command that writes an output file calls it once, before its long work. */
+int cli_check_output_from(const char *cmd, const char *path, const char *const *inputs, size_t n);
 
 /* ---- models (cli/model.c) -------------------------------------------------------- */
 

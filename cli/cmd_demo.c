@@ -106,7 +106,8 @@ static int demo_uniform(int argc, char **argv)
         cli_error("demo uniform: expected --output U.arpa and a TRAIN file");
         return CLI_USAGE;
     }
-    if (cli_check_input("demo uniform", train) || cli_check_output("demo uniform", out)) return CLI_FAIL;
+    if (cli_check_input("demo uniform", train)) return CLI_FAIL;
+    if ((prc = cli_check_output_from("demo uniform", out, &train, 1))) return prc;
     FILE *f = fopen(train, "r");
     if (!f) {
         cli_error("demo uniform: %s: cannot read: %s", train, strerror(errno));

@@ -58,8 +58,9 @@ int cmd_filter(int argc, char **argv)
         cli_error("filter: --output: expected an output file, got none");
         return CLI_USAGE;
     }
-    if (cli_check_input("filter", in) || cli_check_input("filter", words) || cli_check_output("filter", output))
-        return CLI_FAIL;
+    if (cli_check_input("filter", in) || cli_check_input("filter", words)) return CLI_FAIL;
+    const char *inputs[] = {in, words};
+    if ((rc = cli_check_output_from("filter", output, inputs, 2))) return rc;
     lmp_error err = {0};
     lmp_ngram *g = NULL;
     lmp_train_model *m = NULL;

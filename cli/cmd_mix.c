@@ -95,7 +95,9 @@ int cmd_mix(int argc, char **argv)
     for (size_t i = 0; i < k; i++)
         if (cli_check_input("mix", paths[i])) return CLI_FAIL;
     if ((heldout && cli_check_input("mix", heldout)) || (ppl && cli_check_input("mix", ppl))) return CLI_FAIL;
-    if (output && cli_check_output("mix", output)) return CLI_FAIL;
+    const char *inputs[LMP_MIX_MAX_MODELS + 2] = {heldout, ppl};
+    memcpy(inputs + 2, paths, k * sizeof *paths);
+    if (output && (prc = cli_check_output_from("mix", output, inputs, k + 2))) return prc;
     lmp_ngram *g[LMP_MIX_MAX_MODELS] = {0};
     lmp_error err = {0};
     int rc = CLI_FAIL;

@@ -188,12 +188,9 @@ static int model_convert(int argc, char **argv)
         cli_error("model convert: --sort: expected ARPA output");
         return CLI_USAGE;
     }
-    if (strcmp(pos[0], pos[1]) == 0 && strcmp(pos[0], "-") != 0) {
-        cli_error("model convert: IN and OUT are the same file '%s': expected a different OUT", pos[0]);
-        return CLI_USAGE;
-    }
     /* fail early: before reading a large model */
-    if (cli_check_input("model convert", pos[0]) || cli_check_output("model convert", pos[1])) return CLI_FAIL;
+    if (cli_check_input("model convert", pos[0])) return CLI_FAIL;
+    if ((prc = cli_check_output_from("model convert", pos[1], pos, 1))) return prc;
     cli_progress pc;
     cli_progress_start(&pc, "lmprob model", "reading");
     lmp_error err = {0};

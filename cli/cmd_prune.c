@@ -57,7 +57,8 @@ int cmd_prune(int argc, char **argv)
         cli_error("prune: --output: expected an output file, got none");
         return CLI_USAGE;
     }
-    if (cli_check_input("prune", in) || cli_check_output("prune", output)) return CLI_FAIL;
+    if (cli_check_input("prune", in)) return CLI_FAIL;
+    if ((rc = cli_check_output_from("prune", output, &in, 1))) return rc;
     lmp_error err = {0};
     lmp_ngram *g = NULL;
     lmp_train_model *m = NULL;

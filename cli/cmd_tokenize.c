@@ -287,6 +287,8 @@ int cmd_tokenize(int argc, char **argv)
     lmp_error err;
     lmp_error_clear(&err);
     int ok = 0;
+    const char *inputs[] = {path, vocab};
+    if ((prc = cli_check_output_from("tokenize", out, inputs, 2))) return prc;
     if (io_open(&x, "tokenize", vocab, path, out)) return io_close(&x, "tokenize", 0);
     const lmp_tokenizer *tok = x.tok;
     FILE *in = x.in;
@@ -415,6 +417,8 @@ int cmd_detokenize(int argc, char **argv)
     if (!path) path = "-";
     io x;
     int ok = 0;
+    const char *inputs[] = {path, vocab};
+    if ((prc = cli_check_output_from("detokenize", out, inputs, 2))) return prc;
     if (io_open(&x, "detokenize", vocab, path, out)) return io_close(&x, "detokenize", 0);
     const lmp_tokenizer *tok = x.tok;
     FILE *in = x.in;

@@ -246,8 +246,10 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     /* fail early: not after minutes of counting */
     /* lmprob-mpi takes "@LIST", a file naming the input files (docs/mpi.md) */
     const char *checked = train != train_here && input[0] == '@' ? input + 1 : input;
-    if (cli_check_input("train", checked) || cli_check_output("train", output) || check_temp_dir(p.temp_dir))
-        return CLI_FAIL;
+    if (cli_check_input("train", checked) || cli_check_input("train", p.vocab_file)) return CLI_FAIL;
+    const char *inputs[] = {checked, p.vocab_file};
+    if ((rc = cli_check_output_from("train", output, inputs, 2))) return rc;
+    if (check_temp_dir(p.temp_dir)) return CLI_FAIL;
     cli_stdin_note("train", input);
 
     char *command = cli_join_command(argc, argv);

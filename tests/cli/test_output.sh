@@ -75,6 +75,32 @@ for i in $(seq 60); do deep="$deep/ddddddddddddddddddddddddddddddddddddddddddddd
 expect_fail "4 KB path in a missing folder: the reason survives" 'No such file or directory$' train --output "$deep/m.arpa" "$FIX"
 if [ -z "$(leftovers "$TMPD")" ]; then ok; else bad "temporary files left: $(leftovers "$TMPD")"; fi
 
+# ---- an output that is one of the inputs, under any name, is refused as a usage error (exit 2)
+# before anything is written: the rename would have replaced the input (a text, a model, a word
+# list). Special files are written, not replaced, so /dev/null may be both.
+refused() {  # label, output name as the message shows it, then the command
+  local l=$1 o=$2; shift 2
+  "$@" >"$TMPD/out" 2>"$TMPD/err"
+  local rc=$?
+  if [ $rc = 2 ] && grep -q "output $o is the input" "$TMPD/err"; then ok; else bad "$l: exit $rc: $(head -c 300 "$TMPD/err")"; fi
+}
+cp "$FIX" "$TMPD/in.txt"
+cp "$TMPD/ref.arpa" "$TMPD/in.arpa"
+ln -sf in.arpa "$TMPD/in.link"
+ln -f "$TMPD/in.arpa" "$TMPD/in.hard"
+refused "train --output = its text" "$TMPD/in.txt" train --output "$TMPD/in.txt" "$TMPD/in.txt"
+refused "train --output = its --vocab" "$TMPD/in.txt" train --output "$TMPD/in.txt" --vocab "$TMPD/in.txt" "$FIX"
+refused "prune --output ./same" "$TMPD/./in.arpa" "$LMPROB" prune "$TMPD/in.arpa" --threshold 1e-7 --output "$TMPD/./in.arpa"
+refused "filter --output = its --union" "$TMPD/in.txt" "$LMPROB" filter "$TMPD/in.arpa" --union "$TMPD/in.txt" --output "$TMPD/in.txt"
+refused "mix --output = a model" "$TMPD/in.arpa" "$LMPROB" mix "$TMPD/ref.arpa" "$TMPD/in.arpa" --output "$TMPD/in.arpa"
+refused "mix --output = --ppl" "$TMPD/in.txt" "$LMPROB" mix "$TMPD/ref.arpa" "$TMPD/in.arpa" --ppl "$TMPD/in.txt" --output "$TMPD/in.txt"
+refused "model convert to a symlink of IN" "$TMPD/in.link" "$LMPROB" model convert -q 4 --to trie "$TMPD/in.arpa" "$TMPD/in.link"
+refused "model convert to a hard link of IN" "$TMPD/in.hard" "$LMPROB" model convert --to arpa "$TMPD/in.arpa" "$TMPD/in.hard"
+refused "demo uniform --output = its text" "$TMPD/in.txt" "$LMPROB" demo uniform --output "$TMPD/in.txt" "$TMPD/in.txt"
+if cmp -s "$FIX" "$TMPD/in.txt" && cmp -s "$TMPD/ref.arpa" "$TMPD/in.arpa" && [ -L "$TMPD/in.link" ]; then ok
+else bad "an input was changed by a refused command"; fi
+expect_ok "/dev/null is an output, not an input replaced" "$LMPROB" model convert "$TMPD/in.arpa" /dev/null --to arpa
+
 # ---- stale temporary files: a dead run's is removed, a live one's and others are kept
 sh -c 'exit 0' &
 dead=$!
