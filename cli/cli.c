@@ -754,8 +754,10 @@ int cli_check_output_dir(const char *cmd, const char *dir)
     return 0;
 }
 
-int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path, int format, const char *command)
+int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path, int format, const char *command,
+                    lmp_ngram **keep)
 {
+    if (keep) *keep = NULL;
     lmp_error err = {0};
     lmp_ngram *g = NULL;
     lmp_status st = lmp_ngram_create_from_train(m, &g, &err);
@@ -768,7 +770,8 @@ int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path,
                            : lmp_ngram_write_arpa(g, path, &wp, &err);
         cli_output_end(slot);
     }
-    lmp_ngram_free(g);
+    if (!st && keep) *keep = g;
+    else lmp_ngram_free(g);
     if (st) {
         cli_error("%s: %s", cmd, err.msg);
         return -1;

@@ -136,8 +136,13 @@ int cli_model_out_format(const char *path);
 /* Write m (built in memory by lmp_ngram_create_from_train, its metadata
  * kept, "command" set to command when not NULL) as ARPA, in the n-gram order
  * lmprob train writes, or in lmprob's binary format (format as
- * cli_model_out_format). Atomic; prints the error and returns -1 on failure. */
-int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path, int format, const char *command);
+ * cli_model_out_format). Atomic; prints the error and returns -1 on failure.
+ * keep (may be NULL) receives the model as written, to score it without reading the
+ * output back (which may be a FIFO, /dev/null or stdout); the caller frees it. Every
+ * format holds the same float values (ARPA: the shortest decimal that reads back as the
+ * float), so it scores as the file does. */
+int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path, int format, const char *command,
+                    lmp_ngram **keep);
 
 /* GPT-2's vocabulary for every command that needs one, found in this order:
  *   1. `vocab` (the command's --gpt2-vocab DIR|FILE), when not NULL: used or failed, no fallback;

@@ -75,7 +75,7 @@ int cmd_filter(int argc, char **argv)
     lmp_train_info info;
     lmp_train_get_info(m, &info);
     char *command = cli_join_command(argc, argv);
-    int bad = cli_write_model("filter", m, output, cli_model_out_format(output), command);
+    int bad = cli_write_model("filter", m, output, cli_model_out_format(output), command, NULL);
     free(command);
     lmp_train_model_free(m);
     if (bad) return CLI_FAIL;

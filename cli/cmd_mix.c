@@ -125,14 +125,14 @@ int cmd_mix(int argc, char **argv)
             goto done;
         }
         char *command = cli_join_command(argc, argv);
-        int bad = cli_write_model("mix", merged, output, cli_model_out_format(output), command);
+        /* the merged model is scored as written, from memory: never by reading the output back,
+         * which may be a FIFO (its reader has the data), /dev/null or stdout */
+        int bad = cli_write_model("mix", merged, output, cli_model_out_format(output), command, ppl ? &mg : NULL);
         free(command);
         if (bad) goto done;
-        if (ppl && strcmp(output, "-") != 0) {
-            if (lmp_ngram_load(output, NULL, NULL, &mg, &err) || lmp_ngram_score_file(mg, ppl, &ms, NULL, &err)) {
-                cli_error("mix: %s", err.msg);
-                goto done;
-            }
+        if (mg && lmp_ngram_score_file(mg, ppl, &ms, NULL, &err)) {
+            cli_error("mix: %s", err.msg);
+            goto done;
         }
     }
     FILE *f = output && strcmp(output, "-") == 0 ? stderr : stdout;

@@ -72,7 +72,7 @@ int cmd_prune(int argc, char **argv)
     unsigned order = lmp_ngram_order(g);
     lmp_ngram_free(g);
     char *command = cli_join_command(argc, argv);
-    int bad = cli_write_model("prune", m, output, cli_model_out_format(output), command);
+    int bad = cli_write_model("prune", m, output, cli_model_out_format(output), command, NULL);
     free(command);
     lmp_train_model_free(m);
     if (bad) return CLI_FAIL;

@@ -43,6 +43,23 @@ expect_ok "mix binary" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights 0.4
 "$LMPROB" ppl "$TMPD/m.arpa" "$TMPD/other.txt" >"$TMPD/p1"; "$LMPROB" ppl "$TMPD/m.bin" "$TMPD/other.txt" >"$TMPD/p2"
 expect_ok "binary = ARPA scores" cmp "$TMPD/p1" "$TMPD/p2"
 expect_out "binary is binary" 'lmprob binary' "$LMPROB" model info "$TMPD/m.bin"
+# the merged model is scored from memory, never read back: the same perplexity as ppl gives its file, with
+# the output a FIFO (re-reading it hung for ever), /dev/null (failed after writing) or '-' (was skipped)
+"$LMPROB" ppl --json "$TMPD/m2.arpa" "$TMPD/other.txt" >"$TMPD/p2.json"
+want=$(json_field "$TMPD/p2.json" "repr(d['perplexity'])")
+mkfifo "$TMPD/fifo"
+cat "$TMPD/fifo" >"$TMPD/from_fifo" &
+reader=$!
+for o in "$TMPD/fifo" /dev/null -; do
+  timeout 60 "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights 0.4,0.6 --output "$o" --ppl "$TMPD/other.txt" --json \
+    >"$TMPD/mo.out" 2>"$TMPD/mo.json"
+  rc=$?
+  [ "$o" = - ] || cp "$TMPD/mo.out" "$TMPD/mo.json"
+  got=$(json_field "$TMPD/mo.json" "repr(d['ppl'].get('merged'))" 2>/dev/null)
+  if [ $rc = 0 ] && [ "$got" = "$want" ]; then ok; else bad "mix --output $o --ppl: exit $rc, merged $got, ppl of the file $want"; fi
+done
+{ wait $reader; } 2>/dev/null
+if cmp -s <(grep -v '^# lmprob command' "$TMPD/from_fifo") <(grep -v '^# lmprob command' "$TMPD/m2.arpa"); then ok; else bad "mix --output FIFO: its reader got another model"; fi
 
 # what the merged model is: its metadata (docs/ngram-model.md), and models of different tokens refused
 expect_out "mix metadata: estimator" '^# lmprob estimator: mix: 0\.4 \(wb\) \+ 0\.6 \(wb\)$' cat "$TMPD/m.arpa"
