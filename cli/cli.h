@@ -242,6 +242,14 @@ int cli_one_model(const char *cmd, const char *pos, const char *opt, const char 
  * o->threads for its forward pass). Prints the error; CLI_OK or CLI_FAIL. */
 int cli_lm_load(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm **out);
 
+/* Load the n-gram model at path (ARPA or binary) for a command that reads all of it to write a
+ * model (model convert, prune, filter, mix --output). The loader checks a binary's small
+ * sections only (the n-gram tables are mapped, not read); here every section's checksum and
+ * the structure are checked first, as `model verify` does, so that a damaged file is refused
+ * naming its section rather than its damage written out under fresh checksums. progress may be
+ * NULL. Prints "<cmd>: <why>" and returns -1 on failure, 0 on success. */
+int cli_ngram_load_whole(const char *cmd, const char *path, cli_progress *progress, lmp_ngram **out);
+
 /* lmp_lm_tokenize into malloc'd arrays (unknown and spans optional). */
 lmp_status cli_tokenize(const lmp_lm *lm, const char *text, size_t len, unsigned flags, lmp_token_id **ids,
                         unsigned char **unknown, lmp_lm_span **spans, size_t *n, lmp_error *err);

@@ -64,7 +64,8 @@ int cmd_filter(int argc, char **argv)
     lmp_error err = {0};
     lmp_ngram *g = NULL;
     lmp_train_model *m = NULL;
-    if (lmp_ngram_load(in, NULL, NULL, &g, &err) || lmp_train_model_create_filtered(g, words, mode, &m, &err)) {
+    if (cli_ngram_load_whole("filter", in, NULL, &g)) return CLI_FAIL;
+    if (lmp_train_model_create_filtered(g, words, mode, &m, &err)) {
         cli_error("filter: %s", err.msg);
         lmp_ngram_free(g);
         return CLI_FAIL;

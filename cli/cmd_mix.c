@@ -103,11 +103,15 @@ int cmd_mix(int argc, char **argv)
     int rc = CLI_FAIL;
     lmp_train_model *merged = NULL;
     lmp_ngram *mg = NULL;
-    for (size_t i = 0; i < k; i++)
-        if (lmp_ngram_load(paths[i], NULL, NULL, &g[i], &err)) {
+    for (size_t i = 0; i < k; i++) {
+        /* the merged model is made of every n-gram of every model: a damaged one is refused first */
+        if (output) {
+            if (cli_ngram_load_whole("mix", paths[i], NULL, &g[i])) goto done;
+        } else if (lmp_ngram_load(paths[i], NULL, NULL, &g[i], &err)) {
             cli_error("mix: %s", err.msg);
             goto done;
         }
+    }
     const lmp_ngram *const *cg = (const lmp_ngram *const *)g;
     lmp_ngram_mix_em_info em = {0};
     if (heldout && lmp_ngram_mix_em(cg, k, heldout, w, tol, (unsigned)max_iter, &em, &err)) {

@@ -195,11 +195,8 @@ static int model_convert(int argc, char **argv)
     cli_progress_start(&pc, "lmprob model", "reading");
     lmp_error err = {0};
     lmp_ngram *m;
-    lmp_status st = lmp_ngram_load(pos[0], cli_progress_update, &pc, &m, &err);
-    if (st) {
-        cli_error("model convert: %s", err.msg);
-        return CLI_FAIL;
-    }
+    if (cli_ngram_load_whole("model convert", pos[0], &pc, &m)) return CLI_FAIL;
+    lmp_status st;
     cli_progress_phase(&pc, "writing");
     int slot = cli_output_begin(pos[1]);
     if (kind == HASHED) st = lmp_ngram_write_binary(m, pos[1], &err);

@@ -63,8 +63,8 @@ int cmd_prune(int argc, char **argv)
     lmp_ngram *g = NULL;
     lmp_train_model *m = NULL;
     lmp_ngram_prune_info info;
-    if (lmp_ngram_load(in, NULL, NULL, &g, &err) ||
-        lmp_train_model_create_pruned(g, thr, (unsigned)min_order, &m, &info, &err)) {
+    if (cli_ngram_load_whole("prune", in, NULL, &g)) return CLI_FAIL;
+    if (lmp_train_model_create_pruned(g, thr, (unsigned)min_order, &m, &info, &err)) {
         cli_error("prune: %s", err.msg);
         lmp_ngram_free(g);
         return CLI_FAIL;

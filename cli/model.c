@@ -130,6 +130,22 @@ int cli_lm_load(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm 
     return CLI_OK;
 }
 
+int cli_ngram_load_whole(const char *cmd, const char *path, cli_progress *progress, lmp_ngram **out)
+{
+    *out = NULL;
+    lmp_error err = {0};
+    /* ARPA text has no checksums: the loader reads every line of it anyway */
+    lmp_status st = strcmp(path, "-") != 0 && lmp_ngram_is_binary_file(path) ? lmp_ngram_verify(path, NULL, NULL, &err)
+                                                                             : LMP_OK;
+    if (!st) st = lmp_ngram_load(path, progress ? cli_progress_update : NULL, progress, out, &err);
+    if (progress) cli_progress_update(progress, 1.0);
+    if (st) {
+        cli_error("%s: %s", cmd, err.msg);
+        return -1;
+    }
+    return 0;
+}
+
 lmp_status cli_tokenize(const lmp_lm *lm, const char *text, size_t len, unsigned flags, lmp_token_id **ids,
                         unsigned char **unknown, lmp_lm_span **spans, size_t *n, lmp_error *err)
 {

@@ -88,6 +88,19 @@ print(s["offset"] + s["bytes"] // 2)')
   if cmp -s "$TMPD/$f" "$TMPD/flip_$f"; then printf '\xa5' | dd of="$TMPD/flip_$f" bs=1 seek=$at conv=notrunc 2>/dev/null; fi
   expect_fail "verify finds a flipped byte in $f" "flip_$f: corrupt binary model at offset [0-9]+: section [0-9]+ \(.*\) has checksum" "$LMPROB" model verify "$TMPD/flip_$f"
   "$LMPROB" model verify "$TMPD/flip_$f" >/dev/null 2>&1; [ $? -eq 1 ] && ok || bad "verify of a damaged $f: exit code is not 1"
+  # a command that reads the whole model to write one checks the checksums as verify does: exit 1 naming
+  # the section and no output, instead of the damage written out (under fresh checksums in a .bin)
+  for c in "model convert X $TMPD/dmg.arpa" "model convert X $TMPD/dmg.bin" "prune X --threshold 1e-9 --output $TMPD/dmg.arpa" \
+           "filter X --vocab $TMPD/text.txt --output $TMPD/dmg.arpa" "mix X $FIX/tiny.arpa --output $TMPD/dmg.arpa"; do
+    set -- $c
+    args=("$@")
+    for i in "${!args[@]}"; do [ "${args[$i]}" = X ] && args[$i]="$TMPD/flip_$f"; done
+    "$LMPROB" "${args[@]}" >"$TMPD/out" 2>"$TMPD/err"
+    rc=$?
+    if [ $rc = 1 ] && grep -Eq "flip_$f: corrupt binary model at offset [0-9]+: section [0-9]+ \(.*\) has checksum" "$TMPD/err" &&
+       [ ! -e "$TMPD/dmg.arpa" ] && [ ! -e "$TMPD/dmg.bin" ]; then ok
+    else bad "$c (X = damaged $f): exit $rc: $(head -c 300 "$TMPD/err")"; rm -f "$TMPD/dmg.arpa" "$TMPD/dmg.bin"; fi
+  done
 done
 
 # Counts the file cannot hold (issue 11: 2,000,000,000 n-grams declared in a 7 KB file asked for
