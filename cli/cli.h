@@ -250,6 +250,11 @@ int cli_lm_load(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm 
  * NULL. Prints "<cmd>: <why>" and returns -1 on failure, 0 on success. */
 int cli_ngram_load_whole(const char *cmd, const char *path, cli_progress *progress, lmp_ngram **out);
 
+/* The one rule of the commands that need probabilities (ppl, kl, mix, prune):
+ * lmp_ngram_check_probabilities. Prints "<cmd>: <path>: <why><hint>" (hint may be NULL) and
+ * returns -1 when m gives scores; 0 when it gives probabilities or m is NULL (not an n-gram). */
+int cli_ngram_need_probabilities(const char *cmd, const char *path, const lmp_ngram *m, const char *hint);
+
 /* lmp_lm_tokenize into malloc'd arrays (unknown and spans optional). */
 lmp_status cli_tokenize(const lmp_lm *lm, const char *text, size_t len, unsigned flags, lmp_token_id **ids,
                         unsigned char **unknown, lmp_lm_span **spans, size_t *n, lmp_error *err);

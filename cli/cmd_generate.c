@@ -37,6 +37,9 @@ static void usage(FILE *f)
             "                     when the model does not say), char, byte or gpt2; printed as the text they\n"
             "                     stand for (<sp> a space, <tab> a tab, <0xNN> the byte NN); a mode the\n"
             "                     model's file contradicts is refused\n"
+            "  --scores           sample from an n-gram model of scores (stupid backoff), renormalised at each\n"
+            "                     step; without it such a model is refused, as by ppl (ln_prob then sums\n"
+            "                     log scores)\n"
             "  --threads T        GPT-2: threads of the forward pass (default 0: all cores)\n"
             "  --gpt2-vocab P     GPT-2's vocabulary for --mode gpt2 or a GPT-2 folder without one (as lmprob ppl)\n"
             "  --json             one JSON object: per sentence its sample, words (the prompt's first, and the\n"
@@ -186,7 +189,7 @@ static int on_event(void *ud, const lmp_lm_event *ev)
 int cmd_generate(int argc, char **argv)
 {
     lmp_sampler_params prm = lmp_sampler_params_default();
-    int dtype_set = 0, json = 0;
+    int dtype_set = 0, json = 0, scores = 0;
     lmp_rng_kind rng_kind = LMP_RNG_XOSHIRO;
     const char *model = NULL, *prompt = NULL;
     uint64_t seed = CLI_DEFAULT_SEED;
@@ -199,6 +202,7 @@ int cmd_generate(int argc, char **argv)
         {.name = "--sentences", .kind = CLI_OPT_LONG, .dest = &nsent, .lo = 1, .hi = 1000000, .expect = "1 to 1000000 sentences"},
         {.name = "--max-len", .kind = CLI_OPT_LONG, .dest = &max_len, .lo = 1, .hi = 1000000, .expect = "1 to 1000000 tokens"},
         CLI_OPT_PROMPT(&prompt),
+        {.name = "--scores", .kind = CLI_OPT_FLAG, .dest = &scores},
     };
     const char *model_pos = NULL;
     int prc = cli_parse("generate", argc, argv, opts, CLI_NOPTS(opts), &model_pos, 1, NULL, usage);
@@ -224,6 +228,11 @@ int cmd_generate(int argc, char **argv)
     lmp_lm *lm = NULL;
     int rc_load;
     if ((rc_load = cli_lm_load("generate", model, &lo, &lm)) != CLI_OK) return rc_load;
+    if (!scores && cli_ngram_need_probabilities("generate", model, lmp_lm_ngram(lm),
+                                                "; --scores samples from the scores, renormalised")) {
+        lmp_lm_free(lm);
+        return CLI_FAIL;
+    }
     gen g;
     memset(&g, 0, sizeof g);
     g.lm = lm;

@@ -128,6 +128,8 @@ int cmd_kl(int argc, char **argv)
             (rc = cli_lm_window_check("kl", models[k], lm[k], (size_t)lo.window)) != CLI_OK)
             goto done;
     rc = CLI_FAIL;
+    for (int k = 0; k < 2; k++) /* KL divergence is between probability distributions */
+        if (cli_ngram_need_probabilities("kl", models[k], lmp_lm_ngram(lm[k]), NULL)) goto done;
     if (lmp_lm_check_same_vocab(lm[0], lm[1], &err)) {
         cli_error("kl: %s and %s: %s", models[0], models[1], err.msg);
         goto done;

@@ -111,6 +111,8 @@ int cmd_mix(int argc, char **argv)
             cli_error("mix: %s", err.msg);
             goto done;
         }
+        /* a mixture weights probabilities: scores would make its EM and perplexity meaningless */
+        if (cli_ngram_need_probabilities("mix", paths[i], g[i], NULL)) goto done;
     }
     const lmp_ngram *const *cg = (const lmp_ngram *const *)g;
     lmp_ngram_mix_em_info em = {0};

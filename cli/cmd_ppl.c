@@ -446,24 +446,15 @@ int cmd_ppl(int argc, char **argv)
     int rc_load;
     if ((rc_load = cli_lm_load("ppl", pos[0], &lo, &lm)) != CLI_OK) return rc_load;
     const lmp_ngram *m = lmp_lm_ngram(lm);
-    /* Perplexity needs probabilities: an n-gram model whose values after <s> sum past 1
-     * (stupid backoff, Brants et al. 2007) gives scores. 1e-3: far above float rounding
-     * over a vocabulary, far below stupid backoff's excess. */
-    int unnormalised = 0;
-    double mass = 1.0;
-    if (m) {
-        lmp_token_id bos = lmp_ngram_bos(m);
-        mass = bos >= 0 ? lmp_ngram_mass_after(m, &bos, 1) : 1.0;
-        const char *est = lmp_ngram_meta_get(m, LMP_NGRAM_META_ESTIMATOR); /* lmprob's record, when there is one */
-        int stupid = est && strncmp(est, "stupid", 6) == 0;
-        unnormalised = mass > 1.0 + 1e-3 || stupid;
-        if (unnormalised && !c.scores) {
-            cli_error("ppl: %s: %s (the values after <s> sum to %.6g): scores, not probabilities, so perplexity is "
-                      "undefined; --scores computes the same figures from the scores",
-                      pos[0], stupid ? "a stupid-backoff model" : "not a probability model", mass);
-            lmp_lm_free(lm);
-            return CLI_FAIL;
-        }
+    /* Perplexity needs probabilities: the one rule of every such command (stupid backoff, Brants
+     * et al. 2007, gives scores); --scores computes the same figures from them, with a note. */
+    lmp_error perr = {0};
+    int unnormalised = m && lmp_ngram_check_probabilities(m, NULL, &perr) != LMP_OK;
+    if (unnormalised && !c.scores) {
+        cli_error("ppl: %s: %s, so perplexity is undefined; --scores computes the same figures from the scores",
+                  pos[0], perr.msg);
+        lmp_lm_free(lm);
+        return CLI_FAIL;
     }
     if (!m || lo.windows_given || recipe_given) {
         if (c.per_sentence) {
@@ -472,8 +463,7 @@ int cmd_ppl(int argc, char **argv)
             return CLI_USAGE;
         }
         if (unnormalised && !c.json)
-            printf("NOTE: the model gives scores, not probabilities (they sum to %.6g after <s>): the figures\n"
-                   "below are computed from scores and are no perplexity\n", mass);
+            printf("NOTE: %s\nNOTE: the figures below are computed from scores and are no perplexity\n", perr.msg);
         int rc = ppl_windows(pos[0], lm, pos[1], &lo, recipe, c.json, c.per_token, unnormalised);
         lmp_lm_free(lm);
         if (rc == CLI_OK && fflush(stdout) != 0) {
@@ -540,8 +530,7 @@ int cmd_ppl(int argc, char **argv)
         fputs("}\n", stdout);
     } else {
         if (unnormalised)
-            printf("NOTE: the model gives scores, not probabilities (they sum to %.6g after <s>): the figures\n"
-                   "below are computed from scores and are no perplexity\n", mass);
+            printf("NOTE: %s\nNOTE: the figures below are computed from scores and are no perplexity\n", perr.msg);
         printf("Perplexity including OOVs:\t%.10g\n", ppl);
         printf("Perplexity excluding OOVs:\t%.10g\n", ppl_x);
         printf("OOVs:\t%llu\n", (unsigned long long)s.oov);

@@ -64,6 +64,12 @@ int cmd_prune(int argc, char **argv)
     lmp_train_model *m = NULL;
     lmp_ngram_prune_info info;
     if (cli_ngram_load_whole("prune", in, NULL, &g)) return CLI_FAIL;
+    /* Stolcke's criterion is a relative entropy between probability distributions; the backoffs
+     * it recomputes would turn scores into a model that sums to 1 but estimates nothing */
+    if (cli_ngram_need_probabilities("prune", in, g, NULL)) {
+        lmp_ngram_free(g);
+        return CLI_FAIL;
+    }
     if (lmp_train_model_create_pruned(g, thr, (unsigned)min_order, &m, &info, &err)) {
         cli_error("prune: %s", err.msg);
         lmp_ngram_free(g);

@@ -146,6 +146,14 @@ int cli_ngram_load_whole(const char *cmd, const char *path, cli_progress *progre
     return 0;
 }
 
+int cli_ngram_need_probabilities(const char *cmd, const char *path, const lmp_ngram *m, const char *hint)
+{
+    lmp_error err = {0};
+    if (!m || lmp_ngram_check_probabilities(m, NULL, &err) == LMP_OK) return 0;
+    cli_error("%s: %s: %s%s", cmd, path, err.msg, hint ? hint : "");
+    return -1;
+}
+
 lmp_status cli_tokenize(const lmp_lm *lm, const char *text, size_t len, unsigned flags, lmp_token_id **ids,
                         unsigned char **unknown, lmp_lm_span **spans, size_t *n, lmp_error *err)
 {

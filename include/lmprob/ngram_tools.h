@@ -137,6 +137,24 @@ LMP_API lmp_status lmp_train_model_create_filtered(const lmp_ngram *m, const cha
  * model of scores such as stupid backoff: ppl refuses those. */
 LMP_API double lmp_ngram_mass_after(const lmp_ngram *m, const lmp_token_id *ctx, size_t n);
 
+/* How far above 1 a probability model's mass may be: float rounding summed over a vocabulary
+ * stays far below it, stupid backoff's excess far above (0.10 after <s> on PTB). */
+#define LMP_NGRAM_MASS_TOL 1e-3
+
+/* Does m give probabilities? The one rule of every command that needs them (lmprob ppl, kl,
+ * mix, prune; generate says so): LMP_OK, or LMP_EDOM with a message saying why not:
+ *  - the model records the stupid-backoff estimator (LMP_NGRAM_META_ESTIMATOR "stupid ...":
+ *    scores, whatever they sum to);
+ *  - its values after <s> (the empty context without <s>) sum to more than
+ *    1 + LMP_NGRAM_MASS_TOL, even with every quantised value at the bottom of its rounding
+ *    interval: a trie made with quantisation (lmp_ngram_trie_params) stores each bigram value
+ *    as the nearest of 2^bits centres, so a probability model's mass after <s> moves by the
+ *    rounding (1.09 for PTB's trigram at 6 bits), and the test is on the lowest mass the model
+ *    can have had before it (the midpoints to the centres below, ng_trie_prob_floor).
+ * A quantised stupid-backoff model without its record can therefore pass where the rounding
+ * covers its excess. *mass (may be NULL) receives the sum as the model stores it. O(V). */
+LMP_API lmp_status lmp_ngram_check_probabilities(const lmp_ngram *m, double *mass, lmp_error *err);
+
 LMP_EXTERN_C_END
 
 #endif /* LMPROB_NGRAM_TOOLS_H */

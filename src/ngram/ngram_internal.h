@@ -506,6 +506,11 @@ lmp_status ng_trie_load(const char *path, const ng_header *h, const unsigned cha
 void ng_trie_free(struct ng_trie *t);
 void ng_trie_info(const struct lmp_ngram *m, lmp_ngram_info *info);
 void ng_trie_section_name(const ng_header *h, unsigned i, char *buf, size_t cap);
+/* The lowest value a probability of a level-L n-gram that the trie stores as v can have had
+ * before quantisation (lmp_ngram_check_probabilities): a quantised value was coded as the
+ * nearest of the level's centres, so it lay at or above the midpoint between v and the centre
+ * below it (-inf below the first). v itself for an exact level, a hashed model, or L < 2. */
+double ng_trie_prob_floor(const struct lmp_ngram *m, unsigned L, float v);
 /* Deep structural check of a loaded trie (lmp_ngram_verify). */
 lmp_status ng_trie_check(const char *path, const struct lmp_ngram *m, lmp_error *err);
 /* A trie model written as the hashed layout. */

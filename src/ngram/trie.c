@@ -390,6 +390,9 @@ static int coder_quant(const uint32_t *v, uint64_t m, unsigned q, int backoff, c
         for (uint64_t i = 0; i < bins; i++) t[reserved + i] = fbits(x[i < nd ? i : (nd ? nd - 1 : 0)]);
         if (!nd)
             for (uint64_t i = 0; i < bins; i++) t[reserved + i] = fbits(-0.0f);
+        /* the distinct values alone are codes (the rest repeat the last one): a table shorter
+         * than 2^q in the file (ng_trie_level.prob_n / bo_n) says the level is exact */
+        c->n = (uint32_t)(reserved + (nd ? nd : 1));
     } else {
         /* the bins are made over all values (with repeats), as KenLM */
         k = 0;
@@ -542,6 +545,26 @@ float ng_trie_score(const struct lmp_ngram *m, const lmp_ngram_state *in, int32_
     for (unsigned j = len - 1; j < in->length; j++) prob += in->backoff[j];
     *ngram_len = len;
     return prob;
+}
+
+double ng_trie_prob_floor(const struct lmp_ngram *m, unsigned L, float v)
+{
+    const struct ng_trie *t = m->trie;
+    if (!t || !t->P.prob_q || L < 2 || L > m->order) return v;
+    const ng_trie_level *lv = &t->P.level[L];
+    /* a level with no more distinct values than codes kept them (coder_quant): a short table */
+    if (lv->prob_kind != NG_CODE_TABLE || lv->prob_n < ((uint32_t)1 << lv->prob_bits)) return v;
+    /* the centres rise (coder_quant); the first equal to v, as encode's lower_bound finds it */
+    const uint32_t *tab = t->ptab[L];
+    uint32_t lo = 0, hi = (uint32_t)1 << lv->prob_bits;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (ffrom(tab[mid]) < v) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo == 0) return -INFINITY;
+    /* encode breaks a tie toward the upper centre: the midpoint itself codes as v */
+    return 0.5 * ((double)ffrom(tab[lo - 1]) + (double)v);
 }
 
 void ng_trie_free(struct ng_trie *t)

@@ -46,13 +46,32 @@ expect_out "stupid backoff says scores" 'scores, not probabilities' "$LMPROB" tr
 expect_out "stupid backoff: backoff log10(0.4) everywhere" '^-99	<s>	-0\.39794$' cat "$TMPD/sb.arpa"
 
 # ppl refuses scores (they sum past 1 after <s>) unless --scores, which labels them
-expect_fail "ppl refuses stupid backoff" "a stupid-backoff model \(the values after <s> sum to 1\.[0-9]+\): scores, not probabilities" "$LMPROB" ppl "$TMPD/sb.arpa" "$FIX"
+expect_fail "ppl refuses stupid backoff" "ppl: .*sb.arpa: a stupid-backoff model \(as its estimator record says\): its values are scores, not probabilities \(they sum to 1\.[0-9]+ after <s>\), so perplexity is undefined; --scores" "$LMPROB" ppl "$TMPD/sb.arpa" "$FIX"
 # without lmprob's record (the "# lmprob" lines of the ARPA header), by the sum alone
 grep -v '^# lmprob' "$TMPD/sb.arpa" >"$TMPD/sb_bare.arpa"
-expect_fail "ppl refuses scores without the record" "not a probability model \(the values after <s> sum to 1\.[0-9]+\)" "$LMPROB" ppl "$TMPD/sb_bare.arpa" "$FIX"
-expect_out "ppl --scores labels them" "^NOTE: the model gives scores, not probabilities" "$LMPROB" ppl --scores "$TMPD/sb.arpa" "$FIX"
+expect_fail "ppl refuses scores without the record" "not a probability model: its values after <s> sum to 1\.[0-9]+, expected at most 1 \+ 0\.001" "$LMPROB" ppl "$TMPD/sb_bare.arpa" "$FIX"
+expect_out "ppl --scores labels them" "^NOTE: a stupid-backoff model .*scores, not probabilities" "$LMPROB" ppl --scores "$TMPD/sb.arpa" "$FIX"
 expect_out "ppl --scores --json labels them" '"scores_not_probabilities": true' "$LMPROB" ppl --scores --json "$TMPD/sb.arpa" "$FIX"
 expect_out "ppl takes a normalised model as before" '^Perplexity including OOVs' "$LMPROB" ppl "$TMPD/katz.arpa" "$FIX"
+# One rule, one message, in every command that needs probabilities (lmp_ngram_check_probabilities): mix
+# printed a "perplexity" of scores, and prune made of one a model that summed to 1 but was refused as
+# "a stupid-backoff model (the values after <s> sum to 1)"; generate samples from scores only when told.
+sbmsg="a stupid-backoff model \(as its estimator record says\): its values are scores, not probabilities"
+expect_fail "mix refuses stupid backoff" "mix: .*$sbmsg" "$LMPROB" mix "$TMPD/katz.arpa" "$TMPD/sb.arpa" --ppl "$FIX"
+expect_fail "mix refuses it with --output" "mix: .*$sbmsg" "$LMPROB" mix "$TMPD/katz.arpa" "$TMPD/sb.arpa" --output "$TMPD/bad.arpa"
+expect_fail "prune refuses stupid backoff" "prune: .*$sbmsg" "$LMPROB" prune "$TMPD/sb.arpa" --threshold 1e-6 --output "$TMPD/bad.arpa"
+expect_fail "kl refuses stupid backoff" "kl: .*$sbmsg" "$LMPROB" kl --model "$TMPD/katz.arpa" --model "$TMPD/sb.arpa" "$FIX"
+expect_fail "generate refuses stupid backoff" "generate: .*$sbmsg.*; --scores samples" "$LMPROB" generate "$TMPD/sb.arpa"
+expect_fail "generate refuses scores without the record" "generate: .*sb_bare.arpa: not a probability model" "$LMPROB" generate "$TMPD/sb_bare.arpa"
+expect_out "generate --scores samples them" '"generated": [1-9]' "$LMPROB" generate --scores -n 5 --json "$TMPD/sb.arpa"
+for c in "mix $TMPD/katz.arpa $TMPD/sb.arpa --ppl $FIX" "prune $TMPD/sb.arpa --threshold 1e-6 --output $TMPD/bad.arpa" "generate $TMPD/sb.arpa"; do
+  "$LMPROB" $c >/dev/null 2>&1; rc=$?
+  [ $rc = 1 ] && ok || bad "$c: exit $rc, expected 1"
+done
+# quantised stupid backoff keeps its record; its 8-bit rounding does not hide the excess without it
+"$LMPROB" model convert -q 8 "$TMPD/sb.arpa" "$TMPD/sb8.trie" && "$LMPROB" model convert -q 8 "$TMPD/sb_bare.arpa" "$TMPD/sbb8.trie"
+expect_fail "ppl refuses a quantised stupid model" "sb8.trie: $sbmsg" "$LMPROB" ppl "$TMPD/sb8.trie" "$FIX"
+expect_fail "ppl refuses it without the record" "sbb8.trie: not a probability model: its values after <s> sum to 1\\.[0-9]+, expected at most" "$LMPROB" ppl "$TMPD/sbb8.trie" "$FIX"
 
 # Bad options: usage errors, nothing written.
 expect_fail "--discount 0" "--discount: expected 0 < D <= 1, got '0'" "$LMPROB" train --order 2 --estimator abs --discount 0 -o "$TMPD/bad.arpa" "$FIX"
