@@ -74,6 +74,7 @@ typedef struct gen {
      * shows as valid UTF-8 with U+FFFD for a GPT-2 token that is part of a character) */
     char *hex;
     size_t hex_len, hex_cap;
+    int open; /* --json: a sentence object is open (its words array too) */
 } gen;
 
 /* One word of the sentence in --json: its text into "words" now, its bytes into words_hex (printed at
@@ -133,6 +134,7 @@ static void sentence_start(gen *g, size_t sentence)
     if (g->json)
         printf("%s\n  {\"sample\": %zu, \"sentence\": %zu, \"words\": [", g->sentences_out++ ? "," : "", g->sample,
                sentence);
+    g->open = g->json;
     if (sentence == 0) print_prompt(g);
     if (!g->json) fflush(stdout);
 }
@@ -175,6 +177,7 @@ static int on_event(void *ud, const lmp_lm_event *ev)
         fputs(", \"log10_prob\": ", stdout);
         cli_json_double(stdout, g->lp / LN10);
         fputc('}', stdout);
+        g->open = 0;
     } else {
         fputc('\n', stdout);
     }
@@ -184,6 +187,22 @@ static int on_event(void *ud, const lmp_lm_event *ev)
                   ev->sentence + 1, g->max_len, g->in.kind == LMP_LM_GPT2 ? "<|endoftext|>" : "</s>");
     if (ferror(stdout) && !g->failed) g->failed = 1;
     return g->failed;
+}
+
+/* Where a sample failed, for its message: the model, the sample and the last tokens of the
+ * context ("m.arpa: sample 2, after '... of the'"); malloc'd, NULL without memory. */
+static char *where_failed(const gen *g, const char *model, const lmp_lm_ctx *ctx)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    size_t n = ctx ? lmp_lm_ctx_length(ctx) : 0, from = n > 8 ? n - 8 : 0;
+    const lmp_token_id *t = ctx ? lmp_lm_ctx_tokens(ctx) : NULL;
+    fprintf(f, "%s: sample %zu, after '%s", model, g->sample + 1, from ? "... " : "");
+    for (size_t i = from; i < n; i++) cli_print_token(f, g->lm, t[i], i == from);
+    fputc('\'', f);
+    return fclose(f) == 0 ? buf : (free(buf), NULL);
 }
 
 int cmd_generate(int argc, char **argv)
@@ -287,10 +306,28 @@ int cmd_generate(int argc, char **argv)
         if (!st) st = lmp_lm_ctx_push(ctx, pids, g.np, &err);
         if (!st) st = lmp_lm_generate(ctx, smp, &rng, &gp, on_event, &g, &err);
         if (st || g.failed) {
-            if (json) fputs("]}]}\n", stdout);
+            char *where = g.failed ? NULL : where_failed(&g, model, ctx);
+            if (json) { /* what was streamed stays: the object is closed, the error in it */
+                char msg[sizeof err.msg + 4400];
+                snprintf(msg, sizeof msg, "%s%s%s", where ? where : "", where ? ": " : "",
+                         g.failed == 2 ? "out of memory for a sentence's words"
+                         : g.failed  ? "writing to stdout failed"
+                                     : err.msg);
+                fputs(g.open ? "]}\n], \"error\": " : "\n], \"error\": ", stdout);
+                cli_json_string(stdout, msg);
+                fputs("}\n", stdout);
+            }
             fflush(stdout);
-            if (g.failed) cli_error(g.failed == 2 ? "generate: out of memory for a sentence's words" : "generate: writing to stdout failed");
-            else cli_error_lib("generate", err.msg);
+            if (g.failed)
+                cli_error(g.failed == 2 ? "generate: out of memory for a sentence's words"
+                                        : "generate: writing to stdout failed");
+            else {
+                /* the library's message without its own "generate: " (cli_error_lib), after where */
+                const char *m = err.msg;
+                if (strncmp(m, "generate: ", 10) == 0) m += 10;
+                cli_error("generate: %s: %s", where ? where : model, m);
+            }
+            free(where);
             goto done;
         }
     }

@@ -86,6 +86,16 @@ expect_fail "bad top-p" "top-p: expected a probability in" "$LMPROB" generate "$
 expect_fail "bad chain" "chain: expected hf or llama" "$LMPROB" generate "$FIX/tiny.arpa" --chain foo
 expect_fail "old --order" "generate: --order is now --chain: " "$LMPROB" generate "$FIX/tiny.arpa" --order llama
 expect_fail "bad temperature" "temperature" "$LMPROB" generate "$FIX/tiny.arpa" --temperature x
+# a model that can draw nothing (every unigram -inf): exit 1 naming the model and the context; with --json
+# stdout is one complete object with the error in it (it ended '"sentences": []}]}')
+printf '\\data\\\nngram 1=3\n\n\\1-grams:\n-inf\t<unk>\t0\n-99\t<s>\t0\n-inf\t</s>\t0\n\n\\end\\\n' >"$TMPD/allinf.arpa"
+expect_fail "generate: nothing to draw" "generate: .*allinf.arpa: sample 1, after '<s>': logits: all 3 are -inf" "$LMPROB" generate "$TMPD/allinf.arpa"
+"$LMPROB" generate --json "$TMPD/allinf.arpa" >"$TMPD/gj.out" 2>/dev/null
+rc=$?
+if [ $rc = 1 ] && /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["sentences"] == [] and "after '"'"'<s>'"'"'" in d["error"] else 1)' "$TMPD/gj.out" 2>/dev/null; then ok
+else bad "generate --json on an error: exit $rc, stdout $(head -c 300 "$TMPD/gj.out")"; fi
+"$LMPROB" generate --json --prompt "a b" "$TMPD/allinf.arpa" >"$TMPD/gj.out" 2>/dev/null
+if /usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMPD/gj.out" 2>/dev/null; then ok; else bad "generate --json --prompt on an error: not JSON: $(head -c 300 "$TMPD/gj.out")"; fi
 # generate --mode char|byte: the prompt through the corpus reader, tokens printed as the text they stand for
 for i in 1 2 3 4 5 6 7 8; do printf 'ab cd\nx\ty\n'; done >"$TMPD/chars.txt"
 "$LMPROB" train --mode char --order 3 --discount-fallback --output "$TMPD/c3.arpa" "$TMPD/chars.txt" >/dev/null 2>&1
