@@ -187,7 +187,8 @@ static lmp_status ng_tokenize(const lmp_lm *lm, const char *text, size_t len, un
             }
             cur = off + tl;
             lmp_token_id id = lmp_ngram_vocab_find(m, tok[i].ptr, tok[i].len);
-            put(ids, unknown, spans, cap, k++, id < 0 ? unk : id, id < 0, base + off, tl);
+            /* a literal <unk> is unknown too, as ppl and KenLM's query count it (score.c) */
+            put(ids, unknown, spans, cap, k++, id < 0 ? unk : id, id < 0 || id == unk, base + off, tl);
         }
         if (frame) put(ids, unknown, spans, cap, k++, eos, 0, base + llen, 0);
     }

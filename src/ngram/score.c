@@ -1,7 +1,10 @@
 /* Scoring text with an n-gram model: sentences, corpus perplexity (incl. and
  * excl. OOV), cross-entropy per token and per byte. Conventions follow KenLM's
  * query (lm/ngram_query.hh): <s> is context, </s> is scored and counted, OOV
- * words are scored as <unk> and counted apart. */
+ * words are scored as <unk> and counted apart. A literal "<unk>" in the text is
+ * an OOV too: KenLM's vocabulary never stores <unk> (lm/vocab.cc: Insert gives
+ * it id 0 and keeps it out of the table), so Index("<unk>") is 0, which the
+ * query counts as NotFound. Its score is <unk>'s either way. */
 #include <stdlib.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -160,7 +163,7 @@ static void sent_chunk(const lmp_ngram *m, ng_sent *S, size_t k, int last, lmp_n
     lmp_token_id *ids = c->ids + NG_HIST;
     for (size_t i = 0; i < k; i++) {
         lmp_token_id id = ng_vocab_find_h(m, c->w[i], c->len[i], c->h[i]);
-        c->oov[i] = id < 0;
+        c->oov[i] = id < 0 || id == m->unk; /* a literal <unk> too, as KenLM's query (ng_is_oov) */
         ids[i] = id < 0 ? m->unk : id;
     }
     size_t total = k;
@@ -430,7 +433,7 @@ static inline void resolve_el(const lmp_ngram *m, ng_batch *b, size_t t)
     switch (b->kind[t]) {
     case EL_WORD: {
         int32_t id = ng_vocab_find_padded(m, b->text + b->woff[t], b->wlen[t], b->hash[t]);
-        b->oov[t] = id < 0;
+        b->oov[t] = id < 0 || id == m->unk; /* a literal <unk> too, as KenLM's query */
         b->ids[t] = id < 0 ? m->unk : id;
         break;
     }

@@ -67,6 +67,7 @@ static lmp_status walk_text(const lmp_ngram *const *g, size_t k, const char *pat
             int known = 0;
             for (size_t i = 0; i < k; i++) {
                 id[i] = t < nt ? lmp_ngram_vocab_find(g[i], tok[t].ptr, tok[t].len) : lmp_ngram_eos(g[i]);
+                if (id[i] == lmp_ngram_unk(g[i])) id[i] = -1; /* a literal <unk>: no model's word (an OOV, as ppl) */
                 known |= id[i] >= 0;
             }
             for (size_t i = 0; i < k; i++) {

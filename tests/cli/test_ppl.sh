@@ -27,6 +27,19 @@ t = s[2]["per_token"][1]
 assert t["word"] == "zzz" and t["oov"] is True and t["ngram_length"] == 1 and abs(t["log10_prob"] + 1.4) < 1e-6, t
 PY
 then ok; else bad "per-sentence/per-token JSON values"; fi
+# A literal <unk> in the text is an OOV, as KenLM's query counts it (its vocabulary never stores <unk>:
+# Index("<unk>") is 0, NotFound): the same score as 'zzz' (the <unk> unigram), counted; the perplexity
+# including OOVs is unchanged, the OOV count and the one excluding them change. Every scorer counts alike:
+# the batch scorer (hashed and trie), the windows (lmp_lm_tokenize), the mixture.
+sed 's/zzz/<unk>/' "$TMPD/text.txt" >"$TMPD/unk.txt"
+"$LMPROB" model convert "$FIX/tiny.arpa" "$TMPD/tiny.trie"
+for m in "$FIX/tiny.arpa" "$TMPD/tiny.trie"; do
+  expect_out "literal <unk>: the perplexities ($(basename "$m"))" '"perplexity": 4\.6578[0-9]*, "perplexity_excl_oov": 3\.935' "$LMPROB" ppl --json "$m" "$TMPD/unk.txt"
+  expect_out "literal <unk> is an OOV ($(basename "$m"))" '"oov": 1, "tokens": 11,' "$LMPROB" ppl --json "$m" "$TMPD/unk.txt"
+done
+expect_out "literal <unk> per token" '"word": "<unk>", "id": 0, "oov": true' "$LMPROB" ppl --json --per-token "$FIX/tiny.arpa" "$TMPD/unk.txt"
+expect_out "literal <unk> in windows" '"oov": 1, "tokens": 14' "$LMPROB" ppl --recipe exact --json "$FIX/tiny.arpa" "$TMPD/unk.txt"
+expect_out "literal <unk> in a mixture" ' 11 tokens, 1 OOV' "$LMPROB" mix "$FIX/tiny.arpa" "$FIX/tiny.arpa" --ppl "$TMPD/unk.txt"
 # KenLM query's per-token layout: word=id ngram_length log10p, sentence total
 expect_out "per-token layout" "^a=3 2 -0\.3.*b=4 3 -0\.1.*c=5 3 -0\.15.*</s>=2 1 -0\.7" "$LMPROB" ppl --per-token "$FIX/tiny.arpa" "$TMPD/text.txt"
 expect_out "per-sentence total" "^Total: -3\.1 OOV: 0" "$LMPROB" ppl --per-sentence "$FIX/tiny.arpa" "$TMPD/text.txt"
