@@ -34,7 +34,7 @@ static void usage(FILE *f)
             "                          Witten-Bell), katz (Good-Turing discounts + Katz backoff, as SRILM's\n"
             "                          ngram-count default), abs (interpolated absolute discounting),\n"
             "                          stupid (stupid backoff: scores, NOT probabilities)\n"
-            "  --k K                   add-k pseudo-count (default 1 = Laplace)\n"
+            "  --k K                   addk: the pseudo-count (default 1 = Laplace)\n"
             "  --discount D            abs: one discount for every order, 0 < D <= 1 (default: per order,\n"
             "                          D = n1 / (n1 + 2 n2))\n"
             "  --backoff-factor A      stupid: the backoff factor, 0 < A <= 1 (default 0.4; was --alpha)\n"
@@ -57,8 +57,8 @@ static void usage(FILE *f)
             "                          (T1 must be 0; non-decreasing; the last value repeats); their mass\n"
             "                          goes to the backoff. katz default: 0 0 1 (SRILM's -gtNmin 1 1 2)\n"
             "  --discount-fallback [D1 D2 D3]\n"
-            "                          (mkn/kn) discounts to use when they cannot be estimated\n"
-            "                          (default 0.5 1 1.5, as lmplz --discount_fallback)\n"
+            "                          (mkn/kn/abs) discounts to use when they cannot be estimated, Dj in\n"
+            "                          [0, j] (default 0.5 1 1.5, as lmplz --discount_fallback; abs uses D1)\n"
             "  --mode M                tokens: word (default), char, byte, or gpt2: GPT-2's BPE tokens of\n"
             "                          each line, written as in vocab.json (\" the\" is \"Ġthe\"; the newline\n"
             "                          is </s>), to compare with GPT-2 per token and per byte\n"
@@ -69,6 +69,9 @@ static void usage(FILE *f)
             "  --threads T             0 (all cores) to 1024; the pipeline uses 1, or 2 for any other value (default 2)\n"
             "  --json                  the summary as JSON (counts, discounts, tokens, seconds)\n"
             "  --quiet                 no summary\n"
+            "\n"
+            "An estimator's own option (--k, --discount, --backoff-factor, --gt-max, --nltk,\n"
+            "--discount-fallback) given with another estimator is refused, naming those it applies to.\n"
             "\n"
             "Progress goes to stderr when it is a terminal; a summary (n-grams per order,\n"
             "discounts) to stdout, or to stderr when the model goes to stdout.\n"
@@ -105,6 +108,13 @@ static int ends_with(const char *s, const char *suf)
 {
     size_t a = strlen(s), b = strlen(suf);
     return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+/* The --estimator name of e (its JSON name too). */
+static const char *est_short(lmp_estimator e)
+{
+    static const char *const names[] = {"mkn", "kn", "addk", "mle", "wb", "katz", "abs", "stupid"};
+    return (unsigned)e < sizeof names / sizeof names[0] ? names[e] : "?";
 }
 
 static const char *est_name(lmp_estimator e)
@@ -145,6 +155,27 @@ static int check_temp_dir(const char *dir)
     return -1;
 }
 
+/* The options that one family of estimators reads, with the estimators (bits 1 << lmp_estimator)
+ * that read them: given with another estimator one would be ignored, so it is refused, naming
+ * them. (--prune, --min-count, --vocab* apply to every estimator.) */
+#define EST(e) (1u << (e))
+typedef struct est_opt {
+    const char *name;
+    unsigned estimators;
+    const char *which, *why;
+} est_opt;
+static const est_opt est_opts[] = {
+    {"--k", EST(LMP_EST_ADDK), "addk", ""},
+    {"--discount", EST(LMP_EST_ABS), "abs", ""},
+    {"--backoff-factor", EST(LMP_EST_STUPID), "stupid", ""},
+    {"--gt-max", EST(LMP_EST_KATZ), "katz", ""},
+    {"--nltk", EST(LMP_EST_ADDK) | EST(LMP_EST_MLE) | EST(LMP_EST_WB) | EST(LMP_EST_ABS) | EST(LMP_EST_STUPID),
+     "addk, mle, wb, abs or stupid", " (the estimators nltk.lm has in the same form)"},
+    {"--discount-fallback", EST(LMP_EST_MKN) | EST(LMP_EST_KN) | EST(LMP_EST_ABS), "mkn, kn or abs",
+     " (the estimators that estimate discounts)"},
+};
+enum { OPT_K, OPT_DISCOUNT, OPT_BACKOFF, OPT_GT_MAX, OPT_NLTK, OPT_FALLBACK, N_EST_OPTS };
+
 static const cli_choice estimators[] = {
     {"mkn", LMP_EST_MKN}, {"kn", LMP_EST_KN}, {"addk", LMP_EST_ADDK}, {"add-k", LMP_EST_ADDK},
     {"laplace", LMP_EST_ADDK}, {"mle", LMP_EST_MLE}, {"wb", LMP_EST_WB}, {"witten-bell", LMP_EST_WB},
@@ -171,32 +202,33 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     size_t np = 0, ngt = 0, nfb = 0;
     long gt_max[LMP_NGRAM_MAX_ORDER];
     long threads = 2;
-    int fb_seen = 0;
+    int est_seen = 0, seen[N_EST_OPTS] = {0};
     const cli_opt table[] = {
         CLI_OPT_ORDER(&order), CLI_OPT_OUTPUT(&output), CLI_OPT_MEMORY(&p.memory), CLI_OPT_THREADS(&threads),
         CLI_OPT_JSON(&json),
         {.name = "--count-tables", .kind = CLI_OPT_CUSTOM, .dest = &p.count_tables, .parse = cli_opt_memory,
          .expect = "a size like 64K or 1M (0: what --memory leaves)"},
         {.name = "--estimator", .kind = CLI_OPT_CHOICE, .dest = &estimator, .choices = estimators,
-         .expect = "mkn, kn, addk, mle, wb, katz, abs or stupid"},
-        {.name = "--k", .kind = CLI_OPT_DOUBLE, .dest = &p.k, .lo = 0, .hi = 1e300, .lo_open = 1, .expect = "k > 0"},
+         .expect = "mkn, kn, addk, mle, wb, katz, abs or stupid", .seen = &est_seen},
+        {.name = "--k", .kind = CLI_OPT_DOUBLE, .dest = &p.k, .lo = 0, .hi = 1e300, .lo_open = 1, .expect = "k > 0",
+         .seen = &seen[OPT_K]},
         {.name = "--discount", .kind = CLI_OPT_DOUBLE, .dest = &p.discount, .lo = 0, .hi = 1, .lo_open = 1,
-         .expect = "0 < D <= 1"},
+         .expect = "0 < D <= 1", .seen = &seen[OPT_DISCOUNT]},
         {.name = "--backoff-factor", .kind = CLI_OPT_DOUBLE, .dest = &p.alpha, .lo = 0, .hi = 1, .lo_open = 1,
-         .expect = "a backoff factor in (0, 1]"},
+         .expect = "a backoff factor in (0, 1]", .seen = &seen[OPT_BACKOFF]},
         /* --alpha is dist's Dirichlet concentrations (docs/cli.md "One name, one meaning") */
         {.name = "--alpha", .alias = "--backoff-factor", .kind = CLI_OPT_RENAMED,
          .expect = "stupid backoff's factor in (0, 1] (--alpha is dist dirichlet's concentrations)"},
         {.name = "--gt-max", .kind = CLI_OPT_LIST, .elem = CLI_OPT_LONG, .dest = gt_max, .lo = 0, .hi = LMP_TRAIN_GT_MAX,
-         .min_n = 1, .max_n = LMP_NGRAM_MAX_ORDER, .count = &ngt,
+         .min_n = 1, .max_n = LMP_NGRAM_MAX_ORDER, .count = &ngt, .seen = &seen[OPT_GT_MAX],
          .expect = "one count per order from 0 to " CLI_STR(LMP_TRAIN_GT_MAX) ", e.g. '1 7 7'"},
-        {.name = "--nltk", .kind = CLI_OPT_FLAG, .dest = &nltk},
+        {.name = "--nltk", .kind = CLI_OPT_FLAG, .dest = &nltk, .seen = &seen[OPT_NLTK]},
         {.name = "--temp-dir", .kind = CLI_OPT_STR, .dest = &p.temp_dir},
         {.name = "--min-count", .kind = CLI_OPT_U64, .dest = &p.min_count, .expect = "a count >= 0"},
         {.name = "--vocab-size", .kind = CLI_OPT_U64, .dest = &p.vocab_size, .expect = "a count >= 0"},
         {.name = "--vocab", .kind = CLI_OPT_STR, .dest = &p.vocab_file},
         {.name = "--discount-fallback", .kind = CLI_OPT_LIST, .elem = CLI_OPT_DOUBLE, .dest = p.fallback, .lo = 0,
-         .hi = 1e300, .min_n = 3, .max_n = 3, .optional = 1, .count = &nfb, .seen = &fb_seen,
+         .hi = 1e300, .min_n = 3, .max_n = 3, .optional = 1, .count = &nfb, .seen = &seen[OPT_FALLBACK],
          .expect = "no value or three discounts D1 D2 D3 >= 0"},
         {.name = "--prune", .kind = CLI_OPT_LIST, .elem = CLI_OPT_U64, .dest = p.prune, .lo = 0, .hi = 1.8e19,
          .min_n = 1, .max_n = LMP_NGRAM_MAX_ORDER, .count = &np, .expect = "one threshold per order, e.g. '0 0 1'"},
@@ -218,7 +250,15 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     p.nltk_conventions = nltk;
     p.corpus.replace_invalid = utf8_replace;
     p.corpus.skip_markers = skip_markers;
-    p.discount_fallback = fb_seen;
+    p.discount_fallback = seen[OPT_FALLBACK];
+    for (int i = 0; i < N_EST_OPTS; i++)
+        if (seen[i] && !(est_opts[i].estimators & EST(p.estimator))) {
+            const est_opt *o = &est_opts[i];
+            cli_error("train: %s applies to --estimator %s only%s, not to %s%s: expected %s, or no %s", o->name, o->which,
+                      o->why, est_short(p.estimator), est_seen ? "" : " (the default)",
+                      strchr(o->which, ',') ? "one of them" : "that estimator", o->name);
+            return CLI_USAGE;
+        }
     /* the shared domain 0..1024; the pipeline counts on one thread or two (0: two) */
     p.threads = threads == 1 ? 1u : 2u;
     for (size_t i = 0; i < ngt; i++) p.gt_max[i] = (unsigned)gt_max[i];
@@ -243,6 +283,13 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     if (p.estimator == LMP_EST_KATZ && np == 0) /* SRILM ngram-count's -gtNmin: 1 1 2 2 ..., i.e. prune 0 0 1 1 ... */
         for (int i = 2; i < LMP_NGRAM_MAX_ORDER; i++) p.prune[i] = 1;
     p.order = order > 1000000 ? 1000000u : (unsigned)order; /* the library names the limit */
+    /* the rest of the settings' domain (the fallback discounts D_j <= j, the prune thresholds):
+     * the library's rule, a usage error before any text is read */
+    lmp_error perr = {0};
+    if (lmp_train_params_check(&p, &perr)) {
+        cli_error("train: %s", perr.msg);
+        return CLI_USAGE;
+    }
     /* fail early: not after minutes of counting */
     /* lmprob-mpi takes "@LIST", a file naming the input files (docs/mpi.md) */
     const char *checked = train != train_here && input[0] == '@' ? input + 1 : input;
@@ -310,8 +357,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     if (json && !quiet) {
         FILE *f = strcmp(output, "-") == 0 ? stderr : stdout;
         fprintf(f, "{\"estimator\": ");
-        static const char *const names[] = {"mkn", "kn", "addk", "mle", "wb", "katz", "abs", "stupid"};
-        cli_json_string(f, names[info.estimator]);
+        cli_json_string(f, est_short(info.estimator));
         fprintf(f, ", \"order\": %u, \"sentences\": %llu, \"tokens\": %llu, \"vocab\": %llu, \"ngrams\": [", info.order,
                 (unsigned long long)info.sentences, (unsigned long long)info.tokens, (unsigned long long)info.vocab);
         for (unsigned n = 1; n <= info.order; n++) fprintf(f, "%s%llu", n > 1 ? ", " : "", (unsigned long long)info.counts[n]);

@@ -1124,7 +1124,7 @@ lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train
     double t0 = MPI_Wtime();
     lmp_train_params p = params ? *params : lmp_train_params_default();
     if (p.threads == 0) p.threads = 2;
-    lmp_status st = train_check_params(&p, err);
+    lmp_status st = lmp_train_params_check(&p, err);
     if (!st && (p.vocab_file || p.min_count > 1 || p.vocab_size > 0))
         st = lmp_error_set(err, LMP_EUNSUPPORTED, "--vocab, --min-count and --vocab-size are not distributed: "
                            "expected lmprob train for them");

@@ -123,6 +123,12 @@ typedef struct lmp_train_params {
 } lmp_train_params;
 
 LMP_API lmp_train_params lmp_train_params_default(void);
+/* The domain of every field lmp_train_model_load/_create check before reading any text: LMP_OK,
+ * or LMP_EINVAL / LMP_EUNSUPPORTED naming the field, its value and what was expected (the order,
+ * k, discount, alpha, gt_max, the fallback discounts D_j in [0, j], the prune thresholds: 0 for
+ * the unigrams, then non-decreasing; nltk_conventions only with addk, mle, wb, abs, stupid). A
+ * program checks its settings with it at its boundary (lmprob train: a usage error). */
+LMP_API lmp_status lmp_train_params_check(const lmp_train_params *p, lmp_error *err);
 
 /* A trained model: n-grams per order with log10 probabilities and backoffs. */
 /* Thread safety: read-only once trained (lookup, info, ARPA writing may run from

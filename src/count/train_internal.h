@@ -202,8 +202,6 @@ typedef struct train_ids {
     uint64_t n, cap;
 } train_ids;
 
-/* LMP_OK or LMP_EINVAL/LMP_EUNSUPPORTED naming the field. */
-lmp_status train_check_params(const lmp_train_params *p, lmp_error *err);
 
 /* Read every line of c: word ids into v (first-seen order) and ids (each
  * sentence ends with </s>), raw word counts into *wcount (grown to *wcap),

@@ -29,7 +29,7 @@ static void progress(const lmp_train_params *p, const char *stage, uint64_t coun
     if (p->progress) p->progress(p->progress_ctx, stage, count);
 }
 
-lmp_status train_check_params(const lmp_train_params *p, lmp_error *err)
+lmp_status lmp_train_params_check(const lmp_train_params *p, lmp_error *err)
 {
     if (p->order == 0) return lmp_error_set(err, LMP_EINVAL, "order = 0: expected an order from 1 to %d", LMP_NGRAM_MAX_ORDER);
     if (p->order > LMP_NGRAM_MAX_ORDER)
@@ -312,7 +312,7 @@ lmp_status lmp_train_model_create(lmp_corpus *corpus, const lmp_train_params *pa
     *out = NULL;
     lmp_train_params p = params ? *params : lmp_train_params_default();
     if (p.threads == 0) p.threads = 2;
-    lmp_status st = train_check_params(&p, err);
+    lmp_status st = lmp_train_params_check(&p, err);
     if (st) return st;
     lmp_train_model *m = calloc(1, sizeof *m);
     if (!m) return lmp_error_set(err, LMP_ENOMEM, "training: out of memory");
@@ -365,7 +365,7 @@ lmp_status lmp_train_model_load(const char *path, const lmp_train_params *params
 {
     *out = NULL;
     lmp_train_params p = params ? *params : lmp_train_params_default();
-    lmp_status st = train_check_params(&p, err);
+    lmp_status st = lmp_train_params_check(&p, err);
     if (st) return st;
     lmp_corpus *c;
     /* A line is read whole before it is tokenised: keep the reader within a

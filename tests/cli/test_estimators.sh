@@ -78,7 +78,27 @@ expect_fail "--discount 0" "--discount: expected 0 < D <= 1, got '0'" "$LMPROB" 
 expect_fail "--backoff-factor 2" "--backoff-factor: expected a backoff factor in \\(0, 1\\], got '2'" "$LMPROB" train --order 2 --estimator stupid --backoff-factor 2 -o "$TMPD/bad.arpa" "$FIX"
 expect_fail "--gt-max x" "--gt-max: expected one count per order" "$LMPROB" train --order 2 --estimator katz --gt-max x -o "$TMPD/bad.arpa" "$FIX"
 expect_fail "--gt-max 99" "--gt-max: expected one count per order from 0 to 20, e.g. '1 7 7', got '99'" "$LMPROB" train --order 2 --estimator katz --gt-max 99 -o "$TMPD/bad.arpa" "$FIX"
-expect_fail "--nltk with katz" "NLTK conventions with the katz estimator" "$LMPROB" train --order 2 --estimator katz --nltk -o "$TMPD/bad.arpa" "$FIX"
+# usage errors exit 2 (some exited 1, found by the library after the parse), and an option that the estimator
+# does not read is refused naming the estimators it applies to (it was silently ignored)
+usage_err() {  # label regex, then train's arguments
+  local l=$1 re=$2; shift 2
+  "$LMPROB" train --order 3 -o "$TMPD/bad.arpa" "$@" "$FIX" >"$TMPD/out" 2>"$TMPD/err"
+  local rc=$?
+  if [ $rc = 2 ] && grep -Eq -- "$re" "$TMPD/err"; then ok; else bad "$l: exit $rc: $(head -c 300 "$TMPD/err")"; fi
+}
+usage_err "--nltk with katz" "train: --nltk applies to --estimator addk, mle, wb, abs or stupid only .*, not to katz: expected one of them, or no --nltk" --estimator katz --nltk
+usage_err "--nltk with mkn" "--nltk applies to .*, not to mkn \(the default\)" --nltk
+usage_err "--k with mkn" "train: --k applies to --estimator addk only, not to mkn \(the default\): expected that estimator, or no --k" --k 2
+usage_err "--discount with kn" "--discount applies to --estimator abs only, not to kn" --estimator kn --discount 0.3
+usage_err "--backoff-factor with kn" "--backoff-factor applies to --estimator stupid only, not to kn" --estimator kn --backoff-factor 0.1
+usage_err "--gt-max with wb" "--gt-max applies to --estimator katz only, not to wb" --estimator wb --gt-max 2
+usage_err "--discount-fallback with addk" "--discount-fallback applies to --estimator mkn, kn or abs only .*, not to addk" --estimator addk --discount-fallback
+usage_err "--discount-fallback 5 5 5" "train: fallback discount D1 = 5: expected 0 <= D1 <= 1" --discount-fallback 5 5 5
+usage_err "--discount-fallback -1 1 1" "--discount-fallback: expected no value or three discounts" --discount-fallback -1 1 1
+usage_err "--prune 1" "prune threshold of the unigrams = 1: expected 0" --prune 1
+usage_err "--prune 0 2 1" "prune thresholds 2 then 1: expected a non-decreasing sequence" --prune 0 2 1
+expect_ok "--estimator abs --discount-fallback" "$LMPROB" train --quiet --order 2 --estimator abs --discount-fallback -o "$TMPD/ok.arpa" "$FIX"
+expect_ok "--estimator addk --k 2 --nltk" "$LMPROB" train --quiet --order 2 --estimator addk --k 2 --nltk -o "$TMPD/ok.arpa" "$FIX"
 echo "just one sentence here" >"$TMPD/one.txt"
 expect_fail "abs: no discount estimable" "absolute discounting discounts.*--discount D" "$LMPROB" train --order 2 --estimator abs -o "$TMPD/bad.arpa" "$TMPD/one.txt"
 if [ -e "$TMPD/bad.arpa" ] || ls "$TMPD"/bad.arpa.tmp.* >/dev/null 2>&1; then bad "a failed run left a file"; else ok; fi
