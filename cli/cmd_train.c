@@ -207,7 +207,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
         CLI_OPT_ORDER(&order), CLI_OPT_OUTPUT(&output), CLI_OPT_MEMORY(&p.memory), CLI_OPT_THREADS(&threads),
         CLI_OPT_JSON(&json),
         {.name = "--count-tables", .kind = CLI_OPT_CUSTOM, .dest = &p.count_tables, .parse = cli_opt_memory,
-         .expect = "a size like 64K or 1M (0: what --memory leaves)"},
+         .expect = "a size with its unit like 64K or 1M (0: what --memory leaves)"},
         {.name = "--estimator", .kind = CLI_OPT_CHOICE, .dest = &estimator, .choices = estimators,
          .expect = "mkn, kn, addk, mle, wb, katz, abs or stupid", .seen = &est_seen},
         {.name = "--k", .kind = CLI_OPT_DOUBLE, .dest = &p.k, .lo = 0, .hi = 1e300, .lo_open = 1, .expect = "k > 0",

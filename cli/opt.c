@@ -453,6 +453,7 @@ int cli_opt_memory(const char *s, void *dest)
     double v = strtod(s, &end);
     if (end == s || errno || !(v >= 0) || !isfinite(v)) return -1;
     double mult = 1;
+    const int unit = *end != '\0';
     if (*end == '%') {
         long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
         if (pages <= 0 || psz <= 0) return -1;
@@ -472,6 +473,10 @@ int cli_opt_memory(const char *s, void *dest)
         if (*end == 'b' || *end == 'B') end++;
     }
     if (*end) return -1;
+    /* A size other than 0 names its unit: a bare number was bytes here but is KiB to lmplz's -S
+     * (KenLM util/usage.cc ParseSize, "like unix sort"), and "0.5" meant 0 bytes, which is no
+     * limit at all. One that rounds to no byte (0.1b, 0.0001K) is refused for the same reason. */
+    if (v != 0 && (!unit || v * mult < 1)) return -1;
     double b = v * mult;
     if (b > 1.8e19) return -1;
     *(uint64_t *)dest = (uint64_t)b;

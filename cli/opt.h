@@ -129,7 +129,7 @@ int cli_opt_rng(const char *v, void *dest);         /* lmp_rng_kind: xoshiro | n
 int cli_opt_conv(const char *v, void *dest);        /* lmp_sampler_convention: hf | llama */
 int cli_opt_dtype(const char *v, void *dest);       /* lmp_sampler_dtype: f64 | f32 */
 int cli_opt_lm_mode(const char *v, void *dest);     /* lmp_lm_tokens: word | char | byte | gpt2 */
-int cli_opt_memory(const char *v, void *dest);      /* uint64_t bytes: 512M, 1G, 10% */
+int cli_opt_memory(const char *v, void *dest);      /* uint64_t bytes: 512M, 1G, 10%, 4096b; 0; a unit is required */
 
 /* ---- the shared flags: one domain and one message each ------------------------------ */
 #define CLI_DOMAIN_SEED "a non-negative integer below 2^64 (numpy: below 2^32)"
@@ -146,7 +146,7 @@ int cli_opt_memory(const char *v, void *dest);      /* uint64_t bytes: 512M, 1G,
  * Not --count: that is tokenize's "print only the number of tokens"; a binomial's trials are
  * --trials (CLI_OPT_TRIALS). */
 #define CLI_OPT_COUNT(p) {.name = "-n", .alias = "--n", .kind = CLI_OPT_LONG, .dest = (p), .lo = 0, .hi = 1e15, .expect = CLI_DOMAIN_COUNT}
-#define CLI_OPT_MEMORY(p) {.name = "--memory", .alias = "-S", .kind = CLI_OPT_CUSTOM, .dest = (p), .parse = cli_opt_memory, .expect = "a size like 512M, 1G or 10%"}
+#define CLI_OPT_MEMORY(p) {.name = "--memory", .alias = "-S", .kind = CLI_OPT_CUSTOM, .dest = (p), .parse = cli_opt_memory, .expect = "a size with its unit (b, K, M, G, T or % of the physical memory) like 512M, 1G or 10%, or 0 for no limit"}
 /* The n-gram order (LMP_NGRAM_MAX_ORDER in core.h). */
 #define CLI_OPT_ORDER(p) {.name = "--order", .kind = CLI_OPT_LONG, .dest = (p), .lo = 1, .hi = LMP_NGRAM_MAX_ORDER, .expect = "an n-gram order from 1 to " CLI_STR(LMP_NGRAM_MAX_ORDER)}
 #define CLI_OPT_MODE(p) {.name = "--mode", .kind = CLI_OPT_CUSTOM, .dest = (p), .parse = cli_opt_lm_mode, .expect = "word, char, byte or gpt2"}

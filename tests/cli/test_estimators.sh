@@ -97,8 +97,12 @@ usage_err "--discount-fallback 5 5 5" "train: fallback discount D1 = 5: expected
 usage_err "--discount-fallback -1 1 1" "--discount-fallback: expected no value or three discounts" --discount-fallback -1 1 1
 usage_err "--prune 1" "prune threshold of the unigrams = 1: expected 0" --prune 1
 usage_err "--prune 0 2 1" "prune thresholds 2 then 1: expected a non-decreasing sequence" --prune 0 2 1
+for m in 0.5 100 0.1b; do
+  usage_err "--memory $m" "--memory: expected a size with its unit \(b, K, M, G, T or % of the physical memory\).*, or 0 for no limit, got '$m'" --memory $m
+done
 expect_ok "--estimator abs --discount-fallback" "$LMPROB" train --quiet --order 2 --estimator abs --discount-fallback -o "$TMPD/ok.arpa" "$FIX"
 expect_ok "--estimator addk --k 2 --nltk" "$LMPROB" train --quiet --order 2 --estimator addk --k 2 --nltk -o "$TMPD/ok.arpa" "$FIX"
+expect_ok "--memory 0 is no limit, 8M a size" "$LMPROB" train --quiet --order 2 --memory 0 --count-tables 8M --discount-fallback -o "$TMPD/ok.arpa" "$FIX"
 echo "just one sentence here" >"$TMPD/one.txt"
 expect_fail "abs: no discount estimable" "absolute discounting discounts.*--discount D" "$LMPROB" train --order 2 --estimator abs -o "$TMPD/bad.arpa" "$TMPD/one.txt"
 if [ -e "$TMPD/bad.arpa" ] || ls "$TMPD"/bad.arpa.tmp.* >/dev/null 2>&1; then bad "a failed run left a file"; else ok; fi
