@@ -1,5 +1,6 @@
 /* lmprob prune: relative-entropy pruning of a back-off model (Stolcke 1998,
  * as SRILM's ngram -prune). Count pruning is `lmprob train --prune`. */
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,8 @@ int cmd_prune(int argc, char **argv)
     long min_order = 2;
     int json = 0, have_thr = 0;
     const cli_opt table[] = {
-        {.name = "--threshold", .kind = CLI_OPT_DOUBLE, .dest = &thr, .lo = 0, .hi = 1e300, .lo_open = 1,
+        /* the whole positive range: a T above every n-gram's change prunes all that may go */
+        {.name = "--threshold", .kind = CLI_OPT_DOUBLE, .dest = &thr, .lo = 0, .hi = DBL_MAX, .lo_open = 1,
          .expect = "a relative perplexity change T > 0", .seen = &have_thr},
         CLI_OPT_OUTPUT(&output),
         {.name = "--min-order", .kind = CLI_OPT_LONG, .dest = &min_order, .lo = 2, .hi = LMP_NGRAM_MAX_ORDER,

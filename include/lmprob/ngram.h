@@ -149,7 +149,8 @@ LMP_API lmp_status lmp_ngram_write_binary(const lmp_ngram *m, const char *path, 
  * equal the ARPA's bit for bit); 1..24 quantise the probabilities / backoffs of
  * orders >= 2 to that many bits (equal-count bins, as KenLM's build_binary -q
  * -b, after Federico & Bertoldi 2006); backoff_bits 0 with prob_bits > 0 means
- * backoff_bits = prob_bits (as build_binary). */
+ * backoff_bits = prob_bits (as build_binary), and 2 for prob_bits 1 (backoffs need
+ * 2 bits at least: two codes are reserved for the zero backoffs). */
 typedef struct lmp_ngram_trie_params {
     unsigned prob_bits;
     unsigned backoff_bits;

@@ -103,8 +103,9 @@ typedef struct lmp_ngram_prune_info {
  * (the first one's unigram; for <s> the unigram of </s>, as SRILM). An
  * n-gram that is the context of a kept longer n-gram stays. All decisions of
  * one order are taken on the model before that order is pruned; the backoffs
- * are recomputed at the end (lmp_train_model_create_mix's formula). threshold > 0
- * (SRILM's typical 1e-8 .. 1e-6). info may be NULL. */
+ * are recomputed at the end (lmp_train_model_create_mix's formula). threshold > 0 and
+ * finite (SRILM's typical 1e-8 .. 1e-6; one above every change prunes all that may go).
+ * info may be NULL. */
 LMP_API lmp_status lmp_train_model_create_pruned(const lmp_ngram *m, double threshold, unsigned min_order,
                                                  lmp_train_model **out, lmp_ngram_prune_info *info,
                                                  lmp_error *err);

@@ -1053,7 +1053,8 @@ lmp_status lmp_ngram_write_trie(const lmp_ngram *m, const char *path, const lmp_
     if (pq > 24 || bq > 24)
         return lmp_error_set(err, LMP_EINVAL, "quantisation to %u / %u bits: expected 0 (exact) or 1 to 24 bits", pq, bq);
     if (bq && !pq) return lmp_error_set(err, LMP_EINVAL, "backoff bits %u without probability bits: expected prob_bits > 0", bq);
-    if (pq && !bq) bq = pq;
+    /* as build_binary, -b defaults to -q; at least 2, which the two reserved backoff codes need */
+    if (pq && !bq) bq = pq < 2 ? 2 : pq;
     if (bq == 1) return lmp_error_set(err, LMP_EINVAL, "backoff bits 1: expected at least 2 (two codes are reserved for the zero backoffs)");
     /* the builder reads the hashed layout (its tables know the blanks); a trie is converted first */
     lmp_ngram *h = NULL;

@@ -47,8 +47,10 @@ lmp_status lmp_train_model_create_pruned(const lmp_ngram *g, double threshold, u
 {
     *out = NULL;
     if (!g) return lmp_error_set(err, LMP_EINVAL, "model is NULL");
-    if (!(threshold > 0 && threshold < 1e300))
-        return lmp_error_set(err, LMP_EINVAL, "threshold = %g: expected a relative perplexity change > 0", threshold);
+    /* any finite T > 0: one above every n-gram's change prunes all that may go */
+    if (!(threshold > 0 && isfinite(threshold)))
+        return lmp_error_set(err, LMP_EINVAL, "threshold = %g: expected a relative perplexity change > 0 (finite)",
+                             threshold);
     if (min_order < 2)
         return lmp_error_set(err, LMP_EINVAL, "min_order = %u: expected at least 2 (unigrams are not pruned)",
                              min_order);

@@ -66,6 +66,11 @@ expect_out "quantised info text" 'quantised to 8 bits, backoffs to 8 bits' "$LMP
 expect_fail "--prob-bits without trie" "quantisation is for the trie layout" "$LMPROB" model convert --prob-bits 8 "$FIX/tiny.arpa" "$TMPD/q.bin"
 expect_fail "--prob-bits 30" "expected a number of bits from 1 to 24, got '30'" "$LMPROB" model convert --prob-bits 30 "$FIX/tiny.arpa" "$TMPD/q.trie"
 expect_ok "quantised trie, KenLM's -q" "$LMPROB" model convert -q 8 -b 8 "$FIX/tiny.arpa" "$TMPD/q_kenlm.trie"
+# -q 1 alone: -b defaults to -q, and to 2 here (two backoff codes are reserved); it failed with exit 1
+expect_ok "-q 1" "$LMPROB" model convert -q 1 "$FIX/tiny.arpa" "$TMPD/q1.trie"
+expect_out "-q 1: backoffs in 2 bits" '"prob_bits": 1, "backoff_bits": 2' "$LMPROB" model info --json "$TMPD/q1.trie"
+"$LMPROB" model convert -q 1 -b 1 "$FIX/tiny.arpa" "$TMPD/q1b.trie" 2>"$TMPD/err"
+[ $? = 2 ] && grep -q -- "-b: expected a number of bits from 2 to 24, got '1'" "$TMPD/err" && ok || bad "-q 1 -b 1: $(cat "$TMPD/err")"
 # A quantised probability model is still one: each bigram after <s> rounded to the nearest of 2^q centres
 # moves the mass there (train_small at -q 4: 1.0125), and ppl refused such tries as "not a probability
 # model" for some bit counts, depending on the data. The check now takes the lowest mass the rounding

@@ -106,6 +106,12 @@ expect_out "prune metadata" '^# lmprob estimator: wb, entropy-pruned at 0\.01 \(
 expect_fail "prune no threshold" "--threshold: expected a relative perplexity change T > 0, got none" "$LMPROB" prune "$FX/hand.arpa" --output "$TMPD/x.arpa"
 expect_fail "prune threshold 0" "--threshold: expected a relative perplexity change T > 0, got '0'" "$LMPROB" prune "$FX/hand.arpa" --threshold 0 --output "$TMPD/x.arpa"
 expect_fail "prune threshold text" "--threshold" "$LMPROB" prune "$FX/hand.arpa" --threshold tiny --output "$TMPD/x.arpa"
+# any finite T > 0: the library refused T >= 1e300 ("expected T > 0") although the CLI took it up to 1e300
+for t in 1e300 1.7e308; do
+  expect_out "prune threshold $t prunes all it may" '2-grams +4 -> +0' "$LMPROB" prune "$FX/hand.arpa" --threshold $t --output "$TMPD/x.arpa"
+done
+rm -f "$TMPD/x.arpa"
+expect_fail "prune threshold past a double" "--threshold: '2e308' is out of the range of a double" "$LMPROB" prune "$FX/hand.arpa" --threshold 2e308 --output "$TMPD/x.arpa"
 expect_fail "prune no output" "--output: expected an output file" "$LMPROB" prune "$FX/hand.arpa" --threshold 1e-6
 expect_fail "prune min order 1" "--min-order: expected 2 .. 8" "$LMPROB" prune "$FX/hand.arpa" --threshold 1e-6 --min-order 1 --output "$TMPD/x.arpa"
 expect_fail "prune missing model" "nope.arpa" "$LMPROB" prune "$TMPD/nope.arpa" --threshold 1e-6 --output "$TMPD/x.arpa"
