@@ -426,4 +426,4 @@ install: lib vocab $(PY_ALL)
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(PY_OBJ:.o=.d) $(FUZZ_BIN:=.d) $(TEST_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(MPI_OBJ:.o=.d) $(PY_OBJ:.o=.d) $(FUZZ_BIN:=.d) $(TEST_BIN:=.d)
