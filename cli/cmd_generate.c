@@ -267,6 +267,7 @@ int cmd_generate(int argc, char **argv)
     int rc = CLI_FAIL;
     if (cli_tokenize(lm, g.prompt, strlen(g.prompt), 0, &pids, &punk, &pspans, &g.np, &err)) {
         cli_error("generate: --prompt: %s", err.msg);
+        if (err.code == LMP_EFORMAT) rc = CLI_USAGE; /* text the command line gave */
         goto done;
     }
     g.pids = pids;

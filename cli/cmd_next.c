@@ -87,6 +87,7 @@ int cmd_next(int argc, char **argv)
     }
     if (cli_tokenize(lm, prompt, strlen(prompt), 0, &ids, &unk, &spans, &np, &err)) {
         cli_error("next: --prompt: %s", err.msg);
+        if (err.code == LMP_EFORMAT) rc = CLI_USAGE; /* text the command line gave */
         goto done;
     }
     int markers = in.bos >= 0 && in.bos != in.eos;

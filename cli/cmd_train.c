@@ -326,7 +326,13 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     if (st) {
         cli_output_end(slot);
         if (!err.msg[0] && train != train_here) return CLI_FAIL; /* another MPI rank said why */
-        cli_error("train: %s", err.msg[0] ? err.msg : lmp_status_str(st));
+        /* the corpus reader's two refusals that an option of train's undoes (the reader, shared by
+         * every command, cannot know which options the one reading takes) */
+        const char *hint = st != LMP_EFORMAT                         ? ""
+                           : strstr(err.msg, ": invalid UTF-8 at byte ") ? "; --utf8-replace replaces invalid UTF-8 by U+FFFD"
+                           : strstr(err.msg, ": sentence marker '")      ? "; --skip-markers drops them"
+                                                                         : "";
+        cli_error("train: %s%s", err.msg[0] ? err.msg : lmp_status_str(st), hint);
         return CLI_FAIL;
     }
     if (!m) { /* an MPI rank other than 0: rank 0 writes the model or has written it */

@@ -154,6 +154,22 @@ int cli_ngram_need_probabilities(const char *cmd, const char *path, const lmp_ng
     return -1;
 }
 
+/* An n-gram model's tokenizer reads the text from memory under the name "text", so its errors
+ * start "text:LINE: "; every caller names the text itself ("kl: test.txt: ", "next: --prompt: "),
+ * so the name is dropped: "kl: test.txt: line 1: ...", not "kl: test.txt: text:1: ...". */
+static lmp_status text_line_error(lmp_status st, lmp_error *err)
+{
+    char head[48];
+    if (!err || err->line <= 0 || strcmp(err->file, "text") != 0) return st;
+    int k = snprintf(head, sizeof head, "text:%ld: ", err->line);
+    if (k > 0 && strncmp(err->msg, head, (size_t)k) == 0) {
+        char rest[sizeof err->msg];
+        snprintf(rest, sizeof rest, "%s", err->msg + k);
+        snprintf(err->msg, sizeof err->msg, "line %ld: %s", err->line, rest);
+    }
+    return st;
+}
+
 lmp_status cli_tokenize(const lmp_lm *lm, const char *text, size_t len, unsigned flags, lmp_token_id **ids,
                         unsigned char **unknown, lmp_lm_span **spans, size_t *n, lmp_error *err)
 {
@@ -185,7 +201,7 @@ lmp_status cli_tokenize(const lmp_lm *lm, const char *text, size_t len, unsigned
         free(i);
         free(u);
         free(s);
-        if (st != LMP_ERANGE) return st;
+        if (st != LMP_ERANGE) return text_line_error(st, err);
         cap = *n;
     }
     return lmp_error_set(err, LMP_ERANGE, "tokenize: the token count changed between two calls");

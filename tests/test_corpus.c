@@ -73,6 +73,19 @@ static void test_markers(void)
     CHECK_INT(read_all(t2, sizeof t2 - 1, &p, out, sizeof out, &s, &err), LMP_OK);
     CHECK(strcmp(out, "foo|bar\n") == 0);
     CHECK_INT(s.skipped, 2);
+    /* a text to score (query_words): markers are tokens, a word's bytes need not be UTF-8 (KenLM's
+     * query); skip_markers still drops the markers; char mode still decodes (and refuses) */
+    lmp_corpus_params q = lmp_corpus_params_default();
+    q.query_words = 1;
+    const char t3[] = "foo <s> b\xFFr </s>\n";
+    CHECK_INT(read_all(t3, sizeof t3 - 1, &q, out, sizeof out, &s, &err), LMP_OK);
+    CHECK_MSG(strcmp(out, "foo|<s>|b\xFFr|</s>\n") == 0, "got '%s'", out);
+    q.skip_markers = 1;
+    CHECK_INT(read_all(t3, sizeof t3 - 1, &q, out, sizeof out, &s, &err), LMP_OK);
+    CHECK_MSG(strcmp(out, "foo|b\xFFr\n") == 0, "got '%s'", out);
+    q.skip_markers = 0;
+    q.mode = LMP_CORPUS_CHAR;
+    CHECK_INT(read_all(t3, sizeof t3 - 1, &q, out, sizeof out, &s, &err), LMP_EFORMAT);
 }
 
 static void test_utf8(void)

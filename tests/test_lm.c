@@ -241,8 +241,11 @@ static void test_tokenize(void)
     lmp_error err;
     CHECK(lmp_lm_tokenize(lm, text, strlen(text), LMP_LM_SENTENCES, ids, NULL, NULL, 4, &n, &err) == LMP_ERANGE);
     CHECK_INT(n, 10); /* two-call sizing: the count needed */
-    CHECK(lmp_lm_tokenize(lm, "a \xff", 3, 0, ids, NULL, NULL, 16, &n, &err) == LMP_EFORMAT);
-    CHECK(strstr(err.msg, ":1") != NULL);
+    /* word mode reads a text to score as ppl and KenLM's query: a word is its bytes (here an unknown one),
+     * "<s>" the model's own token; char mode decodes UTF-8 and refuses what is not (below) */
+    CHECK(lmp_lm_tokenize(lm, "a \xff <s>", 8, 0, ids, unk, NULL, 16, &n, &err) == LMP_OK);
+    CHECK_INT(n, 3);
+    CHECK(ids[0] == T_A && ids[1] == T_UNK && unk[1] == 1 && ids[2] == T_BOS && unk[2] == 0);
     lmp_lm_free(lm);
     /* char mode */
     lmp_lm_load_params p;
@@ -253,6 +256,8 @@ static void test_tokenize(void)
     CHECK_INT(n, 4);
     CHECK(ids[0] == T_A && ids[1] == T_B && ids[2] == T_UNK && ids[3] == T_C); /* <sp> is not in the model */
     CHECK(unk[2] == 1 && sp[2].offset == 2 && sp[2].len == 1);
+    CHECK(lmp_lm_tokenize(lm, "a \xff", 3, 0, ids, NULL, NULL, 16, &n, &err) == LMP_EFORMAT);
+    CHECK(strstr(err.msg, ":1") != NULL);
     lmp_lm_free(lm);
 }
 

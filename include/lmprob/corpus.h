@@ -38,6 +38,12 @@
  * LMP_EFORMAT error (file, line, offset) unless skip_markers is set, in which
  * case it is dropped (as lmplz --skip_symbols treats it as whitespace).
  *
+ * Text to score (query_words, WORD mode): read as KenLM's query reads it, and as
+ * lmp_ngram_score_file does: a word is the bytes between separators whatever they
+ * are (no UTF-8 check: a word with invalid bytes is one the model lacks), and "<s>"
+ * or "</s>" inside a line is an ordinary token (the model's own marker). The rules
+ * above are training's, where a marker would corrupt the counts.
+ *
  * Token views point into the reader's line buffer (or constant strings) and
  * stay valid until the next lmp_corpus_next_line or lmp_corpus_free. */
 #ifndef LMPROB_CORPUS_H
@@ -66,6 +72,8 @@ typedef struct lmp_corpus_params {
     size_t max_line;      /* longest line accepted, in bytes (0, the default: 256 MiB); a longer line is
                              an LMP_EFORMAT error raised once that many bytes are read, so the reader's
                              memory stays about twice this whatever the input */
+    int query_words;      /* WORD mode: 1 reads text to score as KenLM's query (no UTF-8 check, "<s>" and
+                             "</s>" ordinary tokens; skip_markers still drops them); 0 (default): training */
 } lmp_corpus_params;
 
 /* A token: a view of len bytes (not NUL-terminated). */

@@ -143,8 +143,7 @@ static lmp_status line_utf8(lmp_corpus *c, lmp_error *err)
     if (first_bad == n) return LMP_OK;
     if (!c->p.replace_invalid) {
         lmp_error_set_at(err, LMP_EFORMAT, io_reader_name(c->r), io_reader_lineno(c->r),
-                         "invalid UTF-8 at byte %zu of the line (byte 0x%02X): expected UTF-8 text "
-                         "(replace_invalid, lmprob --utf8-replace, maps invalid bytes to U+FFFD)",
+                         "invalid UTF-8 at byte %zu of the line (byte 0x%02X): expected UTF-8 text",
                          first_bad + 1, s[first_bad]);
         if (err) err->col = (long)first_bad + 1;
         return LMP_EFORMAT;
@@ -208,14 +207,15 @@ static lmp_status tokenize(lmp_corpus *c, size_t *ntok, lmp_error *err)
             size_t b = i;
             while (i < n && !(s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\0')) i++;
             size_t len = i - b;
-            if (s[b] == '<' && ((len == 3 && memcmp(s + b, "<s>", 3) == 0) || (len == 4 && memcmp(s + b, "</s>", 4) == 0))) {
+            if (s[b] == '<' && (c->p.skip_markers || !c->p.query_words) &&
+                ((len == 3 && memcmp(s + b, "<s>", 3) == 0) || (len == 4 && memcmp(s + b, "</s>", 4) == 0))) {
                 if (c->p.skip_markers) {
                     c->st.skipped++;
                     continue;
                 }
                 lmp_error_set_at(err, LMP_EFORMAT, io_reader_name(c->r), io_reader_lineno(c->r),
                                  "sentence marker '%.*s' at byte %zu of the line: expected ordinary words (every line is "
-                                 "already one sentence <s> ... </s>; skip_markers, lmprob --skip-markers, drops them)",
+                                 "already one sentence <s> ... </s>)",
                                  (int)len, s + b, b + 1);
                 if (err) err->col = (long)b + 1;
                 return LMP_EFORMAT;
@@ -294,7 +294,10 @@ lmp_status lmp_corpus_next_line(lmp_corpus *c, const lmp_token **tokens, size_t 
     c->line_len = len;
     c->st.lines++;
     c->st.line_bytes = c->line_len;
-    if (c->p.mode != LMP_CORPUS_BYTE && (st = line_utf8(c, err))) return fail_sticky(c, st, err);
+    /* words of a text to score are bytes (query_words): KenLM's query checks no encoding */
+    if (c->p.mode != LMP_CORPUS_BYTE && !(c->p.mode == LMP_CORPUS_WORD && c->p.query_words) &&
+        (st = line_utf8(c, err)))
+        return fail_sticky(c, st, err);
     size_t nt = 0;
     if ((st = tokenize(c, &nt, err))) return fail_sticky(c, st, err);
     c->st.tokens += nt;

@@ -147,7 +147,8 @@ static void put(lmp_token_id *ids, unsigned char *unknown, lmp_lm_span *spans, s
 }
 
 /* The text through the corpus reader of `lmprob train`, in the model's mode,
- * so that a word is what it was in training. */
+ * so that a word is what it was in training; words as a text to score
+ * (query_words: bytes, markers the model's tokens), as ppl scores them. */
 static lmp_status ng_tokenize(const lmp_lm *lm, const char *text, size_t len, unsigned flags, lmp_token_id *ids,
                               unsigned char *unknown, lmp_lm_span *spans, size_t cap, size_t *n, lmp_error *err)
 {
@@ -158,6 +159,7 @@ static lmp_status ng_tokenize(const lmp_lm *lm, const char *text, size_t len, un
     lmp_corpus_params cp = lmp_corpus_params_default();
     cp.mode = g->mode;
     cp.tokenizer = g->tok;
+    cp.query_words = 1; /* words as the n-gram scorer reads them (lmp_ngram_score_file, KenLM's query) */
     lmp_corpus *rd = NULL;
     size_t k = 0;
     lmp_status st = len ? lmp_corpus_create(text, len, "text", &cp, &rd, err) : LMP_EOF;

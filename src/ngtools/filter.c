@@ -84,6 +84,7 @@ lmp_status lmp_train_model_create_filtered(const lmp_ngram *g, const char *path,
     }
     lmp_corpus_params cp = lmp_corpus_params_default();
     cp.skip_markers = 1; /* <s> and </s> are always kept */
+    cp.query_words = 1;  /* the words of the texts to score, read as ppl reads them (bytes) */
     if ((st = lmp_corpus_load(path, &cp, &c, err))) goto done;
     const lmp_token *tok;
     size_t nt;

@@ -52,7 +52,9 @@ static lmp_status walk_text(const lmp_ngram *const *g, size_t k, const char *pat
                             uint64_t *sentences, uint64_t *bytes, lmp_error *err)
 {
     lmp_corpus *c;
-    lmp_status st = lmp_corpus_load(path, NULL, &c, err);
+    lmp_corpus_params cp = lmp_corpus_params_default();
+    cp.query_words = 1; /* a text to score, read as ppl reads it (KenLM's query) */
+    lmp_status st = lmp_corpus_load(path, &cp, &c, err);
     if (st) return st;
     lmp_ngram_state s[LMP_MIX_MAX_MODELS], nx;
     int32_t id[LMP_MIX_MAX_MODELS];

@@ -40,6 +40,16 @@ done
 expect_out "literal <unk> per token" '"word": "<unk>", "id": 0, "oov": true' "$LMPROB" ppl --json --per-token "$FIX/tiny.arpa" "$TMPD/unk.txt"
 expect_out "literal <unk> in windows" '"oov": 1, "tokens": 14' "$LMPROB" ppl --recipe exact --json "$FIX/tiny.arpa" "$TMPD/unk.txt"
 expect_out "literal <unk> in a mixture" ' 11 tokens, 1 OOV' "$LMPROB" mix "$FIX/tiny.arpa" "$FIX/tiny.arpa" --ppl "$TMPD/unk.txt"
+# One reading of a text to score in ppl, kl, mix, filter, next and generate (word mode, as KenLM's query reads
+# it): a word is its bytes (invalid UTF-8 makes a word the model lacks) and <s> or </s> inside a line is the
+# model's own token. kl and mix refused the text ppl scored, naming train's --skip-markers and --utf8-replace.
+printf 'a <s> b\nb \377 a\n' >"$TMPD/odd.txt"
+expect_out "ppl: markers and raw bytes" '"oov": 1, "tokens": 8,' "$LMPROB" ppl --json "$FIX/tiny.arpa" "$TMPD/odd.txt"
+expect_out "mix: the same counts" ' 8 tokens, 1 OOV' "$LMPROB" mix "$FIX/tiny.arpa" "$FIX/tiny.arpa" --ppl "$TMPD/odd.txt"
+expect_out "kl: the same text" '^positions: ' "$LMPROB" kl --model "$FIX/tiny.arpa" --model "$FIX/tiny.arpa" "$TMPD/odd.txt"
+expect_out "filter: the same words" '^wrote ' "$LMPROB" filter "$FIX/tiny.arpa" --vocab "$TMPD/odd.txt" --output "$TMPD/odd.arpa"
+expect_out "next: a prompt with <s>" '^context: 3 tokens' "$LMPROB" next "$FIX/tiny.arpa" --prompt "<s> a"
+expect_out "generate: a prompt with <s>" '^<s> a b' "$LMPROB" generate "$FIX/tiny.arpa" --prompt "<s> a" --temperature 0 --max-len 2
 # KenLM query's per-token layout: word=id ngram_length log10p, sentence total
 expect_out "per-token layout" "^a=3 2 -0\.3.*b=4 3 -0\.1.*c=5 3 -0\.15.*</s>=2 1 -0\.7" "$LMPROB" ppl --per-token "$FIX/tiny.arpa" "$TMPD/text.txt"
 expect_out "per-sentence total" "^Total: -3\.1 OOV: 0" "$LMPROB" ppl --per-sentence "$FIX/tiny.arpa" "$TMPD/text.txt"
@@ -121,7 +131,11 @@ if cmp -s "$TMPD/tab.out" "$TMPD/tab.want"; then ok; else bad "char mode: <tab> 
 expect_out "byte mode" "^ab cd$" "$LMPROB" generate "$TMPD/b3.arpa" --mode byte --temperature 0 --prompt a
 expect_out "char mode json keeps the tokens" '"words": \["a", "b", "<sp>", "c", "d"\]' "$LMPROB" generate "$TMPD/c3.arpa" --mode char --temperature 0 --prompt a --json
 expect_fail "bad mode" "expected word, char, byte or gpt2" "$LMPROB" generate "$TMPD/c3.arpa" --mode chars
-expect_fail "char mode: invalid UTF-8 prompt" "--prompt: text:1: invalid UTF-8" "$LMPROB" generate "$TMPD/c3.arpa" --mode char --prompt $'a\377'
+expect_fail "char mode: invalid UTF-8 prompt" "generate: --prompt: line 1: invalid UTF-8" "$LMPROB" generate "$TMPD/c3.arpa" --mode char --prompt $'a\377'
+"$LMPROB" generate "$TMPD/c3.arpa" --mode char --prompt $'a\377' >/dev/null 2>&1; [ $? = 2 ] && ok || bad "a bad --prompt: exit code is not 2"
+expect_fail "next: the prompt named once" "next: --prompt: line 1: invalid UTF-8" "$LMPROB" next "$TMPD/c3.arpa" --mode char --prompt $'a\377'
+printf 'a\377b\n' >"$TMPD/badc.txt"
+expect_fail "kl: the text named once" "kl: [^ ]*badc.txt: line 1: invalid UTF-8" "$LMPROB" kl --model "$TMPD/c3.arpa" --model "$TMPD/c3.arpa" --mode char "$TMPD/badc.txt"
 
 # Progress on a terminal (on_tty): drawn while a text is scored, not over
 # --per-token / --per-sentence lines when stdout is that terminal too. PTB's validation text (400 KB)
