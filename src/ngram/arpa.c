@@ -19,6 +19,7 @@
  * declared counts are checked against its size before anything is allocated
  * (an n-gram line takes at least 2n + 2 bytes); for compressed input and pipes
  * the arrays start small and grow as n-grams arrive (hashed.c). */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +77,22 @@ typedef struct arpa_ctx {
     uint64_t declared[LMP_NGRAM_MAX_ORDER + 1];
     long declared_line[LMP_NGRAM_MAX_ORDER + 1]; /* where each count line is */
     ng_hb hb;
+    /* The line of unigram i is i + off of the last jump at or before i: the offset moves only at
+     * blank lines inside \1-grams:, so a few pairs name the line of a duplicate word. */
+    struct uni_jump {
+        uint64_t id;
+        long off;
+    } *jump;
+    size_t njump, jump_cap;
 } arpa_ctx;
+
+/* Where unigram id was read (read_unigrams recorded the jumps). */
+static long unigram_line(const arpa_ctx *a, uint64_t id)
+{
+    long off = 0;
+    for (size_t k = 0; k < a->njump && a->jump[k].id <= id; k++) off = a->jump[k].off;
+    return (long)id + off;
+}
 
 /* Next non-blank line; LMP_EOF at the end. */
 static lmp_status next_nonblank(arpa_ctx *a, const char **line, size_t *len)
@@ -191,6 +207,32 @@ static lmp_status meta_line(arpa_ctx *a, struct lmp_ngram *m, const char *line, 
     return st;
 }
 
+/* A count line "ngram N=COUNT" (buf NUL-terminated, right-trimmed). Blanks may follow "ngram" and
+ * surround "=" (IRSTLM writes "ngram  1=     10002"; "ngram 1 = 3" was refused although the
+ * documentation said otherwise). 0 with *ord and *cnt set; -1 when it is no such line; -2 when N is
+ * but COUNT is no whole number that fits (a sign, other characters, above 2^64 - 1), *num then
+ * pointing at COUNT as written, for the message. */
+static int count_line(const char *buf, unsigned long *ord, unsigned long long *cnt, const char **num)
+{
+    const char *p = buf;
+    char *end;
+    if (strncmp(p, "ngram", 5) != 0 || (p[5] != ' ' && p[5] != '\t')) return -1;
+    for (p += 5; *p == ' ' || *p == '\t'; p++) {}
+    if (!isdigit((unsigned char)*p)) return -1;
+    errno = 0;
+    *ord = strtoul(p, &end, 10);
+    if (errno) return -1;
+    for (p = end; *p == ' ' || *p == '\t'; p++) {}
+    if (*p != '=') return -1;
+    for (p++; *p == ' ' || *p == '\t'; p++) {}
+    *num = p;
+    /* digits only: strtoull would take "-1" (as 2^64 - 1) and leading blanks */
+    if (!isdigit((unsigned char)*p)) return -2;
+    errno = 0;
+    *cnt = strtoull(p, &end, 10);
+    return *end || errno ? -2 : 0;
+}
+
 static lmp_status read_counts(arpa_ctx *a, struct lmp_ngram *m, const char **line, size_t *len)
 {
     char q[80];
@@ -245,11 +287,17 @@ static lmp_status read_counts(arpa_ctx *a, struct lmp_ngram *m, const char **lin
         buf[n] = 0;
         unsigned long ord;
         unsigned long long cnt;
-        int used = 0;
-        if (sscanf(buf, "ngram %lu=%llu%n", &ord, &cnt, &used) != 2 || (size_t)used != n || buf[0] != 'n')
+        const char *num;
+        int rc = count_line(buf, &ord, &cnt, &num);
+        if (rc == -1)
             return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                     "expected a count line 'ngram N=COUNT' in \\data\\, got '%s'",
                                     quote(*line, *len, q, sizeof q));
+        /* the count as written: strtoull made -1 and 99999999999999999999 both 18446744073709551615 */
+        if (rc == -2)
+            return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
+                                    "ngram %lu=%s: expected a count of n-grams, a whole number from 0 to %u", ord, num,
+                                    UINT32_MAX / 2 - 1);
         if (ord != order + 1)
             return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                     "count line for order %lu: expected order %u next (orders 1, 2, ... in turn)",
@@ -259,10 +307,10 @@ static lmp_status read_counts(arpa_ctx *a, struct lmp_ngram *m, const char **lin
                                     "order %lu: this build handles orders up to %d", ord, LMP_NGRAM_MAX_ORDER);
         if (ord == 1 && (cnt == 0 || cnt >= INT32_MAX - 2))
             return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
-                                    "ngram 1=%llu: expected between 1 and %d unigrams", cnt, INT32_MAX - 3);
+                                    "ngram 1=%s: expected between 1 and %d unigrams", num, INT32_MAX - 3);
         if (ord > 1 && cnt >= UINT32_MAX / 2)
             return lmp_error_set_at(a->err, LMP_EUNSUPPORTED, a->path, io_reader_lineno(a->r),
-                                    "ngram %lu=%llu: this build handles up to %u n-grams per order", ord, cnt,
+                                    "ngram %lu=%s: this build handles up to %u n-grams per order", ord, num,
                                     UINT32_MAX / 2 - 1);
         order = (unsigned)ord;
         a->declared[order] = cnt;
@@ -363,6 +411,17 @@ static lmp_status read_unigrams(arpa_ctx *a, struct lmp_ngram *m)
                                     (unsigned long long)i, (unsigned long long)V);
         if (st) return st;
         if (line[0] == '\\') return section_count_error(a, 1, i, V, line, len);
+        long off = io_reader_lineno(a->r) - (long)i;
+        if (a->njump == 0 || a->jump[a->njump - 1].off != off) { /* the first line, or blank lines before this */
+            if (a->njump == a->jump_cap) {
+                size_t nc = a->jump_cap ? 2 * a->jump_cap : 16;
+                struct uni_jump *nj = realloc(a->jump, nc * sizeof *nj);
+                if (!nj) return lmp_error_set(a->err, LMP_ENOMEM, "out of memory for the unigrams' line numbers");
+                a->jump = nj;
+                a->jump_cap = nc;
+            }
+            a->jump[a->njump++] = (struct uni_jump){i, off};
+        }
         if (i == room) { /* more than reserved: grow */
             room *= 2;
             ng_pb *nu = realloc(m->uni, (room + 1) * sizeof *nu);
@@ -410,7 +469,16 @@ static lmp_status read_unigrams(arpa_ctx *a, struct lmp_ngram *m)
     m->counts[1] = V;
     m->stroff[V] = used;
     m->strbytes = used;
-    lmp_status st = ng_build_vocab_table(m, a->path, a->err);
+    uint64_t dup[2];
+    lmp_status st = ng_build_vocab_table(m, a->path, dup, a->err);
+    if (st && dup[1] < V) {
+        char q[80];
+        const char *w = m->strings + m->stroff[dup[1]];
+        return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, unigram_line(a, dup[1]),
+                                "word '%s' appears twice among the unigrams (lines %ld and %ld): expected each "
+                                "word once",
+                                quote(w, strlen(w), q, sizeof q), unigram_line(a, dup[0]), unigram_line(a, dup[1]));
+    }
     if (st) return st;
     m->unk = ng_vocab_find(m, "<unk>", 5);
     if (m->unk < 0) {
@@ -427,7 +495,7 @@ static lmp_status read_unigrams(arpa_ctx *a, struct lmp_ngram *m)
         m->flags |= LMP_NGRAM_UNK_ADDED;
         free(m->vtab);
         m->vtab = NULL;
-        if ((st = ng_build_vocab_table(m, a->path, a->err))) return st;
+        if ((st = ng_build_vocab_table(m, a->path, NULL, a->err))) return st;
     }
     m->bos = ng_vocab_find(m, "<s>", 3);
     m->eos = ng_vocab_find(m, "</s>", 4);
@@ -605,6 +673,7 @@ lmp_status lmp_ngram_load_arpa(const char *path, lmp_ngram_progress_fn prog, voi
     }
     io_reader_free(a.r);
     ng_hb_free(&a.hb);
+    free(a.jump);
     if (st) {
         lmp_ngram_free(m);
         return st;

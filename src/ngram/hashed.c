@@ -277,7 +277,7 @@ lmp_status ng_build_hashed(const ng_src *s, struct lmp_ngram **out, lmp_error *e
         memset(m->strings + at, 0, 8);
         m->stroff[V] = at;
         m->strbytes = at;
-        st = ng_build_vocab_table(m, "<model>", err);
+        st = ng_build_vocab_table(m, "<model>", NULL, err);
     }
     if (!st) {
         m->unk = ng_vocab_find(m, "<unk>", 5);

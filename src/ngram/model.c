@@ -32,8 +32,9 @@ void lmp_ngram_free(lmp_ngram *m)
     free(m);
 }
 
-lmp_status ng_build_vocab_table(struct lmp_ngram *m, const char *path, lmp_error *err)
+lmp_status ng_build_vocab_table(struct lmp_ngram *m, const char *path, uint64_t dup[2], lmp_error *err)
 {
+    if (dup) dup[0] = dup[1] = UINT64_MAX;
     m->vcap = ng_capacity(m->vocab_size);
     m->vtab = malloc(m->vcap * sizeof *m->vtab);
     if (!m->vtab) return lmp_error_set(err, LMP_ENOMEM, "out of memory for a vocabulary of %llu words",
@@ -57,11 +58,16 @@ lmp_status ng_build_vocab_table(struct lmp_ngram *m, const char *path, lmp_error
                 v->len = (uint32_t)n;
                 break;
             }
-            if (v->hash == h && v->len == n && memcmp(m->strings + m->stroff[v->id], s, n) == 0)
+            if (v->hash == h && v->len == n && memcmp(m->strings + m->stroff[v->id], s, n) == 0) {
+                if (dup) {
+                    dup[0] = v->id;
+                    dup[1] = id;
+                }
                 return lmp_error_set_at(err, LMP_EFORMAT, path, 0,
                                         "word '%s' appears twice among the unigrams (ids %u and %llu): "
                                         "expected each word once",
                                         s, v->id, (unsigned long long)id);
+            }
             if (++i == cap) i = 0;
         }
     }

@@ -552,7 +552,8 @@ lmp_status ng_hb_end(ng_hb *b, unsigned n, lmp_error *err);
 uint64_t ng_model_bytes(const struct lmp_ngram *m);
 
 /* Build the vocabulary table of m from stroff/strings; fails on a duplicate word. */
-lmp_status ng_build_vocab_table(struct lmp_ngram *m, const char *path, lmp_error *err);
+/* dup (may be NULL) receives the ids of a word found twice (earlier, later; UINT64_MAX when none). */
+lmp_status ng_build_vocab_table(struct lmp_ngram *m, const char *path, uint64_t dup[2], lmp_error *err);
 
 /* The shortest decimal that reads back as v (float32), laid out as lmplz
  * writes numbers (numfmt.c); out must hold 32 bytes. Returns the length. */

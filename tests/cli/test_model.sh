@@ -133,6 +133,21 @@ case "$LMPROB" in *asan*) ;; *) limit="ulimit -v 1000000;" ;; esac
 expect_fail "huge counts, plain" "huge.arpa:2: .*declares ngram 1=2000000000, but the [0-9]+ bytes after it can hold at most [0-9]+ such lines" sh -c "$limit '$LMPROB' model info '$TMPD/huge.arpa'"
 expect_fail "huge counts, gzip" "huge.arpa.gz:[0-9]+: section .1-grams: has 700 n-grams before '.end.', but .data. declares ngram 1=2000000000" sh -c "$limit '$LMPROB' model info '$TMPD/huge.arpa.gz'"
 
+# Count lines: the count as written, not as strtoull read it (-1 and 99999999999999999999 were both
+# reported as 18446744073709551615); blanks around '=' accepted as documented; a duplicate unigram named
+# with its line (it had none).
+T=$'\t'
+lines() { local f=$1; shift; printf '%s\n' "$@" >"$f"; }
+uni=('\1-grams:' "-1${T}<unk>${T}0" "-99${T}<s>${T}0" "-1${T}</s>${T}0" '')
+lines "$TMPD/neg.arpa" '\data\' 'ngram 1=3' 'ngram 2=-1' '' "${uni[@]}" '\2-grams:' '' '\end\'
+lines "$TMPD/big.arpa" '\data\' 'ngram 1=3' 'ngram 2=99999999999999999999' '' "${uni[@]}" '\2-grams:' '' '\end\'
+lines "$TMPD/spaced.arpa" '\data\' 'ngram 1 = 3' '' "${uni[@]}" '\end\'
+lines "$TMPD/dupw.arpa" '\data\' 'ngram 1=4' '' "${uni[@]:0:4}" '' "-1${T}<unk>${T}0" '' '\end\'
+expect_fail "count -1 as written" "neg.arpa:3: ngram 2=-1: expected a count of n-grams, a whole number from 0 to" "$LMPROB" model info "$TMPD/neg.arpa"
+expect_fail "count past 2^64 as written" "big.arpa:3: ngram 2=99999999999999999999: expected a count of n-grams" "$LMPROB" model info "$TMPD/big.arpa"
+expect_out "blanks around '='" '^1-grams:.3$' "$LMPROB" model info "$TMPD/spaced.arpa"
+expect_fail "duplicate unigram: its line" "dupw.arpa:9: word '<unk>' appears twice among the unigrams \(lines 5 and 9\)" "$LMPROB" model info "$TMPD/dupw.arpa"
+
 # A model read from a pipe (process substitution) or a FIFO is read once: sniffing it for the
 # binary magic used to eat its first bytes ("empty file"), and a FIFO's second open waited for a
 # second writer. (timeout only guards against that hang; a passing run does not wait for it.)
