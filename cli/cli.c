@@ -675,9 +675,24 @@ char *cli_join_command(int argc, char **argv)
 int cli_model_out_format(const char *path)
 {
     size_t n = strlen(path);
+    if (n >= 3 && (strcmp(path + n - 3, ".gz") == 0 || strcmp(path + n - 3, ".xz") == 0)) {
+        n -= 3; /* ARPA, compressed; unless the name says binary under the suffix */
+        if ((n >= 4 && strncmp(path + n - 4, ".bin", 4) == 0) || (n >= 5 && strncmp(path + n - 5, ".trie", 5) == 0))
+            return -1;
+        return 0;
+    }
     if (n >= 4 && strcmp(path + n - 4, ".bin") == 0) return 1;
     if (n >= 5 && strcmp(path + n - 5, ".trie") == 0) return 2;
     return 0;
+}
+
+int cli_model_out_check(const char *cmd, const char *path)
+{
+    if (!path || cli_model_out_format(path) >= 0) return CLI_OK;
+    cli_error("%s: %s: a binary model is mapped into memory, never compressed: expected a name ending in .bin or "
+              ".trie, or an ARPA name to compress (.arpa.gz, .arpa.xz)",
+              cmd, path);
+    return CLI_USAGE;
 }
 
 int cli_check_output(const char *cmd, const char *path)

@@ -130,8 +130,13 @@ char *cli_join_command(int argc, char **argv);
 
 /* Model outputs of train-like commands (mix, prune, filter). */
 /* The format OUT asks for, by its name: 1 lmprob's binary hashed layout
- * (.bin), 2 the trie (.trie), 0 ARPA (anything else). */
+ * (.bin), 2 the trie (.trie), 0 ARPA (anything else; written gzip- or
+ * xz-compressed when the name ends in .gz or .xz, as SRILM does), -1 a binary
+ * layout with a compression suffix (.bin.gz, .trie.xz: a binary is mapped into
+ * memory, so it is never compressed). cli_model_out_check prints why -1 is refused
+ * and returns CLI_USAGE for it, CLI_OK otherwise: a command calls it before its work. */
 int cli_model_out_format(const char *path);
+int cli_model_out_check(const char *cmd, const char *path);
 /* (Before long work, check OUT with cli_check_output, below.) */
 /* Write m (built in memory by lmp_ngram_create_from_train, its metadata
  * kept, "command" set to command when not NULL) as ARPA, in the n-gram order

@@ -21,8 +21,8 @@ static void usage(FILE *f)
             "                 'single' mode); an n-gram is kept when all its words are in it\n"
             "  --union FILE   each line of FILE is a vocabulary (e.g. one sentence to translate);\n"
             "                 an n-gram is kept when all its words are on one line (KenLM's 'union')\n"
-            "  --output OUT   the filtered model (ARPA; lmprob binary when OUT ends in .bin, its trie\n"
-            "                 layout in .trie)\n"
+            "  --output OUT   the filtered model (ARPA, gzip/xz-compressed when OUT ends in .gz/.xz;\n"
+            "                 lmprob binary when it ends in .bin, its trie layout in .trie)\n"
             "  --json         the counts as JSON\n"
             "\n"
             "example: lmprob filter ptb5.arpa --union test.txt --output ptb5.test.arpa\n");
@@ -60,7 +60,7 @@ int cmd_filter(int argc, char **argv)
     }
     if (cli_check_input("filter", in) || cli_check_input("filter", words)) return CLI_FAIL;
     const char *inputs[] = {in, words};
-    if ((rc = cli_check_output_from("filter", output, inputs, 2))) return rc;
+    if ((rc = cli_model_out_check("filter", output)) || (rc = cli_check_output_from("filter", output, inputs, 2))) return rc;
     lmp_error err = {0};
     lmp_ngram *g = NULL;
     lmp_train_model *m = NULL;

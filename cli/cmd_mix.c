@@ -22,8 +22,8 @@ static void usage(FILE *f)
             "  --weights W,..   one weight per model, summing to 1 (default: equal, or EM's)\n"
             "  --output OUT     write one merged back-off model, as SRILM's ngram -mix-lm -write-lm:\n"
             "                   the union of the n-grams, each with the exact mixed probability, and\n"
-            "                   the backoffs recomputed (ARPA; lmprob binary when OUT ends in .bin,\n"
-            "                   its trie layout in .trie)\n"
+            "                   the backoffs recomputed (ARPA, gzip/xz-compressed when OUT ends in\n"
+            "                   .gz/.xz; lmprob binary when it ends in .bin, its trie layout in .trie)\n"
             "  --ppl TEXT       perplexity of TEXT under the exact mixture computed on the fly, and\n"
             "                   with --output under the merged model too (they differ where a word\n"
             "                   unseen after a context backs off: docs/ngram-toolkit.md)\n"
@@ -97,7 +97,8 @@ int cmd_mix(int argc, char **argv)
     if ((heldout && cli_check_input("mix", heldout)) || (ppl && cli_check_input("mix", ppl))) return CLI_FAIL;
     const char *inputs[LMP_MIX_MAX_MODELS + 2] = {heldout, ppl};
     memcpy(inputs + 2, paths, k * sizeof *paths);
-    if (output && (prc = cli_check_output_from("mix", output, inputs, k + 2))) return prc;
+    if (output && ((prc = cli_model_out_check("mix", output)) || (prc = cli_check_output_from("mix", output, inputs, k + 2))))
+        return prc;
     lmp_ngram *g[LMP_MIX_MAX_MODELS] = {0};
     lmp_error err = {0};
     int rc = CLI_FAIL;

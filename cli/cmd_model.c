@@ -20,7 +20,7 @@ static void usage(FILE *f)
             "         of how it was made (tokens, vocabulary rule, estimator, command)\n"
             "convert  read IN (ARPA text, plain/gzip/xz, or a binary) and write OUT, atomically (no partial\n"
             "         file on an error). Formats (--to, else OUT's extension):\n"
-            "           arpa    ARPA text (.arpa; '-' = stdout)\n"
+            "           arpa    ARPA text (.arpa; .gz / .xz: gzip- / xz-compressed; '-' = stdout)\n"
             "           binary  the hashed layout (.bin): fastest to query, about the ARPA's size\n"
             "           trie    the compact trie layout (.trie): a quarter of the ARPA's size, exact values\n"
             "                   unless --prob-bits/--backoff-bits quantise them\n"
@@ -166,14 +166,23 @@ static int model_convert(int argc, char **argv)
         return CLI_USAGE;
     }
     enum { ARPA, HASHED, TRIE } kind;
+    /* .gz and .xz: ARPA text, compressed (as train, prune, filter and mix write it) */
+    const int zipped = ends_with(pos[1], ".gz") || ends_with(pos[1], ".xz");
+    if (to_kind < 0 && (prc = cli_model_out_check("model convert", pos[1]))) return prc;
     if (to_kind >= 0) kind = to_kind == 0 ? ARPA : to_kind == 2 ? TRIE : HASHED;
     else if (ends_with(pos[1], ".bin")) kind = HASHED;
     else if (ends_with(pos[1], ".trie")) kind = TRIE;
-    else if (ends_with(pos[1], ".arpa") || strcmp(pos[1], "-") == 0) kind = ARPA;
+    else if (ends_with(pos[1], ".arpa") || zipped || strcmp(pos[1], "-") == 0) kind = ARPA;
     else if (qbits || bbits) kind = TRIE;
     else {
-        cli_error("model convert: OUT '%s': expected a name ending in .arpa, .bin or .trie, or --to "
-                  "arpa|binary|trie",
+        cli_error("model convert: OUT '%s': expected a name ending in .arpa, .arpa.gz, .arpa.xz, .bin or .trie, or "
+                  "--to arpa|binary|trie",
+                  pos[1]);
+        return CLI_USAGE;
+    }
+    if (zipped && kind != ARPA) {
+        cli_error("model convert: OUT '%s': a binary model is mapped into memory, never compressed: expected --to "
+                  "arpa, or a name without .gz/.xz",
                   pos[1]);
         return CLI_USAGE;
     }

@@ -20,8 +20,8 @@ static void usage(FILE *f)
             "sums to one. Unigrams are never pruned.\n"
             "\n"
             "  --threshold T   relative perplexity change, T > 0 (SRILM's typical 1e-8 .. 1e-6)\n"
-            "  --output OUT    the pruned model (ARPA; lmprob binary when OUT ends in .bin, its trie\n"
-            "                  layout in .trie)\n"
+            "  --output OUT    the pruned model (ARPA, gzip/xz-compressed when OUT ends in .gz/.xz;\n"
+            "                  lmprob binary when it ends in .bin, its trie layout in .trie)\n"
             "  --min-order N   prune only n-grams of order N and above (default 2, SRILM's -minprune)\n"
             "  --json          the counts and the predicted change as JSON\n"
             "\n"
@@ -60,7 +60,7 @@ int cmd_prune(int argc, char **argv)
         return CLI_USAGE;
     }
     if (cli_check_input("prune", in)) return CLI_FAIL;
-    if ((rc = cli_check_output_from("prune", output, &in, 1))) return rc;
+    if ((rc = cli_model_out_check("prune", output)) || (rc = cli_check_output_from("prune", output, &in, 1))) return rc;
     lmp_error err = {0};
     lmp_ngram *g = NULL;
     lmp_train_model *m = NULL;

@@ -27,8 +27,9 @@ static void usage(FILE *f)
             "\n"
             "options:\n"
             "  --order N               model order, 1..%d (required)\n"
-            "  --output FILE           the model ('-' = stdout; written atomically): ARPA text, or lmprob's\n"
-            "                          binary format when FILE ends in .bin (hashed layout) or .trie (trie)\n"
+            "  --output FILE           the model ('-' = stdout; written atomically): ARPA text (gzip- or\n"
+            "                          xz-compressed when FILE ends in .gz or .xz), or lmprob's binary format\n"
+            "                          when FILE ends in .bin (hashed layout) or .trie (trie)\n"
             "  --estimator E           mkn (interpolated modified Kneser-Ney, as KenLM lmplz; default),\n"
             "                          kn (interpolated Kneser-Ney), addk, mle, wb (interpolated\n"
             "                          Witten-Bell), katz (Good-Turing discounts + Katz backoff, as SRILM's\n"
@@ -104,11 +105,6 @@ static void on_progress(void *ctx, const char *stage, uint64_t count)
 }
 
 
-static int ends_with(const char *s, const char *suf)
-{
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && strcmp(s + a - b, suf) == 0;
-}
 
 /* The --estimator name of e (its JSON name too). */
 static const char *est_short(lmp_estimator e)
@@ -295,7 +291,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     const char *checked = train != train_here && input[0] == '@' ? input + 1 : input;
     if (cli_check_input("train", checked) || cli_check_input("train", p.vocab_file)) return CLI_FAIL;
     const char *inputs[] = {checked, p.vocab_file};
-    if ((rc = cli_check_output_from("train", output, inputs, 2))) return rc;
+    if ((rc = cli_model_out_check("train", output)) || (rc = cli_check_output_from("train", output, inputs, 2))) return rc;
     if (check_temp_dir(p.temp_dir)) return CLI_FAIL;
     cli_stdin_note("train", input);
 
@@ -317,7 +313,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     lmp_tokenizer *tok = NULL;
     if (p.corpus.mode == LMP_CORPUS_GPT2 && !(tok = cli_gpt2_load("train", gpt2_vocab))) return CLI_FAIL;
     p.corpus.tokenizer = tok;
-    const int binary = ends_with(output, ".bin"), trie = ends_with(output, ".trie");
+    const int binary = cli_model_out_format(output) == 1, trie = cli_model_out_format(output) == 2;
     /* watched from here: lmprob-mpi's ranks write the ARPA file inside train() */
     int slot = cli_output_begin(output), written = 0;
     lmp_status st = train(input, binary || trie ? NULL : output, &p, &m, &written, &err);

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../core/zwrite.h"
 #include "ngram_internal.h"
 
 #define BUF_BYTES (1u << 20)
@@ -292,7 +293,13 @@ lmp_status ng_write_arpa(const ng_src *s, const char *path, lmp_arpa_order order
     lmp_atomic_file af;
     lmp_status st = lmp_atomic_open(&af, path, err);
     if (st) return st;
-    FILE *f = af.fp;
+    /* a file named *.gz or *.xz is written compressed, as SRILM writes one (zwrite.h) */
+    io_compression zc = af.is_stdout ? IO_PLAIN : io_compression_for_name(path);
+    FILE *f = zc == IO_PLAIN ? af.fp : io_zwriter_open(af.fp, zc, err);
+    if (!f) {
+        lmp_atomic_abort(&af);
+        return err ? err->code : LMP_ENOMEM;
+    }
     char *buf[2] = {malloc(BUF_BYTES), malloc(BUF_BYTES)};
     num_cache *cache = malloc(2 * sizeof *cache);
     word_tab wt = {malloc((s->counts[1] ? s->counts[1] : 1) * sizeof *wt.w),
@@ -367,6 +374,11 @@ lmp_status ng_write_arpa(const ng_src *s, const char *path, lmp_arpa_order order
         }
     }
     bad = bad || fprintf(f, "\n\\end\\\n") < 0;
+    if (!bad && f != af.fp) {
+        st = io_zwriter_close(f, path, err);
+        f = af.fp;
+        if (st) goto fail;
+    }
     if (bad) {
         int e = errno;
         st = lmp_error_set_at(err, LMP_EIO, path, 0, "write failed: %s", e ? strerror(e) : "I/O error");
@@ -382,6 +394,7 @@ lmp_status ng_write_arpa(const ng_src *s, const char *path, lmp_arpa_order order
     if (prog) prog(pctx, 1.0);
     return lmp_atomic_commit(&af, err);
 fail:
+    if (f != af.fp) fclose(f); /* its trailer goes into the temporary file, removed below */
     free(buf[0]);
     free(buf[1]);
     free(cache);

@@ -23,7 +23,7 @@ if cmp -s "$TMPD/back.arpa" "$TMPD/back2.arpa"; then ok; else bad "ARPA -> binar
 if [ -s "$TMPD/p1" ] && cmp -s "$TMPD/p1" "$TMPD/p2" && cmp -s "$TMPD/p1" "$TMPD/p3"; then ok; else bad "scores differ across formats"; fi
 
 # errors: no partial output file on any error
-expect_fail "bad extension" "expected a name ending in .arpa, .bin or .trie" "$LMPROB" model convert "$FIX/tiny.arpa" "$TMPD/x.txt"
+expect_fail "bad extension" "expected a name ending in .arpa, .arpa.gz, .arpa.xz, .bin or .trie" "$LMPROB" model convert "$FIX/tiny.arpa" "$TMPD/x.txt"
 expect_fail "bad --to" "--to: expected arpa, binary \\(hashed\\) or trie, got 'zip'" "$LMPROB" model convert --to zip "$FIX/tiny.arpa" "$TMPD/x.bin"
 sed 's/^ngram 3=2/ngram 3=3/' "$FIX/tiny.arpa" >"$TMPD/bad.arpa"
 expect_fail "bad model" "bad.arpa:[0-9]+: .*ngram 3=3" "$LMPROB" model convert "$TMPD/bad.arpa" "$TMPD/out.bin"

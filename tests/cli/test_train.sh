@@ -25,6 +25,38 @@ expect_out "<s> unigram is -99" '^-99	<s>	' cat "$TMPD/m3.arpa"
 # lmplz -o 3 on the same file prints -0.83314323 (tests/fixtures/train_small.kenlm3.arpa)
 expect_out "KenLM's value for 'the cat sat'" '^-0\.833143[0-9]*	the cat sat$' cat "$TMPD/m3.arpa"
 
+# An output named *.gz or *.xz is written compressed, as SRILM writes it (it was plain text under that
+# name), by train, prune, filter, mix and model convert; a binary layout is never compressed (usage error).
+magic() { od -An -tx1 -N6 "$1" | tr -d ' \n'; }
+for z in gz xz; do
+  expect_ok "train --output .arpa.$z" "$LMPROB" train --quiet --order 3 --output "$TMPD/z.arpa.$z" "$FIX"
+  case $z in gz) want=1f8b ;; xz) want=fd377a585a00 ;; esac
+  case $(magic "$TMPD/z.arpa.$z") in "$want"*) ok ;; *) bad "train --output .arpa.$z: not $z: $(magic "$TMPD/z.arpa.$z")" ;; esac
+  case $z in gz) gzip -dc "$TMPD/z.arpa.$z" ;; xz) xz -dc "$TMPD/z.arpa.$z" ;; esac >"$TMPD/z.arpa" 2>/dev/null
+  same_model "train --output .arpa.$z holds the model" "$TMPD/m3.arpa" "$TMPD/z.arpa"
+  "$LMPROB" prune "$TMPD/m3.arpa" --threshold 1e-3 --output "$TMPD/p.arpa.$z" >/dev/null
+  "$LMPROB" filter "$TMPD/m3.arpa" --vocab "$FIX" --output "$TMPD/f.arpa.$z" >/dev/null
+  "$LMPROB" mix "$TMPD/m3.arpa" "$TMPD/m3.arpa" --output "$TMPD/x.arpa.$z" >/dev/null
+  "$LMPROB" model convert "$TMPD/m3.arpa" "$TMPD/c.$z"
+  for f in p.arpa f.arpa x.arpa c; do
+    case $(magic "$TMPD/$f.$z") in "$want"*) ok ;; *) bad "$f.$z: not $z" ;; esac
+  done
+  expect_out "ppl reads .arpa.$z" 'Perplexity including OOVs' "$LMPROB" ppl "$TMPD/c.$z" "$FIX"
+done
+"$LMPROB" ppl "$TMPD/m3.arpa" "$FIX" >"$TMPD/p1"; "$LMPROB" ppl "$TMPD/z.arpa.xz" "$FIX" >"$TMPD/p2"
+expect_ok "the compressed model scores as the plain one" cmp "$TMPD/p1" "$TMPD/p2"
+for c in "train --order 2 --output $TMPD/b.bin.gz $FIX" "prune $TMPD/m3.arpa --threshold 1e-3 --output $TMPD/b.trie.xz" \
+         "model convert --to binary $TMPD/m3.arpa $TMPD/b.gz" "model convert $TMPD/m3.arpa $TMPD/b.bin.xz"; do
+  "$LMPROB" $c >/dev/null 2>"$TMPD/err"; rc=$?
+  if [ $rc = 2 ] && grep -q "a binary model is mapped into memory, never compressed" "$TMPD/err"; then ok; else bad "$c: exit $rc: $(cat "$TMPD/err")"; fi
+done
+# a write that fails while compressing (a file-size limit: the first compressed block does not fit): exit 1,
+# the reason named, no file left
+head -c 20000 /dev/urandom | od -An -tx1 | tr -s ' \n' '\n\n' | paste -sd' ' | fold -w 60 >"$TMPD/noise.txt"
+sh -c "ulimit -f 4; '$LMPROB' train --quiet --order 2 --discount-fallback --output '$TMPD/lim.arpa.gz' '$TMPD/noise.txt'; echo rc=\$? >'$TMPD/rc'" 2>"$TMPD/err"
+if grep -q 'rc=1' "$TMPD/rc" && grep -Eq 'lim.arpa.gz: write failed.*File too large' "$TMPD/err"; then ok; else bad "compressed write past a size limit: $(cat "$TMPD/rc" "$TMPD/err")"; fi
+no_file "compressed write past a size limit" "$TMPD/lim.arpa.gz"
+
 # The same model from stdin, gzip and xz input, and with a tiny memory budget (spilled runs).
 expect_ok "stdin" sh -c "'$LMPROB' train --quiet --order 3 --output '$TMPD/stdin.arpa' - < '$FIX'"
 same_model "stdin same model" "$TMPD/m3.arpa" "$TMPD/stdin.arpa"
