@@ -105,7 +105,6 @@ static void on_progress(void *ctx, const char *stage, uint64_t count)
 }
 
 
-
 /* The --estimator name of e (its JSON name too). */
 static const char *est_short(lmp_estimator e)
 {
