@@ -208,8 +208,8 @@ static double f_eval(double x, const dist_opts *d, int q)
     }
     /* poisson */
     switch (q) {
-    case Q_PDF: return pmf_guard(x, lmp_poisson_pmf(as_count(x), d->lambda), 0);
-    case Q_LOGPDF: return pmf_guard(x, lmp_poisson_logpmf(as_count(x), d->lambda), 1);
+    case Q_PDF: return lmp_poisson_pmf(x, d->lambda);   /* k as a double: past 9.2e18 too */
+    case Q_LOGPDF: return lmp_poisson_logpmf(x, d->lambda);
     case Q_CDF: return lmp_poisson_cdf(x, d->lambda);
     case Q_SF: return lmp_poisson_sf(x, d->lambda);
     default: return lmp_poisson_quantile(x, d->lambda);

@@ -46,13 +46,12 @@ static int v_binomial_sf(const lmp_json_value *a, verify_out *o, char *e, size_t
 
 static int v_pois(const lmp_json_value *a, verify_out *out, char *err, size_t errlen, int which)
 {
-    long k;
-    double lam;
-    if (va_long(a, "k", &k, err, errlen) || va_double(a, "lambda", &lam, err, errlen)) return -1;
+    double k, lam;   /* k a double: the support reaches past the range of long */
+    if (va_double(a, "k", &k, err, errlen) || va_double(a, "lambda", &lam, err, errlen)) return -1;
     double v = which == 0   ? lmp_poisson_pmf(k, lam)
                : which == 1 ? lmp_poisson_logpmf(k, lam)
-               : which == 2 ? lmp_poisson_cdf((double)k, lam)
-                            : lmp_poisson_sf((double)k, lam);
+               : which == 2 ? lmp_poisson_cdf(k, lam)
+                            : lmp_poisson_sf(k, lam);
     return vo_scalar(out, v);
 }
 static int v_poisson_pmf(const lmp_json_value *a, verify_out *o, char *e, size_t l) { return v_pois(a, o, e, l, 0); }

@@ -65,6 +65,41 @@ static void test_discrete_values(void)
     CHECK_ABS(lmp_bernoulli_pmf(1, 0.3) + lmp_bernoulli_pmf(0, 0.3), 1.0, 1e-16);
 }
 
+/* Poisson at rates past 2^53, to the top of the double range (issue: the quantile stepped k by 1 and
+ * never returned for lambda >= 2^53; the cdf took k + 1 rounded to k; the pmf's k went through long).
+ * References: mpmath at 50 digits (the tails by quadrature of the gamma density, gammainc_ref of
+ * tests/accuracy/gen_cases.py; the pmf from loggamma at 400 digits). These are exact functions of the
+ * doubles given, and the code computes them so (a few ulps): the condition number in lambda, sqrt(lambda)
+ * for the cdf, would allow far more, but the old errors (5e-10, 3e-14 relative) must fail. */
+static void test_poisson_huge(void)
+{
+    CHECK_REL(lmp_poisson_cdf(1e18, 1e18), 0.5000000002659615202676218, 1e-15);      /* old: 0.49999999986701926 */
+    CHECK_REL(lmp_poisson_sf(1e18, 1e18), 0.4999999997340384797323782, 1e-15);
+    CHECK_REL(lmp_poisson_cdf(0x1p53, 0x1p53), 0.500000002802359976111632, 1e-15);
+    CHECK_REL(lmp_poisson_cdf(1e16, 1e16), 0.5000000026596152026762178, 1e-15);      /* below 2^53: Q(k+1) */
+    CHECK_REL(lmp_poisson_pmf(9e18, 9e18), 1.3298076013381089265e-10, 4e-16);         /* old: 0 (k as long) */
+    CHECK_REL(lmp_poisson_pmf(8.5e18, 8.5e18), 1.368360732847434736e-10, 4e-16);
+    CHECK_REL(lmp_poisson_pmf(1e300, 1e300), 3.9894228040143266747e-151, 4e-16);      /* old: 0; exp(log): 3e-14 */
+    CHECK_REL(lmp_poisson_logpmf(1e300, 1e300), -346.30670248231152537, 4e-16);       /* old: -inf */
+    CHECK_REL(lmp_poisson_pmf(1.0000000001e20, 1e20), 2.4197055106646232947e-11, 4e-16);
+    CHECK(lmp_poisson_pmf(2.5, 3) == 0.0 && lmp_poisson_logpmf(2.5, 3) == -INFINITY);
+    CHECK(lmp_poisson_pmf(INFINITY, 3) == 0.0 && isnan(lmp_poisson_pmf(NAN, 3)));
+    /* The quantile is the smallest whole double k with cdf(k) >= q (past 2^53 the integers between doubles
+     * are not doubles): check that property from 2^53 to the top of the range, in both tails. */
+    const double lams[] = {0x1p53, 1e16, 1e18, 1e20, 1e100, 1e300, 1.7976931348623157e308};
+    const double qs[] = {1e-300, 1e-10, 0.3, 0.5, 0.7, 1 - 1e-10};
+    for (size_t i = 0; i < sizeof lams / sizeof lams[0]; i++)
+        for (size_t j = 0; j < sizeof qs / sizeof qs[0]; j++) {
+            double l = lams[i], q = qs[j], k = lmp_poisson_quantile(q, l);
+            double below = k < 0x1p53 ? k - 1 : nextafter(k, 0);
+            if (k == INFINITY) CHECK_MSG(lmp_poisson_cdf(1.7976931348623157e308, l) < q, "lambda %g q %g", l, q);
+            else CHECK_MSG(lmp_poisson_cdf(k, l) >= q && lmp_poisson_cdf(below, l) < q, "lambda %g q %g: k %.17g", l, q, k);
+        }
+    CHECK(lmp_poisson_quantile(0.5, 1e16) == 1e16);
+    CHECK(lmp_poisson_quantile(0.5, 1e300) == 1e300);
+    CHECK(lmp_poisson_quantile(0.99, 1.7976931348623157e308) == INFINITY);   /* beyond the doubles */
+}
+
 static void test_special_values(void)
 {
     CHECK_REL(lmp_sf_lgamma(3.5e5), 4117985.4878075137, 1e-15);                     /* gammaln */
@@ -414,6 +449,7 @@ int main(int argc, char **argv)
     (void)argc;
     RUN(test_normal_values);
     RUN(test_discrete_values);
+    RUN(test_poisson_huge);
     RUN(test_special_values);
     RUN(test_continuous_values);
     RUN(test_mvn);

@@ -115,10 +115,15 @@ LMP_API long lmp_binomial_sample(lmp_rng *r, long n, double p);
 
 /* ---- Poisson(lambda) ---------------------------------------------------------------- */
 LMP_API lmp_status lmp_poisson_check(double lambda, lmp_error *err);
-LMP_API double lmp_poisson_pmf(long k, double lambda);
-LMP_API double lmp_poisson_logpmf(long k, double lambda);
+/* k is a double (the support reaches every lambda, to 1e308): 0 / -inf where k is not whole. */
+LMP_API double lmp_poisson_pmf(double k, double lambda);
+LMP_API double lmp_poisson_logpmf(double k, double lambda);
+/* P(X <= floor(k)) and P(X > floor(k)); past 2^53 every double is whole and k + 1 no double: still
+ * the exact tails at that k (Q(k + 1, lambda) = Q(k, lambda) + pmf(k), A&S 6.5.21). */
 LMP_API double lmp_poisson_cdf(double k, double lambda);
 LMP_API double lmp_poisson_sf(double k, double lambda);
+/* The smallest whole double k with cdf(k) >= q (past 2^53: the quantile rounded up to a double);
+ * bracket and bisection, a bounded number of cdf calls for every lambda. */
 LMP_API double lmp_poisson_quantile(double q, double lambda);
 LMP_API double lmp_poisson_mean(double lambda);
 LMP_API double lmp_poisson_var(double lambda);

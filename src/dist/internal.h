@@ -7,6 +7,7 @@
 #include "lmprob/dist.h"
 
 #define LMP_LN_SQRT_2PI 0.918938533204672741780329736406 /* log(sqrt(2 pi)) */
+#define LMP_SQRT_2PI 2.50662827463100050241576528481 /* sqrt(2 pi) */
 #define LMP_LN_2PI 1.83787706640934548356065947281       /* log(2 pi) */
 
 /* Stirling's error delta(x) = lgamma(x + 1) - (x + 1/2) log x + x - log sqrt(2 pi), x > 0. */

@@ -2,11 +2,14 @@
  *
  * pmf (Loader 2000): log pmf = -delta(k) - bd0(k, lambda) - log(2 pi k) / 2,
  * and -lambda at k = 0. cdf and sf through the regularised incomplete gamma
- * function: P(X <= k) = Q(k+1, lambda), P(X > k) = P(k+1, lambda).
+ * function: P(X <= k) = Q(k+1, lambda), P(X > k) = P(k+1, lambda); past 2^53,
+ * where k + 1 is no double, as Q(k, lambda) + pmf(k) and P(k, lambda) - pmf(k)
+ * (A&S 6.5.21). The quantile brackets and bisects over the whole doubles.
  * Sampling: the multiplication method (Knuth, TAOCP vol. 2, 3.4.1) for
  * lambda < 10, and PTRS, W. Hoermann, "The transformed rejection method for
  * generating Poisson random variables", Insurance: Mathematics and Economics
  * 12(1), 1993, otherwise. */
+#include <float.h>
 #include <math.h>
 
 #include "internal.h"
@@ -30,18 +33,34 @@ lmp_status lmp_poisson_sample_check(double lambda, lmp_error *err)
     return LMP_OK;
 }
 
-double lmp_poisson_logpmf(long k, double lambda)
+/* k is a double: the support runs to every lambda's mean and past it (1e300), beyond the range of an
+ * integer type; a k that is not whole (or is infinite) has probability 0. */
+double lmp_poisson_logpmf(double k, double lambda)
 {
-    if (bad(lambda)) return NAN;
-    if (k < 0) return -INFINITY;
-    return lmp_log_dpois_raw_((double)k, lambda);
+    if (bad(lambda) || isnan(k)) return NAN;
+    if (k < 0 || k != floor(k) || k == INFINITY) return -INFINITY;
+    return lmp_log_dpois_raw_(k, lambda);
 }
 
-double lmp_poisson_pmf(long k, double lambda)
+double lmp_poisson_pmf(double k, double lambda)
 {
-    if (bad(lambda)) return NAN;
-    if (k < 0) return 0.0;
-    return lmp_dpois_raw_((double)k, lambda);
+    if (bad(lambda) || isnan(k)) return NAN;
+    if (k < 0 || k != floor(k) || k == INFINITY) return 0.0;
+    return lmp_dpois_raw_(k, lambda);
+}
+
+/* P(X <= k) (lower) or P(X > k) for a whole k >= 0, lambda > 0. From 2^53 on every double is whole but
+ * k + 1 is no double (it rounds to k or k + 2), and the cdf moves by a pmf, ~1/sqrt(2 pi lambda), between
+ * the two: 4e-10 at lambda = 1e18, where Q(k + 1, lambda) with k + 1 rounded to k gave 0.5 - 1.3e-10
+ * for 0.5 + 2.7e-10. There the recurrence A&S 6.5.21, Q(k + 1, x) = Q(k, x) + x^k e^-x / k!, is taken
+ * with the pmf itself: two positive terms for the cdf, and for the sf P(k, x) minus a pmf that is at
+ * most z / sqrt(lambda) of it (1e-7 relative) wherever P(k, x) has not underflowed. */
+static double tail(double k, double lambda, int lower)
+{
+    if (k < 0x1p53) return lower ? lmp_sf_gamma_inc_upper(k + 1, lambda) : lmp_sf_gamma_inc(k + 1, lambda);
+    double d = lmp_dpois_raw_(k, lambda);
+    if (lower) return fmin(lmp_sf_gamma_inc_upper(k, lambda) + d, 1.0);
+    return fmax(lmp_sf_gamma_inc(k, lambda) - d, 0.0);
 }
 
 double lmp_poisson_cdf(double k, double lambda)
@@ -50,7 +69,7 @@ double lmp_poisson_cdf(double k, double lambda)
     k = floor(k);
     if (k < 0) return 0.0;
     if (lambda == 0 || k == INFINITY) return 1.0;
-    return lmp_sf_gamma_inc_upper(k + 1, lambda);
+    return tail(k, lambda, 1);
 }
 
 double lmp_poisson_sf(double k, double lambda)
@@ -59,20 +78,52 @@ double lmp_poisson_sf(double k, double lambda)
     k = floor(k);
     if (k < 0) return 1.0;
     if (lambda == 0 || k == INFINITY) return 0.0;
-    return lmp_sf_gamma_inc(k + 1, lambda);
+    return tail(k, lambda, 0);
 }
+
+/* The whole double after a whole k >= 0: k + 1 below 2^53, the next double (an ulp, >= 2) above. */
+static double next_whole(double k) { return k < 0x1p53 ? k + 1 : nextafter(k, INFINITY); }
 
 double lmp_poisson_quantile(double q, double lambda)
 {
     if (bad(lambda) || isnan(q) || q < 0 || q > 1) return NAN;
     if (q == 0 || lambda == 0) return 0.0;
     if (q == 1) return INFINITY;
+    /* The smallest whole double k with cdf(k) >= q: bracket it between lo (cdf(lo) < q; -1 stands for
+     * "below 0", cdf 0 < q) and hi (cdf(hi) >= q), from the Cornish-Fisher guess outwards by doubling
+     * steps that start at an ulp of the guess (k += 1 stops moving past 2^53: lambda = 1e16 never
+     * returned), then bisect the whole doubles between them. At most ~1100 doublings and ~1100
+     * bisections even from the ends of the double range; from the guess, a handful. Past 2^53 the
+     * answer is the true quantile rounded up to the next double (the integers between are not doubles). */
     double z = lmp_normal_quantile(q, 0, 1), sd = sqrt(lambda);
     double g = floor(lambda + sd * (z + (z * z - 1) / (6 * sd)) + 0.5);
-    double k = fmax(g, 0.0);
-    while (k > 0 && lmp_poisson_cdf(k - 1, lambda) >= q) k -= 1;
-    while (lmp_poisson_cdf(k, lambda) < q) k += 1;
-    return k;
+    g = isfinite(g) ? fmin(fmax(g, 0.0), DBL_MAX) : (g > 0 ? DBL_MAX : 0.0);
+    double s = fmax(1.0, floor(g * DBL_EPSILON)), lo, hi;
+    if (lmp_poisson_cdf(g, lambda) >= q) {
+        hi = g;
+        for (;;) {
+            lo = hi - s >= 0 ? hi - s : -1.0;
+            if (lo < 0 || lmp_poisson_cdf(lo, lambda) < q) break;
+            hi = lo;
+            s *= 2;
+        }
+    } else {
+        lo = g;
+        for (;;) {
+            if (lo == DBL_MAX) return INFINITY; /* beyond the doubles */
+            hi = fmin(lo + s, DBL_MAX);
+            if (lmp_poisson_cdf(hi, lambda) >= q) break;
+            lo = hi;
+            s *= 2;
+        }
+    }
+    for (int it = 0; it < 2200 && next_whole(lo) < hi; it++) {
+        double mid = lo < 0 ? floor(0.5 * hi) : floor(lo + 0.5 * (hi - lo));
+        if (!(mid > lo && mid < hi)) mid = lo < 0 ? 0.0 : next_whole(lo);
+        if (lmp_poisson_cdf(mid, lambda) >= q) hi = mid;
+        else lo = mid;
+    }
+    return hi;
 }
 
 double lmp_poisson_mean(double lambda) { return bad(lambda) ? NAN : lambda; }

@@ -49,6 +49,12 @@ expect_out "numpy poisson parity" '^22$' "$LMPROB" dist poisson --lambda 25 --sa
 expect_out "numpy poisson 1e16" '^10000000013709104 10000000029249380 $' sh -c "\"$LMPROB\" dist poisson --lambda 1e16 --sample 2 --rng numpy --seed 0 | tr '\n' ' '"
 expect_fail "poisson sample limit" 'lambda = 9.3e\+18: too large to sample' "$LMPROB" dist poisson --lambda 9.3e18 --sample 1
 expect_out "poisson pmf past the limit" '^pmf\(0\) = 0' "$LMPROB" dist poisson --lambda 9.3e18 --pmf 0
+# past 2^53 (k + 1 == k): the quantile returns at once (it stepped k by 1 forever), k goes past long
+expect_out "poisson quantile 1e16" '^quantile\(0\.5\) = 10000000000000000$' timeout 10 "$LMPROB" dist poisson --lambda 1e16 --quantile 0.5
+expect_out "poisson quantile 1e300" '^quantile\(0\.5\) = 1\.0000000000000001e\+300$' timeout 10 "$LMPROB" dist poisson --lambda 1e300 --quantile 0.5
+expect_out "poisson cdf 1e18" '^cdf\(1e\+18\) = 0\.500000000265961' "$LMPROB" dist poisson --lambda 1e18 --cdf 1e18
+expect_out "poisson pmf 9e18" '^pmf\(9e\+18\) = 1\.32980760133810' "$LMPROB" dist poisson --lambda 9e18 --pmf 9e18
+expect_out "poisson logpmf 1e300" '^logpmf\(1e\+300\) = -346\.306702482311' "$LMPROB" dist poisson --lambda 1e300 --logpmf 1e300
 expect_out "rng json" '"values": \[' "$LMPROB" rng --json -n 2
 expect_out "rng help" 'usage: lmprob rng' "$LMPROB" rng --help
 
