@@ -100,6 +100,33 @@ static void test_poisson_huge(void)
     CHECK(lmp_poisson_quantile(0.99, 1.7976931348623157e308) == INFINITY);   /* beyond the doubles */
 }
 
+/* Gamma quantiles of huge shapes (issue: 0.99999995 of the answer at shape 1e18, whose cdf there was 0;
+ * 0.995 * shape for every p from 1e30 on). References: the Cornish-Fisher expansion of the gamma quantile,
+ * k + z sqrt(k) + (z^2 - 1)/3 + (z^3 - 7z)/(36 sqrt(k)) - ..., in mpmath at 40 digits with z = Phi^-1(p):
+ * from k = 1e16 on its next term is below 1e-5, far below an ulp; checked against mpmath quadrature of
+ * the density at k = 1e18, p = 1/2 (999999999999999999.667). Tolerance 8 u (1 + kappa) with kappa ~ 1 (the
+ * quantile's condition number in the shape; in p it is 1 / (x f(x)) ~ 1e-9): 2e-15. */
+static void test_gamma_quantile_huge(void)
+{
+    CHECK_REL(lmp_gamma_quantile(0.5, 1e18, 1), 999999999999999999.667, 2e-15);   /* old: 9.9999994787739904e17 */
+    CHECK_REL(lmp_gamma_quantile(1e-300, 1e18, 1), 999999962952904192.0, 2e-15);
+    CHECK_REL(lmp_gamma_quantile(0.999999, 1e18, 1), 1000000004753424256.0, 2e-15);
+    CHECK_REL(lmp_gamma_quantile(0.3, 1e20, 1), 99999999994755989504.0, 2e-15);
+    CHECK_REL(lmp_gamma_quantile(0.7, 1e30, 1), 1.000000000000000582834578e30, 2e-15); /* old: 0.995e30 */
+    CHECK_REL(lmp_gamma_quantile(1e-300, 1e30, 1), 9.999999999999630059251874e29, 2e-15);
+    CHECK_REL(lmp_gamma_quantile(0.3, 1e100, 1), 1.000000000000000015902891e100, 2e-15);
+    CHECK_REL(lmp_gamma_quantile(0.999999, 1e300, 3), 3.00000000000000015751428e300, 2e-15);
+    CHECK_REL(lmp_gamma_quantile(0.5, 1e307, 1), 1e307, 2e-15);
+    /* the lower tail where P underflowed in the old series (1e7 terms needed, 1e5 taken): 1.4e-9 off */
+    CHECK_REL(lmp_gamma_quantile(1.0259748486923598e-296, 83033076406392992.0, 1), 83033065803130506.92, 2e-15);
+    /* an ulp of x is 56 standard deviations here: the answer is the shape itself (its cdf is 1/2, the
+     * double below's e^-1956), not 30 ulps below where a Newton step from it overshot */
+    CHECK_REL(lmp_gamma_quantile(1.4164633315540716e-221, 8.7190292818449755e+34, 1), 8.7190292818449755e+34, 2.3e-16);
+    /* a tiny shape's upper quantile, where the solver's first Newton step lands far above, whose tail
+     * the continued fraction now gives without its underflowing prefactor (mpmath; 8 u (1 + kappa), kappa 55) */
+    CHECK_REL(lmp_gamma_quantile(0.90995276994535357, 0.020396167526982444, 1), 0.005619056026053520693347733, 5e-14);
+}
+
 static void test_special_values(void)
 {
     CHECK_REL(lmp_sf_lgamma(3.5e5), 4117985.4878075137, 1e-15);                     /* gammaln */
@@ -450,6 +477,7 @@ int main(int argc, char **argv)
     RUN(test_normal_values);
     RUN(test_discrete_values);
     RUN(test_poisson_huge);
+    RUN(test_gamma_quantile_huge);
     RUN(test_special_values);
     RUN(test_continuous_values);
     RUN(test_mvn);

@@ -11,6 +11,7 @@
  * v = (1 + c z)^3, accept d v when log u < z^2/2 + d - d v + d log v (with the
  * cheap squeeze u < 1 - 0.0331 z^4 first); for k < 1, G(k+1) U^(1/k).
  * Beta: X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b). */
+#include <float.h>
 #include <math.h>
 
 #include "internal.h"
@@ -65,10 +66,11 @@ double lmp_gamma_sf(double x, double k, double th)
     return x <= 0 ? 1.0 : lmp_sf_gamma_inc_upper(k, x / th);
 }
 
-/* log of the tail in t = log x, par = {k, lower} */
+/* log of the tail in t = log(x / x0), par = {k, lower, x0} (x0 = 1: t = log x) */
 static double g_logtail(double t, const double *par, double *dlog)
 {
     double k = par[0];
+    if (par[2] != 1) return lmp_gamma_log_tail_(k, par[2] * exp(t), (int)par[1], dlog);
     if (t < -700 && par[1] != 0) {
         /* x = e^t underflows (or nearly): P = x^k / Gamma(k + 1) (1 - k x / (k + 1) + ...) to double
          * precision, in t itself, so that a quantile below the smallest double is found as such (0) */
@@ -92,26 +94,47 @@ double lmp_gamma_quantile(double p, double k, double th)
     double target = lower ? p : 1.0 - p;
     double z = lmp_normal_quantile(p, 0, 1), c = 1.0 / (9.0 * k);
     double w = 1 - c + z * sqrt(c);
-    double t0 = w > 0.05 ? log(k) + 3 * log(w) : NAN;
+    /* log1p: for a huge k, w = 1 - 1/(9k) + z/(3 sqrt k) rounds near 1 */
+    double t0 = w > 0.05 ? log(k) + 3 * log1p(z * sqrt(c) - c) : NAN;
     if (lower) {
+        /* P <= x^k / Gamma(k + 1), so ts is below the quantile, and close to it (by ~x / (k + 1) in t)
+         * where x << k + 1: taken there, or where Wilson-Hilferty fails or lies below it. Not otherwise:
+         * for a large k ts is log(k / e), far down in the tail, whence Newton needs dozens of steps. */
         double ts = (log(target) + lmp_sf_lgamma(k + 1)) / k;
-        if (!(ts > t0) && (isnan(t0) || ts < log(k + 1))) t0 = ts;
+        if (isnan(t0) || ts > t0 || ts < log(k + 1) - 3) t0 = ts;
     } else if (isnan(t0)) {
         double x = -log(target);
         for (int i = 0; i < 3; i++) x = -log(target) + (k - 1) * log(fmax(x, 1e-300)) - lmp_sf_lgamma(k);
         t0 = log(fmax(x, 1e-300));
     }
     if (!isfinite(t0)) t0 = 0.0;
-    double par[2] = {k, lower};
+    /* From k = 1e4 on, t is the log of x / k, whose resolution near 0 is every double's: log x itself
+     * (230 at k = 1e100) resolves x to 3e-14 while the distribution is 1e-50 of k wide, so that Newton in
+     * it saw a step function (1e100: 0.995 of the answer for every p). The start is then Wilson-Hilferty
+     * (the leading term's is never nearer there, and w > 0.05 for every p at such k). */
+    double x0 = 1.0;
+    if (k >= 1e4 && w > 0.05) {
+        x0 = k;
+        t0 = 3 * log1p(z * sqrt(c) - c);
+    }
+    double par[3] = {k, lower, x0};
     double t = lmp_solve_log_tail_(g_logtail, par, log(target), t0, lower);
     /* Polish in x itself: t = log x ~ 27 for x ~ 1e12 is only good to an ulp of 27, 30 ulps of x. */
-    double x = exp(t), lt = log(target);
+    double x = x0 * exp(t), lt = log(target);
     for (int i = 0; i < 3 && x > 0 && isfinite(x); i++) {
         double d, g = lmp_gamma_log_tail_(k, x, lower, &d) - lt;
         double step = -g / d; /* relative step in x */
         if (!isfinite(step) || fabs(step) > 1e-6) break;
-        double xn = x * (1.0 + step);
+        double xn = x + x * step;   /* not x (1 + step): 1 + step rounds to a multiple of u */
         if (xn == x) break;
+        /* Where an ulp of x moves the log tail by more than 1/2 (past k ~ 1e33 an ulp is many standard
+         * deviations, 56 at k = 8.7e34, and the tail jumps by e^1000 from one double to the next), the
+         * linearisation at one double overshoots the next (by 30 ulps there): a step is kept only if it
+         * brings the tail nearer the target. */
+        if (fabs(d) * DBL_EPSILON > 0.5) {
+            double dn, gn = lmp_gamma_log_tail_(k, xn, lower, &dn) - lt;
+            if (!(fabs(gn) < fabs(g))) break;
+        }
         x = xn;
     }
     return th * x;

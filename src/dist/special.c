@@ -493,8 +493,9 @@ static double gamma_series_sum(double a, double x)
 }
 
 /* Q(a, x) by the Legendre continued fraction (A&S 6.5.31), modified Lentz:
- * Q = x^a e^-x / Gamma(a) * 1/(x+1-a- 1(1-a)/(x+3-a- 2(2-a)/(x+5-a- ...))). */
-static double gamma_cf(double a, double x)
+ * Q = x^a e^-x / Gamma(a) * 1/(x+1-a- 1(1-a)/(x+3-a- 2(2-a)/(x+5-a- ...))).
+ * gamma_cf_frac is the fraction times a, Q / (x^a e^-x / Gamma(a + 1)): finite where Q underflows. */
+static double gamma_cf_frac(double a, double x)
 {
     const double tiny = 1e-300;
     double b = x + 1.0 - a, c = 1.0 / tiny, d = 1.0 / b, h = d;
@@ -510,8 +511,10 @@ static double gamma_cf(double a, double x)
         h *= del;
         if (fabs(del - 1.0) < 1e-16) break;
     }
-    return lmp_dpois_raw_(a, x) * a * h;   /* x^a e^-x / Gamma(a) = a x^a e^-x / Gamma(a + 1) */
+    return a * h;   /* x^a e^-x / Gamma(a) = a x^a e^-x / Gamma(a + 1) */
 }
+
+static double gamma_cf(double a, double x) { return lmp_dpois_raw_(a, x) * gamma_cf_frac(a, x); }
 
 /* Q(a, x) for a < 1 and x <= 1 (DiDonato & Morris 1986, sec. 3): with gamma(a, x) = sum_n (-1)^n
  * x^(a+n) / (n! (a+n)),
@@ -539,12 +542,13 @@ static double gamma_q_small_a(double a, double x)
  *   Q = erfc(eta sqrt(a/2)) / 2 + R,  P = erfc(-eta sqrt(a/2)) / 2 - R,
  *   R = exp(-bd0(a, x)) / sqrt(2 pi a) * sum_k c_k(eta) / a^k,
  * c_k from the Taylor tables of gen_temme.py. Used for a >= 20, |x/a - 1| <= 0.4, where the series and
- * the continued fraction need O(sqrt(a)) terms (a million at a = 1e12) and lose as many roundings. The
- * smaller tail is computed, the other as 1 - it. */
-static double gamma_temme(double a, double x, int lower)
+ * the continued fraction need O(sqrt(a)) terms (a million at a = 1e12) and lose as many roundings.
+ * temme_sum returns bd0(a, x) and the sum; the tail on the side of x (P below a, Q above) is
+ * erfc(sqrt(bd0)) / 2 -+ R, the smaller one, the other is 1 minus it. */
+static double temme_sum(double a, double x, double *dev)
 {
-    double dev = lmp_bd0_(a, x);
-    double eta = sqrt(2.0 * dev / a);
+    *dev = lmp_bd0_(a, x);
+    double eta = sqrt(2.0 * *dev / a);
     if (x < a) eta = -eta;
     double sum = 0.0, ak = 1.0;
     for (int k = 0; k < TEMME_K; k++) {
@@ -555,6 +559,12 @@ static double gamma_temme(double a, double x, int lower)
         if (fabs(t) < 1e-18 * fabs(sum)) break;
         ak /= a;
     }
+    return sum;
+}
+
+static double gamma_temme(double a, double x, int lower)
+{
+    double dev, sum = temme_sum(a, x, &dev);
     double R = exp(-dev) / (LMP_SQRT_2PI * sqrt(a)) * sum;   /* 2 pi a would overflow past 2.9e307 */
     double z = sqrt(dev);
     if (x < a) {
@@ -563,6 +573,34 @@ static double gamma_temme(double a, double x, int lower)
     }
     double Q = 0.5 * erfc(z) + R;
     return lower ? 1.0 - Q : Q;
+}
+
+/* The log of the smaller tail (P for x < a, Q for x > a) in Temme's region, also where it underflows:
+ *   tail = e^-bd0 [erfcx(z) / 2 -+ sum / sqrt(2 pi a)],  z = sqrt(bd0), erfcx(z) = e^(z^2) erfc(z),
+ * the bracket ~ 1 / ((lambda - 1) sqrt(2 pi a)) (the 1/eta of erfcx and of c_0 = 1/(lambda-1) - 1/eta
+ * cancel between the two terms, the rest does not), so log tail = -bd0 + log(bracket) with no
+ * exponential that could overflow; returned: log(bracket), and bd0 through *devp. erfcx(z) is e^bd0 erfc(z) below z = 26 (erfc > 1e-296) and its
+ * asymptotic series (A&S 7.1.23) 1/(z sqrt(pi)) sum_n (-1)^n (2n-1)!! / (2 z^2)^n above, 8 terms to
+ * 1e-17 at z = 26. For a = 1e18 the power series that took over where the tail underflows needs 1e7
+ * terms at x = a (1 - 5e-8) and stopped at 1e5: a log tail off by thousands, and a quantile that
+ * crawled (shape 1e18: 0.99999995 of the answer, where its cdf is 0). */
+static double gamma_temme_log(double a, double x, double *devp)
+{
+    double dev, sum = temme_sum(a, x, &dev), z = sqrt(dev), ex;
+    *devp = dev;
+    if (z < 26.0) {
+        ex = 0.5 * exp(dev) * erfc(z);
+    } else {
+        double w = 0.5 / dev, t = 1.0, s = 1.0;   /* 1 / (2 z^2) */
+        for (int n = 1; n < 30; n++) {
+            t *= -(2.0 * n - 1.0) * w;
+            s += t;
+            if (fabs(t) < 1e-17) break;
+        }
+        ex = s / (2.0 * z * sqrt(M_PI));
+    }
+    double r = sum / (LMP_SQRT_2PI * sqrt(a));
+    return log(x < a ? ex - r : ex + r);
 }
 
 static double gamma_inc_impl(double a, double x, int lower)
@@ -595,16 +633,29 @@ double lmp_sf_gamma_inc_upper(double a, double x) { return gamma_inc_impl(a, x, 
  * condition number in the shape (~ |log x|). */
 double lmp_gamma_log_tail_(double k, double x, int lower, double *dlog)
 {
-    double v = gamma_inc_impl(k, x, lower), lv;
+    double v = gamma_inc_impl(k, x, lower), lv, lr;
     double ld = lmp_log_dpois_raw_(k, x); /* log x^k e^-x / Gamma(k + 1) */
-    if (v > 1e-300) lv = log(v);
-    else if (lower) lv = ld + log(gamma_series_sum(k, x));
-    else {
-        /* the continued fraction's value without its prefactor: v / dpois */
-        double h = gamma_cf(k, x) / lmp_dpois_raw_(k, x);
-        lv = isfinite(h) && h > 0 ? ld + log(h) : -INFINITY;
+    /* lr = ld - lv = log(x f(x) / (k tail)), taken apart from lv where the tail underflows: there lv is
+     * huge (-5e17 at x = 5e17), and ld - lv of the two rounded logs would be off by its ulps (64), the
+     * derivative by e^64 */
+    if (v > 1e-300) {
+        lv = log(v);
+        lr = ld - lv;
+    } else if (k >= 20.0 && fabs(x - k) <= 0.4 * k) {
+        /* Temme's region, the smaller tail (v's): lv = -bd0 + log B, ld = -delta(k) - bd0 - log(2 pi k) / 2 */
+        double dev, lb = gamma_temme_log(k, x, &dev);
+        lv = lb - dev;
+        lr = -lmp_stirlerr_(k) - 0.5 * (LMP_LN_2PI + log(k)) - lb;
+    } else if (lower) {
+        lr = -log(gamma_series_sum(k, x));
+        lv = ld - lr;
+    } else {
+        /* the continued fraction's value without its prefactor (which may underflow) */
+        double h = gamma_cf_frac(k, x);
+        lr = isfinite(h) && h > 0 ? -log(h) : INFINITY;
+        lv = ld - lr;
     }
-    double d = k * exp(ld - lv); /* x f(x) / tail, f = x^(k-1) e^-x / Gamma(k) */
+    double d = k * exp(lr); /* x f(x) / tail, f = x^(k-1) e^-x / Gamma(k) */
     *dlog = lower ? d : -d;
     return lv;
 }
@@ -659,7 +710,14 @@ double lmp_solve_log_tail_(double (*logtail)(double t, const double *par, double
             else hi = t;
         }
         double tn = t - g / d;
-        if (!isfinite(g) || !isfinite(tn) || !(tn > lo && tn < hi)) {
+        /* converged: a step below the resolution of t, which may round tn onto t (= lo or hi) and
+         * would otherwise be taken for a step out of the bracket (k = 1e20: t = 46.05 went to 44.05) */
+        if (isfinite(g) && isfinite(d) && d != 0 && fabs(tn - t) <= 2 * DBL_EPSILON * fmax(1.0, fabs(t))) return tn;
+        /* Newton that crawls, a step not below half the one before (far above an upper quantile
+         * log Q ~ -e^t, whose Newton steps are 1 each: 480 of them from t = 479), is replaced by
+         * bisection too once the bracket is closed (the safeguard of Numerical Recipes' rtsafe) */
+        int crawl = isfinite(lo) && isfinite(hi) && fabs(tn - t) > 0.5 * prev;
+        if (!isfinite(g) || !isfinite(tn) || !(tn > lo && tn < hi) || crawl) {
             if (isfinite(lo) && isfinite(hi)) tn = 0.5 * (lo + hi);
             else if (isfinite(lo)) tn = lo + (open_step *= 2);
             else tn = hi - (open_step *= 2);
