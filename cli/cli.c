@@ -22,12 +22,13 @@ void cli_error(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-void cli_error_lib(const char *cmd, const char *msg)
+const char *cli_lib_msg(const char *cmd, const char *msg)
 {
     size_t n = strlen(cmd);
-    if (strncmp(msg, cmd, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ') msg += n + 2;
-    cli_error("%s: %s", cmd, msg);
+    return strncmp(msg, cmd, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ' ? msg + n + 2 : msg;
 }
+
+void cli_error_lib(const char *cmd, const char *msg) { cli_error("%s: %s", cmd, cli_lib_msg(cmd, msg)); }
 
 int cli_fail_status(lmp_status st, const lmp_error *err)
 {

@@ -26,6 +26,8 @@ void cli_error(const char *fmt, ...)
 /* "lmprob: <cmd>: <msg>" for a library message msg that may already begin with "<cmd>: " (the library
  * names its function so: lmp_lm_generate's "generate: ..."): that prefix is not written twice. */
 void cli_error_lib(const char *cmd, const char *msg);
+/* msg without such a leading "<cmd>: ", for a message that puts something between the two. */
+const char *cli_lib_msg(const char *cmd, const char *msg);
 
 /* Print a library error (err->msg, or the status name) and return CLI_FAIL. */
 int cli_fail_status(lmp_status st, const lmp_error *err);

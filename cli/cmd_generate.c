@@ -322,12 +322,8 @@ int cmd_generate(int argc, char **argv)
             if (g.failed)
                 cli_error(g.failed == 2 ? "generate: out of memory for a sentence's words"
                                         : "generate: writing to stdout failed");
-            else {
-                /* the library's message without its own "generate: " (cli_error_lib), after where */
-                const char *m = err.msg;
-                if (strncmp(m, "generate: ", 10) == 0) m += 10;
-                cli_error("generate: %s: %s", where ? where : model, m);
-            }
+            else
+                cli_error("generate: %s: %s", where ? where : model, cli_lib_msg("generate", err.msg));
             free(where);
             goto done;
         }
