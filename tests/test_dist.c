@@ -127,6 +127,42 @@ static void test_gamma_quantile_huge(void)
     CHECK_REL(lmp_gamma_quantile(0.90995276994535357, 0.020396167526982444, 1), 0.005619056026053520693347733, 5e-14);
 }
 
+/* The incomplete beta function and the beta distribution for large a, b (issue: I_{1/2}(1e20, 1e20) = 0.459,
+ * 0.0025 at 1e25, 2.8e49 at 1e100, NaN at 1e150; the median of Beta(1e18, 3e18) 0.105; var NaN at 1e155 and
+ * at a = b = 1e-200). References: mpmath at 40 digits (betainc_ref of tests/accuracy/gen_cases.py:
+ * quadrature of the density, and beta_ppf_ref), quoted. Tolerance 1e-15 (a few ulps): the condition
+ * number in x or p is small at these points (in a and b it is ~sqrt(a), which would allow 1e-6; the old
+ * errors, 1e-8 and up, must fail). */
+static void test_beta_large(void)
+{
+    CHECK(lmp_beta_cdf(0.5, 1e20, 1e20) == 0.5 && lmp_beta_sf(0.5, 1e20, 1e20) == 0.5);   /* old: 0.459 */
+    CHECK(lmp_beta_cdf(0.5, 1e100, 1e100) == 0.5 && lmp_beta_cdf(0.5, 1e150, 1e150) == 0.5);   /* 2.8e49, NaN */
+    CHECK(lmp_beta_cdf(0.49999999999999994, 1e100, 1e100) == 0.0);   /* an ulp below the mean: 1.6e34 sd */
+    CHECK_REL(lmp_sf_beta_inc(1e4, 3e4, 0.25), 0.5007677677977382914333, 1e-15);            /* old: 1.8e-15 */
+    CHECK_REL(lmp_sf_beta_inc_upper(1e4, 3e4, 0.25), 0.4992322322022617085667, 1e-15);
+    CHECK_REL(lmp_sf_beta_inc(1e18, 3e18, 0.2499999997), 0.08292833221406257282773, 1e-15);  /* old: 2.5e-8 */
+    CHECK_REL(lmp_sf_beta_inc_upper(1e18, 3e18, 0.2500000005), 0.01046066950251978119224, 1e-15);
+    CHECK_REL(lmp_sf_beta_inc(1e25, 1e25, 0.4999999999999), 0.1856050918348679980382, 1e-15); /* old: 1.3e-4 */
+    CHECK_REL(lmp_sf_beta_inc(1e20, 1e20, 0.4999999999), 0.002338865780530163230495265, 1e-15);
+    CHECK_REL(lmp_sf_beta_inc(1e12, 1e12, 0.499999), 0.002338867491058504558918931, 1e-15);
+    /* a tail of 1e-19: the deviance r eta^2 / 2 = 40.9 is a double, and e^-dev keeps only its absolute
+     * precision, 40 u (kappa in x is ~8000 here); old error 4.2e-14 */
+    CHECK_REL(lmp_sf_beta_inc(1e6, 1e9, 0.00099), 7.736701210196651542726e-20, 2e-14);
+    CHECK_REL(lmp_beta_quantile(0.5, 1e18, 3e18), 0.25, 2.3e-16);          /* (a - 1/3) / (a + b - 2/3); old 0.105 */
+    CHECK_REL(lmp_beta_quantile(1e-300, 1e20, 1e20), 0.4999999986901873491725323, 1e-15);
+    CHECK_REL(lmp_beta_quantile(1e-300, 1e4, 3e4), 0.1760257220182373796209451, 1e-15);
+    CHECK_REL(lmp_beta_quantile(0.3, 1e4, 3e4), 0.2488616206608231765385036, 1e-15);
+    CHECK_REL(lmp_beta_quantile(0.999, 1e4, 3e4), 0.2567258288054860250331711, 1e-15);
+    CHECK(lmp_beta_quantile(0.3, 1e150, 1e150) == 0.5);
+    /* moments without overflow or underflow: ab/((a+b)^2 (a+b+1)) */
+    CHECK_REL(lmp_beta_var(1e-200, 1e-200), 0.25, 1e-15);                   /* old: NaN */
+    CHECK_REL(lmp_beta_var(1e155, 1e155), 1.25e-156, 1e-15);                /* old: NaN */
+    CHECK_REL(lmp_beta_var(1e150, 1e150), 1.25e-151, 1e-15);                /* old: 0 */
+    CHECK_REL(lmp_beta_var(1e308, 1e308), 1.25e-309, 1e-3);                 /* subnormal */
+    CHECK(lmp_beta_mean(1e308, 1e308) == 0.5 && lmp_beta_mean(1e308, 3e307) == 1e308 / 1.3e308);
+    CHECK_REL(lmp_beta_var(2, 5), 10.0 / 392.0, 1e-15);
+}
+
 static void test_special_values(void)
 {
     CHECK_REL(lmp_sf_lgamma(3.5e5), 4117985.4878075137, 1e-15);                     /* gammaln */
@@ -478,6 +514,7 @@ int main(int argc, char **argv)
     RUN(test_discrete_values);
     RUN(test_poisson_huge);
     RUN(test_gamma_quantile_huge);
+    RUN(test_beta_large);
     RUN(test_special_values);
     RUN(test_continuous_values);
     RUN(test_mvn);

@@ -66,6 +66,12 @@ double lmp_gamma_sf(double x, double k, double th)
     return x <= 0 ? 1.0 : lmp_sf_gamma_inc_upper(k, x / th);
 }
 
+/* log of the tail at x, par = {k, lower} */
+static double g_tail_x(double x, const double *par, double *dlog)
+{
+    return lmp_gamma_log_tail_(par[0], x, (int)par[1], dlog);
+}
+
 /* log of the tail in t = log(x / x0), par = {k, lower, x0} (x0 = 1: t = log x) */
 static double g_logtail(double t, const double *par, double *dlog)
 {
@@ -119,24 +125,7 @@ double lmp_gamma_quantile(double p, double k, double th)
     }
     double par[3] = {k, lower, x0};
     double t = lmp_solve_log_tail_(g_logtail, par, log(target), t0, lower);
-    /* Polish in x itself: t = log x ~ 27 for x ~ 1e12 is only good to an ulp of 27, 30 ulps of x. */
-    double x = x0 * exp(t), lt = log(target);
-    for (int i = 0; i < 3 && x > 0 && isfinite(x); i++) {
-        double d, g = lmp_gamma_log_tail_(k, x, lower, &d) - lt;
-        double step = -g / d; /* relative step in x */
-        if (!isfinite(step) || fabs(step) > 1e-6) break;
-        double xn = x + x * step;   /* not x (1 + step): 1 + step rounds to a multiple of u */
-        if (xn == x) break;
-        /* Where an ulp of x moves the log tail by more than 1/2 (past k ~ 1e33 an ulp is many standard
-         * deviations, 56 at k = 8.7e34, and the tail jumps by e^1000 from one double to the next), the
-         * linearisation at one double overshoots the next (by 30 ulps there): a step is kept only if it
-         * brings the tail nearer the target. */
-        if (fabs(d) * DBL_EPSILON > 0.5) {
-            double dn, gn = lmp_gamma_log_tail_(k, xn, lower, &dn) - lt;
-            if (!(fabs(gn) < fabs(g))) break;
-        }
-        x = xn;
-    }
+    double x = lmp_polish_quantile_(g_tail_x, par, log(target), x0 * exp(t), 0, lower);
     return th * x;
 }
 
@@ -225,11 +214,22 @@ double lmp_beta_sf(double x, double a, double b)
     return x <= 0 ? 1.0 : x >= 1 ? 0.0 : lmp_sf_beta_inc_upper(a, b, x);
 }
 
-/* log of the tail in t = log(x / (1 - x)), par = {a, b, lower} */
+/* log of the tail at x, par = {a, b, lower} */
+static double b_tail_x(double x, const double *par, double *dlog)
+{
+    return lmp_beta_log_tail_(par[0], par[1], x, (int)par[2], dlog);
+}
+
+/* log of the tail in t = logit(x) - logit(xs), par = {a, b, lower, xs} (xs = 0: t = logit(x)) */
 static double b_logtail(double t, const double *par, double *dlog)
 {
-    double a = par[0], b = par[1];
+    double a = par[0], b = par[1], xs = par[3];
     int lower = par[2] != 0;
+    if (xs > 0) {
+        /* x / (1 - x) = e^t xs / (1 - xs): x = xs + xs (1 - xs) (e^t - 1) / (1 + xs (e^t - 1)), exact near xs */
+        double e = expm1(t);
+        return lmp_beta_log_tail_(a, b, xs + xs * (1.0 - xs) * e / (1.0 + xs * e), lower, dlog);
+    }
     if (lower && t < -700) {
         /* x = 1/(1 + e^-t) ~ e^t underflows (or nearly): I = x^a / (a B(a, b)) (1 + O(x)), in t itself */
         *dlog = a;
@@ -255,37 +255,52 @@ double lmp_beta_quantile(double p, double a, double b)
      * where that lies well away from the mean, else the normal approximation. */
     int lower = p <= 0.5;
     double target = lower ? p : 1.0 - p, lt = log(target);
-    double mean = a / (a + b), sd = sqrt(a * b / ((a + b) * (a + b) * (a + b + 1)));
+    double mean = lmp_beta_mean(a, b), sd = sqrt(lmp_beta_var(a, b)), xs = 0.0;
     double lB = lmp_sf_log_beta(a, b), t0;
     double lx = (lt + log(a) + lB) / a, ly = (lt + log(b) + lB) / b;
-    if (lower && lx < log(0.5 * mean)) t0 = lx - log1p(-exp(lx));
+    double x0 = mean + lmp_normal_quantile(p, 0, 1) * sd;
+    if (!(x0 > 0)) x0 = 0.5 * mean;
+    if (!(x0 < 1)) x0 = 0.5 * (1 + mean);
+    if (fmin(a, b) >= 1e4) {
+        /* t is the logit of x over that of the normal start xs: the logit itself resolves x only to its own
+         * ulp, where the distribution is 1/sqrt(a) of x wide (1e-50 at a = 1e100). A mean that rounds to 1
+         * (b / a < 2^-54): 1 - X then lies below 1.4 times its mean (< 2^-54) for every p >= 2^-1074 (the
+         * relative deviation of a tail of e^-745 is sqrt(1490 / b) < 0.4), so the smallest double with
+         * cdf >= p is 1 itself. */
+        if (x0 >= 1) return 1.0;
+        xs = x0;
+        t0 = 0.0;
+    } else if (lower && lx < log(0.5 * mean)) t0 = lx - log1p(-exp(lx));
     else if (!lower && ly < log(0.5 * (1 - mean))) t0 = log1p(-exp(ly)) - ly;
-    else {
-        double x0 = mean + lmp_normal_quantile(p, 0, 1) * sd;
-        if (!(x0 > 0)) x0 = 0.5 * mean;
-        if (!(x0 < 1)) x0 = 0.5 * (1 + mean);
-        t0 = log(x0) - log1p(-x0);
-    }
-    double par[3] = {a, b, lower};
+    else t0 = log(x0) - log1p(-x0);
+    double par[4] = {a, b, lower, xs};
     double t = lmp_solve_log_tail_(b_logtail, par, lt, t0, lower);
-    /* Polish in x itself (the logit near 0 is log x ~ -230, good only to an ulp of 230): a Newton step
-     * in t moves x by x (1 - x) dt. */
-    double x = 1.0 / (1.0 + exp(-t));
-    for (int i = 0; i < 3 && x > 0 && x < 1; i++) {
-        double d, g = lmp_beta_log_tail_(a, b, x, lower, &d) - lt;
-        double dt = -g / d;
-        if (!isfinite(dt) || fabs(dt) > 1e-6) break;
-        double xn = x + x * (1.0 - x) * dt;
-        if (xn == x) break;
-        x = xn;
+    double x;
+    if (xs > 0) {
+        double e = expm1(t);
+        x = xs + xs * (1.0 - xs) * e / (1.0 + xs * e);
+    } else {
+        x = 1.0 / (1.0 + exp(-t));
     }
-    return x;
+    return lmp_polish_quantile_(b_tail_x, par, lt, x, 1, lower);
 }
 
-double lmp_beta_mean(double a, double b) { return bad_b(a, b) ? NAN : a / (a + b); }
+/* a / (a + b) and b / (a + b) each directly (not 1 minus the other), in halves where a + b overflows */
+double lmp_beta_mean(double a, double b)
+{
+    if (bad_b(a, b)) return NAN;
+    return isfinite(a + b) ? a / (a + b) : (0.5 * a) / (0.5 * a + 0.5 * b);
+}
+
+/* ab / ((a + b)^2 (a + b + 1)) as (a / (a + b)) (b / (a + b)) / (a + b + 1): ab underflows for a, b ~ 1e-200
+ * (0/0: NaN for 0.25) and (a + b)^2 overflows from 1.3e154 (NaN, then 0 for 1e150) */
 double lmp_beta_var(double a, double b)
 {
-    return bad_b(a, b) ? NAN : a * b / ((a + b) * (a + b) * (a + b + 1));
+    if (bad_b(a, b)) return NAN;
+    double h = 0.5 * a + 0.5 * b;
+    if (!isfinite(a + b)) return 0.5 * ((0.5 * a / h) * (0.5 * b / h)) / h;
+    double s = a + b;
+    return (a / s) * (b / s) / (s + 1.0);
 }
 
 double lmp_beta_sample(lmp_rng *r, double a, double b)

@@ -42,4 +42,11 @@ double lmp_beta_log_tail_(double a, double b, double x, int lower, double *dlog)
 double lmp_solve_log_tail_(double (*logtail)(double t, const double *par, double *dlog), const double *par,
                            double log_target, double t, int increasing);
 
+/* Polish a quantile x of a distribution by Newton steps in x itself: logtail(x) returns the log of the
+ * tail being solved (increasing in x, or decreasing when increasing = 0) and its derivative in log x
+ * (logit = 0) or logit x (logit = 1). Where the doubles are too coarse for the distribution (an ulp moves
+ * the log tail by more than 1/2), the smallest double whose tail reaches the target. */
+double lmp_polish_quantile_(double (*logtail)(double x, const double *par, double *dlog), const double *par,
+                            double log_target, double x, int logit, int increasing);
+
 #endif

@@ -58,6 +58,14 @@ expect_out "poisson logpmf 1e300" '^logpmf\(1e\+300\) = -346\.306702482311' "$LM
 expect_out "rng json" '"values": \[' "$LMPROB" rng --json -n 2
 expect_out "rng help" 'usage: lmprob rng' "$LMPROB" rng --help
 
+# beta with large a, b (Temme's expansion) and moments without overflow or underflow
+expect_out "beta cdf 1e20" '^cdf\(0\.5\) = 0\.5$' "$LMPROB" dist beta --a 1e20 --b 1e20 --cdf 0.5
+expect_out "beta cdf 1e100" '^cdf\(0\.5\) = 0\.5$' "$LMPROB" dist beta --a 1e100 --b 1e100 --cdf 0.5
+expect_out "beta quantile 1e18:3e18" '^quantile\(0\.5\) = 0\.25$' "$LMPROB" dist beta --a 1e18 --b 3e18 --quantile 0.5
+expect_out "beta var 1e155" '^var = 1\.25e-156$' "$LMPROB" dist beta --a 1e155 --b 1e155 --stats
+expect_out "beta var tiny" '^var = 0\.25$' "$LMPROB" dist beta --a 1e-200 --b 1e-200 --stats
+expect_out "gamma quantile 1e30" '^quantile\(0\.7\) = 1\.0000000000000006e\+30$' "$LMPROB" dist gamma --shape 1e30 --quantile 0.7
+
 # The extra golden file (tails, edges, numpy streams).
 expect_out "verify dist_extra.json" ' passed, 0 failed' "$LMPROB" verify "$G"
 
