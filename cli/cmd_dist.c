@@ -539,12 +539,7 @@ static int run_dirichlet(dist_opts *d, out_state *o, lmp_rng *r)
     double *buf = malloc(2 * k * sizeof *buf);
     if (!buf) { free(al); cli_error("dist: out of memory"); return CLI_FAIL; }
     if (rc == CLI_OK && d->stats) {
-        double a0 = 0;
-        for (size_t i = 0; i < k; i++) a0 += al[i];
-        for (size_t i = 0; i < k; i++) {
-            buf[i] = al[i] / a0;
-            buf[k + i] = buf[i] * (1 - buf[i]) / (a0 + 1);
-        }
+        lmp_dirichlet_moments(al, k, buf, buf + k, NULL);   /* alpha was checked above */
         print_stats(o, buf, buf + k, k, 0);
     }
     if (rc == CLI_OK && d->sample > 0) {

@@ -431,6 +431,27 @@ static void test_categorical(void)
     free(cnt);
 }
 
+/* Dirichlet with alphas whose sum overflows (9e307 + 9e307: logpdf NaN, mean and var 0, every draw 0) and
+ * its moments. logpdf reference: mpmath at 400 digits, lgamma(2a) - 2 lgamma(a) + 2 (a - 1) log(1/2). */
+static void test_dirichlet_huge(void)
+{
+    const double big[2] = {9e307, 9e307}, half[2] = {0.5, 0.5}, a3[3] = {1, 2, 3};
+    CHECK_REL(lmp_dirichlet_logpdf(half, big, 2), 354.666206300889367438168, 1e-15);
+    double m[3], v[3], x[2];
+    CHECK(lmp_dirichlet_moments(big, 2, m, v, NULL) == LMP_OK);
+    CHECK(m[0] == 0.5 && m[1] == 0.5);
+    CHECK_REL(v[0], 0.25 / 9e307 / 2, 1e-3);   /* subnormal: 1.39e-309, kept to ~3 digits */
+    CHECK(lmp_dirichlet_moments(a3, 3, m, v, NULL) == LMP_OK);
+    CHECK_REL(m[0], 1.0 / 6, 1e-15);
+    CHECK_REL(v[0], (1.0 / 6) * (5.0 / 6) / 7, 1e-15);
+    CHECK_REL(v[2], 0.25 / 7, 1e-15);
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 5, NULL);
+    CHECK(lmp_dirichlet_sample(&r, big, 2, x, NULL) == LMP_OK);
+    CHECK(x[0] == 0.5 && x[1] == 0.5);   /* sd 4e-155: the draw is 1/2 to the last bit */
+    CHECK(lmp_dirichlet_moments(a3, 1, m, v, NULL) == LMP_EINVAL);
+}
+
 static void test_dirichlet_sampler(void)
 {
     const double alpha[4] = {0.5, 1.0, 2.0, 4.5}, tiny[3] = {1e-3, 1e-3, 1e-3};
@@ -522,6 +543,7 @@ int main(int argc, char **argv)
     RUN(test_discrete_samplers_chisq);
     RUN(test_categorical);
     RUN(test_dirichlet_sampler);
+    RUN(test_dirichlet_huge);
     RUN(test_invalid);
     return TEST_SUMMARY();
 }

@@ -221,6 +221,9 @@ LMP_API lmp_status lmp_dirichlet_check(const double *alpha, size_t k, lmp_error 
 LMP_API double lmp_dirichlet_logpdf(const double *x, const double *alpha, size_t k);
 /* out[0..k-1] = Gamma(alpha_i) draws normalised to sum 1; numpy when every alpha >= 1. */
 LMP_API lmp_status lmp_dirichlet_sample(lmp_rng *r, const double *alpha, size_t k, double *out, lmp_error *err);
+/* mean[i] = alpha_i / A and var[i] = mean_i (1 - mean_i) / (A + 1), A = sum alpha, for every alpha in range
+ * (also where A overflows). */
+LMP_API lmp_status lmp_dirichlet_moments(const double *alpha, size_t k, double *mean, double *var, lmp_error *err);
 
 /* ---- multivariate normal N(mean, cov), dimension d -------------------------------------------- */
 /* Opaque: holds the mean, the Cholesky factor L (cov = L L^T) and scratch space for

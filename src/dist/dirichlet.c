@@ -51,17 +51,23 @@ double lmp_dirichlet_logpdf(const double *x, const double *alpha, size_t k)
      * since sum alpha_i log(A x_i / alpha_i) = -sum bd0(alpha_i, A x_i) + sum (A x_i - alpha_i). With
      * alpha ~ 1e8 the plain form subtracts log-gammas of 1e9 and keeps 1e-7 of a result near 70; this
      * one keeps its digits. sum x - 1 is compensated: it is part of the function at the given x. */
+    /* Where A overflows (alpha 9e307, 9e307: NaN) everything is taken at half scale: bd0 is homogeneous,
+     * bd0(alpha, A x) = 2 bd0(alpha / 2, (A / 2) x), and log A = log(A / 2) + log 2. */
+    double h = isfinite(A) ? 1.0 : 0.5, Ah = 0.0;
+    if (h != 1.0)
+        for (size_t i = 0; i < k; i++) Ah += h * alpha[i];
+    else Ah = A;
     double s = 0.0, c = -1.0, dev = 0.0, logs = 0.0, corr = lmp_stirlerr_(A);
     for (size_t i = 0; i < k; i++) {
         double t = s + x[i];
         c += fabs(s) >= fabs(x[i]) ? (s - t) + x[i] : (x[i] - t) + s;
         s = t;
-        dev += lmp_bd0_(alpha[i], A * x[i]);
+        dev += lmp_bd0_(h * alpha[i], Ah * x[i]);
         logs += 0.5 * log(alpha[i]) - log(x[i]);
         corr -= lmp_stirlerr_(alpha[i]);
     }
     double excess = s + c; /* sum x - 1 */
-    return -dev - A * excess + logs - 0.5 * log(A) - (double)(k - 1) * LMP_LN_SQRT_2PI + corr;
+    return -dev / h - Ah * excess / h + logs - 0.5 * (log(Ah) - log(h)) - (double)(k - 1) * LMP_LN_SQRT_2PI + corr;
 }
 
 lmp_status lmp_dirichlet_sample(lmp_rng *r, const double *alpha, size_t k, double *out, lmp_error *err)
@@ -74,6 +80,14 @@ lmp_status lmp_dirichlet_sample(lmp_rng *r, const double *alpha, size_t k, doubl
     if (!small) {
         double sum = 0.0;
         for (size_t i = 0; i < k; i++) sum += out[i] = lmp_gamma_sample(r, alpha[i], 1.0);
+        if (!isfinite(sum)) {
+            /* draws of alphas near the top of the range whose sum overflows (9e307 + 9e307: every point
+             * was 0): scaled by the largest first. Only there, so that the numpy stream stays numpy's. */
+            double mx = 0.0;
+            for (size_t i = 0; i < k; i++) mx = fmax(mx, out[i]);
+            sum = 0.0;
+            for (size_t i = 0; i < k; i++) sum += out[i] /= mx;
+        }
         double inv = 1.0 / sum;
         for (size_t i = 0; i < k; i++) out[i] *= inv;
         return LMP_OK;
@@ -89,5 +103,25 @@ lmp_status lmp_dirichlet_sample(lmp_rng *r, const double *alpha, size_t k, doubl
     double sum = 0.0;
     for (size_t i = 0; i < k; i++) sum += out[i] = exp(out[i] - mx);
     for (size_t i = 0; i < k; i++) out[i] /= sum;
+    return LMP_OK;
+}
+
+lmp_status lmp_dirichlet_moments(const double *alpha, size_t k, double *mean, double *var, lmp_error *err)
+{
+    lmp_status st = lmp_dirichlet_check(alpha, k, err);
+    if (st) return st;
+    if (!mean || !var) return lmp_error_set(err, LMP_EINVAL, "mean or var = NULL: expected pointers");
+    /* mean_i = alpha_i / A, var_i = mean_i (1 - mean_i) / (A + 1), A = sum alpha, with alpha scaled by its
+     * largest element before the sum (9e307 + 9e307 overflowed: mean 0), 1 - mean_i as the sum of the other
+     * alphas over A (not 1 minus a rounded mean_i), and the division by A + 1 done as / m / (A/m + 1/m). */
+    double m = 0.0, As = 0.0;
+    for (size_t i = 0; i < k; i++) m = fmax(m, alpha[i]);
+    for (size_t i = 0; i < k; i++) As += alpha[i] / m;
+    for (size_t i = 0; i < k; i++) {
+        double ai = alpha[i] / m;
+        mean[i] = ai / As;
+        double rest = ((As - ai) > 0 ? As - ai : 0.0) / As;
+        var[i] = mean[i] * rest / m / (As + 1.0 / m);
+    }
     return LMP_OK;
 }

@@ -66,6 +66,9 @@ expect_out "beta var 1e155" '^var = 1\.25e-156$' "$LMPROB" dist beta --a 1e155 -
 expect_out "beta var tiny" '^var = 0\.25$' "$LMPROB" dist beta --a 1e-200 --b 1e-200 --stats
 expect_out "gamma quantile 1e30" '^quantile\(0\.7\) = 1\.0000000000000006e\+30$' "$LMPROB" dist gamma --shape 1e30 --quantile 0.7
 
+# alphas whose sum overflows: a finite logpdf, mean 1/2, draws near 1/2
+expect_out "dirichlet huge alphas" '"logpdf": \{"x": \[0\.5, 0\.5\], "value": 354\.6662063008894[0-9]*\}, "mean": \[0\.5, 0\.5\].*"samples": \[\[0\.5, 0\.5\]\]' "$LMPROB" dist dirichlet --alpha 9e307,9e307 --stats --sample 1 --logpdf 0.5,0.5 --json
+
 # The extra golden file (tails, edges, numpy streams).
 expect_out "verify dist_extra.json" ' passed, 0 failed' "$LMPROB" verify "$G"
 
