@@ -203,6 +203,29 @@ static void test_continuous_values(void)
     }
 }
 
+/* Uniform where hi - lo overflows (lo = -1e308, hi = 1e308: cdf(0) was 0, quantile(0.25), mean and draws inf).
+ * Exact values: the halvings are exact in that range. */
+static void test_uniform_wide(void)
+{
+    const double lo = -1e308, hi = 1e308;
+    CHECK(lmp_uniform_cdf(0, lo, hi) == 0.5 && lmp_uniform_sf(0, lo, hi) == 0.5);
+    CHECK(lmp_uniform_cdf(-5e307, lo, hi) == 0.25 && lmp_uniform_sf(5e307, lo, hi) == 0.25);
+    CHECK(lmp_uniform_quantile(0.25, lo, hi) == -5e307 && lmp_uniform_quantile(0.5, lo, hi) == 0.0);
+    CHECK_REL(lmp_uniform_quantile(0.9, lo, hi), 8e307, 1e-15);
+    CHECK(lmp_uniform_mean(lo, hi) == 0.0 && lmp_uniform_var(lo, hi) == INFINITY);   /* var > DBL_MAX */
+    CHECK_REL(lmp_uniform_logpdf(0, lo, hi), -(log(1e308) + log(2.0)), 1e-15);
+    CHECK_ABS(lmp_uniform_pdf(0, lo, hi), 5e-309, 0x1p-1070);                          /* subnormal */
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 3, NULL);
+    int inside = 1;
+    for (int i = 0; i < 100; i++) {
+        double v = lmp_uniform_sample(&r, lo, hi);
+        inside &= v >= lo && v <= hi;
+    }
+    CHECK(inside);
+    CHECK(lmp_uniform_cdf(0.25, 0, 1) == 0.25 && lmp_uniform_mean(1, 3) == 2.0);      /* the plain forms */
+}
+
 static void test_mvn(void)
 {
     const double mean[3] = {0, 0, 0};
@@ -538,6 +561,7 @@ int main(int argc, char **argv)
     RUN(test_beta_large);
     RUN(test_special_values);
     RUN(test_continuous_values);
+    RUN(test_uniform_wide);
     RUN(test_mvn);
     RUN(test_continuous_samplers_ks);
     RUN(test_discrete_samplers_chisq);

@@ -17,43 +17,62 @@ lmp_status lmp_uniform_check(double lo, double hi, lmp_error *err)
     return LMP_OK;
 }
 
+/* Where hi - lo overflows (lo = -1e308, hi = 1e308: cdf(0) was 0, the quantile, mean and draws inf) each
+ * formula is taken at half scale, x/2 - lo/2 and hi/2 - lo/2 (exact halvings in that range); elsewhere the
+ * plain forms, so that the draws stay numpy's, lo + (hi - lo) u. */
+static int wide(double lo, double hi) { return !isfinite(hi - lo); }
+
 double lmp_uniform_pdf(double x, double lo, double hi)
 {
     if (bad_u(lo, hi) || isnan(x)) return NAN;
-    return x >= lo && x <= hi ? 1.0 / (hi - lo) : 0.0;
+    if (!(x >= lo && x <= hi)) return 0.0;
+    return wide(lo, hi) ? 0.5 / (0.5 * hi - 0.5 * lo) : 1.0 / (hi - lo);
 }
 
 double lmp_uniform_logpdf(double x, double lo, double hi)
 {
     if (bad_u(lo, hi) || isnan(x)) return NAN;
-    return x >= lo && x <= hi ? -log(hi - lo) : -INFINITY;
+    if (!(x >= lo && x <= hi)) return -INFINITY;
+    return wide(lo, hi) ? -(log(0.5 * hi - 0.5 * lo) + M_LN2) : -log(hi - lo);
 }
 
 double lmp_uniform_cdf(double x, double lo, double hi)
 {
     if (bad_u(lo, hi) || isnan(x)) return NAN;
-    return x <= lo ? 0.0 : x >= hi ? 1.0 : (x - lo) / (hi - lo);
+    if (x <= lo || x >= hi) return x <= lo ? 0.0 : 1.0;
+    return wide(lo, hi) ? (0.5 * x - 0.5 * lo) / (0.5 * hi - 0.5 * lo) : (x - lo) / (hi - lo);
 }
 
 double lmp_uniform_sf(double x, double lo, double hi)
 {
     if (bad_u(lo, hi) || isnan(x)) return NAN;
-    return x <= lo ? 1.0 : x >= hi ? 0.0 : (hi - x) / (hi - lo);
+    if (x <= lo || x >= hi) return x <= lo ? 1.0 : 0.0;
+    return wide(lo, hi) ? (0.5 * hi - 0.5 * x) / (0.5 * hi - 0.5 * lo) : (hi - x) / (hi - lo);
 }
 
 double lmp_uniform_quantile(double p, double lo, double hi)
 {
     if (bad_u(lo, hi) || !(p >= 0 && p <= 1)) return NAN;
+    if (wide(lo, hi)) {
+        double w = 0.5 * hi - 0.5 * lo;
+        return 2.0 * (p <= 0.5 ? 0.5 * lo + p * w : 0.5 * hi - (1.0 - p) * w);
+    }
     return p <= 0.5 ? lo + p * (hi - lo) : hi - (1.0 - p) * (hi - lo);
 }
 
-double lmp_uniform_mean(double lo, double hi) { return bad_u(lo, hi) ? NAN : lo + 0.5 * (hi - lo); }
+double lmp_uniform_mean(double lo, double hi)
+{
+    if (bad_u(lo, hi)) return NAN;
+    return wide(lo, hi) ? 0.5 * lo + 0.5 * hi : lo + 0.5 * (hi - lo);
+}
+/* (hi - lo)^2 / 12: beyond the doubles (inf) where hi - lo overflows, as it is */
 double lmp_uniform_var(double lo, double hi) { return bad_u(lo, hi) ? NAN : (hi - lo) * (hi - lo) / 12.0; }
 
 double lmp_uniform_sample(lmp_rng *r, double lo, double hi)
 {
     if (!isfinite(lo) || !isfinite(hi)) return NAN;
     double range = hi - lo;   /* numpy: low + (high - low) * random_sample() */
+    if (!isfinite(range)) return 2.0 * (0.5 * lo + (0.5 * hi - 0.5 * lo) * lmp_rng_uniform(r));
     return lo + range * lmp_rng_uniform(r);
 }
 

@@ -69,6 +69,11 @@ expect_out "gamma quantile 1e30" '^quantile\(0\.7\) = 1\.0000000000000006e\+30$'
 # alphas whose sum overflows: a finite logpdf, mean 1/2, draws near 1/2
 expect_out "dirichlet huge alphas" '"logpdf": \{"x": \[0\.5, 0\.5\], "value": 354\.6662063008894[0-9]*\}, "mean": \[0\.5, 0\.5\].*"samples": \[\[0\.5, 0\.5\]\]' "$LMPROB" dist dirichlet --alpha 9e307,9e307 --stats --sample 1 --logpdf 0.5,0.5 --json
 
+# uniform where hi - lo overflows
+expect_out "uniform wide" '^cdf\(0\) = 0\.5 quantile\(0\.25\) = -5\.0000000000000001e\+307 mean = 0 ' sh -c "\"$LMPROB\" dist uniform --lo -1e308 --hi 1e308 --cdf 0 --quantile 0.25 --stats | tr '\n' ' '"
+"$LMPROB" dist uniform --lo -1e308 --hi 1e308 --sample 3 >"$TMPD/uw" 2>&1
+if [ "$(wc -l <"$TMPD/uw")" -eq 3 ] && ! grep -q inf "$TMPD/uw"; then ok; else bad "uniform wide samples: $(cat "$TMPD/uw")"; fi
+
 # The extra golden file (tails, edges, numpy streams).
 expect_out "verify dist_extra.json" ' passed, 0 failed' "$LMPROB" verify "$G"
 
