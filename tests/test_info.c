@@ -358,6 +358,10 @@ static void test_perplexity(void)
     CHECK(isnan(lmp_perplexity(lp, 0)));
     lp[3] = 0.5; /* log p > 0 */
     CHECK(isnan(lmp_perplexity(lp, 100)));
+    /* finite log probabilities whose sum overflows: the mean is below -DBL_MAX / n, perplexity inf (was NaN) */
+    const double big[2] = {-1e308, -1e308};
+    CHECK(lmp_perplexity(big, 2) == INFINITY);
+    CHECK(lmp_perplexity(big, 1) == INFINITY);
 }
 
 static void test_ce_loss(void)

@@ -421,7 +421,12 @@ double lmp_perplexity(const double *log_probs, size_t n)
             if (isnan(v) || v > 0) return NAN;
             if (v == -INFINITY) return INFINITY;
         }
-    return exp(-lmp_vm_dd_val(s) / (double)n);
+    /* every entry finite and <= 0 here: a sum that is not finite overflowed (-1e308 twice: the
+     * double-double's error term is inf - inf, NaN), and the mean is then below -DBL_MAX / n, whose
+     * exp(-mean) is inf at any n a machine can hold */
+    double sum = lmp_vm_dd_val(s);
+    if (!isfinite(sum)) return INFINITY;
+    return exp(-sum / (double)n);
 }
 
 /* Loss of one row; the row is already checked to have a finite maximum m. With d = x - m,

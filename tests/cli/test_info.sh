@@ -12,6 +12,7 @@ expect_out "JS distance (scipy)" '^JS distance +0\.3189815435' "$LMPROB" info --
 expect_out "peaked entropy 8.14 nats (ERRATA b13)" '^H\(softmax\(logits\)\) +8\.1410603' \
   sh -c "'$LMPROB' info --logits \"\$(/usr/bin/python3 -c 'print(\",\".join([\"0\"]*42+[\"10\"]+[\"0\"]*50214))')\""
 expect_out "perplexity" '^perplexity +4$' "$LMPROB" info --log-probs -0.6931471805599453,-1.3862943611198906,-2.0794415416798357
+expect_out "perplexity of an overflowing sum" '"perplexity": "inf"' "$LMPROB" info --log-probs -1e308,-1e308 --json
 expect_out "json" '"kl_pq": 0\.368064207168497' "$LMPROB" info --p 0.9,0.1 --q 0.5,0.5 --json
 printf '0.2 0.3\n0.5\n' >"$TMPD/p.txt"
 expect_out "from a file" '^H\(p\) +1.0296530' "$LMPROB" info --p-file "$TMPD/p.txt"
