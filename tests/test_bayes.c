@@ -60,6 +60,12 @@ static void test_table_errors(void)
     CHECK(lmp_joint_normalize(zero, 1, 2, &e) == LMP_EINVAL);
     double nanp[1] = {NAN};
     CHECK(lmp_joint_check(nanp, 1, 1, 1e-9, &e) == LMP_EINVAL);
+    /* cells whose total overflows: a quarter each (was 0, and every conditional NaN) */
+    double huge[4] = {1e308, 1e308, 1e308, 1e308}, cond[4];
+    CHECK(lmp_joint_normalize(huge, 2, 2, &e) == LMP_OK);
+    CHECK(huge[0] == 0.25 && huge[3] == 0.25);
+    lmp_joint_y_given_x(huge, 2, 2, cond);
+    CHECK(cond[0] == 0.5 && cond[3] == 0.5);
 }
 
 static void test_disease(void)

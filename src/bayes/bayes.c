@@ -41,8 +41,9 @@ lmp_status lmp_joint_normalize(double *p, size_t rows, size_t cols, lmp_error *e
         s += p[k];
     }
     if (!(s > 0)) return lmp_error_set(err, LMP_EINVAL, "cells sum to 0: expected a positive total");
-    for (size_t k = 0; k < rows * cols; k++) p[k] /= s;
-    return LMP_OK;
+    /* the division as info --normalize's (lmp_prob_check): a total that overflows (four cells of 1e308:
+     * every cell was 0, every conditional NaN) is summed at 2^-64 of the cells' size */
+    return lmp_prob_check(p, rows * cols, 1, err);
 }
 
 void lmp_joint_marginals(const double *p, size_t rows, size_t cols, double *px, double *py)

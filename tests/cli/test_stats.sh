@@ -77,6 +77,7 @@ expect_fail "joint sum != 1" 'cells sum to 0.90000000000000002: expected 1 withi
 expect_fail "joint cell > 1" 'p\[1\]\[0\] = 1.5: expected a probability in \[0, 1\]' "$LMPROB" bayes joint --table "0.4,0.1;1.5,0.35"
 expect_fail "joint negative cell normalize" 'p\[0\]\[1\] = -1: expected a finite non-negative weight' "$LMPROB" bayes joint --table "1,-1;2,3" --normalize
 expect_out "joint normalize counts" '"p_x": \[0.30000000000000004, 0.69999999999999996\]' "$LMPROB" bayes joint --table "1,2;3,4" --normalize --json
+expect_out "joint normalize overflowing total" '"joint": \[\[0\.25, 0\.25\], \[0\.25, 0\.25\]\].*"p_y_given_x": \[\[0\.5, 0\.5\]' "$LMPROB" bayes joint --table "1e308,1e308;1e308,1e308" --normalize --json
 expect_fail "joint malformed" "row 2, cell 2: expected a finite number, got 'x'" "$LMPROB" bayes joint --table "0.4,0.1;0.15,x"
 expect_fail "joint ragged" 'row 2 has 1 cells: expected 2' "$LMPROB" bayes joint --table "0.4,0.1;0.5"
 expect_fail "joint empty row" 'row 2 is empty' "$LMPROB" bayes joint --table "0.5,0.5;"
