@@ -84,6 +84,29 @@ static void test_layer_norm(void)
     CHECK(strstr(e.msg, "eps"));
     CHECK(lmp_nn_layer_norm(c, 3, -1, NULL, NULL, out, &e) == LMP_EINVAL);
     CHECK(lmp_nn_layer_norm(c, 0, 1e-5, NULL, NULL, out, &e) == LMP_EINVAL);
+    /* x at the ends of the double range (issue: [0, -0], zeros, and "constant x" for a non-constant x).
+     * Exact values: (x - mean) / sd for eps = 0, sd the biased standard deviation; with eps = 1e-5 and
+     * var ~1e-400 torch's result is (x - mean) / sqrt(eps). */
+    const double big[2] = {1e308, -1e308}, big3[3] = {1e200, 1e200, 3e200}, tiny3[3] = {1e-200, 2e-200, 3e-200};
+    CHECK(lmp_nn_layer_norm(big, 2, 1e-5, NULL, NULL, out, NULL) == LMP_OK);
+    CHECK_REL(out[0], 1.0, 1e-15);
+    CHECK_REL(out[1], -1.0, 1e-15);
+    CHECK(lmp_nn_layer_norm(big3, 3, 1e-5, NULL, NULL, out, NULL) == LMP_OK);
+    CHECK_REL(out[0], -sqrt(0.5), 1e-15);
+    CHECK_REL(out[2], sqrt(2.0), 1e-15);
+    CHECK(lmp_nn_layer_norm(tiny3, 3, 0, NULL, NULL, out, &e) == LMP_OK);
+    CHECK_REL(out[0], -sqrt(1.5), 1e-15);
+    CHECK(out[1] == 0.0);
+    CHECK_REL(out[2], sqrt(1.5), 1e-15);
+    CHECK(lmp_nn_layer_norm(tiny3, 3, 1e-5, NULL, NULL, out, NULL) == LMP_OK);
+    CHECK_REL(out[0], -1e-200 / sqrt(1e-5), 1e-15);
+    /* out aliasing x: a refused constant x comes back unchanged */
+    double cc[3] = {3e-300, 3e-300, 3e-300};
+    CHECK(lmp_nn_layer_norm(cc, 3, 0, NULL, NULL, cc, &e) == LMP_EINVAL);
+    CHECK(cc[0] == 3e-300 && cc[2] == 3e-300);
+    double al[4] = {1, 2, 3, 4};
+    CHECK(lmp_nn_layer_norm(al, 4, 1e-5, NULL, NULL, al, NULL) == LMP_OK);
+    CHECK_REL(al[0], -1.3416354199689269, 1e-14);
 }
 
 static void test_reparam(void)

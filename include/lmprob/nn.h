@@ -44,7 +44,11 @@ LMP_API lmp_status lmp_nn_init_fill(lmp_rng *r, lmp_nn_init_kind kind, size_t fa
 /* Layer norm over one vector: out = (x - mean) / sqrt(var + eps) * gamma + beta,
  * var biased (divisor n), as torch.nn.functional.layer_norm. gamma and beta may
  * be NULL (1 and 0). out may alias x. LMP_EINVAL for n == 0, eps < 0, a
- * non-finite value, or var + eps == 0 (constant x with eps = 0). */
+ * non-finite value, or var + eps == 0 (constant x with eps = 0). The moments
+ * are taken of x scaled by a power of 2 near max |x|, so x anywhere in the
+ * double range works (1e308, -1e308 gives 1, -1; 1e-200, 2e-200, 3e-200 with
+ * eps = 0 gives -1.22, 0, 1.22) and the result is torch's where torch's own
+ * arithmetic does not overflow. */
 LMP_API lmp_status lmp_nn_layer_norm(const double *x, size_t n, double eps, const double *gamma, const double *beta,
                                      double *out, lmp_error *err);
 

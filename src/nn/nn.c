@@ -91,13 +91,32 @@ lmp_status lmp_nn_layer_norm(const double *x, size_t n, double eps, const double
         if (beta && !isfinite(beta[i]))
             return lmp_error_set(err, LMP_EINVAL, "beta[%zu] = %g: expected a finite number", i, beta[i]);
     }
-    double mean = lmp_stats_mean(x, n);
-    double var = lmp_stats_variance(x, n, 0);  /* two-pass, biased: as torch and the chapter */
-    double denom = sqrt(var + eps);
-    if (!(denom > 0))
+    /* The moments of y = x / s, s = 2^ilogb(max |x|), so that nothing overflows (x = 1e308, -1e308: the
+     * variance was inf and out [0, -0]; 1e200, 1e200, 3e200: var overflowed too) or underflows
+     * (1e-200, 2e-200, 3e-200: var 0, "constant x"). With a power of 2 every scaling is exact, so where
+     * nothing over- or underflows out is the same to the bit: var_y + eps / s^2 = (var + eps) / s^2 and
+     * (y - m_y) / sqrt(that) = (x - mean) / sqrt(var + eps). eps keeps torch's meaning in x's own units
+     * (the result depends on the scale when eps > 0): where eps / s^2 overflows (x tiny, eps > 0) the
+     * variance is below 1e-300 of it and out = (x - mean) / sqrt(eps). */
+    double mx = 0.0;
+    for (size_t i = 0; i < n; i++) mx = fmax(mx, fabs(x[i]));
+    double sc = mx > 0 ? ldexp(1.0, ilogb(mx)) : 1.0;
+    double *y = out; /* out may alias x: y_i = x_i / sc in place (no scratch), read back below */
+    for (size_t i = 0; i < n; i++) y[i] = x[i] / sc;
+    double mean = lmp_stats_mean(y, n);
+    double var = lmp_stats_variance(y, n, 0); /* two-pass, biased: as torch and the chapter */
+    double r = eps / sc / sc;
+    if (!(var + r > 0)) {
+        /* every x equal (and x / sc exact): an x that out aliases is given back as it was */
+        if (out == x)
+            for (size_t i = 0; i < n; i++) out[i] = y[i] * sc;
         return lmp_error_set(err, LMP_EINVAL, "var + eps = 0 (constant x with eps = 0): expected eps > 0");
+    }
+    double denom = sqrt(var + r);
+    int tiny = !(r < 1e300); /* eps / s^2 overflowed or nearly */
+    double se = sqrt(eps);
     for (size_t i = 0; i < n; i++) {
-        double v = (x[i] - mean) / denom;
+        double v = tiny ? ((y[i] - mean) * sc) / se : (y[i] - mean) / denom;
         if (gamma) v *= gamma[i];
         if (beta) v += beta[i];
         out[i] = v;

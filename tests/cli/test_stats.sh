@@ -101,6 +101,10 @@ expect_fail "nn numpy seed too large" '2\^32|4294967295|seed' "$LMPROB" nn init 
 expect_out "nn layernorm" '^-1.3416354199689269$' "$LMPROB" nn layernorm --x 1,2,3,4
 expect_out "nn layernorm affine" '0.19999936000307197' "$LMPROB" nn layernorm --x 0.5,-1.5,2,0 --gain 1,2,0.5,-1 --shift 0,0.1,-0.2,0.3 --json
 expect_fail "nn layernorm constant eps 0" 'var \+ eps = 0' "$LMPROB" nn layernorm --x 2,2,2 --eps 0
+# x at the ends of the range: scaled by its largest |x| before the moments
+expect_out "nn layernorm 1e308" '^1 -1 $' sh -c "\"$LMPROB\" nn layernorm --x 1e308,-1e308 | tail -n 2 | tr '\n' ' '"
+expect_out "nn layernorm 1e200" '^-0\.7071067811865472[0-9]* -0\.7071067811865472[0-9]* 1\.414213562373095[0-9]* $' sh -c "\"$LMPROB\" nn layernorm --x 1e200,1e200,3e200 | tail -n 3 | tr '\n' ' '"
+expect_out "nn layernorm 1e-200 eps 0" '^-1\.224744871391588[0-9]* 0 1\.224744871391588[0-9]* $' sh -c "\"$LMPROB\" nn layernorm --x 1e-200,2e-200,3e-200 --eps 0 | tail -n 3 | tr '\n' ' '"
 expect_fail "nn layernorm gamma length" '--gain has 2 values: expected 3' "$LMPROB" nn layernorm --x 1,2,3 --gain 1,2
 expect_out "nn reparam numpy parity" '"z": \[2.1243453636632417, -2.2235128273001505' "$LMPROB" nn reparam --mean 0.5,-1,2 --logvar 0,1.3862943611198906,-2 --rng numpy --seed 1 --json
 expect_fail "nn reparam negative sigma" 'sigma\[1\] = -1: expected a finite sigma >= 0' "$LMPROB" nn reparam --mean 0,0 --std 1,-1
