@@ -201,6 +201,10 @@ static void test_continuous_values(void)
         /* x = lo + 4p is rounded to ulp(1): the round trip is good to 1e-15 absolute, not relative */
         CHECK_ABS(lmp_uniform_cdf(lmp_uniform_quantile(p, -1, 3), -1, 3), p, 1e-15);
     }
+    /* gamma pdf, shape 1e-300 at x = 2: 6.8e-302 is a normal double, the product needs no exp of a log of -693
+     * (7.9e-14 off); mpmath x^(k-1) e^-x / Gamma(k) at 50 digits */
+    CHECK_REL(lmp_gamma_pdf(2, 1e-300, 1), 6.7667641618306347643e-302, 4e-16);
+    CHECK_REL(lmp_gamma_pdf(1e-10, 1e-300, 1), 9.9999999989999998863e-291, 4e-16);
 }
 
 /* Uniform where hi - lo overflows (lo = -1e308, hi = 1e308: cdf(0) was 0, quantile(0.25), mean and draws inf).

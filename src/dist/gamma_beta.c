@@ -48,8 +48,16 @@ double lmp_gamma_pdf(double x, double k, double th)
      * precision (80 ulps of a density whose condition number is 2).
      *   k <  1: (k / y) y^k e^-y / Gamma(1 + k) / theta  (k / y and pow(y, k) stay in range; y^(k-1) need not)
      *   k >= 1: (k / y) dpois(k, y) / theta, dpois = y^k e^-y / Gamma(k + 1) by Loader's kernel */
-    double v = k < 1 ? (k / y) * pow(y, k) * exp(-y) / exp(lmp_lgamma1p_(k)) / th
-                     : (k / y) * lmp_dpois_raw_(k, y) / th;
+    if (k < 1) {
+        /* the product wherever its factors and the result are normal doubles (each rounding then relative);
+         * the threshold was 2^-1000, which sent shape 1e-300 at x = 2 (6.8e-302) to exp of a log of -693:
+         * 7.9e-14 off */
+        double f1 = k / y, f2 = pow(y, k) * exp(-y);
+        double v = f1 * f2 / exp(lmp_lgamma1p_(k)) / th;
+        if (f1 >= DBL_MIN && f2 >= DBL_MIN && isfinite(v) && v >= DBL_MIN) return v;
+        return exp(lmp_gamma_logpdf(x, k, th));
+    }
+    double v = (k / y) * lmp_dpois_raw_(k, y) / th;
     if (isfinite(v) && v > 0x1p-1000) return v;
     return exp(lmp_gamma_logpdf(x, k, th));
 }
