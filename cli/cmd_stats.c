@@ -120,6 +120,12 @@ int cmd_stats(int argc, char **argv)
     double *x;
     size_t n;
     if (cli_read_doubles(path, 0, &x, &n)) return CLI_FAIL;
+    lmp_error e;
+    if (n > 0 && lmp_stats_ddof_check(n, ddof, &e)) { /* as --covariance: not a variance of NaN with exit 0 */
+        cli_error("stats: %s", e.msg);
+        free(x);
+        return CLI_FAIL;
+    }
     lmp_moments m;
     lmp_moments_init(&m);
     lmp_moments_add_array(&m, x, n);  /* min and max */

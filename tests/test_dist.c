@@ -205,6 +205,16 @@ static void test_continuous_values(void)
      * (7.9e-14 off); mpmath x^(k-1) e^-x / Gamma(k) at 50 digits */
     CHECK_REL(lmp_gamma_pdf(2, 1e-300, 1), 6.7667641618306347643e-302, 4e-16);
     CHECK_REL(lmp_gamma_pdf(1e-10, 1e-300, 1), 9.9999999989999998863e-291, 4e-16);
+    /* a quantile below the smallest subnormal is that subnormal, the smallest x with cdf(x) >= p > 0 = cdf(0)
+     * (it was 0); a standard quantile that underflows while its scaled value does not (it was 0): mpmath
+     * root of P(1/2, x) = 1e-170, times 1e100 */
+    CHECK(lmp_gamma_quantile(0.5, 1e-10, 1) == 0x1p-1074 && lmp_gamma_cdf(0x1p-1074, 1e-10, 1) >= 0.5);
+    CHECK(lmp_beta_quantile(0.5, 1e-10, 1) == 0x1p-1074);
+    CHECK_REL(lmp_gamma_quantile(1e-170, 0.5, 1e100), 7.85398163397448295944933397484966936554e-241, 1e-15);
+    /* a normal density whose sigma sqrt(2 pi) or x - mu overflows: subnormal, not 0 (mpmath) */
+    CHECK_REL(lmp_normal_pdf(0, 1e308, 1e308), 2.41970724519143347141218211978e-309, 1e-6);
+    CHECK_REL(lmp_normal_pdf(-1e308, 1e308, 1e308), 5.39909665131880513577939436474e-310, 1e-5);
+    CHECK_REL(lmp_normal_cdf(-1e308, 1e308, 1e308), 0.0227501319481792072002826371665, 1e-15);
 }
 
 /* Uniform where hi - lo overflows (lo = -1e308, hi = 1e308: cdf(0) was 0, quantile(0.25), mean and draws inf).

@@ -226,6 +226,8 @@ static void test_cov_corr(void)
     lmp_error e;
     CHECK(lmp_stats_cov(X, 3, 5, 1, 5, C, &e) == LMP_EINVAL);
     CHECK(strstr(e.msg, "ddof = 5"));
+    CHECK(lmp_stats_ddof_check(2, 2, &e) == LMP_EINVAL && strstr(e.msg, "ddof = 2 with 2 observations"));
+    CHECK(lmp_stats_ddof_check(2, 1, &e) == LMP_OK && lmp_stats_ddof_check(2, -1, NULL) == LMP_EINVAL);
     X[7] = NAN;
     CHECK(lmp_stats_cov(X, 3, 5, 1, 1, C, &e) == LMP_EINVAL);
     CHECK(strstr(e.msg, "X[1][2]"));

@@ -42,6 +42,9 @@ LMP_API double lmp_stats_mean(const double *x, size_t n);
 LMP_API double lmp_stats_variance(const double *x, size_t n, double ddof);
 /* sqrt(lmp_stats_variance). */
 LMP_API double lmp_stats_stddev(const double *x, size_t n, double ddof);
+/* LMP_EINVAL unless 0 <= ddof < n ("ddof = 2 with 2 observations: expected ddof < observations"):
+ * the domain of the two functions above and of lmp_stats_cov, checked once at a boundary. */
+LMP_API lmp_status lmp_stats_ddof_check(size_t n, double ddof, lmp_error *err);
 /* k-th central moment mean((x - mean)^k) for k = 2, 3, 4 (scipy.stats.moment);
  * NaN for n == 0 or another k. */
 LMP_API double lmp_stats_central_moment(const double *x, size_t n, int k);

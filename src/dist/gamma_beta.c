@@ -133,7 +133,19 @@ double lmp_gamma_quantile(double p, double k, double th)
     }
     double par[3] = {k, lower, x0};
     double t = lmp_solve_log_tail_(g_logtail, par, log(target), t0, lower);
-    double x = lmp_polish_quantile_(g_tail_x, par, log(target), x0 * exp(t), 0, lower);
+    double x = x0 * exp(t);
+    if (x < DBL_MIN && lower) {
+        /* x below 2^-1022 (a small shape far down its lower tail: shape 1/2 at p = 1e-170 is 7.8e-341):
+         * there P = x^k / Gamma(k + 1) to double precision, and theta x = (p Gamma(k + 1) theta^k)^(1/k) in
+         * closed form, by pow where the base is a normal double (7.8e-241 at theta = 1e100; it was 0; exp of
+         * t + log theta would keep only the absolute precision of t ~ -782, 1e-13), else by that exp. Below
+         * the subnormals the smallest positive double, the smallest x with cdf(x) >= p > 0 = cdf(0)
+         * (shape 1e-10, p = 1/2: cdf(5e-324) = 0.99999993; it was 0). */
+        double lg = lmp_lgamma1p_(k), v = target * exp(lg) * pow(th, k);
+        double r = v >= DBL_MIN && isfinite(v) ? pow(v, 1.0 / k) : exp((log(target) + lg) / k + log(th));
+        return r > 0 ? r : DBL_TRUE_MIN;
+    }
+    x = lmp_polish_quantile_(g_tail_x, par, log(target), x, 0, lower);
     return th * x;
 }
 
@@ -287,6 +299,13 @@ double lmp_beta_quantile(double p, double a, double b)
     if (xs > 0) {
         double e = expm1(t);
         x = xs + xs * (1.0 - xs) * e / (1.0 + xs * e);
+    } else if (t < -40) {
+        /* x = e^t / (1 + e^t) = e^t (1 - e^t + ...): e^t itself to double precision, and subnormal where it
+         * is (1 / (1 + e^-t) was 0 from t = -709). Below the subnormals the smallest positive double: cdf(0)
+         * = 0 < p (a = 1e-10, b = 1 at p = 1/2: cdf(5e-324) = 0.99999993; it was 0). */
+        x = exp(t);
+        if (!(x > 0)) return DBL_TRUE_MIN;
+        if (x < DBL_MIN) return x; /* subnormal: no polish (its ulp is most of it) */
     } else {
         x = 1.0 / (1.0 + exp(-t));
     }

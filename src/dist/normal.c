@@ -27,21 +27,26 @@ static int bad(double mu, double sigma) { return !isfinite(mu) || !(sigma > 0) |
  * for the standard scale, where it is exact anyway. */
 static inline double standardize(double x, double mu, double sigma)
 {
-    return sigma == 1.0 ? x - mu : (x - mu) / sigma;
+    double d = x - mu;
+    /* x - mu overflows (x = -1e308, mu = 1e308) while z may be 2: halves then, exactly */
+    if (!isfinite(d) && isfinite(x)) return (0.5 * x - 0.5 * mu) / (0.5 * sigma);
+    return sigma == 1.0 ? d : d / sigma;
 }
 
 double lmp_normal_logpdf(double x, double mu, double sigma)
 {
     if (bad(mu, sigma) || isnan(x)) return NAN;
-    double z = (x - mu) / sigma;
+    double z = standardize(x, mu, sigma);
     return -0.5 * z * z - LMP_LN_SQRT_2PI - log(sigma);
 }
 
 double lmp_normal_pdf(double x, double mu, double sigma)
 {
     if (bad(mu, sigma) || isnan(x)) return NAN;
-    double z = (x - mu) / sigma;
-    return exp(-0.5 * z * z) / (sigma * 2.50662827463100050242);
+    double z = standardize(x, mu, sigma), e = exp(-0.5 * z * z), d = sigma * LMP_SQRT_2PI;
+    /* sigma sqrt(2 pi) overflows from sigma = 7.2e307 while the density is a subnormal (sigma = 1e308 at
+     * z = 1: 2.4e-309, it was 0): then divided one factor at a time */
+    return isfinite(d) ? e / d : e / sigma / LMP_SQRT_2PI;
 }
 
 /* Phi(z) for the standard normal: W. J. Cody, "Rational Chebyshev approximations for the

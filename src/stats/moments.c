@@ -280,6 +280,14 @@ static double var_scaled(const double *x, size_t n, double ddof, int *e)
 /* Below 2^-969 the largest squared deviations may be subnormal (fewer than 53 bits): recompute scaled. */
 #define VAR_TINY 0x1p-969
 
+lmp_status lmp_stats_ddof_check(size_t n, double ddof, lmp_error *err)
+{
+    if (!(ddof >= 0) || (double)n - ddof <= 0)
+        return lmp_error_set(err, LMP_EINVAL, "ddof = %g with %zu observations: expected ddof < observations",
+                             ddof, n);
+    return LMP_OK;
+}
+
 double lmp_stats_variance(const double *x, size_t n, double ddof)
 {
     if (n == 0 || !(ddof >= 0) || (double)n - ddof <= 0) return NAN;

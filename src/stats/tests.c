@@ -126,9 +126,7 @@ lmp_status lmp_stats_cov(const double *X, size_t rows, size_t cols, int rowvar, 
     if (k == 0 || m == 0)
         return lmp_error_set(err, LMP_EINVAL, "X is %zu x %zu: expected at least one variable and one observation",
                              rows, cols);
-    if (!(ddof >= 0) || (double)m - ddof <= 0)
-        return lmp_error_set(err, LMP_EINVAL, "ddof = %g with %zu observations: expected ddof < observations",
-                             ddof, m);
+    if (lmp_stats_ddof_check(m, ddof, err)) return LMP_EINVAL;
     for (size_t i = 0; i < rows * cols; i++)
         if (!isfinite(X[i]))
             return lmp_error_set(err, LMP_EINVAL, "X[%zu][%zu] = %g: expected a finite number", i / cols,

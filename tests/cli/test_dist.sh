@@ -74,6 +74,9 @@ expect_out "uniform wide" '^cdf\(0\) = 0\.5 quantile\(0\.25\) = -5\.000000000000
 "$LMPROB" dist uniform --lo -1e308 --hi 1e308 --sample 3 >"$TMPD/uw" 2>&1
 if [ "$(wc -l <"$TMPD/uw")" -eq 3 ] && ! grep -q inf "$TMPD/uw"; then ok; else bad "uniform wide samples: $(cat "$TMPD/uw")"; fi
 
+expect_out "gamma quantile below the subnormals" '^quantile\(0\.5\) = 4\.9406564584124654e-324$' "$LMPROB" dist gamma --shape 1e-10 --quantile 0.5
+expect_out "normal pdf subnormal" '^pdf\(0\) = 2\.41970724519143[0-9]*e-309$' "$LMPROB" dist normal --mu 1e308 --sigma 1e308 --pdf 0
+
 # The extra golden file (tails, edges, numpy streams).
 expect_out "verify dist_extra.json" ' passed, 0 failed' "$LMPROB" verify "$G"
 

@@ -27,6 +27,9 @@ expect_fail "stats empty input" 'empty input' "$LMPROB" stats "$TMPD/empty.txt"
 expect_fail "stats missing file" 'cannot open' "$LMPROB" stats "$TMPD/none.txt"
 expect_fail "stats bad ddof" "--ddof: expected a number >= 0, got '-1'" "$LMPROB" stats --ddof -1 "$TMPD/ch.txt"
 expect_fail "stats ddof too large" 'ddof = 8 with 8 observations' "$LMPROB" stats --covariance --ddof 8 "$TMPD/ch.txt"
+# the same rule without --covariance (it printed var nan, exit 0), exit 1 and nothing on stdout
+"$LMPROB" stats --ddof 8 --json "$TMPD/ch.txt" >"$TMPD/o" 2>"$TMPD/e"; rc=$?
+if [ $rc -eq 1 ] && [ ! -s "$TMPD/o" ] && grep -q 'lmprob: stats: ddof = 8 with 8 observations: expected ddof < observations' "$TMPD/e"; then ok; else bad "stats --ddof 8 of 8: rc $rc: $(cat "$TMPD/o" "$TMPD/e")"; fi
 expect_fail "stats unknown option" "unknown option '--frob'" "$LMPROB" stats --frob
 
 # ---- covariance / correlation ----
