@@ -55,18 +55,26 @@ int cli_is_opt(const char *arg, const char *name)
  * the correctly rounded value and is accepted. */
 static int parse_double_tok(const char *s, size_t len, int allow_inf, double *out)
 {
-    char buf[128];
-    if (len == 0 || len >= sizeof buf) return -1;
+    /* A token of any length ("1." and 126 zeros is a number, as numpy reads it): on the stack up to 127
+     * bytes, else a copy of its own. Hexadecimal (strtod reads "0x10" as 16) is not a number here, as in
+     * numpy's float() and in every other tool that reads these files. */
+    char small[128], *buf = len < sizeof small ? small : malloc(len + 1);
+    if (len == 0 || !buf || memchr(s, 'x', len) || memchr(s, 'X', len)) {
+        if (buf != small) free(buf);
+        return -1;
+    }
     memcpy(buf, s, len);
     buf[len] = '\0';
     char *end;
     errno = 0;
     double v = strtod(buf, &end);
-    if (end != buf + len || isnan(v)) return -1;
-    if (isinf(v) && errno == ERANGE) return -2;
-    if (isinf(v) && !(allow_inf == CLI_NUM_INF || (allow_inf == CLI_NUM_NEG_INF && v < 0))) return -1;
-    *out = v;
-    return 0;
+    int rc = 0;
+    if (end != buf + len || isnan(v)) rc = -1;
+    else if (isinf(v) && errno == ERANGE) rc = -2;
+    else if (isinf(v) && !(allow_inf == CLI_NUM_INF || (allow_inf == CLI_NUM_NEG_INF && v < 0))) rc = -1;
+    if (buf != small) free(buf);
+    if (rc == 0) *out = v;
+    return rc;
 }
 
 /* The message for a token that parse_double_tok refused (rc -1 or -2). */
@@ -158,20 +166,23 @@ static int push(double **v, size_t *n, size_t *cap, double x)
 }
 
 /* Lists of numbers, from an option or a file, through one scanner fed a byte
- * at a time: memory stays bounded however long a line is (the current token,
- * at most 127 characters, and the numbers so far). Items are separated by
- * white space and/or one comma; an empty item (",1", "1,,2", "1,") is an
- * error, not skipped. Messages name the option and item, or the file and line. */
+ * at a time: memory stays bounded however long a line is (the current token
+ * and the numbers so far). Items are separated by white space and/or one
+ * comma; an empty item (",1", "1,,2", "1,") is an error, not skipped. In a
+ * file, a line whose first non-blank byte is '#' is a comment (every command
+ * that reads numbers from files: stats, fit, info, decode). Messages name the
+ * option and item, or the file and line; prefix: "<cmd>: " when given. */
 typedef struct numscan {
     const char *name; /* the option, or the file */
     long line;        /* 1-based for a file, 0 for an option */
     int allow_inf;    /* CLI_NUM_* */
     int ids;          /* token ids (cli_scan_token_id) instead of numbers */
-    char tok[128];
-    size_t tl;        /* bytes of the current token (may pass sizeof tok: then it is not a number) */
+    char *tok;        /* the current token, tl bytes (tcap allocated) */
+    size_t tl, tcap;
     int item, comma;  /* an item since the last comma; a comma waiting for its item */
     size_t in_row;    /* items so far on this line */
     size_t col;       /* bytes so far on this line */
+    int comment;      /* the rest of this line is a comment */
     double *v;
     size_t n, cap;
 } numscan;
@@ -196,11 +207,11 @@ static int ns_token(numscan *s)
 {
     if (!s->tl) return 0;
     double x;
-    size_t len = s->tl < sizeof s->tok ? s->tl : sizeof s->tok - 1;
     if (s->ids) {
         lmp_token_id id;
-        if (s->tl >= sizeof s->tok || cli_scan_token_id(s->tok, s->tl, &id)) {
+        if (cli_scan_token_id(s->tok, s->tl, &id)) {
             char where[4200];
+            size_t len = s->tl < 200 ? s->tl : 200;
             ns_where(s, where, sizeof where, 1);
             cli_error("%s: expected a token id (a decimal integer 0..2147483647), got '%.*s%s'", where, (int)len,
                       s->tok, s->tl > len ? "..." : "");
@@ -208,11 +219,11 @@ static int ns_token(numscan *s)
         }
         x = id; /* exact: an id is below 2^31 */
     }
-    int rc = s->ids ? 0 : parse_double_tok(s->tok, s->tl < sizeof s->tok ? s->tl : sizeof s->tok, s->allow_inf, &x);
+    int rc = s->ids ? 0 : parse_double_tok(s->tok, s->tl, s->allow_inf, &x);
     if (rc) {
         char where[4200];
         ns_where(s, where, sizeof where, 1);
-        number_error(where, rc, s->allow_inf, s->tok, len);
+        number_error(where, rc, s->allow_inf, s->tok, s->tl < 200 ? s->tl : 200);
         return -1;
     }
     if (push(&s->v, &s->n, &s->cap, x)) {
@@ -229,6 +240,11 @@ static int ns_token(numscan *s)
 static int ns_byte(numscan *s, unsigned char c)
 {
     s->col++;
+    if (s->comment) return 0;
+    if (c == '#' && s->line && s->tl == 0 && s->in_row == 0 && !s->comma) {
+        s->comment = 1;
+        return 0;
+    }
     if (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') {
         if (ns_token(s)) return -1;
         if (c == ',') {
@@ -245,8 +261,17 @@ static int ns_byte(numscan *s, unsigned char c)
                   s->col);
         return -1;
     }
-    if (s->tl < sizeof s->tok - 1) s->tok[s->tl] = (char)c;
-    s->tl++;
+    if (s->tl + 1 >= s->tcap) {
+        size_t nc = s->tcap ? 2 * s->tcap : 64;
+        char *nt = realloc(s->tok, nc);
+        if (!nt) {
+            cli_error("%s: out of memory for a token of %zu bytes", s->name, s->tl + 1);
+            return -1;
+        }
+        s->tok = nt;
+        s->tcap = nc;
+    }
+    s->tok[s->tl++] = (char)c;
     return 0;
 }
 
@@ -256,13 +281,14 @@ static int ns_end(numscan *s)
     if (ns_token(s)) return -1;
     if (s->comma) return ns_empty_item(s);
     s->item = 0;
+    s->comment = 0;
     return 0;
 }
 
 /* The list of cli_parse_number_list (ids: token ids instead of numbers). */
 static int scan_list(const char *opt, const char *s, int allow_inf, int ids, double **out, size_t *n)
 {
-    numscan ns = {opt, 0, allow_inf, ids, {0}, 0, 0, 0, 0, 0, NULL, 0, 0};
+    numscan ns = {.name = opt, .allow_inf = allow_inf, .ids = ids};
     for (const char *p = s ? s : ""; *p; p++)
         if (ns_byte(&ns, (unsigned char)*p)) goto fail;
     if (ns_end(&ns)) goto fail;
@@ -270,10 +296,12 @@ static int scan_list(const char *opt, const char *s, int allow_inf, int ids, dou
         cli_error("%s: expected a list of numbers, got an empty list", opt);
         goto fail;
     }
+    free(ns.tok);
     *out = ns.v;
     *n = ns.n;
     return 0;
 fail:
+    free(ns.tok);
     free(ns.v);
     return -1;
 }
@@ -315,16 +343,18 @@ int cli_probs_check(const char *cmd, const char *flag, double *p, size_t n, int 
 /* Numbers from a file or stdin, separated by whitespace and/or commas. With
  * rows != NULL every non-blank line is a row and all rows must be as long as
  * the first. */
-static int read_numbers(const char *path, int allow_inf, double **out, size_t *n, size_t *rows, size_t *cols)
+static int read_numbers(const char *cmd, const char *path, int allow_inf, double **out, size_t *n, size_t *rows,
+                        size_t *cols)
 {
     int is_stdin = strcmp(path, "-") == 0;
-    const char *name = cli_input_name(path);
+    char name[4096]; /* "<cmd>: <file>": every message of the reader names the command first */
+    snprintf(name, sizeof name, "%s: %s", cmd, cli_input_name(path));
     FILE *f = is_stdin ? stdin : fopen(path, "r");
     if (!f) {
-        cli_error("%s: cannot open: %s", path, strerror(errno));
+        cli_error("%s: cannot open: %s", name, strerror(errno));
         return -1;
     }
-    numscan ns = {name, 1, allow_inf ? CLI_NUM_INF : CLI_NUM_FINITE, 0, {0}, 0, 0, 0, 0, 0, NULL, 0, 0};
+    numscan ns = {.name = name, .line = 1, .allow_inf = allow_inf};
     size_t nrows = 0, ncols = 0;
     long first_line = 0;
     int rc = 0, c;
@@ -365,6 +395,7 @@ fail:
     rc = -1;
 done:
     if (!is_stdin) fclose(f);
+    free(ns.tok);
     if (rc) {
         free(ns.v);
         return -1;
@@ -378,15 +409,15 @@ done:
     return 0;
 }
 
-int cli_read_doubles(const char *path, int allow_inf, double **out, size_t *n)
+int cli_read_doubles(const char *cmd, const char *path, int allow_inf, double **out, size_t *n)
 {
-    return read_numbers(path, allow_inf, out, n, NULL, NULL);
+    return read_numbers(cmd, path, allow_inf, out, n, NULL, NULL);
 }
 
-int cli_read_table(const char *path, double **out, size_t *rows, size_t *cols)
+int cli_read_table(const char *cmd, const char *path, double **out, size_t *rows, size_t *cols)
 {
     size_t n;
-    return read_numbers(path, 0, out, &n, rows, cols);
+    return read_numbers(cmd, path, 0, out, &n, rows, cols);
 }
 
 void cli_json_double(FILE *f, double x)

@@ -5,6 +5,7 @@
 #ifndef LMPROB_CLI_CLI_H
 #define LMPROB_CLI_CLI_H
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -35,7 +36,7 @@ int cli_fail_status(lmp_status st, const lmp_error *err);
 /* 1 when arg is -h or --help. */
 int cli_is_help(const char *arg);
 
-/* Strict number parsing: the whole string must be a number (inf/nan rejected
+/* Strict number parsing: the whole string must be a number (hexadecimal and inf/nan rejected
  * unless the parser says otherwise; a literal beyond the double range is an
  * error naming it; integers start with a digit, or '-' and a digit for
  * cli_parse_long: no leading space or '+'). On error prints
@@ -58,7 +59,7 @@ int cli_scan_token_id(const char *s, size_t len, lmp_token_id *out);
 /* A list of numbers separated by commas and/or whitespace ("0.1,0.2 0.7").
  * *out is malloc'd; caller frees. Rejects NaN, inf, an empty item ("1,,2",
  * ",1", "1,") and an empty list. A finite literal beyond the double range
- * (1e999) is an error naming it, never an infinity. */
+ * (1e999) is an error naming it, never an infinity. A token may be of any length. */
 int cli_parse_double_list(const char *opt, const char *s, double **out, size_t *n);
 /* A list of token ids with the same separators and rules, each read by cli_scan_token_id (so "1.0",
  * "0x1", "1e3", "+5" and "-3" are refused, and the message echoes the item as typed). */
@@ -69,10 +70,11 @@ enum { CLI_NUM_FINITE = 0, CLI_NUM_INF = 1, CLI_NUM_NEG_INF = 2 };
 int cli_parse_number_list(const char *opt, const char *s, int allow_inf, double **out, size_t *n);
 
 /* Numbers separated by whitespace and/or commas from a file, or stdin when path
- * is "-". Errors name file, line and token. Rejects NaN, an empty item, a NUL
- * byte, a literal beyond the double range and an empty file; accepts
- * "-inf"/"inf" only when allow_inf. *out is malloc'd; caller frees. */
-int cli_read_doubles(const char *path, int allow_inf, double **out, size_t *n);
+ * is "-"; a line whose first non-blank byte is '#' is a comment. Errors read
+ * "<cmd>: <file>:<line>: ..." and name the token. Rejects NaN, hexadecimal, an
+ * empty item, a NUL byte, a literal beyond the double range and an empty file;
+ * accepts "-inf"/"inf" only when allow_inf. *out is malloc'd; caller frees. */
+int cli_read_doubles(const char *cmd, const char *path, int allow_inf, double **out, size_t *n);
 
 /* A distribution's probabilities (dist --p, info --p/--q: CLI_OPT_PROBS) by the library's rule
  * (lmp_prob_check: each >= 0, summing to 1 within 1e-9, or divided by their sum when
@@ -80,10 +82,10 @@ int cli_read_doubles(const char *path, int allow_inf, double **out, size_t *n);
  * "<cmd>: <flag>: <why>". Returns 0, or -1 after printing it. */
 int cli_probs_check(const char *cmd, const char *flag, double *p, size_t n, int normalize);
 
-/* A table: every non-blank line is a row of finite numbers (whitespace or
- * commas), all rows as long as the first; errors name file and line.
+/* A table: every non-blank line that is not a comment is a row of finite numbers
+ * (whitespace or commas), all rows as long as the first; errors as above.
  * *out is row-major and malloc'd; caller frees. */
-int cli_read_table(const char *path, double **out, size_t *rows, size_t *cols);
+int cli_read_table(const char *cmd, const char *path, double **out, size_t *rows, size_t *cols);
 
 /* 1 when argv[i] is option `name` (exactly, or as "name=value"). */
 int cli_is_opt(const char *arg, const char *name);
@@ -162,6 +164,10 @@ int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path,
 lmp_tokenizer *cli_gpt2_load(const char *cmd, const char *vocab);
 /* The same, and where the vocabulary was found into where[0..size) (for a later message). */
 lmp_tokenizer *cli_gpt2_load_at(const char *cmd, const char *vocab, char *where, size_t size);
+
+/* A number for text output: printf writes a NaN whose sign bit is set (x86's default NaN, from inf - inf
+ * or 0 / 0) as "-nan"; text says "nan", as JSON does. */
+static inline double cli_text_num(double x) { return isnan(x) ? NAN : x; }
 
 /* JSON output: doubles with 17 significant digits; inf/-inf/nan as the strings
  * "inf", "-inf", "nan" (the golden-file convention). */

@@ -36,17 +36,17 @@ static int parse_results(const char *s, char *out, long *n)
     for (const char *p = s; *p; p++) {
         if (*p == ',' || *p == ' ') continue;
         if (*p != '+' && *p != '-') {
-            cli_error("bayes: --results: item %ld: expected '+' or '-', got '%c'", k + 1, *p);
+            cli_error("bayes disease: --results: item %ld: expected '+' or '-', got '%c'", k + 1, *p);
             return -1;
         }
         if (k == 1000) {
-            cli_error("bayes: --results: expected at most 1000 results");
+            cli_error("bayes disease: --results: expected at most 1000 results");
             return -1;
         }
         out[k++] = *p == '+';
     }
     if (k == 0) {
-        cli_error("bayes: --results: expected a list of '+' and '-', got '%s'", s);
+        cli_error("bayes disease: --results: expected a list of '+' and '-', got '%s'", s);
         return -1;
     }
     *n = k;
@@ -64,7 +64,7 @@ static int disease(int argc, char **argv)
         CLI_OPT_JSON(&json), CLI_OPT_PROB("--prior", &prior), CLI_OPT_PROB("--sensitivity", &sens),
         CLI_OPT_PROB("--fpr", &fpr),
         CLI_OPT_TESTS(&tests, &have_tests),
-        {.name = "--results", .kind = CLI_OPT_STR, .dest = &results},
+        {.name = "--results", .kind = CLI_OPT_STR, .dest = &results, .expect = "test results such as \"+,+,-\""},
     };
     int rc = cli_parse("bayes disease", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL, usage);
     if (rc) return rc;
@@ -80,98 +80,90 @@ static int disease(int argc, char **argv)
     }
     long steps = nres > 0 ? nres : tests;
     int mixed = nres > 0;
-    if (json) printf("{\"prior\": %.17g, \"sensitivity\": %.17g, \"fpr\": %.17g, \"steps\": [", prior, sens, fpr);
-    else if (mixed) printf("%6s %7s %14s %16s\n", "step", "result", "P(result)", "P(cond|results)");
-    else printf("%6s %14s %14s\n", "tests", "P(+)", "P(cond|+...)");
-    double p = prior;
-    if (mixed && !json) printf("%6d %7s %14s %15.4f%%\n", 0, "prior", "", 100 * p);
-    for (long k = 0; k <= steps; k++) {
-        int pos = k < steps ? (nres < 0 ? 1 : res[k]) : 1;
-        double pe = lmp_bayes_total_probability(p, sens, fpr);  /* P(+) for the next test */
-        if (json) {
-            printf("%s{\"tests\": %ld, ", k ? ", " : "", k);
-            if (mixed && k > 0) printf("\"result\": \"%c\", ", res[k - 1] ? '+' : '-');
-            printf("\"posterior\": ");
-            cli_json_double(stdout, p);
-            printf(", \"p_next_positive\": ");
-            cli_json_double(stdout, pe);
-            printf("}");
-        } else if (!mixed) {
-            printf("%6ld %14.6g %13.4f%%\n", k, pe, 100 * p);
+    /* Two passes over the same arithmetic: the first only checks that every result is possible, so that
+     * an impossible one prints nothing on stdout (the JSON was a complete-looking object, exit 1) */
+    for (int out = 0; out < 2; out++) {
+        if (out && json) printf("{\"prior\": %.17g, \"sensitivity\": %.17g, \"fpr\": %.17g, \"steps\": [", prior, sens, fpr);
+        else if (out && mixed) printf("%6s %7s %14s %16s\n", "step", "result", "P(result)", "P(cond|results)");
+        else if (out) printf("%6s %14s %14s\n", "tests", "P(+)", "P(cond|+...)");
+        double p = prior;
+        if (out && mixed && !json) printf("%6d %7s %14s %15.4f%%\n", 0, "prior", "", 100 * p);
+        for (long k = 0; k <= steps; k++) {
+            int pos = k < steps ? (nres < 0 ? 1 : res[k]) : 1;
+            double pe = lmp_bayes_total_probability(p, sens, fpr); /* P(+) for the next test */
+            if (out && json) {
+                printf("%s{\"tests\": %ld, ", k ? ", " : "", k);
+                if (mixed && k > 0) printf("\"result\": \"%c\", ", res[k - 1] ? '+' : '-');
+                printf("\"posterior\": ");
+                cli_json_double(stdout, p);
+                printf(", \"p_next_positive\": ");
+                cli_json_double(stdout, pe);
+                printf("}");
+            } else if (out && !mixed) {
+                printf("%6ld %14.6g %13.4f%%\n", k, cli_text_num(pe), 100 * cli_text_num(p));
+            }
+            if (k == steps) break;
+            /* A negative result has likelihoods 1 - sensitivity and 1 - fpr. */
+            double lh = pos ? sens : 1 - sens, lnh = pos ? fpr : 1 - fpr;
+            double pr = lmp_bayes_total_probability(p, lh, lnh);
+            if (!(pr > 0)) {
+                cli_error("bayes disease: test %ld is '%c' but P(%c) = 0 with --sensitivity %g --fpr %g: expected a "
+                          "possible result",
+                          k + 1, pos ? '+' : '-', pos ? '+' : '-', sens, fpr);
+                return CLI_FAIL;
+            }
+            p = lmp_bayes_update(p, lh, lnh);
+            if (out && mixed && !json) printf("%6ld %7c %14.6g %15.4f%%\n", k + 1, pos ? '+' : '-', cli_text_num(pr), 100 * cli_text_num(p));
         }
-        if (k == steps) break;
-        /* A negative result has likelihoods 1 - sensitivity and 1 - fpr. */
-        double lh = pos ? sens : 1 - sens, lnh = pos ? fpr : 1 - fpr;
-        double pr = lmp_bayes_total_probability(p, lh, lnh);
-        if (!(pr > 0)) {
-            if (json) printf("]}\n");
-            cli_error("bayes: test %ld is '%c' but P(%c) = 0 with --sensitivity %g --fpr %g: expected a possible result",
-                      k + 1, pos ? '+' : '-', pos ? '+' : '-', sens, fpr);
-            return CLI_FAIL;
-        }
-        p = lmp_bayes_update(p, lh, lnh);
-        if (mixed && !json) printf("%6ld %7c %14.6g %15.4f%%\n", k + 1, pos ? '+' : '-', pr, 100 * p);
     }
     if (json) printf("]}\n");
     else if (!mixed) printf("# P(+) is the probability that the next test is positive given the positives so far\n");
     return CLI_OK;
 }
 
-/* "0.1,0.2;0.3,0.4" -> rows x cols. */
+/* "0.1,0.2;0.3,0.4" -> rows x cols: each row by the shared number-list reader (the rules and messages of
+ * every inline list: any length, no hex, "row 2: item 1: expected a finite number, got 'a'"). A table
+ * that is not numbers is a usage error (exit 2), as every malformed option value. */
 static int parse_table(const char *s, double **out, size_t *rows, size_t *cols)
 {
-    size_t cap = 16, n = 0, r = 0, c = 0, in_row = 0, col_idx = 0;
-    double *v = malloc(cap * sizeof *v);
-    if (!v) { cli_error("out of memory"); return -1; }
+    size_t n = 0, r = 0, c = 0;
+    double *v = NULL;
     const char *p = s;
     for (;;) {
-        while (*p == ' ' || *p == '\t' || *p == ',') p++;
-        if (*p == ';' || *p == '\0') {
-            if (in_row == 0) {
-                cli_error("bayes: --table: row %zu is empty: expected numbers separated by ','", r + 1);
-                free(v);
-                return -1;
-            }
-            if (r == 0) c = in_row;
-            else if (in_row != c) {
-                cli_error("bayes: --table: row %zu has %zu cells: expected %zu (as row 1)", r + 1, in_row, c);
-                free(v);
-                return -1;
-            }
-            r++;
-            in_row = 0;
-            col_idx = 0;
-            if (*p == '\0') break;
-            p++;
-            continue;
-        }
-        const char *q = p;
-        while (*q && *q != ',' && *q != ';' && *q != ' ' && *q != '\t') q++;
-        char buf[64];
-        size_t len = (size_t)(q - p);
-        char *end = buf;
-        double x = NAN;
-        if (len < sizeof buf) {
-            memcpy(buf, p, len);
-            buf[len] = '\0';
-            x = strtod(buf, &end);
-        }
-        col_idx++;
-        if (len >= sizeof buf || *end || end == buf || !isfinite(x)) {
-            cli_error("bayes: --table: row %zu, cell %zu: expected a finite number, got '%.*s'", r + 1, col_idx,
-                      (int)len, p);
+        const char *e = strchr(p, ';');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        char *row = strndup(p, len), label[48];
+        double *x = NULL;
+        size_t k = 0;
+        snprintf(label, sizeof label, "bayes joint: --table: row %zu", r + 1);
+        if (!row || cli_parse_double_list(label, row, &x, &k)) {
+            if (!row) cli_error("bayes joint: out of memory");
+            free(row);
             free(v);
             return -1;
         }
-        if (n == cap) {
-            cap *= 2;
-            double *nv = realloc(v, cap * sizeof *nv);
-            if (!nv) { free(v); cli_error("out of memory"); return -1; }
-            v = nv;
+        free(row);
+        if (r > 0 && k != c) {
+            cli_error("bayes joint: --table: row %zu has %zu cells: expected %zu (as row 1)", r + 1, k, c);
+            free(x);
+            free(v);
+            return -1;
         }
-        v[n++] = x;
-        in_row++;
-        p = q;
+        c = k;
+        double *nv = realloc(v, (n + k) * sizeof *nv);
+        if (!nv) {
+            cli_error("bayes joint: out of memory");
+            free(x);
+            free(v);
+            return -1;
+        }
+        v = nv;
+        memcpy(v + n, x, k * sizeof *x);
+        free(x);
+        n += k;
+        r++;
+        if (!e) break;
+        p = e + 1;
     }
     *out = v;
     *rows = r;
@@ -184,7 +176,7 @@ static void print_matrix(const char *title, const double *m, size_t r, size_t c)
     printf("%s\n", title);
     for (size_t i = 0; i < r; i++) {
         printf("  ");
-        for (size_t j = 0; j < c; j++) printf("%s%10.6g", j ? " " : "", m[i * c + j]);
+        for (size_t j = 0; j < c; j++) printf("%s%10.6g", j ? " " : "", cli_text_num(m[i * c + j]));
         printf("\n");
     }
 }
@@ -207,7 +199,7 @@ static int joint(int argc, char **argv)
     const cli_opt opts[] = {
         CLI_OPT_JSON(&json),
         {.name = "--normalize", .kind = CLI_OPT_FLAG, .dest = &normalize},
-        {.name = "--table", .kind = CLI_OPT_STR, .dest = &table},
+        {.name = "--table", .kind = CLI_OPT_STR, .dest = &table, .expect = "a table such as \"0.4,0.1;0.15,0.35\""},
         CLI_OPT_TOL(&tol),
     };
     int rc = cli_parse("bayes joint", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL, usage);
@@ -218,11 +210,11 @@ static int joint(int argc, char **argv)
     }
     double *p;
     size_t r, c;
-    if (parse_table(table, &p, &r, &c)) return CLI_FAIL;
+    if (parse_table(table, &p, &r, &c)) return CLI_USAGE;
     lmp_error e;
     lmp_status st = normalize ? lmp_joint_normalize(p, r, c, &e) : lmp_joint_check(p, r, c, 1e-9, &e);
     if (st) {
-        cli_error("bayes: --table: %s%s", e.msg,
+        cli_error("bayes joint: --table: %s%s", e.msg,
                   normalize ? "" : " (use --normalize for counts or weights)");
         free(p);
         return CLI_FAIL;
@@ -253,7 +245,7 @@ static int joint(int argc, char **argv)
         print_matrix("P(Y) (column sums):", py, 1, c);
         print_matrix("P(Y=col | X=row) (rows sum to 1):", ygx, r, c);
         print_matrix("P(X=row | Y=col) (columns sum to 1):", xgy, r, c);
-        printf("max |P(x,y) - P(x)P(y)| = %.6g -> %s (tolerance %g)\n", gap, indep ? "independent" : "dependent", tol);
+        printf("max |P(x,y) - P(x)P(y)| = %.6g -> %s (tolerance %g)\n", cli_text_num(gap), indep ? "independent" : "dependent", tol);
     }
     free(px);
     free(p);
@@ -280,7 +272,7 @@ static int beta(int argc, char **argv)
         return CLI_USAGE;
     }
     if (heads > n) {
-        cli_error("bayes: --heads %ld: expected at most --trials %ld", heads, n);
+        cli_error("bayes beta: --heads %ld: expected at most --trials %ld", heads, n);
         return CLI_FAIL;
     }
     double mean = lmp_bayes_beta_posterior_mean(a, b, heads, n), mode = lmp_bayes_beta_posterior_mode(a, b, heads, n);
@@ -298,10 +290,10 @@ static int beta(int argc, char **argv)
         printf("}\n");
     } else {
         printf("prior Beta(%g, %g), %ld heads in %ld -> posterior Beta(%g, %g)\n", a, b, heads, n, pa, pb);
-        printf("posterior mean     %.10g\n", mean);
+        printf("posterior mean     %.10g\n", cli_text_num(mean));
         if (isnan(mode)) printf("posterior mode     undefined (both posterior parameters <= 1)\n");
         else printf("posterior mode     %.10g\n", mode);
-        printf("log P(heads | n)   %.10g   (P = %.6g)\n", lm, exp(lm));
+        printf("log P(heads | n)   %.10g   (P = %.6g)\n", cli_text_num(lm), cli_text_num(exp(lm)));
     }
     return CLI_OK;
 }

@@ -58,11 +58,11 @@ static int parse(int argc, char **argv, opts *o)
     o->top = 10;
     o->digits = 4;
     const cli_opt table[] = {
-        {.name = "--logits", .kind = CLI_OPT_STR, .dest = &o->logits},
+        CLI_OPT_LOGITS(&o->logits),
         {.name = "--names", .kind = CLI_OPT_STR, .dest = &o->vocab},
         {.name = "--vocab", .alias = "--names", .kind = CLI_OPT_RENAMED,
          .expect = "the token names of the ids (--vocab is a word list file, in train and filter)"},
-        {.name = "--history", .kind = CLI_OPT_STR, .dest = &o->history},
+        {.name = "--history", .kind = CLI_OPT_STR, .dest = &o->history, .expect = "token ids, comma-separated"},
         CLI_OPTS_SAMPLER(o->prm, &o->dtype_set),
         CLI_OPT_RNG(&o->rng),
         CLI_OPT_SEED(&o->seed),
@@ -146,16 +146,24 @@ int cmd_decode(int argc, char **argv)
     opts o;
     int rc = parse(argc, argv, &o);
     if (rc) return rc;
-    double *x = NULL;
-    size_t V = 0;
+    double *x = NULL, *h = NULL;
+    size_t V = 0, nh = 0;
+    /* Option values first, each a usage error (exit 2) when malformed: --history before any logits
+     * are read from a file or stdin, its ids against V once V is known */
+    if (o.history && cli_parse_double_list("decode: --history", o.history, &h, &nh)) return CLI_USAGE;
     if (o.logits) {
-        if (cli_parse_number_list("decode: --logits", o.logits, CLI_NUM_NEG_INF, &x, &V)) return CLI_FAIL;
+        if (cli_parse_number_list("decode: --logits", o.logits, CLI_NUM_NEG_INF, &x, &V)) {
+            free(h);
+            return CLI_USAGE;
+        }
     } else {
         cli_stdin_note("decode", o.file);
-        if (cli_read_doubles(o.file ? o.file : "-", 1, &x, &V)) return CLI_FAIL;
+        if (cli_read_doubles("decode", o.file ? o.file : "-", 1, &x, &V)) {
+            free(h);
+            return CLI_FAIL;
+        }
     }
     lmp_token_id *hist = NULL;
-    size_t nh = 0;
     ctx c = {NULL, 0};
     lmp_sampler *s = NULL;
     size_t *order = NULL;
@@ -165,19 +173,16 @@ int cmd_decode(int argc, char **argv)
     rc = CLI_FAIL;
     lmp_error err = {0};
     if (o.history) {
-        double *h;
-        if (cli_parse_double_list("decode: --history", o.history, &h, &nh)) goto done;
         hist = malloc(nh * sizeof *hist);
-        if (!hist) { free(h); goto done; }
+        if (!hist) goto done;
         for (size_t i = 0; i < nh; i++) {
             if (h[i] != floor(h[i]) || h[i] < 0 || h[i] >= (double)V) {
                 cli_error("decode: --history: item %zu: expected a token id in [0, %zu), got '%g'", i + 1, V, h[i]);
-                free(h);
+                rc = CLI_USAGE;
                 goto done;
             }
             hist[i] = (int32_t)h[i];
         }
-        free(h);
     }
     if (o.vocab) {
         c.names = split_vocab(o.vocab, &c.nnames);
@@ -189,12 +194,10 @@ int cmd_decode(int argc, char **argv)
         }
     }
     lmp_rng rng;
-    if (lmp_rng_seed(&rng, o.rng, o.seed, &err)) {
-        rc = cli_fail_status(err.code, &err);
-        goto done;
-    }
-    if (lmp_sampler_create(&o.prm, V, &s, &err) || lmp_sampler_apply(s, x, V, hist, nh, &err)) {
-        rc = cli_fail_status(err.code, &err);
+    /* the library's messages under the command's name ("decode: logits: all 2 are -inf: ...") */
+    if (lmp_rng_seed(&rng, o.rng, o.seed, &err) || lmp_sampler_create(&o.prm, V, &s, &err) ||
+        lmp_sampler_apply(s, x, V, hist, nh, &err)) {
+        cli_error("decode: %s", err.msg[0] ? err.msg : lmp_status_str(err.code));
         goto done;
     }
     lmp_candidates k = lmp_sampler_kept(s);
@@ -233,11 +236,11 @@ int cmd_decode(int argc, char **argv)
         cord[b] = t;
     }
     size_t ntop = (size_t)o.top < k.n ? (size_t)o.top : k.n;
-    const char *order_name = o.prm.conv == LMP_CONV_HF ? "hf" : "llama";
+    const char *chain_name = o.prm.conv == LMP_CONV_HF ? "hf" : "llama"; /* --chain's value, under its name */
     const char *dtype_name = o.prm.dtype == LMP_DTYPE_F64 ? "f64" : "f32";
     const char *rng_name = o.rng == LMP_RNG_NUMPY_LEGACY ? "numpy" : "xoshiro";
     if (o.json) {
-        printf("{\"V\": %zu, \"order\": \"%s\", \"dtype\": \"%s\", \"rng\": \"%s\", \"seed\": %llu, ", V, order_name,
+        printf("{\"V\": %zu, \"chain\": \"%s\", \"dtype\": \"%s\", \"rng\": \"%s\", \"seed\": %llu, ", V, chain_name,
                dtype_name, rng_name, (unsigned long long)o.seed);
         printf("\"entropy\": ");
         cli_json_double(stdout, H);
@@ -267,16 +270,17 @@ int cmd_decode(int argc, char **argv)
         printf("}}\n");
     } else {
         int dg = (int)o.digits;
-        printf("V: %zu  order: %s  dtype: %s  rng: %s  seed: %llu\n", V, order_name, dtype_name, rng_name,
+        printf("V: %zu  chain: %s  dtype: %s  rng: %s  seed: %llu\n", V, chain_name, dtype_name, rng_name,
                (unsigned long long)o.seed);
-        printf("entropy: %.4f nats (softmax of the input), %.4f nats (kept, renormalised)\n", H, Hk);
+        printf("entropy: %.4f nats (softmax of the input), %.4f nats (kept, renormalised)\n", cli_text_num(H),
+               cli_text_num(Hk));
         printf("greedy: ");
         print_tok(stdout, &c, (int32_t)greedy);
         printf("\ntop:");
         for (size_t i = 0; i < ntop; i++) {
             putchar(' ');
             print_tok(stdout, &c, k.id[order[i]]);
-            printf(":%.*f", dg, k.p[order[i]]);
+            printf(":%.*f", dg, cli_text_num(k.p[order[i]]));
         }
         printf("\nkept: %zu", k.n);
         if (k.n <= 64) {
@@ -307,6 +311,7 @@ int cmd_decode(int argc, char **argv)
     rc = CLI_OK;
 done:
     free(x);
+    free(h);
     free(hist);
     free(c.names);
     free(order);

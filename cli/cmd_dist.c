@@ -63,17 +63,24 @@ typedef struct dist_opts {
 
 /* ---- output helpers ---------------------------------------------------------------- */
 
+/* The JSON object opens at its first key (with the family), not before the checks: a data error
+ * leaves stdout empty (`dist gamma --shape -1 --cdf 1 --json` printed {"family": "gamma"}). */
 typedef struct out_state {
     int json, first;
+    const char *family;
 } out_state;
 
 static void out_key(out_state *o, const char *key)
 {
-    printf("%s\"%s\": ", o->first ? "" : ", ", key);
+    if (o->first) {
+        printf("{\"family\": ");
+        cli_json_string(stdout, o->family);
+    }
+    printf(", \"%s\": ", key);
     o->first = 0;
 }
 
-static void print_num(double v) { printf("%.17g", v); }
+static void print_num(double v) { printf("%.17g", cli_text_num(v)); }
 
 /* The shortest of %.15g / %.16g / %.17g that reads back as x: echo inputs as typed. */
 static void print_arg(double x)
@@ -318,21 +325,21 @@ static void print_stats(out_state *o, const double *mean, const double *var, siz
         return;
     }
     if (k == 0) {
-        printf("mean = %.17g\nvar = %.17g\n", *mean, *var);
+        printf("mean = %.17g\nvar = %.17g\n", cli_text_num(*mean), cli_text_num(*var));
         return;
     }
     printf("mean =");
-    for (size_t i = 0; i < k; i++) printf(" %.17g", mean[i]);
+    for (size_t i = 0; i < k; i++) printf(" %.17g", cli_text_num(mean[i]));
     printf("\n");
     if (!var_is_matrix) {
         printf("var =");
-        for (size_t i = 0; i < k; i++) printf(" %.17g", var[i]);
+        for (size_t i = 0; i < k; i++) printf(" %.17g", cli_text_num(var[i]));
         printf("\n");
         return;
     }
     printf("cov =\n");
     for (size_t i = 0; i < k; i++) {
-        for (size_t j = 0; j < k; j++) printf("%s%.17g", j ? " " : "  ", var[i * k + j]);
+        for (size_t j = 0; j < k; j++) printf("%s%.17g", j ? " " : "  ", cli_text_num(var[i * k + j]));
         printf("\n");
     }
 }
@@ -351,7 +358,7 @@ static void print_sample_row(out_state *o, const double *v, size_t dim, long i, 
         return;
     }
     size_t m = dim ? dim : 1;
-    for (size_t j = 0; j < m; j++) printf(integer ? "%s%.0f" : "%s%.17g", j ? " " : "", v[j]);
+    for (size_t j = 0; j < m; j++) printf(integer ? "%s%.0f" : "%s%.17g", j ? " " : "", cli_text_num(v[j]));
     printf("\n");
 }
 
@@ -449,7 +456,7 @@ static int run_categorical(dist_opts *d, out_state *o, lmp_rng *r)
             } else {
                 printf("%s(", label);
                 print_arg(x[i]);
-                printf(") = %.17g\n", v);
+                printf(") = %.17g\n", cli_text_num(v));
             }
         }
         if (o->json) printf("]");
@@ -489,6 +496,7 @@ static int parse_point(const dist_opts *d, int q, size_t k, double **x)
     if (n != k) {
         cli_error("dist: --%s: expected a point with %zu coordinates, got %zu", qname[q], k, n);
         free(*x);
+        *x = NULL;
         return CLI_USAGE;
     }
     return CLI_OK;
@@ -510,7 +518,7 @@ static void print_point_value(out_state *o, int q, const double *x, size_t k, do
         if (i) putchar(',');
         print_arg(x[i]);
     }
-    printf(") = %.17g\n", v);
+    printf(") = %.17g\n", cli_text_num(v));
 }
 
 static int run_dirichlet(dist_opts *d, out_state *o, lmp_rng *r)
@@ -528,14 +536,16 @@ static int run_dirichlet(dist_opts *d, out_state *o, lmp_rng *r)
         return CLI_FAIL;
     }
     int rc = CLI_OK;
+    double *pts[2] = {NULL, NULL}; /* both points read before either is printed */
+    for (int q = Q_PDF; q <= Q_LOGPDF && rc == CLI_OK; q++)
+        if (d->q[q]) rc = parse_point(d, q, k, &pts[q]);
     for (int q = Q_PDF; q <= Q_LOGPDF && rc == CLI_OK; q++) {
-        if (!d->q[q]) continue;
-        double *x;
-        if ((rc = parse_point(d, q, k, &x))) break;
-        double lp = lmp_dirichlet_logpdf(x, al, k);
-        print_point_value(o, q, x, k, q == Q_PDF ? exp(lp) : lp);
-        free(x);
+        if (!pts[q]) continue;
+        double lp = lmp_dirichlet_logpdf(pts[q], al, k);
+        print_point_value(o, q, pts[q], k, q == Q_PDF ? exp(lp) : lp);
     }
+    free(pts[0]);
+    free(pts[1]);
     double *buf = malloc(2 * k * sizeof *buf);
     if (!buf) { free(al); cli_error("dist: out of memory"); return CLI_FAIL; }
     if (rc == CLI_OK && d->stats) {
@@ -605,14 +615,16 @@ static int run_mvn(dist_opts *d, out_state *o, lmp_rng *r)
         free(cov);
         return CLI_FAIL;
     }
+    double *pts[2] = {NULL, NULL}; /* both points read before either is printed */
+    for (int q = Q_PDF; q <= Q_LOGPDF && rc == CLI_OK; q++)
+        if (d->q[q]) rc = parse_point(d, q, k, &pts[q]);
     for (int q = Q_PDF; q <= Q_LOGPDF && rc == CLI_OK; q++) {
-        if (!d->q[q]) continue;
-        double *x;
-        if ((rc = parse_point(d, q, k, &x))) break;
-        double lp = lmp_mvn_logpdf(m, x);
-        print_point_value(o, q, x, k, q == Q_PDF ? exp(lp) : lp);
-        free(x);
+        if (!pts[q]) continue;
+        double lp = lmp_mvn_logpdf(m, pts[q]);
+        print_point_value(o, q, pts[q], k, q == Q_PDF ? exp(lp) : lp);
     }
+    free(pts[0]);
+    free(pts[1]);
     if (rc == CLI_OK && d->stats) print_stats(o, mean, cov, k, 1);
     if (rc == CLI_OK && d->sample > 0) {
         double *buf = malloc(k * sizeof *buf);
@@ -632,6 +644,67 @@ static int run_mvn(dist_opts *d, out_state *o, lmp_rng *r)
 }
 
 /* ---- main ---------------------------------------------------------------------------------------- */
+
+/* A parameter of another family is refused, not ignored (`dist gamma --shape 2 --rate 3` was Gamma(2, 1)):
+ * "dist: gamma does not take --rate: its parameters are --shape, --scale". */
+static int check_family_flags(const dist_opts *d)
+{
+    static const struct {
+        const char *family, *params;
+    } own[] = {{"normal", "--mu --sigma"},   {"uniform", "--lo --hi"},       {"laplace", "--mu --b"},
+               {"exponential", "--rate"},    {"gamma", "--shape --scale"},   {"beta", "--a --b"},
+               {"bernoulli", "--p"},         {"binomial", "--trials --p"},   {"poisson", "--lambda"},
+               {"categorical", "--p --normalize"}, {"dirichlet", "--alpha"}, {"mvn", "--mean --cov"}};
+    const struct {
+        const char *flag;
+        int given;
+    } flags[] = {{"--mu", d->has_mu},       {"--sigma", d->has_sigma},       {"--lo", d->has_lo},
+                 {"--hi", d->has_hi},       {"--b", d->has_b},               {"--rate", d->has_rate},
+                 {"--shape", d->has_shape}, {"--scale", d->has_scale},       {"--a", d->has_a},
+                 {"--p", d->has_p},         {"--lambda", d->has_lambda},     {"--trials", d->has_n},
+                 {"--alpha", d->alpha_list != NULL}, {"--mean", d->mean_list != NULL},
+                 {"--cov", d->cov_text != NULL},     {"--normalize", d->normalize}};
+    const char *params = "";
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (strcmp(d->family, own[i].family) == 0) params = own[i].params;
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        if (!flags[i].given) continue;
+        /* a whole word of the family's list */
+        size_t L = strlen(flags[i].flag);
+        const char *hit = params;
+        while ((hit = strstr(hit, flags[i].flag)) && hit[L] != ' ' && hit[L] != '\0') hit += L;
+        if (hit) continue;
+        char list[64] = "";
+        for (const char *c = params; *c; c++) /* "--shape --scale" -> "--shape, --scale" */
+            snprintf(list + strlen(list), sizeof list - strlen(list), *c == ' ' ? ", " : "%c", *c);
+        cli_error("dist: %s does not take %s: its parameters are %s (see lmprob dist --help)", d->family,
+                  flags[i].flag, list);
+        return -1;
+    }
+    return 0;
+}
+
+/* Every query list is read before anything is printed: numbers (a usage error otherwise, exit 2),
+ * and --quantile's in [0, 1] (`--quantile 1.5` printed nan, exit 0; `--cdf nan` was already refused). */
+static int check_query_lists(const dist_opts *d)
+{
+    for (int q = 0; q < NQ; q++) {
+        if (!d->q[q]) continue;
+        double *x;
+        size_t n;
+        char opt[32];
+        snprintf(opt, sizeof opt, "dist: --%s", qname[q]);
+        if (cli_parse_double_list(opt, d->q[q], &x, &n)) return -1;
+        for (size_t i = 0; q == Q_QUANTILE && i < n; i++)
+            if (!(x[i] >= 0 && x[i] <= 1)) {
+                cli_error("dist: --quantile: item %zu: expected a probability in [0, 1], got '%.17g'", i + 1, x[i]);
+                free(x);
+                return -1;
+            }
+        free(x);
+    }
+    return 0;
+}
 
 static const char *const families[] = {"normal", "uniform", "laplace", "exponential", "gamma", "beta", "bernoulli",
                                        "binomial", "poisson", "categorical", "dirichlet", "mvn"};
@@ -654,11 +727,11 @@ int cmd_dist(int argc, char **argv)
         DIST_NUM("rate", rate), DIST_NUM("shape", shape), DIST_NUM("scale", scale), DIST_NUM("lambda", lambda),
         /* beta's a and b, laplace's b: > 0, as bayes beta's prior (one domain for --a and --b) */
         CLI_OPT_BETA_A(&d.a, &d.has_a), CLI_OPT_BETA_B(&d.b, &d.has_b),
-        {.name = "--pdf", .alias = "--pmf", .kind = CLI_OPT_STR, .dest = &d.q[Q_PDF]},
-        {.name = "--logpdf", .alias = "--logpmf", .kind = CLI_OPT_STR, .dest = &d.q[Q_LOGPDF]},
-        {.name = "--cdf", .kind = CLI_OPT_STR, .dest = &d.q[Q_CDF]},
-        {.name = "--sf", .kind = CLI_OPT_STR, .dest = &d.q[Q_SF]},
-        {.name = "--quantile", .alias = "--ppf", .kind = CLI_OPT_STR, .dest = &d.q[Q_QUANTILE]},
+        {.name = "--pdf", .alias = "--pmf", .kind = CLI_OPT_STR, .dest = &d.q[Q_PDF], .expect = "points, comma-separated"},
+        {.name = "--logpdf", .alias = "--logpmf", .kind = CLI_OPT_STR, .dest = &d.q[Q_LOGPDF], .expect = "points, comma-separated"},
+        {.name = "--cdf", .kind = CLI_OPT_STR, .dest = &d.q[Q_CDF], .expect = "points, comma-separated"},
+        {.name = "--sf", .kind = CLI_OPT_STR, .dest = &d.q[Q_SF], .expect = "points, comma-separated"},
+        {.name = "--quantile", .alias = "--ppf", .kind = CLI_OPT_STR, .dest = &d.q[Q_QUANTILE], .expect = "probabilities in [0, 1], comma-separated"},
         /* a list for categorical, one number otherwise (parsed below, once the family is known) */
         CLI_OPT_PROBS("--p", &d.p_list, &d.has_p),
         CLI_OPT_TRIALS(&d.n, &d.has_n), CLI_OPT_N_RENAMED("--trials", "binomial's number of trials"),
@@ -685,6 +758,7 @@ int cmd_dist(int argc, char **argv)
                   d.family);
         return CLI_USAGE;
     }
+    if (check_family_flags(&d) || check_query_lists(&d)) return CLI_USAGE;
     if (d.has_p && strcmp(d.family, "categorical") != 0 && cli_parse_double("dist: --p", d.p_list, &d.p))
         return CLI_USAGE;
     int nothing = !d.stats && d.sample == 0;
@@ -699,17 +773,12 @@ int cmd_dist(int argc, char **argv)
         cli_error("dist: --seed: %s", e.msg);
         return CLI_USAGE;
     }
-    out_state o = {d.json, 1};
-    if (d.json) {
-        printf("{\"family\": ");
-        cli_json_string(stdout, d.family);
-        o.first = 0;
-    }
+    out_state o = {d.json, 1, d.family};
     int rc;
     if (strcmp(d.family, "categorical") == 0) rc = run_categorical(&d, &o, &r);
     else if (strcmp(d.family, "dirichlet") == 0) rc = run_dirichlet(&d, &o, &r);
     else if (strcmp(d.family, "mvn") == 0) rc = run_mvn(&d, &o, &r);
     else rc = run_scalar(&d, &o, &r);
-    if (d.json) printf("}\n");
+    if (d.json && !o.first) printf("}\n");
     return rc;
 }

@@ -1,6 +1,4 @@
 /* `lmprob fit`: least-squares polynomial fit of x y pairs (np.polyfit order). */
-#include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,96 +25,34 @@ static void usage(FILE *f)
             LMP_LINALG_POLY_MAX_DEGREE);
 }
 
-static int push2(double **x, double **y, size_t *n, size_t *cap, double a, double b)
-{
-    if (*n == *cap) {
-        size_t nc = *cap ? 2 * *cap : 64;
-        double *nx = realloc(*x, nc * sizeof *nx);
-        if (!nx) return -1;
-        *x = nx;
-        double *ny = realloc(*y, nc * sizeof *ny);
-        if (!ny) return -1;
-        *y = ny;
-        *cap = nc;
-    }
-    (*x)[*n] = a;
-    (*y)[*n] = b;
-    (*n)++;
-    return 0;
-}
-
+/* x y pairs: the shared table reader (its rules and messages: comments, commas or spaces, no hex, a token
+ * of any length), two columns. */
 static int read_pairs(const char *path, double **xs, double **ys, size_t *np)
 {
-    int is_stdin = strcmp(path, "-") == 0;
-    const char *name = cli_input_name(path);
-    FILE *f = is_stdin ? stdin : fopen(path, "r");
-    if (!f) {
-        cli_error("fit: %s: cannot open: %s", path, strerror(errno));
+    double *t;
+    size_t rows, cols;
+    if (cli_read_table("fit", path, &t, &rows, &cols)) return -1;
+    if (cols != 2) {
+        cli_error("fit: %s: expected two numbers 'x y' per line, got %zu", cli_input_name(path), cols);
+        free(t);
         return -1;
     }
-    double *x = NULL, *y = NULL;
-    size_t n = 0, cap = 0;
-    char *line = NULL;
-    size_t lcap = 0;
-    long lineno = 0;
-    int rc = 0;
-    while (getline(&line, &lcap, f) >= 0) {
-        lineno++;
-        char *p = line;
-        while (isspace((unsigned char)*p)) p++;
-        if (!*p || *p == '#') continue;
-        double v[2];
-        int k = 0;
-        for (;;) {
-            while (*p && (isspace((unsigned char)*p) || *p == ',')) p++;
-            if (!*p) break;
-            char *q = p;
-            while (*q && !isspace((unsigned char)*q) && *q != ',') q++;
-            if (k == 2) {
-                cli_error("fit: %s:%ld: expected two numbers 'x y', got a third value '%.*s'", name, lineno,
-                          (int)(q - p), p);
-                rc = -1;
-                goto done;
-            }
-            char save = *q;
-            *q = '\0';
-            char *end;
-            double d = strtod(p, &end);
-            if (end != q || !isfinite(d)) {
-                cli_error("fit: %s:%ld: expected a finite number, got '%s'", name, lineno, p);
-                rc = -1;
-                goto done;
-            }
-            *q = save;
-            v[k++] = d;
-            p = q;
-        }
-        if (k != 2) {
-            cli_error("fit: %s:%ld: expected two numbers 'x y', got one", name, lineno);
-            rc = -1;
-            goto done;
-        }
-        if (push2(&x, &y, &n, &cap, v[0], v[1])) {
-            cli_error("out of memory");
-            rc = -1;
-            goto done;
-        }
-    }
-    if (n == 0) {
-        cli_error("fit: %s: expected 'x y' pairs, found none (empty input)", name);
-        rc = -1;
-    }
-done:
-    free(line);
-    if (!is_stdin) fclose(f);
-    if (rc) {
+    double *x = malloc(rows * sizeof *x), *y = malloc(rows * sizeof *y);
+    if (!x || !y) {
+        cli_error("fit: out of memory for %zu points", rows);
         free(x);
         free(y);
+        free(t);
         return -1;
     }
+    for (size_t i = 0; i < rows; i++) {
+        x[i] = t[2 * i];
+        y[i] = t[2 * i + 1];
+    }
+    free(t);
     *xs = x;
     *ys = y;
-    *np = n;
+    *np = rows;
     return 0;
 }
 
@@ -129,7 +65,7 @@ int cmd_fit(int argc, char **argv)
         CLI_OPT_JSON(&json),
         {.name = "--degree", .kind = CLI_OPT_LONG, .dest = &deg, .lo = 0, .hi = LMP_LINALG_POLY_MAX_DEGREE,
          .expect = "an integer in 0.." CLI_STR(LMP_LINALG_POLY_MAX_DEGREE)},
-        {.name = "--eval", .kind = CLI_OPT_STR, .dest = &eval},
+        {.name = "--eval", .kind = CLI_OPT_STR, .dest = &eval, .expect = "x values, comma-separated"},
     };
     int rc = cli_parse("fit", argc, argv, table, CLI_NOPTS(table), &path, 1, NULL, usage);
     if (rc) return rc;
@@ -188,9 +124,10 @@ int cmd_fit(int argc, char **argv)
         printf("}\n");
     } else {
         printf("# degree %ld least-squares fit of %zu points; coefficients highest power first\n", deg, n);
-        for (long k = 0; k <= deg; k++) printf("c[x^%ld] = %.17g\n", deg - k, coef[k]);
-        printf("residual RMS = %.6g\n", rms);
-        for (size_t i = 0; i < nev; i++) printf("p(%.17g) = %.17g\n", ev[i], lmp_linalg_poly_eval(&fit, ev[i]));
+        for (long k = 0; k <= deg; k++) printf("c[x^%ld] = %.17g\n", deg - k, cli_text_num(coef[k]));
+        printf("residual RMS = %.6g\n", cli_text_num(rms));
+        for (size_t i = 0; i < nev; i++)
+            printf("p(%.17g) = %.17g\n", ev[i], cli_text_num(lmp_linalg_poly_eval(&fit, ev[i])));
     }
     free(x);
     free(y);

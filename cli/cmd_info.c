@@ -37,7 +37,7 @@ static int get_dist(const char *name, const char *list, const char *file, int no
     snprintf(flag, sizeof flag, list ? "--%s" : "--%s-file", name);
     snprintf(label, sizeof label, "info: %s", flag);
     if (!list) cli_stdin_note("info", file);
-    if (list ? cli_parse_double_list(label, list, v, n) : cli_read_doubles(file, 0, v, n))
+    if (list ? cli_parse_double_list(label, list, v, n) : cli_read_doubles("info", file, 0, v, n))
         return list ? CLI_USAGE : CLI_FAIL;
     double *chk = normalize ? malloc(*n * sizeof *chk) : *v;
     if (!chk) {
@@ -83,8 +83,8 @@ int cmd_info(int argc, char **argv)
         {.name = "--p-file", .kind = CLI_OPT_STR, .dest = &p_file},
         CLI_OPT_PROBS("--q", &q_list, NULL),
         {.name = "--q-file", .kind = CLI_OPT_STR, .dest = &q_file},
-        {.name = "--logits", .kind = CLI_OPT_STR, .dest = &logits},
-        {.name = "--log-probs", .kind = CLI_OPT_STR, .dest = &logp},
+        CLI_OPT_LOGITS(&logits),
+        {.name = "--log-probs", .kind = CLI_OPT_STR, .dest = &logp, .expect = "natural log-probabilities <= 0 (-inf allowed), comma-separated"},
         {.name = "--base", .kind = CLI_OPT_CUSTOM, .dest = &base, .parse = parse_base,
          .expect = "e or a positive number other than 1"},
         {.name = "--normalize", .kind = CLI_OPT_FLAG, .dest = &normalize},
@@ -103,6 +103,11 @@ int cmd_info(int argc, char **argv)
     }
     if ((q_list || q_file) && !(p_list || p_file)) {
         cli_error("info: --q needs --p");
+        return CLI_USAGE;
+    }
+    if (p_file && q_file && strcmp(p_file, "-") == 0 && strcmp(q_file, "-") == 0) {
+        /* the second read would find it at its end */
+        cli_error("info: --p-file and --q-file are both '-': expected standard input for at most one of them");
         return CLI_USAGE;
     }
     result r[16];
@@ -129,15 +134,29 @@ int cmd_info(int argc, char **argv)
             r[nr++] = (result){"js_distance", "JS distance", lmp_js_distance(p, q, np, base)};
         }
     }
+    /* a list that is not numbers is a usage error (exit 2), as --p's; -inf is a logit and a
+     * log-probability (probability 0), as docs/information.md says and decode takes it */
     if (logits) {
-        if (cli_parse_double_list("info: --logits", logits, &x, &nx)) goto done;
+        if (cli_parse_number_list("info: --logits", logits, CLI_NUM_NEG_INF, &x, &nx)) {
+            rc = CLI_USAGE;
+            goto done;
+        }
+        size_t fin = 0;
+        for (size_t i = 0; i < nx; i++) fin += x[i] > -INFINITY;
+        if (fin == 0) {
+            cli_error("info: --logits: all %zu logits are -inf: expected at least one finite logit", nx);
+            goto done;
+        }
         double ilb = base == LMP_BASE_E ? 1.0 : 1.0 / log(base);
         r[nr++] = (result){"entropy_of_softmax", "H(softmax(logits))", lmp_entropy_of_logits(x, nx) * ilb};
         free(x);
         x = NULL;
     }
     if (logp) {
-        if (cli_parse_double_list("info: --log-probs", logp, &x, &nx)) goto done;
+        if (cli_parse_number_list("info: --log-probs", logp, CLI_NUM_NEG_INF, &x, &nx)) {
+            rc = CLI_USAGE;
+            goto done;
+        }
         for (size_t i = 0; i < nx; i++)
             if (x[i] > 0) {
                 cli_error("info: --log-probs: item %zu: expected a log-probability <= 0, got '%g'", i + 1, x[i]);
@@ -156,7 +175,7 @@ int cmd_info(int argc, char **argv)
     } else {
         for (size_t i = 0; i < nr; i++) {
             int is_ppl = strcmp(r[i].key, "perplexity") == 0;
-            printf("%-20s %.10g%s%s\n", r[i].label, r[i].v, is_ppl ? "" : " ", is_ppl ? "" : unit);
+            printf("%-20s %.10g%s%s\n", r[i].label, cli_text_num(r[i].v), is_ppl ? "" : " ", is_ppl ? "" : unit);
         }
     }
     rc = CLI_OK;

@@ -95,8 +95,9 @@ static int init(int argc, char **argv)
         printf("}\n");
     } else {
         printf("%s %ld x %ld: %s %.10g (theoretical std %.6g)\n", kind_s, fan_in, fan_out, normal ? "std" : "bound",
-               scale, theo_std);
-        printf("sample mean %.6g, sample std %.6g over %zu weights (seed %llu, %s)\n", mean, sd, n,
+               cli_text_num(scale), cli_text_num(theo_std));
+        printf("sample mean %.6g, sample std %.6g over %zu weights (seed %llu, %s)\n", cli_text_num(mean),
+               cli_text_num(sd), n,
                (unsigned long long)seed, rk == LMP_RNG_NUMPY_LEGACY ? "numpy" : "xoshiro");
         for (size_t i = 0; i < np; i++) printf("%.17g\n", w[i]);
     }
@@ -112,7 +113,7 @@ static int layernorm(int argc, char **argv)
     const char *xs = NULL, *gs = NULL, *bs = NULL;
     const cli_opt opts[] = {
         CLI_OPT_JSON(&json),
-        {.name = "--x", .kind = CLI_OPT_STR, .dest = &xs},
+        {.name = "--x", .kind = CLI_OPT_STR, .dest = &xs, .expect = "numbers, comma-separated"},
         {.name = "--gain", .kind = CLI_OPT_STR, .dest = &gs, .expect = "the gains (gamma), comma-separated"},
         {.name = "--shift", .kind = CLI_OPT_STR, .dest = &bs, .expect = "the shifts (beta), comma-separated"},
         /* --beta is kl's coefficient; --gamma goes with it (docs/cli.md "One name, one meaning") */
@@ -148,8 +149,9 @@ static int layernorm(int argc, char **argv)
         cli_json_doubles(stdout, y, n);
         printf("}\n");
     } else {
-        printf("mean %.10g, var %.10g (biased), eps %g\n", lmp_stats_mean(x, n), lmp_stats_variance(x, n, 0), eps);
-        for (size_t i = 0; i < n; i++) printf("%.17g\n", y[i]);
+        printf("mean %.10g, var %.10g (biased), eps %g\n", cli_text_num(lmp_stats_mean(x, n)),
+               cli_text_num(lmp_stats_variance(x, n, 0)), eps);
+        for (size_t i = 0; i < n; i++) printf("%.17g\n", cli_text_num(y[i]));
     }
     free(y);
     rc = CLI_OK;
@@ -176,7 +178,7 @@ static int reparam(int argc, char **argv)
         {.name = "--mu", .alias = "--mean", .kind = CLI_OPT_RENAMED, .expect = "the means, comma-separated (--mu is dist's one number)"},
         {.name = "--sigma", .alias = "--std", .kind = CLI_OPT_RENAMED,
          .expect = "the standard deviations, comma-separated (--sigma is dist's one number)"},
-        {.name = "--logvar", .kind = CLI_OPT_STR, .dest = &lvs},
+        {.name = "--logvar", .kind = CLI_OPT_STR, .dest = &lvs, .expect = "log-variances, comma-separated"},
     };
     int prc = cli_parse("nn reparam", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL, usage);
     if (prc) return prc;
@@ -216,7 +218,8 @@ static int reparam(int argc, char **argv)
     } else {
         printf("%4s %14s %14s %14s %20s\n", "i", "mu", "sigma", "eps", "z = mu + eps*sigma");
         for (size_t i = 0; i < n; i++)
-            printf("%4zu %14.6g %14.6g %14.6g %20.12g\n", i, mu[i], sg ? sg[i] : exp(0.5 * lv[i]), eps[i], z[i]);
+            printf("%4zu %14.6g %14.6g %14.6g %20.12g\n", i, mu[i], sg ? sg[i] : exp(0.5 * lv[i]), eps[i],
+                   cli_text_num(z[i]));
     }
     free(z);
     rc = CLI_OK;

@@ -34,7 +34,7 @@ static int do_matrix(const char *path, int corr, int columns, double ddof, int j
 {
     double *X;
     size_t r, c;
-    if (cli_read_table(path, &X, &r, &c)) return CLI_FAIL;
+    if (cli_read_table("stats", path, &X, &r, &c)) return CLI_FAIL;
     size_t k = columns ? c : r;
     double *M = malloc(k * k * sizeof *M);
     if (!M) { free(X); cli_error("out of memory"); return CLI_FAIL; }
@@ -59,7 +59,7 @@ static int do_matrix(const char *path, int corr, int columns, double ddof, int j
         printf("# %s matrix of %zu variables over %zu observations%s\n", corr ? "correlation" : "covariance", k,
                columns ? r : c, corr ? "" : "");
         for (size_t i = 0; i < k; i++) {
-            for (size_t j = 0; j < k; j++) printf("%s%12.6g", j ? " " : "", M[i * k + j]);
+            for (size_t j = 0; j < k; j++) printf("%s%12.6g", j ? " " : "", cli_text_num(M[i * k + j]));
             printf("\n");
         }
     }
@@ -83,7 +83,7 @@ static void json_test(const char *name, int ok, const lmp_test_result *t)
 
 static void text_test(const char *name, int ok, const lmp_test_result *t, const char *need)
 {
-    if (ok) printf("%-16s statistic %.6g  p-value %.6g\n", name, t->statistic, t->pvalue);
+    if (ok) printf("%-16s statistic %.6g  p-value %.6g\n", name, cli_text_num(t->statistic), cli_text_num(t->pvalue));
     else printf("%-16s n/a (needs %s)\n", name, need);
 }
 
@@ -119,7 +119,7 @@ int cmd_stats(int argc, char **argv)
 
     double *x;
     size_t n;
-    if (cli_read_doubles(path, 0, &x, &n)) return CLI_FAIL;
+    if (cli_read_doubles("stats", path, 0, &x, &n)) return CLI_FAIL;
     lmp_error e;
     if (n > 0 && lmp_stats_ddof_check(n, ddof, &e)) { /* as --covariance: not a variance of NaN with exit 0 */
         cli_error("stats: %s", e.msg);
@@ -165,13 +165,13 @@ int cmd_stats(int argc, char **argv)
         return CLI_OK;
     }
     printf("n                %zu\n", n);
-    printf("mean             %.10g\n", mean);
-    printf("var (ddof=%g)     %.10g\n", ddof, var);
-    printf("std (ddof=%g)     %.10g\n", ddof, sd);
+    printf("mean             %.10g\n", cli_text_num(mean));
+    printf("var (ddof=%g)     %.10g\n", ddof, cli_text_num(var));
+    printf("std (ddof=%g)     %.10g\n", ddof, cli_text_num(sd));
     printf("min              %.10g\n", m.min);
     printf("max              %.10g\n", m.max);
-    printf("skewness         %.10g   (bias-corrected G1 %.10g)\n", skew, skew_u);
-    printf("kurtosis         %.10g   (excess; bias-corrected G2 %.10g)\n", kurt, kurt_u);
+    printf("skewness         %.10g   (bias-corrected G1 %.10g)\n", cli_text_num(skew), cli_text_num(skew_u));
+    printf("kurtosis         %.10g   (excess; bias-corrected G2 %.10g)\n", cli_text_num(kurt), cli_text_num(kurt_u));
     text_test("skewtest", has_s, &st, "n >= 8");
     text_test("kurtosistest", has_k, &kt, "n >= 5");
     text_test("normaltest", has_n, &nt, "n >= 8");

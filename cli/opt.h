@@ -187,6 +187,8 @@ int cli_opt_memory(const char *v, void *dest);      /* uint64_t bytes: 512M, 1G,
 #define CLI_OPT_PROBS(nm, p, seen_) {.name = (nm), .kind = CLI_OPT_STR, .dest = (p), .expect = CLI_DOMAIN_PROBS, .seen = (seen_)}
 /* A mean vector (dist mvn, nn reparam), comma-separated. */
 #define CLI_OPT_MEANS(p) {.name = "--mean", .kind = CLI_OPT_STR, .dest = (p), .expect = "means, comma-separated"}
+/* A logits vector inline (info, decode); -inf is a logit (probability 0). */
+#define CLI_OPT_LOGITS(p) {.name = "--logits", .kind = CLI_OPT_STR, .dest = (p), .expect = "logits, comma-separated (-inf allowed)"}
 #define CLI_STR_(x) #x
 #define CLI_STR(x) CLI_STR_(x)
 

@@ -325,10 +325,10 @@ static int same(double got, double want, int exact, double rtol, double atol)
 
 static void print_vals(const double *v, size_t n)
 {
-    if (n == 1) { printf("%.17g", v[0]); return; }
+    if (n == 1) { printf("%.17g", cli_text_num(v[0])); return; }
     printf("[");
     size_t show = n > 12 ? 12 : n;
-    for (size_t i = 0; i < show; i++) printf("%s%.17g", i ? ", " : "", v[i]);
+    for (size_t i = 0; i < show; i++) printf("%s%.17g", i ? ", " : "", cli_text_num(v[i]));
     if (show < n) printf(", ... (%zu values)", n);
     printf("]");
 }
@@ -369,31 +369,17 @@ static void report_failure(int json, long *nreported, const char *name, const ch
     printf("}");
 }
 
-static char *read_all(const char *path, size_t *len)
+/* A file that cannot be read or is not a golden file: one failure, on stderr, and in the JSON's list too
+ * (its "failed" counted it, and the list left it out), named by its path. */
+static void file_failure(int json, long *nreported, const char *path, const char *why)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap) break;
-        cap *= 2;
-        char *nb = realloc(buf, cap);
-        if (!nb) { free(buf); buf = NULL; break; }
-        buf = nb;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) { free(buf); return NULL; }
-    *len = n;
-    return buf;
+    cli_error("verify: %s: %s", cli_input_name(path), why);
+    if (json) report_failure(json, nreported, cli_input_name(path), why, NULL, 0, NULL, 0);
 }
 
 static void usage(FILE *f)
 {
-    fputs("usage: lmprob verify [--verbose] [--json] FILE...   (lmprob verify --list)\n"
+    fputs("usage: lmprob verify [--verbose] [--json] FILE|-...   (lmprob verify --list)\n"
           "\n"
           "Evaluate every case of golden reference files (schema 1, see ../shared/golden/README.md)\n"
           "with lmprob's own functions. Prints one line per failing case (name, expected, got) and a\n"
@@ -439,9 +425,12 @@ int cmd_verify(int argc, char **argv)
     for (int i = 0; i < nfiles; i++) {
         const char *path = files[i];
         size_t len;
-        char *text = read_all(path, &len);
-        if (!text) {
-            cli_error("verify: %s: cannot read: %s", path, strerror(errno));
+        char *text = NULL;
+        char fwhy[512];
+        /* "-" is standard input (cli_read_file), as docs/cli.md says */
+        if (cli_read_file(path, &text, &len)) {
+            snprintf(fwhy, sizeof fwhy, "cannot read: %s", strerror(errno));
+            file_failure(json, &nreported, path, fwhy);
             failed++;
             continue;
         }
@@ -451,15 +440,16 @@ int cmd_verify(int argc, char **argv)
         free(text);
         const lmp_json_value *cases = root ? lmp_json_get(root, "cases") : NULL;
         if (!root || !cases || cases->type != LMP_JSON_ARRAY) {
-            cli_error("verify: %s: %s", path, jst ? perr.msg : "expected an object with a \"cases\" list");
+            file_failure(json, &nreported, path, jst ? perr.msg : "expected an object with a \"cases\" list");
             lmp_json_free(root);
             failed++;
             continue;
         }
         const lmp_json_value *schema = lmp_json_get(root, "schema");
         if (schema && (schema->type != LMP_JSON_NUMBER || schema->num != 1)) {
-            cli_error("verify: %s: schema %g is not supported (expected 1)", path,
-                      schema->type == LMP_JSON_NUMBER ? schema->num : -1.0);
+            snprintf(fwhy, sizeof fwhy, "schema %g is not supported (expected 1)",
+                     schema->type == LMP_JSON_NUMBER ? schema->num : -1.0);
+            file_failure(json, &nreported, path, fwhy);
             lmp_json_free(root);
             failed++;
             continue;

@@ -81,11 +81,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char path[64];
         int fd = fuzz_memfile(s, n, path);
         if (which == 6) {
-            if (cli_read_table(path, &v, &rows, &cols) == 0) {
+            if (cli_read_table("fuzz", path, &v, &rows, &cols) == 0) {
                 FUZZ_CHECK(rows >= 1 && cols >= 1);
                 for (size_t i = 0; i < rows * cols; i++) FUZZ_CHECK(isfinite(v[i]));
             }
-        } else if (cli_read_doubles(path, which == 5, &v, &cnt) == 0) {
+        } else if (cli_read_doubles("fuzz", path, which == 5, &v, &cnt) == 0) {
             FUZZ_CHECK(cnt >= 1);
             for (size_t i = 0; i < cnt; i++) FUZZ_CHECK(!isnan(v[i]) && (which == 5 || isfinite(v[i])));
         }

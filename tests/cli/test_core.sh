@@ -24,4 +24,10 @@ expect_out "verify counts the passing cases" "^2 passed, 1 failed$" sh -c "'$LMP
 expect_out "verify --json" '"passed": 2, "failed": 1' sh -c "'$LMPROB' verify --json '$TMPD/wrong.json'; true"
 expect_fail "verify unknown option" "unknown option '--frob'" "$LMPROB" verify --frob "$TMPD/wrong.json"
 expect_fail "verify schema 2" "schema 2 is not supported" sh -c "echo '{\"schema\": 2, \"cases\": []}' > '$TMPD/s2.json'; '$LMPROB' verify '$TMPD/s2.json'"
+# "-" is standard input (docs/cli.md), and a file-level failure is in the JSON's list as it is in its count
+expect_out "verify stdin" '^2 passed, 1 failed$' sh -c "'$LMPROB' verify - <'$TMPD/wrong.json'; true"
+"$LMPROB" verify --json "$TMPD/wrong.json" "$TMPD/nope.json" >"$TMPD/vj" 2>/dev/null
+n_listed=$(grep -c '"name"' "$TMPD/vj")
+if grep -q '"failed": 2' "$TMPD/vj" && [ "$n_listed" -eq 2 ] && grep -q 'nope.json", "error": "cannot read' "$TMPD/vj"; then ok
+else bad "verify --json with a missing file: $(cat "$TMPD/vj")"; fi
 finish

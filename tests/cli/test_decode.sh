@@ -72,4 +72,16 @@ expect_fail "history id out of range" "history: item 1: expected a token id in \
   "$LMPROB" decode "${V[@]}" --history 9 --repetition-penalty 1.2
 expect_fail "unknown option" "unknown option '--bogus'" "$LMPROB" decode "${V[@]}" --bogus
 expect_fail "missing file" 'nope.txt: cannot open' "$LMPROB" decode "$TMPD/nope.txt"
+# option values that are not numbers are usage errors (exit 2), checked before stdin is read; the library's
+# messages under the command's name; the chain's convention under --chain's name
+"$LMPROB" decode --logits 1,abc >/dev/null 2>"$TMPD/e"; rc=$?
+[ $rc -eq 2 ] && grep -q "decode: --logits: item 2: expected a finite number or -inf, got 'abc'" "$TMPD/e" && ok || bad "decode --logits 1,abc: rc $rc: $(cat "$TMPD/e")"
+"$LMPROB" decode --history 1.5/-1 </dev/null >/dev/null 2>"$TMPD/e"; rc=$?
+[ $rc -eq 2 ] && grep -q "decode: --history: item 1: expected a finite number, got '1.5/-1'" "$TMPD/e" && ok || bad "decode --history 1.5/-1: rc $rc: $(cat "$TMPD/e")"
+"$LMPROB" decode --logits 1,2 --history 1.5 >/dev/null 2>"$TMPD/e"; rc=$?
+[ $rc -eq 2 ] && ok || bad "decode --history 1.5: rc $rc (expected 2)"
+expect_fail "decode all -inf" '^lmprob: decode: logits: all 2 are -inf' "$LMPROB" decode --logits -inf,-inf
+expect_fail "decode file error" '^lmprob: decode: /nonexistent/l: cannot open' "$LMPROB" decode /nonexistent/l
+expect_out "decode chain key" '^\{"V": 3, "chain": "hf", ' "$LMPROB" decode --logits 3,2,1 -n 1 --json
+expect_out "decode chain text" '^V: 3  chain: llama  ' "$LMPROB" decode --logits 3,2,1 -n 1 --chain llama
 finish

@@ -77,6 +77,22 @@ if [ "$(wc -l <"$TMPD/uw")" -eq 3 ] && ! grep -q inf "$TMPD/uw"; then ok; else b
 expect_out "gamma quantile below the subnormals" '^quantile\(0\.5\) = 4\.9406564584124654e-324$' "$LMPROB" dist gamma --shape 1e-10 --quantile 0.5
 expect_out "normal pdf subnormal" '^pdf\(0\) = 2\.41970724519143[0-9]*e-309$' "$LMPROB" dist normal --mu 1e308 --sigma 1e308 --pdf 0
 
+# only the family's own parameters (they were ignored), --quantile in [0, 1] (nan, exit 0), nothing on stdout
+# after a data error (the JSON's first key was printed before the checks), and the empty value's message
+"$LMPROB" dist gamma --shape 2 --rate 3 >"$TMPD/o" 2>"$TMPD/e"; rc=$?
+[ $rc -eq 2 ] && [ ! -s "$TMPD/o" ] && grep -q 'dist: gamma does not take --rate: its parameters are --shape, --scale' "$TMPD/e" && ok || bad "dist gamma --rate: rc $rc: $(cat "$TMPD/e")"
+expect_fail "exponential --scale" 'exponential does not take --scale: its parameters are --rate' "$LMPROB" dist exponential --scale 2
+expect_fail "laplace --sigma" 'laplace does not take --sigma: its parameters are --mu, --b' "$LMPROB" dist laplace --sigma 5
+expect_fail "normal --lambda" 'normal does not take --lambda: its parameters are --mu, --sigma' "$LMPROB" dist normal --lambda 3
+expect_fail "poisson --normalize" 'poisson does not take --normalize' "$LMPROB" dist poisson --lambda 2 --normalize
+"$LMPROB" dist normal --quantile 0.5,1.5 >"$TMPD/o" 2>"$TMPD/e"; rc=$?
+[ $rc -eq 2 ] && [ ! -s "$TMPD/o" ] && grep -q "dist: --quantile: item 2: expected a probability in \[0, 1\], got '1.5'" "$TMPD/e" && ok || bad "dist --quantile 1.5: rc $rc: $(cat "$TMPD/o" "$TMPD/e")"
+"$LMPROB" dist gamma --shape -1 --cdf 1 --json >"$TMPD/o" 2>/dev/null; rc=$?
+[ $rc -eq 1 ] && [ ! -s "$TMPD/o" ] && ok || bad "dist gamma --shape -1 --json: rc $rc, stdout '$(cat "$TMPD/o")'"
+"$LMPROB" dist mvn --mean 0,0 --cov "1,0;0,1" --pdf 0,0 --logpdf 1,2,3 --json >"$TMPD/o" 2>/dev/null; rc=$?
+[ $rc -eq 2 ] && [ ! -s "$TMPD/o" ] && ok || bad "dist mvn bad second point: rc $rc, stdout '$(cat "$TMPD/o")'"
+expect_fail "empty query" "dist: --cdf: expected points, comma-separated, got ''" "$LMPROB" dist normal --cdf=
+
 # The extra golden file (tails, edges, numpy streams).
 expect_out "verify dist_extra.json" ' passed, 0 failed' "$LMPROB" verify "$G"
 

@@ -52,4 +52,14 @@ expect_fail "nothing to do" 'expected --p' "$LMPROB" info
 expect_fail "non-numeric" "item 2: expected a finite number, got 'x'" "$LMPROB" info --p 0.5,x
 # the extra golden cases (torch / scipy / the HF and llama.cpp re-implementations in bench/peer_sample.py)
 expect_out "verify info_extra.json" ' 0 failed' "$LMPROB" verify "$here/golden/info_extra.json"
+# logits may hold -inf (docs/information.md); lists that are not numbers exit 2, as --p's; stdin read once
+expect_out "info logits with -inf" '"entropy_of_softmax": 0' "$LMPROB" info --logits 1e308,0,-inf --json
+"$LMPROB" info --logits 1,abc >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "info --logits 1,abc: expected exit 2"
+"$LMPROB" info --log-probs -1,x >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "info --log-probs -1,x: expected exit 2"
+expect_fail "info logits all -inf" 'info: --logits: all 2 logits are -inf' "$LMPROB" info --logits -inf,-inf
+expect_out "info log-probs -inf" '^perplexity +inf$' "$LMPROB" info --log-probs -1,-inf
+"$LMPROB" info --p-file - --q-file - </dev/null >/dev/null 2>"$TMPD/e"; rc=$?
+[ $rc -eq 2 ] && grep -q "both '-'" "$TMPD/e" && ok || bad "info --p-file - --q-file -: rc $rc: $(cat "$TMPD/e")"
+expect_fail "info file error names the command" '^lmprob: info: /nonexistent/p: cannot open' "$LMPROB" info --p-file /nonexistent/p
+expect_fail "info empty value" "info: --logits: expected logits, comma-separated \(-inf allowed\), got ''" "$LMPROB" info --logits ''
 finish

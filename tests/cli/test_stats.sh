@@ -55,11 +55,22 @@ expect_fail "fit singular" 'x has 2 distinct value\(s\): a degree 2 fit needs at
 printf '0 1\n1 zz\n' >"$TMPD/fbad.txt"
 expect_fail "fit malformed" "fbad.txt:2: expected a finite number, got 'zz'" "$LMPROB" fit --degree 1 "$TMPD/fbad.txt"
 printf '0 1\n1\n' >"$TMPD/fone.txt"
-expect_fail "fit one value" 'fone.txt:2: expected two numbers' "$LMPROB" fit --degree 1 "$TMPD/fone.txt"
+expect_fail "fit one value" '^lmprob: fit: .*fone.txt:2: row has 1 values: expected 2' "$LMPROB" fit --degree 1 "$TMPD/fone.txt"
 expect_fail "fit needs degree" '--degree: expected a degree' "$LMPROB" fit "$TMPD/line.txt"
 expect_fail "fit bad degree" "--degree: expected an integer in 0..32, got '40'" "$LMPROB" fit --degree 40 "$TMPD/line.txt"
 expect_fail "fit bad eval" "--eval: item 2: expected a finite number, got 'q'" "$LMPROB" fit --degree 1 --eval 1,q "$TMPD/line.txt"
 expect_fail "fit empty" 'empty input' "$LMPROB" fit --degree 1 "$TMPD/empty.txt"
+# one reader for stats and fit: '#' lines are comments in both, hex is not a number (numpy refuses it), a token
+# may be of any length, and every message starts with the command
+printf '# x y\n0 1\n  # note\n1 3\n2 5\n' >"$TMPD/cm.txt"
+expect_out "fit skips comments" '^c\[x\^1\] = 2' "$LMPROB" fit --degree 1 "$TMPD/cm.txt"
+expect_out "stats skips comments" '^n +6$' "$LMPROB" stats "$TMPD/cm.txt"
+expect_fail "stats hex" "lmprob: stats: <stdin>:1: expected a finite number, got '0x10'" sh -c "printf '0x10 1' | \"$LMPROB\" stats -"
+expect_fail "fit hex" "lmprob: fit: <stdin>:1: expected a finite number, got '0x1p3'" sh -c "printf '1 0x1p3\n2 3\n' | \"$LMPROB\" fit --degree 1 -"
+expect_out "stats long token" '^mean +1\.33333' sh -c "/usr/bin/python3 -c \"print('1.'+'0'*126+' 1 2')\" | \"$LMPROB\" stats -"
+# a NaN is "nan" in text as in JSON (printf wrote x86's default NaN, 0/0, as "-nan")
+expect_out "stats nan text" '^skewness +nan +\(bias-corrected G1 nan\)$' sh -c "printf '1 1 1\n' | \"$LMPROB\" stats -"
+expect_fail "stats file error names the command" '^lmprob: stats: /nonexistent/x: cannot open' "$LMPROB" stats /nonexistent/x
 
 # ---- bayes ----
 expect_out "disease 1 test" '^ +1 +0.0682686 +1.9435%$' "$LMPROB" bayes disease --tests 2
@@ -70,6 +81,10 @@ expect_fail "disease fpr nan" "--fpr: expected a probability in \[0, 1\], got 'n
 expect_fail "disease never positive" 'P\(\+\) = 0' "$LMPROB" bayes disease --sensitivity 0 --fpr 0
 expect_out "disease mixed results" '^ +3 +- +0.685078 +0.4114%$' "$LMPROB" bayes disease --results "+,+,-"
 expect_out "disease results json" '"tests": 2, "result": "-", "posterior": ' "$LMPROB" bayes disease --results "+-" --json
+# an impossible result: the message with the subcommand's name, and nothing on stdout (it was a complete-looking object)
+"$LMPROB" bayes disease --prior 1 --sensitivity 0 --tests 2 --json >"$TMPD/o" 2>"$TMPD/e"; rc=$?
+if [ $rc -eq 1 ] && [ ! -s "$TMPD/o" ] && grep -q "^lmprob: bayes disease: test 1 is '+' but P(+) = 0" "$TMPD/e"; then ok; else bad "bayes disease impossible: rc $rc: $(cat "$TMPD/o" "$TMPD/e")"; fi
+expect_fail "bayes beta heads > trials" '^lmprob: bayes beta: --heads 11: expected at most --trials 10' "$LMPROB" bayes beta --a 1 --b 1 --heads 11 --trials 10
 expect_fail "disease bad result" "--results: item 2: expected '\+' or '-', got 'x'" "$LMPROB" bayes disease --results "+x"
 expect_fail "disease tests and results" '--tests and --results' "$LMPROB" bayes disease --tests 2 --results "+"
 expect_out "joint marginals" '"p_x": \[0.5, 0.5\], "p_y": \[0.55000000000000004, 0.44999999999999996\]' "$LMPROB" bayes joint --table "0.4,0.1;0.15,0.35" --json
@@ -81,9 +96,12 @@ expect_fail "joint cell > 1" 'p\[1\]\[0\] = 1.5: expected a probability in \[0, 
 expect_fail "joint negative cell normalize" 'p\[0\]\[1\] = -1: expected a finite non-negative weight' "$LMPROB" bayes joint --table "1,-1;2,3" --normalize
 expect_out "joint normalize counts" '"p_x": \[0.30000000000000004, 0.69999999999999996\]' "$LMPROB" bayes joint --table "1,2;3,4" --normalize --json
 expect_out "joint normalize overflowing total" '"joint": \[\[0\.25, 0\.25\], \[0\.25, 0\.25\]\].*"p_y_given_x": \[\[0\.5, 0\.5\]' "$LMPROB" bayes joint --table "1e308,1e308;1e308,1e308" --normalize --json
-expect_fail "joint malformed" "row 2, cell 2: expected a finite number, got 'x'" "$LMPROB" bayes joint --table "0.4,0.1;0.15,x"
+expect_fail "joint malformed" "bayes joint: --table: row 2: item 2: expected a finite number, got 'x'" "$LMPROB" bayes joint --table "0.4,0.1;0.15,x"
+# a table that is not numbers is a usage error (exit 2), as every malformed option value
+"$LMPROB" bayes joint --table 'a,b;c,d' >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "bayes joint --table 'a,b;c,d': expected exit 2"
+"$LMPROB" bayes joint --table '0x1,0;0,0' >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "bayes joint --table with a hex float: expected exit 2"
 expect_fail "joint ragged" 'row 2 has 1 cells: expected 2' "$LMPROB" bayes joint --table "0.4,0.1;0.5"
-expect_fail "joint empty row" 'row 2 is empty' "$LMPROB" bayes joint --table "0.5,0.5;"
+expect_fail "joint empty row" 'row 2: expected a list of numbers, got an empty list' "$LMPROB" bayes joint --table "0.5,0.5;"
 expect_fail "joint missing table" '--table: expected a table' "$LMPROB" bayes joint
 expect_out "beta mean" '"mean": 0.6428571428571429' "$LMPROB" bayes beta --a 2 --b 2 --heads 7 --trials 10 --json
 expect_out "beta log marginal" '"log_marginal": -2.19025590802012' "$LMPROB" bayes beta --a 2 --b 2 --heads 7 --trials 10 --json
