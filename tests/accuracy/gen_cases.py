@@ -709,7 +709,10 @@ def draw_beta(rng, key="x"):
     if key == "p":
         return {"p": prob(rng), "a": a, "b": b}, lab_ab or "ab-mid"
     m = a / (a + b)
-    sd = math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+    if a * b > 0:
+        sd = math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+    else:   # a b underflows (a, b ~ 1e-200; seed 7 drew it): the scaled form, which no earlier draw reached
+        sd = math.sqrt((a / (a + b)) * (b / (a + b)) / (a + b + 1))
     opts = [(4, "x-mean", lambda: m + sd * rng.gauss(0, 2)), (2, "x-low", lambda: m * logu(rng, 1e-300, 0.5)),
             (2, "x-high", lambda: 1 - (1 - m) * logu(rng, 1e-16, 0.5)), (1, "x-any", lambda: rng.random())]
     for _ in range(100):
