@@ -707,7 +707,8 @@ static int model_contains(lmpy_Model *M, PyObject *word)
 
 static PyObject *model_repr(lmpy_Model *M)
 {
-    if (!M->path) return PyUnicode_FromString("<Model (not loaded)>");
+    if (!M->m) return PyUnicode_FromString("<Model (not loaded)>");
+    if (!M->path) return PyUnicode_FromString("<Model from None>"); /* path set to None by the user */
     /* kenlm: '<Model from {0}>'.format(os.path.basename(self.path)), path being bytes */
     PyObject *osp = PyImport_ImportModule("os.path");
     PyObject *base = osp ? PyObject_CallMethod(osp, "basename", "O", M->path) : NULL;
@@ -722,8 +723,9 @@ static PyObject *model_reduce(lmpy_Model *M, PyObject *unused)
 {
     (void)unused;
     if (!M->path || PyBytes_GET_SIZE(M->path) == 0)
-        return PyErr_Format(PyExc_TypeError, "a Model made in memory (lmprob.train) cannot be pickled: write it "
-                                             "(write_arpa / write_binary) and load the file");
+        return PyErr_Format(PyExc_TypeError, "a Model without a path (made in memory by lmprob.train, or its path "
+                                             "set to None) cannot be pickled: write it (write_arpa / write_binary) "
+                                             "and load the file");
     return Py_BuildValue("(O(O))", (PyObject *)Py_TYPE(M), M->path);
 }
 
@@ -738,6 +740,19 @@ static PyObject *model_path(lmpy_Model *M, void *c)
 {
     (void)c;
     return Py_NewRef(M->path ? M->path : Py_None);
+}
+
+/* kenlm declares `cdef public bytes path`: user code may set it (bytes or None; del sets None), and repr and
+ * pickling follow the new value. */
+static int model_set_path(lmpy_Model *M, PyObject *v, void *c)
+{
+    (void)c;
+    if (v && v != Py_None && !PyBytes_Check(v)) {
+        PyErr_Format(PyExc_TypeError, "Model.path: expected bytes or None, got %.200s", Py_TYPE(v)->tp_name);
+        return -1;
+    }
+    Py_XSETREF(M->path, v && v != Py_None ? Py_NewRef(v) : NULL);
+    return 0;
 }
 
 static PyObject *model_vocab_size(lmpy_Model *M, void *c)
@@ -1142,7 +1157,7 @@ static PyMethodDef model_methods[] = {
 
 static PyGetSetDef model_getset[] = {
     {"order", (getter)model_order, NULL, PyDoc_STR("the model's n-gram order"), NULL},
-    {"path", (getter)model_path, NULL, PyDoc_STR("the absolute path it was loaded from, as bytes (kenlm)"), NULL},
+    {"path", (getter)model_path, (setter)model_set_path, PyDoc_STR("the absolute path it was loaded from, as bytes (kenlm); settable, as kenlm's"), NULL},
     {"vocab_size", (getter)model_vocab_size, NULL, PyDoc_STR("number of words, <unk> <s> </s> included"), NULL},
     {"bos", (getter)model_bos, NULL, PyDoc_STR("id of <s> (None when the model has none)"), NULL},
     {"eos", (getter)model_eos, NULL, PyDoc_STR("id of </s> (None when the model has none)"), NULL},

@@ -146,6 +146,25 @@ class TestAgainstCLI(unittest.TestCase):
         self.assertEqual(info["order"], 3)
         self.assertEqual(info["metadata"]["estimator"].split()[0], "mkn")
 
+    def test_path_settable_as_kenlm(self):
+        # kenlm's `cdef public bytes path`: bytes or None may be assigned, anything else is a TypeError
+        m = lmprob.Model(self.m.path)
+        m.path = b"/elsewhere/other.arpa"
+        self.assertEqual(m.path, b"/elsewhere/other.arpa")
+        self.assertEqual(repr(m), "<Model from b'other.arpa'>")
+        with self.assertRaises(TypeError):
+            m.path = "/a/str/path.arpa"
+        self.assertEqual(m.path, b"/elsewhere/other.arpa")
+        m.path = None
+        self.assertIsNone(m.path)
+        self.assertEqual(repr(m), "<Model from None>")
+        with self.assertRaisesRegex(TypeError, "pickled"):
+            pickle.dumps(m)
+        m.path = self.m.path
+        del m.path
+        self.assertIsNone(m.path)
+        self.assertEqual(m.score("the company said"), self.m.score("the company said"))
+
     def test_sentence_types(self):
         self.assertEqual(self.m.score(b"the company"), self.m.score("the company"))
         with self.assertRaisesRegex(TypeError, "Cannot convert"):
