@@ -279,8 +279,8 @@ static void test_ownership(void)
     CHECK(lmp_lm_create_ngram(m, LMP_LM_TOKENS_GPT2, NULL, &a, &err) == LMP_EINVAL);
     CHECK(a == NULL);
     lmp_ngram_free(m);
-    CHECK(lmp_lm_load("tests/fixtures", NULL, &a, &err) == LMP_EFORMAT); /* a folder without config.json */
-    CHECK(strstr(err.msg, "config.json") != NULL);
+    CHECK(lmp_lm_load("tests/fixtures", NULL, &a, &err) == LMP_EFORMAT); /* a folder without model.safetensors */
+    CHECK(strstr(err.msg, "a folder without model.safetensors") != NULL);
     CHECK(lmp_lm_load(FIX "nope.arpa", NULL, &a, &err) != LMP_OK);
     CHECK(a == NULL);
 }

@@ -118,8 +118,8 @@ typedef struct lmp_lm_load_params {
 /* Defaults: the model's token mode, no extra vocabulary, all cores, no progress. */
 LMP_API void lmp_lm_load_params_init(lmp_lm_load_params *p);
 
-/* Load a model by what the path holds: a folder with config.json or a
- * .safetensors file is GPT-2; anything else is an n-gram model (ARPA, plain,
+/* Load a model by what the path holds: a folder (config.json +
+ * model.safetensors, as lmp_gpt2_load) or a .safetensors file is GPT-2; anything else is an n-gram model (ARPA, plain,
  * gzip or xz, or lmprob's binary; "-" reads ARPA from stdin). params may be
  * NULL (defaults). The handle owns what it loaded. Errors: those of
  * lmp_ngram_load and lmp_gpt2_load (file, line or tensor named),
@@ -151,7 +151,7 @@ LMP_API lmp_status lmp_lm_create_gpt2_take(lmp_gpt2 *g, lmp_tokenizer *tok, unsi
 
 /* What lmp_lm_load would read at path, without reading it: an n-gram model
  * file, a GPT-2 model without a vocabulary of its own (a bare .safetensors, or
- * a folder with config.json and none of vocab.json, merges.txt, encoder.json,
+ * a folder with none of vocab.json, merges.txt, encoder.json,
  * vocab.bpe), or a GPT-2 folder with one (LMP_LM_PATH_GPT2_VOCAB also for half
  * a pair, which its load refuses naming the missing file). For callers that
  * supply a default GPT-2 vocabulary. */

@@ -5,9 +5,10 @@ import json
 import math
 import os
 import pickle
+import shutil
 import unittest
 
-from common import GPT2_DIR, cli_json, lmprob, np, run_threads
+from common import GPT2_DIR, TMP, cli_json, lmprob, np, run_threads
 
 
 def encoding():
@@ -181,6 +182,14 @@ class TestGPT2(unittest.TestCase):
         self.assertEqual(errs, [])
         bare = lmprob.GPT2(os.path.join(GPT2_DIR, "tiny.safetensors"), vocab=lmprob.get_encoding("gpt2"))
         np.testing.assert_array_equal(bare.logits(self.ref["tokens"]), want)
+        # a folder with model.safetensors and no config.json loads as the CLI loads it (config from the file)
+        folder = os.path.join(TMP, "gpt2_nocfg")
+        os.makedirs(folder, exist_ok=True)
+        shutil.copyfile(os.path.join(GPT2_DIR, "tiny.safetensors"), os.path.join(folder, "model.safetensors"))
+        np.testing.assert_array_equal(lmprob.GPT2(folder).logits(self.ref["tokens"]), want)
+        os.remove(os.path.join(folder, "model.safetensors"))
+        with self.assertRaisesRegex(lmprob.FormatError, "a folder without model.safetensors"):
+            lmprob.GPT2(folder)
 
 
 if __name__ == "__main__":

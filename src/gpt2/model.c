@@ -638,7 +638,9 @@ lmp_status lmp_gpt2_load(const char *path, lmp_gpt2 **out, lmp_error *err)
                 return lmp_error_set_at(err, LMP_EUNSUPPORTED, path, 0,
                                         "only pytorch_model.bin (a pickle): expected model.safetensors (convert it "
                                         "with safetensors' torch.save_file or download the safetensors version)");
-            return lmp_error_set_at(err, LMP_EIO, st_path, 0, "cannot open: %s", strerror(ENOENT));
+            return lmp_error_set_at(err, LMP_EFORMAT, path, 0,
+                                    "a folder without model.safetensors: expected a Hugging Face GPT-2 folder "
+                                    "(config.json + model.safetensors)");
         }
         if (access(cfg_path, F_OK) == 0) {
             lmp_status st = read_small(cfg_path, &cfg_text, &cfg_len, err);

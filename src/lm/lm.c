@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "lm_internal.h"
 
@@ -37,11 +36,6 @@ lmp_status lmp_lm_load(const char *path, const lmp_lm_load_params *params, lmp_l
     lmp_lm_load_params_init(&defaults);
     const lmp_lm_load_params *p = params ? params : &defaults;
     if (lm_gpt2_is_model_path(path)) return lm_gpt2_load(path, p, out, err);
-    struct stat sb;
-    if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-        return lmp_error_set(err, LMP_EFORMAT,
-                             "%s: a folder without config.json: expected a Hugging Face GPT-2 folder "
-                             "(config.json + model.safetensors) or an n-gram model file", path);
     lmp_tokenizer *tok = NULL;
     lmp_ngram *m = NULL;
     lmp_status st = lmp_ngram_load(path, p->progress, p->progress_ctx, &m, err);

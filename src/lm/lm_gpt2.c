@@ -48,11 +48,10 @@ int lm_gpt2_is_model_path(const char *path)
 {
     size_t n = strlen(path);
     if (n >= 12 && strcmp(path + n - 12, ".safetensors") == 0) return 1;
+    /* Every folder: an n-gram model is one file, so a folder is a GPT-2 checkpoint or nothing, and the loader
+     * names what it lacks (model.safetensors; config.json is optional, as for lmp_gpt2_load and gpt2 info). */
     struct stat sb;
-    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) return 0;
-    char cfg[4096];
-    if ((size_t)snprintf(cfg, sizeof cfg, "%s/config.json", path) >= sizeof cfg) return 0;
-    return stat(cfg, &sb) == 0;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
 /* A folder "has" a vocabulary when it holds any file of one of the two pairs: half a pair (vocab.json

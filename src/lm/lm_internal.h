@@ -60,7 +60,7 @@ lmp_status lm_ngram_make(const lmp_ngram *m, int owned, lmp_lm_tokens tokens, co
 const lmp_tokenizer *lm_ngram_tokenizer(const lmp_lm *lm);
 const lmp_tokenizer *lm_gpt2_tokenizer(const lmp_lm *lm);
 lmp_status lm_gpt2_load(const char *path, const lmp_lm_load_params *p, lmp_lm **out, lmp_error *err);
-/* 1 when path names what lm_gpt2_load reads (a folder with config.json, a .safetensors file). */
+/* 1 when path names what lm_gpt2_load reads (any folder, a .safetensors file). */
 int lm_gpt2_is_model_path(const char *path);
 /* 1 when the folder path holds vocab.json + merges.txt (or encoder.json + vocab.bpe). */
 int lm_gpt2_folder_has_vocab(const char *path);

@@ -149,5 +149,5 @@ expect_fail "merges.txt without vocab.json" "next: .*/hf: merges.txt without voc
 cp "$VOC/encoder.json" "$TMPD/hf/vocab.json"
 expect_out "both: the folder's vocabulary" "^Tokens:.2.\(1 scored\)" "$LMPROB" ppl --model "$TMPD/hf" "$TMPD/hw.txt"
 rm "$TMPD/hf/model.safetensors"
-expect_fail "folder without weights" "model.safetensors: cannot open" "$LMPROB" gpt2 info "$TMPD/hf"
+expect_fail "folder without weights" "$TMPD/hf: a folder without model.safetensors" "$LMPROB" gpt2 info "$TMPD/hf"
 finish
