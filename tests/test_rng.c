@@ -204,6 +204,45 @@ static void test_below(void)
     for (int i = 0; i < 1000; i++) CHECK(lmp_rng_below(&r, big) < big);
 }
 
+/* lmp_rng_interval on numpy's stream is RandomState.randint / shuffle's draw (values from numpy 1.24:
+ * RandomState(0).randint(10, size=6), randint(2**40 + 3, size=3), randint(-2**63, 2**63 - 1, size=2), then
+ * random_sample(); RandomState(7).shuffle(arange(8))). On xoshiro: in range, and max = 0 draws nothing. */
+static void test_interval(void)
+{
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_NUMPY_LEGACY, 0, NULL);
+    static const int64_t small[6] = {5, 0, 3, 3, 7, 9};
+    for (int i = 0; i < 6; i++) CHECK(lmp_rng_interval(&r, 9) == (uint64_t)small[i]);
+    static const int64_t wide[3] = {909012193557, 1041261508388, 377492290630};
+    for (int i = 0; i < 3; i++) CHECK(lmp_rng_interval(&r, (UINT64_C(1) << 40) + 2) == (uint64_t)wide[i]);
+    static const int64_t full[2] = {-8177202283848492456, -4193751150162790086};
+    for (int i = 0; i < 2; i++) /* [-2^63, 2^63 - 2]: off = -2^63, max = 2^64 - 2 */
+        CHECK((int64_t)(lmp_rng_interval(&r, UINT64_MAX - 1) + (UINT64_C(1) << 63)) == full[i]);
+    CHECK(lmp_rng_interval(&r, 0) == 0); /* draws nothing: the next uniform is numpy's */
+    CHECK(lmp_rng_uniform(&r) == 0x1.e9210b65573eep-2);
+    lmp_rng_seed(&r, LMP_RNG_NUMPY_LEGACY, 7, NULL);
+    int q[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    for (int i = 7; i >= 1; i--) {
+        int j = (int)lmp_rng_interval(&r, (uint64_t)i), t = q[i];
+        q[i] = q[j];
+        q[j] = t;
+    }
+    static const int want[8] = {2, 5, 0, 6, 3, 1, 4, 7};
+    for (int i = 0; i < 8; i++) CHECK_MSG(q[i] == want[i], "shuffle[%d] = %d", i, q[i]);
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 3, NULL);
+    lmp_rng s = r;
+    CHECK(lmp_rng_interval(&r, 0) == 0);
+    CHECK(lmp_rng_u64(&r) == lmp_rng_u64(&s));
+    int seen[5] = {0};
+    for (int i = 0; i < 1000; i++) {
+        uint64_t v = lmp_rng_interval(&r, 4);
+        CHECK(v <= 4);
+        seen[v <= 4 ? v : 0] = 1;
+    }
+    for (int i = 0; i < 5; i++) CHECK(seen[i]);
+    (void)lmp_rng_interval(&r, UINT64_MAX); /* any 64 bits: no max + 1 overflow */
+}
+
 /* The ziggurat normal: mean, variance, skewness, kurtosis and tail frequencies over 4e6 draws.
  * Each moment bound is 5 standard errors (sd of the sample mean 1/2000, of the variance
  * sqrt(2)/2000, of the skewness sqrt(6)/2000, of the excess kurtosis sqrt(24)/2000). The tail
@@ -278,6 +317,7 @@ int main(int argc, char **argv)
     RUN(test_xoshiro_values_and_jump);
     RUN(test_uniform_chisq);
     RUN(test_below);
+    RUN(test_interval);
     RUN(test_normal_moments);
     RUN(test_normal_ks);
     return TEST_SUMMARY();

@@ -66,6 +66,14 @@ LMP_API void lmp_rng_normal_n(lmp_rng *r, double *out, size_t n);
 /* Uniform integer in [0, n), n >= 1, without modulo bias. */
 LMP_API uint64_t lmp_rng_below(lmp_rng *r, uint64_t n);
 
+/* Uniform integer in [0, max] (max = UINT64_MAX: any 64 bits). numpy legacy: numpy's masked rejection
+ * (random_interval, and randint's bounded fill with use_masked), bit for bit: 32-bit words while
+ * max < 2^32, else 64-bit words (two 32-bit words, high first), each masked to the smallest 2^k - 1 >= max
+ * and redrawn while above max; max = 0 draws nothing. So RandomState.randint(low, high) is
+ * low + lmp_rng_interval(r, high - 1 - low), and shuffle / permutation swap item i with item
+ * lmp_rng_interval(r, i) for i = n-1 down to 1. xoshiro: lmp_rng_below(max + 1) (Lemire). */
+LMP_API uint64_t lmp_rng_interval(lmp_rng *r, uint64_t max);
+
 LMP_EXTERN_C_END
 
 #endif

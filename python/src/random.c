@@ -6,9 +6,9 @@
  * bit (rng.h, dist.h): random_sample / rand, randn / standard_normal / normal
  * (the polar method with the cached second deviate), uniform,
  * standard_exponential / exponential, gamma for shape >= 1, binomial, poisson,
- * dirichlet for alpha >= 1, and choice with p (numpy's cdf search with one
- * uniform per draw). numpy draws integers without p (randint, choice(a)) by
- * masked rejection, which the library does not have: those raise.
+ * dirichlet for alpha >= 1, and the integers: randint, choice (with and
+ * without p, with and without replacement), permutation and shuffle, all on
+ * numpy's masked rejection (lmp_rng_interval).
  *
  * Thread safety: one object may be shared by threads; each call takes the
  * object's lock (never while waiting for the GIL), so draws from several
@@ -441,104 +441,469 @@ done:
 
 /* numpy's choice(a, size, replace=True, p): cdf = cumsum(p) / sum, one uniform per
  * draw in order, searchsorted(side='right') (lmp_categorical_index). */
+/* ---- integers: randint, permutation, shuffle, choice ------------------------------------------------
+ * numpy's legacy RandomState draws every bounded integer by masked rejection (lmp_rng_interval), so these
+ * reproduce it bit for bit on RandomState; on Xoshiro256 they are lmprob's own stream. */
+
+/* x as a Python int the way numpy reads a scalar bound (int(np.array(x)): 2.7 -> 2); NULL and an error
+ * for a NaN, an infinity or a non-number. */
+static PyObject *bound_int(PyObject *x, const char *fn, const char *name)
+{
+    if (PyLong_Check(x)) return Py_NewRef(x);
+    if (PyIndex_Check(x)) return PyNumber_Index(x);
+    if (PySequence_Check(x) || PyObject_CheckBuffer(x))
+        return PyErr_Format(PyExc_ValueError, "%s: %s as an array is not implemented: pass an int", fn, name);
+    PyObject *r = PyNumber_Long(x);
+    if (!r && PyErr_ExceptionMatches(PyExc_TypeError)) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "%s: %s: expected an int, got %.100s", fn, name, Py_TYPE(x)->tp_name);
+    }
+    return r;
+}
+
+/* dtype of randint: int (numpy's default, int64 here) or anything numpy reads as int64. 1 when the result
+ * is numpy's scalar type (a dtype other than int itself), 0 for int, -1 with an error. */
+static int randint_dtype(PyObject *dtype)
+{
+    if (!dtype || dtype == (PyObject *)&PyLong_Type) return 0;
+    PyObject *np = lmpy_numpy();
+    if (np) {
+        PyObject *want = PyObject_CallMethod(np, "dtype", "s", "int64");
+        PyObject *got = want ? PyObject_CallMethod(np, "dtype", "(O)", dtype) : NULL;
+        int eq = got ? PyObject_RichCompareBool(got, want, Py_EQ) : -1;
+        Py_XDECREF(want);
+        Py_XDECREF(got);
+        if (eq < 0) return -1;
+        if (eq) return 1;
+    }
+    PyObject *r = PyObject_Repr(dtype);
+    if (r) {
+        PyErr_Format(PyExc_ValueError, "randint: dtype = %U: only int64 (numpy's default int) is implemented", r);
+        Py_DECREF(r);
+    }
+    return -1;
+}
+
+static PyObject *rng_randint(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"low", "high", "size", "dtype", NULL};
+    PyObject *low_o, *high_o = Py_None, *size = Py_None, *dtype = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOO:randint", kwl, &low_o, &high_o, &size, &dtype)) return NULL;
+    int np_scalar = randint_dtype(dtype);
+    if (np_scalar < 0) return NULL;
+    int ndim;
+    Py_ssize_t shape[LMPY_MAXDIM];
+    size_t n;
+    if (parse_size(size, &ndim, shape, &n) < 0) return NULL;
+    int64_t one, *out = &one;
+    PyObject *blk = NULL;
+    if (ndim >= 0) {
+        blk = lmpy_array_new('q', ndim, shape, (void **)&out);
+        if (!blk) return NULL;
+        if (n == 0) return lmpy_array_finish(blk); /* numpy: no draws, and no checks of the bounds */
+    }
+    if (high_o == Py_None) {
+        high_o = low_o;
+        low_o = NULL;
+    }
+    /* [low, high - 1] in int64, as numpy's closed interval */
+    PyObject *lo = low_o ? bound_int(low_o, "randint", "low") : PyLong_FromLong(0);
+    PyObject *hi = lo ? bound_int(high_o, "randint", low_o ? "high" : "low") : NULL;
+    PyObject *one_o = hi ? PyLong_FromLong(1) : NULL;
+    PyObject *hi1 = one_o ? PyNumber_Subtract(hi, one_o) : NULL;
+    Py_XDECREF(hi);
+    Py_XDECREF(one_o);
+    long long l = 0, h = 0;
+    int ovl = 0, ovh = 0;
+    if (hi1) {
+        l = PyLong_AsLongLongAndOverflow(lo, &ovl);
+        h = PyLong_AsLongLongAndOverflow(hi1, &ovh);
+    }
+    int ok = hi1 && !PyErr_Occurred();
+    if (ok && ovl < 0) ok = (PyErr_SetString(PyExc_ValueError, "randint: low is out of bounds for int64"), 0);
+    else if (ok && ovh > 0) ok = (PyErr_SetString(PyExc_ValueError, "randint: high is out of bounds for int64"), 0);
+    else if (ok && (ovl > 0 || ovh < 0 || l > h))
+        ok = (PyErr_SetString(PyExc_ValueError, !ovl && l == 0 ? "randint: high <= 0" : "randint: low >= high"), 0);
+    Py_XDECREF(lo);
+    Py_XDECREF(hi1);
+    if (!ok) {
+        Py_XDECREF(blk);
+        return NULL;
+    }
+    uint64_t range = (uint64_t)h - (uint64_t)l, off = (uint64_t)l;
+    lmp_rng *r = lmpy_rng_lock((PyObject *)o);
+    if (n > 4096) {
+        Py_BEGIN_ALLOW_THREADS
+        for (size_t i = 0; i < n; i++) out[i] = (int64_t)(off + lmp_rng_interval(r, range));
+        Py_END_ALLOW_THREADS
+    } else {
+        for (size_t i = 0; i < n; i++) out[i] = (int64_t)(off + lmp_rng_interval(r, range));
+    }
+    lmpy_rng_unlock((PyObject *)o);
+    if (blk) return lmpy_array_finish(blk);
+    if (!np_scalar) return PyLong_FromLongLong(one);
+    PyObject *np = lmpy_numpy();
+    return np ? PyObject_CallMethod(np, "int64", "L", (long long)one) : PyLong_FromLongLong(one);
+}
+
+/* The permutation numpy's shuffle makes of n items: for i = n-1 down to 1, swap i with
+ * lmp_rng_interval(i) (mtrand's _shuffle_raw and its untyped loop draw the same j's). q[k] is the item
+ * that lands at k. The caller holds the stream's lock. */
+static void shuffle_indices(lmp_rng *r, int64_t *q, size_t n)
+{
+    for (size_t i = 0; i < n; i++) q[i] = (int64_t)i;
+    for (size_t i = n; i-- > 1;) {
+        size_t j = (size_t)lmp_rng_interval(r, i);
+        int64_t t = q[i];
+        q[i] = q[j];
+        q[j] = t;
+    }
+}
+
+/* An int64 array of the permutation of n (ndim 1), drawn under the lock. */
+static PyObject *permuted_range(lmpy_rng_obj *o, Py_ssize_t n, int64_t **q)
+{
+    PyObject *blk = lmpy_array_new('q', 1, &n, (void **)q);
+    if (!blk) return NULL;
+    lmp_rng *r = lmpy_rng_lock((PyObject *)o);
+    if (n > 4096) {
+        Py_BEGIN_ALLOW_THREADS
+        shuffle_indices(r, *q, (size_t)n);
+        Py_END_ALLOW_THREADS
+    } else {
+        shuffle_indices(r, *q, (size_t)n);
+    }
+    lmpy_rng_unlock((PyObject *)o);
+    return blk;
+}
+
+/* items[q] of a sequence without numpy: a list. */
+static PyObject *take_items(PyObject *seq, const int64_t *q, Py_ssize_t n)
+{
+    PyObject *res = PyList_New(n);
+    for (Py_ssize_t k = 0; res && k < n; k++) {
+        PyObject *it = PySequence_GetItem(seq, (Py_ssize_t)q[k]);
+        if (!it) Py_CLEAR(res);
+        else PyList_SET_ITEM(res, k, it);
+    }
+    return res;
+}
+
+static PyObject *rng_permutation(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"x", NULL};
+    PyObject *x;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O:permutation", kwl, &x)) return NULL;
+    PyObject *np = lmpy_numpy();
+    int64_t *q;
+    int is_int = PyLong_Check(x);
+    if (!is_int && np) {
+        PyObject *integer = PyObject_GetAttrString(np, "integer");
+        is_int = integer ? PyObject_IsInstance(x, integer) : -1;
+        Py_XDECREF(integer);
+        if (is_int < 0) return NULL;
+    }
+    if (is_int) { /* numpy: arange(x) shuffled, empty for x <= 0 */
+        Py_ssize_t n = PyNumber_AsSsize_t(x, PyExc_OverflowError);
+        if (n == -1 && PyErr_Occurred()) return NULL;
+        PyObject *blk = permuted_range(o, n > 0 ? n : 0, &q);
+        return blk ? lmpy_array_finish(blk) : NULL;
+    }
+    PyObject *arr = np ? PyObject_CallMethod(np, "asarray", "(O)", x) : NULL;
+    Py_ssize_t n;
+    if (np) {
+        if (!arr) return NULL;
+        PyObject *nd = PyObject_GetAttrString(arr, "ndim");
+        long ndim = nd ? PyLong_AsLong(nd) : -1;
+        Py_XDECREF(nd);
+        if (ndim < 1) {
+            Py_DECREF(arr);
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_IndexError, "permutation: x must be an integer or at least 1-dimensional");
+            return NULL;
+        }
+        n = PyObject_Size(arr);
+    } else {
+        if (!PySequence_Check(x) || PyUnicode_Check(x) || PyBytes_Check(x))
+            return PyErr_Format(PyExc_IndexError, "permutation: x must be an integer or at least 1-dimensional");
+        n = PySequence_Size(x);
+    }
+    if (n < 0) {
+        Py_XDECREF(arr);
+        return NULL;
+    }
+    PyObject *blk = permuted_range(o, n, &q);
+    if (!blk) {
+        Py_XDECREF(arr);
+        return NULL;
+    }
+    PyObject *res;
+    if (arr) { /* a copy: asarray(x)[q], the rows of x in the shuffled order */
+        PyObject *idx = lmpy_array_finish(blk);
+        res = idx ? PyObject_GetItem(arr, idx) : NULL;
+        Py_XDECREF(idx);
+        Py_DECREF(arr);
+    } else {
+        res = take_items(x, q, n);
+        Py_DECREF(blk);
+    }
+    return res;
+}
+
+static PyObject *rng_shuffle(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"x", NULL};
+    PyObject *x;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O:shuffle", kwl, &x)) return NULL;
+    Py_ssize_t n = PyObject_Size(x); /* numpy: len(x); a 0-d array or a non-sequence is a TypeError */
+    if (n < 0) return NULL;
+    int64_t *q;
+    PyObject *blk = permuted_range(o, n, &q);
+    if (!blk) return NULL;
+    int rc = -1;
+    PyObject *np = lmpy_numpy(), *ndarray = np ? PyObject_GetAttrString(np, "ndarray") : NULL;
+    int is_arr = ndarray ? PyObject_IsInstance(x, ndarray) : 0;
+    Py_XDECREF(ndarray);
+    if (is_arr > 0) { /* x[...] = x[q]: the rows move whole (x[q] is a copy, so no row is read after it is written) */
+        PyObject *idx = lmpy_array_finish(blk);
+        PyObject *rows = idx ? PyObject_GetItem(x, idx) : NULL;
+        rc = rows ? PyObject_SetItem(x, Py_Ellipsis, rows) : -1;
+        Py_XDECREF(rows);
+        Py_XDECREF(idx);
+    } else if (is_arr == 0) { /* any mutable sequence: read every item, then write them in their new places */
+        PyObject *items = take_items(x, q, n);
+        rc = items ? 0 : -1;
+        for (Py_ssize_t k = 0; rc == 0 && k < n; k++) rc = PySequence_SetItem(x, k, PyList_GET_ITEM(items, k));
+        Py_XDECREF(items);
+        Py_DECREF(blk);
+    } else {
+        Py_DECREF(blk);
+    }
+    return rc < 0 ? NULL : Py_NewRef(Py_None);
+}
+
+/* choice's a as numpy reads it (np.array(a)): an integer (an int or a 0-d array holding one) is range(a);
+ * a 1-d sequence or array gives its items; anything else is refused with numpy's messages. *arr is
+ * np.asarray(a) for a 1-d a when numpy is there (items are taken from it), else NULL. */
+static int choice_population(PyObject *a, Py_ssize_t *pop, int *is_int, PyObject **arr)
+{
+    *arr = NULL;
+    *is_int = 0;
+    PyObject *np = lmpy_numpy(), *item = NULL;
+    if (np) {
+        PyObject *x = PyObject_CallMethod(np, "asarray", "(O)", a);
+        if (!x) return -1;
+        PyObject *nd = PyObject_GetAttrString(x, "ndim");
+        long ndim = nd ? PyLong_AsLong(nd) : -1;
+        Py_XDECREF(nd);
+        if (ndim < 0 && PyErr_Occurred()) {
+            Py_DECREF(x);
+            return -1;
+        }
+        if (ndim == 1) {
+            *pop = PyObject_Size(x);
+            *arr = x;
+            return *pop < 0 ? -1 : 0;
+        }
+        if (ndim != 0) {
+            Py_DECREF(x);
+            PyErr_SetString(PyExc_ValueError, "choice: a must be 1-dimensional");
+            return -1;
+        }
+        item = PyObject_CallMethod(x, "item", NULL);
+        Py_DECREF(x);
+        if (!item) return -1;
+    } else if (PyIndex_Check(a)) {
+        item = Py_NewRef(a);
+    } else if (PySequence_Check(a) && !PyUnicode_Check(a) && !PyBytes_Check(a)) {
+        *pop = PySequence_Size(a);
+        return *pop < 0 ? -1 : 0;
+    } else {
+        PyErr_SetString(PyExc_ValueError, "choice: a must be 1-dimensional or an integer");
+        return -1;
+    }
+    /* an integer: operator.index(a.item()) */
+    if (!PyIndex_Check(item)) {
+        Py_DECREF(item);
+        PyErr_SetString(PyExc_ValueError, "choice: a must be 1-dimensional or an integer");
+        return -1;
+    }
+    *pop = PyNumber_AsSsize_t(item, PyExc_OverflowError);
+    Py_DECREF(item);
+    if (*pop == -1 && PyErr_Occurred()) return -1;
+    *is_int = 1;
+    return 0;
+}
+
+/* p as numpy checks it (mtrand.choice): 1-d, as long as a, no NaN in its (Kahan) sum, no negative entry,
+ * the sum within sqrt(eps) of 1 (sqrt of float32's eps for a float32 ndarray). Into a new double buffer. */
+static double *choice_probabilities(PyObject *p_obj, Py_ssize_t pop)
+{
+    lmpy_view v;
+    if (lmpy_view_get(p_obj, &v, "p", LMPY_FLOAT | LMPY_INT) < 0) return NULL;
+    if (v.ndim != 1) {
+        lmpy_view_release(&v);
+        PyErr_Format(PyExc_ValueError, "choice: 'p' must be 1-dimensional, got %d dimensions", v.ndim);
+        return NULL;
+    }
+    if (v.shape[0] != pop) {
+        lmpy_view_release(&v);
+        PyErr_Format(PyExc_ValueError, "choice: 'a' and 'p' must have same size: a has %zd, p %zd", pop, v.shape[0]);
+        return NULL;
+    }
+    double atol = 1.4901161193847656e-08; /* sqrt(DBL_EPSILON) */
+    if (v.type == 'f') {
+        PyObject *np = lmpy_numpy(), *ndarray = np ? PyObject_GetAttrString(np, "ndarray") : NULL;
+        if (ndarray && PyObject_IsInstance(p_obj, ndarray) > 0) atol = 3.4526698300124393e-04; /* sqrt(FLT_EPSILON) */
+        Py_XDECREF(ndarray);
+        PyErr_Clear();
+    }
+    double *p = PyMem_RawMalloc((size_t)(pop ? pop : 1) * sizeof *p);
+    if (!p) {
+        lmpy_view_release(&v);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    double sum = 0.0, c = 0.0;
+    Py_ssize_t neg = -1;
+    for (Py_ssize_t i = 0; i < pop; i++) {
+        p[i] = lmpy_view_at(&v, v.data + i * v.strides[0]);
+        if (p[i] < 0 && neg < 0) neg = i;
+        double y = p[i] - c, t = sum + y; /* numpy's kahan_sum */
+        c = (t - sum) - y;
+        sum = t;
+    }
+    lmpy_view_release(&v);
+    if (isnan(sum)) PyErr_SetString(PyExc_ValueError, "choice: probabilities contain NaN");
+    else if (neg >= 0) lmpy_err(PyExc_ValueError, "choice: probabilities are not non-negative: p[%zd] = %g", neg, p[neg]);
+    else if (fabs(sum - 1.0) > atol)
+        lmpy_err(PyExc_ValueError, "choice: probabilities do not sum to 1 (sum = %.17g)", sum);
+    else return p;
+    PyMem_RawFree(p);
+    return NULL;
+}
+
+/* replace=False with p (mtrand.choice): rounds of m = size - found uniforms mapped through the cdf of p with
+ * the entries found so far zeroed (cumsum, divided by its last element, searchsorted right: the first k
+ * with cdf[k] > u), keeping each new index at its first appearance in the round. A zeroed entry is never
+ * found again (its cdf equals the one before it). The caller holds the lock and has checked that p has
+ * at least size positive entries. */
+static void choice_unique_p(lmp_rng *r, double *p, size_t pop, int64_t *idx, size_t size, double *u, double *cdf,
+                            unsigned char *seen)
+{
+    size_t found = 0;
+    while (found < size) {
+        size_t m = size - found;
+        for (size_t i = 0; i < m; i++) u[i] = lmp_rng_uniform(r);
+        for (size_t i = 0; i < found; i++) p[idx[i]] = 0.0;
+        double c = 0.0;
+        for (size_t i = 0; i < pop; i++) cdf[i] = c += p[i];
+        double total = cdf[pop - 1];
+        for (size_t i = 0; i < pop; i++) cdf[i] /= total;
+        memset(seen, 0, pop);
+        for (size_t i = 0; i < m; i++) {
+            size_t lo = 0, hi = pop;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (cdf[mid] > u[i]) hi = mid;
+                else lo = mid + 1;
+            }
+            if (lo >= pop || seen[lo]) continue;
+            seen[lo] = 1;
+            idx[found++] = (int64_t)lo;
+        }
+    }
+}
+
 static PyObject *rng_choice(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
 {
     static char *kwl[] = {"a", "size", "replace", "p", NULL};
     PyObject *a, *size = NULL, *p_obj = Py_None;
     int replace = 1;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OpO:choice", kwl, &a, &size, &replace, &p_obj)) return NULL;
-    Py_ssize_t pop;
-    int a_is_int = PyLong_Check(a) || (PyIndex_Check(a) && !PySequence_Check(a));
-    if (a_is_int) {
-        pop = PyNumber_AsSsize_t(a, PyExc_OverflowError);
-        if (pop == -1 && PyErr_Occurred()) return NULL;
-        if (pop <= 0) return PyErr_Format(PyExc_ValueError, "choice: a = %zd: expected a > 0", pop);
-    } else {
-        pop = PyObject_Size(a);
-        if (pop < 0) return NULL;
-        if (pop == 0) return PyErr_Format(PyExc_ValueError, "choice: a: expected a non-empty sequence");
-    }
-    if (!replace)
-        return PyErr_Format(PyExc_ValueError, "choice: replace=False is not implemented (numpy draws it with "
-                                              "permutations the library does not reproduce)");
-    if (p_obj == Py_None)
-        return PyErr_Format(PyExc_ValueError,
-                            "choice: p=None is not implemented: numpy draws uniform choices with randint's "
-                            "masked rejection, which lmprob does not reproduce; pass p (e.g. [1/n] * n is a "
-                            "different stream)");
-    lmpy_view v;
-    if (lmpy_view_get(p_obj, &v, "p", LMPY_FLOAT | LMPY_INT) < 0) return NULL;
-    if (v.ndim != 1 || v.shape[0] != pop) {
-        lmpy_view_release(&v);
-        return PyErr_Format(PyExc_ValueError, "choice: a and p must have the same size (%zd), got p of %zd", pop,
-                            v.ndim == 1 ? v.shape[0] : v.size);
-    }
-    double *p = PyMem_RawMalloc((size_t)pop * sizeof *p);
-    if (!p) {
-        lmpy_view_release(&v);
-        return PyErr_NoMemory();
-    }
-    /* numpy's checks: non-negative, and sum within sqrt(eps) of 1 */
-    double sum = 0.0, c = 0.0;
-    for (Py_ssize_t i = 0; i < pop; i++) {
-        p[i] = lmpy_view_at(&v, v.data + i * v.strides[0]);
-        if (!(p[i] >= 0) || !isfinite(p[i])) {
-            double bad = p[i]; /* read before p is freed (ASan caught the message reading it after) */
-            lmpy_view_release(&v);
-            PyMem_RawFree(p);
-            return lmpy_err(PyExc_ValueError, "choice: p[%zd] = %g: probabilities must be finite and "
-                                                  "non-negative", i, bad);
-        }
-        double y = p[i] - c, t = sum + y; /* Kahan, as numpy's kahan_sum */
-        c = (t - sum) - y;
-        sum = t;
-    }
-    lmpy_view_release(&v);
-    if (fabs(sum - 1.0) > 1.4901161193847656e-08) {
-        PyMem_RawFree(p);
-        return lmpy_err(PyExc_ValueError, "choice: probabilities do not sum to 1 (sum = %.17g)", sum);
-    }
     int ndim;
     Py_ssize_t shape[LMPY_MAXDIM];
     size_t n;
-    if (parse_size(size, &ndim, shape, &n) < 0) {
-        PyMem_RawFree(p);
-        return NULL;
+    if (parse_size(size, &ndim, shape, &n) < 0) return NULL;
+    Py_ssize_t pop;
+    int a_is_int;
+    PyObject *arr, *blk = NULL, *res = NULL;
+    double *p = NULL, *work = NULL;
+    int64_t one = 0, *idx = &one;
+    if (choice_population(a, &pop, &a_is_int, &arr) < 0) return NULL;
+    if (pop <= 0 && n != 0) {
+        PyErr_Format(PyExc_ValueError, a_is_int ? "choice: a must be greater than 0 unless no samples are taken, got %zd"
+                                                : "choice: 'a' cannot be empty unless no samples are taken", pop);
+        goto done;
     }
-    int64_t one;
-    int64_t *idx = &one;
-    PyObject *blk = NULL;
-    if (ndim >= 0) {
-        blk = lmpy_array_new('q', ndim, shape, (void **)&idx);
-        if (!blk) {
-            PyMem_RawFree(p);
-            return NULL;
+    if (p_obj != Py_None && !(p = choice_probabilities(p_obj, pop))) goto done;
+    if (!replace && n > (size_t)pop) {
+        PyErr_Format(PyExc_ValueError, "choice: cannot take a larger sample (%zu) than the population (%zd) when "
+                                       "replace=False", n, pop);
+        goto done;
+    }
+    if (!replace && p) {
+        size_t pos = 0;
+        for (Py_ssize_t i = 0; i < pop; i++) pos += p[i] > 0;
+        if (pos < n) {
+            PyErr_Format(PyExc_ValueError, "choice: fewer non-zero entries in p (%zu) than size (%zu)", pos, n);
+            goto done;
         }
+    }
+    if (ndim >= 0 && !(blk = lmpy_array_new('q', ndim, shape, (void **)&idx))) goto done;
+    /* scratch of replace=False: the whole permutation (numpy shuffles all of range(a)), or the uniforms and
+     * the cdf of p with the found entries zeroed */
+    size_t wn = replace || n == 0 ? 0 : p ? 2 * (size_t)pop + (size_t)pop / sizeof(double) + 1 : (size_t)pop;
+    if (wn && !(work = PyMem_RawMalloc(wn * sizeof(double)))) {
+        PyErr_NoMemory();
+        goto done;
     }
     lmp_rng *r = lmpy_rng_lock((PyObject *)o);
-    for (size_t i = 0; i < n; i++) idx[i] = (int64_t)lmp_categorical_index(p, (size_t)pop, lmp_rng_uniform(r));
-    lmpy_rng_unlock((PyObject *)o);
-    PyMem_RawFree(p);
-    if (a_is_int) return ndim < 0 ? PyLong_FromLongLong(one) : lmpy_array_finish(blk);
-    /* Elements of a: numpy's asarray(a)[idx] when numpy is there, else items of the sequence. */
-    PyObject *np = lmpy_numpy();
-    if (ndim < 0) return PySequence_GetItem(a, (Py_ssize_t)one);
-    PyObject *ia = lmpy_array_finish(blk);
-    if (!ia) return NULL;
-    PyObject *res;
-    if (np) {
-        PyObject *arr = PyObject_CallMethod(np, "asarray", "O", a);
-        res = arr ? PyObject_GetItem(arr, ia) : NULL;
-        Py_XDECREF(arr);
-    } else {
-        res = PyList_New((Py_ssize_t)n);
-        for (size_t i = 0; res && i < n; i++) {
-            PyObject *it = PySequence_GetItem(a, (Py_ssize_t)idx[i]);
-            if (!it) Py_CLEAR(res);
-            else PyList_SET_ITEM(res, (Py_ssize_t)i, it);
-        }
+    Py_BEGIN_ALLOW_THREADS
+    if (replace && p) /* numpy: cdf = cumsum(p) / its last element, searchsorted(random_sample(size), 'right') */
+        for (size_t i = 0; i < n; i++) idx[i] = (int64_t)lmp_categorical_index(p, (size_t)pop, lmp_rng_uniform(r));
+    else if (replace) /* numpy: randint(0, a, size) */
+        for (size_t i = 0; i < n; i++) idx[i] = (int64_t)lmp_rng_interval(r, (uint64_t)pop - 1);
+    else if (p && n)
+        choice_unique_p(r, p, (size_t)pop, idx, n, work, work + pop, (unsigned char *)(work + 2 * pop));
+    else if (n) { /* numpy: permutation(a)[:size] */
+        int64_t *q = (int64_t *)work;
+        shuffle_indices(r, q, (size_t)pop);
+        memcpy(idx, q, n * sizeof *idx);
     }
-    Py_DECREF(ia);
+    Py_END_ALLOW_THREADS
+    lmpy_rng_unlock((PyObject *)o);
+    if (a_is_int) {
+        res = ndim < 0 ? PyLong_FromLongLong(one) : lmpy_array_finish(blk);
+        blk = NULL;
+        goto done;
+    }
+    if (!arr) { /* no numpy: items of the sequence */
+        res = ndim < 0 ? PySequence_GetItem(a, (Py_ssize_t)one) : take_items(a, idx, (Py_ssize_t)n);
+        goto done;
+    }
+    /* numpy: np.array(a)[idx]; a 0-d result (size=()) as a 0-d array of a's dtype */
+    PyObject *key = ndim < 0 ? PyLong_FromLongLong(one) : lmpy_array_finish(blk);
+    blk = NULL;
+    PyObject *item = key ? PyObject_GetItem(arr, key) : NULL;
+    Py_XDECREF(key);
+    if (item && ndim == 0) {
+        PyObject *dt = PyObject_GetAttrString(arr, "dtype");
+        PyObject *z = dt ? PyObject_CallMethod(lmpy_numpy(), "empty", "(()O)", dt) : NULL;
+        PyObject *e = PyTuple_New(0);
+        if (z && e && PyObject_SetItem(z, e, item) == 0) res = Py_NewRef(z);
+        Py_XDECREF(dt);
+        Py_XDECREF(z);
+        Py_XDECREF(e);
+        Py_DECREF(item);
+    } else {
+        res = item;
+    }
+done:
+    Py_XDECREF(blk);
+    Py_XDECREF(arr);
+    PyMem_RawFree(p);
+    PyMem_RawFree(work);
     return res;
 }
 
@@ -658,11 +1023,21 @@ static PyMethodDef rng_methods[] = {
      PyDoc_STR("dirichlet(alpha, size=None)\n\nDirichlet draws: shape size + (len(alpha),); numpy's values when every\n"
                "alpha >= 1.")},
     {"choice", LMPY_FN(rng_choice), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("choice(a, size=None, replace=True, p=None)\n\nDraw from range(a) (a an int) or from the items of a,\n"
-               "with probabilities p: numpy's rule, one uniform per draw and the first index\n"
-               "whose normalised cumulative probability exceeds it. p is required (numpy's\n"
-               "uniform choice uses randint, which lmprob does not reproduce), and\n"
-               "replace=False is not implemented.")},
+     PyDoc_STR("choice(a, size=None, replace=True, p=None)\n\nDraw from range(a) (a an int) or from the items of a\n"
+               "(1-d), numpy's legacy rules: with p, one uniform per draw and the first index\n"
+               "whose normalised cumulative probability exceeds it; without p, randint(0, a);\n"
+               "replace=False: permutation(a)[:size], or with p numpy's rounds of draws with\n"
+               "the entries found so far zeroed.")},
+    {"randint", LMPY_FN(rng_randint), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("randint(low, high=None, size=None, dtype=int)\n\nIntegers in [low, high) ([0, low) without high),\n"
+               "numpy's masked rejection: RandomState gives numpy's values. low and high are\n"
+               "scalars; dtype int64 (numpy's default int). " SIZE_DOC)},
+    {"permutation", LMPY_FN(rng_permutation), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("permutation(x)\n\nA shuffled arange(x) (x an int), or a shuffled copy of x along its first axis,\n"
+               "as numpy's.")},
+    {"shuffle", LMPY_FN(rng_shuffle), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("shuffle(x)\n\nShuffle a mutable sequence (a list, an array along its first axis) in place,\n"
+               "numpy's swaps: RandomState gives numpy's order. Returns None.")},
     {"get_state", LMPY_FN(rng_get_state), METH_NOARGS,
      PyDoc_STR("get_state()\n\nnumpy's state tuple ('MT19937', keys, pos, has_gauss, cached_gaussian):\n"
                "np.random.RandomState().set_state(rs.get_state()) continues this stream in numpy.")},
@@ -683,7 +1058,7 @@ PyDoc_STRVAR(rs_doc,
 "numpy's legacy random stream (np.random.RandomState, MT19937), bit for bit:\n"
 "RandomState(42).randn(3) == np.random.RandomState(42).randn(3), and the same for\n"
 "random_sample, normal, uniform, exponential, binomial, poisson, gamma (shape >= 1),\n"
-"dirichlet (alpha >= 1) and choice with p. Pass it as rng= to lmprob.sample so\n"
+"dirichlet (alpha >= 1), randint, choice, permutation and shuffle. Pass it as rng= to lmprob.sample so\n"
 "that seeded token draws are numpy's (np.random.choice(V, p=softmax(x))).\n"
 "\n"
 "Thread safety: one object may be used from several threads; each call holds\n"

@@ -130,7 +130,7 @@ class TestFiles(unittest.TestCase):
                  (lambda: lmprob.kl([0.5, 0.5], [0.5, 0.5], eps=-0.5), "eps = -0.5: expected"),
                  (lambda: r.normal(0, -2), "scale = -2: expected"),
                  (lambda: r.gamma(-1.5), "shape = -1.5, scale = 1: expected"),
-                 (lambda: r.choice(3, p=[0.5, -0.25, 0.75]), r"p\[1\] = -0.25: probabilities"),
+                 (lambda: r.choice(3, p=[0.5, -0.25, 0.75]), r"not non-negative: p\[1\] = -0.25"),
                  (lambda: r.choice(3, p=[0.25, 0.25, 0.25]), r"sum = 0.75\)"),
                  (lambda: r.exponential(-3.0), "scale = -3: expected"),
                  (lambda: r.standard_gamma(-2.0), "shape = -2: expected")]

@@ -38,6 +38,87 @@ class TestNumpyStream(unittest.TestCase):
             np.testing.assert_array_equal(a.choice(vocab, size=10, p=p), b.choice(vocab, size=10, p=p))
             self.assertEqual(a.random_sample(), b.random_sample())
 
+    def test_integers(self):
+        # randint, choice (with and without p, with and without replacement), permutation and shuffle: numpy's
+        # masked rejection, 32-bit words below 2^32 and 64-bit ones above, the same value and the same next
+        # draw (random_sample after each call) as numpy, and numpy's exception type for bad arguments
+        big = 2**63
+        w = np.random.RandomState(1).dirichlet(np.full(1000, 0.1))
+
+        def shuffled(x):
+            def f(r):
+                y = x.copy()
+                r.shuffle(y)
+                return y
+            return f
+
+        def shuffled_view(r):
+            y = np.arange(20)
+            r.shuffle(y[::2])
+            return y
+
+        cases = [
+            lambda r: r.randint(10), lambda r: r.randint(10, size=20), lambda r: r.randint(-5, 5, size=(3, 4)),
+            lambda r: r.randint(2**32, size=7), lambda r: r.randint(2**32 - 1, size=7),
+            lambda r: r.randint(2**32 + 1, size=7), lambda r: r.randint(3_000_000_007, size=7),
+            lambda r: r.randint(2**40 + 3, size=9), lambda r: r.randint(-big, big - 1, size=5),
+            lambda r: r.randint(big - 10, big - 1, size=5), lambda r: r.randint(1, size=5),
+            lambda r: r.randint(0, size=0), lambda r: r.randint(7.9, size=4), lambda r: r.randint(10, dtype=np.int64),
+            lambda r: r.randint(low=3, high=9, size=3), lambda r: r.randint(0), lambda r: r.randint(5, 5),
+            lambda r: r.randint(0, big + 1), lambda r: r.randint(-big - 1, 0),
+            lambda r: r.choice(5), lambda r: r.choice(5, size=10), lambda r: r.choice(2**33, size=3),
+            lambda r: r.choice(["a", "b", "c"], size=(2, 2)), lambda r: r.choice(["a", "b", "c"]),
+            lambda r: r.choice(["a", "b", "c"], size=()), lambda r: r.choice(np.int64(7), size=3),
+            lambda r: r.choice(True, size=3),
+            lambda r: r.choice(10, 4, replace=False), lambda r: r.choice(10, 10, replace=False),
+            lambda r: r.choice(10, replace=False), lambda r: r.choice(3, 4, replace=False),
+            lambda r: r.choice(6, 4, replace=False, p=[.1, .2, .3, .15, .05, .2]),
+            lambda r: r.choice(6, 6, replace=False, p=[.1, .2, .3, .15, .05, .2]),
+            lambda r: r.choice(6, 3, replace=False, p=[0, .5, 0, .25, 0, .25]),
+            lambda r: r.choice(6, 4, replace=False, p=[0, .5, 0, .25, 0, .25]),
+            lambda r: r.choice(8, (2, 2), replace=False, p=np.full(8, 1 / 8)),
+            lambda r: r.choice(1000, 300, replace=False, p=w), lambda r: r.choice(1000, 3, replace=False),
+            lambda r: r.choice([[1, 2], [3, 4]], size=2, p=[.5, .5]), lambda r: r.choice(np.array(3), p=[.2, .3, .5]),
+            lambda r: r.choice((1, 2, 3), size=2, p=[.2, .3, .5]), lambda r: r.choice("abc"),
+            lambda r: r.choice(3.0), lambda r: r.choice(0), lambda r: r.choice(0, size=0),
+            lambda r: r.choice([], size=0), lambda r: r.choice([]), lambda r: r.choice(3, p=[[.2, .3, .5]]),
+            lambda r: r.choice(2, p=[float("nan"), 1]), lambda r: r.choice(2, p=[-0.5, 1.5]),
+            lambda r: r.choice(2, p=[.5, .6]), lambda r: r.choice(3, p=[.5, .5]),
+            lambda r: r.choice(3, size=5, p=np.array([.2, .3, .5001], dtype=np.float32)),
+            lambda r: r.permutation(10), lambda r: r.permutation(-3), lambda r: r.permutation([5, 6, 7, 8]),
+            lambda r: r.permutation(np.arange(12).reshape(4, 3)), lambda r: r.permutation(2.0),
+            lambda r: r.permutation(np.int32(6)), lambda r: r.permutation(5000),
+            shuffled(list(range(9))), shuffled(np.arange(9.0)), shuffled(np.arange(12).reshape(4, 3)),
+            shuffled([]), shuffled([1]), shuffled(np.array(3)), shuffled_view,
+        ]
+
+        def outcome(f, r):
+            try:
+                v = f(r)
+            except Exception as e:  # numpy's exception type is part of the contract
+                return type(e)
+            return repr(v), type(v), getattr(v, "dtype", None), r.random_sample()
+
+        for i, f in enumerate(cases):
+            for seed in (0, 1, 12345):
+                self.assertEqual(outcome(f, lmprob.RandomState(seed)), outcome(f, np.random.RandomState(seed)),
+                                 f"case {i}, seed {seed}")
+        with self.assertRaisesRegex(ValueError, "only int64"):
+            lmprob.RandomState(0).randint(5, dtype=np.int32)
+        with self.assertRaisesRegex(ValueError, "low as an array is not implemented"):
+            lmprob.RandomState(0).randint([1, 2])
+
+    def test_integers_on_xoshiro(self):
+        # lmprob's own stream: the same methods, uniform over their range, seeded reproducibly
+        r = lmprob.Xoshiro256(7)
+        x = r.randint(-3, 4, size=70000)
+        self.assertEqual(set(x.tolist()), set(range(-3, 4)))
+        counts = np.bincount(x + 3)
+        self.assertLess(((counts - 10000) ** 2 / 10000).sum(), 30)  # chi-square, 6 dof: p ~ 4e-5
+        self.assertEqual(sorted(r.permutation(50).tolist()), list(range(50)))
+        self.assertEqual(len(set(r.choice(100, 100, replace=False).tolist())), 100)
+        np.testing.assert_array_equal(lmprob.Xoshiro256(3).choice(10, 5), lmprob.Xoshiro256(3).choice(10, 5))
+
     def test_poisson_huge_lambda(self):
         # PTRS's acceptance test turns on the last bits of log Gamma at large lambda: numpy's own
         # (src/dist/poisson.c loggam_numpy) keeps its stream, to its limit, past 2^53
@@ -98,8 +179,6 @@ class TestNumpyStream(unittest.TestCase):
                 lmprob.RandomState(bad)
         with self.assertRaises(TypeError):
             lmprob.RandomState(1.5)
-        with self.assertRaisesRegex(ValueError, "p=None is not implemented"):
-            a.choice(5)
         with self.assertRaisesRegex(ValueError, "do not sum to 1"):
             a.choice(3, p=[0.5, 0.5, 0.5])
         with self.assertRaisesRegex(ValueError, "non-negative"):

@@ -287,3 +287,28 @@ uint64_t lmp_rng_below(lmp_rng *r, uint64_t n)
     }
     return (uint64_t)(m >> 64);
 }
+
+uint64_t lmp_rng_interval(lmp_rng *r, uint64_t max)
+{
+    if (max == 0) return 0;
+    if (r->kind != LMP_RNG_NUMPY_LEGACY) return max == UINT64_MAX ? lmp_rng_u64(r) : lmp_rng_below(r, max + 1);
+    /* numpy's masked rejection (numpy/random/src/distributions: random_interval, bounded_masked_uint64,
+     * buffered_bounded_masked_uint32): at most 2 draws a value on average, and the only integer method
+     * legacy RandomState has, so the one to reproduce. */
+    uint64_t mask = max;
+    mask |= mask >> 1;
+    mask |= mask >> 2;
+    mask |= mask >> 4;
+    mask |= mask >> 8;
+    mask |= mask >> 16;
+    mask |= mask >> 32;
+    uint64_t v;
+    if (max <= 0xFFFFFFFFu) {
+        do v = lmp_rng_u32(r) & mask;
+        while (v > max);
+    } else {
+        do v = lmp_rng_u64(r) & mask;
+        while (v > max);
+    }
+    return v;
+}
