@@ -43,6 +43,14 @@ expect_out "rng numpy normal" '^1\.764052345967664' "$LMPROB" rng --rng numpy --
 expect_out "rng numpy u32" '^1791095845$' "$LMPROB" rng --rng numpy --seed 1 u32 -n 1
 expect_out "rng xoshiro u64" '^1546998764402558742$' "$LMPROB" rng --seed 42 u64 -n 1
 expect_out "rng stream 1" '^5766981335298035530$' "$LMPROB" rng --seed 42 --stream 1 u64 -n 1
+# rng integers = numpy's randint (values from numpy 1.24: RandomState(3).randint(6, size=5),
+# RandomState(0).randint(-2**63, 2**63 - 1, size=2), RandomState(5).randint(-7, 2**33, size=4))
+expect_out "rng integers numpy" '^2 0 1 3 0 $' bash -c '"$0" rng integers --high 6 --rng numpy --seed 3 -n 5 | tr "\n" " "' "$LMPROB"
+expect_out "rng integers int64 range" '"values": \[900450186894289455, 3969543146641149120\]' "$LMPROB" rng integers --low -9223372036854775808 --high 9223372036854775807 --rng numpy --seed 0 -n 2 --json
+expect_out "rng integers 64-bit words" '^4206684226 385778397 7084371936 3519608852 $' bash -c '"$0" rng integers --low -7 --high 8589934592 --rng numpy --seed 5 -n 4 | tr "\n" " "' "$LMPROB"
+expect_fail "rng integers without --high" "integers: expected --high H" "$LMPROB" rng integers
+expect_fail "rng integers empty range" "expected low < high" "$LMPROB" rng integers --low 3 --high 3
+expect_fail "rng --low for uniform" "only for integers" "$LMPROB" rng uniform --low 3
 expect_out "rng numpy exponential" '^0\.2510199773226525[0-9]*' "$LMPROB" rng --rng numpy --seed 5 exponential -n 1
 expect_out "numpy poisson parity" '^22$' "$LMPROB" dist poisson --lambda 25 --sample 1 --rng numpy --seed 31
 # past 2^53, as integers (np.random.RandomState(0).poisson(1e16, 2)); past numpy's limit, refused
@@ -127,7 +135,7 @@ expect_fail "bad rng" "--rng: expected xoshiro or numpy, got 'mt'" "$LMPROB" dis
 expect_fail "numpy seed range" '--seed: expected .*numpy: below 2\^32.*4294967296' "$LMPROB" dist normal --rng numpy --seed 4294967296 --sample 1
 expect_fail "negative sample" 'expected a number of draws >= 0' "$LMPROB" dist normal --sample -1
 expect_fail "quantile not for categorical" '--quantile is not available for categorical' "$LMPROB" dist categorical --p 0.5,0.5 --quantile 0.5
-expect_fail "rng bad kind" "expected uniform, normal, exponential, u64 or u32, got 'gauss'" "$LMPROB" rng gauss
+expect_fail "rng bad kind" "expected uniform, normal, exponential, u64, u32 or integers, got 'gauss'" "$LMPROB" rng gauss
 expect_fail "rng bad n" "expected an integer|expected a number" "$LMPROB" rng -n x
 expect_fail "rng stream numpy" 'numpy.*no jumps' "$LMPROB" rng --rng numpy --stream 1
 expect_fail "option needs value" 'dist: --mu: expected a finite number, got nothing' "$LMPROB" dist normal --mu
