@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -46,12 +45,6 @@ static int load_ngram(const char *cmd, const char *path, const cli_lm_opts *o, c
 {
     lmp_error err = {0};
     lmp_ngram *m = NULL;
-    struct stat sb;
-    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        cli_error("%s: %s: a folder without config.json: expected a Hugging Face GPT-2 folder (config.json + "
-                  "model.safetensors) or an n-gram model file", cmd, path);
-        return CLI_FAIL;
-    }
     /* Fail early: a --mode the record contradicts, and GPT-2 tokens without their vocabulary, are
      * found from the file's head, before a large ARPA file is parsed (tens of seconds). */
     lmp_ngram_tokens have = LMP_NGRAM_TOKENS_UNKNOWN;
