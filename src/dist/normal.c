@@ -9,6 +9,7 @@
  * quantile: M. J. Wichura, "Algorithm AS 241: The percentage points of the
  * normal distribution", Applied Statistics 37(3), 1988 (PPND16, ~1e-16),
  * refined by one Newton step in log space in the far tails. */
+#include <float.h>
 #include <math.h>
 
 #include "internal.h"
@@ -43,7 +44,16 @@ double lmp_normal_logpdf(double x, double mu, double sigma)
 double lmp_normal_pdf(double x, double mu, double sigma)
 {
     if (bad(mu, sigma) || isnan(x)) return NAN;
-    double z = standardize(x, mu, sigma), e = exp(-0.5 * z * z), d = sigma * LMP_SQRT_2PI;
+    double z = standardize(x, mu, sigma), h = -0.5 * z * z;
+    /* exp(h) below the normal range (h < -708.39): the standard density would pass through a subnormal and
+     * keep only its few bits before a tiny sigma scales it back up (z = -38.5, sigma = 1.6e-226: 4.7e-323, 9
+     * units of 2^-1074, a relative error of 1.5e-2). From the log instead: the exponent's rounding,
+     * (|h| + |log sigma|) u, stays below kappa u, kappa >= z^2 - 1 = 2|h| - 1 > 1400 here. */
+    if (h < -708.0) return exp(h - LMP_LN_SQRT_2PI - log(sigma));
+    double e = exp(h);
+    /* A subnormal sigma has few bits: sigma sqrt(2 pi) would round it (20% at 5e-324); 4 sigma is exact */
+    if (sigma < DBL_MIN) return e / (4.0 * sigma) / LMP_SQRT_2PI * 4.0;
+    double d = sigma * LMP_SQRT_2PI;
     /* sigma sqrt(2 pi) overflows from sigma = 7.2e307 while the density is a subnormal (sigma = 1e308 at
      * z = 1: 2.4e-309, it was 0): then divided one factor at a time */
     return isfinite(d) ? e / d : e / sigma / LMP_SQRT_2PI;

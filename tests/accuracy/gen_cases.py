@@ -1988,6 +1988,13 @@ REGRESSIONS = [
     ("beta_pdf", {"x": 1e-200, "a": 0.01, "b": 3.0}, "a-small"),
     ("poisson_sf", {"k": 0, "lambda": 1e-300}, "lam-tiny"),
     ("binomial_pmf", {"k": 1, "n": 1000, "p": 1e-300}, "p-tiny"),
+    # found by seed 7 (docs/accuracy.md): a standard density below the normal range scaled up by a tiny sigma;
+    # a subnormal sigma rounded in sigma sqrt(2 pi) (3 units of 2^-1074: 6%); (1 - x)^b with the rounding of
+    # 1 - x times a large b
+    ("normal_pdf", {"x": -2.1563635698899177e-222, "mu": -2.1501206778494158e-222, "sigma": 1.6213647371007038e-226},
+     "tail-mu-far"),
+    ("normal_pdf", {"x": 1.48e-322, "mu": 0.0, "sigma": 1.48e-323}, "sigma-subnormal"),
+    ("beta_pdf", {"x": 0.0008717894762941487, "a": 0.1443119002000676, "b": 255.708566053725}, "a-small-x-mean"),
 ]
 
 
