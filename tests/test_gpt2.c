@@ -790,7 +790,7 @@ static void test_bad_files(void)
     /* files that do not exist, folders without a model */
     lmp_gpt2 *m = NULL;
     EXPECT_ERR(lmp_gpt2_load("/nonexistent/model.safetensors", &m, &err), LMP_EIO, "cannot open");
-    EXPECT_ERR(lmp_gpt2_load(shared_dir, &m, &err), LMP_EIO, "model.safetensors");
+    EXPECT_ERR(lmp_gpt2_load(shared_dir, &m, &err), LMP_EFORMAT, "a folder without model.safetensors");
     CHECK(m == NULL);
 }
 
