@@ -37,6 +37,12 @@ int cli_fail_status(lmp_status st, const lmp_error *err)
     return CLI_FAIL;
 }
 
+int cli_fail_cmd(const char *cmd, lmp_status st, const lmp_error *err)
+{
+    cli_error_lib(cmd, err && err->msg[0] ? err->msg : lmp_status_str(st));
+    return CLI_FAIL;
+}
+
 int cli_is_help(const char *arg)
 {
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;

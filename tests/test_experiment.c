@@ -129,6 +129,18 @@ static void test_disease(void)
     lmp_error e;
     CHECK(ch_exp_disease(&r, &p, &o, &e) == LMP_EINVAL);
     ch_exp_disease_free(&o); /* a no-op after a failure */
+    /* a positive with P(+) = 0 has no posterior: refused (the rows held nan), as bayes disease refuses it */
+    p = ch_exp_disease_defaults();
+    p.population = 10;
+    p.sensitivity = 0;
+    p.fpr = 0;
+    CHECK(ch_exp_disease(&r, &p, &o, &e) == LMP_EDOM);
+    CHECK(strstr(e.msg, "test 1 is '+' but P(+) = 0") != NULL);
+    CHECK(o.row == NULL && o.rows == 0);
+    p.tests = 0; /* no test: the prior alone */
+    CHECK(ch_exp_disease(&r, &p, &o, &e) == LMP_OK);
+    CHECK_INT(o.rows, 1);
+    ch_exp_disease_free(&o);
 }
 
 static void test_map_loss_chapter(void)

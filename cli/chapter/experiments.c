@@ -295,8 +295,19 @@ lmp_status ch_exp_disease(lmp_rng *r, const ch_exp_disease_params *prm, ch_exp_d
         out->row[k].positives = k;
         out->row[k].posterior = p;
         /* next prior = this posterior (independent tests given the condition) */
+        if (k == prm->tests) break;
         double pe = prm->sensitivity * p + prm->fpr * (1 - p);
-        p = pe > 0 ? prm->sensitivity * p / pe : NAN;
+        /* A positive that cannot happen has no posterior (0/0): refused as bayes disease refuses it, where
+         * the rows printed nan with exit 0. */
+        if (!(pe > 0)) {
+            free(out->row);
+            memset(out, 0, sizeof *out);
+            return lmp_error_set(err, LMP_EDOM,
+                                 "test %d is '+' but P(+) = 0 with --sensitivity %g --fpr %g (prior %g): expected a "
+                                 "possible result",
+                                 k + 1, prm->sensitivity, prm->fpr, p);
+        }
+        p = prm->sensitivity * p / pe;
     }
     /* Simulate: each person is sick with probability prior, then takes tests
      * while they keep coming back positive. */

@@ -147,6 +147,12 @@ expect_fail "biasvar degree too big" '--degrees: item 1 = 20: expected an intege
 expect_fail "biasvar bad fit" "--fit: expected exact or numpy, got 'svd'" "$LMPROB" experiment biasvar --fit svd
 expect_out "disease experiment" '^ +2 +28.18%' "$LMPROB" experiment disease --population 10000
 expect_fail "experiment unknown" "unknown subcommand 'foo'" "$LMPROB" experiment foo
+# A positive that cannot happen (P(+) = 0) has no posterior: exit 1 and nothing on stdout, as bayes disease
+# (the rows printed nan% and "posterior": "nan" with exit 0); the message names the command.
+"$LMPROB" experiment disease --sensitivity 0 --fpr 0 --population 100 --json >"$TMPD/out" 2>"$TMPD/err"; rc=$?
+[ $rc -eq 1 ] && [ ! -s "$TMPD/out" ] && grep -q "^lmprob: experiment disease: test 1 is '+' but P(+) = 0" "$TMPD/err" && ok ||
+  bad "experiment disease P(+) = 0: exit $rc: $(head -c 300 "$TMPD/out") $(cat "$TMPD/err")"
+expect_out "experiment disease P(+) = 0, no test" '^ +0 +0.10%' "$LMPROB" experiment disease --sensitivity 0 --fpr 0 --tests 0 --population 100
 # --tests and --tol have one domain in the commands that take them (docs/cli.md "One name, one
 # meaning"): the same message and exit 2 for the same bad value; experiment disease follows 11 tests
 # and more (it kept a table of 11).
