@@ -129,4 +129,14 @@ expect_fail "bad seed" "seed" "$LMPROB" chapter --seed -3
 expect_fail "stride > window" "stride" "$LMPROB" chapter 20 --window 8 --stride 9
 expect_fail "model without text" "both or neither" "$LMPROB" chapter 20 --model x.arpa
 expect_fail "unknown option" "unknown option" "$LMPROB" chapter --frobnicate
+# --window W alone takes ppl's default stride W/2 (it was refused: "--stride: expected 1 <= stride <= window
+# (8), got '512'", a stride never given)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+M3=$ROOT/tests/fixtures/train_small.kenlm3.arpa
+expect_out "--window alone: stride W/2" "sliding window \(8/4\)" "$LMPROB" chapter 20 --window 8 --model "$M3" --text "$ROOT/tests/fixtures/train_small.txt"
+# a library error names the command and the file (it read "lmprob: perplexity of 0 tokens: ...")
+: >"$TMPD/empty.txt"
+expect_fail "empty --text: command and file named" "^lmprob: chapter: $TMPD/empty.txt: perplexity of 0 tokens" "$LMPROB" chapter 20 --model "$M3" --text "$TMPD/empty.txt"
+printf 'x\000y\n' >"$TMPD/nul.arpa"
+expect_fail "bad --model: command named" "^lmprob: chapter: $TMPD/nul.arpa:1: binary data" "$LMPROB" chapter 20 --model "$TMPD/nul.arpa" --text "$TMPD/empty.txt"
 finish
