@@ -45,9 +45,12 @@ static size_t rtrim(const char *s, size_t n)
     return n;
 }
 
+/* The bytes between an ARPA line's fields: KenLM's kARPASpaces (space, tab; newline ends the line) and CR
+ * for CRLF files. Not \v or \f: a word may hold them, as lmplz and lmprob train split a corpus only on space,
+ * tab, CR, LF and NUL, so "b\fc" is one word; split here, the model train wrote could not be read back. */
 static int is_space(char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+    return c == ' ' || c == '\t' || c == '\r';
 }
 
 /* Quote at most 60 bytes of a line for an error message, replacing control bytes. */

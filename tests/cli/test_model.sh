@@ -159,6 +159,15 @@ fifo_writer=$!
 expect_out "model from a FIFO: verify" "intact" timeout 20 "$LMPROB" model verify "$TMPD/model.fifo"
 kill "$fifo_writer" 2>/dev/null; wait "$fifo_writer" 2>/dev/null
 
+# A word may hold \v or \f (train splits only on space, tab, CR, LF, NUL, as lmplz): the ARPA reader split on
+# them too, so 'model info' refused the model train had just written ("expected 'log10prob word [backoff]'").
+printf 'a b\fc d\ve\na b\fc\n' >"$TMPD/vf.txt"
+expect_ok "train: words with \\f and \\v" "$LMPROB" train --order 2 --discount-fallback --output "$TMPD/vf.arpa" "$TMPD/vf.txt"
+expect_out "info: a word with \\f read back" '"vocab_size": 6, ' "$LMPROB" model info --json "$TMPD/vf.arpa"
+expect_ok "convert: a word with \\f" "$LMPROB" model convert "$TMPD/vf.arpa" "$TMPD/vf.bin"
+"$LMPROB" ppl --per-token "$TMPD/vf.arpa" "$TMPD/vf.txt" >"$TMPD/vf1" 2>&1
+"$LMPROB" ppl --per-token "$TMPD/vf.bin" "$TMPD/vf.txt" >"$TMPD/vf2" 2>&1
+if grep -q 'OOVs:.0$' "$TMPD/vf1" && cmp -s "$TMPD/vf1" "$TMPD/vf2"; then ok; else bad "words with \\f/\\v: not every token known, or ARPA and binary differ: $(head -c 300 "$TMPD/vf1")"; fi
 expect_fail "not a model" "expected '\\\\data\\\\'" "$LMPROB" model info "$TMPD/text.txt"
 expect_fail "no subcommand" "unknown subcommand 'frob'" "$LMPROB" model frob
 "$LMPROB" model >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "model without subcommand: exit code is not 2"
