@@ -24,6 +24,12 @@ if "$LMPROB" ppl --json "$TMPD/u.arpa" "$TMPD/u.txt" >"$TMPD/u.json" 2>"$TMPD/er
 else
   bad "lmprob ppl on the uniform model: $(head -c 300 "$TMPD/err")"
 fi
+# A NUL separates words, as in lmprob train: the words after it were left out (strtok), scored as OOVs (V = 6 here)
+printf 'a\000b c\nd\n' >"$TMPD/nul.txt"
+expect_ok "demo uniform: NUL separates words" "$LMPROB" demo uniform --output "$TMPD/nul.arpa" "$TMPD/nul.txt"
+expect_out "uniform: every word after a NUL kept" '^OOVs:.0$' "$LMPROB" ppl "$TMPD/nul.arpa" "$TMPD/nul.txt"
+# a write error names the command (it read "lmprob: /dev/full: write failed")
+expect_fail "uniform to /dev/full: command named" '^lmprob: demo uniform: /dev/full: write failed' "$LMPROB" demo uniform --output /dev/full "$TMPD/u.txt"
 expect_fail "uniform needs --output" "expected --output" "$LMPROB" demo uniform "$TMPD/u.txt"
 expect_fail "uniform missing file" "cannot (read|open)" "$LMPROB" demo uniform --output "$TMPD/x.arpa" "$TMPD/none.txt"
 expect_fail "unknown subcommand" "unknown subcommand" "$LMPROB" demo frobnicate
