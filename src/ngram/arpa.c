@@ -674,6 +674,7 @@ lmp_status lmp_ngram_load_arpa(const char *path, lmp_ngram_progress_fn prog, voi
                                   quote(line, len, q, sizeof q));
         }
     }
+    if (a.r) m->arpa_file_bytes = io_reader_raw_bytes(a.r); /* read to the end when st is OK */
     io_reader_free(a.r);
     ng_hb_free(&a.hb);
     free(a.jump);

@@ -570,7 +570,8 @@ lmp_status lmp_ngram_verify(const char *path, lmp_ngram_verify_fn report, void *
         lmp_ngram *m;
         lmp_status st = lmp_ngram_load_arpa(path, NULL, NULL, &m, err);
         if (st) return st;
-        if (report) report(ctx, "ARPA text", 0, 0, 1);
+        /* the bytes read, as the binary sections' sizes are in the file (it reported 0 bytes) */
+        if (report) report(ctx, "ARPA text", 0, m->arpa_file_bytes, 1);
         lmp_ngram_free(m);
         return LMP_OK;
     }

@@ -95,6 +95,12 @@ expect_fail "--sort bad" "--sort: expected keep or context, got 'frob'" "$LMPROB
 expect_out "verify binary" 'tiny.bin: intact' "$LMPROB" model verify "$TMPD/tiny.bin"
 expect_out "verify trie" 'tiny.trie: intact' "$LMPROB" model verify "$TMPD/tiny.trie"
 expect_out "verify arpa" 'tiny.arpa: intact' "$LMPROB" model verify "$FIX/tiny.arpa"
+# an ARPA file's one section is its bytes as read (it said 0 bytes), compressed too, and from standard input
+sz=$(wc -c <"$FIX/tiny.arpa")
+expect_out "verify arpa: its size" "\"bytes\": $sz, \"ok\": true" "$LMPROB" model verify --json "$FIX/tiny.arpa"
+expect_out "verify arpa on stdin: its size" "^ARPA text +$sz bytes at +0  ok" sh -c "\"\$0\" model verify - <\"\$1\"" "$LMPROB" "$FIX/tiny.arpa"
+gzip -c "$FIX/tiny.arpa" >"$TMPD/tiny.arpa.gz"
+expect_out "verify arpa.gz: the compressed size" "\"bytes\": $(wc -c <"$TMPD/tiny.arpa.gz"), \"ok\": true" "$LMPROB" model verify --json "$TMPD/tiny.arpa.gz"
 expect_out "verify json" '"ok": true' "$LMPROB" model verify --json "$TMPD/tiny.trie"
 for f in tiny.bin tiny.trie; do
   # a byte in the middle of the highest order's n-grams (the body, which a load does not read whole)
