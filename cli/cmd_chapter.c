@@ -706,7 +706,7 @@ static void usage(FILE *f)
             "prints what each prints; where the chapter's comments claim a wrong value it prints the right one\n"
             "and a note. N selects sections (1..%zu, see --list).\n"
             "  --seed S          numpy-legacy seed for the blocks that do not seed themselves (default %d)\n"
-            "  --clt-repeats R   section 9: repeat the normality test R times (default 500; 0 skips)\n"
+            "  --clt-repeats R   section 9: repeat the normality test R times (default 500; 0 skips; at most 100000)\n"
             "  --model, --text   section 20: also run the sliding-window perplexity of an n-gram model on a text\n"
             "  --window, --stride  section 20: window and stride (default 1024 and W/2: 512, as the chapter)\n"
             "  --rng numpy       the stream of those blocks: numpy's legacy MT19937 (the only one: the blocks are numpy code)\n"
@@ -732,7 +732,9 @@ int cmd_chapter(int argc, char **argv)
     const cli_opt opts[] = {
         {.name = "--list", .kind = CLI_OPT_FLAG, .dest = &list}, CLI_OPT_JSON(&c.json), CLI_OPT_RNG(&rk),
         CLI_OPT_SEED(&c.seed),
-        {.name = "--clt-repeats", .kind = CLI_OPT_LONG, .dest = &c.clt_repeats, .lo = 0, .hi = 1e15, .expect = "R >= 0"},
+        /* experiment clt --repeats's domain: up to 1e15 a run of hours to years (seeds 1..R, 10^4 sums of 30 each),
+         * with seeds past numpy's 2^32 */
+        {.name = "--clt-repeats", .kind = CLI_OPT_LONG, .dest = &c.clt_repeats, .lo = 0, .hi = 100000, .expect = "an integer in 0..100000"},
         {.name = "--model", .kind = CLI_OPT_STR, .dest = &c.model},
         {.name = "--text", .kind = CLI_OPT_STR, .dest = &c.text},
         CLI_OPT_WINDOW(&window, NULL), CLI_OPT_STRIDE(&stride, NULL),
