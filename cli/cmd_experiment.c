@@ -128,6 +128,12 @@ static int run(int which, int argc, char **argv)
     if (cli_seed_check(cmd, rk, seed)) return CLI_USAGE;
     if (lmp_rng_seed(&r, rk, seed, &e)) return cli_fail_cmd(cmd, e.code, &e);
     const char *rng_name = rk == LMP_RNG_NUMPY_LEGACY ? "numpy" : "xoshiro";
+    /* "lmprob experiment: clt  42%" on a terminal for the long ones (rule, clt, disease), cleared before the
+     * results: 10^9 draws or clt's largest sizes ran for minutes to hours without a sign */
+    cli_progress pc;
+    cli_progress_start(&pc, "lmprob experiment", name);
+    rule.progress = clt.progress = dz.progress = cli_progress_update;
+    rule.progress_ctx = clt.progress_ctx = dz.progress_ctx = &pc;
     lmp_status st;
     if (which == 0) {
         ch_exp_mc_result o;
@@ -160,7 +166,9 @@ static int run(int which, int argc, char **argv)
         }
     } else if (which == 1) {
         ch_exp_rule_result o;
-        if ((st = ch_exp_rule(&r, &rule, &o, &e))) return cli_fail_cmd(cmd, st, &e);
+        st = ch_exp_rule(&r, &rule, &o, &e);
+        cli_progress_update(&pc, 1.0);
+        if (st) return cli_fail_cmd(cmd, st, &e);
         if (json) {
             printf("{\"experiment\": \"rule\", \"seed\": %llu, \"rng\": \"%s\", \"n\": %zu, \"empirical\": ",
                    (unsigned long long)seed, rng_name, o.n);
@@ -179,7 +187,9 @@ static int run(int which, int argc, char **argv)
         }
     } else if (which == 2) {
         ch_exp_clt_result o;
-        if ((st = ch_exp_clt(&r, &clt, &o, &e))) return cli_fail_cmd(cmd, st, &e);
+        st = ch_exp_clt(&r, &clt, &o, &e);
+        cli_progress_update(&pc, 1.0);
+        if (st) return cli_fail_cmd(cmd, st, &e);
         if (json) {
             printf("{\"experiment\": \"clt\", \"seed\": %llu, \"rng\": \"%s\", \"n_sums\": %zu, \"terms\": %zu",
                    (unsigned long long)seed, rng_name, clt.n_experiments, clt.n_samples);
@@ -259,7 +269,9 @@ static int run(int which, int argc, char **argv)
         }
     } else {
         ch_exp_disease_result o;
-        if ((st = ch_exp_disease(&r, &dz, &o, &e))) return cli_fail_cmd(cmd, st, &e);
+        st = ch_exp_disease(&r, &dz, &o, &e);
+        cli_progress_update(&pc, 1.0);
+        if (st) return cli_fail_cmd(cmd, st, &e);
         if (json) {
             printf("{\"experiment\": \"disease\", \"seed\": %llu, \"rng\": \"%s\", \"population\": %zu", (unsigned long long)seed,
                    rng_name, dz.population);

@@ -30,7 +30,7 @@ static void test_mc_numpy(void)
 static void test_rule(void)
 {
     lmp_rng r;
-    ch_exp_rule_params p = {200000};
+    ch_exp_rule_params p = {200000, NULL, NULL};
     ch_exp_rule_result o;
     CHECK(lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 5, NULL) == LMP_OK);
     CHECK(ch_exp_rule(&r, &p, &o, NULL) == LMP_OK);

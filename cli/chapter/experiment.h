@@ -50,9 +50,16 @@ typedef struct ch_exp_mc_result {
 ch_exp_mc_params ch_exp_mc_defaults(void);
 lmp_status ch_exp_mc(lmp_rng *r, const ch_exp_mc_params *prm, ch_exp_mc_result *out, lmp_error *err);
 
+/* The long experiments (rule, clt, disease: up to 10^9 draws, or hours with clt's largest sizes) report the
+ * fraction of their work done through progress(progress_ctx, frac) now and then, when progress is not NULL
+ * (the CLI draws cli_progress's line on a terminal; they ran silent for minutes). */
+typedef void (*ch_exp_progress_fn)(void *ctx, double frac);
+
 /* ---- rule ------------------------------------------------------------------------ */
 typedef struct ch_exp_rule_params {
     size_t n;              /* number of N(0,1) draws (default 1000000) */
+    ch_exp_progress_fn progress;
+    void *progress_ctx;
 } ch_exp_rule_params;
 
 typedef struct ch_exp_rule_result {
@@ -71,6 +78,8 @@ typedef struct ch_exp_clt_params {
     size_t n_samples;      /* uniforms per sum (chapter: 30) */
     size_t repeats;        /* further samples for the rejection rate (default 500; 0 skips) */
     double alpha;          /* test level (0.05) */
+    ch_exp_progress_fn progress;
+    void *progress_ctx;
 } ch_exp_clt_params;
 
 typedef struct ch_exp_clt_result {
@@ -135,6 +144,8 @@ typedef struct ch_exp_disease_params {
     double prior, sensitivity, fpr;   /* 0.001, 0.99, 0.05 */
     int tests;                        /* positives to follow (3, <= CH_EXP_DISEASE_MAX_TESTS) */
     size_t population;                /* simulated people (1000000) */
+    ch_exp_progress_fn progress;
+    void *progress_ctx;
 } ch_exp_disease_params;
 
 typedef struct ch_exp_disease_row {

@@ -66,7 +66,7 @@ lmp_status ch_exp_mc(lmp_rng *r, const ch_exp_mc_params *prm, ch_exp_mc_result *
 
 ch_exp_rule_params ch_exp_rule_defaults(void)
 {
-    ch_exp_rule_params p = {1000000};
+    ch_exp_rule_params p = {1000000, NULL, NULL};
     return p;
 }
 
@@ -75,6 +75,7 @@ lmp_status ch_exp_rule(lmp_rng *r, const ch_exp_rule_params *prm, ch_exp_rule_re
     if (prm->n == 0) return lmp_error_set(err, LMP_EINVAL, "n = 0: expected at least one draw");
     size_t cnt[3] = {0, 0, 0};
     for (size_t i = 0; i < prm->n; i++) {
+        if (prm->progress && (i & 0xfffff) == 0) prm->progress(prm->progress_ctx, (double)i / (double)prm->n);
         double z = fabs(lmp_rng_normal(r));
         cnt[0] += z < 1;
         cnt[1] += z < 2;
@@ -94,18 +95,35 @@ lmp_status ch_exp_rule(lmp_rng *r, const ch_exp_rule_params *prm, ch_exp_rule_re
 
 ch_exp_clt_params ch_exp_clt_defaults(void)
 {
-    ch_exp_clt_params p = {10000, 30, 500, 0.05};
+    ch_exp_clt_params p = {10000, 30, 500, 0.05, NULL, NULL};
     return p;
 }
 
 /* One sample of n_experiments sums of n_samples uniforms: np.random.uniform(0, 1,
  * (n_experiments, n_samples)).sum(axis=1), row-major draws, pairwise row sums. */
-static void draw_sums(lmp_rng *r, size_t ne, size_t ns, double *row, double *sums)
+typedef struct clt_work {
+    const ch_exp_clt_params *prm;
+    double done, total; /* draws */
+} clt_work;
+
+static void clt_did(clt_work *w, double draws)
 {
+    w->done += draws;
+    if (w->prm->progress) w->prm->progress(w->prm->progress_ctx, w->done / w->total);
+}
+
+static void draw_sums(lmp_rng *r, size_t ne, size_t ns, double *row, double *sums, clt_work *w)
+{
+    double pending = 0; /* draws not reported yet: reported every 2^22 */
     for (size_t i = 0; i < ne; i++) {
         for (size_t j = 0; j < ns; j++) row[j] = lmp_rng_uniform(r);
         sums[i] = lmp_stats_sum(row, ns);
+        if ((pending += (double)ns) >= 4194304.0) {
+            clt_did(w, pending);
+            pending = 0;
+        }
     }
+    clt_did(w, pending);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -126,7 +144,9 @@ lmp_status ch_exp_clt(lmp_rng *r, const ch_exp_clt_params *prm, ch_exp_clt_resul
     double *sums = malloc((ne + ns + (prm->repeats ? prm->repeats : 1)) * sizeof *sums);
     if (!sums) return lmp_error_set(err, LMP_ENOMEM, "out of memory for %zu sums", ne);
     double *row = sums + ne, *pv = row + ns;
-    draw_sums(r, ne, ns, row, sums);
+    /* the work: 1 + repeats samples of ne * ns uniforms, and repeats control samples of ne normals */
+    clt_work w = {prm, 0, (double)ne * ((double)ns * (double)(1 + prm->repeats) + (double)prm->repeats)};
+    draw_sums(r, ne, ns, row, sums, &w);
     double n = (double)ns;
     out->mean = lmp_stats_mean(sums, ne);
     out->var = lmp_stats_variance(sums, ne, 0);
@@ -146,7 +166,7 @@ lmp_status ch_exp_clt(lmp_rng *r, const ch_exp_clt_params *prm, ch_exp_clt_resul
     if (prm->repeats) {
         size_t rej = 0, rej01 = 0, crej = 0;
         for (size_t k = 0; k < prm->repeats; k++) {
-            draw_sums(r, ne, ns, row, sums);
+            draw_sums(r, ne, ns, row, sums, &w);
             if ((st = lmp_stats_normaltest(sums, ne, &t, err))) { free(sums); return st; }
             pv[k] = t.pvalue;
             rej += t.pvalue < prm->alpha;
@@ -156,6 +176,7 @@ lmp_status ch_exp_clt(lmp_rng *r, const ch_exp_clt_params *prm, ch_exp_clt_resul
          * rejects ~alpha of them; the excess for the sums is real non-normality. */
         for (size_t k = 0; k < prm->repeats; k++) {
             for (size_t i = 0; i < ne; i++) sums[i] = lmp_rng_normal(r);
+            clt_did(&w, (double)ne);
             if ((st = lmp_stats_normaltest(sums, ne, &t, err))) { free(sums); return st; }
             crej += t.pvalue < prm->alpha;
         }
@@ -272,7 +293,7 @@ lmp_status ch_exp_biasvar(lmp_rng *r, const ch_exp_biasvar_params *prm, ch_exp_b
 
 ch_exp_disease_params ch_exp_disease_defaults(void)
 {
-    ch_exp_disease_params p = {0.001, 0.99, 0.05, 3, 1000000};
+    ch_exp_disease_params p = {0.001, 0.99, 0.05, 3, 1000000, NULL, NULL};
     return p;
 }
 
@@ -312,6 +333,7 @@ lmp_status ch_exp_disease(lmp_rng *r, const ch_exp_disease_params *prm, ch_exp_d
     /* Simulate: each person is sick with probability prior, then takes tests
      * while they keep coming back positive. */
     for (size_t i = 0; i < prm->population; i++) {
+        if (prm->progress && (i & 0xfffff) == 0) prm->progress(prm->progress_ctx, (double)i / (double)prm->population);
         int sick = lmp_rng_uniform(r) < prm->prior;
         double q = sick ? prm->sensitivity : prm->fpr;
         out->row[0].people++;

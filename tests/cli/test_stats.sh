@@ -153,6 +153,14 @@ expect_fail "experiment unknown" "unknown subcommand 'foo'" "$LMPROB" experiment
 [ $rc -eq 1 ] && [ ! -s "$TMPD/out" ] && grep -q "^lmprob: experiment disease: test 1 is '+' but P(+) = 0" "$TMPD/err" && ok ||
   bad "experiment disease P(+) = 0: exit $rc: $(head -c 300 "$TMPD/out") $(cat "$TMPD/err")"
 expect_out "experiment disease P(+) = 0, no test" '^ +0 +0.10%' "$LMPROB" experiment disease --sensitivity 0 --fpr 0 --tests 0 --population 100
+# the long experiments draw a percentage on a terminal (they ran silent for minutes), cleared before the results
+if have_tty; then
+  on_tty "$TMPD/tty" "'$LMPROB' experiment rule --draws 20000000"
+  grep -Eq 'lmprob experiment: rule +[0-9]+%' "$TMPD/tty" && grep -q '68.2689%' "$TMPD/tty" && ok || bad "experiment rule: no progress on a terminal: $(head -c 300 "$TMPD/tty")"
+  on_tty "$TMPD/tty" "'$LMPROB' experiment clt --repeats 100 --n-sums 20000"
+  grep -Eq 'lmprob experiment: clt +[0-9]+%' "$TMPD/tty" && ok || bad "experiment clt: no progress on a terminal: $(head -c 300 "$TMPD/tty")"
+fi
+"$LMPROB" experiment rule --draws 20000000 >/dev/null 2>"$TMPD/err"; [ ! -s "$TMPD/err" ] && ok || bad "experiment rule: stderr not a terminal, yet: $(head -c 200 "$TMPD/err")"
 # --tests and --tol have one domain in the commands that take them (docs/cli.md "One name, one
 # meaning"): the same message and exit 2 for the same bad value; experiment disease follows 11 tests
 # and more (it kept a table of 11).
