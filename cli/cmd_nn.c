@@ -56,21 +56,21 @@ static int init(int argc, char **argv)
     lmp_nn_init_kind kind;
     lmp_error e;
     if (lmp_nn_init_parse(kind_s, &kind, &e)) {
-        cli_error("nn: --kind: %s", e.msg);
+        cli_error("nn init: --kind: %s", e.msg);
         return CLI_USAGE;
     }
     if ((unsigned long)fan_in * (unsigned long)fan_out > 100000000UL) {
-        cli_error("nn: --fan-in x --fan-out = %ld x %ld: expected at most 1e8 weights", fan_in, fan_out);
+        cli_error("nn init: --fan-in x --fan-out = %ld x %ld: expected at most 1e8 weights", fan_in, fan_out);
         return CLI_USAGE;
     }
     lmp_rng r;
-    if (lmp_rng_seed(&r, rk, seed, &e)) return cli_fail_status(e.code, &e);
+    if (lmp_rng_seed(&r, rk, seed, &e)) return cli_fail_cmd("nn init", e.code, &e);
     size_t n = (size_t)fan_in * (size_t)fan_out;
     double *w = malloc(n * sizeof *w);
-    if (!w) { cli_error("out of memory"); return CLI_FAIL; }
+    if (!w) { cli_error("nn init: out of memory for %zu weights", n); return CLI_FAIL; }
     if (lmp_nn_init_fill(&r, kind, (size_t)fan_in, (size_t)fan_out, w, n, &e)) {
         free(w);
-        return cli_fail_status(e.code, &e);
+        return cli_fail_cmd("nn init", e.code, &e);
     }
     int normal = kind == LMP_NN_XAVIER_NORMAL || kind == LMP_NN_HE_NORMAL;
     double scale = kind == LMP_NN_XAVIER_NORMAL    ? lmp_nn_xavier_normal_std((double)fan_in, (double)fan_out)
@@ -129,10 +129,10 @@ static int layernorm(int argc, char **argv)
         (bs && cli_parse_double_list("nn layernorm: --shift", bs, &b, &nb)))
         goto out;
     if (!x) { cli_error("nn layernorm: --x: expected a list of numbers"); goto out; }
-    if (g && ng != n) { cli_error("nn: --gain has %zu values: expected %zu (as --x)", ng, n); goto out; }
-    if (b && nb != n) { cli_error("nn: --shift has %zu values: expected %zu (as --x)", nb, n); goto out; }
+    if (g && ng != n) { cli_error("nn layernorm: --gain has %zu values: expected %zu (as --x)", ng, n); goto out; }
+    if (b && nb != n) { cli_error("nn layernorm: --shift has %zu values: expected %zu (as --x)", nb, n); goto out; }
     double *y = malloc(n * sizeof *y);
-    if (!y) { cli_error("out of memory"); rc = CLI_FAIL; goto out; }
+    if (!y) { cli_error("nn layernorm: out of memory"); rc = CLI_FAIL; goto out; }
     lmp_error e;
     if (lmp_nn_layer_norm(x, n, eps, g, b, y, &e)) {
         cli_error("nn layernorm: %s", e.msg);
@@ -191,15 +191,15 @@ static int reparam(int argc, char **argv)
         goto out;
     }
     if ((sg ? ns : nl) != n) {
-        cli_error("nn: --%s has %zu values: expected %zu (as --mean)", sg ? "std" : "logvar", sg ? ns : nl, n);
+        cli_error("nn reparam: --%s has %zu values: expected %zu (as --mean)", sg ? "std" : "logvar", sg ? ns : nl, n);
         goto out;
     }
     lmp_rng r;
     lmp_error e;
     if (cli_seed_check("nn reparam", rk, seed)) goto out; /* rc is CLI_USAGE */
-    if (lmp_rng_seed(&r, rk, seed, &e)) { rc = cli_fail_status(e.code, &e); goto out; }
+    if (lmp_rng_seed(&r, rk, seed, &e)) { rc = cli_fail_cmd("nn reparam", e.code, &e); goto out; }
     double *z = malloc(2 * n * sizeof *z);
-    if (!z) { cli_error("out of memory"); rc = CLI_FAIL; goto out; }
+    if (!z) { cli_error("nn reparam: out of memory"); rc = CLI_FAIL; goto out; }
     double *eps = z + n;
     lmp_status st = sg ? lmp_nn_reparam(&r, mu, sg, n, z, eps, &e) : lmp_nn_reparam_logvar(&r, mu, lv, n, z, eps, &e);
     if (st) {

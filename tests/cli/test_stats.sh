@@ -116,7 +116,7 @@ expect_out "bayes --help" 'usage: lmprob bayes disease' "$LMPROB" bayes --help
 expect_out "nn xavier std" 'std 0.04419417382' "$LMPROB" nn init --kind xavier_normal --fan-in 512 --fan-out 512
 expect_out "nn xavier numpy parity" '"values": \[0.021951871619098437' "$LMPROB" nn init --kind xavier_normal --fan-in 512 --fan-out 512 --rng numpy --seed 42 --print 1 --json
 expect_out "nn he std" '"std": 0.0625' "$LMPROB" nn init --kind he_normal --fan-in 512 --json
-expect_fail "nn bad kind" "initialiser 'glorot': expected xavier_normal" "$LMPROB" nn init --kind glorot --fan-in 3
+expect_fail "nn bad kind" "^lmprob: nn init: --kind: initialiser 'glorot': expected xavier_normal" "$LMPROB" nn init --kind glorot --fan-in 3
 expect_fail "nn fan-in 0" "--fan-in: expected an integer in 1..100000, got '0'" "$LMPROB" nn init --kind he_normal --fan-in 0
 expect_fail "nn numpy seed too large" '2\^32|4294967295|seed' "$LMPROB" nn init --kind he_normal --fan-in 4 --rng numpy --seed 99999999999
 expect_out "nn layernorm" '^-1.3416354199689269$' "$LMPROB" nn layernorm --x 1,2,3,4
@@ -126,10 +126,13 @@ expect_fail "nn layernorm constant eps 0" 'var \+ eps = 0' "$LMPROB" nn layernor
 expect_out "nn layernorm 1e308" '^1 -1 $' sh -c "\"$LMPROB\" nn layernorm --x 1e308,-1e308 | tail -n 2 | tr '\n' ' '"
 expect_out "nn layernorm 1e200" '^-0\.7071067811865472[0-9]* -0\.7071067811865472[0-9]* 1\.414213562373095[0-9]* $' sh -c "\"$LMPROB\" nn layernorm --x 1e200,1e200,3e200 | tail -n 3 | tr '\n' ' '"
 expect_out "nn layernorm 1e-200 eps 0" '^-1\.224744871391588[0-9]* 0 1\.224744871391588[0-9]* $' sh -c "\"$LMPROB\" nn layernorm --x 1e-200,2e-200,3e-200 --eps 0 | tail -n 3 | tr '\n' ' '"
-expect_fail "nn layernorm gamma length" '--gain has 2 values: expected 3' "$LMPROB" nn layernorm --x 1,2,3 --gain 1,2
+expect_fail "nn layernorm gamma length" '^lmprob: nn layernorm: --gain has 2 values: expected 3' "$LMPROB" nn layernorm --x 1,2,3 --gain 1,2
 expect_out "nn reparam numpy parity" '"z": \[2.1243453636632417, -2.2235128273001505' "$LMPROB" nn reparam --mean 0.5,-1,2 --logvar 0,1.3862943611198906,-2 --rng numpy --seed 1 --json
 expect_fail "nn reparam negative sigma" 'sigma\[1\] = -1: expected a finite sigma >= 0' "$LMPROB" nn reparam --mean 0,0 --std 1,-1
 expect_fail "nn reparam both" 'exactly one of --std' "$LMPROB" nn reparam --mean 0 --std 1 --logvar 0
+# each message names the subcommand, as every other message of nn does (these said only "nn:")
+expect_fail "nn reparam list length" '^lmprob: nn reparam: --std has 1 values: expected 2' "$LMPROB" nn reparam --mean 0,1 --std 1
+expect_fail "nn init too many weights" '^lmprob: nn init: --fan-in x --fan-out' "$LMPROB" nn init --kind he_normal --fan-in 100000 --fan-out 100000
 expect_out "nn --help" 'usage: lmprob nn init' "$LMPROB" nn --help
 
 # ---- experiments (numpy parity where the chapter's calls are the same) ----
