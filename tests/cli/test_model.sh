@@ -15,6 +15,11 @@ expect_out "binary info" '"format": "binary", "layout": "hashed", "order": 3, "v
 expect_ok "binary -> arpa" "$LMPROB" model convert "$TMPD/tiny.bin" "$TMPD/back.arpa"
 expect_ok "--to binary, any name" "$LMPROB" model convert --to binary "$TMPD/back.arpa" "$TMPD/back.model"
 expect_ok "arpa -> arpa on stdout" sh -c "\"$LMPROB\" model convert \"$TMPD/back.model\" - > \"$TMPD/back2.arpa\""
+# a binary layout to standard output is a usage error found before IN is read (exit 1 after reading it all)
+for to in binary trie; do
+  "$LMPROB" model convert --to $to "$TMPD/none.arpa" - >"$TMPD/out" 2>"$TMPD/err"; rc=$?
+  [ $rc -eq 2 ] && [ ! -s "$TMPD/out" ] && grep -q "OUT '-' (standard output) with --to $to" "$TMPD/err" && ok || bad "convert --to $to to stdout: exit $rc: $(cat "$TMPD/err")"
+done
 if cmp -s "$TMPD/back.arpa" "$TMPD/back2.arpa"; then ok; else bad "ARPA -> binary -> ARPA is not byte-identical"; fi
 # identical per-token scores from the ARPA, the binary and the round-tripped ARPA
 "$LMPROB" ppl --per-token "$FIX/tiny.arpa" "$TMPD/text.txt" >"$TMPD/p1"
