@@ -767,6 +767,20 @@ int cmd_chapter(int argc, char **argv)
     }
     /* fail early: section 20 comes after every other section */
     if (cli_check_input("chapter", c.model) || cli_check_input("chapter", c.text)) return CLI_FAIL;
+    if (list && c.json) { /* one JSON object, as every --json (it printed the text table) */
+        printf("{\"sections\": [");
+        for (size_t s = 0; s < NSECTIONS; s++) {
+            printf("%s\n  {\"section\": %zu, \"block\": ", s ? "," : "", s + 1);
+            cli_json_string(stdout, sections[s].block);
+            printf(", \"title\": ");
+            cli_json_string(stdout, sections[s].title);
+            printf(", \"api\": ");
+            cli_json_string(stdout, sections[s].api);
+            printf("}");
+        }
+        printf("\n]}\n");
+        return CLI_OK;
+    }
     if (list) {
         for (size_t s = 0; s < NSECTIONS; s++)
             printf("%2zu  %-6s %-58s %s\n", s + 1, sections[s].block, sections[s].title, sections[s].api);

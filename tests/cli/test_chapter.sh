@@ -120,6 +120,13 @@ near "b20 bias2 deg 1" bias2_deg1 1.3620120836960551e-05 1e-8
 expect_out "text: b17 Counter line" "Counter\(\{'the': 14, 'cat': 3, 'a': 3\}\)" "$LMPROB" chapter 17
 expect_out "text: b14 correction" "KL\(P\|\|Q\) = 0.3681" "$LMPROB" chapter 14
 expect_out "list" "b19hf" "$LMPROB" chapter --list
+# --list --json is one JSON object (it printed the text table)
+"$LMPROB" chapter --list --json >"$TMPD/list.json" 2>"$TMPD/err" && /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["sections"]
+assert len(s) == 21 and s[19]["block"] == "b19hf" and s[0]["section"] == 1 and "api" in s[0], s[:2]' "$TMPD/list.json" && ok ||
+  bad "chapter --list --json: not the JSON list: $(head -c 200 "$TMPD/list.json") $(cat "$TMPD/err")"
 expect_out "help" "usage: lmprob chapter" "$LMPROB" chapter --help
 expect_out "one section only" '^== 4\.' "$LMPROB" chapter 4
 if grep -q '^== 5\.' "$TMPD/out"; then bad "chapter 4 printed section 5"; else ok; fi
