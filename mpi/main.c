@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "train_mpi.h"
@@ -16,19 +17,90 @@ static void usage(FILE *f)
                "       (lmprob-mpi train --help lists them; docs/mpi.md)\n");
 }
 
+/* Every rank parses and checks the options (each needs them), so a usage error or --help was printed once
+ * per rank, the copies interleaved. Ranks other than 0 write what they print before training into a
+ * temporary file instead; before training (or instead of it) the ranks agree in one collective whether
+ * some rank stopped, and whether rank 0 did: a rank that stopped alone (a file only rank 0 can read,
+ * on another node) then prints its words, and the ranks that passed stop quietly instead of waiting in
+ * the trainer's collectives for a rank that is gone. One process: a program's own state, not the
+ * library's. */
+static struct {
+    int rank;
+    FILE *held;          /* ranks > 0: their stdout and stderr until the agreement */
+    int out, err;        /* the real ones, dup'ed */
+    int agreed;
+} g_mpi = {0, NULL, -1, -1, 0};
+
+static void hold_output(void)
+{
+    if (g_mpi.rank == 0 || !(g_mpi.held = tmpfile())) return;
+    fflush(stdout);
+    fflush(stderr);
+    g_mpi.out = dup(STDOUT_FILENO);
+    g_mpi.err = dup(STDERR_FILENO);
+    dup2(fileno(g_mpi.held), STDOUT_FILENO);
+    dup2(fileno(g_mpi.held), STDERR_FILENO);
+}
+
+/* Back to the real stdout and stderr; with show, what was held goes to stderr first. */
+static void release_output(int show)
+{
+    if (!g_mpi.held) return;
+    fflush(stdout);
+    fflush(stderr);
+    dup2(g_mpi.out, STDOUT_FILENO);
+    dup2(g_mpi.err, STDERR_FILENO);
+    close(g_mpi.out);
+    close(g_mpi.err);
+    if (show) {
+        rewind(g_mpi.held);
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, g_mpi.held)) > 0) fwrite(buf, 1, n, stderr);
+    }
+    fclose(g_mpi.held);
+    g_mpi.held = NULL;
+}
+
+/* The one collective of the agreement: stopped = this rank did not reach the trainer. Returns 1 when the
+ * ranks may train (none stopped). */
+static int agree(int stopped)
+{
+    int mine[2] = {stopped, g_mpi.rank == 0 && stopped}, all[2];
+    MPI_Allreduce(mine, all, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    g_mpi.agreed = 1;
+    /* a rank that stopped alone says why; when rank 0 stopped too, rank 0 has said it */
+    release_output(stopped && !all[1]);
+    return !all[0];
+}
+
+static lmp_status train_agreed(const char *input, const char *arpa_output, const lmp_train_params *p,
+                               lmp_train_model **m, int *written, lmp_error *err)
+{
+    if (!agree(0)) {
+        *m = NULL;
+        err->msg[0] = '\0'; /* another rank reported: exit 1 quietly */
+        return LMP_EINVAL;
+    }
+    return mpi_train(input, arpa_output, p, m, written, err);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
-    int rank, rc;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    int rc;
+    MPI_Comm_rank(MPI_COMM_WORLD, &g_mpi.rank);
     cli_signals_init(); /* a rank stopped by mpirun (SIGTERM) removes rank 0's temporary model */
     if (argc >= 2 && strcmp(argv[1], "train") == 0) {
-        rc = cli_train_run(argc - 1, argv + 1, mpi_train);
+        hold_output();
+        rc = cli_train_run(argc - 1, argv + 1, train_agreed);
+        if (!g_mpi.agreed) agree(1); /* stopped before training: --help, or an error in the checks */
+        if (rc == CLI_HELP) rc = CLI_OK; /* cli_parse printed the usage: a success, as in lmprob (exit 255 was) */
     } else if (argc >= 2 && (cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0)) {
-        if (rank == 0) usage(stdout);
+        if (g_mpi.rank == 0) usage(stdout);
         rc = CLI_OK;
     } else {
-        if (rank == 0) {
+        if (g_mpi.rank == 0) {
             if (argc >= 2) cli_error("lmprob-mpi: unknown command '%s': expected train", argv[1]);
             usage(stderr);
         }

@@ -105,4 +105,21 @@ case "$LMPROB${MPI_TEST_FULL:+ full}" in
     ls "$TMPD" | grep -q 'm\.arpa.' && bad "a temporary model file was left: $(ls "$TMPD")" || ok
     ;;
 esac
+
+# Messages before training come once, not once per rank (every rank checks the options): a usage error,
+# --help; a check that fails on one rank alone is told by that rank, and the others stop instead of waiting
+mpirun_n 3 "$MPI" train --order 0 --output "$TMPD/m.arpa" "$TMPD/c.txt" >"$TMPD/out" 2>"$TMPD/err"
+rc=$?
+n=$(grep -c -- "--order: expected an n-gram order" "$TMPD/err")
+if [ $rc -ne 0 ] && [ "$n" = 1 ]; then ok; else bad "usage error on 3 ranks: exit $rc, said $n times: $(head -c 300 "$TMPD/err")"; fi
+mpirun_n 2 "$MPI" train --help >"$TMPD/out" 2>"$TMPD/err"
+rc=$?
+n=$(grep -c "^usage: lmprob train" "$TMPD/out")
+if [ $rc -eq 0 ] && [ "$n" = 1 ]; then ok; else bad "--help on 2 ranks: exit $rc (was 255), usage $n times: $(head -c 300 "$TMPD/err")"; fi
+timeout 120 bash -c '. "$0"; mpirun_n 2 bash -c '"'"'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then exec "$@" --prune 0,0,0,0; else exec "$@"; fi'"'"' sh "$@"' \
+  "$(dirname "$0")/mpi_lib.sh" "$MPI" train --order 3 --quiet --output "$TMPD/m.arpa" "$TMPD/c.txt" >"$TMPD/out" 2>"$TMPD/err"
+rc=$?
+n=$(grep -c -- "--prune: expected" "$TMPD/err")
+if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ "$n" = 1 ] && [ ! -e "$TMPD/m.arpa" ]; then ok
+else bad "a check failing on rank 1 alone: exit $rc (124: a hang), said $n times: $(head -c 300 "$TMPD/err")"; fi
 finish
