@@ -7,6 +7,7 @@
  *  - discrete samplers: chi-square against the pmf with cells of expectation >= 5
  *    (tails pooled); bound df + 6 sqrt(2 df) (p < 1e-5 for df >= 5).
  *  - moments: |mean - mu| < 5 standard errors (p = 6e-7). */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,31 @@ static void test_poisson_huge(void)
     CHECK(lmp_poisson_quantile(0.5, 1e16) == 1e16);
     CHECK(lmp_poisson_quantile(0.5, 1e300) == 1e300);
     CHECK(lmp_poisson_quantile(0.99, 1.7976931348623157e308) == INFINITY);   /* beyond the doubles */
+}
+
+/* Binomial quantiles past 2^53 trials (issue: the quantile walked k by 1 from its guess, and past 2^53
+ * k - 1 == k, so lmp_binomial_quantile(0.5, 1e17, 0.5) never returned). As for the Poisson: the smallest
+ * whole double k with cdf(k) >= q, checked as that property, and the same answers below 2^53 as the
+ * walk gave (scipy's binom.ppf). */
+static void test_binomial_quantile_huge(void)
+{
+    const long ns[] = {(long)1e15, (long)0x1p53, (long)1e17, (long)4e18, LONG_MAX};
+    const double ps[] = {1e-12, 0.3, 0.5, 0.999};
+    const double qs[] = {1e-10, 0.3, 0.5, 0.7, 1 - 1e-10};
+    for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++)
+        for (size_t b = 0; b < sizeof ps / sizeof ps[0]; b++)
+            for (size_t c = 0; c < sizeof qs / sizeof qs[0]; c++) {
+                long n = ns[a];
+                double p = ps[b], q = qs[c], k = lmp_binomial_quantile(q, n, p);
+                double below = k < 0x1p53 ? k - 1 : nextafter(k, 0);
+                CHECK_MSG(k >= 0 && k <= (double)n && lmp_binomial_cdf(k, n, p) >= q &&
+                              (k == 0 || lmp_binomial_cdf(below, n, p) < q),
+                          "n %ld p %g q %g: k %.17g", n, p, q, k);
+            }
+    CHECK(lmp_binomial_quantile(0.5, (long)1e17, 0.5) == 5e16);
+    CHECK(lmp_binomial_quantile(0.3, 40, 0.25) == 9.0);   /* binom.ppf(0.3, 40, .25) */
+    CHECK(lmp_binomial_quantile(0.5, 10, 0.5) == 5.0 && lmp_binomial_quantile(1e-300, 10, 0.5) == 0.0);
+    CHECK(lmp_binomial_quantile(0.999, 1000, 0.001) == 5.0);   /* binom.ppf(.999, 1000, .001) */
 }
 
 /* Gamma quantiles of huge shapes (issue: 0.99999995 of the answer at shape 1e18, whose cdf there was 0;
@@ -571,6 +597,7 @@ int main(int argc, char **argv)
     RUN(test_normal_values);
     RUN(test_discrete_values);
     RUN(test_poisson_huge);
+    RUN(test_binomial_quantile_huge);
     RUN(test_gamma_quantile_huge);
     RUN(test_beta_large);
     RUN(test_special_values);

@@ -2,6 +2,7 @@
 #ifndef LMPROB_SRC_DIST_INTERNAL_H
 #define LMPROB_SRC_DIST_INTERNAL_H
 
+#include <math.h>
 #include <stddef.h>
 
 #include "lmprob/dist.h"
@@ -9,6 +10,10 @@
 #define LMP_LN_SQRT_2PI 0.918938533204672741780329736406 /* log(sqrt(2 pi)) */
 #define LMP_SQRT_2PI 2.50662827463100050241576528481 /* sqrt(2 pi) */
 #define LMP_LN_2PI 1.83787706640934548356065947281       /* log(2 pi) */
+
+/* The whole double after a whole k >= 0: k + 1 below 2^53, the next double (an ulp, >= 2) above
+ * (the quantile searches of the discrete distributions step by it). */
+static inline double lmp_next_whole_(double k) { return k < 0x1p53 ? k + 1 : nextafter(k, INFINITY); }
 
 /* Stirling's error delta(x) = lgamma(x + 1) - (x + 1/2) log x + x - log sqrt(2 pi), x > 0. */
 double lmp_stirlerr_(double x);

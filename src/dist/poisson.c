@@ -81,9 +81,6 @@ double lmp_poisson_sf(double k, double lambda)
     return tail(k, lambda, 0);
 }
 
-/* The whole double after a whole k >= 0: k + 1 below 2^53, the next double (an ulp, >= 2) above. */
-static double next_whole(double k) { return k < 0x1p53 ? k + 1 : nextafter(k, INFINITY); }
-
 double lmp_poisson_quantile(double q, double lambda)
 {
     if (bad(lambda) || isnan(q) || q < 0 || q > 1) return NAN;
@@ -117,9 +114,9 @@ double lmp_poisson_quantile(double q, double lambda)
             s *= 2;
         }
     }
-    for (int it = 0; it < 2200 && next_whole(lo) < hi; it++) {
+    for (int it = 0; it < 2200 && lmp_next_whole_(lo) < hi; it++) {
         double mid = lo < 0 ? floor(0.5 * hi) : floor(lo + 0.5 * (hi - lo));
-        if (!(mid > lo && mid < hi)) mid = lo < 0 ? 0.0 : next_whole(lo);
+        if (!(mid > lo && mid < hi)) mid = lo < 0 ? 0.0 : lmp_next_whole_(lo);
         if (lmp_poisson_cdf(mid, lambda) >= q) hi = mid;
         else lo = mid;
     }
