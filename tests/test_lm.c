@@ -64,6 +64,14 @@ static void test_mock(void)
     CHECK(lmp_lm_ctx_rewind(c, 0, NULL) == LMP_OK);
     CHECK(lmp_lm_ctx_score(c, b, 1, s, NULL) == LMP_OK);
     CHECK(isnan(s[0])); /* bos != eos: never predicted */
+    /* n = 0 with NULL arrays ("n may be 0"): the append copied 0 ids from NULL with memcpy, undefined
+     * behaviour (UBSan: "null pointer passed as argument 2"); now nothing is copied. */
+    CHECK(lmp_lm_ctx_push(c, NULL, 0, &err) == LMP_OK);
+    CHECK(lmp_lm_ctx_score(c, NULL, 0, NULL, &err) == LMP_OK);
+    CHECK(lmp_lm_ctx_predict_f32(c, NULL, 0, NULL, &err) == LMP_OK);
+    CHECK_INT(lmp_lm_ctx_length(c), 1);
+    double lp0 = -1;
+    CHECK(lmp_lm_sequence_logprob(lm, NULL, 0, 0, &lp0, &err) == LMP_OK && lp0 == 0.0);
     lmp_lm_ctx_free(c);
     lmp_lm_ctx_free(NULL);
     lmp_lm_free(lm);

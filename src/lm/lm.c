@@ -201,7 +201,7 @@ static lmp_status append(lmp_lm_ctx *c, const lmp_token_id *ids, size_t n, lmp_e
     if (n > c->cap - c->len)
         return lmp_error_set(err, LMP_ERANGE, "context full: %zu tokens + %zu exceed its capacity of %zu", c->len, n,
                              c->cap);
-    memcpy(c->tok + c->len, ids, n * sizeof *ids);
+    if (n) memcpy(c->tok + c->len, ids, n * sizeof *ids); /* ids may be NULL when n = 0: memcpy forbids it */
     c->len += n;
     return LMP_OK;
 }
