@@ -327,6 +327,30 @@ static void test_penalties(void)
     c = lmp_sampler_kept(s);
     CHECK_REL(c.logit[0], 0.4166666269302368, 1e-6);
     lmp_sampler_free(s);
+    /* Penalties that push a finite logit to +inf (issue: float64 probabilities inf/inf = NaN, and the draw
+     * gave token 0 with LMP_OK; float32 gave the boosted token): LMP_ERANGE naming the token, on the fused
+     * and the reference path, in both conventions and dtypes. */
+    const double lg[] = {1, 2, 3, 4, 5, 6, 7, 8};
+    const int32_t h7[] = {7, 7, 7}, h0[] = {0};
+    for (int k = 0; k < 8; k++) {
+        lmp_sampler_params q = params(k & 1 ? LMP_CONV_LLAMA : LMP_CONV_HF);
+        q.dtype = k & 2 ? LMP_DTYPE_F32 : LMP_DTYPE_F64;
+        q.path = k & 4 ? LMP_PATH_REFERENCE : LMP_PATH_AUTO;
+        for (int which = 0; which < 2; which++) {
+            lmp_sampler_params r = q;
+            if (which) r.repetition_penalty = 1e-310;
+            else r.frequency_penalty = -1e308;
+            lmp_error err;
+            int32_t tok = -2;
+            lmp_rng rng;
+            lmp_rng_seed(&rng, LMP_RNG_XOSHIRO, 1, NULL);
+            CHECK(create_sampler(&r, 8, &s, NULL) == LMP_OK);
+            CHECK_MSG(lmp_sampler_sample(s, lg, 8, which ? h0 : h7, which ? 1 : 3, &rng, &tok, &err) == LMP_ERANGE,
+                      "case %d %s: token %d", k, which ? "repetition" : "frequency", (int)tok);
+            CHECK(strstr(err.msg, which ? "logit[0] = 1 " : "logit[7] = 8 ") != NULL);
+            lmp_sampler_free(s);
+        }
+    }
 }
 
 /* Brute-force references on a sorted copy (double): count of the top-p nucleus

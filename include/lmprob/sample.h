@@ -41,7 +41,9 @@
  *
  * Logits: NaN or +inf is an error (LMP_EINVAL, naming the index); -inf means
  * probability 0 (such a token can be in a kept set but is never drawn); all
- * -inf is an error. The kept set is always non-empty.
+ * -inf is an error. A finite logit that a temperature or the penalties push to +inf
+ * (logit / 1e-310; a repetition penalty of 1e-310; a frequency penalty of -1e308) is
+ * LMP_ERANGE, naming the token. The kept set is always non-empty.
  *
  * The draw takes one uniform u = lmp_rng_uniform(rng) and returns the first
  * kept token, in ascending id order, whose normalised cumulative probability

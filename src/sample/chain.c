@@ -250,6 +250,7 @@ static lmp_status pen_apply(void *vctx, lmp_cand_array *c, lmp_error *err)
         double l = c->logit[lo];
         if (rep != 1.0) l = Rd(c, l <= 0 ? l * rep : l / rep);
         if (fr != 0.0 || pr != 0.0) l = Rd(c, l - Rd(c, Rd(c, cnt * fr) + pr));
+        if (l == INFINITY) return smp_penalty_overflow(t, c->logit[lo], rep, fr, pr, err);
         c->logit[lo] = l;
     }
     c->p_ok = 0;

@@ -324,7 +324,18 @@ lmp_status smp_penalties(lmp_sampler *s, size_t V, const lmp_token_id *hist, siz
         double l = s->lg[t];
         if (rep != 1.0) l = R(f, l <= 0 ? l * rep : l / rep);
         if (fr != 0.0 || pr != 0.0) l = R(f, l - R(f, R(f, (double)c * fr) + pr));
+        if (l == INFINITY) return smp_penalty_overflow(t, s->lg[t], rep, fr, pr, err);
         s->lg[t] = l;
     }
     return LMP_OK;
+}
+
+/* A finite logit pushed to +inf by a tiny repetition penalty (z / 1e-310) or a huge negative frequency or
+ * presence penalty: its softmax is inf / inf, so the float64 probabilities were all NaN and the draw
+ * returned token 0 (float32 gave the inf token probability 1). An error, as for a temperature. */
+lmp_status smp_penalty_overflow(lmp_token_id t, double before, double rep, double freq, double pres, lmp_error *err)
+{
+    return lmp_error_set(err, LMP_ERANGE,
+                         "logit[%d] = %g with repetition_penalty = %g, frequency_penalty = %g, presence_penalty = %g "
+                         "overflows: expected smaller penalties", (int)t, before, rep, freq, pres);
 }

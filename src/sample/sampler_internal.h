@@ -166,6 +166,9 @@ void smp_step_typical(lmp_sampler *s);
 void smp_step_epsilon(lmp_sampler *s);
 lmp_status smp_load(lmp_sampler *s, const float *lf, const double *ld, size_t V, double T, lmp_error *err);
 lmp_status smp_penalties(lmp_sampler *s, size_t V, const lmp_token_id *hist, size_t nh, lmp_error *err);
+/* The error of a penalised logit that overflowed to +inf (logit `before`, token t): both paths report it,
+ * as they do a temperature quotient that overflows. */
+lmp_status smp_penalty_overflow(lmp_token_id t, double before, double rep, double freq, double pres, lmp_error *err);
 
 /* fast_lazy.c */
 int smp_lazy_eligible(const lmp_sampler *s, const float *lf, size_t V);
