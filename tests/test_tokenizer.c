@@ -642,6 +642,49 @@ static void test_long_pieces(void)
     free(t);
 }
 
+/* A stream refuses every piece longer than max_piece, whatever the chunking (issue: only a piece still open
+ * at the end of a chunk, by more than max_piece + 24 bytes, was measured: 100 letters followed by 30 more
+ * bytes in the same chunk passed max_piece 64, and so did 70 letters at the end of the text, while the same
+ * text in small chunks failed). Each text in one chunk, in 1-byte and in 7-byte chunks: LMP_ERANGE on line
+ * 2 at the piece's first byte; a piece of exactly max_piece bytes passes. */
+static void test_stream_max_piece_chunking(void)
+{
+    char text[2][256];
+    size_t len[2];
+    for (int k = 0; k < 2; k++) {
+        size_t n = (size_t)sprintf(text[k], "a b\nx ");
+        for (int i = 0; i < (k ? 70 : 100); i++) text[k][n++] = 'q';
+        if (k == 0) n += (size_t)sprintf(text[k] + n, " y and then a few more words\n");
+        len[k] = n;
+    }
+    const size_t chunks[] = {256, 1, 7};
+    for (size_t c = 0; c < 3; c++)
+        for (int k = 0; k < 3; k++) {
+            /* k = 2: " q...q", a space and 63 letters, a piece of 64 bytes: taken (the ids of one encode) */
+            const char *t = k < 2 ? text[k] : text[0] + 4;
+            size_t n = k < 2 ? len[k] : 2 + 63;
+            lmp_tokenizer_stream *s;
+            lmp_token_buf ob;
+            lmp_token_buf_init(&ob);
+            lmp_error err;
+            CHECK(lmp_tokenizer_stream_create(tok, 0, 64, &s, &err) == LMP_OK);
+            lmp_status st = LMP_OK;
+            for (size_t pos = 0; pos < n && st == LMP_OK; pos += chunks[c])
+                st = lmp_tokenizer_stream_feed(s, t + pos, n - pos < chunks[c] ? n - pos : chunks[c], &ob, &err);
+            if (st == LMP_OK) st = lmp_tokenizer_stream_finish(s, &ob, &err);
+            if (k < 2) {
+                CHECK_MSG(st == LMP_ERANGE, "text %d in chunks of %zu: status %d", k, chunks[c], (int)st);
+                CHECK_MSG(err.line == 2 && err.col == 2, "text %d in chunks of %zu: line %ld, byte %ld", k, chunks[c],
+                          err.line, err.col);
+            } else {
+                size_t want;
+                CHECK(st == LMP_OK && lmp_tokenizer_count(tok, t, n, 0, &want, NULL) == LMP_OK && ob.n == want);
+            }
+            lmp_tokenizer_stream_free(s);
+            lmp_token_buf_free(&ob);
+        }
+}
+
 /* ---- the API's contracts ---------------------------------------------------------------------- */
 
 static void test_sizing_and_errors(void)
@@ -1055,6 +1098,7 @@ int main(int argc, char **argv)
     RUN(test_random_round_trip);
     RUN(test_threads);
     RUN(test_long_pieces);
+    RUN(test_stream_max_piece_chunking);
     RUN(test_formats);
     RUN(test_corpus_gpt2);
     RUN(test_bad_vocabularies);

@@ -455,6 +455,12 @@ lmp_status tok_encode_run(const lmp_tokenizer *t, const unsigned char *text, siz
             if (max_piece && len - pos > max_piece + LOOKAHEAD) return LMP_ERANGE;
             return LMP_OK;
         }
+        /* A stream refuses every piece longer than max_piece, also one that a chunk holds whole (issue:
+         * only an open piece was measured, so the same text passed or failed with the chunking). */
+        if (max_piece && e - pos > max_piece) {
+            *consumed = pos;
+            return LMP_ERANGE;
+        }
         if (bad && (flags & LMP_TOKENIZER_STRICT)) {
             *consumed = pos + first_invalid(text + pos, e - pos);
             return LMP_EFORMAT;

@@ -160,8 +160,9 @@ typedef struct tok_invalid {
  * first piece whose extent could still change; *consumed is the number of
  * bytes fully encoded (final = 1: all of them). Returns LMP_OK, LMP_ENOMEM,
  * LMP_EFORMAT (STRICT: *consumed is the offset of the first invalid byte), or
- * LMP_ERANGE (final = 0 and one piece reaches max_piece bytes: *consumed is
- * where it starts). */
+ * LMP_ERANGE (max_piece != 0 and a piece longer than max_piece bytes, whole
+ * in the text or, final = 0, still open past max_piece + LOOKAHEAD bytes:
+ * *consumed is where it starts). */
 lmp_status tok_encode_run(const lmp_tokenizer *t, const unsigned char *text, size_t len, unsigned flags, int final,
                           size_t max_piece, tok_sink *sink, tok_scratch *scr, tok_invalid *inv, size_t *consumed);
 
