@@ -231,6 +231,11 @@ static void test_cov_corr(void)
     X[7] = NAN;
     CHECK(lmp_stats_cov(X, 3, 5, 1, 1, C, &e) == LMP_EINVAL);
     CHECK(strstr(e.msg, "X[1][2]"));
+    /* Sizes whose bytes overflow size_t (issue: 2^40 x 2^40 wrapped to a malloc of 0 bytes, then the centring
+     * wrote past it; 2^33 x 2 variables: a k x k result of 2^69 bytes): LMP_ERANGE before X is read. */
+    CHECK(lmp_stats_cov(X, (size_t)1 << 40, (size_t)1 << 40, 1, 1, C, &e) == LMP_ERANGE && strstr(e.msg, "too large"));
+    CHECK(lmp_stats_cov(X, (size_t)1 << 33, 2, 1, 1, C, &e) == LMP_ERANGE);
+    CHECK(lmp_stats_corr(X, 2, (size_t)1 << 62, 0, C, &e) == LMP_ERANGE);
     /* A constant variable: correlation undefined, NaN as numpy. */
     double K[6] = {1, 2, 3, 4, 4, 4};
     CHECK(lmp_stats_corr(K, 2, 3, 1, R, NULL) == LMP_OK);

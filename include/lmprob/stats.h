@@ -77,7 +77,8 @@ LMP_API lmp_status lmp_stats_normaltest(const double *x, size_t n, lmp_test_resu
  * out is k x k, k = number of variables. */
 
 /* np.cov(X, rowvar, ddof): divisor (observations - ddof). LMP_EINVAL when there
- * are no variables/observations or observations - ddof <= 0, or X has a NaN/inf. */
+ * are no variables/observations or observations - ddof <= 0, or X has a NaN/inf;
+ * LMP_ERANGE when the bytes of X or of the k x k result overflow size_t. */
 LMP_API lmp_status lmp_stats_cov(const double *X, size_t rows, size_t cols, int rowvar, double ddof, double *out,
                                  lmp_error *err);
 /* np.corrcoef(X, rowvar): cov / (s_i s_j), clipped to [-1, 1]. A constant

@@ -9,6 +9,7 @@
  *  - D'Agostino, R. & Pearson, E. S. (1973). Tests for departure from normality.
  *    Biometrika 60(3), 613-622.  (omnibus K^2 = Z(b1)^2 + Z(b2)^2, chi2 with 2 dof) */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "lmprob/stats.h"
@@ -126,6 +127,11 @@ lmp_status lmp_stats_cov(const double *X, size_t rows, size_t cols, int rowvar, 
     if (k == 0 || m == 0)
         return lmp_error_set(err, LMP_EINVAL, "X is %zu x %zu: expected at least one variable and one observation",
                              rows, cols);
+    /* X's k x m doubles (the centred copy) and out's k x k must be countable in bytes: 2^40 x 2^40 wrapped
+     * to a malloc of 0 bytes that the centring then overran. */
+    if (k > SIZE_MAX / sizeof(double) / m || k > SIZE_MAX / sizeof(double) / k)
+        return lmp_error_set(err, LMP_ERANGE, "X is %zu x %zu: too large (its bytes or the %zu x %zu result's overflow "
+                             "size_t)", rows, cols, k, k);
     if (lmp_stats_ddof_check(m, ddof, err)) return LMP_EINVAL;
     for (size_t i = 0; i < rows * cols; i++)
         if (!isfinite(X[i]))
