@@ -304,6 +304,12 @@ static void test_mvn(void)
     CHECK(strstr(e.msg, "not positive definite") != NULL);
     CHECK(lmp_mvn_create(mean, indef, 2, &m, &e) == LMP_ESINGULAR);
     CHECK(lmp_mvn_create(mean, asym, 2, &m, &e) == LMP_EINVAL && strstr(e.msg, "symmetric") != NULL);
+    /* d x d doubles that overflow size_t (issue: d = 2^32 wrapped d * d to 0: the checks read mean and cov past
+     * the caller's arrays, then calloc(0) took the factor): LMP_ERANGE, before anything is read. */
+    m = (lmp_mvn *)&e; /* not NULL: the call must clear it */
+    CHECK(lmp_mvn_create(mean, cov, (size_t)1 << 32, &m, &e) == LMP_ERANGE && m == NULL);
+    CHECK(strstr(e.msg, "too large") != NULL);
+    CHECK(lmp_mvn_create(mean, cov, (size_t)1 << 31, &m, &e) == LMP_ERANGE);
 }
 
 /* ---- samplers ------------------------------------------------------------------------- */

@@ -233,7 +233,8 @@ LMP_API lmp_status lmp_dirichlet_moments(const double *alpha, size_t k, double *
  * thread at a time per object (or one lmp_mvn per thread). */
 typedef struct lmp_mvn lmp_mvn;
 /* cov is d x d row-major, must be symmetric (within 1e-12 relative) and
- * positive definite; otherwise LMP_ESINGULAR naming the failing pivot. */
+ * positive definite; otherwise LMP_ESINGULAR naming the failing pivot.
+ * LMP_ERANGE when d x d doubles overflow size_t (nothing is read then). */
 LMP_API lmp_status lmp_mvn_create(const double *mean, const double *cov, size_t d, lmp_mvn **out, lmp_error *err);
 LMP_API void lmp_mvn_free(lmp_mvn *m);
 LMP_API size_t lmp_mvn_dim(const lmp_mvn *m);

@@ -5,6 +5,7 @@
  * A covariance that is not symmetric or not positive definite is rejected at
  * creation (LMP_ESINGULAR), naming the pivot that failed. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,10 @@ lmp_status lmp_mvn_create(const double *mean, const double *cov, size_t d, lmp_m
     if (!out) return lmp_error_set(err, LMP_EINVAL, "out = NULL: expected a place for the distribution");
     *out = NULL;
     if (!mean || !cov || d == 0) return lmp_error_set(err, LMP_EINVAL, "dimension d = %zu: expected d >= 1", d);
+    /* cov and L hold d x d doubles: d = 2^32 made d * d wrap to 0, so the checks read cov[0] for every entry
+     * and calloc(0) took the Cholesky factor. */
+    if (d > SIZE_MAX / sizeof(double) / d)
+        return lmp_error_set(err, LMP_ERANGE, "dimension d = %zu: too large (d x d doubles overflow size_t)", d);
     for (size_t i = 0; i < d; i++)
         if (!isfinite(mean[i])) return lmp_error_set(err, LMP_EINVAL, "mean[%zu] = %g: expected a finite number", i, mean[i]);
     for (size_t i = 0; i < d; i++)
