@@ -74,11 +74,29 @@ static void test_error_position(void)
     CHECK_MSG(strstr(err.msg, "cfg.json:3:") != NULL, "%s", err.msg);
 }
 
+/* NULL arguments (issue: a NULL out was written through, a NULL key went to strcmp, a NULL text was read or
+ * offset; the sanitizers stopped there): LMP_EINVAL, an empty text, NULL. */
+static void test_null_arguments(void)
+{
+    lmp_json_value *v = NULL;
+    lmp_error err;
+    CHECK_INT(lmp_json_parse("[1]", 3, NULL, NULL, &err), LMP_EINVAL);
+    CHECK(strstr(err.msg, "output pointer") != NULL);
+    CHECK_INT(lmp_json_parse(NULL, 5, NULL, &v, &err), LMP_EINVAL);
+    CHECK(v == NULL && strstr(err.msg, "NULL with length 5") != NULL);
+    CHECK_INT(lmp_json_parse(NULL, 0, NULL, &v, &err), LMP_EFORMAT); /* as "": no value */
+    CHECK(v == NULL);
+    CHECK_INT(lmp_json_parse("{\"a\": 1}", 8, NULL, &v, &err), LMP_OK);
+    CHECK(lmp_json_get(v, NULL) == NULL && lmp_json_get(NULL, "a") == NULL && lmp_json_get(v, "a") != NULL);
+    lmp_json_free(v);
+}
+
 int main(int argc, char **argv)
 {
     RUN(test_values);
     RUN(test_strict);
     RUN(test_error_position);
+    RUN(test_null_arguments);
     (void)argc;
     return TEST_SUMMARY();
 }

@@ -38,14 +38,15 @@ typedef struct lmp_json_value {
     size_t offset;                   /* byte offset of the value in the text */
 } lmp_json_value;
 
-/* Parse `len` bytes of `text`. On error *out is NULL and err (code
+/* Parse `len` bytes of `text` (NULL only with len 0: no value, LMP_EFORMAT). On error *out is NULL and err (code
  * LMP_EFORMAT, or LMP_ENOMEM) says "line L, column C: what", with err->line
- * and err->col set too. `name` (may be NULL) prefixes the message as a file name. */
+ * and err->col set too. `name` (may be NULL) prefixes the message as a file name.
+ * LMP_EINVAL for a NULL out, or a NULL text with len > 0. */
 LMP_API lmp_status lmp_json_parse(const char *text, size_t len, const char *name, lmp_json_value **out,
                                   lmp_error *err);
 LMP_API void lmp_json_free(lmp_json_value *v); /* NULL is a no-op */
 
-/* Member of an object by key (the first one), or NULL (also when obj is not an object). */
+/* Member of an object by key (the first one), or NULL (also when obj is not an object, or obj or key is NULL). */
 LMP_API const lmp_json_value *lmp_json_get(const lmp_json_value *obj, const char *key);
 
 LMP_EXTERN_C_END

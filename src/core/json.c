@@ -281,7 +281,11 @@ static int parse_value(parser *p, lmp_json_value *out)
 
 lmp_status lmp_json_parse(const char *text, size_t len, const char *name, lmp_json_value **out, lmp_error *err)
 {
+    /* a NULL out was written through, a NULL text read (len > 0) or offset (NULL + 0 is undefined) */
+    if (!out) return lmp_error_set(err, LMP_EINVAL, "lmp_json_parse: expected an output pointer, got NULL");
     *out = NULL;
+    if (!text && len) return lmp_error_set(err, LMP_EINVAL, "lmp_json_parse: text is NULL with length %zu", len);
+    if (!text) text = "";
     parser p = {text, text, text + len, text, 1, NULL, 0, 0, 0, 0, ""};
     lmp_json_value *root = calloc(1, sizeof *root);
     if (!root) return lmp_error_set(err, LMP_ENOMEM, "%s%sout of memory", name ? name : "", name ? ": " : "");
@@ -321,7 +325,7 @@ void lmp_json_free(lmp_json_value *v)
 
 const lmp_json_value *lmp_json_get(const lmp_json_value *obj, const char *key)
 {
-    if (!obj || obj->type != LMP_JSON_OBJECT) return NULL;
+    if (!obj || !key || obj->type != LMP_JSON_OBJECT) return NULL; /* strcmp(NULL) is undefined */
     for (size_t i = 0; i < obj->n; i++)
         if (strcmp(obj->keys[i], key) == 0) return &obj->items[i];
     return NULL;
