@@ -595,6 +595,16 @@ static void test_invalid(void)
     CHECK(lmp_alias_create(zero, 2, &al, &e) == LMP_EINVAL && al == NULL);
     CHECK(lmp_alias_create(neg, 3, &al, &e) == LMP_EINVAL && strstr(e.msg, "p[1] = -0.1") != NULL);
     CHECK(lmp_alias_create(ok, 0, &al, &e) == LMP_EINVAL);
+    /* Finite weights whose sum overflows are weights all the same (issue: "sum of weights = inf: expected a
+     * positive finite sum", where lmp_prob_check normalises them), normalised exactly at 2^-64 of their size. */
+    const double huge[3] = {1e308, 0, 1.5e308};
+    CHECK(lmp_alias_create(huge, 3, &al, &e) == LMP_OK && al != NULL);
+    if (al) {
+        CHECK(lmp_alias_pmf(al, 0) == 0.4 && lmp_alias_pmf(al, 1) == 0.0 && lmp_alias_pmf(al, 2) == 0.6);
+        lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 7, NULL);
+        for (int i = 0; i < 100; i++) CHECK(lmp_alias_sample(al, &r) != 1);
+        lmp_alias_free(al);
+    }
 }
 
 int main(int argc, char **argv)

@@ -74,7 +74,8 @@ LMP_API double lmp_categorical_logpmf(const double *p, size_t n, size_t k);
 /* Thread safety: the table is read-only after lmp_alias_create; any number of threads
  * may sample from one table, each with its own lmp_rng. */
 typedef struct lmp_alias lmp_alias;
-/* Build from weights p[0..K-1] (finite, >= 0, positive sum; normalised here).
+/* Build from weights p[0..K-1] (finite, >= 0, positive sum, which may overflow a
+ * double; normalised here).
  * *out is owned by the caller: free with lmp_alias_free. */
 LMP_API lmp_status lmp_alias_create(const double *p, size_t K, lmp_alias **out, lmp_error *err);
 LMP_API size_t lmp_alias_sample(const lmp_alias *a, lmp_rng *r);

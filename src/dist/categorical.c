@@ -172,8 +172,15 @@ lmp_status lmp_alias_create(const double *p, size_t K, lmp_alias **out, lmp_erro
             return lmp_error_set(err, LMP_EINVAL, "p[%zu] = %g: expected a non-negative finite weight", i, p[i]);
         total += p[i];
     }
-    if (!(total > 0) || !isfinite(total))
-        return lmp_error_set(err, LMP_EINVAL, "sum of weights = %g: expected a positive finite sum", total);
+    /* Finite weights whose sum overflows (two of 1e308) are fine, as for lmp_prob_check: sum them at 2^-64 of
+     * their size (exact but for subnormal weights, which are nothing beside such a total). */
+    double sc = 1.0;
+    if (total == INFINITY) {
+        sc = 0x1p-64;
+        total = 0.0;
+        for (size_t i = 0; i < K; i++) total += p[i] * sc;
+    }
+    if (!(total > 0)) return lmp_error_set(err, LMP_EINVAL, "sum of weights = %g: expected a positive sum", total);
 
     lmp_alias *a = calloc(1, sizeof *a);
     size_t *work = malloc(K * sizeof *work);   /* small list from the front, large from the back */
@@ -187,7 +194,7 @@ lmp_status lmp_alias_create(const double *p, size_t K, lmp_alias **out, lmp_erro
 
     size_t ns = 0, nl = 0;
     for (size_t i = 0; i < K; i++) {
-        a->pmf[i] = p[i] / total;
+        a->pmf[i] = p[i] * sc / total;
         scaled[i] = a->pmf[i] * (double)K;
         if (scaled[i] >= 1.0) work[K - 1 - nl++] = i;
         else if (scaled[i] > 0) work[ns++] = i;
