@@ -98,6 +98,28 @@ static void test_large_offset(void)
     lmp_moments_init(&m);
     lmp_moments_add_array(&m, x, 4);
     CHECK_REL(lmp_moments_variance(&m, 0), 22.5, 1e-12);  /* Welford: a few ulps of the mean's scale */
+    /* Huge values (issues: Welford's first step made m2 inf * 0 = NaN for |x| > 1.3e154, and x - mean
+     * overflowed for values of opposite signs, so the mean of 1e308 and -1e308 was -inf where lmp_stats_mean
+     * gives 0; merging two such accumulators the same) */
+    const double big[3] = {1e308, -1e308, 1.5e308};
+    lmp_moments_init(&m);
+    lmp_moments_add(&m, 1e160); /* and one value past 1.3e154: its variance was inf * 0 = NaN */
+    CHECK(lmp_moments_variance(&m, 0) == 0.0 && lmp_moments_mean(&m) == 1e160);
+    lmp_moments_add(&m, 1e160);
+    CHECK(lmp_moments_variance(&m, 0) == 0.0 && lmp_moments_variance(&m, 1) == 0.0);
+    lmp_moments_init(&m);
+    lmp_moments_add_array(&m, big, 2);
+    CHECK(lmp_moments_mean(&m) == 0.0 && lmp_moments_mean(&m) == lmp_stats_mean(big, 2));
+    CHECK(lmp_moments_variance(&m, 0) == INFINITY); /* 1e616: beyond the doubles, as it is */
+    lmp_moments_add(&m, big[2]);
+    CHECK_REL(lmp_moments_mean(&m), lmp_stats_mean(big, 3), 1e-15);
+    lmp_moments a, b;
+    lmp_moments_init(&a);
+    lmp_moments_init(&b);
+    lmp_moments_add(&a, 1e308);
+    lmp_moments_add_array(&b, (const double[]){-1e308, -1e308, -1e308}, 3);
+    lmp_moments_merge(&a, &b);
+    CHECK_REL(lmp_moments_mean(&a), -5e307, 1e-15);
 }
 
 static void test_skew_kurt(void)

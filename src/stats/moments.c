@@ -415,13 +415,25 @@ void lmp_moments_init(lmp_moments *m)
 
 void lmp_moments_add(lmp_moments *m, double x)
 {
+    if (m->n == 0 && isfinite(x)) {
+        /* The first value: its mean, no spread. Welford's step below gives the same, but as inf * 0 = NaN
+         * once delta * dn overflows (|x| above 1.3e154: one value of 1e160 had variance NaN, not 0); a NaN
+         * or inf still takes that step, and makes the moments NaN as before. */
+        m->mean = x;
+        m->n = 1;
+        if (x < m->min) m->min = x;
+        if (x > m->max) m->max = x;
+        return;
+    }
     double n1 = (double)m->n;
     double n = n1 + 1.0;
     double delta = x - m->mean;
     double dn = delta / n;
     double dn2 = dn * dn;
     double term1 = delta * dn * n1;
-    m->mean += dn;
+    /* x - mean overflows for finite values of opposite signs near the top of the range (1e308 then -1e308:
+     * the mean became -inf, not 0): then x / n - mean / n, which cannot. */
+    m->mean = isfinite(delta) || !isfinite(x) || !isfinite(m->mean) ? m->mean + dn : m->mean - m->mean / n + x / n;
     m->m4 += term1 * dn2 * (n * n - 3 * n + 3) + 6 * dn2 * m->m2 - 4 * dn * m->m3;
     m->m3 += term1 * dn * (n - 2) - 3 * dn * m->m2;
     m->m2 += term1;
@@ -449,7 +461,9 @@ void lmp_moments_merge(lmp_moments *a, const lmp_moments *b)
     double m3 = a->m3 + B.m3 + d3 * na * nb * (na - nb) / (n * n) + 3 * d * (na * B.m2 - nb * a->m2) / n;
     double m4 = a->m4 + B.m4 + d4 * na * nb * (na * na - na * nb + nb * nb) / (n * n * n) +
                 6 * d2 * (na * na * B.m2 + nb * nb * a->m2) / (n * n) + 4 * d * (na * B.m3 - nb * a->m3) / n;
-    a->mean += d * nb / n;
+    /* as in lmp_moments_add: the weighted mean where the difference of the means overflows */
+    a->mean = isfinite(d) || !isfinite(a->mean) || !isfinite(B.mean) ? a->mean + d * nb / n
+                                                                     : a->mean * (na / n) + B.mean * (nb / n);
     a->m2 = m2;
     a->m3 = m3;
     a->m4 = m4;
