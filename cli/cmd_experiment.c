@@ -85,7 +85,8 @@ static int run(int which, int argc, char **argv)
         break;
     case 3:
         t[nt++] = SIZE_OPT("--datasets", &bv.n_datasets, 2, 1000000, "an integer in 2..1000000");
-        t[nt++] = (cli_opt){.name = "--degrees", .kind = CLI_OPT_STR, .dest = &degrees};
+        t[nt++] = (cli_opt){.name = "--degrees", .kind = CLI_OPT_STR, .dest = &degrees,
+                            .expect = "polynomial degrees, comma-separated"};
         t[nt++] = (cli_opt){.name = "--fit", .kind = CLI_OPT_CHOICE, .dest = &bv.numpy_fit, .choices = fits, .expect = "exact or numpy"};
         break;
     default:

@@ -48,7 +48,7 @@ int cmd_mix(int argc, char **argv)
     const cli_opt opts[] = {
         CLI_OPT_OUTPUT(&output), CLI_OPT_JSON(&json),
         {.name = "--held-out", .kind = CLI_OPT_STR, .dest = &heldout},
-        {.name = "--weights", .kind = CLI_OPT_STR, .dest = &wopt},
+        {.name = "--weights", .kind = CLI_OPT_STR, .dest = &wopt, .expect = "weights, comma-separated"},
         {.name = "--ppl", .kind = CLI_OPT_STR, .dest = &ppl},
         CLI_OPT_TOL(&tol),
         {.name = "--max-iter", .kind = CLI_OPT_LONG, .dest = &max_iter, .lo = 1, .hi = 100000000, .expect = "1 .. 100000000"},

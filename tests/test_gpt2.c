@@ -111,6 +111,8 @@ static void test_config(void)
     CHECK_INT(lmp_gpt2_tensor_info(m, 27, &t, &err), LMP_OK);
     CHECK(strcmp(t.name, "transformer.wte.weight") == 0 && t.ndim == 2 && t.shape[0] == 50257 && t.used == 1);
     CHECK_INT(lmp_gpt2_tensor_info(m, 28, &t, &err), LMP_EINVAL);
+    CHECK_INT(lmp_gpt2_tensor_info(m, 0, NULL, &err), LMP_EINVAL); /* wrote through NULL */
+    CHECK_INT(lmp_gpt2_tensor_info(NULL, 0, &t, &err), LMP_EINVAL);
     lmp_gpt2_free(m);
     lmp_gpt2_free(NULL);
 }

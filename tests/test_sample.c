@@ -277,6 +277,21 @@ static void test_errors(void)
     double five[] = {1, 2, 3, 4, 5};
     CHECK(lmp_sampler_apply(s, five, 5, NULL, 0, &err) == LMP_EINVAL); /* V > max_vocab */
     CHECK(strstr(err.msg, "max_vocab") != NULL);
+    /* a NULL stream or token pointer is refused before the apply (the draw dereferenced it); a u outside
+     * [0, 1) draws nothing (it took the first or the last kept token) */
+    double four[] = {0.0, 1.0, 2.0, 3.0};
+    lmp_token_id tok = 7;
+    CHECK(lmp_sampler_sample(s, four, 4, NULL, 0, NULL, &tok, &err) == LMP_EINVAL && tok == 7);
+    CHECK(strstr(err.msg, "random stream") != NULL);
+    lmp_rng rng;
+    lmp_rng_seed(&rng, LMP_RNG_XOSHIRO, 1, NULL);
+    CHECK(lmp_sampler_sample(s, four, 4, NULL, 0, &rng, NULL, &err) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply(s, four, 4, NULL, 0, &err) == LMP_OK);
+    CHECK(lmp_sampler_draw(s, NULL) == LMP_TOKEN_NONE);
+    CHECK(lmp_sampler_draw_u(s, NAN) == LMP_TOKEN_NONE && lmp_sampler_draw_u(s, -1.0) == LMP_TOKEN_NONE);
+    CHECK(lmp_sampler_draw_u(s, 1.0) == LMP_TOKEN_NONE && lmp_sampler_draw_u(s, INFINITY) == LMP_TOKEN_NONE);
+    CHECK(lmp_sampler_draw_u(s, 0.0) >= 0 && lmp_sampler_draw_u(s, 0.999) >= 0);
+    CHECK(lmp_sampler_draw_u(NULL, 0.5) == LMP_TOKEN_NONE);
     lmp_sampler_free(s);
     /* float32: a double logit beyond FLT_MAX is an error, not a silent inf */
     p.dtype = LMP_DTYPE_F32;

@@ -131,6 +131,9 @@ static void check_against_direct(const char *text, int N, lmp_estimator est, dou
     const char *unk[1] = {"<unk>"};
     double lp;
     CHECK(lmp_train_lookup(m, unk, 1, &lp, NULL) == 0);
+    const char *null_word[2] = {"<unk>", NULL}; /* strlen(NULL) crashed */
+    CHECK(lmp_train_lookup(m, null_word, 2, &lp, NULL) == -1);
+    CHECK(lmp_train_lookup(m, NULL, 1, &lp, NULL) == -1 && lmp_train_lookup(NULL, unk, 1, &lp, NULL) == -1);
     long T = 0;
     for (int j = 0; j < d.ng; j++)
         if (d.glen[j] == 1) T += d.cnt[j];

@@ -102,7 +102,7 @@ typedef struct lmp_gpt2_tensor {
     int used;             /* 1: read by the forward pass; 0: ignored buffer */
 } lmp_gpt2_tensor;
 LMP_API size_t lmp_gpt2_tensor_count(const lmp_gpt2 *model);
-/* i < lmp_gpt2_tensor_count(model); returns LMP_EINVAL otherwise. */
+/* i < lmp_gpt2_tensor_count(model); returns LMP_EINVAL otherwise, or for a NULL model or out. */
 LMP_API lmp_status lmp_gpt2_tensor_info(const lmp_gpt2 *model, size_t i, lmp_gpt2_tensor *out, lmp_error *err);
 
 /* ---- per-sequence context ------------------------------------------------- */

@@ -170,7 +170,8 @@ LMP_API void lmp_train_get_info(const lmp_train_model *m, lmp_train_info *info);
 
 /* Look up the n-gram words[0..n) (n = 1..order; words[n-1] the predicted
  * word): its log10 probability and log10 backoff (0 at the highest order or
- * when it is not a context). Returns 0 when found, -1 when it is not in the model. */
+ * when it is not a context). Returns 0 when found, -1 when it is not in the model
+ * (also for a NULL model, words array or word). */
 LMP_API int lmp_train_lookup(const lmp_train_model *m, const char *const *words, size_t n, double *logprob10,
                              double *backoff10);
 

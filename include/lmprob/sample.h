@@ -153,12 +153,12 @@ typedef struct lmp_candidates {
 LMP_API lmp_candidates lmp_sampler_kept(lmp_sampler *s);
 
 /* Draw from the kept set of the last apply: one uniform from rng (see above).
- * Returns LMP_TOKEN_NONE when nothing was applied. */
+ * Returns LMP_TOKEN_NONE when nothing was applied or rng is NULL. */
 LMP_API lmp_token_id lmp_sampler_draw(const lmp_sampler *s, lmp_rng *rng);
-/* The same with the uniform u in [0, 1) given. */
+/* The same with the uniform u in [0, 1) given; LMP_TOKEN_NONE for a u outside it (NaN too). */
 LMP_API lmp_token_id lmp_sampler_draw_u(const lmp_sampler *s, double u);
 
-/* apply + draw. */
+/* apply + draw. LMP_EINVAL for a NULL rng or token (before the apply). */
 LMP_API lmp_status lmp_sampler_sample(lmp_sampler *s, const double *logits, size_t V, const lmp_token_id *hist,
                                       size_t nh, lmp_rng *rng, lmp_token_id *token, lmp_error *err);
 LMP_API lmp_status lmp_sampler_sample_f32(lmp_sampler *s, const float *logits, size_t V, const lmp_token_id *hist,

@@ -392,9 +392,10 @@ static int suffix_cmp_n(const uint32_t *a, const uint32_t *b, unsigned n)
 int lmp_train_lookup(const lmp_train_model *m, const char *const *words, size_t n, double *logprob10,
                      double *backoff10)
 {
-    if (n == 0 || n > m->order) return -1;
+    if (!m || !words || n == 0 || n > m->order) return -1;
     uint32_t key[LMP_NGRAM_MAX_ORDER];
     for (size_t i = 0; i < n; i++) {
+        if (!words[i]) return -1; /* strlen(NULL) crashed: a NULL word is in no model */
         lmp_token_id id = lmp_vocab_find(m->vocab, words[i], strlen(words[i]));
         if (id < 0) return -1;
         key[i] = (uint32_t)id;

@@ -695,6 +695,8 @@ size_t lmp_gpt2_tensor_count(const lmp_gpt2 *m) { return m->st.n; }
 
 lmp_status lmp_gpt2_tensor_info(const lmp_gpt2 *m, size_t i, lmp_gpt2_tensor *out, lmp_error *err)
 {
+    if (!m || !out)
+        return lmp_error_set(err, LMP_EINVAL, "lmp_gpt2_tensor_info: expected a model and an output, got NULL");
     if (i >= m->st.n)
         return lmp_error_set(err, LMP_EINVAL, "tensor index %zu: expected < %zu", i, m->st.n);
     const st_tensor *t = &m->st.t[i];

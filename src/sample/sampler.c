@@ -230,7 +230,8 @@ lmp_candidates lmp_sampler_kept(lmp_sampler *s)
 }
 lmp_token_id lmp_sampler_draw_u(const lmp_sampler *s, double u)
 {
-    if (!s->applied || s->n == 0) return -1;
+    /* u outside [0, 1) (NaN, inf, -1) picked the first or the last kept token */
+    if (!s || !s->applied || s->n == 0 || !(u >= 0.0 && u < 1.0)) return LMP_TOKEN_NONE;
     if (s->lazy) return smp_lazy_draw(s, u);
     if (s->tp_lazy) {
         /* the first kept token (in id order) whose running mass passes u times
@@ -248,13 +249,16 @@ lmp_token_id lmp_sampler_draw_u(const lmp_sampler *s, double u)
 
 lmp_token_id lmp_sampler_draw(const lmp_sampler *s, lmp_rng *rng)
 {
-    if (!s->applied || s->n == 0) return -1;
+    if (!s || !rng || !s->applied || s->n == 0) return LMP_TOKEN_NONE;
     return lmp_sampler_draw_u(s, lmp_rng_uniform(rng));
 }
 
 lmp_status lmp_sampler_sample_f32(lmp_sampler *s, const float *logits, size_t V, const lmp_token_id *hist, size_t nh,
                               lmp_rng *rng, lmp_token_id *token, lmp_error *err)
 {
+    /* checked before the apply: a NULL rng crashed in the draw, after the apply had done its work */
+    if (!rng || !token)
+        return lmp_error_set(err, LMP_EINVAL, "sample: expected a random stream and a place for the token, got NULL");
     lmp_status st = lmp_sampler_apply_f32(s, logits, V, hist, nh, err);
     if (st) return st;
     *token = lmp_sampler_draw(s, rng);
@@ -264,6 +268,9 @@ lmp_status lmp_sampler_sample_f32(lmp_sampler *s, const float *logits, size_t V,
 lmp_status lmp_sampler_sample(lmp_sampler *s, const double *logits, size_t V, const lmp_token_id *hist, size_t nh,
                                 lmp_rng *rng, lmp_token_id *token, lmp_error *err)
 {
+    /* checked before the apply: a NULL rng crashed in the draw, after the apply had done its work */
+    if (!rng || !token)
+        return lmp_error_set(err, LMP_EINVAL, "sample: expected a random stream and a place for the token, got NULL");
     lmp_status st = lmp_sampler_apply(s, logits, V, hist, nh, err);
     if (st) return st;
     *token = lmp_sampler_draw(s, rng);

@@ -148,4 +148,5 @@ expect_out "filter: invalid UTF-8 is a word" '1-grams +[0-9]+ -> +3$' "$LMPROB" 
 expect_fail "filter missing model" "nope.arpa" "$LMPROB" filter "$TMPD/nope.arpa" --vocab "$TMPD/u.txt" --output "$TMPD/x.arpa"
 expect_fail "filter no output" "--output: expected an output file" "$LMPROB" filter "$TMPD/full.arpa" --vocab "$TMPD/u.txt"
 no_file "filter failures" "$TMPD/x.arpa"
+expect_fail "mix --weights empty: what is expected" "--weights: expected weights, comma-separated, got ''" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights '' --output "$TMPD/m3.arpa"
 finish

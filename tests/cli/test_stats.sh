@@ -146,6 +146,7 @@ expect_out "clt repeats" 'over 20 further samples: normaltest rejects' "$LMPROB"
 expect_out "biasvar numpy fit" '^ +15 +0.0002 +112.8' "$LMPROB" experiment biasvar --rng numpy --seed 0 --fit numpy
 expect_out "biasvar rank warnings" 'degree 15: 10 of 200 fits rank deficient' "$LMPROB" experiment biasvar --rng numpy --seed 0 --fit numpy
 expect_out "biasvar deg 3 mse" '^ +3 +0.0000 +0.0119 +0.1019' "$LMPROB" experiment biasvar --rng numpy --seed 0 --degrees 1,3
+expect_fail "biasvar --degrees empty: what is expected" "--degrees: expected polynomial degrees, comma-separated, got ''" "$LMPROB" experiment biasvar --degrees ''
 expect_fail "biasvar degree too big" '--degrees: item 1 = 20: expected an integer in 0..19' "$LMPROB" experiment biasvar --degrees 20
 expect_fail "biasvar bad fit" "--fit: expected exact or numpy, got 'svd'" "$LMPROB" experiment biasvar --fit svd
 expect_out "disease experiment" '^ +2 +28.18%' "$LMPROB" experiment disease --population 10000
