@@ -44,6 +44,8 @@ static void test_strict(void)
         "", "   ", "{", "[1,]", "{\"a\":1,}", "01", "+1", ".5", "1.", "1e", "-", "NaN", "Infinity", "[1 2]",
         "{\"a\" 1}", "{a:1}", "\"abc", "\"a\\x\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"\\u12\"",
         "\"a\tb\"", "tru", "nul", "[1] x", "// c\n1", "0x10",
+        /* invalid UTF-8 in a string: a lone byte, overlong, a surrogate, a cut sequence, past U+10FFFF */
+        "\"\xff\"", "\"\xc0\x80\"", "\"\xed\xa0\x80\"", "\"a\xe2\x82\"", "\"\xf4\x90\x80\x80\"",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         lmp_json_value *v = (lmp_json_value *)1;
@@ -51,6 +53,12 @@ static void test_strict(void)
         lmp_status st = parse(bad[i], &v, &err);
         CHECK_MSG(st == LMP_EFORMAT && v == NULL, "'%s' parsed", bad[i]);
     }
+    /* well-formed UTF-8 of every length is kept as it is */
+    lmp_json_value *u;
+    lmp_error uerr;
+    CHECK_INT(parse("\"a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"", &u, &uerr), LMP_OK);
+    CHECK(u && u->len == 10 && memcmp(u->str, "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 10) == 0);
+    lmp_json_free(u);
     /* 512 levels are fine, 513 are not */
     char deep[2 * 513 + 1];
     for (int depth = 512; depth <= 513; depth++) {

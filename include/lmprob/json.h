@@ -8,7 +8,7 @@
  *
  * Strict: RFC 8259 number grammar (no leading zeros, '+', '.5', 'NaN'), no
  * trailing commas, no comments, escapes and surrogate pairs checked, control
- * characters in strings refused, nesting limited to 512 levels, nothing after
+ * characters and invalid UTF-8 (Unicode's well-formed sequences only) in strings refused, nesting limited to 512 levels, nothing after
  * the value but white space. Duplicate object keys are kept (lmp_json_get
  * returns the first); callers for whom they matter check.
  *

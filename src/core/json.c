@@ -94,6 +94,14 @@ static char *parse_string(parser *p, size_t *len)
     while (p->s < p->end && *p->s != '"') {
         unsigned char c = (unsigned char)*p->s;
         if (c < 0x20) { fail(p, "control character in string"); free(buf); return NULL; }
+        if (c >= 0x80) { /* RFC 8259 8.1: the text is UTF-8; "\xff" and overlong "\xc0\x80" were kept as bytes */
+            int l = lmp_utf8_char(p->s, (size_t)(p->end - p->s));
+            if (l < 0) { fail(p, "invalid UTF-8 in string"); free(buf); return NULL; }
+            memcpy(buf + k, p->s, (size_t)l);
+            k += (size_t)l;
+            p->s += l;
+            continue;
+        }
         if (c != '\\') { buf[k++] = (char)c; p->s++; continue; }
         p->s++;
         if (p->s >= p->end) break;
