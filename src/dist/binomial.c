@@ -14,7 +14,6 @@
  * V. Kachitvichyanukul & B. W. Schmeiser, "Binomial random variate generation",
  * CACM 31(2), 1988 (triangle, parallelogram and two exponential tails; the
  * squeeze and the Stirling-based final test of step 5.3). */
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -110,6 +109,16 @@ double lmp_binomial_sf(double k, long n, double p)
     return lmp_sf_beta_inc(k + 1, (double)n - k, p);
 }
 
+struct binom_at {
+    long n;
+    double p;
+};
+static double binom_cdf_at(double k, const void *ctx)
+{
+    const struct binom_at *b = ctx;
+    return lmp_binomial_cdf(k, b->n, b->p);
+}
+
 double lmp_binomial_quantile(double q, long n, double p)
 {
     if (bad_np(n, p) || isnan(q) || q < 0 || q > 1) return NAN;
@@ -120,36 +129,10 @@ double lmp_binomial_quantile(double q, long n, double p)
     double mu = n * p, sd = sqrt(n * p * (1 - p));
     double z = lmp_normal_quantile(q, 0, 1);
     double g = floor(mu + sd * (z + (z * z - 1) * (1 - 2 * p) / (6 * sd + 1e-300)) + 0.5);
-    /* The smallest whole double k in [0, n] with cdf(k) >= q, bracketed and bisected as
-     * lmp_poisson_quantile does: a walk by k -= 1 / k += 1 stops moving past 2^53, where k - 1 == k,
-     * so n = 1e17 never returned. The steps start at an ulp of the guess and double; past 2^53 the
-     * answer is the true quantile rounded up to a double. */
-    double N = (double)n, k = isfinite(g) ? fmin(fmax(g, 0.0), N) : (g > 0 ? N : 0.0);
-    double s = fmax(1.0, floor(k * DBL_EPSILON)), lo, hi;
-    if (lmp_binomial_cdf(k, n, p) >= q) {
-        hi = k;
-        for (;;) {
-            lo = hi - s >= 0 ? hi - s : -1.0; /* -1: below 0, cdf 0 < q */
-            if (lo < 0 || lmp_binomial_cdf(lo, n, p) < q) break;
-            hi = lo;
-            s *= 2;
-        }
-    } else {
-        lo = k;
-        for (;;) {
-            hi = fmin(lo + s, N); /* cdf(N) = 1 >= q ends it */
-            if (lmp_binomial_cdf(hi, n, p) >= q) break;
-            lo = hi;
-            s *= 2;
-        }
-    }
-    for (int it = 0; it < 2200 && lmp_next_whole_(lo) < hi; it++) {
-        double mid = lo < 0 ? floor(0.5 * hi) : floor(lo + 0.5 * (hi - lo));
-        if (!(mid > lo && mid < hi)) mid = lo < 0 ? 0.0 : lmp_next_whole_(lo);
-        if (lmp_binomial_cdf(mid, n, p) >= q) hi = mid;
-        else lo = mid;
-    }
-    return hi;
+    /* The smallest whole double k in [0, n] with cdf(k) >= q (lmp_discrete_quantile_: a walk by k -= 1 /
+     * k += 1 stops moving past 2^53, so n = 1e17 never returned) */
+    struct binom_at b = {n, p};
+    return lmp_discrete_quantile_(binom_cdf_at, &b, q, g, (double)n);
 }
 
 double lmp_binomial_mean(long n, double p) { return bad_np(n, p) ? NAN : (double)n * p; }

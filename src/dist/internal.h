@@ -15,6 +15,11 @@
  * (the quantile searches of the discrete distributions step by it). */
 static inline double lmp_next_whole_(double k) { return k < 0x1p53 ? k + 1 : nextafter(k, INFINITY); }
 
+/* The smallest whole double k in [0, kmax] with cdf(k, ctx) >= q, 0 < q < 1, for a discrete distribution
+ * (cdf non-decreasing), searched from a guess (Poisson, binomial quantiles); INFINITY when cdf(kmax) < q. */
+double lmp_discrete_quantile_(double (*cdf)(double k, const void *ctx), const void *ctx, double q, double guess,
+                              double kmax);
+
 /* Stirling's error delta(x) = lgamma(x + 1) - (x + 1/2) log x + x - log sqrt(2 pi), x > 0. */
 double lmp_stirlerr_(double x);
 /* lgamma(1 + a), with the relative precision of a tiny a (series below 1/2). */

@@ -81,46 +81,17 @@ double lmp_poisson_sf(double k, double lambda)
     return tail(k, lambda, 0);
 }
 
+static double pois_cdf_at(double k, const void *lambda) { return lmp_poisson_cdf(k, *(const double *)lambda); }
+
 double lmp_poisson_quantile(double q, double lambda)
 {
     if (bad(lambda) || isnan(q) || q < 0 || q > 1) return NAN;
     if (q == 0 || lambda == 0) return 0.0;
     if (q == 1) return INFINITY;
-    /* The smallest whole double k with cdf(k) >= q: bracket it between lo (cdf(lo) < q; -1 stands for
-     * "below 0", cdf 0 < q) and hi (cdf(hi) >= q), from the Cornish-Fisher guess outwards by doubling
-     * steps that start at an ulp of the guess (k += 1 stops moving past 2^53: lambda = 1e16 never
-     * returned), then bisect the whole doubles between them. At most ~1100 doublings and ~1100
-     * bisections even from the ends of the double range; from the guess, a handful. Past 2^53 the
-     * answer is the true quantile rounded up to the next double (the integers between are not doubles). */
+    /* The smallest whole double k with cdf(k) >= q, from the Cornish-Fisher guess (lmp_discrete_quantile_) */
     double z = lmp_normal_quantile(q, 0, 1), sd = sqrt(lambda);
     double g = floor(lambda + sd * (z + (z * z - 1) / (6 * sd)) + 0.5);
-    g = isfinite(g) ? fmin(fmax(g, 0.0), DBL_MAX) : (g > 0 ? DBL_MAX : 0.0);
-    double s = fmax(1.0, floor(g * DBL_EPSILON)), lo, hi;
-    if (lmp_poisson_cdf(g, lambda) >= q) {
-        hi = g;
-        for (;;) {
-            lo = hi - s >= 0 ? hi - s : -1.0;
-            if (lo < 0 || lmp_poisson_cdf(lo, lambda) < q) break;
-            hi = lo;
-            s *= 2;
-        }
-    } else {
-        lo = g;
-        for (;;) {
-            if (lo == DBL_MAX) return INFINITY; /* beyond the doubles */
-            hi = fmin(lo + s, DBL_MAX);
-            if (lmp_poisson_cdf(hi, lambda) >= q) break;
-            lo = hi;
-            s *= 2;
-        }
-    }
-    for (int it = 0; it < 2200 && lmp_next_whole_(lo) < hi; it++) {
-        double mid = lo < 0 ? floor(0.5 * hi) : floor(lo + 0.5 * (hi - lo));
-        if (!(mid > lo && mid < hi)) mid = lo < 0 ? 0.0 : lmp_next_whole_(lo);
-        if (lmp_poisson_cdf(mid, lambda) >= q) hi = mid;
-        else lo = mid;
-    }
-    return hi;
+    return lmp_discrete_quantile_(pois_cdf_at, &lambda, q, g, DBL_MAX);
 }
 
 double lmp_poisson_mean(double lambda) { return bad(lambda) ? NAN : lambda; }

@@ -961,3 +961,41 @@ double lmp_polish_quantile_(double (*logtail)(double x, const double *par, doubl
     }
     return x;
 }
+
+double lmp_discrete_quantile_(double (*cdf)(double k, const void *ctx), const void *ctx, double q, double guess,
+                              double kmax)
+{
+    /* Bracket between lo (cdf(lo) < q; -1 stands for "below 0", cdf 0 < q) and hi (cdf(hi) >= q), outwards
+     * from the guess by doubling steps that start at an ulp of it (k += 1 stops moving past 2^53: a Poisson
+     * lambda of 1e16 or a binomial n of 1e17 never returned), then bisect the whole doubles between them. At
+     * most ~1100 doublings and ~1100 bisections even from the ends of the double range; from a good guess, a
+     * handful. Past 2^53 the answer is the true quantile rounded up to the next double (the integers between
+     * are not doubles). */
+    double g = isfinite(guess) ? fmin(fmax(guess, 0.0), kmax) : (guess > 0 ? kmax : 0.0);
+    double s = fmax(1.0, floor(g * DBL_EPSILON)), lo, hi;
+    if (cdf(g, ctx) >= q) {
+        hi = g;
+        for (;;) {
+            lo = hi - s >= 0 ? hi - s : -1.0;
+            if (lo < 0 || cdf(lo, ctx) < q) break;
+            hi = lo;
+            s *= 2;
+        }
+    } else {
+        lo = g;
+        for (;;) {
+            if (lo == kmax) return INFINITY; /* cdf(kmax) < q: beyond kmax */
+            hi = fmin(lo + s, kmax);
+            if (cdf(hi, ctx) >= q) break;
+            lo = hi;
+            s *= 2;
+        }
+    }
+    for (int it = 0; it < 2200 && lmp_next_whole_(lo) < hi; it++) {
+        double mid = lo < 0 ? floor(0.5 * hi) : floor(lo + 0.5 * (hi - lo));
+        if (!(mid > lo && mid < hi)) mid = lo < 0 ? 0.0 : lmp_next_whole_(lo);
+        if (cdf(mid, ctx) >= q) hi = mid;
+        else lo = mid;
+    }
+    return hi;
+}
