@@ -95,7 +95,12 @@ int main(int argc, char **argv)
         hold_output();
         rc = cli_train_run(argc - 1, argv + 1, train_agreed);
         if (!g_mpi.agreed) agree(1); /* stopped before training: --help, or an error in the checks */
-        if (rc == CLI_HELP) rc = CLI_OK; /* cli_parse printed the usage: a success, as in lmprob (exit 255 was) */
+        if (rc == CLI_HELP) { /* cli_parse printed lmprob train's usage: a success, as in lmprob (exit 255 was) */
+            if (g_mpi.rank == 0)
+                printf("\nlmprob-mpi runs it on every rank of an MPI job (docs/mpi.md):\n"
+                       "example: mpirun -np 4 lmprob-mpi train --order 5 --output ptb5.arpa ptb.train.txt\n");
+            rc = CLI_OK;
+        }
     } else if (argc >= 2 && (cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0)) {
         if (g_mpi.rank == 0) usage(stdout);
         rc = CLI_OK;
