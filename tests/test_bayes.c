@@ -52,6 +52,9 @@ static void test_table_errors(void)
     double sum9[4] = {0.4, 0.1, 0.15, 0.25};
     CHECK(lmp_joint_check(sum9, 2, 2, 1e-9, &e) == LMP_EINVAL);
     CHECK_MSG(strstr(e.msg, "sum to 0.9") && strstr(e.msg, "expected 1"), "%s", e.msg);
+    CHECK(lmp_joint_check(sum9, 2, 2, NAN, &e) == LMP_EINVAL); /* said "expected 1 within nan" */
+    CHECK_MSG(strstr(e.msg, "tol = nan"), "%s", e.msg);
+    CHECK(lmp_joint_check(sum9, 2, 2, -1.0, &e) == LMP_EINVAL && strstr(e.msg, "tol = -1"));
     CHECK(lmp_joint_normalize(sum9, 2, 2, &e) == LMP_OK);
     CHECK(lmp_joint_check(sum9, 2, 2, 1e-12, &e) == LMP_OK);
     double neg[2] = {-1, 2};

@@ -17,7 +17,8 @@ LMP_EXTERN_C_BEGIN
 
 /* Check that every cell is in [0, 1] and the cells sum to 1 within tol.
  * LMP_EINVAL names the first bad cell ("p[1][0] = 1.2: expected a probability
- * in [0, 1]") or the sum ("cells sum to 0.9: expected 1 within 1e-09"). */
+ * in [0, 1]") or the sum ("cells sum to 0.9: expected 1 within 1e-09"), or a tol
+ * that is NaN or negative. */
 LMP_API lmp_status lmp_joint_check(const double *p, size_t rows, size_t cols, double tol, lmp_error *err);
 /* Divide every cell by the total (for tables of counts or unnormalised
  * weights). LMP_EINVAL for a negative or non-finite cell or a zero total. */

@@ -15,6 +15,8 @@ lmp_status lmp_joint_check(const double *p, size_t rows, size_t cols, double tol
     if (rows == 0 || cols == 0)
         return lmp_error_set(err, LMP_EINVAL, "table is %zu x %zu: expected at least one row and one column", rows,
                              cols);
+    /* a NaN tol refused every table with "expected 1 within nan", naming the sum instead of the tolerance */
+    if (!(tol >= 0)) return lmp_error_set(err, LMP_EINVAL, "tol = %g: expected a tolerance >= 0", tol);
     double s = 0;
     for (size_t i = 0; i < rows; i++)
         for (size_t j = 0; j < cols; j++) {
