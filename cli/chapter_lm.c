@@ -328,7 +328,7 @@ int ch_b19_sliding(ch_ctx *c)
     lmp_token_id *ids = malloc(2049 * sizeof *ids);
     if (!ids) {
         lmp_lm_free(lm);
-        return cli_fail_status(LMP_ENOMEM, NULL);
+        return ch_fail(c, LMP_ENOMEM, NULL);
     }
     for (size_t i = 0; i < 2049; i++) ids[i] = (lmp_token_id)((i * 7 + (i * i) % 13) % SMOOTH_V);
     ch_say(c, "smooth mock LM (V = 11), window %zu, stride %zu:", c->window, c->stride);

@@ -30,14 +30,7 @@ const char *cli_lib_msg(const char *cmd, const char *msg)
 
 void cli_error_lib(const char *cmd, const char *msg) { cli_error("%s: %s", cmd, cli_lib_msg(cmd, msg)); }
 
-int cli_fail_status(lmp_status st, const lmp_error *err)
-{
-    if (err && err->msg[0]) cli_error("%s", err->msg);
-    else cli_error("%s", lmp_status_str(st));
-    return CLI_FAIL;
-}
-
-int cli_fail_cmd(const char *cmd, lmp_status st, const lmp_error *err)
+int cli_fail_status(const char *cmd, lmp_status st, const lmp_error *err)
 {
     cli_error_lib(cmd, err && err->msg[0] ? err->msg : lmp_status_str(st));
     return CLI_FAIL;

@@ -30,11 +30,9 @@ void cli_error_lib(const char *cmd, const char *msg);
 /* msg without such a leading "<cmd>: ", for a message that puts something between the two. */
 const char *cli_lib_msg(const char *cmd, const char *msg);
 
-/* Print a library error (err->msg, or the status name) and return CLI_FAIL. */
-int cli_fail_status(lmp_status st, const lmp_error *err);
-/* The same after "<cmd>: ", as every message of a command starts (docs/cli.md): cli_fail_status alone
- * printed "lmprob: /dev/full: write failed" for demo uniform, naming no command. */
-int cli_fail_cmd(const char *cmd, lmp_status st, const lmp_error *err);
+/* Print a library error (err->msg, or the status name) after "<cmd>: ", as every message of a command
+ * starts (docs/cli.md), and return CLI_FAIL. */
+int cli_fail_status(const char *cmd, lmp_status st, const lmp_error *err);
 
 /* 1 when arg is -h or --help. */
 int cli_is_help(const char *arg);

@@ -62,7 +62,7 @@ int ch_say_draws(ch_ctx *c, lmp_rng *r, const double *probs, const char *const *
     size_t o = (size_t)snprintf(line, sizeof line, "%s[", label);
     for (int i = 0; i < 10; i++) {
         size_t k = lmp_categorical_sample(r, probs, n);
-        if (k >= n) return cli_fail_status(LMP_EINVAL, NULL);
+        if (k >= n) return cli_fail_status("chapter", LMP_EINVAL, NULL);
         o += (size_t)snprintf(line + o, sizeof line - o, "%s'%s'", i ? sep : "", vocab[k]);
         char name[32];
         snprintf(name, sizeof name, "%s_%d", key, i);
@@ -112,7 +112,7 @@ int ch_seed(ch_ctx *c, lmp_rng *r, long block_seed)
 int ch_fail(ch_ctx *c, lmp_status st, const lmp_error *err)
 {
     (void)c;
-    return cli_fail_cmd("chapter", st, err); /* "lmprob: chapter: ...", as every message of a command */
+    return cli_fail_status("chapter", st, err); /* "lmprob: chapter: ...", as every message of a command */
 }
 
 /* "[a b c]" with %.*f, as numpy prints a rounded array. */
@@ -142,7 +142,7 @@ static int b01_pmf_pdf(ch_ctx *c)
     if (rc) return rc;
     size_t n = 768 * 768;
     double *w = malloc(n * sizeof *w);
-    if (!w) return cli_fail_status(LMP_ENOMEM, NULL);
+    if (!w) return cli_fail_status("chapter", LMP_ENOMEM, NULL);
     lmp_normal_sample_n(&r, 0.0, 0.02, w, n);
     double mean = lmp_stats_mean(w, n), sd = lmp_stats_stddev(w, n, 0);
     free(w);
@@ -250,7 +250,7 @@ static int b06_expectation(ch_ctx *c)
     ch_num(c, "E_X", ex);
     size_t n = 100000;
     double *s = malloc(1000000 * sizeof *s);
-    if (!s) return cli_fail_status(LMP_ENOMEM, NULL);
+    if (!s) return cli_fail_status("chapter", LMP_ENOMEM, NULL);
     for (size_t i = 0; i < n; i++) s[i] = (double)lmp_binomial_sample(&r, 3, 0.5);
     double mc = lmp_stats_mean(s, n);
     ch_say(c, "MC estimate: %.4f   (%.17g, 100000 binomial(3, 0.5) draws)", mc, mc);
@@ -307,7 +307,7 @@ static int b08_covariance(ch_ctx *c)
     lmp_rng r;
     if (ch_seed(c, &r, 0)) return CLI_FAIL;
     double *X = malloc(3 * N * sizeof *X); /* rows = variables (np.cov(X.T)) */
-    if (!X) return cli_fail_status(LMP_ENOMEM, NULL);
+    if (!X) return cli_fail_status("chapter", LMP_ENOMEM, NULL);
     for (int i = 0; i < N; i++) X[i] = lmp_rng_normal(&r);
     for (int i = 0; i < N; i++) X[N + i] = 0.8 * X[i] + 0.6 * lmp_rng_normal(&r);
     for (int i = 0; i < N; i++) X[2 * N + i] = lmp_rng_normal(&r);
@@ -359,7 +359,7 @@ static int b09_gaussian(ch_ctx *c)
     if (!sums || !W) {
         free(sums);
         free(W);
-        return cli_fail_status(LMP_ENOMEM, NULL);
+        return cli_fail_status("chapter", LMP_ENOMEM, NULL);
     }
     for (int i = 0; i < NE; i++) {
         double s = 0;
@@ -557,7 +557,7 @@ static int b13_entropy(ch_ctx *c)
     if (!lg || !p) {
         free(lg);
         free(p);
-        return cli_fail_status(LMP_ENOMEM, NULL);
+        return cli_fail_status("chapter", LMP_ENOMEM, NULL);
     }
     lg[42] = 10.0;
     lmp_error err;

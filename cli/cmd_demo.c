@@ -139,12 +139,12 @@ static int demo_uniform(int argc, char **argv)
     if (rc == CLI_OK && (strset_add(&vocab, "<unk>") < 0 || strset_add(&vocab, "</s>") < 0)) rc = CLI_FAIL;
     if (rc != CLI_OK) {
         strset_free(&vocab);
-        return cli_fail_cmd("demo uniform", LMP_ENOMEM, NULL);
+        return cli_fail_status("demo uniform", LMP_ENOMEM, NULL);
     }
     char **words = malloc((vocab.n ? vocab.n : 1) * sizeof *words);
     if (!words) {
         strset_free(&vocab);
-        return cli_fail_cmd("demo uniform", LMP_ENOMEM, NULL);
+        return cli_fail_status("demo uniform", LMP_ENOMEM, NULL);
     }
     size_t k = 0;
     for (size_t i = 0; i < vocab.cap; i++)
@@ -164,7 +164,7 @@ static int demo_uniform(int argc, char **argv)
     }
     free(words);
     strset_free(&vocab);
-    if (st) return cli_fail_cmd("demo uniform", st, &err);
+    if (st) return cli_fail_status("demo uniform", st, &err);
     return CLI_OK;
 }
 
@@ -341,7 +341,7 @@ static int write_tables(const char *dir, const model_row *rows, size_t n, FILE *
         lmp_atomic_file af;
         lmp_error err;
         lmp_status st = lmp_atomic_open(&af, path, &err);
-        if (st) return cli_fail_cmd("demo report", st, &err);
+        if (st) return cli_fail_status("demo report", st, &err);
         int slot = cli_output_watch(af.tmp);
         FILE *o = af.fp;
         if (f == 0)
@@ -398,7 +398,7 @@ static int write_tables(const char *dir, const model_row *rows, size_t n, FILE *
         if (f == 2) fprintf(o, "\n]}\n");
         st = lmp_atomic_commit(&af, &err);
         cli_output_end(slot);
-        if (st) return cli_fail_cmd("demo report", st, &err);
+        if (st) return cli_fail_status("demo report", st, &err);
         if (f == 0 && echo) {
             char *buf;
             size_t len;
@@ -458,9 +458,9 @@ static int picture_clt(const char *dir, uint64_t seed, FILE *html)
     lmp_rng r;
     lmp_error err;
     lmp_status st = lmp_rng_seed(&r, LMP_RNG_NUMPY_LEGACY, seed, &err);
-    if (st) return cli_fail_cmd("demo report", st, &err);
+    if (st) return cli_fail_status("demo report", st, &err);
     double *sums = malloc(NE * sizeof *sums);
-    if (!sums) return cli_fail_cmd("demo report", LMP_ENOMEM, NULL);
+    if (!sums) return cli_fail_status("demo report", LMP_ENOMEM, NULL);
     for (int i = 0; i < NE; i++) {
         double s = 0;
         for (int j = 0; j < NS; j++) s += lmp_uniform_sample(&r, 0, 1);
@@ -516,7 +516,7 @@ static int picture_biasvar(const char *dir, uint64_t seed, FILE *html)
     lmp_status st = lmp_rng_seed(&r, LMP_RNG_NUMPY_LEGACY, seed, &err);
     ch_exp_biasvar_result res;
     if (!st) st = ch_exp_biasvar(&r, &prm, &res, &err);
-    if (st) return cli_fail_cmd("demo report", st, &err);
+    if (st) return cli_fail_status("demo report", st, &err);
     double x[CH_EXP_BIASVAR_MAX_DEGREES], b[CH_EXP_BIASVAR_MAX_DEGREES], v[CH_EXP_BIASVAR_MAX_DEGREES],
         m[CH_EXP_BIASVAR_MAX_DEGREES], noise[2] = {prm.sigma * prm.sigma, prm.sigma * prm.sigma}, nx[2];
     for (size_t i = 0; i < res.rows; i++) {
@@ -619,7 +619,7 @@ static int nt_open(nt_ctx *t, const char *path)
     lmp_error err;
     lmp_status st = lmp_lm_load(path, NULL, &t->lm, &err);
     if (!st) st = lmp_lm_ctx_create(t->lm, NT_MAX_TOKENS, &t->ctx, &err);
-    if (st) return cli_fail_cmd("demo report", st, &err);
+    if (st) return cli_fail_status("demo report", st, &err);
     t->V = lmp_lm_vocab_size(t->lm);
     lmp_sampler_params prm = lmp_sampler_params_default();
     prm.top_p = 0.9;
@@ -627,7 +627,7 @@ static int nt_open(nt_ctx *t, const char *path)
     t->lp = malloc(t->V * sizeof *t->lp);
     t->p = malloc(t->V * sizeof *t->p);
     t->pt = malloc(t->V * sizeof *t->pt);
-    if (st || !t->lp || !t->p || !t->pt) return st ? cli_fail_cmd("demo report", st, &err) : cli_fail_cmd("demo report", LMP_ENOMEM, NULL);
+    if (st || !t->lp || !t->p || !t->pt) return st ? cli_fail_status("demo report", st, &err) : cli_fail_status("demo report", LMP_ENOMEM, NULL);
     return CLI_OK;
 }
 
@@ -650,7 +650,7 @@ static int nt_dist(nt_ctx *t, double *entropy, size_t *nucleus)
     lmp_status st = lmp_lm_ctx_next_logprobs(t->ctx, t->lp, &err);
     if (!st) st = lmp_softmax(t->lp, t->V, t->p, &err);
     if (!st) st = lmp_sampler_apply(t->top_p, t->lp, t->V, NULL, 0, &err);
-    if (st) return cli_fail_cmd("demo report", st, &err);
+    if (st) return cli_fail_status("demo report", st, &err);
     *entropy = lmp_entropy(t->p, t->V, LMP_BASE_E);
     *nucleus = lmp_sampler_kept(t->top_p).n;
     return CLI_OK;
@@ -668,7 +668,7 @@ static int nt_prompt(nt_ctx *t, const char *prompt)
     if (!st && in.bos >= 0) st = lmp_lm_ctx_push(t->ctx, &in.bos, 1, &err);
     if (!st) st = lmp_lm_tokenize(t->lm, prompt, strlen(prompt), 0, ids, NULL, NULL, 64, &n, &err);
     if (!st) st = lmp_lm_ctx_push(t->ctx, ids, n, &err);
-    return st ? cli_fail_cmd("demo report", st, &err) : CLI_OK;
+    return st ? cli_fail_status("demo report", st, &err) : CLI_OK;
 }
 
 typedef struct rank_item {
@@ -692,7 +692,7 @@ static int analyse_prompts(nt_ctx *t, const char *dir, FILE *html, FILE *echo)
                   "<th>nucleus size (p=0.9)</th><th>most likely next tokens</th></tr>\n");
     if (echo) fprintf(echo, "next-token distribution of %s after a few prompts:\n", "the 5-gram");
     rank_item *rk = malloc(t->V * sizeof *rk);
-    if (!rk) return cli_fail_cmd("demo report", LMP_ENOMEM, NULL);
+    if (!rk) return cli_fail_status("demo report", LMP_ENOMEM, NULL);
     for (size_t k = 0; k < NPROMPTS; k++) {
         double H;
         size_t nuc;
@@ -735,7 +735,7 @@ static int analyse_prompts(nt_ctx *t, const char *dir, FILE *html, FILE *echo)
         free(xs);
         free(ys);
         free(rk);
-        return cli_fail_cmd("demo report", LMP_ENOMEM, NULL);
+        return cli_fail_status("demo report", LMP_ENOMEM, NULL);
     }
     char labels[3][96], vlab[3][64];
     plot_series s[3];
@@ -757,7 +757,7 @@ static int analyse_prompts(nt_ctx *t, const char *dir, FILE *html, FILE *echo)
             free(xs);
             free(ys);
             free(rk);
-            return cli_fail_cmd("demo report", st, &err);
+            return cli_fail_status("demo report", st, &err);
         }
         for (size_t r = 0; r < nr; r++) {
             xs[r] = (double)(r + 1);
@@ -824,7 +824,7 @@ static int analyse_test(nt_ctx *t, const char *dir, const char *test, size_t max
         free(ents);
         free(line);
         fclose(f);
-        return cli_fail_cmd("demo report", LMP_ENOMEM, NULL);
+        return cli_fail_status("demo report", LMP_ENOMEM, NULL);
     }
     size_t npos = 0, pos = 0;
     int rc = CLI_OK;
@@ -837,7 +837,7 @@ static int analyse_test(nt_ctx *t, const char *dir, const char *test, size_t max
         lmp_status st = lmp_lm_ctx_rewind(t->ctx, 0, &err);
         if (!st && in.bos >= 0) st = lmp_lm_ctx_push(t->ctx, &in.bos, 1, &err);
         if (st) {
-            rc = cli_fail_cmd("demo report", st, &err);
+            rc = cli_fail_status("demo report", st, &err);
             break;
         }
         char *save = NULL;
@@ -860,7 +860,7 @@ static int analyse_test(nt_ctx *t, const char *dir, const char *test, size_t max
             }
             lmp_token_id id = lmp_ngram_vocab_index(m, tok, strlen(tok));
             if ((st = lmp_lm_ctx_push(t->ctx, &id, 1, &err))) {
-                rc = cli_fail_cmd("demo report", st, &err);
+                rc = cli_fail_status("demo report", st, &err);
                 break;
             }
             tok = strtok_r(NULL, " \t\r\n", &save);
@@ -967,7 +967,7 @@ static int demo_report(int argc, char **argv)
     }
     if (cli_check_input("demo report", dir) || cli_check_output_dir("demo report", dir)) return CLI_FAIL;
     model_row *rows = calloc(MAX_MODELS, sizeof *rows);
-    if (!rows) return cli_fail_cmd("demo report", LMP_ENOMEM, NULL);
+    if (!rows) return cli_fail_status("demo report", LMP_ENOMEM, NULL);
     size_t n = 0;
     int rc = load_manifest(dir, rows, &n) ? CLI_FAIL : CLI_OK;
     if (!rc) rc = write_tables(dir, rows, n, stdout);
@@ -987,7 +987,7 @@ static int report_page(const char *dir, const model_row *rows, size_t n, uint64_
     lmp_atomic_file af;
     lmp_error err;
     lmp_status st = lmp_atomic_open(&af, path, &err);
-    if (st) return cli_fail_cmd("demo report", st, &err);
+    if (st) return cli_fail_status("demo report", st, &err);
     int slot = cli_output_watch(af.tmp);
     FILE *h = af.fp;
     char name_path[2048];
@@ -1060,7 +1060,7 @@ static int report_page(const char *dir, const model_row *rows, size_t n, uint64_
     }
     st = lmp_atomic_commit(&af, &err);
     cli_output_end(slot);
-    if (st) return cli_fail_cmd("demo report", st, &err);
+    if (st) return cli_fail_status("demo report", st, &err);
     return CLI_OK;
 }
 

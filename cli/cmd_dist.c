@@ -473,7 +473,7 @@ static int run_categorical(dist_opts *d, out_state *o, lmp_rng *r)
         lmp_alias *al = NULL;
         if (d->kind == LMP_RNG_XOSHIRO && (st = lmp_alias_create(p, k, &al, &e))) {
             free(p);
-            return cli_fail_status(st, &e);
+            return cli_fail_status("dist", st, &e);
         }
         if (o->json) { out_key(o, "samples"); printf("["); }
         for (long i = 0; i < d->sample; i++) {
@@ -555,7 +555,7 @@ static int run_dirichlet(dist_opts *d, out_state *o, lmp_rng *r)
     if (rc == CLI_OK && d->sample > 0) {
         if (o->json) { out_key(o, "samples"); printf("["); }
         for (long i = 0; i < d->sample && rc == CLI_OK; i++) {
-            if ((st = lmp_dirichlet_sample(r, al, k, buf, &e))) rc = cli_fail_status(st, &e);
+            if ((st = lmp_dirichlet_sample(r, al, k, buf, &e))) rc = cli_fail_status("dist", st, &e);
             else print_sample_row(o, buf, k, i, 0);
         }
         if (o->json) printf("]");

@@ -127,7 +127,7 @@ static int run(int which, int argc, char **argv)
     lmp_rng r;
     lmp_error e;
     if (cli_seed_check(cmd, rk, seed)) return CLI_USAGE;
-    if (lmp_rng_seed(&r, rk, seed, &e)) return cli_fail_cmd(cmd, e.code, &e);
+    if (lmp_rng_seed(&r, rk, seed, &e)) return cli_fail_status(cmd, e.code, &e);
     const char *rng_name = rk == LMP_RNG_NUMPY_LEGACY ? "numpy" : "xoshiro";
     /* "lmprob experiment: clt  42%" on a terminal for the long ones (rule, clt, disease), cleared before the
      * results: 10^9 draws or clt's largest sizes ran for minutes to hours without a sign */
@@ -138,7 +138,7 @@ static int run(int which, int argc, char **argv)
     lmp_status st;
     if (which == 0) {
         ch_exp_mc_result o;
-        if ((st = ch_exp_mc(&r, &mc, &o, &e))) return cli_fail_cmd(cmd, st, &e);
+        if ((st = ch_exp_mc(&r, &mc, &o, &e))) return cli_fail_status(cmd, st, &e);
         if (json) {
             printf("{\"experiment\": \"mc\", \"seed\": %llu, \"rng\": \"%s\"", (unsigned long long)seed, rng_name);
             jkey("exact", o.exact, 0);
@@ -169,7 +169,7 @@ static int run(int which, int argc, char **argv)
         ch_exp_rule_result o;
         st = ch_exp_rule(&r, &rule, &o, &e);
         cli_progress_update(&pc, 1.0);
-        if (st) return cli_fail_cmd(cmd, st, &e);
+        if (st) return cli_fail_status(cmd, st, &e);
         if (json) {
             printf("{\"experiment\": \"rule\", \"seed\": %llu, \"rng\": \"%s\", \"n\": %zu, \"empirical\": ",
                    (unsigned long long)seed, rng_name, o.n);
@@ -190,7 +190,7 @@ static int run(int which, int argc, char **argv)
         ch_exp_clt_result o;
         st = ch_exp_clt(&r, &clt, &o, &e);
         cli_progress_update(&pc, 1.0);
-        if (st) return cli_fail_cmd(cmd, st, &e);
+        if (st) return cli_fail_status(cmd, st, &e);
         if (json) {
             printf("{\"experiment\": \"clt\", \"seed\": %llu, \"rng\": \"%s\", \"n_sums\": %zu, \"terms\": %zu",
                    (unsigned long long)seed, rng_name, clt.n_experiments, clt.n_samples);
@@ -232,7 +232,7 @@ static int run(int which, int argc, char **argv)
         }
     } else if (which == 3) {
         ch_exp_biasvar_result o;
-        if ((st = ch_exp_biasvar(&r, &bv, &o, &e))) return cli_fail_cmd(cmd, st, &e);
+        if ((st = ch_exp_biasvar(&r, &bv, &o, &e))) return cli_fail_status(cmd, st, &e);
         if (json) {
             printf("{\"experiment\": \"biasvar\", \"seed\": %llu, \"rng\": \"%s\", \"datasets\": %zu, \"n_train\": %zu",
                    (unsigned long long)seed, rng_name, bv.n_datasets, bv.n_train);
@@ -272,7 +272,7 @@ static int run(int which, int argc, char **argv)
         ch_exp_disease_result o;
         st = ch_exp_disease(&r, &dz, &o, &e);
         cli_progress_update(&pc, 1.0);
-        if (st) return cli_fail_cmd(cmd, st, &e);
+        if (st) return cli_fail_status(cmd, st, &e);
         if (json) {
             printf("{\"experiment\": \"disease\", \"seed\": %llu, \"rng\": \"%s\", \"population\": %zu", (unsigned long long)seed,
                    rng_name, dz.population);

@@ -64,13 +64,13 @@ static int init(int argc, char **argv)
         return CLI_USAGE;
     }
     lmp_rng r;
-    if (lmp_rng_seed(&r, rk, seed, &e)) return cli_fail_cmd("nn init", e.code, &e);
+    if (lmp_rng_seed(&r, rk, seed, &e)) return cli_fail_status("nn init", e.code, &e);
     size_t n = (size_t)fan_in * (size_t)fan_out;
     double *w = malloc(n * sizeof *w);
     if (!w) { cli_error("nn init: out of memory for %zu weights", n); return CLI_FAIL; }
     if (lmp_nn_init_fill(&r, kind, (size_t)fan_in, (size_t)fan_out, w, n, &e)) {
         free(w);
-        return cli_fail_cmd("nn init", e.code, &e);
+        return cli_fail_status("nn init", e.code, &e);
     }
     int normal = kind == LMP_NN_XAVIER_NORMAL || kind == LMP_NN_HE_NORMAL;
     double scale = kind == LMP_NN_XAVIER_NORMAL    ? lmp_nn_xavier_normal_std((double)fan_in, (double)fan_out)
@@ -197,7 +197,7 @@ static int reparam(int argc, char **argv)
     lmp_rng r;
     lmp_error e;
     if (cli_seed_check("nn reparam", rk, seed)) goto out; /* rc is CLI_USAGE */
-    if (lmp_rng_seed(&r, rk, seed, &e)) { rc = cli_fail_cmd("nn reparam", e.code, &e); goto out; }
+    if (lmp_rng_seed(&r, rk, seed, &e)) { rc = cli_fail_status("nn reparam", e.code, &e); goto out; }
     double *z = malloc(2 * n * sizeof *z);
     if (!z) { cli_error("nn reparam: out of memory"); rc = CLI_FAIL; goto out; }
     double *eps = z + n;

@@ -405,7 +405,7 @@ int cmd_verify(int argc, char **argv)
     };
     const char **files = malloc((size_t)argc * sizeof *files);
     size_t nf = 0;
-    if (!files) return cli_fail_status(LMP_ENOMEM, NULL);
+    if (!files) return cli_fail_status("verify", LMP_ENOMEM, NULL);
     int prc = cli_parse("verify", argc, argv, table, CLI_NOPTS(table), files, (size_t)argc, &nf, usage);
     nfiles = (int)nf;
     if (prc == CLI_OK && list) {

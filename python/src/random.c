@@ -577,6 +577,15 @@ static PyObject *permuted_range(lmpy_rng_obj *o, Py_ssize_t n, int64_t **q)
     return blk;
 }
 
+/* 1 when numpy is there and x is an instance of numpy.<type> (ndarray, integer), 0 when not, -1 with an error. */
+static int np_isinstance(PyObject *x, const char *type)
+{
+    PyObject *np = lmpy_numpy(), *t = np ? PyObject_GetAttrString(np, type) : NULL;
+    int r = t ? PyObject_IsInstance(x, t) : np ? -1 : 0;
+    Py_XDECREF(t);
+    return r;
+}
+
 /* items[q] of a sequence without numpy: a list. */
 static PyObject *take_items(PyObject *seq, const int64_t *q, Py_ssize_t n)
 {
@@ -596,13 +605,8 @@ static PyObject *rng_permutation(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O:permutation", kwl, &x)) return NULL;
     PyObject *np = lmpy_numpy();
     int64_t *q;
-    int is_int = PyLong_Check(x);
-    if (!is_int && np) {
-        PyObject *integer = PyObject_GetAttrString(np, "integer");
-        is_int = integer ? PyObject_IsInstance(x, integer) : -1;
-        Py_XDECREF(integer);
-        if (is_int < 0) return NULL;
-    }
+    int is_int = PyLong_Check(x) ? 1 : np_isinstance(x, "integer");
+    if (is_int < 0) return NULL;
     if (is_int) { /* numpy: arange(x) shuffled, empty for x <= 0 */
         Py_ssize_t n = PyNumber_AsSsize_t(x, PyExc_OverflowError);
         if (n == -1 && PyErr_Occurred()) return NULL;
@@ -661,9 +665,7 @@ static PyObject *rng_shuffle(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
     PyObject *blk = permuted_range(o, n, &q);
     if (!blk) return NULL;
     int rc = -1;
-    PyObject *np = lmpy_numpy(), *ndarray = np ? PyObject_GetAttrString(np, "ndarray") : NULL;
-    int is_arr = ndarray ? PyObject_IsInstance(x, ndarray) : 0;
-    Py_XDECREF(ndarray);
+    int is_arr = np_isinstance(x, "ndarray");
     if (is_arr > 0) { /* x[...] = x[q]: the rows move whole (x[q] is a copy, so no row is read after it is written) */
         PyObject *idx = lmpy_array_finish(blk);
         PyObject *rows = idx ? PyObject_GetItem(x, idx) : NULL;
@@ -752,12 +754,8 @@ static double *choice_probabilities(PyObject *p_obj, Py_ssize_t pop)
         return NULL;
     }
     double atol = 1.4901161193847656e-08; /* sqrt(DBL_EPSILON) */
-    if (v.type == 'f') {
-        PyObject *np = lmpy_numpy(), *ndarray = np ? PyObject_GetAttrString(np, "ndarray") : NULL;
-        if (ndarray && PyObject_IsInstance(p_obj, ndarray) > 0) atol = 3.4526698300124393e-04; /* sqrt(FLT_EPSILON) */
-        Py_XDECREF(ndarray);
-        PyErr_Clear();
-    }
+    if (v.type == 'f' && np_isinstance(p_obj, "ndarray") > 0) atol = 3.4526698300124393e-04; /* sqrt(FLT_EPSILON) */
+    PyErr_Clear();
     double *p = PyMem_RawMalloc((size_t)(pop ? pop : 1) * sizeof *p);
     if (!p) {
         lmpy_view_release(&v);
