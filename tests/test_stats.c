@@ -225,6 +225,53 @@ static void test_streaming_merge(void)
     CHECK(isnan(lmp_moments_variance(&empty, 0)));
 }
 
+/* Skewness and kurtosis are scale-free, and the streaming ones must be so across the doubles. Their sums
+ * of fourth powers overflowed past a spread of 1.3e77 and underflowed below 1e-77 (kurtosis NaN at 1e80 and
+ * 1e-100, skewness NaN at 1e150 and 1e-150); the one-pass functions, which scale, were right. */
+static void test_streaming_scale(void)
+{
+    const double base[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 30};
+    const double scales[] = {1, 1e50, 1e80, 1e100, 1e150, 1e200, 1e290, 1e-50, 1e-80, 1e-100, 1e-150, 1e-200, 1e-300,
+                             1e-305};
+    for (size_t s = 0; s < sizeof scales / sizeof *scales; s++) {
+        double x[10];
+        for (int i = 0; i < 10; i++) x[i] = base[i] * scales[s];
+        lmp_moments all, a, b;
+        lmp_moments_init(&all);
+        lmp_moments_add_array(&all, x, 10);
+        lmp_moments_init(&a);
+        lmp_moments_init(&b);
+        lmp_moments_add_array(&a, x, 1);  /* one value: no spread yet, its unit anything */
+        lmp_moments_add_array(&b, x + 1, 9);
+        lmp_moments_merge(&a, &b);
+        lmp_moments_init(&b);
+        lmp_moments_add_array(&b, x + 1, 9);
+        lmp_moments_add(&b, x[0]);
+        double sk = lmp_stats_skewness(x, 10, 1), ku = lmp_stats_kurtosis(x, 10, 1, 0);
+        CHECK_REL(sk, 2.1989467970006, 1e-12);
+        const lmp_moments *ms[3] = {&all, &a, &b};
+        for (int k = 0; k < 3; k++) {
+            /* rounding of ten updates: a few ulps, far below the O(1) of a lost scale */
+            CHECK_REL(lmp_moments_skewness(ms[k], 1), sk, 1e-12);
+            CHECK_REL(lmp_moments_kurtosis(ms[k], 1, 0), ku, 1e-12);
+            double v = lmp_stats_variance(x, 10, 1);
+            if (v >= DBL_MIN && isfinite(v)) CHECK_REL(lmp_moments_variance(ms[k], 1), v, 1e-12);
+            else CHECK(lmp_moments_variance(ms[k], 1) == v);  /* inf or 0 as the data's: beyond the doubles */
+        }
+    }
+    /* deviations that overflow a double: values of both signs near the top, skewness and kurtosis finite */
+    const double big[4] = {1e308, -1e308, 1.5e308, -0.2e308};
+    lmp_moments m;
+    lmp_moments_init(&m);
+    lmp_moments_add_array(&m, big, 4);
+    CHECK_REL(lmp_moments_skewness(&m, 1), lmp_stats_skewness(big, 4, 1), 1e-13);
+    CHECK_REL(lmp_moments_kurtosis(&m, 1, 1), lmp_stats_kurtosis(big, 4, 1, 1), 1e-13);
+    /* constant data at any scale: NaN, as lmp_stats_skewness */
+    lmp_moments_init(&m);
+    for (int i = 0; i < 5; i++) lmp_moments_add(&m, 3e-300);
+    CHECK(isnan(lmp_moments_skewness(&m, 1)) && lmp_moments_variance(&m, 0) == 0.0);
+}
+
 static void test_cov_corr(void)
 {
     /* Golden: numpy.cov(X, ddof=1) of a 3 x 5 matrix (exact rationals). */
@@ -286,6 +333,7 @@ int main(int argc, char **argv)
     RUN(test_normality);
     RUN(test_normality_errors);
     RUN(test_streaming_merge);
+    RUN(test_streaming_scale);
     RUN(test_cov_corr);
     RUN(test_central_moments);
     return TEST_SUMMARY();

@@ -8,6 +8,7 @@
  * contiguous data, an O(eps log n) error bound (Higham 2002, sec. 4.2), and a
  * loop the compiler can vectorise without -ffast-math (the 8 partial sums are
  * independent). */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -405,10 +406,52 @@ double lmp_stats_kurtosis(const double *x, size_t n, int fisher, int bias)
  * 2008 eq. 1.5) and pairwise merge (Chan, Golub & LeVeque 1979; Pebay 2008
  * eq. 2.1 for m3, m4). */
 
+/* The sums' unit, 2^scale_log2. Unscaled, the sum of fourth powers overflows once the spread passes 1.3e77
+ * and underflows below 1e-77, so the streaming skewness and kurtosis of data at 1e80 or 1e-100 were NaN
+ * where lmp_stats_kurtosis (which scales its deviations the same way) is exact. The unit follows the data:
+ * the first nonzero deviation sets it, and one more than 2^64 units away raises it. The sums are then
+ * multiplied by a power of two, which is exact but for what underflows: parts below 2^-128 of the new
+ * deviation's square. 2^64 units leave the fourth powers 2^260 of room, n times over. */
+enum { MOMENTS_HEADROOM_LOG2 = 64 };
+
+static void moments_rescale(lmp_moments *m, int e)
+{
+    int d = m->scale_log2 - e;
+    if (d == 0) return;
+    m->m2 = ldexp(m->m2, 2 * d);
+    m->m3 = ldexp(m->m3, 3 * d);
+    m->m4 = ldexp(m->m4, 4 * d);
+    m->scale_log2 = e;
+}
+
+/* The unit for the deviation delta = a - b (which overflows to inf for finite a, b of opposite signs near
+ * the top of the range): e, or a new one where there is no spread yet or the deviation is too far. */
+static int moments_unit(int e, int spread, double a, double b, double delta)
+{
+    int k;
+    if (isfinite(delta)) {
+        if (delta == 0) return e;
+        frexp(delta, &k);  /* 2^(k-1) <= |delta| < 2^k */
+    } else if (isfinite(a) && isfinite(b)) {
+        k = DBL_MAX_EXP + 1;  /* |a - b| < 2^1025 */
+    } else {
+        return e;  /* a NaN or an infinity: the moments become NaN, as the data's */
+    }
+    return !spread || k - 1 - e > MOMENTS_HEADROOM_LOG2 ? k - 1 : e;
+}
+
+/* delta = a - b in units of 2^e */
+static double moments_scaled(int e, double a, double b, double delta)
+{
+    if (isfinite(delta) || !isfinite(a) || !isfinite(b)) return ldexp(delta, -e);
+    return ldexp(a, -e) - ldexp(b, -e);
+}
+
 void lmp_moments_init(lmp_moments *m)
 {
     m->n = 0;
     m->mean = m->m2 = m->m3 = m->m4 = 0.0;
+    m->scale_log2 = 0;
     m->min = INFINITY;
     m->max = -INFINITY;
 }
@@ -428,12 +471,15 @@ void lmp_moments_add(lmp_moments *m, double x)
     double n1 = (double)m->n;
     double n = n1 + 1.0;
     double delta = x - m->mean;
-    double dn = delta / n;
+    moments_rescale(m, moments_unit(m->scale_log2, m->m2 != 0, x, m->mean, delta));
+    double ds = moments_scaled(m->scale_log2, x, m->mean, delta);
+    double dn = ds / n;
     double dn2 = dn * dn;
-    double term1 = delta * dn * n1;
+    double term1 = ds * dn * n1;
     /* x - mean overflows for finite values of opposite signs near the top of the range (1e308 then -1e308:
      * the mean became -inf, not 0): then x / n - mean / n, which cannot. */
-    m->mean = isfinite(delta) || !isfinite(x) || !isfinite(m->mean) ? m->mean + dn : m->mean - m->mean / n + x / n;
+    m->mean = isfinite(delta) || !isfinite(x) || !isfinite(m->mean) ? m->mean + delta / n
+                                                                    : m->mean - m->mean / n + x / n;
     m->m4 += term1 * dn2 * (n * n - 3 * n + 3) + 6 * dn2 * m->m2 - 4 * dn * m->m3;
     m->m3 += term1 * dn * (n - 2) - 3 * dn * m->m2;
     m->m2 += term1;
@@ -456,13 +502,20 @@ void lmp_moments_merge(lmp_moments *a, const lmp_moments *b)
     }
     lmp_moments B = *b;  /* a == b is allowed */
     double na = (double)a->n, nb = (double)B.n, n = na + nb;
-    double d = B.mean - a->mean, d2 = d * d, d3 = d2 * d, d4 = d2 * d2;
+    double dm = B.mean - a->mean;
+    /* one unit for both: the one of the accumulator with a spread (the other's may be anything), the
+     * larger of the two, or one for the difference of the means */
+    int e = a->m2 == 0 ? B.scale_log2 : B.m2 == 0 ? a->scale_log2 : (a->scale_log2 > B.scale_log2 ? a->scale_log2 : B.scale_log2);
+    e = moments_unit(e, a->m2 != 0 || B.m2 != 0, B.mean, a->mean, dm);
+    moments_rescale(a, e);
+    moments_rescale(&B, e);
+    double d = moments_scaled(e, B.mean, a->mean, dm), d2 = d * d, d3 = d2 * d, d4 = d2 * d2;
     double m2 = a->m2 + B.m2 + d2 * na * nb / n;
     double m3 = a->m3 + B.m3 + d3 * na * nb * (na - nb) / (n * n) + 3 * d * (na * B.m2 - nb * a->m2) / n;
     double m4 = a->m4 + B.m4 + d4 * na * nb * (na * na - na * nb + nb * nb) / (n * n * n) +
                 6 * d2 * (na * na * B.m2 + nb * nb * a->m2) / (n * n) + 4 * d * (na * B.m3 - nb * a->m3) / n;
     /* as in lmp_moments_add: the weighted mean where the difference of the means overflows */
-    a->mean = isfinite(d) || !isfinite(a->mean) || !isfinite(B.mean) ? a->mean + d * nb / n
+    a->mean = isfinite(dm) || !isfinite(a->mean) || !isfinite(B.mean) ? a->mean + dm * nb / n
                                                                      : a->mean * (na / n) + B.mean * (nb / n);
     a->m2 = m2;
     a->m3 = m3;
@@ -480,19 +533,20 @@ double lmp_moments_mean(const lmp_moments *m)
 double lmp_moments_variance(const lmp_moments *m, double ddof)
 {
     if (m->n == 0 || !(ddof >= 0) || (double)m->n - ddof <= 0) return NAN;
-    return m->m2 / ((double)m->n - ddof);
+    return ldexp(m->m2 / ((double)m->n - ddof), 2 * m->scale_log2);
 }
 
 double lmp_moments_skewness(const lmp_moments *m, int bias)
 {
     if (m->n == 0) return NAN;
     double n = (double)m->n;
-    return skew_from(n, m->mean, m->m2 / n, m->m3 / n, bias);
+    /* the constant-data test compares m2 with the mean in the sums' unit */
+    return skew_from(n, ldexp(m->mean, -m->scale_log2), m->m2 / n, m->m3 / n, bias);
 }
 
 double lmp_moments_kurtosis(const lmp_moments *m, int fisher, int bias)
 {
     if (m->n == 0) return NAN;
     double n = (double)m->n;
-    return kurt_from(n, m->mean, m->m2 / n, m->m4 / n, fisher, bias);
+    return kurt_from(n, ldexp(m->mean, -m->scale_log2), m->m2 / n, m->m4 / n, fisher, bias);
 }
