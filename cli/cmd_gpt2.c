@@ -73,6 +73,8 @@ static int gpt2_info(int argc, char **argv)
         cli_json_double(stdout, c.eps);
         printf(", \"tied\": %s, \"dtype\": \"%s\", \"config\": \"%s\", \"parameters\": %zu, \"weight_bytes\": %zu",
                c.tied ? "true" : "false", dtype_name(c.dtype), source_name(c.source), c.n_params, c.weight_bytes);
+        if (c.eos_token_id >= 0) printf(", \"eos_token_id\": %d", c.eos_token_id);
+        else fputs(", \"eos_token_id\": null", stdout);
         if (tensors) fputs(", \"tensors\": [", stdout);
     } else {
         printf("model:       %s\n", path);
@@ -81,6 +83,8 @@ static int gpt2_info(int argc, char **argv)
                "n_inner:     %d\neps:         %g\n",
                c.n_layer, c.n_head, c.n_embd, c.n_ctx, c.n_vocab, c.n_inner, c.eps);
         printf("lm_head:     %s\n", c.tied ? "tied to wte" : "lm_head.weight");
+        if (c.eos_token_id >= 0) printf("eos:         %d\n", c.eos_token_id);
+        else printf("eos:         none\n");
         printf("dtype:       %s%s\n", dtype_name(c.dtype), c.dtype == LMP_GPT2_F32 ? "" : " (computed in fp32)");
         printf("parameters:  %zu (%.1f M)\n", c.n_params, (double)c.n_params / 1e6);
         printf("fp32 bytes:  %zu (%.1f MB)\n", c.weight_bytes, (double)c.weight_bytes / 1e6);

@@ -100,6 +100,7 @@ static void test_config(void)
     CHECK_INT(cf.n_inner, 256);
     CHECK(cf.eps == 1e-5);
     CHECK_INT(cf.tied, 1);
+    CHECK_INT(cf.eos_token_id, 50256);
     CHECK_INT(cf.dtype, LMP_GPT2_F32);
     CHECK_INT(cf.source, LMP_GPT2_CONFIG_METADATA);
     /* wte + wpe + ln_f + 2 layers of (ln 2x2C + attn C*3C+3C + proj C*C+C + fc C*4C+4C + fc2 4C*C+C) */
@@ -515,6 +516,22 @@ static void test_good_variants(void)
     spec base = {0};
     char *a = make_model(&base, &n);
     CHECK_MSG(try_model(a, n, good_cfg, &err) == LMP_OK, "%s", err.msg);
+    /* eos_token_id: HF's default 50256 is no token of a 40-token model (none); one given; null (none) */
+    const char *eos_cfg[3] = {good_cfg,
+                              "{\"n_layer\":1,\"n_head\":2,\"n_embd\":32,\"n_positions\":8,\"vocab_size\":40,"
+                              "\"eos_token_id\":0}",
+                              "{\"n_layer\":1,\"n_head\":2,\"n_embd\":32,\"n_positions\":8,\"vocab_size\":40,"
+                              "\"eos_token_id\":null}"};
+    const int eos_want[3] = {-1, 0, -1};
+    for (int i = 0; i < 3; i++) {
+        lmp_gpt2 *g = NULL;
+        CHECK_MSG(lmp_gpt2_create(a, n, eos_cfg[i], strlen(eos_cfg[i]), "m", &g, &err) == LMP_OK, "%s", err.msg);
+        if (!g) continue;
+        lmp_gpt2_config cf;
+        lmp_gpt2_get_config(g, &cf);
+        CHECK_INT(cf.eos_token_id, eos_want[i]);
+        lmp_gpt2_free(g);
+    }
     /* without a config: inferred (n_head = 32 / 64 is not an integer, so refused) */
     EXPECT_ERR(try_model(a, n, NULL, &err), LMP_EFORMAT, "head count cannot be inferred");
     free(a);
@@ -746,6 +763,9 @@ static void test_bad_files(void)
                                "\"activation_function\":\"relu\"}", &err),
                LMP_EUNSUPPORTED, "activation_function 'relu'");
     EXPECT_ERR(try_model(a, n, "{\"model_type\":\"llama\"}", &err), LMP_EUNSUPPORTED, "model_type 'llama'");
+    EXPECT_ERR(try_model(a, n, "{\"eos_token_id\":\"x\"}", &err), LMP_EFORMAT, "eos_token_id: expected a token id");
+    EXPECT_ERR(try_model(a, n, "{\"eos_token_id\":2.5}", &err), LMP_EFORMAT, "eos_token_id: expected a token id");
+    EXPECT_ERR(try_model(a, n, "{\"eos_token_id\":-1}", &err), LMP_EFORMAT, "eos_token_id: expected a token id");
     EXPECT_ERR(try_model(a, n, "{\"n_layer\":0}", &err), LMP_EFORMAT, "n_layer = 0");
     EXPECT_ERR(try_model(a, n, "{\"n_layer\":1.5}", &err), LMP_EFORMAT, "n_layer = 1.5");
     EXPECT_ERR(try_model(a, n, "{\"n_layer\":1,", &err), LMP_EFORMAT, "config:1:");

@@ -439,6 +439,9 @@ static void test_gpt2(void)
     CHECK_INT(in.n_ctx, 1024);
     CHECK_INT(in.needs_context, 1);
     CHECK_INT(in.tokens, LMP_LM_TOKENS_NONE);
+    /* no vocabulary: the end of text from the config (it was none, and generation never stopped) */
+    CHECK_INT(in.eos, 50256);
+    CHECK_INT(in.bos, 50256);
     CHECK(lmp_lm_tokenize(lm, "x", 1, 0, NULL, NULL, NULL, 0, &(size_t){0}, &err) == LMP_EUNSUPPORTED);
     lmp_lm_ctx *c = NULL, *d = NULL;
     CHECK(lmp_lm_ctx_create(lm, 64, &c, NULL) == LMP_OK);

@@ -170,6 +170,7 @@ class TestGPT2(unittest.TestCase):
         with self.assertRaises(FileNotFoundError):
             lmprob.GPT2("/nonexistent/gpt2")
         self.assertEqual(m.config["n_layer"], 2)
+        self.assertEqual(m.config["eos_token_id"], 50256)
         self.assertTrue(m.has_tokenizer)
         want = m.logits(self.ref["tokens"])
         errs = []

@@ -11,6 +11,7 @@ expect_ok "gpt2 --help" "$LMPROB" gpt2 --help
 expect_out "info: config from the metadata" "^config: +__metadata__" "$LMPROB" gpt2 info "$TINY"
 expect_out "info: a folder's config.json" "^config: +config.json" "$LMPROB" gpt2 info "$HF"
 expect_out "info: sizes" "^n_embd: +64" "$LMPROB" gpt2 info "$HF"
+expect_out "info: the end-of-text id (config.json)" "^eos: +50256" "$LMPROB" gpt2 info "$HF"
 expect_out "info --json" '"n_layer": 2, "n_head": 2, "n_embd": 64, "n_ctx": 1024, "vocab_size": 50257' \
   "$LMPROB" gpt2 info --json "$TINY"
 expect_out "info --tensors" "transformer.wte.weight +F32 +\[50257, 64\]" "$LMPROB" gpt2 info --tensors "$TINY"
