@@ -112,6 +112,22 @@ static lmp_status bad_next(void *self, const lmp_token_id *ctx, size_t n, double
     return LMP_OK;
 }
 static const lmp_lm_vtable bad_vt = {.name = "bad", .next_logprobs = bad_next};
+/* A model that fails as callers' models do: a status without a message (after 1 token), a value that is
+ * no status (2), its own message (3); it writes its lmp_error without checking for NULL. */
+static lmp_status quiet_next(void *self, const lmp_token_id *ctx, size_t n, double *out, lmp_error *err)
+{
+    (void)self;
+    (void)ctx;
+    out[0] = out[1] = log(0.5);
+    if (n == 1) return LMP_EIO;
+    if (n == 2) return (lmp_status)42;
+    if (n == 3) {
+        snprintf(err->msg, sizeof err->msg, "quiet: my own words");
+        return LMP_EDOM;
+    }
+    return LMP_OK;
+}
+static const lmp_lm_vtable quiet_vt = {.name = "quiet", .next_logprobs = quiet_next};
 
 static void test_custom(void)
 {
@@ -135,6 +151,30 @@ static void test_custom(void)
     CHECK(lmp_lm_ctx_next_logprobs(c, lp, &err) == LMP_EDOM); /* a NaN from the model is named */
     CHECK(strstr(err.msg, "model bad") != NULL);
     CHECK(lmp_lm_tokenize(lm, "x", 1, 0, NULL, NULL, NULL, 0, &(size_t){0}, &err) == LMP_EUNSUPPORTED);
+    lmp_lm_ctx_free(c);
+    lmp_lm_free(lm);
+
+    /* a failing model's status always comes with a message (it was empty, or the last call's) */
+    CHECK(lmp_lm_create(&quiet_vt, NULL, &in, &lm, &err) == LMP_OK);
+    lmp_lm_ctx_create(lm, 8, &c, NULL);
+    CHECK(lmp_lm_ctx_next_logprobs(c, lp, &err) == LMP_OK);
+    lmp_lm_ctx_push(c, &z, 1, NULL);
+    strcpy(err.msg, "stale");
+    CHECK(lmp_lm_ctx_next_logprobs(c, lp, &err) == LMP_EIO);
+    CHECK_MSG(strstr(err.msg, "model quiet: next_logprobs after 1 tokens failed (") != NULL, "%s", err.msg);
+    CHECK_INT(err.code, LMP_EIO);
+    lmp_lm_ctx_push(c, &z, 1, NULL);
+    CHECK(lmp_lm_ctx_next_logprobs(c, lp, &err) == LMP_EINVAL);
+    CHECK_MSG(strstr(err.msg, "returned 42: expected an lmp_status") != NULL, "%s", err.msg);
+    lmp_lm_ctx_push(c, &z, 1, NULL);
+    CHECK(lmp_lm_ctx_next_logprobs(c, lp, &err) == LMP_EDOM);
+    CHECK_MSG(strcmp(err.msg, "quiet: my own words") == 0, "%s", err.msg);
+    CHECK(lmp_lm_ctx_next_logprobs(c, lp, NULL) == LMP_EDOM); /* the model writes its error: not through NULL */
+    double seq_lp[4];
+    CHECK(lmp_lm_ctx_rewind(c, 0, NULL) == LMP_OK);
+    const lmp_token_id zs[4] = {0, 0, 0, 0};
+    CHECK(lmp_lm_ctx_score(c, zs, 4, seq_lp, &err) == LMP_EIO); /* scoring asks the model after 1 token */
+    CHECK_MSG(strstr(err.msg, "after 1 tokens failed") != NULL, "%s", err.msg);
     lmp_lm_ctx_free(c);
     lmp_lm_free(lm);
 }

@@ -174,7 +174,8 @@ LMP_API lmp_status lmp_lm_create_mock(lmp_lm **out, lmp_error *err);
 typedef struct lmp_lm_vtable {
     const char *name;
     /* Natural-log probabilities of every next token after ctx[0..n) (n may be
-     * 0); out has vocab_size entries. Required. */
+     * 0); out has vocab_size entries. Required. err is never NULL; a failure
+     * returned without a message gets one naming the model and the position. */
     lmp_status (*next_logprobs)(void *self, const lmp_token_id *ctx, size_t n, double *out, lmp_error *err);
     /* log p(token | ctx[0..n)); optional (NULL: taken from next_logprobs). */
     double (*score)(void *self, const lmp_token_id *ctx, size_t n, lmp_token_id token);

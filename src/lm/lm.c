@@ -350,12 +350,33 @@ static lmp_status vt_check(const lmp_lm_ctx *c, const double *d, lmp_error *err)
     return LMP_OK;
 }
 
+/* The vtable's next_logprobs after the context's first n tokens, checked, and a failure always with a
+ * message: a model of the caller's may return a status without filling its lmp_error (the caller's message
+ * was then empty or stale), or a value that is no status; and it always gets an lmp_error to write, even
+ * where the caller passed none. */
+static lmp_status vt_call_next(const lmp_lm_ctx *c, size_t n, double *out, lmp_error *err)
+{
+    const lmp_lm *lm = c->lm;
+    lmp_error e = {.code = LMP_OK};
+    lmp_status st = lm->vt->next_logprobs(lm->self, c->tok, n, out, &e);
+    if (st == LMP_OK) return vt_check(c, out, err);
+    if ((unsigned)st > (unsigned)LMP_EOF)
+        lmp_error_set(&e, LMP_EINVAL, "model %s: next_logprobs after %zu tokens returned %d: expected an lmp_status",
+                      lm->info.name, n, (int)st);
+    else if (!e.msg[0])
+        lmp_error_set(&e, st, "model %s: next_logprobs after %zu tokens failed (%s) without a message", lm->info.name,
+                      n, lmp_status_str(st));
+    else
+        e.code = st; /* the status returned is the one the caller gets */
+    if (err) *err = e;
+    return e.code;
+}
+
 static lmp_status vt_next(lmp_lm_ctx *c, double *d, float *f, lmp_error *err)
 {
     const lmp_lm *lm = c->lm;
     double *out = d ? d : c->scratch;
-    lmp_status st = lm->vt->next_logprobs(lm->self, c->tok, c->len, out, err);
-    if (!st) st = vt_check(c, out, err);
+    lmp_status st = vt_call_next(c, c->len, out, err);
     if (st || d) return st;
     for (size_t v = 0; v < lm->info.vocab_size; v++) f[v] = (float)out[v];
     return LMP_OK;
@@ -376,8 +397,7 @@ static lmp_status vt_score(lmp_lm_ctx *c, size_t from, double *lp, float *rows, 
             continue;
         }
         if (t == 0 && lm->info.needs_context) continue; /* not predicted: the generic layer writes NaN */
-        lmp_status st = lm->vt->next_logprobs(lm->self, c->tok, t, c->scratch, err);
-        if (!st) st = vt_check(c, c->scratch, err);
+        lmp_status st = vt_call_next(c, t, c->scratch, err);
         if (st) return st;
         if (lp) lp[t - from] = c->scratch[tok];
         if (rows)
