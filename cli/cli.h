@@ -269,9 +269,17 @@ int cli_ngram_load_whole(const char *cmd, const char *path, cli_progress *progre
  * returns -1 when m gives scores; 0 when it gives probabilities or m is NULL (not an n-gram). */
 int cli_ngram_need_probabilities(const char *cmd, const char *path, const lmp_ngram *m, const char *hint);
 
-/* lmp_lm_tokenize into malloc'd arrays (unknown and spans optional). */
-lmp_status cli_tokenize(const lmp_lm *lm, const char *text, size_t len, unsigned flags, lmp_token_id **ids,
-                        unsigned char **unknown, lmp_lm_span **spans, size_t *n, lmp_error *err);
+/* lmp_lm_tokenize into malloc'd arrays (unknown and spans optional). With GPT-2's tokens, invalid
+ * UTF-8 in the text becomes U+FFFD (as Hugging Face and tiktoken read it), and a note says so naming
+ * cmd and what ("--prompt", a file name; NULL: no note). */
+lmp_status cli_tokenize(const char *cmd, const char *what, const lmp_lm *lm, const char *text, size_t len,
+                        unsigned flags, lmp_token_id **ids, unsigned char **unknown, lmp_lm_span **spans, size_t *n,
+                        lmp_error *err);
+
+/* The one note for text read as GPT-2 reads it: "<cmd>: note: <what>: N invalid UTF-8 sequences
+ * replaced by U+FFFD as the references do (first at line L, byte B)<hint>" (hint may be NULL). */
+void cli_note_invalid_utf8(const char *cmd, const char *what, unsigned long long count, long line, long col,
+                           const char *hint);
 
 /* A token as text: words with a space before all but the first; char and
  * byte tokens as the characters they stand for; GPT-2 tokens as their bytes. */

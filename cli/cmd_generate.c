@@ -265,7 +265,7 @@ int cmd_generate(int argc, char **argv)
     lmp_sampler *smp = NULL;
     lmp_lm_ctx *ctx = NULL;
     int rc = CLI_FAIL;
-    if (cli_tokenize(lm, g.prompt, strlen(g.prompt), 0, &pids, &punk, &pspans, &g.np, &err)) {
+    if (cli_tokenize("generate", "--prompt", lm, g.prompt, strlen(g.prompt), 0, &pids, &punk, &pspans, &g.np, &err)) {
         cli_error("generate: --prompt: %s", err.msg);
         if (err.code == LMP_EFORMAT) rc = CLI_USAGE; /* text the command line gave */
         goto done;

@@ -138,7 +138,8 @@ int cmd_kl(int argc, char **argv)
         cli_error("kl: %s: cannot read: %s", cli_input_name(text_path), strerror(errno));
         goto done;
     }
-    if (cli_tokenize(lm[0], text, len, LMP_LM_SENTENCES, &ids, NULL, NULL, &n, &err)) {
+    if (cli_tokenize("kl", cli_input_name(text_path), lm[0], text, len, LMP_LM_SENTENCES, &ids, NULL, NULL, &n,
+                     &err)) {
         cli_error("kl: %s: %s", text_path, err.msg);
         goto done;
     }

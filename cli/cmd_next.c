@@ -85,7 +85,7 @@ int cmd_next(int argc, char **argv)
         cli_error("next: out of memory for a vocabulary of %zu tokens", V);
         goto done;
     }
-    if (cli_tokenize(lm, prompt, strlen(prompt), 0, &ids, &unk, &spans, &np, &err)) {
+    if (cli_tokenize("next", "--prompt", lm, prompt, strlen(prompt), 0, &ids, &unk, &spans, &np, &err)) {
         cli_error("next: --prompt: %s", err.msg);
         if (err.code == LMP_EFORMAT) rc = CLI_USAGE; /* text the command line gave */
         goto done;

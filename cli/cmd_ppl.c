@@ -297,7 +297,8 @@ static int ppl_windows(const char *model, const lmp_lm *lm, const char *text_pat
         cli_error("ppl: %s: cannot read: %s", cli_input_name(text_path), strerror(errno));
         return CLI_FAIL;
     }
-    if (cli_tokenize(lm, text, len, LMP_LM_SENTENCES, &ids, &unknown, &spans, &n, &err)) {
+    if (cli_tokenize("ppl", cli_input_name(text_path), lm, text, len, LMP_LM_SENTENCES, &ids, &unknown, &spans, &n,
+                     &err)) {
         cli_error("ppl: %s: %s", text_path, err.msg);
         goto done;
     }

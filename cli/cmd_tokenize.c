@@ -384,9 +384,8 @@ int cmd_tokenize(int argc, char **argv)
         goto done;
     }
     if (invalid && !(flags & LMP_TOKENIZER_RAW_BYTES))
-        cli_error("tokenize: note: %s: %llu invalid UTF-8 sequence%s replaced by U+FFFD as the references do "
-                  "(first at line %ld, byte %ld); --raw-bytes keeps the bytes, --strict refuses them",
-                  name, (unsigned long long)invalid, invalid == 1 ? "" : "s", inv_line, inv_col);
+        cli_note_invalid_utf8("tokenize", name, (unsigned long long)invalid, inv_line, inv_col,
+                              "; --raw-bytes keeps the bytes, --strict refuses them");
     ok = 1;
 done:
     free(w);

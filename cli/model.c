@@ -163,8 +163,38 @@ static lmp_status text_line_error(lmp_status st, lmp_error *err)
     return st;
 }
 
-lmp_status cli_tokenize(const lmp_lm *lm, const char *text, size_t len, unsigned flags, lmp_token_id **ids,
-                        unsigned char **unknown, lmp_lm_span **spans, size_t *n, lmp_error *err)
+void cli_note_invalid_utf8(const char *cmd, const char *what, unsigned long long count, long line, long col,
+                           const char *hint)
+{
+    cli_error("%s: note: %s: %llu invalid UTF-8 sequence%s replaced by U+FFFD as the references do (first at line "
+              "%ld, byte %ld)%s",
+              cmd, what, count, count == 1 ? "" : "s", line, col, hint ? hint : "");
+}
+
+/* The maximal invalid subparts of text (each one U+FFFD: lmp_utf8_char), and where the first is. */
+static void note_replaced_utf8(const char *cmd, const char *what, const char *text, size_t len)
+{
+    unsigned long long count = 0;
+    long line = 1, at_line = 0, at_col = 0;
+    size_t line_start = 0;
+    for (size_t i = 0; i < len;) {
+        int k = lmp_utf8_char(text + i, len - i);
+        if (k < 0 && count++ == 0) {
+            at_line = line;
+            at_col = (long)(i - line_start) + 1;
+        }
+        if (text[i] == '\n') {
+            line++;
+            line_start = i + 1;
+        }
+        i += (size_t)(k < 0 ? -k : k);
+    }
+    if (count) cli_note_invalid_utf8(cmd, what, count, at_line, at_col, NULL);
+}
+
+lmp_status cli_tokenize(const char *cmd, const char *what, const lmp_lm *lm, const char *text, size_t len,
+                        unsigned flags, lmp_token_id **ids, unsigned char **unknown, lmp_lm_span **spans, size_t *n,
+                        lmp_error *err)
 {
     *ids = NULL;
     if (unknown) *unknown = NULL;
@@ -189,6 +219,9 @@ lmp_status cli_tokenize(const lmp_lm *lm, const char *text, size_t len, unsigned
             *ids = i;
             if (unknown) *unknown = u;
             if (spans) *spans = s;
+            lmp_lm_info in;
+            lmp_lm_get_info(lm, &in);
+            if (what && in.tokens == LMP_LM_TOKENS_GPT2) note_replaced_utf8(cmd, what, text, len);
             return LMP_OK;
         }
         free(i);

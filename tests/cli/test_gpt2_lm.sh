@@ -133,6 +133,21 @@ cp "$TMPD/cjk.txt" "$TMPD/name_$(printf '\377\376').txt"
 "$LMPROB" next --model "$HF" --prompt "$(printf 'bad \377\376 日本')" --top 200 --json >"$TMPD/u_next.json" 2>"$TMPD/err" || bad "next: $(cat "$TMPD/err")"
 "$LMPROB" generate --model "$HF" --prompt "日本" --max-len 40 --sentences 3 --seed 3 --json >"$TMPD/u_gen.json" 2>/dev/null || bad "generate cjk"
 "$LMPROB" ppl --model "$HF" --json "$TMPD/name_$(printf '\377\376').txt" >"$TMPD/u_name.json" 2>"$TMPD/err" || bad "ppl odd name: $(cat "$TMPD/err")"
+# invalid UTF-8 is read as GPT-2's references read it (U+FFFD), and every command that reads text says so, as
+# tokenize does (ppl, kl, next and generate did not); valid text gets no note
+if grep -q "note" "$TMPD/err"; then bad "a note for valid UTF-8: $(cat "$TMPD/err")"; else ok; fi
+printf 'ok line\nsecond \303 x\342\202' >"$TMPD/badutf.txt"
+"$LMPROB" ppl --model "$HF" "$TMPD/badutf.txt" >/dev/null 2>"$TMPD/err"
+want='invalid UTF-8 sequences replaced by U\+FFFD as the references do \(first at line 2, byte 8\)'
+if grep -Eq "^lmprob: ppl: note: .*badutf.txt: 2 $want" "$TMPD/err"; then ok; else bad "ppl: no UTF-8 note: $(cat "$TMPD/err")"; fi
+"$LMPROB" kl --model "$HF" --model "$HF" - <"$TMPD/badutf.txt" >/dev/null 2>"$TMPD/err"
+if grep -Eq "^lmprob: kl: note: <stdin>: 2 $want" "$TMPD/err"; then ok; else bad "kl: no UTF-8 note: $(cat "$TMPD/err")"; fi
+for c in "next --top 1" "generate --max-len 2"; do
+  "$LMPROB" $c --model "$HF" --prompt "$(printf 'bad \377\376 x')" >/dev/null 2>"$TMPD/err"
+  c=${c%% *}
+  if grep -Eq "^lmprob: $c: note: --prompt: 2 invalid UTF-8 sequences .*first at line 1, byte 5" "$TMPD/err"; then ok
+  else bad "$c: no UTF-8 note: $(cat "$TMPD/err")"; fi
+done
 "$PY" - "$TMPD" <<'PY' && ok || bad "JSON output is not valid UTF-8, or token_hex/words_hex disagree"
 import json, sys
 d = sys.argv[1]
