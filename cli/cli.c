@@ -76,16 +76,38 @@ static int parse_double_tok(const char *s, size_t len, int allow_inf, double *ou
     return rc;
 }
 
+const char *cli_shown(const char *tok, size_t len, char *buf, size_t size)
+{
+    size_t o = 0, i = 0;
+    while (i < len && o + 8 < size) {
+        int k = lmp_utf8_char(tok + i, len - i);
+        unsigned char c = (unsigned char)tok[i];
+        if (i >= 64) break;
+        if (k > 1 || (k == 1 && c >= 0x20 && c != 0x7f)) {
+            memcpy(buf + o, tok + i, (size_t)k);
+            o += (size_t)k;
+            i += (size_t)k;
+        } else {
+            o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
+            i++;
+        }
+    }
+    if (i < len) o += (size_t)snprintf(buf + o, size - o, "...");
+    buf[o] = '\0';
+    return buf;
+}
+
 /* The message for a token that parse_double_tok refused (rc -1 or -2). */
 static void number_error(const char *where, int rc, int allow_inf, const char *tok, size_t len)
 {
     const char *want = allow_inf == CLI_NUM_INF ? "a number" : allow_inf == CLI_NUM_NEG_INF ? "a finite number or -inf"
                                                                                           : "a finite number";
+    char buf[CLI_SHOWN_SIZE];
     if (rc == -2)
-        cli_error("%s: '%.*s' is out of the range of a double (magnitude above 1.8e308): expected %s", where, (int)len,
-                  tok, want);
+        cli_error("%s: '%s' is out of the range of a double (magnitude above 1.8e308): expected %s", where,
+                  cli_shown(tok, len, buf, sizeof buf), want);
     else
-        cli_error("%s: expected %s, got '%.*s'", where, want, (int)len, tok);
+        cli_error("%s: expected %s, got '%s'", where, want, cli_shown(tok, len, buf, sizeof buf));
 }
 
 int cli_parse_double(const char *opt, const char *s, double *out)
@@ -222,7 +244,7 @@ static int ns_token(numscan *s)
     if (rc) {
         char where[4200];
         ns_where(s, where, sizeof where, 1);
-        number_error(where, rc, s->allow_inf, s->tok, s->tl < 200 ? s->tl : 200);
+        number_error(where, rc, s->allow_inf, s->tok, s->tl);
         return -1;
     }
     if (push(&s->v, &s->n, &s->cap, x)) {

@@ -17,6 +17,14 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 /* The default seed when --seed is not given: runs are reproducible by default. */
 #define CLI_DEFAULT_SEED 42
 
+/* A value of the user's as messages show it: well-formed printable UTF-8 as it is, control characters and
+ * bytes that are no UTF-8 as \xNN (they went to the terminal raw: an escape sequence or a half character),
+ * at most 64 bytes of it and "..." after (a line of a binary file is no message). Returns buf, which holds
+ * CLI_SHOWN_SIZE bytes; CLI_SHOWN(s) of a string, in a buffer of the enclosing block. */
+enum { CLI_SHOWN_SIZE = 300 };
+const char *cli_shown(const char *s, size_t len, char *buf, size_t size);
+#define CLI_SHOWN(s) cli_shown((s), strlen(s), (char[CLI_SHOWN_SIZE]){0}, CLI_SHOWN_SIZE)
+
 /* Print "lmprob: <msg>\n" to stderr. */
 void cli_error(const char *fmt, ...)
 #if defined(__GNUC__)
