@@ -89,7 +89,9 @@ int cmd_fit(int argc, char **argv)
     }
     lmp_linalg_poly fit;
     lmp_error e;
+    double coef[LMP_LINALG_POLY_MAX_DEGREE + 1];
     lmp_status st = lmp_linalg_poly_fit(x, y, n, (size_t)deg, &fit, &e);
+    if (!st) st = lmp_linalg_poly_coef(&fit, coef, &e);
     if (st) {
         cli_error("fit: %s", e.msg);
         free(x);
@@ -97,8 +99,6 @@ int cmd_fit(int argc, char **argv)
         free(ev);
         return CLI_FAIL;
     }
-    double coef[LMP_LINALG_POLY_MAX_DEGREE + 1];
-    lmp_linalg_poly_coef(&fit, coef);
     double ss = 0;
     for (size_t i = 0; i < n; i++) {
         double r = y[i] - lmp_linalg_poly_eval(&fit, x[i]);

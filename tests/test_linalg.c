@@ -55,7 +55,7 @@ static void test_degree10_fitted_values(void)
     CHECK_ABS(lmp_linalg_poly_eval(&fit, x[4]), 1.0301858075090422, 1e-13);
     CHECK_ABS(lmp_linalg_poly_eval(&fit, x[19]), 0.6719956688322505, 1e-13);
     double c[11];
-    lmp_linalg_poly_coef(&fit, c);
+    CHECK(lmp_linalg_poly_coef(&fit, c, NULL) == LMP_OK);
     CHECK_REL(c[0], -170734.52789456438, 1e-9);   /* cond(V) ~1e8 x long double eps ~1e-19 */
     CHECK_REL(c[5], 692463.3961762318, 1e-9);
     CHECK_REL(c[10], -0.001550891221056139, 1e-9);
@@ -89,6 +89,19 @@ static void test_fit_errors(void)
     double big[40] = {0}, bigy[40] = {0};
     for (int i = 0; i < 40; i++) big[i] = i;
     CHECK(lmp_linalg_polyfit(big, bigy, 40, 33, c, &e) == LMP_EUNSUPPORTED);
+    /* a finite fit whose slope is beyond the doubles (2e310): LMP_ERANGE naming the coefficient (it was inf
+     * with LMP_OK); its values stay finite */
+    double x2[2] = {0, 1e-10}, y2[2] = {-1e300, 1e300};
+    CHECK(lmp_linalg_polyfit(x2, y2, 2, 1, c, &e) == LMP_ERANGE);
+    CHECK_MSG(strstr(e.msg, "coefficient of x^1 is beyond the range of a double"), "%s", e.msg);
+    CHECK(isinf(c[0]) && c[1] == -1e300);
+    lmp_linalg_poly fit;
+    CHECK(lmp_linalg_poly_fit(x2, y2, 2, 1, &fit, NULL) == LMP_OK);
+    CHECK_REL(lmp_linalg_poly_eval(&fit, 1e-10), 1e300, 1e-12);
+    /* a fit of zeros has coefficients 0, not -0 (the CLI printed "c[x^0] = -0") */
+    double z[3] = {0, 0, 0};
+    CHECK(lmp_linalg_polyfit(x, z, 3, 1, c, &e) == LMP_OK);
+    CHECK(c[0] == 0 && !signbit(c[0]) && c[1] == 0 && !signbit(c[1]));
 }
 
 static void test_lstsq(void)

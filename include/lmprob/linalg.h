@@ -45,10 +45,13 @@ LMP_API lmp_status lmp_linalg_poly_fit(const double *x, const double *y, size_t 
                                        lmp_error *err);
 /* The fitted polynomial at x (any x; outside [lo, hi] it extrapolates). */
 LMP_API double lmp_linalg_poly_eval(const lmp_linalg_poly *fit, double x);
-/* Monomial coefficients, highest power first: coef[0] x^deg + ... + coef[deg]. */
-LMP_API void lmp_linalg_poly_coef(const lmp_linalg_poly *fit, double *coef /* deg + 1 */);
+/* Monomial coefficients, highest power first: coef[0] x^deg + ... + coef[deg].
+ * LMP_ERANGE when one is beyond the doubles (coef is written, with the
+ * infinities; the fit's values, lmp_linalg_poly_eval, are finite). */
+LMP_API lmp_status lmp_linalg_poly_coef(const lmp_linalg_poly *fit, double *coef /* deg + 1 */, lmp_error *err);
 
-/* np.polyfit(x, y, deg): monomial coefficients, highest power first (deg + 1). */
+/* np.polyfit(x, y, deg): monomial coefficients, highest power first (deg + 1).
+ * Errors as lmp_linalg_poly_fit and lmp_linalg_poly_coef. */
 LMP_API lmp_status lmp_linalg_polyfit(const double *x, const double *y, size_t n, size_t deg, double *coef,
                                       lmp_error *err);
 /* np.polyval: Horner's rule on coef[0..deg] (highest power first). */

@@ -101,7 +101,7 @@ double lmp_linalg_poly_eval(const lmp_linalg_poly *fit, double x)
     return (double)(fit->cheb[0] + t * b1 - b2);
 }
 
-void lmp_linalg_poly_coef(const lmp_linalg_poly *fit, double *coef)
+lmp_status lmp_linalg_poly_coef(const lmp_linalg_poly *fit, double *coef, lmp_error *err)
 {
     size_t p = fit->deg + 1;
     long double pt[LMP_LINALG_POLY_MAX_DEGREE + 1] = {0};   /* power series in t, pt[j] t^j */
@@ -136,7 +136,16 @@ void lmp_linalg_poly_coef(const lmp_linalg_poly *fit, double *coef)
         for (size_t j = p - 1; j >= 1; j--) r[j] = r[j] * o + r[j - 1] * s;
         r[0] = r[0] * o + pt[jj];
     }
-    for (size_t j = 0; j < p; j++) coef[j] = (double)r[p - 1 - j];
+    for (size_t j = 0; j < p; j++) coef[j] = (double)r[p - 1 - j] + 0.0; /* + 0: no -0 (a fit of zeros) */
+    /* the fit is finite (its values, lmp_linalg_poly_eval); a monomial coefficient of it may not be: a slope
+     * of 1e300 over an x range of 1e-10 is 1e310 */
+    for (size_t j = 0; j < p; j++)
+        if (!isfinite(coef[j]))
+            return lmp_error_set(err, LMP_ERANGE,
+                                 "the coefficient of x^%zu is beyond the range of a double (|c| > 1.8e308): "
+                                 "rescale x or y",
+                                 p - 1 - j);
+    return LMP_OK;
 }
 
 lmp_status lmp_linalg_polyfit(const double *x, const double *y, size_t n, size_t deg, double *coef, lmp_error *err)
@@ -144,8 +153,7 @@ lmp_status lmp_linalg_polyfit(const double *x, const double *y, size_t n, size_t
     lmp_linalg_poly fit;
     lmp_status st = lmp_linalg_poly_fit(x, y, n, deg, &fit, err);
     if (st) return st;
-    lmp_linalg_poly_coef(&fit, coef);
-    return LMP_OK;
+    return lmp_linalg_poly_coef(&fit, coef, err);
 }
 
 double lmp_linalg_polyval(const double *coef, size_t deg, double x)
