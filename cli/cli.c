@@ -317,6 +317,9 @@ static int scan_list(const char *opt, const char *s, int allow_inf, int ids, dou
         cli_error("%s: expected a list of numbers, got an empty list", opt);
         goto fail;
     }
+    /* An option's -0 is 0, as opt.c stores its DOUBLE entries (docs/cli.md, "Values"): a list
+     * option such as dist's --cdf echoes its points, and printed "cdf(-0)". */
+    for (size_t i = 0; i < ns.n; i++) ns.v[i] += 0.0;
     free(ns.tok);
     *out = ns.v;
     *n = ns.n;

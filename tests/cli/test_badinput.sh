@@ -65,6 +65,11 @@ expect_fail "a list item past the cap" "--discount-fallback: expected .* >= 0 an
 # -0 is 0: printed back as 0, never -0
 printf 'a b\n' >"$TMPD/ab.txt"
 expect_out "--beta -0 prints 0" "beta = 0: 0 per token, 0 over the text" "$LMPROB" kl --beta -0 --model tests/fixtures/model/tiny.arpa --model tests/fixtures/model/tiny.arpa "$TMPD/ab.txt"
+# and so is an item of a list option's text (cli_parse_number_list): dist printed "cdf(-0)", JSON "x": -0
+expect_out "dist --cdf -0 prints cdf(0)" "^cdf\(0\) = 0\.5$" "$LMPROB" dist normal --cdf -0
+expect_out "dist --pdf 1,-0 --json prints x 0" '"x": 0, "value"' "$LMPROB" dist normal --pdf 1,-0 --json
+printf '0 1\n1 3\n2 5\n' >"$TMPD/line.txt"
+expect_out "fit --eval -0 prints p(0)" "^p\(0\) = 1$" "$LMPROB" fit --degree 1 --eval -0 "$TMPD/line.txt"
 sed 's/^-1.2\tc$/-1e39\tc/' tests/fixtures/model/tiny.arpa >"$TMPD/big_logprob.arpa"
 grep -q -- '-1e39' "$TMPD/big_logprob.arpa" && ok || bad "fixture edit failed"
 expect_fail "ARPA log10 probability -1e39" "big_logprob.arpa:12: .*'-1e39' is out of the range of a float" "$LMPROB" ppl "$TMPD/big_logprob.arpa" tests/fixtures/train_small.txt
