@@ -18,6 +18,7 @@
  * cannot be extended to the left and keeps its raw count. Padded records
  * ("<s> <s> w", second word <s>) are not n-grams of the model; they only carry
  * the raw counts of the "<s> w" n-grams and are dropped afterwards. */
+#include "../core/path.h"
 #include "train_internal.h"
 
 #include <errno.h>
@@ -159,7 +160,9 @@ static lmp_status reader_fill(reader *r, unsigned S, lmp_error *err)
 static lmp_status temp_file(counter *c, FILE **out)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%s/lmprob-train-XXXXXX", c->tmpdir);
+    if (lmp_path_join(path, sizeof path, c->tmpdir, "lmprob-train-XXXXXX"))
+        return lmp_error_set(&c->err, LMP_EINVAL, "temporary folder %.200s...: a path of %zu bytes: expected a shorter one",
+                             c->tmpdir, strlen(c->tmpdir));
     int fd = mkstemp(path);
     if (fd < 0)
         return lmp_error_set(&c->err, LMP_EIO, "cannot create a temporary file in %s: %s (set the temp dir or raise the memory budget)",

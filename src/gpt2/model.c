@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../core/bigmem.h"
+#include "../core/path.h"
 #include "gpt2_internal.h"
 
 /* ---- tensor names ---------------------------------------------------------- */
@@ -638,16 +639,18 @@ lmp_status lmp_gpt2_load(const char *path, lmp_gpt2 **out, lmp_error *err)
     char *cfg_text = NULL;
     size_t cfg_len = 0;
     if (S_ISDIR(sb.st_mode)) {
-        snprintf(st_path, sizeof st_path, "%s/model.safetensors", path);
-        snprintf(cfg_path, sizeof cfg_path, "%s/config.json", path);
+        char alt[4096];
+        if (lmp_path_join(st_path, sizeof st_path, path, "model.safetensors") ||
+            lmp_path_join(cfg_path, sizeof cfg_path, path, "config.json") ||
+            lmp_path_join(alt, sizeof alt, path, "model.safetensors.index.json"))
+            return lmp_error_set_at(err, LMP_EINVAL, path, 0, "a folder path of %zu bytes: expected a shorter one",
+                                    strlen(path));
         if (access(st_path, F_OK) != 0) {
-            char alt[4200];
-            snprintf(alt, sizeof alt, "%s/model.safetensors.index.json", path);
             if (access(alt, F_OK) == 0)
                 return lmp_error_set_at(err, LMP_EUNSUPPORTED, path, 0,
                                         "a sharded checkpoint (model.safetensors.index.json): expected one "
                                         "model.safetensors");
-            snprintf(alt, sizeof alt, "%s/pytorch_model.bin", path);
+            lmp_path_join(alt, sizeof alt, path, "pytorch_model.bin"); /* shorter than the index's name */
             if (access(alt, F_OK) == 0)
                 return lmp_error_set_at(err, LMP_EUNSUPPORTED, path, 0,
                                         "only pytorch_model.bin (a pickle): expected model.safetensors (convert it "

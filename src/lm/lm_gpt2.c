@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../core/path.h"
 #include "../sample/kernels.h"
 #include "lm_internal.h"
 #include "lmprob/gpt2.h"
@@ -64,8 +65,7 @@ int lm_gpt2_folder_has_vocab(const char *path)
     if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) return 0;
     for (int k = 0; k < 4; k++) {
         char a[4200];
-        snprintf(a, sizeof a, "%s/%s", path, files[k]);
-        if (stat(a, &sb) == 0) return 1;
+        if (lmp_path_join(a, sizeof a, path, files[k]) == 0 && stat(a, &sb) == 0) return 1;
     }
     return 0;
 }

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/path.h"
 #include "tok_internal.h"
 
 #define SPECIAL_EOT "<|endoftext|>"
@@ -939,11 +940,14 @@ lmp_status lmp_tokenizer_load(const char *path, lmp_tokenizer **out, lmp_error *
     char vpath[4096], mpath[4096];
     int ranks = 0;
     if (is_dir(path)) {
-        snprintf(vpath, sizeof vpath, "%s/encoder.json", path);
-        snprintf(mpath, sizeof mpath, "%s/vocab.bpe", path);
+        /* encoder.json is the longest of the four names: when it fits, the others do */
+        if (lmp_path_join(vpath, sizeof vpath, path, "encoder.json") ||
+            lmp_path_join(mpath, sizeof mpath, path, "vocab.bpe"))
+            return lmp_error_set_at(err, LMP_EINVAL, path, 0, "a folder path of %zu bytes: expected a shorter one",
+                                    strlen(path));
         if (!exists(vpath) && !exists(mpath)) {
-            snprintf(vpath, sizeof vpath, "%s/vocab.json", path);
-            snprintf(mpath, sizeof mpath, "%s/merges.txt", path);
+            lmp_path_join(vpath, sizeof vpath, path, "vocab.json");
+            lmp_path_join(mpath, sizeof mpath, path, "merges.txt");
             if (!exists(vpath) && !exists(mpath))
                 return lmp_error_set_at(err, LMP_EIO, path, 0,
                                         "no GPT-2 vocabulary here: expected encoder.json + vocab.bpe, or vocab.json + "

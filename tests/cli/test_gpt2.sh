@@ -62,6 +62,20 @@ if have_tty; then  # binary to a terminal: refused as tokenize --u32 refuses it
 fi
 expect_ok "--output - in a pipe" sh -c "'$LMPROB' gpt2 logits --output - '$TINY' 1,2 | cmp -s - /dev/null; [ \$? -eq 1 ]"
 expect_fail "no model" "expected a MODEL" "$LMPROB" gpt2 info
+# a folder named with a trailing slash: its files named without a doubled one (messages read "dir//config.json")
+mkdir -p "$TMPD/slash" && ln -s "$(cd "$HF" && pwd)/model.safetensors" "$TMPD/slash/model.safetensors"
+echo '{"n_layer": 0}' >"$TMPD/slash/config.json"
+expect_fail "a folder/ names its config once" "slash/config.json: config: n_layer = 0" "$LMPROB" gpt2 info "$TMPD/slash/"
+if grep -q "//" "$TMPD/err"; then bad "a doubled slash: $(cat "$TMPD/err")"; else ok; fi
+echo '{}' >"$TMPD/slash/vocab.json"
+expect_fail "a vocabulary folder/" "slash/: vocab.json without merges.txt" "$LMPROB" tokenize --gpt2-vocab "$TMPD/slash/" /dev/null
+# a folder whose path fits PATH_MAX (stat takes it) but not with a file name joined: refused, not cut
+long=$("$PY" -c '
+import os, sys
+p = sys.argv[1]
+while len(p) < 4060: p += "/" + "d" * min(200, 4075 - len(p))
+os.makedirs(p); print(p)' "$TMPD/deep")
+expect_fail "a folder path too long to join" "a folder path of 40[0-9][0-9] bytes: expected a shorter one" "$LMPROB" gpt2 info "$long"
 
 # broken checkpoints, made from the tiny one
 mutate() { # out python-statements-on(h: header dict, data: bytearray, meta: dict)
