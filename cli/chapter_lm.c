@@ -392,9 +392,10 @@ static int sliding_model(ch_ctx *c)
     const lmp_ppl_result *ex = &res[LMP_PPL_EXACT], *ch = &res[LMP_PPL_CHAPTER];
     double ppl_sent = lmp_ngram_stats_perplexity(&stats);
     ch_say(c, "n-gram model %s on %s (%zu tokens as one stream):", c->model, c->text, n);
-    ch_say(c, "  lmprob sliding window (%zu/%zu): perplexity %.4f over %zu tokens, %zu windows", c->window, c->stride,
-           ex->perplexity, ex->scored_tokens, ex->forward_passes);
-    ch_say(c, "  the chapter's compute_perplexity:  %.4f, %zu forward passes", ch->perplexity, ch->forward_passes);
+    ch_say(c, "  lmprob sliding window (%zu/%zu): perplexity %.4f over %zu tokens, %zu window%s", c->window, c->stride,
+           ex->perplexity, ex->scored_tokens, ex->forward_passes, ex->forward_passes == 1 ? "" : "s");
+    ch_say(c, "  the chapter's compute_perplexity:  %.4f, %zu forward pass%s", ch->perplexity, ch->forward_passes,
+           ch->forward_passes == 1 ? "" : "es");
     ch_say(c, "  lmprob ppl (each line as <s> .. </s>): %.4f over %llu tokens", ppl_sent,
            (unsigned long long)stats.tokens);
     ch_num(c, "model_sliding_ppl", ex->perplexity);

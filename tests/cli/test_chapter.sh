@@ -143,6 +143,8 @@ expect_fail "unknown option" "unknown option" "$LMPROB" chapter --frobnicate
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 M3=$ROOT/tests/fixtures/train_small.kenlm3.arpa
 expect_out "--window alone: stride W/2" "sliding window \(8/4\)" "$LMPROB" chapter 20 --window 8 --model "$M3" --text "$ROOT/tests/fixtures/train_small.txt"
+expect_out "one window, one pass: in the singular" "92 tokens, 1 window$" "$LMPROB" chapter 20 --model "$M3" --text "$ROOT/tests/fixtures/train_small.txt"
+expect_out "one forward pass in the singular" "compute_perplexity: +[0-9.]+, 1 forward pass$" "$LMPROB" chapter 20 --model "$M3" --text "$ROOT/tests/fixtures/train_small.txt"
 # a library error names the command and the file (it read "lmprob: perplexity of 0 tokens: ...")
 : >"$TMPD/empty.txt"
 expect_fail "empty --text: command and file named" "^lmprob: chapter: $TMPD/empty.txt: perplexity of 0 tokens" "$LMPROB" chapter 20 --model "$M3" --text "$TMPD/empty.txt"
