@@ -243,6 +243,56 @@ static void test_interval(void)
     (void)lmp_rng_interval(&r, UINT64_MAX); /* any 64 bits: no max + 1 overflow */
 }
 
+/* lmp_rng_interval8 / 16 and lmp_rng_bit on numpy's stream are randint for the 8-bit, 16-bit and boolean
+ * dtypes, one buffer a call (values from numpy 1.24: RandomState(0).randint(10, size=9, dtype=np.uint8),
+ * randint(-5, 300, size=5, dtype=np.int16), randint(2, size=40, dtype=bool), randint(256, size=5,
+ * dtype=np.uint8), randint(65536, size=3, dtype=np.uint16), then random_sample()). The pieces are those of
+ * lmp_rng_u32's words, low end first; on xoshiro every value is reached. */
+static void test_interval_narrow(void)
+{
+    lmp_rng r = np_seeded(0);
+    lmp_rng_bits b = {0};
+    static const int u8[9] = {4, 7, 5, 6, 6, 7, 0, 1, 8};
+    for (int i = 0; i < 9; i++) CHECK_MSG(lmp_rng_interval8(&r, 9, &b) == u8[i], "uint8[%d]", i);
+    b = (lmp_rng_bits){0};
+    static const int i16[5] = {73, 246, 190, 224, 4};
+    for (int i = 0; i < 5; i++) CHECK_MSG(lmp_rng_interval16(&r, 304, &b) - 5 == i16[i], "int16[%d]", i);
+    b = (lmp_rng_bits){0};
+    static const char bits[] = "1100101101111011100001011111100110101000";
+    for (int i = 0; i < 40; i++) CHECK_MSG(lmp_rng_bit(&r, &b) == bits[i] - '0', "bool[%d]", i);
+    b = (lmp_rng_bits){0};
+    static const int full8[5] = {242, 214, 102, 98, 36};
+    for (int i = 0; i < 5; i++) CHECK_MSG(lmp_rng_interval8(&r, 255, &b) == full8[i], "uint8 full[%d]", i);
+    b = (lmp_rng_bits){0};
+    static const int full16[3] = {14935, 19499, 15430};
+    for (int i = 0; i < 3; i++) CHECK_MSG(lmp_rng_interval16(&r, 65535, &b) == full16[i], "uint16 full[%d]", i);
+    CHECK(lmp_rng_interval16(&r, 0, &b) == 0 && lmp_rng_interval8(&r, 0, &b) == 0); /* draw nothing */
+    CHECK(lmp_rng_uniform(&r) == 0x1.d097bbdaca690p-5);
+
+    /* the pieces of one word: 2 halves, 4 bytes, 32 bits, low first; a wider draw than what is left
+     * takes the next word */
+    lmp_rng s = np_seeded(5), t = s;
+    uint32_t w0 = lmp_rng_u32(&t), w1 = lmp_rng_u32(&t);
+    b = (lmp_rng_bits){0};
+    CHECK(lmp_rng_interval16(&s, 65535, &b) == (w0 & 0xFFFF));
+    CHECK(lmp_rng_interval8(&s, 255, &b) == ((w0 >> 16) & 0xFF));
+    for (int i = 24; i < 32; i++) CHECK(lmp_rng_bit(&s, &b) == (int)((w0 >> i) & 1));
+    CHECK(lmp_rng_interval16(&s, 65535, &b) == (w1 & 0xFFFF));
+    CHECK(b.left == 16);
+
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 3, NULL);
+    b = (lmp_rng_bits){0};
+    int seen[6] = {0}, ones = 0;
+    for (int i = 0; i < 1000; i++) {
+        unsigned v = lmp_rng_interval8(&r, 5, &b), w = lmp_rng_interval16(&r, 5, &b);
+        CHECK(v <= 5 && w <= 5);
+        seen[v <= 5 ? v : 0] = seen[w <= 5 ? w : 0] = 1;
+        ones += lmp_rng_bit(&r, &b);
+    }
+    for (int i = 0; i < 6; i++) CHECK(seen[i]);
+    CHECK_MSG(ones > 400 && ones < 600, "ones %d of 1000", ones); /* 6.3 standard deviations */
+}
+
 /* The ziggurat normal: mean, variance, skewness, kurtosis and tail frequencies over 4e6 draws.
  * Each moment bound is 5 standard errors (sd of the sample mean 1/2000, of the variance
  * sqrt(2)/2000, of the skewness sqrt(6)/2000, of the excess kurtosis sqrt(24)/2000). The tail
@@ -318,6 +368,7 @@ int main(int argc, char **argv)
     RUN(test_uniform_chisq);
     RUN(test_below);
     RUN(test_interval);
+    RUN(test_interval_narrow);
     RUN(test_normal_moments);
     RUN(test_normal_ks);
     return TEST_SUMMARY();

@@ -74,6 +74,29 @@ LMP_API uint64_t lmp_rng_below(lmp_rng *r, uint64_t n);
  * lmp_rng_interval(r, i) for i = n-1 down to 1. xoshiro: lmp_rng_below(max + 1) (Lemire). */
 LMP_API uint64_t lmp_rng_interval(lmp_rng *r, uint64_t max);
 
+/* Narrow integers from a 32-bit word shared between draws, as numpy's RandomState.randint makes them for
+ * 8-bit, 16-bit and boolean dtypes (numpy/random/src/distributions/distributions.c: buffered_uint8,
+ * buffered_uint16, buffered_bounded_bool): each word lmp_rng_u32 gives is used up in pieces of the width
+ * drawn, low bits first, what is left kept here for the next draw. numpy starts every randint call with an
+ * empty buffer and keeps one for the whole call, so a caller reproducing a call zero-initialises one
+ * (lmp_rng_bits b = {0};) and passes it to each draw of the call. Caller-owned, like the stream; widths may
+ * be mixed (a draw wider than what is left takes a new word and drops the rest). */
+typedef struct lmp_rng_bits {
+    uint32_t word;  /* the bits not yet used, lowest next */
+    int left;       /* how many: 0 .. 32 (0: the next draw takes a new word) */
+} lmp_rng_bits;
+
+/* Uniform integer in [0, max] by masked rejection on 16-bit (8-bit) pieces of the buffer: numpy's
+ * buffered_bounded_masked_uint16 / _uint8, bit for bit on the numpy stream; so randint(low, high,
+ * dtype=np.int16) is low + lmp_rng_interval16(r, high - 1 - low, &b). max = 0 draws nothing. The same
+ * algorithm on xoshiro (the high 32 bits of each output). */
+LMP_API uint16_t lmp_rng_interval16(lmp_rng *r, uint16_t max, lmp_rng_bits *b);
+LMP_API uint8_t lmp_rng_interval8(lmp_rng *r, uint8_t max, lmp_rng_bits *b);
+
+/* One random bit (0 or 1) from the buffer: numpy's buffered_bounded_bool, so randint(2, dtype=bool) on the
+ * numpy stream (randint(0, 1, dtype=bool) draws nothing: the caller's case). */
+LMP_API int lmp_rng_bit(lmp_rng *r, lmp_rng_bits *b);
+
 LMP_EXTERN_C_END
 
 #endif

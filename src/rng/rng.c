@@ -288,13 +288,9 @@ uint64_t lmp_rng_below(lmp_rng *r, uint64_t n)
     return (uint64_t)(m >> 64);
 }
 
-uint64_t lmp_rng_interval(lmp_rng *r, uint64_t max)
+/* The smallest 2^k - 1 >= max (numpy's gen_mask). */
+static uint64_t low_mask(uint64_t max)
 {
-    if (max == 0) return 0;
-    if (r->kind != LMP_RNG_NUMPY_LEGACY) return max == UINT64_MAX ? lmp_rng_u64(r) : lmp_rng_below(r, max + 1);
-    /* numpy's masked rejection (numpy/random/src/distributions: random_interval, bounded_masked_uint64,
-     * buffered_bounded_masked_uint32): at most 2 draws a value on average, and the only integer method
-     * legacy RandomState has, so the one to reproduce. */
     uint64_t mask = max;
     mask |= mask >> 1;
     mask |= mask >> 2;
@@ -302,7 +298,17 @@ uint64_t lmp_rng_interval(lmp_rng *r, uint64_t max)
     mask |= mask >> 8;
     mask |= mask >> 16;
     mask |= mask >> 32;
-    uint64_t v;
+    return mask;
+}
+
+uint64_t lmp_rng_interval(lmp_rng *r, uint64_t max)
+{
+    if (max == 0) return 0;
+    if (r->kind != LMP_RNG_NUMPY_LEGACY) return max == UINT64_MAX ? lmp_rng_u64(r) : lmp_rng_below(r, max + 1);
+    /* numpy's masked rejection (numpy/random/src/distributions: random_interval, bounded_masked_uint64,
+     * buffered_bounded_masked_uint32): at most 2 draws a value on average, and the only integer method
+     * legacy RandomState has, so the one to reproduce. */
+    uint64_t mask = low_mask(max), v;
     if (max <= 0xFFFFFFFFu) {
         do v = lmp_rng_u32(r) & mask;
         while (v > max);
@@ -312,3 +318,41 @@ uint64_t lmp_rng_interval(lmp_rng *r, uint64_t max)
     }
     return v;
 }
+
+/* The next `width` bits (1 .. 16) of the buffer. numpy's buffered_uint16 / buffered_uint8 /
+ * buffered_bounded_bool keep the word and a count of the pieces left and shift before each later piece;
+ * counting bits instead gives the same pieces for one width and stays defined when widths are mixed. */
+static uint32_t take_bits(lmp_rng *r, lmp_rng_bits *b, int width)
+{
+    if (b->left < width) {
+        b->word = lmp_rng_u32(r);
+        b->left = 32;
+    }
+    uint32_t v = b->word & ((UINT32_C(1) << width) - 1);
+    b->word >>= width;
+    b->left -= width;
+    return v;
+}
+
+/* numpy's masked rejection on buffered pieces (distributions.c: buffered_bounded_masked_uint16 and
+ * _uint8; random_bounded_uint16_fill calls buffered_uint16 unmasked for max = 0xFFFF, the same draw). */
+static uint32_t interval_narrow(lmp_rng *r, uint32_t max, lmp_rng_bits *b, int width)
+{
+    if (max == 0) return 0;
+    uint32_t mask = (uint32_t)low_mask(max), v;
+    do v = take_bits(r, b, width) & mask;
+    while (v > max);
+    return v;
+}
+
+uint16_t lmp_rng_interval16(lmp_rng *r, uint16_t max, lmp_rng_bits *b)
+{
+    return (uint16_t)interval_narrow(r, max, b, 16);
+}
+
+uint8_t lmp_rng_interval8(lmp_rng *r, uint8_t max, lmp_rng_bits *b)
+{
+    return (uint8_t)interval_narrow(r, max, b, 8);
+}
+
+int lmp_rng_bit(lmp_rng *r, lmp_rng_bits *b) { return (int)take_bits(r, b, 1); }
