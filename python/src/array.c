@@ -160,8 +160,9 @@ static Py_ssize_t type_size(char type)
 {
     switch (type) {
     case 'f': case 'i': case 'I': return 4;
-    case 'd': case 'q': return 8;
-    case 'B': return 1;
+    case 'd': case 'q': case 'Q': return 8;
+    case 'h': case 'H': return 2;
+    case 'B': case 'b': case '?': return 1;
     default: return 0;
     }
 }
@@ -175,7 +176,12 @@ static int np_typenum(char type)
     case 'd': return NPY_FLOAT64;
     case 'i': return NPY_INT32;
     case 'I': return NPY_UINT32;
-    case 'q': return NPY_INT64;
+    case 'q': case 'l': return NPY_INT64; /* 'l' / 'L': a block's format for them (lmpy_array_new) */
+    case 'Q': case 'L': return NPY_UINT64;
+    case 'h': return NPY_INT16;
+    case 'H': return NPY_UINT16;
+    case 'b': return NPY_INT8;
+    case '?': return NPY_BOOL;
     default: return NPY_UINT8;
     }
 }
@@ -215,7 +221,9 @@ PyObject *lmpy_array_new(char type, int ndim, const Py_ssize_t *shape, void **da
         return PyErr_NoMemory();
     }
     b->ndim = ndim;
-    b->format[0] = type;
+    /* numpy.asarray reads 'q' as np.longlong, a type of its own beside np.int64 (= np.int_, C long here):
+     * its repr names the dtype where numpy's own int64 arrays' does not. 'l' / 'L' are numpy's types. */
+    b->format[0] = sizeof(long) == 8 && type == 'q' ? 'l' : sizeof(long) == 8 && type == 'Q' ? 'L' : type;
     b->format[1] = '\0';
     b->itemsize = isz;
     Py_ssize_t st = isz;

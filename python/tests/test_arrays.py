@@ -60,6 +60,9 @@ CASES = [
      "lmprob.sample(np.tile(x64, (3, 1)), out=np.ndarray((3,), np.int64, bytearray(25), offset=1))"),
     ("sample 1-D", "lmprob.sample(x64, top_p=0.9, rng=lmprob.RandomState(1))"),
     ("sample 2-D", "lmprob.sample(np.tile(x32, (5, 1)), temperature=0.7, rng=lmprob.RandomState(1))"),
+    ("randint int64", "lmprob.RandomState(3).randint(-5, 9, size=(4, 3))"),
+    ("randint large", "lmprob.RandomState(3).randint(2**40, size=20000)"),  # 160 KB: the block road out
+    ("randint large dtype class", "type(lmprob.RandomState(3).randint(2**40, size=20000).dtype).__name__"),
     ("sample out", "lmprob.sample(np.tile(x64, (3, 1)), rng=lmprob.RandomState(1), out=np.zeros(3, dtype=np.int64))"),
     ("random normal", "lmprob.RandomState(5).normal(size=(2, 3))"),
     ("random choice", "lmprob.RandomState(5).choice(10, size=4)"),
