@@ -8,7 +8,8 @@
  * standard_exponential / exponential, gamma for shape >= 1, binomial, poisson,
  * dirichlet for alpha >= 1, and the integers: randint, choice (with and
  * without p, with and without replacement), permutation and shuffle, all on
- * numpy's masked rejection (lmp_rng_interval).
+ * numpy's masked rejection (lmp_rng_interval; randint's 8-bit, 16-bit and bool
+ * dtypes on lmp_rng_interval8 / 16 and lmp_rng_bit).
  *
  * Thread safety: one object may be shared by threads; each call takes the
  * object's lock (never while waiting for the GIL), so draws from several
@@ -442,46 +443,412 @@ done:
 /* numpy's choice(a, size, replace=True, p): cdf = cumsum(p) / sum, one uniform per
  * draw in order, searchsorted(side='right') (lmp_categorical_index). */
 /* ---- integers: randint, permutation, shuffle, choice ------------------------------------------------
- * numpy's legacy RandomState draws every bounded integer by masked rejection (lmp_rng_interval), so these
- * reproduce it bit for bit on RandomState; on Xoshiro256 they are lmprob's own stream. */
+ * numpy's legacy RandomState draws every bounded integer by masked rejection (lmp_rng_interval and, for
+ * randint's narrow dtypes, its buffered forms), so these reproduce it bit for bit on RandomState; on
+ * Xoshiro256 they are lmprob's own stream. */
+
+/* ---- randint (numpy/random/mtrand.pyx RandomState.randint, numpy/random/_bounded_integers.pyx.in) ----------
+ * numpy draws each dtype its own way: 64- and 32-bit types one masked-rejection value a time from whole words
+ * (lmp_rng_interval), 8- and 16-bit types and bool from pieces of a 32-bit word kept between the draws of one
+ * call (lmp_rng_interval8 / 16, lmp_rng_bit on an lmp_rng_bits made empty at the call's start). Scalar bounds
+ * are checked as Python ints; array bounds go through numpy's own ufuncs and casts (mixed int, float and
+ * object arrays then compare and truncate as they do there), one draw per output element. */
+
+/* numpy's integer dtypes for randint: their closed range, and the type _rand_<name>_broadcast casts array
+ * bounds to before it subtracts (one twice as wide, where high = max + 1 fits; the 64-bit ones subtract 1
+ * first instead, checking the result). */
+typedef struct int_dtype {
+    const char *name; /* numpy's, for messages */
+    char code;        /* lmpy_array_new's type code */
+    int bits;         /* 1 for bool */
+    int is_signed;
+    const char *wide;
+} int_dtype;
+
+enum { DT_BOOL = 0, DT_INT64 = 7 };
+static const int_dtype int_dtypes[] = {
+    {"bool", '?', 1, 0, "uint8"},     {"int8", 'b', 8, 1, "int16"},     {"uint8", 'B', 8, 0, "uint16"},
+    {"int16", 'h', 16, 1, "int32"},   {"uint16", 'H', 16, 0, "uint32"}, {"int32", 'i', 32, 1, "int64"},
+    {"uint32", 'I', 32, 0, "uint64"}, {"int64", 'q', 64, 1, "int64"},   {"uint64", 'Q', 64, 0, "uint64"},
+};
+
+/* t's closed range [*lo, *hi] as Python ints. 0 or -1. */
+static int dtype_range(const int_dtype *t, PyObject **lo, PyObject **hi)
+{
+    if (t->is_signed) {
+        int64_t top = (int64_t)((UINT64_C(1) << (t->bits - 1)) - 1);
+        *lo = PyLong_FromLongLong(-top - 1);
+        *hi = PyLong_FromLongLong(top);
+    } else {
+        *lo = PyLong_FromLong(0);
+        *hi = PyLong_FromUnsignedLongLong(t->bits == 64 ? UINT64_MAX : (UINT64_C(1) << t->bits) - 1);
+    }
+    if (*lo && *hi) return 0;
+    Py_CLEAR(*lo);
+    Py_CLEAR(*hi);
+    return -1;
+}
+
+/* randint's dtype as numpy reads it: np.dtype(dtype), a non-native byte order warned about and dropped
+ * (mtrand.pyx), then one of int_dtypes by kind and size (numpy compares with np.int32, ...), else
+ * TypeError. int and bool themselves need no numpy. The index into int_dtypes, or -1 with an error;
+ * *scalar_type = the numpy scalar type (new reference) when numpy resolved it, else NULL. */
+static int randint_dtype(PyObject *dtype, PyObject **scalar_type)
+{
+    *scalar_type = NULL;
+    if (!dtype || dtype == (PyObject *)&PyLong_Type) return DT_INT64; /* np.dtype(int) is int64 here */
+    if (dtype == (PyObject *)&PyBool_Type) return DT_BOOL;
+    PyObject *np = lmpy_numpy();
+    if (!np) {
+        PyErr_SetString(PyExc_TypeError, "randint: a dtype other than int or bool needs numpy");
+        return -1;
+    }
+    PyObject *dt = PyObject_CallMethod(np, "dtype", "(O)", dtype);
+    if (!dt) return -1;
+    PyObject *nat = PyObject_GetAttrString(dt, "isnative");
+    int native = nat ? PyObject_IsTrue(nat) : -1;
+    Py_XDECREF(nat);
+    if (native == 0) {
+        PyObject *swapped = NULL;
+        if (PyErr_WarnEx(PyExc_DeprecationWarning,
+                         "Providing a dtype with a non-native byteorder is not supported. If you require "
+                         "platform-independent byteorder, call byteswap when required.\nIn future version, "
+                         "providing byteorder will raise a ValueError",
+                         1) == 0)
+            swapped = PyObject_CallMethod(dt, "newbyteorder", NULL);
+        Py_SETREF(dt, swapped);
+        native = dt ? 1 : -1;
+    }
+    int k = -1;
+    if (native > 0) {
+        PyObject *kind = PyObject_GetAttrString(dt, "kind"), *isz = PyObject_GetAttrString(dt, "itemsize");
+        const char *ks = kind && PyUnicode_Check(kind) ? PyUnicode_AsUTF8(kind) : NULL;
+        long size = isz ? PyLong_AsLong(isz) : -1;
+        if (ks && !PyErr_Occurred()) {
+            for (int i = 0; i < (int)(sizeof int_dtypes / sizeof *int_dtypes); i++) {
+                const int_dtype *t = &int_dtypes[i];
+                char want = t->bits == 1 ? 'b' : t->is_signed ? 'i' : 'u';
+                if (ks[0] == want && ks[1] == '\0' && size == (t->bits == 1 ? 1 : t->bits / 8)) k = i;
+            }
+            /* np.uint64, not dt.type: for 'Q' that is np.ulonglong, another type of the same dtype */
+            if (k < 0) PyErr_Format(PyExc_TypeError, "Unsupported dtype %R for randint", dt);
+            else if (!(*scalar_type = PyObject_GetAttrString(np, k == DT_BOOL ? "bool_" : int_dtypes[k].name)))
+                k = -1;
+        }
+        Py_XDECREF(kind);
+        Py_XDECREF(isz);
+    }
+    Py_XDECREF(dt);
+    return k;
+}
+
+/* One value of a type of `bits` bits in [off, off + rng], wrapping at its width, from numpy's draw for it
+ * (distributions.c: random_buffered_bounded_bool / _uint8 / _uint16 / _uint32, random_bounded_uint64). bool
+ * returns the bit whatever off (buffered_bounded_bool): off is 0 whenever rng is 1. */
+static inline uint64_t draw_int(lmp_rng *r, int bits, uint64_t off, uint64_t rng, lmp_rng_bits *b)
+{
+    switch (bits) {
+    case 1: return (uint8_t)rng ? (uint64_t)lmp_rng_bit(r, b) : (uint8_t)off;
+    case 8: return (uint8_t)(off + lmp_rng_interval8(r, (uint8_t)rng, b));
+    case 16: return (uint16_t)(off + lmp_rng_interval16(r, (uint16_t)rng, b));
+    case 32: return (uint32_t)(off + lmp_rng_interval(r, (uint32_t)rng));
+    default: return off + lmp_rng_interval(r, rng);
+    }
+}
+
+/* n draws into out (elements of bits bits): of [off, off + rng] each (numpy's random_bounded_*_fill), or,
+ * with lo and hi, of [lo[i], hi[i] - hi_open] for element i (the broadcast loop), all on one buffer that
+ * starts empty, as numpy's buffer lives for one call. */
+typedef struct int_fill {
+    int bits;
+    size_t n;
+    uint64_t off, rng;
+    const uint64_t *lo, *hi;
+    int hi_open;
+    void *out;
+} int_fill;
+
+static void fill_ints(lmp_rng *r, const int_fill *f)
+{
+    lmp_rng_bits b = {0};
+    for (size_t i = 0; i < f->n; i++) {
+        uint64_t off = f->lo ? f->lo[i] : f->off;
+        uint64_t v = draw_int(r, f->bits, off, f->lo ? f->hi[i] - (uint64_t)f->hi_open - off : f->rng, &b);
+        switch (f->bits) {
+        case 1: case 8: ((uint8_t *)f->out)[i] = (uint8_t)v; break;
+        case 16: ((uint16_t *)f->out)[i] = (uint16_t)v; break;
+        case 32: ((uint32_t *)f->out)[i] = (uint32_t)v; break;
+        default: ((uint64_t *)f->out)[i] = v;
+        }
+    }
+}
+
+static void fill_ints_locked(lmpy_rng_obj *o, const int_fill *f)
+{
+    lmp_rng *r = lmpy_rng_lock((PyObject *)o);
+    if (f->n > 4096) {
+        Py_BEGIN_ALLOW_THREADS
+        fill_ints(r, f);
+        Py_END_ALLOW_THREADS
+    } else {
+        fill_ints(r, f);
+    }
+    lmpy_rng_unlock((PyObject *)o);
+}
+
+/* numpy's message when low >= high (format_bounds_error): "high <= 0" when low is all zeros, the
+ * one-argument case. Returns NULL. */
+static PyObject *bounds_error(PyObject *low)
+{
+    int any;
+    if (PyLong_Check(low)) {
+        any = PyObject_IsTrue(low);
+    } else {
+        PyObject *np = lmpy_numpy(), *a = np ? PyObject_CallMethod(np, "any", "(O)", low) : NULL;
+        any = a ? PyObject_IsTrue(a) : -1;
+        Py_XDECREF(a);
+    }
+    if (any >= 0) PyErr_SetString(PyExc_ValueError, any ? "randint: low >= high" : "randint: high <= 0");
+    return NULL;
+}
 
 /* x as a Python int the way numpy reads a scalar bound (int(np.array(x)): 2.7 -> 2); NULL and an error
  * for a NaN, an infinity or a non-number. */
-static PyObject *bound_int(PyObject *x, const char *fn, const char *name)
+static PyObject *bound_int(PyObject *x, const char *name)
 {
     if (PyLong_Check(x)) return Py_NewRef(x);
     if (PyIndex_Check(x)) return PyNumber_Index(x);
-    if (PySequence_Check(x) || PyObject_CheckBuffer(x))
-        return PyErr_Format(PyExc_ValueError, "%s: %s as an array is not implemented: pass an int", fn, name);
     PyObject *r = PyNumber_Long(x);
     if (!r && PyErr_ExceptionMatches(PyExc_TypeError)) {
         PyErr_Clear();
-        PyErr_Format(PyExc_TypeError, "%s: %s: expected an int, got %.100s", fn, name, Py_TYPE(x)->tp_name);
+        PyErr_Format(PyExc_TypeError, "randint: %s: expected an int, got %.100s", name, Py_TYPE(x)->tp_name);
     }
     return r;
 }
 
-/* dtype of randint: int (numpy's default, int64 here) or anything numpy reads as int64. 1 when the result
- * is numpy's scalar type (a dtype other than int itself), 0 for int, -1 with an error. */
-static int randint_dtype(PyObject *dtype)
+/* The result for size=None: numpy returns np.<dtype>(v), then, when `dtype in (bool, int)`, dtype(that)
+ * (mtrand.pyx): a Python int or bool for int and bool themselves (dtype=np.dtype('int64'), equal to int,
+ * is a TypeError there, as here). */
+static PyObject *randint_scalar(const int_dtype *t, PyObject *scalar_type, PyObject *dtype, uint64_t v)
 {
-    if (!dtype || dtype == (PyObject *)&PyLong_Type) return 0;
-    PyObject *np = lmpy_numpy();
-    if (np) {
-        PyObject *want = PyObject_CallMethod(np, "dtype", "s", "int64");
-        PyObject *got = want ? PyObject_CallMethod(np, "dtype", "(O)", dtype) : NULL;
-        int eq = got ? PyObject_RichCompareBool(got, want, Py_EQ) : -1;
-        Py_XDECREF(want);
-        Py_XDECREF(got);
-        if (eq < 0) return -1;
-        if (eq) return 1;
+    PyObject *py = t->bits == 1     ? PyBool_FromLong((long)v)
+                   : !t->is_signed ? PyLong_FromUnsignedLongLong(v)
+                   : PyLong_FromLongLong(t->bits == 64 ? (long long)v
+                                                       : (long long)(v ^ (UINT64_C(1) << (t->bits - 1))) -
+                                                             (1LL << (t->bits - 1)));
+    if (!py || !scalar_type) return py; /* dtype int or bool itself */
+    PyObject *res = PyObject_CallOneArg(scalar_type, py);
+    Py_DECREF(py);
+    PyObject *pytypes = res ? PyTuple_Pack(2, (PyObject *)&PyBool_Type, (PyObject *)&PyLong_Type) : NULL;
+    int conv = pytypes ? PySequence_Contains(pytypes, dtype) : -1;
+    Py_XDECREF(pytypes);
+    if (conv) Py_SETREF(res, conv > 0 ? PyObject_CallOneArg(dtype, res) : NULL);
+    return res;
+}
+
+/* _rand_<type>'s scalar path: [lo, hi - 1] checked against t's range as Python ints, then one fill. */
+static PyObject *randint_scalar_bounds(lmpy_rng_obj *o, const int_dtype *t, PyObject *lo, PyObject *hi,
+                                       int ndim, const Py_ssize_t *shape, size_t n, PyObject *scalar_type,
+                                       PyObject *dtype)
+{
+    PyObject *lb = NULL, *ub = NULL, *one = PyLong_FromLong(1), *hi1 = one ? PyNumber_Subtract(hi, one) : NULL;
+    PyObject *span = NULL, *res = NULL;
+    if (!hi1 || dtype_range(t, &lb, &ub) < 0) goto done;
+    int c = PyObject_RichCompareBool(lo, lb, Py_LT);
+    if (c > 0) PyErr_Format(PyExc_ValueError, "randint: low is out of bounds for %s", t->name);
+    if (c == 0 && (c = PyObject_RichCompareBool(hi1, ub, Py_GT)) > 0)
+        PyErr_Format(PyExc_ValueError, "randint: high is out of bounds for %s", t->name);
+    if (c == 0 && (c = PyObject_RichCompareBool(lo, hi1, Py_GT)) > 0) bounds_error(lo);
+    if (c != 0) goto done;
+    span = PyNumber_Subtract(hi1, lo); /* in [0, 2^64 - 1] now */
+    int_fill f = {.bits = t->bits, .n = n};
+    f.rng = span ? PyLong_AsUnsignedLongLong(span) : 0;
+    f.off = PyLong_AsUnsignedLongLongMask(lo); /* lo modulo 2^64: numpy's <utype>(<type>low) */
+    if (PyErr_Occurred()) goto done;
+    uint64_t one_v;
+    PyObject *blk = NULL;
+    f.out = &one_v;
+    if (ndim >= 0 && !(blk = lmpy_array_new(t->code, ndim, shape, &f.out))) goto done;
+    fill_ints_locked(o, &f);
+    if (blk) {
+        res = lmpy_array_finish(blk);
+    } else {
+        uint64_t v = t->bits == 1 || t->bits == 8 ? *(uint8_t *)f.out
+                     : t->bits == 16              ? *(uint16_t *)f.out
+                     : t->bits == 32              ? *(uint32_t *)f.out
+                                                  : one_v;
+        res = randint_scalar(t, scalar_type, dtype, v);
     }
-    PyObject *r = PyObject_Repr(dtype);
-    if (r) {
-        PyErr_Format(PyExc_ValueError, "randint: dtype = %U: only int64 (numpy's default int) is implemented", r);
-        Py_DECREF(r);
+done:
+    Py_XDECREF(one);
+    Py_XDECREF(hi1);
+    Py_XDECREF(lb);
+    Py_XDECREF(ub);
+    Py_XDECREF(span);
+    return res;
+}
+
+/* np.any(np.<ufunc>(a, b)): 1, 0, or -1 with an error. */
+static int np_any2(PyObject *np, const char *ufunc, PyObject *a, PyObject *b)
+{
+    PyObject *x = PyObject_CallMethod(np, ufunc, "OO", a, b);
+    PyObject *y = x ? PyObject_CallMethod(np, "any", "(O)", x) : NULL;
+    int r = y ? PyObject_IsTrue(y) : -1;
+    Py_XDECREF(x);
+    Py_XDECREF(y);
+    return r;
+}
+
+/* The 64-bit types' high - 1 for a high array that is not of an integer dtype (float, object, bool):
+ * int(item) - 1 item by item, each checked on its own as _rand_int64_broadcast does. Returns the array
+ * of the wide type, of high's shape, or NULL with an error. */
+static PyObject *high_minus_one_items(PyObject *np, const int_dtype *t, PyObject *high, PyObject *low,
+                                      PyObject *lb, PyObject *ub)
+{
+    PyObject *flat = PyObject_GetAttrString(high, "flat"), *it = flat ? PyObject_GetIter(flat) : NULL;
+    PyObject *vals = it ? PyList_New(0) : NULL, *one = vals ? PyLong_FromLong(1) : NULL, *item, *res = NULL;
+    int ok = one != NULL;
+    while (ok && (item = PyIter_Next(it))) {
+        PyObject *v = PyNumber_Long(item), *c = v ? PyNumber_Subtract(v, one) : NULL;
+        Py_DECREF(item);
+        Py_XDECREF(v);
+        int bad = c ? PyObject_RichCompareBool(c, ub, Py_GT) : -1;
+        if (bad > 0) PyErr_Format(PyExc_ValueError, "randint: high is out of bounds for %s", t->name);
+        if (bad == 0 && (bad = PyObject_RichCompareBool(c, lb, Py_LT)) > 0) bounds_error(low);
+        ok = bad == 0 && PyList_Append(vals, c) == 0;
+        Py_XDECREF(c);
     }
-    return -1;
+    if (ok && !PyErr_Occurred()) {
+        PyObject *arr = PyObject_CallMethod(np, "array", "Os", vals, t->wide);
+        PyObject *shape = arr ? PyObject_GetAttrString(high, "shape") : NULL;
+        res = shape ? PyObject_CallMethod(arr, "reshape", "(O)", shape) : NULL;
+        Py_XDECREF(arr);
+        Py_XDECREF(shape);
+    }
+    Py_XDECREF(flat);
+    Py_XDECREF(it);
+    Py_XDECREF(vals);
+    Py_XDECREF(one);
+    return res;
+}
+
+/* x broadcast to `shape`, as a C-contiguous int64 or uint64 copy (the wide type's sign), read into *buf. */
+static PyObject *flat64(PyObject *np, PyObject *x, PyObject *shape, int is_signed, Py_buffer *buf)
+{
+    PyObject *b = PyObject_CallMethod(np, "broadcast_to", "OO", x, shape);
+    PyObject *c = b ? PyObject_CallMethod(np, "ascontiguousarray", "Os", b, is_signed ? "int64" : "uint64") : NULL;
+    Py_XDECREF(b);
+    if (c && PyObject_GetBuffer(c, buf, PyBUF_C_CONTIGUOUS) < 0) Py_CLEAR(c);
+    return c;
+}
+
+/* _rand_<type>_broadcast: numpy's checks in its order on numpy's ufuncs, the bounds cast to the wide type
+ * (unsafe, as PyArray_FROM_OTF with NPY_FORCECAST), then element i of the output drawn from position i (C
+ * order) of the broadcast of low, high (and, with size, the output), on one buffer for the call. */
+static PyObject *randint_arrays(lmpy_rng_obj *o, const int_dtype *t, PyObject *np, PyObject *low, PyObject *high,
+                                int ndim, Py_ssize_t *shape, size_t n)
+{
+    PyObject *lb = NULL, *ub = NULL, *ub1 = NULL, *hi_w = NULL, *lo_w = NULL, *bshape = NULL, *res = NULL;
+    PyObject *lo64 = NULL, *hi64 = NULL, *one = PyLong_FromLong(1);
+    Py_buffer lbuf = {0}, hbuf = {0};
+    if (!one || dtype_range(t, &lb, &ub) < 0) goto done;
+    int c = np_any2(np, "less", low, lb);
+    if (c > 0) PyErr_Format(PyExc_ValueError, "randint: low is out of bounds for %s", t->name);
+    if (c != 0) goto done;
+    if (t->bits < 64) {
+        if (!(ub1 = PyNumber_Add(ub, one))) goto done;
+        if ((c = np_any2(np, "greater", high, ub1)) > 0)
+            PyErr_Format(PyExc_ValueError, "randint: high is out of bounds for %s", t->name);
+        if (c == 0 && (c = np_any2(np, "greater_equal", low, high)) > 0) bounds_error(low);
+        if (c != 0) goto done;
+        hi_w = PyObject_CallMethod(np, "asarray", "Os", high, t->wide);
+    } else {
+        PyObject *dt = PyObject_GetAttrString(high, "dtype"), *integer = PyObject_GetAttrString(np, "integer");
+        PyObject *isint = dt && integer ? PyObject_CallMethod(np, "issubdtype", "OO", dt, integer) : NULL;
+        c = isint ? PyObject_IsTrue(isint) : -1;
+        Py_XDECREF(integer);
+        Py_XDECREF(isint);
+        if (c > 0) { /* high - dt.type(1) in high's own dtype, checked after */
+            PyObject *one_dt = NULL, *hm1 = NULL;
+            if ((c = np_any2(np, "less_equal", high, lb)) > 0) bounds_error(low);
+            if (c == 0) {
+                PyObject *ty = PyObject_GetAttrString(dt, "type");
+                one_dt = ty ? PyObject_CallOneArg(ty, one) : NULL;
+                hm1 = one_dt ? PyNumber_Subtract(high, one_dt) : NULL;
+                Py_XDECREF(ty);
+                c = hm1 ? np_any2(np, "greater", hm1, ub) : -1;
+                if (c > 0) PyErr_Format(PyExc_ValueError, "randint: high is out of bounds for %s", t->name);
+                if (c == 0) hi_w = PyObject_CallMethod(np, "asarray", "Os", hm1, t->wide);
+            }
+            Py_XDECREF(one_dt);
+            Py_XDECREF(hm1);
+        } else if (c == 0) {
+            hi_w = high_minus_one_items(np, t, high, low, lb, ub);
+        }
+        Py_XDECREF(dt);
+        if (hi_w && (c = np_any2(np, "greater", low, hi_w)) != 0) {
+            if (c > 0) bounds_error(low);
+            goto done;
+        }
+    }
+    if (!hi_w || !(lo_w = PyObject_CallMethod(np, "asarray", "Os", low, t->wide))) goto done;
+
+    void *out;
+    PyObject *arr = NULL;
+    if (ndim >= 0) { /* the output of shape size takes part in the broadcast (numpy's MultiIterNew3) */
+        arr = lmpy_array_finish(lmpy_array_new(t->code, ndim, shape, &out));
+        PyObject *bc = arr ? PyObject_CallMethod(np, "broadcast", "OOO", lo_w, hi_w, arr) : NULL;
+        bshape = bc ? PyObject_GetAttrString(bc, "shape") : NULL;
+        Py_XDECREF(bc);
+    } else {
+        PyObject *bc = PyObject_CallMethod(np, "broadcast", "OO", lo_w, hi_w);
+        bshape = bc ? PyObject_GetAttrString(bc, "shape") : NULL;
+        Py_XDECREF(bc);
+        Py_ssize_t d = bshape ? PyTuple_Size(bshape) : -1;
+        n = 1;
+        for (Py_ssize_t i = 0; i < d && i < LMPY_MAXDIM; i++) {
+            shape[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(bshape, i));
+            n *= (size_t)shape[i];
+        }
+        if (d >= 0 && !PyErr_Occurred()) arr = lmpy_array_finish(lmpy_array_new(t->code, (int)d, shape, &out));
+    }
+    if (!arr || !bshape) {
+        Py_XDECREF(arr);
+        goto done;
+    }
+    lo64 = flat64(np, lo_w, bshape, t->is_signed, &lbuf); /* the wide type has t's sign */
+    hi64 = lo64 ? flat64(np, hi_w, bshape, t->is_signed, &hbuf) : NULL;
+    if (!hi64) {
+        Py_DECREF(arr);
+        goto done;
+    }
+    if ((size_t)(lbuf.len / 8) < n) { /* numpy reads past the bounds here: size has a 1 where they have a 0 */
+        Py_DECREF(arr);
+        PyErr_SetString(PyExc_ValueError, "randint: low and high broadcast to no elements, size asks for some");
+        goto done;
+    }
+    int_fill f = {.bits = t->bits, .n = n, .lo = lbuf.buf, .hi = hbuf.buf, .hi_open = t->bits < 64, .out = out};
+    fill_ints_locked(o, &f);
+    res = arr;
+done:
+    if (lo64) PyBuffer_Release(&lbuf);
+    if (hi64) PyBuffer_Release(&hbuf);
+    Py_XDECREF(lo64);
+    Py_XDECREF(hi64);
+    Py_XDECREF(one);
+    Py_XDECREF(lb);
+    Py_XDECREF(ub);
+    Py_XDECREF(ub1);
+    Py_XDECREF(hi_w);
+    Py_XDECREF(lo_w);
+    Py_XDECREF(bshape);
+    return res;
+}
+
+/* A bound numpy would read as an array (np.array(x) of a sequence, a buffer, a numpy scalar). */
+static int arraylike(PyObject *x)
+{
+    return !PyLong_Check(x) && !PyFloat_Check(x) && (PySequence_Check(x) || PyObject_CheckBuffer(x));
 }
 
 static PyObject *rng_randint(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
@@ -489,61 +856,53 @@ static PyObject *rng_randint(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
     static char *kwl[] = {"low", "high", "size", "dtype", NULL};
     PyObject *low_o, *high_o = Py_None, *size = Py_None, *dtype = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOO:randint", kwl, &low_o, &high_o, &size, &dtype)) return NULL;
-    int np_scalar = randint_dtype(dtype);
-    if (np_scalar < 0) return NULL;
+    PyObject *scalar_type, *zero = PyLong_FromLong(0);
+    if (!zero) return NULL;
+    if (high_o == Py_None) {
+        high_o = low_o;
+        low_o = zero;
+    }
+    int k = randint_dtype(dtype, &scalar_type);
+    const int_dtype *t = k >= 0 ? &int_dtypes[k] : NULL;
     int ndim;
     Py_ssize_t shape[LMPY_MAXDIM];
     size_t n;
-    if (parse_size(size, &ndim, shape, &n) < 0) return NULL;
-    int64_t one, *out = &one;
-    PyObject *blk = NULL;
-    if (ndim >= 0) {
-        blk = lmpy_array_new('q', ndim, shape, (void **)&out);
-        if (!blk) return NULL;
-        if (n == 0) return lmpy_array_finish(blk); /* numpy: no draws, and no checks of the bounds */
+    PyObject *res = NULL, *lo = NULL, *hi = NULL, *np = NULL;
+    if (!t || parse_size(size, &ndim, shape, &n) < 0) goto done;
+    if (ndim >= 0 && n == 0) { /* numpy: no draws, and no checks of the bounds */
+        void *out;
+        res = lmpy_array_finish(lmpy_array_new(t->code, ndim, shape, &out));
+        goto done;
     }
-    if (high_o == Py_None) {
-        high_o = low_o;
-        low_o = NULL;
+    if (arraylike(low_o) || arraylike(high_o)) { /* np.array(low), np.array(high): 0-d both is the scalar path */
+        if (!(np = lmpy_numpy())) {
+            PyErr_SetString(PyExc_TypeError, "randint: low or high as an array needs numpy");
+            goto done;
+        }
+        lo = PyObject_CallMethod(np, "asarray", "(O)", low_o);
+        hi = lo ? PyObject_CallMethod(np, "asarray", "(O)", high_o) : NULL;
+        PyObject *ld = hi ? PyObject_GetAttrString(lo, "ndim") : NULL, *hd = ld ? PyObject_GetAttrString(hi, "ndim") : NULL;
+        long lnd = ld ? PyLong_AsLong(ld) : -1, hnd = hd ? PyLong_AsLong(hd) : -1;
+        Py_XDECREF(ld);
+        Py_XDECREF(hd);
+        if (!hd || PyErr_Occurred()) goto done;
+        if (lnd || hnd) {
+            res = randint_arrays(o, t, np, lo, hi, ndim, shape, n);
+            goto done;
+        }
+        low_o = lo;
+        high_o = hi;
     }
-    /* [low, high - 1] in int64, as numpy's closed interval */
-    PyObject *lo = low_o ? bound_int(low_o, "randint", "low") : PyLong_FromLong(0);
-    PyObject *hi = lo ? bound_int(high_o, "randint", low_o ? "high" : "low") : NULL;
-    PyObject *one_o = hi ? PyLong_FromLong(1) : NULL;
-    PyObject *hi1 = one_o ? PyNumber_Subtract(hi, one_o) : NULL;
-    Py_XDECREF(hi);
-    Py_XDECREF(one_o);
-    long long l = 0, h = 0;
-    int ovl = 0, ovh = 0;
-    if (hi1) {
-        l = PyLong_AsLongLongAndOverflow(lo, &ovl);
-        h = PyLong_AsLongLongAndOverflow(hi1, &ovh);
-    }
-    int ok = hi1 && !PyErr_Occurred();
-    if (ok && ovl < 0) ok = (PyErr_SetString(PyExc_ValueError, "randint: low is out of bounds for int64"), 0);
-    else if (ok && ovh > 0) ok = (PyErr_SetString(PyExc_ValueError, "randint: high is out of bounds for int64"), 0);
-    else if (ok && (ovl > 0 || ovh < 0 || l > h))
-        ok = (PyErr_SetString(PyExc_ValueError, !ovl && l == 0 ? "randint: high <= 0" : "randint: low >= high"), 0);
+    PyObject *l = bound_int(low_o, "low"), *h = l ? bound_int(high_o, "high") : NULL;
+    if (h) res = randint_scalar_bounds(o, t, l, h, ndim, shape, n, scalar_type, dtype);
+    Py_XDECREF(l);
+    Py_XDECREF(h);
+done:
     Py_XDECREF(lo);
-    Py_XDECREF(hi1);
-    if (!ok) {
-        Py_XDECREF(blk);
-        return NULL;
-    }
-    uint64_t range = (uint64_t)h - (uint64_t)l, off = (uint64_t)l;
-    lmp_rng *r = lmpy_rng_lock((PyObject *)o);
-    if (n > 4096) {
-        Py_BEGIN_ALLOW_THREADS
-        for (size_t i = 0; i < n; i++) out[i] = (int64_t)(off + lmp_rng_interval(r, range));
-        Py_END_ALLOW_THREADS
-    } else {
-        for (size_t i = 0; i < n; i++) out[i] = (int64_t)(off + lmp_rng_interval(r, range));
-    }
-    lmpy_rng_unlock((PyObject *)o);
-    if (blk) return lmpy_array_finish(blk);
-    if (!np_scalar) return PyLong_FromLongLong(one);
-    PyObject *np = lmpy_numpy();
-    return np ? PyObject_CallMethod(np, "int64", "L", (long long)one) : PyLong_FromLongLong(one);
+    Py_XDECREF(hi);
+    Py_XDECREF(scalar_type);
+    Py_DECREF(zero);
+    return res;
 }
 
 /* The permutation numpy's shuffle makes of n items: for i = n-1 down to 1, swap i with
@@ -1028,8 +1387,11 @@ static PyMethodDef rng_methods[] = {
                "the entries found so far zeroed.")},
     {"randint", LMPY_FN(rng_randint), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("randint(low, high=None, size=None, dtype=int)\n\nIntegers in [low, high) ([0, low) without high),\n"
-               "numpy's masked rejection: RandomState gives numpy's values. low and high are\n"
-               "scalars; dtype int64 (numpy's default int). " SIZE_DOC)},
+               "numpy's masked rejection: RandomState gives numpy's values and types. low and high\n"
+               "are ints or arrays (broadcast with each other and with size, as numpy's); dtype is\n"
+               "any integer dtype or bool (8-, 16-bit and bool draw pieces of 32-bit words, as numpy).\n"
+               "With size=None: a Python int for dtype=int, a bool for dtype=bool, else a numpy\n"
+               "scalar of the dtype. size: None, an int or a tuple of ints (the output's shape).")},
     {"permutation", LMPY_FN(rng_permutation), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("permutation(x)\n\nA shuffled arange(x) (x an int), or a shuffled copy of x along its first axis,\n"
                "as numpy's.")},

@@ -62,7 +62,14 @@ CASES = [
     ("sample 2-D", "lmprob.sample(np.tile(x32, (5, 1)), temperature=0.7, rng=lmprob.RandomState(1))"),
     ("randint int64", "lmprob.RandomState(3).randint(-5, 9, size=(4, 3))"),
     ("randint large", "lmprob.RandomState(3).randint(2**40, size=20000)"),  # 160 KB: the block road out
-    ("randint large dtype class", "type(lmprob.RandomState(3).randint(2**40, size=20000).dtype).__name__"),
+    ("randint uint64 large", "lmprob.RandomState(3).randint(2**64 - 5, 2**64, size=20000, dtype=np.uint64)"),
+    ("randint large dtype class", "[type(lmprob.RandomState(3).randint(0, 2**k, size=20000, dtype=t).dtype).__name__ "
+                                  "for k, t in ((40, int), (64, np.uint64))]"),  # np.int64, not np.longlong
+    ("randint narrow", "[lmprob.RandomState(3).randint(-5, 9, size=(4, 3), dtype=t) for t in "
+                       "(bool, np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32)]"),
+    ("randint bool large", "lmprob.RandomState(3).randint(2, size=70000, dtype=bool)"),
+    ("randint int16 large", "lmprob.RandomState(3).randint(-300, 300, size=(300, 200), dtype=np.int16)"),
+    ("randint broadcast", "lmprob.RandomState(3).randint([0, 10, 100], [[20], [200]], dtype=np.uint8)"),
     ("sample out", "lmprob.sample(np.tile(x64, (3, 1)), rng=lmprob.RandomState(1), out=np.zeros(3, dtype=np.int64))"),
     ("random normal", "lmprob.RandomState(5).normal(size=(2, 3))"),
     ("random choice", "lmprob.RandomState(5).choice(10, size=4)"),

@@ -5,6 +5,70 @@ import unittest
 from common import lmprob, np, run_threads
 
 
+def outcome(f, r):
+    """What f(r) gives on r, for comparing lmprob with numpy: the value, its type and dtype and the next
+    random_sample (the place in the stream), or the exception's type and message (lmprob's messages start
+    with "randint: ", numpy's do not)."""
+    import warnings
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # numpy's casts of NaN and of out-of-range floats warn
+            v = f(r)
+    except Exception as e:
+        return type(e), str(e).replace("randint: ", "")
+    return repr(v), type(v), getattr(v, "dtype", None), r.random_sample()
+
+
+INT_SPELLINGS = {
+    "bool": ["bool", "np.bool_", "'?'"], "int8": ["np.int8", "'i1'", "'b'"], "uint8": ["np.uint8", "'u1'", "'B'"],
+    "int16": ["np.int16", "'i2'", "'h'"], "uint16": ["np.uint16", "'H'"], "int32": ["np.int32", "'i4'", "np.intc"],
+    "uint32": ["np.uint32", "'I'"], "int64": ["int", "np.int64", "'l'", "None"], "uint64": ["np.uint64", "'Q'"],
+}
+
+
+def random_call(g):
+    """A random call for test_randint_stream, as Python source on r (g: a random.Random)."""
+    if g.random() < 0.15:
+        return g.choice(["r.random_sample()", "r.random_sample(3)", "r.randn()", "r.randint(2**40, size=3)",
+                         "r.permutation(5)"])
+    name = g.choice(list(INT_SPELLINGS))
+    dt = g.choice(INT_SPELLINGS[name])
+    dts = "" if dt == "None" else ", dtype=" + dt
+    lo, hi = (0, 1) if name == "bool" else (int(np.iinfo(name).min), int(np.iinfo(name).max))
+    u = g.random()
+    if u < 0.15:  # an edge range: rng = 0, 2^8-1, 2^16-1, 2^32-1, 2^64-1, where it fits
+        a = g.choice([lo, max(lo, -5), max(lo, 0)])
+        b = a + g.choice([0, 1, 2**8 - 1, 2**8, 2**16 - 1, 2**16, 2**32 - 1, 2**32, 2**63, 2**64 - 1]) + 1
+    elif u < 0.25:  # bounds at or beyond the dtype's
+        a, b = g.choice([(lo, hi + 1), (lo - 1, hi), (lo, hi + 2), (5, 5), (0, 0), (6, 3)])
+    else:
+        a = g.randint(lo, max(lo, hi - 1))
+        b = min(a + g.randint(1, g.choice([2, 3, 10, 255, 256, 1000, 65535, 70000, 2**31, 2**33, 2**62])), hi + 1)
+    size = g.choice([None, None, 1, 5, 37, 300, (3, 4), (2, 0), ()])
+    if g.random() < 0.5:  # scalar bounds, high=None when low is 0
+        return f"r.randint({b}, size={size!r}{dts})" if a == 0 and g.random() < 0.5 else \
+            f"r.randint({a}, {b}, size={size!r}{dts})"
+    shapes = [(), (3,), (1,), (4, 1), (1, 3), (2, 3)]
+    ls, hs = g.choice(shapes), g.choice(shapes[1:])
+
+    def arr(v, shape, other):
+        vals = [v if g.random() < 0.8 else g.randint(min(v, other), max(v, other)) for _ in range(int(np.prod(shape)))]
+        if not shape:
+            return repr(vals[0])
+        kind = g.choice(["object", "int64", "uint64", "float", "list"])
+        if kind == "int64" and not all(-2**63 <= x < 2**63 for x in vals) or \
+                kind == "uint64" and not all(0 <= x < 2**64 for x in vals):
+            kind = "object"
+        if kind == "list":
+            return f"np.array({vals!r}).reshape({shape!r}).tolist()"
+        return f"np.array({vals!r}, dtype={kind!r}).reshape({shape!r})"
+
+    la, ha = arr(a, ls, b - 1), arr(b, hs, a + 1)
+    size = g.choice([None, None, size])
+    return f"r.randint({ha}, size={size!r}{dts})" if g.random() < 0.15 else \
+        f"r.randint({la}, {ha}, size={size!r}{dts})"
+
+
 class TestNumpyStream(unittest.TestCase):
     def pair(self, seed):
         return lmprob.RandomState(seed), np.random.RandomState(seed)
@@ -103,10 +167,92 @@ class TestNumpyStream(unittest.TestCase):
             for seed in (0, 1, 12345):
                 self.assertEqual(outcome(f, lmprob.RandomState(seed)), outcome(f, np.random.RandomState(seed)),
                                  f"case {i}, seed {seed}")
-        with self.assertRaisesRegex(ValueError, "only int64"):
-            lmprob.RandomState(0).randint(5, dtype=np.int32)
-        with self.assertRaisesRegex(ValueError, "low as an array is not implemented"):
-            lmprob.RandomState(0).randint([1, 2])
+
+    def test_randint_dtypes(self):
+        # every integer dtype numpy's randint takes, under its spellings: the values, numpy's return types (a
+        # Python int or bool for dtype=int or bool with size=None, else np.<dtype> scalars or arrays), the
+        # place in the stream after the call (8- and 16-bit dtypes and bool draw pieces of a 32-bit word kept
+        # for the call), and numpy's exception and message for bounds outside the dtype
+        spellings = {
+            "bool": [bool, np.bool_, "?"], "int8": [np.int8, "i1", np.byte], "uint8": [np.uint8, "B"],
+            "int16": [np.int16, "h"], "uint16": [np.uint16, "u2"], "int32": [np.int32, "i4", np.intc, "i"],
+            "uint32": [np.uint32, "I"], "int64": [int, np.int64, "l", "q", "int"], "uint64": [np.uint64, "Q", "L"],
+        }
+        cases = 0
+        for name, dts in spellings.items():
+            lo, hi = (0, 1) if name == "bool" else (int(np.iinfo(name).min), int(np.iinfo(name).max))
+            spans = [s for s in (0, 1, 2, 9, 2**8 - 1, 2**8, 2**16 - 1, 2**16 + 3, 2**32 - 1, 2**40, 2**64 - 1)
+                     if lo + s <= hi]
+            bounds = [(lo, lo + s + 1) for s in spans] + [(hi - s, hi + 1) for s in spans]
+            bounds += [(0, min(hi + 1, 7)), (lo - 1, 0), (0, hi + 2), (3, 3), (0, 0), (5, 2)]
+            for dt in dts:
+                for a, b in bounds:
+                    for size in (None, 50, (3, 5), 0):
+                        f = lambda r: r.randint(a, b, size=size, dtype=dt)
+                        for seed in (1, 2**32 - 1):
+                            self.assertEqual(outcome(f, lmprob.RandomState(seed)), outcome(f, np.random.RandomState(seed)),
+                                             f"randint({a}, {b}, size={size}, dtype={dt!r}), seed {seed}")
+                            cases += 1
+                    f = lambda r: (r.randint(min(hi + 1, 100), dtype=dt), r.randint(min(hi + 1, 100), dtype=dt))
+                    self.assertEqual(outcome(f, lmprob.RandomState(3)), outcome(f, np.random.RandomState(3)))
+        self.assertGreater(cases, 2500)
+        for dt in (np.float64, "f4", object, "U3", "M8[s]"):  # numpy's TypeError names the dtype
+            self.assertEqual(outcome(lambda r: r.randint(5, dtype=dt), lmprob.RandomState(0)),
+                             outcome(lambda r: r.randint(5, dtype=dt), np.random.RandomState(0)))
+        with self.assertWarns(DeprecationWarning):  # numpy warns about a non-native byte order, then ignores it
+            self.assertEqual(lmprob.RandomState(0).randint(9, size=4, dtype=">i2").dtype, np.int16)
+        # numpy calls dtype(value) when dtype == int or bool: a TypeError for np.dtype('int64'), after the draw
+        f = lambda r: r.randint(5, dtype=np.dtype("int64"))
+        self.assertEqual(outcome(f, lmprob.RandomState(0)), outcome(f, np.random.RandomState(0)))
+
+    def test_randint_arrays(self):
+        # low and high as lists or arrays, broadcast with each other and with size as numpy does (the
+        # output element i takes position i, in C order, of the broadcast of low, high and the output), the
+        # checks element by element, numpy's casts of float and object bounds
+        big = 2**63
+        cases = [
+            ([1, 2, 3], 10, None), (0, [3, 5, 10], None), ([1, 5, 7], 10, None), ([[1], [2]], [5, 6, 7], None),
+            ([1, 3, 5, 7], [[10], [20]], None), ([1, 2], [[3], [4]], (2,)), ([[1], [2], [3]], 10, 2),
+            ([[1], [2], [3]], 10, (4, 3, 2)), ([1, 2], 10, ()), ([5, 9], None, (3, 2)), (np.array([5]), None, None),
+            ([0, 0], [1, 5], None), ([0, 0], [0, 5], None), ([0, 1], [1, 1], None), ([2, 0], [1, 0], None),
+            ([-1], 3, None), (0, [2**8 + 1], None), ([], None, None), ([], None, 3), ([5], None, 0), ([1, 2], [3, 4, 5], None),
+            ([0, 0], [1.5, 2**70], None), ([0.5], [0.7], None), ([0.5, 1.9], [3.7, 9.2], (2, 2)),
+            (0, np.array([2**64], dtype=object), None), (0, np.array([2**64 + 1], dtype=object), None),
+            (-1, np.array([2**64], dtype=object), None), (0, [2**64], None), (-big, [big], None), ([-big], big, None),
+            (0, np.array([2**32], dtype=np.uint64), None), (0, [2**32 + 1], None), (0, np.array([True, True]), None),
+            (np.array([2, 2], dtype=np.uint64), None, None), (np.array([-3, 4], dtype=np.int8), 120, 6),
+            (np.array([[0], [10]], dtype=np.uint16), np.array([2**8, 2**16], dtype=np.uint32), None),
+            (0, [2, 2, 2, 1], 40), ([0, 0, 1], [2, 1, 2], (5, 3)), (0, np.full(100, 2**16), None),
+            (0, [2**31, 2**32, 2**63, 2**64], None), (["1"], ["5"], None), ([1, 2], [None, 3], None),
+        ]
+        dtypes = [bool, np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, int, np.int64, np.uint64]
+        for i, (low, high, size) in enumerate(cases):
+            for dt in dtypes:
+                f = lambda r: r.randint(low, high, size=size, dtype=dt)
+                for seed in (0, 7, 12345):
+                    self.assertEqual(outcome(f, lmprob.RandomState(seed)), outcome(f, np.random.RandomState(seed)),
+                                     f"case {i}: randint({low!r}, {high!r}, size={size}, dtype={dt!r}), seed {seed}")
+
+    def test_randint_stream(self):
+        # random sequences of randint calls (every dtype and spelling, scalar and array bounds, edge ranges,
+        # bounds out of range) between other draws, one stream each: every call leaves it where numpy does
+        import collections
+        import random
+        kinds = collections.Counter()
+        for seed in (0, 1, 2, 3):
+            g = random.Random(seed)
+            a, b = lmprob.RandomState(seed), np.random.RandomState(seed)
+            for i in range(300):
+                call = random_call(g)
+                f = eval("lambda r: " + call)
+                want = outcome(f, b)
+                self.assertEqual(outcome(f, a), want, f"seed {seed}, call {i}: {call}")
+                self.assertTrue(isinstance(want[0], str) or want[0] is ValueError, f"{call}: {want}")
+                kinds[("array" if "np.array" in call else "scalar", want[0] is ValueError)] += 1
+        # most calls draw; the others are numpy's ValueErrors for bounds out of range, and nothing else
+        self.assertEqual(sum(kinds.values()), 1200)
+        self.assertGreater(kinds[("array", False)], 250)
+        self.assertGreater(kinds[("scalar", False)], 500)
 
     def test_integers_on_xoshiro(self):
         # lmprob's own stream: the same methods, uniform over their range, seeded reproducibly
