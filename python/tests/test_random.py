@@ -261,6 +261,13 @@ class TestNumpyStream(unittest.TestCase):
         self.assertEqual(set(x.tolist()), set(range(-3, 4)))
         counts = np.bincount(x + 3)
         self.assertLess(((counts - 10000) ** 2 / 10000).sum(), 30)  # chi-square, 6 dof: p ~ 4e-5
+        for dt, lo in ((np.uint8, 0), (np.int16, -3), (np.int32, -3)):  # the narrow dtypes on its words too
+            y = r.randint(lo, lo + 7, size=70000, dtype=dt)
+            self.assertEqual(y.dtype, dt)
+            counts = np.bincount(y.astype(np.int64) - lo, minlength=7)
+            self.assertLess(((counts - 10000) ** 2 / 10000).sum(), 30, dt)
+        ones = r.randint(2, size=40000, dtype=bool).sum()
+        self.assertLess(abs(ones - 20000), 5 * 100)  # 5 standard deviations
         self.assertEqual(sorted(r.permutation(50).tolist()), list(range(50)))
         self.assertEqual(len(set(r.choice(100, 100, replace=False).tolist())), 100)
         np.testing.assert_array_equal(lmprob.Xoshiro256(3).choice(10, 5), lmprob.Xoshiro256(3).choice(10, 5))
