@@ -568,18 +568,31 @@ typedef struct int_fill {
     void *out;
 } int_fill;
 
-static void fill_ints(lmp_rng *r, const int_fill *f)
+/* bits is a constant at each call of fill_ints: the compiler makes one loop a width, with no switch inside
+ * (with the switch in the loop, r.randint(-5, 10, size=10**5) took about 10% longer). */
+static inline __attribute__((always_inline)) void fill_width(lmp_rng *r, const int_fill *f, int bits)
 {
     lmp_rng_bits b = {0};
     for (size_t i = 0; i < f->n; i++) {
         uint64_t off = f->lo ? f->lo[i] : f->off;
-        uint64_t v = draw_int(r, f->bits, off, f->lo ? f->hi[i] - (uint64_t)f->hi_open - off : f->rng, &b);
-        switch (f->bits) {
+        uint64_t v = draw_int(r, bits, off, f->lo ? f->hi[i] - (uint64_t)f->hi_open - off : f->rng, &b);
+        switch (bits) {
         case 1: case 8: ((uint8_t *)f->out)[i] = (uint8_t)v; break;
         case 16: ((uint16_t *)f->out)[i] = (uint16_t)v; break;
         case 32: ((uint32_t *)f->out)[i] = (uint32_t)v; break;
         default: ((uint64_t *)f->out)[i] = v;
         }
+    }
+}
+
+static void fill_ints(lmp_rng *r, const int_fill *f)
+{
+    switch (f->bits) {
+    case 1: fill_width(r, f, 1); break;
+    case 8: fill_width(r, f, 8); break;
+    case 16: fill_width(r, f, 16); break;
+    case 32: fill_width(r, f, 32); break;
+    default: fill_width(r, f, 64);
     }
 }
 
