@@ -114,7 +114,7 @@ lmp_status lmp_train_model_create_filtered(const lmp_ngram *g, const char *path,
     st = LMP_OK;
     for (uint32_t s = 0; s < 3; s++) keep[s] = 1;
     if (mode == LMP_FILTER_UNION) { /* per word, its sorted distinct lines */
-        qsort(pairs, np, sizeof *pairs, pair_cmp);
+        if (np) qsort(pairs, np, sizeof *pairs, pair_cmp); /* none: pairs is NULL, which qsort may not take */
         lines = malloc((np ? np : 1) * sizeof *lines);
         if (!lines) {
             st = lmp_error_set(err, LMP_ENOMEM, "filtering: out of memory");

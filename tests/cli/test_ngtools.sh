@@ -131,6 +131,11 @@ for f in fu.arpa fv.bin; do
 done
 expect_out "union drops cross-line n-grams" '^ngram 1=10$' cat "$TMPD/fu.arpa"
 expect_out "filter metadata" '^# lmprob vocab: all, filtered \(union\) to ' cat "$TMPD/fu.arpa"
+# a union text with no word of the model: the markers only (its empty list of pairs went to qsort as NULL: UB)
+printf 'zzz qqq\n' >"$TMPD/none.txt"
+expect_ok "filter union of no model word" "$LMPROB" filter "$TMPD/full.arpa" --union "$TMPD/none.txt" --output "$TMPD/fn.arpa"
+if grep -q "runtime error" "$TMPD/err"; then bad "filter union of no model word: $(cat "$TMPD/err")"; else ok; fi
+expect_out "filter union of no model word: <s>, </s>, <unk>" '^ngram 1=3$' cat "$TMPD/fn.arpa"
 if grep -qE '	(the dog|a cat)$' "$TMPD/fu.arpa"; then bad "union kept a bigram whose words are on two lines"; else ok; fi
 # a trie model in, a trie model out: the same scores as the ARPA route
 "$LMPROB" train --quiet --order 3 --estimator wb -o "$TMPD/full.trie" "$EST"
