@@ -294,6 +294,14 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     if (check_temp_dir(p.temp_dir)) return CLI_FAIL;
     cli_stdin_note("train", input);
 
+    if (gpt2_vocab && p.corpus.mode != LMP_CORPUS_GPT2) {
+        cli_error("train: --gpt2-vocab goes with --mode gpt2");
+        return CLI_USAGE;
+    }
+    lmp_tokenizer *tok = NULL;
+    if (p.corpus.mode == LMP_CORPUS_GPT2 && !(tok = cli_gpt2_load("train", gpt2_vocab))) return CLI_FAIL;
+    p.corpus.tokenizer = tok;
+    /* after the refusals above, which returned without freeing it (LeakSanitizer, from a CLI fuzz run) */
     char *command = cli_join_command(argc, argv);
     p.command = command;
     progress_state ps;
@@ -305,13 +313,6 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     lmp_error err;
     lmp_error_clear(&err);
     lmp_train_model *m = NULL;
-    if (gpt2_vocab && p.corpus.mode != LMP_CORPUS_GPT2) {
-        cli_error("train: --gpt2-vocab goes with --mode gpt2");
-        return CLI_USAGE;
-    }
-    lmp_tokenizer *tok = NULL;
-    if (p.corpus.mode == LMP_CORPUS_GPT2 && !(tok = cli_gpt2_load("train", gpt2_vocab))) return CLI_FAIL;
-    p.corpus.tokenizer = tok;
     const int binary = cli_model_out_format(output) == 1, trie = cli_model_out_format(output) == 2;
     /* watched from here: lmprob-mpi's ranks write the ARPA file inside train() */
     int slot = cli_output_begin(output), written = 0;

@@ -108,10 +108,19 @@ static lmp_status read_file(const char *path, text_file *f, lmp_error *err)
             return LMP_OK;
         }
     }
+    /* Not a regular file (a pipe, a device): read it whole, up to a bound. GPT-2's files are 1 MB and 456 kB,
+     * and vocabularies of 250,000 tokens some 10 MB: a stream past 256 MB is no vocabulary (/dev/zero was
+     * read until memory ran out). */
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
     while (buf) {
         if (n == cap) {
+            if (cap >= (size_t)256 << 20) {
+                free(buf);
+                close(fd);
+                return lmp_error_set_at(err, LMP_EFORMAT, path, 0,
+                                        "more than 256 MB without an end: not a GPT-2 vocabulary file");
+            }
             char *nb = realloc(buf, 2 * cap);
             if (!nb) {
                 free(buf);

@@ -182,4 +182,11 @@ if [ -n "${KENLM_BIN:-}" ] && [ -x "$KENLM_BIN/lmplz" ]; then
   expect_out "same numbers as lmplz" ': OK$' env LMPROB="$LMPROB" tests/kenlm_compare.sh "$FIX" 3 1e-6
   expect_out "same pruned model as lmplz" ': OK$' env LMPROB="$LMPROB" LMPLZ_OPTS="--prune 0 1" LMPROB_TRAIN_OPTS="--prune 0 1" tests/kenlm_compare.sh "$FIX" 3 1e-6
 fi
+# usage refusals after the command line is read: exit 2 and nothing leaked (the joined command line was
+# not freed: LeakSanitizer's exit status in the sanitized build)
+"$LMPROB" train --order 3 --gpt2-vocab x --output "$TMPD/v.arpa" "$FIX" >/dev/null 2>"$TMPD/err"; rc=$?
+if [ $rc -eq 2 ] && grep -q "train: --gpt2-vocab goes with --mode gpt2" "$TMPD/err" && ! grep -q Sanitizer "$TMPD/err"; then ok
+else bad "--gpt2-vocab without --mode gpt2: rc $rc: $(head -c 300 "$TMPD/err")"; fi
+"$LMPROB" train --order 3 --mode gpt2 --gpt2-vocab "$TMPD/nonexistent" --output "$TMPD/v.arpa" "$FIX" >/dev/null 2>"$TMPD/err"; rc=$?
+if [ $rc -eq 1 ] && ! grep -q Sanitizer "$TMPD/err"; then ok; else bad "a missing --gpt2-vocab: rc $rc: $(head -c 300 "$TMPD/err")"; fi
 finish
