@@ -8,17 +8,21 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lmprob/core.h"
+
 /* dir + "/" + name into buf (size bytes). A slash that dir ends with is not doubled: a folder given as
- * "tiny-hf/" names "tiny-hf/config.json" in messages, not "tiny-hf//config.json". Returns -1, buf
- * holding a cut path, when the whole does not fit: a cut path names another file, so the caller must
- * refuse it rather than open it. */
-static inline int lmp_path_join(char *buf, size_t size, const char *dir, const char *name)
+ * "tiny-hf/" names "tiny-hf/config.json" in messages, not "tiny-hf//config.json". LMP_EINVAL naming dir
+ * (err may be NULL) when the whole does not fit: a cut path names another file, so it is refused rather
+ * than opened. */
+static inline lmp_status lmp_path_join(char *buf, size_t size, const char *dir, const char *name, lmp_error *err)
 {
     size_t dl = strlen(dir);
     while (dl > 1 && dir[dl - 1] == '/') dl--;
     const char *sep = dl == 1 && dir[0] == '/' ? "" : "/";
     int k = snprintf(buf, size, "%.*s%s%s", (int)dl, dir, sep, name);
-    return k < 0 || (size_t)k >= size ? -1 : 0;
+    if (k >= 0 && (size_t)k < size) return LMP_OK;
+    return lmp_error_set_at(err, LMP_EINVAL, dir, 0, "a folder path of %zu bytes: too long to hold %s (at most %zu)",
+                            strlen(dir), name, size - 2 - strlen(name));
 }
 
 #endif /* LMPROB_CORE_PATH_H */

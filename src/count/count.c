@@ -160,9 +160,8 @@ static lmp_status reader_fill(reader *r, unsigned S, lmp_error *err)
 static lmp_status temp_file(counter *c, FILE **out)
 {
     char path[4200];
-    if (lmp_path_join(path, sizeof path, c->tmpdir, "lmprob-train-XXXXXX"))
-        return lmp_error_set(&c->err, LMP_EINVAL, "temporary folder %.200s...: a path of %zu bytes: expected a shorter one",
-                             c->tmpdir, strlen(c->tmpdir));
+    lmp_status jst = lmp_path_join(path, sizeof path, c->tmpdir, "lmprob-train-XXXXXX", &c->err);
+    if (jst) return jst;
     int fd = mkstemp(path);
     if (fd < 0)
         return lmp_error_set(&c->err, LMP_EIO, "cannot create a temporary file in %s: %s (set the temp dir or raise the memory budget)",

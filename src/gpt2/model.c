@@ -640,17 +640,17 @@ lmp_status lmp_gpt2_load(const char *path, lmp_gpt2 **out, lmp_error *err)
     size_t cfg_len = 0;
     if (S_ISDIR(sb.st_mode)) {
         char alt[4096];
-        if (lmp_path_join(st_path, sizeof st_path, path, "model.safetensors") ||
-            lmp_path_join(cfg_path, sizeof cfg_path, path, "config.json") ||
-            lmp_path_join(alt, sizeof alt, path, "model.safetensors.index.json"))
-            return lmp_error_set_at(err, LMP_EINVAL, path, 0, "a folder path of %zu bytes: expected a shorter one",
-                                    strlen(path));
+        lmp_status jst;
+        if ((jst = lmp_path_join(st_path, sizeof st_path, path, "model.safetensors", err)) ||
+            (jst = lmp_path_join(cfg_path, sizeof cfg_path, path, "config.json", err)) ||
+            (jst = lmp_path_join(alt, sizeof alt, path, "model.safetensors.index.json", err)))
+            return jst;
         if (access(st_path, F_OK) != 0) {
             if (access(alt, F_OK) == 0)
                 return lmp_error_set_at(err, LMP_EUNSUPPORTED, path, 0,
                                         "a sharded checkpoint (model.safetensors.index.json): expected one "
                                         "model.safetensors");
-            lmp_path_join(alt, sizeof alt, path, "pytorch_model.bin"); /* shorter than the index's name */
+            lmp_path_join(alt, sizeof alt, path, "pytorch_model.bin", NULL); /* shorter than the index's name */
             if (access(alt, F_OK) == 0)
                 return lmp_error_set_at(err, LMP_EUNSUPPORTED, path, 0,
                                         "only pytorch_model.bin (a pickle): expected model.safetensors (convert it "

@@ -65,7 +65,7 @@ int lm_gpt2_folder_has_vocab(const char *path)
     if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) return 0;
     for (int k = 0; k < 4; k++) {
         char a[4200];
-        if (lmp_path_join(a, sizeof a, path, files[k]) == 0 && stat(a, &sb) == 0) return 1;
+        if (lmp_path_join(a, sizeof a, path, files[k], NULL) == LMP_OK && stat(a, &sb) == 0) return 1;
     }
     return 0;
 }

@@ -950,13 +950,13 @@ lmp_status lmp_tokenizer_load(const char *path, lmp_tokenizer **out, lmp_error *
     int ranks = 0;
     if (is_dir(path)) {
         /* encoder.json is the longest of the four names: when it fits, the others do */
-        if (lmp_path_join(vpath, sizeof vpath, path, "encoder.json") ||
-            lmp_path_join(mpath, sizeof mpath, path, "vocab.bpe"))
-            return lmp_error_set_at(err, LMP_EINVAL, path, 0, "a folder path of %zu bytes: expected a shorter one",
-                                    strlen(path));
+        lmp_status jst;
+        if ((jst = lmp_path_join(vpath, sizeof vpath, path, "encoder.json", err)) ||
+            (jst = lmp_path_join(mpath, sizeof mpath, path, "vocab.bpe", err)))
+            return jst;
         if (!exists(vpath) && !exists(mpath)) {
-            lmp_path_join(vpath, sizeof vpath, path, "vocab.json");
-            lmp_path_join(mpath, sizeof mpath, path, "merges.txt");
+            lmp_path_join(vpath, sizeof vpath, path, "vocab.json", NULL);
+            lmp_path_join(mpath, sizeof mpath, path, "merges.txt", NULL);
             if (!exists(vpath) && !exists(mpath))
                 return lmp_error_set_at(err, LMP_EIO, path, 0,
                                         "no GPT-2 vocabulary here: expected encoder.json + vocab.bpe, or vocab.json + "
