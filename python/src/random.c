@@ -894,7 +894,8 @@ static PyObject *rng_randint(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
         }
         lo = PyObject_CallMethod(np, "asarray", "(O)", low_o);
         hi = lo ? PyObject_CallMethod(np, "asarray", "(O)", high_o) : NULL;
-        PyObject *ld = hi ? PyObject_GetAttrString(lo, "ndim") : NULL, *hd = ld ? PyObject_GetAttrString(hi, "ndim") : NULL;
+        PyObject *ld = hi ? PyObject_GetAttrString(lo, "ndim") : NULL;
+        PyObject *hd = ld ? PyObject_GetAttrString(hi, "ndim") : NULL;
         long lnd = ld ? PyLong_AsLong(ld) : -1, hnd = hd ? PyLong_AsLong(hd) : -1;
         Py_XDECREF(ld);
         Py_XDECREF(hd);

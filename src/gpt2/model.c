@@ -180,7 +180,8 @@ static lmp_status cfg_read(const lmp_json_value *o, cfg_in *c, const char *label
         } else if (strcmp(k, "eos_token_id") == 0) {
             /* a token id (0 allowed), or null for none; a list (newer configs may give several) is not GPT-2's */
             if (v->type == LMP_JSON_NULL) c->eos = -2;
-            else if (v->type == LMP_JSON_NUMBER && v->num >= 0 && v->num < (double)(1L << 24) && v->num == floor(v->num))
+            else if (v->type == LMP_JSON_NUMBER && v->num >= 0 && v->num < (double)(1L << 24) &&
+                     v->num == floor(v->num))
                 c->eos = (long)v->num;
             else
                 return lmp_error_set_at(err, LMP_EFORMAT, label, 0,

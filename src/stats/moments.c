@@ -505,7 +505,10 @@ void lmp_moments_merge(lmp_moments *a, const lmp_moments *b)
     double dm = B.mean - a->mean;
     /* one unit for both: the one of the accumulator with a spread (the other's may be anything), the
      * larger of the two, or one for the difference of the means */
-    int e = a->m2 == 0 ? B.scale_log2 : B.m2 == 0 ? a->scale_log2 : (a->scale_log2 > B.scale_log2 ? a->scale_log2 : B.scale_log2);
+    int e = a->m2 == 0                       ? B.scale_log2
+            : B.m2 == 0                        ? a->scale_log2
+            : a->scale_log2 > B.scale_log2     ? a->scale_log2
+                                               : B.scale_log2;
     e = moments_unit(e, a->m2 != 0 || B.m2 != 0, B.mean, a->mean, dm);
     moments_rescale(a, e);
     moments_rescale(&B, e);
