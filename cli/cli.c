@@ -76,38 +76,17 @@ static int parse_double_tok(const char *s, size_t len, int allow_inf, double *ou
     return rc;
 }
 
-const char *cli_shown(const char *tok, size_t len, char *buf, size_t size)
-{
-    size_t o = 0, i = 0;
-    while (i < len && o + 8 < size) {
-        int k = lmp_utf8_char(tok + i, len - i);
-        unsigned char c = (unsigned char)tok[i];
-        if (i >= 64) break;
-        if (k > 1 || (k == 1 && c >= 0x20 && c != 0x7f)) {
-            memcpy(buf + o, tok + i, (size_t)k);
-            o += (size_t)k;
-            i += (size_t)k;
-        } else {
-            o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
-            i++;
-        }
-    }
-    if (i < len) o += (size_t)snprintf(buf + o, size - o, "...");
-    buf[o] = '\0';
-    return buf;
-}
-
 /* The message for a token that parse_double_tok refused (rc -1 or -2). */
 static void number_error(const char *where, int rc, int allow_inf, const char *tok, size_t len)
 {
     const char *want = allow_inf == CLI_NUM_INF ? "a number" : allow_inf == CLI_NUM_NEG_INF ? "a finite number or -inf"
                                                                                           : "a finite number";
-    char buf[CLI_SHOWN_SIZE];
+    char buf[CLI_SHOW_SIZE];
     if (rc == -2)
         cli_error("%s: '%s' is out of the range of a double (magnitude above 1.8e308): expected %s", where,
-                  cli_shown(tok, len, buf, sizeof buf), want);
+                  cli_show(buf, sizeof buf, tok, len), want);
     else
-        cli_error("%s: expected %s, got '%s'", where, want, cli_shown(tok, len, buf, sizeof buf));
+        cli_error("%s: expected %s, got '%s'", where, want, cli_show(buf, sizeof buf, tok, len));
 }
 
 int cli_parse_double(const char *opt, const char *s, double *out)
@@ -611,23 +590,31 @@ const char *cli_show(char *buf, size_t size, const char *s, size_t len)
 {
     size_t o = 0;
     if (!size) return buf;
-    for (size_t i = 0; i < len; i++) {
+    for (size_t i = 0; i < len;) {
         unsigned char c = (unsigned char)s[i];
+        int k = lmp_utf8_char(s + i, len - i);
         char e[8];
-        if (c == 0) snprintf(e, sizeof e, "\\0");
-        else if (c == '\n') snprintf(e, sizeof e, "\\n");
-        else if (c == '\t') snprintf(e, sizeof e, "\\t");
-        else if (c == '\r') snprintf(e, sizeof e, "\\r");
-        else if (c == '\\') snprintf(e, sizeof e, "\\\\");
-        else if (c < 0x20 || c == 0x7f) snprintf(e, sizeof e, "\\x%02x", c);
-        else e[0] = (char)c, e[1] = '\0';
+        if (k > 1) { /* a well-formed character past ASCII, as it is */
+            memcpy(e, s + i, (size_t)k);
+            e[k] = '\0';
+        } else {
+            k = 1; /* an invalid subpart is shown a byte at a time */
+            if (c == 0) snprintf(e, sizeof e, "\\0");
+            else if (c == '\n') snprintf(e, sizeof e, "\\n");
+            else if (c == '\t') snprintf(e, sizeof e, "\\t");
+            else if (c == '\r') snprintf(e, sizeof e, "\\r");
+            else if (c == '\\') snprintf(e, sizeof e, "\\\\");
+            else if (c < 0x20 || c >= 0x7f) snprintf(e, sizeof e, "\\x%02x", c);
+            else e[0] = (char)c, e[1] = '\0';
+        }
         size_t el = strlen(e);
-        if (o + el + (i + 1 < len ? 4 : 1) > size) { /* no room for this (and "..." after it): end with "..." */
+        if (o + el + (i + (size_t)k < len ? 4 : 1) > size) { /* no room for this (and "..." after it) */
             snprintf(buf + o, size - o, "%s", size - o > 3 ? "..." : "");
             return buf;
         }
         memcpy(buf + o, e, el);
         o += el;
+        i += (size_t)k;
     }
     buf[o] = '\0';
     return buf;

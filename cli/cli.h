@@ -17,14 +17,6 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 /* The default seed when --seed is not given: runs are reproducible by default. */
 #define CLI_DEFAULT_SEED 42
 
-/* A value of the user's as messages show it: well-formed printable UTF-8 as it is, control characters and
- * bytes that are no UTF-8 as \xNN (they went to the terminal raw: an escape sequence or a half character),
- * at most 64 bytes of it and "..." after (a line of a binary file is no message). Returns buf, which holds
- * CLI_SHOWN_SIZE bytes; CLI_SHOWN(s) of a string, in a buffer of the enclosing block. */
-enum { CLI_SHOWN_SIZE = 300 };
-const char *cli_shown(const char *s, size_t len, char *buf, size_t size);
-#define CLI_SHOWN(s) cli_shown((s), strlen(s), (char[CLI_SHOWN_SIZE]){0}, CLI_SHOWN_SIZE)
-
 /* Print "lmprob: <msg>\n" to stderr. */
 void cli_error(const char *fmt, ...)
 #if defined(__GNUC__)
@@ -190,13 +182,14 @@ void cli_json_string(FILE *f, const char *s);
 void cli_json_bytes(FILE *f, const char *s, size_t len);
 void cli_json_hex(FILE *f, const char *s, size_t len);
 
-/* s[0..len) for a message, quoted by the caller ('%s'): bytes below 0x20, 0x7f and '\\' escaped (\0 for
- * NUL, \n, \t, \r, \xNN), the rest as they are, cut with "..." to fit size. Returns buf. */
+/* s[0..len) for a message, quoted by the caller ('%s'): a value of the user's as a terminal can print it.
+ * Well-formed UTF-8 as it is; bytes below 0x20, 0x7f, '\\' and every byte of an invalid UTF-8 sequence
+ * escaped (\0 for NUL, \n, \t, \r, \xNN: raw, they were an escape sequence or half a character on the
+ * terminal), cut with "..." to fit size. Returns buf. CLI_SHOW(s): a NUL-terminated s in a buffer of
+ * CLI_SHOW_SIZE bytes of the enclosing block (about 90 bytes of it: a line of a binary file is no message). */
 const char *cli_show(char *buf, size_t size, const char *s, size_t len);
-
-/* s[0..len) for a message, quoted by the caller ('%s'): bytes below 0x20, 0x7f and '\\' escaped (\0 for
- * NUL, \n, \t, \r, \xNN), the rest as they are, cut with "..." to fit size. Returns buf. */
-const char *cli_show(char *buf, size_t size, const char *s, size_t len);
+enum { CLI_SHOW_SIZE = 96 };
+#define CLI_SHOW(s) cli_show((char[CLI_SHOW_SIZE]){0}, CLI_SHOW_SIZE, (s), strlen(s))
 
 /* A whole file ("-": stdin) into a malloc'd, NUL-terminated buffer. 0 on
  * success; -1 with errno set otherwise (nothing printed). */

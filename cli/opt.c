@@ -21,7 +21,7 @@ int cli_looks_like_opt(const char *a)
 
 int cli_unknown_opt(const char *cmd, const char *a)
 {
-    cli_error("%s: unknown option '%s' (see lmprob %s --help)", cmd, CLI_SHOWN(a), cmd);
+    cli_error("%s: unknown option '%s' (see lmprob %s --help)", cmd, CLI_SHOW(a), cmd);
     return CLI_USAGE;
 }
 
@@ -44,7 +44,7 @@ static const cli_opt *lookup(const char *a, const cli_opt *opts, size_t nopts, c
 
 static int bad(const char *cmd, const char *name, const cli_opt *o, const char *v)
 {
-    cli_error("%s: %s: expected %s, got '%s'", cmd, name, o->expect ? o->expect : "a value", CLI_SHOWN(v));
+    cli_error("%s: %s: expected %s, got '%s'", cmd, name, o->expect ? o->expect : "a value", CLI_SHOW(v));
     return -1;
 }
 
@@ -67,7 +67,7 @@ static int bad_int(const char *cmd, const char *name, const cli_opt *o, const ch
     long x;
     const int digits = i > 0 && v[i] == '\0', above = digits && (cli_scan_long(v, &x) || (double)x > o->hi);
     if (above && o->expect && strstr(o->expect, ">="))
-        cli_error("%s: %s: expected %s and at most %.0f, got '%s'", cmd, name, o->expect, o->hi, CLI_SHOWN(v));
+        cli_error("%s: %s: expected %s and at most %.0f, got '%s'", cmd, name, o->expect, o->hi, CLI_SHOW(v));
     else bad(cmd, name, o, v);
     return -1;
 }
@@ -91,7 +91,7 @@ static int bad_double(const char *cmd, const char *name, const cli_opt *o, const
     char *e = strstr(b, "e+"); /* 1e+300 as typed: 1e300 */
     if (e) memmove(e + 1, e + 2, strlen(e + 2) + 1);
     cli_error("%s: %s: expected %s and %s %s, got '%s'", cmd, name, o->expect ? o->expect : "a number", side, b,
-              CLI_SHOWN(v));
+              CLI_SHOW(v));
     return -1;
 }
 
@@ -107,7 +107,7 @@ static int set_value(const char *cmd, const char *name, const cli_opt *o, const 
         if (o->count) { /* a repeated option (kl's --model A --model B): each into the next slot */
             if (*o->count >= o->max_n) {
                 cli_error("%s: %s: expected it at most %zu times, got '%s' after that", cmd, name, o->max_n,
-                          CLI_SHOWN(v));
+                          CLI_SHOW(v));
                 return -1;
             }
             ((const char **)o->dest)[(*o->count)++] = v;
@@ -135,7 +135,7 @@ static int set_value(const char *cmd, const char *name, const cli_opt *o, const 
         int rc = cli_scan_double(v, CLI_NUM_FINITE, &x);
         if (rc == -2) {
             cli_error("%s: %s: '%s' is out of the range of a double (magnitude above 1.8e308): expected %s", cmd, name,
-                      CLI_SHOWN(v), o->expect ? o->expect : "a number");
+                      CLI_SHOW(v), o->expect ? o->expect : "a number");
             return -1;
         }
         if (rc || x < o->lo || x > o->hi || (o->lo_open && x == o->lo) || (o->hi_open && x == o->hi))
@@ -227,7 +227,7 @@ static int take_list(const char *cmd, const char *name, const cli_opt *o, int ar
     } else if (n < o->min_n) {
         const char *next = !inline_v && *i + 1 < argc ? argv[*i + 1] : NULL;
         if (next)
-            cli_error("%s: %s: expected %s, got '%s'", cmd, name, o->expect ? o->expect : "numbers", CLI_SHOWN(next));
+            cli_error("%s: %s: expected %s, got '%s'", cmd, name, o->expect ? o->expect : "numbers", CLI_SHOW(next));
         else cli_error("%s: %s: expected %s, got %zu value%s", cmd, name, o->expect ? o->expect : "numbers", n,
                        n == 1 ? "" : "s");
         return -1;
@@ -253,7 +253,7 @@ static int cli_take(const char *cmd, int argc, char **argv, int *i, const cli_op
         if (take_list(cmd, name, o, argc, argv, i, a[L] == '=' ? a + L + 1 : NULL)) return -1;
     } else if (o->kind == CLI_OPT_FLAG) {
         if (a[L] == '=') {
-            cli_error("%s: %s: takes no value, got '%s'", cmd, name, CLI_SHOWN(a + L + 1));
+            cli_error("%s: %s: takes no value, got '%s'", cmd, name, CLI_SHOW(a + L + 1));
             return -1;
         }
         *(int *)o->dest = 1;
@@ -353,9 +353,9 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_
             if (cli_looks_like_opt(a)) return cli_unknown_opt(cmd, a);
         }
         if (n >= maxpos) {
-            if (maxpos == 0) cli_error("%s: expected no arguments, got '%s'", cmd, CLI_SHOWN(a));
+            if (maxpos == 0) cli_error("%s: expected no arguments, got '%s'", cmd, CLI_SHOW(a));
             else cli_error("%s: expected at most %zu argument%s, got another one: '%s'", cmd, maxpos,
-                           maxpos == 1 ? "" : "s", CLI_SHOWN(a));
+                           maxpos == 1 ? "" : "s", CLI_SHOW(a));
             return CLI_USAGE;
         }
         pos[n++] = a;
@@ -381,7 +381,7 @@ int cli_subcommand(const char *cmd, int argc, char **argv, const cli_sub *subs, 
     for (size_t k = 0; k < nsubs && used < sizeof list; k++)
         used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", k == 0 ? "" : k + 1 == nsubs ? " or " : ", ",
                                  subs[k].name);
-    cli_error("%s: unknown subcommand '%s': expected %s", cmd, CLI_SHOWN(argv[1]), list);
+    cli_error("%s: unknown subcommand '%s': expected %s", cmd, CLI_SHOW(argv[1]), list);
     return CLI_USAGE;
 }
 
