@@ -622,6 +622,11 @@ const char *cli_show(char *buf, size_t size, const char *s, size_t len)
 
 /* ---- whole files and failing early ---------------------------------------------- */
 
+const char *cli_read_why(int e)
+{
+    return e == EFBIG ? "more than 1 GiB, the most read whole (a device, or a stream without an end?)" : strerror(e);
+}
+
 int cli_read_file(const char *path, char **buf, size_t *len)
 {
     int is_stdin = strcmp(path, "-") == 0;
@@ -632,6 +637,12 @@ int cli_read_file(const char *path, char **buf, size_t *len)
     while (b) {
         n += fread(b + n, 1, cap - n - 1, f);
         if (n < cap - 1) break;
+        if (cap >= CLI_READ_MAX) { /* /dev/zero given as a text was read until memory ran out */
+            free(b);
+            b = NULL;
+            errno = EFBIG;
+            break;
+        }
         char *nb = cap <= SIZE_MAX / 2 ? realloc(b, cap * 2) : NULL;
         if (!nb) {
             free(b);

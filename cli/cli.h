@@ -192,8 +192,13 @@ enum { CLI_SHOW_SIZE = 96 };
 #define CLI_SHOW(s) cli_show((char[CLI_SHOW_SIZE]){0}, CLI_SHOW_SIZE, (s), strlen(s))
 
 /* A whole file ("-": stdin) into a malloc'd, NUL-terminated buffer. 0 on
- * success; -1 with errno set otherwise (nothing printed). */
+ * success; -1 with errno set otherwise (nothing printed): EFBIG past
+ * CLI_READ_MAX bytes, which no text read whole comes near (GPT-2 scores some
+ * 1,000 tokens a second), and a device or a pipe without an end passes.
+ * cli_read_why(errno) says why, for "cannot read: %s". */
+enum { CLI_READ_MAX = 1 << 30 };
 int cli_read_file(const char *path, char **buf, size_t *len);
+const char *cli_read_why(int e);
 
 /* Fail early: before long work, every command checks that its inputs can be
  * read and its outputs created. Each prints "lmprob: <cmd>: ..." naming the

@@ -135,7 +135,7 @@ int cmd_kl(int argc, char **argv)
         goto done;
     }
     if (cli_read_file(text_path, &text, &len)) {
-        cli_error("kl: %s: cannot read: %s", cli_input_name(text_path), strerror(errno));
+        cli_error("kl: %s: cannot read: %s", cli_input_name(text_path), cli_read_why(errno));
         goto done;
     }
     if (cli_tokenize("kl", cli_input_name(text_path), lm[0], text, len, LMP_LM_SENTENCES, &ids, NULL, NULL, &n,

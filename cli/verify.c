@@ -429,7 +429,7 @@ int cmd_verify(int argc, char **argv)
         char fwhy[512];
         /* "-" is standard input (cli_read_file), as docs/cli.md says */
         if (cli_read_file(path, &text, &len)) {
-            snprintf(fwhy, sizeof fwhy, "cannot read: %s", strerror(errno));
+            snprintf(fwhy, sizeof fwhy, "cannot read: %s", cli_read_why(errno));
             file_failure(json, &nreported, path, fwhy);
             failed++;
             continue;

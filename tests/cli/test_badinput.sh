@@ -106,4 +106,7 @@ for c in gen draws dirichlet polyfit cov; do
   if grep -q "FAIL $c: expected .*, error: .*: expected " "$TMPD/huge.out"; then ok; else bad "verify case $c: $(grep "$c" "$TMPD/huge.out" | head -c 300)"; fi
 done
 if grep -q "^0 passed, 5 failed" "$TMPD/huge.out"; then ok; else bad "verify huge: $(tail -n 1 "$TMPD/huge.out")"; fi
+# a text read whole that never ends: refused at 1 GiB, not read until memory runs out (verify, and ppl / kl /
+# chapter on GPT-2 read through the same cli_read_file)
+expect_fail "verify /dev/zero" "verify: /dev/zero: cannot read: more than 1 GiB, the most read whole" timeout 120 "$LMPROB" verify /dev/zero
 finish
