@@ -384,7 +384,11 @@ static int b09_gaussian(ch_ctx *c)
     if (c->clt_repeats > 0) {
         long rej05 = 0, rej01 = 0;
         lmp_rng rr;
+        /* about 2.7 ms a repeat here: the top of --clt-repeats (100,000) is minutes, so a terminal sees it go */
+        cli_progress prog;
+        cli_progress_start(&prog, "lmprob chapter", "section 9, normality test repeats");
         for (long k = 1; k <= c->clt_repeats; k++) {
+            cli_progress_update(&prog, (double)(k - 1) / (double)c->clt_repeats);
             lmp_rng_seed(&rr, LMP_RNG_NUMPY_LEGACY, (uint64_t)k, NULL);
             for (int i = 0; i < NE; i++) {
                 double s = 0;
@@ -397,6 +401,7 @@ static int b09_gaussian(ch_ctx *c)
                 rej01 += t2.pvalue < 0.01;
             }
         }
+        cli_progress_update(&prog, 1.0); /* clears the line */
         double f05 = (double)rej05 / (double)c->clt_repeats, f01 = (double)rej01 / (double)c->clt_repeats;
         ch_say(c, "over %ld seeded repeats (seeds 1..%ld): p < 0.05 in %.1f%%, p < 0.01 in %.1f%%", c->clt_repeats,
                c->clt_repeats, 100 * f05, 100 * f01);

@@ -150,4 +150,12 @@ expect_out "one forward pass in the singular" "compute_perplexity: +[0-9.]+, 1 f
 expect_fail "empty --text: command and file named" "^lmprob: chapter: $TMPD/empty.txt: perplexity of 0 tokens" "$LMPROB" chapter 20 --model "$M3" --text "$TMPD/empty.txt"
 printf 'x\000y\n' >"$TMPD/nul.arpa"
 expect_fail "bad --model: command named" "^lmprob: chapter: $TMPD/nul.arpa:1: binary data" "$LMPROB" chapter 20 --model "$TMPD/nul.arpa" --text "$TMPD/empty.txt"
+# section 9's repeats (minutes at --clt-repeats 100000) show their progress on a terminal, and only there
+if have_tty; then
+  on_tty "$TMPD/tty" "'$LMPROB' chapter 9 --clt-repeats 400"
+  if grep -aq 'lmprob chapter: section 9, normality test repeats  *[0-9]*%' "$TMPD/tty"; then ok
+  else bad "chapter 9 on a terminal: no progress: $(head -c 300 "$TMPD/tty" | cat -v)"; fi
+fi
+"$LMPROB" chapter 9 --clt-repeats 50 >/dev/null 2>"$TMPD/err"
+if grep -q 'repeats' "$TMPD/err"; then bad "chapter 9 in a pipe drew progress: $(head -c 200 "$TMPD/err" | cat -v)"; else ok; fi
 finish
