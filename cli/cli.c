@@ -638,6 +638,8 @@ int cli_read_file(const char *path, char **buf, size_t *len)
         n += fread(b + n, 1, cap - n - 1, f);
         if (n < cap - 1) break;
         if (cap >= CLI_READ_MAX) { /* /dev/zero given as a text was read until memory ran out */
+            int c = getc(f);       /* unless the buffer held exactly the whole file */
+            if (c == EOF) break;
             free(b);
             b = NULL;
             errno = EFBIG;
