@@ -260,8 +260,23 @@ static int cli_take(const char *cmd, int argc, char **argv, int *i, const cli_op
     } else {
         const char *v;
         if (a[L] == '=') v = a + L + 1;
-        else if (*i + 1 < argc) v = argv[++*i];
-        else {
+        else if (*i + 1 < argc) {
+            v = argv[++*i];
+            /* "--output --json": the value was forgotten and the next option taken for it (a file named
+             * "--json" written, a prompt "--seed"). A value spelled as one of this command's options is
+             * refused; "--output=--json" still gives it. Other values starting with '-' are taken. */
+            const char *other = NULL;
+            if (cli_looks_like_opt(v) && (lookup(v, opts, nopts, &other) || cli_is_help(v) ||
+                                          strcmp(v, "--list-options") == 0)) {
+                if (o->kind == CLI_OPT_STR)
+                    cli_error("%s: %s: expected %s, got the option '%s' (write %s=%s if that is the value)", cmd,
+                              name, o->expect ? o->expect : "a name", CLI_SHOW(v), name, CLI_SHOW(v));
+                else
+                    cli_error("%s: %s: expected %s, got the option '%s' (the value is missing)", cmd, name,
+                              o->expect ? o->expect : "a value", CLI_SHOW(v));
+                return -1;
+            }
+        } else {
             cli_error("%s: %s: expected %s, got nothing", cmd, name, o->expect ? o->expect : "a value");
             return -1;
         }

@@ -177,6 +177,17 @@ for c in $cmds; do
     if [ $rc -eq 0 ] && [ -s "$TMPD/opts" ]; then
       awk -F'\t' -v OFS='\t' -v inv="$inv" '{$1 = inv; print}' "$TMPD/opts" >>"$TMPD/tables"; ok
     else bad "$inv --list-options: exit $rc, $(wc -l <"$TMPD/opts") lines: $(head -c 200 "$TMPD/err")"; fi
+    # A value forgotten before the next option ("--output --json"): each option that takes one value,
+    # given another of the command's options as its value, is a usage error that says so (it was
+    # taken: a file named '--json' written, a prompt '--seed').
+    while IFS=$'\t' read -r _ spelling _ kind _; do
+      case $kind in flag*|list*|renamed*) continue ;; esac
+      [[ $spelling == --* ]] || continue
+      "$LMPROB" "${A[@]}" "$spelling" --help </dev/null >/dev/null 2>"$TMPD/err"; rc=$?
+      err=$(<"$TMPD/err")
+      if [ $rc -eq 2 ] && [[ $err == *"$spelling: expected "*", got the option '--help'"* ]]; then ok
+      else bad "$inv $spelling --help: exit $rc (expected 2 and 'got the option'): ${err:0:200}"; fi
+    done <"$TMPD/opts"
     for f in "${!badval[@]}"; do
       [[ $h =~ (^|[^a-z-])$f([^a-z-]|$) ]] || continue
       "$LMPROB" "${A[@]}" "$f" "${badval[$f]}" </dev/null >/dev/null 2>"$TMPD/err"; rc=$?
