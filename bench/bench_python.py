@@ -13,7 +13,9 @@
   numpy     the chapter's numpy functions (softmax, shannon_entropy, kl_divergence,
             cross_entropy_loss, perplexity_from_log_probs, temperature_sample, top_k_sample,
             nucleus_sample) on a 50257-entry vector against the lmprob call that computes the same,
-            then on the chapter's own example inputs (2 to 100 numbers).
+            then on the chapter's own example inputs (2 to 100 numbers); and numpy's legacy
+            RandomState against lmprob.RandomState (randint, permutation, binomial, ...: the same
+            values, 10^5 a call).
 
   bench_python.py ARPA TEST_TEXT [REPS]
 Times are medians of REPS (default 7) rounds; within a round lmprob and the peer alternate.
@@ -279,6 +281,38 @@ def bench_numpy_chapter_inputs(reps):
                   dict(rtol=1e-6, atol=1e-8), 2000, 2)
 
 
+def bench_numpy_stream(reps):
+    """lmprob.RandomState against numpy.random.RandomState, both seeded alike: the same draws (checked equal
+    first), 10^5 values a call. randint for each dtype family (the narrow ones draw pieces of 32-bit words),
+    permutation (numpy's shuffle: one masked draw an item), binomial (inversion and BTPE), and the continuous
+    draws. One thread each; the lines say how each time was taken."""
+    n = 10 ** 5
+    cpu = os.environ.get("CLOCK") == "cpu"
+    clock, stat, how = (time.thread_time, min, "thread CPU time, fastest round") if cpu else \
+        (time.perf_counter, statistics.median, "wall, median")
+    rows = [
+        ("randint_int8", "randint(-100, 100, size=n, dtype=np.int8)", lambda g: g.randint(-100, 100, size=n, dtype=np.int8)),
+        ("randint_int16", "randint(0, 1000, size=n, dtype=np.int16)", lambda g: g.randint(0, 1000, size=n, dtype=np.int16)),
+        ("randint_bool", "randint(2, size=n, dtype=bool)", lambda g: g.randint(2, size=n, dtype=bool)),
+        ("randint_int32", "randint(0, 50257, size=n, dtype=np.int32)", lambda g: g.randint(0, 50257, size=n, dtype=np.int32)),
+        ("randint_int64", "randint(0, 50257, size=n)", lambda g: g.randint(0, 50257, size=n)),
+        ("permutation", "permutation(n)", lambda g: g.permutation(n)),
+        ("binomial_inversion", "binomial(10, 0.3, size=n)", lambda g: g.binomial(10, 0.3, size=n)),
+        ("binomial_btpe", "binomial(1000, 0.3, size=n)", lambda g: g.binomial(1000, 0.3, size=n)),
+        ("random_sample", "random_sample(n)", lambda g: g.random_sample(n)),
+        ("standard_normal", "standard_normal(n)", lambda g: g.standard_normal(n)),
+        ("poisson", "poisson(3.0, size=n)", lambda g: g.poisson(3.0, size=n)),
+    ]
+    for name, call, f in rows:
+        a, b = np.random.RandomState(7), lmprob.RandomState(7)
+        if not np.array_equal(f(a), f(b)) or a.random_sample() != b.random_sample():
+            print(f"# bench_numpy_stream: {call} differs from numpy's", flush=True)
+            continue
+        t_ours, t_peer = side_by_side(lambda: f(b), lambda: f(a), reps, inner=5, clock=clock, stat=stat)
+        line(f"py_numpy_stream_{name}", f"{t_ours * 1e6:.0f}", "numpy", f"{t_peer * 1e6:.0f}", "us",
+             t_peer / t_ours, f"RandomState(7).{call}, n = 10^5, the same values; 1 thread each, {how}")
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__)
@@ -291,6 +325,7 @@ def main(argv):
     bench_torch(reps)
     bench_numpy(reps)
     bench_numpy_chapter_inputs(reps)
+    bench_numpy_stream(reps)
     return 0
 
 

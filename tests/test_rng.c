@@ -293,6 +293,125 @@ static void test_interval_narrow(void)
     CHECK_MSG(ones > 400 && ones < 600, "ones %d of 1000", ones); /* 6.3 standard deviations */
 }
 
+/* The many-value forms against the one-value ones: the same values and the same stream after them, on both
+ * kinds, for spans that reject often (max just above a power of two), never (max = 2^k - 1), or draw nothing
+ * (max = 0), with offsets that wrap at the width (numpy's off + rng in the unsigned type). The narrow forms
+ * start a buffer of their own, empty, as one randint call; lmp_rng_shuffle is the loop of test_interval's
+ * shuffle (and numpy's: RandomState(7).shuffle(arange(8))); lmp_binomial_sample_n is lmp_binomial_sample
+ * count times (inversion, BTPE, p > 1/2 and the ends), and refuses what lmp_binomial_sample cannot draw. */
+static void test_interval_n(void)
+{
+    enum { N = 3001 };
+    static uint64_t o64[N];
+    static uint32_t o32[N];
+    static uint16_t o16[N];
+    static uint8_t o8[N];
+    static const uint64_t spans[] = {0, 1, 2, 5, 9, 128, 255, 256, 65535, 65536, 4294967295u, 4294967296u,
+                                     (UINT64_C(1) << 40) + 2, UINT64_MAX - 1, UINT64_MAX};
+    for (int kind = 0; kind < 2; kind++) {
+        for (size_t k = 0; k < sizeof spans / sizeof *spans; k++) {
+            const uint64_t m = spans[k], off = UINT64_MAX - 7; /* every sum past 7 wraps */
+            lmp_rng a, b;
+            lmp_rng_seed(&a, kind ? LMP_RNG_NUMPY_LEGACY : LMP_RNG_XOSHIRO, 11 + k, NULL);
+            b = a;
+            lmp_rng_interval_n(&a, off, m, o64, N);
+            int same = 1;
+            for (int i = 0; i < N; i++) same &= o64[i] == off + lmp_rng_interval(&b, m);
+            CHECK_MSG(same && lmp_rng_u64(&a) == lmp_rng_u64(&b), "kind %d 64-bit max %llu", kind,
+                      (unsigned long long)m);
+            if (m <= UINT32_MAX) {
+                b = a;
+                lmp_rng_interval32_n(&a, (uint32_t)off, (uint32_t)m, o32, N);
+                same = 1;
+                for (int i = 0; i < N; i++) same &= o32[i] == (uint32_t)((uint32_t)off + lmp_rng_interval(&b, m));
+                CHECK_MSG(same && lmp_rng_u64(&a) == lmp_rng_u64(&b), "kind %d 32-bit max %llu", kind,
+                          (unsigned long long)m);
+            }
+            if (m <= UINT16_MAX) {
+                b = a;
+                lmp_rng_interval16_n(&a, (uint16_t)off, (uint16_t)m, o16, N);
+                lmp_rng_bits bits = {0};
+                same = 1;
+                for (int i = 0; i < N; i++)
+                    same &= o16[i] == (uint16_t)((uint16_t)off + lmp_rng_interval16(&b, (uint16_t)m, &bits));
+                CHECK_MSG(same && lmp_rng_u64(&a) == lmp_rng_u64(&b), "kind %d 16-bit max %llu", kind,
+                          (unsigned long long)m);
+            }
+            if (m <= UINT8_MAX) {
+                b = a;
+                lmp_rng_interval8_n(&a, (uint8_t)off, (uint8_t)m, o8, N);
+                lmp_rng_bits bits = {0};
+                same = 1;
+                for (int i = 0; i < N; i++)
+                    same &= o8[i] == (uint8_t)((uint8_t)off + lmp_rng_interval8(&b, (uint8_t)m, &bits));
+                CHECK_MSG(same && lmp_rng_u64(&a) == lmp_rng_u64(&b), "kind %d 8-bit max %llu", kind,
+                          (unsigned long long)m);
+            }
+        }
+        lmp_rng a, b;
+        lmp_rng_seed(&a, kind ? LMP_RNG_NUMPY_LEGACY : LMP_RNG_XOSHIRO, 5, NULL);
+        b = a;
+        lmp_rng_bit_n(&a, o8, N);
+        lmp_rng_bits bits = {0};
+        int same = 1;
+        for (int i = 0; i < N; i++) same &= o8[i] == lmp_rng_bit(&b, &bits);
+        CHECK_MSG(same && lmp_rng_u64(&a) == lmp_rng_u64(&b), "kind %d bits", kind);
+    }
+    /* numpy's values through the many-value forms: RandomState(0).randint(10, size=9, dtype=np.uint8),
+     * randint(-5, 300, size=5, dtype=np.int16) and randint(2, size=40, dtype=bool) (test_interval_narrow) */
+    lmp_rng r = np_seeded(0);
+    static const uint8_t u8[9] = {4, 7, 5, 6, 6, 7, 0, 1, 8};
+    lmp_rng_interval8_n(&r, 0, 9, o8, 9);
+    for (int i = 0; i < 9; i++) CHECK_MSG(o8[i] == u8[i], "uint8[%d]", i);
+    static const int16_t i16[5] = {73, 246, 190, 224, 4};
+    lmp_rng_interval16_n(&r, (uint16_t)-5, 304, o16, 5);
+    for (int i = 0; i < 5; i++) CHECK_MSG((int16_t)o16[i] == i16[i], "int16[%d] = %d", i, (int16_t)o16[i]);
+    static const char bitv[] = "1100101101111011100001011111100110101000";
+    lmp_rng_bit_n(&r, o8, 40);
+    for (int i = 0; i < 40; i++) CHECK_MSG(o8[i] == bitv[i] - '0', "bool[%d]", i);
+
+    r = np_seeded(7);
+    int64_t q[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    lmp_rng_shuffle(&r, q, 8, sizeof *q);
+    static const int64_t want[8] = {2, 5, 0, 6, 3, 1, 4, 7};
+    for (int i = 0; i < 8; i++) CHECK_MSG(q[i] == want[i], "shuffle[%d] = %lld", i, (long long)q[i]);
+    /* items of other sizes (3 bytes, and 100: more than the 64-byte piece) move whole, by the same swaps */
+    unsigned char t3[8][3], t100[8][100];
+    for (int i = 0; i < 8; i++) {
+        for (int j = 0; j < 3; j++) t3[i][j] = (unsigned char)(i * 3 + j);
+        for (int j = 0; j < 100; j++) t100[i][j] = (unsigned char)(i + 8 * (j % 30));
+    }
+    r = np_seeded(7);
+    lmp_rng_shuffle(&r, t3, 8, 3);
+    r = np_seeded(7);
+    lmp_rng_shuffle(&r, t100, 8, 100);
+    for (int i = 0; i < 8; i++) {
+        int ok3 = 1, ok100 = 1;
+        for (int j = 0; j < 3; j++) ok3 &= t3[i][j] == (unsigned char)(want[i] * 3 + j);
+        for (int j = 0; j < 100; j++) ok100 &= t100[i][j] == (unsigned char)(want[i] + 8 * (j % 30));
+        CHECK_MSG(ok3 && ok100, "item %d of 3 and 100 bytes", i);
+    }
+    lmp_rng_shuffle(&r, NULL, 0, 8); /* nothing to do */
+    lmp_rng_shuffle(&r, q, 1, 8);
+    CHECK(q[0] == 2);
+
+    static long kv[2000];
+    static const struct { long n; double p; } bp[] = {{1000, 0.3}, {100, 0.97}, {10, 0.3}, {0, 0.4}, {50, 0.0},
+                                                       {50, 1.0}, {100000, 0.5}, {61, 0.5}};
+    for (size_t k = 0; k < sizeof bp / sizeof *bp; k++) {
+        lmp_rng a = np_seeded(2024), b = a;
+        CHECK(lmp_binomial_sample_n(&a, bp[k].n, bp[k].p, kv, 2000, NULL) == LMP_OK);
+        int same = 1;
+        for (int i = 0; i < 2000; i++) same &= kv[i] == lmp_binomial_sample(&b, bp[k].n, bp[k].p);
+        CHECK_MSG(same && lmp_rng_u64(&a) == lmp_rng_u64(&b), "binomial(%ld, %g)", bp[k].n, bp[k].p);
+    }
+    lmp_error err = {0};
+    CHECK(lmp_binomial_sample_n(&r, -1, 0.5, kv, 1, &err) == LMP_EINVAL && err.msg[0]);
+    CHECK(lmp_binomial_sample_n(&r, 5, 1.5, kv, 1, NULL) == LMP_EINVAL);
+    CHECK(lmp_binomial_sample_n(&r, 5, 0.5, NULL, 1, NULL) == LMP_EINVAL);
+    CHECK(lmp_binomial_sample_n(&r, 5, 0.5, NULL, 0, NULL) == LMP_OK);
+}
+
 /* The ziggurat normal: mean, variance, skewness, kurtosis and tail frequencies over 4e6 draws.
  * Each moment bound is 5 standard errors (sd of the sample mean 1/2000, of the variance
  * sqrt(2)/2000, of the skewness sqrt(6)/2000, of the excess kurtosis sqrt(24)/2000). The tail
@@ -369,6 +488,7 @@ int main(int argc, char **argv)
     RUN(test_below);
     RUN(test_interval);
     RUN(test_interval_narrow);
+    RUN(test_interval_n);
     RUN(test_normal_moments);
     RUN(test_normal_ks);
     return TEST_SUMMARY();

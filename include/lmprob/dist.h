@@ -113,6 +113,10 @@ LMP_API double lmp_binomial_var(long n, double p);
 /* numpy: inversion when n*min(p, 1-p) <= 30, BTPE (Kachitvichyanukul &
  * Schmeiser 1988) otherwise, with numpy's p > 0.5 flip; -1 for invalid n, p. */
 LMP_API long lmp_binomial_sample(lmp_rng *r, long n, double p);
+/* count draws into out[0..count-1]: the values, in order, of count calls of lmp_binomial_sample (numpy's
+ * binomial(n, p, size=count)), the set-up done once (numpy caches it the same way). LMP_EINVAL for an invalid
+ * n or p (lmp_binomial_check's message), a NULL rng, or a NULL out with count > 0. */
+LMP_API lmp_status lmp_binomial_sample_n(lmp_rng *r, long n, double p, long *out, size_t count, lmp_error *err);
 
 /* ---- Poisson(lambda) ---------------------------------------------------------------- */
 LMP_API lmp_status lmp_poisson_check(double lambda, lmp_error *err);

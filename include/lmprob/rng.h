@@ -97,6 +97,24 @@ LMP_API uint8_t lmp_rng_interval8(lmp_rng *r, uint8_t max, lmp_rng_bits *b);
  * numpy stream (randint(0, 1, dtype=bool) draws nothing: the caller's case). */
 LMP_API int lmp_rng_bit(lmp_rng *r, lmp_rng_bits *b);
 
+/* n values as one RandomState.randint(low, high, size=n, dtype=...) call draws them, into out[0..n-1]:
+ * out[i] = off + (a draw in [0, max]), wrapping at the output's width (off = low, max = high - 1 - low, in
+ * the dtype's unsigned type), max = 0 drawing nothing. The 64-bit and 32-bit forms draw as lmp_rng_interval
+ * (numpy's random_bounded_uint64_fill / uint32_fill); the 16-bit and 8-bit ones as lmp_rng_interval16 / 8
+ * and lmp_rng_bit_n as lmp_rng_bit (n values in {0, 1}: randint(2, dtype=bool)), each on a buffer of its
+ * own that starts empty and whose unused bits are dropped at the end, as numpy's buffer lasts one call.
+ * The same values and the same stream state as that many one-value calls, at a fraction of their time. */
+LMP_API void lmp_rng_interval_n(lmp_rng *r, uint64_t off, uint64_t max, uint64_t *out, size_t n);
+LMP_API void lmp_rng_interval32_n(lmp_rng *r, uint32_t off, uint32_t max, uint32_t *out, size_t n);
+LMP_API void lmp_rng_interval16_n(lmp_rng *r, uint16_t off, uint16_t max, uint16_t *out, size_t n);
+LMP_API void lmp_rng_interval8_n(lmp_rng *r, uint8_t off, uint8_t max, uint8_t *out, size_t n);
+LMP_API void lmp_rng_bit_n(lmp_rng *r, uint8_t *out, size_t n);
+
+/* Shuffles items[0..n-1] (each `size` bytes) in place as numpy's RandomState.shuffle does a 1-d array: for
+ * i = n-1 down to 1, item i swapped with item lmp_rng_interval(r, i). So permutation(n) is this shuffle of
+ * 0, 1, ..., n-1, bit for bit on the numpy stream. */
+LMP_API void lmp_rng_shuffle(lmp_rng *r, void *items, size_t n, size_t size);
+
 LMP_EXTERN_C_END
 
 #endif

@@ -206,9 +206,12 @@ static void fill(lmp_rng *r, const draw_args *d, void *out, size_t n)
     case D_GAMMA:
         for (size_t i = 0; i < n; i++) x[i] = lmp_gamma_sample(r, d->a, d->b);
         break;
-    case D_BINOM:
-        for (size_t i = 0; i < n; i++) k[i] = lmp_binomial_sample(r, d->n, d->a);
+    case D_BINOM: {
+        /* checked by the caller (lmp_binomial_check); the set-up once, as numpy's binomial_t */
+        _Static_assert(_Generic((int64_t)0, long: 1, default: 0), "int64_t is long where the module builds");
+        (void)lmp_binomial_sample_n(r, d->n, d->a, (long *)k, n, NULL);
         break;
+    }
     case D_POISSON:
         for (size_t i = 0; i < n; i++) k[i] = lmp_poisson_sample(r, d->a);
         break;
@@ -587,6 +590,18 @@ static inline __attribute__((always_inline)) void fill_width(lmp_rng *r, const i
 
 static void fill_ints(lmp_rng *r, const int_fill *f)
 {
+    if (!f->lo) { /* scalar bounds: one library loop (numpy's random_bounded_*_fill), no call a value */
+        switch (f->bits) {
+        case 1:
+            if ((uint8_t)f->rng) lmp_rng_bit_n(r, f->out, f->n);
+            else memset(f->out, (uint8_t)f->off, f->n);
+            return;
+        case 8: lmp_rng_interval8_n(r, (uint8_t)f->off, (uint8_t)f->rng, f->out, f->n); return;
+        case 16: lmp_rng_interval16_n(r, (uint16_t)f->off, (uint16_t)f->rng, f->out, f->n); return;
+        case 32: lmp_rng_interval32_n(r, (uint32_t)f->off, (uint32_t)f->rng, f->out, f->n); return;
+        default: lmp_rng_interval_n(r, f->off, f->rng, f->out, f->n); return;
+        }
+    }
     switch (f->bits) {
     case 1: fill_width(r, f, 1); break;
     case 8: fill_width(r, f, 8); break;
@@ -925,12 +940,7 @@ done:
 static void shuffle_indices(lmp_rng *r, int64_t *q, size_t n)
 {
     for (size_t i = 0; i < n; i++) q[i] = (int64_t)i;
-    for (size_t i = n; i-- > 1;) {
-        size_t j = (size_t)lmp_rng_interval(r, i);
-        int64_t t = q[i];
-        q[i] = q[j];
-        q[j] = t;
-    }
+    lmp_rng_shuffle(r, q, n, sizeof *q);
 }
 
 /* An int64 array of the permutation of n (ndim 1), drawn under the lock. */

@@ -138,13 +138,35 @@ double lmp_binomial_quantile(double q, long n, double p)
 double lmp_binomial_mean(long n, double p) { return bad_np(n, p) ? NAN : (double)n * p; }
 double lmp_binomial_var(long n, double p) { return bad_np(n, p) ? NAN : (double)n * p * (1.0 - p); }
 
+/* A draw's set-up, made once for many draws of one (n, p) (lmp_binomial_sample_n; numpy's binomial_t
+ * caches it the same way). The draws do the same arithmetic with or without the cache: the same bits. */
+typedef struct binom_draw {
+    int method;   /* 0: every draw 0; 1: inversion; 2: BTPE */
+    int flip;     /* p > 1/2: the draw is n - (a draw of 1 - p) */
+    long n;
+    double p, q;  /* the p drawn (<= 1/2) and 1 - p */
+    /* inversion */
+    double qn;
+    long bound;
+    /* BTPE, step 0 */
+    long m;
+    double p1, xm, xl, xr, c, laml, lamr, p2, p3, p4, nrq;
+} binom_draw;
+
 /* Inversion for n p <= 30 (p <= 1/2), numpy's floating-point order. */
-static long binomial_inversion(lmp_rng *r, long n, double p)
+static void inversion_setup(binom_draw *d)
 {
-    double q = 1.0 - p;
-    double qn = exp((double)n * log(q));
+    const long n = d->n;
+    const double p = d->p, q = d->q;
+    d->qn = exp((double)n * log(q));
     double np = (double)n * p;
-    long bound = (long)fmin((double)n, np + 10.0 * sqrt(np * q + 1));
+    d->bound = (long)fmin((double)n, np + 10.0 * sqrt(np * q + 1));
+}
+
+static long binomial_inversion(lmp_rng *r, const binom_draw *d)
+{
+    const long n = d->n, bound = d->bound;
+    const double p = d->p, q = d->q, qn = d->qn;
     long x = 0;
     double px = qn;
     double u = lmp_rng_uniform(r);
@@ -176,27 +198,35 @@ static double btpe_stirling(double x)
     return (13680. - (462. - (132. - (99. - 140. / x2) / x2) / x2) / x2) / x / 166320.;
 }
 
-/* BTPE for n p > 30 (p <= 1/2), numpy's floating-point order. */
-static long binomial_btpe(lmp_rng *rng, long n, double p)
+/* BTPE for n p > 30 (p <= 1/2), numpy's floating-point order. Step 0: the set-up. */
+static void btpe_setup(binom_draw *d)
 {
-    /* Step 0: set-up. */
-    double r = fmin(p, 1.0 - p);
-    double q = 1.0 - r;
-    double fm = (double)n * r + r;
-    long m = (long)floor(fm);
-    double p1 = floor(2.195 * sqrt((double)n * r * q) - 4.6 * q) + 0.5;
-    double xm = (double)m + 0.5;
-    double xl = xm - p1;
-    double xr = xm + p1;
-    double c = 0.134 + 20.5 / (15.3 + (double)m);
-    double a = (fm - xl) / (fm - xl * r);
-    double laml = a * (1.0 + a / 2.0);
-    a = (xr - fm) / (xr * q);
-    double lamr = a * (1.0 + a / 2.0);
-    double p2 = p1 * (1.0 + 2.0 * c);
-    double p3 = p2 + c / laml;
-    double p4 = p3 + c / lamr;
-    double nrq = (double)n * r * q;
+    const long n = d->n;
+    const double r = fmin(d->p, 1.0 - d->p), q = 1.0 - r;
+    const double fm = (double)n * r + r;
+    d->p = r;
+    d->q = q;
+    d->m = (long)floor(fm);
+    d->p1 = floor(2.195 * sqrt((double)n * r * q) - 4.6 * q) + 0.5;
+    d->xm = (double)d->m + 0.5;
+    d->xl = d->xm - d->p1;
+    d->xr = d->xm + d->p1;
+    d->c = 0.134 + 20.5 / (15.3 + (double)d->m);
+    double a = (fm - d->xl) / (fm - d->xl * r);
+    d->laml = a * (1.0 + a / 2.0);
+    a = (d->xr - fm) / (d->xr * q);
+    d->lamr = a * (1.0 + a / 2.0);
+    d->p2 = d->p1 * (1.0 + 2.0 * d->c);
+    d->p3 = d->p2 + d->c / d->laml;
+    d->p4 = d->p3 + d->c / d->lamr;
+    d->nrq = (double)n * r * q;
+}
+
+static long binomial_btpe(lmp_rng *rng, const binom_draw *d)
+{
+    const long n = d->n, m = d->m;
+    const double r = d->p, q = d->q, p1 = d->p1, xm = d->xm, xl = d->xl, xr = d->xr, c = d->c, laml = d->laml,
+                 lamr = d->lamr, p2 = d->p2, p3 = d->p3, p4 = d->p4, nrq = d->nrq;
     long y;
     for (;;) {
         double u = lmp_rng_uniform(rng) * p4;
@@ -254,15 +284,42 @@ static long binomial_btpe(lmp_rng *rng, long n, double p)
     return y;
 }
 
+/* numpy's choice (random_binomial): nothing to draw for n = 0 or p = 0; p > 1/2 drawn as n minus a draw of
+ * 1 - p; inversion while n min(p, 1 - p) <= 30, BTPE above. (n, p) valid. */
+static void binom_setup(binom_draw *d, long n, double p)
+{
+    d->n = n;
+    d->flip = p > 0.5;
+    d->p = d->flip ? 1.0 - p : p;
+    d->q = 1.0 - d->p;
+    if (n == 0 || p == 0.0) d->method = 0;
+    else if (d->p * (double)n <= 30.0) d->method = 1, inversion_setup(d);
+    else d->method = 2, btpe_setup(d);
+}
+
+static inline long binom_one(lmp_rng *r, const binom_draw *d)
+{
+    if (d->method == 0) return 0;
+    long x = d->method == 1 ? binomial_inversion(r, d) : binomial_btpe(r, d);
+    return d->flip ? d->n - x : x;
+}
+
 long lmp_binomial_sample(lmp_rng *r, long n, double p)
 {
     if (bad_np(n, p)) return -1;
-    if (n == 0 || p == 0.0) return 0;
-    if (p <= 0.5) {
-        if (p * (double)n <= 30.0) return binomial_inversion(r, n, p);
-        return binomial_btpe(r, n, p);
-    }
-    double q = 1.0 - p;
-    if (q * (double)n <= 30.0) return n - binomial_inversion(r, n, q);
-    return n - binomial_btpe(r, n, q);
+    binom_draw d;
+    binom_setup(&d, n, p);
+    return binom_one(r, &d);
+}
+
+lmp_status lmp_binomial_sample_n(lmp_rng *r, long n, double p, long *out, size_t count, lmp_error *err)
+{
+    lmp_status st = lmp_binomial_check(n, p, err);
+    if (st) return st;
+    if (!r || (!out && count))
+        return lmp_error_set(err, LMP_EINVAL, "binomial sample: %s = NULL: expected a pointer", !r ? "rng" : "out");
+    binom_draw d;
+    binom_setup(&d, n, p);
+    for (size_t i = 0; i < count; i++) out[i] = binom_one(r, &d);
+    return LMP_OK;
 }

@@ -19,6 +19,7 @@
 #include "lmprob/rng.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "ziggurat.h"
 
@@ -149,7 +150,9 @@ lmp_status lmp_rng_seed_stream(lmp_rng *r, uint64_t seed, uint64_t stream, lmp_e
 
 /* ---- draws ---------------------------------------------------------------------- */
 
-uint64_t lmp_rng_u64(lmp_rng *r)
+/* The draws' cores, inlined into the one-value functions and into the loops of the _n functions (a loop
+ * over the exported functions pays a call a value: randint of 10^5 int8 values took 1.3 times numpy's). */
+static inline uint64_t rng_u64(lmp_rng *r)
 {
     if (r->kind == LMP_RNG_NUMPY_LEGACY) {
         uint64_t hi = mt_next32(r);
@@ -158,11 +161,15 @@ uint64_t lmp_rng_u64(lmp_rng *r)
     return xoshiro_next(r->s);
 }
 
-uint32_t lmp_rng_u32(lmp_rng *r)
+static inline uint32_t rng_u32(lmp_rng *r)
 {
     if (r->kind == LMP_RNG_NUMPY_LEGACY) return mt_next32(r);
-    return (uint32_t)(xoshiro_next(r->s) >> 32);  /* the high bits are the best ones */
+    return (uint32_t)(xoshiro_next(r->s) >> 32); /* the high bits are the best ones */
 }
+
+uint64_t lmp_rng_u64(lmp_rng *r) { return rng_u64(r); }
+
+uint32_t lmp_rng_u32(lmp_rng *r) { return rng_u32(r); }
 
 double lmp_rng_uniform(lmp_rng *r)
 {
@@ -269,18 +276,18 @@ void lmp_rng_normal_n(lmp_rng *r, double *out, size_t n)
     for (int j = 0; j < 4; j++) r->s[j] = s[j];
 }
 
-uint64_t lmp_rng_below(lmp_rng *r, uint64_t n)
+static inline uint64_t rng_below(lmp_rng *r, uint64_t n)
 {
     if (n <= 1) return 0;
     /* Lemire, "Fast random integer generation in an interval", ACM TOMACS 29(1),
      * 2019: multiply-shift with a rejection zone of size 2^64 mod n. */
-    uint64_t x = lmp_rng_u64(r);
+    uint64_t x = rng_u64(r);
     unsigned __int128 m = (unsigned __int128)x * n;
     uint64_t lo = (uint64_t)m;
     if (lo < n) {
         uint64_t t = (0 - n) % n;
         while (lo < t) {
-            x = lmp_rng_u64(r);
+            x = rng_u64(r);
             m = (unsigned __int128)x * n;
             lo = (uint64_t)m;
         }
@@ -288,8 +295,10 @@ uint64_t lmp_rng_below(lmp_rng *r, uint64_t n)
     return (uint64_t)(m >> 64);
 }
 
+uint64_t lmp_rng_below(lmp_rng *r, uint64_t n) { return rng_below(r, n); }
+
 /* The smallest 2^k - 1 >= max (numpy's gen_mask). */
-static uint64_t low_mask(uint64_t max)
+static inline uint64_t low_mask(uint64_t max)
 {
     uint64_t mask = max;
     mask |= mask >> 1;
@@ -301,31 +310,33 @@ static uint64_t low_mask(uint64_t max)
     return mask;
 }
 
-uint64_t lmp_rng_interval(lmp_rng *r, uint64_t max)
+/* lmp_rng_interval for max >= 1, with max's mask computed once by the caller. */
+static inline uint64_t rng_interval(lmp_rng *r, uint64_t max, uint64_t mask)
 {
-    if (max == 0) return 0;
-    if (r->kind != LMP_RNG_NUMPY_LEGACY) return max == UINT64_MAX ? lmp_rng_u64(r) : lmp_rng_below(r, max + 1);
+    if (r->kind != LMP_RNG_NUMPY_LEGACY) return max == UINT64_MAX ? rng_u64(r) : rng_below(r, max + 1);
     /* numpy's masked rejection (numpy/random/src/distributions: random_interval, bounded_masked_uint64,
      * buffered_bounded_masked_uint32): at most 2 draws a value on average, and the only integer method
      * legacy RandomState has, so the one to reproduce. */
-    uint64_t mask = low_mask(max), v;
+    uint64_t v;
     if (max <= 0xFFFFFFFFu) {
-        do v = lmp_rng_u32(r) & mask;
+        do v = rng_u32(r) & mask;
         while (v > max);
     } else {
-        do v = lmp_rng_u64(r) & mask;
+        do v = rng_u64(r) & mask;
         while (v > max);
     }
     return v;
 }
 
+uint64_t lmp_rng_interval(lmp_rng *r, uint64_t max) { return max == 0 ? 0 : rng_interval(r, max, low_mask(max)); }
+
 /* The next `width` bits (1 .. 16) of the buffer. numpy's buffered_uint16 / buffered_uint8 /
  * buffered_bounded_bool keep the word and a count of the pieces left and shift before each later piece;
  * counting bits instead gives the same pieces for one width and stays defined when widths are mixed. */
-static uint32_t take_bits(lmp_rng *r, lmp_rng_bits *b, int width)
+static inline uint32_t take_bits(lmp_rng *r, lmp_rng_bits *b, int width)
 {
     if (b->left < width) {
-        b->word = lmp_rng_u32(r);
+        b->word = rng_u32(r);
         b->left = 32;
     }
     uint32_t v = b->word & ((UINT32_C(1) << width) - 1);
@@ -335,11 +346,11 @@ static uint32_t take_bits(lmp_rng *r, lmp_rng_bits *b, int width)
 }
 
 /* numpy's masked rejection on buffered pieces (distributions.c: buffered_bounded_masked_uint16 and
- * _uint8; random_bounded_uint16_fill calls buffered_uint16 unmasked for max = 0xFFFF, the same draw). */
-static uint32_t interval_narrow(lmp_rng *r, uint32_t max, lmp_rng_bits *b, int width)
+ * _uint8; random_bounded_uint16_fill calls buffered_uint16 unmasked for max = 0xFFFF, the same draw),
+ * for max >= 1 and its mask. */
+static inline uint32_t interval_narrow(lmp_rng *r, uint32_t max, uint32_t mask, lmp_rng_bits *b, int width)
 {
-    if (max == 0) return 0;
-    uint32_t mask = (uint32_t)low_mask(max), v;
+    uint32_t v;
     do v = take_bits(r, b, width) & mask;
     while (v > max);
     return v;
@@ -347,12 +358,71 @@ static uint32_t interval_narrow(lmp_rng *r, uint32_t max, lmp_rng_bits *b, int w
 
 uint16_t lmp_rng_interval16(lmp_rng *r, uint16_t max, lmp_rng_bits *b)
 {
-    return (uint16_t)interval_narrow(r, max, b, 16);
+    return max == 0 ? 0 : (uint16_t)interval_narrow(r, max, (uint32_t)low_mask(max), b, 16);
 }
 
 uint8_t lmp_rng_interval8(lmp_rng *r, uint8_t max, lmp_rng_bits *b)
 {
-    return (uint8_t)interval_narrow(r, max, b, 8);
+    return max == 0 ? 0 : (uint8_t)interval_narrow(r, max, (uint32_t)low_mask(max), b, 8);
 }
 
 int lmp_rng_bit(lmp_rng *r, lmp_rng_bits *b) { return (int)take_bits(r, b, 1); }
+
+/* ---- many values a call ------------------------------------------------------------ */
+
+/* One loop a width; each value wraps at its width as numpy's off + rng does (off + v in the unsigned
+ * type of the output). max = 0 draws nothing (every value is off). */
+void lmp_rng_interval_n(lmp_rng *r, uint64_t off, uint64_t max, uint64_t *out, size_t n)
+{
+    const uint64_t mask = low_mask(max);
+    for (size_t i = 0; i < n; i++) out[i] = off + (max ? rng_interval(r, max, mask) : 0);
+}
+
+void lmp_rng_interval32_n(lmp_rng *r, uint32_t off, uint32_t max, uint32_t *out, size_t n)
+{
+    const uint64_t mask = low_mask(max);
+    for (size_t i = 0; i < n; i++) out[i] = (uint32_t)(off + (max ? (uint32_t)rng_interval(r, max, mask) : 0u));
+}
+
+void lmp_rng_interval16_n(lmp_rng *r, uint16_t off, uint16_t max, uint16_t *out, size_t n)
+{
+    lmp_rng_bits b = {0};
+    const uint32_t mask = (uint32_t)low_mask(max);
+    for (size_t i = 0; i < n; i++) out[i] = (uint16_t)(off + (max ? interval_narrow(r, max, mask, &b, 16) : 0u));
+}
+
+void lmp_rng_interval8_n(lmp_rng *r, uint8_t off, uint8_t max, uint8_t *out, size_t n)
+{
+    lmp_rng_bits b = {0};
+    const uint32_t mask = (uint32_t)low_mask(max);
+    for (size_t i = 0; i < n; i++) out[i] = (uint8_t)(off + (max ? interval_narrow(r, max, mask, &b, 8) : 0u));
+}
+
+void lmp_rng_bit_n(lmp_rng *r, uint8_t *out, size_t n)
+{
+    lmp_rng_bits b = {0};
+    for (size_t i = 0; i < n; i++) out[i] = (uint8_t)take_bits(r, &b, 1);
+}
+
+/* numpy's shuffle of a 1-d array (mtrand.pyx RandomState.shuffle, _shuffle_raw): for i = n-1 down to 1,
+ * swap item i with item lmp_rng_interval(i). */
+void lmp_rng_shuffle(lmp_rng *r, void *items, size_t n, size_t size)
+{
+    unsigned char *p = items, tmp[64];
+    for (size_t i = n; i-- > 1;) {
+        const size_t j = (size_t)rng_interval(r, i, low_mask(i));
+        if (size == 8) { /* int64 indices and doubles: the common case, one move each way */
+            uint64_t t;
+            memcpy(&t, p + i * 8, 8);
+            memmove(p + i * 8, p + j * 8, 8);
+            memcpy(p + j * 8, &t, 8);
+            continue;
+        }
+        for (size_t o = 0; o < size; o += sizeof tmp) { /* items of any size, a piece at a time */
+            const size_t L = size - o < sizeof tmp ? size - o : sizeof tmp;
+            memcpy(tmp, p + i * size + o, L);
+            memmove(p + i * size + o, p + j * size + o, L);
+            memcpy(p + j * size + o, tmp, L);
+        }
+    }
+}
