@@ -88,7 +88,7 @@ static void test_numpy_poisson_gamma_dirichlet(void)
     CHECK(x[0] == 0.5363030107165926 && x[1] == 0.12554530032834255 && x[2] == 0.3381516889550649);
 }
 
-/* Bulk normals are the same values as one call at a time, on both streams. */
+/* Bulk normals and uniforms are the same values as one call at a time, on both streams. */
 static void test_normal_n_matches(void)
 {
     for (int kind = 0; kind < 2; kind++) {
@@ -101,6 +101,11 @@ static void test_normal_n_matches(void)
         for (int i = 0; i < 5001; i++) same &= buf[i] == lmp_rng_normal(&b);
         CHECK_MSG(same, "kind %d", kind);
         CHECK(lmp_rng_u64(&a) == lmp_rng_u64(&b));   /* and the streams stay in step */
+        lmp_rng_uniform_n(&a, buf, 5001);
+        same = 1;
+        for (int i = 0; i < 5001; i++) same &= buf[i] == lmp_rng_uniform(&b);
+        CHECK_MSG(same, "uniform, kind %d", kind);
+        CHECK(lmp_rng_u64(&a) == lmp_rng_u64(&b));
     }
 }
 

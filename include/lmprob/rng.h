@@ -59,6 +59,9 @@ LMP_API double lmp_rng_normal(lmp_rng *r);
  * -log(1 - random_sample()), numpy's legacy_standard_exponential. */
 LMP_API double lmp_rng_exponential(lmp_rng *r);
 
+/* n uniforms into out[0..n-1]: the values of n calls of lmp_rng_uniform (numpy: random_sample(n)), in one loop. */
+LMP_API void lmp_rng_uniform_n(lmp_rng *r, double *out, size_t n);
+
 /* n standard normals into out[0..n-1]: the same values as n calls of lmp_rng_normal,
  * with the xoshiro state kept in registers (about 2x faster for bulk draws). */
 LMP_API void lmp_rng_normal_n(lmp_rng *r, double *out, size_t n);

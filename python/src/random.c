@@ -194,7 +194,9 @@ static void fill(lmp_rng *r, const draw_args *d, void *out, size_t n)
     int64_t *k = out;
     switch (d->kind) {
     case D_UNIFORM:
-        for (size_t i = 0; i < n; i++) x[i] = d->a + d->b * lmp_rng_uniform(r);
+        lmp_rng_uniform_n(r, x, n); /* then low + (high - low) u, as numpy (the same bits: u first) */
+        if (d->a != 0.0 || d->b != 1.0)
+            for (size_t i = 0; i < n; i++) x[i] = d->a + d->b * x[i];
         break;
     case D_NORMAL:
         for (size_t i = 0; i < n; i++) x[i] = d->a + d->b * lmp_rng_normal(r);

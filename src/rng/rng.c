@@ -76,7 +76,7 @@ static void mt_twist(uint32_t *mt)
     mt[MT_N - 1] = mt[MT_M - 1] ^ (y >> 1) ^ ((y & 1u) ? matrix_a : 0u);
 }
 
-static inline uint32_t mt_next32(lmp_rng *r)
+static inline __attribute__((always_inline)) uint32_t mt_next32(lmp_rng *r)
 {
     if (r->mti >= MT_N) {
         mt_twist(r->mt);
@@ -91,7 +91,7 @@ static inline uint32_t mt_next32(lmp_rng *r)
 }
 
 /* numpy's legacy random_sample: 27 + 26 bits, (a * 2^26 + b) / 2^53. */
-static inline double mt_double(lmp_rng *r)
+static inline __attribute__((always_inline)) double mt_double(lmp_rng *r)
 {
     uint32_t a = mt_next32(r) >> 5, b = mt_next32(r) >> 6;
     return ((double)a * 67108864.0 + (double)b) / 9007199254740992.0;
@@ -151,30 +151,52 @@ lmp_status lmp_rng_seed_stream(lmp_rng *r, uint64_t seed, uint64_t stream, lmp_e
 /* ---- draws ---------------------------------------------------------------------- */
 
 /* The draws' cores, inlined into the one-value functions and into the loops of the _n functions (a loop
- * over the exported functions pays a call a value: randint of 10^5 int8 values took 1.3 times numpy's). */
-static inline uint64_t rng_u64(lmp_rng *r)
+ * over the exported functions pays a call a value: randint of 10^5 int8 values took 1.3 times numpy's).
+ * Each takes the stream's kind as `np` (1: numpy's MT19937): the one-value functions pass r->kind's, the
+ * loops test it once and run a loop a kind (RNG_BY_KIND), with nothing left to decide per value. */
+#define RNG_INLINE static inline __attribute__((always_inline))
+#define RNG_BY_KIND(r, body)                                              \
+    do {                                                                  \
+        if ((r)->kind == LMP_RNG_NUMPY_LEGACY) {                          \
+            const int np = 1;                                             \
+            body                                                          \
+        } else {                                                          \
+            const int np = 0;                                             \
+            body                                                          \
+        }                                                                 \
+    } while (0)
+
+RNG_INLINE uint64_t rng_u64(lmp_rng *r, int np)
 {
-    if (r->kind == LMP_RNG_NUMPY_LEGACY) {
+    if (np) {
         uint64_t hi = mt_next32(r);
         return (hi << 32) | mt_next32(r);
     }
     return xoshiro_next(r->s);
 }
 
-static inline uint32_t rng_u32(lmp_rng *r)
+RNG_INLINE uint32_t rng_u32(lmp_rng *r, int np)
 {
-    if (r->kind == LMP_RNG_NUMPY_LEGACY) return mt_next32(r);
+    if (np) return mt_next32(r);
     return (uint32_t)(xoshiro_next(r->s) >> 32); /* the high bits are the best ones */
 }
 
-uint64_t lmp_rng_u64(lmp_rng *r) { return rng_u64(r); }
+uint64_t lmp_rng_u64(lmp_rng *r) { return rng_u64(r, r->kind == LMP_RNG_NUMPY_LEGACY); }
 
-uint32_t lmp_rng_u32(lmp_rng *r) { return rng_u32(r); }
+uint32_t lmp_rng_u32(lmp_rng *r) { return rng_u32(r, r->kind == LMP_RNG_NUMPY_LEGACY); }
 
 double lmp_rng_uniform(lmp_rng *r)
 {
     if (r->kind == LMP_RNG_NUMPY_LEGACY) return mt_double(r);
     return (double)(xoshiro_next(r->s) >> 11) * 0x1.0p-53;
+}
+
+void lmp_rng_uniform_n(lmp_rng *r, double *out, size_t n)
+{
+    if (r->kind == LMP_RNG_NUMPY_LEGACY)
+        for (size_t i = 0; i < n; i++) out[i] = mt_double(r);
+    else
+        for (size_t i = 0; i < n; i++) out[i] = (double)(xoshiro_next(r->s) >> 11) * 0x1.0p-53;
 }
 
 /* numpy's legacy_gauss: polar method, returns f*x2 and caches f*x1. */
@@ -276,18 +298,18 @@ void lmp_rng_normal_n(lmp_rng *r, double *out, size_t n)
     for (int j = 0; j < 4; j++) r->s[j] = s[j];
 }
 
-static inline uint64_t rng_below(lmp_rng *r, uint64_t n)
+RNG_INLINE uint64_t rng_below(lmp_rng *r, int np, uint64_t n)
 {
     if (n <= 1) return 0;
     /* Lemire, "Fast random integer generation in an interval", ACM TOMACS 29(1),
      * 2019: multiply-shift with a rejection zone of size 2^64 mod n. */
-    uint64_t x = rng_u64(r);
+    uint64_t x = rng_u64(r, np);
     unsigned __int128 m = (unsigned __int128)x * n;
     uint64_t lo = (uint64_t)m;
     if (lo < n) {
         uint64_t t = (0 - n) % n;
         while (lo < t) {
-            x = rng_u64(r);
+            x = rng_u64(r, np);
             m = (unsigned __int128)x * n;
             lo = (uint64_t)m;
         }
@@ -295,10 +317,10 @@ static inline uint64_t rng_below(lmp_rng *r, uint64_t n)
     return (uint64_t)(m >> 64);
 }
 
-uint64_t lmp_rng_below(lmp_rng *r, uint64_t n) { return rng_below(r, n); }
+uint64_t lmp_rng_below(lmp_rng *r, uint64_t n) { return rng_below(r, r->kind == LMP_RNG_NUMPY_LEGACY, n); }
 
 /* The smallest 2^k - 1 >= max (numpy's gen_mask). */
-static inline uint64_t low_mask(uint64_t max)
+RNG_INLINE uint64_t low_mask(uint64_t max)
 {
     uint64_t mask = max;
     mask |= mask >> 1;
@@ -311,32 +333,35 @@ static inline uint64_t low_mask(uint64_t max)
 }
 
 /* lmp_rng_interval for max >= 1, with max's mask computed once by the caller. */
-static inline uint64_t rng_interval(lmp_rng *r, uint64_t max, uint64_t mask)
+RNG_INLINE uint64_t rng_interval(lmp_rng *r, int np, uint64_t max, uint64_t mask)
 {
-    if (r->kind != LMP_RNG_NUMPY_LEGACY) return max == UINT64_MAX ? rng_u64(r) : rng_below(r, max + 1);
+    if (!np) return max == UINT64_MAX ? rng_u64(r, 0) : rng_below(r, 0, max + 1);
     /* numpy's masked rejection (numpy/random/src/distributions: random_interval, bounded_masked_uint64,
      * buffered_bounded_masked_uint32): at most 2 draws a value on average, and the only integer method
      * legacy RandomState has, so the one to reproduce. */
     uint64_t v;
     if (max <= 0xFFFFFFFFu) {
-        do v = rng_u32(r) & mask;
+        do v = mt_next32(r) & mask;
         while (v > max);
     } else {
-        do v = rng_u64(r) & mask;
+        do v = rng_u64(r, 1) & mask;
         while (v > max);
     }
     return v;
 }
 
-uint64_t lmp_rng_interval(lmp_rng *r, uint64_t max) { return max == 0 ? 0 : rng_interval(r, max, low_mask(max)); }
+uint64_t lmp_rng_interval(lmp_rng *r, uint64_t max)
+{
+    return max == 0 ? 0 : rng_interval(r, r->kind == LMP_RNG_NUMPY_LEGACY, max, low_mask(max));
+}
 
 /* The next `width` bits (1 .. 16) of the buffer. numpy's buffered_uint16 / buffered_uint8 /
  * buffered_bounded_bool keep the word and a count of the pieces left and shift before each later piece;
  * counting bits instead gives the same pieces for one width and stays defined when widths are mixed. */
-static inline uint32_t take_bits(lmp_rng *r, lmp_rng_bits *b, int width)
+RNG_INLINE uint32_t take_bits(lmp_rng *r, int np, lmp_rng_bits *b, int width)
 {
     if (b->left < width) {
-        b->word = rng_u32(r);
+        b->word = rng_u32(r, np);
         b->left = 32;
     }
     uint32_t v = b->word & ((UINT32_C(1) << width) - 1);
@@ -348,81 +373,102 @@ static inline uint32_t take_bits(lmp_rng *r, lmp_rng_bits *b, int width)
 /* numpy's masked rejection on buffered pieces (distributions.c: buffered_bounded_masked_uint16 and
  * _uint8; random_bounded_uint16_fill calls buffered_uint16 unmasked for max = 0xFFFF, the same draw),
  * for max >= 1 and its mask. */
-static inline uint32_t interval_narrow(lmp_rng *r, uint32_t max, uint32_t mask, lmp_rng_bits *b, int width)
+RNG_INLINE uint32_t interval_narrow(lmp_rng *r, int np, uint32_t max, uint32_t mask, lmp_rng_bits *b, int width)
 {
     uint32_t v;
-    do v = take_bits(r, b, width) & mask;
+    do v = take_bits(r, np, b, width) & mask;
     while (v > max);
     return v;
 }
 
 uint16_t lmp_rng_interval16(lmp_rng *r, uint16_t max, lmp_rng_bits *b)
 {
-    return max == 0 ? 0 : (uint16_t)interval_narrow(r, max, (uint32_t)low_mask(max), b, 16);
+    return max == 0 ? 0 : (uint16_t)interval_narrow(r, r->kind == LMP_RNG_NUMPY_LEGACY, max, (uint32_t)low_mask(max), b, 16);
 }
 
 uint8_t lmp_rng_interval8(lmp_rng *r, uint8_t max, lmp_rng_bits *b)
 {
-    return max == 0 ? 0 : (uint8_t)interval_narrow(r, max, (uint32_t)low_mask(max), b, 8);
+    return max == 0 ? 0 : (uint8_t)interval_narrow(r, r->kind == LMP_RNG_NUMPY_LEGACY, max, (uint32_t)low_mask(max), b, 8);
 }
 
-int lmp_rng_bit(lmp_rng *r, lmp_rng_bits *b) { return (int)take_bits(r, b, 1); }
+int lmp_rng_bit(lmp_rng *r, lmp_rng_bits *b) { return (int)take_bits(r, r->kind == LMP_RNG_NUMPY_LEGACY, b, 1); }
 
 /* ---- many values a call ------------------------------------------------------------ */
 
-/* One loop a width; each value wraps at its width as numpy's off + rng does (off + v in the unsigned
- * type of the output). max = 0 draws nothing (every value is off). */
+/* One loop a kind and width; each value wraps at its width as numpy's off + rng does (off + v in the
+ * unsigned type of the output). max = 0 draws nothing (every value is off). The buffer of the narrow
+ * widths is a local: the stores to out cannot touch it, so it stays in registers. */
 void lmp_rng_interval_n(lmp_rng *r, uint64_t off, uint64_t max, uint64_t *out, size_t n)
 {
     const uint64_t mask = low_mask(max);
-    for (size_t i = 0; i < n; i++) out[i] = off + (max ? rng_interval(r, max, mask) : 0);
+    if (max == 0) {
+        for (size_t i = 0; i < n; i++) out[i] = off;
+        return;
+    }
+    RNG_BY_KIND(r, for (size_t i = 0; i < n; i++) out[i] = off + rng_interval(r, np, max, mask););
 }
 
 void lmp_rng_interval32_n(lmp_rng *r, uint32_t off, uint32_t max, uint32_t *out, size_t n)
 {
     const uint64_t mask = low_mask(max);
-    for (size_t i = 0; i < n; i++) out[i] = (uint32_t)(off + (max ? (uint32_t)rng_interval(r, max, mask) : 0u));
+    if (max == 0) {
+        for (size_t i = 0; i < n; i++) out[i] = off;
+        return;
+    }
+    RNG_BY_KIND(r, for (size_t i = 0; i < n; i++) out[i] = (uint32_t)(off + (uint32_t)rng_interval(r, np, max, mask)););
 }
 
 void lmp_rng_interval16_n(lmp_rng *r, uint16_t off, uint16_t max, uint16_t *out, size_t n)
 {
     lmp_rng_bits b = {0};
     const uint32_t mask = (uint32_t)low_mask(max);
-    for (size_t i = 0; i < n; i++) out[i] = (uint16_t)(off + (max ? interval_narrow(r, max, mask, &b, 16) : 0u));
+    if (max == 0) {
+        for (size_t i = 0; i < n; i++) out[i] = off;
+        return;
+    }
+    RNG_BY_KIND(r, for (size_t i = 0; i < n; i++) out[i] = (uint16_t)(off + interval_narrow(r, np, max, mask, &b, 16)););
 }
 
 void lmp_rng_interval8_n(lmp_rng *r, uint8_t off, uint8_t max, uint8_t *out, size_t n)
 {
     lmp_rng_bits b = {0};
     const uint32_t mask = (uint32_t)low_mask(max);
-    for (size_t i = 0; i < n; i++) out[i] = (uint8_t)(off + (max ? interval_narrow(r, max, mask, &b, 8) : 0u));
+    if (max == 0) {
+        for (size_t i = 0; i < n; i++) out[i] = off;
+        return;
+    }
+    RNG_BY_KIND(r, for (size_t i = 0; i < n; i++) out[i] = (uint8_t)(off + interval_narrow(r, np, max, mask, &b, 8)););
 }
 
 void lmp_rng_bit_n(lmp_rng *r, uint8_t *out, size_t n)
 {
     lmp_rng_bits b = {0};
-    for (size_t i = 0; i < n; i++) out[i] = (uint8_t)take_bits(r, &b, 1);
+    RNG_BY_KIND(r, for (size_t i = 0; i < n; i++) out[i] = (uint8_t)take_bits(r, np, &b, 1););
+}
+
+/* Items i and j (each `size` bytes) trade places. */
+RNG_INLINE void swap_items(unsigned char *p, size_t i, size_t j, size_t size)
+{
+    if (size == 8) { /* int64 indices and doubles: the common case, one move each way */
+        uint64_t t;
+        memcpy(&t, p + i * 8, 8);
+        memmove(p + i * 8, p + j * 8, 8);
+        memcpy(p + j * 8, &t, 8);
+        return;
+    }
+    unsigned char tmp[64];
+    for (size_t o = 0; o < size; o += sizeof tmp) { /* items of any size, a piece at a time */
+        const size_t L = size - o < sizeof tmp ? size - o : sizeof tmp;
+        memcpy(tmp, p + i * size + o, L);
+        memmove(p + i * size + o, p + j * size + o, L);
+        memcpy(p + j * size + o, tmp, L);
+    }
 }
 
 /* numpy's shuffle of a 1-d array (mtrand.pyx RandomState.shuffle, _shuffle_raw): for i = n-1 down to 1,
  * swap item i with item lmp_rng_interval(i). */
 void lmp_rng_shuffle(lmp_rng *r, void *items, size_t n, size_t size)
 {
-    unsigned char *p = items, tmp[64];
-    for (size_t i = n; i-- > 1;) {
-        const size_t j = (size_t)rng_interval(r, i, low_mask(i));
-        if (size == 8) { /* int64 indices and doubles: the common case, one move each way */
-            uint64_t t;
-            memcpy(&t, p + i * 8, 8);
-            memmove(p + i * 8, p + j * 8, 8);
-            memcpy(p + j * 8, &t, 8);
-            continue;
-        }
-        for (size_t o = 0; o < size; o += sizeof tmp) { /* items of any size, a piece at a time */
-            const size_t L = size - o < sizeof tmp ? size - o : sizeof tmp;
-            memcpy(tmp, p + i * size + o, L);
-            memmove(p + i * size + o, p + j * size + o, L);
-            memcpy(p + j * size + o, tmp, L);
-        }
-    }
+    unsigned char *p = items;
+    RNG_BY_KIND(r, for (size_t i = n; i-- > 1;) swap_items(p, i, (size_t)rng_interval(r, np, i, low_mask(i)), size););
 }
