@@ -14,6 +14,7 @@
 
 #include "lmprob/dist.h"
 #include "lmprob/rng.h"
+#include "../src/dist/internal.h"  /* lmp_beta_log_tail_, the log tail the quantile solver steps on */
 #include "test.h"
 
 /* Relative tolerances: 1e-14 ~ 45 ulp for closed forms and erfc-based tails; 1e-12 for
@@ -180,6 +181,22 @@ static void test_beta_large(void)
     CHECK_REL(lmp_beta_quantile(0.3, 1e4, 3e4), 0.2488616206608231765385036, 1e-15);
     CHECK_REL(lmp_beta_quantile(0.999, 1e4, 3e4), 0.2567258288054860250331711, 1e-15);
     CHECK(lmp_beta_quantile(0.3, 1e150, 1e150) == 0.5);
+    /* x far below the mean of the frame a <= b: lambda = a - (a + b) x rounded to a, the deviance was
+     * bd0(a, a - lambda) = inf and I_x NaN (seed 12 of the accuracy suite; both parameters' sides, a frame mirrored
+     * or not); the log tail, where (a + b) x is still above u a, lost u a / ((a + b) x) of it (1.5e-4 at x = 1e-20).
+     * References: I_x underflows (x^a), 1 - I_x = 1; log I_x from mpmath at 60 digits, x^a (1-x)^b / (a B(a, b))
+     * 2F1(a + b, 1; a + 1; x) (A&S 26.5.23) */
+    CHECK(lmp_beta_sf(1.9364087565986903e-258, 13371222118.11627, 19516.719865370585) == 1.0);    /* old: NaN */
+    CHECK(lmp_beta_cdf(1.9364087565986903e-258, 13371222118.11627, 19516.719865370585) == 0.0);
+    CHECK(lmp_beta_cdf(1e-300, 2e4, 1e10) == 0.0 && lmp_beta_sf(1e-300, 2e4, 1e10) == 1.0);         /* old: NaN */
+    CHECK(lmp_beta_sf(1.0 - 0x1p-53, 1e10, 2e4) == 0.0 && lmp_beta_cdf(1.0 - 0x1p-53, 1e10, 2e4) == 1.0);
+    double dl;
+    CHECK_REL(lmp_beta_log_tail_(19516.719865370585, 13371222118.11627, 1e-20, 1, &dl),
+              -617014.4136998179202610634, 1e-15);                                       /* old: 1.5e-4 */
+    CHECK_REL(lmp_beta_log_tail_(19516.719865370585, 13371222118.11627, 1.9364087565986903e-258, 1, &dl),
+              -11299577.23797502446687839, 1e-15);                                       /* old: NaN */
+    CHECK_REL(lmp_beta_log_tail_(19516.719865370585, 13371222118.11627, 1e-12, 1, &dl),
+              -257503.1612612102752136158, 1e-15);                                       /* old: 7.4e-16 */
     /* moments without overflow or underflow: ab/((a+b)^2 (a+b+1)) */
     CHECK_REL(lmp_beta_var(1e-200, 1e-200), 0.25, 1e-15);                   /* old: NaN */
     CHECK_REL(lmp_beta_var(1e155, 1e155), 1.25e-156, 1e-15);                /* old: NaN */

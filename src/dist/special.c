@@ -485,12 +485,28 @@ static void beta_temme_phi(double tau, double *phi)
     }
 }
 
+/* One of the deviance's two terms, bd0(p, p - d): p = a, d = lambda, whose mean a - lambda is (a + b) x, or
+ * p = b, d = -lambda, mean b + lambda = (a + b) y; t is that x or y. Where the mean is below p / 2, t < 1/2 is
+ * the exact one of x, y, and the mean is taken from it: lambda, rounded, keeps only u p of a mean far below p
+ * (bd0_diff's 1 - d / p is off by u p / mean), and where (a + b) t < u p it rounds to p itself, bd0 = inf and
+ * I_x = NaN (x = 1.9e-258, a = 1.3e10, b = 19517: 1 - I_x is 1). With q = mean / p = t (a + b) / p < 1/2,
+ * bd0 = p (q - log q - 1) (the definition, bd0(x, m) = x log(x / m) + m - x; its terms lose at most 3 bits
+ * at q = 1/2). log q = log t - log(p / (a + b)) where q is below the normal range (then -log q > 708, and the
+ * difference loses at most a bit), which a subnormal t would take into the quotient's rounding. */
+static double beta_dev_term(double p, double d, double a, double b, double t)
+{
+    if (!(d > 0.5 * p)) return bd0_diff(p, d);
+    double r = isfinite(a + b) ? p / (a + b) : (0.5 * p) / (0.5 * a + 0.5 * b); /* p / (a + b) <= 1 */
+    double q = t / r, lq = q >= DBL_MIN ? log(q) : log(t) - log(r);
+    return p * ((q - lq) - 1.0);
+}
+
 /* The tail on x's side in the frame a <= b, lambda = a - (a + b) x (from beta_lambda): I_x(a, b) for
  * lambda > 0, 1 - I_x(a, b) for lambda <= 0, or its log (lg = 1); *dl (if not NULL) = x (1 - x) f(x) / tail. */
 static double beta_temme(double a, double b, double x, double y, double lambda, int lg, double *dl)
 {
     double tau = a / b, inv = 1.0 / a / (1.0 + tau), V = -lambda / a;
-    double dev = bd0_diff(a, lambda) + bd0_diff(b, -lambda); /* r eta^2 / 2 */
+    double dev = beta_dev_term(a, lambda, a, b, x) + beta_dev_term(b, -lambda, a, b, y); /* r eta^2 / 2 */
     double Z = sqrt(2.0 * (dev / a) / (1.0 + tau));
     if (lambda > 0) Z = -Z;
     double Psi = 0.0, Phi = 0.0;

@@ -1995,6 +1995,12 @@ REGRESSIONS = [
      "tail-mu-far"),
     ("normal_pdf", {"x": 1.48e-322, "mu": 0.0, "sigma": 1.48e-323}, "sigma-subnormal"),
     ("beta_pdf", {"x": 0.0008717894762941487, "a": 0.1443119002000676, "b": 255.708566053725}, "a-small-x-mean"),
+    # found by seed 12: x so far below the mean, with both shapes >= 1e4 (Temme's expansion), that
+    # lambda = a - (a + b) x rounds to a: the deviance bd0(a, a - lambda) was inf and the result NaN, on
+    # either parameter's side of the frame a <= b
+    ("beta_sf", {"x": 1.9364087565986903e-258, "a": 13371222118.11627, "b": 19516.719865370585},
+     "a-huge-b-huge-x-low"),
+    ("beta_cdf", {"x": 1e-300, "a": 2e4, "b": 1e10}, "a-huge-b-huge-x-low"),
 ]
 
 
