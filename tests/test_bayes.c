@@ -84,6 +84,20 @@ static void test_disease(void)
     CHECK(isnan(lmp_bayes_posterior(1.5, 0.99, 0.05, 1)));
     CHECK(isnan(lmp_bayes_posterior(0.1, 0.99, 0.05, -1)));
     CHECK(isnan(lmp_bayes_update(0.5, 0.0, 0.0)));  /* P(E) = 0 */
+    CHECK(isnan(lmp_bayes_posterior(0.0, 0.5, 0.0, 3)) && isnan(lmp_bayes_posterior(1.0, 0.0, 0.5, 3)));
+    CHECK(lmp_bayes_posterior(0.0, 0.5, 0.25, 3) == 0.0 && lmp_bayes_posterior(0.5, 0.5, 0.0, 3) == 1.0);
+    /* Products below the subnormals (seed 12 of the accuracy suite): s p = 1.7e-364 was 0 at the first update, and
+     * the posterior 0 (now the scaled closed form; mpmath at 50 digits, s^n p / (s^n p + f^n (1 - p))). 8 u (1 +
+     * kappa), kappa = 1 + 2n (1 - posterior) */
+    CHECK_REL(lmp_bayes_posterior(2.1247214685893796e-86, 8.016293305043796e-279, 2.4597146024112052e-124, 1),
+              6.924539321366544448860504e-241, 3.6e-15);                                        /* old: 0 */
+    CHECK_REL(lmp_bayes_posterior(1.1923761926394632e-215, 6.350548841057468e-155, 9.184566278049337e-144, 3),
+              3.941587029526927780417685e-249, 7.2e-15);                                        /* old: 0 */
+    CHECK_REL(lmp_bayes_update(1e-200, 1e-200, 1e-300), 9.99999999999999939141433e-101, 3.6e-15);  /* old: 0 */
+    CHECK_REL(lmp_bayes_update(0.3, 1e-310, 2e-310), 0.1764705882352941099638545, 3.6e-15);   /* subnormal s p */
+    /* n = 1000 (the sequential updates took n steps; the powers take log2 n) */
+    CHECK_REL(lmp_bayes_posterior(0.25, 0.5, 0.75, 1000), 2.701591552175855556828089e-177, 1.8e-12);
+    CHECK(lmp_bayes_posterior(0.25, 0.5, 0.75, 1000000000) == 0.0);   /* 2^-584962502; old: 3 * 2^-1074 */
 }
 
 static void test_beta_binomial(void)

@@ -2001,6 +2001,11 @@ REGRESSIONS = [
     ("beta_sf", {"x": 1.9364087565986903e-258, "a": 13371222118.11627, "b": 19516.719865370585},
      "a-huge-b-huge-x-low"),
     ("beta_cdf", {"x": 1e-300, "a": 2e4, "b": 1e10}, "a-huge-b-huge-x-low"),
+    # found by seed 12: Bayes' rule whose product s^n p lies below the subnormals (the posterior was 0)
+    ("bayes_posterior", {"prior": 2.1247214685893796e-86, "sensitivity": 8.016293305043796e-279,
+                         "false_positive_rate": 2.4597146024112052e-124, "n_positive": 1}, "underflow"),
+    ("bayes_posterior", {"prior": 1.1923761926394632e-215, "sensitivity": 6.350548841057468e-155,
+                         "false_positive_rate": 9.184566278049337e-144, "n_positive": 3}, "underflow"),
 ]
 
 
