@@ -162,6 +162,34 @@ static void test_normality(void)
     CHECK_REL(r.pvalue, 9.908088485047644e-11, 1e-10);
 }
 
+/* 39 values, one of them 20 times the others: the skewness -5.954 is near its bound (n - 2) / sqrt(n - 1) = 6.002,
+ * where it hardly moves with the data (condition numbers of the p-values 0.72, 0.29, 0.99), while the skewtest
+ * p-value moves by 22.6 times its relative error. Computed in double, g1 was 1.9 u off, and the p-values of
+ * skewtest and normaltest 4.7e-15 and 4.8e-15 (seed 14 of the accuracy suite); the moments are now long double.
+ * References: mpmath at 60 digits (tests/accuracy/gen_cases.py's exact skewtest_z / kurtosistest_z), tolerances
+ * 8 u (1 + kappa) as the suite's. */
+static void test_normality_saturated(void)
+{
+    static const double x[39] = {
+        -1.3019498249958967e+67, 8.462871306752474e+66, -4.149552874781951e+65, -2.221339980311545e+65,
+        4.8922326886724965e+66, -8.712890346220296e+65, -2.8366646625379066e+67, 2.5988671922994185e+65,
+        3.2341280707453486e+65, -1.5949071936175278e+66, 2.4106498633519053e+65, -4.309996015548557e+66,
+        -2.2695225604739603e+64, 1.0632970859966969e+66, 2.592012440510903e+66, -6.683130821890955e+65,
+        -3.3938695415494385e+66, -1.9768841604943264e+66, -4.99463529385372e+67, -3.984953915953636e+67,
+        -1.1817798995223237e+67, 1.7076957829191754e+66, -2.8644457855377613e+65, 1.6103668819840346e+65,
+        -9.882172979261556e+68, -1.2659453121080886e+66, -4.134005478770135e+66, -1.500885082517854e+66,
+        5.5466961863931e+66, -1.701184736771734e+66, -2.1547639326180287e+66, 2.110755049969426e+66,
+        1.0219373345014598e+66, -9.416005561945045e+65, 3.8664200017943828e+65, 2.05352062430651e+66,
+        -4.333170610940023e+65, -1.8727503297876054e+66, -4.900841678369682e+66};
+    lmp_test_result r;
+    CHECK(lmp_stats_skewtest(x, 39, &r, NULL) == LMP_OK);
+    CHECK_REL(r.pvalue, 1.143554927312156083146083e-13, 1.6e-15);    /* old: 1.1435549273121507e-13 */
+    CHECK(lmp_stats_normaltest(x, 39, &r, NULL) == LMP_OK);
+    CHECK_REL(r.pvalue, 3.251812594788060178679402e-20, 1.8e-15);    /* old: 3.2518125947880445e-20 */
+    CHECK(lmp_stats_kurtosistest(x, 39, &r, NULL) == LMP_OK);
+    CHECK_REL(r.pvalue, 3.963405139507470619026917e-9, 1.2e-15);
+}
+
 static void test_normality_errors(void)
 {
     double x[7] = {1, 2, 3, 4, 5, 6, 7};
@@ -331,6 +359,7 @@ int main(int argc, char **argv)
     RUN(test_large_offset);
     RUN(test_skew_kurt);
     RUN(test_normality);
+    RUN(test_normality_saturated);
     RUN(test_normality_errors);
     RUN(test_streaming_merge);
     RUN(test_streaming_scale);
