@@ -627,6 +627,52 @@ const char *cli_read_why(int e)
     return e == EFBIG ? "more than 1 GiB, the most read whole (a device, or a stream without an end?)" : strerror(e);
 }
 
+lmp_status cli_file_list_read(const char *list, char ***paths, size_t *n, lmp_error *err)
+{
+    *paths = NULL;
+    *n = 0;
+    FILE *f = fopen(list, "r");
+    if (!f) return lmp_error_set(err, LMP_EIO, "cannot open the file list %s: %s", list, strerror(errno));
+    char *line = NULL, **v = NULL;
+    size_t cap = 0, nv = 0, vcap = 0;
+    ssize_t got;
+    lmp_status st = LMP_OK;
+    while (!st && (got = getline(&line, &cap, f)) >= 0) {
+        size_t len = strcspn(line, "\r\n");
+        if (!len) continue;
+        line[len] = '\0';
+        if (nv == vcap) {
+            size_t nc = vcap ? 2 * vcap : 64;
+            char **nvp = realloc(v, nc * sizeof *nvp);
+            if (!nvp) {
+                st = lmp_error_set(err, LMP_ENOMEM, "file list %s: out of memory", list);
+                break;
+            }
+            v = nvp;
+            vcap = nc;
+        }
+        if (!(v[nv] = strdup(line))) st = lmp_error_set(err, LMP_ENOMEM, "file list %s: out of memory", list);
+        else nv++;
+    }
+    if (!st && ferror(f)) st = lmp_error_set(err, LMP_EIO, "reading the file list %s: %s", list, strerror(errno));
+    free(line);
+    fclose(f);
+    if (!st && nv == 0) st = lmp_error_set(err, LMP_EFORMAT, "file list %s: expected one file name a line, got none", list);
+    if (st) {
+        cli_file_list_free(v, nv);
+        return st;
+    }
+    *paths = v;
+    *n = nv;
+    return LMP_OK;
+}
+
+void cli_file_list_free(char **paths, size_t n)
+{
+    for (size_t i = 0; i < n && paths; i++) free(paths[i]);
+    free(paths);
+}
+
 int cli_read_file(const char *path, char **buf, size_t *len)
 {
     int is_stdin = strcmp(path, "-") == 0;

@@ -200,6 +200,12 @@ enum { CLI_READ_MAX = 1 << 30 };
 int cli_read_file(const char *path, char **buf, size_t *len);
 const char *cli_read_why(int e);
 
+/* A file list (lmprob-mpi's input "@LIST", docs/mpi.md): one path a line, a trailing CR dropped, empty
+ * lines skipped, any length. *paths (malloc'd, each malloc'd; cli_file_list_free) and *n. LMP_EIO when
+ * the list cannot be read, LMP_EFORMAT when it names no file, LMP_ENOMEM; err names the list. */
+lmp_status cli_file_list_read(const char *list, char ***paths, size_t *n, lmp_error *err);
+void cli_file_list_free(char **paths, size_t n);
+
 /* Fail early: before long work, every command checks that its inputs can be
  * read and its outputs created. Each prints "lmprob: <cmd>: ..." naming the
  * path and why, and returns -1 (0 when fine; "-" and NULL always pass).

@@ -291,6 +291,18 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     if (cli_check_input("train", checked) || cli_check_input("train", p.vocab_file)) return CLI_FAIL;
     const char *inputs[] = {checked, p.vocab_file};
     if ((rc = cli_model_out_check("train", output)) || (rc = cli_check_output_from("train", output, inputs, 2))) return rc;
+    if (checked != input) { /* and not one of the list's files: its rename would replace that input */
+        char **list;
+        size_t nl;
+        lmp_error lerr;
+        if (cli_file_list_read(checked, &list, &nl, &lerr)) {
+            cli_error("train: %s", lerr.msg);
+            return CLI_FAIL;
+        }
+        rc = cli_check_output_from("train", output, (const char *const *)list, nl);
+        cli_file_list_free(list, nl);
+        if (rc) return rc;
+    }
     if (check_temp_dir(p.temp_dir)) return CLI_FAIL;
     cli_stdin_note("train", input);
 

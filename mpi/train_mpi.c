@@ -61,6 +61,7 @@
 #include <unistd.h>
 
 #include "../src/count/train_internal.h"
+#include "cli.h"
 #include "train_mpi.h"
 
 typedef struct ctx {
@@ -210,36 +211,18 @@ done:
 static lmp_status read_files(ctx *c, const char *list, const lmp_train_params *p, train_budget *bud, lmp_vocab *lv,
                              uint64_t *vheld, train_ids *ids, uint64_t **wcount, uint64_t *wcap, lmp_train_info *info, lmp_error *err)
 {
-    FILE *f = fopen(list, "r");
-    if (!f) return lmp_error_set(err, LMP_EIO, "cannot open the file list %s: %s", list, strerror(errno));
+    /* the list as cli_train_run read it for its checks (the output may not be one of its files) */
     char **path = NULL;
-    uint64_t *size = NULL, n = 0, cap = 0, total = 0, lines = 0;
-    lmp_status st = LMP_OK;
-    char line[4096];
-    while (!st && fgets(line, sizeof line, f)) {
-        size_t len = strcspn(line, "\r\n");
-        line[len] = 0;
-        if (!len) continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **np2 = realloc(path, cap * sizeof *np2);
-            uint64_t *ns = np2 ? realloc(size, cap * sizeof *ns) : NULL;
-            if (np2) path = np2;
-            if (ns) size = ns;
-            if (!np2 || !ns) {
-                st = lmp_error_set(err, LMP_ENOMEM, "file list %s: out of memory", list);
-                break;
-            }
-        }
+    size_t n = 0;
+    lmp_status st = cli_file_list_read(list, &path, &n, err);
+    if (st) return st;
+    uint64_t *size = calloc(n, sizeof *size), total = 0, lines = 0;
+    if (!size) st = lmp_error_set(err, LMP_ENOMEM, "file list %s: out of memory", list);
+    for (size_t i = 0; i < n && !st; i++) {
         struct stat sb;
-        size[n] = stat(line, &sb) == 0 ? (uint64_t)sb.st_size : 0;
-        total += size[n];
-        if (!(path[n] = strdup(line))) st = lmp_error_set(err, LMP_ENOMEM, "file list %s: out of memory", list);
-        else n++;
+        size[i] = stat(path[i], &sb) == 0 ? (uint64_t)sb.st_size : 0;
+        total += size[i];
     }
-    if (!st && ferror(f)) st = lmp_error_set(err, LMP_EIO, "reading the file list %s: %s", list, strerror(errno));
-    fclose(f);
-    if (!st && n == 0) st = lmp_error_set(err, LMP_EFORMAT, "file list %s: expected one file name a line, got none", list);
     uint64_t before = 0;
     for (uint64_t i = 0; i < n && !st; i++) {
         int r = total ? (int)((long double)before * c->size / total) : 0;
@@ -254,8 +237,7 @@ static lmp_status read_files(ctx *c, const char *list, const lmp_train_params *p
         lmp_corpus_free(cp);
     }
     info->sentences = lines;
-    for (uint64_t i = 0; i < n; i++) free(path[i]);
-    free(path);
+    cli_file_list_free(path, n);
     free(size);
     return st;
 }

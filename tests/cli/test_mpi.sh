@@ -106,6 +106,21 @@ case "$LMPROB${MPI_TEST_FULL:+ full}" in
     ;;
 esac
 
+# The output may not be one of a list's files (@LIST): the model's rename replaced that input (it was checked
+# against the list file only). Before training, so a singleton (isolated) shows it.
+cp "$TMPD/c.txt" "$TMPD/in.txt"
+ln -f "$TMPD/in.txt" "$TMPD/in-link.txt"
+printf '%s\n' "$TMPD/in.txt" >"$TMPD/list3"
+for out in "$TMPD/in.txt" "$TMPD/in-link.txt"; do
+  expect_fail "output is a file of the list ($(basename "$out"))" "output .*in(-link)?\.txt is the input .*in\.txt" \
+    env OMPI_MCA_ess_singleton_isolated=1 "$MPI" train --order 2 --quiet --output "$out" "@$TMPD/list3"
+done
+cmp -s "$TMPD/c.txt" "$TMPD/in.txt" && ok || bad "output is a file of the list: the input was replaced"
+# a list that names no file: refused before training, naming the list
+printf '\n\r\n' >"$TMPD/list4"
+expect_fail "a list of no file" "file list .*list4: expected one file name a line, got none" \
+  env OMPI_MCA_ess_singleton_isolated=1 "$MPI" train --order 2 --quiet --output "$TMPD/m.arpa" "@$TMPD/list4"
+
 # Messages before training come once, not once per rank (every rank checks the options): a usage error,
 # --help; a check that fails on one rank alone is told by that rank, and the others stop instead of waiting
 mpirun_n 3 "$MPI" train --order 0 --output "$TMPD/m.arpa" "$TMPD/c.txt" >"$TMPD/out" 2>"$TMPD/err"
