@@ -203,6 +203,40 @@ done:
     return st;
 }
 
+/* A reader error in bytes [b, e) of path numbers the lines of that range: make it the file's line (the lines
+ * before b counted, on this error path only), so that "path:line:" is where lmprob train points, and name
+ * the range. When the message does not start with "path:line: " (a path cut short), the range's line is
+ * named in words instead. */
+static void range_line(const char *path, uint64_t b, uint64_t e, lmp_error *err)
+{
+    char old[64], msg[sizeof err->msg];
+    int k = snprintf(old, sizeof old, ":%ld: ", err->line);
+    size_t plen = strlen(path);
+    long before = 0;
+    int fd = b ? open(path, O_RDONLY) : -1;
+    char buf[65536];
+    for (uint64_t at = 0; fd >= 0 && at < b;) {
+        ssize_t got = pread(fd, buf, b - at < sizeof buf ? (size_t)(b - at) : sizeof buf, (off_t)at);
+        if (got <= 0) {
+            before = -1;
+            break;
+        }
+        for (ssize_t i = 0; i < got; i++) before += buf[i] == '\n';
+        at += (uint64_t)got;
+    }
+    if (fd >= 0) close(fd);
+    if (b && fd < 0) before = -1;
+    if (before >= 0 && strncmp(err->msg, path, plen) == 0 && strncmp(err->msg + plen, old, (size_t)k) == 0) {
+        snprintf(msg, sizeof msg, "%s:%ld: %s (this rank's byte range %llu..%llu)", path, before + err->line,
+                 err->msg + plen + (size_t)k, (unsigned long long)b, (unsigned long long)e);
+        err->line += before;
+    } else {
+        snprintf(msg, sizeof msg, "%s (line %ld of this rank's byte range %llu..%llu of %s)", err->msg, err->line,
+                 (unsigned long long)b, (unsigned long long)e, path);
+    }
+    memcpy(err->msg, msg, sizeof msg);
+}
+
 /* Input "@LIST": LIST names the files, one a line, read as their concatenation
  * (cat). Whole files per rank, in contiguous blocks that keep the list's order:
  * file i goes to the rank whose share of the total bytes holds its first byte,
@@ -1114,6 +1148,7 @@ lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train
         if (c.rank != 0) lmp_error_clear(err);
         return st;
     }
+    train_line_limit(&p); /* the lines lmprob train refuses, refused here too */
     const unsigned N = p.order;
     const char *tmp = p.temp_dir ? p.temp_dir : getenv("TMPDIR");
     if (!tmp || !*tmp) tmp = "/tmp";
@@ -1144,12 +1179,7 @@ lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train
         st = read_range(&c, input, &text, &b, &e, err);
         if (!st) st = lmp_corpus_create(text, e - b, input, &p.corpus, &corpus, err);
         if (!st) st = train_read_ids(corpus, &p, &bud, lv, &vheld, &ids, &wcount, &wcap, &info, err);
-        if (st == LMP_EFORMAT && err->line > 0) { /* the reader numbers the lines of this rank's range */
-            char msg[sizeof err->msg];
-            snprintf(msg, sizeof msg, "%s (line %ld of this rank's byte range %llu..%llu of %s)", err->msg, err->line,
-                     (unsigned long long)b, (unsigned long long)e, input);
-            memcpy(err->msg, msg, sizeof msg);
-        }
+        if (st == LMP_EFORMAT && err->line > 0) range_line(input, b, e, err);
     }
     lmp_corpus_free(corpus);
     free(text);

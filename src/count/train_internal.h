@@ -203,6 +203,11 @@ typedef struct train_ids {
 } train_ids;
 
 
+/* The longest line the trainer reads when p->corpus.max_line is 0 (the default): an eighth of --memory, from
+ * 64 KiB, at most 256 MiB, since a line is read whole before it is tokenised. lmp_train_model_load and
+ * lmprob-mpi's ranks set it alike, so both refuse the same lines. */
+void train_line_limit(lmp_train_params *p);
+
 /* Read every line of c: word ids into v (first-seen order) and ids (each
  * sentence ends with </s>), raw word counts into *wcount (grown to *wcap),
  * info->tokens and info->sentences. An empty corpus is not an error here. */

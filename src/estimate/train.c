@@ -361,6 +361,16 @@ fail:
     return st;
 }
 
+void train_line_limit(lmp_train_params *p)
+{
+    /* A line is read whole before it is tokenised: keep the reader within a
+     * part of the budget too (lines of at most an eighth of it, from 64 KiB). */
+    if (p->corpus.max_line == 0) {
+        uint64_t cap = p->memory / 8 < 65536 ? 65536 : p->memory / 8;
+        p->corpus.max_line = cap < ((uint64_t)256 << 20) ? (size_t)cap : (size_t)256 << 20;
+    }
+}
+
 lmp_status lmp_train_model_load(const char *path, const lmp_train_params *params, lmp_train_model **out, lmp_error *err)
 {
     *out = NULL;
@@ -368,12 +378,7 @@ lmp_status lmp_train_model_load(const char *path, const lmp_train_params *params
     lmp_status st = lmp_train_params_check(&p, err);
     if (st) return st;
     lmp_corpus *c;
-    /* A line is read whole before it is tokenised: keep the reader within a
-     * part of the budget too (lines of at most an eighth of it, from 64 KiB). */
-    if (p.corpus.max_line == 0) {
-        uint64_t cap = p.memory / 8 < 65536 ? 65536 : p.memory / 8;
-        p.corpus.max_line = cap < ((uint64_t)256 << 20) ? (size_t)cap : (size_t)256 << 20;
-    }
+    train_line_limit(&p);
     if ((st = lmp_corpus_load(path, &p.corpus, &c, err))) return st;
     st = lmp_train_model_create(c, &p, out, err);
     lmp_corpus_free(c);

@@ -84,9 +84,17 @@ case "$LMPROB${MPI_TEST_FULL:+ full}" in
     ls "$TMPD" | grep -q 'm\.arpa.' && bad "a rank dies while the model is written: a temporary file was left: $(ls "$TMPD")" || ok
     # a shard that cannot be read: invalid UTF-8 in the second half, read by rank 1 of 2
     { cat "$TMPD/c.txt"; printf 'bad \377 byte\n'; head -n 100 "$TMPD/c.txt"; } >"$TMPD/bad.txt"
-    expect_fail "unreadable shard" "rank 1 of 2: .*invalid UTF-8.*byte range" \
+    # (at the file's line, 4001, as lmprob train says: it was the line within rank 1's byte range)
+    expect_fail "unreadable shard" "rank 1 of 2: .*bad\.txt:4001: invalid UTF-8.*byte range" \
       mpirun_n 2 "$MPI" train --order 3 --quiet --output "$TMPD/m.arpa" "$TMPD/bad.txt"
     [ -e "$TMPD/m.arpa" ] && bad "unreadable shard: a model was left" || ok
+    # a line that lmprob train refuses (longer than an eighth of --memory) is refused by the ranks too (they
+    # read it, past the limit, and went on)
+    { cat "$TMPD/c.txt"; head -c 300000 /dev/zero | tr '\0' a; echo; } >"$TMPD/long.txt"
+    expect_fail "lmprob train's line limit" "^lmprob: train: .*long\.txt:4001: line longer than 262144 bytes" \
+      "$LMPROB" train --order 2 --memory 2M --quiet --output "$TMPD/m.arpa" "$TMPD/long.txt"
+    expect_fail "the same line limit on the ranks" "rank 1 of 2: .*long\.txt:4001: line longer than 262144 bytes" \
+      mpirun_n 2 "$MPI" train --order 2 --memory 2M --quiet --output "$TMPD/m.arpa" "$TMPD/long.txt"
     # a shard that cannot be read: the list's second file (rank 1's) is missing
     printf '%s\n' "$TMPD/f1.txt" "$TMPD/gone.txt" "$TMPD/f3.txt" >"$TMPD/list2"
     expect_fail "missing file of a list" "rank 1 of 2: .*gone\.txt" \
