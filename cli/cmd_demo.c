@@ -108,34 +108,42 @@ static int demo_uniform(int argc, char **argv)
     }
     if (cli_check_input("demo uniform", train)) return CLI_FAIL;
     if ((prc = cli_check_output_from("demo uniform", out, &train, 1))) return prc;
-    FILE *f = fopen(train, "r");
-    if (!f) {
-        cli_error("demo uniform: %s: cannot read: %s", train, strerror(errno));
-        return CLI_FAIL;
-    }
+    /* The words of lmprob train, read by its reader (lmp_corpus: word mode, gzip and xz, UTF-8 checked, lines
+     * bounded). getline and a split of our own read a folder as an empty text (exit 0, a model of <unk> and
+     * </s>), compressed bytes as words, and invalid UTF-8 that lmprob train refuses. <s> and </s> in the text
+     * are left out, as before (they are the model's markers). */
+    lmp_corpus_params cp = lmp_corpus_params_default();
+    cp.skip_markers = 1;
+    lmp_corpus *c = NULL;
+    lmp_error rerr;
+    lmp_status rst = lmp_corpus_load(train, &cp, &c, &rerr);
     strset vocab = {0};
-    char *line = NULL;
-    size_t cap = 0;
+    char *word = NULL;
+    size_t wcap = 0;
     int rc = CLI_OK;
-    ssize_t got;
-    while ((got = getline(&line, &cap, f)) > 0) {
-        /* The words of lmprob train (word mode, as lmplz): split on space, tab, CR, LF and NUL. strtok stopped at
-         * a NUL, so the words after one were left out of the vocabulary and scored as OOVs. */
-        size_t n = (size_t)got;
-        for (size_t i = 0; i < n; i++)
-            if (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' || line[i] == '\n') line[i] = '\0';
-        for (size_t i = 0; i < n;) {
-            if (line[i] == '\0') {
-                i++;
-                continue;
+    const lmp_token *tok;
+    size_t ntok;
+    while (!rst && rc == CLI_OK && !(rst = lmp_corpus_next_line(c, &tok, &ntok, &rerr)))
+        for (size_t i = 0; i < ntok && rc == CLI_OK; i++) {
+            if (tok[i].len + 1 > wcap) {
+                char *nw = realloc(word, 2 * tok[i].len + 1);
+                if (!nw) {
+                    rc = CLI_FAIL;
+                    break;
+                }
+                word = nw;
+                wcap = 2 * tok[i].len + 1;
             }
-            const char *tok = line + i; /* ends at a NUL: a separator, or getline's after the last byte */
-            i += strlen(tok);
-            if (strcmp(tok, "<s>") != 0 && strcmp(tok, "</s>") != 0 && strset_add(&vocab, tok) < 0) rc = CLI_FAIL;
+            memcpy(word, tok[i].ptr, tok[i].len);
+            word[tok[i].len] = '\0';
+            if (strset_add(&vocab, word) < 0) rc = CLI_FAIL;
         }
+    free(word);
+    lmp_corpus_free(c);
+    if (rst != LMP_EOF && rc == CLI_OK) {
+        strset_free(&vocab);
+        return cli_fail_status("demo uniform", rst, &rerr);
     }
-    free(line);
-    fclose(f);
     if (rc == CLI_OK && (strset_add(&vocab, "<unk>") < 0 || strset_add(&vocab, "</s>") < 0)) rc = CLI_FAIL;
     if (rc != CLI_OK) {
         strset_free(&vocab);

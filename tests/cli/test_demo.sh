@@ -28,6 +28,15 @@ fi
 printf 'a\000b c\nd\n' >"$TMPD/nul.txt"
 expect_ok "demo uniform: NUL separates words" "$LMPROB" demo uniform --output "$TMPD/nul.arpa" "$TMPD/nul.txt"
 expect_out "uniform: every word after a NUL kept" '^OOVs:.0$' "$LMPROB" ppl "$TMPD/nul.arpa" "$TMPD/nul.txt"
+# lmprob train's reader: a folder is refused (getline read it as an empty text: exit 0 and a model of <unk>
+# and </s>), gzip is read as text (it was read as words of compressed bytes), invalid UTF-8 refused as train does
+expect_fail "uniform on a folder" "demo uniform: .*: is a directory" "$LMPROB" demo uniform --output "$TMPD/d.arpa" "$TMPD"
+[ -e "$TMPD/d.arpa" ] && bad "uniform on a folder: a model was written" || ok
+gzip -c "$TMPD/u.txt" >"$TMPD/u.txt.gz"
+expect_ok "demo uniform: gzip text" "$LMPROB" demo uniform --output "$TMPD/ugz.arpa" "$TMPD/u.txt.gz"
+cmp -s "$TMPD/u.arpa" "$TMPD/ugz.arpa" && ok || bad "uniform: the gzip text gave another model than the plain one"
+printf 'a \377 b\n' >"$TMPD/inv.txt"
+expect_fail "uniform: invalid UTF-8" "inv\.txt:1: invalid UTF-8" "$LMPROB" demo uniform --output "$TMPD/inv.arpa" "$TMPD/inv.txt"
 # a write error names the command (it read "lmprob: /dev/full: write failed")
 expect_fail "uniform to /dev/full: command named" '^lmprob: demo uniform: /dev/full: write failed' "$LMPROB" demo uniform --output /dev/full "$TMPD/u.txt"
 expect_fail "uniform needs --output" "expected --output" "$LMPROB" demo uniform "$TMPD/u.txt"
