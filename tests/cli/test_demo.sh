@@ -47,13 +47,24 @@ expect_fail "report on an empty folder" "models.tsv" "$LMPROB" demo report --dir
 expect_out "help" "usage: lmprob demo" "$LMPROB" demo --help
 
 # ---- the whole pipeline on the small corpus (2400 training sentences after the split) ----------------------------------------------------------
+# The corpus as gzip, with CRLF line ends and a NUL between two words, as lmprob train reads it: the script
+# read the compressed bytes as text, kept a CR on each line's last word and a NUL inside a word.
 OUT="$TMPD/demo"
-if CORPUS="$TMPD/tiny.txt" OUT="$OUT" LMPROB="$LMPROB" KGRID="0.01 0.1 1" BUILD="$TMPD/build" \
+sed -e 's/$/\r/' -e '5s/ /\x00/' "$TMPD/tiny.txt" | gzip >"$TMPD/tiny.txt.gz"
+if CORPUS="$TMPD/tiny.txt.gz" OUT="$OUT" LMPROB="$LMPROB" KGRID="0.01 0.1 1" BUILD="$TMPD/build" \
     bash "$ROOT/scripts/demo.sh" >"$TMPD/demo.log" 2>&1; then
   ok
 else
   bad "scripts/demo.sh on the tiny corpus: $(tail -n 5 "$TMPD/demo.log")"
 fi
+# the data the models saw: the text's words, without CR or NUL, the min-count mapping on lmprob train's words
+for s in train valid test; do
+  if [ -f "$OUT/data/$s.txt" ] && tr -d '\r\000' <"$OUT/data/$s.txt" | cmp -s - "$OUT/data/$s.txt"; then ok
+  else bad "demo data/$s.txt has CR or NUL bytes (or is missing)"; fi
+done
+n=$(cat "$OUT/data/train.txt" "$OUT/data/valid.txt" "$OUT/data/test.txt" 2>/dev/null | wc -w)
+want=$(wc -w <"$TMPD/tiny.txt")
+if [ "$n" = "$want" ]; then ok; else bad "demo data has $n words, the corpus $want"; fi
 # progress: one line per stage with elapsed seconds
 if grep -Eq '^\[ *[0-9]+\.[0-9]s\] corpus' "$TMPD/demo.log" && grep -Eq '^\[ *[0-9]+\.[0-9]s\] done' "$TMPD/demo.log"; then
   ok
@@ -85,4 +96,17 @@ pu=$(grep -o '"name": "uniform"[^}]*' "$OUT/table.json" 2>/dev/null | grep -o '"
 if awk -v p="$pu" -v v="$V" 'BEGIN { d = p - v; if (d < 0) d = -d; exit !(p != "" && d < 1e-4 * v) }'; then ok; else
   bad "uniform perplexity '$pu', want V = $V"
 fi
+
+# A one-file corpus of fewer than 10 lines has no valid or test line: refused, saying so. It was an awk error, or,
+# into an OUT of an earlier run (this one's), that run's valid and test text, used silently.
+printf 'a b c\nb c d\nc d e\n' >"$TMPD/small.txt"
+expect_fail "demo on 3 lines" "^demo: CORPUS=.*small\.txt: no valid line .*expected at least 10 non-empty lines" \
+  env CORPUS="$TMPD/small.txt" OUT="$OUT" LMPROB="$LMPROB" KGRID="1" BUILD="$TMPD/build" bash "$ROOT/scripts/demo.sh"
+# a folder whose train file is empty, whose valid file is a link (find -type f left links out)
+mkdir -p "$TMPD/c1"
+: >"$TMPD/c1/train.txt"
+ln -sf "$TMPD/small.txt" "$TMPD/c1/valid.txt"
+cp "$TMPD/small.txt" "$TMPD/c1/test.txt"
+expect_fail "demo on an empty train file" "^demo: .*c1/train\.txt: no line with a word: expected train text" \
+  env CORPUS="$TMPD/c1" OUT="$TMPD/demo1" LMPROB="$LMPROB" KGRID="1" BUILD="$TMPD/build" bash "$ROOT/scripts/demo.sh"
 finish
