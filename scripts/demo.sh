@@ -88,13 +88,18 @@ fi
 
 # ---- 2. vocabulary: words seen >= MIN_COUNT times; rarer training words become <unk> ------------
 stage "vocabulary: min count $MIN_COUNT, rarer training words -> <unk>"
-# (awk reads named files through getline and ENVIRON: an operand like x=1/train.txt is an assignment to it)
+# (awk reads named files through getline and ENVIRON: an operand like x=1/train.txt is an assignment to it.
+# Each word is printed as it comes: assigning $i rebuilt the whole line at every rare word, so a long line of
+# rare words took time quadratic in its length, minutes for a 2 MB line, and a 50 MB line never ended.)
 text "$src_train" >"$DATA/train.src" || die "$src_train: cannot read it as text"
 F="$DATA/train.src" LC_ALL=C awk -v m="$MIN_COUNT" 'BEGIN {
   f = ENVIRON["F"]
   while ((getline line < f) > 0) { n = split(line, w); for (i = 1; i <= n; i++) c[w[i]]++ }
   close(f)
-  while ((getline < f) > 0) if (NF) { for (i = 1; i <= NF; i++) if (c[$i] < m) $i = "<unk>"; print } }' >"$DATA/train.txt"
+  while ((getline < f) > 0) if (NF) {
+    for (i = 1; i <= NF; i++) printf "%s%s", (i > 1 ? " " : ""), (c[$i] < m ? "<unk>" : $i)
+    printf "\n"
+  } }' >"$DATA/train.txt"
 rm -f "$DATA/train.src"
 text "$src_valid" | LC_ALL=C awk 'NF' >"$DATA/valid.txt" || die "$src_valid: cannot read it as text"
 text "$src_test" | LC_ALL=C awk 'NF' >"$DATA/test.txt" || die "$src_test: cannot read it as text"
