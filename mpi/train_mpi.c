@@ -1303,6 +1303,11 @@ lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train
     } else {
         report(&c, "gathered", t0);
     }
+    /* peak_bytes (lmprob train --json): the largest rank's budgets, reading and counting (bud) and what follows
+     * the exchange (after); rank 0 adds its model's estimation below. It was rank 0's model budget alone: 0
+     * when the ranks estimate. */
+    uint64_t peak = bud.peak + after.peak, peak_max = peak;
+    MPI_Reduce(&peak, &peak_max, 1, MPI_UINT64_T, MPI_MAX, 0, MPI_COMM_WORLD);
     if (c.rank != 0) {
         if (stream) {
             st = write_streamed(&c, o, N, nwords, &p, NULL, NULL, NULL, LMP_OK, err);
@@ -1338,6 +1343,10 @@ lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train
             char msg[sizeof err->msg];
             snprintf(msg, sizeof msg, "rank 0: %s", err->msg);
             memcpy(err->msg, msg, sizeof msg);
+        }
+        if (!st) {
+            uint64_t own = peak + m->info.peak_bytes; /* train_finish*: the model budget's peak */
+            m->info.peak_bytes = own > peak_max ? own : peak_max;
         }
     } else {
         st = lmp_error_set(err, LMP_ENOMEM, "training: out of memory");

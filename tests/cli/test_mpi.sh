@@ -62,6 +62,10 @@ case "$LMPROB${MPI_TEST_FULL:+ full}" in
     if cmp -s <(grep -v '^# lmprob command:' "$TMPD/m.arpa") <(grep -v '^# lmprob command:' "$TMPD/ref.arpa"); then ok
     else bad "file list, 3 ranks, wb: ARPA differs from lmprob train's on the concatenation"; fi
     rm -f "$TMPD/m.arpa"
+    # --json's peak_bytes: the largest rank's budget (it was rank 0's model budget alone, 0 when the ranks estimate)
+    expect_out "--json peak_bytes on 2 ranks" '"peak_bytes": [1-9][0-9]*,' mpirun_n 2 "$MPI" train --order 3 --json \
+      --output "$TMPD/m.arpa" "$TMPD/f1.txt"
+    rm -f "$TMPD/m.arpa"
 
     # refusals: not distributed
     # (a singleton, without mpirun: MPI_Init makes a world of one rank; isolated: without starting
