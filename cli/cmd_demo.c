@@ -879,7 +879,8 @@ static int analyse_test(nt_ctx *t, const char *dir, const char *test, size_t max
     if (rc != CLI_OK || npos == 0) {
         free(sizes);
         free(ents);
-        return rc != CLI_OK ? rc : plot_fail("no positions in the test text");
+        if (rc == CLI_OK) cli_error("demo report: %s: no line: expected the test text, one sentence a line", test);
+        return rc != CLI_OK ? rc : CLI_FAIL;
     }
     double maxl = 0, mean_h = 0;
     for (size_t i = 0; i < npos; i++) {

@@ -103,6 +103,11 @@ pu=$(grep -o '"name": "uniform"[^}]*' "$OUT/table.json" 2>/dev/null | grep -o '"
 if awk -v p="$pu" -v v="$V" 'BEGIN { d = p - v; if (d < 0) d = -d; exit !(p != "" && d < 1e-4 * v) }'; then ok; else
   bad "uniform perplexity '$pu', want V = $V"
 fi
+# report on an empty test text: the message names it (it said "no positions in the test text")
+cp -r "$OUT" "$TMPD/demo2"
+: >"$TMPD/demo2/data/test.txt"
+expect_fail "report: empty test text named" "^lmprob: demo report: .*demo2/data/test\.txt: no line: expected the test text" \
+  "$LMPROB" demo report --dir "$TMPD/demo2"
 
 # A one-file corpus of fewer than 10 lines has no valid or test line: refused, saying so. It was an awk error, or,
 # into an OUT of an earlier run (this one's), that run's valid and test text, used silently.
