@@ -179,9 +179,13 @@ static int demo_uniform(int argc, char **argv)
 /* ---- report: the manifest and the ppl JSON files ---------------------------------------- */
 
 #define MAX_MODELS 32
+/* A path under --dir: any folder path (PATH_MAX, 4096 bytes) and the longest name we add. The buffers were
+ * 2048 bytes, and the manifest's model paths 1024: a longer --dir was cut short silently (the table's sizes
+ * became "-", then the 5-gram was not found under the cut name). */
+enum { DEMO_PATH = 4096 + 64 };
 
 typedef struct model_row {
-    char name[32], label[96], est[16], k[24], path[1024];
+    char name[32], label[96], est[16], k[24], path[4096];
     int order;
     double train_s;
     double ppl, ppl_excl, oov, tokens, sentences, log10_prob, bits_token, bits_byte;
@@ -231,7 +235,7 @@ static double jnum(const lmp_json_value *o, const char *key)
 
 static int load_ppl(const char *dir, model_row *m)
 {
-    char path[2048];
+    char path[DEMO_PATH];
     snprintf(path, sizeof path, "%s/ppl/%s.test.json", dir, m->name);
     char *buf;
     size_t len;
@@ -267,24 +271,26 @@ static int load_ppl(const char *dir, model_row *m)
 
 static int load_manifest(const char *dir, model_row *rows, size_t *n)
 {
-    char path[2048];
+    char path[DEMO_PATH];
     snprintf(path, sizeof path, "%s/models.tsv", dir);
     FILE *f = fopen(path, "r");
     if (!f) {
         cli_error("demo report: %s: cannot read: %s (run scripts/demo.sh)", path, strerror(errno));
         return -1;
     }
-    char line[4096];
+    char *line = NULL;
+    size_t cap = 0;
     long ln = 0;
+    int rc = 0;
     *n = 0;
-    while (fgets(line, sizeof line, f)) {
+    while (getline(&line, &cap, f) > 0) {
         ln++;
         line[strcspn(line, "\r\n")] = '\0';
         if (!line[0]) continue;
         if (*n == MAX_MODELS) {
             cli_error("demo report: %s: more than %d models", path, MAX_MODELS);
-            fclose(f);
-            return -1;
+            rc = -1;
+            break;
         }
         model_row *m = &rows[*n];
         memset(m, 0, sizeof *m);
@@ -300,8 +306,14 @@ static int load_manifest(const char *dir, model_row *rows, size_t *n)
         }
         if (nf != 7) {
             cli_error("demo report: %s:%ld: expected 7 tab-separated fields, got %d", path, ln, nf);
-            fclose(f);
-            return -1;
+            rc = -1;
+            break;
+        }
+        if (strlen(field[0]) >= sizeof m->name || strlen(field[5]) >= sizeof m->path) {
+            cli_error("demo report: %s:%ld: a model name of %zu bytes and a path of %zu: expected at most %zu and %zu",
+                      path, ln, strlen(field[0]), strlen(field[5]), sizeof m->name - 1, sizeof m->path - 1);
+            rc = -1;
+            break;
         }
         snprintf(m->name, sizeof m->name, "%s", field[0]);
         snprintf(m->label, sizeof m->label, "%s", field[1]);
@@ -313,13 +325,14 @@ static int load_manifest(const char *dir, model_row *rows, size_t *n)
         struct stat sb;
         m->size_bytes = stat(m->path, &sb) == 0 ? (double)sb.st_size : NAN;
         if (load_ppl(dir, m)) {
-            fclose(f);
-            return -1;
+            rc = -1;
+            break;
         }
         (*n)++;
     }
+    free(line);
     fclose(f);
-    return 0;
+    return rc;
 }
 
 static const model_row *find_model(const model_row *rows, size_t n, const char *name)
@@ -342,7 +355,7 @@ static void fmt_size(char *b, size_t len, double bytes)
 /* The perplexity table as text (fixed width), Markdown and JSON. */
 static int write_tables(const char *dir, const model_row *rows, size_t n, FILE *echo)
 {
-    char path[2048];
+    char path[DEMO_PATH];
     const char *fmts[3] = {"txt", "md", "json"};
     for (int f = 0; f < 3; f++) {
         snprintf(path, sizeof path, "%s/table.%s", dir, fmts[f]);
@@ -455,7 +468,7 @@ static int picture_orders(const char *dir, const model_row *rows, size_t n)
     p.ylabel = "test perplexity";
     p.series = s;
     p.nseries = ns;
-    char path[2048], msg[512];
+    char path[DEMO_PATH], msg[512];
     snprintf(path, sizeof path, "%s/ppl_vs_order.png", dir);
     return plot_png(&p, path, msg, sizeof msg) ? plot_fail(msg) : CLI_OK;
 }
@@ -492,7 +505,7 @@ static int picture_clt(const char *dir, uint64_t seed, FILE *html)
     p.ylabel = "density";
     p.series = s;
     p.nseries = 2;
-    char path[2048], msg[512];
+    char path[DEMO_PATH], msg[512];
     snprintf(path, sizeof path, "%s/clt.png", dir);
     if (plot_png(&p, path, msg, sizeof msg)) {
         free(sums);
@@ -549,7 +562,7 @@ static int picture_biasvar(const char *dir, uint64_t seed, FILE *html)
     p.series = s;
     p.nseries = 4;
     p.legend_left = 1;
-    char path[2048], msg[512];
+    char path[DEMO_PATH], msg[512];
     snprintf(path, sizeof path, "%s/bias_variance.png", dir);
     if (plot_png(&p, path, msg, sizeof msg)) return plot_fail(msg);
     if (html) {
@@ -793,7 +806,7 @@ static int analyse_prompts(nt_ctx *t, const char *dir, FILE *html, FILE *echo)
     p.nseries = 3;
     p.vlines = v;
     p.nvlines = nv;
-    char path[2048], msg[512];
+    char path[DEMO_PATH], msg[512];
     snprintf(path, sizeof path, "%s/next_token.png", dir);
     int bad = plot_png(&p, path, msg, sizeof msg);
     free(xs);
@@ -920,7 +933,7 @@ static int analyse_test(nt_ctx *t, const char *dir, const char *test, size_t max
     p.ylabel = "fraction of positions";
     p.series = &s;
     p.nseries = 1;
-    char path[2048], msg[512];
+    char path[DEMO_PATH], msg[512];
     snprintf(path, sizeof path, "%s/nucleus_hist.png", dir);
     free(sizes);
     free(ents);
@@ -991,7 +1004,7 @@ static int demo_report(int argc, char **argv)
 static int report_page(const char *dir, const model_row *rows, size_t n, uint64_t seed, size_t positions)
 {
     int rc;
-    char path[2048];
+    char path[DEMO_PATH];
     snprintf(path, sizeof path, "%s/index.html", dir);
     lmp_atomic_file af;
     lmp_error err;
@@ -999,7 +1012,7 @@ static int report_page(const char *dir, const model_row *rows, size_t n, uint64_
     if (st) return cli_fail_status("demo report", st, &err);
     int slot = cli_output_watch(af.tmp);
     FILE *h = af.fp;
-    char name_path[2048];
+    char name_path[DEMO_PATH];
     snprintf(name_path, sizeof name_path, "%s/data/NAME", dir);
     fprintf(h, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>lmprob demo</title>\n<style>\n"
                "body{font-family:sans-serif;max-width:1100px;margin:1em auto;color:#222}\n"
@@ -1010,7 +1023,7 @@ static int report_page(const char *dir, const model_row *rows, size_t n, uint64_
     html_file(h, name_path);
     fprintf(h, "</p>\n<h2>Perplexity on the test set</h2>\n");
     html_table(h, rows, n);
-    char bk[2048];
+    char bk[DEMO_PATH];
     snprintf(bk, sizeof bk, "%s/best_k", dir);
     fprintf(h, "<p>Every number comes from <code>lmprob train</code> and <code>lmprob ppl --json</code> (files "
                "<code>ppl/*.test.json</code>; the same command by hand gives the same row). Each line is scored as "

@@ -108,6 +108,16 @@ cp -r "$OUT" "$TMPD/demo2"
 : >"$TMPD/demo2/data/test.txt"
 expect_fail "report: empty test text named" "^lmprob: demo report: .*demo2/data/test\.txt: no line: expected the test text" \
   "$LMPROB" demo report --dir "$TMPD/demo2"
+# report under a folder path of 1,200 bytes (its buffers were 2048 bytes and its model paths 1024: the paths were
+# cut short, the table's sizes became "-", and the 5-gram was "cannot open" under the cut name)
+x=$(printf 'x%.0s' $(seq 1 200))
+DEEP="$TMPD/$x/$x/$x/$x/$x/$x"
+mkdir -p "$DEEP" && cp -r "$OUT" "$DEEP/out" && cp -r "$OUT/models" "$DEEP/models"
+sed -i "s|$OUT/models/|$DEEP/models/|" "$DEEP/out/models.tsv"
+expect_ok "report under a 1200-byte folder path" "$LMPROB" demo report --dir "$DEEP/out"
+if grep -q '^5-gram modified KN .* [0-9.]* [kM]B$' "$DEEP/out/table.txt" 2>/dev/null; then ok
+else bad "report under a long path: model size missing: $(tail -n 1 "$DEEP/out/table.txt" 2>&1)"; fi
+rm -rf "$TMPD/$x"
 
 # A one-file corpus of fewer than 10 lines has no valid or test line: refused, saying so. It was an awk error, or,
 # into an OUT of an earlier run (this one's), that run's valid and test text, used silently.
