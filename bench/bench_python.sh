@@ -4,6 +4,7 @@
 #   BENCH py_kenlm_score_batch_ptb  lmprob.Model.score_batch (every core) vs the same kenlm loop
 #   BENCH py_hf_chain_torch_*       Hugging Face's warper chain in torch vs lmprob.sample, [8, 50257] and one row
 #   BENCH py_chapter_*              the chapter's numpy functions vs the lmprob call computing the same
+#   BENCH py_numpy_stream_*         numpy.random.RandomState vs lmprob.RandomState, the same draws (randint, ...)
 # The model: a 5-gram (mkn, lmprob train = KenLM's lmplz numbers) of PTB train with <unk> renamed UNK.
 #   KENLM_PY   folder holding KenLM's Python module (kenlm*.so; docs/python.md); without it that part skips
 #   BUILD      lmprob build folder (default build; $BUILD/python holds the package)
