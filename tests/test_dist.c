@@ -248,6 +248,14 @@ static void test_continuous_values(void)
      * (7.9e-14 off); mpmath x^(k-1) e^-x / Gamma(k) at 50 digits */
     CHECK_REL(lmp_gamma_pdf(2, 1e-300, 1), 6.7667641618306347643e-302, 4e-16);
     CHECK_REL(lmp_gamma_pdf(1e-10, 1e-300, 1), 9.9999999989999998863e-291, 4e-16);
+    /* a gamma log density where k / x or k / (x / theta) overflows or x / theta underflows (it was NaN: Loader's
+     * log(k / x) = +inf plus his deviance's -inf); mpmath (k - 1) log y - y - lgamma(k) - log theta, y = x / theta,
+     * of the doubles given. A relative tolerance: the terms are of one sign, nothing cancels. */
+    CHECK_REL(lmp_gamma_logpdf(1e-310, 1e6, 1), -726616169.59592294861, 1e-15);
+    CHECK(lmp_gamma_pdf(1e-310, 1e6, 1) == 0);
+    CHECK_REL(lmp_gamma_logpdf(1e-10, 1e300, 1), -7.1280137882815419949e+302, 1e-15);
+    CHECK_REL(lmp_gamma_logpdf(1e-310, 5, 1e300), -6312.2612086340331323, 1e-15);
+    CHECK_REL(lmp_gamma_logpdf(1e-310, 0.5, 1e300), 10.940560522045529834, 1e-15);
     /* a quantile below the smallest subnormal is that subnormal, the smallest x with cdf(x) >= p > 0 = cdf(0)
      * (it was 0); a standard quantile that underflows while its scaled value does not (it was 0): mpmath
      * root of P(1/2, x) = 1e-170, times 1e100 */

@@ -35,7 +35,13 @@ double lmp_gamma_logpdf(double x, double k, double th)
     if (x < 0 || x == INFINITY) return -INFINITY;
     if (x == 0) return k < 1 ? INFINITY : k == 1 ? -log(th) : -INFINITY;
     double y = x / th;
-    if (k < 1) return (k - 1) * log(y) - y - lmp_sf_lgamma(k) - log(th);
+    /* log y from log x - log theta where x / theta left the normal range (x = 1e-310, theta = 1e300: y is 0,
+     * its log -1404 is not) */
+    double ly = y >= DBL_MIN && y < INFINITY ? log(y) : log(x) - log(th);
+    /* the direct form also where k / x or k / y overflows: Loader's log(k / x) was +inf and his deviance
+     * bd0(k, y) +inf there, so shape 1e6 at x = 1e-310 (shape 1e300 at 1e-10) gave inf - inf = NaN; the
+     * terms (k - 1) log y and lgamma(k) are then both huge and of one sign, so nothing cancels */
+    if (k < 1 || !(k / x < INFINITY) || !(k / y < INFINITY)) return (k - 1) * ly - y - lmp_sf_lgamma(k) - log(th);
     return log(k / x) + lmp_log_dpois_raw_(k, y);
 }
 
