@@ -256,6 +256,17 @@ static void test_continuous_values(void)
     CHECK_REL(lmp_gamma_logpdf(1e-10, 1e300, 1), -7.1280137882815419949e+302, 1e-15);
     CHECK_REL(lmp_gamma_logpdf(1e-310, 5, 1e300), -6312.2612086340331323, 1e-15);
     CHECK_REL(lmp_gamma_logpdf(1e-310, 0.5, 1e300), 10.940560522045529834, 1e-15);
+    /* beta cdf / sf with b past ~1e77 (the continued fraction's a^4 and b^2 x^2 overflowed: 0.9 % off at
+     * b = 1e80, NaN from ~1e154 on, a subnormal front at 1e300). References: I_x(a, b) -> P(a, -b log1p(-x))
+     * as b -> inf with a fixed, off by O(a / b); mpmath at 50 digits. Relative tolerances: the condition numbers
+     * are O(1) here, O(b x) = 60 in the far tail. */
+    CHECK_REL(lmp_beta_cdf(4e-80, 2, 1e80), 0.90842180555632908731, 2e-15);
+    CHECK_REL(lmp_beta_sf(4e-80, 2, 1e80), 0.091578194443670912695, 2e-15);
+    CHECK_REL(lmp_beta_cdf(1e-300, 2, 1e300), 0.26424111765711538534, 2e-15);
+    CHECK_REL(lmp_beta_sf(1e-300, 2, 1e300), 0.73575888234288461466, 2e-15);
+    CHECK_REL(lmp_beta_sf(6e-299, 2, 1e300), 5.3414715652448773436e-25, 4e-14);
+    CHECK_REL(lmp_beta_cdf(1.75e-160, 3.5, 1e160), 0.16477451738965789538, 2e-15);
+    CHECK(lmp_beta_cdf(1e-10, 2, 1e200) == 1 && lmp_beta_sf(1e-10, 2, 1e200) == 0);
     /* a quantile below the smallest subnormal is that subnormal, the smallest x with cdf(x) >= p > 0 = cdf(0)
      * (it was 0); a standard quantile that underflows while its scaled value does not (it was 0): mpmath
      * root of P(1/2, x) = 1e-170, times 1e100 */

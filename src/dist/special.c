@@ -342,15 +342,30 @@ static double beta_front(double a, double b, double x, double y)
 static double beta_cf(double a, double b, double x, double y, double lambda)
 {
     const double tiny = 1e-300;
-    double f = (1.0 + lambda) / (a + 1.0);
+    /* For a or b past 2^64 each factor of a term is taken over its own denominator, b x kept together, and for
+     * a past 2^64 the fraction is taken times sc = a + 1 (an equivalence transformation: beta_m sc, alpha_m
+     * sc^2), whose terms are then O(1). Unscaled, beta_m ~ 1/a and alpha_m ~ 1/a^2: the products a^4
+     * overflowed to alpha_m = 0 from a ~ 1e77 on and to NaN past ~1e154, and b^2 x^2 to inf * 0 = NaN past
+     * b ~ 1e154: beta(2, 1e80) had cdf(4e-80) = 0.90232 (right: 0.90842, P(2, 4)), beta(2, 1e200) had
+     * cdf(1e-10) = NaN and beta(2, 1e300) cdf(1e-300) = NaN. */
+    int scaled = a > 0x1p64, grouped = scaled || b > 0x1p64;
+    double sc = scaled ? a + 1.0 : 1.0;
+    double f = scaled ? 1.0 + lambda : (1.0 + lambda) / (a + 1.0);
     if (fabs(f) < tiny) f = tiny;
     double C = f, D = 0.0;
     for (int m = 1; m < 5000000; m++) {
         double dm = (double)m;
         double a1 = a + 2 * dm - 2, a2 = a + 2 * dm - 1, a3 = a + 2 * dm, a4 = a + 2 * dm + 1;
-        double alpha = (a + dm - 1) * (a + b + dm - 1) * dm * (b - dm) * (x * x) / (a1 * a2 * a2 * a3);
-        double beta = (a2 * (a * (3 * dm + 1) + 2 * dm * (2 * dm + 1) + (a + dm) * (lambda - dm * x)) +
-                       dm * (b - dm) * x * a4) / (a2 * a3 * a4);
+        double alpha, beta;
+        if (!grouped) {
+            alpha = (a + dm - 1) * (a + b + dm - 1) * dm * (b - dm) * (x * x) / (a1 * a2 * a2 * a3);
+            beta = (a2 * (a * (3 * dm + 1) + 2 * dm * (2 * dm + 1) + (a + dm) * (lambda - dm * x)) +
+                    dm * (b - dm) * x * a4) / (a2 * a3 * a4);
+        } else {
+            alpha = ((a + dm - 1) / a1) * ((a + b + dm - 1) * x / a2) * (dm * (sc / a2)) * ((b - dm) * x * (sc / a3));
+            beta = (sc / a3) * ((a / a4) * (3 * dm + 1) + (2 * dm) * ((2 * dm + 1) / a4) +
+                                ((a + dm) / a4) * (lambda - dm * x)) + (sc / a2) * (dm * (b - dm) * x / a3);
+        }
         D = beta + alpha * D;
         if (fabs(D) < tiny) D = tiny;
         C = beta + alpha / C;
@@ -361,7 +376,17 @@ static double beta_cf(double a, double b, double x, double y, double lambda)
         if (fabs(delta - 1.0) < 1e-16 || isnan(delta)) break;   /* NaN: not 5e6 steps of it */
     }
     (void)y;
-    return 1.0 / f;
+    return sc / f;
+}
+
+/* front * fraction, the tail below the mean. For a past 2^64 the fraction is ~a and the front ~1/a: the front's
+ * b / (a + b) is then taken with the fraction, not alone, where it went subnormal before the product
+ * (beta(2, 1e300) at x = 6e-299: sf 5.02e-25, right 5.34e-25). */
+static double beta_front_cf(double a, double b, double x, double y, double lambda)
+{
+    double r = beta_cf(a, b, x, y, lambda);
+    if (a > 0x1p64) return lmp_dbinom_raw_(a, b, x, y) * (b * (r / (a + b)));
+    return beta_front(a, b, x, y) * r;
 }
 
 /* I_x(a, b) by the power series (A&S 26.5.4 in DiDonato & Morris's BPSER form)
@@ -572,10 +597,10 @@ static double beta_inc_impl(double a, double b, double x, int lower)
         else {
             double l0 = swap ? -lambda : lambda;
             if (l0 >= 0) {
-                lo = beta_front(a0, b0, x0, y0) * beta_cf(a0, b0, x0, y0, l0);
+                lo = beta_front_cf(a0, b0, x0, y0, l0);
                 up = 1.0 - lo;
             } else {
-                up = beta_front(b0, a0, y0, x0) * beta_cf(b0, a0, y0, x0, -l0);
+                up = beta_front_cf(b0, a0, y0, x0, -l0);
                 lo = 1.0 - up;
             }
         }
@@ -592,7 +617,7 @@ static double beta_inc_impl(double a, double b, double x, int lower)
         double a0 = swap ? b : a, b0 = swap ? a : b, x0 = swap ? y : x, y0 = swap ? x : y;
         if (b0 * x0 <= 0.7) beta_series(a0, b0, x0, y0, &lo, &up);
         else {
-            lo = beta_front(a0, b0, x0, y0) * beta_cf(a0, b0, x0, y0, fabs(lambda));
+            lo = beta_front_cf(a0, b0, x0, y0, fabs(lambda));
             up = 1.0 - lo;
         }
     }
