@@ -72,6 +72,12 @@ static void test_domain(void)
     CHECK_REL(lmp_stats_mean(spread, 3), 1e308 / 3, 2.3e-16);
     CHECK(lmp_stats_variance(spread, 3, 0) == INFINITY);
     CHECK_REL(lmp_stats_stddev(spread, 3, 0), 1e308 * sqrt(8.0 / 9.0), 4.5e-16);
+    /* a spread whose squares underflow (their variance is 0 or below the doubles), while the standard deviation
+     * is a double: it was 0. mpmath of the doubles given; the subnormal case to its ulp (2^-1074) */
+    double tiny[3] = {1e-170, 2e-170, 3e-170}, sub[3] = {1e-320, 2e-320, 3e-320}, same[3] = {1e-300, 1e-300, 1e-300};
+    CHECK_REL(lmp_stats_stddev(tiny, 3, 0), 8.164965809277260942e-171, 4.5e-16);
+    CHECK_ABS(lmp_stats_stddev(sub, 3, 0), 8.1648749102045061367e-321, 0x1p-1074);
+    CHECK(lmp_stats_stddev(same, 3, 0) == 0 && lmp_stats_stddev(same, 3, 1) == 0);
     double inf2[2] = {INFINITY, 1.0};
     CHECK(lmp_stats_mean(inf2, 2) == INFINITY); /* data that are not finite keep numpy's answer */
     inf2[1] = -INFINITY;

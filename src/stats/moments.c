@@ -303,9 +303,16 @@ double lmp_stats_stddev(const double *x, size_t n, double ddof)
 {
     if (n == 0 || !(ddof >= 0) || (double)n - ddof <= 0) return NAN;
     double v = var_blocks(x, n).m2 / ((double)n - ddof);
-    if (isfinite(v) && !(v > 0 && v < VAR_TINY)) return sqrt(v);
+    /* a variance of 0 from data that are not all equal: the squared deviations underflowed (1e-320, 2e-320,
+     * 3e-320: std 8.2e-321, which is a double, was 0) */
+    if (v == 0) {
+        size_t i = 1;
+        while (i < n && x[i] == x[0]) i++;
+        if (i == n) return 0.0;
+    }
+    if (isfinite(v) && !(v < VAR_TINY)) return sqrt(v);
     /* sqrt of the scaled variance, then scaled: a standard deviation of 1e160 is a double even where its
-     * square is not */
+     * square is not (nor its variance below 2^-1074) */
     int e;
     double w = var_scaled(x, n, ddof, &e);
     return isnan(w) ? sqrt(v) : ldexp(sqrt(w), e);
