@@ -99,12 +99,17 @@ int cmd_fit(int argc, char **argv)
         free(ev);
         return CLI_FAIL;
     }
+    /* the residuals scaled by a power of two (exact) before squaring, as a 2-norm: residuals of 1e300 have an
+     * RMS of 1e300 (their squares overflowed: inf), residuals of 1e-170 one of 1e-170 (theirs underflowed: 0) */
+    double rmax = 0;
+    for (size_t i = 0; i < n; i++) rmax = fmax(rmax, fabs(y[i] - lmp_linalg_poly_eval(&fit, x[i])));
+    int sc = rmax > 0 && isfinite(rmax) ? ilogb(rmax) : 0;
     double ss = 0;
     for (size_t i = 0; i < n; i++) {
-        double r = y[i] - lmp_linalg_poly_eval(&fit, x[i]);
+        double r = ldexp(y[i] - lmp_linalg_poly_eval(&fit, x[i]), -sc);
         ss += r * r;
     }
-    double rms = sqrt(ss / (double)n);
+    double rms = ldexp(sqrt(ss / (double)n), sc);
     if (json) {
         printf("{\"degree\": %ld, \"n\": %zu, \"coefficients\": ", deg, n);
         cli_json_doubles(stdout, coef, (size_t)deg + 1);

@@ -59,6 +59,11 @@ expect_out "fit eval" '"eval": \[\{"x": 10, "y": 21' "$LMPROB" fit --degree 1 --
 expect_out "fit --help" 'usage: lmprob fit' "$LMPROB" fit --help
 printf '0 -1e300\n1e-10 1e300\n' >"$TMPD/steep.txt"
 expect_fail "fit: a coefficient beyond the doubles" 'fit: the coefficient of x\^1 is beyond the range of a double' "$LMPROB" fit --degree 1 "$TMPD/steep.txt"
+# the residual RMS of residuals whose squares leave the doubles (np: sqrt(mean(r**2)) of r scaled) was inf / 0
+printf '0 1e300\n1 -1e300\n2 1e300\n' >"$TMPD/bigres.txt"
+expect_out "fit RMS of residuals of 1e300" '"residual_rms": 9\.42809041582063[0-9]*e\+299' "$LMPROB" fit --degree 1 --json "$TMPD/bigres.txt"
+printf '0 1e-170\n1 -1e-170\n2 1e-170\n' >"$TMPD/tinyres.txt"
+expect_out "fit RMS of residuals of 1e-170" '"residual_rms": 9\.42809041582063[0-9]*e-171' "$LMPROB" fit --degree 1 --json "$TMPD/tinyres.txt"
 printf '0 0\n1 0\n2 0\n' >"$TMPD/zeros.txt"
 expect_out "fit of zeros: 0, not -0" '^c\[x\^0\] = 0$' "$LMPROB" fit --degree 1 "$TMPD/zeros.txt"
 expect_fail "fit degree >= points" 'degree 4 needs at least 5 points' "$LMPROB" fit --degree 4 "$TMPD/line.txt"
