@@ -66,8 +66,14 @@ static int bad_int(const char *cmd, const char *name, const cli_opt *o, const ch
     while (v[i] >= '0' && v[i] <= '9') i++;
     long x;
     const int digits = i > 0 && v[i] == '\0', above = digits && (cli_scan_long(v, &x) || (double)x > o->hi);
+    double d;
     if (above && o->expect && strstr(o->expect, ">="))
         cli_error("%s: %s: expected %s and at most %.0f, got '%s'", cmd, name, o->expect, o->hi, CLI_SHOW(v));
+    else if (o->expect && !strstr(o->expect, "integer") && strpbrk(v, ".eE") &&
+             cli_scan_double(v, CLI_NUM_FINITE, &d) == 0)
+        /* a number that is not written as an integer ('2.5', '1e3'): "expected a number of trials >= 0, got
+         * '1e3'" did not say what was wrong with it */
+        cli_error("%s: %s: expected %s, written as an integer, got '%s'", cmd, name, o->expect, CLI_SHOW(v));
     else bad(cmd, name, o, v);
     return -1;
 }

@@ -110,6 +110,10 @@ expect_fail "sigma = 0" 'sigma = 0: expected sigma > 0' "$LMPROB" dist normal --
 expect_fail "p > 1" 'p = 1.5: expected a probability in \[0, 1\]' "$LMPROB" dist binomial --trials 3 --p 1.5
 expect_fail "p < 0 bernoulli" 'p = -0.1: expected a probability' "$LMPROB" dist bernoulli --p -0.1
 expect_fail "n < 0" 'dist: --trials: expected a number of trials >= 0, got .-2.' "$LMPROB" dist binomial --trials -2 --p 0.5
+# a count that is a number but not written as an integer is told so (it read "expected a number of trials >= 0,
+# got '1e3'", as if 1e3 were below 0)
+expect_fail "trials 1e3" "dist: --trials: expected a number of trials >= 0, written as an integer, got '1e3'" "$LMPROB" dist binomial --trials 1e3 --p 0.5
+expect_fail "sample 2.5" "dist: --sample: expected a number of draws >= 0, written as an integer, got '2.5'" "$LMPROB" dist normal --sample 2.5
 expect_fail "negative probability" 'p\[1\] = -0.1: expected a non-negative' "$LMPROB" dist categorical --p 0.6,-0.1,0.5
 expect_fail "sum != 1" 'sum of p = 0.8999999999999999[0-9]*: expected probabilities summing to 1.*--normalize' "$LMPROB" dist categorical --p 0.3,0.6 --sample 1
 expect_fail "nan rejected" "expected .*got 'nan'" "$LMPROB" dist normal --mu nan
