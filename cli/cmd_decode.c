@@ -262,10 +262,11 @@ int cmd_decode(int argc, char **argv)
         printf(", \"samples\": [");
         for (long d = 0; d < o.n; d++) printf("%s%d", d ? ", " : "", (int)samples[d]);
         printf("], \"counts\": {");
-        for (size_t i = 0; i < ndist; i++) {
-            printf("%s\"", i ? ", " : "");
-            print_tok(stdout, &c, (int32_t)cord[i]);
-            printf("\": %ld", count[cord[i]]);
+        for (size_t i = 0; i < ndist; i++) { /* keys are JSON strings: a name escaped (a"b was written raw) */
+            printf("%s", i ? ", " : "");
+            if (c.names && cord[i] < c.nnames) cli_json_string(stdout, c.names[cord[i]]);
+            else printf("\"%d\"", (int)cord[i]);
+            printf(": %ld", count[cord[i]]);
         }
         printf("}}\n");
     } else {

@@ -46,6 +46,9 @@ expect_out "file input" '^V: 7 ' "$LMPROB" decode "$TMPD/l.txt" -n 1
 expect_out "stdin input" '^V: 7 ' sh -c "'$LMPROB' decode - -n 1 < '$TMPD/l.txt'"
 expect_out "json" '"kept_size": 3, "kept": \[0, 1, 2\]' "$LMPROB" decode "${V[@]}" --top-k 3 -n 2 --json
 expect_out "json is valid" 'ok' sh -c "'$LMPROB' decode '$TMPD/l.txt' --top-p 0.8 -n 5 --counts --json | /usr/bin/python3 -c 'import json,sys; json.load(sys.stdin); print(\"ok\")'"
+# the counts' keys are JSON strings: a name with a quote or a backslash escaped (it was written raw: not JSON)
+printf 'a"b,c\\d\n' >"$TMPD/qnames.txt"
+expect_out "json counts of quoted names" '^ok$' sh -c "'$LMPROB' decode --logits 1,2 --names \"\$(cat '$TMPD/qnames.txt')\" -n 5 --json | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin)[\"counts\"]; print(\"ok\" if sorted(d) == [\"a\\\"b\", \"c\\\\d\"] and sum(d.values()) == 5 else d)'"
 expect_out "help" 'usage: lmprob decode' "$LMPROB" decode --help
 
 # Bad input: message names the value and the expectation; non-zero exit
