@@ -344,10 +344,10 @@ int cli_probs_check(const char *cmd, const char *flag, double *p, size_t n, int 
 }
 
 /* Numbers from a file or stdin, separated by whitespace and/or commas. With
- * rows != NULL every non-blank line is a row and all rows must be as long as
- * the first. */
+ * rows != NULL every non-blank line is a row, and all rows must have want_cols
+ * values (0: as many as the first). */
 static int read_numbers(const char *cmd, const char *path, int allow_inf, double **out, size_t *n, size_t *rows,
-                        size_t *cols)
+                        size_t *cols, size_t want_cols)
 {
     int is_stdin = strcmp(path, "-") == 0;
     char name[4096]; /* "<cmd>: <file>": every message of the reader names the command first */
@@ -358,7 +358,7 @@ static int read_numbers(const char *cmd, const char *path, int allow_inf, double
         return -1;
     }
     numscan ns = {.name = name, .line = 1, .allow_inf = allow_inf};
-    size_t nrows = 0, ncols = 0;
+    size_t nrows = 0, ncols = want_cols;
     long first_line = 0;
     int rc = 0, c;
     /* Byte by byte (getc is buffered): a line of any length costs no more memory than its numbers. */
@@ -370,12 +370,18 @@ static int read_numbers(const char *cmd, const char *path, int allow_inf, double
         }
         if (ns_end(&ns)) goto fail;
         if (rows && ns.in_row > 0) {
-            if (nrows == 0) {
+            if (ncols == 0) {
                 ncols = ns.in_row;
                 first_line = ns.line;
             } else if (ns.in_row != ncols) {
-                cli_error("%s:%ld: row has %zu values: expected %zu (as line %ld)", name, ns.line, ns.in_row, ncols,
-                          first_line);
+                /* the first row sets the width unless the caller knows it: a first line of 3 numbers where 'x y'
+                 * pairs are expected is the wrong one, not the second */
+                if (first_line)
+                    cli_error("%s:%ld: row has %zu value%s: expected %zu (as line %ld)", name, ns.line, ns.in_row,
+                              ns.in_row == 1 ? "" : "s", ncols, first_line);
+                else
+                    cli_error("%s:%ld: row has %zu value%s: expected %zu", name, ns.line, ns.in_row,
+                              ns.in_row == 1 ? "" : "s", ncols);
                 goto fail;
             }
             nrows++;
@@ -414,13 +420,13 @@ done:
 
 int cli_read_doubles(const char *cmd, const char *path, int allow_inf, double **out, size_t *n)
 {
-    return read_numbers(cmd, path, allow_inf, out, n, NULL, NULL);
+    return read_numbers(cmd, path, allow_inf, out, n, NULL, NULL, 0);
 }
 
-int cli_read_table(const char *cmd, const char *path, double **out, size_t *rows, size_t *cols)
+int cli_read_table(const char *cmd, const char *path, size_t want_cols, double **out, size_t *rows, size_t *cols)
 {
     size_t n;
-    return read_numbers(cmd, path, 0, out, &n, rows, cols);
+    return read_numbers(cmd, path, 0, out, &n, rows, cols, want_cols);
 }
 
 void cli_json_double(FILE *f, double x)

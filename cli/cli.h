@@ -84,9 +84,10 @@ int cli_read_doubles(const char *cmd, const char *path, int allow_inf, double **
 int cli_probs_check(const char *cmd, const char *flag, double *p, size_t n, int normalize);
 
 /* A table: every non-blank line that is not a comment is a row of finite numbers
- * (whitespace or commas), all rows as long as the first; errors as above.
- * *out is row-major and malloc'd; caller frees. */
-int cli_read_table(const char *cmd, const char *path, double **out, size_t *rows, size_t *cols);
+ * (whitespace or commas), each of want_cols values (0: as many as the first row);
+ * errors as above, naming the first row that differs. *out is row-major and
+ * malloc'd; caller frees. */
+int cli_read_table(const char *cmd, const char *path, size_t want_cols, double **out, size_t *rows, size_t *cols);
 
 /* 1 when argv[i] is option `name` (exactly, or as "name=value"). */
 int cli_is_opt(const char *arg, const char *name);

@@ -192,6 +192,16 @@ int cmd_decode(int argc, char **argv)
             rc = CLI_USAGE;
             goto done;
         }
+        /* distinct: the names key --json's "counts", where two equal keys would be merged by a reader (the
+         * logits are few enough for the pairs: --logits is one argument) */
+        for (size_t i = 1; i < c.nnames; i++)
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(c.names[i], c.names[j]) == 0) {
+                    cli_error("decode: --names: name %zu, '%s', is name %zu's too: expected a distinct name per logit",
+                              i + 1, CLI_SHOW(c.names[i]), j + 1);
+                    rc = CLI_USAGE;
+                    goto done;
+                }
     }
     lmp_rng rng;
     /* the library's messages under the command's name ("decode: logits: all 2 are -inf: ...") */

@@ -31,12 +31,7 @@ static int read_pairs(const char *path, double **xs, double **ys, size_t *np)
 {
     double *t;
     size_t rows, cols;
-    if (cli_read_table("fit", path, &t, &rows, &cols)) return -1;
-    if (cols != 2) {
-        cli_error("fit: %s: expected two numbers 'x y' per line, got %zu", cli_input_name(path), cols);
-        free(t);
-        return -1;
-    }
+    if (cli_read_table("fit", path, 2, &t, &rows, &cols)) return -1; /* every row 2 values: "row has 3 values: expected 2" */
     double *x = malloc(rows * sizeof *x), *y = malloc(rows * sizeof *y);
     if (!x || !y) {
         cli_error("fit: out of memory for %zu points", rows);

@@ -34,7 +34,7 @@ static int do_matrix(const char *path, int corr, int columns, double ddof, int j
 {
     double *X;
     size_t r, c;
-    if (cli_read_table("stats", path, &X, &r, &c)) return CLI_FAIL;
+    if (cli_read_table("stats", path, 0, &X, &r, &c)) return CLI_FAIL;
     size_t k = columns ? c : r;
     double *M = malloc(k * k * sizeof *M);
     if (!M) { free(X); cli_error("out of memory"); return CLI_FAIL; }

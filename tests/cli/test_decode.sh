@@ -68,6 +68,8 @@ printf '1\ninf\n2\n' >"$TMPD/inf.txt"
 expect_fail "+inf logit in a file" 'logit\[1\] = inf: expected a finite number or -inf' "$LMPROB" decode "$TMPD/inf.txt"
 expect_fail "all -inf" 'all 2 are -inf' "$LMPROB" decode --logits -inf,-inf
 expect_fail "names size mismatch" 'names: expected 3 names' "$LMPROB" decode --logits 1,2,3 --names a,b
+# two equal names would be one key of --json's counts (a JSON reader keeps one of them)
+expect_fail "names: a repeated name" "^lmprob: decode: --names: name 3, 'a', is name 1's too: expected a distinct name per logit$" "$LMPROB" decode --logits 1,2,3 --names a,b,a -n 3 --json
 expect_fail "bad chain" "chain: expected hf or llama, got 'gpt'" "$LMPROB" decode "${V[@]}" --chain gpt
 # --order is train's n-gram order: the chain's old spelling fails loudly, naming --chain
 expect_fail "old --order" "decode: --order is now --chain: " "$LMPROB" decode "${V[@]}" --order llama

@@ -72,7 +72,10 @@ expect_fail "fit singular" 'x has 2 distinct value\(s\): a degree 2 fit needs at
 printf '0 1\n1 zz\n' >"$TMPD/fbad.txt"
 expect_fail "fit malformed" "fbad.txt:2: expected a finite number, got 'zz'" "$LMPROB" fit --degree 1 "$TMPD/fbad.txt"
 printf '0 1\n1\n' >"$TMPD/fone.txt"
-expect_fail "fit one value" '^lmprob: fit: .*fone.txt:2: row has 1 values: expected 2' "$LMPROB" fit --degree 1 "$TMPD/fone.txt"
+expect_fail "fit one value" '^lmprob: fit: .*fone.txt:2: row has 1 value: expected 2$' "$LMPROB" fit --degree 1 "$TMPD/fone.txt"
+# a first line of three numbers is the wrong one (it set the width: line 2's 'x y' was blamed)
+printf '1 2 3\n4 5\n6 7\n' >"$TMPD/fthree.txt"
+expect_fail "fit: a first row of 3 is named" '^lmprob: fit: .*fthree.txt:1: row has 3 values: expected 2$' "$LMPROB" fit --degree 1 "$TMPD/fthree.txt"
 expect_fail "fit needs degree" '--degree: expected a degree' "$LMPROB" fit "$TMPD/line.txt"
 expect_fail "fit bad degree" "--degree: expected an integer in 0..32, got '40'" "$LMPROB" fit --degree 40 "$TMPD/line.txt"
 expect_fail "fit bad eval" "--eval: item 2: expected a finite number, got 'q'" "$LMPROB" fit --degree 1 --eval 1,q "$TMPD/line.txt"
