@@ -48,6 +48,7 @@ static void usage(FILE *f)
 enum { Q_PDF, Q_LOGPDF, Q_CDF, Q_SF, Q_QUANTILE, NQ };
 static const char *const qname[NQ] = {"pdf", "logpdf", "cdf", "sf", "quantile"};
 
+
 typedef struct dist_opts {
     const char *family;
     double mu, sigma, lo, hi, b, rate, shape, scale, a, p, lambda;
@@ -55,11 +56,19 @@ typedef struct dist_opts {
     int has_mu, has_sigma, has_lo, has_hi, has_b, has_rate, has_shape, has_scale, has_a, has_p, has_lambda, has_n;
     const char *p_list, *alpha_list, *mean_list, *cov_text;
     const char *q[NQ];
+    const char *qgiven[NQ]; /* the spelling of each query's flag the user gave ("--pmf", "--ppf"), for messages */
     long sample;
     int stats, json, normalize;
     uint64_t seed;
     lmp_rng_kind kind;
 } dist_opts;
+
+/* The flag of query q as the user spelled it (messages name what was typed: --pmf, --ppf). */
+static const char *qflag(const dist_opts *d, int q)
+{
+    static const char *const canonical[NQ] = {"--pdf", "--logpdf", "--cdf", "--sf", "--quantile"};
+    return d->qgiven[q] ? d->qgiven[q] : canonical[q];
+}
 
 /* ---- output helpers ---------------------------------------------------------------- */
 
@@ -96,12 +105,13 @@ static void print_arg(double x)
 /* One query over a list of x: text "cdf(1.96) = 0.975..." lines, or "cdf": [{"x":..,"value":..}]. */
 typedef double (*scalar_fn)(double x, const dist_opts *d);
 
-static int run_query(out_state *o, const char *name, const char *list, scalar_fn fn, const dist_opts *d)
+static int run_query(out_state *o, const char *name, const char *flag, const char *list, scalar_fn fn,
+                     const dist_opts *d)
 {
     double *x;
     size_t n;
     char opt[64];
-    snprintf(opt, sizeof opt, "dist: --%s", name);
+    snprintf(opt, sizeof opt, "dist: %s", flag);
     if (cli_parse_double_list(opt, list, &x, &n)) return CLI_USAGE;
     if (o->json) {
         out_key(o, name);
@@ -375,7 +385,7 @@ static int run_scalar(dist_opts *d, out_state *o, lmp_rng *r)
     int disc = is_discrete(d->family);
     for (int q = 0; q < NQ; q++) {
         const char *name = disc && q == Q_PDF ? "pmf" : disc && q == Q_LOGPDF ? "logpmf" : qname[q];
-        if (d->q[q] && (rc = run_query(o, name, d->q[q], qfn[q], d))) return rc;
+        if (d->q[q] && (rc = run_query(o, name, qflag(d, q), d->q[q], qfn[q], d))) return rc;
     }
     if (d->stats) {
         double m, v;
@@ -406,7 +416,7 @@ static int no_scalar_queries(const dist_opts *d, int allow_pdf)
     for (int q = 0; q < NQ; q++) {
         if (!d->q[q]) continue;
         if (allow_pdf && (q == Q_PDF || q == Q_LOGPDF)) continue;
-        cli_error("dist: --%s is not available for %s", qname[q], d->family);
+        cli_error("dist: %s is not available for %s", qflag(d, q), d->family);
         return -1;
     }
     return 0;
@@ -431,7 +441,7 @@ static int run_categorical(dist_opts *d, out_state *o, lmp_rng *r)
         double *x;
         size_t n;
         char opt[32];
-        snprintf(opt, sizeof opt, "dist: --%s", qname[q]);
+        snprintf(opt, sizeof opt, "dist: %s", qflag(d, q));
         if (cli_parse_double_list(opt, d->q[q], &x, &n)) { rc = CLI_USAGE; break; }
         const char *label = q == Q_PDF ? "pmf" : q == Q_LOGPDF ? "logpmf" : "cdf";
         if (o->json) { out_key(o, label); printf("["); }
@@ -491,10 +501,10 @@ static int parse_point(const dist_opts *d, int q, size_t k, double **x)
 {
     size_t n;
     char opt[32];
-    snprintf(opt, sizeof opt, "dist: --%s", qname[q]);
+    snprintf(opt, sizeof opt, "dist: %s", qflag(d, q));
     if (cli_parse_double_list(opt, d->q[q], x, &n)) return CLI_USAGE;
     if (n != k) {
-        cli_error("dist: --%s: expected a point with %zu coordinates, got %zu", qname[q], k, n);
+        cli_error("dist: %s: expected a point with %zu coordinates, got %zu", qflag(d, q), k, n);
         free(*x);
         *x = NULL;
         return CLI_USAGE;
@@ -693,11 +703,11 @@ static int check_query_lists(const dist_opts *d)
         double *x;
         size_t n;
         char opt[32];
-        snprintf(opt, sizeof opt, "dist: --%s", qname[q]);
+        snprintf(opt, sizeof opt, "dist: %s", qflag(d, q));
         if (cli_parse_double_list(opt, d->q[q], &x, &n)) return -1;
         for (size_t i = 0; q == Q_QUANTILE && i < n; i++)
             if (!(x[i] >= 0 && x[i] <= 1)) {
-                cli_error("dist: --quantile: item %zu: expected a probability in [0, 1], got '%.17g'", i + 1, x[i]);
+                cli_error("dist: %s: item %zu: expected a probability in [0, 1], got '%.17g'", qflag(d, q), i + 1, x[i]);
                 free(x);
                 return -1;
             }
@@ -727,11 +737,11 @@ int cmd_dist(int argc, char **argv)
         DIST_NUM("rate", rate), DIST_NUM("shape", shape), DIST_NUM("scale", scale), DIST_NUM("lambda", lambda),
         /* beta's a and b, laplace's b: > 0, as bayes beta's prior (one domain for --a and --b) */
         CLI_OPT_BETA_A(&d.a, &d.has_a), CLI_OPT_BETA_B(&d.b, &d.has_b),
-        {.name = "--pdf", .alias = "--pmf", .kind = CLI_OPT_STR, .dest = &d.q[Q_PDF], .expect = "points, comma-separated"},
-        {.name = "--logpdf", .alias = "--logpmf", .kind = CLI_OPT_STR, .dest = &d.q[Q_LOGPDF], .expect = "points, comma-separated"},
-        {.name = "--cdf", .kind = CLI_OPT_STR, .dest = &d.q[Q_CDF], .expect = "points, comma-separated"},
-        {.name = "--sf", .kind = CLI_OPT_STR, .dest = &d.q[Q_SF], .expect = "points, comma-separated"},
-        {.name = "--quantile", .alias = "--ppf", .kind = CLI_OPT_STR, .dest = &d.q[Q_QUANTILE], .expect = "probabilities in [0, 1], comma-separated"},
+        {.name = "--pdf", .alias = "--pmf", .kind = CLI_OPT_STR, .dest = &d.q[Q_PDF], .spelled = &d.qgiven[Q_PDF], .expect = "points, comma-separated"},
+        {.name = "--logpdf", .alias = "--logpmf", .kind = CLI_OPT_STR, .dest = &d.q[Q_LOGPDF], .spelled = &d.qgiven[Q_LOGPDF], .expect = "points, comma-separated"},
+        {.name = "--cdf", .kind = CLI_OPT_STR, .dest = &d.q[Q_CDF], .spelled = &d.qgiven[Q_CDF], .expect = "points, comma-separated"},
+        {.name = "--sf", .kind = CLI_OPT_STR, .dest = &d.q[Q_SF], .spelled = &d.qgiven[Q_SF], .expect = "points, comma-separated"},
+        {.name = "--quantile", .alias = "--ppf", .kind = CLI_OPT_STR, .dest = &d.q[Q_QUANTILE], .spelled = &d.qgiven[Q_QUANTILE], .expect = "probabilities in [0, 1], comma-separated"},
         /* a list for categorical, one number otherwise (parsed below, once the family is known) */
         CLI_OPT_PROBS("--p", &d.p_list, &d.has_p),
         CLI_OPT_TRIALS(&d.n, &d.has_n), CLI_OPT_N_RENAMED("--trials", "binomial's number of trials"),

@@ -289,6 +289,7 @@ static int cli_take(const char *cmd, int argc, char **argv, int *i, const cli_op
         if (set_value(cmd, name, o, v)) return -1;
     }
     if (o->seen) *o->seen = 1;
+    if (o->spelled) *o->spelled = name;
     return 1;
 }
 

@@ -69,6 +69,7 @@ typedef struct cli_opt {
     const char *expect; /* the domain in words: "expected <expect>, got '<value>'" */
     int (*parse)(const char *v, void *dest);
     int *seen; /* when not NULL, set to 1 when the option is given */
+    const char **spelled; /* when not NULL, the spelling given ("--pmf" for --pdf), for later messages */
     /* CLI_OPT_LIST */
     cli_opt_kind elem;
     size_t min_n, max_n;

@@ -100,6 +100,11 @@ expect_fail "poisson --normalize" 'poisson does not take --normalize' "$LMPROB" 
 "$LMPROB" dist mvn --mean 0,0 --cov "1,0;0,1" --pdf 0,0 --logpdf 1,2,3 --json >"$TMPD/o" 2>/dev/null; rc=$?
 [ $rc -eq 2 ] && [ ! -s "$TMPD/o" ] && ok || bad "dist mvn bad second point: rc $rc, stdout '$(cat "$TMPD/o")'"
 expect_fail "empty query" "dist: --cdf: expected points, comma-separated, got ''" "$LMPROB" dist normal --cdf=
+# a query's messages name the spelling given (--pmf, --ppf), whatever the family's own word
+expect_fail "--pmf named as given" "^lmprob: dist: --pmf: item 1: expected a finite number, got 'x'$" "$LMPROB" dist normal --pmf x
+expect_fail "--pdf named as given" "^lmprob: dist: --pdf: item 1: expected a finite number, got 'x'$" "$LMPROB" dist poisson --lambda 2 --pdf x
+expect_fail "--ppf named as given" "^lmprob: dist: --ppf: item 1: expected a probability in \\[0, 1\\], got '2'$" "$LMPROB" dist normal --ppf 2
+expect_fail "--logpmf named as given" "^lmprob: dist: --logpmf: expected a point with 2 coordinates, got 1$" "$LMPROB" dist mvn --mean 0,0 --cov "1,0;0,1" --logpmf 1
 
 # The extra golden file (tails, edges, numpy streams).
 expect_out "verify dist_extra.json" ' passed, 0 failed' "$LMPROB" verify "$G"
