@@ -707,7 +707,12 @@ static int check_query_lists(const dist_opts *d)
         if (cli_parse_double_list(opt, d->q[q], &x, &n)) return -1;
         for (size_t i = 0; q == Q_QUANTILE && i < n; i++)
             if (!(x[i] >= 0 && x[i] <= 1)) {
-                cli_error("dist: %s: item %zu: expected a probability in [0, 1], got '%.17g'", qflag(d, q), i + 1, x[i]);
+                /* the item as typed ('-0.1', not the double's 17 digits -0.10000000000000001) */
+                const char *it = d->q[q];
+                for (size_t k = 0; k < i; k++) it = strchr(it, ',') + 1; /* the list parsed: i commas before it */
+                const size_t L = strcspn(it, ",");
+                cli_error("dist: %s: item %zu: expected a probability in [0, 1], got '%.*s%s'", qflag(d, q), i + 1,
+                          (int)(L > 90 ? 90 : L), it, L > 90 ? "..." : "");
                 free(x);
                 return -1;
             }

@@ -104,6 +104,7 @@ expect_fail "empty query" "dist: --cdf: expected points, comma-separated, got ''
 expect_fail "--pmf named as given" "^lmprob: dist: --pmf: item 1: expected a finite number, got 'x'$" "$LMPROB" dist normal --pmf x
 expect_fail "--pdf named as given" "^lmprob: dist: --pdf: item 1: expected a finite number, got 'x'$" "$LMPROB" dist poisson --lambda 2 --pdf x
 expect_fail "--ppf named as given" "^lmprob: dist: --ppf: item 1: expected a probability in \\[0, 1\\], got '2'$" "$LMPROB" dist normal --ppf 2
+expect_fail "a probability as typed" "^lmprob: dist: --quantile: item 1: expected a probability in \\[0, 1\\], got '-0.1'$" "$LMPROB" dist normal --quantile=-0.1
 expect_fail "--logpmf named as given" "^lmprob: dist: --logpmf: expected a point with 2 coordinates, got 1$" "$LMPROB" dist mvn --mean 0,0 --cov "1,0;0,1" --logpmf 1
 
 # The extra golden file (tails, edges, numpy streams).
