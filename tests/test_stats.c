@@ -343,6 +343,28 @@ static void test_cov_corr(void)
     double K[6] = {1, 2, 3, 4, 4, 4};
     CHECK(lmp_stats_corr(K, 2, 3, 1, R, NULL) == LMP_OK);
     CHECK(R[0] == 1.0 && isnan(R[1]) && isnan(R[3]));
+    /* At the ends of the double range (seed 22 of the accuracy suite: deviations near 1e155, the covariance
+     * inf and every r NaN): X times 2^530 (squared deviations near 2^1062 overflow) and times 2^-560 (near
+     * 2^-1120 they underflow to 0) is the same data for a correlation, which now scales each variable's
+     * deviations by a power of two: the same bits as at scale 1, r_12 = sqrt(0.6) (exact: 1.5 / sqrt(2.5 1.5)). */
+    double X0[15] = {1, 2, 3, 4, 5, 2, 4, 5, 4, 5, 5, 3, 2, 2, 1};
+    double R0[9], Xs[15], Rs[9];
+    CHECK(lmp_stats_corr(X0, 3, 5, 1, R0, NULL) == LMP_OK);
+    CHECK_REL(R0[1], 0.77459666924148337704, 2 * DBL_EPSILON);
+    for (int sc = 0; sc < 2; sc++) {
+        for (int k = 0; k < 15; k++) Xs[k] = ldexp(X0[k], sc ? -560 : 530);
+        CHECK(lmp_stats_corr(Xs, 3, 5, 1, Rs, NULL) == LMP_OK);
+        for (int k = 0; k < 9; k++) CHECK(Rs[k] == R0[k]);
+    }
+    /* The seed's case: four variables of three observations, each dominated by one near 1.8e155: every
+     * 1 - r is below 1e-200 (mpmath at 200 digits). */
+    double H[12] = {2.4040545129657157e-142, 1.8220059596947319e+155, 2.101870939551809e-61,
+                    2.4040562084624894e-142, 1.8220065257322e+155, 2.1690061144307356e-61,
+                    2.404054742785958e-142, 1.8220060713075043e+155, 1.8546201148601678e-61,
+                    2.4040538655721817e-142, 1.8220057745101213e+155, 1.9854275771168668e-61};
+    double RH[16];
+    CHECK(lmp_stats_corr(H, 4, 3, 1, RH, NULL) == LMP_OK);
+    for (int k = 0; k < 16; k++) CHECK_ABS(RH[k], 1.0, 2 * DBL_EPSILON);
 }
 
 static void test_central_moments(void)

@@ -165,8 +165,10 @@ static double at(const double *X, size_t cols, int rowvar, size_t v, size_t o)
     return rowvar ? X[v * cols + o] : X[o * cols + v];
 }
 
-lmp_status lmp_stats_cov(const double *X, size_t rows, size_t cols, int rowvar, double ddof, double *out,
-                         lmp_error *err)
+/* Validates X and returns its k x m centred copy in *c (variable v's observations at c + v m; np.cov:
+ * X -= X.mean(axis=1)), to be freed by the caller. */
+static lmp_status centred_copy(const double *X, size_t rows, size_t cols, int rowvar, double ddof, double **c,
+                               lmp_error *err)
 {
     size_t k = rowvar ? rows : cols, m = rowvar ? cols : rows;
     if (k == 0 || m == 0)
@@ -182,17 +184,21 @@ lmp_status lmp_stats_cov(const double *X, size_t rows, size_t cols, int rowvar, 
         if (!isfinite(X[i]))
             return lmp_error_set(err, LMP_EINVAL, "X[%zu][%zu] = %g: expected a finite number", i / cols,
                                  i % cols, X[i]);
-    /* Centre each variable (np.cov: X -= X.mean(axis=1)), then X X^T / (m - ddof).
-     * One centred copy of the data keeps the inner products to one pass each. */
-    double *c = malloc(k * m * sizeof *c);
-    if (!c) return lmp_error_set(err, LMP_ENOMEM, "out of memory for a %zu x %zu covariance", k, m);
+    double *r = malloc(k * m * sizeof *r);
+    if (!r) return lmp_error_set(err, LMP_ENOMEM, "out of memory for a %zu x %zu covariance", k, m);
     for (size_t v = 0; v < k; v++) {
-        double *row = c + v * m;
+        double *row = r + v * m;
         for (size_t o = 0; o < m; o++) row[o] = at(X, cols, rowvar, v, o);
         double mean = lmp_stats_mean(row, m);
         for (size_t o = 0; o < m; o++) row[o] -= mean;
     }
-    double fact = (double)m - ddof;
+    *c = r;
+    return LMP_OK;
+}
+
+/* out = c c^T / fact for the k x m centred copy c: one pass for each inner product. */
+static void gram(const double *c, size_t k, size_t m, double fact, double *out)
+{
     for (size_t i = 0; i < k; i++)
         for (size_t j = i; j < k; j++) {
             const double *a = c + i * m, *b = c + j * m;
@@ -200,6 +206,16 @@ lmp_status lmp_stats_cov(const double *X, size_t rows, size_t cols, int rowvar, 
             for (size_t o = 0; o < m; o++) s += a[o] * b[o];
             out[i * k + j] = out[j * k + i] = s / fact;
         }
+}
+
+lmp_status lmp_stats_cov(const double *X, size_t rows, size_t cols, int rowvar, double ddof, double *out,
+                         lmp_error *err)
+{
+    size_t k = rowvar ? rows : cols, m = rowvar ? cols : rows;
+    double *c;
+    lmp_status st = centred_copy(X, rows, cols, rowvar, ddof, &c, err);
+    if (st) return st;
+    gram(c, k, m, (double)m - ddof, out);
     free(c);
     return LMP_OK;
 }
@@ -209,8 +225,26 @@ lmp_status lmp_stats_corr(const double *X, size_t rows, size_t cols, int rowvar,
     size_t k = rowvar ? rows : cols, m = rowvar ? cols : rows;
     if (m < 2)
         return lmp_error_set(err, LMP_EINVAL, "%zu observation(s): correlation needs at least 2", m);
-    lmp_status st = lmp_stats_cov(X, rows, cols, rowvar, 1.0, out, err);
+    double *c;
+    lmp_status st = centred_copy(X, rows, cols, rowvar, 1.0, &c, err);
     if (st) return st;
+    /* A correlation does not change when a variable is scaled, so each variable's deviations are scaled by
+     * 2^-ilogb(max |d|) (largest in [1, 2)) before the inner products, as moments.c scales them for the
+     * variance: deviations near 1e155 overflowed d^2 (the covariance inf, every r NaN: seed 22 of the accuracy
+     * suite), and near 1e-160 the products were subnormal, with fewer than 53 bits. ldexp by a power of two is
+     * exact wherever the result stays normal, so in between the bits are those of the unscaled products
+     * (np.corrcoef's); the only roundings added are of deviations below 2^-1022 of a variable's largest,
+     * whose share of its inner products is below u. */
+    for (size_t v = 0; v < k; v++) {
+        double *row = c + v * m, big = 0.0;
+        for (size_t o = 0; o < m; o++)
+            if (fabs(row[o]) > big) big = fabs(row[o]);
+        if (!(big > 0)) continue; /* a constant variable: sd 0, its r NaN as numpy's */
+        int e = ilogb(big);
+        for (size_t o = 0; o < m; o++) row[o] = ldexp(row[o], -e);
+    }
+    gram(c, k, m, (double)m - 1.0, out);
+    free(c);
     double *sd = malloc(k * sizeof *sd);
     if (!sd) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
     for (size_t i = 0; i < k; i++) sd[i] = sqrt(out[i * k + i]);

@@ -2028,6 +2028,15 @@ REGRESSIONS = [
     # while their condition numbers in the data are below 1: g1 in double was most of their error
     ("skewtest_pvalue", {"x": SATURATED_SKEW}, "heavy-saturated"),
     ("normaltest_pvalue", {"x": SATURATED_SKEW}, "heavy-saturated"),
+    # found by seed 22: a correlation of deviations near 1e155, whose squares overflowed (the covariance inf,
+    # every r NaN), and of deviations near 2^-560, whose squares underflowed to 0
+    ("corr_matrix", {"X": [[2.4040545129657157e-142, 1.8220059596947319e+155, 2.101870939551809e-61],
+                           [2.4040562084624894e-142, 1.8220065257322e+155, 2.1690061144307356e-61],
+                           [2.404054742785958e-142, 1.8220060713075043e+155, 1.8546201148601678e-61],
+                           [2.4040538655721817e-142, 1.8220057745101213e+155, 1.9854275771168668e-61]]},
+     "overflow-edge"),
+    ("corr_matrix", {"X": [[math.ldexp(v, -560) for v in row]
+                           for row in ([1, 2, 3, 4, 5], [2, 4, 5, 4, 5], [5, 3, 2, 2, 1])]}, "underflow-edge"),
 ]
 
 
