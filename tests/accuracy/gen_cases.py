@@ -1754,12 +1754,16 @@ def draw_eps(rng):
 
 
 def ref_eps(A):
-    """HF EpsilonLogitsWarper: keep p_i >= epsilon, and the top min_keep"""
+    """HF EpsilonLogitsWarper: keep p_i >= epsilon, and every logit >= the min_keep-th largest: its mask is
+    `probs < epsilon & scores < topk(scores, min_keep)[0][..., -1]`, so a logit tied with the min_keep-th is
+    kept too (seed 29: [2, 6, 7] with x_2 == x_6 and min_keep 2, where exactly the top min_keep by index, as
+    MinPLogitsWarper's sorted mask keeps them, gave [2, 7])"""
     x = [mp.mpf(v) for v in A["logits"]]
     p = probs(x)
     if any(near(v, A["epsilon"]) for v in p):
         raise NoReference("a probability at the threshold")
-    return kept_threshold(x, [v >= A["epsilon"] for v in p], int(A["min_keep"]))
+    top = set(kept_top_k([float(v) for v in A["logits"]], int(A["min_keep"])))
+    return sorted(set(i for i, v in enumerate(p) if v >= A["epsilon"]) | top)
 
 
 spec_keep("epsilon_keep", draw_eps, ref_eps)
@@ -2037,6 +2041,12 @@ REGRESSIONS = [
      "overflow-edge"),
     ("corr_matrix", {"X": [[math.ldexp(v, -560) for v in row]
                            for row in ([1, 2, 3, 4, 5], [2, 4, 5, 4, 5], [5, 3, 2, 2, 1])]}, "underflow-edge"),
+    # found by seed 29 (a wrong reference, lmprob was right): HF's epsilon warper keeps every logit tied with
+    # the min_keep-th largest (x_2 == x_6 here), not exactly min_keep of them
+    ("epsilon_keep", {"logits": [1.9117898577479193, 1.322803061626333, 2.2936881010393027, 2.1197866077469882,
+                                 0.7378832898993761, 1.0706489282357412, 2.2936881010393027, 5.146660671756315,
+                                 -0.01095456599972544, 2.252906873698386, 0.5165375995380268, 1.781741314170076],
+                      "epsilon": 0.07905257972029198, "min_keep": 2, "convention": "hf"}, "tie-at-min-keep"),
 ]
 
 
