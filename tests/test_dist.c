@@ -272,6 +272,12 @@ static void test_continuous_values(void)
      * root of P(1/2, x) = 1e-170, times 1e100 */
     CHECK(lmp_gamma_quantile(0.5, 1e-10, 1) == 0x1p-1074 && lmp_gamma_cdf(0x1p-1074, 1e-10, 1) >= 0.5);
     CHECK(lmp_beta_quantile(0.5, 1e-10, 1) == 0x1p-1074);
+    /* the same above the middle, solved on the upper tail (seed 24 of the accuracy suite): a = 7.8e-265,
+     * b = 722.6, p = 0.9487 is x = e^(-6.7721413639012058e262) (mpmath root of I_x = p at 60 digits, from
+     * x^a / (a B(a, b))), cdf(5e-324) = 1 - 6e-262; it was 2^-1024, where the logit's 1 / (1 + e^-t) stopped */
+    CHECK(lmp_beta_quantile(0.9486530504507695, 7.783674213866966e-265, 722.565025869859) == 0x1p-1074);
+    CHECK(lmp_beta_quantile(0.75, 1e-300, 2) == 0x1p-1074);
+    CHECK(lmp_beta_cdf(0x1p-1074, 7.783674213866966e-265, 722.565025869859) >= 0.9486530504507695);
     CHECK_REL(lmp_gamma_quantile(1e-170, 0.5, 1e100), 7.85398163397448295944933397484966936554e-241, 1e-15);
     /* a normal density whose sigma sqrt(2 pi) or x - mu overflows: subnormal, not 0 (mpmath) */
     CHECK_REL(lmp_normal_pdf(0, 1e308, 1e308), 2.41970724519143347141218211978e-309, 1e-6);

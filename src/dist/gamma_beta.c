@@ -270,6 +270,15 @@ static double b_logtail(double t, const double *par, double *dlog)
         *dlog = -b;
         return -b * t - log(b) - lmp_sf_log_beta(a, b);
     }
+    if (!lower && t < -700) {
+        /* x ~ e^t underflows, and the upper tail is 1 - I, I = x^a / (a B(a, b)) (1 + O(x)) as above: in t
+         * itself, log(1 - I) = log(-expm1(log I)), derivative -a I / (1 - I). A tiny a puts most of its
+         * mass there (a = 7.8e-265, b = 722.6: I = 0.95 at x = e^(-6.8e262)); 1 / (1 + e^-t) was 0 from
+         * t = -709.8, a tail of 0 whose root the solver took for t = -709.8 (x = 2^-1024; seed 24). */
+        double li = a * t - log(a) - lmp_sf_log_beta(a, b), q = -expm1(li);
+        *dlog = -a * exp(li) / q;
+        return log(q);
+    }
     return lmp_beta_log_tail_(a, b, 1.0 / (1.0 + exp(-t)), lower, dlog);
 }
 
@@ -303,6 +312,13 @@ double lmp_beta_quantile(double p, double a, double b)
     } else if (lower && lx < log(0.5 * mean)) t0 = lx - log1p(-exp(lx));
     else if (!lower && ly < log(0.5 * (1 - mean))) t0 = log1p(-exp(ly)) - ly;
     else t0 = log(x0) - log1p(-x0);
+    if (!lower && xs == 0) {
+        /* the root of the leading term above, I = x^a / (a B(a, b)) = p: where it lies below e^-700 (a tiny a
+         * at p > 1/2) the solver starts there, on the branch of b_logtail that is that term (from the
+         * normal start, Newton in t on log(-a t) would need a hundred steps to t = -6.8e262) */
+        double tu = (log(p) + log(a) + lB) / a;
+        if (tu < -700) t0 = tu;
+    }
     double par[4] = {a, b, lower, xs};
     double t = lmp_solve_log_tail_(b_logtail, par, lt, t0, lower);
     double x;

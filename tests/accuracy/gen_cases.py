@@ -741,6 +741,13 @@ spec("beta_sf", draw_beta, lambda A: betainc_ref(A["a"], A["b"], A["x"], True), 
 
 def beta_ppf_ref(A):
     p, a, b = A["p"], A["a"], A["b"]
+    if p > 0.5:
+        # a quantile far below the subnormals above the middle (a tiny a: e^(-6.8e262) at a = 7.8e-265,
+        # b = 722.6, p = 0.95; seed 24): there I = x^a / (a B(a, b)) (1 + O(b x)), whose root is closed; the
+        # mirrored logit below would need 1 - x to 1e262 digits (the Newton never returned)
+        tu = (mp.log(p) + mp.log(a) + log_beta_ref(a, b)) / a
+        if tu < -800 and b * mp.exp(tu) < mp.mpf(10) ** (-mp.mp.dps - 10):
+            return mp.exp(tu)
     # the smaller tail in the logit u = log(x / (1 - x)); above the middle the mirrored lower quantile
     if p > 0.5:
         a, b = b, a
@@ -2047,6 +2054,9 @@ REGRESSIONS = [
                                  0.7378832898993761, 1.0706489282357412, 2.2936881010393027, 5.146660671756315,
                                  -0.01095456599972544, 2.252906873698386, 0.5165375995380268, 1.781741314170076],
                       "epsilon": 0.07905257972029198, "min_keep": 2, "convention": "hf"}, "tie-at-min-keep"),
+    # found by seed 24: an upper-half quantile of a tiny a below the subnormals, e^(-6.8e262): the smallest
+    # double, 5e-324, whose cdf is 1 - 6e-262 >= p (the logit's tail was 0 from t = -709.8: 2^-1024)
+    ("beta_ppf", {"p": 0.9486530504507695, "a": 7.783674213866966e-265, "b": 722.565025869859}, "a-tiny-below-subnormals"),
 ]
 
 
