@@ -561,9 +561,9 @@ static inline uint64_t draw_int(lmp_rng *r, int bits, uint64_t off, uint64_t rng
     }
 }
 
-/* n draws into out (elements of bits bits): of [off, off + rng] each (numpy's random_bounded_*_fill), or,
- * with lo and hi, of [lo[i], hi[i] - hi_open] for element i (the broadcast loop), all on one buffer that
- * starts empty, as numpy's buffer lives for one call. */
+/* n draws into out (elements of bits bits): of [off, off + rng] each (numpy's random_bounded_*_fill: the
+ * library's lmp_rng_interval*_n), or, with lo and hi, of [lo[i], hi[i] - hi_open] for element i (the
+ * broadcast loop, fill_width), all on one buffer that starts empty, as numpy's buffer lives for one call. */
 typedef struct int_fill {
     int bits;
     size_t n;
@@ -579,8 +579,8 @@ static inline __attribute__((always_inline)) void fill_width(lmp_rng *r, const i
 {
     lmp_rng_bits b = {0};
     for (size_t i = 0; i < f->n; i++) {
-        uint64_t off = f->lo ? f->lo[i] : f->off;
-        uint64_t v = draw_int(r, bits, off, f->lo ? f->hi[i] - (uint64_t)f->hi_open - off : f->rng, &b);
+        uint64_t off = f->lo[i]; /* array bounds: scalar ones are fill_ints' library loops */
+        uint64_t v = draw_int(r, bits, off, f->hi[i] - (uint64_t)f->hi_open - off, &b);
         switch (bits) {
         case 1: case 8: ((uint8_t *)f->out)[i] = (uint8_t)v; break;
         case 16: ((uint16_t *)f->out)[i] = (uint16_t)v; break;

@@ -397,47 +397,41 @@ int lmp_rng_bit(lmp_rng *r, lmp_rng_bits *b) { return (int)take_bits(r, r->kind 
 
 /* One loop a kind and width; each value wraps at its width as numpy's off + rng does (off + v in the
  * unsigned type of the output). max = 0 draws nothing (every value is off). The buffer of the narrow
- * widths is a local: the stores to out cannot touch it, so it stays in registers. */
+ * widths is a local: the stores to out cannot touch it, so it stays in registers. RNG_FILL is the body of
+ * each: out[i] = (T)(off + DRAW), DRAW an expression of the kind's `np`. */
+#define RNG_FILL(T, DRAW)                                                                  \
+    do {                                                                                   \
+        if (max == 0) {                                                                    \
+            for (size_t i = 0; i < n; i++) out[i] = off;                                   \
+            return;                                                                        \
+        }                                                                                  \
+        RNG_BY_KIND(r, for (size_t i = 0; i < n; i++) out[i] = (T)(off + (DRAW)););        \
+    } while (0)
+
 void lmp_rng_interval_n(lmp_rng *r, uint64_t off, uint64_t max, uint64_t *out, size_t n)
 {
     const uint64_t mask = low_mask(max);
-    if (max == 0) {
-        for (size_t i = 0; i < n; i++) out[i] = off;
-        return;
-    }
-    RNG_BY_KIND(r, for (size_t i = 0; i < n; i++) out[i] = off + rng_interval(r, np, max, mask););
+    RNG_FILL(uint64_t, rng_interval(r, np, max, mask));
 }
 
 void lmp_rng_interval32_n(lmp_rng *r, uint32_t off, uint32_t max, uint32_t *out, size_t n)
 {
     const uint64_t mask = low_mask(max);
-    if (max == 0) {
-        for (size_t i = 0; i < n; i++) out[i] = off;
-        return;
-    }
-    RNG_BY_KIND(r, for (size_t i = 0; i < n; i++) out[i] = (uint32_t)(off + (uint32_t)rng_interval(r, np, max, mask)););
+    RNG_FILL(uint32_t, (uint32_t)rng_interval(r, np, max, mask));
 }
 
 void lmp_rng_interval16_n(lmp_rng *r, uint16_t off, uint16_t max, uint16_t *out, size_t n)
 {
     lmp_rng_bits b = {0};
     const uint32_t mask = (uint32_t)low_mask(max);
-    if (max == 0) {
-        for (size_t i = 0; i < n; i++) out[i] = off;
-        return;
-    }
-    RNG_BY_KIND(r, for (size_t i = 0; i < n; i++) out[i] = (uint16_t)(off + interval_narrow(r, np, max, mask, &b, 16)););
+    RNG_FILL(uint16_t, interval_narrow(r, np, max, mask, &b, 16));
 }
 
 void lmp_rng_interval8_n(lmp_rng *r, uint8_t off, uint8_t max, uint8_t *out, size_t n)
 {
     lmp_rng_bits b = {0};
     const uint32_t mask = (uint32_t)low_mask(max);
-    if (max == 0) {
-        for (size_t i = 0; i < n; i++) out[i] = off;
-        return;
-    }
-    RNG_BY_KIND(r, for (size_t i = 0; i < n; i++) out[i] = (uint8_t)(off + interval_narrow(r, np, max, mask, &b, 8)););
+    RNG_FILL(uint8_t, interval_narrow(r, np, max, mask, &b, 8));
 }
 
 void lmp_rng_bit_n(lmp_rng *r, uint8_t *out, size_t n)
