@@ -202,10 +202,9 @@ static double btpe_stirling(double x)
 static void btpe_setup(binom_draw *d)
 {
     const long n = d->n;
-    const double r = fmin(d->p, 1.0 - d->p), q = 1.0 - r;
+    /* numpy's r = min(p, 1 - p) and q = 1 - r: binom_setup has made p <= 1/2 and q = 1 - p already */
+    const double r = d->p, q = d->q;
     const double fm = (double)n * r + r;
-    d->p = r;
-    d->q = q;
     d->m = (long)floor(fm);
     d->p1 = floor(2.195 * sqrt((double)n * r * q) - 4.6 * q) + 0.5;
     d->xm = (double)d->m + 0.5;
