@@ -217,7 +217,7 @@ static int joint(int argc, char **argv)
         cli_error("bayes joint: --table: %s%s", e.msg,
                   normalize ? "" : " (use --normalize for counts or weights)");
         free(p);
-        return CLI_FAIL;
+        return CLI_USAGE; /* an option's value that is no joint distribution */
     }
     double *px = malloc((r + c + 2 * r * c) * sizeof *px);
     if (!px) { free(p); cli_error("out of memory"); return CLI_FAIL; }

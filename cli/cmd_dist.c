@@ -273,9 +273,9 @@ static int check_scalar(dist_opts *d)
         if (need(d->has_lambda, f, "--lambda")) return CLI_USAGE;
         st = d->sample > 0 ? lmp_poisson_sample_check(d->lambda, &e) : lmp_poisson_check(d->lambda, &e);
     }
-    if (st) {
+    if (st) { /* a parameter given on the command line outside its domain: a usage error, as --a/--b's */
         cli_error("dist: %s: %s", f, e.msg);
-        return CLI_FAIL;
+        return CLI_USAGE;
     }
     return CLI_OK;
 }
@@ -429,9 +429,9 @@ static int run_categorical(dist_opts *d, out_state *o, lmp_rng *r)
     double *p;
     size_t k;
     if (cli_parse_double_list("dist: --p", d->p_list, &p, &k)) return CLI_USAGE;
-    if (cli_probs_check("dist", "--p", p, k, d->normalize)) { /* as info --p; exit 1 as every family's check */
+    if (cli_probs_check("dist", "--p", p, k, d->normalize)) { /* as info --p: exit 2, as every family's check */
         free(p);
-        return CLI_FAIL;
+        return CLI_USAGE;
     }
     lmp_error e;
     lmp_status st;
@@ -543,7 +543,7 @@ static int run_dirichlet(dist_opts *d, out_state *o, lmp_rng *r)
     if (st) {
         cli_error("dist: dirichlet: %s", e.msg);
         free(al);
-        return CLI_FAIL;
+        return CLI_USAGE;
     }
     int rc = CLI_OK;
     double *pts[2] = {NULL, NULL}; /* both points read before either is printed */
@@ -623,7 +623,7 @@ static int run_mvn(dist_opts *d, out_state *o, lmp_rng *r)
         cli_error("dist: mvn: %s", e.msg);
         free(mean);
         free(cov);
-        return CLI_FAIL;
+        return st == LMP_ENOMEM ? CLI_FAIL : CLI_USAGE; /* a --cov that is no covariance: a bad value */
     }
     double *pts[2] = {NULL, NULL}; /* both points read before either is printed */
     for (int q = Q_PDF; q <= Q_LOGPDF && rc == CLI_OK; q++)

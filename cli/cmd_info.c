@@ -26,8 +26,9 @@ static void usage(FILE *f)
 
 /* Read a distribution and check it as dist --p is (cli_probs_check: entries >= 0, summing to 1
  * within 1e-9, or weights with --normalize). Returns CLI_OK, CLI_USAGE for a list that is not
- * numbers (as dist), CLI_FAIL for numbers that are not a distribution (as dist categorical and
- * every dist family whose parameters the library refuses) or a bad file. With --normalize the
+ * numbers and for an inline list that is no distribution (option values outside their domain, as
+ * dist categorical's --p and every dist family's parameters), CLI_FAIL for a file's numbers that
+ * are not one, a bad file or no memory. With --normalize the
  * check divides a copy: the weights are passed on as they are, since the library's functions
  * normalise them exactly (a power-of-two scaling first), where the divided values would round a
  * probability of 1e-600 ([1e300, 1e-300]) to 0 and make the KL +inf. */
@@ -50,7 +51,7 @@ static int get_dist(const char *name, const char *list, const char *file, int no
     }
     free(*v);
     *v = NULL;
-    return CLI_FAIL;
+    return list && chk ? CLI_USAGE : CLI_FAIL; /* an inline list is an option's value; a file is data */
 }
 
 typedef struct result {
