@@ -26,6 +26,10 @@ MIN_COUNT=${MIN_COUNT:-2}
 JOBS=${JOBS:-2}
 KGRID=${KGRID:-"0.001 0.003 0.01 0.03 0.1 0.3 1"}
 SEED=${SEED:-42}
+# Kneser-Ney discounts for a corpus too small to estimate them (lmprob train --discount-fallback, lmplz's
+# --discount_fallback): empty (the default) refuses such a corpus, as lmplz does; 1 takes the default fallback
+# discounts 0.5 1 1.5; three numbers "D1 D2 D3" take those. Used only where the counts cannot give the discounts.
+DISCOUNT_FALLBACK=${DISCOUNT_FALLBACK:-}
 
 T0=$(date +%s.%N)
 stage() { printf '[%6.1fs] %s\n' "$(echo "$(date +%s.%N) $T0" | awk '{print $1 - $2}')" "$*"; }
@@ -34,6 +38,13 @@ now() { date +%s.%N; }
 elapsed() { echo "$(now) $1" | awk '{printf "%.3f", $1 - $2}'; }
 
 [ -x "$LMPROB" ] || die "$LMPROB not found: run make first (or make demo)"
+case $DISCOUNT_FALLBACK in
+  '') fallback=() ;;
+  1) fallback=(--discount-fallback) ;;
+  *) read -r -a fallback <<<"$DISCOUNT_FALLBACK"
+     [ "${#fallback[@]}" -eq 3 ] || die "DISCOUNT_FALLBACK='$DISCOUNT_FALLBACK': expected 1 or three discounts \"D1 D2 D3\""
+     fallback=(--discount-fallback "${fallback[@]}") ;;
+esac
 for c in train ppl generate demo; do
   "$LMPROB" "$c" --help >/dev/null 2>&1 || die "this build of lmprob has no '$c' command"
 done
@@ -121,9 +132,17 @@ MAN="$OUT/models.tsv"
 train_one() {  # name label order estimator k
   local name=$1 label=$2 order=$3 est=$4 k=$5 t kopt=()
   [ "$k" != "-" ] && kopt=(--k "$k")
+  case $est in kn | mkn) kopt+=("${fallback[@]}") ;; esac
   t=$(now)
-  "$LMPROB" train --order "$order" --estimator "$est" "${kopt[@]}" --output "$OUT/models/$name.arpa" "$DATA/train.txt" \
-    >"$OUT/logs/train-$name.log" 2>&1 || { cat "$OUT/logs/train-$name.log" >&2; die "training $name failed"; }
+  if ! "$LMPROB" train --order "$order" --estimator "$est" "${kopt[@]}" --output "$OUT/models/$name.arpa" \
+      "$DATA/train.txt" >"$OUT/logs/train-$name.log" 2>&1; then
+    cat "$OUT/logs/train-$name.log" >&2
+    if [ -z "$DISCOUNT_FALLBACK" ] && grep -q 'cannot estimate Kneser-Ney discounts' "$OUT/logs/train-$name.log"; then
+      die "training $name failed: the corpus is too small for Kneser-Ney's discounts; DISCOUNT_FALLBACK=1 (make demo" \
+        "DISCOUNT_FALLBACK=1 CORPUS=...) uses lmplz's fallback discounts 0.5 1 1.5 where they cannot be estimated"
+    fi
+    die "training $name failed"
+  fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$label" "$order" "$est" "$k" "$OUT/models/$name.arpa" "$(elapsed "$t")" \
     >"$OUT/logs/train-$name.row"
 }
@@ -179,6 +198,11 @@ run_specs() {
   done
   while [ "$running" -gt 0 ]; do wait -n || die "a training job failed"; running=$((running - 1)); done
 }
+case $DISCOUNT_FALLBACK in
+  '') ;;
+  1) stage "Kneser-Ney: fallback discounts 0.5 1 1.5 where the counts cannot give them (DISCOUNT_FALLBACK)" ;;
+  *) stage "Kneser-Ney: fallback discounts ${fallback[*]:1} where the counts cannot give them (DISCOUNT_FALLBACK)" ;;
+esac
 stage "training the table's models (${#specs[@]}, $JOBS at a time)"
 run_specs "${specs[@]}"
 stage "training the other orders for the perplexity-vs-order picture (${#extra[@]})"

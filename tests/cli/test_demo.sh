@@ -124,6 +124,23 @@ rm -rf "$TMPD/$x"
 printf 'a b c\nb c d\nc d e\n' >"$TMPD/small.txt"
 expect_fail "demo on 3 lines" "^demo: CORPUS=.*small\.txt: no valid line .*expected at least 10 non-empty lines" \
   env CORPUS="$TMPD/small.txt" OUT="$OUT" LMPROB="$LMPROB" KGRID="1" BUILD="$TMPD/build" bash "$ROOT/scripts/demo.sh"
+# A corpus too small for Kneser-Ney's discounts stops at training, naming DISCOUNT_FALLBACK; with it the demo runs
+# to the end with lmplz's fallback discounts (or the three given) where the counts cannot give them. There was no
+# way to pass --discount-fallback through make demo.
+for i in $(seq 1 40); do echo "w$i the cat sat on the mat"; done >"$TMPD/flat.txt"
+expect_fail "demo: KN discounts on a tiny corpus" "^demo: training kn3 failed: .*DISCOUNT_FALLBACK=1" \
+  env CORPUS="$TMPD/flat.txt" OUT="$TMPD/demo3" LMPROB="$LMPROB" KGRID="1" BUILD="$TMPD/build" bash "$ROOT/scripts/demo.sh"
+expect_ok "demo DISCOUNT_FALLBACK=1 on a tiny corpus" env DISCOUNT_FALLBACK=1 CORPUS="$TMPD/flat.txt" OUT="$TMPD/demo3" \
+  LMPROB="$LMPROB" KGRID="1" BUILD="$TMPD/build" bash "$ROOT/scripts/demo.sh"
+if grep -q '^  5-grams .* D1=0.5 D2=1 D3+=1.5 (fallback)$' "$TMPD/demo3/logs/train-mkn5.log" 2>/dev/null &&
+  [ -s "$TMPD/demo3/table.md" ]; then ok; else bad "DISCOUNT_FALLBACK=1: no fallback discounts in the 5-gram's log"; fi
+expect_ok "demo DISCOUNT_FALLBACK='0.25 0.5 0.75'" env DISCOUNT_FALLBACK="0.25 0.5 0.75" CORPUS="$TMPD/flat.txt" \
+  OUT="$TMPD/demo3" LMPROB="$LMPROB" KGRID="1" BUILD="$TMPD/build" bash "$ROOT/scripts/demo.sh"
+if grep -q '^  3-grams .* D=0.25 (fallback)$' "$TMPD/demo3/logs/train-kn3.log" 2>/dev/null; then ok
+else bad "DISCOUNT_FALLBACK='0.25 0.5 0.75': not the trigram KN's discount"; fi
+expect_fail "demo DISCOUNT_FALLBACK=0.5" "^demo: DISCOUNT_FALLBACK='0.5': expected 1 or three discounts" \
+  env DISCOUNT_FALLBACK=0.5 CORPUS="$TMPD/flat.txt" OUT="$TMPD/demo3" LMPROB="$LMPROB" BUILD="$TMPD/build" \
+  bash "$ROOT/scripts/demo.sh"
 # a folder whose train file is empty, whose valid file is a link (find -type f left links out)
 mkdir -p "$TMPD/c1"
 : >"$TMPD/c1/train.txt"
