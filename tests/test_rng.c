@@ -88,6 +88,43 @@ static void test_numpy_poisson_gamma_dirichlet(void)
     CHECK(x[0] == 0.5363030107165926 && x[1] == 0.12554530032834255 && x[2] == 0.3381516889550649);
 }
 
+/* Below shape 1 the numpy stream takes numpy's own samplers: legacy_standard_gamma's rejection, Johnk's
+ * beta where both shapes are <= 1, the Dirichlet of those gammas, and random_laplace's 2 - u - u (values
+ * from numpy 1.24.2, calls quoted). Before, each was lmprob's algorithm on both streams. */
+static void test_numpy_small_shapes(void)
+{
+    /* RandomState(34).gamma(0.3, 2.0, 4) */
+    const double g[4] = {3.8745075956481464e-05, 0.0007211424927086218, 1.2886230417894075e-06, 0.11686359146921789};
+    lmp_rng r = np_seeded(34);
+    for (int i = 0; i < 4; i++) CHECK_MSG(lmp_gamma_sample(&r, 0.3, 2.0) == g[i], "gamma draw %d", i);
+    /* RandomState(35).beta(0.5, 0.7, 4): Johnk */
+    const double b[4] = {0.5297677807265326, 0.2507268515440299, 0.9389007189711712, 0.7108656613616947};
+    r = np_seeded(35);
+    for (int i = 0; i < 4; i++) CHECK_MSG(lmp_beta_sample(&r, 0.5, 0.7) == b[i], "beta draw %d", i);
+    /* RandomState(36).beta(0.4, 2.5, 3): two gammas, one of them below shape 1 */
+    const double b2[3] = {0.24859271290205912, 0.007817848825607739, 0.7699240640032919};
+    r = np_seeded(36);
+    for (int i = 0; i < 3; i++) CHECK_MSG(lmp_beta_sample(&r, 0.4, 2.5) == b2[i], "beta draw %d", i);
+    /* RandomState(37).dirichlet([0.2, 0.5, 3.0]) */
+    const double alpha[3] = {0.2, 0.5, 3.0};
+    double x[3];
+    r = np_seeded(37);
+    CHECK(lmp_dirichlet_sample(&r, alpha, 3, x, NULL) == LMP_OK);
+    CHECK(x[0] == 0.17904993451464735 && x[1] == 0.005059132130709733 && x[2] == 0.815890933354643);
+    /* RandomState(6).laplace(0.0, 1.0): its uniform is >= 0.5 with an odd last bit, where 2 - u - u and
+     * 2 (1 - u) differ (-log of the latter: 1.5404731214107499) */
+    r = np_seeded(6);
+    CHECK(lmp_laplace_sample(&r, 0.0, 1.0) == 1.5404731214107503);
+    /* RandomState(38).dirichlet([1e-300, 1e-300]) is NaN (every gamma rounds to 0, numpy's 0/0); here a
+     * point of the simplex, drawn in log space */
+    const double tiny[2] = {1e-300, 1e-300};
+    r = np_seeded(38);
+    for (int i = 0; i < 3; i++) {
+        CHECK(lmp_dirichlet_sample(&r, tiny, 2, x, NULL) == LMP_OK);
+        CHECK_MSG(x[0] >= 0 && x[1] >= 0 && x[0] + x[1] == 1.0, "draw %d: %g %g", i, x[0], x[1]);
+    }
+}
+
 /* Bulk normals and uniforms are the same values as one call at a time, on both streams. */
 static void test_normal_n_matches(void)
 {
@@ -485,6 +522,7 @@ int main(int argc, char **argv)
     RUN(test_numpy_randn_cache);
     RUN(test_numpy_exponential);
     RUN(test_numpy_poisson_gamma_dirichlet);
+    RUN(test_numpy_small_shapes);
     RUN(test_normal_n_matches);
     RUN(test_numpy_choice_binomial);
     RUN(test_numpy_seed_range);

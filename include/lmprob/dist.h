@@ -202,8 +202,8 @@ LMP_API double lmp_gamma_sf(double x, double shape, double scale);
 LMP_API double lmp_gamma_quantile(double p, double shape, double scale);
 LMP_API double lmp_gamma_mean(double shape, double scale);
 LMP_API double lmp_gamma_var(double shape, double scale);
-/* Marsaglia & Tsang (2000), numpy for shape >= 1 (shape 1: an exponential draw);
- * shape < 1 through G(shape + 1) * U^(1/shape) (numpy uses another method there). */
+/* Marsaglia & Tsang (2000), numpy's for shape >= 1 (shape 1: an exponential draw); shape < 1 through
+ * G(shape + 1) * U^(1/shape) on xoshiro, numpy's legacy rejection on the numpy stream (its draws). */
 LMP_API double lmp_gamma_sample(lmp_rng *r, double shape, double scale);
 
 /* ---- beta(a, b) ---------------------------------------------------------------------------- */
@@ -215,7 +215,8 @@ LMP_API double lmp_beta_sf(double x, double a, double b);
 LMP_API double lmp_beta_quantile(double p, double a, double b);
 LMP_API double lmp_beta_mean(double a, double b);
 LMP_API double lmp_beta_var(double a, double b);
-/* X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b). */
+/* X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b); on the numpy stream numpy's legacy beta (Johnk's method
+ * where a <= 1 and b <= 1), draw for draw. */
 LMP_API double lmp_beta_sample(lmp_rng *r, double a, double b);
 
 /* ---- Dirichlet(alpha[0..k-1]) ---------------------------------------------------------------- */
@@ -224,7 +225,8 @@ LMP_API lmp_status lmp_dirichlet_check(const double *alpha, size_t k, lmp_error 
 /* log density at x on the simplex (x_i >= 0, sum 1 within 1e-9); -inf off the
  * simplex; NaN for invalid alpha. */
 LMP_API double lmp_dirichlet_logpdf(const double *x, const double *alpha, size_t k);
-/* out[0..k-1] = Gamma(alpha_i) draws normalised to sum 1; numpy when every alpha >= 1. */
+/* out[0..k-1] = Gamma(alpha_i) draws normalised to sum 1; numpy's on its stream, for every alpha (where
+ * numpy's draws all round to 0 and it returns NaN, a point drawn in log space instead). */
 LMP_API lmp_status lmp_dirichlet_sample(lmp_rng *r, const double *alpha, size_t k, double *out, lmp_error *err);
 /* mean[i] = alpha_i / A and var[i] = mean_i (1 - mean_i) / (A + 1), A = sum alpha, for every alpha in range
  * (also where A overflows). */

@@ -128,8 +128,11 @@ double lmp_laplace_sample(lmp_rng *r, double mu, double b)
     double u;
     do u = lmp_rng_uniform(r);
     while (u == 0.0);
-    /* Inverse cdf, each half from its own end so that neither log sees 0. */
-    return u < 0.5 ? mu + b * log(2.0 * u) : mu - b * log(2.0 * (1.0 - u));
+    /* Inverse cdf, each half from its own end so that neither log sees 0. numpy's random_laplace
+     * (distributions.c) writes the upper half's argument 2 - u - u, which rounds where 2 - u does (an odd
+     * last bit of u); 2 (1 - u) is exact. The numpy stream keeps numpy's, for its draws. */
+    if (u >= 0.5) return mu - b * log(r->kind == LMP_RNG_NUMPY_LEGACY ? 2.0 - u - u : 2.0 * (1.0 - u));
+    return mu + b * log(2.0 * u);
 }
 
 /* ---- exponential ------------------------------------------------------------------------ */

@@ -77,7 +77,10 @@ lmp_status lmp_dirichlet_sample(lmp_rng *r, const double *alpha, size_t k, doubl
     if (!r || !out) return lmp_error_set(err, LMP_EINVAL, "rng or out = NULL: expected pointers");
     int small = 0;
     for (size_t i = 0; i < k; i++) small |= alpha[i] < 1;
-    if (!small) {
+    /* numpy's normalised gammas on its stream, for every alpha (its gamma below shape 1 included); where
+     * they all round to 0 (tiny alphas: numpy's 0/0 is NaN), a draw in log space below, from the stream's
+     * next values */
+    if (!small || r->kind == LMP_RNG_NUMPY_LEGACY) {
         double sum = 0.0;
         for (size_t i = 0; i < k; i++) sum += out[i] = lmp_gamma_sample(r, alpha[i], 1.0);
         if (!isfinite(sum)) {
@@ -88,9 +91,11 @@ lmp_status lmp_dirichlet_sample(lmp_rng *r, const double *alpha, size_t k, doubl
             sum = 0.0;
             for (size_t i = 0; i < k; i++) sum += out[i] /= mx;
         }
-        double inv = 1.0 / sum;
-        for (size_t i = 0; i < k; i++) out[i] *= inv;
-        return LMP_OK;
+        if (sum > 0) {
+            double inv = 1.0 / sum;
+            for (size_t i = 0; i < k; i++) out[i] *= inv;
+            return LMP_OK;
+        }
     }
     /* Log space: out[i] = log G(alpha_i). */
     double mx = -INFINITY;

@@ -176,11 +176,32 @@ static double mt_gamma(lmp_rng *r, double k)
     }
 }
 
+/* Below shape 1 on the numpy stream: numpy's legacy_standard_gamma there (numpy/random/src/legacy/
+ * legacy-distributions.c), a rejection from U^(1/k) below 1 - k and from the exponential tail above,
+ * each accepted against an exponential V; kept as numpy writes it so that the stream is numpy's. Its
+ * draws round to 0 where the variate is below the doubles (for k = 1e-3 about half of them: P(X <
+ * 4.9e-324) = 0.475), as the boost below does too. */
+static double numpy_gamma_small(lmp_rng *r, double k)
+{
+    for (;;) {
+        double u = lmp_rng_uniform(r), v = lmp_rng_exponential(r);
+        if (u <= 1.0 - k) {
+            double x = pow(u, 1. / k);
+            if (x <= v) return x;
+        } else {
+            double y = -log((1 - u) / k);
+            double x = pow(1.0 - k + k * y, 1. / k);
+            if (x <= (v + y)) return x;
+        }
+    }
+}
+
 double lmp_gamma_sample(lmp_rng *r, double shape, double scale)
 {
     if (bad_g(shape, scale)) return NAN;
     if (shape == 1) return scale * lmp_rng_exponential(r);   /* Gamma(1) is exponential */
     if (shape > 1) return scale * mt_gamma(r, shape);
+    if (r->kind == LMP_RNG_NUMPY_LEGACY) return scale * numpy_gamma_small(r, shape);
     /* Marsaglia & Tsang's boost: G(k) = G(k+1) U^(1/k); 1 - u in (0, 1]. */
     double g = mt_gamma(r, shape + 1.0);
     return scale * g * exp(log1p(-lmp_rng_uniform(r)) / shape);
@@ -356,9 +377,28 @@ double lmp_beta_var(double a, double b)
     return (a / s) * (b / s) / (s + 1.0);
 }
 
+/* Both shapes at most 1 on the numpy stream: numpy's legacy_beta there, Johnk's method (M. D. Johnk,
+ * "Erzeugung von betaverteilten und gammaverteilten Zufallszahlen", Metrika 8, 1964): X = U^(1/a),
+ * Y = V^(1/b), accepted when X + Y <= 1, and X / (X + Y), through logs where both underflow. */
+static double numpy_beta_johnk(lmp_rng *r, double a, double b)
+{
+    for (;;) {
+        double u = lmp_rng_uniform(r), v = lmp_rng_uniform(r);
+        double x = pow(u, 1.0 / a), y = pow(v, 1.0 / b);
+        if (x + y <= 1.0) {
+            if (x + y > 0) return x / (x + y);
+            double lx = log(u) / a, ly = log(v) / b, lm = lx > ly ? lx : ly;
+            lx -= lm;
+            ly -= lm;
+            return exp(lx - log(exp(lx) + exp(ly)));
+        }
+    }
+}
+
 double lmp_beta_sample(lmp_rng *r, double a, double b)
 {
     if (bad_b(a, b)) return NAN;
+    if (r->kind == LMP_RNG_NUMPY_LEGACY && a <= 1.0 && b <= 1.0) return numpy_beta_johnk(r, a, b);
     double x = lmp_gamma_sample(r, a, 1.0), y = lmp_gamma_sample(r, b, 1.0);
     if (x + y == 0) return lmp_rng_uniform(r) < a / (a + b) ? 1.0 : 0.0;   /* both underflowed (a, b tiny) */
     return x / (x + y);
