@@ -5,8 +5,9 @@
  * The methods are those whose numpy semantics the library reproduces bit for
  * bit (rng.h, dist.h): random_sample / rand, randn / standard_normal / normal
  * (the polar method with the cached second deviate), uniform,
- * standard_exponential / exponential, gamma for shape >= 1, binomial, poisson,
- * dirichlet for alpha >= 1, and the integers: randint, choice (with and
+ * standard_exponential / exponential, gamma / standard_gamma, binomial, poisson,
+ * beta, lognormal, laplace, chisquare, standard_t (their parameters numbers or
+ * broadcast arrays), dirichlet, and the integers: randint, choice (with and
  * without p, with and without replacement), permutation and shuffle, all on
  * numpy's masked rejection (lmp_rng_interval; randint's 8-bit, 16-bit and bool
  * dtypes on lmp_rng_interval8 / 16 and lmp_rng_bit).
@@ -179,12 +180,40 @@ static int parse_size(PyObject *size, int *ndim, Py_ssize_t *shape, size_t *n)
     return 0;
 }
 
+/* x broadcast to `shape`, as a C-contiguous copy of type dtype ("float64", "int64", "uint64"), read into *buf. */
+static PyObject *flat_as(PyObject *np, PyObject *x, PyObject *shape, const char *dtype, Py_buffer *buf)
+{
+    PyObject *b = PyObject_CallMethod(np, "broadcast_to", "OO", x, shape);
+    PyObject *c = b ? PyObject_CallMethod(np, "ascontiguousarray", "Os", b, dtype) : NULL;
+    Py_XDECREF(b);
+    if (c && PyObject_GetBuffer(c, buf, PyBUF_C_CONTIGUOUS) < 0) Py_CLEAR(c);
+    return c;
+}
+
+/* 1 when numpy is there and x is an instance of numpy.<type> (ndarray, integer), 0 when not, -1 with an error. */
+static int np_isinstance(PyObject *x, const char *type)
+{
+    PyObject *np = lmpy_numpy(), *t = np ? PyObject_GetAttrString(np, type) : NULL;
+    int r = t ? PyObject_IsInstance(x, t) : np ? -1 : 0;
+    Py_XDECREF(t);
+    return r;
+}
+
+/* A value numpy would read as an array (np.array(x) of a sequence, a buffer, a numpy scalar). */
+static int arraylike(PyObject *x)
+{
+    return !PyLong_Check(x) && !PyFloat_Check(x) && (PySequence_Check(x) || PyObject_CheckBuffer(x));
+}
+
 /* What a fill draws: one value at a time from the stream, into double or int64. */
-typedef enum { D_UNIFORM, D_NORMAL, D_EXPON, D_GAMMA, D_BINOM, D_POISSON } dist_kind;
+typedef enum {
+    D_UNIFORM, D_NORMAL, D_EXPON, D_GAMMA, D_BINOM, D_POISSON, D_BETA, D_LOGNORMAL, D_LAPLACE, D_CHISQ, D_T
+} dist_kind;
 
 typedef struct draw_args {
     dist_kind kind;
-    double a, b; /* uniform: low, high - low; normal: loc, scale; expon: scale; gamma: shape, scale; poisson: lam */
+    double a, b; /* uniform: low, high - low; normal, lognormal, laplace: loc, scale; expon: scale; gamma: shape,
+                  * scale; binomial: p; poisson: lam; beta: a, b; chisquare, standard_t: df */
     long n;      /* binomial */
 } draw_args;
 
@@ -216,6 +245,25 @@ static void fill(lmp_rng *r, const draw_args *d, void *out, size_t n)
     }
     case D_POISSON:
         for (size_t i = 0; i < n; i++) k[i] = lmp_poisson_sample(r, d->a);
+        break;
+    /* numpy's legacy compositions (legacy-distributions.c), in its order of draws */
+    case D_BETA:
+        for (size_t i = 0; i < n; i++) x[i] = lmp_beta_sample(r, d->a, d->b);
+        break;
+    case D_LOGNORMAL:
+        for (size_t i = 0; i < n; i++) x[i] = exp(d->a + d->b * lmp_rng_normal(r));
+        break;
+    case D_LAPLACE:
+        for (size_t i = 0; i < n; i++) x[i] = lmp_laplace_sample(r, d->a, d->b);
+        break;
+    case D_CHISQ:
+        for (size_t i = 0; i < n; i++) x[i] = 2.0 * lmp_gamma_sample(r, d->a / 2.0, 1.0);
+        break;
+    case D_T:
+        for (size_t i = 0; i < n; i++) {
+            double num = lmp_rng_normal(r), den = lmp_gamma_sample(r, d->a / 2, 1.0);
+            x[i] = sqrt(d->a / 2) * num / sqrt(den);
+        }
         break;
     }
 }
@@ -249,20 +297,258 @@ static PyObject *draw(lmpy_rng_obj *o, PyObject *size, const draw_args *d)
     return lmpy_array_finish(blk);
 }
 
+/* ---- parameters: scalars, or arrays broadcast as numpy's (mtrand's cont / disc) ----------------------
+ * A method's parameters are numbers or arrays. With an array among them (np.asarray(x).ndim > 0), the
+ * output has their broadcast shape (with size: size, which they must broadcast to), and element i (C order)
+ * is drawn from the parameters at position i, one element after the other, as numpy's
+ * cont_broadcast_* loops draw: the same values as numpy's on RandomState. */
+
+typedef struct draw_spec {
+    const char *fn;
+    dist_kind kind;
+    int np;                 /* parameters (binomial: n, p; n an integer) */
+    const char *names[2];
+    double dflt[2];         /* where a parameter is left out (NAN: required, parsed so by the method) */
+} draw_spec;
+
+/* 0, or -1 with the error: "fn: <where>scale = -1: expected scale >= 0". v: the parameters in the spec's
+ * order (binomial: v[1] = p, n apart). */
+static int check_draw(const draw_spec *s, const double *v, long n, const char *where)
+{
+    const char *fn = s->fn;
+    lmp_error err;
+    lmp_status st = LMP_OK;
+    switch (s->kind) {
+    case D_NORMAL:
+    case D_LOGNORMAL:
+        for (int j = 0; j < 2; j++)
+            if (isnan(v[j]))
+                return lmpy_err(PyExc_ValueError, "%s: %s%s = nan: expected a number", fn, where, s->names[j]), -1;
+        if (v[1] < 0)
+            return lmpy_err(PyExc_ValueError, "%s: %s%s = %g: expected %s >= 0", fn, where, s->names[1], v[1],
+                                s->names[1]), -1;
+        return 0;
+    case D_UNIFORM:
+        if (!isfinite(v[1] - v[0]))
+            return lmpy_err(PyExc_OverflowError, "%s: %shigh - low = %g: expected a finite range", fn, where,
+                                v[1] - v[0]), -1;
+        return 0;
+    case D_EXPON:
+        if (!(v[0] >= 0))
+            return lmpy_err(PyExc_ValueError, "%s: %sscale = %g: expected scale >= 0", fn, where, v[0]), -1;
+        return 0;
+    case D_GAMMA:
+        if (s->np == 1) {
+            if (!(v[0] > 0) || !isfinite(v[0]))
+                return lmpy_err(PyExc_ValueError, "%s: %sshape = %g: expected shape > 0", fn, where, v[0]), -1;
+            return 0;
+        }
+        if (!(v[0] > 0) || !isfinite(v[0]) || !(v[1] > 0) || !isfinite(v[1]))
+            return lmpy_err(PyExc_ValueError, "%s: %sshape = %g, scale = %g: expected shape > 0 and scale > 0",
+                                fn, where, v[0], v[1]), -1;
+        return 0;
+    case D_LAPLACE:
+        if (!isfinite(v[0]))
+            return lmpy_err(PyExc_ValueError, "%s: %sloc = %g: expected a finite number", fn, where, v[0]), -1;
+        if (!(v[1] > 0) || !isfinite(v[1]))
+            return lmpy_err(PyExc_ValueError, "%s: %sscale = %g: expected scale > 0 (finite)", fn, where, v[1]),
+                   -1;
+        return 0;
+    case D_CHISQ:
+    case D_T:
+        if (!(v[0] > 0) || !isfinite(v[0]))
+            return lmpy_err(PyExc_ValueError, "%s: %sdf = %g: expected df > 0 (finite)", fn, where, v[0]), -1;
+        return 0;
+    case D_BINOM: st = lmp_binomial_check(n, v[1], &err); break;
+    case D_POISSON: st = lmp_poisson_sample_check(v[0], &err); break;
+    case D_BETA: st = lmp_beta_check(v[0], v[1], &err); break;
+    }
+    if (st == LMP_OK) return 0;
+    if (!*where) return lmpy_raise(&err), -1; /* the library's message, as before for the scalars */
+    return lmpy_err(PyExc_ValueError, "%s: %s%s", fn, where, err.msg), -1;
+}
+
+static draw_args draw_of(const draw_spec *s, const double *v, long n)
+{
+    draw_args d = {s->kind, v[0], s->np > 1 ? v[1] : 0.0, n};
+    if (s->kind == D_UNIFORM) d.b = v[1] - v[0];     /* low + (high - low) u, numpy's np.subtract(high, low) */
+    if (s->kind == D_GAMMA && s->np == 1) d.b = 1.0; /* standard_gamma */
+    if (s->kind == D_BINOM) d.a = v[1];
+    return d;
+}
+
+/* x as a float64 or int64 array the way numpy's PyArray_FROM_OTF reads a parameter: an array by a safe cast
+ * (else TypeError), anything else (a list) by numpy's coercion to the type (["1"] is 1.0, [1.5] as n is 1). */
+static PyObject *param_array(PyObject *np, const draw_spec *s, int j, PyObject *x)
+{
+    const char *want = s->kind == D_BINOM && j == 0 ? "int64" : "float64";
+    int is_arr = np_isinstance(x, "ndarray");
+    if (is_arr < 0) return NULL;
+    if (!is_arr) return PyObject_CallMethod(np, "asarray", "Os", x, want);
+    PyObject *a = Py_NewRef(x);
+    PyObject *dt = PyObject_GetAttrString(a, "dtype");
+    PyObject *ok = dt ? PyObject_CallMethod(np, "can_cast", "Oss", dt, want, "safe") : NULL;
+    int t = ok ? PyObject_IsTrue(ok) : -1;
+    PyObject *res = NULL;
+    if (t == 0) {
+        PyObject *name = PyObject_Str(dt);
+        if (name)
+            PyErr_Format(PyExc_TypeError, "%s: %s: cannot cast array data from dtype('%U') to dtype('%s') "
+                                          "according to the rule 'safe'", s->fn, s->names[j], name, want);
+        Py_XDECREF(name);
+    } else if (t > 0) {
+        res = PyObject_CallMethod(a, "astype", "s", want);
+    }
+    Py_XDECREF(ok);
+    Py_XDECREF(dt);
+    Py_XDECREF(a);
+    return res;
+}
+
+/* The parameters of output element i from their broadcast copies: v as check_draw takes it; binomial's n */
+static long params_at(const draw_spec *s, const Py_buffer *buf, size_t i, double v[2])
+{
+    long k = 0;
+    v[0] = v[1] = 0.0;
+    for (int j = 0; j < s->np; j++) {
+        if (s->kind == D_BINOM && j == 0) k = (long)((const int64_t *)buf[0].buf)[i];
+        else v[j] = ((const double *)buf[j].buf)[i];
+    }
+    return k;
+}
+
+static PyObject *draw_arrays(lmpy_rng_obj *o, const draw_spec *s, PyObject *np, PyObject *const *x, PyObject *size)
+{
+    PyObject *arr[2] = {NULL, NULL}, *flat[2] = {NULL, NULL}, *shapes = NULL, *bshape = NULL, *res = NULL;
+    Py_buffer buf[2] = {{0}, {0}};
+    int ndim;
+    Py_ssize_t shape[LMPY_MAXDIM];
+    size_t n;
+    if (parse_size(size, &ndim, shape, &n) < 0) return NULL;
+    if (!(shapes = PyTuple_New(s->np + (ndim >= 0)))) return NULL;
+    for (int j = 0; j < s->np; j++) {
+        if (!(arr[j] = param_array(np, s, j, x[j]))) goto done;
+        PyObject *sh = PyObject_GetAttrString(arr[j], "shape");
+        if (!sh) goto done;
+        PyTuple_SET_ITEM(shapes, j, sh);
+    }
+    if (ndim >= 0) {
+        PyObject *sz = PyTuple_New(ndim);
+        if (!sz) goto done;
+        for (int i = 0; i < ndim; i++) PyTuple_SET_ITEM(sz, i, PyLong_FromSsize_t(shape[i]));
+        PyTuple_SET_ITEM(shapes, s->np, sz);
+    }
+    PyObject *f = PyObject_GetAttrString(np, "broadcast_shapes");
+    bshape = f ? PyObject_Call(f, shapes, NULL) : NULL;
+    Py_XDECREF(f);
+    if (!bshape) goto done;
+    if (ndim >= 0) {
+        int same = PyObject_RichCompareBool(bshape, PyTuple_GET_ITEM(shapes, s->np), Py_EQ);
+        if (same < 0) goto done;
+        if (!same) {
+            PyErr_Format(PyExc_ValueError, "%s: output size %R is not compatible with broadcast dimensions of "
+                                           "inputs %R", s->fn, PyTuple_GET_ITEM(shapes, s->np), bshape);
+            goto done;
+        }
+    } else {
+        Py_ssize_t d = PyTuple_GET_SIZE(bshape);
+        if (d > LMPY_MAXDIM) {
+            PyErr_Format(PyExc_ValueError, "%s: expected at most %d dimensions, got %zd", s->fn, LMPY_MAXDIM, d);
+            goto done;
+        }
+        ndim = (int)d;
+        n = 1;
+        for (int i = 0; i < ndim; i++) n *= (size_t)(shape[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(bshape, i)));
+    }
+    for (int j = 0; j < s->np; j++)
+        if (!(flat[j] = flat_as(np, arr[j], bshape, s->kind == D_BINOM && j == 0 ? "int64" : "float64", &buf[j])))
+            goto done;
+    /* every element checked before the first draw, as numpy's check_array_constraint */
+    for (size_t i = 0; i < n; i++) {
+        double v[2];
+        long k = params_at(s, buf, i, v);
+        char where[80];
+        snprintf(where, sizeof where, "element %zu of the broadcast parameters: ", i);
+        if (check_draw(s, v, k, where) < 0) goto done;
+    }
+    int is_int = s->kind == D_BINOM || s->kind == D_POISSON;
+    void *data;
+    PyObject *blk = lmpy_array_new(is_int ? 'q' : 'd', ndim, shape, &data);
+    if (!blk) goto done;
+    lmp_rng *r = lmpy_rng_lock((PyObject *)o);
+    Py_BEGIN_ALLOW_THREADS
+    for (size_t i = 0; i < n; i++) {
+        double v[2];
+        long k = params_at(s, buf, i, v);
+        draw_args d = draw_of(s, v, k);
+        fill(r, &d, (char *)data + 8 * i, 1);
+    }
+    Py_END_ALLOW_THREADS
+    lmpy_rng_unlock((PyObject *)o);
+    res = lmpy_array_finish(blk);
+done:
+    for (int j = 0; j < 2; j++) {
+        if (flat[j]) PyBuffer_Release(&buf[j]);
+        Py_XDECREF(flat[j]);
+        Py_XDECREF(arr[j]);
+    }
+    Py_XDECREF(shapes);
+    Py_XDECREF(bshape);
+    return res;
+}
+
+/* The draws of a method whose parameters x[0..np) (NULL: the spec's default) are numbers or arrays. */
+static PyObject *draw_params(lmpy_rng_obj *o, const draw_spec *s, PyObject **x, PyObject *size)
+{
+    PyObject *dflt[2] = {NULL, NULL}, *res = NULL;
+    int arrays = 0;
+    for (int j = 0; j < s->np; j++) {
+        if (!x[j] && !(x[j] = dflt[j] = PyFloat_FromDouble(s->dflt[j]))) goto done;
+        if (arraylike(x[j])) { /* np.asarray(x).ndim > 0; a 0-d array or a numpy scalar is a number */
+            PyObject *np = lmpy_numpy();
+            if (!np) {
+                PyErr_Format(PyExc_TypeError, "%s: %s as an array needs numpy", s->fn, s->names[j]);
+                goto done;
+            }
+            PyObject *a = PyObject_CallMethod(np, "asarray", "(O)", x[j]);
+            PyObject *nd = a ? PyObject_GetAttrString(a, "ndim") : NULL;
+            long d = nd ? PyLong_AsLong(nd) : -1;
+            Py_XDECREF(nd);
+            Py_XDECREF(a);
+            if (d < 0) goto done;
+            arrays |= d > 0;
+        }
+    }
+    if (arrays) {
+        res = draw_arrays(o, s, lmpy_numpy(), x, size);
+        goto done;
+    }
+    double v[2] = {0, 0};
+    long k = 0;
+    for (int j = 0; j < s->np; j++) {
+        if (s->kind == D_BINOM && j == 0) { /* numpy's long: a float truncated (1.5 is 1), as its arrays' cast */
+            PyObject *ix = PyNumber_Long(x[0]);
+            k = ix ? PyLong_AsLong(ix) : -1;
+            Py_XDECREF(ix);
+        } else {
+            v[j] = PyFloat_AsDouble(x[j]);
+        }
+        if (PyErr_Occurred()) goto done;
+    }
+    if (check_draw(s, v, k, "") < 0) goto done;
+    draw_args d = draw_of(s, v, k);
+    res = draw(o, size, &d);
+done:
+    Py_XDECREF(dflt[0]);
+    Py_XDECREF(dflt[1]);
+    return res;
+}
+
 /* dims as separate arguments (rand(2, 3), randn()) into a size tuple. */
 static PyObject *dims_to_size(PyObject *args)
 {
     if (PyTuple_GET_SIZE(args) == 0) return Py_NewRef(Py_None);
     return Py_NewRef(args);
-}
-
-static int finite_arg(const char *fn, const char *name, double x)
-{
-    if (isnan(x)) {
-        PyErr_Format(PyExc_ValueError, "%s: %s = nan: expected a number", fn, name);
-        return -1;
-    }
-    return 0;
 }
 
 /* ---- methods ------------------------------------------------------------------------------------- */
@@ -303,29 +589,41 @@ static PyObject *rng_standard_normal(lmpy_rng_obj *o, PyObject *args, PyObject *
     return draw(o, size, &d);
 }
 
-static PyObject *rng_normal(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
-{
-    static char *kwl[] = {"loc", "scale", "size", NULL};
-    double loc = 0.0, scale = 1.0;
-    PyObject *size = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|ddO:normal", kwl, &loc, &scale, &size)) return NULL;
-    if (finite_arg("normal", "loc", loc) || finite_arg("normal", "scale", scale)) return NULL;
-    if (scale < 0) return lmpy_err(PyExc_ValueError, "normal: scale = %g: expected scale >= 0", scale);
-    draw_args d = {D_NORMAL, loc, scale, 0};
-    return draw(o, size, &d);
-}
+/* A method of one or two parameters and size, parsed as objects (fmt: their PyArg format, "O|O" when
+ * the first is required) and drawn by draw_params. */
+#define PARAM_METHOD1(name, fmt, spec)                                                                  \
+    static PyObject *rng_##name(lmpy_rng_obj *o, PyObject *args, PyObject *kw)                          \
+    {                                                                                                   \
+        static const draw_spec sp = spec;                                                               \
+        static char *kwl[] = {(char *)sp.names[0], "size", NULL};                                       \
+        PyObject *x[2] = {NULL, NULL}, *size = NULL;                                                    \
+        if (!PyArg_ParseTupleAndKeywords(args, kw, fmt ":" #name, kwl, &x[0], &size)) return NULL;      \
+        return draw_params(o, &sp, x, size);                                                            \
+    }
+#define PARAM_METHOD2(name, fmt, spec)                                                                  \
+    static PyObject *rng_##name(lmpy_rng_obj *o, PyObject *args, PyObject *kw)                          \
+    {                                                                                                   \
+        static const draw_spec sp = spec;                                                               \
+        static char *kwl[] = {(char *)sp.names[0], (char *)sp.names[1], "size", NULL};                  \
+        PyObject *x[2] = {NULL, NULL}, *size = NULL;                                                    \
+        if (!PyArg_ParseTupleAndKeywords(args, kw, fmt ":" #name, kwl, &x[0], &x[1], &size)) return NULL; \
+        return draw_params(o, &sp, x, size);                                                            \
+    }
 
-static PyObject *rng_uniform(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
-{
-    static char *kwl[] = {"low", "high", "size", NULL};
-    double lo = 0.0, hi = 1.0;
-    PyObject *size = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|ddO:uniform", kwl, &lo, &hi, &size)) return NULL;
-    if (!isfinite(hi - lo))
-        return lmpy_err(PyExc_OverflowError, "uniform: high - low = %g: expected a finite range", hi - lo);
-    draw_args d = {D_UNIFORM, lo, hi - lo, 0};
-    return draw(o, size, &d);
-}
+#define SPEC(fn, kind, np, n0, n1, d0, d1) {fn, kind, np, {n0, n1}, {d0, d1}}
+PARAM_METHOD2(normal, "|OOO", SPEC("normal", D_NORMAL, 2, "loc", "scale", 0.0, 1.0))
+PARAM_METHOD2(uniform, "|OOO", SPEC("uniform", D_UNIFORM, 2, "low", "high", 0.0, 1.0))
+PARAM_METHOD1(exponential, "|OO", SPEC("exponential", D_EXPON, 1, "scale", NULL, 1.0, 0.0))
+PARAM_METHOD2(gamma, "O|OO", SPEC("gamma", D_GAMMA, 2, "shape", "scale", NAN, 1.0))
+PARAM_METHOD1(standard_gamma, "O|O", SPEC("standard_gamma", D_GAMMA, 1, "shape", NULL, NAN, 0.0))
+PARAM_METHOD2(binomial, "OO|O", SPEC("binomial", D_BINOM, 2, "n", "p", NAN, NAN))
+PARAM_METHOD1(poisson, "|OO", SPEC("poisson", D_POISSON, 1, "lam", NULL, 1.0, 0.0))
+PARAM_METHOD2(beta, "OO|O", SPEC("beta", D_BETA, 2, "a", "b", NAN, NAN))
+PARAM_METHOD2(lognormal, "|OOO", SPEC("lognormal", D_LOGNORMAL, 2, "mean", "sigma", 0.0, 1.0))
+PARAM_METHOD2(laplace, "|OOO", SPEC("laplace", D_LAPLACE, 2, "loc", "scale", 0.0, 1.0))
+PARAM_METHOD1(chisquare, "O|O", SPEC("chisquare", D_CHISQ, 1, "df", NULL, NAN, 0.0))
+PARAM_METHOD1(standard_t, "O|O", SPEC("standard_t", D_T, 1, "df", NULL, NAN, 0.0))
+#undef SPEC
 
 static PyObject *rng_standard_exponential(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
 {
@@ -333,67 +631,6 @@ static PyObject *rng_standard_exponential(lmpy_rng_obj *o, PyObject *args, PyObj
     PyObject *size = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:standard_exponential", kwl, &size)) return NULL;
     draw_args d = {D_EXPON, 1.0, 0.0, 0};
-    return draw(o, size, &d);
-}
-
-static PyObject *rng_exponential(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
-{
-    static char *kwl[] = {"scale", "size", NULL};
-    double scale = 1.0;
-    PyObject *size = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|dO:exponential", kwl, &scale, &size)) return NULL;
-    if (!(scale >= 0)) return lmpy_err(PyExc_ValueError, "exponential: scale = %g: expected scale >= 0", scale);
-    draw_args d = {D_EXPON, scale, 0.0, 0};
-    return draw(o, size, &d);
-}
-
-static PyObject *rng_gamma(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
-{
-    static char *kwl[] = {"shape", "scale", "size", NULL};
-    double shape, scale = 1.0;
-    PyObject *size = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "d|dO:gamma", kwl, &shape, &scale, &size)) return NULL;
-    if (!(shape > 0) || !isfinite(shape) || !(scale > 0) || !isfinite(scale))
-        return lmpy_err(PyExc_ValueError, "gamma: shape = %g, scale = %g: expected shape > 0 and scale > 0", shape,
-                            scale);
-    draw_args d = {D_GAMMA, shape, scale, 0};
-    return draw(o, size, &d);
-}
-
-static PyObject *rng_standard_gamma(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
-{
-    static char *kwl[] = {"shape", "size", NULL};
-    double shape;
-    PyObject *size = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "d|O:standard_gamma", kwl, &shape, &size)) return NULL;
-    if (!(shape > 0) || !isfinite(shape))
-        return lmpy_err(PyExc_ValueError, "standard_gamma: shape = %g: expected shape > 0", shape);
-    draw_args d = {D_GAMMA, shape, 1.0, 0};
-    return draw(o, size, &d);
-}
-
-static PyObject *rng_binomial(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
-{
-    static char *kwl[] = {"n", "p", "size", NULL};
-    long n;
-    double p;
-    PyObject *size = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "ld|O:binomial", kwl, &n, &p, &size)) return NULL;
-    lmp_error err;
-    if (lmp_binomial_check(n, p, &err) != LMP_OK) return lmpy_raise(&err);
-    draw_args d = {D_BINOM, p, 0.0, n};
-    return draw(o, size, &d);
-}
-
-static PyObject *rng_poisson(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
-{
-    static char *kwl[] = {"lam", "size", NULL};
-    double lam = 1.0;
-    PyObject *size = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|dO:poisson", kwl, &lam, &size)) return NULL;
-    lmp_error err;
-    if (lmp_poisson_sample_check(lam, &err) != LMP_OK) return lmpy_raise(&err);
-    draw_args d = {D_POISSON, lam, 0.0, 0};
     return draw(o, size, &d);
 }
 
@@ -762,15 +999,6 @@ static PyObject *high_minus_one_items(PyObject *np, const int_dtype *t, PyObject
     return res;
 }
 
-/* x broadcast to `shape`, as a C-contiguous int64 or uint64 copy (the wide type's sign), read into *buf. */
-static PyObject *flat64(PyObject *np, PyObject *x, PyObject *shape, int is_signed, Py_buffer *buf)
-{
-    PyObject *b = PyObject_CallMethod(np, "broadcast_to", "OO", x, shape);
-    PyObject *c = b ? PyObject_CallMethod(np, "ascontiguousarray", "Os", b, is_signed ? "int64" : "uint64") : NULL;
-    Py_XDECREF(b);
-    if (c && PyObject_GetBuffer(c, buf, PyBUF_C_CONTIGUOUS) < 0) Py_CLEAR(c);
-    return c;
-}
 
 /* _rand_<type>_broadcast: numpy's checks in its order on numpy's ufuncs, the bounds cast to the wide type
  * (unsafe, as PyArray_FROM_OTF with NPY_FORCECAST), then element i of the output drawn from position i (C
@@ -846,8 +1074,8 @@ static PyObject *randint_arrays(lmpy_rng_obj *o, const int_dtype *t, PyObject *n
         Py_XDECREF(arr);
         goto done;
     }
-    lo64 = flat64(np, lo_w, bshape, t->is_signed, &lbuf); /* the wide type has t's sign */
-    hi64 = lo64 ? flat64(np, hi_w, bshape, t->is_signed, &hbuf) : NULL;
+    lo64 = flat_as(np, lo_w, bshape, t->is_signed ? "int64" : "uint64", &lbuf); /* the wide type has t's sign */
+    hi64 = lo64 ? flat_as(np, hi_w, bshape, t->is_signed ? "int64" : "uint64", &hbuf) : NULL;
     if (!hi64) {
         Py_DECREF(arr);
         goto done;
@@ -873,12 +1101,6 @@ done:
     Py_XDECREF(lo_w);
     Py_XDECREF(bshape);
     return res;
-}
-
-/* A bound numpy would read as an array (np.array(x) of a sequence, a buffer, a numpy scalar). */
-static int arraylike(PyObject *x)
-{
-    return !PyLong_Check(x) && !PyFloat_Check(x) && (PySequence_Check(x) || PyObject_CheckBuffer(x));
 }
 
 static PyObject *rng_randint(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
@@ -960,15 +1182,6 @@ static PyObject *permuted_range(lmpy_rng_obj *o, Py_ssize_t n, int64_t **q)
     }
     lmpy_rng_unlock((PyObject *)o);
     return blk;
-}
-
-/* 1 when numpy is there and x is an instance of numpy.<type> (ndarray, integer), 0 when not, -1 with an error. */
-static int np_isinstance(PyObject *x, const char *type)
-{
-    PyObject *np = lmpy_numpy(), *t = np ? PyObject_GetAttrString(np, type) : NULL;
-    int r = t ? PyObject_IsInstance(x, t) : np ? -1 : 0;
-    Py_XDECREF(t);
-    return r;
 }
 
 /* items[q] of a sequence without numpy: a list. */
@@ -1363,6 +1576,10 @@ static PyObject *rng_repr(lmpy_rng_obj *o)
 }
 
 #define SIZE_DOC "size: None (one value, returned as a Python number), an int or a tuple of ints (an array)."
+#define PARAMS_DOC                                                                                          \
+    "The parameters are numbers or arrays: arrays broadcast with each other (and with size,\n"            \
+    "which then is the output's shape), element i drawn from the parameters at position i,\n"             \
+    "as numpy's. " SIZE_DOC
 
 /* numpy's set_state(state) takes it by name too */
 LMPY_ONE_ARG(rng_set_state, lmpy_rng_obj, "set_state", "state")
@@ -1384,27 +1601,40 @@ static PyMethodDef rng_methods[] = {
     {"standard_normal", LMPY_FN(rng_standard_normal), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("standard_normal(size=None)\n\nStandard normal draws, as randn. " SIZE_DOC)},
     {"normal", LMPY_FN(rng_normal), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("normal(loc=0.0, scale=1.0, size=None)\n\nloc + scale * a standard normal draw (scalars loc and "
-               "scale).\n" SIZE_DOC)},
+     PyDoc_STR("normal(loc=0.0, scale=1.0, size=None)\n\nloc + scale * a standard normal draw. " PARAMS_DOC)},
     {"uniform", LMPY_FN(rng_uniform), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("uniform(low=0.0, high=1.0, size=None)\n\nlow + (high - low) * random_sample(). " SIZE_DOC)},
+     PyDoc_STR("uniform(low=0.0, high=1.0, size=None)\n\nlow + (high - low) * random_sample(). " PARAMS_DOC)},
     {"standard_exponential", LMPY_FN(rng_standard_exponential), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("standard_exponential(size=None)\n\n-log(1 - random_sample()), numpy's legacy method. " SIZE_DOC)},
     {"exponential", LMPY_FN(rng_exponential), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("exponential(scale=1.0, size=None)\n\nscale * standard_exponential(). " SIZE_DOC)},
+     PyDoc_STR("exponential(scale=1.0, size=None)\n\nscale * standard_exponential(). " PARAMS_DOC)},
     {"gamma", LMPY_FN(rng_gamma), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("gamma(shape, scale=1.0, size=None)\n\nGamma draws by Marsaglia & Tsang (2000): numpy's values for\n"
-               "shape >= 1; for shape < 1 lmprob boosts through shape + 1 (a valid gamma draw,\n"
-               "not numpy's stream). " SIZE_DOC)},
+     PyDoc_STR("gamma(shape, scale=1.0, size=None)\n\nGamma draws: Marsaglia & Tsang (2000) for shape > 1; on\n"
+               "RandomState numpy's legacy draws for every shape (its own rejection below 1); on\n"
+               "Xoshiro256 G(shape + 1) U^(1/shape) below 1. " PARAMS_DOC)},
     {"standard_gamma", LMPY_FN(rng_standard_gamma), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("standard_gamma(shape, size=None)\n\ngamma(shape, 1.0, size).")},
     {"binomial", LMPY_FN(rng_binomial), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("binomial(n, p, size=None)\n\nBinomial draws (int), numpy's inversion / BTPE. " SIZE_DOC)},
+     PyDoc_STR("binomial(n, p, size=None)\n\nBinomial draws (int), numpy's inversion / BTPE. " PARAMS_DOC)},
     {"poisson", LMPY_FN(rng_poisson), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("poisson(lam=1.0, size=None)\n\nPoisson draws (int), numpy's multiplication method / PTRS. " SIZE_DOC)},
+     PyDoc_STR("poisson(lam=1.0, size=None)\n\nPoisson draws (int), numpy's multiplication method / PTRS. "
+               PARAMS_DOC)},
+    {"beta", LMPY_FN(rng_beta), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("beta(a, b, size=None)\n\nBeta draws: on RandomState numpy's legacy beta (Johnk's method where\n"
+               "a <= 1 and b <= 1, else Ga / (Ga + Gb)). " PARAMS_DOC)},
+    {"lognormal", LMPY_FN(rng_lognormal), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("lognormal(mean=0.0, sigma=1.0, size=None)\n\nexp(normal(mean, sigma)). " PARAMS_DOC)},
+    {"laplace", LMPY_FN(rng_laplace), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("laplace(loc=0.0, scale=1.0, size=None)\n\nLaplace draws by the inverse cdf of one uniform\n"
+               "(numpy's random_laplace on RandomState; scale > 0). " PARAMS_DOC)},
+    {"chisquare", LMPY_FN(rng_chisquare), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("chisquare(df, size=None)\n\n2 * standard_gamma(df / 2). " PARAMS_DOC)},
+    {"standard_t", LMPY_FN(rng_standard_t), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("standard_t(df, size=None)\n\nStudent's t: sqrt(df / 2) * Z / sqrt(standard_gamma(df / 2)), Z drawn\n"
+               "first, as numpy. " PARAMS_DOC)},
     {"dirichlet", LMPY_FN(rng_dirichlet), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("dirichlet(alpha, size=None)\n\nDirichlet draws: shape size + (len(alpha),); numpy's values when every\n"
-               "alpha >= 1.")},
+     PyDoc_STR("dirichlet(alpha, size=None)\n\nDirichlet draws: shape size + (len(alpha),); numpy's values on\n"
+               "RandomState (where numpy's gammas all round to 0 and it returns nan, a point drawn in log space).")},
     {"choice", LMPY_FN(rng_choice), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("choice(a, size=None, replace=True, p=None)\n\nDraw from range(a) (a an int) or from the items of a\n"
                "(1-d), numpy's legacy rules: with p, one uniform per draw and the first index\n"
@@ -1443,8 +1673,9 @@ PyDoc_STRVAR(rs_doc,
 "\n"
 "numpy's legacy random stream (np.random.RandomState, MT19937), bit for bit:\n"
 "RandomState(42).randn(3) == np.random.RandomState(42).randn(3), and the same for\n"
-"random_sample, normal, uniform, exponential, binomial, poisson, gamma (shape >= 1),\n"
-"dirichlet (alpha >= 1), randint, choice, permutation and shuffle. Pass it as rng= to lmprob.sample so\n"
+"random_sample, normal, uniform, exponential, binomial, poisson, gamma, beta, lognormal,\n"
+"laplace, chisquare, standard_t, dirichlet, randint, choice, permutation and shuffle\n"
+"(parameters as numbers or broadcast arrays). Pass it as rng= to lmprob.sample so\n"
 "that seeded token draws are numpy's (np.random.choice(V, p=softmax(x))).\n"
 "\n"
 "Thread safety: one object may be used from several threads; each call holds\n"

@@ -102,6 +102,64 @@ class TestNumpyStream(unittest.TestCase):
             np.testing.assert_array_equal(a.choice(vocab, size=10, p=p), b.choice(vocab, size=10, p=p))
             self.assertEqual(a.random_sample(), b.random_sample())
 
+    def test_array_parameters_and_small_shapes(self):
+        # Every distribution method with numbers and with arrays that broadcast (with each other and with size),
+        # the shapes below 1 (numpy's own gamma, Johnk's beta, the Dirichlet of those), and the methods added
+        # with them: the same values, types and dtypes as numpy, and the same next draw. Before, an array
+        # parameter was a TypeError, gamma below shape 1 and beta's stream were lmprob's, and beta, lognormal,
+        # laplace, chisquare and standard_t were missing.
+        col = np.array([[0.5], [2.0]])
+        calls = [
+            "r.normal([0.0, 10.0, -5.0], 2.0)", "r.normal(0.0, [1.0, 2.0, 3.0], size=(2, 3))", "r.normal(col, [1, 2, 3])",
+            "r.normal(np.float64(1.5), np.array(2.0), size=3)", "r.normal(loc=[1, 2], scale=0.0)",
+            "r.uniform([0, 1], 2)", "r.uniform(-1.0, [[1.0], [3.0]], size=(2, 4))", "r.uniform([1e300, 0.0], 2.0)",
+            "r.exponential([1.0, 0.5, 2.0])", "r.exponential(scale=col, size=(3, 2, 1))",
+            "r.gamma(0.3, 2.0, size=6)", "r.gamma([0.05, 0.5, 1.0, 2.0, 50.0], 1.5)", "r.gamma(0.7)",
+            "r.gamma(col, [1.0, 3.0])", "r.standard_gamma([0.2, 3.0], size=(4, 2))", "r.standard_gamma(1e-3, 8)",
+            "r.binomial([3, 1000, 20], 0.4)", "r.binomial(10, [0.1, 0.9, 0.5], size=(2, 3))", "r.binomial(np.int32(7), 0.2)",
+            "r.binomial([[5], [500]], [0.3, 0.7])",
+            "r.poisson([1.0, 50.0, 0.0])", "r.poisson(col, size=(2, 3))", "r.poisson(lam=[[2.0, 2000.0]])",
+            "r.beta(0.5, 0.7, size=10)", "r.beta(0.4, 2.5, size=5)", "r.beta(2.0, 3.0, size=5)", "r.beta(1.0, 1.0)",
+            "r.beta([0.1, 0.9, 5.0], [0.2, 3.0, 0.5])", "r.beta(1e-3, 1e-3, size=6)",
+            "r.lognormal(0.0, 1.0, size=5)", "r.lognormal([0.0, 1.0], col)", "r.lognormal()",
+            "r.laplace(1.0, 2.0, size=20)", "r.laplace([0.0, 5.0], [[1.0], [0.1]])", "r.laplace()",
+            "r.chisquare(3.0, size=5)", "r.chisquare([0.5, 2.0, 10.0])", "r.chisquare(1.3)",
+            "r.standard_t(5.0, size=5)", "r.standard_t([0.5, 2.0, 30.0])", "r.standard_t(1.0)",
+            "r.dirichlet([0.2, 0.5, 3.0], size=3)", "r.dirichlet(np.full(6, 0.05))",
+            "r.normal([1.0, 2.0], 1.0, size=3)", "r.binomial([1.5, 2.0], 0.5)", "r.normal([[1, 2], [3, 4]], size=(2,))",
+            "r.binomial(1.5, 0.5)", "r.binomial(np.array([1.5]), 0.5)", "r.normal([[1.0], [2.0]], size=3)",
+            "r.normal(['1', '2'])", "r.binomial(np.array([3], dtype=np.uint64), 0.5)", "r.normal([], size=(0,))",
+            "r.poisson([[]])", "r.normal(np.zeros((2, 0)), [1.0])",
+        ]
+        for seed in (0, 6, 37, 2**32 - 1):
+            for src in calls:
+                a, b = self.pair(seed)
+                got = outcome(lambda r: eval(src, {"r": r, "np": np, "col": col}), a)
+                want = outcome(lambda r: eval(src, {"r": r, "np": np, "col": col}), b)
+                if isinstance(want[0], type):  # numpy refuses: so does lmprob, with an exception of the same type
+                    self.assertEqual(got[0], want[0], "%s, seed %d: %s" % (src, seed, got))
+                else:
+                    self.assertEqual(got, want, "%s, seed %d" % (src, seed))
+        # lmprob's own checks, for numbers and for elements of arrays (which numpy lets through as nan draws
+        # or as 0): the message names the parameter and, for an array, the element of the broadcast
+        a = lmprob.RandomState(1)
+        with self.assertRaisesRegex(ValueError, r"^normal: element 2 of the broadcast parameters: scale = -1: "
+                                                r"expected scale >= 0$"):
+            a.normal(0.0, [1.0, 2.0, -1.0])
+        with self.assertRaisesRegex(ValueError, r"^beta: element 1 of the broadcast parameters: b = 0"):
+            a.beta([1.0, 2.0], [1.0, 0.0])
+        with self.assertRaisesRegex(ValueError, r"^laplace: scale = 0: expected scale > 0"):
+            a.laplace(0.0, 0.0)
+        with self.assertRaisesRegex(ValueError, r"^chisquare: df = -1: expected df > 0"):
+            a.chisquare(-1)
+        with self.assertRaisesRegex(OverflowError, r"^uniform: element 0 of the broadcast parameters: high - low"):
+            a.uniform([-1e308], 1e308)
+        with self.assertRaisesRegex(ValueError, r"^normal: output size \(3,\) is not compatible"):
+            a.normal([[1.0], [2.0]], size=3)
+        with self.assertRaisesRegex(TypeError, r"^binomial: n: cannot cast array data from dtype\('float64'\)"):
+            a.binomial(np.array([1.5, 2.0]), 0.5)
+        self.assertEqual(a.random_sample(), np.random.RandomState(1).random_sample())  # nothing drawn by the errors
+
     def test_integers(self):
         # randint, choice (with and without p, with and without replacement), permutation and shuffle: numpy's
         # masked rejection, 32-bit words below 2^32 and 64-bit ones above, the same value and the same next
