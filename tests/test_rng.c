@@ -115,6 +115,16 @@ static void test_numpy_small_shapes(void)
      * 2 (1 - u) differ (-log of the latter: 1.5404731214107499) */
     r = np_seeded(6);
     CHECK(lmp_laplace_sample(&r, 0.0, 1.0) == 1.5404731214107503);
+    /* RandomState(0).binomial(5, 0.0) and binomial(0, 0.5) are 0 after one uniform (numpy's inversion runs),
+     * so the next random_sample is the stream's second value; here it was the first */
+    r = np_seeded(0);
+    CHECK(lmp_binomial_sample(&r, 5, 0.0) == 0 && lmp_rng_uniform(&r) == 0.7151893663724195);
+    r = np_seeded(0);
+    CHECK(lmp_binomial_sample(&r, 0, 0.5) == 0 && lmp_rng_uniform(&r) == 0.7151893663724195);
+    long zeros[3];
+    r = np_seeded(0);
+    CHECK(lmp_binomial_sample_n(&r, 4, 0.0, zeros, 3, NULL) == LMP_OK && zeros[2] == 0);
+    CHECK(lmp_rng_uniform(&r) == 0.5448831829968969); /* RandomState(0).random_sample(4)[3] */
     /* RandomState(38).dirichlet([1e-300, 1e-300]) is NaN (every gamma rounds to 0, numpy's 0/0); here a
      * point of the simplex, drawn in log space */
     const double tiny[2] = {1e-300, 1e-300};

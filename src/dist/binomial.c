@@ -298,7 +298,13 @@ static void binom_setup(binom_draw *d, long n, double p)
 
 static inline long binom_one(lmp_rng *r, const binom_draw *d)
 {
-    if (d->method == 0) return 0;
+    if (d->method == 0) {
+        /* n = 0 or p = 0: numpy's legacy binomial (legacy_random_binomial_original) runs its inversion here
+         * too, which takes one uniform (q^n = 1 accepts it) and returns 0; its Generator, and xoshiro, return
+         * before drawing. */
+        if (r->kind == LMP_RNG_NUMPY_LEGACY) (void)lmp_rng_uniform(r);
+        return 0;
+    }
     long x = d->method == 1 ? binomial_inversion(r, d) : binomial_btpe(r, d);
     return d->flip ? d->n - x : x;
 }
