@@ -634,43 +634,57 @@ static PyObject *rng_standard_exponential(lmpy_rng_obj *o, PyObject *args, PyObj
     return draw(o, size, &d);
 }
 
+/* A 1-D vector of numbers (a list, an array of any float or int type) as a PyMem_Raw copy of k doubles;
+ * NULL with an error ("fn: name: expected a 1-D array, got 2 dimensions"). */
+static double *read_vector(PyObject *obj, const char *fn, const char *name, size_t *k)
+{
+    lmpy_view v;
+    if (lmpy_view_get(obj, &v, name, LMPY_FLOAT | LMPY_INT) < 0) return NULL;
+    if (v.ndim != 1) {
+        lmpy_view_release(&v);
+        return PyErr_Format(PyExc_ValueError, "%s: %s: expected a 1-D array, got %d dimensions", fn, name, v.ndim),
+               NULL;
+    }
+    *k = (size_t)v.shape[0];
+    double *x = PyMem_RawMalloc((*k ? *k : 1) * sizeof *x);
+    if (!x) {
+        lmpy_view_release(&v);
+        return (double *)PyErr_NoMemory();
+    }
+    for (size_t i = 0; i < *k; i++) x[i] = lmpy_view_at(&v, v.data + (Py_ssize_t)i * v.strides[0]);
+    lmpy_view_release(&v);
+    return x;
+}
+
+/* The output of a vector draw: shape size + (k,) of type 'd' or 'q' (lmpy_array_new), *rows = the vectors */
+static PyObject *rows_array(const char *fn, PyObject *size, size_t k, char type, void **out, size_t *rows)
+{
+    int ndim;
+    Py_ssize_t shape[LMPY_MAXDIM + 1];
+    if (parse_size(size, &ndim, shape, rows) < 0) return NULL;
+    if (ndim < 0) ndim = 0;
+    if (ndim == LMPY_MAXDIM) return PyErr_Format(PyExc_ValueError, "%s: size has too many dimensions", fn);
+    shape[ndim] = (Py_ssize_t)k;
+    return lmpy_array_new(type, ndim + 1, shape, out);
+}
+
 static PyObject *rng_dirichlet(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
 {
     static char *kwl[] = {"alpha", "size", NULL};
     PyObject *alpha_obj, *size = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O:dirichlet", kwl, &alpha_obj, &size)) return NULL;
-    lmpy_view v;
-    if (lmpy_view_get(alpha_obj, &v, "alpha", LMPY_FLOAT | LMPY_INT) < 0) return NULL;
-    if (v.ndim != 1) {
-        lmpy_view_release(&v);
-        return PyErr_Format(PyExc_ValueError, "dirichlet: alpha: expected a 1-D array, got %d dimensions", v.ndim);
-    }
-    size_t k = (size_t)v.shape[0];
-    double *alpha = PyMem_RawMalloc((k ? k : 1) * sizeof *alpha);
-    if (!alpha) {
-        lmpy_view_release(&v);
-        return PyErr_NoMemory();
-    }
-    for (size_t i = 0; i < k; i++) alpha[i] = lmpy_view_at(&v, v.data + (Py_ssize_t)i * v.strides[0]);
-    lmpy_view_release(&v);
+    size_t k;
+    double *alpha = read_vector(alpha_obj, "dirichlet", "alpha", &k);
+    if (!alpha) return NULL;
     lmp_error err;
     PyObject *res = NULL;
-    int ndim;
-    Py_ssize_t shape[LMPY_MAXDIM + 1];
     size_t n;
     if (lmp_dirichlet_check(alpha, k, &err) != LMP_OK) {
         lmpy_raise(&err);
         goto done;
     }
-    if (parse_size(size, &ndim, shape, &n) < 0) goto done;
-    if (ndim < 0) ndim = 0;
-    if (ndim == LMPY_MAXDIM) {
-        PyErr_SetString(PyExc_ValueError, "dirichlet: size has too many dimensions");
-        goto done;
-    }
-    shape[ndim] = (Py_ssize_t)k;
     double *out;
-    PyObject *blk = lmpy_array_new('d', ndim + 1, shape, (void **)&out);
+    PyObject *blk = rows_array("dirichlet", size, k, 'd', (void **)&out, &n);
     if (!blk) goto done;
     lmp_rng *r = lmpy_rng_lock((PyObject *)o);
     lmp_status st = LMP_OK;
@@ -679,6 +693,70 @@ static PyObject *rng_dirichlet(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
     res = lmpy_array_finish_or_raise(blk, st, &err);
 done:
     PyMem_RawFree(alpha);
+    return res;
+}
+
+/* numpy's legacy multinomial (mtrand.pyx, random_multinomial in distributions.c): per row, component j
+ * takes Binomial(n left, pvals[j] / the probability left), the last one what is left, stopping once nothing
+ * is; a component of probability 0 or a row with n = 0 draws nothing (numpy's random_binomial returns
+ * before drawing there, unlike its legacy binomial). pvals are checked as numpy's: each in [0, 1], the
+ * Kahan sum of all but the last at most 1 + 1e-12. */
+static PyObject *rng_multinomial(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"n", "pvals", "size", NULL};
+    PyObject *n_obj, *p_obj, *size = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|O:multinomial", kwl, &n_obj, &p_obj, &size)) return NULL;
+    PyObject *nl = PyNumber_Long(n_obj); /* numpy's long: 10.7 is 10 */
+    long n = nl ? PyLong_AsLong(nl) : -1;
+    Py_XDECREF(nl);
+    if (PyErr_Occurred()) return NULL;
+    if (n < 0) return lmpy_err(PyExc_ValueError, "multinomial: n = %ld: expected n >= 0", n);
+    size_t d;
+    double *p = read_vector(p_obj, "multinomial", "pvals", &d);
+    if (!p) return NULL;
+    PyObject *res = NULL;
+    for (size_t j = 0; j < d; j++)
+        if (!(p[j] >= 0 && p[j] <= 1)) {
+            lmpy_err(PyExc_ValueError, "multinomial: pvals[%zu] = %g: expected a probability in [0, 1]", j, p[j]);
+            goto done;
+        }
+    if (d > 1) {
+        double sum = p[0], c = 0.0; /* numpy's kahan_sum over pvals[:-1] */
+        for (size_t j = 1; j + 1 < d; j++) {
+            double y = p[j] - c, t = sum + y;
+            c = (t - sum) - y;
+            sum = t;
+        }
+        if (sum > 1.0 + 1e-12) {
+            lmpy_err(PyExc_ValueError, "multinomial: sum(pvals[:-1]) = %.17g: expected at most 1", sum);
+            goto done;
+        }
+    }
+    size_t rows;
+    int64_t *out;
+    PyObject *blk = rows_array("multinomial", size, d, 'q', (void **)&out, &rows);
+    if (!blk) goto done;
+    lmp_rng *r = lmpy_rng_lock((PyObject *)o);
+    Py_BEGIN_ALLOW_THREADS
+    for (size_t i = 0; i < rows && d > 0; i++) {
+        int64_t *row = out + i * d;
+        long left = n;
+        double rest = 1.0;
+        for (size_t j = 0; j < d; j++) row[j] = 0;
+        for (size_t j = 0; j + 1 < d; j++) {
+            double pj = p[j] / rest; /* above 1 by a rounding: all that is left, after numpy's one uniform */
+            row[j] = pj > 0 && left > 0 ? lmp_binomial_sample(r, left, pj < 1 ? pj : 1.0) : 0;
+            left -= (long)row[j];
+            if (left <= 0) break;
+            rest -= p[j];
+        }
+        if (left > 0) row[d - 1] = left;
+    }
+    Py_END_ALLOW_THREADS
+    lmpy_rng_unlock((PyObject *)o);
+    res = lmpy_array_finish(blk);
+done:
+    PyMem_RawFree(p);
     return res;
 }
 
@@ -1632,6 +1710,10 @@ static PyMethodDef rng_methods[] = {
     {"standard_t", LMPY_FN(rng_standard_t), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("standard_t(df, size=None)\n\nStudent's t: sqrt(df / 2) * Z / sqrt(standard_gamma(df / 2)), Z drawn\n"
                "first, as numpy. " PARAMS_DOC)},
+    {"multinomial", LMPY_FN(rng_multinomial), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("multinomial(n, pvals, size=None)\n\nCounts of n draws over len(pvals) outcomes: shape size +\n"
+               "(len(pvals),), int; numpy's legacy method (a binomial a component), its values on\n"
+               "RandomState.")},
     {"dirichlet", LMPY_FN(rng_dirichlet), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("dirichlet(alpha, size=None)\n\nDirichlet draws: shape size + (len(alpha),); numpy's values on\n"
                "RandomState (where numpy's gammas all round to 0 and it returns nan, a point drawn in log space).")},
@@ -1674,8 +1756,9 @@ PyDoc_STRVAR(rs_doc,
 "numpy's legacy random stream (np.random.RandomState, MT19937), bit for bit:\n"
 "RandomState(42).randn(3) == np.random.RandomState(42).randn(3), and the same for\n"
 "random_sample, normal, uniform, exponential, binomial, poisson, gamma, beta, lognormal,\n"
-"laplace, chisquare, standard_t, dirichlet, randint, choice, permutation and shuffle\n"
-"(parameters as numbers or broadcast arrays). Pass it as rng= to lmprob.sample so\n"
+"laplace, chisquare, standard_t, dirichlet, multinomial, randint, choice, permutation\n"
+"and shuffle (parameters as numbers or broadcast arrays). Pass it as rng= to\n"
+"lmprob.sample so\n"
 "that seeded token draws are numpy's (np.random.choice(V, p=softmax(x))).\n"
 "\n"
 "Thread safety: one object may be used from several threads; each call holds\n"

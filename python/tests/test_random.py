@@ -130,6 +130,14 @@ class TestNumpyStream(unittest.TestCase):
             "r.binomial(1.5, 0.5)", "r.binomial(np.array([1.5]), 0.5)", "r.normal([[1.0], [2.0]], size=3)",
             "r.normal(['1', '2'])", "r.binomial(np.array([3], dtype=np.uint64), 0.5)", "r.normal([], size=(0,))",
             "r.poisson([[]])", "r.normal(np.zeros((2, 0)), [1.0])",
+            "r.binomial(5, 0.0)", "r.binomial(0, 0.5)", "r.binomial([0, 3, 4], [0.5, 0.0, 1.0])",
+            "r.multinomial(10, [0.2, 0.3, 0.5])", "r.multinomial(10, [0.2, 0.3, 0.5], size=(2, 2))",
+            "r.multinomial(10, [0.7, 0.7])", "r.multinomial(10, [0.3, 0.3])", "r.multinomial(10.7, [0.5, 0.5])",
+            "r.multinomial(10, np.array([0.2, 0.8], dtype=np.float32))", "r.multinomial(2**40, [0.5, 0.5])",
+            "r.multinomial(10, [1.0, 0, 0])", "r.multinomial(10, [0.5, 0.5], size=0)", "r.multinomial(0, [0.5, 0.5])",
+            "r.multinomial(1000, [0.0, 0.25, 0.0, 0.75], size=3)", "r.multinomial(100, [0.1] * 10, size=4)",
+            "r.multinomial(10, [0.5, 0.6, -0.1])", "r.multinomial(-1, [0.5, 0.5])", "r.multinomial(10, [0.5, np.nan])",
+            "r.multinomial(10, [0.6, 0.6, 0.0])",
         ]
         for seed in (0, 6, 37, 2**32 - 1):
             for src in calls:
