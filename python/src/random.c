@@ -207,15 +207,40 @@ static int arraylike(PyObject *x)
 
 /* What a fill draws: one value at a time from the stream, into double or int64. */
 typedef enum {
-    D_UNIFORM, D_NORMAL, D_EXPON, D_GAMMA, D_BINOM, D_POISSON, D_BETA, D_LOGNORMAL, D_LAPLACE, D_CHISQ, D_T
+    D_UNIFORM, D_NORMAL, D_EXPON, D_GAMMA, D_BINOM, D_POISSON, D_BETA, D_LOGNORMAL, D_LAPLACE, D_CHISQ, D_T, D_GEOM
 } dist_kind;
+
+/* the kinds whose draws are counts (int64), the others doubles */
+static int counts(dist_kind k) { return k == D_BINOM || k == D_POISSON || k == D_GEOM; }
 
 typedef struct draw_args {
     dist_kind kind;
     double a, b; /* uniform: low, high - low; normal, lognormal, laplace: loc, scale; expon: scale; gamma: shape,
-                  * scale; binomial: p; poisson: lam; beta: a, b; chisquare, standard_t: df */
+                  * scale; binomial, geometric: p; poisson: lam; beta: a, b; chisquare, standard_t: df */
     long n;      /* binomial */
 } draw_args;
+
+/* numpy's legacy geometric (legacy_random_geometric, p in (0, 1]): a search of the cdf with one uniform for
+ * p >= 1/3, else the inversion ceil(log1p(-U) / log(1 - p)). Where 1 - p rounds to 1 (p below 1.1e-16)
+ * numpy's quotient is -inf and its count INT64_MIN; here log1p(-p) divides, and a count past INT64_MAX is
+ * INT64_MAX. The search stops where its terms underflow (numpy's loop would not end if U were above the sum
+ * reached there). */
+static int64_t geometric_draw(lmp_rng *r, double p)
+{
+    if (p >= 0.333333333333333333333333) {
+        double u = lmp_rng_uniform(r), sum = p, prod = p, q = 1.0 - p;
+        int64_t x = 1;
+        while (u > sum && prod > 0) {
+            prod *= q;
+            sum += prod;
+            x++;
+        }
+        return x;
+    }
+    double l = log(1 - p);
+    double z = ceil(log1p(-lmp_rng_uniform(r)) / (l < 0 ? l : log1p(-p)));
+    return z >= 9.223372036854776e18 ? INT64_MAX : (int64_t)z;
+}
 
 static void fill(lmp_rng *r, const draw_args *d, void *out, size_t n)
 {
@@ -259,6 +284,9 @@ static void fill(lmp_rng *r, const draw_args *d, void *out, size_t n)
     case D_CHISQ:
         for (size_t i = 0; i < n; i++) x[i] = 2.0 * lmp_gamma_sample(r, d->a / 2.0, 1.0);
         break;
+    case D_GEOM:
+        for (size_t i = 0; i < n; i++) k[i] = geometric_draw(r, d->a);
+        break;
     case D_T:
         for (size_t i = 0; i < n; i++) {
             double num = lmp_rng_normal(r), den = lmp_gamma_sample(r, d->a / 2, 1.0);
@@ -274,7 +302,7 @@ static PyObject *draw(lmpy_rng_obj *o, PyObject *size, const draw_args *d)
     Py_ssize_t shape[LMPY_MAXDIM];
     size_t n;
     if (parse_size(size, &ndim, shape, &n) < 0) return NULL;
-    int is_int = d->kind == D_BINOM || d->kind == D_POISSON;
+    int is_int = counts(d->kind);
     if (ndim < 0) {
         union { double x; int64_t k; } v;
         lmp_rng *r = lmpy_rng_lock((PyObject *)o);
@@ -358,6 +386,10 @@ static int check_draw(const draw_spec *s, const double *v, long n, const char *w
     case D_T:
         if (!(v[0] > 0) || !isfinite(v[0]))
             return lmpy_err(PyExc_ValueError, "%s: %sdf = %g: expected df > 0 (finite)", fn, where, v[0]), -1;
+        return 0;
+    case D_GEOM:
+        if (!(v[0] > 0 && v[0] <= 1))
+            return lmpy_err(PyExc_ValueError, "%s: %sp = %g: expected a probability in (0, 1]", fn, where, v[0]), -1;
         return 0;
     case D_BINOM: st = lmp_binomial_check(n, v[1], &err); break;
     case D_POISSON: st = lmp_poisson_sample_check(v[0], &err); break;
@@ -471,7 +503,7 @@ static PyObject *draw_arrays(lmpy_rng_obj *o, const draw_spec *s, PyObject *np, 
         snprintf(where, sizeof where, "element %zu of the broadcast parameters: ", i);
         if (check_draw(s, v, k, where) < 0) goto done;
     }
-    int is_int = s->kind == D_BINOM || s->kind == D_POISSON;
+    int is_int = counts(s->kind);
     void *data;
     PyObject *blk = lmpy_array_new(is_int ? 'q' : 'd', ndim, shape, &data);
     if (!blk) goto done;
@@ -623,6 +655,7 @@ PARAM_METHOD2(lognormal, "|OOO", SPEC("lognormal", D_LOGNORMAL, 2, "mean", "sigm
 PARAM_METHOD2(laplace, "|OOO", SPEC("laplace", D_LAPLACE, 2, "loc", "scale", 0.0, 1.0))
 PARAM_METHOD1(chisquare, "O|O", SPEC("chisquare", D_CHISQ, 1, "df", NULL, NAN, 0.0))
 PARAM_METHOD1(standard_t, "O|O", SPEC("standard_t", D_T, 1, "df", NULL, NAN, 0.0))
+PARAM_METHOD1(geometric, "O|O", SPEC("geometric", D_GEOM, 1, "p", NULL, NAN, 0.0))
 #undef SPEC
 
 static PyObject *rng_standard_exponential(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
@@ -1710,6 +1743,9 @@ static PyMethodDef rng_methods[] = {
     {"standard_t", LMPY_FN(rng_standard_t), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("standard_t(df, size=None)\n\nStudent's t: sqrt(df / 2) * Z / sqrt(standard_gamma(df / 2)), Z drawn\n"
                "first, as numpy. " PARAMS_DOC)},
+    {"geometric", LMPY_FN(rng_geometric), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("geometric(p, size=None)\n\nThe trial of the first success (int, >= 1), p in (0, 1]: numpy's legacy\n"
+               "method (a search of the cdf for p >= 1/3, else inversion). " PARAMS_DOC)},
     {"multinomial", LMPY_FN(rng_multinomial), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("multinomial(n, pvals, size=None)\n\nCounts of n draws over len(pvals) outcomes: shape size +\n"
                "(len(pvals),), int; numpy's legacy method (a binomial a component), its values on\n"
@@ -1756,10 +1792,10 @@ PyDoc_STRVAR(rs_doc,
 "numpy's legacy random stream (np.random.RandomState, MT19937), bit for bit:\n"
 "RandomState(42).randn(3) == np.random.RandomState(42).randn(3), and the same for\n"
 "random_sample, normal, uniform, exponential, binomial, poisson, gamma, beta, lognormal,\n"
-"laplace, chisquare, standard_t, dirichlet, multinomial, randint, choice, permutation\n"
-"and shuffle (parameters as numbers or broadcast arrays). Pass it as rng= to\n"
-"lmprob.sample so\n"
-"that seeded token draws are numpy's (np.random.choice(V, p=softmax(x))).\n"
+"laplace, chisquare, standard_t, geometric, dirichlet, multinomial, randint, choice,\n"
+"permutation and shuffle (parameters as numbers or broadcast arrays). Pass it as\n"
+"rng= to lmprob.sample so that seeded token draws are numpy's\n"
+"(np.random.choice(V, p=softmax(x))).\n"
 "\n"
 "Thread safety: one object may be used from several threads; each call holds\n"
 "the object's lock, so calls interleave whole.");

@@ -138,6 +138,10 @@ class TestNumpyStream(unittest.TestCase):
             "r.multinomial(1000, [0.0, 0.25, 0.0, 0.75], size=3)", "r.multinomial(100, [0.1] * 10, size=4)",
             "r.multinomial(10, [0.5, 0.6, -0.1])", "r.multinomial(-1, [0.5, 0.5])", "r.multinomial(10, [0.5, np.nan])",
             "r.multinomial(10, [0.6, 0.6, 0.0])",
+            "r.geometric(0.5, size=20)", "r.geometric(0.34, size=20)", "r.geometric(0.3333, size=20)",
+            "r.geometric(0.1, size=20)", "r.geometric(1e-5, size=5)", "r.geometric(1.0, size=3)", "r.geometric(0.05)",
+            "r.geometric([0.9, 0.2, 1e-3])", "r.geometric([[0.5], [0.01]], size=(2, 3))", "r.geometric(0.0)",
+            "r.geometric(1.5)",
         ]
         for seed in (0, 6, 37, 2**32 - 1):
             for src in calls:
@@ -167,6 +171,11 @@ class TestNumpyStream(unittest.TestCase):
         with self.assertRaisesRegex(TypeError, r"^binomial: n: cannot cast array data from dtype\('float64'\)"):
             a.binomial(np.array([1.5, 2.0]), 0.5)
         self.assertEqual(a.random_sample(), np.random.RandomState(1).random_sample())  # nothing drawn by the errors
+        # geometric below p = 1.1e-16, where 1 - p rounds to 1: numpy's count is INT64_MIN, here a count >= 1
+        # (log1p(-p) divides), INT64_MAX where it does not fit
+        g = lmprob.RandomState(3).geometric([1e-17, 1e-300], size=(1000, 2))
+        self.assertTrue((g >= 1).all() and (g[:, 1] == 2**63 - 1).all() and g[:, 0].max() < 2**63 - 1)
+        self.assertGreater(np.median(g[:, 0]), 1e16)
 
     def test_integers(self):
         # randint, choice (with and without p, with and without replacement), permutation and shuffle: numpy's
