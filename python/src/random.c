@@ -793,6 +793,131 @@ done:
     return res;
 }
 
+/* numpy's legacy multivariate_normal (mtrand.pyx): standard normals of shape size + (d,) from this stream,
+ * times sqrt(s)[:, None] * v of numpy's own SVD of cov (numpy.linalg.svd, LAPACK), plus mean; with
+ * check_valid 'warn' (the default), 'raise' or 'ignore' when v.T s v is not cov to tol. numpy's calls
+ * make the linear algebra, so RandomState gives numpy's points; the library's lmp_mvn_sample draws through
+ * the Cholesky factor instead (the same distribution, other points). */
+static PyObject *rng_multivariate_normal(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"mean", "cov", "size", "check_valid", "tol", NULL};
+    PyObject *mean_o, *cov_o, *size = Py_None;
+    const char *check = "warn";
+    double tol = 1e-8;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|Osd:multivariate_normal", kwl, &mean_o, &cov_o, &size, &check,
+                                     &tol))
+        return NULL;
+    PyObject *np = lmpy_numpy();
+    if (!np) return PyErr_Format(PyExc_TypeError, "multivariate_normal: needs numpy (its SVD makes numpy's points)");
+    PyObject *mean = NULL, *cov = NULL, *covd = NULL, *shape = NULL, *z = NULL, *x = NULL, *usv = NULL;
+    PyObject *sq = NULL, *key = NULL, *col = NULL, *f = NULL, *y = NULL, *res = NULL;
+    Py_ssize_t d = -1;
+    if (!(mean = PyObject_CallMethod(np, "array", "(O)", mean_o)) || !(cov = PyObject_CallMethod(np, "array", "(O)",
+                                                                                                    cov_o)))
+        goto done;
+    PyObject *ms = PyObject_GetAttrString(mean, "shape"), *cs = ms ? PyObject_GetAttrString(cov, "shape") : NULL;
+    if (cs) {
+        if (PyTuple_GET_SIZE(ms) != 1)
+            PyErr_SetString(PyExc_ValueError, "multivariate_normal: mean must be 1 dimensional");
+        else if (PyTuple_GET_SIZE(cs) != 2 ||
+                 PyObject_RichCompareBool(PyTuple_GET_ITEM(cs, 0), PyTuple_GET_ITEM(cs, 1), Py_EQ) != 1)
+            PyErr_SetString(PyExc_ValueError, "multivariate_normal: cov must be 2 dimensional and square");
+        else if (PyObject_RichCompareBool(PyTuple_GET_ITEM(ms, 0), PyTuple_GET_ITEM(cs, 0), Py_EQ) != 1)
+            PyErr_SetString(PyExc_ValueError, "multivariate_normal: mean and cov must have same length");
+        else
+            d = PyLong_AsSsize_t(PyTuple_GET_ITEM(ms, 0));
+    }
+    Py_XDECREF(ms);
+    Py_XDECREF(cs);
+    if (d < 0 || PyErr_Occurred()) goto done;
+    /* size + (d,): None -> (d,), an integer n -> (n, d), a sequence -> tuple(size) + (d,) */
+    PyObject *dim = PyLong_FromSsize_t(d), *head = NULL;
+    if (!dim) goto done;
+    if (size == Py_None) head = PyTuple_New(0);
+    else if (PyIndex_Check(size)) head = PyTuple_Pack(1, size);
+    else head = PySequence_Tuple(size);
+    PyObject *tail = head ? PyTuple_Pack(1, dim) : NULL;
+    shape = tail ? PySequence_Concat(head, tail) : NULL;
+    Py_DECREF(dim);
+    Py_XDECREF(head);
+    Py_XDECREF(tail);
+    if (!shape) goto done;
+    if (!(z = PyObject_CallMethod((PyObject *)o, "standard_normal", "(O)", shape)) ||
+        !(x = PyObject_CallMethod(z, "reshape", "nn", (Py_ssize_t)-1, d)) ||
+        !(covd = PyObject_CallMethod(cov, "astype", "s", "float64")))
+        goto done;
+    PyObject *linalg = PyObject_GetAttrString(np, "linalg");
+    usv = linalg ? PyObject_CallMethod(linalg, "svd", "(O)", covd) : NULL;
+    Py_XDECREF(linalg);
+    if (!usv) goto done;
+    PyObject *s = PySequence_GetItem(usv, 1), *v = s ? PySequence_GetItem(usv, 2) : NULL;
+    if (!v) {
+        Py_XDECREF(s);
+        goto done;
+    }
+    int bad = 0;
+    if (strcmp(check, "ignore") != 0) {
+        if (strcmp(check, "warn") != 0 && strcmp(check, "raise") != 0) {
+            PyErr_SetString(PyExc_ValueError, "multivariate_normal: check_valid must equal 'warn', 'raise', or "
+                                              "'ignore'");
+            bad = 1;
+        } else {
+            /* psd = np.allclose(np.dot(v.T * s, v), cov, rtol=tol, atol=tol) */
+            PyObject *vt = PyObject_GetAttrString(v, "T"), *vs = vt ? PyNumber_Multiply(vt, s) : NULL;
+            PyObject *back = vs ? PyObject_CallMethod(np, "dot", "OO", vs, v) : NULL;
+            PyObject *close = back ? PyObject_GetAttrString(np, "allclose") : NULL;
+            PyObject *a = close ? PyTuple_Pack(2, back, covd) : NULL;
+            PyObject *k = a ? Py_BuildValue("{s:d,s:d}", "rtol", tol, "atol", tol) : NULL;
+            PyObject *psd = k ? PyObject_Call(close, a, k) : NULL;
+            int ok = psd ? PyObject_IsTrue(psd) : -1;
+            Py_XDECREF(vt);
+            Py_XDECREF(vs);
+            Py_XDECREF(back);
+            Py_XDECREF(close);
+            Py_XDECREF(a);
+            Py_XDECREF(k);
+            Py_XDECREF(psd);
+            if (ok < 0) bad = 1;
+            else if (!ok && strcmp(check, "raise") == 0) {
+                PyErr_SetString(PyExc_ValueError, "multivariate_normal: covariance is not symmetric "
+                                                  "positive-semidefinite.");
+                bad = 1;
+            } else if (!ok && PyErr_WarnEx(PyExc_RuntimeWarning, "covariance is not symmetric "
+                                                                 "positive-semidefinite.", 1) < 0) {
+                bad = 1;
+            }
+        }
+    }
+    /* x = np.dot(x, np.sqrt(s)[:, None] * v); x += mean; x.shape = size + (d,) */
+    if (!bad && (sq = PyObject_CallMethod(np, "sqrt", "(O)", s)) && (key = Py_BuildValue("(NO)", PySlice_New(NULL, NULL,
+                                                                                                            NULL),
+                                                                                           Py_None)) &&
+        (col = PyObject_GetItem(sq, key)) && (f = PyNumber_Multiply(col, v)) &&
+        (y = PyObject_CallMethod(np, "dot", "OO", x, f))) {
+        PyObject *sum = PyNumber_InPlaceAdd(y, mean);
+        if (sum) {
+            res = PyObject_CallMethod(sum, "reshape", "(O)", shape);
+            Py_DECREF(sum);
+        }
+    }
+    Py_DECREF(s);
+    Py_DECREF(v);
+done:
+    Py_XDECREF(mean);
+    Py_XDECREF(cov);
+    Py_XDECREF(covd);
+    Py_XDECREF(shape);
+    Py_XDECREF(z);
+    Py_XDECREF(x);
+    Py_XDECREF(usv);
+    Py_XDECREF(sq);
+    Py_XDECREF(key);
+    Py_XDECREF(col);
+    Py_XDECREF(f);
+    Py_XDECREF(y);
+    return res;
+}
+
 /* numpy's choice(a, size, replace=True, p): cdf = cumsum(p) / sum, one uniform per
  * draw in order, searchsorted(side='right') (lmp_categorical_index). */
 /* ---- integers: randint, permutation, shuffle, choice ------------------------------------------------
@@ -1750,6 +1875,11 @@ static PyMethodDef rng_methods[] = {
      PyDoc_STR("multinomial(n, pvals, size=None)\n\nCounts of n draws over len(pvals) outcomes: shape size +\n"
                "(len(pvals),), int; numpy's legacy method (a binomial a component), its values on\n"
                "RandomState.")},
+    {"multivariate_normal", LMPY_FN(rng_multivariate_normal), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("multivariate_normal(mean, cov, size=None, check_valid='warn', tol=1e-8)\n\nnumpy's legacy method:\n"
+               "standard_normal(size + (d,)) times sqrt(s)[:, None] * v of numpy.linalg.svd(cov), plus mean\n"
+               "(needs numpy; RandomState gives numpy's points). check_valid: 'warn', 'raise' or\n"
+               "'ignore' a cov that is not symmetric positive-semidefinite to tol.")},
     {"dirichlet", LMPY_FN(rng_dirichlet), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("dirichlet(alpha, size=None)\n\nDirichlet draws: shape size + (len(alpha),); numpy's values on\n"
                "RandomState (where numpy's gammas all round to 0 and it returns nan, a point drawn in log space).")},
@@ -1792,9 +1922,9 @@ PyDoc_STRVAR(rs_doc,
 "numpy's legacy random stream (np.random.RandomState, MT19937), bit for bit:\n"
 "RandomState(42).randn(3) == np.random.RandomState(42).randn(3), and the same for\n"
 "random_sample, normal, uniform, exponential, binomial, poisson, gamma, beta, lognormal,\n"
-"laplace, chisquare, standard_t, geometric, dirichlet, multinomial, randint, choice,\n"
-"permutation and shuffle (parameters as numbers or broadcast arrays). Pass it as\n"
-"rng= to lmprob.sample so that seeded token draws are numpy's\n"
+"laplace, chisquare, standard_t, geometric, dirichlet, multinomial, multivariate_normal,\n"
+"randint, choice, permutation and shuffle (parameters as numbers or broadcast arrays).\n"
+"Pass it as rng= to lmprob.sample so that seeded token draws are numpy's\n"
 "(np.random.choice(V, p=softmax(x))).\n"
 "\n"
 "Thread safety: one object may be used from several threads; each call holds\n"

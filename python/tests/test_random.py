@@ -142,6 +142,12 @@ class TestNumpyStream(unittest.TestCase):
             "r.geometric(0.1, size=20)", "r.geometric(1e-5, size=5)", "r.geometric(1.0, size=3)", "r.geometric(0.05)",
             "r.geometric([0.9, 0.2, 1e-3])", "r.geometric([[0.5], [0.01]], size=(2, 3))", "r.geometric(0.0)",
             "r.geometric(1.5)",
+            "r.multivariate_normal([0, 0], [[1, 0.8], [0.8, 1]], 500)", "r.multivariate_normal([0], [[4.0]])",
+            "r.multivariate_normal([1, 2, 3], np.diag([1.0, 2.0, 3.0]), size=(2, 3))",
+            "r.multivariate_normal([0, 0], [[1, 2], [2, 1]], 3)", "r.multivariate_normal([0, 0], [[1, 2], [2, 1]], 3, "
+            "check_valid='raise')", "r.multivariate_normal([0, 0], [[1, 2], [2, 1]], 3, check_valid='ignore')",
+            "r.multivariate_normal([0, 0], np.eye(2), check_valid='x')", "r.multivariate_normal([[0, 0]], np.eye(2))",
+            "r.multivariate_normal([0, 0, 0], np.eye(2))", "r.multivariate_normal([0, 0], np.ones(2))",
         ]
         for seed in (0, 6, 37, 2**32 - 1):
             for src in calls:
