@@ -6,8 +6,10 @@
  * bit (rng.h, dist.h): random_sample / rand, randn / standard_normal / normal
  * (the polar method with the cached second deviate), uniform,
  * standard_exponential / exponential, gamma / standard_gamma, binomial, poisson,
- * beta, lognormal, laplace, chisquare, standard_t (their parameters numbers or
- * broadcast arrays), dirichlet, and the integers: randint, choice (with and
+ * beta, lognormal, laplace, chisquare, standard_t, geometric, standard_cauchy,
+ * pareto, weibull, power, rayleigh, f, wald, negative_binomial, gumbel, logistic
+ * (their parameters numbers or broadcast arrays), dirichlet, multinomial,
+ * multivariate_normal, and the integers: randint, choice (with and
  * without p, with and without replacement), permutation and shuffle, all on
  * numpy's masked rejection (lmp_rng_interval; randint's 8-bit, 16-bit and bool
  * dtypes on lmp_rng_interval8 / 16 and lmp_rng_bit).
@@ -207,16 +209,19 @@ static int arraylike(PyObject *x)
 
 /* What a fill draws: one value at a time from the stream, into double or int64. */
 typedef enum {
-    D_UNIFORM, D_NORMAL, D_EXPON, D_GAMMA, D_BINOM, D_POISSON, D_BETA, D_LOGNORMAL, D_LAPLACE, D_CHISQ, D_T, D_GEOM
+    D_UNIFORM, D_NORMAL, D_EXPON, D_GAMMA, D_BINOM, D_POISSON, D_BETA, D_LOGNORMAL, D_LAPLACE, D_CHISQ, D_T, D_GEOM,
+    D_CAUCHY, D_PARETO, D_WEIBULL, D_POWER, D_F, D_WALD, D_NEGBIN, D_GUMBEL, D_LOGISTIC, D_RAYLEIGH
 } dist_kind;
 
 /* the kinds whose draws are counts (int64), the others doubles */
-static int counts(dist_kind k) { return k == D_BINOM || k == D_POISSON || k == D_GEOM; }
+static int counts(dist_kind k) { return k == D_BINOM || k == D_POISSON || k == D_GEOM || k == D_NEGBIN; }
 
 typedef struct draw_args {
     dist_kind kind;
     double a, b; /* uniform: low, high - low; normal, lognormal, laplace: loc, scale; expon: scale; gamma: shape,
-                  * scale; binomial, geometric: p; poisson: lam; beta: a, b; chisquare, standard_t: df */
+                  * scale; binomial, geometric: p; poisson: lam; beta: a, b; chisquare, standard_t: df;
+                  * pareto, weibull, power: a; f: dfnum, dfden; wald: mean, scale; negative_binomial: n, p;
+                  * gumbel, logistic: loc, scale; rayleigh: scale */
     long n;      /* binomial */
 } draw_args;
 
@@ -286,6 +291,57 @@ static void fill(lmp_rng *r, const draw_args *d, void *out, size_t n)
         break;
     case D_GEOM:
         for (size_t i = 0; i < n; i++) k[i] = geometric_draw(r, d->a);
+        break;
+    case D_CAUCHY:
+        for (size_t i = 0; i < n; i++) {
+            double num = lmp_rng_normal(r);
+            x[i] = num / lmp_rng_normal(r);
+        }
+        break;
+    case D_PARETO:
+        for (size_t i = 0; i < n; i++) x[i] = exp(lmp_rng_exponential(r) / d->a) - 1;
+        break;
+    case D_WEIBULL:
+        for (size_t i = 0; i < n; i++) x[i] = d->a == 0.0 ? 0.0 : pow(lmp_rng_exponential(r), 1. / d->a);
+        break;
+    case D_POWER:
+        for (size_t i = 0; i < n; i++) x[i] = pow(1 - exp(-lmp_rng_exponential(r)), 1. / d->a);
+        break;
+    case D_F:
+        for (size_t i = 0; i < n; i++) {
+            double num = 2.0 * lmp_gamma_sample(r, d->a / 2.0, 1.0) * d->b;
+            x[i] = num / (2.0 * lmp_gamma_sample(r, d->b / 2.0, 1.0) * d->a);
+        }
+        break;
+    case D_WALD:
+        for (size_t i = 0; i < n; i++) {
+            double mu = d->a, mu_2l = mu / (2 * d->b), y = lmp_rng_normal(r);
+            y = mu * y * y;
+            double w = mu + mu_2l * (y - sqrt(4 * d->b * y + y * y));
+            x[i] = lmp_rng_uniform(r) <= mu / (mu + w) ? w : mu * mu / w;
+        }
+        break;
+    case D_NEGBIN:
+        for (size_t i = 0; i < n; i++) k[i] = lmp_poisson_sample(r, lmp_gamma_sample(r, d->a, (1 - d->b) / d->b));
+        break;
+    case D_GUMBEL:
+        for (size_t i = 0; i < n; i++) {
+            double u;
+            do u = 1.0 - lmp_rng_uniform(r);
+            while (!(u < 1.0));
+            x[i] = d->a - d->b * log(-log(u));
+        }
+        break;
+    case D_LOGISTIC:
+        for (size_t i = 0; i < n; i++) {
+            double u;
+            do u = lmp_rng_uniform(r);
+            while (!(u > 0.0));
+            x[i] = d->a + d->b * log(u / (1.0 - u));
+        }
+        break;
+    case D_RAYLEIGH:
+        for (size_t i = 0; i < n; i++) x[i] = d->a * sqrt(-2.0 * log1p(-lmp_rng_uniform(r)));
         break;
     case D_T:
         for (size_t i = 0; i < n; i++) {
@@ -387,6 +443,38 @@ static int check_draw(const draw_spec *s, const double *v, long n, const char *w
         if (!(v[0] > 0) || !isfinite(v[0]))
             return lmpy_err(PyExc_ValueError, "%s: %sdf = %g: expected df > 0 (finite)", fn, where, v[0]), -1;
         return 0;
+    case D_CAUCHY: return 0;
+    case D_PARETO:
+    case D_POWER:
+    case D_WEIBULL:
+        if (!(s->kind == D_WEIBULL ? v[0] >= 0 : v[0] > 0) || !isfinite(v[0]))
+            return lmpy_err(PyExc_ValueError, "%s: %sa = %g: expected a %s 0 (finite)", fn, where, v[0],
+                            s->kind == D_WEIBULL ? ">=" : ">"), -1;
+        return 0;
+    case D_F:
+    case D_WALD:
+        for (int j = 0; j < 2; j++)
+            if (!(v[j] > 0) || !isfinite(v[j]))
+                return lmpy_err(PyExc_ValueError, "%s: %s%s = %g: expected %s > 0 (finite)", fn, where, s->names[j],
+                                v[j], s->names[j]), -1;
+        return 0;
+    case D_NEGBIN:
+        if (!(v[0] > 0) || !isfinite(v[0]))
+            return lmpy_err(PyExc_ValueError, "%s: %sn = %g: expected n > 0 (finite)", fn, where, v[0]), -1;
+        if (!(v[1] > 0 && v[1] <= 1))
+            return lmpy_err(PyExc_ValueError, "%s: %sp = %g: expected a probability in (0, 1]", fn, where, v[1]), -1;
+        return 0;
+    case D_GUMBEL:
+    case D_LOGISTIC:
+    case D_RAYLEIGH: {
+        int sc = s->kind == D_RAYLEIGH ? 0 : 1; /* the scale's place */
+        if (sc && !isfinite(v[0]))
+            return lmpy_err(PyExc_ValueError, "%s: %sloc = %g: expected a finite number", fn, where, v[0]), -1;
+        if (!(v[sc] >= 0) || !isfinite(v[sc]))
+            return lmpy_err(PyExc_ValueError, "%s: %sscale = %g: expected scale >= 0 (finite)", fn, where, v[sc]),
+                   -1;
+        return 0;
+    }
     case D_GEOM:
         if (!(v[0] > 0 && v[0] <= 1))
             return lmpy_err(PyExc_ValueError, "%s: %sp = %g: expected a probability in (0, 1]", fn, where, v[0]), -1;
@@ -656,6 +744,24 @@ PARAM_METHOD2(laplace, "|OOO", SPEC("laplace", D_LAPLACE, 2, "loc", "scale", 0.0
 PARAM_METHOD1(chisquare, "O|O", SPEC("chisquare", D_CHISQ, 1, "df", NULL, NAN, 0.0))
 PARAM_METHOD1(standard_t, "O|O", SPEC("standard_t", D_T, 1, "df", NULL, NAN, 0.0))
 PARAM_METHOD1(geometric, "O|O", SPEC("geometric", D_GEOM, 1, "p", NULL, NAN, 0.0))
+PARAM_METHOD1(pareto, "O|O", SPEC("pareto", D_PARETO, 1, "a", NULL, NAN, 0.0))
+PARAM_METHOD1(weibull, "O|O", SPEC("weibull", D_WEIBULL, 1, "a", NULL, NAN, 0.0))
+PARAM_METHOD1(power, "O|O", SPEC("power", D_POWER, 1, "a", NULL, NAN, 0.0))
+PARAM_METHOD1(rayleigh, "|OO", SPEC("rayleigh", D_RAYLEIGH, 1, "scale", NULL, 1.0, 0.0))
+PARAM_METHOD2(f, "OO|O", SPEC("f", D_F, 2, "dfnum", "dfden", NAN, NAN))
+PARAM_METHOD2(wald, "OO|O", SPEC("wald", D_WALD, 2, "mean", "scale", NAN, NAN))
+PARAM_METHOD2(negative_binomial, "OO|O", SPEC("negative_binomial", D_NEGBIN, 2, "n", "p", NAN, NAN))
+PARAM_METHOD2(gumbel, "|OOO", SPEC("gumbel", D_GUMBEL, 2, "loc", "scale", 0.0, 1.0))
+PARAM_METHOD2(logistic, "|OOO", SPEC("logistic", D_LOGISTIC, 2, "loc", "scale", 0.0, 1.0))
+
+static PyObject *rng_standard_cauchy(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"size", NULL};
+    PyObject *size = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:standard_cauchy", kwl, &size)) return NULL;
+    draw_args d = {D_CAUCHY, 0.0, 0.0, 0};
+    return draw(o, size, &d);
+}
 #undef SPEC
 
 static PyObject *rng_standard_exponential(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
@@ -1871,6 +1977,29 @@ static PyMethodDef rng_methods[] = {
     {"geometric", LMPY_FN(rng_geometric), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("geometric(p, size=None)\n\nThe trial of the first success (int, >= 1), p in (0, 1]: numpy's legacy\n"
                "method (a search of the cdf for p >= 1/3, else inversion). " PARAMS_DOC)},
+    {"standard_cauchy", LMPY_FN(rng_standard_cauchy), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("standard_cauchy(size=None)\n\nThe ratio of two standard normal draws. " SIZE_DOC)},
+    {"pareto", LMPY_FN(rng_pareto), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("pareto(a, size=None)\n\nexp(standard_exponential() / a) - 1 (Lomax, numpy's). " PARAMS_DOC)},
+    {"weibull", LMPY_FN(rng_weibull), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("weibull(a, size=None)\n\nstandard_exponential() ** (1 / a); 0 for a = 0. " PARAMS_DOC)},
+    {"power", LMPY_FN(rng_power), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("power(a, size=None)\n\n(1 - exp(-standard_exponential())) ** (1 / a). " PARAMS_DOC)},
+    {"rayleigh", LMPY_FN(rng_rayleigh), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("rayleigh(scale=1.0, size=None)\n\nscale * sqrt(-2 log(1 - random_sample())). " PARAMS_DOC)},
+    {"f", LMPY_FN(rng_f), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("f(dfnum, dfden, size=None)\n\n(chisquare(dfnum) / dfnum) / (chisquare(dfden) / dfden), as numpy\n"
+               "computes it. " PARAMS_DOC)},
+    {"wald", LMPY_FN(rng_wald), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("wald(mean, scale, size=None)\n\nThe inverse Gaussian by numpy's legacy method (a normal and a\n"
+               "uniform a draw). " PARAMS_DOC)},
+    {"negative_binomial", LMPY_FN(rng_negative_binomial), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("negative_binomial(n, p, size=None)\n\nFailures before the n-th success (int): poisson of\n"
+               "gamma(n, (1 - p) / p), numpy's. " PARAMS_DOC)},
+    {"gumbel", LMPY_FN(rng_gumbel), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("gumbel(loc=0.0, scale=1.0, size=None)\n\nloc - scale log(-log(1 - random_sample())). " PARAMS_DOC)},
+    {"logistic", LMPY_FN(rng_logistic), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("logistic(loc=0.0, scale=1.0, size=None)\n\nloc + scale log(U / (1 - U)). " PARAMS_DOC)},
     {"multinomial", LMPY_FN(rng_multinomial), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("multinomial(n, pvals, size=None)\n\nCounts of n draws over len(pvals) outcomes: shape size +\n"
                "(len(pvals),), int; numpy's legacy method (a binomial a component), its values on\n"
@@ -1922,8 +2051,10 @@ PyDoc_STRVAR(rs_doc,
 "numpy's legacy random stream (np.random.RandomState, MT19937), bit for bit:\n"
 "RandomState(42).randn(3) == np.random.RandomState(42).randn(3), and the same for\n"
 "random_sample, normal, uniform, exponential, binomial, poisson, gamma, beta, lognormal,\n"
-"laplace, chisquare, standard_t, geometric, dirichlet, multinomial, multivariate_normal,\n"
-"randint, choice, permutation and shuffle (parameters as numbers or broadcast arrays).\n"
+"laplace, chisquare, standard_t, geometric, standard_cauchy, pareto, weibull, power,\n"
+"rayleigh, f, wald, negative_binomial, gumbel, logistic, dirichlet, multinomial,\n"
+"multivariate_normal, randint, choice, permutation and shuffle (parameters as numbers\n"
+"or broadcast arrays).\n"
 "Pass it as rng= to lmprob.sample so that seeded token draws are numpy's\n"
 "(np.random.choice(V, p=softmax(x))).\n"
 "\n"

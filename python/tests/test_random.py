@@ -148,6 +148,12 @@ class TestNumpyStream(unittest.TestCase):
             "check_valid='raise')", "r.multivariate_normal([0, 0], [[1, 2], [2, 1]], 3, check_valid='ignore')",
             "r.multivariate_normal([0, 0], np.eye(2), check_valid='x')", "r.multivariate_normal([[0, 0]], np.eye(2))",
             "r.multivariate_normal([0, 0, 0], np.eye(2))", "r.multivariate_normal([0, 0], np.ones(2))",
+            "r.standard_cauchy(size=20)", "r.standard_cauchy()", "r.pareto([2.5, 0.5], size=(3, 2))",
+            "r.weibull([1.5, 0.0, 3.0])", "r.power(3.0, 20)", "r.rayleigh(col, size=(2, 4))", "r.rayleigh()",
+            "r.f(3.0, 7.0, 20)", "r.f([0.5, 10.0], 0.8)", "r.wald(1.0, [2.0, 0.1, 30.0])", "r.negative_binomial(5, 0.3, 20)",
+            "r.negative_binomial([0.5, 50.0], [[0.9], [0.2]])", "r.gumbel(1.0, 2.0, 20)", "r.logistic([1.0, -1.0], 2.0)",
+            "r.gumbel(0.0, 0.0, 3)", "r.logistic(scale=0.0)", "r.rayleigh(0.0, 2)", "r.pareto(-1.0)", "r.f(0.0, 1.0)",
+            "r.wald(1.0, 0.0)", "r.negative_binomial(0.0, 0.5)",
         ]
         for seed in (0, 6, 37, 2**32 - 1):
             for src in calls:
