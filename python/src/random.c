@@ -7,8 +7,8 @@
  * (the polar method with the cached second deviate), uniform,
  * standard_exponential / exponential, gamma / standard_gamma, binomial, poisson,
  * beta, lognormal, laplace, chisquare, standard_t, geometric, standard_cauchy,
- * pareto, weibull, power, rayleigh, f, wald, negative_binomial, gumbel, logistic
- * (their parameters numbers or broadcast arrays), dirichlet, multinomial,
+ * pareto, weibull, power, rayleigh, f, wald, negative_binomial, gumbel, logistic,
+ * noncentral_chisquare (their parameters numbers or broadcast arrays), dirichlet, multinomial,
  * multivariate_normal, and the integers: randint, choice (with and
  * without p, with and without replacement), permutation and shuffle, all on
  * numpy's masked rejection (lmp_rng_interval; randint's 8-bit, 16-bit and bool
@@ -210,7 +210,7 @@ static int arraylike(PyObject *x)
 /* What a fill draws: one value at a time from the stream, into double or int64. */
 typedef enum {
     D_UNIFORM, D_NORMAL, D_EXPON, D_GAMMA, D_BINOM, D_POISSON, D_BETA, D_LOGNORMAL, D_LAPLACE, D_CHISQ, D_T, D_GEOM,
-    D_CAUCHY, D_PARETO, D_WEIBULL, D_POWER, D_F, D_WALD, D_NEGBIN, D_GUMBEL, D_LOGISTIC, D_RAYLEIGH
+    D_CAUCHY, D_PARETO, D_WEIBULL, D_POWER, D_F, D_WALD, D_NEGBIN, D_GUMBEL, D_LOGISTIC, D_RAYLEIGH, D_NCCHISQ
 } dist_kind;
 
 /* the kinds whose draws are counts (int64), the others doubles */
@@ -221,7 +221,7 @@ typedef struct draw_args {
     double a, b; /* uniform: low, high - low; normal, lognormal, laplace: loc, scale; expon: scale; gamma: shape,
                   * scale; binomial, geometric: p; poisson: lam; beta: a, b; chisquare, standard_t: df;
                   * pareto, weibull, power: a; f: dfnum, dfden; wald: mean, scale; negative_binomial: n, p;
-                  * gumbel, logistic: loc, scale; rayleigh: scale */
+                  * gumbel, logistic: loc, scale; rayleigh: scale; noncentral_chisquare: df, nonc */
     long n;      /* binomial */
 } draw_args;
 
@@ -343,6 +343,19 @@ static void fill(lmp_rng *r, const draw_args *d, void *out, size_t n)
     case D_RAYLEIGH:
         for (size_t i = 0; i < n; i++) x[i] = d->a * sqrt(-2.0 * log1p(-lmp_rng_uniform(r)));
         break;
+    case D_NCCHISQ: /* numpy's legacy_noncentral_chisquare: a normal's square over df - 1, or Poisson mixing */
+        for (size_t i = 0; i < n; i++) {
+            if (d->b == 0) {
+                x[i] = 2.0 * lmp_gamma_sample(r, d->a / 2.0, 1.0);
+            } else if (1 < d->a) {
+                double chi2 = 2.0 * lmp_gamma_sample(r, (d->a - 1) / 2.0, 1.0), z = lmp_rng_normal(r) + sqrt(d->b);
+                x[i] = chi2 + z * z;
+            } else {
+                long j = lmp_poisson_sample(r, d->b / 2.0);
+                x[i] = 2.0 * lmp_gamma_sample(r, (d->a + 2 * (double)j) / 2.0, 1.0);
+            }
+        }
+        break;
     case D_T:
         for (size_t i = 0; i < n; i++) {
             double num = lmp_rng_normal(r), den = lmp_gamma_sample(r, d->a / 2, 1.0);
@@ -444,6 +457,12 @@ static int check_draw(const draw_spec *s, const double *v, long n, const char *w
             return lmpy_err(PyExc_ValueError, "%s: %sdf = %g: expected df > 0 (finite)", fn, where, v[0]), -1;
         return 0;
     case D_CAUCHY: return 0;
+    case D_NCCHISQ:
+        if (!(v[0] > 0) || !isfinite(v[0]))
+            return lmpy_err(PyExc_ValueError, "%s: %sdf = %g: expected df > 0 (finite)", fn, where, v[0]), -1;
+        if (!(v[1] >= 0) || !isfinite(v[1]))
+            return lmpy_err(PyExc_ValueError, "%s: %snonc = %g: expected nonc >= 0 (finite)", fn, where, v[1]), -1;
+        return 0;
     case D_PARETO:
     case D_POWER:
     case D_WEIBULL:
@@ -753,6 +772,7 @@ PARAM_METHOD2(wald, "OO|O", SPEC("wald", D_WALD, 2, "mean", "scale", NAN, NAN))
 PARAM_METHOD2(negative_binomial, "OO|O", SPEC("negative_binomial", D_NEGBIN, 2, "n", "p", NAN, NAN))
 PARAM_METHOD2(gumbel, "|OOO", SPEC("gumbel", D_GUMBEL, 2, "loc", "scale", 0.0, 1.0))
 PARAM_METHOD2(logistic, "|OOO", SPEC("logistic", D_LOGISTIC, 2, "loc", "scale", 0.0, 1.0))
+PARAM_METHOD2(noncentral_chisquare, "OO|O", SPEC("noncentral_chisquare", D_NCCHISQ, 2, "df", "nonc", NAN, NAN))
 
 static PyObject *rng_standard_cauchy(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
 {
@@ -2000,6 +2020,9 @@ static PyMethodDef rng_methods[] = {
      PyDoc_STR("gumbel(loc=0.0, scale=1.0, size=None)\n\nloc - scale log(-log(1 - random_sample())). " PARAMS_DOC)},
     {"logistic", LMPY_FN(rng_logistic), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("logistic(loc=0.0, scale=1.0, size=None)\n\nloc + scale log(U / (1 - U)). " PARAMS_DOC)},
+    {"noncentral_chisquare", LMPY_FN(rng_noncentral_chisquare), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("noncentral_chisquare(df, nonc, size=None)\n\nnumpy's legacy method: chisquare(df - 1) + (Z +\n"
+               "sqrt(nonc))^2 for df > 1, else chisquare(df + 2 poisson(nonc / 2)). " PARAMS_DOC)},
     {"multinomial", LMPY_FN(rng_multinomial), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("multinomial(n, pvals, size=None)\n\nCounts of n draws over len(pvals) outcomes: shape size +\n"
                "(len(pvals),), int; numpy's legacy method (a binomial a component), its values on\n"
@@ -2052,9 +2075,9 @@ PyDoc_STRVAR(rs_doc,
 "RandomState(42).randn(3) == np.random.RandomState(42).randn(3), and the same for\n"
 "random_sample, normal, uniform, exponential, binomial, poisson, gamma, beta, lognormal,\n"
 "laplace, chisquare, standard_t, geometric, standard_cauchy, pareto, weibull, power,\n"
-"rayleigh, f, wald, negative_binomial, gumbel, logistic, dirichlet, multinomial,\n"
-"multivariate_normal, randint, choice, permutation and shuffle (parameters as numbers\n"
-"or broadcast arrays).\n"
+"rayleigh, f, wald, negative_binomial, gumbel, logistic, noncentral_chisquare,\n"
+"dirichlet, multinomial, multivariate_normal, randint, choice, permutation and shuffle\n"
+"(parameters as numbers or broadcast arrays).\n"
 "Pass it as rng= to lmprob.sample so that seeded token draws are numpy's\n"
 "(np.random.choice(V, p=softmax(x))).\n"
 "\n"

@@ -154,6 +154,9 @@ class TestNumpyStream(unittest.TestCase):
             "r.negative_binomial([0.5, 50.0], [[0.9], [0.2]])", "r.gumbel(1.0, 2.0, 20)", "r.logistic([1.0, -1.0], 2.0)",
             "r.gumbel(0.0, 0.0, 3)", "r.logistic(scale=0.0)", "r.rayleigh(0.0, 2)", "r.pareto(-1.0)", "r.f(0.0, 1.0)",
             "r.wald(1.0, 0.0)", "r.negative_binomial(0.0, 0.5)",
+            "r.noncentral_chisquare(3.0, 2.0, 20)", "r.noncentral_chisquare(0.5, 2.0, 20)",
+            "r.noncentral_chisquare([1.0, 5.0], 0.0)", "r.noncentral_chisquare(2.0, [[0.5], [40.0]], size=(2, 3))",
+            "r.noncentral_chisquare(0.0, 1.0)", "r.noncentral_chisquare(1.0, -1.0)",
         ]
         for seed in (0, 6, 37, 2**32 - 1):
             for src in calls:
