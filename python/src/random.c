@@ -462,6 +462,9 @@ static int check_draw(const draw_spec *s, const double *v, long n, const char *w
             return lmpy_err(PyExc_ValueError, "%s: %sdf = %g: expected df > 0 (finite)", fn, where, v[0]), -1;
         if (!(v[1] >= 0) || !isfinite(v[1]))
             return lmpy_err(PyExc_ValueError, "%s: %snonc = %g: expected nonc >= 0 (finite)", fn, where, v[1]), -1;
+        if (v[0] <= 1 && lmp_poisson_sample_check(v[1] / 2, &err) != LMP_OK) /* df <= 1 draws Poisson(nonc / 2) */
+            return lmpy_err(PyExc_ValueError, "%s: %snonc = %g with df <= 1: nonc / 2 is a Poisson mean: %s", fn, where,
+                            v[1], err.msg), -1;
         return 0;
     case D_PARETO:
     case D_POWER:

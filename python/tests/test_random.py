@@ -179,6 +179,8 @@ class TestNumpyStream(unittest.TestCase):
             a.laplace(0.0, 0.0)
         with self.assertRaisesRegex(ValueError, r"^chisquare: df = -1: expected df > 0"):
             a.chisquare(-1)
+        with self.assertRaisesRegex(ValueError, r"^noncentral_chisquare: nonc = 1e\+300 with df <= 1: .*too large"):
+            a.noncentral_chisquare(0.5, 1e300)  # its Poisson(nonc / 2) has no 64-bit draw (it gave nan)
         with self.assertRaisesRegex(OverflowError, r"^uniform: element 0 of the broadcast parameters: high - low"):
             a.uniform([-1e308], 1e308)
         with self.assertRaisesRegex(ValueError, r"^normal: output size \(3,\) is not compatible"):
