@@ -247,8 +247,11 @@ static int64_t geometric_draw(lmp_rng *r, double p)
     return z >= 9.223372036854776e18 ? INT64_MAX : (int64_t)z;
 }
 
-static void fill(lmp_rng *r, const draw_args *d, void *out, size_t n)
+/* n draws into out; returns how many had no value (negative_binomial's gamma draw above the largest
+ * Poisson mean, 9.2e18: its Poisson draw would not fit 64 bits), 0 for the others. */
+static size_t fill(lmp_rng *r, const draw_args *d, void *out, size_t n)
 {
+    size_t failed = 0;
     double *x = out;
     int64_t *k = out;
     switch (d->kind) {
@@ -322,7 +325,10 @@ static void fill(lmp_rng *r, const draw_args *d, void *out, size_t n)
         }
         break;
     case D_NEGBIN:
-        for (size_t i = 0; i < n; i++) k[i] = lmp_poisson_sample(r, lmp_gamma_sample(r, d->a, (1 - d->b) / d->b));
+        for (size_t i = 0; i < n; i++) {
+            k[i] = lmp_poisson_sample(r, lmp_gamma_sample(r, d->a, (1 - d->b) / d->b));
+            failed += k[i] < 0;
+        }
         break;
     case D_GUMBEL:
         for (size_t i = 0; i < n; i++) {
@@ -363,6 +369,15 @@ static void fill(lmp_rng *r, const draw_args *d, void *out, size_t n)
         }
         break;
     }
+    return failed;
+}
+
+/* The error for draws that had no value (fill), the output block released. */
+static PyObject *no_draw(size_t failed, PyObject *blk)
+{
+    Py_XDECREF(blk); /* negative_binomial's draws are the only ones that can fail */
+    return lmpy_err(PyExc_ValueError, "negative_binomial: %zu of the gamma draws were above 9.2e18, the largest "
+                                      "Poisson mean with 64-bit draws: expected n (1 - p) / p far below it", failed);
 }
 
 static PyObject *draw(lmpy_rng_obj *o, PyObject *size, const draw_args *d)
@@ -375,22 +390,25 @@ static PyObject *draw(lmpy_rng_obj *o, PyObject *size, const draw_args *d)
     if (ndim < 0) {
         union { double x; int64_t k; } v;
         lmp_rng *r = lmpy_rng_lock((PyObject *)o);
-        fill(r, d, &v, 1);
+        size_t failed = fill(r, d, &v, 1);
         lmpy_rng_unlock((PyObject *)o);
+        if (failed) return no_draw(failed, NULL);
         return is_int ? PyLong_FromLongLong(v.k) : PyFloat_FromDouble(v.x);
     }
     void *data;
     PyObject *blk = lmpy_array_new(is_int ? 'q' : 'd', ndim, shape, &data);
     if (!blk) return NULL;
     lmp_rng *r = lmpy_rng_lock((PyObject *)o);
+    size_t failed;
     if (n > 4096) {
         Py_BEGIN_ALLOW_THREADS
-        fill(r, d, data, n);
+        failed = fill(r, d, data, n);
         Py_END_ALLOW_THREADS
     } else {
-        fill(r, d, data, n);
+        failed = fill(r, d, data, n);
     }
     lmpy_rng_unlock((PyObject *)o);
+    if (failed) return no_draw(failed, blk);
     return lmpy_array_finish(blk);
 }
 
@@ -618,16 +636,17 @@ static PyObject *draw_arrays(lmpy_rng_obj *o, const draw_spec *s, PyObject *np, 
     PyObject *blk = lmpy_array_new(is_int ? 'q' : 'd', ndim, shape, &data);
     if (!blk) goto done;
     lmp_rng *r = lmpy_rng_lock((PyObject *)o);
+    size_t failed = 0;
     Py_BEGIN_ALLOW_THREADS
     for (size_t i = 0; i < n; i++) {
         double v[2];
         long k = params_at(s, buf, i, v);
         draw_args d = draw_of(s, v, k);
-        fill(r, &d, (char *)data + 8 * i, 1);
+        failed += fill(r, &d, (char *)data + 8 * i, 1);
     }
     Py_END_ALLOW_THREADS
     lmpy_rng_unlock((PyObject *)o);
-    res = lmpy_array_finish(blk);
+    res = failed ? no_draw(failed, blk) : lmpy_array_finish(blk);
 done:
     for (int j = 0; j < 2; j++) {
         if (flat[j]) PyBuffer_Release(&buf[j]);

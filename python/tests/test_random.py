@@ -188,6 +188,9 @@ class TestNumpyStream(unittest.TestCase):
         with self.assertRaisesRegex(TypeError, r"^binomial: n: cannot cast array data from dtype\('float64'\)"):
             a.binomial(np.array([1.5, 2.0]), 0.5)
         self.assertEqual(a.random_sample(), np.random.RandomState(1).random_sample())  # nothing drawn by the errors
+        for call in (lambda: a.negative_binomial(1e20, 0.5), lambda: a.negative_binomial([1.0, 1e20], 0.5, size=(3, 2))):
+            with self.assertRaisesRegex(ValueError, r"^negative_binomial: \d+ of the gamma draws were above 9.2e18"):
+                call()  # (after drawing) each draw was -1, the Poisson sampler's "no draw"
         # geometric below p = 1.1e-16, where 1 - p rounds to 1: numpy's count is INT64_MIN, here a count >= 1
         # (log1p(-p) divides), INT64_MAX where it does not fit
         g = lmprob.RandomState(3).geometric([1e-17, 1e-300], size=(1000, 2))
