@@ -8,7 +8,7 @@
  * standard_exponential / exponential, gamma / standard_gamma, binomial, poisson,
  * beta, lognormal, laplace, chisquare, standard_t, geometric, standard_cauchy,
  * pareto, weibull, power, rayleigh, f, wald, negative_binomial, gumbel, logistic,
- * noncentral_chisquare (their parameters numbers or broadcast arrays), dirichlet, multinomial,
+ * noncentral_chisquare, noncentral_f, triangular (their parameters numbers or broadcast arrays), dirichlet, multinomial,
  * multivariate_normal, and the integers: randint, choice (with and
  * without p, with and without replacement), permutation and shuffle, all on
  * numpy's masked rejection (lmp_rng_interval; randint's 8-bit, 16-bit and bool
@@ -210,7 +210,8 @@ static int arraylike(PyObject *x)
 /* What a fill draws: one value at a time from the stream, into double or int64. */
 typedef enum {
     D_UNIFORM, D_NORMAL, D_EXPON, D_GAMMA, D_BINOM, D_POISSON, D_BETA, D_LOGNORMAL, D_LAPLACE, D_CHISQ, D_T, D_GEOM,
-    D_CAUCHY, D_PARETO, D_WEIBULL, D_POWER, D_F, D_WALD, D_NEGBIN, D_GUMBEL, D_LOGISTIC, D_RAYLEIGH, D_NCCHISQ
+    D_CAUCHY, D_PARETO, D_WEIBULL, D_POWER, D_F, D_WALD, D_NEGBIN, D_GUMBEL, D_LOGISTIC, D_RAYLEIGH, D_NCCHISQ,
+    D_TRIANGULAR, D_NCF
 } dist_kind;
 
 /* the kinds whose draws are counts (int64), the others doubles */
@@ -221,7 +222,9 @@ typedef struct draw_args {
     double a, b; /* uniform: low, high - low; normal, lognormal, laplace: loc, scale; expon: scale; gamma: shape,
                   * scale; binomial, geometric: p; poisson: lam; beta: a, b; chisquare, standard_t: df;
                   * pareto, weibull, power: a; f: dfnum, dfden; wald: mean, scale; negative_binomial: n, p;
-                  * gumbel, logistic: loc, scale; rayleigh: scale; noncentral_chisquare: df, nonc */
+                  * gumbel, logistic: loc, scale; rayleigh: scale; noncentral_chisquare: df, nonc;
+                  * triangular: left, mode (c: right); noncentral_f: dfnum, dfden (c: nonc) */
+    double c;    /* triangular: right; noncentral_f: nonc */
     long n;      /* binomial */
 } draw_args;
 
@@ -249,6 +252,19 @@ static int64_t geometric_draw(lmp_rng *r, double p)
 
 /* n draws into out; returns how many had no value (negative_binomial's gamma draw above the largest
  * Poisson mean, 9.2e18: its Poisson draw would not fit 64 bits), 0 for the others. */
+/* numpy's legacy_noncentral_chisquare: a chi-square over df - 1 plus a shifted normal's square (df > 1), else
+ * a chi-square over df + 2 Poisson(nonc / 2) draws (nonc checked by check_draw to have that draw). */
+static double noncentral_chisquare_draw(lmp_rng *r, double df, double nonc)
+{
+    if (nonc == 0) return 2.0 * lmp_gamma_sample(r, df / 2.0, 1.0);
+    if (1 < df) {
+        double chi2 = 2.0 * lmp_gamma_sample(r, (df - 1) / 2.0, 1.0), z = lmp_rng_normal(r) + sqrt(nonc);
+        return chi2 + z * z;
+    }
+    long j = lmp_poisson_sample(r, nonc / 2.0);
+    return 2.0 * lmp_gamma_sample(r, (df + 2 * (double)j) / 2.0, 1.0);
+}
+
 static size_t fill(lmp_rng *r, const draw_args *d, void *out, size_t n)
 {
     size_t failed = 0;
@@ -349,17 +365,20 @@ static size_t fill(lmp_rng *r, const draw_args *d, void *out, size_t n)
     case D_RAYLEIGH:
         for (size_t i = 0; i < n; i++) x[i] = d->a * sqrt(-2.0 * log1p(-lmp_rng_uniform(r)));
         break;
-    case D_NCCHISQ: /* numpy's legacy_noncentral_chisquare: a normal's square over df - 1, or Poisson mixing */
+    case D_NCCHISQ:
+        for (size_t i = 0; i < n; i++) x[i] = noncentral_chisquare_draw(r, d->a, d->b);
+        break;
+    case D_NCF: /* numpy's legacy_noncentral_f: noncentral_chisquare(dfnum, nonc) dfden / (chisquare(dfden) dfnum) */
         for (size_t i = 0; i < n; i++) {
-            if (d->b == 0) {
-                x[i] = 2.0 * lmp_gamma_sample(r, d->a / 2.0, 1.0);
-            } else if (1 < d->a) {
-                double chi2 = 2.0 * lmp_gamma_sample(r, (d->a - 1) / 2.0, 1.0), z = lmp_rng_normal(r) + sqrt(d->b);
-                x[i] = chi2 + z * z;
-            } else {
-                long j = lmp_poisson_sample(r, d->b / 2.0);
-                x[i] = 2.0 * lmp_gamma_sample(r, (d->a + 2 * (double)j) / 2.0, 1.0);
-            }
+            double t = noncentral_chisquare_draw(r, d->a, d->c) * d->b;
+            x[i] = t / (2.0 * lmp_gamma_sample(r, d->b / 2.0, 1.0) * d->a);
+        }
+        break;
+    case D_TRIANGULAR: /* numpy's random_triangular: the inverse cdf of one uniform, each side from its end */
+        for (size_t i = 0; i < n; i++) {
+            double base = d->c - d->a, leftbase = d->b - d->a, ratio = leftbase / base;
+            double leftprod = leftbase * base, rightprod = (d->c - d->b) * base, u = lmp_rng_uniform(r);
+            x[i] = u <= ratio ? d->a + sqrt(u * leftprod) : d->c - sqrt((1.0 - u) * rightprod);
         }
         break;
     case D_T:
@@ -418,12 +437,14 @@ static PyObject *draw(lmpy_rng_obj *o, PyObject *size, const draw_args *d)
  * is drawn from the parameters at position i, one element after the other, as numpy's
  * cont_broadcast_* loops draw: the same values as numpy's on RandomState. */
 
+#define MAXP 3 /* parameters of a method at most */
+
 typedef struct draw_spec {
     const char *fn;
     dist_kind kind;
     int np;                 /* parameters (binomial: n, p; n an integer) */
-    const char *names[2];
-    double dflt[2];         /* where a parameter is left out (NAN: required, parsed so by the method) */
+    const char *names[MAXP];
+    double dflt[MAXP];      /* where a parameter is left out (NAN: required, parsed so by the method) */
 } draw_spec;
 
 /* 0, or -1 with the error: "fn: <where>scale = -1: expected scale >= 0". v: the parameters in the spec's
@@ -476,13 +497,27 @@ static int check_draw(const draw_spec *s, const double *v, long n, const char *w
         return 0;
     case D_CAUCHY: return 0;
     case D_NCCHISQ:
-        if (!(v[0] > 0) || !isfinite(v[0]))
-            return lmpy_err(PyExc_ValueError, "%s: %sdf = %g: expected df > 0 (finite)", fn, where, v[0]), -1;
-        if (!(v[1] >= 0) || !isfinite(v[1]))
-            return lmpy_err(PyExc_ValueError, "%s: %snonc = %g: expected nonc >= 0 (finite)", fn, where, v[1]), -1;
-        if (v[0] <= 1 && lmp_poisson_sample_check(v[1] / 2, &err) != LMP_OK) /* df <= 1 draws Poisson(nonc / 2) */
-            return lmpy_err(PyExc_ValueError, "%s: %snonc = %g with df <= 1: nonc / 2 is a Poisson mean: %s", fn, where,
-                            v[1], err.msg), -1;
+    case D_NCF: {
+        int nc = s->kind == D_NCF ? 2 : 1; /* nonc's place */
+        for (int j = 0; j < nc; j++)
+            if (!(v[j] > 0) || !isfinite(v[j]))
+                return lmpy_err(PyExc_ValueError, "%s: %s%s = %g: expected %s > 0 (finite)", fn, where, s->names[j],
+                                v[j], s->names[j]), -1;
+        if (!(v[nc] >= 0) || !isfinite(v[nc]))
+            return lmpy_err(PyExc_ValueError, "%s: %snonc = %g: expected nonc >= 0 (finite)", fn, where, v[nc]), -1;
+        if (v[0] <= 1 && lmp_poisson_sample_check(v[nc] / 2, &err) != LMP_OK) /* df <= 1 draws Poisson(nonc / 2) */
+            return lmpy_err(PyExc_ValueError, "%s: %snonc = %g with %s <= 1: nonc / 2 is a Poisson mean: %s", fn,
+                            where, v[nc], s->names[0], err.msg), -1;
+        return 0;
+    }
+    case D_TRIANGULAR: /* numpy's checks and messages, in its order */
+        for (int j = 0; j < 3; j++)
+            if (!isfinite(v[j]))
+                return lmpy_err(PyExc_ValueError, "%s: %s%s = %g: expected a finite number", fn, where, s->names[j],
+                                v[j]), -1;
+        if (v[0] > v[1]) return lmpy_err(PyExc_ValueError, "%s: %sleft > mode", fn, where), -1;
+        if (v[1] > v[2]) return lmpy_err(PyExc_ValueError, "%s: %smode > right", fn, where), -1;
+        if (v[0] == v[2]) return lmpy_err(PyExc_ValueError, "%s: %sleft == right", fn, where), -1;
         return 0;
     case D_PARETO:
     case D_POWER:
@@ -530,7 +565,7 @@ static int check_draw(const draw_spec *s, const double *v, long n, const char *w
 
 static draw_args draw_of(const draw_spec *s, const double *v, long n)
 {
-    draw_args d = {s->kind, v[0], s->np > 1 ? v[1] : 0.0, n};
+    draw_args d = {s->kind, v[0], s->np > 1 ? v[1] : 0.0, v[2], n};
     if (s->kind == D_UNIFORM) d.b = v[1] - v[0];     /* low + (high - low) u, numpy's np.subtract(high, low) */
     if (s->kind == D_GAMMA && s->np == 1) d.b = 1.0; /* standard_gamma */
     if (s->kind == D_BINOM) d.a = v[1];
@@ -566,10 +601,10 @@ static PyObject *param_array(PyObject *np, const draw_spec *s, int j, PyObject *
 }
 
 /* The parameters of output element i from their broadcast copies: v as check_draw takes it; binomial's n */
-static long params_at(const draw_spec *s, const Py_buffer *buf, size_t i, double v[2])
+static long params_at(const draw_spec *s, const Py_buffer *buf, size_t i, double v[MAXP])
 {
     long k = 0;
-    v[0] = v[1] = 0.0;
+    v[0] = v[1] = v[2] = 0.0;
     for (int j = 0; j < s->np; j++) {
         if (s->kind == D_BINOM && j == 0) k = (long)((const int64_t *)buf[0].buf)[i];
         else v[j] = ((const double *)buf[j].buf)[i];
@@ -579,8 +614,8 @@ static long params_at(const draw_spec *s, const Py_buffer *buf, size_t i, double
 
 static PyObject *draw_arrays(lmpy_rng_obj *o, const draw_spec *s, PyObject *np, PyObject *const *x, PyObject *size)
 {
-    PyObject *arr[2] = {NULL, NULL}, *flat[2] = {NULL, NULL}, *shapes = NULL, *bshape = NULL, *res = NULL;
-    Py_buffer buf[2] = {{0}, {0}};
+    PyObject *arr[MAXP] = {NULL}, *flat[MAXP] = {NULL}, *shapes = NULL, *bshape = NULL, *res = NULL;
+    Py_buffer buf[MAXP] = {{0}};
     int ndim;
     Py_ssize_t shape[LMPY_MAXDIM];
     size_t n;
@@ -625,7 +660,7 @@ static PyObject *draw_arrays(lmpy_rng_obj *o, const draw_spec *s, PyObject *np, 
             goto done;
     /* every element checked before the first draw, as numpy's check_array_constraint */
     for (size_t i = 0; i < n; i++) {
-        double v[2];
+        double v[MAXP];
         long k = params_at(s, buf, i, v);
         char where[80];
         snprintf(where, sizeof where, "element %zu of the broadcast parameters: ", i);
@@ -639,7 +674,7 @@ static PyObject *draw_arrays(lmpy_rng_obj *o, const draw_spec *s, PyObject *np, 
     size_t failed = 0;
     Py_BEGIN_ALLOW_THREADS
     for (size_t i = 0; i < n; i++) {
-        double v[2];
+        double v[MAXP];
         long k = params_at(s, buf, i, v);
         draw_args d = draw_of(s, v, k);
         failed += fill(r, &d, (char *)data + 8 * i, 1);
@@ -648,7 +683,7 @@ static PyObject *draw_arrays(lmpy_rng_obj *o, const draw_spec *s, PyObject *np, 
     lmpy_rng_unlock((PyObject *)o);
     res = failed ? no_draw(failed, blk) : lmpy_array_finish(blk);
 done:
-    for (int j = 0; j < 2; j++) {
+    for (int j = 0; j < MAXP; j++) {
         if (flat[j]) PyBuffer_Release(&buf[j]);
         Py_XDECREF(flat[j]);
         Py_XDECREF(arr[j]);
@@ -661,7 +696,7 @@ done:
 /* The draws of a method whose parameters x[0..np) (NULL: the spec's default) are numbers or arrays. */
 static PyObject *draw_params(lmpy_rng_obj *o, const draw_spec *s, PyObject **x, PyObject *size)
 {
-    PyObject *dflt[2] = {NULL, NULL}, *res = NULL;
+    PyObject *dflt[MAXP] = {NULL}, *res = NULL;
     int arrays = 0;
     for (int j = 0; j < s->np; j++) {
         if (!x[j] && !(x[j] = dflt[j] = PyFloat_FromDouble(s->dflt[j]))) goto done;
@@ -684,7 +719,7 @@ static PyObject *draw_params(lmpy_rng_obj *o, const draw_spec *s, PyObject **x, 
         res = draw_arrays(o, s, lmpy_numpy(), x, size);
         goto done;
     }
-    double v[2] = {0, 0};
+    double v[MAXP] = {0};
     long k = 0;
     for (int j = 0; j < s->np; j++) {
         if (s->kind == D_BINOM && j == 0) { /* numpy's long: a float truncated (1.5 is 1), as its arrays' cast */
@@ -700,8 +735,7 @@ static PyObject *draw_params(lmpy_rng_obj *o, const draw_spec *s, PyObject **x, 
     draw_args d = draw_of(s, v, k);
     res = draw(o, size, &d);
 done:
-    Py_XDECREF(dflt[0]);
-    Py_XDECREF(dflt[1]);
+    for (int j = 0; j < MAXP; j++) Py_XDECREF(dflt[j]);
     return res;
 }
 
@@ -719,14 +753,14 @@ static PyObject *rng_random_sample(lmpy_rng_obj *o, PyObject *args, PyObject *kw
     static char *kwl[] = {"size", NULL};
     PyObject *size = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:random_sample", kwl, &size)) return NULL;
-    draw_args d = {D_UNIFORM, 0.0, 1.0, 0};
+    draw_args d = {D_UNIFORM, 0.0, 1.0, 0.0, 0};
     return draw(o, size, &d);
 }
 
 static PyObject *rng_rand(lmpy_rng_obj *o, PyObject *args)
 {
     PyObject *size = dims_to_size(args);
-    draw_args d = {D_UNIFORM, 0.0, 1.0, 0};
+    draw_args d = {D_UNIFORM, 0.0, 1.0, 0.0, 0};
     PyObject *r = draw(o, size, &d);
     Py_DECREF(size);
     return r;
@@ -735,7 +769,7 @@ static PyObject *rng_rand(lmpy_rng_obj *o, PyObject *args)
 static PyObject *rng_randn(lmpy_rng_obj *o, PyObject *args)
 {
     PyObject *size = dims_to_size(args);
-    draw_args d = {D_NORMAL, 0.0, 1.0, 0};
+    draw_args d = {D_NORMAL, 0.0, 1.0, 0.0, 0};
     PyObject *r = draw(o, size, &d);
     Py_DECREF(size);
     return r;
@@ -746,7 +780,7 @@ static PyObject *rng_standard_normal(lmpy_rng_obj *o, PyObject *args, PyObject *
     static char *kwl[] = {"size", NULL};
     PyObject *size = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:standard_normal", kwl, &size)) return NULL;
-    draw_args d = {D_NORMAL, 0.0, 1.0, 0};
+    draw_args d = {D_NORMAL, 0.0, 1.0, 0.0, 0};
     return draw(o, size, &d);
 }
 
@@ -757,7 +791,7 @@ static PyObject *rng_standard_normal(lmpy_rng_obj *o, PyObject *args, PyObject *
     {                                                                                                   \
         static const draw_spec sp = spec;                                                               \
         static char *kwl[] = {(char *)sp.names[0], "size", NULL};                                       \
-        PyObject *x[2] = {NULL, NULL}, *size = NULL;                                                    \
+        PyObject *x[MAXP] = {NULL}, *size = NULL;                                                       \
         if (!PyArg_ParseTupleAndKeywords(args, kw, fmt ":" #name, kwl, &x[0], &size)) return NULL;      \
         return draw_params(o, &sp, x, size);                                                            \
     }
@@ -766,12 +800,23 @@ static PyObject *rng_standard_normal(lmpy_rng_obj *o, PyObject *args, PyObject *
     {                                                                                                   \
         static const draw_spec sp = spec;                                                               \
         static char *kwl[] = {(char *)sp.names[0], (char *)sp.names[1], "size", NULL};                  \
-        PyObject *x[2] = {NULL, NULL}, *size = NULL;                                                    \
+        PyObject *x[MAXP] = {NULL}, *size = NULL;                                                       \
         if (!PyArg_ParseTupleAndKeywords(args, kw, fmt ":" #name, kwl, &x[0], &x[1], &size)) return NULL; \
         return draw_params(o, &sp, x, size);                                                            \
     }
 
-#define SPEC(fn, kind, np, n0, n1, d0, d1) {fn, kind, np, {n0, n1}, {d0, d1}}
+#define PARAM_METHOD3(name, fmt, spec)                                                                  \
+    static PyObject *rng_##name(lmpy_rng_obj *o, PyObject *args, PyObject *kw)                          \
+    {                                                                                                   \
+        static const draw_spec sp = spec;                                                               \
+        static char *kwl[] = {(char *)sp.names[0], (char *)sp.names[1], (char *)sp.names[2], "size", NULL}; \
+        PyObject *x[MAXP] = {NULL}, *size = NULL;                                                       \
+        if (!PyArg_ParseTupleAndKeywords(args, kw, fmt ":" #name, kwl, &x[0], &x[1], &x[2], &size)) return NULL; \
+        return draw_params(o, &sp, x, size);                                                            \
+    }
+
+#define SPEC(fn, kind, np, n0, n1, d0, d1) {fn, kind, np, {n0, n1, NULL}, {d0, d1, 0.0}}
+#define SPEC3(fn, kind, n0, n1, n2) {fn, kind, 3, {n0, n1, n2}, {NAN, NAN, NAN}}
 PARAM_METHOD2(normal, "|OOO", SPEC("normal", D_NORMAL, 2, "loc", "scale", 0.0, 1.0))
 PARAM_METHOD2(uniform, "|OOO", SPEC("uniform", D_UNIFORM, 2, "low", "high", 0.0, 1.0))
 PARAM_METHOD1(exponential, "|OO", SPEC("exponential", D_EXPON, 1, "scale", NULL, 1.0, 0.0))
@@ -795,13 +840,15 @@ PARAM_METHOD2(negative_binomial, "OO|O", SPEC("negative_binomial", D_NEGBIN, 2, 
 PARAM_METHOD2(gumbel, "|OOO", SPEC("gumbel", D_GUMBEL, 2, "loc", "scale", 0.0, 1.0))
 PARAM_METHOD2(logistic, "|OOO", SPEC("logistic", D_LOGISTIC, 2, "loc", "scale", 0.0, 1.0))
 PARAM_METHOD2(noncentral_chisquare, "OO|O", SPEC("noncentral_chisquare", D_NCCHISQ, 2, "df", "nonc", NAN, NAN))
+PARAM_METHOD3(noncentral_f, "OOO|O", SPEC3("noncentral_f", D_NCF, "dfnum", "dfden", "nonc"))
+PARAM_METHOD3(triangular, "OOO|O", SPEC3("triangular", D_TRIANGULAR, "left", "mode", "right"))
 
 static PyObject *rng_standard_cauchy(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
 {
     static char *kwl[] = {"size", NULL};
     PyObject *size = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:standard_cauchy", kwl, &size)) return NULL;
-    draw_args d = {D_CAUCHY, 0.0, 0.0, 0};
+    draw_args d = {D_CAUCHY, 0.0, 0.0, 0.0, 0};
     return draw(o, size, &d);
 }
 #undef SPEC
@@ -811,7 +858,7 @@ static PyObject *rng_standard_exponential(lmpy_rng_obj *o, PyObject *args, PyObj
     static char *kwl[] = {"size", NULL};
     PyObject *size = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:standard_exponential", kwl, &size)) return NULL;
-    draw_args d = {D_EXPON, 1.0, 0.0, 0};
+    draw_args d = {D_EXPON, 1.0, 0.0, 0.0, 0};
     return draw(o, size, &d);
 }
 
@@ -2045,6 +2092,12 @@ static PyMethodDef rng_methods[] = {
     {"noncentral_chisquare", LMPY_FN(rng_noncentral_chisquare), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("noncentral_chisquare(df, nonc, size=None)\n\nnumpy's legacy method: chisquare(df - 1) + (Z +\n"
                "sqrt(nonc))^2 for df > 1, else chisquare(df + 2 poisson(nonc / 2)). " PARAMS_DOC)},
+    {"noncentral_f", LMPY_FN(rng_noncentral_f), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("noncentral_f(dfnum, dfden, nonc, size=None)\n\nnoncentral_chisquare(dfnum, nonc) dfden /\n"
+               "(chisquare(dfden) dfnum), numpy's. " PARAMS_DOC)},
+    {"triangular", LMPY_FN(rng_triangular), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("triangular(left, mode, right, size=None)\n\nThe inverse cdf of one uniform, numpy's\n"
+               "(left <= mode <= right, left < right). " PARAMS_DOC)},
     {"multinomial", LMPY_FN(rng_multinomial), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("multinomial(n, pvals, size=None)\n\nCounts of n draws over len(pvals) outcomes: shape size +\n"
                "(len(pvals),), int; numpy's legacy method (a binomial a component), its values on\n"
@@ -2098,7 +2151,8 @@ PyDoc_STRVAR(rs_doc,
 "random_sample, normal, uniform, exponential, binomial, poisson, gamma, beta, lognormal,\n"
 "laplace, chisquare, standard_t, geometric, standard_cauchy, pareto, weibull, power,\n"
 "rayleigh, f, wald, negative_binomial, gumbel, logistic, noncentral_chisquare,\n"
-"dirichlet, multinomial, multivariate_normal, randint, choice, permutation and shuffle\n"
+"noncentral_f, triangular, dirichlet, multinomial, multivariate_normal, randint, choice,\n"
+"permutation and shuffle\n"
 "(parameters as numbers or broadcast arrays).\n"
 "Pass it as rng= to lmprob.sample so that seeded token draws are numpy's\n"
 "(np.random.choice(V, p=softmax(x))).\n"

@@ -157,6 +157,10 @@ class TestNumpyStream(unittest.TestCase):
             "r.noncentral_chisquare(3.0, 2.0, 20)", "r.noncentral_chisquare(0.5, 2.0, 20)",
             "r.noncentral_chisquare([1.0, 5.0], 0.0)", "r.noncentral_chisquare(2.0, [[0.5], [40.0]], size=(2, 3))",
             "r.noncentral_chisquare(0.0, 1.0)", "r.noncentral_chisquare(1.0, -1.0)",
+            "r.noncentral_f(3.0, 7.0, 2.0, 20)", "r.noncentral_f(0.5, [0.8, 9.0], 2.0)", "r.noncentral_f(3.0, 7.0, 0.0, 5)",
+            "r.noncentral_f(3.0, 7.0, -1.0)", "r.triangular(0, 1, 3, 20)", "r.triangular(-1, -1, 2, 20)",
+            "r.triangular(0, 2, 2, 20)", "r.triangular([0, 1], [1, 2], [[3], [5]])", "r.triangular(1, 0, 3)",
+            "r.triangular(0, 3, 2)", "r.triangular(1, 1, 1)",
         ]
         for seed in (0, 6, 37, 2**32 - 1):
             for src in calls:
