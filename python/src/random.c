@@ -1589,6 +1589,73 @@ done:
     return res;
 }
 
+/* numpy's bytes(length): the stream's 32-bit words, little-endian, cut to length (its randint(0, 2**32,
+ * dtype=uint32), which takes each word as it is). numpy draws (length - 1) / 4 + 1 words in C's division,
+ * so bytes(0) takes one word too; a negative length (numpy: the first bytes of a word, cut from the end) is
+ * refused. */
+static PyObject *rng_bytes(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"length", NULL};
+    Py_ssize_t length;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "n:bytes", kwl, &length)) return NULL;
+    if (length < 0) return lmpy_err(PyExc_ValueError, "bytes: length = %zd: expected length >= 0", length);
+    PyObject *b = PyBytes_FromStringAndSize(NULL, length);
+    if (!b) return NULL;
+    unsigned char *p = (unsigned char *)PyBytes_AS_STRING(b);
+    lmp_rng *r = lmpy_rng_lock((PyObject *)o);
+    for (Py_ssize_t i = 0; i < length || i == 0; i += 4) {
+        uint32_t w = lmp_rng_u32(r);
+        for (Py_ssize_t j = 0; j < 4 && i + j < length; j++) p[i + j] = (unsigned char)(w >> (8 * j));
+    }
+    lmpy_rng_unlock((PyObject *)o);
+    return b;
+}
+
+/* numpy's tomaxint(size=None): non-negative int64s, a 64-bit draw shifted right by one each. */
+static PyObject *rng_tomaxint(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"size", NULL};
+    PyObject *size = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:tomaxint", kwl, &size)) return NULL;
+    int ndim;
+    Py_ssize_t shape[LMPY_MAXDIM];
+    size_t n;
+    if (parse_size(size, &ndim, shape, &n) < 0) return NULL;
+    int64_t one, *out = &one;
+    PyObject *blk = NULL;
+    if (ndim >= 0 && !(blk = lmpy_array_new('q', ndim, shape, (void **)&out))) return NULL;
+    lmp_rng *r = lmpy_rng_lock((PyObject *)o);
+    for (size_t i = 0; i < n; i++) out[i] = (int64_t)(lmp_rng_u64(r) >> 1);
+    lmpy_rng_unlock((PyObject *)o);
+    return blk ? lmpy_array_finish(blk) : PyLong_FromLongLong(one);
+}
+
+/* numpy's deprecated random_integers(low, high=None, size=None): randint(low, int(high) + 1, size, dtype='l')
+ * (randint(1, low + 1) without high), after numpy's DeprecationWarning. */
+static PyObject *rng_random_integers(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
+{
+    static char *kwl[] = {"low", "high", "size", NULL};
+    PyObject *low, *high = Py_None, *size = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO:random_integers", kwl, &low, &high, &size)) return NULL;
+    PyObject *lo = high == Py_None ? PyLong_FromLong(1) : Py_NewRef(low), *hi = high == Py_None ? low : high;
+    if (!lo) return NULL;
+    PyObject *w = high == Py_None ? PyUnicode_FromFormat("This function is deprecated. Please call randint(1, %S + 1) "
+                                                         "instead", low)
+                                  : PyUnicode_FromFormat("This function is deprecated. Please call randint(%S, %S + 1) "
+                                                         "instead", low, high);
+    const char *wm = w ? PyUnicode_AsUTF8(w) : NULL;
+    PyObject *res = NULL, *h = NULL, *h1 = NULL, *one = NULL;
+    if (wm && PyErr_WarnEx(PyExc_DeprecationWarning, wm, 1) == 0 && (h = PyNumber_Long(hi)) &&
+        (one = PyLong_FromLong(1)) && (h1 = PyNumber_Add(h, one)))
+        res = PyObject_CallMethod((PyObject *)o, "randint", "OOOs", lo, h1, size, "l");
+    Py_XDECREF(w);
+    Py_XDECREF(h);
+    Py_XDECREF(one);
+    Py_XDECREF(h1);
+    Py_DECREF(lo);
+    return res;
+}
+
 /* The permutation numpy's shuffle makes of n items: for i = n-1 down to 1, swap i with
  * lmp_rng_interval(i) (mtrand's _shuffle_raw and its untyped loop draw the same j's). q[k] is the item
  * that lands at k. The caller holds the stream's lock. */
@@ -2123,6 +2190,13 @@ static PyMethodDef rng_methods[] = {
                "any integer dtype or bool (8-, 16-bit and bool draw pieces of 32-bit words, as numpy).\n"
                "With size=None: a Python int for dtype=int, a bool for dtype=bool, else a numpy\n"
                "scalar of the dtype. size: None, an int or a tuple of ints (the output's shape).")},
+    {"random_integers", LMPY_FN(rng_random_integers), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("random_integers(low, high=None, size=None)\n\nnumpy's deprecated closed-range integers:\n"
+               "randint(low, int(high) + 1, size, 'l') (randint(1, low + 1) without high), with its warning.")},
+    {"tomaxint", LMPY_FN(rng_tomaxint), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("tomaxint(size=None)\n\nNon-negative int64 values: a 64-bit draw shifted right by one, numpy's.")},
+    {"bytes", LMPY_FN(rng_bytes), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("bytes(length)\n\nlength random bytes: the stream's 32-bit words, little-endian, as numpy's.")},
     {"permutation", LMPY_FN(rng_permutation), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("permutation(x)\n\nA shuffled arange(x) (x an int), or a shuffled copy of x along its first axis,\n"
                "as numpy's.")},

@@ -161,6 +161,9 @@ class TestNumpyStream(unittest.TestCase):
             "r.noncentral_f(3.0, 7.0, -1.0)", "r.triangular(0, 1, 3, 20)", "r.triangular(-1, -1, 2, 20)",
             "r.triangular(0, 2, 2, 20)", "r.triangular([0, 1], [1, 2], [[3], [5]])", "r.triangular(1, 0, 3)",
             "r.triangular(0, 3, 2)", "r.triangular(1, 1, 1)",
+            "r.bytes(0)", "r.bytes(1)", "r.bytes(5)", "r.bytes(8)", "r.bytes(13)", "r.tomaxint()", "r.tomaxint(5)",
+            "r.tomaxint((2, 3))", "r.random_integers(5)", "r.random_integers(5, size=4)",
+            "r.random_integers(-3, 7, size=(2, 2))", "r.random_integers(2, 4.7, 3)", "r.random_integers([1, 2], [3, 4])",
         ]
         for seed in (0, 6, 37, 2**32 - 1):
             for src in calls:
