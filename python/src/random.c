@@ -8,7 +8,7 @@
  * standard_exponential / exponential, gamma / standard_gamma, binomial, poisson,
  * beta, lognormal, laplace, chisquare, standard_t, geometric, standard_cauchy,
  * pareto, weibull, power, rayleigh, f, wald, negative_binomial, gumbel, logistic,
- * noncentral_chisquare, noncentral_f, triangular (their parameters numbers or broadcast arrays), dirichlet, multinomial,
+ * noncentral_chisquare, noncentral_f, triangular, logseries, zipf (their parameters numbers or broadcast arrays), dirichlet, multinomial,
  * multivariate_normal, and the integers: randint, choice (with and
  * without p, with and without replacement), permutation and shuffle, all on
  * numpy's masked rejection (lmp_rng_interval; randint's 8-bit, 16-bit and bool
@@ -211,11 +211,14 @@ static int arraylike(PyObject *x)
 typedef enum {
     D_UNIFORM, D_NORMAL, D_EXPON, D_GAMMA, D_BINOM, D_POISSON, D_BETA, D_LOGNORMAL, D_LAPLACE, D_CHISQ, D_T, D_GEOM,
     D_CAUCHY, D_PARETO, D_WEIBULL, D_POWER, D_F, D_WALD, D_NEGBIN, D_GUMBEL, D_LOGISTIC, D_RAYLEIGH, D_NCCHISQ,
-    D_TRIANGULAR, D_NCF
+    D_TRIANGULAR, D_NCF, D_LOGSERIES, D_ZIPF
 } dist_kind;
 
 /* the kinds whose draws are counts (int64), the others doubles */
-static int counts(dist_kind k) { return k == D_BINOM || k == D_POISSON || k == D_GEOM || k == D_NEGBIN; }
+static int counts(dist_kind k)
+{
+    return k == D_BINOM || k == D_POISSON || k == D_GEOM || k == D_NEGBIN || k == D_LOGSERIES || k == D_ZIPF;
+}
 
 typedef struct draw_args {
     dist_kind kind;
@@ -223,7 +226,8 @@ typedef struct draw_args {
                   * scale; binomial, geometric: p; poisson: lam; beta: a, b; chisquare, standard_t: df;
                   * pareto, weibull, power: a; f: dfnum, dfden; wald: mean, scale; negative_binomial: n, p;
                   * gumbel, logistic: loc, scale; rayleigh: scale; noncentral_chisquare: df, nonc;
-                  * triangular: left, mode (c: right); noncentral_f: dfnum, dfden (c: nonc) */
+                  * triangular: left, mode (c: right); noncentral_f: dfnum, dfden (c: nonc); logseries: p;
+                  * zipf: a */
     double c;    /* triangular: right; noncentral_f: nonc */
     long n;      /* binomial */
 } draw_args;
@@ -252,6 +256,42 @@ static int64_t geometric_draw(lmp_rng *r, double p)
 
 /* n draws into out; returns how many had no value (negative_binomial's gamma draw above the largest
  * Poisson mean, 9.2e18: its Poisson draw would not fit 64 bits), 0 for the others. */
+/* numpy 1.24's random_logseries (Kemp's second accelerated generator, A. W. Kemp, "Efficient generation of
+ * logarithmically distributed pseudo-random variables", Appl. Statist. 30, 1981), p in [0, 1). */
+static int64_t logseries_draw(lmp_rng *r, double p)
+{
+    double lr = log(1.0 - p);
+    for (;;) {
+        double v = lmp_rng_uniform(r);
+        if (v >= p) return 1;
+        double q = 1.0 - exp(lr * lmp_rng_uniform(r));
+        if (v <= q * q) {
+            double k = floor(1 + log(v) / log(q));
+            if (k < 1 || v == 0.0) continue;
+            return (int64_t)k;
+        }
+        return v >= q ? 1 : 2;
+    }
+}
+
+/* numpy's random_zipf (Devroye, "Non-Uniform Random Variate Generation", 1986, X.6.1): X = floor(U^(-1/(a-1)))
+ * from the Pareto, accepted against the ratio of the two masses; X past INT64_MAX rejected (a Zipf law
+ * truncated there, as numpy's). */
+static int64_t zipf_draw(lmp_rng *r, double a)
+{
+    /* From a = 1025 on, 2^(a-1) overflows and numpy 1.24's test compares NaN: its loop never ends. P(X = 1)
+     * is 1 - 2^-a there (to the doubles, 1): 1, drawing nothing, as numpy's Generator does from 1.25. */
+    if (a >= 1025.0) return 1;
+    double am1 = a - 1.0, b = pow(2.0, am1);
+    for (;;) {
+        double u = 1.0 - lmp_rng_uniform(r), v = lmp_rng_uniform(r);
+        double x = floor(pow(u, -1.0 / am1));
+        if (x > (double)INT64_MAX || x < 1.0) continue;
+        double t = pow(1.0 + 1.0 / x, am1);
+        if (v * x * (t - 1.0) / (b - 1.0) <= t / b) return (int64_t)x;
+    }
+}
+
 /* numpy's legacy_noncentral_chisquare: a chi-square over df - 1 plus a shifted normal's square (df > 1), else
  * a chi-square over df + 2 Poisson(nonc / 2) draws (nonc checked by check_draw to have that draw). */
 static double noncentral_chisquare_draw(lmp_rng *r, double df, double nonc)
@@ -367,6 +407,12 @@ static size_t fill(lmp_rng *r, const draw_args *d, void *out, size_t n)
         break;
     case D_NCCHISQ:
         for (size_t i = 0; i < n; i++) x[i] = noncentral_chisquare_draw(r, d->a, d->b);
+        break;
+    case D_LOGSERIES:
+        for (size_t i = 0; i < n; i++) k[i] = logseries_draw(r, d->a);
+        break;
+    case D_ZIPF:
+        for (size_t i = 0; i < n; i++) k[i] = zipf_draw(r, d->a);
         break;
     case D_NCF: /* numpy's legacy_noncentral_f: noncentral_chisquare(dfnum, nonc) dfden / (chisquare(dfden) dfnum) */
         for (size_t i = 0; i < n; i++) {
@@ -496,6 +542,14 @@ static int check_draw(const draw_spec *s, const double *v, long n, const char *w
             return lmpy_err(PyExc_ValueError, "%s: %sdf = %g: expected df > 0 (finite)", fn, where, v[0]), -1;
         return 0;
     case D_CAUCHY: return 0;
+    case D_LOGSERIES:
+        if (!(v[0] >= 0 && v[0] < 1))
+            return lmpy_err(PyExc_ValueError, "%s: %sp = %g: expected p in [0, 1)", fn, where, v[0]), -1;
+        return 0;
+    case D_ZIPF:
+        if (!(v[0] > 1))
+            return lmpy_err(PyExc_ValueError, "%s: %sa = %g: expected a > 1", fn, where, v[0]), -1;
+        return 0;
     case D_NCCHISQ:
     case D_NCF: {
         int nc = s->kind == D_NCF ? 2 : 1; /* nonc's place */
@@ -840,6 +894,8 @@ PARAM_METHOD2(negative_binomial, "OO|O", SPEC("negative_binomial", D_NEGBIN, 2, 
 PARAM_METHOD2(gumbel, "|OOO", SPEC("gumbel", D_GUMBEL, 2, "loc", "scale", 0.0, 1.0))
 PARAM_METHOD2(logistic, "|OOO", SPEC("logistic", D_LOGISTIC, 2, "loc", "scale", 0.0, 1.0))
 PARAM_METHOD2(noncentral_chisquare, "OO|O", SPEC("noncentral_chisquare", D_NCCHISQ, 2, "df", "nonc", NAN, NAN))
+PARAM_METHOD1(logseries, "O|O", SPEC("logseries", D_LOGSERIES, 1, "p", NULL, NAN, 0.0))
+PARAM_METHOD1(zipf, "O|O", SPEC("zipf", D_ZIPF, 1, "a", NULL, NAN, 0.0))
 PARAM_METHOD3(noncentral_f, "OOO|O", SPEC3("noncentral_f", D_NCF, "dfnum", "dfden", "nonc"))
 PARAM_METHOD3(triangular, "OOO|O", SPEC3("triangular", D_TRIANGULAR, "left", "mode", "right"))
 
@@ -2159,6 +2215,12 @@ static PyMethodDef rng_methods[] = {
     {"noncentral_chisquare", LMPY_FN(rng_noncentral_chisquare), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("noncentral_chisquare(df, nonc, size=None)\n\nnumpy's legacy method: chisquare(df - 1) + (Z +\n"
                "sqrt(nonc))^2 for df > 1, else chisquare(df + 2 poisson(nonc / 2)). " PARAMS_DOC)},
+    {"logseries", LMPY_FN(rng_logseries), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("logseries(p, size=None)\n\nLogarithmic series draws (int), p in [0, 1): numpy's (Kemp 1981).\n"
+               PARAMS_DOC)},
+    {"zipf", LMPY_FN(rng_zipf), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("zipf(a, size=None)\n\nZipf draws (int), a > 1: numpy's rejection from the Pareto (Devroye\n"
+               "1986), truncated at 2**63 - 1. " PARAMS_DOC)},
     {"noncentral_f", LMPY_FN(rng_noncentral_f), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("noncentral_f(dfnum, dfden, nonc, size=None)\n\nnoncentral_chisquare(dfnum, nonc) dfden /\n"
                "(chisquare(dfden) dfnum), numpy's. " PARAMS_DOC)},
@@ -2225,9 +2287,8 @@ PyDoc_STRVAR(rs_doc,
 "random_sample, normal, uniform, exponential, binomial, poisson, gamma, beta, lognormal,\n"
 "laplace, chisquare, standard_t, geometric, standard_cauchy, pareto, weibull, power,\n"
 "rayleigh, f, wald, negative_binomial, gumbel, logistic, noncentral_chisquare,\n"
-"noncentral_f, triangular, dirichlet, multinomial, multivariate_normal, randint, choice,\n"
-"permutation and shuffle\n"
-"(parameters as numbers or broadcast arrays).\n"
+"noncentral_f, triangular, logseries, zipf, dirichlet, multinomial, multivariate_normal,\n"
+"randint, choice, permutation and shuffle (parameters as numbers or broadcast arrays).\n"
 "Pass it as rng= to lmprob.sample so that seeded token draws are numpy's\n"
 "(np.random.choice(V, p=softmax(x))).\n"
 "\n"
