@@ -741,6 +741,14 @@ int cli_check_input(const char *cmd, const char *path)
     return 0;
 }
 
+int cli_output_is_stdout(const char *path)
+{
+    if (!path) return 0;
+    if (strcmp(path, "-") == 0) return 1;
+    struct stat a, b;
+    return stat(path, &a) == 0 && fstat(STDOUT_FILENO, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int cli_check_binary_stdout(const char *cmd, const char *what, const char *out)
 {
     if (!out || strcmp(out, "-") != 0 || !isatty(STDOUT_FILENO)) return 0;

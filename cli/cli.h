@@ -229,6 +229,11 @@ int cli_check_output_dir(const char *cmd, const char *dir);
  * every command that writes an output file calls it once, before its long work. */
 int cli_check_output_from(const char *cmd, const char *path, const char *const *inputs, size_t n);
 
+/* 1 when the output path is stdout under any name: "-", /dev/stdout, /dev/fd/1, or the file, pipe
+ * or terminal stdout is (the same device and inode). A command's summary then goes to stderr, so
+ * that it does not end up inside the output (train --output /dev/stdout wrote it after \end\). */
+int cli_output_is_stdout(const char *path);
+
 /* ---- models (cli/model.c) -------------------------------------------------------- */
 
 

@@ -80,7 +80,7 @@ int cmd_filter(int argc, char **argv)
     free(command);
     lmp_train_model_free(m);
     if (bad) return CLI_FAIL;
-    FILE *f = strcmp(output, "-") == 0 ? stderr : stdout;
+    FILE *f = cli_output_is_stdout(output) ? stderr : stdout;
     if (json) {
         fprintf(f, "{\"mode\": \"%s\", \"before\": [", mode == LMP_FILTER_UNION ? "union" : "vocab");
         for (unsigned n = 1; n <= gi.order; n++) fprintf(f, "%s%llu", n > 1 ? ", " : "", (unsigned long long)gi.counts[n]);

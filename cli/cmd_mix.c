@@ -142,7 +142,7 @@ int cmd_mix(int argc, char **argv)
             goto done;
         }
     }
-    FILE *f = output && strcmp(output, "-") == 0 ? stderr : stdout;
+    FILE *f = cli_output_is_stdout(output) ? stderr : stdout;
     if (json) {
         fprintf(f, "{\"models\": [");
         for (size_t i = 0; i < k; i++) {

@@ -84,7 +84,7 @@ int cmd_prune(int argc, char **argv)
     free(command);
     lmp_train_model_free(m);
     if (bad) return CLI_FAIL;
-    FILE *f = strcmp(output, "-") == 0 ? stderr : stdout;
+    FILE *f = cli_output_is_stdout(output) ? stderr : stdout;
     if (json) {
         fprintf(f, "{\"threshold\": ");
         cli_json_double(f, thr);

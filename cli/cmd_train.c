@@ -369,7 +369,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     lmp_train_get_info(m, &info);
     lmp_train_model_free(m);
     if (json && !quiet) {
-        FILE *f = strcmp(output, "-") == 0 ? stderr : stdout;
+        FILE *f = cli_output_is_stdout(output) ? stderr : stdout;
         fprintf(f, "{\"estimator\": ");
         cli_json_string(f, est_short(info.estimator));
         fprintf(f, ", \"order\": %u, \"sentences\": %llu, \"tokens\": %llu, \"vocab\": %llu, \"ngrams\": [", info.order,
@@ -399,7 +399,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
         cli_json_string(f, output);
         fprintf(f, "}\n");
     } else if (!quiet) {
-        FILE *f = strcmp(output, "-") == 0 ? stderr : stdout;
+        FILE *f = cli_output_is_stdout(output) ? stderr : stdout;
         fprintf(f, "%s, order %u: %llu sentences, %llu tokens, vocabulary %llu (with <unk> <s> </s>)\n",
                 est_name(info.estimator), info.order, (unsigned long long)info.sentences,
                 (unsigned long long)info.tokens, (unsigned long long)info.vocab);

@@ -111,6 +111,11 @@ LMP_API void lmp_error_clear(lmp_error *err);
  *                        written directly: no temporary file, nothing renamed
  *                        over it (/dev/null stays /dev/null; a FIFO's reader
  *                        gets the data); abort cannot take back what was written;
+ *   one of our descriptors  (/dev/stdout, /dev/fd/N, /proc/self/fd/N, or a link
+ *                        to one) that is a regular file ("> out.txt" or ">> log"):
+ *                        written through the descriptor, at its offset (O_APPEND
+ *                        kept), as the shell's ">&N" would: nothing renamed over
+ *                        it, so what others wrote to it stays;
  *   a symlink            followed (a chain, or one to a file that does not exist
  *                        yet): the temporary file is made beside the final
  *                        target and renamed over it, so the link stays a link;

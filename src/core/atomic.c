@@ -99,13 +99,55 @@ static lmp_status follow_dangling(const char *path, char *out, size_t size, lmp_
     return LMP_OK;
 }
 
-typedef enum { T_STDOUT, T_DIRECT, T_FILE } target_kind;
+typedef enum { T_STDOUT, T_DIRECT, T_FD, T_FILE } target_kind;
+
+/* If path, or a link on the way to its target, names one of this process's
+ * open files (/dev/stdout, /dev/fd/N, /proc/self/fd/N, /proc/<our pid>/fd/N,
+ * /proc/thread-self/fd/N, or a link to one of them), that descriptor N; else
+ * -1. Such a name is the descriptor itself: when it is a regular file (the
+ * shell's "> file" or ">> file"), replacing the file by rename lost what the
+ * shell, or other commands, wrote to it before and after. */
+static int own_fd_link(const char *path)
+{
+    char cur[PATH_MAX], link[PATH_MAX], dir[PATH_MAX], real[PATH_MAX], want[64];
+    if (snprintf(cur, sizeof cur, "%s", path) >= (int)sizeof cur) return -1;
+    long pid = (long)getpid();
+    for (int hops = 0; hops <= LINK_HOPS; hops++) {
+        const char *base;
+        split_path(cur, dir, sizeof dir, &base);
+        size_t bl = strlen(base);
+        if (bl > 0 && bl < 10 && strspn(base, "0123456789") == bl && realpath(dir, real)) {
+            snprintf(want, sizeof want, "/proc/%ld/", pid);
+            size_t wl = strlen(want), rl = strlen(real);
+            if (strncmp(real, want, wl) == 0 && rl >= wl + 2 && strcmp(real + rl - 3, "/fd") == 0) {
+                const char *mid = real + wl; /* "fd" or "task/<tid>/fd" */
+                if (strcmp(mid, "fd") == 0 ||
+                    (strncmp(mid, "task/", 5) == 0 && strspn(mid + 5, "0123456789") == strlen(mid + 5) - 3))
+                    return atoi(base);
+            }
+        }
+        struct stat sb;
+        if (lstat(cur, &sb) != 0 || !S_ISLNK(sb.st_mode)) return -1;
+        ssize_t n = readlink(cur, link, sizeof link - 1);
+        if (n < 0) return -1;
+        link[n] = '\0';
+        if (link[0] == '/') {
+            memcpy(cur, link, (size_t)n + 1);
+        } else {
+            char up[PATH_MAX];
+            split_path(cur, up, sizeof up, &base);
+            if (snprintf(cur, sizeof cur, "%s/%s", up, link) >= (int)sizeof cur) return -1;
+        }
+    }
+    return -1;
+}
 
 /* What path is and, for a file, the final name that gets renamed over. */
 static lmp_status resolve(const char *path, target_kind *kind, char *final, size_t fsize, struct stat *sb, int *exists,
-                          lmp_error *err)
+                          int *fd, lmp_error *err)
 {
     *exists = 0;
+    *fd = -1;
     if (!path || !*path) return lmp_error_set(err, LMP_EINVAL, "output path is empty: expected a file name or '-'");
     if (strcmp(path, "-") == 0) {
         *kind = T_STDOUT;
@@ -119,6 +161,10 @@ static lmp_status resolve(const char *path, target_kind *kind, char *final, size
         if (S_ISDIR(sb->st_mode)) return lmp_error_set_at(err, LMP_EIO, path, 0, "is a directory: expected a file name");
         if (!S_ISREG(sb->st_mode)) {
             *kind = T_DIRECT;
+            return LMP_OK;
+        }
+        if ((*fd = own_fd_link(path)) >= 0) {
+            *kind = T_FD;
             return LMP_OK;
         }
         struct stat lsb;
@@ -157,8 +203,8 @@ lmp_status lmp_atomic_temp_path(const char *path, long pid, char *buf, size_t si
     target_kind kind;
     char final[4096];
     struct stat sb;
-    int exists;
-    lmp_status st = resolve(path, &kind, final, sizeof final, &sb, &exists, err);
+    int exists, fd;
+    lmp_status st = resolve(path, &kind, final, sizeof final, &sb, &exists, &fd, err);
     if (st || kind != T_FILE) return st;
     return temp_name(final, pid, buf, size, err);
 }
@@ -201,8 +247,8 @@ lmp_status lmp_atomic_open(lmp_atomic_file *af, const char *path, lmp_error *err
     memset(af, 0, sizeof *af);
     target_kind kind;
     struct stat sb;
-    int exists;
-    lmp_status st = resolve(path, &kind, af->final, sizeof af->final, &sb, &exists, err);
+    int exists, own;
+    lmp_status st = resolve(path, &kind, af->final, sizeof af->final, &sb, &exists, &own, err);
     if (st) return st;
     if (kind == T_STDOUT) {
         af->fp = stdout;
@@ -210,9 +256,20 @@ lmp_status lmp_atomic_open(lmp_atomic_file *af, const char *path, lmp_error *err
         return LMP_OK;
     }
     snprintf(af->path, sizeof af->path, "%s", path);
-    if (kind == T_DIRECT) {
+    int fd = -1;
+    if (kind == T_FD) {
+        /* Written through the descriptor, as the shell's ">&N": its offset and O_APPEND are kept. */
+        int fl = fcntl(own, F_GETFL);
+        if (fl >= 0 && (fl & O_ACCMODE) == O_RDONLY)
+            return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot write: descriptor %d is open for reading only", own);
+        if (own == STDOUT_FILENO) fflush(stdout); /* what stdout holds comes first */
+        if (own == STDERR_FILENO) fflush(stderr);
+        fd = fl < 0 ? -1 : fcntl(own, F_DUPFD_CLOEXEC, 0);
+    } else if (kind == T_DIRECT) {
         /* No O_CREAT: if the device vanished since stat, fail rather than make a file. */
-        int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    }
+    if (kind == T_FD || kind == T_DIRECT) {
         if (fd < 0) return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot open for writing: %s", strerror(errno));
         af->fp = fdopen(fd, "wb");
         if (!af->fp) {
@@ -228,7 +285,7 @@ lmp_status lmp_atomic_open(lmp_atomic_file *af, const char *path, lmp_error *err
         return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot replace: %s (expected a file we may write)", strerror(errno));
     if ((st = temp_name(af->final, (long)getpid(), af->tmp, sizeof af->tmp, err))) return st;
     clean_stale(af->final);
-    int fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0 && errno == EEXIST) { /* left by an earlier process with our pid */
         unlink(af->tmp);
         fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);

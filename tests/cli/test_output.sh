@@ -43,6 +43,26 @@ if [ -p "$TMPD/fifo" ] && same "$TMPD/from_fifo" "$TMPD/ref.arpa"; then ok; else
 ln -s /proc/self/fd/1 "$TMPD/stdout"
 expect_ok "train --output a link to /proc/self/fd/1, into a pipe" sh -c "'$LMPROB' train --quiet --order 2 --discount-fallback --output '$TMPD/stdout' '$FIX' | cat >'$TMPD/from_pipe'"
 if [ -L "$TMPD/stdout" ] && same "$TMPD/from_pipe" "$TMPD/ref.arpa"; then ok; else bad "/proc/self/fd/1: the link was replaced or the pipe got something else"; fi
+# The same link with stdout redirected to a regular file: the descriptor is written, at its offset,
+# as '>&1' would (twenty-fourth session: the file was replaced by rename, so what the shell wrote
+# to it before and after the model, or the old content under '>>', was lost). The summary goes to
+# stderr, not into the model (it came after \end\). A descriptor open for reading is refused
+# (the old build renamed the model over the file behind stdin).
+sh -c "echo header; '$LMPROB' train --quiet --order 2 --discount-fallback --output '$TMPD/stdout' '$FIX'; echo trailer" >"$TMPD/framed" 2>"$TMPD/err"
+if cmp -s <(grep -av '^# lmprob command: ' "$TMPD/framed") <(echo header; grep -av '^# lmprob command: ' "$TMPD/ref.arpa"; echo trailer); then ok
+else bad "--output a link to /proc/self/fd/1, stdout a file: lost what the shell wrote around the model: $(head -c 300 "$TMPD/framed")"; fi
+printf 'old\n' >"$TMPD/appended"
+"$LMPROB" train --order 2 --discount-fallback --output "$TMPD/stdout" "$FIX" >>"$TMPD/appended" 2>"$TMPD/err"
+if cmp -s <(grep -av '^# lmprob command: ' "$TMPD/appended") <(echo old; grep -av '^# lmprob command: ' "$TMPD/ref.arpa"); then ok
+else bad "--output a link to /proc/self/fd/1 under '>>': old content lost or the summary in the model: $(tail -c 300 "$TMPD/appended")"; fi
+if grep -q '^wrote ' "$TMPD/err"; then ok; else bad "the summary of train --output (stdout) is not on stderr: $(head -c 300 "$TMPD/err")"; fi
+printf 'keep\n' >"$TMPD/victim"
+ln -s /proc/self/fd/0 "$TMPD/stdin"
+expect_fail "--output a link to /proc/self/fd/0 (read-only)" 'open for reading only' sh -c "'$LMPROB' train --quiet --order 2 --discount-fallback --output '$TMPD/stdin' '$FIX' <'$TMPD/victim'"
+if [ "$(cat "$TMPD/victim")" = keep ]; then ok; else bad "the file behind stdin was replaced"; fi
+sh -c "echo header; echo 'Hello world' | '$LMPROB' tokenize -o '$TMPD/stdout'; echo trailer" >"$TMPD/framed_tok" 2>"$TMPD/err"
+if [ "$(cat "$TMPD/framed_tok")" = "$(printf 'header\n15496 995 198\ntrailer')" ]; then ok
+else bad "tokenize -o a link to /proc/self/fd/1, stdout a file: $(head -c 300 "$TMPD/framed_tok")"; fi
 
 # ---- a device node (root only: mknod); never replaced by a regular file
 if [ "$(id -u)" = 0 ] && mknod "$TMPD/null" c 1 3 2>/dev/null; then
