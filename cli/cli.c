@@ -741,6 +741,48 @@ int cli_check_input(const char *cmd, const char *path)
     return 0;
 }
 
+/* stat of an input ("-": standard input); 0 on success */
+static int input_stat(const char *path, struct stat *sb)
+{
+    return strcmp(path, "-") == 0 ? fstat(STDIN_FILENO, sb) : stat(path, sb);
+}
+
+/* A pipe, FIFO or socket: what was read from it is gone. */
+static int read_once(const char *path)
+{
+    struct stat sb;
+    return strcmp(path, "-") == 0 || (input_stat(path, &sb) == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode)));
+}
+
+int cli_inputs_once(const char *cmd, const char *const *what, const char *const *paths, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; paths[i] && j < n; j++) {
+            if (!paths[j]) continue;
+            if (strcmp(paths[i], "-") == 0 && strcmp(paths[j], "-") == 0) {
+                cli_error("%s: %s and %s are both standard input ('-'): expected it for at most one of them "
+                          "(it can be read once)", cmd, what[i], what[j]);
+                return CLI_USAGE;
+            }
+            struct stat a, b;
+            if (input_stat(paths[i], &a) == 0 && (S_ISFIFO(a.st_mode) || S_ISSOCK(a.st_mode)) &&
+                input_stat(paths[j], &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+                cli_error("%s: %s '%s' and %s '%s' are the same pipe: expected it for at most one of them "
+                          "(it can be read once)", cmd, what[i], paths[i], what[j], paths[j]);
+                return CLI_USAGE;
+            }
+        }
+    return CLI_OK;
+}
+
+int cli_input_rereadable(const char *cmd, const char *what, const char *path, const char *why)
+{
+    if (!path || !read_once(path)) return CLI_OK;
+    cli_error("%s: %s '%s': %s, and %s can be read once: expected a file", cmd, what, path, why,
+              strcmp(path, "-") == 0 ? "standard input" : "a pipe");
+    return CLI_USAGE;
+}
+
 int cli_output_is_stdout(const char *path)
 {
     if (!path) return 0;

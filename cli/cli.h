@@ -229,6 +229,15 @@ int cli_check_output_dir(const char *cmd, const char *dir);
  * every command that writes an output file calls it once, before its long work. */
 int cli_check_output_from(const char *cmd, const char *path, const char *const *inputs, size_t n);
 
+/* Inputs that cannot both be read: two of paths (NULL: not given) that are standard input ('-'),
+ * or the same pipe, FIFO or socket under two names (/dev/stdin and '-', or one /dev/fd/63 twice):
+ * the second read found nothing (train --vocab - -: a vocabulary of <unk> alone, exit 0). what[i]
+ * names paths[i] in the message ("TEXT", "--vocab"). CLI_OK or CLI_USAGE (message printed). */
+int cli_inputs_once(const char *cmd, const char *const *what, const char *const *paths, size_t n);
+/* An input that the command reads twice (why says so: "with --output the text is read twice"):
+ * standard input or a pipe is refused. CLI_OK (also for NULL) or CLI_USAGE (message printed). */
+int cli_input_rereadable(const char *cmd, const char *what, const char *path, const char *why);
+
 /* 1 when the output path is stdout under any name: "-", /dev/stdout, /dev/fd/1, or the file, pipe
  * or terminal stdout is (the same device and inode). A command's summary then goes to stderr, so
  * that it does not end up inside the output (train --output /dev/stdout wrote it after \end\). */

@@ -771,6 +771,10 @@ int cmd_chapter(int argc, char **argv)
         return CLI_USAGE;
     }
     /* fail early: section 20 comes after every other section */
+    const char *const in_what[] = {"--model", "--text"}, *const in_paths[] = {c.model, c.text};
+    if (cli_inputs_once("chapter", in_what, in_paths, 2) ||
+        cli_input_rereadable("chapter", "--text", c.text, "section 20 reads it twice (scored by sentence, then as one stream)"))
+        return CLI_USAGE;
     if (cli_check_input("chapter", c.model) || cli_check_input("chapter", c.text)) return CLI_FAIL;
     if (list && c.json) { /* one JSON object, as every --json (it printed the text table) */
         printf("{\"sections\": [");

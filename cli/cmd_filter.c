@@ -59,7 +59,8 @@ int cmd_filter(int argc, char **argv)
         return CLI_USAGE;
     }
     if (cli_check_input("filter", in) || cli_check_input("filter", words)) return CLI_FAIL;
-    const char *inputs[] = {in, words};
+    const char *inputs[] = {in, words}, *const in_what[] = {"MODEL", union_seen ? "--union" : "--vocab"};
+    if (cli_inputs_once("filter", in_what, inputs, 2)) return CLI_USAGE; /* the text read nothing: an empty model */
     if ((rc = cli_model_out_check("filter", output)) || (rc = cli_check_output_from("filter", output, inputs, 2))) return rc;
     lmp_error err = {0};
     lmp_ngram *g = NULL;

@@ -106,11 +106,8 @@ int cmd_info(int argc, char **argv)
         cli_error("info: --q needs --p");
         return CLI_USAGE;
     }
-    if (p_file && q_file && strcmp(p_file, "-") == 0 && strcmp(q_file, "-") == 0) {
-        /* the second read would find it at its end */
-        cli_error("info: --p-file and --q-file are both '-': expected standard input for at most one of them");
-        return CLI_USAGE;
-    }
+    const char *const in_what[] = {"--p-file", "--q-file"}, *const in_paths[] = {p_file, q_file};
+    if (cli_inputs_once("info", in_what, in_paths, 2)) return CLI_USAGE; /* the second read would find nothing */
     result r[16];
     size_t nr = 0;
     double *p = NULL, *q = NULL, *x = NULL;

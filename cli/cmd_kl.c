@@ -113,6 +113,8 @@ int cmd_kl(int argc, char **argv)
         return CLI_USAGE;
     }
     if (lo.window && lo.stride && cli_stride_check("kl", (size_t)lo.window, (size_t)lo.stride)) return CLI_USAGE;
+    const char *const in_what[] = {"--model A", "--model B", "TEXT"}, *const in_paths[] = {models[0], models[1], text_path};
+    if (cli_inputs_once("kl", in_what, in_paths, 3)) return CLI_USAGE; /* the second read found nothing */
     if (cli_check_input("kl", text_path)) return CLI_FAIL;
     cli_stdin_note("kl", text_path);
     if (cli_check_input("kl", models[1])) return CLI_FAIL; /* both before loading the first */

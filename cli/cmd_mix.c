@@ -95,8 +95,13 @@ int cmd_mix(int argc, char **argv)
     for (size_t i = 0; i < k; i++)
         if (cli_check_input("mix", paths[i])) return CLI_FAIL;
     if ((heldout && cli_check_input("mix", heldout)) || (ppl && cli_check_input("mix", ppl))) return CLI_FAIL;
-    const char *inputs[LMP_MIX_MAX_MODELS + 2] = {heldout, ppl};
+    const char *inputs[LMP_MIX_MAX_MODELS + 2] = {heldout, ppl}, *in_what[LMP_MIX_MAX_MODELS + 2] = {"--held-out", "--ppl"};
     memcpy(inputs + 2, paths, k * sizeof *paths);
+    for (size_t i = 0; i < k; i++) in_what[i + 2] = "MODEL";
+    if (cli_inputs_once("mix", in_what, inputs, k + 2) ||
+        (output && cli_input_rereadable("mix", "--ppl", ppl,
+                                        "with --output it is read twice (the mixture on the fly, then the merged model)")))
+        return CLI_USAGE;
     if (output && ((prc = cli_model_out_check("mix", output)) || (prc = cli_check_output_from("mix", output, inputs, k + 2))))
         return prc;
     lmp_ngram *g[LMP_MIX_MAX_MODELS] = {0};

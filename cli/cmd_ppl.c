@@ -437,10 +437,8 @@ int cmd_ppl(int argc, char **argv)
         usage(stderr);
         return CLI_USAGE;
     }
-    if (strcmp(pos[0], "-") == 0 && strcmp(pos[1], "-") == 0) {
-        cli_error("ppl: MODEL and TEXT cannot both be stdin ('-')");
-        return CLI_USAGE;
-    }
+    const char *const in_what[] = {"MODEL", "TEXT"};
+    if (cli_inputs_once("ppl", in_what, (const char *const *)pos, 2)) return CLI_USAGE;
     if (cli_check_input("ppl", pos[1])) return CLI_FAIL; /* fail before loading a large model */
     cli_stdin_note("ppl", pos[1]);
     lmp_lm *lm = NULL;

@@ -289,7 +289,8 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     /* lmprob-mpi takes "@LIST", a file naming the input files (docs/mpi.md) */
     const char *checked = train != train_here && input[0] == '@' ? input + 1 : input;
     if (cli_check_input("train", checked) || cli_check_input("train", p.vocab_file)) return CLI_FAIL;
-    const char *inputs[] = {checked, p.vocab_file};
+    const char *inputs[] = {checked, p.vocab_file}, *const in_what[] = {"TEXT", "--vocab"};
+    if (cli_inputs_once("train", in_what, inputs, 2)) return CLI_USAGE; /* --vocab - -: a vocabulary of <unk> */
     if ((rc = cli_model_out_check("train", output)) || (rc = cli_check_output_from("train", output, inputs, 2))) return rc;
     if (checked != input) { /* and not one of the list's files: its rename would replace that input */
         char **list;

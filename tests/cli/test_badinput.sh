@@ -109,4 +109,25 @@ if grep -q "^0 passed, 5 failed" "$TMPD/huge.out"; then ok; else bad "verify hug
 # a text read whole that never ends: refused at 1 GiB, not read until memory runs out (verify, and ppl / kl /
 # chapter on GPT-2 read through the same cli_read_file)
 expect_fail "verify /dev/zero" "verify: /dev/zero: cannot read: more than 1 GiB, the most read whole" timeout 120 "$LMPROB" verify /dev/zero
+# ---- standard input and pipes are read once (twenty-fourth session): two inputs on one '-' or one
+# pipe, or a text a command reads twice, are refused (exit 2) before any work. Before, the second
+# read found nothing and the command went on: train --vocab - - wrote a model of <unk> alone and
+# filter - --union - an empty model (exit 0), kl printed nan, mix --ppl - --output and chapter
+# --text - scored 0 tokens (nan, or a misleading "perplexity of 0 tokens").
+M=tests/fixtures/model/tiny.arpa
+T=tests/fixtures/train_small.txt
+# stdin_twice "label" "regex" cmd...: cmd with the text on stdin exits 2 (a usage error) with the message
+stdin_twice() { local l=$1 re=$2; shift 2; expect_fail "$l" "$re" sh -c '"$@" <"$0"; rc=$?; [ $rc = 2 ] && exit 2; echo "exit $rc (expected 2)"; exit 0' "$T" "$@"; }
+stdin_twice "train --vocab - -" "TEXT and --vocab are both standard input" "$LMPROB" train --order 2 --discount-fallback --vocab - --output "$TMPD/v.arpa" -
+if [ ! -e "$TMPD/v.arpa" ]; then ok; else bad "train --vocab - -: a model was written"; fi
+stdin_twice "filter - --union -" "MODEL and --union are both standard input" "$LMPROB" filter - --union - --output "$TMPD/f.arpa"
+stdin_twice "kl --model - TEXT -" "--model A and TEXT are both standard input" "$LMPROB" kl --model - --model "$M" -
+stdin_twice "mix --held-out - --ppl -" "--held-out and --ppl are both standard input" "$LMPROB" mix "$M" "$M" --held-out - --ppl -
+stdin_twice "mix --ppl - --output" "--ppl '-': with --output it is read twice" "$LMPROB" mix "$M" "$M" --ppl - --output "$TMPD/m.arpa"
+stdin_twice "chapter --text -" "--text '-': section 20 reads it twice" "$LMPROB" chapter --model "$M" --text - 20
+stdin_twice "ppl - /dev/stdin (one pipe)" "MODEL '-' and TEXT '/dev/stdin' are the same pipe" sh -c "cat | '$LMPROB' ppl - /dev/stdin"
+expect_fail "mix --ppl <(pipe) --output" "a pipe can be read once: expected a file" bash -c "'$LMPROB' mix '$M' '$M' --ppl <(cat '$T') --output '$TMPD/m.arpa'"
+# a regular file behind stdin is opened again by /dev/stdin: both reads see it whole
+expect_out "ppl - with /dev/stdin a file (two reads of one file)" "Sentences:.15" sh -c "'$LMPROB' ppl '$M' /dev/stdin <'$T'"
+expect_out "mix --ppl - without --output (read once)" "15 sentences|tokens" sh -c "'$LMPROB' mix '$M' '$M' --ppl - <'$T'"
 finish

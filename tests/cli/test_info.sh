@@ -59,7 +59,7 @@ expect_out "info logits with -inf" '"entropy_of_softmax": 0' "$LMPROB" info --lo
 expect_fail "info logits all -inf" 'info: --logits: all 2 logits are -inf' "$LMPROB" info --logits -inf,-inf
 expect_out "info log-probs -inf" '^perplexity +inf$' "$LMPROB" info --log-probs -1,-inf
 "$LMPROB" info --p-file - --q-file - </dev/null >/dev/null 2>"$TMPD/e"; rc=$?
-[ $rc -eq 2 ] && grep -q "both '-'" "$TMPD/e" && ok || bad "info --p-file - --q-file -: rc $rc: $(cat "$TMPD/e")"
+[ $rc -eq 2 ] && grep -q "both standard input ('-')" "$TMPD/e" && ok || bad "info --p-file - --q-file -: rc $rc: $(cat "$TMPD/e")"
 expect_fail "info file error names the command" '^lmprob: info: /nonexistent/p: cannot open' "$LMPROB" info --p-file /nonexistent/p
 expect_fail "info empty value" "info: --logits: expected logits, comma-separated \(-inf allowed\), got ''" "$LMPROB" info --logits ''
 finish
