@@ -56,8 +56,11 @@ static void fmt_bytes(char *buf, size_t size, uint64_t n)
 static void refuse(const train_budget *b, uint64_t n, const char *what, lmp_error *err)
 {
     char need[32], used[32], total[32], kept[32];
-    fmt_bytes(need, sizeof need, n);
-    fmt_bytes(used, sizeof used, __atomic_load_n(&b->used, __ATOMIC_RELAXED));
+    /* what the budget lacks: n, and what memory held outside it (tb_hold) already took past it
+     * (a bare n read "needs 0 KiB more" when a vocabulary had gone over) */
+    uint64_t u = __atomic_load_n(&b->used, __ATOMIC_RELAXED);
+    fmt_bytes(need, sizeof need, n + (u > b->limit ? u - b->limit : 0));
+    fmt_bytes(used, sizeof used, u);
     fmt_bytes(total, sizeof total, b->total);
     fmt_bytes(kept, sizeof kept, b->total - b->limit);
     lmp_error_set(err, LMP_ENOMEM,

@@ -146,21 +146,40 @@ static int rank_cmp(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* Apply --min-count / --vocab-size / --vocab: a new vocabulary, ids remapped. */
-static lmp_status limit_vocab(const lmp_train_params *p, lmp_vocab **vp, train_ids *ids, const uint64_t *wcount,
-                              uint64_t wcap, lmp_error *err)
+/* Count a vocabulary that limit_vocab builds in the budget, as it grows: LMP_ENOMEM (err set) when
+ * it does not fit (a --vocab list of 17 million words was read whole under --memory 64M, 2 GB, and
+ * only then refused with "needs 0 KiB more for the counting tables"). */
+static lmp_status hold_vocab(train_budget *b, const lmp_vocab *v, uint64_t *held, const char *what, lmp_error *err)
+{
+    uint64_t now = lmp_vocab_bytes(v);
+    if (now > *held) {
+        lmp_status st = tb_check(b, now - *held, what, err);
+        if (st) return st;
+    }
+    tb_hold(b, (int64_t)now - (int64_t)*held);
+    *held = now;
+    return LMP_OK;
+}
+
+/* Apply --min-count / --vocab-size / --vocab: a new vocabulary, ids remapped. Its arrays, the
+ * word list and the new vocabulary are taken from the budget; the caller counts the new vocabulary
+ * in once it replaced the old one. */
+static lmp_status limit_vocab(const lmp_train_params *p, train_budget *b, lmp_vocab **vp, train_ids *ids,
+                              const uint64_t *wcount, uint64_t wcap, lmp_error *err)
 {
     lmp_vocab *v = *vp;
     size_t nv = lmp_vocab_size(v);
     lmp_status st = LMP_OK;
-    unsigned char *keep = calloc(nv, 1);
-    uint32_t *map = malloc(nv * sizeof *map);
+    const char *what = "the vocabulary limits";
+    unsigned char *keep = tb_array(b, nv, 1, 1, what, err);
+    uint32_t *map = keep ? tb_array(b, nv, sizeof *map, 0, what, err) : NULL;
     rank_item *rk = NULL;
     lmp_vocab *nvv = NULL;
     lmp_vocab *listed = NULL;
     lmp_corpus *vc = NULL;
+    uint64_t lheld = 0, nheld = 0;
     if (!keep || !map) {
-        st = lmp_error_set(err, LMP_ENOMEM, "vocabulary limits: out of memory");
+        st = LMP_ENOMEM;
         goto done;
     }
     for (size_t i = 3; i < nv; i++) keep[i] = 1;
@@ -168,13 +187,16 @@ static lmp_status limit_vocab(const lmp_train_params *p, lmp_vocab **vp, train_i
         if ((st = lmp_vocab_create(&listed, err))) goto done;
         lmp_corpus_params cp = lmp_corpus_params_default();
         cp.skip_markers = 1;
+        cp.max_line = p->corpus.max_line; /* within the budget, as the text's lines */
         if ((st = lmp_corpus_load(p->vocab_file, &cp, &vc, err))) goto done;
         const lmp_token *tok;
         size_t nt;
         while ((st = lmp_corpus_next_line(vc, &tok, &nt, err)) == LMP_OK)
             for (size_t i = 0; i < nt; i++) {
                 lmp_token_id id;
-                if ((st = lmp_vocab_add(listed, tok[i].ptr, tok[i].len, &id, err))) goto done;
+                if ((st = lmp_vocab_add(listed, tok[i].ptr, tok[i].len, &id, err)) ||
+                    (st = hold_vocab(b, listed, &lheld, "the word list of --vocab", err)))
+                    goto done;
             }
         if (st != LMP_EOF) goto done;
         st = LMP_OK;
@@ -189,9 +211,8 @@ static lmp_status limit_vocab(const lmp_train_params *p, lmp_vocab **vp, train_i
             if ((i < wcap ? wcount[i] : 0) < p->min_count) keep[i] = 0;
     if (p->vocab_size > 0) {
         size_t nk = 0;
-        rk = malloc((nv ? nv : 1) * sizeof *rk);
-        if (!rk) {
-            st = lmp_error_set(err, LMP_ENOMEM, "vocabulary limits: out of memory");
+        if (!(rk = tb_array(b, nv, sizeof *rk, 0, what, err))) {
+            st = LMP_ENOMEM;
             goto done;
         }
         for (size_t i = 3; i < nv; i++)
@@ -215,7 +236,8 @@ static lmp_status limit_vocab(const lmp_train_params *p, lmp_vocab **vp, train_i
         size_t len;
         const char *w = lmp_vocab_word(v, (lmp_token_id)i, &len);
         lmp_token_id id;
-        if ((st = lmp_vocab_add(nvv, w, len, &id, err))) goto done;
+        if ((st = lmp_vocab_add(nvv, w, len, &id, err)) || (st = hold_vocab(b, nvv, &nheld, "the vocabulary", err)))
+            goto done;
         map[i] = (uint32_t)id;
     }
     if (listed) /* listed words the text lacks: count 0, after the seen ones */
@@ -223,7 +245,9 @@ static lmp_status limit_vocab(const lmp_train_params *p, lmp_vocab **vp, train_i
             size_t len;
             const char *w = lmp_vocab_word(listed, (lmp_token_id)i, &len);
             lmp_token_id id;
-            if ((st = lmp_vocab_add(nvv, w, len, &id, err))) goto done;
+            if ((st = lmp_vocab_add(nvv, w, len, &id, err)) ||
+                (st = hold_vocab(b, nvv, &nheld, "the vocabulary", err)))
+                goto done;
         }
     for (uint64_t i = 0; i < ids->n; i++) ids->v[i] = map[ids->v[i]];
     lmp_vocab_free(v);
@@ -233,9 +257,10 @@ done:
     lmp_corpus_free(vc);
     lmp_vocab_free(listed);
     lmp_vocab_free(nvv);
-    free(keep);
-    free(map);
-    free(rk);
+    tb_hold(b, -(int64_t)(lheld + nheld));
+    tb_free(b, keep);
+    tb_free(b, map);
+    tb_free(b, rk);
     return st;
 }
 
@@ -333,8 +358,9 @@ lmp_status lmp_train_model_create(lmp_corpus *corpus, const lmp_train_params *pa
     }
     progress(&p, "tokens", m->info.tokens);
     if (p.vocab_file || p.min_count > 1 || p.vocab_size > 0) {
-        if ((st = limit_vocab(&p, &m->vocab, &ids, wcount, wcap, err))) goto fail;
+        if ((st = limit_vocab(&p, &m->budget, &m->vocab, &ids, wcount, wcap, err))) goto fail;
         sync_vocab(&m->budget, m->vocab, &vheld);
+        if (tb_left(&m->budget) == 0 && (st = tb_check(&m->budget, 1, "the vocabulary", err))) goto fail;
     }
     tb_free(&m->budget, wcount);
     wcount = NULL;

@@ -85,6 +85,16 @@ read -r peak runs < <(/usr/bin/python3 -c 'import json, sys; d = json.load(open(
 if [ "${peak:-0}" -gt 1000000 ] && [ "$peak" -le 7864320 ] && [ "${runs:-0}" -ge 10 ]; then ok
 else bad "peak_bytes $peak, spilled_runs $runs: expected at most 7.5 MiB and at least 10 runs"; fi
 expect_fail "a budget too small names what it needs" 'training needs [0-9.]+ [KM]iB more for the token stream .*within memory 1.0 MiB [(]lmprob train --memory' "$LMPROB" train --order 4 --memory 1M --output "$TMPD/no.arpa" "$TMPD/rep"
+# A --vocab word list is taken from the budget as it is read (twenty-fourth session: 17 million
+# words were read whole under --memory 64M, 2 GB, then refused with "needs 0 KiB more for the
+# counting tables"); a list that fits gives the model of a budget without limit.
+seq 1 1000000 | sed 's/^/w/' >"$TMPD/words1m"
+expect_fail "a --vocab list over --memory is refused as it is read" 'training needs [0-9.]+ MiB more for the word list of --vocab, with' "$LMPROB" train --order 2 --discount-fallback --memory 24M --vocab "$TMPD/words1m" --output "$TMPD/no.arpa" "$FIX"
+if grep -q 'needs 0 KiB' "$TMPD/err"; then bad "a refusal of 0 KiB: $(cat "$TMPD/err")"; else ok; fi
+tr ' ' '\n' <"$FIX" | sort -u | head -n 8 >"$TMPD/few_words"
+"$LMPROB" train --quiet --order 2 --discount-fallback --memory 0 --vocab "$TMPD/few_words" --output "$TMPD/vocab0.arpa" "$FIX"
+expect_ok "a --vocab list within --memory 24M" "$LMPROB" train --quiet --order 2 --discount-fallback --memory 24M --vocab "$TMPD/few_words" --output "$TMPD/vocab24.arpa" "$FIX"
+if cmp -s <(grep -v '^# lmprob command' "$TMPD/vocab0.arpa") <(grep -v '^# lmprob command' "$TMPD/vocab24.arpa"); then ok; else bad "--vocab under a budget: another model"; fi
 no_file "no output after a refused budget" "$TMPD/no.arpa"
 if ls "$TMPD"/lmprob-train-* >/dev/null 2>&1; then bad "temporary runs left in $TMPD"; else ok; fi
 expect_ok "one thread" "$LMPROB" train --quiet --order 4 --threads 1 --output "$TMPD/one.arpa" "$TMPD/ptb20k"
