@@ -390,8 +390,10 @@ fail:
 void train_line_limit(lmp_train_params *p)
 {
     /* A line is read whole before it is tokenised: keep the reader within a
-     * part of the budget too (lines of at most an eighth of it, from 64 KiB). */
-    if (p->corpus.max_line == 0) {
+     * part of the budget too (lines of at most an eighth of it, from 64 KiB).
+     * Without a budget (memory 0), the reader's own limit (256 MiB): it read
+     * "no limit" as lines of 64 KiB. */
+    if (p->corpus.max_line == 0 && p->memory > 0) {
         uint64_t cap = p->memory / 8 < 65536 ? 65536 : p->memory / 8;
         p->corpus.max_line = cap < ((uint64_t)256 << 20) ? (size_t)cap : (size_t)256 << 20;
     }

@@ -137,6 +137,9 @@ w = open(sys.argv[1]).read()
 sys.exit(0 if any(l.rstrip("\n").split("\t")[1:2] == ["a " + w + " c"] for l in open(sys.argv[2])) else 1)' "$TMPD/bigword" "$TMPD/bigw.arpa"; then ok; else bad "1 MB word: its trigram is not in the ARPA file whole"; fi
 expect_out "1 MB word: the model scores" "OOVs:	0" "$LMPROB" ppl "$TMPD/bigw.arpa" "$TMPD/bigw.txt"
 # Within a training budget (--memory bounds writing too), and straight to the binary layout.
+# --memory 0 is no limit: lines up to the reader's own 256 MiB (it allowed 64 KiB, an eighth of 0 raised to
+# the floor; twenty-fourth session)
+expect_ok "1 MB word: train --memory 0 (no limit)" "$LMPROB" train --quiet --order 3 --discount-fallback --memory 0 --output "$TMPD/bigw0.arpa" "$TMPD/bigw.txt"
 expect_ok "1 MB word: train --memory 32M" "$LMPROB" train --quiet --order 3 --discount-fallback --memory 32M --output "$TMPD/bigw32.arpa" "$TMPD/bigw.txt"
 same_model "1 MB word: the same model within 32M" "$TMPD/bigw.arpa" "$TMPD/bigw32.arpa"
 expect_ok "1 MB word: train to .bin" "$LMPROB" train --quiet --order 3 --discount-fallback --memory 32M --output "$TMPD/bigw.bin" "$TMPD/bigw.txt"
