@@ -74,6 +74,10 @@ typedef struct lmp_corpus_params {
                              memory stays about twice this whatever the input */
     int query_words;      /* WORD mode: 1 reads text to score as KenLM's query (no UTF-8 check, "<s>" and
                              "</s>" ordinary tokens; skip_markers still drops them); 0 (default): training */
+    size_t max_piece;     /* GPT2 mode: the longest pre-token (a run of letters, digits, symbols or white space), in
+                             bytes (0, the default: only the line's limit); a longer one is an LMP_ERANGE error
+                             naming the line and byte. Its BPE takes about 36 bytes a byte (lmprob train: an
+                             eighth of --memory, as its lines) */
 } lmp_corpus_params;
 
 /* A token: a view of len bytes (not NUL-terminated). */

@@ -18,6 +18,7 @@ struct lmp_corpus {
     lmp_token *tok;
     size_t tok_cap;
     lmp_token_buf ids; /* GPT2 mode: the line's ids */
+    lmp_tokenizer_stream *ts; /* GPT2 mode: its encoder, which bounds a piece by max_piece */
     char bytenames[256][8];
     lmp_corpus_stats st;
     lmp_status sticky;
@@ -77,6 +78,12 @@ static lmp_status corpus_make(const lmp_corpus_params *params, lmp_corpus **out,
     c->p = p;
     init_bytenames(c);
     lmp_token_buf_init(&c->ids);
+    /* (size_t)1 << 62: no bound of its own, the line's limit is the bound */
+    if (p.mode == LMP_CORPUS_GPT2 &&
+        (st = lmp_tokenizer_stream_create(p.tokenizer, 0, p.max_piece ? p.max_piece : (size_t)1 << 62, &c->ts, err))) {
+        lmp_corpus_free(c);
+        return st;
+    }
     *out = c;
     return LMP_OK;
 }
@@ -119,6 +126,7 @@ void lmp_corpus_free(lmp_corpus *c)
     free(c->fixed);
     free(c->tok);
     lmp_token_buf_free(&c->ids);
+    lmp_tokenizer_stream_free(c->ts);
     free(c);
 }
 
@@ -248,7 +256,20 @@ static lmp_status tokenize(lmp_corpus *c, size_t *ntok, lmp_error *err)
         /* GPT2: the line is valid UTF-8 here (line_utf8), so the encoder sees
          * what every reference would. Names live in the tokenizer. */
         c->ids.n = 0;
-        if ((st = lmp_tokenizer_encode_buf(c->p.tokenizer, s, n, 0, &c->ids, err))) return st;
+        lmp_error e;
+        lmp_error_clear(&e);
+        if ((st = lmp_tokenizer_stream_feed(c->ts, s, n, &c->ids, &e)) == LMP_OK)
+            st = lmp_tokenizer_stream_finish(c->ts, &c->ids, &e);
+        if (st == LMP_ERANGE) /* a piece past max_piece: the stream's line is 1, the file's is ours */
+            return lmp_error_set_at(err, st, io_reader_name(c->r), io_reader_lineno(c->r),
+                                    "byte %ld: a piece (a run of letters, digits, symbols or white space) longer "
+                                    "than %zu bytes: expected at most %zu (lmp_corpus_params.max_piece; lmprob "
+                                    "train: a 36th of its line limit, an eighth of --memory)",
+                                    e.col, c->p.max_piece, c->p.max_piece);
+        if (st) {
+            if (err) *err = e;
+            return st;
+        }
         for (size_t i = 0; i < c->ids.n; i++) {
             size_t len;
             const char *name = lmp_tokenizer_token_name(c->p.tokenizer, c->ids.ids[i], &len);

@@ -129,6 +129,14 @@ expect_out "ppl --mode gpt2" 'Bits per byte:' "$LMPROB" ppl --mode gpt2 "$TMPD/g
 expect_out "ppl --mode gpt2 counts" '"tokens": 5,' sh -c "printf 'Hello world\nHi\n' | '$LMPROB' ppl --mode gpt2 --json '$TMPD/g2.arpa' -"
 # The model records its tokens (gpt2), so --mode may be left out; --gpt2-vocab with another mode is refused.
 expect_out "ppl takes gpt2 mode from the model" '"tokens": 5,' sh -c "printf 'Hello world\nHi\n' | '$LMPROB' ppl --json '$TMPD/g2.arpa' -"
+# A piece's BPE takes about 36 bytes a byte: train bounds a piece by a 36th of its line limit (an eighth of
+# --memory), naming the line, as tokenize does with --max-piece (twenty-fourth session: a 60 MB run of
+# letters trained under --memory 512M at 1.4 GB); the same text trains under a larger budget.
+{ echo 'Hello world'; head -c 120000 /dev/zero | tr '\0' 'q'; echo; echo 'Hi'; } >"$TMPD/longpiece.txt"
+expect_fail "train --mode gpt2: a piece past the budget's bound" 'longpiece.txt:2: byte 1: a piece .* longer than 58254 bytes' \
+  "$LMPROB" train --quiet --mode gpt2 --order 2 --discount-fallback --memory 16M --output "$TMPD/lp.arpa" "$TMPD/longpiece.txt"
+if [ ! -e "$TMPD/lp.arpa" ]; then ok; else bad "a model after a refused piece"; fi
+expect_ok "train --mode gpt2: the piece within --memory 64M" "$LMPROB" train --quiet --mode gpt2 --order 2 --discount-fallback --memory 64M --output "$TMPD/lp.arpa" "$TMPD/longpiece.txt"
 expect_ok "train a word model" "$LMPROB" train --quiet --order 2 --discount-fallback --output "$TMPD/w2.arpa" $D/ptb/ptb.valid.txt
 expect_fail "gpt2-vocab without gpt2 mode" 'goes with --mode gpt2' "$LMPROB" ppl --gpt2-vocab build/gpt2 "$TMPD/w2.arpa" $D/ptb/ptb.test.txt
 expect_fail "gpt2 mode on a word model" 'expected --mode word' "$LMPROB" ppl --mode gpt2 "$TMPD/w2.arpa" $D/ptb/ptb.test.txt
