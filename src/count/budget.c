@@ -102,6 +102,12 @@ void *tb_resize(train_budget *b, void *p, uint64_t count, size_t size, const cha
         return NULL;
     }
     size_t n = (size_t)count * size, old = p ? malloc_usable_size(p) : 0;
+    if (p && n <= old) { /* shrinking takes nothing more: a budget at its end may still give back */
+        void *q = realloc(p, n);
+        if (!q) return p; /* the block stays as it was */
+        adjust(b, (int64_t)malloc_usable_size(q) - (int64_t)old);
+        return q;
+    }
     /* realloc may hold the old and the new block at once: take n before, give old back after. */
     if (take(b, n)) {
         refuse(b, n, what, err);

@@ -88,6 +88,12 @@ static lmp_status u32_push(train_budget *b, train_ids *a, uint32_t x, const lmp_
     if (a->n == a->cap) {
         uint64_t nc = a->cap ? a->cap * 2 : 1 << 16;
         sync_vocab(b, v, vheld);
+        /* A doubling past the budget, while the stream may still fit: grow into what is left
+         * (realloc holds the old block too), by an eighth at least; train_read_ids gives the
+         * slack back at the end. (A stream of 3 GB was refused under --memory 6G: its last
+         * doubling wanted 4 GiB beside the 2 GiB it had.) */
+        uint64_t room = tb_left(b) / sizeof *a->v;
+        if (nc > room && room >= a->cap + a->cap / 8 + (1 << 16)) nc = room;
         uint32_t *nv = tb_resize(b, a->v, nc, sizeof *nv, "the token stream (4 bytes a token)", err);
         if (!nv) return LMP_ENOMEM;
         a->v = nv;
@@ -128,6 +134,13 @@ lmp_status train_read_ids(lmp_corpus *c, const lmp_train_params *p, train_budget
         if ((++lines & 0xFFFF) == 0) progress(p, "reading", lines);
     }
     if (st != LMP_EOF) return st;
+    /* the slack of the last growth goes back to the budget, for the counting tables */
+    if (ids->n && ids->n < ids->cap) {
+        uint32_t *nv = tb_resize(b, ids->v, ids->n, sizeof *nv, "the token stream (4 bytes a token)", err);
+        if (!nv) return LMP_ENOMEM;
+        ids->v = nv;
+        ids->cap = ids->n;
+    }
     sync_vocab(b, v, vheld);
     if (tb_left(b) == 0) return tb_check(b, 1, "the vocabulary", err);
     info->sentences = lines;
