@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -639,29 +640,54 @@ lmp_status cli_file_list_read(const char *list, char ***paths, size_t *n, lmp_er
     *n = 0;
     FILE *f = fopen(list, "r");
     if (!f) return lmp_error_set(err, LMP_EIO, "cannot open the file list %s: %s", list, strerror(errno));
-    char *line = NULL, **v = NULL;
-    size_t cap = 0, nv = 0, vcap = 0;
-    ssize_t got;
+    /* A name a line, read a byte at a time into a path's room: getline grew a line to its length,
+     * so @/dev/zero took memory until it ran out (or, under a limit, "got none"). */
+    char line[PATH_MAX], **v = NULL;
+    size_t len = 0, nv = 0, vcap = 0;
+    uint64_t total = 0;
+    long ln = 1;
     lmp_status st = LMP_OK;
-    while (!st && (got = getline(&line, &cap, f)) >= 0) {
-        size_t len = strcspn(line, "\r\n");
-        if (!len) continue;
+    for (;;) {
+        int c = getc(f);
+        if (c == EOF && len == 0) break;
+        if (c != EOF && ++total > CLI_READ_MAX) {
+            st = lmp_error_set(err, LMP_EFORMAT, "file list %s: more than %d bytes: expected a list of file names",
+                               list, CLI_READ_MAX);
+            break;
+        }
+        if (c != '\n' && c != EOF) {
+            if (len == sizeof line - 1) {
+                st = lmp_error_set(err, LMP_EFORMAT, "file list %s:%ld: a line longer than %zu bytes: expected one "
+                                   "file name a line", list, ln, sizeof line - 1);
+                break;
+            }
+            line[len++] = (char)c;
+            continue;
+        }
+        ln++;
+        if (len && line[len - 1] == '\r') len--;
         line[len] = '\0';
-        if (nv == vcap) {
-            size_t nc = vcap ? 2 * vcap : 64;
-            char **nvp = realloc(v, nc * sizeof *nvp);
-            if (!nvp) {
+        len = 0;
+        if (line[0]) {
+            if (nv == vcap) {
+                size_t nc = vcap ? 2 * vcap : 64;
+                char **nvp = realloc(v, nc * sizeof *nvp);
+                if (!nvp) {
+                    st = lmp_error_set(err, LMP_ENOMEM, "file list %s: out of memory", list);
+                    break;
+                }
+                v = nvp;
+                vcap = nc;
+            }
+            if (!(v[nv] = strdup(line))) {
                 st = lmp_error_set(err, LMP_ENOMEM, "file list %s: out of memory", list);
                 break;
             }
-            v = nvp;
-            vcap = nc;
+            nv++;
         }
-        if (!(v[nv] = strdup(line))) st = lmp_error_set(err, LMP_ENOMEM, "file list %s: out of memory", list);
-        else nv++;
+        if (c == EOF) break;
     }
     if (!st && ferror(f)) st = lmp_error_set(err, LMP_EIO, "reading the file list %s: %s", list, strerror(errno));
-    free(line);
     fclose(f);
     if (!st && nv == 0) st = lmp_error_set(err, LMP_EFORMAT, "file list %s: expected one file name a line, got none", list);
     if (st) {

@@ -202,7 +202,7 @@ int cli_read_file(const char *path, char **buf, size_t *len);
 const char *cli_read_why(int e);
 
 /* A file list (lmprob-mpi's input "@LIST", docs/mpi.md): one path a line, a trailing CR dropped, empty
- * lines skipped, any length. *paths (malloc'd, each malloc'd; cli_file_list_free) and *n. LMP_EIO when
+ * lines skipped; a line of at most PATH_MAX - 1 bytes, a list of at most CLI_READ_MAX (LMP_EFORMAT). *paths (malloc'd, each malloc'd; cli_file_list_free) and *n. LMP_EIO when
  * the list cannot be read, LMP_EFORMAT when it names no file, LMP_ENOMEM; err names the list. */
 lmp_status cli_file_list_read(const char *list, char ***paths, size_t *n, lmp_error *err);
 void cli_file_list_free(char **paths, size_t n);

@@ -150,4 +150,11 @@ rc=$?
 n=$(grep -c -- "--prune: expected" "$TMPD/err")
 if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ "$n" = 1 ] && [ ! -e "$TMPD/m.arpa" ]; then ok
 else bad "a check failing on rank 1 alone: exit $rc (124: a hang), said $n times: $(head -c 300 "$TMPD/err")"; fi
+# A file list is read a line at a time into a path's room (twenty-fourth session: getline grew
+# @/dev/zero's one line until memory ran out; under a limit it said "got none"). One process,
+# no mpirun: the list is read before the ranks start their work.
+limit=""
+is_asan || limit="ulimit -v 1000000;"
+expect_fail "@/dev/zero: a line longer than a path" "file list /dev/zero:1: a line longer than [0-9]+ bytes" \
+  sh -c "$limit timeout 60 '$MPI' train --order 2 --output '$TMPD/z.arpa' @/dev/zero"
 finish
