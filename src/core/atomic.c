@@ -180,6 +180,10 @@ static lmp_status resolve(const char *path, target_kind *kind, char *final, size
         return LMP_OK;
     }
     if (errno != ENOENT) return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot use as output: %s", strerror(errno));
+    int closed = own_fd_link(path); /* /dev/stdout with stdout closed: not a name to create a file beside */
+    if (closed >= 0)
+        return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot write: descriptor %d is not open: expected an open "
+                                "descriptor or a file name", closed);
     return follow_dangling(path, final, fsize, err);
 }
 

@@ -60,6 +60,7 @@ printf 'keep\n' >"$TMPD/victim"
 ln -s /proc/self/fd/0 "$TMPD/stdin"
 expect_fail "--output a link to /proc/self/fd/0 (read-only)" 'open for reading only' sh -c "'$LMPROB' train --quiet --order 2 --discount-fallback --output '$TMPD/stdin' '$FIX' <'$TMPD/victim'"
 if [ "$(cat "$TMPD/victim")" = keep ]; then ok; else bad "the file behind stdin was replaced"; fi
+expect_fail "--output a link to /proc/self/fd/1 with stdout closed" 'descriptor 1 is not open' sh -c "'$LMPROB' train --quiet --order 2 --discount-fallback --output '$TMPD/stdout' '$FIX' >&-"
 sh -c "echo header; echo 'Hello world' | '$LMPROB' tokenize -o '$TMPD/stdout'; echo trailer" >"$TMPD/framed_tok" 2>"$TMPD/err"
 if [ "$(cat "$TMPD/framed_tok")" = "$(printf 'header\n15496 995 198\ntrailer')" ]; then ok
 else bad "tokenize -o a link to /proc/self/fd/1, stdout a file: $(head -c 300 "$TMPD/framed_tok")"; fi
