@@ -335,12 +335,14 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     if (st) {
         cli_output_end(slot);
         if (!err.msg[0] && train != train_here) return CLI_FAIL; /* another MPI rank said why */
-        /* the corpus reader's two refusals that an option of train's undoes (the reader, shared by
-         * every command, cannot know which options the one reading takes) */
+        /* the corpus reader's refusals that an option of train's undoes (the reader, shared by every
+         * command, cannot know which options the one reading takes) */
         const char *hint = st != LMP_EFORMAT                         ? ""
                            : strstr(err.msg, ": invalid UTF-8 at byte ") ? "; --utf8-replace replaces invalid UTF-8 by U+FFFD"
                            : strstr(err.msg, ": sentence marker '")      ? "; --skip-markers drops them"
-                                                                         : "";
+                           : strstr(err.msg, ": line longer than ")
+                               ? "; train's line limit is an eighth of --memory, at most 256 MiB: a larger --memory raises it"
+                               : "";
         cli_error("train: %s%s", err.msg[0] ? err.msg : lmp_status_str(st), hint);
         return CLI_FAIL;
     }

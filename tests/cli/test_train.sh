@@ -84,6 +84,10 @@ read -r peak runs < <(/usr/bin/python3 -c 'import json, sys; d = json.load(open(
 # 10 MiB less the quarter kept for the program's own buffers; at least ten runs on disk
 if [ "${peak:-0}" -gt 1000000 ] && [ "$peak" -le 7864320 ] && [ "${runs:-0}" -ge 10 ]; then ok
 else bad "peak_bytes $peak, spilled_runs $runs: expected at most 7.5 MiB and at least 10 runs"; fi
+# a line over train's line limit names where the limit comes from (the reader's message alone did not)
+awk 'BEGIN { printf "a "; for (i = 0; i < 200000; i++) printf "x"; printf "\n" }' >"$TMPD/longline.txt"
+expect_fail "a long line names --memory" "longline\.txt:1: line longer than 131072 bytes: .*an eighth of --memory" \
+  "$LMPROB" train --order 2 --memory 1M --output "$TMPD/no.arpa" "$TMPD/longline.txt"
 expect_fail "a budget too small names what it needs" 'training needs [0-9.]+ [KM]iB more for the token stream .*within memory 1.0 MiB [(]lmprob train --memory' "$LMPROB" train --order 4 --memory 1M --output "$TMPD/no.arpa" "$TMPD/rep"
 # A --vocab word list is taken from the budget as it is read (twenty-fourth session: 17 million
 # words were read whole under --memory 64M, 2 GB, then refused with "needs 0 KiB more for the
