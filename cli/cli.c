@@ -710,20 +710,20 @@ int cli_read_file(const char *path, char **buf, size_t *len)
     int is_stdin = strcmp(path, "-") == 0;
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
     if (!f) return -1;
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
+    size_t cap = 1 << 16, n = 0; /* cap bytes of text and the NUL */
+    char *b = malloc(cap + 1);
     while (b) {
-        n += fread(b + n, 1, cap - n - 1, f);
-        if (n < cap - 1) break;
+        n += fread(b + n, 1, cap - n, f);
+        if (n < cap) break;
         if (cap >= CLI_READ_MAX) { /* /dev/zero given as a text was read until memory ran out */
-            int c = getc(f);       /* unless the buffer held exactly the whole file */
+            int c = getc(f);       /* unless the buffer held exactly the whole file (1 GiB: taken) */
             if (c == EOF) break;
             free(b);
             b = NULL;
             errno = EFBIG;
             break;
         }
-        char *nb = cap <= SIZE_MAX / 2 ? realloc(b, cap * 2) : NULL;
+        char *nb = cap <= SIZE_MAX / 2 - 1 ? realloc(b, cap * 2 + 1) : NULL;
         if (!nb) {
             free(b);
             b = NULL;
