@@ -279,6 +279,13 @@ static void test_continuous_values(void)
     CHECK(lmp_beta_quantile(0.75, 1e-300, 2) == 0x1p-1074);
     CHECK(lmp_beta_cdf(0x1p-1074, 7.783674213866966e-265, 722.565025869859) >= 0.9486530504507695);
     CHECK_REL(lmp_gamma_quantile(1e-170, 0.5, 1e100), 7.85398163397448295944933397484966936554e-241, 1e-15);
+    /* the gamma's above the middle, solved on the upper tail: a tiny shape's P = x^k / Gamma(k + 1) = p below
+     * e^-745, times the scale (mpmath: that root with 1 + k exact; Q(k, e^t) was Q(k, 0) = 1 there, a flat
+     * tail, and the quantile 0, 4.9e-224 for 1.05e-319, and 5e-324 only by chance; seed 38) */
+    CHECK_REL(lmp_gamma_quantile(0.99, 1e-5, 1e300), 1.85687106481630879913351364149e-137, 1e-10);
+    CHECK_REL(lmp_gamma_quantile(0.75, 4e-4, 1), 2.52708442114526714177230430249e-313, 1e-10);
+    CHECK(lmp_gamma_quantile(0.6798892444808361, 6.077929705097096e-175, 2.7569440259133802e-59) == 0x1p-1074);
+    CHECK(lmp_gamma_quantile(0.75, 1e-300, 1) == 0x1p-1074 && lmp_gamma_cdf(0x1p-1074, 1e-300, 1) >= 0.75);
     /* a normal density whose sigma sqrt(2 pi) or x - mu overflows: subnormal, not 0 (mpmath) */
     CHECK_REL(lmp_normal_pdf(0, 1e308, 1e308), 2.41970724519143347141218211978e-309, 1e-6);
     CHECK_REL(lmp_normal_pdf(-1e308, 1e308, 1e308), 5.39909665131880513577939436474e-310, 1e-5);

@@ -97,6 +97,15 @@ static double g_logtail(double t, const double *par, double *dlog)
         *dlog = k;
         return k * t - lmp_lgamma1p_(k);
     }
+    if (t < -700) {
+        /* the upper tail there is 1 - P, P as above: log Q = log(-expm1(log P)), derivative -k P / Q, in t
+         * itself (as b_logtail's, seed 24). A tiny shape puts most of its mass there (k = 6.1e-175: P = 0.68
+         * at x = e^(-6.3e173)); Q(k, e^t) was Q(k, 0) = 1 from t = -745, a flat tail on which the solver
+         * stopped, and the quantile was 0 (seed 38) */
+        double lp = k * t - lmp_lgamma1p_(k), q = -expm1(lp);
+        *dlog = -k * exp(lp) / q;
+        return log(q);
+    }
     return lmp_gamma_log_tail_(k, exp(t), (int)par[1], dlog);
 }
 
@@ -127,6 +136,13 @@ double lmp_gamma_quantile(double p, double k, double th)
         for (int i = 0; i < 3; i++) x = -log(target) + (k - 1) * log(fmax(x, 1e-300)) - lmp_sf_lgamma(k);
         t0 = log(fmax(x, 1e-300));
     }
+    if (!lower) {
+        /* the root of the leading term P = x^k / Gamma(k + 1) = p: where it lies below e^-700 (a tiny k at
+         * p > 1/2) the solver starts there, on g_logtail's branch that is that term (from the start above,
+         * t = -690.8, Newton on log(-expm1(k t)) takes 90 steps to t = -6.3e173) */
+        double tu = (log(p) + lmp_lgamma1p_(k)) / k;
+        if (tu < -700) t0 = tu;
+    }
     if (!isfinite(t0)) t0 = 0.0;
     /* From k = 1e4 on, t is the log of x / k, whose resolution near 0 is every double's: log x itself
      * (230 at k = 1e100) resolves x to 3e-14 while the distribution is 1e-50 of k wide, so that Newton in
@@ -140,15 +156,17 @@ double lmp_gamma_quantile(double p, double k, double th)
     double par[3] = {k, lower, x0};
     double t = lmp_solve_log_tail_(g_logtail, par, log(target), t0, lower);
     double x = x0 * exp(t);
-    if (x < DBL_MIN && lower) {
-        /* x below 2^-1022 (a small shape far down its lower tail: shape 1/2 at p = 1e-170 is 7.8e-341):
-         * there P = x^k / Gamma(k + 1) to double precision, and theta x = (p Gamma(k + 1) theta^k)^(1/k) in
-         * closed form, by pow where the base is a normal double (7.8e-241 at theta = 1e100; it was 0; exp of
-         * t + log theta would keep only the absolute precision of t ~ -782, 1e-13), else by that exp. Below
-         * the subnormals the smallest positive double, the smallest x with cdf(x) >= p > 0 = cdf(0)
-         * (shape 1e-10, p = 1/2: cdf(5e-324) = 0.99999993; it was 0). */
-        double lg = lmp_lgamma1p_(k), v = target * exp(lg) * pow(th, k);
-        double r = v >= DBL_MIN && isfinite(v) ? pow(v, 1.0 / k) : exp((log(target) + lg) / k + log(th));
+    if (x < DBL_MIN) {
+        /* x below 2^-1022 (a small shape far down its lower tail: shape 1/2 at p = 1e-170 is 7.8e-341; or a
+         * tiny shape at p > 1/2, whose P = p there too: shape 6.1e-175 at p = 0.68, it was 0, seed 38): there
+         * P = x^k / Gamma(k + 1) to double precision (A&S 6.5.29: the next term is -k x / (k + 1)), and
+         * theta x = (p Gamma(k + 1) theta^k)^(1/k) in closed form, by pow where the base is a normal double
+         * (7.8e-241 at theta = 1e100; it was 0; exp of t + log theta would keep only the absolute precision
+         * of t ~ -782, 1e-13), else by that exp. Below the subnormals the smallest positive double, the
+         * smallest x with cdf(x) >= p > 0 = cdf(0) (shape 1e-10, p = 1/2: cdf(5e-324) = 0.99999993; it was
+         * 0). */
+        double lg = lmp_lgamma1p_(k), v = p * exp(lg) * pow(th, k);
+        double r = v >= DBL_MIN && isfinite(v) ? pow(v, 1.0 / k) : exp((log(p) + lg) / k + log(th));
         return r > 0 ? r : DBL_TRUE_MIN;
     }
     x = lmp_polish_quantile_(g_tail_x, par, log(target), x, 0, lower);
