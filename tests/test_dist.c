@@ -286,6 +286,14 @@ static void test_continuous_values(void)
     CHECK_REL(lmp_gamma_quantile(0.75, 4e-4, 1), 2.52708442114526714177230430249e-313, 1e-10);
     CHECK(lmp_gamma_quantile(0.6798892444808361, 6.077929705097096e-175, 2.7569440259133802e-59) == 0x1p-1074);
     CHECK(lmp_gamma_quantile(0.75, 1e-300, 1) == 0x1p-1074 && lmp_gamma_cdf(0x1p-1074, 1e-300, 1) >= 0.75);
+    /* the upper tail of a small a and a huge b past b x = 0.7, by DiDonato & Morris's BGRAT: the continued
+     * fraction was 5.5e-15 off in both (mpmath's betainc at 600 bits); a tail past e^-745, where the
+     * expansion's r = e^-z z^b / Gamma(b) underflows, is Q(b, z)'s alone (NaN from 0 / 0 otherwise) */
+    CHECK_REL(lmp_beta_sf(6.85597582034168e-09, 0.006798721792411961, 114679519.73864773),
+              0.002177437821203075360218969, 2e-15);
+    CHECK_REL(lmp_beta_sf(2.3905981065086307e-11, 0.04740251586915333, 41192390639.109276),
+              0.01117505405687954058860814, 2e-15);
+    CHECK(lmp_beta_sf(0.9620608941546731, 461223371943438.25, 3.1601901354465475e-19) == 1);
     /* a normal density whose sigma sqrt(2 pi) or x - mu overflows: subnormal, not 0 (mpmath) */
     CHECK_REL(lmp_normal_pdf(0, 1e308, 1e308), 2.41970724519143347141218211978e-309, 1e-6);
     CHECK_REL(lmp_normal_pdf(-1e308, 1e308, 1e308), 5.39909665131880513577939436474e-310, 1e-5);
