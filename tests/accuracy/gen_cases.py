@@ -284,15 +284,23 @@ def gammainc_ref(a, x, upper):
     if x == 0:
         return mp.mpf(1 if upper else 0)
     lower_side = x < a
-    try:
-        if a > 1e4:
-            raise mp.libmp.NoConvergence("large parameter: quadrature")
-        if lower_side:
-            v = mp.gammainc(a, 0, x, regularized=True)
-        else:
-            v = mp.gammainc(a, x, mp.inf, regularized=True)
-    except mp.libmp.NoConvergence:
-        v = gamma_lower_quad(a, x) if lower_side else gamma_upper_quad(a, x)
+
+    def tail(lower):
+        try:
+            if a > 1e4:
+                raise mp.libmp.NoConvergence("large parameter: quadrature")
+            if lower:
+                return mp.gammainc(a, 0, x, regularized=True)
+            return mp.gammainc(a, x, mp.inf, regularized=True)
+        except mp.libmp.NoConvergence:
+            return gamma_lower_quad(a, x) if lower else gamma_upper_quad(a, x)
+    v = tail(lower_side)
+    if lower_side == upper and v > 0.5:
+        # x < a is not always the smaller tail: below a shape of 1 the median lies below the mean, and for a tiny
+        # shape P(a, x) = 1 - a (-log x - gamma) + ... for every x < a, so 1 - v is 0 at any precision of
+        # settle()'s ladder (Q(8.9e-274, 2.3e-276) = 5.6e-271 was referenced as 0; seed 33). The other tail
+        # directly (x > a - 1 here, since the median exceeds a - 1 for a >= 1: gamma_upper_quad's range)
+        return tail(not lower_side)
     return v if lower_side != upper else 1 - v
 
 
@@ -335,23 +343,30 @@ def betainc_ref(a, b, x, upper):
         return mp.mpf(1 if upper else 0)
     if x >= 1:
         return mp.mpf(0 if upper else 1)
+    def side(flip):
+        """the tail on the side of xx: I_xx(aa, bb)"""
+        aa, bb = (b, a) if flip else (a, b)
+        # 1 - x is exact at this precision plus the -log2 x bits by which x's last bit lies below 1's (x a double
+        # or an mpf of this precision, the quantiles' points); at the precision alone 1 - 6.9e-131 was 1 at 50
+        # and at 80 digits, I_1(b, a) = 1 agreed with itself, and the sf of Beta(5.8e-256, 163) at
+        # x = 6.9e-131 was called 1 (it is 1.69e-253; seed 16)
+        extra = max(0, -mp.mag(x)) + 1 if flip else 0
+        with mp.workprec(mp.mp.prec + extra):
+            xx = 1 - x if flip else x
+            try:
+                if aa + bb > 1e4 and xx * (aa + bb) > 0.5:
+                    raise mp.libmp.NoConvergence("large parameters: quadrature")
+                return mp.betainc(aa, bb, 0, xx, regularized=True)
+            except mp.libmp.NoConvergence:
+                return _beta_lower_quad(aa, bb, xx)
     flip = x * (a + b) > a
-    aa, bb = (b, a) if flip else (a, b)
-    # 1 - x is exact at this precision plus the -log2 x bits by which x's last bit lies below 1's (x a double or
-    # an mpf of this precision, the quantiles' points); at the precision alone 1 - 6.9e-131 was 1 at 50 and at
-    # 80 digits, I_1(b, a) = 1 agreed with itself, and the sf of Beta(5.8e-256, 163) at x = 6.9e-131 was called
-    # 1 (it is 1.69e-253; seed 16)
-    extra = max(0, -mp.mag(x)) + 1 if flip else 0
-    with mp.workprec(mp.mp.prec + extra):
-        xx = 1 - x if flip else x
-        try:
-            if aa + bb > 1e4 and xx * (aa + bb) > 0.5:
-                raise mp.libmp.NoConvergence("large parameters: quadrature")
-            v = mp.betainc(aa, bb, 0, xx, regularized=True)
-        except mp.libmp.NoConvergence:
-            v = _beta_lower_quad(aa, bb, xx)
-    # v is the tail on the side of xx: I_xx(aa, bb)
+    v = side(flip)
     want_small_side = (upper == flip)
+    if not want_small_side and v > 0.5:
+        # the side of the mean is not always the smaller tail: for a tiny a, I_x(a, b) = x^a (...) is 1 - a
+        # (-log x - ...) for every x below the mean, and 1 - v is 0 at any precision of settle()'s ladder (as
+        # gammainc_ref's seed-33 case). The other side directly, through the mirror
+        return side(not flip)
     return v if want_small_side else 1 - v
 
 
