@@ -2081,6 +2081,22 @@ REGRESSIONS = [
     # found by seed 24: an upper-half quantile of a tiny a below the subnormals, e^(-6.8e262): the smallest
     # double, 5e-324, whose cdf is 1 - 6e-262 >= p (the logit's tail was 0 from t = -709.8: 2^-1024)
     ("beta_ppf", {"p": 0.9486530504507695, "a": 7.783674213866966e-265, "b": 722.565025869859}, "a-tiny-below-subnormals"),
+    # found by seed 33 (a wrong reference, lmprob was right): the upper tail of a tiny shape below its mean, which
+    # the generator took as 1 - P with P = 1 - 5.6e-271 (0 at every precision); the same for beta's sf below the
+    # mean of a tiny a (1 - I with I = 1 - 6.9e-278)
+    ("gamma_sf", {"x": 2.319932622110705e-276, "shape": 8.907757697624916e-274, "scale": 1.0}, "k-tiny-x-low"),
+    ("beta_sf", {"x": 1e-300, "a": 1e-280, "b": 2.0}, "a-tiny-x-low"),
+    # found by seed 38 (the generator never returned there): an upper-half quantile of a tiny shape below
+    # e^-745, where Q(k, e^t) was Q(k, 0) = 1, times a scale that brings it back into the doubles (it was 0, and
+    # 4.9e-224 for 1.05e-319); seed 39 drew the same class: e^(-6.1e112) times 1.1e82 is 0, it was 5.4e-242
+    ("gamma_ppf", {"p": 0.99, "shape": 1e-5, "scale": 1e300}, "k-tiny-upper-scaled"),
+    ("gamma_ppf", {"p": 0.68, "shape": 4e-4, "scale": 1e100}, "k-tiny-upper-scaled"),
+    ("gamma_ppf", {"p": 0.9999999999871599, "shape": 2.101281676179662e-124, "scale": 1.0836206235475564e+82},
+     "k-tiny-upper"),
+    # found from seed 38's near miss (beta_sf[a-small-b-huge-x-mean] #3 at 7.38): the upper tail of a small a
+    # and a huge b past b x = 0.7, by a continued fraction of ~sqrt(b) steps (9.78 and 8.8 u(1 + kappa))
+    ("beta_sf", {"x": 6.85597582034168e-09, "a": 0.006798721792411961, "b": 114679519.73864773}, "a-small-b-huge"),
+    ("beta_sf", {"x": 2.3905981065086307e-11, "a": 0.04740251586915333, "b": 41192390639.109276}, "a-small-b-huge"),
 ]
 
 
