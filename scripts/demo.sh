@@ -38,11 +38,13 @@ now() { date +%s.%N; }
 elapsed() { echo "$(now) $1" | awk '{printf "%.3f", $1 - $2}'; }
 
 [ -x "$LMPROB" ] || die "$LMPROB not found: run make first (or make demo)"
+# fallback: train's options for the Kneser-Ney models; fallback_d: the discounts they fall back to
 case $DISCOUNT_FALLBACK in
-  '') fallback=() ;;
-  1) fallback=(--discount-fallback) ;;
+  '') fallback=() fallback_d= ;;
+  1) fallback=(--discount-fallback) fallback_d="0.5 1 1.5" ;;
   *) read -r -a fallback <<<"$DISCOUNT_FALLBACK"
      [ "${#fallback[@]}" -eq 3 ] || die "DISCOUNT_FALLBACK='$DISCOUNT_FALLBACK': expected 1 or three discounts \"D1 D2 D3\""
+     fallback_d="${fallback[*]}"
      fallback=(--discount-fallback "${fallback[@]}") ;;
 esac
 for c in train ppl generate demo; do
@@ -198,11 +200,7 @@ run_specs() {
   done
   while [ "$running" -gt 0 ]; do wait -n || die "a training job failed"; running=$((running - 1)); done
 }
-case $DISCOUNT_FALLBACK in
-  '') ;;
-  1) stage "Kneser-Ney: fallback discounts 0.5 1 1.5 where the counts cannot give them (DISCOUNT_FALLBACK)" ;;
-  *) stage "Kneser-Ney: fallback discounts ${fallback[*]:1} where the counts cannot give them (DISCOUNT_FALLBACK)" ;;
-esac
+[ -n "$fallback_d" ] && stage "Kneser-Ney: fallback discounts $fallback_d where the counts cannot give them (DISCOUNT_FALLBACK)"
 stage "training the table's models (${#specs[@]}, $JOBS at a time)"
 run_specs "${specs[@]}"
 stage "training the other orders for the perplexity-vs-order picture (${#extra[@]})"
