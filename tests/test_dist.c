@@ -476,6 +476,14 @@ static long i_binom(lmp_rng *r, const double *p) { return lmp_binomial_sample(r,
 static double p_binom(long k, const double *p) { return lmp_binomial_pmf(k, (long)p[0], p[1]); }
 static long i_pois(lmp_rng *r, const double *p) { return lmp_poisson_sample(r, p[0]); }
 static double p_pois(long k, const double *p) { return lmp_poisson_pmf(k, p[0]); }
+/* the hypergeometric pmf C(good, k) C(bad, n - k) / C(good + bad, n) from log-gammas (par: good, bad, n) */
+static long i_hyper(lmp_rng *r, const double *p) { return lmp_hypergeometric_sample(r, (long)p[0], (long)p[1], (long)p[2]); }
+static double lchoose(double n, double k) { return lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1); }
+static double p_hyper(long k, const double *p)
+{
+    if (k > p[0] || p[2] - (double)k > p[1] || k > p[2]) return 0.0;
+    return exp(lchoose(p[0], (double)k) + lchoose(p[1], p[2] - (double)k) - lchoose(p[0] + p[1], p[2]));
+}
 static long i_bern(lmp_rng *r, const double *p) { return lmp_bernoulli_sample(r, p[0]); }
 static double p_bern(long k, const double *p) { return lmp_bernoulli_pmf(k, p[0]); }
 
@@ -493,7 +501,56 @@ static void test_discrete_samplers_chisq(void)
         chisq_check("poisson(2000) PTRS", i_pois, p_pois, l3, 3000, 13, (lmp_rng_kind)kind);
         const double q[1] = {0.37};
         chisq_check("bernoulli(0.37)", i_bern, p_bern, q, 1, 14, (lmp_rng_kind)kind);
+        /* the urn draws (nsample <= 10), HRUA, HRUA on the complement of a sample over half the urn, and
+         * with more bad than good */
+        const double h1[3] = {30, 12, 5}, h2[3] = {300, 120, 50}, h3[3] = {120, 300, 350}, h4[3] = {40, 2000, 900};
+        chisq_check("hypergeometric(30,12,5) urn", i_hyper, p_hyper, h1, 5, 15, (lmp_rng_kind)kind);
+        chisq_check("hypergeometric(300,120,50) HRUA", i_hyper, p_hyper, h2, 50, 16, (lmp_rng_kind)kind);
+        chisq_check("hypergeometric(120,300,350) HRUA complement", i_hyper, p_hyper, h3, 120, 17, (lmp_rng_kind)kind);
+        chisq_check("hypergeometric(40,2000,900) HRUA", i_hyper, p_hyper, h4, 40, 18, (lmp_rng_kind)kind);
     }
+}
+
+/* von Mises draws against the density exp(kappa cos(x - mu)) integrated over 36 arcs (Simpson's rule,
+ * normalised over the circle): a chi-square test, both streams, from nearly uniform to concentrated (where
+ * the arcs are taken around mu, 8 standard deviations wide), mu near the wrap at pi too. */
+static void test_vonmises_sampler(void)
+{
+    static const double cases[][2] = {{0.5, 0.3}, {-2.0, 4.0}, {3.0, 50.0}, {1.0, 1e-6}, {-3.1, 2000.0}};
+    enum { BINS = 36, SUB = 64, N = 200000 };
+    for (int kind = 0; kind < 2; kind++)
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            const double mu = cases[c][0], kappa = cases[c][1], pi = 3.14159265358979323846;
+            const double half = kappa > 10 ? 8.0 / sqrt(kappa) : pi; /* the arcs span mu +- half */
+            double e[BINS + 1] = {0}, tot = 0;
+            long cnt[BINS + 1] = {0};
+            for (int b = 0; b < BINS; b++) { /* arc b: offsets from mu in [lo, lo + w) */
+                const double w = 2 * half / BINS, lo = -half + b * w, h = w / SUB;
+                double acc = 0;
+                for (int j = 0; j <= SUB; j++)
+                    acc += (j == 0 || j == SUB ? 1 : j % 2 ? 4 : 2) * exp(kappa * (cos(lo + j * h) - 1));
+                e[b] = acc * h / 3;
+            }
+            for (int b = 0; b < BINS; b++) tot += e[b];
+            if (half < pi) tot /= 1 - 1e-12; /* the mass past 8 sigma, below 1e-14 */
+            lmp_rng r;
+            lmp_rng_seed(&r, (lmp_rng_kind)kind, 19 + c, NULL);
+            for (long i = 0; i < N; i++) {
+                const double x = lmp_vonmises_sample(&r, mu, kappa);
+                CHECK_MSG(x >= -pi && x <= pi, "vonmises(%g, %g): draw %g outside [-pi, pi]", mu, kappa, x);
+                double d = remainder(x - mu, 2 * pi); /* the offset from mu, in [-pi, pi] */
+                const int b = (int)floor((d + half) / (2 * half / BINS));
+                cnt[b >= 0 && b < BINS ? b : BINS]++;
+            }
+            double chi = 0;
+            for (int b = 0; b < BINS; b++) {
+                const double ex = N * e[b] / tot;
+                chi += (cnt[b] - ex) * (cnt[b] - ex) / ex;
+            }
+            const int df = BINS - 1;
+            CHECK_MSG(cnt[BINS] <= 1 && chi < df + 6 * sqrt(2.0 * df), "vonmises(%g, %g) on %s: chi2 = %g, df = %d, "
+                      "%ld past the arcs", mu, kappa, kind ? "numpy" : "xoshiro", chi, df, cnt[BINS]);
+        }
 }
 
 /* Categorical: inverse-CDF (both streams) and alias tables (both streams) over V = 1000
@@ -679,6 +736,7 @@ int main(int argc, char **argv)
     RUN(test_mvn);
     RUN(test_continuous_samplers_ks);
     RUN(test_discrete_samplers_chisq);
+    RUN(test_vonmises_sampler);
     RUN(test_categorical);
     RUN(test_dirichlet_sampler);
     RUN(test_dirichlet_huge);

@@ -219,6 +219,22 @@ LMP_API double lmp_beta_var(double a, double b);
  * where a <= 1 and b <= 1), draw for draw. */
 LMP_API double lmp_beta_sample(lmp_rng *r, double a, double b);
 
+/* ---- draws only: numpy's RandomState hypergeometric and von Mises ------------------------------ */
+/* ngood, nbad >= 0, 1 <= nsample <= ngood + nbad (numpy's RandomState refuses nsample 0), ngood + nbad
+ * below 2^63 - 2. */
+LMP_API lmp_status lmp_hypergeometric_sample_check(long ngood, long nbad, long nsample, lmp_error *err);
+/* The number of good items among nsample drawn without replacement from ngood good and nbad bad ones:
+ * numpy's legacy algorithms (sequential draws to nsample 10, Stadlober's HRUA above), numpy's draws bit
+ * for bit from its stream; -1 for what lmp_hypergeometric_sample_check refuses. */
+LMP_API long lmp_hypergeometric_sample(lmp_rng *r, long ngood, long nbad, long nsample);
+/* mu finite, kappa >= 0 finite. */
+LMP_API lmp_status lmp_vonmises_sample_check(double mu, double kappa, lmp_error *err);
+/* An angle in [-pi, pi] from the von Mises distribution of mean mu and concentration kappa: Best & Fisher
+ * (1979) as numpy 1.24's RandomState.vonmises, its draws bit for bit from its stream where its loop ends;
+ * from kappa 6.0e15 on, where it need not, the normal limit mu + N(0, 1) / sqrt(kappa), wrapped. NaN for
+ * what lmp_vonmises_sample_check refuses. */
+LMP_API double lmp_vonmises_sample(lmp_rng *r, double mu, double kappa);
+
 /* ---- Dirichlet(alpha[0..k-1]) ---------------------------------------------------------------- */
 /* k >= 2 and every alpha finite and > 0. */
 LMP_API lmp_status lmp_dirichlet_check(const double *alpha, size_t k, lmp_error *err);

@@ -8,7 +8,8 @@
  * standard_exponential / exponential, gamma / standard_gamma, binomial, poisson,
  * beta, lognormal, laplace, chisquare, standard_t, geometric, standard_cauchy,
  * pareto, weibull, power, rayleigh, f, wald, negative_binomial, gumbel, logistic,
- * noncentral_chisquare, noncentral_f, triangular, logseries, zipf (their parameters numbers or broadcast arrays), dirichlet, multinomial,
+ * noncentral_chisquare, noncentral_f, triangular, logseries, zipf, vonmises,
+ * hypergeometric (their parameters numbers or broadcast arrays), dirichlet, multinomial,
  * multivariate_normal, and the integers: randint, choice (with and
  * without p, with and without replacement), permutation and shuffle, all on
  * numpy's masked rejection (lmp_rng_interval; randint's 8-bit, 16-bit and bool
@@ -211,13 +212,14 @@ static int arraylike(PyObject *x)
 typedef enum {
     D_UNIFORM, D_NORMAL, D_EXPON, D_GAMMA, D_BINOM, D_POISSON, D_BETA, D_LOGNORMAL, D_LAPLACE, D_CHISQ, D_T, D_GEOM,
     D_CAUCHY, D_PARETO, D_WEIBULL, D_POWER, D_F, D_WALD, D_NEGBIN, D_GUMBEL, D_LOGISTIC, D_RAYLEIGH, D_NCCHISQ,
-    D_TRIANGULAR, D_NCF, D_LOGSERIES, D_ZIPF
+    D_TRIANGULAR, D_NCF, D_LOGSERIES, D_ZIPF, D_VONMISES, D_HYPERGEOM
 } dist_kind;
 
 /* the kinds whose draws are counts (int64), the others doubles */
 static int counts(dist_kind k)
 {
-    return k == D_BINOM || k == D_POISSON || k == D_GEOM || k == D_NEGBIN || k == D_LOGSERIES || k == D_ZIPF;
+    return k == D_BINOM || k == D_POISSON || k == D_GEOM || k == D_NEGBIN || k == D_LOGSERIES || k == D_ZIPF ||
+           k == D_HYPERGEOM;
 }
 
 typedef struct draw_args {
@@ -227,9 +229,9 @@ typedef struct draw_args {
                   * pareto, weibull, power: a; f: dfnum, dfden; wald: mean, scale; negative_binomial: n, p;
                   * gumbel, logistic: loc, scale; rayleigh: scale; noncentral_chisquare: df, nonc;
                   * triangular: left, mode (c: right); noncentral_f: dfnum, dfden (c: nonc); logseries: p;
-                  * zipf: a */
+                  * zipf: a; vonmises: mu, kappa */
     double c;    /* triangular: right; noncentral_f: nonc */
-    long n;      /* binomial */
+    long n[3];   /* the integer parameters: binomial's n; hypergeometric's ngood, nbad, nsample */
 } draw_args;
 
 /* numpy's legacy geometric (legacy_random_geometric, p in (0, 1]): a search of the cdf with one uniform for
@@ -329,7 +331,7 @@ static size_t fill(lmp_rng *r, const draw_args *d, void *out, size_t n)
     case D_BINOM: {
         /* checked by the caller (lmp_binomial_check); the set-up once, as numpy's binomial_t */
         _Static_assert(_Generic((int64_t)0, long: 1, default: 0), "int64_t is long where the module builds");
-        (void)lmp_binomial_sample_n(r, d->n, d->a, (long *)k, n, NULL);
+        (void)lmp_binomial_sample_n(r, d->n[0], d->a, (long *)k, n, NULL);
         break;
     }
     case D_POISSON:
@@ -414,6 +416,12 @@ static size_t fill(lmp_rng *r, const draw_args *d, void *out, size_t n)
     case D_ZIPF:
         for (size_t i = 0; i < n; i++) k[i] = zipf_draw(r, d->a);
         break;
+    case D_VONMISES:
+        for (size_t i = 0; i < n; i++) x[i] = lmp_vonmises_sample(r, d->a, d->b);
+        break;
+    case D_HYPERGEOM:
+        for (size_t i = 0; i < n; i++) k[i] = lmp_hypergeometric_sample(r, d->n[0], d->n[1], d->n[2]);
+        break;
     case D_NCF: /* numpy's legacy_noncentral_f: noncentral_chisquare(dfnum, nonc) dfden / (chisquare(dfden) dfnum) */
         for (size_t i = 0; i < n; i++) {
             double t = noncentral_chisquare_draw(r, d->a, d->c) * d->b;
@@ -493,9 +501,12 @@ typedef struct draw_spec {
     double dflt[MAXP];      /* where a parameter is left out (NAN: required, parsed so by the method) */
 } draw_spec;
 
+/* Whether parameter j of the spec is an integer (numpy's int64): binomial's n, the hypergeometric's three. */
+static int int_param(const draw_spec *s, int j) { return s->kind == D_HYPERGEOM || (s->kind == D_BINOM && j == 0); }
+
 /* 0, or -1 with the error: "fn: <where>scale = -1: expected scale >= 0". v: the parameters in the spec's
- * order (binomial: v[1] = p, n apart). */
-static int check_draw(const draw_spec *s, const double *v, long n, const char *where)
+ * order, n the integer ones (binomial: n[0], v[1] = p; hypergeometric: n[0..2]). */
+static int check_draw(const draw_spec *s, const double *v, const long *n, const char *where)
 {
     const char *fn = s->fn;
     lmp_error err;
@@ -608,18 +619,21 @@ static int check_draw(const draw_spec *s, const double *v, long n, const char *w
         if (!(v[0] > 0 && v[0] <= 1))
             return lmpy_err(PyExc_ValueError, "%s: %sp = %g: expected a probability in (0, 1]", fn, where, v[0]), -1;
         return 0;
-    case D_BINOM: st = lmp_binomial_check(n, v[1], &err); break;
+    case D_VONMISES: st = lmp_vonmises_sample_check(v[0], v[1], &err); break;
+    case D_HYPERGEOM: st = lmp_hypergeometric_sample_check(n[0], n[1], n[2], &err); break;
+    case D_BINOM: st = lmp_binomial_check(n[0], v[1], &err); break;
     case D_POISSON: st = lmp_poisson_sample_check(v[0], &err); break;
     case D_BETA: st = lmp_beta_check(v[0], v[1], &err); break;
     }
     if (st == LMP_OK) return 0;
-    if (!*where) return lmpy_raise(&err), -1; /* the library's message, as before for the scalars */
+    if (!*where && s->kind != D_VONMISES && s->kind != D_HYPERGEOM)
+        return lmpy_raise(&err), -1; /* the library's message, as before for the scalars */
     return lmpy_err(PyExc_ValueError, "%s: %s%s", fn, where, err.msg), -1;
 }
 
-static draw_args draw_of(const draw_spec *s, const double *v, long n)
+static draw_args draw_of(const draw_spec *s, const double *v, const long *n)
 {
-    draw_args d = {s->kind, v[0], s->np > 1 ? v[1] : 0.0, v[2], n};
+    draw_args d = {s->kind, v[0], s->np > 1 ? v[1] : 0.0, v[2], {n[0], n[1], n[2]}};
     if (s->kind == D_UNIFORM) d.b = v[1] - v[0];     /* low + (high - low) u, numpy's np.subtract(high, low) */
     if (s->kind == D_GAMMA && s->np == 1) d.b = 1.0; /* standard_gamma */
     if (s->kind == D_BINOM) d.a = v[1];
@@ -630,7 +644,7 @@ static draw_args draw_of(const draw_spec *s, const double *v, long n)
  * (else TypeError), anything else (a list) by numpy's coercion to the type (["1"] is 1.0, [1.5] as n is 1). */
 static PyObject *param_array(PyObject *np, const draw_spec *s, int j, PyObject *x)
 {
-    const char *want = s->kind == D_BINOM && j == 0 ? "int64" : "float64";
+    const char *want = int_param(s, j) ? "int64" : "float64";
     int is_arr = np_isinstance(x, "ndarray");
     if (is_arr < 0) return NULL;
     if (!is_arr) return PyObject_CallMethod(np, "asarray", "Os", x, want);
@@ -654,16 +668,15 @@ static PyObject *param_array(PyObject *np, const draw_spec *s, int j, PyObject *
     return res;
 }
 
-/* The parameters of output element i from their broadcast copies: v as check_draw takes it; binomial's n */
-static long params_at(const draw_spec *s, const Py_buffer *buf, size_t i, double v[MAXP])
+/* The parameters of output element i from their broadcast copies, as check_draw takes them: v, and n for
+ * the integer ones */
+static void params_at(const draw_spec *s, const Py_buffer *buf, size_t i, double v[MAXP], long n[MAXP])
 {
-    long k = 0;
-    v[0] = v[1] = v[2] = 0.0;
+    for (int j = 0; j < MAXP; j++) v[j] = 0.0, n[j] = 0;
     for (int j = 0; j < s->np; j++) {
-        if (s->kind == D_BINOM && j == 0) k = (long)((const int64_t *)buf[0].buf)[i];
+        if (int_param(s, j)) n[j] = (long)((const int64_t *)buf[j].buf)[i];
         else v[j] = ((const double *)buf[j].buf)[i];
     }
-    return k;
 }
 
 static PyObject *draw_arrays(lmpy_rng_obj *o, const draw_spec *s, PyObject *np, PyObject *const *x, PyObject *size)
@@ -710,12 +723,13 @@ static PyObject *draw_arrays(lmpy_rng_obj *o, const draw_spec *s, PyObject *np, 
         for (int i = 0; i < ndim; i++) n *= (size_t)(shape[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(bshape, i)));
     }
     for (int j = 0; j < s->np; j++)
-        if (!(flat[j] = flat_as(np, arr[j], bshape, s->kind == D_BINOM && j == 0 ? "int64" : "float64", &buf[j])))
+        if (!(flat[j] = flat_as(np, arr[j], bshape, int_param(s, j) ? "int64" : "float64", &buf[j])))
             goto done;
     /* every element checked before the first draw, as numpy's check_array_constraint */
     for (size_t i = 0; i < n; i++) {
         double v[MAXP];
-        long k = params_at(s, buf, i, v);
+        long k[MAXP];
+        params_at(s, buf, i, v, k);
         char where[80];
         snprintf(where, sizeof where, "element %zu of the broadcast parameters: ", i);
         if (check_draw(s, v, k, where) < 0) goto done;
@@ -729,7 +743,8 @@ static PyObject *draw_arrays(lmpy_rng_obj *o, const draw_spec *s, PyObject *np, 
     Py_BEGIN_ALLOW_THREADS
     for (size_t i = 0; i < n; i++) {
         double v[MAXP];
-        long k = params_at(s, buf, i, v);
+        long k[MAXP];
+        params_at(s, buf, i, v, k);
         draw_args d = draw_of(s, v, k);
         failed += fill(r, &d, (char *)data + 8 * i, 1);
     }
@@ -774,11 +789,11 @@ static PyObject *draw_params(lmpy_rng_obj *o, const draw_spec *s, PyObject **x, 
         goto done;
     }
     double v[MAXP] = {0};
-    long k = 0;
+    long k[MAXP] = {0};
     for (int j = 0; j < s->np; j++) {
-        if (s->kind == D_BINOM && j == 0) { /* numpy's long: a float truncated (1.5 is 1), as its arrays' cast */
-            PyObject *ix = PyNumber_Long(x[0]);
-            k = ix ? PyLong_AsLong(ix) : -1;
+        if (int_param(s, j)) { /* numpy's long: a float truncated (1.5 is 1), as its arrays' cast */
+            PyObject *ix = PyNumber_Long(x[j]);
+            k[j] = ix ? PyLong_AsLong(ix) : -1;
             Py_XDECREF(ix);
         } else {
             v[j] = PyFloat_AsDouble(x[j]);
@@ -807,14 +822,14 @@ static PyObject *rng_random_sample(lmpy_rng_obj *o, PyObject *args, PyObject *kw
     static char *kwl[] = {"size", NULL};
     PyObject *size = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:random_sample", kwl, &size)) return NULL;
-    draw_args d = {D_UNIFORM, 0.0, 1.0, 0.0, 0};
+    draw_args d = {D_UNIFORM, 0.0, 1.0, 0.0, {0}};
     return draw(o, size, &d);
 }
 
 static PyObject *rng_rand(lmpy_rng_obj *o, PyObject *args)
 {
     PyObject *size = dims_to_size(args);
-    draw_args d = {D_UNIFORM, 0.0, 1.0, 0.0, 0};
+    draw_args d = {D_UNIFORM, 0.0, 1.0, 0.0, {0}};
     PyObject *r = draw(o, size, &d);
     Py_DECREF(size);
     return r;
@@ -823,7 +838,7 @@ static PyObject *rng_rand(lmpy_rng_obj *o, PyObject *args)
 static PyObject *rng_randn(lmpy_rng_obj *o, PyObject *args)
 {
     PyObject *size = dims_to_size(args);
-    draw_args d = {D_NORMAL, 0.0, 1.0, 0.0, 0};
+    draw_args d = {D_NORMAL, 0.0, 1.0, 0.0, {0}};
     PyObject *r = draw(o, size, &d);
     Py_DECREF(size);
     return r;
@@ -834,7 +849,7 @@ static PyObject *rng_standard_normal(lmpy_rng_obj *o, PyObject *args, PyObject *
     static char *kwl[] = {"size", NULL};
     PyObject *size = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:standard_normal", kwl, &size)) return NULL;
-    draw_args d = {D_NORMAL, 0.0, 1.0, 0.0, 0};
+    draw_args d = {D_NORMAL, 0.0, 1.0, 0.0, {0}};
     return draw(o, size, &d);
 }
 
@@ -898,13 +913,15 @@ PARAM_METHOD1(logseries, "O|O", SPEC("logseries", D_LOGSERIES, 1, "p", NULL, NAN
 PARAM_METHOD1(zipf, "O|O", SPEC("zipf", D_ZIPF, 1, "a", NULL, NAN, 0.0))
 PARAM_METHOD3(noncentral_f, "OOO|O", SPEC3("noncentral_f", D_NCF, "dfnum", "dfden", "nonc"))
 PARAM_METHOD3(triangular, "OOO|O", SPEC3("triangular", D_TRIANGULAR, "left", "mode", "right"))
+PARAM_METHOD2(vonmises, "OO|O", SPEC("vonmises", D_VONMISES, 2, "mu", "kappa", NAN, NAN))
+PARAM_METHOD3(hypergeometric, "OOO|O", SPEC3("hypergeometric", D_HYPERGEOM, "ngood", "nbad", "nsample"))
 
 static PyObject *rng_standard_cauchy(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
 {
     static char *kwl[] = {"size", NULL};
     PyObject *size = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:standard_cauchy", kwl, &size)) return NULL;
-    draw_args d = {D_CAUCHY, 0.0, 0.0, 0.0, 0};
+    draw_args d = {D_CAUCHY, 0.0, 0.0, 0.0, {0}};
     return draw(o, size, &d);
 }
 #undef SPEC
@@ -914,7 +931,7 @@ static PyObject *rng_standard_exponential(lmpy_rng_obj *o, PyObject *args, PyObj
     static char *kwl[] = {"size", NULL};
     PyObject *size = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:standard_exponential", kwl, &size)) return NULL;
-    draw_args d = {D_EXPON, 1.0, 0.0, 0.0, 0};
+    draw_args d = {D_EXPON, 1.0, 0.0, 0.0, {0}};
     return draw(o, size, &d);
 }
 
@@ -2221,6 +2238,14 @@ static PyMethodDef rng_methods[] = {
     {"zipf", LMPY_FN(rng_zipf), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("zipf(a, size=None)\n\nZipf draws (int), a > 1: numpy's rejection from the Pareto (Devroye\n"
                "1986), truncated at 2**63 - 1. " PARAMS_DOC)},
+    {"vonmises", LMPY_FN(rng_vonmises), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("vonmises(mu, kappa, size=None)\n\nvon Mises angles in [-pi, pi], mean mu, concentration kappa\n"
+               ">= 0: numpy's (Best & Fisher 1979); from kappa 6.0e15 on, where numpy's loop need not end,\n"
+               "mu + N(0, 1) / sqrt(kappa), wrapped. mu and kappa finite. " PARAMS_DOC)},
+    {"hypergeometric", LMPY_FN(rng_hypergeometric), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("hypergeometric(ngood, nbad, nsample, size=None)\n\nThe good items among nsample drawn without\n"
+               "replacement from ngood good and nbad bad (int): numpy's (sequential draws to nsample 10,\n"
+               "Stadlober's HRUA above); 1 <= nsample <= ngood + nbad. " PARAMS_DOC)},
     {"noncentral_f", LMPY_FN(rng_noncentral_f), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("noncentral_f(dfnum, dfden, nonc, size=None)\n\nnoncentral_chisquare(dfnum, nonc) dfden /\n"
                "(chisquare(dfden) dfnum), numpy's. " PARAMS_DOC)},
@@ -2287,7 +2312,8 @@ PyDoc_STRVAR(rs_doc,
 "random_sample, normal, uniform, exponential, binomial, poisson, gamma, beta, lognormal,\n"
 "laplace, chisquare, standard_t, geometric, standard_cauchy, pareto, weibull, power,\n"
 "rayleigh, f, wald, negative_binomial, gumbel, logistic, noncentral_chisquare,\n"
-"noncentral_f, triangular, logseries, zipf, dirichlet, multinomial, multivariate_normal,\n"
+"noncentral_f, triangular, logseries, zipf, vonmises, hypergeometric, dirichlet,\n"
+"multinomial, multivariate_normal,\n"
 "randint, choice, permutation and shuffle (parameters as numbers or broadcast arrays).\n"
 "Pass it as rng= to lmprob.sample so that seeded token draws are numpy's\n"
 "(np.random.choice(V, p=softmax(x))).\n"

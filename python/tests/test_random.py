@@ -167,6 +167,18 @@ class TestNumpyStream(unittest.TestCase):
             "r.logseries(0.0, 3)", "r.logseries(0.5, 200)", "r.logseries(0.999999, 200)", "r.logseries([0.1, 0.9])",
             "r.logseries(1.0)", "r.zipf(2.0, 200)", "r.zipf(1.0001, 50)", "r.zipf(1.5, 100)", "r.zipf(1000.0, 5)",
             "r.zipf([1.5, 4.0], (3, 2))", "r.zipf(1.0)",
+            "r.hypergeometric(5, 5, 3, 50)", "r.hypergeometric(10, 3, 7, 50)", "r.hypergeometric(100, 200, 50, 100)",
+            "r.hypergeometric(1000, 10, 500, 100)", "r.hypergeometric(7, 0, 5, 3)", "r.hypergeometric(0, 9, 4, 3)",
+            "r.hypergeometric(5.7, 5, 3, 5)", "r.hypergeometric(10**9, 10**9, 10**6, 20)",
+            "r.hypergeometric(2**40, 2**41, 2**39, 20)", "r.hypergeometric(50, 50, 99, 20)",
+            "r.hypergeometric(3, 997, 11, 50)", "r.hypergeometric(20, 30, 11)",
+            "r.hypergeometric([[5], [50], [500]], [7, 70], [[3, 11]])", "r.hypergeometric(5, 5, 0)",
+            "r.hypergeometric(-1, 5, 1)", "r.hypergeometric(5, -1, 1)", "r.hypergeometric(5, 5, 11)",
+            "r.hypergeometric(np.nan, 5, 3)", "r.hypergeometric(np.array([5.0, 6.0]), 5, 3)",
+            "r.vonmises(2.0, 5.0, 50)", "r.vonmises(0.0, 1e7, 20)", "r.vonmises(-3.0, 0.5, 50)",
+            "r.vonmises(3.0, 1e-6, 20)", "r.vonmises(1.0, 0.0, 20)", "r.vonmises(0.0, 1e-9, 5)",
+            "r.vonmises(3.1, 700.0, 20)", "r.vonmises(0.0, 1e15, 20)", "r.vonmises(-10.0, 3.0, 20)",
+            "r.vonmises([0.0, 1.0, -2.0], [[0.5], [50.0]])", "r.vonmises(1.0, 2.0)", "r.vonmises(0.0, -1.0)",
         ]
         for seed in (0, 6, 37, 2**32 - 1):
             for src in calls:
@@ -205,6 +217,24 @@ class TestNumpyStream(unittest.TestCase):
         z = lmprob.RandomState(1)
         self.assertEqual(z.zipf([3000.0, 1e308]).tolist(), [1, 1])
         self.assertEqual(z.random_sample(), np.random.RandomState(1).random_sample())
+        # vonmises from kappa 6.0e15 on (where numpy 1.24's loop need not end) and hypergeometric's bounds
+        v = lmprob.RandomState(2).vonmises([0.0, 3.0], [1e300, 1e20], size=(1000, 2))
+        self.assertLess(np.abs(v[:, 0]).max(), 1e-15)
+        self.assertLess(np.abs(v[:, 1] - 3.0).max(), 1e-8)
+        self.assertGreater(np.unique(v[:, 1]).size, 100)  # the normal limit's spread, not a constant
+        with self.assertRaisesRegex(ValueError, r"^vonmises: kappa = inf: expected kappa >= 0 \(finite\)$"):
+            a.vonmises(0.0, np.inf)  # numpy 1.24's loop never ends
+        with self.assertRaisesRegex(ValueError, r"^vonmises: element 1 of the broadcast parameters: mu = nan"):
+            a.vonmises([0.0, np.nan], 1.0)  # numpy: nan draws
+        with self.assertRaisesRegex(ValueError, r"^hypergeometric: nsample = 11: expected nsample <= ngood \+ nbad "
+                                                r"= 10$"):
+            a.hypergeometric(5, 5, 11)
+        with self.assertRaisesRegex(ValueError, r"^hypergeometric: ngood = 4611686018427387904, nbad = "
+                                                r"4611686018427387904: expected ngood \+ nbad < 2\^63 - 2$"):
+            a.hypergeometric(2**62, 2**62, 10)
+        h = lmprob.RandomState(5).hypergeometric(30, 12, [5, 20, 41], size=(2000, 3))
+        self.assertTrue((h >= [0, 8, 29]).all() and (h <= [5, 20, 30]).all())
+        self.assertAlmostEqual(h[:, 1].mean(), 20 * 30 / 42, delta=0.15)
         # geometric below p = 1.1e-16, where 1 - p rounds to 1: numpy's count is INT64_MIN, here a count >= 1
         # (log1p(-p) divides), INT64_MAX where it does not fit
         g = lmprob.RandomState(3).geometric([1e-17, 1e-300], size=(1000, 2))

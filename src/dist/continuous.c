@@ -183,3 +183,54 @@ double lmp_exponential_sample(lmp_rng *r, double rate)
     if (bad_e(rate)) return NAN;
     return lmp_rng_exponential(r) / rate;   /* ziggurat; numpy: -log(1 - random_sample()) */
 }
+
+/* ---- von Mises draws ---------------------------------------------------------------------- */
+
+lmp_status lmp_vonmises_sample_check(double mu, double kappa, lmp_error *err)
+{
+    if (!isfinite(mu)) return lmp_error_set(err, LMP_EINVAL, "mu = %g: expected a finite number", mu);
+    if (!(kappa >= 0) || !isfinite(kappa))
+        return lmp_error_set(err, LMP_EINVAL, "kappa = %g: expected kappa >= 0 (finite)", kappa);
+    return LMP_OK;
+}
+
+/* Best & Fisher, "Efficient simulation of the von Mises distribution", Appl. Statist. 28 (1979) 152-157: a wrapped
+ * Cauchy envelope of parameter rho, s = (1 + rho^2) / (2 rho), accepting W = cos(theta) by the two tests of their
+ * steps 3-4, then a sign from a third uniform; numpy 1.24's random_vonmises step for step (the Taylor form s =
+ * 1/kappa + kappa below kappa 1e-5, a uniform angle below 1e-8, and the angle wrapped to (-pi, pi] by fmod with
+ * the sign kept). From kappa 6.0e15 on, s can round to 1, then W to 1 and Y to 0, and numpy's loop never ends:
+ * where s is 1 the draw is mu + N(0, 1) / sqrt(kappa), wrapped, the normal limit, whose error in the angle
+ * (O(1/kappa), 1.7e-16 there) is below the rounding of the wrapping itself (an ulp of pi, 4.4e-16). */
+double lmp_vonmises_sample(lmp_rng *r, double mu, double kappa)
+{
+    lmp_error err;
+    if (lmp_vonmises_sample_check(mu, kappa, &err) != LMP_OK) return NAN;
+    const double pi = 3.14159265358979323846;
+    if (kappa < 1e-8) return pi * (2 * lmp_rng_uniform(r) - 1);
+    double s;
+    if (kappa < 1e-5) {
+        s = 1. / kappa + kappa;
+    } else {
+        const double rr = 1 + sqrt(1 + 4 * kappa * kappa), rho = (rr - sqrt(2 * rr)) / (2 * kappa);
+        s = (1 + rho * rho) / (2 * rho);
+    }
+    double res;
+    if (!(s > 1)) {
+        res = mu + lmp_rng_normal(r) / sqrt(kappa);
+    } else {
+        double w;
+        for (;;) {
+            const double z = cos(pi * lmp_rng_uniform(r));
+            w = (1 + s * z) / (s + z);
+            const double y = kappa * (s - w), v = lmp_rng_uniform(r);
+            /* v = 0: y >= 0 accepts by the first test, and y < 0 rejects (log of a negative is NaN) */
+            if (y * (2 - y) - v >= 0 || log(y / v) + 1 - y >= 0) break;
+        }
+        res = acos(w);
+        if (lmp_rng_uniform(r) < 0.5) res = -res;
+        res += mu;
+    }
+    const int neg = res < 0;
+    const double mod = fmod(fabs(res) + pi, 2 * pi) - pi;
+    return neg ? -mod : mod;
+}

@@ -20,6 +20,9 @@ static inline double lmp_next_whole_(double k) { return k < 0x1p53 ? k + 1 : nex
 double lmp_discrete_quantile_(double (*cdf)(double k, const void *ctx), const void *ctx, double q, double guess,
                               double kmax);
 
+/* log Gamma(x), x >= 1, as numpy's legacy samplers compute it (random_loggam: Stirling's series), for
+ * the acceptance tests whose decisions must be numpy's (Poisson's PTRS, the hypergeometric's HRUA). */
+double lmp_loggam_numpy_(double x);
 /* Stirling's error delta(x) = lgamma(x + 1) - (x + 1/2) log x + x - log sqrt(2 pi), x > 0. */
 double lmp_stirlerr_(double x);
 /* lgamma(1 + a), with the relative precision of a tiny a (series below 1/2). */

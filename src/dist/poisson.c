@@ -106,7 +106,7 @@ double lmp_poisson_var(double lambda) { return bad(lambda) ? NAN : lambda; }
  * + sum_k B_2k / (2k (2k - 1) x^(2k-1)) (Abramowitz & Stegun 6.1.40), ten terms at x >= 7 and
  * the recurrence log Gamma(x) = log Gamma(x + n) - sum log(x + j) below; the ten coefficients
  * B_2k / (2k (2k - 1)) as numpy writes them (the last to 15 digits), summed in numpy's order. */
-static double loggam_numpy(double x)
+double lmp_loggam_numpy_(double x)
 {
     static const double c[10] = {8.333333333333333e-02, -2.777777777777778e-03, 7.936507936507937e-04,
                                  -5.952380952380952e-04, 8.417508417508418e-04, -1.917526917526918e-03,
@@ -158,7 +158,7 @@ long lmp_poisson_sample(lmp_rng *r, double lambda)
         /* k >= 2^63 (only near LMP_POISSON_SAMPLE_MAX, and never on the quick accept above, whose
          * k is within 2 standard deviations): numpy's int64 of it is negative, which it rejects */
         if (k < 0 || k >= 0x1p63 || (us < 0.013 && v > us)) continue;
-        if (log(v) + log(inv_alpha) - log(a / (us * us) + b) <= -lambda + k * loglam - loggam_numpy(k + 1))
+        if (log(v) + log(inv_alpha) - log(a / (us * us) + b) <= -lambda + k * loglam - lmp_loggam_numpy_(k + 1))
             return (long)k;
     }
 }
