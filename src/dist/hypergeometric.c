@@ -1,13 +1,12 @@
 /* Hypergeometric draws: the number of good items among `sample` taken without replacement from an urn
  * of good + bad. numpy's RandomState algorithms, so that the numpy stream gives numpy's draws:
- * - sample <= 10: the urn emptied one draw at a time, counting what is left of the rarer kind (y), with
- *   one uniform a draw; each draw takes one of those with probability y / (items left);
- * - sample > 10: H2PE's cousin HRUA, the ratio-of-uniforms method of E. Stadlober, "The ratio of
- *   uniforms approach for generating discrete random variates", J. Comput. Appl. Math. 31 (1990)
- *   181-189, with the two corrections numpy carries (the count of the rarer kind mapped back to the
- *   good ones, and samples over half the urn drawn through their complement).
- * Both work on the smaller of good and bad and of sample and its complement, so the cost is bounded by
- * sample (at most 10 uniforms) or is O(1) expected. */
+ * - sample <= 10: the urn emptied one draw at a time, one uniform a draw, counting what is left of the
+ *   rarer kind; each draw takes one of those with probability (rarer ones left) / (items left);
+ * - sample > 10: HRUA, the ratio-of-uniforms method of E. Stadlober, "The ratio of uniforms approach for
+ *   generating discrete random variates", J. Comput. Appl. Math. 31 (1990) 181-189, on the rarer kind and
+ *   the smaller of the sample and its complement, with the two corrections numpy carries (the rarer
+ *   kind's count mapped back to the good ones, and a sample over half the urn drawn as its complement).
+ * The urn draws take at most 10 uniforms; HRUA an expected number bounded for every urn. */
 #include <limits.h>
 #include <math.h>
 
@@ -27,7 +26,7 @@ lmp_status lmp_hypergeometric_sample_check(long good, long bad, long sample, lmp
     return LMP_OK;
 }
 
-/* sample <= 10: y of the rarer kind (d2 of them) are left; each draw removes one of them with probability
+/* sample <= 10: y of the rarer kind are left; each draw removes one of them with probability
  * y / (items left), taken as floor(u + y / left), 0 or 1. */
 static long urn_draws(lmp_rng *r, long good, long bad, long sample)
 {
