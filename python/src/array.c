@@ -679,7 +679,14 @@ int lmpy_ids_get(PyObject *obj, const char *name, size_t V, lmp_token_id **ids, 
         if (v.type == 'u' && v.itemsize == 8) {
             uint64_t u;
             memcpy(&u, p, 8);
-            x = u > (uint64_t)INT64_MAX ? -1 : (long long)u;
+            if (u > (uint64_t)INT64_MAX) { /* past every id: said as the value it is, not as a wrapped int64 */
+                PyErr_Format(PyExc_ValueError, "%s[%zu] = %llu: expected a token id in [0, %lld)", name, i,
+                             (unsigned long long)u, hi);
+                PyMem_RawFree(t);
+                lmpy_view_release(&v);
+                return -1;
+            }
+            x = (long long)u;
         } else if (v.type == 'i' && v.itemsize == 8) {
             int64_t s;
             memcpy(&s, p, 8);

@@ -163,6 +163,9 @@ class TestGPT2(unittest.TestCase):
             m.logits(list(range(1025)))
         with self.assertRaisesRegex(ValueError, "60000"):
             m.logits([1, 60000])
+        # a uint64 id past INT64_MAX is named by its value (it was reported as -1, the int64 it wraps to)
+        with self.assertRaisesRegex(ValueError, r"^tokens\[1\] = 9223372036854775808: expected a token id"):
+            m.logits(np.array([5, 2**63], dtype=np.uint64))
         with self.assertRaises(ValueError):
             m.next_logprobs([])
         with self.assertRaisesRegex(ValueError, "recipe"):
