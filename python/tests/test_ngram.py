@@ -287,6 +287,9 @@ class TestTrain(unittest.TestCase):
             lmprob.train(lines, order=3)
         m3 = lmprob.train(lines, order=3, discount_fallback=True)
         self.assertLess(m3.score("the cat sat"), 0)
+        # a budget below a KiB is said in bytes (memory=1 read "within memory 0 KiB")
+        with self.assertRaisesRegex(MemoryError, r"within memory 1 byte \(.*; 0 bytes of it kept"):
+            lmprob.train(lines, order=2, estimator="addk", memory=1)
 
 
 class TestKenlmDropIn(unittest.TestCase):

@@ -46,10 +46,11 @@ static void adjust(train_budget *b, int64_t delta)
     }
 }
 
-/* "12.3 MiB", or "24 KiB" below a MiB. */
+/* "12.3 MiB", "24 KiB" below a MiB, "1000 bytes" below a KiB (a budget of 1 byte read "0 KiB"). */
 static void fmt_bytes(char *buf, size_t size, uint64_t n)
 {
-    if (n < (1u << 20)) snprintf(buf, size, "%.0f KiB", (double)n / 1024.0);
+    if (n < 1024) snprintf(buf, size, "%u byte%s", (unsigned)n, n == 1 ? "" : "s");
+    else if (n < (1u << 20)) snprintf(buf, size, "%.0f KiB", (double)n / 1024.0);
     else snprintf(buf, size, "%.1f MiB", (double)n / MIB);
 }
 
