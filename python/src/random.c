@@ -853,13 +853,14 @@ static PyObject *rng_standard_normal(lmpy_rng_obj *o, PyObject *args, PyObject *
     return draw(o, size, &d);
 }
 
-/* A method of one or two parameters and size, parsed as objects (fmt: their PyArg format, "O|O" when
- * the first is required) and drawn by draw_params. */
+/* A method of one, two or three parameters and size, parsed as objects (fmt: their PyArg format, "O|O"
+ * when the first is required) and drawn by draw_params. The keyword list is an automatic array: its names
+ * come from the spec, which C does not count as constants, so a static one builds with gcc only. */
 #define PARAM_METHOD1(name, fmt, spec)                                                                  \
     static PyObject *rng_##name(lmpy_rng_obj *o, PyObject *args, PyObject *kw)                          \
     {                                                                                                   \
         static const draw_spec sp = spec;                                                               \
-        static char *kwl[] = {(char *)sp.names[0], "size", NULL};                                       \
+        char *kwl[] = {(char *)sp.names[0], "size", NULL};                                              \
         PyObject *x[MAXP] = {NULL}, *size = NULL;                                                       \
         if (!PyArg_ParseTupleAndKeywords(args, kw, fmt ":" #name, kwl, &x[0], &size)) return NULL;      \
         return draw_params(o, &sp, x, size);                                                            \
@@ -868,7 +869,7 @@ static PyObject *rng_standard_normal(lmpy_rng_obj *o, PyObject *args, PyObject *
     static PyObject *rng_##name(lmpy_rng_obj *o, PyObject *args, PyObject *kw)                          \
     {                                                                                                   \
         static const draw_spec sp = spec;                                                               \
-        static char *kwl[] = {(char *)sp.names[0], (char *)sp.names[1], "size", NULL};                  \
+        char *kwl[] = {(char *)sp.names[0], (char *)sp.names[1], "size", NULL};                         \
         PyObject *x[MAXP] = {NULL}, *size = NULL;                                                       \
         if (!PyArg_ParseTupleAndKeywords(args, kw, fmt ":" #name, kwl, &x[0], &x[1], &size)) return NULL; \
         return draw_params(o, &sp, x, size);                                                            \
@@ -878,7 +879,7 @@ static PyObject *rng_standard_normal(lmpy_rng_obj *o, PyObject *args, PyObject *
     static PyObject *rng_##name(lmpy_rng_obj *o, PyObject *args, PyObject *kw)                          \
     {                                                                                                   \
         static const draw_spec sp = spec;                                                               \
-        static char *kwl[] = {(char *)sp.names[0], (char *)sp.names[1], (char *)sp.names[2], "size", NULL}; \
+        char *kwl[] = {(char *)sp.names[0], (char *)sp.names[1], (char *)sp.names[2], "size", NULL};    \
         PyObject *x[MAXP] = {NULL}, *size = NULL;                                                       \
         if (!PyArg_ParseTupleAndKeywords(args, kw, fmt ":" #name, kwl, &x[0], &x[1], &x[2], &size)) return NULL; \
         return draw_params(o, &sp, x, size);                                                            \
