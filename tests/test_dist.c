@@ -294,6 +294,16 @@ static void test_continuous_values(void)
     CHECK_REL(lmp_beta_sf(2.3905981065086307e-11, 0.04740251586915333, 41192390639.109276),
               0.01117505405687954058860814, 2e-15);
     CHECK(lmp_beta_sf(0.9620608941546731, 461223371943438.25, 3.1601901354465475e-19) == 1);
+    /* quantiles of a tiny b at or near 1, in the top doubles where the logit's 1 / (1 + e^-t) is a staircase
+     * (or 1), by bisection over those doubles; and the solver's start there at most (a mean that rounds to 1
+     * made it t = inf). References: mpmath roots of 1 - I_(1-x)(b, a) = p at 400 digits. Before: 1 for the
+     * second to fourth (errors 8.9e-16, 9.1e-13, 2.4e-3), 0.99999999999997 for the first (2.9e-14). */
+    CHECK(lmp_beta_quantile(0.16101753117919557, 1.6307970001538856e-121, 3.382415585010797e-123) == 1);
+    CHECK(lmp_beta_cdf(0x1.fffffffffffffp-1, 1.6307970001538856e-121, 3.382415585010797e-123) < 0.16101753117919557);
+    CHECK_REL(lmp_beta_quantile(2.6559162183130627e-101, 1e15, 1e-100), 0.99999999999999911182158, 2.3e-16);
+    CHECK_REL(lmp_beta_quantile(2.559373872991646e-21, 1e12, 1e-20), 0.99999999999909050529823, 2.3e-16);
+    CHECK_REL(lmp_beta_quantile(1.3159374289267198e-82, 0.4901586630620449, 1.7649483823787142e-83),
+              0.9975739771934521, 1e-15);
     /* a normal density whose sigma sqrt(2 pi) or x - mu overflows: subnormal, not 0 (mpmath) */
     CHECK_REL(lmp_normal_pdf(0, 1e308, 1e308), 2.41970724519143347141218211978e-309, 1e-6);
     CHECK_REL(lmp_normal_pdf(-1e308, 1e308, 1e308), 5.39909665131880513577939436474e-310, 1e-5);

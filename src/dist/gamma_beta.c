@@ -359,6 +359,30 @@ double lmp_beta_quantile(double p, double a, double b)
         if (tu < -700) t0 = tu;
     }
     double par[4] = {a, b, lower, xs};
+    if (xs == 0) {
+        /* A root in the top 2^13 doubles below 1 (x > 1 - 2^-40, t > 27.7), or past them: there 1 / (1 + e^-t)
+         * resolves 1 - x to 13 bits or none, the tail in t is a staircase, and 1 itself from t = 37.4. A tiny b
+         * puts its quantiles there when p/b or log a is large: at a = 1.6e-121, b = 3.4e-123, p = 0.16 the
+         * root is 1 - e^(-4.6e121), Newton's first step from the flat middle went to t = 1.3e121, and
+         * bisection down from there spent the solver's steps and stopped at t = 31 (0.99999999999997 for 1);
+         * at a = 1e15, b = 1e-100 the quantile of p = 2.6559162183130627e-101 is 1 - 2^-50 (it was 1). The
+         * quantile's own definition decides there, as in lmp_polish_quantile_: the smallest double whose
+         * tail reaches the target, by bisection over those doubles (widths 2^-40 .. 2^-53, halved exactly). */
+        double d, lo = 1.0 - 0x1p-40, hi = 1.0, g = b_tail_x(lo, par, &d) - lt;
+        if (lower ? g < 0 : g > 0) {
+            while (hi - lo > 0x1p-53) {
+                double mid = 0.5 * (lo + hi);
+                g = b_tail_x(mid, par, &d) - lt;
+                if (lower ? g < 0 : g > 0) lo = mid;
+                else hi = mid;
+            }
+            return hi;
+        }
+        /* the root is at or below 1 - 2^-40: start there at most (a mean that rounds to 1, b / a < 2^-54,
+         * made the normal start 1 and t0 = inf, and the solver's answer 1: the quantile of
+         * p = 2.559373872991646e-21 at a = 1e12, b = 1e-20 is 1 - 2^-40) */
+        t0 = fmin(t0, 27.725887222397811); /* log(2^40) */
+    }
     double t = lmp_solve_log_tail_(b_logtail, par, lt, t0, lower);
     double x;
     if (xs > 0) {
