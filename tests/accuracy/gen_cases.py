@@ -772,6 +772,15 @@ def beta_ppf_ref(A):
         tu = (mp.log(p) + mp.log(a) + log_beta_ref(a, b)) / a
         if tu < -800 and b * mp.exp(tu) < mp.mpf(10) ** (-mp.mp.dps - 10):
             return mp.exp(tu)
+    else:
+        # the mirror: a lower-half quantile whose 1 - x is far below 1's last bit (a tiny b: 1 - x = e^(-7.2e57)
+        # at a = 12.4, b = 2.6e-60, p = 0.019; seed 48): there 1 - p = I_(1-x)(b, a) = (1 - x)^b / (b B(a, b))
+        # (1 + O(a (1 - x))); the logit below needed I at 1 - e^(-7.2e57) (the Newton never returned). log(b B)
+        # = -b (psi(a) + gamma) + ... is a difference of log-gammas near -log b: b's exponent in extra bits
+        with mp.workprec(mp.mp.prec + max(0, -mp.mag(b)) + 10):
+            tl = (mp.log1p(-p) + mp.log(b) + log_beta_ref(a, b)) / b
+        if tl < -800 and a * mp.exp(tl) < mp.mpf(10) ** (-mp.mp.dps - 10):
+            return 1 - mp.exp(tl)
     # the smaller tail in the logit u = log(x / (1 - x)); above the middle the mirrored lower quantile
     if p > 0.5:
         a, b = b, a
@@ -2097,6 +2106,12 @@ REGRESSIONS = [
     # and a huge b past b x = 0.7, by a continued fraction of ~sqrt(b) steps (9.78 and 8.8 u(1 + kappa))
     ("beta_sf", {"x": 6.85597582034168e-09, "a": 0.006798721792411961, "b": 114679519.73864773}, "a-small-b-huge"),
     ("beta_sf", {"x": 2.3905981065086307e-11, "a": 0.04740251586915333, "b": 41192390639.109276}, "a-small-b-huge"),
+    # found by seed 48 (the generator never returned there; lmprob was right): a lower-half quantile of a tiny b
+    # whose 1 - x is e^(-7.2e57), 1 as a double; and from a sweep of that class, one of a tiny a and b, 1 -
+    # e^(-4.6e121), where lmprob's solver stopped at 0.99999999999997 (its logit's staircase below 1)
+    ("beta_ppf", {"p": 0.018585053201312738, "a": 12.428531822154804, "b": 2.619362409187234e-60}, "b-tiny-near-1"),
+    ("beta_ppf", {"p": 0.16101753117919557, "a": 1.6307970001538856e-121, "b": 3.382415585010797e-123},
+     "ab-tiny-near-1"),
 ]
 
 
