@@ -41,6 +41,14 @@ static long urn_draws(lmp_rng *r, long good, long bad, long sample)
     return good > bad ? sample - z : z;
 }
 
+/* log(z! (rare - z)! (m - z)! (common - m + z)!), the part of log f(z) that depends on z (f(z) is
+ * C(rare, z) C(common, m - z) / C(rare + common, m)), in numpy's order of terms. */
+static double log_denominator(long z, long rare, long common, long m)
+{
+    return lmp_loggam_numpy_((double)(z + 1)) + lmp_loggam_numpy_((double)(rare - z + 1)) +
+           lmp_loggam_numpy_((double)(m - z + 1)) + lmp_loggam_numpy_((double)(common - m + z + 1));
+}
+
 /* HRUA: a table mountain hat centred at the mode, of half-width D1 sigma + D2 (Stadlober's constants,
  * D1 = 2 sqrt(2/e), D2 = 3 - 2 sqrt(3/e)), and acceptance against log f(k) - log f(mode) written with
  * numpy's log Gamma (lmp_loggam_numpy_), whose last bits decide the borderline cases. */
@@ -54,9 +62,7 @@ static long hrua(lmp_rng *r, long good, long bad, long sample)
     const double sigma = sqrt((double)(pop - m) * (double)sample * p * q / (double)(pop - 1) + 0.5);
     const double width = D1 * sigma + D2;
     const long mode = (long)floor((double)(m + 1) * (double)(rare + 1) / (double)(pop + 2));
-    const double logf_mode = lmp_loggam_numpy_((double)(mode + 1)) + lmp_loggam_numpy_((double)(rare - mode + 1)) +
-                             lmp_loggam_numpy_((double)(m - mode + 1)) +
-                             lmp_loggam_numpy_((double)(common - m + mode + 1));
+    const double log_den_mode = log_denominator(mode, rare, common, m);
     /* past 16 sigma the mass is below a double's resolution of the mode's */
     const double lim = (double)(m < rare ? m : rare) + 1.0, tail = floor(centre + 16 * sigma);
     const double top = lim < tail ? lim : tail;
@@ -66,9 +72,7 @@ static long hrua(lmp_rng *r, long good, long bad, long sample)
         const double w = centre + width * (y - 0.5) / x;
         if (w < 0.0 || w >= top) continue;
         z = (long)floor(w);
-        const double t = logf_mode - (lmp_loggam_numpy_((double)(z + 1)) + lmp_loggam_numpy_((double)(rare - z + 1)) +
-                                      lmp_loggam_numpy_((double)(m - z + 1)) +
-                                      lmp_loggam_numpy_((double)(common - m + z + 1)));
+        const double t = log_den_mode - log_denominator(z, rare, common, m); /* log f(z) - log f(mode) */
         if (x * (4.0 - x) - 3.0 <= t) break; /* squeeze: surely under the density */
         if (x * (x - t) >= 1) continue;      /* squeeze: surely above it */
         if (2.0 * log(x) <= t) break;        /* log(0) = -inf accepts, as it should */
