@@ -344,6 +344,7 @@ typedef struct spec {
     int lm_head;            /* 1: an lm_head.weight of its own */
     const char *nan_in;     /* tensor whose element 5 becomes NaN */
     const char *metadata;   /* raw __metadata__ JSON object, or NULL */
+    int C, F, V, P;         /* width, MLP width, vocabulary, positions: 0 for 32, 128, 40, 8 */
 } spec;
 
 typedef struct buf {
@@ -404,7 +405,8 @@ static float bf2f(uint16_t h)
 
 static char *make_model(const spec *sp, size_t *size)
 {
-    const int C = 32, SV = 40, P = 8, F = 128; /* SV: not the file-level NV (clang -Wshadow) */
+    /* SV: not the file-level NV (clang -Wshadow) */
+    const int C = sp->C ? sp->C : 32, SV = sp->V ? sp->V : 40, P = sp->P ? sp->P : 8, F = sp->F ? sp->F : 128;
     struct {
         const char *name;
         int d0, d1;
@@ -508,6 +510,75 @@ static lmp_status try_model(const char *data, size_t size, const char *cfg, lmp_
         CHECK_MSG(s_ == (want_st), "status %d, want %d: %s", (int)s_, (int)(want_st), err.msg);    \
         CHECK_MSG(strstr(err.msg, (needle)) != NULL, "message '%s' lacks '%s'", err.msg, (needle)); \
     } while (0)
+
+/* Shapes the tiny model does not reach, through whole passes: an MLP wider than one k-block
+ * of the vector kernels (KC_MAX, 3072: GPT-2 XL's 6400, where c_fc's output is stored into the
+ * panels that c_proj then reads k-block by k-block), an odd head count, widths and token counts
+ * off the micro-kernels' multiples. Every level against the portable kernels (which the tiny
+ * model checks against PyTorch), 1 and 2 threads bit for bit, and the KV cache token by token
+ * against the full pass. (An XL-shaped layer, 1600 wide, 25 heads, against PyTorch: docs/gpt2.md.) */
+static void test_wide_shapes(void)
+{
+    static const int shapes[][6] = {/* C, heads, F, V, P, tokens */
+                                    {96, 3, 3200, 300, 64, 45},
+                                    {80, 5, 3090, 257, 48, 29}};
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+        const int C = shapes[si][0], H = shapes[si][1], F = shapes[si][2], V = shapes[si][3], P = shapes[si][4];
+        const size_t n = (size_t)shapes[si][5];
+        spec sp = {.C = C, .F = F, .V = V, .P = P};
+        size_t size;
+        char *a = make_model(&sp, &size), cfg[200];
+        snprintf(cfg, sizeof cfg, "{\"n_layer\":1,\"n_head\":%d,\"n_embd\":%d,\"n_inner\":%d,\"n_positions\":%d,"
+                 "\"vocab_size\":%d}", H, C, F, P, V);
+        lmp_gpt2 *m = NULL;
+        lmp_error err;
+        CHECK_MSG(lmp_gpt2_create(a, size, cfg, strlen(cfg), "wide", &m, &err) == LMP_OK, "%s", err.msg);
+        lmp_token_id ids[64];
+        uint32_t st = 99;
+        for (size_t i = 0; i < n; i++) ids[i] = (lmp_token_id)((st = st * 1664525u + 1013904223u) >> 8) % (unsigned)V;
+        float *ref = NULL;
+        for (int isa = GPT2_ISA_C; m && isa <= m->isa; isa++) {
+            float *lg[2] = {malloc(n * (size_t)V * sizeof(float)), malloc(n * (size_t)V * sizeof(float))};
+            for (int t = 0; t < 2; t++) {
+                lmp_gpt2_ctx *c;
+                if (lmp_gpt2_ctx_create(m, 0, t + 1, &c, &err) != LMP_OK) {
+                    CHECK_MSG(0, "%s", err.msg);
+                    continue;
+                }
+                gpt2_ctx_set_isa(c, isa);
+                CHECK_INT(lmp_gpt2_ctx_push(c, ids, n, lg[t], LMP_GPT2_LOGITS_ALL, &err), LMP_OK);
+                if (t == 0 && isa == m->isa) { /* the KV cache, token by token, at the top level */
+                    float *one = malloc((size_t)V * sizeof(float));
+                    double worst = 0;
+                    CHECK_INT(lmp_gpt2_ctx_rewind(c, 0, &err), LMP_OK);
+                    for (size_t i = 0; i < n; i++) {
+                        CHECK_INT(lmp_gpt2_ctx_push(c, ids + i, 1, one, LMP_GPT2_LOGITS_LAST, &err), LMP_OK);
+                        double d = max_abs_diff(one, lg[0] + i * (size_t)V, (size_t)V);
+                        if (!(d <= worst)) worst = d;
+                    }
+                    CHECK_MSG(worst <= 1e-5, "C %d F %d isa %d: token by token, max diff %g", C, F, isa, worst);
+                    free(one);
+                }
+                lmp_gpt2_ctx_free(c);
+            }
+            CHECK_MSG(memcmp(lg[0], lg[1], n * (size_t)V * sizeof(float)) == 0, "C %d F %d isa %d: 1 and 2 threads differ",
+                      C, F, isa);
+            if (!ref) {
+                ref = lg[0];
+                lg[0] = NULL;
+            } else {
+                double d = max_abs_diff(lg[0], ref, n * (size_t)V);
+                CHECK_MSG(d <= 1e-4, "C %d F %d isa %d: max |logit - portable| = %g", C, F, isa, d);
+                printf("  C %d, %d heads, F %d: isa %d against the portable kernels: %.3g\n", C, H, F, isa, d);
+            }
+            free(lg[0]);
+            free(lg[1]);
+        }
+        free(ref);
+        lmp_gpt2_free(m);
+        free(a);
+    }
+}
 
 static void test_good_variants(void)
 {
@@ -1109,6 +1180,7 @@ int main(int argc, char **argv)
     RUN(test_attention_levels);
     RUN(test_gemv_alignment);
     RUN(test_good_variants);
+    RUN(test_wide_shapes);
     RUN(test_bad_files);
     RUN(test_prefixes_and_flips);
     free(ref_logits);
