@@ -16,10 +16,10 @@ static void usage(FILE *f)
             "usage: lmprob gpt2 info [--json] [--tensors] MODEL\n"
             "       lmprob gpt2 logits [--threads N] [--top K] [--json] [--output FILE] MODEL IDS\n"
             "\n"
-            "MODEL is a Hugging Face GPT-2 folder (config.json + model.safetensors) or a .safetensors\n"
-            "file (config from its __metadata__, or inferred from the shapes). Loading validates the\n"
-            "whole file (header, JSON, dtypes, shapes against the config, offsets, every weight finite)\n"
-            "and names the tensor at fault.\n"
+            "MODEL is a Hugging Face GPT-2 folder (config.json + model.safetensors, or its shards and\n"
+            "model.safetensors.index.json) or a .safetensors file (config from its __metadata__, or\n"
+            "inferred from the shapes). Loading validates the whole file (header, JSON, dtypes, shapes\n"
+            "against the config, offsets, every weight finite) and names the tensor and file at fault.\n"
             "\n"
             "info     n_layer, n_head, n_embd, n_ctx, vocab, eps, dtype, parameters, where the config\n"
             "         came from; --tensors lists every tensor (name, dtype, shape, byte range, used)\n"
@@ -88,6 +88,16 @@ static int gpt2_info(int argc, char **argv)
         printf("dtype:       %s%s\n", dtype_name(c.dtype), c.dtype == LMP_GPT2_F32 ? "" : " (computed in fp32)");
         printf("parameters:  %zu (%.1f M)\n", c.n_params, (double)c.n_params / 1e6);
         printf("fp32 bytes:  %zu (%.1f MB)\n", c.weight_bytes, (double)c.weight_bytes / 1e6);
+        /* a sharded folder: each shard's tensors name it (one pointer a shard) */
+        size_t shards = 0;
+        const char *last = NULL;
+        for (size_t i = 0; i < lmp_gpt2_tensor_count(m); i++) {
+            lmp_gpt2_tensor t;
+            lmp_gpt2_tensor_info(m, i, &t, NULL);
+            if (t.file && t.file != last) shards++;
+            last = t.file;
+        }
+        if (shards) printf("shards:      %zu (model.safetensors.index.json)\n", shards);
     }
     if (tensors) {
         size_t n = lmp_gpt2_tensor_count(m);
@@ -102,11 +112,18 @@ static int gpt2_info(int argc, char **argv)
             if (json) {
                 printf("%s{\"name\": ", i ? ", " : "");
                 cli_json_string(stdout, t.name);
-                printf(", \"dtype\": \"%s\", \"shape\": [%s], \"data_offsets\": [%llu, %llu], \"used\": %s}", t.dtype,
+                printf(", \"dtype\": \"%s\", \"shape\": [%s], \"data_offsets\": [%llu, %llu], \"used\": %s", t.dtype,
                        shape, (unsigned long long)t.begin, (unsigned long long)t.end, t.used ? "true" : "false");
+                if (t.file) {
+                    fputs(", \"file\": ", stdout);
+                    cli_json_string(stdout, t.file);
+                }
+                fputs("}", stdout);
             } else {
-                printf("  %-40s %-5s [%s] [%llu, %llu)%s\n", t.name, t.dtype, shape, (unsigned long long)t.begin,
-                       (unsigned long long)t.end, t.used ? "" : " (ignored)");
+                const char *base = t.file ? strrchr(t.file, '/') : NULL;
+                printf("  %-40s %-5s [%s] [%llu, %llu)%s%s%s\n", t.name, t.dtype, shape, (unsigned long long)t.begin,
+                       (unsigned long long)t.end, t.used ? "" : " (ignored)", t.file ? " in " : "",
+                       t.file ? (base ? base + 1 : t.file) : "");
             }
         }
         if (json) fputs("]", stdout);

@@ -345,6 +345,7 @@ typedef struct spec {
     const char *nan_in;     /* tensor whose element 5 becomes NaN */
     const char *metadata;   /* raw __metadata__ JSON object, or NULL */
     int C, F, V, P;         /* width, MLP width, vocabulary, positions: 0 for 32, 128, 40, 8 */
+    int part;               /* 0: every tensor; 1: the first half (in the list below); 2: the rest (shards) */
 } spec;
 
 typedef struct buf {
@@ -445,6 +446,10 @@ static char *make_model(const spec *sp, size_t *size)
     uint32_t rng = 12345;
     for (int i = 0; i < nt; i++) {
         if (sp->drop && strcmp(sp->drop, ts[i].name) == 0) continue;
+        if (sp->part && (sp->part == 1) != (i < nt / 2)) { /* the other shard's: its draws still made */
+            for (int k = 0; k < ts[i].d0 * (ts[i].d1 ? ts[i].d1 : 1); k++) rng = rng * 1664525u + 1013904223u;
+            continue;
+        }
         int d0 = ts[i].d0, d1 = ts[i].d1;
         if (sp->reshape && strcmp(sp->reshape, ts[i].name) == 0) d0 *= 2;
         size_t count = (size_t)d0 * (size_t)(d1 ? d1 : 1);
@@ -510,6 +515,140 @@ static lmp_status try_model(const char *data, size_t size, const char *cfg, lmp_
         CHECK_MSG(s_ == (want_st), "status %d, want %d: %s", (int)s_, (int)(want_st), err.msg);    \
         CHECK_MSG(strstr(err.msg, (needle)) != NULL, "message '%s' lacks '%s'", err.msg, (needle)); \
     } while (0)
+
+/* A sharded folder (model.safetensors.index.json and its shards, as transformers' save_pretrained
+ * writes a checkpoint past its max_shard_size): the same model, bit for bit, as the one file; each
+ * way the index and the shards can disagree is an error naming the file at fault. */
+static void write_shards(const char *dir, const char *index_json, const char *nan_in)
+{
+    char path[600];
+    for (int part = 1; part <= 2; part++) {
+        spec sp = {.part = part, .nan_in = nan_in};
+        size_t n;
+        char *a = make_model(&sp, &n);
+        snprintf(path, sizeof path, "%s/model-0000%d-of-00002.safetensors", dir, part);
+        CHECK(test_write_file(path, a, n) == 0);
+        free(a);
+    }
+    snprintf(path, sizeof path, "%s/model.safetensors.index.json", dir);
+    CHECK(test_write_text(path, index_json) == 0);
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    CHECK(test_write_text(path, good_cfg) == 0);
+}
+
+/* weight_map of make_model's tensors: the first half in shard 1. `skip` leaves one name out,
+ * `move` puts one in the other shard, `shard1` renames the first shard. */
+static char *shard_index(const char *skip, const char *move, const char *shard1)
+{
+    spec all = {0};
+    size_t n;
+    char *a = make_model(&all, &n);
+    st_file f;
+    lmp_error err;
+    buf out = {0};
+    puts_(&out, "{\"metadata\": {\"total_size\": 1}, \"weight_map\": {");
+    if (st_parse(a, n, "m", &f, &err) == LMP_OK) {
+        for (size_t i = 0, listed = 0; i < f.n; i++) {
+            if (skip && strcmp(f.t[i].name, skip) == 0) continue;
+            int second = i >= f.n / 2;
+            if (move && strcmp(f.t[i].name, move) == 0) second = !second;
+            char e[300];
+            snprintf(e, sizeof e, "%s\"%s\": \"%s\"", listed++ ? ", " : "", f.t[i].name,
+                     second ? "model-00002-of-00002.safetensors" : shard1 ? shard1 : "model-00001-of-00002.safetensors");
+            puts_(&out, e);
+        }
+        st_free(&f);
+    }
+    puts_(&out, "}}");
+    put(&out, "", 1);
+    free(a);
+    return out.p;
+}
+
+static void test_sharded(void)
+{
+    lmp_error err;
+    size_t n;
+    spec all = {0};
+    char *a = make_model(&all, &n);
+    lmp_gpt2 *one = NULL, *sh = NULL;
+    CHECK_MSG(lmp_gpt2_create(a, n, good_cfg, strlen(good_cfg), "m", &one, &err) == LMP_OK, "%s", err.msg);
+    char dir[600], *ix = shard_index(NULL, NULL, NULL);
+    snprintf(dir, sizeof dir, "%s", test_tmp_path("sharded"));
+    CHECK(mkdir(dir, 0755) == 0);
+    write_shards(dir, ix, NULL);
+    CHECK_MSG(lmp_gpt2_load(dir, &sh, &err) == LMP_OK, "%s", err.msg);
+    if (one && sh) {
+        CHECK_INT(lmp_gpt2_tensor_count(sh), lmp_gpt2_tensor_count(one));
+        lmp_gpt2_tensor t1, t2;
+        CHECK_INT(lmp_gpt2_tensor_info(one, 0, &t1, &err), LMP_OK);
+        CHECK_INT(lmp_gpt2_tensor_info(sh, lmp_gpt2_tensor_count(sh) - 1, &t2, &err), LMP_OK);
+        CHECK(t1.file == NULL);
+        CHECK_MSG(t2.file && strstr(t2.file, "/model-00002-of-00002.safetensors"), "%s", t2.file ? t2.file : "NULL");
+        lmp_token_id ids[6] = {3, 1, 4, 1, 5, 9};
+        float *l1 = malloc(6 * 40 * sizeof(float)), *l2 = malloc(6 * 40 * sizeof(float));
+        lmp_gpt2_ctx *c1, *c2;
+        if (lmp_gpt2_ctx_create(one, 0, 1, &c1, &err) == LMP_OK) {
+            if (lmp_gpt2_ctx_create(sh, 0, 1, &c2, &err) == LMP_OK) {
+                CHECK_INT(lmp_gpt2_ctx_push(c1, ids, 6, l1, LMP_GPT2_LOGITS_ALL, &err), LMP_OK);
+                CHECK_INT(lmp_gpt2_ctx_push(c2, ids, 6, l2, LMP_GPT2_LOGITS_ALL, &err), LMP_OK);
+                CHECK(memcmp(l1, l2, 6 * 40 * sizeof(float)) == 0);
+                lmp_gpt2_ctx_free(c2);
+            }
+            lmp_gpt2_ctx_free(c1);
+        }
+        free(l1);
+        free(l2);
+    }
+    lmp_gpt2_free(sh);
+    lmp_gpt2_free(one);
+    free(ix);
+    /* the index and the shards disagree, or something is missing */
+    static const struct {
+        const char *skip, *move, *shard1, *nan_in;
+        lmp_status want;
+        const char *file, *needle;
+    } bad[] = {
+        {"h.0.ln_2.bias", NULL, NULL, NULL, LMP_EFORMAT, "model-00002-of-00002.safetensors",
+         "tensor 'h.0.ln_2.bias' is not in"},
+        {NULL, "wpe.weight", NULL, NULL, LMP_EFORMAT, "model-00001-of-00002.safetensors",
+         "tensor 'wpe.weight' is here, but"},
+        {NULL, NULL, "model-00003-of-00002.safetensors", NULL, LMP_EIO, "model-00003-of-00002.safetensors",
+         "cannot open"},
+        {NULL, NULL, "../model-00001-of-00002.safetensors", NULL, LMP_EFORMAT, "model.safetensors.index.json",
+         "expected the name of a file in the folder"},
+        {NULL, NULL, NULL, "h.0.mlp.c_proj.weight", LMP_EFORMAT, "model-00002-of-00002.safetensors",
+         "element 5 (row 0, column 5) is NaN"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "bad%zu", i);
+        snprintf(dir, sizeof dir, "%s", test_tmp_path(name));
+        CHECK(mkdir(dir, 0755) == 0);
+        ix = shard_index(bad[i].skip, bad[i].move, bad[i].shard1);
+        write_shards(dir, ix, bad[i].nan_in);
+        free(ix);
+        lmp_status st = lmp_gpt2_load(dir, &sh, &err);
+        CHECK_MSG(st == bad[i].want && sh == NULL, "case %zu: status %d, want %d", i, (int)st, (int)bad[i].want);
+        CHECK_MSG(strstr(err.msg, bad[i].file) && strstr(err.msg, bad[i].needle), "case %zu: message '%s'", i,
+                  err.msg);
+        lmp_gpt2_free(sh);
+        sh = NULL;
+    }
+    /* no weight_map */
+    snprintf(dir, sizeof dir, "%s", test_tmp_path("nomap"));
+    CHECK(mkdir(dir, 0755) == 0);
+    write_shards(dir, "{\"metadata\": {}}", NULL);
+    CHECK_INT(lmp_gpt2_load(dir, &sh, &err), LMP_EFORMAT);
+    CHECK_MSG(strstr(err.msg, "weight_map"), "%s", err.msg);
+    /* a model.safetensors beside the shards is the model (as transformers reads such a folder) */
+    char path[700];
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    CHECK(test_write_file(path, a, n) == 0);
+    CHECK_MSG(lmp_gpt2_load(dir, &sh, &err) == LMP_OK, "%s", err.msg);
+    lmp_gpt2_free(sh);
+    free(a);
+}
 
 /* Shapes the tiny model does not reach, through whole passes: an MLP wider than one k-block
  * of the vector kernels (KC_MAX, 3072: GPT-2 XL's 6400, where c_fc's output is stored into the
@@ -1162,6 +1301,7 @@ static void attention_level(int top)
 int main(int argc, char **argv)
 {
     test_chdir_root(argv[0]);
+    if (test_tmpdir_make("test_gpt2") != 0) return 1;
     const char *sh = getenv("LMP_SHARED");
     snprintf(shared_dir, sizeof shared_dir, "%s", sh ? sh : "../shared");
     if (load_reference() != 0) {
@@ -1181,9 +1321,11 @@ int main(int argc, char **argv)
     RUN(test_gemv_alignment);
     RUN(test_good_variants);
     RUN(test_wide_shapes);
+    RUN(test_sharded);
     RUN(test_bad_files);
     RUN(test_prefixes_and_flips);
     free(ref_logits);
+    test_tmpdir_remove();
     (void)argc;
     return TEST_SUMMARY();
 }

@@ -101,6 +101,7 @@ typedef struct lmp_gpt2_tensor {
     int64_t shape[4];     /* first ndim entries */
     uint64_t begin, end;  /* data_offsets (relative to the end of the header) */
     int used;             /* 1: read by the forward pass; 0: ignored buffer */
+    const char *file;     /* a sharded folder: the shard holding it (begin, end are in that file); else NULL */
 } lmp_gpt2_tensor;
 LMP_API size_t lmp_gpt2_tensor_count(const lmp_gpt2 *model);
 /* i < lmp_gpt2_tensor_count(model); returns LMP_EINVAL otherwise, or for a NULL model or out. */

@@ -40,9 +40,16 @@ struct lmp_gpt2 {
     const float *lm_head;         /* [V, C]: wte when tied */
     gpt2_layer *layers;
     /* storage */
-    void *map;                    /* mmapped file (load), or NULL (create) */
+    void *map;                    /* mmapped file (load), or NULL (create, or shards) */
     size_t map_size;
-    st_file st;
+    st_file st;                   /* the file's tensors; of a sharded folder, all the shards' */
+    /* A sharded folder (model.safetensors.index.json): each shard mapped and validated on its own
+     * (nshards 0 otherwise); st.t then lists every shard's tensors, names and data in the shards'. */
+    size_t nshards;
+    st_file *shard_st;
+    void **shard_map;
+    size_t *shard_size;
+    char **shard_path;
     int *used;                    /* per tensor of st: read by the forward pass */
     void **heap;                  /* converted (F16/BF16) or realigned tensors */
     size_t nheap;

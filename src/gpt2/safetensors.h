@@ -47,6 +47,7 @@ typedef struct st_tensor {
     uint64_t count;                /* product of the shape */
     uint64_t begin, end;           /* data_offsets */
     const unsigned char *data;     /* base + data_start + begin */
+    const char *file;              /* a shard's path, for messages (model.c); NULL for the one file */
 } st_tensor;
 
 typedef struct st_file {

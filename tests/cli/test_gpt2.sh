@@ -165,4 +165,36 @@ cp "$VOC/encoder.json" "$TMPD/hf/vocab.json"
 expect_out "both: the folder's vocabulary" "^Tokens:.2.\(1 scored\)" "$LMPROB" ppl --model "$TMPD/hf" "$TMPD/hw.txt"
 rm "$TMPD/hf/model.safetensors"
 expect_fail "folder without weights" "$TMPD/hf: a folder without model.safetensors" "$LMPROB" gpt2 info "$TMPD/hf"
+
+# a sharded folder, as save_pretrained writes one past its max_shard_size: the tiny model's tensors in two
+# shards and model.safetensors.index.json; the same logits and perplexity as the one file
+mkdir -p "$TMPD/sh" && cp "$HF/config.json" "$TMPD/sh/"
+"$PY" - "$HF/model.safetensors" "$TMPD/sh" <<'P'
+import json, struct, sys
+raw = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]; hdr = json.loads(raw[8:8 + n]); base = 8 + n
+names = sorted((k for k in hdr if k != "__metadata__"), key=lambda k: hdr[k]["data_offsets"][0])
+wm = {}
+for si, part in enumerate([names[:len(names) // 2], names[len(names) // 2:]]):
+    fn = "model-%05d-of-00002.safetensors" % (si + 1)
+    h, blobs, off = {"__metadata__": {"format": "pt"}}, [], 0
+    for k in part:
+        s, e = hdr[k]["data_offsets"]
+        h[k] = dict(hdr[k], data_offsets=[off, off + e - s]); off += e - s; blobs.append(raw[base + s:base + e]); wm[k] = fn
+    hb = json.dumps(h).encode(); hb += b" " * (-len(hb) % 8)
+    open(sys.argv[2] + "/" + fn, "wb").write(struct.pack("<Q", len(hb)) + hb + b"".join(blobs))
+json.dump({"metadata": {"total_size": len(raw) - base}, "weight_map": wm}, open(sys.argv[2] + "/model.safetensors.index.json", "w"))
+P
+expect_out "sharded: info" "^shards: +2 \(model.safetensors.index.json\)" "$LMPROB" gpt2 info "$TMPD/sh"
+expect_out "sharded: each tensor's shard" "transformer.wte.weight .* in model-0000[12]-of-00002.safetensors" \
+  "$LMPROB" gpt2 info --tensors "$TMPD/sh"
+expect_ok "sharded: logits" "$LMPROB" gpt2 logits --output "$TMPD/sh.f32" "$TMPD/sh" "$IDS"
+if cmp -s "$TMPD/sh.f32" "$TMPD/lg.f32"; then ok; else bad "sharded: logits differ from the one file's"; fi
+"$LMPROB" ppl --model "$HF" --json "$TMPD/hw.txt" >"$TMPD/p1" 2>&1
+"$LMPROB" ppl --model "$TMPD/sh" --json "$TMPD/hw.txt" >"$TMPD/p2" 2>&1
+if [ -s "$TMPD/p1" ] && diff <(sed 's/"model": "[^"]*"//' "$TMPD/p1") <(sed 's/"model": "[^"]*"//' "$TMPD/p2") >/dev/null; then ok
+else bad "sharded: ppl differs: $(head -c 300 "$TMPD/p2")"; fi
+sed 's/model-00002-of-00002/model-00003-of-00002/' "$TMPD/sh/model.safetensors.index.json" >"$TMPD/ix" &&
+  mv "$TMPD/ix" "$TMPD/sh/model.safetensors.index.json"
+expect_fail "sharded: a shard missing" "sh/model-00003-of-00002.safetensors: cannot open" "$LMPROB" gpt2 info "$TMPD/sh"
 finish
