@@ -64,6 +64,15 @@ static int gpt2_info(int argc, char **argv)
     if (load("info", path, &m)) return CLI_FAIL;
     lmp_gpt2_config c;
     lmp_gpt2_get_config(m, &c);
+    /* a sharded folder: each shard's tensors name it (one pointer a shard) */
+    size_t shards = 0;
+    const char *last = NULL;
+    for (size_t i = 0; i < lmp_gpt2_tensor_count(m); i++) {
+        lmp_gpt2_tensor t;
+        lmp_gpt2_tensor_info(m, i, &t, NULL);
+        if (t.file && t.file != last) shards++;
+        last = t.file;
+    }
     if (json) {
         fputs("{\"model\": ", stdout);
         cli_json_string(stdout, path);
@@ -75,6 +84,7 @@ static int gpt2_info(int argc, char **argv)
                c.tied ? "true" : "false", dtype_name(c.dtype), source_name(c.source), c.n_params, c.weight_bytes);
         if (c.eos_token_id >= 0) printf(", \"eos_token_id\": %d", c.eos_token_id);
         else fputs(", \"eos_token_id\": null", stdout);
+        if (shards) printf(", \"shards\": %zu", shards);
         if (tensors) fputs(", \"tensors\": [", stdout);
     } else {
         printf("model:       %s\n", path);
@@ -88,15 +98,6 @@ static int gpt2_info(int argc, char **argv)
         printf("dtype:       %s%s\n", dtype_name(c.dtype), c.dtype == LMP_GPT2_F32 ? "" : " (computed in fp32)");
         printf("parameters:  %zu (%.1f M)\n", c.n_params, (double)c.n_params / 1e6);
         printf("fp32 bytes:  %zu (%.1f MB)\n", c.weight_bytes, (double)c.weight_bytes / 1e6);
-        /* a sharded folder: each shard's tensors name it (one pointer a shard) */
-        size_t shards = 0;
-        const char *last = NULL;
-        for (size_t i = 0; i < lmp_gpt2_tensor_count(m); i++) {
-            lmp_gpt2_tensor t;
-            lmp_gpt2_tensor_info(m, i, &t, NULL);
-            if (t.file && t.file != last) shards++;
-            last = t.file;
-        }
         if (shards) printf("shards:      %zu (model.safetensors.index.json)\n", shards);
     }
     if (tensors) {

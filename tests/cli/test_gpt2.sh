@@ -186,6 +186,7 @@ for si, part in enumerate([names[:len(names) // 2], names[len(names) // 2:]]):
 json.dump({"metadata": {"total_size": len(raw) - base}, "weight_map": wm}, open(sys.argv[2] + "/model.safetensors.index.json", "w"))
 P
 expect_out "sharded: info" "^shards: +2 \(model.safetensors.index.json\)" "$LMPROB" gpt2 info "$TMPD/sh"
+expect_out "sharded: info --json" '"shards": 2}$' "$LMPROB" gpt2 info --json "$TMPD/sh"
 expect_out "sharded: each tensor's shard" "transformer.wte.weight .* in model-0000[12]-of-00002.safetensors" \
   "$LMPROB" gpt2 info --tensors "$TMPD/sh"
 expect_ok "sharded: logits" "$LMPROB" gpt2 logits --output "$TMPD/sh.f32" "$TMPD/sh" "$IDS"
