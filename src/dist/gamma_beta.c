@@ -283,31 +283,34 @@ double lmp_beta_sf(double x, double a, double b)
     return x <= 0 ? 1.0 : x >= 1 ? 0.0 : lmp_sf_beta_inc_upper(a, b, x);
 }
 
-/* log of the tail at x, par = {a, b, lower} */
+/* Both return log(tail / target), the solver's residual itself (its log_target is 0): the tail's ratio to the
+ * target keeps its relative precision where log target is large (lmp_beta_log_tail_). */
+
+/* at x, par = {a, b, lower, xs, target, log target} */
 static double b_tail_x(double x, const double *par, double *dlog)
 {
-    return lmp_beta_log_tail_(par[0], par[1], x, (int)par[2], dlog);
+    return lmp_beta_log_tail_(par[0], par[1], x, (int)par[2], par[4], dlog);
 }
 
-/* log of the tail in t = logit(x) - logit(xs), par = {a, b, lower, xs} (xs = 0: t = logit(x)) */
+/* in t = logit(x) - logit(xs) (xs = 0: t = logit(x)) */
 static double b_logtail(double t, const double *par, double *dlog)
 {
-    double a = par[0], b = par[1], xs = par[3];
+    double a = par[0], b = par[1], xs = par[3], target = par[4], lt = par[5];
     int lower = par[2] != 0;
     if (xs > 0) {
         /* x / (1 - x) = e^t xs / (1 - xs): x = xs + xs (1 - xs) (e^t - 1) / (1 + xs (e^t - 1)), exact near xs */
         double e = expm1(t);
-        return lmp_beta_log_tail_(a, b, xs + xs * (1.0 - xs) * e / (1.0 + xs * e), lower, dlog);
+        return lmp_beta_log_tail_(a, b, xs + xs * (1.0 - xs) * e / (1.0 + xs * e), lower, target, dlog);
     }
     if (lower && t < -700) {
         /* x = 1/(1 + e^-t) ~ e^t underflows (or nearly): I = x^a / (a B(a, b)) (1 + O(x)), in t itself */
         *dlog = a;
-        return a * t - log(a) - lmp_sf_log_beta(a, b);
+        return a * t - log(a) - lmp_sf_log_beta(a, b) - lt;
     }
     if (!lower && t > 700) {
         /* 1 - x ~ e^-t underflows: 1 - I = (1-x)^b / (b B(a, b)) (1 + O(1-x)) */
         *dlog = -b;
-        return -b * t - log(b) - lmp_sf_log_beta(a, b);
+        return -b * t - log(b) - lmp_sf_log_beta(a, b) - lt;
     }
     if (!lower && t < -700) {
         /* x ~ e^t underflows, and the upper tail is 1 - I, I = x^a / (a B(a, b)) (1 + O(x)) as above: in t
@@ -316,9 +319,9 @@ static double b_logtail(double t, const double *par, double *dlog)
          * t = -709.8, a tail of 0 whose root the solver took for t = -709.8 (x = 2^-1024; seed 24). */
         double li = a * t - log(a) - lmp_sf_log_beta(a, b), q = -expm1(li);
         *dlog = -a * exp(li) / q;
-        return log(q);
+        return log(q) - lt;
     }
-    return lmp_beta_log_tail_(a, b, 1.0 / (1.0 + exp(-t)), lower, dlog);
+    return lmp_beta_log_tail_(a, b, 1.0 / (1.0 + exp(-t)), lower, target, dlog);
 }
 
 double lmp_beta_quantile(double p, double a, double b)
@@ -358,7 +361,7 @@ double lmp_beta_quantile(double p, double a, double b)
         double tu = (log(p) + log(a) + lB) / a;
         if (tu < -700) t0 = tu;
     }
-    double par[4] = {a, b, lower, xs};
+    double par[6] = {a, b, lower, xs, target, lt};
     if (xs == 0) {
         /* A root in the top 2^13 doubles below 1 (x > 1 - 2^-40, t > 27.7), or past them: there 1 / (1 + e^-t)
          * resolves 1 - x to 13 bits or none, the tail in t is a staircase, and 1 itself from t = 37.4. A tiny b
@@ -368,11 +371,11 @@ double lmp_beta_quantile(double p, double a, double b)
          * at a = 1e15, b = 1e-100 the quantile of p = 2.6559162183130627e-101 is 1 - 2^-50 (it was 1). The
          * quantile's own definition decides there, as in lmp_polish_quantile_: the smallest double whose
          * tail reaches the target, by bisection over those doubles (widths 2^-40 .. 2^-53, halved exactly). */
-        double d, lo = 1.0 - 0x1p-40, hi = 1.0, g = b_tail_x(lo, par, &d) - lt;
+        double d, lo = 1.0 - 0x1p-40, hi = 1.0, g = b_tail_x(lo, par, &d);
         if (lower ? g < 0 : g > 0) {
             while (hi - lo > 0x1p-53) {
                 double mid = 0.5 * (lo + hi);
-                g = b_tail_x(mid, par, &d) - lt;
+                g = b_tail_x(mid, par, &d);
                 if (lower ? g < 0 : g > 0) lo = mid;
                 else hi = mid;
             }
@@ -383,7 +386,7 @@ double lmp_beta_quantile(double p, double a, double b)
          * p = 2.559373872991646e-21 at a = 1e12, b = 1e-20 is 1 - 2^-40) */
         t0 = fmin(t0, 27.725887222397811); /* log(2^40) */
     }
-    double t = lmp_solve_log_tail_(b_logtail, par, lt, t0, lower);
+    double t = lmp_solve_log_tail_(b_logtail, par, 0.0, t0, lower); /* log(tail / target) = 0 */
     double x;
     if (xs > 0) {
         double e = expm1(t);
@@ -398,7 +401,7 @@ double lmp_beta_quantile(double p, double a, double b)
     } else {
         x = 1.0 / (1.0 + exp(-t));
     }
-    return lmp_polish_quantile_(b_tail_x, par, lt, x, 1, lower);
+    return lmp_polish_quantile_(b_tail_x, par, 0.0, x, 1, lower);
 }
 
 /* a / (a + b) and b / (a + b) each directly (not 1 minus the other), in halves where a + b overflows */

@@ -46,9 +46,10 @@ double lmp_dpois_raw_(double k, double x);
 /* log P(k, x) (lower) or log Q(k, x), and its derivative in log x (through *dlog), also where the tail
  * underflows. */
 double lmp_gamma_log_tail_(double k, double x, int lower, double *dlog);
-/* log I_x(a, b) (lower) or log(1 - I_x(a, b)), and its derivative in log(x / (1 - x)), also where it
- * underflows. */
-double lmp_beta_log_tail_(double a, double b, double x, int lower, double *dlog);
+/* log(I_x(a, b) / target) (lower) or log((1 - I_x(a, b)) / target), to a few u absolutely near the target
+ * whatever its size (target = 1: the log of the tail), and its derivative in log(x / (1 - x)), also where the
+ * tail underflows. */
+double lmp_beta_log_tail_(double a, double b, double x, int lower, double target, double *dlog);
 /* Solve logtail(t) = log_target for t (logtail increasing in t, or decreasing when increasing = 0) by
  * Newton with bisection safeguards, from the start t; logtail returns the log of a tail and its
  * derivative in t. */

@@ -226,6 +226,10 @@ static double erfcx_half(double dev)
     return s / (2.0 * z * sqrt(M_PI));
 }
 
+/* stirlerr(v) + log(2 pi v) / 2 = lgamma(1 + v) - v log v + v, for v < 1 (each term O(v log v), O(1) at most):
+ * the two O(log v) terms of its left side, taken apart, cancel for a tiny v */
+static double stirlerr_log_2pi_small(double v) { return lmp_lgamma1p_(v) - v * log(v) + v; }
+
 /* The kernels take the successes k and the failures m = n - k separately: with a beta's a = 6.5e8 and
  * b = 426, n = a + b rounds (its ulp is 1e-7), and n - k would move b by 1e-7: 2e-10 of I_x(a, b). */
 double lmp_log_dbinom_raw_(double k, double m, double p, double q)
@@ -247,11 +251,23 @@ double lmp_log_dbinom_raw_(double k, double m, double p, double q)
         nq = n * q;
         np = n - nq;
     }
+    double j = k <= m ? k : m, big = k <= m ? m : k;
+    if (j < 0.5) {
+        /* A tiny real k or m (a beta's front with b = 1e-288): below 1/2 stirlerr(j) is -log(j) / 2 + O(1)
+         * (its direct form), and Loader's -stirlerr(j) - log(2 pi j) / 2 two terms of 331 that cancel, u 331
+         * of the result (beta_cdf(0.5; 1.2, 1e-300) was 41 u(1 + kappa) off, and beta_ppf with it). That pair
+         * taken together, from Gamma(j + 1) = sqrt(2 pi j) j^j e^-j e^stirlerr(j):
+         *   stirlerr(j) + log(2 pi j) / 2 = lgamma(1 + j) - j log j + j,  each term O(j log j);
+         * then log C(n, k) p^k q^m = stirlerr(n) - stirlerr(big) - that + log(n / big) / 2 - bd0s, and for
+         * n < 1 the same pair for n and big too (stirlerr(n) - stirlerr(big) would cancel likewise). */
+        double bd = lmp_bd0_(k, np) + lmp_bd0_(m, nq);
+        if (big < 0.5) return stirlerr_log_2pi_small(n) - stirlerr_log_2pi_small(k) - stirlerr_log_2pi_small(m) - bd;
+        return lmp_stirlerr_(n) - lmp_stirlerr_(big) - stirlerr_log_2pi_small(j) + 0.5 * log1p(j / big) - bd;
+    }
     double lc = lmp_stirlerr_(n) - lmp_stirlerr_(k) - lmp_stirlerr_(m) - lmp_bd0_(k, np) - lmp_bd0_(m, nq);
     /* log(2 pi k m / n), as log j + log1p(-j / n) with j the smaller of k and m: Loader's (and R's)
      * log1p(-k / n) rounds k / n first and keeps only the absolute precision of that rounding when k is
      * near n (1e-11 of a pmf at n = 1e5, k = n - 1). */
-    double j = k <= m ? k : m;
     double lf = LMP_LN_2PI + log(j) + log1p(-j / n);
     return lc - 0.5 * lf;
 }
@@ -922,7 +938,18 @@ static double beta_log_lower_ratio(double a, double b, double x, double y)
     return log(beta_cf(a, b, x, y, lambda));
 }
 
-double lmp_beta_log_tail_(double a, double b, double x, int lower, double *dlog)
+/* log(r / target) for positive doubles, through their binary exponents: r = mr 2^er, target = mt 2^et,
+ * log(mr / mt) + (er - et) log 2. Near r = target, mr / mt is one rounding from the exact ratio and er - et is
+ * -1, 0 or 1, so the result is good to a few u absolutely whatever the size of r: log r - log target keeps only
+ * the absolute precision of log target (its ulp is 1.1e-13 at target = 5e-228), a relative 1.1e-13 of the tail. */
+static double log_ratio(double r, double target)
+{
+    int er, et;
+    double mr = frexp(r, &er), mt = frexp(target, &et);
+    return log(mr / mt) + (double)(er - et) * 0.693147180559945309417232121458;
+}
+
+double lmp_beta_log_tail_(double a, double b, double x, int lower, double target, double *dlog)
 {
     if (isnan(x)) return *dlog = NAN;
     double y = 1.0 - x;
@@ -939,22 +966,30 @@ double lmp_beta_log_tail_(double a, double b, double x, int lower, double *dlog)
             D *= t / (1.0 - t);
         }
         *dlog = lower ? D : -D;
-        return lv;
+        return lv - log(target);
     }
-    double v = beta_inc_impl(a, b, x, lower), lv;
-    double lfront = lmp_log_dbinom_raw_(a, b, x, y) + log(b / (a + b)), lr; /* x^a y^b / (a B(a, b)) */
-    /* lr = log(tail / front), apart from lv where the tail underflows (lv and lfront are then huge and
-     * their difference would keep only their absolute precision) */
+    /* The tail over the target, not log tail - log target: a tiny b makes I_x(a, b) = b B_x(a, b) (1 + O(b))
+     * (B_x(a, 0) = the integral of t^(a-1) / (1 - t) from 0 to x, finite below 1), and a tiny a the upper tail
+     * likewise, so that the quantile of p = 5.4e-228 at b = 1.4e-230 is conditioned like p / b = 373, not like
+     * log p = -523 (kappa 0.74): the difference of the two logs resolved I only to 1.1e-13 (seeds 45 to 50) */
+    double v = beta_inc_impl(a, b, x, lower), g;
+    double ldb = lmp_log_dbinom_raw_(a, b, x, y); /* x^a y^b / (a B(a, b)) = dbinom_raw(a, b, x, y) b / (a + b) */
+    double lfront = ldb + log(b / (a + b)), lr;
+    /* lr = log(tail / front), apart from the log of the tail where the tail underflows (the log of the tail and
+     * lfront are then huge and their difference would keep only their absolute precision) */
     if (v > 1e-300) {
-        lv = log(v);
-        lr = lv - lfront;
+        lr = log(v) - lfront;
+        g = log_ratio(v, target);
     } else {
-        lr = lower ? beta_log_lower_ratio(a, b, x, y) : beta_log_lower_ratio(b, a, y, x) + log(a / b);
-        lv = lfront + lr;
+        /* the front's factor b / (a + b) (a / (a + b) for the upper tail, with lr's a / b) over the target as
+         * above; the rest, dbinom_raw times the series or fraction, is a modest number for a tiny b near 1 */
+        double lc = lower ? beta_log_lower_ratio(a, b, x, y) : beta_log_lower_ratio(b, a, y, x);
+        lr = lower ? lc : lc + log(a / b);
+        g = ldb + lc + log_ratio((lower ? b : a) / (a + b), target);
     }
     double d = a * exp(-lr); /* x (1 - x) f(x) / tail = a front / tail */
     *dlog = lower ? d : -d;
-    return lv;
+    return g;
 }
 
 double lmp_solve_log_tail_(double (*logtail)(double t, const double *par, double *dlog), const double *par,
@@ -1007,8 +1042,11 @@ double lmp_polish_quantile_(double (*logtail)(double x, const double *par, doubl
     for (int i = 0; i < 3 && x > 0 && isfinite(x) && (!logit || x < 1); i++) {
         double d, g = logtail(x, par, &d) - log_target;
         double step = -g / d; /* in log x or logit x */
-        if (!isfinite(step) || fabs(step) > 1e-6) break;
         double xn = x + (logit ? x * (1.0 - x) : x) * step;
+        /* a step of more than 1e-6 is the solver's to take, but for one of a few ulps of x: near 1 that is a
+         * large step in the logit (1e-6 moves x = 1 - 1.7e-10 by 1.4 ulps), and 1 / (1 + e^-t) itself is an ulp
+         * or two off there (beta_ppf(8.380860078893317e-153; 0.00167, 1.35e-155) stayed 2 ulps above its root) */
+        if (!isfinite(step) || (fabs(step) > 1e-6 && fabs(xn - x) > 64 * DBL_EPSILON * x)) break;
         if (xn == x) break;
         /* Where the doubles are coarser than the distribution (past shapes of ~1e33 an ulp is many standard
          * deviations, 56 at a gamma shape of 8.7e34, and the tail jumps by e^1000 from one double to the

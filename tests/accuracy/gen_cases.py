@@ -2112,6 +2112,22 @@ REGRESSIONS = [
     ("beta_ppf", {"p": 0.018585053201312738, "a": 12.428531822154804, "b": 2.619362409187234e-60}, "b-tiny-near-1"),
     ("beta_ppf", {"p": 0.16101753117919557, "a": 1.6307970001538856e-121, "b": 3.382415585010797e-123},
      "ab-tiny-near-1"),
+    # found by seeds 45 to 50 (47.7 and 15.8 u(1 + kappa)), and the class from a sweep of tiny b at tiny p: a
+    # quantile conditioned like p / b (I_x = b B_x(a, b) (1 + O(b))), whose solver resolved log I - log p only to
+    # the ulp of |log p| (257 u(1 + kappa) for the third); and the front of I_x for a real shape below 1/2, whose
+    # Loader form cancelled two terms of -log(b) / 2 (the cdf 41, the sf 27.6, the pdf at a = 1 + 5e-13 11, and
+    # the fourth quantile 13.4 with the solver fixed)
+    ("beta_ppf", {"p": 5.393219430874623e-228, "a": 0.0027328807965663385, "b": 1.4450340358884708e-230},
+     "b-tiny-p-tiny"),
+    ("beta_ppf", {"p": 5.112177072367892e-175, "a": 0.003508140604885137, "b": 1.7399987112638547e-177},
+     "b-tiny-p-tiny"),
+    ("beta_ppf", {"p": 1.465869332911754e-291, "a": 0.052347621247511085, "b": 7.818971298400619e-293},
+     "b-tiny-p-tiny"),
+    ("beta_ppf", {"p": 2.917206694847942e-292, "a": 8.722745446939308, "b": 2.881091847436418e-288},
+     "b-tiny-p-tiny"),
+    ("beta_cdf", {"x": 0.5, "a": 1.2, "b": 1e-300}, "b-tiny"),
+    ("beta_sf", {"x": 0.6383801109536156, "a": 1.831481073902024e-229, "b": 1.7332286324000963}, "a-tiny"),
+    ("beta_pdf", {"x": 0.15871851401483564, "a": 1.0000000000005203, "b": 1.53638032353646}, "a-near-1"),
 ]
 
 
