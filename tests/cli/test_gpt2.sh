@@ -169,22 +169,7 @@ expect_fail "folder without weights" "$TMPD/hf: a folder without model.safetenso
 # a sharded folder, as save_pretrained writes one past its max_shard_size: the tiny model's tensors in two
 # shards and model.safetensors.index.json; the same logits and perplexity as the one file
 mkdir -p "$TMPD/sh" && cp "$HF/config.json" "$TMPD/sh/"
-"$PY" - "$HF/model.safetensors" "$TMPD/sh" <<'P'
-import json, struct, sys
-raw = open(sys.argv[1], "rb").read()
-n = struct.unpack("<Q", raw[:8])[0]; hdr = json.loads(raw[8:8 + n]); base = 8 + n
-names = sorted((k for k in hdr if k != "__metadata__"), key=lambda k: hdr[k]["data_offsets"][0])
-wm = {}
-for si, part in enumerate([names[:len(names) // 2], names[len(names) // 2:]]):
-    fn = "model-%05d-of-00002.safetensors" % (si + 1)
-    h, blobs, off = {"__metadata__": {"format": "pt"}}, [], 0
-    for k in part:
-        s, e = hdr[k]["data_offsets"]
-        h[k] = dict(hdr[k], data_offsets=[off, off + e - s]); off += e - s; blobs.append(raw[base + s:base + e]); wm[k] = fn
-    hb = json.dumps(h).encode(); hb += b" " * (-len(hb) % 8)
-    open(sys.argv[2] + "/" + fn, "wb").write(struct.pack("<Q", len(hb)) + hb + b"".join(blobs))
-json.dump({"metadata": {"total_size": len(raw) - base}, "weight_map": wm}, open(sys.argv[2] + "/model.safetensors.index.json", "w"))
-P
+"$PY" "$(dirname "$0")/../shard_safetensors.py" "$HF/model.safetensors" "$TMPD/sh" 2
 expect_out "sharded: info" "^shards: +2 \(model.safetensors.index.json\)" "$LMPROB" gpt2 info "$TMPD/sh"
 expect_out "sharded: info --json" '"shards": 2}$' "$LMPROB" gpt2 info --json "$TMPD/sh"
 expect_out "sharded: each tensor's shard" "transformer.wte.weight .* in model-0000[12]-of-00002.safetensors" \
