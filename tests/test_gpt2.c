@@ -635,6 +635,21 @@ static void test_sharded(void)
         lmp_gpt2_free(sh);
         sh = NULL;
     }
+    /* a tensor named twice in the weight_map (JSON allows a key twice; an index never has one) */
+    snprintf(dir, sizeof dir, "%s", test_tmp_path("twice"));
+    CHECK(mkdir(dir, 0755) == 0);
+    ix = shard_index(NULL, NULL, NULL);
+    const char *open_ = "\"weight_map\": {";
+    char *at = strstr(ix, open_), twice[8192];
+    if (at) {
+        at += strlen(open_);
+        snprintf(twice, sizeof twice, "%.*s\"wte.weight\": \"model-00001-of-00002.safetensors\", %s", (int)(at - ix), ix,
+                 at);
+        write_shards(dir, twice, NULL);
+        CHECK_INT(lmp_gpt2_load(dir, &sh, &err), LMP_EFORMAT);
+        CHECK_MSG(strstr(err.msg, "weight_map names tensor 'wte.weight' twice"), "%s", err.msg);
+    }
+    free(ix);
     /* no weight_map */
     snprintf(dir, sizeof dir, "%s", test_tmp_path("nomap"));
     CHECK(mkdir(dir, 0755) == 0);

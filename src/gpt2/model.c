@@ -679,6 +679,17 @@ static lmp_status map_file(const char *path, void **map, size_t *size, lmp_error
     return LMP_OK;
 }
 
+/* A name and where it came from, for sorting (qsort takes no context: the name travels with its index). */
+typedef struct name_ix {
+    const char *s;
+    size_t i;
+} name_ix;
+
+static int name_ix_cmp(const void *a, const void *b)
+{
+    return strcmp(((const name_ix *)a)->s, ((const name_ix *)b)->s);
+}
+
 /* A shard's name from the index: a file of the folder itself, nothing that leads out of it. */
 static int plain_file_name(const lmp_json_value *v)
 {
@@ -707,37 +718,48 @@ static lmp_status load_shards(lmp_gpt2 *m, const char *dir, const char *index_pa
                               "expected a non-empty \"weight_map\" object (tensor name -> shard file)");
         goto done;
     }
-    /* the shards, in order of first mention */
-    if (!(m->shard_st = calloc(wm->n, sizeof *m->shard_st)) || !(m->shard_map = calloc(wm->n, sizeof *m->shard_map)) ||
-        !(m->shard_size = calloc(wm->n, sizeof *m->shard_size)) ||
-        !(m->shard_path = calloc(wm->n, sizeof *m->shard_path))) {
+    /* Sorted views, so that checking any index against any shards is O(n log n): the entries by shard name
+     * (a run of equal names is one shard, the shards in name order: model-00001-of-..., ...) and by tensor name
+     * (one entry a tensor). */
+    const size_t n = wm->n;
+    size_t total = 0;
+    name_ix *by_file = malloc(n * sizeof *by_file), *by_key = malloc(n * sizeof *by_key);
+    size_t *which = malloc(n * sizeof *which); /* shard of each weight_map entry */
+    unsigned char *seen = calloc(n, 1);        /* entries whose tensor a shard holds */
+    if (!by_file || !by_key || !which || !seen || !(m->shard_st = calloc(n, sizeof *m->shard_st)) ||
+        !(m->shard_map = calloc(n, sizeof *m->shard_map)) || !(m->shard_size = calloc(n, sizeof *m->shard_size)) ||
+        !(m->shard_path = calloc(n, sizeof *m->shard_path))) {
         st = lmp_error_set(err, LMP_ENOMEM, "%s: out of memory", index_path);
-        goto done;
+        goto shards_done;
     }
-    size_t *which = calloc(wm->n, sizeof *which);        /* shard of each weight_map entry */
-    const char **sname = calloc(wm->n, sizeof *sname); /* file name of each shard */
-    if (!which || !sname) {
-        free(which);
-        free(sname);
-        st = lmp_error_set(err, LMP_ENOMEM, "%s: out of memory", index_path);
-        goto done;
-    }
-    for (size_t i = 0; i < wm->n && !st; i++) {
+    for (size_t i = 0; i < n; i++) {
         const lmp_json_value *v = &wm->items[i];
         if (!plain_file_name(v)) {
             st = lmp_error_set_at(err, LMP_EFORMAT, index_path, 0,
                                   "weight_map[\"%s\"]: expected the name of a file in the folder (a string without "
                                   "'/')",
                                   wm->keys[i]);
-            break;
+            goto shards_done;
         }
-        size_t k = 0;
-        while (k < m->nshards && strcmp(sname[k], v->str) != 0) k++;
-        which[i] = k;
-        if (k < m->nshards) continue;
-        sname[k] = v->str;
+        by_file[i] = (name_ix){v->str, i};
+        by_key[i] = (name_ix){wm->keys[i], i};
+    }
+    qsort(by_file, n, sizeof *by_file, name_ix_cmp);
+    qsort(by_key, n, sizeof *by_key, name_ix_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(by_key[i].s, by_key[i - 1].s) == 0) {
+            st = lmp_error_set_at(err, LMP_EFORMAT, index_path, 0, "weight_map names tensor '%s' twice", by_key[i].s);
+            goto shards_done;
+        }
+    for (size_t i = 0; i < n && !st; i++) {
+        if (i > 0 && strcmp(by_file[i].s, by_file[i - 1].s) == 0) {
+            which[by_file[i].i] = m->nshards - 1;
+            continue;
+        }
+        const size_t k = m->nshards;
         char sp[4096];
-        if ((st = lmp_path_join(sp, sizeof sp, dir, v->str, err))) break;
+        which[by_file[i].i] = k;
+        if ((st = lmp_path_join(sp, sizeof sp, dir, by_file[i].s, err))) break;
         if (!(m->shard_path[k] = strdup(sp))) {
             st = lmp_error_set(err, LMP_ENOMEM, "%s: out of memory", index_path);
             break;
@@ -746,30 +768,32 @@ static lmp_status load_shards(lmp_gpt2 *m, const char *dir, const char *index_pa
         if ((st = map_file(sp, &m->shard_map[k], &m->shard_size[k], err))) break;
         st = st_parse(m->shard_map[k] ? m->shard_map[k] : "", m->shard_size[k], sp, &m->shard_st[k], err);
     }
-    /* every tensor of a shard is listed for that shard */
-    size_t total = 0;
+    /* every tensor of a shard is listed for that shard (a shard's names are distinct: st_parse) */
     for (size_t k = 0; k < m->nshards && !st; k++) {
         for (size_t t = 0; t < m->shard_st[k].n && !st; t++) {
-            const char *name = m->shard_st[k].t[t].name;
-            size_t e = 0;
-            while (e < wm->n && strcmp(wm->keys[e], name) != 0) e++;
-            if (e == wm->n)
+            const name_ix key = {m->shard_st[k].t[t].name, 0};
+            const name_ix *hit = bsearch(&key, by_key, n, sizeof *by_key, name_ix_cmp);
+            if (!hit)
+                st = lmp_error_set_at(err, LMP_EFORMAT, m->shard_path[k], 0, "tensor '%s' is not in %s's weight_map",
+                                      key.s, index_path);
+            else if (which[hit->i] != k)
                 st = lmp_error_set_at(err, LMP_EFORMAT, m->shard_path[k], 0,
-                                      "tensor '%s' is not in %s's weight_map", name, index_path);
-            else if (which[e] != k)
-                st = lmp_error_set_at(err, LMP_EFORMAT, m->shard_path[k], 0,
-                                      "tensor '%s' is here, but %s places it in %s", name, index_path,
-                                      m->shard_path[which[e]]);
+                                      "tensor '%s' is here, but %s places it in %s", key.s, index_path,
+                                      m->shard_path[which[hit->i]]);
+            else seen[hit->i] = 1;
         }
         total += m->shard_st[k].n;
     }
-    /* every listed tensor is in its shard */
-    for (size_t i = 0; i < wm->n && !st; i++)
-        if (!st_find(&m->shard_st[which[i]], wm->keys[i]))
+    /* and every listed tensor is in its shard */
+    for (size_t i = 0; i < n && !st; i++)
+        if (!seen[i])
             st = lmp_error_set_at(err, LMP_EFORMAT, m->shard_path[which[i]], 0,
                                   "no tensor '%s', which %s places in this shard", wm->keys[i], index_path);
+shards_done:
+    free(by_file);
+    free(by_key);
     free(which);
-    free(sname);
+    free(seen);
     if (!st && !(m->st.t = calloc(total ? total : 1, sizeof *m->st.t)))
         st = lmp_error_set(err, LMP_ENOMEM, "%s: out of memory", index_path);
     for (size_t k = 0; k < m->nshards && !st; k++)
