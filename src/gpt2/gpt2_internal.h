@@ -45,11 +45,13 @@ struct lmp_gpt2 {
     st_file st;                   /* the file's tensors; of a sharded folder, all the shards' */
     /* A sharded folder (model.safetensors.index.json): each shard mapped and validated on its own
      * (nshards 0 otherwise); st.t then lists every shard's tensors, names and data in the shards'. */
+    struct gpt2_shard {
+        st_file st;
+        void *map;
+        size_t size;
+        char *path;
+    } *shards;
     size_t nshards;
-    st_file *shard_st;
-    void **shard_map;
-    size_t *shard_size;
-    char **shard_path;
     int *used;                    /* per tensor of st: read by the forward pass */
     void **heap;                  /* converted (F16/BF16) or realigned tensors */
     size_t nheap;

@@ -263,14 +263,11 @@ void lmp_gpt2_free(lmp_gpt2 *m)
     st_free(&m->st);
     if (m->map) munmap(m->map, m->map_size);
     for (size_t i = 0; i < m->nshards; i++) {
-        st_free(&m->shard_st[i]);
-        if (m->shard_map[i]) munmap(m->shard_map[i], m->shard_size[i]);
-        free(m->shard_path[i]);
+        st_free(&m->shards[i].st);
+        if (m->shards[i].map) munmap(m->shards[i].map, m->shards[i].size);
+        free(m->shards[i].path);
     }
-    free(m->shard_st);
-    free(m->shard_map);
-    free(m->shard_size);
-    free(m->shard_path);
+    free(m->shards);
     free(m);
 }
 
@@ -575,6 +572,23 @@ done:
     return st;
 }
 
+/* The model whose tensors m->st lists (st = LMP_OK) built and handed out, or freed (with its maps) on any
+ * error, st's included: the last step of every constructor. */
+static lmp_status finish_model(lmp_gpt2 *m, lmp_status st, const char *st_label, const char *cfg_text, size_t cfg_len,
+                               const char *cfg_label, lmp_gpt2 **out, lmp_error *err)
+{
+    if (!st) {
+        m->isa = gpt2_isa_detect();
+        st = build(m, st_label, cfg_text, cfg_len, cfg_label, err);
+    }
+    if (st) {
+        lmp_gpt2_free(m);
+        return st;
+    }
+    *out = m;
+    return LMP_OK;
+}
+
 static lmp_status create_common(lmp_gpt2 **out, const void *data, size_t size, const char *st_label,
                                 const char *cfg_text, size_t cfg_len, const char *cfg_label, void *map,
                                 lmp_error *err)
@@ -586,15 +600,8 @@ static lmp_status create_common(lmp_gpt2 **out, const void *data, size_t size, c
     }
     m->map = map;
     m->map_size = size;
-    m->isa = gpt2_isa_detect();
-    lmp_status st = st_parse(data, size, st_label, &m->st, err);
-    if (!st) st = build(m, st_label, cfg_text, cfg_len, cfg_label, err);
-    if (st) {
-        lmp_gpt2_free(m);
-        return st;
-    }
-    *out = m;
-    return LMP_OK;
+    return finish_model(m, st_parse(data, size, st_label, &m->st, err), st_label, cfg_text, cfg_len, cfg_label, out,
+                        err);
 }
 
 lmp_status lmp_gpt2_create(const void *data, size_t size, const char *config_json, size_t config_len,
@@ -726,9 +733,7 @@ static lmp_status load_shards(lmp_gpt2 *m, const char *dir, const char *index_pa
     name_ix *by_file = malloc(n * sizeof *by_file), *by_key = malloc(n * sizeof *by_key);
     size_t *which = malloc(n * sizeof *which); /* shard of each weight_map entry */
     unsigned char *seen = calloc(n, 1);        /* entries whose tensor a shard holds */
-    if (!by_file || !by_key || !which || !seen || !(m->shard_st = calloc(n, sizeof *m->shard_st)) ||
-        !(m->shard_map = calloc(n, sizeof *m->shard_map)) || !(m->shard_size = calloc(n, sizeof *m->shard_size)) ||
-        !(m->shard_path = calloc(n, sizeof *m->shard_path))) {
+    if (!by_file || !by_key || !which || !seen || !(m->shards = calloc(n, sizeof *m->shards))) {
         st = lmp_error_set(err, LMP_ENOMEM, "%s: out of memory", index_path);
         goto shards_done;
     }
@@ -756,38 +761,38 @@ static lmp_status load_shards(lmp_gpt2 *m, const char *dir, const char *index_pa
             which[by_file[i].i] = m->nshards - 1;
             continue;
         }
-        const size_t k = m->nshards;
+        struct gpt2_shard *sh = &m->shards[m->nshards];
         char sp[4096];
-        which[by_file[i].i] = k;
+        which[by_file[i].i] = m->nshards;
         if ((st = lmp_path_join(sp, sizeof sp, dir, by_file[i].s, err))) break;
-        if (!(m->shard_path[k] = strdup(sp))) {
+        if (!(sh->path = strdup(sp))) {
             st = lmp_error_set(err, LMP_ENOMEM, "%s: out of memory", index_path);
             break;
         }
         m->nshards++;
-        if ((st = map_file(sp, &m->shard_map[k], &m->shard_size[k], err))) break;
-        st = st_parse(m->shard_map[k] ? m->shard_map[k] : "", m->shard_size[k], sp, &m->shard_st[k], err);
+        if ((st = map_file(sp, &sh->map, &sh->size, err))) break;
+        st = st_parse(sh->map ? sh->map : "", sh->size, sp, &sh->st, err);
     }
     /* every tensor of a shard is listed for that shard (a shard's names are distinct: st_parse) */
     for (size_t k = 0; k < m->nshards && !st; k++) {
-        for (size_t t = 0; t < m->shard_st[k].n && !st; t++) {
-            const name_ix key = {m->shard_st[k].t[t].name, 0};
+        const struct gpt2_shard *sh = &m->shards[k];
+        for (size_t t = 0; t < sh->st.n && !st; t++) {
+            const name_ix key = {sh->st.t[t].name, 0};
             const name_ix *hit = bsearch(&key, by_key, n, sizeof *by_key, name_ix_cmp);
             if (!hit)
-                st = lmp_error_set_at(err, LMP_EFORMAT, m->shard_path[k], 0, "tensor '%s' is not in %s's weight_map",
-                                      key.s, index_path);
+                st = lmp_error_set_at(err, LMP_EFORMAT, sh->path, 0, "tensor '%s' is not in %s's weight_map", key.s,
+                                      index_path);
             else if (which[hit->i] != k)
-                st = lmp_error_set_at(err, LMP_EFORMAT, m->shard_path[k], 0,
-                                      "tensor '%s' is here, but %s places it in %s", key.s, index_path,
-                                      m->shard_path[which[hit->i]]);
+                st = lmp_error_set_at(err, LMP_EFORMAT, sh->path, 0, "tensor '%s' is here, but %s places it in %s",
+                                      key.s, index_path, m->shards[which[hit->i]].path);
             else seen[hit->i] = 1;
         }
-        total += m->shard_st[k].n;
+        total += sh->st.n;
     }
     /* and every listed tensor is in its shard */
     for (size_t i = 0; i < n && !st; i++)
         if (!seen[i])
-            st = lmp_error_set_at(err, LMP_EFORMAT, m->shard_path[which[i]], 0,
+            st = lmp_error_set_at(err, LMP_EFORMAT, m->shards[which[i]].path, 0,
                                   "no tensor '%s', which %s places in this shard", wm->keys[i], index_path);
 shards_done:
     free(by_file);
@@ -797,9 +802,9 @@ shards_done:
     if (!st && !(m->st.t = calloc(total ? total : 1, sizeof *m->st.t)))
         st = lmp_error_set(err, LMP_ENOMEM, "%s: out of memory", index_path);
     for (size_t k = 0; k < m->nshards && !st; k++)
-        for (size_t t = 0; t < m->shard_st[k].n; t++) {
-            m->st.t[m->st.n] = m->shard_st[k].t[t];
-            m->st.t[m->st.n++].file = m->shard_path[k];
+        for (size_t t = 0; t < m->shards[k].st.n; t++) {
+            m->st.t[m->st.n] = m->shards[k].st.t[t];
+            m->st.t[m->st.n++].file = m->shards[k].path;
         }
 done:
     lmp_json_free(j);
@@ -844,26 +849,18 @@ lmp_status lmp_gpt2_load(const char *path, lmp_gpt2 **out, lmp_error *err)
     } else {
         snprintf(st_path, sizeof st_path, "%s", path);
     }
+    lmp_status st;
     if (sharded) {
         lmp_gpt2 *m = calloc(1, sizeof *m);
-        lmp_status st = m ? load_shards(m, path, index_path, err)
-                          : lmp_error_set(err, LMP_ENOMEM, "%s: out of memory", index_path);
-        if (!st) {
-            m->isa = gpt2_isa_detect();
-            st = build(m, index_path, cfg_text, cfg_len, cfg_path, err);
-        }
-        free(cfg_text);
-        if (st) {
-            lmp_gpt2_free(m);
-            return st;
-        }
-        *out = m;
-        return LMP_OK;
+        st = !m ? lmp_error_set(err, LMP_ENOMEM, "%s: out of memory", index_path)
+                : finish_model(m, load_shards(m, path, index_path, err), index_path, cfg_text, cfg_len, cfg_path, out,
+                               err);
+    } else {
+        void *map;
+        size_t size;
+        st = map_file(st_path, &map, &size, err);
+        if (!st) st = create_common(out, map ? map : "", size, st_path, cfg_text, cfg_len, cfg_path, map, err);
     }
-    void *map;
-    size_t size;
-    lmp_status st = map_file(st_path, &map, &size, err);
-    if (!st) st = create_common(out, map ? map : "", size, st_path, cfg_text, cfg_len, cfg_path, map, err);
     free(cfg_text);
     return st;
 }
