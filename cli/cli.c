@@ -984,10 +984,12 @@ static int has_vocab(const char *dir)
 {
     char p[4200];
     struct stat st;
-    snprintf(p, sizeof p, "%s/encoder.json", dir);
-    if (stat(p, &st) == 0) return 1;
-    snprintf(p, sizeof p, "%s/vocab.json", dir);
-    return stat(p, &st) == 0;
+    static const char *const files[3] = {"tokenizer.json", "encoder.json", "vocab.json"};
+    for (int k = 0; k < 3; k++) {
+        snprintf(p, sizeof p, "%s/%s", dir, files[k]);
+        if (stat(p, &st) == 0) return 1;
+    }
+    return 0;
 }
 
 static lmp_tokenizer *load_vocab(const char *cmd, const char *path)
@@ -1031,7 +1033,7 @@ lmp_tokenizer *cli_gpt2_load_at(const char *cmd, const char *vocab, char *where,
                 return load_vocab(cmd, cand[i]);
             }
     }
-    cli_error("%s: no GPT-2 vocabulary found: expected --gpt2-vocab DIR (encoder.json + vocab.bpe, vocab.json + "
+    cli_error("%s: no GPT-2 vocabulary found: expected --gpt2-vocab DIR (tokenizer.json, encoder.json + vocab.bpe, vocab.json + "
               "merges.txt, or a .tiktoken rank file), $%s, or one of %s, %s, %s (`make` puts it in build/gpt2, "
               "`make install` in PREFIX/share/lmprob/gpt2)",
               cmd, CLI_GPT2_VOCAB_ENV, ncand > 0 ? cand[0] : "<binary>/gpt2", ncand > 1 ? cand[1] : "<binary>/../gpt2",

@@ -160,7 +160,7 @@ int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path,
  *   2. the environment variable LMPROB_GPT2_VOCAB;
  *   3. gpt2/ beside the binary, then ../gpt2 (build/lmprob and build/asan/lmprob find build/gpt2);
  *   4. ../share/lmprob/gpt2 from the binary's folder (where `make install PREFIX=...` puts it).
- * A folder counts when it holds encoder.json or vocab.json. Prints the error (naming every place
+ * A folder counts when it holds tokenizer.json, encoder.json or vocab.json. Prints the error (naming every place
  * looked at when none has a vocabulary) and returns NULL on failure; `cmd` prefixes messages. */
 #define CLI_GPT2_VOCAB_ENV "LMPROB_GPT2_VOCAB"
 lmp_tokenizer *cli_gpt2_load(const char *cmd, const char *vocab);
@@ -279,7 +279,7 @@ int cli_one_model(const char *cmd, const char *pos, const char *opt, const char 
  * terminal while it loads: an n-gram file (o->mode: the token mode asked,
  * LMP_LM_TOKENS_DEFAULT for the model's own), or GPT-2 (a folder with
  * config.json or a .safetensors file; its vocabulary: --gpt2-vocab, else the
- * folder's vocab.json + merges.txt, else the default that cli_gpt2_load finds;
+ * folder's tokenizer.json or vocab.json + merges.txt, else the default that cli_gpt2_load finds;
  * o->threads for its forward pass). Prints the error; CLI_OK or CLI_FAIL. */
 int cli_lm_load(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm **out);
 

@@ -153,7 +153,7 @@ int cli_opt_memory(const char *v, void *dest);      /* uint64_t bytes: 512M, 1G,
 #define CLI_OPT_MODE(p) {.name = "--mode", .kind = CLI_OPT_CUSTOM, .dest = (p), .parse = cli_opt_lm_mode, .expect = "word, char, byte or gpt2"}
 /* generate's and next's text to continue: empty is the same as none (the model's start) */
 #define CLI_OPT_PROMPT(p) {.name = "--prompt", .kind = CLI_OPT_STR, .dest = (p), .empty_ok = 1}
-/* GPT-2's vocabulary (a folder with encoder.json/vocab.json, or one of those files). --vocab is
+/* GPT-2's vocabulary (a folder with tokenizer.json/encoder.json/vocab.json, or one of those files). --vocab is
  * a word list (train, filter); its old use for GPT-2's vocabulary names the new flag. */
 #define CLI_OPT_GPT2_VOCAB(p) {.name = "--gpt2-vocab", .kind = CLI_OPT_STR, .dest = (p)}
 #define CLI_OPT_VOCAB_RENAMED {.name = "--vocab", .alias = "--gpt2-vocab", .kind = CLI_OPT_RENAMED, .expect = "GPT-2's vocabulary (--vocab is a word list, in train and filter)"}

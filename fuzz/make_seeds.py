@@ -225,6 +225,15 @@ def tok():
             continue
         lines.append(base64.b64encode(bytes(inv[ch] for ch in name)).decode() + f" {rank}")
     put("tok_vocab", "tiktoken", b"\x02" + ("\n".join(lines) + "\n").encode())
+    # tokenizer.json: the same vocabulary and merges (as pairs), <|endoftext|> and two added tokens past it
+    added = [{"id": enc["<|endoftext|>"], "content": "<|endoftext|>", "special": True, "normalized": False},
+             {"id": len(enc), "content": "[PAD]", "special": True, "normalized": False},
+             {"id": len(enc) + 1, "content": "<|x|>", "special": False, "normalized": True}]
+    tj = {"added_tokens": added, "normalizer": None,
+          "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": False, "use_regex": True},
+          "post_processor": {"type": "ByteLevel"}, "decoder": {"type": "ByteLevel"},
+          "model": {"type": "BPE", "dropout": None, "vocab": enc, "merges": [m.split(" ") for m in merges]}}
+    put("tok_vocab", "tokenizer_json", b"\x03" + json.dumps(tj, ensure_ascii=False).encode())
     with open(os.path.join(ROOT, "..", "shared", "gpt2", "tokenizer_cases.json")) as f:
         cases = json.load(f)["cases"]
     seen = 0

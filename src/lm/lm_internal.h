@@ -62,7 +62,7 @@ const lmp_tokenizer *lm_gpt2_tokenizer(const lmp_lm *lm);
 lmp_status lm_gpt2_load(const char *path, const lmp_lm_load_params *p, lmp_lm **out, lmp_error *err);
 /* 1 when path names what lm_gpt2_load reads (any folder, a .safetensors file). */
 int lm_gpt2_is_model_path(const char *path);
-/* 1 when the folder path holds vocab.json + merges.txt (or encoder.json + vocab.bpe). */
+/* 1 when the folder path holds tokenizer.json, vocab.json + merges.txt or encoder.json + vocab.bpe (or half a pair). */
 int lm_gpt2_folder_has_vocab(const char *path);
 
 /* Shared by the models: a new handle with ops and info (kind, name, sizes set

@@ -4,10 +4,11 @@
  *   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
  * written out as the leftmost-first matcher a backtracking regex engine runs
  * (scan_piece below): no regex library, one pass over the bytes, classes from
- * the generated Unicode tables. Each piece is then looked up whole (every
- * GPT-2 token but <|endoftext|> encodes to itself, checked for all 50,256 in
- * the tests, so a piece that is a token is that token: most English words end
- * here), and otherwise merged by BPE: an array scan for pieces up to 64 bytes (as
+ * the generated Unicode tables. Each piece is then looked up whole (a token
+ * that BPE gives back from its own bytes is that piece's one token: most
+ * English words end here; the loader checks every token of a merges file and
+ * marks those it does not hold for, none of GPT-2's but <|endoftext|>), and
+ * otherwise merged by BPE: an array scan for pieces up to 64 bytes (as
  * tiktoken's byte_pair_merge), a heap for longer ones, so a long piece costs
  * O(n log n) instead of O(n^2). */
 #include <pthread.h>
@@ -21,12 +22,6 @@
 
 #define SMALL_PIECE 64      /* BPE by array scan up to this many bytes, by heap beyond */
 #define STACK_TEXT 256      /* U+FFFD-replaced pieces up to this many bytes stay on the stack */
-#define EOT_TEXT "<|endoftext|>"
-#define EOT_LEN 13
-/* A piece is final once this many bytes follow it: its extent depends on at
- * most the two characters after it (8 bytes), and a special token that could
- * end its segment must start within those, so it is whole 13 bytes later. */
-#define LOOKAHEAD 24
 
 /* ---- buffers ------------------------------------------------------------------- */
 
@@ -77,6 +72,7 @@ void tok_scratch_free(tok_scratch *scr)
 {
     free(scr->bpe);
     free(scr->text);
+    free(scr->next);
     memset(scr, 0, sizeof *scr);
 }
 
@@ -391,7 +387,7 @@ static int encode_piece(const lmp_tokenizer *t, const unsigned char *s, size_t n
     }
     if (n == 1) return tok_sink_push(sink, t->byte_id[s[0]]);
     lmp_token_id whole = tok_find(t, s, n);
-    if (whole != LMP_TOKEN_NONE && whole != t->eot) return tok_sink_push(sink, whole);
+    if (whole != LMP_TOKEN_NONE && !(t->tflags[whole] & (TOK_F_ADDED | TOK_F_NOT_SELF))) return tok_sink_push(sink, whole);
     return tok_bpe(t, s, n, sink, scr);
 }
 
@@ -426,52 +422,133 @@ size_t lmp_tokenizer_invalid_utf8(const void *text, size_t len, size_t *first)
     return count;
 }
 
-static size_t find_eot(const unsigned char *s, size_t from, size_t len)
+/* ---- added tokens --------------------------------------------------------------------------
+ * The text is split at added tokens before the pre-tokenizer sees it, as Hugging Face's tokenizers
+ * (AddedVocabulary::extract_and_normalize) do: first at the tokens that are not "normalized"
+ * (the special ones, "<|endoftext|>"), leftmost first and the longest of those starting there,
+ * then, in each gap that leaves, at the normalized ones the same way (GPT-2 has no normalizer, so
+ * a token matches its own bytes in both passes). A special token is plain text without
+ * LMP_TOKENIZER_SPECIAL (tokenizers' split_special_tokens, tiktoken's encode_ordinary).
+ *
+ * Each token keeps its next occurrence at or after the cursor (one memmem, redone only once the
+ * cursor passes it), so a text costs one scan per added token: GPT-2 has one, a fine-tune a few. */
+
+#define NEXT_UNSET ((size_t)-1)
+#define NEXT_NONE ((size_t)-2)
+
+typedef struct added_scan {
+    const lmp_tokenizer *t;
+    const unsigned char *text;
+    size_t len;
+    size_t accept; /* a match must start before this (a stream: every token starting there fits) */
+    unsigned flags;
+    size_t *next;
+} added_scan;
+
+/* The added token of pass `normalized` that starts first in text[from, limit) and ends by limit
+ * (the longest of those starting there): its index, *at its start; -1 if none. */
+static long added_next(added_scan *a, int normalized, size_t from, size_t limit, size_t *at)
 {
-    if (len < EOT_LEN || from > len - EOT_LEN) return len;
-    const unsigned char *p = memmem(s + from, len - from, EOT_TEXT, EOT_LEN);
-    return p ? (size_t)(p - s) : len;
+    const lmp_tokenizer *t = a->t;
+    long best = -1;
+    size_t bs = limit;
+    for (size_t k = 0; k < t->n_added; k++) {
+        const tok_added *ad = &t->added[k];
+        if (ad->normalized != normalized || (ad->special && !(a->flags & LMP_TOKENIZER_SPECIAL))) continue;
+        size_t p = a->next[k];
+        if (p == NEXT_UNSET || (p != NEXT_NONE && p < from)) {
+            const unsigned char *hit = a->len - from >= ad->len
+                                           ? memmem(a->text + from, a->len - from, t->bytes + t->off[ad->id], ad->len)
+                                           : NULL;
+            a->next[k] = p = hit ? (size_t)(hit - a->text) : NEXT_NONE;
+        }
+        /* The first occurrence from `from` on ends past limit: so does every later one. */
+        if (p == NEXT_NONE || p >= a->accept || p + ad->len > limit) continue;
+        if (p < bs || (p == bs && best >= 0 && ad->len > t->added[best].len)) {
+            bs = p;
+            best = (long)k;
+        }
+    }
+    *at = bs;
+    return best;
 }
 
-lmp_status tok_encode_run(const lmp_tokenizer *t, const unsigned char *text, size_t len, unsigned flags, int final,
-                          size_t max_piece, tok_sink *sink, tok_scratch *scr, tok_invalid *inv, size_t *consumed)
+/* Pieces of text[pos, seg) (seg_final: nothing after seg can change them). */
+static lmp_status encode_pieces(const lmp_tokenizer *t, const unsigned char *text, size_t len, size_t *pos_io,
+                                size_t seg, int seg_final, unsigned flags, size_t max_piece, tok_sink *sink,
+                                tok_scratch *scr, tok_invalid *inv, int *held)
 {
-    int special = (flags & LMP_TOKENIZER_SPECIAL) && t->eot != LMP_TOKEN_NONE;
-    size_t pos = 0;
-    size_t sp = special ? find_eot(text, 0, len) : len; /* next special token, or len */
-    while (pos < len) {
-        if (pos == sp) {
-            if (tok_sink_push(sink, t->eot)) goto oom;
-            pos += EOT_LEN;
-            sp = find_eot(text, pos, len);
-            continue;
-        }
-        /* The segment [pos, sp) ends at a special token (final for the pattern)
-         * or at the end of the text given. */
-        size_t seg = sp;
-        int seg_final = final || sp < len;
+    size_t pos = *pos_io;
+    while (pos < seg) {
         int bad = 0;
         size_t e = scan_piece(text, pos, seg, &bad);
-        if (!seg_final && e + LOOKAHEAD > seg) {
-            *consumed = pos;
-            if (max_piece && len - pos > max_piece + LOOKAHEAD) return LMP_ERANGE;
+        if (!seg_final && e + t->lookahead > seg) {
+            *pos_io = pos;
+            *held = 1;
+            if (max_piece && len - pos > max_piece + t->lookahead) return LMP_ERANGE;
             return LMP_OK;
         }
         /* A stream refuses every piece longer than max_piece, also one that a chunk holds whole (issue:
          * only an open piece was measured, so the same text passed or failed with the chunking). */
         if (max_piece && e - pos > max_piece) {
-            *consumed = pos;
+            *pos_io = pos;
             return LMP_ERANGE;
         }
         if (bad && (flags & LMP_TOKENIZER_STRICT)) {
-            *consumed = pos + first_invalid(text + pos, e - pos);
+            *pos_io = pos + first_invalid(text + pos, e - pos);
             return LMP_EFORMAT;
         }
-        if (encode_piece(t, text + pos, e - pos, bad, flags, pos, sink, scr, inv)) goto oom;
+        if (encode_piece(t, text + pos, e - pos, bad, flags, pos, sink, scr, inv)) {
+            *pos_io = pos;
+            return LMP_ENOMEM;
+        }
         pos = e;
     }
-    *consumed = len;
+    *pos_io = pos;
     return LMP_OK;
+}
+
+lmp_status tok_encode_run(const lmp_tokenizer *t, const unsigned char *text, size_t len, unsigned flags, int final,
+                          size_t max_piece, tok_sink *sink, tok_scratch *scr, tok_invalid *inv, size_t *consumed)
+{
+    size_t pos = 0;
+    int held = 0;
+    lmp_status st = LMP_OK;
+    added_scan a = {t, text, len, len, flags, NULL};
+    int any = 0;
+    for (size_t k = 0; k < t->n_added && !any; k++) any = !t->added[k].special || (flags & LMP_TOKENIZER_SPECIAL);
+    size_t next_stack[16]; /* a few added tokens (GPT-2 has one): no allocation */
+    if (any) {
+        a.next = t->n_added <= 16 ? next_stack
+                                  : scratch_grow((void **)&scr->next, &scr->next_cap, t->n_added * sizeof *a.next);
+        if (!a.next) goto oom;
+        for (size_t k = 0; k < t->n_added; k++) a.next[k] = NEXT_UNSET;
+        /* A stream's chunk: a token starting in its last added_max - 1 bytes may not be whole yet, nor the
+         * longest one starting there; those wait for the next chunk (pieces wait `lookahead` bytes). */
+        if (!final) a.accept = len >= t->added_max ? len - t->added_max + 1 : 0;
+    }
+    while (pos < len) {
+        size_t s1 = len, s2;
+        long k1 = any ? added_next(&a, 0, pos, len, &s1) : -1;
+        while (pos < s1) {
+            long k2 = any ? added_next(&a, 1, pos, s1, &s2) : -1;
+            size_t seg = k2 >= 0 ? s2 : s1;
+            st = encode_pieces(t, text, len, &pos, seg, final || k1 >= 0 || k2 >= 0, flags, max_piece, sink, scr, inv,
+                               &held);
+            if (st || held) goto out;
+            if (k2 >= 0) {
+                if (tok_sink_push(sink, t->added[k2].id)) goto oom;
+                pos += t->added[k2].len;
+            }
+        }
+        if (k1 >= 0) {
+            if (tok_sink_push(sink, t->added[k1].id)) goto oom;
+            pos += t->added[k1].len;
+        }
+    }
+out:
+    *consumed = pos;
+    return st;
 oom:
     *consumed = pos;
     return LMP_ENOMEM;
@@ -604,8 +681,9 @@ static size_t grab_room(size_t len) { return len / 4 + len / 32 + 64; }
 /* A cut at or after `from` where a piece boundary is certain: text[p] is ASCII
  * white space and text[p-1] ASCII non-space. The piece holding p-1 is a run of
  * one class (or a contraction) and cannot take a white-space character, and
- * the white-space run from p cannot reach back; no special token and no UTF-8
- * sequence holds an ASCII white-space byte. Returns len when there is none. */
+ * the white-space run from p cannot reach back; no UTF-8 sequence holds an
+ * ASCII white-space byte, nor an added token (else one thread encodes all).
+ * Returns len when there is none. */
 static size_t find_cut(const unsigned char *s, size_t from, size_t len)
 {
     if (from == 0) from = 1;
@@ -668,6 +746,7 @@ lmp_status lmp_tokenizer_encode_threads(const lmp_tokenizer *t, const void *text
     if (threads > MAX_THREADS) return lmp_error_set(err, LMP_EINVAL, "threads = %d: expected 1..%d", threads, MAX_THREADS);
     size_t nt = threads < 1 ? 1 : (size_t)threads;
     if (nt > len / MIN_CHUNK) nt = len / MIN_CHUNK;
+    if (t->added_ws) nt = 1; /* an added token with white space in it could straddle a cut (find_cut) */
     if (nt <= 1) return lmp_tokenizer_encode_buf(t, text, len, flags, buf, err);
 
     par *p = calloc(1, sizeof *p);

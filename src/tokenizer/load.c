@@ -14,6 +14,7 @@
  * corpora tests compare them (docs/tokenizer.md). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lmprob/json.h"
 #include "../core/path.h"
 #include "tok_internal.h"
 
@@ -587,8 +589,10 @@ static int next_line(const text_file *f, size_t *i, size_t *s, size_t *le)
 #define MERGE_LINE_MAX 2048
 
 typedef struct merge_line {
-    long line;
-    size_t s, la, lb; /* the line starts at s: name a (la bytes), ' ', name b (lb bytes) */
+    long line;        /* 1-based line of a merges file; 0: a JSON array item at byte `pos` */
+    size_t pos;
+    const char *a_s, *b_s; /* the two names (la and lb bytes) */
+    size_t la, lb;
     long ba, bb;      /* their lengths in bytes; -1: a character outside the byte alphabet */
     uint64_t ha, hb;
     unsigned char cat[MERGE_LINE_MAX]; /* a's bytes then b's */
@@ -602,14 +606,24 @@ typedef struct merge_pair {
 typedef struct merge_state {
     lmp_tokenizer *t;
     const text_file *f;
-    int32_t *made;          /* made[id]: 1-based line of the merge that makes the token, 0 if none */
+    int32_t *made;          /* made[id]: the merge that makes the token (its line, or 1-based JSON index), 0: none */
     merge_line *ring;       /* lines parsed, not yet checked: [checked, parsed) modulo PIPE */
     size_t parsed, checked;
     merge_pair pairs[PIPE]; /* pairs checked, not yet inserted: [inserted, queued) */
     size_t queued, inserted;
     uint32_t rank;
     lmp_token_id guess; /* the id after the last merge's result: in GPT-2's files, the next result */
+    uint64_t fp;        /* fingerprint of the merges: (left, right, result) ids in rank order */
 } merge_state;
+
+/* A merge's place for messages: "line L" of a merges file, or the line of a JSON item. */
+static long merge_where(const merge_state *ms, const merge_line *m)
+{
+    if (m->line) return m->line;
+    long line, col;
+    line_col(ms->f, m->pos, &line, &col);
+    return line;
+}
 
 static void merge_insert_pending(merge_state *ms, size_t keep)
 {
@@ -625,18 +639,18 @@ static lmp_status merge_check(merge_state *ms, lmp_error *err)
     lmp_tokenizer *t = ms->t;
     const text_file *f = ms->f;
     const merge_line *m = &ms->ring[ms->checked++ % PIPE];
-    const char *a_s = f->data + m->s, *b_s = a_s + m->la + 1;
-    char v1[200];
+    char v1[200], v2[200];
     lmp_token_id a = m->ba < 0 ? LMP_TOKEN_NONE : tok_find_h(t, m->cat, (size_t)m->ba, m->ha);
     lmp_token_id b = m->bb < 0 ? LMP_TOKEN_NONE : tok_find_h(t, m->cat + m->ba, (size_t)m->bb, m->hb);
     if (a == LMP_TOKEN_NONE || b == LMP_TOKEN_NONE)
-        return lmp_error_set_at(err, LMP_EFORMAT, f->path, m->line, "merge names %s, which is not in the vocabulary",
-                                a == LMP_TOKEN_NONE ? show(v1, sizeof v1, a_s, m->la) : show(v1, sizeof v1, b_s, m->lb));
+        return lmp_error_set_at(err, LMP_EFORMAT, f->path, merge_where(ms, m),
+                                "merge names %s, which is not in the vocabulary",
+                                a == LMP_TOKEN_NONE ? show(v1, sizeof v1, m->a_s, m->la) : show(v1, sizeof v1, m->b_s, m->lb));
     for (int k = 0; k < 2; k++) {
         lmp_token_id x = k ? b : a;
         if (t->off[x + 1] - t->off[x] > 1 && ms->made[x] == 0) {
             const char *nm = t->names + t->name_off[x];
-            return lmp_error_set_at(err, LMP_EFORMAT, f->path, m->line,
+            return lmp_error_set_at(err, LMP_EFORMAT, f->path, merge_where(ms, m),
                                     "merge uses %s before any line makes it: expected the merges in the order they "
                                     "were learnt", show(v1, sizeof v1, nm, strlen(nm)));
         }
@@ -647,20 +661,29 @@ static lmp_status merge_check(merge_state *ms, lmp_error *err)
     lmp_token_id r = ms->guess;
     if ((size_t)r >= t->n || t->off[r + 1] - t->off[r] != lr || !tok_eq(t->bytes + t->off[r], m->cat, lr))
         r = tok_find(t, m->cat, lr);
-    if (r == LMP_TOKEN_NONE)
-        return lmp_error_set_at(err, LMP_EFORMAT, f->path, m->line, "merge result %s is not in the vocabulary",
-                                show(v1, sizeof v1, a_s, m->la + 1 + m->lb));
+    if (r == LMP_TOKEN_NONE || (t->tflags[r] & TOK_F_ADDED)) {
+        int k = snprintf(v2, sizeof v2, "%.*s %.*s", (int)(m->la < 90 ? m->la : 90), m->a_s,
+                         (int)(m->lb < 90 ? m->lb : 90), m->b_s);
+        return lmp_error_set_at(err, LMP_EFORMAT, f->path, merge_where(ms, m),
+                                r == LMP_TOKEN_NONE ? "merge result %s is not in the vocabulary"
+                                                    : "merge result %s is an added token, not one BPE makes",
+                                show(v1, sizeof v1, v2, k > 0 ? (size_t)k : 0));
+    }
+    /* made[] holds a merges file's line, or a JSON array's 1-based index */
+    long at = m->line ? m->line : (long)ms->rank + 1;
     if (ms->made[r]) {
         const char *nm = t->names + t->name_off[r];
-        return lmp_error_set_at(err, LMP_EFORMAT, f->path, m->line, "%s is made twice: lines %ld and %ld",
-                                show(v1, sizeof v1, nm, strlen(nm)), (long)ms->made[r], m->line);
+        return lmp_error_set_at(err, LMP_EFORMAT, f->path, merge_where(ms, m), "%s is made twice: %s %ld and %ld",
+                                show(v1, sizeof v1, nm, strlen(nm)), m->line ? "lines" : "merges", (long)ms->made[r],
+                                at);
     }
-    ms->made[r] = (int32_t)m->line;
+    ms->made[r] = (int32_t)at;
     ms->guess = r + 1;
     merge_insert_pending(ms, PIPE - 1);
     uint64_t key = ((uint64_t)(uint32_t)a << 32 | (uint32_t)b) + 1;
     tok_prefetch(&t->pslot[(size_t)tok_pair_hash(key) & t->pmask]);
     ms->pairs[ms->queued++ % PIPE] = (merge_pair){a, b, r, ms->rank++};
+    ms->fp = lmp_strhash_mum(ms->fp ^ ((uint64_t)(uint32_t)a << 32 | (uint32_t)b), 0x9e3779b97f4a7c15ull ^ (uint32_t)r);
     return LMP_OK;
 }
 
@@ -674,20 +697,82 @@ static lmp_status merge_drain(merge_state *ms, lmp_error *err)
     return LMP_OK;
 }
 
+static lmp_status merge_begin(merge_state *ms, lmp_tokenizer *t, const text_file *f, lmp_error *err)
+{
+    memset(ms, 0, sizeof *ms);
+    ms->t = t;
+    ms->f = f;
+    size_t ring_at = align8(t->n * sizeof *ms->made);
+    ms->made = mem_block_alloc(ring_at + PIPE * sizeof *ms->ring);
+    if (!ms->made) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
+    ms->ring = (merge_line *)((char *)ms->made + ring_at);
+    return alloc_pairs(t, t->n, err);
+}
+
+/* One merge, names a (la bytes) and b (lb bytes), checked PIPE merges later (la + lb < MERGE_LINE_MAX). */
+static lmp_status merge_feed(merge_state *ms, const char *a_s, size_t la, const char *b_s, size_t lb, long line,
+                             size_t pos, lmp_error *err)
+{
+    lmp_tokenizer *t = ms->t;
+    lmp_status st;
+    if (ms->parsed - ms->checked == PIPE && (st = merge_check(ms, err))) return st;
+    merge_line *m = &ms->ring[ms->parsed++ % PIPE];
+    m->line = line;
+    m->pos = pos;
+    m->a_s = a_s;
+    m->b_s = b_s;
+    m->la = la;
+    m->lb = lb;
+    /* Names -> bytes (each character is one byte), both halves into cat. */
+    m->ba = name_to_bytes(t->byte_of_cp, a_s, la, m->cat);
+    m->bb = m->ba < 0 ? -1 : name_to_bytes(t->byte_of_cp, b_s, lb, m->cat + m->ba);
+    if (m->ba >= 0) {
+        m->ha = lmp_strhash(m->cat, (size_t)m->ba);
+        tok_prefetch(&t->tslot[m->ha & t->tmask]);
+    }
+    if (m->bb >= 0) {
+        m->hb = lmp_strhash(m->cat + m->ba, (size_t)m->bb);
+        tok_prefetch(&t->tslot[m->hb & t->tmask]);
+    }
+    return LMP_OK;
+}
+
+/* The last merges checked and inserted; every token longer than one byte, the added tokens excepted,
+ * must have been made by one. Frees the state; the merges' fingerprint into t->merges_fp. */
+static lmp_status merge_end(merge_state *ms, lmp_status st, lmp_error *err)
+{
+    lmp_tokenizer *t = ms->t;
+    if (st == LMP_OK) st = merge_drain(ms, err);
+    if (st == LMP_OK) {
+        merge_insert_pending(ms, 0);
+        size_t need = 0;
+        lmp_token_id missing = LMP_TOKEN_NONE;
+        for (size_t k = 0; k < t->n; k++) {
+            if (t->off[k + 1] - t->off[k] <= 1 || (t->tflags[k] & TOK_F_ADDED)) continue;
+            need++;
+            if (!ms->made[k] && missing == LMP_TOKEN_NONE) missing = (lmp_token_id)k;
+        }
+        if (missing != LMP_TOKEN_NONE) {
+            char v[200];
+            const char *nm = t->names + t->name_off[missing];
+            st = lmp_error_set_at(err, LMP_EFORMAT, ms->f->path, 0,
+                                  "%u merges for %zu tokens longer than one byte: token %s (id %d) is made by no merge",
+                                  (unsigned)ms->rank, need, show(v, sizeof v, nm, strlen(nm)), (int)missing);
+        }
+    }
+    mem_block_free(ms->made);
+    ms->made = NULL;
+    t->merges_fp = ms->fp;
+    return st;
+}
+
+/* A merges file (vocab.bpe, merges.txt): an optional "#version" line, then "A B" a line. */
 static lmp_status parse_merges(lmp_tokenizer *t, const text_file *f, lmp_error *err)
 {
-    size_t n = t->n;
     merge_state ms;
-    memset(&ms, 0, sizeof ms);
-    ms.t = t;
-    ms.f = f;
-    size_t ring_at = align8(n * sizeof *ms.made);
-    ms.made = mem_block_alloc(ring_at + PIPE * sizeof *ms.ring);
-    if (!ms.made) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
-    ms.ring = (merge_line *)((char *)ms.made + ring_at);
-    lmp_status st = alloc_pairs(t, n, err);
-    if (st) goto out;
-    char v1[200], v2[200];
+    lmp_status st = merge_begin(&ms, t, f, err);
+    if (st) return merge_end(&ms, st, err);
+    char v1[200];
     size_t i = 0;
     long line = 0;
     size_t blank_at = 0;
@@ -707,7 +792,7 @@ static lmp_status parse_merges(lmp_tokenizer *t, const text_file *f, lmp_error *
         const char *sp = memchr(a_s, ' ', le - s);
         if (blank_line || line > INT32_MAX || !sp || sp == a_s || sp + 1 == f->data + le ||
             memchr(sp + 1, ' ', (size_t)(f->data + le - sp - 1)) || le - s >= MERGE_LINE_MAX) {
-            if ((st = merge_drain(&ms, err))) goto out;
+            if ((st = merge_drain(&ms, err))) break;
             if (blank_line)
                 st = lmp_error_set_at(err, LMP_EFORMAT, f->path, blank_line,
                                       "empty line before more merges (byte %zu): expected one merge \"A B\" a line",
@@ -717,45 +802,12 @@ static lmp_status parse_merges(lmp_tokenizer *t, const text_file *f, lmp_error *
             else
                 st = lmp_error_set_at(err, LMP_EFORMAT, f->path, line, "expected two tokens \"A B\", got %s",
                                       show(v1, sizeof v1, a_s, le - s));
-            goto out;
+            break;
         }
-        if (ms.parsed - ms.checked == PIPE && (st = merge_check(&ms, err))) goto out;
-        merge_line *m = &ms.ring[ms.parsed++ % PIPE];
-        m->line = line;
-        m->s = s;
-        m->la = (size_t)(sp - a_s);
-        m->lb = (size_t)(f->data + le - sp - 1);
-        /* Names -> bytes (each character is one byte), both halves into cat. */
-        m->ba = name_to_bytes(t->byte_of_cp, a_s, m->la, m->cat);
-        m->bb = m->ba < 0 ? -1 : name_to_bytes(t->byte_of_cp, sp + 1, m->lb, m->cat + m->ba);
-        if (m->ba >= 0) {
-            m->ha = lmp_strhash(m->cat, (size_t)m->ba);
-            tok_prefetch(&t->tslot[m->ha & t->tmask]);
-        }
-        if (m->bb >= 0) {
-            m->hb = lmp_strhash(m->cat + m->ba, (size_t)m->bb);
-            tok_prefetch(&t->tslot[m->hb & t->tmask]);
-        }
+        if ((st = merge_feed(&ms, a_s, (size_t)(sp - a_s), sp + 1, (size_t)(f->data + le - sp - 1), line, s, err)))
+            break;
     }
-    if ((st = merge_drain(&ms, err))) goto out;
-    merge_insert_pending(&ms, 0);
-    /* Every token longer than one byte, "<|endoftext|>" excepted, needs a merge. */
-    size_t need = 0;
-    lmp_token_id missing = LMP_TOKEN_NONE;
-    for (size_t k = 0; k < n; k++) {
-        if (t->off[k + 1] - t->off[k] <= 1 || (lmp_token_id)k == t->eot) continue;
-        need++;
-        if (!ms.made[k] && missing == LMP_TOKEN_NONE) missing = (lmp_token_id)k;
-    }
-    if (missing != LMP_TOKEN_NONE) {
-        const char *nm = t->names + t->name_off[missing];
-        st = lmp_error_set_at(err, LMP_EFORMAT, f->path, 0,
-                              "%u merges for %zu tokens longer than one byte: token %s (id %d) is made by no merge",
-                              (unsigned)ms.rank, need, show(v2, sizeof v2, nm, strlen(nm)), (int)missing);
-    }
-out:
-    mem_block_free(ms.made);
-    return st;
+    return merge_end(&ms, st, err);
 }
 
 /* ---- tiktoken rank files ------------------------------------------------------- */
@@ -913,6 +965,366 @@ static lmp_status rank_pairs(lmp_tokenizer *t, lmp_error *err)
     return st;
 }
 
+/* ---- added tokens, and tokens that BPE does not give back ------------------------------- */
+
+/* One added token as a file lists it: its content (raw UTF-8, not the byte alphabet) and flags. */
+typedef struct added_spec {
+    int64_t id;
+    const char *content;
+    size_t len;
+    int special, normalized;
+    size_t pos; /* in the file, for messages */
+} added_spec;
+
+/* The added tokens (ids already in the vocabulary), their per-id flags and the stream's lookahead. */
+static lmp_status set_added(lmp_tokenizer *t, const added_spec *spec, size_t na, lmp_error *err)
+{
+    size_t f_at = align8(na * sizeof *t->added);
+    t->extra = malloc(f_at + t->n + 1);
+    if (!t->extra) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
+    t->added = (tok_added *)t->extra;
+    t->tflags = (unsigned char *)t->extra + f_at;
+    memset(t->tflags, 0, t->n + 1);
+    t->n_added = na;
+    t->added_max = 0;
+    t->added_ws = 0;
+    for (size_t k = 0; k < na; k++) {
+        lmp_token_id id = (lmp_token_id)spec[k].id;
+        uint32_t len = t->off[id + 1] - t->off[id];
+        t->added[k] = (tok_added){id, len, (unsigned char)spec[k].special, (unsigned char)spec[k].normalized};
+        t->tflags[id] |= TOK_F_ADDED;
+        if (len > t->added_max) t->added_max = len;
+        for (uint32_t i = 0; i < len; i++) {
+            unsigned char c = t->bytes[t->off[id] + i];
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\r') t->added_ws = 1;
+        }
+    }
+    /* A piece's extent depends on at most the two characters after it (8 bytes); an added token that
+     * could end its segment starts within those and is whole added_max bytes later. GPT-2: 24. */
+    t->lookahead = 8 + 3 + (t->added_max > 13 ? t->added_max : 13);
+    return LMP_OK;
+}
+
+/* Marks the tokens whose bytes BPE does not turn back into the token (merges files: a piece equal to
+ * one is then merged, not taken whole). None of GPT-2's 50,256; a vocabulary trained elsewhere may
+ * have some, when a lower-ranked merge inside the token wins first. It takes about 8 ms for GPT-2,
+ * 40 % of a command's load, so GPT-2's own merges skip it: whether BPE gives a token back depends on
+ * the merges alone (a token's bytes start BPE as the ids of its merge tree's leaves, then only ranks
+ * decide), which the fingerprint names; tests/test_tokenizer.c runs the check on GPT-2's and finds none,
+ * and checks that its three files take this path. */
+#define GPT2_MERGES_FP 0xaee69f4a8b945e6bull /* GPT-2's 50,000 merges (vocab.bpe, merges.txt, tokenizer.json) */
+
+lmp_status tok_check_self(lmp_tokenizer *t, lmp_error *err)
+{
+    t->self_checked = 1;
+    tok_scratch scr = {0};
+    lmp_token_id small[64], two[2];
+    for (size_t id = 0; id < t->n; id++) {
+        size_t len = t->off[id + 1] - t->off[id];
+        if (len < 2 || (t->tflags[id] & TOK_F_ADDED)) continue;
+        const unsigned char *s = t->bytes + t->off[id];
+        int self;
+        if (len <= 64) {
+            size_t k = tok_bpe_small(t, s, len, small);
+            self = k == 1 && small[0] == (lmp_token_id)id;
+        } else {
+            tok_sink sink = {two, 2, 0, NULL, 0};
+            if (tok_bpe(t, s, len, &sink, &scr)) {
+                tok_scratch_free(&scr);
+                return lmp_error_set(err, LMP_ENOMEM, "out of memory");
+            }
+            self = sink.n == 1 && two[0] == (lmp_token_id)id;
+        }
+        if (!self) t->tflags[id] |= TOK_F_NOT_SELF;
+    }
+    tok_scratch_free(&scr);
+    return LMP_OK;
+}
+
+static lmp_status check_self_unless_gpt2(lmp_tokenizer *t, lmp_error *err)
+{
+    return t->merges_fp == GPT2_MERGES_FP ? LMP_OK : tok_check_self(t, err);
+}
+
+/* ---- Hugging Face's tokenizer.json ----------------------------------------------------- *
+ * The file AutoTokenizer reads: model (BPE: vocab, merges), added_tokens, and the pipeline around
+ * them. lmprob implements GPT-2's pipeline, so every part of it is checked to be GPT-2's: no
+ * normalizer, the ByteLevel pre-tokenizer with GPT-2's pattern and no prefix space, no dropout, no
+ * subword prefix or suffix, no byte fallback, a post-processor and decoder that add nothing. A file
+ * for another pipeline (Llama 3's, Qwen's, BERT's) is refused naming the part, not encoded wrongly. */
+
+static lmp_status hf_error(lmp_error *err, const text_file *f, const lmp_json_value *v, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+static lmp_status hf_error(lmp_error *err, const text_file *f, const lmp_json_value *v, const char *fmt, ...)
+{
+    char m[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m, sizeof m, fmt, ap);
+    va_end(ap);
+    return fmt_error(err, f, v ? v->offset : 0, m);
+}
+
+static int json_null(const lmp_json_value *v) { return !v || v->type == LMP_JSON_NULL; }
+
+/* A JSON boolean member, `dflt` when absent or null; -1 when it is something else. */
+static int json_flag(const lmp_json_value *obj, const char *key, int dflt)
+{
+    const lmp_json_value *v = lmp_json_get(obj, key);
+    if (json_null(v)) return dflt;
+    return v->type == LMP_JSON_BOOL ? v->boolean : -1;
+}
+
+static const char *json_type_of(const lmp_json_value *v)
+{
+    const lmp_json_value *ty = lmp_json_get(v, "type");
+    return ty && ty->type == LMP_JSON_STRING ? ty->str : "(no type)";
+}
+
+/* A pipeline part that must be absent, null, or of type `ok` (NULL: must be absent or null). */
+static lmp_status hf_part(const text_file *f, const lmp_json_value *root, const char *key, const char *ok,
+                          const char *why, lmp_error *err)
+{
+    const lmp_json_value *v = lmp_json_get(root, key);
+    if (json_null(v)) return LMP_OK;
+    if (v->type != LMP_JSON_OBJECT) return hf_error(err, f, v, "%s: expected an object or null", key);
+    if (ok && strcmp(json_type_of(v), ok) == 0) return LMP_OK;
+    return hf_error(err, f, v, "%s is %s: %s", key, json_type_of(v), why);
+}
+
+static lmp_status hf_pipeline(const text_file *f, const lmp_json_value *root, const lmp_json_value *model,
+                              int *ignore_merges, lmp_error *err)
+{
+    lmp_status st;
+    const char *gpt2 = "lmprob implements GPT-2's byte-level BPE pipeline only";
+    char why[200];
+    if ((st = hf_part(f, root, "normalizer", NULL, "expected null (GPT-2 normalizes nothing)", err))) return st;
+    snprintf(why, sizeof why, "expected ByteLevel (%s)", gpt2);
+    if ((st = hf_part(f, root, "pre_tokenizer", "ByteLevel", why, err))) return st;
+    const lmp_json_value *pre = lmp_json_get(root, "pre_tokenizer");
+    if (json_null(pre)) return hf_error(err, f, pre, "pre_tokenizer is null: expected ByteLevel (%s)", gpt2);
+    if (json_flag(pre, "add_prefix_space", 0) != 0)
+        return hf_error(err, f, pre, "pre_tokenizer.add_prefix_space is not false: GPT-2 adds no space before "
+                                     "the text (expected false)");
+    if (json_flag(pre, "use_regex", 1) != 1)
+        return hf_error(err, f, pre, "pre_tokenizer.use_regex is not true: expected GPT-2's pattern (true)");
+    if ((st = hf_part(f, root, "post_processor", "ByteLevel",
+                      "expected ByteLevel or null: this one adds tokens around every text, which lmprob does not", err)))
+        return st;
+    if ((st = hf_part(f, root, "decoder", "ByteLevel", "expected ByteLevel or null (GPT-2's byte-level decoding)",
+                      err)))
+        return st;
+    if (model->type != LMP_JSON_OBJECT) return hf_error(err, f, model, "model: expected an object");
+    const lmp_json_value *ty = lmp_json_get(model, "type");
+    if (ty && (ty->type != LMP_JSON_STRING || strcmp(ty->str, "BPE") != 0))
+        return hf_error(err, f, ty, "model.type is %s: expected BPE (%s)",
+                        ty->type == LMP_JSON_STRING ? ty->str : "not a string", gpt2);
+    if (!json_null(lmp_json_get(model, "dropout")))
+        return hf_error(err, f, lmp_json_get(model, "dropout"),
+                        "model.dropout is set: BPE dropout splits text at random; expected null");
+    static const char *const affix[2] = {"continuing_subword_prefix", "end_of_word_suffix"};
+    for (int k = 0; k < 2; k++) {
+        const lmp_json_value *v = lmp_json_get(model, affix[k]);
+        if (!json_null(v) && (v->type != LMP_JSON_STRING || v->len != 0))
+            return hf_error(err, f, v, "model.%s is set: expected \"\" or null (%s)", affix[k], gpt2);
+    }
+    if (json_flag(model, "byte_fallback", 0) != 0)
+        return hf_error(err, f, lmp_json_get(model, "byte_fallback"),
+                        "model.byte_fallback is not false: expected false (byte-level BPE has every byte)");
+    *ignore_merges = json_flag(model, "ignore_merges", 0);
+    if (*ignore_merges < 0)
+        return hf_error(err, f, lmp_json_get(model, "ignore_merges"), "model.ignore_merges: expected true or false");
+    return LMP_OK;
+}
+
+/* An integer id in 0..INT32_MAX, or -1. */
+static int64_t json_id(const lmp_json_value *v)
+{
+    if (!v || v->type != LMP_JSON_NUMBER || !(v->num >= 0 && v->num <= INT32_MAX) || v->num != (double)(int64_t)v->num)
+        return -1;
+    return (int64_t)v->num;
+}
+
+/* model.vocab into the builder; the added tokens the vocabulary lacks after it, their bytes their text. */
+static lmp_status hf_vocab(const text_file *f, const lmp_json_value *model, const int16_t byte_of[0x144],
+                           const added_spec *spec, size_t na, builder *b, lmp_error *err)
+{
+    const lmp_json_value *vocab = lmp_json_get(model, "vocab");
+    if (!vocab || vocab->type != LMP_JSON_OBJECT)
+        return hf_error(err, f, vocab ? vocab : model, "model.vocab: expected an object {\"token\": id, ...}");
+    if (vocab->n == 0) return hf_error(err, f, vocab, "model.vocab is empty");
+    unsigned char tok[1024];
+    char v[200];
+    for (size_t i = 0; i < vocab->n; i++) {
+        const char *name = vocab->keys[i];
+        size_t nl = strlen(name);
+        long n = nl <= sizeof tok ? name_to_bytes(byte_of, name, nl, tok) : -1;
+        if (n <= 0)
+            return hf_error(err, f, &vocab->items[i], "token %s: %s", show(v, sizeof v, name, nl),
+                            nl > sizeof tok ? "longer than 1024 bytes"
+                            : nl == 0       ? "empty"
+                                            : "has a character outside GPT-2's byte alphabet (expected the "
+                                              "byte-level names of vocab.json, \" the\" as \"\\u0120the\")");
+        int64_t id = json_id(&vocab->items[i]);
+        if (id < 0)
+            return hf_error(err, f, &vocab->items[i], "token %s: expected an id (an integer in 0..2147483647)",
+                            show(v, sizeof v, name, nl));
+        if (builder_add(b, id, tok, (size_t)n, vocab->items[i].offset))
+            return lmp_error_set(err, LMP_ENOMEM, "out of memory reading %s", f->path);
+    }
+    size_t nv = b->n;
+    for (size_t k = 0; k < na; k++)
+        if ((size_t)spec[k].id >= nv && builder_add(b, spec[k].id, (const unsigned char *)spec[k].content,
+                                                    spec[k].len, spec[k].pos))
+            return lmp_error_set(err, LMP_ENOMEM, "out of memory reading %s", f->path);
+    return LMP_OK;
+}
+
+/* added_tokens: [{"id", "content", "special", "normalized", "lstrip", "rstrip", "single_word"}, ...]. */
+static lmp_status hf_added(const text_file *f, const lmp_json_value *root, added_spec **out, size_t *na,
+                           lmp_error *err)
+{
+    *out = NULL;
+    *na = 0;
+    const lmp_json_value *arr = lmp_json_get(root, "added_tokens");
+    if (json_null(arr)) return LMP_OK;
+    if (arr->type != LMP_JSON_ARRAY) return hf_error(err, f, arr, "added_tokens: expected an array");
+    if (arr->n == 0) return LMP_OK;
+    added_spec *spec = calloc(arr->n, sizeof *spec);
+    if (!spec) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
+    char v[200];
+    for (size_t k = 0; k < arr->n; k++) {
+        const lmp_json_value *a = &arr->items[k], *c = lmp_json_get(a, "content");
+        lmp_status st = LMP_OK;
+        if (a->type != LMP_JSON_OBJECT) {
+            st = hf_error(err, f, a, "added_tokens[%zu]: expected an object", k);
+        } else if (!c || c->type != LMP_JSON_STRING || c->len == 0 || c->len > 1024) {
+            st = hf_error(err, f, a, "added_tokens[%zu]: expected \"content\", a string of 1 to 1024 bytes", k);
+        } else if ((spec[k].id = json_id(lmp_json_get(a, "id"))) < 0) {
+            st = hf_error(err, f, a, "added token %s: expected an \"id\" (an integer in 0..2147483647)",
+                          show(v, sizeof v, c->str, c->len));
+        } else {
+            spec[k].content = c->str;
+            spec[k].len = c->len;
+            spec[k].pos = a->offset;
+            spec[k].special = json_flag(a, "special", 0);
+            spec[k].normalized = json_flag(a, "normalized", !spec[k].special);
+            static const char *const unsupported[3] = {"lstrip", "rstrip", "single_word"};
+            for (int u = 0; u < 3 && !st; u++)
+                if (json_flag(a, unsupported[u], 0) != 0)
+                    st = hf_error(err, f, a, "added token %s: \"%s\" is not false: lmprob matches added tokens "
+                                             "as they are written (expected false)",
+                                  show(v, sizeof v, c->str, c->len), unsupported[u]);
+            if (!st && (spec[k].special < 0 || spec[k].normalized < 0))
+                st = hf_error(err, f, a, "added token %s: \"special\" and \"normalized\" must be true or false",
+                              show(v, sizeof v, c->str, c->len));
+            for (size_t j = 0; j < k && !st; j++)
+                if (spec[j].id == spec[k].id)
+                    st = hf_error(err, f, a, "added token %s: id %lld is already added_tokens[%zu]'s",
+                                  show(v, sizeof v, c->str, c->len), (long long)spec[k].id, j);
+        }
+        if (st) {
+            free(spec);
+            return st;
+        }
+    }
+    *out = spec;
+    *na = arr->n;
+    return LMP_OK;
+}
+
+/* An added token whose id the vocabulary has: its text must be that token's bytes. */
+static lmp_status hf_check_added(const lmp_tokenizer *t, const text_file *f, const added_spec *spec, size_t na,
+                                 lmp_error *err)
+{
+    char v1[200], v2[200], m[500];
+    for (size_t k = 0; k < na; k++) {
+        lmp_token_id id = (lmp_token_id)spec[k].id;
+        size_t n = t->off[id + 1] - t->off[id];
+        if (n == spec[k].len && memcmp(t->bytes + t->off[id], spec[k].content, n) == 0) continue;
+        const char *nm = t->names + t->name_off[id];
+        snprintf(m, sizeof m, "added token %s has id %d, which model.vocab gives to %s",
+                 show(v1, sizeof v1, spec[k].content, spec[k].len), (int)id, show(v2, sizeof v2, nm, strlen(nm)));
+        return fmt_error(err, f, spec[k].pos, m);
+    }
+    return LMP_OK;
+}
+
+static lmp_status hf_merges(lmp_tokenizer *t, const text_file *f, const lmp_json_value *model, lmp_error *err)
+{
+    const lmp_json_value *arr = lmp_json_get(model, "merges");
+    if (!arr || arr->type != LMP_JSON_ARRAY)
+        return hf_error(err, f, arr ? arr : model, "model.merges: expected an array of \"A B\" or [\"A\", \"B\"]");
+    merge_state ms;
+    lmp_status st = merge_begin(&ms, t, f, err);
+    char v[200];
+    for (size_t k = 0; k < arr->n && !st; k++) {
+        const lmp_json_value *it = &arr->items[k];
+        const char *a = NULL, *b = NULL;
+        size_t la = 0, lb = 0;
+        if (it->type == LMP_JSON_STRING) { /* "A B": byte-level names hold no space */
+            const char *sp = memchr(it->str, ' ', it->len);
+            if (sp && sp != it->str && sp + 1 < it->str + it->len && !memchr(sp + 1, ' ', it->len - (size_t)(sp + 1 - it->str))) {
+                a = it->str;
+                la = (size_t)(sp - it->str);
+                b = sp + 1;
+                lb = it->len - la - 1;
+            }
+        } else if (it->type == LMP_JSON_ARRAY && it->n == 2 && it->items[0].type == LMP_JSON_STRING &&
+                   it->items[1].type == LMP_JSON_STRING && it->items[0].len && it->items[1].len) {
+            a = it->items[0].str;
+            la = it->items[0].len;
+            b = it->items[1].str;
+            lb = it->items[1].len;
+        }
+        if (!a || la + lb >= MERGE_LINE_MAX) {
+            if (!(st = merge_drain(&ms, err)))
+                st = hf_error(err, f, it, "model.merges[%zu]: expected \"A B\" or [\"A\", \"B\"], two tokens, got %s", k,
+                              it->type == LMP_JSON_STRING ? show(v, sizeof v, it->str, it->len) : "another value");
+            break;
+        }
+        st = merge_feed(&ms, a, la, b, lb, 0, it->offset, err);
+    }
+    return merge_end(&ms, st, err);
+}
+
+static lmp_status load_hf_json(lmp_tokenizer *t, const text_file *vf, builder *b, const uint16_t cp_of[256],
+                               lmp_error *err)
+{
+    lmp_json_value *root = NULL;
+    added_spec *spec = NULL;
+    size_t na = 0;
+    int ignore_merges = 0;
+    lmp_status st = lmp_json_parse(vf->data, vf->len, vf->path, &root, err);
+    if (st) return st;
+    const lmp_json_value *model = lmp_json_get(root, "model");
+    if (root->type != LMP_JSON_OBJECT || !model)
+        st = hf_error(err, vf, root, "expected a Hugging Face tokenizer.json (an object with \"model\")");
+    if (!st) st = hf_pipeline(vf, root, model, &ignore_merges, err);
+    if (!st) st = hf_added(vf, root, &spec, &na, err);
+    if (!st) st = hf_vocab(vf, model, t->byte_of_cp, spec, na, b, err);
+    if (!st) st = order_by_id(b, vf, err);
+    if (!st) st = build_vocab(t, b, cp_of, vf, err);
+    if (!st) st = hf_check_added(t, vf, spec, na, err);
+    if (!st) st = set_added(t, spec, na, err);
+    if (!st) st = hf_merges(t, vf, model, err);
+    /* ignore_merges (Llama 3's BPE): a piece that is a token is that token, as the lookup does */
+    if (!st && !ignore_merges) st = check_self_unless_gpt2(t, err);
+    free(spec);
+    lmp_json_free(root);
+    return st;
+}
+
+/* OpenAI's files and rank files: "<|endoftext|>", when the vocabulary has it, is the one added token. */
+static lmp_status set_eot_added(lmp_tokenizer *t, lmp_error *err)
+{
+    added_spec eot = {t->eot, SPECIAL_EOT, sizeof SPECIAL_EOT - 1, 1, 0, 0};
+    return set_added(t, &eot, t->eot == LMP_TOKEN_NONE ? 0 : 1, err);
+}
+
 /* ---- the public entry points ------------------------------------------------------ */
 
 void lmp_tokenizer_free(lmp_tokenizer *t)
@@ -920,6 +1332,7 @@ void lmp_tokenizer_free(lmp_tokenizer *t)
     if (!t) return;
     mem_block_free(t->block);
     mem_block_free(t->pair_block);
+    free(t->extra);
     free(t);
 }
 
@@ -947,24 +1360,30 @@ lmp_status lmp_tokenizer_load(const char *path, lmp_tokenizer **out, lmp_error *
     *out = NULL;
     if (!path || !*path) return lmp_error_set(err, LMP_EINVAL, "lmp_tokenizer_load: no path");
     char vpath[4096], mpath[4096];
-    int ranks = 0;
+    int ranks = 0, hf = 0;
     if (is_dir(path)) {
-        /* encoder.json is the longest of the four names: when it fits, the others do */
+        /* tokenizer.json first: it is what Hugging Face's AutoTokenizer reads, added tokens included
+         * (vocab.json + merges.txt beside it have the model's vocabulary only). encoder.json is the
+         * longest of the other names: when it fits, they do. */
         lmp_status jst;
-        if ((jst = lmp_path_join(vpath, sizeof vpath, path, "encoder.json", err)) ||
-            (jst = lmp_path_join(mpath, sizeof mpath, path, "vocab.bpe", err)))
+        if ((jst = lmp_path_join(vpath, sizeof vpath, path, "tokenizer.json", err))) return jst;
+        if (exists(vpath)) {
+            hf = 1;
+        } else if ((jst = lmp_path_join(vpath, sizeof vpath, path, "encoder.json", err)) ||
+                   (jst = lmp_path_join(mpath, sizeof mpath, path, "vocab.bpe", err))) {
             return jst;
-        if (!exists(vpath) && !exists(mpath)) {
+        }
+        if (!hf && !exists(vpath) && !exists(mpath)) {
             lmp_path_join(vpath, sizeof vpath, path, "vocab.json", NULL);
             lmp_path_join(mpath, sizeof mpath, path, "merges.txt", NULL);
             if (!exists(vpath) && !exists(mpath))
                 return lmp_error_set_at(err, LMP_EIO, path, 0,
-                                        "no GPT-2 vocabulary here: expected encoder.json + vocab.bpe, or vocab.json + "
-                                        "merges.txt");
+                                        "no GPT-2 vocabulary here: expected tokenizer.json, encoder.json + vocab.bpe, "
+                                        "or vocab.json + merges.txt");
         }
         /* Half a pair is a broken vocabulary, not none: said so, naming the file that is missing (a caller
          * that falls back to a default when a folder has none must not take this one for none). */
-        if (!exists(vpath) || !exists(mpath))
+        if (!hf && (!exists(vpath) || !exists(mpath)))
             return lmp_error_set_at(err, LMP_EIO, path, 0, "%s without %s: expected both (GPT-2's vocabulary and merges)",
                                     base_name(exists(vpath) ? vpath : mpath), base_name(exists(vpath) ? mpath : vpath));
     } else if (!exists(path)) {
@@ -972,13 +1391,14 @@ lmp_status lmp_tokenizer_load(const char *path, lmp_tokenizer **out, lmp_error *
     } else {
         const char *bn = base_name(path);
         int dl = (int)(bn - path);
-        if (strcmp(bn, "encoder.json") == 0 || strcmp(bn, "vocab.json") == 0) {
-            snprintf(vpath, sizeof vpath, "%s", path);
+        size_t bl = strlen(bn);
+        snprintf(vpath, sizeof vpath, "%s", path);
+        if (strcmp(bn, "encoder.json") == 0 || strcmp(bn, "vocab.json") == 0)
             snprintf(mpath, sizeof mpath, "%.*s%s", dl, path, strcmp(bn, "encoder.json") == 0 ? "vocab.bpe" : "merges.txt");
-        } else {
-            snprintf(vpath, sizeof vpath, "%s", path);
+        else if (bl >= 5 && strcmp(bn + bl - 5, ".json") == 0)
+            hf = 1; /* tokenizer.json, under any name */
+        else
             ranks = 1;
-        }
     }
 
     uint16_t cp_of[256];
@@ -996,17 +1416,22 @@ lmp_status lmp_tokenizer_load(const char *path, lmp_tokenizer **out, lmp_error *
         st = lmp_error_set(err, LMP_ENOMEM, "out of memory reading %s", vpath);
         goto fail;
     }
-    if (ranks) {
+    if (hf) {
+        if ((st = load_hf_json(t, &vf, &b, cp_of, err))) goto fail;
+    } else if (ranks) {
         if ((st = check_rank_count(&vf, err))) goto fail;
         if ((st = parse_rank_file(&vf, &b, err))) goto fail;
         if ((st = build_vocab(t, &b, cp_of, &vf, err))) goto fail;
+        if ((st = set_eot_added(t, err))) goto fail;
         if ((st = rank_pairs(t, err))) goto fail;
     } else {
         if ((st = read_file(mpath, &mf, err))) goto fail;
         if ((st = parse_json_vocab(&vf, t->byte_of_cp, &b, err))) goto fail;
         if ((st = order_by_id(&b, &vf, err))) goto fail;
         if ((st = build_vocab(t, &b, cp_of, &vf, err))) goto fail;
+        if ((st = set_eot_added(t, err))) goto fail;
         if ((st = parse_merges(t, &mf, err))) goto fail;
+        if ((st = check_self_unless_gpt2(t, err))) goto fail;
     }
     builder_free(&b);
     close_file(&vf);
@@ -1024,6 +1449,16 @@ fail:
 size_t lmp_tokenizer_vocab_size(const lmp_tokenizer *t) { return t ? t->n : 0; }
 
 lmp_token_id lmp_tokenizer_eot(const lmp_tokenizer *t) { return t ? t->eot : LMP_TOKEN_NONE; }
+
+size_t lmp_tokenizer_added_count(const lmp_tokenizer *t) { return t ? t->n_added : 0; }
+
+lmp_token_id lmp_tokenizer_added(const lmp_tokenizer *t, size_t k, int *special)
+{
+    if (special) *special = 0;
+    if (!t || k >= t->n_added) return LMP_TOKEN_NONE;
+    if (special) *special = t->added[k].special;
+    return t->added[k].id;
+}
 
 const char *lmp_tokenizer_unicode_version(void) { return tok_unicode_version; }
 

@@ -2,7 +2,9 @@
  * of one call on the whole text.
  *
  * Bytes wait in `pend` until the piece they belong to is certain, that is
- * until LOOKAHEAD more bytes follow it (tok_encode_run with final = 0). A chunk
+ * until t->lookahead more bytes follow it: the two characters its extent
+ * depends on, and room for an added token that could end it (tok_encode_run
+ * with final = 0). A chunk
  * is encoded in place when nothing is pending, so only the undecided tail of
  * each chunk is copied. A piece that is still open at the end of the pending
  * bytes is not scanned again until the pending bytes have doubled, so a long

@@ -51,9 +51,33 @@ typedef struct tok_pair {
     lmp_token_id merged; /* the id of left's bytes + right's bytes */
 } tok_pair;
 
+/* An added token (Hugging Face's added_tokens; for OpenAI's files, "<|endoftext|>"): the text is
+ * split at its occurrences before the pre-tokenizer runs, as tokenizers' AddedVocabulary does. */
+typedef struct tok_added {
+    lmp_token_id id;
+    uint32_t len;             /* its bytes are the token's: bytes[off[id] .. off[id] + len) */
+    unsigned char special;    /* matched only with LMP_TOKENIZER_SPECIAL; otherwise it is text */
+    unsigned char normalized; /* matched in the second pass, in the gaps the first pass leaves */
+} tok_added;
+
+/* Per-id flags (tflags). */
+enum {
+    TOK_F_ADDED = 1,    /* an added token: never taken whole from a piece (the split finds it) */
+    TOK_F_NOT_SELF = 2, /* BPE of its bytes is not the token itself: a piece equal to it goes through BPE */
+};
+
 struct lmp_tokenizer {
-    size_t n;              /* ids 0..n-1 */
+    size_t n;              /* ids 0..n-1, the added tokens included */
     lmp_token_id eot;      /* "<|endoftext|>", or LMP_TOKEN_NONE */
+    tok_added *added;      /* n_added of them, in the order the file lists them */
+    size_t n_added;
+    size_t added_max;      /* the longest added token, in bytes (0: none) */
+    int added_ws;          /* an added token holds ASCII white space (the threaded cut could split it) */
+    size_t lookahead;      /* bytes a streamed piece waits for: its extent (8) + the longest added token */
+    unsigned char *tflags; /* n: TOK_F_* of each id */
+    void *extra;           /* the allocation holding added and tflags */
+    uint64_t merges_fp;    /* fingerprint of a merges file's merges (load.c), 0 for a rank file */
+    int self_checked;      /* tok_check_self ran (GPT-2's own merges skip it) */
     uint32_t *off;         /* n + 1: token id's bytes are bytes[off[id] .. off[id+1]) */
     unsigned char *bytes;
     uint32_t *name_off;    /* n + 1: its name is names[name_off[id] .. name_off[id+1] - 1), NUL-terminated */
@@ -137,6 +161,8 @@ typedef struct tok_scratch {
     size_t bpe_cap;
     unsigned char *text;
     size_t text_cap;
+    size_t *next;   /* per added token: its next occurrence in the text of tok_encode_run (one call) */
+    size_t next_cap;
 } tok_scratch;
 
 /* Where ids go: a caller's array (ids, cap; writes stop at cap but counting
@@ -174,6 +200,8 @@ size_t tok_bpe_small(const lmp_tokenizer *t, const unsigned char *s, size_t n, l
 int tok_bpe_heap(const lmp_tokenizer *t, const unsigned char *s, size_t n, tok_sink *sink, tok_scratch *scr);
 
 void tok_scratch_free(tok_scratch *scr);
+/* Marks with TOK_F_NOT_SELF the tokens that BPE of their own bytes does not give back (load.c). */
+lmp_status tok_check_self(lmp_tokenizer *t, lmp_error *err);
 int tok_buf_reserve(lmp_token_buf *buf, size_t extra);
 
 /* Large blocks: mem_block_alloc and mem_hugepages (src/core/bigmem.h). */

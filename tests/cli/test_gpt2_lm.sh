@@ -251,6 +251,38 @@ sed 's/"vocab_size": 50257/"vocab_size": 300/' "$HF/config.json" >"$TMPD/v300/co
 expect_fail "ppl: a folder whose vocabulary is not its model's" "ppl: .*/v300: the vocabulary has 50257 tokens and the model 300: .*\(vocabulary: .*/v300\)" \
   "$LMPROB" ppl --model "$TMPD/v300" "$TMPD/hello.txt"
 
+# A fine-tune that added tokens (resize_token_embeddings to 50,260; the tokens in its tokenizer.json, as
+# save_pretrained writes them): the folder's tokenizer.json is its vocabulary. Rows 50257..50259 of wte are
+# copies of rows 1000..1002, so (lm_head tied to wte) id 50257 is exactly as likely as id 1000 anywhere.
+mkdir -p "$TMPD/added"
+"$PY" - "$SHARED/gpt2/tiny.safetensors" "$TMPD/added" <<'PY' || bad "could not write the model with added tokens"
+import json, struct, sys
+raw = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]; hdr = json.loads(raw[8:8 + n]); data = raw[8 + n:]
+meta = dict(hdr["__metadata__"]); cfg = json.loads(meta["config"]); cfg["vocab_size"] = 50260; meta["config"] = json.dumps(cfg)
+h = {"__metadata__": meta}; blobs = []; off = 0
+for k, v in hdr.items():
+    if k == "__metadata__": continue
+    b, e = v["data_offsets"]; blob = data[b:e]; shape = list(v["shape"])
+    if k == "transformer.wte.weight":
+        row = len(blob) // shape[0]; blob += blob[1000 * row:1003 * row]; shape[0] = 50260
+    h[k] = {"dtype": v["dtype"], "shape": shape, "data_offsets": [off, off + len(blob)]}; off += len(blob); blobs.append(blob)
+hb = json.dumps(h).encode(); hb += b" " * ((8 - len(hb) % 8) % 8)
+open(sys.argv[2] + "/model.safetensors", "wb").write(struct.pack("<Q", len(hb)) + hb + b"".join(blobs))
+json.dump(cfg, open(sys.argv[2] + "/config.json", "w"))
+PY
+python3 "$(dirname "$0")/../peers/make_tokenizer_json.py" "$VOC" "$TMPD/added/tokenizer.json" --added '[PAD]:50257:special' \
+  --added '<|user|>:50258:normalized' --added '<|assistant|>:50259' || bad "could not write its tokenizer.json"
+printf '<|user|>Hi there<|assistant|>Hello![PAD][PAD]' >"$TMPD/chat.txt"
+"$LMPROB" ppl --model "$TMPD/added" --per-token "$TMPD/chat.txt" >"$TMPD/chat.ppl" 2>"$TMPD/err"
+want=$("$LMPROB" tokenize --special --gpt2-vocab "$TMPD/added" "$TMPD/chat.txt" | cut -d' ' -f2- | xargs)
+got=$(grep -E '^[0-9]+	' "$TMPD/chat.ppl" | cut -f2 | xargs)
+if [ -n "$got" ] && [ "$got" = "$want" ] && grep -q '^Tokens:	8	(7 scored)' "$TMPD/chat.ppl"; then ok
+else bad "ppl on a folder with added tokens: '$got' against the tokenizer's '$want': $(cat "$TMPD/err")"; fi
+"$LMPROB" next --model "$TMPD/added" --prompt '<|user|>Hi' --top 50260 --json >"$TMPD/next.json" 2>"$TMPD/err"
+if [ "$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); p={t["id"]: t["p"] for t in d["top"]}; print(d["context_tokens"], len(p), p[50257] == p[1000] and p[50259] == p[1002] and p[50257] != p[50258])' "$TMPD/next.json")" = "2 50260 True" ]
+then ok; else bad "next on a model with added tokens: $(head -c 300 "$TMPD/next.json") $(cat "$TMPD/err")"; fi
+
 # generate on a model whose context holds one token: the model named, the command's name once
 "$LMPROB" generate --model "$TMPD/ctx1.safetensors" --max-len 3 >"$TMPD/out" 2>"$TMPD/err"
 if [ $? -eq 1 ] && grep -q "^lmprob: generate: .*ctx1.safetensors: a context of 1 token (n_ctx): expected n_ctx >= 2" "$TMPD/err" &&

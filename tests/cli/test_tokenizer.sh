@@ -97,7 +97,7 @@ printf 'f(a, [b]), "x",' >"$TMPD/punct.txt"
 if cmp -s "$TMPD/punct.rt" "$TMPD/punct.txt"; then ok; else bad "--tokens round trip of punctuation: $(cat "$TMPD/punct.rt")"; fi
 "$LMPROB" tokenize --tokens $D/wikitext-2/test.txt | "$LMPROB" detokenize --tokens >"$TMPD/wt.rt"
 if cmp -s "$TMPD/wt.rt" $D/wikitext-2/test.txt; then ok; else bad "--tokens round trip of WikiText-2 test.txt"; fi
-# The vocabulary in its three layouts.
+# The vocabulary in its three layouts (tokenizer.json below).
 expect_out "--gpt2-vocab encoder.json" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab build/gpt2/encoder.json"
 expect_out "--gpt2-vocab HF folder" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab '$TMPD/hf'"
 # a vocabulary that never ends (a device): refused at 256 MB, not read until memory runs out
@@ -117,6 +117,69 @@ mkdir -p "$TMPD/lonely" && cp "$LMPROB" "$TMPD/lonely/lmprob"
 expect_fail "no vocabulary anywhere" 'no GPT-2 vocabulary found: expected --gpt2-vocab DIR .*LMPROB_GPT2_VOCAB' \
   sh -c "echo hi | env -u LMPROB_GPT2_VOCAB '$TMPD/lonely/lmprob' tokenize"
 expect_out "env var" '^15496 995$' sh -c "printf 'Hello world' | LMPROB_GPT2_VOCAB='$TMPD/hf' '$LMPROB' tokenize"
+
+# ---- Hugging Face's tokenizer.json, and a fine-tune's added tokens ------------------------------------
+# GPT-2's tokenizer.json (as tokenizers serializes GPT2TokenizerFast) gives the ids of OpenAI's files on a
+# whole corpus; with added tokens past the vocabulary, the ids of Hugging Face's own implementation
+# (tokenizers.js, run side by side) on chat-like texts and on WikiText-2 with the tokens spliced in.
+# Overlapping added tokens of one kind (normalized or not) meet here; a normalized one overlapping one
+# that is not is where tokenizers.js (one pass without a normalizer) and tokenizers' Rust core (the
+# non-normalized first, AddedVocabulary::extract_and_normalize) differ: lmprob follows the Rust core,
+# checked in tests/test_tokenizer.c.
+mkdir -p "$TMPD/tj" "$TMPD/tja"
+python3 tests/peers/make_tokenizer_json.py build/gpt2 "$TMPD/tj/tokenizer.json" || bad "could not write tokenizer.json"
+"$LMPROB" tokenize --u32 -o "$TMPD/ref.u32" $D/wikitext-2/test.txt
+"$LMPROB" tokenize --u32 --gpt2-vocab "$TMPD/tj" -o "$TMPD/tj.u32" $D/wikitext-2/test.txt
+if cmp -s "$TMPD/ref.u32" "$TMPD/tj.u32"; then ok; else bad "tokenizer.json: WikiText-2 ids differ from encoder.json + vocab.bpe"; fi
+python3 tests/peers/make_tokenizer_json.py build/gpt2 "$TMPD/tja/tokenizer.json" --merges pairs \
+  --added '[PAD]:50257:special' --added '<|user|>:50258:normalized' --added '<|assistant|>:50259' \
+  --added '<|assistant|> says:50260' --added '|> x:50261:normalized' || bad "could not write tokenizer.json with added tokens"
+if [ ! -f "$PEERS/node_modules/@huggingface/tokenizers/package.json" ]; then
+  bad "@huggingface/tokenizers not installed in $PEERS (scripts/setup.sh test installs it)"
+else
+  printf '%s\n' '["Hello world", "<|user|>Hi there<|assistant|>Hello![PAD][PAD]", "a<|endoftext|>b",' \
+    ' "x[PAD]y <|user|> z", "[PA", "<|user|><|assistant|><|endoftext|>", "  [PAD]  \n<|user|>\n",' \
+    ' "<|assistant|> says hi, <|assistant|> said", "<|user|> x and <|user|>> x", "It'"'"'s 3.14!",' \
+    ' "[PAD]<|user|>[PAD]", ""]' >"$TMPD/texts.json"
+  node tests/peers/hf_tokenizer_ids.mjs "$PEERS" "$TMPD/tja/tokenizer.json" --texts "$TMPD/texts.json" >"$TMPD/hf_ids" ||
+    bad "tokenizers.js failed"
+  python3 -c 'import json,sys; [open(f"{sys.argv[2]}/text{i}.txt","w").write(t) for i,t in enumerate(json.load(open(sys.argv[1])))]' \
+    "$TMPD/texts.json" "$TMPD"
+  i=0
+  while IFS= read -r want; do
+    got=$("$LMPROB" tokenize --special --gpt2-vocab "$TMPD/tja" "$TMPD/text$i.txt" | xargs)
+    if [ "$got" = "$want" ]; then ok; else bad "added tokens, text $i: lmprob '$got', tokenizers.js '$want'"; fi
+    i=$((i + 1))
+  done <"$TMPD/hf_ids"
+  [ "$i" -eq 12 ] || bad "tokenizers.js gave $i lines for 12 texts"
+  # WikiText-2 test with the added tokens between its lines: one text, streamed by lmprob in 64 KiB reads
+  # (tokens cut across reads) and on 2 threads.
+  awk 'NR % 3 == 0 { printf "<|user|>" } NR % 5 == 0 { printf "[PAD]" } NR % 7 == 0 { printf "<|assistant|> says" } { print }' \
+    $D/wikitext-2/test.txt >"$TMPD/chat.txt"
+  node tests/peers/hf_tokenizer_ids.mjs "$PEERS" "$TMPD/tja/tokenizer.json" --file "$TMPD/chat.txt" | tr ' ' '\n' >"$TMPD/hf_chat"
+  "$LMPROB" tokenize --special --gpt2-vocab "$TMPD/tja" "$TMPD/chat.txt" | tr ' ' '\n' | grep . >"$TMPD/lm_chat"
+  if [ -s "$TMPD/hf_chat" ] && cmp -s "$TMPD/hf_chat" "$TMPD/lm_chat"; then ok
+  else bad "added tokens spliced into WikiText-2: ids differ from tokenizers.js ($(wc -l <"$TMPD/lm_chat") against $(wc -l <"$TMPD/hf_chat"))"; fi
+  "$LMPROB" tokenize --special --threads 2 --gpt2-vocab "$TMPD/tja" "$TMPD/chat.txt" | tr ' ' '\n' | grep . >"$TMPD/lm_chat2"
+  if cmp -s "$TMPD/lm_chat" "$TMPD/lm_chat2"; then ok; else bad "added tokens: 2 threads differ from 1"; fi
+fi
+# Without --special, [PAD] and <|endoftext|> are text; <|user|> (not special) still splits, as in tokenizers.
+expect_out "tokenizer.json, special tokens as text" '^50258 58 47 2885 60$' \
+  sh -c "printf '<|user|>[PAD]' | '$LMPROB' tokenize --gpt2-vocab '$TMPD/tja'"
+expect_out "tokenizer.json, an added token decoded" '^\[PAD\]<\|user\|>$' \
+  sh -c "printf '50257 50258' | '$LMPROB' detokenize --gpt2-vocab '$TMPD/tja'"
+cp "$TMPD/tj/tokenizer.json" "$TMPD/gpt2-tok.json"
+expect_out "tokenizer.json under another name" '^15496 995$' \
+  sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab '$TMPD/gpt2-tok.json'"
+# A tokenizer.json of another pipeline is refused, naming the file, the line and the part.
+python3 tests/peers/make_tokenizer_json.py build/gpt2 "$TMPD/nfc.json" --set 'normalizer={"type": "NFC"}'
+expect_fail "tokenizer.json with a normalizer" 'nfc.json:[0-9]+: byte [0-9]+: normalizer is NFC: expected null' \
+  "$LMPROB" tokenize --gpt2-vocab "$TMPD/nfc.json" $D/ptb/ptb.test.txt
+python3 tests/peers/make_tokenizer_json.py build/gpt2 "$TMPD/lstrip.json" --added '<mask>:50257:special' --set 'added_tokens.1.lstrip=true'
+expect_fail "tokenizer.json, lstrip" 'lstrip.json:[0-9]+: byte [0-9]+: added token "<mask>": "lstrip" is not false' \
+  "$LMPROB" tokenize --gpt2-vocab "$TMPD/lstrip.json" $D/ptb/ptb.test.txt
+head -c 300000 "$TMPD/tj/tokenizer.json" >"$TMPD/cut.json"
+expect_fail "tokenizer.json, truncated" 'cut.json:[0-9]+: column [0-9]+: ' "$LMPROB" tokenize --gpt2-vocab "$TMPD/cut.json" $D/ptb/ptb.test.txt
 
 # ---- n-gram models over GPT-2 tokens (train/ppl --mode gpt2) -----------------------------------------
 expect_ok "train --mode gpt2" "$LMPROB" train --quiet --mode gpt2 --order 2 --discount-fallback --output "$TMPD/g2.arpa" $D/ptb/ptb.valid.txt
