@@ -6,9 +6,11 @@ from ._tiktoken import Encoding, get_encoding
 
 
 def _folder_has_vocab(path):
+    # as the engine (lm_gpt2_folder_has_vocab): tokenizer.json, or any file of a pair (half a pair is then
+    # refused naming the missing file, not replaced by the default vocabulary)
     return os.path.isdir(path) and any(
-        os.path.exists(os.path.join(path, a)) and os.path.exists(os.path.join(path, b))
-        for a, b in (("vocab.json", "merges.txt"), ("encoder.json", "vocab.bpe")))
+        os.path.exists(os.path.join(path, f))
+        for f in ("tokenizer.json", "vocab.json", "merges.txt", "encoder.json", "vocab.bpe"))
 
 
 class GPT2(_lmprob._GPT2):
@@ -19,8 +21,8 @@ class GPT2(_lmprob._GPT2):
     with Hugging Face's GPT2LMHeadModel semantics (docs/gpt2.md).
 
     vocab: the tokenizer for text inputs: an Encoding, a vocabulary path, or None (the
-    folder's own vocab.json + merges.txt, else lmprob.get_encoding("gpt2") when it is
-    installed). threads: threads of each forward pass (0: every core).
+    folder's own tokenizer.json or vocab.json + merges.txt, else lmprob.get_encoding("gpt2")
+    when it is installed). threads: threads of each forward pass (0: every core).
 
     Methods: logits(tokens) (float32 array), next_logprobs(tokens), score(tokens),
     perplexity(text, window, stride, recipe=...); attributes config, n_ctx, n_vocab,
@@ -55,7 +57,7 @@ class GPT2(_lmprob._GPT2):
         return self._encoding
 
     def encode(self, text):
-        """The token ids of text with the model's tokenizer ("<|endoftext|>" is the special token)."""
+        """The token ids of text with the model's tokenizer (its special tokens, "<|endoftext|>", are special)."""
         enc = self.encoding
         if enc is None:
             raise ValueError("GPT2: this model has no tokenizer: pass token ids")

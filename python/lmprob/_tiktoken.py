@@ -4,14 +4,14 @@ The ids are tiktoken's "gpt2" / "r50k_base" ids (the library is checked against
 tiktoken, docs/tokenizer.md). The special-token rules are tiktoken's: by default
 text that contains "<|endoftext|>" is refused (disallowed_special="all"), with
 allowed_special={"<|endoftext|>"} or "all" it becomes the special token 50256,
-and with disallowed_special=() it is encoded as ordinary text.
+and with disallowed_special=() it is encoded as ordinary text. A tokenizer.json's
+special added tokens follow the same rules, all of them together (the engine reads
+every special token as special or none); its other added tokens always split.
 """
 import os
 import threading
 
 from . import _lmprob
-
-_ENDOFTEXT = "<|endoftext|>"
 
 
 def _disallowed(token):
@@ -51,12 +51,12 @@ class Encoding(_lmprob._Encoding):
     # ---- tiktoken's attributes
     @property
     def special_tokens_set(self):
-        """The special tokens: {'<|endoftext|>'}."""
-        return {_ENDOFTEXT}
+        """The special tokens: {'<|endoftext|>'} for GPT-2; a tokenizer.json's special added tokens."""
+        return set(self._special_tokens)
 
     @property
     def _special_tokens(self):
-        return {_ENDOFTEXT: self.eot_token}
+        return {text: i for i, text, special in self._added if special}
 
     @property
     def max_token_value(self):
@@ -64,20 +64,26 @@ class Encoding(_lmprob._Encoding):
         return self.n_vocab - 1
 
     def is_special_token(self, token):
-        """True for the id of <|endoftext|>."""
-        return token == self.eot_token
+        """True for the id of a special token (<|endoftext|> for GPT-2)."""
+        return token in self._special_tokens.values()
 
     def _special(self, text, allowed_special, disallowed_special):
+        specials = self.special_tokens_set
         if allowed_special == "all":
-            allowed_special = self.special_tokens_set
+            allowed_special = specials
+        allowed = specials & set(allowed_special)
+        if allowed and allowed != specials:
+            # the engine reads all of a vocabulary's special tokens as special, or none of them
+            raise ValueError(f"allowed_special={set(allowed_special)!r}: lmprob reads every special token of this "
+                             f"vocabulary as special or none: expected 'all', all of {sorted(specials)!r}, or none")
         if disallowed_special == "all":
-            disallowed_special = self.special_tokens_set - set(allowed_special)
+            disallowed_special = specials - set(allowed_special)
         if disallowed_special and isinstance(text, (str, bytes)):  # anything else: TypeError from _encode
             s = text if isinstance(text, str) else text.decode("utf-8", "replace")
             for tok in disallowed_special:
                 if tok in s:
                     raise _disallowed(tok)
-        return _ENDOFTEXT in allowed_special
+        return bool(allowed)
 
     # ---- encoding
     def encode_ordinary(self, text):

@@ -104,8 +104,8 @@ static int get_ids(lmpy_GPT2 *o, PyObject *obj, lmp_token_id **ids, size_t *n)
     if (!PyUnicode_Check(obj) && !PyBytes_Check(obj))
         return lmpy_ids_get(obj, "tokens", (size_t)o->cfg.n_vocab, ids, n);
     if (!lmp_lm_tokenizer(o->lm)) {
-        PyErr_SetString(PyExc_ValueError, "GPT2: this model has no tokenizer (its folder has no vocab.json + "
-                                          "merges.txt and no encoding was given): pass token ids");
+        PyErr_SetString(PyExc_ValueError, "GPT2: this model has no tokenizer (its folder has no tokenizer.json or "
+                                          "vocab.json + merges.txt and no encoding was given): pass token ids");
         return -1;
     }
     const char *s;

@@ -334,6 +334,33 @@ static PyObject *enc_n_vocab(lmpy_Encoding *e, void *c)
     return PyLong_FromSize_t(lmp_tokenizer_vocab_size(e->tok));
 }
 
+/* [(id, text, special), ...]: the added tokens (lmp_tokenizer_added), text as str (bytes when not UTF-8). */
+static PyObject *enc_added(lmpy_Encoding *e, void *c)
+{
+    (void)c;
+    if (loaded(e) < 0) return NULL;
+    size_t n = lmp_tokenizer_added_count(e->tok);
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    for (size_t k = 0; list && k < n; k++) {
+        int special;
+        lmp_token_id id = lmp_tokenizer_added(e->tok, k, &special);
+        size_t len;
+        const char *b = lmp_tokenizer_token_bytes(e->tok, id, &len);
+        PyObject *text = PyUnicode_DecodeUTF8(b, (Py_ssize_t)len, NULL);
+        if (!text) {
+            PyErr_Clear();
+            text = PyBytes_FromStringAndSize(b, (Py_ssize_t)len);
+        }
+        PyObject *item = text ? Py_BuildValue("(lNO)", (long)id, text, special ? Py_True : Py_False) : NULL;
+        if (!item) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)k, item);
+    }
+    return list;
+}
+
 static PyObject *enc_eot(lmpy_Encoding *e, void *c)
 {
     (void)c;
@@ -376,6 +403,10 @@ static PyMethodDef enc_methods[] = {
 static PyGetSetDef enc_getset[] = {
     {"n_vocab", (getter)enc_n_vocab, NULL, PyDoc_STR("number of token ids (50257 for GPT-2)"), NULL},
     {"eot_token", (getter)enc_eot, NULL, PyDoc_STR("id of <|endoftext|> (50256 for GPT-2)"), NULL},
+    {"_added", (getter)enc_added, NULL,
+     PyDoc_STR("the added tokens, [(id, text, special), ...]: a tokenizer.json's added_tokens, else\n"
+               "<|endoftext|> alone"),
+     NULL},
     {"path", (getter)enc_path, NULL, PyDoc_STR("the vocabulary it was loaded from"), NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
@@ -386,8 +417,9 @@ PyTypeObject lmpy_Encoding_Type = {
     .tp_basicsize = sizeof(lmpy_Encoding),
     .tp_dealloc = (destructor)enc_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-    .tp_doc = PyDoc_STR("_Encoding(path)\n\nGPT-2's tokenizer loaded from a vocabulary (a folder with encoder.json +\n"
-                        "vocab.bpe or vocab.json + merges.txt, or a tiktoken rank file). Use\n"
+    .tp_doc = PyDoc_STR("_Encoding(path)\n\nGPT-2's tokenizer loaded from a vocabulary (a folder with tokenizer.json,\n"
+                        "encoder.json + vocab.bpe or vocab.json + merges.txt, one of those files, or a\n"
+                        "tiktoken rank file). Use\n"
                         "lmprob.Encoding / lmprob.get_encoding, which add tiktoken's method names."),
     .tp_methods = enc_methods,
     .tp_getset = enc_getset,

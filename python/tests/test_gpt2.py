@@ -217,6 +217,65 @@ class TestGPT2(unittest.TestCase):
         with self.assertRaisesRegex(lmprob.FormatError, "%s: tensor '%s' is here" % (here, names[0])):
             lmprob.GPT2(folder)
 
+    def test_added_tokens_folder(self):
+        # A fine-tune with added tokens (resize_token_embeddings to 50,260; tokenizer.json as save_pretrained
+        # writes it): the folder's tokenizer.json is the model's tokenizer, its special tokens follow tiktoken's
+        # rules together; wte rows 50257.. are copies of rows 1000.., so their logits are those rows' logits.
+        import struct
+        import subprocess
+        import sys
+        folder = os.path.join(TMP, "gpt2_added")
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(GPT2_DIR, "tiny.safetensors"), "rb") as f:
+            raw = f.read()
+        n = struct.unpack("<Q", raw[:8])[0]
+        hdr = json.loads(raw[8:8 + n])
+        data = raw[8 + n:]
+        meta = dict(hdr["__metadata__"])
+        cfg = json.loads(meta["config"])
+        cfg["vocab_size"] = 50260
+        meta["config"] = json.dumps(cfg)
+        out, blobs, off = {"__metadata__": meta}, [], 0
+        for k, v in hdr.items():
+            if k == "__metadata__":
+                continue
+            blob = data[v["data_offsets"][0]:v["data_offsets"][1]]
+            shape = list(v["shape"])
+            if k == "transformer.wte.weight":
+                row = len(blob) // shape[0]
+                blob += blob[1000 * row:1003 * row]
+                shape[0] = 50260
+            out[k] = {"dtype": v["dtype"], "shape": shape, "data_offsets": [off, off + len(blob)]}
+            off += len(blob)
+            blobs.append(blob)
+        hb = json.dumps(out).encode()
+        hb += b" " * ((8 - len(hb) % 8) % 8)
+        with open(os.path.join(folder, "model.safetensors"), "wb") as f:
+            f.write(struct.pack("<Q", len(hb)) + hb + b"".join(blobs))
+        with open(os.path.join(folder, "config.json"), "w") as f:
+            json.dump(cfg, f)
+        subprocess.run([sys.executable, os.path.join(ROOT, "tests", "peers", "make_tokenizer_json.py"),
+                        lmprob.get_encoding("gpt2").path, os.path.join(folder, "tokenizer.json"),
+                        "--added", "[PAD]:50257:special", "--added", "<|user|>:50258:normalized",
+                        "--added", "<|assistant|>:50259"], check=True)
+        m = lmprob.GPT2(folder)
+        self.assertEqual(m.n_vocab, 50260)
+        self.assertEqual(m.encode("<|user|>Hi[PAD]<|endoftext|>"), [50258, 17250, 50257, 50256])
+        enc = m.encoding
+        self.assertEqual(enc.n_vocab, 50260)
+        self.assertEqual(enc.special_tokens_set, {"<|endoftext|>", "[PAD]"})
+        self.assertTrue(enc.is_special_token(50257))
+        self.assertFalse(enc.is_special_token(50258))
+        with self.assertRaisesRegex(ValueError, "disallowed special token '\\[PAD\\]'"):
+            enc.encode("x[PAD]")
+        self.assertEqual(enc.encode("[PAD]<|user|>", disallowed_special=()), [58, 47, 2885, 60, 50258])
+        self.assertEqual(enc.encode("[PAD]", allowed_special="all"), [50257])
+        with self.assertRaisesRegex(ValueError, "every special token of this vocabulary as special or none"):
+            enc.encode("[PAD]", allowed_special={"[PAD]"})
+        self.assertEqual(enc.decode([50258, 17250, 50257]), "<|user|>Hi[PAD]")
+        lg = m.logits([50258, 17250, 50257])
+        np.testing.assert_array_equal(lg[:, 50257:50260], lg[:, 1000:1003])
+
 
 if __name__ == "__main__":
     unittest.main()
