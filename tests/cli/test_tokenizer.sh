@@ -125,41 +125,54 @@ expect_out "env var" '^15496 995$' sh -c "printf 'Hello world' | LMPROB_GPT2_VOC
 # Overlapping added tokens of one kind (normalized or not) meet here; a normalized one overlapping one
 # that is not is where tokenizers.js (one pass without a normalizer) and tokenizers' Rust core (the
 # non-normalized first, AddedVocabulary::extract_and_normalize) differ: lmprob follows the Rust core,
-# checked in tests/test_tokenizer.c.
-mkdir -p "$TMPD/tj" "$TMPD/tja"
-python3 tests/peers/make_tokenizer_json.py build/gpt2 "$TMPD/tj/tokenizer.json" || bad "could not write tokenizer.json"
+# checked in tests/test_tokenizer.c. The files written and tokenizers.js's ids are cached in
+# build/peer-cache (by their inputs), so the ASan flavour does not write or run them again.
+cached() {  # KEY-PARTS... -- COMMAND... : runs COMMAND with its output file as $OUT once, prints the path
+  local parts=() key out
+  while [ "$1" != -- ]; do parts+=("$1"); shift; done; shift
+  key=$({ printf '%s\n' "${parts[@]}"; sha256sum <scripts/npm-peers/package-lock.json; } | sha256sum | cut -c1-32)
+  out=build/peer-cache/$key
+  mkdir -p build/peer-cache
+  if [ ! -s "$out" ]; then OUT="$out.tmp.$$" "$@" && mv "$out.tmp.$$" "$out"; fi
+  echo "$out"
+}
+tokjson() {  # DIR ARGS...: DIR/tokenizer.json written by make_tokenizer_json.py ARGS
+  local d=$1 f; shift
+  mkdir -p "$d"
+  f=$(cached "$(sha256sum <tests/peers/make_tokenizer_json.py)" "$(sha256sum <build/gpt2/vocab.bpe)" "$@" -- \
+        sh -c 'python3 tests/peers/make_tokenizer_json.py build/gpt2 "$OUT" "$@"' tokjson "$@") &&
+    cp "$f" "$d/tokenizer.json"
+}
+hf_ids() {  # TOKENIZER_JSON FILE: tokenizers.js's ids of FILE, one a line
+  cached "$(sha256sum <"$1")" "$(sha256sum <"$2")" "$(sha256sum <tests/peers/hf_tokenizer_ids.mjs)" -- \
+    sh -c 'node tests/peers/hf_tokenizer_ids.mjs "$0" "$1" --file "$2" | tr " " "\n" >"$OUT"' "$PEERS" "$1" "$2"
+}
+tokjson "$TMPD/tj" || bad "could not write tokenizer.json"
 "$LMPROB" tokenize --u32 -o "$TMPD/ref.u32" $D/wikitext-2/test.txt
 "$LMPROB" tokenize --u32 --gpt2-vocab "$TMPD/tj" -o "$TMPD/tj.u32" $D/wikitext-2/test.txt
 if cmp -s "$TMPD/ref.u32" "$TMPD/tj.u32"; then ok; else bad "tokenizer.json: WikiText-2 ids differ from encoder.json + vocab.bpe"; fi
-python3 tests/peers/make_tokenizer_json.py build/gpt2 "$TMPD/tja/tokenizer.json" --merges pairs \
-  --added '[PAD]:50257:special' --added '<|user|>:50258:normalized' --added '<|assistant|>:50259' \
-  --added '<|assistant|> says:50260' --added '|> x:50261:normalized' || bad "could not write tokenizer.json with added tokens"
+tokjson "$TMPD/tja" --merges pairs --added '[PAD]:50257:special' --added '<|user|>:50258:normalized' \
+  --added '<|assistant|>:50259' --added '<|assistant|> says:50260' --added '|> x:50261:normalized' ||
+  bad "could not write tokenizer.json with added tokens"
 if [ ! -f "$PEERS/node_modules/@huggingface/tokenizers/package.json" ]; then
   bad "@huggingface/tokenizers not installed in $PEERS (scripts/setup.sh test installs it)"
 else
-  printf '%s\n' '["Hello world", "<|user|>Hi there<|assistant|>Hello![PAD][PAD]", "a<|endoftext|>b",' \
-    ' "x[PAD]y <|user|> z", "[PA", "<|user|><|assistant|><|endoftext|>", "  [PAD]  \n<|user|>\n",' \
-    ' "<|assistant|> says hi, <|assistant|> said", "<|user|> x and <|user|>> x", "It'"'"'s 3.14!",' \
-    ' "[PAD]<|user|>[PAD]", ""]' >"$TMPD/texts.json"
-  node tests/peers/hf_tokenizer_ids.mjs "$PEERS" "$TMPD/tja/tokenizer.json" --texts "$TMPD/texts.json" >"$TMPD/hf_ids" ||
-    bad "tokenizers.js failed"
-  python3 -c 'import json,sys; [open(f"{sys.argv[2]}/text{i}.txt","w").write(t) for i,t in enumerate(json.load(open(sys.argv[1])))]' \
-    "$TMPD/texts.json" "$TMPD"
-  i=0
-  while IFS= read -r want; do
-    got=$("$LMPROB" tokenize --special --gpt2-vocab "$TMPD/tja" "$TMPD/text$i.txt" | xargs)
-    if [ "$got" = "$want" ]; then ok; else bad "added tokens, text $i: lmprob '$got', tokenizers.js '$want'"; fi
-    i=$((i + 1))
-  done <"$TMPD/hf_ids"
-  [ "$i" -eq 12 ] || bad "tokenizers.js gave $i lines for 12 texts"
+  # Short texts, one file: <|endoftext|> (special, added) between them splits them apart, so each is encoded
+  # as if alone, by both.
+  printf '%s<|endoftext|>' 'Hello world' '<|user|>Hi there<|assistant|>Hello![PAD][PAD]' 'a<|endoftext|>b' \
+    'x[PAD]y <|user|> z' '[PA' '<|user|><|assistant|><|endoftext|>' "  [PAD]  "$'\n'"<|user|>"$'\n' \
+    '<|assistant|> says hi, <|assistant|> said' '<|user|> x and <|user|>> x' "It's 3.14!" '[PAD]<|user|>[PAD]' \
+    '' '<|assistant|> say' >"$TMPD/short.txt"
   # WikiText-2 test with the added tokens between its lines: one text, streamed by lmprob in 64 KiB reads
   # (tokens cut across reads) and on 2 threads.
   awk 'NR % 3 == 0 { printf "<|user|>" } NR % 5 == 0 { printf "[PAD]" } NR % 7 == 0 { printf "<|assistant|> says" } { print }' \
     $D/wikitext-2/test.txt >"$TMPD/chat.txt"
-  node tests/peers/hf_tokenizer_ids.mjs "$PEERS" "$TMPD/tja/tokenizer.json" --file "$TMPD/chat.txt" | tr ' ' '\n' >"$TMPD/hf_chat"
-  "$LMPROB" tokenize --special --gpt2-vocab "$TMPD/tja" "$TMPD/chat.txt" | tr ' ' '\n' | grep . >"$TMPD/lm_chat"
-  if [ -s "$TMPD/hf_chat" ] && cmp -s "$TMPD/hf_chat" "$TMPD/lm_chat"; then ok
-  else bad "added tokens spliced into WikiText-2: ids differ from tokenizers.js ($(wc -l <"$TMPD/lm_chat") against $(wc -l <"$TMPD/hf_chat"))"; fi
+  for f in short chat; do
+    want=$(hf_ids "$TMPD/tja/tokenizer.json" "$TMPD/$f.txt")
+    "$LMPROB" tokenize --special --gpt2-vocab "$TMPD/tja" "$TMPD/$f.txt" | tr ' ' '\n' | grep . >"$TMPD/lm_$f"
+    if [ -s "$want" ] && cmp -s "$want" "$TMPD/lm_$f"; then ok
+    else bad "added tokens, $f.txt: ids differ from tokenizers.js ($(wc -l <"$TMPD/lm_$f") against $(wc -l <"$want"))"; fi
+  done
   "$LMPROB" tokenize --special --threads 2 --gpt2-vocab "$TMPD/tja" "$TMPD/chat.txt" | tr ' ' '\n' | grep . >"$TMPD/lm_chat2"
   if cmp -s "$TMPD/lm_chat" "$TMPD/lm_chat2"; then ok; else bad "added tokens: 2 threads differ from 1"; fi
 fi
@@ -172,12 +185,12 @@ cp "$TMPD/tj/tokenizer.json" "$TMPD/gpt2-tok.json"
 expect_out "tokenizer.json under another name" '^15496 995$' \
   sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab '$TMPD/gpt2-tok.json'"
 # A tokenizer.json of another pipeline is refused, naming the file, the line and the part.
-python3 tests/peers/make_tokenizer_json.py build/gpt2 "$TMPD/nfc.json" --set 'normalizer={"type": "NFC"}'
-expect_fail "tokenizer.json with a normalizer" 'nfc.json:[0-9]+: byte [0-9]+: normalizer is NFC: expected null' \
-  "$LMPROB" tokenize --gpt2-vocab "$TMPD/nfc.json" $D/ptb/ptb.test.txt
-python3 tests/peers/make_tokenizer_json.py build/gpt2 "$TMPD/lstrip.json" --added '<mask>:50257:special' --set 'added_tokens.1.lstrip=true'
-expect_fail "tokenizer.json, lstrip" 'lstrip.json:[0-9]+: byte [0-9]+: added token "<mask>": "lstrip" is not false' \
-  "$LMPROB" tokenize --gpt2-vocab "$TMPD/lstrip.json" $D/ptb/ptb.test.txt
+tokjson "$TMPD/nfc" --set 'normalizer={"type": "NFC"}'
+expect_fail "tokenizer.json with a normalizer" 'nfc/tokenizer.json:[0-9]+: byte [0-9]+: normalizer is NFC: expected null' \
+  "$LMPROB" tokenize --gpt2-vocab "$TMPD/nfc" $D/ptb/ptb.test.txt
+tokjson "$TMPD/lstrip" --added '<mask>:50257:special' --set 'added_tokens.1.lstrip=true'
+expect_fail "tokenizer.json, lstrip" 'lstrip/tokenizer.json:[0-9]+: byte [0-9]+: added token "<mask>": "lstrip" is not false' \
+  "$LMPROB" tokenize --gpt2-vocab "$TMPD/lstrip" $D/ptb/ptb.test.txt
 head -c 300000 "$TMPD/tj/tokenizer.json" >"$TMPD/cut.json"
 expect_fail "tokenizer.json, truncated" 'cut.json:[0-9]+: column [0-9]+: ' "$LMPROB" tokenize --gpt2-vocab "$TMPD/cut.json" $D/ptb/ptb.test.txt
 
