@@ -387,7 +387,8 @@ static int encode_piece(const lmp_tokenizer *t, const unsigned char *s, size_t n
     }
     if (n == 1) return tok_sink_push(sink, t->byte_id[s[0]]);
     lmp_token_id whole = tok_find(t, s, n);
-    if (whole != LMP_TOKEN_NONE && !(t->tflags[whole] & (TOK_F_ADDED | TOK_F_NOT_SELF))) return tok_sink_push(sink, whole);
+    if (whole != LMP_TOKEN_NONE && !(t->tflags[whole] & (TOK_F_ADDED | TOK_F_NOT_SELF)))
+        return tok_sink_push(sink, whole);
     return tok_bpe(t, s, n, sink, scr);
 }
 

@@ -645,7 +645,8 @@ static lmp_status merge_check(merge_state *ms, lmp_error *err)
     if (a == LMP_TOKEN_NONE || b == LMP_TOKEN_NONE)
         return lmp_error_set_at(err, LMP_EFORMAT, f->path, merge_where(ms, m),
                                 "merge names %s, which is not in the vocabulary",
-                                a == LMP_TOKEN_NONE ? show(v1, sizeof v1, m->a_s, m->la) : show(v1, sizeof v1, m->b_s, m->lb));
+                                a == LMP_TOKEN_NONE ? show(v1, sizeof v1, m->a_s, m->la)
+                                                    : show(v1, sizeof v1, m->b_s, m->lb));
     for (int k = 0; k < 2; k++) {
         lmp_token_id x = k ? b : a;
         if (t->off[x + 1] - t->off[x] > 1 && ms->made[x] == 0) {
@@ -1007,11 +1008,11 @@ static lmp_status set_added(lmp_tokenizer *t, const added_spec *spec, size_t na,
 
 /* Marks the tokens whose bytes BPE does not turn back into the token (merges files: a piece equal to
  * one is then merged, not taken whole). None of GPT-2's 50,256; a vocabulary trained elsewhere may
- * have some, when a lower-ranked merge inside the token wins first. It takes about 8 ms for GPT-2,
- * 40 % of a command's load, so GPT-2's own merges skip it: whether BPE gives a token back depends on
- * the merges alone (a token's bytes start BPE as the ids of its merge tree's leaves, then only ranks
- * decide), which the fingerprint names; tests/test_tokenizer.c runs the check on GPT-2's and finds none,
- * and checks that its three files take this path. */
+ * have some, when a lower-ranked merge inside the token wins first. It takes about 8 ms for GPT-2, a
+ * third of a command's start (26 ms against 18), so GPT-2's own merges skip it: whether BPE gives a
+ * token back depends on the merges alone (a token's bytes start BPE as the ids of its merge tree's
+ * leaves, then only ranks decide), which the fingerprint names; tests/test_tokenizer.c runs the check
+ * on GPT-2's and finds none, and checks that its three files take this path. */
 #define GPT2_MERGES_FP 0xaee69f4a8b945e6bull /* GPT-2's 50,000 merges (vocab.bpe, merges.txt, tokenizer.json) */
 
 lmp_status tok_check_self(lmp_tokenizer *t, lmp_error *err)
@@ -1112,7 +1113,8 @@ static lmp_status hf_pipeline(const text_file *f, const lmp_json_value *root, co
     if (json_flag(pre, "use_regex", 1) != 1)
         return hf_error(err, f, pre, "pre_tokenizer.use_regex is not true: expected GPT-2's pattern (true)");
     if ((st = hf_part(f, root, "post_processor", "ByteLevel",
-                      "expected ByteLevel or null: this one adds tokens around every text, which lmprob does not", err)))
+                      "expected ByteLevel or null: this one adds tokens around every text, which lmprob does not",
+                      err)))
         return st;
     if ((st = hf_part(f, root, "decoder", "ByteLevel", "expected ByteLevel or null (GPT-2's byte-level decoding)",
                       err)))
@@ -1267,7 +1269,8 @@ static lmp_status hf_merges(lmp_tokenizer *t, const text_file *f, const lmp_json
         size_t la = 0, lb = 0;
         if (it->type == LMP_JSON_STRING) { /* "A B": byte-level names hold no space */
             const char *sp = memchr(it->str, ' ', it->len);
-            if (sp && sp != it->str && sp + 1 < it->str + it->len && !memchr(sp + 1, ' ', it->len - (size_t)(sp + 1 - it->str))) {
+            size_t rest = sp ? it->len - (size_t)(sp + 1 - it->str) : 0;
+            if (sp && sp != it->str && rest > 0 && !memchr(sp + 1, ' ', rest)) {
                 a = it->str;
                 la = (size_t)(sp - it->str);
                 b = sp + 1;
@@ -1282,7 +1285,8 @@ static lmp_status hf_merges(lmp_tokenizer *t, const text_file *f, const lmp_json
         }
         if (!a || la + lb >= MERGE_LINE_MAX) {
             if (!(st = merge_drain(&ms, err)))
-                st = hf_error(err, f, it, "model.merges[%zu]: expected \"A B\" or [\"A\", \"B\"], two tokens, got %s", k,
+                st = hf_error(err, f, it, "model.merges[%zu]: expected \"A B\" or [\"A\", \"B\"], two tokens, got %s",
+                              k,
                               it->type == LMP_JSON_STRING ? show(v, sizeof v, it->str, it->len) : "another value");
             break;
         }
