@@ -427,9 +427,17 @@ lmp_status lm_gpt2_load(const char *path, const lmp_lm_load_params *p, lmp_lm **
     }
     st = lmp_lm_create_gpt2_take(g, tok, p->threads, out, err);
     if (st == LMP_EINVAL && err) { /* a vocabulary of another size: which model, which vocabulary */
-        char why[sizeof err->msg];
+        char why[sizeof err->msg], added[4200];
         snprintf(why, sizeof why, "%s", err->msg);
-        lmp_error_set(err, st, "%s: %s (vocabulary: %s)", path, why, vocab ? vocab : "none");
+        /* A slow tokenizer's save (use_fast=False, or transformers before 4.0) keeps a fine-tune's added tokens
+         * in added_tokens.json, which is not read: say so, since the sizes alone do not tell why. */
+        struct stat sb;
+        int legacy = vocab == path && lmp_path_join(added, sizeof added, path, "added_tokens.json", NULL) == LMP_OK &&
+                     stat(added, &sb) == 0;
+        lmp_error_set(err, st, "%s: %s (vocabulary: %s)%s", path, why, vocab ? vocab : "none",
+                      legacy ? "; its added_tokens.json is not read: lmprob reads a fine-tune's added tokens from "
+                               "tokenizer.json (save_pretrained writes it for a fast tokenizer, the default)"
+                             : "");
     }
     return st;
 }

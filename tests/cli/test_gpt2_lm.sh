@@ -283,6 +283,13 @@ else bad "ppl on a folder with added tokens: '$got' against the tokenizer's '$wa
 if [ "$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); p={t["id"]: t["p"] for t in d["top"]}; print(d["context_tokens"], len(p), p[50257] == p[1000] and p[50259] == p[1002] and p[50257] != p[50258])' "$TMPD/next.json")" = "2 50260 True" ]
 then ok; else bad "next on a model with added tokens: $(head -c 300 "$TMPD/next.json") $(cat "$TMPD/err")"; fi
 
+# The same fine-tune saved by a slow tokenizer (vocabulary files and added_tokens.json, no tokenizer.json):
+# refused, and the message says which file is not read.
+mkdir -p "$TMPD/legacy" && cp "$TMPD/added/model.safetensors" "$TMPD/added/config.json" "$VOC/encoder.json" "$VOC/vocab.bpe" "$TMPD/legacy/"
+printf '{"[PAD]": 50257, "<|user|>": 50258, "<|assistant|>": 50259}' >"$TMPD/legacy/added_tokens.json"
+expect_fail "a slow tokenizer's added_tokens.json" "legacy: the vocabulary has 50257 tokens and the model 50260: .*its added_tokens.json is not read: lmprob reads a fine-tune's added tokens from tokenizer.json" \
+  "$LMPROB" ppl --model "$TMPD/legacy" "$TMPD/chat.txt"
+
 # generate on a model whose context holds one token: the model named, the command's name once
 "$LMPROB" generate --model "$TMPD/ctx1.safetensors" --max-len 3 >"$TMPD/out" 2>"$TMPD/err"
 if [ $? -eq 1 ] && grep -q "^lmprob: generate: .*ctx1.safetensors: a context of 1 token (n_ctx): expected n_ctx >= 2" "$TMPD/err" &&
