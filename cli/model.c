@@ -10,6 +10,19 @@
 
 /* GPT-2 (a folder or .safetensors) with a vocabulary from outside its file: --gpt2-vocab, else the
  * default that cli_gpt2_load finds ($LMPROB_GPT2_VOCAB, build/gpt2, PREFIX/share/lmprob/gpt2). */
+/* A GPT-2 larger than its vocabulary (padded to a multiple of 64, say): loaded, with a note, since its extra
+ * ids take part in every softmax and have no text. */
+static int note_padding(const char *cmd, const char *path, const lmp_lm *lm)
+{
+    const lmp_tokenizer *tok = lmp_lm_tokenizer(lm);
+    size_t n = tok ? lmp_tokenizer_vocab_size(tok) : 0, V = lmp_lm_vocab_size(lm);
+    if (tok && n < V)
+        fprintf(stderr, "lmprob: %s: note: %s has %zu tokens and its vocabulary %zu: ids %zu..%zu have no text "
+                        "(padding); they take part in every softmax, as in Hugging Face's loss\n",
+                cmd, path, V, n, n, V - 1);
+    return CLI_OK;
+}
+
 static int load_gpt2(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm **out)
 {
     lmp_error err = {0};
@@ -36,7 +49,7 @@ static int load_gpt2(const char *cmd, const char *path, const cli_lm_opts *o, lm
         else cli_error("%s: %s", cmd, err.msg);
         return CLI_FAIL;
     }
-    return CLI_OK;
+    return note_padding(cmd, path, *out);
 }
 
 /* An n-gram model: the token mode is --mode or the one the model records (word without a
@@ -120,7 +133,7 @@ int cli_lm_load(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm 
         cli_error("%s: %s", cmd, err.msg);
         return err.code == LMP_EINVAL ? CLI_USAGE : CLI_FAIL;
     }
-    return CLI_OK;
+    return note_padding(cmd, path, *out);
 }
 
 int cli_ngram_load_whole(const char *cmd, const char *path, cli_progress *progress, lmp_ngram **out)

@@ -140,8 +140,11 @@ LMP_API lmp_status lmp_lm_create_ngram_take(lmp_ngram *m, lmp_lm_tokens tokens, 
 /* A handle over a GPT-2 model and its tokenizer (both borrowed; tok may be
  * NULL: then lmp_lm_tokenize and lmp_lm_token_text are unavailable, and bos/eos
  * are the config's eos_token_id, lmp_gpt2_config). threads
- * as in lmp_lm_load_params. LMP_EINVAL when tok's vocabulary size differs from
- * the model's. LMP_EUNSUPPORTED when this build has no GPT-2 engine. */
+ * as in lmp_lm_load_params. LMP_EINVAL when tok has more tokens than the model;
+ * a model with more than tok (padded: resize_token_embeddings with
+ * pad_to_multiple_of, nanoGPT's 50,304) scores every id in its softmax, as
+ * Hugging Face's loss does, and the ids past tok's have empty text.
+ * LMP_EUNSUPPORTED when this build has no GPT-2 engine. */
 LMP_API lmp_status lmp_lm_create_gpt2(const lmp_gpt2 *g, const lmp_tokenizer *tok, unsigned threads, lmp_lm **out,
                                       lmp_error *err);
 

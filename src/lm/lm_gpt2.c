@@ -329,7 +329,10 @@ static lmp_status make(const lmp_gpt2 *g, const lmp_tokenizer *tok, lmp_gpt2 *g_
     lmp_gpt2_get_config(g, &cfg);
     size_t V = (size_t)cfg.n_vocab;
     lmp_status st = LMP_OK;
-    if (tok && lmp_tokenizer_vocab_size(tok) != V)
+    /* A model larger than its vocabulary is padded (resize_token_embeddings(pad_to_multiple_of=64), nanoGPT's
+     * 50,304): the extra ids are scored in every softmax, as Hugging Face's loss does, and have no text. A
+     * vocabulary larger than the model has tokens the model cannot score. */
+    if (tok && lmp_tokenizer_vocab_size(tok) > V)
         st = lmp_error_set(err, LMP_EINVAL,
                            "the vocabulary has %zu tokens and the model %zu: expected the model's own vocabulary",
                            lmp_tokenizer_vocab_size(tok), V);
@@ -425,19 +428,30 @@ lmp_status lm_gpt2_load(const char *path, const lmp_lm_load_params *p, lmp_lm **
         lmp_gpt2_free(g);
         return st;
     }
+    /* A slow tokenizer's save (use_fast=False, or transformers before 4.0) keeps a fine-tune's added tokens in
+     * added_tokens.json, which is not read: refused, saying so (the model is larger than the vocabulary, as a
+     * padded one is, but its extra ids are tokens of the text). */
+    char added[4200], tj[4200];
+    struct stat sb;
+    lmp_gpt2_config cfg;
+    lmp_gpt2_get_config(g, &cfg);
+    if (tok && vocab == path && lmp_tokenizer_vocab_size(tok) != (size_t)cfg.n_vocab &&
+        lmp_path_join(added, sizeof added, path, "added_tokens.json", NULL) == LMP_OK && stat(added, &sb) == 0 &&
+        lmp_path_join(tj, sizeof tj, path, "tokenizer.json", NULL) == LMP_OK && stat(tj, &sb) != 0) {
+        st = lmp_error_set(err, LMP_EINVAL,
+                           "%s: the vocabulary has %zu tokens and the model %zu: its added_tokens.json is not read: "
+                           "lmprob reads a fine-tune's added tokens from tokenizer.json (save_pretrained writes it "
+                           "for a fast tokenizer, the default)",
+                           path, lmp_tokenizer_vocab_size(tok), (size_t)cfg.n_vocab);
+        lmp_tokenizer_free(tok);
+        lmp_gpt2_free(g);
+        return st;
+    }
     st = lmp_lm_create_gpt2_take(g, tok, p->threads, out, err);
     if (st == LMP_EINVAL && err) { /* a vocabulary of another size: which model, which vocabulary */
-        char why[sizeof err->msg], added[4200];
+        char why[sizeof err->msg];
         snprintf(why, sizeof why, "%s", err->msg);
-        /* A slow tokenizer's save (use_fast=False, or transformers before 4.0) keeps a fine-tune's added tokens
-         * in added_tokens.json, which is not read: say so, since the sizes alone do not tell why. */
-        struct stat sb;
-        int legacy = vocab == path && lmp_path_join(added, sizeof added, path, "added_tokens.json", NULL) == LMP_OK &&
-                     stat(added, &sb) == 0;
-        lmp_error_set(err, st, "%s: %s (vocabulary: %s)%s", path, why, vocab ? vocab : "none",
-                      legacy ? "; its added_tokens.json is not read: lmprob reads a fine-tune's added tokens from "
-                               "tokenizer.json (save_pretrained writes it for a fast tokenizer, the default)"
-                             : "");
+        lmp_error_set(err, st, "%s: %s (vocabulary: %s)", path, why, vocab ? vocab : "none");
     }
     return st;
 }

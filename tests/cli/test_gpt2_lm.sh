@@ -219,24 +219,33 @@ for c in "ppl --model $HF" "kl --model $HF --model $HF"; do
      grep -q "note: .*one.txt: no .* in 1 token" "$TMPD/one.err"; then ok
   else bad "${c%% *} of one token: $(cat "$TMPD/one.json" "$TMPD/one.err")"; fi
 done
-# Made from the tiny model: a context of 1 token (nothing can be scored), and a vocabulary of 300 tokens.
+# Made from the tiny model: a context of 1 token (nothing can be scored), a vocabulary of 300 tokens, and two
+# larger ones (below).
 "$PY" - "$SHARED/gpt2/tiny.safetensors" "$TMPD" <<'PY' || bad "could not write the small models"
 import json, struct, sys
 raw = open(sys.argv[1], "rb").read()
 n = struct.unpack("<Q", raw[:8])[0]; hdr = json.loads(raw[8:8 + n]); data = raw[8 + n:]
-def write(path, cut, **cfg):  # cut: {tensor: rows kept}; cfg: config keys changed
+def write(path, rows, grow_from=0, **cfg):  # rows: {tensor: rows}, fewer kept or more copied from row grow_from on
     meta = dict(hdr["__metadata__"]); c = json.loads(meta["config"]); c.update(cfg); meta["config"] = json.dumps(c)
     h = {"__metadata__": meta}; blobs = []; off = 0
     for k, v in hdr.items():
         if k == "__metadata__": continue
         b, e = v["data_offsets"]; blob = data[b:e]; shape = list(v["shape"])
-        if k in cut: blob = blob[:len(blob) // shape[0] * cut[k]]; shape[0] = cut[k]
+        if k in rows:
+            r = len(blob) // shape[0]; n = rows[k]
+            blob = blob[:r * n] if n <= shape[0] else blob + blob[r * grow_from:r * (grow_from + n - shape[0])]; shape[0] = n
         h[k] = {"dtype": v["dtype"], "shape": shape, "data_offsets": [off, off + len(blob)]}; off += len(blob); blobs.append(blob)
     hb = json.dumps(h).encode(); hb += b" " * ((8 - len(hb) % 8) % 8)
     open(path, "wb").write(struct.pack("<Q", len(hb)) + hb + b"".join(blobs))
+    return c
 write(sys.argv[2] + "/ctx1.safetensors", {"transformer.wpe.weight": 1}, n_positions=1, n_ctx=1)
 write(sys.argv[2] + "/ctx8.safetensors", {"transformer.wpe.weight": 8}, n_positions=8, n_ctx=8)
 write(sys.argv[2] + "/v300.safetensors", {"transformer.wte.weight": 300}, vocab_size=300)
+# a fine-tune with 3 added tokens (rows 50257.. copies of 1000..), and a model padded to 50,304 (copies of 0..46)
+import os; os.makedirs(sys.argv[2] + "/added", exist_ok=True)
+c = write(sys.argv[2] + "/added/model.safetensors", {"transformer.wte.weight": 50260}, 1000, vocab_size=50260)
+json.dump(c, open(sys.argv[2] + "/added/config.json", "w"))
+write(sys.argv[2] + "/pad.safetensors", {"transformer.wte.weight": 50304}, 0, vocab_size=50304)
 PY
 
 # A model of 300 tokens with GPT-2's vocabulary of 50,257: the message names the model and the vocabulary,
@@ -254,23 +263,6 @@ expect_fail "ppl: a folder whose vocabulary is not its model's" "ppl: .*/v300: t
 # A fine-tune that added tokens (resize_token_embeddings to 50,260; the tokens in its tokenizer.json, as
 # save_pretrained writes them): the folder's tokenizer.json is its vocabulary. Rows 50257..50259 of wte are
 # copies of rows 1000..1002, so (lm_head tied to wte) id 50257 is exactly as likely as id 1000 anywhere.
-mkdir -p "$TMPD/added"
-"$PY" - "$SHARED/gpt2/tiny.safetensors" "$TMPD/added" <<'PY' || bad "could not write the model with added tokens"
-import json, struct, sys
-raw = open(sys.argv[1], "rb").read()
-n = struct.unpack("<Q", raw[:8])[0]; hdr = json.loads(raw[8:8 + n]); data = raw[8 + n:]
-meta = dict(hdr["__metadata__"]); cfg = json.loads(meta["config"]); cfg["vocab_size"] = 50260; meta["config"] = json.dumps(cfg)
-h = {"__metadata__": meta}; blobs = []; off = 0
-for k, v in hdr.items():
-    if k == "__metadata__": continue
-    b, e = v["data_offsets"]; blob = data[b:e]; shape = list(v["shape"])
-    if k == "transformer.wte.weight":
-        row = len(blob) // shape[0]; blob += blob[1000 * row:1003 * row]; shape[0] = 50260
-    h[k] = {"dtype": v["dtype"], "shape": shape, "data_offsets": [off, off + len(blob)]}; off += len(blob); blobs.append(blob)
-hb = json.dumps(h).encode(); hb += b" " * ((8 - len(hb) % 8) % 8)
-open(sys.argv[2] + "/model.safetensors", "wb").write(struct.pack("<Q", len(hb)) + hb + b"".join(blobs))
-json.dump(cfg, open(sys.argv[2] + "/config.json", "w"))
-PY
 python3 "$(dirname "$0")/../peers/make_tokenizer_json.py" "$VOC" "$TMPD/added/tokenizer.json" --added '[PAD]:50257:special' \
   --added '<|user|>:50258:normalized' --added '<|assistant|>:50259' || bad "could not write its tokenizer.json"
 printf '<|user|>Hi there<|assistant|>Hello![PAD][PAD]' >"$TMPD/chat.txt"
@@ -289,6 +281,20 @@ mkdir -p "$TMPD/legacy" && cp "$TMPD/added/model.safetensors" "$TMPD/added/confi
 printf '{"[PAD]": 50257, "<|user|>": 50258, "<|assistant|>": 50259}' >"$TMPD/legacy/added_tokens.json"
 expect_fail "a slow tokenizer's added_tokens.json" "legacy: the vocabulary has 50257 tokens and the model 50260: .*its added_tokens.json is not read: lmprob reads a fine-tune's added tokens from tokenizer.json" \
   "$LMPROB" ppl --model "$TMPD/legacy" "$TMPD/chat.txt"
+
+# A model padded past its vocabulary (resize_token_embeddings(pad_to_multiple_of=64), nanoGPT's 50,304): loaded
+# with a note; the extra ids take part in every softmax (rows copied from 0..46 here, so they are exactly as
+# likely as those), have no text, and perplexity counts them in the denominator as Hugging Face's loss does.
+"$LMPROB" next --model "$TMPD/pad.safetensors" --prompt 'Hello, my dog' --top 50304 --json >"$TMPD/pad.json" 2>"$TMPD/pad.err"
+if grep -q "note: .*pad.safetensors has 50304 tokens and its vocabulary 50257: ids 50257..50303 have no text" "$TMPD/pad.err" &&
+   [ "$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); p={t["id"]: t for t in d["top"]}
+print(d["vocab_size"], len(p), all(p[50257 + i]["p"] == p[i]["p"] and p[50257 + i]["token"] == "" for i in range(47)))' "$TMPD/pad.json")" = "50304 50304 True" ]
+then ok; else bad "next on a padded model: $(head -c 300 "$TMPD/pad.json") $(cat "$TMPD/pad.err")"; fi
+# its perplexity is above the unpadded model's (47 more ids share the mass), by the mass they take
+"$LMPROB" ppl --model "$TMPD/pad.safetensors" --json "$TMPD/hello.txt" >"$TMPD/pad_ppl.json" 2>/dev/null
+"$LMPROB" ppl --model "$SHARED/gpt2/tiny.safetensors" --json "$TMPD/hello.txt" >"$TMPD/unpad_ppl.json" 2>/dev/null
+if [ "$("$PY" -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); print(a["tokens"] == b["tokens"] and a["perplexity"] > b["perplexity"])' "$TMPD/pad_ppl.json" "$TMPD/unpad_ppl.json")" = True ]
+then ok; else bad "ppl of a padded model: $(head -c 200 "$TMPD/pad_ppl.json")"; fi
 
 # generate on a model whose context holds one token: the model named, the command's name once
 "$LMPROB" generate --model "$TMPD/ctx1.safetensors" --max-len 3 >"$TMPD/out" 2>"$TMPD/err"
