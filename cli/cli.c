@@ -1033,9 +1033,9 @@ lmp_tokenizer *cli_gpt2_load_at(const char *cmd, const char *vocab, char *where,
                 return load_vocab(cmd, cand[i]);
             }
     }
-    cli_error("%s: no GPT-2 vocabulary found: expected --gpt2-vocab DIR (tokenizer.json, encoder.json + vocab.bpe, vocab.json + "
-              "merges.txt, or a .tiktoken rank file), $%s, or one of %s, %s, %s (`make` puts it in build/gpt2, "
-              "`make install` in PREFIX/share/lmprob/gpt2)",
+    cli_error("%s: no GPT-2 vocabulary found: expected --gpt2-vocab DIR (tokenizer.json, encoder.json + vocab.bpe, "
+              "vocab.json + merges.txt, or a .tiktoken rank file), $%s, or one of %s, %s, %s (`make` puts it in "
+              "build/gpt2, `make install` in PREFIX/share/lmprob/gpt2)",
               cmd, CLI_GPT2_VOCAB_ENV, ncand > 0 ? cand[0] : "<binary>/gpt2", ncand > 1 ? cand[1] : "<binary>/../gpt2",
               ncand > 2 ? cand[2] : "<binary>/../share/lmprob/gpt2");
     return NULL;

@@ -8,8 +8,6 @@
 
 #include "cli.h"
 
-/* GPT-2 (a folder or .safetensors) with a vocabulary from outside its file: --gpt2-vocab, else the
- * default that cli_gpt2_load finds ($LMPROB_GPT2_VOCAB, build/gpt2, PREFIX/share/lmprob/gpt2). */
 /* A GPT-2 larger than its vocabulary (padded to a multiple of 64, say): loaded, with a note, since its extra
  * ids take part in every softmax and have no text. */
 static int note_padding(const char *cmd, const char *path, const lmp_lm *lm)
@@ -23,6 +21,8 @@ static int note_padding(const char *cmd, const char *path, const lmp_lm *lm)
     return CLI_OK;
 }
 
+/* GPT-2 (a folder or .safetensors) with a vocabulary from outside its file: --gpt2-vocab, else the
+ * default that cli_gpt2_load finds ($LMPROB_GPT2_VOCAB, build/gpt2, PREFIX/share/lmprob/gpt2). */
 static int load_gpt2(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm **out)
 {
     lmp_error err = {0};

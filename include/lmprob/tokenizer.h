@@ -67,14 +67,16 @@ LMP_EXTERN_C_BEGIN
 typedef struct lmp_tokenizer lmp_tokenizer;
 
 /* Encoding flags (OR them together; 0 = the references' default). */
-#define LMP_TOKENIZER_SPECIAL 0x1u   /* "<|endoftext|>" (and a tokenizer.json's special tokens) in the text -> its id */
+#define LMP_TOKENIZER_SPECIAL 0x1u   /* "<|endoftext|>" (a tokenizer.json's special tokens) in the text -> its id */
 #define LMP_TOKENIZER_RAW_BYTES 0x2u /* invalid UTF-8 bytes kept as bytes (round-trips), not U+FFFD */
 #define LMP_TOKENIZER_STRICT 0x4u    /* invalid UTF-8 is an LMP_EFORMAT error (not with RAW_BYTES) */
 
 /* Load a vocabulary: a folder (tokenizer.json, else encoder.json + vocab.bpe,
  * else vocab.json + merges.txt), a file inside such a folder (encoder.json or
- * vocab.json), a tokenizer.json under any *.json name, or a tiktoken rank file. Checks everything and names file, line and value on
- * error: a file missing or unreadable (LMP_EIO); malformed JSON, a token
+ * vocab.json), a tokenizer.json under any *.json name, or a tiktoken rank
+ * file. Checks everything and names file, line and value on error: a file
+ * missing or unreadable (LMP_EIO); a tokenizer.json part that is not GPT-2's
+ * pipeline, an added token on another token's id; malformed JSON, a token
  * string outside GPT-2's byte alphabet, a duplicate token or id, ids that are
  * not exactly 0..n-1, a merge line that is not two tokens, a merge naming a
  * token that is not in the vocabulary (or not yet made by an earlier merge), a
