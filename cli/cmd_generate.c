@@ -182,9 +182,15 @@ static int on_event(void *ud, const lmp_lm_event *ev)
         fputc('\n', stdout);
     }
     fflush(stdout);
-    if (ev->kind == LMP_LM_EVENT_CUT)
-        cli_error("generate: sample %zu, sentence %zu: cut at --max-len %zu without %s", g->sample + 1,
-                  ev->sentence + 1, g->max_len, g->in.kind == LMP_LM_GPT2 ? "<|endoftext|>" : "</s>");
+    if (ev->kind == LMP_LM_EVENT_CUT) {
+        /* the end marker by its text: GPT-2's is the config's eos_token_id, <|endoftext|> unless a fine-tune
+         * names another token */
+        size_t el = 0;
+        const char *et = g->in.kind == LMP_LM_GPT2 && g->in.eos >= 0 ? lmp_lm_token_text(g->lm, g->in.eos, &el) : NULL;
+        cli_error("generate: sample %zu, sentence %zu: cut at --max-len %zu without %.*s", g->sample + 1,
+                  ev->sentence + 1, g->max_len, et && el ? (int)(el < 60 ? el : 60) : g->in.kind == LMP_LM_GPT2 ? 13 : 4,
+                  et && el ? et : g->in.kind == LMP_LM_GPT2 ? "<|endoftext|>" : "</s>");
+    }
     if (ferror(stdout) && !g->failed) g->failed = 1;
     return g->failed;
 }

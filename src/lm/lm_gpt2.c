@@ -375,10 +375,12 @@ static lmp_status make(const lmp_gpt2 *g, const lmp_tokenizer *tok, lmp_gpt2 *g_
         }
         m->off[V] = o;
     }
-    /* the vocabulary's <|endoftext|>, or without one the config's end-of-text id (generation stops there) */
-    lmp_token_id eot = tok                      ? lmp_tokenizer_eot(tok)
-                       : cfg.eos_token_id >= 0 ? (lmp_token_id)cfg.eos_token_id
-                                               : LMP_TOKEN_NONE;
+    /* Where generation stops: the config's eos_token_id, as Hugging Face's generate takes it (its default 50256
+     * is <|endoftext|>; a fine-tune may name an added token, "<|im_end|>"), else the vocabulary's <|endoftext|>
+     * (a config with eos_token_id null, or one that is no token of the model). */
+    lmp_token_id eot = cfg.eos_token_id >= 0 ? (lmp_token_id)cfg.eos_token_id
+                       : tok                 ? lmp_tokenizer_eot(tok)
+                                             : LMP_TOKEN_NONE;
     lm->info.kind = LMP_LM_GPT2;
     lm->info.name = "gpt2";
     lm->info.vocab_size = V;

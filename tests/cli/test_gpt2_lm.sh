@@ -84,26 +84,40 @@ if [ "$(grep -c '^lmprob: generate: sample [12], sentence 1: cut at --max-len 12
 expect_ok "generate: every sampler option" "$LMPROB" generate --model "$HF" --max-len 4 --temperature 0.8 --top-k 50 --top-p 0.9 \
   --min-p 0.0001 --typical 0.99 --epsilon 0.00001 --repetition-penalty 1.1 --frequency-penalty 0.1 --presence-penalty 0.1 \
   --penalty-last-n 8 --min-keep 2 --chain llama --dtype f32 --rng numpy --seed 3
-# A copy of the tiny model whose final layer norm maps every position to <|endoftext|>'s embedding
-# (weight 0, bias c * wte[50256]): every prediction is <|endoftext|> with probability ~1.
-mkdir -p "$TMPD/eot"
-cp "$HF/config.json" "$TMPD/eot/"
-"$PY" - "$HF/model.safetensors" "$TMPD/eot/model.safetensors" <<'PY' || bad "could not write the <|endoftext|> model"
+# Copies of the tiny model whose final layer norm maps every position to one token's embedding (weight 0,
+# bias c * wte[t]): every prediction is t with probability ~1; t = <|endoftext|> (eot/) and "." (dot/, below).
+mkdir -p "$TMPD/eot" "$TMPD/dot"
+cp "$HF/config.json" "$TMPD/eot/" && cp "$HF/config.json" "$TMPD/dot/"
+"$PY" - "$HF/model.safetensors" "$TMPD" <<'PY' || bad "could not write the <|endoftext|> and '.' models"
 import json, struct, sys, numpy as np
-raw = bytearray(open(sys.argv[1], "rb").read())
-n = struct.unpack("<Q", raw[:8])[0]; hdr = json.loads(raw[8:8 + n]); base = 8 + n
-def view(name):
-    t = hdr[name]; b, e = t["data_offsets"]
-    return np.frombuffer(raw, dtype="<f4", count=(e - b) // 4, offset=base + b)
-wte = view("transformer.wte.weight").reshape(50257, 64)
-w = view("transformer.ln_f.weight"); b = view("transformer.ln_f.bias")
-w[:] = 0; b[:] = wte[50256] * (200.0 / float(wte[50256] @ wte[50256]))
-open(sys.argv[2], "wb").write(raw)
+for folder, t in (("eot", 50256), ("dot", 13)):
+    raw = bytearray(open(sys.argv[1], "rb").read())
+    n = struct.unpack("<Q", raw[:8])[0]; hdr = json.loads(raw[8:8 + n]); base = 8 + n
+    def view(name):
+        b, e = hdr[name]["data_offsets"]
+        return np.frombuffer(raw, dtype="<f4", count=(e - b) // 4, offset=base + b)
+    wte = view("transformer.wte.weight").reshape(50257, 64)
+    w = view("transformer.ln_f.weight"); b = view("transformer.ln_f.bias")
+    w[:] = 0; b[:] = wte[t] * (200.0 / float(wte[t] @ wte[t]))
+    open(f"{sys.argv[2]}/{folder}/model.safetensors", "wb").write(raw)
 PY
 "$LMPROB" generate --model "$TMPD/eot" --prompt "Hello" --max-len 5 --json >"$TMPD/eot.json" 2>"$TMPD/eot.err"
 if [ "$(/usr/bin/python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["sentences"][0]; print(s["ended"], s["generated"])' "$TMPD/eot.json")" = "True 0" ] &&
    ! grep -q "cut at" "$TMPD/eot.err"; then ok; else bad "generate did not stop at <|endoftext|>: $(cat "$TMPD/eot.json" "$TMPD/eot.err")"; fi
 expect_out "sentences go on after <|endoftext|>" '"sentence": 2' "$LMPROB" generate --model "$TMPD/eot" --sentences 3 --json
+# Generation stops at the config's eos_token_id, as Hugging Face's generate does (a fine-tune may name another
+# token, an added "<|im_end|>"): the "." model with eos_token_id 13 ends at once, with the default (50256) it
+# writes "." to the limit.
+mkdir -p "$TMPD/dot13" && cp "$TMPD/dot/model.safetensors" "$TMPD/dot13/"
+"$PY" -c 'import json,sys; c=json.load(open(sys.argv[1])); c["eos_token_id"]=13; json.dump(c, open(sys.argv[2], "w"))' "$HF/config.json" "$TMPD/dot13/config.json"
+"$LMPROB" generate --model "$TMPD/dot13" --prompt "Hello" --max-len 5 --json >"$TMPD/dot13.json" 2>"$TMPD/err"
+"$LMPROB" generate --model "$TMPD/dot" --prompt "Hello" --max-len 5 --json >"$TMPD/dot.json" 2>>"$TMPD/err"
+if [ "$("$PY" -c 'import json,sys; a=json.load(open(sys.argv[1]))["sentences"][0]; b=json.load(open(sys.argv[2]))["sentences"][0]; print(a["ended"], a["generated"], b["ended"], b["generated"], "".join(b["words"]))' "$TMPD/dot13.json" "$TMPD/dot.json")" = "True 0 False 5 Hello....." ]
+then ok; else bad "generate and the config's eos_token_id: $(cat "$TMPD/dot13.json" "$TMPD/dot.json" "$TMPD/err")"; fi
+# cut at the limit: the message names the model's end token (the eot model above with its eos moved to ".")
+cp "$TMPD/eot/model.safetensors" "$TMPD/dot13/model.safetensors"
+"$LMPROB" generate --model "$TMPD/dot13" --prompt "Hello" --max-len 2 >/dev/null 2>"$TMPD/err"
+if grep -q "cut at --max-len 2 without \.$" "$TMPD/err"; then ok; else bad "cut message with eos '.': $(cat "$TMPD/err")"; fi
 
 # ---- kl: two GPT-2s of one vocabulary ------------------------------------------------------------------
 "$LMPROB" kl --model "$HF" --model "$HF" --json "$TMPD/hello.txt" >"$TMPD/kl0.json" 2>"$TMPD/err" || bad "kl self: $(cat "$TMPD/err")"
