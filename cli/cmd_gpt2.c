@@ -9,6 +9,8 @@
 #include "cli.h"
 #include "commands.h"
 #include "lmprob/gpt2.h"
+#include "lmprob/lm.h"
+#include "lmprob/tokenizer.h"
 
 static void usage(FILE *f)
 {
@@ -22,7 +24,8 @@ static void usage(FILE *f)
             "against the config, offsets, every weight finite) and names the tensor and file at fault.\n"
             "\n"
             "info     n_layer, n_head, n_embd, n_ctx, vocab, eps, dtype, parameters, where the config\n"
-            "         came from; --tensors lists every tensor (name, dtype, shape, byte range, used)\n"
+            "         came from, a folder's own vocabulary (tokenizer.json, ...: its tokens and added\n"
+            "         tokens); --tensors lists every tensor (name, dtype, shape, byte range, used)\n"
             "logits   push the token ids IDS (decimal integers, comma- or space-separated) in one batched\n"
             "         pass and print, for each position, the K largest logits (default 5) as id:logit;\n"
             "         --output FILE writes all logits as float32 little-endian [n, vocab] instead (not with\n"
@@ -64,6 +67,17 @@ static int gpt2_info(int argc, char **argv)
     if (load("info", path, &m)) return CLI_FAIL;
     lmp_gpt2_config c;
     lmp_gpt2_get_config(m, &c);
+    /* a folder's own vocabulary, as the language-model commands will read it */
+    lmp_tokenizer *tok = NULL;
+    if (lmp_lm_probe_path(path) == LMP_LM_PATH_GPT2_VOCAB) {
+        lmp_error err = {0};
+        if (lmp_tokenizer_load(path, &tok, &err)) {
+            cli_error("gpt2 info: vocabulary: %s", err.msg);
+            lmp_gpt2_free(m);
+            return CLI_FAIL;
+        }
+    }
+    size_t nt = tok ? lmp_tokenizer_vocab_size(tok) : 0, na = tok ? lmp_tokenizer_added_count(tok) : 0;
     /* a sharded folder: each shard's tensors name it (one pointer a shard) */
     size_t shards = 0;
     const char *last = NULL;
@@ -85,6 +99,24 @@ static int gpt2_info(int argc, char **argv)
         if (c.eos_token_id >= 0) printf(", \"eos_token_id\": %d", c.eos_token_id);
         else fputs(", \"eos_token_id\": null", stdout);
         if (shards) printf(", \"shards\": %zu", shards);
+        fputs(", \"vocabulary\": ", stdout);
+        if (tok) {
+            fputs("{\"file\": ", stdout);
+            cli_json_string(stdout, lmp_tokenizer_path(tok));
+            printf(", \"tokens\": %zu, \"added\": [", nt);
+            for (size_t k = 0; k < na; k++) {
+                int special;
+                lmp_token_id id = lmp_tokenizer_added(tok, k, &special);
+                size_t len;
+                const char *b = lmp_tokenizer_token_bytes(tok, id, &len);
+                printf("%s{\"id\": %d, \"text\": ", k ? ", " : "", (int)id);
+                cli_json_bytes(stdout, b, len);
+                printf(", \"special\": %s}", special ? "true" : "false");
+            }
+            fputs("]}", stdout);
+        } else {
+            fputs("null", stdout);
+        }
         if (tensors) fputs(", \"tensors\": [", stdout);
     } else {
         printf("model:       %s\n", path);
@@ -99,6 +131,22 @@ static int gpt2_info(int argc, char **argv)
         printf("parameters:  %zu (%.1f M)\n", c.n_params, (double)c.n_params / 1e6);
         printf("fp32 bytes:  %zu (%.1f MB)\n", c.weight_bytes, (double)c.weight_bytes / 1e6);
         if (shards) printf("shards:      %zu (model.safetensors.index.json)\n", shards);
+        if (tok) {
+            /* the model's ids against the vocabulary's: padding past it, or tokens it cannot score */
+            printf("vocabulary:  %s, %zu tokens%s\n", lmp_tokenizer_path(tok), nt,
+                   nt < (size_t)c.n_vocab   ? " (the model's ids past them: padding, no text)"
+                   : nt > (size_t)c.n_vocab ? " (more than the model's: refused by ppl, generate, next, kl)"
+                                            : "");
+            for (size_t k = 0; k < na; k++) {
+                int special;
+                lmp_token_id id = lmp_tokenizer_added(tok, k, &special);
+                size_t len;
+                const char *b = lmp_tokenizer_token_bytes(tok, id, &len);
+                char shown[200];
+                printf("%s %d \"%s\"%s\n", k ? "            " : "added:      ", (int)id,
+                       cli_show(shown, sizeof shown, b, len), special ? " (special)" : "");
+            }
+        }
     }
     if (tensors) {
         size_t n = lmp_gpt2_tensor_count(m);
@@ -130,6 +178,7 @@ static int gpt2_info(int argc, char **argv)
         if (json) fputs("]", stdout);
     }
     if (json) fputs("}\n", stdout);
+    lmp_tokenizer_free(tok);
     lmp_gpt2_free(m);
     return CLI_OK;
 }

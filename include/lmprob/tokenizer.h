@@ -97,6 +97,11 @@ LMP_API size_t lmp_tokenizer_vocab_size(const lmp_tokenizer *tok);
  * has none. */
 LMP_API lmp_token_id lmp_tokenizer_eot(const lmp_tokenizer *tok);
 
+/* The file the vocabulary was read from: a folder's tokenizer.json,
+ * encoder.json or vocab.json (its merges file beside it), or the file given.
+ * NULL for a NULL tok. */
+LMP_API const char *lmp_tokenizer_path(const lmp_tokenizer *tok);
+
 /* The added tokens that split the text before the pre-tokenizer: a
  * tokenizer.json's added_tokens in the file's order; "<|endoftext|>" alone
  * for the other layouts (none when the vocabulary lacks it). The k-th one's id,

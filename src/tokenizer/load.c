@@ -1337,6 +1337,7 @@ void lmp_tokenizer_free(lmp_tokenizer *t)
     mem_block_free(t->block);
     mem_block_free(t->pair_block);
     free(t->extra);
+    free(t->path);
     free(t);
 }
 
@@ -1440,6 +1441,10 @@ lmp_status lmp_tokenizer_load(const char *path, lmp_tokenizer **out, lmp_error *
     builder_free(&b);
     close_file(&vf);
     close_file(&mf);
+    if (!(t->path = strdup(vpath))) {
+        lmp_tokenizer_free(t);
+        return lmp_error_set(err, LMP_ENOMEM, "out of memory");
+    }
     *out = t;
     return LMP_OK;
 fail:
@@ -1453,6 +1458,8 @@ fail:
 size_t lmp_tokenizer_vocab_size(const lmp_tokenizer *t) { return t ? t->n : 0; }
 
 lmp_token_id lmp_tokenizer_eot(const lmp_tokenizer *t) { return t ? t->eot : LMP_TOKEN_NONE; }
+
+const char *lmp_tokenizer_path(const lmp_tokenizer *t) { return t ? t->path : NULL; }
 
 size_t lmp_tokenizer_added_count(const lmp_tokenizer *t) { return t ? t->n_added : 0; }
 

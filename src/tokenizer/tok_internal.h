@@ -78,6 +78,7 @@ struct lmp_tokenizer {
     void *extra;           /* the allocation holding added and tflags */
     uint64_t merges_fp;    /* fingerprint of a merges file's merges (load.c), 0 for a rank file */
     int self_checked;      /* tok_check_self ran (GPT-2's own merges skip it) */
+    char *path;            /* the file the vocabulary was read from (tokenizer.json, encoder.json, ...) */
     uint32_t *off;         /* n + 1: token id's bytes are bytes[off[id] .. off[id+1]) */
     unsigned char *bytes;
     uint32_t *name_off;    /* n + 1: its name is names[name_off[id] .. name_off[id+1] - 1), NUL-terminated */

@@ -171,7 +171,7 @@ expect_fail "folder without weights" "$TMPD/hf: a folder without model.safetenso
 mkdir -p "$TMPD/sh" && cp "$HF/config.json" "$TMPD/sh/"
 "$PY" "$(dirname "$0")/../shard_safetensors.py" "$HF/model.safetensors" "$TMPD/sh" 2
 expect_out "sharded: info" "^shards: +2 \(model.safetensors.index.json\)" "$LMPROB" gpt2 info "$TMPD/sh"
-expect_out "sharded: info --json" '"shards": 2}$' "$LMPROB" gpt2 info --json "$TMPD/sh"
+expect_out "sharded: info --json" '"shards": 2, "vocabulary": null}$' "$LMPROB" gpt2 info --json "$TMPD/sh"
 expect_out "sharded: each tensor's shard" "transformer.wte.weight .* in model-0000[12]-of-00002.safetensors" \
   "$LMPROB" gpt2 info --tensors "$TMPD/sh"
 expect_ok "sharded: logits" "$LMPROB" gpt2 logits --output "$TMPD/sh.f32" "$TMPD/sh" "$IDS"

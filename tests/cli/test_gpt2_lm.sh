@@ -289,6 +289,18 @@ else bad "ppl on a folder with added tokens: '$got' against the tokenizer's '$wa
 if [ "$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); p={t["id"]: t["p"] for t in d["top"]}; print(d["context_tokens"], len(p), p[50257] == p[1000] and p[50259] == p[1002] and p[50257] != p[50258])' "$TMPD/next.json")" = "2 50260 True" ]
 then ok; else bad "next on a model with added tokens: $(head -c 300 "$TMPD/next.json") $(cat "$TMPD/err")"; fi
 
+# gpt2 info shows the folder's vocabulary as the commands read it; a broken one fails the check.
+expect_out "gpt2 info: the vocabulary" '^added: +50256 "<\|endoftext\|>" \(special\)' "$LMPROB" gpt2 info "$TMPD/added"
+if grep -q '^vocabulary:  .*/added/tokenizer.json, 50260 tokens$' "$TMPD/out" && grep -q '^ *50257 "\[PAD\]" (special)$' "$TMPD/out" &&
+   grep -q '^ *50258 "<|user|>"$' "$TMPD/out"; then ok; else bad "gpt2 info on a folder with added tokens: $(cat "$TMPD/out")"; fi
+if [ "$("$LMPROB" gpt2 info --json "$TMPD/added" | "$PY" -c 'import json,sys; v=json.load(sys.stdin)["vocabulary"]; print(v["tokens"], [(a["id"], a["text"], a["special"]) for a in v["added"]][1:])')" = \
+     "50260 [(50257, '[PAD]', True), (50258, '<|user|>', False), (50259, '<|assistant|>', False)]" ] &&
+   [ "$("$LMPROB" gpt2 info --json "$HF" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["vocabulary"])')" = None ]
+then ok; else bad "gpt2 info --json: the vocabulary"; fi
+mkdir -p "$TMPD/badtok" && cp "$TMPD/added/model.safetensors" "$TMPD/added/config.json" "$TMPD/badtok/"
+head -c 1000 "$TMPD/added/tokenizer.json" >"$TMPD/badtok/tokenizer.json"
+expect_fail "gpt2 info: a broken tokenizer.json" "gpt2 info: vocabulary: .*badtok/tokenizer.json:[0-9]+: column" "$LMPROB" gpt2 info "$TMPD/badtok"
+
 # The same fine-tune saved by a slow tokenizer (vocabulary files and added_tokens.json, no tokenizer.json):
 # refused, and the message says which file is not read.
 mkdir -p "$TMPD/legacy" && cp "$TMPD/added/model.safetensors" "$TMPD/added/config.json" "$VOC/encoder.json" "$VOC/vocab.bpe" "$TMPD/legacy/"
