@@ -493,6 +493,103 @@ static void test_tokenizer_json(void)
     lmp_tokenizer_free(t);
 }
 
+/* Many added tokens (300, over a small alphabet, so that they overlap and nest; some special, some normalized)
+ * against the split written out from its definition: pass 0 then pass 1 in its gaps, each at the leftmost
+ * position the longest active token that fits, the text between encoded by GPT-2's own vocabulary. */
+#define MANY 300
+static char many_tok[MANY][8];
+static int many_flags[MANY]; /* bit 0 special, bit 1 normalized */
+static void many_added_json(FILE *f)
+{
+    for (int k = 0; k < MANY; k++)
+        fprintf(f, "%s{\"id\": %d, \"content\": \"%s\", \"single_word\": false, \"lstrip\": false, \"rstrip\": false, "
+                   "\"normalized\": %s, \"special\": %s}",
+                k ? ",\n" : "", 50257 + k, many_tok[k], many_flags[k] & 2 ? "true" : "false",
+                many_flags[k] & 1 ? "true" : "false");
+}
+
+/* The reference split of text[from, to) in pass `pass`, appended to ids. */
+static void ref_split(const char *text, size_t from, size_t to, int pass, int special, lmp_token_buf *ids)
+{
+    size_t pos = from;
+    while (pos < to) {
+        long best = -1;
+        size_t at = to, bl = 0;
+        for (size_t p = pos; p < to && best < 0; p++)
+            for (int k = 0; k < MANY; k++) {
+                size_t l = strlen(many_tok[k]);
+                if (((many_flags[k] >> 1) & 1) != pass || ((many_flags[k] & 1) && !special) || p + l > to ||
+                    memcmp(text + p, many_tok[k], l) != 0 || l <= bl)
+                    continue;
+                best = k;
+                at = p;
+                bl = l;
+            }
+        if (pass == 0) {
+            ref_split(text, pos, at, 1, special, ids);
+        } else if (at > pos) {
+            lmp_error err;
+            CHECK(lmp_tokenizer_encode_buf(tok, text + pos, at - pos, 0, ids, &err) == LMP_OK);
+        }
+        if (best < 0) return;
+        CHECK(tok_buf_reserve(ids, 1) == 0);
+        ids->ids[ids->n++] = 50257 + (lmp_token_id)best;
+        pos = at + bl;
+    }
+}
+
+static void test_many_added(void)
+{
+    static const char alpha[] = "<|xyz]";
+    lmp_rng rng;
+    lmp_rng_seed(&rng, LMP_RNG_XOSHIRO, 11, NULL);
+    for (int k = 0; k < MANY;) {
+        size_t l = 2 + lmp_rng_u64(&rng) % 5;
+        for (size_t i = 0; i < l; i++) many_tok[k][i] = alpha[lmp_rng_u64(&rng) % 6];
+        many_tok[k][l] = '\0';
+        int dup = lmp_tokenizer_find_bytes(tok, many_tok[k], l) != LMP_TOKEN_NONE;
+        for (int j = 0; j < k && !dup; j++) dup = strcmp(many_tok[j], many_tok[k]) == 0;
+        if (dup) continue;
+        many_flags[k++] = (int)(lmp_rng_u64(&rng) % 4);
+    }
+    char path[600], added[200000];
+    FILE *mf = fmemopen(added, sizeof added, "w");
+    CHECK(mf != NULL);
+    if (!mf) return;
+    fputs(EOT_ADDED ",\n", mf);
+    many_added_json(mf);
+    fputc('\0', mf);
+    fclose(mf);
+    snprintf(path, sizeof path, "%s/many.json", test_tmpdir);
+    merges_as_pairs = 1;
+    CHECK(write_tokenizer_json(path, added, "", gpt2_vocab_json, gpt2_merges_json) == 0);
+    lmp_tokenizer *t = load_or_say(path, "300 added tokens");
+    if (!t) return;
+    CHECK_INT(lmp_tokenizer_vocab_size(t), 50257 + MANY);
+    size_t len = 20000;
+    char *text = malloc(len + 1);
+    CHECK(text != NULL);
+    if (text) {
+        for (size_t i = 0; i < len; i++) text[i] = lmp_rng_u64(&rng) % 8 == 0 ? ' ' : alpha[lmp_rng_u64(&rng) % 6];
+        for (int special = 0; special <= 1; special++) {
+            lmp_token_buf want, got;
+            lmp_token_buf_init(&want);
+            lmp_token_buf_init(&got);
+            lmp_error err;
+            ref_split(text, 0, len, 0, special, &want);
+            CHECK(lmp_tokenizer_encode_buf(t, text, len, special ? LMP_TOKENIZER_SPECIAL : 0, &got, &err) == LMP_OK);
+            size_t added_ids = 0;
+            for (size_t i = 0; i < got.n; i++) added_ids += got.ids[i] >= 50257;
+            CHECK_MSG(same_ids(got.ids, got.n, want.ids, want.n) && added_ids > 1000,
+                      "special %d: %zu ids (%zu added), the reference %zu", special, got.n, added_ids, want.n);
+            lmp_token_buf_free(&want);
+            lmp_token_buf_free(&got);
+        }
+        free(text);
+    }
+    lmp_tokenizer_free(t);
+}
+
 /* A token that BPE does not give back from its own bytes: "abc" made by (ab, c) when (b, c) is learnt
  * first. BPE of the piece "abc" is a + bc (Hugging Face's BPE and encoder.py merge by rank), so the
  * whole-piece lookup must not answer "abc" there; with ignore_merges (Llama 3's BPE) it does. */
@@ -1452,6 +1549,7 @@ int main(int argc, char **argv)
     RUN(test_stream_max_piece_chunking);
     RUN(test_formats);
     RUN(test_tokenizer_json);
+    RUN(test_many_added);
     RUN(test_not_self);
     RUN(test_bad_tokenizer_json);
     RUN(test_corpus_gpt2);

@@ -72,7 +72,6 @@ void tok_scratch_free(tok_scratch *scr)
 {
     free(scr->bpe);
     free(scr->text);
-    free(scr->next);
     memset(scr, 0, sizeof *scr);
 }
 
@@ -431,47 +430,59 @@ size_t lmp_tokenizer_invalid_utf8(const void *text, size_t len, size_t *first)
  * a token matches its own bytes in both passes). A special token is plain text without
  * LMP_TOKENIZER_SPECIAL (tokenizers' split_special_tokens, tiktoken's encode_ordinary).
  *
- * Each token keeps its next occurrence at or after the cursor (one memmem, redone only once the
- * cursor passes it), so a text costs one scan per added token: GPT-2 has one, a fine-tune a few. */
-
-#define NEXT_UNSET ((size_t)-1)
-#define NEXT_NONE ((size_t)-2)
+ * The tokens of a pass are a trie (load.c): each position of the text is looked up in it, the first
+ * byte in a table, so the split costs about one table lookup a byte however many tokens were added
+ * (a fine-tune may add thousands); when the pass's tokens all start with one byte (GPT-2's
+ * "<|endoftext|>", "<|...|>" tokens, "[...]" ones), memchr finds the places to look. */
 
 typedef struct added_scan {
     const lmp_tokenizer *t;
     const unsigned char *text;
-    size_t len;
     size_t accept; /* a match must start before this (a stream: every token starting there fits) */
-    unsigned flags;
-    size_t *next;
+    int special;   /* special tokens match (LMP_TOKENIZER_SPECIAL) */
 } added_scan;
 
-/* The added token of pass `normalized` that starts first in text[from, limit) and ends by limit
- * (the longest of those starting there): its index, *at its start; -1 if none. */
-static long added_next(added_scan *a, int normalized, size_t from, size_t limit, size_t *at)
+/* The longest token of the pass that starts at s and ends within n bytes, or -1 (*len its length). */
+static long trie_match(const added_scan *a, int pass, const unsigned char *s, size_t n, size_t *len)
 {
     const lmp_tokenizer *t = a->t;
     long best = -1;
-    size_t bs = limit;
-    for (size_t k = 0; k < t->n_added; k++) {
-        const tok_added *ad = &t->added[k];
-        if (ad->normalized != normalized || (ad->special && !(a->flags & LMP_TOKENIZER_SPECIAL))) continue;
-        size_t p = a->next[k];
-        if (p == NEXT_UNSET || (p != NEXT_NONE && p < from)) {
-            const unsigned char *hit = a->len - from >= ad->len
-                                           ? memmem(a->text + from, a->len - from, t->bytes + t->off[ad->id], ad->len)
-                                           : NULL;
-            a->next[k] = p = hit ? (size_t)(hit - a->text) : NEXT_NONE;
+    uint32_t node = t->trie_root[pass][s[0]];
+    for (size_t i = 1; node; i++) {
+        const tok_trie_node *nd = &t->trie[node];
+        if (nd->added >= 0 && (a->special || !t->added[nd->added].special)) {
+            best = nd->added;
+            *len = i;
         }
-        /* The first occurrence from `from` on ends past limit: so does every later one. */
-        if (p == NEXT_NONE || p >= a->accept || p + ad->len > limit) continue;
-        if (p < bs || (p == bs && best >= 0 && ad->len > t->added[best].len)) {
-            bs = p;
-            best = (long)k;
+        if (i >= n) break;
+        node = nd->child;
+        while (node && t->trie[node].byte != s[i]) node = t->trie[node].sibling;
+    }
+    return best;
+}
+
+/* The token of the pass that starts first in text[from, limit) and ends by limit (the longest of those
+ * starting there): its index, *at its start; -1 if none. */
+static long added_next(const added_scan *a, int pass, size_t from, size_t limit, size_t *at)
+{
+    const lmp_tokenizer *t = a->t;
+    size_t end = limit < a->accept ? limit : a->accept, len;
+    if (!t->pass_has[pass][a->special]) return -1;
+    for (size_t p = from; p < end; p++) {
+        if (t->trie_one_first[pass]) {
+            const unsigned char *q = memchr(a->text + p, t->trie_first[pass], end - p);
+            if (!q) return -1;
+            p = (size_t)(q - a->text);
+        } else if (!t->trie_root[pass][a->text[p]]) {
+            continue;
+        }
+        long k = trie_match(a, pass, a->text + p, limit - p, &len);
+        if (k >= 0) {
+            *at = p;
+            return k;
         }
     }
-    *at = bs;
-    return best;
+    return -1;
 }
 
 /* Pieces of text[pos, seg) (seg_final: nothing after seg can change them). */
@@ -515,24 +526,16 @@ lmp_status tok_encode_run(const lmp_tokenizer *t, const unsigned char *text, siz
     size_t pos = 0;
     int held = 0;
     lmp_status st = LMP_OK;
-    added_scan a = {t, text, len, len, flags, NULL};
-    int any = 0;
-    for (size_t k = 0; k < t->n_added && !any; k++) any = !t->added[k].special || (flags & LMP_TOKENIZER_SPECIAL);
-    size_t next_stack[16]; /* a few added tokens (GPT-2 has one): no allocation */
-    if (any) {
-        a.next = t->n_added <= 16 ? next_stack
-                                  : scratch_grow((void **)&scr->next, &scr->next_cap, t->n_added * sizeof *a.next);
-        if (!a.next) goto oom;
-        for (size_t k = 0; k < t->n_added; k++) a.next[k] = NEXT_UNSET;
-        /* A stream's chunk: a token starting in its last added_max - 1 bytes may not be whole yet, nor the
-         * longest one starting there; those wait for the next chunk (pieces wait `lookahead` bytes). */
-        if (!final) a.accept = len >= t->added_max ? len - t->added_max + 1 : 0;
-    }
+    added_scan a = {t, text, len, (flags & LMP_TOKENIZER_SPECIAL) != 0};
+    /* A stream's chunk: a token starting in its last added_max - 1 bytes may not be whole yet, nor the longest
+     * one starting there; those wait for the next chunk (pieces wait `lookahead` bytes). */
+    if (!final) a.accept = len >= t->added_max ? len - t->added_max + 1 : 0;
     while (pos < len) {
-        size_t s1 = len, s2;
-        long k1 = any ? added_next(&a, 0, pos, len, &s1) : -1;
+        size_t s1 = len, s2 = 0;
+        long k1 = added_next(&a, 0, pos, len, &s1);
+        if (k1 < 0) s1 = len;
         while (pos < s1) {
-            long k2 = any ? added_next(&a, 1, pos, s1, &s2) : -1;
+            long k2 = added_next(&a, 1, pos, s1, &s2);
             size_t seg = k2 >= 0 ? s2 : s1;
             st = encode_pieces(t, text, len, &pos, seg, final || k1 >= 0 || k2 >= 0, flags, max_piece, sink, scr, inv,
                                &held);

@@ -977,28 +977,59 @@ typedef struct added_spec {
     size_t pos; /* in the file, for messages */
 } added_spec;
 
-/* The added tokens (ids already in the vocabulary), their per-id flags and the stream's lookahead. */
+/* The added tokens (ids already in the vocabulary), their per-id flags, their tries and the stream's
+ * lookahead. */
 static lmp_status set_added(lmp_tokenizer *t, const added_spec *spec, size_t na, lmp_error *err)
 {
-    size_t f_at = align8(na * sizeof *t->added);
-    t->extra = malloc(f_at + t->n + 1);
+    size_t nodes = 1; /* node 0: none */
+    for (size_t k = 0; k < na; k++) nodes += t->off[spec[k].id + 1] - t->off[spec[k].id];
+    if (nodes > UINT32_MAX) return lmp_error_set(err, LMP_ERANGE, "added tokens: %zu bytes in all: too many", nodes);
+    size_t f_at = align8(na * sizeof *t->added), n_at = align8(f_at + t->n + 1);
+    t->extra = malloc(n_at + nodes * sizeof *t->trie);
     if (!t->extra) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
     t->added = (tok_added *)t->extra;
     t->tflags = (unsigned char *)t->extra + f_at;
+    t->trie = (tok_trie_node *)((char *)t->extra + n_at);
     memset(t->tflags, 0, t->n + 1);
+    memset(t->trie_root, 0, sizeof t->trie_root);
+    memset(t->pass_has, 0, sizeof t->pass_has);
+    t->trie[0] = (tok_trie_node){0, 0, -1, 0};
+    uint32_t used = 1;
+    int firsts[2] = {-1, -1}; /* the pass's one first byte so far, -2 once there are two */
     t->n_added = na;
     t->added_max = 0;
     t->added_ws = 0;
     for (size_t k = 0; k < na; k++) {
         lmp_token_id id = (lmp_token_id)spec[k].id;
         uint32_t len = t->off[id + 1] - t->off[id];
-        t->added[k] = (tok_added){id, len, (unsigned char)spec[k].special, (unsigned char)spec[k].normalized};
+        const unsigned char *b = t->bytes + t->off[id];
+        int pass = spec[k].normalized != 0;
+        t->added[k] = (tok_added){id, len, (unsigned char)spec[k].special, (unsigned char)pass};
         t->tflags[id] |= TOK_F_ADDED;
         if (len > t->added_max) t->added_max = len;
+        t->pass_has[pass][1] = 1;
+        if (!spec[k].special) t->pass_has[pass][0] = 1;
+        firsts[pass] = firsts[pass] == -1 || firsts[pass] == b[0] ? b[0] : -2;
+        /* the bytes into the pass's trie; the last node names the token */
+        uint32_t *link = &t->trie_root[pass][b[0]], node = 0;
         for (uint32_t i = 0; i < len; i++) {
-            unsigned char c = t->bytes[t->off[id] + i];
-            if (c == ' ' || c == '\t' || c == '\n' || c == '\r') t->added_ws = 1;
+            uint32_t c = *link;
+            while (c && t->trie[c].byte != b[i]) c = t->trie[c].sibling;
+            if (!c) {
+                c = used++;
+                t->trie[c] = (tok_trie_node){0, *link, -1, b[i]};
+                *link = c;
+            }
+            node = c;
+            link = &t->trie[c].child;
         }
+        t->trie[node].added = (int32_t)k;
+        for (uint32_t i = 0; i < len; i++)
+            if (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') t->added_ws = 1;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        t->trie_one_first[pass] = firsts[pass] >= 0;
+        t->trie_first[pass] = (unsigned char)(firsts[pass] >= 0 ? firsts[pass] : 0);
     }
     /* A piece's extent depends on at most the two characters after it (8 bytes); an added token that
      * could end its segment starts within those and is whole added_max bytes later. GPT-2: 24. */

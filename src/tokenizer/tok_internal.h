@@ -60,6 +60,15 @@ typedef struct tok_added {
     unsigned char normalized; /* matched in the second pass, in the gaps the first pass leaves */
 } tok_added;
 
+/* The added tokens' bytes in two tries, one a pass (0: not normalized, 1: normalized), for the split:
+ * node 0 is no node; root[pass][b] is the node of the first byte b; a node's children are a list of
+ * siblings; `added` is the index into added[] of the token ending there, -1 for none. */
+typedef struct tok_trie_node {
+    uint32_t child, sibling;
+    int32_t added;
+    unsigned char byte;
+} tok_trie_node;
+
 /* Per-id flags (tflags). */
 enum {
     TOK_F_ADDED = 1,    /* an added token: never taken whole from a piece (the split finds it) */
@@ -75,7 +84,12 @@ struct lmp_tokenizer {
     int added_ws;          /* an added token holds ASCII white space (the threaded cut could split it) */
     size_t lookahead;      /* bytes a streamed piece waits for: its extent (8) + the longest added token */
     unsigned char *tflags; /* n: TOK_F_* of each id */
-    void *extra;           /* the allocation holding added and tflags */
+    tok_trie_node *trie;   /* the added tokens' tries (above) */
+    uint32_t trie_root[2][256];
+    unsigned char trie_first[2]; /* the first byte of every token of the pass when they all share one */
+    unsigned char trie_one_first[2]; /* 1 when they do (memchr finds the candidates) */
+    unsigned char pass_has[2][2]; /* [pass][special allowed]: the pass has a token to match */
+    void *extra;           /* the allocation holding added, tflags and trie */
     uint64_t merges_fp;    /* fingerprint of a merges file's merges (load.c), 0 for a rank file */
     int self_checked;      /* tok_check_self ran (GPT-2's own merges skip it) */
     char *path;            /* the file the vocabulary was read from (tokenizer.json, encoder.json, ...) */
@@ -162,8 +176,6 @@ typedef struct tok_scratch {
     size_t bpe_cap;
     unsigned char *text;
     size_t text_cap;
-    size_t *next;   /* per added token: its next occurrence in the text of tok_encode_run (one call) */
-    size_t next_cap;
 } tok_scratch;
 
 /* Where ids go: a caller's array (ids, cap; writes stop at cap but counting
