@@ -2,13 +2,14 @@
  * vocabulary, its two hash tables, the Unicode classes, and the entry points
  * shared by load.c, encode.c and stream.c.
  *
- * Vocabulary layout (two allocations, built once by load.c):
+ * Vocabulary layout (three allocations, built once by load.c):
  *   bytes[off[id] .. off[id+1])       the token's bytes
  *   names + name_off[id]              its name in GPT-2's byte alphabet, NUL-terminated
  *                                     (a name is looked up by turning it back into bytes)
  *   tslot[tmask + 1]                  bytes -> id     (open addressing, linear probing)
- *   pslot[pmask + 1]                  (left id, right id) -> (rank, merged id)
+ *   pslot[pmask + 1]                  (left id, right id) -> (rank, merged id)   (the second)
  *   byte_id[b]                        the id of the one-byte token b
+ *   added[], tflags[id], trie[]       the added tokens, per-id flags, the split's tries (the third)
  * The tables are sized to at most 50 % load so that a miss (the common case
  * for the pair table) ends after about two probes. */
 #ifndef LMPROB_TOK_INTERNAL_H
