@@ -680,7 +680,7 @@ static void test_bad_tokenizer_json(void)
 {
     bad_json("added token id in a hole", ADDED(300, "[PAD]", true, false), "", "id 300 out of range", "ids 0..259");
     bad_json("added token on another's id", ADDED(257, "[PAD]", true, false), "",
-             "added token \"[PAD]\" has id 257, which model.vocab gives to \"ab\"", NULL);
+             "added token \"[PAD]\" has id 257, which the vocabulary gives to \"ab\"", NULL);
     bad_json("lstrip", "{\"id\": 259, \"content\": \"[M]\", \"lstrip\": true}", "", "added token \"[M]\": \"lstrip\"",
              NULL);
     bad_json("added id twice", ADDED(259, "[A]", true, false) "," ADDED(259, "[B]", true, false), "",

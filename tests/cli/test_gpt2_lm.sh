@@ -301,11 +301,17 @@ mkdir -p "$TMPD/badtok" && cp "$TMPD/added/model.safetensors" "$TMPD/added/confi
 head -c 1000 "$TMPD/added/tokenizer.json" >"$TMPD/badtok/tokenizer.json"
 expect_fail "gpt2 info: a broken tokenizer.json" "gpt2 info: vocabulary: .*badtok/tokenizer.json:[0-9]+: column" "$LMPROB" gpt2 info "$TMPD/badtok"
 
-# The same fine-tune saved by a slow tokenizer (vocabulary files and added_tokens.json, no tokenizer.json):
-# refused, and the message says which file is not read.
+# The same fine-tune saved by a slow tokenizer (vocabulary files, added_tokens.json, special_tokens_map.json; no
+# tokenizer.json): the same ids, the same perplexity, [PAD] special.
 mkdir -p "$TMPD/legacy" && cp "$TMPD/added/model.safetensors" "$TMPD/added/config.json" "$VOC/encoder.json" "$VOC/vocab.bpe" "$TMPD/legacy/"
 printf '{"[PAD]": 50257, "<|user|>": 50258, "<|assistant|>": 50259}' >"$TMPD/legacy/added_tokens.json"
-expect_fail "a slow tokenizer's added_tokens.json" "legacy: the vocabulary has 50257 tokens and the model 50260: .*its added_tokens.json is not read: lmprob reads a fine-tune's added tokens from tokenizer.json" \
+printf '{"eos_token": "<|endoftext|>", "pad_token": {"content": "[PAD]", "lstrip": false}}' >"$TMPD/legacy/special_tokens_map.json"
+"$LMPROB" ppl --model "$TMPD/legacy" --per-token "$TMPD/chat.txt" >"$TMPD/legacy.ppl" 2>"$TMPD/err"
+if cmp -s "$TMPD/chat.ppl" "$TMPD/legacy.ppl"; then ok; else bad "ppl on a slow tokenizer's folder: $(head -c 300 "$TMPD/legacy.ppl") $(cat "$TMPD/err")"; fi
+expect_out "added_tokens.json: [PAD] special, <|user|> not" '^50258 58 47 2885 60$' \
+  sh -c "printf '<|user|>[PAD]' | '$LMPROB' tokenize --gpt2-vocab '$TMPD/legacy'"
+printf '{"[PAD]": 50257,\n "<|user|>": "x"}' >"$TMPD/legacy/added_tokens.json"
+expect_fail "a bad added_tokens.json" 'legacy/added_tokens.json:2: byte 14: added token "<\|user\|>": expected text of 1 to 1024 bytes and an id' \
   "$LMPROB" ppl --model "$TMPD/legacy" "$TMPD/chat.txt"
 
 # A model padded past its vocabulary (resize_token_embeddings(pad_to_multiple_of=64), nanoGPT's 50,304): loaded
