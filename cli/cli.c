@@ -980,17 +980,8 @@ int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path,
 
 /* ---- the GPT-2 vocabulary ----------------------------------------------------- */
 
-static int has_vocab(const char *dir)
-{
-    char p[4200];
-    struct stat st;
-    static const char *const files[3] = {"tokenizer.json", "encoder.json", "vocab.json"};
-    for (int k = 0; k < 3; k++) {
-        snprintf(p, sizeof p, "%s/%s", dir, files[k]);
-        if (stat(p, &st) == 0) return 1;
-    }
-    return 0;
-}
+/* The library's rule for a folder with a vocabulary (lmp_lm_probe_path), not a second list of file names. */
+static int has_vocab(const char *dir) { return lmp_lm_probe_path(dir) == LMP_LM_PATH_GPT2_VOCAB; }
 
 static lmp_tokenizer *load_vocab(const char *cmd, const char *path)
 {

@@ -160,7 +160,8 @@ int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path,
  *   2. the environment variable LMPROB_GPT2_VOCAB;
  *   3. gpt2/ beside the binary, then ../gpt2 (build/lmprob and build/asan/lmprob find build/gpt2);
  *   4. ../share/lmprob/gpt2 from the binary's folder (where `make install PREFIX=...` puts it).
- * A folder counts when it holds tokenizer.json, encoder.json or vocab.json. Prints the error (naming every place
+ * A folder counts when the library takes it for one (lmp_lm_probe_path: tokenizer.json or a file of either
+ * pair; half a pair is then refused naming the missing file). Prints the error (naming every place
  * looked at when none has a vocabulary) and returns NULL on failure; `cmd` prefixes messages. */
 #define CLI_GPT2_VOCAB_ENV "LMPROB_GPT2_VOCAB"
 lmp_tokenizer *cli_gpt2_load(const char *cmd, const char *vocab);

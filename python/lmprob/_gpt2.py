@@ -6,11 +6,8 @@ from ._tiktoken import Encoding, get_encoding
 
 
 def _folder_has_vocab(path):
-    # as the engine (lm_gpt2_folder_has_vocab): tokenizer.json, or any file of a pair (half a pair is then
-    # refused naming the missing file, not replaced by the default vocabulary)
-    return os.path.isdir(path) and any(
-        os.path.exists(os.path.join(path, f))
-        for f in ("tokenizer.json", "vocab.json", "merges.txt", "encoder.json", "vocab.bpe"))
+    # the engine's own rule (lmp_lm_probe_path), not a second list of file names
+    return _lmprob._has_own_vocab(path)
 
 
 class GPT2(_lmprob._GPT2):

@@ -1,6 +1,7 @@
 /* _lmprob: the module object, its exceptions, the mapping of the library's
  * errors onto Python's, and the thread helper of the batch calls. */
 #include "lmpy.h"
+#include "lmprob/lm.h"
 
 #include "../../src/core/pool.h"
 
@@ -424,7 +425,22 @@ static PyObject *py_array_road(PyObject *self, PyObject *unused)
     return PyUnicode_FromString(lmpy_numpy_api() ? "numpy" : "buffer");
 }
 
+/* 1 when path is a GPT-2 folder with its own vocabulary (tokenizer.json, or a file of either pair), as the
+ * engine decides it (lmp_lm_probe_path): GPT2() then lets the engine load those files. */
+static PyObject *py_has_own_vocab(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    PyObject *bytes = NULL;
+    if (!lmpy_path_converter(arg, &bytes)) return NULL;
+    int own = lmp_lm_probe_path(PyBytes_AS_STRING(bytes)) == LMP_LM_PATH_GPT2_VOCAB;
+    Py_DECREF(bytes);
+    return PyBool_FromLong(own);
+}
+
 static PyMethodDef module_methods[] = {
+    {"_has_own_vocab", py_has_own_vocab, METH_O,
+     PyDoc_STR("_has_own_vocab(path)\n\nTrue when path is a GPT-2 folder with a vocabulary of its own (tokenizer.json,\n"
+               "encoder.json + vocab.bpe or vocab.json + merges.txt, or half a pair, which its load refuses).")},
     {"_array_road", py_array_road, METH_NOARGS,
      PyDoc_STR("_array_road()\n\n'numpy' when arrays go in and out through numpy's C API, 'buffer' when\n"
                "through the buffer protocol alone (no numpy headers at build time, a numpy of\n"
