@@ -5,6 +5,7 @@
  *           of them to a float32 file (written to a temporary name, then renamed) */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -18,10 +19,11 @@ static void usage(FILE *f)
             "usage: lmprob gpt2 info [--json] [--tensors] MODEL\n"
             "       lmprob gpt2 logits [--threads N] [--top K] [--json] [--output FILE] MODEL IDS\n"
             "\n"
-            "MODEL is a Hugging Face GPT-2 folder (config.json + model.safetensors, or its shards and\n"
-            "model.safetensors.index.json) or a .safetensors file (config from its __metadata__, or\n"
-            "inferred from the shapes). Loading validates the whole file (header, JSON, dtypes, shapes\n"
-            "against the config, offsets, every weight finite) and names the tensor and file at fault.\n"
+            "MODEL is a Hugging Face GPT-2 folder (config.json + model.safetensors or pytorch_model.bin,\n"
+            "or their shards and index .json) or a .safetensors or PyTorch checkpoint file (config from\n"
+            "its __metadata__, or inferred from the shapes). Loading validates the whole file (header,\n"
+            "JSON or pickle, dtypes, shapes against the config, offsets, every weight finite) and names\n"
+            "the tensor and file at fault. A pickle is read, never run: only a state dict's objects.\n"
             "\n"
             "info     n_layer, n_head, n_embd, n_ctx, vocab, eps, dtype, parameters, where the config\n"
             "         came from, a folder's own vocabulary (tokenizer.json, ...: its tokens and added\n"
@@ -44,6 +46,16 @@ static int load(const char *cmd, const char *path, lmp_gpt2 **m)
         return CLI_FAIL;
     }
     return CLI_OK;
+}
+
+/* The index a sharded folder was read from, in lmp_gpt2_load's order: model.safetensors.index.json unless
+ * the folder has model.safetensors (never sharded then) or no such index. */
+static const char *shard_index_name(const char *dir)
+{
+    char a[4200];
+    if ((size_t)snprintf(a, sizeof a, "%s/model.safetensors.index.json", dir) < sizeof a && access(a, F_OK) == 0)
+        return "model.safetensors.index.json";
+    return "pytorch_model.bin.index.json";
 }
 
 static const char *dtype_name(lmp_gpt2_dtype d) { return d == LMP_GPT2_F16 ? "F16" : d == LMP_GPT2_BF16 ? "BF16" : "F32"; }
@@ -130,7 +142,7 @@ static int gpt2_info(int argc, char **argv)
         printf("dtype:       %s%s\n", dtype_name(c.dtype), c.dtype == LMP_GPT2_F32 ? "" : " (computed in fp32)");
         printf("parameters:  %zu (%.1f M)\n", c.n_params, (double)c.n_params / 1e6);
         printf("fp32 bytes:  %zu (%.1f MB)\n", c.weight_bytes, (double)c.weight_bytes / 1e6);
-        if (shards) printf("shards:      %zu (model.safetensors.index.json)\n", shards);
+        if (shards) printf("shards:      %zu (%s)\n", shards, shard_index_name(path));
         if (tok) {
             /* the model's ids against the vocabulary's: padding past it, or tokens it cannot score */
             printf("vocabulary:  %s, %zu tokens%s\n", lmp_tokenizer_path(tok), nt,

@@ -9,7 +9,7 @@
 "small" takes its material from the test fixtures (tests/fixtures), ../shared/golden/reference.json,
 ../shared/gpt2/tokenizer_cases.json and, for the binary models, `lmprob model convert` ($LMPROB,
 default build/lmprob). Everything is deterministic."""
-import gzip, io, json, lzma, os, random, struct, subprocess, sys, tempfile
+import gzip, io, json, lzma, os, random, struct, subprocess, sys, tempfile, zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPUS = os.path.join(ROOT, "fuzz", "corpus")
@@ -165,6 +165,82 @@ def tiny_gpt2(meta=None, f16=False):
     return struct.pack("<Q", len(h)) + h + data
 
 
+def torch_pickle(st, f16_names=(), shared=None, legacy=False):
+    """The tensors of the safetensors file st as torch.save pickles a state dict (protocol 2, the opcodes and
+    globals torch emits, memo included): (pickle bytes, [(storage key, bytes, element size)]). f16_names:
+    tensors stored as HalfStorage; shared = (name, of): name saved as a view of the storage of `of` (lm_head.weight of wte's when
+    tied); legacy: the persistent ids of PyTorch before 1.6 (a sixth item, the view: None)."""
+    n = struct.unpack("<Q", st[:8])[0]
+    hdr = json.loads(st[8:8 + n])
+    base = 8 + n
+    memo = {}
+    out = bytearray(b"\x80\x02")
+
+    def uni(x):
+        b = x.encode()
+        return b"X" + struct.pack("<I", len(b)) + b
+
+    def glob(mod, name):  # GLOBAL, memoised: BINGET on the next use
+        key = mod + "." + name
+        if key in memo:
+            return b"h" + bytes([memo[key]])
+        memo[key] = len(memo)
+        return b"c" + mod.encode() + b"\n" + name.encode() + b"\n" + b"q" + bytes([memo[key]])
+
+    def ints(v):
+        return b"(" + b"".join(b"J" + struct.pack("<i", x) for x in v) + b"t"
+
+    storages, keys = [], {}
+    out += glob("collections", "OrderedDict") + b")R("
+    names = [k for k in hdr if k != "__metadata__"] + ([shared[0]] if shared else [])
+    for name in names:
+        src = shared[1] if shared and name == shared[0] else name
+        v = hdr[src]
+        s0, e0 = v["data_offsets"]
+        blob = st[base + s0:base + e0]
+        half = src in f16_names
+        if half:
+            blob = struct.pack("<%de" % (len(blob) // 4), *struct.unpack("<%df" % (len(blob) // 4), blob))
+        if src not in keys:
+            keys[src] = str(len(keys))
+            storages.append((keys[src], blob, 2 if half else 4))
+        numel = len(blob) // (2 if half else 4)
+        stride, acc = [], 1
+        for d in reversed(v["shape"]):
+            stride.insert(0, acc)
+            acc *= d
+        out += uni(name) + glob("torch._utils", "_rebuild_tensor_v2") + b"(("
+        out += uni("storage") + glob("torch", "HalfStorage" if half else "FloatStorage") + uni(keys[src]) + uni("cpu")
+        out += b"J" + struct.pack("<i", numel) + (b"N" if legacy else b"") + b"tQK\x00" + ints(v["shape"]) + ints(stride)
+        out += b"\x89" + glob("collections", "OrderedDict") + b")RtR"
+    out += b"u."
+    return bytes(out), storages
+
+
+def torch_zip(st, **kw):
+    """torch.save's format since PyTorch 1.6: a zip of stored entries, archive/data.pkl and archive/data/<key>."""
+    pkl, storages = torch_pickle(st, **kw)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        for name, data in [("archive/data.pkl", pkl), ("archive/byteorder", b"little"), ("archive/version", b"3\n")] + \
+                [("archive/data/" + k, b) for k, b, _ in storages]:
+            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
+    return buf.getvalue()
+
+
+def torch_legacy(st, **kw):
+    """torch.save's format before PyTorch 1.6: the magic number, 1001, sys_info, the state dict and the sorted
+    storage keys as five pickles, then each storage (int64 element count, bytes) in the keys' order."""
+    pkl, storages = torch_pickle(st, legacy=True, **kw)
+    magic = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19."
+    version = b"\x80\x02M\xe9\x03."
+    info = b"\x80\x02}(X\x10\x00\x00\x00protocol_versionM\xe9\x03X\x0d\x00\x00\x00little_endian\x88u."
+    storages.sort()
+    keys = b"\x80\x02](" + b"".join(b"X" + struct.pack("<I", len(k)) + k.encode() for k, _, _ in storages) + b"e."
+    data = b"".join(struct.pack("<q", len(b) // es) + b for _, b, es in storages)
+    return magic + version + info + pkl + keys + data
+
+
 CFG = '{"n_layer": 1, "n_head": 2, "n_embd": 8, "n_positions": 4, "vocab_size": 8}'
 
 
@@ -180,6 +256,13 @@ def gpt2():
     put("gpt2", "meta-config", tiny_gpt2(meta={"n_layer": "1", "n_head": "2", "n_embd": "8", "n_positions": "4",
                                                 "vocab_size": "8"}))
     put("gpt2", "f16", CFG.encode() + b"\n#safetensors\n" + tiny_gpt2(f16=True))
+    put("gpt2", "torch", CFG.encode() + b"\n#safetensors\n" + torch_zip(st))
+    put("gpt2", "torch-f16-tied", CFG.encode() + b"\n#safetensors\n" +
+        torch_zip(st, f16_names=("h.0.mlp.c_fc.weight",), shared=("lm_head.weight", "wte.weight")))
+    put("torch_ckpt", "tiny.bin", torch_zip(st))
+    put("torch_ckpt", "tied.bin", torch_zip(st, shared=("lm_head.weight", "wte.weight")))
+    put("torch_ckpt", "legacy.bin", torch_legacy(st, shared=("lm_head.weight", "wte.weight")))
+    put("gpt2", "torch-legacy", CFG.encode() + b"\n#safetensors\n" + torch_legacy(st))
     put("gpt2", "hf-config", b'{"n_layer": 1, "n_head": 2, "n_embd": 8, "n_positions": 4, "vocab_size": 8, '
         b'"layer_norm_epsilon": 1e-05, "activation_function": "gelu_new", "n_inner": null, '
         b'"scale_attn_weights": true, "tie_word_embeddings": true}\n#safetensors\n' + st)

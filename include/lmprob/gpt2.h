@@ -65,10 +65,16 @@ typedef struct lmp_gpt2_config {
     size_t weight_bytes;/* bytes of F32 weights the forward pass reads (in the file or converted) */
 } lmp_gpt2_config;
 
-/* Load a model from `path`: a Hugging Face model folder (config.json and
- * model.safetensors; tokenizer files in it are not read here) or a bare
- * .safetensors file (config from the "config" entry of __metadata__, or from
- * n_layer/n_head/... entries there, else inferred from the shapes).
+/* Load a model from `path`: a Hugging Face model folder (config.json and, in
+ * from_pretrained's order, model.safetensors, its shards and
+ * model.safetensors.index.json, pytorch_model.bin, or its shards and
+ * pytorch_model.bin.index.json; tokenizer files in it are not read here) or a
+ * bare .safetensors file (config from the "config" entry of __metadata__, or
+ * from n_layer/n_head/... entries there, else inferred from the shapes) or a
+ * bare PyTorch checkpoint (config inferred from the shapes). A PyTorch
+ * checkpoint is either format of torch.save (a zip archive since PyTorch 1.6,
+ * back-to-back pickles before): its pickle is read, never run, and may hold
+ * only a state dict of tensors (any other global is LMP_EFORMAT).
  * Tensor names with or without the "transformer." prefix; ".attn.bias" and
  * ".attn.masked_bias" buffers are ignored; "lm_head.weight" is used when the
  * config says the embeddings are not tied, else the token embedding.
@@ -81,7 +87,8 @@ typedef struct lmp_gpt2_config {
  * engine does not run, e.g. another activation), LMP_ENOMEM. *out is NULL on error. */
 LMP_API lmp_status lmp_gpt2_load(const char *path, lmp_gpt2 **out, lmp_error *err);
 
-/* The same from memory: `data` holds a whole .safetensors file (size bytes,
+/* The same from memory: `data` holds a whole .safetensors file or PyTorch
+ * checkpoint (told apart by their first bytes; size bytes,
  * kept by the caller for the model's lifetime, suitably aligned or not);
  * config_json (config_len bytes, may be NULL) plays the part of config.json.
  * `name` (may be NULL) is used in error messages in place of a file name. */
@@ -99,7 +106,7 @@ typedef struct lmp_gpt2_tensor {
     const char *dtype;    /* "F32", "F16", "BF16", or the file's other dtype for an ignored buffer */
     int ndim;
     int64_t shape[4];     /* first ndim entries */
-    uint64_t begin, end;  /* data_offsets (relative to the end of the header) */
+    uint64_t begin, end;  /* safetensors: data_offsets (relative to the end of the header); PyTorch: bytes in the file */
     int used;             /* 1: read by the forward pass; 0: ignored buffer */
     const char *file;     /* a sharded folder: the shard holding it (begin, end are in that file); else NULL */
 } lmp_gpt2_tensor;

@@ -14,7 +14,7 @@ class GPT2(_lmprob._GPT2):
     """GPT2(path, vocab=None, *, threads=0)
 
     A GPT-2 checkpoint in Hugging Face's format (a folder with config.json and
-    model.safetensors, or a bare .safetensors file), run in float32 by lmprob's engine
+    model.safetensors or pytorch_model.bin, or one such file alone), run in float32 by lmprob's engine
     with Hugging Face's GPT2LMHeadModel semantics (docs/gpt2.md).
 
     vocab: the tokenizer for text inputs: an Encoding, a vocabulary path, or None (the

@@ -62,7 +62,8 @@ static int g2_init(lmpy_GPT2 *o, PyObject *args, PyObject *kw)
     lmp_lm_path_kind kind = lmp_lm_probe_path(path);
     if (kind == LMP_LM_PATH_NGRAM) {
         PyErr_Format(lmpy_FormatError, "%s: expected a GPT-2 checkpoint (a Hugging Face folder with config.json and "
-                                       "model.safetensors, or a .safetensors file); for an n-gram model use "
+                                       "model.safetensors or pytorch_model.bin, or one such file); for an n-gram "
+                                       "model use "
                                        "lmprob.Model", path);
         goto done;
     }

@@ -217,6 +217,20 @@ class TestGPT2(unittest.TestCase):
         with self.assertRaisesRegex(lmprob.FormatError, "%s: tensor '%s' is here" % (here, names[0])):
             lmprob.GPT2(folder)
 
+    def test_pytorch_checkpoint_folder(self):
+        # a fine-tune saved before safetensors: config.json + pytorch_model.bin as torch.save writes it (both
+        # formats: the zip of PyTorch >= 1.6 and the pickles before), the same logits as the safetensors folder
+        import subprocess
+        import sys
+        want = self.model.logits(self.ref["tokens"])
+        for name, extra in [("gpt2_pt", []), ("gpt2_pt_legacy", ["--legacy"])]:
+            folder = os.path.join(TMP, name)
+            shutil.copytree(os.path.join(GPT2_DIR, "tiny-hf"), folder, ignore=shutil.ignore_patterns("model.safetensors"))
+            subprocess.run([sys.executable, os.path.join(ROOT, "tests", "peers", "make_torch_checkpoint.py"),
+                            os.path.join(GPT2_DIR, "tiny-hf", "model.safetensors"),
+                            os.path.join(folder, "pytorch_model.bin")] + extra, check=True)
+            np.testing.assert_array_equal(lmprob.GPT2(folder).logits(self.ref["tokens"]), want)
+
     def test_added_tokens_folder(self):
         # A fine-tune with added tokens (resize_token_embeddings to 50,260; tokenizer.json as save_pretrained
         # writes it): the folder's tokenizer.json is the model's tokenizer, its special tokens follow tiktoken's

@@ -21,6 +21,7 @@
 #include "../core/bigmem.h"
 #include "../core/path.h"
 #include "gpt2_internal.h"
+#include "torch_ckpt.h"
 
 /* ---- tensor names ---------------------------------------------------------- */
 
@@ -256,7 +257,7 @@ static int host_is_little_endian(void)
 void lmp_gpt2_free(lmp_gpt2 *m)
 {
     if (!m) return;
-    for (size_t i = 0; i < m->nheap; i++) free(m->heap[i]);
+    for (size_t i = 0; i < m->nheap; i++) mem_block_free(m->heap[i]);
     free(m->heap);
     free(m->layers);
     free(m->used);
@@ -280,11 +281,16 @@ static lmp_status materialise(lmp_gpt2 *m, const st_tensor *t, const float **out
         return LMP_OK;
     }
     size_t n = (size_t)t->count;
-    float *f = aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64 + 64);
+    /* in huge pages where the block is large (mem_block_alloc): the copies of GPT-2 124M's weights are 500 MB,
+     * and a fault per 4 KB page cost more than the conversion (its F16 checkpoint loaded in 1.6 s, now 0.4-0.55;
+     * docs/gpt2.md, "PyTorch checkpoints") */
+    float *f = mem_block_alloc(n * sizeof(float) + 64);
     if (!f) return lmp_error_set_at(err, LMP_ENOMEM, label, 0, "tensor '%s': out of memory for %zu floats", t->name, n);
     m->heap[m->nheap++] = f;
     const unsigned char *p = t->data;
-    if (t->dtype == ST_F32) {
+    if (t->dtype == ST_F32 && host_is_little_endian()) {
+        memcpy(f, p, n * sizeof(float)); /* only misaligned: a PyTorch checkpoint of before 1.6 puts every tensor so */
+    } else if (t->dtype == ST_F32) {
         for (size_t i = 0; i < n; i++) {
             uint32_t b = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 | (uint32_t)p[4 * i + 2] << 16 |
                          (uint32_t)p[4 * i + 3] << 24;
@@ -589,6 +595,12 @@ static lmp_status finish_model(lmp_gpt2 *m, lmp_status st, const char *st_label,
     return LMP_OK;
 }
 
+/* A weights file's tensors: a PyTorch checkpoint (a zip archive, torch_ckpt.c) or a safetensors file. */
+static lmp_status weights_parse(const void *buf, size_t size, const char *label, st_file *out, lmp_error *err)
+{
+    return pt_is_checkpoint(buf, size) ? pt_parse(buf, size, label, out, err) : st_parse(buf, size, label, out, err);
+}
+
 static lmp_status create_common(lmp_gpt2 **out, const void *data, size_t size, const char *st_label,
                                 const char *cfg_text, size_t cfg_len, const char *cfg_label, void *map,
                                 lmp_error *err)
@@ -600,7 +612,7 @@ static lmp_status create_common(lmp_gpt2 **out, const void *data, size_t size, c
     }
     m->map = map;
     m->map_size = size;
-    return finish_model(m, st_parse(data, size, st_label, &m->st, err), st_label, cfg_text, cfg_len, cfg_label, out,
+    return finish_model(m, weights_parse(data, size, st_label, &m->st, err), st_label, cfg_text, cfg_len, cfg_label, out,
                         err);
 }
 
@@ -771,7 +783,7 @@ static lmp_status load_shards(lmp_gpt2 *m, const char *dir, const char *index_pa
         }
         m->nshards++;
         if ((st = map_file(sp, &sh->map, &sh->size, err))) break;
-        st = st_parse(sh->map ? sh->map : "", sh->size, sp, &sh->st, err);
+        st = weights_parse(sh->map ? sh->map : "", sh->size, sp, &sh->st, err);
     }
     /* every tensor of a shard is listed for that shard (a shard's names are distinct: st_parse) */
     for (size_t k = 0; k < m->nshards && !st; k++) {
@@ -823,25 +835,27 @@ lmp_status lmp_gpt2_load(const char *path, lmp_gpt2 **out, lmp_error *err)
     size_t cfg_len = 0;
     int sharded = 0;
     if (S_ISDIR(sb.st_mode)) {
-        char alt[4096];
-        lmp_status jst;
-        if ((jst = lmp_path_join(st_path, sizeof st_path, path, "model.safetensors", err)) ||
-            (jst = lmp_path_join(cfg_path, sizeof cfg_path, path, "config.json", err)) ||
-            (jst = lmp_path_join(index_path, sizeof index_path, path, "model.safetensors.index.json", err)))
-            return jst;
-        if (access(st_path, F_OK) != 0) {
-            sharded = access(index_path, F_OK) == 0;
-            lmp_path_join(alt, sizeof alt, path, "pytorch_model.bin", NULL); /* shorter than the index's name */
-            if (!sharded && access(alt, F_OK) == 0)
-                return lmp_error_set_at(err, LMP_EUNSUPPORTED, path, 0,
-                                        "only pytorch_model.bin (a pickle): expected model.safetensors (convert it "
-                                        "with safetensors' torch.save_file or download the safetensors version)");
-            if (!sharded)
-                return lmp_error_set_at(err, LMP_EFORMAT, path, 0,
-                                        "a folder without model.safetensors: expected a Hugging Face GPT-2 folder "
-                                        "(config.json + model.safetensors, or its shards and "
-                                        "model.safetensors.index.json)");
+        /* the weights transformers' from_pretrained takes, in its order: safetensors first, then a PyTorch
+         * checkpoint (pytorch_model.bin, what save_pretrained wrote before safetensors), each whole or in shards */
+        static const char *const names[4][2] = {{"model.safetensors", NULL},
+                                                {NULL, "model.safetensors.index.json"},
+                                                {"pytorch_model.bin", NULL},
+                                                {NULL, "pytorch_model.bin.index.json"}};
+        lmp_status jst = lmp_path_join(cfg_path, sizeof cfg_path, path, "config.json", err);
+        if (jst) return jst;
+        int found = 0;
+        for (int k = 0; k < 4 && !found; k++) {
+            char *dst = names[k][0] ? st_path : index_path;
+            if ((jst = lmp_path_join(dst, sizeof st_path, path, names[k][0] ? names[k][0] : names[k][1], err)))
+                return jst;
+            found = access(dst, F_OK) == 0;
+            sharded = found && !names[k][0];
         }
+        if (!found)
+            return lmp_error_set_at(err, LMP_EFORMAT, path, 0,
+                                    "a folder without model.safetensors or pytorch_model.bin: expected a Hugging Face "
+                                    "GPT-2 folder (config.json + model.safetensors or pytorch_model.bin, or their "
+                                    "shards and index .json)");
         if (access(cfg_path, F_OK) == 0) {
             lmp_status st = read_small(cfg_path, &cfg_text, &cfg_len, err);
             if (st) return st;

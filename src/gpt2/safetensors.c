@@ -30,6 +30,7 @@ void st_free(st_file *f)
     if (!f) return;
     free(f->t);
     lmp_json_free(f->json);
+    free(f->strings);
     memset(f, 0, sizeof *f);
 }
 

@@ -58,6 +58,7 @@ typedef struct st_file {
     size_t n;
     const lmp_json_value *metadata;/* the __metadata__ object, or NULL */
     lmp_json_value *json;          /* the parsed header (owns names and metadata) */
+    char *strings;                 /* a PyTorch checkpoint's names (torch_ckpt.c), else NULL */
 } st_file;
 
 /* Parse and validate buf[0..size). `name` (may be NULL) labels the messages.

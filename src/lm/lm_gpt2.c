@@ -11,11 +11,13 @@
  * logits after the whole context are kept (`last`), so the next call needs no
  * pass when nothing was pushed since. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "../core/path.h"
+#include "../gpt2/torch_ckpt.h"
 #include "../sample/kernels.h"
 #include "lm_internal.h"
 #include "lmprob/gpt2.h"
@@ -52,7 +54,15 @@ int lm_gpt2_is_model_path(const char *path)
     /* Every folder: an n-gram model is one file, so a folder is a GPT-2 checkpoint or nothing, and the loader
      * names what it lacks (model.safetensors; config.json is optional, as for lmp_gpt2_load and gpt2 info). */
     struct stat sb;
-    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+    if (stat(path, &sb) != 0) return 0;
+    if (S_ISDIR(sb.st_mode)) return 1;
+    /* A PyTorch checkpoint (pytorch_model.bin) named as a file: a zip archive, which no n-gram model is (ARPA
+     * text, gzip or xz, lmprob's or KenLM's binary magic). Only regular files are opened: a FIFO stays unread. */
+    unsigned char head[8];
+    FILE *f = S_ISREG(sb.st_mode) ? fopen(path, "rb") : NULL;
+    const size_t got = f ? fread(head, 1, sizeof head, f) : 0;
+    if (f) fclose(f);
+    return pt_is_checkpoint(head, got);
 }
 
 /* A folder "has" a vocabulary when it holds tokenizer.json or any file of one of the two pairs: half a

@@ -183,4 +183,75 @@ else bad "sharded: ppl differs: $(head -c 300 "$TMPD/p2")"; fi
 sed 's/model-00002-of-00002/model-00003-of-00002/' "$TMPD/sh/model.safetensors.index.json" >"$TMPD/ix" &&
   mv "$TMPD/ix" "$TMPD/sh/model.safetensors.index.json"
 expect_fail "sharded: a shard missing" "sh/model-00003-of-00002.safetensors: cannot open" "$LMPROB" gpt2 info "$TMPD/sh"
+# PyTorch checkpoints (pytorch_model.bin, torch.save's zip format), as fine-tunes saved before safetensors
+# ship them: written by PyTorch itself from the tiny model's tensors (tests/peers/make_torch_checkpoint.py),
+# they give the safetensors folder's logits to the bit, whole, in shards, with lm_head.weight sharing
+# wte's storage, as nn.Parameter values, and in the format before PyTorch 1.6 (the original GPT-2 uploads)
+MKPT=$(dirname "$0")/../peers/make_torch_checkpoint.py
+pt() { # folder, make_torch_checkpoint options...
+  local d=$TMPD/$1; shift
+  mkdir -p "$d" && cp "$HF/config.json" "$d/" && "$PY" "$MKPT" "$HF/model.safetensors" "$d/pytorch_model.bin" "$@"
+}
+pt pt0 && pt pt_sh --shards 3 && pt pt_tied --lm-head --parameters && pt pt16 --f16 && pt pt_old --legacy &&
+  pt pt_old_sh --legacy --shards 2 --lm-head || bad "make_torch_checkpoint.py failed"
+for d in pt0 pt_sh pt_tied pt_old pt_old_sh; do
+  expect_ok "pytorch_model.bin ($d): logits" "$LMPROB" gpt2 logits --output "$TMPD/$d.f32" "$TMPD/$d" "$IDS"
+  if cmp -s "$TMPD/$d.f32" "$TMPD/lg.f32"; then ok; else bad "pytorch_model.bin ($d): logits differ from the safetensors folder's"; fi
+done
+expect_out "pytorch_model.bin: info --tensors" "^ +transformer.h.1.mlp.c_proj.weight +F32 +\[256, 64\]" "$LMPROB" gpt2 info --tensors "$TMPD/pt0"
+expect_out "pytorch_model.bin shards: info" "^shards: +3 \(pytorch_model.bin.index.json\)" "$LMPROB" gpt2 info "$TMPD/pt_sh"
+expect_out "pytorch_model.bin in float16" "^dtype: +F16 \(computed in fp32\)" "$LMPROB" gpt2 info "$TMPD/pt16"
+"$LMPROB" ppl --model "$TMPD/pt0" --json "$TMPD/hw.txt" >"$TMPD/p3" 2>&1
+if [ -s "$TMPD/p3" ] && diff <(sed 's/"model": "[^"]*"//' "$TMPD/p1") <(sed 's/"model": "[^"]*"//' "$TMPD/p3") >/dev/null; then ok
+else bad "pytorch_model.bin: ppl differs from the safetensors folder's: $(head -c 300 "$TMPD/p3")"; fi
+# a bare checkpoint file is taken for GPT-2 by what it holds (a zip archive), not by its name
+expect_out "a bare pytorch_model.bin: ppl --model" "^Perplexity \(exact\):" "$LMPROB" ppl --model "$TMPD/pt0/pytorch_model.bin" "$TMPD/hw.txt"
+# model.safetensors first, as from_pretrained: a broken pytorch_model.bin beside it is not read
+mkdir -p "$TMPD/both" && cp "$HF/config.json" "$HF/model.safetensors" "$TMPD/both/" && echo junk >"$TMPD/both/pytorch_model.bin"
+expect_ok "model.safetensors before pytorch_model.bin" "$LMPROB" gpt2 info "$TMPD/both"
+# bad checkpoints: each refused with its file and what is wrong; a pickle's globals are never called
+pt pt_tr --transposed transformer.h.0.mlp.c_fc.weight
+expect_fail "pytorch_model.bin: a transposed view" "pt_tr/pytorch_model.bin: data.pkl, byte [0-9]*: _rebuild_tensor_v2: a tensor that is not contiguous" \
+  "$LMPROB" gpt2 info "$TMPD/pt_tr"
+"$PY" - "$TMPD" <<'PY' || bad "writing the bad checkpoints failed"
+import collections, io, os, pickle, sys, zipfile
+import torch
+d = sys.argv[1]
+def folder(name, write):
+    os.makedirs(os.path.join(d, name), exist_ok=True)
+    write(os.path.join(d, name, "pytorch_model.bin"))
+class Evil:  # what a malicious checkpoint holds: a call of os.system when unpickled
+    def __reduce__(self):
+        return (os.system, ("touch " + os.path.join(d, "pwned"),))
+def evil(path):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("archive/data.pkl", pickle.dumps(collections.OrderedDict(w=Evil()), protocol=2))
+folder("pt_evil", evil)
+def deflated(path):  # the same entries as torch.save's, compressed
+    buf = io.BytesIO(); torch.save({"w": torch.ones(3)}, buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n in src.namelist(): z.writestr(n, src.read(n))
+folder("pt_zip", deflated)
+folder("pt_nested", lambda p: torch.save({"epoch": 3, "model": {"w": torch.ones(2)}}, p))
+def truncated(path):
+    buf = io.BytesIO(); torch.save({"w": torch.ones(1000)}, buf)
+    open(path, "wb").write(buf.getvalue()[:2500])
+folder("pt_cut", truncated)
+def legacy_cut(path):  # the format before 1.6, its last storage cut short
+    buf = io.BytesIO(); torch.save({"w": torch.ones(1000)}, buf, _use_new_zipfile_serialization=False)
+    open(path, "wb").write(buf.getvalue()[:-100])
+folder("pt_old_cut", legacy_cut)
+PY
+expect_fail "pytorch_model.bin: a pickle naming os.system" "pt_evil/pytorch_model.bin: data.pkl, byte [0-9]*: global '(posix|os).system' is not one a state dict of tensors needs: refused" \
+  "$LMPROB" gpt2 info "$TMPD/pt_evil"
+if [ ! -e "$TMPD/pwned" ]; then ok; else bad "a pickle's global was called"; fi
+expect_fail "pytorch_model.bin: compressed entries" "pt_zip/pytorch_model.bin: entry [a-z_]*/data.pkl is compressed: expected the stored" \
+  "$LMPROB" gpt2 info "$TMPD/pt_zip"
+expect_fail "pytorch_model.bin: a training checkpoint" "pt_nested/pytorch_model.bin: state dict entry 'epoch' is not a tensor" \
+  "$LMPROB" gpt2 info "$TMPD/pt_nested"
+expect_fail "pytorch_model.bin: truncated" "pt_cut/pytorch_model.bin: no end of central directory record: a truncated zip archive" \
+  "$LMPROB" gpt2 info "$TMPD/pt_cut"
+expect_fail "pytorch_model.bin before 1.6: truncated" "pt_old_cut/pytorch_model.bin: byte [0-9]*: a storage's data runs past the end of the file" \
+  "$LMPROB" gpt2 info "$TMPD/pt_old_cut"
 finish

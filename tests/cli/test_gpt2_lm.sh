@@ -361,7 +361,7 @@ for c in "ppl --model $HF" "kl --model $HF --model $HF"; do
 done
 expect_fail "--mode word on GPT-2" "GPT-2 reads text with its BPE tokenizer" "$LMPROB" ppl --model "$HF" --mode word "$TMPD/hello.txt"
 expect_fail "no vocabulary" "GPT-2 vocabulary" "$LMPROB" ppl --model "$HF" --gpt2-vocab "$TMPD/novocab" "$TMPD/hello.txt"
-expect_fail "a folder without model.safetensors" "$TMPD: a folder without model.safetensors: expected a Hugging Face GPT-2 folder" "$LMPROB" ppl --model "$TMPD" "$TMPD/hello.txt"
+expect_fail "a folder without model.safetensors" "$TMPD: a folder without model.safetensors or pytorch_model.bin: expected a Hugging Face GPT-2 folder" "$LMPROB" ppl --model "$TMPD" "$TMPD/hello.txt"
 # a folder with model.safetensors and no config.json: the config from the file, as gpt2 info and lmp_gpt2_load read it
 mkdir -p "$TMPD/nocfg" && cp "$SHARED/gpt2/tiny.safetensors" "$TMPD/nocfg/model.safetensors"
 "$LMPROB" ppl --model "$TMPD/nocfg" --json "$TMPD/hello.txt" >"$TMPD/out_nocfg" 2>"$TMPD/err"
