@@ -194,7 +194,20 @@ pt() { # folder, make_torch_checkpoint options...
 }
 pt pt0 && pt pt_sh --shards 3 && pt pt_tied --lm-head --parameters && pt pt16 --f16 && pt pt_old --legacy &&
   pt pt_old_sh --legacy --shards 2 --lm-head || bad "make_torch_checkpoint.py failed"
-for d in pt0 pt_sh pt_tied pt_old pt_old_sh; do
+# zip64 records (sizes and offsets in extra fields, a zip64 end of central directory), as a checkpoint past
+# 4 GB (GPT-2 XL) has them: Python's zipfile writes them for small entries when told its limits are low
+mkdir -p "$TMPD/pt64" && cp "$HF/config.json" "$TMPD/pt64/" && "$PY" - "$TMPD/pt0/pytorch_model.bin" "$TMPD/pt64/pytorch_model.bin" <<'PY' || bad "writing the zip64 checkpoint failed"
+import sys, zipfile
+zipfile.ZIP64_LIMIT = 1000         # entries past 1000 bytes: zip64 sizes and offsets
+zipfile.ZIP_FILECOUNT_LIMIT = 10   # the archive: a zip64 end of central directory record
+src = zipfile.ZipFile(sys.argv[1])
+with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_STORED) as z:
+    for i in src.infolist():
+        z.writestr(i, src.read(i.filename))
+b = open(sys.argv[2], "rb").read()
+sys.exit(0 if b.count(b"PK\x06\x06") == 1 and b"\xff\xff\xff\xff" in b else 1)
+PY
+for d in pt0 pt_sh pt_tied pt_old pt_old_sh pt64; do
   expect_ok "pytorch_model.bin ($d): logits" "$LMPROB" gpt2 logits --output "$TMPD/$d.f32" "$TMPD/$d" "$IDS"
   if cmp -s "$TMPD/$d.f32" "$TMPD/lg.f32"; then ok; else bad "pytorch_model.bin ($d): logits differ from the safetensors folder's"; fi
 done

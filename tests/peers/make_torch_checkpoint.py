@@ -65,6 +65,9 @@ def main():
         sd[a.transposed] = sd[a.transposed].t().contiguous().t()
     if a.parameters:
         sd = collections.OrderedDict((k, torch.nn.Parameter(v, requires_grad=False)) for k, v in sd.items())
+    # as Module.state_dict() leaves it: an OrderedDict with a _metadata attribute (each module's version), which
+    # pickles as a BUILD after the items
+    sd._metadata = collections.OrderedDict([("", {"version": 1})] + [(k.rsplit(".", 1)[0], {"version": 1}) for k in sd])
     kw = {"_use_new_zipfile_serialization": False} if a.legacy else {}
     if a.shards <= 0:
         torch.save(sd, a.out, **kw)
