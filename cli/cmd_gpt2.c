@@ -5,7 +5,6 @@
  *           of them to a float32 file (written to a temporary name, then renamed) */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -46,16 +45,6 @@ static int load(const char *cmd, const char *path, lmp_gpt2 **m)
         return CLI_FAIL;
     }
     return CLI_OK;
-}
-
-/* The index a sharded folder was read from, in lmp_gpt2_load's order: model.safetensors.index.json unless
- * the folder has model.safetensors (never sharded then) or no such index. */
-static const char *shard_index_name(const char *dir)
-{
-    char a[4200];
-    if ((size_t)snprintf(a, sizeof a, "%s/model.safetensors.index.json", dir) < sizeof a && access(a, F_OK) == 0)
-        return "model.safetensors.index.json";
-    return "pytorch_model.bin.index.json";
 }
 
 static const char *dtype_name(lmp_gpt2_dtype d) { return d == LMP_GPT2_F16 ? "F16" : d == LMP_GPT2_BF16 ? "BF16" : "F32"; }
@@ -102,6 +91,8 @@ static int gpt2_info(int argc, char **argv)
     if (json) {
         fputs("{\"model\": ", stdout);
         cli_json_string(stdout, path);
+        fputs(", \"weights\": ", stdout);
+        cli_json_string(stdout, lmp_gpt2_weights_path(m));
         printf(", \"n_layer\": %d, \"n_head\": %d, \"n_embd\": %d, \"n_ctx\": %d, \"vocab_size\": %d, "
                "\"n_inner\": %d, \"layer_norm_epsilon\": ",
                c.n_layer, c.n_head, c.n_embd, c.n_ctx, c.n_vocab, c.n_inner);
@@ -132,6 +123,7 @@ static int gpt2_info(int argc, char **argv)
         if (tensors) fputs(", \"tensors\": [", stdout);
     } else {
         printf("model:       %s\n", path);
+        printf("weights:     %s\n", lmp_gpt2_weights_path(m));
         printf("config:      %s\n", source_name(c.source));
         printf("n_layer:     %d\nn_head:      %d\nn_embd:      %d\nn_ctx:       %d\nvocab_size:  %d\n"
                "n_inner:     %d\neps:         %g\n",
@@ -142,7 +134,7 @@ static int gpt2_info(int argc, char **argv)
         printf("dtype:       %s%s\n", dtype_name(c.dtype), c.dtype == LMP_GPT2_F32 ? "" : " (computed in fp32)");
         printf("parameters:  %zu (%.1f M)\n", c.n_params, (double)c.n_params / 1e6);
         printf("fp32 bytes:  %zu (%.1f MB)\n", c.weight_bytes, (double)c.weight_bytes / 1e6);
-        if (shards) printf("shards:      %zu (%s)\n", shards, shard_index_name(path));
+        if (shards) printf("shards:      %zu\n", shards);
         if (tok) {
             /* the model's ids against the vocabulary's: padding past it, or tokens it cannot score */
             printf("vocabulary:  %s, %zu tokens%s\n", lmp_tokenizer_path(tok), nt,

@@ -312,6 +312,10 @@ static void test_folder(void)
     lmp_error err;
     lmp_status st = lmp_gpt2_load(shared("tiny-hf"), &b, &err);
     CHECK_MSG(st == LMP_OK, "%s", err.msg);
+    if (b) {
+        const char *wp = lmp_gpt2_weights_path(b);
+        CHECK_MSG(wp && strstr(wp, "tiny-hf/model.safetensors"), "%s", wp ? wp : "NULL");
+    }
     if (a && b) {
         lmp_gpt2_config ca, cb;
         lmp_gpt2_get_config(a, &ca);
@@ -585,6 +589,14 @@ static void test_sharded(void)
         CHECK_INT(lmp_gpt2_tensor_info(sh, lmp_gpt2_tensor_count(sh) - 1, &t2, &err), LMP_OK);
         CHECK(t1.file == NULL);
         CHECK_MSG(t2.file && strstr(t2.file, "/model-00002-of-00002.safetensors"), "%s", t2.file ? t2.file : "NULL");
+        /* where the weights came from: the index of a sharded folder, the name given to lmp_gpt2_create */
+        const char *wp = lmp_gpt2_weights_path(sh);
+        CHECK_MSG(wp && strstr(wp, "sharded/model.safetensors.index.json"), "%s", wp ? wp : "NULL");
+        CHECK(lmp_gpt2_weights_path(one) && strcmp(lmp_gpt2_weights_path(one), "m") == 0);
+        lmp_gpt2 *unnamed = NULL;
+        CHECK_MSG(lmp_gpt2_create(a, n, good_cfg, strlen(good_cfg), NULL, &unnamed, &err) == LMP_OK, "%s", err.msg);
+        CHECK(unnamed && lmp_gpt2_weights_path(unnamed) == NULL);
+        lmp_gpt2_free(unnamed);
         lmp_token_id ids[6] = {3, 1, 4, 1, 5, 9};
         float *l1 = malloc(6 * 40 * sizeof(float)), *l2 = malloc(6 * 40 * sizeof(float));
         lmp_gpt2_ctx *c1, *c2;

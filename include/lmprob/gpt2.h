@@ -111,6 +111,10 @@ typedef struct lmp_gpt2_tensor {
     const char *file;     /* a sharded folder: the shard holding it (begin, end are in that file); else NULL */
 } lmp_gpt2_tensor;
 LMP_API size_t lmp_gpt2_tensor_count(const lmp_gpt2 *model);
+/* The file the weights were read from: a folder's model.safetensors or pytorch_model.bin, a sharded folder's
+ * model.safetensors.index.json or pytorch_model.bin.index.json, or the file given; for lmp_gpt2_create its
+ * `name`. NULL without one (or for a NULL model). Valid while the model lives. */
+LMP_API const char *lmp_gpt2_weights_path(const lmp_gpt2 *model);
 /* i < lmp_gpt2_tensor_count(model); returns LMP_EINVAL otherwise, or for a NULL model or out. */
 LMP_API lmp_status lmp_gpt2_tensor_info(const lmp_gpt2 *model, size_t i, lmp_gpt2_tensor *out, lmp_error *err);
 

@@ -53,6 +53,7 @@ struct lmp_gpt2 {
     } *shards;
     size_t nshards;
     int *used;                    /* per tensor of st: read by the forward pass */
+    char *source;                 /* the file the tensors came from (lmp_gpt2_weights_path), or NULL */
     void **heap;                  /* converted (F16/BF16) or realigned tensors */
     size_t nheap;
 };

@@ -269,6 +269,7 @@ void lmp_gpt2_free(lmp_gpt2 *m)
         free(m->shards[i].path);
     }
     free(m->shards);
+    free(m->source);
     free(m);
 }
 
@@ -587,6 +588,7 @@ static lmp_status finish_model(lmp_gpt2 *m, lmp_status st, const char *st_label,
         m->isa = gpt2_isa_detect();
         st = build(m, st_label, cfg_text, cfg_len, cfg_label, err);
     }
+    if (!st && !(m->source = strdup(st_label))) st = lmp_error_set(err, LMP_ENOMEM, "%s: out of memory", st_label);
     if (st) {
         lmp_gpt2_free(m);
         return st;
@@ -622,8 +624,13 @@ lmp_status lmp_gpt2_create(const void *data, size_t size, const char *config_jso
     if (!out) return lmp_error_set(err, LMP_EINVAL, "lmp_gpt2_create: out is NULL");
     *out = NULL;
     if (!data && size) return lmp_error_set(err, LMP_EINVAL, "lmp_gpt2_create: data is NULL");
-    return create_common(out, data, size, name ? name : "safetensors", config_json, config_json ? config_len : 0,
-                         "config", NULL, err);
+    lmp_status st = create_common(out, data, size, name ? name : "safetensors", config_json,
+                                  config_json ? config_len : 0, "config", NULL, err);
+    if (!st && !name) { /* the messages' label, not a file */
+        free((*out)->source);
+        (*out)->source = NULL;
+    }
+    return st;
 }
 
 /* Read a small text file whole (config.json). */
@@ -882,6 +889,8 @@ lmp_status lmp_gpt2_load(const char *path, lmp_gpt2 **out, lmp_error *err)
 void lmp_gpt2_get_config(const lmp_gpt2 *m, lmp_gpt2_config *out) { *out = m->cfg; }
 
 size_t lmp_gpt2_tensor_count(const lmp_gpt2 *m) { return m->st.n; }
+
+const char *lmp_gpt2_weights_path(const lmp_gpt2 *m) { return m ? m->source : NULL; }
 
 lmp_status lmp_gpt2_tensor_info(const lmp_gpt2 *m, size_t i, lmp_gpt2_tensor *out, lmp_error *err)
 {

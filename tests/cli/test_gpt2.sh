@@ -12,7 +12,7 @@ expect_out "info: config from the metadata" "^config: +__metadata__" "$LMPROB" g
 expect_out "info: a folder's config.json" "^config: +config.json" "$LMPROB" gpt2 info "$HF"
 expect_out "info: sizes" "^n_embd: +64" "$LMPROB" gpt2 info "$HF"
 expect_out "info: the end-of-text id (config.json)" "^eos: +50256" "$LMPROB" gpt2 info "$HF"
-expect_out "info --json" '"n_layer": 2, "n_head": 2, "n_embd": 64, "n_ctx": 1024, "vocab_size": 50257' \
+expect_out "info --json" '"weights": "[^"]*/tiny.safetensors", "n_layer": 2, "n_head": 2, "n_embd": 64, "n_ctx": 1024, "vocab_size": 50257' \
   "$LMPROB" gpt2 info --json "$TINY"
 expect_out "info --tensors" "transformer.wte.weight +F32 +\[50257, 64\]" "$LMPROB" gpt2 info --tensors "$TINY"
 
@@ -170,7 +170,8 @@ expect_fail "folder without weights" "$TMPD/hf: a folder without model.safetenso
 # shards and model.safetensors.index.json; the same logits and perplexity as the one file
 mkdir -p "$TMPD/sh" && cp "$HF/config.json" "$TMPD/sh/"
 "$PY" "$(dirname "$0")/../shard_safetensors.py" "$HF/model.safetensors" "$TMPD/sh" 2
-expect_out "sharded: info" "^shards: +2 \(model.safetensors.index.json\)" "$LMPROB" gpt2 info "$TMPD/sh"
+expect_out "sharded: info" "^shards: +2$" "$LMPROB" gpt2 info "$TMPD/sh"
+expect_out "sharded: the index read" "^weights: +$TMPD/sh/model.safetensors.index.json$" "$LMPROB" gpt2 info "$TMPD/sh"
 expect_out "sharded: info --json" '"shards": 2, "vocabulary": null}$' "$LMPROB" gpt2 info --json "$TMPD/sh"
 expect_out "sharded: each tensor's shard" "transformer.wte.weight .* in model-0000[12]-of-00002.safetensors" \
   "$LMPROB" gpt2 info --tensors "$TMPD/sh"
@@ -212,7 +213,7 @@ for d in pt0 pt_sh pt_tied pt_old pt_old_sh pt64; do
   if cmp -s "$TMPD/$d.f32" "$TMPD/lg.f32"; then ok; else bad "pytorch_model.bin ($d): logits differ from the safetensors folder's"; fi
 done
 expect_out "pytorch_model.bin: info --tensors" "^ +transformer.h.1.mlp.c_proj.weight +F32 +\[256, 64\]" "$LMPROB" gpt2 info --tensors "$TMPD/pt0"
-expect_out "pytorch_model.bin shards: info" "^shards: +3 \(pytorch_model.bin.index.json\)" "$LMPROB" gpt2 info "$TMPD/pt_sh"
+expect_out "pytorch_model.bin shards: info" "^weights: +$TMPD/pt_sh/pytorch_model.bin.index.json$" "$LMPROB" gpt2 info "$TMPD/pt_sh"
 expect_out "pytorch_model.bin in float16" "^dtype: +F16 \(computed in fp32\)" "$LMPROB" gpt2 info "$TMPD/pt16"
 "$LMPROB" ppl --model "$TMPD/pt0" --json "$TMPD/hw.txt" >"$TMPD/p3" 2>&1
 if [ -s "$TMPD/p3" ] && diff <(sed 's/"model": "[^"]*"//' "$TMPD/p1") <(sed 's/"model": "[^"]*"//' "$TMPD/p3") >/dev/null; then ok
@@ -221,7 +222,7 @@ else bad "pytorch_model.bin: ppl differs from the safetensors folder's: $(head -
 expect_out "a bare pytorch_model.bin: ppl --model" "^Perplexity \(exact\):" "$LMPROB" ppl --model "$TMPD/pt0/pytorch_model.bin" "$TMPD/hw.txt"
 # model.safetensors first, as from_pretrained: a broken pytorch_model.bin beside it is not read
 mkdir -p "$TMPD/both" && cp "$HF/config.json" "$HF/model.safetensors" "$TMPD/both/" && echo junk >"$TMPD/both/pytorch_model.bin"
-expect_ok "model.safetensors before pytorch_model.bin" "$LMPROB" gpt2 info "$TMPD/both"
+expect_out "model.safetensors before pytorch_model.bin" "^weights: +$TMPD/both/model.safetensors$" "$LMPROB" gpt2 info "$TMPD/both"
 # bad checkpoints: each refused with its file and what is wrong; a pickle's globals are never called
 pt pt_tr --transposed transformer.h.0.mlp.c_fc.weight
 expect_fail "pytorch_model.bin: a transposed view" "pt_tr/pytorch_model.bin: data.pkl, byte [0-9]*: _rebuild_tensor_v2: a tensor that is not contiguous" \
