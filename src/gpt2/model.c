@@ -844,19 +844,21 @@ lmp_status lmp_gpt2_load(const char *path, lmp_gpt2 **out, lmp_error *err)
     if (S_ISDIR(sb.st_mode)) {
         /* the weights transformers' from_pretrained takes, in its order: safetensors first, then a PyTorch
          * checkpoint (pytorch_model.bin, what save_pretrained wrote before safetensors), each whole or in shards */
-        static const char *const names[4][2] = {{"model.safetensors", NULL},
-                                                {NULL, "model.safetensors.index.json"},
-                                                {"pytorch_model.bin", NULL},
-                                                {NULL, "pytorch_model.bin.index.json"}};
+        static const struct {
+            const char *file;
+            int index; /* a sharded checkpoint's index */
+        } order[4] = {{"model.safetensors", 0},
+                      {"model.safetensors.index.json", 1},
+                      {"pytorch_model.bin", 0},
+                      {"pytorch_model.bin.index.json", 1}};
         lmp_status jst = lmp_path_join(cfg_path, sizeof cfg_path, path, "config.json", err);
         if (jst) return jst;
         int found = 0;
         for (int k = 0; k < 4 && !found; k++) {
-            char *dst = names[k][0] ? st_path : index_path;
-            if ((jst = lmp_path_join(dst, sizeof st_path, path, names[k][0] ? names[k][0] : names[k][1], err)))
-                return jst;
+            char *dst = order[k].index ? index_path : st_path; /* both 4096 bytes */
+            if ((jst = lmp_path_join(dst, sizeof st_path, path, order[k].file, err))) return jst;
             found = access(dst, F_OK) == 0;
-            sharded = found && !names[k][0];
+            sharded = found && order[k].index;
         }
         if (!found)
             return lmp_error_set_at(err, LMP_EFORMAT, path, 0,
