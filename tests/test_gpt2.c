@@ -1085,6 +1085,41 @@ static void test_prefixes_and_flips(void)
     free(a);
 }
 
+/* The same for PyTorch checkpoints, both formats (src/gpt2/torch_ckpt.c): every prefix is refused
+ * (a zip's directory is at its end, so any cut loses it; the format before 1.6 loses a storage's
+ * bytes), and every single-byte change anywhere in the file gives a model or an error. The files are
+ * the reader's fuzz seeds (fuzz/make_seeds.py: torch_zip, torch_legacy, which torch.load reads). */
+static void test_torch_prefixes_and_flips(void)
+{
+    static const char *cfg = "{\"n_layer\":1,\"n_head\":2,\"n_embd\":8,\"n_positions\":4,\"vocab_size\":8}";
+    static const char *files[2] = {"fuzz/corpus/torch_ckpt/tied.bin", "fuzz/corpus/torch_ckpt/legacy.bin"};
+    for (int f = 0; f < 2; f++) {
+        size_t n = 0;
+        char *a = test_read_file(files[f], &n);
+        CHECK_MSG(a != NULL, "%s: cannot read", files[f]);
+        if (!a) continue;
+        lmp_error err;
+        CHECK_MSG(try_model(a, n, cfg, &err) == LMP_OK, "%s: %s", files[f], err.msg);
+        for (size_t len = 0; len < n; len++) {
+            char *cut = malloc(len ? len : 1);
+            memcpy(cut, a, len);
+            lmp_status st = try_model(cut, len, cfg, &err);
+            CHECK_MSG(st == LMP_EFORMAT || st == LMP_EUNSUPPORTED, "%s: prefix of %zu bytes: status %d", files[f], len,
+                      (int)st);
+            free(cut);
+        }
+        char *b = malloc(n);
+        for (size_t i = 0; i < n; i++) {
+            memcpy(b, a, n);
+            b[i] ^= (char)(i % 7 == 0 ? 0x80 : 0x04);
+            lmp_status st = try_model(b, n, cfg, &err);
+            CHECK(st == LMP_OK || st == LMP_EFORMAT || st == LMP_EUNSUPPORTED);
+        }
+        free(b);
+        free(a);
+    }
+}
+
 /* ---- the kernels against each other (white box) --------------------------------------- */
 
 static float frand(uint32_t *st)
@@ -1351,6 +1386,7 @@ int main(int argc, char **argv)
     RUN(test_sharded);
     RUN(test_bad_files);
     RUN(test_prefixes_and_flips);
+    RUN(test_torch_prefixes_and_flips);
     free(ref_logits);
     test_tmpdir_remove();
     (void)argc;
