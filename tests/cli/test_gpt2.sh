@@ -188,13 +188,47 @@ expect_fail "sharded: a shard missing" "sh/model-00003-of-00002.safetensors: can
 # ship them: written by PyTorch itself from the tiny model's tensors (tests/peers/make_torch_checkpoint.py),
 # they give the safetensors folder's logits to the bit, whole, in shards, with lm_head.weight sharing
 # wte's storage, as nn.Parameter values, and in the format before PyTorch 1.6 (the original GPT-2 uploads)
-MKPT=$(dirname "$0")/../peers/make_torch_checkpoint.py
-pt() { # folder, make_torch_checkpoint options...
-  local d=$TMPD/$1; shift
-  mkdir -p "$d" && cp "$HF/config.json" "$d/" && "$PY" "$MKPT" "$HF/model.safetensors" "$d/pytorch_model.bin" "$@"
-}
-pt pt0 && pt pt_sh --shards 3 && pt pt_tied --lm-head --parameters && pt pt16 --f16 && pt pt_old --legacy &&
-  pt pt_old_sh --legacy --shards 2 --lm-head || bad "make_torch_checkpoint.py failed"
+# one Python process writes them all, the bad ones of below too (torch takes about 1.5 s to import)
+for d in pt0 pt_sh pt_tied pt16 pt_old pt_old_sh pt_tr; do mkdir -p "$TMPD/$d" && cp "$HF/config.json" "$TMPD/$d/"; done
+"$PY" - "$(dirname "$0")/../peers" "$HF/model.safetensors" "$TMPD" <<'PY' || bad "make_torch_checkpoint.py failed"
+import os, sys
+sys.path.insert(0, sys.argv[1])
+import make_torch_checkpoint as mk
+src, d = sys.argv[2], sys.argv[3]
+for name, kw in [("pt0", {}), ("pt_sh", {"shards": 3}), ("pt_tied", {"lm_head": True, "parameters": True}),
+                 ("pt16", {"f16": True}), ("pt_old", {"legacy": True}),
+                 ("pt_old_sh", {"legacy": True, "shards": 2, "lm_head": True}),
+                 ("pt_tr", {"transposed": "transformer.h.0.mlp.c_fc.weight"})]:
+    mk.write(src, os.path.join(d, name, "pytorch_model.bin"), **kw)
+# and bad ones, each refused below
+import collections, io, pickle, zipfile
+import torch
+def folder(name, write):
+    os.makedirs(os.path.join(d, name), exist_ok=True)
+    write(os.path.join(d, name, "pytorch_model.bin"))
+class Evil:  # what a malicious checkpoint holds: a call of os.system when unpickled
+    def __reduce__(self):
+        return (os.system, ("touch " + os.path.join(d, "pwned"),))
+def evil(path):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("archive/data.pkl", pickle.dumps(collections.OrderedDict(w=Evil()), protocol=2))
+folder("pt_evil", evil)
+def deflated(path):  # the same entries as torch.save's, compressed
+    buf = io.BytesIO(); torch.save({"w": torch.ones(3)}, buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n in src.namelist(): z.writestr(n, src.read(n))
+folder("pt_zip", deflated)
+folder("pt_nested", lambda p: torch.save({"epoch": 3, "model": {"w": torch.ones(2)}}, p))
+def truncated(path):
+    buf = io.BytesIO(); torch.save({"w": torch.ones(1000)}, buf)
+    open(path, "wb").write(buf.getvalue()[:2500])
+folder("pt_cut", truncated)
+def legacy_cut(path):  # the format before 1.6, its last storage cut short
+    buf = io.BytesIO(); torch.save({"w": torch.ones(1000)}, buf, _use_new_zipfile_serialization=False)
+    open(path, "wb").write(buf.getvalue()[:-100])
+folder("pt_old_cut", legacy_cut)
+PY
 # zip64 records (sizes and offsets in extra fields, a zip64 end of central directory), as a checkpoint past
 # 4 GB (GPT-2 XL) has them: Python's zipfile writes them for small entries when told its limits are low
 mkdir -p "$TMPD/pt64" && cp "$HF/config.json" "$TMPD/pt64/" && "$PY" - "$TMPD/pt0/pytorch_model.bin" "$TMPD/pt64/pytorch_model.bin" <<'PY' || bad "writing the zip64 checkpoint failed"
@@ -224,39 +258,8 @@ expect_out "a bare pytorch_model.bin: ppl --model" "^Perplexity \(exact\):" "$LM
 mkdir -p "$TMPD/both" && cp "$HF/config.json" "$HF/model.safetensors" "$TMPD/both/" && echo junk >"$TMPD/both/pytorch_model.bin"
 expect_out "model.safetensors before pytorch_model.bin" "^weights: +$TMPD/both/model.safetensors$" "$LMPROB" gpt2 info "$TMPD/both"
 # bad checkpoints: each refused with its file and what is wrong; a pickle's globals are never called
-pt pt_tr --transposed transformer.h.0.mlp.c_fc.weight
 expect_fail "pytorch_model.bin: a transposed view" "pt_tr/pytorch_model.bin: data.pkl, byte [0-9]*: _rebuild_tensor_v2: a tensor that is not contiguous" \
   "$LMPROB" gpt2 info "$TMPD/pt_tr"
-"$PY" - "$TMPD" <<'PY' || bad "writing the bad checkpoints failed"
-import collections, io, os, pickle, sys, zipfile
-import torch
-d = sys.argv[1]
-def folder(name, write):
-    os.makedirs(os.path.join(d, name), exist_ok=True)
-    write(os.path.join(d, name, "pytorch_model.bin"))
-class Evil:  # what a malicious checkpoint holds: a call of os.system when unpickled
-    def __reduce__(self):
-        return (os.system, ("touch " + os.path.join(d, "pwned"),))
-def evil(path):
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
-        z.writestr("archive/data.pkl", pickle.dumps(collections.OrderedDict(w=Evil()), protocol=2))
-folder("pt_evil", evil)
-def deflated(path):  # the same entries as torch.save's, compressed
-    buf = io.BytesIO(); torch.save({"w": torch.ones(3)}, buf)
-    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for n in src.namelist(): z.writestr(n, src.read(n))
-folder("pt_zip", deflated)
-folder("pt_nested", lambda p: torch.save({"epoch": 3, "model": {"w": torch.ones(2)}}, p))
-def truncated(path):
-    buf = io.BytesIO(); torch.save({"w": torch.ones(1000)}, buf)
-    open(path, "wb").write(buf.getvalue()[:2500])
-folder("pt_cut", truncated)
-def legacy_cut(path):  # the format before 1.6, its last storage cut short
-    buf = io.BytesIO(); torch.save({"w": torch.ones(1000)}, buf, _use_new_zipfile_serialization=False)
-    open(path, "wb").write(buf.getvalue()[:-100])
-folder("pt_old_cut", legacy_cut)
-PY
 expect_fail "pytorch_model.bin: a pickle naming os.system" "pt_evil/pytorch_model.bin: data.pkl, byte [0-9]*: global '(posix|os).system' is not one a state dict of tensors needs: refused" \
   "$LMPROB" gpt2 info "$TMPD/pt_evil"
 if [ ! -e "$TMPD/pwned" ]; then ok; else bad "a pickle's global was called"; fi

@@ -15,6 +15,7 @@ pytorch_model.bin of a Hugging Face folder from before safetensors, for lmprob's
 --legacy      PyTorch's format before 1.6 (_use_new_zipfile_serialization=False)
 
 Reads safetensors with the standard library and numpy (the safetensors package is not in Debian).
+write() does the same from Python (several checkpoints in one process).
 """
 import argparse
 import collections
@@ -44,6 +45,38 @@ def read_safetensors(path):
     return out
 
 
+def write(inp, out, f16=False, lm_head=False, parameters=False, shards=0, transposed=None, legacy=False):
+    """The command's work, for a caller that writes several checkpoints in one process (torch imports in
+    about 1.5 s)."""
+    sd = read_safetensors(inp)
+    if f16:
+        sd = collections.OrderedDict((k, v.half()) for k, v in sd.items())
+    if lm_head:
+        wte = next(k for k in sd if k.endswith("wte.weight"))
+        sd["lm_head.weight"] = sd[wte]
+    if transposed:
+        sd[transposed] = sd[transposed].t().contiguous().t()
+    if parameters:
+        sd = collections.OrderedDict((k, torch.nn.Parameter(v, requires_grad=False)) for k, v in sd.items())
+    # as Module.state_dict() leaves it: an OrderedDict with a _metadata attribute (each module's version), which
+    # pickles as a BUILD after the items
+    sd._metadata = collections.OrderedDict([("", {"version": 1})] + [(k.rsplit(".", 1)[0], {"version": 1}) for k in sd])
+    kw = {"_use_new_zipfile_serialization": False} if legacy else {}
+    if shards <= 0:
+        torch.save(sd, out, **kw)
+        return
+    names = list(sd)
+    stem, ext = os.path.splitext(out)
+    weight_map = {}
+    for k in range(shards):
+        part = names[k * len(names) // shards:(k + 1) * len(names) // shards]
+        fn = "%s-%05d-of-%05d%s" % (os.path.basename(stem), k + 1, shards, ext)
+        torch.save(collections.OrderedDict((n, sd[n]) for n in part), os.path.join(os.path.dirname(out), fn), **kw)
+        weight_map.update({n: fn for n in part})
+    with open(out + ".index.json", "w") as f:
+        json.dump({"metadata": {"total_size": 0}, "weight_map": weight_map}, f, indent=2)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("inp")
@@ -55,33 +88,7 @@ def main():
     ap.add_argument("--transposed")
     ap.add_argument("--legacy", action="store_true")
     a = ap.parse_args()
-    sd = read_safetensors(a.inp)
-    if a.f16:
-        sd = collections.OrderedDict((k, v.half()) for k, v in sd.items())
-    if a.lm_head:
-        wte = next(k for k in sd if k.endswith("wte.weight"))
-        sd["lm_head.weight"] = sd[wte]
-    if a.transposed:
-        sd[a.transposed] = sd[a.transposed].t().contiguous().t()
-    if a.parameters:
-        sd = collections.OrderedDict((k, torch.nn.Parameter(v, requires_grad=False)) for k, v in sd.items())
-    # as Module.state_dict() leaves it: an OrderedDict with a _metadata attribute (each module's version), which
-    # pickles as a BUILD after the items
-    sd._metadata = collections.OrderedDict([("", {"version": 1})] + [(k.rsplit(".", 1)[0], {"version": 1}) for k in sd])
-    kw = {"_use_new_zipfile_serialization": False} if a.legacy else {}
-    if a.shards <= 0:
-        torch.save(sd, a.out, **kw)
-        return 0
-    names = list(sd)
-    stem, ext = os.path.splitext(a.out)
-    weight_map = {}
-    for k in range(a.shards):
-        part = names[k * len(names) // a.shards:(k + 1) * len(names) // a.shards]
-        fn = "%s-%05d-of-%05d%s" % (os.path.basename(stem), k + 1, a.shards, ext)
-        torch.save(collections.OrderedDict((n, sd[n]) for n in part), os.path.join(os.path.dirname(a.out), fn), **kw)
-        weight_map.update({n: fn for n in part})
-    with open(a.out + ".index.json", "w") as f:
-        json.dump({"metadata": {"total_size": 0}, "weight_map": weight_map}, f, indent=2)
+    write(a.inp, a.out, a.f16, a.lm_head, a.parameters, a.shards, a.transposed, a.legacy)
     return 0
 
 
