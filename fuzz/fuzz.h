@@ -27,6 +27,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
         }                                                                                 \
     } while (0)
 
+/* The bytes in a heap block of exactly their size (1 byte when there are none), so that ASan sees a read
+ * one byte past the end (libFuzzer's own buffer may have room after it). Aborts without memory. */
+static inline void *fuzz_exact_copy(const void *data, size_t size)
+{
+    void *p = malloc(size ? size : 1);
+    if (!p) abort();
+    if (size) memcpy(p, data, size);
+    return p;
+}
+
 /* Write the bytes to a fresh memory file; *path names it. Returns the descriptor (close it after). */
 static inline int fuzz_memfile(const void *data, size_t size, char path[64])
 {

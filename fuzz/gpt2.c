@@ -20,12 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cfg = NULL;
         cfg_len = 0;
     }
-    /* Exact-size copies, so ASan sees any read past either end. */
-    unsigned char *w = malloc(st_len ? st_len : 1);
-    char *c = cfg ? malloc(cfg_len ? cfg_len : 1) : NULL;
-    if (!w || (cfg && !c)) abort();
-    if (st_len) memcpy(w, st, st_len);
-    if (cfg_len) memcpy(c, cfg, cfg_len);
+    unsigned char *w = fuzz_exact_copy(st, st_len);
+    char *c = cfg ? fuzz_exact_copy(cfg, cfg_len) : NULL;
     lmp_gpt2 *m = NULL;
     lmp_error err;
     lmp_status s = lmp_gpt2_create(w, st_len, c, cfg_len, "fuzz", &m, &err);

@@ -6,10 +6,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* An exact-size copy, so ASan sees a read one byte past the end. */
-    unsigned char *buf = malloc(size ? size : 1);
-    if (!buf) abort();
-    if (size) memcpy(buf, data, size);
+    unsigned char *buf = fuzz_exact_copy(data, size);
     st_file f;
     lmp_error err;
     if (pt_parse(buf, size, "fuzz", &f, &err) == LMP_OK) {
