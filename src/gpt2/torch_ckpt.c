@@ -27,23 +27,25 @@ int pt_is_checkpoint(const void *buf, size_t size)
 
 /* ---- the zip archive (PKWARE's APPNOTE.TXT, sections 4.3.7-4.3.16; zip64: 4.3.14-15, 4.5.3) ---- */
 
-typedef struct zip_entry {
-    const char *name; /* in the central directory, not NUL-terminated */
+/* A named byte range of the file: a zip entry (its name in the central directory), or a storage of the format
+ * before 1.6 (named by its key, in the pickle). Names are not NUL-terminated. */
+typedef struct entry {
+    const char *name;
     size_t name_len;
     uint64_t data, size; /* the stored bytes: offset in the file, length */
-} zip_entry;
+} entry;
 
 static int entry_cmp(const void *a, const void *b)
 {
-    const zip_entry *x = a, *y = b;
+    const entry *x = a, *y = b;
     const size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
     const int c = memcmp(x->name, y->name, n);
     return c ? c : x->name_len < y->name_len ? -1 : x->name_len > y->name_len;
 }
 
-static const zip_entry *entry_find(const zip_entry *e, size_t n, const char *name, size_t len)
+static const entry *entry_find(const entry *e, size_t n, const char *name, size_t len)
 {
-    const zip_entry key = {name, len, 0, 0};
+    const entry key = {name, len, 0, 0};
     return bsearch(&key, e, n, sizeof *e, entry_cmp);
 }
 
@@ -51,11 +53,11 @@ static const zip_entry *entry_find(const zip_entry *e, size_t n, const char *nam
 
 /* The archive's entries, sorted by name. Every record is checked to lie inside the buffer before it is read;
  * every entry must be stored (method 0, not encrypted), its bytes inside the file. */
-static lmp_status zip_read(const unsigned char *b, size_t size, const char *label, zip_entry **out, size_t *nout,
+static lmp_status zip_read(const unsigned char *b, size_t size, const char *label, entry **out, size_t *nout,
                            lmp_error *err)
 {
     lmp_status st = LMP_OK;
-    zip_entry *e = NULL;
+    entry *e = NULL;
     *out = NULL;
     *nout = 0;
     /* the end of central directory record: 22 bytes and a comment of up to 65,535, at the end */
@@ -134,7 +136,7 @@ static lmp_status zip_read(const unsigned char *b, size_t size, const char *labe
         if (data > cd_off || usize > cd_off - data)
             FAIL("entry %.*s: its %llu bytes at byte %llu run past the end of the data (byte %llu): truncated file?",
                   (int)nlen, p + 46, (unsigned long long)usize, (unsigned long long)data, (unsigned long long)cd_off);
-        e[i] = (zip_entry){(const char *)p + 46, nlen, data, usize};
+        e[i] = (entry){(const char *)p + 46, nlen, data, usize};
         p += 46 + nlen + xlen + clen;
     }
     qsort(e, (size_t)count, sizeof *e, entry_cmp);
@@ -157,9 +159,9 @@ typedef enum pv_kind {
 /* The globals a state dict needs; any other is refused at GLOBAL. */
 enum { G_ORDERED_DICT, G_REBUILD_TENSOR, G_REBUILD_PARAMETER, G_STORAGE };
 
-/* A value. Containers hold their items as node indices in a slice of the machine's item pool; a dict's are
- * key, value, key, value, ... A node is never changed once made except by the opcodes that fill a container
- * (APPEND(S), SETITEM(S)), which append to that container's own growing list. */
+/* A value. A container holds its items as node indices in an array of its own (a dict's: key, value, key,
+ * value, ...). A node is never changed once made except by the opcodes that fill a container (APPEND(S),
+ * SETITEM(S)), which append to that array. */
 typedef struct pv {
     pv_kind k;
     int g;                /* PV_GLOBAL: G_*; PV_STORAGE, PV_GLOBAL G_STORAGE: st_dtype */
@@ -207,7 +209,7 @@ static lmp_status pm_fail(pm *m, const char *what)
                             what);
 }
 
-static lmp_status pm_oom(pm *m) { return lmp_error_set(m->err, LMP_ENOMEM, "%s: out of memory reading data.pkl", m->label); }
+static lmp_status pm_oom(pm *m) { return lmp_error_set(m->err, LMP_ENOMEM, "%s: out of memory reading the pickle", m->label); }
 
 /* A new node, pushed. 0 or an error. */
 static lmp_status pm_push(pm *m, pv v)
@@ -254,7 +256,7 @@ static lmp_status pv_append(pm *m, size_t container, size_t item)
 /* A tuple of the stack's items [from, sn), which are popped. */
 static lmp_status pm_tuple(pm *m, size_t from)
 {
-    pv t = {PV_TUPLE, 0, 0, NULL, 0, NULL, 0, 0};
+    pv t = {.k = PV_TUPLE};
     const size_t n = m->sn - from;
     if (n) {
         if (!(t.items = malloc(n * sizeof *t.items))) return pm_oom(m);
@@ -339,7 +341,7 @@ static lmp_status rebuild_tensor(pm *m, const pv *args)
     }
     if (!grow((void **)&m->tensors, &m->tcap, m->nt + 1, sizeof *m->tensors)) return pm_oom(m);
     m->tensors[m->nt] = t;
-    return pm_push(m, (pv){PV_TENSOR, 0, (int64_t)m->nt++, NULL, 0, NULL, 0, 0});
+    return pm_push(m, (pv){.k = PV_TENSOR, .i = (int64_t)m->nt++});
 }
 
 /* An opcode's argument of 1 byte, or of 4 (little-endian) when wide; 0 when the pickle ends first. */
@@ -374,31 +376,31 @@ static lmp_status pm_run(pm *m, size_t *root)
             m->p += 8;
             break;
         case '(': /* MARK */
-            if ((st = pm_push(m, (pv){PV_MARK, 0, 0, NULL, 0, NULL, 0, 0}))) return st;
+            if ((st = pm_push(m, (pv){.k = PV_MARK}))) return st;
             break;
         case '.': /* STOP */
             POP(*root);
             return LMP_OK;
         case 'N': /* NONE */
-            if ((st = pm_push(m, (pv){PV_NONE, 0, 0, NULL, 0, NULL, 0, 0}))) return st;
+            if ((st = pm_push(m, (pv){.k = PV_NONE}))) return st;
             break;
         case 0x88: /* NEWTRUE */
         case 0x89: /* NEWFALSE */
-            if ((st = pm_push(m, (pv){PV_BOOL, 0, op == 0x88, NULL, 0, NULL, 0, 0}))) return st;
+            if ((st = pm_push(m, (pv){.k = PV_BOOL, .i = op == 0x88}))) return st;
             break;
         case 'K': /* BININT1 */
             NEED(1);
-            if ((st = pm_push(m, (pv){PV_INT, 0, m->p[0], NULL, 0, NULL, 0, 0}))) return st;
+            if ((st = pm_push(m, (pv){.k = PV_INT, .i = m->p[0]}))) return st;
             m->p += 1;
             break;
         case 'M': /* BININT2 */
             NEED(2);
-            if ((st = pm_push(m, (pv){PV_INT, 0, rd16(m->p), NULL, 0, NULL, 0, 0}))) return st;
+            if ((st = pm_push(m, (pv){.k = PV_INT, .i = rd16(m->p)}))) return st;
             m->p += 2;
             break;
         case 'J': /* BININT: signed 32-bit */
             NEED(4);
-            if ((st = pm_push(m, (pv){PV_INT, 0, (int32_t)rd32(m->p), NULL, 0, NULL, 0, 0}))) return st;
+            if ((st = pm_push(m, (pv){.k = PV_INT, .i = (int32_t)rd32(m->p)}))) return st;
             m->p += 4;
             break;
         case 0x8a: { /* LONG1: a little-endian two's complement integer of n bytes */
@@ -410,13 +412,13 @@ static lmp_status pm_run(pm *m, size_t *root)
             for (uint64_t k = n; k-- > 0;) v = v << 8 | m->p[k];
             if (n && n < 8 && (m->p[n - 1] & 0x80)) v |= ~(uint64_t)0 << (8 * n); /* sign-extend */
             m->p += n;
-            if ((st = pm_push(m, (pv){PV_INT, 0, (int64_t)v, NULL, 0, NULL, 0, 0}))) return st;
+            if ((st = pm_push(m, (pv){.k = PV_INT, .i = (int64_t)v}))) return st;
             break;
         }
         case 'G': { /* BINFLOAT: a big-endian double; kept only as a value to skip */
             NEED(8);
             m->p += 8;
-            if ((st = pm_push(m, (pv){PV_FLOAT, 0, 0, NULL, 0, NULL, 0, 0}))) return st;
+            if ((st = pm_push(m, (pv){.k = PV_FLOAT}))) return st;
             break;
         }
         case 'X': /* BINUNICODE */
@@ -425,7 +427,7 @@ static lmp_status pm_run(pm *m, size_t *root)
         case 'U': /* SHORT_BINSTRING */
             if (!pm_arg(m, op == 'X' || op == 'T', &n)) return pm_fail(m, "the pickle ends inside an opcode");
             NEED(n);
-            if ((st = pm_push(m, (pv){PV_STR, 0, 0, (const char *)m->p, (size_t)n, NULL, 0, 0}))) return st;
+            if ((st = pm_push(m, (pv){.k = PV_STR, .s = (const char *)m->p, .len = (size_t)n}))) return st;
             m->p += n;
             break;
         case ')': /* EMPTY_TUPLE */
@@ -449,7 +451,7 @@ static lmp_status pm_run(pm *m, size_t *root)
             break;
         case ']': /* EMPTY_LIST */
         case '}': /* EMPTY_DICT */
-            if ((st = pm_push(m, (pv){op == ']' ? PV_LIST : PV_DICT, 0, 0, NULL, 0, NULL, 0, 0}))) return st;
+            if ((st = pm_push(m, (pv){.k = op == ']' ? PV_LIST : PV_DICT}))) return st;
             break;
         case 'a': /* APPEND */
         case 'e': /* APPENDS */
@@ -511,9 +513,8 @@ static lmp_status pm_run(pm *m, size_t *root)
                                         "refused (a pickle can run any code it names)",
                                         m->where, (size_t)(m->p - m->start) - 1, (int)ml, mod, (int)nl, name);
             }
-            if ((st = pm_push(m, (pv){PV_GLOBAL, allowed[hit].g == G_STORAGE ? allowed[hit].dtype : allowed[hit].g,
-                                      allowed[hit].g, NULL, 0, NULL, 0, 0})))
-                return st;
+            const int g = allowed[hit].g;
+            if ((st = pm_push(m, (pv){.k = PV_GLOBAL, .g = g == G_STORAGE ? allowed[hit].dtype : g, .i = g}))) return st;
             break;
         }
         case 'Q': { /* BINPERSID: ('storage', storage type, key, location, numel[, view metadata]) */
@@ -527,7 +528,7 @@ static lmp_status pm_run(pm *m, size_t *root)
                 return pm_fail(m, "a persistent id that is not ('storage', type, key, location, numel)");
             if (t->n == 6 && m->nodes[t->items[5]].k != PV_NONE)
                 return pm_fail(m, "a storage view (PyTorch before 1.6's shared views): not supported");
-            if ((st = pm_push(m, (pv){PV_STORAGE, type->g, numel, key->s, key->len, NULL, 0, 0}))) return st;
+            if ((st = pm_push(m, (pv){.k = PV_STORAGE, .g = type->g, .i = numel, .s = key->s, .len = key->len}))) return st;
             break;
         }
         case 'R': { /* REDUCE: callable(*args) */
@@ -537,7 +538,7 @@ static lmp_status pm_run(pm *m, size_t *root)
             if (f->k != PV_GLOBAL || args->k != PV_TUPLE) return pm_fail(m, "REDUCE of something not callable here");
             if (f->i == G_ORDERED_DICT) {
                 if (args->n != 0) return pm_fail(m, "OrderedDict with arguments");
-                if ((st = pm_push(m, (pv){PV_DICT, 0, 0, NULL, 0, NULL, 0, 0}))) return st;
+                if ((st = pm_push(m, (pv){.k = PV_DICT}))) return st;
             } else if (f->i == G_REBUILD_TENSOR) {
                 if ((st = rebuild_tensor(m, args))) return st;
             } else if (f->i == G_REBUILD_PARAMETER) { /* (tensor, requires_grad, hooks): the tensor */
@@ -592,10 +593,10 @@ static int name_cmp(const void *a, const void *b)
  * the sorted list of storage keys), then each storage of that list in its order: its element count (int64,
  * little-endian) and its bytes. Runs the pickles (m reset between them: a memo is one pickle's) and returns
  * the state dict's node, and the storages as entries named by their keys, sorted. */
-static lmp_status legacy_read(const unsigned char *b, size_t size, pm *m, size_t *root, zip_entry **out, size_t *nout)
+static lmp_status legacy_read(const unsigned char *b, size_t size, pm *m, size_t *root, entry **out, size_t *nout)
 {
     lmp_status st;
-    zip_entry *e = NULL;
+    entry *e = NULL;
     size_t r;
     m->start = b;
     m->end = b + size;
@@ -628,7 +629,7 @@ static lmp_status legacy_read(const unsigned char *b, size_t size, pm *m, size_t
             free(e);
             return pm_fail(m, "a storage key is not a string");
         }
-        e[i] = (zip_entry){k->s, k->len, 0, 0};
+        e[i] = (entry){k->s, k->len, 0, 0};
     }
     qsort(e, keys->n, sizeof *e, entry_cmp);
     for (size_t i = 1; i < keys->n; i++)
@@ -639,13 +640,13 @@ static lmp_status legacy_read(const unsigned char *b, size_t size, pm *m, size_t
     /* each storage's element size, from a tensor that uses it (held in .size until the data is found; a
      * storage two tensors read as different types fails their size check in pt_parse) */
     for (size_t t = 0; t < m->nt; t++) {
-        zip_entry *x = (zip_entry *)entry_find(e, keys->n, m->tensors[t].key, m->tensors[t].key_len);
+        entry *x = (entry *)entry_find(e, keys->n, m->tensors[t].key, m->tensors[t].key_len);
         if (x) x->size = st_dtype_size(m->tensors[t].dtype);
     }
     /* the data, in the list's order */
     for (size_t i = 0; i < keys->n; i++) {
         const pv *k = &m->nodes[keys->items[i]];
-        zip_entry *x = (zip_entry *)entry_find(e, keys->n, k->s, k->len);
+        entry *x = (entry *)entry_find(e, keys->n, k->s, k->len);
         const size_t es = (size_t)x->size;
         if ((size_t)(m->end - m->p) < 8 || !es) {
             free(e);
@@ -671,7 +672,7 @@ lmp_status pt_parse(const void *buf, size_t size, const char *name, st_file *out
     memset(out, 0, sizeof *out);
     const char *label = name ? name : "PyTorch checkpoint";
     const unsigned char *base = buf;
-    zip_entry *e = NULL;
+    entry *e = NULL;
     size_t ne = 0, root, plen = 0;
     pm m = {0};
     m.label = label;
@@ -688,7 +689,7 @@ lmp_status pt_parse(const void *buf, size_t size, const char *name, st_file *out
     } else {
         if ((st = zip_read(base, size, label, &e, &ne, err))) goto fail;
         /* data.pkl, under the archive's one top folder (the file's stem when saved: "pytorch_model/", "archive/") */
-        const zip_entry *pkl = NULL;
+        const entry *pkl = NULL;
         for (size_t i = 0; i < ne; i++) {
             const char *slash = memchr(e[i].name, '/', e[i].name_len);
             if (slash && (size_t)(e[i].name + e[i].name_len - slash) == 9 && memcmp(slash, "/data.pkl", 9) == 0 &&
@@ -703,7 +704,7 @@ lmp_status pt_parse(const void *buf, size_t size, const char *name, st_file *out
         if (plen + 64 > sizeof path) FAIL("the archive's folder name is %zu bytes long: expected under 448", plen);
         memcpy(path, pkl->name, plen);
         memcpy(path + plen, "byteorder", 9);
-        const zip_entry *bo = entry_find(e, ne, path, plen + 9);
+        const entry *bo = entry_find(e, ne, path, plen + 9);
         if (bo && !(bo->size == 6 && memcmp(base + bo->data, "little", 6) == 0))
             FAIL("byteorder is '%.*s': expected 'little' (a checkpoint saved on a big-endian machine)",
                  (int)(bo->size < 16 ? bo->size : 16), (const char *)base + bo->data);
@@ -747,7 +748,7 @@ lmp_status pt_parse(const void *buf, size_t size, const char *name, st_file *out
         /* the storage's bytes: exactly numel elements */
         if (plen + t->key_len > sizeof path) FAIL("tensor '%s': its storage key is %zu bytes long", o->name, t->key_len);
         memcpy(path + plen, t->key, t->key_len);
-        const zip_entry *se = entry_find(e, ne, path, plen + t->key_len);
+        const entry *se = entry_find(e, ne, path, plen + t->key_len);
         const size_t es = st_dtype_size(t->dtype);
         if (!se) FAIL("tensor '%s': no storage '%.*s'", o->name, (int)(plen + t->key_len), path);
         if (se->size / es != t->numel || se->size % es)
