@@ -38,6 +38,54 @@ static void test_values(void)
     lmp_json_free(NULL);
 }
 
+/* Containers whose items outnumber the parser's item stack many times over, nested so that a
+ * child fills (and moves) the stack while its parent's items sit below (src/core/json.c): every
+ * value comes back in place, keys with their values; a failure deep inside frees all (ASan's
+ * leak check in make test) and names the place. */
+static void test_big_nested(void)
+{
+    const int outer = 3, inner = 5000;
+    size_t cap = (size_t)outer * inner * 40 + 100, k = 0;
+    char *s = malloc(cap);
+    if (!s) { CHECK(0); return; }
+    k += (size_t)snprintf(s + k, cap - k, "[");
+    for (int o = 0; o < outer; o++) {
+        k += (size_t)snprintf(s + k, cap - k, "%s{\"n\": %d, \"list\": [", o ? ", " : "", o);
+        for (int i = 0; i < inner; i++)
+            k += (size_t)snprintf(s + k, cap - k, "%s{\"k%d\": \"v%d_%d\"}", i ? "," : "", i, o, i);
+        k += (size_t)snprintf(s + k, cap - k, "], \"after\": %d}", -o);
+    }
+    k += (size_t)snprintf(s + k, cap - k, ", \"end\"]");
+    lmp_json_value *v;
+    lmp_error err;
+    CHECK_INT(lmp_json_parse(s, k, NULL, &v, &err), LMP_OK);
+    if (v) {
+        CHECK(v->type == LMP_JSON_ARRAY && v->n == (size_t)outer + 1);
+        int bad = 0;
+        for (int o = 0; o < outer && v->n == (size_t)outer + 1; o++) {
+            const lmp_json_value *ob = &v->items[o], *n = lmp_json_get(ob, "n"), *l = lmp_json_get(ob, "list"),
+                                 *a = lmp_json_get(ob, "after");
+            if (!n || n->num != o || !a || a->num != -o || !l || l->n != (size_t)inner) { bad++; continue; }
+            for (int i = 0; i < inner; i++) {
+                char key[32], val[32];
+                snprintf(key, sizeof key, "k%d", i);
+                snprintf(val, sizeof val, "v%d_%d", o, i);
+                const lmp_json_value *e = lmp_json_get(&l->items[i], key);
+                if (l->items[i].n != 1 || !e || e->type != LMP_JSON_STRING || strcmp(e->str, val) != 0) bad++;
+            }
+        }
+        CHECK_MSG(bad == 0, "%d values out of place", bad);
+        CHECK(v->items[outer].type == LMP_JSON_STRING && strcmp(v->items[outer].str, "end") == 0);
+        lmp_json_free(v);
+    }
+    /* the same text cut inside the last list: an error, nothing leaked */
+    size_t cut = (size_t)(strrchr(s, '{') - s) + 3;
+    CHECK_INT(lmp_json_parse(s, cut, NULL, &v, &err), LMP_EFORMAT);
+    CHECK(v == NULL);
+    CHECK_MSG(strstr(err.msg, "line 1, column") != NULL, "msg: %s", err.msg);
+    free(s);
+}
+
 static void test_strict(void)
 {
     static const char *bad[] = {
@@ -102,6 +150,7 @@ static void test_null_arguments(void)
 int main(int argc, char **argv)
 {
     RUN(test_values);
+    RUN(test_big_nested);
     RUN(test_strict);
     RUN(test_error_position);
     RUN(test_null_arguments);

@@ -44,7 +44,9 @@ typedef struct lmp_json_value {
  * LMP_EINVAL for a NULL out, or a NULL text with len > 0. */
 LMP_API lmp_status lmp_json_parse(const char *text, size_t len, const char *name, lmp_json_value **out,
                                   lmp_error *err);
-LMP_API void lmp_json_free(lmp_json_value *v); /* NULL is a no-op */
+/* Frees a whole tree: v is what lmp_json_parse gave (its values, keys and strings are not separate
+ * allocations: the tree owns them, and they go with it). NULL is a no-op. */
+LMP_API void lmp_json_free(lmp_json_value *v);
 
 /* Member of an object by key (the first one), or NULL (also when obj is not an object, or obj or key is NULL). */
 LMP_API const lmp_json_value *lmp_json_get(const lmp_json_value *obj, const char *key);
