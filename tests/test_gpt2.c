@@ -5,6 +5,7 @@
  * Reference files: $LMP_SHARED (default ../shared, from the repository root
  * where tests/run.sh runs) /gpt2/tiny.safetensors, tiny_ref.json,
  * tiny_ref_logits.f32, tiny-hf/. */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -346,7 +347,9 @@ typedef struct spec {
     int rounded;            /* with f16 = 0: F32 holding the values an F16 (1) or BF16 (2) file holds */
     int extra_buffers;      /* 1: add h.0.attn.bias and h.0.attn.masked_bias */
     int lm_head;            /* 1: an lm_head.weight of its own */
-    const char *nan_in;     /* tensor whose element 5 becomes NaN */
+    const char *nan_in;     /* tensor whose element bad_at (0: 5) becomes bad_value (NaN when it is 0) */
+    long bad_at;
+    float bad_value;
     const char *metadata;   /* raw __metadata__ JSON object, or NULL */
     int C, F, V, P;         /* width, MLP width, vocabulary, positions: 0 for 32, 128, 40, 8 */
     int part;               /* 0: every tensor; 1: the first half (in the list below); 2: the rest (shards) */
@@ -465,7 +468,8 @@ static char *make_model(const spec *sp, size_t *size)
         for (size_t k = 0; k < count; k++) {
             rng = rng * 1664525u + 1013904223u;
             float v = ((float)(rng >> 8) / 16777216.0f - 0.5f) * 0.2f + (is_ln_w ? 1.0f : 0.0f);
-            if (sp->nan_in && strcmp(sp->nan_in, ts[i].name) == 0 && k == 5) v = NAN;
+            if (sp->nan_in && strcmp(sp->nan_in, ts[i].name) == 0 && k == (size_t)(sp->bad_at ? sp->bad_at : 5))
+                v = sp->bad_value != 0 ? sp->bad_value : NAN;
             if (is_f16) {
                 uint16_t h = is_f16 == 1 ? f2h(v) : f2bf(v);
                 put(&data, &h, 2);
@@ -1044,6 +1048,34 @@ static void test_bad_files(void)
     a = make_model(&s5, &n);
     EXPECT_ERR(try_model(a, n, good_cfg, &err), LMP_EFORMAT, "'ln_f.bias': element 5 is NaN");
     free(a);
+    /* The scan reads whole blocks of 4,096 floats on the bits (model.c check_finite): a value on either
+     * side of a block's edge, in a later block, in the partial last block; a NaN with its sign and
+     * payload set; and the extremes that are finite (FLT_MAX, the least subnormal) are not flagged.
+     * wte of V = 300, C = 32: 9,600 floats, two whole blocks and 1,408. */
+    {
+        const char *cfg300 = "{\"n_layer\":1,\"n_head\":2,\"n_embd\":32,\"n_positions\":8,\"vocab_size\":300}";
+        uint32_t neg_nan_bits = 0xffc00001u;
+        float neg_nan;
+        memcpy(&neg_nan, &neg_nan_bits, sizeof neg_nan);
+        struct { long at; float v; const char *want; } cases[] = {
+            {4095, INFINITY, "'wte.weight': element 4095 (row 127, column 31) is +inf"},
+            {4096, -INFINITY, "'wte.weight': element 4096 (row 128, column 0) is -inf"},
+            {8191, 0, "'wte.weight': element 8191 (row 255, column 31) is NaN"},
+            {8192, neg_nan, "'wte.weight': element 8192 (row 256, column 0) is NaN"},
+            {9599, -INFINITY, "'wte.weight': element 9599 (row 299, column 31) is -inf"},
+            {4000, FLT_MAX, NULL},
+            {5000, -FLT_MAX, NULL},
+            {6000, 1e-45f, NULL},
+        };
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            spec sb = {.nan_in = "wte.weight", .bad_at = cases[c].at, .bad_value = cases[c].v, .V = 300};
+            a = make_model(&sb, &n);
+            if (cases[c].want) EXPECT_ERR(try_model(a, n, cfg300, &err), LMP_EFORMAT, cases[c].want);
+            else CHECK_MSG(try_model(a, n, cfg300, &err) == LMP_OK, "finite value %g at %ld: %s",
+                           (double)cases[c].v, cases[c].at, err.msg);
+            free(a);
+        }
+    }
     free(b);
 
     /* files that do not exist, folders without a model */

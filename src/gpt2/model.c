@@ -310,12 +310,24 @@ static lmp_status materialise(lmp_gpt2 *m, const st_tensor *t, const float **out
 static lmp_status check_finite(const float *w, const st_tensor *t, const char *label, lmp_error *err)
 {
     size_t n = (size_t)t->count, bad = n;
-    /* or-reduce in blocks so that the common case is one streaming pass */
-    for (size_t b = 0; b < n && bad == n; b += 4096) {
-        size_t e = b + 4096 < n ? b + 4096 : n;
-        int ok = 1;
-        for (size_t i = b; i < e; i++) ok &= isfinite(w[i]) != 0;
-        if (!ok)
+    /* An or-reduce over blocks of a constant 4,096 floats, so that the common case is one streaming
+     * pass; on the bits (a float is not finite when its exponent bits are all ones), which gcc -O2
+     * vectorizes with SSE2 alone, where isfinite() stayed one float at a time: 124M's 498 MB went
+     * from 100 to 22 ms (docs/gpt2.md, "Validation"). Only a block that holds one is searched. */
+    enum { BLOCK = 4096 };
+    for (size_t b = 0; b < n && bad == n; b += BLOCK) {
+        size_t e = n - b >= BLOCK ? b + BLOCK : n;
+        uint32_t any = 0;
+        if (e - b == BLOCK) {
+            for (size_t i = 0; i < BLOCK; i++) {
+                uint32_t x;
+                memcpy(&x, &w[b + i], sizeof x);
+                any |= (x & 0x7f800000u) == 0x7f800000u ? 1u : 0u;
+            }
+        } else {
+            any = 1; /* the last, partial block: searched as it is */
+        }
+        if (any)
             for (size_t i = b; i < e; i++)
                 if (!isfinite(w[i])) {
                     bad = i;
