@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/bigmem.h"
 #include "eval_internal.h"
 #include "lmprob/info.h"
 #include "../info/vmath.h"     /* the row kernel */
@@ -81,6 +82,9 @@ lmp_status lmp_eval_kl(lmp_lm_ctx *a, lmp_lm_ctx *b, const lmp_token_id *ids, si
         free(rb);
         return lmp_error_set(err, LMP_ENOMEM, "kl: out of memory for 2 x %d distributions of %zu tokens", KL_ROWS, V);
     }
+    /* written whole by the first batch: 2 MB pages, as the GPT-2 model's rows of logits (lm_gpt2.c) */
+    mem_hugepages(ra, (size_t)KL_ROWS * V * sizeof *ra);
+    mem_hugepages(rb, (size_t)KL_ROWS * V * sizeof *rb);
     lmp_kl_result r;
     memset(&r, 0, sizeof r);
     double sum_ba = 0.0, sum_js = 0.0;
