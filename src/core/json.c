@@ -84,11 +84,19 @@ static void arena_free(arena_block *b)
     }
 }
 
+/* The arena bytes a piece of n bytes takes: its gap, and up to the next 16-byte boundary
+ * (at least 16; 0 when that overflows). */
+static size_t piece_bytes(size_t n)
+{
+    if (n == 0) n = 1;
+    return n <= SIZE_MAX - ARENA_GAP - 15 - sizeof(arena_block) ? (n + ARENA_GAP + 15) & ~(size_t)15 : 0;
+}
+
 /* n bytes, 16-aligned, from the tree's arena; NULL (and the parse failed) without memory. */
 static void *arena_alloc(parser *p, size_t n)
 {
-    size_t need = (n + ARENA_GAP + 15) & ~(size_t)15;
-    if (need < n || need > SIZE_MAX - sizeof(arena_block)) goto nomem;
+    size_t need = piece_bytes(n);
+    if (!need) goto nomem;
     arena_block *b = p->tree->blocks;
     if (!b || b->cap - b->used < need) {
         size_t cap = p->next_block;
@@ -120,7 +128,7 @@ nomem:
 static void arena_shrink(parser *p, void *q, size_t had, size_t n)
 {
     arena_block *b = p->tree->blocks;
-    size_t old = (had + ARENA_GAP + 15) & ~(size_t)15, now = (n + ARENA_GAP + 15) & ~(size_t)15;
+    size_t old = piece_bytes(had), now = piece_bytes(n);
     if ((unsigned char *)q + old != b->data + b->used) return;
     ASAN_POISON_MEMORY_REGION((unsigned char *)q + n, had - n);
     b->used -= old - now;
