@@ -139,7 +139,7 @@ train_one() {  # name label order estimator k
   if ! "$LMPROB" train --order "$order" --estimator "$est" "${kopt[@]}" --output "$OUT/models/$name.arpa" \
       "$DATA/train.txt" >"$OUT/logs/train-$name.log" 2>&1; then
     cat "$OUT/logs/train-$name.log" >&2
-    if [ -z "$DISCOUNT_FALLBACK" ] && grep -q 'cannot estimate Kneser-Ney discounts' "$OUT/logs/train-$name.log"; then
+    if [ -z "$DISCOUNT_FALLBACK" ] && grep -qE 'cannot estimate (modified )?Kneser-Ney discounts' "$OUT/logs/train-$name.log"; then
       die "training $name failed: the corpus is too small for Kneser-Ney's discounts; DISCOUNT_FALLBACK=1 (make demo" \
         "DISCOUNT_FALLBACK=1 CORPUS=...) uses lmplz's fallback discounts 0.5 1 1.5 where they cannot be estimated"
     fi

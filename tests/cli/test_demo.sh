@@ -126,9 +126,11 @@ expect_fail "demo on 3 lines" "^demo: CORPUS=.*small\.txt: no valid line .*expec
   env CORPUS="$TMPD/small.txt" OUT="$OUT" LMPROB="$LMPROB" KGRID="1" BUILD="$TMPD/build" bash "$ROOT/scripts/demo.sh"
 # A corpus too small for Kneser-Ney's discounts stops at training, naming DISCOUNT_FALLBACK; with it the demo runs
 # to the end with lmplz's fallback discounts (or the three given) where the counts cannot give them. There was no
-# way to pass --discount-fallback through make demo.
+# way to pass --discount-fallback through make demo. The models train side by side, so whichever of the Kneser-Ney
+# ones fails first names it: kn3 with "Kneser-Ney", mkn4 and mkn5 with "modified Kneser-Ney" (the demo's hint
+# matched the first alone, and the test failed when a modified KN model lost the race, as under ASan once).
 for i in $(seq 1 40); do echo "w$i the cat sat on the mat"; done >"$TMPD/flat.txt"
-expect_fail "demo: KN discounts on a tiny corpus" "^demo: training kn3 failed: .*DISCOUNT_FALLBACK=1" \
+expect_fail "demo: KN discounts on a tiny corpus" "^demo: training (kn3|mkn4|mkn5) failed: .*DISCOUNT_FALLBACK=1" \
   env CORPUS="$TMPD/flat.txt" OUT="$TMPD/demo3" LMPROB="$LMPROB" KGRID="1" BUILD="$TMPD/build" bash "$ROOT/scripts/demo.sh"
 expect_ok "demo DISCOUNT_FALLBACK=1 on a tiny corpus" env DISCOUNT_FALLBACK=1 CORPUS="$TMPD/flat.txt" OUT="$TMPD/demo3" \
   LMPROB="$LMPROB" KGRID="1" BUILD="$TMPD/build" bash "$ROOT/scripts/demo.sh"
