@@ -379,8 +379,7 @@ static int sliding_model(ch_ctx *c)
     lmp_ppl_result res[LMP_PPL_RECIPES];
     lmp_status st = lmp_lm_load(c->model, NULL, &lm, &err);
     if (!st) st = lmp_ngram_score_file(lmp_lm_ngram(lm), c->text, &stats, NULL, &err);
-    if (!st && cli_read_file(c->text, &text, &len))
-        st = lmp_error_set(&err, LMP_EIO, "%s: cannot read: %s", c->text, cli_read_why(errno));
+    if (!st) st = lmp_read_file(c->text, 0, &text, &len, &err);
     if (!st) st = cli_tokenize("chapter", c->text, lm, text, len, LMP_LM_SENTENCES, &ids, NULL, NULL, &n, &err);
     if (!st && (st = both_recipes(lm, ids, n, c->window, c->stride, res, &err))) {
         char m[sizeof err.msg]; /* the eval's message names no file: "empty: perplexity of 0 tokens: ..." */

@@ -629,11 +629,6 @@ const char *cli_show(char *buf, size_t size, const char *s, size_t len)
 
 /* ---- whole files and failing early ---------------------------------------------- */
 
-const char *cli_read_why(int e)
-{
-    return e == EFBIG ? "more than 1 GiB, the most read whole (a device, or a stream without an end?)" : strerror(e);
-}
-
 lmp_status cli_file_list_read(const char *list, char ***paths, size_t *n, lmp_error *err)
 {
     *paths = NULL;
@@ -650,9 +645,9 @@ lmp_status cli_file_list_read(const char *list, char ***paths, size_t *n, lmp_er
     for (;;) {
         int c = getc(f);
         if (c == EOF && len == 0) break;
-        if (c != EOF && ++total > CLI_READ_MAX) {
-            st = lmp_error_set(err, LMP_EFORMAT, "file list %s: more than %d bytes: expected a list of file names",
-                               list, CLI_READ_MAX);
+        if (c != EOF && ++total > LMP_READ_MAX) {
+            st = lmp_error_set(err, LMP_EFORMAT, "file list %s: more than %zu bytes: expected a list of file names",
+                               list, LMP_READ_MAX);
             break;
         }
         if (c != '\n' && c != EOF) {
@@ -703,48 +698,6 @@ void cli_file_list_free(char **paths, size_t n)
 {
     for (size_t i = 0; i < n && paths; i++) free(paths[i]);
     free(paths);
-}
-
-int cli_read_file(const char *path, char **buf, size_t *len)
-{
-    int is_stdin = strcmp(path, "-") == 0;
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f) return -1;
-    size_t cap = 1 << 16, n = 0; /* cap bytes of text and the NUL */
-    char *b = malloc(cap + 1);
-    while (b) {
-        n += fread(b + n, 1, cap - n, f);
-        if (n < cap) break;
-        if (cap >= CLI_READ_MAX) { /* /dev/zero given as a text was read until memory ran out */
-            int c = getc(f);       /* unless the buffer held exactly the whole file (1 GiB: taken) */
-            if (c == EOF) break;
-            free(b);
-            b = NULL;
-            errno = EFBIG;
-            break;
-        }
-        char *nb = cap <= SIZE_MAX / 2 - 1 ? realloc(b, cap * 2 + 1) : NULL;
-        if (!nb) {
-            free(b);
-            b = NULL;
-            errno = ENOMEM;
-            break;
-        }
-        b = nb;
-        cap *= 2;
-    }
-    /* the read's own errno (EISDIR for a folder, EIO, ...), before fclose can change it */
-    int bad = ferror(f), e = bad ? errno : 0;
-    if (!is_stdin) fclose(f);
-    if (!b || bad) {
-        free(b);
-        if (bad) errno = e ? e : EIO;
-        return -1;
-    }
-    b[n] = '\0';
-    *buf = b;
-    *len = n;
-    return 0;
 }
 
 int cli_check_input(const char *cmd, const char *path)

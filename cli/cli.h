@@ -193,17 +193,8 @@ const char *cli_show(char *buf, size_t size, const char *s, size_t len);
 enum { CLI_SHOW_SIZE = 96 };
 #define CLI_SHOW(s) cli_show((char[CLI_SHOW_SIZE]){0}, CLI_SHOW_SIZE, (s), strlen(s))
 
-/* A whole file ("-": stdin) into a malloc'd, NUL-terminated buffer. 0 on
- * success; -1 with errno set otherwise (nothing printed): EFBIG past
- * CLI_READ_MAX bytes, which no text read whole comes near (GPT-2 scores some
- * 1,000 tokens a second), and a device or a pipe without an end passes.
- * cli_read_why(errno) says why, for "cannot read: %s". */
-enum { CLI_READ_MAX = 1 << 30 };
-int cli_read_file(const char *path, char **buf, size_t *len);
-const char *cli_read_why(int e);
-
 /* A file list (lmprob-mpi's input "@LIST", docs/mpi.md): one path a line, a trailing CR dropped, empty
- * lines skipped; a line of at most PATH_MAX - 1 bytes, a list of at most CLI_READ_MAX (LMP_EFORMAT). *paths (malloc'd, each malloc'd; cli_file_list_free) and *n. LMP_EIO when
+ * lines skipped; a line of at most PATH_MAX - 1 bytes, a list of at most LMP_READ_MAX bytes (LMP_EFORMAT). *paths (malloc'd, each malloc'd; cli_file_list_free) and *n. LMP_EIO when
  * the list cannot be read, LMP_EFORMAT when it names no file, LMP_ENOMEM; err names the list. */
 lmp_status cli_file_list_read(const char *list, char ***paths, size_t *n, lmp_error *err);
 void cli_file_list_free(char **paths, size_t n);

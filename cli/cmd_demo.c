@@ -193,37 +193,6 @@ typedef struct model_row {
     int have_ppl;
 } model_row;
 
-static int read_file(const char *path, char **buf, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    size_t cap = 4096, n = 0;
-    char *b = malloc(cap);
-    if (!b) {
-        fclose(f);
-        return -1;
-    }
-    size_t got;
-    while ((got = fread(b + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (cap - n - 1 == 0) {
-            char *nb = realloc(b, cap * 2);
-            if (!nb) {
-                free(b);
-                fclose(f);
-                return -1;
-            }
-            b = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    b[n] = '\0';
-    *buf = b;
-    *len = n;
-    return 0;
-}
-
 static double jnum(const lmp_json_value *o, const char *key)
 {
     const lmp_json_value *v = lmp_json_get(o, key);
@@ -239,11 +208,11 @@ static int load_ppl(const char *dir, model_row *m)
     snprintf(path, sizeof path, "%s/ppl/%s.test.json", dir, m->name);
     char *buf;
     size_t len;
-    if (read_file(path, &buf, &len)) {
-        cli_error("demo report: %s: cannot read: %s", path, strerror(errno));
+    lmp_error jerr;
+    if (lmp_read_file(path, 0, &buf, &len, &jerr)) {
+        cli_error("demo report: %s", jerr.msg);
         return -1;
     }
-    lmp_error jerr;
     lmp_json_value *v;
     lmp_status jst = lmp_json_parse(buf, len, NULL, &v, &jerr);
     free(buf);
@@ -423,7 +392,7 @@ static int write_tables(const char *dir, const model_row *rows, size_t n, FILE *
         if (f == 0 && echo) {
             char *buf;
             size_t len;
-            if (read_file(path, &buf, &len) == 0) {
+            if (lmp_read_file(path, 0, &buf, &len, NULL) == LMP_OK) {
                 fputs(buf, echo);
                 free(buf);
             }
@@ -593,7 +562,7 @@ static void html_file(FILE *o, const char *path)
 {
     char *buf;
     size_t len;
-    if (read_file(path, &buf, &len)) {
+    if (lmp_read_file(path, 0, &buf, &len, NULL)) {
         fprintf(o, "(missing: ");
         html_escape(o, path);
         fprintf(o, ")");

@@ -136,8 +136,8 @@ int cmd_kl(int argc, char **argv)
         cli_error("kl: %s and %s: %s", models[0], models[1], err.msg);
         goto done;
     }
-    if (cli_read_file(text_path, &text, &len)) {
-        cli_error("kl: %s: cannot read: %s", cli_input_name(text_path), cli_read_why(errno));
+    if (lmp_read_file(text_path, 0, &text, &len, &err)) {
+        cli_error("kl: %s", err.msg);
         goto done;
     }
     if (cli_tokenize("kl", cli_input_name(text_path), lm[0], text, len, LMP_LM_SENTENCES, &ids, NULL, NULL, &n,

@@ -294,8 +294,8 @@ static int ppl_windows(const char *model, const lmp_lm *lm, const char *text_pat
     if (rc != CLI_OK) return rc;
     if (window && stride && cli_stride_check("ppl", window, stride)) return CLI_USAGE;
     rc = CLI_FAIL;
-    if (cli_read_file(text_path, &text, &len)) {
-        cli_error("ppl: %s: cannot read: %s", cli_input_name(text_path), cli_read_why(errno));
+    if (lmp_read_file(text_path, 0, &text, &len, &err)) {
+        cli_error("ppl: %s", err.msg);
         return CLI_FAIL;
     }
     if (cli_tokenize("ppl", cli_input_name(text_path), lm, text, len, LMP_LM_SENTENCES, &ids, &unknown, &spans, &n,

@@ -205,33 +205,18 @@ static int io_close(io *x, const char *cmd, int ok)
 
 /* ---- tokenize ------------------------------------------------------------------------ */
 
-static int read_all(const char *path, FILE *in, char **data, size_t *len)
+/* The whole input, for --threads (which splits it at pretokenizer boundaries); without it the input
+ * streams, whatever its size. */
+static int read_all(const char *name, FILE *in, char **data, size_t *len)
 {
-    size_t cap = 1 << 20, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            char *nb = realloc(buf, 2 * cap);
-            if (!nb) break;
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, in);
-        n += got;
-        if (got == 0) {
-            if (ferror(in)) {
-                cli_error("tokenize: %s: read error: %s", path, strerror(errno));
-                free(buf);
-                return -1;
-            }
-            *data = buf;
-            *len = n;
-            return 0;
-        }
-    }
-    free(buf);
-    cli_error("tokenize: %s: out of memory reading the input (%zu bytes so far; try without --threads)", path, n);
-    return -1;
+    lmp_error err;
+    lmp_status st = lmp_read_fd(fileno(in), name, 0, data, len, &err);
+    if (st)
+        cli_error("tokenize: %s%s", err.msg,
+                  st == LMP_EUNSUPPORTED || st == LMP_ENOMEM
+                      ? " (--threads reads the input whole; without it the input streams)"
+                      : "");
+    return st ? -1 : 0;
 }
 
 int cmd_tokenize(int argc, char **argv)
@@ -313,7 +298,7 @@ int cmd_tokenize(int argc, char **argv)
 
     if (threads > 1) {
         size_t len;
-        if (read_all(path, in, &all, &len)) goto done;
+        if (read_all(name, in, &all, &len)) goto done;
         if (lmp_tokenizer_encode_threads(tok, all, len, flags, threads, &ids, &err) != LMP_OK) {
             cli_error("tokenize: %s: %s", name, err.msg);
             goto done;

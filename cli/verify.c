@@ -426,11 +426,12 @@ int cmd_verify(int argc, char **argv)
         const char *path = files[i];
         size_t len;
         char *text = NULL;
-        char fwhy[512];
-        /* "-" is standard input (cli_read_file), as docs/cli.md says */
-        if (cli_read_file(path, &text, &len)) {
-            snprintf(fwhy, sizeof fwhy, "cannot read: %s", cli_read_why(errno));
-            file_failure(json, &nreported, path, fwhy);
+        lmp_error rerr;
+        /* "-" is standard input (lmp_read_file), as docs/cli.md says */
+        if (lmp_read_file(path, 0, &text, &len, &rerr)) {
+            /* the failure names the file apart: the message from "cannot read" on */
+            const char *why = strstr(rerr.msg, "cannot read");
+            file_failure(json, &nreported, path, why ? why : rerr.msg);
             failed++;
             continue;
         }
@@ -447,6 +448,7 @@ int cmd_verify(int argc, char **argv)
         }
         const lmp_json_value *schema = lmp_json_get(root, "schema");
         if (schema && (schema->type != LMP_JSON_NUMBER || schema->num != 1)) {
+            char fwhy[64];
             snprintf(fwhy, sizeof fwhy, "schema %g is not supported (expected 1)",
                      schema->type == LMP_JSON_NUMBER ? schema->num : -1.0);
             file_failure(json, &nreported, path, fwhy);

@@ -150,6 +150,29 @@ LMP_API void lmp_atomic_abort(lmp_atomic_file *af);
  * async-signal-safe). LMP_EINVAL when the name does not fit in size. */
 LMP_API lmp_status lmp_atomic_temp_path(const char *path, long pid, char *buf, size_t size, lmp_error *err);
 
+/* ---- whole files --------------------------------------------------------------
+ * The one way the library and the CLI read a file whole (a text to score, a
+ * model's config, a vocabulary from a pipe); texts read line by line (plain,
+ * gzip or xz) go through the corpus reader (corpus.h).
+ *
+ * lmp_read_file: the bytes of path ("-": standard input) into *data, a new
+ * buffer freed with free(), followed by a NUL that *len does not count. A regular
+ * file is read into one buffer of its size; a pipe, a terminal or a device until
+ * its end. At most max bytes (0: LMP_READ_MAX): more is LMP_EUNSUPPORTED ("more
+ * than 1 GiB, the most read whole"), which a caller may reword ("not a
+ * vocabulary"), and for a regular file is known before anything is read. A file
+ * that cannot be opened or read (a folder: "Is a directory") is LMP_EIO, no memory
+ * LMP_ENOMEM. The messages start "PATH: cannot read: " ("<stdin>" for "-"). On
+ * failure *data is NULL and *len 0.
+ *
+ * lmp_read_fd: the same from an open descriptor, from its current offset, named
+ * name in the messages; the descriptor stays open.
+ *
+ * Thread safety: none needed (no object); distinct threads may read at once. */
+#define LMP_READ_MAX ((size_t)1 << 30)
+LMP_API lmp_status lmp_read_file(const char *path, size_t max, char **data, size_t *len, lmp_error *err);
+LMP_API lmp_status lmp_read_fd(int fd, const char *name, size_t max, char **data, size_t *len, lmp_error *err);
+
 /* ---- UTF-8 ------------------------------------------------------------------
  * The length of the well-formed UTF-8 character at s[0..n): 1 to 4; or minus the
  * length of the maximal invalid subpart there, -1 to -3 (Unicode 15, section 3.9,

@@ -645,38 +645,13 @@ lmp_status lmp_gpt2_create(const void *data, size_t size, const char *config_jso
     return st;
 }
 
-/* Read a small text file whole (config.json). */
-static lmp_status read_small(const char *path, char **text, size_t *len, lmp_error *err)
+/* A small JSON file whole (config.json, a sharded checkpoint's index): what is larger than 16 MiB is no
+ * such file (GPT-2 1.5B's index is 26 kB). */
+static lmp_status read_small(const char *path, const char *what, char **text, size_t *len, lmp_error *err)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot open: %s", strerror(errno));
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            if (cap >= (16u << 20)) {
-                free(buf);
-                fclose(fp);
-                return lmp_error_set_at(err, LMP_EFORMAT, path, 0, "larger than 16 MB: not a model config");
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) break;
-            buf = nb;
-            cap *= 2;
-        }
-        size_t k = fread(buf + n, 1, cap - n, fp);
-        n += k;
-        if (k == 0) break;
-    }
-    int bad = !buf || ferror(fp);
-    fclose(fp);
-    if (bad) {
-        free(buf);
-        return lmp_error_set_at(err, buf ? LMP_EIO : LMP_ENOMEM, path, 0, "cannot read");
-    }
-    *text = buf;
-    *len = n;
-    return LMP_OK;
+    lmp_status st = lmp_read_file(path, (size_t)16 << 20, text, len, err);
+    if (st == LMP_EUNSUPPORTED) st = lmp_error_set_at(err, LMP_EFORMAT, path, 0, "larger than 16 MiB: not %s", what);
+    return st;
 }
 
 /* Map a checkpoint file read-only: in 2 MB pages where the kernel can (asked for before the first
@@ -746,7 +721,7 @@ static lmp_status load_shards(lmp_gpt2 *m, const char *dir, const char *index_pa
     char *text = NULL;
     size_t len = 0;
     lmp_json_value *j = NULL;
-    lmp_status st = read_small(index_path, &text, &len, err);
+    lmp_status st = read_small(index_path, "a shard index", &text, &len, err);
     if (!st) st = lmp_json_parse(text, len, index_path, &j, err);
     free(text);
     if (st) return st;
@@ -878,7 +853,7 @@ lmp_status lmp_gpt2_load(const char *path, lmp_gpt2 **out, lmp_error *err)
                                     "GPT-2 folder (config.json + model.safetensors or pytorch_model.bin, or their "
                                     "shards and index .json)");
         if (access(cfg_path, F_OK) == 0) {
-            lmp_status st = read_small(cfg_path, &cfg_text, &cfg_len, err);
+            lmp_status st = read_small(cfg_path, "a model config", &cfg_text, &cfg_len, err);
             if (st) return st;
         }
     } else {

