@@ -21,10 +21,13 @@
  * mapping it took 2 MiB + 64 bytes, rounded up to 4 MiB). */
 #include "bigmem.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define HDR MEM_BLOCK_ALIGN
@@ -106,4 +109,41 @@ void mem_block_free(void *q)
 size_t mem_block_mapped(const void *q)
 {
     return ((const block_hdr *)(const void *)((const char *)q - HDR))->len;
+}
+
+lmp_status mem_map_fd(int fd, const char *path, unsigned how, void **map, size_t *size, lmp_error *err)
+{
+    *map = NULL;
+    *size = 0;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot read: %s", strerror(errno));
+    if (!S_ISREG(sb.st_mode)) return lmp_error_set_at(err, LMP_EUNSUPPORTED, path, 0, "not a regular file");
+    if (sb.st_size == 0) return LMP_OK;
+    if ((uintmax_t)sb.st_size > SIZE_MAX)
+        return lmp_error_set_at(err, LMP_EUNSUPPORTED, path, 0, "%jd bytes: larger than this system can map",
+                                (intmax_t)sb.st_size);
+    const size_t n = (size_t)sb.st_size;
+    void *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) return lmp_error_set_at(err, LMP_EIO, path, 0, "mmap failed: %s", strerror(errno));
+    if (how & MEM_MAP_HUGE) mem_hugepages(p, n);
+    if (how & MEM_MAP_POPULATE) {
+#ifdef MADV_POPULATE_READ
+        if (madvise(p, n, MADV_POPULATE_READ) != 0)
+#endif
+            (void)madvise(p, n, MADV_WILLNEED);
+    }
+    *map = p;
+    *size = n;
+    return LMP_OK;
+}
+
+lmp_status mem_map_file(const char *path, unsigned how, void **map, size_t *size, lmp_error *err)
+{
+    *map = NULL;
+    *size = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot open: %s", strerror(errno));
+    lmp_status st = mem_map_fd(fd, path, how, map, size, err);
+    close(fd); /* the mapping stays */
+    return st;
 }

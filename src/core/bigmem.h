@@ -1,10 +1,13 @@
 /* Large blocks of memory (bigmem.c): transparent huge pages and zeroed,
  * aligned blocks, for the tables that are written once and then probed at
- * random (the tokenizer's, the n-gram model's). Internal to the library. */
+ * random (the tokenizer's, the n-gram model's); and files mapped read-only.
+ * Internal to the library. */
 #ifndef LMPROB_CORE_BIGMEM_H
 #define LMPROB_CORE_BIGMEM_H
 
 #include <stddef.h>
+
+#include "lmprob/core.h"
 
 #define MEM_HUGE ((size_t)2 << 20)     /* a huge page (x86-64, aarch64 with 4 KiB pages) */
 #define MEM_HUGE_MIN ((size_t)1 << 20) /* blocks smaller than this get no huge pages */
@@ -33,5 +36,19 @@ static inline size_t mem_huge_round(size_t n) { return (n + MEM_HUGE - 1) & ~(ME
 void *mem_block_alloc(size_t n);
 void mem_block_free(void *q);
 size_t mem_block_mapped(const void *q);
+
+/* A file mapped read-only whole (MAP_PRIVATE), the one way the library maps one
+ * (GPT-2's weights, a binary n-gram model, a tokenizer's files): *map and *size,
+ * NULL and 0 for an empty file; munmap(*map, *size) when done. how:
+ *   MEM_MAP_HUGE      2 MiB pages asked for before the first read: a file not yet
+ *                     in the page cache is read into them where the file system can;
+ *   MEM_MAP_POPULATE  every page mapped now, in one call (MADV_POPULATE_READ; before
+ *                     Linux 5.14, read-ahead asked for): for a caller that reads it all.
+ * Errors name path: LMP_EIO when it cannot be opened or mapped, LMP_EUNSUPPORTED
+ * ("not a regular file") for a pipe, a device or a folder, which a caller may read
+ * instead (lmp_read_fd). mem_map_fd: the same for an open descriptor, left open. */
+enum { MEM_MAP_HUGE = 1, MEM_MAP_POPULATE = 2 };
+lmp_status mem_map_file(const char *path, unsigned how, void **map, size_t *size, lmp_error *err);
+lmp_status mem_map_fd(int fd, const char *path, unsigned how, void **map, size_t *size, lmp_error *err);
 
 #endif

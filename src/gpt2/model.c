@@ -663,33 +663,7 @@ static lmp_status read_small(const char *path, const char *what, char **text, si
  * file is *map NULL, *size 0. */
 static lmp_status map_file(const char *path, void **map, size_t *size, lmp_error *err)
 {
-    *map = NULL;
-    *size = 0;
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot open: %s", strerror(errno));
-    struct stat sb;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        close(fd);
-        return lmp_error_set_at(err, LMP_EIO, path, 0, "not a regular file");
-    }
-    size_t n = (size_t)sb.st_size;
-    if (n > 0) {
-        void *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p == MAP_FAILED) {
-            int e = errno;
-            close(fd);
-            return lmp_error_set_at(err, LMP_EIO, path, 0, "mmap failed: %s", strerror(e));
-        }
-        mem_hugepages(p, n);
-#ifdef MADV_POPULATE_READ
-        if (madvise(p, n, MADV_POPULATE_READ) != 0)
-#endif
-            (void)madvise(p, n, MADV_WILLNEED);
-        *map = p;
-        *size = n;
-    }
-    close(fd);
-    return LMP_OK;
+    return mem_map_file(path, MEM_MAP_HUGE | MEM_MAP_POPULATE, map, size, err);
 }
 
 /* A name and where it came from, for sorting (qsort takes no context: the name travels with its index). */

@@ -35,6 +35,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/bigmem.h"
 #include "ngram_internal.h"
 
 #define NG_MAGIC "LMPNGRAM"
@@ -293,29 +294,15 @@ static lmp_status check_header(const char *path, const unsigned char *hb, uint64
     return st;
 }
 
-/* Map the file and check the header and the section directory. */
+/* Map the file (its hot part is populated by the caller) and check the header and the section directory. */
 static lmp_status map_file(const char *path, void **map_out, uint64_t *size_out, ng_header *h, lmp_error *err)
 {
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot open: %s", strerror(errno));
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        int e = errno;
-        close(fd);
-        return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot stat: %s", strerror(e));
-    }
-    uint64_t size = (uint64_t)sb.st_size;
-    if (size < 16) { /* nothing to map: check_header's message */
-        close(fd);
-        return check_header(path, NULL, size, h, err);
-    }
-    void *map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
-    int e = errno;
-    close(fd);
-    if (map == MAP_FAILED) return lmp_error_set_at(err, LMP_EIO, path, 0, "mmap failed: %s", strerror(e));
-    lmp_status st = check_header(path, map, size, h, err);
-    if (st) {
-        munmap(map, (size_t)size);
+    void *map;
+    size_t size;
+    lmp_status st = mem_map_file(path, 0, &map, &size, err);
+    if (st) return st;
+    if ((st = check_header(path, map, size, h, err))) { /* a file under 16 bytes too: its message */
+        if (map) munmap(map, size);
         return st;
     }
     *map_out = map;

@@ -89,26 +89,18 @@ static lmp_status read_file(const char *path, text_file *f, lmp_error *err)
     memset(f, 0, sizeof *f);
     f->path = path;
     f->data = "";
-    int fd = open(path, O_RDONLY);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot open: %s", strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-        if (st.st_size == 0) {
-            close(fd);
-            return LMP_OK;
-        }
-        int flags = MAP_PRIVATE;
-#ifdef MAP_POPULATE
-        flags |= MAP_POPULATE;
-#endif
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, flags, fd, 0);
-        if (m != MAP_FAILED) {
-            close(fd);
-            f->map = m;
-            f->data = m;
-            f->len = (size_t)st.st_size;
-            return LMP_OK;
-        }
+    void *map;
+    size_t size;
+    lmp_status st = mem_map_fd(fd, path, MEM_MAP_POPULATE, &map, &size, err);
+    if (st != LMP_EUNSUPPORTED) { /* a regular file: mapped (or an error) */
+        close(fd);
+        if (st) return st;
+        f->map = map;
+        f->len = size;
+        if (map) f->data = map;
+        return LMP_OK;
     }
     /* Not a regular file (a pipe, a device): read it whole, up to a bound. GPT-2's files are 1 MB and 456 kB,
      * and vocabularies of 250,000 tokens some 10 MB: a stream past 256 MiB is no vocabulary (/dev/zero was
