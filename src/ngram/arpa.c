@@ -152,9 +152,25 @@ static size_t split(const char *s, size_t n, const char **tok, size_t *tlen, siz
     return k;
 }
 
+/* An lmprob binary model where ARPA text was expected. lmp_ngram_load maps a binary model that is a regular
+ * file, so one that comes here is compressed, streamed (standard input, a pipe, a device), or was given to
+ * the ARPA reader itself: the message says which. */
+static lmp_status binary_model_error(arpa_ctx *a)
+{
+    struct stat sb;
+    const int regular = strcmp(a->path, "<stdin>") != 0 && stat(a->path, &sb) == 0 && S_ISREG(sb.st_mode);
+    return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, 0, "%s",
+                            io_reader_compression(a->r) != IO_PLAIN
+                                ? "a compressed lmprob binary model: decompress it first (a binary model is mmapped)"
+                            : !regular ? "an lmprob binary model read as a stream (standard input, a pipe or a "
+                                         "device): a binary model is mmapped, so name it as a regular file"
+                                       : "this is an lmprob binary model, not ARPA text");
+}
+
 /* A line before \data\ that shows the file is no ARPA text at all: its error, else LMP_OK. */
 static lmp_status not_text_error(arpa_ctx *a, const char *line, size_t len)
 {
+    if (io_reader_lineno(a->r) == 1 && ng_is_binary_magic(line, len)) return binary_model_error(a);
     if (len >= 2 && (unsigned char)line[0] == 0x1f && (unsigned char)line[1] == 0x8b)
         return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                 "looks like a gzip file inside a gzip file: expected ARPA text after decompression");
@@ -626,11 +642,9 @@ lmp_status lmp_ngram_load_arpa(const char *path, lmp_ngram_progress_fn prog, voi
         st = io_reader_peek(a.r, 8, &head, &k, err);
         if (st) {
             /* reported */
-        } else if (k == 8 && ng_is_binary_magic(head, k))
-            st = lmp_error_set_at(err, LMP_EFORMAT, a.path, 0,
-                                  io_reader_compression(a.r) != IO_PLAIN
-                                      ? "a compressed lmprob binary model: decompress it first (a binary is mmapped)"
-                                      : "this is an lmprob binary model, not ARPA text");
+        } else if (k == 8 && ng_is_binary_magic(head, k)) {
+            st = binary_model_error(&a);
+        }
         else if (k == 0)
             st = lmp_error_set_at(err, LMP_EFORMAT, a.path, 0, "empty file: expected an ARPA model");
     }

@@ -38,6 +38,17 @@ if [ "$(id -u)" != 0 ]; then
   expect_fail "unwritable folder" "cannot create" "$LMPROB" model convert "$FIX/tiny.arpa" "$TMPD/ro/x.bin"
 fi
 expect_fail "same file" "same file" "$LMPROB" model convert "$TMPD/tiny.bin" "$TMPD/tiny.bin"
+# a binary model is mapped: compressed, or read as a stream, it is refused saying so (a compressed one was
+# reported as "binary data (byte 0x03 at column 9): expected an ARPA file" by ppl's first look at its lines)
+gzip -c "$TMPD/tiny.bin" >"$TMPD/tiny.bin.gz"
+expect_fail "gzipped binary: ppl" "tiny.bin.gz: a compressed lmprob binary model: decompress it first" \
+  "$LMPROB" ppl "$TMPD/tiny.bin.gz" "$TMPD/text.txt"
+expect_fail "gzipped binary: model info" "tiny.bin.gz: a compressed lmprob binary model: decompress it first" \
+  "$LMPROB" model info "$TMPD/tiny.bin.gz"
+expect_fail "binary on stdin" "<stdin>: an lmprob binary model read as a stream .*name it as a regular file" \
+  sh -c "\"$LMPROB\" ppl - \"$TMPD/text.txt\" <\"$TMPD/tiny.bin\""
+expect_fail "binary from a pipe" "an lmprob binary model read as a stream .*name it as a regular file" \
+  sh -c "cat \"$TMPD/tiny.bin\" | \"$LMPROB\" ppl /dev/stdin \"$TMPD/text.txt\""
 # truncated and foreign-version binaries
 head -c 600 "$TMPD/tiny.bin" >"$TMPD/cut.bin"
 expect_fail "truncated binary" "cut.bin: truncated binary model: the file ends at offset 600" "$LMPROB" model info "$TMPD/cut.bin"
