@@ -93,18 +93,16 @@ static lmp_status read_file(const char *path, text_file *f, lmp_error *err)
     if (fd < 0) return lmp_error_set_at(err, LMP_EIO, path, 0, "cannot open: %s", strerror(errno));
     void *map;
     size_t size;
-    lmp_status st = mem_map_fd(fd, path, MEM_MAP_POPULATE, &map, &size, err);
-    if (st != LMP_EUNSUPPORTED) { /* a regular file: mapped (or an error) */
+    if (mem_map_fd(fd, path, MEM_MAP_POPULATE, &map, &size, NULL) == LMP_OK) {
         close(fd);
-        if (st) return st;
         f->map = map;
         f->len = size;
         if (map) f->data = map;
         return LMP_OK;
     }
-    /* Not a regular file (a pipe, a device): read it whole, up to a bound. GPT-2's files are 1 MB and 456 kB,
-     * and vocabularies of 250,000 tokens some 10 MB: a stream past 256 MiB is no vocabulary (/dev/zero was
-     * read until memory ran out). */
+    /* Not a regular file (a pipe, a device), or one that cannot be mapped: read it whole, up to a bound.
+     * GPT-2's files are 1 MB and 456 kB, and vocabularies of 250,000 tokens some 10 MB: a stream past 256 MiB
+     * is no vocabulary (/dev/zero was read until memory ran out). */
     char *buf;
     size_t n;
     lmp_status rs = lmp_read_fd(fd, path, (size_t)256 << 20, &buf, &n, err);
