@@ -168,6 +168,10 @@ static void test_errors(void)
                               "without an end?)") == 0,
               "%s", err.msg);
     CHECK(lmp_read_fd(-1, "x", 0, &data, &len, &err) == LMP_EINVAL);
+    /* a regular file of size 0 with content: read as a stream, whole */
+    CHECK(lmp_read_file("/proc/self/status", 0, &data, &len, &err) == LMP_OK);
+    CHECK(data && len > 0 && strstr(data, "Name:") == data && data[len - 1] == '\n');
+    free(data);
     CHECK(lmp_read_file(NULL, 0, &data, &len, &err) == LMP_EINVAL);
 }
 

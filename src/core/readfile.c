@@ -74,7 +74,8 @@ lmp_status lmp_read_fd(int fd, const char *name, size_t max, char **data, size_t
             return lmp_error_set_at(err, LMP_EUNSUPPORTED, name, 0,
                                     "cannot read: %ju bytes, more than %s, the most read whole", left,
                                     size_words(words, sizeof words, max));
-        cap = left < max ? (size_t)left + 1 : max;
+        /* a size of 0 may hide content (/proc files): then grown as a stream */
+        if (left > 0) cap = left < max ? (size_t)left + 1 : max;
     }
     char *b = regrow(NULL, 0, cap);
     if (!b) return lmp_error_set_at(err, LMP_ENOMEM, name, 0, "cannot read: out of memory");
