@@ -198,3 +198,12 @@ void tpool_barrier(tpool *p)
     }
     wait_change(p, &p->bar_gen, g, SPIN_NS);
 }
+
+void run_pair(void *(*fn)(void *), void *a, void *b)
+{
+    pthread_t th;
+    const int threaded = b && pthread_create(&th, NULL, fn, b) == 0;
+    fn(a);
+    if (threaded) pthread_join(th, NULL);
+    else if (b) fn(b);
+}

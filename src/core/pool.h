@@ -19,4 +19,9 @@ void tpool_run(tpool *p, tpool_task_fn fn, void *arg);
 void tpool_barrier(tpool *p);
 int tpool_size(const tpool *p);
 
+/* Two halves of one job on two threads, for the n-gram pipeline's 2-way splits (counting, adjusting,
+ * linking, writing ARPA): fn(a) on this thread and fn(b) on a thread started for it, joined before the
+ * return. b NULL: fn(a) only. A thread that cannot be started is no error: fn(b) runs here after fn(a). */
+void run_pair(void *(*fn)(void *), void *a, void *b);
+
 #endif

@@ -19,10 +19,10 @@
  * ("<s> <s> w", second word <s>) are not n-grams of the model; they only carry
  * the raw counts of the "<s> w" n-grams and are dropped afterwards. */
 #include "../core/path.h"
+#include "../core/pool.h"
 #include "train_internal.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -446,13 +446,7 @@ lmp_status train_count_top(train_budget *b, uint64_t tables, uint32_t **idsp, ui
         c[t].cap = per;
         c[t].tmpdir = temp_dir;
     }
-    pthread_t th;
-    int threaded = nthreads == 2 && pthread_create(&th, NULL, count_thread, &c[1]) == 0;
-    count_thread(&c[0]);
-    if (nthreads == 2) {
-        if (threaded) pthread_join(th, NULL);
-        else count_thread(&c[1]);
-    }
+    run_pair(count_thread, &c[0], nthreads == 2 ? &c[1] : NULL);
     lmp_status st = LMP_OK;
     for (unsigned t = 0; t < nthreads && !st; t++)
         if (c[t].st) {
@@ -680,13 +674,7 @@ lmp_status train_adjust(train_budget *b, train_order *o, unsigned N, uint32_t nw
         jobs[slot].continuation = continuation;
         jobs[slot].prune = n >= 2 ? prune[n - 1] : 0;
     }
-    pthread_t th;
-    int threaded = nthreads == 2 && jobs[1].top && pthread_create(&th, NULL, adjust_thread, &jobs[1]) == 0;
-    adjust_thread(&jobs[0]);
-    if (nthreads == 2 && jobs[1].top) {
-        if (threaded) pthread_join(th, NULL);
-        else adjust_thread(&jobs[1]);
-    }
+    run_pair(adjust_thread, &jobs[0], nthreads == 2 && jobs[1].top ? &jobs[1] : NULL);
     for (unsigned i = 0; i < 2 * LMP_NGRAM_MAX_ORDER + 2; i++)
         if (jobs[i].top && jobs[i].st) {
             if (err) *err = jobs[i].err;

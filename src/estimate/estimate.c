@@ -38,10 +38,10 @@
  *     p(w | c) = d_r c(c w) / c(c .), backoff as for add-k;
  *   stupid backoff (Brants et al. 2007): S(w | c) = c(c w) / c(c .), backoff alpha.
  * With nltk_conventions V and the unigram total count <s> (NLTK's nltk.lm). */
+#include "../core/pool.h"
 #include "../count/train_internal.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,11 +168,7 @@ static lmp_status link_order(train_budget *bud, train_order *o, unsigned n, lmp_
         jobs[1].from = h;
         jobs[1].j = a;
     }
-    pthread_t th;
-    int threaded = jobs[1].to > jobs[1].from && pthread_create(&th, NULL, link_range, &jobs[1]) == 0;
-    link_range(&jobs[0]);
-    if (threaded) pthread_join(th, NULL);
-    else if (jobs[1].to > jobs[1].from) link_range(&jobs[1]);
+    run_pair(link_range, &jobs[0], jobs[1].to > jobs[1].from ? &jobs[1] : NULL);
     for (int k = 0; k < 2; k++)
         if (jobs[k].bad)
             return lmp_error_set(err, LMP_EFORMAT, "internal: the %s of a %u-gram is not a %u-gram",

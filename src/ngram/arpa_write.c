@@ -20,10 +20,10 @@
  * order of their contexts. Two stable counting sorts per order (by the last
  * word, then by the context's position), O(n-grams + vocabulary). */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../core/pool.h"
 #include "../core/zwrite.h"
 #include "ngram_internal.h"
 
@@ -359,11 +359,7 @@ lmp_status ng_write_arpa(const ng_src *s, const char *path, lmp_arpa_order order
                 if (to > m) to = m;
                 j[t] = (fmt_job){s, &wt, n, pm, from, to, buf[t], 0, from, &cache[t]};
             }
-            pthread_t th;
-            int threaded = j[1].to > j[1].from && pthread_create(&th, NULL, fmt_run, &j[1]) == 0;
-            fmt_run(&j[0]);
-            if (threaded) pthread_join(th, NULL);
-            else fmt_run(&j[1]);
+            run_pair(fmt_run, &j[0], j[1].to > j[1].from ? &j[1] : NULL); /* an empty j[1] stays len 0, stopped at from */
             /* A job that stopped short (its buffer full) is finished here before the next one is written. */
             bad = (j[0].len && fwrite(buf[0], 1, j[0].len, f) != j[0].len) ||
                   write_rest(f, s, &wt, n, pm, j[0].stopped, j[0].to, buf[0], &cache[0]) ||
