@@ -157,8 +157,7 @@ static size_t split(const char *s, size_t n, const char **tok, size_t *tlen, siz
  * the ARPA reader itself: the message says which. */
 static lmp_status binary_model_error(arpa_ctx *a)
 {
-    struct stat sb;
-    const int regular = strcmp(a->path, "<stdin>") != 0 && stat(a->path, &sb) == 0 && S_ISREG(sb.st_mode);
+    const int regular = io_reader_raw_size(a->r) > 0; /* a named regular file (the reader's fstat; a model is never empty) */
     return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, 0, "%s",
                             io_reader_compression(a->r) != IO_PLAIN
                                 ? "a compressed lmprob binary model: decompress it first (a binary model is mmapped)"
