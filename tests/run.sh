@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run the whole suite for each build directory given (e.g. build build/asan build/aarch64):
 #   - every unit test program build/tests/test_*      (each prints "<prog>: N passed, M failed")
-#   - every CLI test script tests/cli/test_*.sh        (LMPROB points at the CLI under test)
+#   - every CLI test script tests/cli/test_*.sh        (LMPROB points at the CLI under test; a script
+#                                                      marked "# run once:" only with the plain flavour)
 #   - lmprob verify on ../shared/golden/reference.json (one case = one test)
 # and end with one line "N passed, M failed" for everything. A cross build (a file .runner in it
 # naming the emulator, e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu") runs its unit programs
@@ -22,6 +23,13 @@ trap 'rm -rf "$res"' EXIT
 # The queue: one line per part, "<id>\t<flavour>\t<label>\t<kind>\t<build dir>\t<file>".
 queue=()
 flavours=()
+# The flavour that runs the "# run once:" scripts: the first plain one given, else the first with a CLI.
+once_b=
+for b in "$@"; do
+  [ -f "$b/.runner" ] || [[ "$b" == *fuzz* ]] && continue
+  [ -z "$once_b" ] && once_b=$b
+  [[ "$b" != *asan* ]] && { once_b=$b; break; }
+done
 for b in "$@"; do
   flavour=normal
   [[ "$b" == *asan* ]] && flavour="asan+ubsan"
@@ -46,7 +54,12 @@ for b in "$@"; do
   done
   [ -f "$b/.runner" ] && continue
   for s in tests/cli/test_*.sh; do
-    [ -f "$s" ] && queue+=("$flavour|$(basename "$s")|cli|$b|$s")
+    [ -f "$s" ] || continue
+    # A script whose checks do not depend on the CLI under test (a line "# run once: why") runs with one
+    # flavour only, the plain one when it is given: run again, it would repeat the same checks on the
+    # same files.
+    if grep -q '^# run once:' "$s" && [ "$b" != "$once_b" ]; then continue; fi
+    queue+=("$flavour|$(basename "$s")|cli|$b|$s")
   done
   queue+=("$flavour|verify $(basename "$golden")|verify|$b|$golden")
 done

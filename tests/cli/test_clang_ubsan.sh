@@ -5,6 +5,7 @@
 # builds it over the libFuzzer flavour's library (build/fuzz/quick: clang, UBSan
 # and ASan), so the library is compiled by clang once for both; SCORE_UB names
 # another build of it. Skipped, with a note, when clang is not installed.
+# run once: the program under test is the libFuzzer flavour's (clang), whatever CLI is under test.
 . "$(dirname "$0")/lib.sh"
 if ! command -v clang >/dev/null 2>&1; then
   echo "SKIP: clang is not installed (scripts/setup.sh installs it)"

@@ -5,6 +5,7 @@
 # lowercase hex word of README.md and docs/*.md with a letter and a digit in it must name a
 # commit that main's history reaches, but for the few below that are something else.
 # Nothing to check outside a git checkout, or in a shallow one.
+# run once: it reads the docs and the git history, not the CLI under test.
 set -u
 . "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/../.."

@@ -4,6 +4,7 @@
 #  - every function the public headers declare is exported;
 #  - every public header compiles on its own, as C11 and as C++11;
 #  - a C++ program (tests/test_cxx.cpp) links against the shared library and runs.
+# run once: it checks the plain build's shared library whatever CLI is under test.
 . "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bdir=$(cd "$(dirname "$LMPROB")" && pwd)

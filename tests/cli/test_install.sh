@@ -1,5 +1,6 @@
 # make install PREFIX=DIR installs library, headers and lmprob.pc; a C file outside the
 # tree that calls lmp_version() builds with `cc x.c $(pkg-config --cflags --libs lmprob)` and runs.
+# run once: it installs the plain build whatever CLI is under test.
 . "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bdir=$(dirname "$LMPROB")

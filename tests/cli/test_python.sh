@@ -2,6 +2,7 @@
 # torch, KenLM's own module (when KENLM_PY names its folder) and ../shared/gpt2, and the worked example of
 # docs/python.md. The module of the plain build is the one tested: an ASan build of an extension would need
 # libasan preloaded into the interpreter, so under build/asan this script only says so.
+# run once: the plain build's module is the one tested.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 : "${LMPROB:?set LMPROB to the lmprob binary}"
