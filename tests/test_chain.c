@@ -161,6 +161,47 @@ static void test_temperature_overflow(void)
                 }
 }
 
+/* Penalties that push a logit out of range, on both paths, both conventions and dtypes:
+ * to +inf (a tiny repetition penalty) is an error; to -inf (Hugging Face's float32 mask
+ * value -3e38 times 1.5) is what a penalty may do, unless no finite logit is left, which
+ * is an error too: the draw once returned a token of probability 0 (token 2 below). */
+static void test_penalty_range(void)
+{
+    for (int path = 0; path < 2; path++)
+        for (int conv = 0; conv < 2; conv++)
+            for (int dt = 0; dt < 2; dt++)
+                for (int c = 0; c < 3; c++) {
+                    const double big = dt ? -3e38 : -1e308; /* times 2: -inf in the dtype */
+                    const double all[3] = {big, big, -INFINITY}, one[3] = {big, 0.5, -INFINITY},
+                                 up[3] = {1e10, 0.5, -INFINITY};
+                    const double *x = c == 0 ? all : c == 1 ? one : up;
+                    const lmp_token_id h[2] = {0, 1};
+                    lmp_sampler_params p = lmp_sampler_params_default();
+                    p.conv = conv ? LMP_CONV_LLAMA : LMP_CONV_HF;
+                    p.dtype = dt ? LMP_DTYPE_F32 : LMP_DTYPE_F64;
+                    p.repetition_penalty = c == 2 ? (dt ? 1e-30 : 1e-300) : 2.0;
+                    p.path = path ? LMP_PATH_REFERENCE : LMP_PATH_AUTO;
+                    lmp_sampler *s;
+                    lmp_error err;
+                    CHECK(lmp_sampler_create(&p, 3, &s, NULL) == LMP_OK);
+                    lmp_rng r;
+                    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 7, NULL);
+                    for (int draw = 0; draw < 20; draw++) {
+                        lmp_token_id tok = -1;
+                        lmp_status st = lmp_sampler_sample(s, x, 3, h, c == 1 ? 1 : 2, &r, &tok, &err);
+                        if (c == 1) { /* token 0 sinks, token 1 is left: it is always drawn */
+                            CHECK_MSG(st == LMP_OK && tok == 1, "path %d conv %d dtype %d: status %d token %d", path,
+                                      conv, dt, (int)st, (int)tok);
+                        } else {
+                            CHECK_MSG(st == LMP_ERANGE && strstr(err.msg, c == 0 ? "so does every other" : "overflows"),
+                                      "path %d conv %d dtype %d case %d: status %d token %d", path, conv, dt, c,
+                                      (int)st, (int)tok);
+                        }
+                    }
+                    lmp_sampler_free(s);
+                }
+}
+
 /* ---- building chains ------------------------------------------------------------------ */
 
 static void test_building_chains(void)
@@ -510,6 +551,7 @@ int main(int argc, char **argv)
     (void)argc;
     RUN(test_steps_by_hand);
     RUN(test_temperature_overflow);
+    RUN(test_penalty_range);
     RUN(test_building_chains);
     RUN(test_custom_steps);
     RUN(test_fast_paths_equal_reference);

@@ -235,6 +235,8 @@ static lmp_status pen_apply(void *vctx, lmp_cand_array *c, lmp_error *err)
     double *count = c->key; /* indexed by token id (V <= max_vocab) */
     for (size_t i = start; i < nh; i++) count[c->hist[i]] = 0.0;
     for (size_t i = start; i < nh; i++) count[c->hist[i]] += 1.0;
+    lmp_token_id sank = -1; /* the last finite logit a penalty took to -inf */
+    double sank_from = 0.0;
     for (size_t i = start; i < nh; i++) {
         lmp_token_id t = c->hist[i];
         double cnt = count[t];
@@ -251,7 +253,16 @@ static lmp_status pen_apply(void *vctx, lmp_cand_array *c, lmp_error *err)
         if (rep != 1.0) l = Rd(c, l <= 0 ? l * rep : l / rep);
         if (fr != 0.0 || pr != 0.0) l = Rd(c, l - Rd(c, Rd(c, cnt * fr) + pr));
         if (l == INFINITY) return smp_penalty_overflow(t, c->logit[lo], rep, fr, pr, err);
+        if (l == -INFINITY && c->logit[lo] != -INFINITY) {
+            sank = t;
+            sank_from = c->logit[lo];
+        }
         c->logit[lo] = l;
+    }
+    if (sank >= 0) { /* no finite logit left: an error (smp_penalty_sank_all) */
+        size_t i = 0;
+        while (i < c->n && c->logit[i] == -INFINITY) i++;
+        if (i == c->n) return smp_penalty_sank_all(sank, sank_from, rep, fr, pr, err);
     }
     c->p_ok = 0;
     return LMP_OK;

@@ -316,6 +316,8 @@ lmp_status smp_penalties(lmp_sampler *s, size_t V, const lmp_token_id *hist, siz
     double rep = R(f, p->repetition_penalty), fr = R(f, p->frequency_penalty), pr = R(f, p->presence_penalty);
     s->max_ok = 0;
     for (size_t i = start; i < nh; i++) s->cnt[hist[i]]++;
+    lmp_token_id sank = -1; /* the last finite logit a penalty took to -inf */
+    double sank_from = 0.0;
     for (size_t i = start; i < nh; i++) {
         lmp_token_id t = hist[i];
         uint32_t c = s->cnt[t];
@@ -325,7 +327,16 @@ lmp_status smp_penalties(lmp_sampler *s, size_t V, const lmp_token_id *hist, siz
         if (rep != 1.0) l = R(f, l <= 0 ? l * rep : l / rep);
         if (fr != 0.0 || pr != 0.0) l = R(f, l - R(f, R(f, (double)c * fr) + pr));
         if (l == INFINITY) return smp_penalty_overflow(t, s->lg[t], rep, fr, pr, err);
+        if (l == -INFINITY && s->lg[t] != -INFINITY) {
+            sank = t;
+            sank_from = s->lg[t];
+        }
         s->lg[t] = l;
+    }
+    if (sank >= 0) { /* rare: look for a finite logit left only then */
+        size_t i = 0;
+        while (i < V && s->lg[i] == -INFINITY) i++;
+        if (i == V) return smp_penalty_sank_all(sank, sank_from, rep, fr, pr, err);
     }
     return LMP_OK;
 }
@@ -338,4 +349,15 @@ lmp_status smp_penalty_overflow(lmp_token_id t, double before, double rep, doubl
     return lmp_error_set(err, LMP_ERANGE,
                          "logit[%d] = %g with repetition_penalty = %g, frequency_penalty = %g, presence_penalty = %g "
                          "overflows: expected smaller penalties", (int)t, before, rep, freq, pres);
+}
+
+/* The last finite logits pushed to -inf by the penalties (-3e38, the mask value of Hugging Face's float32
+ * models, times a repetition penalty of 1.5, say): nothing is left to sample, as when every logit is -inf on
+ * input, and the draw returned a token of probability 0. An error, naming the last one that went. */
+lmp_status smp_penalty_sank_all(lmp_token_id t, double before, double rep, double freq, double pres, lmp_error *err)
+{
+    return lmp_error_set(err, LMP_ERANGE,
+                         "logit[%d] = %g with repetition_penalty = %g, frequency_penalty = %g, presence_penalty = %g "
+                         "becomes -inf, and so does every other logit: expected smaller penalties or at least one "
+                         "finite logit outside the history", (int)t, before, rep, freq, pres);
 }

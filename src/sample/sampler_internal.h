@@ -169,6 +169,7 @@ lmp_status smp_penalties(lmp_sampler *s, size_t V, const lmp_token_id *hist, siz
 /* The error of a penalised logit that overflowed to +inf (logit `before`, token t): both paths report it,
  * as they do a temperature quotient that overflows. */
 lmp_status smp_penalty_overflow(lmp_token_id t, double before, double rep, double freq, double pres, lmp_error *err);
+lmp_status smp_penalty_sank_all(lmp_token_id t, double before, double rep, double freq, double pres, lmp_error *err);
 
 /* fast_lazy.c */
 int smp_lazy_eligible(const lmp_sampler *s, const float *lf, size_t V);
