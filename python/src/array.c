@@ -322,8 +322,27 @@ double lmpy_view_at(const lmpy_view *v, const char *p)
     }
 }
 
-/* A nested list/tuple of numbers (depth 1 or 2) as a float64 block, when numpy is absent. */
-static PyObject *list_to_block(PyObject *obj, const char *name)
+/* Is every number of a list (depth 1) or of its rows (depth 2) a Python int? Reads no Python code. */
+static int all_ints(PyObject *outer, int depth)
+{
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(outer);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *it = PySequence_Fast_GET_ITEM(outer, i);
+        if (depth == 1) {
+            if (!PyLong_Check(it)) return 0;
+            continue;
+        }
+        if (!PyList_Check(it) && !PyTuple_Check(it)) return 0;
+        PyObject **row = PySequence_Fast_ITEMS(it);
+        for (Py_ssize_t j = 0, m = PySequence_Fast_GET_SIZE(it); j < m; j++)
+            if (!PyLong_Check(row[j])) return 0;
+    }
+    return 1;
+}
+
+/* A nested list/tuple of numbers (depth 1 or 2) as a block when numpy is absent: int64 where integers are
+ * accepted and every number is an int (numpy.asarray's int64: token ids, keys), else float64. */
+static PyObject *list_to_block(PyObject *obj, const char *name, unsigned accept)
 {
     PyObject *outer = PySequence_Fast(obj, "");
     if (!outer) {
@@ -341,9 +360,36 @@ static PyObject *list_to_block(PyObject *obj, const char *name)
         }
     }
     Py_ssize_t shape[2] = {n, m};
-    double *d;
-    PyObject *blk = lmpy_array_new('d', depth, shape, (void **)&d);
+    double *d = NULL;
+    int64_t *q = NULL;
+    const int ints = n > 0 && (accept & LMPY_INT) && all_ints(outer, depth);
+    PyObject *blk = ints ? lmpy_array_new('q', depth, shape, (void **)&q) : lmpy_array_new('d', depth, shape, (void **)&d);
     if (!blk) goto fail;
+    if (ints) {
+        /* plain ints, no Python code runs: the lists cannot change under the loop */
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *it = PySequence_Fast_GET_ITEM(outer, i);
+            Py_ssize_t row_n = depth == 1 ? 1 : PySequence_Fast_GET_SIZE(it);
+            if (depth == 2 && row_n != m) {
+                PyErr_Format(PyExc_ValueError, "%s: row %zd: expected a sequence of %zd numbers (a rectangular list)",
+                             name, i, m);
+                goto fail;
+            }
+            for (Py_ssize_t j = 0; j < row_n; j++) {
+                PyObject *x = depth == 1 ? it : PySequence_Fast_GET_ITEM(it, j);
+                long long v = PyLong_AsLongLong(x);
+                if (v == -1 && PyErr_Occurred()) {
+                    PyErr_Clear();
+                    PyErr_Format(PyExc_OverflowError, "%s: item %zd: expected an integer within int64", name,
+                                 depth == 1 ? i : i * m + j);
+                    goto fail;
+                }
+                q[depth == 1 ? i : i * m + j] = v;
+            }
+        }
+        Py_DECREF(outer);
+        return blk;
+    }
     for (Py_ssize_t i = 0; i < n; i++) {
         /* __float__ is Python code that may change the lists: their lengths are checked
          * before each item is read, and the item held while it converts. */
@@ -509,7 +555,7 @@ int lmpy_view_get(PyObject *obj, lmpy_view *v, const char *name, unsigned accept
             else
                 v->owner = PyObject_CallOneArg(np_asarray, obj);
         } else {
-            v->owner = list_to_block(obj, name);
+            v->owner = list_to_block(obj, name, accept);
         }
         if (!v->owner) return -1;
         src = v->owner;

@@ -293,6 +293,7 @@ typedef struct {
     lmp_token_id unk, bos, eos;
     size_t V;
     unsigned order;
+    int norm; /* evaluate: 0 not looked at yet, 1 probabilities, 2 scores (lmp_ngram_check_probabilities: O(V)) */
 } lmpy_Model;
 
 static PyTypeObject model_type;
@@ -304,6 +305,7 @@ static void model_setup(lmpy_Model *M)
     M->eos = lmp_ngram_eos(M->m);
     M->V = lmp_ngram_vocab_size(M->m);
     M->order = lmp_ngram_order(M->m);
+    M->norm = 0;
 }
 
 static PyObject *model_new(PyTypeObject *type, PyObject *args, PyObject *kw)
@@ -974,25 +976,36 @@ static PyObject *model_score_batch(lmpy_Model *M, PyObject *args, PyObject *kw)
     return lmpy_array_finish(blk);
 }
 
-static PyObject *stats_dict(const lmp_ngram_stats *s)
+static PyObject *stats_dict(const lmp_ngram_stats *s, int from_scores)
 {
-    return Py_BuildValue("{s:d,s:d,s:d,s:d,s:d,s:K,s:K,s:K,s:K,s:d}", "perplexity", lmp_ngram_stats_perplexity(s),
+    return Py_BuildValue("{s:d,s:d,s:d,s:d,s:d,s:K,s:K,s:K,s:K,s:d,s:O}", "perplexity", lmp_ngram_stats_perplexity(s),
                          "perplexity_excl_oov", lmp_ngram_stats_perplexity_excl_oov(s), "log10_prob", s->log10_prob,
                          "bits_per_token", lmp_ngram_stats_bits_per_token(s), "bits_per_byte",
                          lmp_ngram_stats_bits_per_byte(s), "tokens", (unsigned long long)s->tokens, "oov",
                          (unsigned long long)s->oov, "sentences", (unsigned long long)s->sentences, "bytes",
-                         (unsigned long long)s->bytes, "log10_prob_oov", s->log10_prob_oov);
+                         (unsigned long long)s->bytes, "log10_prob_oov", s->log10_prob_oov,
+                         "scores_not_probabilities", from_scores ? Py_True : Py_False);
 }
 
 static PyObject *model_evaluate(lmpy_Model *M, PyObject *args, PyObject *kw)
 {
-    static char *kwl[] = {"text", NULL};
+    static char *kwl[] = {"text", "scores", NULL};
     PyObject *obj;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O:evaluate", kwl, &obj)) return NULL;
+    int scores = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$p:evaluate", kwl, &obj, &scores)) return NULL;
     if (check_model(M) < 0) return NULL;
     lmp_ngram_stats acc;
     memset(&acc, 0, sizeof acc);
     lmp_error err;
+    lmp_error_clear(&err);
+    /* Perplexity needs probabilities, as in `lmprob ppl` (cli/cmd_ppl.c): a model whose next-word values
+     * are scores (stupid backoff) is refused unless scores=True asks for the same figures from them. */
+    if (M->norm == 0) M->norm = lmp_ngram_check_probabilities(M->m, NULL, NULL) == LMP_OK ? 1 : 2;
+    const int unnormalised = M->norm == 2;
+    if (unnormalised && !scores && lmp_ngram_check_probabilities(M->m, NULL, &err) != LMP_OK)
+        return PyErr_Format(PyExc_ValueError,
+                            "evaluate: %s, so perplexity is undefined; scores=True computes the same figures from "
+                            "the scores", err.msg);
     lmp_error_clear(&err);
     if (PyUnicode_Check(obj) || PyBytes_Check(obj) || PyObject_HasAttrString(obj, "__fspath__")) {
         PyObject *pb = NULL;
@@ -1012,7 +1025,7 @@ static PyObject *model_evaluate(lmpy_Model *M, PyObject *args, PyObject *kw)
             return NULL;
         }
         Py_DECREF(pb);
-        return stats_dict(&acc);
+        return stats_dict(&acc, unnormalised);
     }
     text_list t;
     if (text_list_get(obj, &t, "text") < 0) return NULL;
@@ -1038,7 +1051,7 @@ static PyObject *model_evaluate(lmpy_Model *M, PyObject *args, PyObject *kw)
     }
     Py_END_ALLOW_THREADS
     text_list_free(&t);
-    return stats_dict(&acc);
+    return stats_dict(&acc, unnormalised);
 }
 
 static PyObject *model_write(lmpy_Model *M, PyObject *args, PyObject *kw, int binary)
@@ -1135,11 +1148,13 @@ static PyMethodDef model_methods[] = {
                "equal to score(sentences[i], bos, eos). Runs without the GIL on `threads`\n"
                "threads (0: every core).")},
     {"evaluate", LMPY_FN(model_evaluate), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("evaluate(text)\n\n"
+     PyDoc_STR("evaluate(text, *, scores=False)\n\n"
                "Corpus figures as `lmprob ppl`: text is a path (plain, gzip or xz; one sentence\n"
                "a line) or a list of sentences. Returns a dict: perplexity,\n"
                "perplexity_excl_oov, log10_prob, bits_per_token, bits_per_byte, tokens (with\n"
-               "</s>), oov, sentences, bytes, log10_prob_oov. Releases the GIL.")},
+               "</s>), oov, sentences, bytes, log10_prob_oov, scores_not_probabilities.\n"
+               "A model whose values are scores (stupid backoff) is a ValueError, as in\n"
+               "`lmprob ppl`, unless scores=True (`ppl --scores`). Releases the GIL.")},
     {"index", LMPY_FN(model_index_kw), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("index(word)\n\nThe word's id in this model (<unk>'s id when it is not in the vocabulary).")},
     {"word", LMPY_FN(model_word_kw), METH_FASTCALL | METH_KEYWORDS, PyDoc_STR("word(id)\n\nThe word of an id (IndexError when out of range).")},

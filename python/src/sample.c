@@ -509,7 +509,7 @@ typedef struct {
     sparams sp;
     engine e;
     lmpy_lock lock;
-    int have_kept; /* the last call was 1-D: e.s[0] holds its kept set */
+    int have_kept; /* the last call: 1 on one row (1-D): e.s[0] holds its kept set; 0 none; 2 a batch; 3 an error */
 } lmpy_Sampler;
 
 static PyObject *sampler_new(PyTypeObject *type, PyObject *args, PyObject *kw)
@@ -562,7 +562,7 @@ static PyObject *sampler_sample(lmpy_Sampler *o, PyObject *const *args, Py_ssize
     if (lmpy_lock_enter(&o->lock, "Sampler.sample") < 0) return NULL;
     PyObject *r = run(&o->e, &o->sp, v[0], v[1] ? v[1] : Py_None, v[2] ? v[2] : Py_None, threads,
                       v[4] ? v[4] : Py_None);
-    o->have_kept = r && PyLong_Check(r);
+    o->have_kept = !r ? 3 : PyLong_Check(r) ? 1 : 2;
     lmpy_lock_give(&o->lock);
     return r;
 }
@@ -573,9 +573,13 @@ static PyObject *sampler_kept(lmpy_Sampler *o, PyObject *unused)
     (void)unused;
     if (lmpy_lock_enter(&o->lock, "Sampler.kept") < 0) return NULL;
     PyObject *res = NULL;
-    if (!o->have_kept || !o->e.made) {
-        PyErr_SetString(PyExc_ValueError, "kept: no 1-D sample call yet (the kept set is that of the last call on "
-                                          "a 1-D row)");
+    if (o->have_kept != 1 || !o->e.made) {
+        PyErr_SetString(PyExc_ValueError,
+                        o->have_kept == 2   ? "kept: the last sample call was on a batch (2-D logits): kept() is the "
+                                              "kept set of a call on one row (1-D)"
+                        : o->have_kept == 3 ? "kept: the last sample call raised an error: no kept set"
+                                            : "kept: no sample call yet (kept() is the kept set of the last call, on "
+                                              "one row of logits)");
         goto done;
     }
     lmp_candidates k = lmp_sampler_kept(o->e.s[0]);
@@ -633,9 +637,9 @@ static PyMethodDef sampler_methods[] = {
                "Draw a token from each row of logits through this sampler's chain: an int for\n"
                "a 1-D array (V,), an int64 array for a 2-D one (batch, V), as lmprob.sample.")},
     {"kept", LMPY_FN(sampler_kept), METH_NOARGS,
-     PyDoc_STR("kept()\n\nThe kept set of the last 1-D call: (ids int32 ascending, probabilities\n"
-               "renormalised over the kept set, processed logits), as `lmprob decode --json`\n"
-               "prints them.")},
+     PyDoc_STR("kept()\n\nThe kept set of the last call, when it sampled one row (1-D logits): (ids int32\n"
+               "ascending, probabilities renormalised over the kept set, processed logits), as\n"
+               "`lmprob decode --json` prints them. A ValueError after a batch call or an error.")},
     {NULL, NULL, 0, NULL},
 };
 

@@ -149,6 +149,43 @@ class TestArrayRoads(unittest.TestCase):
         self.assertEqual(fast["softmax large"]["type"], "ndarray")
         self.assertTrue(fast["softmax f64"]["writeable"])
 
+    def test_lists_without_numpy(self):
+        # Without numpy at all, lists and tuples of numbers are read by the module itself (array.c
+        # list_to_block): integers where integers are wanted (token ids, state keys), as numpy.asarray
+        # makes them; they were all read as float64, so a list of targets was refused there.
+        cases = [
+            ("ce loss list targets", "lmprob.cross_entropy_loss([[1.0, 2.0], [3.0, 4.0]], [0, 1])"),
+            ("ce loss tuple targets", "lmprob.cross_entropy_loss(((1.0, 2.0), (3.0, 4.0)), (1, 0))"),
+            ("ce loss float targets", "lmprob.cross_entropy_loss([[1.0, 2.0], [3.0, 4.0]], [0, 1.5])"),
+            ("set_state list keys", "[r.set_state((st[0], list(st[1]), st[2], st[3], st[4])), r.random_sample()][1]"),
+            ("entropy int counts", "lmprob.entropy([3, 1, 0, 4])"),
+            ("softmax int list", "lmprob.softmax([1, 2, 3]).tolist()"),
+            ("log_softmax 2-D int list", "lmprob.log_softmax([[1, 2], [3, 5]]).tolist()"),
+            ("sample history list", "lmprob.sample([1.0, 2.0, 3.0], repetition_penalty=1.3, history=[2, 2], "
+                                    "rng=lmprob.RandomState(4))"),
+        ]
+        setup = "r = lmprob.RandomState(9); st = r.get_state(); r.random_sample()"
+        child = ("import json, sys\nsys.modules['numpy'] = None\nimport lmprob\n" + setup + "\nout = {}\n"
+                 "for name, expr in json.loads(sys.argv[1]):\n"
+                 "    try:\n        out[name] = repr(eval(expr))\n"
+                 "    except Exception as e:\n        out[name] = type(e).__name__ + ': ' + str(e)\n"
+                 "print(json.dumps(out))\n")
+        r = subprocess.run([sys.executable, "-c", child, json.dumps(cases)], capture_output=True, text=True,
+                           timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = json.loads(r.stdout)
+        ns = {"lmprob": lmprob}
+        exec(setup, ns)
+        for name, expr in cases:
+            with self.subTest(case=name):
+                try:
+                    v = eval(expr, ns)
+                    want = repr(v.tolist() if isinstance(v, np.ndarray) else type(v)(v) if np.isscalar(v) else v)
+                except Exception as e:
+                    want = type(e).__name__ + ": " + str(e)
+                self.assertEqual(got[name], want)
+        self.assertTrue(got["ce loss float targets"].startswith("TypeError"))
+
     def test_results_own_their_memory(self):
         # a small result is numpy's own array; a large one lives in lmprob's block, its base
         small, large = lmprob.softmax(np.zeros(4)), lmprob.softmax(np.zeros(20000))

@@ -41,6 +41,18 @@ class TestAgainstCLI(unittest.TestCase):
             self.assertEqual(ev["log10_prob"], j["log10_prob"])  # the same sums in the same order
             self.assertEqual(ev["perplexity"], j["perplexity"])
 
+    def test_evaluate_refuses_scores(self):
+        # stupid backoff gives scores, not probabilities: evaluate refuses it as `lmprob ppl` does, and
+        # scores=True gives the figures `ppl --scores` prints (the same sums)
+        corpus = ["a b c", "a c b", "b a c", "c c a"] * 20
+        m = lmprob.train(corpus, order=2, estimator="stupid")
+        with self.assertRaisesRegex(ValueError, r"stupid-backoff model.*scores=True"):
+            m.evaluate(["a b c"])
+        ev = m.evaluate(["a b c"], scores=True)
+        self.assertTrue(ev["scores_not_probabilities"])
+        self.assertEqual(ev["log10_prob"], sum(lp for lp, _, _ in m.full_scores("a b c")))  # in double, in order
+        self.assertFalse(self.m.evaluate(self.sents[:3])["scores_not_probabilities"])
+
     def test_score_is_float_sum_of_full_scores(self):
         for s in self.sents[:100]:
             acc = np.float32(0)

@@ -267,8 +267,20 @@ class TestErrors(unittest.TestCase):
             lmprob.sample(x, rng=np.random.RandomState(0))
         with self.assertRaisesRegex(ValueError, r"history\[1\] = 9"):
             lmprob.sample(x, history=[1, 9], repetition_penalty=1.2)
-        with self.assertRaisesRegex(ValueError, "no 1-D sample call"):
+        with self.assertRaisesRegex(ValueError, "no sample call yet"):
             lmprob.Sampler().kept()
+        # kept() is the last call's, and only a call on one row has one: after a batch or an error it says
+        # which, not "no call yet" (the kept set of an earlier 1-D call is not shown as the batch's)
+        s = lmprob.Sampler(top_k=2)
+        s.sample(np.array([1.0, 2.0, 3.0]), rng=lmprob.RandomState(0))
+        self.assertEqual(s.kept()[0].tolist(), [1, 2])
+        s.sample(np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]), rng=lmprob.RandomState(0))
+        with self.assertRaisesRegex(ValueError, "last sample call was on a batch"):
+            s.kept()
+        with self.assertRaises(ValueError):
+            s.sample(np.array([1.0, float("nan")]))
+        with self.assertRaisesRegex(ValueError, "last sample call raised an error"):
+            s.kept()
 
     def test_huge_row(self):
         x = np.zeros(3_000_000, dtype=np.float32)
