@@ -30,6 +30,31 @@ static void test_numpy_random_sample(void)
     CHECK(lmp_rng_uniform(&r) == 0.7976445358842773);
 }
 
+static void test_numpy_seed_keys(void)
+{
+    /* np.random.RandomState(keys).random_sample(3) (numpy 1.24), keys shorter than, and longer
+     * than, the 624-word state, and at both ends of the key range */
+    static const uint32_t k1[3] = {1, 2, 3}, k2[1] = {0}, k3[2] = {4294967295u, 7};
+    static uint32_t k4[700];
+    for (uint32_t i = 0; i < 700; i++) k4[i] = i;
+    static const struct { const uint32_t *keys; size_t n; double want[3]; } c[] = {
+        {k1, 3, {0x1.383fbc97230c2p-1, 0x1.c5fd27a5da181p-1, 0x1.e7c4d155e5af8p-2}},
+        {k2, 1, {0x1.b0580f98a7dbep-1, 0x1.84129978f9c1ap-1, 0x1.aeaa51052e978p-2}},
+        {k3, 2, {0x1.c7859838e64e3p-1, 0x1.9803044ad62b9p-1, 0x1.c447f5fdf6c6ep-1}},
+        {k4, 700, {0x1.bc5d2d9c885aep-1, 0x1.d46ba8b5b281dp-1, 0x1.b528bed04a958p-2}},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        lmp_rng r;
+        r.has_gauss = 1; /* seeding clears a cached deviate */
+        CHECK(lmp_rng_seed_keys(&r, c[i].keys, c[i].n, NULL) == LMP_OK);
+        CHECK(r.kind == LMP_RNG_NUMPY_LEGACY && r.has_gauss == 0);
+        for (int j = 0; j < 3; j++) CHECK_MSG(lmp_rng_uniform(&r) == c[i].want[j], "case %zu draw %d", i, j);
+    }
+    lmp_rng r;
+    lmp_error err;
+    CHECK(lmp_rng_seed_keys(&r, k1, 0, &err) == LMP_EINVAL && strstr(err.msg, "at least one"));
+}
+
 static void test_numpy_u32(void)
 {
     /* np.random.RandomState(1).randint(0, 2**32, size=3, dtype=np.uint64): the raw MT19937 words */
@@ -528,6 +553,7 @@ int main(int argc, char **argv)
 {
     (void)argc;
     RUN(test_numpy_random_sample);
+    RUN(test_numpy_seed_keys);
     RUN(test_numpy_u32);
     RUN(test_numpy_randn_cache);
     RUN(test_numpy_exponential);

@@ -39,6 +39,10 @@ typedef struct lmp_rng {
  * a larger one is LMP_EINVAL. */
 LMP_API lmp_status lmp_rng_seed(lmp_rng *r, lmp_rng_kind kind, uint64_t seed, lmp_error *err);
 
+/* The numpy legacy stream seeded from n >= 1 32-bit keys, as np.random.RandomState(keys) for a
+ * sequence of seeds (MT19937's init_by_array). */
+LMP_API lmp_status lmp_rng_seed_keys(lmp_rng *r, const uint32_t *keys, size_t n, lmp_error *err);
+
 /* Stream `stream` of seed `seed`: for xoshiro the seeded state jumped `stream`
  * times (non-overlapping for 2^128 draws each), for threads. */
 LMP_API lmp_status lmp_rng_seed_stream(lmp_rng *r, uint64_t seed, uint64_t stream, lmp_error *err);

@@ -52,6 +52,21 @@ void lmpy_rng_unlock(PyObject *obj) { lmpy_lock_give(&((lmpy_rng_obj *)obj)->loc
 
 /* ---- construction and seeding ---------------------------------------------------------------- */
 
+static int do_seed(lmpy_rng_obj *o, PyObject *seed);
+
+/* A newly seeded stream in place of the object's (under its lock), or the seeding's error raised. */
+static int install_stream(lmpy_rng_obj *o, lmp_status st, const lmp_rng *seeded, const lmp_error *err)
+{
+    if (st != LMP_OK) {
+        lmpy_raise(err);
+        return -1;
+    }
+    lmpy_rng_lock((PyObject *)o);
+    o->rng = *seeded;
+    lmpy_rng_unlock((PyObject *)o);
+    return 0;
+}
+
 static PyObject *rng_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 {
     (void)args;
@@ -72,6 +87,71 @@ static void rng_dealloc(lmpy_rng_obj *o)
     Py_TYPE(o)->tp_free((PyObject *)o);
 }
 
+/* numpy's legacy seeding of a seed that is not an int: an array with one element is squeezed to that
+ * int (np.array([5]) seeds as 5); any other sequence of ints in [0, 2**32) is MT19937's init_by_array
+ * (lmp_rng_seed_keys): RandomState([1, 2, 3]) is np.random.RandomState([1, 2, 3]). */
+static int seed_keys(lmpy_rng_obj *o, PyObject *seed)
+{
+    if (PyObject_HasAttrString(seed, "squeeze")) {
+        PyObject *sq = PyObject_CallMethod(seed, "squeeze", NULL);
+        if (!sq) return -1;
+        int one = PyIndex_Check(sq) && !(PyObject_HasAttrString(sq, "ndim") && PyObject_Length(sq) > 0);
+        PyErr_Clear();
+        if (one) {
+            PyObject *ix = PyNumber_Index(sq);
+            Py_DECREF(sq);
+            if (!ix) return -1;
+            int rc = do_seed(o, ix);
+            Py_DECREF(ix);
+            return rc;
+        }
+        Py_DECREF(sq);
+    }
+    if (PyUnicode_Check(seed) || PyBytes_Check(seed) || PyFloat_Check(seed) || !PySequence_Check(seed)) {
+        PyErr_Format(PyExc_TypeError, "seed: expected an int or a sequence of ints, got %.100s",
+                     Py_TYPE(seed)->tp_name);
+        return -1;
+    }
+    if (PyObject_Length(seed) == 0) { /* before numpy makes [] a float64 array */
+        PyErr_SetString(PyExc_ValueError, "seed: expected a non-empty sequence of ints");
+        return -1;
+    }
+    PyErr_Clear();
+    lmpy_view v;
+    if (lmpy_view_get(seed, &v, "seed", LMPY_INT) < 0) return -1;
+    if (v.ndim != 1 || v.shape[0] == 0) {
+        lmpy_view_release(&v);
+        PyErr_SetString(PyExc_ValueError, v.ndim != 1 ? "seed: expected a 1-D sequence of ints (a seed array must be 1-d)"
+                                                      : "seed: expected a non-empty sequence of ints");
+        return -1;
+    }
+    size_t n = (size_t)v.shape[0];
+    uint32_t *keys = PyMem_Malloc(n * sizeof *keys);
+    if (!keys) {
+        lmpy_view_release(&v);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double x = lmpy_view_at(&v, v.data + (Py_ssize_t)i * v.strides[0]);
+        if (!(x >= 0 && x <= 4294967295.0)) {
+            PyMem_Free(keys);
+            lmpy_view_release(&v);
+            PyObject *item = PySequence_GetItem(seed, (Py_ssize_t)i);
+            if (item) PyErr_Format(PyExc_ValueError, "seed[%zu] = %S: expected a seed between 0 and 2**32 - 1", i, item);
+            Py_XDECREF(item);
+            return -1;
+        }
+        keys[i] = (uint32_t)x;
+    }
+    lmpy_view_release(&v);
+    lmp_error err;
+    lmp_rng tmp;
+    lmp_status st = lmp_rng_seed_keys(&tmp, keys, n, &err);
+    PyMem_Free(keys);
+    return install_stream(o, st, &tmp, &err);
+}
+
 static int do_seed(lmpy_rng_obj *o, PyObject *seed)
 {
     lmp_rng_kind kind = Py_TYPE(o) == &xoshiro_type || PyType_IsSubtype(Py_TYPE(o), &xoshiro_type)
@@ -87,6 +167,9 @@ static int do_seed(lmpy_rng_obj *o, PyObject *seed)
         }
         s = r;
     } else {
+        if (kind == LMP_RNG_NUMPY_LEGACY && !PyLong_Check(seed) &&
+            (PySequence_Check(seed) || PyObject_HasAttrString(seed, "squeeze")))
+            return seed_keys(o, seed);
         if (!PyLong_Check(seed) && !PyIndex_Check(seed)) {
             PyErr_Format(PyExc_TypeError, "seed: expected an int, got %.100s", Py_TYPE(seed)->tp_name);
             return -1;
@@ -105,14 +188,8 @@ static int do_seed(lmpy_rng_obj *o, PyObject *seed)
     }
     lmp_error err;
     lmp_rng tmp;
-    if (lmp_rng_seed(&tmp, kind, s, &err) != LMP_OK) {
-        lmpy_raise(&err);
-        return -1;
-    }
-    lmpy_rng_lock((PyObject *)o);
-    o->rng = tmp;
-    lmpy_rng_unlock((PyObject *)o);
-    return 0;
+    lmp_status st = lmp_rng_seed(&tmp, kind, s, &err);
+    return install_stream(o, st, &tmp, &err);
 }
 
 static int rng_init(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
@@ -2153,6 +2230,70 @@ static PyObject *rng_repr(lmpy_rng_obj *o)
     "which then is the output's shape), element i drawn from the parameters at position i,\n"             \
     "as numpy's. " SIZE_DOC
 
+/* pickle and copy: (type, (0,), state), state = (name, words, pos, has_gauss, gauss) with the stream's
+ * words as a tuple of ints (624 of 32 bits for MT19937, 4 of 64 for xoshiro256**): no numpy needed, no
+ * byte order to carry. */
+static PyObject *rng_reduce(lmpy_rng_obj *o, PyObject *unused)
+{
+    (void)unused;
+    lmpy_rng_lock((PyObject *)o);
+    lmp_rng r = o->rng;
+    lmpy_rng_unlock((PyObject *)o);
+    const int mt = r.kind == LMP_RNG_NUMPY_LEGACY;
+    const Py_ssize_t n = mt ? 624 : 4;
+    PyObject *words = PyTuple_New(n);
+    if (!words) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *w = mt ? PyLong_FromUnsignedLong(r.mt[i]) : PyLong_FromUnsignedLongLong(r.s[i]);
+        if (!w) {
+            Py_DECREF(words);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(words, i, w);
+    }
+    return Py_BuildValue("(O(i)(sNiid))", (PyObject *)Py_TYPE(o), 0, mt ? "MT19937" : "xoshiro256**", words,
+                         mt ? r.mti : 0, r.has_gauss, r.gauss);
+}
+
+static PyObject *rng_setstate(lmpy_rng_obj *o, PyObject *state)
+{
+    const int mt = o->rng.kind == LMP_RNG_NUMPY_LEGACY;
+    const char *want = mt ? "MT19937" : "xoshiro256**", *name;
+    const Py_ssize_t n = mt ? 624 : 4;
+    PyObject *words;
+    int pos, hg;
+    double g;
+    if (!PyTuple_Check(state) || !PyArg_ParseTuple(state, "sO!iid", &name, &PyTuple_Type, &words, &pos, &hg, &g)) {
+        PyErr_Clear();
+        return PyErr_Format(PyExc_TypeError, "__setstate__: expected the tuple __reduce__ gives ('%s', words, pos, "
+                                             "has_gauss, gauss)", want);
+    }
+    if (strcmp(name, want) != 0)
+        return PyErr_Format(PyExc_ValueError, "__setstate__: the state of a '%s' stream, expected '%s'", name, want);
+    if (PyTuple_GET_SIZE(words) != n || pos < 0 || pos > (mt ? 624 : 0))
+        return PyErr_Format(PyExc_ValueError, "__setstate__: expected %zd words and a position in 0 .. %d", n,
+                            mt ? 624 : 0);
+    lmp_rng r = o->rng;
+    int zero = 1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *w = PyTuple_GET_ITEM(words, i);
+        unsigned long long x = PyLong_Check(w) ? PyLong_AsUnsignedLongLong(w) : (unsigned long long)-1;
+        if (PyErr_Occurred() || !PyLong_Check(w) || (mt && x > 0xffffffffu)) {
+            PyErr_Clear();
+            return PyErr_Format(PyExc_ValueError, "__setstate__: word %zd: expected an int of %d bits", i, mt ? 32 : 64);
+        }
+        if (mt) r.mt[i] = (uint32_t)x;
+        else r.s[i] = x;
+        zero &= x == 0;
+    }
+    if (zero) return PyErr_Format(PyExc_ValueError, "__setstate__: an all-zero state (no stream has it)");
+    r.mti = pos;
+    r.has_gauss = hg != 0;
+    r.gauss = g;
+    if (install_stream(o, LMP_OK, &r, NULL) < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
 /* numpy's set_state(state) takes it by name too */
 LMPY_ONE_ARG(rng_set_state, lmpy_rng_obj, "set_state", "state")
 
@@ -2296,6 +2437,9 @@ static PyMethodDef rng_methods[] = {
                "np.random.RandomState().set_state(rs.get_state()) continues this stream in numpy.")},
     {"set_state", LMPY_FN(rng_set_state_kw), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("set_state(state)\n\nContinue from numpy's state tuple (np.random.RandomState(s).get_state()).")},
+    {"__reduce__", LMPY_FN(rng_reduce), METH_NOARGS,
+     PyDoc_STR("__reduce__()\n\nFor pickle and copy: the stream continues where it was.")},
+    {"__setstate__", LMPY_FN(rng_setstate), METH_O, PyDoc_STR("__setstate__(state)\n\nFor pickle and copy.")},
     {NULL, NULL, 0, NULL},
 };
 

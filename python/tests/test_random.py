@@ -483,6 +483,42 @@ class TestNumpyStream(unittest.TestCase):
         with self.assertRaises(ValueError):
             a.binomial(-1, 0.5)
 
+    def test_seed_arrays(self):
+        # numpy's legacy seeding of a sequence (MT19937's init_by_array) and of a one-element array
+        # (squeezed to its int), the keys' range and shape checked as numpy checks them
+        seeds = ([1, 2, 3], (0,), [2**32 - 1, 7], list(range(700)), [5], np.array([5]), np.array([[4]]),
+                 np.array([1, 2, 3], np.uint32), np.int64(9))
+        for seed in seeds:
+            want = np.random.RandomState(seed)
+            a = lmprob.RandomState(seed)
+            np.testing.assert_array_equal(a.random_sample(5), want.random_sample(5), err_msg=repr(seed))
+            a.seed(seed)
+            np.testing.assert_array_equal(a.randn(3), np.random.RandomState(seed).randn(3), err_msg=repr(seed))
+        for bad, err in (([], ValueError), ([-1], ValueError), ([3, 2**32], ValueError), ([1.5], TypeError),
+                         (np.array([[1, 2], [3, 4]]), ValueError), ("ab", TypeError)):
+            with self.assertRaises(err, msg=repr(bad)):
+                np.random.RandomState(bad)  # the peer refuses it, and with the same kind of error:
+            with self.assertRaises(err, msg=repr(bad)):
+                lmprob.RandomState(bad)
+        with self.assertRaisesRegex(TypeError, "expected an int"):
+            lmprob.Xoshiro256([1, 2])  # numpy's array seeding is the legacy stream's
+
+    def test_pickle_and_copy(self):
+        import copy
+        import pickle
+        for cls in (lmprob.RandomState, lmprob.Xoshiro256):
+            a = cls(11)
+            a.randn(3)  # an odd count: RandomState caches a Gaussian in its state
+            for b in (pickle.loads(pickle.dumps(a)), copy.copy(a), copy.deepcopy(a)):
+                self.assertIs(type(b), cls)
+                np.testing.assert_array_equal(b.randn(7), copy.deepcopy(a).randn(7))
+            c = cls(0)
+            with self.assertRaises((TypeError, ValueError)):
+                c.__setstate__(("other", (1,), 0, 0, 0.0))
+            with self.assertRaisesRegex(ValueError, "all-zero"):
+                c.__setstate__(a.__reduce__()[2][:1] + (tuple(0 for _ in a.__reduce__()[2][1]),) +
+                               a.__reduce__()[2][2:])
+
     def test_xoshiro_is_the_cli_stream(self):
         from common import cli_json
         for kind, method in (("uniform", "random_sample"), ("normal", "standard_normal"),

@@ -120,6 +120,38 @@ lmp_status lmp_rng_seed(lmp_rng *r, lmp_rng_kind kind, uint64_t seed, lmp_error 
     return LMP_OK;
 }
 
+/* MT19937 seeded from an array of keys: init_by_array of Matsumoto and Nishimura's reference
+ * implementation (mt19937ar.c, 2002), which numpy's legacy seeding calls for a seed that is a sequence
+ * (np.random.RandomState([1, 2, 3])). The state is init_genrand(19650218) mixed with the keys, cycled
+ * over max(624, n) words, then mixed once more; word 0 is set to 2^31 so that the state is never zero. */
+lmp_status lmp_rng_seed_keys(lmp_rng *r, const uint32_t *keys, size_t n, lmp_error *err)
+{
+    if (!r) return lmp_error_set(err, LMP_EINVAL, "rng = NULL: expected a pointer to an lmp_rng");
+    if (n == 0 || !keys) return lmp_error_set(err, LMP_EINVAL, "keys: expected at least one 32-bit key");
+    lmp_status st = lmp_rng_seed(r, LMP_RNG_NUMPY_LEGACY, 19650218u, err);
+    if (st) return st;
+    uint32_t *mt = r->mt;
+    size_t i = 1, j = 0;
+    for (size_t k = n > MT_N ? n : MT_N; k > 0; k--) {
+        mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) * 1664525u)) + keys[j] + (uint32_t)j;
+        if (++i >= MT_N) {
+            mt[0] = mt[MT_N - 1];
+            i = 1;
+        }
+        if (++j >= n) j = 0;
+    }
+    for (size_t k = MT_N - 1; k > 0; k--) {
+        mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) * 1566083941u)) - (uint32_t)i;
+        if (++i >= MT_N) {
+            mt[0] = mt[MT_N - 1];
+            i = 1;
+        }
+    }
+    mt[0] = 0x80000000u;
+    r->mti = MT_N;
+    return LMP_OK;
+}
+
 void lmp_rng_jump(lmp_rng *r)
 {
     /* The jump polynomial of xoshiro256 for 2^128 steps (Blackman & Vigna). */
