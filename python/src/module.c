@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -223,7 +224,13 @@ int lmpy_kw_long(const lmpy_kwspec *spec, int i, PyObject *o, long *out)
     if (PyFloat_Check(o)) return kw_type_error(spec, i, o, "an integer");
     long v = PyLong_AsLong(o);
     if (v == -1 && PyErr_Occurred()) {
-        if (!PyErr_ExceptionMatches(PyExc_TypeError)) return -1; /* OverflowError */
+        if (PyErr_ExceptionMatches(PyExc_OverflowError)) { /* still an OverflowError, naming the argument */
+            PyErr_Clear();
+            PyErr_Format(PyExc_OverflowError, "%s() argument '%s' = %S: expected an integer from %ld to %ld",
+                         spec->fname, spec->names[i], o, LONG_MIN, LONG_MAX);
+            return -1;
+        }
+        if (!PyErr_ExceptionMatches(PyExc_TypeError)) return -1;
         PyErr_Clear();
         return kw_type_error(spec, i, o, "an integer");
     }

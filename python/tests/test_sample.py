@@ -267,6 +267,8 @@ class TestErrors(unittest.TestCase):
             lmprob.sample(x, rng=np.random.RandomState(0))
         with self.assertRaisesRegex(ValueError, r"history\[1\] = 9"):
             lmprob.sample(x, history=[1, 9], repetition_penalty=1.2)
+        with self.assertRaisesRegex(OverflowError, "argument 'top_k' = 1180591620717411303424"):
+            lmprob.sample(x, top_k=2**70)  # names the argument (was CPython's bare "too large to convert")
         with self.assertRaisesRegex(ValueError, "no sample call yet"):
             lmprob.Sampler().kept()
         # kept() is the last call's, and only a call on one row has one: after a batch or an error it says
