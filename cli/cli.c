@@ -841,16 +841,22 @@ int cli_check_output_from(const char *cmd, const char *path, const char *const *
 {
     if (!path || strcmp(path, "-") == 0) return CLI_OK;
     struct stat out;
-    /* stat follows symlinks, so a link to an input is that input; only a regular file is
-     * replaced (lmp_atomic_open writes anything else in place) */
-    if (stat(path, &out) == 0 && S_ISREG(out.st_mode))
+    /* stat follows symlinks, so a link to an input is that input, and "-" is whatever standard input
+     * is (`--output c.txt - < c.txt`). A regular file would be replaced by the output; a FIFO that is
+     * also the input would wait forever for a second reader (a device, /dev/null say, is both at once
+     * harmlessly). */
+    if (stat(path, &out) == 0 && (S_ISREG(out.st_mode) || S_ISFIFO(out.st_mode)))
         for (size_t i = 0; i < n; i++) {
             struct stat in;
-            if (!inputs[i] || strcmp(inputs[i], "-") == 0 || stat(inputs[i], &in) != 0) continue;
+            if (!inputs[i]) continue;
+            if (strcmp(inputs[i], "-") == 0 ? fstat(0, &in) != 0 : stat(inputs[i], &in) != 0) continue;
             if (in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
-                cli_error("%s: output %s is the input %s (the same file): expected another output name, "
-                          "since writing it would replace the input",
-                          cmd, path, inputs[i]);
+                const int std_in = strcmp(inputs[i], "-") == 0;
+                cli_error("%s: output %s is the input %s%s (the same %s): expected another output name, "
+                          "since writing it would %s",
+                          cmd, path, inputs[i], std_in ? " (standard input)" : "",
+                          S_ISFIFO(out.st_mode) ? "FIFO" : "file",
+                          S_ISFIFO(out.st_mode) ? "wait for a reader that never comes" : "replace the input");
                 return CLI_USAGE;
             }
         }

@@ -118,6 +118,16 @@ refused "mix --output = --ppl" "$TMPD/in.txt" "$LMPROB" mix "$TMPD/ref.arpa" "$T
 refused "model convert to a symlink of IN" "$TMPD/in.link" "$LMPROB" model convert -q 4 --to trie "$TMPD/in.arpa" "$TMPD/in.link"
 refused "model convert to a hard link of IN" "$TMPD/in.hard" "$LMPROB" model convert --to arpa "$TMPD/in.arpa" "$TMPD/in.hard"
 refused "demo uniform --output = its text" "$TMPD/in.txt" "$LMPROB" demo uniform --output "$TMPD/in.txt" "$TMPD/in.txt"
+# standard input is an input too: "-" fed from the output file itself (the corpus was replaced by the model)
+refused "train --output = its standard input" "$TMPD/in.txt" sh -c '"$0" train --order 2 --output "$1" - <"$1"' "$LMPROB" "$TMPD/in.txt"
+refused "prune --output = its standard input" "$TMPD/in.arpa" sh -c '"$0" prune - --threshold 1e-7 --output "$1" <"$1"' "$LMPROB" "$TMPD/in.arpa"
+# a FIFO that is both input and output: read to the end, then opened for writing with no reader left
+# (it waited forever); refused before anything is read
+mkfifo "$TMPD/ff"
+(cat "$FIX" >"$TMPD/ff" &)
+refused "train --output = its FIFO input" "$TMPD/ff" timeout 20 "$LMPROB" train --order 2 --output "$TMPD/ff" "$TMPD/ff"
+timeout 5 cat "$TMPD/ff" >/dev/null  # the writer left waiting above
+rm -f "$TMPD/ff"
 if cmp -s "$FIX" "$TMPD/in.txt" && cmp -s "$TMPD/ref.arpa" "$TMPD/in.arpa" && [ -L "$TMPD/in.link" ]; then ok
 else bad "an input was changed by a refused command"; fi
 expect_ok "/dev/null is an output, not an input replaced" "$LMPROB" model convert "$TMPD/in.arpa" /dev/null --to arpa
