@@ -395,8 +395,14 @@ static void test_arpa_errors(void)
     expect_error("count.arpa", HEAD "-0.5\t<s> a\n-0.5\ta </s>\n\n\\end\\\n", LMP_EFORMAT, ":12: ");
     expect_error("count2.arpa", "\\data\\\nngram 1=4\n\n\\1-grams:\n-1\t<s>\n-1\t</s>\n-1\ta\n\n\\end\\\n",
                  LMP_EFORMAT, "has 3 n-grams before '\\end\\'");
-    expect_error("missing.arpa", "\\data\\\nngram 1=1\nngram 2=1\n\n\\1-grams:\n-1\ta\n\n\\end\\\n", LMP_EFORMAT,
-                 "\\2-grams:");
+    expect_error("missing.arpa",
+                 "\\data\\\nngram 1=3\nngram 2=1\n\n\\1-grams:\n-1\t<s>\n-1\t</s>\n-1\ta\n\n\\end\\\n",
+                 LMP_EFORMAT, "\\2-grams:");
+    /* no sentence marker: the end went unscored, or the first word had no context (KenLM refuses) */
+    expect_error("noeos.arpa", "\\data\\\nngram 1=2\n\n\\1-grams:\n-99\t<s>\n-0.3\ta\n\n\\end\\\n", LMP_EFORMAT,
+                 "no </s> among the 2 unigrams");
+    expect_error("nobos.arpa", "\\data\\\nngram 1=2\n\n\\1-grams:\n-0.3\t</s>\n-0.3\ta\n\n\\end\\\n", LMP_EFORMAT,
+                 "no <s> among");
     expect_error("positive.arpa", HEAD "0.5\t<s> a\n\n\\end\\\n", LMP_EFORMAT, "positive log10 probability");
     expect_error("positive1.arpa", "\\data\\\nngram 1=1\n\n\\1-grams:\n0.1\ta\n\\end\\\n", LMP_EFORMAT, ":5: ");
     expect_error("truncated.arpa", HEAD "-0.5\t<s> a\n", LMP_EFORMAT, "truncated");

@@ -517,6 +517,16 @@ static lmp_status read_unigrams(arpa_ctx *a, struct lmp_ngram *m)
     }
     m->bos = ng_vocab_find(m, "<s>", 3);
     m->eos = ng_vocab_find(m, "</s>", 4);
+    /* Every sentence is scored from <s> to </s> (KenLM's query, lmprob ppl): without </s> the end went
+     * unscored and uncounted in silence, without <s> the first word had no context, and the tools that
+     * rebuild a model (filter, prune, mix) added the missing marker at -99, changing every perplexity.
+     * KenLM refuses such a file too (lm/vocab.cc, "The ARPA file is missing"). */
+    if (m->bos < 0 || m->eos < 0)
+        return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
+                                "\\1-grams: no %s among the %llu unigrams: expected both sentence markers, <s> "
+                                "and </s> (every sentence is scored from <s> to </s>)",
+                                m->bos < 0 && m->eos < 0 ? "<s> and no </s>" : m->bos < 0 ? "<s>" : "</s>",
+                                (unsigned long long)V);
     return LMP_OK;
 }
 
