@@ -302,6 +302,10 @@ void cli_note_invalid_utf8(const char *cmd, const char *what, unsigned long long
 
 /* A token as text: words with a space before all but the first; char and
  * byte tokens as the characters they stand for; GPT-2 tokens as their bytes. */
+/* The bytes token id stands for in text, *len of them: a word's, GPT-2 token's bytes (an n-gram over GPT-2
+ * tokens: its name's), the character or byte of <sp>, <tab>, <0xNN> (then in *byte). NULL for an id the
+ * model has no text for. */
+const char *cli_token_bytes(const lmp_lm *lm, lmp_token_id id, char *byte, size_t *len);
 void cli_print_token(FILE *f, const lmp_lm *lm, lmp_token_id id, int first);
 
 /* The sampler options of decode and generate are CLI_OPTS_SAMPLER (opt.h). After parsing:

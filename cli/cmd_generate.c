@@ -79,10 +79,12 @@ typedef struct gen {
 
 /* One word of the sentence in --json: its text into "words" now, its bytes into words_hex (printed at
  * the sentence's end). */
-static void json_word(gen *g, const char *w, size_t len)
+static void json_word(gen *g, const char *w, size_t len, const char *bytes, size_t nbytes)
 {
     fputs(g->first_word ? "" : ", ", stdout);
     cli_json_bytes(stdout, w, len);
+    w = bytes; /* words_hex: the bytes the word stands for in text (a byte token's byte, not "<0xC3>") */
+    len = nbytes;
     size_t need = g->hex_len + 2 * len + 5;
     if (need > g->hex_cap) {
         size_t nc = g->hex_cap ? 2 * g->hex_cap : 256;
@@ -102,6 +104,15 @@ static void json_word(gen *g, const char *w, size_t len)
     g->hex_len = (size_t)(o - g->hex);
 }
 
+/* A token in --json: its text (a name, "<sp>") in "words", the bytes it stands for in words_hex. */
+static void json_token(gen *g, lmp_token_id id)
+{
+    size_t len = 0, nb = 0;
+    char byte;
+    const char *w = lmp_lm_token_text(g->lm, id, &len), *b = cli_token_bytes(g->lm, id, &byte, &nb);
+    json_word(g, w ? w : "", w ? len : 0, b ? b : "", b ? nb : 0);
+}
+
 /* The prompt's tokens, unknown words as typed (<unk:WORD> in text, the word in JSON). */
 static void print_prompt(gen *g)
 {
@@ -110,14 +121,12 @@ static void print_prompt(gen *g)
             const char *w = g->prompt + g->pspans[i].offset;
             int wl = (int)g->pspans[i].len;
             if (g->json) {
-                json_word(g, w, (size_t)wl);
+                json_word(g, w, (size_t)wl, w, (size_t)wl);
             } else {
                 printf("%s<unk:%.*s>", g->first_word || g->in.tokens != LMP_LM_TOKENS_WORD ? "" : " ", wl, w);
             }
         } else if (g->json) {
-            size_t len;
-            const char *w = lmp_lm_token_text(g->lm, g->pids[i], &len);
-            json_word(g, w ? w : "", len);
+            json_token(g, g->pids[i]);
         } else {
             cli_print_token(stdout, g->lm, g->pids[i], g->first_word);
         }
@@ -147,9 +156,7 @@ static int on_event(void *ud, const lmp_lm_event *ev)
         g->lp += ev->logprob;
         g->generated++;
         if (g->json) {
-            size_t len;
-            const char *w = lmp_lm_token_text(g->lm, ev->id, &len);
-            json_word(g, w ? w : "", len);
+            json_token(g, ev->id);
         } else {
             cli_print_token(stdout, g->lm, ev->id, g->first_word);
             fflush(stdout); /* stream: each token as it is drawn */

@@ -246,40 +246,57 @@ lmp_status cli_tokenize(const char *cmd, const char *what, const lmp_lm *lm, con
     return lmp_error_set(err, LMP_ERANGE, "tokenize: the token count changed between two calls");
 }
 
+const char *cli_token_bytes(const lmp_lm *lm, lmp_token_id id, char *byte, size_t *len)
+{
+    lmp_lm_info in;
+    lmp_lm_get_info(lm, &in);
+    const char *w = lmp_lm_token_text(lm, id, len);
+    if (!w) return NULL;
+    switch (in.tokens) {
+    case LMP_LM_TOKENS_GPT2: /* the token's bytes: the text as it was */
+        if (in.kind == LMP_LM_NGRAM) { /* an n-gram's word is the token's name ("Ġthe"); </s> is the newline */
+            const lmp_tokenizer *tok = lmp_lm_tokenizer(lm);
+            size_t bl;
+            lmp_token_id t = tok ? lmp_tokenizer_find_name(tok, w, *len) : LMP_TOKEN_NONE;
+            const char *b = t != LMP_TOKEN_NONE ? lmp_tokenizer_token_bytes(tok, t, &bl) : NULL;
+            if (b) {
+                *len = bl;
+                return b;
+            }
+        }
+        return w;
+    case LMP_LM_TOKENS_CHAR:
+    case LMP_LM_TOKENS_BYTE: { /* the text each token stands for (corpus.h: <sp>, <tab>, <0xNN>) */
+        unsigned hi, lo;
+        if (strcmp(w, "<sp>") == 0) *byte = ' ';
+        else if (strcmp(w, "<tab>") == 0) *byte = '\t';
+        else if (*len == 6 && strncmp(w, "<0x", 3) == 0 && w[5] == '>' && sscanf(w + 3, "%1x%1x", &hi, &lo) == 2)
+            *byte = (char)(hi * 16 + lo);
+        else return w;
+        *len = 1;
+        return byte;
+    }
+    default:
+        return w;
+    }
+}
+
 void cli_print_token(FILE *f, const lmp_lm *lm, lmp_token_id id, int first)
 {
     lmp_lm_info in;
     lmp_lm_get_info(lm, &in);
     size_t len;
-    const char *w = lmp_lm_token_text(lm, id, &len);
+    char byte;
+    const char *w = cli_token_bytes(lm, id, &byte, &len);
     if (!w) {
         fprintf(f, "%s<%d>", first ? "" : " ", (int)id);
         return;
     }
-    switch (in.tokens) {
-    case LMP_LM_TOKENS_GPT2: /* the token's bytes: the text as it was */
-        if (in.kind == LMP_LM_NGRAM) { /* an n-gram's word is the token's name ("Ġthe"); </s> is the newline */
-            const lmp_tokenizer *tok = lmp_lm_tokenizer(lm);
-            lmp_token_id t = tok ? lmp_tokenizer_find_name(tok, w, len) : LMP_TOKEN_NONE;
-            const char *b = t != LMP_TOKEN_NONE ? lmp_tokenizer_token_bytes(tok, t, &len) : NULL;
-            if (b) w = b;
-        }
-        fwrite(w, 1, len, f);
-        return;
-    case LMP_LM_TOKENS_CHAR:
-    case LMP_LM_TOKENS_BYTE: { /* the text each token stands for (corpus.h: <sp>, <tab>, <0xNN>) */
-        unsigned hi, lo;
-        if (strcmp(w, "<sp>") == 0) fputc(' ', f);
-        else if (strcmp(w, "<tab>") == 0) fputc('\t', f);
-        else if (len == 6 && strncmp(w, "<0x", 3) == 0 && w[5] == '>' && sscanf(w + 3, "%1x%1x", &hi, &lo) == 2)
-            fputc((int)(hi * 16 + lo), f);
-        else fwrite(w, 1, len, f);
-        return;
-    }
-    default: /* words, a space between them */
-        if (!first) fputc(' ', f);
-        fwrite(w, 1, len, f);
-    }
+    /* words have a space between them; the other kinds of token are the text itself */
+    if (!first && in.tokens != LMP_LM_TOKENS_GPT2 && in.tokens != LMP_LM_TOKENS_CHAR &&
+        in.tokens != LMP_LM_TOKENS_BYTE)
+        fputc(' ', f);
+    fwrite(w, 1, len, f);
 }
 
 /* ---- sampler and model options: entries of the one table (opt.h) --------------------- */

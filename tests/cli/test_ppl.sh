@@ -130,6 +130,9 @@ printf 'x\ty\n' >"$TMPD/tab.want"
 if cmp -s "$TMPD/tab.out" "$TMPD/tab.want"; then ok; else bad "char mode: <tab> printed as a tab"; fi
 expect_out "byte mode" "^ab cd$" "$LMPROB" generate "$TMPD/b3.arpa" --mode byte --temperature 0 --prompt a
 expect_out "char mode json keeps the tokens" '"words": \["a", "b", "<sp>", "c", "d"\]' "$LMPROB" generate "$TMPD/c3.arpa" --mode char --temperature 0 --prompt a --json
+# ... and words_hex holds the bytes they stand for (it held the names' bytes: "<sp>" as 3c73703e)
+expect_out "char mode json: words_hex are the text's bytes" '"words_hex": \["61", "62", "20", "63", "64"\]' "$LMPROB" generate "$TMPD/c3.arpa" --mode char --temperature 0 --prompt a --json
+expect_out "byte mode json: words_hex are the text's bytes" '"words_hex": \["61", "62", "20", "63", "64"\]' "$LMPROB" generate "$TMPD/b3.arpa" --mode byte --temperature 0 --prompt a --json
 expect_fail "bad mode" "expected word, char, byte or gpt2" "$LMPROB" generate "$TMPD/c3.arpa" --mode chars
 expect_fail "char mode: invalid UTF-8 prompt" "generate: --prompt: line 1: invalid UTF-8" "$LMPROB" generate "$TMPD/c3.arpa" --mode char --prompt $'a\377'
 "$LMPROB" generate "$TMPD/c3.arpa" --mode char --prompt $'a\377' >/dev/null 2>&1; [ $? = 2 ] && ok || bad "a bad --prompt: exit code is not 2"
