@@ -35,13 +35,14 @@ int cmd_prune(int argc, char **argv)
     const char *in = NULL, *output = NULL;
     double thr = 0;
     long min_order = 2;
+    int have_min = 0;
     int json = 0, have_thr = 0;
     const cli_opt table[] = {
         /* the whole positive range: a T above every n-gram's change prunes all that may go */
         {.name = "--threshold", .kind = CLI_OPT_DOUBLE, .dest = &thr, .lo = 0, .hi = DBL_MAX, .lo_open = 1,
          .expect = "a relative perplexity change T > 0", .seen = &have_thr},
         CLI_OPT_OUTPUT(&output),
-        {.name = "--min-order", .kind = CLI_OPT_LONG, .dest = &min_order, .lo = 2, .hi = LMP_NGRAM_MAX_ORDER,
+        {.name = "--min-order", .kind = CLI_OPT_LONG, .dest = &min_order, .seen = &have_min, .lo = 2, .hi = LMP_NGRAM_MAX_ORDER,
          .expect = "2 .. " CLI_STR(LMP_NGRAM_MAX_ORDER) " (unigrams are not pruned)"},
         CLI_OPT_JSON(&json),
     };
@@ -69,6 +70,12 @@ int cmd_prune(int argc, char **argv)
     /* Stolcke's criterion is a relative entropy between probability distributions; the backoffs
      * it recomputes would turn scores into a model that sums to 1 but estimates nothing */
     if (cli_ngram_need_probabilities("prune", in, g, NULL)) {
+        lmp_ngram_free(g);
+        return CLI_FAIL;
+    }
+    if (have_min && (unsigned)min_order > lmp_ngram_order(g)) {
+        cli_error("prune: --min-order %ld: %s is a model of order %u: expected at most %u (no n-gram would be pruned)",
+                  min_order, in, lmp_ngram_order(g), lmp_ngram_order(g));
         lmp_ngram_free(g);
         return CLI_FAIL;
     }

@@ -273,6 +273,10 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
         cli_error("train: --prune: expected at most one threshold per order (%ld), got %zu", order, np);
         return CLI_USAGE;
     }
+    if (ngt > (size_t)order) {
+        cli_error("train: --gt-max: expected at most one k per order (%ld), got %zu", order, ngt);
+        return CLI_USAGE;
+    }
     for (size_t i = np; np > 0 && i < LMP_NGRAM_MAX_ORDER; i++) p.prune[i] = p.prune[np - 1]; /* as lmplz: the last value repeats */
     for (size_t i = ngt; ngt > 0 && i < LMP_NGRAM_MAX_ORDER; i++) p.gt_max[i] = p.gt_max[ngt - 1];
     if (p.estimator == LMP_EST_KATZ && np == 0) /* SRILM ngram-count's -gtNmin: 1 1 2 2 ..., i.e. prune 0 0 1 1 ... */

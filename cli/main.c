@@ -34,7 +34,10 @@ static void usage(FILE *f)
         if (commands[i].fn) fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
     fprintf(f,
             "\n"
-            "common options: --json (machine-readable output), --seed S (default %d), --help\n"
+            "common options, the same in every command that has them: --help (every command, with an\n"
+            "example); --json (machine-readable output: every command that prints numbers); --seed S\n"
+            "(default %d) and --rng numpy (every command that draws random numbers); -o FILE, short for\n"
+            "--output FILE (every command that writes a file)\n"
             "  lmprob --version\n",
             CLI_DEFAULT_SEED);
 }

@@ -213,6 +213,13 @@ static lmp_status limit_vocab(const lmp_train_params *p, train_budget *b, lmp_vo
             }
         if (st != LMP_EOF) goto done;
         st = LMP_OK;
+        if (lmp_vocab_size(listed) <= 3) { /* <unk>, <s>, </s> only: every word of the text would be <unk> */
+            st = lmp_error_set(err, LMP_EINVAL,
+                               "%s: the --vocab list has no words: expected one or more words (whitespace-separated), "
+                               "since with none every word of the text is <unk>",
+                               p->vocab_file);
+            goto done;
+        }
         for (size_t i = 3; i < nv; i++) {
             size_t len;
             const char *w = lmp_vocab_word(v, (lmp_token_id)i, &len);

@@ -77,6 +77,7 @@ expect_fail "ppl refuses it without the record" "sbb8.trie: not a probability mo
 expect_fail "--discount 0" "--discount: expected 0 < D <= 1, got '0'" "$LMPROB" train --order 2 --estimator abs --discount 0 -o "$TMPD/bad.arpa" "$FIX"
 expect_fail "--backoff-factor 2" "--backoff-factor: expected a backoff factor in \\(0, 1\\], got '2'" "$LMPROB" train --order 2 --estimator stupid --backoff-factor 2 -o "$TMPD/bad.arpa" "$FIX"
 expect_fail "--gt-max x" "--gt-max: expected one count per order" "$LMPROB" train --order 2 --estimator katz --gt-max x -o "$TMPD/bad.arpa" "$FIX"
+expect_fail "--gt-max: more values than orders" "--gt-max: expected at most one k per order \\(2\\), got 3" "$LMPROB" train --order 2 --estimator katz --gt-max 1 2 3 -o "$TMPD/bad.arpa" "$FIX"
 expect_fail "--gt-max 99" "--gt-max: expected one count per order from 0 to 20, e.g. '1 7 7', got '99'" "$LMPROB" train --order 2 --estimator katz --gt-max 99 -o "$TMPD/bad.arpa" "$FIX"
 # usage errors exit 2 (some exited 1, found by the library after the parse), and an option that the estimator
 # does not read is refused naming the estimators it applies to (it was silently ignored)
