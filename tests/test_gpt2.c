@@ -805,6 +805,23 @@ static void test_good_variants(void)
     char *b = make_model(&s3, &n);
     CHECK_MSG(try_model(b, n, NULL, &err) == LMP_OK, "%s", err.msg);
     free(b);
+    /* some entries only (no n_layer, no n_embd): those are taken, the shapes give the rest; they were
+     * dropped for a guess (here the guess fails, n_embd 32; with n_embd 64 it gave 1 head for 2) */
+    spec s5 = {.metadata = "{\"format\":\"pt\",\"n_head\":\"2\",\"layer_norm_epsilon\":\"0.01\"}"};
+    b = make_model(&s5, &n);
+    lmp_gpt2 *mp = NULL;
+    CHECK_MSG(lmp_gpt2_create(b, n, NULL, 0, "p", &mp, &err) == LMP_OK, "%s", err.msg);
+    if (mp) {
+        lmp_gpt2_config cf;
+        lmp_gpt2_get_config(mp, &cf);
+        CHECK_INT(cf.source, LMP_GPT2_CONFIG_METADATA);
+        CHECK_INT(cf.n_head, 2);
+        CHECK_INT(cf.n_layer, 1);
+        CHECK_INT(cf.n_embd, 32);
+        CHECK(cf.eps == 0.01);
+        lmp_gpt2_free(mp);
+    }
+    free(b);
     /* tied but an lm_head.weight present: HF ties it, so it is not read; absent: wte */
     for (int with_head = 0; with_head <= 1; with_head++) {
         spec s4 = {.lm_head = with_head};

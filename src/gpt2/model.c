@@ -396,6 +396,7 @@ static lmp_status build(lmp_gpt2 *m, const char *st_label, const char *cfg_text,
 
     /* 2. config */
     cfg_in ci;
+    int infer = 0; /* no config: what it would say comes from the shapes (below) */
     cfg_unset(&ci);
     lmp_gpt2_config *c = &m->cfg;
     memset(c, 0, sizeof *c);
@@ -427,7 +428,16 @@ static lmp_status build(lmp_gpt2 *m, const char *st_label, const char *cfg_text,
         if ((st = cfg_read(f->metadata, &ci, st_label, err))) goto done;
         c->source = LMP_GPT2_CONFIG_METADATA;
     } else {
+        /* No config but what the shapes say, and the config entries __metadata__ has (n_head, say): those
+         * are taken, not dropped for a guess (a head count of n_embd / 64 gave other logits in silence) */
+        infer = 1;
         c->source = LMP_GPT2_CONFIG_INFERRED;
+        if (f->metadata) {
+            if ((st = cfg_read(f->metadata, &ci, st_label, err))) goto done;
+            if (ci.n_head > 0 || ci.n_pos > 0 || ci.n_vocab > 0 || ci.n_inner > 0 || !isnan(ci.eps) ||
+                ci.scale_attn >= 0 || ci.scale_inv_layer >= 0 || ci.tie >= 0 || ci.eos != -1)
+                c->source = LMP_GPT2_CONFIG_METADATA;
+        }
     }
 
     /* What the shapes say, for inference and for the messages. */
@@ -443,23 +453,23 @@ static lmp_status build(lmp_gpt2 *m, const char *st_label, const char *cfg_text,
                               t->name, t->ndim);
         goto done;
     }
-    if (c->source == LMP_GPT2_CONFIG_INFERRED) {
-        ci.n_layer = max_layer + 1;
-        ci.n_vocab = (long)wte->shape[0];
-        ci.n_embd = (long)wte->shape[1];
-        ci.n_pos = (long)wpe->shape[0];
+    if (infer) { /* what a config would say and none did, from the shapes */
+        if (ci.n_layer < 0) ci.n_layer = max_layer + 1;
+        if (ci.n_vocab < 0) ci.n_vocab = (long)wte->shape[0];
+        if (ci.n_embd < 0) ci.n_embd = (long)wte->shape[1];
+        if (ci.n_pos < 0) ci.n_pos = (long)wpe->shape[0];
         const st_tensor *fc = lay ? lay[0][L_FC_W] : NULL;
-        if (fc && fc->ndim == 2) ci.n_inner = (long)fc->shape[1];
+        if (ci.n_inner < 0 && fc && fc->ndim == 2) ci.n_inner = (long)fc->shape[1];
         /* Shapes do not give the head count; every GPT-2 size has heads of 64 */
-        if (ci.n_embd % 64 != 0) {
+        if (ci.n_head < 0 && ci.n_embd % 64 != 0) {
             st = lmp_error_set_at(err, LMP_EFORMAT, st_label, 0,
                                   "no config: n_embd = %ld is not a multiple of 64, so the head count cannot be "
                                   "inferred; give a config.json (a Hugging Face folder)",
                                   ci.n_embd);
             goto done;
         }
-        ci.n_head = ci.n_embd / 64;
-        ci.tie = glob[G_LM_HEAD] ? 0 : 1;
+        if (ci.n_head < 0) ci.n_head = ci.n_embd / 64;
+        if (ci.tie < 0) ci.tie = glob[G_LM_HEAD] ? 0 : 1;
     }
     /* HF GPT2Config defaults for what the config leaves out */
     c->n_layer = (int)(ci.n_layer > 0 ? ci.n_layer : 12);
