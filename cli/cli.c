@@ -13,14 +13,40 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A message quotes names and values read from files and arguments (a tensor's name, a config string, a
+ * word): its control bytes (an escape sequence acts on the terminal: ESC [2J clears it) and bytes that are
+ * not UTF-8 are written as \xNN, so that stderr is text whatever the input held. */
 void cli_error(const char *fmt, ...)
 {
+    char small[1024], *msg = small;
     va_list ap;
-    fputs("lmprob: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
+    if (n < 0) n = 0;
+    if ((size_t)n >= sizeof small && (msg = malloc((size_t)n + 1)) != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(msg, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    if (!msg) { /* out of memory: the message cut at the first buffer */
+        msg = small;
+        n = (int)strlen(small);
+    }
+    fputs("lmprob: ", stderr);
+    for (size_t i = 0; i < (size_t)n;) {
+        const unsigned char c = (unsigned char)msg[i];
+        const int k = c < 0x80 ? 1 : lmp_utf8_char(msg + i, (size_t)n - i);
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f || k <= 0) {
+            fprintf(stderr, "\\x%02X", c);
+            i++;
+        } else {
+            fwrite(msg + i, 1, (size_t)k, stderr);
+            i += (size_t)k;
+        }
+    }
     fputc('\n', stderr);
+    if (msg != small) free(msg);
 }
 
 const char *cli_lib_msg(const char *cmd, const char *msg)

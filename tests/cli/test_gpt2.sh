@@ -271,4 +271,12 @@ expect_fail "pytorch_model.bin: truncated" "pt_cut/pytorch_model.bin: no end of 
   "$LMPROB" gpt2 info "$TMPD/pt_cut"
 expect_fail "pytorch_model.bin before 1.6: truncated" "pt_old_cut/pytorch_model.bin: byte [0-9]*: a storage's data runs past the end of the file" \
   "$LMPROB" gpt2 info "$TMPD/pt_old_cut"
+# names and values read from files are quoted with their control bytes as \xNN: an escape sequence in a
+# config string (or a tensor's name) acted on the terminal that showed the message
+mkdir -p "$TMPD/esc"
+ln -sf "$SHARED/gpt2/tiny-hf/model.safetensors" "$TMPD/esc/model.safetensors"
+printf '{"model_type":"gpt2\\u001b[2J","n_layer":2,"n_head":2,"n_embd":64}' >"$TMPD/esc/config.json"
+"$LMPROB" gpt2 info "$TMPD/esc" >"$TMPD/esc.out" 2>"$TMPD/esc.err"
+if grep -qF "model_type 'gpt2\x1B[2J'" "$TMPD/esc.err" && ! grep -q $'\033' "$TMPD/esc.err"; then ok
+else bad "a control byte of a config string reached stderr raw: $(od -c "$TMPD/esc.err" | head -3)"; fi
 finish
