@@ -307,6 +307,10 @@ void cli_note_invalid_utf8(const char *cmd, const char *what, unsigned long long
  * model has no text for. */
 const char *cli_token_bytes(const lmp_lm *lm, lmp_token_id id, char *byte, size_t *len);
 void cli_print_token(FILE *f, const lmp_lm *lm, lmp_token_id id, int first);
+/* A note on stderr when GPT-2 g has no config (config.json, __metadata__): all but the head count comes from
+ * the shapes, and the head count (n_embd / 64) is a guess that gives other numbers in silence when wrong
+ * (Hugging Face refuses such a folder). Nothing for NULL or a model with a config. */
+void cli_gpt2_note_inferred(const char *cmd, const char *path, const lmp_gpt2 *g);
 
 /* The sampler options of decode and generate are CLI_OPTS_SAMPLER (opt.h). After parsing:
  * --dtype defaults to f64 with --chain hf, f32 with llama. */

@@ -226,6 +226,7 @@ static int gpt2_logits(int argc, char **argv)
         free(ids);
         return CLI_FAIL;
     }
+    cli_gpt2_note_inferred("gpt2 logits", path, m);
     lmp_gpt2_config c;
     lmp_gpt2_get_config(m, &c);
     int rc = CLI_FAIL;

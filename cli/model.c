@@ -18,7 +18,19 @@ static int note_padding(const char *cmd, const char *path, const lmp_lm *lm)
         fprintf(stderr, "lmprob: %s: note: %s has %zu tokens and its vocabulary %zu: ids %zu..%zu have no text "
                         "(padding); they take part in every softmax, as in Hugging Face's loss\n",
                 cmd, path, V, n, n, V - 1);
+    cli_gpt2_note_inferred(cmd, path, lmp_lm_gpt2(lm));
     return CLI_OK;
+}
+
+void cli_gpt2_note_inferred(const char *cmd, const char *path, const lmp_gpt2 *g)
+{
+    lmp_gpt2_config cf;
+    if (!g) return;
+    lmp_gpt2_get_config(g, &cf);
+    if (cf.source == LMP_GPT2_CONFIG_INFERRED)
+        fprintf(stderr, "lmprob: %s: note: %s has no config (config.json, or __metadata__ in the file): n_head = %d "
+                        "is n_embd / 64, as in every GPT-2 size, and the rest comes from the tensors' shapes\n",
+                cmd, path, cf.n_head);
 }
 
 /* GPT-2 (a folder or .safetensors) with a vocabulary from outside its file: --gpt2-vocab, else the

@@ -204,6 +204,9 @@ LMP_API size_t lmp_lm_vocab_size(const lmp_lm *lm);
  * the fast path of `lmprob ppl`), its order and vocabulary. */
 LMP_API const lmp_ngram *lmp_lm_ngram(const lmp_lm *lm);
 
+/* The GPT-2 model behind lm, or NULL for any other kind: its config (lmp_gpt2_get_config), tensors. */
+LMP_API const lmp_gpt2 *lmp_lm_gpt2(const lmp_lm *lm);
+
 /* GPT-2's vocabulary behind lm (a GPT-2 model, or an n-gram model over GPT-2
  * tokens), or NULL. For callers that turn an n-gram's token names ("Ġthe")
  * into text (lmp_tokenizer_find_name, lmp_tokenizer_token_bytes). */

@@ -91,6 +91,11 @@ const lmp_tokenizer *lm_gpt2_tokenizer(const lmp_lm *lm)
     return G(lm)->tok;
 }
 
+const lmp_gpt2 *lmp_lm_gpt2(const lmp_lm *lm)
+{
+    return lm && lm->info.kind == LMP_LM_GPT2 ? G(lm)->g : NULL;
+}
+
 /* ---- contexts ---------------------------------------------------------------------- */
 
 static lmp_status g2_ctx_init(lmp_lm_ctx *c, lmp_error *err)

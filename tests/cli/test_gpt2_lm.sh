@@ -368,5 +368,21 @@ mkdir -p "$TMPD/nocfg" && cp "$SHARED/gpt2/tiny.safetensors" "$TMPD/nocfg/model.
 "$LMPROB" ppl --model "$SHARED/gpt2/tiny.safetensors" --json "$TMPD/hello.txt" >"$TMPD/out_bare" 2>>"$TMPD/err"
 if [ -s "$TMPD/out_nocfg" ] && cmp -s <(grep -o '"perplexity": [^,]*' "$TMPD/out_nocfg") <(grep -o '"perplexity": [^,]*' "$TMPD/out_bare"); then ok
 else bad "ppl on a folder without config.json: $(head -c 300 "$TMPD/out_nocfg" "$TMPD/err")"; fi
+# no config at all (a bare file without __metadata__): the head count is a guess, and says so on stderr
+/usr/bin/python3 - "$SHARED/gpt2/tiny.safetensors" "$TMPD/nometa/model.safetensors" <<'PY'
+import json, os, struct, sys
+b = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+h = {k: v for k, v in json.loads(b[8:8 + n]).items() if k != "__metadata__"}
+hb = json.dumps(h).encode()
+hb += b" " * ((8 - len(hb) % 8) % 8)
+os.makedirs(os.path.dirname(sys.argv[2]), exist_ok=True)
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(hb)) + hb + b[8 + n:])
+PY
+expect_ok "ppl on a model without any config" "$LMPROB" ppl --model "$TMPD/nometa" "$TMPD/hello.txt"
+if grep -q "note: .*nometa has no config .*: n_head = 1 is n_embd / 64" "$TMPD/err"; then ok
+else bad "no note on a guessed head count: $(head -c 300 "$TMPD/err")"; fi
+if grep -q "note:" <("$LMPROB" ppl --model "$TMPD/nocfg" "$TMPD/hello.txt" 2>&1 >/dev/null); then
+  bad "a note on a model whose file has its config"; else ok; fi
 expect_fail "prompt longer than the context" "expected fewer than the model's context of 1024" "$LMPROB" generate --model "$HF" --prompt "$(head -c 6000 "$SHARED/gpt2/sliding/text_5000.txt")"
 finish
