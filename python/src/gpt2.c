@@ -83,6 +83,13 @@ static int g2_init(lmpy_GPT2 *o, PyObject *args, PyObject *kw)
     if (tok && enc != Py_None) o->encoding = Py_NewRef(enc);
     o->threads = (int)threads;
     lmp_gpt2_get_config(o->g, &o->cfg);
+    /* as the CLI's note (cli_gpt2_note_inferred): with no config the head count is a guess */
+    if (o->cfg.source == LMP_GPT2_CONFIG_INFERRED &&
+        PyErr_WarnFormat(PyExc_UserWarning, 1,
+                         "%s has no config (config.json, or __metadata__ in the file): n_head = %d is n_embd / 64, "
+                         "as in every GPT-2 size, and the rest comes from the tensors' shapes",
+                         path, o->cfg.n_head) < 0)
+        goto done;
     rc = 0;
 done:
     Py_DECREF(pb);

@@ -117,6 +117,26 @@ class TestGPT2(unittest.TestCase):
             cls.ref = json.load(f)
         cls.ref_logits = np.fromfile(os.path.join(GPT2_DIR, "tiny_ref_logits.f32"), dtype="<f4").reshape(19, 50257)
 
+    def test_no_config_warns(self):
+        # a file with no config at all (here tiny.safetensors without its __metadata__): the head count is
+        # n_embd / 64, a guess, and a UserWarning says so; a file with its config gives none
+        import struct
+        import warnings
+        b = open(os.path.join(GPT2_DIR, "tiny.safetensors"), "rb").read()
+        n = struct.unpack("<Q", b[:8])[0]
+        h = {k: v for k, v in json.loads(b[8:8 + n]).items() if k != "__metadata__"}
+        hb = json.dumps(h).encode()
+        hb += b" " * ((8 - len(hb) % 8) % 8)
+        path = os.path.join(TMP, "nometa.safetensors")
+        with open(path, "wb") as f:
+            f.write(struct.pack("<Q", len(hb)) + hb + b[8 + n:])
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            lmprob.GPT2(path)
+            lmprob.GPT2(os.path.join(GPT2_DIR, "tiny.safetensors"))
+        self.assertEqual([str(x.message).split(":")[0] for x in w], [path + " has no config (config.json, or __metadata__ in the file)"])
+        self.assertIn("n_head = 1 is n_embd / 64", str(w[0].message))
+
     def test_logits_against_reference(self):
         toks = self.ref["tokens"]
         lg = self.model.logits(toks)
