@@ -607,7 +607,7 @@ int lmpy_view_get(PyObject *obj, lmpy_view *v, const char *name, unsigned accept
     int ok = (v->type == 'f' || v->type == 'd') ? (accept & LMPY_FLOAT) != 0
              : v->type ? (accept & LMPY_INT) != 0 : 0;
     if (!ok) {
-        const char *want = (accept & LMPY_FLOAT) && (accept & LMPY_INT) ? "a numeric array"
+        const char *want = (accept & LMPY_FLOAT) && (accept & LMPY_INT) ? "a float32, float64, integer or bool array"
                            : (accept & LMPY_FLOAT)                       ? "a float32 or float64 array"
                                                                          : "an integer array";
         if (v->type) {
@@ -616,6 +616,9 @@ int lmpy_view_get(PyObject *obj, lmpy_view *v, const char *name, unsigned accept
         } else {
             if (c == 'e')
                 PyErr_Format(PyExc_TypeError, "%s: expected %s, got float16", name, want);
+            else if (c == '?' && v->buf.format && strchr(v->buf.format, 'w')) /* a list of str and numbers */
+                PyErr_Format(PyExc_TypeError, "%s: expected %s, got text (numpy made an array of str of it)", name,
+                             want);
             else
                 PyErr_Format(PyExc_TypeError, "%s: expected %s, got buffer format '%s' (itemsize %zd)", name, want,
                              v->buf.format ? v->buf.format : "B", v->buf.itemsize);
