@@ -371,19 +371,19 @@ static PyObject *g2_has_tokenizer(lmpy_GPT2 *o, void *c)
 
 static PyMethodDef g2_methods[] = {
     {"logits", LMPY_FN(g2_logits), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("logits(tokens, *, last_only=False)\n\n"
+     PyDoc_STR("logits($self, tokens, *, last_only=False)\n--\n\n"
                "The raw logits of a forward pass over tokens (ids, or text through the model's\n"
                "tokenizer): a float32 array (n, n_vocab), row i scoring the token after\n"
                "tokens[i] (Hugging Face's GPT2LMHeadModel(...).logits[0]); last_only: the\n"
                "last row, (n_vocab,). At most n_ctx tokens. Releases the GIL.")},
     {"next_logprobs", LMPY_FN(g2_next_logprobs), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("next_logprobs(tokens)\n\nlog_softmax of the last position's logits: the next-token distribution\n"
+     PyDoc_STR("next_logprobs($self, tokens)\n--\n\nlog_softmax of the last position's logits: the next-token distribution\n"
                "(float32, natural logs).")},
     {"score", LMPY_FN(g2_score), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("score(tokens)\n\nlog p(tokens[i] | tokens[:i]) for each token (float64, nats); NaN for the\n"
+     PyDoc_STR("score($self, tokens)\n--\n\nlog p(tokens[i] | tokens[:i]) for each token (float64, nats); NaN for the\n"
                "first, which has no context (GPT-2 adds no BOS). One batched forward pass.")},
     {"perplexity", LMPY_FN(g2_perplexity), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("perplexity(text, window=None, stride=None, *, recipe='exact', details=False)\n\n"
+     PyDoc_STR("perplexity($self, text, window=None, stride=None, *, recipe='exact', details=False)\n--\n\n"
                "Perplexity of a text (or token ids) with a sliding window (default n_ctx) moved\n"
                "by stride (default window / 2), as `lmprob ppl --model`. recipe: 'exact' (every\n"
                "scored token once: the figure to report), 'hf' (the Hugging Face doc's\n"

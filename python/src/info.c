@@ -686,45 +686,45 @@ done:
 
 PyMethodDef lmpy_info_methods[] = {
     {"entropy", LMPY_FN(py_entropy), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("entropy(p, base=None, *, axis=-1, keepdims=False)\n\n"
+     PyDoc_STR("entropy(p, base=None, *, axis=-1, keepdims=False)\n--\n\n"
                "Shannon entropy -sum p log p / log(base) of each vector of p, normalised by its\n"
                "sum first (counts work, as scipy.stats.entropy); 0 log 0 = 0. base None: nats,\n"
                "2: bits. NaN for a vector with a negative or NaN entry or a zero sum.\n" AXIS_DOC
                "Note: scipy.stats.entropy's default axis is 0; lmprob's is -1 (the vocabulary axis).")},
     {"entropy_of_logits", LMPY_FN(py_entropy_of_logits), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("entropy_of_logits(logits, base=None, *, axis=-1, keepdims=False)\n\n"
+     PyDoc_STR("entropy_of_logits(logits, base=None, *, axis=-1, keepdims=False)\n--\n\n"
                "Entropy of softmax(logits), from the logits without forming the probabilities\n"
                "(H = logsumexp - sum softmax * x). " AXIS_DOC)},
     {"cross_entropy", LMPY_FN(py_ce), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("cross_entropy(p, q, base=None, *, axis=-1, keepdims=False)\n\n"
+     PyDoc_STR("cross_entropy(p, q, base=None, *, axis=-1, keepdims=False)\n--\n\n"
                "H(p, q) = -sum p log q / log(base), each vector normalised first; terms with\n"
                "p = 0 are 0. p and q broadcast against each other. " AXIS_DOC)},
     {"kl", LMPY_FN(py_kl), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("kl(p, q, base=None, *, axis=-1, keepdims=False, eps=None)\n\n"
+     PyDoc_STR("kl(p, q, base=None, *, axis=-1, keepdims=False, eps=None)\n--\n\n"
                "KL(p || q) = sum p log(p / q) / log(base), exact (scipy.stats.entropy(p, q)):\n"
                "+inf where q = 0 < p. eps: the chapter's kl_divergence(P, Q, eps), each vector\n"
                "plus eps and renormalised first (finite everywhere). " AXIS_DOC)},
     {"js", LMPY_FN(py_js), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("js(p, q, base=None, *, axis=-1, keepdims=False, distance=False)\n\n"
+     PyDoc_STR("js(p, q, base=None, *, axis=-1, keepdims=False, distance=False)\n--\n\n"
                "Jensen-Shannon divergence (KL(p||m) + KL(q||m)) / 2, m = (p + q) / 2, at most\n"
                "log 2 / log(base); distance=True: its square root, which is what\n"
                "scipy.spatial.distance.jensenshannon returns. " AXIS_DOC)},
     {"perplexity", LMPY_FN(py_ppl), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("perplexity(log_probs, axis=-1, *, keepdims=False)\n\n"
+     PyDoc_STR("perplexity(log_probs, axis=-1, *, keepdims=False)\n--\n\n"
                "exp(-mean(log_probs)) of natural-log probabilities (the chapter's\n"
                "perplexity_from_log_probs); a -inf entry gives inf, a NaN or positive one NaN.\n" AXIS_DOC)},
     {"logsumexp", LMPY_FN(py_lse), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("logsumexp(x, axis=-1, *, keepdims=False)\n\n"
+     PyDoc_STR("logsumexp(x, axis=-1, *, keepdims=False)\n--\n\n"
                "log sum exp x, the maximum subtracted first (finite for logits of +-1e308);\n"
                "-inf for an empty or all -inf vector, +inf with a +inf entry, NaN with a NaN\n"
                "(torch.logsumexp). " AXIS_DOC)},
     {"log_softmax", LMPY_FN(py_log_softmax), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("log_softmax(x, axis=-1)\n\n"
+     PyDoc_STR("log_softmax(x, axis=-1)\n--\n\n"
                "x - logsumexp(x) along axis; the same shape, float32 for float32 input (the\n"
                "library's vectorised kernel), float64 otherwise. ValueError for a NaN or +inf\n"
                "entry or an all -inf vector, naming the vector and the index.")},
     {"cross_entropy_loss", LMPY_FN(py_ce_loss), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("cross_entropy_loss(logits, target, *, label_smoothing=0.0, ignore_index=-100)\n\n"
+     PyDoc_STR("cross_entropy_loss(logits, target, *, label_smoothing=0.0, ignore_index=-100)\n--\n\n"
                "torch.nn.functional.cross_entropy (reduction 'mean') of logits [C] with an int\n"
                "target, or [N, C] with N targets: logsumexp(x) - x[target] per row, averaged\n"
                "over the rows whose target is not ignore_index (NaN when every row is).\n"
@@ -733,6 +733,6 @@ PyMethodDef lmpy_info_methods[] = {
                "true_class) without its + 1e-9 inside the log. ValueError for a target outside\n"
                "[0, C), a NaN or +inf logit, or an all -inf row, naming the row.")},
     {"softmax", LMPY_FN(py_softmax), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("softmax(x, axis=-1)\n\nexp(x - logsumexp(x)) along axis, as log_softmax.")},
+     PyDoc_STR("softmax(x, axis=-1)\n--\n\nexp(x - logsumexp(x)) along axis, as log_softmax.")},
     {NULL, NULL, 0, NULL},
 };

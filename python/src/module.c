@@ -446,10 +446,10 @@ static PyObject *py_has_own_vocab(PyObject *self, PyObject *arg)
 
 static PyMethodDef module_methods[] = {
     {"_has_own_vocab", py_has_own_vocab, METH_O,
-     PyDoc_STR("_has_own_vocab(path)\n\nTrue when path is a GPT-2 folder with a vocabulary of its own (tokenizer.json,\n"
+     PyDoc_STR("_has_own_vocab(path)\n--\n\nTrue when path is a GPT-2 folder with a vocabulary of its own (tokenizer.json,\n"
                "encoder.json + vocab.bpe or vocab.json + merges.txt, or half a pair, which its load refuses).")},
     {"_array_road", py_array_road, METH_NOARGS,
-     PyDoc_STR("_array_road()\n\n'numpy' when arrays go in and out through numpy's C API, 'buffer' when\n"
+     PyDoc_STR("_array_road()\n--\n\n'numpy' when arrays go in and out through numpy's C API, 'buffer' when\n"
                "through the buffer protocol alone (no numpy headers at build time, a numpy of\n"
                "another ABI, or LMPROB_PY_NUMPY_API=0). The same arrays, values and errors either way.")},
     {NULL, NULL, 0, NULL},

@@ -1114,41 +1114,41 @@ LMPY_ONE_ARG(model_word, lmpy_Model, "word", "id")
 
 static PyMethodDef model_methods[] = {
     {"score", LMPY_FN(model_score), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("score(sentence, bos=True, eos=True)\n\n"
+     PyDoc_STR("score($self, sentence, bos=True, eos=True)\n--\n\n"
                "log10 probability of a string (str or bytes; words split on ASCII white space),\n"
                "summed in float as kenlm does: log10 p(sentence </s> | <s>) by default. bos=False\n"
                "starts from the empty context, eos=False leaves out </s>. Never include <s>.")},
     {"perplexity", LMPY_FN(model_perplexity_kw), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("perplexity(sentence)\n\n10 ** (-score(sentence) / (words + 1)), the +1 for </s> (kenlm's rule).")},
+     PyDoc_STR("perplexity($self, sentence)\n--\n\n10 ** (-score(sentence) / (words + 1)), the +1 for </s> (kenlm's rule).")},
     {"full_scores", LMPY_FN(model_full_scores), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("full_scores(sentence, bos=True, eos=True)\n\n"
+     PyDoc_STR("full_scores($self, sentence, bos=True, eos=True)\n--\n\n"
                "An iterator of (log10 prob, n-gram length, oov) for each word and, with eos,\n"
                "for </s> (never oov).")},
     {"BeginSentenceWrite", LMPY_FN(model_begin_sentence_write_kw), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("BeginSentenceWrite(state)\n\nSet state to the context <s> (KenLM's BeginSentenceState).")},
+     PyDoc_STR("BeginSentenceWrite($self, state)\n--\n\nSet state to the context <s> (KenLM's BeginSentenceState).")},
     {"NullContextWrite", LMPY_FN(model_null_context_write_kw), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("NullContextWrite(state)\n\nSet state to the empty context.")},
+     PyDoc_STR("NullContextWrite($self, state)\n--\n\nSet state to the empty context.")},
     {"BaseScore", LMPY_FN(model_base_score), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("BaseScore(in_state, word, out_state)\n\n"
+     PyDoc_STR("BaseScore($self, in_state, word, out_state)\n--\n\n"
                "log10 p(word | in_state); writes the context after word to out_state (which\n"
                "may be in_state itself).")},
     {"BaseFullScore", LMPY_FN(model_base_full_score), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("BaseFullScore(in_state, word, out_state)\n\n"
+     PyDoc_STR("BaseFullScore($self, in_state, word, out_state)\n--\n\n"
                "As BaseScore, returning a FullScoreReturn(log_prob, ngram_length, oov).")},
     {"next_logprobs", LMPY_FN(model_next_logprobs), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("next_logprobs(state, base=10, *, out=None)\n\n"
+     PyDoc_STR("next_logprobs($self, state, base=10, *, out=None)\n--\n\n"
                "The log probability of every word of the vocabulary after state: a float64\n"
                "array of vocab_size entries, entry i for Model.word(i). base 10 gives\n"
                "exactly BaseScore(state, word, ...) for each word; base=math.e gives nats.\n"
                "<s> is context only: -inf. out: a contiguous float32/float64 array to fill.\n"
                "Releases the GIL.")},
     {"score_batch", LMPY_FN(model_score_batch), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("score_batch(sentences, bos=True, eos=True, *, threads=0)\n\n"
+     PyDoc_STR("score_batch($self, sentences, bos=True, eos=True, *, threads=0)\n--\n\n"
                "score() of every sentence of a list, in one call: a float64 array, entry i\n"
                "equal to score(sentences[i], bos, eos). Runs without the GIL on `threads`\n"
                "threads (0: every core).")},
     {"evaluate", LMPY_FN(model_evaluate), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("evaluate(text, *, scores=False)\n\n"
+     PyDoc_STR("evaluate($self, text, *, scores=False)\n--\n\n"
                "Corpus figures as `lmprob ppl`: text is a path (plain, gzip or xz; one sentence\n"
                "a line) or a list of sentences. Returns a dict: perplexity,\n"
                "perplexity_excl_oov, log10_prob, bits_per_token, bits_per_byte, tokens (with\n"
@@ -1156,16 +1156,16 @@ static PyMethodDef model_methods[] = {
                "A model whose values are scores (stupid backoff) is a ValueError, as in\n"
                "`lmprob ppl`, unless scores=True (`ppl --scores`). Releases the GIL.")},
     {"index", LMPY_FN(model_index_kw), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("index(word)\n\nThe word's id in this model (<unk>'s id when it is not in the vocabulary).")},
-    {"word", LMPY_FN(model_word_kw), METH_FASTCALL | METH_KEYWORDS, PyDoc_STR("word(id)\n\nThe word of an id (IndexError when out of range).")},
-    {"vocab", LMPY_FN(model_vocab), METH_NOARGS, PyDoc_STR("vocab()\n\nThe words by id, a list of vocab_size str.")},
+     PyDoc_STR("index($self, word)\n--\n\nThe word's id in this model (<unk>'s id when it is not in the vocabulary).")},
+    {"word", LMPY_FN(model_word_kw), METH_FASTCALL | METH_KEYWORDS, PyDoc_STR("word($self, id)\n--\n\nThe word of an id (IndexError when out of range).")},
+    {"vocab", LMPY_FN(model_vocab), METH_NOARGS, PyDoc_STR("vocab($self)\n--\n\nThe words by id, a list of vocab_size str.")},
     {"info", LMPY_FN(model_info), METH_NOARGS,
-     PyDoc_STR("info()\n\nA dict: order, counts per order, vocab_size, bytes, binary, trie, and the\n"
+     PyDoc_STR("info($self)\n--\n\nA dict: order, counts per order, vocab_size, bytes, binary, trie, and the\n"
                "metadata lmprob train records (tokens, vocab, estimator, command).")},
     {"write_arpa", LMPY_FN(model_write_arpa), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("write_arpa(path)\n\nWrite the model as ARPA text (atomically: a temporary file, then rename).")},
+     PyDoc_STR("write_arpa($self, path)\n--\n\nWrite the model as ARPA text (atomically: a temporary file, then rename).")},
     {"write_binary", LMPY_FN(model_write_binary), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("write_binary(path)\n\nWrite lmprob's binary format (loads by mmap), atomically.")},
+     PyDoc_STR("write_binary($self, path)\n--\n\nWrite lmprob's binary format (loads by mmap), atomically.")},
     {"__reduce__", LMPY_FN(model_reduce), METH_NOARGS, PyDoc_STR("Pickle as the model's path (as kenlm).")},
     {NULL, NULL, 0, NULL},
 };
@@ -1446,7 +1446,7 @@ PyMethodDef lmpy_ngram_methods[] = {
      PyDoc_STR("train(corpus=None, order=3, estimator='mkn', *, output=None, k=1.0, min_count=0,\n"
                "      vocab_size=0, vocab_file=None, discount_fallback=False, prune=None,\n"
                "      discount=0.0, alpha=0.4, gt_max=None, nltk=False, mode='word', memory=0,\n"
-               "      threads=2, text=None)\n\n"
+               "      threads=2, text=None)\n--\n\n"
                "Estimate an n-gram model, as `lmprob train` with the same options, and return\n"
                "it as a Model (no file needed). corpus: a path to a text file (plain, gzip\n"
                "or xz; one sentence a line) or a list of sentences; or text=: one string of\n"

@@ -2299,115 +2299,115 @@ LMPY_ONE_ARG(rng_set_state, lmpy_rng_obj, "set_state", "state")
 
 static PyMethodDef rng_methods[] = {
     {"seed", LMPY_FN(rng_seed), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("seed(seed=None)\n\nRestart the stream from seed (RandomState: 0 .. 2**32 - 1, as np.random.seed;\n"
+     PyDoc_STR("seed($self, seed=None)\n--\n\nRestart the stream from seed (RandomState: 0 .. 2**32 - 1, as np.random.seed;\n"
                "None seeds from the operating system).")},
     {"random_sample", LMPY_FN(rng_random_sample), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("random_sample(size=None)\n\nUniform floats in [0, 1) with 53 random bits (numpy's random_sample).\n"
+     PyDoc_STR("random_sample($self, size=None)\n--\n\nUniform floats in [0, 1) with 53 random bits (numpy's random_sample).\n"
                SIZE_DOC)},
     {"random", LMPY_FN(rng_random_sample), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("random(size=None)\n\nThe same as random_sample.")},
+     PyDoc_STR("random($self, size=None)\n--\n\nThe same as random_sample.")},
     {"rand", LMPY_FN(rng_rand), METH_VARARGS,
-     PyDoc_STR("rand(d0, d1, ...)\n\nUniform floats in [0, 1) of shape (d0, d1, ...); one float without arguments.")},
+     PyDoc_STR("rand($self, *shape)\n--\n\nrand(d0, d1, ...): uniform floats in [0, 1) of shape (d0, d1, ...); one float without arguments.")},
     {"randn", LMPY_FN(rng_randn), METH_VARARGS,
-     PyDoc_STR("randn(d0, d1, ...)\n\nStandard normal draws of shape (d0, d1, ...) (numpy's legacy polar method,\n"
+     PyDoc_STR("randn($self, *shape)\n--\n\nrandn(d0, d1, ...): standard normal draws of shape (d0, d1, ...) (numpy's legacy polar method,\n"
                "which caches the second deviate of each pair); one float without arguments.")},
     {"standard_normal", LMPY_FN(rng_standard_normal), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("standard_normal(size=None)\n\nStandard normal draws, as randn. " SIZE_DOC)},
+     PyDoc_STR("standard_normal($self, size=None)\n--\n\nStandard normal draws, as randn. " SIZE_DOC)},
     {"normal", LMPY_FN(rng_normal), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("normal(loc=0.0, scale=1.0, size=None)\n\nloc + scale * a standard normal draw. " PARAMS_DOC)},
+     PyDoc_STR("normal($self, loc=0.0, scale=1.0, size=None)\n--\n\nloc + scale * a standard normal draw. " PARAMS_DOC)},
     {"uniform", LMPY_FN(rng_uniform), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("uniform(low=0.0, high=1.0, size=None)\n\nlow + (high - low) * random_sample(). " PARAMS_DOC)},
+     PyDoc_STR("uniform($self, low=0.0, high=1.0, size=None)\n--\n\nlow + (high - low) * random_sample(). " PARAMS_DOC)},
     {"standard_exponential", LMPY_FN(rng_standard_exponential), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("standard_exponential(size=None)\n\n-log(1 - random_sample()), numpy's legacy method. " SIZE_DOC)},
+     PyDoc_STR("standard_exponential($self, size=None)\n--\n\n-log(1 - random_sample()), numpy's legacy method. " SIZE_DOC)},
     {"exponential", LMPY_FN(rng_exponential), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("exponential(scale=1.0, size=None)\n\nscale * standard_exponential(). " PARAMS_DOC)},
+     PyDoc_STR("exponential($self, scale=1.0, size=None)\n--\n\nscale * standard_exponential(). " PARAMS_DOC)},
     {"gamma", LMPY_FN(rng_gamma), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("gamma(shape, scale=1.0, size=None)\n\nGamma draws: Marsaglia & Tsang (2000) for shape > 1; on\n"
+     PyDoc_STR("gamma($self, shape, scale=1.0, size=None)\n--\n\nGamma draws: Marsaglia & Tsang (2000) for shape > 1; on\n"
                "RandomState numpy's legacy draws for every shape (its own rejection below 1); on\n"
                "Xoshiro256 G(shape + 1) U^(1/shape) below 1. " PARAMS_DOC)},
     {"standard_gamma", LMPY_FN(rng_standard_gamma), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("standard_gamma(shape, size=None)\n\ngamma(shape, 1.0, size).")},
+     PyDoc_STR("standard_gamma($self, shape, size=None)\n--\n\ngamma(shape, 1.0, size).")},
     {"binomial", LMPY_FN(rng_binomial), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("binomial(n, p, size=None)\n\nBinomial draws (int), numpy's inversion / BTPE. " PARAMS_DOC)},
+     PyDoc_STR("binomial($self, n, p, size=None)\n--\n\nBinomial draws (int), numpy's inversion / BTPE. " PARAMS_DOC)},
     {"poisson", LMPY_FN(rng_poisson), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("poisson(lam=1.0, size=None)\n\nPoisson draws (int), numpy's multiplication method / PTRS. "
+     PyDoc_STR("poisson($self, lam=1.0, size=None)\n--\n\nPoisson draws (int), numpy's multiplication method / PTRS. "
                PARAMS_DOC)},
     {"beta", LMPY_FN(rng_beta), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("beta(a, b, size=None)\n\nBeta draws: on RandomState numpy's legacy beta (Johnk's method where\n"
+     PyDoc_STR("beta($self, a, b, size=None)\n--\n\nBeta draws: on RandomState numpy's legacy beta (Johnk's method where\n"
                "a <= 1 and b <= 1, else Ga / (Ga + Gb)). " PARAMS_DOC)},
     {"lognormal", LMPY_FN(rng_lognormal), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("lognormal(mean=0.0, sigma=1.0, size=None)\n\nexp(normal(mean, sigma)). " PARAMS_DOC)},
+     PyDoc_STR("lognormal($self, mean=0.0, sigma=1.0, size=None)\n--\n\nexp(normal(mean, sigma)). " PARAMS_DOC)},
     {"laplace", LMPY_FN(rng_laplace), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("laplace(loc=0.0, scale=1.0, size=None)\n\nLaplace draws by the inverse cdf of one uniform\n"
+     PyDoc_STR("laplace($self, loc=0.0, scale=1.0, size=None)\n--\n\nLaplace draws by the inverse cdf of one uniform\n"
                "(numpy's random_laplace on RandomState; scale > 0). " PARAMS_DOC)},
     {"chisquare", LMPY_FN(rng_chisquare), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("chisquare(df, size=None)\n\n2 * standard_gamma(df / 2). " PARAMS_DOC)},
+     PyDoc_STR("chisquare($self, df, size=None)\n--\n\n2 * standard_gamma(df / 2). " PARAMS_DOC)},
     {"standard_t", LMPY_FN(rng_standard_t), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("standard_t(df, size=None)\n\nStudent's t: sqrt(df / 2) * Z / sqrt(standard_gamma(df / 2)), Z drawn\n"
+     PyDoc_STR("standard_t($self, df, size=None)\n--\n\nStudent's t: sqrt(df / 2) * Z / sqrt(standard_gamma(df / 2)), Z drawn\n"
                "first, as numpy. " PARAMS_DOC)},
     {"geometric", LMPY_FN(rng_geometric), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("geometric(p, size=None)\n\nThe trial of the first success (int, >= 1), p in (0, 1]: numpy's legacy\n"
+     PyDoc_STR("geometric($self, p, size=None)\n--\n\nThe trial of the first success (int, >= 1), p in (0, 1]: numpy's legacy\n"
                "method (a search of the cdf for p >= 1/3, else inversion). " PARAMS_DOC)},
     {"standard_cauchy", LMPY_FN(rng_standard_cauchy), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("standard_cauchy(size=None)\n\nThe ratio of two standard normal draws. " SIZE_DOC)},
+     PyDoc_STR("standard_cauchy($self, size=None)\n--\n\nThe ratio of two standard normal draws. " SIZE_DOC)},
     {"pareto", LMPY_FN(rng_pareto), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("pareto(a, size=None)\n\nexp(standard_exponential() / a) - 1 (Lomax, numpy's). " PARAMS_DOC)},
+     PyDoc_STR("pareto($self, a, size=None)\n--\n\nexp(standard_exponential() / a) - 1 (Lomax, numpy's). " PARAMS_DOC)},
     {"weibull", LMPY_FN(rng_weibull), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("weibull(a, size=None)\n\nstandard_exponential() ** (1 / a); 0 for a = 0. " PARAMS_DOC)},
+     PyDoc_STR("weibull($self, a, size=None)\n--\n\nstandard_exponential() ** (1 / a); 0 for a = 0. " PARAMS_DOC)},
     {"power", LMPY_FN(rng_power), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("power(a, size=None)\n\n(1 - exp(-standard_exponential())) ** (1 / a). " PARAMS_DOC)},
+     PyDoc_STR("power($self, a, size=None)\n--\n\n(1 - exp(-standard_exponential())) ** (1 / a). " PARAMS_DOC)},
     {"rayleigh", LMPY_FN(rng_rayleigh), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("rayleigh(scale=1.0, size=None)\n\nscale * sqrt(-2 log(1 - random_sample())). " PARAMS_DOC)},
+     PyDoc_STR("rayleigh($self, scale=1.0, size=None)\n--\n\nscale * sqrt(-2 log(1 - random_sample())). " PARAMS_DOC)},
     {"f", LMPY_FN(rng_f), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("f(dfnum, dfden, size=None)\n\n(chisquare(dfnum) / dfnum) / (chisquare(dfden) / dfden), as numpy\n"
+     PyDoc_STR("f($self, dfnum, dfden, size=None)\n--\n\n(chisquare(dfnum) / dfnum) / (chisquare(dfden) / dfden), as numpy\n"
                "computes it. " PARAMS_DOC)},
     {"wald", LMPY_FN(rng_wald), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("wald(mean, scale, size=None)\n\nThe inverse Gaussian by numpy's legacy method (a normal and a\n"
+     PyDoc_STR("wald($self, mean, scale, size=None)\n--\n\nThe inverse Gaussian by numpy's legacy method (a normal and a\n"
                "uniform a draw). " PARAMS_DOC)},
     {"negative_binomial", LMPY_FN(rng_negative_binomial), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("negative_binomial(n, p, size=None)\n\nFailures before the n-th success (int): poisson of\n"
+     PyDoc_STR("negative_binomial($self, n, p, size=None)\n--\n\nFailures before the n-th success (int): poisson of\n"
                "gamma(n, (1 - p) / p), numpy's. " PARAMS_DOC)},
     {"gumbel", LMPY_FN(rng_gumbel), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("gumbel(loc=0.0, scale=1.0, size=None)\n\nloc - scale log(-log(1 - random_sample())). " PARAMS_DOC)},
+     PyDoc_STR("gumbel($self, loc=0.0, scale=1.0, size=None)\n--\n\nloc - scale log(-log(1 - random_sample())). " PARAMS_DOC)},
     {"logistic", LMPY_FN(rng_logistic), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("logistic(loc=0.0, scale=1.0, size=None)\n\nloc + scale log(U / (1 - U)). " PARAMS_DOC)},
+     PyDoc_STR("logistic($self, loc=0.0, scale=1.0, size=None)\n--\n\nloc + scale log(U / (1 - U)). " PARAMS_DOC)},
     {"noncentral_chisquare", LMPY_FN(rng_noncentral_chisquare), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("noncentral_chisquare(df, nonc, size=None)\n\nnumpy's legacy method: chisquare(df - 1) + (Z +\n"
+     PyDoc_STR("noncentral_chisquare($self, df, nonc, size=None)\n--\n\nnumpy's legacy method: chisquare(df - 1) + (Z +\n"
                "sqrt(nonc))^2 for df > 1, else chisquare(df + 2 poisson(nonc / 2)). " PARAMS_DOC)},
     {"logseries", LMPY_FN(rng_logseries), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("logseries(p, size=None)\n\nLogarithmic series draws (int), p in [0, 1): numpy's (Kemp 1981).\n"
+     PyDoc_STR("logseries($self, p, size=None)\n--\n\nLogarithmic series draws (int), p in [0, 1): numpy's (Kemp 1981).\n"
                PARAMS_DOC)},
     {"zipf", LMPY_FN(rng_zipf), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("zipf(a, size=None)\n\nZipf draws (int), a > 1: numpy's rejection from the Pareto (Devroye\n"
+     PyDoc_STR("zipf($self, a, size=None)\n--\n\nZipf draws (int), a > 1: numpy's rejection from the Pareto (Devroye\n"
                "1986), truncated at 2**63 - 1. " PARAMS_DOC)},
     {"vonmises", LMPY_FN(rng_vonmises), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("vonmises(mu, kappa, size=None)\n\nvon Mises angles in [-pi, pi], mean mu, concentration kappa\n"
+     PyDoc_STR("vonmises($self, mu, kappa, size=None)\n--\n\nvon Mises angles in [-pi, pi], mean mu, concentration kappa\n"
                ">= 0: numpy's (Best & Fisher 1979); from kappa 6.0e15 on, where numpy's loop need not end,\n"
                "mu + N(0, 1) / sqrt(kappa), wrapped. mu and kappa finite. " PARAMS_DOC)},
     {"hypergeometric", LMPY_FN(rng_hypergeometric), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("hypergeometric(ngood, nbad, nsample, size=None)\n\nThe good items among nsample drawn without\n"
+     PyDoc_STR("hypergeometric($self, ngood, nbad, nsample, size=None)\n--\n\nThe good items among nsample drawn without\n"
                "replacement from ngood good and nbad bad (int): numpy's (sequential draws to nsample 10,\n"
                "Stadlober's HRUA above); 1 <= nsample <= ngood + nbad. " PARAMS_DOC)},
     {"noncentral_f", LMPY_FN(rng_noncentral_f), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("noncentral_f(dfnum, dfden, nonc, size=None)\n\nnoncentral_chisquare(dfnum, nonc) dfden /\n"
+     PyDoc_STR("noncentral_f($self, dfnum, dfden, nonc, size=None)\n--\n\nnoncentral_chisquare(dfnum, nonc) dfden /\n"
                "(chisquare(dfden) dfnum), numpy's. " PARAMS_DOC)},
     {"triangular", LMPY_FN(rng_triangular), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("triangular(left, mode, right, size=None)\n\nThe inverse cdf of one uniform, numpy's\n"
+     PyDoc_STR("triangular($self, left, mode, right, size=None)\n--\n\nThe inverse cdf of one uniform, numpy's\n"
                "(left <= mode <= right, left < right). " PARAMS_DOC)},
     {"multinomial", LMPY_FN(rng_multinomial), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("multinomial(n, pvals, size=None)\n\nCounts of n draws over len(pvals) outcomes: shape size +\n"
+     PyDoc_STR("multinomial($self, n, pvals, size=None)\n--\n\nCounts of n draws over len(pvals) outcomes: shape size +\n"
                "(len(pvals),), int; numpy's legacy method (a binomial a component), its values on\n"
                "RandomState.")},
     {"multivariate_normal", LMPY_FN(rng_multivariate_normal), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("multivariate_normal(mean, cov, size=None, check_valid='warn', tol=1e-8)\n\nnumpy's legacy method:\n"
+     PyDoc_STR("multivariate_normal($self, mean, cov, size=None, check_valid='warn', tol=1e-8)\n--\n\nnumpy's legacy method:\n"
                "standard_normal(size + (d,)) times sqrt(s)[:, None] * v of numpy.linalg.svd(cov), plus mean\n"
                "(needs numpy; RandomState gives numpy's points). check_valid: 'warn', 'raise' or\n"
                "'ignore' a cov that is not symmetric positive-semidefinite to tol.")},
     {"dirichlet", LMPY_FN(rng_dirichlet), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("dirichlet(alpha, size=None)\n\nDirichlet draws: shape size + (len(alpha),); numpy's values on\n"
+     PyDoc_STR("dirichlet($self, alpha, size=None)\n--\n\nDirichlet draws: shape size + (len(alpha),); numpy's values on\n"
                "RandomState (where numpy's gammas all round to 0 and it returns nan, a point drawn in log space).")},
     {"choice", LMPY_FN(rng_choice), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("choice(a, size=None, replace=True, p=None)\n\nDraw from range(a) (a an int) or from the items of a\n"
+     PyDoc_STR("choice($self, a, size=None, replace=True, p=None)\n--\n\nDraw from range(a) (a an int) or from the items of a\n"
                "(1-d), numpy's legacy rules: with p, one uniform per draw and the first index\n"
                "whose normalised cumulative probability exceeds it; without p, randint(0, a);\n"
                "replace=False: permutation(a)[:size], or with p numpy's rounds of draws with\n"
@@ -2420,32 +2420,32 @@ static PyMethodDef rng_methods[] = {
                "With size=None: a Python int for dtype=int, a bool for dtype=bool, else a numpy\n"
                "scalar of the dtype. size: None, an int or a tuple of ints (the output's shape).")},
     {"random_integers", LMPY_FN(rng_random_integers), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("random_integers(low, high=None, size=None)\n\nnumpy's deprecated closed-range integers:\n"
+     PyDoc_STR("random_integers($self, low, high=None, size=None)\n--\n\nnumpy's deprecated closed-range integers:\n"
                "randint(low, int(high) + 1, size, 'l') (randint(1, low + 1) without high), with its warning.")},
     {"tomaxint", LMPY_FN(rng_tomaxint), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("tomaxint(size=None)\n\nNon-negative int64 values: a 64-bit draw shifted right by one, numpy's.")},
+     PyDoc_STR("tomaxint($self, size=None)\n--\n\nNon-negative int64 values: a 64-bit draw shifted right by one, numpy's.")},
     {"bytes", LMPY_FN(rng_bytes), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("bytes(length)\n\nlength random bytes: the stream's 32-bit words, little-endian, as numpy's.")},
+     PyDoc_STR("bytes($self, length)\n--\n\nlength random bytes: the stream's 32-bit words, little-endian, as numpy's.")},
     {"permutation", LMPY_FN(rng_permutation), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("permutation(x)\n\nA shuffled arange(x) (x an int), or a shuffled copy of x along its first axis,\n"
+     PyDoc_STR("permutation($self, x)\n--\n\nA shuffled arange(x) (x an int), or a shuffled copy of x along its first axis,\n"
                "as numpy's.")},
     {"shuffle", LMPY_FN(rng_shuffle), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("shuffle(x)\n\nShuffle a mutable sequence (a list, an array along its first axis) in place,\n"
+     PyDoc_STR("shuffle($self, x)\n--\n\nShuffle a mutable sequence (a list, an array along its first axis) in place,\n"
                "numpy's swaps: RandomState gives numpy's order. Returns None.")},
     {"get_state", LMPY_FN(rng_get_state), METH_NOARGS,
-     PyDoc_STR("get_state()\n\nnumpy's state tuple ('MT19937', keys, pos, has_gauss, cached_gaussian):\n"
+     PyDoc_STR("get_state($self)\n--\n\nnumpy's state tuple ('MT19937', keys, pos, has_gauss, cached_gaussian):\n"
                "np.random.RandomState().set_state(rs.get_state()) continues this stream in numpy.")},
     {"set_state", LMPY_FN(rng_set_state_kw), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("set_state(state)\n\nContinue from numpy's state tuple (np.random.RandomState(s).get_state()).")},
+     PyDoc_STR("set_state($self, state)\n--\n\nContinue from numpy's state tuple (np.random.RandomState(s).get_state()).")},
     {"__reduce__", LMPY_FN(rng_reduce), METH_NOARGS,
-     PyDoc_STR("__reduce__()\n\nFor pickle and copy: the stream continues where it was.")},
-    {"__setstate__", LMPY_FN(rng_setstate), METH_O, PyDoc_STR("__setstate__(state)\n\nFor pickle and copy.")},
+     PyDoc_STR("__reduce__($self)\n--\n\nFor pickle and copy: the stream continues where it was.")},
+    {"__setstate__", LMPY_FN(rng_setstate), METH_O, PyDoc_STR("__setstate__($self, state)\n--\n\nFor pickle and copy.")},
     {NULL, NULL, 0, NULL},
 };
 
 static PyMethodDef xo_methods[] = {
     {"jump", LMPY_FN(rng_jump), METH_NOARGS,
-     PyDoc_STR("jump()\n\nAdvance the stream by 2**128 draws: a non-overlapping stream for another thread.")},
+     PyDoc_STR("jump($self)\n--\n\nAdvance the stream by 2**128 draws: a non-overlapping stream for another thread.")},
     {NULL, NULL, 0, NULL},
 };
 

@@ -633,11 +633,11 @@ static PyObject *sampler_repr(lmpy_Sampler *o)
 
 static PyMethodDef sampler_methods[] = {
     {"sample", LMPY_FN(sampler_sample), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("sample(logits, history=None, *, rng=None, threads=0, out=None)\n\n"
+     PyDoc_STR("sample($self, logits, history=None, *, rng=None, threads=0, out=None)\n--\n\n"
                "Draw a token from each row of logits through this sampler's chain: an int for\n"
                "a 1-D array (V,), an int64 array for a 2-D one (batch, V), as lmprob.sample.")},
     {"kept", LMPY_FN(sampler_kept), METH_NOARGS,
-     PyDoc_STR("kept()\n\nThe kept set of the last call, when it sampled one row (1-D logits): (ids int32\n"
+     PyDoc_STR("kept($self)\n--\n\nThe kept set of the last call, when it sampled one row (1-D logits): (ids int32\n"
                "ascending, probabilities renormalised over the kept set, processed logits), as\n"
                "`lmprob decode --json` prints them. A ValueError after a batch call or an error.")},
     {NULL, NULL, 0, NULL},
@@ -693,7 +693,7 @@ PyMethodDef lmpy_sample_methods[] = {
      PyDoc_STR("sample(logits, *, temperature=1.0, top_k=0, top_p=1.0, min_p=0.0, typical_p=1.0,\n"
                "       epsilon=0.0, repetition_penalty=1.0, frequency_penalty=0.0,\n"
                "       presence_penalty=0.0, penalty_last_n=0, min_keep=1, order='hf', dtype=None,\n"
-               "       history=None, rng=None, threads=0, out=None)\n\n"
+               "       history=None, rng=None, threads=0, out=None)\n--\n\n"
                "Draw the next token from logits through a sampler chain (sample.h): an int for a\n"
                "1-D array (V,), an int64 array of one id per row for a 2-D array (batch, V).\n"
                "float32 or float64, any strides (rows are read in place when contiguous), numpy\n"

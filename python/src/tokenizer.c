@@ -383,19 +383,19 @@ LMPY_ONE_ARG(enc_encode_single_token, lmpy_Encoding, "encode_single_token", "tex
 
 static PyMethodDef enc_methods[] = {
     {"_encode", LMPY_FN(enc_encode), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("_encode(text, *, special=False, raw_bytes=False, numpy=False)\n\n"
+     PyDoc_STR("_encode($self, text, *, special=False, raw_bytes=False, numpy=False)\n--\n\n"
                "Token ids of a str (UTF-8) or bytes: special=True reads <|endoftext|> as the\n"
                "special token; raw_bytes keeps invalid UTF-8 bytes as bytes (round-trips);\n"
                "numpy=True returns a uint32 array.")},
     {"_encode_batch", LMPY_FN(enc_encode_batch), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("_encode_batch(texts, *, special=False, raw_bytes=False, num_threads=0)\n\n"
+     PyDoc_STR("_encode_batch($self, texts, *, special=False, raw_bytes=False, num_threads=0)\n--\n\n"
                "_encode of each text, on threads without the GIL.")},
     {"decode_bytes", LMPY_FN(enc_decode_bytes_kw), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("decode_bytes(tokens)\n\nThe bytes of the tokens, concatenated.")},
+     PyDoc_STR("decode_bytes($self, tokens)\n--\n\nThe bytes of the tokens, concatenated.")},
     {"decode_single_token_bytes", LMPY_FN(enc_decode_single_token_bytes_kw), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("decode_single_token_bytes(token)\n\nThe bytes of one token (KeyError when out of range).")},
+     PyDoc_STR("decode_single_token_bytes($self, token)\n--\n\nThe bytes of one token (KeyError when out of range).")},
     {"encode_single_token", LMPY_FN(enc_encode_single_token_kw), METH_FASTCALL | METH_KEYWORDS,
-     PyDoc_STR("encode_single_token(text_or_bytes)\n\nThe id of the token whose bytes these are (KeyError when\n"
+     PyDoc_STR("encode_single_token($self, text_or_bytes)\n--\n\nThe id of the token whose bytes these are (KeyError when\n"
                "none; '<|endoftext|>' gives the special token).")},
     {NULL, NULL, 0, NULL},
 };

@@ -1,6 +1,7 @@
 """The package as a user meets it: version, docstrings on everything public, help(lmprob), and type stubs
 that name what the module has (python/lmprob/*.pyi)."""
 import ast
+import inspect
 import os
 import pydoc
 import unittest
@@ -90,6 +91,59 @@ class TestPackage(unittest.TestCase):
                             attrs |= public_attrs(k)
                     self.assertEqual(sorted(attrs - classes[n]), [], f"{stub}: {n}")
             self.assertTrue(os.path.exists(os.path.join(PKG, "py.typed")))
+
+    def test_signatures_match_the_stubs(self):
+        # Every C function and method documented with a signature has it as __text_signature__ (its
+        # docstring's first line, then "--"), so inspect.signature, help() and IDEs show its parameters; and
+        # they are the stub's, name for name and in order (randint's dtype=int default is not one inspect
+        # can read: it keeps its signature in the docstring only).
+        tree = stub_tree("__init__.pyi")
+        stub_fns, bases = {}, {}
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                stub_fns[node.name] = node
+            elif isinstance(node, ast.ClassDef):
+                bases[node.name] = [b.id for b in node.bases if isinstance(b, ast.Name)]
+                for f in node.body:
+                    if isinstance(f, ast.FunctionDef):
+                        stub_fns[node.name + "." + f.name] = f
+
+        def stub_params(fn):
+            a = fn.args
+            names = [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs if x.arg not in ("self", "cls")]
+            return names + (["*" + a.vararg.arg] if a.vararg else [])
+
+        def lookup(cls, meth):
+            for c in [cls] + bases.get(cls, []):
+                if c + "." + meth in stub_fns:
+                    return stub_fns[c + "." + meth]
+            return None
+
+        checked, unreadable, differ = 0, [], []
+        for n in lmprob.__all__:
+            o = getattr(lmprob, n)
+            items = []
+            if isinstance(o, type) and not issubclass(o, BaseException):
+                items = [(n + "." + m, getattr(o, m), lookup(n, m)) for m in sorted(vars(o))
+                         if not m.startswith("_") and callable(getattr(o, m))]
+            elif callable(o) and type(o).__name__ == "builtin_function_or_method":
+                items = [(n, o, stub_fns.get(n))]
+            for name, f, stub in items:
+                if type(f).__name__ not in ("method_descriptor", "builtin_function_or_method"):
+                    continue  # defined in Python: its signature is its own
+                try:
+                    sig = inspect.signature(f)
+                except ValueError:
+                    unreadable.append(name)
+                    continue
+                checked += 1
+                got = [("*" if p.kind == p.VAR_POSITIONAL else "") + p.name for p in sig.parameters.values()
+                       if p.name != "self"]
+                if stub is not None and stub_params(stub) != got:
+                    differ.append((name, stub_params(stub), got))
+        self.assertEqual(sorted(set(unreadable) - {"RandomState.randint", "Xoshiro256.randint"}), [])
+        self.assertEqual(differ, [])
+        self.assertGreater(checked, 100)
 
 
 if __name__ == "__main__":
