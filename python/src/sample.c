@@ -353,7 +353,12 @@ static PyObject *run(engine *e, const sparams *sp, PyObject *logits, PyObject *h
         if (out && out != Py_None) {
             if (lmpy_view_get(out, &ov, "out", LMPY_INT | LMPY_WRITABLE) < 0) goto done;
             have_out = 1;
-            if (ov.ndim != 1 || ov.shape[0] != n || ov.type != 'i' || ov.itemsize != 8 || ov.strides[0] != 8) {
+            if (ov.type != 'i' || ov.itemsize != 8) { /* a wrong type is a TypeError (docs/python.md, "Errors") */
+                PyErr_Format(PyExc_TypeError, "out: expected an int64 array (one id per row), got %s",
+                             lmpy_view_dtype(&ov));
+                goto done;
+            }
+            if (ov.ndim != 1 || ov.shape[0] != n || ov.strides[0] != 8) {
                 PyErr_Format(PyExc_ValueError, "out: expected a contiguous int64 array of %zd (one id per row)", n);
                 goto done;
             }

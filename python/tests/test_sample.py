@@ -267,6 +267,10 @@ class TestErrors(unittest.TestCase):
             lmprob.sample(x, rng=np.random.RandomState(0))
         with self.assertRaisesRegex(ValueError, r"history\[1\] = 9"):
             lmprob.sample(x, history=[1, 9], repetition_penalty=1.2)
+        with self.assertRaisesRegex(TypeError, "out: expected an int64 array .*, got int32"):
+            lmprob.sample(np.zeros((2, 3)), out=np.zeros(2, np.int32))  # a wrong type: TypeError, as documented
+        with self.assertRaisesRegex(ValueError, "out: expected a contiguous int64 array of 2"):
+            lmprob.sample(np.zeros((2, 3)), out=np.zeros(3, np.int64))  # a wrong shape: ValueError
         with self.assertRaisesRegex(OverflowError, "argument 'top_k' = 1180591620717411303424"):
             lmprob.sample(x, top_k=2**70)  # names the argument (was CPython's bare "too large to convert")
         with self.assertRaisesRegex(ValueError, "no sample call yet"):
