@@ -1025,6 +1025,11 @@ static void test_bad_files(void)
     EXPECT_ERR(try_model(a, n, "{\"eos_token_id\":2.5}", &err), LMP_EFORMAT, "eos_token_id: expected a token id");
     EXPECT_ERR(try_model(a, n, "{\"eos_token_id\":-1}", &err), LMP_EFORMAT, "eos_token_id: expected a token id");
     EXPECT_ERR(try_model(a, n, "{\"n_layer\":0}", &err), LMP_EFORMAT, "n_layer = 0");
+    /* strings are __metadata__'s way (its values are all strings), not config.json's */
+    EXPECT_ERR(try_model(a, n, "{\"n_layer\":1,\"n_head\":2,\"n_embd\":\"32\"}", &err), LMP_EFORMAT,
+               "n_embd = \"32\" is a string: expected a number");
+    EXPECT_ERR(try_model(a, n, "{\"n_layer\":1,\"n_head\":2,\"n_embd\":32,\"tie_word_embeddings\":\"true\"}", &err),
+               LMP_EFORMAT, "tie_word_embeddings: expected true or false");
     EXPECT_ERR(try_model(a, n, "{\"n_layer\":1.5}", &err), LMP_EFORMAT, "n_layer = 1.5");
     EXPECT_ERR(try_model(a, n, "{\"n_layer\":1,", &err), LMP_EFORMAT, "config:1:");
     EXPECT_ERR(try_model(a, n, "[1]", &err), LMP_EFORMAT, "expected a JSON object");

@@ -97,17 +97,20 @@ static void cfg_unset(cfg_in *c)
 }
 
 /* An integer config value in [1, max]. */
-static lmp_status cfg_int(const lmp_json_value *v, const char *key, long max, long *out, const char *label,
-                          lmp_error *err)
+static lmp_status cfg_int(const lmp_json_value *v, const char *key, long max, long *out, int strings,
+                          const char *label, lmp_error *err)
 {
     double d;
     if (v->type == LMP_JSON_NUMBER) {
         d = v->num;
-    } else if (v->type == LMP_JSON_STRING) { /* __metadata__ values are strings */
+    } else if (v->type == LMP_JSON_STRING && strings) { /* __metadata__ values are strings */
         char *end;
         errno = 0;
         d = strtod(v->str, &end);
         if (end == v->str || *end || errno) d = NAN;
+    } else if (v->type == LMP_JSON_STRING) {
+        return lmp_error_set_at(err, LMP_EFORMAT, label, 0, "config: %s = \"%.40s\" is a string: expected a number", key,
+                                v->str);
     } else {
         return lmp_error_set_at(err, LMP_EFORMAT, label, 0, "config: %s is not a number", key);
     }
@@ -118,12 +121,14 @@ static lmp_status cfg_int(const lmp_json_value *v, const char *key, long max, lo
     return LMP_OK;
 }
 
-static lmp_status cfg_bool(const lmp_json_value *v, const char *key, int *out, const char *label, lmp_error *err)
+static lmp_status cfg_bool(const lmp_json_value *v, const char *key, int *out, int strings, const char *label,
+                           lmp_error *err)
 {
     if (v->type == LMP_JSON_BOOL) {
         *out = v->boolean;
         return LMP_OK;
     }
+    if (!strings) return lmp_error_set_at(err, LMP_EFORMAT, label, 0, "config: %s: expected true or false", key);
     if (v->type == LMP_JSON_STRING && (strcmp(v->str, "true") == 0 || strcmp(v->str, "True") == 0)) {
         *out = 1;
         return LMP_OK;
@@ -136,8 +141,10 @@ static lmp_status cfg_bool(const lmp_json_value *v, const char *key, int *out, c
 }
 
 /* Read a GPT2Config (HF names and their attribute_map aliases) from a JSON
- * object. Unknown keys are ignored (HF configs carry many, e.g. task params). */
-static lmp_status cfg_read(const lmp_json_value *o, cfg_in *c, const char *label, lmp_error *err)
+ * object. Unknown keys are ignored (HF configs carry many, e.g. task params). strings: numbers and
+ * booleans may be strings, as in a safetensors __metadata__ (whose values are all strings); in a
+ * config.json "64" is refused, as the model Hugging Face builds from it fails. */
+static lmp_status cfg_read(const lmp_json_value *o, cfg_in *c, int strings, const char *label, lmp_error *err)
 {
     static const struct {
         const char *key;
@@ -158,12 +165,12 @@ static lmp_status cfg_read(const lmp_json_value *o, cfg_in *c, const char *label
             if (strcmp(k, ints[j].key) != 0) continue;
             if (ints[j].field == 5 && v->type == LMP_JSON_NULL) break; /* n_inner: null = 4 n_embd */
             long *dst[] = {&c->n_layer, &c->n_head, &c->n_embd, &c->n_pos, &c->n_vocab, &c->n_inner};
-            if ((st = cfg_int(v, k, ints[j].max, dst[ints[j].field], label, err))) return st;
+            if ((st = cfg_int(v, k, ints[j].max, dst[ints[j].field], strings, label, err))) return st;
         }
         if (strcmp(k, "layer_norm_epsilon") == 0) {
             double e = NAN;
             if (v->type == LMP_JSON_NUMBER) e = v->num;
-            else if (v->type == LMP_JSON_STRING) {
+            else if (v->type == LMP_JSON_STRING && strings) {
                 char *end;
                 e = strtod(v->str, &end);
                 if (end == v->str || *end) e = NAN;
@@ -173,11 +180,11 @@ static lmp_status cfg_read(const lmp_json_value *o, cfg_in *c, const char *label
                                         "config: layer_norm_epsilon: expected a number in (0, 1)");
             c->eps = e;
         } else if (strcmp(k, "scale_attn_weights") == 0) {
-            if ((st = cfg_bool(v, k, &c->scale_attn, label, err))) return st;
+            if ((st = cfg_bool(v, k, &c->scale_attn, strings, label, err))) return st;
         } else if (strcmp(k, "scale_attn_by_inverse_layer_idx") == 0) {
-            if ((st = cfg_bool(v, k, &c->scale_inv_layer, label, err))) return st;
+            if ((st = cfg_bool(v, k, &c->scale_inv_layer, strings, label, err))) return st;
         } else if (strcmp(k, "tie_word_embeddings") == 0) {
-            if ((st = cfg_bool(v, k, &c->tie, label, err))) return st;
+            if ((st = cfg_bool(v, k, &c->tie, strings, label, err))) return st;
         } else if (strcmp(k, "eos_token_id") == 0) {
             /* a token id (0 allowed), or null for none; a list (newer configs may give several) is not GPT-2's */
             if (v->type == LMP_JSON_NULL) c->eos = -2;
@@ -406,7 +413,7 @@ static lmp_status build(lmp_gpt2 *m, const char *st_label, const char *cfg_text,
         clabel = cfg_label;
         if ((st = lmp_json_parse(cfg_text, cfg_len, cfg_label, &j, err))) goto done;
         if (j->type != LMP_JSON_OBJECT) st = lmp_error_set_at(err, LMP_EFORMAT, cfg_label, 0, "expected a JSON object");
-        else st = cfg_read(j, &ci, cfg_label, err);
+        else st = cfg_read(j, &ci, 0, cfg_label, err);
         lmp_json_free(j);
         if (st) goto done;
         c->source = LMP_GPT2_CONFIG_JSON;
@@ -420,12 +427,12 @@ static lmp_status build(lmp_gpt2 *m, const char *st_label, const char *cfg_text,
         }
         if (j->type != LMP_JSON_OBJECT)
             st = lmp_error_set_at(err, LMP_EFORMAT, st_label, 0, "__metadata__ config: expected a JSON object");
-        else st = cfg_read(j, &ci, st_label, err);
+        else st = cfg_read(j, &ci, 0, st_label, err);
         lmp_json_free(j);
         if (st) goto done;
         c->source = LMP_GPT2_CONFIG_METADATA;
     } else if (f->metadata && (lmp_json_get(f->metadata, "n_layer") || lmp_json_get(f->metadata, "n_embd"))) {
-        if ((st = cfg_read(f->metadata, &ci, st_label, err))) goto done;
+        if ((st = cfg_read(f->metadata, &ci, 1, st_label, err))) goto done;
         c->source = LMP_GPT2_CONFIG_METADATA;
     } else {
         /* No config but what the shapes say, and the config entries __metadata__ has (n_head, say): those
@@ -433,7 +440,7 @@ static lmp_status build(lmp_gpt2 *m, const char *st_label, const char *cfg_text,
         infer = 1;
         c->source = LMP_GPT2_CONFIG_INFERRED;
         if (f->metadata) {
-            if ((st = cfg_read(f->metadata, &ci, st_label, err))) goto done;
+            if ((st = cfg_read(f->metadata, &ci, 1, st_label, err))) goto done;
             if (ci.n_head > 0 || ci.n_pos > 0 || ci.n_vocab > 0 || ci.n_inner > 0 || !isnan(ci.eps) ||
                 ci.scale_attn >= 0 || ci.scale_inv_layer >= 0 || ci.tie >= 0 || ci.eos != -1)
                 c->source = LMP_GPT2_CONFIG_METADATA;
