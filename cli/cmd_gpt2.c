@@ -240,6 +240,7 @@ static int gpt2_logits(int argc, char **argv)
         cli_error("gpt2 logits: %zu tokens: the model reads at most n_ctx = %d (a longer text needs a sliding window: "
                   "lmprob ppl --model)",
                   n, c.n_ctx);
+        rc = CLI_USAGE; /* the ids are an argument, as ppl's --window above n_ctx */
         goto done;
     }
     if (lmp_gpt2_ctx_create(m, n, (int)threads, &ctx, &err)) {
