@@ -300,12 +300,12 @@ lmp_status cli_tokenize(const char *cmd, const char *what, const lmp_lm *lm, con
 void cli_note_invalid_utf8(const char *cmd, const char *what, unsigned long long count, long line, long col,
                            const char *hint);
 
-/* A token as text: words with a space before all but the first; char and
- * byte tokens as the characters they stand for; GPT-2 tokens as their bytes. */
 /* The bytes token id stands for in text, *len of them: a word's, GPT-2 token's bytes (an n-gram over GPT-2
  * tokens: its name's), the character or byte of <sp>, <tab>, <0xNN> (then in *byte). NULL for an id the
  * model has no text for. */
 const char *cli_token_bytes(const lmp_lm *lm, lmp_token_id id, char *byte, size_t *len);
+/* A token as text: words with a space before all but the first; char and
+ * byte tokens as the characters they stand for; GPT-2 tokens as their bytes. */
 void cli_print_token(FILE *f, const lmp_lm *lm, lmp_token_id id, int first);
 /* A note on stderr when GPT-2 g has no config (config.json, __metadata__): all but the head count comes from
  * the shapes, and the head count (n_embd / 64) is a guess that gives other numbers in silence when wrong

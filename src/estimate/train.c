@@ -215,8 +215,8 @@ static lmp_status limit_vocab(const lmp_train_params *p, train_budget *b, lmp_vo
         st = LMP_OK;
         if (lmp_vocab_size(listed) <= 3) { /* <unk>, <s>, </s> only: every word of the text would be <unk> */
             st = lmp_error_set(err, LMP_EINVAL,
-                               "%s: the --vocab list has no words: expected one or more words (whitespace-separated), "
-                               "since with none every word of the text is <unk>",
+                               "%s: the vocabulary list (--vocab, vocab_file=) has no words: expected one or more "
+                               "words (whitespace-separated), since with none every word of the text is <unk>",
                                p->vocab_file);
             goto done;
         }
