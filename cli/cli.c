@@ -33,19 +33,33 @@ void cli_error(const char *fmt, ...)
         msg = small;
         n = (int)strlen(small);
     }
-    fputs("lmprob: ", stderr);
+    /* the line is written whole, in one write where it fits a pipe's atomic size: the ranks of lmprob-mpi
+     * share stderr, and a message written in pieces interleaved with another rank's */
+    size_t cap = 8 + 4 * (size_t)n + 2, m = 0;
+    char line_small[2048], *line = cap <= sizeof line_small ? line_small : malloc(cap);
+    if (!line) { /* out of memory: unescaped, as before */
+        fprintf(stderr, "lmprob: %s\n", msg);
+        if (msg != small) free(msg);
+        return;
+    }
+    memcpy(line, "lmprob: ", 8);
+    m = 8;
     for (size_t i = 0; i < (size_t)n;) {
         const unsigned char c = (unsigned char)msg[i];
         const int k = c < 0x80 ? 1 : lmp_utf8_char(msg + i, (size_t)n - i);
         if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f || k <= 0) {
-            fprintf(stderr, "\\x%02X", c);
+            m += (size_t)snprintf(line + m, cap - m, "\\x%02X", c);
             i++;
         } else {
-            fwrite(msg + i, 1, (size_t)k, stderr);
+            memcpy(line + m, msg + i, (size_t)k);
+            m += (size_t)k;
             i += (size_t)k;
         }
     }
-    fputc('\n', stderr);
+    line[m++] = '\n';
+    fflush(stderr);
+    fwrite(line, 1, m, stderr);
+    if (line != line_small) free(line);
     if (msg != small) free(msg);
 }
 
