@@ -386,11 +386,16 @@ static int ppl_windows(const char *model, const lmp_lm *lm, const char *text_pat
         }
         if (sc.oov) printf("Perplexity excluding OOVs:\t%.10g\n", ppl_x);
         printf("Window:\t%zu\tstride %zu\n", window, stride);
-        printf("Tokens:\t%zu\t(%zu scored)\n", n, ex->scored_tokens);
+        printf("Tokens:\t%zu\t(%zu scored%s)\n", n, ex->scored_tokens, main_r == ex ? "" : ", each once: the exact recipe's count");
         if (in.unk >= 0) printf("OOVs:\t%llu\n", (unsigned long long)sc.oov);
-        printf("ln probability:\t%.10g\n", ln_prob);
-        printf("Bits per token:\t%.6f\n", log2(main_r->perplexity));
-        printf("Bits per byte:\t%.6f\t(%zu bytes scored of %zu)\n", bits_per_byte(main_r, sc.scored_bytes),
+        /* The counts and the log-probability are the exact sum's (every token once); the bits are the chosen
+         * recipe's figure: each line says which when they differ (--recipe hf, chapter) */
+        const char *ex_tag = main_r == ex ? "" : " (exact)";
+        char r_tag[32] = "";
+        if (main_r != ex) snprintf(r_tag, sizeof r_tag, " (%s)", recipe_names[recipe]);
+        printf("ln probability%s:\t%.10g\n", ex_tag, ln_prob);
+        printf("Bits per token%s:\t%.6f\n", r_tag, log2(main_r->perplexity));
+        printf("Bits per byte%s:\t%.6f\t(%zu bytes scored of %zu)\n", r_tag, bits_per_byte(main_r, sc.scored_bytes),
                sc.scored_bytes, len);
     }
     if (none)

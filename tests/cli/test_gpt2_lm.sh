@@ -384,5 +384,10 @@ if grep -q "note: .*nometa has no config .*: n_head = 1 is n_embd / 64" "$TMPD/e
 else bad "no note on a guessed head count: $(head -c 300 "$TMPD/err")"; fi
 if grep -q "note:" <("$LMPROB" ppl --model "$TMPD/nocfg" "$TMPD/hello.txt" 2>&1 >/dev/null); then
   bad "a note on a model whose file has its config"; else ok; fi
+# --recipe chapter (or hf) in text: the counts and ln probability are the exact sum's, the bits the recipe's,
+# and each line says which (they were printed side by side unlabelled)
+"$LMPROB" ppl --model "$HF" --recipe chapter "$SHARED/gpt2/sliding/text_1500.txt" >"$TMPD/rc.out" 2>&1
+if grep -q '^ln probability (exact):' "$TMPD/rc.out" && grep -q '^Bits per token (chapter):' "$TMPD/rc.out" &&
+   grep -q '^Bits per byte (chapter):' "$TMPD/rc.out"; then ok; else bad "recipe lines unlabelled: $(cat "$TMPD/rc.out")"; fi
 expect_fail "prompt longer than the context" "expected fewer than the model's context of 1024" "$LMPROB" generate --model "$HF" --prompt "$(head -c 6000 "$SHARED/gpt2/sliding/text_5000.txt")"
 finish
