@@ -135,6 +135,10 @@ static int gpt2_info(int argc, char **argv)
         printf("parameters:  %zu (%.1f M)\n", c.n_params, (double)c.n_params / 1e6);
         printf("fp32 bytes:  %zu (%.1f MB)\n", c.weight_bytes, (double)c.weight_bytes / 1e6);
         if (shards) printf("shards:      %zu\n", shards);
+        if (!tok) /* said, not left out: the commands that run the model take GPT-2's own then */
+            printf("vocabulary:  none in %s (ppl, generate, next, kl use GPT-2's: --gpt2-vocab, $LMPROB_GPT2_VOCAB or "
+                   "the installed one)\n",
+                   path);
         if (tok) {
             /* the model's ids against the vocabulary's: padding past it, or tokens it cannot score */
             printf("vocabulary:  %s, %zu tokens%s\n", lmp_tokenizer_path(tok), nt,

@@ -173,7 +173,10 @@ int cmd_info(int argc, char **argv)
     } else {
         for (size_t i = 0; i < nr; i++) {
             int is_ppl = strcmp(r[i].key, "perplexity") == 0;
-            printf("%-20s %.10g%s%s\n", r[i].label, cli_text_num(r[i].v), is_ppl ? "" : " ", is_ppl ? "" : unit);
+            /* the JS distance is the square root of a divergence: the root of its unit */
+            if (strcmp(r[i].key, "js_distance") == 0)
+                printf("%-20s %.10g (the square root of JS in %s)\n", r[i].label, cli_text_num(r[i].v), unit);
+            else printf("%-20s %.10g%s%s\n", r[i].label, cli_text_num(r[i].v), is_ppl ? "" : " ", is_ppl ? "" : unit);
         }
     }
     rc = CLI_OK;
