@@ -700,6 +700,24 @@ static void test_dirichlet_sampler(void)
 
 /* ---- invalid inputs -------------------------------------------------------------------------- */
 
+/* The beta log-density where a shape is below 1 and a log is large (mpmath, 60 digits): (a - 1) log x and
+ * -log B(a, b) were summed apart and cancelled (115 ulps, and 170 u(1 + kappa) with both shapes tiny). */
+static void test_beta_logpdf_cancellation(void)
+{
+    static const struct { double x, a, b, want; } c[] = {
+        {3e-299, 1e-300, 1.0, -0x1.b35a6f90bd69bp+1},
+        {9.923419039428714e-243, 1.0411105584646795e-59, 5.963167866501858e-241, 0x1.0622cee634aecp+2},
+        {0x1.fffffffffep-1, 2.5, 1e-200, -0x1.b0ca8795fc883p+8}, /* 1 - 2^-40: y = 2^-40 exact, b tiny */
+        {0.3, 1e-5, 0.5, -0x1.442e3639c481bp+3},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        double got = lmp_beta_logpdf(c[i].x, c[i].a, c[i].b);
+        /* the condition numbers here are below 1: eight ulps */
+        CHECK_MSG(fabs(got - c[i].want) <= 8 * 0x1p-53 * fabs(c[i].want), "case %zu: %.17g, want %.17g", i, got,
+                  c[i].want);
+    }
+}
+
 static void test_invalid(void)
 {
     lmp_error e;
@@ -770,6 +788,7 @@ int main(int argc, char **argv)
     RUN(test_categorical);
     RUN(test_dirichlet_sampler);
     RUN(test_dirichlet_huge);
+    RUN(test_beta_logpdf_cancellation);
     RUN(test_invalid);
     return TEST_SUMMARY();
 }

@@ -1,6 +1,7 @@
 /* Uniform(lo, hi), Laplace(mu, b) and exponential(rate): closed forms.
  * Tails use log1p / expm1 so that cdf and sf each keep their relative
  * precision (sf(x) = exp(-rate x) directly, never 1 - cdf). */
+#include <float.h>
 #include <math.h>
 
 #include "internal.h"
@@ -96,7 +97,11 @@ double lmp_laplace_logpdf(double x, double mu, double b)
 double lmp_laplace_pdf(double x, double mu, double b)
 {
     if (bad_l(mu, b) || isnan(x)) return NAN;
-    return exp(-fabs(x - mu) / b) / (2.0 * b);
+    /* exp(-t) / (2b) while exp(-t) is a normal double; below that (a scale of 1e-300 brings a subnormal
+     * exp(-t) back to 1e-24) its few digits were scaled up, 75 % off: exp of the log then, whose absolute
+     * error t u is within the density's condition number t */
+    const double t = fabs(x - mu) / b, e = exp(-t);
+    return e >= DBL_MIN ? e / (2.0 * b) : exp(-t - log(2.0 * b));
 }
 
 double lmp_laplace_cdf(double x, double mu, double b)
@@ -154,7 +159,10 @@ double lmp_exponential_logpdf(double x, double rate)
 double lmp_exponential_pdf(double x, double rate)
 {
     if (bad_e(rate) || isnan(x)) return NAN;
-    return x < 0 ? 0.0 : rate * exp(-rate * x);
+    if (x < 0) return 0.0;
+    /* as the Laplace density: a subnormal exp(-rate x) scaled up by a rate of 1e300 kept a few digits */
+    const double e = exp(-rate * x);
+    return e >= DBL_MIN ? rate * e : exp(log(rate) - rate * x);
 }
 
 double lmp_exponential_cdf(double x, double rate)

@@ -2128,6 +2128,22 @@ REGRESSIONS = [
     ("beta_cdf", {"x": 0.5, "a": 1.2, "b": 1e-300}, "b-tiny"),
     ("beta_sf", {"x": 0.6383801109536156, "a": 1.831481073902024e-229, "b": 1.7332286324000963}, "a-tiny"),
     ("beta_pdf", {"x": 0.15871851401483564, "a": 1.0000000000005203, "b": 1.53638032353646}, "a-near-1"),
+    # found by the thirty-first session's audit: densities whose partial products left the normal range, a
+    # subnormal scaled back up (beta: x^a y^b / B before the division by x y, 2.1e-6 off; gamma: dpois / theta,
+    # 9.8e-4; exponential and Laplace: exp(-t) times a rate of 1e300, 0.75), and a beta log-density whose
+    # (a - 1) log x and -log B cancelled (tests/test_dist.c: the generator has no log-density of beta)
+    ("beta_pdf", {"x": 1e-210, "a": 1.5, "b": 0.5}, "underflow-inside"),
+    ("beta_pdf", {"x": 1e-212, "a": 1.5, "b": 0.5}, "underflow-inside"),
+    ("beta_pdf", {"x": 1e-20, "a": 1.0, "b": 1e-300}, "b-tiny"),
+    ("beta_pdf", {"x": 1e-300, "a": 1.0, "b": 1e-300}, "b-tiny"),
+    ("gamma_pdf", {"x": 7.4e-298, "shape": 2.0, "scale": 1e-300}, "scale-tiny"),
+    ("gamma_pdf", {"x": 7.449999999999999e-298, "shape": 2.0, "scale": 1e-300}, "scale-tiny"),
+    ("gamma_pdf", {"x": 7.449999999999999e-298, "shape": 1.0, "scale": 1e-300}, "scale-tiny"),
+    ("exponential_pdf", {"x": 7.449999999999999e-298, "rate": 1e300}, "rate-huge"),
+    ("laplace_pdf", {"x": 7.449999999999999e-298, "mu": 0.0, "b": 1e-300}, "b-tiny"),
+    # a subnormal x, where x^a / x as one double overflows (a first version of the fix above fell back to exp of
+    # a log of 177 there: 16.9 u(1 + kappa); found by seed 31)
+    ("beta_pdf", {"x": 1.33e-321, "a": 1.913894778239141e-244, "b": 811866950.5924822}, "x-subnormal"),
 ]
 
 
