@@ -273,7 +273,7 @@ static int beta(int argc, char **argv)
     }
     if (heads > n) {
         cli_error("bayes beta: --heads %ld: expected at most --trials %ld", heads, n);
-        return CLI_FAIL;
+        return CLI_USAGE; /* two options that disagree (docs/cli.md) */
     }
     double mean = lmp_bayes_beta_posterior_mean(a, b, heads, n), mode = lmp_bayes_beta_posterior_mode(a, b, heads, n);
     double lm = lmp_bayes_beta_binomial_logpmf(heads, n, a, b);

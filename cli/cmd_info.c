@@ -122,6 +122,7 @@ int cmd_info(int argc, char **argv)
             rc = CLI_FAIL;
             if (nq != np) {
                 cli_error("info: q: expected %zu probabilities (as many as p), got %zu", np, nq);
+                if (q_list && p_list) rc = CLI_USAGE; /* both typed as options: a usage error; from files, data */
                 goto done;
             }
             r[nr++] = (result){"H_q", "H(q)", lmp_entropy(q, nq, base)};

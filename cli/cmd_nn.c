@@ -137,7 +137,7 @@ static int layernorm(int argc, char **argv)
     if (lmp_nn_layer_norm(x, n, eps, g, b, y, &e)) {
         cli_error("nn layernorm: %s", e.msg);
         free(y);
-        rc = CLI_FAIL;
+        rc = e.code == LMP_EINVAL ? CLI_USAGE : CLI_FAIL; /* --x and --eps that together have no layer norm */
         goto out;
     }
     if (json) {
@@ -205,7 +205,7 @@ static int reparam(int argc, char **argv)
     if (st) {
         cli_error("nn reparam: %s", e.msg);
         free(z);
-        rc = CLI_FAIL;
+        rc = e.code == LMP_EINVAL ? CLI_USAGE : CLI_FAIL; /* a value of --std (typed) outside its domain */
         goto out;
     }
     if (json) {

@@ -340,4 +340,17 @@ expect_fail "kl three models" "kl: --model: expected it at most 2 times" "$LMPRO
 
 # A real run: --seed/--rng numpy reach the stream (numpy's np.random.seed(3); np.random.random_sample()).
 expect_out "rng numpy seed 3" "^0.5507979025745755" "$LMPROB" rng --rng numpy --seed 3 -n 1
+# Option values that disagree with each other, or that the library refuses, typed on the command line: usage
+# errors (exit 2) as every option value outside its domain; they exited 1 (the thirty-first session's audit)
+while IFS='|' read -r label want args; do
+  read -r -a argv <<<"$args"
+  "$LMPROB" "${argv[@]}" >"$TMPD/out" 2>"$TMPD/err"
+  rc=$?
+  [ $rc -eq 2 ] && grep -q -- "$want" "$TMPD/err" && ok || bad "$label: exit $rc: $(head -c 200 "$TMPD/err")"
+done <<'CASES'
+bayes heads past trials|--heads 11: expected at most --trials 10|bayes beta --a 1 --b 1 --heads 11 --trials 10
+nn reparam negative std|expected a finite sigma >= 0|nn reparam --mean 0 --std -1
+nn layernorm constant x, eps 0|expected eps > 0|nn layernorm --x 1,1 --eps 0
+info lists of two lengths|q: expected 2 probabilities (as many as p), got 3|info --p 0.5,0.5 --q 0.5,0.25,0.25
+CASES
 finish
