@@ -95,8 +95,12 @@ static int seed_keys(lmpy_rng_obj *o, PyObject *seed)
     if (PyObject_HasAttrString(seed, "squeeze")) {
         PyObject *sq = PyObject_CallMethod(seed, "squeeze", NULL);
         if (!sq) return -1;
-        int one = PyIndex_Check(sq) && !(PyObject_HasAttrString(sq, "ndim") && PyObject_Length(sq) > 0);
+        /* one value when squeezed to no dimension (numpy's 0-d array or scalar); an empty array stays 1-D */
+        PyObject *nd = PyObject_GetAttrString(sq, "ndim");
+        const long ndim = nd && PyLong_Check(nd) ? PyLong_AsLong(nd) : -1;
+        Py_XDECREF(nd);
         PyErr_Clear();
+        const int one = ndim == 0 && PyIndex_Check(sq);
         if (one) {
             PyObject *ix = PyNumber_Index(sq);
             Py_DECREF(sq);
