@@ -494,7 +494,8 @@ class TestNumpyStream(unittest.TestCase):
             np.testing.assert_array_equal(a.random_sample(5), want.random_sample(5), err_msg=repr(seed))
             a.seed(seed)
             np.testing.assert_array_equal(a.randn(3), np.random.RandomState(seed).randn(3), err_msg=repr(seed))
-        for bad, err in (([], ValueError), (np.array([], dtype=int), ValueError), ([-1], ValueError), ([3, 2**32], ValueError), ([1.5], TypeError),
+        for bad, err in (([], ValueError), (np.array([], dtype=int), ValueError), ([-1], ValueError),
+                         ([3, 2**32], ValueError), ([1.5], TypeError),
                          (np.array([[1, 2], [3, 4]]), ValueError), ("ab", TypeError)):
             with self.assertRaises(err, msg=repr(bad)):
                 np.random.RandomState(bad)  # the peer refuses it, and with the same kind of error:
