@@ -2156,10 +2156,13 @@ done:
     return res;
 }
 
-/* numpy's get_state(): ('MT19937', keys[624] uint32, pos, has_gauss, cached_gaussian). */
-static PyObject *rng_get_state(lmpy_rng_obj *o, PyObject *unused)
+/* numpy's get_state(): ('MT19937', keys[624] uint32, pos, has_gauss, cached_gaussian); with legacy=False
+ * its dict, {'bit_generator': 'MT19937', 'state': {'key': keys, 'pos': pos}, 'has_gauss': .., 'gauss': ..}. */
+static PyObject *rng_get_state(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
 {
-    (void)unused;
+    static char *kwl[] = {"legacy", NULL};
+    int legacy = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|p:get_state", kwl, &legacy)) return NULL;
     if (o->rng.kind != LMP_RNG_NUMPY_LEGACY)
         return PyErr_Format(PyExc_TypeError, "get_state: only RandomState (MT19937) has numpy's state tuple");
     uint32_t *keys;
@@ -2173,6 +2176,9 @@ static PyObject *rng_get_state(lmpy_rng_obj *o, PyObject *unused)
     lmpy_rng_unlock((PyObject *)o);
     PyObject *arr = lmpy_array_finish(blk);
     if (!arr) return NULL;
+    if (!legacy)
+        return Py_BuildValue("{s:s,s:{s:N,s:i},s:i,s:d}", "bit_generator", "MT19937", "state", "key", arr, "pos", pos,
+                             "has_gauss", hg, "gauss", hg ? g : 0.0);
     return Py_BuildValue("(sNiid)", "MT19937", arr, pos, hg, hg ? g : 0.0);
 }
 
@@ -2184,9 +2190,25 @@ static PyObject *rng_set_state(lmpy_rng_obj *o, PyObject *state)
     PyObject *keys;
     int pos, hg = 0;
     double g = 0.0;
-    if (!PyTuple_Check(state) || !PyArg_ParseTuple(state, "sOi|id;set_state: expected ('MT19937', keys, pos, has_gauss, "
-                                                          "cached_gaussian)",
-                                                   &name, &keys, &pos, &hg, &g)) {
+    if (PyDict_Check(state)) { /* numpy's get_state(legacy=False) */
+        PyObject *bg = PyDict_GetItemString(state, "bit_generator"), *st = PyDict_GetItemString(state, "state");
+        PyObject *hgo = PyDict_GetItemString(state, "has_gauss"), *go = PyDict_GetItemString(state, "gauss");
+        PyObject *pos_o = st && PyDict_Check(st) ? PyDict_GetItemString(st, "pos") : NULL;
+        keys = st && PyDict_Check(st) ? PyDict_GetItemString(st, "key") : NULL;
+        if (!bg || !PyUnicode_Check(bg) || !keys || !pos_o || !PyLong_Check(pos_o) || (hgo && !PyLong_Check(hgo)) ||
+            (go && !PyFloat_Check(go) && !PyLong_Check(go)))
+            return PyErr_Format(PyExc_TypeError, "set_state: expected numpy's dict {'bit_generator': 'MT19937', "
+                                                 "'state': {'key': keys, 'pos': pos}, 'has_gauss': 0 or 1, "
+                                                 "'gauss': x}");
+        name = PyUnicode_AsUTF8(bg);
+        pos = (int)PyLong_AsLong(pos_o);
+        hg = hgo ? (int)PyLong_AsLong(hgo) : 0;
+        g = go ? PyFloat_AsDouble(go) : 0.0;
+        if (!name || PyErr_Occurred()) return NULL;
+    } else if (!PyTuple_Check(state) ||
+               !PyArg_ParseTuple(state, "sOi|id;set_state: expected ('MT19937', keys, pos, has_gauss, "
+                                        "cached_gaussian)",
+                                 &name, &keys, &pos, &hg, &g)) {
         if (!PyErr_Occurred())
             PyErr_SetString(PyExc_TypeError, "set_state: expected a tuple ('MT19937', keys, pos, has_gauss, "
                                              "cached_gaussian)");
@@ -2436,9 +2458,10 @@ static PyMethodDef rng_methods[] = {
     {"shuffle", LMPY_FN(rng_shuffle), METH_VARARGS | METH_KEYWORDS,
      PyDoc_STR("shuffle($self, x)\n--\n\nShuffle a mutable sequence (a list, an array along its first axis) in place,\n"
                "numpy's swaps: RandomState gives numpy's order. Returns None.")},
-    {"get_state", LMPY_FN(rng_get_state), METH_NOARGS,
-     PyDoc_STR("get_state($self)\n--\n\nnumpy's state tuple ('MT19937', keys, pos, has_gauss, cached_gaussian):\n"
-               "np.random.RandomState().set_state(rs.get_state()) continues this stream in numpy.")},
+    {"get_state", LMPY_FN(rng_get_state), METH_VARARGS | METH_KEYWORDS,
+     PyDoc_STR("get_state($self, legacy=True)\n--\n\nnumpy's state tuple ('MT19937', keys, pos, has_gauss, cached_gaussian),\n"
+               "or with legacy=False numpy's dict: np.random.RandomState().set_state(rs.get_state())\n"
+               "continues this stream in numpy, and set_state takes either form back.")},
     {"set_state", LMPY_FN(rng_set_state_kw), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("set_state($self, state)\n--\n\nContinue from numpy's state tuple (np.random.RandomState(s).get_state()).")},
     {"__reduce__", LMPY_FN(rng_reduce), METH_NOARGS,

@@ -1,4 +1,5 @@
 """lmprob.RandomState against numpy's legacy RandomState itself, value for value."""
+import copy
 import threading
 import unittest
 
@@ -460,6 +461,19 @@ class TestNumpyStream(unittest.TestCase):
         d = lmprob.RandomState(1)
         d.set_state(np.random.RandomState(99).get_state())
         np.testing.assert_array_equal(d.random_sample(4), np.random.RandomState(99).random_sample(4))
+        # numpy's dict form (get_state(legacy=False)) both ways, a cached Gaussian in it
+        e = lmprob.RandomState(5)
+        e.randn()
+        n = np.random.RandomState()
+        n.set_state(e.get_state(legacy=False))
+        np.testing.assert_array_equal(n.randn(3), copy.deepcopy(e).randn(3))
+        want = np.random.RandomState(5)
+        want.randn()
+        f = lmprob.RandomState(0)
+        f.set_state(want.get_state(legacy=False))
+        np.testing.assert_array_equal(f.randn(3), want.randn(3))
+        with self.assertRaisesRegex(TypeError, "numpy's dict"):
+            f.set_state({"bit_generator": "MT19937"})
 
     def test_seed_and_errors(self):
         a = lmprob.RandomState(5)
