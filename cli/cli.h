@@ -304,6 +304,9 @@ void cli_note_invalid_utf8(const char *cmd, const char *what, unsigned long long
  * tokens: its name's), the character or byte of <sp>, <tab>, <0xNN> (then in *byte). NULL for an id the
  * model has no text for. */
 const char *cli_token_bytes(const lmp_lm *lm, lmp_token_id id, char *byte, size_t *len);
+/* A token in JSON: "token": its text (a name: "<sp>", "Ġthe"), "token_hex": the bytes it stands for in the
+ * text (cli_token_bytes), as generate's words and words_hex. */
+void cli_json_token(FILE *f, const lmp_lm *lm, lmp_token_id id);
 /* A token as text: words with a space before all but the first; char and
  * byte tokens as the characters they stand for; GPT-2 tokens as their bytes. */
 void cli_print_token(FILE *f, const lmp_lm *lm, lmp_token_id id, int first);

@@ -70,10 +70,8 @@ static void on_point(void *ud, const lmp_kl_point *p)
     size_t len;
     const char *w = lmp_lm_token_text(c->lm, p->id, &len);
     if (c->json) {
-        printf("%s\n    {\"pos\": %zu, \"id\": %d, \"token\": ", c->first ? "" : ",", p->pos, (int)p->id);
-        cli_json_bytes(stdout, w ? w : "", len);
-        fputs(", \"token_hex\": ", stdout); /* the exact bytes: a GPT-2 token may be part of a character */
-        cli_json_hex(stdout, w ? w : "", len);
+        printf("%s\n    {\"pos\": %zu, \"id\": %d, ", c->first ? "" : ",", p->pos, (int)p->id);
+        cli_json_token(stdout, c->lm, p->id); /* token_hex: the exact bytes (a GPT-2 token may be part of a character) */
         const double v[5] = {p->kl_ab, p->kl_ba, p->js, p->logprob_a, p->logprob_b};
         static const char *const k[5] = {"kl_ab", "kl_ba", "js", "ln_p_a", "ln_p_b"};
         for (int i = 0; i < 5; i++) {

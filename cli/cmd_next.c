@@ -145,12 +145,8 @@ int cmd_next(int argc, char **argv)
         cli_json_double(stdout, mass);
         fputs(",\n  \"top\": [", stdout);
         for (long r = 0; r < k; r++) {
-            size_t len;
-            const char *w = lmp_lm_token_text(lm, rk[r].id, &len);
-            printf("%s\n    {\"rank\": %ld, \"id\": %d, \"token\": ", r ? "," : "", r + 1, (int)rk[r].id);
-            cli_json_bytes(stdout, w ? w : "", len);
-            fputs(", \"token_hex\": ", stdout); /* the exact bytes: a GPT-2 token may be part of a character */
-            cli_json_hex(stdout, w ? w : "", len);
+            printf("%s\n    {\"rank\": %ld, \"id\": %d, ", r ? "," : "", r + 1, (int)rk[r].id);
+            cli_json_token(stdout, lm, rk[r].id); /* token_hex: the exact bytes (a GPT-2 token may be part of a character) */
             fputs(", \"p\": ", stdout);
             cli_json_double(stdout, rk[r].p);
             fputs(", \"ln_p\": ", stdout);

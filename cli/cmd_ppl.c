@@ -241,10 +241,8 @@ static void on_stream_token(void *ud, const lmp_ppl_token *t)
     size_t len;
     const char *w = lmp_lm_token_text(c->lm, t->id, &len);
     if (c->json) {
-        printf("%s\n    {\"pos\": %zu, \"id\": %d, \"token\": ", c->first ? "" : ",", t->pos, (int)t->id);
-        cli_json_bytes(stdout, w ? w : "", len);
-        fputs(", \"token_hex\": ", stdout); /* the exact bytes: a GPT-2 token may be part of a character */
-        cli_json_hex(stdout, w ? w : "", len);
+        printf("%s\n    {\"pos\": %zu, \"id\": %d, ", c->first ? "" : ",", t->pos, (int)t->id);
+        cli_json_token(stdout, c->lm, t->id); /* token_hex: the exact bytes (a GPT-2 token may be part of a character) */
         printf(", \"oov\": %s, \"context\": %zu, \"ln_prob\": ", unk ? "true" : "false", t->context);
         cli_json_double(stdout, t->logprob);
         fputc('}', stdout);

@@ -293,6 +293,17 @@ const char *cli_token_bytes(const lmp_lm *lm, lmp_token_id id, char *byte, size_
     }
 }
 
+void cli_json_token(FILE *f, const lmp_lm *lm, lmp_token_id id)
+{
+    size_t len = 0, nb = 0;
+    char byte;
+    const char *w = lmp_lm_token_text(lm, id, &len), *b = cli_token_bytes(lm, id, &byte, &nb);
+    fputs("\"token\": ", f);
+    cli_json_bytes(f, w ? w : "", w ? len : 0);
+    fputs(", \"token_hex\": ", f);
+    cli_json_hex(f, b ? b : "", b ? nb : 0);
+}
+
 void cli_print_token(FILE *f, const lmp_lm *lm, lmp_token_id id, int first)
 {
     lmp_lm_info in;
