@@ -13,9 +13,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The character at s[0..len) as text, into e (NUL-terminated, at most 7 bytes); returns the bytes it took.
+ * A well-formed UTF-8 character and printable ASCII as they are; a control byte, DEL and each byte of an
+ * invalid UTF-8 subpart as \xNN (\0, \n, \t, \r by name). In a message (cli_error) a newline and a tab
+ * stay as they are, and a backslash too (messages name ARPA's \1-grams); shown as a value (cli_show), a
+ * backslash is \\, so that what is shown reads back unambiguously. */
+static size_t escape_char(const char *s, size_t len, int in_message, char e[8])
+{
+    const unsigned char c = (unsigned char)s[0];
+    const int k = lmp_utf8_char(s, len);
+    if (k > 1) { /* a well-formed character past ASCII, as it is */
+        memcpy(e, s, (size_t)k);
+        e[k] = '\0';
+        return (size_t)k;
+    }
+    if (in_message && (c == '\n' || c == '\t' || c == '\\')) e[0] = (char)c, e[1] = '\0';
+    else if (c == 0) snprintf(e, 8, "\\0");
+    else if (c == '\n') snprintf(e, 8, "\\n");
+    else if (c == '\t') snprintf(e, 8, "\\t");
+    else if (c == '\r') snprintf(e, 8, "\\r");
+    else if (c == '\\') snprintf(e, 8, "\\\\");
+    else if (c < 0x20 || c >= 0x7f) snprintf(e, 8, "\\x%02x", c);
+    else e[0] = (char)c, e[1] = '\0';
+    return 1; /* an invalid subpart is shown a byte at a time */
+}
+
 /* A message quotes names and values read from files and arguments (a tensor's name, a config string, a
  * word): its control bytes (an escape sequence acts on the terminal: ESC [2J clears it) and bytes that are
- * not UTF-8 are written as \xNN, so that stderr is text whatever the input held. */
+ * not UTF-8 are written as \xNN (escape_char), so that stderr is text whatever the input held. */
 void cli_error(const char *fmt, ...)
 {
     char small[1024], *msg = small;
@@ -45,16 +70,11 @@ void cli_error(const char *fmt, ...)
     memcpy(line, "lmprob: ", 8);
     m = 8;
     for (size_t i = 0; i < (size_t)n;) {
-        const unsigned char c = (unsigned char)msg[i];
-        const int k = c < 0x80 ? 1 : lmp_utf8_char(msg + i, (size_t)n - i);
-        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f || k <= 0) {
-            m += (size_t)snprintf(line + m, cap - m, "\\x%02X", c);
-            i++;
-        } else {
-            memcpy(line + m, msg + i, (size_t)k);
-            m += (size_t)k;
-            i += (size_t)k;
-        }
+        char e[8];
+        i += escape_char(msg + i, (size_t)n - i, 1, e);
+        const size_t el = strlen(e);
+        memcpy(line + m, e, el);
+        m += el;
     }
     line[m++] = '\n';
     fflush(stderr);
@@ -638,22 +658,8 @@ const char *cli_show(char *buf, size_t size, const char *s, size_t len)
     size_t o = 0;
     if (!size) return buf;
     for (size_t i = 0; i < len;) {
-        unsigned char c = (unsigned char)s[i];
-        int k = lmp_utf8_char(s + i, len - i);
         char e[8];
-        if (k > 1) { /* a well-formed character past ASCII, as it is */
-            memcpy(e, s + i, (size_t)k);
-            e[k] = '\0';
-        } else {
-            k = 1; /* an invalid subpart is shown a byte at a time */
-            if (c == 0) snprintf(e, sizeof e, "\\0");
-            else if (c == '\n') snprintf(e, sizeof e, "\\n");
-            else if (c == '\t') snprintf(e, sizeof e, "\\t");
-            else if (c == '\r') snprintf(e, sizeof e, "\\r");
-            else if (c == '\\') snprintf(e, sizeof e, "\\\\");
-            else if (c < 0x20 || c >= 0x7f) snprintf(e, sizeof e, "\\x%02x", c);
-            else e[0] = (char)c, e[1] = '\0';
-        }
+        size_t k = escape_char(s + i, len - i, 0, e);
         size_t el = strlen(e);
         if (o + el + (i + (size_t)k < len ? 4 : 1) > size) { /* no room for this (and "..." after it) */
             snprintf(buf + o, size - o, "%s", size - o > 3 ? "..." : "");
@@ -661,7 +667,7 @@ const char *cli_show(char *buf, size_t size, const char *s, size_t len)
         }
         memcpy(buf + o, e, el);
         o += el;
-        i += (size_t)k;
+        i += k;
     }
     buf[o] = '\0';
     return buf;

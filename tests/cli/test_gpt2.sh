@@ -278,6 +278,6 @@ mkdir -p "$TMPD/esc"
 ln -sf "$SHARED/gpt2/tiny-hf/model.safetensors" "$TMPD/esc/model.safetensors"
 printf '{"model_type":"gpt2\\u001b[2J","n_layer":2,"n_head":2,"n_embd":64}' >"$TMPD/esc/config.json"
 "$LMPROB" gpt2 info "$TMPD/esc" >"$TMPD/esc.out" 2>"$TMPD/esc.err"
-if grep -qF "model_type 'gpt2\x1B[2J'" "$TMPD/esc.err" && ! grep -q $'\033' "$TMPD/esc.err"; then ok
+if grep -qF "model_type 'gpt2\x1b[2J'" "$TMPD/esc.err" && ! grep -q $'\033' "$TMPD/esc.err"; then ok
 else bad "a control byte of a config string reached stderr raw: $(od -c "$TMPD/esc.err" | head -3)"; fi
 finish
