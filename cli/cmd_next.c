@@ -30,7 +30,8 @@ static void usage(FILE *f)
 
             "  --json          one JSON object: prompt, context_tokens, unknown, entropy_nats,\n"
             "                  entropy_bits, top_p, nucleus_size, vocab_size, mass (the sum of p: 1 for a\n"
-            "                  normalised model), top (rank, id, token, token_hex: its bytes, p, ln_p)\n"
+            "                  normalised model), top (rank, id, token, token_hex: its bytes, p, ln_p);\n"
+            "                  scores_not_probabilities: true for a model whose values are scores\n"
             "\n"
             "example: lmprob next ptb5.bin --prompt \"the company said\" --top 5\n");
 }
@@ -117,6 +118,9 @@ int cmd_next(int argc, char **argv)
      * then the entropy and the nucleus are those of the renormalised distribution, and we say so. */
     double mass = 0.0;
     for (size_t v = 0; v < V; v++) mass += p[v] = exp(lp[v]);
+    /* the one rule of what gives probabilities (as ppl, kl, generate): a stupid-backoff model's p are scores */
+    lmp_error perr = {0};
+    const int scores = lmp_lm_ngram(lm) && lmp_ngram_check_probabilities(lmp_lm_ngram(lm), NULL, &perr) != LMP_OK;
     double H = lmp_entropy(p, V, LMP_BASE_E);
     size_t nucleus = lmp_sampler_kept(smp).n, nunk = 0;
     for (size_t v = 0; v < V; v++) rk[v] = (ranked){p[v], (lmp_token_id)v};
@@ -141,7 +145,8 @@ int cmd_next(int argc, char **argv)
         cli_json_double(stdout, H / log(2.0));
         fputs(", \"top_p\": ", stdout);
         cli_json_double(stdout, top_p);
-        printf(", \"nucleus_size\": %zu, \"vocab_size\": %zu, \"mass\": ", nucleus, V);
+        printf(", \"nucleus_size\": %zu, \"vocab_size\": %zu,%s \"mass\": ", nucleus, V,
+               scores ? " \"scores_not_probabilities\": true," : "");
         cli_json_double(stdout, mass);
         fputs(",\n  \"top\": [", stdout);
         for (long r = 0; r < k; r++) {
@@ -164,7 +169,10 @@ int cmd_next(int argc, char **argv)
         }
         printf("\nentropy: %.6f nats (%.6f bits)\n", H, H / log(2.0));
         printf("nucleus (p = %g): %zu of %zu tokens\n", top_p, nucleus, V);
-        if (fabs(mass - 1.0) > 1e-4)
+        if (scores)
+            printf("note: %s: the column p lists them, and entropy and nucleus are those of the scores renormalised "
+                   "(sum %.6f)\n", perr.msg, mass);
+        else if (fabs(mass - 1.0) > 1e-4)
             printf("note: the model's probabilities sum to %.6f, not 1: entropy and nucleus are those of the "
                    "renormalised distribution\n", mass);
         for (long r = 0; r < k; r++) {

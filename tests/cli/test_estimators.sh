@@ -51,6 +51,9 @@ expect_fail "ppl refuses stupid backoff" "ppl: .*sb.arpa: a stupid-backoff model
 grep -v '^# lmprob' "$TMPD/sb.arpa" >"$TMPD/sb_bare.arpa"
 expect_fail "ppl refuses scores without the record" "not a probability model: its values after <s> sum to 1\.[0-9]+, expected at most 1 \+ 0\.001" "$LMPROB" ppl "$TMPD/sb_bare.arpa" "$FIX"
 expect_out "ppl --scores labels them" "^NOTE: a stupid-backoff model .*scores, not probabilities" "$LMPROB" ppl --scores "$TMPD/sb.arpa" "$FIX"
+# next lists them, and says they are scores (text and JSON), by the same rule (its note spoke of a mass only)
+expect_out "next says scores" "^note: a stupid-backoff model .*scores, not probabilities.*the column p lists them" "$LMPROB" next "$TMPD/sb.arpa" --prompt the
+expect_out "next --json says scores" '"scores_not_probabilities": true' "$LMPROB" next "$TMPD/sb.arpa" --prompt the --json
 expect_out "ppl --scores --json labels them" '"scores_not_probabilities": true' "$LMPROB" ppl --scores --json "$TMPD/sb.arpa" "$FIX"
 expect_out "ppl takes a normalised model as before" '^Perplexity including OOVs' "$LMPROB" ppl "$TMPD/katz.arpa" "$FIX"
 # One rule, one message, in every command that needs probabilities (lmp_ngram_check_probabilities): mix
