@@ -36,9 +36,15 @@ void st_free(st_file *f)
 
 /* A JSON number that is an integer in [0, 2^53] (exact in a double; no
  * checkpoint comes near 2^53 bytes). */
-static int as_uint(const lmp_json_value *v, uint64_t *out)
+/* A shape or offset: written as a JSON integer (digits only, as safetensors' own reader, which
+ * parses them as unsigned integers, takes them: 64.0, 6.4e1 and -0 are refused), exact in a double. */
+static int as_uint(const char *text, const lmp_json_value *v, uint64_t *out)
 {
     if (!v || v->type != LMP_JSON_NUMBER) return 0;
+    const char *p = text + v->offset;
+    if (*p < '0' || *p > '9') return 0;
+    while (*p >= '0' && *p <= '9') p++;
+    if (*p == '.' || *p == 'e' || *p == 'E') return 0;
     double d = v->num;
     if (!(d >= 0.0 && d <= 9007199254740992.0) || d != (double)(uint64_t)d) return 0;
     *out = (uint64_t)d;
@@ -87,6 +93,7 @@ lmp_status st_parse(const void *buf, size_t size, const char *name, st_file *out
     st = lmp_json_parse((const char *)base + 8, (size_t)hlen, NULL, &out->json, &jerr);
     if (st) return lmp_error_set_at(err, st, label, 0, "header JSON: %s", jerr.msg);
     const lmp_json_value *root = out->json;
+    const char *htext = (const char *)base + 8;
     if (root->type != LMP_JSON_OBJECT) FAIL("header: expected a JSON object");
     out->base = base;
     out->size = size;
@@ -139,13 +146,13 @@ lmp_status st_parse(const void *buf, size_t size, const char *name, st_file *out
         int overflow = 0;
         for (size_t k = 0; k < sh->n; k++) {
             uint64_t dim;
-            if (!as_uint(&sh->items[k], &dim)) FAIL("tensor '%s': shape[%zu] is not a non-negative integer", key, k);
+            if (!as_uint(htext, &sh->items[k], &dim)) FAIL("tensor '%s': shape[%zu] is not a non-negative integer", key, k);
             t->shape[k] = (int64_t)dim;
             if (dim != 0 && count > UINT64_MAX / dim) overflow = 1;
             else count *= dim;
         }
-        if (off->type != LMP_JSON_ARRAY || off->n != 2 || !as_uint(&off->items[0], &t->begin) ||
-            !as_uint(&off->items[1], &t->end))
+        if (off->type != LMP_JSON_ARRAY || off->n != 2 || !as_uint(htext, &off->items[0], &t->begin) ||
+            !as_uint(htext, &off->items[1], &t->end))
             FAIL("tensor '%s': data_offsets must be two non-negative integers [begin, end]", key);
         if (t->begin > t->end)
             FAIL("tensor '%s': data_offsets [%llu, %llu] end before they begin", key, (unsigned long long)t->begin,
