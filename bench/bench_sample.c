@@ -94,7 +94,8 @@ int main(int argc, char **argv)
     lmp_rng_seed(&rng, LMP_RNG_XOSHIRO, 1, NULL);
     long sink = 0;
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
-        lmp_sampler_params p = lmp_sampler_params_default();
+        lmp_sampler_params p;
+        lmp_sampler_params_init(&p);
         p.conv = LMP_CONV_HF;
         p.dtype = LMP_DTYPE_F32;
         p.temperature = rows[r].T;

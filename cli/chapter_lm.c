@@ -147,7 +147,8 @@ int ch_b16_temperature(ch_ctx *c)
 
 int ch_b17_topk(ch_ctx *c)
 {
-    lmp_sampler_params prm = lmp_sampler_params_default();
+    lmp_sampler_params prm;
+    lmp_sampler_params_init(&prm);
     prm.conv = LMP_CONV_HF; /* the chapter keeps every token tied with the k-th value, as HF */
     prm.top_k = 3;
     lmp_sampler *s = NULL;
@@ -211,7 +212,8 @@ int ch_b17_topk(ch_ctx *c)
 
 static int nucleus(ch_ctx *c, const double *logits, size_t n, double p, size_t *size)
 {
-    lmp_sampler_params prm = lmp_sampler_params_default();
+    lmp_sampler_params prm;
+    lmp_sampler_params_init(&prm);
     prm.top_p = p;
     lmp_sampler *s = NULL;
     lmp_error err;

@@ -51,7 +51,7 @@ typedef struct opts {
 static int parse(int argc, char **argv, opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->prm = lmp_sampler_params_default();
+    lmp_sampler_params_init(&o->prm);
     o->rng = LMP_RNG_XOSHIRO;
     o->seed = CLI_DEFAULT_SEED;
     o->n = 10;

@@ -112,7 +112,8 @@ static int demo_uniform(int argc, char **argv)
      * bounded). getline and a split of our own read a folder as an empty text (exit 0, a model of <unk> and
      * </s>), compressed bytes as words, and invalid UTF-8 that lmprob train refuses. <s> and </s> in the text
      * are left out, as before (they are the model's markers). */
-    lmp_corpus_params cp = lmp_corpus_params_default();
+    lmp_corpus_params cp;
+    lmp_corpus_params_init(&cp);
     cp.skip_markers = 1;
     lmp_corpus *c = NULL;
     lmp_error rerr;
@@ -611,7 +612,8 @@ static int nt_open(nt_ctx *t, const char *path)
     if (!st) st = lmp_lm_ctx_create(t->lm, NT_MAX_TOKENS, &t->ctx, &err);
     if (st) return cli_fail_status("demo report", st, &err);
     t->V = lmp_lm_vocab_size(t->lm);
-    lmp_sampler_params prm = lmp_sampler_params_default();
+    lmp_sampler_params prm;
+    lmp_sampler_params_init(&prm);
     prm.top_p = 0.9;
     st = lmp_sampler_create(&prm, t->V, &t->top_p, &err);
     t->lp = malloc(t->V * sizeof *t->lp);
@@ -735,7 +737,8 @@ static int analyse_prompts(nt_ctx *t, const char *dir, FILE *html, FILE *echo)
     for (int k = 0; k < 3; k++) {
         lmp_error err;
         lmp_status st = lmp_softmax_temperature(t->lp, t->V, temps[k], t->pt, &err);
-        lmp_sampler_params prm = lmp_sampler_params_default();
+        lmp_sampler_params prm;
+        lmp_sampler_params_init(&prm);
         prm.temperature = temps[k];
         prm.top_p = 0.9;
         lmp_sampler *sp = NULL;

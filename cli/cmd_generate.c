@@ -220,7 +220,8 @@ static char *where_failed(const gen *g, const char *model, const lmp_lm_ctx *ctx
 
 int cmd_generate(int argc, char **argv)
 {
-    lmp_sampler_params prm = lmp_sampler_params_default();
+    lmp_sampler_params prm;
+    lmp_sampler_params_init(&prm);
     int dtype_set = 0, json = 0, scores = 0;
     lmp_rng_kind rng_kind = LMP_RNG_XOSHIRO;
     const char *model = NULL, *prompt = NULL;

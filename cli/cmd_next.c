@@ -102,7 +102,8 @@ int cmd_next(int argc, char **argv)
         goto done;
     }
     if (cap == 0) cap = 1; /* a context holds at least one token (lm.h) */
-    lmp_sampler_params sp = lmp_sampler_params_default();
+    lmp_sampler_params sp;
+    lmp_sampler_params_init(&sp);
     sp.top_p = top_p;
     lmp_status st = lmp_lm_ctx_create(lm, cap, &ctx, &err);
     if (!st && lead) st = lmp_lm_ctx_push(ctx, &in.bos, 1, &err);

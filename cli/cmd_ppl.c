@@ -152,7 +152,8 @@ static lmp_status score_corpus(const lmp_ngram *m, const char *path, int mode, c
                                lmp_ngram_stats *s, const lmp_ngram_callbacks *cb, lmp_error *err)
 {
     memset(s, 0, sizeof *s);
-    lmp_corpus_params prm = lmp_corpus_params_default();
+    lmp_corpus_params prm;
+    lmp_corpus_params_init(&prm);
     prm.mode = (lmp_corpus_mode)mode;
     prm.tokenizer = bpe;
     lmp_corpus *c;

@@ -188,7 +188,8 @@ int cmd_train(int argc, char **argv) { return cli_train_run(argc, argv, train_he
 
 int cli_train_run(int argc, char **argv, cli_train_fn train)
 {
-    lmp_train_params p = lmp_train_params_default();
+    lmp_train_params p;
+    lmp_train_params_init(&p);
     const char *output = NULL, *input = NULL, *gpt2_vocab = NULL;
     long order = 0;
     int quiet = 0, json = 0, estimator = (int)p.estimator;

@@ -200,7 +200,7 @@ static int v_perplexity(const lmp_json_value *a, verify_out *o, char *err, size_
 /* Parameters from "convention" (and optional "dtype"), with every filter off. */
 static int conv_params(const lmp_json_value *a, lmp_sampler_params *p, char *err, size_t errlen)
 {
-    *p = lmp_sampler_params_default();
+    lmp_sampler_params_init(p);
     const char *c = va_string_opt(a, "convention");
     if (!c || strcmp(c, "hf") == 0 || strcmp(c, "hf_f64") == 0) {
         p->conv = LMP_CONV_HF;

@@ -109,7 +109,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned sel = data[0];
     const uint8_t *text = data + 1;
     size_t n = size - 1;
-    lmp_corpus_params par = lmp_corpus_params_default();
+    lmp_corpus_params par;
+    lmp_corpus_params_init(&par);
     par.mode = (sel & 3) == 3 ? LMP_CORPUS_WORD : (lmp_corpus_mode)(sel & 3);
     par.replace_invalid = (sel >> 2) & 1;
     par.skip_markers = (sel >> 3) & 1;

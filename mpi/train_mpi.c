@@ -1138,7 +1138,9 @@ lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train
     MPI_Comm_rank(MPI_COMM_WORLD, &c.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &c.size);
     double t0 = MPI_Wtime();
-    lmp_train_params p = params ? *params : lmp_train_params_default();
+    lmp_train_params p;
+    if (params) p = *params;
+    else lmp_train_params_init(&p);
     if (p.threads == 0) p.threads = 2;
     lmp_status st = lmp_train_params_check(&p, err);
     if (!st && (p.vocab_file || p.min_count > 1 || p.vocab_size > 0))

@@ -24,7 +24,8 @@
 /* A sampler with only the steps added here (params all off), on the reference path. */
 static lmp_sampler *empty_chain(lmp_sampler_convention conv, lmp_sampler_dtype dt, size_t V)
 {
-    lmp_sampler_params p = lmp_sampler_params_default();
+    lmp_sampler_params p;
+    lmp_sampler_params_init(&p);
     p.conv = conv;
     p.dtype = dt;
     p.path = LMP_PATH_REFERENCE;
@@ -144,7 +145,8 @@ static void test_temperature_overflow(void)
         for (int conv = 0; conv < 2; conv++)
             for (int pen = 0; pen < 2; pen++)
                 for (int dt = 0; dt < 2; dt++) {
-                    lmp_sampler_params p = lmp_sampler_params_default();
+                    lmp_sampler_params p;
+                    lmp_sampler_params_init(&p);
                     p.conv = conv ? LMP_CONV_LLAMA : LMP_CONV_HF;
                     p.dtype = dt ? LMP_DTYPE_F32 : LMP_DTYPE_F64;
                     p.temperature = dt ? 1e-40 : 1e-310; /* 1 / T beyond FLT_MAX / DBL_MAX */
@@ -176,7 +178,8 @@ static void test_penalty_range(void)
                                  up[3] = {1e10, 0.5, -INFINITY};
                     const double *x = c == 0 ? all : c == 1 ? one : up;
                     const lmp_token_id h[2] = {0, 1};
-                    lmp_sampler_params p = lmp_sampler_params_default();
+                    lmp_sampler_params p;
+                    lmp_sampler_params_init(&p);
                     p.conv = conv ? LMP_CONV_LLAMA : LMP_CONV_HF;
                     p.dtype = dt ? LMP_DTYPE_F32 : LMP_DTYPE_F64;
                     p.repetition_penalty = c == 2 ? (dt ? 1e-30 : 1e-300) : 2.0;
@@ -206,7 +209,8 @@ static void test_penalty_range(void)
 
 static void test_building_chains(void)
 {
-    lmp_sampler_params p = lmp_sampler_params_default();
+    lmp_sampler_params p;
+    lmp_sampler_params_init(&p);
     p.dtype = LMP_DTYPE_F32;
     lmp_sampler *s;
     CHECK(lmp_sampler_create(&p, 100, &s, NULL) == LMP_OK);
@@ -238,7 +242,7 @@ static void test_building_chains(void)
     CHECK(!lmp_sampler_is_fused(s));
     lmp_sampler_free(s);
     /* params build the convention's chain */
-    p = lmp_sampler_params_default();
+    lmp_sampler_params_init(&p);
     p.temperature = 0.5;
     p.min_p = 0.1;
     p.repetition_penalty = 1.3;
@@ -307,7 +311,8 @@ static const lmp_sampler_step_iface no_apply_iface = {"none", NULL, bias_free};
 static void test_custom_steps(void)
 {
     int freed = 0;
-    lmp_sampler_params p = lmp_sampler_params_default();
+    lmp_sampler_params p;
+    lmp_sampler_params_init(&p);
     lmp_sampler *s;
     CHECK(lmp_sampler_create(&p, 8, &s, NULL) == LMP_OK);
     bias_ctx *b = malloc(sizeof *b);
@@ -446,7 +451,7 @@ static void make_logits(lmp_rng *r, int kind, float *x, size_t V)
 
 static void random_params(lmp_rng *r, lmp_sampler_params *p, size_t V)
 {
-    *p = lmp_sampler_params_default();
+    lmp_sampler_params_init(p);
     p->conv = lmp_rng_uniform(r) < 0.5 ? LMP_CONV_HF : LMP_CONV_LLAMA;
     p->dtype = lmp_rng_uniform(r) < 0.6 ? LMP_DTYPE_F32 : LMP_DTYPE_F64;
     double u;
@@ -527,7 +532,8 @@ static void test_fast_paths_equal_reference(void)
             for (int conv = 0; conv < 2; conv++)
                 for (int simd = 0; simd < levels; simd++) {
                     if (simd != 0 && shape % 2) continue; /* every level on half the shapes: time */
-                    lmp_sampler_params p = lmp_sampler_params_default();
+                    lmp_sampler_params p;
+                    lmp_sampler_params_init(&p);
                     p.conv = conv ? LMP_CONV_LLAMA : LMP_CONV_HF;
                     p.dtype = LMP_DTYPE_F32;
                     p.temperature = rows[i].T;

@@ -66,7 +66,8 @@ static void test_markers(void)
     CHECK_INT(err.line, 2);
     CHECK_INT(err.col, 5);
     CHECK_MSG(strstr(err.msg, "mem.txt:2") && strstr(err.msg, "<s>"), "msg: %s", err.msg);
-    lmp_corpus_params p = lmp_corpus_params_default();
+    lmp_corpus_params p;
+    lmp_corpus_params_init(&p);
     p.skip_markers = 1;
     lmp_corpus_stats s;
     const char t2[] = "foo <s> bar </s>\n";
@@ -75,7 +76,8 @@ static void test_markers(void)
     CHECK_INT(s.skipped, 2);
     /* a text to score (query_words): markers are tokens, a word's bytes need not be UTF-8 (KenLM's
      * query); skip_markers still drops the markers; char mode still decodes (and refuses) */
-    lmp_corpus_params q = lmp_corpus_params_default();
+    lmp_corpus_params q;
+    lmp_corpus_params_init(&q);
     q.query_words = 1;
     const char t3[] = "foo <s> b\xFFr </s>\n";
     CHECK_INT(read_all(t3, sizeof t3 - 1, &q, out, sizeof out, &s, &err), LMP_OK);
@@ -101,7 +103,8 @@ static void test_utf8(void)
     CHECK_INT(err.line, 2);
     CHECK_INT(err.col, 7); /* 1-based byte offset of 0xFF in "ab é \xFF x" */
     CHECK_MSG(strstr(err.msg, "mem.txt:2") && strstr(err.msg, "byte 7"), "msg: %s", err.msg);
-    lmp_corpus_params p = lmp_corpus_params_default();
+    lmp_corpus_params p;
+    lmp_corpus_params_init(&p);
     p.replace_invalid = 1;
     lmp_corpus_stats s;
     const char bad2[] = "a\xFF" "b \xC0\x80 \xE2\x82\n";
@@ -132,7 +135,8 @@ static void test_char_and_byte_modes(void)
     const char text[] = "h\xC3\xA9 y\tz\n";
     char out[128];
     lmp_error err;
-    lmp_corpus_params p = lmp_corpus_params_default();
+    lmp_corpus_params p;
+    lmp_corpus_params_init(&p);
     p.mode = LMP_CORPUS_CHAR;
     CHECK_INT(read_all(text, sizeof text - 1, &p, out, sizeof out, NULL, &err), LMP_OK);
     CHECK_MSG(strcmp(out, "h|\xC3\xA9|<sp>|y|<tab>|z\n") == 0, "got '%s'", out);
@@ -388,7 +392,8 @@ static void test_max_line(void)
     memcpy(t, "short line\n", 11);
     memset(t + 11, 'a', n);
     t[11 + n] = '\n';
-    lmp_corpus_params p = lmp_corpus_params_default();
+    lmp_corpus_params p;
+    lmp_corpus_params_init(&p);
     p.max_line = 4096;
     lmp_corpus *c;
     lmp_error err;

@@ -48,7 +48,8 @@ int main()
     CHECK(std::fabs(p[0] + p[1] + p[2] - 1.0) < 1e-15 && p[0] < p[1] && p[1] < p[2]);
 
     // A handle: a greedy sampler (temperature 0) picks the first maximum.
-    lmp_sampler_params prm = lmp_sampler_params_default();
+    lmp_sampler_params prm;
+    lmp_sampler_params_init(&prm);
     prm.temperature = 0.0;
     lmp_sampler *s = nullptr;
     CHECK(lmp_sampler_create(&prm, 8, &s, &err) == LMP_OK);

@@ -358,7 +358,8 @@ static void test_generate(void)
 {
     lmp_lm *lm = NULL;
     lmp_lm_create_mock(&lm, NULL);
-    lmp_sampler_params p = lmp_sampler_params_default();
+    lmp_sampler_params p;
+    lmp_sampler_params_init(&p);
     lmp_sampler *s;
     CHECK(lmp_sampler_create(&p, 5, &s, NULL) == LMP_OK);
     struct {
@@ -417,7 +418,8 @@ static void test_generate_sentences(void)
 {
     lmp_lm *lm = tiny();
     if (!lm) return;
-    lmp_sampler_params p = lmp_sampler_params_default();
+    lmp_sampler_params p;
+    lmp_sampler_params_init(&p);
     p.temperature = 0.0;
     lmp_sampler *s = NULL;
     lmp_sampler_create(&p, 6, &s, NULL);

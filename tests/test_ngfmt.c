@@ -237,7 +237,8 @@ static void test_trie_exact(void)
  * zero backoffs (extension marks) kept, and scores close to the exact ones. */
 static void test_trie_quantised(void)
 {
-    lmp_train_params p = lmp_train_params_default();
+    lmp_train_params p;
+    lmp_train_params_init(&p);
     p.order = 4;
     p.discount_fallback = 1;
     lmp_train_model *tm = NULL;
@@ -369,7 +370,8 @@ static void peek_binary(const char *bin)
  * metadata and the IRSTLM order; the binary layouts keep the metadata. */
 static void test_from_train_and_meta(void)
 {
-    lmp_train_params p = lmp_train_params_default();
+    lmp_train_params p;
+    lmp_train_params_init(&p);
     p.order = 3;
     p.min_count = 2;
     p.discount_fallback = 1;
@@ -494,7 +496,8 @@ static int context_sorted(const lmp_ngram *m)
  * positions among the unigrams (what IRSTLM's compile-lm needs), the same model. */
 static void test_arpa_orders(void)
 {
-    lmp_train_params p = lmp_train_params_default();
+    lmp_train_params p;
+    lmp_train_params_init(&p);
     p.order = 4;
     p.discount_fallback = 1;
     lmp_train_model *tm = NULL;

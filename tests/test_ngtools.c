@@ -112,7 +112,8 @@ static const char *TEXT_B = "a dog ran\nthe dog ate the bone\na bone on the mat\
 static lmp_ngram *train_model(const char *name, const char *text, unsigned order)
 {
     test_write_text(test_tmp_path(name), text);
-    lmp_train_params p = lmp_train_params_default();
+    lmp_train_params p;
+    lmp_train_params_init(&p);
     p.order = order;
     p.estimator = LMP_EST_WB; /* any estimator with backoffs; no discounts to estimate on tiny data */
     lmp_train_model *t = NULL;

@@ -76,7 +76,8 @@ static long kept_of(const lmp_sampler_params *p, const double *x, size_t n, int3
 
 static lmp_sampler_params params(lmp_sampler_convention conv)
 {
-    lmp_sampler_params p = lmp_sampler_params_default();
+    lmp_sampler_params p;
+    lmp_sampler_params_init(&p);
     p.conv = conv;
     p.dtype = conv == LMP_CONV_HF ? LMP_DTYPE_F64 : LMP_DTYPE_F32;
     return p;
@@ -1120,7 +1121,8 @@ static void test_isa_variants(void)
         free(pb);
     }
     /* a level outside the enum is refused */
-    lmp_sampler_params bad = lmp_sampler_params_default();
+    lmp_sampler_params bad;
+    lmp_sampler_params_init(&bad);
     bad.simd = (lmp_simd)7;
     lmp_error err;
     CHECK(lmp_sampler_params_check(&bad, &err) == LMP_EINVAL && strstr(err.msg, "simd = 7") != NULL);

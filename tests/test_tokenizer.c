@@ -1224,7 +1224,8 @@ static void test_sizing_and_errors(void)
 static void test_corpus_gpt2(void)
 {
     const char text[] = "They'll say it's fine.\r\n\n  two  spaces \nbad \xff byte\n";
-    lmp_corpus_params p = lmp_corpus_params_default();
+    lmp_corpus_params p;
+    lmp_corpus_params_init(&p);
     p.mode = LMP_CORPUS_GPT2;
     lmp_corpus *c = NULL;
     lmp_error err;

@@ -92,7 +92,8 @@ static long dcontext(const direct *d, const int *h, int n)
 
 static void check_against_direct(const char *text, int N, lmp_estimator est, double k)
 {
-    lmp_train_params p = lmp_train_params_default();
+    lmp_train_params p;
+    lmp_train_params_init(&p);
     p.order = (unsigned)N;
     p.estimator = est;
     p.k = k;
@@ -164,7 +165,8 @@ static double model_prob(const lmp_train_model *m, const char **h, size_t nh, co
  * (without <s>) that sums to one. */
 static void check_normalised_pruned(const char *text, lmp_estimator est, int discount_fallback, uint64_t prune)
 {
-    lmp_train_params p = lmp_train_params_default();
+    lmp_train_params p;
+    lmp_train_params_init(&p);
     p.order = 3;
     p.prune[1] = p.prune[2] = prune;
     p.estimator = est;
@@ -264,7 +266,8 @@ static void test_katz_direct(void)
 {
     static char text[8192];
     skewed_text(text, sizeof text);
-    lmp_train_params p = lmp_train_params_default();
+    lmp_train_params p;
+    lmp_train_params_init(&p);
     p.order = 3;
     p.estimator = LMP_EST_KATZ;
     p.prune[2] = 1;
@@ -347,7 +350,8 @@ static void test_wb_abs_stupid_direct(void)
     for (int i = 0; i < d.ng; i++)
         if (d.glen[i] == 1) T += d.cnt[i], N1p++;
     for (int e = 0; e < 3; e++) {
-        lmp_train_params p = lmp_train_params_default();
+        lmp_train_params p;
+        lmp_train_params_init(&p);
         p.order = 2;
         p.estimator = e == 0 ? LMP_EST_WB : e == 1 ? LMP_EST_ABS : LMP_EST_STUPID;
         p.discount = 0.6;
@@ -400,7 +404,8 @@ static void test_wb_abs_stupid_direct(void)
 /* Compare with an ARPA file written by KenLM's lmplz on the same text. */
 static void check_kenlm_arpa(const char *arpa, unsigned order, int fallback, uint64_t prune2)
 {
-    lmp_train_params p = lmp_train_params_default();
+    lmp_train_params p;
+    lmp_train_params_init(&p);
     p.order = order;
     p.discount_fallback = fallback;
     for (unsigned i = 1; i < order; i++) p.prune[i] = prune2; /* lmplz --prune 0 prune2 */
@@ -465,7 +470,8 @@ static void test_mkn_pruned_matches_kenlm(void) { check_kenlm_arpa("tests/fixtur
 
 static void test_prune_params(void)
 {
-    lmp_train_params p = lmp_train_params_default();
+    lmp_train_params p;
+    lmp_train_params_init(&p);
     lmp_status st;
     lmp_error err;
     p.prune[0] = 1;
@@ -511,7 +517,8 @@ static void test_prune_params(void)
 static void test_discount_errors(void)
 {
     /* On this fixture lmplz -o 2 stops: "2-gram discount out of range for adjusted count 3". */
-    lmp_train_params p = lmp_train_params_default();
+    lmp_train_params p;
+    lmp_train_params_init(&p);
     p.order = 2;
     lmp_train_model *m = NULL;
     lmp_error err;
@@ -540,7 +547,8 @@ static void test_discount_errors(void)
 
 static void test_input_errors(void)
 {
-    lmp_train_params p = lmp_train_params_default();
+    lmp_train_params p;
+    lmp_train_params_init(&p);
     lmp_status st;
     lmp_error err;
     p.estimator = LMP_EST_MLE;
@@ -631,7 +639,8 @@ static void test_spill_gives_identical_model(void)
     char *text = synthetic_corpus(12000, 7); /* > 2 x 32 runs: the in-thread merges run too */
     CHECK(text != NULL);
     if (!text) return;
-    lmp_train_params p = lmp_train_params_default();
+    lmp_train_params p;
+    lmp_train_params_init(&p);
     p.order = 4;
     p.discount_fallback = 1; /* synthetic text: do not depend on the discounts being estimable */
     lmp_status st;
@@ -669,7 +678,8 @@ static void test_all_orders(void)
     if (!text) return;
     uint64_t own[LMP_NGRAM_MAX_ORDER + 1] = {0};
     for (unsigned o = 1; o <= LMP_NGRAM_MAX_ORDER; o++) {
-        lmp_train_params p = lmp_train_params_default();
+        lmp_train_params p;
+        lmp_train_params_init(&p);
         p.order = o;
         p.discount_fallback = 1;
         lmp_status st;
@@ -691,7 +701,8 @@ static void test_vocab_limits(void)
 {
     /* Counts: a 4, b 3, c 2, d 1. */
     const char *text = "a b c d\na b c\na b\na\n";
-    lmp_train_params p = lmp_train_params_default();
+    lmp_train_params p;
+    lmp_train_params_init(&p);
     p.order = 2;
     p.estimator = LMP_EST_MLE;
     p.min_count = 2;
@@ -746,7 +757,8 @@ static void test_vocab_limits(void)
 
 static void test_char_mode(void)
 {
-    lmp_train_params p = lmp_train_params_default();
+    lmp_train_params p;
+    lmp_train_params_init(&p);
     p.order = 2;
     p.estimator = LMP_EST_MLE;
     p.corpus.mode = LMP_CORPUS_CHAR;
@@ -765,7 +777,8 @@ static void test_char_mode(void)
 
 static void test_write_arpa(void)
 {
-    lmp_train_params p = lmp_train_params_default();
+    lmp_train_params p;
+    lmp_train_params_init(&p);
     p.order = 3;
     lmp_train_model *m = NULL;
     lmp_error err;
@@ -893,7 +906,8 @@ static void test_budget_trim_race(void)
 
 static void test_write_arpa_pulled(void)
 {
-    lmp_train_params p = lmp_train_params_default();
+    lmp_train_params p;
+    lmp_train_params_init(&p);
     p.order = 4;
     p.prune[3] = 1; /* a pruned order keeps its n-grams' contexts */
     lmp_train_model *m = NULL;

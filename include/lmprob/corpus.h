@@ -100,7 +100,7 @@ typedef struct lmp_corpus_stats {
 typedef struct lmp_corpus lmp_corpus;
 
 /* Defaults: WORD mode, invalid UTF-8 and markers are errors. */
-LMP_API lmp_corpus_params lmp_corpus_params_default(void);
+LMP_API void lmp_corpus_params_init(lmp_corpus_params *p);
 
 /* Open a file ("-": stdin; the caller keeps stdin open). params may be NULL
  * (defaults). Errors: LMP_EIO (cannot open or read: names the file and errno),

@@ -122,7 +122,7 @@ typedef struct lmp_train_params {
     void *progress_ctx;
 } lmp_train_params;
 
-LMP_API lmp_train_params lmp_train_params_default(void);
+LMP_API void lmp_train_params_init(lmp_train_params *p);
 /* The domain of every field lmp_train_model_load/_create check before reading any text: LMP_OK,
  * or LMP_EINVAL / LMP_EUNSUPPORTED naming the field, its value and what was expected (the order,
  * k, discount, alpha, gt_max, the fallback discounts D_j in [0, j], the prune thresholds: 0 for

@@ -110,7 +110,7 @@ typedef struct lmp_sampler_params {
 
 /* Everything off, HF convention, float64, min_keep 1, the machine's widest SIMD,
  * LMP_PATH_AUTO. */
-LMP_API lmp_sampler_params lmp_sampler_params_default(void);
+LMP_API void lmp_sampler_params_init(lmp_sampler_params *p);
 
 /* Check every field; the message names the field, its value and the domain. */
 LMP_API lmp_status lmp_sampler_params_check(const lmp_sampler_params *prm, lmp_error *err);

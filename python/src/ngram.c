@@ -1303,7 +1303,8 @@ static PyObject *py_train(PyObject *self, PyObject *args, PyObject *kw)
     if (count_arg(min_count_o, "min_count", &min_count) < 0 || count_arg(vocab_size_o, "vocab_size", &vocab_size) < 0 ||
         count_arg(memory_o, "memory", &memory) < 0)
         return NULL;
-    lmp_train_params p = lmp_train_params_default();
+    lmp_train_params p;
+    lmp_train_params_init(&p);
     if (order < 1 || order > LMP_NGRAM_MAX_ORDER)
         return PyErr_Format(PyExc_ValueError, "train: order = %ld: expected 1 to %d", order, LMP_NGRAM_MAX_ORDER);
     p.order = (unsigned)order;

@@ -441,7 +441,7 @@ done:
 static int sampler_kw(const lmpy_kwspec *spec, int o, PyObject **v, sparams *sp)
 {
     lmp_sampler_params *p = &sp->p;
-    *p = lmp_sampler_params_default();
+    lmp_sampler_params_init(p);
     long top_k = 0, last_n = 0, min_keep = 1;
     const char *order = "hf", *dtype = NULL;
     if (lmpy_kw_double(spec, o + 0, v[o + 0], &p->temperature) < 0 || lmpy_kw_long(spec, o + 1, v[o + 1], &top_k) < 0 ||
@@ -527,7 +527,7 @@ static PyObject *sampler_new(PyTypeObject *type, PyObject *args, PyObject *kw)
         Py_DECREF(o);
         return NULL;
     }
-    o->sp.p = lmp_sampler_params_default();
+    lmp_sampler_params_init(&o->sp.p);
     return (PyObject *)o;
 }
 

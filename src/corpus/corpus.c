@@ -25,12 +25,10 @@ struct lmp_corpus {
     lmp_error sticky_err;
 };
 
-lmp_corpus_params lmp_corpus_params_default(void)
+void lmp_corpus_params_init(lmp_corpus_params *p)
 {
-    lmp_corpus_params p;
-    memset(&p, 0, sizeof p);
-    p.mode = LMP_CORPUS_WORD;
-    return p;
+    memset(p, 0, sizeof *p);
+    p->mode = LMP_CORPUS_WORD;
 }
 
 /* ---- open / free ------------------------------------------------------------------ */
@@ -63,7 +61,9 @@ static lmp_status check_params(const lmp_corpus_params *p, lmp_error *err)
 static lmp_status corpus_make(const lmp_corpus_params *params, lmp_corpus **out, lmp_error *err)
 {
     *out = NULL;
-    lmp_corpus_params p = params ? *params : lmp_corpus_params_default();
+    lmp_corpus_params p;
+    if (params) p = *params;
+    else lmp_corpus_params_init(&p);
     lmp_status st = check_params(&p, err);
     if (st) return st;
     lmp_corpus *c = calloc(1, sizeof *c);

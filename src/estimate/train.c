@@ -5,23 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-lmp_train_params lmp_train_params_default(void)
+void lmp_train_params_init(lmp_train_params *p)
 {
-    lmp_train_params p;
-    memset(&p, 0, sizeof p);
-    p.order = 3;
-    p.estimator = LMP_EST_MKN;
-    p.k = 1.0;
-    p.memory = 1ull << 30; /* the whole training: see ngram_train.h */
-    p.fallback[0] = 0.5; /* lmplz --discount_fallback defaults */
-    p.fallback[1] = 1.0;
-    p.fallback[2] = 1.5;
-    p.corpus = lmp_corpus_params_default();
-    p.threads = 2;
-    p.alpha = 0.4; /* Brants et al. 2007 */
-    p.gt_max[0] = 1; /* SRILM ngram-count: -gt1max 1, -gtNmax 7 above */
-    for (unsigned i = 1; i < LMP_NGRAM_MAX_ORDER; i++) p.gt_max[i] = 7;
-    return p;
+    memset(p, 0, sizeof *p);
+    p->order = 3;
+    p->estimator = LMP_EST_MKN;
+    p->k = 1.0;
+    p->memory = 1ull << 30; /* the whole training: see ngram_train.h */
+    p->fallback[0] = 0.5; /* lmplz --discount_fallback defaults */
+    p->fallback[1] = 1.0;
+    p->fallback[2] = 1.5;
+    lmp_corpus_params_init(&p->corpus);
+    p->threads = 2;
+    p->alpha = 0.4; /* Brants et al. 2007 */
+    p->gt_max[0] = 1; /* SRILM ngram-count: -gt1max 1, -gtNmax 7 above */
+    for (unsigned i = 1; i < LMP_NGRAM_MAX_ORDER; i++) p->gt_max[i] = 7;
 }
 
 static void progress(const lmp_train_params *p, const char *stage, uint64_t count)
@@ -198,7 +196,8 @@ static lmp_status limit_vocab(const lmp_train_params *p, train_budget *b, lmp_vo
     for (size_t i = 3; i < nv; i++) keep[i] = 1;
     if (p->vocab_file) {
         if ((st = lmp_vocab_create(&listed, err))) goto done;
-        lmp_corpus_params cp = lmp_corpus_params_default();
+        lmp_corpus_params cp;
+        lmp_corpus_params_init(&cp);
         cp.skip_markers = 1;
         cp.max_line = p->corpus.max_line; /* within the budget, as the text's lines */
         if ((st = lmp_corpus_load(p->vocab_file, &cp, &vc, err))) goto done;
@@ -355,7 +354,9 @@ lmp_status lmp_train_model_create(lmp_corpus *corpus, const lmp_train_params *pa
                             lmp_error *err)
 {
     *out = NULL;
-    lmp_train_params p = params ? *params : lmp_train_params_default();
+    lmp_train_params p;
+    if (params) p = *params;
+    else lmp_train_params_init(&p);
     if (p.threads == 0) p.threads = 2;
     lmp_status st = lmp_train_params_check(&p, err);
     if (st) return st;
@@ -426,7 +427,9 @@ void train_line_limit(lmp_train_params *p)
 lmp_status lmp_train_model_load(const char *path, const lmp_train_params *params, lmp_train_model **out, lmp_error *err)
 {
     *out = NULL;
-    lmp_train_params p = params ? *params : lmp_train_params_default();
+    lmp_train_params p;
+    if (params) p = *params;
+    else lmp_train_params_init(&p);
     lmp_status st = lmp_train_params_check(&p, err);
     if (st) return st;
     lmp_corpus *c;

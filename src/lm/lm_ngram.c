@@ -156,7 +156,8 @@ static lmp_status ng_tokenize(const lmp_lm *lm, const char *text, size_t len, un
     const lmp_ngram *m = g->m;
     lmp_token_id bos = lmp_ngram_bos(m), eos = lmp_ngram_eos(m), unk = lmp_ngram_unk(m);
     int frame = (flags & LMP_LM_SENTENCES) && bos >= 0 && eos >= 0;
-    lmp_corpus_params cp = lmp_corpus_params_default();
+    lmp_corpus_params cp;
+    lmp_corpus_params_init(&cp);
     cp.mode = g->mode;
     cp.tokenizer = g->tok;
     cp.query_words = 1; /* words as the n-gram scorer reads them (lmp_ngram_score_file, KenLM's query) */

@@ -82,7 +82,8 @@ lmp_status lmp_train_model_create_filtered(const lmp_ngram *g, const char *path,
         st = lmp_error_set(err, LMP_ENOMEM, "filtering: out of memory");
         goto done;
     }
-    lmp_corpus_params cp = lmp_corpus_params_default();
+    lmp_corpus_params cp;
+    lmp_corpus_params_init(&cp);
     cp.skip_markers = 1; /* <s> and </s> are always kept */
     cp.query_words = 1;  /* the words of the texts to score, read as ppl reads them (bytes) */
     if ((st = lmp_corpus_load(path, &cp, &c, err))) goto done;

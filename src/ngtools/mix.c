@@ -52,7 +52,8 @@ static lmp_status walk_text(const lmp_ngram *const *g, size_t k, const char *pat
                             uint64_t *sentences, uint64_t *bytes, lmp_error *err)
 {
     lmp_corpus *c;
-    lmp_corpus_params cp = lmp_corpus_params_default();
+    lmp_corpus_params cp;
+    lmp_corpus_params_init(&cp);
     cp.query_words = 1; /* a text to score, read as ppl reads it (KenLM's query) */
     lmp_status st = lmp_corpus_load(path, &cp, &c, err);
     if (st) return st;

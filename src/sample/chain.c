@@ -589,7 +589,8 @@ static lmp_status check_one(lmp_sampler_params q, lmp_error *err) { return lmp_s
 lmp_status lmp_sampler_add_penalties(lmp_sampler *s, double repetition, double frequency, double presence,
                                      size_t last_n, lmp_error *err)
 {
-    lmp_sampler_params q = lmp_sampler_params_default();
+    lmp_sampler_params q;
+    lmp_sampler_params_init(&q);
     q.repetition_penalty = repetition;
     q.frequency_penalty = frequency;
     q.presence_penalty = presence;
@@ -602,7 +603,8 @@ lmp_status lmp_sampler_add_penalties(lmp_sampler *s, double repetition, double f
 
 lmp_status lmp_sampler_add_temperature(lmp_sampler *s, double T, lmp_error *err)
 {
-    lmp_sampler_params q = lmp_sampler_params_default();
+    lmp_sampler_params q;
+    lmp_sampler_params_init(&q);
     q.temperature = T;
     lmp_status st = check_one(q, err);
     if (st) return st;
@@ -613,7 +615,8 @@ lmp_status lmp_sampler_add_temperature(lmp_sampler *s, double T, lmp_error *err)
 
 lmp_status lmp_sampler_add_top_k(lmp_sampler *s, long k, lmp_error *err)
 {
-    lmp_sampler_params q = lmp_sampler_params_default();
+    lmp_sampler_params q;
+    lmp_sampler_params_init(&q);
     q.top_k = k;
     lmp_status st = check_one(q, err);
     return st ? st : push_filter(s, SMP_TOPK, &topk_iface, 0.0, k, err);
@@ -621,7 +624,8 @@ lmp_status lmp_sampler_add_top_k(lmp_sampler *s, long k, lmp_error *err)
 
 lmp_status lmp_sampler_add_top_p(lmp_sampler *s, double p, lmp_error *err)
 {
-    lmp_sampler_params q = lmp_sampler_params_default();
+    lmp_sampler_params q;
+    lmp_sampler_params_init(&q);
     q.top_p = p;
     lmp_status st = check_one(q, err);
     return st ? st : push_filter(s, SMP_TOPP, &topp_iface, p, 0, err);
@@ -629,7 +633,8 @@ lmp_status lmp_sampler_add_top_p(lmp_sampler *s, double p, lmp_error *err)
 
 lmp_status lmp_sampler_add_min_p(lmp_sampler *s, double min_p, lmp_error *err)
 {
-    lmp_sampler_params q = lmp_sampler_params_default();
+    lmp_sampler_params q;
+    lmp_sampler_params_init(&q);
     q.min_p = min_p;
     lmp_status st = check_one(q, err);
     return st ? st : push_filter(s, SMP_MINP, &minp_iface, min_p, 0, err);
@@ -637,7 +642,8 @@ lmp_status lmp_sampler_add_min_p(lmp_sampler *s, double min_p, lmp_error *err)
 
 lmp_status lmp_sampler_add_typical(lmp_sampler *s, double mass, lmp_error *err)
 {
-    lmp_sampler_params q = lmp_sampler_params_default();
+    lmp_sampler_params q;
+    lmp_sampler_params_init(&q);
     q.typical_p = mass;
     lmp_status st = check_one(q, err);
     return st ? st : push_filter(s, SMP_TYPICAL, &typical_iface, mass, 0, err);
@@ -645,7 +651,8 @@ lmp_status lmp_sampler_add_typical(lmp_sampler *s, double mass, lmp_error *err)
 
 lmp_status lmp_sampler_add_epsilon(lmp_sampler *s, double epsilon, lmp_error *err)
 {
-    lmp_sampler_params q = lmp_sampler_params_default();
+    lmp_sampler_params q;
+    lmp_sampler_params_init(&q);
     q.epsilon = epsilon;
     lmp_status st = check_one(q, err);
     return st ? st : push_filter(s, SMP_EPS, &eps_iface, epsilon, 0, err);

@@ -9,9 +9,9 @@
 
 /* ---- parameters ---------------------------------------------------------------- */
 
-lmp_sampler_params lmp_sampler_params_default(void)
+void lmp_sampler_params_init(lmp_sampler_params *p)
 {
-    lmp_sampler_params p = {
+    *p = (lmp_sampler_params){
         .conv = LMP_CONV_HF,
         .dtype = LMP_DTYPE_F64,
         .temperature = 1.0,
@@ -28,7 +28,6 @@ lmp_sampler_params lmp_sampler_params_default(void)
         .simd = LMP_SIMD_BEST,
         .path = LMP_PATH_AUTO,
     };
-    return p;
 }
 
 lmp_status lmp_sampler_params_check(const lmp_sampler_params *p, lmp_error *err)
