@@ -677,6 +677,34 @@ static void test_vm_tails(void)
     CHECK_MSG(!bad, "kernel tails: first failure at isa %d, range [%zu, %zu)", fail_isa, fail_lo, fail_hi);
 }
 
+/* An array argument that is NULL while its length is not 0: NaN from the scalar functions,
+ * LMP_EINVAL naming the argument from the others (each crashed before; the sampler's in test_sample). */
+static void test_null_arrays(void)
+{
+    double a[3] = {1, 2, 3}, o[3], loss = 0;
+    float af[3] = {1, 2, 3}, of[3];
+    lmp_token_id t = 0;
+    lmp_error e;
+    CHECK(isnan(lmp_logsumexp(NULL, 3)) && isnan(lmp_logsumexp_f32(NULL, 3)));
+    CHECK(isnan(lmp_entropy(NULL, 3, 2)) && isnan(lmp_entropy_f32(NULL, 3, 2)));
+    CHECK(isnan(lmp_entropy_of_logits(NULL, 3)) && isnan(lmp_entropy_of_logits_f32(NULL, 3)));
+    CHECK(isnan(lmp_cross_entropy(NULL, a, 3, 2)) && isnan(lmp_cross_entropy(a, NULL, 3, 2)));
+    CHECK(isnan(lmp_kl_divergence(a, NULL, 3, 2)) && isnan(lmp_kl_divergence_f32(NULL, af, 3, 2)));
+    CHECK(isnan(lmp_kl_divergence_smoothed(NULL, a, 3, 1e-9, 2)));
+    CHECK(isnan(lmp_js_divergence(NULL, a, 3, 2)) && isnan(lmp_js_distance(a, NULL, 3, 2)));
+    CHECK(isnan(lmp_js_divergence_f32(NULL, af, 3, 2)) && isnan(lmp_perplexity(NULL, 3)));
+    CHECK(lmp_softmax(NULL, 3, o, &e) == LMP_EINVAL && strstr(e.msg, "logits are NULL"));
+    CHECK(lmp_softmax(a, 3, NULL, &e) == LMP_EINVAL && strstr(e.msg, "output is NULL"));
+    CHECK(lmp_softmax_f32(NULL, 3, of, &e) == LMP_EINVAL && lmp_softmax_f32(af, 3, NULL, &e) == LMP_EINVAL);
+    CHECK(lmp_log_softmax(NULL, 3, o, &e) == LMP_EINVAL && lmp_log_softmax_f32(af, 3, NULL, &e) == LMP_EINVAL);
+    CHECK(lmp_softmax_temperature(NULL, 3, 1.0, o, &e) == LMP_EINVAL);
+    CHECK(lmp_ce_loss(NULL, 3, t, 0, &loss, &e) == LMP_EINVAL && lmp_ce_loss(a, 3, t, 0, NULL, &e) == LMP_EINVAL);
+    CHECK(lmp_ce_loss_batch(NULL, 1, 3, &t, -100, 0, &loss, &e) == LMP_EINVAL && strstr(e.msg, "logits"));
+    CHECK(lmp_ce_loss_batch(a, 1, 3, NULL, -100, 0, &loss, &e) == LMP_EINVAL && strstr(e.msg, "targets"));
+    CHECK(lmp_ce_loss_batch_f32(af, 1, 3, &t, -100, 0, NULL, &e) == LMP_EINVAL);
+    CHECK(lmp_map_loss(NULL, a, 1, 3, NULL, 0, 0, LMP_PRIOR_GAUSSIAN, &loss, &e) == LMP_EINVAL);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -690,6 +718,7 @@ int main(int argc, char **argv)
     RUN(test_perplexity);
     RUN(test_ce_loss);
     RUN(test_map_loss);
+    RUN(test_null_arrays);
     RUN(test_vm_exp_log_ulp);
     RUN(test_vm_f32_paths);
     RUN(test_vm_tails);

@@ -1435,6 +1435,25 @@ static void test_chi_square_can_fail(void)
     CHECK(chi2_sf(stat, 3) < 1e-6);
 }
 
+/* NULL logits with V > 0, or no sampler: LMP_EINVAL (crashed before), and the sampler stays usable. */
+static void test_null_logits(void)
+{
+    double a[3] = {1, 2, 3};
+    lmp_token_id t = 0;
+    lmp_error e;
+    lmp_sampler_params p;
+    lmp_sampler_params_init(&p);
+    lmp_sampler *s = NULL;
+    lmp_rng r;
+    CHECK(lmp_sampler_create(&p, 3, &s, &e) == LMP_OK && lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 1, &e) == LMP_OK);
+    CHECK(lmp_sampler_apply(s, NULL, 3, NULL, 0, &e) == LMP_EINVAL && strstr(e.msg, "NULL for V = 3"));
+    CHECK(lmp_sampler_apply_f32(s, NULL, 3, NULL, 0, &e) == LMP_EINVAL);
+    CHECK(lmp_sampler_sample(s, NULL, 3, NULL, 0, &r, &t, &e) == LMP_EINVAL);
+    CHECK(lmp_sampler_apply(NULL, a, 3, NULL, 0, &e) == LMP_EINVAL);
+    CHECK(lmp_sampler_sample(s, a, 3, NULL, 0, &r, &t, &e) == LMP_OK && t >= 0 && t < 3); /* still usable */
+    lmp_sampler_free(s);
+}
+
 int main(int argc, char **argv)
 {
     test_isa = lmp_sample_isa_best();
@@ -1462,5 +1481,6 @@ int main(int argc, char **argv)
     RUN(test_topp_lazy_draw);
     RUN(test_fcheck_sample);
     RUN(test_chi_square_can_fail);
+    RUN(test_null_logits);
     return TEST_SUMMARY();
 }

@@ -86,6 +86,7 @@ static lse_parts lse_split(vview a, size_t n, double m)
 static double lse_view(vview a, size_t n)
 {
     double m;
+    if (!a.d && !a.f) return NAN; /* no array: as a domain error (n = 0 gives -inf, the empty sum's log) */
     if (lmp_vm_check_max(lmp_sample_isa_best(), a.d, a.f, n, &m) < n) { /* NaN anywhere wins over +inf */
         for (size_t i = 0; i < n; i++)
             if (isnan(vget(a, i))) return NAN;
@@ -102,9 +103,12 @@ double lmp_logsumexp_f32(const float *a, size_t n) { return lse_view((vview){NUL
 /* ---- softmax ----------------------------------------------------------------- */
 
 /* Check logits and return their maximum (finite), or an error. */
-static lmp_status check_logits(vview x, size_t n, double *max, const char *what, lmp_error *err)
+static lmp_status check_logits(vview x, size_t n, const void *out, double *max, const char *what, lmp_error *err)
 {
     if (n == 0) return lmp_error_set(err, LMP_EINVAL, "%s: expected at least one logit, got an empty vector", what);
+    if ((!x.d && !x.f) || !out)
+        return lmp_error_set(err, LMP_EINVAL, "%s: %s NULL (n = %zu): expected an array of n values", what,
+                             !out ? "the output is" : "the logits are", n);
     double m = -INFINITY;
     size_t bad = n;
     /* one branch-light loop per type (this runs over the whole vocabulary) */
@@ -128,7 +132,7 @@ static lmp_status check_logits(vview x, size_t n, double *max, const char *what,
 lmp_status lmp_softmax(const double *x, size_t n, double *out, lmp_error *err)
 {
     double m;
-    lmp_status st = check_logits((vview){x, NULL}, n, &m, "softmax", err);
+    lmp_status st = check_logits((vview){x, NULL}, n, out, &m, "softmax", err);
     if (st) return st;
     /* Compensated sum: a plain one drifts by up to n u (2e-11 for n = 1e5), far beyond the
      * few ulps each probability is otherwise good to. exp(-inf) = 0 and exp(0) = 1 exactly.
@@ -143,7 +147,7 @@ lmp_status lmp_softmax(const double *x, size_t n, double *out, lmp_error *err)
 lmp_status lmp_softmax_f32(const float *x, size_t n, float *out, lmp_error *err)
 {
     double m;
-    lmp_status st = check_logits((vview){NULL, x}, n, &m, "softmax", err);
+    lmp_status st = check_logits((vview){NULL, x}, n, out, &m, "softmax", err);
     if (st) return st;
     /* float terms through the vectorised expf of the sampler (libm's expf is
      * ~2.6 ns a call), summed in double (as llama.cpp's dist) */
@@ -156,7 +160,7 @@ lmp_status lmp_softmax_f32(const float *x, size_t n, float *out, lmp_error *err)
 lmp_status lmp_log_softmax(const double *x, size_t n, double *out, lmp_error *err)
 {
     double m;
-    lmp_status st = check_logits((vview){x, NULL}, n, &m, "log_softmax", err);
+    lmp_status st = check_logits((vview){x, NULL}, n, out, &m, "log_softmax", err);
     if (st) return st;
     /* (x_i - m) - log1p(r), never x_i - (m + log(z)): with logits near 1e6 the latter keeps
      * only the absolute precision of 1e6 (lse_split). */
@@ -168,7 +172,7 @@ lmp_status lmp_log_softmax(const double *x, size_t n, double *out, lmp_error *er
 lmp_status lmp_log_softmax_f32(const float *x, size_t n, float *out, lmp_error *err)
 {
     double m;
-    lmp_status st = check_logits((vview){NULL, x}, n, &m, "log_softmax", err);
+    lmp_status st = check_logits((vview){NULL, x}, n, out, &m, "log_softmax", err);
     if (st) return st;
     double l = log1p(lse_split((vview){NULL, x}, n, m).r);
     lmp_vm_sub2(lmp_sample_isa_best(), NULL, x, n, m, l, NULL, out);
@@ -180,7 +184,7 @@ lmp_status lmp_softmax_temperature(const double *x, size_t n, double T, double *
     if (isnan(T) || T < 0)
         return lmp_error_set(err, LMP_EINVAL, "temperature = %g: expected T > 0 (or T = 0 for greedy)", T);
     double m;
-    lmp_status st = check_logits((vview){x, NULL}, n, &m, "softmax_temperature", err);
+    lmp_status st = check_logits((vview){x, NULL}, n, out, &m, "softmax_temperature", err);
     if (st) return st;
     if (T == 0) { /* the limit T -> 0+: all mass on the first maximum */
         size_t arg = 0;
@@ -223,6 +227,7 @@ typedef struct wdist {
  * weight is negative, NaN or infinite, or all are 0. */
 static int weights_check(int isa, vview w, size_t n, double *mx)
 {
+    if (!w.d && !w.f) return -1; /* no array: NaN, as any other bad input of these functions */
     return lmp_vm_check_weights(isa, w.d, w.f, n, mx) || !(*mx > 0) ? -1 : 0;
 }
 
@@ -281,7 +286,7 @@ double lmp_entropy_f32(const float *p, size_t n, double base) { return entropy_v
 static double entropy_logits_view(vview x, size_t n)
 {
     double m;
-    if (check_logits(x, n, &m, "entropy", NULL)) return NAN;
+    if (check_logits(x, n, &m, &m, "entropy", NULL)) return NAN;
     /* H = log Z - sum e_i d_i / Z with d_i = x_i - m <= 0, e_i = exp(d_i), Z = 1 + r:
      * log Z as log1p(r) (lse_split), and the two terms are both >= 0, so nothing cancels;
      * no log of a tiny probability, no 0 * -inf. */
@@ -412,7 +417,7 @@ double lmp_js_distance_f32(const float *P, const float *Q, size_t n, double base
 
 double lmp_perplexity(const double *log_probs, size_t n)
 {
-    if (n == 0) return NAN;
+    if (n == 0 || !log_probs) return NAN;
     int flag;
     lmp_vm_dd s = lmp_vm_logprob_sum(lmp_sample_isa_best(), log_probs, NULL, n, &flag);
     if (flag) /* the first bad entry decides, as it always did */
@@ -464,7 +469,7 @@ static lmp_status ce_check(vview x, size_t C, lmp_token_id target, double s, lon
     }
     if (!(s >= 0 && s <= 1))
         return lmp_error_set(err, LMP_EINVAL, "ce_loss: label_smoothing = %g: expected a value in [0, 1]", s);
-    lmp_status st = check_logits(x, C, m, "ce_loss", err);
+    lmp_status st = check_logits(x, C, m, m, "ce_loss", err);
     if (st && row >= 0 && err) {
         char tmp[sizeof err->msg];
         snprintf(tmp, sizeof tmp, "%s", err->msg);
@@ -482,6 +487,9 @@ static inline vview vrow(vview x, size_t i, size_t C)
 static lmp_status ce_batch_view(vview logits, size_t N, size_t C, const lmp_token_id *targets,
                                 lmp_token_id ignore_index, double label_smoothing, double *loss, lmp_error *err)
 {
+    if (!loss || (N && ((!logits.d && !logits.f) || !targets)))
+        return lmp_error_set(err, LMP_EINVAL, "ce_loss: %s is NULL (N = %zu): expected an array (or a place for the loss)",
+                             !loss ? "loss" : !targets ? "targets" : "logits", N);
     ksum sum = {0, 0};
     size_t used = 0;
     int inf = 0; /* a row's loss is +inf (its target's logit -inf): kept out of the compensated sum,
@@ -505,6 +513,7 @@ static lmp_status ce_batch_view(vview logits, size_t N, size_t C, const lmp_toke
 static lmp_status ce_one_view(vview logits, size_t C, lmp_token_id target, double label_smoothing, double *loss,
                               lmp_error *err)
 {
+    if (!loss) return lmp_error_set(err, LMP_EINVAL, "ce_loss: loss is NULL: expected a place for the loss");
     double m;
     lmp_status st = ce_check(logits, C, target, label_smoothing, -1, &m, err);
     if (st) return st;
@@ -542,6 +551,9 @@ lmp_status lmp_map_loss(const double *pred, const double *t, size_t N, size_t V,
     if (N == 0 || V == 0)
         return lmp_error_set(err, LMP_EINVAL, "map_loss: N = %zu, V = %zu: expected at least one example and class",
                              N, V);
+    if (!pred || !t || !loss || (nw && !w))
+        return lmp_error_set(err, LMP_EINVAL, "map_loss: %s is NULL: expected an array (or a place for the loss)",
+                             !pred ? "pred" : !t ? "targets" : !loss ? "loss" : "w");
     if (!(lambda >= 0) || isinf(lambda))
         return lmp_error_set(err, LMP_EINVAL, "map_loss: lambda = %g: expected a finite lambda >= 0", lambda);
     if (prior != LMP_PRIOR_GAUSSIAN && prior != LMP_PRIOR_LAPLACE)

@@ -131,6 +131,8 @@ static lmp_status temperature_overflow(lmp_sampler *s, lmp_error *err)
 static lmp_status apply_common(lmp_sampler *s, const float *lf, const double *ld, size_t V, const lmp_token_id *hist,
                                size_t nh, lmp_error *err)
 {
+    if (!s) return lmp_error_set(err, LMP_EINVAL, "sampler: expected a sampler, got NULL");
+    if (V && !lf && !ld) return lmp_error_set(err, LMP_EINVAL, "logits: NULL for V = %zu: expected an array of V values", V);
     s->applied = 0;
     s->n = 0;
     s->lazy = 0;
