@@ -21,6 +21,13 @@ typedef struct ch_ctx {
     const char *model;      /* optional n-gram model for the sliding-window section */
     const char *text;       /* ... and the text it scores */
     size_t window, stride;  /* sliding window */
+    struct ch_model_run {   /* section 20 on --model/--text, computed before anything is printed */
+        int ready;
+        size_t tokens;      /* the text as one stream */
+        double ppl_sent;    /* lmprob ppl's, sentence by sentence */
+        unsigned long long sent_tokens;
+        lmp_ppl_result res[LMP_PPL_RECIPES];
+    } mrun;
     int nvalues;            /* JSON: values written in the current section */
     int nnotes;
     char *notes[CH_MAX_NOTES];
@@ -60,6 +67,9 @@ int ch_b17_topk(ch_ctx *c);
 int ch_b18_nucleus(ch_ctx *c);
 int ch_b19_perplexity(ch_ctx *c);
 int ch_b19_sliding(ch_ctx *c);
+/* Section 20's n-gram part (--model, --text): every figure, before the chapter prints a line, so that a
+ * bad model or text fails with nothing on stdout. LMP_OK, or an error (err names the file). */
+lmp_status ch_model_prepare(ch_ctx *c, lmp_error *err);
 int ch_b03_chain(ch_ctx *c);
 
 #endif

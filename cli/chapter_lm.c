@@ -360,7 +360,8 @@ int ch_b19_sliding(ch_ctx *c)
                "over zero labels is NaN, so the perplexity is NaN");
     ch_note(c, "it also weights window 1 by n labels where only n - 1 are scored (the shift) and divides by L where "
                "L - 1 tokens are predicted; the two errors nearly cancel. lmprob sums the per-token NLL and divides "
-               "by the number of scored tokens: exp(sum NLL / (L - 1)), finite for every L >= 2. On GPT-2: "
+               "by the number of scored tokens (the column 'scored': L - 1 when the stride is below the window), finite "
+               "for every L >= 2. On GPT-2: "
                "lmprob ppl --model DIR --recipe exact|hf|chapter (docs/perplexity.md)");
     if (c->model) return sliding_model(c);
     return CLI_OK;
@@ -370,37 +371,50 @@ int ch_b19_sliding(ch_ctx *c)
  * line <s> w .. </s> (the model's <s> is context only and resets the state, as
  * KenLM's query starts every sentence), scored by the exact recipe and by the
  * chapter's function, next to lmprob ppl's sentence-by-sentence value. */
-static int sliding_model(ch_ctx *c)
+lmp_status ch_model_prepare(ch_ctx *c, lmp_error *err)
 {
     lmp_lm *lm = NULL;
-    lmp_error err;
     char *text = NULL;
     size_t len = 0, n = 0;
     lmp_token_id *ids = NULL;
     lmp_ngram_stats stats;
-    lmp_ppl_result res[LMP_PPL_RECIPES];
-    lmp_status st = lmp_lm_load(c->model, NULL, &lm, &err);
-    if (!st) st = lmp_ngram_score_file(lmp_lm_ngram(lm), c->text, &stats, NULL, &err);
-    if (!st) st = lmp_read_file(c->text, 0, &text, &len, &err);
-    if (!st) st = cli_tokenize("chapter", c->text, lm, text, len, LMP_LM_SENTENCES, &ids, NULL, NULL, &n, &err);
-    if (!st && (st = both_recipes(lm, ids, n, c->window, c->stride, res, &err))) {
-        char m[sizeof err.msg]; /* the eval's message names no file: "empty: perplexity of 0 tokens: ..." */
-        snprintf(m, sizeof m, "%s", err.msg);
-        lmp_error_set(&err, st, "%s: %s", c->text, m);
+    lmp_status st = lmp_lm_load(c->model, NULL, &lm, err);
+    if (!st) st = lmp_ngram_score_file(lmp_lm_ngram(lm), c->text, &stats, NULL, err);
+    if (!st) st = lmp_read_file(c->text, 0, &text, &len, err);
+    if (!st) st = cli_tokenize("chapter", c->text, lm, text, len, LMP_LM_SENTENCES, &ids, NULL, NULL, &n, err);
+    if (!st && (st = both_recipes(lm, ids, n, c->window, c->stride, c->mrun.res, err))) {
+        char m[sizeof err->msg]; /* the eval's message names no file: "empty: perplexity of 0 tokens: ..." */
+        snprintf(m, sizeof m, "%s", err->msg);
+        lmp_error_set(err, st, "%s: %s", c->text, m);
     }
     free(text);
     free(ids);
     lmp_lm_free(lm);
-    if (st) return ch_fail(c, st, &err);
+    if (st) return st;
+    c->mrun.tokens = n;
+    c->mrun.ppl_sent = lmp_ngram_stats_perplexity(&stats);
+    c->mrun.sent_tokens = (unsigned long long)stats.tokens;
+    c->mrun.ready = 1;
+    return LMP_OK;
+}
+
+static int sliding_model(ch_ctx *c)
+{
+    lmp_error err;
+    if (!c->mrun.ready) { /* prepared by cmd_chapter; here only for a caller that did not */
+        lmp_status st = ch_model_prepare(c, &err);
+        if (st) return ch_fail(c, st, &err);
+    }
+    const lmp_ppl_result *res = c->mrun.res;
+    size_t n = c->mrun.tokens;
     const lmp_ppl_result *ex = &res[LMP_PPL_EXACT], *ch = &res[LMP_PPL_CHAPTER];
-    double ppl_sent = lmp_ngram_stats_perplexity(&stats);
+    double ppl_sent = c->mrun.ppl_sent;
     ch_say(c, "n-gram model %s on %s (%zu tokens as one stream):", c->model, c->text, n);
     ch_say(c, "  lmprob sliding window (%zu/%zu): perplexity %.4f over %zu tokens, %zu window%s", c->window, c->stride,
            ex->perplexity, ex->scored_tokens, ex->forward_passes, ex->forward_passes == 1 ? "" : "s");
     ch_say(c, "  the chapter's compute_perplexity:  %.4f, %zu forward pass%s", ch->perplexity, ch->forward_passes,
            ch->forward_passes == 1 ? "" : "es");
-    ch_say(c, "  lmprob ppl (each line as <s> .. </s>): %.4f over %llu tokens", ppl_sent,
-           (unsigned long long)stats.tokens);
+    ch_say(c, "  lmprob ppl (each line as <s> .. </s>): %.4f over %llu tokens", ppl_sent, c->mrun.sent_tokens);
     ch_num(c, "model_sliding_ppl", ex->perplexity);
     ch_num(c, "model_sliding_windows", (double)ex->forward_passes);
     ch_num(c, "model_chapter_ppl", ch->perplexity);

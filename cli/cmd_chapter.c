@@ -775,11 +775,20 @@ int cmd_chapter(int argc, char **argv)
     if (cli_inputs_once("chapter", in_what, in_paths, 2) ||
         cli_input_rereadable("chapter", "--text", c.text, "section 20 reads it twice (scored by sentence, then as one stream)"))
         return CLI_USAGE;
+    size_t s_model = 0; /* the section that scores --model on --text */
+    while (sections[s_model].fn != ch_b19_sliding) s_model++;
+    if (c.model && any && !want[s_model]) {
+        cli_error("chapter: --model and --text: they are section %zu's: expected %zu among the sections", s_model + 1,
+                  s_model + 1);
+        return CLI_USAGE;
+    }
     if (cli_check_input("chapter", c.model) || cli_check_input("chapter", c.text)) return CLI_FAIL;
     if (list && c.json) { /* one JSON object, as every --json (it printed the text table) */
         printf("{\"sections\": [");
-        for (size_t s = 0; s < NSECTIONS; s++) {
-            printf("%s\n  {\"section\": %zu, \"block\": ", s ? "," : "", s + 1);
+        for (size_t s = 0, first = 1; s < NSECTIONS; s++) {
+            if (any && !want[s]) continue;
+            printf("%s\n  {\"section\": %zu, \"block\": ", first ? "" : ",", s + 1);
+            first = 0;
             cli_json_string(stdout, sections[s].block);
             printf(", \"title\": ");
             cli_json_string(stdout, sections[s].title);
@@ -792,8 +801,17 @@ int cmd_chapter(int argc, char **argv)
     }
     if (list) {
         for (size_t s = 0; s < NSECTIONS; s++)
-            printf("%2zu  %-6s %-58s %s\n", s + 1, sections[s].block, sections[s].title, sections[s].api);
+            if (!any || want[s])
+                printf("%2zu  %-6s %-58s %s\n", s + 1, sections[s].block, sections[s].title, sections[s].api);
         return CLI_OK;
+    }
+    if (c.model) { /* nothing on stdout after an error: the model and text are read before the first section */
+        lmp_error err;
+        lmp_status st = ch_model_prepare(&c, &err);
+        if (st) {
+            cli_error("chapter: %s", err.msg);
+            return CLI_FAIL;
+        }
     }
     int rc = CLI_OK, first = 1;
     if (c.json) fprintf(c.f, "{\"seed\": %llu, \"sections\": [", (unsigned long long)c.seed);

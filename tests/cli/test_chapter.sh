@@ -150,6 +150,28 @@ expect_out "one forward pass in the singular" "compute_perplexity: +[0-9.]+, 1 f
 expect_fail "empty --text: command and file named" "^lmprob: chapter: $TMPD/empty.txt: perplexity of 0 tokens" "$LMPROB" chapter 20 --model "$M3" --text "$TMPD/empty.txt"
 printf 'x\000y\n' >"$TMPD/nul.arpa"
 expect_fail "bad --model: command named" "^lmprob: chapter: $TMPD/nul.arpa:1: binary data" "$LMPROB" chapter 20 --model "$TMPD/nul.arpa" --text "$TMPD/empty.txt"
+# nothing on stdout after an error: the model and text are read before the first section (it printed
+# sections 1-19, or section 20's start and JSON cut off mid-object, then failed)
+no_stdout() { if [ -s "$TMPD/out" ]; then bad "$1: wrote $(wc -c <"$TMPD/out") bytes to stdout before failing"; else ok; fi; }
+expect_fail "empty --text, JSON" "perplexity of 0 tokens" "$LMPROB" chapter 20 --json --model "$M3" --text "$TMPD/empty.txt"
+no_stdout "empty --text, JSON"
+expect_fail "empty --text, text" "perplexity of 0 tokens" "$LMPROB" chapter 20 --model "$M3" --text "$TMPD/empty.txt"
+no_stdout "empty --text, text"
+expect_fail "a text as --model, every section" "expected '.data.'" "$LMPROB" chapter --clt-repeats 0 --model "$ROOT/tests/fixtures/train_small.txt" --text "$ROOT/tests/fixtures/train_small.txt"
+no_stdout "a text as --model, every section"
+# --model/--text belong to section 20: with other sections only, a usage error (they were ignored)
+expect_fail "--model without section 20" "section 20's: expected 20 among the sections" "$LMPROB" chapter 3 --model "$M3" --text "$ROOT/tests/fixtures/train_small.txt"
+"$LMPROB" chapter 3 --model "$M3" --text "$ROOT/tests/fixtures/train_small.txt" >/dev/null 2>&1
+[ $? -eq 2 ] && ok || bad "--model without section 20: exit $?, expected 2 (usage)"
+# --list N lists the sections given (it listed all 21)
+expect_out "--list 3" "^ 3  b03 " "$LMPROB" chapter --list 3
+[ "$(wc -l <"$TMPD/out")" -eq 1 ] && ok || bad "--list 3 printed $(wc -l <"$TMPD/out") lines, expected 1"
+# docs/chapter.md shows the whole output of the default run: it is that output, to the byte
+"$LMPROB" chapter >"$TMPD/chapter.txt" 2>"$TMPD/err" || bad "chapter (exit $?): $(head -c 300 "$TMPD/err")"
+awk '/^## The output of `lmprob chapter`/ { f = 1; next } f && /^```$/ && !g { g = 1; next } g && /^```$/ { exit } g' \
+  "$ROOT/docs/chapter.md" >"$TMPD/chapter.doc"
+if cmp -s "$TMPD/chapter.doc" "$TMPD/chapter.txt"; then ok
+else bad "docs/chapter.md's output block differs from lmprob chapter: $(diff "$TMPD/chapter.doc" "$TMPD/chapter.txt" | head -c 600)"; fi
 # section 9's repeats (minutes at --clt-repeats 100000) show their progress on a terminal, and only there
 if have_tty; then
   on_tty "$TMPD/tty" "'$LMPROB' chapter 9 --clt-repeats 400"
