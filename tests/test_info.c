@@ -116,6 +116,25 @@ static void test_entropy(void)
 
 static void test_kl_js(void)
 {
+    /* disjoint supports: JS is ln 2 exactly, never a rounding above it (it was 1 ulp above: base 2 gave
+     * 1.0000000000000002); random disjoint pairs stay at or below ln 2 / ln base */
+    {
+        double p2[2] = {1, 0}, q2[2] = {0, 1};
+        CHECK(lmp_js_divergence(p2, q2, 2, LMP_BASE_E) == M_LN2);
+        CHECK(lmp_js_divergence(p2, q2, 2, 2.0) == 1.0);
+        uint64_t x = 88172645463325252ull;
+        int above = 0;
+        for (int t = 0; t < 2000; t++) {
+            double P[6] = {0}, Q[6] = {0};
+            for (int i = 0; i < 6; i++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                double w = (double)(x >> 11) * 0x1p-53 + 1e-3;
+                if (i % 2) Q[i] = w; else P[i] = w;
+            }
+            above += lmp_js_divergence(P, Q, 6, 2.0) > 1.0 || lmp_js_divergence(P, Q, 6, LMP_BASE_E) > M_LN2;
+        }
+        CHECK_MSG(above == 0, "%d of 2000 disjoint pairs above the bound", above);
+    }
     double P[] = {0.9, 0.1}, Q[] = {0.5, 0.5};
     /* ERRATA b14: KL(P||Q) = 0.3681 and KL(Q||P) = 0.5108 (the chapter swaps them). */
     CHECK_REL(lmp_kl_divergence(P, Q, 2, LMP_BASE_E), 0.3680642071684971, 1e-13);

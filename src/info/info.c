@@ -389,7 +389,11 @@ static double js_view(vview PV, vview QV, size_t n, double base)
     wdist dp, dq;
     if (isnan(ilb) || wdist_init(PV, n, &dp) || wdist_init(QV, n, &dq)) return NAN;
     double v = lmp_vm_dd_val(lmp_vm_js_terms(lmp_sample_isa_best(), wv(PV, &dp), wv(QV, &dq), n));
+    /* 0 <= JS <= ln 2 (Lin, IEEE Trans. Inf. Theory 37(1), 1991; equal for disjoint supports), where the sum's last
+     * rounding can step one ulp past either end: clamped, so that js / ln 2 is at most 1 and
+     * sqrt(1 - js_bits) is a number */
     if (v < 0) v = 0;
+    if (v > M_LN2) v = M_LN2;
     return base == LMP_BASE_E ? v : v / log(base);
 }
 
