@@ -250,7 +250,9 @@ typedef struct numscan {
 
 static void ns_where(const numscan *s, char *buf, size_t size, int with_item)
 {
-    if (s->line) snprintf(buf, size, "%s:%ld", s->name, s->line);
+    if (s->line && with_item && s->in_row) /* "f:2: item 2": which number of the line */
+        snprintf(buf, size, "%s:%ld: item %zu", s->name, s->line, s->in_row + 1);
+    else if (s->line) snprintf(buf, size, "%s:%ld", s->name, s->line);
     else if (with_item) snprintf(buf, size, "%s: item %zu", s->name, s->in_row + 1);
     else snprintf(buf, size, "%s", s->name);
 }

@@ -316,8 +316,9 @@ void cli_print_token(FILE *f, const lmp_lm *lm, lmp_token_id id, int first);
 void cli_gpt2_note_inferred(const char *cmd, const char *path, const lmp_gpt2 *g);
 
 /* The sampler options of decode and generate are CLI_OPTS_SAMPLER (opt.h). After parsing:
- * --dtype defaults to f64 with --chain hf, f32 with llama. */
-void cli_sampler_finish(lmp_sampler_params *prm, int dtype_set);
+ * --dtype defaults to f64 with --chain hf, f32 with llama, and the whole set is checked
+ * (lmp_sampler_params_check: a value outside its domain for the dtype). 0, or CLI_USAGE said. */
+int cli_sampler_finish(const char *cmd, lmp_sampler_params *prm, int dtype_set);
 
 #define CLI_SAMPLER_HELP                                                                                  \
     "  --temperature T          T > 0 divides the logits; T = 0 is greedy (default 1)\n"                   \

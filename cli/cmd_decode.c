@@ -88,8 +88,7 @@ static int parse(int argc, char **argv, opts *o)
                   (long)DECODE_MAX_SAMPLES);
         return CLI_USAGE;
     }
-    cli_sampler_finish(&o->prm, o->dtype_set);
-    return 0;
+    return cli_sampler_finish("decode", &o->prm, o->dtype_set);
 }
 
 /* Split "a,b,c" into names (pointers into a copy). */
@@ -158,7 +157,7 @@ int cmd_decode(int argc, char **argv)
         }
     } else {
         cli_stdin_note("decode", o.file);
-        if (cli_read_doubles("decode", o.file ? o.file : "-", 1, &x, &V)) {
+        if (cli_read_doubles("decode", o.file ? o.file : "-", CLI_NUM_NEG_INF, &x, &V)) {
             free(h);
             return CLI_FAIL;
         }
@@ -208,6 +207,9 @@ int cmd_decode(int argc, char **argv)
     if (lmp_rng_seed(&rng, o.rng, o.seed, &err) || lmp_sampler_create(&o.prm, V, &s, &err) ||
         lmp_sampler_apply(s, x, V, hist, nh, &err)) {
         cli_error("decode: %s", err.msg[0] ? err.msg : lmp_status_str(err.code));
+        /* logits typed as --logits are an option's value: outside the sampler's domain (all -inf, beyond
+         * float32 with --dtype f32), a usage error; read from a file or stdin, data */
+        if (o.logits && (err.code == LMP_EINVAL || err.code == LMP_ERANGE)) rc = CLI_USAGE;
         goto done;
     }
     lmp_candidates k = lmp_sampler_kept(s);

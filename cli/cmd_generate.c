@@ -246,12 +246,8 @@ int cmd_generate(int argc, char **argv)
         usage(stderr);
         return CLI_USAGE;
     }
-    cli_sampler_finish(&prm, dtype_set);
+    if (cli_sampler_finish("generate", &prm, dtype_set)) return CLI_USAGE;
     lmp_error err = {0};
-    if (lmp_sampler_params_check(&prm, &err)) {
-        cli_error("generate: %s", err.msg);
-        return CLI_USAGE;
-    }
     lmp_rng rng;
     if (cli_seed_check("generate", rng_kind, seed)) return CLI_USAGE;
     if (lmp_rng_seed(&rng, rng_kind, seed, &err)) {

@@ -144,6 +144,7 @@ int cmd_info(int argc, char **argv)
         for (size_t i = 0; i < nx; i++) fin += x[i] > -INFINITY;
         if (fin == 0) {
             cli_error("info: --logits: all %zu logits are -inf: expected at least one finite logit", nx);
+            rc = CLI_USAGE; /* an option's value outside its domain */
             goto done;
         }
         double ilb = base == LMP_BASE_E ? 1.0 : 1.0 / log(base);
@@ -159,6 +160,7 @@ int cmd_info(int argc, char **argv)
         for (size_t i = 0; i < nx; i++)
             if (x[i] > 0) {
                 cli_error("info: --log-probs: item %zu: expected a log-probability <= 0, got '%g'", i + 1, x[i]);
+                rc = CLI_USAGE;
                 goto done;
             }
         r[nr++] = (result){"perplexity", "perplexity", lmp_perplexity(x, nx)};

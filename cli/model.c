@@ -324,9 +324,13 @@ void cli_print_token(FILE *f, const lmp_lm *lm, lmp_token_id id, int first)
 
 /* ---- sampler and model options: entries of the one table (opt.h) --------------------- */
 
-void cli_sampler_finish(lmp_sampler_params *prm, int dtype_set)
+int cli_sampler_finish(const char *cmd, lmp_sampler_params *prm, int dtype_set)
 {
     if (!dtype_set) prm->dtype = prm->conv == LMP_CONV_LLAMA ? LMP_DTYPE_F32 : LMP_DTYPE_F64;
+    lmp_error err;
+    if (lmp_sampler_params_check(prm, &err) == LMP_OK) return 0;
+    cli_error("%s: %s", cmd, err.msg);
+    return CLI_USAGE;
 }
 
 int cli_lm_window_check(const char *cmd, const char *model, const lmp_lm *lm, size_t window)

@@ -39,6 +39,12 @@ lmp_status lmp_sampler_params_check(const lmp_sampler_params *p, lmp_error *err)
         return lmp_error_set(err, LMP_EINVAL, "dtype = %d: expected LMP_DTYPE_F64 or LMP_DTYPE_F32", (int)p->dtype);
     if (!(p->temperature >= 0) || isinf(p->temperature))
         return lmp_error_set(err, LMP_EINVAL, "temperature = %g: expected T >= 0 (0 is greedy)", p->temperature);
+    /* float32 arithmetic divides by (float)T: a T that rounds to 0 there would divide by 0 (and a message
+     * "x / 0 overflows" would name a division nobody asked for) */
+    if (p->dtype == LMP_DTYPE_F32 && p->temperature > 0 && (float)p->temperature == 0.0f)
+        return lmp_error_set(err, LMP_EINVAL,
+                             "temperature = %g: 0 in float32 (dtype f32): expected T = 0 (greedy) or T >= %g",
+                             p->temperature, (double)FLT_TRUE_MIN);
     if (p->top_k < 0) return lmp_error_set(err, LMP_EINVAL, "top_k = %ld: expected k >= 0 (0 is off)", p->top_k);
     if (!(p->top_p >= 0 && p->top_p <= 1))
         return lmp_error_set(err, LMP_EINVAL, "top_p = %g: expected p in [0, 1] (1 is off)", p->top_p);

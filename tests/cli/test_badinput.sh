@@ -64,7 +64,7 @@ expect_fail "--logits 1e999" "decode: --logits: item 2: '1e999' is out of the ra
 expect_fail "--logits -1e999" "decode: --logits: item 1: '-1e999' is out of the range of a double" "$LMPROB" decode --logits -1e999,1
 expect_out "--logits -inf is allowed" '^V: 2 ' "$LMPROB" decode --logits -inf,1 -n 1
 printf '1 -1e400 2\n' >"$TMPD/overflow.txt"
-expect_fail "logits file -1e400" "overflow.txt:1: '-1e400' is out of the range of a double" "$LMPROB" decode "$TMPD/overflow.txt"
+expect_fail "logits file -1e400" "overflow.txt:1: item 2: '-1e400' is out of the range of a double" "$LMPROB" decode "$TMPD/overflow.txt"
 expect_fail "--temperature 1e999" "'1e999' is out of the range of a double" "$LMPROB" decode --logits 1,2 --temperature 1e999
 # a double that is finite but past an option's cap: the message states the cap (1e300), which the words
 # of an open-ended domain do not; a usage error as any other bad value

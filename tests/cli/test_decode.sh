@@ -53,7 +53,7 @@ expect_out "help" 'usage: lmprob decode' "$LMPROB" decode --help
 
 # Bad input: message names the value and the expectation; non-zero exit
 printf '1.0\n2.0 nan\n' >"$TMPD/nan.txt"
-expect_fail "NaN in a file (file:line)" 'nan.txt:2: expected a number, got .nan.' "$LMPROB" decode "$TMPD/nan.txt"
+expect_fail "NaN in a file (file:line)" 'nan.txt:2: item 2: expected a finite number or -inf, got .nan.' "$LMPROB" decode "$TMPD/nan.txt"
 printf '1.0\nabc\n' >"$TMPD/abc.txt"
 expect_fail "non-numeric logit" 'abc.txt:2: .*got .abc.' "$LMPROB" decode "$TMPD/abc.txt"
 : >"$TMPD/empty.txt"
@@ -65,8 +65,18 @@ expect_fail "T < 0" "temperature: expected T >= 0.*got '-1'" "$LMPROB" decode "$
 expect_fail "inline NaN" "logits: item 2: expected a finite number or -inf, got 'nan'" "$LMPROB" decode --logits 1,nan,2
 expect_fail "inline +inf" "logits: item 2: expected a finite number or -inf, got 'inf'" "$LMPROB" decode --logits 1,inf,2
 printf '1\ninf\n2\n' >"$TMPD/inf.txt"
-expect_fail "+inf logit in a file" 'logit\[1\] = inf: expected a finite number or -inf' "$LMPROB" decode "$TMPD/inf.txt"
+expect_fail "+inf logit in a file" 'inf.txt:2: expected a finite number or -inf, got .inf.' "$LMPROB" decode "$TMPD/inf.txt"
 expect_fail "all -inf" 'all 2 are -inf' "$LMPROB" decode --logits -inf,-inf
+# an inline list outside the sampler's domain is an option's value: exit 2 (it was 1, a data error)
+exit_is() { local want=$1 l=$2; shift 2; "$@" >/dev/null 2>&1; local rc=$?; [ "$rc" -eq "$want" ] && ok || bad "$l: exit $rc, expected $want"; }
+exit_is 2 "all -inf inline: usage" "$LMPROB" decode --logits -inf,-inf
+exit_is 2 "beyond float32 inline: usage" "$LMPROB" decode --logits 3.5e38,1 --dtype f32
+printf '3.5e38 1\n' >"$TMPD/big.txt"
+exit_is 1 "beyond float32 in a file: data" "$LMPROB" decode "$TMPD/big.txt" --dtype f32
+# a temperature that float32 rounds to 0 is refused by name (it said "3 / 0 overflows")
+expect_fail "T = 0 in float32" "temperature = 9.99989e-321: 0 in float32 \(dtype f32\): expected T = 0 \(greedy\) or T >= 1.4013e-45" "$LMPROB" decode --logits 3,2 --temperature 1e-320 --dtype f32
+exit_is 2 "T = 0 in float32: usage" "$LMPROB" decode --logits 3,2 --temperature 1e-320 --dtype f32
+expect_ok "the same T in float64" "$LMPROB" decode --logits 3,2 --temperature 1e-300 -n 1
 expect_fail "names size mismatch" 'names: expected 3 names' "$LMPROB" decode --logits 1,2,3 --names a,b
 # two equal names would be one key of --json's counts (a JSON reader keeps one of them)
 expect_fail "names: a repeated name" "^lmprob: decode: --names: name 3, 'a', is name 1's too: expected a distinct name per logit$" "$LMPROB" decode --logits 1,2,3 --names a,b,a -n 3 --json

@@ -57,6 +57,9 @@ expect_out "info logits with -inf" '"entropy_of_softmax": 0' "$LMPROB" info --lo
 "$LMPROB" info --logits 1,abc >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "info --logits 1,abc: expected exit 2"
 "$LMPROB" info --log-probs -1,x >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "info --log-probs -1,x: expected exit 2"
 expect_fail "info logits all -inf" 'info: --logits: all 2 logits are -inf' "$LMPROB" info --logits -inf,-inf
+# inline values outside their domain: usage errors, exit 2 (they exited 1)
+"$LMPROB" info --logits -inf,-inf >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "info --logits -inf,-inf: expected exit 2"
+"$LMPROB" info --log-probs 1,-1 >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "info --log-probs 1,-1: expected exit 2"
 expect_out "info log-probs -inf" '^perplexity +inf$' "$LMPROB" info --log-probs -1,-inf
 "$LMPROB" info --p-file - --q-file - </dev/null >/dev/null 2>"$TMPD/e"; rc=$?
 [ $rc -eq 2 ] && grep -q "both standard input ('-')" "$TMPD/e" && ok || bad "info --p-file - --q-file -: rc $rc: $(cat "$TMPD/e")"
