@@ -163,6 +163,9 @@ expect_out "rule numpy" '^ +1s +68.2534% +68.2689%' "$LMPROB" experiment rule --
 expect_out "rule json" '"exact": \[0.68268949213708585, 0.95449973610364158, 0.99730020393673979\]' "$LMPROB" experiment rule --draws 1000 --json
 expect_out "clt numpy p-value" '^Normality test p-value: 0.636' "$LMPROB" experiment clt --rng numpy --repeats 0
 expect_out "clt repeats" 'over 20 further samples: normaltest rejects' "$LMPROB" experiment clt --repeats 20 --n-sums 2000
+# the closing comment follows the rates it printed (it said "the test sees it" under 0 % against the control's 20 %)
+expect_out "clt: a test that does not see it says so" "^# the test does not tell it from the control in these 5 repeats \\(0.0% against 20.0%\\)" "$LMPROB" experiment clt --terms 100000 --n-sums 8 --repeats 5
+expect_out "clt: the default run sees it" "^# the test sees it: it rejects more often than on the control \\(8.2% against 6.0%\\)" "$LMPROB" experiment clt --rng numpy
 expect_out "biasvar numpy fit" '^ +15 +0.0002 +112.8' "$LMPROB" experiment biasvar --rng numpy --seed 0 --fit numpy
 expect_out "biasvar rank warnings" 'degree 15: 10 of 200 fits rank deficient' "$LMPROB" experiment biasvar --rng numpy --seed 0 --fit numpy
 expect_out "biasvar deg 3 mse" '^ +3 +0.0000 +0.0119 +0.1019' "$LMPROB" experiment biasvar --rng numpy --seed 0 --degrees 1,3
