@@ -37,6 +37,10 @@ static void test_fill_numpy(void)
     lmp_error e;
     CHECK(lmp_nn_init_fill(&r, LMP_NN_HE_NORMAL, 0, 6, w, 3, &e) == LMP_EINVAL);
     CHECK(strstr(e.msg, "fan_in = 0"));
+    /* Xavier's variance 2 / (fan_in + fan_out) takes fan_in = 0 (as nn.h says now); both 0 names that rule */
+    CHECK(lmp_nn_init_fill(&r, LMP_NN_XAVIER_NORMAL, 0, 3, w, 3, NULL) == LMP_OK);
+    CHECK(lmp_nn_init_fill(&r, LMP_NN_XAVIER_UNIFORM, 0, 0, w, 3, &e) == LMP_EINVAL && strstr(e.msg, "expected fan_in + fan_out >= 1"));
+    CHECK(lmp_nn_init_fill(&r, LMP_NN_HE_UNIFORM, 0, 3, w, 3, &e) == LMP_EINVAL && strstr(e.msg, "expected fan_in >= 1"));
     lmp_nn_init_kind k;
     CHECK(lmp_nn_init_parse("he_uniform", &k, NULL) == LMP_OK && k == LMP_NN_HE_UNIFORM);
     CHECK(lmp_nn_init_parse("glorot", &k, &e) == LMP_EINVAL);

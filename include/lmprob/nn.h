@@ -37,7 +37,8 @@ LMP_API const char *lmp_nn_init_name(lmp_nn_init_kind kind);
 LMP_API lmp_status lmp_nn_init_parse(const char *name, lmp_nn_init_kind *kind, lmp_error *err);
 
 /* Fill w[0..n) (n = fan_in * fan_out for a dense layer, any n allowed) from the
- * initialiser. LMP_EINVAL when fan_in is 0 (or fan_in + fan_out is 0). */
+ * initialiser. LMP_EINVAL when the scale is undefined: fan_in + fan_out = 0 for Xavier (whose
+ * variance 2 / (fan_in + fan_out) takes fan_in = 0), fan_in = 0 for He. */
 LMP_API lmp_status lmp_nn_init_fill(lmp_rng *r, lmp_nn_init_kind kind, size_t fan_in, size_t fan_out, double *w,
                                     size_t n, lmp_error *err);
 

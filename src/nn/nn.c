@@ -67,8 +67,10 @@ lmp_status lmp_nn_init_fill(lmp_rng *r, lmp_nn_init_kind kind, size_t fan_in, si
     default: return lmp_error_set(err, LMP_EINVAL, "initialiser kind %d: expected 0..3", (int)kind);
     }
     if (isnan(scale))
-        return lmp_error_set(err, LMP_EINVAL, "fan_in = %zu, fan_out = %zu: expected fan_in >= 1 for %s", fan_in,
-                             fan_out, lmp_nn_init_name(kind));
+        return lmp_error_set(err, LMP_EINVAL, "fan_in = %zu, fan_out = %zu: expected %s for %s", fan_in, fan_out,
+                             kind == LMP_NN_XAVIER_NORMAL || kind == LMP_NN_XAVIER_UNIFORM ? "fan_in + fan_out >= 1"
+                                                                                          : "fan_in >= 1",
+                             lmp_nn_init_name(kind));
     if (kind == LMP_NN_XAVIER_NORMAL || kind == LMP_NN_HE_NORMAL) {
         /* np.random.normal(0, std): loc + scale * gauss. */
         for (size_t i = 0; i < n; i++) w[i] = 0.0 + scale * lmp_rng_normal(r);
