@@ -60,6 +60,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../src/core/strtab.h"
 #include "../src/count/train_internal.h"
 #include "cli.h"
 #include "train_mpi.h"
@@ -273,6 +274,107 @@ static lmp_status read_files(ctx *c, const char *list, const lmp_train_params *p
     info->sentences = lines;
     cli_file_list_free(path, n);
     free(size);
+    return st;
+}
+
+/* ---- 0. one job ----------------------------------------------------------------- */
+
+/* Appends x's bytes to the fingerprint buffer (fixed fields: no padding, no pointers). */
+#define FP_ADD(b, n, x) (memcpy((b) + (n), &(x), sizeof(x)), (n) += sizeof(x))
+
+/* What makes the model: every option that reaches the counts or the estimate (not the output, threads or
+ * the temporary folder, which each rank may have its own of). */
+static uint64_t options_fingerprint(const lmp_train_params *p)
+{
+    unsigned char b[512];
+    size_t n = 0;
+    int mode = (int)p->corpus.mode, est = (int)p->estimator;
+    FP_ADD(b, n, p->order);
+    FP_ADD(b, n, est);
+    FP_ADD(b, n, p->k);
+    FP_ADD(b, n, p->min_count);
+    FP_ADD(b, n, p->vocab_size);
+    FP_ADD(b, n, p->discount_fallback);
+    FP_ADD(b, n, p->fallback);
+    FP_ADD(b, n, p->prune);
+    FP_ADD(b, n, p->discount);
+    FP_ADD(b, n, p->alpha);
+    FP_ADD(b, n, p->gt_max);
+    FP_ADD(b, n, p->nltk_conventions);
+    FP_ADD(b, n, mode);
+    FP_ADD(b, n, p->corpus.replace_invalid);
+    FP_ADD(b, n, p->corpus.skip_markers);
+    FP_ADD(b, n, p->corpus.max_line);
+    FP_ADD(b, n, p->corpus.max_piece);
+    return lmp_strhash(b, n);
+}
+
+/* The input as this rank sees it: the size of the file, or of each listed file in order. *seen = 0 when a
+ * file cannot be stat'ed here (the reading step names it and the rank). */
+static uint64_t input_fingerprint(const char *input, int *seen)
+{
+    *seen = 1;
+    char **path = NULL;
+    size_t n = 0;
+    lmp_error e;
+    if (input[0] == '@') {
+        if (cli_file_list_read(input + 1, &path, &n, &e)) {
+            *seen = 0;
+            return 0;
+        }
+    }
+    uint64_t h = lmp_strhash(&n, sizeof n);
+    for (size_t i = 0; i < (path ? n : 1); i++) {
+        struct stat sb;
+        if (stat(path ? path[i] : input, &sb) != 0) *seen = 0;
+        uint64_t v[2] = {h, (uint64_t)sb.st_size};
+        if (*seen) h = lmp_strhash(v, sizeof v);
+    }
+    cli_file_list_free(path, n);
+    return h;
+}
+
+/* Every rank parsed its own command line and reads its own copy of the input (on another node, another
+ * copy), so before any work they agree on one job:
+ * - the budgets, to the smallest: --memory 10% is a share of each node's RAM, and every exchange round is
+ *   sized from --memory or --count-tables (round_records), so ranks with different budgets sent rounds
+ *   larger than the receiver's buffer (a heap overrun in MPI_Alltoallv);
+ * - the options that make the model and the sizes of the input files, by fingerprint: a rank with other
+ *   options, or a copy of the corpus of another size, trained a model of neither, hung in a collective its
+ *   estimator never reaches, or stopped on an internal error; now the job stops with one message.
+ * An input that is no file (stdin, a FIFO, a folder) is refused here, once (by rank 0) when every rank
+ * sees it so. */
+static lmp_status agree_job(ctx *c, const char *input, lmp_train_params *p, lmp_error *err)
+{
+    /* 0 means no limit (memory) or "what memory leaves" (count_tables): the largest, for the minimum */
+    uint64_t lim[2] = {p->memory ? p->memory : UINT64_MAX, p->count_tables ? p->count_tables : UINT64_MAX};
+    MPI_Allreduce(MPI_IN_PLACE, lim, 2, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
+    p->memory = lim[0] == UINT64_MAX ? 0 : lim[0];
+    p->count_tables = lim[1] == UINT64_MAX ? 0 : lim[1];
+
+    struct stat sb;
+    int not_file = input[0] != '@' && (strcmp(input, "-") == 0 ||
+                                       (stat(input, &sb) == 0 && !S_ISREG(sb.st_mode)));
+    int seen;
+    uint64_t fo = options_fingerprint(p), fi = input_fingerprint(input, &seen);
+    /* min and max of each: equal when every rank has the same; seen and not_file as their minimum */
+    uint64_t v[4] = {fo, fi, (uint64_t)seen, (uint64_t)not_file}, lo[4], hi[4];
+    MPI_Allreduce(v, lo, 4, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Allreduce(v, hi, 4, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+    lmp_status st = LMP_OK;
+    if (lo[3]) /* every rank: one message */
+        st = lmp_error_set(err, LMP_EINVAL, "%s: expected a regular file (each rank reads its own byte range of it)",
+                           strcmp(input, "-") == 0 ? "input '-'" : input);
+    else if (hi[3]) /* some ranks only: the reading step names them */
+        return LMP_OK;
+    else if (lo[0] != hi[0])
+        st = lmp_error_set(err, LMP_EINVAL, "the ranks were given different options (%d ranks): expected the same "
+                           "command line on every rank (mpirun gives it; with MPMD's 'A : B' or per-node --memory "
+                           "percentages, compare them)", c->size);
+    else if (lo[2] && lo[1] != hi[1])
+        st = lmp_error_set(err, LMP_EINVAL, "%s: the ranks see files of different sizes (%d ranks): expected the same "
+                           "copy on every node (a stale copy, or a file still being written?)", input, c->size);
+    if (st && c->rank != 0) lmp_error_clear(err); /* the same on every rank: rank 0 says it */
     return st;
 }
 
@@ -1150,6 +1252,7 @@ lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train
         if (c.rank != 0) lmp_error_clear(err);
         return st;
     }
+    if ((st = agree_job(&c, input, &p, err))) return st; /* first: the line limit follows the agreed budget */
     train_line_limit(&p); /* the lines lmprob train refuses, refused here too */
     const unsigned N = p.order;
     const char *tmp = p.temp_dir ? p.temp_dir : getenv("TMPDIR");

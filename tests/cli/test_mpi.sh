@@ -155,6 +155,44 @@ rc=$?
 n=$(grep -c -- "--prune: expected" "$TMPD/err")
 if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ "$n" = 1 ] && [ ! -e "$TMPD/m.arpa" ]; then ok
 else bad "a check failing on rank 1 alone: exit $rc (124: a hang), said $n times: $(head -c 300 "$TMPD/err")"; fi
+# The ranks agree on one job before any work (every rank parses its own command line and reads its own copy
+# of the input): rank1 ARGS... runs the job with ARGS appended on rank 1 only (MPMD or per-node differences).
+rank1() {
+  timeout 120 bash -c '. "$0"; mpirun_n 2 bash -c '"'"'r=$1; shift; if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then set -- "$@" $r; fi; exec "$@"'"'"' sh "$@"' \
+    "$(dirname "$0")/mpi_lib.sh" "$@" >"$TMPD/out" 2>"$TMPD/err"
+}
+# other options on one rank: one message, no model (it trained a model of neither, hung, or aborted in MPI)
+for extra in "--estimator kn" "--estimator katz" "--mode char" "--prune 0 0 1"; do
+  rm -f "$TMPD/m.arpa"
+  rank1 "$extra" "$MPI" train --order 3 --quiet --output "$TMPD/m.arpa" "$TMPD/c.txt"
+  rc=$?
+  n=$(grep -c "the ranks were given different options" "$TMPD/err")
+  if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ "$n" = 1 ] && [ ! -e "$TMPD/m.arpa" ]; then ok
+  else bad "$extra on rank 1 alone: exit $rc (124: a hang), said $n times: $(head -c 300 "$TMPD/err")"; fi
+done
+# another budget on one rank (--memory 10% on nodes of different RAM): the smallest for all, the same model
+# (each rank sized its exchange rounds from its own budget: rounds larger than the receiver's buffer)
+"$LMPROB" train --order 3 --quiet --output "$TMPD/one.arpa" "$TMPD/c.txt"
+for extra in "--count-tables 64K" "--memory 20M"; do
+  rm -f "$TMPD/m.arpa"
+  rank1 "$extra" "$MPI" train --order 3 --quiet --output "$TMPD/m.arpa" "$TMPD/c.txt"
+  rc=$?
+  if [ $rc -eq 0 ] && cmp -s <(grep -v '^#' "$TMPD/m.arpa") <(grep -v '^#' "$TMPD/one.arpa"); then ok
+  else bad "$extra on rank 1 alone: exit $rc, or not lmprob train's model: $(head -c 300 "$TMPD/err")"; fi
+done
+# another copy of the corpus on one rank (a stale copy on a node): refused, where it trained a mixed model
+head -n 1000 "$TMPD/c.txt" >"$TMPD/stale.txt"
+rm -f "$TMPD/m.arpa"
+timeout 120 bash -c '. "$0"; mpirun_n 2 bash -c '"'"'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then set -- "${@%c.txt}stale.txt"; fi; exec "$@"'"'"' sh "$@"' \
+  "$(dirname "$0")/mpi_lib.sh" "$MPI" train --order 3 --quiet --output "$TMPD/m.arpa" "$TMPD/c.txt" >"$TMPD/out" 2>"$TMPD/err"
+rc=$?
+if [ $rc -ne 0 ] && grep -q "the ranks see files of different sizes" "$TMPD/err" && [ ! -e "$TMPD/m.arpa" ]; then ok
+else bad "a stale copy on rank 1: exit $rc: $(head -c 300 "$TMPD/err")"; fi
+# an input that is no file, the same on every rank: said once (it was said by each rank)
+mpirun_n 3 "$MPI" train --order 3 --quiet --output "$TMPD/m.arpa" "$TMPD" >"$TMPD/out" 2>"$TMPD/err"
+rc=$?
+n=$(grep -c "expected a regular file" "$TMPD/err")
+if [ $rc -ne 0 ] && [ "$n" = 1 ]; then ok; else bad "a folder as input on 3 ranks: exit $rc, said $n times: $(head -c 300 "$TMPD/err")"; fi
 # A file list is read a line at a time into a path's room (twenty-fourth session: getline grew
 # @/dev/zero's one line until memory ran out; under a limit it said "got none"). One process,
 # no mpirun: the list is read before the ranks start their work.
