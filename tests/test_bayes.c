@@ -122,6 +122,28 @@ static void test_beta_binomial(void)
     CHECK_ABS(s, 1.0, 1e-13);
 }
 
+/* A table or output that is NULL while the table has cells: LMP_EINVAL naming it, NaN from the gap, 0 from
+ * is_independent, nothing done by the void functions (each crashed before). */
+static void test_null_arrays(void)
+{
+    double p[4] = {0.25, 0.25, 0.25, 0.25}, px[2] = {-1, -1}, py[2] = {-1, -1}, out[4] = {-1, -1, -1, -1};
+    lmp_error e;
+    CHECK(lmp_joint_check(NULL, 2, 2, 1e-9, &e) == LMP_EINVAL && strstr(e.msg, "joint_check: p is NULL (table 2 x 2)"));
+    CHECK(lmp_joint_normalize(NULL, 2, 2, &e) == LMP_EINVAL && strstr(e.msg, "joint_normalize: p is NULL"));
+    CHECK(isnan(lmp_joint_independence_gap(NULL, 2, 2)) && lmp_joint_is_independent(NULL, 2, 2, 1.0) == 0);
+    lmp_joint_marginals(NULL, 2, 2, px, py);
+    lmp_joint_marginals(p, 2, 2, NULL, py);
+    lmp_joint_marginals(p, 2, 2, px, NULL);
+    CHECK(px[0] == -1 && py[0] == -1);
+    lmp_joint_x_given_y(NULL, 2, 2, out);
+    lmp_joint_x_given_y(p, 2, 2, NULL);
+    lmp_joint_y_given_x(NULL, 2, 2, out);
+    lmp_joint_y_given_x(p, 2, 2, NULL);
+    CHECK(out[0] == -1);
+    lmp_joint_marginals(p, 2, 2, px, py); /* and the valid calls still work */
+    CHECK(px[0] == 0.5 && py[1] == 0.5);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -130,5 +152,6 @@ int main(int argc, char **argv)
     RUN(test_table_errors);
     RUN(test_disease);
     RUN(test_beta_binomial);
+    RUN(test_null_arrays);
     return TEST_SUMMARY();
 }

@@ -769,6 +769,45 @@ static void test_invalid(void)
     }
 }
 
+/* An array, rng or output that is NULL while values are to be read or written: LMP_EINVAL naming it, NaN,
+ * n from the categorical index, nothing done by the void samplers (each crashed, or named the wrong thing,
+ * before). */
+static void test_null_arrays(void)
+{
+    double p[3] = {0.2, 0.3, 0.5}, o[3] = {-1, -1, -1}, cov[4] = {1, 0, 0, 1};
+    size_t idx[3] = {7, 7, 7};
+    lmp_rng r;
+    lmp_error e;
+    lmp_alias *al = NULL;
+    lmp_mvn *m = NULL;
+    CHECK(lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 1, &e) == LMP_OK);
+    CHECK(lmp_prob_check(NULL, 3, 0, &e) == LMP_EINVAL && strstr(e.msg, "prob_check: p is NULL (n = 3)"));
+    CHECK(lmp_categorical_index(NULL, 3, 0.5) == 3 && lmp_categorical_sample(&r, NULL, 3) == 3);
+    CHECK(isnan(lmp_categorical_pmf(NULL, 3, 1)) && isnan(lmp_categorical_logpmf(NULL, 3, 1)));
+    CHECK(lmp_alias_create(NULL, 3, &al, &e) == LMP_EINVAL && strstr(e.msg, "alias_create: p is NULL (n = 3)"));
+    CHECK(lmp_alias_create(p, 3, &al, &e) == LMP_OK);
+    lmp_alias_sample_n(al, &r, NULL, 3);
+    lmp_alias_sample_n(NULL, &r, idx, 3);
+    lmp_alias_sample_n(al, NULL, idx, 3);
+    CHECK(idx[0] == 7);
+    lmp_alias_free(al);
+    lmp_normal_sample_n(&r, 0, 1, NULL, 3);
+    lmp_normal_sample_n(NULL, 0, 1, o, 3);
+    CHECK(o[0] == -1);
+    CHECK(lmp_dirichlet_check(NULL, 3, &e) == LMP_EINVAL && strstr(e.msg, "dirichlet: alpha is NULL (n = 3)"));
+    CHECK(isnan(lmp_dirichlet_logpdf(NULL, p, 3)) && isnan(lmp_dirichlet_logpdf(p, NULL, 3)));
+    CHECK(lmp_dirichlet_sample(&r, p, 3, NULL, &e) == LMP_EINVAL && strstr(e.msg, "dirichlet_sample: out is NULL"));
+    CHECK(lmp_dirichlet_moments(p, 3, o, NULL, &e) == LMP_EINVAL && strstr(e.msg, "var is NULL (n = 3)"));
+    CHECK(lmp_mvn_create(NULL, cov, 2, &m, &e) == LMP_EINVAL && strstr(e.msg, "mvn_create: mean is NULL (n = 2)"));
+    CHECK(lmp_mvn_create(p, NULL, 2, &m, &e) == LMP_EINVAL && strstr(e.msg, "cov is NULL (n = 4)"));
+    CHECK(lmp_mvn_create(p, cov, 2, &m, &e) == LMP_OK);
+    CHECK(isnan(lmp_mvn_logpdf(m, NULL)) && isnan(lmp_mvn_logpdf(NULL, p)));
+    lmp_mvn_sample(m, &r, NULL);
+    lmp_mvn_sample(NULL, &r, o);
+    CHECK(o[0] == -1);
+    lmp_mvn_free(m);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -790,5 +829,6 @@ int main(int argc, char **argv)
     RUN(test_dirichlet_huge);
     RUN(test_beta_logpdf_cancellation);
     RUN(test_invalid);
+    RUN(test_null_arrays);
     return TEST_SUMMARY();
 }

@@ -171,6 +171,34 @@ static void test_svd_numpy_semantics(void)
     CHECK_REL(xs[1], 0.48571428571428565, 1e-14);
 }
 
+/* An array or output that is NULL where values are read or written: LMP_EINVAL naming it, NaN from
+ * polyval and poly_eval (each crashed before). */
+static void test_null_arrays(void)
+{
+    double x[3] = {0, 1, 2}, y[3] = {1, 3, 5}, c[2], A[6] = {1, 0, 1, 1, 1, 2}, L[4] = {4, 0, 2, 5};
+    size_t rank;
+    lmp_linalg_poly fit;
+    lmp_error e;
+    CHECK(lmp_linalg_poly_fit(NULL, y, 3, 1, &fit, &e) == LMP_EINVAL && strstr(e.msg, "poly_fit: x is NULL (n = 3"));
+    CHECK(lmp_linalg_poly_fit(x, NULL, 3, 1, &fit, &e) == LMP_EINVAL && strstr(e.msg, "y is NULL"));
+    CHECK(lmp_linalg_poly_fit(x, y, 3, 1, NULL, &e) == LMP_EINVAL && strstr(e.msg, "the output is NULL"));
+    CHECK(lmp_linalg_polyfit(x, y, 3, 1, NULL, &e) == LMP_EINVAL && strstr(e.msg, "polyfit: the output is NULL"));
+    CHECK(lmp_linalg_polyfit(NULL, y, 3, 1, c, &e) == LMP_EINVAL);
+    CHECK(lmp_linalg_polyfit_numpy(x, NULL, 3, 1, c, &rank, &e) == LMP_EINVAL && strstr(e.msg, "polyfit_numpy: y"));
+    CHECK(lmp_linalg_polyfit_numpy(x, y, 3, 1, NULL, &rank, &e) == LMP_EINVAL);
+    CHECK(lmp_linalg_poly_fit(x, y, 3, 1, &fit, &e) == LMP_OK);
+    CHECK(lmp_linalg_poly_coef(&fit, NULL, &e) == LMP_EINVAL && strstr(e.msg, "coef is NULL"));
+    CHECK(lmp_linalg_poly_coef(NULL, c, &e) == LMP_EINVAL && isnan(lmp_linalg_poly_eval(NULL, 1.0)));
+    CHECK(isnan(lmp_linalg_polyval(NULL, 1, 2.0)));
+    CHECK(lmp_linalg_lstsq(NULL, 3, 2, y, c, &e) == LMP_EINVAL && strstr(e.msg, "lstsq: A is NULL (A is 3 x 2)"));
+    CHECK(lmp_linalg_lstsq(A, 3, 2, NULL, c, &e) == LMP_EINVAL && strstr(e.msg, "b is NULL"));
+    CHECK(lmp_linalg_lstsq(A, 3, 2, y, NULL, &e) == LMP_EINVAL && strstr(e.msg, "x is NULL"));
+    CHECK(lmp_linalg_lstsq_svd(NULL, 3, 2, y, 0, c, &rank, &e) == LMP_EINVAL && strstr(e.msg, "lstsq_svd: A"));
+    CHECK(lmp_linalg_lstsq_svd(A, 3, 2, y, 0, NULL, NULL, &e) == LMP_EINVAL);
+    CHECK(lmp_linalg_cholesky(NULL, 2, &e) == LMP_EINVAL && strstr(e.msg, "cholesky: A is NULL (n = 2)"));
+    CHECK(lmp_linalg_cholesky(NULL, 0, &e) == LMP_OK && lmp_linalg_cholesky(L, 2, &e) == LMP_OK);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -182,5 +210,6 @@ int main(int argc, char **argv)
     RUN(test_lstsq);
     RUN(test_cholesky);
     RUN(test_svd_numpy_semantics);
+    RUN(test_null_arrays);
     return TEST_SUMMARY();
 }

@@ -136,6 +136,27 @@ static void test_reparam(void)
     CHECK(strstr(e.msg, "sigma[1] = -0.5"));
 }
 
+/* An array or rng that is NULL while n > 0: LMP_EINVAL naming it (each crashed before). */
+static void test_null_arrays(void)
+{
+    double x[3] = {1, 2, 3}, o[3];
+    lmp_rng r;
+    lmp_error e;
+    CHECK(lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 1, &e) == LMP_OK);
+    CHECK(lmp_nn_init_fill(&r, LMP_NN_HE_NORMAL, 3, 1, NULL, 3, &e) == LMP_EINVAL &&
+          strstr(e.msg, "init_fill: w is NULL (n = 3)"));
+    CHECK(lmp_nn_init_fill(NULL, LMP_NN_HE_NORMAL, 3, 1, o, 3, &e) == LMP_EINVAL && strstr(e.msg, "r is NULL"));
+    CHECK(lmp_nn_init_fill(NULL, LMP_NN_HE_NORMAL, 3, 1, NULL, 0, &e) == LMP_OK);
+    CHECK(lmp_nn_layer_norm(NULL, 3, 1e-5, NULL, NULL, o, &e) == LMP_EINVAL && strstr(e.msg, "layer_norm: x is NULL"));
+    CHECK(lmp_nn_layer_norm(x, 3, 1e-5, NULL, NULL, NULL, &e) == LMP_EINVAL && strstr(e.msg, "out is NULL"));
+    CHECK(lmp_nn_reparam(&r, NULL, x, 3, o, NULL, &e) == LMP_EINVAL && strstr(e.msg, "reparam: mu is NULL (n = 3)"));
+    CHECK(lmp_nn_reparam(&r, x, NULL, 3, o, NULL, &e) == LMP_EINVAL && strstr(e.msg, "sigma is NULL"));
+    CHECK(lmp_nn_reparam(&r, x, x, 3, NULL, NULL, &e) == LMP_EINVAL && strstr(e.msg, "z is NULL"));
+    CHECK(lmp_nn_reparam(NULL, x, x, 3, o, NULL, &e) == LMP_EINVAL);
+    CHECK(lmp_nn_reparam_logvar(&r, x, NULL, 3, o, NULL, &e) == LMP_EINVAL && strstr(e.msg, "logvar is NULL"));
+    CHECK(lmp_nn_reparam_logvar(&r, NULL, x, 3, o, NULL, &e) == LMP_EINVAL);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -144,5 +165,6 @@ int main(int argc, char **argv)
     RUN(test_fill_moments);
     RUN(test_layer_norm);
     RUN(test_reparam);
+    RUN(test_null_arrays);
     return TEST_SUMMARY();
 }

@@ -549,6 +549,33 @@ static void test_normal_ks(void)
     free(x);
 }
 
+/* A NULL array or stream: the fillers do nothing (nor draw), seed_keys refuses NULL keys (each crashed
+ * before). */
+static void test_null_arrays(void)
+{
+    lmp_rng r, before;
+    lmp_error e;
+    double d[2] = {-1, -1};
+    uint64_t u64[2] = {9, 9};
+    CHECK(lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 3, &e) == LMP_OK);
+    before = r;
+    lmp_rng_uniform_n(&r, NULL, 3);
+    lmp_rng_normal_n(&r, NULL, 3);
+    lmp_rng_interval_n(&r, 0, 10, NULL, 3);
+    lmp_rng_interval32_n(&r, 0, 10, NULL, 3);
+    lmp_rng_interval16_n(&r, 0, 10, NULL, 3);
+    lmp_rng_interval8_n(&r, 0, 10, NULL, 3);
+    lmp_rng_bit_n(&r, NULL, 3);
+    lmp_rng_shuffle(&r, NULL, 3, 8);
+    CHECK(memcmp(&r, &before, sizeof r) == 0); /* nothing drawn */
+    lmp_rng_uniform_n(NULL, d, 2);
+    lmp_rng_normal_n(NULL, d, 2);
+    lmp_rng_interval_n(NULL, 0, 10, u64, 2);
+    lmp_rng_shuffle(NULL, d, 2, sizeof *d);
+    CHECK(d[0] == -1 && u64[0] == 9);
+    CHECK(lmp_rng_seed_keys(&r, NULL, 3, &e) == LMP_EINVAL && strstr(e.msg, "seed_keys: keys is NULL (n = 3)"));
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -570,5 +597,6 @@ int main(int argc, char **argv)
     RUN(test_interval_n);
     RUN(test_normal_moments);
     RUN(test_normal_ks);
+    RUN(test_null_arrays);
     return TEST_SUMMARY();
 }

@@ -377,6 +377,30 @@ static void test_central_moments(void)
     CHECK_REL(lmp_stats_kurtosis(chapter_x, 8, 0, 1), 44.5 / 16.0, 2 * DBL_EPSILON);
 }
 
+/* An array (or output) that is NULL while its length is above 0: NaN from the scalar functions, LMP_EINVAL
+ * naming it from the others, nothing added by lmp_moments_add_array (each crashed before). */
+static void test_null_arrays(void)
+{
+    double x[8] = {1, 2, 3, 4, 5, 7, 6, 9}, out[4];
+    lmp_test_result t;
+    lmp_error e;
+    CHECK(isnan(lmp_stats_sum(NULL, 3)) && lmp_stats_sum(NULL, 0) == 0 && isnan(lmp_stats_mean(NULL, 3)));
+    CHECK(isnan(lmp_stats_variance(NULL, 3, 0)) && isnan(lmp_stats_stddev(NULL, 3, 1)));
+    CHECK(isnan(lmp_stats_central_moment(NULL, 3, 2)) && isnan(lmp_stats_skewness(NULL, 3, 1)));
+    CHECK(isnan(lmp_stats_kurtosis(NULL, 3, 1, 1)));
+    CHECK(lmp_stats_skewtest(NULL, 8, &t, &e) == LMP_EINVAL && strstr(e.msg, "skewtest: x is NULL (n = 8)"));
+    CHECK(lmp_stats_kurtosistest(x, 8, NULL, &e) == LMP_EINVAL && strstr(e.msg, "kurtosistest: out is NULL"));
+    CHECK(lmp_stats_normaltest(NULL, 8, &t, &e) == LMP_EINVAL && strstr(e.msg, "normaltest"));
+    CHECK(lmp_stats_cov(NULL, 2, 4, 1, 1, out, &e) == LMP_EINVAL && strstr(e.msg, "cov: x is NULL (n = 8)"));
+    CHECK(lmp_stats_cov(x, 2, 4, 1, 1, NULL, &e) == LMP_EINVAL && strstr(e.msg, "out is NULL"));
+    CHECK(lmp_stats_corr(NULL, 2, 4, 1, out, &e) == LMP_EINVAL && lmp_stats_corr(x, 2, 4, 0, NULL, &e) == LMP_EINVAL);
+    lmp_moments m;
+    lmp_moments_init(&m);
+    lmp_moments_add_array(&m, NULL, 3);
+    lmp_moments_add_array(NULL, x, 3);
+    CHECK(m.n == 0);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -393,5 +417,6 @@ int main(int argc, char **argv)
     RUN(test_streaming_scale);
     RUN(test_cov_corr);
     RUN(test_central_moments);
+    RUN(test_null_arrays);
     return TEST_SUMMARY();
 }

@@ -3,7 +3,11 @@
  *
  * A joint table is row-major rows x cols: p[i*cols + j] = P(X = i, Y = j).
  * Scalar functions return NaN on a domain error (a probability outside [0, 1],
- * NaN input); functions that check a whole table return lmp_status. */
+ * NaN input); functions that check a whole table return lmp_status.
+ * A table p (or an output) that is NULL while rows x cols > 0 is refused:
+ * LMP_EINVAL naming it from lmp_joint_check and lmp_joint_normalize, NaN from
+ * lmp_joint_independence_gap, 0 from lmp_joint_is_independent; the void
+ * functions can only do nothing then (they write no output). */
 #ifndef LMPROB_BAYES_H
 #define LMPROB_BAYES_H
 
@@ -33,7 +37,7 @@ LMP_API void lmp_joint_x_given_y(const double *p, size_t rows, size_t cols, doub
 LMP_API void lmp_joint_y_given_x(const double *p, size_t rows, size_t cols, double *out);
 /* max_ij |P(X=i, Y=j) - P(X=i) P(Y=j)|: 0 exactly when X and Y are independent. */
 LMP_API double lmp_joint_independence_gap(const double *p, size_t rows, size_t cols);
-/* 1 when lmp_joint_independence_gap <= tol. */
+/* 1 when lmp_joint_independence_gap <= tol; 0 when the gap is NaN (a NULL p, a NaN cell or tol). */
 LMP_API int lmp_joint_is_independent(const double *p, size_t rows, size_t cols, double tol);
 
 /* ---- Bayes' rule ------------------------------------------------------------ */

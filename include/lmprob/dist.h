@@ -15,7 +15,12 @@
  *    samplers marked "numpy" reproduce numpy's RandomState bit for bit.
  *  - Continuous families are parametrised like scipy.stats: normal(mu, sigma),
  *    laplace(mu, b), exponential(rate) = scipy expon(scale = 1/rate),
- *    gamma(shape, scale), beta(a, b), uniform(lo, hi). */
+ *    gamma(shape, scale), beta(a, b), uniform(lo, hi).
+ *  - An array (or rng, table, output) that is NULL while values are to be read
+ *    or written is refused: LMP_EINVAL naming it ("prob_check: p is NULL
+ *    (n = 3): ..."), NaN from the functions returning a double, n from
+ *    lmp_categorical_index / _sample (no draw made); the void samplers
+ *    (lmp_normal_sample_n, lmp_alias_sample_n, lmp_mvn_sample) do nothing. */
 #ifndef LMPROB_DIST_H
 #define LMPROB_DIST_H
 
@@ -65,7 +70,7 @@ LMP_API size_t lmp_categorical_sample(lmp_rng *r, const double *p, size_t n);
  * cumsum(p)[i] / sum(p) > u (numpy's searchsorted side='right'); n when the
  * total is not finite and > 0. The kernel of lmp_categorical_sample. */
 LMP_API size_t lmp_categorical_index(const double *p, size_t n, double u);
-/* pmf p[k] / sum(p) and its log (-inf for a zero weight); NaN for k >= n. */
+/* pmf p[k] / sum(p) and its log (-inf for a zero weight); NaN for k >= n or a NULL p. */
 LMP_API double lmp_categorical_pmf(const double *p, size_t n, size_t k);
 LMP_API double lmp_categorical_logpmf(const double *p, size_t n, size_t k);
 
@@ -79,7 +84,7 @@ typedef struct lmp_alias lmp_alias;
  * *out is owned by the caller: free with lmp_alias_free. */
 LMP_API lmp_status lmp_alias_create(const double *p, size_t K, lmp_alias **out, lmp_error *err);
 LMP_API size_t lmp_alias_sample(const lmp_alias *a, lmp_rng *r);
-/* n draws into out[0..n-1]. */
+/* n draws into out[0..n-1]; nothing (no draw) when a, r or out is NULL. */
 LMP_API void lmp_alias_sample_n(const lmp_alias *a, lmp_rng *r, size_t *out, size_t n);
 /* The normalised probability the table was built with (tests read it back). */
 LMP_API double lmp_alias_pmf(const lmp_alias *a, size_t k);
@@ -167,7 +172,7 @@ LMP_API double lmp_normal_mean(double mu, double sigma);
 LMP_API double lmp_normal_var(double mu, double sigma);
 /* numpy: loc + scale * gauss. */
 LMP_API double lmp_normal_sample(lmp_rng *r, double mu, double sigma);
-/* n draws into out (no allocation). */
+/* n draws into out (no allocation); nothing (no draw) when out is NULL, and NaNs without one when r is. */
 LMP_API void lmp_normal_sample_n(lmp_rng *r, double mu, double sigma, double *out, size_t n);
 
 /* ---- Laplace(mu, b) --------------------------------------------------------------------- */
@@ -239,7 +244,7 @@ LMP_API double lmp_vonmises_sample(lmp_rng *r, double mu, double kappa);
 /* k >= 2 and every alpha finite and > 0. */
 LMP_API lmp_status lmp_dirichlet_check(const double *alpha, size_t k, lmp_error *err);
 /* log density at x on the simplex (x_i >= 0, sum 1 within 1e-9); -inf off the
- * simplex; NaN for invalid alpha. */
+ * simplex; NaN for invalid alpha or a NULL x. */
 LMP_API double lmp_dirichlet_logpdf(const double *x, const double *alpha, size_t k);
 /* out[0..k-1] = Gamma(alpha_i) draws normalised to sum 1; numpy's on its stream, for every alpha (where
  * numpy's draws all round to 0 and it returns NaN, a point drawn in log space instead). */
@@ -261,8 +266,9 @@ typedef struct lmp_mvn lmp_mvn;
 LMP_API lmp_status lmp_mvn_create(const double *mean, const double *cov, size_t d, lmp_mvn **out, lmp_error *err);
 LMP_API void lmp_mvn_free(lmp_mvn *m);
 LMP_API size_t lmp_mvn_dim(const lmp_mvn *m);
+/* NaN when m or x is NULL. */
 LMP_API double lmp_mvn_logpdf(lmp_mvn *m, const double *x);
-/* out[0..d-1] = mean + L z, z standard normal. */
+/* out[0..d-1] = mean + L z, z standard normal; nothing (no draw) when m, r or out is NULL. */
 LMP_API void lmp_mvn_sample(const lmp_mvn *m, lmp_rng *r, double *out);
 
 LMP_EXTERN_C_END

@@ -3,7 +3,9 @@
  *
  * Matrices are row-major, caller-owned. These are for the small systems of the
  * chapter (polynomial fits of degree <= 32, covariance factors), not for BLAS-
- * sized work.
+ * sized work. An array or output that is NULL where values are read or written
+ * is LMP_EINVAL naming it (after the checks of the sizes); lmp_linalg_polyval
+ * and lmp_linalg_poly_eval give NaN for a NULL coef or fit.
  *
  * Polynomial fits: np.polyfit solves the Vandermonde system in the monomial
  * basis (with column scaling and an SVD). For degree 15 on [0, 1] that matrix

@@ -5,7 +5,11 @@
  * Randomness comes only from the lmp_rng passed in. With the numpy-legacy
  * stream the fills reproduce numpy: normal fills draw np.random.normal(0, std)
  * (one legacy gauss per value, std * z), uniform fills np.random.uniform(-b, b)
- * (-b + 2b u per value), reparam draws np.random.randn in order. */
+ * (-b + 2b u per value), reparam draws np.random.randn in order.
+ *
+ * An array (or the rng) that is NULL while n > 0 values are to be read or
+ * written is LMP_EINVAL naming it ("reparam: sigma is NULL (n = 3): ..."); the
+ * optional ones (gamma, beta, eps_out) may be NULL. */
 #ifndef LMPROB_NN_H
 #define LMPROB_NN_H
 

@@ -8,7 +8,11 @@
  *    second deviate) / uniform / choice / binomial give numpy's exact values.
  *
  * Every sampler in lmprob takes an lmp_rng * and draws from it, so any
- * algorithm can run on either stream. */
+ * algorithm can run on either stream.
+ *
+ * The array fillers (lmp_rng_*_n, lmp_rng_shuffle) do nothing, and draw
+ * nothing, when the stream or the array is NULL; lmp_rng_seed_keys refuses
+ * NULL keys with n > 0 (LMP_EINVAL naming them). */
 #ifndef LMPROB_RNG_H
 #define LMPROB_RNG_H
 

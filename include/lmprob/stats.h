@@ -15,6 +15,10 @@
  *  - Scalar functions return NaN on a domain error (n == 0, n - ddof <= 0, ...);
  *    they never allocate. Functions that need checking return lmp_status.
  *  - Arrays are read-only unless the name says "out".
+ *  - An array that is NULL while its length is above 0 is refused: NaN from the
+ *    scalar functions, LMP_EINVAL naming it (or a NULL out) from the others;
+ *    lmp_moments_add_array with a NULL x or m adds nothing. NULL with length 0
+ *    is the empty array (lmp_stats_sum(NULL, 0) = 0).
  *
  * Skewness/kurtosis follow scipy.stats.skew/kurtosis (bias, fisher); the tests
  * follow scipy.stats.skewtest (D'Agostino 1970), kurtosistest (Anscombe & Glynn

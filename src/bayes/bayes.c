@@ -10,6 +10,19 @@ static int is_prob(double p)
     return p >= 0 && p <= 1;  /* false for NaN */
 }
 
+/* 1 when the table has cells and p, or an output of rows x cols cells (out), is NULL: the void
+ * functions then do nothing, the others refuse it (bayes.h). */
+static int null_table(const double *p, size_t rows, size_t cols, const double *out)
+{
+    return rows && cols && (!p || !out);
+}
+
+static lmp_status null_table_error(const char *fn, size_t rows, size_t cols, lmp_error *err)
+{
+    return lmp_error_set(err, LMP_EINVAL, "%s: p is NULL (table %zu x %zu): expected rows x cols cells", fn, rows,
+                         cols);
+}
+
 lmp_status lmp_joint_check(const double *p, size_t rows, size_t cols, double tol, lmp_error *err)
 {
     if (rows == 0 || cols == 0)
@@ -17,6 +30,7 @@ lmp_status lmp_joint_check(const double *p, size_t rows, size_t cols, double tol
                              cols);
     /* a NaN tol refused every table with "expected 1 within nan", naming the sum instead of the tolerance */
     if (!(tol >= 0)) return lmp_error_set(err, LMP_EINVAL, "tol = %g: expected a tolerance >= 0", tol);
+    if (null_table(p, rows, cols, p)) return null_table_error("joint_check", rows, cols, err);
     double s = 0;
     for (size_t i = 0; i < rows; i++)
         for (size_t j = 0; j < cols; j++) {
@@ -35,6 +49,7 @@ lmp_status lmp_joint_normalize(double *p, size_t rows, size_t cols, lmp_error *e
     if (rows == 0 || cols == 0)
         return lmp_error_set(err, LMP_EINVAL, "table is %zu x %zu: expected at least one row and one column", rows,
                              cols);
+    if (null_table(p, rows, cols, p)) return null_table_error("joint_normalize", rows, cols, err);
     double s = 0;
     for (size_t k = 0; k < rows * cols; k++) {
         if (!(p[k] >= 0) || !isfinite(p[k]))
@@ -50,6 +65,7 @@ lmp_status lmp_joint_normalize(double *p, size_t rows, size_t cols, lmp_error *e
 
 void lmp_joint_marginals(const double *p, size_t rows, size_t cols, double *px, double *py)
 {
+    if ((rows && !px) || (cols && !py) || null_table(p, rows, cols, p)) return;
     /* Accumulate in the same order as numpy's joint.sum(axis=...) on these small tables. */
     for (size_t j = 0; j < cols; j++) py[j] = 0;
     for (size_t i = 0; i < rows; i++) {
@@ -64,6 +80,7 @@ void lmp_joint_marginals(const double *p, size_t rows, size_t cols, double *px, 
 
 void lmp_joint_x_given_y(const double *p, size_t rows, size_t cols, double *out)
 {
+    if (null_table(p, rows, cols, out)) return;
     for (size_t j = 0; j < cols; j++) {
         double py = 0;
         for (size_t i = 0; i < rows; i++) py += p[i * cols + j];
@@ -73,6 +90,7 @@ void lmp_joint_x_given_y(const double *p, size_t rows, size_t cols, double *out)
 
 void lmp_joint_y_given_x(const double *p, size_t rows, size_t cols, double *out)
 {
+    if (null_table(p, rows, cols, out)) return;
     for (size_t i = 0; i < rows; i++) {
         double px = 0;
         for (size_t j = 0; j < cols; j++) px += p[i * cols + j];
@@ -82,6 +100,7 @@ void lmp_joint_y_given_x(const double *p, size_t rows, size_t cols, double *out)
 
 double lmp_joint_independence_gap(const double *p, size_t rows, size_t cols)
 {
+    if (null_table(p, rows, cols, p)) return NAN;
     double gap = 0;
     for (size_t i = 0; i < rows; i++) {
         double px = 0;

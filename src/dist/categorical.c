@@ -24,9 +24,15 @@
 
 #include "internal.h"
 
+lmp_status lmp_dist_null_(const char *fn, const char *name, size_t n, lmp_error *err)
+{
+    return lmp_error_set(err, LMP_EINVAL, "%s: %s is NULL (n = %zu): expected an array of n values", fn, name, n);
+}
+
 lmp_status lmp_prob_check(double *p, size_t n, int normalize, lmp_error *err)
 {
-    if (!p || n == 0) return lmp_error_set(err, LMP_EINVAL, "probability vector is empty: expected at least 1 entry");
+    if (!p && n) return lmp_dist_null_("prob_check", "p", n, err);
+    if (n == 0) return lmp_error_set(err, LMP_EINVAL, "probability vector is empty: expected at least 1 entry");
     double sum = 0.0;
     for (size_t i = 0; i < n; i++) {
         if (isnan(p[i])) return lmp_error_set(err, LMP_EINVAL, "p[%zu] = nan: expected a probability in [0, 1]", i);
@@ -60,7 +66,7 @@ lmp_status lmp_prob_check(double *p, size_t n, int normalize, lmp_error *err)
 
 size_t lmp_categorical_index(const double *p, size_t n, double u)
 {
-    if (n == 0) return 0;
+    if (n == 0 || !p) return n;
     double total = 0.0;
     for (size_t i = 0; i < n; i++) total += p[i];
     if (!isfinite(total) || !(total > 0)) return n;
@@ -119,6 +125,7 @@ static size_t fast_index(const double *p, size_t n, double u)
 
 size_t lmp_categorical_sample(lmp_rng *r, const double *p, size_t n)
 {
+    if (!r || (!p && n)) return n; /* nothing drawn */
     double u = lmp_rng_uniform(r);
     if (r->kind == LMP_RNG_NUMPY_LEGACY) return lmp_categorical_index(p, n, u);
     return fast_index(p, n, u);
@@ -126,7 +133,7 @@ size_t lmp_categorical_sample(lmp_rng *r, const double *p, size_t n)
 
 double lmp_categorical_pmf(const double *p, size_t n, size_t k)
 {
-    if (k >= n) return NAN;
+    if (k >= n || !p) return NAN;
     double total = 0.0;
     for (size_t i = 0; i < n; i++) {
         if (!(p[i] >= 0) || !isfinite(p[i])) return NAN;
@@ -164,7 +171,8 @@ lmp_status lmp_alias_create(const double *p, size_t K, lmp_alias **out, lmp_erro
 {
     if (!out) return lmp_error_set(err, LMP_EINVAL, "out = NULL: expected a place for the table");
     *out = NULL;
-    if (!p || K == 0) return lmp_error_set(err, LMP_EINVAL, "K = 0: expected at least one outcome");
+    if (K == 0) return lmp_error_set(err, LMP_EINVAL, "K = 0: expected at least one outcome");
+    if (!p) return lmp_dist_null_("alias_create", "p", K, err);
     if (K > UINT32_MAX) return lmp_error_set(err, LMP_EINVAL, "K = %zu: expected at most 2^32 - 1 outcomes", K);
     double total = 0.0;
     for (size_t i = 0; i < K; i++) {
@@ -258,6 +266,7 @@ size_t lmp_alias_sample(const lmp_alias *a, lmp_rng *r) { return alias_draw(a, r
 
 void lmp_alias_sample_n(const lmp_alias *a, lmp_rng *r, size_t *out, size_t n)
 {
+    if (!a || !r || !out) return; /* nothing to draw from, with, or into: nothing drawn */
     for (size_t j = 0; j < n; j++) out[j] = alias_draw(a, r);
 }
 

@@ -11,7 +11,8 @@
 
 lmp_status lmp_dirichlet_check(const double *alpha, size_t k, lmp_error *err)
 {
-    if (!alpha || k < 2) return lmp_error_set(err, LMP_EINVAL, "k = %zu: expected at least 2 concentration parameters", k);
+    if (!alpha && k >= 2) return lmp_dist_null_("dirichlet", "alpha", k, err);
+    if (k < 2) return lmp_error_set(err, LMP_EINVAL, "k = %zu: expected at least 2 concentration parameters", k);
     for (size_t i = 0; i < k; i++)
         if (!(alpha[i] > 0) || !isfinite(alpha[i]))
             return lmp_error_set(err, LMP_EINVAL, "alpha[%zu] = %g: expected alpha > 0 (finite)", i, alpha[i]);
@@ -20,7 +21,7 @@ lmp_status lmp_dirichlet_check(const double *alpha, size_t k, lmp_error *err)
 
 double lmp_dirichlet_logpdf(const double *x, const double *alpha, size_t k)
 {
-    if (lmp_dirichlet_check(alpha, k, NULL)) return NAN;
+    if (lmp_dirichlet_check(alpha, k, NULL) || !x) return NAN;
     double A = 0.0, sum_x = 0.0;
     int zero = 0;
     for (size_t i = 0; i < k; i++) {
@@ -74,7 +75,7 @@ lmp_status lmp_dirichlet_sample(lmp_rng *r, const double *alpha, size_t k, doubl
 {
     lmp_status st = lmp_dirichlet_check(alpha, k, err);
     if (st) return st;
-    if (!r || !out) return lmp_error_set(err, LMP_EINVAL, "rng or out = NULL: expected pointers");
+    if (!r || !out) return lmp_dist_null_("dirichlet_sample", !r ? "the rng" : "out", k, err);
     int small = 0;
     for (size_t i = 0; i < k; i++) small |= alpha[i] < 1;
     /* numpy's normalised gammas on its stream, for every alpha (its gamma below shape 1 included); where
@@ -115,7 +116,7 @@ lmp_status lmp_dirichlet_moments(const double *alpha, size_t k, double *mean, do
 {
     lmp_status st = lmp_dirichlet_check(alpha, k, err);
     if (st) return st;
-    if (!mean || !var) return lmp_error_set(err, LMP_EINVAL, "mean or var = NULL: expected pointers");
+    if (!mean || !var) return lmp_dist_null_("dirichlet_moments", !mean ? "mean" : "var", k, err);
     /* mean_i = alpha_i / A, var_i = mean_i (1 - mean_i) / (A + 1), A = sum alpha, with alpha scaled by its
      * largest element before the sum (9e307 + 9e307 overflowed: mean 0), 1 - mean_i as the sum of the other
      * alphas over A (not 1 minus a rounded mean_i), and the division by A + 1 done as / m / (A/m + 1/m). */

@@ -20,6 +20,9 @@ static inline double lmp_next_whole_(double k) { return k < 0x1p53 ? k + 1 : nex
 double lmp_discrete_quantile_(double (*cdf)(double k, const void *ctx), const void *ctx, double q, double guess,
                               double kmax);
 
+/* LMP_EINVAL for an array `name` of fn that is NULL while it should hold n values (dist.h). */
+lmp_status lmp_dist_null_(const char *fn, const char *name, size_t n, lmp_error *err);
+
 /* log Gamma(x), x >= 1, as numpy's legacy samplers compute it (random_loggam: Stirling's series), for
  * the acceptance tests whose decisions must be numpy's (Poisson's PTRS, the hypergeometric's HRUA). */
 double lmp_loggam_numpy_(double x);

@@ -32,11 +32,12 @@ lmp_status lmp_mvn_create(const double *mean, const double *cov, size_t d, lmp_m
 {
     if (!out) return lmp_error_set(err, LMP_EINVAL, "out = NULL: expected a place for the distribution");
     *out = NULL;
-    if (!mean || !cov || d == 0) return lmp_error_set(err, LMP_EINVAL, "dimension d = %zu: expected d >= 1", d);
+    if (d == 0) return lmp_error_set(err, LMP_EINVAL, "dimension d = %zu: expected d >= 1", d);
     /* cov and L hold d x d doubles: d = 2^32 made d * d wrap to 0, so the checks read cov[0] for every entry
      * and calloc(0) took the Cholesky factor. */
     if (d > SIZE_MAX / sizeof(double) / d)
         return lmp_error_set(err, LMP_ERANGE, "dimension d = %zu: too large (d x d doubles overflow size_t)", d);
+    if (!mean || !cov) return lmp_dist_null_("mvn_create", !mean ? "mean" : "cov", !mean ? d : d * d, err);
     for (size_t i = 0; i < d; i++)
         if (!isfinite(mean[i])) return lmp_error_set(err, LMP_EINVAL, "mean[%zu] = %g: expected a finite number", i, mean[i]);
     for (size_t i = 0; i < d; i++)
@@ -89,6 +90,7 @@ size_t lmp_mvn_dim(const lmp_mvn *m) { return m ? m->d : 0; }
 
 double lmp_mvn_logpdf(lmp_mvn *m, const double *x)
 {
+    if (!m || !x) return NAN;
     size_t d = m->d;
     const double *L = m->L;
     double q = 0.0;
@@ -106,6 +108,7 @@ double lmp_mvn_logpdf(lmp_mvn *m, const double *x)
 
 void lmp_mvn_sample(const lmp_mvn *m, lmp_rng *r, double *out)
 {
+    if (!m || !r || !out) return; /* nothing drawn */
     size_t d = m->d;
     /* z in out itself, then mean + L z from the last row up: row i reads z_0 .. z_i,
      * which rows below it have not overwritten yet (same sums, same order, no scratch). */

@@ -225,10 +225,12 @@ double lmp_normal_sample(lmp_rng *r, double mu, double sigma)
 
 void lmp_normal_sample_n(lmp_rng *r, double mu, double sigma, double *out, size_t n)
 {
+    if (!out) return; /* nowhere to write: nothing drawn */
     if (!isfinite(mu) || !(sigma >= 0) || !isfinite(sigma)) {
         for (size_t i = 0; i < n; i++) out[i] = NAN;
         return;
     }
+    if (!r) return; /* (out, with NaN above, needs no stream) */
     lmp_rng_normal_n(r, out, n);
     if (mu != 0.0 || sigma != 1.0)
         for (size_t i = 0; i < n; i++) out[i] = mu + sigma * out[i];

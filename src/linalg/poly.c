@@ -19,7 +19,8 @@ static long double to_t(const lmp_linalg_poly *p, double x)
     return (2.0L * x - ((long double)p->lo + p->hi)) / ((long double)p->hi - p->lo);
 }
 
-lmp_status lmp_linalg_check_degree_(size_t deg, size_t n, lmp_error *err)
+lmp_status lmp_linalg_check_points_(const char *fn, const double *x, const double *y, size_t n, size_t deg,
+                                    const void *out, lmp_error *err)
 {
     if (deg > LMP_LINALG_POLY_MAX_DEGREE)
         return lmp_error_set(err, LMP_EUNSUPPORTED, "degree = %zu: expected a degree <= %d", deg,
@@ -27,13 +28,17 @@ lmp_status lmp_linalg_check_degree_(size_t deg, size_t n, lmp_error *err)
     if (deg >= n)
         return lmp_error_set(err, LMP_EINVAL, "degree = %zu with %zu point(s): degree %zu needs at least %zu points",
                              deg, n, deg, deg + 1);
+    if (!x || !y || !out) /* n > deg >= 0 here */
+        return lmp_error_set(err, LMP_EINVAL, "%s: %s is NULL (n = %zu, degree %zu): expected %s", fn,
+                             !x ? "x" : !y ? "y" : "the output", n, deg,
+                             out ? "an array of n values" : "a place for the fit");
     return LMP_OK;
 }
 
 lmp_status lmp_linalg_poly_fit(const double *x, const double *y, size_t n, size_t deg, lmp_linalg_poly *fit,
                                lmp_error *err)
 {
-    lmp_status st = lmp_linalg_check_degree_(deg, n, err);
+    lmp_status st = lmp_linalg_check_points_("poly_fit", x, y, n, deg, fit, err);
     if (st) return st;
     double lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < n; i++) {
@@ -91,6 +96,7 @@ lmp_status lmp_linalg_poly_fit(const double *x, const double *y, size_t n, size_
 
 double lmp_linalg_poly_eval(const lmp_linalg_poly *fit, double x)
 {
+    if (!fit) return NAN;
     /* Clenshaw's recurrence: b_k = c_k + 2t b_{k+1} - b_{k+2}; f = c_0 + t b_1 - b_2. */
     long double t = to_t(fit, x), b1 = 0, b2 = 0;
     for (size_t k = fit->deg; k >= 1; k--) {
@@ -103,6 +109,9 @@ double lmp_linalg_poly_eval(const lmp_linalg_poly *fit, double x)
 
 lmp_status lmp_linalg_poly_coef(const lmp_linalg_poly *fit, double *coef, lmp_error *err)
 {
+    if (!fit || !coef)
+        return lmp_error_set(err, LMP_EINVAL, "poly_coef: %s is NULL: expected %s", !fit ? "the fit" : "coef",
+                             !fit ? "a fitted polynomial" : "an array of deg + 1 values");
     size_t p = fit->deg + 1;
     long double pt[LMP_LINALG_POLY_MAX_DEGREE + 1] = {0};   /* power series in t, pt[j] t^j */
     long double tkm1[LMP_LINALG_POLY_MAX_DEGREE + 1] = {0}; /* T_{k-1} */
@@ -151,13 +160,15 @@ lmp_status lmp_linalg_poly_coef(const lmp_linalg_poly *fit, double *coef, lmp_er
 lmp_status lmp_linalg_polyfit(const double *x, const double *y, size_t n, size_t deg, double *coef, lmp_error *err)
 {
     lmp_linalg_poly fit;
-    lmp_status st = lmp_linalg_poly_fit(x, y, n, deg, &fit, err);
+    lmp_status st = lmp_linalg_check_points_("polyfit", x, y, n, deg, coef, err);
+    if (!st) st = lmp_linalg_poly_fit(x, y, n, deg, &fit, err);
     if (st) return st;
     return lmp_linalg_poly_coef(&fit, coef, err);
 }
 
 double lmp_linalg_polyval(const double *coef, size_t deg, double x)
 {
+    if (!coef) return NAN; /* deg + 1 >= 1 values expected */
     double r = coef[0];
     for (size_t i = 1; i <= deg; i++) r = r * x + coef[i];
     return r;

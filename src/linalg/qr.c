@@ -51,11 +51,15 @@ int lmp_linalg_qr_solve_ld_(long double *a, size_t m, size_t n, long double *b, 
     return 0;
 }
 
-lmp_status lmp_linalg_check_lstsq_(const double *A, size_t m, size_t n, const double *b, lmp_error *err)
+lmp_status lmp_linalg_check_lstsq_(const char *fn, const double *A, size_t m, size_t n, const double *b,
+                                   const double *x, lmp_error *err)
 {
     if (n == 0 || m < n)
         return lmp_error_set(err, LMP_EINVAL, "A is %zu x %zu: expected at least as many rows as columns (>= 1)",
                              m, n);
+    if (!A || !b || !x) /* m >= n >= 1 here */
+        return lmp_error_set(err, LMP_EINVAL, "%s: %s is NULL (A is %zu x %zu): expected an array of %zu values", fn,
+                             !A ? "A" : !b ? "b" : "x", m, n, !A ? m * n : !b ? m : n);
     for (size_t i = 0; i < m * n; i++)
         if (!isfinite(A[i]))
             return lmp_error_set(err, LMP_EINVAL, "A[%zu][%zu] = %g: expected a finite number", i / n, i % n, A[i]);
@@ -66,7 +70,7 @@ lmp_status lmp_linalg_check_lstsq_(const double *A, size_t m, size_t n, const do
 
 lmp_status lmp_linalg_lstsq(const double *A, size_t m, size_t n, const double *b, double *x, lmp_error *err)
 {
-    lmp_status st = lmp_linalg_check_lstsq_(A, m, n, b, err);
+    lmp_status st = lmp_linalg_check_lstsq_("lstsq", A, m, n, b, x, err);
     if (st) return st;
     long double *a = malloc((m * n + m + n) * sizeof *a);
     if (!a) return lmp_error_set(err, LMP_ENOMEM, "out of memory for a %zu x %zu least-squares problem", m, n);
@@ -89,6 +93,7 @@ lmp_status lmp_linalg_lstsq(const double *A, size_t m, size_t n, const double *b
 
 lmp_status lmp_linalg_cholesky(double *A, size_t n, lmp_error *err)
 {
+    if (!A && n) return lmp_error_set(err, LMP_EINVAL, "cholesky: A is NULL (n = %zu): expected an n x n matrix", n);
     /* Cholesky-Banachiewicz, row by row; pivots accumulated in long double. */
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j <= i; j++) {

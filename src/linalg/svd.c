@@ -14,7 +14,7 @@
 lmp_status lmp_linalg_lstsq_svd(const double *A, size_t m, size_t n, const double *b, double rcond, double *x,
                                 size_t *rank, lmp_error *err)
 {
-    lmp_status st = lmp_linalg_check_lstsq_(A, m, n, b, err);
+    lmp_status st = lmp_linalg_check_lstsq_("lstsq_svd", A, m, n, b, x, err);
     if (st) return st;
     if (!(rcond > 0)) rcond = (double)m * DBL_EPSILON;  /* numpy's default for polyfit: len(x) * eps */
     long double *u = malloc((m * n + n * n + n) * sizeof *u);
@@ -87,7 +87,7 @@ lmp_status lmp_linalg_lstsq_svd(const double *A, size_t m, size_t n, const doubl
 lmp_status lmp_linalg_polyfit_numpy(const double *x, const double *y, size_t n, size_t deg, double *coef,
                                     size_t *rank, lmp_error *err)
 {
-    lmp_status st = lmp_linalg_check_degree_(deg, n, err);
+    lmp_status st = lmp_linalg_check_points_("polyfit_numpy", x, y, n, deg, coef, err);
     if (st) return st;
     size_t p = deg + 1;
     double *a = malloc(n * p * sizeof *a);

@@ -55,6 +55,13 @@ lmp_status lmp_nn_init_parse(const char *name, lmp_nn_init_kind *kind, lmp_error
                          "initialiser '%s': expected xavier_normal, xavier_uniform, he_normal or he_uniform", name);
 }
 
+/* LMP_EINVAL for an argument `name` that is NULL while n > 0 values are to be read or written (nn.h). */
+static lmp_status null_arg(const char *fn, const char *name, size_t n, lmp_error *err)
+{
+    return lmp_error_set(err, LMP_EINVAL, "%s: %s is NULL (n = %zu): expected %s", fn, name, n,
+                         strcmp(name, "r") ? "an array of n values" : "a random stream");
+}
+
 lmp_status lmp_nn_init_fill(lmp_rng *r, lmp_nn_init_kind kind, size_t fan_in, size_t fan_out, double *w, size_t n,
                             lmp_error *err)
 {
@@ -71,6 +78,7 @@ lmp_status lmp_nn_init_fill(lmp_rng *r, lmp_nn_init_kind kind, size_t fan_in, si
                              kind == LMP_NN_XAVIER_NORMAL || kind == LMP_NN_XAVIER_UNIFORM ? "fan_in + fan_out >= 1"
                                                                                           : "fan_in >= 1",
                              lmp_nn_init_name(kind));
+    if (n && (!r || !w)) return null_arg("init_fill", !w ? "w" : "r", n, err);
     if (kind == LMP_NN_XAVIER_NORMAL || kind == LMP_NN_HE_NORMAL) {
         /* np.random.normal(0, std): loc + scale * gauss. */
         for (size_t i = 0; i < n; i++) w[i] = 0.0 + scale * lmp_rng_normal(r);
@@ -86,6 +94,7 @@ lmp_status lmp_nn_layer_norm(const double *x, size_t n, double eps, const double
 {
     if (n == 0) return lmp_error_set(err, LMP_EINVAL, "n = 0: layer norm needs at least one value");
     if (!(eps >= 0) || !isfinite(eps)) return lmp_error_set(err, LMP_EINVAL, "eps = %g: expected eps >= 0", eps);
+    if (!x || !out) return null_arg("layer_norm", !x ? "x" : "out", n, err);
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(x[i])) return lmp_error_set(err, LMP_EINVAL, "x[%zu] = %g: expected a finite number", i, x[i]);
         if (gamma && !isfinite(gamma[i]))
@@ -129,6 +138,8 @@ lmp_status lmp_nn_layer_norm(const double *x, size_t n, double eps, const double
 lmp_status lmp_nn_reparam(lmp_rng *r, const double *mu, const double *sigma, size_t n, double *z, double *eps_out,
                           lmp_error *err)
 {
+    if (n && (!r || !mu || !sigma || !z))
+        return null_arg("reparam", !mu ? "mu" : !sigma ? "sigma" : !z ? "z" : "r", n, err);
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(mu[i])) return lmp_error_set(err, LMP_EINVAL, "mu[%zu] = %g: expected a finite number", i, mu[i]);
         if (!(sigma[i] >= 0) || !isfinite(sigma[i]))
@@ -145,6 +156,8 @@ lmp_status lmp_nn_reparam(lmp_rng *r, const double *mu, const double *sigma, siz
 lmp_status lmp_nn_reparam_logvar(lmp_rng *r, const double *mu, const double *logvar, size_t n, double *z,
                                  double *eps_out, lmp_error *err)
 {
+    if (n && (!r || !mu || !logvar || !z))
+        return null_arg("reparam_logvar", !mu ? "mu" : !logvar ? "logvar" : !z ? "z" : "r", n, err);
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(mu[i])) return lmp_error_set(err, LMP_EINVAL, "mu[%zu] = %g: expected a finite number", i, mu[i]);
         if (!isfinite(logvar[i]))

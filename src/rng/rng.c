@@ -127,7 +127,9 @@ lmp_status lmp_rng_seed(lmp_rng *r, lmp_rng_kind kind, uint64_t seed, lmp_error 
 lmp_status lmp_rng_seed_keys(lmp_rng *r, const uint32_t *keys, size_t n, lmp_error *err)
 {
     if (!r) return lmp_error_set(err, LMP_EINVAL, "rng = NULL: expected a pointer to an lmp_rng");
-    if (n == 0 || !keys) return lmp_error_set(err, LMP_EINVAL, "keys: expected at least one 32-bit key");
+    if (n == 0) return lmp_error_set(err, LMP_EINVAL, "keys: expected at least one 32-bit key");
+    if (!keys)
+        return lmp_error_set(err, LMP_EINVAL, "seed_keys: keys is NULL (n = %zu): expected an array of n keys", n);
     lmp_status st = lmp_rng_seed(r, LMP_RNG_NUMPY_LEGACY, 19650218u, err);
     if (st) return st;
     uint32_t *mt = r->mt;
@@ -225,6 +227,7 @@ double lmp_rng_uniform(lmp_rng *r)
 
 void lmp_rng_uniform_n(lmp_rng *r, double *out, size_t n)
 {
+    if (!r || !out) return; /* rng.h: nothing to draw with, or into */
     if (r->kind == LMP_RNG_NUMPY_LEGACY)
         for (size_t i = 0; i < n; i++) out[i] = mt_double(r);
     else
@@ -306,6 +309,7 @@ double lmp_rng_exponential(lmp_rng *r)
 
 void lmp_rng_normal_n(lmp_rng *r, double *out, size_t n)
 {
+    if (!r || !out) return; /* rng.h: nothing to draw with, or into */
     if (r->kind == LMP_RNG_NUMPY_LEGACY) {
         for (size_t i = 0; i < n; i++) out[i] = legacy_gauss(r);
         return;
@@ -442,18 +446,21 @@ int lmp_rng_bit(lmp_rng *r, lmp_rng_bits *b) { return (int)take_bits(r, r->kind 
 
 void lmp_rng_interval_n(lmp_rng *r, uint64_t off, uint64_t max, uint64_t *out, size_t n)
 {
+    if (!r || !out) return; /* rng.h: nothing to draw with, or into */
     const uint64_t mask = low_mask(max);
     RNG_FILL(uint64_t, rng_interval(r, np, max, mask));
 }
 
 void lmp_rng_interval32_n(lmp_rng *r, uint32_t off, uint32_t max, uint32_t *out, size_t n)
 {
+    if (!r || !out) return; /* rng.h: nothing to draw with, or into */
     const uint64_t mask = low_mask(max);
     RNG_FILL(uint32_t, (uint32_t)rng_interval(r, np, max, mask));
 }
 
 void lmp_rng_interval16_n(lmp_rng *r, uint16_t off, uint16_t max, uint16_t *out, size_t n)
 {
+    if (!r || !out) return; /* rng.h: nothing to draw with, or into */
     lmp_rng_bits b = {0};
     const uint32_t mask = (uint32_t)low_mask(max);
     RNG_FILL(uint16_t, interval_narrow(r, np, max, mask, &b, 16));
@@ -461,6 +468,7 @@ void lmp_rng_interval16_n(lmp_rng *r, uint16_t off, uint16_t max, uint16_t *out,
 
 void lmp_rng_interval8_n(lmp_rng *r, uint8_t off, uint8_t max, uint8_t *out, size_t n)
 {
+    if (!r || !out) return; /* rng.h: nothing to draw with, or into */
     lmp_rng_bits b = {0};
     const uint32_t mask = (uint32_t)low_mask(max);
     RNG_FILL(uint8_t, interval_narrow(r, np, max, mask, &b, 8));
@@ -468,6 +476,7 @@ void lmp_rng_interval8_n(lmp_rng *r, uint8_t off, uint8_t max, uint8_t *out, siz
 
 void lmp_rng_bit_n(lmp_rng *r, uint8_t *out, size_t n)
 {
+    if (!r || !out) return; /* rng.h: nothing to draw with, or into */
     lmp_rng_bits b = {0};
     RNG_BY_KIND(r, for (size_t i = 0; i < n; i++) out[i] = (uint8_t)take_bits(r, np, &b, 1););
 }
@@ -495,6 +504,7 @@ RNG_INLINE void swap_items(unsigned char *p, size_t i, size_t j, size_t size)
  * swap item i with item lmp_rng_interval(i). */
 void lmp_rng_shuffle(lmp_rng *r, void *items, size_t n, size_t size)
 {
+    if (!r || !items) return; /* rng.h: nothing to draw with, or into */
     unsigned char *p = items;
     RNG_BY_KIND(r, for (size_t i = n; i-- > 1;) swap_items(p, i, (size_t)rng_interval(r, np, i, low_mask(i)), size););
 }

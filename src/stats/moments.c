@@ -187,6 +187,7 @@ static scale2 deviation_scale(const double *x, size_t n, double m)
 
 double lmp_stats_sum(const double *x, size_t n)
 {
+    if (!x && n) return NAN; /* no array: a domain error (stats.h) */
     /* np.add.reduce starts from the identity 0 and adds the pairwise sum. */
     return 0.0 + pw_sum_x(x, n);
 }
@@ -195,7 +196,7 @@ static double mean_scaled(const double *x, size_t n, int *e);
 
 double lmp_stats_mean(const double *x, size_t n)
 {
-    if (n == 0) return NAN;
+    if (n == 0 || !x) return NAN;
     double m = lmp_stats_sum(x, n) / (double)n;
     if (!isinf(m)) return m; /* numpy's bits */
     /* the sum overflowed (np.mean([1e308, 1e308]) is inf): when every x is finite, the mean of the
@@ -291,7 +292,7 @@ lmp_status lmp_stats_ddof_check(size_t n, double ddof, lmp_error *err)
 
 double lmp_stats_variance(const double *x, size_t n, double ddof)
 {
-    if (n == 0 || !(ddof >= 0) || (double)n - ddof <= 0) return NAN;
+    if (n == 0 || !x || !(ddof >= 0) || (double)n - ddof <= 0) return NAN;
     double v = var_blocks(x, n).m2 / ((double)n - ddof);
     if (isfinite(v) && !(v > 0 && v < VAR_TINY)) return v;
     int e;
@@ -301,7 +302,7 @@ double lmp_stats_variance(const double *x, size_t n, double ddof)
 
 double lmp_stats_stddev(const double *x, size_t n, double ddof)
 {
-    if (n == 0 || !(ddof >= 0) || (double)n - ddof <= 0) return NAN;
+    if (n == 0 || !x || !(ddof >= 0) || (double)n - ddof <= 0) return NAN;
     double v = var_blocks(x, n).m2 / ((double)n - ddof);
     /* a variance of 0 from data that are not all equal: the squared deviations underflowed (1e-320, 2e-320,
      * 3e-320: std 8.2e-321, which is a double, was 0) */
@@ -320,7 +321,7 @@ double lmp_stats_stddev(const double *x, size_t n, double ddof)
 
 double lmp_stats_central_moment(const double *x, size_t n, int k)
 {
-    if (n == 0 || k < 2 || k > 4) return NAN;
+    if (n == 0 || !x || k < 2 || k > 4) return NAN;
     double m = lmp_stats_mean(x, n);
     enum term t = k == 2 ? T_D2 : k == 3 ? T_D3 : T_D4;
     return (0.0 + pw_sum_dk(x, n, m, t, NOSCALE)) / (double)n;
@@ -389,7 +390,7 @@ static void central_moments(const double *x, size_t n, double mean, scale2 sc, i
 
 double lmp_stats_skewness(const double *x, size_t n, int bias)
 {
-    if (n == 0) return NAN;
+    if (n == 0 || !x) return NAN;
     double mean = moment_mean(x, n);
     scale2 sc = deviation_scale(x, n, mean);
     double m2, m3;
@@ -400,7 +401,7 @@ double lmp_stats_skewness(const double *x, size_t n, int bias)
 
 double lmp_stats_kurtosis(const double *x, size_t n, int fisher, int bias)
 {
-    if (n == 0) return NAN;
+    if (n == 0 || !x) return NAN;
     double mean = moment_mean(x, n);
     scale2 sc = deviation_scale(x, n, mean);
     double m2, m4;
@@ -497,6 +498,7 @@ void lmp_moments_add(lmp_moments *m, double x)
 
 void lmp_moments_add_array(lmp_moments *m, const double *x, size_t n)
 {
+    if (!m || !x) return; /* nothing to add to, or from (stats.h) */
     for (size_t i = 0; i < n; i++) lmp_moments_add(m, x[i]);
 }
 

@@ -28,8 +28,18 @@ static double two_sided_p(ld z)
     return (double)erfcl(fabsl(z) / sqrtl(2.0L));
 }
 
-static lmp_status check_finite(const double *x, size_t n, lmp_error *err)
+/* LMP_EINVAL naming the array x of n values or the output that is NULL (stats.h). */
+static lmp_status check_arrays(const char *fn, const double *x, size_t n, const void *out, lmp_error *err)
 {
+    if (x && out) return LMP_OK;
+    return lmp_error_set(err, LMP_EINVAL, "%s: %s is NULL (n = %zu): expected %s", fn, !x ? "x" : "out", n,
+                         !x ? "an array of n values" : "a place for the result");
+}
+
+/* check_arrays, then every x finite. */
+static lmp_status check_finite(const char *fn, const double *x, size_t n, const void *out, lmp_error *err)
+{
+    if (check_arrays(fn, x, n, out, err)) return LMP_EINVAL;
     for (size_t i = 0; i < n; i++)
         if (!isfinite(x[i]))
             return lmp_error_set(err, LMP_EINVAL, "x[%zu] = %g: expected finite data", i, x[i]);
@@ -124,7 +134,7 @@ lmp_status lmp_stats_skewtest(const double *x, size_t n, lmp_test_result *out, l
 {
     if (n < 8)
         return lmp_error_set(err, LMP_EINVAL, "n = %zu: skewtest needs at least 8 observations", n);
-    lmp_status st = check_finite(x, n, err);
+    lmp_status st = check_finite("skewtest", x, n, out, err);
     if (st) return st;
     ld z = skewtest_z(x, n);
     out->statistic = (double)z;
@@ -136,7 +146,7 @@ lmp_status lmp_stats_kurtosistest(const double *x, size_t n, lmp_test_result *ou
 {
     if (n < 5)
         return lmp_error_set(err, LMP_EINVAL, "n = %zu: kurtosistest needs at least 5 observations", n);
-    lmp_status st = check_finite(x, n, err);
+    lmp_status st = check_finite("kurtosistest", x, n, out, err);
     if (st) return st;
     ld z = kurtosistest_z(x, n);
     out->statistic = (double)z;
@@ -148,7 +158,7 @@ lmp_status lmp_stats_normaltest(const double *x, size_t n, lmp_test_result *out,
 {
     if (n < 8)
         return lmp_error_set(err, LMP_EINVAL, "n = %zu: normaltest needs at least 8 observations", n);
-    lmp_status st = check_finite(x, n, err);
+    lmp_status st = check_finite("normaltest", x, n, out, err);
     if (st) return st;
     ld s = skewtest_z(x, n), k = kurtosistest_z(x, n), k2 = s * s + k * k;
     out->statistic = (double)k2;
@@ -167,8 +177,8 @@ static double at(const double *X, size_t cols, int rowvar, size_t v, size_t o)
 
 /* Validates X and returns its k x m centred copy in *c (variable v's observations at c + v m; np.cov:
  * X -= X.mean(axis=1)), to be freed by the caller. */
-static lmp_status centred_copy(const double *X, size_t rows, size_t cols, int rowvar, double ddof, double **c,
-                               lmp_error *err)
+static lmp_status centred_copy(const char *fn, const double *X, size_t rows, size_t cols, int rowvar, double ddof,
+                               const double *out, double **c, lmp_error *err)
 {
     size_t k = rowvar ? rows : cols, m = rowvar ? cols : rows;
     if (k == 0 || m == 0)
@@ -179,6 +189,7 @@ static lmp_status centred_copy(const double *X, size_t rows, size_t cols, int ro
     if (k > SIZE_MAX / sizeof(double) / m || k > SIZE_MAX / sizeof(double) / k)
         return lmp_error_set(err, LMP_ERANGE, "X is %zu x %zu: too large (its bytes or the %zu x %zu result's overflow "
                              "size_t)", rows, cols, k, k);
+    if (check_arrays(fn, X, rows * cols, out, err)) return LMP_EINVAL;
     if (lmp_stats_ddof_check(m, ddof, err)) return LMP_EINVAL;
     for (size_t i = 0; i < rows * cols; i++)
         if (!isfinite(X[i]))
@@ -213,7 +224,7 @@ lmp_status lmp_stats_cov(const double *X, size_t rows, size_t cols, int rowvar, 
 {
     size_t k = rowvar ? rows : cols, m = rowvar ? cols : rows;
     double *c;
-    lmp_status st = centred_copy(X, rows, cols, rowvar, ddof, &c, err);
+    lmp_status st = centred_copy("cov", X, rows, cols, rowvar, ddof, out, &c, err);
     if (st) return st;
     gram(c, k, m, (double)m - ddof, out);
     free(c);
@@ -226,7 +237,7 @@ lmp_status lmp_stats_corr(const double *X, size_t rows, size_t cols, int rowvar,
     if (m < 2)
         return lmp_error_set(err, LMP_EINVAL, "%zu observation(s): correlation needs at least 2", m);
     double *c;
-    lmp_status st = centred_copy(X, rows, cols, rowvar, 1.0, &c, err);
+    lmp_status st = centred_copy("corr", X, rows, cols, rowvar, 1.0, out, &c, err);
     if (st) return st;
     /* A correlation does not change when a variable is scaled, so each variable's deviations are scaled by
      * 2^-ilogb(max |d|) (largest in [1, 2)) before the inner products, as moments.c scales them for the
