@@ -452,6 +452,17 @@ static void test_xz_dictionary_limit(void)
     CHECK_MSG(strstr(err.msg, "needs 4096 MiB to decode") && strstr(err.msg, "at most 256 MiB"), "msg: %s", err.msg);
 }
 
+/* A NULL out: LMP_EINVAL (it was written through before); NULL data with a size, as before. */
+static void test_null_arrays(void)
+{
+    lmp_error err;
+    lmp_corpus *c = NULL;
+    CHECK(lmp_corpus_create("a b\n", 4, NULL, NULL, NULL, &err) == LMP_EINVAL && strstr(err.msg, "out is NULL"));
+    CHECK(lmp_corpus_create(NULL, 4, NULL, NULL, &c, &err) == LMP_EINVAL && c == NULL);
+    CHECK(lmp_corpus_create(NULL, 0, NULL, NULL, &c, &err) == LMP_OK && c != NULL);
+    lmp_corpus_free(c);
+}
+
 int main(int argc, char **argv)
 {
     test_chdir_root(argv[0]);
@@ -466,5 +477,6 @@ int main(int argc, char **argv)
     RUN(test_big_compressed_files);
     RUN(test_max_line);
     RUN(test_xz_dictionary_limit);
+    RUN(test_null_arrays);
     return TEST_SUMMARY();
 }

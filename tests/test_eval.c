@@ -391,6 +391,21 @@ static void test_kl(void)
     lmp_lm_free(small);
 }
 
+/* NULL window or stride: nothing read or written (lmp_eval_windows crashed before). */
+static void test_null_arrays(void)
+{
+    mock mk;
+    memset(&mk, 0, sizeof mk);
+    lmp_lm *lm = make_mock(&mk);
+    size_t w = 0, s = 0;
+    lmp_eval_windows(lm, 10, NULL, &s);
+    lmp_eval_windows(lm, 10, &w, NULL);
+    CHECK(w == 0 && s == 0);
+    lmp_eval_windows(lm, 10, &w, &s);
+    CHECK(w > 0 && s > 0);
+    lmp_lm_free(lm);
+}
+
 int main(int argc, char **argv)
 {
     test_chdir_root(argv[0]);
@@ -402,5 +417,6 @@ int main(int argc, char **argv)
     RUN(test_ngram_windows);
     RUN(test_ngram_stream_equals_sentences);
     RUN(test_kl);
+    RUN(test_null_arrays);
     return TEST_SUMMARY();
 }

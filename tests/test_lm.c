@@ -535,6 +535,20 @@ static void test_gpt2(void)
     lmp_lm_free(lm);
 }
 
+/* NULL ids with n > 0: LMP_EINVAL naming them, checked before ids + start is formed (NULL + 0 is undefined;
+ * the error came from the context before, naming no function). */
+static void test_null_arrays(void)
+{
+    lmp_lm *lm = NULL;
+    lmp_error err;
+    double lp = 1;
+    CHECK(lmp_lm_create_mock(&lm, NULL) == LMP_OK);
+    CHECK(lmp_lm_sequence_logprob(lm, NULL, 3, 0, &lp, &err) == LMP_EINVAL &&
+          strstr(err.msg, "sequence_logprob: ids is NULL (n = 3)"));
+    CHECK(lmp_lm_sequence_logprob(lm, NULL, 3, 1, &lp, &err) == LMP_EINVAL && lp == 1);
+    lmp_lm_free(lm);
+}
+
 int main(int argc, char **argv)
 {
     test_chdir_root(argv[0]);
@@ -548,5 +562,6 @@ int main(int argc, char **argv)
     RUN(test_generate);
     RUN(test_generate_sentences);
     RUN(test_gpt2);
+    RUN(test_null_arrays);
     return TEST_SUMMARY();
 }

@@ -623,6 +623,37 @@ static void test_binary_errors(void)
     lmp_ngram_free(NULL);
 }
 
+/* A NULL word, context, line, word array or accumulator with a length above 0: LMP_TOKEN_NONE (<unk> from
+ * vocab_index), nothing done by the void functions (each crashed before). */
+static void test_null_arrays(void)
+{
+    lmp_ngram *m = load(FIX "tiny.arpa");
+    CHECK(m != NULL);
+    if (!m) return;
+    const lmp_token_id ctx[2] = {1, 3};
+    const char *w[1] = {"a"};
+    size_t len[1] = {1};
+    lmp_ngram_stats acc;
+    memset(&acc, 0, sizeof acc);
+    lmp_ngram_state s, before;
+    lmp_ngram_state_null(&s);
+    before = s;
+    CHECK(lmp_ngram_vocab_find(m, NULL, 3) == LMP_TOKEN_NONE);
+    CHECK(lmp_ngram_vocab_index(m, NULL, 3) == lmp_ngram_vocab_index(m, "zzz", 3)); /* <unk> */
+    lmp_ngram_state_from(m, NULL, 2, &s);
+    lmp_ngram_state_from(m, ctx, 2, NULL);
+    CHECK(memcmp(&s, &before, sizeof s) == 0);
+    lmp_ngram_score_line(m, NULL, 3, &acc, NULL);
+    lmp_ngram_score_line(m, "a b", 3, NULL, NULL);
+    lmp_ngram_score_words(m, NULL, len, 1, &acc, NULL);
+    lmp_ngram_score_words(m, w, NULL, 1, &acc, NULL);
+    lmp_ngram_score_words(m, w, len, 1, NULL, NULL);
+    CHECK(acc.sentences == 0 && acc.tokens == 0);
+    lmp_ngram_score_words(m, NULL, NULL, 0, &acc, NULL); /* an empty sentence: <s> </s>, as before */
+    CHECK(acc.sentences == 1 && acc.tokens == 1);
+    lmp_ngram_free(m);
+}
+
 int main(int argc, char **argv)
 {
     test_chdir_root(argv[0]);
@@ -638,6 +669,7 @@ int main(int argc, char **argv)
     RUN(test_gzip);
     RUN(test_binary_errors);
     RUN(test_padded_hash);
+    RUN(test_null_arrays);
     test_tmpdir_remove();
     return TEST_SUMMARY();
 }

@@ -414,6 +414,31 @@ static void test_get_ngrams(void)
     lmp_ngram_free(g);
 }
 
+/* NULL weights, a NULL context with n > 0, a NULL acc or out: LMP_EINVAL naming them, NaN from mass_after
+ * (each crashed before). */
+static void test_null_arrays(void)
+{
+    lmp_ngram *a = load_text("na.arpa", UNI_A);
+    CHECK(a != NULL);
+    if (!a) return;
+    test_write_text(test_tmp_path("nheld.txt"), "x y\n");
+    const lmp_ngram *g[2] = {a, a}; /* the checks come before the models are read */
+    double w[2] = {0.5, 0.5};
+    lmp_ngram_stats acc;
+    lmp_train_model *t = NULL;
+    lmp_error err = {0};
+    CHECK(lmp_ngram_mix_score_file(g, NULL, 2, test_tmp_path("nheld.txt"), &acc, &err) == LMP_EINVAL &&
+          strstr(err.msg, "weights are NULL (k = 2)"));
+    CHECK(lmp_ngram_mix_score_file(g, w, 2, test_tmp_path("nheld.txt"), NULL, &err) == LMP_EINVAL &&
+          strstr(err.msg, "acc is NULL"));
+    CHECK(lmp_ngram_mix_em(g, 2, test_tmp_path("nheld.txt"), NULL, 1e-7, 10, NULL, &err) == LMP_EINVAL &&
+          strstr(err.msg, "weights are NULL"));
+    CHECK(lmp_train_model_create_mix(g, NULL, 2, &t, &err) == LMP_EINVAL && t == NULL);
+    CHECK(lmp_train_model_create_mix(g, w, 2, NULL, &err) == LMP_EINVAL && strstr(err.msg, "out is NULL"));
+    CHECK(isnan(lmp_ngram_mass_after(a, NULL, 2)));
+    lmp_ngram_free(a);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -425,6 +450,7 @@ int main(int argc, char **argv)
     RUN(test_prune_hand);
     RUN(test_prune_trigram);
     RUN(test_filter);
+    RUN(test_null_arrays);
     test_tmpdir_remove();
     return TEST_SUMMARY();
 }

@@ -49,10 +49,25 @@ static void test_many_words(void)
     lmp_vocab_free(v);
 }
 
+/* A NULL word with n > 0: LMP_TOKEN_NONE from find, LMP_EINVAL from add (each crashed before). */
+static void test_null_arrays(void)
+{
+    lmp_vocab *v = NULL;
+    lmp_error e;
+    lmp_token_id id = 5;
+    CHECK(lmp_vocab_create(&v, &e) == LMP_OK);
+    CHECK(lmp_vocab_find(v, NULL, 3) == LMP_TOKEN_NONE);
+    CHECK(lmp_vocab_add(v, NULL, 3, &id, &e) == LMP_EINVAL && strstr(e.msg, "vocab_add: the word is NULL (n = 3)"));
+    CHECK(lmp_vocab_add(v, "abc", 3, NULL, &e) == LMP_EINVAL && strstr(e.msg, "id is NULL"));
+    CHECK(lmp_vocab_size(v) == 3 && id == 5);
+    lmp_vocab_free(v);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
     RUN(test_specials);
     RUN(test_many_words);
+    RUN(test_null_arrays);
     return TEST_SUMMARY();
 }

@@ -109,7 +109,8 @@ LMP_API void lmp_corpus_params_init(lmp_corpus_params *p);
 LMP_API lmp_status lmp_corpus_load(const char *path, const lmp_corpus_params *params, lmp_corpus **out, lmp_error *err);
 
 /* Read from memory (size bytes at data; plain, gzip or xz). The data must stay
- * alive until lmp_corpus_free. name (may be NULL: "<memory>") appears in errors. */
+ * alive until lmp_corpus_free. name (may be NULL: "<memory>") appears in errors.
+ * LMP_EINVAL for a NULL data with size > 0 or a NULL out. */
 LMP_API lmp_status lmp_corpus_create(const void *data, size_t size, const char *name, const lmp_corpus_params *params,
                                      lmp_corpus **out, lmp_error *err);
 

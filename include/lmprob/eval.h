@@ -65,7 +65,7 @@ typedef void (*lmp_ppl_token_fn)(void *ud, const lmp_ppl_token *t);
 
 /* Window and stride as the recipes use them: window 0 means the model's
  * n_ctx (for an unbounded model, all n tokens: one window), stride 0 means
- * window / 2 (at least 1). */
+ * window / 2 (at least 1). Does nothing when window or stride is NULL. */
 LMP_API void lmp_eval_windows(const lmp_lm *lm, size_t n, size_t *window, size_t *stride);
 
 /* Perplexity of ids[0..n) under the model of context c (its capacity must

@@ -172,9 +172,10 @@ LMP_API lmp_status lmp_ngram_verify(const char *path, lmp_ngram_verify_fn report
 LMP_API void lmp_ngram_get_info(const lmp_ngram *m, lmp_ngram_info *info);
 LMP_API unsigned lmp_ngram_order(const lmp_ngram *m);
 LMP_API size_t lmp_ngram_vocab_size(const lmp_ngram *m);
-/* Id of the word s[0..n), or LMP_TOKEN_NONE when it is not in the vocabulary. */
+/* Id of the word s[0..n), or LMP_TOKEN_NONE when it is not in the vocabulary
+ * (or s is NULL with n > 0). */
 LMP_API lmp_token_id lmp_ngram_vocab_find(const lmp_ngram *m, const char *s, size_t n);
-/* Id of the word, or the <unk> id when it is not in the vocabulary. */
+/* Id of the word, or the <unk> id when it is not in the vocabulary (or s is NULL with n > 0). */
 LMP_API lmp_token_id lmp_ngram_vocab_index(const lmp_ngram *m, const char *s, size_t n);
 /* The text of word id (NUL-terminated), or NULL when id is out of range. */
 LMP_API const char *lmp_ngram_word(const lmp_ngram *m, lmp_token_id id);
@@ -262,7 +263,8 @@ LMP_API double lmp_ngram_score(const lmp_ngram *m, const lmp_ngram_state *in, lm
 
 /* The state after the words ctx[0..n) (oldest first), starting from the null
  * state, or from <s> when ctx[0] is the <s> id; only the last order-1 words
- * matter. Ids out of range are taken as <unk>. */
+ * matter. Ids out of range are taken as <unk>. Does nothing when out is NULL,
+ * or ctx is NULL with n > 0. */
 LMP_API void lmp_ngram_state_from(const lmp_ngram *m, const lmp_token_id *ctx, size_t n, lmp_ngram_state *out);
 
 /* ---- text ----------------------------------------------------------------------------- */
@@ -315,13 +317,15 @@ typedef struct lmp_ngram_callbacks {
 /* Score one line of text (words separated by ' ', '\t', '\r' or NUL, the
  * separators of lmplz and of lmprob's corpus reader in word mode; no '\n'
  * inside) as one sentence and add it to *acc (its bytes are
- * len + 1 for the newline). cb may be NULL. */
+ * len + 1 for the newline). cb may be NULL. Does nothing when acc is NULL, or
+ * line is NULL with len > 0. */
 LMP_API void lmp_ngram_score_line(const lmp_ngram *m, const char *line, size_t len, lmp_ngram_stats *acc,
                           const lmp_ngram_callbacks *cb);
 
 /* Score the words w[0..n) (lengths len[0..n)) as one sentence (<s> .. </s>)
  * and add them to *acc (bytes are not counted: the caller knows them). For
- * callers that tokenize text themselves (lmp corpus reader). */
+ * callers that tokenize text themselves (lmp corpus reader). Does nothing
+ * when acc is NULL, or w or len is NULL with n > 0. */
 LMP_API void lmp_ngram_score_words(const lmp_ngram *m, const char *const *w, const size_t *len, size_t n,
                            lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb);
 

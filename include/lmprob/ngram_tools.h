@@ -42,7 +42,7 @@ LMP_EXTERN_C_BEGIN
  * p_i from model i's own back-off rule on its own state. *acc is zeroed
  * first; it counts tokens, OOVs (words of no model), sentences and bytes as
  * lmp_ngram_score_file does. weights: k >= 1 values >= 0 summing to 1 (within
- * 1e-6). Errors: LMP_EINVAL (bad weights or k), LMP_EFORMAT/LMP_EIO (the
+ * 1e-6). Errors: LMP_EINVAL (bad or NULL weights, k, a NULL acc), LMP_EFORMAT/LMP_EIO (the
  * text), LMP_ENOMEM. */
 LMP_API lmp_status lmp_ngram_mix_score_file(const lmp_ngram *const *models, const double *weights, size_t k,
                                             const char *path, lmp_ngram_stats *acc, lmp_error *err);
@@ -77,7 +77,8 @@ LMP_API lmp_status lmp_ngram_mix_em(const lmp_ngram *const *models, size_t k, co
  * mixture gives sum_i weights[i] backoff_i(h) p_i(w | h'): the two agree for
  * every n-gram of the union, and differ elsewhere unless the models' backoffs
  * agree (docs/ngram-toolkit.md measures by how much). The order is the
- * highest of the models'. The <s> unigram gets -99 (never predicted). */
+ * highest of the models'. The <s> unigram gets -99 (never predicted). LMP_EINVAL
+ * for NULL weights or a NULL out, as for bad weights. */
 LMP_API lmp_status lmp_train_model_create_mix(const lmp_ngram *const *models, const double *weights, size_t k,
                                               lmp_train_model **out, lmp_error *err);
 
@@ -135,7 +136,8 @@ LMP_API lmp_status lmp_train_model_create_filtered(const lmp_ngram *m, const cha
  * never predicted), by the model's own scoring (lmp_ngram_score; ctx as in
  * lmp_ngram_state_from). 1 for a normalised model (within float rounding),
  * below 1 for a filtered one (its dropped words are gone), above 1 for a
- * model of scores such as stupid backoff: ppl refuses those. */
+ * model of scores such as stupid backoff: ppl refuses those. NaN when ctx is
+ * NULL with n > 0. */
 LMP_API double lmp_ngram_mass_after(const lmp_ngram *m, const lmp_token_id *ctx, size_t n);
 
 /* How far above 1 a probability model's mass may be: float rounding summed over a vocabulary

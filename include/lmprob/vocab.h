@@ -34,10 +34,11 @@ LMP_API lmp_status lmp_vocab_create(lmp_vocab **out, lmp_error *err);
 LMP_API void lmp_vocab_free(lmp_vocab *v);
 
 /* Id of word s[0..n) (n > 0), adding it when new. LMP_ENOMEM, or LMP_ERANGE
- * past 2^31 - 1 words (the largest lmp_token_id). */
+ * past 2^31 - 1 words (the largest lmp_token_id); LMP_EINVAL for a NULL s
+ * with n > 0 or a NULL id. */
 LMP_API lmp_status lmp_vocab_add(lmp_vocab *v, const char *s, size_t n, lmp_token_id *id, lmp_error *err);
 
-/* Id of s[0..n), or LMP_TOKEN_NONE when absent. */
+/* Id of s[0..n), or LMP_TOKEN_NONE when absent (or s is NULL with n > 0). */
 LMP_API lmp_token_id lmp_vocab_find(const lmp_vocab *v, const char *s, size_t n);
 
 /* Number of words, specials included (>= 3). */

@@ -106,6 +106,7 @@ lmp_status lmp_corpus_load(const char *path, const lmp_corpus_params *params, lm
 lmp_status lmp_corpus_create(const void *data, size_t size, const char *name, const lmp_corpus_params *params,
                                lmp_corpus **out, lmp_error *err)
 {
+    if (!out) return lmp_error_set(err, LMP_EINVAL, "corpus_create: out is NULL: expected a place for the reader");
     *out = NULL;
     if (!data && size) return lmp_error_set(err, LMP_EINVAL, "corpus data is NULL with size %zu", size);
     lmp_corpus *c;

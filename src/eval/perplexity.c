@@ -8,6 +8,7 @@
 
 void lmp_eval_windows(const lmp_lm *lm, size_t n, size_t *window, size_t *stride)
 {
+    if (!window || !stride) return; /* eval.h: nowhere to read or write them */
     if (*window == 0) {
         lmp_lm_info in;
         lmp_lm_get_info(lm, &in);

@@ -317,6 +317,8 @@ lmp_status lmp_lm_sequence_logprob(const lmp_lm *lm, const lmp_token_id *ids, si
 {
     if (!lm || !logprob) return lmp_error_set(err, LMP_EINVAL, "sequence_logprob: expected a model and an output");
     if (start > n) return lmp_error_set(err, LMP_EINVAL, "start = %zu: expected start <= n = %zu", start, n);
+    if (!ids && n) /* before ids + start */
+        return lmp_error_set(err, LMP_EINVAL, "sequence_logprob: ids is NULL (n = %zu): expected an array of n ids", n);
     if (n == 0) {
         *logprob = 0.0;
         return LMP_OK;

@@ -97,12 +97,13 @@ int32_t lmp_ngram_unk(const lmp_ngram *m) { return m->unk; }
 
 int32_t lmp_ngram_vocab_find(const lmp_ngram *m, const char *s, size_t n)
 {
+    if (!s && n) return LMP_TOKEN_NONE; /* no word (ngram.h) */
     return ng_vocab_find(m, s, n);
 }
 
 int32_t lmp_ngram_vocab_index(const lmp_ngram *m, const char *s, size_t n)
 {
-    int32_t id = ng_vocab_find(m, s, n);
+    int32_t id = lmp_ngram_vocab_find(m, s, n);
     return id < 0 ? m->unk : id;
 }
 
@@ -139,6 +140,7 @@ double lmp_ngram_score(const lmp_ngram *m, const lmp_ngram_state *in, int32_t wo
 
 void lmp_ngram_state_from(const lmp_ngram *m, const int32_t *ctx, size_t n, lmp_ngram_state *out)
 {
+    if (!out || (!ctx && n)) return; /* ngram.h: nothing to write, or to read */
     lmp_ngram_state a, b;
     size_t keep = m->order - 1, start = n > keep ? n - keep : 0;
     if (n > 0 && ctx[0] == m->bos && m->bos >= 0 && start == 0) {

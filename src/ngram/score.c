@@ -223,6 +223,7 @@ static void score_line(const lmp_ngram *m, ng_sent *S, const char *line, size_t 
 void lmp_ngram_score_line(const lmp_ngram *m, const char *line, size_t len, lmp_ngram_stats *acc,
                           const lmp_ngram_callbacks *cb)
 {
+    if (!acc || (!line && len)) return; /* ngram.h: nothing scored */
     ng_sent S;
     score_line(m, &S, line, len, acc, cb);
 }
@@ -230,6 +231,7 @@ void lmp_ngram_score_line(const lmp_ngram *m, const char *line, size_t len, lmp_
 void lmp_ngram_score_words(const lmp_ngram *m, const char *const *w, const size_t *len, size_t n,
                            lmp_ngram_stats *acc, const lmp_ngram_callbacks *cb)
 {
+    if (!acc || ((!w || !len) && n)) return; /* ngram.h: nothing scored */
     ng_sent S;
     sent_begin(m, &S, acc->sentences);
     size_t k = 0;

@@ -9,6 +9,7 @@
 
 double lmp_ngram_mass_after(const lmp_ngram *m, const lmp_token_id *ctx, size_t n)
 {
+    if (!ctx && n) return NAN; /* no context (ngram_tools.h) */
     lmp_ngram_state s, o;
     lmp_ngram_state_from(m, ctx, n, &s);
     double sum = 0;

@@ -31,6 +31,7 @@ static lmp_status check_models(const lmp_ngram *const *g, size_t k, lmp_error *e
 
 static lmp_status check_weights(const double *w, size_t k, int positive, lmp_error *err)
 {
+    if (!w) return lmp_error_set(err, LMP_EINVAL, "weights are NULL (k = %zu): expected an array of k weights", k);
     double s = 0;
     for (size_t i = 0; i < k; i++) {
         if (!(w[i] >= 0 && w[i] <= 1) || (positive && !(w[i] > 0)))
@@ -120,6 +121,7 @@ lmp_status lmp_ngram_mix_score_file(const lmp_ngram *const *models, const double
 {
     lmp_status st;
     if ((st = check_models(models, k, err)) || (st = check_weights(weights, k, 0, err))) return st;
+    if (!acc) return lmp_error_set(err, LMP_EINVAL, "mix_score_file: acc is NULL: expected a place for the totals");
     memset(acc, 0, sizeof *acc);
     score_ctx sc = {weights, k, acc};
     return walk_text(models, k, path, score_token, &sc, &acc->sentences, &acc->bytes, err);
@@ -227,6 +229,7 @@ static double model_prob(const lmp_ngram *g, const int32_t *map, const uint32_t 
 lmp_status lmp_train_model_create_mix(const lmp_ngram *const *models, const double *weights, size_t k,
                                       lmp_train_model **out, lmp_error *err)
 {
+    if (!out) return lmp_error_set(err, LMP_EINVAL, "create_mix: out is NULL: expected a place for the model");
     *out = NULL;
     lmp_status st;
     if ((st = check_models(models, k, err)) || (st = check_weights(weights, k, 0, err))) return st;

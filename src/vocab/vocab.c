@@ -89,11 +89,15 @@ static lmp_token_id find_h(const lmp_vocab *v, const char *s, size_t n, uint64_t
 
 lmp_token_id lmp_vocab_find(const lmp_vocab *v, const char *s, size_t n)
 {
+    if (!s && n) return LMP_TOKEN_NONE; /* no word (vocab.h) */
     return find_h(v, s, n, lmp_strhash(s, n), NULL);
 }
 
 lmp_status lmp_vocab_add(lmp_vocab *v, const char *s, size_t n, lmp_token_id *id, lmp_error *err)
 {
+    if ((!s && n) || !id)
+        return lmp_error_set(err, LMP_EINVAL, "vocab_add: %s is NULL (n = %zu): expected %s",
+                             !id ? "id" : "the word", n, !id ? "a place for the id" : "n bytes");
     uint64_t h = lmp_strhash(s, n);
     size_t slot = 0;
     lmp_token_id f = find_h(v, s, n, h, &slot);
