@@ -1,6 +1,7 @@
 /* `lmprob generate`: sample text from any model behind lm.h (an n-gram file,
  * a GPT-2 folder) with lmp_lm_generate and the sampler chain of sample.h,
  * printing each token as it is drawn. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,7 @@ typedef struct gen {
     double lp;
     size_t generated, sentences_out;
     int failed;
+    int werr; /* failed = 1: errno of the failed write */
     /* --json: the sentence's words_hex items so far (the exact bytes of each word, which "words"
      * shows as valid UTF-8 with U+FFFD for a GPT-2 token that is part of a character) */
     char *hex;
@@ -162,7 +164,7 @@ static int on_event(void *ud, const lmp_lm_event *ev)
             fflush(stdout); /* stream: each token as it is drawn */
         }
         g->first_word = 0;
-        if (ferror(stdout) && !g->failed) g->failed = 1;
+        if (ferror(stdout) && !g->failed) g->failed = 1, g->werr = errno; /* the sticky stdout's errno (main.c) */
         return g->failed;
     }
     if (ev->kind == LMP_LM_EVENT_END) g->lp += ev->logprob;
@@ -198,7 +200,7 @@ static int on_event(void *ud, const lmp_lm_event *ev)
                   ev->sentence + 1, g->max_len, et && el ? (int)(el < 60 ? el : 60) : g->in.kind == LMP_LM_GPT2 ? 13 : 4,
                   et && el ? et : g->in.kind == LMP_LM_GPT2 ? "<|endoftext|>" : "</s>");
     }
-    if (ferror(stdout) && !g->failed) g->failed = 1;
+    if (ferror(stdout) && !g->failed) g->failed = 1, g->werr = errno; /* the sticky stdout's errno (main.c) */
     return g->failed;
 }
 
@@ -319,19 +321,19 @@ int cmd_generate(int argc, char **argv)
         if (st || g.failed) {
             char *where = g.failed ? NULL : where_failed(&g, model, ctx);
             if (json) { /* what was streamed stays: the object is closed, the error in it */
-                char msg[sizeof err.msg + 4400];
+                char msg[sizeof err.msg + 4400], wfail[160];
+                snprintf(wfail, sizeof wfail, "writing to stdout failed: %s", strerror(g.werr));
                 snprintf(msg, sizeof msg, "%s%s%s", where ? where : "", where ? ": " : "",
                          g.failed == 2 ? "out of memory for a sentence's words"
-                         : g.failed  ? "writing to stdout failed"
+                         : g.failed  ? wfail
                                      : err.msg);
                 fputs(g.open ? "]}\n], \"error\": " : "\n], \"error\": ", stdout);
                 cli_json_string(stdout, msg);
                 fputs("}\n", stdout);
             }
             fflush(stdout);
-            if (g.failed)
-                cli_error(g.failed == 2 ? "generate: out of memory for a sentence's words"
-                                        : "generate: writing to stdout failed");
+            if (g.failed == 2) cli_error("generate: out of memory for a sentence's words");
+            else if (g.failed) cli_error("generate: writing to stdout failed: %s", strerror(g.werr));
             else
                 cli_error("generate: %s: %s", where ? where : model, cli_lib_msg("generate", err.msg));
             free(where);
@@ -340,7 +342,7 @@ int cmd_generate(int argc, char **argv)
     }
     if (json) puts("\n]}");
     rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
-    if (rc) cli_error("generate: writing to stdout failed");
+    if (rc) cli_error("generate: writing to stdout failed: %s", strerror(errno));
 done:
     lmp_lm_ctx_free(ctx);
     lmp_sampler_free(smp);

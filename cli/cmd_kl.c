@@ -221,7 +221,7 @@ int cmd_kl(int argc, char **argv)
         fprintf(stderr, "lmprob: kl: note: %s: no position to compare in %zu token%s (a window's first token is "
                 "context only): the divergences are undefined (nan)\n", cli_input_name(text_path), n, n == 1 ? "" : "s");
     rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
-    if (rc) cli_error("kl: writing to stdout failed");
+    if (rc) cli_error("kl: writing to stdout failed: %s", strerror(errno));
 done:
     for (int k = 0; k < 2; k++) {
         lmp_lm_ctx_free(ctx[k]);

@@ -1,5 +1,6 @@
 /* `lmprob next`: the next-token distribution of any model behind lm.h after a
  * prompt: the top k tokens, the entropy and the nucleus size. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,7 +186,7 @@ int cmd_next(int argc, char **argv)
         }
     }
     rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
-    if (rc) cli_error("next: writing to stdout failed");
+    if (rc) cli_error("next: writing to stdout failed: %s", strerror(errno));
 done:
     lmp_sampler_free(smp);
     lmp_lm_ctx_free(ctx);

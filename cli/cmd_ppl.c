@@ -471,7 +471,7 @@ int cmd_ppl(int argc, char **argv)
         int rc = ppl_windows(pos[0], lm, pos[1], &lo, recipe, c.json, c.per_token, unnormalised);
         lmp_lm_free(lm);
         if (rc == CLI_OK && fflush(stdout) != 0) {
-            cli_error("ppl: writing to stdout failed");
+            cli_error("ppl: writing to stdout failed: %s", strerror(errno));
             return CLI_FAIL;
         }
         return rc;

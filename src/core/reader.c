@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <lzma.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -158,10 +159,16 @@ static lmp_status xz_step(io_reader *r, size_t room, size_t *produced, lmp_error
                                 (unsigned long long)(IO_XZ_MEMLIMIT >> 20));
     case LZMA_MEM_ERROR:
         return lmp_error_set_at(err, LMP_ENOMEM, r->name, 0, "xz decoder: out of memory");
-    default:
-        return lmp_error_set_at(err, LMP_EFORMAT, r->name, 0,
-                                "corrupt xz data near compressed byte %llu (liblzma error %d): expected a valid xz stream",
-                                (unsigned long long)(r->raw_total - (r->in_len - r->in_pos)), (int)xr);
+    default: { /* in words, as zlib's messages ("incorrect data check") name the gzip cases */
+        char why[48];
+        snprintf(why, sizeof why, "liblzma error %d", (int)xr);
+        return lmp_error_set_at(err, LMP_EFORMAT, r->name, 0, "corrupt xz data near compressed byte %llu (%s): expected a "
+                                "valid xz stream", (unsigned long long)(r->raw_total - (r->in_len - r->in_pos)),
+                                xr == LZMA_DATA_ERROR      ? "its data, a header or an integrity check is damaged"
+                                : xr == LZMA_FORMAT_ERROR  ? "no xz stream header"
+                                : xr == LZMA_OPTIONS_ERROR ? "options this liblzma does not support"
+                                                           : why);
+    }
     }
 }
 

@@ -77,5 +77,9 @@ expect_fail "model truncated gzip" 'trunc.arpa.gz: truncated gzip data' "$LMPROB
 cp "$TMPD/t.txt.gz" "$TMPD/flip.gz"
 printf '\377\377\377\377' | dd of="$TMPD/flip.gz" bs=1 seek=700000 conv=notrunc 2>/dev/null
 expect_fail "corrupt gzip" 'flip.gz: corrupt gzip data near compressed byte' "$LMPROB" train --quiet --order 2 --output "$TMPD/x.arpa" "$TMPD/flip.gz"
+# a damaged xz stream is named in words, as zlib names the gzip cases (it said "liblzma error 9")
+cp "$TMPD/t.txt.xz" "$TMPD/flip.xz"
+printf '\377\377\377\377' | dd of="$TMPD/flip.xz" bs=1 seek=300000 conv=notrunc 2>/dev/null
+expect_fail "corrupt xz" 'flip.xz: corrupt xz data near compressed byte [0-9]+ \(its data, a header or an integrity check is damaged\)' "$LMPROB" train --quiet --order 2 --output "$TMPD/x.arpa" "$TMPD/flip.xz"
 if [ ! -e "$TMPD/x.arpa" ]; then ok; else bad "a failed train left its output"; fi
 finish
