@@ -207,7 +207,7 @@ static void test_kv_cache(void)
                 /* a fork too small for the source, and one of another model, are refused */
                 lmp_gpt2_ctx *small;
                 if (lmp_gpt2_ctx_create(m, 4, 1, &small, &err) == LMP_OK) {
-                    CHECK_INT(lmp_gpt2_ctx_copy(small, fork, &err), LMP_EINVAL);
+                    CHECK_INT(lmp_gpt2_ctx_copy(small, fork, &err), LMP_ERANGE); /* as lmp_lm_ctx_copy */
                     lmp_gpt2_ctx_free(small);
                 }
                 lmp_gpt2_ctx_free(fork);
@@ -872,7 +872,7 @@ static void test_good_variants(void)
         CHECK_INT(lmp_gpt2_ctx_push(ca, ids, 3, NULL, LMP_GPT2_LOGITS_NONE, &err), LMP_OK);
         CHECK_INT(lmp_gpt2_ctx_copy(ca, cu, &err), LMP_EINVAL); /* another model */
         lmp_gpt2_ctx *big;
-        EXPECT_ERR(lmp_gpt2_ctx_create(ma, 9, 1, &big, &err), LMP_EINVAL, "n_ctx = 8");
+        EXPECT_ERR(lmp_gpt2_ctx_create(ma, 9, 1, &big, &err), LMP_ERANGE, "n_ctx = 8"); /* as lmp_lm_ctx_create */
         CHECK(big == NULL);
         lmp_gpt2_ctx_free(ca);
         lmp_gpt2_ctx_free(cu);

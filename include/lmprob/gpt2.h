@@ -121,7 +121,7 @@ LMP_API lmp_status lmp_gpt2_tensor_info(const lmp_gpt2 *model, size_t i, lmp_gpt
 /* ---- per-sequence context ------------------------------------------------- */
 
 /* Create a context that holds up to max_tokens tokens (0: the model's n_ctx;
- * more than n_ctx is LMP_EINVAL) and computes on `threads` threads (the
+ * more than n_ctx is LMP_ERANGE, as lmp_lm_ctx_create) and computes on `threads` threads (the
  * caller's plus threads - 1 workers; threads <= 0: every online CPU).
  * Allocates the KV cache (2 n_layer max_tokens n_embd floats) and the scratch
  * of a push of up to max_tokens tokens up front. *out is NULL on error. */
@@ -158,8 +158,8 @@ LMP_API lmp_status lmp_gpt2_ctx_rewind(lmp_gpt2_ctx *ctx, size_t keep, lmp_error
 
 /* Make dst a copy of src's sequence (tokens and KV cache), e.g. to fork a
  * sequence for sampling or beam search: lmp_gpt2_ctx_create + copy. Both
- * contexts must belong to the same model and dst must hold src's length
- * (LMP_EINVAL otherwise). Copies only the src length's rows; allocates nothing. */
+ * contexts must belong to the same model (else LMP_EINVAL) and dst must hold
+ * src's length (else LMP_ERANGE, as lmp_lm_ctx_copy). Copies only the src length's rows; allocates nothing. */
 LMP_API lmp_status lmp_gpt2_ctx_copy(lmp_gpt2_ctx *dst, const lmp_gpt2_ctx *src, lmp_error *err);
 
 LMP_EXTERN_C_END

@@ -238,7 +238,8 @@ typedef struct lmp_lm_span {
  * (<|endoftext|> in the text is the special token). Two-call sizing: *n is
  * set to the number of tokens; ids[0..cap) (and unknown, spans, each optional)
  * are written when *n <= cap, else the call returns LMP_ERANGE and writes
- * nothing useful (call again with cap >= *n). Word mode reads the text as
+ * nothing useful (call again with cap >= *n). With ids NULL (and cap 0) only
+ * *n is set and the call returns LMP_OK, as lmp_tokenizer_encode's size query. Word mode reads the text as
  * KenLM's query and lmp_ngram_score_file do (corpus.h query_words): a word is
  * its bytes, so one with invalid UTF-8 is an unknown word, and "<s>" or "</s>"
  * typed in the text is the model's own marker, not an error. Errors:
@@ -343,9 +344,12 @@ typedef int (*lmp_lm_event_fn)(void *ud, const lmp_lm_event *ev);
  * reported as LMP_LM_EVENT_END) or when it reaches max_new tokens
  * (LMP_LM_EVENT_CUT); the next sentence starts with the model's bos pushed,
  * when bos != eos (a new n-gram sentence). An empty context gets the model's
- * bos first (when it has one). When a bounded model's context is full, its
- * older half is dropped (rewind and push of the newer half, as llama.cpp's
- * context shift); an unbounded context's capacity must hold everything.
+ * bos first (when it has one). When the context is full (any model's, bounded
+ * or not), its older half is dropped: a rewind to nothing and a push of the
+ * newer half, as llama.cpp's context shift, so an n-gram model's state is then
+ * that of the newer half (the same as before once it holds order - 1 tokens),
+ * and the sampler's penalties see only the tokens the context still holds.
+ * Give the context room for the prompt and max_new tokens to keep them all.
  * on_token may be NULL. The sampler's max_vocab must be >= vocab_size.
  * Allocates one vocabulary-sized buffer per call. */
 LMP_API lmp_status lmp_lm_generate(lmp_lm_ctx *c, lmp_sampler *s, lmp_rng *rng, const lmp_lm_generate_params *p,

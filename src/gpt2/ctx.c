@@ -108,7 +108,7 @@ lmp_status lmp_gpt2_ctx_create(const lmp_gpt2 *m, size_t max_tokens, int threads
     const lmp_gpt2_config *cf = &m->cfg;
     if (max_tokens == 0) max_tokens = (size_t)cf->n_ctx;
     if (max_tokens > (size_t)cf->n_ctx)
-        return lmp_error_set(err, LMP_EINVAL, "max_tokens = %zu: expected at most the model's n_ctx = %d", max_tokens,
+        return lmp_error_set(err, LMP_ERANGE, "max_tokens = %zu: expected at most the model's n_ctx = %d", max_tokens,
                              cf->n_ctx);
     if (threads <= 0) {
         long nc = sysconf(_SC_NPROCESSORS_ONLN);
@@ -201,7 +201,7 @@ lmp_status lmp_gpt2_ctx_copy(lmp_gpt2_ctx *dst, const lmp_gpt2_ctx *src, lmp_err
 {
     if (dst->m != src->m) return lmp_error_set(err, LMP_EINVAL, "context copy: the contexts belong to different models");
     if (src->len > dst->cap)
-        return lmp_error_set(err, LMP_EINVAL, "context copy: the source holds %zu tokens, the destination only %zu",
+        return lmp_error_set(err, LMP_ERANGE, "context copy: the source holds %zu tokens, the destination only %zu",
                              src->len, dst->cap);
     if (dst == src) return LMP_OK;
     const lmp_gpt2_config *cf = &src->m->cfg;

@@ -123,7 +123,14 @@ lmp_status lmp_lm_tokenize(const lmp_lm *lm, const char *text, size_t len, unsig
     if (cap && !ids) return lmp_error_set(err, LMP_EINVAL, "tokenize: room for %zu ids but a NULL pointer", cap);
     if (!lm->ops->tokenize)
         return lmp_error_set(err, LMP_EUNSUPPORTED, "model %s has no tokenizer: expected token ids", lm->info.name);
-    return lm->ops->tokenize(lm, text ? text : "", len, flags, ids, unknown, spans, cap, n, err);
+    lmp_status st = lm->ops->tokenize(lm, text ? text : "", len, flags, ids, unknown, spans, cap, n, err);
+    /* ids NULL (cap 0): a size query, answered with LMP_OK as lmp_tokenizer_encode answers it (a caller of
+     * both asked the same question and got LMP_ERANGE and a message from one) */
+    if (st == LMP_ERANGE && !ids) {
+        lmp_error_clear(err);
+        st = LMP_OK;
+    }
+    return st;
 }
 
 /* ---- contexts ---------------------------------------------------------------------- */
