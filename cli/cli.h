@@ -345,6 +345,8 @@ int cli_sampler_finish(const char *cmd, lmp_sampler_params *prm, int dtype_set);
  * err->msg exits 1 quietly (another rank reported the error). */
 typedef lmp_status (*cli_train_fn)(const char *input, const char *arpa_output, const lmp_train_params *p,
                                    lmp_train_model **m, int *written, lmp_error *err);
-int cli_train_run(int argc, char **argv, cli_train_fn train);
+/* stages: 1 prints the training's stage lines on stderr unless --quiet even when it is no terminal (lmprob-mpi,
+ * whose rank 0 writes to mpirun's pipe, as lmplz prints its stages); 0 only on a terminal (lmprob train). */
+int cli_train_run(int argc, char **argv, cli_train_fn train, int stages);
 
 #endif

@@ -184,9 +184,9 @@ static lmp_status train_here(const char *input, const char *arpa_output, const l
     return lmp_train_model_load(input, p, m, err);
 }
 
-int cmd_train(int argc, char **argv) { return cli_train_run(argc, argv, train_here); }
+int cmd_train(int argc, char **argv) { return cli_train_run(argc, argv, train_here, 0); }
 
-int cli_train_run(int argc, char **argv, cli_train_fn train)
+int cli_train_run(int argc, char **argv, cli_train_fn train, int stages)
 {
     lmp_train_params p;
     lmp_train_params_init(&p);
@@ -324,7 +324,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train)
     p.command = command;
     progress_state ps;
     clock_gettime(CLOCK_MONOTONIC, &ps.t0);
-    if (isatty(2)) {
+    if (isatty(2) || (stages && !quiet)) {
         p.progress = on_progress;
         p.progress_ctx = &ps;
     }

@@ -93,7 +93,7 @@ int main(int argc, char **argv)
     cli_signals_init(); /* a rank stopped by mpirun (SIGTERM) removes rank 0's temporary model */
     if (argc >= 2 && strcmp(argv[1], "train") == 0) {
         hold_output();
-        rc = cli_train_run(argc - 1, argv + 1, train_agreed);
+        rc = cli_train_run(argc - 1, argv + 1, train_agreed, 1);
         if (!g_mpi.agreed) agree(1); /* stopped before training: --help, or an error in the checks */
         if (rc == CLI_HELP) { /* cli_parse printed lmprob train's usage: a success, as in lmprob (exit 255 was) */
             if (g_mpi.rank == 0)

@@ -69,6 +69,7 @@ typedef struct ctx {
     int rank, size;
     uint64_t sent_bytes; /* to other ranks: exchange, vocabulary and gather */
     lmp_error *err;
+    const lmp_train_params *p; /* its progress callback: rank 0's stage lines */
 } ctx;
 
 /* 1 when some rank failed. The failing rank's message gets its rank; the
@@ -1224,6 +1225,9 @@ done:
 
 static void report(const ctx *c, const char *stage, double t0)
 {
+    /* rank 0 tells the stages as lmprob train does (lmprob-mpi asks for them unless --quiet: a job of hours
+     * showed nothing until its summary) */
+    if (c->rank == 0 && c->p && c->p->progress) c->p->progress(c->p->progress_ctx, stage, 0);
     if (!getenv("LMPROB_MPI_STATS")) return;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -1236,7 +1240,7 @@ lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train
 {
     *out = NULL;
     *written = 0;
-    ctx c = {0, 1, 0, err};
+    ctx c = {0, 1, 0, err, NULL};
     MPI_Comm_rank(MPI_COMM_WORLD, &c.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &c.size);
     double t0 = MPI_Wtime();
@@ -1254,6 +1258,7 @@ lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train
     }
     if ((st = agree_job(&c, input, &p, err))) return st; /* first: the line limit follows the agreed budget */
     train_line_limit(&p); /* the lines lmprob train refuses, refused here too */
+    c.p = &p;
     const unsigned N = p.order;
     const char *tmp = p.temp_dir ? p.temp_dir : getenv("TMPDIR");
     if (!tmp || !*tmp) tmp = "/tmp";

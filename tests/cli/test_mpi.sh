@@ -188,6 +188,12 @@ timeout 120 bash -c '. "$0"; mpirun_n 2 bash -c '"'"'if [ "$OMPI_COMM_WORLD_RANK
 rc=$?
 if [ $rc -ne 0 ] && grep -q "the ranks see files of different sizes" "$TMPD/err" && [ ! -e "$TMPD/m.arpa" ]; then ok
 else bad "a stale copy on rank 1: exit $rc: $(head -c 300 "$TMPD/err")"; fi
+# rank 0 tells the stages on stderr as lmplz does, once, unless --quiet (a job of hours showed nothing)
+mpirun_n 2 "$MPI" train --order 3 --output "$TMPD/m.arpa" "$TMPD/c.txt" >"$TMPD/out" 2>"$TMPD/err"
+n=$(grep -c '] counted' "$TMPD/err")
+[ "$n" = 1 ] && grep -q '] written' "$TMPD/err" && ok || bad "stage lines on 2 ranks: 'counted' $n times: $(head -c 300 "$TMPD/err")"
+mpirun_n 2 "$MPI" train --order 3 --quiet --output "$TMPD/m.arpa" "$TMPD/c.txt" >"$TMPD/out" 2>"$TMPD/err"
+[ ! -s "$TMPD/err" ] && ok || bad "--quiet on 2 ranks printed: $(head -c 300 "$TMPD/err")"
 # an input that is no file, the same on every rank: said once (it was said by each rank)
 mpirun_n 3 "$MPI" train --order 3 --quiet --output "$TMPD/m.arpa" "$TMPD" >"$TMPD/out" 2>"$TMPD/err"
 rc=$?
