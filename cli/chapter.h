@@ -23,6 +23,7 @@ typedef struct ch_ctx {
     size_t window, stride;  /* sliding window */
     struct ch_model_run {   /* section 20 on --model/--text, computed before anything is printed */
         int ready;
+        int not_ngram;      /* the error: --model is a GPT-2 model (a usage error) */
         size_t tokens;      /* the text as one stream */
         double ppl_sent;    /* lmprob ppl's, sentence by sentence */
         unsigned long long sent_tokens;

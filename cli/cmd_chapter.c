@@ -810,7 +810,7 @@ int cmd_chapter(int argc, char **argv)
         lmp_status st = ch_model_prepare(&c, &err);
         if (st) {
             cli_error("chapter: %s", err.msg);
-            return CLI_FAIL;
+            return c.mrun.not_ngram ? CLI_USAGE : CLI_FAIL; /* a model of another kind: the option's value */
         }
     }
     int rc = CLI_OK, first = 1;

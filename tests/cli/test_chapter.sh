@@ -163,6 +163,13 @@ no_stdout "a text as --model, every section"
 expect_fail "--model without section 20" "section 20's: expected 20 among the sections" "$LMPROB" chapter 3 --model "$M3" --text "$ROOT/tests/fixtures/train_small.txt"
 "$LMPROB" chapter 3 --model "$M3" --text "$ROOT/tests/fixtures/train_small.txt" >/dev/null 2>&1
 [ $? -eq 2 ] && ok || bad "--model without section 20: exit $?, expected 2 (usage)"
+# a GPT-2 model as --model: a usage error naming ppl's recipes (lmp_lm_load takes it; section 20 crashed on it)
+if [ -d "$SHARED/gpt2/tiny-hf" ]; then
+  expect_fail "GPT-2 as --model" "a GPT-2 model: section 20's --model is an n-gram model" "$LMPROB" chapter 20 --model "$SHARED/gpt2/tiny-hf" --text "$ROOT/tests/fixtures/train_small.txt"
+  no_stdout "GPT-2 as --model"
+  "$LMPROB" chapter 20 --model "$SHARED/gpt2/tiny-hf" --text "$ROOT/tests/fixtures/train_small.txt" >/dev/null 2>&1
+  [ $? -eq 2 ] && ok || bad "GPT-2 as --model: exit $?, expected 2"
+fi
 # --list N lists the sections given (it listed all 21)
 expect_out "--list 3" "^ 3  b03 " "$LMPROB" chapter --list 3
 [ "$(wc -l <"$TMPD/out")" -eq 1 ] && ok || bad "--list 3 printed $(wc -l <"$TMPD/out") lines, expected 1"
