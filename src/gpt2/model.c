@@ -146,27 +146,35 @@ static lmp_status cfg_bool(const lmp_json_value *v, const char *key, int *out, i
  * config.json "64" is refused, as the model Hugging Face builds from it fails. */
 static lmp_status cfg_read(const lmp_json_value *o, cfg_in *c, int strings, const char *label, lmp_error *err)
 {
+    /* alias: an attribute_map name. GPT2Config sets its own names first and then the other keyword
+     * arguments through the map, so an alias wins over its plain name whatever their order in the file
+     * ({"n_head": 2, "num_attention_heads": 4} is 4 heads there): read in a second pass here (the order
+     * of the file decided, 2 heads, other logits with no word) */
     static const struct {
         const char *key;
-        int field;
+        int field, alias;
         long max;
     } ints[] = {
-        {"n_layer", 0, MAX_LAYERS},        {"num_hidden_layers", 0, MAX_LAYERS},
-        {"n_head", 1, 4096},               {"num_attention_heads", 1, 4096},
-        {"n_embd", 2, 65536},              {"hidden_size", 2, 65536},
-        {"n_positions", 3, 1L << 20},      {"max_position_embeddings", 3, 1L << 20},
-        {"vocab_size", 4, 1L << 24},       {"n_inner", 5, 1L << 20},
+        {"n_layer", 0, 0, MAX_LAYERS},        {"num_hidden_layers", 0, 1, MAX_LAYERS},
+        {"n_head", 1, 0, 4096},               {"num_attention_heads", 1, 1, 4096},
+        {"n_embd", 2, 0, 65536},              {"hidden_size", 2, 1, 65536},
+        {"n_positions", 3, 0, 1L << 20},      {"max_position_embeddings", 3, 1, 1L << 20},
+        {"vocab_size", 4, 0, 1L << 24},       {"n_inner", 5, 0, 1L << 20},
     };
     lmp_status st;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < o->n; i++)
+            for (size_t j = 0; j < sizeof ints / sizeof ints[0]; j++) {
+                const char *k = o->keys[i];
+                const lmp_json_value *v = &o->items[i];
+                if (ints[j].alias != pass || strcmp(k, ints[j].key) != 0) continue;
+                if (ints[j].field == 5 && v->type == LMP_JSON_NULL) break; /* n_inner: null = 4 n_embd */
+                long *dst[] = {&c->n_layer, &c->n_head, &c->n_embd, &c->n_pos, &c->n_vocab, &c->n_inner};
+                if ((st = cfg_int(v, k, ints[j].max, dst[ints[j].field], strings, label, err))) return st;
+            }
     for (size_t i = 0; i < o->n; i++) {
         const char *k = o->keys[i];
         const lmp_json_value *v = &o->items[i];
-        for (size_t j = 0; j < sizeof ints / sizeof ints[0]; j++) {
-            if (strcmp(k, ints[j].key) != 0) continue;
-            if (ints[j].field == 5 && v->type == LMP_JSON_NULL) break; /* n_inner: null = 4 n_embd */
-            long *dst[] = {&c->n_layer, &c->n_head, &c->n_embd, &c->n_pos, &c->n_vocab, &c->n_inner};
-            if ((st = cfg_int(v, k, ints[j].max, dst[ints[j].field], strings, label, err))) return st;
-        }
         if (strcmp(k, "layer_norm_epsilon") == 0) {
             double e = NAN;
             if (v->type == LMP_JSON_NUMBER) e = v->num;

@@ -150,6 +150,12 @@ sed 's/"n_layer": 2/"n_layer": 3/' "$HF/config.json" >"$TMPD/hf/config.json"
 expect_fail "config.json: more layers" "missing tensor 'transformer.h.2.ln_1.weight'" "$LMPROB" gpt2 info "$TMPD/hf"
 sed 's/"n_layer": 2/"n_layer": 1/' "$HF/config.json" >"$TMPD/hf/config.json"
 expect_fail "config.json: fewer layers" "is of layer 1, but the config has n_layer = 1" "$LMPROB" gpt2 info "$TMPD/hf"
+# an attribute_map alias wins over its plain name whatever the order, as GPT2Config reads them (the last key
+# won: 2 heads where Hugging Face builds 4, other logits with no word)
+sed 's/"n_head": 2,/"num_attention_heads": 1, "n_head": 2,/' "$HF/config.json" >"$TMPD/hf/config.json"
+expect_out "config.json: the alias wins" "^n_head: +1$" "$LMPROB" gpt2 info "$TMPD/hf"
+sed 's/"n_layer": 2,/"n_layer": 2, "num_hidden_layers": 1,/' "$HF/config.json" >"$TMPD/hf/config.json"
+expect_fail "config.json: the alias's layer count" "is of layer 1, but the config has n_layer = 1" "$LMPROB" gpt2 info "$TMPD/hf"
 printf '{"n_layer": 2,' >"$TMPD/hf/config.json"
 expect_fail "config.json: bad JSON" "config.json:1: column 15: expected a string key" "$LMPROB" gpt2 info "$TMPD/hf"
 # half a vocabulary in the folder (vocab.json without merges.txt, or the reverse): refused naming the missing
