@@ -345,7 +345,7 @@ typedef struct spec {
     int prefix;             /* 1: "transformer." names */
     int f16;                /* 1: every tensor F16; 2: every tensor BF16 */
     int rounded;            /* with f16 = 0: F32 holding the values an F16 (1) or BF16 (2) file holds */
-    int extra_buffers;      /* 1: add h.0.attn.bias and h.0.attn.masked_bias */
+    int extra_buffers;      /* 1: add h.0.attn.bias, h.0.attn.masked_bias and two cross-attention tensors */
     int lm_head;            /* 1: an lm_head.weight of its own */
     const char *nan_in;     /* tensor whose element bad_at (0: 5) becomes bad_value (NaN when it is 0) */
     long bad_at;
@@ -440,6 +440,8 @@ static char *make_model(const spec *sp, size_t *size)
     if (sp->extra_buffers) {
         T("h.0.attn.bias", 1, P * P);
         T("h.0.attn.masked_bias", 1, 0);
+        T("h.0.crossattention.q_attn.weight", C, C); /* add_cross_attention's, unused without an encoder */
+        T("h.0.ln_cross_attn.weight", 1, C);
     }
     if (sp->lm_head) T("lm_head.weight", SV, C);
 #undef T
@@ -795,7 +797,7 @@ static void test_good_variants(void)
             lmp_gpt2_tensor_info(m, i, &t, &err);
             unused += !t.used;
         }
-        CHECK_INT(unused, 2); /* the two attn buffers */
+        CHECK_INT(unused, 4); /* the two attn buffers, the two cross-attention tensors (refused before) */
         lmp_gpt2_free(m);
     }
     free(a);
@@ -804,6 +806,22 @@ static void test_good_variants(void)
                            "\"vocab_size\":\"40\",\"layer_norm_epsilon\":\"1e-5\"}"};
     char *b = make_model(&s3, &n);
     CHECK_MSG(try_model(b, n, NULL, &err) == LMP_OK, "%s", err.msg);
+    free(b);
+    /* the same entries without tie_word_embeddings, with an lm_head.weight of its own: it is used (untied),
+     * as when the shapes alone give the config (it was dropped for wte: other logits, no word) */
+    spec s3h = s3;
+    s3h.lm_head = 1;
+    b = make_model(&s3h, &n);
+    lmp_gpt2 *mh3 = NULL;
+    CHECK_MSG(lmp_gpt2_create(b, n, NULL, 0, "h", &mh3, &err) == LMP_OK, "%s", err.msg);
+    if (mh3) {
+        lmp_gpt2_config cf;
+        lmp_gpt2_get_config(mh3, &cf);
+        CHECK_INT(cf.source, LMP_GPT2_CONFIG_METADATA);
+        CHECK_INT(cf.tied, 0);
+        CHECK(mh3->lm_head != mh3->wte);
+        lmp_gpt2_free(mh3);
+    }
     free(b);
     /* some entries only (no n_layer, no n_embd): those are taken, the shapes give the rest; they were
      * dropped for a guess (here the guess fails, n_embd 32; with n_embd 64 it gave 1 head for 2) */

@@ -76,6 +76,9 @@ static name_ref classify(const char *name)
         }
     /* the causal mask and the masked-score constant, saved as buffers by old transformers */
     if (strcmp(s, "attn.bias") == 0 || strcmp(s, "attn.masked_bias") == 0) r.kind = 2;
+    /* cross-attention (add_cross_attention, an encoder-decoder's decoder): GPT2LMHeadModel loads it and,
+     * with no encoder states, computes the plain decoder, whose logits these are (it was refused) */
+    if (strncmp(s, "crossattention.", 15) == 0 || strncmp(s, "ln_cross_attn.", 14) == 0) r.kind = 2;
     return r;
 }
 
@@ -484,8 +487,12 @@ static lmp_status build(lmp_gpt2 *m, const char *st_label, const char *cfg_text,
             goto done;
         }
         if (ci.n_head < 0) ci.n_head = ci.n_embd / 64;
-        if (ci.tie < 0) ci.tie = glob[G_LM_HEAD] ? 0 : 1;
     }
+    /* A bare file (its config in __metadata__, or none) that does not say whether the output projection is
+     * tied: tied unless the file has its own lm_head.weight, which is then used (it was dropped for wte when
+     * the metadata had a config: other logits, no word). A folder's config.json keeps GPT2Config's default,
+     * tied, as Hugging Face builds it. */
+    if (!cfg_text && ci.tie < 0) ci.tie = glob[G_LM_HEAD] ? 0 : 1;
     /* HF GPT2Config defaults for what the config leaves out */
     c->n_layer = (int)(ci.n_layer > 0 ? ci.n_layer : 12);
     c->n_head = (int)(ci.n_head > 0 ? ci.n_head : 12);
