@@ -101,6 +101,8 @@ static int gpt2_info(int argc, char **argv)
                c.tied ? "true" : "false", dtype_name(c.dtype), source_name(c.source), c.n_params, c.weight_bytes);
         if (c.eos_token_id >= 0) printf(", \"eos_token_id\": %d", c.eos_token_id);
         else fputs(", \"eos_token_id\": null", stdout);
+        if (c.bos_token_id >= 0) printf(", \"bos_token_id\": %d", c.bos_token_id);
+        else fputs(", \"bos_token_id\": null", stdout);
         if (shards) printf(", \"shards\": %zu", shards);
         fputs(", \"vocabulary\": ", stdout);
         if (tok) {
@@ -131,6 +133,8 @@ static int gpt2_info(int argc, char **argv)
         printf("lm_head:     %s\n", c.tied ? "tied to wte" : "lm_head.weight");
         if (c.eos_token_id >= 0) printf("eos:         %d\n", c.eos_token_id);
         else printf("eos:         none\n");
+        if (c.bos_token_id >= 0) printf("bos:         %d\n", c.bos_token_id);
+        else printf("bos:         none\n");
         printf("dtype:       %s%s\n", dtype_name(c.dtype), c.dtype == LMP_GPT2_F32 ? "" : " (computed in fp32)");
         printf("parameters:  %zu (%.1f M)\n", c.n_params, (double)c.n_params / 1e6);
         printf("fp32 bytes:  %zu (%.1f MB)\n", c.weight_bytes, (double)c.weight_bytes / 1e6);

@@ -19,7 +19,7 @@ static void usage(FILE *f)
             "set of most likely tokens whose mass reaches P, Holtzman et al. 2020, as lmprob decode --top-p\n"
             "keeps it). MODEL: an n-gram model (the prompt is read after <s>; a word not in the vocabulary\n"
             "is read as <unk> and listed as unknown) or GPT-2 (a folder or .safetensors; an empty prompt\n"
-            "reads <|endoftext|>).\n"
+            "reads the config's bos_token_id, <|endoftext|> unless a fine-tune names another).\n"
             "\n"
             "  --prompt TEXT   the context (default empty: the start of a sentence)\n"
             "  --top N         how many tokens to list (default 10)\n"
@@ -93,7 +93,9 @@ int cmd_next(int argc, char **argv)
         goto done;
     }
     int markers = in.bos >= 0 && in.bos != in.eos;
-    int lead = markers || (np == 0 && in.bos >= 0); /* <s>, or GPT-2's <|endoftext|> before an empty prompt */
+    /* <s>, or before an empty prompt the model's start (GPT-2: the config's bos_token_id, <|endoftext|>) */
+    const lmp_token_id lead_id = markers ? in.bos : lmp_lm_start(lm);
+    int lead = markers || (np == 0 && lead_id >= 0);
     /* The context holds what is pushed, the lead token only when there is one: a prompt of exactly n_ctx
      * tokens fits (the next token's distribution is read after the last of them). */
     size_t cap = np + (size_t)lead;
@@ -107,7 +109,7 @@ int cmd_next(int argc, char **argv)
     lmp_sampler_params_init(&sp);
     sp.top_p = top_p;
     lmp_status st = lmp_lm_ctx_create(lm, cap, &ctx, &err);
-    if (!st && lead) st = lmp_lm_ctx_push(ctx, &in.bos, 1, &err);
+    if (!st && lead) st = lmp_lm_ctx_push(ctx, &lead_id, 1, &err);
     if (!st) st = lmp_lm_ctx_push(ctx, ids, np, &err);
     if (!st) st = lmp_lm_ctx_next_logprobs(ctx, lp, &err);
     if (!st) st = lmp_sampler_create(&sp, V, &smp, &err);

@@ -63,6 +63,8 @@ typedef struct lmp_gpt2_config {
     lmp_gpt2_config_source source;  /* where the numbers above came from */
     size_t n_params;    /* parameters, counting a tied output projection once */
     size_t weight_bytes;/* bytes of F32 weights the forward pass reads (in the file or converted) */
+    int bos_token_id;   /* bos_token_id (HF's default 50256 when absent), where generation from nothing starts;
+                           -1 when null or not a token of the model */
 } lmp_gpt2_config;
 
 /* Load a model from `path`: a Hugging Face model folder (config.json and, in

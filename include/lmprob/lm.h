@@ -102,6 +102,11 @@ typedef struct lmp_lm_info {
 
 /* ---- making a model handle ------------------------------------------------------- */
 
+/* The token an empty context begins with when generation or a prompt gives none: the model's bos
+ * (an n-gram model's <s>); GPT-2's bos_token_id from its config (<|endoftext|>, 50256, unless a
+ * fine-tune names another, as Hugging Face's generate starts from it); LMP_TOKEN_NONE if none. */
+LMP_API lmp_token_id lmp_lm_start(const lmp_lm *lm);
+
 typedef struct lmp_lm_load_params {
     lmp_lm_tokens tokens;      /* n-gram models: LMP_LM_TOKENS_DEFAULT (default) takes the mode the
                                 * model file stores, word when it stores none; WORD/CHAR/BYTE/GPT2

@@ -345,10 +345,15 @@ static PyObject *g2_config(lmpy_GPT2 *o, void *c)
     static const char *const dt[] = {"F32", "F16", "BF16"};
     PyObject *eos = g->eos_token_id >= 0 ? PyLong_FromLong(g->eos_token_id) : Py_NewRef(Py_None);
     if (!eos) return NULL;
-    return Py_BuildValue("{s:i,s:i,s:i,s:i,s:i,s:i,s:d,s:O,s:s,s:n,s:N}", "n_layer", g->n_layer, "n_head", g->n_head,
-                         "n_embd", g->n_embd, "n_ctx", g->n_ctx, "n_vocab", g->n_vocab, "n_inner", g->n_inner, "eps",
-                         g->eps, "tied", g->tied ? Py_True : Py_False, "dtype", dt[g->dtype], "n_params",
-                         (Py_ssize_t)g->n_params, "eos_token_id", eos);
+    PyObject *bos = g->bos_token_id >= 0 ? PyLong_FromLong(g->bos_token_id) : Py_NewRef(Py_None);
+    if (!bos) {
+        Py_DECREF(eos);
+        return NULL;
+    }
+    return Py_BuildValue("{s:i,s:i,s:i,s:i,s:i,s:i,s:d,s:O,s:s,s:n,s:N,s:N}", "n_layer", g->n_layer, "n_head",
+                         g->n_head, "n_embd", g->n_embd, "n_ctx", g->n_ctx, "n_vocab", g->n_vocab, "n_inner",
+                         g->n_inner, "eps", g->eps, "tied", g->tied ? Py_True : Py_False, "dtype", dt[g->dtype],
+                         "n_params", (Py_ssize_t)g->n_params, "eos_token_id", eos, "bos_token_id", bos);
 }
 
 static PyObject *g2_n_ctx(lmpy_GPT2 *o, void *c)

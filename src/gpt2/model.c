@@ -88,7 +88,7 @@ typedef struct cfg_in {
     long n_layer, n_head, n_embd, n_pos, n_vocab, n_inner; /* -1: not given */
     double eps;                                            /* NaN: not given */
     int scale_attn, scale_inv_layer, tie;                  /* -1: not given */
-    long eos;                                              /* -1: not given, -2: null */
+    long eos, bos;                                         /* -1: not given, -2: null */
 } cfg_in;
 
 static void cfg_unset(cfg_in *c)
@@ -96,7 +96,7 @@ static void cfg_unset(cfg_in *c)
     c->n_layer = c->n_head = c->n_embd = c->n_pos = c->n_vocab = c->n_inner = -1;
     c->eps = NAN;
     c->scale_attn = c->scale_inv_layer = c->tie = -1;
-    c->eos = -1;
+    c->eos = c->bos = -1;
 }
 
 /* An integer config value in [1, max]. */
@@ -196,15 +196,16 @@ static lmp_status cfg_read(const lmp_json_value *o, cfg_in *c, int strings, cons
             if ((st = cfg_bool(v, k, &c->scale_inv_layer, strings, label, err))) return st;
         } else if (strcmp(k, "tie_word_embeddings") == 0) {
             if ((st = cfg_bool(v, k, &c->tie, strings, label, err))) return st;
-        } else if (strcmp(k, "eos_token_id") == 0) {
+        } else if (strcmp(k, "eos_token_id") == 0 || strcmp(k, "bos_token_id") == 0) {
             /* a token id (0 allowed), or null for none; a list (newer configs may give several) is not GPT-2's */
-            if (v->type == LMP_JSON_NULL) c->eos = -2;
+            long *dst = k[0] == 'e' ? &c->eos : &c->bos;
+            if (v->type == LMP_JSON_NULL) *dst = -2;
             else if (v->type == LMP_JSON_NUMBER && v->num >= 0 && v->num < (double)(1L << 24) &&
                      v->num == floor(v->num))
-                c->eos = (long)v->num;
+                *dst = (long)v->num;
             else
                 return lmp_error_set_at(err, LMP_EFORMAT, label, 0,
-                                        "config: eos_token_id: expected a token id (an integer >= 0) or null");
+                                        "config: %s: expected a token id (an integer >= 0) or null", k);
         } else if (strcmp(k, "model_type") == 0) {
             if (v->type != LMP_JSON_STRING || strcmp(v->str, "gpt2") != 0)
                 return lmp_error_set_at(err, LMP_EUNSUPPORTED, label, 0,
@@ -453,7 +454,7 @@ static lmp_status build(lmp_gpt2 *m, const char *st_label, const char *cfg_text,
         if (f->metadata) {
             if ((st = cfg_read(f->metadata, &ci, 1, st_label, err))) goto done;
             if (ci.n_head > 0 || ci.n_pos > 0 || ci.n_vocab > 0 || ci.n_inner > 0 || !isnan(ci.eps) ||
-                ci.scale_attn >= 0 || ci.scale_inv_layer >= 0 || ci.tie >= 0 || ci.eos != -1)
+                ci.scale_attn >= 0 || ci.scale_inv_layer >= 0 || ci.tie >= 0 || ci.eos != -1 || ci.bos != -1)
                 c->source = LMP_GPT2_CONFIG_METADATA;
         }
     }
@@ -506,8 +507,9 @@ static lmp_status build(lmp_gpt2 *m, const char *st_label, const char *cfg_text,
     c->tied = ci.tie < 0 ? 1 : ci.tie;
     /* HF's GPT2Config default is 50256; its configs keep that default even for models with a smaller
      * vocabulary, where it is no token of theirs: then none */
-    long eos = ci.eos == -1 ? 50256 : ci.eos;
+    long eos = ci.eos == -1 ? 50256 : ci.eos, bos = ci.bos == -1 ? 50256 : ci.bos;
     c->eos_token_id = eos >= 0 && eos < c->n_vocab ? (int)eos : -1;
+    c->bos_token_id = bos >= 0 && bos < c->n_vocab ? (int)bos : -1;
     if (c->n_embd % c->n_head != 0) {
         st = lmp_error_set_at(err, LMP_EFORMAT, clabel, 0, "config: n_embd = %d is not a multiple of n_head = %d",
                               c->n_embd, c->n_head);

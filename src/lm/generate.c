@@ -45,7 +45,8 @@ lmp_status lmp_lm_generate(lmp_lm_ctx *c, lmp_sampler *s, lmp_rng *rng, const lm
     }
     int markers = in->bos >= 0 && in->bos != in->eos;
     lmp_status st = LMP_OK;
-    if (c->len == 0 && in->bos >= 0) st = lmp_lm_ctx_push(c, &in->bos, 1, err);
+    const lmp_token_id start = lmp_lm_start(c->lm); /* GPT-2: the config's bos_token_id, as HF's generate */
+    if (c->len == 0 && start >= 0) st = lmp_lm_ctx_push(c, &start, 1, err);
     for (size_t sent = 0; !st && sent < p->sentences; sent++) {
         if (sent > 0 && markers) {
             if (!(st = make_room(c, keep_buf, err))) st = lmp_lm_ctx_push(c, &in->bos, 1, err);

@@ -16,8 +16,15 @@ lmp_status lm_alloc(const lm_ops *ops, lmp_lm **out, lmp_error *err)
     if (!lm) return lmp_error_set(err, LMP_ENOMEM, "out of memory for a model handle");
     lm->ops = ops;
     lm->info.bos = lm->info.eos = lm->info.unk = LMP_TOKEN_NONE;
+    lm->start = LM_START_BOS;
     *out = lm;
     return LMP_OK;
+}
+
+lmp_token_id lmp_lm_start(const lmp_lm *lm)
+{
+    if (!lm) return LMP_TOKEN_NONE;
+    return lm->start == LM_START_BOS ? lm->info.bos : lm->start;
 }
 
 void lmp_lm_load_params_init(lmp_lm_load_params *p)

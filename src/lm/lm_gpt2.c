@@ -407,6 +407,9 @@ static lmp_status make(const lmp_gpt2 *g, const lmp_tokenizer *tok, lmp_gpt2 *g_
     lm->info.n_ctx = (size_t)cfg.n_ctx;
     lm->info.order = 0;
     lm->info.bos = lm->info.eos = eot; /* GPT-2's one marker, <|endoftext|> */
+    /* An empty prompt starts from the config's bos_token_id, as Hugging Face's generate starts (50256,
+     * <|endoftext|>, unless a fine-tune names another; it started from eos_token_id, other text) */
+    lm->start = cfg.bos_token_id >= 0 ? (lmp_token_id)cfg.bos_token_id : eot;
     lm->info.unk = LMP_TOKEN_NONE;
     lm->info.tokens = tok ? LMP_LM_TOKENS_GPT2 : LMP_LM_TOKENS_NONE;
     lm->info.needs_context = 1; /* no BOS: token 0 of a context is never predicted */

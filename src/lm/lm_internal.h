@@ -36,12 +36,15 @@ typedef struct lm_ops {
     void (*free)(lmp_lm *lm);
 } lm_ops;
 
+#define LM_START_BOS (-2) /* lmp_lm.start: the model's bos (every model but GPT-2) */
+
 struct lmp_lm {
     const lm_ops *ops;
     lmp_lm_info info;
     void *impl;     /* the model's own data (owned or borrowed as its kind says) */
     const lmp_lm_vtable *vt; /* custom and mock models */
     void *self;
+    lmp_token_id start; /* an empty context's first token (lmp_lm_start); LM_START_BOS: info.bos */
 };
 
 struct lmp_lm_ctx {

@@ -390,4 +390,18 @@ if grep -q "note:" <("$LMPROB" ppl --model "$TMPD/nocfg" "$TMPD/hello.txt" 2>&1 
 if grep -q '^ln probability (exact):' "$TMPD/rc.out" && grep -q '^Bits per token (chapter):' "$TMPD/rc.out" &&
    grep -q '^Bits per byte (chapter):' "$TMPD/rc.out"; then ok; else bad "recipe lines unlabelled: $(cat "$TMPD/rc.out")"; fi
 expect_fail "prompt longer than the context" "expected fewer than the model's context of 1024" "$LMPROB" generate --model "$HF" --prompt "$(head -c 6000 "$SHARED/gpt2/sliding/text_5000.txt")"
+# a config whose bos_token_id is not its eos: an empty prompt starts from bos_token_id, as Hugging Face's generate
+# (it started from eos_token_id: another distribution, other text), the same as a prompt of that one token
+mkdir -p "$TMPD/bos"
+ln -s "$HF/model.safetensors" "$TMPD/bos/model.safetensors"
+sed 's/"bos_token_id": 50256/"bos_token_id": 464/' "$HF/config.json" >"$TMPD/bos/config.json"
+expect_out "gpt2 info: bos" "^bos: +464$" "$LMPROB" gpt2 info "$TMPD/bos"
+"$LMPROB" next --model "$TMPD/bos" --json --threads 1 >"$TMPD/bos_empty.json" 2>"$TMPD/err" || bad "next, empty prompt: $(cat "$TMPD/err")"
+"$LMPROB" next --model "$TMPD/bos" --prompt The --json --threads 1 >"$TMPD/bos_the.json" 2>"$TMPD/err" || bad "next --prompt The: $(cat "$TMPD/err")"
+"$PY" - "$TMPD/bos_empty.json" "$TMPD/bos_the.json" <<'PY' && ok || bad "an empty prompt did not start from bos_token_id 464 ('The')"
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert [t["id"] for t in a["top"]] == [t["id"] for t in b["top"]], (a["top"][:3], b["top"][:3])
+assert abs(a["entropy_nats"] - b["entropy_nats"]) < 1e-12
+PY
 finish
