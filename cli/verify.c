@@ -420,6 +420,29 @@ int cmd_verify(int argc, char **argv)
         free(files);
         return prc;
     }
+    /* Before the report: every file can be read (a missing one printed "0 passed, 1 failed" as if a case had
+     * failed), standard input is read once ("- -" found nothing the second time), and a terminal on standard
+     * input is told (it waited in silence). What a readable file holds is the report's: a file that is not a
+     * reference file counts as a failure there. */
+    {
+        const char **what = malloc((size_t)nfiles * sizeof *what);
+        char (*label)[24] = malloc((size_t)nfiles * sizeof *label);
+        int bad = !what || !label;
+        for (int i = 0; !bad && i < nfiles; i++) {
+            snprintf(label[i], sizeof label[i], "FILE %d", i + 1);
+            what[i] = label[i];
+        }
+        if (!bad && cli_inputs_once("verify", what, files, (size_t)nfiles) != CLI_OK) prc = CLI_USAGE;
+        for (int i = 0; !bad && prc == CLI_OK && i < nfiles; i++)
+            if (cli_check_input("verify", files[i])) prc = CLI_FAIL;
+        free(what);
+        free(label);
+        if (bad) prc = cli_fail_status("verify", LMP_ENOMEM, NULL);
+        if (prc != CLI_OK) {
+            free(files);
+            return prc;
+        }
+    }
     long passed = 0, failed = 0, nreported = 0;
     if (json) printf("{\"failures\": [");
     for (int i = 0; i < nfiles; i++) {

@@ -33,9 +33,12 @@ x = struct.unpack("<%df" % n, a); y = struct.unpack("<%df" % n, b)
 d = max(abs(p - q) for p, q in zip(x, y))
 sys.exit(0 if d <= 1e-4 else 1)' "$TMPD/lg.f32" "$SHARED/gpt2/tiny_ref_logits.f32"; then ok; else bad "logits differ from torch by more than 1e-4"; fi
 
-# bad token ids, too many tokens: exit 1, nothing written
-expect_fail "id out of range" "token 1 has id 50257: expected an id in \[0, 50257\)" \
+# bad token ids, too many tokens: usage errors (exit 2, as decode's --history; an id past the vocabulary exited
+# 1), nothing written
+expect_fail "id out of range" "IDS: item 2: expected a token id in \[0, 50257\) \(the model's vocab_size\), got 50257" \
   "$LMPROB" gpt2 logits --output "$TMPD/x.f32" "$TINY" 15496,50257
+"$LMPROB" gpt2 logits --output "$TMPD/x.f32" "$TINY" 15496,50257 2>/dev/null
+[ $? -eq 2 ] && ok || bad "id out of range: exit $?, expected 2"
 expect_fail "negative id" "IDS: item 1: expected a token id \(a decimal integer 0..2147483647\), got '-3'" "$LMPROB" gpt2 logits -- "$TINY" -3
 long=$(seq 1 1025 | paste -sd, -)
 expect_fail "longer than the context" "1025 tokens: the model reads at most n_ctx = 1024" \
