@@ -485,11 +485,10 @@ int cmd_ppl(int argc, char **argv)
     lmp_ngram_callbacks cb = {NULL, NULL, progress, &c};
     if (c.per_token) cb.token = on_token;
     if (c.per_token || c.per_sentence) cb.sentence = on_sentence;
-    if (c.json) {
-        fputs("{", stdout);
-        if (c.per_sentence) fputs("\"per_sentence\": [", stdout);
-        else if (c.per_token) fputs("\"per_token\": [", stdout);
-    }
+    /* JSON: the object opens with the first line it streams (per token or sentence), else with the figures,
+     * after the scoring: a read error late in the text left "{" alone on stdout */
+    const int streams = c.per_token || c.per_sentence;
+    if (c.json && streams) fputs(c.per_sentence ? "{\"per_sentence\": [" : "{\"per_token\": [", stdout);
     lmp_ngram_stats s;
     lmp_error err = {0};
     /* Word mode: the batch scorer over the file (KenLM query's speed and numbers); char and
@@ -502,7 +501,13 @@ int cmd_ppl(int argc, char **argv)
                                                                          : LMP_CORPUS_GPT2,
                                        lmp_lm_tokenizer(lm), &s, &cb, &err);
     if (st) {
-        if (c.json || c.per_token || c.per_sentence) fputc('\n', stdout);
+        if (c.json && streams) { /* what was streamed stays; the object is closed, the error in it (as generate) */
+            fputs("\n  ],\n \"error\": ", stdout);
+            cli_json_string(stdout, err.msg);
+            fputs("}\n", stdout);
+        } else if (streams) {
+            fputc('\n', stdout); /* ends a cut line */
+        }
         fflush(stdout);
         cli_error("ppl: %s", err.msg);
         lmp_lm_free(lm);
@@ -511,8 +516,7 @@ int cmd_ppl(int argc, char **argv)
     double ppl = lmp_ngram_stats_perplexity(&s), ppl_x = lmp_ngram_stats_perplexity_excl_oov(&s);
     double bpt = lmp_ngram_stats_bits_per_token(&s), bpb = lmp_ngram_stats_bits_per_byte(&s);
     if (c.json) {
-        if (c.per_sentence || c.per_token) fputs("\n  ],\n ", stdout);
-        fputs("\"model\": ", stdout);
+        fputs(streams ? "\n  ],\n \"model\": " : "{\"model\": ", stdout);
         cli_json_string(stdout, pos[0]);
         fputs(", \"text\": ", stdout);
         cli_json_string(stdout, pos[1]);

@@ -155,4 +155,13 @@ if have_tty && [ -f "$PTB" ]; then
     else bad "ppl $o on a terminal: progress drawn over the lines"; fi
   done
 fi
+# a read error late in the text: --json prints nothing (it left "{" alone on stdout); a streamed --json closes
+# its object with the error, valid JSON (as generate)
+M3="$(cd "$(dirname "$0")/../fixtures" && pwd)/train_small.kenlm3.arpa"
+gzip -c "$(dirname "$M3")/train_small.txt" | head -c 40 >"$TMPD/trunc.gz"
+expect_fail "ppl --json, truncated text" "truncated gzip data" "$LMPROB" ppl --json "$M3" "$TMPD/trunc.gz"
+[ ! -s "$TMPD/out" ] && ok || bad "ppl --json wrote before failing: $(head -c 100 "$TMPD/out")"
+"$LMPROB" ppl --json --per-token "$M3" "$TMPD/trunc.gz" >"$TMPD/pt.json" 2>/dev/null
+/usr/bin/python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert "truncated gzip" in d["error"], d' "$TMPD/pt.json" &&
+  ok || bad "ppl --json --per-token, truncated text: not one JSON object with the error: $(head -c 200 "$TMPD/pt.json")"
 finish
