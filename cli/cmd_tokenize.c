@@ -287,6 +287,7 @@ int cmd_tokenize(int argc, char **argv)
     char *chunk = NULL, *all = NULL;
     uint64_t bytes = 0, invalid = 0;
     long inv_line = 0, inv_col = 0;
+    char emsg[sizeof err.msg + 200] = ""; /* an error after the JSON opened: closes it (below) */
     if (!w) {
         cli_error("tokenize: out of memory");
         goto done;
@@ -300,7 +301,8 @@ int cmd_tokenize(int argc, char **argv)
         size_t len;
         if (read_all(name, in, &all, &len)) goto done;
         if (lmp_tokenizer_encode_threads(tok, all, len, flags, threads, &ids, &err) != LMP_OK) {
-            cli_error("tokenize: %s: %s", name, err.msg);
+            snprintf(emsg, sizeof emsg, "%s: %s", name, err.msg);
+            cli_error("tokenize: %s", emsg);
             goto done;
         }
         bytes = len;
@@ -326,8 +328,9 @@ int cmd_tokenize(int argc, char **argv)
             lmp_status st = got ? lmp_tokenizer_stream_feed(s, chunk, got, &ids, &err)
                                 : lmp_tokenizer_stream_finish(s, &ids, &err);
             if (st != LMP_OK) {
-                cli_error("tokenize: %s: %s%s", name, err.msg,
-                          st == LMP_ERANGE ? "; --max-piece BYTES raises the limit" : "");
+                snprintf(emsg, sizeof emsg, "%s: %s%s", name, err.msg,
+                         st == LMP_ERANGE ? "; --max-piece BYTES raises the limit" : "");
+                cli_error("tokenize: %s", emsg);
                 goto done;
             }
             w_ids(w, tok, ids.ids, ids.n);
@@ -335,7 +338,8 @@ int cmd_tokenize(int argc, char **argv)
             if (w->err) break;
             if (got == 0) {
                 if (ferror(in)) {
-                    cli_error("tokenize: %s: read error: %s", name, strerror(errno));
+                    snprintf(emsg, sizeof emsg, "%s: read error: %s", name, strerror(errno));
+                    cli_error("tokenize: %s", emsg);
                     goto done;
                 }
                 break;
@@ -375,6 +379,15 @@ int cmd_tokenize(int argc, char **argv)
                               "; --raw-bytes keeps the bytes, --strict refuses them");
     ok = 1;
 done:
+    /* The ids stream as they are made (bounded memory): what came out before an error stays, a prefix of
+     * the result (docs/cli.md); a JSON object is closed with the error in it, as generate and ppl close
+     * theirs (it ended open after '{"ids": [' and thousands of ids). A file output is dropped anyway. */
+    if (!ok && w && json && kind != OUT_COUNT && emsg[0] && !w->err) {
+        w_put(w, "\n], \"error\": ", 13);
+        w_flush(w);
+        cli_json_string(w->fp, emsg);
+        fputs("}\n", w->fp);
+    }
     free(w);
     free(chunk);
     free(all);

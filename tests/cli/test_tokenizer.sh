@@ -269,4 +269,13 @@ fi
 # An output file is written whole or not at all.
 "$LMPROB" tokenize --strict -o "$TMPD/partial.txt" "$TMPD/bad.txt" 2>/dev/null
 if [ ! -e "$TMPD/partial.txt" ] && [ -z "$(ls "$TMPD" | grep partial)" ]; then ok; else bad "a failed run left an output file"; fi
+# Streamed to stdout, what came out before an error stays (docs/cli.md), and --json is closed with the error
+# (it ended open after '{"ids": [' and the ids so far)
+{ head -n 3000 "$D/ptb/ptb.train.txt"; printf 'bad \377 line\n'; } >"$TMPD/late_bad.txt"
+for th in 1 2; do
+  "$LMPROB" tokenize --strict --json --threads $th "$TMPD/late_bad.txt" >"$TMPD/late.json" 2>/dev/null
+  rc=$?
+  if [ $rc -eq 1 ] && /usr/bin/python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert "line 3001, byte 5" in d["error"], d["error"]' "$TMPD/late.json"; then ok
+  else bad "tokenize --strict --json, a late error ($th threads): exit $rc, not one JSON object with the error: $(tail -c 200 "$TMPD/late.json")"; fi
+done
 finish
