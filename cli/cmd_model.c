@@ -14,6 +14,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: lmprob model info [--json] MODEL\n"
             "       lmprob model convert [--to arpa|binary|trie] [-q BITS] [-b BITS] [--sort keep|context] IN OUT\n"
+            "                            (or IN -o OUT)\n"
             "       lmprob model verify [--json] MODEL\n"
             "\n"
             "info     order, n-gram counts, vocabulary, the file's format and layout, the model's record\n"
@@ -150,7 +151,9 @@ static int model_convert(int argc, char **argv)
     static const cli_choice sorts[] = {
         {"keep", LMP_ARPA_ORDER_KEEP}, {"context", LMP_ARPA_ORDER_CONTEXT}, {"irstlm", LMP_ARPA_ORDER_CONTEXT}, {NULL, 0}};
     int to_kind = -1;
+    const char *output = NULL; /* -o OUT, as every command that writes a file takes it, or OUT after IN */
     const cli_opt opts[] = {
+        CLI_OPT_OUTPUT(&output),
         {.name = "--to", .kind = CLI_OPT_CHOICE, .dest = &to_kind, .choices = tos, .expect = "arpa, binary (hashed) or trie"},
         /* -q and -b as KenLM's build_binary spells them; train's quiet switch is --quiet only (docs/cli.md) */
         {.name = "--prob-bits", .alias = "-q", .kind = CLI_OPT_LONG, .dest = &qb, .lo = 1, .hi = 24, .expect = "a number of bits from 1 to 24"},
@@ -161,8 +164,13 @@ static int model_convert(int argc, char **argv)
     if (prc) return prc;
     unsigned qbits = (unsigned)qb, bbits = (unsigned)bb;
     lmp_arpa_order order = (lmp_arpa_order)sort;
+    if (output && np == 2) {
+        cli_error("model convert: OUT given twice ('%s' and -o '%s'): expected one", pos[1], output);
+        return CLI_USAGE;
+    }
+    if (output && np == 1) pos[np++] = output;
     if (np != 2) {
-        cli_error("model convert: expected IN and OUT, got %zu argument%s", np, np == 1 ? "" : "s");
+        cli_error("model convert: expected IN and OUT (or -o OUT), got %zu argument%s", np, np == 1 ? "" : "s");
         return CLI_USAGE;
     }
     enum { ARPA, HASHED, TRIE } kind;

@@ -193,4 +193,8 @@ if grep -q 'OOVs:.0$' "$TMPD/vf1" && cmp -s "$TMPD/vf1" "$TMPD/vf2"; then ok; el
 expect_fail "not a model" "expected '\\\\data\\\\'" "$LMPROB" model info "$TMPD/text.txt"
 expect_fail "no subcommand" "unknown subcommand 'frob'" "$LMPROB" model frob
 "$LMPROB" model >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "model without subcommand: exit code is not 2"
+# -o OUT, as every command that writes a file takes it (model convert was the one without)
+expect_ok "convert -o" "$LMPROB" model convert "$FIX/tiny.arpa" -o "$TMPD/tiny_o.bin"
+cmp -s "$TMPD/tiny_o.bin" "$TMPD/tiny.bin" && ok || bad "convert -o: not the same file as convert IN OUT"
+expect_fail "convert: OUT twice" "OUT given twice" "$LMPROB" model convert "$FIX/tiny.arpa" "$TMPD/a.bin" -o "$TMPD/b.bin"
 finish
