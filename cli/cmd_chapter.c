@@ -735,7 +735,7 @@ int cmd_chapter(int argc, char **argv)
     int want[NSECTIONS] = {0}, any = 0;
     lmp_rng_kind rk = LMP_RNG_NUMPY_LEGACY;
     const cli_opt opts[] = {
-        {.name = "--list", .kind = CLI_OPT_FLAG, .dest = &list}, CLI_OPT_JSON(&c.json), CLI_OPT_RNG(&rk),
+        {.name = "--list", .kind = CLI_OPT_FLAG, .dest = &list}, CLI_OPT_JSON(&c.json), CLI_OPT_RNG(&rk), /* the flag's one domain (test_cli.sh); numpy checked below */
         CLI_OPT_SEED(&c.seed),
         /* experiment clt --repeats's domain: up to 1e15 a run of hours to years (seeds 1..R, 10^4 sums of 30 each),
          * with seeds past numpy's 2^32 */
@@ -752,7 +752,7 @@ int cmd_chapter(int argc, char **argv)
     c.stride = stride ? (size_t)stride : (size_t)window / 2;
     /* the chapter's blocks are numpy code: they draw numpy's legacy stream */
     if (rk != LMP_RNG_NUMPY_LEGACY) {
-        cli_error("chapter: --rng: the chapter's examples draw numpy's legacy stream: expected numpy");
+        cli_error("chapter: --rng: expected numpy (the chapter's examples draw numpy's legacy stream), got 'xoshiro'");
         return CLI_USAGE;
     }
     if (cli_seed_check("chapter", rk, c.seed)) return CLI_USAGE;

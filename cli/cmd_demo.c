@@ -951,7 +951,7 @@ static int demo_report(int argc, char **argv)
     int prc = cli_parse("demo report", argc, argv, table, CLI_NOPTS(table), NULL, 0, NULL, report_usage);
     if (prc) return prc;
     if (rk != LMP_RNG_NUMPY_LEGACY) {
-        cli_error("demo report: --rng: the pictures reproduce numpy's legacy stream: expected numpy");
+        cli_error("demo report: --rng: expected numpy (the pictures reproduce numpy's legacy stream), got 'xoshiro'");
         return CLI_USAGE;
     }
     if (cli_seed_check("demo report", rk, seed)) return CLI_USAGE;

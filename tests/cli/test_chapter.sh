@@ -133,6 +133,8 @@ if grep -q '^== 5\.' "$TMPD/out"; then bad "chapter 4 printed section 5"; else o
 expect_out "another seed changes b01" "sample_0" "$LMPROB" chapter 1 --json --seed 7
 expect_fail "section out of range" "expected 1..21" "$LMPROB" chapter 22
 expect_fail "bad seed" "seed" "$LMPROB" chapter --seed -3
+# --rng: the flag's one domain (xoshiro or numpy, as in every command), then the chapter's own rule, said the same way
+expect_fail "--rng xoshiro" "expected numpy \(the chapter's examples draw numpy's legacy stream\), got 'xoshiro'" "$LMPROB" chapter 1 --rng xoshiro
 expect_fail "stride > window" "stride" "$LMPROB" chapter 20 --window 8 --stride 9
 # --clt-repeats has experiment clt --repeats's domain (it took up to 1e15: years of work, seeds past 2^32)
 expect_fail "clt-repeats cap" "--clt-repeats: expected an integer in 0..100000, got '100001'" "$LMPROB" chapter 9 --clt-repeats 100001
