@@ -92,7 +92,7 @@ static void uniform_usage(FILE *f)
           "Writes a unigram ARPA model giving every word of TRAIN, <unk> and </s> the same probability\n"
           "1/V (<s> is context only: -99). Its perplexity on any text is V.\n"
           "\n"
-          "example: lmprob demo uniform --output build/uniform.arpa train.txt\n",
+          "example: lmprob demo uniform --output uniform.arpa train.txt\n",
           f);
 }
 
@@ -932,7 +932,7 @@ static void report_usage(FILE *f)
           "next_token.png, nucleus_hist.png (N test positions, default 3000), clt.png, bias_variance.png\n"
           "and index.html. The pictures' samples draw numpy's legacy stream (--rng numpy, the only one).\n"
           "\n"
-          "example: lmprob demo report --dir build/demo --seed 7\n",
+          "example: lmprob demo report --dir build/demo --seed 7   (after make demo, which writes build/demo)\n",
           f);
 }
 
