@@ -23,7 +23,9 @@ static void tok_usage(FILE *f)
             "                       [--raw-bytes|--strict] [--threads N] [--max-piece BYTES] [-o OUT] [FILE|-]\n"
             "\n"
             "GPT-2's byte-level BPE: the token ids of FILE (or stdin), exactly as OpenAI's tiktoken and\n"
-            "encoder.py give them. The text is read as bytes, streamed in bounded memory.\n"
+            "encoder.py give them (but for the 5,004 letters and digits new in Unicode 15.1 and 16.0: the\n"
+            "classes here are Unicode 15.0's, docs/tokenizer.md). The text is read as bytes, streamed in\n"
+            "bounded memory.\n"
             "\n"
             "  --gpt2-vocab P   GPT-2's vocabulary: a folder with tokenizer.json, encoder.json + vocab.bpe\n"
             "                   or vocab.json + merges.txt (a Hugging Face GPT-2 folder: tokenizer.json\n"
@@ -43,7 +45,8 @@ static void tok_usage(FILE *f)
             "                   byte); default: each invalid sequence is U+FFFD, as every reference sees it,\n"
             "                   with a note on stderr\n"
             "  --strict         invalid UTF-8 is an error (names line and byte)\n"
-            "  --threads N      encode on N threads (reads the whole input; same ids)\n"
+            "  --threads N      encode on N threads (reads the whole input into memory: same ids, and no\n"
+            "                   --max-piece limit)\n"
             "  --max-piece B    longest pre-token streamed, in bytes (default %zu): a longer run of\n"
             "                   letters, digits, symbols or spaces is refused with its line\n"
             "  -o, --output F   write to F (through a temporary file, renamed when complete)\n"
@@ -228,7 +231,7 @@ int cmd_tokenize(int argc, char **argv)
     unsigned flags = 0;
     size_t max_piece = LMP_TOKENIZER_MAX_PIECE;
     int as_ids = 0, tokens = 0, count = 0, u32 = 0, special = 0, raw = 0, strict = 0;
-    uint64_t mp = max_piece;
+    uint64_t mp = UINT64_MAX; /* not given: the default, below */
     const cli_opt opts[] = {
         CLI_OPT_THREADS(&threads_l), CLI_OPT_OUTPUT(&out), CLI_OPT_JSON(&json), CLI_OPT_GPT2_VOCAB(&vocab),
         CLI_OPT_VOCAB_RENAMED,
@@ -243,6 +246,15 @@ int cmd_tokenize(int argc, char **argv)
     };
     int prc = cli_parse("tokenize", argc, argv, opts, CLI_NOPTS(opts), &path, 1, NULL, tok_usage);
     if (prc) return prc;
+    /* --max-piece bounds what the stream holds of one piece; --threads N reads the input whole and has no
+     * such limit: given both, the limit was ignored in silence (a piece the stream refuses was encoded) */
+    const int mp_given = mp != UINT64_MAX;
+    if (!mp_given) mp = max_piece;
+    if (mp_given && threads_l != 1) {
+        cli_error("tokenize: --max-piece bounds the streamed reading (one thread); --threads %ld reads the input "
+                  "whole, with no piece limit: expected one of them", threads_l);
+        return CLI_USAGE;
+    }
     if (mp < 64 || mp > ((uint64_t)1 << 40)) {
         cli_error("tokenize: --max-piece: expected 64..2^40 bytes, got '%llu'", (unsigned long long)mp);
         return CLI_USAGE;
@@ -501,13 +513,13 @@ int cmd_detokenize(int argc, char **argv)
                     if (names) {
                         id = lmp_tokenizer_find_name(tok, word, wl);
                         if (id == LMP_TOKEN_NONE) {
-                            cli_error("detokenize: %s: line %ld, position %llu (0-based): '%s'%s is not a token name",
+                            cli_error("detokenize: %s: line %ld (the input's token %llu, counted from 0): '%s'%s is not a token name",
                                       name, line, (unsigned long long)pos, shown, at);
                             goto done;
                         }
                     } else {
                         if (cli_scan_token_id(word, wl, &id) || (size_t)id >= vocab_n) {
-                            cli_error("detokenize: %s: line %ld, position %llu (0-based): '%s'%s: expected an id in "
+                            cli_error("detokenize: %s: line %ld (the input's token %llu, counted from 0): '%s'%s: expected an id in "
                                       "0..%zu", name, line, (unsigned long long)pos, shown, at, vocab_n - 1);
                             goto done;
                         }

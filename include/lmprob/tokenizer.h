@@ -7,7 +7,10 @@
  *      with leftmost-first alternation, \p{L} / \p{N} the Unicode general
  *      categories L* / N* and \s the White_Space property. The classes are
  *      generated at build time from the Unicode Character Database (Debian's
- *      unicode-data); lmp_tokenizer_unicode_version() names the version.
+ *      unicode-data); lmp_tokenizer_unicode_version() names the version. With
+ *      Debian 12's 15.0, the 5,004 letters and digits new in 15.1 and 16.0 are
+ *      "other" here and letters or digits for tiktoken (whose tables are 16.0):
+ *      ids differ only on text that uses them (docs/tokenizer.md).
  *   2. Each piece's UTF-8 bytes are merged by byte-level BPE: repeatedly the
  *      adjacent pair of lowest merge rank (the leftmost one on a tie) becomes
  *      one token, until no adjacent pair has a rank.

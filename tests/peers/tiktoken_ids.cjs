@@ -8,7 +8,7 @@ const path = require("path");
 const fs = require("fs");
 const [peers, file, flag] = process.argv.slice(2);
 const { get_encoding } = require(path.resolve(peers, "node_modules", "tiktoken"));
-const text = new TextDecoder("utf-8").decode(fs.readFileSync(file));
+const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(fs.readFileSync(file));
 const enc = get_encoding("gpt2");
 const ids = flag === "--special" ? enc.encode(text, "all") : enc.encode_ordinary(text);
 enc.free();
