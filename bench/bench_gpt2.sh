@@ -23,13 +23,15 @@
 # The floors: a 1024-token forward with all logits is F = 2 T (12 L C^2 + V C) + 4 L C T(T+1)/2
 # FLOP (2.72e11), against the FMA peak measured here (bench_gpt2 peak); a decode step reads
 # every weight once (4 bytes a parameter), against the read bandwidth measured here
-# (bench_gpt2 bw); both probes run in every round, just before lmprob. Medians of RUNS alternating
-# rounds (default 3), the floors' too; peak RSS the largest of them.
+# (bench_gpt2 bw); both probes run in every round, just before lmprob. Each engine runs REPS passes a
+# round (GPT2_BENCH_REPS, default 3; 1 until the thirty-second session) and reports their median; the
+# lines are medians of RUNS alternating rounds (default 3), the floors' too; peak RSS the largest of them.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 BIN=$BUILD/bench/bench_gpt2
 RUNS=${RUNS:-3}
+REPS=${GPT2_BENCH_REPS:-3}  # passes a round, both engines: each reports the median of its own passes
 PEER=${GPT2_TORCH_PEER:-../shared/gpt2/torch_peer.py}
 PY=/usr/bin/python3
 T=${GPT2_BENCH_T:-1024} PROMPT=16 GEN=${GPT2_BENCH_GEN:-128}  # the issue's figures; smaller for a quick look
@@ -102,7 +104,7 @@ for t in 1 2; do
     # once would set each round against another machine.
     "$BIN" peak "$t" >>"$tmp/pk"; "$BIN" bw "$t" >>"$tmp/bw"
     echo "#   peak $(tail -n 1 "$tmp/pk") GFLOP/s, read bandwidth $(tail -n 1 "$tmp/bw") GB/s"
-    /usr/bin/time -f %M -o "$tmp/rss" "$BIN" run "$model" "$t" --T $T --prompt $PROMPT --gen $GEN --reps 1 \
+    /usr/bin/time -f %M -o "$tmp/rss" "$BIN" run "$model" "$t" --T $T --prompt $PROMPT --gen $GEN --reps $REPS \
       >"$tmp/l.json" || { echo "# bench_gpt2: lmprob run failed"; exit 1; }
     echo "#   lmprob: $(cat "$tmp/l.json")"
     jget "$tmp/l.json" prefill_tok_s >>"$tmp/lp"; jget "$tmp/l.json" decode_tok_s >>"$tmp/ld"
@@ -110,7 +112,7 @@ for t in 1 2; do
     wb=$(jget "$tmp/l.json" weight_bytes)
     if [ $have_torch = 1 ]; then
       if OMP_NUM_THREADS=$t /usr/bin/time -f %M -o "$tmp/trss" "$PY" "$PEER" bench --threads "$t" --config small \
-           --T $T --gen $GEN --reps 1 >"$tmp/t.json" 2>"$tmp/terr"; then
+           --T $T --gen $GEN --reps $REPS >"$tmp/t.json" 2>"$tmp/terr"; then
         jget "$tmp/t.json" prefill.tok_per_s >>"$tmp/tp"; jget "$tmp/t.json" decode.tok_per_s >>"$tmp/td"
         awk '{ printf "%.0f\n", $1 / 1024 }' "$tmp/trss" >>"$tmp/tr"
         echo "#   torch: $(cat "$tmp/t.json")"
