@@ -379,10 +379,12 @@ lmp_status ch_model_prepare(ch_ctx *c, lmp_error *err)
     lmp_token_id *ids = NULL;
     lmp_ngram_stats stats;
     lmp_status st = lmp_lm_load(c->model, NULL, &lm, err);
-    if (!st && !lmp_lm_ngram(lm)) /* a GPT-2 folder or file: lmp_lm_load takes those too (it crashed here) */
-        c->mrun.not_ngram = 1, st = lmp_error_set(err, LMP_EUNSUPPORTED, "%s: a GPT-2 model: section 20's --model is an n-gram model (on "
+    if (!st && !lmp_lm_ngram(lm)) { /* a GPT-2 folder or file: lmp_lm_load takes those too (it crashed here) */
+        c->mrun.not_ngram = 1;
+        st = lmp_error_set(err, LMP_EUNSUPPORTED, "%s: a GPT-2 model: section 20's --model is an n-gram model (on "
                            "GPT-2 the same recipes are lmprob ppl --model %s --recipe exact|hf|chapter)", c->model,
                            c->model);
+    }
     if (!st) st = lmp_ngram_score_file(lmp_lm_ngram(lm), c->text, &stats, NULL, err);
     if (!st) st = lmp_read_file(c->text, 0, &text, &len, err);
     if (!st) st = cli_tokenize("chapter", c->text, lm, text, len, LMP_LM_SENTENCES, &ids, NULL, NULL, &n, err);

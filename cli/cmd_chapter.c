@@ -735,7 +735,8 @@ int cmd_chapter(int argc, char **argv)
     int want[NSECTIONS] = {0}, any = 0;
     lmp_rng_kind rk = LMP_RNG_NUMPY_LEGACY;
     const cli_opt opts[] = {
-        {.name = "--list", .kind = CLI_OPT_FLAG, .dest = &list}, CLI_OPT_JSON(&c.json), CLI_OPT_RNG(&rk), /* the flag's one domain (test_cli.sh); numpy checked below */
+        /* --rng: the flag's one domain, as in every command (test_cli.sh); numpy alone is checked below */
+        {.name = "--list", .kind = CLI_OPT_FLAG, .dest = &list}, CLI_OPT_JSON(&c.json), CLI_OPT_RNG(&rk),
         CLI_OPT_SEED(&c.seed),
         /* experiment clt --repeats's domain: up to 1e15 a run of hours to years (seeds 1..R, 10^4 sums of 30 each),
          * with seeds past numpy's 2^32 */

@@ -327,9 +327,12 @@ static uint64_t input_fingerprint(const char *input, int *seen)
     uint64_t h = lmp_strhash(&n, sizeof n);
     for (size_t i = 0; i < (path ? n : 1); i++) {
         struct stat sb;
-        if (stat(path ? path[i] : input, &sb) != 0) *seen = 0;
+        if (stat(path ? path[i] : input, &sb) != 0) {
+            *seen = 0;
+            continue;
+        }
         uint64_t v[2] = {h, (uint64_t)sb.st_size};
-        if (*seen) h = lmp_strhash(v, sizeof v);
+        h = lmp_strhash(v, sizeof v);
     }
     cli_file_list_free(path, n);
     return h;
@@ -370,8 +373,8 @@ static lmp_status agree_job(ctx *c, const char *input, lmp_train_params *p, lmp_
         return LMP_OK;
     else if (lo[0] != hi[0])
         st = lmp_error_set(err, LMP_EINVAL, "the ranks were given different options (%d ranks): expected the same "
-                           "command line on every rank (mpirun gives it; with MPMD's 'A : B' or per-node --memory "
-                           "percentages, compare them)", c->size);
+                           "command line on every rank (mpirun gives every rank the same; with MPMD's 'A : B', compare "
+                           "them)", c->size);
     else if (lo[2] && lo[1] != hi[1])
         st = lmp_error_set(err, LMP_EINVAL, "%s: the ranks see files of different sizes (%d ranks): expected the same "
                            "copy on every node (a stale copy, or a file still being written?)", input, c->size);
