@@ -514,6 +514,14 @@ void cli_json_string(FILE *f, const char *s)
     cli_json_bytes(f, s, strlen(s));
 }
 
+void cli_json_close_error(FILE *f, const char *close, const char *msg)
+{
+    fputs(close, f);
+    fputs(", \"error\": ", f);
+    cli_json_string(f, msg);
+    fputs("}\n", f);
+}
+
 void cli_progress_start(cli_progress *p, const char *label, const char *phase)
 {
     p->on = isatty(STDERR_FILENO);

@@ -177,6 +177,9 @@ static inline double cli_text_num(double x) { return isnan(x) ? NAN : x; }
 void cli_json_double(FILE *f, double x);
 void cli_json_doubles(FILE *f, const double *v, size_t n);
 void cli_json_string(FILE *f, const char *s);
+/* The end of a streamed JSON object that failed midway (docs/cli.md): `close` (what ends the open list, e.g.
+ * "\n]"), then , "error": msg} and a newline, so that what was streamed still parses. */
+void cli_json_close_error(FILE *f, const char *close, const char *msg);
 /* A JSON string of len bytes (may hold NUL), always valid UTF-8: well-formed characters are copied,
  * each maximal invalid subpart becomes U+FFFD (lmp_utf8_char; Python's errors="replace"). Where the
  * exact bytes matter (a GPT-2 token that is part of a character) write them beside it with

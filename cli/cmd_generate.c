@@ -327,9 +327,7 @@ int cmd_generate(int argc, char **argv)
                          g.failed == 2 ? "out of memory for a sentence's words"
                          : g.failed  ? wfail
                                      : err.msg);
-                fputs(g.open ? "]}\n], \"error\": " : "\n], \"error\": ", stdout);
-                cli_json_string(stdout, msg);
-                fputs("}\n", stdout);
+                cli_json_close_error(stdout, g.open ? "]}\n]" : "\n]", msg);
             }
             fflush(stdout);
             if (g.failed == 2) cli_error("generate: out of memory for a sentence's words");

@@ -502,9 +502,7 @@ int cmd_ppl(int argc, char **argv)
                                        lmp_lm_tokenizer(lm), &s, &cb, &err);
     if (st) {
         if (c.json && streams) { /* what was streamed stays; the object is closed, the error in it (as generate) */
-            fputs("\n  ],\n \"error\": ", stdout);
-            cli_json_string(stdout, err.msg);
-            fputs("}\n", stdout);
+            cli_json_close_error(stdout, "\n  ]", err.msg);
         } else if (streams) {
             fputc('\n', stdout); /* ends a cut line */
         }

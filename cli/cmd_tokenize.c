@@ -395,10 +395,8 @@ done:
      * the result (docs/cli.md); a JSON object is closed with the error in it, as generate and ppl close
      * theirs (it ended open after '{"ids": [' and thousands of ids). A file output is dropped anyway. */
     if (!ok && w && json && kind != OUT_COUNT && emsg[0] && !w->err) {
-        w_put(w, "\n], \"error\": ", 13);
         w_flush(w);
-        cli_json_string(w->fp, emsg);
-        fputs("}\n", w->fp);
+        cli_json_close_error(w->fp, "\n]", emsg);
     }
     free(w);
     free(chunk);
