@@ -1,5 +1,6 @@
 /* `lmprob decode`: sample next tokens from one logits vector through a sampler
  * chain, and show what the chain did (entropy, top tokens, kept set, samples). */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,18 @@ int cmd_decode(int argc, char **argv)
                     goto done;
                 }
     }
+    /* float32 arithmetic (--dtype f32, the llama chain's default) takes logits a float holds; the library
+     * would refuse the first one that is not by its 0-based index, the CLI names it as its other messages
+     * do, 1-based, in the option or the file */
+    if (o.prm.dtype == LMP_DTYPE_F32)
+        for (size_t i = 0; i < V; i++)
+            if (isfinite(x[i]) && isinf((float)x[i])) {
+                cli_error("decode: %s: logit %zu = %g: expected a value representable in float32 (magnitude at "
+                          "most %.8g) with dtype f32",
+                          o.logits ? "--logits" : o.file ? o.file : "-", i + 1, x[i], (double)FLT_MAX);
+                rc = o.logits ? CLI_USAGE : CLI_FAIL;
+                goto done;
+            }
     lmp_rng rng;
     /* the library's messages under the command's name ("decode: logits: all 2 are -inf: ...") */
     if (lmp_rng_seed(&rng, o.rng, o.seed, &err) || lmp_sampler_create(&o.prm, V, &s, &err) ||

@@ -73,6 +73,11 @@ exit_is 2 "all -inf inline: usage" "$LMPROB" decode --logits -inf,-inf
 exit_is 2 "beyond float32 inline: usage" "$LMPROB" decode --logits 3.5e38,1 --dtype f32
 printf '3.5e38 1\n' >"$TMPD/big.txt"
 exit_is 1 "beyond float32 in a file: data" "$LMPROB" decode "$TMPD/big.txt" --dtype f32
+# named 1-based, as every other message of the command (the library's 0-based "logit[1]" was shown)
+expect_fail "beyond float32 inline: named" "decode: --logits: logit 2 = 3.5e\\+38: expected a value representable in float32" \
+  "$LMPROB" decode --logits 1,3.5e38 --dtype f32
+expect_fail "beyond float32 in a file: named" "big.txt: logit 1 = 3.5e\\+38: expected a value representable in float32" \
+  "$LMPROB" decode "$TMPD/big.txt" --chain llama
 # a temperature that float32 rounds to 0 is refused by name (it said "3 / 0 overflows")
 expect_fail "T = 0 in float32" "temperature = 9.99989e-321: 0 in float32 \(dtype f32\): expected T = 0 \(greedy\) or T >= 1.4013e-45" "$LMPROB" decode --logits 3,2 --temperature 1e-320 --dtype f32
 exit_is 2 "T = 0 in float32: usage" "$LMPROB" decode --logits 3,2 --temperature 1e-320 --dtype f32
