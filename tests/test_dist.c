@@ -255,7 +255,17 @@ static void test_continuous_values(void)
     CHECK(lmp_gamma_pdf(1e-310, 1e6, 1) == 0);
     CHECK_REL(lmp_gamma_logpdf(1e-10, 1e300, 1), -7.1280137882815419949e+302, 1e-15);
     CHECK_REL(lmp_gamma_logpdf(1e-310, 5, 1e300), -6312.2612086340331323, 1e-15);
-    CHECK_REL(lmp_gamma_logpdf(1e-310, 0.5, 1e300), 10.940560522045529834, 1e-15);
+    /* this one does cancel: 10.9 from k log y = -702 and log(k / x) = 713; its condition number in log theta is
+     * k |log y| / 10.9 = 64, so 2e-14 is a few ulps of it */
+    CHECK_REL(lmp_gamma_logpdf(1e-310, 0.5, 1e300), 10.940560522045528333, 2e-14);
+    /* a shape below 1: log k and -log y cancelled when summed apart (shape 1e-300 at x = 2e-300 was 714 ulps
+     * off, where the condition number is 3; a sweep of 3,000 random shapes below 1 had 216 ulps times the
+     * condition number at worst, now 2.2); mpmath at 50 digits */
+    CHECK_REL(lmp_gamma_logpdf(2e-300, 1e-300, 1), -0.69314718055994531, 1e-15);
+    CHECK_REL(lmp_gamma_logpdf(1.3383542423585854e-273, 1.8062537408979184e-273, 0.5169473908740541),
+              0.29981426217123215, 1e-15);
+    CHECK_REL(lmp_gamma_logpdf(6.9951297985548195e-208, 3.242376850481068e-206, 2.713888983629444e+229),
+              3.836262678819734, 3e-15);
     /* beta cdf / sf with b past ~1e77 (the continued fraction's a^4 and b^2 x^2 overflowed: 0.9 % off at
      * b = 1e80, NaN from ~1e154 on, a subnormal front at 1e300). References: I_x(a, b) -> P(a, -b log1p(-x))
      * as b -> inf with a fixed, off by O(a / b); mpmath at 50 digits. Relative tolerances: the condition numbers
@@ -702,6 +712,40 @@ static void test_dirichlet_sampler(void)
 
 /* The beta log-density where a shape is below 1 and a log is large (mpmath, 60 digits): (a - 1) log x and
  * -log B(a, b) were summed apart and cancelled (115 ulps, and 170 u(1 + kappa) with both shapes tiny). */
+/* Parameters at the ends of the doubles, where an intermediate left the range or cancelled while the
+ * result did not (an audit against mpmath at 50 digits, 7 December 2026; references below are its values
+ * of the doubles given, and the tolerances a few ulps times each result's condition number, 1 to 4 here). */
+static void test_range_edges(void)
+{
+    double m[3], v[3];
+    /* Dirichlet: 1 - mean_i as A - alpha_i cancelled where alpha_i dominates */
+    const double a1[2] = {1e-10, 1}, a2[2] = {1e-3, 1}, a3[3] = {0.3, 0.1, 1e4}, a4[2] = {1e-300, 1};
+    CHECK(lmp_dirichlet_moments(a1, 2, m, v, NULL) == LMP_OK);
+    CHECK_REL(v[1], 4.9999999987500001824e-11, 1e-15);
+    CHECK(lmp_dirichlet_moments(a2, 2, m, v, NULL) == LMP_OK);
+    CHECK_REL(v[1], 0.00049875212194152625073, 1e-15);
+    CHECK(lmp_dirichlet_moments(a3, 3, m, v, NULL) == LMP_OK);
+    CHECK_REL(v[2], 3.9991201423790429297e-9, 1e-15);
+    CHECK(lmp_dirichlet_moments(a4, 2, m, v, NULL) == LMP_OK);
+    CHECK_REL(v[1], 5e-301, 1e-15); /* it was 0 */
+    CHECK_REL(v[0], 5e-301, 1e-15);
+    /* location + scale * z where scale * z overflows but the sum does not */
+    CHECK_REL(lmp_normal_quantile(0.01, 1e308, 1e308), -1.3263478740408411076e+308, 1e-15);
+    CHECK_REL(lmp_normal_quantile(0.99, -1e308, 1e308), 1.3263478740408411076e+308, 1e-15);
+    CHECK_REL(lmp_laplace_quantile(0.05, 1e308, 1e308), -1.3025850929940456428e+308, 1e-15);
+    CHECK(lmp_laplace_quantile(0.01, 1e308, 1e308) == -INFINITY); /* -2.9e308 is past the doubles */
+    /* Laplace: 2b and x - mu overflowed */
+    CHECK_REL(lmp_laplace_logpdf(0, 0, 1e308), -709.889355822726016, 1e-15);
+    CHECK_REL(lmp_laplace_pdf(0, 0, 1.7e308), 2.9411764705882354e-309, 1e-13); /* subnormal: 2^-1074 steps */
+    CHECK_REL(lmp_laplace_cdf(1e308, -1e308, 1e308), 0.93233235838169365405, 1e-15);
+    CHECK_REL(lmp_laplace_sf(1e308, -1e308, 1e308), 0.067667641618306345947, 1e-15);
+    CHECK_REL(lmp_laplace_cdf(-1.5e308, 1.5e308, 1e308), 0.02489353418393197149, 1e-15);
+    CHECK_REL(lmp_laplace_sf(-1.5e308, 1.5e308, 1e308), 1 - 0.02489353418393197149, 1e-15);
+    /* variances whose partial products left the range */
+    CHECK_REL(lmp_uniform_var(0, 2e154), 3.3333333333333335797e+307, 1e-15);
+    CHECK_REL(lmp_gamma_var(5e-324, 1e10 + 0.5), 4.9406564589065310876e-304, 1e-15);
+}
+
 static void test_beta_logpdf_cancellation(void)
 {
     static const struct { double x, a, b, want; } c[] = {
@@ -828,6 +872,7 @@ int main(int argc, char **argv)
     RUN(test_dirichlet_sampler);
     RUN(test_dirichlet_huge);
     RUN(test_beta_logpdf_cancellation);
+    RUN(test_range_edges);
     RUN(test_invalid);
     RUN(test_null_arrays);
     return TEST_SUMMARY();

@@ -67,7 +67,13 @@ double lmp_uniform_mean(double lo, double hi)
     return wide(lo, hi) ? 0.5 * lo + 0.5 * hi : lo + 0.5 * (hi - lo);
 }
 /* (hi - lo)^2 / 12: beyond the doubles (inf) where hi - lo overflows, as it is */
-double lmp_uniform_var(double lo, double hi) { return bad_u(lo, hi) ? NAN : (hi - lo) * (hi - lo) / 12.0; }
+double lmp_uniform_var(double lo, double hi)
+{
+    if (bad_u(lo, hi)) return NAN;
+    /* d^2 / 12, or d (d / 12) where d^2 alone overflows (hi - lo = 2e154: 3.3e307, it was inf) */
+    const double d = hi - lo, v = d * d / 12.0;
+    return isfinite(v) ? v : d * (d / 12.0);
+}
 
 double lmp_uniform_sample(lmp_rng *r, double lo, double hi)
 {
@@ -88,10 +94,20 @@ lmp_status lmp_laplace_check(double mu, double b, lmp_error *err)
     return LMP_OK;
 }
 
+/* |x - mu| / b with the halves where x - mu overflows (x = 1e308, mu = -1e308, b = 1e308: 2, it was inf) */
+static double laplace_t(double x, double mu, double b)
+{
+    const double d = fabs(x - mu);
+    return isfinite(d) || !isfinite(x) ? d / b : (fabs(0.5 * x - 0.5 * mu)) / (0.5 * b);
+}
+
+/* log(2b), also where 2b overflows (b above DBL_MAX / 2: it was -log(inf), the logpdf -inf) */
+static double laplace_log2b(double b) { return b <= 0.5 * DBL_MAX ? log(2.0 * b) : M_LN2 + log(b); }
+
 double lmp_laplace_logpdf(double x, double mu, double b)
 {
     if (bad_l(mu, b) || isnan(x)) return NAN;
-    return -fabs(x - mu) / b - log(2.0 * b);
+    return -laplace_t(x, mu, b) - laplace_log2b(b);
 }
 
 double lmp_laplace_pdf(double x, double mu, double b)
@@ -100,28 +116,29 @@ double lmp_laplace_pdf(double x, double mu, double b)
     /* exp(-t) / (2b) while exp(-t) is a normal double; below that (a scale of 1e-300 brings a subnormal
      * exp(-t) back to 1e-24) its few digits were scaled up, 75 % off: exp of the log then, whose absolute
      * error t u is within the density's condition number t */
-    const double t = fabs(x - mu) / b, e = exp(-t);
-    return e >= DBL_MIN ? e / (2.0 * b) : exp(-t - log(2.0 * b));
+    const double t = laplace_t(x, mu, b), e = exp(-t);
+    /* e / 2 / b: 2b overflowed for b above DBL_MAX / 2 (the density 5e-309 of b = 1e308 was 0) */
+    return e >= DBL_MIN ? 0.5 * e / b : exp(-t - laplace_log2b(b));
 }
 
 double lmp_laplace_cdf(double x, double mu, double b)
 {
     if (bad_l(mu, b) || isnan(x)) return NAN;
-    double z = (x - mu) / b;
-    return z <= 0 ? 0.5 * exp(z) : -0.5 * expm1(-z) + 0.5;
+    const double t = laplace_t(x, mu, b);
+    return x <= mu ? 0.5 * exp(-t) : -0.5 * expm1(-t) + 0.5;
 }
 
 double lmp_laplace_sf(double x, double mu, double b)
 {
     if (bad_l(mu, b) || isnan(x)) return NAN;
-    double z = (x - mu) / b;
-    return z >= 0 ? 0.5 * exp(-z) : -0.5 * expm1(z) + 0.5;
+    const double t = laplace_t(x, mu, b);
+    return x >= mu ? 0.5 * exp(-t) : -0.5 * expm1(-t) + 0.5;
 }
 
 double lmp_laplace_quantile(double p, double mu, double b)
 {
     if (bad_l(mu, b) || !(p >= 0 && p <= 1)) return NAN;
-    return p <= 0.5 ? mu + b * log(2.0 * p) : mu - b * log(2.0 * (1.0 - p));
+    return lmp_loc_scale_(mu, b, p <= 0.5 ? log(2.0 * p) : -log(2.0 * (1.0 - p)));
 }
 
 double lmp_laplace_mean(double mu, double b) { return bad_l(mu, b) ? NAN : mu; }

@@ -119,15 +119,22 @@ lmp_status lmp_dirichlet_moments(const double *alpha, size_t k, double *mean, do
     if (!mean || !var) return lmp_dist_null_("dirichlet_moments", !mean ? "mean" : "var", k, err);
     /* mean_i = alpha_i / A, var_i = mean_i (1 - mean_i) / (A + 1), A = sum alpha, with alpha scaled by its
      * largest element before the sum (9e307 + 9e307 overflowed: mean 0), 1 - mean_i as the sum of the other
-     * alphas over A (not 1 minus a rounded mean_i), and the division by A + 1 done as / m / (A/m + 1/m). */
+     * alphas over A (not 1 minus a rounded mean_i), and the division by A + 1 done as / m / (A/m + 1/m).
+     * The other alphas are summed as such, the ones before i (a running sum) and the ones after (suffix sums,
+     * kept in var until each is used): A - alpha_i cancelled where alpha_i dominates (alpha = 1e-10, 1:
+     * var_1 was 5.0000004e-11, not 4.99999999875e-11; alpha = 1e-300, 1: 0). */
     double m = 0.0, As = 0.0;
     for (size_t i = 0; i < k; i++) m = fmax(m, alpha[i]);
-    for (size_t i = 0; i < k; i++) As += alpha[i] / m;
+    for (size_t i = k; i-- > 0;) {
+        var[i] = As; /* the alphas after i */
+        As += alpha[i] / m;
+    }
+    double before = 0.0;
     for (size_t i = 0; i < k; i++) {
-        double ai = alpha[i] / m;
+        const double ai = alpha[i] / m, rest = (before + var[i]) / As;
         mean[i] = ai / As;
-        double rest = ((As - ai) > 0 ? As - ai : 0.0) / As;
         var[i] = mean[i] * rest / m / (As + 1.0 / m);
+        before += ai;
     }
     return LMP_OK;
 }

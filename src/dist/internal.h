@@ -11,6 +11,15 @@
 #define LMP_SQRT_2PI 2.50662827463100050241576528481 /* sqrt(2 pi) */
 #define LMP_LN_2PI 1.83787706640934548356065947281       /* log(2 pi) */
 
+/* mu + s z for a location mu and a scale s > 0 (quantiles, inverse cdfs): where s z overflows while the sum
+ * need not (mu = 1e308, s = 1e308, z = -2.33: -1.3e308, it was -inf), from the halves, which are exact but
+ * for a subnormal half (below 2^-1021, where one more rounding is within the sum's own). */
+static inline double lmp_loc_scale_(double mu, double s, double z)
+{
+    const double v = mu + s * z;
+    return isfinite(v) || !isfinite(z) ? v : 2.0 * (0.5 * mu + (0.5 * s) * z);
+}
+
 /* The whole double after a whole k >= 0: k + 1 below 2^53, the next double (an ulp, >= 2) above
  * (the quantile searches of the discrete distributions step by it). */
 static inline double lmp_next_whole_(double k) { return k < 0x1p53 ? k + 1 : nextafter(k, INFINITY); }

@@ -211,7 +211,7 @@ double lmp_normal_quantile(double p, double mu, double sigma)
         double ratio = exp(lc - (-0.5 * z * z - LMP_LN_SQRT_2PI));
         z += (log(p) - lc) * ratio;
     }
-    return mu + sigma * z;
+    return lmp_loc_scale_(mu, sigma, z);
 }
 
 double lmp_normal_mean(double mu, double sigma) { return bad(mu, sigma) ? NAN : mu; }
