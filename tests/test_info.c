@@ -73,6 +73,12 @@ static void test_softmax_temperature(void)
     lmp_error err;
     CHECK(lmp_softmax_temperature(x, 7, -1.0, p, &err) == LMP_EINVAL);
     CHECK(strstr(err.msg, "temperature = -1") != NULL);
+    /* a difference x - m past the doubles over a T that brings it back (mpmath, 50 digits): it was -inf,
+     * the second probability 0 */
+    double w[2] = {1e308, -1e308}, q[2];
+    CHECK(lmp_softmax_temperature(w, 2, 1.7e308, q, NULL) == LMP_OK);
+    CHECK_REL(q[0], 0.7643126128217471111, 1e-15);
+    CHECK_REL(q[1], 0.2356873871782528889, 1e-15);
 }
 
 static void test_entropy(void)
@@ -216,6 +222,17 @@ static void test_kl_js(void)
  * overflowed); at every ISA level through the kernels, and through the public functions. */
 static void test_divergence_wide_range(void)
 {
+    /* the smoothed KL on weights whose sums leave the doubles (mpmath, 50 digits): the reciprocal of a
+     * subnormal sum overflowed (NaN) and of a sum past DBL_MAX was 0 (KL 0) */
+    const double ps[2] = {1e-320, 2e-320}, qs[2] = {2e-320, 1e-320};
+    const double pb[3] = {1e308, 1e308, 0}, qb[3] = {1e308, 5e307, 1e307};
+    CHECK_REL(lmp_kl_divergence_smoothed(ps, qs, 2, 0.0, LMP_BASE_E), 0.23104906018664843647, 1e-15);
+    CHECK_REL(lmp_kl_divergence_smoothed(pb, qb, 3, 0.0, LMP_BASE_E), 0.12343003896576289738, 4e-15); /* kappa 20 */
+    const float pf[2] = {1e-40f, 2e-40f}, qf[2] = {2e-40f, 1e-40f};
+    CHECK_REL(lmp_kl_divergence_smoothed_f32(pf, qf, 2, 0.0, LMP_BASE_E),
+              lmp_kl_divergence_smoothed((const double[2]){(double)pf[0], (double)pf[1]},
+                                         (const double[2]){(double)qf[0], (double)qf[1]}, 2, 0.0, LMP_BASE_E), 0);
+    CHECK(fabs(lmp_kl_divergence_smoothed_f32(pf, qf, 2, 0.0, LMP_BASE_E) - 0.23) < 0.01);
     enum { N = 11 };
     static const int j[N] = {0, 400, 430, 470, 421, 460, 700, 1000, 1070, 520, 455};
     double P[N], Q[N], jsum = 0;

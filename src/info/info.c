@@ -194,11 +194,13 @@ lmp_status lmp_softmax_temperature(const double *x, size_t n, double T, double *
     }
     /* softmax((x - m) / T): the same function as softmax(x / T) (softmax ignores a common
      * shift), but the differences are taken before the division, so logits far from 0 keep
-     * their digits, and (x - m) / T <= 0 never overflows to +inf however small T is (a
-     * difference that overflows to -inf has probability 0, as it should). */
+     * their digits, and (x - m) / T <= 0 never overflows to +inf however small T is. A
+     * difference of finite logits that overflows (1e308 - -1e308) is taken from the halves,
+     * over T / 2: with T = 1.7e308 its quotient is -1.2, not -inf (probability 0.236, it was 0). */
     ksum s = {0, 0};
     for (size_t i = 0; i < n; i++) {
-        out[i] = exp((x[i] - m) / T);
+        const double d = x[i] - m;
+        out[i] = exp(d == -INFINITY && x[i] > -INFINITY ? (0.5 * x[i] - 0.5 * m) / (0.5 * T) : d / T);
         kadd(&s, out[i]);
     }
     double z = kval(&s);
@@ -364,11 +366,18 @@ static double kl_smooth_view(vview P, vview Q, size_t n, double eps, double base
     /* The chapter adds eps to the raw inputs, then normalises (P + eps) / sum(P + eps)
      * (here times the reciprocal of the sum: one rounding more, in a vector kernel). A
      * float32 input is read as the doubles it holds: the sums and terms are the double
-     * variant's of the widened vectors, bit for bit. */
+     * variant's of the widened vectors, bit for bit. Both sides and eps are first scaled by
+     * the power of two that brings the largest of them to [1, 2), as every divergence's weights
+     * are (wdist): the reciprocal of a subnormal sum overflowed (weights 1e-320, 2e-320: NaN)
+     * and a sum past DBL_MAX had 0 as its reciprocal (weights 1e308: 0). A power of two
+     * changes no rounding, so the result is the unscaled one's bit for bit wherever that one
+     * stayed in range. */
+    const int shift = -ilogb(fmax(eps, fmax(mp, mq)));
+    const double s1 = ldexp(1.0, shift > 1023 ? 1023 : shift), s2 = ldexp(1.0, shift > 1023 ? shift - 1023 : 0);
     lmp_vm_dd sp, sq;
-    lmp_vm_sum_plus(isa, P.d, P.f, Q.d, Q.f, n, eps, &sp, &sq);
+    lmp_vm_sum_plus(isa, P.d, P.f, Q.d, Q.f, n, eps, s1, s2, &sp, &sq);
     double spe = lmp_vm_dd_val(sp), sqe = lmp_vm_dd_val(sq);
-    return lmp_vm_dd_val(lmp_vm_kl_smooth(isa, P.d, P.f, Q.d, Q.f, n, eps, 1.0 / spe, 1.0 / sqe)) * ilb;
+    return lmp_vm_dd_val(lmp_vm_kl_smooth(isa, P.d, P.f, Q.d, Q.f, n, eps, s1, s2, 1.0 / spe, 1.0 / sqe)) * ilb;
 }
 
 double lmp_kl_divergence_smoothed(const double *P, const double *Q, size_t n, double eps, double base)

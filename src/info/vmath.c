@@ -205,15 +205,15 @@ lmp_vm_dd lmp_vm_logprob_sum(int isa, const double *xd, const float *xf, size_t 
 }
 
 void lmp_vm_sum_plus(int isa, const double *Pd, const float *Pf, const double *Qd, const float *Qf, size_t n,
-                     double eps, lmp_vm_dd *sp, lmp_vm_dd *sq)
+                     double eps, double s1, double s2, lmp_vm_dd *sp, lmp_vm_dd *sq)
 {
-    VM_CALL(isa, sum_plus, Pd, Pf, Qd, Qf, n, eps, sp, sq);
+    VM_CALL(isa, sum_plus, Pd, Pf, Qd, Qf, n, eps, s1, s2, sp, sq);
 }
 
 lmp_vm_dd lmp_vm_kl_smooth(int isa, const double *Pd, const float *Pf, const double *Qd, const float *Qf, size_t n,
-                           double eps, double ia, double ib)
+                           double eps, double s1, double s2, double ia, double ib)
 {
-    return VM_CALL(isa, kl_smooth, Pd, Pf, Qd, Qf, n, eps, ia, ib);
+    return VM_CALL(isa, kl_smooth, Pd, Pf, Qd, Qf, n, eps, s1, s2, ia, ib);
 }
 
 lmp_vm_dd lmp_vm_kl_terms(int isa, lmp_vm_wv P, lmp_vm_wv Q, size_t n, int *inf)

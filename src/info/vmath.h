@@ -80,15 +80,17 @@ lmp_vm_dd lmp_vm_entropy_terms(int isa, const double *xd, const float *xf, size_
  * NaN or > 0, else 2 when one is -inf, else 0. */
 lmp_vm_dd lmp_vm_logprob_sum(int isa, const double *xd, const float *xf, size_t n, int *flag);
 
-/* sum of (P[i] + eps) and of (Q[i] + eps) (the chapter's smoothed KL); P and Q each given
- * as doubles (Pd) or floats (Pf), the other pointer NULL */
+/* sum of (P[i] + eps) S and of (Q[i] + eps) S (the chapter's smoothed KL), S = s1 s2 a power of two
+ * applied as ((x * s1) * s2) + ((eps * s1) * s2), which is exact but for what falls below the normal
+ * doubles (as info.c's wdist scales); P and Q each given as doubles (Pd) or floats (Pf), the other
+ * pointer NULL */
 void lmp_vm_sum_plus(int isa, const double *Pd, const float *Pf, const double *Qd, const float *Qf, size_t n,
-                     double eps, lmp_vm_dd *sp, lmp_vm_dd *sq);
+                     double eps, double s1, double s2, lmp_vm_dd *sp, lmp_vm_dd *sq);
 
-/* sum of a log(a / b), a = (P[i] + eps) * ia, b = (Q[i] + eps) * ib, over
+/* sum of a log(a / b), a = (P[i] + eps) S ia, b = (Q[i] + eps) S ib, S as in lmp_vm_sum_plus, over
  * a > 0; returns +inf when some a > 0 has b = 0. P and Q as lmp_vm_sum_plus. */
 lmp_vm_dd lmp_vm_kl_smooth(int isa, const double *Pd, const float *Pf, const double *Qd, const float *Qf, size_t n,
-                           double eps, double ia, double ib);
+                           double eps, double s1, double s2, double ia, double ib);
 
 /* A distribution's weights as the divergence kernels read them: p_i = ((x[i] * s1) * s2) / sum
  * (info.c's wdist: s1 s2 = 2^shift, the power of two that brings the largest weight to [1, 2),

@@ -430,38 +430,39 @@ VM_ATTR static lmp_vm_dd VM(logprob_sum)(const double *xd, const float *xf, size
 }
 
 VM_ATTR static void VM(sum_plus)(const double *Pd, const float *Pf, const double *Qd, const float *Qf, size_t n,
-                                 double eps, lmp_vm_dd *sp, lmp_vm_dd *sq)
+                                 double eps, double s1, double s2, lmp_vm_dd *sp, lmp_vm_dd *sq)
 {
-    const VD ev = VSPLAT(eps);
+    const VD ev = VSPLAT((eps * s1) * s2), v1 = VSPLAT(s1), v2 = VSPLAT(s2);
     VD s = VSPLAT(0.0), c = s, t = s, d = s;
     size_t i = 0;
     for (; i + VN <= n; i += VN) {
-        VM(acc)(&s, &c, VM(ld)(Pd, Pf, i) + ev);
-        VM(acc)(&t, &d, VM(ld)(Qd, Qf, i) + ev);
+        VM(acc)(&s, &c, (VM(ld)(Pd, Pf, i) * v1) * v2 + ev);
+        VM(acc)(&t, &d, (VM(ld)(Qd, Qf, i) * v1) * v2 + ev);
     }
-    if (i < n) { /* padded with -eps: the padding adds exactly 0 */
-        VM(acc)(&s, &c, VM(ld_tail)(Pd, Pf, i, n, -eps) + ev);
-        VM(acc)(&t, &d, VM(ld_tail)(Qd, Qf, i, n, -eps) + ev);
+    if (i < n) { /* padded with -eps, scaled as eps is: the padding adds exactly 0 */
+        VM(acc)(&s, &c, (VM(ld_tail)(Pd, Pf, i, n, -eps) * v1) * v2 + ev);
+        VM(acc)(&t, &d, (VM(ld_tail)(Qd, Qf, i, n, -eps) * v1) * v2 + ev);
     }
     *sp = VM(fin_n)(s, c, n);
     *sq = VM(fin_n)(t, d, n);
 }
 
 VM_ATTR static lmp_vm_dd VM(kl_smooth)(const double *Pd, const float *Pf, const double *Qd, const float *Qf, size_t n,
-                                       double eps, double ia, double ib)
+                                       double eps, double s1, double s2, double ia, double ib)
 {
-    const VD ev = VSPLAT(eps), av = VSPLAT(ia), bv = VSPLAT(ib), zero = VSPLAT(0.0);
+    const VD ev = VSPLAT((eps * s1) * s2), av = VSPLAT(ia), bv = VSPLAT(ib), zero = VSPLAT(0.0);
+    const VD v1 = VSPLAT(s1), v2 = VSPLAT(s2);
     VD s = zero, c = s;
     VL inf = (VL)(s != s);
     size_t i = 0;
     for (; i <= n; i += VN) {
         VD a, b;
         if (i + VN <= n) {
-            a = (VM(ld)(Pd, Pf, i) + ev) * av;
-            b = (VM(ld)(Qd, Qf, i) + ev) * bv;
+            a = ((VM(ld)(Pd, Pf, i) * v1) * v2 + ev) * av;
+            b = ((VM(ld)(Qd, Qf, i) * v1) * v2 + ev) * bv;
         } else if (i < n) { /* padded with -eps: a = 0 there, which adds nothing */
-            a = (VM(ld_tail)(Pd, Pf, i, n, -eps) + ev) * av;
-            b = (VM(ld_tail)(Qd, Qf, i, n, 0.0) + ev) * bv;
+            a = ((VM(ld_tail)(Pd, Pf, i, n, -eps) * v1) * v2 + ev) * av;
+            b = ((VM(ld_tail)(Qd, Qf, i, n, 0.0) * v1) * v2 + ev) * bv;
         } else {
             break;
         }
