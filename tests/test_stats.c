@@ -128,6 +128,40 @@ static void test_large_offset(void)
     CHECK_REL(lmp_moments_mean(&a), -5e307, 1e-15);
 }
 
+/* The streaming mean carries what each rounding of mean += delta / n drops: 1e5 values 1 + k 2^-30 (their
+ * sum exact in integers) were 97 ulps off, and values of a few 2^-1074, whose delta / n underflows, stopped
+ * moving the mean, so their skewness was 25 % off. */
+static void test_streaming_mean_carry(void)
+{
+    enum { N = 100000 };
+    static double x[N];
+    uint64_t ksum = 0, s = 12345;
+    for (int i = 0; i < N; i++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        const uint64_t k = s >> 34; /* 30 bits */
+        ksum += k;
+        x[i] = 1.0 + ldexp((double)k, -30);
+    }
+    const double exact = 1.0 + (double)ksum / N / 0x1p30; /* ksum < 2^47: exact as a double; two roundings */
+    lmp_moments m, a, b;
+    lmp_moments_init(&m);
+    lmp_moments_add_array(&m, x, N);
+    CHECK_REL(lmp_moments_mean(&m), exact, 4.5e-16); /* 2 ulps of a mean in [1, 2) */
+    lmp_moments_init(&a);
+    lmp_moments_init(&b);
+    lmp_moments_add_array(&a, x, N / 3);
+    lmp_moments_add_array(&b, x + N / 3, N - N / 3);
+    lmp_moments_merge(&a, &b);
+    CHECK_REL(lmp_moments_mean(&a), exact, 4.5e-16);
+    /* subnormal data: k 2^-1074, k in 1..1000 */
+    for (int i = 0; i < 2000; i++) x[i] = ldexp((double)((i * 7919) % 1000 + 1 + (i % 7 == 0) * 300), -1074);
+    lmp_moments_init(&m);
+    lmp_moments_add_array(&m, x, 2000);
+    CHECK_REL(lmp_moments_skewness(&m, 1), lmp_stats_skewness(x, 2000, 1), 1e-12);
+    CHECK_REL(lmp_moments_kurtosis(&m, 1, 1), lmp_stats_kurtosis(x, 2000, 1, 1), 1e-12);
+    CHECK_REL(lmp_moments_variance(&m, 0), lmp_stats_variance(x, 2000, 0), 1e-12);
+}
+
 static void test_skew_kurt(void)
 {
     double x[200];
@@ -373,6 +407,11 @@ static void test_central_moments(void)
     CHECK(lmp_stats_central_moment(chapter_x, 8, 2) == 4.0);
     CHECK(lmp_stats_central_moment(chapter_x, 8, 3) == 5.25);
     CHECK(lmp_stats_central_moment(chapter_x, 8, 4) == 44.5);
+    /* cubes past the doubles both ways (1e600 and -2.7e601: inf - inf) where the moment itself, -6e600, is
+     * past them: -inf, not NaN */
+    const double h[4] = {1e200, -3e200, 1e200, 1e200};
+    CHECK(lmp_stats_central_moment(h, 4, 3) == -INFINITY);
+    CHECK(lmp_stats_central_moment(h, 4, 4) == INFINITY);
     CHECK_REL(lmp_stats_skewness(chapter_x, 8, 1), 5.25 / 8.0, 2 * DBL_EPSILON);
     CHECK_REL(lmp_stats_kurtosis(chapter_x, 8, 0, 1), 44.5 / 16.0, 2 * DBL_EPSILON);
 }
@@ -415,6 +454,7 @@ int main(int argc, char **argv)
     RUN(test_normality_errors);
     RUN(test_streaming_merge);
     RUN(test_streaming_scale);
+    RUN(test_streaming_mean_carry);
     RUN(test_cov_corr);
     RUN(test_central_moments);
     RUN(test_null_arrays);

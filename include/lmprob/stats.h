@@ -96,10 +96,13 @@ LMP_API lmp_status lmp_stats_corr(const double *X, size_t rows, size_t cols, int
 /* Thread safety: an accumulator belongs to one thread; merge per-thread accumulators
  * with lmp_moments_merge. */
 /* The sums are kept in units of 2^scale_log2, chosen from the data's spread, so that the fourth powers
- * neither overflow nor underflow for data anywhere in the doubles (read them through the functions below). */
+ * neither overflow nor underflow for data anywhere in the doubles (read them through the functions below).
+ * The mean is mean + mean_lo 2^scale_log2: the part a double cannot hold is carried, so that it is the
+ * data's mean to an ulp or so however many values were added, and subnormal data keep their digits. */
 typedef struct lmp_moments {
     uint64_t n;
     double mean;
+    double mean_lo;      /* the rest of the mean, in units of 2^scale_log2 */
     double m2, m3, m4;   /* sums of ((x - mean) / 2^scale_log2)^k, k = 2, 3, 4 */
     int scale_log2;
     double min, max;
