@@ -893,9 +893,31 @@ int cli_check_output(const char *cmd, const char *path)
     return cli_check_output_from(cmd, path, NULL, 0) == CLI_OK ? 0 : -1;
 }
 
+/* Standard output appended to one of the inputs (`lmprob tokenize f >> f`): a command that streams would
+ * read its own output back for ever, until the disk is full. Refused as cat refuses it: standard output a
+ * regular file that is an input which is not empty (`> f` empties it first: nothing to read back). */
+static int check_stdout_not_input(const char *cmd, const char *const *inputs, size_t n)
+{
+    struct stat out;
+    if (fstat(1, &out) != 0 || !S_ISREG(out.st_mode)) return CLI_OK;
+    for (size_t i = 0; i < n; i++) {
+        struct stat in;
+        if (!inputs[i]) continue;
+        const int std_in = strcmp(inputs[i], "-") == 0;
+        if (std_in ? fstat(0, &in) != 0 : stat(inputs[i], &in) != 0) continue;
+        if (in.st_dev == out.st_dev && in.st_ino == out.st_ino && in.st_size > 0) {
+            cli_error("%s: standard output is the input %s%s (the same file): expected another file for the "
+                      "output, since what is written would be read back as input",
+                      cmd, inputs[i], std_in ? " (standard input)" : "");
+            return CLI_USAGE;
+        }
+    }
+    return CLI_OK;
+}
+
 int cli_check_output_from(const char *cmd, const char *path, const char *const *inputs, size_t n)
 {
-    if (!path || strcmp(path, "-") == 0) return CLI_OK;
+    if (!path || strcmp(path, "-") == 0) return check_stdout_not_input(cmd, inputs, n);
     struct stat out;
     /* stat follows symlinks, so a link to an input is that input, and "-" is whatever standard input
      * is (`--output c.txt - < c.txt`). A regular file would be replaced by the output; a FIFO that is

@@ -220,8 +220,11 @@ int cli_check_output_dir(const char *cmd, const char *dir);
  * output that is one of them under any name (./x, a symlink, a hard link: the same device and
  * inode) would be replaced by the writer's rename, the input lost, so it is refused as a usage
  * error naming both. A device or FIFO (/dev/null, /dev/stdout) is written in place, never
- * replaced, so it may also be an input. Returns CLI_OK, CLI_USAGE or CLI_FAIL (message printed);
- * every command that writes an output file calls it once, before its long work. */
+ * replaced, so it may also be an input. A path that is NULL or "-" is standard output: refused
+ * (a usage error) when it is a regular file that is a non-empty input (`tokenize f >> f`, whose
+ * output would be read back for ever). Returns CLI_OK, CLI_USAGE or CLI_FAIL (message printed);
+ * every command that writes an output file calls it once, before its long work, and every command
+ * that streams its output while it reads (tokenize, detokenize, ppl) with the path NULL or "-". */
 int cli_check_output_from(const char *cmd, const char *path, const char *const *inputs, size_t n);
 
 /* Inputs that cannot both be read: two of paths (NULL: not given) that are standard input ('-'),

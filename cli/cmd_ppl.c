@@ -445,6 +445,8 @@ int cmd_ppl(int argc, char **argv)
     const char *const in_what[] = {"MODEL", "TEXT"};
     if (cli_inputs_once("ppl", in_what, (const char *const *)pos, 2)) return CLI_USAGE;
     if (cli_check_input("ppl", pos[1])) return CLI_FAIL; /* fail before loading a large model */
+    int orc = cli_check_output_from("ppl", NULL, (const char *const *)pos, 2); /* standard output */
+    if (orc) return orc;
     cli_stdin_note("ppl", pos[1]);
     lmp_lm *lm = NULL;
     int rc_load;

@@ -131,6 +131,25 @@ rm -f "$TMPD/ff"
 if cmp -s "$FIX" "$TMPD/in.txt" && cmp -s "$TMPD/ref.arpa" "$TMPD/in.arpa" && [ -L "$TMPD/in.link" ]; then ok
 else bad "an input was changed by a refused command"; fi
 expect_ok "/dev/null is an output, not an input replaced" "$LMPROB" model convert "$TMPD/in.arpa" /dev/null --to arpa
+# standard output appended to an input of a command that streams: its output was read back as input,
+# for ever (a 244 KB text grew to the file-size limit); refused before anything is read, as cat does
+stdout_refused() {  # label, the input as the message names it, then the command (run in sh -c)
+  local l=$1 i=$2; shift 2
+  local before; before=$(wc -c <"$TMPD/in.txt")
+  (ulimit -f 20000; "$@") 2>"$TMPD/err"
+  local rc=$?
+  if [ $rc = 2 ] && grep -q "standard output is the input $i" "$TMPD/err" && [ "$(wc -c <"$TMPD/in.txt")" = "$before" ]
+  then ok; else bad "$l: exit $rc, size $(wc -c <"$TMPD/in.txt") (was $before): $(head -c 300 "$TMPD/err")"; fi
+}
+for k in 1 2 3 4 5 6; do cat "$FIX"; done >"$TMPD/in.txt"  # past one read chunk
+stdout_refused "ppl --per-token >> its text" "$TMPD/in.txt" \
+  sh -c '"$0" ppl --per-token "$1" "$2" >>"$2"' "$LMPROB" "$TMPD/ref.arpa" "$TMPD/in.txt"
+stdout_refused "ppl --per-token - >> its standard input" "- (standard input)" \
+  sh -c '"$0" ppl --per-token "$1" - <"$2" >>"$2"' "$LMPROB" "$TMPD/ref.arpa" "$TMPD/in.txt"
+# `> text` empties the text before lmprob starts: nothing to read back, so not refused
+"$LMPROB" ppl "$TMPD/ref.arpa" "$TMPD/in.txt" >"$TMPD/in.txt" 2>"$TMPD/err"
+if ! grep -q 'standard output is the input' "$TMPD/err"; then ok; else bad "> text refused: $(cat "$TMPD/err")"; fi
+cp "$FIX" "$TMPD/in.txt"
 
 # ---- stale temporary files: a dead run's is removed, a live one's and others are kept
 sh -c 'exit 0' &

@@ -83,6 +83,15 @@ json.dump(json.load(open("build/gpt2/encoder.json")), open(sys.argv[2], "w"), en
 EOF
 then ok; else bad "--json --tokens: $(cat "$TMPD/j.json")"; fi
 expect_out "count json" '"count": 338025' "$LMPROB" tokenize --count --json $D/tinyshakespeare/input.txt
+# Standard output appended to the input: read back for ever (a 244 KB text grew to the file-size limit);
+# refused before anything is read, the text unchanged
+head -c 300000 $D/ptb/ptb.valid.txt >"$TMPD/self.txt"
+(ulimit -f 20000; "$LMPROB" tokenize "$TMPD/self.txt" >>"$TMPD/self.txt") 2>"$TMPD/err"; rc=$?
+if [ $rc = 2 ] && grep -q 'standard output is the input' "$TMPD/err" && [ "$(wc -c <"$TMPD/self.txt")" = 300000 ]; then ok
+else bad "tokenize >> its input: exit $rc, size $(wc -c <"$TMPD/self.txt"): $(head -c 200 "$TMPD/err")"; fi
+"$LMPROB" tokenize "$TMPD/self.txt" >"$TMPD/self.ids"
+(ulimit -f 20000; "$LMPROB" detokenize "$TMPD/self.ids" >>"$TMPD/self.ids") 2>"$TMPD/err"; rc=$?
+if [ $rc = 2 ] && grep -q 'standard output is the input' "$TMPD/err"; then ok; else bad "detokenize >> its input: exit $rc"; fi
 # Round trips: ids, names, u32; the byte-faithful mode on binary data.
 "$LMPROB" tokenize $D/ptb/ptb.valid.txt | "$LMPROB" detokenize >"$TMPD/rt.txt"
 if cmp -s "$TMPD/rt.txt" $D/ptb/ptb.valid.txt; then ok; else bad "ids round trip"; fi
