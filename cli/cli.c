@@ -568,6 +568,21 @@ static void on_fatal_signal(int sig)
     raise(sig);
 }
 
+/* A binary model, safetensors weights and the vocabulary are mapped, not read: a file cut short while
+ * mapped (`cp new.bin model.bin` truncates in place; so do rsync --inplace and other hosts over NFS)
+ * turns the next read of a page past its new end into SIGBUS, which killed the command with no word.
+ * The process still dies by the signal (the mapping cannot be trusted), but says why first, and removes
+ * its temporary outputs as for the other fatal signals. write(2): the only output safe in a handler. */
+static void on_bus_error(int sig)
+{
+    static const char msg[] = "lmprob: bus error: a file mapped in memory (a binary model, safetensors weights, a "
+                              "vocabulary) was most likely cut short or rewritten in place while in use; nothing "
+                              "was written. Replace such files by rename (as lmprob's writers do), not in place\n";
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)w;
+    on_fatal_signal(sig);
+}
+
 void cli_signals_init(void)
 {
     struct sigaction sa;
@@ -581,6 +596,8 @@ void cli_signals_init(void)
         if (sigaction(fatal_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN) continue;
         sigaction(fatal_signals[i], &sa, NULL);
     }
+    sa.sa_handler = on_bus_error;
+    sigaction(SIGBUS, &sa, NULL);
     signal(SIGXFSZ, SIG_IGN);
 }
 

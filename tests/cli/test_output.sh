@@ -151,6 +151,26 @@ stdout_refused "ppl --per-token - >> its standard input" "- (standard input)" \
 if ! grep -q 'standard output is the input' "$TMPD/err"; then ok; else bad "> text refused: $(cat "$TMPD/err")"; fi
 cp "$FIX" "$TMPD/in.txt"
 
+# ---- a mapped binary model cut short while in use (`cp new.bin model.bin` truncates in place): the next
+# read of a page past its end is SIGBUS, which killed ppl with no word; now it says why (and still dies by
+# the signal). Deterministic: the text comes through a FIFO, and the model is cut once /proc shows it mapped.
+"$LMPROB" model convert "$TMPD/ref.arpa" "$TMPD/cut.bin" 2>/dev/null
+mkfifo "$TMPD/cut.fifo"
+# (through sh -c, whose own "Bus error" line goes to /dev/null; lmprob's pid and exit status to files)
+sh -c '"$@" >/dev/null 2>"$0.err" & echo $! >"$0.pid"; wait $!; echo $? >"$0.rc"' \
+  "$TMPD/cut" "$LMPROB" ppl "$TMPD/cut.bin" "$TMPD/cut.fifo" 2>/dev/null &
+cut_sh=$!
+exec 7>"$TMPD/cut.fifo"
+for _ in $(seq 200); do grep -q 'cut\.bin' "/proc/$(cat "$TMPD/cut.pid")/maps" 2>/dev/null && break; sleep 0.05; done
+: >"$TMPD/cut.bin"
+cat "$FIX" "$FIX" >&7
+exec 7>&-
+wait $cut_sh
+rc=$(cat "$TMPD/cut.rc")
+cp "$TMPD/cut.err" "$TMPD/err"
+if [ $rc -ne 0 ] && grep -q 'bus error: a file mapped in memory .* was most likely cut short' "$TMPD/err"; then ok
+else bad "a mapped model cut short: exit $rc, $(head -c 300 "$TMPD/err")"; fi
+
 # ---- stale temporary files: a dead run's is removed, a live one's and others are kept
 sh -c 'exit 0' &
 dead=$!
