@@ -3,6 +3,7 @@
  *   info    a checkpoint's config and tensors, after the full validation of a load
  *   logits  run token ids through the model: the top logits per position, or all
  *           of them to a float32 file (written to a temporary name, then renamed) */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,8 +281,9 @@ static int gpt2_logits(int argc, char **argv)
         goto done;
     }
     if (output) {
+        errno = 0;
         if (fwrite(lg, sizeof *lg, n * V, af.fp) != n * V) {
-            cli_error("gpt2 logits: %s: write failed", output);
+            cli_error("gpt2 logits: %s: write failed: %s", output, errno ? strerror(errno) : "write error");
             goto done;
         }
         af_open = 0;
@@ -292,10 +294,14 @@ static int gpt2_logits(int argc, char **argv)
         rc = CLI_OK;
         goto done;
     }
-    if (json) fputs("{\"positions\": [", stdout);
     size_t k = (size_t)top < V ? (size_t)top : V;
     size_t *best = malloc((k ? k : 1) * sizeof *best);
-    for (size_t i = 0; i < n && best; i++) {
+    if (!best) { /* before anything is printed: it printed an empty list, then exited 1 with no word */
+        cli_error("gpt2 logits: out of memory for the top %zu logits", k);
+        goto done;
+    }
+    if (json) fputs("{\"positions\": [", stdout);
+    for (size_t i = 0; i < n; i++) {
         const float *row = lg + i * V;
         size_t nb = 0; /* the k largest, by insertion (k is small) */
         for (size_t v = 0; v < V; v++) {
@@ -322,7 +328,7 @@ static int gpt2_logits(int argc, char **argv)
         }
     }
     if (json) fputs("]}\n", stdout);
-    rc = best ? CLI_OK : CLI_FAIL;
+    rc = CLI_OK;
     free(best);
 done:
     if (af_open) lmp_atomic_abort(&af);

@@ -51,12 +51,16 @@ static int exit_status(int rc)
 /* Results printed to stdout are output too: a failed write (a full disk, a
  * closed pipe with SIGPIPE ignored, a file-size limit) makes the command fail
  * with a message instead of exiting 0 with a cut result. */
+static int stdout_errno; /* errno of the first failed write to stdout; 0 until then (sticky_write) */
+
 static int stdout_checked(const char *cmd, int rc)
 {
     errno = 0;
     if ((fflush(stdout) != 0 || ferror(stdout)) && rc == CLI_OK) { /* a command that failed said why */
-        cli_error("%s: writing the results to standard output failed: %s", cmd,
-                  errno ? strerror(errno) : "write error");
+        /* the reason of the write that failed, which may be long before this flush (chapter >/dev/full: the
+         * flush found nothing left to write, errno 0, and the message said only "write error") */
+        const int e = errno ? errno : stdout_errno;
+        cli_error("%s: writing the results to standard output failed: %s", cmd, e ? strerror(e) : "write error");
         rc = CLI_FAIL;
     }
     return rc;
@@ -67,7 +71,6 @@ static int stdout_checked(const char *cmd, int rc)
  * result streamed to a full disk (ppl --per-token) had a hole in the middle;
  * with this, what reached the file is a prefix of the result, and the command
  * still ends with exit 1 and a message (stdout_checked). */
-static int stdout_errno; /* errno of the first failed write; 0 until then */
 
 static ssize_t sticky_write(void *cookie, const char *buf, size_t n)
 {

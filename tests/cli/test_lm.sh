@@ -214,5 +214,10 @@ if [ -w /dev/full ]; then
     sh -c '"$0" generate "$1" -n 3 --seed 1 --json >/dev/full' "$LMPROB" "$M"
   expect_fail "next > /dev/full: the reason" "^lmprob: next: writing to stdout failed: No space left on device" \
     sh -c '"$0" next "$1" --prompt a >/dev/full' "$LMPROB" "$M"
+  # the reason of a write that failed before the last flush (the flush found errno 0: "write error")
+  expect_fail "chapter > /dev/full: the reason" "^lmprob: chapter: writing the results to standard output failed: No space left on device" \
+    sh -c '"$0" chapter 1 2 3 >/dev/full' "$LMPROB"
+  expect_fail "gpt2 logits --output /dev/full: the reason" "^lmprob: gpt2 logits: /dev/full: write failed: No space left on device" \
+    "$LMPROB" gpt2 logits --output /dev/full "$SHARED/gpt2/tiny-hf" 1,2,3
 fi
 finish
