@@ -530,6 +530,16 @@ static lmp_status read_unigrams(arpa_ctx *a, struct lmp_ngram *m)
     return LMP_OK;
 }
 
+/* The table builder's errors (out of memory) know no file: named here, at the line being read, so that
+ * `mix a.arpa b.arpa` says which model did not fit ("out of memory for 634950 2-grams" named none). */
+static lmp_status at_path(arpa_ctx *a, lmp_status st)
+{
+    if (!st || !a->err || a->err->file[0]) return st;
+    char msg[sizeof a->err->msg];
+    memcpy(msg, a->err->msg, sizeof msg);
+    return lmp_error_set_at(a->err, st, a->path, io_reader_lineno(a->r), "%s", msg);
+}
+
 static lmp_status read_order(arpa_ctx *a, struct lmp_ngram *m, unsigned n)
 {
     const char *line, *tok[LMP_NGRAM_MAX_ORDER + 3];
@@ -538,7 +548,7 @@ static lmp_status read_order(arpa_ctx *a, struct lmp_ngram *m, unsigned n)
     uint64_t cnt = a->declared[n];
     int highest = n == m->order;
     char q[80];
-    lmp_status st = ng_hb_begin(&a->hb, n, reserve_for(a, cnt), a->err);
+    lmp_status st = at_path(a, ng_hb_begin(&a->hb, n, reserve_for(a, cnt), a->err));
     for (uint64_t i = 0; !st && i < cnt; i++) {
         st = next_nonblank(a, &line, &len);
         if (st == LMP_EOF) {
@@ -619,12 +629,13 @@ static lmp_status read_order(arpa_ctx *a, struct lmp_ngram *m, unsigned n)
                                   a->hb.bad_order, a->hb.bad_order);
             break;
         case NG_HB_NOMEM:
-            st = lmp_error_set(a->err, LMP_ENOMEM, "out of memory for %llu %u-grams", (unsigned long long)i + 1, n);
+            st = lmp_error_set_at(a->err, LMP_ENOMEM, a->path, io_reader_lineno(a->r), "out of memory for %llu %u-grams",
+                                  (unsigned long long)i + 1, n);
             break;
         }
         progress(a);
     }
-    if (!st) st = ng_hb_end(&a->hb, n, a->err);
+    if (!st) st = at_path(a, ng_hb_end(&a->hb, n, a->err));
     return st;
 }
 

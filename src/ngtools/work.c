@@ -92,7 +92,8 @@ lmp_status ngt_set_order(lmp_train_model *m, unsigned n, const ngt_rec *recs, ui
     t->lp = malloc((count ? count : 1) * sizeof *t->lp);
     t->lb = n < m->order ? malloc((count ? count : 1) * sizeof *t->lb) : NULL;
     if (!t->w || !t->lp || (n < m->order && !t->lb))
-        return lmp_error_set(err, LMP_ENOMEM, "out of memory for %llu %u-grams", (unsigned long long)count, n);
+        return lmp_error_set(err, LMP_ENOMEM, "out of memory for the %llu %u-grams of the model being built",
+                             (unsigned long long)count, n);
     for (uint64_t i = 0; i < count; i++) {
         for (unsigned j = 0; j < n; j++) t->w[i * n + j] = recs[i].r[n - 1 - j];
         t->lp[i] = recs[i].lp;
