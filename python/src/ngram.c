@@ -323,12 +323,23 @@ static void model_dealloc(lmpy_Model *M)
     Py_TYPE(M)->tp_free((PyObject *)M);
 }
 
-/* str (UTF-8) or bytes, as kenlm's as_str: the bytes of a sentence or word. */
-static int as_bytes(PyObject *o, const char **s, Py_ssize_t *n)
+/* str (UTF-8) or bytes, as kenlm's as_str: the bytes of a sentence or word. A str holding lone surrogates
+ * is encoded with surrogateescape, the inverse of how word() and vocab() decode the model's words (a
+ * Latin-1 word b'caf\xe9' comes back as 'caf\udce9', which index(), `in` and score() refused with
+ * UnicodeEncodeError): its bytes live in *keep, a new reference the caller releases (NULL otherwise). */
+static int as_bytes(PyObject *o, const char **s, Py_ssize_t *n, PyObject **keep)
 {
+    *keep = NULL;
     if (PyUnicode_Check(o)) {
         *s = PyUnicode_AsUTF8AndSize(o, n);
-        return *s ? 0 : -1;
+        if (*s) return 0;
+        if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) return -1;
+        PyErr_Clear();
+        *keep = PyUnicode_AsEncodedString(o, "utf-8", "surrogateescape");
+        if (!*keep) return -1;
+        *s = PyBytes_AS_STRING(*keep);
+        *n = PyBytes_GET_SIZE(*keep);
+        return 0;
     }
     if (PyBytes_Check(o)) {
         *s = PyBytes_AS_STRING(o);
@@ -536,8 +547,11 @@ static PyObject *model_score(lmpy_Model *M, PyObject *const *args, Py_ssize_t na
     if (check_model(M) < 0) return NULL;
     const char *s;
     Py_ssize_t n;
-    if (as_bytes(v[0], &s, &n) < 0) return NULL;
-    return PyFloat_FromDouble(score_sentence(M, s, (size_t)n, bos, eos));
+    PyObject *keep;
+    if (as_bytes(v[0], &s, &n, &keep) < 0) return NULL;
+    const double sc = score_sentence(M, s, (size_t)n, bos, eos);
+    Py_XDECREF(keep);
+    return PyFloat_FromDouble(sc);
 }
 
 static size_t count_words(const char *s, size_t n)
@@ -557,12 +571,17 @@ static PyObject *model_perplexity(lmpy_Model *M, PyObject *sent)
     if (check_model(M) < 0) return NULL;
     const char *s;
     Py_ssize_t n;
-    if (as_bytes(sent, &s, &n) < 0) return NULL;
+    PyObject *keep;
+    if (as_bytes(sent, &s, &n, &keep) < 0) return NULL;
     /* kenlm: words = len(as_str(sentence).split()) + 1; 10.0 ** (-score / words) */
     double words = (double)(count_words(s, (size_t)n) + 1);
     double sc = score_sentence(M, s, (size_t)n, 1, 1);
+    Py_XDECREF(keep);
     return PyFloat_FromDouble(pow(10.0, -sc / words));
 }
+
+/* full_scores' list for the bytes s[0..n) (below) */
+static PyObject *full_scores_list(lmpy_Model *M, const char *s, Py_ssize_t n, int bos, int eos);
 
 static PyObject *model_full_scores(lmpy_Model *M, PyObject *args, PyObject *kw)
 {
@@ -573,7 +592,16 @@ static PyObject *model_full_scores(lmpy_Model *M, PyObject *args, PyObject *kw)
     if (check_model(M) < 0) return NULL;
     const char *s;
     Py_ssize_t n;
-    if (as_bytes(sent, &s, &n) < 0) return NULL;
+    PyObject *keep;
+    if (as_bytes(sent, &s, &n, &keep) < 0) return NULL;
+    PyObject *list = full_scores_list(M, s, n, bos, eos);
+    Py_XDECREF(keep);
+    return list;
+}
+
+/* full_scores' list for the bytes s[0..n) */
+static PyObject *full_scores_list(lmpy_Model *M, const char *s, Py_ssize_t n, int bos, int eos)
+{
     PyObject *list = PyList_New(0);
     if (!list) return NULL;
     lmp_ngram_state a, b, *in = &a, *out = &b;
@@ -659,9 +687,11 @@ static int base_args(lmpy_Model *M, PyObject *const *args, Py_ssize_t nargs, PyO
     }
     const char *s;
     Py_ssize_t n;
-    if (as_bytes(w, &s, &n) < 0) return -1;
+    PyObject *keep;
+    if (as_bytes(w, &s, &n, &keep) < 0) return -1;
     const char *z = memchr(s, '\0', (size_t)n);
     *id = word_index(M, s, z ? (size_t)(z - s) : (size_t)n);
+    Py_XDECREF(keep);
     return 0;
 }
 
@@ -702,9 +732,12 @@ static int model_contains(lmpy_Model *M, PyObject *word)
     if (check_model(M) < 0) return -1;
     const char *s;
     Py_ssize_t n;
-    if (as_bytes(word, &s, &n) < 0) return -1;
+    PyObject *keep;
+    if (as_bytes(word, &s, &n, &keep) < 0) return -1;
     const char *z = memchr(s, '\0', (size_t)n);
-    return word_index(M, s, z ? (size_t)(z - s) : (size_t)n) != M->unk;
+    const int in = word_index(M, s, z ? (size_t)(z - s) : (size_t)n) != M->unk;
+    Py_XDECREF(keep);
+    return in;
 }
 
 static PyObject *model_repr(lmpy_Model *M)
@@ -781,8 +814,11 @@ static PyObject *model_index(lmpy_Model *M, PyObject *word)
     if (check_model(M) < 0) return NULL;
     const char *s;
     Py_ssize_t n;
-    if (as_bytes(word, &s, &n) < 0) return NULL;
-    return PyLong_FromLong(word_index(M, s, (size_t)n));
+    PyObject *keep;
+    if (as_bytes(word, &s, &n, &keep) < 0) return NULL;
+    const long id = word_index(M, s, (size_t)n);
+    Py_XDECREF(keep);
+    return PyLong_FromLong(id);
 }
 
 static PyObject *model_word(lmpy_Model *M, PyObject *idobj)
@@ -878,6 +914,7 @@ static PyObject *model_next_logprobs(lmpy_Model *M, PyObject *args, PyObject *kw
  * calls read them with the GIL released, while another thread may change the caller's list. */
 typedef struct text_list {
     PyObject *seq;        /* a tuple of the input's items */
+    PyObject *keep;       /* a list of the bytes of items encoded with surrogateescape (as_bytes), or NULL */
     const char **s;
     size_t *n;
     size_t count;
@@ -888,6 +925,7 @@ static void text_list_free(text_list *t)
     PyMem_RawFree(t->s);
     PyMem_RawFree(t->n);
     Py_CLEAR(t->seq);
+    Py_CLEAR(t->keep);
 }
 
 static int text_list_get(PyObject *obj, text_list *t, const char *name)
@@ -923,9 +961,18 @@ static int text_list_get(PyObject *obj, text_list *t, const char *name)
             text_list_free(t);
             return -1;
         }
-        if (as_bytes(it, &t->s[i], &n) < 0) {
+        PyObject *keep;
+        if (as_bytes(it, &t->s[i], &n, &keep) < 0) {
             text_list_free(t);
             return -1;
+        }
+        if (keep) { /* held by the list until the list is freed */
+            if ((!t->keep && !(t->keep = PyList_New(0))) || PyList_Append(t->keep, keep) < 0) {
+                Py_DECREF(keep);
+                text_list_free(t);
+                return -1;
+            }
+            Py_DECREF(keep);
         }
         t->n[i] = (size_t)n;
     }

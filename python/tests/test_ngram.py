@@ -202,6 +202,27 @@ class TestAgainstCLI(unittest.TestCase):
             self.assertEqual(self.m.score(t), float(acc), repr(t))
             self.assertEqual(self.m.score(t), self.m.score(" ".join(t.split())), repr(t))
 
+    def test_non_utf8_words_round_trip(self):
+        # a word that is not UTF-8 (Latin-1 b'caf\xe9') comes back from word() and vocab() with
+        # surrogateescape; index(), `in`, score() and score_batch() take that str back (they raised
+        # UnicodeEncodeError), with the numbers of the bytes
+        path = os.path.join(TMP, "latin1.arpa")
+        with open(path, "wb") as f:
+            f.write(b"\\data\\\nngram 1=5\n\n\\1-grams:\n-1.0\t<unk>\n-1.0\t<s>\n-0.5\t</s>\n"
+                    b"-0.7\tcaf\xe9\n-0.9\tnoir\n\n\\end\\\n")
+        m = lmprob.Model(path)
+        ids = {m.word(i): i for i in range(len(m.vocab()))}
+        w = "caf\udce9"
+        self.assertIn(w, ids)
+        self.assertEqual(m.index(w), ids[w])
+        self.assertEqual([m.index(v) for v in m.vocab()], list(range(len(m.vocab()))))
+        self.assertIn(w, m)
+        self.assertEqual(m.score(w + " noir"), m.score(b"caf\xe9 noir"))
+        self.assertEqual(m.perplexity(w + " noir"), m.perplexity(b"caf\xe9 noir"))
+        self.assertEqual(list(m.full_scores(w)), list(m.full_scores(b"caf\xe9")))
+        self.assertEqual(list(m.score_batch([w + " noir", "noir"])), [m.score(b"caf\xe9 noir"), m.score("noir")])
+        self.assertNotEqual(m.score(w), m.score("zzz"))  # not <unk>
+
     def test_next_logprobs(self):
         s = lmprob.State()
         self.m.BeginSentenceWrite(s)
