@@ -525,8 +525,30 @@ static int view_ndarray(PyObject *obj, lmpy_view *v, unsigned accept)
 }
 #endif
 
+/* A numpy.ma.MaskedArray (only if numpy.ma was imported: nothing else can be one). Its buffer holds every
+ * value, the masked ones too, so reading it as an array used them: softmax of [1, masked 2, 3] was that of
+ * [1, 2, 3]. Refused, as scipy.special.softmax refuses it. */
+static int is_masked_array(PyObject *obj)
+{
+    if (strcmp(Py_TYPE(obj)->tp_name, "numpy.ndarray") == 0) return 0; /* the common case, at once */
+    PyObject *mods = PySys_GetObject("modules");                        /* borrowed */
+    PyObject *ma = mods && PyDict_Check(mods) ? PyDict_GetItemString(mods, "numpy.ma") : NULL;
+    if (!ma) return 0;
+    PyObject *cls = PyObject_GetAttrString(ma, "MaskedArray");
+    int r = cls ? PyObject_IsInstance(obj, cls) : 0;
+    Py_XDECREF(cls);
+    if (r < 0 || !cls) PyErr_Clear();
+    return r > 0;
+}
+
 int lmpy_view_get(PyObject *obj, lmpy_view *v, const char *name, unsigned accept)
 {
+    if (is_masked_array(obj)) {
+        memset(v, 0, sizeof *v);
+        PyErr_Format(PyExc_ValueError, "%s: a masked array: expected a plain array (the masked values would be used; "
+                     "pass x.filled(value) or x.compressed())", name);
+        return -1;
+    }
 #ifdef LMPY_NUMPY_API
     v->has_buf = 0; /* what lmpy_view_release reads; view_ndarray fills the rest */
     v->owner = NULL;
@@ -584,6 +606,26 @@ int lmpy_view_get(PyObject *obj, lmpy_view *v, const char *name, unsigned accept
     }
     v->has_buf = 1;
     const char *f = v->buf.format ? v->buf.format : "B";
+    if ((*f == '>' || *f == '!') && !(accept & LMPY_WRITABLE) && lmpy_numpy()) {
+        /* A byte-swapped array (dtype '>f8') is read as numbers, as scipy reads it: through a copy in the
+         * machine's order (it was refused). An out= array is written in place, so it stays refused below. */
+        PyObject *arr = PyObject_CallOneArg(np_asarray, src);
+        PyObject *dt = arr ? PyObject_GetAttrString(arr, "dtype") : NULL;
+        PyObject *nd = dt ? PyObject_CallMethod(dt, "newbyteorder", "s", "=") : NULL;
+        PyObject *cp = nd ? PyObject_CallMethod(arr, "astype", "O", nd) : NULL;
+        Py_XDECREF(arr);
+        Py_XDECREF(dt);
+        Py_XDECREF(nd);
+        lmpy_view_release(v);
+        if (!cp) return -1;
+        if (lmpy_view_get(cp, v, name, accept) < 0) {
+            Py_DECREF(cp);
+            return -1;
+        }
+        if (!v->owner) v->owner = cp; /* kept alive with the view */
+        else Py_DECREF(cp);
+        return 0;
+    }
     if (*f == '>' || *f == '!') {
         PyErr_Format(PyExc_TypeError, "%s: expected an array in the machine's byte order, got format '%s'", name,
                      v->buf.format);

@@ -122,6 +122,17 @@ class TestFiles(unittest.TestCase):
         self.assertEqual(lmprob.softmax(x=p, axis=0).tolist(), lmprob.softmax(p).tolist())
         self.assertEqual(lmprob.logsumexp([[1.0, 2.0]], axis=1, keepdims=True).shape, (1, 1))
 
+    def test_masked_arrays_refused(self):
+        # a masked array's buffer holds the masked values too: they were used silently (softmax of
+        # [1, masked 2, 3] was that of [1, 2, 3]); refused as scipy.special.softmax refuses it
+        m = np.ma.masked_array([1.0, 2.0, 3.0], mask=[0, 1, 0])
+        for f in (lmprob.softmax, lmprob.log_softmax, lmprob.logsumexp, lmprob.entropy,
+                  lambda x: lmprob.kl(x, [0.2, 0.3, 0.5]), lambda x: lmprob.sample(x)):
+            with self.assertRaisesRegex(ValueError, "a masked array: expected a plain array"):
+                f(m)
+        self.assertEqual(lmprob.softmax(m.filled(-np.inf)).tolist()[1], 0.0)
+        self.assertEqual(lmprob.softmax(np.asarray(m)).tolist(), lmprob.softmax([1.0, 2.0, 3.0]).tolist())
+
     def test_messages_show_values(self):
         """Messages that name a floating-point value print it (PyErr_Format has no %g: it used to
         print a literal '%g')."""

@@ -253,8 +253,13 @@ class TestErrors(unittest.TestCase):
         self.assertEqual(lmprob.sample(np.ones((0, 5))).shape, (0,))
         with self.assertRaisesRegex(TypeError, "expected an array"):
             lmprob.sample("abc")
+        # a byte-swapped array is read through a copy in the machine's order, as scipy reads it (it was
+        # refused); an out= array is written in place, so a byte-swapped one stays refused
+        x = np.array([0.1, 2.0, -1.0, 0.5])
+        self.assertEqual(lmprob.sample(x.astype(">f8"), rng=lmprob.RandomState(4)),
+                         lmprob.sample(x, rng=lmprob.RandomState(4)))
         with self.assertRaisesRegex(TypeError, "machine's byte order"):
-            lmprob.sample(np.ones(4, dtype=">f8"))
+            lmprob.sample(np.tile(x, (2, 1)), out=np.zeros(2, dtype=">i8"))
 
     def test_bad_params(self):
         x = np.ones(4)
