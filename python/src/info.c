@@ -694,7 +694,8 @@ PyMethodDef lmpy_info_methods[] = {
     {"entropy_of_logits", LMPY_FN(py_entropy_of_logits), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("entropy_of_logits(logits, base=None, *, axis=-1, keepdims=False)\n--\n\n"
                "Entropy of softmax(logits), from the logits without forming the probabilities\n"
-               "(H = logsumexp - sum softmax * x). " AXIS_DOC)},
+               "(H = logsumexp - sum softmax * x). A reduction, as entropy: NaN for a row with a\n"
+               "NaN or +inf logit or only -inf ones (softmax, which returns the row, raises there).\n" AXIS_DOC)},
     {"cross_entropy", LMPY_FN(py_ce), METH_FASTCALL | METH_KEYWORDS,
      PyDoc_STR("cross_entropy(p, q, base=None, *, axis=-1, keepdims=False)\n--\n\n"
                "H(p, q) = -sum p log q / log(base), each vector normalised first; terms with\n"

@@ -101,7 +101,7 @@ static PyTypeObject fsr_type = {
     .tp_basicsize = sizeof(lmpy_fsr),
     .tp_repr = (reprfunc)fsr_repr,
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = PyDoc_STR("FullScoreReturn(log_prob, ngram_length, oov)\n\nWhat Model.BaseFullScore returns (kenlm's "
+    .tp_doc = PyDoc_STR("FullScoreReturn(log_prob, ngram_length, oov)\n--\n\nWhat Model.BaseFullScore returns (kenlm's "
                         "FullScoreReturn: prob renamed log_prob, oov added)."),
     .tp_getset = fsr_getset,
     .tp_new = fsr_new,
@@ -258,6 +258,7 @@ static PyGetSetDef state_getset[] = {
 
 PyDoc_STRVAR(state_doc,
 "State()\n"
+"--\n"
 "\n"
 "A language-model context for incremental scoring (kenlm.State): the last words\n"
 "that a longer n-gram can still extend, and their backoffs. Fill it with\n"
@@ -1233,6 +1234,7 @@ static PySequenceMethods model_as_sequence = {
 
 PyDoc_STRVAR(model_doc,
 "Model(path, config=None)\n"
+"--\n"
 "\n"
 "A back-off n-gram language model read from an ARPA file (plain, gzip or xz) or\n"
 "lmprob's binary format (mmapped), with kenlm's Python API and numbers: score,\n"

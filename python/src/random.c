@@ -2478,6 +2478,7 @@ static PyMethodDef xo_methods[] = {
 
 PyDoc_STRVAR(rs_doc,
 "RandomState(seed=None)\n"
+"--\n"
 "\n"
 "numpy's legacy random stream (np.random.RandomState, MT19937), bit for bit:\n"
 "RandomState(42).randn(3) == np.random.RandomState(42).randn(3), and the same for\n"
@@ -2508,6 +2509,7 @@ PyTypeObject lmpy_RandomState_Type = {
 
 PyDoc_STRVAR(xo_doc,
 "Xoshiro256(seed=None)\n"
+"--\n"
 "\n"
 "The library's default stream, xoshiro256** (Blackman & Vigna 2018) seeded\n"
 "through splitmix64: the stream of `lmprob decode --seed S` and the other\n"

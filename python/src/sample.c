@@ -671,6 +671,7 @@ PyDoc_STRVAR(sampler_doc,
 "Sampler(*, temperature=1.0, top_k=0, top_p=1.0, min_p=0.0, typical_p=1.0, epsilon=0.0,\n"
 "        repetition_penalty=1.0, frequency_penalty=0.0, presence_penalty=0.0,\n"
 "        penalty_last_n=0, min_keep=1, order='hf', dtype=None)\n"
+"--\n"
 "\n"
 "A sampler chain that keeps its buffers between calls (one per thread, sized\n"
 "for the largest vocabulary seen): the way to sample token after token.\n"

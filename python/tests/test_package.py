@@ -126,10 +126,14 @@ class TestPackage(unittest.TestCase):
             if isinstance(o, type) and not issubclass(o, BaseException):
                 items = [(n + "." + m, getattr(o, m), lookup(n, m)) for m in sorted(vars(o))
                          if not m.startswith("_") and callable(getattr(o, m))]
+                # a class defined in C (a static type, not a heap one) has its constructor's signature
+                # from its docstring too (Model, Sampler, RandomState... had none: ValueError)
+                if not o.__flags__ & (1 << 9):
+                    items.append((n, o, lookup(n, "__init__")))
             elif callable(o) and type(o).__name__ == "builtin_function_or_method":
                 items = [(n, o, stub_fns.get(n))]
             for name, f, stub in items:
-                if type(f).__name__ not in ("method_descriptor", "builtin_function_or_method"):
+                if type(f).__name__ not in ("method_descriptor", "builtin_function_or_method", "type"):
                     continue  # defined in Python: its signature is its own
                 try:
                     sig = inspect.signature(f)
