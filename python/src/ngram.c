@@ -1365,8 +1365,11 @@ static PyObject *py_train(PyObject *self, PyObject *args, PyObject *kw)
     p.alpha = alpha;
     p.nltk_conventions = nltk;
     if (memory) p.memory = memory;
-    if (threads < 1 || threads > 2) return PyErr_Format(PyExc_ValueError, "train: threads = %ld: expected 1 or 2", threads);
-    p.threads = (unsigned)threads;
+    /* as lmprob train --threads: 0 (every core) to 1024, of which the pipeline uses 1 or 2 (it refused
+     * 0, which everywhere else in the module means every core) */
+    if (threads < 0 || threads > 1024)
+        return PyErr_Format(PyExc_ValueError, "train: threads = %ld: expected 0 (every core) to 1024", threads);
+    p.threads = threads == 1 ? 1u : 2u;
     if (strcmp(mode, "word") == 0) p.corpus.mode = LMP_CORPUS_WORD;
     else if (strcmp(mode, "char") == 0) p.corpus.mode = LMP_CORPUS_CHAR;
     else if (strcmp(mode, "byte") == 0) p.corpus.mode = LMP_CORPUS_BYTE;
@@ -1503,7 +1506,15 @@ PyMethodDef lmpy_ngram_methods[] = {
                "lines. estimator: mkn (modified Kneser-Ney, KenLM's lmplz numbers), kn, addk\n"
                "(k), mle, wb, katz (gt_max), abs (discount), stupid (alpha). output: also\n"
                "write the ARPA file. prune: per-order count thresholds (the last repeats).\n"
-               "Releases the GIL; training itself runs on `threads` (1 or 2) threads.")},
+               "min_count: words seen fewer times become <unk>; vocab_size: keep the most\n"
+               "frequent words; vocab_file: a word list (one a line) that is the vocabulary.\n"
+               "discount_fallback: KenLM's --discount_fallback: True (0.5 1 1.5) or three\n"
+               "discounts, used where the counts cannot give them. nltk: NLTK's conventions\n"
+               "(addk, mle, wb, abs, stupid: <s> a vocabulary word and unigram event, wb/abs\n"
+               "ending at the MLE unigram, as nltk.lm). mode: 'word', 'char' or 'byte'\n"
+               "tokens. memory: bytes for the whole training (0: the default 1G, as --memory).\n"
+               "Releases the GIL; training runs on `threads` threads: 0 (every core) to\n"
+               "1024, of which the pipeline uses 1, or 2 for any other value, as --threads.")},
     {NULL, NULL, 0, NULL},
 };
 

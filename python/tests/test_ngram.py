@@ -323,6 +323,13 @@ class TestTrain(unittest.TestCase):
         # a budget below a KiB is said in bytes (memory=1 read "within memory 0 KiB")
         with self.assertRaisesRegex(MemoryError, r"within memory 1 byte \(.*; 0 bytes of it kept"):
             lmprob.train(lines, order=2, estimator="addk", memory=1)
+        # threads as --threads: 0 (every core) to 1024 (0 was refused), the same model on any count
+        s = m1.score("the cat ran")
+        for t in (0, 1, 2, 7, 1024):
+            self.assertEqual(lmprob.train(lines, order=2, estimator="addk", threads=t).score("the cat ran"), s)
+        for t in (-1, 1025):
+            with self.assertRaisesRegex(ValueError, r"threads = -?\d+: expected 0 \(every core\) to 1024"):
+                lmprob.train(lines, order=2, estimator="addk", threads=t)
 
 
 class TestKenlmDropIn(unittest.TestCase):
