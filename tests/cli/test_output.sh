@@ -132,7 +132,7 @@ if cmp -s "$FIX" "$TMPD/in.txt" && cmp -s "$TMPD/ref.arpa" "$TMPD/in.arpa" && [ 
 else bad "an input was changed by a refused command"; fi
 expect_ok "/dev/null is an output, not an input replaced" "$LMPROB" model convert "$TMPD/in.arpa" /dev/null --to arpa
 # standard output appended to an input of a command that streams: its output was read back as input,
-# for ever (a 244 KB text grew to the file-size limit); refused before anything is read, as cat does
+# for ever (a 250,000-byte text grew to the file-size limit); refused before anything is read, as cat does
 stdout_refused() {  # label, the input as the message names it, then the command (run in sh -c)
   local l=$1 i=$2; shift 2
   local before; before=$(wc -c <"$TMPD/in.txt")

@@ -83,7 +83,7 @@ json.dump(json.load(open("build/gpt2/encoder.json")), open(sys.argv[2], "w"), en
 EOF
 then ok; else bad "--json --tokens: $(cat "$TMPD/j.json")"; fi
 expect_out "count json" '"count": 338025' "$LMPROB" tokenize --count --json $D/tinyshakespeare/input.txt
-# Standard output appended to the input: read back for ever (a 244 KB text grew to the file-size limit);
+# Standard output appended to the input: read back for ever (a 250,000-byte text grew to the file-size limit);
 # refused before anything is read, the text unchanged
 head -c 300000 $D/ptb/ptb.valid.txt >"$TMPD/self.txt"
 (ulimit -f 20000; "$LMPROB" tokenize "$TMPD/self.txt" >>"$TMPD/self.txt") 2>"$TMPD/err"; rc=$?
