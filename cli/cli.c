@@ -424,9 +424,14 @@ static int read_numbers(const char *cmd, const char *path, int allow_inf, double
     size_t nrows = 0, ncols = want_cols;
     long first_line = 0;
     int rc = 0, c;
+    /* A UTF-8 byte-order mark at the start (a spreadsheet's "CSV UTF-8" export) is skipped: it was read as
+     * part of the first number, and "got '1'" named a token that looked right */
+    unsigned char head[3];
+    const size_t nhead = fread(head, 1, sizeof head, f);
+    size_t ihead = nhead == 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     /* Byte by byte (getc is buffered): a line of any length costs no more memory than its numbers. */
     for (;;) {
-        c = getc(f);
+        c = ihead < nhead ? head[ihead++] : getc(f);
         if (c != EOF && c != '\n') {
             if (ns_byte(&ns, (unsigned char)c)) goto fail;
             continue;

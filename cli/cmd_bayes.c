@@ -110,7 +110,7 @@ static int disease(int argc, char **argv)
                 cli_error("bayes disease: test %ld is '%c' but P(%c) = 0 with --sensitivity %g --fpr %g: expected a "
                           "possible result",
                           k + 1, pos ? '+' : '-', pos ? '+' : '-', sens, fpr);
-                return CLI_FAIL;
+                return CLI_USAGE; /* options that contradict each other, no data: a usage error (it was 1) */
             }
             p = lmp_bayes_update(p, lh, lnh);
             if (out && mixed && !json) printf("%6ld %7c %14.6g %15.4f%%\n", k + 1, pos ? '+' : '-', cli_text_num(pr), 100 * cli_text_num(p));

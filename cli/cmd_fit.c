@@ -87,8 +87,8 @@ int cmd_fit(int argc, char **argv)
     double coef[LMP_LINALG_POLY_MAX_DEGREE + 1];
     lmp_status st = lmp_linalg_poly_fit(x, y, n, (size_t)deg, &fit, &e);
     if (!st) st = lmp_linalg_poly_coef(&fit, coef, &e);
-    if (st) {
-        cli_error("fit: %s", e.msg);
+    if (st) { /* the data are the file's: its name first ("degree = 1 with 1 point(s)" named none) */
+        cli_error("fit: %s: %s", cli_input_name(path), e.msg);
         free(x);
         free(y);
         free(ev);

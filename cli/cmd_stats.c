@@ -43,7 +43,7 @@ static int do_matrix(const char *path, int corr, int columns, double ddof, int j
     free(X);
     if (st) {
         free(M);
-        cli_error("stats: %s", e.msg);
+        cli_error("stats: %s: %s", cli_input_name(path), e.msg);
         return CLI_FAIL;
     }
     if (json) {
@@ -122,7 +122,7 @@ int cmd_stats(int argc, char **argv)
     if (cli_read_doubles("stats", path, 0, &x, &n)) return CLI_FAIL;
     lmp_error e;
     if (n > 0 && lmp_stats_ddof_check(n, ddof, &e)) { /* as --covariance: not a variance of NaN with exit 0 */
-        cli_error("stats: %s", e.msg);
+        cli_error("stats: %s: %s", cli_input_name(path), e.msg);
         free(x);
         return CLI_FAIL;
     }

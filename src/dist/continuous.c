@@ -206,6 +206,10 @@ double lmp_exponential_var(double rate) { return bad_e(rate) ? NAN : 1.0 / (rate
 double lmp_exponential_sample(lmp_rng *r, double rate)
 {
     if (bad_e(rate)) return NAN;
+    /* numpy's exponential(scale) is scale * standard_exponential(): on its stream the scale 1 / rate is
+     * rounded first, as a numpy user's exponential(1 / rate) rounds it (e / rate differed by an ulp in a
+     * third to a half of the draws for rate 3); on xoshiro one rounding, e / rate */
+    if (r->kind == LMP_RNG_NUMPY_LEGACY) return (1.0 / rate) * lmp_rng_exponential(r);
     return lmp_rng_exponential(r) / rate;   /* ziggurat; numpy: -log(1 - random_sample()) */
 }
 

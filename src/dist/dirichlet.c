@@ -98,7 +98,15 @@ lmp_status lmp_dirichlet_sample(lmp_rng *r, const double *alpha, size_t k, doubl
             return LMP_OK;
         }
     }
-    /* Log space: out[i] = log G(alpha_i). */
+    /* Log space: out[i] = log G(alpha_i). On the numpy stream, where numpy's row is NaN, from a xoshiro
+     * stream seeded by the numpy stream's next value, read from a copy: the numpy stream itself moves as
+     * numpy's does (drawing from it here put every later row out of step with numpy's) */
+    lmp_rng side;
+    if (r->kind == LMP_RNG_NUMPY_LEGACY) {
+        lmp_rng peek = *r;
+        lmp_rng_seed(&side, LMP_RNG_XOSHIRO, lmp_rng_u64(&peek), NULL);
+        r = &side;
+    }
     double mx = -INFINITY;
     for (size_t i = 0; i < k; i++) {
         double a = alpha[i];

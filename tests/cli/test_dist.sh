@@ -34,6 +34,15 @@ if [ "$(wc -l <"$TMPD/mvn")" -eq 3 ] && [ "$(awk '{print NF}' "$TMPD/mvn" | sort
 if cmp -s "$TMPD/a" "$TMPD/b" && ! cmp -s "$TMPD/a" "$TMPD/c"; then ok; else bad "same seed, same draws; other seed, other draws"; fi
 expect_out "numpy normal parity" '^3\.528104691935328' "$LMPROB" dist normal --mu 0 --sigma 2 --sample 1 --rng numpy --seed 0
 expect_out "numpy binomial parity" '^2$' "$LMPROB" dist binomial --trials 3 --p 0.5 --sample 1 --rng numpy --seed 0
+# exponential(rate) on the numpy stream is numpy's exponential(1 / rate) = (1 / rate) * standard_exponential():
+# RandomState(1).exponential(1/3, 3) (e / rate gave ...849, an ulp off, in a third to a half of the draws)
+expect_out "numpy exponential parity, rate 3" '^0\.17986861241972846$' \
+  sh -c '"$0" dist exponential --rate 3 --sample 3 --rng numpy --seed 1 | head -1' "$LMPROB"
+# a Dirichlet row that is numpy's 0/0 (NaN) is drawn in log space from a side stream, so the rows after it
+# stay numpy's: RandomState(42).dirichlet([.001, .001], 3) = [0, 1], [nan, nan], [1, 0] (the third was
+# 1 2.15e-132: the replacement had drawn from the numpy stream)
+expect_out "numpy dirichlet stays in step after a 0/0 row" '^1 0$' \
+  sh -c '"$0" dist dirichlet --alpha 0.001,0.001 --sample 3 --rng numpy --seed 42 | tail -1' "$LMPROB"
 expect_out "dirichlet sample sums to 1" '^0\.[0-9]+ 0\.[0-9]+ 0\.[0-9]+$' "$LMPROB" dist dirichlet --alpha 1,2,3 --sample 2
 expect_out "normalize" '^pmf\(1\) = 0\.75$' "$LMPROB" dist categorical --p 1,3 --normalize --pmf 1
 
