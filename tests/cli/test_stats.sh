@@ -105,9 +105,9 @@ expect_fail "disease fpr nan" "--fpr: expected a probability in \[0, 1\], got 'n
 expect_fail "disease never positive" 'P\(\+\) = 0' "$LMPROB" bayes disease --sensitivity 0 --fpr 0
 expect_out "disease mixed results" '^ +3 +- +0.685078 +0.4114%$' "$LMPROB" bayes disease --results "+,+,-"
 expect_out "disease results json" '"tests": 2, "result": "-", "posterior": ' "$LMPROB" bayes disease --results "+-" --json
-# an impossible result: the message with the subcommand's name, and nothing on stdout (it was a complete-looking object)
+# an impossible result (options only: a usage error, exit 2): the message with the subcommand's name, and nothing on stdout (it was a complete-looking object)
 "$LMPROB" bayes disease --prior 1 --sensitivity 0 --tests 2 --json >"$TMPD/o" 2>"$TMPD/e"; rc=$?
-if [ $rc -eq 1 ] && [ ! -s "$TMPD/o" ] && grep -q "^lmprob: bayes disease: test 1 is '+' but P(+) = 0" "$TMPD/e"; then ok; else bad "bayes disease impossible: rc $rc: $(cat "$TMPD/o" "$TMPD/e")"; fi
+if [ $rc -eq 2 ] && [ ! -s "$TMPD/o" ] && grep -q "^lmprob: bayes disease: test 1 is '+' but P(+) = 0" "$TMPD/e"; then ok; else bad "bayes disease impossible: rc $rc: $(cat "$TMPD/o" "$TMPD/e")"; fi
 expect_fail "bayes beta heads > trials" '^lmprob: bayes beta: --heads 11: expected at most --trials 10' "$LMPROB" bayes beta --a 1 --b 1 --heads 11 --trials 10
 expect_fail "disease bad result" "--results: item 2: expected '\+' or '-', got 'x'" "$LMPROB" bayes disease --results "+x"
 expect_fail "disease tests and results" '--tests and --results' "$LMPROB" bayes disease --tests 2 --results "+"
@@ -178,10 +178,10 @@ expect_fail "biasvar degree too big" '--degrees: item 1 = 20: expected an intege
 expect_fail "biasvar bad fit" "--fit: expected exact or numpy, got 'svd'" "$LMPROB" experiment biasvar --fit svd
 expect_out "disease experiment" '^ +2 +28.18%' "$LMPROB" experiment disease --population 10000
 expect_fail "experiment unknown" "unknown subcommand 'foo'" "$LMPROB" experiment foo
-# A positive that cannot happen (P(+) = 0) has no posterior: exit 1 and nothing on stdout, as bayes disease
+# A positive that cannot happen (P(+) = 0) has no posterior: exit 2 (options only) and nothing on stdout, as bayes disease
 # (the rows printed nan% and "posterior": "nan" with exit 0); the message names the command.
 "$LMPROB" experiment disease --sensitivity 0 --fpr 0 --population 100 --json >"$TMPD/out" 2>"$TMPD/err"; rc=$?
-[ $rc -eq 1 ] && [ ! -s "$TMPD/out" ] && grep -q "^lmprob: experiment disease: test 1 is '+' but P(+) = 0" "$TMPD/err" && ok ||
+[ $rc -eq 2 ] && [ ! -s "$TMPD/out" ] && grep -q "^lmprob: experiment disease: test 1 is '+' but P(+) = 0" "$TMPD/err" && ok ||
   bad "experiment disease P(+) = 0: exit $rc: $(head -c 300 "$TMPD/out") $(cat "$TMPD/err")"
 expect_out "experiment disease P(+) = 0, no test" '^ +0 +0.10%' "$LMPROB" experiment disease --sensitivity 0 --fpr 0 --tests 0 --population 100
 # the long experiments draw a percentage on a terminal (they ran silent for minutes), cleared before the results
