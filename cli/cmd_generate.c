@@ -295,8 +295,10 @@ int cmd_generate(int argc, char **argv)
                   "least one other)", model, g.in.n_ctx);
         goto done;
     }
-    if ((size_t)markers + g.np >= cap) {
-        cli_error("generate: --prompt: %zu tokens: expected fewer than the model's context of %zu", g.np, cap);
+    /* a prompt may fill the context: the first token is drawn from all of it, and the shift makes room
+     * before that token is pushed (a prompt of n_ctx tokens was refused) */
+    if ((size_t)markers + g.np > cap) {
+        cli_error("generate: --prompt: %zu tokens: expected at most the model's context of %zu", g.np, cap);
         goto done;
     }
     if (lmp_sampler_create(&prm, g.in.vocab_size, &smp, &err) || lmp_lm_ctx_create(lm, cap, &ctx, &err)) {

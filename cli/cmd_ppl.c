@@ -380,7 +380,7 @@ static int ppl_windows(const char *model, const lmp_lm *lm, const char *text_pat
     } else {
         for (int r = 0; r < LMP_PPL_RECIPES; r++) {
             if (!(recipe < 0 || r == recipe)) continue;
-            printf("Perplexity (%s):\t%.10g\t(%zu forward pass%s)\n", recipe_names[r], res[r].perplexity,
+            printf("Perplexity (%s):\t%.10g\t(%zu forward pass%s)\n", recipe_names[r], cli_text_num(res[r].perplexity),
                    res[r].forward_passes, res[r].forward_passes == 1 ? "" : "es");
         }
         if (sc.oov) printf("Perplexity excluding OOVs:\t%.10g\n", ppl_x);
@@ -393,8 +393,8 @@ static int ppl_windows(const char *model, const lmp_lm *lm, const char *text_pat
         char r_tag[32] = "";
         if (main_r != ex) snprintf(r_tag, sizeof r_tag, " (%s)", recipe_names[recipe]);
         printf("ln probability%s:\t%.10g\n", ex_tag, ln_prob);
-        printf("Bits per token%s:\t%.6f\n", r_tag, log2(main_r->perplexity));
-        printf("Bits per byte%s:\t%.6f\t(%zu bytes scored of %zu)\n", r_tag, bits_per_byte(main_r, sc.scored_bytes),
+        printf("Bits per token%s:\t%.6f\n", r_tag, cli_text_num(log2(main_r->perplexity)));
+        printf("Bits per byte%s:\t%.6f\t(%zu bytes scored of %zu)\n", r_tag, cli_text_num(bits_per_byte(main_r, sc.scored_bytes)),
                sc.scored_bytes, len);
     }
     if (none)

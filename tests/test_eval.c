@@ -258,15 +258,29 @@ static void test_ngram_windows(void)
     CHECK_INT(r[0].scored_tokens, 4);
     CHECK_INT(r[0].forward_passes, 3);
     /* W = 2, S = 1: one word of context: a | <s> -0.3; b | a: bigram a b -0.4; c | b: b c -0.2;
-     * </s> | c: c has no backoff, the state is empty: -0.7. 4 windows. HF: only window 1 has
-     * weight (labels 2 - 1 = 1), so 10^0.3; the chapter: (0.3 * 2 + 0.4 + 0.2 + 0.7) / 5 in log10,
-     * except that its fifth begin (4) leaves a one-token chunk: NaN, 5 passes. */
+     * </s> | c: c has no backoff, the state is empty: -0.7. 4 windows. HF: <s> is a masked label
+     * (-100), so window 1 has one label, weight 1 - 1 = 0, and every later window weight 0 too
+     * (HF's formula under-weights each by one): 0 / 0, NaN (it was 10^0.3 while <s> counted as a
+     * label there but not in the mean); the chapter's fifth begin (4) leaves a one-token chunk: NaN,
+     * 5 passes. */
     CHECK_INT(lmp_eval_perplexity(ctx, s1, 5, 2, 1, LMP_PPL_ALL, NULL, NULL, r, NULL), LMP_OK);
     CHECK_REL(r[LMP_PPL_EXACT].perplexity, pow(10.0, 1.6 / 4), 1e-6);
     CHECK_INT(r[LMP_PPL_EXACT].forward_passes, 4);
-    CHECK_REL(r[LMP_PPL_HF].perplexity, pow(10.0, 0.3), 1e-6);
+    CHECK(isnan(r[LMP_PPL_HF].perplexity));
     CHECK(isnan(r[LMP_PPL_CHAPTER].perplexity));
     CHECK_INT(r[LMP_PPL_CHAPTER].forward_passes, 5);
+    /* W = 3, S = 2 over <s> a b c </s>: windows [0,3) a | <s> -0.3, b | <s> a -0.1 (labels a b: the <s>
+     * masked), weight 2 - 1 = 1, mean 0.2; [2,5), b context only: c | b -0.2, </s> | b c -0.7 (labels c
+     * </s>), weight 1, mean 0.45: HF 10^((0.2 + 0.45) / 2); the chapter's last begin 4 is a one-token
+     * chunk (NaN) */
+    CHECK_INT(lmp_eval_perplexity(ctx, s1, 5, 3, 2, LMP_PPL_ALL, NULL, NULL, r, NULL), LMP_OK);
+    CHECK_REL(r[LMP_PPL_HF].perplexity, pow(10.0, (0.2 + 0.45) / 2), 1e-6);
+    CHECK(isnan(r[LMP_PPL_CHAPTER].perplexity));
+    CHECK_INT(lmp_eval_perplexity(ctx, s1, 5, 3, 3, LMP_PPL_ALL, NULL, NULL, r, NULL), LMP_OK);
+    /* W = S = 3: [0,3) as above (mean 0.2, 2 labels), [3,5): c is context, </s> | c -0.7 (labels c
+     * </s>: 2, weight 1): HF 10^((0.2 * 1 + 0.7 * 1) / 2); the chapter (0.2 * 2 + 0.7 * 2) / 4 */
+    CHECK_REL(r[LMP_PPL_HF].perplexity, pow(10.0, 0.9 / 2), 1e-6);
+    CHECK_REL(r[LMP_PPL_CHAPTER].perplexity, pow(10.0, 1.8 / 4), 1e-6);
     /* W = 2, S = 2 over <s> a b c </s> <s>: windows [0,2) a | <s> -0.3; [2,4) b is context only,
      * c | b -0.2; [4,6) predicts only the second <s>, which no model of sentences predicts (NaN:
      * skipped). HF and the chapter take that window's mean over no label: NaN, times a weight

@@ -349,8 +349,9 @@ typedef int (*lmp_lm_event_fn)(void *ud, const lmp_lm_event *ev);
  * reported as LMP_LM_EVENT_END) or when it reaches max_new tokens
  * (LMP_LM_EVENT_CUT); the next sentence starts with the model's bos pushed,
  * when bos != eos (a new n-gram sentence). An empty context gets the model's
- * bos first (when it has one). When the context is full (any model's, bounded
- * or not), its older half is dropped: a rewind to nothing and a push of the
+ * bos first (when it has one). Each token is drawn from the whole context; when
+ * the context is full (any model's, bounded or not), its older half is dropped
+ * before the drawn token is pushed: a rewind to nothing and a push of the
  * newer half, as llama.cpp's context shift, so an n-gram model's state is then
  * that of the newer half (the same as before once it holds order - 1 tokens),
  * and the sampler's penalties see only the tokens the context still holds.

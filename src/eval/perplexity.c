@@ -58,9 +58,16 @@ lmp_status lmp_eval_perplexity(lmp_lm_ctx *c, const lmp_token_id *ids, size_t n,
                              recipes);
     double *lp = malloc((span ? span : 1) * sizeof *lp);
     if (!lp) return lmp_error_set(err, LMP_ENOMEM, "out of memory for a window of %zu log-probabilities", span);
-    /* EXACT: the per-token sum; HF: sum of window mean * (labels - 1); CHAPTER: sum of window mean * target_len */
+    /* EXACT: the per-token sum; HF: sum of window mean * (labels - 1); CHAPTER: sum of window mean * target_len.
+     * A sentence marker the model never predicts (an n-gram model's <s>, lm.h) is a masked label (HF's -100)
+     * in both, wherever it sits: out of the window's mean, its labels (target_len) and the chapter's divisor
+     * L. For a model without such markers (GPT-2) nothing changes; counted as labels, the <s> tokens gave an
+     * n-gram model's hf and chapter figures from a mix of counts (242.8 and 243.7 where exact is 256.7). */
+    lmp_lm_info info;
+    lmp_lm_get_info(lmp_lm_ctx_model(c), &info);
+    const int markers = info.bos >= 0 && info.bos != info.eos;
     double ex_nll = 0.0, hf_sum = 0.0, hf_w = 0.0, ch_sum = 0.0;
-    size_t ex_n = 0, passes = 0, ch_passes, prev_end = 0, begin = 0;
+    size_t ex_n = 0, passes = 0, ch_passes, prev_end = 0, begin = 0, masked = 0;
     for (; begin < n; begin += stride) {
         size_t end = begin + window < n ? begin + window : n;
         size_t first = prev_end > begin + 1 ? prev_end : begin + 1;
@@ -69,7 +76,9 @@ lmp_status lmp_eval_perplexity(lmp_lm_ctx *c, const lmp_token_id *ids, size_t n,
             (st = lmp_lm_ctx_score(c, ids + first, end - first, lp, err)))
             break;
         double wsum = 0.0;
-        size_t wn = 0;
+        size_t wn = 0, wmasked = 0;
+        if (markers)
+            for (size_t t = prev_end; t < end; t++) wmasked += ids[t] == info.bos;
         for (size_t t = first; t < end; t++) {
             double v = lp[t - first];
             if (isnan(v)) continue; /* not predicted (lm.h) */
@@ -83,7 +92,8 @@ lmp_status lmp_eval_perplexity(lmp_lm_ctx *c, const lmp_token_id *ids, size_t n,
         /* HF's loss is CrossEntropyLoss's mean over the labels that survive the
          * shift: NaN over none. target_len = end - prev_end labels are not -100. */
         double mean = wn ? wsum / (double)wn : NAN;
-        double target_len = (double)(end - prev_end);
+        double target_len = (double)(end - prev_end - wmasked);
+        masked += wmasked;
         ex_nll += wsum;
         ex_n += wn;
         hf_sum += mean * (target_len - 1.0); /* num_loss_tokens = num_valid_tokens - batch_size */
@@ -130,7 +140,7 @@ lmp_status lmp_eval_perplexity(lmp_lm_ctx *c, const lmp_token_id *ids, size_t n,
     if (recipes & (1u << LMP_PPL_HF))
         out[LMP_PPL_HF] = (lmp_ppl_result){exp(hf_sum / hf_w), hf_sum, hf_w, ex_n, passes};
     if (recipes & (1u << LMP_PPL_CHAPTER))
-        out[LMP_PPL_CHAPTER] =
-            (lmp_ppl_result){exp(ch_sum / (double)prev_end), ch_sum, (double)prev_end, ex_n, ch_passes};
+        out[LMP_PPL_CHAPTER] = (lmp_ppl_result){exp(ch_sum / (double)(prev_end - masked)), ch_sum,
+                                                (double)(prev_end - masked), ex_n, ch_passes};
     return LMP_OK;
 }

@@ -54,7 +54,6 @@ lmp_status lmp_lm_generate(lmp_lm_ctx *c, lmp_sampler *s, lmp_rng *rng, const lm
         }
         lmp_lm_event ev = {LMP_LM_EVENT_CUT, LMP_TOKEN_NONE, 0.0, sent, 0};
         for (size_t i = 0; i < p->max_new; i++) {
-            if ((st = make_room(c, keep_buf, err))) break;
             if ((st = lmp_lm_ctx_next_logprobs(c, lp, err))) break;
             if ((st = lmp_sampler_apply(s, lp, V, c->tok, c->len, err))) break;
             lmp_token_id tok = lmp_sampler_draw(s, rng);
@@ -62,6 +61,10 @@ lmp_status lmp_lm_generate(lmp_lm_ctx *c, lmp_sampler *s, lmp_rng *rng, const lm
                 st = lmp_error_set(err, LMP_EDOM, "generate: the sampler drew no token");
                 break;
             }
+            /* room for it only now: the draw saw the whole context, full or not, and the shift comes
+             * before the new token is pushed, as llama.cpp shifts before decoding it (the shift came
+             * before the draw, whose distribution then had half the context) */
+            if ((st = make_room(c, keep_buf, err))) break;
             if ((st = lmp_lm_ctx_push(c, &tok, 1, err))) break;
             ev.kind = tok == in->eos ? LMP_LM_EVENT_END : LMP_LM_EVENT_TOKEN;
             ev.id = tok;

@@ -389,7 +389,23 @@ if grep -q "note:" <("$LMPROB" ppl --model "$TMPD/nocfg" "$TMPD/hello.txt" 2>&1 
 "$LMPROB" ppl --model "$HF" --recipe chapter "$SHARED/gpt2/sliding/text_1500.txt" >"$TMPD/rc.out" 2>&1
 if grep -q '^ln probability (exact):' "$TMPD/rc.out" && grep -q '^Bits per token (chapter):' "$TMPD/rc.out" &&
    grep -q '^Bits per byte (chapter):' "$TMPD/rc.out"; then ok; else bad "recipe lines unlabelled: $(cat "$TMPD/rc.out")"; fi
-expect_fail "prompt longer than the context" "expected fewer than the model's context of 1024" "$LMPROB" generate --model "$HF" --prompt "$(head -c 6000 "$SHARED/gpt2/sliding/text_5000.txt")"
+expect_fail "prompt longer than the context" "expected at most the model's context of 1024" "$LMPROB" generate --model "$HF" --prompt "$(head -c 6000 "$SHARED/gpt2/sliding/text_5000.txt")"
+# a prompt that fills the context (1,024 tokens): the first token is drawn from the whole of it, so greedy
+# generation gives next's top token (the prompt was refused; after a full context the shift came before the
+# draw, whose distribution then had the newer 512 tokens)
+P1024=$(cat "$SHARED/gpt2/sliding/text_1024.txt")
+"$LMPROB" generate --model "$HF" --prompt "$P1024" --temperature 0 --max-len 2 --json --threads 1 >"$TMPD/full.json" 2>/dev/null
+"$LMPROB" next --model "$HF" --prompt "$P1024" --top 1 --json --threads 1 >"$TMPD/full_next.json" 2>"$TMPD/err"
+if /usr/bin/env python3 - "$TMPD/full.json" "$TMPD/full_next.json" <<'PY'
+import json, sys
+g = json.load(open(sys.argv[1]))["sentences"][0]
+n = json.load(open(sys.argv[2]))
+assert n["context_tokens"] == 1024, n["context_tokens"]
+assert g["generated"] == 2, g["generated"]
+# the first generated token is the one after the 1,024-token prompt
+assert g["words_hex"][-2] == n["top"][0]["token_hex"], (g["words_hex"][-2:], n["top"][0])
+PY
+then ok; else bad "generate after a full context: not next's top token ($(head -c 200 "$TMPD/full.json"))"; fi
 # a config whose bos_token_id is not its eos: an empty prompt starts from bos_token_id, as Hugging Face's generate
 # (it started from eos_token_id: another distribution, other text), the same as a prompt of that one token
 mkdir -p "$TMPD/bos"

@@ -164,4 +164,43 @@ expect_fail "ppl --json, truncated text" "truncated gzip data" "$LMPROB" ppl --j
 "$LMPROB" ppl --json --per-token "$M3" "$TMPD/trunc.gz" >"$TMPD/pt.json" 2>/dev/null
 /usr/bin/python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert "truncated gzip" in d["error"], d' "$TMPD/pt.json" &&
   ok || bad "ppl --json --per-token, truncated text: not one JSON object with the error: $(head -c 200 "$TMPD/pt.json")"
+# The hf and chapter recipes over windows of an n-gram model treat its <s> tokens (never predicted) as
+# masked labels, HF's -100: out of each window's mean, its labels and the chapter's divisor. They were
+# counted as labels, so the recipes rested on a mix of counts. Rebuilt here from the per-token output (each
+# token's window is pos - context; the positions never scored are the <s> tokens), the formulas of
+# docs/perplexity.md, and compared with the recipes lmprob prints.
+"$LMPROB" train --quiet --order 2 --discount-fallback --output "$TMPD/w2.arpa" "$FIX/../train_small.txt"
+for ws in "5 2" "7 3" "6 4" "4 1"; do
+  set -- $ws
+  "$LMPROB" ppl --recipe all --window "$1" --stride "$2" --per-token --json "$TMPD/w2.arpa" "$FIX/../train_small.txt" \
+    >"$TMPD/win.json" 2>/dev/null
+  if /usr/bin/python3 - "$TMPD/win.json" "$1" "$2" <<'PY'
+import json, math, sys
+d = json.load(open(sys.argv[1])); W, S = int(sys.argv[2]), int(sys.argv[3])
+toks = d["per_token"]; L = d["tokens"]
+scored = {t["pos"] for t in toks}
+masked = {p for p in range(L) if p not in scored}  # <s> (position 0 is <s> too)
+by_begin = {}
+for t in toks:
+    by_begin.setdefault(t["pos"] - t["context"], []).append(-t["ln_prob"])
+hs = hw = cs = 0.0
+prev = 0
+for begin in range(0, L, S):
+    end = min(begin + W, L)
+    nll = by_begin.get(begin, [])  # none: a window whose only new label is <s>, HF's mean over no label
+    mean = sum(nll) / len(nll) if nll else math.nan
+    n = sum(1 for p in range(prev, end) if p not in masked)
+    hs += mean * (n - 1); hw += n - 1; cs += mean * n
+    prev = end
+    if end == L: break
+hf, ch = math.exp(hs / hw), math.exp(cs / (L - len(masked)))
+r = d["recipes"]
+def same(got, want):
+    return math.isnan(want) if got == "nan" else abs(got / want - 1) < 1e-12
+assert same(r["hf"]["perplexity"], hf), (r["hf"]["perplexity"], hf)
+if not (r["chapter"]["perplexity"] == "nan" and L % S == 1):  # the chapter's own NaN (docs/perplexity.md)
+    assert same(r["chapter"]["perplexity"], ch), (r["chapter"]["perplexity"], ch)
+PY
+  then ok; else bad "n-gram hf/chapter recipes, window $1 stride $2: not the masked-label formulas"; fi
+done
 finish
