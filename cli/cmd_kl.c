@@ -197,8 +197,13 @@ int cmd_kl(int argc, char **argv)
             printf("%s\"%s\": ", i == 0 ? "  " : i == 3 || i == 6 ? ",\n  " : ", ", k[i]);
             cli_json_double(stdout, v[i]);
         }
-        printf(",\n  \"argmax_kl_ab\": %zu, \"argmax_kl_ba\": %zu, \"argmax_js\": %zu,\n  \"rlhf_penalty_per_token\": ",
-               r.argmax_kl_ab, r.argmax_kl_ba, r.argmax_js);
+        /* no position compared: no argmax either (null, not position 0, which is never compared) */
+        if (r.positions)
+            printf(",\n  \"argmax_kl_ab\": %zu, \"argmax_kl_ba\": %zu, \"argmax_js\": %zu,\n  \"rlhf_penalty_per_token\": ",
+                   r.argmax_kl_ab, r.argmax_kl_ba, r.argmax_js);
+        else
+            fputs(",\n  \"argmax_kl_ab\": null, \"argmax_kl_ba\": null, \"argmax_js\": null,\n  \"rlhf_penalty_per_token\": ",
+                  stdout);
         cli_json_double(stdout, beta * r.mean_kl_ab);
         fputs(", \"rlhf_penalty_sequence\": ", stdout);
         cli_json_double(stdout, beta * r.sum_kl_ab);
@@ -210,9 +215,13 @@ int cmd_kl(int argc, char **argv)
         printf("positions: %zu of %zu tokens (window %zu, stride %zu; %zu forward pass%s per model)\n", r.positions,
                n, W, S, r.forward_passes, r.forward_passes == 1 ? "" : "es");
         printf("%-10s %14s %14s %10s\n", "nats", "mean", "max", "at pos");
-        printf("%-10s %14.8g %14.8g %10zu\n", "KL(A||B)", r.mean_kl_ab, r.max_kl_ab, r.argmax_kl_ab);
-        printf("%-10s %14.8g %14.8g %10zu\n", "KL(B||A)", r.mean_kl_ba, r.max_kl_ba, r.argmax_kl_ba);
-        printf("%-10s %14.8g %14.8g %10zu\n", "JS", r.mean_js, r.max_js, r.argmax_js);
+        const char *const names[3] = {"KL(A||B)", "KL(B||A)", "JS"};
+        const double mean[3] = {r.mean_kl_ab, r.mean_kl_ba, r.mean_js}, max[3] = {r.max_kl_ab, r.max_kl_ba, r.max_js};
+        const size_t at[3] = {r.argmax_kl_ab, r.argmax_kl_ba, r.argmax_js};
+        for (int i = 0; i < 3; i++) {
+            if (r.positions) printf("%-10s %14.8g %14.8g %10zu\n", names[i], cli_text_num(mean[i]), cli_text_num(max[i]), at[i]);
+            else printf("%-10s %14.8g %14.8g %10s\n", names[i], cli_text_num(mean[i]), cli_text_num(max[i]), "-");
+        }
         printf("RLHF penalty beta * KL(A||B), beta = %g: %.8g per token, %.8g over the text\n", beta,
                beta * r.mean_kl_ab, beta * r.sum_kl_ab);
         printf("sampled estimate beta * sum ln(pA(x_t) / pB(x_t)): %.8g\n", beta * r.sum_log_ratio);

@@ -87,6 +87,9 @@ lmp_status lmp_eval_kl(lmp_lm_ctx *a, lmp_lm_ctx *b, const lmp_token_id *ids, si
     mem_hugepages(rb, (size_t)KL_ROWS * V * sizeof *rb);
     lmp_kl_result r;
     memset(&r, 0, sizeof r);
+    /* below every divergence (>= 0), so that the first position compared is the argmax of equal ones (two
+     * equal models: all 0, and the argmax was position 0, which is never compared) */
+    r.max_kl_ab = r.max_kl_ba = r.max_js = -INFINITY;
     double sum_ba = 0.0, sum_js = 0.0;
     size_t prev_end = 0;
     for (size_t begin = 0; !st && begin < n; begin += stride) {

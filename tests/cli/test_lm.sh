@@ -122,6 +122,13 @@ if [ "$(json_get "$TMPD/end3.json" '(d["sentences"][0]["ended"], d["sentences"][
    ! grep -q "cut at" "$TMPD/end3.err"; then ok; else bad "an ended sentence: $(cat "$TMPD/end3.json" "$TMPD/end3.err")"; fi
 "$LMPROB" kl --model "$TMPD/m3.arpa" --model "$TMPD/m3.arpa" --json "$TMPD/eval.txt" >"$TMPD/kl0.json" 2>"$TMPD/err" || bad "kl self: $(cat "$TMPD/err")"
 if [ "$(json_get "$TMPD/kl0.json" '(d["mean_kl_ab"], d["max_kl_ba"], d["max_js"], d["positions"])')" = "(0, 0, 0, 7)" ]; then ok; else bad "kl of a model with itself: $(cat "$TMPD/kl0.json")"; fi
+# the argmax of equal divergences is the first position compared (it was 0, the <s> never compared); with no
+# position compared there is none: null, and "-" in the text (it said 0)
+if [ "$(json_get "$TMPD/kl0.json" '(d["argmax_kl_ab"], d["argmax_kl_ba"], d["argmax_js"])')" = "(1, 1, 1)" ]; then ok; else bad "kl self: argmax not the first compared position: $(cat "$TMPD/kl0.json")"; fi
+: >"$TMPD/empty_kl.txt"
+"$LMPROB" kl --model "$TMPD/m3.arpa" --model "$TMPD/m3.arpa" --json "$TMPD/empty_kl.txt" >"$TMPD/kle.json" 2>/dev/null
+if [ "$(json_get "$TMPD/kle.json" '(d["argmax_kl_ab"], d["argmax_js"], d["positions"])')" = "(None, None, 0)" ]; then ok; else bad "kl of an empty text: argmax not null: $(cat "$TMPD/kle.json")"; fi
+expect_out "kl of an empty text: no argmax in the text" '^JS +nan +nan +-$' "$LMPROB" kl --model "$TMPD/m3.arpa" --model "$TMPD/m3.arpa" "$TMPD/empty_kl.txt"
 "$LMPROB" kl --model "$TMPD/m3.arpa" --model "$TMPD/m2.arpa" --beta 0.5 --json --per-position "$TMPD/eval.txt" >"$TMPD/kl.json" 2>"$TMPD/err" || bad "kl 3 vs 2: $(cat "$TMPD/err")"
 "$LMPROB" kl --model "$TMPD/m2.arpa" --model "$TMPD/m3.arpa" --json "$TMPD/eval.txt" >"$TMPD/klr.json" 2>&1
 # recompute every position's KL, both ways, and JS from `lmprob next` on each model, in Python
