@@ -279,8 +279,11 @@ static int run(int which, int argc, char **argv)
         ch_exp_disease_result o;
         st = ch_exp_disease(&r, &dz, &o, &e);
         cli_progress_update(&pc, 1.0);
-        /* an impossible positive (LMP_EDOM) comes from the options alone: a usage error, as bayes disease */
-        if (st) return st == LMP_EDOM ? (cli_fail_status(cmd, st, &e), CLI_USAGE) : cli_fail_status(cmd, st, &e);
+        if (st) {
+            const int frc = cli_fail_status(cmd, st, &e);
+            /* an impossible positive (LMP_EDOM) comes from the options alone: a usage error, as bayes disease */
+            return st == LMP_EDOM ? CLI_USAGE : frc;
+        }
         if (json) {
             printf("{\"experiment\": \"disease\", \"seed\": %llu, \"rng\": \"%s\", \"population\": %zu", (unsigned long long)seed,
                    rng_name, dz.population);
