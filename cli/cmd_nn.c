@@ -94,8 +94,11 @@ static int init(int argc, char **argv)
         cli_json_doubles(stdout, w, np);
         printf("}\n");
     } else {
-        printf("%s %ld x %ld: %s %.10g (theoretical std %.6g)\n", kind_s, fan_in, fan_out, normal ? "std" : "bound",
-               cli_text_num(scale), cli_text_num(theo_std));
+        /* the normal kinds' scale is their std: said once (it read "std 0.0441941738 (theoretical std 0.0441942)") */
+        if (normal) printf("%s %ld x %ld: std %.10g\n", kind_s, fan_in, fan_out, cli_text_num(scale));
+        else
+            printf("%s %ld x %ld: bound %.10g (std %.6g)\n", kind_s, fan_in, fan_out, cli_text_num(scale),
+                   cli_text_num(theo_std));
         printf("sample mean %.6g, sample std %.6g over %zu weights (seed %llu, %s)\n", cli_text_num(mean),
                cli_text_num(sd), n,
                (unsigned long long)seed, rk == LMP_RNG_NUMPY_LEGACY ? "numpy" : "xoshiro");
