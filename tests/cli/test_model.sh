@@ -77,6 +77,12 @@ expect_ok "trie -> binary" "$LMPROB" model convert "$TMPD/tiny.trie" "$TMPD/trie
 "$LMPROB" ppl --per-token "$TMPD/trie_back.bin" "$TMPD/text.txt" >"$TMPD/p5"
 if cmp -s "$TMPD/p1" "$TMPD/p5"; then ok; else bad "trie -> binary changes the scores"; fi
 expect_ok "quantised trie" "$LMPROB" model convert --prob-bits 8 -b 8 "$FIX/tiny.arpa" "$TMPD/q.trie"
+# below 4 bits the values after a context can sum far from 1: said once, at the conversion (silent before)
+"$LMPROB" model convert -q 2 "$FIX/tiny.arpa" "$TMPD/q2.trie" 2>"$TMPD/err"; rc=$?
+if [ $rc = 0 ] && grep -q 'note: .*q2.trie: probabilities in 2 bits: the values after a context can sum far from 1' "$TMPD/err"
+then ok; else bad "-q 2: exit $rc, no note: $(cat "$TMPD/err")"; fi
+"$LMPROB" model convert -q 8 "$FIX/tiny.arpa" "$TMPD/q8.trie" 2>"$TMPD/err"
+if [ ! -s "$TMPD/err" ]; then ok; else bad "-q 8 printed: $(cat "$TMPD/err")"; fi
 expect_out "quantised info" '"prob_bits": 8, "backoff_bits": 8' "$LMPROB" model info --json "$TMPD/q.trie"
 expect_out "quantised info text" 'quantised to 8 bits, backoffs to 8 bits' "$LMPROB" model info "$TMPD/q.trie"
 expect_fail "--prob-bits without trie" "quantisation is for the trie layout" "$LMPROB" model convert --prob-bits 8 "$FIX/tiny.arpa" "$TMPD/q.bin"
