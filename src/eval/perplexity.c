@@ -62,7 +62,9 @@ lmp_status lmp_eval_perplexity(lmp_lm_ctx *c, const lmp_token_id *ids, size_t n,
      * A sentence marker the model never predicts (an n-gram model's <s>, lm.h) is a masked label (HF's -100)
      * in both, wherever it sits: out of the window's mean, its labels (target_len) and the chapter's divisor
      * L. For a model without such markers (GPT-2) nothing changes; counted as labels, the <s> tokens gave an
-     * n-gram model's hf and chapter figures from a mix of counts (242.8 and 243.7 where exact is 256.7). */
+     * n-gram model's hf and chapter figures from a mix of counts (a PTB trigram, W = 5, S = 2: 184.83 and
+     * 185.28 where exact is 192.56; docs/perplexity.md). Within [first, end) a marker is also a NaN score; the
+     * id test is for the window's first position, which is never scored. */
     lmp_lm_info info;
     lmp_lm_get_info(lmp_lm_ctx_model(c), &info);
     const int markers = info.bos >= 0 && info.bos != info.eos;
