@@ -258,9 +258,9 @@ static void test_continuous_values(void)
     /* this one does cancel: 10.9 from k log y = -702 and log(k / x) = 713; its condition number in log theta is
      * k |log y| / 10.9 = 64, so 2e-14 is a few ulps of it */
     CHECK_REL(lmp_gamma_logpdf(1e-310, 0.5, 1e300), 10.940560522045528333, 2e-14);
-    /* a shape below 1: log k and -log y cancelled when summed apart (shape 1e-300 at x = 2e-300 was 714 ulps
-     * off, where the condition number is 3; a sweep of 3,000 random shapes below 1 had 216 ulps times the
-     * condition number at worst, now 2.2); mpmath at 50 digits */
+    /* a shape below 1: log k and -log y cancelled when summed apart (shape 1e-300 at x = 2e-300 was 714 u off,
+     * u = 2^-53 relative, where the condition number is 3; a sweep of 3,000 random shapes below 1 had 216 u
+     * times (1 + the condition number) at worst, now 2.2); mpmath at 50 digits */
     CHECK_REL(lmp_gamma_logpdf(2e-300, 1e-300, 1), -0.69314718055994531, 1e-15);
     CHECK_REL(lmp_gamma_logpdf(1.3383542423585854e-273, 1.8062537408979184e-273, 0.5169473908740541),
               0.29981426217123215, 1e-15);
