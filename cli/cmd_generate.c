@@ -285,7 +285,7 @@ int cmd_generate(int argc, char **argv)
     g.pids = pids;
     g.punk = punk;
     g.pspans = pspans;
-    int markers = g.in.bos >= 0 && g.in.bos != g.in.eos; /* n-gram: every sample starts after <s> */
+    int markers = lmp_lm_sentence_marker(lm) != LMP_TOKEN_NONE; /* n-gram: every sample starts after <s> */
     /* The context: a bounded model's n_ctx (older tokens are dropped when it
      * fills); an n-gram context holds the whole sample, up to 2^20 tokens. */
     size_t need = (size_t)markers + g.np + (size_t)nsent * ((size_t)max_len + 2) + 1;

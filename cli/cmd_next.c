@@ -92,7 +92,7 @@ int cmd_next(int argc, char **argv)
         if (err.code == LMP_EFORMAT) rc = CLI_USAGE; /* text the command line gave */
         goto done;
     }
-    int markers = in.bos >= 0 && in.bos != in.eos;
+    int markers = lmp_lm_sentence_marker(lm) != LMP_TOKEN_NONE;
     /* <s>, or before an empty prompt the model's start (GPT-2: the config's bos_token_id, <|endoftext|>) */
     const lmp_token_id lead_id = markers ? in.bos : lmp_lm_start(lm);
     int lead = markers || (np == 0 && lead_id >= 0);

@@ -107,6 +107,11 @@ typedef struct lmp_lm_info {
  * fine-tune names another, as Hugging Face's generate starts from it); LMP_TOKEN_NONE if none. */
 LMP_API lmp_token_id lmp_lm_start(const lmp_lm *lm);
 
+/* The sentence-start marker: bos when it differs from eos (an n-gram model's <s>), a token that is
+ * context only, never predicted, and starts every sentence; LMP_TOKEN_NONE for a model without one
+ * (GPT-2, whose <|endoftext|> is both and an ordinary token to predict). */
+LMP_API lmp_token_id lmp_lm_sentence_marker(const lmp_lm *lm);
+
 typedef struct lmp_lm_load_params {
     lmp_lm_tokens tokens;      /* n-gram models: LMP_LM_TOKENS_DEFAULT (default) takes the mode the
                                 * model file stores, word when it stores none; WORD/CHAR/BYTE/GPT2

@@ -65,9 +65,7 @@ lmp_status lmp_eval_perplexity(lmp_lm_ctx *c, const lmp_token_id *ids, size_t n,
      * n-gram model's hf and chapter figures from a mix of counts (a PTB trigram, W = 5, S = 2: 184.83 and
      * 185.28 where exact is 192.56; docs/perplexity.md). Within [first, end) a marker is also a NaN score; the
      * id test is for the window's first position, which is never scored. */
-    lmp_lm_info info;
-    lmp_lm_get_info(lmp_lm_ctx_model(c), &info);
-    const int markers = info.bos >= 0 && info.bos != info.eos;
+    const lmp_token_id marker = lmp_lm_sentence_marker(lmp_lm_ctx_model(c));
     double ex_nll = 0.0, hf_sum = 0.0, hf_w = 0.0, ch_sum = 0.0;
     size_t ex_n = 0, passes = 0, ch_passes, prev_end = 0, begin = 0, masked = 0;
     for (; begin < n; begin += stride) {
@@ -79,8 +77,8 @@ lmp_status lmp_eval_perplexity(lmp_lm_ctx *c, const lmp_token_id *ids, size_t n,
             break;
         double wsum = 0.0;
         size_t wn = 0, wmasked = 0;
-        if (markers)
-            for (size_t t = prev_end; t < end; t++) wmasked += ids[t] == info.bos;
+        if (marker != LMP_TOKEN_NONE)
+            for (size_t t = prev_end; t < end; t++) wmasked += ids[t] == marker;
         for (size_t t = first; t < end; t++) {
             double v = lp[t - first];
             if (isnan(v)) continue; /* not predicted (lm.h) */

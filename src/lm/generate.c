@@ -43,7 +43,7 @@ lmp_status lmp_lm_generate(lmp_lm_ctx *c, lmp_sampler *s, lmp_rng *rng, const lm
         free(keep_buf);
         return lmp_error_set(err, LMP_ENOMEM, "generate: out of memory for %zu log-probabilities", V);
     }
-    int markers = in->bos >= 0 && in->bos != in->eos;
+    int markers = lmp_lm_sentence_marker(c->lm) != LMP_TOKEN_NONE;
     lmp_status st = LMP_OK;
     const lmp_token_id start = lmp_lm_start(c->lm); /* GPT-2: the config's bos_token_id, as HF's generate */
     if (c->len == 0 && start >= 0) st = lmp_lm_ctx_push(c, &start, 1, err);

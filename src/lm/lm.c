@@ -27,6 +27,12 @@ lmp_token_id lmp_lm_start(const lmp_lm *lm)
     return lm->start == LM_START_BOS ? lm->info.bos : lm->start;
 }
 
+lmp_token_id lmp_lm_sentence_marker(const lmp_lm *lm)
+{
+    if (!lm || lm->info.bos < 0 || lm->info.bos == lm->info.eos) return LMP_TOKEN_NONE;
+    return lm->info.bos;
+}
+
 void lmp_lm_load_params_init(lmp_lm_load_params *p)
 {
     if (!p) return;
@@ -240,9 +246,9 @@ lmp_status lmp_lm_ctx_push(lmp_lm_ctx *c, const lmp_token_id *ids, size_t n, lmp
 /* 1 when the model does not predict the token at position pos of the history. */
 static int not_predicted(const lmp_lm_ctx *c, size_t pos)
 {
-    const lmp_lm_info *in = &c->lm->info;
-    if (pos == 0 && in->needs_context) return 1;
-    return in->bos >= 0 && in->bos != in->eos && c->tok[pos] == in->bos;
+    if (pos == 0 && c->lm->info.needs_context) return 1;
+    const lmp_token_id marker = lmp_lm_sentence_marker(c->lm);
+    return marker != LMP_TOKEN_NONE && c->tok[pos] == marker;
 }
 
 static lmp_status score_or_predict(lmp_lm_ctx *c, const lmp_token_id *ids, size_t n, double *lp, float *rows,
