@@ -89,6 +89,19 @@ static void out_key(out_state *o, const char *key)
     o->first = 0;
 }
 
+/* The draws' key, after the stream that made them: a JSON reader can repeat the run (as rng's and
+ * nn's JSON do). --sample 0 gives an empty list, not the moments. */
+static void open_samples(out_state *o, const dist_opts *d)
+{
+    if (!o->json) return;
+    out_key(o, "rng");
+    printf("\"%s\"", d->kind == LMP_RNG_NUMPY_LEGACY ? "numpy" : "xoshiro");
+    out_key(o, "seed");
+    printf("%llu", (unsigned long long)d->seed);
+    out_key(o, "samples");
+    printf("[");
+}
+
 static void print_num(double v) { printf("%.17g", cli_text_num(v)); }
 
 /* The shortest of %.15g / %.16g / %.17g that reads back as x: echo inputs as typed. */
@@ -392,8 +405,8 @@ static int run_scalar(dist_opts *d, out_state *o, lmp_rng *r)
         scalar_stats(d, &m, &v);
         print_stats(o, &m, &v, 0, 0);
     }
-    if (d->sample > 0) {
-        if (o->json) { out_key(o, "samples"); printf("["); }
+    if (d->sample >= 0) {
+        open_samples(o, d);
         for (long i = 0; i < d->sample; i++) {
             if (disc) {
                 const long long k = count_draw(r, d);
@@ -478,14 +491,14 @@ static int run_categorical(dist_opts *d, out_state *o, lmp_rng *r)
         for (size_t i = 0; i < k; i++) s2 += ((double)i - m) * ((double)i - m) * p[i];
         print_stats(o, &m, &s2, 0, 0);
     }
-    if (rc == CLI_OK && d->sample > 0) {
+    if (rc == CLI_OK && d->sample >= 0) {
         /* numpy stream: numpy's choice, draw for draw; xoshiro: an alias table, O(1) per draw. */
         lmp_alias *al = NULL;
         if (d->kind == LMP_RNG_XOSHIRO && (st = lmp_alias_create(p, k, &al, &e))) {
             free(p);
             return cli_fail_status("dist", st, &e);
         }
-        if (o->json) { out_key(o, "samples"); printf("["); }
+        open_samples(o, d);
         for (long i = 0; i < d->sample; i++) {
             double v = (double)(al ? lmp_alias_sample(al, r) : lmp_categorical_sample(r, p, k));
             print_sample_row(o, &v, 0, i, 1);
@@ -562,8 +575,8 @@ static int run_dirichlet(dist_opts *d, out_state *o, lmp_rng *r)
         lmp_dirichlet_moments(al, k, buf, buf + k, NULL);   /* alpha was checked above */
         print_stats(o, buf, buf + k, k, 0);
     }
-    if (rc == CLI_OK && d->sample > 0) {
-        if (o->json) { out_key(o, "samples"); printf("["); }
+    if (rc == CLI_OK && d->sample >= 0) {
+        open_samples(o, d);
         for (long i = 0; i < d->sample && rc == CLI_OK; i++) {
             if ((st = lmp_dirichlet_sample(r, al, k, buf, &e))) rc = cli_fail_status("dist", st, &e);
             else print_sample_row(o, buf, k, i, 0);
@@ -636,10 +649,10 @@ static int run_mvn(dist_opts *d, out_state *o, lmp_rng *r)
     free(pts[0]);
     free(pts[1]);
     if (rc == CLI_OK && d->stats) print_stats(o, mean, cov, k, 1);
-    if (rc == CLI_OK && d->sample > 0) {
+    if (rc == CLI_OK && d->sample >= 0) {
         double *buf = malloc(k * sizeof *buf);
         if (!buf) rc = CLI_FAIL;
-        if (o->json && buf) { out_key(o, "samples"); printf("["); }
+        if (buf) open_samples(o, d);
         for (long i = 0; buf && i < d->sample; i++) {
             lmp_mvn_sample(m, r, buf);
             print_sample_row(o, buf, k, i, 0);
@@ -731,6 +744,7 @@ int cmd_dist(int argc, char **argv)
     d.sigma = d.hi = d.b = d.rate = d.scale = 1.0;
     d.seed = CLI_DEFAULT_SEED;
     d.kind = LMP_RNG_XOSHIRO;
+    d.sample = -1; /* not asked: --sample 0 asks for no draws (an empty list), not the moments */
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;
@@ -776,7 +790,7 @@ int cmd_dist(int argc, char **argv)
     if (check_family_flags(&d) || check_query_lists(&d)) return CLI_USAGE;
     if (d.has_p && strcmp(d.family, "categorical") != 0 && cli_parse_double("dist: --p", d.p_list, &d.p))
         return CLI_USAGE;
-    int nothing = !d.stats && d.sample == 0;
+    int nothing = !d.stats && d.sample < 0;
     for (int q = 0; q < NQ; q++) nothing &= d.q[q] == NULL;
     if (nothing) d.stats = 1;   /* no query: show the moments */
 

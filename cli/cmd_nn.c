@@ -81,7 +81,8 @@ static int init(int argc, char **argv)
     double mean = lmp_stats_mean(w, n), sd = lmp_stats_stddev(w, n, 0);
     size_t np = (size_t)nprint < n ? (size_t)nprint : n;
     if (json) {
-        printf("{\"kind\": \"%s\", \"fan_in\": %ld, \"fan_out\": %ld, \"%s\": ", kind_s, fan_in, fan_out,
+        printf("{\"seed\": %llu, \"rng\": \"%s\", \"kind\": \"%s\", \"fan_in\": %ld, \"fan_out\": %ld, \"%s\": ",
+               (unsigned long long)seed, rk == LMP_RNG_NUMPY_LEGACY ? "numpy" : "xoshiro", kind_s, fan_in, fan_out,
                normal ? "std" : "bound");
         cli_json_double(stdout, scale);
         printf(", \"theoretical_std\": ");

@@ -22,6 +22,11 @@ expect_out "bernoulli pmf" '^pmf\(1\) = 0\.25$' "$LMPROB" dist bernoulli --p 0.2
 expect_out "dirichlet logpdf" '^logpdf\(0\.2,0\.3,0\.5\) = 0\.693147180559945' "$LMPROB" dist dirichlet --alpha 1,1,1 --logpdf 0.2,0.3,0.5
 expect_out "mvn logpdf" '^logpdf\(0,0\) = -1\.69403603018345' "$LMPROB" dist mvn --mean 0,0 --cov "1,0.5;0.5,1" --logpdf 0,0
 expect_out "json output" '^\{"family": "normal", "cdf": \[\{"x": 0, "value": 0\.5\}\]\}$' "$LMPROB" dist normal --cdf 0 --json
+# The draws' JSON names the stream that made them; --sample 0 is an empty list (it printed the moments, no key)
+expect_out "json samples name rng and seed" '^\{"family": "normal", "rng": "numpy", "seed": 3, "samples": \[1\.7886284734303186, 0\.43650985051198943\]\}$' "$LMPROB" dist normal --sample 2 --rng numpy --seed 3 --json
+expect_out "json --sample 0: empty list" '^\{"family": "mvn", "rng": "xoshiro", "seed": 42, "samples": \[\]\}$' "$LMPROB" dist mvn --mean 0,0 --cov "1,0;0,1" --sample 0 --json
+"$LMPROB" dist normal --sample 0 >"$TMPD/o" 2>&1; rc=$?
+[ $rc -eq 0 ] && [ ! -s "$TMPD/o" ] && ok || bad "dist normal --sample 0: rc $rc, output '$(cat "$TMPD/o")' (no draws asked)"
 
 # Sampling: counts and numpy parity (np.random.seed(42); np.random.choice(5, size=12, p=[.4,.25,.15,.12,.08])).
 "$LMPROB" dist categorical --p 0.2,0.3,0.5 --sample 10 >"$TMPD/cat" 2>&1

@@ -140,6 +140,7 @@ expect_out "bayes --help" 'usage: lmprob bayes disease' "$LMPROB" bayes --help
 expect_out "nn xavier std" 'std 0.04419417382' "$LMPROB" nn init --kind xavier_normal --fan-in 512 --fan-out 512
 expect_out "nn xavier numpy parity" '"values": \[0.021951871619098437' "$LMPROB" nn init --kind xavier_normal --fan-in 512 --fan-out 512 --rng numpy --seed 42 --print 1 --json
 expect_out "nn he std" '"std": 0.0625' "$LMPROB" nn init --kind he_normal --fan-in 512 --json
+expect_out "nn init json names its stream" '^\{"seed": 5, "rng": "numpy", "kind": "he_normal"' "$LMPROB" nn init --kind he_normal --fan-in 8 --rng numpy --seed 5 --json
 expect_fail "nn bad kind" "^lmprob: nn init: --kind: initialiser 'glorot': expected xavier_normal" "$LMPROB" nn init --kind glorot --fan-in 3
 expect_fail "nn fan-in 0" "--fan-in: expected an integer in 1..100000, got '0'" "$LMPROB" nn init --kind he_normal --fan-in 0
 expect_fail "nn numpy seed too large" '2\^32|4294967295|seed' "$LMPROB" nn init --kind he_normal --fan-in 4 --rng numpy --seed 99999999999
