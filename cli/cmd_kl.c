@@ -198,12 +198,14 @@ int cmd_kl(int argc, char **argv)
             cli_json_double(stdout, v[i]);
         }
         /* no position compared: no argmax either (null, not position 0, which is never compared) */
-        if (r.positions)
-            printf(",\n  \"argmax_kl_ab\": %zu, \"argmax_kl_ba\": %zu, \"argmax_js\": %zu,\n  \"rlhf_penalty_per_token\": ",
-                   r.argmax_kl_ab, r.argmax_kl_ba, r.argmax_js);
-        else
-            fputs(",\n  \"argmax_kl_ab\": null, \"argmax_kl_ba\": null, \"argmax_js\": null,\n  \"rlhf_penalty_per_token\": ",
-                  stdout);
+        const size_t at[3] = {r.argmax_kl_ab, r.argmax_kl_ba, r.argmax_js};
+        static const char *const ak[3] = {"argmax_kl_ab", "argmax_kl_ba", "argmax_js"};
+        for (int i = 0; i < 3; i++) {
+            printf("%s\"%s\": ", i == 0 ? ",\n  " : ", ", ak[i]);
+            if (r.positions) printf("%zu", at[i]);
+            else fputs("null", stdout);
+        }
+        fputs(",\n  \"rlhf_penalty_per_token\": ", stdout);
         cli_json_double(stdout, beta * r.mean_kl_ab);
         fputs(", \"rlhf_penalty_sequence\": ", stdout);
         cli_json_double(stdout, beta * r.sum_kl_ab);
