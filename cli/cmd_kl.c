@@ -61,11 +61,12 @@ static void kl_open(kl_ctx *c)
     else if (c->per_pos) puts("pos\tid\ttoken\tKL(A||B)\tKL(B||A)\tJS\tln pA\tln pB");
 }
 
-static void on_point(void *ud, const lmp_kl_point *p)
+/* Nonzero, which stops the passes, once a write to stdout has failed (as ppl's on_stream_token). */
+static int on_point(void *ud, const lmp_kl_point *p)
 {
     kl_ctx *c = ud;
     cli_progress_update(&c->prog, (double)p->pos / (double)c->n);
-    if (!c->per_pos) return;
+    if (!c->per_pos) return 0;
     kl_open(c);
     size_t len;
     const char *w = lmp_lm_token_text(c->lm, p->id, &len);
@@ -85,6 +86,7 @@ static void on_point(void *ud, const lmp_kl_point *p)
         printf("\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\n", p->kl_ab, p->kl_ba, p->js, p->logprob_a, p->logprob_b);
     }
     c->first = 0;
+    return ferror(stdout);
 }
 
 int cmd_kl(int argc, char **argv)
@@ -172,6 +174,7 @@ int cmd_kl(int argc, char **argv)
     /* A text with no position to compare (fewer than 2 tokens): nan means with a note, exit 0, as ppl
      * does for a text with no token to score. */
     const int none = kst == LMP_EDOM;
+    if (kst == LMP_ECANCELED) goto flush; /* stdout failed (on_point): said below, exit 1 */
     if (kst && !none) {
         if (kc.opened && (json || per_pos)) fputc('\n', stdout);
         fflush(stdout);
@@ -231,7 +234,8 @@ int cmd_kl(int argc, char **argv)
     if (none)
         fprintf(stderr, "lmprob: kl: note: %s: no position to compare in %zu token%s (a window's first token is "
                 "context only): the divergences are undefined (nan)\n", cli_input_name(text_path), n, n == 1 ? "" : "s");
-    rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
+flush:
+    rc = fflush(stdout) == 0 && !ferror(stdout) ? CLI_OK : CLI_FAIL;
     if (rc) cli_error("kl: writing to stdout failed: %s", strerror(errno));
 done:
     for (int k = 0; k < 2; k++) {

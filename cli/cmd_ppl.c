@@ -227,7 +227,10 @@ static void stream_open(stream_ctx *c)
     if (c->json) fputs(c->per_token ? "{\"per_token\": [" : "{", stdout);
 }
 
-static void on_stream_token(void *ud, const lmp_ppl_token *t)
+/* Returns nonzero, which stops the passes, once a write to stdout has failed: a GPT-2 pass over a long
+ * text streamed to a full disk went on for minutes to report the failure at the end. main's check of
+ * stdout then gives the message and exit 1. */
+static int on_stream_token(void *ud, const lmp_ppl_token *t)
 {
     stream_ctx *c = ud;
     cli_progress_update(&c->prog, (double)t->pos / (double)c->n);
@@ -237,7 +240,7 @@ static void on_stream_token(void *ud, const lmp_ppl_token *t)
         c->oov++;
         c->ln_oov += t->logprob;
     }
-    if (!c->per_token) return;
+    if (!c->per_token) return 0;
     stream_open(c);
     size_t len;
     const char *w = lmp_lm_token_text(c->lm, t->id, &len);
@@ -253,6 +256,7 @@ static void on_stream_token(void *ud, const lmp_ppl_token *t)
         fputc('\n', stdout);
     }
     c->first = 0;
+    return ferror(stdout);
 }
 
 static const char *const recipe_names[LMP_PPL_RECIPES] = {"exact", "hf", "chapter"};
@@ -329,6 +333,10 @@ static int ppl_windows(const char *model, const lmp_lm *lm, const char *text_pat
     /* A text with no token to score (fewer than 2 tokens) has an undefined perplexity: printed as nan with a
      * note, exit 0, as the n-gram scoring without windows (and KenLM's query) does for an empty text. */
     int none = st == LMP_EDOM;
+    if (st == LMP_ECANCELED) { /* stdout failed (on_stream_token): cmd_ppl says how, exit 1 */
+        rc = CLI_OK;
+        goto done;
+    }
     if (st && !none) {
         if (sc.opened && (json || per_token)) fputc('\n', stdout);
         fflush(stdout);

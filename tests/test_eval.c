@@ -127,12 +127,13 @@ typedef struct counter {
     int in_order;
 } counter;
 
-static void count_token(void *ud, const lmp_ppl_token *t)
+static int count_token(void *ud, const lmp_ppl_token *t)
 {
     counter *c = ud;
     if (c->n && t->pos <= c->last_pos) c->in_order = 0;
     c->last_pos = t->pos;
     c->n++;
+    return 0;
 }
 
 /* Every length 2 .. 60 and stride 1 .. 6 under window 6: finite, each token scored once and in
@@ -166,6 +167,47 @@ static void test_every_length(void)
         }
         free(ids);
     }
+}
+
+/* A callback that returns nonzero stops the passes at that token: LMP_ECANCELED, no token after it
+ * seen, on every recipe mask (the Python module stops a long GPT-2 pass on Ctrl-C this way). */
+typedef struct stopper {
+    size_t n, stop_at;
+} stopper;
+
+static int stop_token(void *ud, const lmp_ppl_token *t)
+{
+    (void)t;
+    stopper *s = ud;
+    return ++s->n == s->stop_at;
+}
+
+static void test_callback_stops(void)
+{
+    size_t n = 50;
+    lmp_token_id *ids = make_ids(n);
+    mock m = {0};
+    lmp_lm *lm = make_mock(&m);
+    lmp_lm_ctx *ctx = NULL;
+    lmp_lm_ctx_create(lm, 6, &ctx, NULL);
+    lmp_ppl_result r[LMP_PPL_RECIPES];
+    lmp_error err;
+    const unsigned masks[3] = {1u << LMP_PPL_EXACT, LMP_PPL_ALL, 1u << LMP_PPL_CHAPTER};
+    for (int k = 0; k < 3; k++)
+        for (size_t at = 1; at <= 30; at += 7) {
+            stopper s = {0, at};
+            m.calls = 0;
+            CHECK_INT(lmp_eval_perplexity(ctx, ids, n, 6, 1, masks[k], stop_token, &s, r, &err), LMP_ECANCELED);
+            CHECK_MSG(s.n == at, "mask %u: stop at %zu, %zu tokens seen", masks[k], at, s.n);
+            CHECK_MSG((size_t)m.calls < 6 * (at + 1), "mask %u: stop at %zu, %ld model calls", masks[k], at, m.calls);
+        }
+    CHECK(strstr(err.msg, "stopped by the caller at token") != NULL);
+    stopper never = {0, 0};
+    CHECK_INT(lmp_eval_perplexity(ctx, ids, n, 6, 1, LMP_PPL_ALL, stop_token, &never, r, &err), LMP_OK);
+    CHECK_INT(never.n, n - 1);
+    lmp_lm_ctx_free(ctx);
+    lmp_lm_free(lm);
+    free(ids);
 }
 
 /* One window over the text: the exact recipe is the chain rule, and the model is asked once per
@@ -338,17 +380,18 @@ static const char *uniform_text(const void *self, lmp_token_id id)
 static const lmp_lm_vtable uniform_vt = {.name = "uniform", .next_logprobs = uniform_next, .token_text = uniform_text};
 
 typedef struct kl_seen {
-    size_t n;
+    size_t n, stop_at; /* stop_at: the callback's nonzero return at its stop_at-th call (0: never) */
     double first_kl_ab, first_js;
 } kl_seen;
 
-static void on_kl(void *ud, const lmp_kl_point *p)
+static int on_kl(void *ud, const lmp_kl_point *p)
 {
     kl_seen *s = ud;
     if (s->n++ == 0) {
         s->first_kl_ab = p->kl_ab;
         s->first_js = p->js;
     }
+    return s->n == s->stop_at;
 }
 
 static void test_kl(void)
@@ -370,10 +413,14 @@ static void test_kl(void)
     /* Against the uniform model: at position 1 (after <s>) the n-gram's distribution q over the six
      * ids has q(<s>) = 0, so KL(uniform || n-gram) = +inf there, while KL(n-gram || uniform) =
      * sum q ln(6 q) is finite, and JS is at most ln 2. */
-    kl_seen seen = {0, 0, 0};
+    kl_seen seen = {0, 0, 0, 0};
     CHECK_INT(lmp_eval_kl(ca, cu, s1, 5, 0, 0, on_kl, &seen, &r, &err), LMP_OK);
     CHECK_INT(seen.n, 4);
     CHECK(isinf(r.max_kl_ba) && r.max_kl_ba > 0);
+    kl_seen stop = {0, 2, 0, 0}; /* a callback that says stop: LMP_ECANCELED at once, no later position */
+    CHECK_INT(lmp_eval_kl(ca, cu, s1, 5, 3, 1, on_kl, &stop, &r, &err), LMP_ECANCELED);
+    CHECK_INT(stop.n, 2);
+    CHECK(strstr(err.msg, "stopped by the caller") != NULL);
     CHECK(isfinite(r.max_kl_ab) && r.max_kl_ab > 0);
     CHECK(r.max_js > 0 && r.max_js <= log(2.0));
     double q[6], lq[6], want = 0.0;
@@ -426,6 +473,7 @@ int main(int argc, char **argv)
     (void)argc;
     RUN(test_against_python);
     RUN(test_every_length);
+    RUN(test_callback_stops);
     RUN(test_single_window_is_chain_rule);
     RUN(test_errors);
     RUN(test_ngram_windows);

@@ -55,7 +55,8 @@ typedef enum lmp_status {
     LMP_EFORMAT,     /* malformed file or text (names file, line, value) */
     LMP_ESINGULAR,   /* singular or non-positive-definite matrix */
     LMP_EUNSUPPORTED,/* valid request this build does not support (e.g. order too high) */
-    LMP_EOF          /* end of input: a normal return, not a failure */
+    LMP_EOF,         /* end of input: a normal return, not a failure */
+    LMP_ECANCELED    /* the caller's callback asked to stop (eval.h): not a failure of the library */
 } lmp_status;
 
 /* Caller-owned error record. `msg` is the complete human-readable message

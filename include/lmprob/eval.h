@@ -61,7 +61,9 @@ typedef struct lmp_ppl_token {
     double logprob;         /* natural log */
     size_t context;         /* tokens of context the window gave it */
 } lmp_ppl_token;
-typedef void (*lmp_ppl_token_fn)(void *ud, const lmp_ppl_token *t);
+/* Returns 0 to go on; anything else stops the call, which then returns LMP_ECANCELED (a long pass
+ * over a text can be interrupted: the Python module checks for Ctrl-C here). */
+typedef int (*lmp_ppl_token_fn)(void *ud, const lmp_ppl_token *t);
 
 /* Window and stride as the recipes use them: window 0 means the model's
  * n_ctx (for an unbounded model, all n tokens: one window), stride 0 means
@@ -72,7 +74,8 @@ LMP_API void lmp_eval_windows(const lmp_lm *lm, size_t n, size_t *window, size_t
  * hold a window) by the recipes in the bit mask `recipes` (1u << recipe,
  * or LMP_PPL_ALL), from one set of forward passes: out[recipe] is filled for
  * each recipe asked. fn (may be NULL) sees every token the EXACT recipe
- * scores, in order. Errors: LMP_EINVAL (window < 2 after the defaults, stride
+ * scores, in order, and stops the call by returning nonzero (LMP_ECANCELED,
+ * out[] not filled). Errors: LMP_EINVAL (window < 2 after the defaults, stride
  * > window, an id out of range, NULL), LMP_ERANGE (window > the context's
  * capacity), LMP_EDOM (EXACT or HF asked and no token scored, e.g. n < 2:
  * the perplexity is undefined, and out[recipe] still says so: NaN, 0 scored
@@ -99,7 +102,7 @@ typedef struct lmp_kl_point {
     double logprob_a;       /* log pA(id), log pB(id) */
     double logprob_b;
 } lmp_kl_point;
-typedef void (*lmp_kl_fn)(void *ud, const lmp_kl_point *p);
+typedef int (*lmp_kl_fn)(void *ud, const lmp_kl_point *p); /* 0 goes on; else LMP_ECANCELED */
 
 typedef struct lmp_kl_result {
     size_t positions;       /* positions compared (the EXACT recipe's scored tokens) */
@@ -118,7 +121,8 @@ typedef struct lmp_kl_result {
  * smaller of the two models' contexts), the whole next-token distributions
  * (each renormalised by its log-sum-exp, in double). KL is +inf at a position
  * where one model gives probability 0 to a token the other does not; JS is
- * always finite (at most ln 2). fn (may be NULL) sees every position.
+ * always finite (at most ln 2). fn (may be NULL) sees every position; nonzero
+ * from it stops the call (LMP_ECANCELED, *out not filled).
  * Errors: as lmp_eval_perplexity, LMP_EINVAL when the vocabularies differ
  * (lmp_lm_check_same_vocab) or a and b are one context, LMP_EDOM when no
  * position is compared (*out then holds 0 positions, the forward passes, NaN

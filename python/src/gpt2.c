@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct {
     PyObject_HEAD
@@ -287,6 +288,30 @@ static int window_arg(PyObject *o, const char *name, long long lo, size_t *out)
     return 0;
 }
 
+/* Ctrl-C during a long perplexity: the passes run without the GIL, so Python's handler cannot run
+ * until they return (a stride-1 pass over a long text took minutes to raise KeyboardInterrupt).
+ * The token callback takes the GIL back every 50 ms or so and lets Python run its pending signal
+ * handlers; an exception from one (KeyboardInterrupt) stops the passes (LMP_ECANCELED) and stays set
+ * for the caller. Between checks a token costs a clock read. */
+typedef struct interrupt_check {
+    struct timespec last;
+    int raised;
+} interrupt_check;
+
+static int check_interrupt(void *ud, const lmp_ppl_token *t)
+{
+    (void)t;
+    interrupt_check *ic = ud;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if ((now.tv_sec - ic->last.tv_sec) * 1000000000L + (now.tv_nsec - ic->last.tv_nsec) < 50000000L) return 0;
+    ic->last = now;
+    PyGILState_STATE gs = PyGILState_Ensure();
+    ic->raised = PyErr_CheckSignals() < 0;
+    PyGILState_Release(gs);
+    return ic->raised;
+}
+
 static PyObject *g2_perplexity(lmpy_GPT2 *o, PyObject *args, PyObject *kw)
 {
     static char *kwl[] = {"text", "window", "stride", "recipe", "details", NULL};
@@ -319,12 +344,15 @@ static PyObject *g2_perplexity(lmpy_GPT2 *o, PyObject *args, PyObject *kw)
     lmp_error_clear(&err);
     lmp_status st;
     lmp_lm_ctx *c = NULL;
+    interrupt_check ic = {{0, 0}, 0};
+    clock_gettime(CLOCK_MONOTONIC, &ic.last);
     Py_BEGIN_ALLOW_THREADS
     st = lmp_lm_ctx_create(o->lm, w ? w : 1, &c, &err);
-    if (st == LMP_OK) st = lmp_eval_perplexity(c, ids, n, window, stride, mask, NULL, NULL, r, &err);
+    if (st == LMP_OK) st = lmp_eval_perplexity(c, ids, n, window, stride, mask, check_interrupt, &ic, r, &err);
     lmp_lm_ctx_free(c);
     Py_END_ALLOW_THREADS
     PyMem_RawFree(ids);
+    if (st == LMP_ECANCELED && ic.raised) return NULL; /* the signal handler's exception is set */
     if (st != LMP_OK) return lmpy_raise(&err);
     static const char *const names[LMP_PPL_RECIPES] = {"exact", "hf", "chapter"};
     if (which >= 0) return details ? result_dict(&r[which]) : PyFloat_FromDouble(r[which].perplexity);

@@ -177,6 +177,29 @@ class TestGPT2(unittest.TestCase):
                              "--stride", c["stride"], path)
                 self.assertEqual(j["perplexity"], r["exact"]["perplexity"])
 
+    def test_perplexity_interrupted(self):
+        # Ctrl-C during a long perplexity raises KeyboardInterrupt within a tenth of a second or so (the
+        # passes look for pending signals every 50 ms), not once every window is done; the model works after
+        import signal
+        import threading
+        import time
+        toks = self.model.encode(open(os.path.join(GPT2_DIR, "sliding", "text_1000.txt"), encoding="utf-8").read())
+        toks = toks[:500]
+        t0 = time.monotonic()
+        want = self.model.perplexity(toks, 64, 1)
+        full = time.monotonic() - t0
+        self.assertGreater(full, 0.4)  # long enough to tell an interrupted call from a whole one
+        timer = threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT))
+        t0 = time.monotonic()
+        timer.start()
+        with self.assertRaises(KeyboardInterrupt):
+            self.model.perplexity(toks, 64, 1)
+            time.sleep(5)  # an interrupt that came only after the call would land here
+        took = time.monotonic() - t0
+        timer.join()
+        self.assertLess(took, full / 2, "interrupted after %.2f s of a %.2f s call" % (took, full))
+        self.assertEqual(self.model.perplexity(toks, 64, 1), want)
+
     def test_errors_and_sharing(self):
         m = self.model
         with self.assertRaisesRegex(ValueError, "n_ctx"):

@@ -21,6 +21,7 @@ const char *lmp_status_str(lmp_status st)
     case LMP_ESINGULAR: return "singular matrix";
     case LMP_EUNSUPPORTED: return "unsupported";
     case LMP_EOF: return "end of input";
+    case LMP_ECANCELED: return "canceled by the caller";
     }
     return "unknown status";
 }

@@ -114,8 +114,12 @@ lmp_status lmp_eval_kl(lmp_lm_ctx *a, lmp_lm_ctx *b, const lmp_token_id *ids, si
                 track_max(p.kl_ab, p.pos, &r.max_kl_ab, &r.argmax_kl_ab);
                 track_max(p.kl_ba, p.pos, &r.max_kl_ba, &r.argmax_kl_ba);
                 track_max(p.js, p.pos, &r.max_js, &r.argmax_js);
-                if (fn) fn(ud, &p);
+                if (fn && fn(ud, &p)) {
+                    st = lmp_error_set(err, LMP_ECANCELED, "kl: stopped by the caller at position %zu", p.pos);
+                    break;
+                }
             }
+            if (st) break;
         }
         r.forward_passes++;
         prev_end = end;

@@ -86,9 +86,13 @@ lmp_status lmp_eval_perplexity(lmp_lm_ctx *c, const lmp_token_id *ids, size_t n,
             wn++;
             if (fn) {
                 lmp_ppl_token tk = {t, ids[t], v, t - begin};
-                fn(ud, &tk);
+                if (fn(ud, &tk)) {
+                    st = lmp_error_set(err, LMP_ECANCELED, "perplexity: stopped by the caller at token %zu", t);
+                    break;
+                }
             }
         }
+        if (st) break;
         /* HF's loss is CrossEntropyLoss's mean over the labels that survive the
          * shift: NaN over none. target_len = end - prev_end labels are not -100. */
         double mean = wn ? wsum / (double)wn : NAN;
