@@ -228,7 +228,7 @@ static void stream_open(stream_ctx *c)
 }
 
 /* Returns nonzero, which stops the passes, once a write to stdout has failed: a GPT-2 pass over a long
- * text streamed to a full disk went on for minutes to report the failure at the end. main's check of
+ * text streamed to a full disk went on for minutes to report the failure at the end. cmd_ppl's check of
  * stdout then gives the message and exit 1. */
 static int on_stream_token(void *ud, const lmp_ppl_token *t)
 {
