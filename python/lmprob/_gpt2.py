@@ -19,7 +19,7 @@ class GPT2(_lmprob._GPT2):
 
     vocab: the tokenizer for text inputs: an Encoding, a vocabulary path, or None (the
     folder's own tokenizer.json or vocab.json + merges.txt, else lmprob.get_encoding("gpt2")
-    when it is installed). threads: threads of each forward pass (0: every core).
+    when it is installed and the model has room for its 50,257 ids; else token ids only). threads: threads of each forward pass (0: every core).
 
     Methods: logits(tokens) (float32 array), next_logprobs(tokens), score(tokens),
     perplexity(text, window, stride, recipe=...); attributes config, n_ctx, n_vocab,
@@ -31,6 +31,7 @@ class GPT2(_lmprob._GPT2):
 
     def __init__(self, path, vocab=None, *, threads=0):
         path = os.fspath(path)
+        default = False
         if isinstance(vocab, _lmprob._Encoding):
             enc = vocab
         elif vocab is not None:
@@ -40,10 +41,13 @@ class GPT2(_lmprob._GPT2):
         else:
             try:
                 enc = get_encoding("gpt2")
+                default = True  # unless the model is too small for it (a toy): then token ids only
             except FileNotFoundError:
                 enc = None  # token ids only
-        super().__init__(path, enc, threads=threads)
+        super().__init__(path, enc, threads=threads, default_encoding=default)
         self._path = path
+        if default and self.n_vocab < enc.n_vocab:
+            enc = None
         self._encoding = enc
 
     @property

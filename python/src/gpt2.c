@@ -40,10 +40,15 @@ static void g2_dealloc(lmpy_GPT2 *o)
 
 static int g2_init(lmpy_GPT2 *o, PyObject *args, PyObject *kw)
 {
-    static char *kwl[] = {"path", "encoding", "threads", NULL};
+    /* default_encoding: enc is the default GPT-2 vocabulary, not the caller's choice: a model too small for it
+     * (a toy of 100 ids) runs on token ids alone instead of being refused */
+    static char *kwl[] = {"path", "encoding", "threads", "default_encoding", NULL};
     PyObject *pb = NULL, *enc = Py_None;
     long threads = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&|O$l:GPT2", kwl, lmpy_path_converter, &pb, &enc, &threads)) return -1;
+    int default_encoding = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&|O$lp:GPT2", kwl, lmpy_path_converter, &pb, &enc, &threads,
+                                     &default_encoding))
+        return -1;
     int rc = -1;
     const char *path = PyBytes_AS_STRING(pb);
     const lmp_tokenizer *tok = NULL;
@@ -77,6 +82,12 @@ static int g2_init(lmpy_GPT2 *o, PyObject *args, PyObject *kw)
         goto done;
     }
     if (o->tok_owned) tok = o->tok_owned;
+    lmp_gpt2_config gc;
+    lmp_gpt2_get_config(o->g, &gc);
+    if (default_encoding && tok && lmp_tokenizer_vocab_size(tok) > (size_t)gc.n_vocab) {
+        tok = NULL;
+        enc = Py_None;
+    }
     if (lmp_lm_create_gpt2(o->g, tok, (unsigned)threads, &o->lm, &err) != LMP_OK) {
         lmpy_raise(&err);
         goto done;

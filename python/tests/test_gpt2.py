@@ -177,6 +177,38 @@ class TestGPT2(unittest.TestCase):
                              "--stride", c["stride"], path)
                 self.assertEqual(j["perplexity"], r["exact"]["perplexity"])
 
+    def test_small_vocab_without_tokenizer(self):
+        # a model smaller than GPT-2's vocabulary (the tiny model cut to 100 ids) with no tokenizer of its own runs
+        # on token ids: the default encoding is not forced on it (it was refused: "the vocabulary has 50257 tokens
+        # and the model 100"); its logits are the tiny model's first 100 columns
+        import struct
+        b = open(os.path.join(GPT2_DIR, "tiny.safetensors"), "rb").read()
+        n = struct.unpack("<Q", b[:8])[0]
+        h = json.loads(b[8:8 + n])
+        cfg = json.loads(h["__metadata__"]["config"])
+        cfg["vocab_size"] = 100
+        out, data = {"__metadata__": {"format": "pt", "config": json.dumps(cfg)}}, b""
+        for k in sorted(x for x in h if x != "__metadata__"):
+            lo, hi = h[k]["data_offsets"]
+            t, shape = b[8 + n + lo:8 + n + hi], list(h[k]["shape"])
+            if k.endswith("wte.weight"):
+                shape[0] = 100
+                t = t[:100 * shape[1] * 4]
+            out[k] = {"dtype": h[k]["dtype"], "shape": shape, "data_offsets": [len(data), len(data) + len(t)]}
+            data += t
+        hb = json.dumps(out).encode()
+        hb += b" " * ((8 - len(hb) % 8) % 8)
+        path = os.path.join(TMP, "small_vocab.safetensors")
+        with open(path, "wb") as f:
+            f.write(struct.pack("<Q", len(hb)) + hb + data)
+        small = lmprob.GPT2(path)
+        self.assertIsNone(small.encoding)
+        toks = [t for t in self.ref["tokens"] if t < 100] or [1, 2, 3]
+        np.testing.assert_allclose(small.logits(toks), self.model.logits(toks)[:, :100], atol=1e-5)
+        with self.assertRaisesRegex(ValueError, "no tokenizer"):
+            small.perplexity("hello")
+        self.assertIsNotNone(lmprob.GPT2(os.path.join(GPT2_DIR, "tiny.safetensors")).encoding)
+
     def test_perplexity_interrupted(self):
         # Ctrl-C during a long perplexity raises KeyboardInterrupt within a tenth of a second or so (the
         # passes look for pending signals every 50 ms), not once every window is done; the model works after
