@@ -163,6 +163,58 @@ static void test_temperature_overflow(void)
                 }
 }
 
+/* Negative logits whose quotients all overflow to -inf (T tiny): the same error as an overflow to +inf,
+ * naming the largest logit, on every path (the fused loads, the lazy float32 path for V > 4096, the
+ * top-p and gather routes, llama's temperature last) and both dtypes. It said "all are -inf" of a row
+ * that had none, and the llama chain drew from a uniform distribution over every token. One logit
+ * finite enough (0 here) keeps the row: the others' -inf is their probability 0, the greedy limit. */
+static void test_temperature_overflow_negative(void)
+{
+    enum { VB = 5000 };
+    static double x[VB];
+    static float xf[VB];
+    for (int big = 0; big < 2; big++)
+        for (int keep = 0; keep < 2; keep++)
+            for (int path = 0; path < 2; path++)
+                for (int conv = 0; conv < 2; conv++)
+                    for (int dt = 0; dt < 2; dt++)
+                        for (int filt = 0; filt < 3; filt++) {
+                            const size_t V = big ? VB : 6;
+                            for (size_t i = 0; i < V; i++) x[i] = -1.0 - (double)((i * 37) % 101) / 100.0;
+                            x[V / 3] = -0.5;          /* the largest: the one the message names */
+                            if (keep) x[V / 2] = 0.0; /* 0 / T = 0: a distribution survives */
+                            for (size_t i = 0; i < V; i++) xf[i] = (float)x[i];
+                            lmp_sampler_params p;
+                            lmp_sampler_params_init(&p);
+                            p.conv = conv ? LMP_CONV_LLAMA : LMP_CONV_HF;
+                            p.dtype = dt ? LMP_DTYPE_F32 : LMP_DTYPE_F64;
+                            p.temperature = dt ? 1e-44 : 1e-320;
+                            p.top_p = filt == 1 ? 0.9 : 1.0;
+                            p.top_k = filt == 2 ? 40 : 0;
+                            p.path = path ? LMP_PATH_REFERENCE : LMP_PATH_AUTO;
+                            lmp_sampler *s;
+                            lmp_error err;
+                            CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
+                            lmp_rng r;
+                            lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 7, NULL);
+                            lmp_token_id tok = -1;
+                            lmp_status st = dt ? lmp_sampler_sample_f32(s, xf, V, NULL, 0, &r, &tok, &err)
+                                               : lmp_sampler_sample(s, x, V, NULL, 0, &r, &tok, &err);
+                            char want[32];
+                            snprintf(want, sizeof want, "logit[%zu] / T", V / 3);
+                            if (keep)
+                                CHECK_MSG(st == LMP_OK && tok == (lmp_token_id)(V / 2),
+                                          "V %zu path %d conv %d dtype %d filter %d: status %d token %d", V, path,
+                                          conv, dt, filt, (int)st, (int)tok);
+                            else
+                                CHECK_MSG(st == LMP_ERANGE && strstr(err.msg, "overflows") &&
+                                              (strstr(err.msg, want) || strstr(err.msg, "max logit / T")),
+                                          "V %zu path %d conv %d dtype %d filter %d: status %d: %s", V, path, conv,
+                                          dt, filt, (int)st, st ? err.msg : "");
+                            lmp_sampler_free(s);
+                        }
+}
+
 /* Penalties that push a logit out of range, on both paths, both conventions and dtypes:
  * to +inf (a tiny repetition penalty) is an error; to -inf (Hugging Face's float32 mask
  * value -3e38 times 1.5) is what a penalty may do, unless no finite logit is left, which
@@ -557,6 +609,7 @@ int main(int argc, char **argv)
     (void)argc;
     RUN(test_steps_by_hand);
     RUN(test_temperature_overflow);
+    RUN(test_temperature_overflow_negative);
     RUN(test_penalty_range);
     RUN(test_building_chains);
     RUN(test_custom_steps);

@@ -354,8 +354,9 @@ static void test_penalties(void)
         q.path = k & 4 ? LMP_PATH_REFERENCE : LMP_PATH_AUTO;
         for (int which = 0; which < 2; which++) {
             lmp_sampler_params r = q;
-            if (which) r.repetition_penalty = 1e-310;
-            else r.frequency_penalty = -1e308;
+            /* float32: penalties it can hold (one beyond float32 is refused when the sampler is made, below) */
+            if (which) r.repetition_penalty = k & 2 ? 1e-40 : 1e-310;
+            else r.frequency_penalty = k & 2 ? -3e38 : -1e308;
             lmp_error err;
             int32_t tok = -2;
             lmp_rng rng;
@@ -367,6 +368,18 @@ static void test_penalties(void)
             lmp_sampler_free(s);
         }
     }
+    /* float32 penalties beyond float32 (+-inf, or a repetition penalty of 0, as floats) are refused by value when
+     * the sampler is made: a later "presence_penalty = -inf overflows" named a value nobody gave */
+    lmp_sampler_params f = params(LMP_CONV_LLAMA);
+    f.dtype = LMP_DTYPE_F32;
+    lmp_error err;
+    f.presence_penalty = -1e300;
+    CHECK(lmp_sampler_params_check(&f, &err) == LMP_EINVAL && strstr(err.msg, "presence_penalty = -1e+300: beyond float32"));
+    f.presence_penalty = 0;
+    f.repetition_penalty = 1e-300;
+    CHECK(lmp_sampler_params_check(&f, &err) == LMP_EINVAL && strstr(err.msg, "repetition_penalty = 1e-300: 0 in float32"));
+    f.dtype = LMP_DTYPE_F64; /* float64 holds them */
+    CHECK(lmp_sampler_params_check(&f, &err) == LMP_OK);
 }
 
 /* Brute-force references on a sorted copy (double): count of the top-p nucleus

@@ -293,14 +293,22 @@ static lmp_status temp_apply(void *vctx, lmp_cand_array *c, lmp_error *err)
         keep_first_max(c);
         return LMP_OK;
     }
+    size_t arg = 0;
+    double lmax = -INFINITY, qmax = -INFINITY;
     for (size_t i = 0; i < c->n; i++) {
         double l = c->logit[i];
         double q = c->dtype == LMP_DTYPE_F32 ? (double)((float)l / (float)T) : l / T;
         if (q == INFINITY)
             return lmp_error_set(err, LMP_ERANGE, "logit[%d] / T = %g / %g overflows: expected a larger T",
                                  (int)c->id[i], l, T);
+        if (l > lmax) lmax = l, arg = i;
+        if (q > qmax) qmax = q;
         c->logit[i] = q;
     }
+    /* every finite logit overflowed to -inf (all negative, T tiny): no distribution left (smp_all_inf_error) */
+    if (qmax == -INFINITY && lmax > -INFINITY)
+        return lmp_error_set(err, LMP_ERANGE, "logit[%d] / T = %g / %g overflows: expected a larger T",
+                             (int)c->id[arg], lmax, T);
     c->p_ok = 0;
     return LMP_OK;
 }

@@ -66,9 +66,7 @@ int smp_topk_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st, lm
         s->lg[j] = v;
         mx = v > mx ? v : mx;
     }
-    if (mx == -INFINITY)
-        return *st = lmp_error_set(err, LMP_EINVAL, "logits: all %zu are -inf: expected at least one finite logit",
-                                   V), -1;
+    if (mx == -INFINITY) return *st = smp_all_inf_error(lf, NULL, V, T, err), -1;
     s->n = m;
     s->ident = 0;
     s->temp_done = T != 1.0;
@@ -153,7 +151,7 @@ int smp_minp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st, lm
         return *st = lmp_error_set(err, LMP_EINVAL, "logits: all %zu are -inf: expected at least one finite logit",
                                    V), -1;
     double m = minp_l(&c, mx);
-    if (!(m < INFINITY)) return 0; /* let the general path report the overflow */
+    if (!(m < INFINITY) || m == -INFINITY) return 0; /* let the general path report the overflow */
     double line;
     double thr = minp_gather_line(&c, mx, 0.0, &line);
     float thrf = (float)thr;

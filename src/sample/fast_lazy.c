@@ -34,7 +34,7 @@ lmp_status smp_apply_lazy(lmp_sampler *s, const float *lf, size_t V, lmp_error *
         return lmp_error_set(err, LMP_EINVAL, "logits: all %zu are -inf: expected at least one finite logit", V);
     double T = R(1, s->prm.temperature);
     float tf = (float)T, m = tf != 1.0f ? mx / tf : mx;
-    if (!(m < INFINITY))
+    if (!(m < INFINITY) || m == -INFINITY) /* -inf: every finite logit overflowed (negative logits, T tiny) */
         return lmp_error_set(err, LMP_ERANGE, "max logit / T = %g / %g overflows float32: expected a larger T",
                              (double)mx, T);
     float *x = (float *)s->work;

@@ -120,7 +120,7 @@ static lmp_status topp_scan(topp_route *r, lmp_error *err)
     if (r->mx == -INFINITY)
         return lmp_error_set(err, LMP_EINVAL, "logits: all %zu are -inf: expected at least one finite logit", V);
     r->m = r->tf != 1.0f ? r->mx / r->tf : r->mx;
-    if (!(r->m < INFINITY))
+    if (!(r->m < INFINITY) || r->m == -INFINITY) /* -inf: the finite logits overflowed (negative, T tiny) */
         return lmp_error_set(err, LMP_ERANGE, "max logit / T = %g / %g overflows float32: expected a larger T",
                              (double)r->mx, r->T);
     return LMP_OK;

@@ -82,6 +82,8 @@ void smp_step_temperature(lmp_sampler *s)
      * A quotient that overflows is an error, reported by apply once the steps are
      * done (the first such token in id order, as the reference step reports it). */
     float tf = (float)T;
+    size_t arg = 0; /* the largest logit: where every quotient is -inf, it is the one reported */
+    double lmax = -INFINITY, qmax = -INFINITY;
     for (size_t i = 0; i < s->n; i++) {
         double l = s->lg[i], q = s->f32 ? (double)((float)l / tf) : l / T;
         if (q == INFINITY && !s->t_over) {
@@ -89,7 +91,14 @@ void smp_step_temperature(lmp_sampler *s)
             s->t_over_id = s->ident ? (lmp_token_id)i : s->id[i];
             s->t_over_v = l;
         }
+        if (l > lmax) lmax = l, arg = i;
+        if (q > qmax) qmax = q;
         s->lg[i] = q;
+    }
+    if (qmax == -INFINITY && lmax > -INFINITY && !s->t_over) { /* finite logits all overflowed to -inf */
+        s->t_over = 1;
+        s->t_over_id = s->ident ? (lmp_token_id)arg : s->id[arg];
+        s->t_over_v = lmax;
     }
     s->max_ok = 0;
 }
@@ -277,6 +286,19 @@ void smp_step_epsilon(lmp_sampler *s)
 
 /* ---- apply ------------------------------------------------------------------------- */
 
+lmp_status smp_all_inf_error(const float *lf, const double *ld, size_t V, double T, lmp_error *err)
+{
+    size_t arg = V;
+    double mx = -INFINITY;
+    for (size_t i = 0; i < V; i++) {
+        double v = ld ? ld[i] : (double)lf[i];
+        if (v > mx) mx = v, arg = i;
+    }
+    if (arg < V)
+        return lmp_error_set(err, LMP_ERANGE, "logit[%zu] / T = %g / %g overflows: expected a larger T", arg, mx, T);
+    return lmp_error_set(err, LMP_EINVAL, "logits: all %zu are -inf: expected at least one finite logit", V);
+}
+
 lmp_status smp_load(lmp_sampler *s, const float *lf, const double *ld, size_t V, double T, lmp_error *err)
 {
     if (V == 0) return lmp_error_set(err, LMP_EINVAL, "logits: expected at least one logit, got an empty vector");
@@ -293,8 +315,7 @@ lmp_status smp_load(lmp_sampler *s, const float *lf, const double *ld, size_t V,
             return lmp_error_set(err, LMP_ERANGE, "logit[%zu] / T = %g / %g overflows: expected a larger T", bad, v, T);
         return lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a value representable in float32", bad, v);
     }
-    if (mx == -INFINITY)
-        return lmp_error_set(err, LMP_EINVAL, "logits: all %zu are -inf: expected at least one finite logit", V);
+    if (mx == -INFINITY) return smp_all_inf_error(lf, ld, V, T, err);
     s->n = V;
     s->ident = 1;
     s->lgmax = mx;

@@ -62,6 +62,21 @@ lmp_status lmp_sampler_params_check(const lmp_sampler_params *p, lmp_error *err)
                              p->frequency_penalty);
     if (!isfinite(p->presence_penalty))
         return lmp_error_set(err, LMP_EINVAL, "presence_penalty = %g: expected a finite number", p->presence_penalty);
+    /* float32 arithmetic takes the penalties as floats: one beyond float32 would be +-inf or 0 there, and a
+     * later "presence_penalty = -inf overflows" named a value nobody gave (as the temperature's rule above) */
+    if (p->dtype == LMP_DTYPE_F32) {
+        const double v[3] = {p->repetition_penalty, p->frequency_penalty, p->presence_penalty};
+        static const char *const name[3] = {"repetition_penalty", "frequency_penalty", "presence_penalty"};
+        for (int i = 0; i < 3; i++) {
+            if (isinf((float)v[i]))
+                return lmp_error_set(err, LMP_EINVAL, "%s = %g: beyond float32 (dtype f32): expected |%s| <= %g",
+                                     name[i], v[i], name[i], (double)FLT_MAX);
+            if (i == 0 && (float)v[i] == 0.0f)
+                return lmp_error_set(err, LMP_EINVAL,
+                                     "repetition_penalty = %g: 0 in float32 (dtype f32): expected a penalty >= %g",
+                                     v[i], (double)FLT_TRUE_MIN);
+        }
+    }
     if (p->path != LMP_PATH_AUTO && p->path != LMP_PATH_REFERENCE)
         return lmp_error_set(err, LMP_EINVAL, "path = %d: expected LMP_PATH_AUTO or LMP_PATH_REFERENCE", (int)p->path);
     if (p->simd < LMP_SIMD_BEST || p->simd > LMP_SIMD_AVX512)

@@ -165,6 +165,11 @@ void smp_step_min_p(lmp_sampler *s);
 void smp_step_typical(lmp_sampler *s);
 void smp_step_epsilon(lmp_sampler *s);
 lmp_status smp_load(lmp_sampler *s, const float *lf, const double *ld, size_t V, double T, lmp_error *err);
+/* Every logit -inf after the temperature: when some input logit was finite, the quotients overflowed
+ * to -inf (all logits negative, T tiny: -1 / 1e-320), LMP_ERANGE naming the largest, as for a quotient
+ * that overflows to +inf; else LMP_EINVAL, no finite logit at all. (An all -inf row has no distribution:
+ * the llama chain made it uniform, a draw from every token where T -> 0 means greedy.) */
+lmp_status smp_all_inf_error(const float *lf, const double *ld, size_t V, double T, lmp_error *err);
 lmp_status smp_penalties(lmp_sampler *s, size_t V, const lmp_token_id *hist, size_t nh, lmp_error *err);
 /* The error of a penalised logit that overflowed to +inf (logit `before`, token t): both paths report it,
  * as they do a temperature quotient that overflows. */

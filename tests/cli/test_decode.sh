@@ -82,6 +82,11 @@ expect_fail "beyond float32 in a file: named" "big.txt: logit 1 = 3.5e\\+38: exp
 expect_fail "T = 0 in float32" "temperature = 9.99989e-321: 0 in float32 \(dtype f32\): expected T = 0 \(greedy\) or T >= 1.4013e-45" "$LMPROB" decode --logits 3,2 --temperature 1e-320 --dtype f32
 exit_is 2 "T = 0 in float32: usage" "$LMPROB" decode --logits 3,2 --temperature 1e-320 --dtype f32
 expect_ok "the same T in float64" "$LMPROB" decode --logits 3,2 --temperature 1e-300 -n 1
+# negative logits whose quotients all overflow to -inf: the overflow error, naming the largest (it said "all 2
+# are -inf" of a row with none; the llama chain drew uniformly from every token); a 0 logit keeps the greedy limit
+expect_fail "negative quotients overflow" 'logit\[0\] / T = -1 / 9.99989e-321 overflows: expected a larger T' "$LMPROB" decode --logits -1,-2 --temperature 1e-320 -n 1
+expect_fail "negative quotients overflow, llama, f32" 'logit\[1\] / T = -0.5 / 1e-44 overflows: expected a larger T' "$LMPROB" decode --logits -1,-0.5,-2 --temperature 1e-44 --dtype f32 --chain llama -n 1
+expect_out "one quotient left: greedy" '^samples: 1 1 1$' "$LMPROB" decode --logits -1,0,-2 --temperature 1e-320 -n 3
 expect_fail "names size mismatch" 'names: expected 3 names' "$LMPROB" decode --logits 1,2,3 --names a,b
 # two equal names would be one key of --json's counts (a JSON reader keeps one of them)
 expect_fail "names: a repeated name" "^lmprob: decode: --names: name 3, 'a', is name 1's too: expected a distinct name per logit$" "$LMPROB" decode --logits 1,2,3 --names a,b,a -n 3 --json
