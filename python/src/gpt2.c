@@ -364,6 +364,12 @@ static PyObject *g2_perplexity(lmpy_GPT2 *o, PyObject *args, PyObject *kw)
     Py_END_ALLOW_THREADS
     PyMem_RawFree(ids);
     if (st == LMP_ECANCELED && ic.raised) return NULL; /* the signal handler's exception is set */
+    /* fewer than 2 tokens: nothing scored, the perplexity undefined: NaN with a RuntimeWarning, as lmprob ppl
+     * prints nan with a note and lmprob.perplexity([]) gives nan (it raised ValueError) */
+    if (st == LMP_EDOM) {
+        if (PyErr_WarnEx(PyExc_RuntimeWarning, err.msg, 1) < 0) return NULL;
+        st = LMP_OK;
+    }
     if (st != LMP_OK) return lmpy_raise(&err);
     static const char *const names[LMP_PPL_RECIPES] = {"exact", "hf", "chapter"};
     if (which >= 0) return details ? result_dict(&r[which]) : PyFloat_FromDouble(r[which].perplexity);

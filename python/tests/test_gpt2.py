@@ -177,6 +177,20 @@ class TestGPT2(unittest.TestCase):
                              "--stride", c["stride"], path)
                 self.assertEqual(j["perplexity"], r["exact"]["perplexity"])
 
+    def test_perplexity_nothing_scored(self):
+        # fewer than 2 tokens: nothing to score, the perplexity undefined: NaN with a RuntimeWarning, as lmprob ppl
+        # prints nan with a note and lmprob.perplexity([]) is nan (it raised ValueError)
+        import warnings
+        for toks in ([5], []):
+            with warnings.catch_warnings(record=True) as w:
+                warnings.simplefilter("always")
+                self.assertTrue(math.isnan(self.model.perplexity(toks)))
+                d = self.model.perplexity(toks, recipe="all", details=True)
+            self.assertEqual([x.category for x in w], [RuntimeWarning] * 2)
+            self.assertIn("no token to score", str(w[0].message))
+            self.assertEqual(d["exact"]["scored_tokens"], 0)
+            self.assertTrue(all(math.isnan(d[k]["perplexity"]) for k in ("exact", "hf", "chapter")))
+
     def test_small_vocab_without_tokenizer(self):
         # a model smaller than GPT-2's vocabulary (the tiny model cut to 100 ids) with no tokenizer of its own runs
         # on token ids: the default encoding is not forced on it (it was refused: "the vocabulary has 50257 tokens

@@ -132,8 +132,8 @@ lmp_status lmp_eval_kl(lmp_lm_ctx *a, lmp_lm_ctx *b, const lmp_token_id *ids, si
         /* Undefined, not failed: the passes made, nothing compared, NaN means and maxima (empty sums 0) */
         r.mean_kl_ab = r.mean_kl_ba = r.mean_js = r.max_kl_ab = r.max_kl_ba = r.max_js = NAN;
         *out = r;
-        return lmp_error_set(err, LMP_EDOM, "kl over %zu tokens: no position to compare (the first token of a window "
-                             "is context only)", n);
+        return lmp_error_set(err, LMP_EDOM, "kl over %zu token%s: no position to compare (the first token of a "
+                             "window is context only)", n, n == 1 ? "" : "s");
     }
     r.mean_kl_ab = r.sum_kl_ab / (double)r.positions;
     r.mean_kl_ba = sum_ba / (double)r.positions;

@@ -136,8 +136,8 @@ lmp_status lmp_eval_perplexity(lmp_lm_ctx *c, const lmp_token_id *ids, size_t n,
             if (recipes & (1u << r))
                 out[r] = (lmp_ppl_result){NAN, 0.0, 0.0, 0, r == LMP_PPL_CHAPTER ? ch_passes : passes};
         return lmp_error_set(err, LMP_EDOM,
-                             "perplexity of %zu tokens: no token to score (the first token of a window is context "
-                             "only)", n);
+                             "perplexity of %zu token%s: no token to score (the first token of a window is context "
+                             "only)", n, n == 1 ? "" : "s");
     }
     if (recipes & (1u << LMP_PPL_EXACT))
         out[LMP_PPL_EXACT] = (lmp_ppl_result){exp(ex_nll / (double)ex_n), ex_nll, (double)ex_n, ex_n, passes};
