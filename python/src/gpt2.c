@@ -457,8 +457,9 @@ static PyTypeObject g2_type = {
     .tp_basicsize = sizeof(lmpy_GPT2),
     .tp_dealloc = (destructor)g2_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-    .tp_doc = PyDoc_STR("_GPT2(path, encoding=None, *, threads=0)\n\nUse lmprob.GPT2, which finds the default "
-                        "vocabulary."),
+    .tp_doc = PyDoc_STR("_GPT2(path, encoding=None, *, threads=0, default_encoding=False)\n\nUse lmprob.GPT2, which "
+                        "finds the default vocabulary (default_encoding: encoding is that default, dropped for a "
+                        "model too small for it)."),
     .tp_methods = g2_methods,
     .tp_getset = g2_getset,
     .tp_init = (initproc)g2_init,
