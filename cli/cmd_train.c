@@ -290,6 +290,22 @@ int cli_train_run(int argc, char **argv, cli_train_fn train, int stages)
         cli_error("train: %s", perr.msg);
         return CLI_USAGE;
     }
+    /* lmprob-mpi: what the ranks cannot share out is a usage error (exit 2), as an option outside its domain;
+     * the library refuses it too, but as a failure (exit 1). Only rank 0's words are shown (mpi/main.c). */
+    if (train != train_here) {
+        struct stat sb;
+        if (p.vocab_file || p.min_count > 1 || p.vocab_size > 0) {
+            cli_error("train: --vocab, --min-count and --vocab-size are not distributed: expected lmprob train for them");
+            return CLI_USAGE;
+        }
+        /* stdin, a FIFO, a device (a folder is the reader's "expected a regular file", exit 1, as train's) */
+        if (strcmp(input, "-") == 0 ||
+            (input[0] != '@' && stat(input, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))) {
+            cli_error("train: %s: expected a regular file (each rank reads its own byte range of it)",
+                      strcmp(input, "-") == 0 ? "input '-'" : input);
+            return CLI_USAGE;
+        }
+    }
     /* fail early: not after minutes of counting */
     /* lmprob-mpi takes "@LIST", a file naming the input files (docs/mpi.md) */
     const char *checked = train != train_here && input[0] == '@' ? input + 1 : input;

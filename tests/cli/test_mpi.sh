@@ -77,6 +77,12 @@ case "$LMPROB${MPI_TEST_FULL:+ full}" in
     # Open MPI's daemon, 0.3 s instead of 1 s)
     expect_fail "--min-count refused" "--min-count.*not distributed" env OMPI_MCA_ess_singleton_isolated=1 "$MPI" train --order 3 --min-count 2 --output "$TMPD/x.arpa" "$TMPD/c.txt"
     [ -e "$TMPD/x.arpa" ] && bad "refusal left a model" || ok
+    # what the ranks cannot share out is a usage error, exit 2, as an option outside its domain (it was exit 1)
+    env OMPI_MCA_ess_singleton_isolated=1 "$MPI" train --order 3 --min-count 2 --output "$TMPD/x.arpa" "$TMPD/c.txt" >/dev/null 2>&1
+    rc=$?; [ $rc -eq 2 ] && ok || bad "--min-count on lmprob-mpi: exit $rc, expected 2 (usage)"
+    OMPI_MCA_ess_singleton_isolated=1 "$MPI" train --order 3 --output "$TMPD/x.arpa" - <"$TMPD/c.txt" >/dev/null 2>&1
+    rc=$?; [ $rc -eq 2 ] && ok || bad "stdin on lmprob-mpi: exit $rc, expected 2 (usage)"
+    expect_fail "a device refused" "/dev/null: expected a regular file" env OMPI_MCA_ess_singleton_isolated=1 "$MPI" train --order 3 --output "$TMPD/x.arpa" /dev/null
 
     # faults. A rank that dies (killed in the distributed estimation, between two exchanges; docs/mpi.md
     # shows a kill after counting too): the job stops, no model.
