@@ -77,6 +77,10 @@ static void usage(FILE *f)
             "Progress goes to stderr when it is a terminal; a summary (n-grams per order,\n"
             "discounts) to stdout, or to stderr when the model goes to stdout.\n"
             "\n"
+            "lmprob-mpi train (under mpirun) takes these options, but TEXT is a regular file or @LIST\n"
+            "(a file naming the inputs), never stdin, and --vocab, --min-count, --vocab-size are refused\n"
+            "(docs/mpi.md).\n"
+            "\n"
             "example: lmprob train --order 5 --output ptb5.arpa ptb.train.txt\n",
             LMP_NGRAM_MAX_ORDER);
 }
