@@ -61,6 +61,8 @@ typedef struct lmp_ngram_state {
 
 /* Flags in lmp_ngram_info.flags. */
 #define LMP_NGRAM_UNK_ADDED 1u /* the ARPA file had no <unk>: added with log10 p = -100 */
+#define LMP_NGRAM_ARPA_GZIP 2u /* loaded from a gzip-compressed ARPA file (never stored in a binary) */
+#define LMP_NGRAM_ARPA_XZ 4u   /* loaded from an xz-compressed ARPA file (never stored in a binary) */
 
 /* One level of the trie layout (lmp_ngram_info.level[n], order n >= 2). */
 typedef struct lmp_ngram_level_info {

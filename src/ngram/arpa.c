@@ -708,7 +708,11 @@ lmp_status lmp_ngram_load_arpa(const char *path, lmp_ngram_progress_fn prog, voi
                                   quote(line, len, q, sizeof q));
         }
     }
-    if (a.r) m->arpa_file_bytes = io_reader_raw_bytes(a.r); /* read to the end when st is OK */
+    if (a.r) {
+        m->arpa_file_bytes = io_reader_raw_bytes(a.r); /* read to the end when st is OK */
+        const io_compression c = io_reader_compression(a.r);
+        m->arpa_compression = c == IO_GZIP ? LMP_NGRAM_ARPA_GZIP : c == IO_XZ ? LMP_NGRAM_ARPA_XZ : 0;
+    }
     io_reader_free(a.r);
     ng_hb_free(&a.hb);
     free(a.jump);

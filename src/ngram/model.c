@@ -82,7 +82,7 @@ void lmp_ngram_get_info(const lmp_ngram *m, lmp_ngram_info *info)
     info->vocab_size = (size_t)m->vocab_size;
     info->bytes = m->bytes;
     info->binary = m->from_binary;
-    info->flags = m->flags;
+    info->flags = m->flags | m->arpa_compression;
     if (m->trie) {
         info->trie = 1;
         ng_trie_info(m, info);

@@ -74,6 +74,7 @@ struct lmp_ngram {
     size_t map_len;
     uint64_t bytes;    /* size of the data above (file size for a binary) */
     uint64_t arpa_file_bytes; /* an ARPA file's bytes as read (compressed when it is): verify reports them */
+    unsigned arpa_compression; /* LMP_NGRAM_ARPA_GZIP or _XZ for a compressed ARPA file, else 0 (info's flags) */
     int from_binary;
     /* metadata: n_meta pairs "key\0value\0" in meta[0 .. meta_bytes); owned
      * (malloc'd) when meta_owned, else inside the mapping */

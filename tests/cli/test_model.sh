@@ -9,6 +9,12 @@ expect_out "info order" "^order:.3" "$LMPROB" model info "$FIX/tiny.arpa"
 expect_out "info counts" "^2-grams:.5" "$LMPROB" model info "$FIX/tiny.arpa"
 expect_out "info json" '"format": "arpa", "layout": "arpa", "order": 3, "vocab_size": 6, "counts": \[6, 5, 2\]' "$LMPROB" model info --json "$FIX/tiny.arpa"
 expect_out "info notes the added <unk>" "no <unk>" "$LMPROB" model info "$FIX/nounk.arpa"
+# an ARPA file's compression is said (file size was the compressed one with nothing to tell it), never a binary's
+xz -c "$FIX/tiny.arpa" >"$TMPD/tiny.arpa.xz"; gzip -c "$FIX/tiny.arpa" >"$TMPD/tiny.arpa.gz"
+expect_out "info: xz-compressed ARPA" "^format:.ARPA, xz-compressed$" "$LMPROB" model info "$TMPD/tiny.arpa.xz"
+expect_out "info --json: gzip" '"counts": \[6, 5, 2\], "compression": "gzip"' "$LMPROB" model info --json "$TMPD/tiny.arpa.gz"
+"$LMPROB" model convert "$TMPD/tiny.arpa.xz" -o "$TMPD/tiny_xz.bin" >/dev/null 2>&1
+expect_out "info: a binary from an xz ARPA is not compressed" '"compression": "none"' "$LMPROB" model info --json "$TMPD/tiny_xz.bin"
 
 expect_ok "convert to binary" "$LMPROB" model convert "$FIX/tiny.arpa" "$TMPD/tiny.bin"
 expect_out "binary info" '"format": "binary", "layout": "hashed", "order": 3, "vocab_size": 6, "counts": \[6, 5, 2\]' "$LMPROB" model info --json "$TMPD/tiny.bin"
