@@ -435,6 +435,7 @@ static int picture_orders(const char *dir, const model_row *rows, size_t n)
     plot_spec p = plot_spec_default();
     p.title = title;
     p.xlabel = "order n";
+    p.x_integers = 1;
     p.ylabel = "test perplexity";
     p.series = s;
     p.nseries = ns;

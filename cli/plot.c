@@ -359,6 +359,16 @@ int plot_png(const plot_spec *p, const char *path, char *msg, size_t msglen)
             for (double e = ceil(ax.lo); e <= ax.hi + 1e-9 && nt < 64; e += 1) ticks[nt++] = pow(10, e);
         } else {
             nt = plot_nice_ticks(ax.lo, ax.hi, 8, ticks, 64);
+            if (p->x_integers) { /* an order 2.5 means nothing: keep the whole ticks (every one when the step was < 1) */
+                size_t k = 0;
+                if (nt > 1 && ticks[1] - ticks[0] < 1.0) {
+                    for (double t = ceil(ax.lo - 1e-9); t <= ax.hi + 1e-9 && k < 64; t += 1) ticks[k++] = t;
+                } else {
+                    for (size_t i = 0; i < nt; i++)
+                        if (ticks[i] == floor(ticks[i])) ticks[k++] = ticks[i];
+                }
+                nt = k;
+            }
         }
         for (size_t i = 0; i < nt; i++) {
             double px = ax_map(&ax, ticks[i]);

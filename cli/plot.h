@@ -55,6 +55,7 @@ typedef struct plot_spec {
     const char *const *xticklabels; /* optional: labels for x = 0, 1, ..., n-1 (categorical axis) */
     size_t nxticklabels;
     int legend_left;            /* legend in the upper left instead of the upper right */
+    int x_integers;             /* a linear x axis of whole numbers (an n-gram order): ticks at integers only */
     int vline_labels_bottom;    /* marker labels along the bottom of the frame instead of the top */
 } plot_spec;
 
