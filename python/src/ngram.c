@@ -1511,7 +1511,8 @@ PyMethodDef lmpy_ngram_methods[] = {
                "discount_fallback: KenLM's --discount_fallback: True (0.5 1 1.5) or three\n"
                "discounts, used where the counts cannot give them. nltk: NLTK's conventions\n"
                "(addk, mle, wb, abs, stupid: <s> a vocabulary word and unigram event, wb/abs\n"
-               "ending at the MLE unigram, as nltk.lm). mode: 'word', 'char' or 'byte'\n"
+               "ending at the MLE unigram, as nltk.lm: NLTK's model at order 2; abs with\n"
+               "discount=0.75, NLTK's default). mode: 'word', 'char' or 'byte'\n"
                "tokens. memory: bytes for the whole training (0: the default 1G, as --memory).\n"
                "Releases the GIL; training runs on `threads` threads: 0 (every core) to\n"
                "1024, of which the pipeline uses 1, or 2 for any other value, as --threads.")},
