@@ -292,7 +292,11 @@ static int share_next(lmp_gpt2_ctx *c, int tid, int nth, size_t run, size_t *a, 
 
 /* Thread tid's first share of units [0, n) (the same contiguous split as before). Shares
  * left by an earlier stage are all empty, so a thread that looks before another has
- * set its share finds nothing to take and the other runs it all: slower, never wrong. */
+ * set its share finds nothing to take and the other runs it all: slower, never wrong.
+ * That rests on every sharing stage ending at tpool_barrier before the next stage's
+ * share_begin: without it a thread still in stage k's share_next could take stage
+ * k + 1's units and run them with stage k's product (wrong logits, no crash; pointed
+ * out by the thirty-fourth session's ThreadSanitizer audit, which found no race). */
 static void share_begin(lmp_gpt2_ctx *c, size_t n, int tid, int nth)
 {
     size_t a, b;
