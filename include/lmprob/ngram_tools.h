@@ -158,6 +158,19 @@ LMP_API double lmp_ngram_mass_after(const lmp_ngram *m, const lmp_token_id *ctx,
  * covers its excess. *mass (may be NULL) receives the sum as the model stores it. O(V). */
 LMP_API lmp_status lmp_ngram_check_probabilities(const lmp_ngram *m, double *mass, lmp_error *err);
 
+/* The record a model keeps of a quantisation its values went through: the bigram probability
+ * centres (log10, ascending, "%.9g" each, space-separated) of the quantised trie they came from.
+ * Converted to ARPA, hashed or another trie, the values are still the centres, but the code table
+ * is gone, and lmp_ngram_check_probabilities takes each bigram value after <s> down to the bottom
+ * of its recorded interval as it does with a trie's own table (else an 8-bit trie's PTB trigram,
+ * whose mass after <s> is 1.0046, was refused once converted). */
+#define LMP_NGRAM_META_QUANTISED "quantised"
+
+/* When m is a trie whose bigram probabilities are quantised, set its LMP_NGRAM_META_QUANTISED
+ * record to their centres (before writing m in any format); otherwise leave m as it is (a record
+ * it has stays). LMP_ENOMEM. Not safe while another thread reads m. */
+LMP_API lmp_status lmp_ngram_record_quantisation(lmp_ngram *m, lmp_error *err);
+
 LMP_EXTERN_C_END
 
 #endif /* LMPROB_NGRAM_TOOLS_H */

@@ -567,6 +567,17 @@ double ng_trie_prob_floor(const struct lmp_ngram *m, unsigned L, float v)
     return 0.5 * ((double)ffrom(tab[lo - 1]) + (double)v);
 }
 
+size_t ng_trie_prob_centres(const struct lmp_ngram *m, unsigned L, float *out, size_t max)
+{
+    const struct ng_trie *t = m->trie;
+    if (!t || !t->P.prob_q || L < 2 || L > m->order) return 0;
+    const ng_trie_level *lv = &t->P.level[L];
+    if (lv->prob_kind != NG_CODE_TABLE || lv->prob_n < ((uint32_t)1 << lv->prob_bits)) return 0;
+    size_t n = (size_t)1 << lv->prob_bits;
+    for (size_t i = 0; i < n && i < max; i++) out[i] = ffrom(t->ptab[L][i]);
+    return n < max ? n : max;
+}
+
 void ng_trie_free(struct ng_trie *t)
 {
     free(t);

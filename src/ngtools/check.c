@@ -2,6 +2,7 @@
  * the one rule every command that needs probabilities applies. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../ngram/ngram_internal.h"
@@ -19,6 +20,55 @@ double lmp_ngram_mass_after(const lmp_ngram *m, const lmp_token_id *ctx, size_t 
     return sum;
 }
 
+/* At most this many centres are recorded (11 bits): the record stays under the 64 KiB a metadata value
+ * may hold, and a finer table moves a mass by less than LMP_NGRAM_MASS_TOL (PTB's trigram: 1.0046 at 8 bits). */
+#define QREC_MAX 2048
+
+lmp_status lmp_ngram_record_quantisation(lmp_ngram *m, lmp_error *err)
+{
+    if (!m) return lmp_error_set(err, LMP_EINVAL, "lmp_ngram_record_quantisation: NULL model");
+    float c[QREC_MAX + 1];
+    size_t n = ng_trie_prob_centres(m, 2, c, QREC_MAX + 1);
+    if (n == 0 || n > QREC_MAX) return LMP_OK; /* exact values, or a table too fine to matter */
+    char *s = malloc(n * 16 + 1), *w = s;
+    if (!s) return lmp_error_set(err, LMP_ENOMEM, "out of memory for the quantisation record");
+    for (size_t i = 0; i < n; i++) w += sprintf(w, "%s%.9g", i ? " " : "", (double)c[i]);
+    lmp_status st = lmp_ngram_meta_set(m, LMP_NGRAM_META_QUANTISED, s, err);
+    free(s);
+    return st;
+}
+
+/* The recorded centres (lmp_ngram_record_quantisation), ascending; 0 when there is no usable record. */
+static size_t recorded_centres(const lmp_ngram *m, double *c, size_t max)
+{
+    const char *s = lmp_ngram_meta_get(m, LMP_NGRAM_META_QUANTISED);
+    size_t n = 0;
+    while (s && *s && n < max) {
+        char *end;
+        double v = strtod(s, &end);
+        if (end == s || (n && !(v > c[n - 1]))) return 0; /* not a record of ascending numbers: ignored */
+        c[n++] = v;
+        s = end;
+        while (*s == ' ') s++;
+    }
+    return s && *s ? 0 : n;
+}
+
+/* The bottom of the recorded interval of a value at or above x (x the value, or the bottom of its own
+ * table's interval): the midpoint below the first centre >= x, as the trie's encoder splits them. */
+static double recorded_floor(const double *c, size_t n, double x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c[mid] < x) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo == 0) return -INFINITY;
+    if (lo == n) return x; /* above every centre: not from the recorded table */
+    return 0.5 * (c[lo - 1] + c[lo]);
+}
+
 lmp_status lmp_ngram_check_probabilities(const lmp_ngram *m, double *mass, lmp_error *err)
 {
     if (mass) *mass = NAN;
@@ -34,14 +84,23 @@ lmp_status lmp_ngram_check_probabilities(const lmp_ngram *m, double *mass, lmp_e
     else lmp_ngram_state_null(&s);
     double sum = 0, floor = 0;
     size_t V = lmp_ngram_vocab_size(m);
+    double *rec = lmp_ngram_meta_get(m, LMP_NGRAM_META_QUANTISED) ? malloc(QREC_MAX * sizeof *rec) : NULL;
+    const size_t nrec = rec ? recorded_centres(m, rec, QREC_MAX) : 0;
     for (size_t w = 0; w < V; w++) {
         if ((lmp_token_id)w == bos) continue; /* never predicted */
         unsigned len;
         double lp = lmp_ngram_score(m, &s, (lmp_token_id)w, &o, &len);
         sum += pow(10.0, lp);
-        /* len >= 2 after a one-word state: the bigram's own value, no backoff added */
-        floor += pow(10.0, len >= 2 && s.length == 1 ? ng_trie_prob_floor(m, len, (float)lp) : lp);
+        /* len >= 2 after a one-word state: the bigram's own value, no backoff added; its own table's
+         * interval, then the recorded one of the quantisation it went through before (if any) */
+        double f = lp;
+        if (len >= 2 && s.length == 1) {
+            f = ng_trie_prob_floor(m, len, (float)lp);
+            if (nrec) f = recorded_floor(rec, nrec, f);
+        }
+        floor += pow(10.0, f);
     }
+    free(rec);
     if (mass) *mass = sum;
     const char *ctx = bos >= 0 ? "after <s>" : "in the empty context";
     /* lmprob train's record: stupid backoff (Brants et al. 2007) gives scores whatever they sum to
@@ -63,6 +122,8 @@ lmp_status lmp_ngram_check_probabilities(const lmp_ngram *m, double *mass, lmp_e
         char q[128] = "";
         if (in.prob_bits && floor != sum)
             snprintf(q, sizeof q, ", at least %.6g before its %u-bit quantisation", floor, in.prob_bits);
+        else if (nrec && floor != sum)
+            snprintf(q, sizeof q, ", at least %.6g before the quantisation it records", floor);
         return lmp_error_set(err, LMP_EDOM,
                              "not a probability model: its values %s sum to %.6g%s, expected at most 1 + %g: scores, "
                              "not probabilities",
