@@ -311,7 +311,7 @@ static lmp_status map_file(const char *path, void **map_out, uint64_t *size_out,
 }
 
 /* Checksum of section i against the directory: LMP_OK or an error naming it. */
-static lmp_status check_sum(const char *path, const ng_header *h, const unsigned char *data, unsigned i,
+lmp_status ng_check_section(const char *path, const ng_header *h, const unsigned char *data, unsigned i,
                             lmp_error *err)
 {
     const ng_section *s = &h->sec[i]; /* data: its bytes */
@@ -370,7 +370,7 @@ static lmp_status load_common(const char *path, const ng_header *h, const unsign
         return lmp_error_set_at(err, LMP_EFORMAT, path, 0,
                                 "corrupt binary model header (offset 32): vocabulary %llu, table %llu, unk %d",
                                 (unsigned long long)h->vocab_size, (unsigned long long)h->vcap, h->unk);
-    for (unsigned i = 0; !st && i < NG_SEC_COMMON; i++) st = check_sum(path, h, base + h->sec[i].off, i, err);
+    for (unsigned i = 0; !st && i < NG_SEC_COMMON; i++) st = ng_check_section(path, h, base + h->sec[i].off, i, err);
     if (st) return st;
     m->order = h->order;
     m->vocab_size = h->vocab_size;
@@ -532,7 +532,7 @@ lmp_status ng_binary_peek_meta(const char *path, struct lmp_ngram *m, int *peeke
         else if (read_at(fd, meta, (size_t)ms->bytes, ms->off))
             st = lmp_error_set_at(err, LMP_EIO, path, 0, "cannot read the metadata section: %s",
                                   errno ? strerror(errno) : "the file shrank");
-        if (!st) st = check_sum(path, &h, (const unsigned char *)meta, NG_SEC_META, err);
+        if (!st) st = ng_check_section(path, &h, (const unsigned char *)meta, NG_SEC_META, err);
         if (!st) st = check_meta(path, &h, meta, err);
         if (!st) {
             m->meta = meta;
@@ -569,7 +569,7 @@ lmp_status lmp_ngram_verify(const char *path, lmp_ngram_verify_fn report, void *
     if (st) return st;
     const unsigned char *base = map;
     for (unsigned i = 0; !st && i < h.n_sections; i++) {
-        st = check_sum(path, &h, base + h.sec[i].off, i, err);
+        st = ng_check_section(path, &h, base + h.sec[i].off, i, err);
         if (report) {
             char name[64];
             ng_section_name(&h, i, name, sizeof name);

@@ -513,6 +513,9 @@ void ng_trie_section_name(const ng_header *h, unsigned i, char *buf, size_t cap)
  * nearest of the level's centres, so it lay at or above the midpoint between v and the centre
  * below it (-inf below the first). v itself for an exact level, a hashed model, or L < 2. */
 double ng_trie_prob_floor(const struct lmp_ngram *m, unsigned L, float v);
+/* Checksum of section i (its bytes at data) against the header's directory: LMP_OK or LMP_EFORMAT naming it. */
+lmp_status ng_check_section(const char *path, const ng_header *h, const unsigned char *data, unsigned i,
+                            lmp_error *err);
 /* The centres (ascending) of order L's probability code table when its values were quantised
  * (a full table: ng_trie_prob_floor's case), up to max of them into out; 0 otherwise. */
 size_t ng_trie_prob_centres(const struct lmp_ngram *m, unsigned L, float *out, size_t max);
