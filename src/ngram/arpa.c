@@ -211,11 +211,12 @@ static lmp_status meta_line(arpa_ctx *a, struct lmp_ngram *m, const char *line, 
             char e = line[++i];
             if (e == 'n') c = '\n';
             else if (e == 'r') c = '\r';
-            else if (e == 'x' && i + 2 < len) {
+            else if (e == 'x' && i + 2 < len && isxdigit((unsigned char)line[i + 1]) &&
+                     isxdigit((unsigned char)line[i + 2])) {
                 char hx[3] = {line[i + 1], line[i + 2], 0};
                 c = (char)strtol(hx, NULL, 16);
                 i += 2;
-            } else c = e;
+            } else c = e; /* \\, or an escape the writer never makes (\xzz): the character itself */
         }
         if (c) val[v++] = c;
     }

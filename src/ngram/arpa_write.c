@@ -254,12 +254,16 @@ done:
 /* value with \, control bytes and newlines escaped, on one line */
 static int put_escaped(FILE *f, const char *v)
 {
+    /* trailing blanks as \x20 / \x09: the reader trims a line's end (a vocabulary file named "voc " came back as
+     * "voc", and ARPA -> binary -> ARPA differed) */
+    const unsigned char *end = (const unsigned char *)v + strlen(v);
+    while (end > (const unsigned char *)v && (end[-1] == ' ' || end[-1] == '\t')) end--;
     for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
         int r;
         if (*p == '\\') r = fputs("\\\\", f);
         else if (*p == '\n') r = fputs("\\n", f);
         else if (*p == '\r') r = fputs("\\r", f);
-        else if (*p < 32 && *p != '\t') r = fprintf(f, "\\x%02x", *p);
+        else if ((*p < 32 && *p != '\t') || p >= end) r = fprintf(f, "\\x%02x", *p);
         else r = fputc(*p, f);
         if (r < 0) return -1;
     }

@@ -132,6 +132,13 @@ if [ -f "$TMPD/ptb2k.arpa" ]; then
   "$LMPROB" model convert "$TMPD/exact.bin" "$TMPD/exact.arpa" 2>/dev/null
   grep -q '^# lmprob quantised' "$TMPD/exact.arpa" && bad "an exact model got a quantisation record" || ok
 fi
+# A metadata value that ends in a blank survives ARPA -> binary -> ARPA byte for byte (the reader trims a line's
+# end; the writer now escapes trailing blanks, \x20): a --vocab file named "voc " came back as "voc"
+printf 'a b the\n' >"$TMPD/voc "
+"$LMPROB" train --order 2 --discount-fallback --quiet --vocab "$TMPD/voc " --output "$TMPD/sv.arpa" tests/fixtures/train_small.txt
+"$LMPROB" model convert "$TMPD/sv.arpa" "$TMPD/sv.bin" && "$LMPROB" model convert "$TMPD/sv.bin" "$TMPD/sv_back.arpa"
+cmp -s "$TMPD/sv.arpa" "$TMPD/sv_back.arpa" && ok || bad "ARPA -> binary -> ARPA changed a metadata value ending in a blank"
+expect_out "the record keeps its trailing blank" "^vocab:.file $TMPD/voc \$" "$LMPROB" model info "$TMPD/sv.bin"
 # A trie's unigram child pointers and codebooks are checked at every load, as the common sections: one flipped
 # bit in either gave a wrong perplexity with exit 0 (a pointer's low bit passed the order check; a codebook
 # entry changed every score coded by it). Flipped in the middle of each section of a quantised trie.
