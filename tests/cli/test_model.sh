@@ -132,6 +132,10 @@ if [ -f "$TMPD/ptb2k.arpa" ]; then
   "$LMPROB" model convert "$TMPD/exact.bin" "$TMPD/exact.arpa" 2>/dev/null
   grep -q '^# lmprob quantised' "$TMPD/exact.arpa" && bad "an exact model got a quantisation record" || ok
 fi
+# an ARPA file that starts with a UTF-8 byte order mark (saved by a Windows editor) loads (it was refused, the
+# mark printed raw: "got '\data\'")
+{ printf '\357\273\277'; cat "$FIX/tiny.arpa"; } >"$TMPD/bom.arpa"
+expect_out "an ARPA file with a BOM" '^2-grams:.5' "$LMPROB" model info "$TMPD/bom.arpa"
 # A metadata value that ends in a blank survives ARPA -> binary -> ARPA byte for byte (the reader trims a line's
 # end; the writer now escapes trailing blanks, \x20): a --vocab file named "voc " came back as "voc"
 printf 'a b the\n' >"$TMPD/voc "
