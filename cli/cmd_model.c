@@ -53,7 +53,9 @@ static int ends_with(const char *s, const char *suf)
 static const char *layout_name(const lmp_ngram_info *in)
 {
     if (!in->binary)
-        return in->flags & LMP_NGRAM_ARPA_XZ ? "ARPA, xz-compressed" : in->flags & LMP_NGRAM_ARPA_GZIP ? "ARPA, gzip-compressed" : "ARPA";
+        return in->flags & LMP_NGRAM_ARPA_XZ     ? "ARPA, xz-compressed"
+               : in->flags & LMP_NGRAM_ARPA_GZIP ? "ARPA, gzip-compressed"
+                                                 : "ARPA";
     return in->trie ? "lmprob binary, trie layout (compact)" : "lmprob binary, hashed layout (fastest)";
 }
 
@@ -90,7 +92,8 @@ static int model_info(int argc, char **argv)
                info.binary ? "binary" : "arpa", info.binary ? (info.trie ? "trie" : "hashed") : "arpa", info.order,
                info.vocab_size);
         for (unsigned n = 1; n <= info.order; n++) printf("%s%llu", n > 1 ? ", " : "", (unsigned long long)info.counts[n]);
-        printf("], \"compression\": \"%s\"", info.flags & LMP_NGRAM_ARPA_XZ ? "xz" : info.flags & LMP_NGRAM_ARPA_GZIP ? "gzip" : "none");
+        printf("], \"compression\": \"%s\"",
+               info.flags & LMP_NGRAM_ARPA_XZ ? "xz" : info.flags & LMP_NGRAM_ARPA_GZIP ? "gzip" : "none");
         printf(", \"file_bytes\": %lld, \"data_bytes\": %llu, \"unk_added\": %s", fsize, (unsigned long long)info.bytes,
                (info.flags & LMP_NGRAM_UNK_ADDED) ? "true" : "false");
         if (info.trie) printf(", \"prob_bits\": %u, \"backoff_bits\": %u", info.prob_bits, info.backoff_bits);

@@ -301,7 +301,8 @@ int cli_train_run(int argc, char **argv, cli_train_fn train, int stages)
     if (train != train_here) {
         struct stat sb;
         if (p.vocab_file || p.min_count > 1 || p.vocab_size > 0) {
-            cli_error("train: --vocab, --min-count and --vocab-size are not distributed: expected lmprob train for them");
+            cli_error("train: --vocab, --min-count and --vocab-size are not distributed: expected lmprob train for "
+                      "them");
             return CLI_USAGE;
         }
         /* stdin, a FIFO, a device (a folder is the reader's "expected a regular file", exit 1, as train's) */

@@ -19,7 +19,8 @@ class GPT2(_lmprob._GPT2):
 
     vocab: the tokenizer for text inputs: an Encoding, a vocabulary path, or None (the
     folder's own tokenizer.json or vocab.json + merges.txt, else lmprob.get_encoding("gpt2")
-    when it is installed and the model has room for its 50,257 ids; else token ids only). threads: threads of each forward pass (0: every core).
+    when it is installed and the model has room for its 50,257 ids; else token ids only).
+    threads: threads of each forward pass (0: every core).
 
     Methods: logits(tokens) (float32 array), next_logprobs(tokens), score(tokens),
     perplexity(text, window, stride, recipe=...); attributes config, n_ctx, n_vocab,

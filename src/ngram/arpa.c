@@ -5,8 +5,9 @@
  * \data\ (the format allows it: Sphinx writes a paragraph there, SRILM and
  * KenLM '#' comments), blank lines anywhere between sections, tabs or spaces
  * between fields, a missing backoff column (= 0), -99 log probabilities, CRLF
- * line ends, a UTF-8 byte order mark at the start, gzip or xz compression. lmprob's own comment lines "# lmprob KEY:
- * VALUE" before \data\ are the model's metadata (lmp_ngram_meta_get). Rejected
+ * line ends, a UTF-8 byte order mark at the start, gzip or xz compression.
+ * lmprob's own comment lines "# lmprob KEY: VALUE" before \data\ are the
+ * model's metadata (lmp_ngram_meta_get). Rejected
  * with a message: no \data\ in the first NG_PREAMBLE_LINES lines, count lines
  * out of order, counts the file cannot hold, a section with more or fewer
  * n-grams than \data\ declares, a missing section or \end\, a positive or NaN
