@@ -227,12 +227,7 @@ static int model_convert(int argc, char **argv)
     lmp_error err = {0};
     lmp_ngram *m;
     if (cli_ngram_load_whole("model convert", pos[0], &pc, &m)) return CLI_FAIL;
-    /* a quantised trie's values keep the record of their rounding in any format they go to (ngram_tools.h) */
-    lmp_status st = lmp_ngram_record_quantisation(m, &err);
-    if (st) {
-        lmp_ngram_free(m);
-        return cli_fail_status("model convert", st, &err);
-    }
+    lmp_status st;
     cli_progress_phase(&pc, "writing");
     int slot = cli_output_begin(pos[1]);
     if (kind == HASHED) st = lmp_ngram_write_binary(m, pos[1], &err);

@@ -156,8 +156,13 @@ int cli_ngram_load_whole(const char *cmd, const char *path, cli_progress *progre
     lmp_status st = strcmp(path, "-") != 0 && lmp_ngram_is_binary_file(path) ? lmp_ngram_verify(path, NULL, NULL, &err)
                                                                              : LMP_OK;
     if (!st) st = lmp_ngram_load(path, progress ? cli_progress_update : NULL, progress, out, &err);
+    /* a model read whole is read to be written on (convert, prune, filter, mix): a quantised trie's
+     * values keep the record of their rounding in whatever the tool writes (ngram_tools.h) */
+    if (!st) st = lmp_ngram_record_quantisation(*out, &err);
     if (progress) cli_progress_update(progress, 1.0);
     if (st) {
+        lmp_ngram_free(*out);
+        *out = NULL;
         cli_error("%s: %s", cmd, err.msg);
         return -1;
     }

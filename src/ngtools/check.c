@@ -55,7 +55,8 @@ static size_t recorded_centres(const lmp_ngram *m, double *c, size_t max)
 }
 
 /* The bottom of the recorded interval of a value at or above x (x the value, or the bottom of its own
- * table's interval): the midpoint below the first centre >= x, as the trie's encoder splits them. */
+ * table's interval): the midpoint below the first centre >= x, as the trie's encoder splits them, and
+ * never above x (a value that is no centre, a mixture's, is not raised). */
 static double recorded_floor(const double *c, size_t n, double x)
 {
     size_t lo = 0, hi = n;
@@ -66,7 +67,8 @@ static double recorded_floor(const double *c, size_t n, double x)
     }
     if (lo == 0) return -INFINITY;
     if (lo == n) return x; /* above every centre: not from the recorded table */
-    return 0.5 * (c[lo - 1] + c[lo]);
+    const double edge = 0.5 * (c[lo - 1] + c[lo]);
+    return edge < x ? edge : x;
 }
 
 lmp_status lmp_ngram_check_probabilities(const lmp_ngram *m, double *mass, lmp_error *err)

@@ -125,6 +125,9 @@ if [ -f "$TMPD/ptb2k.arpa" ]; then
     "$LMPROB" model convert $q "$src" "$TMPD/$o" 2>/dev/null
     expect_out "a -q 8 trie converted to $o: still a probability model" '^Perplexity including OOVs' "$LMPROB" ppl "$TMPD/$o" tests/fixtures/train_small.txt
   done
+  # and through the tools that write models (they read their input whole: cli_ngram_load_whole)
+  "$LMPROB" prune "$TMPD/p8.trie" --threshold 1e-7 --output "$TMPD/p8pruned.arpa" >/dev/null 2>&1
+  expect_out "a -q 8 trie pruned to ARPA: still a probability model" '^Perplexity including OOVs' "$LMPROB" ppl "$TMPD/p8pruned.arpa" tests/fixtures/train_small.txt
   "$LMPROB" ppl --per-token "$TMPD/p8.arpa" tests/fixtures/train_small.txt >"$TMPD/p8a.tok" 2>&1
   cmp -s "$TMPD/p8.tok" "$TMPD/p8a.tok" && ok || bad "a -q 8 trie and its ARPA score differently"
   grep -q '^# lmprob quantised: -' "$TMPD/p8.arpa" && ok || bad "no quantisation record in the ARPA of a -q 8 trie"
