@@ -164,7 +164,7 @@ int cmd_next(int argc, char **argv)
         }
         fputs("\n  ]}\n", stdout);
     } else {
-        printf("context: %zu tokens", np + (size_t)lead);
+        printf("context: %zu token%s", np + (size_t)lead, np + (size_t)lead == 1 ? "" : "s");
         if (nunk) {
             printf(" (unknown:");
             for (size_t i = 0; i < np; i++)

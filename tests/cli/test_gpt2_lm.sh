@@ -68,7 +68,7 @@ assert top["id"] == r["argmax"][-1], (top["id"], r["argmax"][-1])
 assert abs(top["ln_p"] - (r["max_logit"][-1] - r["logsumexp"][-1])) <= 1e-4
 assert abs(d["mass"] - 1) <= 1e-5 and 0 < d["entropy_nats"] <= 10.825 and d["nucleus_size"] > 1
 PY
-expect_out "next: empty prompt reads <|endoftext|>" "context: 1 tokens" "$LMPROB" next --model "$HF" --top 1
+expect_out "next: empty prompt reads <|endoftext|>" "context: 1 token$" "$LMPROB" next --model "$HF" --top 1
 
 # ---- generate: seeded, streaming, every sampler option, <|endoftext|> ends a sentence ------------------
 "$LMPROB" generate --model "$HF" --prompt "Hello, my dog" --max-len 12 --seed 5 -n 2 >"$TMPD/g1" 2>"$TMPD/g1.err"
