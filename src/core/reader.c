@@ -243,8 +243,8 @@ static lmp_status start(io_reader *r, lmp_error *err)
     r->cap = BUF_INIT < r->max_line + 2 ? BUF_INIT : r->max_line + 2;
     r->buf = malloc(r->cap);
     if (!r->in || !r->buf) return lmp_error_set_at(err, LMP_ENOMEM, r->name, 0, "out of memory for the read buffers");
-    /* Read until 6 bytes are there (or the input ends) to look at the magic. */
-    while (r->in_len < 6 && !r->in_eof) {
+    /* Read until 10 bytes are there (or the input ends) to look at the magic. */
+    while (r->in_len < 10 && !r->in_eof) {
         size_t got;
         if ((st = raw_read(r, r->in + r->in_len, IN_CAP - r->in_len, &got, err))) return st;
         if (got == 0) r->in_eof = 1;
@@ -267,6 +267,14 @@ static lmp_status start(io_reader *r, lmp_error *err)
             return lmp_error_set_at(err, xr == LZMA_MEM_ERROR ? LMP_ENOMEM : LMP_EIO, r->name, 0,
                                     "cannot start liblzma (%d)", (int)xr);
         r->x_init = 1;
+    } else if ((r->in_len >= 10 && memcmp(m, "BZh", 3) == 0 && m[3] >= '1' && m[3] <= '9' &&
+                (memcmp(m + 4, "1AY&SY", 6) == 0 || memcmp(m + 4, "\x17\x72\x45\x38\x50\x90", 6) == 0)) ||
+               (r->in_len >= 4 && memcmp(m, "\x28\xb5\x2f\xfd", 4) == 0)) {
+        /* bzip2 (its block or end-of-stream magic after "BZh1".."BZh9") and zstd: compressed data this reader
+         * does not decode, which was read as text (ppl scored its bytes, exit 0) */
+        return lmp_error_set_at(err, LMP_EUNSUPPORTED, r->name, 0,
+                                "%s-compressed input: expected plain text, gzip or xz (decompress it first)",
+                                m[0] == 'B' ? "bzip2" : "zstd");
     }
     return LMP_OK;
 }
@@ -373,6 +381,13 @@ lmp_status io_reader_line(io_reader *r, const char **line, size_t *len, int *had
             if (n > r->max_line) break;
             *line = r->buf + r->beg;
             *len = n;
+            /* A UTF-8 byte order mark before the first line (a file saved by a Windows editor) is no text: a
+             * corpus's first word carried it ("\ufeffthe" beside "the"), an ARPA file was refused. Its bytes
+             * still count as read (io_reader_bytes). */
+            if (r->lineno == 0 && r->consumed == 0 && n >= 3 && memcmp(*line, "\xef\xbb\xbf", 3) == 0) {
+                *line += 3;
+                *len -= 3;
+            }
             if (had_newline) *had_newline = nl != NULL;
             r->beg += n + (nl != NULL);
             r->consumed += n + (nl != NULL);

@@ -5,7 +5,8 @@
  * \data\ (the format allows it: Sphinx writes a paragraph there, SRILM and
  * KenLM '#' comments), blank lines anywhere between sections, tabs or spaces
  * between fields, a missing backoff column (= 0), -99 log probabilities, CRLF
- * line ends, a UTF-8 byte order mark at the start, gzip or xz compression.
+ * line ends, a UTF-8 byte order mark at the start (the line reader's rule),
+ * gzip or xz compression.
  * lmprob's own comment lines "# lmprob KEY: VALUE" before \data\ are the
  * model's metadata (lmp_ngram_meta_get). Rejected
  * with a message: no \data\ in the first NG_PREAMBLE_LINES lines, count lines
@@ -269,12 +270,6 @@ static lmp_status read_counts(arpa_ctx *a, struct lmp_ngram *m, const char **lin
                               : lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                                  "truncated file: it ends before '\\data\\'");
         if (st) return st;
-        /* a UTF-8 byte order mark (a file saved by a Windows editor) before the first line: skipped, as
-         * the numbers files' (it was refused as "got '\data\'", the mark printed raw) */
-        if (k == 0 && *len >= 3 && memcmp(*line, "\xef\xbb\xbf", 3) == 0) {
-            *line += 3;
-            *len -= 3;
-        }
         if (rtrim(*line, *len) == 6 && memcmp(*line, "\\data\\", 6) == 0) break;
         if (is_blank(*line, *len)) continue;
         if ((st = not_text_error(a, *line, *len))) return st;

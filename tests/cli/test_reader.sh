@@ -82,4 +82,12 @@ cp "$TMPD/t.txt.xz" "$TMPD/flip.xz"
 printf '\377\377\377\377' | dd of="$TMPD/flip.xz" bs=1 seek=300000 conv=notrunc 2>/dev/null
 expect_fail "corrupt xz" 'flip.xz: corrupt xz data near compressed byte [0-9]+ \(its data, a header or an integrity check is damaged\)' "$LMPROB" train --quiet --order 2 --output "$TMPD/x.arpa" "$TMPD/flip.xz"
 if [ ! -e "$TMPD/x.arpa" ]; then ok; else bad "a failed train left its output"; fi
+# bzip2 and zstd input is refused by name (it was read as text: ppl scored the compressed bytes, exit 0); a text
+# that merely starts with "BZh" is text
+/usr/bin/python3 -c 'import bz2, sys; sys.stdout.buffer.write(bz2.compress(open(sys.argv[1], "rb").read()))' "$TMPD/t.txt" >"$TMPD/t.txt.bz2"
+expect_fail "bzip2 refused" 't.txt.bz2: bzip2-compressed input: expected plain text, gzip or xz' "$LMPROB" ppl "$TMPD/p.arpa" "$TMPD/t.txt.bz2"
+printf '\050\265\057\375\044\000\001\000' >"$TMPD/t.zst"
+expect_fail "zstd refused" 't.zst: zstd-compressed input: expected plain text, gzip or xz' "$LMPROB" train --quiet --order 2 --output "$TMPD/z.arpa" "$TMPD/t.zst"
+printf 'BZh1 is a word here\n' >"$TMPD/bzh.txt"
+expect_ok "a text starting with BZh" "$LMPROB" ppl "$TMPD/p.arpa" "$TMPD/bzh.txt"
 finish

@@ -215,4 +215,15 @@ if [ $rc -eq 2 ] && grep -q "train: --gpt2-vocab goes with --mode gpt2" "$TMPD/e
 else bad "--gpt2-vocab without --mode gpt2: rc $rc: $(head -c 300 "$TMPD/err")"; fi
 "$LMPROB" train --order 3 --mode gpt2 --gpt2-vocab "$TMPD/nonexistent" --output "$TMPD/v.arpa" "$FIX" >/dev/null 2>"$TMPD/err"; rc=$?
 if [ $rc -eq 1 ] && ! grep -q Sanitizer "$TMPD/err"; then ok; else bad "a missing --gpt2-vocab: rc $rc: $(head -c 300 "$TMPD/err")"; fi
+# A UTF-8 byte order mark before the first line is no word (the line reader skips it): the same model as the
+# text without it, and ppl scores the text the same, plain and gzip (the first word was "\ufeffthe", beside "the")
+printf '\357\273\277the cat sat\nthe dog sat\n' >"$TMPD/bom.txt"; printf 'the cat sat\nthe dog sat\n' >"$TMPD/nobom.txt"
+gzip -c "$TMPD/bom.txt" >"$TMPD/bom.txt.gz"
+"$LMPROB" train --order 2 --discount-fallback --quiet --output "$TMPD/bom.arpa" "$TMPD/bom.txt.gz"
+"$LMPROB" train --order 2 --discount-fallback --quiet --output "$TMPD/nobom.arpa" "$TMPD/nobom.txt"
+if cmp -s <(grep -v '^# lmprob command' "$TMPD/bom.arpa") <(grep -v '^# lmprob command' "$TMPD/nobom.arpa"); then ok
+else bad "a BOM changed the model: $(grep -c . "$TMPD/bom.arpa") lines against $(grep -c . "$TMPD/nobom.arpa")"; fi
+a=$("$LMPROB" ppl --json "$TMPD/nobom.arpa" "$TMPD/bom.txt" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["oov"], d["perplexity"])')
+b=$("$LMPROB" ppl --json "$TMPD/nobom.arpa" "$TMPD/nobom.txt" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["oov"], d["perplexity"])')
+[ "$a" = "$b" ] && ok || bad "ppl of a text with a BOM: $a, without: $b"
 finish
