@@ -43,7 +43,7 @@ fi
 line() { # who wall rss_kb (against the peer's kw, kr)
   awk -v n="mpi_o5_$1" -v lw="$2" -v kw="$kw" -v lr="$3" -v kr="$kr" -v p="$peer" 'BEGIN {
     printf "BENCH %s_wall lmprob=%.2fs %s=%.2fs ratio=%.2f\n", n, lw, p, kw, kw / (lw > 0 ? lw : 0.01)
-    printf "BENCH %s_rss lmprob=%.0fMiB %s=%.0fMiB ratio=%.2f\n", n, lr / 1024, p, kr / 1024, kr / lr }'
+    printf "BENCH %s_rss lmprob=%.0fMiB %s=%.0fMiB ratio=%.2f (lmprob: its largest rank, one process of the job)\n", n, lr / 1024, p, kr / 1024, kr / lr }'
 }
 # lmprob train and lmprob-mpi write to the same path, so that the command line recorded in the
 # model's metadata is the same and the files can be compared byte for byte.
