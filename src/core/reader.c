@@ -112,6 +112,21 @@ static lmp_status gzip_step(io_reader *r, size_t room, size_t *produced, lmp_err
         /* Another member may follow (gzip -c a b, cat a.gz b.gz). */
         lmp_status st = in_refill(r, err);
         if (st) return st;
+        if (r->in_pos < r->in_len && r->in[r->in_pos] == 0) {
+            /* Zero bytes after a member (a tape block, a preallocated file): the end, as gzip -d and Python's
+             * gzip take them; anything after them is refused by name. They were "truncated gzip data" (one
+             * zero) or "incorrect header check" (more). */
+            for (;;) {
+                while (r->in_pos < r->in_len && r->in[r->in_pos] == 0) r->in_pos++;
+                if (r->in_pos < r->in_len)
+                    return lmp_error_set_at(err, LMP_EFORMAT, r->name, 0,
+                                            "data after the zero padding of a gzip stream, at compressed byte %llu: "
+                                            "expected zeros to the end",
+                                            (unsigned long long)(r->raw_total - (r->in_len - r->in_pos)));
+                if ((st = in_refill(r, err))) return st;
+                if (r->in_pos >= r->in_len) break; /* the end of the input */
+            }
+        }
         if (r->in_pos < r->in_len) inflateReset(&r->z);
         else r->dec_done = 1;
         return LMP_OK;

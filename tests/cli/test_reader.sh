@@ -90,4 +90,14 @@ printf '\050\265\057\375\044\000\001\000' >"$TMPD/t.zst"
 expect_fail "zstd refused" 't.zst: zstd-compressed input: expected plain text, gzip or xz' "$LMPROB" train --quiet --order 2 --output "$TMPD/z.arpa" "$TMPD/t.zst"
 printf 'BZh1 is a word here\n' >"$TMPD/bzh.txt"
 expect_ok "a text starting with BZh" "$LMPROB" ppl "$TMPD/p.arpa" "$TMPD/bzh.txt"
+# zero bytes after the last gzip member are the end (gzip -d and Python's gzip take them), across the read chunk
+# too; data after them is refused by name (they were "truncated gzip data" or "incorrect header check")
+{ cat "$TMPD/t.txt.gz"; head -c 1 /dev/zero; } >"$TMPD/z1.gz"
+{ cat "$TMPD/t.txt.gz"; head -c 300000 /dev/zero; } >"$TMPD/z3.gz"
+for f in z1.gz z3.gz; do
+  expect_ok "train $f (zero padding)" "$LMPROB" train --quiet --order 2 --output "$TMPD/zp.arpa" "$TMPD/$f"
+  if same "$TMPD/p.arpa" "$TMPD/zp.arpa"; then ok; else bad "train $f: model differs from the plain text's"; fi
+done
+{ cat "$TMPD/t.txt.gz"; head -c 64 /dev/zero; printf 'x'; } >"$TMPD/zx.gz"
+expect_fail "data after gzip zero padding" 'zx.gz: data after the zero padding of a gzip stream, at compressed byte [0-9]+' "$LMPROB" ppl "$TMPD/p.arpa" "$TMPD/zx.gz"
 finish
