@@ -432,6 +432,16 @@ static int read_numbers(const char *cmd, const char *path, int allow_inf, double
     /* Byte by byte (getc is buffered): a line of any length costs no more memory than its numbers. */
     for (;;) {
         c = ihead < nhead ? head[ihead++] : getc(f);
+        /* a CR that no LF follows ends a line too (old Mac files): such a file was one line, and stats
+         * --covariance read "1 2\r3 4\r" as one variable of 4 observations; CRLF stays one line end */
+        if (c == '\r') {
+            int next = ihead < nhead ? head[ihead] : getc(f);
+            if (next == '\n') c = '\n', ihead += ihead < nhead;
+            else {
+                if (ihead >= nhead && next != EOF) ungetc(next, f);
+                c = '\n';
+            }
+        }
         if (c != EOF && c != '\n') {
             if (ns_byte(&ns, (unsigned char)c)) goto fail;
             continue;

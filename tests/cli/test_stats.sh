@@ -215,6 +215,12 @@ expect_out "experiment --help" 'usage: lmprob experiment NAME' "$LMPROB" experim
 # "expected a finite number, got '1'", the mark invisible); a data error names the file
 printf '\357\273\2771\n2\n3\n' >"$TMPD/bom.txt"
 expect_out "numbers file with a UTF-8 BOM" '^mean +2$' "$LMPROB" stats "$TMPD/bom.txt"
+# CR-only line ends (old Mac) are line ends: the same covariance as LF and CRLF (it read one line: "1 variable")
+printf '1 2\r3 4\r5 6.5\r7 8\r' >"$TMPD/cr.txt"; printf '1 2\n3 4\n5 6.5\n7 8\n' >"$TMPD/lf.txt"; printf '1 2\r\n3 4\r\n5 6.5\r\n7 8\r\n' >"$TMPD/crlf.txt"
+for f in cr crlf; do
+  if [ "$("$LMPROB" stats --covariance "$TMPD/$f.txt" 2>&1)" = "$("$LMPROB" stats --covariance "$TMPD/lf.txt" 2>&1)" ]; then ok
+  else bad "stats --covariance of $f line ends differs from LF: $("$LMPROB" stats --covariance "$TMPD/$f.txt" 2>&1 | head -1)"; fi
+done
 printf '1\n2\n' >"$TMPD/two.txt"
 expect_fail "stats --ddof = n names the file" 'stats: .*two\.txt: ddof = 2 with 2 observations' "$LMPROB" stats --ddof 2 "$TMPD/two.txt"
 
