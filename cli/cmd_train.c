@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "../mpi/train_mpi.h" /* mpi_train_not_distributed: lmprob-mpi's rule, MPI-free */
 #include "commands.h"
 #include "lmprob/ngram.h"
 #include "lmprob/ngram_train.h"
@@ -300,7 +301,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train, int stages)
      * the library refuses it too, but as a failure (exit 1). Only rank 0's words are shown (mpi/main.c). */
     if (train != train_here) {
         struct stat sb;
-        if (p.vocab_file || p.min_count > 1 || p.vocab_size > 0) {
+        if (mpi_train_not_distributed(&p)) {
             cli_error("train: --vocab, --min-count and --vocab-size are not distributed: expected lmprob train for "
                       "them");
             return CLI_USAGE;

@@ -1252,7 +1252,7 @@ lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train
     else lmp_train_params_init(&p);
     if (p.threads == 0) p.threads = 2;
     lmp_status st = lmp_train_params_check(&p, err);
-    if (!st && (p.vocab_file || p.min_count > 1 || p.vocab_size > 0))
+    if (!st && mpi_train_not_distributed(&p))
         st = lmp_error_set(err, LMP_EUNSUPPORTED, "--vocab, --min-count and --vocab-size are not distributed: "
                            "expected lmprob train for them");
     if (st) { /* the same on every rank: rank 0 says it */

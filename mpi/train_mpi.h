@@ -18,6 +18,14 @@
  * with its rank. Not distributed (LMP_EUNSUPPORTED): vocab_file, min_count,
  * vocab_size; stdin input (LMP_EINVAL). A compressed file is read by rank 0
  * alone. Collective: every rank calls it with the same arguments. */
+/* The settings the ranks cannot share out (they need global word counts before the ids are fixed):
+ * the one rule of mpi_train's refusal and of lmprob-mpi train's usage error (cli/cmd_train.c). Needs
+ * no MPI, so the CLI's common code can ask it. */
+static inline int mpi_train_not_distributed(const lmp_train_params *p)
+{
+    return p->vocab_file || p->min_count > 1 || p->vocab_size > 0;
+}
+
 lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train_params *p, lmp_train_model **m,
                      int *written, lmp_error *err);
 

@@ -54,6 +54,15 @@ static lmp_lm *make_mock(mock *m)
     return lm;
 }
 
+/* The mock model and a context of capacity cap over it (the caller frees both). */
+static lmp_lm_ctx *make_mock_ctx(mock *m, size_t cap, lmp_lm **lm)
+{
+    *lm = make_mock(m);
+    lmp_lm_ctx *ctx = NULL;
+    CHECK(lmp_lm_ctx_create(*lm, cap, &ctx, NULL) == LMP_OK);
+    return ctx;
+}
+
 static lmp_token_id *make_ids(size_t n)
 {
     lmp_token_id *ids = malloc((n ? n : 1) * sizeof *ids);
@@ -187,9 +196,8 @@ static void test_callback_stops(void)
     size_t n = 50;
     lmp_token_id *ids = make_ids(n);
     mock m = {0};
-    lmp_lm *lm = make_mock(&m);
-    lmp_lm_ctx *ctx = NULL;
-    lmp_lm_ctx_create(lm, 6, &ctx, NULL);
+    lmp_lm *lm;
+    lmp_lm_ctx *ctx = make_mock_ctx(&m, 6, &lm);
     lmp_ppl_result r[LMP_PPL_RECIPES];
     lmp_error err;
     const unsigned masks[3] = {1u << LMP_PPL_EXACT, LMP_PPL_ALL, 1u << LMP_PPL_CHAPTER};
@@ -239,9 +247,8 @@ static void test_errors(void)
 {
     lmp_token_id *ids = make_ids(10);
     mock m = {0};
-    lmp_lm *lm = make_mock(&m);
-    lmp_lm_ctx *ctx = NULL;
-    lmp_lm_ctx_create(lm, 8, &ctx, NULL);
+    lmp_lm *lm;
+    lmp_lm_ctx *ctx = make_mock_ctx(&m, 8, &lm);
     lmp_ppl_result r[LMP_PPL_RECIPES];
     lmp_error err;
     CHECK_INT(lmp_eval_perplexity(ctx, ids, 1, 8, 4, LMP_PPL_ALL, NULL, NULL, r, &err), LMP_EDOM);
