@@ -10,6 +10,7 @@
  * independent). */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "lmprob/stats.h"
@@ -78,6 +79,14 @@ typedef double v2d __attribute__((vector_size(16), aligned(8)));
 /* Unaligned 2-double load; a macro so no function passes vectors around. */
 #define LOAD2(v, p) memcpy(&(v), (p), sizeof(v))
 
+/* The leaves stream their data from memory when the array is larger than the caches (the
+ * mean of 1e8 doubles reads 800 MB once): one prefetch per 64-byte line, PW_PREFETCH bytes
+ * ahead, hides part of the latency the hardware prefetcher leaves (mean_1e8 on the Zen 1
+ * VM: 58 ms without, 49-52 ms with, against numpy's 55; bench/bench_stats.sh). The address
+ * is formed as an integer: past the end of the array it is only a hint, never a pointer. */
+#define PW_PREFETCH 512
+#define PREFETCH_AHEAD(p) __builtin_prefetch((const void *)((uintptr_t)(p) + PW_PREFETCH))
+
 static double leaf_x(const double *a, size_t n)
 {
     if (n < 8) return pw_leaf(a, n, 0.0, T_X, NOSCALE);
@@ -88,6 +97,7 @@ static double leaf_x(const double *a, size_t n)
     LOAD2(a3, a + 6);
     size_t i, lim = n - (n % 8);
     for (i = 8; i < lim; i += 8) {
+        PREFETCH_AHEAD(a + i);
         LOAD2(t0, a + i);
         LOAD2(t1, a + i + 2);
         LOAD2(t2, a + i + 4);
@@ -117,6 +127,7 @@ static double leaf_d2(const double *a, size_t n, double m)
     v2d a0 = d0 * d0, a1 = d1 * d1, a2 = d2 * d2, a3 = d3 * d3;
     size_t i, lim = n - (n % 8);
     for (i = 8; i < lim; i += 8) {
+        PREFETCH_AHEAD(a + i);
         LOAD2(d0, a + i);
         LOAD2(d1, a + i + 2);
         LOAD2(d2, a + i + 4);
