@@ -157,6 +157,30 @@ AVX2_FN static inline __attribute__((always_inline)) float hmax8(__m256 v)
     for (int j = 0; j < 8; j++) m = t[j] > m ? t[j] : m;
     return m;
 }
+
+/* AVX2 has no compress instruction (AVX-512's vcompressps, which the AVX-512
+ * kernels use to gather): a left-pack of 4 lanes is one vpermilps by this table
+ * of the 16 masks (the indices of the set lanes first, in order; the others
+ * unused), and 8 lanes are two such halves. The table is 256 bytes; pext would
+ * make one of 8 lanes, but it is microcoded on AMD's Zen 1 and 2. */
+static const int32_t pack4_idx[16][4] = {
+    {0, 0, 0, 0}, {0, 0, 0, 0}, {1, 0, 0, 0}, {0, 1, 0, 0}, {2, 0, 0, 0}, {0, 2, 0, 0}, {1, 2, 0, 0}, {0, 1, 2, 0},
+    {3, 0, 0, 0}, {0, 3, 0, 0}, {1, 3, 0, 0}, {0, 1, 3, 0}, {2, 3, 0, 0}, {0, 2, 3, 0}, {1, 2, 3, 0}, {0, 1, 2, 3},
+};
+
+/* The lanes of v whose bit is set in mask (bit j: lane j), stored in lane order
+ * at out; returns how many. Writes 8 lanes' room from out (the lanes past the
+ * count hold anything): the callers store at m <= i, i + 8 <= n. */
+AVX2_FN static inline __attribute__((always_inline)) size_t pack8_store(void *out, __m256 v, unsigned mask)
+{
+    unsigned lo = mask & 15u, hi = mask >> 4;
+    size_t c = (size_t)__builtin_popcount(lo);
+    __m128 a = _mm_permutevar_ps(_mm256_castps256_ps128(v), _mm_loadu_si128((const __m128i *)(const void *)pack4_idx[lo]));
+    __m128 b = _mm_permutevar_ps(_mm256_extractf128_ps(v, 1), _mm_loadu_si128((const __m128i *)(const void *)pack4_idx[hi]));
+    _mm_storeu_ps((float *)out, a);
+    _mm_storeu_ps((float *)out + c, b);
+    return c + (size_t)__builtin_popcount(hi);
+}
 #endif
 
 /* The chunk maximum the vector loop of fcheck leaves open at i (partial: the
@@ -281,6 +305,18 @@ static inline __attribute__((always_inline)) size_t compact_keep(double k, doubl
 
 /* ---- the top-p fast path on gathered float32 logits (sample.c topp_first) ---------------- */
 
+/* id <- every i >= i0 with x[i] >= lo (ascending), xs <- those x, from m on;
+ * returns the new count. Branch-free: the kept ids are spread at random. */
+static size_t fgather_ge_scalar(const float *x, size_t i, size_t n, float lo, int32_t *id, float *xs, size_t m)
+{
+    for (; i < n; i++) {
+        id[m] = (int32_t)i;
+        xs[m] = x[i];
+        m += x[i] >= lo;
+    }
+    return m;
+}
+
 #if LMP_ISA_AVX512
 /* id <- every i with x[i] >= lo (ascending), xs <- those x; returns how many */
 AVX512_FN static size_t fgather_ge_avx512(const float *x, size_t n, float lo, int32_t *id, float *xs)
@@ -299,12 +335,26 @@ AVX512_FN static size_t fgather_ge_avx512(const float *x, size_t n, float lo, in
         m += (size_t)__builtin_popcount((unsigned)g);
         idx = _mm512_add_epi32(idx, sixteen);
     }
-    for (; i < n; i++) {
-        id[m] = (int32_t)i;
-        xs[m] = x[i];
-        m += x[i] >= lo;
+    return fgather_ge_scalar(x, i, n, lo, id, xs, m);
+}
+#endif
+
+#if LMP_ISA_X86
+/* fgather_ge_avx512 with the left-pack of two 4-lane halves */
+AVX2_FN static size_t fgather_ge_avx2(const float *x, size_t n, float lo, int32_t *id, float *xs)
+{
+    const __m256 lov = _mm256_set1_ps(lo);
+    const __m256i eight = _mm256_set1_epi32(8);
+    __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    size_t m = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 f = _mm256_loadu_ps(x + i);
+        unsigned g = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(f, lov, _CMP_GE_OQ));
+        pack8_store(id + m, _mm256_castsi256_ps(idx), g);
+        m += pack8_store(xs + m, f, g);
+        idx = _mm256_add_epi32(idx, eight);
     }
-    return m;
+    return fgather_ge_scalar(x, i, n, lo, id, xs, m);
 }
 #endif
 
@@ -312,16 +362,13 @@ size_t lmp_sample_fgather_ge(int isa, const float *x, size_t n, float lo, int32_
 {
 #if LMP_ISA_AVX512
     if (isa >= 2) return fgather_ge_avx512(x, n, lo, id, xs);
+#endif
+#if LMP_ISA_X86
+    if (isa >= 1) return fgather_ge_avx2(x, n, lo, id, xs);
 #else
     (void)isa;
 #endif
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) { /* branch-free: the kept ids are spread at random */
-        id[m] = (int32_t)i;
-        xs[m] = x[i];
-        m += x[i] >= lo;
-    }
-    return m;
+    return fgather_ge_scalar(x, 0, n, lo, id, xs, 0);
 }
 
 #if LMP_ISA_AVX512
@@ -343,10 +390,32 @@ AVX512_FN static double mass_ge_avx512(const float *xs, const float *es, size_t 
 }
 #endif
 
+#if LMP_ISA_X86
+/* the exps of the tokens at or above hi, summed in double in 8 lanes (a check
+ * with a relative margin of 1e-4: the order of the sum does not matter) */
+AVX2_FN static double mass_ge_avx2(const float *xs, const float *es, size_t n, float hi)
+{
+    const __m256 hv = _mm256_set1_ps(hi);
+    __m256d s0 = _mm256_setzero_pd(), s1 = s0;
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256 e = _mm256_and_ps(_mm256_cmp_ps(_mm256_loadu_ps(xs + j), hv, _CMP_GE_OQ), _mm256_loadu_ps(es + j));
+        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+    }
+    double s = hsum_pair(s0, s1);
+    for (; j < n; j++) s += xs[j] >= hi ? (double)es[j] : 0.0;
+    return s;
+}
+#endif
+
 double lmp_sample_mass_ge(int isa, const float *xs, const float *es, size_t n, float hi)
 {
 #if LMP_ISA_AVX512
     if (isa >= 2) return mass_ge_avx512(xs, es, n, hi);
+#endif
+#if LMP_ISA_X86
+    if (isa >= 1) return mass_ge_avx2(xs, es, n, hi);
 #else
     (void)isa;
 #endif
@@ -420,14 +489,65 @@ AVX512_FN static double topp_bucket_avx512(const float *xs, const float *es, siz
 }
 #endif
 
+#if LMP_ISA_X86
+/* topp_bucket_avx512 in two 4-double halves: the same bucket (min(r, nb - 1)
+ * is r when r < nb - 1, else nb - 1, NaN included, as bucket_of_key), the same
+ * probabilities, the tokens below bh summed in the same 8 lanes and reduced in
+ * the same order; the others packed into the lists (the probabilities as the
+ * floats they are, in band_p's room) and scattered in index order afterwards */
+AVX2_FN static double topp_bucket_avx2(const float *xs, const float *es, size_t n, float tf, double kmin,
+                                       double scale, int nb, double iz, int32_t bh, double *bmass, int32_t *bidx,
+                                       int32_t *band_b, double *band_p)
+{
+    const __m256d kv = _mm256_set1_pd(kmin), sv = _mm256_set1_pd(scale), izv = _mm256_set1_pd(iz);
+    const __m256d topd = _mm256_set1_pd((double)(nb - 1));
+    const __m256i bhv = _mm256_set1_epi32(bh);
+    const __m256 tv = _mm256_set1_ps(tf);
+    float *band_pf = (float *)(void *)band_p;
+    __m256d acc0 = _mm256_setzero_pd(), acc1 = acc0;
+    size_t j = 0, nband = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256 f = _mm256_loadu_ps(xs + j);
+        if (tf != 1.0f) f = _mm256_div_ps(f, tv);
+        __m256d k0 = _mm256_sub_pd(_mm256_setzero_pd(), _mm256_cvtps_pd(_mm256_castps256_ps128(f)));
+        __m256d k1 = _mm256_sub_pd(_mm256_setzero_pd(), _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1)));
+        __m128i b0 = _mm256_cvttpd_epi32(_mm256_min_pd(_mm256_mul_pd(_mm256_sub_pd(k0, kv), sv), topd));
+        __m128i b1 = _mm256_cvttpd_epi32(_mm256_min_pd(_mm256_mul_pd(_mm256_sub_pd(k1, kv), sv), topd));
+        __m256i b = _mm256_set_m128i(b1, b0);
+        _mm256_storeu_si256((__m256i *)(void *)(bidx + j), b);
+        __m128 p0 = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(es + j)), izv));
+        __m128 p1 = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(es + j + 4)), izv));
+        __m256i high = _mm256_cmpgt_epi32(bhv, b);
+        acc0 = _mm256_add_pd(acc0, _mm256_and_pd(_mm256_cvtps_pd(p0),
+                                                 _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(high)))));
+        acc1 = _mm256_add_pd(acc1, _mm256_and_pd(_mm256_cvtps_pd(p1),
+                                                 _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_extracti128_si256(high, 1)))));
+        unsigned band = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(high)) ^ 0xffu;
+        if (band) { /* nband + 8 <= j + 8 <= n: inside the lists */
+            pack8_store(band_b + nband, _mm256_castsi256_ps(b), band);
+            nband += pack8_store(band_pf + nband, _mm256_set_m128(p1, p0), band);
+        }
+    }
+    for (size_t k = 0; k < nband; k++) bmass[band_b[k]] += (double)band_pf[k];
+    double t[8];
+    _mm256_storeu_pd(t, acc0);
+    _mm256_storeu_pd(t + 4, acc1);
+    double high = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+    return high + topp_bucket_scalar(xs, es, j, n, tf, kmin, scale, nb, iz, bh, bmass, bidx);
+}
+#endif
+
 double lmp_sample_topp_bucket(int isa, const float *xs, const float *es, size_t n, float tf, double kmin, double scale,
                               int nb, double iz, int32_t bh, double *bmass, int32_t *bidx, int32_t *band_b,
                               double *band_p)
 {
 #if LMP_ISA_AVX512
     if (isa >= 2) return topp_bucket_avx512(xs, es, n, tf, kmin, scale, nb, iz, bh, bmass, bidx, band_b, band_p);
+#endif
+#if LMP_ISA_X86
+    if (isa >= 1) return topp_bucket_avx2(xs, es, n, tf, kmin, scale, nb, iz, bh, bmass, bidx, band_b, band_p);
 #else
-    (void)isa, (void)band_b, (void)band_p; /* the AVX-512 kernel's lists */
+    (void)isa, (void)band_b, (void)band_p; /* the vector kernels' lists */
 #endif
     return topp_bucket_scalar(xs, es, 0, n, tf, kmin, scale, nb, iz, bh, bmass, bidx);
 }
@@ -513,6 +633,23 @@ static size_t topp_draw_scan(const float *xs, const float *es, size_t lo, size_t
     return SIZE_MAX;
 }
 
+#if LMP_ISA_X86
+/* The end of a block's kept mass: the 8 lane sums r reduced in a fixed order,
+ * then the scalar tail j .. hi; t ties so far, the total in *ties. */
+static double block_mass_finish(const double r[8], const float *xs, const float *es, size_t j, size_t hi, float tf,
+                                float lthr, double iz, size_t t, size_t *ties)
+{
+    double bs = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; j < hi; j++) {
+        float l = tf != 1.0f ? xs[j] / tf : xs[j];
+        t += l == lthr;
+        if (l > lthr) bs += (double)(float)((double)es[j] * iz);
+    }
+    *ties = t;
+    return bs;
+}
+#endif
+
 #if LMP_ISA_AVX512
 AVX512_FN static double topp_block_mass_avx512(const float *xs, const float *es, size_t lo, size_t hi, float tf,
                                                float lthr, double iz, size_t *ties)
@@ -531,14 +668,34 @@ AVX512_FN static double topp_block_mass_avx512(const float *xs, const float *es,
     }
     double r[8];
     _mm512_storeu_pd(r, acc);
-    double bs = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; j < hi; j++) {
-        float l = tf != 1.0f ? xs[j] / tf : xs[j];
-        t += l == lthr;
-        if (l > lthr) bs += (double)(float)((double)es[j] * iz);
+    return block_mass_finish(r, xs, es, j, hi, tf, lthr, iz, t, ties);
+}
+#endif
+
+#if LMP_ISA_X86
+/* topp_block_mass_avx512 in two 4-double halves: the same 8 lane sums, reduced in the same order */
+AVX2_FN static double topp_block_mass_avx2(const float *xs, const float *es, size_t lo, size_t hi, float tf,
+                                           float lthr, double iz, size_t *ties)
+{
+    const __m256 tv = _mm256_set1_ps(tf), thr = _mm256_set1_ps(lthr);
+    const __m256d izv = _mm256_set1_pd(iz);
+    __m256d acc0 = _mm256_setzero_pd(), acc1 = acc0;
+    size_t t = 0, j = lo;
+    for (; j + 8 <= hi; j += 8) {
+        __m256 l = _mm256_loadu_ps(xs + j);
+        if (tf != 1.0f) l = _mm256_div_ps(l, tv);
+        __m256 keep = _mm256_cmp_ps(l, thr, _CMP_GT_OQ);
+        t += (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_cmp_ps(l, thr, _CMP_EQ_OQ)));
+        __m256d p0 = _mm256_cvtps_pd(_mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(es + j)), izv)));
+        __m256d p1 = _mm256_cvtps_pd(_mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(es + j + 4)), izv)));
+        __m256i k = _mm256_castps_si256(keep);
+        acc0 = _mm256_add_pd(acc0, _mm256_and_pd(p0, _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(k)))));
+        acc1 = _mm256_add_pd(acc1, _mm256_and_pd(p1, _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_extracti128_si256(k, 1)))));
     }
-    *ties = t;
-    return bs;
+    double r[8];
+    _mm256_storeu_pd(r, acc0);
+    _mm256_storeu_pd(r + 4, acc1);
+    return block_mass_finish(r, xs, es, j, hi, tf, lthr, iz, t, ties);
 }
 #endif
 
@@ -548,11 +705,16 @@ size_t lmp_sample_topp_draw(int isa, const float *xs, const float *es, size_t n,
     (void)isa; /* no variant but the portable one off x86-64 */
     double c = 0.0;
     size_t seen = 0, last = SIZE_MAX;
-#if LMP_ISA_AVX512
-    if (isa >= 2) {
+#if LMP_ISA_X86
+    if (isa >= 1) {
         for (size_t j = 0; j < n; j += 64) {
             size_t hi = j + 64 < n ? j + 64 : n, ties;
-            double bs = topp_block_mass_avx512(xs, es, j, hi, tf, lthr, iz, &ties);
+#if LMP_ISA_AVX512
+            double bs = isa >= 2 ? topp_block_mass_avx512(xs, es, j, hi, tf, lthr, iz, &ties)
+                                 : topp_block_mass_avx2(xs, es, j, hi, tf, lthr, iz, &ties);
+#else
+            double bs = topp_block_mass_avx2(xs, es, j, hi, tf, lthr, iz, &ties);
+#endif
             if (ties == 0 && c + bs <= target) { /* no tie to number: skip the block whole */
                 c += bs;
                 if (bs > 0) last = SIZE_MAX - 1; /* some kept token before: found below if needed */
@@ -716,7 +878,7 @@ static inline __attribute__((always_inline)) void ek_scatter(const ek_args *a, c
 AVX2_FN static inline __attribute__((always_inline)) __m256 ek_half_avx2(const ek_args *a, size_t i, size_t cnt,
                                                                          int mode)
 {
-    __m256 v, f = _mm256_setzero_ps();
+    __m256 v, f = _mm256_setzero_ps(), raw = f;
     size_t c = cnt < 8 ? cnt : 8;
     if (mode & EK_IN_F32) {
         if (cnt >= 8) {
@@ -726,6 +888,7 @@ AVX2_FN static inline __attribute__((always_inline)) __m256 ek_half_avx2(const e
             for (size_t j = 0; j < 8; j++) t[j] = j < cnt ? a->xf[i + j] : -INFINITY;
             f = _mm256_loadu_ps(t);
         }
+        raw = f;
         if (mode & EK_COPY) {
             if (cnt >= 8) _mm256_storeu_ps(a->cp + i, f);
             else memcpy(a->cp + i, a->xf + i, c * sizeof(float));
@@ -772,9 +935,18 @@ AVX2_FN static inline __attribute__((always_inline)) __m256 ek_half_avx2(const e
         ek_scatter(a, e, b, c);
     }
     if (mode & EK_GATHER) {
-        float e[8];
-        _mm256_storeu_ps(e, y);
-        ek_gather_lanes(a, i, e, c);
+        if (cnt >= 8) { /* the left-pack: m + 8 <= i + 8 <= n keeps the stores inside the lists */
+            unsigned g = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(raw, _mm256_set1_ps(a->glo), _CMP_GE_OQ));
+            size_t m = *a->gn;
+            __m256i idx = _mm256_add_epi32(_mm256_set1_epi32((int)i), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+            pack8_store(a->gid + m, _mm256_castsi256_ps(idx), g);
+            pack8_store(a->gxs + m, raw, g);
+            *a->gn = m + pack8_store(a->ges + m, y, g);
+        } else {
+            float e[8];
+            _mm256_storeu_ps(e, y);
+            ek_gather_lanes(a, i, e, c);
+        }
     }
     return y;
 }
@@ -1632,10 +1804,36 @@ AVX512_FN static size_t bucket_members_avx512(const int32_t *bidx, size_t n, int
 }
 #endif
 
+#if LMP_ISA_X86
+/* the scalar loop 8 bucket indices a step: the count below b from a compare,
+ * the members (a few: one bucket's) one by one from the mask's set bits */
+AVX2_FN static size_t bucket_members_avx2(const int32_t *bidx, size_t n, int32_t b, size_t *ord, size_t *below)
+{
+    const __m256i bv = _mm256_set1_epi32(b);
+    size_t m = 0, lt = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(bidx + i));
+        lt += (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(bv, v))));
+        for (unsigned eq = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(v, bv))); eq;
+             eq &= eq - 1)
+            ord[m++] = i + (size_t)__builtin_ctz(eq);
+    }
+    for (; i < n; i++) {
+        lt += bidx[i] < b;
+        if (bidx[i] == b) ord[m++] = i;
+    }
+    if (below) *below = lt;
+    return m;
+}
+#endif
+
 size_t lmp_sample_bucket_members(int isa, const int32_t *bidx, size_t n, int32_t b, size_t *ord, size_t *below)
 {
 #if LMP_ISA_AVX512
     if (isa >= 2) return bucket_members_avx512(bidx, n, b, ord, below);
+#endif
+#if LMP_ISA_X86
+    if (isa >= 1) return bucket_members_avx2(bidx, n, b, ord, below);
 #else
     (void)isa;
 #endif
