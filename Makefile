@@ -87,6 +87,7 @@ endif
 
 # Programs the build runs itself (the Unicode table generator) use the host's compiler.
 HOSTCC  := $(CC)
+OBJCOPY ?= objcopy
 # CROSS=aarch64: the library and the unit test programs for aarch64 with Debian's
 # gcc-aarch64-linux-gnu, run by tests/run.sh under qemu-user ($(BUILD)/.runner says how).
 # zlib and liblzma come from Debian's multiarch zlib1g-dev:arm64 / liblzma-dev:arm64 and are
@@ -102,6 +103,7 @@ ifeq ($(CROSS),aarch64)
 override BUILD := $(BUILD)/aarch64
 override CC := aarch64-linux-gnu-gcc
 HOSTCC  := gcc
+OBJCOPY := aarch64-linux-gnu-objcopy
 DBG     := -g1
 CC_IS_CLANG :=
 WARN    := $(filter-out -Wshadow,$(WARN)) -Wshadow=local -Wno-format-truncation -Wno-psabi
@@ -220,19 +222,37 @@ $(BUILD)/obj/gen/tok_unicode.o: $(GEN_UNICODE)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS_ALL) -Isrc/tokenizer -c $< -o $@
 
+# The static library users link (make install): the objects linked into one relocatable object whose
+# non-API symbols (everything not LMP_API: hidden visibility) objcopy makes local, so that the archive,
+# like the shared library, defines only the public lmp_ names. Without this, a program with a function
+# of its own named st_free or mem_hugepages failed to link against liblmprob.a ("multiple definition").
 $(STATIC): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ $(BUILD)/liblmprob.o
+	$(Q)$(CC) -r -nostdlib -o $(BUILD)/liblmprob.o $^
+	$(Q)$(OBJCOPY) --localize-hidden $(BUILD)/liblmprob.o
+	$(Q)ar rcs $@ $(BUILD)/liblmprob.o
+	$(Q)rm -f $(BUILD)/liblmprob.o
+
+# The project's own programs (the CLI, tests, benchmarks, fuzz targets, the Python module,
+# lmprob-mpi) link the objects as they are, through this archive: the tests call internal kernels.
+INTERNAL := $(BUILD)/liblmprob-internal.a
+$(INTERNAL): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  AR      $@"
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
+# liblmprob.so.0 beside it (the soname): a program linked with -L build -llmprob runs from the build tree.
 $(SHARED): $(LIB_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) -shared -Wl,-soname,liblmprob.so.0 $(OPT) $(LD_ALL) -o $@ $^ $(LIBS)
+	$(Q)ln -sf liblmprob.so $(BUILD)/liblmprob.so.0
 
-$(CLI): $(CLI_OBJ) $(STATIC)
+$(CLI): $(CLI_OBJ) $(INTERNAL)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(OPT) $(LD_ALL) $(LD_EXE) -o $@ $(CLI_OBJ) $(STATIC) $(LIBS)
+	$(Q)$(CC) $(OPT) $(LD_ALL) $(LD_EXE) -o $@ $(CLI_OBJ) $(INTERNAL) $(LIBS)
 
 # lmprob-mpi (mpi/, docs/mpi.md): lmprob train with the counting spread over MPI ranks, built with
 # Open MPI's mpicc when it is there (scripts/setup.sh installs it for make test), so that the library
@@ -251,14 +271,14 @@ $(BUILD)/obj/mpi/%.o: mpi/%.c $(FLAGS_STAMP)
 	@echo "  MPICC   $@"
 	$(Q)OMPI_CC=$(CC) $(MPICC) $(CFLAGS_ALL) -Icli -c $< -o $@
 
-$(MPI_CLI): $(MPI_OBJ) $(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ)) $(STATIC)
+$(MPI_CLI): $(MPI_OBJ) $(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ)) $(INTERNAL)
 	@echo "  LD      $@"
 	$(Q)OMPI_CC=$(CC) $(MPICC) $(OPT) $(filter -fsanitize%,$(OPT)) $(LD_ALL) $(LD_EXE) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: tests/%.c $(STATIC) tests/test.h $(FLAGS_STAMP)
+$(BUILD)/tests/%: tests/%.c $(INTERNAL) tests/test.h $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS_ALL) $(LD_ALL) $(LD_EXE) -Icli -o $@ $< $(TEST_EXTRA) $(STATIC) $(LIBS)
+	$(Q)$(CC) $(CFLAGS_ALL) $(LD_ALL) $(LD_EXE) -Icli -o $@ $< $(TEST_EXTRA) $(INTERNAL) $(LIBS)
 
 $(BUILD)/tests/test_cxx: tests/test_cxx.cpp $(STATIC) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
@@ -273,10 +293,10 @@ $(FAULT_LIB): tests/fault/fault.c
 $(BUILD)/tests/test_experiment: $(CHAPTER_OBJ)
 $(BUILD)/tests/test_experiment: TEST_EXTRA = $(CHAPTER_OBJ)
 
-$(BUILD)/bench/%: bench/%.c $(STATIC)
+$(BUILD)/bench/%: bench/%.c $(INTERNAL)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS_ALL) -O3 -march=native $(LD_ALL) $(LD_EXE) -o $@ $< $(STATIC) $(LIBS)
+	$(Q)$(CC) $(CFLAGS_ALL) -O3 -march=native $(LD_ALL) $(LD_EXE) -o $@ $< $(INTERNAL) $(LIBS)
 
 # ---- the Python module (python/, docs/python.md) ------------------------------------------------
 # A CPython extension in C over the static library (built -fPIC), so the module needs no installed
@@ -290,10 +310,10 @@ PY_COPY := $(PY_LIBS:python/lmprob/%=$(PY_PKG)/%)
 PY_VOCAB := $(PY_PKG)/data/gpt2/encoder.json
 python: $(PY_MOD) $(PY_COPY) $(PY_VOCAB)
 
-$(PY_MOD): $(PY_OBJ) $(STATIC)
+$(PY_MOD): $(PY_OBJ) $(INTERNAL)
 	@echo "  LD      $@"
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -shared $(OPT) $(LD_ALL) -Wl,--exclude-libs,ALL -o $@ $(PY_OBJ) $(STATIC) $(LIBS)
+	$(Q)$(CC) -shared $(OPT) $(LD_ALL) -Wl,--exclude-libs,ALL -o $@ $(PY_OBJ) $(INTERNAL) $(LIBS)
 
 $(PY_OBJ): $(PY_INC)/Python.h python/src/lmpy.h
 
@@ -328,18 +348,18 @@ FUZZ_CLI_verify      := cli/cli.c cli/opt.c cli/verify.c cli/verify_dist.c cli/v
 $(BUILD)/bin/cli_numbers: $(FUZZ_CLI_cli_numbers:%.c=$(BUILD)/obj/%.o)
 $(BUILD)/bin/verify: $(FUZZ_CLI_verify:%.c=$(BUILD)/obj/%.o)
 
-$(BUILD)/bin/%: fuzz/%.c fuzz/fuzz.h $(STATIC) $(FLAGS_STAMP)
+$(BUILD)/bin/%: fuzz/%.c fuzz/fuzz.h $(INTERNAL) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	$(Q)$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -Icli -Isrc/gpt2 -Isrc/ngram -o $@ $< $(FUZZ_CLI_$*:%.c=$(BUILD)/obj/%.o) $(STATIC) $(LIBS)
+	$(Q)$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -Icli -Isrc/gpt2 -Isrc/ngram -o $@ $< $(FUZZ_CLI_$*:%.c=$(BUILD)/obj/%.o) $(INTERNAL) $(LIBS)
 
 # The n-gram scorer's driver for tests/cli/test_clang_ubsan.sh (clang's UBSan reports a pointer
 # overflow that gcc's does not see, issue 11): a plain program over this flavour's library, whose
 # objects are clang's, with UBSan (and ASan) already; no libFuzzer.
-$(BUILD)/tests/score_ub: tests/clang/score_ub.c $(STATIC) $(FLAGS_STAMP)
+$(BUILD)/tests/score_ub: tests/clang/score_ub.c $(INTERNAL) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(STATIC) $(LIBS)
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(INTERNAL) $(LIBS)
 
 .PHONY: fuzz fuzz-bins test-builds test-build-normal test-build-asan test-build-aarch64 test-build-fuzz
 # The corpus reader's large seeds (100-600 KiB: its compressed input refills past 64 KiB) are

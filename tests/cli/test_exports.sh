@@ -53,6 +53,37 @@ if [ -z "$unexported" ]; then ok; else bad "declared in a public header but not 
 pending=$(awk 'NR == FNR {live[$1] = 1; next} !live[$2] {print $2}' "$TMPD/live_headers" "$TMPD/declared_h" | sort -u | tr '\n' ' ')
 [ -z "$pending" ] || echo "note: headers with no function implemented yet (not counted): $pending"
 
+# The static library defines the same names and no other global: its internal functions are local
+# (Makefile: ld -r, objcopy --localize-hidden), so a program may use their names for its own.
+a="$bdir/liblmprob.a"
+if [ -f "$a" ]; then
+  nm -g --defined-only "$a" 2>/dev/null | awk 'NF == 3 {print $3}' | sort -u >"$TMPD/static"
+  diff_static=$(comm -3 "$TMPD/exported" "$TMPD/static" | tr -s ' \t\n' ' ')
+  if [ -z "$diff_static" ]; then ok; else bad "liblmprob.a's global names differ from liblmprob.so's exports: $diff_static"; fi
+  cat >"$TMPD/own.c" <<'EOF'
+#include <stdio.h>
+#include "lmprob.h"
+/* names the library uses inside: a program's own functions may have them */
+void st_free(void *p) { (void)p; }
+int mem_hugepages(void) { return 7; }
+int io_reader_open(void) { return 3; }
+int main(void)
+{
+    lmp_gpt2 *g = NULL; /* pulls in the library's safetensors reader and memory maps */
+    lmp_error err;
+    st_free(NULL);
+    int st = lmp_gpt2_load("/nonexistent/model.safetensors", &g, &err);
+    printf("%s %d %d %d\n", lmp_version(), st != 0, mem_hugepages(), io_reader_open());
+    return 0;
+}
+EOF
+  expect_ok "a program with its own st_free, mem_hugepages, io_reader_open links liblmprob.a" \
+    gcc -std=c11 -I"$root/include" -o "$TMPD/own" "$TMPD/own.c" "$a" -lz -llzma -lpthread -lm
+  expect_out "... and runs" " 1 7 3$" "$TMPD/own"
+else
+  bad "$a not built"
+fi
+
 # Each public header on its own, as C and as C++ (no missing include, no C-only syntax).
 for h in "$root"/include/lmprob.h "$root"/include/lmprob/*.h; do
   rel=${h#"$root/include/"}
