@@ -947,6 +947,29 @@ static int check_stdout_not_input(const char *cmd, const char *const *inputs, si
     return CLI_OK;
 }
 
+/* Whether the file at path lies directly in the folder dir (its parent folder is dir: compared by
+ * device and inode, so any spelling of either path, or a symlink to the folder, is the same) and has
+ * a name that a model or vocabulary folder is read by: Hugging Face's config, weights (whole, sharded,
+ * their indexes; src/gpt2/model.c) and tokenizer files (src/lm/lm_gpt2.c, src/tokenizer). Other files
+ * there (an earlier output, say) may be written. */
+static int in_folder(const char *path, const struct stat *dir)
+{
+    static const char *const read[] = {"config.json", "tokenizer.json", "vocab.json", "merges.txt", "encoder.json",
+                                       "vocab.bpe", "model.safetensors.index.json", "pytorch_model.bin.index.json"};
+    const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+    size_t nl = strlen(name);
+    int named = (nl >= 12 && strcmp(name + nl - 12, ".safetensors") == 0) || (nl >= 4 && strcmp(name + nl - 4, ".bin") == 0);
+    for (size_t k = 0; k < sizeof read / sizeof read[0] && !named; k++) named = strcmp(name, read[k]) == 0;
+    if (!named) return 0;
+    char parent[4096];
+    if (!slash) snprintf(parent, sizeof parent, ".");
+    else if (slash == path) snprintf(parent, sizeof parent, "/");
+    else if ((size_t)(slash - path) < sizeof parent) snprintf(parent, sizeof parent, "%.*s", (int)(slash - path), path);
+    else return 0;
+    struct stat p;
+    return stat(parent, &p) == 0 && p.st_dev == dir->st_dev && p.st_ino == dir->st_ino;
+}
+
 int cli_check_output_from(const char *cmd, const char *path, const char *const *inputs, size_t n)
 {
     if (!path || strcmp(path, "-") == 0) return check_stdout_not_input(cmd, inputs, n);
@@ -960,6 +983,14 @@ int cli_check_output_from(const char *cmd, const char *path, const char *const *
             struct stat in;
             if (!inputs[i]) continue;
             if (strcmp(inputs[i], "-") == 0 ? fstat(0, &in) != 0 : stat(inputs[i], &in) != 0) continue;
+            if (S_ISDIR(in.st_mode) && S_ISREG(out.st_mode) && in_folder(path, &in)) {
+                /* a model or vocabulary folder: the files in it are read (config.json, model.safetensors,
+                 * encoder.json, ...); `gpt2 logits DIR -o DIR/config.json` replaced the model's config */
+                cli_error("%s: output %s is a file in the input folder %s: expected an output name outside it, "
+                          "since the folder's files are read as input and writing it would replace one",
+                          cmd, path, inputs[i]);
+                return CLI_USAGE;
+            }
             if (in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
                 const int std_in = strcmp(inputs[i], "-") == 0;
                 cli_error("%s: output %s is the input %s%s (the same %s): expected another output name, "

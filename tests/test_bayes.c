@@ -1,5 +1,6 @@
 /* Unit tests for include/lmprob/bayes.h: joint tables, Bayes' rule, beta-binomial. */
 #include <float.h>
+#include <stdint.h>
 
 #include "lmprob/bayes.h"
 #include "test.h"
@@ -144,9 +145,22 @@ static void test_null_arrays(void)
     CHECK(px[0] == 0.5 && py[1] == 0.5);
 }
 
+/* A table whose cells cannot exist (rows x cols doubles overflow size_t): LMP_ERANGE, nothing read
+ * (joint_normalize read p[6][0] of a 4-cell array as rows x cols wrapped) */
+static void test_table_too_large(void)
+{
+    double p[4] = {0.1, 0.2, 0.3, 0.4};
+    lmp_error err;
+    CHECK_INT(lmp_joint_check(p, SIZE_MAX / 2, 4, 1e-9, &err), LMP_ERANGE);
+    CHECK_INT(lmp_joint_normalize(p, SIZE_MAX / 2, 4, &err), LMP_ERANGE);
+    CHECK(p[0] == 0.1 && p[3] == 0.4);
+    CHECK_INT(lmp_joint_check(p, 2, 2, 1e-9, &err), LMP_OK);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
+    RUN(test_table_too_large);
     RUN(test_marginals_conditionals);
     RUN(test_zero_rows);
     RUN(test_table_errors);

@@ -741,9 +741,23 @@ static void test_null_arrays(void)
     CHECK(lmp_map_loss(NULL, a, 1, 3, NULL, 0, 0, LMP_PRIOR_GAUSSIAN, &loss, &e) == LMP_EINVAL);
 }
 
+/* N x C logits that cannot exist: LMP_ERANGE, not a read past the caller's rows */
+static void test_batch_too_large(void)
+{
+    double x[8] = {0, 1, 2, 3, 4, 5, 6, 7}, loss;
+    float xf[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    lmp_token_id t[2] = {1, 2};
+    lmp_error err;
+    CHECK_INT(lmp_ce_loss_batch(x, SIZE_MAX / 2, 4, t, -100, 0.0, &loss, &err), LMP_ERANGE);
+    CHECK_INT(lmp_ce_loss_batch_f32(xf, SIZE_MAX / 4, 8, t, -100, 0.0, &loss, &err), LMP_ERANGE);
+    CHECK_INT(lmp_map_loss(x, x, SIZE_MAX / 2, 4, NULL, 0, 0.0, LMP_PRIOR_GAUSSIAN, &loss, &err), LMP_ERANGE);
+    CHECK_INT(lmp_ce_loss_batch(x, 2, 4, t, -100, 0.0, &loss, &err), LMP_OK);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
+    RUN(test_batch_too_large);
     RUN(test_logsumexp);
     RUN(test_softmax);
     RUN(test_softmax_temperature);

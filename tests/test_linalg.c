@@ -2,7 +2,9 @@
  * polynomial fits. Expected fits are exact rational least squares (sympy),
  * rounded to double. */
 #include <float.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lmprob/linalg.h"
 #include "test.h"
@@ -199,9 +201,26 @@ static void test_null_arrays(void)
     CHECK(lmp_linalg_cholesky(NULL, 0, &e) == LMP_OK && lmp_linalg_cholesky(L, 2, &e) == LMP_OK);
 }
 
+/* Dimensions whose arrays cannot exist (the bytes overflow size_t): LMP_ERANGE before anything is read
+ * or written (cholesky with n = 2^33 wrote past A; lstsq read it as m n wrapped). A is a real 2 x 2. */
+static void test_sizes_too_large(void)
+{
+    double A[4] = {4, 1, 1, 3}, b[2] = {1, 2}, x[2];
+    size_t r;
+    lmp_error err;
+    CHECK_INT(lmp_linalg_cholesky(A, (size_t)1 << 33, &err), LMP_ERANGE);
+    CHECK(A[0] == 4 && A[1] == 1 && A[2] == 1 && A[3] == 3);
+    CHECK_INT(lmp_linalg_lstsq(A, SIZE_MAX / 2, 4, b, x, &err), LMP_ERANGE);
+    CHECK_INT(lmp_linalg_lstsq(A, (size_t)1 << 40, (size_t)1 << 30, b, x, &err), LMP_ERANGE);
+    CHECK_INT(lmp_linalg_lstsq_svd(A, SIZE_MAX / 2, 4, b, 0, x, &r, &err), LMP_ERANGE);
+    CHECK(strstr(err.msg, "too large") != NULL);
+    CHECK_INT(lmp_linalg_cholesky(A, 2, &err), LMP_OK); /* the same arrays at their true sizes */
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
+    RUN(test_sizes_too_large);
     RUN(test_exact_line_and_cubic);
     RUN(test_against_exact_ls);
     RUN(test_degree10_fitted_values);

@@ -4,6 +4,7 @@
 #include "lmprob/bayes.h"
 
 #include "../dist/internal.h"
+#include "../core/sizes.h"
 
 static int is_prob(double p)
 {
@@ -28,6 +29,8 @@ lmp_status lmp_joint_check(const double *p, size_t rows, size_t cols, double tol
     if (rows == 0 || cols == 0)
         return lmp_error_set(err, LMP_EINVAL, "table is %zu x %zu: expected at least one row and one column", rows,
                              cols);
+    if (lmp_array_too_large(rows, cols, sizeof(double)))
+        return lmp_error_set(err, LMP_ERANGE, "table is %zu x %zu: too large (its bytes overflow size_t)", rows, cols);
     /* a NaN tol refused every table with "expected 1 within nan", naming the sum instead of the tolerance */
     if (!(tol >= 0)) return lmp_error_set(err, LMP_EINVAL, "tol = %g: expected a tolerance >= 0", tol);
     if (null_table(p, rows, cols, p)) return null_table_error("joint_check", rows, cols, err);
@@ -49,6 +52,8 @@ lmp_status lmp_joint_normalize(double *p, size_t rows, size_t cols, lmp_error *e
     if (rows == 0 || cols == 0)
         return lmp_error_set(err, LMP_EINVAL, "table is %zu x %zu: expected at least one row and one column", rows,
                              cols);
+    if (lmp_array_too_large(rows, cols, sizeof(double)))
+        return lmp_error_set(err, LMP_ERANGE, "table is %zu x %zu: too large (its bytes overflow size_t)", rows, cols);
     if (null_table(p, rows, cols, p)) return null_table_error("joint_normalize", rows, cols, err);
     double s = 0;
     for (size_t k = 0; k < rows * cols; k++) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "../core/sizes.h"
 
 struct lmp_mvn {
     size_t d;
@@ -35,7 +36,7 @@ lmp_status lmp_mvn_create(const double *mean, const double *cov, size_t d, lmp_m
     if (d == 0) return lmp_error_set(err, LMP_EINVAL, "dimension d = %zu: expected d >= 1", d);
     /* cov and L hold d x d doubles: d = 2^32 made d * d wrap to 0, so the checks read cov[0] for every entry
      * and calloc(0) took the Cholesky factor. */
-    if (d > SIZE_MAX / sizeof(double) / d)
+    if (lmp_array_too_large(d, d, sizeof(double)))
         return lmp_error_set(err, LMP_ERANGE, "dimension d = %zu: too large (d x d doubles overflow size_t)", d);
     if (!mean || !cov) return lmp_dist_null_("mvn_create", !mean ? "mean" : "cov", !mean ? d : d * d, err);
     for (size_t i = 0; i < d; i++)

@@ -14,6 +14,7 @@
 #include "../dist/internal.h"
 #include "../sample/kernels.h"
 #include "vmath.h"
+#include "../core/sizes.h"
 
 typedef struct vview {
     const double *d;
@@ -503,6 +504,9 @@ static lmp_status ce_batch_view(vview logits, size_t N, size_t C, const lmp_toke
     if (!loss || (N && ((!logits.d && !logits.f) || !targets)))
         return lmp_error_set(err, LMP_EINVAL, "ce_loss: %s is NULL (N = %zu): expected an array (or a place for the loss)",
                              !loss ? "loss" : !targets ? "targets" : "logits", N);
+    if (lmp_array_too_large(N, C, logits.d ? sizeof(double) : sizeof(float)))
+        return lmp_error_set(err, LMP_ERANGE, "ce_loss: logits are %zu x %zu: too large (their bytes overflow size_t)",
+                             N, C);
     ksum sum = {0, 0};
     size_t used = 0;
     int inf = 0; /* a row's loss is +inf (its target's logit -inf): kept out of the compensated sum,
@@ -563,6 +567,9 @@ lmp_status lmp_map_loss(const double *pred, const double *t, size_t N, size_t V,
 {
     if (N == 0 || V == 0)
         return lmp_error_set(err, LMP_EINVAL, "map_loss: N = %zu, V = %zu: expected at least one example and class",
+                             N, V);
+    if (lmp_array_too_large(N, V, sizeof(double)))
+        return lmp_error_set(err, LMP_ERANGE, "map_loss: N = %zu, V = %zu: too large (N x V doubles overflow size_t)",
                              N, V);
     if (!pred || !t || !loss || (nw && !w))
         return lmp_error_set(err, LMP_EINVAL, "map_loss: %s is NULL: expected an array (or a place for the loss)",

@@ -10,6 +10,7 @@
 
 #include "lmprob/linalg.h"
 #include "linalg_internal.h"
+#include "../core/sizes.h"
 
 int lmp_linalg_qr_solve_ld_(long double *a, size_t m, size_t n, long double *b, long double *x, long double rtol)
 {
@@ -57,6 +58,9 @@ lmp_status lmp_linalg_check_lstsq_(const char *fn, const double *A, size_t m, si
     if (n == 0 || m < n)
         return lmp_error_set(err, LMP_EINVAL, "A is %zu x %zu: expected at least as many rows as columns (>= 1)",
                              m, n);
+    /* lstsq's copy holds m n + m + n long doubles and lstsq_svd's m n + n n + n: both at most 2 m (n + 1) */
+    if (n >= SIZE_MAX / 2 || lmp_array_too_large(m, n + 1, 2 * sizeof(long double)))
+        return lmp_error_set(err, LMP_ERANGE, "%s: A is %zu x %zu: too large (its bytes overflow size_t)", fn, m, n);
     if (!A || !b || !x) /* m >= n >= 1 here */
         return lmp_error_set(err, LMP_EINVAL, "%s: %s is NULL (A is %zu x %zu): expected an array of %zu values", fn,
                              !A ? "A" : !b ? "b" : "x", m, n, !A ? m * n : !b ? m : n);
@@ -93,6 +97,8 @@ lmp_status lmp_linalg_lstsq(const double *A, size_t m, size_t n, const double *b
 
 lmp_status lmp_linalg_cholesky(double *A, size_t n, lmp_error *err)
 {
+    if (lmp_array_too_large(n, n, sizeof(double)))
+        return lmp_error_set(err, LMP_ERANGE, "cholesky: A is %zu x %zu: too large (its bytes overflow size_t)", n, n);
     if (!A && n) return lmp_error_set(err, LMP_EINVAL, "cholesky: A is NULL (n = %zu): expected an n x n matrix", n);
     /* Cholesky-Banachiewicz, row by row; pivots accumulated in long double. */
     for (size_t i = 0; i < n; i++) {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "lmprob/stats.h"
+#include "../core/sizes.h"
 
 /* The transformations from the sample statistics (b, b2) to Z, and from Z to the p-value, are evaluated in
  * long double (x87 extended: 11 more bits than double, where the compiler has it): the p-value amplifies
@@ -186,7 +187,7 @@ static lmp_status centred_copy(const char *fn, const double *X, size_t rows, siz
                              rows, cols);
     /* X's k x m doubles (the centred copy) and out's k x k must be countable in bytes: 2^40 x 2^40 wrapped
      * to a malloc of 0 bytes that the centring then overran. */
-    if (k > SIZE_MAX / sizeof(double) / m || k > SIZE_MAX / sizeof(double) / k)
+    if (lmp_array_too_large(k, m, sizeof(double)) || lmp_array_too_large(k, k, sizeof(double)))
         return lmp_error_set(err, LMP_ERANGE, "X is %zu x %zu: too large (its bytes or the %zu x %zu result's overflow "
                              "size_t)", rows, cols, k, k);
     if (check_arrays(fn, X, rows * cols, out, err)) return LMP_EINVAL;

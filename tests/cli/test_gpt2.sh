@@ -25,6 +25,16 @@ for th in 1 2; do
 done
 # all logits to a file: PyTorch's float64 logits within 1e-4
 expect_ok "logits --output" "$LMPROB" gpt2 logits --output "$TMPD/lg.f32" "$HF" "$IDS"
+# The files a model folder is read by are no output (`-o DIR/config.json` replaced the config with the
+# logits, exit 0); another name in the folder is, as often as asked.
+mkdir "$TMPD/hfc" && cp "$HF"/config.json "$HF"/model.safetensors "$TMPD/hfc/" && chmod u+w "$TMPD/hfc"/*
+for f in config.json model.safetensors; do
+  expect_fail "--output the folder's $f" "output .*hfc/$f is a file in the input folder .*hfc: expected an output name outside it" \
+    "$LMPROB" gpt2 logits --output "$TMPD/hfc/$f" "$TMPD/hfc" "$IDS"
+  if cmp -s "$TMPD/hfc/$f" "$HF/$f"; then ok; else bad "gpt2 logits --output DIR/$f changed it"; fi
+done
+expect_ok "--output a new name in the folder" "$LMPROB" gpt2 logits --output "$TMPD/hfc/lg.f32" "$TMPD/hfc" "$IDS"
+expect_ok "... again" "$LMPROB" gpt2 logits --output "$TMPD/hfc/lg.f32" "$TMPD/hfc" "$IDS"
 if "$PY" -c 'import sys, struct
 a = open(sys.argv[1], "rb").read(); b = open(sys.argv[2], "rb").read()
 assert len(a) == len(b), (len(a), len(b))

@@ -110,6 +110,14 @@ if cmp -s "$TMPD/wt.rt" $D/wikitext-2/test.txt; then ok; else bad "--tokens roun
 # The vocabulary in its three layouts (tokenizer.json below).
 expect_out "--gpt2-vocab encoder.json" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab build/gpt2/encoder.json"
 expect_out "--gpt2-vocab HF folder" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab '$TMPD/hf'"
+# the vocabulary folder's own files are no output (the ids replaced encoder.json, exit 0)
+mkdir "$TMPD/vc" && cp build/gpt2/encoder.json build/gpt2/vocab.bpe "$TMPD/vc/" && printf 'Hello world' >"$TMPD/hw.txt"
+expect_fail "tokenize --output the vocabulary's encoder.json" "output .*vc/encoder.json is a file in the input folder" \
+  "$LMPROB" tokenize --gpt2-vocab "$TMPD/vc" --output "$TMPD/vc/encoder.json" "$TMPD/hw.txt"
+expect_fail "detokenize --output the vocabulary's vocab.bpe" "output .*vc/vocab.bpe is a file in the input folder" \
+  sh -c "echo 15496 995 | '$LMPROB' detokenize --gpt2-vocab '$TMPD/vc' --output '$TMPD/vc/vocab.bpe'"
+if cmp -s "$TMPD/vc/encoder.json" build/gpt2/encoder.json && cmp -s "$TMPD/vc/vocab.bpe" build/gpt2/vocab.bpe; then ok
+else bad "tokenize/detokenize --output into the vocabulary folder changed it"; fi
 # a vocabulary that never ends (a device): refused at 256 MB, not read until memory runs out
 expect_fail "--gpt2-vocab /dev/zero" "/dev/zero: more than 256 MiB without an end: not a GPT-2 vocabulary file" \
   sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab /dev/zero"

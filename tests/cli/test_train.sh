@@ -215,6 +215,11 @@ if [ $rc -eq 2 ] && grep -q "train: --gpt2-vocab goes with --mode gpt2" "$TMPD/e
 else bad "--gpt2-vocab without --mode gpt2: rc $rc: $(head -c 300 "$TMPD/err")"; fi
 "$LMPROB" train --order 3 --mode gpt2 --gpt2-vocab "$TMPD/nonexistent" --output "$TMPD/v.arpa" "$FIX" >/dev/null 2>"$TMPD/err"; rc=$?
 if [ $rc -eq 1 ] && ! grep -q Sanitizer "$TMPD/err"; then ok; else bad "a missing --gpt2-vocab: rc $rc: $(head -c 300 "$TMPD/err")"; fi
+# the --gpt2-vocab folder's own files are no output (vocab.bpe was replaced by the model, exit 0)
+mkdir "$TMPD/vc" && cp build/gpt2/encoder.json build/gpt2/vocab.bpe "$TMPD/vc/"
+expect_fail "--output the --gpt2-vocab folder's vocab.bpe" "output .*vc/vocab.bpe is a file in the input folder" \
+  "$LMPROB" train --order 2 --mode gpt2 --gpt2-vocab "$TMPD/vc" --output "$TMPD/vc/vocab.bpe" --quiet "$FIX"
+if cmp -s "$TMPD/vc/vocab.bpe" build/gpt2/vocab.bpe; then ok; else bad "train --output DIR/vocab.bpe changed it"; fi
 # A UTF-8 byte order mark before the first line is no word (the line reader skips it): the same model as the
 # text without it, and ppl scores the text the same, plain and gzip (the first word was "\ufeffthe", beside "the")
 printf '\357\273\277the cat sat\nthe dog sat\n' >"$TMPD/bom.txt"; printf 'the cat sat\nthe dog sat\n' >"$TMPD/nobom.txt"
