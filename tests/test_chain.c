@@ -219,6 +219,36 @@ static void test_temperature_overflow_negative(void)
  * to +inf (a tiny repetition penalty) is an error; to -inf (Hugging Face's float32 mask
  * value -3e38 times 1.5) is what a penalty may do, unless no finite logit is left, which
  * is an error too: the draw once returned a token of probability 0 (token 2 below). */
+/* A history id outside [0, V), or nh > 0 with no array, is an error for every chain (the fused engine
+ * and the reference steps, with and without penalties, whatever penalty_last_n): it was accepted
+ * unless a penalty was on, and then only in the last penalty_last_n tokens. */
+static void test_history_checked(void)
+{
+    double x[4] = {0.1, 0.2, 0.3, 0.4};
+    const lmp_token_id bad[3] = {9, 1, 2}, good[3] = {3, 1, 2};
+    for (int path = 0; path < 2; path++)
+        for (int pen = 0; pen < 2; pen++) {
+            lmp_sampler_params p;
+            lmp_sampler_params_init(&p);
+            p.path = path ? LMP_PATH_REFERENCE : LMP_PATH_AUTO;
+            if (pen) {
+                p.repetition_penalty = 1.3;
+                p.penalty_last_n = 2; /* the bad id is older than the window */
+            }
+            lmp_sampler *s;
+            lmp_error err;
+            if (lmp_sampler_create(&p, 4, &s, &err)) {
+                CHECK_MSG(0, "create: %s", err.msg);
+                continue;
+            }
+            CHECK_INT(lmp_sampler_apply(s, x, 4, bad, 3, &err), LMP_EINVAL);
+            CHECK_MSG(strstr(err.msg, "history[0] = 9") != NULL, "path %d pen %d: %s", path, pen, err.msg);
+            CHECK_INT(lmp_sampler_apply(s, x, 4, NULL, 3, &err), LMP_EINVAL);
+            CHECK_INT(lmp_sampler_apply(s, x, 4, good, 3, &err), LMP_OK);
+            lmp_sampler_free(s);
+        }
+}
+
 static void test_penalty_range(void)
 {
     for (int path = 0; path < 2; path++)
@@ -611,6 +641,7 @@ int main(int argc, char **argv)
     RUN(test_temperature_overflow);
     RUN(test_temperature_overflow_negative);
     RUN(test_penalty_range);
+    RUN(test_history_checked);
     RUN(test_building_chains);
     RUN(test_custom_steps);
     RUN(test_fast_paths_equal_reference);

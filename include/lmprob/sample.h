@@ -131,7 +131,8 @@ LMP_API const lmp_sampler_params *lmp_sampler_get_params(const lmp_sampler *s);
 
 /* Run the chain on logits[V] (V <= max_vocab) with the token history hist[nh]
  * (prompt plus generated tokens, oldest first; used only by the penalties;
- * ids outside [0, V) are an error). Leaves the kept set in the sampler.
+ * ids outside [0, V), or nh > 0 with hist NULL, are an error whatever the
+ * chain). Leaves the kept set in the sampler.
  * The logits are not modified. _f32: float logits (a float32 model's output). */
 LMP_API lmp_status lmp_sampler_apply(lmp_sampler *s, const double *logits, size_t V, const lmp_token_id *hist,
                                      size_t nh, lmp_error *err);
@@ -202,7 +203,7 @@ typedef struct lmp_cand_array {
     int p_ok;
     lmp_sampler_dtype dtype;   /* F32: every logit and probability is a float value, sums rounded to float */
     size_t V;                  /* the call's vocabulary size (ids are in [0, V)) */
-    const lmp_token_id *hist;  /* the call's token history, oldest first (not checked: the penalties check it) */
+    const lmp_token_id *hist;  /* the call's token history, oldest first (checked: every id in [0, V)) */
     size_t nhist;
     size_t *ord;               /* scratch for the steps, max_vocab entries each; any step may overwrite it */
     double *key;

@@ -203,6 +203,7 @@ static lmp_status temp_name(const char *final, long pid, char *buf, size_t size,
 
 lmp_status lmp_atomic_temp_path(const char *path, long pid, char *buf, size_t size, lmp_error *err)
 {
+    if (!buf && size) return lmp_error_set(err, LMP_EINVAL, "atomic_temp_path: buf is NULL (size %zu): expected a buffer", size);
     if (size) buf[0] = '\0';
     target_kind kind;
     char final[4096];
@@ -248,6 +249,7 @@ static void clean_stale(const char *final)
 
 lmp_status lmp_atomic_open(lmp_atomic_file *af, const char *path, lmp_error *err)
 {
+    if (!af) return lmp_error_set(err, LMP_EINVAL, "atomic_open: af is NULL: expected a place for the file");
     memset(af, 0, sizeof *af);
     target_kind kind;
     struct stat sb;
@@ -373,7 +375,7 @@ lmp_status lmp_atomic_commit(lmp_atomic_file *af, lmp_error *err)
 
 void lmp_atomic_abort(lmp_atomic_file *af)
 {
-    if (!af->fp) return;
+    if (!af || !af->fp) return; /* NULL, as every release of the library */
     if (af->is_stdout) {
         af->fp = NULL;
         return;

@@ -122,6 +122,8 @@ lmp_status lmp_read_fd(int fd, const char *name, size_t max, char **data, size_t
 
 lmp_status lmp_read_file(const char *path, size_t max, char **data, size_t *len, lmp_error *err)
 {
+    if (!data || !len)
+        return lmp_error_set(err, LMP_EINVAL, "lmp_read_file: %s is NULL: expected a place for it", !data ? "data" : "len");
     *data = NULL;
     *len = 0;
     if (!path) return lmp_error_set(err, LMP_EINVAL, "lmp_read_file: no path");

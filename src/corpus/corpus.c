@@ -298,6 +298,9 @@ static lmp_status fail_sticky(lmp_corpus *c, lmp_status st, lmp_error *err)
 
 lmp_status lmp_corpus_next_line(lmp_corpus *c, const lmp_token **tokens, size_t *ntokens, lmp_error *err)
 {
+    if (!c || !tokens || !ntokens)
+        return lmp_error_set(err, LMP_EINVAL, "corpus_next_line: %s is NULL: expected %s",
+                             !c ? "the corpus" : !tokens ? "tokens" : "ntokens", !c ? "an open corpus" : "a place for it");
     *tokens = NULL;
     *ntokens = 0;
     if (c->sticky) {

@@ -75,7 +75,8 @@ lmp_status lmp_dirichlet_sample(lmp_rng *r, const double *alpha, size_t k, doubl
 {
     lmp_status st = lmp_dirichlet_check(alpha, k, err);
     if (st) return st;
-    if (!r || !out) return lmp_dist_null_("dirichlet_sample", !r ? "the rng" : "out", k, err);
+    if (!r) return lmp_error_set(err, LMP_EINVAL, "dirichlet_sample: the rng is NULL: expected a random stream");
+    if (!out) return lmp_dist_null_("dirichlet_sample", "out", k, err);
     int small = 0;
     for (size_t i = 0; i < k; i++) small |= alpha[i] < 1;
     /* numpy's normalised gammas on its stream, for every alpha (its gamma below shape 1 included); where

@@ -353,7 +353,9 @@ lmp_status train_finish_estimated(lmp_train_model *m, const lmp_train_params *p,
 lmp_status lmp_train_model_create(lmp_corpus *corpus, const lmp_train_params *params, lmp_train_model **out,
                             lmp_error *err)
 {
+    if (!out) return lmp_error_set(err, LMP_EINVAL, "train_model_create: out is NULL: expected a place for the model");
     *out = NULL;
+    if (!corpus) return lmp_error_set(err, LMP_EINVAL, "train_model_create: corpus is NULL: expected an open corpus");
     lmp_train_params p;
     if (params) p = *params;
     else lmp_train_params_init(&p);

@@ -382,7 +382,7 @@ static lmp_status vt_call_next(const lmp_lm_ctx *c, size_t n, double *out, lmp_e
     lmp_error e = {.code = LMP_OK};
     lmp_status st = lm->vt->next_logprobs(lm->self, c->tok, n, out, &e);
     if (st == LMP_OK) return vt_check(c, out, err);
-    if ((unsigned)st > (unsigned)LMP_EOF)
+    if ((unsigned)st > (unsigned)LMP_ECANCELED) /* the last status (core.h): a model may stop on a callback */
         lmp_error_set(&e, LMP_EINVAL, "model %s: next_logprobs after %zu tokens returned %d: expected an lmp_status",
                       lm->info.name, n, (int)st);
     else if (!e.msg[0])

@@ -262,8 +262,8 @@ lmp_status lm_ngram_make(const lmp_ngram *m, int owned, lmp_lm_tokens tokens, co
     if (tokens == LMP_LM_TOKENS_DEFAULT) tokens = have == LMP_LM_TOKENS_DEFAULT ? LMP_LM_TOKENS_WORD : have;
     if (tokens != LMP_LM_TOKENS_WORD && tokens != LMP_LM_TOKENS_CHAR && tokens != LMP_LM_TOKENS_BYTE &&
         tokens != LMP_LM_TOKENS_GPT2)
-        return lmp_error_set(err, LMP_EINVAL, "n-gram model: token mode %s: expected word, char, byte or gpt2",
-                             tokens_name(tokens));
+        return lmp_error_set(err, LMP_EINVAL, "n-gram model: token mode %d (%s): expected word, char, byte or gpt2",
+                             (int)tokens, tokens_name(tokens));
     if ((tokens == LMP_LM_TOKENS_GPT2) != (tok != NULL))
         return lmp_error_set(err, LMP_EINVAL, tok ? "n-gram model: a GPT-2 vocabulary goes with GPT-2 tokens (gpt2 "
                                                     "mode), not %s tokens"

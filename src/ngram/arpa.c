@@ -735,6 +735,7 @@ lmp_status lmp_ngram_load_arpa(const char *path, lmp_ngram_progress_fn prog, voi
 lmp_status lmp_ngram_peek_tokens(const char *path, lmp_ngram_tokens want, lmp_ngram_tokens *have, int *peeked,
                                  lmp_error *err)
 {
+    if (!have) return lmp_error_set(err, LMP_EINVAL, "peek_tokens: have is NULL: expected a place for the kind");
     *have = LMP_NGRAM_TOKENS_UNKNOWN;
     if (peeked) *peeked = 0;
     if (!path) return lmp_error_set(err, LMP_EINVAL, "model path is NULL");

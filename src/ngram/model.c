@@ -281,11 +281,14 @@ lmp_ngram_tokens lmp_ngram_get_tokens(const lmp_ngram *m)
 
 lmp_status lmp_ngram_check_tokens(const lmp_ngram *m, lmp_ngram_tokens want, lmp_error *err)
 {
+    if ((unsigned)want > (unsigned)LMP_NGRAM_TOKENS_GPT2 || want == LMP_NGRAM_TOKENS_UNKNOWN)
+        return lmp_error_set(err, LMP_EINVAL, "check_tokens: token kind %d: expected word, char, byte or gpt2",
+                             (int)want);
     lmp_ngram_tokens have = lmp_ngram_get_tokens(m);
     if (have == LMP_NGRAM_TOKENS_UNKNOWN || have == want) return LMP_OK;
     return lmp_error_set(err, LMP_EINVAL,
                          "the model was trained on %s tokens (its record 'tokens: %s'), the text would be read as %s "
-                         "tokens: expected --mode %s",
+                         "tokens: expected %s tokens (lmprob's --mode %s)",
                          lmp_ngram_tokens_name(have), lmp_ngram_tokens_name(have), lmp_ngram_tokens_name(want),
-                         lmp_ngram_tokens_name(have));
+                         lmp_ngram_tokens_name(have), lmp_ngram_tokens_name(have));
 }

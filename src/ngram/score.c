@@ -590,6 +590,9 @@ static void batch_score(const lmp_ngram *m, ng_batch *b, lmp_ngram_stats *acc, c
 lmp_status lmp_ngram_score_file(const lmp_ngram *m, const char *path, lmp_ngram_stats *acc,
                                 const lmp_ngram_callbacks *cb, lmp_error *err)
 {
+    if (!m || !acc) /* as lmp_ngram_mix_score_file */
+        return lmp_error_set(err, LMP_EINVAL, "score_file: %s is NULL: expected %s", !m ? "the model" : "acc",
+                             !m ? "a loaded model" : "a place for the totals");
     memset(acc, 0, sizeof *acc);
     io_reader *r;
     lmp_status st = io_reader_open(path, 0, &r, err);

@@ -46,6 +46,9 @@ const char *lmp_nn_init_name(lmp_nn_init_kind kind)
 
 lmp_status lmp_nn_init_parse(const char *name, lmp_nn_init_kind *kind, lmp_error *err)
 {
+    if (!name || !kind)
+        return lmp_error_set(err, LMP_EINVAL, "nn_init_parse: %s is NULL: expected %s", !name ? "name" : "kind",
+                             !name ? "an initialiser's name" : "a place for the kind");
     for (int k = 0; k < 4; k++)
         if (strcmp(name, init_names[k]) == 0) {
             *kind = (lmp_nn_init_kind)k;

@@ -226,11 +226,7 @@ static lmp_status pen_apply(void *vctx, lmp_cand_array *c, lmp_error *err)
     const pen_step *k = vctx;
     if (k->rep == 1.0 && k->freq == 0.0 && k->pres == 0.0) return LMP_OK;
     size_t nh = c->nhist, start = k->last_n && nh > k->last_n ? nh - k->last_n : 0;
-    if (nh > 0 && !c->hist) return lmp_error_set(err, LMP_EINVAL, "history: %zu tokens but a NULL pointer", nh);
-    for (size_t i = start; i < nh; i++)
-        if (c->hist[i] < 0 || (size_t)c->hist[i] >= c->V)
-            return lmp_error_set(err, LMP_EINVAL, "history[%zu] = %d: expected a token id in [0, %zu)", i,
-                                 (int)c->hist[i], c->V);
+    /* the history was checked by lmp_sampler_apply (every id in [0, V)) */
     double rep = Rd(c, k->rep), fr = Rd(c, k->freq), pr = Rd(c, k->pres);
     double *count = c->key; /* indexed by token id (V <= max_vocab) */
     for (size_t i = start; i < nh; i++) count[c->hist[i]] = 0.0;
@@ -559,6 +555,10 @@ static void chain_update(lmp_sampler *s)
 static lmp_status push_step(lmp_sampler *s, smp_kind kind, const lmp_sampler_step_iface *iface, void *ctx,
                             lmp_error *err)
 {
+    if (!s) { /* the step is the caller's to free only when the add never took it: here it did */
+        if (ctx && iface->free) iface->free(ctx);
+        return lmp_error_set(err, LMP_EINVAL, "sampler step %s: expected a sampler, got NULL", iface->name);
+    }
     if (!ctx && kind != SMP_GREEDY && kind != SMP_CUSTOM)
         return lmp_error_set(err, LMP_ENOMEM, "sampler step %s: out of memory", iface->name);
     if (s->nsteps == s->steps_cap) {
@@ -580,7 +580,8 @@ static lmp_status push_step(lmp_sampler *s, smp_kind kind, const lmp_sampler_ste
 static lmp_status push_filter(lmp_sampler *s, smp_kind kind, const lmp_sampler_step_iface *iface, double v, long k,
                               lmp_error *err)
 {
-    filt_step *f = calloc(1, sizeof *f);
+    filt_step *f = s ? calloc(1, sizeof *f) : NULL;
+    if (!s) return push_step(s, kind, iface, NULL, err); /* the NULL sampler's error */
     if (f) {
         f->conv = s->prm.conv;
         f->min_keep = s->prm.min_keep;

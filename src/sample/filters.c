@@ -327,12 +327,8 @@ lmp_status smp_penalties(lmp_sampler *s, size_t V, const lmp_token_id *hist, siz
 {
     const lmp_sampler_params *p = &s->prm;
     if (p->repetition_penalty == 1.0 && p->frequency_penalty == 0.0 && p->presence_penalty == 0.0) return LMP_OK;
-    if (nh > 0 && !hist) return lmp_error_set(err, LMP_EINVAL, "history: %zu tokens but a NULL pointer", nh);
+    /* the history was checked by lmp_sampler_apply (every id in [0, V)) */
     size_t start = p->penalty_last_n && nh > p->penalty_last_n ? nh - p->penalty_last_n : 0;
-    for (size_t i = start; i < nh; i++)
-        if (hist[i] < 0 || (size_t)hist[i] >= V)
-            return lmp_error_set(err, LMP_EINVAL, "history[%zu] = %d: expected a token id in [0, %zu)", i,
-                                 (int)hist[i], V);
     int f = s->f32;
     double rep = R(f, p->repetition_penalty), fr = R(f, p->frequency_penalty), pr = R(f, p->presence_penalty);
     s->max_ok = 0;

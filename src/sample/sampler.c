@@ -154,6 +154,13 @@ static lmp_status apply_common(lmp_sampler *s, const float *lf, const double *ld
 {
     if (!s) return lmp_error_set(err, LMP_EINVAL, "sampler: expected a sampler, got NULL");
     if (V && !lf && !ld) return lmp_error_set(err, LMP_EINVAL, "logits: NULL for V = %zu: expected an array of V values", V);
+    /* The whole history, whatever the chain: it was checked by the penalty steps alone (and only their
+     * last n tokens), so one history was an error or not depending on the parameters. */
+    if (nh > 0 && !hist) return lmp_error_set(err, LMP_EINVAL, "history: %zu tokens but a NULL pointer", nh);
+    for (size_t i = 0; i < nh; i++)
+        if (hist[i] < 0 || (size_t)hist[i] >= V)
+            return lmp_error_set(err, LMP_EINVAL, "history[%zu] = %d: expected a token id in [0, %zu)", i,
+                                 (int)hist[i], V);
     s->applied = 0;
     s->n = 0;
     s->lazy = 0;

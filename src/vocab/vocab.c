@@ -32,6 +32,7 @@ static int grow_table(lmp_vocab *v)
 
 lmp_status lmp_vocab_create(lmp_vocab **out, lmp_error *err)
 {
+    if (!out) return lmp_error_set(err, LMP_EINVAL, "vocab_create: out is NULL: expected a place for the vocabulary");
     *out = NULL;
     lmp_vocab *v = calloc(1, sizeof *v);
     if (!v) return lmp_error_set(err, LMP_ENOMEM, "vocabulary: out of memory");
@@ -95,9 +96,11 @@ lmp_token_id lmp_vocab_find(const lmp_vocab *v, const char *s, size_t n)
 
 lmp_status lmp_vocab_add(lmp_vocab *v, const char *s, size_t n, lmp_token_id *id, lmp_error *err)
 {
-    if ((!s && n) || !id)
+    if ((!s && n) || !id || !v)
         return lmp_error_set(err, LMP_EINVAL, "vocab_add: %s is NULL (n = %zu): expected %s",
-                             !id ? "id" : "the word", n, !id ? "a place for the id" : "n bytes");
+                             !v ? "the vocabulary" : !id ? "id" : "the word", n,
+                             !v ? "a vocabulary" : !id ? "a place for the id" : "n bytes");
+    if (n == 0) return lmp_error_set(err, LMP_EINVAL, "vocab_add: an empty word: expected n > 0 bytes");
     uint64_t h = lmp_strhash(s, n);
     size_t slot = 0;
     lmp_token_id f = find_h(v, s, n, h, &slot);
