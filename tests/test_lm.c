@@ -125,6 +125,10 @@ static lmp_status quiet_next(void *self, const lmp_token_id *ctx, size_t n, doub
         snprintf(err->msg, sizeof err->msg, "quiet: my own words");
         return LMP_EDOM;
     }
+    if (n == 4) { /* the caller's own stop (core.h: the last status), with its message */
+        snprintf(err->msg, sizeof err->msg, "quiet: user stop");
+        return LMP_ECANCELED;
+    }
     return LMP_OK;
 }
 static const lmp_lm_vtable quiet_vt = {.name = "quiet", .next_logprobs = quiet_next};
@@ -170,6 +174,10 @@ static void test_custom(void)
     CHECK(lmp_lm_ctx_next_logprobs(c, lp, &err) == LMP_EDOM);
     CHECK_MSG(strcmp(err.msg, "quiet: my own words") == 0, "%s", err.msg);
     CHECK(lmp_lm_ctx_next_logprobs(c, lp, NULL) == LMP_EDOM); /* the model writes its error: not through NULL */
+    lmp_lm_ctx_push(c, &z, 1, NULL);
+    CHECK_INT(lmp_lm_ctx_next_logprobs(c, lp, &err), LMP_ECANCELED); /* was LMP_EINVAL, "returned 10" */
+    CHECK_MSG(strcmp(err.msg, "quiet: user stop") == 0, "%s", err.msg);
+    CHECK(lmp_lm_ctx_rewind(c, 3, NULL) == LMP_OK);
     double seq_lp[4];
     CHECK(lmp_lm_ctx_rewind(c, 0, NULL) == LMP_OK);
     const lmp_token_id zs[4] = {0, 0, 0, 0};
