@@ -791,10 +791,8 @@ void cli_file_list_free(char **paths, size_t n)
 int cli_check_input(const char *cmd, const char *path)
 {
     if (!path) return 0;
-    if (strcmp(path, "-") == 0) { /* every input checked here that is stdin gets the terminal note */
-        cli_stdin_note(cmd, path);
-        return 0;
-    }
+    cli_stdin_note(cmd, path); /* every input checked here that is the terminal on stdin gets the note */
+    if (strcmp(path, "-") == 0) return 0;
     struct stat sb;
     if (stat(path, &sb) != 0) {
         cli_error("%s: %s: cannot open: %s", cmd, path, strerror(errno));

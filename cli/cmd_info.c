@@ -66,9 +66,8 @@ static int parse_base(const char *v, void *dest)
         *(double *)dest = LMP_BASE_E;
         return 0;
     }
-    char *end;
-    double b = strtod(v, &end);
-    if (!*v || *end || !isfinite(b) || !(b > 0) || b == 1) return -1;
+    double b; /* the strict number rules of every flag (0x10 was read as 16 here alone) */
+    if (cli_scan_double(v, CLI_NUM_FINITE, &b) || !(b > 0) || b == 1) return -1;
     *(double *)dest = b;
     return 0;
 }

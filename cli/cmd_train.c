@@ -297,6 +297,11 @@ int cli_train_run(int argc, char **argv, cli_train_fn train, int stages)
         cli_error("train: %s", perr.msg);
         return CLI_USAGE;
     }
+    if (quiet && json) { /* the JSON summary was dropped in silence, exit 0 */
+        cli_error("train: --quiet with --json: expected one or the other (--quiet prints no summary, --json prints it "
+                  "as JSON)");
+        return CLI_USAGE;
+    }
     /* lmprob-mpi: what the ranks cannot share out is a usage error (exit 2), as an option outside its domain;
      * the library refuses it too, but as a failure (exit 1). Only rank 0's words are shown (mpi/main.c). */
     if (train != train_here) {
@@ -400,7 +405,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train, int stages)
     lmp_train_info info;
     lmp_train_get_info(m, &info);
     lmp_train_model_free(m);
-    if (json && !quiet) {
+    if (json) {
         FILE *f = cli_output_is_stdout(output) ? stderr : stdout;
         fprintf(f, "{\"estimator\": ");
         cli_json_string(f, est_short(info.estimator));

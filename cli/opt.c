@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -418,7 +419,13 @@ void cli_stdin_note(const char *cmd, const char *path)
      * (the CLI's state, like its list of temporary outputs; the library keeps none) */
     static int said;
     if (said) return;
-    if ((!path || strcmp(path, "-") == 0) && isatty(STDIN_FILENO)) {
+    if (!isatty(STDIN_FILENO)) return;
+    /* "-", or a name of the same terminal (/dev/stdin, /dev/fd/0, /dev/pts/N): they waited in silence */
+    struct stat in, named;
+    int same = !path || strcmp(path, "-") == 0 ||
+               (fstat(STDIN_FILENO, &in) == 0 && stat(path, &named) == 0 && in.st_dev == named.st_dev &&
+                in.st_ino == named.st_ino && in.st_rdev == named.st_rdev);
+    if (same) {
         fprintf(stderr, "lmprob: %s: reading standard input from the terminal (end it with Ctrl-D; --help for usage)\n",
                 cmd);
         said = 1;

@@ -288,7 +288,7 @@ lmp_status lmp_ngram_check_tokens(const lmp_ngram *m, lmp_ngram_tokens want, lmp
     if (have == LMP_NGRAM_TOKENS_UNKNOWN || have == want) return LMP_OK;
     return lmp_error_set(err, LMP_EINVAL,
                          "the model was trained on %s tokens (its record 'tokens: %s'), the text would be read as %s "
-                         "tokens: expected %s tokens (lmprob's --mode %s)",
+                         "tokens: expected --mode %s",
                          lmp_ngram_tokens_name(have), lmp_ngram_tokens_name(have), lmp_ngram_tokens_name(want),
-                         lmp_ngram_tokens_name(have), lmp_ngram_tokens_name(have));
+                         lmp_ngram_tokens_name(have));
 }

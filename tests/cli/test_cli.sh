@@ -228,6 +228,13 @@ for c in $cmds; do
         stdin_runs=$((stdin_runs + 1))
         grep -q "lmprob: ${A[0]}[a-z ]*: reading standard input from the terminal" "$TMPD/tty" && ok ||
           bad "$inv $si on a terminal: no note: $(head -c 200 "$TMPD/tty")"
+        # the same terminal by a name (/dev/stdin for "-"): it waited in silence
+        si2=$(sed -E 's#(^| )-( |$)#\1/dev/stdin\2#' <<<"$si")
+        if [ "$si2" != "$si" ]; then
+          on_tty "$TMPD/tty" "'$LMPROB' $inv $si2"
+          grep -q "lmprob: ${A[0]}[a-z ]*: reading standard input from the terminal" "$TMPD/tty" && ok ||
+            bad "$inv $si2 on a terminal: no note: $(head -c 200 "$TMPD/tty")"
+        fi
       fi
     fi
   done < <(invocations "$c")

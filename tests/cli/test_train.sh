@@ -215,6 +215,8 @@ if [ $rc -eq 2 ] && grep -q "train: --gpt2-vocab goes with --mode gpt2" "$TMPD/e
 else bad "--gpt2-vocab without --mode gpt2: rc $rc: $(head -c 300 "$TMPD/err")"; fi
 "$LMPROB" train --order 3 --mode gpt2 --gpt2-vocab "$TMPD/nonexistent" --output "$TMPD/v.arpa" "$FIX" >/dev/null 2>"$TMPD/err"; rc=$?
 if [ $rc -eq 1 ] && ! grep -q Sanitizer "$TMPD/err"; then ok; else bad "a missing --gpt2-vocab: rc $rc: $(head -c 300 "$TMPD/err")"; fi
+expect_fail "--quiet with --json" "train: --quiet with --json: expected one or the other" \
+  "$LMPROB" train --order 2 --quiet --json --output "$TMPD/qj.arpa" "$FIX"
 # the --gpt2-vocab folder's own files are no output (vocab.bpe was replaced by the model, exit 0)
 mkdir "$TMPD/vc" && cp build/gpt2/encoder.json build/gpt2/vocab.bpe "$TMPD/vc/"
 expect_fail "--output the --gpt2-vocab folder's vocab.bpe" "output .*vc/vocab.bpe is a file in the input folder" \
