@@ -24,7 +24,7 @@ static void usage(FILE *f)
             "  --history LIST           previous token ids, for the penalties\n"
             CLI_SAMPLER_HELP
             CLI_HELP_SEED
-            "  -n N                     number of samples (default 10; 0: none; at most 1e9)\n"
+            "  -n N                     number of samples (default 10; 0: none)\n"
             "  --counts                 print how often each token was drawn (Counter order)\n"
             "  --top N                  how many top tokens to print (default 10)\n"
             "  --digits D               decimals for probabilities (default 4)\n"
@@ -33,8 +33,6 @@ static void usage(FILE *f)
             "example:\n"
             "  lmprob decode --logits 3,2,1.5,0 --top-p 0.9 --temperature 0.7 -n 5 --seed 1\n");
 }
-
-#define DECODE_MAX_SAMPLES 1000000000L
 
 typedef struct opts {
     const char *file;
@@ -82,13 +80,6 @@ static int parse(int argc, char **argv, opts *o)
         return CLI_USAGE;
     }
     if (cli_seed_check("decode", o->rng, o->seed)) return CLI_USAGE;
-    /* Every sample is kept (4 bytes) and printed: a bound well below where n * sizeof(sample)
-     * could wrap (issue 11: -n 2^62 + 1 wrote past a 4-byte buffer). */
-    if (o->n > DECODE_MAX_SAMPLES) {
-        cli_error("decode: -n: %ld samples: expected at most %ld (each one is kept and printed)", o->n,
-                  (long)DECODE_MAX_SAMPLES);
-        return CLI_USAGE;
-    }
     return cli_sampler_finish("decode", &o->prm, o->dtype_set);
 }
 
@@ -141,6 +132,37 @@ static int cmp_prob(const void *a, const void *b, void *kp)
 }
 
 
+/* One sample, counted: count[t] draws of token t, first[t] the first draw that gave it (-1: none yet). */
+static int32_t draw_counted(lmp_sampler *s, lmp_rng *rng, long d, long *count, long *first)
+{
+    int32_t t = lmp_sampler_draw(s, rng);
+    if (first[t] < 0) first[t] = d;
+    count[t]++;
+    return t;
+}
+
+/* Whether standard output has failed, looked at every 65536 samples: a long run into a full disk
+ * or a closed pipe stops there (the end of the command reports the failed write). */
+static int stdout_failed(long d) { return (d & 0xffff) == 0 && d > 0 && ferror(stdout); }
+
+/* The drawn tokens in Counter order (count descending, then first draw) into cord; returns how many. */
+static size_t count_order(const long *count, const long *first, size_t V, size_t *cord)
+{
+    size_t ndist = 0;
+    for (size_t i = 0; i < V; i++)
+        if (count[i]) cord[ndist++] = i;
+    for (size_t a = 1; a < ndist; a++) { /* insertion sort: few distinct tokens */
+        size_t t = cord[a], b = a;
+        while (b > 0 && (count[cord[b - 1]] < count[t] ||
+                         (count[cord[b - 1]] == count[t] && first[cord[b - 1]] > first[t]))) {
+            cord[b] = cord[b - 1];
+            b--;
+        }
+        cord[b] = t;
+    }
+    return ndist;
+}
+
 int cmd_decode(int argc, char **argv)
 {
     opts o;
@@ -167,7 +189,6 @@ int cmd_decode(int argc, char **argv)
     ctx c = {NULL, 0};
     lmp_sampler *s = NULL;
     size_t *order = NULL;
-    int32_t *samples = NULL;
     long *count = NULL;
     long *first = NULL;
     rc = CLI_FAIL;
@@ -230,36 +251,21 @@ int cmd_decode(int argc, char **argv)
     double Hk = lmp_entropy(k.p, k.n, LMP_BASE_E);
     size_t greedy = lmp_argmax(x, V);
     order = malloc(k.n * sizeof *order);
-    samples = malloc((o.n ? (size_t)o.n : 1) * sizeof *samples);
+    /* The samples are printed as they are drawn, not kept: -n has the domain of every command's
+     * (a kept array of n ids once wrote past its buffer at -n 2^62 + 1, issue 11, and then capped -n
+     * at 1e9 here alone); only the counts and first draws of the V tokens are kept. */
     count = calloc(V, sizeof *count);
     first = malloc(V * sizeof *first);
-    if (!order || !samples || !count || !first) {
+    size_t *cord = malloc(V * sizeof *cord);
+    if (!order || !count || !first || !cord) {
+        free(cord);
         cli_error("decode: out of memory");
         goto done;
     }
     for (size_t i = 0; i < k.n; i++) order[i] = i;
     qsort_r(order, k.n, sizeof *order, cmp_prob, &k);
     for (size_t i = 0; i < V; i++) first[i] = -1;
-    for (long d = 0; d < o.n; d++) {
-        samples[d] = lmp_sampler_draw(s, &rng);
-        if (first[samples[d]] < 0) first[samples[d]] = d;
-        count[samples[d]]++;
-    }
-    /* Counter order: count descending, then first occurrence */
     size_t ndist = 0;
-    size_t *cord = malloc(V * sizeof *cord);
-    if (!cord) goto done;
-    for (size_t i = 0; i < V; i++)
-        if (count[i]) cord[ndist++] = i;
-    for (size_t a = 1; a < ndist; a++) { /* insertion sort: few distinct tokens */
-        size_t t = cord[a], b = a;
-        while (b > 0 && (count[cord[b - 1]] < count[t] ||
-                         (count[cord[b - 1]] == count[t] && first[cord[b - 1]] > first[t]))) {
-            cord[b] = cord[b - 1];
-            b--;
-        }
-        cord[b] = t;
-    }
     size_t ntop = (size_t)o.top < k.n ? (size_t)o.top : k.n;
     const char *chain_name = o.prm.conv == LMP_CONV_HF ? "hf" : "llama"; /* --chain's value, under its name */
     const char *dtype_name = o.prm.dtype == LMP_DTYPE_F64 ? "f64" : "f32";
@@ -285,7 +291,9 @@ int cmd_decode(int argc, char **argv)
         printf("], \"kept_p\": ");
         cli_json_doubles(stdout, k.p, k.n);
         printf(", \"samples\": [");
-        for (long d = 0; d < o.n; d++) printf("%s%d", d ? ", " : "", (int)samples[d]);
+        for (long d = 0; d < o.n && !stdout_failed(d); d++)
+            printf("%s%d", d ? ", " : "", (int)draw_counted(s, &rng, d, count, first));
+        ndist = count_order(count, first, V, cord);
         printf("], \"counts\": {");
         for (size_t i = 0; i < ndist; i++) { /* keys are JSON strings: a name escaped (a"b was written raw) */
             printf("%s", i ? ", " : "");
@@ -317,12 +325,13 @@ int cmd_decode(int argc, char **argv)
         printf("\n");
         if (o.n > 0) {
             printf("samples:");
-            for (long d = 0; d < o.n; d++) {
+            for (long d = 0; d < o.n && !stdout_failed(d); d++) {
                 putchar(' ');
-                print_tok(stdout, &c, samples[d]);
+                print_tok(stdout, &c, draw_counted(s, &rng, d, count, first));
             }
             printf("\n");
         }
+        ndist = count_order(count, first, V, cord);
         if (o.counts) {
             printf("counts:");
             for (size_t i = 0; i < ndist; i++) {
@@ -341,7 +350,6 @@ done:
     free(hist);
     free(c.names);
     free(order);
-    free(samples);
     free(count);
     free(first);
     lmp_sampler_free(s);

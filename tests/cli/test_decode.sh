@@ -109,4 +109,8 @@ expect_fail "decode all -inf" '^lmprob: decode: logits: all 2 are -inf' "$LMPROB
 expect_fail "decode file error" '^lmprob: decode: /nonexistent/l: cannot open' "$LMPROB" decode /nonexistent/l
 expect_out "decode chain key" '^\{"V": 3, "chain": "hf", ' "$LMPROB" decode --logits 3,2,1 -n 1 --json
 expect_out "decode chain text" '^V: 3  chain: llama  ' "$LMPROB" decode --logits 3,2,1 -n 1 --chain llama
+# -n has every command's domain: the samples are printed as drawn, not kept (decode alone capped it at
+# 1e9); a run into a full disk stops at the failed write (within 65536 draws), exit 1
+expect_fail "-n 1000000001 into /dev/full" "decode: writing the results to standard output failed" \
+  sh -c "'$LMPROB' decode --logits 1,2 -n 1000000001 >/dev/full"
 finish
