@@ -322,6 +322,52 @@ static void fmt_size(char *b, size_t len, double bytes)
     else snprintf(b, len, "%.0f kB", bytes / 1e3);
 }
 
+/* One model's row as a JSON object (table.json and demo report --json). */
+static void json_model(FILE *o, const model_row *m)
+{
+    fprintf(o, "{\"name\": ");
+    cli_json_string(o, m->name);
+    fprintf(o, ", \"label\": ");
+    cli_json_string(o, m->label);
+    fprintf(o, ", \"order\": %d, \"estimator\": ", m->order);
+    cli_json_string(o, m->est);
+    fprintf(o, ", \"k\": ");
+    if (strcmp(m->k, "-") == 0) fprintf(o, "null");
+    else cli_json_double(o, strtod(m->k, NULL));
+    fprintf(o, ", \"perplexity\": ");
+    cli_json_double(o, m->ppl);
+    fprintf(o, ", \"perplexity_excl_oov\": ");
+    cli_json_double(o, m->ppl_excl);
+    fprintf(o, ", \"bits_per_token\": ");
+    cli_json_double(o, m->bits_token);
+    fprintf(o, ", \"bits_per_byte\": ");
+    cli_json_double(o, m->bits_byte);
+    fprintf(o, ", \"oov\": %.0f, \"tokens\": %.0f, \"oov_rate\": ", m->oov, m->tokens);
+    cli_json_double(o, m->oov / m->tokens);
+    fprintf(o, ", \"train_seconds\": ");
+    cli_json_double(o, m->train_s);
+    fprintf(o, ", \"model_bytes\": ");
+    cli_json_double(o, m->size_bytes);
+    fprintf(o, ", \"model\": ");
+    cli_json_string(o, m->path);
+    fprintf(o, "}");
+}
+
+/* The table's models as a JSON list, one a line. */
+static void json_models(FILE *o, const model_row *rows, size_t n)
+{
+    fprintf(o, "[");
+    int first = 1;
+    for (size_t t = 0; t < NTABLE; t++) {
+        const model_row *m = find_model(rows, n, table_models[t]);
+        if (!m) continue;
+        fprintf(o, "%s\n  ", first ? "" : ",");
+        json_model(o, m);
+        first = 0;
+    }
+    fprintf(o, "\n]");
+}
+
 /* The perplexity table as text (fixed width), Markdown and JSON. */
 static int write_tables(const char *dir, const model_row *rows, size_t n, FILE *echo)
 {
@@ -341,10 +387,12 @@ static int write_tables(const char *dir, const model_row *rows, size_t n, FILE *
         else if (f == 1)
             fprintf(o, "| model | perplexity | ppl excl. OOV | bits/token | bits/byte | OOV rate | training time | "
                        "model size |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
-        else
-            fprintf(o, "{\"models\": [");
-        int first = 1;
-        for (size_t t = 0; t < NTABLE; t++) {
+        else {
+            fprintf(o, "{\"models\": ");
+            json_models(o, rows, n);
+            fprintf(o, "}\n");
+        }
+        for (size_t t = 0; f < 2 && t < NTABLE; t++) {
             const model_row *m = find_model(rows, n, table_models[t]);
             if (!m) continue;
             double oov_rate = m->oov / m->tokens;
@@ -353,40 +401,10 @@ static int write_tables(const char *dir, const model_row *rows, size_t n, FILE *
             if (f == 0)
                 fprintf(o, "%-28s %11.2f %11.2f %8.3f %9.3f %7.2f %9.2f %9s\n", m->label, m->ppl, m->ppl_excl,
                         m->bits_token, m->bits_byte, 100 * oov_rate, m->train_s, size);
-            else if (f == 1)
+            else
                 fprintf(o, "| %s | %.2f | %.2f | %.3f | %.3f | %.2f %% | %.2f s | %s |\n", m->label, m->ppl,
                         m->ppl_excl, m->bits_token, m->bits_byte, 100 * oov_rate, m->train_s, size);
-            else {
-                fprintf(o, "%s\n  {\"name\": ", first ? "" : ",");
-                cli_json_string(o, m->name);
-                fprintf(o, ", \"label\": ");
-                cli_json_string(o, m->label);
-                fprintf(o, ", \"order\": %d, \"estimator\": ", m->order);
-                cli_json_string(o, m->est);
-                fprintf(o, ", \"k\": ");
-                if (strcmp(m->k, "-") == 0) fprintf(o, "null");
-                else cli_json_double(o, strtod(m->k, NULL));
-                fprintf(o, ", \"perplexity\": ");
-                cli_json_double(o, m->ppl);
-                fprintf(o, ", \"perplexity_excl_oov\": ");
-                cli_json_double(o, m->ppl_excl);
-                fprintf(o, ", \"bits_per_token\": ");
-                cli_json_double(o, m->bits_token);
-                fprintf(o, ", \"bits_per_byte\": ");
-                cli_json_double(o, m->bits_byte);
-                fprintf(o, ", \"oov\": %.0f, \"tokens\": %.0f, \"oov_rate\": ", m->oov, m->tokens);
-                cli_json_double(o, oov_rate);
-                fprintf(o, ", \"train_seconds\": ");
-                cli_json_double(o, m->train_s);
-                fprintf(o, ", \"model_bytes\": ");
-                cli_json_double(o, m->size_bytes);
-                fprintf(o, ", \"model\": ");
-                cli_json_string(o, m->path);
-                fprintf(o, "}");
-            }
-            first = 0;
         }
-        if (f == 2) fprintf(o, "\n]}\n");
         st = lmp_atomic_commit(&af, &err);
         cli_output_end(slot);
         if (st) return cli_fail_status("demo report", st, &err);
@@ -679,11 +697,14 @@ static int cmp_rank(const void *a, const void *b)
 static const char *prompts[] = {"the", "he said that", "in the united states", "it was a", "there is no"};
 #define NPROMPTS (sizeof prompts / sizeof prompts[0])
 
-static int analyse_prompts(nt_ctx *t, const char *dir, FILE *html, FILE *echo)
+/* echo: where the analyses are summed up (stdout), as text, or with json as the JSON members
+ * "prompts" and "test" of demo report --json's object */
+static int analyse_prompts(nt_ctx *t, const char *dir, FILE *html, FILE *echo, int json)
 {
     fprintf(html, "<table>\n<tr><th>context</th><th>entropy (nats)</th><th>entropy (bits)</th>"
                   "<th>nucleus size (p=0.9)</th><th>most likely next tokens</th></tr>\n");
-    if (echo) fprintf(echo, "next-token distribution of %s after a few prompts:\n", "the 5-gram");
+    if (json) fprintf(echo, ", \"prompts\": [");
+    else fprintf(echo, "next-token distribution of %s after a few prompts:\n", "the 5-gram");
     rank_item *rk = malloc(t->V * sizeof *rk);
     if (!rk) return cli_fail_status("demo report", LMP_ENOMEM, NULL);
     for (size_t k = 0; k < NPROMPTS; k++) {
@@ -698,18 +719,37 @@ static int analyse_prompts(nt_ctx *t, const char *dir, FILE *html, FILE *echo)
         fprintf(html, "<tr><td>&lt;s&gt; ");
         html_escape(html, prompts[k]);
         fprintf(html, "</td><td>%.3f</td><td>%.3f</td><td>%zu</td><td>", H, H / log(2.0), nuc);
-        if (echo) fprintf(echo, "  <s> %-22s H = %6.3f nats (%6.3f bits)  nucleus(0.9) = %5zu  top:", prompts[k], H,
-                          H / log(2.0), nuc);
+        if (json) {
+            fprintf(echo, "%s\n  {\"prompt\": ", k ? "," : "");
+            cli_json_string(echo, prompts[k]);
+            fprintf(echo, ", \"entropy\": ");
+            cli_json_double(echo, H);
+            fprintf(echo, ", \"entropy_bits\": ");
+            cli_json_double(echo, H / log(2.0));
+            fprintf(echo, ", \"nucleus_0.9\": %zu, \"top\": [", nuc);
+        } else {
+            fprintf(echo, "  <s> %-22s H = %6.3f nats (%6.3f bits)  nucleus(0.9) = %5zu  top:", prompts[k], H,
+                    H / log(2.0), nuc);
+        }
         for (int j = 0; j < 5; j++) {
             const char *w = lmp_lm_token_text(t->lm, rk[j].id, NULL);
             fprintf(html, "%s", j ? ", " : "");
             html_escape(html, w ? w : "?");
             fprintf(html, " %.3f", rk[j].p);
-            if (echo) fprintf(echo, " %s %.3f", w ? w : "?", rk[j].p);
+            if (json) {
+                fprintf(echo, "%s{\"token\": ", j ? ", " : "");
+                cli_json_string(echo, w ? w : "?");
+                fprintf(echo, ", \"p\": ");
+                cli_json_double(echo, rk[j].p);
+                fprintf(echo, "}");
+            } else {
+                fprintf(echo, " %s %.3f", w ? w : "?", rk[j].p);
+            }
         }
         fprintf(html, "</td></tr>\n");
-        if (echo) fputc('\n', echo);
+        fputs(json ? "]}" : "\n", echo);
     }
+    if (json) fputs("\n]", echo);
     fprintf(html, "</table>\n");
 
     /* The picture: the distribution after prompts[1] at three temperatures, with the cut-offs. */
@@ -789,7 +829,8 @@ static int analyse_prompts(nt_ctx *t, const char *dir, FILE *html, FILE *echo)
 }
 
 /* Nucleus size (p = 0.9) and entropy at positions of the test text, every `step`-th token. */
-static int analyse_test(nt_ctx *t, const char *dir, const char *test, size_t max_positions, FILE *html, FILE *echo)
+static int analyse_test(nt_ctx *t, const char *dir, const char *test, size_t max_positions, FILE *html, FILE *echo,
+                        int json)
 {
     FILE *f = fopen(test, "r");
     if (!f) {
@@ -915,23 +956,38 @@ static int analyse_test(nt_ctx *t, const char *dir, const char *test, size_t max
                   "context): median nucleus size %.0f tokens, a single token in %.1f %% of positions, largest %.0f; "
                   "mean next-token entropy %.3f nats (%.3f bits).</p>\n",
             npos, step, med, 100.0 * (double)ones / (double)npos, pow(10, maxl), mean_h, mean_h / log(2.0));
-    if (echo)
+    if (json) {
+        /* sizes[] holds log10 of the nucleus sizes, which are whole numbers: back to them */
+        fprintf(echo, ", \"test\": {\"positions\": %zu, \"nucleus_0.9_median\": ", npos);
+        cli_json_double(echo, round(med));
+        fprintf(echo, ", \"one_token_fraction\": ");
+        cli_json_double(echo, (double)ones / (double)npos);
+        fprintf(echo, ", \"nucleus_0.9_max\": ");
+        cli_json_double(echo, round(pow(10, maxl)));
+        fprintf(echo, ", \"mean_entropy\": ");
+        cli_json_double(echo, mean_h);
+        fprintf(echo, "}");
+    } else {
         fprintf(echo, "nucleus (p=0.9) over %zu test positions: median %.0f tokens, 1 token in %.1f%%, max %.0f; "
                       "mean entropy %.3f nats\n",
                 npos, med, 100.0 * (double)ones / (double)npos, pow(10, maxl), mean_h);
+    }
     return CLI_OK;
 }
 
 /* ---- report ------------------------------------------------------------------------------ */
 
-static int report_page(const char *dir, const model_row *rows, size_t n, uint64_t seed, size_t positions);
+static int report_page(const char *dir, const model_row *rows, size_t n, uint64_t seed, size_t positions, FILE *echo,
+                       int json);
 
 static void report_usage(FILE *f)
 {
-    fputs("usage: lmprob demo report --dir OUT [--seed S] [--rng numpy] [--positions N]\n"
+    fputs("usage: lmprob demo report --dir OUT [--seed S] [--rng numpy] [--positions N] [--json]\n"
           "Reads what scripts/demo.sh wrote into OUT and writes table.{txt,md,json}, ppl_vs_order.png,\n"
           "next_token.png, nucleus_hist.png (N test positions, default 3000), clt.png, bias_variance.png\n"
           "and index.html. The pictures' samples draw numpy's legacy stream (--rng numpy, the only one).\n"
+          "It prints the table and the next-token analyses; --json: as one JSON object (printed once the\n"
+          "report is written; nothing on stdout when it fails).\n"
           "\n"
           "example: lmprob demo report --dir build/demo --seed 7   (after make demo, which writes build/demo)\n",
           f);
@@ -943,8 +999,10 @@ static int demo_report(int argc, char **argv)
     uint64_t seed = CLI_DEFAULT_SEED;
     long positions = 3000;
     lmp_rng_kind rk = LMP_RNG_NUMPY_LEGACY;
+    int json = 0;
     const cli_opt table[] = {
         {.name = "--dir", .kind = CLI_OPT_STR, .dest = &dir},
+        CLI_OPT_JSON(&json),
         CLI_OPT_SEED(&seed),
         CLI_OPT_RNG(&rk),
         {.name = "--positions", .kind = CLI_OPT_LONG, .dest = &positions, .lo = 1, .hi = 1e9, .expect = "N >= 1"},
@@ -964,17 +1022,39 @@ static int demo_report(int argc, char **argv)
     model_row *rows = calloc(MAX_MODELS, sizeof *rows);
     if (!rows) return cli_fail_status("demo report", LMP_ENOMEM, NULL);
     size_t n = 0;
+    /* --json: the object is gathered in memory and printed whole once the report is written (the run
+     * takes seconds; a failure prints nothing on stdout, its message on stderr) */
+    char *jbuf = NULL;
+    size_t jlen = 0;
+    FILE *echo = json ? open_memstream(&jbuf, &jlen) : stdout;
+    if (!echo) {
+        free(rows);
+        return cli_fail_status("demo report", LMP_ENOMEM, NULL);
+    }
     int rc = load_manifest(dir, rows, &n) ? CLI_FAIL : CLI_OK;
-    if (!rc) rc = write_tables(dir, rows, n, stdout);
+    if (!rc) rc = write_tables(dir, rows, n, json ? NULL : stdout);
+    if (!rc && json) {
+        fprintf(echo, "{\"dir\": ");
+        cli_json_string(echo, dir);
+        fprintf(echo, ", \"seed\": %llu, \"rng\": \"numpy\", \"models\": ", (unsigned long long)seed);
+        json_models(echo, rows, n);
+    }
     if (!rc) rc = picture_orders(dir, rows, n);
-    if (!rc) rc = report_page(dir, rows, n, seed, (size_t)positions);
+    if (!rc) rc = report_page(dir, rows, n, seed, (size_t)positions, echo, json);
+    if (json) {
+        if (!rc) fputs("}\n", echo);
+        fclose(echo);
+        if (!rc) fwrite(jbuf, 1, jlen, stdout);
+        free(jbuf);
+    }
     free(rows);
     plot_release_caches();
     return rc;
 }
 
 /* index.html with the tables, samples, analyses and pictures. */
-static int report_page(const char *dir, const model_row *rows, size_t n, uint64_t seed, size_t positions)
+static int report_page(const char *dir, const model_row *rows, size_t n, uint64_t seed, size_t positions, FILE *echo,
+                       int json)
 {
     int rc;
     char path[DEMO_PATH];
@@ -1022,10 +1102,10 @@ static int report_page(const char *dir, const model_row *rows, size_t n, uint64_
     }
     nt_ctx t;
     rc = nt_open(&t, big->path);
-    if (!rc) rc = analyse_prompts(&t, dir, h, stdout);
+    if (!rc) rc = analyse_prompts(&t, dir, h, echo, json);
     if (!rc) fprintf(h, "<img src=\"next_token.png\" alt=\"next-token distribution\">\n");
     snprintf(path, sizeof path, "%s/data/test.txt", dir);
-    if (!rc) rc = analyse_test(&t, dir, path, positions, h, stdout);
+    if (!rc) rc = analyse_test(&t, dir, path, positions, h, echo, json);
     nt_close(&t);
     if (!rc) fprintf(h, "<img src=\"nucleus_hist.png\" alt=\"nucleus size histogram\">\n");
     snprintf(path, sizeof path, "%s/chapter20.txt", dir);
@@ -1062,7 +1142,7 @@ static int report_page(const char *dir, const model_row *rows, size_t n, uint64_
 static void demo_usage(FILE *f)
 {
     fprintf(f, "usage: lmprob demo uniform --output U.arpa TRAIN\n"
-               "       lmprob demo report --dir OUT [--seed S] [--rng numpy] [--positions N]\n"
+               "       lmprob demo report --dir OUT [--seed S] [--rng numpy] [--positions N] [--json]\n"
                "The library side of `make demo` (scripts/demo.sh runs the whole job; see docs/demo.md).\n"
                "\n"
                "example: lmprob demo uniform --output u.arpa train.txt\n");

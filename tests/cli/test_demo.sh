@@ -103,6 +103,24 @@ pu=$(grep -o '"name": "uniform"[^}]*' "$OUT/table.json" 2>/dev/null | grep -o '"
 if awk -v p="$pu" -v v="$V" 'BEGIN { d = p - v; if (d < 0) d = -d; exit !(p != "" && d < 1e-4 * v) }'; then ok; else
   bad "uniform perplexity '$pu', want V = $V"
 fi
+# report --json: one object with the table's rows (table.json's), the prompts and the test analysis of the
+# text report (it had no --json, though it prints numbers)
+"$LMPROB" demo report --dir "$OUT" >"$TMPD/rep.txt" 2>/dev/null
+if "$LMPROB" demo report --dir "$OUT" --json >"$TMPD/rep.json" 2>"$TMPD/err" &&
+  /usr/bin/python3 - "$TMPD/rep.json" "$OUT/table.json" "$TMPD/rep.txt" <<'EOF'
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+t = json.load(open(sys.argv[2]))
+text = open(sys.argv[3]).read()
+assert d["models"] == t["models"], "models differ from table.json"
+prompts = re.findall(r"^  <s> (.+?) +H = +([0-9.]+) nats .* nucleus\(0.9\) = +([0-9]+)", text, re.M)
+assert len(prompts) == len(d["prompts"]) > 0, (len(prompts), len(d["prompts"]))
+for (name, h, nuc), j in zip(prompts, d["prompts"]):
+    assert j["prompt"] == name and abs(j["entropy"] - float(h)) < 6e-4 and j["nucleus_0.9"] == int(nuc), (name, j)
+m = re.search(r"over ([0-9]+) test positions: median ([0-9]+) tokens", text)
+assert d["test"]["positions"] == int(m.group(1)) and d["test"]["nucleus_0.9_median"] == int(m.group(2)), d["test"]
+EOF
+then ok; else bad "demo report --json: $(head -c 300 "$TMPD/err")"; fi
 # report on an empty test text: the message names it (it said "no positions in the test text")
 cp -r "$OUT" "$TMPD/demo2"
 : >"$TMPD/demo2/data/test.txt"
