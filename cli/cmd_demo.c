@@ -322,6 +322,13 @@ static void fmt_size(char *b, size_t len, double bytes)
     else snprintf(b, len, "%.0f kB", bytes / 1e3);
 }
 
+/* , "key": value (a number, or "nan"/"inf" as cli_json_double writes them) */
+static void json_member(FILE *o, const char *key, double v)
+{
+    fprintf(o, ", \"%s\": ", key);
+    cli_json_double(o, v);
+}
+
 /* One model's row as a JSON object (table.json and demo report --json). */
 static void json_model(FILE *o, const model_row *m)
 {
@@ -334,20 +341,14 @@ static void json_model(FILE *o, const model_row *m)
     fprintf(o, ", \"k\": ");
     if (strcmp(m->k, "-") == 0) fprintf(o, "null");
     else cli_json_double(o, strtod(m->k, NULL));
-    fprintf(o, ", \"perplexity\": ");
-    cli_json_double(o, m->ppl);
-    fprintf(o, ", \"perplexity_excl_oov\": ");
-    cli_json_double(o, m->ppl_excl);
-    fprintf(o, ", \"bits_per_token\": ");
-    cli_json_double(o, m->bits_token);
-    fprintf(o, ", \"bits_per_byte\": ");
-    cli_json_double(o, m->bits_byte);
-    fprintf(o, ", \"oov\": %.0f, \"tokens\": %.0f, \"oov_rate\": ", m->oov, m->tokens);
-    cli_json_double(o, m->oov / m->tokens);
-    fprintf(o, ", \"train_seconds\": ");
-    cli_json_double(o, m->train_s);
-    fprintf(o, ", \"model_bytes\": ");
-    cli_json_double(o, m->size_bytes);
+    json_member(o, "perplexity", m->ppl);
+    json_member(o, "perplexity_excl_oov", m->ppl_excl);
+    json_member(o, "bits_per_token", m->bits_token);
+    json_member(o, "bits_per_byte", m->bits_byte);
+    fprintf(o, ", \"oov\": %.0f, \"tokens\": %.0f", m->oov, m->tokens);
+    json_member(o, "oov_rate", m->oov / m->tokens);
+    json_member(o, "train_seconds", m->train_s);
+    json_member(o, "model_bytes", m->size_bytes);
     fprintf(o, ", \"model\": ");
     cli_json_string(o, m->path);
     fprintf(o, "}");
