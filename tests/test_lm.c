@@ -155,6 +155,9 @@ static void test_custom(void)
     CHECK(lmp_lm_ctx_next_logprobs(c, lp, &err) == LMP_EDOM); /* a NaN from the model is named */
     CHECK(strstr(err.msg, "model bad") != NULL);
     CHECK(lmp_lm_tokenize(lm, "x", 1, 0, NULL, NULL, NULL, 0, &(size_t){0}, &err) == LMP_EUNSUPPORTED);
+    /* unknown flag bits are refused before the model is asked, as lmp_tokenizer_encode refuses them */
+    CHECK_INT(lmp_lm_tokenize(lm, "x", 1, 0x80, NULL, NULL, NULL, 0, &(size_t){0}, &err), LMP_EINVAL);
+    CHECK_MSG(strstr(err.msg, "flags 0x80") != NULL, "%s", err.msg);
     lmp_lm_ctx_free(c);
     lmp_lm_free(lm);
 

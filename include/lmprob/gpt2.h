@@ -58,13 +58,14 @@ typedef struct lmp_gpt2_config {
     int scale_attn_weights;              /* 1: scores / sqrt(head_dim) (HF default) */
     int scale_attn_by_inverse_layer_idx; /* 1: scores of layer i also / (i + 1) */
     int tied;           /* 1: the output projection is the token embedding */
-    int eos_token_id;   /* eos_token_id (HF's default 50256 when absent); -1 when null or not a token of the model */
+    lmp_token_id eos_token_id; /* eos_token_id (HF's default 50256 when absent); LMP_TOKEN_NONE when null or not a
+                                  token of the model */
     lmp_gpt2_dtype dtype;           /* storage type of the weights */
     lmp_gpt2_config_source source;  /* where the numbers above came from */
     size_t n_params;    /* parameters, counting a tied output projection once */
     size_t weight_bytes;/* bytes of F32 weights the forward pass reads (in the file or converted) */
-    int bos_token_id;   /* bos_token_id (HF's default 50256 when absent), where generation from nothing starts;
-                           -1 when null or not a token of the model */
+    lmp_token_id bos_token_id; /* bos_token_id (HF's default 50256 when absent), where generation from nothing
+                                  starts; LMP_TOKEN_NONE when null or not a token of the model */
 } lmp_gpt2_config;
 
 /* Load a model from `path`: a Hugging Face model folder (config.json and, in

@@ -255,7 +255,8 @@ typedef struct lmp_lm_span {
  * typed in the text is the model's own marker, not an error. Errors:
  * LMP_EUNSUPPORTED (the model has no tokenizer), LMP_EFORMAT (invalid UTF-8 in
  * char mode, naming the line and byte; the mock: a word not among its five),
- * LMP_ENOMEM. */
+ * LMP_EINVAL (flags other than the LMP_TOKENIZER_* bits of tokenizer.h, which
+ * GPT-2's tokenizer reads; 0 for the defaults), LMP_ENOMEM. */
 LMP_API lmp_status lmp_lm_tokenize(const lmp_lm *lm, const char *text, size_t len, unsigned flags, lmp_token_id *ids,
                                    unsigned char *unknown, lmp_lm_span *spans, size_t cap, size_t *n, lmp_error *err);
 

@@ -508,8 +508,8 @@ static lmp_status build(lmp_gpt2 *m, const char *st_label, const char *cfg_text,
     /* HF's GPT2Config default is 50256; its configs keep that default even for models with a smaller
      * vocabulary, where it is no token of theirs: then none */
     long eos = ci.eos == -1 ? 50256 : ci.eos, bos = ci.bos == -1 ? 50256 : ci.bos;
-    c->eos_token_id = eos >= 0 && eos < c->n_vocab ? (int)eos : -1;
-    c->bos_token_id = bos >= 0 && bos < c->n_vocab ? (int)bos : -1;
+    c->eos_token_id = eos >= 0 && eos < c->n_vocab ? (lmp_token_id)eos : LMP_TOKEN_NONE;
+    c->bos_token_id = bos >= 0 && bos < c->n_vocab ? (lmp_token_id)bos : LMP_TOKEN_NONE;
     if (c->n_embd % c->n_head != 0) {
         st = lmp_error_set_at(err, LMP_EFORMAT, clabel, 0, "config: n_embd = %d is not a multiple of n_head = %d",
                               c->n_embd, c->n_head);

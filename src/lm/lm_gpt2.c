@@ -398,7 +398,7 @@ static lmp_status make(const lmp_gpt2 *g, const lmp_tokenizer *tok, lmp_gpt2 *g_
     /* Where generation stops: the config's eos_token_id, as Hugging Face's generate takes it (its default 50256
      * is <|endoftext|>; a fine-tune may name an added token, "<|im_end|>"), else the vocabulary's <|endoftext|>
      * (a config with eos_token_id null, or one that is no token of the model). */
-    lmp_token_id eot = cfg.eos_token_id >= 0 ? (lmp_token_id)cfg.eos_token_id
+    lmp_token_id eot = cfg.eos_token_id != LMP_TOKEN_NONE ? cfg.eos_token_id
                        : tok                 ? lmp_tokenizer_eot(tok)
                                              : LMP_TOKEN_NONE;
     lm->info.kind = LMP_LM_GPT2;
@@ -409,7 +409,7 @@ static lmp_status make(const lmp_gpt2 *g, const lmp_tokenizer *tok, lmp_gpt2 *g_
     lm->info.bos = lm->info.eos = eot; /* GPT-2's one marker, <|endoftext|> */
     /* An empty prompt starts from the config's bos_token_id, as Hugging Face's generate starts (50256,
      * <|endoftext|>, unless a fine-tune names another; it started from eos_token_id, other text) */
-    lm->start = cfg.bos_token_id >= 0 ? (lmp_token_id)cfg.bos_token_id : eot;
+    lm->start = cfg.bos_token_id != LMP_TOKEN_NONE ? cfg.bos_token_id : eot;
     lm->info.unk = LMP_TOKEN_NONE;
     lm->info.tokens = tok ? LMP_LM_TOKENS_GPT2 : LMP_LM_TOKENS_NONE;
     lm->info.needs_context = 1; /* no BOS: token 0 of a context is never predicted */
