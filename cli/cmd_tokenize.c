@@ -383,7 +383,7 @@ int cmd_tokenize(int argc, char **argv)
     }
     w_flush(w);
     if (w->err) {
-        cli_error("tokenize: %s: write error: %s", out, strerror(errno));
+        cli_error("tokenize: %s: write failed: %s", out, strerror(errno));
         goto done;
     }
     if (invalid && !(flags & LMP_TOKENIZER_RAW_BYTES))
@@ -536,7 +536,7 @@ int cmd_detokenize(int argc, char **argv)
     ok = 1;
     goto done;
 werr:
-    cli_error("detokenize: %s: write error: %s", out, strerror(errno));
+    cli_error("detokenize: %s: write failed: %s", out, strerror(errno));
 done:
     free(chunk);
     return io_close(&x, "detokenize", ok);

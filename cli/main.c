@@ -143,14 +143,18 @@ int main(int argc, char **argv)
             char *hargv[] = {argv[2], "--help", NULL};
             for (size_t i = 0; i < NCOMMANDS; i++)
                 if (commands[i].fn && strcmp(commands[i].name, argv[2]) == 0)
-                    return exit_status(commands[i].fn(2, hargv));
+                    return stdout_checked(argv[2], exit_status(commands[i].fn(2, hargv)));
         }
-        usage(stdout);
-        return CLI_OK;
+        usage(stdout); /* checked as every command's output (`lmprob --help > /dev/full` said nothing, exit 0) */
+        return stdout_checked("--help", CLI_OK);
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
         printf("lmprob %s\n", lmp_version());
-        return CLI_OK;
+        return stdout_checked("--version", CLI_OK);
+    }
+    if (argv[1][0] == '-' && argv[1][1]) { /* an option before any command: not a command's name */
+        cli_error("unknown option '%s': expected a command first (run 'lmprob --help' for the list)", argv[1]);
+        return CLI_USAGE;
     }
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (commands[i].fn && strcmp(commands[i].name, argv[1]) == 0)

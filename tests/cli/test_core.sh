@@ -5,6 +5,11 @@ expect_out "--version" '^lmprob [0-9]+\.[0-9]+\.[0-9]+' "$LMPROB" --version
 expect_out "--help lists verify" 'verify' "$LMPROB" --help
 expect_fail "no command" 'usage' "$LMPROB"
 expect_fail "unknown command" "unknown command 'frobnicate'" "$LMPROB" frobnicate
+expect_fail "an option before any command" "unknown option '--bogus': expected a command first" "$LMPROB" --bogus
+# the help and the version to a full disk: exit 1 and a message, as every command's output (they said nothing, exit 0)
+for a in --help --version "help rng"; do
+  expect_fail "$a >/dev/full" "writing the results to standard output failed" sh -c "'$LMPROB' $a >/dev/full"
+done
 expect_fail "verify missing file" 'nope.json: cannot open' "$LMPROB" verify "$TMPD/nope.json"
 printf '{"schema": 1, "cases": [' >"$TMPD/bad.json"
 expect_fail "verify malformed json" 'line 1, column' "$LMPROB" verify "$TMPD/bad.json"

@@ -219,11 +219,11 @@ if [ -z "$(ls "$TMPD/ro")" ]; then ok; else bad "a failed check left a file behi
 chmod 755 "$TMPD/ro"
 # a failed write to stdout says why, as ppl does (generate said only "writing to stdout failed")
 if [ -w /dev/full ]; then
-  expect_fail "generate > /dev/full: the reason" "^lmprob: generate: writing to stdout failed: No space left on device" \
+  expect_fail "generate > /dev/full: the reason" "^lmprob: generate: writing the results to standard output failed: No space left on device" \
     sh -c '"$0" generate "$1" -n 3 --seed 1 >/dev/full' "$LMPROB" "$M"
-  expect_fail "generate --json > /dev/full: the reason" "writing to stdout failed: No space left on device" \
+  expect_fail "generate --json > /dev/full: the reason" "writing the results to standard output failed: No space left on device" \
     sh -c '"$0" generate "$1" -n 3 --seed 1 --json >/dev/full' "$LMPROB" "$M"
-  expect_fail "next > /dev/full: the reason" "^lmprob: next: writing to stdout failed: No space left on device" \
+  expect_fail "next > /dev/full: the reason" "^lmprob: next: writing the results to standard output failed: No space left on device" \
     sh -c '"$0" next "$1" --prompt a >/dev/full' "$LMPROB" "$M"
   # the reason of a write that failed before the last flush (the flush found errno 0: "write error")
   expect_fail "chapter > /dev/full: the reason" "^lmprob: chapter: writing the results to standard output failed: No space left on device" \
