@@ -34,8 +34,10 @@ static void usage(FILE *f)
  * probability of 1e-600 ([1e300, 1e-300]) to 0 and make the KL +inf. */
 static int get_dist(const char *name, const char *list, const char *file, int normalize, double **v, size_t *n)
 {
-    char label[32], flag[16];
-    snprintf(flag, sizeof flag, list ? "--%s" : "--%s-file", name);
+    /* the option, and for a file its name too: "info: --p-file b3.txt: sum of p = 1.1" (it named no file) */
+    char label[4200], flag[4160];
+    if (list) snprintf(flag, sizeof flag, "--%s", name);
+    else snprintf(flag, sizeof flag, "--%s-file %.4096s", name, file);
     snprintf(label, sizeof label, "info: %s", flag);
     if (!list) cli_stdin_note("info", file);
     if (list ? cli_parse_double_list(label, list, v, n) : cli_read_doubles("info", file, 0, v, n))
@@ -120,7 +122,8 @@ int cmd_info(int argc, char **argv)
             if ((rc = get_dist("q", q_list, q_file, normalize, &q, &nq))) goto done;
             rc = CLI_FAIL;
             if (nq != np) {
-                cli_error("info: q: expected %zu probabilities (as many as p), got %zu", np, nq);
+                cli_error("info: %s: expected %zu probabilities (as many as p), got %zu", q_list ? "--q" : "--q-file",
+                          np, nq);
                 if (q_list && p_list) rc = CLI_USAGE; /* both typed as options: a usage error; from files, data */
                 goto done;
             }

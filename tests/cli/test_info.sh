@@ -48,6 +48,9 @@ expect_out "normalize, q of 1e-600: KL" '"kl_pq": 690\.082380717653' "$LMPROB" i
 [ $r1 -eq 2 ] && grep -q "info: --q: sum of p = 1.1" "$TMPD/e1" && ok || bad "--q 0.9,0.2: exit $r1: $(cat "$TMPD/e1")"
 expect_fail "length mismatch" 'q: expected 2 probabilities' "$LMPROB" info --p 0.5,0.5 --q 0.2,0.3,0.5
 expect_fail "bad base" "base: expected e or a positive number other than 1, got '1'" "$LMPROB" info --p 1 --base 1
+printf '0.5\n0.6\n' >"$TMPD/sum11.txt"
+expect_fail "a file's sum names the file" "info: --p-file .*sum11.txt: sum of p = 1.1" "$LMPROB" info --p-file "$TMPD/sum11.txt"
+expect_fail "q's length names --q" "info: --q: expected 2 probabilities \(as many as p\), got 1" "$LMPROB" info --p 0.5,0.5 --q 1
 expect_fail "hexadecimal base" "base: expected e or a positive number other than 1, got '0x10'" "$LMPROB" info --p 1 --base 0x10
 expect_fail "nothing to do" 'expected --p' "$LMPROB" info
 expect_fail "non-numeric" "item 2: expected a finite number, got 'x'" "$LMPROB" info --p 0.5,x
