@@ -303,6 +303,10 @@ static void test_tokenize(void)
     n = 0; /* ids NULL: the size query, LMP_OK as lmp_tokenizer_encode's (it was LMP_ERANGE with a message) */
     CHECK(lmp_lm_tokenize(lm, text, strlen(text), LMP_LM_SENTENCES, NULL, NULL, NULL, 0, &n, &err) == LMP_OK);
     CHECK_INT(n, 10);
+    n = 0; /* ids NULL with a cap: the same size query (it was LMP_EINVAL here, LMP_OK in lmp_tokenizer_encode) */
+    CHECK(lmp_lm_tokenize(lm, text, strlen(text), LMP_LM_SENTENCES, NULL, NULL, NULL, 4, &n, &err) == LMP_OK);
+    CHECK_INT(n, 10);
+    CHECK_INT(lmp_lm_tokenize(lm, text, strlen(text), 2u, ids, NULL, NULL, 16, &n, &err), LMP_EINVAL); /* no such flag */
     /* word mode reads a text to score as ppl and KenLM's query: a word is its bytes (here an unknown one),
      * "<s>" the model's own token; char mode decodes UTF-8 and refuses what is not (below) */
     CHECK(lmp_lm_tokenize(lm, "a \xff <s>", 8, 0, ids, unk, NULL, 16, &n, &err) == LMP_OK);

@@ -248,15 +248,15 @@ typedef struct lmp_lm_span {
  * (<|endoftext|> in the text is the special token). Two-call sizing: *n is
  * set to the number of tokens; ids[0..cap) (and unknown, spans, each optional)
  * are written when *n <= cap, else the call returns LMP_ERANGE and writes
- * nothing useful (call again with cap >= *n). With ids NULL (and cap 0) only
- * *n is set and the call returns LMP_OK, as lmp_tokenizer_encode's size query. Word mode reads the text as
+ * nothing useful (call again with cap >= *n). With ids NULL (cap is then not
+ * read) only *n is set and the call returns LMP_OK, as lmp_tokenizer_encode's
+ * size query. Word mode reads the text as
  * KenLM's query and lmp_ngram_score_file do (corpus.h query_words): a word is
  * its bytes, so one with invalid UTF-8 is an unknown word, and "<s>" or "</s>"
  * typed in the text is the model's own marker, not an error. Errors:
  * LMP_EUNSUPPORTED (the model has no tokenizer), LMP_EFORMAT (invalid UTF-8 in
  * char mode, naming the line and byte; the mock: a word not among its five),
- * LMP_EINVAL (flags other than the LMP_TOKENIZER_* bits of tokenizer.h, which
- * GPT-2's tokenizer reads; 0 for the defaults), LMP_ENOMEM. */
+ * LMP_EINVAL (a flag bit other than LMP_LM_SENTENCES), LMP_ENOMEM. */
 LMP_API lmp_status lmp_lm_tokenize(const lmp_lm *lm, const char *text, size_t len, unsigned flags, lmp_token_id *ids,
                                    unsigned char *unknown, lmp_lm_span *spans, size_t cap, size_t *n, lmp_error *err);
 

@@ -133,10 +133,10 @@ lmp_status lmp_lm_tokenize(const lmp_lm *lm, const char *text, size_t len, unsig
     if (!lm || !n) return lmp_error_set(err, LMP_EINVAL, "tokenize: expected a model and a count pointer, got NULL");
     *n = 0;
     if (len && !text) return lmp_error_set(err, LMP_EINVAL, "tokenize: %zu bytes of text but a NULL pointer", len);
-    if (cap && !ids) return lmp_error_set(err, LMP_EINVAL, "tokenize: room for %zu ids but a NULL pointer", cap);
-    const unsigned known = LMP_TOKENIZER_SPECIAL | LMP_TOKENIZER_RAW_BYTES | LMP_TOKENIZER_STRICT;
-    if (flags & ~known) /* as lmp_tokenizer_encode: an unknown bit was ignored here alone */
-        return lmp_error_set(err, LMP_EINVAL, "tokenize: flags 0x%x: expected LMP_TOKENIZER_* bits (0x%x)", flags, known);
+    if (!ids) cap = 0; /* a size query whatever cap says, as lmp_tokenizer_encode's (it was LMP_EINVAL here) */
+    if (flags & ~LMP_LM_SENTENCES) /* as lmp_tokenizer_encode refuses its unknown bits: they were ignored here */
+        return lmp_error_set(err, LMP_EINVAL, "tokenize: flags 0x%x: expected 0 or LMP_LM_SENTENCES (0x%x)", flags,
+                             LMP_LM_SENTENCES);
     if (!lm->ops->tokenize)
         return lmp_error_set(err, LMP_EUNSUPPORTED, "model %s has no tokenizer: expected token ids", lm->info.name);
     lmp_status st = lm->ops->tokenize(lm, text ? text : "", len, flags, ids, unknown, spans, cap, n, err);
