@@ -763,7 +763,7 @@ int cmd_dist(int argc, char **argv)
         {.name = "--quantile", .alias = "--ppf", .kind = CLI_OPT_STR, .dest = &d.q[Q_QUANTILE], .spelled = &d.qgiven[Q_QUANTILE], .expect = "probabilities in [0, 1], comma-separated"},
         /* a list for categorical, one number otherwise (parsed below, once the family is known) */
         CLI_OPT_PROBS("--p", &d.p_list, &d.has_p),
-        CLI_OPT_TRIALS(&d.n, &d.has_n), CLI_OPT_N_RENAMED("--trials", "binomial's number of trials"),
+        CLI_OPT_TRIALS(&d.n, &d.has_n), CLI_OPT_N_RENAMED("--trials", "binomial's number of trials (--sample N: how many values to draw)"),
         {.name = "--alpha", .kind = CLI_OPT_STR, .dest = &d.alpha_list, .expect = "Dirichlet concentrations > 0, comma-separated"},
         CLI_OPT_MEANS(&d.mean_list),
         {.name = "--cov", .kind = CLI_OPT_STR, .dest = &d.cov_text, .expect = "a covariance matrix, rows separated by ';'"},

@@ -177,7 +177,9 @@ int cli_opt_memory(const char *v, void *dest);      /* uint64_t bytes: 512M, 1G,
 /* The number of Bernoulli trials of a binomial (dist binomial, bayes beta). Not --n: that is -n,
  * how many to draw. */
 #define CLI_OPT_TRIALS(p, seen_) {.name = "--trials", .kind = CLI_OPT_LONG, .dest = (p), .lo = 0, .hi = 1e15, .expect = "a number of trials >= 0", .seen = (seen_)}
-#define CLI_OPT_N_RENAMED(new_, what) {.name = "--n", .alias = (new_), .kind = CLI_OPT_RENAMED, .expect = what " (-n, --n: how many to draw)"}
+/* --n renamed, with what the new name means in this command (`what`: the message said "(-n, --n: how
+ * many to draw)" in dist and experiment too, which take no -n) */
+#define CLI_OPT_N_RENAMED(new_, what) {.name = "--n", .alias = (new_), .kind = CLI_OPT_RENAMED, .expect = (what)}
 /* A Beta distribution's a and b (dist beta, and laplace's b; bayes beta's prior), both > 0. */
 #define CLI_OPT_BETA_A(p, seen_) {.name = "--a", .kind = CLI_OPT_DOUBLE, .dest = (p), .lo = 0, .hi = 1e300, .lo_open = 1, .expect = "a > 0", .seen = (seen_)}
 #define CLI_OPT_BETA_B(p, seen_) {.name = "--b", .kind = CLI_OPT_DOUBLE, .dest = (p), .lo = 0, .hi = 1e300, .lo_open = 1, .expect = "b > 0", .seen = (seen_)}
