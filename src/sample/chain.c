@@ -761,7 +761,7 @@ lmp_status smp_chain_apply(lmp_sampler *s, const float *lf, const double *ld, si
     for (size_t i = 0; i < V; i++) {
         double v = lf ? (double)lf[i] : ld[i];
         if (isnan(v) || v == INFINITY)
-            return lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a finite number or -inf", i, v);
+            return smp_bad_logit_error(i, v, err);
         if (f32 && isinf((float)v) && !isinf(v))
             return lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a value representable in float32", i,
                                  v);
@@ -769,8 +769,7 @@ lmp_status smp_chain_apply(lmp_sampler *s, const float *lf, const double *ld, si
         c->logit[i] = f32 ? (double)(float)v : v;
         finite |= v > -INFINITY;
     }
-    if (!finite)
-        return lmp_error_set(err, LMP_EINVAL, "logits: all %zu are -inf: expected at least one finite logit", V);
+    if (!finite) return smp_no_finite_error(V, err);
     c->n = V;
     for (size_t i = 0; i < s->nsteps; i++) {
         const smp_step *st = &s->steps[i];

@@ -48,8 +48,7 @@ int smp_topk_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st, lm
     if ((double)thrf > thr) thrf = nextafterf(thrf, -INFINITY);
     size_t m, bad = lmp_sample_fgather(s->isa, lf, V, const_thr, &thrf, &fmx, s->id, &m);
     if (bad < V)
-        return *st = lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a finite number or -inf", bad,
-                                   (double)lf[bad]), -1;
+        return *st = smp_bad_logit_error(bad, (double)lf[bad], err), -1;
     if (m < K) return 0;
     /* convert the gathered logits as smp_load() would (temperature fused in HF order) */
     double T = hf && p->temperature != 1.0 ? R(s->f32, p->temperature) : 1.0;
@@ -145,11 +144,8 @@ int smp_minp_first(lmp_sampler *s, const float *lf, size_t V, lmp_status *st, lm
     size_t g;
     size_t bad = lmp_sample_fgather(s->isa, lf, V, minp_thr_of, &c, &mx, s->id, &g);
     if (bad < V)
-        return *st = lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a finite number or -inf", bad,
-                                   (double)lf[bad]), -1;
-    if (mx == -INFINITY)
-        return *st = lmp_error_set(err, LMP_EINVAL, "logits: all %zu are -inf: expected at least one finite logit",
-                                   V), -1;
+        return *st = smp_bad_logit_error(bad, (double)lf[bad], err), -1;
+    if (mx == -INFINITY) return *st = smp_no_finite_error(V, err), -1;
     double m = minp_l(&c, mx);
     if (!(m < INFINITY) || m == -INFINITY) return 0; /* let the general path report the overflow */
     double line;

@@ -28,10 +28,8 @@ lmp_status smp_apply_lazy(lmp_sampler *s, const float *lf, size_t V, lmp_error *
     float mx;
     size_t bad = lmp_sample_fcheck(s->isa, lf, V, &mx);
     if (bad < V)
-        return lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a finite number or -inf", bad,
-                             (double)lf[bad]);
-    if (mx == -INFINITY)
-        return lmp_error_set(err, LMP_EINVAL, "logits: all %zu are -inf: expected at least one finite logit", V);
+        return smp_bad_logit_error(bad, (double)lf[bad], err);
+    if (mx == -INFINITY) return smp_no_finite_error(V, err);
     double T = R(1, s->prm.temperature);
     float tf = (float)T, m = tf != 1.0f ? mx / tf : mx;
     if (!(m < INFINITY) || m == -INFINITY) /* -inf: every finite logit overflowed (negative logits, T tiny) */

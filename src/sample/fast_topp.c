@@ -115,10 +115,8 @@ static lmp_status topp_scan(topp_route *r, lmp_error *err)
     r->head = r->cmax + r->nc;
     size_t bad = lmp_sample_fcheck_sample(s->isa, r->lf, V, &r->mx, r->xsm, r->cmax);
     if (bad < V)
-        return lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a finite number or -inf", bad,
-                             (double)r->lf[bad]);
-    if (r->mx == -INFINITY)
-        return lmp_error_set(err, LMP_EINVAL, "logits: all %zu are -inf: expected at least one finite logit", V);
+        return smp_bad_logit_error(bad, (double)r->lf[bad], err);
+    if (r->mx == -INFINITY) return smp_no_finite_error(V, err);
     r->m = r->tf != 1.0f ? r->mx / r->tf : r->mx;
     if (!(r->m < INFINITY) || r->m == -INFINITY) /* -inf: the finite logits overflowed (negative, T tiny) */
         return lmp_error_set(err, LMP_ERANGE, "max logit / T = %g / %g overflows float32: expected a larger T",

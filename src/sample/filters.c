@@ -296,7 +296,18 @@ lmp_status smp_all_inf_error(const float *lf, const double *ld, size_t V, double
     }
     if (arg < V)
         return lmp_error_set(err, LMP_ERANGE, "logit[%zu] / T = %g / %g overflows: expected a larger T", arg, mx, T);
-    return lmp_error_set(err, LMP_EINVAL, "logits: all %zu are -inf: expected at least one finite logit", V);
+    return smp_no_finite_error(V, err);
+}
+
+/* The two input errors of every path, in one wording (info.h's logit checks use it too) */
+lmp_status smp_bad_logit_error(size_t i, double v, lmp_error *err)
+{
+    return lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a finite number or -inf", i, v);
+}
+
+lmp_status smp_no_finite_error(size_t V, lmp_error *err)
+{
+    return lmp_error_set(err, LMP_EINVAL, "all %zu logits are -inf: expected at least one finite logit", V);
 }
 
 lmp_status smp_load(lmp_sampler *s, const float *lf, const double *ld, size_t V, double T, lmp_error *err)
@@ -310,7 +321,7 @@ lmp_status smp_load(lmp_sampler *s, const float *lf, const double *ld, size_t V,
     if (bad < V) {
         double v = ld ? ld[bad] : (double)lf[bad];
         if (isnan(v) || v == INFINITY)
-            return lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a finite number or -inf", bad, v);
+            return smp_bad_logit_error(bad, v, err);
         if (T != 1.0)
             return lmp_error_set(err, LMP_ERANGE, "logit[%zu] / T = %g / %g overflows: expected a larger T", bad, v, T);
         return lmp_error_set(err, LMP_EINVAL, "logit[%zu] = %g: expected a value representable in float32", bad, v);

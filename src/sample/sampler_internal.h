@@ -170,6 +170,8 @@ lmp_status smp_load(lmp_sampler *s, const float *lf, const double *ld, size_t V,
  * that overflows to +inf; else LMP_EINVAL, no finite logit at all. (An all -inf row has no distribution:
  * the llama chain made it uniform, a draw from every token where T -> 0 means greedy.) */
 lmp_status smp_all_inf_error(const float *lf, const double *ld, size_t V, double T, lmp_error *err);
+lmp_status smp_bad_logit_error(size_t i, double v, lmp_error *err);
+lmp_status smp_no_finite_error(size_t V, lmp_error *err);
 lmp_status smp_penalties(lmp_sampler *s, size_t V, const lmp_token_id *hist, size_t nh, lmp_error *err);
 /* The error of a penalised logit that overflowed to +inf (logit `before`, token t): both paths report it,
  * as they do a temperature quotient that overflows. */

@@ -66,7 +66,7 @@ expect_fail "inline NaN" "logits: item 2: expected a finite number or -inf, got 
 expect_fail "inline +inf" "logits: item 2: expected a finite number or -inf, got 'inf'" "$LMPROB" decode --logits 1,inf,2
 printf '1\ninf\n2\n' >"$TMPD/inf.txt"
 expect_fail "+inf logit in a file" 'inf.txt:2: expected a finite number or -inf, got .inf.' "$LMPROB" decode "$TMPD/inf.txt"
-expect_fail "all -inf" 'all 2 are -inf' "$LMPROB" decode --logits -inf,-inf
+expect_fail "all -inf" 'all 2 logits are -inf' "$LMPROB" decode --logits -inf,-inf
 # an inline list outside the sampler's domain is an option's value: exit 2 (it was 1, a data error)
 exit_is() { local want=$1 l=$2; shift 2; "$@" >/dev/null 2>&1; local rc=$?; [ "$rc" -eq "$want" ] && ok || bad "$l: exit $rc, expected $want"; }
 exit_is 2 "all -inf inline: usage" "$LMPROB" decode --logits -inf,-inf
@@ -105,7 +105,7 @@ expect_fail "missing file" 'nope.txt: cannot open' "$LMPROB" decode "$TMPD/nope.
 [ $rc -eq 2 ] && grep -q "decode: --history: item 1: expected a finite number, got '1.5/-1'" "$TMPD/e" && ok || bad "decode --history 1.5/-1: rc $rc: $(cat "$TMPD/e")"
 "$LMPROB" decode --logits 1,2 --history 1.5 >/dev/null 2>"$TMPD/e"; rc=$?
 [ $rc -eq 2 ] && ok || bad "decode --history 1.5: rc $rc (expected 2)"
-expect_fail "decode all -inf" '^lmprob: decode: logits: all 2 are -inf' "$LMPROB" decode --logits -inf,-inf
+expect_fail "decode all -inf" '^lmprob: decode: all 2 logits are -inf' "$LMPROB" decode --logits -inf,-inf
 expect_fail "decode file error" '^lmprob: decode: /nonexistent/l: cannot open' "$LMPROB" decode /nonexistent/l
 expect_out "decode chain key" '^\{"V": 3, "chain": "hf", ' "$LMPROB" decode --logits 3,2,1 -n 1 --json
 expect_out "decode chain text" '^V: 3  chain: llama  ' "$LMPROB" decode --logits 3,2,1 -n 1 --chain llama
