@@ -228,27 +228,26 @@ static lmp_status g2_score(lmp_lm_ctx *c, size_t from, double *lp, float *rows, 
         x->engine_len = t - 1;
     }
     x->last_valid = 0;
-    /* the context before tok[t - 1] without logits, then tok[t - 1 .. len) with every row */
+    /* the context before tok[t - 1] without logits, then tok[t - 1 .. len - 1) with every row (each predicts
+     * a token of the context), then tok[len - 1] without: the row after the whole context is no score, and
+     * computing it made a stride-1 window's product two rows, which the engine multiplies through its packed
+     * path (the whole output projection repacked: 5 ms a window on the tiny model, against about 1 ms for the
+     * one row; lmp_lm_ctx_next_logprobs computes it when asked) */
     if ((st = feed(c, t - 1, err))) return st;
     size_t p = x->engine_len; /* = t - 1: the first position pushed with logits */
-    while (p < len) {
-        size_t k = len - p < x->R ? len - p : x->R;
+    while (p < len - 1) {
+        size_t k = len - 1 - p < x->R ? len - 1 - p : x->R;
         if ((st = lmp_gpt2_ctx_push(x->e, c->tok + p, k, x->rows, LMP_GPT2_LOGITS_ALL, err))) return st;
         x->engine_len = p + k;
         for (size_t j = 0; j < k; j++) {
             size_t target = p + j + 1; /* row j follows tok[p + j] */
-            if (target >= len) {         /* the row after the whole context: keep it */
-                memcpy(x->last, x->rows + j * V, V * sizeof *x->last);
-                x->last_valid = 1;
-                break;
-            }
             if ((st = normalise(x, x->rows + j * V, V, c->tok[target], p + j, lp ? lp + (target - from) : NULL,
                                 rows ? rows + (target - from) * V : NULL, err)))
                 return st;
         }
         p += k;
     }
-    return LMP_OK;
+    return feed(c, len, err);
 }
 
 static lmp_status g2_rewound(lmp_lm_ctx *c, size_t old_len, lmp_error *err)
