@@ -241,8 +241,12 @@ static void test_history_checked(void)
                 CHECK_MSG(0, "create: %s", err.msg);
                 continue;
             }
+            CHECK_INT(lmp_sampler_apply(s, x, 4, good, 3, &err), LMP_OK);
             CHECK_INT(lmp_sampler_apply(s, x, 4, bad, 3, &err), LMP_EINVAL);
             CHECK_MSG(strstr(err.msg, "history[0] = 9") != NULL, "path %d pen %d: %s", path, pen, err.msg);
+            /* and the failed apply left no kept set of the call before */
+            CHECK_INT(lmp_sampler_kept(s).n, 0);
+            CHECK_INT(lmp_sampler_draw_u(s, 0.5), LMP_TOKEN_NONE);
             CHECK_INT(lmp_sampler_apply(s, x, 4, NULL, 3, &err), LMP_EINVAL);
             CHECK_INT(lmp_sampler_apply(s, x, 4, good, 3, &err), LMP_OK);
             lmp_sampler_free(s);

@@ -154,13 +154,6 @@ static lmp_status apply_common(lmp_sampler *s, const float *lf, const double *ld
 {
     if (!s) return lmp_error_set(err, LMP_EINVAL, "sampler: expected a sampler, got NULL");
     if (V && !lf && !ld) return lmp_error_set(err, LMP_EINVAL, "logits: NULL for V = %zu: expected an array of V values", V);
-    /* The whole history, whatever the chain: it was checked by the penalty steps alone (and only their
-     * last n tokens), so one history was an error or not depending on the parameters. */
-    if (nh > 0 && !hist) return lmp_error_set(err, LMP_EINVAL, "history: %zu tokens but a NULL pointer", nh);
-    for (size_t i = 0; i < nh; i++)
-        if (hist[i] < 0 || (size_t)hist[i] >= V)
-            return lmp_error_set(err, LMP_EINVAL, "history[%zu] = %d: expected a token id in [0, %zu)", i,
-                                 (int)hist[i], V);
     s->applied = 0;
     s->n = 0;
     s->lazy = 0;
@@ -168,6 +161,14 @@ static lmp_status apply_common(lmp_sampler *s, const float *lf, const double *ld
     s->lg_pending = 0;
     s->tp_lazy = 0;
     s->t_over = 0;
+    /* The whole history, whatever the chain: it was checked by the penalty steps alone (and only their
+     * last n tokens), so one history was an error or not depending on the parameters. After the reset
+     * above: a failed apply leaves no kept set, whatever the error. */
+    if (nh > 0 && !hist) return lmp_error_set(err, LMP_EINVAL, "history: %zu tokens but a NULL pointer", nh);
+    for (size_t i = 0; i < nh; i++)
+        if (hist[i] < 0 || (size_t)hist[i] >= V)
+            return lmp_error_set(err, LMP_EINVAL, "history[%zu] = %d: expected a token id in [0, %zu)", i,
+                                 (int)hist[i], V);
     if (!s->fused) { /* the steps one by one over the candidate array (chain.c) */
         lmp_status rst = smp_chain_apply(s, lf, ld, V, hist, nh, err);
         if (rst) return rst;
