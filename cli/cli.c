@@ -945,18 +945,30 @@ static int check_stdout_not_input(const char *cmd, const char *const *inputs, si
     return CLI_OK;
 }
 
+/* Whether name is a shard of Hugging Face's sharded weights: <stem>-NNNNN-of-NNNNN<ext> */
+static int hf_shard_name(const char *name, const char *stem, const char *ext)
+{
+    size_t ls = strlen(stem), le = strlen(ext), n = strlen(name);
+    if (n != ls + 15 + le || strncmp(name, stem, ls) != 0 || strcmp(name + n - le, ext) != 0) return 0;
+    static const char pat[] = "-#####-of-#####"; /* '#': a digit */
+    for (int i = 0; i < 15; i++)
+        if (pat[i] == '#' ? !isdigit((unsigned char)name[ls + i]) : name[ls + i] != pat[i]) return 0;
+    return 1;
+}
+
 /* Whether the file at path lies directly in the folder dir (its parent folder is dir: compared by
  * device and inode, so any spelling of either path, or a symlink to the folder, is the same) and has
- * a name that a model or vocabulary folder is read by: Hugging Face's config, weights (whole, sharded,
- * their indexes; src/gpt2/model.c) and tokenizer files (src/lm/lm_gpt2.c, src/tokenizer). Other files
- * there (an earlier output, say) may be written. */
+ * a name that a model or vocabulary folder is read by: Hugging Face's config, weights (whole or in
+ * shards, and their indexes; src/gpt2/model.c) and tokenizer files (src/lm/lm_gpt2.c, src/tokenizer).
+ * Other files there (an earlier output, an lmprob model.bin) may be written. */
 static int in_folder(const char *path, const struct stat *dir)
 {
-    static const char *const read[] = {"config.json", "tokenizer.json", "vocab.json", "merges.txt", "encoder.json",
-                                       "vocab.bpe", "model.safetensors.index.json", "pytorch_model.bin.index.json"};
+    static const char *const read[] = {"config.json",       "tokenizer.json",    "vocab.json",
+                                       "merges.txt",        "encoder.json",      "vocab.bpe",
+                                       "model.safetensors", "pytorch_model.bin", "model.safetensors.index.json",
+                                       "pytorch_model.bin.index.json"};
     const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
-    size_t nl = strlen(name);
-    int named = (nl >= 12 && strcmp(name + nl - 12, ".safetensors") == 0) || (nl >= 4 && strcmp(name + nl - 4, ".bin") == 0);
+    int named = hf_shard_name(name, "model", ".safetensors") || hf_shard_name(name, "pytorch_model", ".bin");
     for (size_t k = 0; k < sizeof read / sizeof read[0] && !named; k++) named = strcmp(name, read[k]) == 0;
     if (!named) return 0;
     char parent[4096];
@@ -1098,30 +1110,55 @@ lmp_tokenizer *cli_gpt2_load(const char *cmd, const char *vocab)
     return cli_gpt2_load_at(cmd, vocab, NULL, 0);
 }
 
-lmp_tokenizer *cli_gpt2_load_at(const char *cmd, const char *vocab, char *where, size_t size)
+/* The places a default vocabulary is looked for, beside the binary (cand: 3 of them); how many. */
+static int vocab_candidates(char cand[3][4200])
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return 0;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash) *slash = '\0';
+    snprintf(cand[0], sizeof cand[0], "%s/gpt2", exe);
+    snprintf(cand[1], sizeof cand[1], "%s/../gpt2", exe);
+    snprintf(cand[2], sizeof cand[2], "%s/../share/lmprob/gpt2", exe);
+    return 3;
+}
+
+const char *cli_gpt2_vocab_path(const char *vocab, char *where, size_t size)
 {
     const char *env = getenv(CLI_GPT2_VOCAB_ENV);
     if (!vocab && env && *env) vocab = env;
     if (vocab) {
-        if (where && size) snprintf(where, size, "%s", vocab);
-        return load_vocab(cmd, vocab);
+        /* one file of a pair (encoder.json, vocab.json, ...) is read with its partner beside it: the folder */
+        const char *slash = strrchr(vocab, '/'), *name = slash ? slash + 1 : vocab;
+        struct stat sb;
+        int pair = strcmp(name, "encoder.json") == 0 || strcmp(name, "vocab.bpe") == 0 ||
+                   strcmp(name, "vocab.json") == 0 || strcmp(name, "merges.txt") == 0;
+        if (pair && stat(vocab, &sb) == 0 && S_ISREG(sb.st_mode))
+            snprintf(where, size, "%.*s", slash ? (int)(slash - vocab > 0 ? slash - vocab : 1) : 1, slash ? vocab : ".");
+        else snprintf(where, size, "%s", vocab);
+        return where;
     }
-    char exe[4096], cand[3][4200];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    int ncand = 0;
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) *slash = '\0';
-        snprintf(cand[ncand++], sizeof cand[0], "%s/gpt2", exe);
-        snprintf(cand[ncand++], sizeof cand[0], "%s/../gpt2", exe);
-        snprintf(cand[ncand++], sizeof cand[0], "%s/../share/lmprob/gpt2", exe);
-        for (int i = 0; i < ncand; i++)
-            if (has_vocab(cand[i])) {
-                if (where && size) snprintf(where, size, "%s", cand[i]);
-                return load_vocab(cmd, cand[i]);
-            }
+    char cand[3][4200];
+    int ncand = vocab_candidates(cand);
+    for (int i = 0; i < ncand; i++)
+        if (has_vocab(cand[i])) {
+            snprintf(where, size, "%s", cand[i]);
+            return where;
+        }
+    return NULL;
+}
+
+lmp_tokenizer *cli_gpt2_load_at(const char *cmd, const char *vocab, char *where, size_t size)
+{
+    char path[4200];
+    if (cli_gpt2_vocab_path(vocab, path, sizeof path)) {
+        if (where && size) snprintf(where, size, "%s", path);
+        return load_vocab(cmd, path);
     }
+    char cand[3][4200];
+    int ncand = vocab_candidates(cand);
     cli_error("%s: no GPT-2 vocabulary found: expected --gpt2-vocab DIR (tokenizer.json, encoder.json + vocab.bpe, "
               "vocab.json + merges.txt, or a .tiktoken rank file), $%s, or one of %s, %s, %s (`make` puts it in "
               "build/gpt2, `make install` in PREFIX/share/lmprob/gpt2)",

@@ -167,6 +167,10 @@ int cli_write_model(const char *cmd, const lmp_train_model *m, const char *path,
 lmp_tokenizer *cli_gpt2_load(const char *cmd, const char *vocab);
 /* The same, and where the vocabulary was found into where[0..size) (for a later message). */
 lmp_tokenizer *cli_gpt2_load_at(const char *cmd, const char *vocab, char *where, size_t size);
+/* The vocabulary cli_gpt2_load would read (vocab, $LMPROB_GPT2_VOCAB or a default folder), into
+ * where[size]: where, or NULL when there is none. Commands name it among their inputs, so that an
+ * output into it is refused whichever way it was found. */
+const char *cli_gpt2_vocab_path(const char *vocab, char *where, size_t size);
 
 /* A number for text output: printf writes a NaN whose sign bit is set (x86's default NaN, from inf - inf
  * or 0 / 0) as "-nan"; text says "nan", as JSON does. */

@@ -286,7 +286,8 @@ int cmd_tokenize(int argc, char **argv)
     lmp_error err;
     lmp_error_clear(&err);
     int ok = 0;
-    const char *inputs[] = {path, vocab};
+    char vpath[4200]; /* the vocabulary that will be read, however it is found (--gpt2-vocab, $LMPROB_GPT2_VOCAB, default) */
+    const char *inputs[] = {path, cli_gpt2_vocab_path(vocab, vpath, sizeof vpath)};
     if ((prc = cli_check_output_from("tokenize", out, inputs, 2))) return prc;
     if (io_open(&x, "tokenize", vocab, path, out)) return io_close(&x, "tokenize", 0);
     const lmp_tokenizer *tok = x.tok;
@@ -426,7 +427,8 @@ int cmd_detokenize(int argc, char **argv)
     if (!path) path = "-";
     io x;
     int ok = 0;
-    const char *inputs[] = {path, vocab};
+    char vpath[4200];
+    const char *inputs[] = {path, cli_gpt2_vocab_path(vocab, vpath, sizeof vpath)};
     if ((prc = cli_check_output_from("detokenize", out, inputs, 2))) return prc;
     if (io_open(&x, "detokenize", vocab, path, out)) return io_close(&x, "detokenize", 0);
     const lmp_tokenizer *tok = x.tok;

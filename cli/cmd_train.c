@@ -323,7 +323,9 @@ int cli_train_run(int argc, char **argv, cli_train_fn train, int stages)
     /* lmprob-mpi takes "@LIST", a file naming the input files (docs/mpi.md) */
     const char *checked = train != train_here && input[0] == '@' ? input + 1 : input;
     if (cli_check_input("train", checked) || cli_check_input("train", p.vocab_file)) return CLI_FAIL;
-    const char *inputs[] = {checked, p.vocab_file, gpt2_vocab}, *const in_what[] = {"TEXT", "--vocab", "--gpt2-vocab"};
+    char vpath[4200]; /* GPT-2 tokens: the vocabulary that will be read, however it is found */
+    const char *gvocab = p.corpus.mode == LMP_CORPUS_GPT2 ? cli_gpt2_vocab_path(gpt2_vocab, vpath, sizeof vpath) : gpt2_vocab;
+    const char *inputs[] = {checked, p.vocab_file, gvocab}, *const in_what[] = {"TEXT", "--vocab", "--gpt2-vocab"};
     if (cli_inputs_once("train", in_what, inputs, 2)) return CLI_USAGE; /* --vocab - -: a vocabulary of <unk> */
     if ((rc = cli_model_out_check("train", output)) || (rc = cli_check_output_from("train", output, inputs, 3))) return rc;
     if (checked != input) { /* and not one of the list's files: its rename would replace that input */

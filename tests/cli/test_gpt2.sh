@@ -35,6 +35,15 @@ for f in config.json model.safetensors; do
 done
 expect_ok "--output a new name in the folder" "$LMPROB" gpt2 logits --output "$TMPD/hfc/lg.f32" "$TMPD/hfc" "$IDS"
 expect_ok "... again" "$LMPROB" gpt2 logits --output "$TMPD/hfc/lg.f32" "$TMPD/hfc" "$IDS"
+# a .bin or .safetensors name the folder is not read by is written too, again and again; a shard's name is not
+for f in lg.bin other.safetensors; do
+  expect_ok "--output DIR/$f" "$LMPROB" gpt2 logits --output "$TMPD/hfc/$f" "$TMPD/hfc" "$IDS"
+  expect_ok "... again" "$LMPROB" gpt2 logits --output "$TMPD/hfc/$f" "$TMPD/hfc" "$IDS"
+done
+: >"$TMPD/hfc/model-00001-of-00002.safetensors"
+expect_fail "--output a shard's name" "model-00001-of-00002.safetensors is a file in the input folder" \
+  "$LMPROB" gpt2 logits --output "$TMPD/hfc/model-00001-of-00002.safetensors" "$TMPD/hfc" "$IDS"
+rm -f "$TMPD/hfc/model-00001-of-00002.safetensors"
 if "$PY" -c 'import sys, struct
 a = open(sys.argv[1], "rb").read(); b = open(sys.argv[2], "rb").read()
 assert len(a) == len(b), (len(a), len(b))

@@ -116,8 +116,16 @@ expect_fail "tokenize --output the vocabulary's encoder.json" "output .*vc/encod
   "$LMPROB" tokenize --gpt2-vocab "$TMPD/vc" --output "$TMPD/vc/encoder.json" "$TMPD/hw.txt"
 expect_fail "detokenize --output the vocabulary's vocab.bpe" "output .*vc/vocab.bpe is a file in the input folder" \
   sh -c "echo 15496 995 | '$LMPROB' detokenize --gpt2-vocab '$TMPD/vc' --output '$TMPD/vc/vocab.bpe'"
+# ... however the vocabulary is found: $LMPROB_GPT2_VOCAB, or one file of the pair named (its partner is read)
+expect_fail "tokenize --output into \$LMPROB_GPT2_VOCAB's folder" "output .*vc/encoder.json is a file in the input folder" \
+  env LMPROB_GPT2_VOCAB="$TMPD/vc" "$LMPROB" tokenize --output "$TMPD/vc/encoder.json" "$TMPD/hw.txt"
+expect_fail "tokenize --gpt2-vocab DIR/encoder.json --output DIR/vocab.bpe" "output .*vc/vocab.bpe is a file in the input folder" \
+  "$LMPROB" tokenize --gpt2-vocab "$TMPD/vc/encoder.json" --output "$TMPD/vc/vocab.bpe" "$TMPD/hw.txt"
 if cmp -s "$TMPD/vc/encoder.json" build/gpt2/encoder.json && cmp -s "$TMPD/vc/vocab.bpe" build/gpt2/vocab.bpe; then ok
 else bad "tokenize/detokenize --output into the vocabulary folder changed it"; fi
+# another name in the folder is written, as often as asked
+expect_ok "tokenize --output DIR/ids.txt" "$LMPROB" tokenize --gpt2-vocab "$TMPD/vc" --output "$TMPD/vc/ids.txt" "$TMPD/hw.txt"
+expect_ok "... again" "$LMPROB" tokenize --gpt2-vocab "$TMPD/vc" --output "$TMPD/vc/ids.txt" "$TMPD/hw.txt"
 # a vocabulary that never ends (a device): refused at 256 MB, not read until memory runs out
 expect_fail "--gpt2-vocab /dev/zero" "/dev/zero: more than 256 MiB without an end: not a GPT-2 vocabulary file" \
   sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab /dev/zero"
