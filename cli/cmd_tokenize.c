@@ -222,6 +222,14 @@ static int read_all(const char *name, FILE *in, char **data, size_t *len)
     return st ? -1 : 0;
 }
 
+/* A failed write, in the words of every command: the file's name, or standard output's */
+static void write_failed(const char *cmd, const char *out)
+{
+    if (!out || strcmp(out, "-") == 0)
+        cli_error("%s: writing the results to standard output failed: %s", cmd, strerror(errno));
+    else cli_error("%s: %s: write failed: %s", cmd, out, strerror(errno));
+}
+
 int cmd_tokenize(int argc, char **argv)
 {
     const char *vocab = NULL, *path = NULL, *out = "-";
@@ -384,7 +392,7 @@ int cmd_tokenize(int argc, char **argv)
     }
     w_flush(w);
     if (w->err) {
-        cli_error("tokenize: %s: write failed: %s", out, strerror(errno));
+        write_failed("tokenize", out);
         goto done;
     }
     if (invalid && !(flags & LMP_TOKENIZER_RAW_BYTES))
@@ -538,7 +546,7 @@ int cmd_detokenize(int argc, char **argv)
     ok = 1;
     goto done;
 werr:
-    cli_error("detokenize: %s: write failed: %s", out, strerror(errno));
+    write_failed("detokenize", out);
 done:
     free(chunk);
     return io_close(&x, "detokenize", ok);

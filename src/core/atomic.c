@@ -339,7 +339,7 @@ lmp_status lmp_atomic_commit(lmp_atomic_file *af, lmp_error *err)
     if (af->is_stdout) {
         af->fp = NULL;
         if (fflush(stdout) != 0 || ferror(stdout))
-            return lmp_error_set(err, LMP_EIO, "writing to stdout: %s", strerror(errno));
+            return lmp_error_set(err, LMP_EIO, "writing the results to standard output failed: %s", strerror(errno));
         return LMP_OK;
     }
     int bad = ferror(af->fp) != 0;

@@ -25,6 +25,10 @@ for th in 1 2; do
 done
 # all logits to a file: PyTorch's float64 logits within 1e-4
 expect_ok "logits --output" "$LMPROB" gpt2 logits --output "$TMPD/lg.f32" "$HF" "$IDS"
+# the logits to a full standard output: exit 1 and the message (a segmentation fault: the sticky stdout's
+# write returned -1, which glibc's block write took for (size_t)-1 bytes written, cli/main.c)
+expect_fail "logits --output - into /dev/full" "^lmprob: gpt2 logits: writing the results to standard output failed: No space left" \
+  sh -c "'$LMPROB' gpt2 logits --output - '$TINY' '$IDS' >/dev/full"
 # The files a model folder is read by are no output (`-o DIR/config.json` replaced the config with the
 # logits, exit 0); another name in the folder is, as often as asked.
 mkdir "$TMPD/hfc" && cp "$HF"/config.json "$HF"/model.safetensors "$TMPD/hfc/" && chmod u+w "$TMPD/hfc"/*

@@ -110,6 +110,10 @@ if cmp -s "$TMPD/wt.rt" $D/wikitext-2/test.txt; then ok; else bad "--tokens roun
 # The vocabulary in its three layouts (tokenizer.json below).
 expect_out "--gpt2-vocab encoder.json" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab build/gpt2/encoder.json"
 expect_out "--gpt2-vocab HF folder" '^15496 995$' sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab '$TMPD/hf'"
+# binary ids to a full standard output: the message of every command (it said "-: write failed")
+head -c 300000 "$LMPROB" >"$TMPD/big.bin"
+expect_fail "tokenize --u32 into /dev/full" "^lmprob: tokenize: writing the results to standard output failed: No space left" \
+  sh -c "'$LMPROB' tokenize --raw-bytes --u32 '$TMPD/big.bin' >/dev/full"
 # the vocabulary folder's own files are no output (the ids replaced encoder.json, exit 0)
 mkdir "$TMPD/vc" && cp build/gpt2/encoder.json build/gpt2/vocab.bpe "$TMPD/vc/" && printf 'Hello world' >"$TMPD/hw.txt"
 expect_fail "tokenize --output the vocabulary's encoder.json" "output .*vc/encoder.json is a file in the input folder" \
