@@ -80,6 +80,12 @@ EOF
   expect_ok "a program with its own st_free, mem_hugepages, io_reader_open links liblmprob.a" \
     gcc -std=c11 -I"$root/include" -o "$TMPD/own" "$TMPD/own.c" "$a" -lz -llzma -lpthread -lm
   expect_out "... and runs" " 1 7 3$" "$TMPD/own"
+  # one object, but each function in its own section: with --gc-sections a program keeps what it calls
+  # (lmp_version alone needs neither zlib nor liblzma then)
+  printf '#include <stdio.h>\n#include "lmprob.h"\nint main(void) { puts(lmp_version()); return 0; }\n' >"$TMPD/ver.c"
+  expect_ok "lmp_version alone links with --gc-sections and -lm only" \
+    gcc -std=c11 -I"$root/include" -o "$TMPD/ver" "$TMPD/ver.c" "$a" -Wl,--gc-sections -lm
+  expect_out "... and runs" "^[0-9]+\.[0-9]+\.[0-9]+$" "$TMPD/ver"
 else
   bad "$a not built"
 fi
