@@ -1377,6 +1377,84 @@ static void test_topp_lazy_draw(void)
 /* The validating pass of the top-p route on every ISA level: maximum, the
  * 1-in-16 stride sample and the chunk maxima, against a scalar reference, for
  * lengths that end inside or at the end of a chunk and of a vector step. */
+/* The top-p route's kernels at every SIMD level this machine has against the portable ones (level 0),
+ * on lengths around every multiple of 8 and 16 and logits with ties: the same gathered ids and logits,
+ * bucket indices, bucket masses and (the probabilities being >= 2^-30, whose sums are exact in double) the
+ * same returned mass and draws, the same members of a bucket; the mass check within rounding. The AVX2
+ * versions of these were written in the thirty-fifth session (they ran scalar on AVX2 machines). */
+static void test_topp_kernels_levels(void)
+{
+    static const size_t lens[] = {0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 255, 256, 257, 1000, 4097};
+    const size_t cap = 4097 + 16;
+    float *x = malloc(cap * sizeof *x), *e = malloc(cap * sizeof *e), *xs[3], *es[3];
+    int32_t *id[3], *bidx[3], *band_b = malloc(cap * sizeof *band_b);
+    size_t *ord[3];
+    double *bmass[3], *band_p = malloc(cap * sizeof *band_p);
+    for (int l = 0; l < 3; l++) {
+        xs[l] = malloc(cap * sizeof(float));
+        es[l] = malloc(cap * sizeof(float));
+        id[l] = malloc(cap * sizeof(int32_t));
+        bidx[l] = malloc(cap * sizeof(int32_t));
+        ord[l] = malloc(cap * sizeof(size_t));
+        bmass[l] = calloc(4096, sizeof(double));
+    }
+    lmp_rng r;
+    lmp_rng_seed(&r, LMP_RNG_XOSHIRO, 2026, NULL);
+    int top = lmp_sample_isa_best(), bad = 0, cases = 0;
+    for (size_t t = 0; t < sizeof lens / sizeof lens[0]; t++)
+        for (int round = 0; round < 3; round++) {
+            size_t n = lens[t];
+            for (size_t i = 0; i < n; i++) { /* logits in [-8, 0] on a grid of 1/64: many ties */
+                x[i] = -(float)lmp_rng_below(&r, 513) / 64.0f;
+                e[i] = 0.5f + 0.5f * (float)lmp_rng_uniform(&r);
+            }
+            float tf = round == 1 ? 0.7f : 1.0f, lo = -3.0f;
+            double iz = 1.0 / (double)(n + 1), kmin = 0.0, scale = 4095.0 / 60.0; /* p in [2^-14, 1) */
+            int32_t bh = round == 2 ? 0 : 100;
+            size_t ng[3], below[3], nm[3], draw[3];
+            double high[3], mass[3];
+            for (int l = 0; l <= top && l < 3; l++) {
+                ng[l] = lmp_sample_fgather_ge(l, x, n, lo, id[l], xs[l]);
+                for (size_t j = 0; j < ng[l]; j++) es[l][j] = e[id[l][j]];
+                memset(bmass[l], 0, 4096 * sizeof(double));
+                high[l] = lmp_sample_topp_bucket(l, xs[l], es[l], ng[l], tf, kmin, scale, 4096, iz, bh, bmass[l],
+                                                 bidx[l], band_b, band_p);
+                nm[l] = lmp_sample_bucket_members(l, bidx[l], ng[l], bidx[l][ng[l] / 2 < ng[l] ? ng[l] / 2 : 0],
+                                                  ord[l], &below[l]);
+                mass[l] = lmp_sample_mass_ge(l, xs[l], es[l], ng[l], -1.5f);
+                draw[l] = lmp_sample_topp_draw(l, xs[l], es[l], ng[l], tf, -2.0f, 0, SIZE_MAX, iz,
+                                               0.37 * (double)ng[l] * iz);
+            }
+            for (int l = 1; l <= top && l < 3; l++, cases++) {
+                int ok = ng[l] == ng[0] && !memcmp(id[l], id[0], ng[0] * sizeof(int32_t)) &&
+                         !memcmp(xs[l], xs[0], ng[0] * sizeof(float)) &&
+                         !memcmp(bidx[l], bidx[0], ng[0] * sizeof(int32_t)) &&
+                         !memcmp(bmass[l], bmass[0], 4096 * sizeof(double)) && high[l] == high[0] &&
+                         nm[l] == nm[0] && below[l] == below[0] && !memcmp(ord[l], ord[0], nm[0] * sizeof(size_t)) &&
+                         fabs(mass[l] - mass[0]) <= 1e-12 * (1.0 + fabs(mass[0])) && draw[l] == draw[0];
+                if (!ok) {
+                    bad++;
+                    CHECK_MSG(ok, "level %d, n = %zu, round %d: gathered %zu/%zu, high %.17g/%.17g, members %zu/%zu, "
+                              "mass %.17g/%.17g, draw %zu/%zu", l, n, round, ng[l], ng[0], high[l], high[0], nm[l],
+                              nm[0], mass[l], mass[0], draw[l], draw[0]);
+                }
+            }
+        }
+    CHECK_MSG(bad == 0 && (top == 0 || cases > 0), "%d of %d cases differ", bad, cases);
+    for (int l = 0; l < 3; l++) {
+        free(xs[l]);
+        free(es[l]);
+        free(id[l]);
+        free(bidx[l]);
+        free(ord[l]);
+        free(bmass[l]);
+    }
+    free(x);
+    free(e);
+    free(band_b);
+    free(band_p);
+}
+
 static void test_fcheck_sample(void)
 {
     static const size_t lens[] = {8193, 8223, 10000, 256 * 40, 256 * 40 + 32, 100};
@@ -1493,6 +1571,7 @@ int main(int argc, char **argv)
     RUN(test_chi_square_lazy);
     RUN(test_topp_lazy_draw);
     RUN(test_fcheck_sample);
+    RUN(test_topp_kernels_levels);
     RUN(test_chi_square_can_fail);
     RUN(test_null_logits);
     return TEST_SUMMARY();
