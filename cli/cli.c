@@ -945,6 +945,17 @@ static int check_stdout_not_input(const char *cmd, const char *const *inputs, si
     return CLI_OK;
 }
 
+/* The folder that path names an entry of, into out[size]: "." for a bare name, "/" for one at the root
+ * (slashes that end path are not a name's). */
+static void parent_folder(const char *path, char *out, size_t size)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/') n--;
+    while (n > 0 && path[n - 1] != '/') n--;
+    if (n == 0) snprintf(out, size, ".");
+    else snprintf(out, size, "%.*s", (int)(n > 1 ? n - 1 : 1), path);
+}
+
 /* Whether name is a shard of Hugging Face's sharded weights: <stem>-NNNNN-of-NNNNN<ext> */
 static int hf_shard_name(const char *name, const char *stem, const char *ext)
 {
@@ -971,11 +982,8 @@ static int in_folder(const char *path, const struct stat *dir)
     int named = hf_shard_name(name, "model", ".safetensors") || hf_shard_name(name, "pytorch_model", ".bin");
     for (size_t k = 0; k < sizeof read / sizeof read[0] && !named; k++) named = strcmp(name, read[k]) == 0;
     if (!named) return 0;
-    char parent[4096];
-    if (!slash) snprintf(parent, sizeof parent, ".");
-    else if (slash == path) snprintf(parent, sizeof parent, "/");
-    else if ((size_t)(slash - path) < sizeof parent) snprintf(parent, sizeof parent, "%.*s", (int)(slash - path), path);
-    else return 0;
+    char parent[4200];
+    parent_folder(path, parent, sizeof parent);
     struct stat p;
     return stat(parent, &p) == 0 && p.st_dev == dir->st_dev && p.st_ino == dir->st_ino;
 }
@@ -1050,12 +1058,8 @@ int cli_check_output_dir(const char *cmd, const char *dir)
         return 0;
     }
     /* Not there yet: its parent must take a new folder. */
-    char parent[4096];
-    size_t n = strlen(dir);
-    while (n > 1 && dir[n - 1] == '/') n--;
-    while (n > 0 && dir[n - 1] != '/') n--;
-    if (n == 0) snprintf(parent, sizeof parent, ".");
-    else snprintf(parent, sizeof parent, "%.*s", (int)(n > 1 ? n - 1 : 1), dir);
+    char parent[4200];
+    parent_folder(dir, parent, sizeof parent);
     if (stat(parent, &sb) != 0 || !S_ISDIR(sb.st_mode) || access(parent, W_OK | X_OK) != 0) {
         cli_error("%s: cannot create the folder %s: %s is not a writable folder", cmd, dir, parent);
         return -1;
@@ -1135,8 +1139,7 @@ const char *cli_gpt2_vocab_path(const char *vocab, char *where, size_t size)
         struct stat sb;
         int pair = strcmp(name, "encoder.json") == 0 || strcmp(name, "vocab.bpe") == 0 ||
                    strcmp(name, "vocab.json") == 0 || strcmp(name, "merges.txt") == 0;
-        if (pair && stat(vocab, &sb) == 0 && S_ISREG(sb.st_mode))
-            snprintf(where, size, "%.*s", slash ? (int)(slash - vocab > 0 ? slash - vocab : 1) : 1, slash ? vocab : ".");
+        if (pair && stat(vocab, &sb) == 0 && S_ISREG(sb.st_mode)) parent_folder(vocab, where, size);
         else snprintf(where, size, "%s", vocab);
         return where;
     }

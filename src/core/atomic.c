@@ -203,7 +203,8 @@ static lmp_status temp_name(const char *final, long pid, char *buf, size_t size,
 
 lmp_status lmp_atomic_temp_path(const char *path, long pid, char *buf, size_t size, lmp_error *err)
 {
-    if (!buf && size) return lmp_error_set(err, LMP_EINVAL, "atomic_temp_path: buf is NULL (size %zu): expected a buffer", size);
+    if (!buf && size)
+        return lmp_error_set(err, LMP_EINVAL, "atomic_temp_path: buf is NULL (size %zu): expected a buffer", size);
     if (size) buf[0] = '\0';
     target_kind kind;
     char final[4096];

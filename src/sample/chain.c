@@ -580,8 +580,8 @@ static lmp_status push_step(lmp_sampler *s, smp_kind kind, const lmp_sampler_ste
 static lmp_status push_filter(lmp_sampler *s, smp_kind kind, const lmp_sampler_step_iface *iface, double v, long k,
                               lmp_error *err)
 {
-    filt_step *f = s ? calloc(1, sizeof *f) : NULL;
-    if (!s) return push_step(s, kind, iface, NULL, err); /* the NULL sampler's error */
+    if (!s) return push_step(NULL, kind, iface, NULL, err); /* the NULL sampler's error */
+    filt_step *f = calloc(1, sizeof *f);
     if (f) {
         f->conv = s->prm.conv;
         f->min_keep = s->prm.min_keep;
