@@ -159,7 +159,10 @@ int cli_parse_double(const char *opt, const char *s, double *out)
 
 int cli_scan_double(const char *s, int allow_inf, double *out)
 {
-    return s ? parse_double_tok(s, strlen(s), allow_inf, out) : -1;
+    /* a value as an integer flag takes it: no leading space (strtod skips one: --temperature ' 1' was 1
+     * where --top-k ' 1' was refused); a list's items may be spaced ("0.5, 0.5"), its own parser trims them */
+    if (!s || isspace((unsigned char)s[0])) return -1;
+    return parse_double_tok(s, strlen(s), allow_inf, out);
 }
 
 /* strtol/strtoull skip leading white space and take a sign ("  -1" is 2^64 - 1

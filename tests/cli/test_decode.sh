@@ -109,6 +109,11 @@ expect_fail "decode all -inf" '^lmprob: decode: all 2 logits are -inf' "$LMPROB"
 expect_fail "decode file error" '^lmprob: decode: /nonexistent/l: cannot open' "$LMPROB" decode /nonexistent/l
 expect_out "decode chain key" '^\{"V": 3, "chain": "hf", ' "$LMPROB" decode --logits 3,2,1 -n 1 --json
 expect_out "decode chain text" '^V: 3  chain: llama  ' "$LMPROB" decode --logits 3,2,1 -n 1 --chain llama
+# a single value with a leading space is refused by a decimal flag as by an integer one (strtod skipped the
+# space: --temperature ' 1' was 1); a list's items may be spaced
+expect_fail "--temperature ' 1'" "decode: --temperature: expected T >= 0 \(0 is greedy\), got ' 1'" "$LMPROB" decode --logits 1,2 --temperature ' 1'
+expect_fail "--top-k ' 1'" "decode: --top-k: expected k >= 0 \(0 is off\), got ' 1'" "$LMPROB" decode --logits 1,2 --top-k ' 1'
+expect_out "--logits ' 1, 2'" "^V: 2 " "$LMPROB" decode --logits ' 1, 2' -n 0
 # -n has every command's domain: the samples are printed as drawn, not kept (decode alone capped it at
 # 1e9); a run into a full disk stops at the failed write (within 65536 draws), exit 1
 expect_fail "-n 1000000001 into /dev/full" "decode: writing the results to standard output failed" \
