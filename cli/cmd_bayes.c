@@ -25,7 +25,10 @@ static void usage(FILE *f)
           "         --normalize divides counts/weights by their total.\n"
           "beta     Beta(A, B) prior, H heads in N trials: posterior Beta(A+H, B+N-H), its mean and mode,\n"
           "         and the log marginal likelihood log P(H | N) (scipy.stats.betabinom.logpmf).\n\n"
-           "example: lmprob bayes beta --a 2 --b 2 --heads 7 --trials 10 --json\n",
+           "examples:\n"
+           "  lmprob bayes disease --prior 0.001 --sensitivity 0.99 --fpr 0.05 --tests 3\n"
+           "  lmprob bayes joint --table \"0.1,0.2;0.3,0.4\"\n"
+           "  lmprob bayes beta --a 2 --b 2 --heads 7 --trials 10 --json\n",
           f);
 }
 

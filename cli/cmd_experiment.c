@@ -35,7 +35,12 @@ static void usage(FILE *f)
             "np.random.seed(S), in the chapter's order: `experiment biasvar --rng numpy --seed 0` prints\n"
             "what the chapter's bias-variance block computes (with accurate fits), `clt --rng numpy`\n"
             "the normaltest p-value of np.random.seed(S) followed by the chapter's CLT lines.\n\n"
-           "example: lmprob experiment rule --draws 100000 --seed 7 --json\n",
+           "examples:\n"
+           "  lmprob experiment mc --max-pow 4 --rng numpy --seed 0\n"
+           "  lmprob experiment rule --draws 100000 --seed 7 --json\n"
+           "  lmprob experiment clt --repeats 100 --rng numpy --seed 0\n"
+           "  lmprob experiment biasvar --datasets 50 --fit numpy --rng numpy --seed 0\n"
+           "  lmprob experiment disease --tests 3 --population 100000 --seed 1\n",
             CLI_DEFAULT_SEED);
 }
 

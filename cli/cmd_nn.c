@@ -25,7 +25,10 @@ static void usage(FILE *f)
             "reparam    z = mean + eps * std with eps ~ N(0, 1) (std = exp(logvar / 2) with --logvar),\n"
             "           as the chapter's vae_reparameterize.\n"
             "LIST is numbers separated by commas. --seed defaults to %d; --rng to xoshiro.\n\n"
-           "example: lmprob nn init --kind he_normal --fan-in 256 --fan-out 128 --rng numpy --seed 0\n",
+           "examples:\n"
+           "  lmprob nn init --kind he_normal --fan-in 256 --fan-out 128 --rng numpy --seed 0\n"
+           "  lmprob nn layernorm --x 1,2,3,4 --gain 1,1,1,1 --shift 0,0,0,0\n"
+           "  lmprob nn reparam --mean 0,1 --logvar 0,-2 --rng numpy --seed 0 --json\n",
             CLI_DEFAULT_SEED);
 }
 
