@@ -266,7 +266,7 @@ static int beta(int argc, char **argv)
         {.name = "--heads", .kind = CLI_OPT_LONG, .dest = &heads, .lo = 0, .hi = 1e15, .expect = CLI_DOMAIN_COUNT},
         /* trials, as dist binomial's: -n and --n are how many to draw in every command */
         CLI_OPT_TRIALS(&n, NULL), CLI_OPT_N_RENAMED("--trials", "the number of trials (--n was ambiguous)"),
-        {.name = "-n", .alias = "--trials", .kind = CLI_OPT_RENAMED, .expect = "the number of trials (-n, --n: how many to draw)"},
+        {.name = "-n", .alias = "--trials", .kind = CLI_OPT_RENAMED, .expect = "the number of trials (-n was ambiguous)"},
     };
     int rc = cli_parse("bayes beta", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL, usage);
     if (rc) return rc;
