@@ -532,6 +532,11 @@ void cli_json_string(FILE *f, const char *s)
     cli_json_bytes(f, s, strlen(s));
 }
 
+void cli_stdout_failed(const char *cmd, int errnum)
+{
+    cli_error("%s: " CLI_STDOUT_FAILED ": %s", cmd, errnum ? strerror(errnum) : "write error");
+}
+
 void cli_json_close_error(FILE *f, const char *close, const char *msg)
 {
     fputs(close, f);

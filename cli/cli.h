@@ -176,6 +176,12 @@ const char *cli_gpt2_vocab_path(const char *vocab, char *where, size_t size);
  * or 0 / 0) as "-nan"; text says "nan", as JSON does. */
 static inline double cli_text_num(double x) { return isnan(x) ? NAN : x; }
 
+/* A failed write to standard output, in the one wording of every command: "lmprob: CMD: writing the
+ * results to standard output failed: REASON" (errnum 0: "write error"). CLI_STDOUT_FAILED is the words
+ * alone, for a message built elsewhere (a JSON object's "error"). */
+#define CLI_STDOUT_FAILED "writing the results to standard output failed"
+void cli_stdout_failed(const char *cmd, int errnum);
+
 /* JSON output: doubles with 17 significant digits; inf/-inf/nan as the strings
  * "inf", "-inf", "nan" (the golden-file convention). */
 void cli_json_double(FILE *f, double x);

@@ -324,7 +324,7 @@ int cmd_generate(int argc, char **argv)
             char *where = g.failed ? NULL : where_failed(&g, model, ctx);
             if (json) { /* what was streamed stays: the object is closed, the error in it */
                 char msg[sizeof err.msg + 4400], wfail[160];
-                snprintf(wfail, sizeof wfail, "writing the results to standard output failed: %s", strerror(g.werr));
+                snprintf(wfail, sizeof wfail, CLI_STDOUT_FAILED ": %s", strerror(g.werr));
                 snprintf(msg, sizeof msg, "%s%s%s", where ? where : "", where ? ": " : "",
                          g.failed == 2 ? "out of memory for a sentence's words"
                          : g.failed  ? wfail
@@ -333,7 +333,7 @@ int cmd_generate(int argc, char **argv)
             }
             fflush(stdout);
             if (g.failed == 2) cli_error("generate: out of memory for a sentence's words");
-            else if (g.failed) cli_error("generate: writing the results to standard output failed: %s", strerror(g.werr));
+            else if (g.failed) cli_stdout_failed("generate", g.werr);
             else
                 cli_error("generate: %s: %s", where ? where : model, cli_lib_msg("generate", err.msg));
             free(where);
@@ -342,7 +342,7 @@ int cmd_generate(int argc, char **argv)
     }
     if (json) puts("\n]}");
     rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
-    if (rc) cli_error("generate: writing the results to standard output failed: %s", strerror(errno));
+    if (rc) cli_stdout_failed("generate", errno);
 done:
     lmp_lm_ctx_free(ctx);
     lmp_sampler_free(smp);

@@ -283,9 +283,7 @@ static int gpt2_logits(int argc, char **argv)
     if (output) {
         errno = 0;
         if (fwrite(lg, sizeof *lg, n * V, af.fp) != n * V) {
-            if (strcmp(output, "-") == 0)
-                cli_error("gpt2 logits: writing the results to standard output failed: %s",
-                          errno ? strerror(errno) : "write error");
+            if (strcmp(output, "-") == 0) cli_stdout_failed("gpt2 logits", errno);
             else cli_error("gpt2 logits: %s: write failed: %s", output, errno ? strerror(errno) : "write error");
             goto done;
         }

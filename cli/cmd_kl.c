@@ -236,7 +236,7 @@ int cmd_kl(int argc, char **argv)
                 "context only): the divergences are undefined (nan)\n", cli_input_name(text_path), n, n == 1 ? "" : "s");
 flush:
     rc = fflush(stdout) == 0 && !ferror(stdout) ? CLI_OK : CLI_FAIL;
-    if (rc) cli_error("kl: writing the results to standard output failed: %s", strerror(errno));
+    if (rc) cli_stdout_failed("kl", errno);
 done:
     for (int k = 0; k < 2; k++) {
         lmp_lm_ctx_free(ctx[k]);

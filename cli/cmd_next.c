@@ -188,7 +188,7 @@ int cmd_next(int argc, char **argv)
         }
     }
     rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
-    if (rc) cli_error("next: writing the results to standard output failed: %s", strerror(errno));
+    if (rc) cli_stdout_failed("next", errno);
 done:
     lmp_sampler_free(smp);
     lmp_lm_ctx_free(ctx);

@@ -481,7 +481,7 @@ int cmd_ppl(int argc, char **argv)
         int rc = ppl_windows(pos[0], lm, pos[1], &lo, recipe, c.json, c.per_token, unnormalised);
         lmp_lm_free(lm);
         if (rc == CLI_OK && fflush(stdout) != 0) {
-            cli_error("ppl: writing the results to standard output failed: %s", strerror(errno));
+            cli_stdout_failed("ppl", errno);
             return CLI_FAIL;
         }
         return rc;
@@ -563,7 +563,7 @@ int cmd_ppl(int argc, char **argv)
                 cli_input_name(pos[1]));
     lmp_lm_free(lm);
     if (fflush(stdout) != 0) {
-        cli_error("ppl: writing the results to standard output failed: %s", strerror(errno));
+        cli_stdout_failed("ppl", errno);
         return CLI_FAIL;
     }
     return CLI_OK;

@@ -225,8 +225,7 @@ static int read_all(const char *name, FILE *in, char **data, size_t *len)
 /* A failed write, in the words of every command: the file's name, or standard output's */
 static void write_failed(const char *cmd, const char *out)
 {
-    if (!out || strcmp(out, "-") == 0)
-        cli_error("%s: writing the results to standard output failed: %s", cmd, strerror(errno));
+    if (!out || strcmp(out, "-") == 0) cli_stdout_failed(cmd, errno);
     else cli_error("%s: %s: write failed: %s", cmd, out, strerror(errno));
 }
 
