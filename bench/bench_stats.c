@@ -47,7 +47,8 @@ int main(int argc, char **argv)
     /* numpy asks the kernel for transparent huge pages on every large array it allocates
      * (madvise MADV_HUGEPAGE, numpy >= 1.16 on Linux), so the peer's 800 MB stream has fewer TLB
      * misses; this array gets the same advice, so that both sides read the same kind of memory
-     * (on the Zen 1 VM the mean took 61 ms without it, 57 ms with it, before PW_PREFETCH). */
+     * (on the Zen 1 VM a throw-away driver's mean took 61 ms without it, 57 ms with it, before
+     * PW_PREFETCH). */
     size_t bytes = (n * sizeof(double) + HUGE_2M - 1) / HUGE_2M * HUGE_2M;
     double *x = aligned_alloc(HUGE_2M, bytes);
 #ifdef MADV_HUGEPAGE

@@ -81,8 +81,9 @@ typedef double v2d __attribute__((vector_size(16), aligned(8)));
 
 /* The leaves stream their data from memory when the array is larger than the caches (the
  * mean of 1e8 doubles reads 800 MB once): one prefetch per 64-byte line, PW_PREFETCH bytes
- * ahead, hides part of the latency the hardware prefetcher leaves (mean_1e8 on the Zen 1
- * VM: 58 ms without, 49-52 ms with, against numpy's 55; bench/bench_stats.sh). The address
+ * ahead, hides part of the latency the hardware prefetcher leaves (the mean of 1e8 doubles on
+ * the Zen 1 VM, a throw-away driver under load: 58 ms without, 49-52 ms with; bench_stats.sh
+ * at b6ff6d4: 54.9 ms against numpy's 59.8, docs/benchmarks.md). The address
  * is formed as an integer: past the end of the array it is only a hint, never a pointer. */
 #define PW_PREFETCH 512
 #define PREFETCH_AHEAD(p) __builtin_prefetch((const void *)((uintptr_t)(p) + PW_PREFETCH))
