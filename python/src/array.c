@@ -719,7 +719,8 @@ int lmpy_ids_get(PyObject *obj, const char *name, size_t V, lmp_token_id **ids, 
                 return -1;
             }
             PyObject *it = PySequence_Fast_GET_ITEM(obj, i);
-            if (!PyLong_Check(it) && !PyIndex_Check(it)) {
+            /* a bool is an int to Python, but no token id (torch's embedding refuses bool indices) */
+            if ((!PyLong_Check(it) && !PyIndex_Check(it)) || PyBool_Check(it)) {
                 PyErr_Format(PyExc_TypeError, "%s[%zd]: expected an int token id, got %.100s", name, i,
                              Py_TYPE(it)->tp_name);
                 PyMem_RawFree(t);
@@ -752,6 +753,11 @@ int lmpy_ids_get(PyObject *obj, const char *name, size_t V, lmp_token_id **ids, 
     }
     lmpy_view v;
     if (lmpy_view_get(obj, &v, name, LMPY_INT) < 0) return -1;
+    if (v.type == 'b') { /* bool arrays are numbers to the information functions, never token ids */
+        PyErr_Format(PyExc_TypeError, "%s: expected an integer array of token ids, got bool", name);
+        lmpy_view_release(&v);
+        return -1;
+    }
     if (v.ndim != 1) {
         PyErr_Format(PyExc_ValueError, "%s: expected a 1-D sequence of token ids, got %d dimensions", name, v.ndim);
         lmpy_view_release(&v);

@@ -80,6 +80,8 @@ class TestTokenizer(unittest.TestCase):
             enc.decode([1, 60000])
         with self.assertRaises(TypeError):
             enc.encode(123)
+        with self.assertRaisesRegex(TypeError, "got bool"):  # bools are no token ids (read as 1 and 0 before)
+            enc.decode(np.array([True, False]))
         with self.assertRaises(TypeError):
             enc.encode_batch("one string")
         self.assertEqual(enc.decode(np.array([31373, 995], dtype=np.int64)), "hello world")

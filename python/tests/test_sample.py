@@ -272,6 +272,13 @@ class TestErrors(unittest.TestCase):
             lmprob.sample(x, rng=np.random.RandomState(0))
         with self.assertRaisesRegex(ValueError, r"history\[1\] = 9"):
             lmprob.sample(x, history=[1, 9], repetition_penalty=1.2)
+        with self.assertRaisesRegex(ValueError, r"history\[1\] = 9"):  # whatever the chain (was accepted)
+            lmprob.sample(x, history=[1, 9])
+        # bools are no token ids (they were read as 1 and 0), in an array or a list
+        with self.assertRaisesRegex(TypeError, "history: expected an integer array of token ids, got bool"):
+            lmprob.sample(x, history=np.array([True, False]))
+        with self.assertRaisesRegex(TypeError, r"history\[0\]: expected an int token id, got bool"):
+            lmprob.sample(x, history=[True])
         with self.assertRaisesRegex(TypeError, "out: expected an int64 array .*, got int32"):
             lmprob.sample(np.zeros((2, 3)), out=np.zeros(2, np.int32))  # a wrong type: TypeError, as documented
         with self.assertRaisesRegex(ValueError, "out: expected a contiguous int64 array of 2"):
