@@ -723,10 +723,8 @@ static int analyse_prompts(nt_ctx *t, const char *dir, FILE *html, FILE *echo, i
         if (json) {
             fprintf(echo, "%s\n  {\"prompt\": ", k ? "," : "");
             cli_json_string(echo, prompts[k]);
-            fprintf(echo, ", \"entropy\": ");
-            cli_json_double(echo, H);
-            fprintf(echo, ", \"entropy_bits\": ");
-            cli_json_double(echo, H / log(2.0));
+            json_member(echo, "entropy", H);
+            json_member(echo, "entropy_bits", H / log(2.0));
             fprintf(echo, ", \"nucleus_0.9\": %zu, \"top\": [", nuc);
         } else {
             fprintf(echo, "  <s> %-22s H = %6.3f nats (%6.3f bits)  nucleus(0.9) = %5zu  top:", prompts[k], H,
@@ -959,14 +957,11 @@ static int analyse_test(nt_ctx *t, const char *dir, const char *test, size_t max
             npos, step, med, 100.0 * (double)ones / (double)npos, pow(10, maxl), mean_h, mean_h / log(2.0));
     if (json) {
         /* sizes[] holds log10 of the nucleus sizes, which are whole numbers: back to them */
-        fprintf(echo, ", \"test\": {\"positions\": %zu, \"nucleus_0.9_median\": ", npos);
-        cli_json_double(echo, round(med));
-        fprintf(echo, ", \"one_token_fraction\": ");
-        cli_json_double(echo, (double)ones / (double)npos);
-        fprintf(echo, ", \"nucleus_0.9_max\": ");
-        cli_json_double(echo, round(pow(10, maxl)));
-        fprintf(echo, ", \"mean_entropy\": ");
-        cli_json_double(echo, mean_h);
+        fprintf(echo, ", \"test\": {\"positions\": %zu", npos);
+        json_member(echo, "nucleus_0.9_median", round(med));
+        json_member(echo, "one_token_fraction", (double)ones / (double)npos);
+        json_member(echo, "nucleus_0.9_max", round(pow(10, maxl)));
+        json_member(echo, "mean_entropy", mean_h);
         fprintf(echo, "}");
     } else {
         fprintf(echo, "nucleus (p=0.9) over %zu test positions: median %.0f tokens, 1 token in %.1f%%, max %.0f; "

@@ -181,6 +181,40 @@ AVX2_FN static inline __attribute__((always_inline)) size_t pack8_store(void *ou
     _mm_storeu_ps((float *)out + c, b);
     return c + (size_t)__builtin_popcount(hi);
 }
+
+/* The 8 lane sums of the top-p kernels (an AVX-512 accumulator, or the AVX2 pair: lanes 0-3, 4-7)
+ * reduced in one fixed order, so both ISAs give the same bits. */
+static inline double sum8_lanes(const double r[8])
+{
+    return ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+}
+
+/* (float)(e * iz) of the 8 exps at es, as two halves of 4 (lmp_sample_scale(f32)'s rounding) */
+AVX2_FN static inline __attribute__((always_inline)) void probs8(const float *es, __m256d izv, __m128 *p0, __m128 *p1)
+{
+    *p0 = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(es)), izv));
+    *p1 = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(es + 4)), izv));
+}
+
+/* acc0 (lanes 0-3) and acc1 (lanes 4-7) += the probabilities of the lanes whose 32-bit mask m is set
+ * (a masked-out lane adds +0, which leaves a sum >= 0 as it is, as AVX-512's masked add does) */
+AVX2_FN static inline __attribute__((always_inline)) void add_masked8(__m256d *acc0, __m256d *acc1, __m128 p0,
+                                                                       __m128 p1, __m256i m)
+{
+    *acc0 = _mm256_add_pd(*acc0, _mm256_and_pd(_mm256_cvtps_pd(p0),
+                                               _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(m)))));
+    *acc1 = _mm256_add_pd(*acc1, _mm256_and_pd(_mm256_cvtps_pd(p1),
+                                               _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_extracti128_si256(m, 1)))));
+}
+
+/* sum8_lanes of the AVX2 pair */
+AVX2_FN static inline __attribute__((always_inline)) double sum8_pair(__m256d acc0, __m256d acc1)
+{
+    double r[8];
+    _mm256_storeu_pd(r, acc0);
+    _mm256_storeu_pd(r + 4, acc1);
+    return sum8_lanes(r);
+}
 #endif
 
 /* The chunk maximum the vector loop of fcheck leaves open at i (partial: the
@@ -484,7 +518,7 @@ AVX512_FN static double topp_bucket_avx512(const float *xs, const float *es, siz
     for (size_t k = 0; k < nband; k++) bmass[band_b[k]] += band_p[k];
     double t[8];
     _mm512_storeu_pd(t, acc);
-    double high = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+    double high = sum8_lanes(t);
     return high + topp_bucket_scalar(xs, es, j, n, tf, kmin, scale, nb, iz, bh, bmass, bidx);
 }
 #endif
@@ -515,13 +549,10 @@ AVX2_FN static double topp_bucket_avx2(const float *xs, const float *es, size_t 
         __m128i b1 = _mm256_cvttpd_epi32(_mm256_min_pd(_mm256_mul_pd(_mm256_sub_pd(k1, kv), sv), topd));
         __m256i b = _mm256_set_m128i(b1, b0);
         _mm256_storeu_si256((__m256i *)(void *)(bidx + j), b);
-        __m128 p0 = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(es + j)), izv));
-        __m128 p1 = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(es + j + 4)), izv));
+        __m128 p0, p1;
+        probs8(es + j, izv, &p0, &p1);
         __m256i high = _mm256_cmpgt_epi32(bhv, b);
-        acc0 = _mm256_add_pd(acc0, _mm256_and_pd(_mm256_cvtps_pd(p0),
-                                                 _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(high)))));
-        acc1 = _mm256_add_pd(acc1, _mm256_and_pd(_mm256_cvtps_pd(p1),
-                                                 _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_extracti128_si256(high, 1)))));
+        add_masked8(&acc0, &acc1, p0, p1, high);
         unsigned band = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(high)) ^ 0xffu;
         if (band) { /* nband + 8 <= j + 8 <= n: inside the lists */
             pack8_store(band_b + nband, _mm256_castsi256_ps(b), band);
@@ -529,11 +560,7 @@ AVX2_FN static double topp_bucket_avx2(const float *xs, const float *es, size_t 
         }
     }
     for (size_t k = 0; k < nband; k++) bmass[band_b[k]] += (double)band_pf[k];
-    double t[8];
-    _mm256_storeu_pd(t, acc0);
-    _mm256_storeu_pd(t + 4, acc1);
-    double high = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
-    return high + topp_bucket_scalar(xs, es, j, n, tf, kmin, scale, nb, iz, bh, bmass, bidx);
+    return sum8_pair(acc0, acc1) + topp_bucket_scalar(xs, es, j, n, tf, kmin, scale, nb, iz, bh, bmass, bidx);
 }
 #endif
 
@@ -634,12 +661,11 @@ static size_t topp_draw_scan(const float *xs, const float *es, size_t lo, size_t
 }
 
 #if LMP_ISA_X86
-/* The end of a block's kept mass: the 8 lane sums r reduced in a fixed order,
- * then the scalar tail j .. hi; t ties so far, the total in *ties. */
-static double block_mass_finish(const double r[8], const float *xs, const float *es, size_t j, size_t hi, float tf,
+/* The end of a block's kept mass: the vector part's sum bs (sum8_lanes), then the
+ * scalar tail j .. hi; t ties so far, the total in *ties. */
+static double block_mass_finish(double bs, const float *xs, const float *es, size_t j, size_t hi, float tf,
                                 float lthr, double iz, size_t t, size_t *ties)
 {
-    double bs = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
     for (; j < hi; j++) {
         float l = tf != 1.0f ? xs[j] / tf : xs[j];
         t += l == lthr;
@@ -668,7 +694,7 @@ AVX512_FN static double topp_block_mass_avx512(const float *xs, const float *es,
     }
     double r[8];
     _mm512_storeu_pd(r, acc);
-    return block_mass_finish(r, xs, es, j, hi, tf, lthr, iz, t, ties);
+    return block_mass_finish(sum8_lanes(r), xs, es, j, hi, tf, lthr, iz, t, ties);
 }
 #endif
 
@@ -684,18 +710,12 @@ AVX2_FN static double topp_block_mass_avx2(const float *xs, const float *es, siz
     for (; j + 8 <= hi; j += 8) {
         __m256 l = _mm256_loadu_ps(xs + j);
         if (tf != 1.0f) l = _mm256_div_ps(l, tv);
-        __m256 keep = _mm256_cmp_ps(l, thr, _CMP_GT_OQ);
         t += (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_cmp_ps(l, thr, _CMP_EQ_OQ)));
-        __m256d p0 = _mm256_cvtps_pd(_mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(es + j)), izv)));
-        __m256d p1 = _mm256_cvtps_pd(_mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(es + j + 4)), izv)));
-        __m256i k = _mm256_castps_si256(keep);
-        acc0 = _mm256_add_pd(acc0, _mm256_and_pd(p0, _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(k)))));
-        acc1 = _mm256_add_pd(acc1, _mm256_and_pd(p1, _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_extracti128_si256(k, 1)))));
+        __m128 p0, p1;
+        probs8(es + j, izv, &p0, &p1);
+        add_masked8(&acc0, &acc1, p0, p1, _mm256_castps_si256(_mm256_cmp_ps(l, thr, _CMP_GT_OQ)));
     }
-    double r[8];
-    _mm256_storeu_pd(r, acc0);
-    _mm256_storeu_pd(r + 4, acc1);
-    return block_mass_finish(r, xs, es, j, hi, tf, lthr, iz, t, ties);
+    return block_mass_finish(sum8_pair(acc0, acc1), xs, es, j, hi, tf, lthr, iz, t, ties);
 }
 #endif
 
