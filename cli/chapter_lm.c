@@ -386,7 +386,7 @@ lmp_status ch_model_prepare(ch_ctx *c, lmp_error *err)
                            c->model);
     }
     if (!st) st = lmp_ngram_score_file(lmp_lm_ngram(lm), c->text, &stats, NULL, err);
-    if (!st) st = lmp_read_file(c->text, 0, &text, &len, err);
+    if (!st) st = lmp_read_text(c->text, 0, &text, &len, err);
     if (!st) st = cli_tokenize("chapter", c->text, lm, text, len, LMP_LM_SENTENCES, &ids, NULL, NULL, &n, err);
     if (!st && (st = both_recipes(lm, ids, n, c->window, c->stride, c->mrun.res, err))) {
         char m[sizeof err->msg]; /* the eval's message names no file: "empty: perplexity of 0 tokens: ..." */

@@ -15,7 +15,7 @@ static void usage(FILE *f)
             "usage: lmprob kl --model A --model B TEXT|- [--beta B] [--window W] [--stride S] [--per-position]\n"
             "                 [--mode M] [--gpt2-vocab P] [--threads T] [--json]\n"
             "\n"
-            "Compare models A and B on TEXT (plain; '-' = stdin): at every position, the two next-token\n"
+            "Compare models A and B on TEXT (plain, gzip or xz; '-' = stdin): at every position, the two next-token\n"
             "distributions over the whole vocabulary give\n"
             "  KL(A||B) = sum_v pA(v) ln(pA(v) / pB(v)),  KL(B||A),  and JS = (KL(A||M) + KL(B||M)) / 2,\n"
             "  M = (A + B) / 2 (finite, at most ln 2),\n"
@@ -136,7 +136,7 @@ int cmd_kl(int argc, char **argv)
         cli_error("kl: %s and %s: %s", models[0], models[1], err.msg);
         goto done;
     }
-    if (lmp_read_file(text_path, 0, &text, &len, &err)) {
+    if (lmp_read_text(text_path, 0, &text, &len, &err)) {
         cli_error("kl: %s", err.msg);
         goto done;
     }

@@ -24,7 +24,7 @@ static void usage(FILE *f)
             "                  [--gpt2-vocab P] [--window W] [--stride S] [--recipe exact|hf|chapter|all] [--threads T]\n"
             "                  (MODEL | --model MODEL) TEXT|-\n"
             "\n"
-            "Perplexity of TEXT (plain; n-gram sentence mode also reads gzip and xz; '-' = stdin) under MODEL:\n"
+            "Perplexity of TEXT (plain, gzip or xz, told apart by content; '-' = stdin) under MODEL:\n"
             "an n-gram model (ARPA text, plain/gzip/xz, or lmprob's binary format, told apart by content) or\n"
             "GPT-2 (a Hugging Face folder with config.json + model.safetensors or pytorch_model.bin, or one\n"
             "such file).\n"
@@ -297,7 +297,7 @@ static int ppl_windows(const char *model, const lmp_lm *lm, const char *text_pat
     if (rc != CLI_OK) return rc;
     if (window && stride && cli_stride_check("ppl", window, stride)) return CLI_USAGE;
     rc = CLI_FAIL;
-    if (lmp_read_file(text_path, 0, &text, &len, &err)) {
+    if (lmp_read_text(text_path, 0, &text, &len, &err)) {
         cli_error("ppl: %s", err.msg);
         return CLI_FAIL;
     }

@@ -25,7 +25,7 @@ static void tok_usage(FILE *f)
             "GPT-2's byte-level BPE: the token ids of FILE (or stdin), exactly as OpenAI's tiktoken and\n"
             "encoder.py give them (but for the 5,004 letters and digits new in Unicode 15.1 and 16.0: the\n"
             "classes here are Unicode 15.0's, docs/tokenizer.md). The text is read as bytes, streamed in\n"
-            "bounded memory.\n"
+            "bounded memory; a gzip or xz file (told apart by content) is decompressed first.\n"
             "\n"
             "  --gpt2-vocab P   GPT-2's vocabulary: a folder with tokenizer.json, encoder.json + vocab.bpe\n"
             "                   or vocab.json + merges.txt (a Hugging Face GPT-2 folder: tokenizer.json\n"
@@ -67,6 +67,7 @@ static void detok_usage(FILE *f)
             "separated by white space or commas ('[' and ']' are ignored, so a JSON list works too);\n"
             "an id outside 0..vocab_size-1 is an error that names its line and position. Token names\n"
             "(--tokens) are separated by white space only: ',', '[' and ']' are tokens of their own.\n"
+            "FILE may be gzip or xz (told apart by content).\n"
             "\n"
             "  --gpt2-vocab P   GPT-2's vocabulary, as for lmprob tokenize\n"
             "  --u32            the ids are little-endian uint32 (what lmprob tokenize --u32 writes)\n"
@@ -157,26 +158,25 @@ static void w_ids(writer *w, const lmp_tokenizer *tok, const lmp_token_id *ids, 
 
 typedef struct io {
     lmp_tokenizer *tok;
-    FILE *in;
+    lmp_text_reader *in; /* decompressed as every text is (core.h, "texts"); NULL when read whole */
     const char *name; /* the input in messages */
     lmp_atomic_file af;
     int open_out;
     int slot; /* the temporary output, removed on SIGINT/SIGTERM (cli_output_watch) */
 } io;
 
-static int io_open(io *x, const char *cmd, const char *vocab, const char *path, const char *out)
+static int io_open(io *x, const char *cmd, const char *vocab, const char *path, int whole, const char *out)
 {
     memset(x, 0, sizeof *x);
     x->name = cli_input_name(path);
     if (!(x->tok = cli_gpt2_load(cmd, vocab))) return -1;
     cli_stdin_note(cmd, path);
-    x->in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!x->in) {
-        cli_error("%s: %s: cannot open: %s", cmd, path, strerror(errno));
-        return -1;
-    }
     lmp_error err;
     lmp_error_clear(&err);
+    if (!whole && lmp_text_reader_open(path, &x->in, &err) != LMP_OK) {
+        cli_error("%s: %s", cmd, err.msg);
+        return -1;
+    }
     if (lmp_atomic_open(&x->af, out, &err) != LMP_OK) {
         cli_error("%s: %s", cmd, err.msg);
         return -1;
@@ -201,7 +201,7 @@ static int io_close(io *x, const char *cmd, int ok)
         }
         cli_output_end(x->slot);
     }
-    if (x->in && x->in != stdin) fclose(x->in);
+    lmp_text_reader_free(x->in);
     lmp_tokenizer_free(x->tok);
     return rc;
 }
@@ -210,10 +210,10 @@ static int io_close(io *x, const char *cmd, int ok)
 
 /* The whole input, for --threads (which splits it at pretokenizer boundaries); without it the input
  * streams, whatever its size. */
-static int read_all(const char *name, FILE *in, char **data, size_t *len)
+static int read_all(const char *path, char **data, size_t *len)
 {
     lmp_error err;
-    lmp_status st = lmp_read_fd(fileno(in), name, 0, data, len, &err);
+    lmp_status st = lmp_read_text(path, 0, data, len, &err);
     if (st)
         cli_error("tokenize: %s%s", err.msg,
                   st == LMP_EUNSUPPORTED || st == LMP_ENOMEM
@@ -296,9 +296,9 @@ int cmd_tokenize(int argc, char **argv)
     char vpath[4200]; /* the vocabulary that will be read, however it is found (--gpt2-vocab, $LMPROB_GPT2_VOCAB, default) */
     const char *inputs[] = {path, cli_gpt2_vocab_path(vocab, vpath, sizeof vpath)};
     if ((prc = cli_check_output_from("tokenize", out, inputs, 2))) return prc;
-    if (io_open(&x, "tokenize", vocab, path, out)) return io_close(&x, "tokenize", 0);
+    if (io_open(&x, "tokenize", vocab, path, threads > 1, out)) return io_close(&x, "tokenize", 0);
     const lmp_tokenizer *tok = x.tok;
-    FILE *in = x.in;
+    lmp_text_reader *in = x.in;
     const char *name = x.name;
     writer *w = calloc(1, sizeof *w);
     lmp_token_buf ids;
@@ -319,7 +319,7 @@ int cmd_tokenize(int argc, char **argv)
 
     if (threads > 1) {
         size_t len;
-        if (read_all(name, in, &all, &len)) goto done;
+        if (read_all(path, &all, &len)) goto done;
         if (lmp_tokenizer_encode_threads(tok, all, len, flags, threads, &ids, &err) != LMP_OK) {
             snprintf(emsg, sizeof emsg, "%s: %s", name, err.msg);
             cli_error("tokenize: %s", emsg);
@@ -344,7 +344,12 @@ int cmd_tokenize(int argc, char **argv)
             goto done;
         }
         for (;;) {
-            size_t got = fread(chunk, 1, CHUNK, in);
+            size_t got;
+            if (lmp_text_reader_read(in, chunk, CHUNK, &got, &err) != LMP_OK) {
+                snprintf(emsg, sizeof emsg, "%s", err.msg);
+                cli_error("tokenize: %s", emsg);
+                goto done;
+            }
             lmp_status st = got ? lmp_tokenizer_stream_feed(s, chunk, got, &ids, &err)
                                 : lmp_tokenizer_stream_finish(s, &ids, &err);
             if (st != LMP_OK) {
@@ -356,14 +361,7 @@ int cmd_tokenize(int argc, char **argv)
             w_ids(w, tok, ids.ids, ids.n);
             ids.n = 0;
             if (w->err) break;
-            if (got == 0) {
-                if (ferror(in)) {
-                    snprintf(emsg, sizeof emsg, "%s: read error: %s", name, strerror(errno));
-                    cli_error("tokenize: %s", emsg);
-                    goto done;
-                }
-                break;
-            }
+            if (got == 0) break;
         }
         lmp_tokenizer_stream_stats stats;
         lmp_tokenizer_stream_get_stats(s, &stats);
@@ -437,9 +435,9 @@ int cmd_detokenize(int argc, char **argv)
     char vpath[4200];
     const char *inputs[] = {path, cli_gpt2_vocab_path(vocab, vpath, sizeof vpath)};
     if ((prc = cli_check_output_from("detokenize", out, inputs, 2))) return prc;
-    if (io_open(&x, "detokenize", vocab, path, out)) return io_close(&x, "detokenize", 0);
+    if (io_open(&x, "detokenize", vocab, path, 0, out)) return io_close(&x, "detokenize", 0);
     const lmp_tokenizer *tok = x.tok;
-    FILE *in = x.in;
+    lmp_text_reader *in = x.in;
     const char *name = x.name;
     unsigned char *chunk = malloc(CHUNK + 8);
     size_t vocab_n = lmp_tokenizer_vocab_size(tok);
@@ -455,12 +453,13 @@ int cmd_detokenize(int argc, char **argv)
         goto done;
     }
     for (;;) {
-        size_t got = fread(chunk, 1, CHUNK, in);
-        int eof = got == 0;
-        if (eof && ferror(in)) {
-            cli_error("detokenize: %s: read error: %s", name, strerror(errno));
+        size_t got;
+        lmp_error rerr;
+        if (lmp_text_reader_read(in, chunk, CHUNK, &got, &rerr) != LMP_OK) {
+            cli_error("detokenize: %s", rerr.msg);
             goto done;
         }
+        int eof = got == 0;
         if (u32) {
             size_t i = 0;
             while (nc && i < got && nc < 4) carry[nc++] = chunk[i++];

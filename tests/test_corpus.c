@@ -381,6 +381,102 @@ static void test_big_compressed_files(void)
     free(text);
 }
 
+/* Texts whole and streamed (core.h, "texts"): the same bytes from plain, gzip (two members) and xz files, whole
+ * and in reads of a few bytes; the bound on the decompressed size; bzip2 refused; a truncated stream an error. */
+static void test_read_text(void)
+{
+    size_t n;
+    char *text = big_text((size_t)test_scaled(1L << 20, 1L << 19), &n); /* several of the reader's 256 KiB chunks */
+    CHECK(text != NULL);
+    if (!text) return;
+    char dir[] = "/tmp/lmprob-test-text-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[3][64];
+    const char *ext[3] = {"txt", "txt.gz", "txt.xz"};
+    size_t cap = n + n / 100 + 4096, gzlen = 0, xzlen = 0;
+    unsigned char *gz = malloc(cap);
+    uint8_t *xz = malloc(cap);
+    CHECK(gz && xz);
+    if (gz) gzlen = gzip_two_members(text, n, 1, gz, cap);
+    if (xz) CHECK(lzma_easy_buffer_encode(0, LZMA_CHECK_CRC32, NULL, (const uint8_t *)text, n, xz, &xzlen, cap) == LZMA_OK);
+    const void *bytes[3] = {text, gz, xz};
+    const size_t lens[3] = {n, gzlen, xzlen};
+    const char *comp[3] = {"plain", "gzip", "xz"};
+    lmp_error err;
+    for (int k = 0; k < 3; k++) {
+        snprintf(path[k], sizeof path[k], "%s/t.%s", dir, ext[k]);
+        CHECK(test_write_file(path[k], bytes[k], lens[k]) == 0);
+        char *got = NULL;
+        size_t len = 0;
+        CHECK_INT(lmp_read_text(path[k], 0, &got, &len, &err), LMP_OK);
+        CHECK_MSG(got && len == n && memcmp(got, text, n) == 0 && got[len] == '\0', "lmp_read_text %s", ext[k]);
+        free(got);
+        /* streamed in reads of 4093 bytes (a prime: the reads straddle every internal chunk), then 0 at the end */
+        lmp_text_reader *r = NULL;
+        CHECK_INT(lmp_text_reader_open(path[k], &r, &err), LMP_OK);
+        if (!r) continue;
+        CHECK(strcmp(lmp_text_reader_compression(r), comp[k]) == 0);
+        char *back = malloc(n + 4093);
+        size_t at = 0, g = 0;
+        int short_reads = 0;
+        lmp_status st = LMP_OK;
+        while (back && (st = lmp_text_reader_read(r, back + at, 4093, &g, &err)) == LMP_OK && g > 0) {
+            short_reads += g < 4093;
+            at += g;
+        }
+        CHECK_INT(st, LMP_OK);
+        CHECK_MSG(at == n && back && memcmp(back, text, n) == 0, "lmp_text_reader %s: %zu bytes of %zu", ext[k], at, n);
+        CHECK_INT(short_reads, n % 4093 != 0); /* a read falls short only at the end */
+        CHECK(lmp_text_reader_bytes(r) == n);
+        CHECK_INT(lmp_text_reader_read(r, back, 10, &g, &err), LMP_OK); /* after the end: 0 again */
+        CHECK(g == 0);
+        free(back);
+        lmp_text_reader_free(r);
+        /* the bound is on the decompressed text: n - 1 bytes is too few, n is enough */
+        CHECK_INT(lmp_read_text(path[k], n - 1, &got, &len, &err), LMP_EUNSUPPORTED);
+        CHECK(got == NULL && len == 0);
+        CHECK_INT(lmp_read_text(path[k], n, &got, &len, &err), LMP_OK);
+        free(got);
+    }
+    /* truncated: an error naming the file, never a short text */
+    CHECK(test_write_file(path[1], gz, gzlen / 2) == 0);
+    char *got = NULL;
+    size_t len = 0;
+    CHECK_INT(lmp_read_text(path[1], 0, &got, &len, &err), LMP_EFORMAT);
+    CHECK(strstr(err.msg, "t.txt.gz") != NULL && strstr(err.msg, "truncated gzip") != NULL);
+    lmp_text_reader *r = NULL;
+    CHECK(test_write_file(path[2], xz, xzlen / 2) == 0);
+    CHECK_INT(lmp_text_reader_open(path[2], &r, &err), LMP_OK); /* found when the reads reach the cut */
+    {
+        char buf[65536];
+        size_t g = 1;
+        lmp_status st = LMP_OK;
+        while (g > 0 && (st = lmp_text_reader_read(r, buf, sizeof buf, &g, &err)) == LMP_OK) {
+        }
+        CHECK_INT(st, LMP_EFORMAT);
+        CHECK_INT(lmp_text_reader_read(r, buf, sizeof buf, &g, &err), LMP_EFORMAT); /* sticky */
+    }
+    lmp_text_reader_free(r);
+    /* bzip2 is refused by name, not read as text */
+    static const char bz[] = "BZh91AY&SY\x01\x02\x03\x04";
+    CHECK(test_write_file(path[0], bz, sizeof bz - 1) == 0);
+    CHECK_INT(lmp_read_text(path[0], 0, &got, &len, &err), LMP_EUNSUPPORTED);
+    CHECK(strstr(err.msg, "bzip2") != NULL);
+    /* bad arguments */
+    CHECK_INT(lmp_read_text(path[0], 0, NULL, &len, &err), LMP_EINVAL);
+    CHECK_INT(lmp_text_reader_open(NULL, &r, &err), LMP_EINVAL);
+    CHECK_INT(lmp_text_reader_open(path[0], NULL, &err), LMP_EINVAL);
+    CHECK_INT(lmp_text_reader_read(NULL, got, 0, &len, &err), LMP_EINVAL);
+    CHECK_INT(lmp_text_reader_open(dir, &r, &err), LMP_EIO); /* a folder */
+    CHECK(r == NULL);
+    lmp_text_reader_free(NULL);
+    for (int k = 0; k < 3; k++) remove(path[k]);
+    remove(dir);
+    free(gz);
+    free(xz);
+    free(text);
+}
+
 /* A line longer than max_line is refused once max_line bytes are read (bounded
  * memory), naming the file, the line and the limit. */
 static void test_max_line(void)
@@ -475,6 +571,7 @@ int main(int argc, char **argv)
     RUN(test_gzip_xz);
     RUN(test_long_line_and_files);
     RUN(test_big_compressed_files);
+    RUN(test_read_text);
     RUN(test_max_line);
     RUN(test_xz_dictionary_limit);
     RUN(test_null_arrays);

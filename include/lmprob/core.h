@@ -152,9 +152,10 @@ LMP_API void lmp_atomic_abort(lmp_atomic_file *af);
 LMP_API lmp_status lmp_atomic_temp_path(const char *path, long pid, char *buf, size_t size, lmp_error *err);
 
 /* ---- whole files --------------------------------------------------------------
- * The one way the library and the CLI read a file whole (a text to score, a
- * model's config, a vocabulary from a pipe); texts read line by line (plain,
- * gzip or xz) go through the corpus reader (corpus.h).
+ * The one way the library and the CLI read a file whole as its bytes (a model's
+ * config, a vocabulary from a pipe, a golden file); a text, which may be
+ * compressed, is read whole or streamed by lmp_read_text and lmp_text_reader
+ * (below), and line by line by the corpus reader (corpus.h).
  *
  * lmp_read_file: the bytes of path ("-": standard input) into *data, a new
  * buffer freed with free(), followed by a NUL that *len does not count. A regular
@@ -173,6 +174,33 @@ LMP_API lmp_status lmp_atomic_temp_path(const char *path, long pid, char *buf, s
 #define LMP_READ_MAX ((size_t)1 << 30)
 LMP_API lmp_status lmp_read_file(const char *path, size_t max, char **data, size_t *len, lmp_error *err);
 LMP_API lmp_status lmp_read_fd(int fd, const char *name, size_t max, char **data, size_t *len, lmp_error *err);
+
+/* ---- texts --------------------------------------------------------------------
+ * A text as its writer stored it: plain, gzip or xz (concatenated members or
+ * streams), told apart by their magic bytes as the corpus reader tells them
+ * (corpus.h), from a file or standard input ("-"); bzip2 and zstd input is
+ * LMP_EUNSUPPORTED ("decompress it first"), a damaged stream LMP_EFORMAT. Every
+ * command that reads a text (scoring, tokenizing, comparing models) reads it so:
+ * a compressed text is never scored as its compressed bytes.
+ *
+ * lmp_read_text: the decompressed text whole, as lmp_read_file gives a file (a
+ * new buffer freed with free(), a NUL after it); at most max bytes, compressed or
+ * not (0: LMP_READ_MAX): more is LMP_EUNSUPPORTED.
+ *
+ * lmp_text_reader: the same streamed in bounded memory. _read fills buf with
+ * up to cap decompressed bytes (*got < cap only at the end of the text, 0 after
+ * it); _compression is "plain", "gzip" or "xz"; _bytes counts the decompressed
+ * bytes read. Errors are sticky: after one, every _read returns it again.
+ *
+ * Thread safety: one lmp_text_reader belongs to one thread at a time. */
+typedef struct lmp_text_reader lmp_text_reader;
+LMP_API lmp_status lmp_read_text(const char *path, size_t max, char **data, size_t *len, lmp_error *err);
+LMP_API lmp_status lmp_text_reader_open(const char *path, lmp_text_reader **out, lmp_error *err);
+LMP_API lmp_status lmp_text_reader_read(lmp_text_reader *r, void *buf, size_t cap, size_t *got, lmp_error *err);
+LMP_API const char *lmp_text_reader_compression(const lmp_text_reader *r);
+LMP_API uint64_t lmp_text_reader_bytes(const lmp_text_reader *r);
+/* NULL is a no-op. */
+LMP_API void lmp_text_reader_free(lmp_text_reader *r);
 
 /* ---- UTF-8 ------------------------------------------------------------------
  * The length of the well-formed UTF-8 character at s[0..n): 1 to 4; or minus the

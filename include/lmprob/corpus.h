@@ -72,6 +72,9 @@ typedef struct lmp_corpus_params {
     size_t max_line;      /* longest line accepted, in bytes (0, the default: 256 MiB); a longer line is
                              an LMP_EFORMAT error raised once that many bytes are read, so the reader's
                              memory stays about twice this whatever the input */
+    int plain;            /* lmp_corpus_create: 1: the bytes are the text whatever they start with (a text
+                             already read and decompressed, a prompt); 0 (default): gzip and xz are told
+                             apart by their magic bytes, as in a file */
     int query_words;      /* WORD mode: 1 reads text to score as KenLM's query (no UTF-8 check, "<s>" and
                              "</s>" ordinary tokens; skip_markers still drops them); 0 (default): training */
     size_t max_piece;     /* GPT2 mode: the longest pre-token (a run of letters, digits, symbols or white space), in

@@ -251,7 +251,7 @@ static lmp_status fill(io_reader *r, lmp_error *err)
 
 /* ---- open / free ------------------------------------------------------------------ */
 
-static lmp_status start(io_reader *r, lmp_error *err)
+static lmp_status start(io_reader *r, int detect, lmp_error *err)
 {
     lmp_status st;
     r->in = calloc(1, IN_CAP); /* calloc: a short input leaves no byte unset before the magic test */
@@ -266,6 +266,7 @@ static lmp_status start(io_reader *r, lmp_error *err)
         r->in_len += got;
     }
     const unsigned char *m = r->in;
+    if (!detect) return LMP_OK;
     if (r->in_len >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
         r->comp = IO_GZIP;
         /* 15 + 16: a gzip wrapper only (no raw zlib streams). */
@@ -337,7 +338,7 @@ lmp_status io_reader_open(const char *path, size_t max_line, io_reader **out, lm
             if (S_ISREG(sb.st_mode)) r->raw_size = (uint64_t)sb.st_size;
         }
     }
-    if ((st = start(r, err))) {
+    if ((st = start(r, 1, err))) {
         io_reader_free(r);
         return st;
     }
@@ -345,8 +346,8 @@ lmp_status io_reader_open(const char *path, size_t max_line, io_reader **out, lm
     return LMP_OK;
 }
 
-lmp_status io_reader_open_mem(const void *data, size_t size, const char *name, size_t max_line, io_reader **out,
-                              lmp_error *err)
+lmp_status io_reader_open_mem(const void *data, size_t size, const char *name, size_t max_line, int detect,
+                              io_reader **out, lmp_error *err)
 {
     *out = NULL;
     if (!data && size) return lmp_error_set(err, LMP_EINVAL, "input data is NULL with size %zu", size);
@@ -356,7 +357,7 @@ lmp_status io_reader_open_mem(const void *data, size_t size, const char *name, s
     r->mem = data;
     r->mem_size = size;
     r->raw_size = size;
-    if ((st = start(r, err))) {
+    if ((st = start(r, detect, err))) {
         io_reader_free(r);
         return st;
     }
@@ -438,6 +439,77 @@ lmp_status io_reader_peek(io_reader *r, size_t n, const char **data, size_t *got
     *data = r->buf + r->beg;
     *got = r->end - r->beg < n ? r->end - r->beg : n;
     return LMP_OK;
+}
+
+lmp_status io_reader_read(io_reader *r, size_t n, const char **data, size_t *got, lmp_error *err)
+{
+    *data = NULL;
+    *got = 0;
+    if (r->sticky) {
+        if (err) *err = r->sticky_err;
+        return r->sticky;
+    }
+    while (r->beg == r->end && !r->eof) {
+        lmp_status st = fill(r, err);
+        if (st) return fail(r, st, err);
+    }
+    size_t k = r->end - r->beg < n ? r->end - r->beg : n;
+    *data = r->buf + r->beg;
+    *got = k;
+    r->beg += k;
+    r->consumed += k;
+    return LMP_OK;
+}
+
+/* ---- the public face: texts streamed (core.h) ------------------------------------------ */
+
+struct lmp_text_reader {
+    io_reader *r;
+};
+
+lmp_status lmp_text_reader_open(const char *path, lmp_text_reader **out, lmp_error *err)
+{
+    if (!out) return lmp_error_set(err, LMP_EINVAL, "lmp_text_reader_open: out is NULL: expected a place for it");
+    *out = NULL;
+    if (!path) return lmp_error_set(err, LMP_EINVAL, "lmp_text_reader_open: no path");
+    lmp_text_reader *t = calloc(1, sizeof *t);
+    if (!t) return lmp_error_set_at(err, LMP_ENOMEM, path, 0, "out of memory");
+    lmp_status st = io_reader_open(path, 0, &t->r, err);
+    if (st) {
+        free(t);
+        return st;
+    }
+    *out = t;
+    return LMP_OK;
+}
+
+lmp_status lmp_text_reader_read(lmp_text_reader *t, void *buf, size_t cap, size_t *got, lmp_error *err)
+{
+    if (!got) return lmp_error_set(err, LMP_EINVAL, "lmp_text_reader_read: got is NULL: expected a place for it");
+    *got = 0;
+    if (!t || (!buf && cap))
+        return lmp_error_set(err, LMP_EINVAL, "lmp_text_reader_read: %s is NULL", !t ? "the reader" : "buf");
+    while (*got < cap) {
+        const char *v;
+        size_t k;
+        lmp_status st = io_reader_read(t->r, cap - *got, &v, &k, err);
+        if (st) return st;
+        if (k == 0) break;
+        memcpy((char *)buf + *got, v, k);
+        *got += k;
+    }
+    return LMP_OK;
+}
+
+const char *lmp_text_reader_compression(const lmp_text_reader *t) { return t ? io_reader_compression_name(t->r) : NULL; }
+
+uint64_t lmp_text_reader_bytes(const lmp_text_reader *t) { return t ? io_reader_bytes(t->r) : 0; }
+
+void lmp_text_reader_free(lmp_text_reader *t)
+{
+    if (!t) return;
+    io_reader_free(t->r);
+    free(t);
 }
 
 io_compression io_reader_compression(const io_reader *r) { return r->comp; }

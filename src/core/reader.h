@@ -2,7 +2,9 @@
  * (zlib, concatenated members) or xz (liblzma, concatenated streams), told
  * apart by their magic bytes (1f 8b; fd 37 7a 58 5a 00), from a file, from
  * stdin ("-") or from memory. The corpus reader (src/corpus), the ARPA reader
- * and the text scorer (src/ngram) read through it.
+ * and the text scorer (src/ngram) read through it, and, as bytes rather than
+ * lines, every text read whole or streamed (lmp_read_text, lmp_text_reader:
+ * GPT-2's scoring, the tokenizer's input).
  *
  * Lines are handed out as views into one buffer (no copy per line), valid until
  * the next call. The buffer grows with the longest line, up to max_line bytes:
@@ -37,14 +39,21 @@ typedef enum io_compression { IO_PLAIN = 0, IO_GZIP = 1, IO_XZ = 2 } io_compress
 lmp_status io_reader_open(const char *path, size_t max_line, io_reader **out, lmp_error *err);
 
 /* Read size bytes at data (kept alive by the caller until io_reader_free);
- * name appears in messages ("<memory>" when NULL). */
-lmp_status io_reader_open_mem(const void *data, size_t size, const char *name, size_t max_line, io_reader **out,
-                              lmp_error *err);
+ * name appears in messages ("<memory>" when NULL). detect 1: told apart by
+ * the magic bytes as a file is; 0: the bytes are the text (a text already read
+ * and decompressed, a prompt), whatever they start with. */
+lmp_status io_reader_open_mem(const void *data, size_t size, const char *name, size_t max_line, int detect,
+                              io_reader **out, lmp_error *err);
 
 /* The next line, without its '\n' (a '\r' before it is kept: callers decide).
  * *had_newline (may be NULL) is 0 only for a last line without '\n'.
  * LMP_EOF after the last line. */
 lmp_status io_reader_line(io_reader *r, const char **line, size_t *len, int *had_newline, lmp_error *err);
+
+/* The next up to n decompressed bytes, whatever they hold (a view, valid until
+ * the next call), for readers of bytes rather than lines (lmp_text_reader):
+ * *got > 0 until the end of the input, then 0. No line is counted. */
+lmp_status io_reader_read(io_reader *r, size_t n, const char **data, size_t *got, lmp_error *err);
 
 /* A view of up to n decompressed bytes not handed out yet (*got < n only at the
  * end of the input); consumes nothing. */

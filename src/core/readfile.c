@@ -18,6 +18,7 @@
  * (measured: docs/reliability.md, "Reading whole files"). */
 #include "bigmem.h"
 #include "lmprob/core.h"
+#include "reader.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -133,4 +134,74 @@ lmp_status lmp_read_file(const char *path, size_t max, char **data, size_t *len,
     lmp_status st = lmp_read_fd(fd, path, max, data, len, err);
     close(fd);
     return st;
+}
+
+/* A text whole, decompressed (core.h, "texts"). The raw bytes come through
+ * lmp_read_file (its bounds, its streams, its huge pages); the one reader then
+ * tells plain from gzip and xz by the magic bytes and refuses bzip2 and zstd,
+ * so a text is told apart here exactly as the corpus reader tells it. */
+lmp_status lmp_read_text(const char *path, size_t max, char **data, size_t *len, lmp_error *err)
+{
+    if (!data || !len)
+        return lmp_error_set(err, LMP_EINVAL, "lmp_read_text: %s is NULL: expected a place for it", !data ? "data" : "len");
+    *data = NULL;
+    *len = 0;
+    if (max == 0) max = LMP_READ_MAX;
+    if (max > SIZE_MAX / 2) max = SIZE_MAX / 2;
+    char *raw = NULL;
+    size_t rawlen = 0;
+    lmp_status st = lmp_read_file(path, max, &raw, &rawlen, err);
+    if (st) return st;
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    io_reader *r = NULL;
+    if ((st = io_reader_open_mem(raw, rawlen, name, 0, 1, &r, err))) {
+        free(raw);
+        return st;
+    }
+    if (io_reader_compression(r) == IO_PLAIN) {
+        io_reader_free(r);
+        *data = raw;
+        *len = rawlen;
+        return LMP_OK;
+    }
+    char words[32];
+    size_t cap = rawlen < max / 4 ? (rawlen < READ_FIRST / 4 ? READ_FIRST : rawlen * 4) : max, n = 0;
+    char *b = regrow(NULL, 0, cap);
+    if (!b) st = lmp_error_set_at(err, LMP_ENOMEM, name, 0, "cannot read: out of memory");
+    while (!st) {
+        if (n == cap) {
+            if (cap == max) { /* exactly max bytes so far: taken only if that was all */
+                const char *v;
+                size_t k;
+                if ((st = io_reader_read(r, 1, &v, &k, err)) || k == 0) break;
+                st = lmp_error_set_at(err, LMP_EUNSUPPORTED, name, 0,
+                                      "cannot read: more than %s of %s-compressed text, the most read whole",
+                                      size_words(words, sizeof words, max), io_reader_compression_name(r));
+                break;
+            }
+            size_t next = cap > max / 2 ? max : cap * 2;
+            char *nb = regrow(b, n, next);
+            if (!nb) {
+                st = lmp_error_set_at(err, LMP_ENOMEM, name, 0, "cannot read: out of memory after %zu bytes", n);
+                break;
+            }
+            b = nb;
+            cap = next;
+        }
+        const char *v;
+        size_t k;
+        if ((st = io_reader_read(r, cap - n, &v, &k, err)) || k == 0) break;
+        memcpy(b + n, v, k);
+        n += k;
+    }
+    io_reader_free(r);
+    free(raw);
+    if (st) {
+        free(b);
+        return st;
+    }
+    b[n] = '\0';
+    *data = b;
+    *len = n;
+    return LMP_OK;
 }

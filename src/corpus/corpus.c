@@ -112,7 +112,7 @@ lmp_status lmp_corpus_create(const void *data, size_t size, const char *name, co
     lmp_corpus *c;
     lmp_status st = corpus_make(params, &c, err);
     if (st) return st;
-    if ((st = io_reader_open_mem(data, size, name, c->p.max_line, &c->r, err))) {
+    if ((st = io_reader_open_mem(data, size, name, c->p.max_line, !c->p.plain, &c->r, err))) {
         lmp_corpus_free(c);
         return st;
     }

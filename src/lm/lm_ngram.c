@@ -161,6 +161,7 @@ static lmp_status ng_tokenize(const lmp_lm *lm, const char *text, size_t len, un
     cp.mode = g->mode;
     cp.tokenizer = g->tok;
     cp.query_words = 1; /* words as the n-gram scorer reads them (lmp_ngram_score_file, KenLM's query) */
+    cp.plain = 1;       /* a text (read and decompressed by lmp_read_text) or a prompt: never decompressed again */
     lmp_corpus *rd = NULL;
     size_t k = 0;
     lmp_status st = len ? lmp_corpus_create(text, len, "text", &cp, &rd, err) : LMP_EOF;

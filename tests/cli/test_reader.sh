@@ -100,4 +100,53 @@ for f in z1.gz z3.gz; do
 done
 { cat "$TMPD/t.txt.gz"; head -c 64 /dev/zero; printf 'x'; } >"$TMPD/zx.gz"
 expect_fail "data after gzip zero padding" 'zx.gz: data after the zero padding of a gzip stream, at compressed byte [0-9]+' "$LMPROB" ppl "$TMPD/p.arpa" "$TMPD/zx.gz"
+# Every command that reads a text whole or streams it decompresses it as the line reader does (core.h,
+# "texts"): ppl through windows (n-gram and GPT-2), kl, chapter 20, tokenize (streamed and --threads), detokenize.
+# They read the compressed bytes as text before: ppl of a .gz scored its bytes (exit 0, a note on invalid UTF-8).
+head -c 1200 "$TMPD/t.txt" >"$TMPD/g.txt"
+gzip -1 -c "$TMPD/g.txt" >"$TMPD/g.txt.gz"
+xz -0 -c "$TMPD/g.txt" >"$TMPD/g.txt.xz"
+head -c 300 "$TMPD/t.txt" >"$TMPD/k.txt" # kl's three sums over the vocabulary at each position cost more
+gzip -1 -c "$TMPD/k.txt" >"$TMPD/k.txt.gz"
+xz -0 -c "$TMPD/k.txt" >"$TMPD/k.txt.xz"
+G=../shared/gpt2/tiny-hf
+for f in g.txt g.txt.gz g.txt.xz; do
+  "$LMPROB" ppl --json --model "$G" --window 64 "$TMPD/$f" >"$TMPD/gp.$f" 2>"$TMPD/gp.err.$f" || bad "ppl --model tiny-hf $f: $(cat "$TMPD/gp.err.$f")"
+  "$LMPROB" ppl --json --window 5 "$TMPD/p.arpa" "$TMPD/$f" >"$TMPD/np.$f" 2>&1 || bad "ppl --window 5 $f: $(cat "$TMPD/np.$f")"
+  "$LMPROB" kl --json --model "$G" --model "$G" --window 64 "$TMPD/k${f#g}" >"$TMPD/kl.$f" 2>&1 || bad "kl $f: $(cat "$TMPD/kl.$f")"
+  "$LMPROB" chapter 20 --model "$TMPD/p.arpa" --window 8 --text "$TMPD/$f" >"$TMPD/ch.$f" 2>&1 || bad "chapter 20 $f: $(cat "$TMPD/ch.$f")"
+done
+for f in g.txt.gz g.txt.xz; do
+  for k in gp np; do
+    if same_numbers "$TMPD/$k.$f" "$TMPD/$k.g.txt"; then ok; else bad "$k $f: differs from plain: $(head -c 300 "$TMPD/$k.$f")"; fi
+  done
+  if cmp -s <(sed -E 's/"text": "[^"]*",? ?//' "$TMPD/kl.$f") <(sed -E 's/"text": "[^"]*",? ?//' "$TMPD/kl.g.txt"); then ok
+  else bad "kl $f: differs from plain: $(head -c 300 "$TMPD/kl.$f")"; fi
+  if cmp -s <(grep -v "$f\|g.txt" "$TMPD/ch.$f") <(grep -v "g.txt" "$TMPD/ch.g.txt"); then ok; else bad "chapter 20 $f: differs from plain"; fi
+done
+if [ ! -s "$TMPD/gp.err.g.txt.gz" ]; then ok; else bad "ppl of a gzip text: a note: $(cat "$TMPD/gp.err.g.txt.gz")"; fi
+# tokenize: the same ids as the plain text from gzip, xz, two members, stdin, and with --threads; the 2.7 MB text is
+# ten times tokenize's read chunk
+"$LMPROB" tokenize --u32 -o "$TMPD/ids.plain" "$TMPD/t.txt" || bad "tokenize plain"
+for f in t.txt.gz t.txt.xz t2.txt.gz t2.txt.xz; do
+  expect_ok "tokenize $f" "$LMPROB" tokenize --u32 -o "$TMPD/ids.x" "$TMPD/$f"
+  if cmp -s "$TMPD/ids.plain" "$TMPD/ids.x"; then ok; else bad "tokenize $f: ids differ from the plain text's"; fi
+done
+for f in t.txt.gz t2.txt.xz; do
+  expect_ok "tokenize --threads 2 $f" "$LMPROB" tokenize --threads 2 --u32 -o "$TMPD/ids.x" "$TMPD/$f"
+  if cmp -s "$TMPD/ids.plain" "$TMPD/ids.x"; then ok; else bad "tokenize --threads 2 $f: ids differ"; fi
+done
+expect_ok "tokenize gzip from stdin" sh -c "'$LMPROB' tokenize --u32 -o '$TMPD/ids.x' - <'$TMPD/t.txt.gz'"
+if cmp -s "$TMPD/ids.plain" "$TMPD/ids.x"; then ok; else bad "tokenize gzip from stdin: ids differ"; fi
+gzip -1 -c "$TMPD/ids.plain" >"$TMPD/ids.gz"
+expect_ok "detokenize --u32 gzip" "$LMPROB" detokenize --u32 -o "$TMPD/back.txt" "$TMPD/ids.gz"
+if cmp -s "$TMPD/t.txt" "$TMPD/back.txt"; then ok; else bad "detokenize of gzip ids: not the text"; fi
+expect_fail "tokenize truncated gzip" 'trunc.gz: truncated gzip data' "$LMPROB" tokenize --count -o "$TMPD/tk.out" "$TMPD/trunc.gz"
+if [ ! -e "$TMPD/tk.out" ]; then ok; else bad "a failed tokenize left its output"; fi
+expect_fail "tokenize --threads 2 corrupt xz" 'flip.xz: corrupt xz data' "$LMPROB" tokenize --threads 2 --count "$TMPD/flip.xz"
+expect_fail "tokenize bzip2 refused" 't.txt.bz2: bzip2-compressed input' "$LMPROB" tokenize "$TMPD/t.txt.bz2"
+# A text in memory is text: a prompt (or a text already decompressed) that starts with gzip's magic is not
+# decompressed again by the n-gram tokenizer (it was: "--prompt: text: corrupt gzip data"), as GPT-2's never was
+expect_ok "a prompt starting with gzip's magic" "$LMPROB" next "$TMPD/p.arpa" --prompt "$(printf '\037\213 the')"
+expect_fail "ppl --model tiny-hf bzip2 refused" 't.txt.bz2: bzip2-compressed input' "$LMPROB" ppl --model "$G" "$TMPD/t.txt.bz2"
 finish
