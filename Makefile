@@ -294,8 +294,8 @@ $(FAULT_LIB): tests/fault/fault.c
 	@echo "  CC      $@"
 	$(Q)$(CC) -std=c11 -O2 -g -fPIC -shared -Wall -Wextra -Werror -o $@ $< -ldl
 
-$(BUILD)/tests/test_experiment: $(CHAPTER_OBJ)
-$(BUILD)/tests/test_experiment: TEST_EXTRA = $(CHAPTER_OBJ)
+$(BUILD)/tests/test_experiment $(BUILD)/tests/test_lm: $(CHAPTER_OBJ)
+$(BUILD)/tests/test_experiment $(BUILD)/tests/test_lm: TEST_EXTRA = $(CHAPTER_OBJ)
 
 $(BUILD)/bench/%: bench/%.c $(INTERNAL)
 	@mkdir -p $(dir $@)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "chapter.h"
+#include "chapter/mock_lm.h"
 #include "cli.h"
 #include "lmprob/dist.h"
 #include "lmprob/eval.h"
@@ -16,7 +17,7 @@
 #include "lmprob/ngram.h"
 #include "lmprob/sample.h"
 
-/* ---- b03: the chapter's mock LM (lmp_lm_create_mock, src/lm) ------------------------ */
+/* ---- b03: the chapter's mock LM (cli/chapter/mock_lm.c, a model over lm.h's vtable) -------- */
 
 int ch_b03_chain(ch_ctx *c)
 {
@@ -25,7 +26,7 @@ int ch_b03_chain(ch_ctx *c)
     lmp_lm *lm = NULL;
     lmp_lm_ctx *ctx = NULL;
     lmp_error err;
-    lmp_status st = lmp_lm_create_mock(&lm, &err);
+    lmp_status st = ch_mock_lm_create(&lm, &err);
     if (!st) st = lmp_lm_ctx_create(lm, 8, &ctx, &err);
     lmp_lm_info in;
     lmp_lm_get_info(lm, &in);

@@ -677,7 +677,7 @@ static const section sections[] = {
     {"b01", "PMF and PDF: categorical sampling, Gaussian weights",
      "lmp_categorical_sample, lmp_normal_sample_n, lmp_normal_pdf", b01_pmf_pdf},
     {"b02", "Joint, marginal and conditional distributions", "lmp_joint_marginals, lmp_joint_y_given_x", b02_joint},
-    {"b03", "The chain rule: a mock LM generates and scores a sequence", "lmp_lm_create_mock, lmp_lm_ctx_*, lmp_lm_sequence_logprob", ch_b03_chain},
+    {"b03", "The chain rule: a mock LM generates and scores a sequence", "lmp_lm_create (the mock's vtable), lmp_lm_ctx_*, lmp_lm_sequence_logprob", ch_b03_chain},
     {"b04", "Bayes' rule: disease testing", "lmp_bayes_total_probability, lmp_bayes_update", b04_bayes},
     {"b05", "MAP estimation: NLL + L2/L1 penalty", "lmp_map_loss (and the chapter's, cli/chapter/map_loss.c)", b05_map},
     {"b06", "Expected value: exact, Monte Carlo", "lmp_binomial_sample, lmp_normal_sample_n", b06_expectation},

@@ -1,10 +1,11 @@
 /* The language-model interface (lm.h): contexts (push, next, score, predict, rewind, copy) on
- * the chapter's mock LM and the n-gram fixture (tests/fixtures/model/README.md has the
+ * the chapter's mock LM (cli/chapter/mock_lm.c, over the vtable) and the n-gram fixture (tests/fixtures/model/README.md has the
  * hand-computed scores), tokenizing, ownership, and generation. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "chapter/mock_lm.h"
 #include "lmprob/lm.h"
 #include "lmprob/rng.h"
 #include "lmprob/sample.h"
@@ -21,13 +22,14 @@ enum { T_UNK, T_BOS, T_EOS, T_A, T_B, T_C };
 static void test_mock(void)
 {
     lmp_lm *lm = NULL;
-    CHECK(lmp_lm_create_mock(&lm, NULL) == LMP_OK);
+    CHECK(ch_mock_lm_create(&lm, NULL) == LMP_OK);
     lmp_lm_info in;
     lmp_lm_get_info(lm, &in);
     CHECK_INT(in.vocab_size, 5);
     CHECK_INT(in.bos, BOS);
     CHECK_INT(in.eos, EOS);
-    CHECK_INT(in.kind, LMP_LM_MOCK);
+    CHECK_INT(in.kind, LMP_LM_CUSTOM);
+    CHECK(strcmp(in.name, "mock") == 0);
     CHECK(strcmp(lmp_lm_token_text(lm, CAT, NULL), "cat") == 0);
     CHECK(lmp_lm_token_text(lm, 5, NULL) == NULL);
     lmp_lm_ctx *c = NULL;
@@ -81,7 +83,7 @@ static void test_mock(void)
 static void test_chain_rule(void)
 {
     lmp_lm *lm = NULL;
-    lmp_lm_create_mock(&lm, NULL);
+    ch_mock_lm_create(&lm, NULL);
     const lmp_token_id seq[] = {BOS, THE, CAT, SAT, EOS};
     double lp;
     CHECK(lmp_lm_sequence_logprob(lm, seq, 5, 1, &lp, NULL) == LMP_OK);
@@ -375,7 +377,7 @@ static int record(void *ud, const lmp_lm_event *ev)
 static void test_generate(void)
 {
     lmp_lm *lm = NULL;
-    lmp_lm_create_mock(&lm, NULL);
+    ch_mock_lm_create(&lm, NULL);
     lmp_sampler_params p;
     lmp_sampler_params_init(&p);
     lmp_sampler *s;
@@ -560,7 +562,7 @@ static void test_null_arrays(void)
     lmp_lm *lm = NULL;
     lmp_error err;
     double lp = 1;
-    CHECK(lmp_lm_create_mock(&lm, NULL) == LMP_OK);
+    CHECK(ch_mock_lm_create(&lm, NULL) == LMP_OK);
     CHECK(lmp_lm_sequence_logprob(lm, NULL, 3, 0, &lp, &err) == LMP_EINVAL &&
           strstr(err.msg, "sequence_logprob: ids is NULL (n = 3)"));
     CHECK(lmp_lm_sequence_logprob(lm, NULL, 3, 1, &lp, &err) == LMP_EINVAL && lp == 1);

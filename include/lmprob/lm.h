@@ -6,8 +6,9 @@
  *
  *   lmp_lm      the model handle: immutable after creation, shareable across
  *               threads. Behind it: an n-gram model (ARPA or binary), GPT-2
- *               (a Hugging Face folder or a .safetensors file), the chapter's
- *               mock LM, or a model of your own (lmp_lm_create with a vtable).
+ *               (a Hugging Face folder or a .safetensors file), or a model of
+ *               your own (lmp_lm_create with a vtable; the CLI's chapter mock
+ *               LM is one: cli/chapter/mock_lm.c).
  *   lmp_lm_ctx  one sequence being read: the tokens pushed so far and the
  *               model's state after them (an n-gram state, GPT-2's KV cache).
  *               Push tokens, read the next-token log-probabilities over the
@@ -27,7 +28,7 @@
  *  - Token ids are lmp_token_id in [0, vocab_size). Log-probabilities are
  *    natural logs, normalised over the whole vocabulary.
  *  - Sentence markers. A model whose bos differs from its eos (n-gram models:
- *    <s> and </s>; the mock) reads bos as "a sentence starts here": bos is
+ *    <s> and </s>; a vtable model with two markers) reads bos as "a sentence starts here": bos is
  *    context only, never predicted (its log-probability is -inf in every
  *    distribution) and pushing it resets the n-gram state to KenLM's
  *    BeginSentenceState. GPT-2 has one marker, <|endoftext|> (bos = eos), which
@@ -68,7 +69,7 @@ typedef struct lmp_lm_ctx lmp_lm_ctx;
 
 typedef enum lmp_lm_kind {
     LMP_LM_CUSTOM = 0, /* lmp_lm_create: a vtable of yours */
-    LMP_LM_MOCK = 1,   /* the chapter's mock LM */
+    /* 1 was the chapter's mock LM, now the CLI's own model over the vtable (cli/chapter/mock_lm.h) */
     LMP_LM_NGRAM = 2,  /* a back-off n-gram model (ngram.h) */
     LMP_LM_GPT2 = 3    /* GPT-2 (gpt2.h) */
 } lmp_lm_kind;
@@ -87,7 +88,7 @@ typedef enum lmp_lm_tokens {
 
 typedef struct lmp_lm_info {
     lmp_lm_kind kind;
-    const char *name;          /* "ngram", "gpt2", "mock", or the vtable's name */
+    const char *name;          /* "ngram", "gpt2", or the vtable's name */
     size_t vocab_size;
     size_t n_ctx;              /* most tokens one context can hold and the model can attend to
                                 * (GPT-2: n_positions); 0 = unbounded (n-gram models use only
@@ -176,12 +177,6 @@ typedef enum lmp_lm_path_kind {
 } lmp_lm_path_kind;
 LMP_API lmp_lm_path_kind lmp_lm_probe_path(const char *path);
 
-/* The chapter's mock LM (mock_lm_probs), vocabulary <s> the cat sat </s>
- * (ids 0..4, bos 0, eos 4): after exactly [<s>] (or the empty context):
- * [0, .7, .2, 0, .1]; after "the": [0, 0, .6, .1, .3]; after "cat":
- * [0, 0, 0, .8, .2]; otherwise [0, 0, 0, 0, 1]. Tokens are the five words. */
-LMP_API lmp_status lmp_lm_create_mock(lmp_lm **out, lmp_error *err);
-
 /* A model of your own: next_logprobs sees the whole history of a context
  * (the context keeps it), so a stateless function of the prefix is enough. */
 typedef struct lmp_lm_vtable {
@@ -255,7 +250,7 @@ typedef struct lmp_lm_span {
  * its bytes, so one with invalid UTF-8 is an unknown word, and "<s>" or "</s>"
  * typed in the text is the model's own marker, not an error. Errors:
  * LMP_EUNSUPPORTED (the model has no tokenizer), LMP_EFORMAT (invalid UTF-8 in
- * char mode, naming the line and byte; the mock: a word not among its five),
+ * char mode, naming the line and byte),
  * LMP_EINVAL (a flag bit other than LMP_LM_SENTENCES), LMP_ENOMEM. */
 LMP_API lmp_status lmp_lm_tokenize(const lmp_lm *lm, const char *text, size_t len, unsigned flags, lmp_token_id *ids,
                                    unsigned char *unknown, lmp_lm_span *spans, size_t cap, size_t *n, lmp_error *err);

@@ -1,6 +1,6 @@
 /* The language-model interface (include/lmprob/lm.h): handles, contexts and
  * the argument checks every model shares; models of your own (a vtable over
- * the token history) and the chapter's mock LM. The n-gram and GPT-2 models
+ * the token history, as the chapter's mock LM is: cli/chapter/mock_lm.c). The n-gram and GPT-2 models
  * are in lm_ngram.c and lm_gpt2.c, generation in generate.c. */
 #include <math.h>
 #include <stdlib.h>
@@ -363,7 +363,7 @@ lmp_status lmp_lm_sequence_logprob(const lmp_lm *lm, const lmp_token_id *ids, si
     return st;
 }
 
-/* ---- models given as a vtable over the history (custom, mock) ----------------------------- */
+/* ---- models given as a vtable over the history ----------------------------- */
 
 static lmp_status vt_check(const lmp_lm_ctx *c, const double *d, lmp_error *err)
 {
@@ -474,134 +474,6 @@ lmp_status lmp_lm_create(const lmp_lm_vtable *vt, void *self, const lmp_lm_info 
     lm->info.name = vt->name ? vt->name : "custom";
     lm->info.order = 0;
     lm->info.tokens = LMP_LM_TOKENS_NONE;
-    *out = lm;
-    return LMP_OK;
-}
-
-/* ---- the chapter's mock LM -------------------------------------------------------------- */
-
-enum { MOCK_BOS, MOCK_THE, MOCK_CAT, MOCK_SAT, MOCK_EOS, MOCK_V };
-
-static const char *const mock_vocab[MOCK_V] = {"<s>", "the", "cat", "sat", "</s>"};
-
-static const double mock_rows[4][MOCK_V] = {
-    {0.0, 0.7, 0.2, 0.0, 0.1}, /* after exactly [<s>] */
-    {0.0, 0.0, 0.6, 0.1, 0.3}, /* after 'the' */
-    {0.0, 0.0, 0.0, 0.8, 0.2}, /* after 'cat' */
-    {0.0, 0.0, 0.0, 0.0, 1.0}, /* otherwise: end */
-};
-
-/* The chapter's branches in its order: `context == ['<s>']` first, then the last token. */
-static const double *mock_row(const lmp_token_id *ctx, size_t n)
-{
-    if (n == 0 || (n == 1 && ctx[0] == MOCK_BOS)) return mock_rows[0];
-    if (ctx[n - 1] == MOCK_THE) return mock_rows[1];
-    if (ctx[n - 1] == MOCK_CAT) return mock_rows[2];
-    return mock_rows[3];
-}
-
-static lmp_status mock_next_logprobs(void *self, const lmp_token_id *ctx, size_t n, double *out, lmp_error *err)
-{
-    (void)self;
-    (void)err;
-    const double *row = mock_row(ctx, n);
-    for (int i = 0; i < MOCK_V; i++) out[i] = row[i] > 0 ? log(row[i]) : -INFINITY;
-    return LMP_OK;
-}
-
-static double mock_score(void *self, const lmp_token_id *ctx, size_t n, lmp_token_id tok)
-{
-    (void)self;
-    double p = mock_row(ctx, n)[tok];
-    return p > 0 ? log(p) : -INFINITY;
-}
-
-static const char *mock_token_text(const void *self, lmp_token_id id)
-{
-    (void)self;
-    return id >= 0 && id < MOCK_V ? mock_vocab[id] : NULL;
-}
-
-static const lmp_lm_vtable mock_vt = {
-    .name = "mock",
-    .next_logprobs = mock_next_logprobs,
-    .score = mock_score,
-    .token_text = mock_token_text,
-};
-
-/* Words split on whitespace, each one of the five words (the mock has no <unk>). */
-static lmp_status mock_tokenize(const lmp_lm *lm, const char *text, size_t len, unsigned flags, lmp_token_id *ids,
-                                unsigned char *unknown, lmp_lm_span *spans, size_t cap, size_t *n, lmp_error *err)
-{
-    (void)lm;
-    size_t k = 0, line = 1;
-    int at_line_start = 1;
-    for (size_t i = 0; i <= len; i++) {
-        if ((flags & LMP_LM_SENTENCES) && at_line_start && i < len) {
-            if (k < cap) {
-                ids[k] = MOCK_BOS;
-                if (unknown) unknown[k] = 0;
-                if (spans) spans[k] = (lmp_lm_span){i, 0};
-            }
-            k++;
-            at_line_start = 0;
-        }
-        if (i == len || text[i] == '\n') {
-            if ((flags & LMP_LM_SENTENCES) && !at_line_start) {
-                if (k < cap) {
-                    ids[k] = MOCK_EOS;
-                    if (unknown) unknown[k] = 0;
-                    if (spans) spans[k] = (lmp_lm_span){i, 0};
-                }
-                k++;
-            }
-            at_line_start = 1;
-            line++;
-            continue;
-        }
-        if (text[i] == ' ' || text[i] == '\t' || text[i] == '\r') continue;
-        size_t s = i;
-        while (i < len && text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n') i++;
-        int id = -1;
-        for (int v = 0; v < MOCK_V; v++)
-            if (strlen(mock_vocab[v]) == i - s && memcmp(mock_vocab[v], text + s, i - s) == 0) id = v;
-        if (id < 0)
-            return lmp_error_set_at(err, LMP_EFORMAT, "<text>", (long)line, "word '%.*s': expected one of the mock's "
-                                    "words <s> the cat sat </s>", (int)(i - s > 64 ? 64 : i - s), text + s);
-        if (k < cap) {
-            ids[k] = (lmp_token_id)id;
-            if (unknown) unknown[k] = 0;
-            if (spans) spans[k] = (lmp_lm_span){s, i - s};
-        }
-        k++;
-        i--; /* the loop's i++ reaches the separator */
-    }
-    *n = k;
-    if (k > cap) return lmp_error_set(err, LMP_ERANGE, "tokenize: %zu tokens, room for %zu", k, cap);
-    return LMP_OK;
-}
-
-static const lm_ops mock_ops = {
-    .next = vt_next,
-    .score = vt_score,
-    .token_text = vt_token_text,
-    .tokenize = mock_tokenize,
-};
-
-lmp_status lmp_lm_create_mock(lmp_lm **out, lmp_error *err)
-{
-    if (!out) return lmp_error_set(err, LMP_EINVAL, "mock: expected an output pointer, got NULL");
-    *out = NULL;
-    lmp_lm *lm = NULL;
-    lmp_status st = lm_alloc(&mock_ops, &lm, err);
-    if (st) return st;
-    lm->vt = &mock_vt;
-    lm->info.kind = LMP_LM_MOCK;
-    lm->info.name = "mock";
-    lm->info.vocab_size = MOCK_V;
-    lm->info.bos = MOCK_BOS;
-    lm->info.eos = MOCK_EOS;
-    lm->info.tokens = LMP_LM_TOKENS_WORD;
     *out = lm;
     return LMP_OK;
 }
