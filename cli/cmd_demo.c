@@ -24,63 +24,8 @@
 #include "lmprob/sample.h"
 #include "lmprob/rng.h"
 #include "lmprob/stats.h"
+#include "lmprob/vocab.h"
 #include "plot.h"
-
-/* ---- a set of strings (open addressing, FNV-1a) ------------------------------------- */
-
-typedef struct strset {
-    char **slot;
-    size_t cap, n;
-} strset;
-
-static uint64_t fnv1a(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
-static int strset_grow(strset *s)
-{
-    size_t cap = s->cap ? 2 * s->cap : 1024;
-    char **slot = calloc(cap, sizeof *slot);
-    if (!slot) return -1;
-    for (size_t i = 0; i < s->cap; i++)
-        if (s->slot[i]) {
-            size_t j = fnv1a(s->slot[i]) & (cap - 1);
-            while (slot[j]) j = (j + 1) & (cap - 1);
-            slot[j] = s->slot[i];
-        }
-    free(s->slot);
-    s->slot = slot;
-    s->cap = cap;
-    return 0;
-}
-
-/* 1 added, 0 present, -1 out of memory. */
-static int strset_add(strset *s, const char *w)
-{
-    if (2 * (s->n + 1) > s->cap && strset_grow(s)) return -1;
-    size_t j = fnv1a(w) & (s->cap - 1);
-    while (s->slot[j]) {
-        if (strcmp(s->slot[j], w) == 0) return 0;
-        j = (j + 1) & (s->cap - 1);
-    }
-    size_t len = strlen(w) + 1;
-    s->slot[j] = malloc(len);
-    if (!s->slot[j]) return -1;
-    memcpy(s->slot[j], w, len);
-    s->n++;
-    return 1;
-}
-
-static void strset_free(strset *s)
-{
-    for (size_t i = 0; i < s->cap; i++) free(s->slot[i]);
-    free(s->slot);
-    s->slot = NULL;
-    s->cap = s->n = 0;
-}
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
@@ -118,46 +63,32 @@ static int demo_uniform(int argc, char **argv)
     lmp_corpus *c = NULL;
     lmp_error rerr;
     lmp_status rst = lmp_corpus_load(train, &cp, &c, &rerr);
-    strset vocab = {0};
-    char *word = NULL;
-    size_t wcap = 0;
-    int rc = CLI_OK;
+    /* the distinct words in the library's one string table (lmp_vocab: <unk>, <s> and </s> are in it already) */
+    lmp_vocab *vocab = NULL;
+    lmp_error verr;
+    lmp_status vst = rst ? LMP_OK : lmp_vocab_create(&vocab, &verr);
     const lmp_token *tok;
     size_t ntok;
-    while (!rst && rc == CLI_OK && !(rst = lmp_corpus_next_line(c, &tok, &ntok, &rerr)))
-        for (size_t i = 0; i < ntok && rc == CLI_OK; i++) {
-            if (tok[i].len + 1 > wcap) {
-                char *nw = realloc(word, 2 * tok[i].len + 1);
-                if (!nw) {
-                    rc = CLI_FAIL;
-                    break;
-                }
-                word = nw;
-                wcap = 2 * tok[i].len + 1;
-            }
-            memcpy(word, tok[i].ptr, tok[i].len);
-            word[tok[i].len] = '\0';
-            if (strset_add(&vocab, word) < 0) rc = CLI_FAIL;
+    while (!rst && !vst && !(rst = lmp_corpus_next_line(c, &tok, &ntok, &rerr)))
+        for (size_t i = 0; i < ntok && !vst; i++) {
+            lmp_token_id id;
+            vst = lmp_vocab_add(vocab, tok[i].ptr, tok[i].len, &id, &verr);
         }
-    free(word);
     lmp_corpus_free(c);
-    if (rst != LMP_EOF && rc == CLI_OK) {
-        strset_free(&vocab);
-        return cli_fail_status("demo uniform", rst, &rerr);
+    if (rst != LMP_EOF || vst) {
+        lmp_vocab_free(vocab);
+        return rst != LMP_EOF ? cli_fail_status("demo uniform", rst, &rerr) : cli_fail_status("demo uniform", vst, &verr);
     }
-    if (rc == CLI_OK && (strset_add(&vocab, "<unk>") < 0 || strset_add(&vocab, "</s>") < 0)) rc = CLI_FAIL;
-    if (rc != CLI_OK) {
-        strset_free(&vocab);
-        return cli_fail_status("demo uniform", LMP_ENOMEM, NULL);
-    }
-    char **words = malloc((vocab.n ? vocab.n : 1) * sizeof *words);
+    /* every word but <s> (context only), sorted */
+    const size_t V = lmp_vocab_size(vocab);
+    const char **words = malloc(V * sizeof *words);
     if (!words) {
-        strset_free(&vocab);
+        lmp_vocab_free(vocab);
         return cli_fail_status("demo uniform", LMP_ENOMEM, NULL);
     }
     size_t k = 0;
-    for (size_t i = 0; i < vocab.cap; i++)
-        if (vocab.slot[i]) words[k++] = vocab.slot[i];
+    for (size_t i = 0; i < V; i++)
+        if (i != LMP_VOCAB_BOS) words[k++] = lmp_vocab_word(vocab, (lmp_token_id)i, NULL);
     qsort(words, k, sizeof *words, cmp_str);
     double lp = -log10((double)k);
     lmp_atomic_file af;
@@ -172,7 +103,7 @@ static int demo_uniform(int argc, char **argv)
         cli_output_end(slot);
     }
     free(words);
-    strset_free(&vocab);
+    lmp_vocab_free(vocab);
     if (st) return cli_fail_status("demo uniform", st, &err);
     return CLI_OK;
 }
