@@ -759,56 +759,72 @@ static int analyse_prompts(nt_ctx *t, const char *dir, FILE *html, FILE *echo, i
 }
 
 /* Nucleus size (p = 0.9) and entropy at positions of the test text, every `step`-th token. */
+/* The words of the line at *p (which is moved past it and its newline) as the model splits them, into *ids
+ * (grown as needed, *cap ids); their number in *k. */
+static lmp_status line_words(const lmp_lm *lm, const char **p, const char *end, lmp_token_id **ids, size_t *cap,
+                             size_t *k, lmp_error *err)
+{
+    const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+    const size_t len = nl ? (size_t)(nl - *p) : (size_t)(end - *p);
+    lmp_status st = lmp_lm_tokenize(lm, *p, len, 0, NULL, NULL, NULL, 0, k, err); /* the size */
+    if (!st && *k > *cap) {
+        lmp_token_id *g = realloc(*ids, *k * sizeof **ids);
+        if (!g) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
+        *ids = g;
+        *cap = *k;
+    }
+    if (!st) st = lmp_lm_tokenize(lm, *p, len, 0, *ids, NULL, NULL, *cap, k, err);
+    *p += len + (nl != NULL);
+    return st;
+}
+
 static int analyse_test(nt_ctx *t, const char *dir, const char *test, size_t max_positions, FILE *html, FILE *echo,
                         int json)
 {
-    FILE *f = fopen(test, "r");
-    if (!f) {
-        cli_error("demo report: %s: cannot read: %s", test, strerror(errno));
+    /* The test text as every command reads it (lmp_read_text: plain, gzip or xz), each line's words as the
+     * model's own tokenizer splits them (lmp_lm_tokenize, the corpus reader's words): one reader and one word
+     * split, not a getline and a strtok of our own (those read a .gz as text and cut a line at a NUL). */
+    char *text = NULL;
+    size_t tlen = 0, idcap = 0;
+    lmp_token_id *ids = NULL;
+    lmp_error err;
+    lmp_status st = lmp_read_text(test, 0, &text, &tlen, &err);
+    if (st) return cli_fail_status("demo report", st, &err);
+    /* count tokens (+1 for </s> per line) to choose the step */
+    size_t total = 0, k = 0;
+    for (const char *p = text; !st && p < text + tlen;) {
+        st = line_words(t->lm, &p, text + tlen, &ids, &idcap, &k, &err);
+        total += k + 1;
+    }
+    if (st) {
+        free(text);
+        free(ids);
+        cli_error("demo report: %s: %s", test, err.msg);
         return CLI_FAIL;
     }
-    /* count tokens (+1 for </s> per line) to choose the step */
-    size_t total = 0;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    while ((len = getline(&line, &cap, f)) > 0) {
-        int in = 0;
-        for (ssize_t i = 0; i < len; i++) {
-            int sp = line[i] == ' ' || line[i] == '\t' || line[i] == '\n' || line[i] == '\r';
-            if (!sp && !in) total++;
-            in = !sp;
-        }
-        total++;
-    }
     size_t step = total / max_positions + 1;
-    rewind(f);
     double *sizes = malloc((total / step + 2) * sizeof *sizes), *ents = malloc((total / step + 2) * sizeof *ents);
     if (!sizes || !ents) {
         free(sizes);
         free(ents);
-        free(line);
-        fclose(f);
+        free(text);
+        free(ids);
         return cli_fail_status("demo report", LMP_ENOMEM, NULL);
     }
     size_t npos = 0, pos = 0;
     int rc = CLI_OK;
     lmp_lm_info in;
     lmp_lm_get_info(t->lm, &in);
-    const lmp_ngram *m = lmp_lm_ngram(t->lm);
     /* One context per line: <s>, then each word pushed after its position is measured. */
-    while (rc == CLI_OK && (len = getline(&line, &cap, f)) > 0) {
-        lmp_error err;
-        lmp_status st = lmp_lm_ctx_rewind(t->ctx, 0, &err);
+    for (const char *p = text; rc == CLI_OK && p < text + tlen;) {
+        st = line_words(t->lm, &p, text + tlen, &ids, &idcap, &k, &err);
+        if (!st) st = lmp_lm_ctx_rewind(t->ctx, 0, &err);
         if (!st && in.bos >= 0) st = lmp_lm_ctx_push(t->ctx, &in.bos, 1, &err);
         if (st) {
             rc = cli_fail_status("demo report", st, &err);
             break;
         }
-        char *save = NULL;
-        int done = 0;
-        char *tok = strtok_r(line, " \t\r\n", &save);
-        while (!done) {
+        for (size_t j = 0; j <= k; j++) {
             if (pos++ % step == 0) {
                 double H;
                 size_t nuc;
@@ -819,20 +835,16 @@ static int analyse_test(nt_ctx *t, const char *dir, const char *test, size_t max
                 sizes[npos] = log10((double)nuc);
                 ents[npos++] = H;
             }
-            if (!tok || lmp_lm_ctx_length(t->ctx) == lmp_lm_ctx_capacity(t->ctx)) {
-                done = 1; /* that position predicted </s> */
-                continue;
-            }
-            lmp_token_id id = lmp_ngram_vocab_index(m, tok, strlen(tok));
-            if ((st = lmp_lm_ctx_push(t->ctx, &id, 1, &err))) {
+            if (j == k || lmp_lm_ctx_length(t->ctx) == lmp_lm_ctx_capacity(t->ctx))
+                break; /* that position predicted </s> */
+            if ((st = lmp_lm_ctx_push(t->ctx, &ids[j], 1, &err))) {
                 rc = cli_fail_status("demo report", st, &err);
                 break;
             }
-            tok = strtok_r(NULL, " \t\r\n", &save);
         }
     }
-    free(line);
-    fclose(f);
+    free(text);
+    free(ids);
     if (rc != CLI_OK || npos == 0) {
         free(sizes);
         free(ents);
