@@ -168,11 +168,12 @@ static lmp_status read_range(ctx *c, const char *path, char **buf, uint64_t *b, 
         goto done;
     }
     uint64_t size = (uint64_t)sb.st_size;
-    unsigned char magic[6] = {0};
-    ssize_t mk = pread(fd, magic, sizeof magic, 0);
-    int gz = mk >= 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-    int xz = mk >= 6 && memcmp(magic, "\xfd" "7zXZ\0", 6) == 0;
-    if (gz || xz) { /* a compressed stream cannot be entered in the middle: rank 0 reads it all */
+    /* plain, gzip or xz as the one reader tells them (bzip2 and zstd refused by name) */
+    lmp_text_reader *tr = NULL;
+    if ((st = lmp_text_reader_open(path, &tr, err))) goto done;
+    const int compressed = strcmp(lmp_text_reader_compression(tr), "plain") != 0;
+    lmp_text_reader_free(tr);
+    if (compressed) { /* a compressed stream cannot be entered in the middle: rank 0 reads it all */
         *b = 0;
         *e = c->rank == 0 ? size : 0;
     } else {
