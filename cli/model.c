@@ -35,14 +35,19 @@ void cli_gpt2_note_inferred(const char *cmd, const char *path, const lmp_gpt2 *g
 
 /* GPT-2 (a folder or .safetensors) with a vocabulary from outside its file: --gpt2-vocab, else the
  * default that cli_gpt2_load finds ($LMPROB_GPT2_VOCAB, build/gpt2, PREFIX/share/lmprob/gpt2). */
+/* A --mode GPT-2 cannot read text with: a usage error, before anything is loaded. */
+static int gpt2_mode_refused(const char *cmd, const char *path, lmp_lm_tokens mode)
+{
+    if (mode == LMP_LM_TOKENS_DEFAULT || mode == LMP_LM_TOKENS_GPT2) return 0;
+    cli_error("%s: %s: GPT-2 reads text with its BPE tokenizer: --mode word, char and byte are for n-gram models",
+              cmd, path);
+    return 1;
+}
+
 static int load_gpt2(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm **out)
 {
     lmp_error err = {0};
-    if (o->mode != LMP_LM_TOKENS_DEFAULT && o->mode != LMP_LM_TOKENS_GPT2) {
-        cli_error("%s: %s: GPT-2 reads text with its BPE tokenizer: --mode word, char and byte are for n-gram "
-                  "models", cmd, path);
-        return CLI_USAGE;
-    }
+    if (gpt2_mode_refused(cmd, path, o->mode)) return CLI_USAGE;
     char where[4200] = "";
     lmp_tokenizer *tok = cli_gpt2_load_at(cmd, o->vocab, where, sizeof where);
     if (!tok) return CLI_FAIL; /* cli_gpt2_load said why */
@@ -135,7 +140,9 @@ int cli_lm_load(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm 
     cli_progress prog;
     cli_progress_start(&prog, label, "loading model");
     if (kind == LMP_LM_PATH_NGRAM) return load_ngram(cmd, path, o, &prog, out);
-    /* a GPT-2 folder with its own vocabulary */
+    /* a GPT-2 folder with its own vocabulary: what is wrong now is in the files (a model smaller than its
+     * vocabulary was a usage error here, exit 2, and a data error with the default vocabulary, exit 1) */
+    if (gpt2_mode_refused(cmd, path, o->mode)) return CLI_USAGE;
     lmp_lm_load_params p;
     lmp_lm_load_params_init(&p);
     p.tokens = o->mode;
@@ -143,7 +150,7 @@ int cli_lm_load(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm 
     lmp_error err = {0};
     if (lmp_lm_load(path, &p, out, &err)) {
         cli_error("%s: %s", cmd, err.msg);
-        return err.code == LMP_EINVAL ? CLI_USAGE : CLI_FAIL;
+        return CLI_FAIL;
     }
     return note_padding(cmd, path, *out);
 }

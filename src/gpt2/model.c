@@ -562,6 +562,16 @@ static lmp_status build(lmp_gpt2 *m, const char *st_label, const char *cfg_text,
         }
         for (int r = 0; r < nreq; r++) {
             const st_tensor *t = req[r].t;
+            if (!t && l > max_layer) { /* a whole layer past the file's last: the config's count is the cause */
+                char have[48];
+                if (max_layer < 0) snprintf(have, sizeof have, "has no layer");
+                else snprintf(have, sizeof have, "has layers 0..%ld", max_layer);
+                st = lmp_error_set_at(err, LMP_EFORMAT, st_label, 0,
+                                      "missing tensor '%s' (named with or without 'transformer.'): the config has "
+                                      "n_layer = %d, but the file %s",
+                                      req[r].want_name, c->n_layer, have);
+                goto done;
+            }
             if (!t) {
                 st = lmp_error_set_at(err, LMP_EFORMAT, st_label, 0, "missing tensor '%s'%s", req[r].want_name,
                                       c->tied ? "" : " (the config says the output projection is not tied to wte)");
@@ -865,6 +875,25 @@ lmp_status lmp_gpt2_load(const char *path, lmp_gpt2 **out, lmp_error *err)
             if (st) return st;
         }
     } else {
+        /* a sharded checkpoint's index, or one of its shards, named instead of its folder: the index was read
+         * as a safetensors file ("header length 7022349238375811707 runs past the end"), a shard as a model
+         * missing most of its tensors */
+        const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+        size_t bl = strlen(base);
+        unsigned long k = 0, of = 0;
+        int used = 0;
+        const char *dash = strrchr(base, '-');
+        if (bl > 11 && strcmp(base + bl - 11, ".index.json") == 0)
+            return lmp_error_set_at(err, LMP_EINVAL, path, 0,
+                                    "the index of a sharded checkpoint: expected the folder that holds it, its "
+                                    "shards and config.json (%.*s)",
+                                    slash ? (int)(slash - path) : 1, slash ? path : ".");
+        if (dash && dash - base >= 7 && strncmp(dash - 3, "-of", 3) == 0 &&
+            sscanf(dash - 9 > base ? dash - 9 : base, "-%5lu-of-%5lu.%n", &k, &of, &used) == 2 && used > 0 && of > 1)
+            return lmp_error_set_at(err, LMP_EINVAL, path, 0,
+                                    "shard %lu of %lu of a sharded checkpoint: expected the folder that holds its "
+                                    "index, the %lu shards and config.json (%.*s)",
+                                    k, of, of, slash ? (int)(slash - path) : 1, slash ? path : ".");
         snprintf(st_path, sizeof st_path, "%s", path);
     }
     lmp_status st;

@@ -52,6 +52,11 @@ int lm_gpt2_is_model_path(const char *path)
 {
     size_t n = strlen(path);
     if (n >= 12 && strcmp(path + n - 12, ".safetensors") == 0) return 1;
+    /* a sharded checkpoint's index named instead of its folder: the GPT-2 loader says to name the folder (an
+     * n-gram load read it as an ARPA file: "expected '\\data\\', got '{'") */
+    if ((n >= 23 && strcmp(path + n - 23, ".safetensors.index.json") == 0) ||
+        (n >= 15 && strcmp(path + n - 15, ".bin.index.json") == 0))
+        return 1;
     /* Every folder: an n-gram model is one file, so a folder is a GPT-2 checkpoint or nothing, and the loader
      * names what it lacks (model.safetensors; config.json is optional, as for lmp_gpt2_load and gpt2 info). */
     struct stat sb;

@@ -173,7 +173,7 @@ sed 's/"n_embd": 64/"n_embd": 128/' "$HF/config.json" >"$TMPD/hf/config.json"
 expect_fail "config.json vs shapes" "tensor 'transformer.wte.weight' has shape \[50257, 64\], but the config \(.*config.json\) implies \[vocab_size, n_embd\] = \[50257, 128\]" \
   "$LMPROB" gpt2 info "$TMPD/hf"
 sed 's/"n_layer": 2/"n_layer": 3/' "$HF/config.json" >"$TMPD/hf/config.json"
-expect_fail "config.json: more layers" "missing tensor 'transformer.h.2.ln_1.weight'" "$LMPROB" gpt2 info "$TMPD/hf"
+expect_fail "config.json: more layers" "missing tensor 'transformer.h.2.ln_1.weight' .*: the config has n_layer = 3, but the file has layers 0..1" "$LMPROB" gpt2 info "$TMPD/hf"
 sed 's/"n_layer": 2/"n_layer": 1/' "$HF/config.json" >"$TMPD/hf/config.json"
 expect_fail "config.json: fewer layers" "is of layer 1, but the config has n_layer = 1" "$LMPROB" gpt2 info "$TMPD/hf"
 # an attribute_map alias wins over its plain name whatever the order, as GPT2Config reads them (the last key
@@ -214,6 +214,13 @@ if cmp -s "$TMPD/sh.f32" "$TMPD/lg.f32"; then ok; else bad "sharded: logits diff
 "$LMPROB" ppl --model "$TMPD/sh" --json "$TMPD/hw.txt" >"$TMPD/p2" 2>&1
 if [ -s "$TMPD/p1" ] && diff <(sed 's/"model": "[^"]*"//' "$TMPD/p1") <(sed 's/"model": "[^"]*"//' "$TMPD/p2") >/dev/null; then ok
 else bad "sharded: ppl differs: $(head -c 300 "$TMPD/p2")"; fi
+# the index or one shard named instead of the folder: said so (the index was read as a safetensors header, "header
+# length 7022349238375811707", and by ppl as an ARPA file; a shard as a model missing most of its tensors)
+expect_fail "sharded: the index named" "model.safetensors.index.json: the index of a sharded checkpoint: expected the folder that holds it.*\($TMPD/sh\)" \
+  "$LMPROB" gpt2 info "$TMPD/sh/model.safetensors.index.json"
+expect_fail "sharded: ppl --model the index" "the index of a sharded checkpoint" "$LMPROB" ppl --model "$TMPD/sh/model.safetensors.index.json" "$TMPD/hw.txt"
+expect_fail "sharded: one shard named" "model-00002-of-00002.safetensors: shard 2 of 2 of a sharded checkpoint: expected the folder" \
+  "$LMPROB" gpt2 logits --output "$TMPD/shx.f32" "$TMPD/sh/model-00002-of-00002.safetensors" "$IDS"
 sed 's/model-00002-of-00002/model-00003-of-00002/' "$TMPD/sh/model.safetensors.index.json" >"$TMPD/ix" &&
   mv "$TMPD/ix" "$TMPD/sh/model.safetensors.index.json"
 expect_fail "sharded: a shard missing" "sh/model-00003-of-00002.safetensors: cannot open" "$LMPROB" gpt2 info "$TMPD/sh"

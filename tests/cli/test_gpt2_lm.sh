@@ -288,6 +288,11 @@ cp "$VOC/encoder.json" "$VOC/vocab.bpe" "$TMPD/v300/" && cp "$TMPD/v300.safetens
 sed 's/"vocab_size": 50257/"vocab_size": 300/' "$HF/config.json" >"$TMPD/v300/config.json"
 expect_fail "ppl: a folder whose vocabulary is not its model's" "ppl: .*/v300: the vocabulary has 50257 tokens and the model 300: .*\(vocabulary: .*/v300\)" \
   "$LMPROB" ppl --model "$TMPD/v300" "$TMPD/hello.txt"
+# a data error both ways, exit 1 (the folder's own vocabulary gave exit 2, a usage error, the default one 1)
+for m in "$TMPD/v300" "$TMPD/v300.safetensors"; do
+  "$LMPROB" ppl --model "$m" "$TMPD/hello.txt" >/dev/null 2>&1
+  rc=$?; if [ "$rc" -eq 1 ]; then ok; else bad "ppl --model $m (vocabulary size): exit $rc, expected 1"; fi
+done
 
 # A fine-tune that added tokens (resize_token_embeddings to 50,260; the tokens in its tokenizer.json, as
 # save_pretrained writes them): the folder's tokenizer.json is its vocabulary. Rows 50257..50259 of wte are
