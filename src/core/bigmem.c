@@ -111,6 +111,18 @@ size_t mem_block_mapped(const void *q)
     return ((const block_hdr *)(const void *)((const char *)q - HDR))->len;
 }
 
+void mem_map_release(const void *p, size_t n)
+{
+#ifdef MADV_DONTNEED
+    const long pg = sysconf(_SC_PAGESIZE);
+    if (pg <= 0 || n == 0) return;
+    const uintptr_t a = ((uintptr_t)p + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1), e = ((uintptr_t)p + n) & ~((uintptr_t)pg - 1);
+    if (e > a) (void)madvise((void *)a, e - a, MADV_DONTNEED);
+#else
+    (void)p, (void)n;
+#endif
+}
+
 lmp_status mem_map_fd(int fd, const char *path, unsigned how, void **map, size_t *size, lmp_error *err)
 {
     *map = NULL;

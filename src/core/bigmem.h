@@ -51,4 +51,11 @@ enum { MEM_MAP_HUGE = 1, MEM_MAP_POPULATE = 2 };
 lmp_status mem_map_file(const char *path, unsigned how, void **map, size_t *size, lmp_error *err);
 lmp_status mem_map_fd(int fd, const char *path, unsigned how, void **map, size_t *size, lmp_error *err);
 
+/* Unmap from this process the pages wholly inside [p, p + n) of a read-only file
+ * mapping of mem_map_file (MADV_DONTNEED): bytes read once and no longer needed,
+ * such as F16 weights after their conversion. They stay in the page cache, and
+ * read back from the file if touched again. Never for anonymous memory, whose
+ * pages would read back as zeros. */
+void mem_map_release(const void *p, size_t n);
+
 #endif
