@@ -259,7 +259,7 @@ static int gpt2_logits(int argc, char **argv)
         rc = CLI_USAGE; /* the ids are an argument, as ppl's --window above n_ctx */
         goto done;
     }
-    if (lmp_gpt2_ctx_create(m, n, (int)threads, &ctx, &err)) {
+    if (lmp_gpt2_ctx_create(m, n, (unsigned)threads, &ctx, &err)) {
         cli_error("gpt2 logits: %s", err.msg);
         goto done;
     }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../src/gpt2/gpt2_internal.h"
 #include "lmprob/gpt2.h"
@@ -228,15 +229,24 @@ static void test_decode_threads(void)
 {
     lmp_gpt2 *m = load_tiny();
     if (!m) return;
+    { /* 0 threads: every online CPU (the library's one rule for thread counts, as lm.h's) */
+        lmp_gpt2_ctx *c0 = NULL;
+        lmp_error err;
+        const long nc = sysconf(_SC_NPROCESSORS_ONLN);
+        CHECK_INT(lmp_gpt2_ctx_create(m, 8, 0, &c0, &err), LMP_OK);
+        if (c0) CHECK_INT(lmp_gpt2_ctx_threads(c0), nc > 256 ? 256 : nc > 0 ? nc : 1);
+        lmp_gpt2_ctx_free(c0);
+    }
     for (int isa = GPT2_ISA_C; isa <= m->isa; isa++) {
         float *lg[3] = {NULL, NULL, NULL};
         for (int t = 0; t < 3; t++) {
             lmp_gpt2_ctx *c;
             lmp_error err;
-            if (lmp_gpt2_ctx_create(m, 32, t + 1, &c, &err)) {
+            if (lmp_gpt2_ctx_create(m, 32, (unsigned)t + 1, &c, &err)) {
                 CHECK_MSG(0, "%s", err.msg);
                 continue;
             }
+            CHECK_INT(lmp_gpt2_ctx_threads(c), t + 1);
             gpt2_ctx_set_isa(c, isa);
             lg[t] = malloc(ref_n * NV * sizeof(float));
             for (size_t i = 0; i < ref_n; i++)

@@ -125,17 +125,18 @@ LMP_API lmp_status lmp_gpt2_tensor_info(const lmp_gpt2 *model, size_t i, lmp_gpt
 
 /* Create a context that holds up to max_tokens tokens (0: the model's n_ctx;
  * more than n_ctx is LMP_ERANGE, as lmp_lm_ctx_create) and computes on `threads` threads (the
- * caller's plus threads - 1 workers; threads <= 0: every online CPU).
+ * caller's plus threads - 1 workers; 0: every online CPU, the library's one rule for
+ * thread counts; at most 256).
  * Allocates the KV cache (2 n_layer max_tokens n_embd floats) and the scratch
  * of a push of up to max_tokens tokens up front. *out is NULL on error. */
-LMP_API lmp_status lmp_gpt2_ctx_create(const lmp_gpt2 *model, size_t max_tokens, int threads, lmp_gpt2_ctx **out,
-                                       lmp_error *err);
+LMP_API lmp_status lmp_gpt2_ctx_create(const lmp_gpt2 *model, size_t max_tokens, unsigned threads,
+                                       lmp_gpt2_ctx **out, lmp_error *err);
 LMP_API void lmp_gpt2_ctx_free(lmp_gpt2_ctx *ctx); /* NULL is a no-op; joins the workers */
 
 LMP_API const lmp_gpt2 *lmp_gpt2_ctx_model(const lmp_gpt2_ctx *ctx);
 LMP_API size_t lmp_gpt2_ctx_length(const lmp_gpt2_ctx *ctx);   /* tokens pushed (and kept) so far */
 LMP_API size_t lmp_gpt2_ctx_capacity(const lmp_gpt2_ctx *ctx); /* max_tokens */
-LMP_API int lmp_gpt2_ctx_threads(const lmp_gpt2_ctx *ctx);     /* threads in use */
+LMP_API unsigned lmp_gpt2_ctx_threads(const lmp_gpt2_ctx *ctx); /* threads in use */
 /* The tokens of the context, lmp_gpt2_ctx_length() of them; valid until the next push/rewind/copy/free. */
 LMP_API const lmp_token_id *lmp_gpt2_ctx_tokens(const lmp_gpt2_ctx *ctx);
 

@@ -115,7 +115,8 @@ typedef struct lmp_train_params {
                                 (V and the unigram total include it), and wb/abs end at the MLE unigram */
     lmp_corpus_params corpus;  /* tokenisation (word/char/byte, UTF-8 policy, markers) */
     const char *temp_dir;      /* for spilled runs (default $TMPDIR or /tmp) */
-    unsigned threads;          /* 1 or 2 (default 2) */
+    unsigned threads;          /* 1 or 2 (default 2; 0: every core it can use, 2, the library's one rule for
+                                  thread counts) */
     const char *command;       /* the command line that trains the model, kept in its metadata
                                   (lmp_ngram_meta_get "command"); NULL: none */
     lmp_train_progress_fn progress;

@@ -156,7 +156,8 @@ LMP_API void lmp_token_buf_free(lmp_token_buf *buf);
 LMP_API lmp_status lmp_tokenizer_encode_buf(const lmp_tokenizer *tok, const void *text, size_t len, unsigned flags,
                                             lmp_token_buf *buf, lmp_error *err);
 
-/* The same ids, encoded on `threads` threads (threads <= 1: this thread only).
+/* The same ids, encoded on `threads` threads (1: this thread only; 0: every online
+ * CPU, at most 64, the library's one rule for thread counts).
  * The text is cut only where a piece boundary is certain (an ASCII white-space
  * byte after an ASCII non-white-space byte: no piece holds both), so the ids
  * are those of one call on the whole text; inputs too short to be worth it,
@@ -164,7 +165,8 @@ LMP_API lmp_status lmp_tokenizer_encode_buf(const lmp_tokenizer *tok, const void
  * lmp_tokenizer_encode, plus LMP_EINVAL for threads > 64; a part whose thread
  * cannot be started is encoded on the calling thread. */
 LMP_API lmp_status lmp_tokenizer_encode_threads(const lmp_tokenizer *tok, const void *text, size_t len,
-                                                unsigned flags, int threads, lmp_token_buf *buf, lmp_error *err);
+                                                unsigned flags, unsigned threads, lmp_token_buf *buf,
+                                                lmp_error *err);
 
 /* The number of invalid UTF-8 subparts in text[0..len) (each is one U+FFFD
  * by default), and in *first (if not NULL) the byte offset of the first one

@@ -195,7 +195,7 @@ static PyObject *g2_logits(lmpy_GPT2 *o, PyObject *args, PyObject *kw)
     lmp_status st;
     lmp_gpt2_ctx *ctx = NULL;
     Py_BEGIN_ALLOW_THREADS
-    st = lmp_gpt2_ctx_create(o->g, n, o->threads, &ctx, &err);
+    st = lmp_gpt2_ctx_create(o->g, n, (unsigned)o->threads, &ctx, &err);
     if (st == LMP_OK) st = lmp_gpt2_ctx_push(ctx, ids, n, out, last ? LMP_GPT2_LOGITS_LAST : LMP_GPT2_LOGITS_ALL, &err);
     lmp_gpt2_ctx_free(ctx);
     Py_END_ALLOW_THREADS

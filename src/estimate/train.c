@@ -57,7 +57,7 @@ lmp_status lmp_train_params_check(const lmp_train_params *p, lmp_error *err)
             if (!(p->fallback[j] >= 0 && p->fallback[j] <= j + 1))
                 return lmp_error_set(err, LMP_EINVAL, "fallback discount D%u = %g: expected 0 <= D%u <= %u", j + 1,
                                      p->fallback[j], j + 1, j + 1);
-    if (p->threads > 2) return lmp_error_set(err, LMP_EINVAL, "threads = %u: expected 1 or 2", p->threads);
+    if (p->threads > 2) return lmp_error_set(err, LMP_EINVAL, "threads = %u: expected 1 or 2 (0: both)", p->threads);
     for (unsigned i = 0; i < p->order; i++) {
         if (i > 0 && p->prune[i] < p->prune[i - 1])
             return lmp_error_set(err, LMP_EINVAL, "prune thresholds %llu then %llu: expected a non-decreasing sequence "

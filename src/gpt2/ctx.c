@@ -100,7 +100,8 @@ void lmp_gpt2_ctx_free(lmp_gpt2_ctx *c)
     free(c);
 }
 
-lmp_status lmp_gpt2_ctx_create(const lmp_gpt2 *m, size_t max_tokens, int threads, lmp_gpt2_ctx **out, lmp_error *err)
+lmp_status lmp_gpt2_ctx_create(const lmp_gpt2 *m, size_t max_tokens, unsigned threads, lmp_gpt2_ctx **out,
+                               lmp_error *err)
 {
     if (!out) return lmp_error_set(err, LMP_EINVAL, "lmp_gpt2_ctx_create: out is NULL");
     *out = NULL;
@@ -110,9 +111,9 @@ lmp_status lmp_gpt2_ctx_create(const lmp_gpt2 *m, size_t max_tokens, int threads
     if (max_tokens > (size_t)cf->n_ctx)
         return lmp_error_set(err, LMP_ERANGE, "max_tokens = %zu: expected at most the model's n_ctx = %d", max_tokens,
                              cf->n_ctx);
-    if (threads <= 0) {
+    if (threads == 0) {
         long nc = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = nc > 0 ? (int)nc : 1;
+        threads = nc > 0 ? (nc > 256 ? 256u : (unsigned)nc) : 1u;
     }
     if (threads > 256) threads = 256;
     lmp_gpt2_ctx *c = calloc(1, sizeof *c);
@@ -153,7 +154,7 @@ lmp_status lmp_gpt2_ctx_create(const lmp_gpt2 *m, size_t max_tokens, int threads
     c->part = alloc_floats(gpt2_gemv_chunks(kmax) * (F > 3 * C ? F : 3 * C));
     c->share = aligned_alloc(64, (size_t)threads * sizeof *c->share);
     if (c->share)
-        for (int t = 0; t < threads; t++) atomic_init(&c->share[t].r, 0);
+        for (unsigned t = 0; t < threads; t++) atomic_init(&c->share[t].r, 0);
     atomic_init(&c->steals, 0);
     if (!c->tokens || !c->kc || !c->vc || !c->x || !c->h || !c->qkv || !c->att || !c->ff || !c->tscratch ||
         !c->apack || !c->part || !c->share) {
@@ -162,7 +163,7 @@ lmp_status lmp_gpt2_ctx_create(const lmp_gpt2 *m, size_t max_tokens, int threads
                              "out of memory for a GPT-2 context of %zu tokens (KV cache %zu MB plus activations)", T,
                              2 * L * H * c->k_head * sizeof(float) >> 20);
     }
-    lmp_status st = tpool_create(threads, &c->pool, err);
+    lmp_status st = tpool_create((int)threads, &c->pool, err);
     if (st) {
         lmp_gpt2_ctx_free(c);
         return st;
@@ -186,7 +187,7 @@ unsigned long gpt2_ctx_share_skew(lmp_gpt2_ctx *c, int skew)
 const lmp_gpt2 *lmp_gpt2_ctx_model(const lmp_gpt2_ctx *c) { return c->m; }
 size_t lmp_gpt2_ctx_length(const lmp_gpt2_ctx *c) { return c->len; }
 size_t lmp_gpt2_ctx_capacity(const lmp_gpt2_ctx *c) { return c->cap; }
-int lmp_gpt2_ctx_threads(const lmp_gpt2_ctx *c) { return tpool_size(c->pool); }
+unsigned lmp_gpt2_ctx_threads(const lmp_gpt2_ctx *c) { return (unsigned)tpool_size(c->pool); }
 const lmp_token_id *lmp_gpt2_ctx_tokens(const lmp_gpt2_ctx *c) { return c->tokens; }
 
 lmp_status lmp_gpt2_ctx_rewind(lmp_gpt2_ctx *c, size_t keep, lmp_error *err)

@@ -742,13 +742,18 @@ static void *par_main(void *arg)
 }
 
 lmp_status lmp_tokenizer_encode_threads(const lmp_tokenizer *t, const void *text, size_t len, unsigned flags,
-                                        int threads, lmp_token_buf *buf, lmp_error *err)
+                                        unsigned threads, lmp_token_buf *buf, lmp_error *err)
 {
     lmp_status st = check_args(t, text, len, flags, err);
     if (st) return st;
     if (!buf) return lmp_error_set(err, LMP_EINVAL, "buffer is NULL");
-    if (threads > MAX_THREADS) return lmp_error_set(err, LMP_EINVAL, "threads = %d: expected 1..%d", threads, MAX_THREADS);
-    size_t nt = threads < 1 ? 1 : (size_t)threads;
+    if (threads > MAX_THREADS)
+        return lmp_error_set(err, LMP_EINVAL, "threads = %u: expected 0 (every CPU) to %d", threads, MAX_THREADS);
+    if (threads == 0) { /* every online CPU (it was this thread only: the one rule is lm.h's, 0 = all) */
+        long nc = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = nc > MAX_THREADS ? (unsigned)MAX_THREADS : nc > 0 ? (unsigned)nc : 1u;
+    }
+    size_t nt = threads;
     if (nt > len / MIN_CHUNK) nt = len / MIN_CHUNK;
     if (t->added_ws) nt = 1; /* an added token with white space in it could straddle a cut (find_cut) */
     if (nt <= 1) return lmp_tokenizer_encode_buf(t, text, len, flags, buf, err);
