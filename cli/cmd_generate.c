@@ -15,8 +15,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lmprob generate (MODEL | --model MODEL) [--prompt TEXT] [-n N] [--sentences K] [--max-len L]\n"
-            "                       [sampler options] [--seed S] [--mode word|char|byte|gpt2] [--gpt2-vocab P]\n"
-            "                       [--threads T] [--json]\n"
+            "                       [sampler options] [--seed S] [--rng xoshiro|numpy] [--mode word|char|byte|gpt2]\n"
+            "                       [--gpt2-vocab P] [--threads T] [--json]\n"
             "\n"
             "Sample text from MODEL: an n-gram model (ARPA or binary) or GPT-2 (a Hugging Face folder with\n"
             "config.json + model.safetensors or pytorch_model.bin, or one such file). Each token is drawn\n"

@@ -168,10 +168,11 @@ lmp_status lmp_ngram_mix_em(const lmp_ngram *const *models, size_t k, const char
     }
     if (e.n == 0) {
         free(e.p);
+        const char *name = strcmp(heldout, "-") == 0 ? "<stdin>" : heldout; /* as the reader names it */
         if (e.skipped == 0)
-            return lmp_error_set(err, LMP_EDOM, "%s: empty held-out text: expected at least one line", heldout);
+            return lmp_error_set(err, LMP_EDOM, "%s: empty held-out text: expected at least one line", name);
         return lmp_error_set(err, LMP_EDOM, "%s: no token with a non-zero probability under any model: expected "
-                             "a held-out text the models can score", heldout);
+                             "a held-out text the models can score", name);
     }
     double w[LMP_MIX_MAX_MODELS], acc[LMP_MIX_MAX_MODELS];
     memcpy(w, weights, k * sizeof *w);

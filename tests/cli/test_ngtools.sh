@@ -84,6 +84,8 @@ no_file "mix missing held-out" "$TMPD/x.arpa"
 : >"$TMPD/empty.txt"
 expect_fail "mix empty held-out" "empty.txt: empty held-out text" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --held-out "$TMPD/empty.txt" --output "$TMPD/x.arpa"
 no_file "mix empty held-out" "$TMPD/x.arpa"
+# standard input is named as every reader names it (it was "-: empty held-out text")
+expect_fail "mix empty held-out from stdin" "^lmprob: mix: <stdin>: empty held-out text" sh -c "'$LMPROB' mix '$TMPD/a.arpa' '$TMPD/b.arpa' --held-out - --output '$TMPD/x.arpa' </dev/null"
 expect_fail "mix output dir missing" "output: .*nodir" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --output "$TMPD/nodir/x.arpa"
 expect_fail "mix --tol" "--tol: expected a tolerance > 0" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --held-out "$TMPD/both.txt" --tol 0
 expect_fail "mix bad option" "unknown option '--frobnicate'" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --frobnicate
