@@ -766,16 +766,16 @@ static lmp_status line_words(const lmp_lm *lm, const char **p, const char *end, 
 {
     const char *nl = memchr(*p, '\n', (size_t)(end - *p));
     const size_t len = nl ? (size_t)(nl - *p) : (size_t)(end - *p);
-    lmp_status st = lmp_lm_tokenize(lm, *p, len, 0, NULL, NULL, NULL, 0, k, err); /* the size */
-    if (!st && *k > *cap) {
-        lmp_token_id *g = realloc(*ids, *k * sizeof **ids);
-        if (!g) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
-        *ids = g;
-        *cap = *k;
-    }
-    if (!st) st = lmp_lm_tokenize(lm, *p, len, 0, *ids, NULL, NULL, *cap, k, err);
+    const char *line = *p;
     *p += len + (nl != NULL);
-    return st;
+    lmp_status st = lmp_lm_tokenize(lm, line, len, 0, *ids, NULL, NULL, *cap, k, err);
+    if ((st && st != LMP_ERANGE) || *k <= *cap) return st;
+    /* more words than any line before (or the first line: *ids NULL was a size query): once more */
+    lmp_token_id *g = realloc(*ids, *k * sizeof **ids);
+    if (!g) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
+    *ids = g;
+    *cap = *k;
+    return lmp_lm_tokenize(lm, line, len, 0, *ids, NULL, NULL, *cap, k, err);
 }
 
 static int analyse_test(nt_ctx *t, const char *dir, const char *test, size_t max_positions, FILE *html, FILE *echo,

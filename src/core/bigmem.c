@@ -116,7 +116,8 @@ void mem_map_release(const void *p, size_t n)
 #ifdef MADV_DONTNEED
     const long pg = sysconf(_SC_PAGESIZE);
     if (pg <= 0 || n == 0) return;
-    const uintptr_t a = ((uintptr_t)p + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1), e = ((uintptr_t)p + n) & ~((uintptr_t)pg - 1);
+    const uintptr_t mask = ~((uintptr_t)pg - 1), a = ((uintptr_t)p + (uintptr_t)pg - 1) & mask,
+                    e = ((uintptr_t)p + n) & mask; /* the whole pages inside */
     if (e > a) (void)madvise((void *)a, e - a, MADV_DONTNEED);
 #else
     (void)p, (void)n;

@@ -292,6 +292,13 @@ void lmp_gpt2_free(lmp_gpt2 *m)
     free(m);
 }
 
+/* Whether [p, p + n) lies inside the mapping [map, map + size) (map NULL: none). */
+static int in_map(const void *map, size_t size, const unsigned char *p, size_t n)
+{
+    const unsigned char *b = map;
+    return b && p >= b && n <= size && (size_t)(p - b) <= size - n;
+}
+
 /* The F32 values of a used tensor: in place when F32 and aligned on a little-
  * endian host, otherwise a heap copy (converted from F16/BF16). */
 static lmp_status materialise(lmp_gpt2 *m, const st_tensor *t, const float **out, const char *label, lmp_error *err)
@@ -325,12 +332,8 @@ static lmp_status materialise(lmp_gpt2 *m, const st_tensor *t, const float **out
      * caller's buffer, lmp_gpt2_create). The map is populated whole at load (MEM_MAP_POPULATE), so an F16 or BF16
      * model held its file and the fp32 copy, 3x the file in RSS: 4.7 GB for GPT-2 large's 1.55 GB of F16. */
     const size_t bytes = n * (t->dtype == ST_F32 ? 4 : 2);
-    int own = m->map && p >= (const unsigned char *)m->map && bytes <= m->map_size &&
-              (size_t)(p - (const unsigned char *)m->map) <= m->map_size - bytes;
-    for (size_t s = 0; s < m->nshards && !own; s++) {
-        const unsigned char *b = m->shards[s].map;
-        own = b && p >= b && bytes <= m->shards[s].size && (size_t)(p - b) <= m->shards[s].size - bytes;
-    }
+    int own = in_map(m->map, m->map_size, p, bytes);
+    for (size_t s = 0; s < m->nshards && !own; s++) own = in_map(m->shards[s].map, m->shards[s].size, p, bytes);
     if (own) mem_map_release(p, bytes);
     *out = f;
     return LMP_OK;
@@ -889,22 +892,20 @@ lmp_status lmp_gpt2_load(const char *path, lmp_gpt2 **out, lmp_error *err)
         /* a sharded checkpoint's index, or one of its shards, named instead of its folder: the index was read
          * as a safetensors file ("header length 7022349238375811707 runs past the end"), a shard as a model
          * missing most of its tensors */
-        const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-        size_t bl = strlen(base);
+        const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path, *dash = strrchr(base, '-');
+        const int dl = slash ? (int)(slash - path) : 1; /* the folder, as "%.*s" of dir */
+        const char *dir = slash ? path : ".";
+        const size_t bl = strlen(base);
         unsigned long k = 0, of = 0;
-        int used = 0;
-        const char *dash = strrchr(base, '-');
         if (bl > 11 && strcmp(base + bl - 11, ".index.json") == 0)
             return lmp_error_set_at(err, LMP_EINVAL, path, 0,
                                     "the index of a sharded checkpoint: expected the folder that holds it, its "
-                                    "shards and config.json (%.*s)",
-                                    slash ? (int)(slash - path) : 1, slash ? path : ".");
-        if (dash && dash - base >= 7 && strncmp(dash - 3, "-of", 3) == 0 &&
-            sscanf(dash - 9 > base ? dash - 9 : base, "-%5lu-of-%5lu.%n", &k, &of, &used) == 2 && used > 0 && of > 1)
+                                    "shards and config.json (%.*s)", dl, dir);
+        /* save_pretrained's shard names: model-00002-of-00003.safetensors, pytorch_model-00001-of-00002.bin */
+        if (dash && dash - base >= 9 && sscanf(dash - 9, "-%5lu-of-%5lu.", &k, &of) == 2 && of > 1)
             return lmp_error_set_at(err, LMP_EINVAL, path, 0,
                                     "shard %lu of %lu of a sharded checkpoint: expected the folder that holds its "
-                                    "index, the %lu shards and config.json (%.*s)",
-                                    k, of, of, slash ? (int)(slash - path) : 1, slash ? path : ".");
+                                    "index, the %lu shards and config.json (%.*s)", k, of, of, dl, dir);
         snprintf(st_path, sizeof st_path, "%s", path);
     }
     lmp_status st;
