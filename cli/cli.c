@@ -409,73 +409,78 @@ int cli_probs_check(const char *cmd, const char *flag, double *p, size_t n, int 
     return -1;
 }
 
-/* Numbers from a file or stdin, separated by whitespace and/or commas. With
- * rows != NULL every non-blank line is a row, and all rows must have want_cols
- * values (0: as many as the first). */
+/* Numbers from a file or stdin, separated by whitespace and/or commas; a gzip or
+ * xz file is read decompressed (the one text reader, core.h). With rows != NULL
+ * every non-blank line is a row, and all rows must have want_cols values (0: as
+ * many as the first). */
 static int read_numbers(const char *cmd, const char *path, int allow_inf, double **out, size_t *n, size_t *rows,
                         size_t *cols, size_t want_cols)
 {
-    int is_stdin = strcmp(path, "-") == 0;
     char name[4096]; /* "<cmd>: <file>": every message of the reader names the command first */
     snprintf(name, sizeof name, "%s: %s", cmd, cli_input_name(path));
-    FILE *f = is_stdin ? stdin : fopen(path, "r");
-    if (!f) {
-        cli_error("%s: cannot open: %s", name, strerror(errno));
+    lmp_error e;
+    lmp_text_reader *in;
+    if (lmp_text_reader_open(path, &in, &e)) {
+        cli_error("%s: %s", cmd, e.msg);
         return -1;
     }
     numscan ns = {.name = name, .line = 1, .allow_inf = allow_inf};
     size_t nrows = 0, ncols = want_cols;
     long first_line = 0;
-    int rc = 0, c;
-    /* A UTF-8 byte-order mark at the start (a spreadsheet's "CSV UTF-8" export) is skipped: it was read as
-     * part of the first number, and "got '1'" named a token that looked right */
-    unsigned char head[3];
-    const size_t nhead = fread(head, 1, sizeof head, f);
-    size_t ihead = nhead == 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-    /* Byte by byte (getc is buffered): a line of any length costs no more memory than its numbers. */
-    for (;;) {
-        c = ihead < nhead ? head[ihead++] : getc(f);
-        /* a CR that no LF follows ends a line too (old Mac files): such a file was one line, and stats
-         * --covariance read "1 2\r3 4\r" as one variable of 4 observations; CRLF stays one line end */
-        if (c == '\r') {
-            int next = ihead < nhead ? head[ihead] : getc(f);
-            if (next == '\n') c = '\n', ihead += ihead < nhead;
-            else {
-                if (ihead >= nhead && next != EOF) ungetc(next, f);
-                c = '\n';
+    int rc = 0, cr = 0, first = 1;
+    char buf[16384];
+    size_t got;
+    /* Byte by byte from a bounded buffer: a line of any length costs no more memory than its numbers. */
+    do {
+        if (lmp_text_reader_read(in, buf, sizeof buf, &got, &e)) {
+            cli_error("%s: %s", cmd, e.msg);
+            goto fail;
+        }
+        size_t i = 0;
+        /* A UTF-8 byte-order mark at the start (a spreadsheet's "CSV UTF-8" export) is skipped: it was read as
+         * part of the first number, and "got '1'" named a token that looked right (the first read fills the
+         * buffer unless the text is shorter, so the mark is whole in it) */
+        if (first && got >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) i = 3;
+        first = 0;
+        for (; i <= got; i++) {
+            int c = i < got ? (unsigned char)buf[i] : got < sizeof buf ? EOF : -2;
+            if (c == -2) break; /* the buffer's end, not the text's */
+            /* a CR ends a line, and the LF right after it belongs to that line end (CRLF): a CR alone ended no
+             * line, and stats --covariance read "1 2\r3 4\r" as one variable of 4 observations */
+            if (cr && c == '\n') {
+                cr = 0;
+                continue;
             }
-        }
-        if (c != EOF && c != '\n') {
-            if (ns_byte(&ns, (unsigned char)c)) goto fail;
-            continue;
-        }
-        if (ns_end(&ns)) goto fail;
-        if (rows && ns.in_row > 0) {
-            if (ncols == 0) {
-                ncols = ns.in_row;
-                first_line = ns.line;
-            } else if (ns.in_row != ncols) {
-                /* the first row sets the width unless the caller knows it: a first line of 3 numbers where 'x y'
-                 * pairs are expected is the wrong one, not the second */
-                if (first_line)
-                    cli_error("%s:%ld: row has %zu value%s: expected %zu (as line %ld)", name, ns.line, ns.in_row,
-                              ns.in_row == 1 ? "" : "s", ncols, first_line);
-                else
-                    cli_error("%s:%ld: row has %zu value%s: expected %zu", name, ns.line, ns.in_row,
-                              ns.in_row == 1 ? "" : "s", ncols);
-                goto fail;
+            cr = c == '\r';
+            if (cr) c = '\n';
+            if (c != EOF && c != '\n') {
+                if (ns_byte(&ns, (unsigned char)c)) goto fail;
+                continue;
             }
-            nrows++;
+            if (ns_end(&ns)) goto fail;
+            if (rows && ns.in_row > 0) {
+                if (ncols == 0) {
+                    ncols = ns.in_row;
+                    first_line = ns.line;
+                } else if (ns.in_row != ncols) {
+                    /* the first row sets the width unless the caller knows it: a first line of 3 numbers where
+                     * 'x y' pairs are expected is the wrong one, not the second */
+                    if (first_line)
+                        cli_error("%s:%ld: row has %zu value%s: expected %zu (as line %ld)", name, ns.line, ns.in_row,
+                                  ns.in_row == 1 ? "" : "s", ncols, first_line);
+                    else
+                        cli_error("%s:%ld: row has %zu value%s: expected %zu", name, ns.line, ns.in_row,
+                                  ns.in_row == 1 ? "" : "s", ncols);
+                    goto fail;
+                }
+                nrows++;
+            }
+            if (c == EOF) break;
+            ns.line++;
+            ns.in_row = 0;
+            ns.col = 0;
         }
-        if (c == EOF) break;
-        ns.line++;
-        ns.in_row = 0;
-        ns.col = 0;
-    }
-    if (ferror(f)) {
-        cli_error("%s: read error: %s", name, strerror(errno));
-        goto fail;
-    }
+    } while (got == sizeof buf);
     if (ns.n == 0) {
         cli_error("%s: expected numbers, found none (empty input)", name);
         goto fail;
@@ -484,7 +489,7 @@ static int read_numbers(const char *cmd, const char *path, int allow_inf, double
 fail:
     rc = -1;
 done:
-    if (!is_stdin) fclose(f);
+    lmp_text_reader_free(in);
     free(ns.tok);
     if (rc) {
         free(ns.v);

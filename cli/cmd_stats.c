@@ -36,8 +36,17 @@ static int do_matrix(const char *path, int corr, int columns, double ddof, int j
     size_t r, c;
     if (cli_read_table("stats", path, 0, &X, &r, &c)) return CLI_FAIL;
     size_t k = columns ? c : r;
-    double *M = malloc(k * k * sizeof *M);
-    if (!M) { free(X); cli_error("out of memory"); return CLI_FAIL; }
+    double *M = k <= SIZE_MAX / sizeof *M / (k ? k : 1) ? malloc(k * k * sizeof *M) : NULL;
+    if (!M) {
+        /* a table of pairs read a row per variable (the default, as np.cov) asks for a matrix of rows x rows:
+         * "out of memory" alone did not say why */
+        cli_error("stats: %s: out of memory for a %zu x %zu %s matrix (%.3g GB): %zu variables, one a %s%s",
+                  cli_input_name(path), k, k, corr ? "correlation" : "covariance",
+                  (double)k * (double)k * sizeof *M / 1e9, k, columns ? "column" : "line",
+                  columns ? "" : " (the default; --columns reads one a column)");
+        free(X);
+        return CLI_FAIL;
+    }
     lmp_error e;
     lmp_status st = corr ? lmp_stats_corr(X, r, c, !columns, M, &e) : lmp_stats_cov(X, r, c, !columns, ddof, M, &e);
     free(X);

@@ -149,4 +149,41 @@ expect_fail "tokenize bzip2 refused" 't.txt.bz2: bzip2-compressed input' "$LMPRO
 # decompressed again by the n-gram tokenizer (it was: "--prompt: text: corrupt gzip data"), as GPT-2's never was
 expect_ok "a prompt starting with gzip's magic" "$LMPROB" next "$TMPD/p.arpa" --prompt "$(printf '\037\213 the')"
 expect_fail "ppl --model tiny-hf bzip2 refused" 't.txt.bz2: bzip2-compressed input' "$LMPROB" ppl --model "$G" "$TMPD/t.txt.bz2"
+# Numbers files (stats, fit, decode, info) through the same reader: a gzip or xz file of numbers was read as its
+# compressed bytes ("NUL byte at column 4"). About 1.3 MB of rows, CRLF line ends, so that row and line ends fall
+# across the reader's 16 KiB reads; the same figures from plain, gzip, xz and stdin.
+/usr/bin/python3 - "$TMPD/xy.txt" <<'PY'
+import random, sys
+r = random.Random(3)
+with open(sys.argv[1], 'w', newline='') as f:
+    for i in range(60000):
+        x = r.uniform(-5, 5)
+        f.write('%.9f, %.9f\r\n' % (x, 2.5 * x - 1 + r.gauss(0, 0.3)))
+PY
+gzip -1 -c "$TMPD/xy.txt" >"$TMPD/xy.txt.gz"
+xz -0 -c "$TMPD/xy.txt" >"$TMPD/xy.txt.xz"
+expect_ok "stats --covariance plain" "$LMPROB" stats --covariance --columns "$TMPD/xy.txt"
+cp "$TMPD/out" "$TMPD/cov.plain"
+expect_ok "fit plain" "$LMPROB" fit --degree 1 "$TMPD/xy.txt"
+cp "$TMPD/out" "$TMPD/fit.plain"
+if grep -q '60000 observations' "$TMPD/cov.plain"; then ok; else bad "stats --covariance: expected 60000 rows of 2 values"; fi
+for f in xy.txt.gz xy.txt.xz; do
+  expect_ok "stats --covariance $f" "$LMPROB" stats --covariance --columns "$TMPD/$f"
+  if cmp -s "$TMPD/out" "$TMPD/cov.plain"; then ok; else bad "stats --covariance $f: differs from the plain file's"; fi
+  expect_ok "fit $f" "$LMPROB" fit --degree 1 "$TMPD/$f"
+  if cmp -s "$TMPD/out" "$TMPD/fit.plain"; then ok; else bad "fit $f: differs from the plain file's"; fi
+done
+expect_ok "stats xz from stdin" sh -c "'$LMPROB' stats --covariance --columns - <'$TMPD/xy.txt.xz' >'$TMPD/cov.stdin'"
+if cmp -s "$TMPD/cov.stdin" "$TMPD/cov.plain"; then ok; else bad "stats from stdin: differs"; fi
+# decode reads one row of logits: 50,257 of them, gzip'd, draw the same token as the plain file
+/usr/bin/python3 -c "
+import random; r = random.Random(5); print(' '.join('%.6f' % r.gauss(0, 3) for _ in range(50257)))" >"$TMPD/logits.txt"
+gzip -1 -c "$TMPD/logits.txt" >"$TMPD/logits.txt.gz"
+expect_ok "decode plain" "$LMPROB" decode --seed 9 --temperature 0.7 --top-p 0.9 -n 20 "$TMPD/logits.txt"
+cp "$TMPD/out" "$TMPD/dec.plain"
+expect_ok "decode gzip" "$LMPROB" decode --seed 9 --temperature 0.7 --top-p 0.9 -n 20 "$TMPD/logits.txt.gz"
+if cmp -s "$TMPD/out" "$TMPD/dec.plain"; then ok; else bad "decode of gzip logits: differs from the plain file's"; fi
+head -c 100000 "$TMPD/xy.txt.gz" >"$TMPD/xy.trunc.gz"
+expect_fail "stats truncated gzip" '^lmprob: stats: .*xy.trunc.gz: truncated gzip data' "$LMPROB" stats "$TMPD/xy.trunc.gz"
+expect_fail "fit bzip2 refused" 'xy.txt.bz2: bzip2-compressed input' sh -c "bzip2 -c '$TMPD/xy.txt' >'$TMPD/xy.txt.bz2' && '$LMPROB' fit --degree 1 '$TMPD/xy.txt.bz2'"
 finish

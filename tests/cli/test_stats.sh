@@ -91,6 +91,12 @@ expect_out "stats long token" '^mean +1\.33333' sh -c "/usr/bin/python3 -c \"pri
 # a NaN is "nan" in text as in JSON (printf wrote x86's default NaN, 0/0, as "-nan")
 expect_out "stats nan text" '^skewness +nan +\(bias-corrected G1 nan\)$' sh -c "printf '1 1 1\n' | \"$LMPROB\" stats -"
 expect_fail "stats file error names the command" '^lmprob: stats: /nonexistent/x: cannot open' "$LMPROB" stats /nonexistent/x
+# a table of pairs read a row per variable (the default, as np.cov): a 20,000 x 20,000 matrix (3.2 GB) under a 1 GB
+# address-space limit says which matrix and names --columns; it said "lmprob: out of memory" (not under ASan)
+if is_asan; then ok; else
+  /usr/bin/python3 -c "print('\n'.join('%d %d' % (i, 2 * i) for i in range(20000)))" >"$TMPD/pairs.txt"
+  expect_fail "stats --covariance too many variables" '^lmprob: stats: .*pairs.txt: out of memory for a 20000 x 20000 covariance matrix \(3.2 GB\): 20000 variables, one a line \(the default; --columns reads one a column\)$' sh -c "ulimit -v 1000000; '$LMPROB' stats --covariance '$TMPD/pairs.txt'"
+fi
 
 # ---- bayes ----
 expect_out "disease 1 test" '^ +1 +0.0682686 +1.9435%$' "$LMPROB" bayes disease --tests 2
