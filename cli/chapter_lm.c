@@ -163,7 +163,7 @@ int ch_b17_topk(ch_ctx *c)
     }
     int counts[7] = {0}, first_seen[7], nseen = 0;
     for (int i = 0; i < 20; i++) {
-        int32_t tok;
+        lmp_token_id tok;
         st = lmp_sampler_sample(s, logits7, 7, NULL, 0, &r, &tok, &err);
         if (st) {
             lmp_sampler_free(s);

@@ -109,13 +109,13 @@ typedef struct ctx {
     size_t nnames;
 } ctx;
 
-static void print_tok(FILE *f, const ctx *c, int32_t id)
+static void print_tok(FILE *f, const ctx *c, lmp_token_id id)
 {
     if (c->names && (size_t)id < c->nnames) fputs(c->names[id], f);
     else fprintf(f, "%d", (int)id);
 }
 
-static void json_tok(FILE *f, const ctx *c, int32_t id)
+static void json_tok(FILE *f, const ctx *c, lmp_token_id id)
 {
     if (c->names && (size_t)id < c->nnames) cli_json_string(f, c->names[id]);
     else fprintf(f, "%d", (int)id);
@@ -133,9 +133,9 @@ static int cmp_prob(const void *a, const void *b, void *kp)
 
 
 /* One sample, counted: count[t] draws of token t, first[t] the first draw that gave it (-1: none yet). */
-static int32_t draw_counted(lmp_sampler *s, lmp_rng *rng, long d, long *count, long *first)
+static lmp_token_id draw_counted(lmp_sampler *s, lmp_rng *rng, long d, long *count, long *first)
 {
-    int32_t t = lmp_sampler_draw(s, rng);
+    lmp_token_id t = lmp_sampler_draw(s, rng);
     if (first[t] < 0) first[t] = d;
     count[t]++;
     return t;
@@ -202,7 +202,7 @@ int cmd_decode(int argc, char **argv)
                 rc = CLI_USAGE;
                 goto done;
             }
-            hist[i] = (int32_t)h[i];
+            hist[i] = (lmp_token_id)h[i];
         }
     }
     if (o.vocab) {
@@ -309,7 +309,7 @@ int cmd_decode(int argc, char **argv)
         printf("entropy: %.4f nats (softmax of the input), %.4f nats (kept, renormalised)\n", cli_text_num(H),
                cli_text_num(Hk));
         printf("greedy: ");
-        print_tok(stdout, &c, (int32_t)greedy);
+        print_tok(stdout, &c, (lmp_token_id)greedy);
         printf("\ntop:");
         for (size_t i = 0; i < ntop; i++) {
             putchar(' ');
@@ -336,7 +336,7 @@ int cmd_decode(int argc, char **argv)
             printf("counts:");
             for (size_t i = 0; i < ndist; i++) {
                 putchar(' ');
-                print_tok(stdout, &c, (int32_t)cord[i]);
+                print_tok(stdout, &c, (lmp_token_id)cord[i]);
                 printf(":%ld", count[cord[i]]);
             }
             printf("\n");

@@ -616,7 +616,7 @@ static int nt_prompt(nt_ctx *t, const char *prompt)
 
 typedef struct rank_item {
     double p;
-    int32_t id;
+    lmp_token_id id;
 } rank_item;
 
 static int cmp_rank(const void *a, const void *b)
@@ -646,7 +646,7 @@ static int analyse_prompts(nt_ctx *t, const char *dir, FILE *html, FILE *echo, i
             free(rk);
             return CLI_FAIL;
         }
-        for (size_t i = 0; i < t->V; i++) rk[i] = (rank_item){t->p[i], (int32_t)i};
+        for (size_t i = 0; i < t->V; i++) rk[i] = (rank_item){t->p[i], (lmp_token_id)i};
         qsort(rk, t->V, sizeof *rk, cmp_rank);
         fprintf(html, "<tr><td>&lt;s&gt; ");
         html_escape(html, prompts[k]);
@@ -689,7 +689,7 @@ static int analyse_prompts(nt_ctx *t, const char *dir, FILE *html, FILE *echo, i
         free(rk);
         return CLI_FAIL;
     }
-    for (size_t i = 0; i < t->V; i++) rk[i] = (rank_item){t->p[i], (int32_t)i};
+    for (size_t i = 0; i < t->V; i++) rk[i] = (rank_item){t->p[i], (lmp_token_id)i};
     qsort(rk, t->V, sizeof *rk, cmp_rank);
     static const double temps[3] = {0.5, 1.0, 1.5};
     size_t nr = t->V; /* every rank, on a log axis, so every cut-off is on the chart */

@@ -2,6 +2,7 @@
 #include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
+#define ZLIB_CONST /* next_in is const: the test reads its text, never writes it */
 #include <zlib.h>
 
 #include "lmprob/corpus.h"
@@ -157,7 +158,7 @@ static size_t gzip_two_members(const char *text, size_t n, int level, unsigned c
         z_stream z;
         memset(&z, 0, sizeof z);
         CHECK(deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-        z.next_in = (Bytef *)text + from;
+        z.next_in = (const Bytef *)text + from;
         z.avail_in = (uInt)len;
         z.next_out = gz + gzlen;
         z.avail_out = (uInt)(cap - gzlen);

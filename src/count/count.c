@@ -135,7 +135,8 @@ static lmp_status add_run(counter *c, run r)
 typedef struct reader {
     FILE *f;                 /* a run on disk, or NULL */
     const uint32_t *mem;     /* a run in memory, or NULL */
-    uint32_t *buf;           /* a disk run's block (a memory run is read in place) */
+    uint32_t *buf;           /* a disk run's block */
+    const uint32_t *rec;     /* the records being read: buf, or mem (a memory run is read in place) */
     uint64_t pos, len, left; /* left: records not yet read from the file */
     uint64_t total;          /* records of the run */
     int own;                 /* buf is ours (a disk run's block) */
@@ -199,7 +200,7 @@ static lmp_status readers_start(train_budget *b, reader *rd, size_t nr, unsigned
         reader *r = &rd[i];
         r->pos = 0;
         if (!r->f) {
-            r->buf = (uint32_t *)r->mem; /* read in place, never written */
+            r->rec = r->mem;
             r->len = r->total;
             continue;
         }
@@ -208,6 +209,7 @@ static lmp_status readers_start(train_budget *b, reader *rd, size_t nr, unsigned
             if (!r->buf) return LMP_ENOMEM;
             r->own = 1;
         }
+        r->rec = r->buf;
         if (fseek(r->f, 0, SEEK_SET) != 0)
             return lmp_error_set(err, LMP_EIO, "reading a sorted run back: %s", strerror(errno));
         r->left = r->total;
@@ -262,10 +264,10 @@ static lmp_status merge_runs(reader *rd, size_t nr, unsigned S, unsigned N, merg
         size_t best = nr;
         for (size_t i = 0; i < nr; i++) {
             if (rd[i].pos == rd[i].len) continue;
-            if (best == nr || suffix_cmp(rd[i].buf + rd[i].pos * S, rd[best].buf + rd[best].pos * S, N) < 0) best = i;
+            if (best == nr || suffix_cmp(rd[i].rec + rd[i].pos * S, rd[best].rec + rd[best].pos * S, N) < 0) best = i;
         }
         if (best == nr) break;
-        const uint32_t *rec = rd[best].buf + rd[best].pos * S;
+        const uint32_t *rec = rd[best].rec + rd[best].pos * S;
         if (k > 0 && memcmp(last, rec, N * sizeof *rec) == 0) {
             sum += rec_count(rec, N);
         } else {
@@ -493,7 +495,7 @@ lmp_status train_count_top(train_budget *b, uint64_t tables, uint32_t **idsp, ui
                             if (err) *err = c[t].err;
                         } else {
                             rd[i].mem = NULL;
-                            rd[i].buf = NULL;
+                            rd[i].rec = NULL;
                             rd[i].f = c[t].runs[j].f;
                             (*runs)++;
                         }

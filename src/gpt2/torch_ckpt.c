@@ -43,7 +43,7 @@ static int entry_cmp(const void *a, const void *b)
     return c ? c : x->name_len < y->name_len ? -1 : x->name_len > y->name_len;
 }
 
-static const entry *entry_find(const entry *e, size_t n, const char *name, size_t len)
+static entry *entry_find(entry *e, size_t n, const char *name, size_t len)
 {
     const entry key = {name, len, 0, 0};
     return bsearch(&key, e, n, sizeof *e, entry_cmp);
@@ -640,13 +640,13 @@ static lmp_status legacy_read(const unsigned char *b, size_t size, pm *m, size_t
     /* each storage's element size, from a tensor that uses it (held in .size until the data is found; a
      * storage two tensors read as different types fails their size check in pt_parse) */
     for (size_t t = 0; t < m->nt; t++) {
-        entry *x = (entry *)entry_find(e, keys->n, m->tensors[t].key, m->tensors[t].key_len);
+        entry *x = entry_find(e, keys->n, m->tensors[t].key, m->tensors[t].key_len);
         if (x) x->size = st_dtype_size(m->tensors[t].dtype);
     }
     /* the data, in the list's order */
     for (size_t i = 0; i < keys->n; i++) {
         const pv *k = &m->nodes[keys->items[i]];
-        entry *x = (entry *)entry_find(e, keys->n, k->s, k->len);
+        entry *x = entry_find(e, keys->n, k->s, k->len);
         const size_t es = (size_t)x->size;
         if ((size_t)(m->end - m->p) < 8 || !es) {
             free(e);

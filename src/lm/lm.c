@@ -73,13 +73,13 @@ lmp_status lmp_lm_create_ngram(const lmp_ngram *m, lmp_lm_tokens tokens, const l
     if (!out) return lmp_error_set(err, LMP_EINVAL, "lmp_lm_create_ngram: expected an output pointer, got NULL");
     *out = NULL;
     if (!m) return lmp_error_set(err, LMP_EINVAL, "lmp_lm_create_ngram: expected a model, got NULL");
-    return lm_ngram_make(m, 0, tokens, tok, 0, out, err);
+    return lm_ngram_make(m, NULL, tokens, tok, NULL, out, err);
 }
 
 lmp_status lmp_lm_create_ngram_take(lmp_ngram *m, lmp_lm_tokens tokens, lmp_tokenizer *tok, lmp_lm **out,
                                     lmp_error *err)
 {
-    lmp_status st = out && m ? lm_ngram_make(m, 1, tokens, tok, 1, out, err)
+    lmp_status st = out && m ? lm_ngram_make(m, m, tokens, tok, tok, out, err)
                              : lmp_error_set(err, LMP_EINVAL, "lmp_lm_create_ngram_take: expected a model and an "
                                              "output pointer");
     if (st) { /* the caller gave them: released here */

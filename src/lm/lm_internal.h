@@ -56,10 +56,11 @@ struct lmp_lm_ctx {
 };
 
 /* The models (lm_ngram.c, lm_gpt2.c, lm.c). */
-/* tok: GPT-2's vocabulary, for (and only for) tokens == LMP_LM_TOKENS_GPT2. owned / tok_owned: the
- * handle frees them (only once it exists: on an error the caller still owns both). */
-lmp_status lm_ngram_make(const lmp_ngram *m, int owned, lmp_lm_tokens tokens, const lmp_tokenizer *tok,
-                         int tok_owned, lmp_lm **out, lmp_error *err);
+/* tok: GPT-2's vocabulary, for (and only for) tokens == LMP_LM_TOKENS_GPT2. owned / tok_owned: m and tok
+ * again when the handle is to free them, else NULL (it frees them only once it exists: on an error the caller
+ * still owns both). */
+lmp_status lm_ngram_make(const lmp_ngram *m, lmp_ngram *owned, lmp_lm_tokens tokens, const lmp_tokenizer *tok,
+                         lmp_tokenizer *tok_owned, lmp_lm **out, lmp_error *err);
 const lmp_tokenizer *lm_ngram_tokenizer(const lmp_lm *lm);
 const lmp_tokenizer *lm_gpt2_tokenizer(const lmp_lm *lm);
 lmp_status lm_gpt2_load(const char *path, const lmp_lm_load_params *p, lmp_lm **out, lmp_error *err);

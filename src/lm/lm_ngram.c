@@ -255,8 +255,8 @@ _Static_assert((int)LMP_LM_TOKENS_WORD == (int)LMP_NGRAM_TOKENS_WORD && (int)LMP
                    (int)LMP_LM_TOKENS_GPT2 == (int)LMP_NGRAM_TOKENS_GPT2,
                "lm.h and ngram.h number the token kinds alike");
 
-lmp_status lm_ngram_make(const lmp_ngram *m, int owned, lmp_lm_tokens tokens, const lmp_tokenizer *tok,
-                         int tok_owned, lmp_lm **out, lmp_error *err)
+lmp_status lm_ngram_make(const lmp_ngram *m, lmp_ngram *owned, lmp_lm_tokens tokens, const lmp_tokenizer *tok,
+                         lmp_tokenizer *tok_owned, lmp_lm **out, lmp_error *err)
 {
     *out = NULL;
     lmp_lm_tokens have = stored_tokens(m);
@@ -298,8 +298,8 @@ lmp_status lm_ngram_make(const lmp_ngram *m, int owned, lmp_lm_tokens tokens, co
     lm->info.tokens = tokens;
     lm->info.needs_context = 0;
     /* set last: on an error above the caller still owns m and tok */
-    g->owned = owned ? (lmp_ngram *)m : NULL;
-    g->tok_owned = tok_owned ? (lmp_tokenizer *)tok : NULL;
+    g->owned = owned;
+    g->tok_owned = tok_owned;
     *out = lm;
     return LMP_OK;
 }

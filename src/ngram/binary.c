@@ -356,7 +356,7 @@ static lmp_status check_meta(const char *path, const ng_header *h, const char *m
 }
 
 /* The common sections: checksums, then the vocabulary's structure (O(V)). */
-static lmp_status load_common(const char *path, const ng_header *h, const unsigned char *base, struct lmp_ngram *m,
+static lmp_status load_common(const char *path, const ng_header *h, unsigned char *base, struct lmp_ngram *m,
                               lmp_error *err)
 {
     lmp_status st = LMP_OK;
@@ -375,13 +375,13 @@ static lmp_status load_common(const char *path, const ng_header *h, const unsign
     m->order = h->order;
     m->vocab_size = h->vocab_size;
     for (unsigned n = 1; n <= h->order; n++) m->counts[n] = h->counts[n];
-    m->uni = (ng_pb *)(void *)(base + h->sec[NG_SEC_UNI].off);
-    m->vtab = (ng_vslot *)(void *)(base + h->sec[NG_SEC_VTAB].off);
+    m->uni = (void *)(base + h->sec[NG_SEC_UNI].off);
+    m->vtab = (void *)(base + h->sec[NG_SEC_VTAB].off);
     m->vcap = h->vcap;
-    m->stroff = (uint64_t *)(void *)(base + h->sec[NG_SEC_STROFF].off);
-    m->strings = (char *)(base + h->sec[NG_SEC_STRINGS].off);
+    m->stroff = (void *)(base + h->sec[NG_SEC_STROFF].off);
+    m->strings = (char *)base + h->sec[NG_SEC_STRINGS].off;
     m->strbytes = h->strbytes;
-    m->meta = (char *)(base + h->sec[NG_SEC_META].off);
+    m->meta = (char *)base + h->sec[NG_SEC_META].off;
     m->meta_bytes = h->sec[NG_SEC_META].bytes;
     m->n_meta = h->n_meta;
     m->bos = h->bos;
@@ -417,7 +417,7 @@ static lmp_status load_common(const char *path, const ng_header *h, const unsign
     return LMP_OK;
 }
 
-static lmp_status load_hashed(const char *path, const ng_header *h, const unsigned char *base, struct lmp_ngram *m,
+static lmp_status load_hashed(const char *path, const ng_header *h, unsigned char *base, struct lmp_ngram *m,
                               lmp_error *err)
 {
     if (h->n_sections != NG_SEC_COMMON + 2 * (h->order - 1))
@@ -432,9 +432,9 @@ static lmp_status load_hashed(const char *path, const ng_header *h, const unsign
             return CORRUPT(80, "order %u: %llu n-grams in %llu slots (sections of %llu and %llu bytes)", n,
                            (unsigned long long)h->counts[n], (unsigned long long)h->caps[n],
                            (unsigned long long)t->bytes, (unsigned long long)e->bytes);
-        m->tab[n] = (ng_slot *)(void *)(base + t->off);
+        m->tab[n] = (void *)(base + t->off);
         m->cap[n] = h->caps[n];
-        m->ent[n] = (ng_entry *)(void *)(base + e->off);
+        m->ent[n] = (void *)(base + e->off);
     }
     return LMP_OK;
 }
@@ -456,7 +456,9 @@ lmp_status lmp_ngram_load_binary(const char *path, lmp_ngram **out, lmp_error *e
     ng_header h;
     lmp_status st = map_file(path, &map, &size, &h, err);
     if (st) return st;
-    const unsigned char *base = map;
+    /* The model's arrays point into the mapping, PROT_READ: typed for the builders that fill their own
+     * (struct lmp_ngram), they are never written once a model is made, and a write here would fault. */
+    unsigned char *base = map;
     /* Map the page tables of the query sections (everything before the
      * hashed layout's n-gram lists, which only the ARPA writer reads) in one
      * call: faster than a page fault per first touch, and the scorer's

@@ -126,8 +126,10 @@ static ng_hb_result add_blanks(ng_hb *b, unsigned n, const uint32_t *ids)
         } else {
             uint64_t ck = ng_key1(ids[n - 2]);
             for (unsigned q = 3; q <= j; q++) ck = ng_combine(ck, ids[n - q]);
-            ng_slot *cs = (ng_slot *)ng_find(m->tab[j - 1], m->cap[j - 1], ng_key_fix(ck));
-            if (cs && cs->backoff == 0) cs->backoff = 0.0f;
+            /* the table is the builder's to write: the slot found (read-only) by its index in it */
+            const ng_slot *cs = ng_find(m->tab[j - 1], m->cap[j - 1], ng_key_fix(ck));
+            float *cb = cs ? &m->tab[j - 1][cs - m->tab[j - 1]].backoff : NULL;
+            if (cb && *cb == 0) *cb = 0.0f;
         }
     }
     return NG_HB_OK;
@@ -154,8 +156,8 @@ ng_hb_result ng_hb_add(ng_hb *b, unsigned n, const uint32_t *ids, float p, float
         uint64_t pslot = ps ? (uint64_t)(ps - m->tab[n - 1]) : 0;
         if (ps && b->blank[n - 1] && b->blank[n - 1][pslot]) ps = NULL; /* a blank is no n-gram */
         if (!ps) return NG_HB_NOCTX;
-        ng_slot *pw = (ng_slot *)ps;
-        if (pw->backoff == 0) pw->backoff = 0.0f;
+        float *pb = &m->tab[n - 1][pslot].backoff;
+        if (*pb == 0) *pb = 0.0f;
         prefix = b->slot2ent[n - 1][pslot];
     }
     uint64_t i = b->added[n];
