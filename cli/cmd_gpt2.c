@@ -127,7 +127,16 @@ static int gpt2_info(int argc, char **argv)
     } else {
         printf("model:       %s\n", path);
         printf("weights:     %s\n", lmp_gpt2_weights_path(m));
-        printf("config:      %s\n", source_name(c.source));
+        /* where the config came from, as the weights' line names their file: a folder's config.json by its path
+         * (it printed "config.json" beside the weights' full path) */
+        if (c.source == LMP_GPT2_CONFIG_JSON) {
+            size_t n = strlen(path);
+            while (n > 1 && path[n - 1] == '/') n--;
+            printf("config:      %.*s/config.json\n", (int)n, path);
+        } else {
+            printf("config:      %s\n", c.source == LMP_GPT2_CONFIG_METADATA ? "__metadata__ (the weights' header)"
+                                                                            : "inferred (from the tensors' shapes)");
+        }
         printf("n_layer:     %d\nn_head:      %d\nn_embd:      %d\nn_ctx:       %d\nvocab_size:  %d\n"
                "n_inner:     %d\neps:         %g\n",
                c.n_layer, c.n_head, c.n_embd, c.n_ctx, c.n_vocab, c.n_inner, c.eps);

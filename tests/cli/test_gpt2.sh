@@ -9,7 +9,8 @@ PY=/usr/bin/python3
 
 expect_ok "gpt2 --help" "$LMPROB" gpt2 --help
 expect_out "info: config from the metadata" "^config: +__metadata__" "$LMPROB" gpt2 info "$TINY"
-expect_out "info: a folder's config.json" "^config: +config.json" "$LMPROB" gpt2 info "$HF"
+expect_out "info: a folder's config.json, by its path" "^config: +$HF/config.json\$" "$LMPROB" gpt2 info "$HF"
+expect_out "info: a folder/ names its config.json once" "^config: +$HF/config.json\$" "$LMPROB" gpt2 info "$HF/"
 expect_out "info: sizes" "^n_embd: +64" "$LMPROB" gpt2 info "$HF"
 expect_out "info: the end-of-text id (config.json)" "^eos: +50256" "$LMPROB" gpt2 info "$HF"
 expect_out "info --json" '"weights": "[^"]*/tiny.safetensors", "n_layer": 2, "n_head": 2, "n_embd": 64, "n_ctx": 1024, "vocab_size": 50257' \
