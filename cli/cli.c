@@ -553,7 +553,7 @@ void cli_json_close_error(FILE *f, const char *close, const char *msg)
 void cli_progress_start(cli_progress *p, const char *label, const char *phase)
 {
     p->on = isatty(STDERR_FILENO);
-    p->last = 0;
+    p->shown = -1;
     p->label = label;
     p->phase = phase;
 }
@@ -561,7 +561,7 @@ void cli_progress_start(cli_progress *p, const char *label, const char *phase)
 void cli_progress_phase(cli_progress *p, const char *phase)
 {
     p->phase = phase;
-    p->last = 0;
+    p->shown = -1;
 }
 
 void cli_progress_streams(cli_progress *p, int streams)
@@ -573,10 +573,13 @@ void cli_progress_update(void *ctx, double frac)
 {
     cli_progress *p = ctx;
     if (!p->on) return;
-    if (frac < 1.0 && frac - p->last < 0.01) return;
-    p->last = frac;
-    fprintf(stderr, "\r%s: %s %3.0f%%", p->label, p->phase, 100.0 * frac);
-    if (frac >= 1.0) fputs("\r\033[K", stderr);
+    /* drawn when the whole percent changes: a redraw every 0.01 of progress, rounded, drew a percentage twice
+     * now and then (11.5 % and 12.4 % both as "12%") */
+    int pct = frac >= 1.0 ? 100 : frac > 0.0 ? (int)(100.0 * frac) : 0;
+    if (pct == p->shown && frac < 1.0) return;
+    if (pct != p->shown) fprintf(stderr, "\r%s: %s %3d%%", p->label, p->phase, pct);
+    p->shown = pct;
+    if (frac >= 1.0) fputs("\r\033[K", stderr); /* done: the line goes */
     fflush(stderr);
 }
 

@@ -96,7 +96,7 @@ int cli_is_opt(const char *arg, const char *name);
  * drawn only when stderr is a terminal and at most every 1 %. */
 typedef struct cli_progress {
     int on;             /* stderr is a terminal */
-    double last;        /* last fraction drawn */
+    int shown;          /* the whole percent last drawn (-1: none yet in this phase) */
     const char *label;  /* "lmprob ppl" */
     const char *phase;  /* "loading model", "scoring", ... */
 } cli_progress;
