@@ -45,7 +45,8 @@ static void usage(FILE *f)
             "  --gpt2-vocab P     GPT-2's vocabulary for --mode gpt2 or a GPT-2 folder without one (as lmprob ppl)\n"
             "  --json             one JSON object: per sentence its sample, words (the prompt's first, and the\n"
             "                     prompt's unknown words as typed; valid UTF-8, U+FFFD for a token that is part of\n"
-            "                     a character) and words_hex (each word's exact bytes in hex), unknown, the\n"
+            "                     a character), words_hex (each word's exact bytes in hex) and ids (each\n"
+            "                     word's token id: <unk>'s for an unknown word), unknown, the\n"
             "                     number generated, whether it ended, and the log-probability of the\n"
             "                     generated tokens and the end (ln_prob, log10_prob) under the model, before any\n"
             "                     filter\n"
@@ -54,6 +55,12 @@ static void usage(FILE *f)
             "          lmprob generate --model gpt2/ --prompt \"The meaning of life is\" --top-p 0.9 --max-len 40\n",
             CLI_DEFAULT_SEED);
 }
+
+/* A JSON list's items built while its sentence is drawn (words_hex, ids): "a", "b" without the brackets. */
+typedef struct json_items {
+    char *s;
+    size_t len, cap;
+} json_items;
 
 typedef struct gen {
     const lmp_lm *lm;
@@ -73,37 +80,45 @@ typedef struct gen {
     int failed;
     int werr; /* failed = 1: errno of the failed write */
     /* --json: the sentence's words_hex items so far (the exact bytes of each word, which "words"
-     * shows as valid UTF-8 with U+FFFD for a GPT-2 token that is part of a character) */
-    char *hex;
-    size_t hex_len, hex_cap;
+     * shows as valid UTF-8 with U+FFFD for a GPT-2 token that is part of a character) and its ids
+     * (printed at its end, after "words") */
+    json_items hex, ids;
     int open; /* --json: a sentence object is open (its words array too) */
 } gen;
 
-/* One word of the sentence in --json: its text into "words" now, its bytes into words_hex (printed at
- * the sentence's end). */
-static void json_word(gen *g, const char *w, size_t len, const char *bytes, size_t nbytes)
+/* Room for `more` bytes (and a NUL) at the end of a JSON list being built; NULL when out of memory. */
+static char *items_room(json_items *b, size_t more)
+{
+    size_t need = b->len + more + 1;
+    if (need > b->cap) {
+        size_t nc = b->cap ? 2 * b->cap : 256;
+        while (nc < need) nc *= 2;
+        char *ns = realloc(b->s, nc);
+        if (!ns) return NULL;
+        b->s = ns;
+        b->cap = nc;
+    }
+    return b->s + b->len;
+}
+
+/* One word of the sentence in --json: its text into "words" now, its bytes into words_hex and its id into
+ * ids (printed at the sentence's end). */
+static void json_word(gen *g, const char *w, size_t len, const char *bytes, size_t nbytes, lmp_token_id id)
 {
     fputs(g->first_word ? "" : ", ", stdout);
     cli_json_bytes(stdout, w, len);
-    w = bytes; /* words_hex: the bytes the word stands for in text (a byte token's byte, not "<0xC3>") */
-    len = nbytes;
-    size_t need = g->hex_len + 2 * len + 5;
-    if (need > g->hex_cap) {
-        size_t nc = g->hex_cap ? 2 * g->hex_cap : 256;
-        while (nc < need) nc *= 2;
-        char *nh = realloc(g->hex, nc);
-        if (!nh) {
-            g->failed = 2; /* out of memory: said once the sample stops */
-            return;
-        }
-        g->hex = nh;
-        g->hex_cap = nc;
+    const char *sep = g->first_word ? "" : ", ";
+    /* words_hex: the bytes the word stands for in text (a byte token's byte, not "<0xC3>") */
+    char *o = items_room(&g->hex, 2 * nbytes + 4), *d = items_room(&g->ids, 16);
+    if (!o || !d) {
+        g->failed = 2; /* out of memory: said once the sample stops */
+        return;
     }
-    char *o = g->hex + g->hex_len;
-    o += sprintf(o, "%s\"", g->first_word ? "" : ", ");
-    for (size_t i = 0; i < len; i++) o += sprintf(o, "%02x", (unsigned char)w[i]);
+    o += sprintf(o, "%s\"", sep);
+    for (size_t i = 0; i < nbytes; i++) o += sprintf(o, "%02x", (unsigned char)bytes[i]);
     *o++ = '"';
-    g->hex_len = (size_t)(o - g->hex);
+    g->hex.len = (size_t)(o - g->hex.s);
+    g->ids.len += (size_t)sprintf(d, "%s%d", sep, (int)id);
 }
 
 /* A token in --json: its text (a name, "<sp>") in "words", the bytes it stands for in words_hex. */
@@ -112,7 +127,7 @@ static void json_token(gen *g, lmp_token_id id)
     size_t len = 0, nb = 0;
     char byte;
     const char *w = lmp_lm_token_text(g->lm, id, &len), *b = cli_token_bytes(g->lm, id, &byte, &nb);
-    json_word(g, w ? w : "", w ? len : 0, b ? b : "", b ? nb : 0);
+    json_word(g, w ? w : "", w ? len : 0, b ? b : "", b ? nb : 0, id);
 }
 
 /* The prompt's tokens, unknown words as typed (<unk:WORD> in text, the word in JSON). */
@@ -123,7 +138,7 @@ static void print_prompt(gen *g)
             const char *w = g->prompt + g->pspans[i].offset;
             int wl = (int)g->pspans[i].len;
             if (g->json) {
-                json_word(g, w, (size_t)wl, w, (size_t)wl);
+                json_word(g, w, (size_t)wl, w, (size_t)wl, g->pids[i]); /* the id the model read: unk */
             } else {
                 printf("%s<unk:%.*s>", g->first_word || g->in.tokens != LMP_LM_TOKENS_WORD ? "" : " ", wl, w);
             }
@@ -141,7 +156,7 @@ static void sentence_start(gen *g, size_t sentence)
     g->first_word = 1;
     g->lp = 0.0;
     g->generated = 0;
-    g->hex_len = 0;
+    g->hex.len = g->ids.len = 0;
     if (g->json)
         printf("%s\n  {\"sample\": %zu, \"sentence\": %zu, \"words\": [", g->sentences_out++ ? "," : "", g->sample,
                sentence);
@@ -169,7 +184,8 @@ static int on_event(void *ud, const lmp_lm_event *ev)
     }
     if (ev->kind == LMP_LM_EVENT_END) g->lp += ev->logprob;
     if (g->json) {
-        printf("], \"words_hex\": [%.*s]", (int)g->hex_len, g->hex ? g->hex : "");
+        printf("], \"words_hex\": [%.*s], \"ids\": [%.*s]", (int)g->hex.len, g->hex.s ? g->hex.s : "", (int)g->ids.len,
+               g->ids.s ? g->ids.s : "");
         /* the prompt's words not in the vocabulary, as typed: the prompt is the first sentence's, but
          * every sentence object has the same keys ([] after the first) */
         fputs(", \"unknown\": [", stdout);
@@ -349,7 +365,8 @@ done:
     free(pids);
     free(punk);
     free(pspans);
-    free(g.hex);
+    free(g.hex.s);
+    free(g.ids.s);
     lmp_lm_free(lm);
     return rc;
 }

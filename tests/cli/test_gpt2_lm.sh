@@ -186,6 +186,19 @@ for s in g:
 assert g[0]["words"][:2] == ["\ufffd", "\ufffd"] or "\ufffd" in "".join(g[0]["words"]), g[0]["words"][:4]
 assert load("u_name.json")["text"].endswith("name_\ufffd\ufffd.txt")
 PY
+# generate --json's ids: one a word, and detokenized they are the words' bytes (words_hex), prompt included
+"$PY" - "$TMPD" <<'PY' || bad "generate --json: ids missing or not one a word"
+import json, sys
+d = sys.argv[1]
+g = json.load(open(d + "/u_gen.json", encoding="utf-8"))["sentences"]
+with open(d + "/gen_ids.txt", "w") as f, open(d + "/gen_hex.bin", "wb") as h:
+    for s in g:
+        assert len(s["ids"]) == len(s["words"]) and all(isinstance(i, int) and 0 <= i < 50257 for i in s["ids"]), s
+        f.write(" ".join(map(str, s["ids"])) + " ")
+        h.write(b"".join(bytes.fromhex(x) for x in s["words_hex"]))
+PY
+"$LMPROB" detokenize "$TMPD/gen_ids.txt" >"$TMPD/gen_back.bin" 2>"$TMPD/err" || bad "detokenize generate's ids: $(cat "$TMPD/err")"
+if cmp -s "$TMPD/gen_back.bin" "$TMPD/gen_hex.bin"; then ok; else bad "generate --json: ids detokenize to other bytes than words_hex"; fi
 
 # ---- progress of the windows: a percentage on a terminal's stderr, cleared at the end; none in a pipe ----
 # (on_tty gives the command a pseudo-terminal; the texts are short, as kl reads both models' whole

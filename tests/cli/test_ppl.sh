@@ -135,6 +135,8 @@ expect_out "char mode json: words_hex are the text's bytes" '"words_hex": \["61"
 expect_out "next --json: token_hex is the text's bytes" '"token": "<sp>", "token_hex": "20"' "$LMPROB" next "$TMPD/c3.arpa" --mode char --prompt ab --json --top 1
 expect_out "ppl --per-token --json: token_hex is the text's bytes" '"token": "<sp>", "token_hex": "20"' "$LMPROB" ppl --model "$TMPD/c3.arpa" --mode char --window 4 --per-token --json "$TMPD/chars.txt"
 expect_out "byte mode json: words_hex are the text's bytes" '"words_hex": \["61", "62", "20", "63", "64"\]' "$LMPROB" generate "$TMPD/b3.arpa" --mode byte --temperature 0 --prompt a --json
+# ids beside them: the bytes' ids in byte mode, as next --json numbers them
+expect_out "byte mode json: ids" '"ids": \[[0-9]+, [0-9]+, [0-9]+, [0-9]+, [0-9]+\]' "$LMPROB" generate "$TMPD/b3.arpa" --mode byte --temperature 0 --prompt a --json
 expect_fail "bad mode" "expected word, char, byte or gpt2" "$LMPROB" generate "$TMPD/c3.arpa" --mode chars
 expect_fail "char mode: invalid UTF-8 prompt" "generate: --prompt: line 1: invalid UTF-8" "$LMPROB" generate "$TMPD/c3.arpa" --mode char --prompt $'a\377'
 "$LMPROB" generate "$TMPD/c3.arpa" --mode char --prompt $'a\377' >/dev/null 2>&1; [ $? = 2 ] && ok || bad "a bad --prompt: exit code is not 2"
