@@ -197,7 +197,8 @@ PyObject *lmpy_array_new(char type, int ndim, const Py_ssize_t *shape, void **da
     size_t n = 1;
     for (int i = 0; i < ndim; i++) {
         if (shape[i] < 0 || (shape[i] > 0 && n > (size_t)PY_SSIZE_T_MAX / (size_t)isz / (size_t)shape[i]))
-            return PyErr_NoMemory();
+            return lmpy_nomem((double)n * (double)(shape[i] > 0 ? shape[i] : 1) * (double)isz,
+                              "a result array of more than %zu values", n);
         n *= (size_t)shape[i];
     }
 #ifdef LMPY_NUMPY_API
@@ -218,7 +219,7 @@ PyObject *lmpy_array_new(char type, int ndim, const Py_ssize_t *shape, void **da
     if (!b->data) {
         b->data = NULL;
         Py_DECREF(b);
-        return PyErr_NoMemory();
+        return lmpy_nomem((double)n * (double)isz, "a result array of %zu values", n);
     }
     b->ndim = ndim;
     /* numpy.asarray reads 'q' as np.longlong, a type of its own beside np.int64 (= np.int_, C long here):
@@ -463,8 +464,13 @@ static int view_align(lmpy_view *v, const char *name, unsigned accept)
     }
     size_t n = (size_t)v->size, isz = (size_t)v->itemsize;
     /* a bytes object's own memory: 16-byte aligned, freed with it */
-    PyObject *copy = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n ? n * isz : 1));
+    PyObject *copy = n <= (size_t)PY_SSIZE_T_MAX / isz ? PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n ? n * isz : 1))
+                                                       : NULL;
     if (!copy) {
+        if (!PyErr_Occurred() || PyErr_ExceptionMatches(PyExc_MemoryError)) {
+            PyErr_Clear();
+            lmpy_nomem((double)n * (double)isz, "%s: an aligned copy of %zu values", name, n);
+        }
         lmpy_view_release(v);
         return -1;
     }

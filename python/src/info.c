@@ -29,6 +29,12 @@ typedef enum {
 } op_kind;
 
 static int op_binary(op_kind op) { return op == OP_CE || op == OP_KL || op == OP_KL_SMOOTH || op == OP_JS || op == OP_JS_DIST; }
+static const char *op_name(op_kind op)
+{
+    static const char *const names[] = {"entropy", "entropy_of_logits", "cross_entropy", "kl", "kl", "js", "js",
+                                        "perplexity", "logsumexp", "log_softmax", "softmax"};
+    return names[op];
+}
 static int op_map(op_kind op) { return op == OP_LOG_SOFTMAX || op == OP_SOFTMAX; }
 /* ops with a float32 kernel in info.h */
 static int op_f32(op_kind op)
@@ -423,8 +429,12 @@ static PyObject *reduce_or_map(op_kind op, PyObject *xo, PyObject *yo, PyObject 
     }
     for (int w = 0; w < nt; w++) {
         j.err_lane[w] = (size_t)-1;
-        if (gather && !(j.scratch[w] = PyMem_RawMalloc(3 * (L->n ? L->n : 1) * sizeof(double)))) {
-            PyErr_NoMemory();
+        if (gather && !(j.scratch[w] = L->n <= SIZE_MAX / 3 / sizeof(double)
+                                           ? PyMem_RawMalloc(3 * (L->n ? L->n : 1) * sizeof(double))
+                                           : NULL)) {
+            /* a strided or broadcast input is copied a vector at a time: one vector was too long */
+            lmpy_nomem(3.0 * (double)L->n * sizeof(double), "%s: a contiguous copy of vectors of %zu values", op_name(op),
+                       L->n);
             goto done;
         }
     }

@@ -41,6 +41,9 @@ PyObject *lmpy_raise(const lmp_error *err);
 /* Raise exc with a message formatted as printf does (PyErr_Format has no %g: a value
  * printed with it shows as a literal "%g"). Returns NULL. */
 PyObject *lmpy_err(PyObject *exc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* MemoryError "<what>: out of memory (N GB)", N the bytes asked for: what a bare PyErr_NoMemory() does not say (a
+ * broadcast input of 2**40 items raised MemoryError with no message). Returns NULL. */
+PyObject *lmpy_nomem(double bytes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The same for a call that read `path`: a missing or unreadable file is
  * FileNotFoundError / PermissionError (from errno, checked here), a malformed
  * one FormatError. Returns NULL. */

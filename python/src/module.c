@@ -47,6 +47,17 @@ PyObject *lmpy_err(PyObject *exc, const char *fmt, ...)
     return NULL;
 }
 
+PyObject *lmpy_nomem(double bytes, const char *fmt, ...)
+{
+    char what[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return bytes >= 1e12 ? lmpy_err(PyExc_MemoryError, "%s: out of memory (%.3g TB)", what, bytes / 1e12)
+                         : lmpy_err(PyExc_MemoryError, "%s: out of memory (%.3g GB)", what, bytes / 1e9);
+}
+
 PyObject *lmpy_raise(const lmp_error *err)
 {
     const char *msg = err->msg[0] ? err->msg : lmp_status_str(err->code);

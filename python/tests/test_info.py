@@ -134,6 +134,17 @@ class TestAgainstScipy(unittest.TestCase):
             lmprob.softmax(np.ones((3, 0)))
         self.assertEqual(lmprob.entropy(np.ones((0, 4))).shape, (0,))
 
+    def test_out_of_memory_says_what(self):
+        # a broadcast input is copied a vector at a time, a result is allocated whole: either one too large raised
+        # MemoryError with no message. 2**45 items: more bytes than a 47-bit address space, so the allocation fails
+        # whatever the machine's overcommit policy
+        huge = np.broadcast_to(np.ones(1), (2**45,))
+        with self.assertRaisesRegex(MemoryError, r"^kl: a contiguous copy of vectors of 35184372088832 values: out of "
+                                    r"memory \(844 TB\)$"):
+            lmprob.kl(huge, huge)
+        with self.assertRaisesRegex(MemoryError, r"^a result array of 35184372088832 values: out of memory \(281 TB\)$"):
+            lmprob.softmax(huge)
+
     def test_large_threaded(self):
         x = np.random.RandomState(1).randn(64, 50257).astype(np.float32)
         np.testing.assert_allclose(lmprob.logsumexp(x), sp.logsumexp(x.astype(np.float64), axis=-1), rtol=1e-6)
