@@ -667,6 +667,9 @@ int lmpy_view_get(PyObject *obj, lmpy_view *v, const char *name, unsigned accept
             else if (c == '?' && v->buf.format && strchr(v->buf.format, 'w')) /* a list of str and numbers */
                 PyErr_Format(PyExc_TypeError, "%s: expected %s, got text (numpy made an array of str of it)", name,
                              want);
+            else if (c == 'O' && src != obj) /* what numpy made of an iterator, a set, a list of objects */
+                PyErr_Format(PyExc_TypeError, "%s: expected %s, got %.100s (not a sequence of numbers: pass a list "
+                             "or an array)", name, want, Py_TYPE(obj)->tp_name);
             else
                 PyErr_Format(PyExc_TypeError, "%s: expected %s, got buffer format '%s' (itemsize %zd)", name, want,
                              v->buf.format ? v->buf.format : "B", v->buf.itemsize);

@@ -308,7 +308,12 @@ static PyObject *reduce_or_map(op_kind op, PyObject *xo, PyObject *yo, PyObject 
     double red1 = 0.0;
     int got = 0, nt = 0, orig_ndim = 0;
     for (; got < nin; got++) {
-        const char *name = got == 0 ? (op_binary(op) ? "p" : "x") : "q";
+        /* the argument as the function names it (entropy's p and perplexity's log_probs were called x) */
+        const char *name = got == 1              ? "q"
+                           : op_binary(op) || op == OP_ENTROPY ? "p"
+                           : op == OP_ENTROPY_LOGITS          ? "logits"
+                           : op == OP_PPL                     ? "log_probs"
+                                                              : "x";
         if (lmpy_view_get(got == 0 ? xo : yo, &v[got], name, LMPY_FLOAT | LMPY_INT) < 0) goto done;
     }
     /* axis=None: the operands broadcast (numpy's rules), then read flat in C order as one

@@ -181,14 +181,16 @@ static int do_seed(lmpy_rng_obj *o, PyObject *seed)
         PyObject *ix = PyNumber_Index(seed);
         if (!ix) return -1;
         s = PyLong_AsUnsignedLongLong(ix);
-        Py_DECREF(ix);
-        if (PyErr_Occurred()) {
+        /* one message for every seed out of range, negative, too large for 64 bits or (numpy's stream) for
+         * 32: -1 and 2**32 were worded apart, one here and one by the library */
+        if (PyErr_Occurred() || (kind == LMP_RNG_NUMPY_LEGACY && s > 0xffffffffu)) {
             PyErr_Clear();
-            PyErr_Format(PyExc_ValueError, "seed: expected an int between 0 and %s", kind == LMP_RNG_XOSHIRO
-                                                                                           ? "2**64 - 1"
-                                                                                           : "2**32 - 1");
+            PyErr_Format(PyExc_ValueError, "seed = %S: expected an int between 0 and %s", ix,
+                         kind == LMP_RNG_XOSHIRO ? "2**64 - 1" : "2**32 - 1 (as np.random.seed)");
+            Py_DECREF(ix);
             return -1;
         }
+        Py_DECREF(ix);
     }
     lmp_error err;
     lmp_rng tmp;

@@ -104,6 +104,22 @@ class TestFiles(unittest.TestCase):
         self.assertEqual(lmprob.Sampler(top_k=1).sample(x, rng=r), 0)
         self.assertEqual(lmprob.sample(x, top_k=1, dtype=None, order="llama"), 0)
 
+    def test_argument_named_as_typed(self):
+        """A wrong argument is named as the function names it, and an iterator is called what it is (a
+        generator as history= was 'buffer format O'; entropy's p and perplexity's log_probs were 'x')."""
+        cases = [(lambda: lmprob.Sampler(top_k=2).sample([1.0, 2.0], history=(i for i in range(2))),
+                  r"^history: expected an integer array, got generator \(not a sequence of numbers: pass a list or an "
+                  r"array\)$"),
+                 (lambda: lmprob.entropy({0.5, 0.5}), r"^p: expected .* array, got set \(not a sequence"),
+                 (lambda: lmprob.entropy("ab"), r"^p: expected an array of numbers, got str$"),
+                 (lambda: lmprob.entropy_of_logits("ab"), r"^logits: "),
+                 (lambda: lmprob.perplexity("ab"), r"^log_probs: "),
+                 (lambda: lmprob.softmax("ab"), r"^x: "),
+                 (lambda: lmprob.kl([0.5, 0.5], "ab"), r"^q: ")]
+        for call, message in cases:
+            with self.assertRaisesRegex(TypeError, message):
+                call()
+
     def test_information_arguments(self):
         """The information functions match their keywords with the same parser: the same
         TypeErrors, keyword-only arguments refused by position, and defaults when absent."""

@@ -480,9 +480,14 @@ class TestNumpyStream(unittest.TestCase):
         x = a.random_sample()
         a.seed(5)
         self.assertEqual(a.random_sample(), x)
-        for bad in (-1, 2**32):
-            with self.assertRaisesRegex(ValueError, "seed"):
+        # one wording for every seed out of range, the value named (-1 and 2**32 were worded apart)
+        for bad in (-1, 2**32, 2**64):
+            with self.assertRaisesRegex(ValueError, r"^seed = %d: expected an int between 0 and 2\*\*32 - 1 \(as "
+                                        r"np.random.seed\)$" % bad):
                 lmprob.RandomState(bad)
+        for bad in (-1, 2**64):
+            with self.assertRaisesRegex(ValueError, r"^seed = %d: expected an int between 0 and 2\*\*64 - 1$" % bad):
+                lmprob.Xoshiro256(bad)
         with self.assertRaises(TypeError):
             lmprob.RandomState(1.5)
         with self.assertRaisesRegex(ValueError, "do not sum to 1"):
