@@ -139,15 +139,26 @@ class Encoding(_lmprob._Encoding):
 
     def decode_batch(self, batch, *, errors="replace", num_threads=8):
         """decode of each list of tokens."""
-        return [self.decode(t, errors) for t in batch]
+        return _each_row(batch, lambda t: self.decode(t, errors))
 
     def decode_bytes_batch(self, batch, *, num_threads=8):
         """decode_bytes of each list of tokens."""
-        return [self.decode_bytes(t) for t in batch]
+        return _each_row(batch, self.decode_bytes)
 
     def token_byte_values(self):
         """The bytes of every ordinary token (all but <|endoftext|>), sorted by bytes, as tiktoken."""
         return sorted(self.decode_single_token_bytes(i) for i in range(self.n_vocab) if i != self.eot_token)
+
+
+def _each_row(batch, fn):
+    """fn of each row, an error naming its row ("batch[1]: tokens[1] = 99999: ..."; the row was not said)."""
+    out = []
+    for i, row in enumerate(batch):
+        try:
+            out.append(fn(row))
+        except (ValueError, TypeError) as e:
+            raise type(e)(f"batch[{i}]: {e}") from None
+    return out
 
 
 _NAMES = ("gpt2", "r50k_base")

@@ -223,6 +223,12 @@ class TestInputs(unittest.TestCase):
         enc = lmprob.get_encoding("gpt2") if os.path.exists(lmprob._tiktoken.default_vocab_dir()) else None
         if enc:
             self.assertEqual(enc.decode(ids), enc.decode(ids.tolist()))
+            # a bad id in a batch names its row as well as its place in it
+            self.assertEqual(enc.decode_batch([[15496], [995]]), ["Hello", " world"])
+            with self.assertRaisesRegex(ValueError, r"^batch\[1\]: tokens\[1\] = 99999: expected a token id"):
+                enc.decode_batch([[1, 2], [3, 99999]])
+            with self.assertRaisesRegex(TypeError, r"^batch\[2\]: tokens\[0\]: expected an int token id, got str"):
+                enc.decode_bytes_batch([[1], [2], ["a"]])
         with self.assertRaisesRegex(TypeError, "writable"):
             lmprob.Model(small_model()).next_logprobs(lmprob.State(), out=np.zeros(3).tobytes())
         ro = np.zeros(3, dtype=np.int64)
