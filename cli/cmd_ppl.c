@@ -441,8 +441,12 @@ int cmd_ppl(int argc, char **argv)
     if (prc) return prc;
     np = (int)npos;
     if (model && np == 1) pos[1] = pos[0], pos[0] = model, np = 2;
-    else if (model) {
-        cli_error("ppl: expected --model MODEL and one TEXT, got %d other argument%s", np, np == 1 ? "" : "s");
+    else if (model && np == 2) { /* MODEL TEXT --model X: the words generate and next use (cli_one_model) */
+        cli_error("ppl: expected one MODEL, got '%s' and --model '%s' (with --model, the one argument is the TEXT)",
+                  pos[0], model);
+        return CLI_USAGE;
+    } else if (model) {
+        cli_error("ppl: expected --model MODEL and one TEXT, got no TEXT");
         return CLI_USAGE;
     }
     if (np != 2) {
