@@ -441,9 +441,9 @@ int cmd_ppl(int argc, char **argv)
     if (prc) return prc;
     np = (int)npos;
     if (model && np == 1) pos[1] = pos[0], pos[0] = model, np = 2;
-    else if (model && np == 2) { /* MODEL TEXT --model X: the words generate and next use (cli_one_model) */
-        cli_error("ppl: expected one MODEL, got '%s' and --model '%s' (with --model, the one argument is the TEXT)",
-                  pos[0], model);
+    else if (model && np == 2) { /* MODEL TEXT --model X, or --model X TEXT TEXT */
+        cli_error("ppl: expected --model MODEL and one TEXT, got --model '%s' and two arguments, '%s' and '%s' (the "
+                  "model goes once: as --model, or as the first argument)", model, pos[0], pos[1]);
         return CLI_USAGE;
     } else if (model) {
         cli_error("ppl: expected --model MODEL and one TEXT, got no TEXT");

@@ -133,8 +133,9 @@ expect_out "char mode json keeps the tokens" '"words": \["a", "b", "<sp>", "c", 
 # ... and words_hex holds the bytes they stand for (it held the names' bytes: "<sp>" as 3c73703e)
 expect_out "char mode json: words_hex are the text's bytes" '"words_hex": \["61", "62", "20", "63", "64"\]' "$LMPROB" generate "$TMPD/c3.arpa" --mode char --temperature 0 --prompt a --json
 expect_out "next --json: token_hex is the text's bytes" '"token": "<sp>", "token_hex": "20"' "$LMPROB" next "$TMPD/c3.arpa" --mode char --prompt ab --json --top 1
-# MODEL given twice (a positional and --model): the words generate and next use, exit 2
-for c in "ppl:$FIX/tiny.arpa $FIX/tiny.arpa" "generate:$FIX/tiny.arpa" "next:$FIX/tiny.arpa --prompt a"; do
+# MODEL given twice (a positional and --model), exit 2, each argument named
+expect_fail "ppl MODEL TEXT --model X" "^lmprob: ppl: expected --model MODEL and one TEXT, got --model 'x' and two arguments, '.*tiny.arpa' and '.*tiny.arpa' \(the model goes once: as --model, or as the first argument\)$" "$LMPROB" ppl "$FIX/tiny.arpa" "$FIX/tiny.arpa" --model x
+for c in "generate:$FIX/tiny.arpa" "next:$FIX/tiny.arpa --prompt a"; do
   cmd=${c%%:*}
   expect_fail "$cmd MODEL --model X" "^lmprob: $cmd: expected one MODEL, got '.*tiny.arpa' and --model 'x'" "$LMPROB" $cmd ${c#*:} --model x
 done
