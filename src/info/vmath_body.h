@@ -500,6 +500,21 @@ static inline double VM(wv_lnorm)(lmp_vm_wv w)
     return (log(w.sum) - w.shift * VM_LN2LO) - w.shift * VM_LN2HI;
 }
 
+/* The polynomial of bd0's series (below): P(v^2) = sum_{j>=1} v^(2j-2) / (2j + 1), nine terms, enough
+ * for v^2 < 0.01 */
+VM_AI VD VM(bd0_poly)(VD v2)
+{
+    VD p = VSPLAT(1.0 / 19.0);
+    p = VFMA(p, v2, VSPLAT(1.0 / 17.0));
+    p = VFMA(p, v2, VSPLAT(1.0 / 15.0));
+    p = VFMA(p, v2, VSPLAT(1.0 / 13.0));
+    p = VFMA(p, v2, VSPLAT(1.0 / 11.0));
+    p = VFMA(p, v2, VSPLAT(1.0 / 9.0));
+    p = VFMA(p, v2, VSPLAT(1.0 / 7.0));
+    p = VFMA(p, v2, VSPLAT(1.0 / 5.0));
+    return VFMA(p, v2, VSPLAT(1.0 / 3.0));
+}
+
 /* Loader's deviance bd0(a, b) = a log(a / b) + b - a >= 0 lane by lane, as lmp_bd0_
  * (dist/special.c) computes it: where |a - b| < 0.1 (a + b), the direct form cancels and the
  * series (a - b) v + 2a sum_{j>=1} v^(2j+1) / (2j + 1), v = (a - b) / (a + b), keeps the
@@ -509,16 +524,7 @@ VM_AI VD VM(bd0)(VD a, VD b)
 {
     const VD zero = VSPLAT(0.0);
     VD d = a - b, apb = a + b, v = d / apb, v2 = v * v;
-    VD p = VSPLAT(1.0 / 19.0);
-    p = VFMA(p, v2, VSPLAT(1.0 / 17.0));
-    p = VFMA(p, v2, VSPLAT(1.0 / 15.0));
-    p = VFMA(p, v2, VSPLAT(1.0 / 13.0));
-    p = VFMA(p, v2, VSPLAT(1.0 / 11.0));
-    p = VFMA(p, v2, VSPLAT(1.0 / 9.0));
-    p = VFMA(p, v2, VSPLAT(1.0 / 7.0));
-    p = VFMA(p, v2, VSPLAT(1.0 / 5.0));
-    p = VFMA(p, v2, VSPLAT(1.0 / 3.0));
-    VD series = VFMA((2.0 * a) * v, v2 * p, d * v);
+    VD series = VFMA((2.0 * a) * v, v2 * VM(bd0_poly)(v2), d * v);
     VD direct = (a * VM(log)(a / b) + b) - a;
     VD ad = (VD)((VU)d & 0x7fffffffffffffff);
     VD r = VM(sel)((VL)(ad < 0.1 * apb), series, direct);
@@ -604,33 +610,64 @@ VM_ATTR static lmp_vm_dd VM(xent_terms)(lmp_vm_wv P, lmp_vm_wv Q, size_t lo, siz
 }
 
 /* Two distributions given as float log-probabilities up to a constant each: la = a[i] - lsa,
- * lb = b[i] - lsb (lsa, lsb their log-sum-exps), pa = e^la, pb = e^lb. out[0] sums pa (la - lb)
- * (KL(a || b)), out[1] pb (lb - la) (KL(b || a)), out[2] (pa (la - lm) + pb (lb - lm)) / 2 where
- * la != lb (JS; equal terms add exactly 0), lm = ln((pa + pb) / 2) = ln(1/2) + max + log(1 +
- * min / max) of the two. A term whose probability is 0 is 0 (0 log 0 = 0); pa > 0 against
- * pb = 0 makes KL(a || b) +inf. (eval/kl.c: two models compared position by position.) */
+ * lb = b[i] - lsb (lsa, lsb their log-sum-exps), pa = e^la, pb = e^lb. out[0] sums bd0(pa, pb)
+ * (KL(a || b)), out[1] bd0(pb, pa) (KL(b || a)), out[2] (bd0(pa, m) + bd0(pb, m)) / 2, m = (pa +
+ * pb) / 2 (JS): Loader's deviance terms, as the probability kernels (kl_terms, js_terms) sum them.
+ * Why not pa (la - lb), as this kernel summed before: near-equal rows (a fine-tune against its
+ * base, a quantised copy) have KL ~ d^2 for logit differences ~ d, and the rounding of lsa - lsb
+ * (~1e-15) entered every pa (la - lb) alike: relative errors ~1e-15 / d^2 (3 % at logits a float
+ * ulp apart). bd0(pa, pb) = pa (la - lb) + pb - pa gives a common shift of lb back to first order;
+ * and pb is pa e^(lsa - lsb - (a - b)), a - b exact in double, so the two probabilities of a term
+ * share pa's rounding: errors ~1e-16 / d, within the condition number (~|a| / d). Where the two are
+ * not close, bd0's direct form takes log(pa / pb) = la - lb and log(pa / m) = la - log m from the
+ * logits (no division, one log for both JS terms); the series terms share one quotient for both
+ * KL terms. A term whose probability is 0 adds the other's (0 log 0 = 0); pa > 0 against b = -inf
+ * makes KL(a || b) +inf. (eval/kl.c: two models compared position by position.) */
 VM_ATTR static void VM(logit_div)(const float *a, const float *b, size_t n, double lsa, double lsb,
                                   lmp_vm_dd out[3])
 {
-    const VD zero = VSPLAT(0.0), va = VSPLAT(lsa), vb = VSPLAT(lsb), half = VSPLAT(0.5),
-             lnh = VSPLAT(-0.69314718055994530942), inf = VSPLAT(INFINITY);
+    const VD zero = VSPLAT(0.0), va = VSPLAT(lsa), vb = VSPLAT(lsb), dl = VSPLAT(lsa - lsb), half = VSPLAT(0.5),
+             tenth = VSPLAT(0.1), inf = VSPLAT(INFINITY), dmin = VSPLAT(0x1p-1022);
     VD s0 = zero, c0 = zero, s1 = zero, c1 = zero, s2 = zero, c2 = zero;
     VL inf0 = (VL)(zero != zero), inf1 = inf0; /* a +inf term (TwoSum would turn it into NaN) */
     for (size_t i = 0; i < n; i += VN) {
         /* padded with -inf: probability 0, every term 0 */
         VD xa = VM(ld_n)(NULL, a, i, n, -INFINITY), xb = VM(ld_n)(NULL, b, i, n, -INFINITY);
-        VD la = xa - va, lb = xb - vb, pa = VM(exp)(la), pb = VM(exp)(lb), d = la - lb;
-        VL ya = (VL)(pa > zero), yb = (VL)(pb > zero);
-        VD kab = VM(sel)(ya, pa * d, zero), kba = VM(sel)(yb, pb * -d, zero);
+        VD la = xa - va, pa = VM(exp)(la);
+        /* pb from pa where pa is normal (then pb <= 1 keeps the exp below overflow), else on its own;
+         * delta = la - lb, from a - b where pa is normal */
+        VL na = (VL)(pa >= dmin);
+        VD dx = VM(sel)(na, xa - xb, zero), pb = pa * VM(exp)(dl - dx), delta = dx - dl, lb = la - delta;
+        if (VM(any)(~na)) {
+            VD lb0 = xb - vb;
+            pb = VM(sel)(na, pb, VM(exp)(lb0));
+            delta = VM(sel)(na, delta, la - lb0);
+            lb = VM(sel)(na, lb, lb0);
+        }
+        VL za = (VL)(pa == zero), zb = (VL)(pb == zero);
+        /* KL both ways: the series around pa = pb with one v for both (bd0(pb, pa)'s is -v), else
+         * the direct forms from delta */
+        VD d = pa - pb, sum = pa + pb, v = d / sum, v2 = v * v, q = v2 * VM(bd0_poly)(v2), dv = d * v;
+        VL close = (VL)((VD)((VU)d & 0x7fffffffffffffff) < tenth * sum);
+        VD kab = VM(sel)(close, VFMA((2.0 * pa) * v, q, dv), (pa * delta + pb) - pa);
+        VD kba = VM(sel)(close, VFMA((-2.0 * pb) * v, q, dv), (pb * -delta + pa) - pb);
+        kab = VM(sel)(za, pb, kab);
+        kba = VM(sel)(zb, pa, kba);
         inf0 |= (VL)(kab == inf);
         inf1 |= (VL)(kba == inf);
         VM(acc)(&s0, &c0, VM(sel)((VL)(kab == inf), zero, kab));
         VM(acc)(&s1, &c1, VM(sel)((VL)(kba == inf), zero, kba));
-        VL agtb = (VL)(la > lb);
-        VD hi = VM(sel)(agtb, pa, pb), lo = VM(sel)(agtb, pb, pa);
-        VD lm = lnh + (VM(sel)(agtb, la, lb) + VM(log)(1.0 + lo / hi));
-        VD t = VM(sel)(ya, half * pa * (la - lm), zero) + VM(sel)(yb, half * pb * (lb - lm), zero);
-        VM(acc)(&s2, &c2, VM(sel)((VL)(la != lb) & (ya | yb), t, zero));
+        /* JS: bd0(pa, m) has v = (pa - pb) / (3 pa + pb), bd0(pb, m) v = (pb - pa) / (3 pb + pa) */
+        VD m = half * sum, hd = half * d, ea = VFMA(VSPLAT(2.0), pa, sum), eb = VFMA(VSPLAT(2.0), pb, sum);
+        VD vA = d / ea, vB = -d / eb, vA2 = vA * vA, vB2 = vB * vB;
+        VD ahd = (VD)((VU)hd & 0x7fffffffffffffff);
+        VL closeA = (VL)(ahd < tenth * (half * ea)), closeB = (VL)(ahd < tenth * (half * eb));
+        VD lm = VM(log)(m), ta = la - lm, tb = lb - lm;
+        VD ja = VM(sel)(closeA, VFMA((2.0 * pa) * vA, vA2 * VM(bd0_poly)(vA2), hd * vA), (pa * ta + m) - pa);
+        VD jb = VM(sel)(closeB, VFMA((2.0 * pb) * vB, vB2 * VM(bd0_poly)(vB2), -hd * vB), (pb * tb + m) - pb);
+        ja = VM(sel)(za, m, ja);
+        jb = VM(sel)(zb, m, jb);
+        VM(acc)(&s2, &c2, half * (ja + jb));
     }
     out[0] = VM(any)(inf0) ? (lmp_vm_dd){INFINITY, 0.0} : VM(fin_n)(s0, c0, n);
     out[1] = VM(any)(inf1) ? (lmp_vm_dd){INFINITY, 0.0} : VM(fin_n)(s1, c1, n);
