@@ -342,7 +342,6 @@ static void test_divergence_kernels(void)
             la[i] = P[i] > 0 ? (float)log(P[i]) + 3.0f : -INFINITY; /* + 3: not normalised */
             lb[i] = Q[i] > 0 ? (float)log(Q[i]) - 2.0f : -INFINITY;
         }
-        double lsa = lmp_logsumexp_f32(la, N), lsb = lmp_logsumexp_f32(lb, N);
         /* The reference in long double, term by term in forms that keep their digits when the rows are
          * close (kind 1: logits a float ulp apart, KL ~ 1e-15): with delta = la - lb = (a - b) - (La - Lb),
          * a KL term is pa phi(-delta), phi(x) = expm1(x) - x (= pa (la - lb) + pb - pa), and a JS term
@@ -382,7 +381,10 @@ static void test_divergence_kernels(void)
         const double u = 0x1p-53;
         for (int isa = 0; isa <= lmp_sample_isa_best(); isa++) {
             lmp_vm_dd o[3];
-            lmp_vm_logit_div(isa, la, lb, N, lsa, lsb, o);
+            double ma, mb, sa = lmp_vm_lse_parts(isa, la, N, &ma), sb = lmp_vm_lse_parts(isa, lb, N, &mb);
+            CHECK(fabs((ma + sa) - lmp_logsumexp_f32(la, N)) <= 1e-15 * fabs(ma + sa) &&
+                  fabs((mb + sb) - lmp_logsumexp_f32(lb, N)) <= 1e-15 * fabs(mb + sb));
+            lmp_vm_logit_div(isa, la, lb, N, ma, sa, mb, sb, o);
             double kab = lmp_vm_dd_val(o[0]), kba = lmp_vm_dd_val(o[1]), jsd = lmp_vm_dd_val(o[2]);
             if (ab_inf) CHECK_MSG(kab == INFINITY, "kind %d isa %d: logit KL(a||b) %g, expected +inf", kind, isa, kab);
             else CHECK_MSG(fabsl(kab - rab) <= 1e-13L * rab + 8 * u * scale_ab,
@@ -397,6 +399,23 @@ static void test_divergence_kernels(void)
         free(lb);
         if (kind == 1) /* nearly equal: KL ~ 1e-16, and every digit of it kept */
             CHECK_MSG(kl.s > 1e-17 && kl.s < 1e-14, "kind 1: KL %g, expected ~1e-16", kl.s);
+    }
+    /* Logits of any size: pa = (1/2, 1/2, 0), pb = (1, 0, 0) at offsets C where ln 2 is below the ulp of C (the
+     * log-sum-exp in one double lost it, and the probabilities summed to 2: KL(b || a) came out 0 or 2 ln 2):
+     * KL(a || b) = +inf, KL(b || a) = ln 2, JS = (ln(4/3) + (ln(2/3) + ln 2) / 2) / 2 */
+    const float offs[] = {0.0f, 1e30f, -1e30f, 3e38f, -3e38f};
+    for (size_t k = 0; k < sizeof offs / sizeof offs[0]; k++) {
+        const float C = offs[k], ab[3] = {C, C, -INFINITY}, bb[3] = {C, -INFINITY, -INFINITY};
+        const double want_js = (log(4.0 / 3.0) + 0.5 * (log(2.0 / 3.0) + log(2.0))) / 2;
+        for (int isa = 0; isa <= lmp_sample_isa_best(); isa++) {
+            lmp_vm_dd o[3];
+            double ma, mb, sa = lmp_vm_lse_parts(isa, ab, 3, &ma), sb = lmp_vm_lse_parts(isa, bb, 3, &mb);
+            lmp_vm_logit_div(isa, ab, bb, 3, ma, sa, mb, sb, o);
+            double kab = lmp_vm_dd_val(o[0]), kba = lmp_vm_dd_val(o[1]), jsd = lmp_vm_dd_val(o[2]);
+            CHECK_MSG(kab == INFINITY && fabs(kba - log(2.0)) <= 4e-16 && fabs(jsd - want_js) <= 4e-16,
+                      "offset %g isa %d: KL %g and %.17g, JS %.17g: expected inf, ln 2 and %.17g", (double)C, isa, kab,
+                      kba, jsd, want_js);
+        }
     }
     free(P);
     free(Q);

@@ -6,7 +6,6 @@
 
 #include "../core/bigmem.h"
 #include "eval_internal.h"
-#include "lmprob/info.h"
 #include "../info/vmath.h"     /* the row kernel */
 #include "../sample/kernels.h" /* lmp_sample_isa_best */
 
@@ -39,15 +38,18 @@ lmp_status lmp_lm_check_same_vocab(const lmp_lm *a, const lmp_lm *b, lmp_error *
  * arithmetic; a negative rounding residue is reported as 0. */
 static void row_divergence(const float *ra, const float *rb, size_t V, lmp_kl_point *p)
 {
-    double lsa = lmp_logsumexp_f32(ra, V), lsb = lmp_logsumexp_f32(rb, V);
+    /* each log-sum-exp in two parts, the maximum and the log of the rest: logits near 1e30 lost the
+     * rest (ln V) to the rounding of their sum, and their probabilities summed to V */
+    const int isa = lmp_sample_isa_best();
+    double ma, mb, sa = lmp_vm_lse_parts(isa, ra, V, &ma), sb = lmp_vm_lse_parts(isa, rb, V, &mb);
     lmp_vm_dd s[3];
-    lmp_vm_logit_div(lmp_sample_isa_best(), ra, rb, V, lsa, lsb, s);
+    lmp_vm_logit_div(isa, ra, rb, V, ma, sa, mb, sb, s);
     double kab = lmp_vm_dd_val(s[0]), kba = lmp_vm_dd_val(s[1]), js = lmp_vm_dd_val(s[2]);
     p->kl_ab = kab > 0 ? kab : 0.0;
     p->kl_ba = kba > 0 ? kba : 0.0;
     p->js = js > 0 ? js : 0.0;
-    p->logprob_a = (double)ra[p->id] - lsa;
-    p->logprob_b = (double)rb[p->id] - lsb;
+    p->logprob_a = ((double)ra[p->id] - ma) - sa;
+    p->logprob_b = ((double)rb[p->id] - mb) - sb;
 }
 
 static void track_max(double v, size_t pos, double *max, size_t *arg)

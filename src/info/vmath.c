@@ -228,7 +228,16 @@ lmp_vm_dd lmp_vm_xent_terms(int isa, lmp_vm_wv P, lmp_vm_wv Q, size_t lo, size_t
     return VM_CALL(isa, xent_terms, P, Q, lo, hi, inf);
 }
 
-void lmp_vm_logit_div(int isa, const float *a, const float *b, size_t n, double lsa, double lsb, lmp_vm_dd out[3])
+void lmp_vm_logit_div(int isa, const float *a, const float *b, size_t n, double ma, double sa, double mb, double sb,
+                      lmp_vm_dd out[3])
 {
-    VM_CALL(isa, logit_div, a, b, n, lsa, lsb, out);
+    VM_CALL(isa, logit_div, a, b, n, ma, sa, mb, sb, out);
+}
+
+double lmp_vm_lse_parts(int isa, const float *a, size_t n, double *ma)
+{
+    lmp_vm_check_max(isa, NULL, a, n, ma);
+    if (*ma == -INFINITY) return 0.0;
+    /* the sum is >= 1 (the maximum's own term): its log loses nothing to log1p's care */
+    return log(lmp_vm_dd_val(lmp_vm_exp_sum(isa, NULL, a, 0, n, *ma, NULL, NULL)));
 }

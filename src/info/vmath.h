@@ -115,9 +115,15 @@ lmp_vm_dd lmp_vm_js_terms(int isa, lmp_vm_wv P, lmp_vm_wv Q, size_t n);
  * only underflows is taken by its log from Q[i]) */
 lmp_vm_dd lmp_vm_xent_terms(int isa, lmp_vm_wv P, lmp_vm_wv Q, size_t lo, size_t hi, int *inf);
 
-/* KL(a || b), KL(b || a) and JS (out[0..2]) of two distributions given as float
- * log-probabilities up to constants lsa, lsb (their log-sum-exps): see vmath_body.h */
-void lmp_vm_logit_div(int isa, const float *a, const float *b, size_t n, double lsa, double lsb, lmp_vm_dd out[3]);
+/* KL(a || b), KL(b || a) and JS (out[0..2]) of two distributions given as float log-probabilities
+ * up to a constant each, their log-sum-exps in two parts: ma the row's maximum (finite), sa = log sum
+ * e^(a[i] - ma) (lmp_vm_lse_parts), and mb, sb: see vmath_body.h. In two parts because ma + sa
+ * rounds sa away where |ma| is large (logits near 1e30: sa ~ ln V below the ulp of ma). */
+void lmp_vm_logit_div(int isa, const float *a, const float *b, size_t n, double ma, double sa, double mb, double sb,
+                      lmp_vm_dd out[3]);
+/* The two parts of a float row's log-sum-exp for lmp_vm_logit_div: returns sa, *ma the maximum
+ * (-inf for an empty or all -inf row, then sa = 0; the row holds no NaN or +inf). */
+double lmp_vm_lse_parts(int isa, const float *a, size_t n, double *ma);
 
 /* hi + lo rounded to one double */
 static inline double lmp_vm_dd_val(lmp_vm_dd s) { return s.hi + s.lo; }

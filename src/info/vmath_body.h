@@ -609,8 +609,9 @@ VM_ATTR static lmp_vm_dd VM(xent_terms)(lmp_vm_wv P, lmp_vm_wv Q, size_t lo, siz
     return VM(fin_n)(s, c, hi - lo);
 }
 
-/* Two distributions given as float log-probabilities up to a constant each: la = a[i] - lsa,
- * lb = b[i] - lsb (lsa, lsb their log-sum-exps), pa = e^la, pb = e^lb. out[0] sums bd0(pa, pb)
+/* Two distributions given as float log-probabilities up to a constant each: la = (a[i] - ma) -
+ * sa, lb = (b[i] - mb) - sb (ma + sa, mb + sb their log-sum-exps, in two parts: vmath.h), pa =
+ * e^la, pb = e^lb. out[0] sums bd0(pa, pb)
  * (KL(a || b)), out[1] bd0(pb, pa) (KL(b || a)), out[2] (bd0(pa, m) + bd0(pb, m)) / 2, m = (pa +
  * pb) / 2 (JS): Loader's deviance terms, as the probability kernels (kl_terms, js_terms) sum them.
  * Why not pa (la - lb), as this kernel summed before: near-equal rows (a fine-tune against its
@@ -623,23 +624,24 @@ VM_ATTR static lmp_vm_dd VM(xent_terms)(lmp_vm_wv P, lmp_vm_wv Q, size_t lo, siz
  * logits (no division, one log for both JS terms); the series terms share one quotient for both
  * KL terms. A term whose probability is 0 adds the other's (0 log 0 = 0); pa > 0 against b = -inf
  * makes KL(a || b) +inf. (eval/kl.c: two models compared position by position.) */
-VM_ATTR static void VM(logit_div)(const float *a, const float *b, size_t n, double lsa, double lsb,
-                                  lmp_vm_dd out[3])
+VM_ATTR static void VM(logit_div)(const float *a, const float *b, size_t n, double ma, double sa, double mb,
+                                  double sb, lmp_vm_dd out[3])
 {
-    const VD zero = VSPLAT(0.0), va = VSPLAT(lsa), vb = VSPLAT(lsb), dl = VSPLAT(lsa - lsb), half = VSPLAT(0.5),
-             tenth = VSPLAT(0.1), inf = VSPLAT(INFINITY), dmin = VSPLAT(0x1p-1022);
+    const VD zero = VSPLAT(0.0), vma = VSPLAT(ma), vsa = VSPLAT(sa), vmb = VSPLAT(mb), vsb = VSPLAT(sb),
+             dm = VSPLAT(ma - mb), ds = VSPLAT(sa - sb), half = VSPLAT(0.5), tenth = VSPLAT(0.1),
+             inf = VSPLAT(INFINITY), dmin = VSPLAT(0x1p-1022);
     VD s0 = zero, c0 = zero, s1 = zero, c1 = zero, s2 = zero, c2 = zero;
     VL inf0 = (VL)(zero != zero), inf1 = inf0; /* a +inf term (TwoSum would turn it into NaN) */
     for (size_t i = 0; i < n; i += VN) {
         /* padded with -inf: probability 0, every term 0 */
         VD xa = VM(ld_n)(NULL, a, i, n, -INFINITY), xb = VM(ld_n)(NULL, b, i, n, -INFINITY);
-        VD la = xa - va, pa = VM(exp)(la);
+        VD la = (xa - vma) - vsa, pa = VM(exp)(la);
         /* pb from pa where pa is normal (then pb <= 1 keeps the exp below overflow), else on its own;
          * delta = la - lb, from a - b where pa is normal */
         VL na = (VL)(pa >= dmin);
-        VD dx = VM(sel)(na, xa - xb, zero), pb = pa * VM(exp)(dl - dx), delta = dx - dl, lb = la - delta;
+        VD delta = (VM(sel)(na, xa - xb, zero) - dm) - ds, pb = pa * VM(exp)(-delta), lb = la - delta;
         if (VM(any)(~na)) {
-            VD lb0 = xb - vb;
+            VD lb0 = (xb - vmb) - vsb;
             pb = VM(sel)(na, pb, VM(exp)(lb0));
             delta = VM(sel)(na, delta, la - lb0);
             lb = VM(sel)(na, lb, lb0);
