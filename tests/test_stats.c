@@ -414,6 +414,17 @@ static void test_central_moments(void)
     CHECK(lmp_stats_central_moment(h, 4, 4) == INFINITY);
     CHECK_REL(lmp_stats_skewness(chapter_x, 8, 1), 5.25 / 8.0, 2 * DBL_EPSILON);
     CHECK_REL(lmp_stats_kurtosis(chapter_x, 8, 0, 1), 44.5 / 16.0, 2 * DBL_EPSILON);
+    /* deviations that themselves overflow: -1.6e308 - 6e307 (the mean, whose pairwise sum overflows too) is
+     * past the doubles; m3 was NaN and so were skewness and kurtosis, which are scale-free (mpmath at 50 digits:
+     * -0.7071067811865476 and -1.5; -0.588110567033377 and -1.5) */
+    const double o1[3] = {1.7e308, 1.7e308, -1.6e308}, o2[3] = {1.7e308, -1.7e308, 1e308};
+    CHECK(lmp_stats_central_moment(o1, 3, 2) == INFINITY && lmp_stats_central_moment(o1, 3, 3) == -INFINITY &&
+          lmp_stats_central_moment(o1, 3, 4) == INFINITY);
+    CHECK_REL(lmp_stats_skewness(o1, 3, 1), -0.7071067811865476, 8 * DBL_EPSILON);
+    CHECK_REL(lmp_stats_kurtosis(o1, 3, 1, 1), -1.5, 8 * DBL_EPSILON);
+    CHECK(lmp_stats_central_moment(o2, 3, 3) == -INFINITY);
+    CHECK_REL(lmp_stats_skewness(o2, 3, 1), -0.588110567033377, 8 * DBL_EPSILON);
+    CHECK_REL(lmp_stats_kurtosis(o2, 3, 1, 1), -1.5, 8 * DBL_EPSILON);
 }
 
 /* An array (or output) that is NULL while its length is above 0: NaN from the scalar functions, LMP_EINVAL

@@ -24,22 +24,24 @@ enum term { T_X, T_D1, T_D2, T_D3, T_D4 };
  * largest |d| to [1, 2) (skewness, kurtosis): d^4 of data near 1e80 overflows and of data near 1e-80
  * underflows, while the ratios m3 / m2^1.5 and m4 / m2^2 are scale-free. Powers of two scale exactly, so
  * in the normal range the bits are those of the unscaled sums (scipy's); two factors because 2^e alone
- * is not a double for every e a subnormal or huge spread needs. s1 = s2 = 1 elsewhere. */
+ * is not a double for every e a subnormal or huge spread needs. s1 = s2 = 1 elsewhere. h = 1/2 where a
+ * deviation itself overflows (1.7e308 - (-1.6e308)): then each is x h - m h, exact halves whose
+ * difference is a double, before s1 and s2; h = 1 elsewhere, which changes no bit. */
 typedef struct scale2 {
-    double s1, s2;
+    double s1, s2, h;
 } scale2;
 
-static const scale2 NOSCALE = {1.0, 1.0};
+static const scale2 NOSCALE = {1.0, 1.0, 1.0};
 
 static inline double term_of(double v, double m, enum term t, scale2 sc)
 {
     double d;
     switch (t) {
     case T_X: return v;
-    case T_D1: return (v - m) * sc.s1 * sc.s2;
-    case T_D2: d = (v - m) * sc.s1 * sc.s2; return d * d;
-    case T_D3: d = (v - m) * sc.s1 * sc.s2; return (d * d) * d;      /* scipy: s = d**2; s *= d */
-    default: d = (v - m) * sc.s1 * sc.s2; { double s = d * d; return s * s; }  /* scipy: (d**2)**2 */
+    case T_D1: return (v * sc.h - m * sc.h) * sc.s1 * sc.s2;
+    case T_D2: d = (v * sc.h - m * sc.h) * sc.s1 * sc.s2; return d * d;
+    case T_D3: d = (v * sc.h - m * sc.h) * sc.s1 * sc.s2; return (d * d) * d;  /* scipy: s = d**2; s *= d */
+    default: d = (v * sc.h - m * sc.h) * sc.s1 * sc.s2; { double s = d * d; return s * s; }  /* scipy: (d**2)**2 */
     }
 }
 
@@ -181,11 +183,12 @@ static double pw_sum_dk(const double *a, size_t n, double m, enum term t, scale2
 /* The two factors of 2^e, each a normal double. */
 static scale2 pow2_split(int e)
 {
-    scale2 sc = {ldexp(1.0, e / 2), ldexp(1.0, e - e / 2)};
+    scale2 sc = {ldexp(1.0, e / 2), ldexp(1.0, e - e / 2), 1.0};
     return sc;
 }
 
-/* The scale for the deviations from m: 2^-ilogb(max |x - m|); NOSCALE when they are all 0 or not finite. */
+/* The scale for the deviations from m: 2^-ilogb(max |x - m|); NOSCALE when they are all 0 or not finite.
+ * Where a deviation of finite data overflows, the halves' (h = 1/2). */
 static scale2 deviation_scale(const double *x, size_t n, double m)
 {
     double big = 0.0;
@@ -193,9 +196,23 @@ static scale2 deviation_scale(const double *x, size_t n, double m)
         double d = fabs(x[i] - m);
         if (d > big) big = d;
     }
+    double h = 1.0;
+    if (isinf(big) && isfinite(m)) {
+        h = 0.5;
+        big = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            double d = fabs(x[i] * h - m * h);
+            if (d > big) big = d;
+        }
+    }
     if (!(big > 0) || isinf(big)) return NOSCALE;
-    return pow2_split(-ilogb(big));
+    scale2 sc = pow2_split(-ilogb(big));
+    sc.h = h;
+    return sc;
 }
+
+/* log2 of a scale's whole factor h s1 s2 */
+static int scale_log2(scale2 sc) { return ilogb(sc.h) + ilogb(sc.s1) + ilogb(sc.s2); }
 
 double lmp_stats_sum(const double *x, size_t n)
 {
@@ -331,20 +348,22 @@ double lmp_stats_stddev(const double *x, size_t n, double ddof)
     return isnan(w) ? sqrt(v) : ldexp(sqrt(w), e);
 }
 
+static double moment_mean(const double *x, size_t n);
+
 double lmp_stats_central_moment(const double *x, size_t n, int k)
 {
     if (n == 0 || !x || k < 2 || k > 4) return NAN;
-    double m = lmp_stats_mean(x, n);
+    double m = moment_mean(x, n); /* the pairwise mean, or the scaled one where its sum overflows */
     enum term t = k == 2 ? T_D2 : k == 3 ? T_D3 : T_D4;
     const double v = (0.0 + pw_sum_dk(x, n, m, t, NOSCALE)) / (double)n;
     if (!isnan(v) || !isfinite(m)) return v;
     /* Finite data whose powers overflowed both ways (d^3 of data at 1e200: inf - inf), where the moment
      * itself is past the doubles: the deviations in units of 2^-ilogb(max |d|), then scaled back, which
-     * gives the moment's own overflow (-inf, not NaN). Deviations that themselves overflow (1.7e308 and
-     * -1.6e308) stay NaN. */
+     * gives the moment's own overflow (-inf, not NaN); deviations that themselves overflow (1.7e308 and
+     * -1.6e308, whose m3 was NaN) are taken in halves. */
     const scale2 sc = deviation_scale(x, n, m);
     const double w = (0.0 + pw_sum_dk(x, n, m, t, sc)) / (double)n;
-    return ldexp(w, -k * (ilogb(sc.s1) + ilogb(sc.s2)));
+    return ldexp(w, -k * scale_log2(sc));
 }
 
 /* scipy's test for "constant" data: m2 <= (resolution * mean)^2 with
@@ -416,7 +435,7 @@ double lmp_stats_skewness(const double *x, size_t n, int bias)
     double m2, m3;
     central_moments(x, n, mean, sc, 1, &m2, &m3);
     /* the constant-data test compares m2 with the mean, at the same scale */
-    return skew_from((double)n, mean * sc.s1 * sc.s2, m2, m3, bias);
+    return skew_from((double)n, mean * sc.h * sc.s1 * sc.s2, m2, m3, bias);
 }
 
 double lmp_stats_kurtosis(const double *x, size_t n, int fisher, int bias)
@@ -426,7 +445,7 @@ double lmp_stats_kurtosis(const double *x, size_t n, int fisher, int bias)
     scale2 sc = deviation_scale(x, n, mean);
     double m2, m4;
     central_moments(x, n, mean, sc, 0, &m2, &m4);
-    return kurt_from((double)n, mean * sc.s1 * sc.s2, m2, m4, fisher, bias);
+    return kurt_from((double)n, mean * sc.h * sc.s1 * sc.s2, m2, m4, fisher, bias);
 }
 
 /* ---- streaming moments ----------------------------------------------------------
