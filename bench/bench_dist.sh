@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Distributions: lmprob (bench/bench_dist.c, -O3) against numpy/scipy (bench/peer_dist.py),
+# Distributions: lmprob (bench/bench_dist.c: the harness at -O3 -march=native, the library as built, -O2) against numpy/scipy (bench/peer_dist.py),
 # the same tasks on the same probability vector, in this run, single thread, median of RUNS.
 #   normal_sample_1e7          10^7 standard normals (xoshiro ziggurat vs legacy np.random.normal,
 #                              and vs np.random.default_rng().standard_normal)

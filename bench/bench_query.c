@@ -1,6 +1,7 @@
 /* bench_query MODEL TEXT [REPEAT]: load time and scoring time of `lmprob ppl`'s
- * library path (lmp_ngram_load + lmp_ngram_score_file), measured apart, so
- * bench/bench_query.sh can report throughput excluding the load. Prints
+ * library path (lmp_ngram_load + lmp_ngram_score_file), measured apart: a tool for
+ * looking into one model by hand (bench/bench_query.sh times whole processes, as a
+ * user runs them, and takes the load as the command on empty text). Prints
  *   load_ms=<ms> score_ms=<best of REPEAT> tokens=<n> ppl=<perplexity> */
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
 # checks that both perplexities agree.
 #
 #   KENLM_BIN   folder with lmplz, build_binary, query (the script never builds KenLM; without it: skip)
-#   BUILD       lmprob build folder (default build), for $BUILD/lmprob and $BUILD/bench/bench_query
+#   BUILD       lmprob build folder (default build), for $BUILD/lmprob
 #   RUNS        timed runs per measurement, median reported (default 15); lmprob and KenLM runs alternate
 #   WORK        scratch folder for models and renamed text (default ${TMPDIR:-/tmp}/lmprob-bench-query)
 #

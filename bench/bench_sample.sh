@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sampler benchmark: lmprob's chains (bench/bench_sample.c, -O3) against the chapter's numpy functions and
+# Sampler benchmark: lmprob's chains (bench/bench_sample.c: the harness at -O3 -march=native, the library as built, -O2) against the chapter's numpy functions and
 # Hugging Face's warpers re-implemented in torch (bench/peer_sample.py), on the same logits, in the same run,
 # single thread. Lines:
 #   BENCH sample_<name>_<kind>_V<V> lmprob=<us>us numpy_chapter=<us>us ratio=<numpy/lmprob>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Mean and variance of 1e8 doubles: lmprob (bench/bench_stats.c, -O3) against
+# Mean and variance of 1e8 doubles: lmprob (bench/bench_stats.c: the harness at -O3 -march=native, the library as built, -O2) against
 # numpy's np.mean / np.var (bench/peer_stats.py) on the same numbers, in this run.
 # Single thread, median of RUNS runs. Usage: BUILD=build bench/bench_stats.sh [N] [RUNS]
 set -eu
