@@ -7,6 +7,7 @@
 #include "../core/bigmem.h"
 #include "eval_internal.h"
 #include "../info/vmath.h"     /* the row kernel */
+#include "../lm/lm_internal.h"   /* lm_ctx_predict_scores_f32 */
 #include "../sample/kernels.h" /* lmp_sample_isa_best */
 
 #define KL_ROWS 64 /* distributions per batch and model: 64 x 50257 floats = 12.9 MB for GPT-2 */
@@ -101,8 +102,8 @@ lmp_status lmp_eval_kl(lmp_lm_ctx *a, lmp_lm_ctx *b, const lmp_token_id *ids, si
         if ((st = eval_window(a, ids, begin, first, err)) || (st = eval_window(b, ids, begin, first, err))) break;
         for (size_t t = first; t < end; t += KL_ROWS) {
             size_t k = end - t < KL_ROWS ? end - t : KL_ROWS;
-            if ((st = lmp_lm_ctx_predict_f32(a, ids + t, k, ra, err)) ||
-                (st = lmp_lm_ctx_predict_f32(b, ids + t, k, rb, err)))
+            if ((st = lm_ctx_predict_scores_f32(a, ids + t, k, ra, err)) ||
+                (st = lm_ctx_predict_scores_f32(b, ids + t, k, rb, err)))
                 break;
             for (size_t i = 0; i < k; i++) {
                 if (isnan(ra[i * V]) || isnan(rb[i * V])) continue; /* not predicted by a model (lm.h) */

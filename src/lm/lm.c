@@ -288,6 +288,14 @@ lmp_status lmp_lm_ctx_predict_f32(lmp_lm_ctx *c, const lmp_token_id *ids, size_t
     return score_or_predict(c, ids, n, NULL, rows, err);
 }
 
+lmp_status lm_ctx_predict_scores_f32(lmp_lm_ctx *c, const lmp_token_id *ids, size_t n, float *rows, lmp_error *err)
+{
+    if (c) c->raw_rows = 1;
+    lmp_status st = lmp_lm_ctx_predict_f32(c, ids, n, rows, err);
+    if (c) c->raw_rows = 0;
+    return st;
+}
+
 static lmp_status next_any(lmp_lm_ctx *c, double *d, float *f, lmp_error *err)
 {
     if (!c || (!d && !f)) return lmp_error_set(err, LMP_EINVAL, "next_logprobs: expected a context and an output");

@@ -19,6 +19,7 @@
 #include "../core/bigmem.h"
 #include "../core/path.h"
 #include "../gpt2/torch_ckpt.h"
+#include "../info/vmath.h" /* the double exps of the log-sum-exp */
 #include "../sample/kernels.h"
 #include "lm_internal.h"
 #include "lmprob/gpt2.h"
@@ -44,7 +45,6 @@ typedef struct g2_ctx {
     float *last;       /* V */
     float *rows;       /* R x V */
     size_t R;
-    float *exps;       /* V: scratch of the log-sum-exp */
     int isa;           /* the vector kernels' level */
 } g2_ctx;
 
@@ -113,9 +113,8 @@ static lmp_status g2_ctx_init(lmp_lm_ctx *c, lmp_error *err)
     x->R = c->cap < G2_ROWS ? c->cap : G2_ROWS;
     x->last = malloc(V * sizeof *x->last);
     x->rows = malloc(x->R * V * sizeof *x->rows);
-    x->exps = malloc(V * sizeof *x->exps);
     x->isa = lmp_sample_isa_best();
-    if (!x->last || !x->rows || !x->exps)
+    if (!x->last || !x->rows)
         return lmp_error_set(err, LMP_ENOMEM, "out of memory for %zu rows of %zu logits", x->R + 1, V);
     /* 51 MB for GPT-2's 256 rows, written by the first pass that scores them: in 2 MB pages, 26 faults
      * where 4 KB pages took 12,600 (0.2 s of a short text's perplexity in a VM); untouched, as for a
@@ -130,7 +129,6 @@ static void g2_ctx_fini(lmp_lm_ctx *c)
     lmp_gpt2_ctx_free(x->e);
     free(x->last);
     free(x->rows);
-    free(x->exps);
     free(x);
     c->impl = NULL;
 }
@@ -172,28 +170,37 @@ static lmp_status flush_last(lmp_lm_ctx *c, lmp_error *err)
     return LMP_OK;
 }
 
-/* ln sum_v exp(row[v]), or NaN when a logit is NaN or +inf. The exponentials go through the
- * samplers' vectorised expf (<= 2 ulp) and are summed in double: libm's exp per element cost
- * more than the tiny model's forward pass. 2 ulp per term moves a log-probability by ~2.4e-7
- * at most, far below the float logits' own rounding at |logit| ~ 10. */
-static double row_lse(const g2_ctx *x, const float *row, size_t V)
+/* ln sum_v exp(row[v]) in two parts, *m the largest logit and the log1p of the rest, r = the sum of
+ * exp(row[v] - m) over every v but the first largest (as lmp_logsumexp: double exps within 1 ulp,
+ * compensated sums, src/info/vmath.h), so that a log-probability is (row[v] - m) - log1p(r): the
+ * likeliest token's is -log1p(r) to the last bit however small r is. The sum was of float exps in one
+ * double with m: a log-probability of -1.2e-198 came out 0 and one of -2.2e-6 3.6e-5 off. Returns
+ * -1 when a logit is NaN or +inf. */
+static int row_lse(const g2_ctx *x, const float *row, size_t V, double *m, double *l1p)
 {
-    float m;
-    if (lmp_sample_fcheck(x->isa, row, V, &m) < V || m == -INFINITY) return NAN;
-    return (double)m + log(lmp_sample_expf_array(x->isa, row, V, m, x->exps));
+    float mf;
+    if (lmp_sample_fcheck(x->isa, row, V, &mf) < V || mf == -INFINITY) return -1;
+    size_t im = lmp_vm_find(x->isa, NULL, row, V, mf);
+    double r = lmp_vm_dd_val(lmp_vm_exp_sum(x->isa, NULL, row, 0, im, mf, NULL, NULL)) +
+               lmp_vm_dd_val(lmp_vm_exp_sum(x->isa, NULL, row, im + 1, V, mf, NULL, NULL));
+    *m = mf;
+    *l1p = log1p(r);
+    return 0;
 }
 
 /* Row (V logits) as log-probabilities: that of token `tok` (into *lp) and/or the whole row
- * into out. LMP_EDOM for a logit that is NaN or +inf, naming the position. */
+ * into out (the logits themselves when raw: lm_ctx_predict_scores_f32). LMP_EDOM for a logit
+ * that is NaN or +inf, naming the position. */
 static lmp_status normalise(const g2_ctx *x, const float *row, size_t V, lmp_token_id tok, size_t pos, double *lp,
-                            float *out, lmp_error *err)
+                            float *out, int raw, lmp_error *err)
 {
-    double lse = row_lse(x, row, V);
-    if (isnan(lse))
+    double m, l1p;
+    if (row_lse(x, row, V, &m, &l1p))
         return lmp_error_set(err, LMP_EDOM, "GPT-2: the logits after position %zu hold a NaN or an infinity", pos);
-    if (out)
-        for (size_t v = 0; v < V; v++) out[v] = (float)((double)row[v] - lse);
-    if (lp) *lp = (double)row[tok] - lse;
+    if (out && raw) memcpy(out, row, V * sizeof *out);
+    else if (out)
+        for (size_t v = 0; v < V; v++) out[v] = (float)(((double)row[v] - m) - l1p);
+    if (lp) *lp = ((double)row[tok] - m) - l1p;
     return LMP_OK;
 }
 
@@ -203,13 +210,13 @@ static lmp_status g2_next(lmp_lm_ctx *c, double *d, float *f, lmp_error *err)
     if (st) return st;
     const g2_ctx *x = c->impl;
     size_t V = c->lm->info.vocab_size;
-    double lse = row_lse(x, x->last, V);
-    if (isnan(lse))
+    double m, l1p;
+    if (row_lse(x, x->last, V, &m, &l1p))
         return lmp_error_set(err, LMP_EDOM, "GPT-2: the logits after position %zu hold a NaN or an infinity",
                              c->len - 1);
     for (size_t v = 0; v < V; v++) {
-        if (d) d[v] = (double)x->last[v] - lse;
-        else f[v] = (float)((double)x->last[v] - lse);
+        if (d) d[v] = ((double)x->last[v] - m) - l1p;
+        else f[v] = (float)(((double)x->last[v] - m) - l1p);
     }
     return LMP_OK;
 }
@@ -225,7 +232,7 @@ static lmp_status g2_score(lmp_lm_ctx *c, size_t from, double *lp, float *rows, 
     if (t >= len) return feed(c, len, err);
     if (x->last_valid && x->engine_len == t) { /* the prediction of tok[t] is at hand */
         if ((st = normalise(x, x->last, V, c->tok[t], t - 1, lp ? lp + (t - from) : NULL,
-                            rows ? rows + (t - from) * V : NULL, err)))
+                            rows ? rows + (t - from) * V : NULL, c->raw_rows, err)))
             return st;
         t++;
     } else if (x->engine_len >= t) { /* the cache holds tok[t - 1] but not its logits */
@@ -247,7 +254,7 @@ static lmp_status g2_score(lmp_lm_ctx *c, size_t from, double *lp, float *rows, 
         for (size_t j = 0; j < k; j++) {
             size_t target = p + j + 1; /* row j follows tok[p + j] */
             if ((st = normalise(x, x->rows + j * V, V, c->tok[target], p + j, lp ? lp + (target - from) : NULL,
-                                rows ? rows + (target - from) * V : NULL, err)))
+                                rows ? rows + (target - from) * V : NULL, c->raw_rows, err)))
                 return st;
         }
         p += k;

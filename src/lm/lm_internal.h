@@ -53,7 +53,14 @@ struct lmp_lm_ctx {
     size_t len, cap;
     void *impl;        /* the model's per-context state */
     double *scratch;   /* vocab_size doubles, for models that compute in double */
+    int raw_rows;      /* lm_ctx_predict_scores_f32 is asking: rows may be scores up to a constant a row */
 };
+
+/* lmp_lm_ctx_predict_f32's rows as the model has them before normalising, where it normalises itself
+ * (GPT-2: its float logits), else its log-probabilities: eval/kl.c normalises both rows of a pair in
+ * double, and two close models' float log-probabilities, each rounded on its own, lost their
+ * differences (a KL of 6e-14 came out 110 % off). */
+lmp_status lm_ctx_predict_scores_f32(lmp_lm_ctx *c, const lmp_token_id *ids, size_t n, float *rows, lmp_error *err);
 
 /* The models (lm_ngram.c, lm_gpt2.c, lm.c). */
 /* tok: GPT-2's vocabulary, for (and only for) tokens == LMP_LM_TOKENS_GPT2. owned / tok_owned: m and tok

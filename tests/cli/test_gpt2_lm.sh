@@ -457,4 +457,66 @@ a, b = (json.load(open(f)) for f in sys.argv[1:3])
 assert [t["id"] for t in a["top"]] == [t["id"] for t in b["top"]], (a["top"][:3], b["top"][:3])
 assert abs(a["entropy_nats"] - b["entropy_nats"]) < 1e-12
 PY
+# ---- accuracy of close and confident models (the rule: a few ulps times the condition number) ----
+# Two copies of the tiny model: its weights times 1 + 1e-6 (logits ~1e-6 apart: KL ~ 6e-14) and its final layer
+# norm times 30 (confident rows: log-probabilities ~ -2e-6). References in long double from the float logits
+# `gpt2 logits --output` gives, in forms that keep their digits (log1p, expm1). kl compared float
+# log-probabilities rounded per model (110 % off); ppl's log-sum-exp summed float exps (3.6e-5 off).
+"$PY" - "$HF" "$TMPD" <<'PY' || bad "could not write the scaled copies of the tiny model"
+import json, os, shutil, struct, sys
+import numpy as np
+src, out = sys.argv[1], sys.argv[2]
+raw = open(src + "/model.safetensors", "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+hdr, base = json.loads(raw[8:8 + n]), 8 + n
+def write(name, scale):
+    os.makedirs(out + "/" + name, exist_ok=True)
+    shutil.copy(src + "/config.json", out + "/" + name)
+    b = bytearray(raw)
+    for k, v in hdr.items():
+        if k == "__metadata__":
+            continue
+        s, e = v["data_offsets"]
+        a = np.frombuffer(raw[base + s:base + e], dtype="<f4") * np.float32(scale(k))
+        b[base + s:base + e] = a.astype("<f4").tobytes()
+    open(out + "/" + name + "/model.safetensors", "wb").write(b)
+write("close", lambda k: 1 + 1e-6)
+write("confident", lambda k: 30.0 if "ln_f" in k else 1.0)
+PY
+printf 'The quick brown fox jumps over the lazy dog. It was a sunny day.' >"$TMPD/acc.txt"
+"$LMPROB" tokenize "$TMPD/acc.txt" >"$TMPD/acc.ids" 2>/dev/null || bad "tokenize acc.txt"
+ids=$(tr ' ' ',' <"$TMPD/acc.ids" | tr -d '\n')
+for m in "$HF" "$TMPD/close" "$TMPD/confident"; do
+  "$LMPROB" gpt2 logits --output "$TMPD/$(basename "$m").f32" "$m" "$ids" 2>"$TMPD/err" || bad "gpt2 logits $m: $(cat "$TMPD/err")"
+done
+"$LMPROB" kl --model "$HF" --model "$TMPD/close" --json --per-position "$TMPD/acc.txt" >"$TMPD/acc_kl.json" 2>"$TMPD/err" || bad "kl close: $(cat "$TMPD/err")"
+"$LMPROB" ppl --model "$TMPD/confident" --json --per-token "$TMPD/acc.txt" >"$TMPD/acc_ppl.json" 2>"$TMPD/err" || bad "ppl confident: $(cat "$TMPD/err")"
+"$PY" - "$TMPD" <<'PY' && ok || bad "close or confident models: KL or log-probabilities off (see above)"
+import json, sys
+import numpy as np
+d = sys.argv[1]
+L = np.longdouble
+def rows(name):
+    return np.fromfile(d + "/" + name + ".f32", dtype="<f4").reshape(-1, 50257).astype(L)
+def logprobs(r):  # (r - m) - log1p(sum of the rest), in long double
+    m = r.max(); im = int(r.argmax()); e = np.exp(r - m); e[im] = 0
+    return (r - m) - np.log1p(e.sum())
+A, B, C = rows("tiny-hf"), rows("close"), rows("confident")
+worst = 0.0
+for t in json.load(open(d + "/acc_kl.json"))["per_position"]:
+    la, lb = logprobs(A[t["pos"] - 1]), logprobs(B[t["pos"] - 1])
+    dl = la - lb
+    kab = float(np.sum(np.exp(la) * (np.expm1(-dl) + dl)))  # sum pa phi(-d): no cancellation
+    kba = float(np.sum(np.exp(lb) * (np.expm1(dl) - dl)))
+    for got, want in ((t["kl_ab"], kab), (t["kl_ba"], kba)):
+        worst = max(worst, abs(got - want) / want)
+    assert abs(t["ln_p_a"] - float(la[t["id"]])) <= 1e-15 * abs(la[t["id"]]), t
+assert 1e-15 < kab < 1e-12, kab  # the case is what it says: KL ~ 6e-14
+assert worst < 1e-8, "kl of close models: relative error %g (it was about 1)" % worst
+worst = 0.0
+for t in json.load(open(d + "/acc_ppl.json"))["per_token"]:
+    want = float(logprobs(C[t["pos"] - 1])[t["id"]])
+    worst = max(worst, abs(t["ln_prob"] - want) / abs(want))
+assert worst < 1e-12, "ppl of a confident model: per-token relative error %g" % worst
+PY
 finish
