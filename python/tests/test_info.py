@@ -99,6 +99,24 @@ class TestAgainstScipy(unittest.TestCase):
         self.assertAlmostEqual(lmprob.kl(Q, P, eps=1e-10), chapter_kl(Q, P), places=15)
         self.assertEqual(round(lmprob.kl(P, Q), 4), 0.3681)   # exact KL; the chapter's comment says 0.5108 (ERRATA)
 
+    def test_smoothed_kl_close(self):
+        # the smoothed KL (eps) of two distributions 1e-8 apart: its terms a log(a / b) carried the rounding of the
+        # two normalisations whole (2.2e-17 for 5.07e-17, or negative); Loader's deviance terms keep the digits.
+        # The reference in exact rationals: sum of a log(a / b) over the smoothed, normalised values (mpmath)
+        import mpmath as mp
+        mp.mp.dps = 50
+        rng = np.random.default_rng(5)
+        p = rng.random(100)
+        q = p * (1 + 1e-8 * rng.standard_normal(100))
+        eps = 1e-10
+        pe = [mp.mpf(float(x)) + eps for x in p]
+        qe = [mp.mpf(float(x)) + eps for x in q]
+        sp, sq = mp.fsum(pe), mp.fsum(qe)
+        want = float(mp.fsum((a / sp) * mp.log((a / sp) / (b / sq)) for a, b in zip(pe, qe)))
+        self.assertAlmostEqual(want, 5.0690214587679904e-17, delta=1e-25)
+        # the condition number is about 3e8 here (KL ~ 5e-17 from terms ~ 1e-8): 1e-8 relative is a few ulps of it
+        self.assertLess(abs(lmprob.kl(p, q, eps=eps) - want) / want, 1e-8)
+
     def test_logsumexp_softmax(self):
         x = self.x
         np.testing.assert_allclose(lmprob.logsumexp(x), sp.logsumexp(x, axis=-1), rtol=RTOL)
