@@ -39,7 +39,7 @@ lmp_status lmp_lm_check_same_vocab(const lmp_lm *a, const lmp_lm *b, lmp_error *
  * arithmetic; a negative rounding residue is reported as 0. */
 static void row_divergence(const float *ra, const float *rb, size_t V, lmp_kl_point *p)
 {
-    /* each log-sum-exp in two parts, the maximum and the log of the rest: logits near 1e30 lost the
+    /* each log-sum-exp in two parts, the maximum and log1p of the rest: logits near 1e30 lost the
      * rest (ln V) to the rounding of their sum, and their probabilities summed to V */
     const int isa = lmp_sample_isa_best();
     double ma, mb, sa = lmp_vm_lse_parts(isa, ra, V, &ma), sb = lmp_vm_lse_parts(isa, rb, V, &mb);

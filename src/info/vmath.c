@@ -238,6 +238,9 @@ double lmp_vm_lse_parts(int isa, const float *a, size_t n, double *ma)
 {
     lmp_vm_check_max(isa, NULL, a, n, ma);
     if (*ma == -INFINITY) return 0.0;
-    /* the sum is >= 1 (the maximum's own term): its log loses nothing to log1p's care */
-    return log(lmp_vm_dd_val(lmp_vm_exp_sum(isa, NULL, a, 0, n, *ma, NULL, NULL)));
+    /* log1p of the others' sum r, the first maximum's own term (1) left out: a log-probability (a[i] - ma) -
+     * log1p(r) keeps its digits however small r is (the likeliest token of a confident row) */
+    size_t im = lmp_vm_find(isa, NULL, a, n, *ma);
+    return log1p(lmp_vm_dd_val(lmp_vm_exp_sum(isa, NULL, a, 0, im, *ma, NULL, NULL)) +
+                 lmp_vm_dd_val(lmp_vm_exp_sum(isa, NULL, a, im + 1, n, *ma, NULL, NULL)));
 }

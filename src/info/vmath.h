@@ -121,8 +121,9 @@ lmp_vm_dd lmp_vm_xent_terms(int isa, lmp_vm_wv P, lmp_vm_wv Q, size_t lo, size_t
  * rounds sa away where |ma| is large (logits near 1e30: sa ~ ln V below the ulp of ma). */
 void lmp_vm_logit_div(int isa, const float *a, const float *b, size_t n, double ma, double sa, double mb, double sb,
                       lmp_vm_dd out[3]);
-/* The two parts of a float row's log-sum-exp for lmp_vm_logit_div: returns sa, *ma the maximum
- * (-inf for an empty or all -inf row, then sa = 0; the row holds no NaN or +inf). */
+/* The two parts of a float row's log-sum-exp (lmp_vm_logit_div, GPT-2's log-softmax in lm/lm_gpt2.c):
+ * returns sa = log1p(sum of e^(a[i] - ma) over every i but the first maximum), *ma the maximum (-inf for
+ * an empty or all -inf row, then sa = 0; the row holds no NaN or +inf). */
 double lmp_vm_lse_parts(int isa, const float *a, size_t n, double *ma);
 
 /* hi + lo rounded to one double */

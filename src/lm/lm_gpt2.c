@@ -170,21 +170,16 @@ static lmp_status flush_last(lmp_lm_ctx *c, lmp_error *err)
     return LMP_OK;
 }
 
-/* ln sum_v exp(row[v]) in two parts, *m the largest logit and the log1p of the rest, r = the sum of
- * exp(row[v] - m) over every v but the first largest (as lmp_logsumexp: double exps within 1 ulp,
- * compensated sums, src/info/vmath.h), so that a log-probability is (row[v] - m) - log1p(r): the
- * likeliest token's is -log1p(r) to the last bit however small r is. The sum was of float exps in one
- * double with m: a log-probability of -1.2e-198 came out 0 and one of -2.2e-6 3.6e-5 off. Returns
- * -1 when a logit is NaN or +inf. */
+/* ln sum_v exp(row[v]) in two parts, *m the largest logit and log1p of the others' exps (vmath.h's
+ * lmp_vm_lse_parts: double exps within 1 ulp, compensated sums), so that a log-probability is
+ * (row[v] - m) - l1p: the likeliest token's is -l1p to the last bit however confident the row. The sum
+ * was of float exps in one double with m: a log-probability of -1.2e-198 came out 0 and one of -2.2e-6
+ * 3.6e-5 off. Returns -1 when a logit is NaN or +inf. */
 static int row_lse(const g2_ctx *x, const float *row, size_t V, double *m, double *l1p)
 {
     float mf;
     if (lmp_sample_fcheck(x->isa, row, V, &mf) < V || mf == -INFINITY) return -1;
-    size_t im = lmp_vm_find(x->isa, NULL, row, V, mf);
-    double r = lmp_vm_dd_val(lmp_vm_exp_sum(x->isa, NULL, row, 0, im, mf, NULL, NULL)) +
-               lmp_vm_dd_val(lmp_vm_exp_sum(x->isa, NULL, row, im + 1, V, mf, NULL, NULL));
-    *m = mf;
-    *l1p = log1p(r);
+    *l1p = lmp_vm_lse_parts(x->isa, row, V, m);
     return 0;
 }
 
