@@ -63,24 +63,11 @@ typedef struct lse_parts {
     size_t imax;
 } lse_parts;
 
-/* a + b of two double-double sums, rounded */
-static double dd_add(lmp_vm_dd a, lmp_vm_dd b)
-{
-    ksum k = {0, 0};
-    kadd(&k, a.hi);
-    kadd(&k, b.hi);
-    kadd(&k, a.lo);
-    kadd(&k, b.lo);
-    return kval(&k);
-}
-
 static lse_parts lse_split(vview a, size_t n, double m)
 {
     int isa = lmp_sample_isa_best();
-    lse_parts p = {m, 0.0, lmp_vm_find(isa, a.d, a.f, n, m)};
-    /* the terms before and after the first maximum (exp(-inf) = 0) */
-    p.r = dd_add(lmp_vm_exp_sum(isa, a.d, a.f, 0, p.imax, m, NULL, NULL),
-                 lmp_vm_exp_sum(isa, a.d, a.f, p.imax < n ? p.imax + 1 : n, n, m, NULL, NULL));
+    lse_parts p = {m, 0.0, 0};
+    p.r = lmp_vm_exp_sum_others(isa, a.d, a.f, n, m, &p.imax);
     return p;
 }
 
@@ -246,7 +233,7 @@ static int wdist_init(vview w, size_t n, wdist *d)
      * (possibly subnormal, the product then rounded once, as ldexp) otherwise */
     d->s1 = ldexp(1.0, d->shift > 1023 ? 1023 : d->shift);
     d->s2 = ldexp(1.0, d->shift > 1023 ? d->shift - 1023 : 0);
-    d->rest = dd_add(lmp_vm_sum_scaled(isa, w.d, w.f, 0, d->imax, d->s1, d->s2),
+    d->rest = lmp_vm_dd_add(lmp_vm_sum_scaled(isa, w.d, w.f, 0, d->imax, d->s1, d->s2),
                      lmp_vm_sum_scaled(isa, w.d, w.f, d->imax + 1, n, d->s1, d->s2));
     d->sum = ldexp(mx, d->shift) + d->rest;
     return 0;
@@ -276,7 +263,7 @@ static double entropy_view(vview p, size_t n, double base)
      * division leave the loop (the vector kernel sums w_i (log S - log w_i)). */
     int isa = lmp_sample_isa_best();
     double logS = log(d.sum);
-    double rest = dd_add(lmp_vm_entropy_terms(isa, p.d, p.f, 0, d.imax, d.s1, d.s2, logS),
+    double rest = lmp_vm_dd_add(lmp_vm_entropy_terms(isa, p.d, p.f, 0, d.imax, d.s1, d.s2, logS),
                          lmp_vm_entropy_terms(isa, p.d, p.f, d.imax + 1, n, d.s1, d.s2, logS));
     double qm = wq(p, &d, d.imax);
     double h = rest / d.sum + -qm * wlogq(p, &d, d.imax);
@@ -315,7 +302,7 @@ static double xent_view(vview P, vview Q, size_t n, double base)
     lmp_vm_dd h1 = lmp_vm_xent_terms(isa, wv(P, &dp), wv(Q, &dq), dq.imax + 1, n, &inf1);
     if (inf0 || inf1) return INFINITY;
     double am = wq(P, &dp, dq.imax);
-    double h = dd_add(h0, h1) / dp.sum + (am == 0 ? 0.0 : -am * wlogq(Q, &dq, dq.imax));
+    double h = lmp_vm_dd_add(h0, h1) / dp.sum + (am == 0 ? 0.0 : -am * wlogq(Q, &dq, dq.imax));
     return base == LMP_BASE_E ? h : h / log(base);
 }
 

@@ -234,13 +234,20 @@ void lmp_vm_logit_div(int isa, const float *a, const float *b, size_t n, double 
     VM_CALL(isa, logit_div, a, b, n, ma, sa, mb, sb, out);
 }
 
+double lmp_vm_exp_sum_others(int isa, const double *xd, const float *xf, size_t n, double m, size_t *imax)
+{
+    size_t im = lmp_vm_find(isa, xd, xf, n, m);
+    if (imax) *imax = im;
+    /* the terms before and after the first maximum (exp(-inf) = 0) */
+    return lmp_vm_dd_add(lmp_vm_exp_sum(isa, xd, xf, 0, im, m, NULL, NULL),
+                         lmp_vm_exp_sum(isa, xd, xf, im < n ? im + 1 : n, n, m, NULL, NULL));
+}
+
 double lmp_vm_lse_parts(int isa, const float *a, size_t n, double *ma)
 {
     lmp_vm_check_max(isa, NULL, a, n, ma);
     if (*ma == -INFINITY) return 0.0;
     /* log1p of the others' sum r, the first maximum's own term (1) left out: a log-probability (a[i] - ma) -
      * log1p(r) keeps its digits however small r is (the likeliest token of a confident row) */
-    size_t im = lmp_vm_find(isa, NULL, a, n, *ma);
-    return log1p(lmp_vm_dd_val(lmp_vm_exp_sum(isa, NULL, a, 0, im, *ma, NULL, NULL)) +
-                 lmp_vm_dd_val(lmp_vm_exp_sum(isa, NULL, a, im + 1, n, *ma, NULL, NULL)));
+    return log1p(lmp_vm_exp_sum_others(isa, NULL, a, n, *ma, NULL));
 }

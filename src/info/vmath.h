@@ -27,6 +27,7 @@
 #ifndef LMPROB_SRC_INFO_VMATH_H
 #define LMPROB_SRC_INFO_VMATH_H
 
+#include <math.h>
 #include <stddef.h>
 
 /* a double-double sum: the value is hi + lo (|lo| <= ulp(hi) / 2 after lmp_vm_dd_norm) */
@@ -121,6 +122,10 @@ lmp_vm_dd lmp_vm_xent_terms(int isa, lmp_vm_wv P, lmp_vm_wv Q, size_t lo, size_t
  * rounds sa away where |ma| is large (logits near 1e30: sa ~ ln V below the ulp of ma). */
 void lmp_vm_logit_div(int isa, const float *a, const float *b, size_t n, double ma, double sa, double mb, double sb,
                       lmp_vm_dd out[3]);
+/* r of a log-sum-exp m + log1p(r): the sum of exp(x[i] - m) over every i but the first with x[i] = m
+ * (*imax: that index, n when none; imax may be NULL), m the maximum */
+double lmp_vm_exp_sum_others(int isa, const double *xd, const float *xf, size_t n, double m, size_t *imax);
+
 /* The two parts of a float row's log-sum-exp (lmp_vm_logit_div, GPT-2's log-softmax in lm/lm_gpt2.c):
  * returns sa = log1p(sum of e^(a[i] - ma) over every i but the first maximum), *ma the maximum (-inf for
  * an empty or all -inf row, then sa = 0; the row holds no NaN or +inf). */
@@ -128,5 +133,18 @@ double lmp_vm_lse_parts(int isa, const float *a, size_t n, double *ma);
 
 /* hi + lo rounded to one double */
 static inline double lmp_vm_dd_val(lmp_vm_dd s) { return s.hi + s.lo; }
+
+/* a + b of two double-double sums, rounded once (Neumaier's compensated sum of the four parts) */
+static inline double lmp_vm_dd_add(lmp_vm_dd a, lmp_vm_dd b)
+{
+    const double x[4] = {a.hi, b.hi, a.lo, b.lo};
+    double s = 0.0, c = 0.0;
+    for (int i = 0; i < 4; i++) {
+        double t = s + x[i];
+        c += fabs(s) >= fabs(x[i]) ? (s - t) + x[i] : (x[i] - t) + s;
+        s = t;
+    }
+    return s + c;
+}
 
 #endif
