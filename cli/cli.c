@@ -409,6 +409,40 @@ int cli_probs_check(const char *cmd, const char *flag, double *p, size_t n, int 
     return -1;
 }
 
+/* The table's shape as its lines end (read_numbers): the first row sets the width unless the caller
+ * gave one. */
+typedef struct rowscan {
+    size_t rows, cols;
+    long first_line; /* the line that set cols (0: the caller did) */
+} rowscan;
+
+/* The end of a line of numbers: its items checked against the table's width, and the next line begun;
+ * -1 (said) on an error. rs NULL: numbers without rows. */
+static int line_end(numscan *ns, rowscan *rs)
+{
+    if (ns_end(ns)) return -1;
+    if (rs && ns->in_row > 0) {
+        if (rs->cols == 0) {
+            rs->cols = ns->in_row;
+            rs->first_line = ns->line;
+        } else if (ns->in_row != rs->cols) {
+            /* a first line of 3 numbers where 'x y' pairs are expected is the wrong one, not the second */
+            if (rs->first_line)
+                cli_error("%s:%ld: row has %zu value%s: expected %zu (as line %ld)", ns->name, ns->line, ns->in_row,
+                          ns->in_row == 1 ? "" : "s", rs->cols, rs->first_line);
+            else
+                cli_error("%s:%ld: row has %zu value%s: expected %zu", ns->name, ns->line, ns->in_row,
+                          ns->in_row == 1 ? "" : "s", rs->cols);
+            return -1;
+        }
+        rs->rows++;
+    }
+    ns->line++;
+    ns->in_row = 0;
+    ns->col = 0;
+    return 0;
+}
+
 /* Numbers from a file or stdin, separated by whitespace and/or commas; a gzip or
  * xz file is read decompressed (the one text reader, core.h). With rows != NULL
  * every non-blank line is a row, and all rows must have want_cols values (0: as
@@ -425,8 +459,7 @@ static int read_numbers(const char *cmd, const char *path, int allow_inf, double
         return -1;
     }
     numscan ns = {.name = name, .line = 1, .allow_inf = allow_inf};
-    size_t nrows = 0, ncols = want_cols;
-    long first_line = 0;
+    rowscan rs = {0, want_cols, 0};
     int rc = 0, cr = 0, first = 1;
     char buf[16384];
     size_t got;
@@ -442,9 +475,8 @@ static int read_numbers(const char *cmd, const char *path, int allow_inf, double
          * buffer unless the text is shorter, so the mark is whole in it) */
         if (first && got >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) i = 3;
         first = 0;
-        for (; i <= got; i++) {
-            int c = i < got ? (unsigned char)buf[i] : got < sizeof buf ? EOF : -2;
-            if (c == -2) break; /* the buffer's end, not the text's */
+        for (; i < got; i++) {
+            unsigned char c = (unsigned char)buf[i];
             /* a CR ends a line, and the LF right after it belongs to that line end (CRLF): a CR alone ended no
              * line, and stats --covariance read "1 2\r3 4\r" as one variable of 4 observations */
             if (cr && c == '\n') {
@@ -452,35 +484,10 @@ static int read_numbers(const char *cmd, const char *path, int allow_inf, double
                 continue;
             }
             cr = c == '\r';
-            if (cr) c = '\n';
-            if (c != EOF && c != '\n') {
-                if (ns_byte(&ns, (unsigned char)c)) goto fail;
-                continue;
-            }
-            if (ns_end(&ns)) goto fail;
-            if (rows && ns.in_row > 0) {
-                if (ncols == 0) {
-                    ncols = ns.in_row;
-                    first_line = ns.line;
-                } else if (ns.in_row != ncols) {
-                    /* the first row sets the width unless the caller knows it: a first line of 3 numbers where
-                     * 'x y' pairs are expected is the wrong one, not the second */
-                    if (first_line)
-                        cli_error("%s:%ld: row has %zu value%s: expected %zu (as line %ld)", name, ns.line, ns.in_row,
-                                  ns.in_row == 1 ? "" : "s", ncols, first_line);
-                    else
-                        cli_error("%s:%ld: row has %zu value%s: expected %zu", name, ns.line, ns.in_row,
-                                  ns.in_row == 1 ? "" : "s", ncols);
-                    goto fail;
-                }
-                nrows++;
-            }
-            if (c == EOF) break;
-            ns.line++;
-            ns.in_row = 0;
-            ns.col = 0;
+            if (c == '\n' || c == '\r' ? line_end(&ns, rows ? &rs : NULL) : ns_byte(&ns, c)) goto fail;
         }
     } while (got == sizeof buf);
+    if (line_end(&ns, rows ? &rs : NULL)) goto fail; /* the last line, with or without its end */
     if (ns.n == 0) {
         cli_error("%s: expected numbers, found none (empty input)", name);
         goto fail;
@@ -498,8 +505,8 @@ done:
     *out = ns.v;
     *n = ns.n;
     if (rows) {
-        *rows = nrows;
-        *cols = ncols;
+        *rows = rs.rows;
+        *cols = rs.cols;
     }
     return 0;
 }

@@ -191,8 +191,11 @@ static lmp_status normalise(const g2_ctx *x, const float *row, size_t V, lmp_tok
                             float *out, int raw, lmp_error *err)
 {
     double m, l1p;
-    if (row_lse(x, row, V, &m, &l1p))
-        return lmp_error_set(err, LMP_EDOM, "GPT-2: the logits after position %zu hold a NaN or an infinity", pos);
+    float mf;
+    /* raw rows and no log-probability (kl, which normalises the pair itself): the finiteness check alone,
+     * not a log-sum-exp thrown away */
+    int bad = raw && !lp ? lmp_sample_fcheck(x->isa, row, V, &mf) < V || mf == -INFINITY : row_lse(x, row, V, &m, &l1p);
+    if (bad) return lmp_error_set(err, LMP_EDOM, "GPT-2: the logits after position %zu hold a NaN or an infinity", pos);
     if (out && raw) memcpy(out, row, V * sizeof *out);
     else if (out)
         for (size_t v = 0; v < V; v++) out[v] = (float)(((double)row[v] - m) - l1p);
