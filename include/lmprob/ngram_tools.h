@@ -159,7 +159,8 @@ LMP_API double lmp_ngram_mass_after(const lmp_ngram *m, const lmp_token_id *ctx,
 LMP_API lmp_status lmp_ngram_check_probabilities(const lmp_ngram *m, double *mass, lmp_error *err);
 
 /* The record a model keeps of a quantisation its values went through: the bigram probability
- * centres (log10, ascending, "%.9g" each, space-separated) of the quantised trie they came from.
+ * centres (log10, distinct and ascending, "%.9g" each, space-separated, read back as floats) of the
+ * quantised trie they came from.
  * Converted to ARPA, hashed or another trie, the values are still the centres, but the code table
  * is gone, and lmp_ngram_check_probabilities takes each bigram value after <s> down to the bottom
  * of its recorded interval as it does with a trie's own table (else an 8-bit trie's PTB trigram,

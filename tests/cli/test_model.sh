@@ -131,6 +131,28 @@ if [ -f "$TMPD/ptb2k.arpa" ]; then
   "$LMPROB" ppl --per-token "$TMPD/p8.arpa" tests/fixtures/train_small.txt >"$TMPD/p8a.tok" 2>&1
   cmp -s "$TMPD/p8.tok" "$TMPD/p8a.tok" && ok || bad "a -q 8 trie and its ARPA score differently"
   grep -q '^# lmprob quantised: -' "$TMPD/p8.arpa" && ok || bad "no quantisation record in the ARPA of a -q 8 trie"
+  # Every width, converted to ARPA: at -q 10 the 2,000-line trigram has repeated centres (equal-count bins on
+  # values the data repeats), and the record was ignored for not ascending; at -q 6 on the whole PTB trigram
+  # the record's centres, read back as doubles, fell below their floats. Both were refused ("its values after
+  # <s> sum to 1.00344"), the trie itself accepted.
+  for q in 4 6 9 10 11; do
+    "$LMPROB" model convert -q $q "$TMPD/ptb2k.arpa" "$TMPD/w.trie" 2>/dev/null
+    "$LMPROB" model convert "$TMPD/w.trie" "$TMPD/w$q.arpa" 2>/dev/null
+    expect_out "a -q $q trie converted to ARPA: still a probability model" '^Perplexity including OOVs' "$LMPROB" ppl "$TMPD/w$q.arpa" tests/fixtures/train_small.txt
+  done
+  # the centres read back as floats: at -q 4 the first 5,000 lines' trigram has one that parsed as a double
+  # below its float, so the value coded as it sat above its interval
+  head -n 5000 "$ptb" >"$TMPD/ptb5k.txt"
+  "$LMPROB" train --quiet --order 3 --output "$TMPD/ptb5k.arpa" "$TMPD/ptb5k.txt"
+  "$LMPROB" model convert -q 4 "$TMPD/ptb5k.arpa" "$TMPD/w.trie" 2>/dev/null
+  "$LMPROB" model convert "$TMPD/w.trie" "$TMPD/w5k.arpa" 2>/dev/null
+  expect_out "a -q 4 trie of 5,000 lines converted to ARPA" '^Perplexity including OOVs' "$LMPROB" ppl "$TMPD/w5k.arpa" tests/fixtures/train_small.txt
+  # the record lists each centre once; one that repeats a centre (as written before) is read all the same
+  rec=$(grep '^# lmprob quantised: ' "$TMPD/w10.arpa")
+  tr ' ' '\n' <<<"${rec#\# lmprob quantised: }" | sort -g | uniq -d | grep -q . && bad "the record repeats a centre" || ok
+  first=$(awk '{print $4; exit}' <<<"$rec")
+  sed "s/^# lmprob quantised: $first /# lmprob quantised: $first $first /" "$TMPD/w10.arpa" >"$TMPD/w10dup.arpa"
+  expect_out "a record with a repeated centre" '^Perplexity including OOVs' "$LMPROB" ppl "$TMPD/w10dup.arpa" tests/fixtures/train_small.txt
   "$LMPROB" model convert "$TMPD/ptb2k.arpa" "$TMPD/exact.bin" 2>/dev/null
   "$LMPROB" model convert "$TMPD/exact.bin" "$TMPD/exact.arpa" 2>/dev/null
   grep -q '^# lmprob quantised' "$TMPD/exact.arpa" && bad "an exact model got a quantisation record" || ok
