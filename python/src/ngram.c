@@ -373,6 +373,13 @@ static int model_init(lmpy_Model *M, PyObject *args, PyObject *kw)
     lmp_status st;
     Py_BEGIN_ALLOW_THREADS
     st = lmp_ngram_load(path, NULL, NULL, &M->m, &err);
+    /* a quantised trie's values keep the record of their rounding in what write_arpa/write_binary write
+     * (ngram_tools.h; the CLI's model convert does the same): without it the ARPA of a -q 8 trie is
+     * refused as "not a probability model". Here, before any other thread can see the model. */
+    if (st == LMP_OK && (st = lmp_ngram_record_quantisation(M->m, &err)) != LMP_OK) {
+        lmp_ngram_free(M->m);
+        M->m = NULL;
+    }
     Py_END_ALLOW_THREADS
     if (st != LMP_OK) {
         lmpy_raise_path(path, &err);

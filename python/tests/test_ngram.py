@@ -280,6 +280,21 @@ class TestAgainstCLI(unittest.TestCase):
             self.assertEqual([m2.score(s) for s in self.sents[:50]], [self.m.score(s) for s in self.sents[:50]])
         self.assertTrue(lmprob.Model(b).info()["binary"])
 
+    def test_quantised_trie_written_on(self):
+        # A quantised trie written by the module as ARPA or binary keeps the record of its rounding (the
+        # centres its codes stand for), as `lmprob model convert` does: without it `ppl` refused the file
+        # ("not a probability model: its values after <s> sum to 1.00...") that it accepted as the trie
+        # (this model at -q 6 and -q 10).
+        for bits in (6, 8, 10):
+            t = os.path.join(TMP, f"small3_q{bits}.trie")
+            cli("model", "convert", "-q", bits, self.arpa, t)
+            q = lmprob.Model(t)
+            for path in (os.path.join(TMP, "q_by_python.arpa"), os.path.join(TMP, "q_by_python.bin")):
+                (q.write_arpa if path.endswith(".arpa") else q.write_binary)(path)
+                self.assertIn("Perplexity including OOVs", cli("ppl", path, self.text), (bits, path))
+                m2 = lmprob.Model(path)
+                self.assertEqual([m2.score(s) for s in self.sents[:50]], [q.score(s) for s in self.sents[:50]])
+
 
 class TestTrain(unittest.TestCase):
     def test_train_equals_cli(self):
