@@ -139,8 +139,9 @@ char *cli_join_command(int argc, char **argv);
  * (.bin), 2 the trie (.trie), 0 ARPA (anything else; written gzip- or
  * xz-compressed when the name ends in .gz or .xz, as SRILM does), -1 a binary
  * layout with a compression suffix (.bin.gz, .trie.xz: a binary is mapped into
- * memory, so it is never compressed). cli_model_out_check prints why -1 is refused
- * and returns CLI_USAGE for it, CLI_OK otherwise: a command calls it before its work. */
+ * memory, so it is never compressed), -2 a compression lmprob does not write (.bz2,
+ * .zst, ...). cli_model_out_check prints why a negative one is refused and returns
+ * CLI_USAGE for it, CLI_OK otherwise: a command calls it before its work. */
 int cli_model_out_format(const char *path);
 int cli_model_out_check(const char *cmd, const char *path);
 /* (Before long work, check OUT with cli_check_output, below.) */

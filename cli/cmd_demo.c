@@ -51,6 +51,17 @@ static int demo_uniform(int argc, char **argv)
         cli_error("demo uniform: expected --output U.arpa and a TRAIN file");
         return CLI_USAGE;
     }
+    /* ARPA text only, named so: .gz, .xz, .bin and .trie, which train, prune, filter and mix honour, were
+     * written as plain ARPA under that name (it loaded, the reader sniffing content, so the name lied) */
+    const size_t on = strlen(out);
+    const int zipped = on > 3 && (strcmp(out + on - 3, ".gz") == 0 || strcmp(out + on - 3, ".xz") == 0);
+    if (cli_model_out_format(out) != 0 || zipped) {
+        cli_error("demo uniform: --output %s: the uniform model is written as plain ARPA text: expected a name "
+                  "without .gz, .xz, .bin, .trie or another compression's suffix (lmprob model convert U.arpa OUT "
+                  "makes the binary and compressed forms)",
+                  out);
+        return CLI_USAGE;
+    }
     if (cli_check_input("demo uniform", train)) return CLI_FAIL;
     if ((prc = cli_check_output_from("demo uniform", out, &train, 1))) return prc;
     /* The words of lmprob train, read by its reader (lmp_corpus: word mode, gzip and xz, UTF-8 checked, lines
@@ -81,6 +92,13 @@ static int demo_uniform(int argc, char **argv)
     }
     /* every word but <s> (context only), sorted */
     const size_t V = lmp_vocab_size(vocab);
+    if (V <= 3) { /* <unk>, <s>, </s>: the text had no word (as train's "empty corpus") */
+        lmp_vocab_free(vocab);
+        cli_error("demo uniform: %s: no words: expected a text of at least one word (a uniform model over none "
+                  "would give </s> and <unk> one half each)",
+                  train);
+        return CLI_FAIL;
+    }
     const char **words = malloc(V * sizeof *words);
     if (!words) {
         lmp_vocab_free(vocab);

@@ -181,7 +181,8 @@ static int model_convert(int argc, char **argv)
     enum { ARPA, HASHED, TRIE } kind;
     /* .gz and .xz: ARPA text, compressed (as train, prune, filter and mix write it) */
     const int zipped = ends_with(pos[1], ".gz") || ends_with(pos[1], ".xz");
-    if (to_kind < 0 && (prc = cli_model_out_check("model convert", pos[1]))) return prc;
+    if ((to_kind < 0 || cli_model_out_format(pos[1]) == -2) && (prc = cli_model_out_check("model convert", pos[1])))
+        return prc;
     if (to_kind >= 0) kind = to_kind == 0 ? ARPA : to_kind == 2 ? TRIE : HASHED;
     else if (ends_with(pos[1], ".bin")) kind = HASHED;
     else if (ends_with(pos[1], ".trie")) kind = TRIE;

@@ -125,7 +125,8 @@ typedef enum lmp_ngram_filter_mode {
  * are. Nothing is recomputed: every probability and backoff is the model's,
  * so any sentence of vocabulary words (VOCAB) or any line of the file (UNION)
  * scores as under the full model (the filtered model no longer sums to one
- * over the dropped words, as with KenLM's filter). */
+ * over the dropped words, as with KenLM's filter). A file with no words at all
+ * is refused (LMP_EINVAL), as lmprob train's --vocab list is. */
 LMP_API lmp_status lmp_train_model_create_filtered(const lmp_ngram *m, const char *path,
                                                    lmp_ngram_filter_mode mode, lmp_train_model **out,
                                                    lmp_error *err);

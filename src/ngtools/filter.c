@@ -90,7 +90,9 @@ lmp_status lmp_train_model_create_filtered(const lmp_ngram *g, const char *path,
     const lmp_token *tok;
     size_t nt;
     uint32_t line = 0;
+    uint64_t nwords = 0;
     while ((st = lmp_corpus_next_line(c, &tok, &nt, err)) == LMP_OK) {
+        nwords += nt;
         for (size_t t = 0; t < nt; t++) {
             lmp_token_id w = lmp_vocab_find(full->vocab, tok[t].ptr, tok[t].len);
             if (w < 0) continue; /* not in the model: nothing to keep */
@@ -113,6 +115,13 @@ lmp_status lmp_train_model_create_filtered(const lmp_ngram *g, const char *path,
     }
     if (st != LMP_EOF) goto done;
     st = LMP_OK;
+    if (nwords == 0) { /* as lmprob train's --vocab (src/estimate/train.c) */
+        st = lmp_error_set(err, LMP_EINVAL,
+                           "%s: the word list has no words: expected one or more words (whitespace-separated), "
+                           "since with none the filtered model keeps only <s>, </s> and <unk>",
+                           path);
+        goto done;
+    }
     for (uint32_t s = 0; s < 3; s++) keep[s] = 1;
     if (mode == LMP_FILTER_UNION) { /* per word, its sorted distinct lines */
         if (np) qsort(pairs, np, sizeof *pairs, pair_cmp); /* none: pairs is NULL, which qsort may not take */

@@ -36,6 +36,15 @@ gzip -c "$TMPD/u.txt" >"$TMPD/u.txt.gz"
 expect_ok "demo uniform: gzip text" "$LMPROB" demo uniform --output "$TMPD/ugz.arpa" "$TMPD/u.txt.gz"
 cmp -s "$TMPD/u.arpa" "$TMPD/ugz.arpa" && ok || bad "uniform: the gzip text gave another model than the plain one"
 printf 'a \377 b\n' >"$TMPD/inv.txt"
+# plain ARPA, named so: -o u.gz / u.bin / u.trie wrote plain ARPA text under that name (exit 0); a text
+# without a word gave a model of </s> and <unk> (exit 0), where train says "empty corpus"
+for o in u.gz u.arpa.xz u.bin u.trie; do
+  "$LMPROB" demo uniform --output "$TMPD/n_$o" "$TMPD/u.txt" 2>"$TMPD/err"
+  [ $? = 2 ] && grep -q "written as plain ARPA text" "$TMPD/err" && [ ! -e "$TMPD/n_$o" ] && ok || bad "uniform -o $o: $(cat "$TMPD/err")"
+done
+printf '\n\n' >"$TMPD/blank.txt"
+"$LMPROB" demo uniform --output "$TMPD/blank.arpa" "$TMPD/blank.txt" 2>"$TMPD/err"
+[ $? = 1 ] && grep -q "blank.txt: no words" "$TMPD/err" && [ ! -e "$TMPD/blank.arpa" ] && ok || bad "uniform of no words: $(cat "$TMPD/err")"
 expect_fail "uniform: invalid UTF-8" "inv\.txt:1: invalid UTF-8" "$LMPROB" demo uniform --output "$TMPD/inv.arpa" "$TMPD/inv.txt"
 # a write error names the command (it read "lmprob: /dev/full: write failed")
 expect_fail "uniform to /dev/full: command named" '^lmprob: demo uniform: /dev/full: write failed' "$LMPROB" demo uniform --output /dev/full "$TMPD/u.txt"

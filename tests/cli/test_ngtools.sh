@@ -36,6 +36,10 @@ expect_ok "mix merged + ppl" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weigh
 cp "$TMPD/out" "$TMPD/m.json"
 if [ "$(json_field "$TMPD/m.json" "abs(d['ppl']['merged'] / d['ppl']['mixture'] - 1) < 1e-6")" = True ]; then ok; else bad "merged != mixture on the union's n-grams: $(cat "$TMPD/m.json")"; fi
 printf 'the mat sat on a dog\ncat eat the log\n' >"$TMPD/other.txt"
+: >"$TMPD/none.txt"
+"$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights 0.4,0.6 --ppl "$TMPD/none.txt" >"$TMPD/out" 2>"$TMPD/err"
+# an empty --ppl text: nan and exit 0, as ppl, which says why on stderr (mix said nothing)
+[ $? = 0 ] && grep -q 'nan' "$TMPD/out" && grep -q "mix: note: .*none.txt: no sentence to score" "$TMPD/err" && ok || bad "mix --ppl of an empty text: $(cat "$TMPD/out" "$TMPD/err")"
 expect_ok "mix ppl on a backing-off text" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights 0.4,0.6 --output "$TMPD/m2.arpa" --ppl "$TMPD/other.txt" --json
 if [ "$(json_field "$TMPD/out" "abs(d['ppl']['merged'] / d['ppl']['mixture'] - 1) > 1e-4")" = True ]; then ok; else bad "merged == mixture where they should differ: $(cat "$TMPD/out")"; fi
 # the merged ARPA scores like the ppl command says, and a binary output holds the same model
@@ -147,6 +151,10 @@ expect_ok "filter a trie into a trie" "$LMPROB" filter "$TMPD/full.trie" --union
 "$LMPROB" ppl --json "$TMPD/fu.arpa" "$TMPD/u.txt" >"$TMPD/pa.json"; "$LMPROB" ppl --json "$TMPD/fu.trie" "$TMPD/u.txt" >"$TMPD/pt.json"
 if $PY -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if a['log10_prob'] == b['log10_prob'] else 1)" "$TMPD/pa.json" "$TMPD/pt.json"; then ok; else bad "trie filter scores differ"; fi
 expect_out "trie output is a trie" 'trie layout' "$LMPROB" model info "$TMPD/fu.trie"
+: >"$TMPD/nowords.txt"
+"$LMPROB" filter "$TMPD/full.arpa" --vocab "$TMPD/nowords.txt" --output "$TMPD/x.arpa" 2>"$TMPD/err"
+# a word list without words: refused (exit 1), as train's --vocab; it wrote a model of <s>, </s> and <unk>
+[ $? = 1 ] && grep -q "nowords.txt: the word list has no words" "$TMPD/err" && [ ! -e "$TMPD/x.arpa" ] && ok || bad "filter, no words: $(cat "$TMPD/err")"
 expect_fail "filter no mode" "expected one of --vocab FILE or --union FILE, got 0" "$LMPROB" filter "$TMPD/full.arpa" --output "$TMPD/x.arpa"
 expect_fail "filter two modes" "got 2" "$LMPROB" filter "$TMPD/full.arpa" --vocab "$TMPD/u.txt" --union "$TMPD/u.txt" --output "$TMPD/x.arpa"
 expect_fail "filter missing vocab" "nope.txt.*cannot open" "$LMPROB" filter "$TMPD/full.arpa" --vocab "$TMPD/nope.txt" --output "$TMPD/x.arpa"
