@@ -315,6 +315,7 @@ int cmd_generate(int argc, char **argv)
      * before that token is pushed (a prompt of n_ctx tokens was refused) */
     if ((size_t)markers + g.np > cap) {
         cli_error("generate: --prompt: %zu tokens: expected at most the model's context of %zu", g.np, cap);
+        rc = CLI_USAGE; /* the prompt is an argument, as gpt2 logits' ids and ppl's --window above n_ctx */
         goto done;
     }
     if (lmp_sampler_create(&prm, g.in.vocab_size, &smp, &err) || lmp_lm_ctx_create(lm, cap, &ctx, &err)) {

@@ -256,7 +256,7 @@ static int gpt2_logits(int argc, char **argv)
     int af_open = 0, slot = -1; /* slot: the temporary output, removed on SIGINT/SIGTERM (cli_output_watch) */
     for (size_t i = 0; i < n; i++) /* an id the model has not: the argument's value, a usage error (as decode's) */
         if ((size_t)ids[i] >= V) {
-            cli_error("gpt2 logits: IDS: item %zu: expected a token id in [0, %zu) (the model's vocab_size), got %ld",
+            cli_error("gpt2 logits: IDS: item %zu: expected a token id in [0, %zu) (the model's vocab_size), got '%ld'",
                       i + 1, V, (long)ids[i]);
             rc = CLI_USAGE;
             goto done;

@@ -102,6 +102,7 @@ int cmd_next(int argc, char **argv)
     if (in.n_ctx && cap > in.n_ctx) {
         cli_error("next: --prompt: %zu tokens%s: expected at most the model's context of %zu", cap,
                   lead ? " with the start token" : "", in.n_ctx);
+        rc = CLI_USAGE; /* the prompt is an argument, as gpt2 logits' ids and ppl's --window above n_ctx */
         goto done;
     }
     if (cap == 0) cap = 1; /* a context holds at least one token (lm.h) */

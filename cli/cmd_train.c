@@ -72,7 +72,7 @@ static void usage(FILE *f)
             "  --skip-markers          drop <s> and </s> found in the text instead of failing\n"
             "  --threads T             0 (all cores) to 1024; the pipeline uses 1, or 2 for any other value (default 2)\n"
             "  --json                  the summary as JSON (counts, discounts, tokens, seconds)\n"
-            "  --quiet                 no summary\n"
+            "  --quiet                 no summary, and no stages on a terminal\n"
             "\n"
             "An estimator's own option (--k, --discount, --backoff-factor, --gt-max, --nltk,\n"
             "--discount-fallback) given with another estimator is refused, naming those it applies to.\n"
@@ -355,7 +355,9 @@ int cli_train_run(int argc, char **argv, cli_train_fn train, int stages)
     p.command = command;
     progress_state ps;
     clock_gettime(CLOCK_MONOTONIC, &ps.t0);
-    if (isatty(2) || (stages && !quiet)) {
+    /* --quiet: nothing on stderr but errors and notes, on a terminal too (the stages were shown there, which
+     * docs/mpi.md said --quiet silenced) */
+    if (!quiet && (isatty(2) || stages)) {
         p.progress = on_progress;
         p.progress_ctx = &ps;
     }
@@ -373,7 +375,10 @@ int cli_train_run(int argc, char **argv, cli_train_fn train, int stages)
         if (!err.msg[0] && train != train_here) return CLI_FAIL; /* another MPI rank said why */
         /* the corpus reader's refusals that an option of train's undoes (the reader, shared by every
          * command, cannot know which options the one reading takes) */
-        const char *hint = st != LMP_EFORMAT                         ? ""
+        const char *hint = st == LMP_ERANGE && strstr(err.msg, "the reader's piece limit")
+                               ? " (train's: a 36th of its line limit, which is an eighth of --memory, at most 256 MiB: "
+                                 "a larger --memory raises it)"
+                           : st != LMP_EFORMAT                           ? ""
                            : strstr(err.msg, ": invalid UTF-8 at byte ") ? "; --utf8-replace replaces invalid UTF-8 by U+FFFD"
                            : strstr(err.msg, ": sentence marker '")      ? "; --skip-markers drops them"
                            : strstr(err.msg, ": line longer than ")

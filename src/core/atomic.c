@@ -300,8 +300,13 @@ lmp_status lmp_atomic_open(lmp_atomic_file *af, const char *path, lmp_error *err
     if (fd < 0) {
         int e = errno;
         const char *slash = strrchr(af->tmp, '/');
-        lmp_error_set_at(err, LMP_EIO, path, 0, "cannot create the temporary file %s: %s", slash ? slash + 1 : af->tmp,
-                         strerror(e));
+        if (e == ENOENT || e == ENOTDIR) /* the folder is not there: say that, not the temporary name we made up */
+            lmp_error_set_at(err, LMP_EIO, path, 0, "cannot write: its folder %.*s %s (expected an existing folder)",
+                             slash ? (int)(slash - af->tmp) : 1, slash ? af->tmp : ".",
+                             e == ENOENT ? "does not exist" : "is not a folder");
+        else
+            lmp_error_set_at(err, LMP_EIO, path, 0, "cannot create the temporary file %s: %s",
+                             slash ? slash + 1 : af->tmp, strerror(e));
         af->tmp[0] = '\0';
         return LMP_EIO;
     }

@@ -264,8 +264,7 @@ static lmp_status tokenize(lmp_corpus *c, size_t *ntok, lmp_error *err)
         if (st == LMP_ERANGE) /* a piece past max_piece: the stream's line is 1, the file's is ours */
             return lmp_error_set_at(err, st, io_reader_name(c->r), io_reader_lineno(c->r),
                                     "byte %ld: a piece (a run of letters, digits, symbols or white space) longer "
-                                    "than %zu bytes: expected at most %zu (lmp_corpus_params.max_piece; lmprob "
-                                    "train: a 36th of its line limit, an eighth of --memory)",
+                                    "than %zu bytes: expected at most %zu, the reader's piece limit",
                                     e.col, c->p.max_piece, c->p.max_piece);
         if (st) {
             if (err) *err = e;

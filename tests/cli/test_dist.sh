@@ -184,5 +184,9 @@ expect_fail "quantile not for categorical" '--quantile is not available for cate
 expect_fail "rng bad kind" "expected uniform, normal, exponential, u64, u32 or integers, got 'gauss'" "$LMPROB" rng gauss
 expect_fail "rng bad n" "expected an integer|expected a number" "$LMPROB" rng -n x
 expect_fail "rng stream numpy" 'numpy.*no jumps' "$LMPROB" rng --rng numpy --stream 1
+# the flag's domain in the flag's words (it read "rng: stream = 99999999999: expected a stream index <= 1000000")
+"$LMPROB" rng --stream 1000001 -n 1 >/dev/null 2>"$TMPD/err"
+[ $? = 2 ] && grep -q "^lmprob: rng: --stream: expected a stream number from 0 to 1000000, got '1000001'$" "$TMPD/err" && ok || bad "rng --stream 1000001: $(cat "$TMPD/err")"
+expect_ok "rng --stream 1000000" "$LMPROB" rng --stream 1000000 -n 1
 expect_fail "option needs value" 'dist: --mu: expected a finite number, got nothing' "$LMPROB" dist normal --mu
 finish

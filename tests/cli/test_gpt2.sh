@@ -59,7 +59,7 @@ sys.exit(0 if d <= 1e-4 else 1)' "$TMPD/lg.f32" "$SHARED/gpt2/tiny_ref_logits.f3
 
 # bad token ids, too many tokens: usage errors (exit 2, as decode's --history; an id past the vocabulary exited
 # 1), nothing written
-expect_fail "id out of range" "IDS: item 2: expected a token id in \[0, 50257\) \(the model's vocab_size\), got 50257" \
+expect_fail "id out of range" "IDS: item 2: expected a token id in \[0, 50257\) \(the model's vocab_size\), got '50257'" \
   "$LMPROB" gpt2 logits --output "$TMPD/x.f32" "$TINY" 15496,50257
 "$LMPROB" gpt2 logits --output "$TMPD/x.f32" "$TINY" 15496,50257 2>/dev/null
 [ $? -eq 2 ] && ok || bad "id out of range: exit $?, expected 2"

@@ -380,6 +380,12 @@ if [ "$(wc -w <<<"$ids8")" -eq 8 ] && [ -n "$want" ] &&
 then ok; else bad "next with a prompt of n_ctx tokens: $(cat "$TMPD/n8.json" "$TMPD/err")"; fi
 expect_fail "next: a prompt of n_ctx + 1 tokens" "next: --prompt: 9 tokens: expected at most the model's context of 8" \
   "$LMPROB" next --model "$TMPD/ctx8.safetensors" --prompt 'a b c d e f g h i' --top 1
+# a usage error (exit 2), as gpt2 logits' ids and ppl's --window above n_ctx: next and generate exited 1
+for c in next generate; do
+  "$LMPROB" $c --model "$TMPD/ctx8.safetensors" --prompt 'a b c d e f g h i' >/dev/null 2>"$TMPD/err"
+  rc=$?
+  [ $rc = 2 ] && grep -q -- "--prompt: 9 tokens" "$TMPD/err" && ok || bad "$c: a prompt above n_ctx: exit $rc: $(cat "$TMPD/err")"
+done
 
 # ---- bad input: a message naming the cause, nothing on stdout ------------------------------------------------
 expect_fail "window above n_ctx" "--window 2048: expected at most the context of .*tiny-hf, 1024 tokens" "$LMPROB" ppl --model "$HF" --window 2048 "$TMPD/hello.txt"

@@ -239,7 +239,7 @@ expect_out "ppl takes gpt2 mode from the model" '"tokens": 5,' sh -c "printf 'He
 # --memory), naming the line, as tokenize does with --max-piece (twenty-fourth session: a 60 MB run of
 # letters trained under --memory 512M at 1.4 GB); the same text trains under a larger budget.
 { echo 'Hello world'; head -c 120000 /dev/zero | tr '\0' 'q'; echo; echo 'Hi'; } >"$TMPD/longpiece.txt"
-expect_fail "train --mode gpt2: a piece past the budget's bound" 'longpiece.txt:2: byte 1: a piece .* longer than 58254 bytes' \
+expect_fail "train --mode gpt2: a piece past the budget's bound" "longpiece.txt:2: byte 1: a piece .* longer than 58254 bytes: expected at most 58254, the reader's piece limit \\(train's: a 36th of its line limit, which is an eighth of --memory" \
   "$LMPROB" train --quiet --mode gpt2 --order 2 --discount-fallback --memory 16M --output "$TMPD/lp.arpa" "$TMPD/longpiece.txt"
 if [ ! -e "$TMPD/lp.arpa" ]; then ok; else bad "a model after a refused piece"; fi
 expect_ok "train --mode gpt2: the piece within --memory 64M" "$LMPROB" train --quiet --mode gpt2 --order 2 --discount-fallback --memory 64M --output "$TMPD/lp.arpa" "$TMPD/longpiece.txt"

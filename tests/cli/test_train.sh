@@ -50,6 +50,22 @@ for c in "train --order 2 --output $TMPD/b.bin.gz $FIX" "prune $TMPD/m3.arpa --t
   "$LMPROB" $c >/dev/null 2>"$TMPD/err"; rc=$?
   if [ $rc = 2 ] && grep -q "a binary model is mapped into memory, never compressed" "$TMPD/err"; then ok; else bad "$c: exit $rc: $(cat "$TMPD/err")"; fi
 done
+# --quiet on a terminal: nothing printed (the stages, "[ 0.01s 3 MiB] read", were shown there all the same)
+if have_tty; then
+  on_tty "$TMPD/tty" "'$LMPROB' train --order 2 --discount-fallback --quiet --output '$TMPD/q.arpa' '$FIX'"
+  [ -s "$TMPD/q.arpa" ] && [ ! -s "$TMPD/tty" ] && ok || bad "train --quiet on a terminal printed: $(head -c 300 "$TMPD/tty")"
+  on_tty "$TMPD/tty" "'$LMPROB' train --order 2 --discount-fallback --output '$TMPD/q.arpa' '$FIX'"
+  grep -q 'MiB\]' "$TMPD/tty" && ok || bad "train on a terminal showed no stages: $(head -c 300 "$TMPD/tty")"
+else echo "SKIP: --quiet on a terminal (no script(1))"; fi
+# a compression lmprob does not write: refused by every command that writes a model (train wrote plain ARPA
+# under x.arpa.bz2, which loaded since the reader sniffs the bytes); nothing is written
+for c in "train --order 2 --discount-fallback --output $TMPD/u.arpa.bz2 $FIX" "prune $TMPD/m3.arpa --threshold 1e-3 --output $TMPD/u.arpa.zst" \
+         "mix $TMPD/m3.arpa $TMPD/m3.arpa --output $TMPD/u.lz4" "filter $TMPD/m3.arpa --vocab $FIX --output $TMPD/u.arpa.lzma" \
+         "model convert --to arpa $TMPD/m3.arpa $TMPD/u.arpa.bz2" "demo uniform --output $TMPD/u.arpa.zst $FIX"; do
+  "$LMPROB" $c >/dev/null 2>"$TMPD/err"; rc=$?
+  if [ $rc = 2 ] && grep -Eq "gzip \(.gz\) or xz \(.xz\) only|another compression's suffix" "$TMPD/err" && ! ls "$TMPD"/u.* >/dev/null 2>&1
+  then ok; else bad "$c: exit $rc: $(cat "$TMPD/err")"; fi
+done
 # a write that fails while compressing (a file-size limit: the first compressed block does not fit): exit 1,
 # the reason named, no file left
 head -c 20000 /dev/urandom | od -An -tx1 | tr -s ' \n' '\n\n' | paste -sd' ' | fold -w 60 >"$TMPD/noise.txt"
