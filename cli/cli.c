@@ -584,7 +584,8 @@ void cli_progress_update(void *ctx, double frac)
      * now and then (11.5 % and 12.4 % both as "12%") */
     int pct = frac >= 1.0 ? 100 : frac > 0.0 ? (int)(100.0 * frac) : 0;
     if (pct == p->shown && frac < 1.0) return;
-    if (pct != p->shown) fprintf(stderr, "\r%s: %s %3d%%", p->label, p->phase, pct);
+    /* "lmprob: ppl: scoring  42%": the prefix of the command's errors and notes */
+    if (pct != p->shown) fprintf(stderr, "\rlmprob: %s: %s %3d%%", p->label, p->phase, pct);
     p->shown = pct;
     if (frac >= 1.0) fputs("\r\033[K", stderr); /* done: the line goes */
     fflush(stderr);

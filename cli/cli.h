@@ -92,12 +92,12 @@ int cli_read_table(const char *cmd, const char *path, size_t want_cols, double *
 /* 1 when argv[i] is option `name` (exactly, or as "name=value"). */
 int cli_is_opt(const char *arg, const char *name);
 
-/* A one-line percentage on stderr for long jobs ("lmprob ppl: scoring  42%"),
+/* A one-line percentage on stderr for long jobs ("lmprob: ppl: scoring  42%", the prefix of errors),
  * drawn only when stderr is a terminal and at most every 1 %. */
 typedef struct cli_progress {
     int on;             /* stderr is a terminal */
     int shown;          /* the whole percent last drawn (-1: none yet in this phase) */
-    const char *label;  /* "lmprob ppl" */
+    const char *label;  /* the command, "ppl", "model convert" */
     const char *phase;  /* "loading model", "scoring", ... */
 } cli_progress;
 

@@ -386,7 +386,7 @@ static int b09_gaussian(ch_ctx *c)
         lmp_rng rr;
         /* about 2.7 ms a repeat here: the top of --clt-repeats (100,000) is minutes, so a terminal sees it go */
         cli_progress prog;
-        cli_progress_start(&prog, "lmprob chapter", "section 9, normality test repeats");
+        cli_progress_start(&prog, "chapter", "section 9, normality test repeats");
         for (long k = 1; k <= c->clt_repeats; k++) {
             cli_progress_update(&prog, (double)(k - 1) / (double)c->clt_repeats);
             lmp_rng_seed(&rr, LMP_RNG_NUMPY_LEGACY, (uint64_t)k, NULL);

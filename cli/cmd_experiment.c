@@ -137,7 +137,7 @@ static int run(int which, int argc, char **argv)
     /* "lmprob experiment: clt  42%" on a terminal for the long ones (rule, clt, disease), cleared before the
      * results: 10^9 draws or clt's largest sizes ran for minutes to hours without a sign */
     cli_progress pc;
-    cli_progress_start(&pc, "lmprob experiment", name);
+    cli_progress_start(&pc, "experiment", name);
     rule.progress = clt.progress = dz.progress = cli_progress_update;
     rule.progress_ctx = clt.progress_ctx = dz.progress_ctx = &pc;
     lmp_status st;

@@ -166,7 +166,7 @@ int cmd_kl(int argc, char **argv)
     kl_ctx kc = {lm[0], json, 1, per_pos, 0, n, {0}};
     /* two models' forward passes over every window: minutes on a long text with GPT-2, so the
      * percentage done is drawn on a terminal */
-    cli_progress_start(&kc.prog, "lmprob kl", "comparing");
+    cli_progress_start(&kc.prog, "kl", "comparing");
     cli_progress_streams(&kc.prog, per_pos);
     lmp_kl_result r;
     const lmp_status kst = lmp_eval_kl(ctx[0], ctx[1], ids, n, W, S, on_point, &kc, &r, &err);

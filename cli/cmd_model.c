@@ -72,7 +72,7 @@ static int model_info(int argc, char **argv)
     }
     if (cli_check_input("model info", path)) return CLI_FAIL;
     cli_progress pc;
-    cli_progress_start(&pc, "lmprob model", "loading");
+    cli_progress_start(&pc, "model info", "loading");
     lmp_error err = {0};
     lmp_ngram *m;
     lmp_status st = lmp_ngram_load(path, cli_progress_update, &pc, &m, &err);
@@ -224,7 +224,7 @@ static int model_convert(int argc, char **argv)
     if (cli_check_input("model convert", pos[0])) return CLI_FAIL;
     if ((prc = cli_check_output_from("model convert", pos[1], pos, 1))) return prc;
     cli_progress pc;
-    cli_progress_start(&pc, "lmprob model", "reading");
+    cli_progress_start(&pc, "model convert", "reading");
     lmp_error err = {0};
     lmp_ngram *m;
     if (cli_ngram_load_whole("model convert", pos[0], &pc, &m)) return CLI_FAIL;

@@ -323,7 +323,7 @@ static int ppl_windows(const char *model, const lmp_lm *lm, const char *text_pat
     stream_ctx sc = {lm, unknown, spans, len, json, per_token, 1, 0, 0.0, 0, 0, n, {0}};
     /* A GPT-2 window is a forward pass of up to 1024 tokens: a long text takes minutes, so the
      * percentage of the stream scored is drawn on a terminal. */
-    cli_progress_start(&sc.prog, "lmprob ppl", "scoring");
+    cli_progress_start(&sc.prog, "ppl", "scoring");
     cli_progress_streams(&sc.prog, per_token);
     unsigned mask = recipe < 0 ? LMP_PPL_ALL : 1u << recipe;
     mask |= 1u << LMP_PPL_EXACT; /* the token counts and log-probabilities come from the exact sum */
@@ -492,7 +492,7 @@ int cmd_ppl(int argc, char **argv)
     }
     lmp_lm_info in;
     lmp_lm_get_info(lm, &in);
-    cli_progress_start(&c.prog, "lmprob ppl", "scoring");
+    cli_progress_start(&c.prog, "ppl", "scoring");
     cli_progress_streams(&c.prog, c.per_token || c.per_sentence);
     c.first_token = 1;
     c.first_sentence = 1;

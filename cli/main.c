@@ -60,7 +60,7 @@ static int stdout_checked(const char *cmd, int rc)
         /* the reason of the write that failed, which may be long before this flush (chapter >/dev/full: the
          * flush found nothing left to write, errno 0, and the message said only "write error") */
         const int e = errno ? errno : stdout_errno;
-        cli_stdout_failed(cmd, e);
+        cli_stdout_failed(cli_running_name(cmd), e);
         rc = CLI_FAIL;
     }
     return rc;

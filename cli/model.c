@@ -135,10 +135,8 @@ int cli_lm_load(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm 
     if (cli_check_input(cmd, path)) return CLI_FAIL;
     lmp_lm_path_kind kind = lmp_lm_probe_path(path);
     if (kind == LMP_LM_PATH_GPT2 || (kind == LMP_LM_PATH_GPT2_VOCAB && o->vocab)) return load_gpt2(cmd, path, o, out);
-    char label[64];
-    snprintf(label, sizeof label, "lmprob %s", cmd);
     cli_progress prog;
-    cli_progress_start(&prog, label, "loading model");
+    cli_progress_start(&prog, cmd, "loading model");
     if (kind == LMP_LM_PATH_NGRAM) return load_ngram(cmd, path, o, &prog, out);
     /* a GPT-2 folder with its own vocabulary: what is wrong now is in the files (a model smaller than its
      * vocabulary was a usage error here, exit 2, and a data error with the default vocabulary, exit 1) */

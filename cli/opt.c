@@ -387,6 +387,16 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_
     return CLI_OK;
 }
 
+/* The subcommand running ("model info"), for main.c's message when writing the results to stdout fails
+ * after the command returned ("lmprob: model: ..." named only the command). The CLI's state, as its list of
+ * temporary outputs; the library keeps none. */
+static char running_sub[96];
+
+const char *cli_running_name(const char *cmd)
+{
+    return running_sub[0] ? running_sub : cmd;
+}
+
 int cli_subcommand(const char *cmd, int argc, char **argv, const cli_sub *subs, size_t nsubs, void (*usage)(FILE *))
 {
     if (argc < 2) {
@@ -398,7 +408,10 @@ int cli_subcommand(const char *cmd, int argc, char **argv, const cli_sub *subs, 
         return CLI_OK;
     }
     for (size_t k = 0; k < nsubs; k++)
-        if (strcmp(argv[1], subs[k].name) == 0) return subs[k].run(argc - 1, argv + 1);
+        if (strcmp(argv[1], subs[k].name) == 0) {
+            snprintf(running_sub, sizeof running_sub, "%s %s", cmd, subs[k].name);
+            return subs[k].run(argc - 1, argv + 1);
+        }
     char list[256] = "";
     size_t used = 0;
     for (size_t k = 0; k < nsubs && used < sizeof list; k++)

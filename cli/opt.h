@@ -97,6 +97,9 @@ typedef struct cli_opt {
 int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t nopts, const char **pos,
               size_t maxpos, size_t *npos, void (*usage)(FILE *));
 
+/* The name of what runs: "model info" once cli_subcommand has started that subcommand, else cmd. */
+const char *cli_running_name(const char *cmd);
+
 /* A command with subcommands ("nn init", "model convert"): argv[1] names one of subs, which
  * runs with argv + 1. No subcommand prints usage to stderr (exit 2); -h/--help prints it to
  * stdout (exit 0); an unknown one reads "<cmd>: unknown subcommand 'x': expected a, b or c"

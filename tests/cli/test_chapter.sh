@@ -184,7 +184,7 @@ else bad "docs/chapter.md's output block differs from lmprob chapter: $(diff "$T
 # section 9's repeats (minutes at --clt-repeats 100000) show their progress on a terminal, and only there
 if have_tty; then
   on_tty "$TMPD/tty" "'$LMPROB' chapter 9 --clt-repeats 400"
-  if grep -aq 'lmprob chapter: section 9, normality test repeats  *[0-9]*%' "$TMPD/tty"; then ok
+  if grep -aq 'lmprob: chapter: section 9, normality test repeats  *[0-9]*%' "$TMPD/tty"; then ok
   else bad "chapter 9 on a terminal: no progress: $(head -c 300 "$TMPD/tty" | cat -v)"; fi
 fi
 "$LMPROB" chapter 9 --clt-repeats 50 >/dev/null 2>"$TMPD/err"

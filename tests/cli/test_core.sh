@@ -10,6 +10,9 @@ expect_fail "an option before any command" "unknown option '--bogus': expected a
 for a in --help --version "help rng"; do
   expect_fail "$a >/dev/full" "writing the results to standard output failed" sh -c "'$LMPROB' $a >/dev/full"
 done
+# a subcommand's results: the message names the subcommand ("lmprob: nn: ..." named only the command)
+expect_fail "nn init >/dev/full" "^lmprob: nn init: writing the results to standard output failed" sh -c "'$LMPROB' nn init --kind xavier_normal --fan-in 3 >/dev/full"
+expect_fail "bayes disease >/dev/full" "^lmprob: bayes disease: writing the results to standard output failed" sh -c "'$LMPROB' bayes disease >/dev/full"
 expect_fail "verify missing file" 'nope.json: cannot open' "$LMPROB" verify "$TMPD/nope.json"
 printf '{"schema": 1, "cases": [' >"$TMPD/bad.json"
 expect_fail "verify malformed json" 'line 1, column' "$LMPROB" verify "$TMPD/bad.json"

@@ -212,18 +212,18 @@ for c in "ppl --window 32 $SL/text_300.txt" "kl --model $HF --window 16 $SL/text
     on_tty "$TMPD/tty" "'$LMPROB' $c --model '$HF'"
     # the terminal's copy has \r\n line ends and the progress line before the results
     tr -d '\r' <"$TMPD/tty" | sed 's/^.*\x1b\[K//' >"$TMPD/tty.out"
-    if grep -q "lmprob $name: [a-z]* *[0-9]*%" "$TMPD/tty" && grep -q $'\x1b\[K' "$TMPD/tty" &&
+    if grep -q "lmprob: $name: [a-z]* *[0-9]*%" "$TMPD/tty" && grep -q $'\x1b\[K' "$TMPD/tty" &&
        grep -q "50 *%" "$TMPD/tty" && diff -q "$TMPD/pipe.out" "$TMPD/tty.out" >/dev/null; then ok
     else bad "$name on a terminal: no progress, or results changed: $(head -c 600 "$TMPD/tty" | cat -v)"; fi
     # each whole percentage drawn once, rising (a redraw every 0.01, rounded, drew one twice now and then)
-    tr '\r' '\n' <"$TMPD/tty" | grep -o "lmprob $name: [a-z ]* *[0-9]*%" | grep -o '[0-9]*%$' | tr -d % >"$TMPD/pct"
+    tr '\r' '\n' <"$TMPD/tty" | grep -o "lmprob: $name: [a-z ]* *[0-9]*%" | grep -o '[0-9]*%$' | tr -d % >"$TMPD/pct"
     if [ "$(wc -l <"$TMPD/pct")" -ge 10 ] && sort -n -c -u "$TMPD/pct" 2>/dev/null; then ok
     else bad "$name on a terminal: percentages not each once and rising: $(tr '\n' ' ' <"$TMPD/pct")"; fi
   fi
 done
 if have_tty; then  # --per-token lines on a terminal: no progress drawn over them
   on_tty "$TMPD/tty" "'$LMPROB' ppl --window 32 --per-token --model '$HF' '$SL/text_300.txt'"
-  if ! grep -q 'lmprob ppl: scoring' "$TMPD/tty" && [ "$(grep -c $'\t' "$TMPD/tty")" -ge 299 ]; then ok
+  if ! grep -q 'lmprob: ppl: scoring' "$TMPD/tty" && [ "$(grep -c $'\t' "$TMPD/tty")" -ge 299 ]; then ok
   else bad "ppl --per-token on a terminal: progress drawn over the tokens"; fi
 fi
 

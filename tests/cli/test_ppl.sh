@@ -157,10 +157,10 @@ expect_fail "kl: the text named once" "kl: [^ ]*badc.txt: line 1: invalid UTF-8"
 PTB=$SHARED/data/ptb/ptb.valid.txt
 if have_tty && [ -f "$PTB" ]; then
   on_tty "$TMPD/tty" "'$LMPROB' ppl '$FIX/tiny.arpa' '$PTB'"
-  if grep -q 'lmprob ppl: scoring  *[0-9]*%' "$TMPD/tty"; then ok; else bad "ppl on a terminal: no progress: $(head -c 300 "$TMPD/tty" | cat -v)"; fi
+  if grep -q 'lmprob: ppl: scoring  *[0-9]*%' "$TMPD/tty"; then ok; else bad "ppl on a terminal: no progress: $(head -c 300 "$TMPD/tty" | cat -v)"; fi
   for o in --per-token --per-sentence; do
     on_tty "$TMPD/tty" "'$LMPROB' ppl $o '$FIX/tiny.arpa' '$PTB'"
-    if ! grep -q 'lmprob ppl: scoring' "$TMPD/tty" && [ "$(wc -l <"$TMPD/tty")" -ge 3000 ]; then ok
+    if ! grep -q 'lmprob: ppl: scoring' "$TMPD/tty" && [ "$(wc -l <"$TMPD/tty")" -ge 3000 ]; then ok
     else bad "ppl $o on a terminal: progress drawn over the lines"; fi
   done
 fi

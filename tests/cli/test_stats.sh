@@ -194,9 +194,9 @@ expect_out "experiment disease P(+) = 0, no test" '^ +0 +0.10%' "$LMPROB" experi
 # the long experiments draw a percentage on a terminal (they ran silent for minutes), cleared before the results
 if have_tty; then
   on_tty "$TMPD/tty" "'$LMPROB' experiment rule --draws 20000000"
-  grep -Eq 'lmprob experiment: rule +[0-9]+%' "$TMPD/tty" && grep -q '68.2689%' "$TMPD/tty" && ok || bad "experiment rule: no progress on a terminal: $(head -c 300 "$TMPD/tty")"
+  grep -Eq 'lmprob: experiment: rule +[0-9]+%' "$TMPD/tty" && grep -q '68.2689%' "$TMPD/tty" && ok || bad "experiment rule: no progress on a terminal: $(head -c 300 "$TMPD/tty")"
   on_tty "$TMPD/tty" "'$LMPROB' experiment clt --repeats 100 --n-sums 20000"
-  grep -Eq 'lmprob experiment: clt +[0-9]+%' "$TMPD/tty" && ok || bad "experiment clt: no progress on a terminal: $(head -c 300 "$TMPD/tty")"
+  grep -Eq 'lmprob: experiment: clt +[0-9]+%' "$TMPD/tty" && ok || bad "experiment clt: no progress on a terminal: $(head -c 300 "$TMPD/tty")"
 fi
 "$LMPROB" experiment rule --draws 20000000 >/dev/null 2>"$TMPD/err"; [ ! -s "$TMPD/err" ] && ok || bad "experiment rule: stderr not a terminal, yet: $(head -c 200 "$TMPD/err")"
 # --tests and --tol have one domain in the commands that take them (docs/cli.md "One name, one
