@@ -413,7 +413,7 @@ static lmp_status vocab_blob(const lmp_vocab *v, char **out, uint64_t *bytes, lm
 }
 
 /* Rank 0: add the words of a blob to gv, the map local id -> global id into map[0..nv). */
-static lmp_status vocab_merge(lmp_vocab *gv, const char *b, uint64_t bytes, uint32_t *map, lmp_error *err)
+static lmp_status vocab_merge(lmp_vocab *gv, const char *b, uint64_t bytes, lmp_token_id *map, lmp_error *err)
 {
     map[0] = 0;
     map[1] = 1;
@@ -425,7 +425,7 @@ static lmp_status vocab_merge(lmp_vocab *gv, const char *b, uint64_t bytes, uint
         lmp_token_id id;
         lmp_status st = lmp_vocab_add(gv, p + 4, l, &id, err);
         if (st) return st;
-        map[i] = (uint32_t)id;
+        map[i] = id;
         p += 4 + l;
     }
     return LMP_OK;
@@ -453,7 +453,7 @@ static lmp_status build_vocab(ctx *c, lmp_vocab *lv, train_ids *ids, lmp_vocab *
 {
     char *blob = NULL;
     uint64_t bytes = 0, nv = lmp_vocab_size(lv);
-    uint32_t *map = NULL, **maps = NULL;
+    lmp_token_id *map = NULL, **maps = NULL; /* local id -> global id (sent as their 4 bytes) */
     uint64_t *all = NULL;
     int failed = 0;
     lmp_status st = vocab_blob(lv, &blob, &bytes, err);
@@ -505,12 +505,17 @@ done:
 /* ---- 4. exchange by the hash of the last word ------------------------------------ */
 
 /* The rank that owns the n-grams ending in word w (Fibonacci hashing, Knuth 6.4). */
-static inline int owner(uint32_t w, int np)
+static inline int owner(lmp_token_id w, int np)
 {
-    return (int)(((uint64_t)(uint32_t)(w * 2654435761u) * (uint64_t)np) >> 32);
+    return (int)(((uint64_t)(uint32_t)((uint32_t)w * 2654435761u) * (uint64_t)np) >> 32); /* hashed unsigned */
 }
 
-static inline int suffix_cmp(const uint32_t *a, const uint32_t *b, unsigned n)
+/* The words of a record (uint32_t words: the n-gram's ids, copied from lmp_token_id, then counts,
+ * ranks or positions) as ids: the ids are >= 0, and reading a uint32_t object through its signed
+ * counterpart is allowed (C11 6.5p7), so this is the same value. */
+static inline const lmp_token_id *rec_ids(const uint32_t *r) { return (const lmp_token_id *)(const void *)r; }
+
+static inline int suffix_cmp(const lmp_token_id *a, const lmp_token_id *b, unsigned n)
 {
     for (unsigned i = n; i-- > 0;)
         if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
@@ -664,8 +669,9 @@ static lmp_status exchange(ctx *c, train_order *top, unsigned N, const lmp_train
         for (;;) {
             int best = -1;
             for (int s = 0; s < np; s++)
-                if (pos[s] < in[s].n && (best < 0 || suffix_cmp((const uint32_t *)in[s].r + pos[s] * S,
-                                                                (const uint32_t *)in[best].r + pos[best] * S, N) < 0))
+                if (pos[s] < in[s].n && (best < 0 || suffix_cmp(rec_ids((const uint32_t *)in[s].r + pos[s] * S),
+                                                                rec_ids((const uint32_t *)in[best].r + pos[best] * S),
+                                                                N) < 0))
                     best = s;
             if (best < 0) break;
             const uint32_t *r = (const uint32_t *)in[best].r + pos[best]++ * S;
@@ -716,7 +722,7 @@ static lmp_status gather_order(ctx *c, train_order *o, unsigned n, void *col[], 
     uint64_t total = 0;
     for (int r = 0; r < np; r++) total += ms[r];
     const uint64_t t1 = total ? total : 1;
-    uint32_t *w = malloc(t1 * n * sizeof *w), *mw = malloc(t1 * n * sizeof *mw);
+    lmp_token_id *w = malloc(t1 * n * sizeof *w), *mw = malloc(t1 * n * sizeof *mw);
     unsigned char *v[4] = {NULL}, *mv[4] = {NULL};
     int nomem = !w || !mw;
     for (int k = 0; k < ncol; k++) {
@@ -787,7 +793,7 @@ static int req_cmp(const void *a, const void *b, void *arg)
 {
     const uint32_t *x = a, *y = b;
     unsigned n = *(const unsigned *)arg;
-    int k = suffix_cmp(x, y, n - 1);
+    int k = suffix_cmp(rec_ids(x), rec_ids(y), n - 1);
     if (k) return k;
     return x[n - 1] < y[n - 1] ? -1 : x[n - 1] > y[n - 1];
 }
@@ -861,13 +867,13 @@ static lmp_status estimate_order(ctx *c, train_order *o, unsigned n, const doubl
         for (uint64_t g = 0; g < total && !st;) {
             const uint32_t *first = flat + g * F;
             uint64_t e = g + 1;
-            while (e < total && suffix_cmp(flat + e * F, first, n - 1) == 0) e++;
+            while (e < total && suffix_cmp(rec_ids(flat + e * F), rec_ids(first), n - 1) == 0) e++;
             uint64_t ci = UINT64_MAX;
             if (n == 2) {
                 ci = first[0]; /* a unigram context: its word id */
             } else {
-                while (j < lo->m && suffix_cmp(lo->w + j * (n - 1), first, n - 1) < 0) j++;
-                if (j < lo->m && suffix_cmp(lo->w + j * (n - 1), first, n - 1) == 0) ci = j;
+                while (j < lo->m && suffix_cmp(lo->w + j * (n - 1), rec_ids(first), n - 1) < 0) j++;
+                if (j < lo->m && suffix_cmp(lo->w + j * (n - 1), rec_ids(first), n - 1) == 0) ci = j;
             }
             uint64_t den = 0, n1p = 0;
             double gamma = 0;
@@ -924,10 +930,10 @@ static lmp_status estimate_order(ctx *c, train_order *o, unsigned n, const doubl
             pruned = 1;
             continue;
         }
-        const uint32_t *gw = hi->w + i * n;
+        const lmp_token_id *gw = hi->w + i * n;
         uint64_t s;
         if (n == 2) {
-            s = gw[1];
+            s = (uint64_t)gw[1]; /* order 1 is indexed by word id (>= 0) */
         } else { /* the suffix c' w: same last word, so here; in suffix order like hi */
             while (j < lo->m && suffix_cmp(lo->w + j * (n - 1), gw + 1, n - 1) < 0) j++;
             s = j;
@@ -1029,9 +1035,9 @@ static uint64_t chunk_records(int np, unsigned n, unsigned N, const lmp_train_pa
 }
 
 /* A chunk's columns in its buffer: w[k][n], lp[k], lb[k] (n < N). */
-static void chunk_cols(unsigned char *buf, uint64_t k, unsigned n, unsigned N, uint32_t **w, float **lp, float **lb)
+static void chunk_cols(unsigned char *buf, uint64_t k, unsigned n, unsigned N, lmp_token_id **w, float **lp, float **lb)
 {
-    *w = (uint32_t *)buf;
+    *w = (lmp_token_id *)(void *)buf;
     *lp = (float *)(buf + 4 * k * n);
     *lb = n < N ? *lp + k : NULL;
 }
@@ -1044,7 +1050,7 @@ static void stream_send(ctx *c, const train_order *o, uint32_t *const perm[], un
         const uint64_t C = chunk_records(c->size, n, N, p);
         for (uint64_t i = 0; i < o[n].m; i += C) {
             uint64_t k = o[n].m - i < C ? o[n].m - i : C;
-            uint32_t *w;
+            lmp_token_id *w;
             float *lp, *lb;
             chunk_cols(buf, k, n, N, &w, &lp, &lb);
             for (uint64_t j = 0; j < k; j++) {
@@ -1065,7 +1071,7 @@ typedef struct in_stream {
     uint64_t m[LMP_NGRAM_MAX_ORDER + 1];     /* the rank's n-grams of each order */
     uint64_t recvd[LMP_NGRAM_MAX_ORDER + 1]; /* how many of them rank 0 has received */
     uint64_t have, at;                        /* in the current chunk: records, next one */
-    uint32_t *w;                              /* the current chunk's columns */
+    lmp_token_id *w;                          /* the current chunk's columns */
     float *lp, *lb;
     unsigned char *buf;
 } in_stream;
@@ -1080,14 +1086,14 @@ typedef struct merger {
     int *heap, nheap;        /* ranks with n-grams left, by their next n-gram */
 } merger;
 
-static const uint32_t *head(const merger *g, int r)
+static const lmp_token_id *head(const merger *g, int r)
 {
     const in_stream *s = &g->in[r];
     if (r == 0) return g->own[g->n].w + (uint64_t)g->perm[g->n][s->at] * g->n;
     return s->w + s->at * g->n;
 }
 
-static inline int prefix_cmp(const uint32_t *a, const uint32_t *b, unsigned n)
+static inline int prefix_cmp(const lmp_token_id *a, const lmp_token_id *b, unsigned n)
 {
     for (unsigned k = 0; k < n; k++)
         if (a[k] != b[k]) return a[k] < b[k] ? -1 : 1;
@@ -1136,7 +1142,8 @@ static void merge_begin(merger *g, unsigned n)
 }
 
 /* train_pull_fn: the next `count` n-grams of order n over all ranks. */
-static lmp_status merge_pull(void *arg, unsigned n, uint64_t count, uint32_t *w, float *lp, float *lb, lmp_error *err)
+static lmp_status merge_pull(void *arg, unsigned n, uint64_t count, lmp_token_id *w, float *lp, float *lb,
+                             lmp_error *err)
 {
     merger *g = arg;
     if (n != g->n) merge_begin(g, n);
@@ -1330,15 +1337,15 @@ lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train
     if ((st = exchange(&c, &o[N], N, &p, err))) goto fail;
     report(&c, "exchanged", t0);
     /* the globally last record in suffix order carries lmplz's end-of-input quirk */
-    uint32_t *lasts = malloc((size_t)c.size * (N + 1) * sizeof *lasts);
-    uint32_t mine[LMP_NGRAM_MAX_ORDER + 1] = {0};
+    lmp_token_id *lasts = malloc((size_t)c.size * (N + 1) * sizeof *lasts); /* per rank: has one (0/1), its words */
+    lmp_token_id mine[LMP_NGRAM_MAX_ORDER + 1] = {0};
     if (o[N].m) {
         mine[0] = 1;
         memcpy(mine + 1, o[N].w + (o[N].m - 1) * N, N * sizeof *mine);
     }
     st = lasts ? LMP_OK : lmp_error_set(err, LMP_ENOMEM, "out of memory");
     if (any_failed(&c, st)) goto fail;
-    MPI_Allgather(mine, (int)N + 1, MPI_UINT32_T, lasts, (int)N + 1, MPI_UINT32_T, MPI_COMM_WORLD);
+    MPI_Allgather(mine, (int)N + 1, MPI_INT32_T, lasts, (int)N + 1, MPI_INT32_T, MPI_COMM_WORLD);
     int holder = -1;
     for (int r = 0; r < c.size; r++)
         if (lasts[r * (N + 1)] &&

@@ -268,7 +268,8 @@ static void test_trie_quantised(void)
             unsigned ns = 0;
             int distinct_ok = 1;
             for (uint64_t i = 0; i < s.counts[n]; i++) {
-                uint32_t ctx, w;
+                uint32_t ctx;
+                lmp_token_id w;
                 float pr, bo;
                 s.entry(s.self, n, i, &ctx, &w, &pr, &bo);
                 unsigned k = 0;
@@ -477,7 +478,7 @@ static int context_sorted(const lmp_ngram *m)
     if (ng_src_of_model(m, &s, &err)) return 0;
     int ok = 1;
     for (unsigned n = 2; n <= s.order && ok; n++) {
-        uint32_t prev[LMP_NGRAM_MAX_ORDER], cur[LMP_NGRAM_MAX_ORDER];
+        lmp_token_id prev[LMP_NGRAM_MAX_ORDER], cur[LMP_NGRAM_MAX_ORDER];
         for (uint64_t i = 0; i < s.counts[n] && ok; i++) {
             ng_src_words(&s, n, i, cur);
             if (i > 0) {

@@ -824,7 +824,8 @@ typedef struct pull_src {
     uint64_t pulls;
 } pull_src;
 
-static lmp_status pull_model(void *arg, unsigned n, uint64_t count, uint32_t *w, float *lp, float *lb, lmp_error *err)
+static lmp_status pull_model(void *arg, unsigned n, uint64_t count, lmp_token_id *w, float *lp, float *lb,
+                             lmp_error *err)
 {
     pull_src *ps = arg;
     const train_order *o = &ps->m->o[n];

@@ -28,7 +28,10 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Record: N words then a 64-bit count as two uint32 (low, high). */
+/* Record: N words then a 64-bit count as two uint32 (low, high), in one uint32_t array (the chunks,
+ * the runs, and the temporary files' format). The words are word ids (lmp_token_id, each >= 0)
+ * stored as their uint32_t values (rec_word): non-negative, so the radix sort's unsigned digits
+ * and suffix_cmp order them as the ids. */
 static inline uint64_t rec_count(const uint32_t *r, unsigned N)
 {
     return (uint64_t)r[N] | ((uint64_t)r[N + 1] << 32);
@@ -38,6 +41,8 @@ static inline void rec_set_count(uint32_t *r, unsigned N, uint64_t c)
     r[N] = (uint32_t)c;
     r[N + 1] = (uint32_t)(c >> 32);
 }
+/* A word id as a record word (ids are >= 0: the same bits, the same order). */
+static inline uint32_t rec_word(lmp_token_id w) { return (uint32_t)w; }
 
 /* Suffix order: the last word is the most significant. */
 static inline int suffix_cmp(const uint32_t *a, const uint32_t *b, unsigned n)
@@ -104,7 +109,7 @@ typedef struct run {
 
 typedef struct counter {
     train_budget *budget;
-    const uint32_t *ids;
+    const lmp_token_id *ids;
     uint64_t b, e;
     unsigned N, S, bits;
     uint64_t cap;
@@ -224,7 +229,7 @@ static lmp_status readers_start(train_budget *b, reader *rd, size_t nr, unsigned
  * cnt), or a run file written in blocks of READER_RECS records (f, ob); with
  * neither, the n-grams are only counted. */
 typedef struct merge_sink {
-    uint32_t *w;
+    lmp_token_id *w;
     uint64_t *cnt;
     FILE *f;
     uint32_t *ob;
@@ -236,7 +241,7 @@ static lmp_status sink_put(merge_sink *o, const uint32_t *key, uint64_t count, u
                            lmp_error *err)
 {
     if (o->w) {
-        memcpy(o->w + k * N, key, N * sizeof *key);
+        for (unsigned j = 0; j < N; j++) o->w[k * N + j] = (lmp_token_id)key[j]; /* a record word back to its id */
         o->cnt[k] = count;
     } else if (o->f) {
         uint32_t *r = o->ob + o->ob_n * S;
@@ -342,14 +347,14 @@ static void *count_thread(void *arg)
         c->st = LMP_ENOMEM;
         goto done;
     }
-    uint32_t win[LMP_NGRAM_MAX_ORDER];
+    lmp_token_id win[LMP_NGRAM_MAX_ORDER];
     for (unsigned j = 0; j < N; j++) win[j] = LMP_VOCAB_BOS;
     uint64_t k = 0;
     for (uint64_t i = c->b; i < c->e; i++) {
-        uint32_t x = c->ids[i];
+        lmp_token_id x = c->ids[i];
         uint32_t *r = A + k * S;
-        for (unsigned j = 0; j + 1 < N; j++) r[j] = win[j + 1];
-        r[N - 1] = x;
+        for (unsigned j = 0; j + 1 < N; j++) r[j] = rec_word(win[j + 1]);
+        r[N - 1] = rec_word(x);
         r[N] = 1;
         r[N + 1] = 0;
         k++;
@@ -406,11 +411,11 @@ static lmp_status spill_memory_run(counter *c, run *r)
     return LMP_OK;
 }
 
-lmp_status train_count_top(train_budget *b, uint64_t tables, uint32_t **idsp, uint64_t n, unsigned N,
+lmp_status train_count_top(train_budget *b, uint64_t tables, lmp_token_id **idsp, uint64_t n, unsigned N,
                            uint32_t nwords, const char *temp_dir, unsigned nthreads, train_order *top, uint64_t *runs,
                            lmp_error *err)
 {
-    const uint32_t *ids = *idsp;
+    const lmp_token_id *ids = *idsp;
     memset(top, 0, sizeof *top);
     top->n = N;
     *runs = 0;
@@ -483,7 +488,7 @@ lmp_status train_count_top(train_budget *b, uint64_t tables, uint32_t **idsp, ui
     /* The merged result holds at most `bound` records (the runs' sum). When that
      * does not fit, a first pass counts the distinct ones; and runs still in
      * memory go to disk when the result does not fit beside them. */
-    const uint64_t rec_bytes = N * sizeof(uint32_t) + sizeof(uint64_t);
+    const uint64_t rec_bytes = N * sizeof(lmp_token_id) + sizeof(uint64_t);
     uint64_t size = bound;
     if (!st && tb_check(b, (size ? size : 1) * rec_bytes, "the merged n-gram counts", NULL) != LMP_OK) {
         if (!(st = readers_start(b, rd, nr, S, err))) st = merge_runs(rd, nr, S, N, NULL, &size, err);
@@ -524,7 +529,7 @@ lmp_status train_count_top(train_budget *b, uint64_t tables, uint32_t **idsp, ui
         free(c[t].runs);
     }
     if (!st && m) { /* shrink to what the merge kept (a failed shrink keeps the block) */
-        uint32_t *w2 = tb_resize(b, top->w, m * N, sizeof *w2, "the merged n-gram counts", NULL);
+        lmp_token_id *w2 = tb_resize(b, top->w, m * N, sizeof *w2, "the merged n-gram counts", NULL);
         if (w2) top->w = w2;
         uint64_t *c2 = tb_resize(b, top->cnt, m, sizeof *c2, "the merged n-gram counts", NULL);
         if (c2) top->cnt = c2;
@@ -541,7 +546,7 @@ lmp_status train_count_top(train_budget *b, uint64_t tables, uint32_t **idsp, ui
 
 /* ---- adjusted counts ------------------------------------------------------------- */
 
-static inline int same_key(const uint32_t *a, const uint32_t *b, unsigned n)
+static inline int same_key(const lmp_token_id *a, const lmp_token_id *b, unsigned n)
 {
     for (unsigned i = n; i-- > 0;)
         if (a[i] != b[i]) return 0;
@@ -573,18 +578,18 @@ static void adjust_order(adjust_job *j)
             j->st = LMP_ENOMEM;
             return;
         }
-        for (uint64_t i = 0; i < o->m; i++) o->w[i] = (uint32_t)i;
+        for (uint64_t i = 0; i < o->m; i++) o->w[i] = (lmp_token_id)i; /* i < nwords <= INT32_MAX */
         for (uint64_t r = 0; r < top->m; r++) {
-            const uint32_t *g = top->w + r * N;
-            uint32_t x = g[N - 1];
+            const lmp_token_id *g = top->w + r * N;
+            lmp_token_id x = g[N - 1];
             if (!j->continuation) o->cnt[x] += top->cnt[r];
             else if (r == 0 || top->w[(r - 1) * N + N - 1] != x || top->w[(r - 1) * N + N - 2] != g[N - 2])
                 o->cnt[x]++;
         }
         if (top->m) {
-            uint32_t x = top->w[(top->m - 1) * N + N - 1];
+            lmp_token_id x = top->w[(top->m - 1) * N + N - 1];
             o->last_raw_valid = 1;
-            o->last_idx = x;
+            o->last_idx = (uint64_t)x; /* order 1 is indexed by word id */
             o->last_raw = 0;
             for (uint64_t r = top->m; r-- > 0 && top->w[r * N + N - 1] == x;) o->last_raw += top->cnt[r];
         }
@@ -593,7 +598,7 @@ static void adjust_order(adjust_job *j)
     /* Count the groups first to allocate exactly. */
     uint64_t groups = 0;
     for (uint64_t r = 0; r < top->m; r++) {
-        const uint32_t *g = top->w + r * N;
+        const lmp_token_id *g = top->w + r * N;
         if (g[off + 1] == LMP_VOCAB_BOS) continue; /* padded: not an n-gram of this order */
         if (r == 0 || !same_key(g + off, g - N + off, n)) groups++;
     }
@@ -608,7 +613,7 @@ static void adjust_order(adjust_job *j)
     }
     uint64_t k = 0, raw = 0;
     for (uint64_t r = 0; r < top->m; r++) {
-        const uint32_t *g = top->w + r * N;
+        const lmp_token_id *g = top->w + r * N;
         if (g[off + 1] == LMP_VOCAB_BOS) continue;
         int fresh = r == 0 || !same_key(g + off, g - N + off, n);
         if (fresh) {
@@ -645,12 +650,12 @@ lmp_status train_adjust(train_budget *b, train_order *o, unsigned N, uint32_t nw
     if (N == 1) {
         /* The counted "top" order is the unigrams themselves: make them dense. */
         uint64_t *cnt = tb_array(b, nwords, sizeof *cnt, 1, "the 1-gram counts", err);
-        uint32_t *w = cnt ? tb_array(b, nwords, sizeof *w, 0, "the 1-gram counts", err) : NULL;
+        lmp_token_id *w = cnt ? tb_array(b, nwords, sizeof *w, 0, "the 1-gram counts", err) : NULL;
         if (!cnt || !w) {
             tb_free(b, cnt);
             return LMP_ENOMEM;
         }
-        for (uint32_t i = 0; i < nwords; i++) w[i] = i;
+        for (uint32_t i = 0; i < nwords; i++) w[i] = (lmp_token_id)i; /* nwords <= INT32_MAX (the vocabulary's limit) */
         for (uint64_t r = 0; r < top->m; r++) cnt[top->w[r]] += top->cnt[r];
         tb_free(b, top->w);
         tb_free(b, top->cnt);
@@ -685,7 +690,7 @@ lmp_status train_adjust(train_budget *b, train_order *o, unsigned N, uint32_t nw
     /* Drop the padded top n-grams. */
     uint64_t k = 0;
     for (uint64_t r = 0; r < top->m; r++) {
-        const uint32_t *g = top->w + r * N;
+        const lmp_token_id *g = top->w + r * N;
         if (g[1] == LMP_VOCAB_BOS) continue;
         if (k != r) {
             memmove(top->w + k * N, g, N * sizeof *g);

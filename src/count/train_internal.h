@@ -15,10 +15,10 @@
 typedef struct train_order {
     unsigned n;     /* order */
     uint64_t m;     /* number of n-grams */
-    uint32_t *w;    /* [m][n] word ids */
+    lmp_token_id *w; /* [m][n] word ids */
     uint64_t *cnt;  /* [m] adjusted (KN/MKN) or raw (add-k/MLE) counts */
-    uint32_t *sfx;  /* [m] index in order n-1 of words 1..n-1 (n >= 2) */
-    uint32_t *ctx;  /* [m] index in order n-1 of words 0..n-2 (n >= 2); kept in the trained model */
+    uint32_t *sfx;  /* [m] index in order n-1 of words 1..n-1 (n >= 2; for n = 2 the index into order 1, the word id) */
+    uint32_t *ctx;  /* [m] index in order n-1 of words 0..n-2 (n >= 2, likewise); kept in the trained model */
     uint32_t *kids; /* [m + 1] first index in order n+1 whose suffix is this n-gram (n < order) */
     double *p;      /* [m] probability (linear) */
     double *lp;     /* [m] log10 probability as written */
@@ -80,7 +80,7 @@ struct lmp_train_model {
 /* The next `count` n-grams of order n in the written order: w[count][n] word ids,
  * lp[count] the log10 probabilities, lb[count] the log10 backoffs (n below the
  * model's order only; NULL otherwise), as floats, as written. */
-typedef lmp_status (*train_pull_fn)(void *ctx, unsigned n, uint64_t count, uint32_t *w, float *lp, float *lb,
+typedef lmp_status (*train_pull_fn)(void *ctx, unsigned n, uint64_t count, lmp_token_id *w, float *lp, float *lb,
                                     lmp_error *err);
 /* Write m as ARPA text, atomically: the metadata and unigrams from m, then m->o[n].m
  * n-grams of each order n >= 2 from pull (m->o[n]'s arrays are not read). */
@@ -99,7 +99,7 @@ lmp_status train_written_order(const train_order *o, uint32_t nwords, uint32_t *
  * temp_dir. *ids is freed (and set NULL) once counted, before the merge; runs
  * still in memory go to disk too when the merged result would not fit beside
  * them. nthreads: 1 or 2. *runs = number of runs written to disk. */
-lmp_status train_count_top(train_budget *b, uint64_t tables, uint32_t **ids, uint64_t n, unsigned N,
+lmp_status train_count_top(train_budget *b, uint64_t tables, lmp_token_id **ids, uint64_t n, unsigned N,
                            uint32_t nwords, const char *temp_dir, unsigned nthreads, train_order *top, uint64_t *runs,
                            lmp_error *err);
 
@@ -198,7 +198,7 @@ void train_order_free(train_budget *b, train_order *o);
 /* The pieces of lmp_train_model_create (src/estimate/train.c) that the
  * distributed trainer (mpi/train_mpi.c) runs per rank or on rank 0. */
 typedef struct train_ids {
-    uint32_t *v;
+    lmp_token_id *v; /* word ids, each >= 0 */
     uint64_t n, cap;
 } train_ids;
 

@@ -46,7 +46,7 @@
 #include <string.h>
 
 #define LOG_ZERO (-99.0)
-#define NONE UINT32_MAX
+#define NONE UINT32_MAX /* no index (a suffix link or context of train_order: indices, not word ids) */
 
 double train_log10(double p)
 {
@@ -55,14 +55,14 @@ double train_log10(double p)
     return l < LOG_ZERO ? LOG_ZERO : l;
 }
 
-static inline int same_words(const uint32_t *a, const uint32_t *b, unsigned n)
+static inline int same_words(const lmp_token_id *a, const lmp_token_id *b, unsigned n)
 {
     for (unsigned i = n; i-- > 0;) /* the last word differs most often */
         if (a[i] != b[i]) return 0;
     return 1;
 }
 
-static inline int suffix_less(const uint32_t *a, const uint32_t *b, unsigned n)
+static inline int suffix_less(const lmp_token_id *a, const lmp_token_id *b, unsigned n)
 {
     for (unsigned i = n; i-- > 0;)
         if (a[i] != b[i]) return a[i] < b[i];
@@ -70,9 +70,10 @@ static inline int suffix_less(const uint32_t *a, const uint32_t *b, unsigned n)
 }
 
 /* Index of words[0..n) in order n (suffix-sorted), or NONE. */
-static uint32_t find_ngram(const train_order *t, const uint32_t *words, unsigned n)
+static uint32_t find_ngram(const train_order *t, const lmp_token_id *words, unsigned n)
 {
-    if (n == 1) return words[0] < t->m ? words[0] : NONE;
+    /* order 1 is indexed by word id (>= 0) */
+    if (n == 1) return (uint64_t)words[0] < t->m ? (uint32_t)words[0] : NONE;
     uint64_t a = 0, b = t->m;
     while (a < b) {
         uint64_t mid = a + (b - a) / 2;
@@ -101,7 +102,7 @@ static void *link_range(void *arg)
     uint64_t j = L->j;
     L->bad = 0;
     for (uint64_t i = L->from; i < L->to; i++) {
-        const uint32_t *g = hi->w + i * n;
+        const lmp_token_id *g = hi->w + i * n;
         const int marked = (hi->cnt[i] & TRAIN_MARK) != 0;
         while (j < lo->m && suffix_less(lo->w + j * (n - 1), g + 1, n - 1)) j++;
         uint32_t s = (j < lo->m && same_words(lo->w + j * (n - 1), g + 1, n - 1)) ? (uint32_t)j : NONE;
@@ -150,15 +151,16 @@ static lmp_status link_order(train_budget *bud, train_order *o, unsigned n, lmp_
     if (!hi->sfx || !hi->ctx) return LMP_ENOMEM;
     if (n == 2) {
         for (uint64_t i = 0; i < hi->m; i++) {
-            hi->sfx[i] = hi->w[2 * i + 1];
-            hi->ctx[i] = hi->w[2 * i];
+            /* the index into order 1 is the word id (>= 0) */
+            hi->sfx[i] = (uint32_t)hi->w[2 * i + 1];
+            hi->ctx[i] = (uint32_t)hi->w[2 * i];
         }
         return LMP_OK;
     }
     link_job jobs[2] = {{o, n, 0, hi->m, 0, 0, 0}, {o, n, hi->m, hi->m, 0, 0, 0}};
     if (hi->m >= 200000) {
         uint64_t h = hi->m / 2, a = 0, b = lo->m;
-        const uint32_t *g = hi->w + h * n;
+        const lmp_token_id *g = hi->w + h * n;
         while (a < b) { /* the first n-1-gram not below the suffix of n-gram h */
             uint64_t mid = a + (b - a) / 2;
             if (suffix_less(lo->w + mid * (n - 1), g + 1, n - 1)) a = mid + 1;

@@ -80,7 +80,7 @@ static void sync_vocab(train_budget *b, const lmp_vocab *v, uint64_t *held)
     *held = now;
 }
 
-static lmp_status u32_push(train_budget *b, train_ids *a, uint32_t x, const lmp_vocab *v, uint64_t *vheld,
+static lmp_status ids_push(train_budget *b, train_ids *a, lmp_token_id x, const lmp_vocab *v, uint64_t *vheld,
                            lmp_error *err)
 {
     if (a->n == a->cap) {
@@ -92,7 +92,7 @@ static lmp_status u32_push(train_budget *b, train_ids *a, uint32_t x, const lmp_
          * doubling wanted 4 GiB beside the 2 GiB it had.) */
         uint64_t room = tb_left(b) / sizeof *a->v;
         if (nc > room && room >= a->cap + a->cap / 8 + (1 << 16)) nc = room;
-        uint32_t *nv = tb_resize(b, a->v, nc, sizeof *nv, "the token stream (4 bytes a token)", err);
+        lmp_token_id *nv = tb_resize(b, a->v, nc, sizeof *nv, "the token stream (4 bytes a token)", err);
         if (!nv) return LMP_ENOMEM;
         a->v = nv;
         a->cap = nc;
@@ -111,14 +111,13 @@ lmp_status train_read_ids(lmp_corpus *c, const lmp_train_params *p, train_budget
     uint64_t lines = 0;
     while ((st = lmp_corpus_next_line(c, &tok, &nt, err)) == LMP_OK) {
         for (size_t i = 0; i < nt; i++) {
-            lmp_token_id tid;
-            if ((st = lmp_vocab_add(v, tok[i].ptr, tok[i].len, &tid, err))) return st;
-            uint32_t id = (uint32_t)tid; /* >= 0: the token stream and counts index by uint32 */
+            lmp_token_id id; /* >= 0: lmp_vocab_add refuses a word past INT32_MAX ids */
+            if ((st = lmp_vocab_add(v, tok[i].ptr, tok[i].len, &id, err))) return st;
             if (id == LMP_VOCAB_BOS || id == LMP_VOCAB_EOS) continue; /* only when markers are skipped */
-            if ((st = u32_push(b, ids, id, v, vheld, err))) return st;
-            if (id >= *wcap) {
+            if ((st = ids_push(b, ids, id, v, vheld, err))) return st;
+            if ((uint64_t)id >= *wcap) {
                 uint64_t nc = *wcap ? *wcap * 2 : 1024;
-                while (nc <= id) nc *= 2;
+                while (nc <= (uint64_t)id) nc *= 2;
                 uint64_t *nw = tb_resize(b, *wcount, nc, sizeof *nw, "the word counts", err);
                 if (!nw) return LMP_ENOMEM;
                 memset(nw + *wcap, 0, (nc - *wcap) * sizeof *nw);
@@ -128,13 +127,13 @@ lmp_status train_read_ids(lmp_corpus *c, const lmp_train_params *p, train_budget
             (*wcount)[id]++;
             info->tokens++;
         }
-        if ((st = u32_push(b, ids, LMP_VOCAB_EOS, v, vheld, err))) return st;
+        if ((st = ids_push(b, ids, LMP_VOCAB_EOS, v, vheld, err))) return st;
         if ((++lines & 0xFFFF) == 0) progress(p, "reading", lines);
     }
     if (st != LMP_EOF) return st;
     /* the slack of the last growth goes back to the budget, for the counting tables */
     if (ids->n && ids->n < ids->cap) {
-        uint32_t *nv = tb_resize(b, ids->v, ids->n, sizeof *nv, "the token stream (4 bytes a token)", err);
+        lmp_token_id *nv = tb_resize(b, ids->v, ids->n, sizeof *nv, "the token stream (4 bytes a token)", err);
         if (!nv) return LMP_ENOMEM;
         ids->v = nv;
         ids->cap = ids->n;
@@ -147,7 +146,7 @@ lmp_status train_read_ids(lmp_corpus *c, const lmp_train_params *p, train_budget
 
 typedef struct rank_item {
     uint64_t count;
-    uint32_t id;
+    lmp_token_id id;
 } rank_item;
 
 static int rank_cmp(const void *a, const void *b)
@@ -183,7 +182,7 @@ static lmp_status limit_vocab(const lmp_train_params *p, train_budget *b, lmp_vo
     lmp_status st = LMP_OK;
     const char *what = "the vocabulary limits";
     unsigned char *keep = tb_array(b, nv, 1, 1, what, err);
-    uint32_t *map = keep ? tb_array(b, nv, sizeof *map, 0, what, err) : NULL;
+    lmp_token_id *map = keep ? tb_array(b, nv, sizeof *map, 0, what, err) : NULL; /* old id -> new id */
     rank_item *rk = NULL;
     lmp_vocab *nvv = NULL;
     lmp_vocab *listed = NULL;
@@ -237,7 +236,7 @@ static lmp_status limit_vocab(const lmp_train_params *p, train_budget *b, lmp_vo
         for (size_t i = 3; i < nv; i++)
             if (keep[i]) {
                 rk[nk].count = i < wcap ? wcount[i] : 0;
-                rk[nk].id = (uint32_t)i;
+                rk[nk].id = (lmp_token_id)i;
                 nk++;
             }
         qsort(rk, nk, sizeof *rk, rank_cmp);
@@ -257,7 +256,7 @@ static lmp_status limit_vocab(const lmp_train_params *p, train_budget *b, lmp_vo
         lmp_token_id id;
         if ((st = lmp_vocab_add(nvv, w, len, &id, err)) || (st = hold_vocab(b, nvv, &nheld, "the vocabulary", err)))
             goto done;
-        map[i] = (uint32_t)id;
+        map[i] = id;
     }
     if (listed) /* listed words the text lacks: count 0, after the seen ones */
         for (size_t i = 3; i < lmp_vocab_size(listed); i++) {
@@ -444,7 +443,7 @@ lmp_status lmp_train_model_load(const char *path, const lmp_train_params *params
 
 void lmp_train_get_info(const lmp_train_model *m, lmp_train_info *info) { *info = m->info; }
 
-static int suffix_cmp_n(const uint32_t *a, const uint32_t *b, unsigned n)
+static int suffix_cmp_n(const lmp_token_id *a, const lmp_token_id *b, unsigned n)
 {
     for (unsigned i = n; i-- > 0;)
         if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
@@ -455,17 +454,17 @@ int lmp_train_lookup(const lmp_train_model *m, const char *const *words, size_t 
                      double *backoff10)
 {
     if (!m || !words || n == 0 || n > m->order) return -1;
-    uint32_t key[LMP_NGRAM_MAX_ORDER];
+    lmp_token_id key[LMP_NGRAM_MAX_ORDER];
     for (size_t i = 0; i < n; i++) {
         if (!words[i]) return -1; /* strlen(NULL) crashed: a NULL word is in no model */
         lmp_token_id id = lmp_vocab_find(m->vocab, words[i], strlen(words[i]));
         if (id < 0) return -1;
-        key[i] = (uint32_t)id;
+        key[i] = id;
     }
     const train_order *o = &m->o[n];
     uint64_t idx;
     if (n == 1) {
-        idx = key[0];
+        idx = (uint64_t)key[0]; /* order 1 is indexed by word id (>= 0) */
         if (idx >= o->m) return -1;
     } else {
         uint64_t a = 0, b = o->m;

@@ -507,7 +507,7 @@ static lmp_status read_unigrams(arpa_ctx *a, struct lmp_ngram *m)
         memcpy(m->strings + used, "<unk>", 6);
         m->uni[V].prob = -100.0f;
         m->uni[V].backoff = -0.0f;
-        m->unk = (int32_t)V;
+        m->unk = (lmp_token_id)V; /* V < INT32_MAX - 2 (the count line's check) */
         used += 6;
         m->vocab_size = V + 1;
         m->counts[1] = V + 1;
@@ -547,7 +547,7 @@ static lmp_status read_order(arpa_ctx *a, struct lmp_ngram *m, unsigned n)
 {
     const char *line, *tok[LMP_NGRAM_MAX_ORDER + 3];
     size_t len, tlen[LMP_NGRAM_MAX_ORDER + 3];
-    uint32_t ids[LMP_NGRAM_MAX_ORDER];
+    lmp_token_id ids[LMP_NGRAM_MAX_ORDER];
     uint64_t cnt = a->declared[n];
     int highest = n == m->order;
     char q[80];
@@ -594,14 +594,14 @@ static lmp_status read_order(arpa_ctx *a, struct lmp_ngram *m, unsigned n)
             if (b == 0) b = -0.0f;
         }
         for (unsigned j = 0; j < n; j++) {
-            int32_t id = ng_vocab_find(m, tok[j + 1], tlen[j + 1]);
+            lmp_token_id id = ng_vocab_find(m, tok[j + 1], tlen[j + 1]);
             if (id < 0) {
                 st = lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r),
                                       "word '%s' of this %u-gram is not among the unigrams",
                                       quote(tok[j + 1], tlen[j + 1], q, sizeof q), n);
                 break;
             }
-            ids[j] = (uint32_t)id;
+            ids[j] = id;
         }
         if (st) break;
         switch (ng_hb_add(&a->hb, n, ids, p, b)) {

@@ -32,13 +32,14 @@
 
 /* The words of entry i of order n (n >= 2), oldest first, through the source's
  * word lists or its context links. */
-void ng_src_words(const ng_src *s, unsigned n, uint64_t i, uint32_t *ids)
+void ng_src_words(const ng_src *s, unsigned n, uint64_t i, lmp_token_id *ids)
 {
     if (s->words) {
         memcpy(ids, s->words(s->self, n, i), n * sizeof *ids);
         return;
     }
-    uint32_t ctx, w;
+    uint32_t ctx;
+    lmp_token_id w;
     float p, b;
     s->entry(s->self, n, i, &ctx, &w, &p, &b);
     ids[n - 1] = w;
@@ -46,7 +47,7 @@ void ng_src_words(const ng_src *s, unsigned n, uint64_t i, uint32_t *ids)
         s->entry(s->self, o, ctx, &ctx, &w, &p, &b);
         ids[o - 1] = w;
     }
-    ids[0] = ctx;
+    ids[0] = (lmp_token_id)ctx; /* a 2-gram's context is its index in order 1: the word id */
 }
 
 /* Recently formatted numbers, by their float bits (direct-mapped): an order's
@@ -111,12 +112,13 @@ typedef struct line_parts {
 static void line_get(const ng_src *s, const word_tab *wt, unsigned n, uint64_t i, line_parts *L, num_cache *cache)
 {
     float p, b;
-    uint32_t ids[LMP_NGRAM_MAX_ORDER];
+    lmp_token_id ids[LMP_NGRAM_MAX_ORDER];
     if (n == 1) {
-        s->unigram(s->self, (uint32_t)i, &p, &b);
-        ids[0] = (uint32_t)i;
+        s->unigram(s->self, (lmp_token_id)i, &p, &b); /* i < counts[1] <= INT32_MAX */
+        ids[0] = (lmp_token_id)i;
     } else {
-        uint32_t ctx, w;
+        uint32_t ctx;
+        lmp_token_id w;
         s->entry(s->self, n, i, &ctx, &w, &p, &b);
         ng_src_words(s, n, i, ids);
     }
@@ -222,16 +224,17 @@ static lmp_status context_order(const ng_src *s, unsigned n, const uint32_t *pre
         goto done;
     }
     for (uint64_t i = 0; i < m; i++) {
-        uint32_t ctx, w;
+        uint32_t ctx;
+        lmp_token_id w;
         float p, bo;
         s->entry(s->self, n, i, &ctx, &w, &p, &bo);
-        if (ctx >= s->counts[n - 1] || w >= s->counts[1]) {
+        if (ctx >= s->counts[n - 1] || w < 0 || (uint64_t)w >= s->counts[1]) {
             st = lmp_error_set(err, LMP_EFORMAT, "writing ARPA: %u-gram %llu refers to a missing n-gram", n,
                                (unsigned long long)i);
             goto done;
         }
         hi[i] = prev_pos ? prev_pos[ctx] : ctx;
-        lo[i] = w;
+        lo[i] = (uint32_t)w; /* the counting sort's unsigned key: w >= 0, checked above */
         a[i] = (uint32_t)i;
     }
     if (ng_counting_sort(a, lo, m, s->counts[1], b) || ng_counting_sort(b, hi, m, s->counts[n - 1], a)) {
@@ -317,7 +320,7 @@ lmp_status ng_write_arpa(const ng_src *s, const char *path, lmp_arpa_order order
     if (wt.w && wt.len)
         for (uint64_t i = 0; i < s->counts[1]; i++) {
             size_t len;
-            wt.w[i] = s->word(s->self, (uint32_t)i, &len);
+            wt.w[i] = s->word(s->self, (lmp_token_id)i, &len);
             wt.len[i] = (uint32_t)len;
         }
     if (!buf[0] || !buf[1] || !cache || !wt.w || !wt.len) {
@@ -409,28 +412,28 @@ fail:
 
 /* ---- the view of a model ---------------------------------------------------------- */
 
-static const char *model_word(const void *self, uint32_t id, size_t *len)
+static const char *model_word(const void *self, lmp_token_id id, size_t *len)
 {
     const struct lmp_ngram *m = self;
     *len = (size_t)(m->stroff[id + 1] - m->stroff[id] - 1);
     return m->strings + m->stroff[id];
 }
 
-static void model_unigram(const void *self, uint32_t id, float *prob, float *backoff)
+static void model_unigram(const void *self, lmp_token_id id, float *prob, float *backoff)
 {
     const struct lmp_ngram *m = self;
     *prob = m->uni[id].prob;
     *backoff = m->uni[id].backoff;
 }
 
-static void hashed_entry(const void *self, unsigned n, uint64_t i, uint32_t *ctx, uint32_t *w, float *prob,
+static void hashed_entry(const void *self, unsigned n, uint64_t i, uint32_t *ctx, lmp_token_id *w, float *prob,
                          float *backoff)
 {
     const struct lmp_ngram *m = self;
     const ng_entry *e = &m->ent[n][i];
     const ng_slot *s = &m->tab[n][e->slot < m->cap[n] ? e->slot : 0];
     *ctx = e->prefix;
-    *w = e->word;
+    *w = ng_entry_word(e);
     *prob = s->prob;
     *backoff = s->backoff;
 }

@@ -14,19 +14,16 @@ lmp_status lmp_ngram_get_ngrams(const lmp_ngram *m, unsigned n, lmp_token_id *wo
     ng_src s;
     lmp_status st = ng_src_of_model(m, &s, err);
     if (st) return st;
-    uint32_t ids[LMP_NGRAM_MAX_ORDER];
     for (uint64_t i = 0; i < s.counts[n]; i++) {
         float p, b;
         if (n == 1) {
-            s.unigram(s.self, (uint32_t)i, &p, &b);
+            s.unigram(s.self, (lmp_token_id)i, &p, &b); /* i < the vocabulary size <= INT32_MAX */
             if (words) words[i] = (lmp_token_id)i;
         } else {
-            uint32_t ctx, w;
+            uint32_t ctx;
+            lmp_token_id w;
             s.entry(s.self, n, i, &ctx, &w, &p, &b);
-            if (words) {
-                ng_src_words(&s, n, i, ids);
-                for (unsigned j = 0; j < n; j++) words[i * n + j] = (lmp_token_id)ids[j];
-            }
+            if (words) ng_src_words(&s, n, i, words + i * n);
         }
         if (logprob) logprob[i] = p;
         if (backoff) backoff[i] = b == 0 ? 0.0f : b; /* -0.0 only marks "not extended" inside the model */

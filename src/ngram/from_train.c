@@ -15,19 +15,20 @@ typedef struct train_view {
  * the model's pointer, which is all these two read. */
 static const lmp_train_model *view_model(const void *self) { return *(const lmp_train_model *const *)self; }
 
-static const char *tv_word(const void *self, uint32_t id, size_t *len)
+static const char *tv_word(const void *self, lmp_token_id id, size_t *len)
 {
     return lmp_vocab_word(view_model(self)->vocab, id, len);
 }
 
-static void tv_unigram(const void *self, uint32_t id, float *prob, float *backoff)
+static void tv_unigram(const void *self, lmp_token_id id, float *prob, float *backoff)
 {
     const train_order *o = &view_model(self)->o[1];
     *prob = (float)o->lp[id];
     *backoff = o->lb ? (float)o->lb[id] : 0.0f;
 }
 
-static void tv_entry(const void *self, unsigned n, uint64_t i, uint32_t *ctx, uint32_t *w, float *prob, float *backoff)
+static void tv_entry(const void *self, unsigned n, uint64_t i, uint32_t *ctx, lmp_token_id *w, float *prob,
+                     float *backoff)
 {
     const train_view *v = self;
     const train_order *o = &v->m->o[n];
@@ -37,20 +38,20 @@ static void tv_entry(const void *self, unsigned n, uint64_t i, uint32_t *ctx, ui
     *backoff = o->lb ? (float)o->lb[i] : 0.0f;
 }
 
-static const uint32_t *tv_words(const void *self, unsigned n, uint64_t i)
+static const lmp_token_id *tv_words(const void *self, unsigned n, uint64_t i)
 {
     return ((const train_view *)self)->m->o[n].w + i * n;
 }
 
 /* Index of the context w[0..n-1) of an order-n n-gram in order n-1 (suffix
  * order: the last word most significant), by binary search. */
-static uint32_t find_context(const train_order *lo, const uint32_t *w, unsigned n1)
+static uint32_t find_context(const train_order *lo, const lmp_token_id *w, unsigned n1)
 {
-    if (n1 == 1) return w[0];
+    if (n1 == 1) return (uint32_t)w[0]; /* order 1 is indexed by word id (>= 0) */
     uint64_t a = 0, b = lo->m;
     while (a < b) {
         uint64_t mid = a + (b - a) / 2;
-        const uint32_t *g = lo->w + mid * n1;
+        const lmp_token_id *g = lo->w + mid * n1;
         int less = 0;
         for (unsigned k = n1; k-- > 0;)
             if (g[k] != w[k]) {
@@ -134,11 +135,12 @@ typedef struct pull_view {
     void *ctx;
     unsigned n;             /* the order of the window */
     uint64_t from, to;      /* the window: positions [from, to) of order n */
-    uint32_t *w;            /* [NG_ARPA_WINDOW][order] */
+    lmp_token_id *w;        /* [NG_ARPA_WINDOW][order] word ids */
     float *lp, *lb;         /* [NG_ARPA_WINDOW] */
 } pull_view;
 
-static void pv_entry(const void *self, unsigned n, uint64_t i, uint32_t *ctx, uint32_t *w, float *prob, float *backoff)
+static void pv_entry(const void *self, unsigned n, uint64_t i, uint32_t *ctx, lmp_token_id *w, float *prob,
+                     float *backoff)
 {
     const pull_view *v = self;
     uint64_t k = i - v->from; /* the writer reads only inside the window it asked for */
@@ -148,7 +150,7 @@ static void pv_entry(const void *self, unsigned n, uint64_t i, uint32_t *ctx, ui
     *backoff = v->lb && n < v->m->order ? v->lb[k] : 0.0f;
 }
 
-static const uint32_t *pv_words(const void *self, unsigned n, uint64_t i)
+static const lmp_token_id *pv_words(const void *self, unsigned n, uint64_t i)
 {
     const pull_view *v = self;
     return v->w + (i - v->from) * n;
@@ -171,7 +173,7 @@ lmp_status train_write_arpa_pulled(const lmp_train_model *m, const char *path, t
                                    lmp_error *err)
 {
     if (!m || !path || !pull) return lmp_error_set(err, LMP_EINVAL, "train_write_arpa_pulled: NULL argument");
-    pull_view v = {m, pull, ctx, 0, 0, 0, malloc((size_t)NG_ARPA_WINDOW * m->order * sizeof(uint32_t)),
+    pull_view v = {m, pull, ctx, 0, 0, 0, malloc((size_t)NG_ARPA_WINDOW * m->order * sizeof(lmp_token_id)),
                    malloc(NG_ARPA_WINDOW * sizeof(float)), malloc(NG_ARPA_WINDOW * sizeof(float))};
     lmp_status st = LMP_OK;
     if (!v.w || !v.lp || !v.lb) st = lmp_error_set(err, LMP_ENOMEM, "writing ARPA: out of memory");
@@ -210,7 +212,8 @@ lmp_status train_written_order(const train_order *o, uint32_t nwords, uint32_t *
         st = lmp_error_set(err, LMP_ENOMEM, "out of memory ordering %llu %u-grams", (unsigned long long)m, o->n);
     for (uint64_t i = 0; !st && i < m; i++) a[i] = (uint32_t)i;
     for (unsigned j = o->n; !st && j-- > 0;) { /* least significant (last) word first; each sort stable */
-        for (uint64_t i = 0; i < m; i++) key[i] = o->w[i * o->n + j];
+        /* the counting sort's keys are unsigned: ids are >= 0, so they sort as the ids */
+        for (uint64_t i = 0; i < m; i++) key[i] = (uint32_t)o->w[i * o->n + j];
         if (ng_counting_sort(a, key, m, nwords, b))
             st = lmp_error_set(err, LMP_ENOMEM, "out of memory ordering %llu %u-grams", (unsigned long long)m, o->n);
         uint32_t *t = a;

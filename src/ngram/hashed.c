@@ -95,7 +95,7 @@ lmp_status ng_hb_begin(ng_hb *b, unsigned n, uint64_t reserve, lmp_error *err)
 }
 
 /* Add the blanks for the missing suffixes of ids[0..n) (orders 2 .. n-1). */
-static ng_hb_result add_blanks(ng_hb *b, unsigned n, const uint32_t *ids)
+static ng_hb_result add_blanks(ng_hb *b, unsigned n, const lmp_token_id *ids)
 {
     struct lmp_ngram *m = b->m;
     for (unsigned j = 2; j < n; j++) { /* suffix of length j: ids[n-j .. n-1] */
@@ -109,9 +109,9 @@ static ng_hb_result add_blanks(ng_hb *b, unsigned n, const uint32_t *ids)
         }
         if (!b->blank[j] && !(b->blank[j] = calloc(m->cap[j], 1))) return NG_HB_NOMEM;
         lmp_ngram_state st, out;
-        lmp_ngram_state_from(m, (const int32_t *)(ids + n - j), j - 1, &st);
+        lmp_ngram_state_from(m, ids + n - j, j - 1, &st);
         unsigned len;
-        float p = ng_score(m, &st, (int32_t)ids[n - 1], &out, &len);
+        float p = ng_score(m, &st, ids[n - 1], &out, &len);
         uint64_t s = free_slot(m->tab[j], m->cap[j], key);
         m->tab[j][s].key = key;
         m->tab[j][s].prob = p;
@@ -135,7 +135,7 @@ static ng_hb_result add_blanks(ng_hb *b, unsigned n, const uint32_t *ids)
     return NG_HB_OK;
 }
 
-ng_hb_result ng_hb_add(ng_hb *b, unsigned n, const uint32_t *ids, float p, float bo)
+ng_hb_result ng_hb_add(ng_hb *b, unsigned n, const lmp_token_id *ids, float p, float bo)
 {
     struct lmp_ngram *m = b->m;
     if (n >= 3) {
@@ -143,9 +143,9 @@ ng_hb_result ng_hb_add(ng_hb *b, unsigned n, const uint32_t *ids, float p, float
         if (r) return r;
     }
     /* The context w_1 .. w_{n-1} must be an (n-1)-gram; it can now be extended. */
-    uint32_t prefix;
+    uint32_t prefix; /* ng_entry.prefix (on disk): the context's word id for n = 2, else its entry index */
     if (n == 2) {
-        prefix = ids[0];
+        prefix = (uint32_t)ids[0]; /* a word id, >= 0 */
         float *pb = &m->uni[ids[0]].backoff;
         if (*pb == 0) *pb = 0.0f;
     } else {
@@ -180,14 +180,14 @@ ng_hb_result ng_hb_add(ng_hb *b, unsigned n, const uint32_t *ids, float p, float
         if (++s == cap) s = 0;
     if (m->tab[n][s].key == key) {
         const ng_entry *e = &m->ent[n][b->slot2ent[n][s]];
-        return e->prefix == prefix && e->word == ids[n - 1] ? NG_HB_DUP : NG_HB_COLLISION;
+        return e->prefix == prefix && ng_entry_word(e) == ids[n - 1] ? NG_HB_DUP : NG_HB_COLLISION;
     }
     m->tab[n][s].key = key;
     m->tab[n][s].prob = p;
     m->tab[n][s].backoff = bo;
     b->slot2ent[n][s] = (uint32_t)i;
     m->ent[n][i].prefix = prefix;
-    m->ent[n][i].word = ids[n - 1];
+    m->ent[n][i].word = (uint32_t)ids[n - 1]; /* the on-disk field; a word id, >= 0 */
     m->ent[n][i].slot = (uint32_t)s;
     b->added[n] = i + 1;
     b->fill[n] = i + 1;
@@ -230,7 +230,7 @@ uint64_t ng_build_hashed_bytes(const ng_src *s)
     uint64_t V = s->counts[1], words = 0, slots = 0;
     for (uint64_t i = 0; i < V; i++) {
         size_t len;
-        s->word(s->self, (uint32_t)i, &len);
+        s->word(s->self, (lmp_token_id)i, &len); /* i < V: vocabularies stop at INT32_MAX words (lmp_vocab_add, the readers) */
         words += len + 1;
     }
     uint64_t b = V * (sizeof(ng_pb) + sizeof(uint64_t)) + ng_capacity(V) * sizeof(ng_vslot) + words + 8 + s->meta_bytes;
@@ -248,9 +248,14 @@ lmp_status ng_build_hashed(const ng_src *s, struct lmp_ngram **out, lmp_error *e
     struct lmp_ngram *m = calloc(1, sizeof *m);
     if (!m) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
     uint64_t V = s->counts[1], bytes = 0;
+    if (V > (uint64_t)INT32_MAX) { /* every word id must be an lmp_token_id (>= 0) */
+        free(m);
+        return lmp_error_set(err, LMP_EUNSUPPORTED, "%llu words: a model holds at most 2^31-1 words",
+                             (unsigned long long)V);
+    }
     for (uint64_t i = 0; i < V; i++) {
         size_t len;
-        s->word(s->self, (uint32_t)i, &len);
+        s->word(s->self, (lmp_token_id)i, &len);
         bytes += len + 1;
     }
     m->order = s->order;
@@ -265,13 +270,13 @@ lmp_status ng_build_hashed(const ng_src *s, struct lmp_ngram **out, lmp_error *e
     uint64_t at = 0;
     for (uint64_t i = 0; !st && i < V; i++) {
         size_t len;
-        const char *w = s->word(s->self, (uint32_t)i, &len);
+        const char *w = s->word(s->self, (lmp_token_id)i, &len);
         m->stroff[i] = at;
         memcpy(m->strings + at, w, len);
         m->strings[at + len] = 0;
         at += len + 1;
         float p, b;
-        s->unigram(s->self, (uint32_t)i, &p, &b);
+        s->unigram(s->self, (lmp_token_id)i, &p, &b);
         m->uni[i].prob = p;
         m->uni[i].backoff = b == 0 ? -0.0f : b; /* extendable again when a bigram has it as its context */
     }
@@ -297,9 +302,10 @@ lmp_status ng_build_hashed(const ng_src *s, struct lmp_ngram **out, lmp_error *e
     ng_hb_init(&b, m);
     for (unsigned n = 2; !st && n <= s->order; n++) {
         st = ng_hb_begin(&b, n, s->counts[n], err);
-        uint32_t ids[LMP_NGRAM_MAX_ORDER];
+        lmp_token_id ids[LMP_NGRAM_MAX_ORDER];
         for (uint64_t i = 0; !st && i < s->counts[n]; i++) {
-            uint32_t ctx, w;
+            uint32_t ctx;
+            lmp_token_id w;
             float p, bo;
             s->entry(s->self, n, i, &ctx, &w, &p, &bo);
             ng_src_words(s, n, i, ids);

@@ -91,23 +91,23 @@ void lmp_ngram_get_info(const lmp_ngram *m, lmp_ngram_info *info)
 
 unsigned lmp_ngram_order(const lmp_ngram *m) { return m->order; }
 size_t lmp_ngram_vocab_size(const lmp_ngram *m) { return (size_t)m->vocab_size; }
-int32_t lmp_ngram_bos(const lmp_ngram *m) { return m->bos; }
-int32_t lmp_ngram_eos(const lmp_ngram *m) { return m->eos; }
-int32_t lmp_ngram_unk(const lmp_ngram *m) { return m->unk; }
+lmp_token_id lmp_ngram_bos(const lmp_ngram *m) { return m->bos; }
+lmp_token_id lmp_ngram_eos(const lmp_ngram *m) { return m->eos; }
+lmp_token_id lmp_ngram_unk(const lmp_ngram *m) { return m->unk; }
 
-int32_t lmp_ngram_vocab_find(const lmp_ngram *m, const char *s, size_t n)
+lmp_token_id lmp_ngram_vocab_find(const lmp_ngram *m, const char *s, size_t n)
 {
     if (!s && n) return LMP_TOKEN_NONE; /* no word (ngram.h) */
     return ng_vocab_find(m, s, n);
 }
 
-int32_t lmp_ngram_vocab_index(const lmp_ngram *m, const char *s, size_t n)
+lmp_token_id lmp_ngram_vocab_index(const lmp_ngram *m, const char *s, size_t n)
 {
-    int32_t id = lmp_ngram_vocab_find(m, s, n);
+    lmp_token_id id = lmp_ngram_vocab_find(m, s, n);
     return id < 0 ? m->unk : id;
 }
 
-const char *lmp_ngram_word(const lmp_ngram *m, int32_t id)
+const char *lmp_ngram_word(const lmp_ngram *m, lmp_token_id id)
 {
     if (id < 0 || (uint64_t)id >= m->vocab_size) return NULL;
     return m->strings + m->stroff[id];
@@ -129,7 +129,7 @@ void lmp_ngram_state_begin(const lmp_ngram *m, lmp_ngram_state *s)
     s->length = 1;
 }
 
-double lmp_ngram_score(const lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
+double lmp_ngram_score(const lmp_ngram *m, const lmp_ngram_state *in, lmp_token_id word, lmp_ngram_state *out,
                        unsigned *ngram_len)
 {
     unsigned len;
@@ -138,7 +138,7 @@ double lmp_ngram_score(const lmp_ngram *m, const lmp_ngram_state *in, int32_t wo
     return (double)p;
 }
 
-void lmp_ngram_state_from(const lmp_ngram *m, const int32_t *ctx, size_t n, lmp_ngram_state *out)
+void lmp_ngram_state_from(const lmp_ngram *m, const lmp_token_id *ctx, size_t n, lmp_ngram_state *out)
 {
     if (!out || (!ctx && n)) return; /* ngram.h: nothing to write, or to read */
     lmp_ngram_state a, b;
@@ -150,7 +150,7 @@ void lmp_ngram_state_from(const lmp_ngram *m, const int32_t *ctx, size_t n, lmp_
         lmp_ngram_state_null(&a);
     }
     for (size_t i = start; i < n; i++) {
-        int32_t w = ctx[i];
+        lmp_token_id w = ctx[i];
         if (w < 0 || (uint64_t)w >= m->vocab_size) w = m->unk;
         lmp_ngram_score(m, &a, w, &b, NULL);
         a = b;

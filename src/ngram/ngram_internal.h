@@ -35,22 +35,30 @@ typedef struct ng_slot {
     float backoff;
 } ng_slot;
 
+/* On disk (the binary format's vocabulary table), so its fields keep their fixed unsigned widths: id
+ * is a word id (< vocab_size, which the loader bounds below INT32_MAX) read as (lmp_token_id)id, or
+ * NG_EMPTY_ID. */
 typedef struct ng_vslot {
     uint64_t hash;
-    uint32_t id; /* UINT32_MAX: empty */
+    uint32_t id; /* NG_EMPTY_ID: empty */
     uint32_t len;
 } ng_vslot;
 
 /* An n-gram of order n >= 2 in file order: its context (first n-1 words) as an
  * index into ent[n-1] (for n = 2: the context's word id), its last word, and its
- * slot in tab[n]. */
+ * slot in tab[n]. On disk (the hashed layout's lists): fixed uint32 fields; the word ids among them
+ * are read as lmp_token_id (ng_entry_word) and were checked below vocab_size (< INT32_MAX). */
 typedef struct ng_entry {
     uint32_t prefix;
     uint32_t word;
     uint32_t slot;
 } ng_entry;
 
+/* An empty slot of the on-disk vocabulary table (ng_vslot.id). */
 #define NG_EMPTY_ID UINT32_MAX
+
+/* The last word of an entry, as a word id (ng_entry.word is the on-disk uint32). */
+static inline lmp_token_id ng_entry_word(const ng_entry *e) { return (lmp_token_id)e->word; }
 
 struct ng_trie;
 
@@ -100,11 +108,11 @@ void ng_trie_walk_batch(const struct lmp_ngram *m, const lmp_token_id *ids, cons
                         uint32_t *ranks, ng_trie_walk_scratch *s);
 /* ng_trie_score with the walk's entries and their ranks among their siblings
  * given (their rows of found[] and ranks[]): the same result. */
-float ng_trie_score_found(const struct lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
+float ng_trie_score_found(const struct lmp_ngram *m, const lmp_ngram_state *in, lmp_token_id word, lmp_ngram_state *out,
                           unsigned *ngram_len, const uint32_t *found, const uint32_t *ranks);
 
 /* ng_score for the trie layout (trie.c). */
-float ng_trie_score(const struct lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
+float ng_trie_score(const struct lmp_ngram *m, const lmp_ngram_state *in, lmp_token_id word, lmp_ngram_state *out,
                     unsigned *ngram_len);
 
 /* ---- hashing ---------------------------------------------------------------- */
@@ -197,15 +205,17 @@ static inline uint64_t ng_hash_str_padded(const char *s, size_t n)
  * context, so scoring extends one key per context word:
  *   key(w) = mix(w); key(c_1 w) = combine(key(w), c_1); key(c_2 c_1 w) = combine(.., c_2) ...
  * (the combine step is KenLM's CombineWordHash, lm/search_hashed.hh). Key 0
- * marks an empty slot, so a key that happens to be 0 is stored as 1. */
-static inline uint64_t ng_key1(uint32_t w)
+ * marks an empty slot, so a key that happens to be 0 is stored as 1. The keys are stored in the
+ * binary format: a word id is hashed as its 32-bit unsigned value, (uint32_t)w, before it is
+ * widened (no sign extension), as when ids were uint32_t. */
+static inline uint64_t ng_key1(lmp_token_id w)
 {
-    return ng_fmix((uint64_t)w + 0x51ed270b27c6f0a1ULL);
+    return ng_fmix((uint64_t)(uint32_t)w + 0x51ed270b27c6f0a1ULL);
 }
 
-static inline uint64_t ng_combine(uint64_t key, uint32_t w)
+static inline uint64_t ng_combine(uint64_t key, lmp_token_id w)
 {
-    return (key * 8978948897894561157ULL) ^ ((uint64_t)(1 + w) * 17894857484156487943ULL);
+    return (key * 8978948897894561157ULL) ^ ((uint64_t)(1 + (uint32_t)w) * 17894857484156487943ULL);
 }
 
 static inline uint64_t ng_key_fix(uint64_t key)
@@ -273,18 +283,18 @@ static inline int ng_same(const char *a, const char *b, size_t n)
     return ng_tail_bytes(a, n) == ng_tail_bytes(b, n);
 }
 
-/* Vocabulary lookup of word s[0..n) with hash h = ng_hash_str(s, n): its id, or -1. */
-static inline int32_t ng_vocab_find_h(const struct lmp_ngram *m, const char *s, size_t n, uint64_t h)
+/* Vocabulary lookup of word s[0..n) with hash h = ng_hash_str(s, n): its id, or LMP_TOKEN_NONE. */
+static inline lmp_token_id ng_vocab_find_h(const struct lmp_ngram *m, const char *s, size_t n, uint64_t h)
 {
     uint64_t cap = m->vcap;
     uint64_t i = ng_bucket(h, cap);
     for (uint64_t step = 0; step < cap; step++) {
         const ng_vslot *v = &m->vtab[i];
-        if (v->id == NG_EMPTY_ID) return -1;
-        if (v->hash == h && v->len == n && ng_same(m->strings + m->stroff[v->id], s, n)) return (int32_t)v->id;
+        if (v->id == NG_EMPTY_ID) return LMP_TOKEN_NONE;
+        if (v->hash == h && v->len == n && ng_same(m->strings + m->stroff[v->id], s, n)) return (lmp_token_id)v->id;
         if (++i == cap) i = 0;
     }
-    return -1;
+    return LMP_TOKEN_NONE;
 }
 
 /* ng_same(a, b, n) where b (the text) is followed by at least 7 readable bytes
@@ -316,23 +326,23 @@ static inline int ng_same_padded(const char *a, const char *b, size_t n, size_t 
 }
 
 /* ng_vocab_find_h for a word s[0..n) followed by at least 7 readable bytes. */
-static inline int32_t ng_vocab_find_padded(const struct lmp_ngram *m, const char *s, size_t n, uint64_t h)
+static inline lmp_token_id ng_vocab_find_padded(const struct lmp_ngram *m, const char *s, size_t n, uint64_t h)
 {
     uint64_t cap = m->vcap;
     uint64_t i = ng_bucket(h, cap);
     for (uint64_t step = 0; step < cap; step++) {
         const ng_vslot *v = &m->vtab[i];
-        if (v->id == NG_EMPTY_ID) return -1;
+        if (v->id == NG_EMPTY_ID) return LMP_TOKEN_NONE;
         if (v->hash == h && v->len == n) {
             uint64_t off = m->stroff[v->id];
-            if (ng_same_padded(m->strings + off, s, n, (size_t)(m->strbytes - off))) return (int32_t)v->id;
+            if (ng_same_padded(m->strings + off, s, n, (size_t)(m->strbytes - off))) return (lmp_token_id)v->id;
         }
         if (++i == cap) i = 0;
     }
-    return -1;
+    return LMP_TOKEN_NONE;
 }
 
-static inline int32_t ng_vocab_find(const struct lmp_ngram *m, const char *s, size_t n)
+static inline lmp_token_id ng_vocab_find(const struct lmp_ngram *m, const char *s, size_t n)
 {
     return ng_vocab_find_h(m, s, n, ng_hash_str(s, n));
 }
@@ -360,7 +370,7 @@ static inline uint64_t ng_table_capacity(uint64_t n)
  * key[i] of the word and its context, probed from their home slots home[i]
  * (home NULL: worked out here). */
 static inline __attribute__((always_inline)) float ng_score_keys(const struct lmp_ngram *m,
-                                                                 const lmp_ngram_state *in, int32_t word,
+                                                                 const lmp_ngram_state *in, lmp_token_id word,
                                                                  lmp_ngram_state *out, unsigned *ngram_len,
                                                                  const uint64_t *key, const uint64_t *home)
 {
@@ -389,14 +399,14 @@ static inline __attribute__((always_inline)) float ng_score_keys(const struct lm
     return prob;
 }
 
-static inline float ng_score(const struct lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
-                             unsigned *ngram_len)
+static inline float ng_score(const struct lmp_ngram *m, const lmp_ngram_state *in, lmp_token_id word,
+                             lmp_ngram_state *out, unsigned *ngram_len)
 {
     if (m->trie) return ng_trie_score(m, in, word, out, ngram_len);
-    uint64_t key[LMP_NGRAM_MAX_ORDER - 1], k = ng_key1((uint32_t)word);
+    uint64_t key[LMP_NGRAM_MAX_ORDER - 1], k = ng_key1(word);
     unsigned ctx = in->length < m->order - 1 ? in->length : m->order - 1;
     for (unsigned i = 0; i < ctx; i++) {
-        k = ng_combine(k, (uint32_t)in->words[i]);
+        k = ng_combine(k, in->words[i]);
         key[i] = ng_key_fix(k);
     }
     return ng_score_keys(m, in, word, out, ngram_len, key, NULL);
@@ -553,7 +563,7 @@ void ng_hb_free(ng_hb *b);
 lmp_status ng_hb_begin(ng_hb *b, unsigned n, uint64_t reserve, lmp_error *err);
 /* Add the n-gram ids[0..n) (oldest word first): blanks for its missing suffixes,
  * its context marked extendable, the n-gram at the end of ent[n]. */
-ng_hb_result ng_hb_add(ng_hb *b, unsigned n, const uint32_t *ids, float prob, float backoff);
+ng_hb_result ng_hb_add(ng_hb *b, unsigned n, const lmp_token_id *ids, float prob, float backoff);
 /* Finish order n: counts[n], the table at its final size. */
 lmp_status ng_hb_end(ng_hb *b, unsigned n, lmp_error *err);
 /* Bytes of the hashed model's arrays. */
@@ -580,13 +590,14 @@ typedef struct ng_src {
     unsigned order;
     uint64_t counts[LMP_NGRAM_MAX_ORDER + 1]; /* counts[1]: the vocabulary */
     const void *self;
-    const char *(*word)(const void *self, uint32_t id, size_t *len);
-    void (*unigram)(const void *self, uint32_t id, float *prob, float *backoff);
-    void (*entry)(const void *self, unsigned n, uint64_t i, uint32_t *ctx, uint32_t *w, float *prob,
+    const char *(*word)(const void *self, lmp_token_id id, size_t *len);
+    void (*unigram)(const void *self, lmp_token_id id, float *prob, float *backoff);
+    /* *ctx: an index into order n-1 (for n = 2 the index into order 1, which is the word id); *w: a word id */
+    void (*entry)(const void *self, unsigned n, uint64_t i, uint32_t *ctx, lmp_token_id *w, float *prob,
                   float *backoff);
     /* the n word ids of entry i of order n when the source holds them (else NULL:
      * the writer walks the contexts) */
-    const uint32_t *(*words)(const void *self, unsigned n, uint64_t i);
+    const lmp_token_id *(*words)(const void *self, unsigned n, uint64_t i);
     const char *meta;      /* metadata pairs "key\0value\0", n_meta of them */
     uint64_t meta_bytes;
     unsigned n_meta;
@@ -613,7 +624,7 @@ void ng_src_release(ng_src *src);
 /* The entries of a trie model's view (12 bytes per n-gram; trie.c). */
 lmp_status ng_trie_src(const struct lmp_ngram *m, ng_src *s, lmp_error *err);
 /* The n words of entry i of order n >= 2, oldest first. */
-void ng_src_words(const ng_src *s, unsigned n, uint64_t i, uint32_t *ids);
+void ng_src_words(const ng_src *s, unsigned n, uint64_t i, lmp_token_id *ids);
 /* A hashed model holding the source's n-grams (its blanks re-made). */
 lmp_status ng_build_hashed(const ng_src *s, struct lmp_ngram **out, lmp_error *err);
 /* About the most ng_build_hashed allocates for s (for memory budgets). */

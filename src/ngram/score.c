@@ -82,12 +82,12 @@ static inline void prefetch_token(const lmp_ngram *m, const lmp_token_id *ids, s
 {
     ng_prefetch(&m->uni[ids[t]]);
     if (m->trie) return;
-    uint64_t key = ng_key1((uint32_t)ids[t]);
+    uint64_t key = ng_key1(ids[t]);
     /* The history may sit before ids[0] (t < j): a signed index, not t - j in
      * size_t, whose wrap-around is a pointer overflow (clang UBSan, issue 11). */
     const ptrdiff_t at = (ptrdiff_t)t;
     for (unsigned j = 1; j < m->order && j <= hist; j++) {
-        key = ng_combine(key, (uint32_t)ids[at - (ptrdiff_t)j]);
+        key = ng_combine(key, ids[at - (ptrdiff_t)j]);
         unsigned n = j + 1;
         uint64_t k = ng_key_fix(key), i = ng_home(k, m->cap[n]);
         pr->key[j - 1] = k;
@@ -284,7 +284,7 @@ static int batch_reserve(ng_batch *b, size_t elems, size_t text)
         uint32_t *wl = realloc(b->wlen, nc * sizeof *wl);
         if (!wl) return -1;
         b->wlen = wl;
-        int32_t *id = realloc(b->ids, nc * sizeof *id);
+        lmp_token_id *id = realloc(b->ids, nc * sizeof *id);
         if (!id) return -1;
         b->ids = id;
         unsigned char *k = realloc(b->kind, nc);
@@ -410,10 +410,10 @@ static inline void prefetch_el(const lmp_ngram *m, const ng_batch *b, size_t t, 
     if (b->kind[t] == EL_BEGIN || b->kind[t] == EL_END) return;
     const lmp_token_id *ids = b->ids;
     ng_prefetch(&m->uni[ids[t]]);
-    uint64_t key = ng_key1((uint32_t)ids[t]);
+    uint64_t key = ng_key1(ids[t]);
     size_t hist = b->hist[t];
     for (unsigned j = 1; j < m->order && j <= hist; j++) {
-        key = ng_combine(key, (uint32_t)ids[t - j]);
+        key = ng_combine(key, ids[t - j]);
         unsigned n = j + 1;
         uint64_t k = ng_key_fix(key), i = ng_home(k, m->cap[n]);
         pr->key[j - 1] = k;
@@ -423,7 +423,7 @@ static inline void prefetch_el(const lmp_ngram *m, const ng_batch *b, size_t t, 
 }
 
 /* ng_score with the keys and home slots of pr (same result). */
-static inline float score_pre(const lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
+static inline float score_pre(const lmp_ngram *m, const lmp_ngram_state *in, lmp_token_id word, lmp_ngram_state *out,
                               unsigned *ngram_len, const ng_probe *pr)
 {
     return ng_score_keys(m, in, word, out, ngram_len, pr->key, pr->slot);
@@ -434,7 +434,7 @@ static inline void resolve_el(const lmp_ngram *m, ng_batch *b, size_t t)
 {
     switch (b->kind[t]) {
     case EL_WORD: {
-        int32_t id = ng_vocab_find_padded(m, b->text + b->woff[t], b->wlen[t], b->hash[t]);
+        lmp_token_id id = ng_vocab_find_padded(m, b->text + b->woff[t], b->wlen[t], b->hash[t]);
         b->oov[t] = id < 0 || id == m->unk; /* a literal <unk> too, as KenLM's query */
         b->ids[t] = id < 0 ? m->unk : id;
         break;

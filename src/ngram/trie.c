@@ -513,7 +513,7 @@ static inline uint64_t find_key(const struct ng_trie *t, unsigned L, uint64_t b,
     return UINT64_MAX;
 }
 
-float ng_trie_score(const struct lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
+float ng_trie_score(const struct lmp_ngram *m, const lmp_ngram_state *in, lmp_token_id word, lmp_ngram_state *out,
                     unsigned *ngram_len)
 {
     const struct ng_trie *t = m->trie;
@@ -522,7 +522,7 @@ float ng_trie_score(const struct lmp_ngram *m, const lmp_ngram_state *in, int32_
     unsigned len = 1;
     out->words[0] = word;
     out->backoff[0] = u->backoff;
-    out->rank[0] = (uint32_t)word;
+    out->rank[0] = (uint32_t)word; /* a unigram's rank is its word id (>= 0) */
     out->length = ng_has_ext(u->backoff) ? 1 : 0;
     unsigned ctx = in->length;
     if (ctx > m->order - 1) ctx = m->order - 1;
@@ -750,7 +750,7 @@ typedef struct tb_level {
     uint32_t *sfx;     /* suffix (last L-1 words): dense id at level L-1; the word for L = 2 */
     uint32_t *pos;     /* dense id -> trie position */
     uint32_t *ptrv;    /* [total + 1] first child position in level L+1, by trie position */
-    uint32_t *bwords;  /* blanks' words, L per blank (NULL without blanks) */
+    lmp_token_id *bwords; /* blanks' words, L per blank (NULL without blanks) */
     uint64_t nblank;
 } tb_level;
 
@@ -765,7 +765,7 @@ static void tb_level_free(tb_level *t)
 }
 
 /* Key of the words ids[0..n) (oldest first) in the hashed layout. */
-static uint64_t key_of(const uint32_t *ids, unsigned n)
+static uint64_t key_of(const lmp_token_id *ids, unsigned n)
 {
     uint64_t k = ng_key1(ids[n - 1]);
     for (int j = (int)n - 2; j >= 0; j--) k = ng_combine(k, ids[j]);
@@ -773,24 +773,24 @@ static uint64_t key_of(const uint32_t *ids, unsigned n)
 }
 
 /* Dense id at level L (>= 2) of the words ids[0..L), UINT32_MAX when absent. */
-static uint32_t dense_of(const struct lmp_ngram *m, const tb_level *lv, unsigned L, const uint32_t *ids)
+static uint32_t dense_of(const struct lmp_ngram *m, const tb_level *lv, unsigned L, const lmp_token_id *ids)
 {
     const ng_slot *s = ng_find(m->tab[L], m->cap[L], key_of(ids, L));
     return s ? lv[L].slot2d[s - m->tab[L]] : UINT32_MAX;
 }
 
 /* Words of real entry i of level L of a hashed model (oldest first). */
-static void real_words(const struct lmp_ngram *m, unsigned L, uint64_t i, uint32_t *ids)
+static void real_words(const struct lmp_ngram *m, unsigned L, uint64_t i, lmp_token_id *ids)
 {
     const ng_entry *e = &m->ent[L][i];
-    ids[L - 1] = e->word;
+    ids[L - 1] = ng_entry_word(e);
     uint32_t pre = e->prefix;
     for (unsigned o = L - 1; o >= 2; o--) {
         const ng_entry *pe = &m->ent[o][pre];
-        ids[o - 1] = pe->word;
+        ids[o - 1] = ng_entry_word(pe);
         pre = pe->prefix;
     }
-    ids[0] = pre;
+    ids[0] = (lmp_token_id)pre; /* a 2-gram's prefix is its context's word id */
 }
 
 typedef struct tb_out {
@@ -860,6 +860,7 @@ static lmp_status tb_build(const struct lmp_ngram *m, unsigned pq, unsigned bq, 
     memset(lv, 0, sizeof lv);
     memset(o, 0, sizeof *o);
     lmp_status st = LMP_OK;
+    /* fw: each entry's first word as the counting sort's unsigned key (ids are >= 0); ctx: its context's index */
     uint32_t *fw = NULL, *ctx = NULL, *pv = NULL, *bv = NULL, *perm = NULL, *tmp = NULL, *keys = NULL, *fwprev = NULL;
     o->P.prob_q = (uint8_t)pq;
     o->P.bo_q = (uint8_t)bq;
@@ -886,18 +887,19 @@ static lmp_status tb_build(const struct lmp_ngram *m, unsigned pq, unsigned bq, 
     }
     /* the blanks' words: each is a suffix of a real n-gram of a higher order */
     for (unsigned L = 2; L <= N; L++)
-        if (lv[L].nblank) NOMEM_IF(!(lv[L].bwords = malloc(lv[L].nblank * L * sizeof(uint32_t))));
+        if (lv[L].nblank) NOMEM_IF(!(lv[L].bwords = malloc(lv[L].nblank * L * sizeof(lmp_token_id))));
     for (unsigned Lh = 3; Lh <= N; Lh++) {
         int any = 0;
         for (unsigned j = 2; j < Lh; j++) any |= lv[j].nblank != 0;
         if (!any) continue;
-        uint32_t ids[LMP_NGRAM_MAX_ORDER];
+        lmp_token_id ids[LMP_NGRAM_MAX_ORDER];
         for (uint64_t i = 0; i < m->counts[Lh]; i++) {
             real_words(m, Lh, i, ids);
             for (unsigned j = 2; j < Lh; j++) {
                 if (!lv[j].nblank) continue;
                 uint32_t d = dense_of(m, lv, j, ids + Lh - j);
-                if (d != UINT32_MAX && d >= lv[j].real) memcpy(lv[j].bwords + (d - lv[j].real) * j, ids + Lh - j, j * 4);
+                if (d != UINT32_MAX && d >= lv[j].real)
+                    memcpy(lv[j].bwords + (d - lv[j].real) * j, ids + Lh - j, j * sizeof *ids);
             }
         }
     }
@@ -911,7 +913,7 @@ static lmp_status tb_build(const struct lmp_ngram *m, unsigned pq, unsigned bq, 
         bv = malloc((T ? T : 1) * sizeof *bv);
         t->sfx = malloc((T ? T : 1) * sizeof *t->sfx);
         NOMEM_IF(!fw || !ctx || !pv || !bv || !t->sfx);
-        uint32_t ids[LMP_NGRAM_MAX_ORDER];
+        lmp_token_id ids[LMP_NGRAM_MAX_ORDER];
         for (uint64_t d = 0; d < T; d++) {
             if (d < t->real) {
                 const ng_entry *e = &m->ent[L][d];
@@ -926,10 +928,12 @@ static lmp_status tb_build(const struct lmp_ngram *m, unsigned pq, unsigned bq, 
                     t->sfx[d] = dense_of(m, lv, L - 1, ids + 1);
                 }
             } else {
-                const uint32_t *w = t->bwords + (d - t->real) * L;
-                ctx[d] = L == 2 ? w[0] : dense_of(m, lv, L - 1, w);
-                fw[d] = w[0];
-                t->sfx[d] = L == 2 ? w[1] : dense_of(m, lv, L - 1, w + 1);
+                const lmp_token_id *w = t->bwords + (d - t->real) * L;
+                /* ctx, sfx: indices into level L-1 (for L = 2 into the words: the ids, >= 0); fw: the
+                 * first word as the counting sort's unsigned key */
+                ctx[d] = L == 2 ? (uint32_t)w[0] : dense_of(m, lv, L - 1, w);
+                fw[d] = (uint32_t)w[0];
+                t->sfx[d] = L == 2 ? (uint32_t)w[1] : dense_of(m, lv, L - 1, w + 1);
                 const ng_slot *s = ng_find(m->tab[L], m->cap[L], key_of(w, L));
                 pv[d] = fbits(s ? s->prob : 0.0f);
                 bv[d] = fbits(s ? s->backoff : -0.0f);
@@ -1120,7 +1124,8 @@ lmp_status lmp_ngram_write_trie(const lmp_ngram *m, const char *path, const lmp_
 
 typedef struct trie_view {
     const struct lmp_ngram *m;
-    uint32_t *pos[NM], *ctx[NM], *w[NM]; /* per real n-gram, in trie order */
+    uint32_t *pos[NM], *ctx[NM]; /* per real n-gram, in trie order: its position, its context's index */
+    lmp_token_id *w[NM];         /* and its last word */
 } trie_view;
 
 /* Entries of level L before position p that are not blanks. */
@@ -1136,21 +1141,21 @@ static uint64_t real_index(const struct ng_trie *t, unsigned L, uint64_t p)
     return p - lo;
 }
 
-static const char *view_word(const void *self, uint32_t id, size_t *len)
+static const char *view_word(const void *self, lmp_token_id id, size_t *len)
 {
     const struct lmp_ngram *m = ((const trie_view *)self)->m;
     *len = (size_t)(m->stroff[id + 1] - m->stroff[id] - 1);
     return m->strings + m->stroff[id];
 }
 
-static void view_unigram(const void *self, uint32_t id, float *prob, float *backoff)
+static void view_unigram(const void *self, lmp_token_id id, float *prob, float *backoff)
 {
     const struct lmp_ngram *m = ((const trie_view *)self)->m;
     *prob = m->uni[id].prob;
     *backoff = m->uni[id].backoff;
 }
 
-static void view_entry(const void *self, unsigned n, uint64_t i, uint32_t *ctx, uint32_t *w, float *prob,
+static void view_entry(const void *self, unsigned n, uint64_t i, uint32_t *ctx, lmp_token_id *w, float *prob,
                        float *backoff)
 {
     const trie_view *v = self;
@@ -1170,21 +1175,24 @@ lmp_status ng_trie_src(const struct lmp_ngram *m, ng_src *s, lmp_error *err)
     const unsigned N = m->order;
     uint64_t total = 0;
     for (unsigned L = 2; L <= N; L++) total += m->counts[L];
-    /* one block: the view, then three arrays per level */
-    char *blk = malloc(sizeof(trie_view) + 3 * (total + 1) * sizeof(uint32_t));
-    uint32_t *cpos_prev = NULL, *w_prev = NULL, *cpos = NULL, *wl = NULL;
+    /* one block: the view, then two index arrays per level, then the words of every level */
+    char *blk = malloc(sizeof(trie_view) + 2 * (total + 1) * sizeof(uint32_t) + (total + 1) * sizeof(lmp_token_id));
+    uint32_t *cpos_prev = NULL, *cpos = NULL;
+    lmp_token_id *w_prev = NULL, *wl = NULL;
     if (!blk) return lmp_error_set(err, LMP_ENOMEM, "out of memory for the trie's ARPA view");
     trie_view *v = (trie_view *)(void *)blk;
     memset(v, 0, sizeof *v);
     v->m = m;
     uint32_t *arr = (uint32_t *)(void *)(blk + sizeof *v);
+    lmp_token_id *warr = (lmp_token_id *)(void *)(blk + sizeof *v + 2 * (total + 1) * sizeof(uint32_t));
     lmp_status st = LMP_OK;
     for (unsigned L = 2; L <= N && !st; L++) {
         const uint64_t T = t->P.level[L].count, R = m->counts[L];
         v->pos[L] = arr;
         v->ctx[L] = arr + R;
-        v->w[L] = arr + 2 * R;
-        arr += 3 * R;
+        v->w[L] = warr;
+        arr += 2 * R;
+        warr += R;
         cpos = malloc((T ? T : 1) * sizeof *cpos);
         wl = malloc((T ? T : 1) * sizeof *wl);
         if (!cpos || !wl) {
@@ -1211,21 +1219,22 @@ lmp_status ng_trie_src(const struct lmp_ngram *m, ng_src *s, lmp_error *err)
                     else ef_pair(t->efh[L - 2], t->efd[L - 2], pc, t->P.level[L - 1].count, &nb, &ne);
                     c = nb + key;
                 }
-                uint64_t wd = L == 2 ? q : w_prev[q];
+                /* the last word: the parent itself at level 2 (q < vocab_size < INT32_MAX, checked at load) */
+                lmp_token_id wd = L == 2 ? (lmp_token_id)q : w_prev[q];
                 if (c >= (L == 2 ? m->vocab_size : t->P.level[L - 1].count)) {
                     st = lmp_error_set(err, LMP_EFORMAT, "corrupt trie: the %u-gram at %llu has no context", L,
                                        (unsigned long long)p);
                     break;
                 }
                 cpos[p] = (uint32_t)c;
-                wl[p] = (uint32_t)wd;
+                wl[p] = wd;
                 /* a blank is not part of the view (positions come in rising order) */
                 if (bi < nbl && t->blank[L][bi] == p) {
                     bi++;
                 } else if (k < R) {
                     v->pos[L][k] = (uint32_t)p;
                     v->ctx[L][k] = L == 2 ? (uint32_t)c : (uint32_t)real_index(t, L - 1, c);
-                    v->w[L][k] = (uint32_t)wd;
+                    v->w[L][k] = wd;
                     k++;
                 } else {
                     k++;
@@ -1239,7 +1248,8 @@ lmp_status ng_trie_src(const struct lmp_ngram *m, ng_src *s, lmp_error *err)
         free(w_prev);
         cpos_prev = cpos;
         w_prev = wl;
-        cpos = wl = NULL;
+        cpos = NULL;
+        wl = NULL;
     }
     free(cpos_prev);
     free(w_prev);
@@ -1389,10 +1399,10 @@ void ng_trie_walk_batch(const struct lmp_ngram *m, const lmp_token_id *ids, cons
     size_t cnt = 0;
     for (size_t i = 1; i < n; i++) {
         if (ids[i] < 0 || hist[i] < 1 || ids[i - 1] < 0) continue;
-        uint32_t w = (uint32_t)ids[i];
+        lmp_token_id w = ids[i];
         if (t->ptr1[w] == t->ptr1[w + 1]) continue;
         s->el[cnt] = (uint32_t)i;
-        s->key[cnt] = (uint32_t)ids[i - 1];
+        s->key[cnt] = (uint32_t)ids[i - 1]; /* a search key (a rank above level 2): here the id, >= 0 */
         s->b[cnt] = t->ptr1[w];
         s->e[cnt] = t->ptr1[w + 1];
         cnt++;
@@ -1441,7 +1451,7 @@ void ng_trie_walk_batch(const struct lmp_ngram *m, const lmp_token_id *ids, cons
     }
 }
 
-float ng_trie_score_found(const struct lmp_ngram *m, const lmp_ngram_state *in, int32_t word, lmp_ngram_state *out,
+float ng_trie_score_found(const struct lmp_ngram *m, const lmp_ngram_state *in, lmp_token_id word, lmp_ngram_state *out,
                           unsigned *ngram_len, const uint32_t *found, const uint32_t *ranks)
 {
     const struct ng_trie *t = m->trie;
@@ -1450,7 +1460,7 @@ float ng_trie_score_found(const struct lmp_ngram *m, const lmp_ngram_state *in, 
     unsigned len = 1;
     out->words[0] = word;
     out->backoff[0] = u->backoff;
-    out->rank[0] = (uint32_t)word;
+    out->rank[0] = (uint32_t)word; /* a unigram's rank is its word id (>= 0) */
     out->length = ng_has_ext(u->backoff) ? 1 : 0;
     unsigned ctx = in->length;
     if (ctx > m->order - 1) ctx = m->order - 1;

@@ -16,7 +16,7 @@ double lmp_ngram_mass_after(const lmp_ngram *m, const lmp_token_id *ctx, size_t 
     double sum = 0;
     size_t V = lmp_ngram_vocab_size(m);
     for (size_t w = 0; w < V; w++)
-        if ((int32_t)w != lmp_ngram_bos(m)) sum += pow(10.0, lmp_ngram_score(m, &s, (int32_t)w, &o, NULL));
+        if ((lmp_token_id)w != lmp_ngram_bos(m)) sum += pow(10.0, lmp_ngram_score(m, &s, (lmp_token_id)w, &o, NULL));
     return sum;
 }
 

@@ -8,7 +8,8 @@
 #include "ngtools_internal.h"
 
 typedef struct pair32 {
-    uint32_t word, line;
+    lmp_token_id word; /* >= 0 */
+    uint32_t line;
 } pair32;
 
 static int pair_cmp(const void *a, const void *b)
@@ -18,7 +19,7 @@ static int pair_cmp(const void *a, const void *b)
     return x->line < y->line ? -1 : x->line > y->line;
 }
 
-static int is_special(uint32_t w) { return w == LMP_VOCAB_UNK || w == LMP_VOCAB_BOS || w == LMP_VOCAB_EOS; }
+static int is_special(lmp_token_id w) { return w == LMP_VOCAB_UNK || w == LMP_VOCAB_BOS || w == LMP_VOCAB_EOS; }
 
 /* 1 when the sorted lines[lo..hi) hold x (binary search). */
 static int has_line(const uint32_t *lines, uint64_t lo, uint64_t end, uint32_t x)
@@ -37,10 +38,10 @@ static int has_line(const uint32_t *lines, uint64_t lo, uint64_t end, uint32_t x
  * shortest list and looks each line up in the others: a common word such as
  * "the" is on most lines, and scanning its list for every n-gram made this
  * the slowest step. */
-static int on_one_line(const uint32_t *g, unsigned n, const uint64_t *off, const uint32_t *lines)
+static int on_one_line(const lmp_token_id *g, unsigned n, const uint64_t *off, const uint32_t *lines)
 {
     unsigned k = 0, s = 0;
-    uint32_t ws[LMP_NGRAM_MAX_ORDER];
+    lmp_token_id ws[LMP_NGRAM_MAX_ORDER];
     for (unsigned j = 0; j < n; j++)
         if (!is_special(g[j])) {
             if (off[g[j]] == off[g[j] + 1]) return 0;
@@ -68,7 +69,8 @@ lmp_status lmp_train_model_create_filtered(const lmp_ngram *g, const char *path,
     lmp_corpus *c = NULL;
     pair32 *pairs = NULL;
     uint64_t np = 0, cap = 0, *off = NULL;
-    uint32_t *lines = NULL, *newid = NULL;
+    uint32_t *lines = NULL;     /* line numbers */
+    lmp_token_id *newid = NULL; /* old id -> new id (kept words) */
     unsigned char *keep = NULL;
     ngt_rec *recs = NULL;
     lmp_vocab *voc = NULL;
@@ -108,7 +110,7 @@ lmp_status lmp_train_model_create_filtered(const lmp_ngram *g, const char *path,
                 pairs = nx;
                 cap = nc;
             }
-            pairs[np].word = (uint32_t)w;
+            pairs[np].word = w;
             pairs[np++].line = line;
         }
         line++;
@@ -122,7 +124,7 @@ lmp_status lmp_train_model_create_filtered(const lmp_ngram *g, const char *path,
                            path);
         goto done;
     }
-    for (uint32_t s = 0; s < 3; s++) keep[s] = 1;
+    for (unsigned s = 0; s < 3; s++) keep[s] = 1; /* <unk>, <s>, </s> (ids 0..2) */
     if (mode == LMP_FILTER_UNION) { /* per word, its sorted distinct lines */
         if (np) qsort(pairs, np, sizeof *pairs, pair_cmp); /* none: pairs is NULL, which qsort may not take */
         lines = malloc((np ? np : 1) * sizeof *lines);
@@ -146,7 +148,7 @@ lmp_status lmp_train_model_create_filtered(const lmp_ngram *g, const char *path,
         const char *s = lmp_vocab_word(full->vocab, (lmp_token_id)w, &len);
         lmp_token_id id;
         if ((st = lmp_vocab_add(voc, s, len, &id, err))) goto done;
-        newid[w] = (uint32_t)id;
+        newid[w] = id;
     }
     st = ngt_model_create(full->order, voc, &m, err);
     voc = NULL;
@@ -166,7 +168,7 @@ lmp_status lmp_train_model_create_filtered(const lmp_ngram *g, const char *path,
         }
         uint64_t k = 0;
         for (uint64_t i = 0; i < t->m; i++) {
-            const uint32_t *gw = t->w + i * n;
+            const lmp_token_id *gw = t->w + i * n;
             int ok = 1;
             for (unsigned j = 0; j < n && ok; j++) ok = keep[gw[j]];
             if (ok && mode == LMP_FILTER_UNION) ok = on_one_line(gw, n, off, lines);

@@ -59,7 +59,7 @@ static lmp_status walk_text(const lmp_ngram *const *g, size_t k, const char *pat
     lmp_status st = lmp_corpus_load(path, &cp, &c, err);
     if (st) return st;
     lmp_ngram_state s[LMP_MIX_MAX_MODELS], nx;
-    int32_t id[LMP_MIX_MAX_MODELS];
+    lmp_token_id id[LMP_MIX_MAX_MODELS];
     double p[LMP_MIX_MAX_MODELS];
     const lmp_token *tok;
     size_t nt;
@@ -71,11 +71,12 @@ static lmp_status walk_text(const lmp_ngram *const *g, size_t k, const char *pat
             int known = 0;
             for (size_t i = 0; i < k; i++) {
                 id[i] = t < nt ? lmp_ngram_vocab_find(g[i], tok[t].ptr, tok[t].len) : lmp_ngram_eos(g[i]);
-                if (id[i] == lmp_ngram_unk(g[i])) id[i] = -1; /* a literal <unk>: no model's word (an OOV, as ppl) */
+                if (id[i] == lmp_ngram_unk(g[i]))
+                    id[i] = LMP_TOKEN_NONE; /* a literal <unk>: no model's word (an OOV, as ppl) */
                 known |= id[i] >= 0;
             }
             for (size_t i = 0; i < k; i++) {
-                int32_t w = id[i] >= 0 ? id[i] : lmp_ngram_unk(g[i]);
+                lmp_token_id w = id[i] >= 0 ? id[i] : lmp_ngram_unk(g[i]);
                 double lp = lmp_ngram_score(g[i], &s[i], w, &nx, NULL);
                 p[i] = (id[i] >= 0 || !known) ? pow(10.0, lp) : 0.0;
                 s[i] = nx;
@@ -216,11 +217,12 @@ lmp_status lmp_ngram_mix_em(const lmp_ngram *const *models, size_t k, const char
 }
 
 /* p_i(w | h) of model i for the union ids h[0..nh) w (map: union id -> model id or -1). */
-static double model_prob(const lmp_ngram *g, const int32_t *map, const uint32_t *h, unsigned nh, uint32_t w)
+static double model_prob(const lmp_ngram *g, const lmp_token_id *map, const lmp_token_id *h, unsigned nh,
+                         lmp_token_id w)
 {
-    int32_t wi = map[w];
+    lmp_token_id wi = map[w];
     if (wi < 0) return 0.0;
-    int32_t ctx[LMP_NGRAM_MAX_ORDER];
+    lmp_token_id ctx[LMP_NGRAM_MAX_ORDER];
     for (unsigned j = 0; j < nh; j++) ctx[j] = map[h[j]] >= 0 ? map[h[j]] : lmp_ngram_unk(g);
     lmp_ngram_state s, out;
     lmp_ngram_state_from(g, ctx, nh, &s);
@@ -244,15 +246,15 @@ lmp_status lmp_train_model_create_mix(const lmp_ngram *const *models, const doub
     }
     lmp_vocab *voc = NULL;
     lmp_train_model *m = NULL;
-    int32_t *map[LMP_MIX_MAX_MODELS] = {0};  /* union id -> model i's id, or -1 */
-    uint32_t *umap[LMP_MIX_MAX_MODELS] = {0}; /* model i's id -> union id */
+    lmp_token_id *map[LMP_MIX_MAX_MODELS] = {0};  /* union id -> model i's id, or LMP_TOKEN_NONE */
+    lmp_token_id *umap[LMP_MIX_MAX_MODELS] = {0}; /* model i's id -> union id */
     ngt_rec *recs = NULL;
     lmp_token_id *ids = NULL;
     if ((st = lmp_vocab_create(&voc, err))) return st;
     /* the union vocabulary: the first model's words in its order, then the others' new ones */
     for (size_t i = 0; i < k && !st; i++)
         for (size_t j = 0; j < lmp_ngram_vocab_size(models[i]) && !st; j++) {
-            const char *s = lmp_ngram_word(models[i], (int32_t)j);
+            const char *s = lmp_ngram_word(models[i], (lmp_token_id)j);
             lmp_token_id id;
             st = lmp_vocab_add(voc, s, strlen(s), &id, err);
         }
@@ -279,12 +281,12 @@ lmp_status lmp_train_model_create_mix(const lmp_ngram *const *models, const doub
             size_t len;
             const char *s = lmp_vocab_word(voc, (lmp_token_id)j, &len);
             map[i][j] = lmp_ngram_vocab_find(models[i], s, len);
-            if (map[i][j] >= 0) umap[i][map[i][j]] = (uint32_t)j;
+            if (map[i][j] >= 0) umap[i][map[i][j]] = (lmp_token_id)j; /* j < nv <= INT32_MAX */
         }
     }
     if ((st = ngt_model_create(N, voc, &m, err))) goto done;
     /* unigrams: every word of the union */
-    for (uint32_t w = 0; w < nv; w++) {
+    for (lmp_token_id w = 0; (size_t)w < nv; w++) { /* nv <= INT32_MAX (the vocabulary's limit) */
         double p = 0;
         for (size_t i = 0; i < k; i++) p += weights[i] * model_prob(models[i], map[i], NULL, 0, w);
         m->o[1].lp[w] = w == LMP_VOCAB_BOS ? NGT_LOG_ZERO : (p > 0 ? fmax(log10(p), NGT_LOG_ZERO) : NGT_LOG_ZERO);
@@ -321,7 +323,7 @@ lmp_status lmp_train_model_create_mix(const lmp_ngram *const *models, const doub
         }
         uint64_t u = ngt_sort_unique(recs, r);
         for (uint64_t x = 0; x < u; x++) {
-            uint32_t h[LMP_NGRAM_MAX_ORDER];
+            lmp_token_id h[LMP_NGRAM_MAX_ORDER];
             for (unsigned j = 0; j + 1 < n; j++) h[j] = recs[x].r[n - 1 - j];
             double p = 0;
             for (size_t i = 0; i < k; i++) p += weights[i] * model_prob(models[i], map[i], h, n - 1, recs[x].r[0]);

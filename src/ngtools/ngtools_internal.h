@@ -22,11 +22,11 @@ lmp_status ngt_model_create(unsigned order, lmp_vocab *vocab, lmp_train_model **
 
 /* Read a loaded model into a working model. map (may be NULL) receives a
  * malloc'd array: the working vocabulary id of each model id. */
-lmp_status ngt_from_ngram(const lmp_ngram *g, lmp_train_model **out, uint32_t **map, lmp_error *err);
+lmp_status ngt_from_ngram(const lmp_ngram *g, lmp_train_model **out, lmp_token_id **map, lmp_error *err);
 
 /* One n-gram while an order is being (re)built. */
 typedef struct ngt_rec {
-    uint32_t r[LMP_NGRAM_MAX_ORDER]; /* the words reversed (r[0] = the predicted word), 0-padded */
+    lmp_token_id r[LMP_NGRAM_MAX_ORDER]; /* the words reversed (r[0] = the predicted word), 0-padded */
     double lp, lb;
 } ngt_rec;
 
@@ -38,12 +38,12 @@ uint64_t ngt_sort_unique(ngt_rec *recs, uint64_t n);
 lmp_status ngt_set_order(lmp_train_model *m, unsigned n, const ngt_rec *recs, uint64_t count, lmp_error *err);
 
 /* Index of the n-gram w[0..n) in order n, or NGT_NONE. */
-uint64_t ngt_find(const lmp_train_model *m, unsigned n, const uint32_t *w);
+uint64_t ngt_find(const lmp_train_model *m, unsigned n, const lmp_token_id *w);
 
 /* log10 p(w | h[0..nh)) by the back-off rule (Katz 1987): the longest n-gram
  * "h' w" of the model, plus the backoffs of the longer contexts that are
  * n-grams. nh may exceed order - 1 (only the last order - 1 words count). */
-double ngt_logprob(const lmp_train_model *m, const uint32_t *h, unsigned nh, uint32_t w);
+double ngt_logprob(const lmp_train_model *m, const lmp_token_id *h, unsigned nh, lmp_token_id w);
 
 /* The backoff of every n-gram below the highest order, from the
  * probabilities (Katz 1987; SRILM's computeBOW): for a context h,

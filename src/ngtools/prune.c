@@ -12,11 +12,11 @@
 /* log10 p(h) of the context h[0..n): the chain rule under the model, the
  * first word by its unigram, <s> by the unigram of </s> (an n-gram model
  * gives <s> no probability; SRILM's computeContextProb does the same). */
-static double context_logprob(const lmp_train_model *m, const uint32_t *h, unsigned n)
+static double context_logprob(const lmp_train_model *m, const lmp_token_id *h, unsigned n)
 {
     double lp = 0;
     for (unsigned i = 0; i < n; i++) {
-        uint32_t w = (i == 0 && h[0] == LMP_VOCAB_BOS) ? LMP_VOCAB_EOS : h[i];
+        lmp_token_id w = (i == 0 && h[0] == LMP_VOCAB_BOS) ? LMP_VOCAB_EOS : h[i];
         lp += ngt_logprob(m, h, i, w);
     }
     return lp;
@@ -79,7 +79,7 @@ lmp_status lmp_train_model_create_pruned(const lmp_ngram *g, double threshold, u
                 if (c != NGT_NONE) ext[c] = 1;
             }
         for (uint64_t i = 0; i < M && !st; i++) {
-            const uint32_t *w = hi->w + i * n;
+            const lmp_token_id *w = hi->w + i * n;
             uint64_t c = ngt_find(m, n - 1, w);
             if (c == NGT_NONE) {
                 st = lmp_error_set(err, LMP_EFORMAT, "a %u-gram whose context is not a %u-gram: expected every "

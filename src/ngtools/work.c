@@ -28,7 +28,7 @@ lmp_status ngt_model_create(unsigned order, lmp_vocab *vocab, lmp_train_model **
         return lmp_error_set(err, LMP_ENOMEM, "out of memory for %llu unigrams", (unsigned long long)nv);
     }
     for (uint64_t i = 0; i < nv; i++) {
-        u->w[i] = (uint32_t)i;
+        u->w[i] = (lmp_token_id)i; /* nv: a vocabulary's size, <= INT32_MAX */
         u->lp[i] = NGT_LOG_ZERO;
     }
     for (unsigned n = 2; n <= order; n++) m->o[n].n = n;
@@ -103,17 +103,17 @@ lmp_status ngt_set_order(lmp_train_model *m, unsigned n, const ngt_rec *recs, ui
 }
 
 /* a < b in suffix order (the last word most significant) */
-static int suffix_less(const uint32_t *a, const uint32_t *b, unsigned n)
+static int suffix_less(const lmp_token_id *a, const lmp_token_id *b, unsigned n)
 {
     for (unsigned i = n; i-- > 0;)
         if (a[i] != b[i]) return a[i] < b[i];
     return 0;
 }
 
-uint64_t ngt_find(const lmp_train_model *m, unsigned n, const uint32_t *w)
+uint64_t ngt_find(const lmp_train_model *m, unsigned n, const lmp_token_id *w)
 {
     const train_order *t = &m->o[n];
-    if (n == 1) return w[0] < t->m ? w[0] : NGT_NONE;
+    if (n == 1) return w[0] >= 0 && (uint64_t)w[0] < t->m ? (uint64_t)w[0] : NGT_NONE; /* indexed by id */
     uint64_t a = 0, b = t->m;
     while (a < b) { /* the first n-gram not below w */
         uint64_t mid = a + (b - a) / 2;
@@ -124,16 +124,16 @@ uint64_t ngt_find(const lmp_train_model *m, unsigned n, const uint32_t *w)
     return NGT_NONE;
 }
 
-double ngt_logprob(const lmp_train_model *m, const uint32_t *h, unsigned nh, uint32_t w)
+double ngt_logprob(const lmp_train_model *m, const lmp_token_id *h, unsigned nh, lmp_token_id w)
 {
-    uint32_t g[LMP_NGRAM_MAX_ORDER];
+    lmp_token_id g[LMP_NGRAM_MAX_ORDER];
     if (nh > m->order - 1) {
         h += nh - (m->order - 1);
         nh = m->order - 1;
     }
     double bo = 0;
     for (unsigned k = nh;; k--) { /* the (k+1)-gram h[nh-k..nh) w */
-        if (k == 0) return (w < m->o[1].m ? m->o[1].lp[w] : NGT_LOG_ZERO) + bo;
+        if (k == 0) return (w >= 0 && (uint64_t)w < m->o[1].m ? m->o[1].lp[w] : NGT_LOG_ZERO) + bo;
         memcpy(g, h + nh - k, k * sizeof *g);
         g[k] = w;
         uint64_t i = ngt_find(m, k + 1, g);
@@ -158,7 +158,7 @@ lmp_status ngt_recompute_backoffs(lmp_train_model *m, lmp_error *err)
             return lmp_error_set(err, LMP_ENOMEM, "recomputing backoffs: out of memory");
         }
         for (uint64_t i = 0; i < hi->m; i++) {
-            const uint32_t *g = hi->w + i * n;
+            const lmp_token_id *g = hi->w + i * n;
             uint64_t c = ngt_find(m, n - 1, g);
             if (c == NGT_NONE) {
                 free(num);
@@ -191,7 +191,7 @@ lmp_status ngt_recompute_backoffs(lmp_train_model *m, lmp_error *err)
     return LMP_OK;
 }
 
-lmp_status ngt_from_ngram(const lmp_ngram *g, lmp_train_model **out, uint32_t **map_out, lmp_error *err)
+lmp_status ngt_from_ngram(const lmp_ngram *g, lmp_train_model **out, lmp_token_id **map_out, lmp_error *err)
 {
     *out = NULL;
     if (map_out) *map_out = NULL;
@@ -202,7 +202,7 @@ lmp_status ngt_from_ngram(const lmp_ngram *g, lmp_train_model **out, uint32_t **
     size_t V = lmp_ngram_vocab_size(g);
     lmp_vocab *voc = NULL;
     lmp_train_model *m = NULL;
-    uint32_t *map = malloc((V ? V : 1) * sizeof *map);
+    lmp_token_id *map = malloc((V ? V : 1) * sizeof *map); /* model id -> working id */
     ngt_rec *recs = NULL;
     lmp_token_id *ids = NULL;
     float *fp = NULL, *fb = NULL;
@@ -210,10 +210,10 @@ lmp_status ngt_from_ngram(const lmp_ngram *g, lmp_train_model **out, uint32_t **
     if (!map) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
     if ((st = lmp_vocab_create(&voc, err))) goto fail;
     for (size_t i = 0; i < V; i++) {
-        const char *s = lmp_ngram_word(g, (int32_t)i);
+        const char *s = lmp_ngram_word(g, (lmp_token_id)i); /* i < V <= INT32_MAX */
         lmp_token_id id;
         if ((st = lmp_vocab_add(voc, s, strlen(s), &id, err))) goto fail;
-        map[i] = (uint32_t)id;
+        map[i] = id;
     }
     st = ngt_model_create(order, voc, &m, err);
     voc = NULL;
