@@ -279,7 +279,7 @@ static int ns_token(numscan *s)
             char where[4200];
             size_t len = s->tl < 200 ? s->tl : 200;
             ns_where(s, where, sizeof where, 1);
-            cli_error("%s: expected a token id (a decimal integer 0..2147483647), got '%.*s%s'", where, (int)len,
+            cli_error("%s: expected a token id (a decimal integer from 0 to 2147483647), got '%.*s%s'", where, (int)len,
                       s->tok, s->tl > len ? "..." : "");
             return -1;
         }

@@ -740,7 +740,7 @@ int cmd_chapter(int argc, char **argv)
         CLI_OPT_SEED(&c.seed),
         /* experiment clt --repeats's domain: up to 1e15 a run of hours to years (seeds 1..R, 10^4 sums of 30 each),
          * with seeds past numpy's 2^32 */
-        {.name = "--clt-repeats", .kind = CLI_OPT_LONG, .dest = &c.clt_repeats, .lo = 0, .hi = 100000, .expect = "an integer in 0..100000"},
+        {.name = "--clt-repeats", .kind = CLI_OPT_LONG, .dest = &c.clt_repeats, .lo = 0, .hi = 100000, .expect = "an integer from 0 to 100000"},
         {.name = "--model", .kind = CLI_OPT_STR, .dest = &c.model},
         {.name = "--text", .kind = CLI_OPT_STR, .dest = &c.text},
         CLI_OPT_WINDOW(&window, NULL), CLI_OPT_STRIDE(&stride, NULL),

@@ -68,7 +68,7 @@ static int parse(int argc, char **argv, opts *o)
         CLI_OPT_COUNT(&o->n),
         {.name = "--samples", .kind = CLI_OPT_LONG, .dest = &o->n, .lo = 0, .hi = 1e15, .expect = CLI_DOMAIN_COUNT},
         CLI_OPT_TOP(&o->top), CLI_OPT_TOP_K_RENAMED,
-        {.name = "--digits", .kind = CLI_OPT_LONG, .dest = &o->digits, .lo = 0, .hi = 17, .expect = "0 .. 17"},
+        {.name = "--digits", .kind = CLI_OPT_LONG, .dest = &o->digits, .lo = 0, .hi = 17, .expect = "an integer from 0 to 17"},
         {.name = "--counts", .kind = CLI_OPT_FLAG, .dest = &o->counts},
         CLI_OPT_JSON(&o->json),
     };

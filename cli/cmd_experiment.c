@@ -74,29 +74,29 @@ static int run(int which, int argc, char **argv)
     size_t nt = 3;
 #define SIZE_OPT(nm, p, lo_, hi_, ex) (cli_opt){.name = (nm), .kind = CLI_OPT_SIZE, .dest = (p), .lo = (lo_), .hi = (hi_), .expect = (ex)}
     switch (which) {
-    case 0: t[nt++] = SIZE_OPT("--max-pow", &max_pow, 1, CH_EXP_MC_MAX_ROWS, "an integer in 1.." CLI_STR(CH_EXP_MC_MAX_ROWS)); break;
+    case 0: t[nt++] = SIZE_OPT("--max-pow", &max_pow, 1, CH_EXP_MC_MAX_ROWS, "an integer from 1 to " CLI_STR(CH_EXP_MC_MAX_ROWS)); break;
     case 1:
-        t[nt++] = SIZE_OPT("--draws", &rule.n, 1, 1000000000, "a number of draws in 1..1000000000");
+        t[nt++] = SIZE_OPT("--draws", &rule.n, 1, 1000000000, "a number of draws from 1 to 1000000000");
         t[nt++] = (cli_opt)CLI_OPT_N_RENAMED("--draws", "the number of N(0, 1) draws");
         break;
     case 2:
-        t[nt++] = SIZE_OPT("--repeats", &clt.repeats, 0, 100000, "an integer in 0..100000");
-        t[nt++] = SIZE_OPT("--n-sums", &clt.n_experiments, 8, 10000000, "an integer in 8..10000000");
-        t[nt++] = SIZE_OPT("--terms", &clt.n_samples, 1, 100000, "an integer in 1..100000");
+        t[nt++] = SIZE_OPT("--repeats", &clt.repeats, 0, 100000, "an integer from 0 to 100000");
+        t[nt++] = SIZE_OPT("--n-sums", &clt.n_experiments, 8, 10000000, "an integer from 8 to 10000000");
+        t[nt++] = SIZE_OPT("--terms", &clt.n_samples, 1, 100000, "an integer from 1 to 100000");
         t[nt++] = (cli_opt){.name = "--significance", .kind = CLI_OPT_DOUBLE, .dest = &clt.alpha, .lo = 0, .hi = 1,
                             .lo_open = 1, .hi_open = 1, .expect = "a significance level in (0, 1)"};
         t[nt++] = (cli_opt){.name = "--alpha", .alias = "--significance", .kind = CLI_OPT_RENAMED,
                             .expect = "normaltest's significance level (--alpha is dist dirichlet's concentrations)"};
         break;
     case 3:
-        t[nt++] = SIZE_OPT("--datasets", &bv.n_datasets, 2, 1000000, "an integer in 2..1000000");
+        t[nt++] = SIZE_OPT("--datasets", &bv.n_datasets, 2, 1000000, "an integer from 2 to 1000000");
         t[nt++] = (cli_opt){.name = "--degrees", .kind = CLI_OPT_STR, .dest = &degrees,
                             .expect = "polynomial degrees, comma-separated"};
         t[nt++] = (cli_opt){.name = "--fit", .kind = CLI_OPT_CHOICE, .dest = &bv.numpy_fit, .choices = fits, .expect = "exact or numpy"};
         break;
     default:
         t[nt++] = (cli_opt)CLI_OPT_TESTS(&tests, NULL);
-        t[nt++] = SIZE_OPT("--population", &dz.population, 1, 1000000000, "an integer in 1..1000000000");
+        t[nt++] = SIZE_OPT("--population", &dz.population, 1, 1000000000, "an integer from 1 to 1000000000");
         t[nt++] = (cli_opt)CLI_OPT_PROB("--prior", &dz.prior);
         t[nt++] = (cli_opt)CLI_OPT_PROB("--sensitivity", &dz.sensitivity);
         t[nt++] = (cli_opt)CLI_OPT_PROB("--fpr", &dz.fpr);
@@ -119,7 +119,7 @@ static int run(int which, int argc, char **argv)
         }
         for (size_t k = 0; k < nd; k++) {
             if (d[k] != floor(d[k]) || d[k] < 0 || d[k] >= (double)bv.n_train) {
-                cli_error("experiment biasvar: --degrees: item %zu = %g: expected an integer in 0..%zu (fewer than the %zu "
+                cli_error("experiment biasvar: --degrees: item %zu = %g: expected an integer from 0 to %zu (fewer than the %zu "
                           "training points)", k + 1, d[k], bv.n_train - 1, bv.n_train);
                 free(d);
                 return CLI_USAGE;

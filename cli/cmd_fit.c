@@ -59,7 +59,7 @@ int cmd_fit(int argc, char **argv)
     const cli_opt table[] = {
         CLI_OPT_JSON(&json),
         {.name = "--degree", .kind = CLI_OPT_LONG, .dest = &deg, .lo = 0, .hi = LMP_LINALG_POLY_MAX_DEGREE,
-         .expect = "an integer in 0.." CLI_STR(LMP_LINALG_POLY_MAX_DEGREE)},
+         .expect = "an integer from 0 to " CLI_STR(LMP_LINALG_POLY_MAX_DEGREE)},
         {.name = "--eval", .kind = CLI_OPT_STR, .dest = &eval, .expect = "x values, comma-separated"},
     };
     int rc = cli_parse("fit", argc, argv, table, CLI_NOPTS(table), &path, 1, NULL, usage);

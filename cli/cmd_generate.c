@@ -250,8 +250,8 @@ int cmd_generate(int argc, char **argv)
     const cli_opt opts[] = {
         CLI_OPT_JSON(&json), CLI_OPT_COUNT(&nsamples), CLI_OPTS_SAMPLER(prm, &dtype_set), CLI_OPT_RNG(&rng_kind),
         CLI_OPT_SEED(&seed), CLI_OPTS_LM(lo), CLI_OPT_MODEL(&model_opt),
-        {.name = "--sentences", .kind = CLI_OPT_LONG, .dest = &nsent, .lo = 1, .hi = 1000000, .expect = "1 to 1000000 sentences"},
-        {.name = "--max-len", .kind = CLI_OPT_LONG, .dest = &max_len, .lo = 1, .hi = 1000000, .expect = "1 to 1000000 tokens"},
+        {.name = "--sentences", .kind = CLI_OPT_LONG, .dest = &nsent, .lo = 1, .hi = 1000000, .expect = "a number of sentences from 1 to 1000000"},
+        {.name = "--max-len", .kind = CLI_OPT_LONG, .dest = &max_len, .lo = 1, .hi = 1000000, .expect = "a number of tokens from 1 to 1000000"},
         CLI_OPT_PROMPT(&prompt),
         {.name = "--scores", .kind = CLI_OPT_FLAG, .dest = &scores},
     };

@@ -51,7 +51,7 @@ int cmd_mix(int argc, char **argv)
         {.name = "--weights", .kind = CLI_OPT_STR, .dest = &wopt, .expect = "weights, comma-separated"},
         {.name = "--ppl", .kind = CLI_OPT_STR, .dest = &ppl},
         CLI_OPT_TOL(&tol),
-        {.name = "--max-iter", .kind = CLI_OPT_LONG, .dest = &max_iter, .lo = 1, .hi = 100000000, .expect = "1 .. 100000000"},
+        {.name = "--max-iter", .kind = CLI_OPT_LONG, .dest = &max_iter, .lo = 1, .hi = 100000000, .expect = "an integer from 1 to 100000000"},
     };
     int prc = cli_parse("mix", argc, argv, opts, CLI_NOPTS(opts), paths, LMP_MIX_MAX_MODELS, &k, usage);
     if (prc) return prc;

@@ -44,8 +44,8 @@ static int init(int argc, char **argv)
         CLI_OPT_RNG(&rk),
         CLI_OPT_JSON(&json),
         {.name = "--kind", .kind = CLI_OPT_STR, .dest = &kind_s},
-        {.name = "--fan-in", .kind = CLI_OPT_LONG, .dest = &fan_in, .lo = 1, .hi = 100000, .expect = "an integer in 1..100000"},
-        {.name = "--fan-out", .kind = CLI_OPT_LONG, .dest = &fan_out, .lo = 1, .hi = 100000, .expect = "an integer in 1..100000"},
+        {.name = "--fan-in", .kind = CLI_OPT_LONG, .dest = &fan_in, .lo = 1, .hi = 100000, .expect = "an integer from 1 to 100000"},
+        {.name = "--fan-out", .kind = CLI_OPT_LONG, .dest = &fan_out, .lo = 1, .hi = 100000, .expect = "an integer from 1 to 100000"},
         {.name = "--print", .kind = CLI_OPT_LONG, .dest = &nprint, .lo = 0, .hi = 1e15, .expect = CLI_DOMAIN_COUNT},
     };
     int rc = cli_parse("nn init", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL, usage);

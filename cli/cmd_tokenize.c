@@ -249,7 +249,7 @@ int cmd_tokenize(int argc, char **argv)
         {.name = "--special", .kind = CLI_OPT_FLAG, .dest = &special},
         {.name = "--raw-bytes", .kind = CLI_OPT_FLAG, .dest = &raw},
         {.name = "--strict", .kind = CLI_OPT_FLAG, .dest = &strict},
-        {.name = "--max-piece", .kind = CLI_OPT_U64, .dest = &mp, .expect = "64..2^40 bytes"},
+        {.name = "--max-piece", .kind = CLI_OPT_U64, .dest = &mp, .expect = "a number of bytes from 64 to 2^40"},
     };
     int prc = cli_parse("tokenize", argc, argv, opts, CLI_NOPTS(opts), &path, 1, NULL, tok_usage);
     if (prc) return prc;
@@ -263,7 +263,7 @@ int cmd_tokenize(int argc, char **argv)
         return CLI_USAGE;
     }
     if (mp < 64 || mp > ((uint64_t)1 << 40)) {
-        cli_error("tokenize: --max-piece: expected 64..2^40 bytes, got '%llu'", (unsigned long long)mp);
+        cli_error("tokenize: --max-piece: expected a number of bytes from 64 to 2^40, got '%llu'", (unsigned long long)mp);
         return CLI_USAGE;
     }
     max_piece = (size_t)mp;
@@ -482,7 +482,7 @@ int cmd_detokenize(int argc, char **argv)
                     break;
                 }
                 if (v >= vocab_n) {
-                    cli_error("detokenize: %s: id %lu at position %llu (byte %llu): expected an id in 0..%zu", name,
+                    cli_error("detokenize: %s: id %lu at position %llu (byte %llu): expected an id from 0 to %zu", name,
                               (unsigned long)v, (unsigned long long)pos, (unsigned long long)pos * 4, vocab_n - 1);
                     goto done;
                 }
@@ -525,8 +525,8 @@ int cmd_detokenize(int argc, char **argv)
                         }
                     } else {
                         if (cli_scan_token_id(word, wl, &id) || (size_t)id >= vocab_n) {
-                            cli_error("detokenize: %s: line %ld (the input's token %llu, counted from 0): '%s'%s: expected an id in "
-                                      "0..%zu", name, line, (unsigned long long)pos, shown, at, vocab_n - 1);
+                            cli_error("detokenize: %s: line %ld (the input's token %llu, counted from 0): '%s'%s: expected an id from "
+                                      "0 to %zu", name, line, (unsigned long long)pos, shown, at, vocab_n - 1);
                             goto done;
                         }
                     }

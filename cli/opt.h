@@ -176,7 +176,7 @@ int cli_opt_memory(const char *v, void *dest);      /* uint64_t bytes: 512M, 1G,
 #define CLI_OPT_TOL(p) {.name = "--tol", .kind = CLI_OPT_DOUBLE, .dest = (p), .lo = 0, .hi = 1e300, .lo_open = 1, .expect = "a tolerance > 0"}
 /* How many positive tests in a row to follow (bayes disease, experiment disease). */
 #define CLI_MAX_TESTS 100000
-#define CLI_OPT_TESTS(p, seen_) {.name = "--tests", .kind = CLI_OPT_LONG, .dest = (p), .lo = 0, .hi = CLI_MAX_TESTS, .expect = "an integer in 0..100000", .seen = (seen_)}
+#define CLI_OPT_TESTS(p, seen_) {.name = "--tests", .kind = CLI_OPT_LONG, .dest = (p), .lo = 0, .hi = CLI_MAX_TESTS, .expect = "an integer from 0 to 100000", .seen = (seen_)}
 /* The number of Bernoulli trials of a binomial (dist binomial, bayes beta). Not --n: that is -n,
  * how many to draw. */
 #define CLI_OPT_TRIALS(p, seen_) {.name = "--trials", .kind = CLI_OPT_LONG, .dest = (p), .lo = 0, .hi = 1e15, .expect = "a number of trials >= 0", .seen = (seen_)}

@@ -852,7 +852,7 @@ lmp_status lmp_tokenizer_decode(const lmp_tokenizer *t, const lmp_token_id *ids,
     for (size_t i = 0; i < n; i++) {
         lmp_token_id id = ids[i];
         if (id < 0 || (size_t)id >= t->n) {
-            lmp_status st = lmp_error_set(err, LMP_EINVAL, "id %ld at position %zu: expected an id in 0..%zu",
+            lmp_status st = lmp_error_set(err, LMP_EINVAL, "id %ld at position %zu: expected an id from 0 to %zu",
                                           (long)id, i, t->n - 1);
             if (err) err->col = (long)i + 1;
             return st;

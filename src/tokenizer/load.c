@@ -475,7 +475,7 @@ static lmp_status parse_json_vocab(const text_file *f, const int16_t byte_of[0x1
             size_t e = ns;
             while (e < f->len && e - ns < 20 && f->data[e] != ',' && f->data[e] != '}') e++;
             char v[100];
-            snprintf(m, sizeof m, "expected a token id (an integer in 0..2147483647), got %s",
+            snprintf(m, sizeof m, "expected a token id (an integer from 0 to 2147483647), got %s",
                      show(v, sizeof v, f->data + ns, e - ns));
             return fmt_error(err, f, ns, m);
         }
@@ -1179,7 +1179,7 @@ static lmp_status hf_vocab(const text_file *f, const lmp_json_value *model, cons
                                               "byte-level names of vocab.json, \" the\" as \"\\u0120the\")");
         int64_t id = json_id(&vocab->items[i]);
         if (id < 0)
-            return hf_error(err, f, &vocab->items[i], "token %s: expected an id (an integer in 0..2147483647)",
+            return hf_error(err, f, &vocab->items[i], "token %s: expected an id (an integer from 0 to 2147483647)",
                             show(v, sizeof v, name, nl));
         if (builder_add(b, id, tok, (size_t)n, vocab->items[i].offset))
             return lmp_error_set(err, LMP_ENOMEM, "out of memory reading %s", f->path);
@@ -1208,7 +1208,7 @@ static lmp_status hf_added(const text_file *f, const lmp_json_value *root, added
         } else if (!c || c->type != LMP_JSON_STRING || c->len == 0 || c->len > 1024) {
             st = hf_error(err, f, a, "added_tokens[%zu]: expected \"content\", a string of 1 to 1024 bytes", k);
         } else if ((spec[k].id = json_id(lmp_json_get(a, "id"))) < 0) {
-            st = hf_error(err, f, a, "added token %s: expected an \"id\" (an integer in 0..2147483647)",
+            st = hf_error(err, f, a, "added token %s: expected an \"id\" (an integer from 0 to 2147483647)",
                           show(v, sizeof v, c->str, c->len));
         } else {
             spec[k].content = c->str;
@@ -1396,7 +1396,7 @@ static lmp_status legacy_read(const char *vpath, legacy_added *L, added_spec **s
         if (cl == 0 || cl > 1024 || (s[k].id = json_id(&L->added->items[k])) < 0) {
             free(s);
             return hf_error(err, &L->af, &L->added->items[k],
-                            "added token %s: expected text of 1 to 1024 bytes and an id (an integer in 0..2147483647)",
+                            "added token %s: expected text of 1 to 1024 bytes and an id (an integer from 0 to 2147483647)",
                             show(v, sizeof v, c, cl));
         }
         for (size_t j = 0; j < k; j++)

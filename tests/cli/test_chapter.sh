@@ -137,7 +137,7 @@ expect_fail "bad seed" "seed" "$LMPROB" chapter --seed -3
 expect_fail "--rng xoshiro" "expected numpy \(the chapter's examples draw numpy's legacy stream\), got 'xoshiro'" "$LMPROB" chapter 1 --rng xoshiro
 expect_fail "stride > window" "stride" "$LMPROB" chapter 20 --window 8 --stride 9
 # --clt-repeats has experiment clt --repeats's domain (it took up to 1e15: years of work, seeds past 2^32)
-expect_fail "clt-repeats cap" "--clt-repeats: expected an integer in 0..100000, got '100001'" "$LMPROB" chapter 9 --clt-repeats 100001
+expect_fail "clt-repeats cap" "--clt-repeats: expected an integer from 0 to 100000, got '100001'" "$LMPROB" chapter 9 --clt-repeats 100001
 expect_fail "model without text" "both or neither" "$LMPROB" chapter 20 --model x.arpa
 expect_fail "unknown option" "unknown option" "$LMPROB" chapter --frobnicate
 # --window W alone takes ppl's default stride W/2 (it was refused: "--stride: expected 1 <= stride <= window

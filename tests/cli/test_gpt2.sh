@@ -63,13 +63,13 @@ expect_fail "id out of range" "IDS: item 2: expected a token id in \[0, 50257\) 
   "$LMPROB" gpt2 logits --output "$TMPD/x.f32" "$TINY" 15496,50257
 "$LMPROB" gpt2 logits --output "$TMPD/x.f32" "$TINY" 15496,50257 2>/dev/null
 [ $? -eq 2 ] && ok || bad "id out of range: exit $?, expected 2"
-expect_fail "negative id" "IDS: item 1: expected a token id \(a decimal integer 0..2147483647\), got '-3'" "$LMPROB" gpt2 logits -- "$TINY" -3
+expect_fail "negative id" "IDS: item 1: expected a token id \(a decimal integer from 0 to 2147483647\), got '-3'" "$LMPROB" gpt2 logits -- "$TINY" -3
 long=$(seq 1 1025 | paste -sd, -)
 expect_fail "longer than the context" "1025 tokens: the model reads at most n_ctx = 1024" \
   "$LMPROB" gpt2 logits --output "$TMPD/x.f32" "$TINY" "$long"
 if ls "$TMPD" | grep -q '^x\.f32'; then bad "a failed run left an output file"; else ok; fi
 "$LMPROB" gpt2 logits "$TINY" "$long" >/dev/null 2>&1; [ $? = 2 ] && ok || bad "more ids than n_ctx: not a usage error (exit 2, as ppl --window)"
-expect_fail "not an id" "gpt2 logits: IDS: item 2: expected a token id \(a decimal integer 0..2147483647\), got 'abc'" "$LMPROB" gpt2 logits "$TINY" 1,abc
+expect_fail "not an id" "gpt2 logits: IDS: item 2: expected a token id \(a decimal integer from 0 to 2147483647\), got 'abc'" "$LMPROB" gpt2 logits "$TINY" 1,abc
 expect_fail "not an integer" "IDS: item 2: expected a token id .*, got '2.5'" "$LMPROB" gpt2 logits "$TINY" 1,2.5
 "$LMPROB" gpt2 logits "$TINY" 1,abc >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "a usage error does not exit 2"
 # ids are read as detokenize reads them: decimal digits only, not as doubles (1.0 and 1e3 were ids); an id

@@ -77,7 +77,7 @@ expect_fail "fit one value" '^lmprob: fit: .*fone.txt:2: row has 1 value: expect
 printf '1 2 3\n4 5\n6 7\n' >"$TMPD/fthree.txt"
 expect_fail "fit: a first row of 3 is named" '^lmprob: fit: .*fthree.txt:1: row has 3 values: expected 2$' "$LMPROB" fit --degree 1 "$TMPD/fthree.txt"
 expect_fail "fit needs degree" '--degree: expected a degree' "$LMPROB" fit "$TMPD/line.txt"
-expect_fail "fit bad degree" "--degree: expected an integer in 0..32, got '40'" "$LMPROB" fit --degree 40 "$TMPD/line.txt"
+expect_fail "fit bad degree" "--degree: expected an integer from 0 to 32, got '40'" "$LMPROB" fit --degree 40 "$TMPD/line.txt"
 expect_fail "fit bad eval" "--eval: item 2: expected a finite number, got 'q'" "$LMPROB" fit --degree 1 --eval 1,q "$TMPD/line.txt"
 expect_fail "fit empty" 'empty input' "$LMPROB" fit --degree 1 "$TMPD/empty.txt"
 # one reader for stats and fit: '#' lines are comments in both, hex is not a number (numpy refuses it), a token
@@ -148,7 +148,7 @@ expect_out "nn xavier numpy parity" '"values": \[0.021951871619098437' "$LMPROB"
 expect_out "nn he std" '"std": 0.0625' "$LMPROB" nn init --kind he_normal --fan-in 512 --json
 expect_out "nn init json names its stream" '^\{"seed": 5, "rng": "numpy", "kind": "he_normal"' "$LMPROB" nn init --kind he_normal --fan-in 8 --rng numpy --seed 5 --json
 expect_fail "nn bad kind" "^lmprob: nn init: --kind: initialiser 'glorot': expected xavier_normal" "$LMPROB" nn init --kind glorot --fan-in 3
-expect_fail "nn fan-in 0" "--fan-in: expected an integer in 1..100000, got '0'" "$LMPROB" nn init --kind he_normal --fan-in 0
+expect_fail "nn fan-in 0" "--fan-in: expected an integer from 1 to 100000, got '0'" "$LMPROB" nn init --kind he_normal --fan-in 0
 expect_fail "nn numpy seed too large" '2\^32|4294967295|seed' "$LMPROB" nn init --kind he_normal --fan-in 4 --rng numpy --seed 99999999999
 expect_out "nn layernorm" '^-1.3416354199689269$' "$LMPROB" nn layernorm --x 1,2,3,4
 expect_out "nn layernorm affine" '0.19999936000307197' "$LMPROB" nn layernorm --x 0.5,-1.5,2,0 --gain 1,2,0.5,-1 --shift 0,0.1,-0.2,0.3 --json
@@ -181,7 +181,7 @@ expect_out "biasvar numpy fit" '^ +15 +0.0002 +112.8' "$LMPROB" experiment biasv
 expect_out "biasvar rank warnings" 'degree 15: 10 of 200 fits rank deficient' "$LMPROB" experiment biasvar --rng numpy --seed 0 --fit numpy
 expect_out "biasvar deg 3 mse" '^ +3 +0.0000 +0.0119 +0.1019' "$LMPROB" experiment biasvar --rng numpy --seed 0 --degrees 1,3
 expect_fail "biasvar --degrees empty: what is expected" "--degrees: expected polynomial degrees, comma-separated, got ''" "$LMPROB" experiment biasvar --degrees ''
-expect_fail "biasvar degree too big" '--degrees: item 1 = 20: expected an integer in 0..19' "$LMPROB" experiment biasvar --degrees 20
+expect_fail "biasvar degree too big" '--degrees: item 1 = 20: expected an integer from 0 to 19' "$LMPROB" experiment biasvar --degrees 20
 expect_fail "biasvar bad fit" "--fit: expected exact or numpy, got 'svd'" "$LMPROB" experiment biasvar --fit svd
 expect_out "disease experiment" '^ +2 +28.18%' "$LMPROB" experiment disease --population 10000
 expect_fail "experiment unknown" "unknown subcommand 'foo'" "$LMPROB" experiment foo
@@ -205,7 +205,7 @@ fi
 for inv in "bayes disease" "experiment disease --population 100"; do
   read -r -a A <<<"$inv"
   "$LMPROB" "${A[@]}" --tests 100001 >/dev/null 2>"$TMPD/err"; rc=$?
-  [ $rc -eq 2 ] && grep -qF -- "--tests: expected an integer in 0..100000, got '100001'" "$TMPD/err" && ok || bad "$inv --tests 100001: exit $rc: $(cat "$TMPD/err")"
+  [ $rc -eq 2 ] && grep -qF -- "--tests: expected an integer from 0 to 100000, got '100001'" "$TMPD/err" && ok || bad "$inv --tests 100001: exit $rc: $(cat "$TMPD/err")"
 done
 expect_out "experiment disease 12 tests" '"positives": 12, ' "$LMPROB" experiment disease --tests 12 --population 1000 --json
 for inv in "bayes joint --table 0.5,0.5" "mix $ROOT/tests/fixtures/ngtools/uni_a.arpa $ROOT/tests/fixtures/ngtools/uni_b.arpa"; do

@@ -285,9 +285,9 @@ for th in 1 2; do
   expect_fail "--strict after spaces ($th)" 'line 1, byte 4.*: invalid UTF-8 byte 0xff' sh -c "printf 'a  \377' | '$LMPROB' tokenize --strict --threads $th"
   expect_fail "--strict after newlines ($th)" 'line 3, byte 1.*: invalid UTF-8 byte 0xff' sh -c "printf 'a\n\n\377' | '$LMPROB' tokenize --strict --threads $th"
 done
-expect_fail "id out of range" 'line 2 \(the input'"'"'s token 3, counted from 0\): .50257.: expected an id in 0..50256' sh -c "printf '1 2\n3 50257 4\n' | '$LMPROB' detokenize"
+expect_fail "id out of range" 'line 2 \(the input'"'"'s token 3, counted from 0\): .50257.: expected an id from 0 to 50256' sh -c "printf '1 2\n3 50257 4\n' | '$LMPROB' detokenize"
 printf '1\0002 3' >"$TMPD/nul.ids"
-expect_fail "NUL in an id" "token 0, counted from 0\\): '1\\\\02' \\(a NUL byte at byte 2 of it\\): expected an id in 0..50256" "$LMPROB" detokenize "$TMPD/nul.ids"
+expect_fail "NUL in an id" "token 0, counted from 0\\): '1\\\\02' \\(a NUL byte at byte 2 of it\\): expected an id from 0 to 50256" "$LMPROB" detokenize "$TMPD/nul.ids"
 expect_fail "id past 2^31" "'99999999999': expected an id" sh -c "echo '1 99999999999' | '$LMPROB' detokenize"
 expect_fail "not an id" "line 1 \\(the input's token 1, counted from 0\\): 'x7': expected an id" sh -c "echo '5 x7' | '$LMPROB' detokenize"
 expect_fail "u32 out of range" 'id 60000 at position 1 \(byte 4\)' sh -c "printf '\001\000\000\000\140\352\000\000' | '$LMPROB' detokenize --u32"
