@@ -502,7 +502,10 @@ int cmd_detokenize(int argc, char **argv)
                           (!names && (c == ',' || c == '[' || c == ']'));
                 if (!sep) {
                     if (wl == sizeof word) {
-                        cli_error("detokenize: %s: line %ld: a token longer than %zu bytes", name, line, sizeof word);
+                        cli_error("detokenize: %s: line %ld: a token longer than %zu bytes: expected %s separated by "
+                                  "white space%s",
+                                  name, line, sizeof word, names ? "token names" : "token ids",
+                                  names ? "" : " or commas");
                         goto done;
                     }
                     word[wl++] = (char)c;

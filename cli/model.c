@@ -353,8 +353,8 @@ int cli_lm_window_check(const char *cmd, const char *model, const lmp_lm *lm, si
         return CLI_FAIL;
     }
     if (in.n_ctx && window > in.n_ctx) {
-        cli_error("%s: --window %zu: expected at most the context of %s, %zu tokens (n_ctx)", cmd, window, model,
-                  in.n_ctx);
+        cli_error("%s: --window: expected at most the context of %s, %zu tokens (n_ctx), got '%zu'", cmd, model,
+                  in.n_ctx, window);
         return CLI_USAGE;
     }
     return CLI_OK;

@@ -388,7 +388,7 @@ for c in next generate; do
 done
 
 # ---- bad input: a message naming the cause, nothing on stdout ------------------------------------------------
-expect_fail "window above n_ctx" "--window 2048: expected at most the context of .*tiny-hf, 1024 tokens" "$LMPROB" ppl --model "$HF" --window 2048 "$TMPD/hello.txt"
+expect_fail "window above n_ctx" "ppl: --window: expected at most the context of .*tiny-hf, 1024 tokens \\(n_ctx\\), got '2048'" "$LMPROB" ppl --model "$HF" --window 2048 "$TMPD/hello.txt"
 for c in "ppl --model $HF" "kl --model $HF --model $HF"; do
   name=${c%% *}
   # two values of the command line that conflict: a usage error, and the text is not blamed

@@ -285,6 +285,8 @@ for th in 1 2; do
   expect_fail "--strict after spaces ($th)" 'line 1, byte 4.*: invalid UTF-8 byte 0xff' sh -c "printf 'a  \377' | '$LMPROB' tokenize --strict --threads $th"
   expect_fail "--strict after newlines ($th)" 'line 3, byte 1.*: invalid UTF-8 byte 0xff' sh -c "printf 'a\n\n\377' | '$LMPROB' tokenize --strict --threads $th"
 done
+printf '1%.0s' $(seq 1 5000) >"$TMPD/bigid.ids"
+expect_fail "a 5,000-digit id" "bigid.ids: line 1: a token longer than 4096 bytes: expected token ids separated by white space or commas" "$LMPROB" detokenize "$TMPD/bigid.ids"
 expect_fail "id out of range" 'line 2 \(the input'"'"'s token 3, counted from 0\): .50257.: expected an id from 0 to 50256' sh -c "printf '1 2\n3 50257 4\n' | '$LMPROB' detokenize"
 printf '1\0002 3' >"$TMPD/nul.ids"
 expect_fail "NUL in an id" "token 0, counted from 0\\): '1\\\\02' \\(a NUL byte at byte 2 of it\\): expected an id from 0 to 50256" "$LMPROB" detokenize "$TMPD/nul.ids"
