@@ -35,7 +35,8 @@ static void usage(FILE *f)
             "                          kn (interpolated Kneser-Ney), addk, mle, wb (interpolated\n"
             "                          Witten-Bell), katz (Good-Turing discounts + Katz backoff, as SRILM's\n"
             "                          ngram-count default), abs (interpolated absolute discounting),\n"
-            "                          stupid (stupid backoff: scores, NOT probabilities)\n"
+            "                          stupid (stupid backoff: scores, NOT probabilities); also spelled\n"
+            "                          add-k or laplace, witten-bell, gt, absolute\n"
             "  --k K                   addk: the pseudo-count (default 1 = Laplace)\n"
             "  --discount D            abs: one discount for every order, 0 < D <= 1 (default: per order,\n"
             "                          D = n1 / (n1 + 2 n2))\n"
@@ -112,12 +113,6 @@ static void on_progress(void *ctx, const char *stage, uint64_t count)
 }
 
 
-/* The --estimator name of e (its JSON name too). */
-static const char *est_short(lmp_estimator e)
-{
-    static const char *const names[] = {"mkn", "kn", "addk", "mle", "wb", "katz", "abs", "stupid"};
-    return (unsigned)e < sizeof names / sizeof names[0] ? names[e] : "?";
-}
 
 static const char *est_name(lmp_estimator e)
 {
@@ -178,10 +173,14 @@ static const est_opt est_opts[] = {
 };
 enum { OPT_K, OPT_DISCOUNT, OPT_BACKOFF, OPT_GT_MAX, OPT_NLTK, OPT_FALLBACK, N_EST_OPTS };
 
-static const cli_choice estimators[] = {
-    {"mkn", LMP_EST_MKN}, {"kn", LMP_EST_KN}, {"addk", LMP_EST_ADDK}, {"add-k", LMP_EST_ADDK},
-    {"laplace", LMP_EST_ADDK}, {"mle", LMP_EST_MLE}, {"wb", LMP_EST_WB}, {"witten-bell", LMP_EST_WB},
-    {"katz", LMP_EST_KATZ}, {"gt", LMP_EST_KATZ}, {"abs", LMP_EST_ABS}, {"stupid", LMP_EST_STUPID}, {NULL, 0}};
+/* --estimator: the library's names (lmp_train_estimator_parse), not a second table of them */
+static int opt_estimator(const char *v, void *dest)
+{
+    lmp_estimator e;
+    if (lmp_train_estimator_parse(v, &e, NULL) != LMP_OK) return -1;
+    *(int *)dest = (int)e;
+    return 0;
+}
 /* one machine: the model is written after training (cli_train_run) */
 static lmp_status train_here(const char *input, const char *arpa_output, const lmp_train_params *p, lmp_train_model **m,
                              int *written, lmp_error *err)
@@ -211,8 +210,8 @@ int cli_train_run(int argc, char **argv, cli_train_fn train, int stages)
         CLI_OPT_JSON(&json),
         {.name = "--count-tables", .kind = CLI_OPT_CUSTOM, .dest = &p.count_tables, .parse = cli_opt_memory,
          .expect = "a size with its unit like 64K or 1M (0: what --memory leaves)"},
-        {.name = "--estimator", .kind = CLI_OPT_CHOICE, .dest = &estimator, .choices = estimators,
-         .expect = "mkn, kn, addk, mle, wb, katz, abs or stupid", .seen = &est_seen},
+        {.name = "--estimator", .kind = CLI_OPT_CUSTOM, .dest = &estimator, .parse = opt_estimator,
+         .expect = LMP_TRAIN_ESTIMATORS, .seen = &est_seen},
         {.name = "--k", .kind = CLI_OPT_DOUBLE, .dest = &p.k, .lo = 0, .hi = 1e300, .lo_open = 1, .expect = "k > 0",
          .seen = &seen[OPT_K]},
         {.name = "--discount", .kind = CLI_OPT_DOUBLE, .dest = &p.discount, .lo = 0, .hi = 1, .lo_open = 1,
@@ -258,7 +257,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train, int stages)
         if (seen[i] && !(est_opts[i].estimators & EST(p.estimator))) {
             const est_opt *o = &est_opts[i];
             cli_error("train: %s applies to --estimator %s only%s, not to %s%s: expected %s, or no %s", o->name, o->which,
-                      o->why, est_short(p.estimator), est_seen ? "" : " (the default)",
+                      o->why, lmp_train_estimator_name(p.estimator), est_seen ? "" : " (the default)",
                       strchr(o->which, ',') ? "one of them" : "that estimator", o->name);
             return CLI_USAGE;
         }
@@ -415,7 +414,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train, int stages)
     if (json) {
         FILE *f = cli_output_is_stdout(output) ? stderr : stdout;
         fprintf(f, "{\"estimator\": ");
-        cli_json_string(f, est_short(info.estimator));
+        cli_json_string(f, lmp_train_estimator_name(info.estimator));
         fprintf(f, ", \"order\": %u, \"sentences\": %llu, \"tokens\": %llu, \"vocab\": %llu, \"ngrams\": [", info.order,
                 (unsigned long long)info.sentences, (unsigned long long)info.tokens, (unsigned long long)info.vocab);
         for (unsigned n = 1; n <= info.order; n++) fprintf(f, "%s%llu", n > 1 ? ", " : "", (unsigned long long)info.counts[n]);

@@ -514,6 +514,36 @@ static void test_prune_params(void)
     CHECK_INT(st, LMP_EINVAL);
 }
 
+/* The one table of the estimators' names: each name parses to its estimator and back; the other spellings
+ * parse; anything else is refused naming the list (the CLI, Python and the models' records use these). */
+static void test_estimator_names(void)
+{
+    static const char *const names[] = {"mkn", "kn", "addk", "mle", "wb", "katz", "abs", "stupid"};
+    const lmp_estimator want[] = {LMP_EST_MKN, LMP_EST_KN,   LMP_EST_ADDK, LMP_EST_MLE,
+                                  LMP_EST_WB,  LMP_EST_KATZ, LMP_EST_ABS,  LMP_EST_STUPID};
+    lmp_error err;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        lmp_estimator e = (lmp_estimator)-1;
+        CHECK_INT(lmp_train_estimator_parse(names[i], &e, &err), LMP_OK);
+        CHECK_INT(e, want[i]);
+        CHECK_MSG(strcmp(lmp_train_estimator_name(want[i]), names[i]) == 0, "%s", names[i]);
+        CHECK_MSG(strstr(LMP_TRAIN_ESTIMATORS, names[i]) != NULL, "%s not in the list", names[i]);
+    }
+    static const char *const other[] = {"add-k", "laplace", "witten-bell", "gt", "absolute"};
+    const lmp_estimator other_e[] = {LMP_EST_ADDK, LMP_EST_ADDK, LMP_EST_WB, LMP_EST_KATZ, LMP_EST_ABS};
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+        lmp_estimator e = (lmp_estimator)-1;
+        CHECK_INT(lmp_train_estimator_parse(other[i], &e, &err), LMP_OK);
+        CHECK_INT(e, other_e[i]);
+    }
+    lmp_estimator e = LMP_EST_WB;
+    CHECK_INT(lmp_train_estimator_parse("MKN", &e, &err), LMP_EINVAL);
+    CHECK_MSG(strstr(err.msg, "estimator 'MKN': expected " LMP_TRAIN_ESTIMATORS) != NULL, "%s", err.msg);
+    CHECK_INT(e, LMP_EST_WB);
+    CHECK_INT(lmp_train_estimator_parse(NULL, &e, NULL), LMP_EINVAL);
+    CHECK(strcmp(lmp_train_estimator_name((lmp_estimator)99), "?") == 0);
+}
+
 static void test_discount_errors(void)
 {
     /* On this fixture lmplz -o 2 stops: "2-gram discount out of range for adjusted count 3". */
@@ -970,6 +1000,7 @@ int main(int argc, char **argv)
     RUN(test_mkn_fallback_matches_kenlm);
     RUN(test_mkn_pruned_matches_kenlm);
     RUN(test_prune_params);
+    RUN(test_estimator_names);
     RUN(test_discount_errors);
     RUN(test_input_errors);
     RUN(test_spill_gives_identical_model);

@@ -80,6 +80,15 @@ typedef enum lmp_estimator {
     LMP_EST_STUPID = 7
 } lmp_estimator;
 
+/* The estimators' names as lmprob train's --estimator, Python's train(estimator=) and the models' "estimator"
+ * record spell them; lmp_train_estimator_parse also takes add-k and laplace (addk), witten-bell (wb), gt
+ * (katz) and absolute (abs). */
+#define LMP_TRAIN_ESTIMATORS "mkn, kn, addk, mle, wb, katz, abs or stupid"
+/* The name of e ("mkn", "wb", ...), or "?" for a value that is no estimator. */
+LMP_API const char *lmp_train_estimator_name(lmp_estimator e);
+/* The estimator named s into *out: LMP_OK, or LMP_EINVAL ("estimator 's': expected " LMP_TRAIN_ESTIMATORS). */
+LMP_API lmp_status lmp_train_estimator_parse(const char *s, lmp_estimator *out, lmp_error *err);
+
 /* Largest Good-Turing k (gt_max) lmp_train accepts. */
 #define LMP_TRAIN_GT_MAX 20
 

@@ -196,9 +196,11 @@ PyObject *lmpy_array_new(char type, int ndim, const Py_ssize_t *shape, void **da
     }
     size_t n = 1;
     for (int i = 0; i < ndim; i++) {
-        if (shape[i] < 0 || (shape[i] > 0 && n > (size_t)PY_SSIZE_T_MAX / (size_t)isz / (size_t)shape[i]))
-            return lmpy_nomem((double)n * (double)(shape[i] > 0 ? shape[i] : 1) * (double)isz,
-                              "a result array of more than %zu values", n);
+        if (shape[i] < 0 || (shape[i] > 0 && n > (size_t)PY_SSIZE_T_MAX / (size_t)isz / (size_t)shape[i])) {
+            double all = 1.0; /* the whole shape's count (it read "more than 1 values" at the first dimension) */
+            for (int j = 0; j < ndim; j++) all *= shape[j] > 0 ? (double)shape[j] : 1.0;
+            return lmpy_nomem(all * (double)isz, "a result array of %.3g values", all);
+        }
         n *= (size_t)shape[i];
     }
 #ifdef LMPY_NUMPY_API

@@ -21,9 +21,28 @@ PyObject *lmpy_UnsupportedError;
 
 /* ---- errors ------------------------------------------------------------------------------ */
 
+/* A message as a str: the library's messages quote the bytes they read, which need not be UTF-8 (an ARPA
+ * file's Latin-1 line), and a strict decode raised UnicodeDecodeError in place of the error itself. */
+static PyObject *msg_str(const char *msg)
+{
+    return PyUnicode_DecodeUTF8(msg, (Py_ssize_t)strlen(msg), "backslashreplace");
+}
+
+/* PyErr_SetString with msg_str's decoding. */
+static void set_msg(PyObject *exc, const char *msg)
+{
+    PyObject *m = msg_str(msg);
+    if (!m) return;
+    PyErr_SetObject(exc, m);
+    Py_DECREF(m);
+}
+
 static PyObject *format_error(const lmp_error *err)
 {
-    PyObject *exc = PyObject_CallFunction(lmpy_FormatError, "s", err->msg);
+    PyObject *m = msg_str(err->msg);
+    if (!m) return NULL;
+    PyObject *exc = PyObject_CallFunctionObjArgs(lmpy_FormatError, m, NULL);
+    Py_DECREF(m);
     if (!exc) return NULL;
     /* OSError's own filename slot, and the line like SyntaxError's lineno. */
     PyObject *fn = err->file[0] ? PyUnicode_DecodeFSDefault(err->file) : Py_NewRef(Py_None);
@@ -43,7 +62,7 @@ PyObject *lmpy_err(PyObject *exc, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    PyErr_SetString(exc, msg);
+    set_msg(exc, msg);
     return NULL;
 }
 
@@ -62,13 +81,13 @@ PyObject *lmpy_raise(const lmp_error *err)
 {
     const char *msg = err->msg[0] ? err->msg : lmp_status_str(err->code);
     switch (err->code) {
-    case LMP_ENOMEM: PyErr_SetString(PyExc_MemoryError, msg); break;
-    case LMP_EIO: PyErr_SetString(PyExc_OSError, msg); break;
+    case LMP_ENOMEM: set_msg(PyExc_MemoryError, msg); break;
+    case LMP_EIO: set_msg(PyExc_OSError, msg); break;
     case LMP_EFORMAT: return format_error(err);
-    case LMP_EUNSUPPORTED: PyErr_SetString(lmpy_UnsupportedError, msg); break;
+    case LMP_EUNSUPPORTED: set_msg(lmpy_UnsupportedError, msg); break;
     case LMP_OK:
     case LMP_EOF: PyErr_Format(PyExc_SystemError, "lmprob: a call failed without an error code (%s)", msg); break;
-    default: PyErr_SetString(PyExc_ValueError, msg); break; /* EINVAL, EDOM, ERANGE, ESINGULAR */
+    default: set_msg(PyExc_ValueError, msg); break; /* EINVAL, EDOM, ERANGE, ESINGULAR */
     }
     return NULL;
 }

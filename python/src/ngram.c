@@ -89,7 +89,7 @@ static PyObject *fsr_ngram_length(lmpy_fsr *r, void *c) { (void)c; return PyLong
 static PyObject *fsr_oov(lmpy_fsr *r, void *c) { (void)c; return PyBool_FromLong(r->oov); }
 
 static PyGetSetDef fsr_getset[] = {
-    {"log_prob", (getter)fsr_log_prob, NULL, PyDoc_STR("log10 p(word | state) (kenlm's FullScoreReturn.prob)"), NULL},
+    {"log_prob", (getter)fsr_log_prob, NULL, PyDoc_STR("log10 p(word | state) (kenlm's FullScoreReturn.log_prob)"), NULL},
     {"ngram_length", (getter)fsr_ngram_length, NULL, PyDoc_STR("length of the n-gram that matched"), NULL},
     {"oov", (getter)fsr_oov, NULL, PyDoc_STR("True when the word is not in the vocabulary (scored as <unk>)"), NULL},
     {NULL, NULL, NULL, NULL, NULL},
@@ -1279,17 +1279,10 @@ static PyTypeObject model_type = {
 
 static int parse_estimator(const char *v, lmp_estimator *e)
 {
-    static const struct { const char *name; lmp_estimator e; } t[] = {
-        {"mkn", LMP_EST_MKN}, {"kn", LMP_EST_KN}, {"addk", LMP_EST_ADDK}, {"add-k", LMP_EST_ADDK},
-        {"laplace", LMP_EST_ADDK}, {"mle", LMP_EST_MLE}, {"wb", LMP_EST_WB}, {"witten-bell", LMP_EST_WB},
-        {"katz", LMP_EST_KATZ}, {"gt", LMP_EST_KATZ}, {"abs", LMP_EST_ABS}, {"stupid", LMP_EST_STUPID},
-    };
-    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-        if (strcmp(v, t[i].name) == 0) {
-            *e = t[i].e;
-            return 0;
-        }
-    PyErr_Format(PyExc_ValueError, "train: estimator = '%s': expected mkn, kn, addk, mle, wb, katz, abs or stupid", v);
+    lmp_error err;
+    lmp_error_clear(&err);
+    if (lmp_train_estimator_parse(v, e, &err) == LMP_OK) return 0;
+    lmpy_err(PyExc_ValueError, "train: %s", err.msg);
     return -1;
 }
 

@@ -133,7 +133,7 @@ static int seed_keys(lmpy_rng_obj *o, PyObject *seed)
     uint32_t *keys = PyMem_Malloc(n * sizeof *keys);
     if (!keys) {
         lmpy_view_release(&v);
-        PyErr_NoMemory();
+        lmpy_nomem((double)n * sizeof *keys, "seed: a copy of %zu keys", n);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
@@ -1034,7 +1034,7 @@ static double *read_vector(PyObject *obj, const char *fn, const char *name, size
     double *x = PyMem_RawMalloc((*k ? *k : 1) * sizeof *x);
     if (!x) {
         lmpy_view_release(&v);
-        return (double *)PyErr_NoMemory();
+        return (double *)lmpy_nomem((double)*k * sizeof *x, "%s: %s: a copy of %zu values", fn, name, *k);
     }
     for (size_t i = 0; i < *k; i++) x[i] = lmpy_view_at(&v, v.data + (Py_ssize_t)i * v.strides[0]);
     lmpy_view_release(&v);
@@ -1757,7 +1757,13 @@ static PyObject *rng_bytes(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
     if (!PyArg_ParseTupleAndKeywords(args, kw, "n:bytes", kwl, &length)) return NULL;
     if (length < 0) return lmpy_err(PyExc_ValueError, "bytes: length = %zd: expected length >= 0", length);
     PyObject *b = PyBytes_FromStringAndSize(NULL, length);
-    if (!b) return NULL;
+    if (!b) { /* Python's own MemoryError has no message */
+        if (PyErr_ExceptionMatches(PyExc_MemoryError)) {
+            PyErr_Clear();
+            lmpy_nomem((double)length, "bytes: a result of %zd bytes", length);
+        }
+        return NULL;
+    }
     unsigned char *p = (unsigned char *)PyBytes_AS_STRING(b);
     lmp_rng *r = lmpy_rng_lock((PyObject *)o);
     for (Py_ssize_t i = 0; i < length || i == 0; i += 4) {
@@ -2012,7 +2018,7 @@ static double *choice_probabilities(PyObject *p_obj, Py_ssize_t pop)
     double *p = PyMem_RawMalloc((size_t)(pop ? pop : 1) * sizeof *p);
     if (!p) {
         lmpy_view_release(&v);
-        PyErr_NoMemory();
+        lmpy_nomem((double)pop * sizeof *p, "choice: a copy of p's %zd values", pop);
         return NULL;
     }
     double sum = 0.0, c = 0.0;
@@ -2104,9 +2110,16 @@ static PyObject *rng_choice(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
     if (ndim >= 0 && !(blk = lmpy_array_new('q', ndim, shape, (void **)&idx))) goto done;
     /* scratch of replace=False: the whole permutation (numpy shuffles all of range(a)), or the uniforms and
      * the cdf of p with the found entries zeroed */
+    /* counted in double first: for a >= 2**61 the bytes wrapped around size_t, a few bytes were allocated and
+     * the shuffle wrote past them (a segfault) */
+    const double wd = replace || n == 0 ? 0.0 : p ? 2.125 * (double)pop + 1.0 : (double)pop;
+    if (wd * sizeof(double) > (double)PY_SSIZE_T_MAX) {
+        lmpy_nomem(wd * sizeof(double), "choice: replace=False over a population of %zd", pop);
+        goto done;
+    }
     size_t wn = replace || n == 0 ? 0 : p ? 2 * (size_t)pop + (size_t)pop / sizeof(double) + 1 : (size_t)pop;
     if (wn && !(work = PyMem_RawMalloc(wn * sizeof(double)))) {
-        PyErr_NoMemory();
+        lmpy_nomem((double)wn * sizeof(double), "choice: replace=False over a population of %zd", pop);
         goto done;
     }
     lmp_rng *r = lmpy_rng_lock((PyObject *)o);

@@ -347,6 +347,10 @@ static PyObject *run(engine *e, const sparams *sp, PyObject *logits, PyObject *h
                      Py_TYPE(rng)->tp_name);
         goto done;
     }
+    if (v.ndim == 1 && out && out != Py_None) { /* it was ignored, the array left as it was */
+        PyErr_SetString(PyExc_ValueError, "out: for a batch (2-D logits) only: a 1-D call returns its id as an int");
+        goto done;
+    }
     if (hists_get(history, rows, V, &h) < 0) goto done;
     if (v.ndim == 2) {
         Py_ssize_t n = (Py_ssize_t)rows;

@@ -41,6 +41,16 @@ class TestFiles(unittest.TestCase):
         with self.assertRaisesRegex(lmprob.FormatError, "KenLM binary"):
             lmprob.Model(write("kenlm.bin", b"mmap lm http://kheafield.com/code format version 5\n\0\0\0\0"))
 
+    def test_corrupt_file_with_bytes_that_are_not_utf8(self):
+        # the message quotes the bad line's bytes; decoded strictly, it raised UnicodeDecodeError (a ValueError,
+        # not the OSError kenlm code catches) and the file and line were lost
+        for data, line in ((b"\xff\xfe garbage\n", 1), (b"\\data\\\nngram 1=2\n\n\\1-grams:\n-1\tcaf\xe9 x y\n", 5)):
+            bad = write("latin1.arpa", data)
+            with self.assertRaises(lmprob.FormatError) as cm:
+                lmprob.Model(bad)
+            self.assertEqual((cm.exception.filename, cm.exception.lineno), (bad, line))
+            self.assertIn("\\x", str(cm.exception))  # the byte shown escaped
+
     def test_corrupt_binary_and_vocab(self):
         m = lmprob.Model(small_model())
         b = os.path.join(TMP, "ok.bin")
@@ -200,6 +210,27 @@ class TestInputs(unittest.TestCase):
         self.assertLess(s, -1e5)
         x = np.random.RandomState(0).rand(4_000_000)
         self.assertAlmostEqual(lmprob.entropy(x), float(-(x / x.sum() * np.log(x / x.sum())).sum()), places=6)
+
+    def test_out_of_a_single_row(self):
+        # out= is for a batch; given with one row it was ignored, the array left as it was
+        o = np.full(2, -7, np.int64)
+        with self.assertRaisesRegex(ValueError, "out: for a batch"):
+            lmprob.sample(np.array([0.0, 5.0, 0.0]), temperature=0, out=o)
+        with self.assertRaisesRegex(ValueError, "out: for a batch"):
+            lmprob.Sampler(temperature=0).sample(np.array([0.0, 5.0, 0.0]), out=o)
+        self.assertEqual(list(o), [-7, -7])
+
+    def test_choice_without_replacement_over_a_huge_population(self):
+        # the scratch's bytes wrapped around for a >= 2**61: a few bytes allocated, the shuffle wrote past them
+        # (a segfault); now MemoryError saying what was asked, as for any population too large to shuffle
+        for rng in (lmprob.RandomState(0), lmprob.Xoshiro256(0)):
+            for a in (2**60, 2**61, 2**62, 2**63 - 1):
+                with self.assertRaisesRegex(MemoryError, "choice: replace=False over a population of"):
+                    rng.choice(a, size=3, replace=False)
+        with self.assertRaisesRegex(MemoryError, "bytes: a result of"):
+            lmprob.RandomState(0).bytes(2**62)
+        with self.assertRaisesRegex(MemoryError, "a result array of 2.31e\\+18 values"):
+            lmprob.RandomState(0).permutation(2**61)
 
     def test_nan_and_inf(self):
         self.assertTrue(np.isnan(lmprob.entropy([0.5, np.nan])))

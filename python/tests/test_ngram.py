@@ -297,6 +297,18 @@ class TestAgainstCLI(unittest.TestCase):
 
 
 class TestTrain(unittest.TestCase):
+    def test_estimator_spellings(self):
+        # the library's one table of names (lmp_train_estimator_parse): "absolute" was refused here while its
+        # neighbours' long spellings (witten-bell, add-k, laplace) were taken
+        sents = ["a b c", "b c d", "a c d e", "c a b"]
+        for names in (("abs", "absolute"), ("wb", "witten-bell"), ("addk", "add-k", "laplace"), ("katz", "gt")):
+            kw = {"discount": 0.5} if names[0] == "abs" else {}
+            want = [lmprob.train(sents, order=2, estimator=names[0], **kw).score(s) for s in sents]
+            for n in names[1:]:
+                self.assertEqual([lmprob.train(sents, order=2, estimator=n, **kw).score(s) for s in sents], want, n)
+        with self.assertRaisesRegex(ValueError, "estimator 'foo': expected mkn, kn, addk, mle, wb, katz, abs or stupid"):
+            lmprob.train(sents, estimator="foo")
+
     def test_train_equals_cli(self):
         """lmprob.train writes the ARPA file `lmprob train` writes (byte for byte, but the command line)."""
         corpus = small_corpus()

@@ -5,6 +5,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The one table of the estimators' names (the CLI, the Python module and the models' records read it). */
+static const struct {
+    const char *name;
+    lmp_estimator e;
+} estimator_names[] = {
+    {"mkn", LMP_EST_MKN},     {"kn", LMP_EST_KN},    {"addk", LMP_EST_ADDK}, {"mle", LMP_EST_MLE},
+    {"wb", LMP_EST_WB},       {"katz", LMP_EST_KATZ}, {"abs", LMP_EST_ABS},   {"stupid", LMP_EST_STUPID},
+    /* other spellings, after the names */
+    {"add-k", LMP_EST_ADDK}, {"laplace", LMP_EST_ADDK}, {"witten-bell", LMP_EST_WB}, {"gt", LMP_EST_KATZ},
+    {"absolute", LMP_EST_ABS},
+};
+
+const char *lmp_train_estimator_name(lmp_estimator e)
+{
+    for (size_t i = 0; i < sizeof estimator_names / sizeof estimator_names[0]; i++)
+        if (estimator_names[i].e == e) return estimator_names[i].name;
+    return "?";
+}
+
+lmp_status lmp_train_estimator_parse(const char *s, lmp_estimator *out, lmp_error *err)
+{
+    if (!s || !out) return lmp_error_set(err, LMP_EINVAL, "lmp_train_estimator_parse: NULL argument");
+    for (size_t i = 0; i < sizeof estimator_names / sizeof estimator_names[0]; i++)
+        if (strcmp(s, estimator_names[i].name) == 0) {
+            *out = estimator_names[i].e;
+            return LMP_OK;
+        }
+    return lmp_error_set(err, LMP_EINVAL, "estimator '%s': expected " LMP_TRAIN_ESTIMATORS, s);
+}
+
 void lmp_train_params_init(lmp_train_params *p)
 {
     memset(p, 0, sizeof *p);
@@ -44,7 +74,7 @@ lmp_status lmp_train_params_check(const lmp_train_params *p, lmp_error *err)
     if (p->nltk_conventions && (p->estimator == LMP_EST_MKN || p->estimator == LMP_EST_KN || p->estimator == LMP_EST_KATZ))
         return lmp_error_set(err, LMP_EINVAL, "NLTK conventions with the %s estimator: expected addk, mle, wb, abs or "
                              "stupid (the estimators nltk.lm has in the same form)",
-                             p->estimator == LMP_EST_KATZ ? "katz" : p->estimator == LMP_EST_KN ? "kn" : "mkn");
+                             lmp_train_estimator_name(p->estimator));
     if (p->estimator == LMP_EST_KATZ)
         for (unsigned i = 0; i < p->order && i < LMP_NGRAM_MAX_ORDER; i++)
             if (p->gt_max[i] > LMP_TRAIN_GT_MAX)
@@ -307,18 +337,15 @@ static lmp_status train_meta(lmp_train_model *m, const lmp_train_params *p, lmp_
     else if (p->vocab_size > 0) snprintf(vocab, sizeof vocab, "size %llu", (unsigned long long)p->vocab_size);
     else if (p->min_count > 1) snprintf(vocab, sizeof vocab, "min-count %llu", (unsigned long long)p->min_count);
     else snprintf(vocab, sizeof vocab, "all");
+    const char *name = lmp_train_estimator_name(p->estimator);
     switch (p->estimator) {
-    case LMP_EST_MKN: snprintf(est, sizeof est, "mkn"); break;
-    case LMP_EST_KN: snprintf(est, sizeof est, "kn"); break;
-    case LMP_EST_ADDK: snprintf(est, sizeof est, "addk k=%.17g", p->k); break;
-    case LMP_EST_MLE: snprintf(est, sizeof est, "mle"); break;
-    case LMP_EST_WB: snprintf(est, sizeof est, "wb"); break;
-    case LMP_EST_KATZ: snprintf(est, sizeof est, "katz"); break;
+    case LMP_EST_ADDK: snprintf(est, sizeof est, "%s k=%.17g", name, p->k); break;
     case LMP_EST_ABS:
-        if (p->discount > 0) snprintf(est, sizeof est, "abs D=%.9g", p->discount);
-        else snprintf(est, sizeof est, "abs");
+        if (p->discount > 0) snprintf(est, sizeof est, "%s D=%.9g", name, p->discount);
+        else snprintf(est, sizeof est, "%s", name);
         break;
-    case LMP_EST_STUPID: snprintf(est, sizeof est, "stupid alpha=%.9g (scores, not probabilities)", p->alpha); break;
+    case LMP_EST_STUPID: snprintf(est, sizeof est, "%s alpha=%.9g (scores, not probabilities)", name, p->alpha); break;
+    default: snprintf(est, sizeof est, "%s", name); break;
     }
     if (p->nltk_conventions && strlen(est) + 6 < sizeof est) strcat(est, " nltk");
     if (train_meta_add(m, "tokens", tokens) || train_meta_add(m, "vocab", vocab) || train_meta_add(m, "estimator", est) ||

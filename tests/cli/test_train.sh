@@ -14,6 +14,8 @@ no_file() { # label path: the output file and any temporary sibling must not exi
 expect_out "--help" 'usage: lmprob train' "$LMPROB" train --help
 expect_fail "no order" '--order: expected an n-gram order' "$LMPROB" train --output "$TMPD/x.arpa" "$FIX"
 expect_fail "no output" '--output: expected an output file' "$LMPROB" train --order 3 "$FIX"
+expect_ok "--estimator absolute (abs)" "$LMPROB" train --order 2 --estimator absolute --discount 0.5 --quiet -o "$TMPD/abs.arpa" "$FIX"
+grep -q '^# lmprob estimator: abs D=0.5$' "$TMPD/abs.arpa" && ok || bad "--estimator absolute: its record: $(grep estimator "$TMPD/abs.arpa")"
 expect_fail "bad estimator" "--estimator: expected mkn, kn, addk, mle, wb, katz, abs or stupid, got 'foo'" "$LMPROB" train --order 3 --estimator foo -o "$TMPD/x.arpa" "$FIX"
 expect_fail "bad memory" "--memory: expected a size" "$LMPROB" train --order 3 --memory lots -o "$TMPD/x.arpa" "$FIX"
 
