@@ -43,7 +43,7 @@ int cmd_prune(int argc, char **argv)
          .expect = "a relative perplexity change T > 0", .seen = &have_thr},
         CLI_OPT_OUTPUT(&output),
         {.name = "--min-order", .kind = CLI_OPT_LONG, .dest = &min_order, .seen = &have_min, .lo = 2, .hi = LMP_NGRAM_MAX_ORDER,
-         .expect = "2 .. " CLI_STR(LMP_NGRAM_MAX_ORDER) " (unigrams are not pruned)"},
+         .expect = "an order from 2 to " CLI_STR(LMP_NGRAM_MAX_ORDER) " (unigrams are not pruned)"},
         CLI_OPT_JSON(&json),
     };
     int rc = cli_parse("prune", argc, argv, table, CLI_NOPTS(table), &in, 1, NULL, usage);

@@ -208,7 +208,7 @@ static int seeded(const lmp_json_value *a, const verify_out *out, size_t per, lm
     if (n && vo_room(out, (uint64_t)*n * (per ? per : 1), "argument 'n': the draws", err, errlen)) return -1;
     lmp_error e;
     if (seed < 0 || lmp_rng_seed(r, LMP_RNG_NUMPY_LEGACY, (uint64_t)seed, &e)) {
-        snprintf(err, errlen, "argument 'seed' = %ld: expected 0 .. 2^32-1", seed);
+        snprintf(err, errlen, "argument 'seed' = %ld: expected from 0 to 2^32-1", seed);
         return -1;
     }
     return 0;

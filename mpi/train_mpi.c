@@ -311,32 +311,64 @@ static uint64_t options_fingerprint(const lmp_train_params *p)
     return lmp_strhash(b, n);
 }
 
-/* The input as this rank sees it: the size of the file, or of each listed file in order. *seen = 0 when a
- * file cannot be stat'ed here (the reading step names it and the rank). */
-static uint64_t input_fingerprint(const char *input, int *seen)
+/* Blocks of each file hashed into the content fingerprint: 65 of 4 KiB spread evenly from its first byte
+ * to its last (260 KiB read, whatever the size), so a copy of the same size with other bytes is told apart
+ * (a sed over the corpus, a copy still being written) without reading the whole corpus twice; a difference
+ * that falls between the blocks passes. */
+enum { FP_BLOCKS = 65, FP_BLOCK = 4096 };
+
+/* The content fingerprint of the file at path, of size bytes, into *h. -1 when it cannot be read here. */
+static int content_fingerprint(const char *path, uint64_t size, uint64_t *h)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    unsigned char buf[FP_BLOCK + sizeof(uint64_t)];
+    int rc = 0;
+    for (unsigned k = 0; k < FP_BLOCKS && rc == 0; k++) {
+        const uint64_t span = size > FP_BLOCK ? size - FP_BLOCK : 0;
+        const uint64_t at = span / (FP_BLOCKS - 1) * k + span % (FP_BLOCKS - 1) * k / (FP_BLOCKS - 1);
+        size_t got = 0;
+        if (fseeko(f, (off_t)at, SEEK_SET) != 0) rc = -1;
+        else got = fread(buf + sizeof(uint64_t), 1, FP_BLOCK, f);
+        if (ferror(f)) rc = -1;
+        memcpy(buf, h, sizeof *h);
+        *h = lmp_strhash(buf, sizeof(uint64_t) + got);
+    }
+    fclose(f);
+    return rc;
+}
+
+/* The input as this rank sees it: the size of the file, or of each listed file in order (fp[0]), and their
+ * sampled bytes (fp[1], content_fingerprint). *seen = 0 when a file cannot be stat'ed or read here (the
+ * reading step names it and the rank). */
+static void input_fingerprint(const char *input, uint64_t fp[2], int *seen)
 {
     *seen = 1;
     char **path = NULL;
     size_t n = 0;
     lmp_error e;
+    fp[0] = fp[1] = 0;
     if (input[0] == '@') {
         if (cli_file_list_read(input + 1, &path, &n, &e)) {
             *seen = 0;
-            return 0;
+            return;
         }
     }
-    uint64_t h = lmp_strhash(&n, sizeof n);
+    uint64_t h = lmp_strhash(&n, sizeof n), c = h;
     for (size_t i = 0; i < (path ? n : 1); i++) {
+        const char *f = path ? path[i] : input;
         struct stat sb;
-        if (stat(path ? path[i] : input, &sb) != 0) {
+        if (stat(f, &sb) != 0) {
             *seen = 0;
             continue;
         }
         uint64_t v[2] = {h, (uint64_t)sb.st_size};
         h = lmp_strhash(v, sizeof v);
+        if (S_ISREG(sb.st_mode) && content_fingerprint(f, (uint64_t)sb.st_size, &c) != 0) *seen = 0;
     }
     cli_file_list_free(path, n);
-    return h;
+    fp[0] = h;
+    fp[1] = c;
 }
 
 /* Every rank parsed its own command line and reads its own copy of the input (on another node, another
@@ -346,7 +378,8 @@ static uint64_t input_fingerprint(const char *input, int *seen)
  *   larger than the receiver's buffer (a heap overrun in MPI_Alltoallv);
  * - the options that make the model and the sizes of the input files, by fingerprint: a rank with other
  *   options, or a copy of the corpus of another size, trained a model of neither, hung in a collective its
- *   estimator never reaches, or stopped on an internal error; now the job stops with one message.
+ *   estimator never reaches, or stopped on an internal error; now the job stops with one message. So does a
+ *   copy of the same size with other bytes (sampled: content_fingerprint), which trained a mixed model.
  * An input that is no file (stdin, a FIFO, a folder) is refused here, once (by rank 0) when every rank
  * sees it so. */
 static lmp_status agree_job(ctx *c, const char *input, lmp_train_params *p, lmp_error *err)
@@ -361,11 +394,12 @@ static lmp_status agree_job(ctx *c, const char *input, lmp_train_params *p, lmp_
     int not_file = input[0] != '@' && (strcmp(input, "-") == 0 ||
                                        (stat(input, &sb) == 0 && !S_ISREG(sb.st_mode)));
     int seen;
-    uint64_t fo = options_fingerprint(p), fi = input_fingerprint(input, &seen);
+    uint64_t fo = options_fingerprint(p), fi[2];
+    input_fingerprint(input, fi, &seen);
     /* min and max of each: equal when every rank has the same; seen and not_file as their minimum */
-    uint64_t v[4] = {fo, fi, (uint64_t)seen, (uint64_t)not_file}, lo[4], hi[4];
-    MPI_Allreduce(v, lo, 4, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
-    MPI_Allreduce(v, hi, 4, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+    uint64_t v[5] = {fo, fi[0], (uint64_t)seen, (uint64_t)not_file, fi[1]}, lo[5], hi[5];
+    MPI_Allreduce(v, lo, 5, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Allreduce(v, hi, 5, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
     lmp_status st = LMP_OK;
     if (lo[3]) /* every rank: one message */
         st = lmp_error_set(err, LMP_EINVAL, "%s: expected a regular file (each rank reads its own byte range of it)",
@@ -379,6 +413,9 @@ static lmp_status agree_job(ctx *c, const char *input, lmp_train_params *p, lmp_
     else if (lo[2] && lo[1] != hi[1])
         st = lmp_error_set(err, LMP_EINVAL, "%s: the ranks see files of different sizes (%d ranks): expected the same "
                            "copy on every node (a stale copy, or a file still being written?)", input, c->size);
+    else if (lo[2] && lo[4] != hi[4]) /* the same sizes, other bytes: trained a model of both, exit 0 */
+        st = lmp_error_set(err, LMP_EINVAL, "%s: the ranks see files of the same size with different bytes (%d "
+                           "ranks): expected the same copy on every node (a stale or edited copy?)", input, c->size);
     if (st && c->rank != 0) lmp_error_clear(err); /* the same on every rank: rank 0 says it */
     return st;
 }

@@ -10,7 +10,7 @@ lmp_status lmp_ngram_get_ngrams(const lmp_ngram *m, unsigned n, lmp_token_id *wo
                                 lmp_error *err)
 {
     if (!m || n < 1 || n > m->order)
-        return lmp_error_set(err, LMP_EINVAL, "order %u: expected 1 .. %u", n, m ? m->order : 0);
+        return lmp_error_set(err, LMP_EINVAL, "order %u: expected an order from 1 to %u", n, m ? m->order : 0);
     ng_src s;
     lmp_status st = ng_src_of_model(m, &s, err);
     if (st) return st;

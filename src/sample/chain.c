@@ -776,7 +776,7 @@ lmp_status smp_chain_apply(lmp_sampler *s, const float *lf, const double *ld, si
         lmp_status r = st->iface->apply(st->ctx, c, err);
         if (r) return r;
         if (c->n == 0 || c->n > V)
-            return lmp_error_set(err, LMP_EINVAL, "sampler step %s left %zu candidates: expected 1 .. %zu",
+            return lmp_error_set(err, LMP_EINVAL, "sampler step %s left %zu candidates: expected from 1 to %zu",
                                  st->iface->name, c->n, V);
     }
     lmp_cand_array_softmax(c);

@@ -93,7 +93,7 @@ lmp_status lmp_sampler_create(const lmp_sampler_params *prm, size_t max_vocab, l
     lmp_status st = lmp_sampler_params_check(prm, err);
     if (st) return st;
     if (max_vocab == 0 || max_vocab > (size_t)INT32_MAX)
-        return lmp_error_set(err, LMP_EINVAL, "max_vocab = %zu: expected 1 .. %d", max_vocab, INT32_MAX);
+        return lmp_error_set(err, LMP_EINVAL, "max_vocab = %zu: expected from 1 to %d", max_vocab, INT32_MAX);
     lmp_sampler *s = calloc(1, sizeof *s);
     if (!s) return lmp_error_set(err, LMP_ENOMEM, "sampler: out of memory");
     s->prm = *prm;

@@ -119,7 +119,7 @@ done
 rm -f "$TMPD/x.arpa"
 expect_fail "prune threshold past a double" "--threshold: '2e308' is out of the range of a double" "$LMPROB" prune "$FX/hand.arpa" --threshold 2e308 --output "$TMPD/x.arpa"
 expect_fail "prune no output" "--output: expected an output file" "$LMPROB" prune "$FX/hand.arpa" --threshold 1e-6
-expect_fail "prune min order 1" "--min-order: expected 2 .. 8" "$LMPROB" prune "$FX/hand.arpa" --threshold 1e-6 --min-order 1 --output "$TMPD/x.arpa"
+expect_fail "prune min order 1" "--min-order: expected an order from 2 to 8" "$LMPROB" prune "$FX/hand.arpa" --threshold 1e-6 --min-order 1 --output "$TMPD/x.arpa"
 # above the model's order nothing would be pruned: said, not done in silence (the default 2 stays quiet on a unigram model)
 expect_fail "prune min order above the model's" "--min-order 3: .*hand.arpa is a model of order 2: expected at most 2" "$LMPROB" prune "$FX/hand.arpa" --threshold 1e-6 --min-order 3 --output "$TMPD/x.arpa"
 expect_fail "prune missing model" "nope.arpa" "$LMPROB" prune "$TMPD/nope.arpa" --threshold 1e-6 --output "$TMPD/x.arpa"
