@@ -186,24 +186,24 @@ for extra in "--count-tables 64K" "--memory 20M"; do
   if [ $rc -eq 0 ] && cmp -s <(grep -v '^#' "$TMPD/m.arpa") <(grep -v '^#' "$TMPD/one.arpa"); then ok
   else bad "$extra on rank 1 alone: exit $rc, or not lmprob train's model: $(head -c 300 "$TMPD/err")"; fi
 done
-# another copy of the corpus on one rank (a stale copy on a node): refused, where it trained a mixed model
+# another copy of the corpus on one rank: rank 1 reads COPY where rank 0 reads c.txt; refused with MESSAGE and
+# no model (it trained a mixed model)
+other_copy_on_rank1() {  # LABEL COPY MESSAGE
+  rm -f "$TMPD/m.arpa"
+  timeout 120 bash -c '. "$0"; c=$1; shift; mpirun_n 2 bash -c '"'"'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then set -- "${@%c.txt}$0"; fi; exec "$@"'"'"' "$c" "$@"' \
+    "$(dirname "$0")/mpi_lib.sh" "$2" "$MPI" train --order 3 --quiet --output "$TMPD/m.arpa" "$TMPD/c.txt" >"$TMPD/out" 2>"$TMPD/err"
+  local rc=$?
+  if [ $rc -ne 0 ] && grep -q "$3" "$TMPD/err" && [ ! -e "$TMPD/m.arpa" ]; then ok
+  else bad "$1 on rank 1: exit $rc: $(head -c 300 "$TMPD/err")"; fi
+}
+# a stale copy on a node (another size)
 head -n 1000 "$TMPD/c.txt" >"$TMPD/stale.txt"
-rm -f "$TMPD/m.arpa"
-timeout 120 bash -c '. "$0"; mpirun_n 2 bash -c '"'"'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then set -- "${@%c.txt}stale.txt"; fi; exec "$@"'"'"' sh "$@"' \
-  "$(dirname "$0")/mpi_lib.sh" "$MPI" train --order 3 --quiet --output "$TMPD/m.arpa" "$TMPD/c.txt" >"$TMPD/out" 2>"$TMPD/err"
-rc=$?
-if [ $rc -ne 0 ] && grep -q "the ranks see files of different sizes" "$TMPD/err" && [ ! -e "$TMPD/m.arpa" ]; then ok
-else bad "a stale copy on rank 1: exit $rc: $(head -c 300 "$TMPD/err")"; fi
-# a copy of the same size with other bytes (a word replaced by one as long): refused too, where it trained a
-# mixed model and exited 0 (the sizes alone were compared)
+other_copy_on_rank1 "a stale copy" stale.txt "the ranks see files of different sizes"
+# a copy of the same size with other bytes (a word replaced by one as long): it trained a mixed model and exited
+# 0 while the sizes alone were compared
 sed 's/\bthe\b/THE/g' "$TMPD/c.txt" >"$TMPD/edited.txt"
 if [ "$(wc -c <"$TMPD/edited.txt")" = "$(wc -c <"$TMPD/c.txt")" ] && ! cmp -s "$TMPD/edited.txt" "$TMPD/c.txt"; then
-  rm -f "$TMPD/m.arpa"
-  timeout 120 bash -c '. "$0"; mpirun_n 2 bash -c '"'"'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then set -- "${@%c.txt}edited.txt"; fi; exec "$@"'"'"' sh "$@"' \
-    "$(dirname "$0")/mpi_lib.sh" "$MPI" train --order 3 --quiet --output "$TMPD/m.arpa" "$TMPD/c.txt" >"$TMPD/out" 2>"$TMPD/err"
-  rc=$?
-  if [ $rc -ne 0 ] && grep -q "the ranks see files of the same size with different bytes" "$TMPD/err" && [ ! -e "$TMPD/m.arpa" ]; then ok
-  else bad "an edited copy of the same size on rank 1: exit $rc: $(head -c 300 "$TMPD/err")"; fi
+  other_copy_on_rank1 "an edited copy of the same size" edited.txt "the ranks see files of the same size with different bytes"
 else bad "the edited copy is not of the same size with other bytes (the test's own fault)"; fi
 # rank 0 tells the stages on stderr as lmplz does, once, unless --quiet (a job of hours showed nothing)
 mpirun_n 2 "$MPI" train --order 3 --output "$TMPD/m.arpa" "$TMPD/c.txt" >"$TMPD/out" 2>"$TMPD/err"
