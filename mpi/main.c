@@ -52,7 +52,10 @@ static void release_output(int show)
     dup2(g_mpi.err, STDERR_FILENO);
     close(g_mpi.out);
     close(g_mpi.err);
-    if (show) {
+    if (show) { /* which rank: on a cluster, which node lacks the file ("train: x.txt: cannot open" did not say) */
+        int size = 0;
+        MPI_Comm_size(MPI_COMM_WORLD, &size);
+        fprintf(stderr, "lmprob-mpi: rank %d of %d stopped before training:\n", g_mpi.rank, size);
         rewind(g_mpi.held);
         char buf[4096];
         size_t n;

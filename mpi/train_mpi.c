@@ -401,7 +401,9 @@ static lmp_status agree_job(ctx *c, const char *input, lmp_train_params *p, lmp_
     MPI_Allreduce(v, lo, 5, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
     MPI_Allreduce(v, hi, 5, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
     lmp_status st = LMP_OK;
-    if (lo[3]) /* every rank: one message */
+    if (lo[3] && input[0] != '@' && strcmp(input, "-") != 0 && S_ISDIR(sb.st_mode)) /* as lmprob train's reader */
+        st = lmp_error_set(err, LMP_EIO, "%s: is a directory: expected a file", input);
+    else if (lo[3]) /* every rank: one message */
         st = lmp_error_set(err, LMP_EINVAL, "%s: expected a regular file (each rank reads its own byte range of it)",
                            strcmp(input, "-") == 0 ? "input '-'" : input);
     else if (hi[3]) /* some ranks only: the reading step names them */

@@ -186,6 +186,13 @@ for extra in "--count-tables 64K" "--memory 20M"; do
   if [ $rc -eq 0 ] && cmp -s <(grep -v '^#' "$TMPD/m.arpa") <(grep -v '^#' "$TMPD/one.arpa"); then ok
   else bad "$extra on rank 1 alone: exit $rc, or not lmprob train's model: $(head -c 300 "$TMPD/err")"; fi
 done
+# a check that fails on rank 1 alone (a file only it lacks, here an option only it has): its words, and which
+# rank said them (on a cluster, which node lacks the file), exit non-zero, no model
+rm -f "$TMPD/m.arpa"
+rank1 "--order 0" "$MPI" train --order 3 --quiet --output "$TMPD/m.arpa" "$TMPD/c.txt"
+rc=$?
+if [ $rc -ne 0 ] && grep -q "^lmprob-mpi: rank 1 of 2 stopped before training:$" "$TMPD/err" && grep -q -- "--order: expected" "$TMPD/err" &&
+   [ ! -e "$TMPD/m.arpa" ]; then ok; else bad "a check failing on rank 1 alone: exit $rc: $(head -c 300 "$TMPD/err")"; fi
 # another copy of the corpus on one rank: rank 1 reads COPY where rank 0 reads c.txt; refused with MESSAGE and
 # no model (it trained a mixed model)
 other_copy_on_rank1() {  # LABEL COPY MESSAGE
@@ -211,10 +218,11 @@ n=$(grep -c '] counted' "$TMPD/err")
 [ "$n" = 1 ] && grep -q '] written' "$TMPD/err" && ok || bad "stage lines on 2 ranks: 'counted' $n times: $(head -c 300 "$TMPD/err")"
 mpirun_n 2 "$MPI" train --order 3 --quiet --output "$TMPD/m.arpa" "$TMPD/c.txt" >"$TMPD/out" 2>"$TMPD/err"
 [ ! -s "$TMPD/err" ] && ok || bad "--quiet on 2 ranks printed: $(head -c 300 "$TMPD/err")"
-# an input that is no file, the same on every rank: said once (it was said by each rank)
+# an input that is no file, the same on every rank: said once (it was said by each rank); a folder as lmprob
+# train says it, exit 1 (it read "expected a regular file (each rank reads its own byte range of it)")
 mpirun_n 3 "$MPI" train --order 3 --quiet --output "$TMPD/m.arpa" "$TMPD" >"$TMPD/out" 2>"$TMPD/err"
 rc=$?
-n=$(grep -c "expected a regular file" "$TMPD/err")
+n=$(grep -c "^lmprob: train: $TMPD: is a directory: expected a file$" "$TMPD/err")
 if [ $rc -ne 0 ] && [ "$n" = 1 ]; then ok; else bad "a folder as input on 3 ranks: exit $rc, said $n times: $(head -c 300 "$TMPD/err")"; fi
 # A file list is read a line at a time into a path's room (twenty-fourth session: getline grew
 # @/dev/zero's one line until memory ran out; under a limit it said "got none"). One process,
