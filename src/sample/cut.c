@@ -94,8 +94,8 @@ void smp_cut_finish(lmp_sampler *s, size_t m, int big, double cum, size_t before
         return;
     }
     /* ord holds ascending positions here (the bucket's members, or all); the
-     * radix sort needs 32 m bytes of the 8 cap bytes of scratch */
-    if (m >= 64 && m <= s->cap / 4) smp_sort_positions_radix(ord, m, key, low_first, scratch);
+     * radix sort needs 32 m bytes of scratch's 8 work_n */
+    if (m >= 64 && m <= s->work_n / 4) smp_sort_positions_radix(ord, m, key, low_first, scratch);
     else smp_sort_positions(ord, m, key, low_first);
     size_t j = 0;
     /* Literal path in float32: llama.cpp keeps a float running sum; torch's

@@ -144,7 +144,9 @@ void smp_step_top_p(lmp_sampler *s)
          * sum ascending in the dtype, remove cum <= 1 - p, keep the last min_keep. */
         size_t *ord = s->ord;
         for (size_t i = 0; i < n; i++) ord[i] = i;
-        smp_sort_positions(ord, n, s->lg, 1);
+        /* the same order either way (a total one, ties by id); work is free here, as in the cut below */
+        if (n >= 64 && n <= s->work_n / 4) smp_sort_positions_radix(ord, n, s->lg, 1, s->work);
+        else smp_sort_positions(ord, n, s->lg, 1);
         double lim = R(s->f32, 1.0 - P), acc = 0.0;
         for (size_t j = 0; j < n; j++) {
             acc += s->p[ord[j]]; /* torch's CPU cumsum: double accumulator, output in the dtype */

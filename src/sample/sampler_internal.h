@@ -115,7 +115,8 @@ struct lmp_sampler {
     double *lg;      /* [cap] */
     double *p;       /* [cap] */
     double *key;     /* [cap] ranking keys */
-    double *work;    /* [cap] selection scratch */
+    double *work;    /* [work_n] selection scratch */
+    size_t work_n;   /* cap, or 4 min(cap, LMP_SAMPLE_EXACT_MAX) when more: the radix sort's 32 bytes a member */
     size_t *ord;     /* [cap] positions (sorting scratch) */
     unsigned char *flag; /* [cap] keep flags for the literal paths */
     uint32_t *cnt;   /* [cap] penalty counts; all zero between calls */
