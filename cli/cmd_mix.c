@@ -161,10 +161,10 @@ int cmd_mix(int argc, char **argv)
         fprintf(f, "], \"weights\": ");
         cli_json_doubles(f, w, k);
         if (heldout) {
-            fprintf(f, ", \"em\": {\"iterations\": %u, \"converged\": %s, \"tokens\": %llu, \"skipped\": %llu, "
-                       "\"perplexity\": ",
+            fprintf(f, ", \"em\": {\"iterations\": %u, \"converged\": %s, \"tokens\": %llu, \"oov\": %llu, "
+                       "\"skipped\": %llu, \"perplexity\": ",
                     em.iterations, em.converged ? "true" : "false", (unsigned long long)em.tokens,
-                    (unsigned long long)em.skipped);
+                    (unsigned long long)em.oov, (unsigned long long)em.skipped);
             cli_json_double(f, em.perplexity);
             fprintf(f, "}");
         }
@@ -194,10 +194,11 @@ int cmd_mix(int argc, char **argv)
         for (size_t i = 0; i < k; i++) fprintf(f, " %.9g", w[i]);
         fputc('\n', f);
         if (heldout)
-            fprintf(f, "EM on %s: %u iterations%s, %llu tokens (%llu with probability 0 everywhere left out), "
-                       "perplexity %.6g\n",
+            fprintf(f, "EM on %s: %u iterations%s, %llu tokens (%llu OOV, scored as each model's <unk>; %llu with "
+                       "probability 0 everywhere left out), perplexity %.6g\n",
                     heldout, em.iterations, em.converged ? "" : " (not converged: raise --max-iter)",
-                    (unsigned long long)em.tokens, (unsigned long long)em.skipped, em.perplexity);
+                    (unsigned long long)em.tokens, (unsigned long long)em.oov, (unsigned long long)em.skipped,
+                    em.perplexity);
         if (merged) {
             lmp_train_info info;
             lmp_train_get_info(merged, &info);

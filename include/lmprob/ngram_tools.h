@@ -54,6 +54,8 @@ typedef struct lmp_ngram_mix_em_info {
     double log10_prob;    /* of the used tokens under the final weights */
     double perplexity;    /* 10^(-log10_prob / tokens) */
     int converged;        /* 1 when the stopping rule held before max_iter */
+    uint64_t oov;         /* of the used tokens, those no model has (each model's <unk> probability, as
+                             SRILM's ngram -unk; compute-best-mix over ngram -ppl without -unk leaves them out) */
 } lmp_ngram_mix_em_info;
 
 /* Mixture weights that maximise the likelihood of a held-out text, by EM

@@ -131,12 +131,11 @@ lmp_status lmp_ngram_mix_score_file(const lmp_ngram *const *models, const double
 typedef struct em_ctx {
     size_t k;
     double *p; /* [n][k] */
-    uint64_t n, cap, skipped;
+    uint64_t n, cap, skipped, oov;
 } em_ctx;
 
 static lmp_status em_token(void *ctx, const double *p, int oov, lmp_error *err)
 {
-    (void)oov;
     em_ctx *e = ctx;
     double any = 0;
     for (size_t i = 0; i < e->k; i++) any += p[i];
@@ -153,6 +152,7 @@ static lmp_status em_token(void *ctx, const double *p, int oov, lmp_error *err)
     }
     memcpy(e->p + e->n * e->k, p, e->k * sizeof *p);
     e->n++;
+    e->oov += oov != 0;
     return LMP_OK;
 }
 
@@ -162,7 +162,7 @@ lmp_status lmp_ngram_mix_em(const lmp_ngram *const *models, size_t k, const char
     lmp_status st;
     if ((st = check_models(models, k, err)) || (st = check_weights(weights, k, 1, err))) return st;
     if (!(tol > 0)) return lmp_error_set(err, LMP_EINVAL, "tol = %g: expected > 0", tol);
-    em_ctx e = {k, NULL, 0, 0, 0};
+    em_ctx e = {k, NULL, 0, 0, 0, 0};
     if ((st = walk_text(models, k, heldout, em_token, &e, NULL, NULL, err))) {
         free(e.p);
         return st;
@@ -212,6 +212,7 @@ lmp_status lmp_ngram_mix_em(const lmp_ngram *const *models, size_t k, const char
         info->log10_prob = ll;
         info->perplexity = pow(10.0, -ll / (double)e.n);
         info->converged = conv;
+        info->oov = e.oov;
     }
     return LMP_OK;
 }

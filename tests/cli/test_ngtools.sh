@@ -36,6 +36,13 @@ expect_ok "mix merged + ppl" "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weigh
 cp "$TMPD/out" "$TMPD/m.json"
 if [ "$(json_field "$TMPD/m.json" "abs(d['ppl']['merged'] / d['ppl']['mixture'] - 1) < 1e-6")" = True ]; then ok; else bad "merged != mixture on the union's n-grams: $(cat "$TMPD/m.json")"; fi
 printf 'the mat sat on a dog\ncat eat the log\n' >"$TMPD/other.txt"
+# EM says how many of its tokens no model has (kept, with each model's <unk> probability, as SRILM's -unk):
+# it did not, and compute-best-mix without -unk leaves them out
+printf 'the zzqx of\nzzqy\n' >"$TMPD/oovs.txt"
+"$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --held-out "$TMPD/oovs.txt" --ppl "$TMPD/oovs.txt" --json >"$TMPD/out" 2>"$TMPD/err"
+# as many as the mixture's own count of them (--ppl, as ppl counts), and at least the two made-up words
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); e=d["em"]["oov"]; sys.exit(not (e == d["ppl"]["oov"] and e >= 2))' "$TMPD/out" &&
+  ok || bad "mix --held-out: its OOV count: $(cat "$TMPD/out" "$TMPD/err")"
 : >"$TMPD/none.txt"
 "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights 0.4,0.6 --ppl "$TMPD/none.txt" >"$TMPD/out" 2>"$TMPD/err"
 # an empty --ppl text: nan and exit 0, as ppl, which says why on stderr (mix said nothing)
