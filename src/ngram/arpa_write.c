@@ -384,7 +384,10 @@ lmp_status ng_write_arpa(const ng_src *s, const char *path, lmp_arpa_order order
     }
     if (bad) {
         int e = errno;
-        st = lmp_error_set_at(err, LMP_EIO, path, 0, "write failed: %s", e ? strerror(e) : "I/O error");
+        st = strcmp(path, "-") == 0 /* as lmp_atomic_commit says it, the wording of every command's stdout */
+                 ? lmp_error_set(err, LMP_EIO, "writing the results to standard output failed: %s",
+                                 e ? strerror(e) : "I/O error")
+                 : lmp_error_set_at(err, LMP_EIO, path, 0, "write failed: %s", e ? strerror(e) : "I/O error");
         goto fail;
     }
     free(buf[0]);

@@ -43,6 +43,12 @@ printf 'the zzqx of\nzzqy\n' >"$TMPD/oovs.txt"
 # as many as the mixture's own count of them (--ppl, as ppl counts), and at least the two made-up words
 "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); e=d["em"]["oov"]; sys.exit(not (e == d["ppl"]["oov"] and e >= 2))' "$TMPD/out" &&
   ok || bad "mix --held-out: its OOV count: $(cat "$TMPD/out" "$TMPD/err")"
+# a model written to a full standard output: the one wording of every command's stdout (it read "-: write failed")
+# (a model larger than stdio's buffer, so that a write fails before the last flush)
+"$LMPROB" train --quiet --order 3 -o "$TMPD/big.arpa" "$SHARED/data/ptb/ptb.valid.txt"
+for c in "model convert $TMPD/big.arpa -" "mix $TMPD/big.arpa $TMPD/big.arpa --weights 0.4,0.6 -o -" "prune $TMPD/big.arpa --threshold 1e-9 -o -"; do
+  expect_fail "$c >/dev/full" "^lmprob: [a-z ]*: writing the results to standard output failed: No space left on device$" sh -c "'$LMPROB' $c >/dev/full"
+done
 : >"$TMPD/none.txt"
 "$LMPROB" mix "$TMPD/a.arpa" "$TMPD/b.arpa" --weights 0.4,0.6 --ppl "$TMPD/none.txt" >"$TMPD/out" 2>"$TMPD/err"
 # an empty --ppl text: nan and exit 0, as ppl, which says why on stderr (mix said nothing)
