@@ -18,10 +18,10 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lmprob train --order N --output MODEL.arpa [options] TEXT|-\n"
+            "usage: lmprob train --order N --output MODEL.arpa [options] TEXT|-|@LIST\n"
             "\n"
             "Train an n-gram language model on TEXT (one sentence a line; plain, gzip or xz;\n"
-            "'-' reads stdin) and write it as ARPA. Every line, an empty one too, is a sentence\n"
+            "'-' reads stdin; @LIST: the files LIST names, one a line, as one text) and write it as ARPA. Every line, an empty one too, is a sentence\n"
             "<s> ... </s>. A literal <unk> in the text is the unknown-word class. The model records\n"
             "its token mode, vocabulary rule, estimator and this command ('# lmprob' lines before\n"
             "\\data\\; lmprob model info shows them); the n-grams are in the order IRSTLM needs.\n"
@@ -187,7 +187,16 @@ static lmp_status train_here(const char *input, const char *arpa_output, const l
 {
     (void)arpa_output;
     *written = 0;
-    return lmp_train_model_load(input, p, m, err);
+    if (input[0] != '@') return lmp_train_model_load(input, p, m, err);
+    /* @LIST: the listed files as one text, as lmprob-mpi reads them (a model it writes records "@LIST" in its
+     * command, which lmprob train refused: "@LIST: cannot open") */
+    char **list;
+    size_t n;
+    lmp_status st = cli_file_list_read(input + 1, &list, &n, err);
+    if (st) return st;
+    st = lmp_train_model_load_files((const char *const *)list, n, p, m, err);
+    cli_file_list_free(list, n);
+    return st;
 }
 
 int cmd_train(int argc, char **argv) { return cli_train_run(argc, argv, train_here, 0); }
@@ -319,8 +328,8 @@ int cli_train_run(int argc, char **argv, cli_train_fn train, int stages)
         }
     }
     /* fail early: not after minutes of counting */
-    /* lmprob-mpi takes "@LIST", a file naming the input files (docs/mpi.md) */
-    const char *checked = train != train_here && input[0] == '@' ? input + 1 : input;
+    /* "@LIST", a file naming the input files (lmprob train and lmprob-mpi, docs/mpi.md) */
+    const char *checked = input[0] == '@' ? input + 1 : input;
     if (cli_check_input("train", checked) || cli_check_input("train", p.vocab_file)) return CLI_FAIL;
     char vpath[4200]; /* GPT-2 tokens: the vocabulary that will be read, however it is found */
     const char *gvocab = p.corpus.mode == LMP_CORPUS_GPT2 ? cli_gpt2_vocab_path(gpt2_vocab, vpath, sizeof vpath) : gpt2_vocab;

@@ -514,6 +514,62 @@ static void test_prune_params(void)
     CHECK_INT(st, LMP_EINVAL);
 }
 
+/* A temporary file holding s; its name into path (a "/tmp/lmprob-test-...-XXXXXX" template). 0 on success. */
+static int temp_text(char *path, const char *s)
+{
+    int fd = mkstemp(path);
+    if (fd < 0) return -1;
+    size_t n = strlen(s);
+    int ok = write(fd, s, n) == (ssize_t)n;
+    close(fd);
+    return ok ? 0 : -1;
+}
+
+/* Several files as one text: the model of their concatenation, each file's lines its own (a last line
+ * without a newline too); no file, NULL or '-' refused. */
+static void test_load_files(void)
+{
+    char a[] = "/tmp/lmprob-test-files-XXXXXX", b[] = "/tmp/lmprob-test-files-XXXXXX",
+         all[] = "/tmp/lmprob-test-files-XXXXXX";
+    CHECK(temp_text(a, "a b c\nb c d\nc a") == 0);
+    CHECK(temp_text(b, "a c d e\nd d a\n") == 0);
+    CHECK(temp_text(all, "a b c\nb c d\nc a\na c d e\nd d a\n") == 0);
+    lmp_train_params p;
+    lmp_train_params_init(&p);
+    p.order = 3;
+    p.estimator = LMP_EST_WB;
+    lmp_train_model *m1 = NULL, *m2 = NULL;
+    lmp_error err;
+    const char *const two[] = {a, b};
+    CHECK_INT(lmp_train_model_load_files(two, 2, &p, &m1, &err), LMP_OK);
+    CHECK_INT(lmp_train_model_load(all, &p, &m2, &err), LMP_OK);
+    if (m1 && m2) {
+        lmp_train_info i1, i2;
+        lmp_train_get_info(m1, &i1);
+        lmp_train_get_info(m2, &i2);
+        CHECK_INT(i1.sentences, 5);
+        CHECK_INT(i1.tokens, i2.tokens);
+        for (unsigned n = 1; n <= 3; n++) CHECK_INT(i1.counts[n], i2.counts[n]);
+        const char *w[3] = {"c", "a", "a"}; /* "c a" ends file a's last line: then </s>, not file b's "a" */
+        double l1 = 0, b1 = 0, l2 = 0, b2 = 0;
+        CHECK_INT(lmp_train_lookup(m1, w, 2, &l1, &b1), lmp_train_lookup(m2, w, 2, &l2, &b2));
+        CHECK(l1 == l2 && b1 == b2);
+        CHECK(lmp_train_lookup(m1, w, 3, &l1, &b1) != 0); /* "c a a" is in neither */
+    }
+    lmp_train_model_free(m1);
+    lmp_train_model_free(m2);
+    m1 = NULL;
+    CHECK_INT(lmp_train_model_load_files(two, 0, &p, &m1, &err), LMP_EINVAL);
+    CHECK_INT(lmp_train_model_load_files(NULL, 1, &p, &m1, &err), LMP_EINVAL);
+    const char *const dash[] = {a, "-"};
+    CHECK_INT(lmp_train_model_load_files(dash, 2, &p, &m1, &err), LMP_EINVAL);
+    CHECK_MSG(strstr(err.msg, "file 2 of 2 is '-'") != NULL, "%s", err.msg);
+    CHECK(m1 == NULL);
+    unlink(a);
+    unlink(b);
+    unlink(all);
+}
+
 /* The one table of the estimators' names: each name parses to its estimator and back; the other spellings
  * parse; anything else is refused naming the list (the CLI, Python and the models' records use these). */
 static void test_estimator_names(void)
@@ -1001,6 +1057,7 @@ int main(int argc, char **argv)
     RUN(test_mkn_pruned_matches_kenlm);
     RUN(test_prune_params);
     RUN(test_estimator_names);
+    RUN(test_load_files);
     RUN(test_discount_errors);
     RUN(test_input_errors);
     RUN(test_spill_gives_identical_model);

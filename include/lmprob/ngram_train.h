@@ -171,6 +171,12 @@ typedef struct lmp_train_info {
 LMP_API lmp_status lmp_train_model_load(const char *path, const lmp_train_params *params, lmp_train_model **out,
                                         lmp_error *err);
 
+/* Same, on the files paths[0..n) read one after another as one text (each file's lines its own, a last
+ * line without a newline included; each plain, gzip or xz; no "-"): the model of their concatenation, as
+ * lmprob train @LIST and lmprob-mpi train @LIST make it. n >= 1. */
+LMP_API lmp_status lmp_train_model_load_files(const char *const *paths, size_t n, const lmp_train_params *params,
+                                              lmp_train_model **out, lmp_error *err);
+
 /* Same, from an open corpus reader (its params, not params->corpus, apply): `_create`,
  * the object is made from an argument. */
 LMP_API lmp_status lmp_train_model_create(lmp_corpus *corpus, const lmp_train_params *params, lmp_train_model **out,

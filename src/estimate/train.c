@@ -376,12 +376,29 @@ lmp_status train_finish_estimated(lmp_train_model *m, const lmp_train_params *p,
     return train_meta(m, p, err);
 }
 
-lmp_status lmp_train_model_create(lmp_corpus *corpus, const lmp_train_params *params, lmp_train_model **out,
+/* Every token of the text into ids: the open corpus, or the files paths[0..n) opened one at a time with
+ * p->corpus (one reader open at once), their lines added up. */
+static lmp_status read_text(lmp_corpus *corpus, const char *const *paths, size_t n, const lmp_train_params *p,
+                            lmp_train_model *m, uint64_t *vheld, train_ids *ids, uint64_t **wcount, uint64_t *wcap,
                             lmp_error *err)
 {
-    if (!out) return lmp_error_set(err, LMP_EINVAL, "train_model_create: out is NULL: expected a place for the model");
-    *out = NULL;
-    if (!corpus) return lmp_error_set(err, LMP_EINVAL, "train_model_create: corpus is NULL: expected an open corpus");
+    if (corpus) return train_read_ids(corpus, p, &m->budget, m->vocab, vheld, ids, wcount, wcap, &m->info, err);
+    uint64_t lines = 0;
+    for (size_t i = 0; i < n; i++) {
+        lmp_corpus *c;
+        lmp_status st = lmp_corpus_load(paths[i], &p->corpus, &c, err);
+        if (!st) st = train_read_ids(c, p, &m->budget, m->vocab, vheld, ids, wcount, wcap, &m->info, err);
+        lmp_corpus_free(c);
+        if (st) return st;
+        lines += m->info.sentences; /* train_read_ids counts the lines of one corpus */
+    }
+    m->info.sentences = lines;
+    return LMP_OK;
+}
+
+static lmp_status create_model(lmp_corpus *corpus, const char *const *paths, size_t npaths,
+                               const lmp_train_params *params, lmp_train_model **out, lmp_error *err)
+{
     lmp_train_params p;
     if (params) p = *params;
     else lmp_train_params_init(&p);
@@ -399,10 +416,12 @@ lmp_status lmp_train_model_create(lmp_corpus *corpus, const lmp_train_params *pa
     tb_init(&m->budget, p.memory);
     if ((st = lmp_vocab_create(&m->vocab, err))) goto fail;
     progress(&p, "reading", 0);
-    if ((st = train_read_ids(corpus, &p, &m->budget, m->vocab, &vheld, &ids, &wcount, &wcap, &m->info, err)))
-        goto fail;
+    if ((st = read_text(corpus, paths, npaths, &p, m, &vheld, &ids, &wcount, &wcap, err))) goto fail;
     if (m->info.sentences == 0) {
-        st = lmp_error_set_at(err, LMP_EFORMAT, lmp_corpus_name(corpus), 0, "empty corpus: expected at least one line of text");
+        st = corpus ? lmp_error_set_at(err, LMP_EFORMAT, lmp_corpus_name(corpus), 0,
+                                       "empty corpus: expected at least one line of text")
+                    : lmp_error_set(err, LMP_EFORMAT, "%zu file%s, %s%s: empty corpus: expected at least one line of "
+                                    "text in them", npaths, npaths == 1 ? "" : "s", paths[0], npaths > 1 ? ", ..." : "");
         goto fail;
     }
     progress(&p, "tokens", m->info.tokens);
@@ -434,6 +453,36 @@ fail:
     tb_free(&m->budget, wcount);
     lmp_train_model_free(m);
     return st;
+}
+
+lmp_status lmp_train_model_create(lmp_corpus *corpus, const lmp_train_params *params, lmp_train_model **out,
+                                  lmp_error *err)
+{
+    if (!out) return lmp_error_set(err, LMP_EINVAL, "train_model_create: out is NULL: expected a place for the model");
+    *out = NULL;
+    if (!corpus) return lmp_error_set(err, LMP_EINVAL, "train_model_create: corpus is NULL: expected an open corpus");
+    return create_model(corpus, NULL, 0, params, out, err);
+}
+
+lmp_status lmp_train_model_load_files(const char *const *paths, size_t n, const lmp_train_params *params,
+                                      lmp_train_model **out, lmp_error *err)
+{
+    if (!out) return lmp_error_set(err, LMP_EINVAL, "train_model_load_files: out is NULL: expected a place for the model");
+    *out = NULL;
+    if (!paths || n == 0) return lmp_error_set(err, LMP_EINVAL, "train_model_load_files: no file: expected n >= 1 paths");
+    for (size_t i = 0; i < n; i++) {
+        if (!paths[i]) return lmp_error_set(err, LMP_EINVAL, "train_model_load_files: paths[%zu] is NULL", i);
+        if (strcmp(paths[i], "-") == 0) /* read once and gone: not one of several files */
+            return lmp_error_set(err, LMP_EINVAL, "file %zu of %zu is '-' (standard input): expected a file name", i + 1,
+                                 n);
+    }
+    lmp_train_params p;
+    if (params) p = *params;
+    else lmp_train_params_init(&p);
+    lmp_status st = lmp_train_params_check(&p, err);
+    if (st) return st;
+    train_line_limit(&p);
+    return create_model(NULL, paths, n, &p, out, err);
 }
 
 void train_line_limit(lmp_train_params *p)

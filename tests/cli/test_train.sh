@@ -16,6 +16,19 @@ expect_fail "no order" '--order: expected an n-gram order' "$LMPROB" train --out
 expect_fail "no output" '--output: expected an output file' "$LMPROB" train --order 3 "$FIX"
 expect_ok "--estimator absolute (abs)" "$LMPROB" train --order 2 --estimator absolute --discount 0.5 --quiet -o "$TMPD/abs.arpa" "$FIX"
 grep -q '^# lmprob estimator: abs D=0.5$' "$TMPD/abs.arpa" && ok || bad "--estimator absolute: its record: $(grep estimator "$TMPD/abs.arpa")"
+# @LIST: the listed files as one text, as lmprob-mpi reads them (the command a model of lmprob-mpi records;
+# lmprob train said "@LIST: cannot open"): equal to the model of their concatenation, a gzip file and a last
+# line without a newline included
+head -n 40 "$FIX" >"$TMPD/l1.txt"; tail -n +41 "$FIX" | gzip >"$TMPD/l2.txt.gz"; printf 'a b c' >"$TMPD/l3.txt"
+printf '%s\n' "$TMPD/l1.txt" "$TMPD/l2.txt.gz" "$TMPD/l3.txt" >"$TMPD/list"
+{ cat "$TMPD/l1.txt"; gzip -dc "$TMPD/l2.txt.gz"; cat "$TMPD/l3.txt"; echo; } >"$TMPD/lcat.txt"
+"$LMPROB" train --order 3 --discount-fallback --quiet -o "$TMPD/list.arpa" "@$TMPD/list" &&
+  "$LMPROB" train --order 3 --discount-fallback --quiet -o "$TMPD/lcat.arpa" "$TMPD/lcat.txt" &&
+  cmp -s <(grep -v '^#' "$TMPD/list.arpa") <(grep -v '^#' "$TMPD/lcat.arpa") && ok || bad "train @LIST: not the model of the concatenation"
+printf '%s\n' "$TMPD/l1.txt" "$TMPD/nothere.txt" >"$TMPD/list2"
+expect_fail "train @LIST with a missing file" "nothere.txt: cannot open" "$LMPROB" train --order 3 --quiet -o "$TMPD/x.arpa" "@$TMPD/list2"
+expect_fail "train @LIST naming stdin" "file 1 of 1 is '-' \(standard input\): expected a file name" sh -c "printf -- '-\n' >'$TMPD/list3'; '$LMPROB' train --order 3 -o '$TMPD/x.arpa' @'$TMPD/list3' </dev/null"
+[ -e "$TMPD/x.arpa" ] && bad "a refused @LIST left a model" || ok
 expect_fail "bad estimator" "--estimator: expected mkn, kn, addk, mle, wb, katz, abs or stupid, got 'foo'" "$LMPROB" train --order 3 --estimator foo -o "$TMPD/x.arpa" "$FIX"
 expect_fail "bad memory" "--memory: expected a size" "$LMPROB" train --order 3 --memory lots -o "$TMPD/x.arpa" "$FIX"
 
