@@ -40,7 +40,7 @@ int cmd_rng(int argc, char **argv)
     lmp_rng_kind kind = LMP_RNG_XOSHIRO;
     const cli_opt table[] = {
         CLI_OPT_SEED(&seed), CLI_OPT_RNG(&kind), CLI_OPT_COUNT(&n), CLI_OPT_JSON(&json),
-        {.name = "--stream", .kind = CLI_OPT_U64, .dest = &stream, .expect = "a stream number from 0 to 1000000",
+        {.name = "--stream", .kind = CLI_OPT_U64, .dest = &stream, .expect = "a stream number from 0 to " CLI_STR(LMP_RNG_MAX_STREAM),
          .seen = &has_stream},
         {.name = "--low", .kind = CLI_OPT_LONG, .dest = &low, .lo = (double)LONG_MIN, .hi = (double)LONG_MAX,
          .expect = "an integer (64-bit)", .seen = &has_low},
@@ -80,7 +80,7 @@ int cmd_rng(int argc, char **argv)
         return CLI_USAGE;
     }
     if (has_stream && stream > LMP_RNG_MAX_STREAM) { /* the flag's own message (the library's has no flag name) */
-        cli_error("rng: --stream: expected a stream number from 0 to %u, got '%" PRIu64 "'", LMP_RNG_MAX_STREAM, stream);
+        cli_error("rng: --stream: expected a stream number from 0 to %d, got '%" PRIu64 "'", LMP_RNG_MAX_STREAM, stream);
         return CLI_USAGE;
     }
     st = has_stream ? lmp_rng_seed_stream(&r, seed, stream, &e) : lmp_rng_seed(&r, kind, seed, &e);

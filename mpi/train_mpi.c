@@ -1508,7 +1508,8 @@ lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train
             uint64_t own = peak + m->info.peak_bytes; /* train_finish*: the model budget's peak */
             m->info.peak_bytes = own > peak_max ? own : peak_max;
             /* lmprob train refuses to pass --memory; here it is not yet a bound (docs/mpi.md, "What is not
-             * done"): said, where the ranks passed it in silence (--memory 32M peaked at 58 MiB) */
+             * done"): said, where the ranks passed it in silence (WikiText-2 order 4 on 2 ranks at --memory 32M
+             * peaked at 56.9 MiB) */
             if (p.memory && m->info.peak_bytes > p.memory)
                 fprintf(stderr,
                         "lmprob-mpi: note: the largest rank's tracked memory peaked at %.1f MiB, above --memory %.1f "

@@ -50,7 +50,7 @@ LMP_API lmp_status lmp_rng_seed_keys(lmp_rng *r, const uint32_t *keys, size_t n,
 /* Stream `stream` of seed `seed`: for xoshiro the seeded state jumped `stream`
  * times (non-overlapping for 2^128 draws each), for threads. stream at most
  * LMP_RNG_MAX_STREAM (each jump is 256 steps of work), else LMP_EINVAL. */
-#define LMP_RNG_MAX_STREAM 1000000u
+#define LMP_RNG_MAX_STREAM 1000000
 LMP_API lmp_status lmp_rng_seed_stream(lmp_rng *r, uint64_t seed, uint64_t stream, lmp_error *err);
 
 /* Advance a xoshiro stream by 2^128 draws (no-op for numpy legacy). */

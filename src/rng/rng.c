@@ -176,7 +176,7 @@ lmp_status lmp_rng_seed_stream(lmp_rng *r, uint64_t seed, uint64_t stream, lmp_e
     lmp_status st = lmp_rng_seed(r, LMP_RNG_XOSHIRO, seed, err);
     if (st) return st;
     if (stream > LMP_RNG_MAX_STREAM)
-        return lmp_error_set(err, LMP_EINVAL, "stream = %llu: expected a stream index <= %u", (unsigned long long)stream,
+        return lmp_error_set(err, LMP_EINVAL, "stream = %llu: expected a stream index <= %d", (unsigned long long)stream,
                              LMP_RNG_MAX_STREAM);
     for (uint64_t i = 0; i < stream; i++) lmp_rng_jump(r);
     return LMP_OK;
