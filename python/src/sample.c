@@ -441,6 +441,22 @@ done:
 
 /* ---- lmprob.sample ------------------------------------------------------------------------------ */
 
+/* dtype= as numpy users also write it: a numpy dtype (np.dtype("float32"): its .name), a scalar type
+ * (np.float32, and Python's float, numpy's float64: their __name__); a new reference to that name, or NULL
+ * (no error set) for anything else, which the string check then refuses with its message. */
+static PyObject *dtype_name(PyObject *v)
+{
+    if (v == (PyObject *)&PyFloat_Type) return PyUnicode_FromString("float64");
+    const char *attr = PyType_Check(v) ? "__name__" : "name";
+    PyObject *n = PyObject_GetAttrString(v, attr);
+    if (!n) {
+        PyErr_Clear();
+        return NULL;
+    }
+    if (!PyUnicode_Check(n)) Py_CLEAR(n);
+    return n;
+}
+
 /* The chain's arguments (SAMPLER_KWS) from vals[0..13), as the spec names them. */
 static int sampler_kw(const lmpy_kwspec *spec, int o, PyObject **v, sparams *sp)
 {
@@ -456,9 +472,13 @@ static int sampler_kw(const lmpy_kwspec *spec, int o, PyObject **v, sparams *sp)
         lmpy_kw_double(spec, o + 7, v[o + 7], &p->frequency_penalty) < 0 ||
         lmpy_kw_double(spec, o + 8, v[o + 8], &p->presence_penalty) < 0 ||
         lmpy_kw_long(spec, o + 9, v[o + 9], &last_n) < 0 || lmpy_kw_long(spec, o + 10, v[o + 10], &min_keep) < 0 ||
-        lmpy_kw_str(spec, o + 11, v[o + 11], 0, &order) < 0 || lmpy_kw_str(spec, o + 12, v[o + 12], 1, &dtype) < 0)
+        lmpy_kw_str(spec, o + 11, v[o + 11], 0, &order) < 0)
         return -1;
-    return finish_params(sp, order, dtype, top_k, last_n, min_keep);
+    PyObject *dv = v[o + 12], *named = NULL;
+    if (dv && dv != Py_None && !PyUnicode_Check(dv) && (named = dtype_name(dv))) dv = named;
+    int rc = lmpy_kw_str(spec, o + 12, dv, 1, &dtype) < 0 ? -1 : finish_params(sp, order, dtype, top_k, last_n, min_keep);
+    Py_XDECREF(named); /* dtype points into it until finish_params has read it */
+    return rc;
 }
 
 /* sample()'s cache: the engine of its last call and the chain it was made for. Making a

@@ -89,6 +89,20 @@ class TestNumpyParity(unittest.TestCase):
         rs = lmprob.RandomState(42)
         self.assertEqual([lmprob.sample(logits, top_k=3, rng=rs) for _ in range(20)], want3)
 
+    def test_dtype_as_numpy_spells_it(self):
+        # np.float32 was a TypeError ("must be str or None, not type"); numpy users pass dtypes so
+        x = np.random.RandomState(0).randn(300)
+        for want, spellings in (("float32", (np.float32, np.dtype("float32"))), ("float64", (np.float64, float))):
+            ref = [lmprob.sample(x, top_p=0.9, dtype=want, rng=lmprob.RandomState(s)) for s in range(20)]
+            for d in spellings:
+                self.assertEqual([lmprob.sample(x, top_p=0.9, dtype=d, rng=lmprob.RandomState(s)) for s in range(20)],
+                                 ref, d)
+                self.assertEqual(lmprob.Sampler(top_p=0.9, dtype=d).params["dtype"], want)
+        with self.assertRaisesRegex(ValueError, "dtype = 'int32'"):
+            lmprob.sample(x, dtype=np.int32)
+        with self.assertRaises(TypeError):
+            lmprob.sample(x, dtype=3)
+
     def test_greedy(self):
         x = np.random.RandomState(0).randn(1000)
         self.assertEqual(lmprob.sample(x, temperature=0.0), int(np.argmax(x)))
