@@ -353,7 +353,7 @@ static int cmd_run(int argc, char **argv)
     lmp_gpt2 *m;
     lmp_error err;
     double t0 = now();
-    if (lmp_gpt2_load(path, &m, &err)) {
+    if (lmp_gpt2_load(path, NULL, NULL, &m, &err)) {
         fprintf(stderr, "bench_gpt2: %s\n", err.msg);
         return 1;
     }

@@ -291,6 +291,8 @@ int cli_one_model(const char *cmd, const char *pos, const char *opt, const char 
  * folder's tokenizer.json or vocab.json + merges.txt, else the default that cli_gpt2_load finds;
  * o->threads for its forward pass). Prints the error; CLI_OK or CLI_FAIL. */
 int cli_lm_load(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm **out);
+/* lmp_gpt2_load with the progress line of the other loaders on a terminal ("lmprob: CMD: loading model 42%"). */
+lmp_status cli_gpt2_load_weights(const char *cmd, const char *path, lmp_gpt2 **out, lmp_error *err);
 
 /* Load the n-gram model at path (ARPA or binary) for a command that reads all of it to write a
  * model (model convert, prune, filter, mix --output). The loader checks a binary's small

@@ -40,7 +40,9 @@ static void usage(FILE *f)
 static int load(const char *cmd, const char *path, lmp_gpt2 **m)
 {
     lmp_error err = {0};
-    lmp_status st = lmp_gpt2_load(path, m, &err);
+    char label[32];
+    snprintf(label, sizeof label, "gpt2 %s", cmd);
+    lmp_status st = cli_gpt2_load_weights(label, path, m, &err);
     if (st) {
         cli_error("gpt2 %s: %s", cmd, err.msg);
         return CLI_FAIL;

@@ -44,6 +44,16 @@ static int gpt2_mode_refused(const char *cmd, const char *path, lmp_lm_tokens mo
     return 1;
 }
 
+lmp_status cli_gpt2_load_weights(const char *cmd, const char *path, lmp_gpt2 **out, lmp_error *err)
+{
+    /* a line on a terminal while the weights are checked: GPT-2 XL's 6 GB take seconds (no line was shown) */
+    cli_progress prog;
+    cli_progress_start(&prog, cmd, "loading model");
+    lmp_status st = lmp_gpt2_load(path, cli_progress_update, &prog, out, err);
+    cli_progress_update(&prog, 1.0);
+    return st;
+}
+
 static int load_gpt2(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm **out)
 {
     lmp_error err = {0};
@@ -52,7 +62,7 @@ static int load_gpt2(const char *cmd, const char *path, const cli_lm_opts *o, lm
     lmp_tokenizer *tok = cli_gpt2_load_at(cmd, o->vocab, where, sizeof where);
     if (!tok) return CLI_FAIL; /* cli_gpt2_load said why */
     lmp_gpt2 *g = NULL;
-    lmp_status st = lmp_gpt2_load(path, &g, &err);
+    lmp_status st = cli_gpt2_load_weights(cmd, path, &g, &err);
     if (st) {
         lmp_tokenizer_free(tok);
         cli_error("%s: %s", cmd, err.msg);

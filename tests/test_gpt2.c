@@ -55,9 +55,48 @@ static lmp_gpt2 *load_tiny(void)
 {
     lmp_gpt2 *m = NULL;
     lmp_error err;
-    lmp_status st = lmp_gpt2_load(shared("tiny.safetensors"), &m, &err);
+    lmp_status st = lmp_gpt2_load(shared("tiny.safetensors"), NULL, NULL, &m, &err);
     CHECK_MSG(st == LMP_OK, "%s", err.msg);
     return m;
+}
+
+/* lmp_gpt2_load's progress: one report a tensor scanned, rising, ending at 1, none after the load */
+typedef struct progress_log {
+    int calls, rising;
+    double last;
+} progress_log;
+
+static void log_progress(void *ctx, double f)
+{
+    progress_log *p = ctx;
+    if (!(f >= p->last && f <= 1.0)) p->rising = 0;
+    p->last = f;
+    p->calls++;
+}
+
+static void test_load_progress(void)
+{
+    progress_log pl = {0, 1, 0.0};
+    lmp_gpt2 *m = NULL;
+    lmp_error err;
+    CHECK_MSG(lmp_gpt2_load(shared("tiny.safetensors"), log_progress, &pl, &m, &err) == LMP_OK, "%s", err.msg);
+    if (!m) return;
+    lmp_gpt2_config c;
+    lmp_gpt2_get_config(m, &c);
+    /* the global tensors (wte, wpe, ln_f weight and bias; lm_head when not tied) and 12 a layer */
+    CHECK_MSG(pl.calls >= 4 + 12 * c.n_layer, "%d calls for %d layers", pl.calls, c.n_layer);
+    CHECK(pl.rising);
+    CHECK(pl.last == 1.0);
+    const int calls = pl.calls;
+    lmp_gpt2_ctx *ctx = NULL;
+    const lmp_token_id ids[2] = {15496, 11};
+    float *lg = malloc(2 * (size_t)c.n_vocab * sizeof *lg);
+    CHECK(lg && lmp_gpt2_ctx_create(m, 8, 1, &ctx, &err) == LMP_OK &&
+          lmp_gpt2_ctx_push(ctx, ids, 2, lg, LMP_GPT2_LOGITS_ALL, &err) == LMP_OK);
+    CHECK_INT(pl.calls, calls); /* the callback belongs to the load */
+    free(lg);
+    lmp_gpt2_ctx_free(ctx);
+    lmp_gpt2_free(m);
 }
 
 static double max_abs_diff(const float *a, const float *b, size_t n)
@@ -321,7 +360,7 @@ static void test_folder(void)
 {
     lmp_gpt2 *a = load_tiny(), *b = NULL;
     lmp_error err;
-    lmp_status st = lmp_gpt2_load(shared("tiny-hf"), &b, &err);
+    lmp_status st = lmp_gpt2_load(shared("tiny-hf"), NULL, NULL, &b, &err);
     CHECK_MSG(st == LMP_OK, "%s", err.msg);
     if (b) {
         const char *wp = lmp_gpt2_weights_path(b);
@@ -610,7 +649,7 @@ static void test_sharded(void)
     snprintf(dir, sizeof dir, "%s", test_tmp_path("sharded"));
     CHECK(mkdir(dir, 0755) == 0);
     write_shards(dir, ix, NULL);
-    CHECK_MSG(lmp_gpt2_load(dir, &sh, &err) == LMP_OK, "%s", err.msg);
+    CHECK_MSG(lmp_gpt2_load(dir, NULL, NULL, &sh, &err) == LMP_OK, "%s", err.msg);
     if (one && sh) {
         CHECK_INT(lmp_gpt2_tensor_count(sh), lmp_gpt2_tensor_count(one));
         lmp_gpt2_tensor t1, t2;
@@ -669,7 +708,7 @@ static void test_sharded(void)
         ix = shard_index(bad[i].skip, bad[i].move, bad[i].shard1);
         write_shards(dir, ix, bad[i].nan_in);
         free(ix);
-        lmp_status st = lmp_gpt2_load(dir, &sh, &err);
+        lmp_status st = lmp_gpt2_load(dir, NULL, NULL, &sh, &err);
         CHECK_MSG(st == bad[i].want && sh == NULL, "case %zu: status %d, want %d", i, (int)st, (int)bad[i].want);
         CHECK_MSG(strstr(err.msg, bad[i].file) && strstr(err.msg, bad[i].needle), "case %zu: message '%s'", i,
                   err.msg);
@@ -687,7 +726,7 @@ static void test_sharded(void)
         snprintf(twice, sizeof twice, "%.*s\"wte.weight\": \"model-00001-of-00002.safetensors\", %s", (int)(at - ix), ix,
                  at);
         write_shards(dir, twice, NULL);
-        CHECK_INT(lmp_gpt2_load(dir, &sh, &err), LMP_EFORMAT);
+        CHECK_INT(lmp_gpt2_load(dir, NULL, NULL, &sh, &err), LMP_EFORMAT);
         CHECK_MSG(strstr(err.msg, "weight_map names tensor 'wte.weight' twice"), "%s", err.msg);
     }
     free(ix);
@@ -695,13 +734,13 @@ static void test_sharded(void)
     snprintf(dir, sizeof dir, "%s", test_tmp_path("nomap"));
     CHECK(mkdir(dir, 0755) == 0);
     write_shards(dir, "{\"metadata\": {}}", NULL);
-    CHECK_INT(lmp_gpt2_load(dir, &sh, &err), LMP_EFORMAT);
+    CHECK_INT(lmp_gpt2_load(dir, NULL, NULL, &sh, &err), LMP_EFORMAT);
     CHECK_MSG(strstr(err.msg, "weight_map"), "%s", err.msg);
     /* a model.safetensors beside the shards is the model (as transformers reads such a folder) */
     char path[700];
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     CHECK(test_write_file(path, a, n) == 0);
-    CHECK_MSG(lmp_gpt2_load(dir, &sh, &err) == LMP_OK, "%s", err.msg);
+    CHECK_MSG(lmp_gpt2_load(dir, NULL, NULL, &sh, &err) == LMP_OK, "%s", err.msg);
     lmp_gpt2_free(sh);
     free(a);
 }
@@ -1139,8 +1178,8 @@ static void test_bad_files(void)
 
     /* files that do not exist, folders without a model */
     lmp_gpt2 *m = NULL;
-    EXPECT_ERR(lmp_gpt2_load("/nonexistent/model.safetensors", &m, &err), LMP_EIO, "cannot open");
-    EXPECT_ERR(lmp_gpt2_load(shared_dir, &m, &err), LMP_EFORMAT, "a folder without model.safetensors");
+    EXPECT_ERR(lmp_gpt2_load("/nonexistent/model.safetensors", NULL, NULL, &m, &err), LMP_EIO, "cannot open");
+    EXPECT_ERR(lmp_gpt2_load(shared_dir, NULL, NULL, &m, &err), LMP_EFORMAT, "a folder without model.safetensors");
     CHECK(m == NULL);
 }
 
@@ -1462,6 +1501,7 @@ int main(int argc, char **argv)
         test_failed_++;
     } else {
         RUN(test_config);
+        RUN(test_load_progress);
         RUN(test_tiny_logits);
         RUN(test_kv_cache);
         RUN(test_decode_threads);

@@ -17,7 +17,7 @@ static void test_push_allocates_nothing(void)
     snprintf(path, sizeof path, "%s/gpt2/tiny.safetensors", sh ? sh : "../shared");
     lmp_gpt2 *m;
     lmp_error err;
-    if (lmp_gpt2_load(path, &m, &err)) {
+    if (lmp_gpt2_load(path, NULL, NULL, &m, &err)) {
         CHECK_MSG(0, "%s", err.msg);
         return;
     }

@@ -36,6 +36,10 @@ LMP_EXTERN_C_BEGIN
 typedef int32_t lmp_token_id;
 #define LMP_TOKEN_NONE ((lmp_token_id)-1)
 
+/* Progress of a long job (loading a model, writing one): called with the fraction done, in [0, 1], rising;
+ * ctx is the caller's. Every loader and writer that reports progress takes one. */
+typedef void (*lmp_progress_fn)(void *ctx, double fraction);
+
 /* The highest n-gram order of this build, for training and for models alike
  * (KenLM: KENLM_MAX_ORDER, default 6). */
 #define LMP_NGRAM_MAX_ORDER 8

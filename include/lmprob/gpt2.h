@@ -87,8 +87,12 @@ typedef struct lmp_gpt2_config {
  * any weight (a full scan at load; see docs/gpt2.md for its cost).
  * Errors: LMP_EIO (cannot open/map), LMP_EFORMAT (the message names the file,
  * the tensor and what is wrong), LMP_EUNSUPPORTED (a valid file of a kind this
- * engine does not run, e.g. another activation), LMP_ENOMEM. *out is NULL on error. */
-LMP_API lmp_status lmp_gpt2_load(const char *path, lmp_gpt2 **out, lmp_error *err);
+ * engine does not run, e.g. another activation), LMP_ENOMEM. *out is NULL on error.
+ * progress (may be NULL) hears the fraction of the weights checked and made ready, tensor by tensor (the
+ * finite scan and the page faults of a cold file are most of a load), as lmp_ngram_load reports its reading;
+ * it is not called once lmp_gpt2_load has returned. */
+LMP_API lmp_status lmp_gpt2_load(const char *path, lmp_progress_fn progress, void *ctx, lmp_gpt2 **out,
+                                 lmp_error *err);
 
 /* The same from memory: `data` holds a whole .safetensors file or PyTorch
  * checkpoint (told apart by their first bytes; size bytes,

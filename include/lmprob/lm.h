@@ -122,7 +122,7 @@ typedef struct lmp_lm_load_params {
                                 * GPT-2 models: used when the model folder has none of its own (NULL:
                                 * the folder's files only); n-gram models over GPT-2 tokens: required */
     unsigned threads;          /* GPT-2: threads of each context's forward pass; 0 = all cores */
-    lmp_ngram_progress_fn progress; /* called while a large file loads (fraction in [0, 1]); may be NULL */
+    lmp_progress_fn progress; /* called while a large file loads (fraction in [0, 1]); may be NULL */
     void *progress_ctx;
 } lmp_lm_load_params;
 

@@ -84,9 +84,6 @@ typedef struct lmp_ngram_info {
     lmp_ngram_level_info level[LMP_NGRAM_MAX_ORDER + 1]; /* trie: its levels 2..order (zero otherwise) */
 } lmp_ngram_info;
 
-/* Progress report for long jobs: fraction done in [0, 1]. */
-typedef void (*lmp_ngram_progress_fn)(void *ctx, double fraction);
-
 /* ---- loading, writing ---------------------------------------------------------- */
 
 /* Load an ARPA (plain/gzip/xz) or binary model, detected by content; "-" reads
@@ -96,8 +93,8 @@ typedef void (*lmp_ngram_progress_fn)(void *ctx, double fraction);
  * duplicate n-gram, a context that is not an n-gram), LMP_EUNSUPPORTED for an
  * order above LMP_NGRAM_MAX_ORDER or a binary of another version, LMP_EIO,
  * LMP_ENOMEM. *out is NULL on error. */
-LMP_API lmp_status lmp_ngram_load(const char *path, lmp_ngram_progress_fn progress, void *ctx, lmp_ngram **out, lmp_error *err);
-LMP_API lmp_status lmp_ngram_load_arpa(const char *path, lmp_ngram_progress_fn progress, void *ctx, lmp_ngram **out,
+LMP_API lmp_status lmp_ngram_load(const char *path, lmp_progress_fn progress, void *ctx, lmp_ngram **out, lmp_error *err);
+LMP_API lmp_status lmp_ngram_load_arpa(const char *path, lmp_progress_fn progress, void *ctx, lmp_ngram **out,
                                lmp_error *err);
 LMP_API lmp_status lmp_ngram_load_binary(const char *path, lmp_ngram **out, lmp_error *err);
 
@@ -127,7 +124,7 @@ typedef enum lmp_arpa_order {
 
 typedef struct lmp_ngram_write_params {
     lmp_arpa_order order;           /* default LMP_ARPA_ORDER_KEEP */
-    lmp_ngram_progress_fn progress; /* may be NULL */
+    lmp_progress_fn progress; /* may be NULL */
     void *progress_ctx;
 } lmp_ngram_write_params;
 
@@ -312,7 +309,7 @@ typedef struct lmp_ngram_sentence {
 typedef struct lmp_ngram_callbacks {
     void (*token)(void *ctx, const lmp_ngram_token *t);        /* may be NULL */
     void (*sentence)(void *ctx, const lmp_ngram_sentence *s);  /* may be NULL */
-    lmp_ngram_progress_fn progress;                                  /* may be NULL */
+    lmp_progress_fn progress;                                  /* may be NULL */
     void *ctx;
 } lmp_ngram_callbacks;
 

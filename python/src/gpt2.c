@@ -74,7 +74,7 @@ static int g2_init(lmpy_GPT2 *o, PyObject *args, PyObject *kw)
         goto done;
     }
     Py_BEGIN_ALLOW_THREADS
-    st = lmp_gpt2_load(path, &o->g, &err);
+    st = lmp_gpt2_load(path, NULL, NULL, &o->g, &err);
     if (st == LMP_OK && !tok && kind == LMP_LM_PATH_GPT2_VOCAB) st = lmp_tokenizer_load(path, &o->tok_owned, &err);
     Py_END_ALLOW_THREADS
     if (st != LMP_OK) {

@@ -56,6 +56,8 @@ struct lmp_gpt2 {
     char *source;                 /* the file the tensors came from (lmp_gpt2_weights_path), or NULL */
     void **heap;                  /* converted (F16/BF16) or realigned tensors */
     size_t nheap;
+    lmp_progress_fn progress;     /* lmp_gpt2_load's, while it builds (NULL otherwise) */
+    void *progress_ctx;
 };
 
 /* ---- kernels (kernels.c: portable C; kernels_x86.c: AVX-512; kernels_avx2.c: AVX2) ---- */

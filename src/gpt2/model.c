@@ -615,14 +615,25 @@ static lmp_status build(lmp_gpt2 *m, const char *st_label, const char *cfg_text,
         }
     }
 
-    /* 4. materialise, check for NaN/inf */
+    /* 4. materialise, check for NaN/inf (with progress: the scan is most of a load) */
     {
+        double total = 0, done = 0;
+        for (int g = 0; g < G_NGLOBAL; g++)
+            if (glob[g] && !(g == G_LM_HEAD && c->tied)) total += (double)glob[g]->count;
+        for (int l = 0; l < c->n_layer; l++)
+            for (int k = 0; k < L_NSLOTS; k++) total += (double)lay[l][k]->count;
+#define GPT2_PROGRESS(t)                                                                                        \
+    do {                                                                                                       \
+        done += (double)(t)->count;                                                                            \
+        if (m->progress) m->progress(m->progress_ctx, total > 0 ? done / total : 1.0);                         \
+    } while (0)
         const float **gdst[G_NGLOBAL] = {&m->wte, &m->wpe, &m->lnf_w, &m->lnf_b, &m->lm_head};
         for (int g = 0; g < G_NGLOBAL; g++) {
             if (!glob[g] || (g == G_LM_HEAD && c->tied)) continue;
             if ((st = materialise(m, glob[g], gdst[g], tlabel(glob[g], st_label), err))) goto done;
             if ((st = check_finite(*gdst[g], glob[g], tlabel(glob[g], st_label), err))) goto done;
             m->used[glob[g] - f->t] = 1;
+            GPT2_PROGRESS(glob[g]);
         }
         if (c->tied) m->lm_head = m->wte;
         for (int l = 0; l < c->n_layer; l++) {
@@ -634,8 +645,10 @@ static lmp_status build(lmp_gpt2 *m, const char *st_label, const char *cfg_text,
                 if ((st = materialise(m, t, ldst[k], tlabel(t, st_label), err))) goto done;
                 if ((st = check_finite(*ldst[k], t, tlabel(t, st_label), err))) goto done;
                 m->used[t - f->t] = 1;
+                GPT2_PROGRESS(t);
             }
         }
+#undef GPT2_PROGRESS
     }
     /* 5. summary numbers */
     c->dtype = wte->dtype == ST_F16 ? LMP_GPT2_F16 : wte->dtype == ST_BF16 ? LMP_GPT2_BF16 : LMP_GPT2_F32;
@@ -657,6 +670,8 @@ static lmp_status finish_model(lmp_gpt2 *m, lmp_status st, const char *st_label,
     if (!st) {
         m->isa = gpt2_isa_detect();
         st = build(m, st_label, cfg_text, cfg_len, cfg_label, err);
+        m->progress = NULL; /* the caller's, for the load only: the model outlives its ctx */
+        m->progress_ctx = NULL;
     }
     if (!st && !(m->source = strdup(st_label))) st = lmp_error_set(err, LMP_ENOMEM, "%s: out of memory", st_label);
     if (st) {
@@ -675,13 +690,15 @@ static lmp_status weights_parse(const void *buf, size_t size, const char *label,
 
 static lmp_status create_common(lmp_gpt2 **out, const void *data, size_t size, const char *st_label,
                                 const char *cfg_text, size_t cfg_len, const char *cfg_label, void *map,
-                                lmp_error *err)
+                                lmp_progress_fn progress, void *pctx, lmp_error *err)
 {
     lmp_gpt2 *m = calloc(1, sizeof *m);
     if (!m) {
         if (map) munmap(map, size);
         return lmp_error_set(err, LMP_ENOMEM, "%s: out of memory", st_label);
     }
+    m->progress = progress;
+    m->progress_ctx = pctx;
     m->map = map;
     m->map_size = size;
     return finish_model(m, weights_parse(data, size, st_label, &m->st, err), st_label, cfg_text, cfg_len, cfg_label, out,
@@ -695,7 +712,7 @@ lmp_status lmp_gpt2_create(const void *data, size_t size, const char *config_jso
     *out = NULL;
     if (!data && size) return lmp_error_set(err, LMP_EINVAL, "lmp_gpt2_create: data is NULL");
     lmp_status st = create_common(out, data, size, name ? name : "safetensors", config_json,
-                                  config_json ? config_len : 0, "config", NULL, err);
+                                  config_json ? config_len : 0, "config", NULL, NULL, NULL, err);
     if (!st && !name) { /* the messages' label, not a file */
         free((*out)->source);
         (*out)->source = NULL;
@@ -849,7 +866,7 @@ done:
     return st;
 }
 
-lmp_status lmp_gpt2_load(const char *path, lmp_gpt2 **out, lmp_error *err)
+lmp_status lmp_gpt2_load(const char *path, lmp_progress_fn progress, void *ctx, lmp_gpt2 **out, lmp_error *err)
 {
     if (!out) return lmp_error_set(err, LMP_EINVAL, "lmp_gpt2_load: out is NULL");
     *out = NULL;
@@ -911,6 +928,10 @@ lmp_status lmp_gpt2_load(const char *path, lmp_gpt2 **out, lmp_error *err)
     lmp_status st;
     if (sharded) {
         lmp_gpt2 *m = calloc(1, sizeof *m);
+        if (m) {
+            m->progress = progress;
+            m->progress_ctx = ctx;
+        }
         st = !m ? lmp_error_set(err, LMP_ENOMEM, "%s: out of memory", index_path)
                 : finish_model(m, load_shards(m, path, index_path, err), index_path, cfg_text, cfg_len, cfg_path, out,
                                err);
@@ -918,7 +939,8 @@ lmp_status lmp_gpt2_load(const char *path, lmp_gpt2 **out, lmp_error *err)
         void *map;
         size_t size;
         st = map_file(st_path, &map, &size, err);
-        if (!st) st = create_common(out, map ? map : "", size, st_path, cfg_text, cfg_len, cfg_path, map, err);
+        if (!st)
+            st = create_common(out, map ? map : "", size, st_path, cfg_text, cfg_len, cfg_path, map, progress, ctx, err);
     }
     free(cfg_text);
     return st;

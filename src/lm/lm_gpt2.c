@@ -493,7 +493,7 @@ lmp_status lm_gpt2_load(const char *path, const lmp_lm_load_params *p, lmp_lm **
                              "byte are for n-gram models)", path);
     lmp_gpt2 *g = NULL;
     lmp_tokenizer *tok = NULL;
-    lmp_status st = lmp_gpt2_load(path, &g, err);
+    lmp_status st = lmp_gpt2_load(path, p->progress, p->progress_ctx, &g, err);
     if (st) return st;
     const char *vocab = lm_gpt2_folder_has_vocab(path) ? path : p->vocab;
     if (vocab && (st = lmp_tokenizer_load(vocab, &tok, err))) {

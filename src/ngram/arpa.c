@@ -76,7 +76,7 @@ typedef struct arpa_ctx {
     io_reader *r;
     const char *path;
     lmp_error *err;
-    lmp_ngram_progress_fn progress;
+    lmp_progress_fn progress;
     void *pctx;
     uint64_t lines_since;
     uint64_t declared[LMP_NGRAM_MAX_ORDER + 1];
@@ -642,7 +642,7 @@ static lmp_status read_order(arpa_ctx *a, struct lmp_ngram *m, unsigned n)
     return st;
 }
 
-lmp_status lmp_ngram_load_arpa(const char *path, lmp_ngram_progress_fn prog, void *pctx, lmp_ngram **out, lmp_error *err)
+lmp_status lmp_ngram_load_arpa(const char *path, lmp_progress_fn prog, void *pctx, lmp_ngram **out, lmp_error *err)
 {
     *out = NULL;
     if (!path) return lmp_error_set(err, LMP_EINVAL, "model path is NULL");

@@ -290,7 +290,7 @@ uint64_t ng_write_arpa_bytes(const ng_src *s, lmp_arpa_order order)
     return base + most;
 }
 
-lmp_status ng_write_arpa(const ng_src *s, const char *path, lmp_arpa_order order, lmp_ngram_progress_fn prog,
+lmp_status ng_write_arpa(const ng_src *s, const char *path, lmp_arpa_order order, lmp_progress_fn prog,
                          void *pctx, lmp_error *err)
 {
     if (order != LMP_ARPA_ORDER_KEEP && order != LMP_ARPA_ORDER_CONTEXT)

@@ -612,7 +612,7 @@ lmp_status lmp_ngram_verify(const char *path, lmp_ngram_verify_fn report, void *
     return st;
 }
 
-lmp_status lmp_ngram_load(const char *path, lmp_ngram_progress_fn progress, void *ctx, lmp_ngram **out, lmp_error *err)
+lmp_status lmp_ngram_load(const char *path, lmp_progress_fn progress, void *ctx, lmp_ngram **out, lmp_error *err)
 {
     *out = NULL;
     if (!path) return lmp_error_set(err, LMP_EINVAL, "model path is NULL");

@@ -635,7 +635,7 @@ int ng_counting_sort(const uint32_t *idx, const uint32_t *key, uint64_t m, uint6
 /* Write src as ARPA text (the one ARPA writer; arpa_write.c). */
 /* The most ng_write_arpa allocates at once for s in this order (for memory budgets). */
 uint64_t ng_write_arpa_bytes(const ng_src *s, lmp_arpa_order order);
-lmp_status ng_write_arpa(const ng_src *src, const char *path, lmp_arpa_order order, lmp_ngram_progress_fn progress,
+lmp_status ng_write_arpa(const ng_src *src, const char *path, lmp_arpa_order order, lmp_progress_fn progress,
                          void *pctx, lmp_error *err);
 
 /* Metadata pairs: find key in meta[0 .. bytes) (NULL when absent). */

@@ -72,7 +72,7 @@ int main(void)
     lmp_gpt2 *g = NULL; /* pulls in the library's safetensors reader and memory maps */
     lmp_error err;
     st_free(NULL);
-    int st = lmp_gpt2_load("/nonexistent/model.safetensors", &g, &err);
+    int st = lmp_gpt2_load("/nonexistent/model.safetensors", NULL, NULL, &g, &err);
     printf("%s %d %d %d\n", lmp_version(), st != 0, mem_hugepages(), io_reader_open());
     return 0;
 }

@@ -57,6 +57,13 @@ x = struct.unpack("<%df" % n, a); y = struct.unpack("<%df" % n, b)
 d = max(abs(p - q) for p, q in zip(x, y))
 sys.exit(0 if d <= 1e-4 else 1)' "$TMPD/lg.f32" "$SHARED/gpt2/tiny_ref_logits.f32"; then ok; else bad "logits differ from torch by more than 1e-4"; fi
 
+# loading shows a progress line on a terminal, as the n-gram loaders do (none was shown: GPT-2 XL's 6 GB take
+# seconds), cleared before the results
+if have_tty; then
+  on_tty "$TMPD/tty" "'$LMPROB' gpt2 info '$TINY'"
+  grep -q 'lmprob: gpt2 info: loading model *[0-9]*%' "$TMPD/tty" && grep -q '^vocab_size' <(tr -d '\r' <"$TMPD/tty" | sed 's/^.*\x1b\[K//') &&
+    ok || bad "gpt2 info on a terminal: no loading line, or no results: $(head -c 300 "$TMPD/tty" | cat -v)"
+fi
 # bad token ids, too many tokens: usage errors (exit 2, as decode's --history; an id past the vocabulary exited
 # 1), nothing written
 expect_fail "id out of range" "IDS: item 2: expected a token id in \[0, 50257\) \(the model's vocab_size\), got '50257'" \

@@ -216,7 +216,8 @@ for c in "ppl --window 32 $SL/text_300.txt" "kl --model $HF --window 16 $SL/text
        grep -q "50 *%" "$TMPD/tty" && diff -q "$TMPD/pipe.out" "$TMPD/tty.out" >/dev/null; then ok
     else bad "$name on a terminal: no progress, or results changed: $(head -c 600 "$TMPD/tty" | cat -v)"; fi
     # each whole percentage drawn once, rising (a redraw every 0.01, rounded, drew one twice now and then)
-    tr '\r' '\n' <"$TMPD/tty" | grep -o "lmprob: $name: [a-z ]* *[0-9]*%" | grep -o '[0-9]*%$' | tr -d % >"$TMPD/pct"
+    # (the scoring phase's: the model's loading line comes first, since the thirty-eighth session)
+    tr '\r' '\n' <"$TMPD/tty" | grep -o "lmprob: $name: [a-z ]* *[0-9]*%" | grep -v 'loading model' | grep -o '[0-9]*%$' | tr -d % >"$TMPD/pct"
     if [ "$(wc -l <"$TMPD/pct")" -ge 10 ] && sort -n -c -u "$TMPD/pct" 2>/dev/null; then ok
     else bad "$name on a terminal: percentages not each once and rising: $(tr '\n' ' ' <"$TMPD/pct")"; fi
   fi
