@@ -387,6 +387,13 @@ typedef struct req_t {
     const char *why;
 } req_t;
 
+/* One tensor checked: its elements added to *done and the fraction of total told to lmp_gpt2_load's caller. */
+static void load_progress(const lmp_gpt2 *m, const st_tensor *t, double *done, double total)
+{
+    *done += (double)t->count;
+    if (m->progress) m->progress(m->progress_ctx, total > 0 ? *done / total : 1.0);
+}
+
 static lmp_status build(lmp_gpt2 *m, const char *st_label, const char *cfg_text, size_t cfg_len, const char *cfg_label,
                         lmp_error *err)
 {
@@ -622,18 +629,13 @@ static lmp_status build(lmp_gpt2 *m, const char *st_label, const char *cfg_text,
             if (glob[g] && !(g == G_LM_HEAD && c->tied)) total += (double)glob[g]->count;
         for (int l = 0; l < c->n_layer; l++)
             for (int k = 0; k < L_NSLOTS; k++) total += (double)lay[l][k]->count;
-#define GPT2_PROGRESS(t)                                                                                        \
-    do {                                                                                                       \
-        done += (double)(t)->count;                                                                            \
-        if (m->progress) m->progress(m->progress_ctx, total > 0 ? done / total : 1.0);                         \
-    } while (0)
         const float **gdst[G_NGLOBAL] = {&m->wte, &m->wpe, &m->lnf_w, &m->lnf_b, &m->lm_head};
         for (int g = 0; g < G_NGLOBAL; g++) {
             if (!glob[g] || (g == G_LM_HEAD && c->tied)) continue;
             if ((st = materialise(m, glob[g], gdst[g], tlabel(glob[g], st_label), err))) goto done;
             if ((st = check_finite(*gdst[g], glob[g], tlabel(glob[g], st_label), err))) goto done;
             m->used[glob[g] - f->t] = 1;
-            GPT2_PROGRESS(glob[g]);
+            load_progress(m, glob[g], &done, total);
         }
         if (c->tied) m->lm_head = m->wte;
         for (int l = 0; l < c->n_layer; l++) {
@@ -645,10 +647,9 @@ static lmp_status build(lmp_gpt2 *m, const char *st_label, const char *cfg_text,
                 if ((st = materialise(m, t, ldst[k], tlabel(t, st_label), err))) goto done;
                 if ((st = check_finite(*ldst[k], t, tlabel(t, st_label), err))) goto done;
                 m->used[t - f->t] = 1;
-                GPT2_PROGRESS(t);
+                load_progress(m, t, &done, total);
             }
         }
-#undef GPT2_PROGRESS
     }
     /* 5. summary numbers */
     c->dtype = wte->dtype == ST_F16 ? LMP_GPT2_F16 : wte->dtype == ST_BF16 ? LMP_GPT2_BF16 : LMP_GPT2_F32;
