@@ -292,6 +292,8 @@ int cli_one_model(const char *cmd, const char *pos, const char *opt, const char 
  * o->threads for its forward pass). Prints the error; CLI_OK or CLI_FAIL. */
 int cli_lm_load(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm **out);
 /* lmp_gpt2_load with the progress line of the other loaders on a terminal ("lmprob: CMD: loading model 42%"). */
+/* The note of a text with no token to score, whose figures print as nan (exit 0, as KenLM's query): ppl, mix --ppl. */
+void cli_note_no_tokens(const char *cmd, const char *path);
 lmp_status cli_gpt2_load_weights(const char *cmd, const char *path, lmp_gpt2 **out, lmp_error *err);
 
 /* Load the n-gram model at path (ARPA or binary) for a command that reads all of it to write a

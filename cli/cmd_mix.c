@@ -132,9 +132,7 @@ int cmd_mix(int argc, char **argv)
         goto done;
     }
     /* as ppl says it (the figures below are nan, exit 0, as KenLM's query) */
-    if (ppl && fly.tokens == 0)
-        fprintf(stderr, "lmprob: mix: note: %s: no sentence to score: the perplexity of 0 tokens is undefined (nan)\n",
-                cli_input_name(ppl));
+    if (ppl && fly.tokens == 0) cli_note_no_tokens("mix", ppl);
     if (output) {
         if (lmp_train_model_create_mix(cg, w, k, &merged, &err)) {
             cli_error("mix: %s", err.msg);

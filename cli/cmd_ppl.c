@@ -562,9 +562,7 @@ int cmd_ppl(int argc, char **argv)
     }
     /* KenLM's query prints nan for a text with no sentence and succeeds, and scripts (our benchmark's
      * start-up timing among them) run it so; say on stderr why the figures are nan */
-    if (s.tokens == 0)
-        fprintf(stderr, "lmprob: ppl: note: %s: no sentence to score: the perplexity of 0 tokens is undefined (nan)\n",
-                cli_input_name(pos[1]));
+    if (s.tokens == 0) cli_note_no_tokens("ppl", pos[1]);
     lmp_lm_free(lm);
     if (fflush(stdout) != 0) {
         cli_stdout_failed("ppl", errno);

@@ -426,6 +426,12 @@ const char *cli_input_name(const char *path)
     return !path || strcmp(path, "-") == 0 ? "<stdin>" : path;
 }
 
+void cli_note_no_tokens(const char *cmd, const char *path)
+{
+    fprintf(stderr, "lmprob: %s: note: %s: no sentence to score: the perplexity of 0 tokens is undefined (nan)\n", cmd,
+            cli_input_name(path));
+}
+
 void cli_stdin_note(const char *cmd, const char *path)
 {
     /* once a process: a command that checks its input early and again before reading says it once
