@@ -557,9 +557,11 @@ void cli_json_close_error(FILE *f, const char *close, const char *msg)
     fputs("}\n", f);
 }
 
+int cli_quiet; /* --quiet (CLI_OPT_QUIET, opt.h) */
+
 void cli_progress_start(cli_progress *p, const char *label, const char *phase)
 {
-    p->on = isatty(STDERR_FILENO);
+    p->on = !cli_quiet && isatty(STDERR_FILENO);
     p->shown = -1;
     p->label = label;
     p->phase = phase;

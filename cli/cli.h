@@ -95,7 +95,7 @@ int cli_is_opt(const char *arg, const char *name);
 /* A one-line percentage on stderr for long jobs ("lmprob: ppl: scoring  42%", the prefix of errors),
  * drawn only when stderr is a terminal and at most every 1 %. */
 typedef struct cli_progress {
-    int on;             /* stderr is a terminal */
+    int on;             /* stderr is a terminal and no --quiet */
     int shown;          /* the whole percent last drawn (-1: none yet in this phase) */
     const char *label;  /* the command, "ppl", "model convert" */
     const char *phase;  /* "loading model", "scoring", ... */
@@ -267,7 +267,7 @@ typedef struct cli_lm_opts {
 } cli_lm_opts;
 #define CLI_LM_OPTS_INIT {LMP_LM_TOKENS_DEFAULT, 0, 0, 0, 0, NULL}
 #define CLI_OPTS_LM(o) \
-    CLI_OPT_MODE(&(o).mode), CLI_OPT_THREADS(&(o).threads), CLI_OPT_GPT2_VOCAB(&(o).vocab), CLI_OPT_VOCAB_RENAMED
+    CLI_OPT_MODE(&(o).mode), CLI_OPT_THREADS(&(o).threads), CLI_OPT_GPT2_VOCAB(&(o).vocab), CLI_OPT_VOCAB_RENAMED, CLI_OPT_QUIET
 #define CLI_OPTS_LM_WINDOW(o) \
     CLI_OPT_WINDOW(&(o).window, &(o).windows_given), CLI_OPT_STRIDE(&(o).stride, &(o).windows_given)
 

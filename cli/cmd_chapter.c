@@ -705,7 +705,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lmprob chapter [N ...] [--list] [--json] [--seed S] [--rng numpy] [--clt-repeats R]\n"
-            "                      [--model M.arpa --text FILE] [--window W] [--stride S]\n"
+            "                      [--model M.arpa --text FILE] [--window W] [--stride S] [--quiet]\n"
             "\n"
             "Runs the code examples of the chapter (probability-and-statistics), in order, with lmprob, and\n"
             "prints what each prints; where the chapter's comments claim a wrong value it prints the right one\n"
@@ -716,6 +716,7 @@ static void usage(FILE *f)
             "  --window, --stride  section 20: window and stride (default 1024 and W/2: 512, as the chapter)\n"
             "  --rng numpy       the stream of those blocks: numpy's legacy MT19937 (the only one: the blocks are numpy code)\n"
             "  --json            one JSON object with the values and notes of each section\n"
+            "  --quiet           no progress line on a terminal (errors and notes still print)\n"
             "\n"
             "example: lmprob chapter 9 --seed 7 --clt-repeats 50\n",
             NSECTIONS, CLI_DEFAULT_SEED);
@@ -743,7 +744,7 @@ int cmd_chapter(int argc, char **argv)
         {.name = "--clt-repeats", .kind = CLI_OPT_LONG, .dest = &c.clt_repeats, .lo = 0, .hi = 100000, .expect = "an integer from 0 to 100000"},
         {.name = "--model", .kind = CLI_OPT_STR, .dest = &c.model},
         {.name = "--text", .kind = CLI_OPT_STR, .dest = &c.text},
-        CLI_OPT_WINDOW(&window, NULL), CLI_OPT_STRIDE(&stride, NULL),
+        CLI_OPT_WINDOW(&window, NULL), CLI_OPT_STRIDE(&stride, NULL), CLI_OPT_QUIET,
     };
     const char *pos[64];
     size_t npos = 0;

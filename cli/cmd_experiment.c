@@ -10,7 +10,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lmprob experiment NAME [--seed S] [--rng xoshiro|numpy] [--json] [options]\n"
+            "usage: lmprob experiment NAME [--seed S] [--rng xoshiro|numpy] [--json] [--quiet] [options]\n"
             "\n"
             "  mc       Monte Carlo expectation: binomial(3, 0.5) E[X] = 1.5 against sample means of\n"
             "           the chapter's 100000 draws, N(3, 2^2) over 1e6 draws, then sizes 10 .. 10^K\n"
@@ -34,7 +34,8 @@ static void usage(FILE *f)
             "--seed defaults to %d. With --rng numpy the draws are numpy's legacy stream after\n"
             "np.random.seed(S), in the chapter's order: `experiment biasvar --rng numpy --seed 0` prints\n"
             "what the chapter's bias-variance block computes (with accurate fits), `clt --rng numpy`\n"
-            "the normaltest p-value of np.random.seed(S) followed by the chapter's CLT lines.\n\n"
+            "the normaltest p-value of np.random.seed(S) followed by the chapter's CLT lines. --quiet: no\n"
+            "progress line on a terminal (errors and notes still print).\n\n"
            "examples:\n"
            "  lmprob experiment mc --max-pow 4 --rng numpy --seed 0\n"
            "  lmprob experiment rule --draws 100000 --seed 7 --json\n"
@@ -70,8 +71,8 @@ static int run(int which, int argc, char **argv)
     long tests = dz.tests;
     const char *degrees = NULL;
     /* the options every experiment takes, then its own */
-    cli_opt t[10] = {CLI_OPT_SEED(&seed), CLI_OPT_RNG(&rk), CLI_OPT_JSON(&json)};
-    size_t nt = 3;
+    cli_opt t[10] = {CLI_OPT_SEED(&seed), CLI_OPT_RNG(&rk), CLI_OPT_JSON(&json), CLI_OPT_QUIET};
+    size_t nt = 4;
 #define SIZE_OPT(nm, p, lo_, hi_, ex) (cli_opt){.name = (nm), .kind = CLI_OPT_SIZE, .dest = (p), .lo = (lo_), .hi = (hi_), .expect = (ex)}
     switch (which) {
     case 0: t[nt++] = SIZE_OPT("--max-pow", &max_pow, 1, CH_EXP_MC_MAX_ROWS, "an integer from 1 to " CLI_STR(CH_EXP_MC_MAX_ROWS)); break;

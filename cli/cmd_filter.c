@@ -11,6 +11,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lmprob filter MODEL (--vocab FILE | --union FILE) --output OUT.arpa|.bin|.trie [--json]\n"
+            "                    [--quiet]\n"
             "\n"
             "Keep the n-grams of MODEL that a text can use, as KenLM's filter; no number changes, so\n"
             "those texts score exactly as under MODEL (each kept number is written as the shortest decimal\n"
@@ -24,6 +25,7 @@ static void usage(FILE *f)
             "  --output OUT   the filtered model (ARPA, gzip/xz-compressed when OUT ends in .gz/.xz;\n"
             "                 lmprob binary when it ends in .bin, its trie layout in .trie)\n"
             "  --json         the counts as JSON\n"
+            "  --quiet        no progress line on a terminal (errors and notes still print)\n"
             "\n"
             "example: lmprob filter ptb5.arpa --union test.txt --output ptb5.test.arpa\n");
 }
@@ -39,7 +41,7 @@ int cmd_filter(int argc, char **argv)
         {.name = "--vocab", .kind = CLI_OPT_STR, .dest = &vocab_file, .seen = &vocab_seen},
         {.name = "--union", .kind = CLI_OPT_STR, .dest = &union_file, .seen = &union_seen},
         CLI_OPT_OUTPUT(&output),
-        CLI_OPT_JSON(&json),
+        CLI_OPT_JSON(&json), CLI_OPT_QUIET,
     };
     int rc = cli_parse("filter", argc, argv, table, CLI_NOPTS(table), &in, 1, NULL, usage);
     if (rc) return rc;
@@ -65,7 +67,9 @@ int cmd_filter(int argc, char **argv)
     lmp_error err = {0};
     lmp_ngram *g = NULL;
     lmp_train_model *m = NULL;
-    if (cli_ngram_load_whole("filter", in, NULL, &g)) return CLI_FAIL;
+    cli_progress pc; /* a 5-gram of millions of lines takes seconds to read */
+    cli_progress_start(&pc, "filter", "loading model");
+    if (cli_ngram_load_whole("filter", in, &pc, &g)) return CLI_FAIL;
     if (lmp_train_model_create_filtered(g, words, mode, &m, &err)) {
         cli_error("filter: %s", err.msg);
         lmp_ngram_free(g);

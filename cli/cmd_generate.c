@@ -16,7 +16,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: lmprob generate (MODEL | --model MODEL) [--prompt TEXT] [-n N] [--sentences K] [--max-len L]\n"
             "                       [sampler options] [--seed S] [--rng xoshiro|numpy] [--mode word|char|byte|gpt2]\n"
-            "                       [--gpt2-vocab P] [--threads T] [--json]\n"
+            "                       [--gpt2-vocab P] [--threads T] [--quiet] [--json]\n"
             "\n"
             "Sample text from MODEL: an n-gram model (ARPA or binary) or GPT-2 (a Hugging Face folder with\n"
             "config.json + model.safetensors or pytorch_model.bin, or one such file). Each token is drawn\n"
@@ -42,6 +42,7 @@ static void usage(FILE *f)
             "                     step; without it such a model is refused, as by ppl (ln_prob then sums\n"
             "                     log scores)\n"
             "  --threads T        GPT-2: threads of the forward pass (default 0: all cores)\n"
+            "  --quiet            no progress line on a terminal (errors and notes still print)\n"
             "  --gpt2-vocab P     GPT-2's vocabulary for --mode gpt2 or a GPT-2 folder without one (as lmprob ppl)\n"
             "  --json             one JSON object: per sentence its sample, words (the prompt's first, and the\n"
             "                     prompt's unknown words as typed; valid UTF-8, U+FFFD for a token that is part of\n"

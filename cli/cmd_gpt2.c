@@ -16,8 +16,8 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lmprob gpt2 info [--json] [--tensors] MODEL\n"
-            "       lmprob gpt2 logits [--threads N] [--top K] [--json] [--output FILE] MODEL IDS\n"
+            "usage: lmprob gpt2 info [--json] [--tensors] [--quiet] MODEL\n"
+            "       lmprob gpt2 logits [--threads N] [--top K] [--json] [--output FILE] [--quiet] MODEL IDS\n"
             "\n"
             "MODEL is a Hugging Face GPT-2 folder (config.json + model.safetensors or pytorch_model.bin,\n"
             "or their shards and index .json) or a .safetensors or PyTorch checkpoint file (config from\n"
@@ -32,6 +32,7 @@ static void usage(FILE *f)
             "         pass and print, for each position, the K largest logits (default 5) as id:logit;\n"
             "         --output FILE writes all logits as float32 little-endian [n, vocab] instead (not with\n"
             "         --top or --json; '-' is stdout, not a terminal). --threads N (default: every core).\n"
+            "--quiet  no progress line while the model loads on a terminal (errors and notes still print)\n"
             "\n"
             "examples: lmprob gpt2 info ~/models/gpt2\n"
             "          lmprob gpt2 logits ~/models/gpt2 15496,11,616,3290,318\n");
@@ -60,7 +61,7 @@ static int gpt2_info(int argc, char **argv)
 {
     int json = 0, tensors = 0;
     const char *path = NULL;
-    const cli_opt opts[] = {CLI_OPT_JSON(&json), {.name = "--tensors", .kind = CLI_OPT_FLAG, .dest = &tensors}};
+    const cli_opt opts[] = {CLI_OPT_JSON(&json), {.name = "--tensors", .kind = CLI_OPT_FLAG, .dest = &tensors}, CLI_OPT_QUIET};
     int prc = cli_parse("gpt2 info", argc, argv, opts, CLI_NOPTS(opts), &path, 1, NULL, usage);
     if (prc) return prc;
     if (!path) {
@@ -213,7 +214,7 @@ static int gpt2_logits(int argc, char **argv)
     long threads = 0, top = -1; /* -1: --top not given (5 then); the table's domain starts at 0 */
     const char *path = NULL, *idstr = NULL, *output = NULL;
     /* --threads: 0 or more than the cores, lmp_gpt2_ctx_create takes them all */
-    const cli_opt opts[] = {CLI_OPT_THREADS(&threads), CLI_OPT_OUTPUT(&output), CLI_OPT_JSON(&json), CLI_OPT_TOP(&top), CLI_OPT_TOP_K_RENAMED};
+    const cli_opt opts[] = {CLI_OPT_THREADS(&threads), CLI_OPT_OUTPUT(&output), CLI_OPT_JSON(&json), CLI_OPT_TOP(&top), CLI_OPT_TOP_K_RENAMED, CLI_OPT_QUIET};
     const char *pos[2] = {NULL, NULL};
     int prc = cli_parse("gpt2 logits", argc, argv, opts, CLI_NOPTS(opts), pos, 2, NULL, usage);
     if (prc) return prc;

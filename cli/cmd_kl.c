@@ -13,7 +13,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lmprob kl --model A --model B TEXT|- [--beta B] [--window W] [--stride S] [--per-position]\n"
-            "                 [--mode M] [--gpt2-vocab P] [--threads T] [--json]\n"
+            "                 [--mode M] [--gpt2-vocab P] [--threads T] [--quiet] [--json]\n"
             "\n"
             "Compare models A and B on TEXT (plain, gzip or xz; '-' = stdin): at every position, the two next-token\n"
             "distributions over the whole vocabulary give\n"
@@ -37,6 +37,7 @@ static void usage(FILE *f)
             "  --mode M        n-gram models: word, char, byte or gpt2 tokens (default: the models' own,\n"
             "                  word); a mode a model's file contradicts is refused\n"
             "  --threads T     GPT-2: threads of the forward pass (default 0: all cores)\n"
+            "  --quiet         no progress line on a terminal (errors and notes still print)\n"
             "  --gpt2-vocab P  GPT-2's vocabulary for --mode gpt2 or a GPT-2 folder without one (as lmprob ppl)\n"
             "  --json          one JSON object: positions, forward_passes, mean/max of kl_ab, kl_ba, js (and\n"
             "                  the positions of the maxima), sum_kl_ab, sum_log_ratio, beta, rlhf_penalty_*\n"

@@ -14,6 +14,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: lmprob mix MODEL1 MODEL2 [MODEL..] [--held-out TEXT] [--weights W1,W2,..]\n"
             "                  [--output OUT.arpa|.bin|.trie] [--ppl TEXT] [--tol T] [--max-iter N] [--json]\n"
+            "                  [--quiet]\n"
             "\n"
             "Interpolate back-off n-gram models (ARPA or binary): p(w|h) = sum_i W_i p_i(w|h).\n"
             "\n"
@@ -30,6 +31,7 @@ static void usage(FILE *f)
             "  --tol T          EM stops when no weight moves by more than T, T > 0 (default 1e-7)\n"
             "  --max-iter N     at most N EM iterations (default 10000)\n"
             "  --json           the results as one JSON object\n"
+            "  --quiet          no progress line on a terminal (errors and notes still print)\n"
             "\n"
             "Texts: one sentence a line, <s> w1 .. wn </s>, split as lmprob train splits words. A word\n"
             "that a model lacks gets probability 0 from it; a word that no model has is <unk> in each\n"
@@ -46,7 +48,7 @@ int cmd_mix(int argc, char **argv)
     long max_iter = 10000;
     int json = 0;
     const cli_opt opts[] = {
-        CLI_OPT_OUTPUT(&output), CLI_OPT_JSON(&json),
+        CLI_OPT_OUTPUT(&output), CLI_OPT_JSON(&json), CLI_OPT_QUIET,
         {.name = "--held-out", .kind = CLI_OPT_STR, .dest = &heldout},
         {.name = "--weights", .kind = CLI_OPT_STR, .dest = &wopt, .expect = "weights, comma-separated"},
         {.name = "--ppl", .kind = CLI_OPT_STR, .dest = &ppl},
@@ -110,12 +112,20 @@ int cmd_mix(int argc, char **argv)
     lmp_train_model *merged = NULL;
     lmp_ngram *mg = NULL;
     for (size_t i = 0; i < k; i++) {
+        char phase[32];
+        snprintf(phase, sizeof phase, "loading model %zu of %zu", i + 1, k);
+        cli_progress pc;
+        cli_progress_start(&pc, "mix", phase);
         /* the merged model is made of every n-gram of every model: a damaged one is refused first */
         if (output) {
-            if (cli_ngram_load_whole("mix", paths[i], NULL, &g[i])) goto done;
-        } else if (lmp_ngram_load(paths[i], NULL, NULL, &g[i], &err)) {
-            cli_error("mix: %s", err.msg);
-            goto done;
+            if (cli_ngram_load_whole("mix", paths[i], &pc, &g[i])) goto done;
+        } else {
+            lmp_status st = lmp_ngram_load(paths[i], cli_progress_update, &pc, &g[i], &err);
+            cli_progress_update(&pc, 1.0);
+            if (st) {
+                cli_error("mix: %s", err.msg);
+                goto done;
+            }
         }
         /* a mixture weights probabilities: scores would make its EM and perplexity meaningless */
         if (cli_ngram_need_probabilities("mix", paths[i], g[i], NULL)) goto done;

@@ -12,9 +12,9 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lmprob model info [--json] MODEL\n"
-            "       lmprob model convert [--to arpa|binary|trie] [-q BITS] [-b BITS] [--sort keep|context] IN OUT\n"
-            "                            (or IN -o OUT)\n"
+            "usage: lmprob model info [--json] [--quiet] MODEL\n"
+            "       lmprob model convert [--to arpa|binary|trie] [-q BITS] [-b BITS] [--sort keep|context] [--quiet]\n"
+            "                            IN OUT (or IN -o OUT)\n"
             "       lmprob model verify [--json] MODEL\n"
             "\n"
             "info     order, n-gram counts, vocabulary, the file's format and layout, the model's record\n"
@@ -34,6 +34,7 @@ static void usage(FILE *f)
             "                   lmplz file comes back byte for byte); context: sorted by their words'\n"
             "                   positions in \\1-grams, the order IRSTLM's compile-lm needs (what\n"
             "                   'lmprob train' writes)\n"
+            "  --quiet          (info, convert) no progress line on a terminal (errors and notes still print)\n"
             "verify   check every section of a binary model against the checksums in its header, then the\n"
             "         structure the scorer relies on (an ARPA file: read it whole); exit 1 naming the first\n"
             "         damaged section\n"
@@ -63,7 +64,7 @@ static int model_info(int argc, char **argv)
 {
     int json = 0;
     const char *path = NULL;
-    const cli_opt table[] = {CLI_OPT_JSON(&json)};
+    const cli_opt table[] = {CLI_OPT_JSON(&json), CLI_OPT_QUIET};
     int rc = cli_parse("model info", argc, argv, table, CLI_NOPTS(table), &path, 1, NULL, usage);
     if (rc) return rc;
     if (!path) {
@@ -164,6 +165,7 @@ static int model_convert(int argc, char **argv)
         {.name = "--prob-bits", .alias = "-q", .kind = CLI_OPT_LONG, .dest = &qb, .lo = 1, .hi = 24, .expect = "a number of bits from 1 to 24"},
         {.name = "--backoff-bits", .alias = "-b", .kind = CLI_OPT_LONG, .dest = &bb, .lo = 2, .hi = 24, .expect = "a number of bits from 2 to 24"},
         {.name = "--sort", .kind = CLI_OPT_CHOICE, .dest = &sort, .choices = sorts, .expect = "keep or context"},
+        CLI_OPT_QUIET,
     };
     int prc = cli_parse("model convert", argc, argv, opts, CLI_NOPTS(opts), pos, 2, &np, usage);
     if (prc) return prc;

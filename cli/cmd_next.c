@@ -12,7 +12,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lmprob next (MODEL | --model MODEL) [--prompt TEXT] [--top N] [--top-p P] [--mode M]\n"
-            "                   [--gpt2-vocab P] [--threads T] [--json]\n"
+            "                   [--gpt2-vocab P] [--threads T] [--quiet] [--json]\n"
             "\n"
             "The model's distribution of the token after TEXT, over the whole vocabulary: the N most likely\n"
             "tokens with their probabilities, the entropy (nats and bits) and the nucleus size (the smallest\n"
@@ -27,6 +27,7 @@ static void usage(FILE *f)
             "  --mode M        n-gram models: word, char, byte or gpt2 tokens (default: the model's own,\n"
             "                  word); a mode the model's file contradicts is refused\n"
             "  --threads T     GPT-2: threads of the forward pass (default 0: all cores)\n"
+            "  --quiet         no progress line on a terminal (errors and notes still print)\n"
             "  --gpt2-vocab P  GPT-2's vocabulary for --mode gpt2 or a GPT-2 folder without one (as lmprob ppl)\n"
 
             "  --json          one JSON object: prompt, context_tokens, unknown, entropy_nats,\n"

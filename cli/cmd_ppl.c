@@ -21,7 +21,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lmprob ppl [--json] [--per-token] [--per-sentence] [--ln] [--mode word|char|byte|gpt2]\n"
-            "                  [--gpt2-vocab P] [--window W] [--stride S] [--recipe exact|hf|chapter|all] [--threads T]\n"
+            "                  [--gpt2-vocab P] [--window W] [--stride S] [--recipe exact|hf|chapter|all] [--threads T] [--quiet]\n"
             "                  (MODEL | --model MODEL) TEXT|-\n"
             "\n"
             "Perplexity of TEXT (plain, gzip or xz, told apart by content; '-' = stdin) under MODEL:\n"
@@ -70,6 +70,7 @@ static void usage(FILE *f)
             "                  minus one); chapter: the chapter's compute_perplexity, nan included (L = 1 mod\n"
             "                  S); all: the three from one set of forward passes\n"
             "  --threads T     GPT-2: threads of the forward pass (default 0: all cores)\n"
+            "  --quiet         no progress line on a terminal (errors and notes still print)\n"
             "\n"
             "examples: lmprob ppl model.bin test.txt\n"
             "          lmprob ppl --model gpt2/ --json wiki.test.txt\n"

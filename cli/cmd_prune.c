@@ -12,6 +12,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lmprob prune MODEL --threshold T --output OUT.arpa|.bin|.trie [--min-order N] [--json]\n"
+            "                   [--quiet]\n"
             "\n"
             "Relative-entropy pruning (Stolcke 1998), as SRILM's ngram -prune T: from the highest\n"
             "order down, drop each n-gram whose removal alone raises the model's perplexity by less\n"
@@ -24,6 +25,7 @@ static void usage(FILE *f)
             "                  lmprob binary when it ends in .bin, its trie layout in .trie)\n"
             "  --min-order N   prune only n-grams of order N and above (default 2, SRILM's -minprune)\n"
             "  --json          the counts and the predicted change as JSON\n"
+            "  --quiet         no progress line on a terminal (errors and notes still print)\n"
             "\n"
             "Count pruning (drop n-grams seen at most T times) needs the counts: lmprob train --prune.\n"
             "\n"
@@ -44,7 +46,7 @@ int cmd_prune(int argc, char **argv)
         CLI_OPT_OUTPUT(&output),
         {.name = "--min-order", .kind = CLI_OPT_LONG, .dest = &min_order, .seen = &have_min, .lo = 2, .hi = LMP_NGRAM_MAX_ORDER,
          .expect = "an order from 2 to " CLI_STR(LMP_NGRAM_MAX_ORDER) " (unigrams are not pruned)"},
-        CLI_OPT_JSON(&json),
+        CLI_OPT_JSON(&json), CLI_OPT_QUIET,
     };
     int rc = cli_parse("prune", argc, argv, table, CLI_NOPTS(table), &in, 1, NULL, usage);
     if (rc) return rc;
@@ -66,7 +68,9 @@ int cmd_prune(int argc, char **argv)
     lmp_ngram *g = NULL;
     lmp_train_model *m = NULL;
     lmp_ngram_prune_info info;
-    if (cli_ngram_load_whole("prune", in, NULL, &g)) return CLI_FAIL;
+    cli_progress pc; /* a 5-gram of millions of lines takes seconds to read */
+    cli_progress_start(&pc, "prune", "loading model");
+    if (cli_ngram_load_whole("prune", in, &pc, &g)) return CLI_FAIL;
     /* Stolcke's criterion is a relative entropy between probability distributions; the backoffs
      * it recomputes would turn scores into a model that sums to 1 but estimates nothing */
     if (cli_ngram_need_probabilities("prune", in, g, NULL)) {

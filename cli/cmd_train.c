@@ -74,7 +74,7 @@ static void usage(FILE *f)
             "  --skip-markers          drop <s> and </s> found in the text instead of failing\n"
             "  --threads T             0 (all cores) to 1024; the pipeline uses 1, or 2 for any other value (default 2)\n"
             "  --json                  the summary as JSON (counts, discounts, tokens, seconds)\n"
-            "  --quiet                 no summary, and no stages on a terminal\n"
+            "  --quiet                 no summary, and no stages on a terminal (errors and notes still print)\n"
             "\n"
             "An estimator's own option (--k, --discount, --backoff-factor, --gt-max, --nltk,\n"
             "--discount-fallback) given with another estimator is refused, naming those it applies to.\n"
@@ -208,7 +208,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train, int stages)
     lmp_train_params_init(&p);
     const char *output = NULL, *input = NULL, *gpt2_vocab = NULL;
     long order = 0;
-    int quiet = 0, json = 0, estimator = (int)p.estimator;
+    int json = 0, estimator = (int)p.estimator;
     lmp_lm_tokens mode = LMP_LM_TOKENS_WORD; /* --mode, as every command reads it (CLI_OPT_MODE) */
     int nltk = 0, utf8_replace = 0, skip_markers = 0;
     size_t np = 0, ngt = 0, nfb = 0;
@@ -248,7 +248,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train, int stages)
         CLI_OPT_GPT2_VOCAB(&gpt2_vocab),
         {.name = "--utf8-replace", .kind = CLI_OPT_FLAG, .dest = &utf8_replace},
         {.name = "--skip-markers", .kind = CLI_OPT_FLAG, .dest = &skip_markers},
-        {.name = "--quiet", .kind = CLI_OPT_FLAG, .dest = &quiet},
+        CLI_OPT_QUIET,
         /* -q is model convert's probability bits (KenLM's build_binary -q): one meaning a spelling */
         {.name = "-q", .alias = "--quiet", .kind = CLI_OPT_RENAMED, .expect = "no value (train's quiet switch)"},
     };
@@ -306,7 +306,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train, int stages)
         cli_error("train: %s", perr.msg);
         return CLI_USAGE;
     }
-    if (quiet && json) { /* the JSON summary was dropped in silence, exit 0 */
+    if (cli_quiet && json) { /* the JSON summary was dropped in silence, exit 0 */
         cli_error("train: --quiet with --json: expected one or the other (--quiet prints no summary, --json prints it "
                   "as JSON)");
         return CLI_USAGE;
@@ -366,7 +366,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train, int stages)
     clock_gettime(CLOCK_MONOTONIC, &ps.t0);
     /* --quiet: nothing on stderr but errors and notes, on a terminal too (the stages were shown there, which
      * docs/mpi.md said --quiet silenced) */
-    if (!quiet && (isatty(2) || stages)) {
+    if (!cli_quiet && (isatty(2) || stages)) {
         p.progress = on_progress;
         p.progress_ctx = &ps;
     }
@@ -451,7 +451,7 @@ int cli_train_run(int argc, char **argv, cli_train_fn train, int stages)
         fprintf(f, ", \"output\": ");
         cli_json_string(f, output);
         fprintf(f, "}\n");
-    } else if (!quiet) {
+    } else if (!cli_quiet) {
         FILE *f = cli_output_is_stdout(output) ? stderr : stdout;
         fprintf(f, "%s, order %u: %llu sentences, %llu tokens, vocabulary %llu (with <unk> <s> </s>)\n",
                 est_name(info.estimator), info.order, (unsigned long long)info.sentences,

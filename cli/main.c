@@ -37,7 +37,8 @@ static void usage(FILE *f)
             "common options, the same in every command that has them: --help (every command, with an\n"
             "example); --json (machine-readable output: every command that prints numbers); --seed S\n"
             "(default %d) and --rng numpy (every command that draws random numbers); -o FILE, short for\n"
-            "--output FILE (every command that writes a file)\n"
+            "--output FILE (every command that writes a file); --quiet (every command that shows a\n"
+            "progress line on a terminal: no such line; train: no summary either)\n"
             "  lmprob --version\n",
             CLI_DEFAULT_SEED);
 }

@@ -155,8 +155,13 @@ int cli_lm_load(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm 
     lmp_lm_load_params_init(&p);
     p.tokens = o->mode;
     p.threads = (unsigned)o->threads;
+    /* a Hugging Face folder with its tokenizer, the usual GPT-2 folder: its load showed no line */
+    p.progress = cli_progress_update;
+    p.progress_ctx = &prog;
     lmp_error err = {0};
-    if (lmp_lm_load(path, &p, out, &err)) {
+    lmp_status st = lmp_lm_load(path, &p, out, &err);
+    cli_progress_update(&prog, 1.0);
+    if (st) {
         cli_error("%s: %s", cmd, err.msg);
         return CLI_FAIL;
     }

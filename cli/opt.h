@@ -143,6 +143,11 @@ int cli_opt_memory(const char *v, void *dest);      /* uint64_t bytes: 512M, 1G,
 #define CLI_OPT_SEED(p) {.name = "--seed", .kind = CLI_OPT_U64, .dest = (p), .expect = CLI_DOMAIN_SEED}
 #define CLI_OPT_RNG(p) {.name = "--rng", .kind = CLI_OPT_CUSTOM, .dest = (p), .parse = cli_opt_rng, .expect = "xoshiro or numpy"}
 #define CLI_OPT_JSON(p) {.name = "--json", .kind = CLI_OPT_FLAG, .dest = (p)}
+/* --quiet: nothing on stderr but errors and notes: no progress line (train: no summary either). One switch
+ * for the whole run, read by cli_progress_start, so that a command that shows progress only lists the flag
+ * and every line it draws, through whatever loader, goes quiet. */
+extern int cli_quiet;
+#define CLI_OPT_QUIET {.name = "--quiet", .kind = CLI_OPT_FLAG, .dest = &cli_quiet}
 #define CLI_OPT_THREADS(p) {.name = "--threads", .kind = CLI_OPT_LONG, .dest = (p), .lo = 0, .hi = 1024, .expect = CLI_DOMAIN_THREADS}
 #define CLI_OPT_OUTPUT(p) {.name = "--output", .alias = "-o", .kind = CLI_OPT_STR, .dest = (p)}
 #define CLI_OPT_MODEL(p) {.name = "--model", .kind = CLI_OPT_STR, .dest = (p)}
