@@ -247,6 +247,7 @@ typedef struct numscan {
     size_t in_row;    /* items so far on this line */
     size_t col;       /* bytes so far on this line */
     int comment;      /* the rest of this line is a comment */
+    int nomem;        /* the failure was an allocation's (a list: exit 1, not a usage error) */
     double *v;
     size_t n, cap;
 } numscan;
@@ -294,6 +295,7 @@ static int ns_token(numscan *s)
     }
     if (push(&s->v, &s->n, &s->cap, x)) {
         cli_error("%s: out of memory for %zu numbers", s->name, s->n + 1);
+        s->nomem = 1;
         return -1;
     }
     s->tl = 0;
@@ -332,6 +334,7 @@ static int ns_byte(numscan *s, unsigned char c)
         char *nt = realloc(s->tok, nc);
         if (!nt) {
             cli_error("%s: out of memory for a token of %zu bytes", s->name, s->tl + 1);
+            s->nomem = 1;
             return -1;
         }
         s->tok = nt;
@@ -372,7 +375,7 @@ static int scan_list(const char *opt, const char *s, int allow_inf, int ids, dou
 fail:
     free(ns.tok);
     free(ns.v);
-    return -1;
+    return ns.nomem ? CLI_FAIL : CLI_USAGE;
 }
 
 int cli_parse_number_list(const char *opt, const char *s, int allow_inf, double **out, size_t *n)
@@ -383,12 +386,13 @@ int cli_parse_number_list(const char *opt, const char *s, int allow_inf, double 
 int cli_parse_id_list(const char *opt, const char *s, lmp_token_id **out, size_t *n)
 {
     double *v;
-    if (scan_list(opt, s, CLI_NUM_FINITE, 1, &v, n)) return -1;
+    int rc = scan_list(opt, s, CLI_NUM_FINITE, 1, &v, n);
+    if (rc) return rc;
     lmp_token_id *ids = malloc(*n * sizeof *ids);
     if (!ids) {
         cli_error("%s: out of memory for %zu ids", opt, *n);
         free(v);
-        return -1;
+        return CLI_FAIL;
     }
     for (size_t i = 0; i < *n; i++) ids[i] = (lmp_token_id)v[i];
     free(v);

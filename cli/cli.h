@@ -58,7 +58,8 @@ int cli_scan_u64(const char *s, uint64_t *out);
 int cli_scan_token_id(const char *s, size_t len, lmp_token_id *out);
 
 /* A list of numbers separated by commas and/or whitespace ("0.1,0.2 0.7").
- * *out is malloc'd; caller frees. Rejects NaN, inf, an empty item ("1,,2",
+ * *out is malloc'd; caller frees. Returns 0, or the exit status after printing why: CLI_USAGE for a
+ * list that is not one (a usage error), CLI_FAIL when memory ran out (these three functions). Rejects NaN, inf, an empty item ("1,,2",
  * ",1", "1,") and an empty list. A finite literal beyond the double range
  * (1e999) is an error naming it, never an infinity. A token may be of any length. */
 int cli_parse_double_list(const char *opt, const char *s, double **out, size_t *n);

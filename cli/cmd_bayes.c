@@ -126,7 +126,8 @@ static int disease(int argc, char **argv)
 
 /* "0.1,0.2;0.3,0.4" -> rows x cols: each row by the shared number-list reader (the rules and messages of
  * every inline list: any length, no hex, "row 2: item 1: expected a finite number, got 'a'"). A table
- * that is not numbers is a usage error (exit 2), as every malformed option value. */
+ * that is not numbers is a usage error (exit 2), as every malformed option value; memory running out
+ * is a failure (exit 1). Returns 0 or that exit status. */
 static int parse_table(const char *s, double **out, size_t *rows, size_t *cols)
 {
     size_t n = 0, r = 0, c = 0;
@@ -139,18 +140,19 @@ static int parse_table(const char *s, double **out, size_t *rows, size_t *cols)
         double *x = NULL;
         size_t k = 0;
         snprintf(label, sizeof label, "bayes joint: --table: row %zu", r + 1);
-        if (!row || cli_parse_double_list(label, row, &x, &k)) {
+        const int lrc = row ? cli_parse_double_list(label, row, &x, &k) : CLI_FAIL;
+        if (lrc) {
             if (!row) cli_error("bayes joint: out of memory");
             free(row);
             free(v);
-            return -1;
+            return lrc;
         }
         free(row);
         if (r > 0 && k != c) {
             cli_error("bayes joint: --table: row %zu has %zu cells: expected %zu (as row 1)", r + 1, k, c);
             free(x);
             free(v);
-            return -1;
+            return CLI_USAGE;
         }
         c = k;
         double *nv = realloc(v, (n + k) * sizeof *nv);
@@ -158,7 +160,7 @@ static int parse_table(const char *s, double **out, size_t *rows, size_t *cols)
             cli_error("bayes joint: out of memory");
             free(x);
             free(v);
-            return -1;
+            return CLI_FAIL;
         }
         v = nv;
         memcpy(v + n, x, k * sizeof *x);
@@ -213,7 +215,7 @@ static int joint(int argc, char **argv)
     }
     double *p;
     size_t r, c;
-    if (parse_table(table, &p, &r, &c)) return CLI_USAGE;
+    if ((rc = parse_table(table, &p, &r, &c))) return rc;
     lmp_error e;
     lmp_status st = normalize ? lmp_joint_normalize(p, r, c, &e) : lmp_joint_check(p, r, c, 1e-9, &e);
     if (st) {

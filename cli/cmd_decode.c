@@ -172,11 +172,11 @@ int cmd_decode(int argc, char **argv)
     size_t V = 0, nh = 0;
     /* Option values first, each a usage error (exit 2) when malformed: --history before any logits
      * are read from a file or stdin, its ids against V once V is known */
-    if (o.history && cli_parse_double_list("decode: --history", o.history, &h, &nh)) return CLI_USAGE;
+    if (o.history && (rc = cli_parse_double_list("decode: --history", o.history, &h, &nh))) return rc;
     if (o.logits) {
-        if (cli_parse_number_list("decode: --logits", o.logits, CLI_NUM_NEG_INF, &x, &V)) {
+        if ((rc = cli_parse_number_list("decode: --logits", o.logits, CLI_NUM_NEG_INF, &x, &V))) {
             free(h);
-            return CLI_USAGE;
+            return rc;
         }
     } else {
         cli_stdin_note("decode", o.file);

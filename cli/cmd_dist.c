@@ -125,7 +125,8 @@ static int run_query(out_state *o, const char *name, const char *flag, const cha
     size_t n;
     char opt[64];
     snprintf(opt, sizeof opt, "dist: %s", flag);
-    if (cli_parse_double_list(opt, list, &x, &n)) return CLI_USAGE;
+    int lrc = cli_parse_double_list(opt, list, &x, &n);
+    if (lrc) return lrc;
     if (o->json) {
         out_key(o, name);
         printf("[");
@@ -441,7 +442,8 @@ static int run_categorical(dist_opts *d, out_state *o, lmp_rng *r)
     if (d->q[Q_QUANTILE] || d->q[Q_SF]) return no_scalar_queries(d, 1) ? CLI_USAGE : CLI_OK;
     double *p;
     size_t k;
-    if (cli_parse_double_list("dist: --p", d->p_list, &p, &k)) return CLI_USAGE;
+    int lrc = cli_parse_double_list("dist: --p", d->p_list, &p, &k);
+    if (lrc) return lrc;
     if (cli_probs_check("dist", "--p", p, k, d->normalize)) { /* as info --p: exit 2, as every family's check */
         free(p);
         return CLI_USAGE;
@@ -455,7 +457,7 @@ static int run_categorical(dist_opts *d, out_state *o, lmp_rng *r)
         size_t n;
         char opt[32];
         snprintf(opt, sizeof opt, "dist: %s", qflag(d, q));
-        if (cli_parse_double_list(opt, d->q[q], &x, &n)) { rc = CLI_USAGE; break; }
+        if ((rc = cli_parse_double_list(opt, d->q[q], &x, &n))) break;
         const char *label = q == Q_PDF ? "pmf" : q == Q_LOGPDF ? "logpmf" : "cdf";
         if (o->json) { out_key(o, label); printf("["); }
         for (size_t i = 0; i < n; i++) {
@@ -515,7 +517,8 @@ static int parse_point(const dist_opts *d, int q, size_t k, double **x)
     size_t n;
     char opt[32];
     snprintf(opt, sizeof opt, "dist: %s", qflag(d, q));
-    if (cli_parse_double_list(opt, d->q[q], x, &n)) return CLI_USAGE;
+    int lrc = cli_parse_double_list(opt, d->q[q], x, &n);
+    if (lrc) return lrc;
     if (n != k) {
         cli_error("dist: %s: expected a point with %zu coordinates, got %zu", qflag(d, q), k, n);
         free(*x);
@@ -550,7 +553,8 @@ static int run_dirichlet(dist_opts *d, out_state *o, lmp_rng *r)
     if (no_scalar_queries(d, 1)) return CLI_USAGE;
     double *al;
     size_t k;
-    if (cli_parse_double_list("dist: --alpha", d->alpha_list, &al, &k)) return CLI_USAGE;
+    int lrc = cli_parse_double_list("dist: --alpha", d->alpha_list, &al, &k);
+    if (lrc) return lrc;
     lmp_error e;
     lmp_status st = lmp_dirichlet_check(al, k, &e);
     if (st) {
@@ -599,7 +603,8 @@ static int parse_cov(const char *text, size_t k, double **out)
     for (char *tok = strtok_r(copy, ";", &save); tok; tok = strtok_r(NULL, ";", &save), row++) {
         double *v;
         size_t n;
-        if (cli_parse_double_list("dist: --cov", tok, &v, &n)) { free(m); free(copy); return CLI_USAGE; }
+        int lrc = cli_parse_double_list("dist: --cov", tok, &v, &n);
+        if (lrc) { free(m); free(copy); return lrc; }
         if (row >= k || n != k) {
             cli_error("dist: --cov: expected %zu rows of %zu numbers separated by ';', got '%s'", k, k, text);
             free(v);
@@ -626,7 +631,8 @@ static int run_mvn(dist_opts *d, out_state *o, lmp_rng *r)
     if (no_scalar_queries(d, 1)) return CLI_USAGE;
     double *mean, *cov;
     size_t k;
-    if (cli_parse_double_list("dist: --mean", d->mean_list, &mean, &k)) return CLI_USAGE;
+    int lrc = cli_parse_double_list("dist: --mean", d->mean_list, &mean, &k);
+    if (lrc) return lrc;
     int rc = parse_cov(d->cov_text, k, &cov);
     if (rc) { free(mean); return rc; }
     lmp_mvn *m = NULL;
@@ -708,7 +714,8 @@ static int check_family_flags(const dist_opts *d)
 }
 
 /* Every query list is read before anything is printed: numbers (a usage error otherwise, exit 2),
- * and --quantile's in [0, 1] (`--quantile 1.5` printed nan, exit 0; `--cdf nan` was already refused). */
+ * and --quantile's in [0, 1] (`--quantile 1.5` printed nan, exit 0; `--cdf nan` was already refused).
+ * Returns 0 or the exit status (1 when memory ran out). */
 static int check_query_lists(const dist_opts *d)
 {
     for (int q = 0; q < NQ; q++) {
@@ -717,7 +724,8 @@ static int check_query_lists(const dist_opts *d)
         size_t n;
         char opt[32];
         snprintf(opt, sizeof opt, "dist: %s", qflag(d, q));
-        if (cli_parse_double_list(opt, d->q[q], &x, &n)) return -1;
+        const int lrc = cli_parse_double_list(opt, d->q[q], &x, &n);
+        if (lrc) return lrc;
         for (size_t i = 0; q == Q_QUANTILE && i < n; i++)
             if (!(x[i] >= 0 && x[i] <= 1)) {
                 /* the item as typed ('-0.1', not the double's 17 digits -0.10000000000000001) */
@@ -727,7 +735,7 @@ static int check_query_lists(const dist_opts *d)
                 cli_error("dist: %s: item %zu: expected a probability in [0, 1], got '%.*s%s'", qflag(d, q), i + 1,
                           (int)(L > 90 ? 90 : L), it, L > 90 ? "..." : "");
                 free(x);
-                return -1;
+                return CLI_USAGE;
             }
         free(x);
     }
@@ -787,7 +795,9 @@ int cmd_dist(int argc, char **argv)
                   d.family);
         return CLI_USAGE;
     }
-    if (check_family_flags(&d) || check_query_lists(&d)) return CLI_USAGE;
+    if (check_family_flags(&d)) return CLI_USAGE;
+    const int qrc = check_query_lists(&d);
+    if (qrc) return qrc;
     if (d.has_p && strcmp(d.family, "categorical") != 0 && cli_parse_double("dist: --p", d.p_list, &d.p))
         return CLI_USAGE;
     int nothing = !d.stats && d.sample < 0;

@@ -112,7 +112,8 @@ static int run(int which, int argc, char **argv)
     if (degrees) {
         double *d;
         size_t nd;
-        if (cli_parse_double_list("experiment biasvar: --degrees", degrees, &d, &nd)) return CLI_USAGE;
+        int lrc = cli_parse_double_list("experiment biasvar: --degrees", degrees, &d, &nd);
+        if (lrc) return lrc;
         if (nd > CH_EXP_BIASVAR_MAX_DEGREES) {
             cli_error("experiment biasvar: --degrees: expected at most %d degrees, got %zu", CH_EXP_BIASVAR_MAX_DEGREES, nd);
             free(d);

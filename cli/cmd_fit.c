@@ -75,7 +75,8 @@ int cmd_fit(int argc, char **argv)
     cli_stdin_note("fit", path);
     double *ev = NULL;
     size_t nev = 0;
-    if (eval && cli_parse_double_list("fit: --eval", eval, &ev, &nev)) return CLI_USAGE;
+    int lrc = eval ? cli_parse_double_list("fit: --eval", eval, &ev, &nev) : 0;
+    if (lrc) return lrc;
     double *x, *y;
     size_t n;
     if (read_pairs(path, &x, &y, &n)) {

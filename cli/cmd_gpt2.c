@@ -237,7 +237,7 @@ static int gpt2_logits(int argc, char **argv)
     lmp_token_id *ids;
     size_t n;
     /* the ids as detokenize reads them: digits only, so "1.0", "0x1", "1e3" and "-3" are refused */
-    if (cli_parse_id_list("gpt2 logits: IDS", idstr, &ids, &n)) return CLI_USAGE;
+    if ((prc = cli_parse_id_list("gpt2 logits: IDS", idstr, &ids, &n))) return prc;
     if ((prc = cli_check_output_from("gpt2 logits", output, &path, 1))) { /* fail early: before a large model loads */
         free(ids);
         return prc;

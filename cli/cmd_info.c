@@ -40,8 +40,10 @@ static int get_dist(const char *name, const char *list, const char *file, int no
     else snprintf(flag, sizeof flag, "--%s-file %.4096s", name, file);
     snprintf(label, sizeof label, "info: %s", flag);
     if (!list) cli_stdin_note("info", file);
-    if (list ? cli_parse_double_list(label, list, v, n) : cli_read_doubles("info", file, 0, v, n))
-        return list ? CLI_USAGE : CLI_FAIL;
+    if (list) {
+        int lrc = cli_parse_double_list(label, list, v, n);
+        if (lrc) return lrc;
+    } else if (cli_read_doubles("info", file, 0, v, n)) return CLI_FAIL;
     double *chk = normalize ? malloc(*n * sizeof *chk) : *v;
     if (!chk) {
         cli_error("info: %s: out of memory for %zu values", flag, *n);
@@ -138,10 +140,7 @@ int cmd_info(int argc, char **argv)
     /* a list that is not numbers is a usage error (exit 2), as --p's; -inf is a logit and a
      * log-probability (probability 0), as docs/information.md says and decode takes it */
     if (logits) {
-        if (cli_parse_number_list("info: --logits", logits, CLI_NUM_NEG_INF, &x, &nx)) {
-            rc = CLI_USAGE;
-            goto done;
-        }
+        if ((rc = cli_parse_number_list("info: --logits", logits, CLI_NUM_NEG_INF, &x, &nx))) goto done;
         size_t fin = 0;
         for (size_t i = 0; i < nx; i++) fin += x[i] > -INFINITY;
         if (fin == 0) {
@@ -155,10 +154,7 @@ int cmd_info(int argc, char **argv)
         x = NULL;
     }
     if (logp) {
-        if (cli_parse_number_list("info: --log-probs", logp, CLI_NUM_NEG_INF, &x, &nx)) {
-            rc = CLI_USAGE;
-            goto done;
-        }
+        if ((rc = cli_parse_number_list("info: --log-probs", logp, CLI_NUM_NEG_INF, &x, &nx))) goto done;
         for (size_t i = 0; i < nx; i++)
             if (x[i] > 0) {
                 cli_error("info: --log-probs: item %zu: expected a log-probability <= 0, got '%g'", i + 1, x[i]);

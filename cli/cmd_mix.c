@@ -70,7 +70,8 @@ int cmd_mix(int argc, char **argv)
     if (wopt) {
         double *v = NULL;
         size_t nv = 0;
-        if (cli_parse_double_list("mix: --weights", wopt, &v, &nv)) return CLI_USAGE;
+        int lrc = cli_parse_double_list("mix: --weights", wopt, &v, &nv);
+        if (lrc) return lrc;
         double s = 0;
         int bad = nv != k;
         for (size_t i = 0; i < nv; i++) {

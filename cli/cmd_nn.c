@@ -131,10 +131,13 @@ static int layernorm(int argc, char **argv)
     };
     int prc = cli_parse("nn layernorm", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL, usage);
     if (prc) return prc;
-    if ((xs && cli_parse_double_list("nn layernorm: --x", xs, &x, &n)) ||
-        (gs && cli_parse_double_list("nn layernorm: --gain", gs, &g, &ng)) ||
-        (bs && cli_parse_double_list("nn layernorm: --shift", bs, &b, &nb)))
+    int lrc = 0; /* a list's failure: CLI_USAGE, or CLI_FAIL when memory ran out */
+    if ((xs && (lrc = cli_parse_double_list("nn layernorm: --x", xs, &x, &n))) ||
+        (gs && (lrc = cli_parse_double_list("nn layernorm: --gain", gs, &g, &ng))) ||
+        (bs && (lrc = cli_parse_double_list("nn layernorm: --shift", bs, &b, &nb)))) {
+        rc = lrc;
         goto out;
+    }
     if (!x) { cli_error("nn layernorm: --x: expected a list of numbers"); goto out; }
     if (g && ng != n) { cli_error("nn layernorm: --gain has %zu values: expected %zu (as --x)", ng, n); goto out; }
     if (b && nb != n) { cli_error("nn layernorm: --shift has %zu values: expected %zu (as --x)", nb, n); goto out; }
@@ -189,10 +192,13 @@ static int reparam(int argc, char **argv)
     };
     int prc = cli_parse("nn reparam", argc, argv, opts, CLI_NOPTS(opts), NULL, 0, NULL, usage);
     if (prc) return prc;
-    if ((mus && cli_parse_double_list("nn reparam: --mean", mus, &mu, &n)) ||
-        (sgs && cli_parse_double_list("nn reparam: --std", sgs, &sg, &ns)) ||
-        (lvs && cli_parse_double_list("nn reparam: --logvar", lvs, &lv, &nl)))
+    int lrc = 0; /* a list's failure: CLI_USAGE, or CLI_FAIL when memory ran out */
+    if ((mus && (lrc = cli_parse_double_list("nn reparam: --mean", mus, &mu, &n))) ||
+        (sgs && (lrc = cli_parse_double_list("nn reparam: --std", sgs, &sg, &ns))) ||
+        (lvs && (lrc = cli_parse_double_list("nn reparam: --logvar", lvs, &lv, &nl)))) {
+        rc = lrc;
         goto out;
+    }
     if (!mu || (!sg && !lv) || (sg && lv)) {
         cli_error("nn reparam: expected --mean LIST and exactly one of --std LIST or --logvar LIST");
         goto out;

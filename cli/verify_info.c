@@ -336,9 +336,10 @@ static int ids_arg(const lmp_json_value *a, const char *key, lmp_token_id **ids,
     if (!*ids) { free(v); return ERR("out of memory"); }
     for (size_t i = 0; i < *n; i++) {
         if (v[i] < INT32_MIN || v[i] > INT32_MAX) {
+            const long bad = v[i]; /* the message quoted v[i] after v was freed */
             free(v);
             free(*ids);
-            return ERR("argument '%s': item %zu = %ld is not a token id", key, i, v[i]);
+            return ERR("argument '%s': item %zu = %ld is not a token id", key, i, bad);
         }
         (*ids)[i] = (lmp_token_id)v[i];
     }

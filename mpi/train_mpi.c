@@ -1383,7 +1383,10 @@ lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train
         memcpy(mine + 1, o[N].w + (o[N].m - 1) * N, N * sizeof *mine);
     }
     st = lasts ? LMP_OK : lmp_error_set(err, LMP_ENOMEM, "out of memory");
-    if (any_failed(&c, st)) goto fail;
+    if (any_failed(&c, st)) { /* this rank's block, when another rank's failed (scan-build) */
+        free(lasts);
+        goto fail;
+    }
     MPI_Allgather(mine, (int)N + 1, MPI_INT32_T, lasts, (int)N + 1, MPI_INT32_T, MPI_COMM_WORLD);
     int holder = -1;
     for (int r = 0; r < c.size; r++)

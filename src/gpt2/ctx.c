@@ -158,10 +158,11 @@ lmp_status lmp_gpt2_ctx_create(const lmp_gpt2 *m, size_t max_tokens, unsigned th
     atomic_init(&c->steals, 0);
     if (!c->tokens || !c->kc || !c->vc || !c->x || !c->h || !c->qkv || !c->att || !c->ff || !c->tscratch ||
         !c->apack || !c->part || !c->share) {
+        const size_t kv_mb = 2 * L * H * c->k_head * sizeof(float) >> 20; /* read before c is freed */
         lmp_gpt2_ctx_free(c);
         return lmp_error_set(err, LMP_ENOMEM,
                              "out of memory for a GPT-2 context of %zu tokens (KV cache %zu MB plus activations)", T,
-                             2 * L * H * c->k_head * sizeof(float) >> 20);
+                             kv_mb);
     }
     lmp_status st = tpool_create((int)threads, &c->pool, err);
     if (st) {

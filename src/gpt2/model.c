@@ -454,8 +454,10 @@ static lmp_status build(lmp_gpt2 *m, const char *st_label, const char *cfg_text,
         const lmp_json_value *s = lmp_json_get(f->metadata, "config");
         lmp_json_value *j;
         lmp_error jerr;
-        if (lmp_json_parse(s->str, s->len, NULL, &j, &jerr)) {
-            st = lmp_error_set_at(err, LMP_EFORMAT, st_label, 0, "__metadata__ config: %s", jerr.msg);
+        lmp_status js = lmp_json_parse(s->str, s->len, NULL, &j, &jerr);
+        if (js) { /* out of memory stays itself (a MemoryError in Python, not a FormatError) */
+            st = lmp_error_set_at(err, js == LMP_ENOMEM ? LMP_ENOMEM : LMP_EFORMAT, st_label, 0, "__metadata__ config: %s",
+                                  jerr.msg);
             goto done;
         }
         if (j->type != LMP_JSON_OBJECT)

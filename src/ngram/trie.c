@@ -805,6 +805,9 @@ typedef struct tb_out {
     uint64_t nblanks;
 } tb_out;
 
+/* Frees and empties o, so that a second call is harmless: tb_build frees its output when it fails and
+ * lmp_ngram_write_trie frees it whatever happened (a failed allocation in tb_build freed every block
+ * twice: "double free or corruption" under a memory limit, found by an allocation-failure sweep). */
 static void tb_out_free(tb_out *o)
 {
     free(o->ptr1);
@@ -815,6 +818,7 @@ static void tb_out_free(tb_out *o)
     }
     free(o->codes);
     free(o->blanks);
+    memset(o, 0, sizeof *o);
 }
 
 /* Append a code table padded to `room` entries (every code of its width
@@ -956,8 +960,9 @@ static lmp_status tb_build(const struct lmp_ngram *m, unsigned pq, unsigned bq, 
         }
         NOMEM_IF(ng_counting_sort(tmp, fw, T, V, perm) || ng_counting_sort(perm, keys, T, P1, tmp));
         for (uint64_t q = 0; q < T; q++) t->pos[tmp[q]] = (uint32_t)q;
-        uint32_t *order = tmp; /* position -> dense id */
-        tmp = NULL;
+        /* position -> dense id; tmp still owns it, so that a failure below frees it at done: (it was
+         * handed to `order` and leaked there, found by the allocation sweep under LeakSanitizer) */
+        const uint32_t *order = tmp;
         /* child pointers of level L-1 (of the words for L = 2), by position */
         uint32_t *cnt = L == 2 ? o->ptr1 : (p->ptrv = calloc(P1 + 1, sizeof *p->ptrv));
         NOMEM_IF(!cnt);
@@ -1027,7 +1032,8 @@ static lmp_status tb_build(const struct lmp_ngram *m, unsigned pq, unsigned bq, 
                 if (order[q] >= t->real) o->blanks[k++] = (uint32_t)q;
             o->nblanks = k;
         }
-        free(order);
+        free(tmp);
+        tmp = NULL;
         /* level L-1's pointers are complete: code them */
         if (L >= 3) {
             r = ef_build(p->ptrv, P1, &o->efh[L - 1], &o->efd[L - 1]);

@@ -64,7 +64,9 @@ static lmp_status walk_text(const lmp_ngram *const *g, size_t k, const char *pat
     const lmp_token *tok;
     size_t nt;
     uint64_t lines = 0;
-    while ((st = lmp_corpus_next_line(c, &tok, &nt, err)) == LMP_OK) {
+    /* !st first: a token callback's failure (an allocation in the EM) ends the walk; the next line's
+     * status overwrote it, and the EM went on without the rest of that line, exit 0 with other weights */
+    while (!st && (st = lmp_corpus_next_line(c, &tok, &nt, err)) == LMP_OK) {
         lines++;
         for (size_t i = 0; i < k; i++) lmp_ngram_state_begin(g[i], &s[i]);
         for (size_t t = 0; t <= nt && !st; t++) {

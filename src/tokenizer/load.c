@@ -1340,9 +1340,12 @@ static lmp_status set_eot_added(lmp_tokenizer *t, lmp_error *err)
 
 static int exists(const char *p);
 
+/* The files' names live here, with the files: their messages name them after legacy_read returned
+ * (hf_check_added), which read them from legacy_read's stack while the names were its locals. */
 typedef struct legacy_added {
     text_file af, sf;
     lmp_json_value *added, *special;
+    char apath[4200], spath[4200];
 } legacy_added;
 
 static void legacy_free(legacy_added *L)
@@ -1369,14 +1372,14 @@ static int legacy_is_special(const lmp_json_value *v, const char *content, size_
  * 0 without the file). */
 static lmp_status legacy_read(const char *vpath, legacy_added *L, added_spec **spec, size_t *na, lmp_error *err)
 {
-    char ap[4200], sp[4200];
     const char *slash = strrchr(vpath, '/');
     int dl = slash ? (int)(slash - vpath + 1) : 0;
     *spec = NULL;
     *na = 0;
     memset(L, 0, sizeof *L);
-    snprintf(ap, sizeof ap, "%.*sadded_tokens.json", dl, vpath);
-    snprintf(sp, sizeof sp, "%.*sspecial_tokens_map.json", dl, vpath);
+    char *ap = L->apath, *sp = L->spath;
+    snprintf(ap, sizeof L->apath, "%.*sadded_tokens.json", dl, vpath);
+    snprintf(sp, sizeof L->spath, "%.*sspecial_tokens_map.json", dl, vpath);
     if (!exists(ap)) return LMP_OK;
     lmp_status st = read_file(ap, &L->af, err);
     if (!st) st = lmp_json_parse(L->af.data, L->af.len, ap, &L->added, err);
@@ -1535,7 +1538,7 @@ lmp_status lmp_tokenizer_load(const char *path, lmp_tokenizer **out, lmp_error *
         if ((st = set_eot_added(t, err))) goto fail;
         if ((st = rank_pairs(t, err))) goto fail;
     } else {
-        legacy_added L;
+        legacy_added L = {0}; /* freed below also when merges.txt could not be read, before legacy_read */
         added_spec *spec = NULL;
         size_t na = 0;
         st = read_file(mpath, &mf, err);

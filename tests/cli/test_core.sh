@@ -21,6 +21,12 @@ cat >"$TMPD/unknown.json" <<'J'
 J
 expect_out "verify reports unknown function" "unknown function 'no_such_fn'" sh -c "'$LMPROB' verify '$TMPD/unknown.json'; true"
 expect_fail "verify fails on unknown function" "0 passed, 1 failed" "$LMPROB" verify "$TMPD/unknown.json"
+# an id outside the token ids is named with its value (the message read it from freed memory until the
+# thirty-ninth session: another number in the plain build, heap-use-after-free under ASan)
+cat >"$TMPD/bigid.json" <<'J'
+{"schema": 1, "cases": [{"name": "big id", "function": "repetition_penalty", "args": {"scores": [2.0, -1.0], "prev_ids": [0, 4294967296], "penalty": 1.2}, "expected": [0, 0]}]}
+J
+expect_fail "verify: an id beyond 2^31 named" "item 1 = 4294967296 is not a token id" "$LMPROB" verify "$TMPD/bigid.json"
 cat >"$TMPD/wrong.json" <<'J'
 {"schema": 1, "cases": [
  {"name": "right", "function": "normal_pdf", "args": {"x": 0, "mu": 0, "sigma": 1}, "expected": 0.3989422804014327, "rtol": 1e-13},

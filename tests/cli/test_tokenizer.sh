@@ -131,6 +131,16 @@ else bad "tokenize/detokenize --output into the vocabulary folder changed it"; f
 expect_ok "tokenize --output DIR/ids.txt" "$LMPROB" tokenize --gpt2-vocab "$TMPD/vc" --output "$TMPD/vc/ids.txt" "$TMPD/hw.txt"
 expect_ok "... again" "$LMPROB" tokenize --gpt2-vocab "$TMPD/vc" --output "$TMPD/vc/ids.txt" "$TMPD/hw.txt"
 # a vocabulary that never ends (a device): refused at 256 MB, not read until memory runs out
+# added_tokens.json giving an id the vocabulary has for another token: refused naming that file. The name was
+# read from a returned function's stack until the thirty-ninth session (ASan: stack-use-after-return, which
+# ASAN_OPTIONS below asks it to look for; the plain build printed whatever the stack held by then).
+mkdir -p "$TMPD/addbad" && cp build/gpt2/encoder.json build/gpt2/vocab.bpe "$TMPD/addbad/" &&
+  printf '{"<|myspecial|>": 0}' >"$TMPD/addbad/added_tokens.json"
+expect_fail "added_tokens.json at odds with the vocabulary, named" "addbad/added_tokens.json:.*added token .*myspecial.* has id 0, which the vocabulary gives to" \
+  sh -c "printf 'hi' | ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}detect_stack_use_after_return=1 '$LMPROB' tokenize --gpt2-vocab '$TMPD/addbad'"
+# vocab.bpe that cannot be read (a folder): named, exit 1 (test_tokenizer.c has the library's side)
+mkdir -p "$TMPD/bpedir/vocab.bpe" && cp build/gpt2/encoder.json "$TMPD/bpedir/"
+expect_fail "vocab.bpe a folder" "bpedir/vocab.bpe" sh -c "printf 'hi' | '$LMPROB' tokenize --gpt2-vocab '$TMPD/bpedir'"
 expect_fail "--gpt2-vocab /dev/zero" "/dev/zero: more than 256 MiB without an end: not a GPT-2 vocabulary file" \
   sh -c "printf 'Hello world' | '$LMPROB' tokenize --gpt2-vocab /dev/zero"
 if [ -f $PEERS/node_modules/gpt-tokenizer/data/r50k_base.tiktoken ]; then
