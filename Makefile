@@ -144,7 +144,13 @@ NPM_CACHE := build/npm-cache
 PYTHON  ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 PY_INC  := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_paths()['include'])" 2>/dev/null)
 PY_EXT  := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))" 2>/dev/null)
-PY_MOD  := $(BUILD)/python/lmprob/_lmprob$(PY_EXT)
+# The ABI tag (cpython-311-x86_64-linux-gnu): the Python objects are compiled for one ABI (below).
+PY_SOABI := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_config_var('SOABI') or '')" 2>/dev/null)
+# The package folder: build/python/lmprob for `make python`; the pip backend (python/lmprob_backend.py)
+# gives each interpreter's build a folder of its own (PY_PKG=build/pip/<SOABI>/lmprob), so that a
+# `pip install .` never rewrites the module the rest of the tree uses.
+PY_PKG  := $(BUILD)/python/lmprob
+PY_MOD  := $(PY_PKG)/_lmprob$(PY_EXT)
 # numpy's headers (Debian's python3-numpy), when there: arrays in and out through numpy's C API,
 # the faster road (python/src/array.c); without them the module builds as well and uses the buffer
 # protocol alone. -isystem: numpy's headers are not held to this project's warnings.
@@ -153,6 +159,14 @@ PY_MOD  := $(BUILD)/python/lmprob/_lmprob$(PY_EXT)
 NP_DIR  := $(shell $(PYTHON) -c "import importlib.util as u; s = u.find_spec('numpy'); print(s.submodule_search_locations[0] if s else '')" 2>/dev/null)
 NP_INC  := $(firstword $(patsubst %/numpy/arrayobject.h,%,$(wildcard $(NP_DIR)/core/include/numpy/arrayobject.h $(NP_DIR)/_core/include/numpy/arrayobject.h)))
 PY_NP_CFLAGS := $(if $(NP_INC),-DLMPY_NUMPY_API -isystem $(NP_INC))
+# The Python objects' folder, keyed by what they are compiled against: the interpreter's ABI and numpy's
+# headers (none, or which). Objects compiled against one interpreter's Python.h (or with numpy's C API
+# for one numpy) are never linked into another's module: `PYTHON=python3.12 make python`, or pip in a
+# venv without numpy, compiles the eight python/src files into a folder of its own and shares the
+# library's objects, and going back to /usr/bin/python3 finds its own objects still there. (They were
+# in one folder, build/obj/python/src, and numpy's flags in the global flags stamp: building for a
+# venv without numpy recompiled the whole library, twice.)
+PY_KEY  := $(or $(PY_SOABI),unknown-abi)$(if $(NP_INC),-numpy-$(firstword $(shell printf '%s' '$(NP_INC)' | cksum)))
 # `make` builds the module when the headers are there; `make python` insists.
 PY_ALL  := $(if $(wildcard $(PY_INC)/Python.h),python)
 
@@ -205,7 +219,7 @@ benches: $(BENCH_BIN)
 # Every object depends on the compiler and flags it was built with (a stamp rewritten only when
 # they change), so switching CC or CFLAGS rebuilds instead of mixing objects.
 FLAGS_STAMP := $(BUILD)/.flags
-FLAGS_NOW   := $(CC) $(CFLAGS_ALL) $(LIB_SECTIONS) $(LD_ALL) $(LD_EXE) $(PY_NP_CFLAGS)
+FLAGS_NOW   := $(CC) $(CFLAGS_ALL) $(LIB_SECTIONS) $(LD_ALL) $(LD_EXE)
 $(FLAGS_STAMP): FORCE
 	@mkdir -p $(dir $@)
 	@if [ "$$(cat $@ 2>/dev/null)" != '$(FLAGS_NOW)' ]; then echo '$(FLAGS_NOW)' >$@; fi
@@ -215,7 +229,7 @@ FORCE:
 $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS_ALL) $(if $(filter src/%,$<),$(LIB_SECTIONS)) $(if $(filter cli/%,$<),$(CAIRO_CFLAGS)) $(if $(filter python/%,$<),-I$(PY_INC) $(PY_NP_CFLAGS) -Wno-cast-qual) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) $(if $(filter src/%,$<),$(LIB_SECTIONS)) $(if $(filter cli/%,$<),$(CAIRO_CFLAGS)) -c $< -o $@
 
 $(BUILD)/gen/gen_unicode: scripts/gen_unicode.c
 	@mkdir -p $(dir $@)
@@ -314,14 +328,27 @@ $(BUILD)/bench/%: bench/%.c $(INTERNAL)
 # liblmprob; for Debian's python3 (python3-dev), /usr/bin/python3 unless PYTHON says otherwise.
 # build/python is a package folder: PYTHONPATH=build/python python3 -c 'import lmprob'.
 PY_SRC  := $(sort $(wildcard python/src/*.c))
-PY_OBJ  := $(PY_SRC:%.c=$(BUILD)/obj/%.o)
-PY_PKG  := $(BUILD)/python/lmprob
+PY_OBJ_DIR := $(BUILD)/obj/python/$(PY_KEY)
+PY_OBJ  := $(PY_SRC:python/src/%.c=$(PY_OBJ_DIR)/%.o)
+# What the module in PY_PKG was last linked from: rewritten only when that changes, so that switching
+# interpreters (or numpy) relinks it even where the other objects are older than the module.
+PY_LINKED := $(dir $(PY_PKG)).lmprob-linked
+PY_LINKED_NOW := $(PY_OBJ_DIR)
 PY_LIBS := $(sort $(wildcard python/lmprob/*.py python/lmprob/*.pyi)) python/lmprob/py.typed
 PY_COPY := $(PY_LIBS:python/lmprob/%=$(PY_PKG)/%)
 PY_VOCAB := $(PY_PKG)/data/gpt2/encoder.json
 python: $(PY_MOD) $(PY_COPY) $(PY_VOCAB)
 
-$(PY_MOD): $(PY_OBJ) $(INTERNAL)
+$(PY_LINKED): FORCE
+	@mkdir -p $(dir $@)
+	@if [ "$$(cat $@ 2>/dev/null)" != '$(PY_LINKED_NOW)' ]; then echo '$(PY_LINKED_NOW)' >$@; fi
+
+$(PY_OBJ_DIR)/%.o: python/src/%.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -I$(PY_INC) $(PY_NP_CFLAGS) -Wno-cast-qual -c $< -o $@
+
+$(PY_MOD): $(PY_OBJ) $(INTERNAL) $(PY_LINKED)
 	@echo "  LD      $@"
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -shared $(OPT) $(LD_ALL) -Wl,--exclude-libs,ALL -o $@ $(PY_OBJ) $(INTERNAL) $(LIBS)
@@ -447,10 +474,12 @@ install: lib vocab $(PY_ALL)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define LMP_VERSION_STRING "\(.*\)"/\1/p' include/lmprob/core.h)|' \
 	    lmprob.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/lmprob.pc
 	@# The Python package, when built: into the folder the system Python reads for PREFIX (Debian:
-	@# /usr/local/lib/python3.X/dist-packages), else PREFIX/lib/python3.X/site-packages (python/sitedir.py).
+	@# /usr/local/lib/python3.X/dist-packages), else PREFIX/lib/python3.X/site-packages (python/sitedir.py),
+	@# with a lmprob-<version>.dist-info written by the same code as a wheel's (python/lmprob_backend.py),
+	@# so that pip sees it: pip show lmprob, pip uninstall lmprob (which removes exactly these files).
 	@if [ -f $(PY_MOD) ]; then \
 	  set -- $$($(PYTHON) python/sitedir.py $(PREFIX)) && site=$$1 && \
-	  install -d $(DESTDIR)$$site/lmprob && cp -R $(PY_PKG)/. $(DESTDIR)$$site/lmprob/ && \
+	  $(PYTHON) python/lmprob_backend.py install $(PY_PKG) $(DESTDIR)$$site && \
 	  echo "installed the Python module lmprob in $(DESTDIR)$$site" && \
 	  if [ "$$2" = off-path ]; then echo "  $(PYTHON) does not look there: export PYTHONPATH=$$site"; fi; fi
 
