@@ -4,6 +4,7 @@
 #   make test       install what is missing, build, run the whole suite normally and under ASan+UBSan
 #   make bench      benchmarks side by side with the peers (numpy, scipy, torch, KenLM)
 #   make python     the Python module (build/python/lmprob; needs Debian's python3-dev)
+#   pip install .   the Python module into a venv, offline (pyproject.toml: python/lmprob_backend.py runs make python)
 #   make test-aarch64   the unit programs cross-built for aarch64, run under qemu-user (also part of make test)
 #   make install PREFIX=DIR
 # Compilers: make CC=gcc (the default cc) or make CC=clang, the same flags and checks (docs/DEVELOPING.md,
@@ -160,12 +161,14 @@ NP_DIR  := $(shell $(PYTHON) -c "import importlib.util as u; s = u.find_spec('nu
 NP_INC  := $(firstword $(patsubst %/numpy/arrayobject.h,%,$(wildcard $(NP_DIR)/core/include/numpy/arrayobject.h $(NP_DIR)/_core/include/numpy/arrayobject.h)))
 PY_NP_CFLAGS := $(if $(NP_INC),-DLMPY_NUMPY_API -isystem $(NP_INC))
 # The Python objects' folder, keyed by what they are compiled against: the interpreter's ABI and numpy's
-# headers (none, or which). Objects compiled against one interpreter's Python.h (or with numpy's C API
-# for one numpy) are never linked into another's module: `PYTHON=python3.12 make python`, or pip in a
-# venv without numpy, compiles the eight python/src files into a folder of its own and shares the
-# library's objects, and going back to /usr/bin/python3 finds its own objects still there. (They were
-# in one folder, build/obj/python/src, and numpy's flags in the global flags stamp: building for a
-# venv without numpy recompiled the whole library, twice.)
+# headers (none, or which). Objects compiled for one ABI (or with numpy's C API for one numpy) are never
+# linked into the module of another: `PYTHON=python3.12 make python`, or pip in a venv without numpy,
+# compiles the eight python/src files into a folder of its own and shares the library's objects, and
+# going back to /usr/bin/python3 finds its own objects still there. Interpreters of one ABI (Debian's
+# 3.11.2, pyenv's 3.11.7: the same SOABI) share them, as CPython keeps the ABI within a minor version.
+# (They were in one folder, build/obj/python/src, and numpy's flags in the global flags stamp: building
+# for a venv without numpy rewrote the stamp, so every object of the tree was compiled again, and again
+# on going back.)
 PY_KEY  := $(or $(PY_SOABI),unknown-abi)$(if $(NP_INC),-numpy-$(firstword $(shell printf '%s' '$(NP_INC)' | cksum)))
 # `make` builds the module when the headers are there; `make python` insists.
 PY_ALL  := $(if $(wildcard $(PY_INC)/Python.h),python)
