@@ -9,6 +9,10 @@
  *       prefill T tokens with all logits; decode gen tokens after a prompt
  *       (greedy); prints one JSON line with tokens/s (median), peak RSS and the
  *       MB of the weights mapped in 2 MB pages (pmd_mapped_mb).
+ *   bench_gpt2 run PATH THREADS --llama [--T 1024 --gen 128 --reps 3]
+ *       the jobs llama-bench times, for its lines: pp T is a prefill that asks
+ *       for the last position's logits only (no T x vocab buffer), tg gen is gen
+ *       one-token steps from an empty context (no prompt)
  */
 #include <errno.h>
 #include <math.h>
@@ -48,6 +52,13 @@ static double median(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof *v, cmp_d);
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static int arg_flag(int argc, char **argv, const char *name)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], name) == 0) return 1;
+    return 0;
 }
 
 static long arg_long(int argc, char **argv, const char *name, long def)
@@ -350,6 +361,10 @@ static int cmd_run(int argc, char **argv)
     const int threads = atoi(argv[3]);
     const long T = arg_long(argc, argv, "--T", 1024), prompt = arg_long(argc, argv, "--prompt", 16),
                gen = arg_long(argc, argv, "--gen", 128), reps = arg_long(argc, argv, "--reps", 3);
+    /* --llama: llama-bench's pp/tg (above); its peak RSS then holds no all-position logits (206 MB at
+     * T = 1024), which the perplexity job needs and llama-bench's pp never makes */
+    const int llama = arg_flag(argc, argv, "--llama");
+    const long pre = llama ? 0 : prompt; /* tokens in the context before the timed decode */
     lmp_gpt2 *m;
     lmp_error err;
     double t0 = now();
@@ -361,39 +376,41 @@ static int cmd_run(int argc, char **argv)
     lmp_gpt2_config cf;
     lmp_gpt2_get_config(m, &cf);
     lmp_gpt2_ctx *c;
-    size_t cap = (size_t)(T > prompt + gen ? T : prompt + gen);
+    size_t cap = (size_t)(T > pre + gen ? T : pre + gen);
     if (lmp_gpt2_ctx_create(m, cap, threads, &c, &err)) {
         fprintf(stderr, "bench_gpt2: %s\n", err.msg);
         return 1;
     }
     lmp_token_id *ids = malloc((size_t)T * sizeof *ids);
     for (long i = 0; i < T; i++) ids[i] = (lmp_token_id)(next_u64() % (uint64_t)cf.n_vocab);
-    float *logits = malloc((size_t)T * (size_t)cf.n_vocab * sizeof *logits);
+    float *last = malloc((size_t)cf.n_vocab * sizeof *last);
+    float *logits = llama ? last : malloc((size_t)T * (size_t)cf.n_vocab * sizeof *logits);
+    const lmp_gpt2_logits which = llama ? LMP_GPT2_LOGITS_LAST : LMP_GPT2_LOGITS_ALL;
     /* warm-up: one whole prefill, so that the timed passes find every page of the
      * caller's logits, the KV cache and the activations mapped (as every window
      * after the first of a perplexity run does), not 200 MB of first-touch faults */
-    lmp_gpt2_ctx_push(c, ids, (size_t)T, logits, LMP_GPT2_LOGITS_ALL, &err);
+    lmp_gpt2_ctx_push(c, ids, (size_t)T, logits, which, &err);
     double pf[32], dc[32], pfc[32], dcc[32];
     int nr = reps < 32 ? (int)reps : 32;
     for (int r = 0; r < nr; r++) {
         lmp_gpt2_ctx_rewind(c, 0, &err);
         double t = now(), tc = cpu_now();
-        if (lmp_gpt2_ctx_push(c, ids, (size_t)T, logits, LMP_GPT2_LOGITS_ALL, &err)) {
+        if (lmp_gpt2_ctx_push(c, ids, (size_t)T, logits, which, &err)) {
             fprintf(stderr, "bench_gpt2: %s\n", err.msg);
             return 1;
         }
         pf[r] = now() - t;
         pfc[r] = cpu_now() - tc;
     }
-    float *last = malloc((size_t)cf.n_vocab * sizeof *last);
     for (int r = 0; r < nr; r++) {
         lmp_gpt2_ctx_rewind(c, 0, &err);
-        lmp_gpt2_ctx_push(c, ids, (size_t)prompt, last, LMP_GPT2_LOGITS_LAST, &err);
+        if (pre) lmp_gpt2_ctx_push(c, ids, (size_t)pre, last, LMP_GPT2_LOGITS_LAST, &err);
         double t = now(), tc = cpu_now();
         for (long s = 0; s < gen; s++) {
-            lmp_token_id best = 0;
-            for (int v = 1; v < cf.n_vocab; v++)
-                if (last[v] > last[best]) best = v;
+            lmp_token_id best = 0; /* tg from an empty context: no logits yet to pick its first token from */
+            if (pre || s > 0)
+                for (int v = 1; v < cf.n_vocab; v++)
+                    if (last[v] > last[best]) best = v;
             if (lmp_gpt2_ctx_push(c, &best, 1, last, LMP_GPT2_LOGITS_LAST, &err)) {
                 fprintf(stderr, "bench_gpt2: %s\n", err.msg);
                 return 1;
@@ -405,7 +422,7 @@ static int cmd_run(int argc, char **argv)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double mp = median(pf, nr), md = median(dc, nr), mpc = median(pfc, nr), mdc = median(dcc, nr);
-    printf("{\"threads\": %d, \"weight_bytes\": %zu, \"load_s\": %.3f, \"prefill_tok_s\": %.1f, \"prefill_runs_s\": [", threads, cf.weight_bytes, t_load,
+    printf("{\"mode\": \"%s\", \"threads\": %d, \"weight_bytes\": %zu, \"load_s\": %.3f, \"prefill_tok_s\": %.1f, \"prefill_runs_s\": [", llama ? "llama-bench" : "perplexity", threads, cf.weight_bytes, t_load,
            (double)T / mp);
     for (int r = 0; r < nr; r++) printf("%s%.4f", r ? ", " : "", pf[r]);
     printf("], \"decode_tok_s\": %.2f, \"decode_runs_s\": [", (double)gen / md);
@@ -413,7 +430,7 @@ static int cmd_run(int argc, char **argv)
     printf("], \"prefill_cpu_s\": %.3f, \"decode_cpu_s\": %.3f, \"peak_rss_mb\": %.1f, \"pmd_mapped_mb\": %.0f}\n",
            mpc, mdc, (double)ru.ru_maxrss / 1024.0, pmd_mapped_mb());
     free(ids);
-    free(logits);
+    if (logits != last) free(logits);
     free(last);
     lmp_gpt2_ctx_free(c);
     lmp_gpt2_free(m);

@@ -16,8 +16,12 @@
 #         (numpy's sgemm) timed on the forward's weight products alone (bench/gpt2_blas.py): an upper
 #         bound for an engine built on it, against lmprob's whole pass
 #   BENCH gpt2_rss_tN         lmprob=<MiB>   torch=<MiB>   ratio=..   peak RSS of the whole run
-#   (the same with llama.cpp=..., whose prefill is pp1024: logits of the last position only,
-#    and whose decode is tg128: from an empty context)
+# and against llama.cpp's llama-bench, lmprob doing llama-bench's jobs (`bench_gpt2 run --llama`: the
+# lines above are the perplexity job, whose prefill makes every position's logits, 206 MB at T = 1024,
+# which llama-bench's pp never makes; until the thirty-ninth session llama.cpp was set against those):
+#   BENCH gpt2_pp1024_tN      lmprob=<tok/s> llama.cpp=<tok/s> ..   a prefill that keeps the last logits only
+#   BENCH gpt2_tg128_tN       lmprob=<tok/s> llama.cpp=<tok/s> ..   128 one-token steps from an empty context
+#   BENCH gpt2_rss_pp_tg_tN   lmprob=<MiB>   llama.cpp=<MiB>   ..   peak RSS of a process doing both
 #   FLOOR gpt2_prefill1024_tN peak=<GFLOP/s> floor=<tok/s> lmprob=<% of floor>
 #   FLOOR gpt2_decode_tN      bandwidth=<GB/s> floor=<tok/s> lmprob=<% of floor>
 # The floors: a 1024-token forward with all logits is F = 2 T (12 L C^2 + V C) + 4 L C T(T+1)/2
@@ -95,6 +99,7 @@ echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs);
 for t in 1 2; do
   : >"$tmp/pk"; : >"$tmp/bw"
   : >"$tmp/lp"; : >"$tmp/ld"; : >"$tmp/lr"; : >"$tmp/tp"; : >"$tmp/td"; : >"$tmp/tr"; : >"$tmp/yp"; : >"$tmp/yd"; : >"$tmp/yr"; : >"$tmp/bp"
+  : >"$tmp/lpl"; : >"$tmp/ldl"; : >"$tmp/lrl"
   # Rounds alternate the engines (lmprob, torch, llama.cpp, lmprob, ...), one timed pass each, so that a
   # change in the machine's load falls on every side; the lines give the medians over the rounds.
   for r in $(seq 1 "$RUNS"); do
@@ -131,6 +136,11 @@ for t in 1 2; do
       fi
     fi
     if [ $have_llama = 1 ]; then
+      /usr/bin/time -f %M -o "$tmp/rss" "$BIN" run "$model" "$t" --llama --T $T --gen $GEN --reps $REPS \
+        >"$tmp/ll.json" || { echo "# bench_gpt2: lmprob run --llama failed"; exit 1; }
+      echo "#   lmprob, llama-bench's jobs: $(cat "$tmp/ll.json")"
+      jget "$tmp/ll.json" prefill_tok_s >>"$tmp/lpl"; jget "$tmp/ll.json" decode_tok_s >>"$tmp/ldl"
+      awk '{ printf "%.0f\n", $1 / 1024 }' "$tmp/rss" >>"$tmp/lrl"
       if /usr/bin/time -f %M -o "$tmp/yrss" "$LLAMACPP_BIN/llama-bench" -m "$LLAMACPP_GPT2_GGUF" -t "$t" -fa 1 \
            -p $T -n $GEN -r 1 -o json >"$tmp/y.json" 2>"$tmp/yerr"; then
         "$PY" -c 'import json, sys
@@ -150,6 +160,7 @@ for r in json.load(open(sys.argv[1])):
   tp=$(med <"$tmp/tp") td=$(med <"$tmp/td") trss=$(maxof <"$tmp/tr")
   yp=$(med <"$tmp/yp") yd=$(med <"$tmp/yd") yrss=$(maxof <"$tmp/yr")
   bp=$(med <"$tmp/bp")
+  lpl=$(med <"$tmp/lpl") ldl=$(med <"$tmp/ldl") lrl=$(maxof <"$tmp/lrl")
   peak=$(med <"$tmp/pk") bw=$(med <"$tmp/bw")
   line() { # name unit lmprob peer-name peer-value higher-is-better(1|0)
     [ -n "$5" ] || return 0
@@ -158,12 +169,12 @@ for r in json.load(open(sys.argv[1])):
     echo "BENCH $1 lmprob=$3$2 $4=$5$2 ratio=$r"
   }
   line "gpt2_prefill${T}_t$t" tok/s "$lp" torch "$tp" 1
-  line "gpt2_prefill${T}_t$t" tok/s "$lp" llama.cpp "$yp" 1
   line "gpt2_prefill${T}_t$t" tok/s "$lp" openblas_products_only "$bp" 1
   line "gpt2_decode_t$t" tok/s "$ld" torch "$td" 1
-  line "gpt2_decode_t$t" tok/s "$ld" llama.cpp "$yd" 1
   line "gpt2_rss_t$t" MiB "$lr" torch "$trss" 0
-  line "gpt2_rss_t$t" MiB "$lr" llama.cpp "$yrss" 0
+  line "gpt2_pp${T}_t$t" tok/s "$lpl" llama.cpp "$yp" 1
+  line "gpt2_tg${GEN}_t$t" tok/s "$ldl" llama.cpp "$yd" 1
+  line "gpt2_rss_pp_tg_t$t" MiB "$lrl" llama.cpp "$yrss" 0
   awk -v t="$t" -v T=$T -v L=$L -v C=$C -v V=$V -v peak="$peak" -v bw="$bw" -v wb="$wb" -v lp="$lp" -v ld="$ld" 'BEGIN {
     flop = 2 * T * (12 * L * C * C + V * C) + 4 * L * C * T * (T + 1) / 2
     fp = peak * 1e9 / flop * T; fd = bw * 1e9 / wb
