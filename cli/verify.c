@@ -278,11 +278,12 @@ static int flatten(const lmp_json_value *e, double **v, size_t *n, size_t *cap)
     double x;
     if (e->type == LMP_JSON_BOOL) x = e->boolean;
     else if (num_of(e, &x)) return -1;
-    if (*n == *cap) {
-        *cap = *cap ? 2 * *cap : 16;
-        double *nv = realloc(*v, *cap * sizeof *nv);
+    if (*n == *cap) { /* the capacity grows with the block, not before it (a failed realloc left it doubled) */
+        const size_t nc = *cap ? 2 * *cap : 16;
+        double *nv = realloc(*v, nc * sizeof *nv);
         if (!nv) return -1;
         *v = nv;
+        *cap = nc;
     }
     (*v)[(*n)++] = x;
     return 0;
