@@ -2260,9 +2260,12 @@ static PyObject *rng_jump(lmpy_rng_obj *o, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+/* numpy's form, RandomState(MT19937) at 0x...: the type and its bit generator, not a call (the repr was
+ * "lmprob.RandomState()", which reads as an unseeded stream whatever the object's state). */
 static PyObject *rng_repr(lmpy_rng_obj *o)
 {
-    return PyUnicode_FromFormat("%s()", Py_TYPE(o)->tp_name);
+    return PyUnicode_FromFormat("%s(%s) at %p", Py_TYPE(o)->tp_name,
+                                o->rng.kind == LMP_RNG_NUMPY_LEGACY ? "MT19937" : "xoshiro256**", (void *)o);
 }
 
 #define SIZE_DOC "size: None (one value, returned as a Python number), an int or a tuple of ints (an array)."

@@ -539,6 +539,12 @@ class TestNumpyStream(unittest.TestCase):
                 c.__setstate__(a.__reduce__()[2][:1] + (tuple(0 for _ in a.__reduce__()[2][1]),) +
                                a.__reduce__()[2][2:])
 
+    def test_repr(self):
+        # numpy's form (RandomState(MT19937) at 0x...): the stream's kind, not a call that reads as unseeded
+        self.assertRegex(repr(lmprob.RandomState(3)), r"^lmprob\.RandomState\(MT19937\) at 0x[0-9a-fA-F]+$")
+        self.assertRegex(repr(lmprob.Xoshiro256(3)), r"^lmprob\.Xoshiro256\(xoshiro256\*\*\) at 0x[0-9a-fA-F]+$")
+        self.assertIn("(MT19937) at 0x", repr(np.random.RandomState(3)))  # the form it follows
+
     def test_xoshiro_is_the_cli_stream(self):
         from common import cli_json
         for kind, method in (("uniform", "random_sample"), ("normal", "standard_normal"),
