@@ -327,6 +327,13 @@ int cli_train_run(int argc, char **argv, cli_train_fn train, int stages)
                       strcmp(input, "-") == 0 ? "input '-'" : input);
             return CLI_USAGE;
         }
+        /* @LIST: every rank reads the list, so it is a file, looked at before anything opens it: a FIFO waited
+         * in fopen for a writer while the other ranks waited in the agreement, for ever (one writer fed one
+         * rank, and the others read an empty list) */
+        if (input[0] == '@' && stat(input + 1, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+            cli_error("train: file list %s: expected a regular file (every rank reads it)", input + 1);
+            return CLI_USAGE;
+        }
     }
     /* fail early: not after minutes of counting */
     /* "@LIST", a file naming the input files (lmprob train and lmprob-mpi, docs/mpi.md) */

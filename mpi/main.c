@@ -5,6 +5,7 @@
 #include <mpi.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -29,7 +30,24 @@ static struct {
     FILE *held;          /* ranks > 0: their stdout and stderr until the agreement */
     int out, err;        /* the real ones, dup'ed */
     int agreed;
-} g_mpi = {0, NULL, -1, -1, 0};
+    int stop_rc;         /* the agreement's exit status for the ranks that did not train (the largest) */
+} g_mpi = {0, NULL, -1, -1, 0, 0};
+
+/* A rank that ends before the agreement by exit(), Open MPI's "errors are fatal" among them (an allocation
+ * failing inside the agreement's own MPI_Allreduce), would take what it held with it: its message, and Open
+ * MPI's, went nowhere. At exit what is still held goes to the real stderr. */
+static void held_at_exit(void)
+{
+    if (!g_mpi.held || g_mpi.agreed) return;
+    fflush(stdout);
+    fflush(stderr);
+    char buf[4096];
+    ssize_t n;
+    if (lseek(fileno(g_mpi.held), 0, SEEK_SET) != 0) return;
+    dprintf(g_mpi.err, "lmprob-mpi: rank %d ended before the ranks agreed to train:\n", g_mpi.rank);
+    while ((n = read(fileno(g_mpi.held), buf, sizeof buf)) > 0)
+        if (write(g_mpi.err, buf, (size_t)n) != n) break;
+}
 
 static void hold_output(void)
 {
@@ -40,6 +58,7 @@ static void hold_output(void)
     g_mpi.err = dup(STDERR_FILENO);
     dup2(fileno(g_mpi.held), STDOUT_FILENO);
     dup2(fileno(g_mpi.held), STDERR_FILENO);
+    atexit(held_at_exit);
 }
 
 /* Back to the real stdout and stderr; with show, what was held goes to stderr first. */
@@ -65,13 +84,16 @@ static void release_output(int show)
     g_mpi.held = NULL;
 }
 
-/* The one collective of the agreement: stopped = this rank did not reach the trainer. Returns 1 when the
- * ranks may train (none stopped). */
-static int agree(int stopped)
+/* The one collective of the agreement: stopped = this rank did not reach the trainer, rc its exit status
+ * then (0 for --help). Returns 1 when the ranks may train (none stopped). Every rank that does not train
+ * exits with the largest status of those that stopped: a usage error on one rank exited 2 there and 1 on
+ * the others, and mpirun's status was whichever rank ended first. */
+static int agree(int stopped, int rc)
 {
-    int mine[2] = {stopped, g_mpi.rank == 0 && stopped}, all[2];
-    MPI_Allreduce(mine, all, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    int mine[3] = {stopped, g_mpi.rank == 0 && stopped, stopped ? rc : 0}, all[3];
+    MPI_Allreduce(mine, all, 3, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     g_mpi.agreed = 1;
+    g_mpi.stop_rc = all[2];
     /* a rank that stopped alone says why; when rank 0 stopped too, rank 0 has said it */
     release_output(stopped && !all[1]);
     return !all[0];
@@ -80,7 +102,7 @@ static int agree(int stopped)
 static lmp_status train_agreed(const char *input, const char *arpa_output, const lmp_train_params *p,
                                lmp_train_model **m, int *written, lmp_error *err)
 {
-    if (!agree(0)) {
+    if (!agree(0, 0)) {
         *m = NULL;
         err->msg[0] = '\0'; /* another rank reported: exit 1 quietly */
         return LMP_EINVAL;
@@ -97,7 +119,8 @@ int main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "train") == 0) {
         hold_output();
         rc = cli_train_run(argc - 1, argv + 1, train_agreed, 1);
-        if (!g_mpi.agreed) agree(1); /* stopped before training: --help, or an error in the checks */
+        if (!g_mpi.agreed) agree(1, rc == CLI_HELP ? 0 : rc); /* stopped before training: --help, or a check */
+        if (rc != CLI_OK && rc != CLI_HELP && g_mpi.stop_rc > rc) rc = g_mpi.stop_rc;
         if (rc == CLI_HELP) { /* cli_parse printed lmprob train's usage: a success, as in lmprob (exit 255 was) */
             if (g_mpi.rank == 0)
                 printf("\nlmprob-mpi runs it on every rank of an MPI job (docs/mpi.md):\n"

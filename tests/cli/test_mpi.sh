@@ -233,10 +233,33 @@ rc=$?
 n=$(grep -c "^lmprob: train: $TMPD: is a directory: expected a file$" "$TMPD/err")
 if [ $rc -ne 0 ] && [ "$n" = 1 ]; then ok; else bad "a folder as input on 3 ranks: exit $rc, said $n times: $(head -c 300 "$TMPD/err")"; fi
 # A file list is read a line at a time into a path's room (twenty-fourth session: getline grew
-# @/dev/zero's one line until memory ran out; under a limit it said "got none"). One process,
-# no mpirun: the list is read before the ranks start their work.
+# @/dev/zero's one line until memory ran out; under a limit it said "got none"). lmprob train reads lists with
+# the same reader (cli_file_list_read); lmprob-mpi refuses a list that is no regular file (below).
 limit=""
 is_asan || limit="ulimit -v 1000000;"
 expect_fail "@/dev/zero: a line longer than a path" "file list /dev/zero:1: a line longer than [0-9]+ bytes" \
-  sh -c "$limit timeout 60 '$MPI' train --order 2 --output '$TMPD/z.arpa' @/dev/zero"
+  sh -c "$limit timeout 60 '$LMPROB' train --order 2 --output '$TMPD/z.arpa' @/dev/zero"
+# Every rank reads the list: a FIFO (or a device, a folder) is refused before anything opens it. A FIFO with no
+# writer held each rank in fopen while the others waited in the agreement, for ever (thirty-ninth session: an
+# MPI fault audit; timeout's 124 here); with one writer one rank read the names and the others none.
+mkfifo "$TMPD/fifo_list"
+timeout 120 bash -c '. "$0"; mpirun_n 2 "$@"' "$(dirname "$0")/mpi_lib.sh" "$MPI" train --order 2 --quiet \
+  --output "$TMPD/f.arpa" "@$TMPD/fifo_list" >"$TMPD/out" 2>"$TMPD/err"
+rc=$?
+if [ $rc = 2 ] && grep -q "file list $TMPD/fifo_list: expected a regular file (every rank reads it)" "$TMPD/err" &&
+   [ ! -e "$TMPD/f.arpa" ]; then ok
+else bad "@FIFO on 2 ranks: exit $rc (124: it hung): $(head -c 300 "$TMPD/err")"; fi
+# A usage error on one rank (a FIFO as TEXT there) is the job's exit status 2 whichever rank ends first: the
+# others exited 1, and mpirun's status was the first to end (rank 0's FIFO on 3 ranks: 1 in 1 of 3 runs).
+mkfifo "$TMPD/fifo_text"
+for r in 0 0 0 1; do
+  timeout 120 bash -c '. "$0"; mpirun_n 3 "$@"' "$(dirname "$0")/mpi_lib.sh" bash -c \
+    'if [ "$OMPI_COMM_WORLD_RANK" = "$1" ]; then t=$2; else t=$3; fi; shift 3; exec "$@" "$t"' sh "$r" "$TMPD/fifo_text" \
+    "$TMPD/c.txt" "$MPI" train --order 2 --quiet --output "$TMPD/f.arpa" >"$TMPD/out" 2>"$TMPD/err"
+  rc=$?
+  if [ $rc = 2 ] && grep -q "expected a regular file" "$TMPD/err"; then ok
+  else bad "a FIFO as TEXT on rank $r of 3: exit $rc (expected 2 on every rank): $(head -c 300 "$TMPD/err")"; fi
+done
+expect_fail "@/dev/zero on lmprob-mpi: not a regular file" "file list /dev/zero: expected a regular file" \
+  env OMPI_MCA_ess_singleton_isolated=1 timeout 60 "$MPI" train --order 2 --output "$TMPD/z.arpa" @/dev/zero
 finish
