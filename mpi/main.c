@@ -33,20 +33,26 @@ static struct {
     int stop_rc;         /* the agreement's exit status for the ranks that did not train (the largest) */
 } g_mpi = {0, NULL, -1, -1, 0, 0};
 
+/* What a rank held, from its start, to the file descriptor fd (its real stderr). */
+static void write_held(int fd)
+{
+    char buf[4096];
+    ssize_t n;
+    if (lseek(fileno(g_mpi.held), 0, SEEK_SET) != 0) return;
+    while ((n = read(fileno(g_mpi.held), buf, sizeof buf)) > 0)
+        if (write(fd, buf, (size_t)n) != n) break;
+}
+
 /* A rank that ends before the agreement by exit(), Open MPI's "errors are fatal" among them (an allocation
  * failing inside the agreement's own MPI_Allreduce), would take what it held with it: its message, and Open
- * MPI's, went nowhere. At exit what is still held goes to the real stderr. */
+ * MPI's, went nowhere. At exit what is still held goes to the real stderr (no MPI call: MPI may be gone). */
 static void held_at_exit(void)
 {
     if (!g_mpi.held || g_mpi.agreed) return;
     fflush(stdout);
     fflush(stderr);
-    char buf[4096];
-    ssize_t n;
-    if (lseek(fileno(g_mpi.held), 0, SEEK_SET) != 0) return;
     dprintf(g_mpi.err, "lmprob-mpi: rank %d ended before the ranks agreed to train:\n", g_mpi.rank);
-    while ((n = read(fileno(g_mpi.held), buf, sizeof buf)) > 0)
-        if (write(g_mpi.err, buf, (size_t)n) != n) break;
+    write_held(g_mpi.err);
 }
 
 static void hold_output(void)
@@ -75,10 +81,8 @@ static void release_output(int show)
         int size = 0;
         MPI_Comm_size(MPI_COMM_WORLD, &size);
         fprintf(stderr, "lmprob-mpi: rank %d of %d stopped before training:\n", g_mpi.rank, size);
-        rewind(g_mpi.held);
-        char buf[4096];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof buf, g_mpi.held)) > 0) fwrite(buf, 1, n, stderr);
+        fflush(stderr);
+        write_held(STDERR_FILENO);
     }
     fclose(g_mpi.held);
     g_mpi.held = NULL;
