@@ -301,8 +301,9 @@ lmp_status cli_gpt2_load_weights(const char *cmd, const char *path, lmp_gpt2 **o
  * model (model convert, prune, filter, mix --output). The loader checks a binary's small
  * sections only (the n-gram tables are mapped, not read); here every section's checksum and
  * the structure are checked first, as `model verify` does, so that a damaged file is refused
- * naming its section rather than its damage written out under fresh checksums. progress may be
- * NULL. Prints "<cmd>: <why>" and returns -1 on failure, 0 on success. */
+ * naming its section rather than its damage written out under fresh checksums. progress: the
+ * caller's line (a phase of its own, "reading"), or NULL for the loader's "<cmd>: loading model" (on a
+ * terminal, unless --quiet). Prints "<cmd>: <why>" and returns -1 on failure, 0 on success. */
 int cli_ngram_load_whole(const char *cmd, const char *path, cli_progress *progress, lmp_ngram **out);
 
 /* The one rule of the commands that need probabilities (ppl, kl, mix, prune):

@@ -67,9 +67,7 @@ int cmd_filter(int argc, char **argv)
     lmp_error err = {0};
     lmp_ngram *g = NULL;
     lmp_train_model *m = NULL;
-    cli_progress pc; /* a 5-gram of millions of lines takes seconds to read */
-    cli_progress_start(&pc, "filter", "loading model");
-    if (cli_ngram_load_whole("filter", in, &pc, &g)) return CLI_FAIL;
+    if (cli_ngram_load_whole("filter", in, NULL, &g)) return CLI_FAIL; /* with its "loading model" line */
     if (lmp_train_model_create_filtered(g, words, mode, &m, &err)) {
         cli_error("filter: %s", err.msg);
         lmp_ngram_free(g);

@@ -68,9 +68,7 @@ int cmd_prune(int argc, char **argv)
     lmp_ngram *g = NULL;
     lmp_train_model *m = NULL;
     lmp_ngram_prune_info info;
-    cli_progress pc; /* a 5-gram of millions of lines takes seconds to read */
-    cli_progress_start(&pc, "prune", "loading model");
-    if (cli_ngram_load_whole("prune", in, &pc, &g)) return CLI_FAIL;
+    if (cli_ngram_load_whole("prune", in, NULL, &g)) return CLI_FAIL; /* with its "loading model" line */
     /* Stolcke's criterion is a relative entropy between probability distributions; the backoffs
      * it recomputes would turn scores into a model that sums to 1 but estimates nothing */
     if (cli_ngram_need_probabilities("prune", in, g, NULL)) {

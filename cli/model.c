@@ -171,15 +171,20 @@ int cli_lm_load(const char *cmd, const char *path, const cli_lm_opts *o, lmp_lm 
 int cli_ngram_load_whole(const char *cmd, const char *path, cli_progress *progress, lmp_ngram **out)
 {
     *out = NULL;
+    cli_progress own; /* a caller with no phases of its own (prune, filter) gets the loader's line */
+    if (!progress) {
+        cli_progress_start(&own, cmd, "loading model");
+        progress = &own;
+    }
     lmp_error err = {0};
     /* ARPA text has no checksums: the loader reads every line of it anyway */
     lmp_status st = strcmp(path, "-") != 0 && lmp_ngram_is_binary_file(path) ? lmp_ngram_verify(path, NULL, NULL, &err)
                                                                              : LMP_OK;
-    if (!st) st = lmp_ngram_load(path, progress ? cli_progress_update : NULL, progress, out, &err);
+    if (!st) st = lmp_ngram_load(path, cli_progress_update, progress, out, &err);
     /* a model read whole is read to be written on (convert, prune, filter, mix): a quantised trie's
      * values keep the record of their rounding in whatever the tool writes (ngram_tools.h) */
     if (!st) st = lmp_ngram_record_quantisation(*out, &err);
-    if (progress) cli_progress_update(progress, 1.0);
+    cli_progress_update(progress, 1.0);
     if (st) {
         lmp_ngram_free(*out);
         *out = NULL;
