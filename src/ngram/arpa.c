@@ -746,9 +746,13 @@ lmp_status lmp_ngram_peek_tokens(const char *path, lmp_ngram_tokens want, lmp_ng
     struct lmp_ngram *m = calloc(1, sizeof *m);
     if (!m) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
     m->bos = m->eos = m->unk = -1;
-    lmp_status st;
-    int done = 0;
-    if (lmp_ngram_is_binary_file(path)) {
+    int done = 0, is_binary;
+    lmp_status st = ng_probe_binary(path, &is_binary, err);
+    if (st) {
+        free(m);
+        return st;
+    }
+    if (is_binary) {
         st = ng_binary_peek_meta(path, m, &done, err);
     } else {
         arpa_ctx a;

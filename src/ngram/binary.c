@@ -56,19 +56,30 @@ int ng_is_binary_magic(const char *buf, size_t n)
     return n >= 8 && memcmp(buf, NG_MAGIC, 8) == 0;
 }
 
-int lmp_ngram_is_binary_file(const char *path)
+lmp_status ng_probe_binary(const char *path, int *is_binary, lmp_error *err)
 {
     /* A binary model is mapped, so it is a regular file. Anything else (a pipe,
      * a FIFO, /dev/fd/N of a process substitution) is read once as ARPA text:
      * opening it here would eat its first bytes, or wait for a second writer. */
+    *is_binary = 0;
     struct stat sb;
-    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) return 0;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) return LMP_OK;
     char buf[8];
     FILE *f = fopen(path, "rb");
-    if (!f) return 0;
+    if (!f) return LMP_OK;
     size_t k = fread(buf, 1, 8, f);
+    int failed = k < 8 && ferror(f);
+    int e = errno;
     fclose(f);
-    return ng_is_binary_magic(buf, k);
+    if (failed) return lmp_error_set_at(err, LMP_EIO, path, 0, "read failed: %s", strerror(e));
+    *is_binary = ng_is_binary_magic(buf, k);
+    return LMP_OK;
+}
+
+int lmp_ngram_is_binary_file(const char *path)
+{
+    int is_binary;
+    return ng_probe_binary(path, &is_binary, NULL) == LMP_OK && is_binary;
 }
 
 /* FNV-1a over the header's bytes 0 .. NG_HEADER_BYTES - 9 (the layout table above). */
@@ -554,7 +565,12 @@ lmp_status ng_binary_peek_meta(const char *path, struct lmp_ngram *m, int *peeke
 lmp_status lmp_ngram_verify(const char *path, lmp_ngram_verify_fn report, void *ctx, lmp_error *err)
 {
     if (!path) return lmp_error_set(err, LMP_EINVAL, "model path is NULL");
-    if (strcmp(path, "-") == 0 || !lmp_ngram_is_binary_file(path)) {
+    int is_binary = 0;
+    if (strcmp(path, "-") != 0) {
+        lmp_status pst = ng_probe_binary(path, &is_binary, err);
+        if (pst) return pst;
+    }
+    if (!is_binary) {
         /* ARPA: no checksums; reading it whole checks every line */
         lmp_ngram *m;
         lmp_status st = lmp_ngram_load_arpa(path, NULL, NULL, &m, err);
@@ -616,6 +632,11 @@ lmp_status lmp_ngram_load(const char *path, lmp_progress_fn progress, void *ctx,
 {
     *out = NULL;
     if (!path) return lmp_error_set(err, LMP_EINVAL, "model path is NULL");
-    if (strcmp(path, "-") != 0 && lmp_ngram_is_binary_file(path)) return lmp_ngram_load_binary(path, out, err);
+    int is_binary = 0;
+    if (strcmp(path, "-") != 0) {
+        lmp_status st = ng_probe_binary(path, &is_binary, err);
+        if (st) return st;
+    }
+    if (is_binary) return lmp_ngram_load_binary(path, out, err);
     return lmp_ngram_load_arpa(path, progress, ctx, out, err);
 }

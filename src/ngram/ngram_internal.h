@@ -431,6 +431,11 @@ static inline void ng_prefetch(const void *p)
 
 /* Detect the file kind by its first bytes. */
 int ng_is_binary_magic(const char *buf, size_t n);
+/* lmp_ngram_is_binary_file with the read's failure reported: *is_binary = 1 for a regular file that
+ * starts with the magic; a file that cannot be stat'ed or opened, or is not regular, is 0 and LMP_OK (the
+ * loader that follows opens it and names what is wrong); a failed read of the first bytes is LMP_EIO,
+ * since taking it for ARPA text would turn a transient read error into a parse error on binary bytes. */
+lmp_status ng_probe_binary(const char *path, int *is_binary, lmp_error *err);
 
 /* ---- binary files (binary.c): header, section directory ------------------------- */
 

@@ -212,6 +212,29 @@ if [ $asan = 0 ] && command -v strace >/dev/null 2>&1 && strace -o /dev/null tru
   done
 fi
 
+# ---- reads failing (strace -P: only the model file's reads): each read(2) of a binary and of an ARPA model in
+# turn fails with EIO, once. ppl either gives the reference result (a read it could retry, or one whose bytes
+# it did not need) or exits 1 with "<model>: read failed: Input/output error". Before the fortieth session, a
+# failed read of the first bytes took a binary model for ARPA text ("this is an lmprob binary model, not ARPA
+# text", a parse error on binary bytes) when the next open read them again.
+if [ $asan = 0 ] && command -v strace >/dev/null 2>&1 && strace -o /dev/null true 2>/dev/null; then
+  for model in "$R/convert.bin" "$R/train.arpa"; do
+    nr=$(strace -o /dev/stdout -P "$model" -e trace=read "$LMPROB" ppl "$model" "$FIX" 2>/dev/null | grep -c '^read(')
+    [ "$nr" -ge 2 ] && ok || bad "reads of $model: $nr, expected 2 or more"
+    for n in $(seq "$nr"); do
+      d=$(mktemp -d "$TMPD/eio.XXXXXX")
+      strace -o /dev/null -P "$model" -e trace=read -e inject=read:error=EIO:when="$n" \
+        "$LMPROB" ppl "$model" "$FIX" >"$d/stdout" 2>"$d/err"
+      rc=$?
+      msgs=$(grep -v '^strace: ' "$d/err")
+      if [ $rc = 0 ] && cmp -s "$d/stdout" "$R/ppl.txt" && [ -z "$msgs" ]; then ok
+      elif [ $rc = 1 ] && [ "$msgs" = "lmprob: ppl: $model: read failed: Input/output error" ]; then ok
+      else bad "ppl with read $n of $nr of $(basename "$model") failing: exit $rc, $(printf '%s' "$msgs" | head -c 300)"; fi
+      rm -rf "$d"
+    done
+  done
+fi
+
 # ---- a full disk (a 64 KiB tmpfs) and a read-only one (remounted ro); root only
 if [ "$(id -u)" = 0 ] && mkdir "$TMPD/disk" && mount -t tmpfs -o size=64k,mode=755 tmpfs "$TMPD/disk" 2>/dev/null; then
   trap 'umount "$TMPD/disk" 2>/dev/null; rm -rf "$TMPD"' EXIT
