@@ -227,6 +227,7 @@ static int vo_alloc(verify_out *out, size_t n)
     free(out->v);
     out->v = malloc((n > 0 ? n : 1) * sizeof *out->v);
     out->n = out->v ? n : 0;
+    if (!out->v) out->oom = 1;
     return out->v ? 0 : -1;
 }
 
@@ -267,12 +268,18 @@ int vo_matrix(verify_out *out, const double *m, size_t rows, size_t cols)
 
 /* ---- the runner ------------------------------------------------------------ */
 
-/* Flatten `expected` into *v. Returns 0 or -1 (malformed). */
+/* The runner's own allocation failing: not a malformed case, and not a failed one (issue 11's audit: it was
+ * reported as "malformed expected value or tolerance"); the run stops (cmd_verify). */
+#define VERIFY_OOM (-2)
+
+/* Flatten `expected` into *v. Returns 0, -1 (malformed) or VERIFY_OOM. */
 static int flatten(const lmp_json_value *e, double **v, size_t *n, size_t *cap)
 {
     if (e->type == LMP_JSON_ARRAY) {
-        for (size_t i = 0; i < e->n; i++)
-            if (flatten(&e->items[i], v, n, cap)) return -1;
+        for (size_t i = 0; i < e->n; i++) {
+            int rc = flatten(&e->items[i], v, n, cap);
+            if (rc) return rc;
+        }
         return 0;
     }
     double x;
@@ -281,7 +288,7 @@ static int flatten(const lmp_json_value *e, double **v, size_t *n, size_t *cap)
     if (*n == *cap) { /* the capacity grows with the block, not before it (a failed realloc left it doubled) */
         const size_t nc = *cap ? 2 * *cap : 16;
         double *nv = realloc(*v, nc * sizeof *nv);
-        if (!nv) return -1;
+        if (!nv) return VERIFY_OOM;
         *v = nv;
         *cap = nc;
     }
@@ -290,18 +297,20 @@ static int flatten(const lmp_json_value *e, double **v, size_t *n, size_t *cap)
 }
 
 /* A case's "rtol" or "atol": absent (def), one number for every element, or a list with one per element
- * (the accuracy suite's per-element tolerances, tests/accuracy). *out gets n values. Returns -1 when malformed. */
+ * (the accuracy suite's per-element tolerances, tests/accuracy). *out gets n values. Returns -1 when malformed,
+ * VERIFY_OOM when out of memory. */
 static int tolerances(const lmp_json_value *cs, const char *key, double def, size_t n, double **out)
 {
     *out = malloc((n ? n : 1) * sizeof **out);
-    if (!*out) return -1;
+    if (!*out) return VERIFY_OOM;
     const lmp_json_value *v = lmp_json_get(cs, key);
     if (v && v->type == LMP_JSON_ARRAY) {
         double *t = NULL;
         size_t nt = 0, cap = 0;
-        if (flatten(v, &t, &nt, &cap) || nt != n) {
+        int rc = flatten(v, &t, &nt, &cap);
+        if (rc || nt != n) {
             free(t);
-            return -1;
+            return rc ? rc : -1;
         }
         for (size_t k = 0; k < n; k++) (*out)[k] = t[k];
         free(t);
@@ -387,6 +396,8 @@ static void usage(FILE *f)
           "last line 'N passed, M failed'. Exit status 0 only when no case fails and every case's\n"
           "function is known. A case's \"rtol\" and \"atol\" are one number, or a list with one per\n"
           "element of \"expected\" (the accuracy suite's per-element tolerances, docs/accuracy.md).\n"
+          "Out of memory, the run stops at that case (neither passed nor failed), with a message on\n"
+          "standard error and exit 1; the report counts the cases before it.\n"
           "\n"
           "  --list     print the functions this build can evaluate, one per line\n"
           "  --verbose  also print a line for each passing case\n"
@@ -445,8 +456,14 @@ int cmd_verify(int argc, char **argv)
         }
     }
     long passed = 0, failed = 0, nreported = 0;
+    /* Out of memory, in the runner or in a case (an adapter's or the library's "out of memory"): the case's
+     * result is unknown, so it is neither passed nor failed; the run stops there, the report so far is closed
+     * (valid JSON with --json), and the reason goes to standard error with exit 1. */
+    char oom_case[64] = "";
+    const char *oom_why = NULL;
+    char oom_msg[600];
     if (json) printf("{\"failures\": [");
-    for (int i = 0; i < nfiles; i++) {
+    for (int i = 0; i < nfiles && !oom_why; i++) {
         const char *path = files[i];
         size_t len;
         char *text = NULL;
@@ -480,7 +497,7 @@ int cmd_verify(int argc, char **argv)
             failed++;
             continue;
         }
-        for (size_t c = 0; c < cases->n; c++) {
+        for (size_t c = 0; c < cases->n && !oom_why; c++) {
             const lmp_json_value *cs = &cases->items[c];
             const char *name = va_string_opt(cs, "name");
             const char *fname = va_string_opt(cs, "function");
@@ -507,8 +524,18 @@ int cmd_verify(int argc, char **argv)
             va_bool_opt(cs, "exact", 0, &exact, err, sizeof err);
             double *want = NULL, *rtol = NULL, *atol = NULL;
             size_t nw = 0, capw = 0;
-            if (flatten(exp, &want, &nw, &capw) ||
-                tolerances(cs, "rtol", 1e-12, nw, &rtol) || tolerances(cs, "atol", 0.0, nw, &atol)) {
+            int mrc = flatten(exp, &want, &nw, &capw);
+            if (!mrc) mrc = tolerances(cs, "rtol", 1e-12, nw, &rtol);
+            if (!mrc) mrc = tolerances(cs, "atol", 0.0, nw, &atol);
+            if (mrc == VERIFY_OOM) {
+                snprintf(oom_case, sizeof oom_case, "%s", name);
+                oom_why = "out of memory";
+                free(want);
+                free(rtol);
+                free(atol);
+                break;
+            }
+            if (mrc) {
                 report_failure(json, &nreported, name,
                                "malformed expected value or tolerance (rtol/atol: a number >= 0, or one per "
                                "expected element)", NULL, 0, NULL, 0);
@@ -524,7 +551,11 @@ int cmd_verify(int argc, char **argv)
             int rc = fn(args, &out, err, sizeof err);
             int ok = rc == 0 && out.n == nw;
             for (size_t k = 0; ok && k < nw; k++) ok = same(out.v[k], want[k], exact, rtol[k], atol[k]);
-            if (ok) {
+            if (rc && (out.oom || strstr(err, "out of memory"))) {
+                snprintf(oom_case, sizeof oom_case, "%s", name);
+                snprintf(oom_msg, sizeof oom_msg, "%s", err[0] ? err : "out of memory");
+                oom_why = oom_msg;
+            } else if (ok) {
                 passed++;
                 if (verbose && !json) printf("ok   %s\n", name);
             } else {
@@ -543,5 +574,11 @@ int cmd_verify(int argc, char **argv)
     if (json) printf("%s], \"passed\": %ld, \"failed\": %ld}\n", nreported ? "\n" : "", passed, failed);
     else printf("%ld passed, %ld failed\n", passed, failed);
     free(files);
+    if (oom_why) {
+        fflush(stdout);
+        fprintf(stderr, "lmprob: verify: %s: %s: the run stopped at this case (the report counts the cases before it)\n",
+                oom_case, oom_why);
+        return CLI_FAIL;
+    }
     return failed ? CLI_FAIL : CLI_OK;
 }

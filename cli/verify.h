@@ -22,6 +22,8 @@ typedef struct verify_out {
                        comes from its arguments checks it first (vo_room), and never
                        allocates more than a case can hold (issue 11: {"size": 1e9}
                        in a 120-byte case took 7.8 GB) */
+    int oom;        /* set by a vo_* writer whose allocation failed: the runner stops (out of memory is
+                       not a failed case) */
 } verify_out;
 
 typedef int (*verify_fn)(const lmp_json_value *args, verify_out *out, char *err, size_t errlen);
@@ -64,7 +66,7 @@ int va_has(const lmp_json_value *args, const char *key);
  * "<what> = n: ..." in err. */
 int vo_room(const verify_out *out, uint64_t n, const char *what, char *err, size_t errlen);
 
-/* Result writers. They copy; return 0, or -1 when out of memory. */
+/* Result writers. They copy; return 0, or -1 when out of memory (and set out->oom). */
 int vo_scalar(verify_out *out, double x);
 int vo_vector(verify_out *out, const double *v, size_t n);
 int vo_long_vector(verify_out *out, const long *v, size_t n);

@@ -212,6 +212,34 @@ if [ $asan = 0 ] && command -v strace >/dev/null 2>&1 && strace -o /dev/null tru
   done
 fi
 
+# ---- verify out of memory: a case whose allocation fails is neither passed nor failed; the run stops there
+# with exit 1 and "lmprob: verify: CASE: ...out of memory..." on stderr, and the report (text, or JSON that
+# still parses) counts the cases before it, none failed. Before the fortieth session it said nothing on stderr
+# and counted a failed case, "malformed expected value or tolerance" when the runner's own allocation failed.
+GOLDEN=$SHARED/golden/reference.json
+if [ -f "$GOLDEN" ]; then
+  "$LMPROB" verify "$GOLDEN" >"$R/verify.txt" || bad "reference verify"
+  LMP_FAULT_TRACE="$TMPD/vtrace" LD_PRELOAD="$LIBFAULT" "$LMPROB" verify "$GOLDEN" >/dev/null 2>&1
+  vtotal=$(wc -l <"$TMPD/vtrace" | tr -d ' ')
+  FAULT_SAMPLE=$((2 * FAULT_SAMPLE)) pick 1 "$vtotal" >"$TMPD/picks"
+  echo "  verify: $vtotal allocation calls; $(wc -l <"$TMPD/picks" | tr -d ' ') N failed in turn"
+  k=0
+  while read -r n; do
+    k=$((k + 1))
+    json=; [ $((k % 2)) = 0 ] && json=--json
+    LMP_FAULT_NTH=$n LD_PRELOAD="$LIBFAULT" "$LMPROB" verify $json "$GOLDEN" >"$TMPD/vout" 2>"$TMPD/verr"
+    rc=$?
+    if [ -z "$json" ]; then last=$(tail -n 1 "$TMPD/vout")
+    else last=$(sed -n 's/.*"passed": \([0-9]*\), "failed": \([0-9]*\)}$/\1 passed, \2 failed/p' "$TMPD/vout")
+         jq -e . "$TMPD/vout" >/dev/null 2>&1 || last="(not JSON) $last"; fi
+    if [ $rc = 0 ] && [ -z "$json" ] && cmp -s "$TMPD/vout" "$R/verify.txt"; then ok
+    elif [ $rc = 0 ] && [ -n "$json" ] && [ "$last" = "$(cat "$R/verify.txt")" ]; then ok
+    elif [ $rc = 1 ] && grep -qE '^lmprob: verify: .+out of memory.*: the run stopped at this case' "$TMPD/verr" &&
+         [[ "$last" =~ ^[0-9]+\ passed,\ 0\ failed$ ]]; then ok
+    else bad "verify $json with allocation $n failing: exit $rc, report '$last', stderr $(head -c 300 "$TMPD/verr")"; fi
+  done <"$TMPD/picks"
+fi
+
 # ---- reads failing (strace -P: only the model file's reads): each read(2) of a binary and of an ARPA model in
 # turn fails with EIO, once. ppl either gives the reference result (a read it could retry, or one whose bytes
 # it did not need) or exits 1 with "<model>: read failed: Input/output error". Before the fortieth session, a
