@@ -5,6 +5,7 @@
 #   make bench      benchmarks side by side with the peers (numpy, scipy, torch, KenLM)
 #   make python     the Python module (build/python/lmprob; needs Debian's python3-dev)
 #   pip install .   the Python module into a venv, offline (pyproject.toml: python/lmprob_backend.py runs make python)
+#   pip install -e .    editable: the venv imports build/editable/<SOABI>/lmprob, its Python files links to python/lmprob's
 #   make test-aarch64   the unit programs cross-built for aarch64, run under qemu-user (also part of make test)
 #   make install PREFIX=DIR
 # Compilers: make CC=gcc (the default cc) or make CC=clang, the same flags and checks (docs/DEVELOPING.md,
@@ -149,7 +150,8 @@ PY_EXT  := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_config_va
 PY_SOABI := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_config_var('SOABI') or '')" 2>/dev/null)
 # The package folder: build/python/lmprob for `make python`; the pip backend (python/lmprob_backend.py)
 # gives each interpreter's build a folder of its own (PY_PKG=build/pip/<SOABI>/lmprob), so that a
-# `pip install .` never rewrites the module the rest of the tree uses.
+# `pip install .` never rewrites the module the rest of the tree uses; `pip install -e .` another
+# (build/editable/<SOABI>/lmprob), whose Python files the backend makes links to python/lmprob's.
 PY_PKG  := $(BUILD)/python/lmprob
 PY_MOD  := $(PY_PKG)/_lmprob$(PY_EXT)
 # numpy's headers (Debian's python3-numpy), when there: arrays in and out through numpy's C API,

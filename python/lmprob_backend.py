@@ -7,7 +7,13 @@ environment needs nothing downloaded. The wheel is what `make install` puts in s
     build_wheel      `make python` for the interpreter pip runs (sys.executable: a venv's python in
                      a venv), in a folder of its own (build/pip/<SOABI>/lmprob), zipped with a
                      .dist-info (METADATA, WHEEL, RECORD) and tagged for that interpreter
-    prepare_metadata_for_build_wheel, get_requires_for_build_wheel / _sdist
+    build_editable   (PEP 660, `pip install -e .`) the same build in build/editable/<SOABI>/lmprob,
+                     whose Python files are then symbolic links to python/lmprob's; the wheel holds
+                     no package, only __editable__.lmprob-<version>.pth naming build/editable/<SOABI>
+                     (the folder that holds lmprob/, and nothing else to import) and the .dist-info.
+                     An edit to a .py file is seen by the next `import lmprob`; an edit to a .c file
+                     (or a Python file added or removed) needs `pip install -e .` again, which runs make
+    prepare_metadata_for_build_wheel / _editable, get_requires_for_build_wheel / _editable / _sdist
     build_sdist      the files `git ls-files` lists, with PKG-INFO, as lmprob-<version>.tar.gz
 
 Run as a script it is the one metadata writer make install uses too, so that pip knows what make
@@ -149,8 +155,13 @@ def _build_dir():
     return b, (b if os.path.isabs(b) else os.path.join(ROOT, b))
 
 
-def build_module():
-    """`make python` for sys.executable into build/pip/<SOABI>/lmprob; returns that folder."""
+def build_module(kind="pip"):
+    """`make python` for sys.executable into build/<kind>/<SOABI>/lmprob; returns that folder.
+
+    kind is "pip" for a wheel, "editable" for `pip install -e .` (then _link_sources). Each has a folder
+    of its own: an editable install imports from its folder for as long as it is installed, and a
+    wheel's build there (for a venv with numpy, say) would relink the module under it and find links
+    where a wheel wants copies of the files as they were."""
     tag = wheel_tag()
     inc = sysconfig.get_paths()["include"]
     if not os.path.isfile(os.path.join(inc, "Python.h")):
@@ -165,11 +176,11 @@ def build_module():
                          "(Debian: apt-get install make gcc)")
     build_arg, build = _build_dir()
     soabi = sysconfig.get_config_var("SOABI") or tag
-    pkg = os.path.join(build, "pip", soabi, NAME)
+    pkg = os.path.join(build, kind, soabi, NAME)
     os.makedirs(os.path.dirname(pkg), exist_ok=True)
     log = os.path.join(os.path.dirname(pkg), "make.log")
     cmd = [make, "-j%d" % (os.cpu_count() or 1), "--no-print-directory", "python",
-           "PYTHON=" + sys.executable, "BUILD=" + build_arg, "PY_PKG=" + os.path.join(build_arg, "pip", soabi, NAME), "NP_DIR=" + _numpy_dir()]
+           "PYTHON=" + sys.executable, "BUILD=" + build_arg, "PY_PKG=" + os.path.join(build_arg, kind, soabi, NAME), "NP_DIR=" + _numpy_dir()]
     # make's output goes to a log: pip shows a backend's output only with -v or on failure, and a
     # fresh build prints hundreds of lines; on failure the end of the log (make's error) is printed.
     print("lmprob: %s (output in %s)" % (" ".join(cmd), log), file=sys.stderr, flush=True)
@@ -188,6 +199,29 @@ def build_module():
     return pkg
 
 
+def _link_sources(pkg):
+    """Make the Python files make copied into pkg symbolic links to python/lmprob's, so that an edit
+    there is what the next `import lmprob` reads; drop the links left by files no longer there.
+
+    Only the files make copied are linked (the list is the Makefile's, PY_LIBS); make leaves a link
+    alone from then on, as a link is never older than its source (make reads the file it points at).
+    Links are replaced through a temporary name, so a running import never sees the file missing."""
+    src = os.path.join(ROOT, "python", NAME)
+    for f in sorted(os.listdir(pkg)):
+        dst = os.path.join(pkg, f)
+        if os.path.islink(dst) and not os.path.exists(dst):
+            os.remove(dst)   # python/lmprob/f was removed or renamed
+            continue
+        target = os.path.join(src, f)
+        if not os.path.isfile(target) or (os.path.islink(dst) and os.readlink(dst) == target):
+            continue
+        tmp = dst + ".link"
+        if os.path.lexists(tmp):
+            os.remove(tmp)
+        os.symlink(target, tmp)
+        os.replace(tmp, dst)
+
+
 # ---- PEP 517 hooks ---------------------------------------------------------------------------------
 
 def get_requires_for_build_wheel(config_settings=None):
@@ -195,6 +229,10 @@ def get_requires_for_build_wheel(config_settings=None):
 
 
 def get_requires_for_build_sdist(config_settings=None):
+    return []
+
+
+def get_requires_for_build_editable(config_settings=None):
     return []
 
 
@@ -208,6 +246,9 @@ def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
     return dist_info()
 
 
+prepare_metadata_for_build_editable = prepare_metadata_for_build_wheel
+
+
 def _zip_entry(z, name, data, mode):
     # SOURCE_DATE_EPOCH (reproducible builds) or now; zip cannot hold dates before 1980
     t = time.gmtime(max(int(os.environ.get("SOURCE_DATE_EPOCH", time.time())), 315532800))
@@ -217,25 +258,45 @@ def _zip_entry(z, name, data, mode):
     z.writestr(info, data)
 
 
-def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
-    pkg = build_module()
+def _write_wheel(wheel_directory, files):
+    """The wheel lmprob-<version>-<tag>.whl in wheel_directory: files, (archive name, bytes, mode)
+    triples, then the .dist-info (METADATA, WHEEL, and RECORD listing them all). Returns its name."""
     name = "%s-%s-%s.whl" % (NAME, version(), wheel_tag())
-    path = os.path.join(wheel_directory, name)
     entries = []
-    with zipfile.ZipFile(path, "w") as z:
-        for rel in package_files(pkg):
-            src = os.path.join(pkg, rel)
-            with open(src, "rb") as f:
-                data = f.read()
-            arc = NAME + "/" + rel.replace(os.sep, "/")
-            _zip_entry(z, arc, data, 0o755 if os.stat(src).st_mode & 0o111 else 0o644)
+    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as z:
+        files = list(files) + [(dist_info() + "/" + fname, text.encode(), 0o644)
+                               for fname, text in (("METADATA", metadata()), ("WHEEL", _wheel_file()))]
+        for arc, data, mode in files:
+            _zip_entry(z, arc, data, mode)
             entries.append((arc, data))
-        for fname, text in (("METADATA", metadata()), ("WHEEL", _wheel_file())):
-            arc = dist_info() + "/" + fname
-            _zip_entry(z, arc, text.encode(), 0o644)
-            entries.append((arc, text.encode()))
         _zip_entry(z, dist_info() + "/RECORD", _record(entries).encode(), 0o644)
     return name
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    pkg = build_module()
+    files = []
+    for rel in package_files(pkg):
+        src = os.path.join(pkg, rel)
+        with open(src, "rb") as f:
+            data = f.read()
+        files.append((NAME + "/" + rel.replace(os.sep, "/"), data, 0o755 if os.stat(src).st_mode & 0o111 else 0o644))
+    return _write_wheel(wheel_directory, files)
+
+
+def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
+    """PEP 660: the module built as for a wheel, in build/editable/<SOABI>/lmprob with its Python files
+    linked to python/lmprob's, and a wheel whose one file is a .pth naming the folder above it.
+
+    Not python/ itself: the module is built for one interpreter and belongs in the build folder, not
+    among the sources, and python/ holds more than the package (this backend, sitedir.py, tests/), which
+    would all become importable. Python adds a .pth's line to sys.path when the folder is there, so
+    after `make clean` the import fails until `pip install -e .` builds it again. pip writes
+    direct_url.json ("editable": true) itself, which `pip list --editable` reads."""
+    pkg = build_module("editable")
+    _link_sources(pkg)
+    pth = "__editable__.%s-%s.pth" % (NAME, version())
+    return _write_wheel(wheel_directory, [(pth, (os.path.dirname(pkg) + "\n").encode(), 0o644)])
 
 
 def build_sdist(sdist_directory, config_settings=None):

@@ -2,7 +2,8 @@
 # of Debian's python3, pip (build isolation on, --no-index: nothing from PyPI) builds the wheel with the
 # in-tree backend (python/lmprob_backend.py) and installs it; the module imports from outside the tree,
 # computes, and has the CLI's version; pip and importlib.metadata know it; pip uninstall removes every
-# file. Then `make install PREFIX=<the venv>` writes a .dist-info that pip shows and uninstalls.
+# file. `pip install -e` the same way: a .pth naming a build folder whose Python files are the tree's.
+# Then `make install PREFIX=<the venv>` writes a .dist-info that pip shows and uninstalls.
 # The build is the plain one make test has already built: the backend's make compiles nothing for it but
 # the module's eight files for a python without numpy, once per build folder (build/obj/python/<ABI>).
 # run once: it builds and installs the plain build's module whatever CLI is under test.
@@ -59,6 +60,35 @@ if [ -z "$other" ]; then ok; else bad "the wheel installed files outside the pac
 expect_ok "pip uninstall -y lmprob" "$v/bin/pip" uninstall -y lmprob
 if [ ! -e "$site/lmprob" ] && ! ls -d "$site"/lmprob-* >/dev/null 2>&1; then ok
 else bad "pip uninstall left $(ls -d "$site"/lmprob* 2>&1)"; fi
+
+# pip install -e . (PEP 660): the backend's build_editable builds the module in build/editable/<ABI>/lmprob
+# with its Python files as links to python/lmprob's, and the wheel installs a .pth naming that folder and
+# the .dist-info, nothing else. An edit to a .py file is then live: the test sees it through the links, as
+# it never edits the tree it is given.
+expect_ok "pip install --no-index -e <repo> (offline, build isolation on)" \
+  sh -c "cd '$TMPD' && '$v/bin/pip' install --no-index -e '$root'"
+pth=$(cd "$site" && ls __editable__.lmprob-*.pth 2>/dev/null)
+edir=$(cat "$site/$pth" 2>/dev/null)
+expect_out "the editable module, from the .pth's folder: version, get_encoding('gpt2'), logsumexp, softmax" \
+  "^$want $want\$" sh -c "cd '$TMPD' && env -u LMPROB_GPT2_VOCAB -u PYTHONPATH '$vpy' use.py '$edir'"
+unlinked=""
+for f in "$root"/python/lmprob/*.py "$root"/python/lmprob/*.pyi "$root"/python/lmprob/py.typed; do
+  g="$edir/lmprob/${f##*/}"
+  if [ ! -L "$g" ] || [ "$(readlink -f "$g")" != "$(readlink -f "$f")" ]; then unlinked="$unlinked $g"; fi
+done
+if [ -n "$edir" ] && [ -f "$edir/lmprob/__init__.py" ] && [ -z "$unlinked" ]; then ok
+else bad "pip install -e: not links to python/lmprob's files (.pth '$pth' names '$edir'):$unlinked"; fi
+# One pip show (each pip command costs about a second): pip knows the install as editable (its
+# direct_url.json, which pip writes), and it holds the .pth and the .dist-info alone.
+expect_out "pip show -f lmprob: the editable install's project" "^Editable project location: $root\$" "$v/bin/pip" show -f lmprob
+cp "$TMPD/out" "$TMPD/files"
+other=$(sed -n '/^Files:/,$p' "$TMPD/files" | tail -n +2 | grep -vE "^  lmprob-$want\.dist-info/")
+if [ "$other" = "  $pth" ] && [ -n "$pth" ]; then ok; else bad "pip install -e installed more or less than the .pth: $(cat "$TMPD/files")"; fi
+expect_out "pip uninstall -y lmprob (the editable install)" "Successfully uninstalled lmprob-$want" \
+  "$v/bin/pip" uninstall -y lmprob
+if [ -n "$pth" ] && [ ! -e "$site/$pth" ] && ! ls -d "$site"/lmprob* >/dev/null 2>&1 && \
+   ! (cd "$TMPD" && env -u PYTHONPATH "$vpy" -c 'import lmprob' 2>/dev/null); then ok
+else bad "pip uninstall of the editable install left '$pth' or $(ls -d "$site"/lmprob* 2>&1), or lmprob still imports"; fi
 
 # make install's .dist-info: into the venv's prefix (sitedir.py gives its site-packages), then pip's view.
 expect_ok "make install PREFIX=<venv>" make -s -C "$root" BUILD="$bdir" PREFIX="$v" install
