@@ -1041,6 +1041,16 @@ static int in_folder(const char *path, const struct stat *dir)
 int cli_check_output_from(const char *cmd, const char *path, const char *const *inputs, size_t n)
 {
     if (!path || strcmp(path, "-") == 0) return check_stdout_not_input(cmd, inputs, n);
+    /* An input that is a temporary file of the output (left by a killed run): opening the output removes it
+     * before it is read (lmp_atomic_open cleans up after dead processes), so a file kept to be recovered
+     * was lost with "cannot open: No such file or directory". */
+    for (size_t i = 0; i < n; i++)
+        if (inputs[i] && lmp_atomic_is_temp_of(path, inputs[i])) {
+            cli_error("%s: input %s is a temporary file of the output %s, left by a run that did not finish: "
+                      "expected another name for it (rename it first), since writing %s removes such files",
+                      cmd, inputs[i], path, path);
+            return CLI_USAGE;
+        }
     struct stat out;
     /* stat follows symlinks, so a link to an input is that input, and "-" is whatever standard input
      * is (`--output c.txt - < c.txt`). A regular file would be replaced by the output; a FIFO that is

@@ -155,6 +155,12 @@ LMP_API void lmp_atomic_abort(lmp_atomic_file *af);
  * async-signal-safe). LMP_EINVAL when the name does not fit in size. */
 LMP_API lmp_status lmp_atomic_temp_path(const char *path, long pid, char *buf, size_t size, lmp_error *err);
 
+/* 1 when the file path names is a temporary file of output, "<name>.lmprob-tmp.<pid>" beside output's final
+ * target (symbolic links followed), whatever the pid; else 0. lmp_atomic_open(output) removes the ones whose
+ * process is gone, so a program that reads path and then writes output checks this first: a run that was
+ * killed left the file, and a user who reads it back (to recover it, say) would lose it before it is read. */
+LMP_API int lmp_atomic_is_temp_of(const char *output, const char *path);
+
 /* ---- whole files --------------------------------------------------------------
  * The one way the library and the CLI read a file whole as its bytes (a model's
  * config, a vocabulary from a pipe, a golden file); a text, which may be

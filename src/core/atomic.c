@@ -217,6 +217,20 @@ lmp_status lmp_atomic_temp_path(const char *path, long pid, char *buf, size_t si
 
 /* ---- stale temporary files ------------------------------------------------------------ */
 
+/* The pid of a temporary file's name "<prefix><pid>" (decimal, no sign, no leading 0), or 0 when name is
+ * not one. */
+static long temp_pid(const char *name, const char *prefix)
+{
+    size_t pl = strlen(prefix);
+    if (strncmp(name, prefix, pl) != 0) return 0;
+    const char *digits = name + pl;
+    char *end;
+    errno = 0;
+    long pid = strtol(digits, &end, 10);
+    if (end == digits || *end || errno || pid <= 0 || digits[0] == '0' || digits[0] == '+') return 0;
+    return pid;
+}
+
 /* Remove "<prefix><pid>" files in final's folder whose process is gone. Best
  * effort: a folder we cannot list or a file we cannot remove is left alone. */
 static void clean_stale(const char *final)
@@ -225,25 +239,41 @@ static void clean_stale(const char *final)
     const char *base;
     split_path(final, dir, sizeof dir, &base);
     temp_prefix(base, prefix, sizeof prefix);
-    size_t pl = strlen(prefix);
     DIR *d = opendir(dir);
     if (!d) return;
     int dfd = dirfd(d);
     long self = (long)getpid();
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, prefix, pl) != 0) continue;
-        const char *digits = e->d_name + pl;
-        char *end;
-        errno = 0;
-        long pid = strtol(digits, &end, 10);
-        if (end == digits || *end || errno || pid <= 0 || digits[0] == '0' || digits[0] == '+') continue;
+        long pid = temp_pid(e->d_name, prefix);
+        if (!pid) continue;
         if (pid != self && !(kill((pid_t)pid, 0) != 0 && errno == ESRCH)) continue; /* alive (or not ours to judge) */
         struct stat sb;
         if (fstatat(dfd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode)) continue;
         unlinkat(dfd, e->d_name, 0);
     }
     closedir(d);
+}
+
+int lmp_atomic_is_temp_of(const char *output, const char *path)
+{
+    if (!output || !path || strcmp(path, "-") == 0) return 0;
+    target_kind kind;
+    char final[4096];
+    struct stat sb;
+    int exists, fd;
+    if (resolve(output, &kind, final, sizeof final, &sb, &exists, &fd, NULL) != LMP_OK || kind != T_FILE) return 0;
+    char fdir[PATH_MAX], prefix[NAME_LIMIT + 1];
+    const char *fbase;
+    split_path(final, fdir, sizeof fdir, &fbase);
+    temp_prefix(fbase, prefix, sizeof prefix);
+    /* the input as the file it names (a symbolic link to a temporary file is that file) */
+    char real[PATH_MAX], idir[PATH_MAX];
+    const char *in = realpath(path, real) ? real : path, *ibase;
+    split_path(in, idir, sizeof idir, &ibase);
+    if (!temp_pid(ibase, prefix)) return 0;
+    struct stat a, b;
+    return stat(fdir, &a) == 0 && stat(idir, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 /* ---- open / commit / abort -------------------------------------------------------------- */

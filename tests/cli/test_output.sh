@@ -131,6 +131,27 @@ rm -f "$TMPD/ff"
 if cmp -s "$FIX" "$TMPD/in.txt" && cmp -s "$TMPD/ref.arpa" "$TMPD/in.arpa" && [ -L "$TMPD/in.link" ]; then ok
 else bad "an input was changed by a refused command"; fi
 expect_ok "/dev/null is an output, not an input replaced" "$LMPROB" model convert "$TMPD/in.arpa" /dev/null --to arpa
+# an input that is a temporary file of the output, left by a killed run (pid 99999999: none, so a stale
+# one): opening the output removes such files, and a file kept to be recovered was gone before it was read
+# ("cannot open: No such file or directory", exit 1); refused as a usage error, the file kept (fortieth session)
+temp_refused() {  # label, the input, then the command
+  local l=$1 i=$2; shift 2
+  "$@" >"$TMPD/out" 2>"$TMPD/err"
+  local rc=$?
+  if [ $rc = 2 ] && grep -q "is a temporary file of the output" "$TMPD/err" && [ -s "$i" ]; then ok
+  else bad "$l: exit $rc, input $([ -e "$i" ] && echo kept || echo removed): $(head -c 300 "$TMPD/err")"; fi
+}
+mkdir -p "$TMPD/rec"
+cp "$TMPD/ref.arpa" "$TMPD/rec/m.arpa.lmprob-tmp.99999999"
+temp_refused "model convert of the output's leftover" "$TMPD/rec/m.arpa.lmprob-tmp.99999999" \
+  "$LMPROB" model convert "$TMPD/rec/m.arpa.lmprob-tmp.99999999" "$TMPD/rec/m.arpa"
+cp "$FIX" "$TMPD/rec/ids.lmprob-tmp.99999999"
+ln -s ids.lmprob-tmp.99999999 "$TMPD/rec/text-link.txt"
+temp_refused "tokenize of a link to the output's leftover" "$TMPD/rec/ids.lmprob-tmp.99999999" \
+  "$LMPROB" tokenize "$TMPD/rec/text-link.txt" -o "$TMPD/rec/ids"
+cp "$FIX" "$TMPD/rec/c.txt"
+expect_ok "an input named like another output's temporary file is read" \
+  "$LMPROB" model convert "$TMPD/rec/m.arpa.lmprob-tmp.99999999" "$TMPD/rec/other.arpa"
 # standard output appended to an input of a command that streams: its output was read back as input,
 # for ever (a 250,000-byte text grew to the file-size limit); refused before anything is read, as cat does
 stdout_refused() {  # label, the input as the message names it, then the command (run in sh -c)
