@@ -31,9 +31,10 @@ need=(gcc g++ make pkg-config zlib1g-dev liblzma-dev libcairo2-dev python3 pytho
 command -v npm >/dev/null 2>&1 || need+=(npm)
 # The Python module (make python) builds against python3-dev; its tests (tests/cli/test_python.sh) compare
 # with numpy, scipy and torch, which the benchmarks need too, and with mpmath (wide-range references).
-# python3-venv, python3-pip: `pip install .` into a fresh venv (tests/cli/test_pip.sh).
+# python3-venv, python3-pip: `pip install .` into a fresh venv (tests/cli/test_pip.sh); locales: the de_DE
+# locale's source, which python/tests/test_locale.py compiles with localedef (numbers in files under a comma locale).
 case "$whats" in *" test "* | *" bench "*) need+=(python3-dev python3-numpy python3-scipy python3-torch python3-mpmath) ;; esac
-case "$whats" in *" test "*) need+=(python3-venv python3-pip) ;; esac
+case "$whats" in *" test "*) need+=(python3-venv python3-pip locales) ;; esac
 case "$whats" in *" bench "*) need+=(libopenblas0-openmp) ;; esac
 # clang 14 and its libFuzzer runtime: the fuzz targets (fuzz/, make fuzz; a short run in make test).
 case "$whats" in *" test "*) need+=(clang libclang-rt-14-dev) ;; esac

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "bigmem.h"
+#include "cnum.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define JSON_ASAN 1
@@ -372,7 +373,7 @@ static int parse_number(parser *p, lmp_json_value *out)
     buf[L] = '\0';
     out->type = LMP_JSON_NUMBER;
     errno = 0;
-    out->num = strtod(buf, NULL); /* the grammar was checked above */
+    out->num = lmp_strtod_c(buf, NULL); /* the grammar was checked above; a decimal point in any locale */
     if (errno == ERANGE && isinf(out->num)) {
         /* 1e400 would be a silent infinity (issue 11: every float parse that overflows is an error naming the value) */
         snprintf(p->whatbuf, sizeof p->whatbuf, "number '%.64s%s' is out of the range of a double (magnitude above 1.8e308)",

@@ -1,6 +1,7 @@
 /* The training driver (include/lmprob/ngram_train.h): corpus → token ids →
  * vocabulary limits → counts → adjusted counts → links → probabilities. */
 #include "../count/train_internal.h"
+#include "../core/cnum.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -339,12 +340,12 @@ static lmp_status train_meta(lmp_train_model *m, const lmp_train_params *p, lmp_
     else snprintf(vocab, sizeof vocab, "all");
     const char *name = lmp_train_estimator_name(p->estimator);
     switch (p->estimator) {
-    case LMP_EST_ADDK: snprintf(est, sizeof est, "%s k=%.17g", name, p->k); break;
+    case LMP_EST_ADDK: lmp_snprintf_c(est, sizeof est, "%s k=%.17g", name, p->k); break;
     case LMP_EST_ABS:
-        if (p->discount > 0) snprintf(est, sizeof est, "%s D=%.9g", name, p->discount);
+        if (p->discount > 0) lmp_snprintf_c(est, sizeof est, "%s D=%.9g", name, p->discount);
         else snprintf(est, sizeof est, "%s", name);
         break;
-    case LMP_EST_STUPID: snprintf(est, sizeof est, "%s alpha=%.9g (scores, not probabilities)", name, p->alpha); break;
+    case LMP_EST_STUPID: lmp_snprintf_c(est, sizeof est, "%s alpha=%.9g (scores, not probabilities)", name, p->alpha); break;
     default: snprintf(est, sizeof est, "%s", name); break;
     }
     if (p->nltk_conventions && strlen(est) + 6 < sizeof est) strcat(est, " nltk");

@@ -22,6 +22,7 @@
 #include "../core/path.h"
 #include "gpt2_internal.h"
 #include "torch_ckpt.h"
+#include "../core/cnum.h"
 
 /* ---- tensor names ---------------------------------------------------------- */
 
@@ -109,7 +110,7 @@ static lmp_status cfg_int(const lmp_json_value *v, const char *key, long max, lo
     } else if (v->type == LMP_JSON_STRING && strings) { /* __metadata__ values are strings */
         char *end;
         errno = 0;
-        d = strtod(v->str, &end);
+        d = lmp_strtod_c(v->str, &end);
         if (end == v->str || *end || errno) d = NAN;
     } else if (v->type == LMP_JSON_STRING) {
         return lmp_error_set_at(err, LMP_EFORMAT, label, 0, "config: %s = \"%.40s\" is a string: expected a number", key,
@@ -183,7 +184,7 @@ static lmp_status cfg_read(const lmp_json_value *o, cfg_in *c, int strings, cons
             if (v->type == LMP_JSON_NUMBER) e = v->num;
             else if (v->type == LMP_JSON_STRING && strings) {
                 char *end;
-                e = strtod(v->str, &end);
+                e = lmp_strtod_c(v->str, &end);
                 if (end == v->str || *end) e = NAN;
             }
             if (!(e > 0 && e < 1))

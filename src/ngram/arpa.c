@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 
 #include "ngram_internal.h"
+#include "../core/cnum.h"
 
 /* Lines of free text accepted before \data\ (Sphinx writes about ten). */
 #define NG_PREAMBLE_LINES 10000
@@ -122,7 +123,7 @@ static lmp_status parse_float(arpa_ctx *a, const char *tok, size_t n, float *out
     buf[n] = 0;
     char *end;
     errno = 0;
-    float v = strtof(buf, &end);
+    float v = lmp_strtof_c(buf, &end);
     if (end != buf + n || isnan(v))
         return lmp_error_set_at(a->err, LMP_EFORMAT, a->path, io_reader_lineno(a->r), "%s: expected a number, got '%s'",
                                 what, buf);

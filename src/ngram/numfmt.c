@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "ngram_internal.h"
+#include "../core/cnum.h"
 
 typedef unsigned __int128 u128;
 
@@ -93,8 +94,8 @@ static size_t format_slow(char *out, float v)
 {
     char buf[48];
     for (int p = 0; p <= 8; p++) {
-        snprintf(buf, sizeof buf, "%.*e", p, (double)v);
-        if (strtof(buf, NULL) == v || p == 8) break;
+        lmp_snprintf_c(buf, sizeof buf, "%.*e", p, (double)v);
+        if (lmp_strtof_c(buf, NULL) == v || p == 8) break;
     }
     /* buf: [-]d[.ddd]e[+-]xx */
     const char *s = buf;

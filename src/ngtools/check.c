@@ -7,6 +7,7 @@
 
 #include "../ngram/ngram_internal.h"
 #include "lmprob/ngram_tools.h"
+#include "../core/cnum.h"
 
 double lmp_ngram_mass_after(const lmp_ngram *m, const lmp_token_id *ctx, size_t n)
 {
@@ -34,7 +35,7 @@ lmp_status lmp_ngram_record_quantisation(lmp_ngram *m, lmp_error *err)
     if (!s) return lmp_error_set(err, LMP_ENOMEM, "out of memory for the quantisation record");
     /* the distinct centres: equal-count bins give a value repeated in the data several codes */
     for (size_t i = 0; i < n; i++)
-        if (i == 0 || c[i] != c[i - 1]) w += sprintf(w, "%s%.9g", i ? " " : "", (double)c[i]);
+        if (i == 0 || c[i] != c[i - 1]) w += lmp_snprintf_c(w, (size_t)(s + n * 16 + 1 - w), "%s%.9g", i ? " " : "", (double)c[i]);
     lmp_status st = lmp_ngram_meta_set(m, LMP_NGRAM_META_QUANTISED, s, err);
     free(s);
     return st;
@@ -51,7 +52,7 @@ static size_t recorded_centres(const lmp_ngram *m, double *c, size_t max)
          * read as a double, about half of them land below their float (at -q 6 on PTB's trigram, 38 of 64),
          * the value coded as that centre then sat above the interval's top, and a model ppl accepted as a
          * trie was refused once converted to ARPA */
-        double v = strtof(s, &end);
+        double v = lmp_strtof_c(s, &end);
         if (end == s || (n && !(v >= c[n - 1]))) return 0; /* not a record of ascending numbers: ignored */
         /* a repeated centre (records written before the thirty-eighth session kept them) counts once */
         if (!n || v > c[n - 1]) c[n++] = v;

@@ -8,6 +8,7 @@
 #include "lmprob/corpus.h"
 #include "lmprob/ngram_tools.h"
 #include "ngtools_internal.h"
+#include "../core/cnum.h"
 
 static lmp_status check_models(const lmp_ngram *const *g, size_t k, lmp_error *err)
 {
@@ -344,7 +345,7 @@ lmp_status lmp_train_model_create_mix(const lmp_ngram *const *models, const doub
         for (size_t i = 0; i < k; i++) {
             const char *e = lmp_ngram_meta_get(models[i], LMP_NGRAM_META_ESTIMATOR);
             if (at < sizeof est)
-                at += (size_t)snprintf(est + at, sizeof est - at, "%s %.9g (%.40s)", i ? " +" : "", weights[i],
+                at += (size_t)lmp_snprintf_c(est + at, sizeof est - at, "%s %.9g (%.40s)", i ? " +" : "", weights[i],
                                        e ? e : "unknown");
             if (lmp_ngram_get_tokens(models[i]) != LMP_NGRAM_TOKENS_UNKNOWN) tk = lmp_ngram_get_tokens(models[i]);
         }

@@ -8,6 +8,7 @@
 
 #include "lmprob/ngram_tools.h"
 #include "ngtools_internal.h"
+#include "../core/cnum.h"
 
 /* log10 p(h) of the context h[0..n): the chain rule under the model, the
  * first word by its unigram, <s> by the unigram of </s> (an n-gram model
@@ -131,7 +132,7 @@ lmp_status lmp_train_model_create_pruned(const lmp_ngram *g, double threshold, u
     if (!st) {
         char est[512];
         const char *old = lmp_ngram_meta_get(g, LMP_NGRAM_META_ESTIMATOR);
-        snprintf(est, sizeof est, "%.400s%sentropy-pruned at %g (orders >= %u)", old ? old : "", old ? ", " : "",
+        lmp_snprintf_c(est, sizeof est, "%.400s%sentropy-pruned at %g (orders >= %u)", old ? old : "", old ? ", " : "",
                  threshold, min_order);
         st = ngt_meta_copy(m, g, LMP_NGRAM_META_ESTIMATOR, est, err);
     }
