@@ -125,7 +125,12 @@ LMP_API void lmp_error_clear(lmp_error *err);
  *                        yet): the temporary file is made beside the final
  *                        target and renamed over it, so the link stays a link;
  *   a regular file       replaced; it keeps its permission bits (and, for root,
- *                        its owner); one that we may not write is refused.
+ *                        its owner); one that we may not write is refused. One
+ *                        that a rename cannot replace (a file bind-mounted over
+ *                        its name: EBUSY; another user's in a sticky folder:
+ *                        EPERM) gets the complete temporary file's bytes
+ *                        written into it at commit, and the temporary file is
+ *                        removed (kept, and named in the error, if that fails).
  * The temporary name is "<name>.lmprob-tmp.<pid>" (a name too long to take the
  * suffix within 255 bytes is cut, on a UTF-8 boundary, and followed by "~" and a
  * hash of the whole name), so it is recognisable: lmp_atomic_open first removes

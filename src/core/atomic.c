@@ -369,6 +369,45 @@ static void sync_dir(const char *final)
     close(fd);
 }
 
+/* The temporary file's bytes written into the target itself, for a target that cannot be replaced by a
+ * rename: a file bind-mounted over its name (a container's `-v host.arpa:/work/out.arpa`: EBUSY), or another
+ * user's file in a sticky folder such as /tmp that we may write but not replace (EPERM). The output is complete
+ * in the temporary file before the target is touched, so a failed run still leaves the target as it was; only
+ * a failure during this copy leaves it cut, and then the temporary file is kept and named. Returns 0, or the
+ * errno of the failure. */
+static int copy_into(const char *tmp, const char *final)
+{
+    int in = open(tmp, O_RDONLY | O_CLOEXEC);
+    if (in < 0) return errno;
+    int out = open(final, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+    if (out < 0) {
+        int e = errno;
+        close(in);
+        return e;
+    }
+    char buf[1 << 16];
+    int e = 0;
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            if (n < 0) e = errno;
+            break;
+        }
+        for (ssize_t done = 0; done < n && !e;) {
+            ssize_t w = write(out, buf + done, (size_t)(n - done));
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0) e = errno;
+            else done += w;
+        }
+        if (e) break;
+    }
+    if (!e && fsync(out) != 0 && errno != EINVAL) e = errno;
+    if (close(out) != 0 && !e) e = errno;
+    close(in);
+    return e;
+}
+
 lmp_status lmp_atomic_commit(lmp_atomic_file *af, lmp_error *err)
 {
     if (!af->fp) return lmp_error_set(err, LMP_EINVAL, "output file is not open");
@@ -401,6 +440,18 @@ lmp_status lmp_atomic_commit(lmp_atomic_file *af, lmp_error *err)
     if (af->is_direct) return LMP_OK;
     if (rename(af->tmp, af->final) != 0) {
         saved = errno;
+        if (saved == EBUSY || saved == EPERM) { /* a mount point, a sticky folder: written into instead */
+            int e = copy_into(af->tmp, af->final);
+            if (!e) {
+                unlink(af->tmp);
+                return LMP_OK;
+            }
+            const char *slash = strrchr(af->tmp, '/');
+            return lmp_error_set_at(err, LMP_EIO, af->path, 0,
+                                    "cannot rename the temporary file into place (%s), and writing the output into "
+                                    "it failed: %s; the whole output is in %s",
+                                    strerror(saved), strerror(e), slash ? slash + 1 : af->tmp);
+        }
         unlink(af->tmp);
         return lmp_error_set_at(err, LMP_EIO, af->path, 0, "cannot rename the temporary file into place: %s",
                                 strerror(saved));
