@@ -602,7 +602,13 @@ void cli_progress_update(void *ctx, double frac)
 enum { CLI_MAX_OUTPUTS = 16 };
 static char out_tmp[CLI_MAX_OUTPUTS][4400];
 static volatile sig_atomic_t out_used[CLI_MAX_OUTPUTS];
-static const int fatal_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+/* Every signal whose default action ends the process and that a user, a shell or a batch scheduler sends:
+ * SIGXCPU is a scheduler's warning before its kill (ulimit -t, Slurm, SGE), SIGQUIT is Ctrl-\, and SIGALRM,
+ * SIGUSR1/2, SIGVTALRM and SIGPROF end a process that has no handler. Each left its temporary output behind
+ * until the fortieth session (the next run to the same target removed it). SIGXFSZ is ignored instead (a
+ * write past ulimit -f then fails with EFBIG and is reported). */
+static const int fatal_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT, SIGXCPU, SIGALRM, SIGUSR1, SIGUSR2,
+                                    SIGVTALRM, SIGPROF};
 #define NFATAL (sizeof fatal_signals / sizeof fatal_signals[0])
 
 static void on_fatal_signal(int sig)

@@ -297,6 +297,11 @@ if command -v strace >/dev/null 2>&1 && strace -o /dev/null true 2>/dev/null; th
   sigtest TERM "SIGTERM during train" "$LMPROB" train --quiet --order 2 --discount-fallback --output "$TMPD/sig.out" "$FIX"
   sigtest INT "SIGINT during model convert" "$LMPROB" model convert "$TMPD/ref.arpa" "$TMPD/sig.out" --to binary
   sigtest HUP "SIGHUP during model convert" "$LMPROB" model convert "$TMPD/ref.arpa" "$TMPD/sig.out" --to arpa
+  # SIGXCPU, a batch scheduler's warning before its kill (and ulimit -t's), and SIGUSR1: the temporary file
+  # stayed until the fortieth session. (SIGXCPU's default action dumps core: none here.)
+  ulimit -c 0
+  sigtest XCPU "SIGXCPU during train" "$LMPROB" train --quiet --order 2 --discount-fallback --output "$TMPD/sig.out" "$FIX"
+  sigtest USR1 "SIGUSR1 during model convert" "$LMPROB" model convert "$TMPD/ref.arpa" "$TMPD/sig.out" --to arpa
   sigtest KILL "SIGKILL during train" "$LMPROB" train --quiet --order 2 --discount-fallback --output "$TMPD/sig.out" "$FIX"
   expect_ok "train after a kill -9" train --output "$TMPD/sig.out" "$FIX"
   if [ -z "$(leftovers "$TMPD")" ] && same "$TMPD/sig.out" "$TMPD/ref.arpa"; then ok; else bad "the next run did not remove the kill -9 leftover: $(leftovers "$TMPD")"; fi
