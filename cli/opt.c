@@ -499,10 +499,16 @@ int cli_opt_lm_mode(const char *v, void *dest)
 /* "1G", "512M", "64K", "100" (bytes), "10%" of physical memory (as lmplz's -S). */
 int cli_opt_memory(const char *s, void *dest)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || errno || !(v >= 0) || !isfinite(v)) return -1;
+    /* the number is read as every other option's (cli_scan_double): no leading space, no hexadecimal, which
+     * strtod took ("0x10M" was 16 MiB, " 1G" 1 GiB, where --seed ' 1' is refused) */
+    size_t k = strspn(s, "0123456789.eE+-");
+    char num[64];
+    double v;
+    if (k == 0 || k >= sizeof num) return -1;
+    memcpy(num, s, k);
+    num[k] = '\0';
+    if (cli_scan_double(num, CLI_NUM_FINITE, &v) || !(v >= 0)) return -1;
+    const char *end = s + k;
     double mult = 1;
     const int unit = *end != '\0';
     if (*end == '%') {

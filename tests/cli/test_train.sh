@@ -31,6 +31,11 @@ expect_fail "train @LIST naming stdin" "file 1 of 1 is '-' \(standard input\): e
 [ -e "$TMPD/x.arpa" ] && bad "a refused @LIST left a model" || ok
 expect_fail "bad estimator" "--estimator: expected mkn, kn, addk, mle, wb, katz, abs or stupid, got 'foo'" "$LMPROB" train --order 3 --estimator foo -o "$TMPD/x.arpa" "$FIX"
 expect_fail "bad memory" "--memory: expected a size" "$LMPROB" train --order 3 --memory lots -o "$TMPD/x.arpa" "$FIX"
+# the number as every option reads one (fortieth session: strtod took hexadecimal and a leading space)
+for m in 0x10M ' 1G' 0x1p4M; do
+  expect_fail "--memory '$m'" "--memory: expected a size" "$LMPROB" train --order 3 --memory "$m" -o "$TMPD/x.arpa" "$FIX"
+done
+expect_ok "--memory 1.5G" "$LMPROB" train --quiet --order 3 --discount-fallback --memory 1.5G -o "$TMPD/x.arpa" "$FIX"
 
 # A model, and its summary.
 expect_out "train order 3" '3-grams +56 +D1=0.728814' "$LMPROB" train --order 3 --output "$TMPD/m3.arpa" "$FIX"
