@@ -22,7 +22,18 @@ static size_t escape_char(const char *s, size_t len, int in_message, char e[8])
 {
     const unsigned char c = (unsigned char)s[0];
     const int k = lmp_utf8_char(s, len);
-    if (k > 1) { /* a well-formed character past ASCII, as it is */
+    if (k > 1) { /* a well-formed character past ASCII, as it is, unless it is invisible */
+        /* format characters that show nothing or reorder what follows: a byte-order mark before "464" read as
+         * "'464': expected an id" (it looked as if 464 were refused), and the bidirectional controls
+         * (U+202A..U+202E, U+2066..U+2069) rearrange the rest of a terminal line */
+        const unsigned char *u = (const unsigned char *)s;
+        unsigned cp = k == 2 ? (c & 0x1Fu) << 6 | (u[1] & 0x3Fu)
+                    : k == 3 ? (c & 0x0Fu) << 12 | (u[1] & 0x3Fu) << 6 | (u[2] & 0x3Fu) : 0;
+        if (cp == 0xAD || (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202E) ||
+            (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF) {
+            snprintf(e, 8, "\\u%04X", cp);
+            return (size_t)k;
+        }
         memcpy(e, s, (size_t)k);
         e[k] = '\0';
         return (size_t)k;

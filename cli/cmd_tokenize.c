@@ -448,6 +448,7 @@ int cmd_detokenize(int argc, char **argv)
     size_t wl = 0;
     unsigned char carry[4];
     size_t nc = 0;
+    int bom_seen = 0; /* the input's first separator was reached: a byte-order mark is only at the start */
     if (!chunk) {
         cli_error("detokenize: out of memory");
         goto done;
@@ -511,6 +512,13 @@ int cmd_detokenize(int argc, char **argv)
                     word[wl++] = (char)c;
                     continue;
                 }
+                /* a byte-order mark at the start (an editor's UTF-8 "with BOM"): skipped, as the numbers
+                 * files and corpora skip it; it was read as part of the first id */
+                if (!bom_seen && wl >= 3 && memcmp(word, "\xEF\xBB\xBF", 3) == 0) {
+                    memmove(word, word + 3, wl - 3);
+                    wl -= 3;
+                }
+                bom_seen = 1;
                 if (wl) {
                     lmp_token_id id = LMP_TOKEN_NONE;
                     char shown[400];
