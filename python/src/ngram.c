@@ -291,6 +291,7 @@ typedef struct {
     PyObject_HEAD
     lmp_ngram *m;
     PyObject *path;       /* bytes: kenlm's Model.path (the absolute path) */
+    PyObject *source;     /* bytes: the absolute path of the file read (Model(path)); NULL for a trained model */
     lmp_token_id unk, bos, eos;
     size_t V;
     unsigned order;
@@ -321,6 +322,7 @@ static void model_dealloc(lmpy_Model *M)
 {
     lmp_ngram_free(M->m);
     Py_XDECREF(M->path);
+    Py_XDECREF(M->source);
     Py_TYPE(M)->tp_free((PyObject *)M);
 }
 
@@ -394,6 +396,7 @@ static int model_init(lmpy_Model *M, PyObject *args, PyObject *kw)
     Py_DECREF(pathb);
     if (!abs) return -1;
     Py_XSETREF(M->path, abs);
+    Py_XSETREF(M->source, Py_NewRef(abs)); /* M->path is the user's to set; this stays */
     return 0;
 }
 
@@ -1119,6 +1122,12 @@ static PyObject *model_write(lmpy_Model *M, PyObject *args, PyObject *kw, int bi
         return NULL;
     }
     const char *path = PyBytes_AS_STRING(pb);
+    /* as `lmprob model convert IN IN`: the model's own file is an input, which the rename would replace */
+    const char *in = M->source ? PyBytes_AS_STRING(M->source) : NULL;
+    if (lmpy_check_output_from(binary ? "write_binary" : "write_arpa", path, &in, 1) < 0) {
+        Py_DECREF(pb);
+        return NULL;
+    }
     lmp_error err;
     lmp_error_clear(&err);
     lmp_status st;
@@ -1450,6 +1459,10 @@ static PyObject *py_train(PyObject *self, PyObject *args, PyObject *kw)
         data = PyUnicode_AsEncodedString(joined, "utf-8", "surrogateescape");
         Py_DECREF(joined);
         if (!data) goto done;
+    }
+    if (out_b) { /* before reading anything: the rename would replace a corpus or vocabulary it is */
+        const char *inputs[] = {path_b ? PyBytes_AS_STRING(path_b) : NULL, p.vocab_file};
+        if (lmpy_check_output_from("train", PyBytes_AS_STRING(out_b), inputs, 2) < 0) goto done;
     }
     lmp_status st;
     Py_BEGIN_ALLOW_THREADS

@@ -4,6 +4,7 @@ import copy
 import math
 import os
 import pickle
+import re
 import unittest
 
 from common import PTB, TMP, cli, cli_json, kenlm_module, lmprob, np, run_threads, small_corpus, small_model, test_sentences
@@ -357,6 +358,57 @@ class TestTrain(unittest.TestCase):
         for t in (-1, 1025):
             with self.assertRaisesRegex(ValueError, r"threads = -?\d+: expected 0 \(every core\) to 1024"):
                 lmprob.train(lines, order=2, estimator="addk", threads=t)
+
+    def test_output_is_never_an_input(self):
+        # `lmprob train -o c.txt c.txt` exits 2; train(c, output=c) replaced the corpus with the model, silently.
+        # Refused as the CLI refuses it (cli_check_output_from), under any name of the file, before reading.
+        d = os.path.join(TMP, "same_file")
+        os.makedirs(d, exist_ok=True)
+        corpus, vocab = os.path.join(d, "c.txt"), os.path.join(d, "v.txt")
+        with open(corpus, "w") as f:
+            f.write("a b c\nb c a\nc a b\na c\n" * 5)
+        with open(vocab, "w") as f:
+            f.write("a\nb\nc\n")
+        link, hard = os.path.join(d, "link.txt"), os.path.join(d, "hard.txt")
+        for p in (link, hard):
+            if os.path.lexists(p):
+                os.remove(p)
+        os.symlink(corpus, link)
+        os.link(corpus, hard)
+        with open(corpus, "rb") as f:
+            before = f.read()
+        for out, kw, named in ((corpus, {}, corpus), (link, {}, corpus), (hard, {}, corpus),
+                               (os.path.join(d, ".", "c.txt"), {}, corpus),
+                               (vocab, {"vocab_file": vocab}, vocab), (link, {"vocab_file": vocab}, corpus)):
+            want = (f"train: output {re.escape(out)} is the input {re.escape(named)} \\(the same file\\): expected "
+                    "another output name, since writing it would replace the input")
+            with self.assertRaisesRegex(ValueError, want):
+                lmprob.train(corpus, order=2, estimator="addk", output=out, **kw)
+        for p in (corpus, vocab):
+            with open(p, "rb") as f:
+                self.assertNotIn(b"\\data\\", f.read(), p)
+        with open(corpus, "rb") as f:
+            self.assertEqual(f.read(), before)
+        # a list of sentences or text= has no input file; a new name is written
+        m = lmprob.train(["a b c", "b c a"], order=2, estimator="addk", output=os.path.join(d, "m.arpa"))
+        self.assertEqual(lmprob.Model(os.path.join(d, "m.arpa")).score("a b"), m.score("a b"))
+        # a model read from a file is that file's: writing it back over it is `model convert IN IN`
+        m = lmprob.Model(os.path.join(d, "m.arpa"))
+        alias = os.path.join(d, "alias.arpa")
+        if os.path.lexists(alias):
+            os.remove(alias)
+        os.symlink(os.path.join(d, "m.arpa"), alias)
+        for write in (m.write_arpa, m.write_binary):
+            name = write.__name__
+            with self.assertRaisesRegex(ValueError, f"{name}: output {re.escape(alias)} is the input .*m\\.arpa "
+                                                     "\\(the same file\\)"):
+                write(alias)
+        m.path = b"/elsewhere.arpa"  # kenlm's settable path is not what was read
+        with self.assertRaisesRegex(ValueError, "is the input"):
+            m.write_arpa(os.path.join(d, "m.arpa"))
+        m.write_binary(os.path.join(d, "m2.bin"))  # another file: written
+        m3 = os.path.join(d, "m3.arpa")  # a trained model was not read from its output=
+        lmprob.train(corpus, order=2, estimator="addk", output=m3).write_arpa(m3)
 
 
 class TestKenlmDropIn(unittest.TestCase):
