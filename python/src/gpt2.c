@@ -73,28 +73,44 @@ static int g2_init(lmpy_GPT2 *o, PyObject *args, PyObject *kw)
                                        "lmprob.Model", path);
         goto done;
     }
+    /* Loaded into g, tok_owned and lm, and stored in the object with the GIL held, after a second look:
+     * another thread may be loading into this object too (g2.__init__(path) on threads; both loads wrote
+     * o->g without the GIL, both returned 0 and one model leaked). */
+    lmp_gpt2 *g = NULL;
+    lmp_tokenizer *tok_owned = NULL;
+    lmp_lm *lm = NULL;
     Py_BEGIN_ALLOW_THREADS
-    st = lmp_gpt2_load(path, NULL, NULL, &o->g, &err);
-    if (st == LMP_OK && !tok && kind == LMP_LM_PATH_GPT2_VOCAB) st = lmp_tokenizer_load(path, &o->tok_owned, &err);
+    st = lmp_gpt2_load(path, NULL, NULL, &g, &err);
+    if (st == LMP_OK && !tok && kind == LMP_LM_PATH_GPT2_VOCAB) st = lmp_tokenizer_load(path, &tok_owned, &err);
     Py_END_ALLOW_THREADS
     if (st != LMP_OK) {
         lmpy_raise_path(path, &err);
-        goto done;
+        goto drop;
     }
-    if (o->tok_owned) tok = o->tok_owned;
+    if (tok_owned) tok = tok_owned;
     lmp_gpt2_config gc;
-    lmp_gpt2_get_config(o->g, &gc);
+    lmp_gpt2_get_config(g, &gc);
     if (default_encoding && tok && lmp_tokenizer_vocab_size(tok) > (size_t)gc.n_vocab) {
         tok = NULL;
         enc = Py_None;
     }
-    if (lmp_lm_create_gpt2(o->g, tok, (unsigned)threads, &o->lm, &err) != LMP_OK) {
+    if (lmp_lm_create_gpt2(g, tok, (unsigned)threads, &lm, &err) != LMP_OK) {
         lmpy_raise(&err);
-        goto done;
+        goto drop;
     }
+    if (o->g) {
+        PyErr_SetString(PyExc_TypeError, "GPT2: already loaded");
+        goto drop;
+    }
+    o->g = g;
+    o->tok_owned = tok_owned;
+    o->lm = lm;
+    g = NULL; /* the object's now */
+    tok_owned = NULL;
+    lm = NULL;
     if (tok && enc != Py_None) o->encoding = Py_NewRef(enc);
     o->threads = (int)threads;
-    lmp_gpt2_get_config(o->g, &o->cfg);
+    o->cfg = gc;
     /* as the CLI's note (cli_gpt2_note_inferred): with no config the head count is a guess */
     if (o->cfg.source == LMP_GPT2_CONFIG_INFERRED &&
         PyErr_WarnFormat(PyExc_UserWarning, 1,
@@ -103,6 +119,10 @@ static int g2_init(lmpy_GPT2 *o, PyObject *args, PyObject *kw)
                          path, o->cfg.n_head) < 0)
         goto done;
     rc = 0;
+drop:
+    lmp_lm_free(lm); /* over g and the tokenizer: first */
+    lmp_gpt2_free(g);
+    lmp_tokenizer_free(tok_owned);
 done:
     Py_DECREF(pb);
     return rc;

@@ -361,7 +361,7 @@ static int model_init(lmpy_Model *M, PyObject *args, PyObject *kw)
     PyObject *pathb = NULL, *config = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O&|O:Model", kwl, lmpy_path_converter, &pathb, &config)) return -1;
     const char *path = PyBytes_AS_STRING(pathb);
-    if (M->m) {
+    if (M->m) { /* before the load; checked again after it */
         PyErr_SetString(PyExc_TypeError, "Model: already loaded");
         Py_DECREF(pathb);
         return -1;
@@ -370,31 +370,40 @@ static int model_init(lmpy_Model *M, PyObject *args, PyObject *kw)
         Py_DECREF(pathb);
         return -1;
     }
+    /* Loaded into m without the GIL, and stored in M->m with it: another thread may be loading into this
+     * object too (m.__init__(path) on threads; both loads wrote M->m without the GIL, both returned 0 and
+     * one model leaked). */
+    lmp_ngram *m = NULL;
     lmp_error err;
     lmp_error_clear(&err);
     lmp_status st;
     Py_BEGIN_ALLOW_THREADS
-    st = lmp_ngram_load(path, NULL, NULL, &M->m, &err);
+    st = lmp_ngram_load(path, NULL, NULL, &m, &err);
     /* a quantised trie's values keep the record of their rounding in what write_arpa/write_binary write
      * (ngram_tools.h; the CLI's model convert does the same): without it the ARPA of a -q 8 trie is
      * refused as "not a probability model". Here, before any other thread can see the model. */
-    if (st == LMP_OK && (st = lmp_ngram_record_quantisation(M->m, &err)) != LMP_OK) {
-        lmp_ngram_free(M->m);
-        M->m = NULL;
-    }
+    if (st == LMP_OK) st = lmp_ngram_record_quantisation(m, &err);
     Py_END_ALLOW_THREADS
     if (st != LMP_OK) {
+        lmp_ngram_free(m);
         lmpy_raise_path(path, &err);
         Py_DECREF(pathb);
         return -1;
     }
-    model_setup(M);
-    /* kenlm: self.path = os.path.abspath(as_str(path)) */
+    /* kenlm: self.path = os.path.abspath(as_str(path)); Python code, so before the check below, which
+     * nothing may separate from the stores */
     PyObject *osp = PyImport_ImportModule("os.path");
     PyObject *abs = osp ? PyObject_CallMethod(osp, "abspath", "O", pathb) : NULL;
     Py_XDECREF(osp);
     Py_DECREF(pathb);
-    if (!abs) return -1;
+    if (!abs || M->m) {
+        if (abs) PyErr_SetString(PyExc_TypeError, "Model: already loaded");
+        Py_XDECREF(abs);
+        lmp_ngram_free(m);
+        return -1;
+    }
+    M->m = m;
+    model_setup(M);
     Py_XSETREF(M->path, abs);
     Py_XSETREF(M->source, Py_NewRef(abs)); /* M->path is the user's to set; this stays */
     return 0;

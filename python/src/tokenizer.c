@@ -61,20 +61,27 @@ static int enc_init(lmpy_Encoding *e, PyObject *args, PyObject *kw)
         Py_DECREF(pb);
         return -1;
     }
+    /* loaded into tok without the GIL, stored with it (see Model's __init__: two threads loading into one
+     * object both succeeded, and one tokenizer leaked) */
+    lmp_tokenizer *tok = NULL;
     lmp_error err;
     lmp_error_clear(&err);
     lmp_status st;
     Py_BEGIN_ALLOW_THREADS
-    st = lmp_tokenizer_load(path, &e->tok, &err);
+    st = lmp_tokenizer_load(path, &tok, &err);
     Py_END_ALLOW_THREADS
-    if (st != LMP_OK) {
-        lmpy_raise_path(path, &err);
-        Py_DECREF(pb);
+    PyObject *name = st == LMP_OK ? PyUnicode_DecodeFSDefault(path) : NULL;
+    if (st != LMP_OK) lmpy_raise_path(path, &err);
+    else if (name && e->tok) PyErr_SetString(PyExc_TypeError, "Encoding: already loaded");
+    Py_DECREF(pb);
+    if (!name || e->tok) {
+        Py_XDECREF(name);
+        lmp_tokenizer_free(tok);
         return -1;
     }
-    Py_XSETREF(e->path, PyUnicode_DecodeFSDefault(path));
-    Py_DECREF(pb);
-    return e->path ? 0 : -1;
+    e->tok = tok;
+    Py_XSETREF(e->path, name);
+    return 0;
 }
 
 static int loaded(lmpy_Encoding *e)
