@@ -20,6 +20,7 @@
  * threads interleave call by call. Long fills release the GIL. */
 #include "lmpy.h"
 
+#include <limits.h>
 #include <math.h>
 #include <pythread.h>
 #include <string.h>
@@ -2197,6 +2198,63 @@ static PyObject *rng_get_state(lmpy_rng_obj *o, PyObject *args, PyObject *kw)
     return Py_BuildValue("(sNiid)", "MT19937", arr, pos, hg, hg ? g : 0.0);
 }
 
+/* An int of numpy's state dict (pos, has_gauss) as numpy's Cython takes it into a C int: OverflowError outside
+ * int's range, with numpy's words after ours (it was cast, so that pos = 2**32 + 3 was 3). 0 or -1. */
+static int state_int(PyObject *v, const char *name, int *out)
+{
+    int over;
+    long x = PyLong_AsLongAndOverflow(v, &over);
+    if (x == -1 && PyErr_Occurred()) return -1;
+    if (over || x < INT_MIN || x > INT_MAX) {
+        PyErr_Format(PyExc_OverflowError, "set_state: %s = %R: value too large to convert to int", name, v);
+        return -1;
+    }
+    *out = (int)x;
+    return 0;
+}
+
+/* numpy's 624 state words into mt, each as numpy's Cython takes it into a uint32_t: OverflowError outside
+ * [0, 2**32) (they were cut to 32 bits, so that -1 was 4294967295 and 2**40 was 0). A list or tuple is read as
+ * Python ints (numpy.asarray made a float64 array of ints with 2**64 - 1 among them); an array through its
+ * view, whose doubles hold every int of that range exactly and round no int outside it into it. 0 or -1. */
+static int state_keys(PyObject *keys, uint32_t mt[624])
+{
+    static const char *const why[] = {"value too large to convert to", "can't convert negative value to"};
+    if (PyList_Check(keys) || PyTuple_Check(keys)) {
+        PyObject *t = PySequence_Tuple(keys); /* a list that an item's __index__ changes stays as it was */
+        if (!t) return -1;
+        int ok = PyTuple_GET_SIZE(t) == 624;
+        if (!ok) PyErr_SetString(PyExc_ValueError, "set_state: keys: expected 624 integers");
+        for (int i = 0; ok && i < 624; i++) {
+            PyObject *k = PyNumber_Index(PyTuple_GET_ITEM(t, i));
+            int over = 0;
+            long long x = k ? PyLong_AsLongLongAndOverflow(k, &over) : -1;
+            if (!k || (x == -1 && PyErr_Occurred())) ok = 0;
+            else if (over || x < 0 || x > UINT32_MAX) {
+                PyErr_Format(PyExc_OverflowError, "set_state: keys[%d] = %R: %s uint32_t", i, k,
+                             why[over < 0 || x < 0]);
+                ok = 0;
+            } else mt[i] = (uint32_t)x;
+            Py_XDECREF(k);
+        }
+        Py_DECREF(t);
+        return ok ? 0 : -1;
+    }
+    lmpy_view v;
+    if (lmpy_view_get(keys, &v, "keys", LMPY_INT) < 0) return -1;
+    int bad = v.ndim != 1 || v.shape[0] != 624 ? -2 : -1;
+    for (int i = 0; bad == -1 && i < 624; i++) {
+        const double x = lmpy_view_at(&v, v.data + i * v.strides[0]);
+        if (x < 0 || x > UINT32_MAX) bad = i;
+        else mt[i] = (uint32_t)x;
+    }
+    const double x = bad >= 0 ? lmpy_view_at(&v, v.data + bad * v.strides[0]) : 0;
+    lmpy_view_release(&v);
+    if (bad == -2) PyErr_SetString(PyExc_ValueError, "set_state: keys: expected 624 integers");
+    else if (bad >= 0) lmpy_err(PyExc_OverflowError, "set_state: keys[%d] = %.17g: %s uint32_t", bad, x, why[x < 0]);
+    return bad == -1 ? 0 : -1;
+}
+
 static PyObject *rng_set_state(lmpy_rng_obj *o, PyObject *state)
 {
     if (o->rng.kind != LMP_RNG_NUMPY_LEGACY)
@@ -2216,10 +2274,9 @@ static PyObject *rng_set_state(lmpy_rng_obj *o, PyObject *state)
                                                  "'state': {'key': keys, 'pos': pos}, 'has_gauss': 0 or 1, "
                                                  "'gauss': x}");
         name = PyUnicode_AsUTF8(bg);
-        pos = (int)PyLong_AsLong(pos_o);
-        hg = hgo ? (int)PyLong_AsLong(hgo) : 0;
+        if (!name || state_int(pos_o, "pos", &pos) < 0 || (hgo && state_int(hgo, "has_gauss", &hg) < 0)) return NULL;
         g = go ? PyFloat_AsDouble(go) : 0.0;
-        if (!name || PyErr_Occurred()) return NULL;
+        if (PyErr_Occurred()) return NULL;
     } else if (!PyTuple_Check(state) ||
                !PyArg_ParseTuple(state, "sOi|id;set_state: expected ('MT19937', keys, pos, has_gauss, "
                                         "cached_gaussian)",
@@ -2231,23 +2288,15 @@ static PyObject *rng_set_state(lmpy_rng_obj *o, PyObject *state)
     }
     if (strcmp(name, "MT19937") != 0)
         return PyErr_Format(PyExc_ValueError, "set_state: expected the 'MT19937' algorithm, got '%s'", name);
-    lmpy_view v;
-    if (lmpy_view_get(keys, &v, "keys", LMPY_INT) < 0) return NULL;
-    if (v.ndim != 1 || v.shape[0] != 624) {
-        lmpy_view_release(&v);
-        return PyErr_Format(PyExc_ValueError, "set_state: keys: expected 624 integers");
-    }
-    if (pos < 0 || pos > 624) {
-        lmpy_view_release(&v);
-        return PyErr_Format(PyExc_ValueError, "set_state: pos = %d: expected 0 .. 624", pos);
-    }
+    uint32_t mt[624];
+    if (state_keys(keys, mt) < 0) return NULL;
+    if (pos < 0 || pos > 624) return PyErr_Format(PyExc_ValueError, "set_state: pos = %d: expected 0 .. 624", pos);
     lmpy_rng_lock((PyObject *)o);
-    for (int i = 0; i < 624; i++) o->rng.mt[i] = (uint32_t)(uint64_t)lmpy_view_at(&v, v.data + i * v.strides[0]);
+    memcpy(o->rng.mt, mt, sizeof mt);
     o->rng.mti = pos;
     o->rng.has_gauss = hg != 0;
     o->rng.gauss = g;
     lmpy_rng_unlock((PyObject *)o);
-    lmpy_view_release(&v);
     Py_RETURN_NONE;
 }
 

@@ -475,6 +475,56 @@ class TestNumpyStream(unittest.TestCase):
         with self.assertRaisesRegex(TypeError, "numpy's dict"):
             f.set_state({"bit_generator": "MT19937"})
 
+    def test_set_state_out_of_range_as_numpy(self):
+        # What numpy's Cython refuses with OverflowError on the way into a C int (pos, has_gauss) or a
+        # uint32_t (each key) was cast here: the dict's pos = 2**32 + 3 was stored as 3, has_gauss = 2**32 as
+        # 0, a key of -1 as 4294967295 and 2**40 as 0. Each case in both forms, against numpy's own refusal;
+        # the stream must be left as it was.
+        base = np.random.RandomState(3)
+
+        def forms(pos=None, has_gauss=None, key=None):
+            t = list(base.get_state())
+            d = base.get_state(legacy=False)
+            if pos is not None:
+                t[2] = d["state"]["pos"] = pos
+            if has_gauss is not None:
+                t[3] = d["has_gauss"] = has_gauss
+            if key is not None:
+                t[1] = d["state"]["key"] = key
+            return tuple(t), d
+
+        keys = base.get_state()[1]
+        cases = [{"pos": 2**32 + 3}, {"pos": 2**31}, {"pos": -2**31 - 1}, {"pos": 2**64},
+                 {"has_gauss": 2**32}, {"has_gauss": 2**31}, {"has_gauss": -2**40}]
+        for bad in (-1, 2**32, 2**40, 2**64 - 1):
+            for i in (0, 623):
+                k = [int(x) for x in keys]
+                k[i] = bad
+                cases.append({"key": k})
+                if bad < 2**63:
+                    cases.append({"key": np.array(k, dtype=np.int64)})
+        cases.append({"key": np.full(624, 2**32, dtype=np.uint64)})
+        for case in cases:
+            for state in forms(**case):
+                with self.assertRaises(OverflowError, msg=f"numpy {case} {type(state).__name__}"):
+                    np.random.RandomState(0).set_state(state)
+                r = lmprob.RandomState(0)
+                with self.assertRaises(OverflowError, msg=f"lmprob {case} {type(state).__name__}"):
+                    r.set_state(state)
+                self.assertEqual(r.random_sample(), np.random.RandomState(0).random_sample())
+        # the edges of the ranges are taken, as numpy takes them
+        for case in ({"key": [0] + [2**32 - 1] * 623}, {"has_gauss": 0}):
+            for state in forms(**case):
+                r, n = lmprob.RandomState(0), np.random.RandomState(0)
+                r.set_state(state)
+                n.set_state(state)
+                np.testing.assert_array_equal(r.get_state()[1], n.get_state()[1])
+                self.assertEqual(r.random_sample(), n.random_sample())
+        with self.assertRaisesRegex(OverflowError, r"set_state: pos = 4294967299: value too large to convert to int"):
+            lmprob.RandomState(0).set_state(forms(pos=2**32 + 3)[1])
+        with self.assertRaisesRegex(OverflowError, r"set_state: keys\[5\] = -1: can't convert negative value to uint32_t"):
+            lmprob.RandomState(0).set_state(forms(key=[-1 if i == 5 else 0 for i in range(624)])[0])
+
     def test_seed_and_errors(self):
         a = lmprob.RandomState(5)
         x = a.random_sample()
