@@ -1,5 +1,6 @@
 /* Shared CLI helpers: strict parsing and clear errors (see cli.h). */
 #include "cli.h"
+#include "../src/ngram/out_name.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -942,46 +943,14 @@ char *cli_join_command(int argc, char **argv)
     return s;
 }
 
-/* A compression lmprob reads or knows but does not write (the reader sniffs content, so a model written plain
- * under such a name loads, and the name lies): train -o x.arpa.bz2 wrote plain text. */
-static const char *unwritten_compression(const char *path)
-{
-    static const char *const ext[] = {".bz2", ".zst", ".lz4", ".lzma", ".Z", ".zip", ".7z", ".br"};
-    size_t n = strlen(path);
-    for (size_t i = 0; i < sizeof ext / sizeof *ext; i++) {
-        size_t k = strlen(ext[i]);
-        if (n > k && strcmp(path + n - k, ext[i]) == 0) return ext[i];
-    }
-    return NULL;
-}
-
-int cli_model_out_format(const char *path)
-{
-    size_t n = strlen(path);
-    if (unwritten_compression(path)) return -2;
-    if (n >= 3 && (strcmp(path + n - 3, ".gz") == 0 || strcmp(path + n - 3, ".xz") == 0)) {
-        n -= 3; /* ARPA, compressed; unless the name says binary under the suffix */
-        if ((n >= 4 && strncmp(path + n - 4, ".bin", 4) == 0) || (n >= 5 && strncmp(path + n - 5, ".trie", 5) == 0))
-            return -1;
-        return 0;
-    }
-    if (n >= 4 && strcmp(path + n - 4, ".bin") == 0) return 1;
-    if (n >= 5 && strcmp(path + n - 5, ".trie") == 0) return 2;
-    return 0;
-}
+/* The rule is the library's (src/ngram/out_name.h), which the Python module follows too. */
+int cli_model_out_format(const char *path) { return (int)ng_out_format_of(path); }
 
 int cli_model_out_check(const char *cmd, const char *path)
 {
-    if (!path || cli_model_out_format(path) >= 0) return CLI_OK;
-    const char *z = unwritten_compression(path);
-    if (z)
-        cli_error("%s: %s: lmprob compresses what it writes with gzip (.gz) or xz (.xz) only: expected a name "
-                  "ending in .arpa, .arpa.gz, .arpa.xz, .bin or .trie, not %s",
-                  cmd, path, z);
-    else
-        cli_error("%s: %s: a binary model is mapped into memory, never compressed: expected a name ending in .bin or "
-                  ".trie, or an ARPA name to compress (.arpa.gz, .arpa.xz)",
-                  cmd, path);
+    char why[256];
+    if (!path || !ng_out_refusal(path, NG_OUT_BY_NAME, why, sizeof why)) return CLI_OK;
+    cli_error("%s: %s: %s", cmd, path, why);
     return CLI_USAGE;
 }
 

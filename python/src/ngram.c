@@ -21,6 +21,7 @@
  * written with the GIL held: sharing one between threads is safe in CPython but
  * its value is then whichever call wrote it last. */
 #include "lmpy.h"
+#include "../../src/ngram/out_name.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -1121,6 +1122,15 @@ static PyObject *model_evaluate(lmpy_Model *M, PyObject *args, PyObject *kw)
     return stats_dict(&acc, unnormalised);
 }
 
+/* An output name refused as the CLI refuses it (src/ngram/out_name.h): ValueError "cmd: path: why". 0 or -1. */
+static int check_out_name(const char *cmd, const char *path, ng_out_format want)
+{
+    char why[256];
+    if (!ng_out_refusal(path, want, why, sizeof why)) return 0;
+    PyErr_Format(PyExc_ValueError, "%s: %s: %s", cmd, path, why);
+    return -1;
+}
+
 static PyObject *model_write(lmpy_Model *M, PyObject *args, PyObject *kw, int binary)
 {
     static char *kwl[] = {"path", NULL};
@@ -1132,8 +1142,9 @@ static PyObject *model_write(lmpy_Model *M, PyObject *args, PyObject *kw, int bi
     }
     const char *path = PyBytes_AS_STRING(pb);
     /* as `lmprob model convert IN IN`: the model's own file is an input, which the rename would replace */
-    const char *in = M->source ? PyBytes_AS_STRING(M->source) : NULL;
-    if (lmpy_check_output_from(binary ? "write_binary" : "write_arpa", path, &in, 1) < 0) {
+    const char *in = M->source ? PyBytes_AS_STRING(M->source) : NULL, *cmd = binary ? "write_binary" : "write_arpa";
+    if (check_out_name(cmd, path, binary ? NG_OUT_BINARY : NG_OUT_ARPA) < 0 ||
+        lmpy_check_output_from(cmd, path, &in, 1) < 0) {
         Py_DECREF(pb);
         return NULL;
     }
@@ -1236,9 +1247,11 @@ static PyMethodDef model_methods[] = {
      PyDoc_STR("info($self)\n--\n\nA dict: order, counts per order, vocab_size, bytes, binary, trie, and the\n"
                "metadata lmprob train records (tokens, vocab, estimator, command).")},
     {"write_arpa", LMPY_FN(model_write_arpa), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("write_arpa($self, path)\n--\n\nWrite the model as ARPA text (atomically: a temporary file, then rename).")},
+     PyDoc_STR("write_arpa($self, path)\n--\n\nWrite the model as ARPA text (atomically: a temporary file, then rename);\n"
+               "gzip- or xz-compressed when path ends in .gz or .xz (other compressions: ValueError).")},
     {"write_binary", LMPY_FN(model_write_binary), METH_VARARGS | METH_KEYWORDS,
-     PyDoc_STR("write_binary($self, path)\n--\n\nWrite lmprob's binary format (loads by mmap), atomically.")},
+     PyDoc_STR("write_binary($self, path)\n--\n\nWrite lmprob's binary format (loads by mmap), atomically; never\n"
+               "compressed: a path ending in .gz, .xz, .bz2, ... is a ValueError.")},
     {"__reduce__", LMPY_FN(model_reduce), METH_NOARGS, PyDoc_STR("Pickle as the model's path (as kenlm).")},
     {NULL, NULL, 0, NULL},
 };
@@ -1469,9 +1482,14 @@ static PyObject *py_train(PyObject *self, PyObject *args, PyObject *kw)
         Py_DECREF(joined);
         if (!data) goto done;
     }
-    if (out_b) { /* before reading anything: the rename would replace a corpus or vocabulary it is */
+    /* before reading anything: the format the name asks for, as `lmprob train -o` takes it, and no input it is
+     * (the rename would replace a corpus or vocabulary) */
+    const char *out = out_b ? PyBytes_AS_STRING(out_b) : NULL;
+    const ng_out_format fmt = out ? ng_out_format_of(out) : NG_OUT_ARPA;
+    if (out) {
         const char *inputs[] = {path_b ? PyBytes_AS_STRING(path_b) : NULL, p.vocab_file};
-        if (lmpy_check_output_from("train", PyBytes_AS_STRING(out_b), inputs, 2) < 0) goto done;
+        if (check_out_name("train", out, NG_OUT_BY_NAME) < 0 || lmpy_check_output_from("train", out, inputs, 2) < 0)
+            goto done;
     }
     lmp_status st;
     Py_BEGIN_ALLOW_THREADS
@@ -1481,8 +1499,11 @@ static PyObject *py_train(PyObject *self, PyObject *args, PyObject *kw)
         st = lmp_corpus_create(PyBytes_AS_STRING(data), (size_t)PyBytes_GET_SIZE(data), "<text>", &p.corpus, &cr, &err);
         if (st == LMP_OK) st = lmp_train_model_create(cr, &p, &tm, &err);
     }
-    if (st == LMP_OK && out_b) st = lmp_train_write_arpa(tm, PyBytes_AS_STRING(out_b), &err);
+    if (st == LMP_OK && out && fmt == NG_OUT_ARPA) st = lmp_train_write_arpa(tm, out, &err);
     if (st == LMP_OK) st = lmp_ngram_create_from_train(tm, &nm, &err);
+    /* .bin and .trie: the binary layout of the model built, as `lmprob train -o m.bin` writes it */
+    if (st == LMP_OK && out && fmt == NG_OUT_BINARY) st = lmp_ngram_write_binary(nm, out, &err);
+    if (st == LMP_OK && out && fmt == NG_OUT_TRIE) st = lmp_ngram_write_trie(nm, out, NULL, &err);
     Py_END_ALLOW_THREADS
     if (st != LMP_OK) {
         lmpy_raise_path(path_b ? PyBytes_AS_STRING(path_b) : NULL, &err);
@@ -1527,7 +1548,10 @@ PyMethodDef lmpy_ngram_methods[] = {
                "or xz; one sentence a line) or a list of sentences; or text=: one string of\n"
                "lines. estimator: mkn (modified Kneser-Ney, KenLM's lmplz numbers), kn, addk\n"
                "(k), mle, wb, katz (gt_max), abs (discount), stupid (alpha). output: also\n"
-               "write the ARPA file. prune: per-order count thresholds (the last repeats).\n"
+               "write the model there, as `lmprob train -o` names formats: .bin binary, .trie\n"
+               "the trie, .gz/.xz compressed ARPA, other names ARPA (.bz2 and a binary name\n"
+               "under .gz/.xz: ValueError; nor may it be the corpus or vocab_file). prune:\n"
+               "per-order count thresholds (the last repeats).\n"
                "min_count: words seen fewer times become <unk>; vocab_size: keep the most\n"
                "frequent words; vocab_file: a word list (one a line) that is the vocabulary.\n"
                "discount_fallback: KenLM's --discount_fallback: True (0.5 1 1.5) or three\n"

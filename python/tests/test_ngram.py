@@ -5,9 +5,10 @@ import math
 import os
 import pickle
 import re
+import subprocess
 import unittest
 
-from common import PTB, TMP, cli, cli_json, kenlm_module, lmprob, np, run_threads, small_corpus, small_model, test_sentences
+from common import LMPROB, PTB, TMP, cli, cli_json, kenlm_module, lmprob, np, run_threads, small_corpus, small_model, test_sentences
 
 
 class TestAgainstCLI(unittest.TestCase):
@@ -409,6 +410,66 @@ class TestTrain(unittest.TestCase):
         m.write_binary(os.path.join(d, "m2.bin"))  # another file: written
         m3 = os.path.join(d, "m3.arpa")  # a trained model was not read from its output=
         lmprob.train(corpus, order=2, estimator="addk", output=m3).write_arpa(m3)
+
+    def test_output_format_by_name(self):
+        # The format output= names, by the CLI's one rule (src/ngram/out_name.h): train(output='m.bin' or
+        # 'm.trie') wrote ARPA text, and 'm.arpa.bz2' plain text, where `lmprob train -o` writes the binary
+        # layouts and refuses .bz2; write_binary('x.arpa.gz') wrote a binary model under a gzip name.
+        corpus = small_corpus(500)
+        d = os.path.join(TMP, "out_format")
+        os.makedirs(d, exist_ok=True)
+        sents = test_sentences(50)
+
+        def arpa_body(model):  # the model as ARPA text, but the command line
+            a = os.path.join(d, "body.arpa")
+            model.write_arpa(a)
+            with open(a) as f:
+                return [l for l in f if not l.startswith("# lmprob command:")]
+
+        for name, trie in (("m.bin", False), ("m.trie", True)):
+            py, by_cli = os.path.join(d, "py_" + name), os.path.join(d, "cli_" + name)
+            m = lmprob.train(corpus, order=3, output=py)
+            cli("train", "--order", 3, "--quiet", "--output", by_cli, corpus)
+            with open(py, "rb") as f:
+                self.assertEqual(f.read(8), b"LMPNGRAM", name)
+            a, b = lmprob.Model(py), lmprob.Model(by_cli)
+            self.assertEqual((a.info()["binary"], a.info()["trie"]), (True, trie), name)
+            self.assertEqual((b.info()["binary"], b.info()["trie"]), (True, trie), name)
+            self.assertEqual([a.score(s) for s in sents], [b.score(s) for s in sents], name)
+            self.assertEqual([a.score(s) for s in sents], [m.score(s) for s in sents], name)
+            self.assertEqual(arpa_body(a), arpa_body(b), name)
+            self.assertEqual(m.path, os.path.abspath(py).encode())
+        gz = os.path.join(d, "m.arpa.gz")
+        lmprob.train(corpus, order=2, output=gz)
+        with open(gz, "rb") as f:
+            self.assertEqual(f.read(2), b"\x1f\x8b")
+        # refused before reading, with the CLI's words (its exit 2), and nothing written
+        for name in ("m.arpa.bz2", "m.zst", "m.bin.gz", "m.trie.xz"):
+            out = os.path.join(d, name)
+            r = subprocess.run([LMPROB, "train", "--order", "2", "--quiet", "-o", out, corpus], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 2, name)
+            want = r.stderr.strip().replace("lmprob: ", "", 1)
+            self.assertTrue(want.startswith(f"train: {out}: "), want)
+            with self.assertRaises(ValueError) as e:
+                lmprob.train(corpus, order=2, output=out)
+            self.assertEqual(str(e.exception), want)
+            self.assertFalse(os.path.exists(out), name)
+        # a chosen format (as `model convert --to`): no compression lmprob does not write; a binary layout never
+        # compressed; ARPA under any other name (.bin.gz is compressed ARPA then, as --to arpa writes it)
+        m = lmprob.Model(os.path.join(d, "py_m.bin"))
+        for write, name, why in (
+                (m.write_binary, "x.arpa.gz", "a binary model is mapped into memory, never compressed: expected a name without .gz"),
+                (m.write_binary, "x.bin.xz", "a binary model is mapped into memory, never compressed: expected a name without .xz"),
+                (m.write_binary, "x.bz2", r"lmprob compresses what it writes with gzip \(.gz\) or xz \(.xz\) only: .* not .bz2"),
+                (m.write_arpa, "x.arpa.zst", r"lmprob compresses what it writes with gzip \(.gz\) or xz \(.xz\) only: .* not .zst")):
+            out = os.path.join(d, name)
+            with self.assertRaisesRegex(ValueError, f"^{write.__name__}: {re.escape(out)}: {why}$"):
+                write(out)
+            self.assertFalse(os.path.exists(out), name)
+        for write, name, magic in ((m.write_arpa, "x.bin.gz", b"\x1f\x8b"), (m.write_binary, "x.model", b"LMPNGRAM")):
+            write(os.path.join(d, name))
+            with open(os.path.join(d, name), "rb") as f:
+                self.assertEqual(f.read(len(magic)), magic, name)
 
 
 class TestKenlmDropIn(unittest.TestCase):
