@@ -1,5 +1,7 @@
 /* Shared CLI helpers: strict parsing and clear errors (see cli.h). */
 #include "cli.h"
+#include "../src/core/outcheck.h"
+#include "../src/core/path.h"
 #include "../src/ngram/out_name.h"
 
 #include <ctype.h>
@@ -962,109 +964,14 @@ int cli_check_output(const char *cmd, const char *path)
 /* Standard output appended to one of the inputs (`lmprob tokenize f >> f`): a command that streams would
  * read its own output back for ever, until the disk is full. Refused as cat refuses it: standard output a
  * regular file that is an input which is not empty (`> f` empties it first: nothing to read back). */
-static int check_stdout_not_input(const char *cmd, const char *const *inputs, size_t n)
-{
-    struct stat out;
-    if (fstat(1, &out) != 0 || !S_ISREG(out.st_mode)) return CLI_OK;
-    for (size_t i = 0; i < n; i++) {
-        struct stat in;
-        if (!inputs[i]) continue;
-        const int std_in = strcmp(inputs[i], "-") == 0;
-        if (std_in ? fstat(0, &in) != 0 : stat(inputs[i], &in) != 0) continue;
-        if (in.st_dev == out.st_dev && in.st_ino == out.st_ino && in.st_size > 0) {
-            cli_error("%s: standard output is the input %s%s (the same file): expected another file for the "
-                      "output, since what is written would be read back as input",
-                      cmd, inputs[i], std_in ? " (standard input)" : "");
-            return CLI_USAGE;
-        }
-    }
-    return CLI_OK;
-}
-
-/* The folder that path names an entry of, into out[size]: "." for a bare name, "/" for one at the root
- * (slashes that end path are not a name's). */
-static void parent_folder(const char *path, char *out, size_t size)
-{
-    size_t n = strlen(path);
-    while (n > 1 && path[n - 1] == '/') n--;
-    while (n > 0 && path[n - 1] != '/') n--;
-    if (n == 0) snprintf(out, size, ".");
-    else snprintf(out, size, "%.*s", (int)(n > 1 ? n - 1 : 1), path);
-}
-
-/* Whether name is a shard of Hugging Face's sharded weights: <stem>-NNNNN-of-NNNNN<ext> */
-static int hf_shard_name(const char *name, const char *stem, const char *ext)
-{
-    size_t ls = strlen(stem), le = strlen(ext), n = strlen(name);
-    if (n != ls + 15 + le || strncmp(name, stem, ls) != 0 || strcmp(name + n - le, ext) != 0) return 0;
-    static const char pat[] = "-#####-of-#####"; /* '#': a digit */
-    for (int i = 0; i < 15; i++)
-        if (pat[i] == '#' ? !isdigit((unsigned char)name[ls + i]) : name[ls + i] != pat[i]) return 0;
-    return 1;
-}
-
-/* Whether the file at path lies directly in the folder dir (its parent folder is dir: compared by
- * device and inode, so any spelling of either path, or a symlink to the folder, is the same) and has
- * a name that a model or vocabulary folder is read by: Hugging Face's config, weights (whole or in
- * shards, and their indexes; src/gpt2/model.c) and tokenizer files (src/lm/lm_gpt2.c, src/tokenizer).
- * Other files there (an earlier output, an lmprob model.bin) may be written. */
-static int in_folder(const char *path, const struct stat *dir)
-{
-    static const char *const read[] = {"config.json",       "tokenizer.json",    "vocab.json",
-                                       "merges.txt",        "encoder.json",      "vocab.bpe",
-                                       "model.safetensors", "pytorch_model.bin", "model.safetensors.index.json",
-                                       "pytorch_model.bin.index.json"};
-    const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
-    int named = hf_shard_name(name, "model", ".safetensors") || hf_shard_name(name, "pytorch_model", ".bin");
-    for (size_t k = 0; k < sizeof read / sizeof read[0] && !named; k++) named = strcmp(name, read[k]) == 0;
-    if (!named) return 0;
-    char parent[4200];
-    parent_folder(path, parent, sizeof parent);
-    struct stat p;
-    return stat(parent, &p) == 0 && p.st_dev == dir->st_dev && p.st_ino == dir->st_ino;
-}
-
 int cli_check_output_from(const char *cmd, const char *path, const char *const *inputs, size_t n)
 {
-    if (!path || strcmp(path, "-") == 0) return check_stdout_not_input(cmd, inputs, n);
-    /* An input that is a temporary file of the output (left by a killed run): opening the output removes it
-     * before it is read (lmp_atomic_open cleans up after dead processes), so a file kept to be recovered
-     * was lost with "cannot open: No such file or directory". */
-    for (size_t i = 0; i < n; i++)
-        if (inputs[i] && lmp_atomic_is_temp_of(path, inputs[i])) {
-            cli_error("%s: input %s is a temporary file of the output %s, left by a run that did not finish: "
-                      "expected another name for it (rename it first), since writing %s removes such files",
-                      cmd, inputs[i], path, path);
-            return CLI_USAGE;
-        }
-    struct stat out;
-    /* stat follows symlinks, so a link to an input is that input, and "-" is whatever standard input
-     * is (`--output c.txt - < c.txt`). A regular file would be replaced by the output; a FIFO that is
-     * also the input would wait forever for a second reader (a device, /dev/null say, is both at once
-     * harmlessly). */
-    if (stat(path, &out) == 0 && (S_ISREG(out.st_mode) || S_ISFIFO(out.st_mode)))
-        for (size_t i = 0; i < n; i++) {
-            struct stat in;
-            if (!inputs[i]) continue;
-            if (strcmp(inputs[i], "-") == 0 ? fstat(0, &in) != 0 : stat(inputs[i], &in) != 0) continue;
-            if (S_ISDIR(in.st_mode) && S_ISREG(out.st_mode) && in_folder(path, &in)) {
-                /* a model or vocabulary folder: the files in it are read (config.json, model.safetensors,
-                 * encoder.json, ...); `gpt2 logits DIR -o DIR/config.json` replaced the model's config */
-                cli_error("%s: output %s is a file in the input folder %s: expected an output name outside it, "
-                          "since the folder's files are read as input and writing it would replace one",
-                          cmd, path, inputs[i]);
-                return CLI_USAGE;
-            }
-            if (in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
-                const int std_in = strcmp(inputs[i], "-") == 0;
-                cli_error("%s: output %s is the input %s%s (the same %s): expected another output name, "
-                          "since writing it would %s",
-                          cmd, path, inputs[i], std_in ? " (standard input)" : "",
-                          S_ISFIFO(out.st_mode) ? "FIFO" : "file",
-                          S_ISFIFO(out.st_mode) ? "wait for a reader that never comes" : "replace the input");
-                return CLI_USAGE;
-            }
-        }
+    char why[8500];
+    if (lmp_output_conflict(path, inputs, n, why, sizeof why)) {
+        cli_error("%s: %s", cmd, why);
+        return CLI_USAGE;
+    }
+    if (!path || strcmp(path, "-") == 0) return CLI_OK;
     struct stat sb;
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
         cli_error("%s: %s: is a folder: expected a file name to write", cmd, path);
@@ -1105,7 +1012,7 @@ int cli_check_output_dir(const char *cmd, const char *dir)
     }
     /* Not there yet: its parent must take a new folder. */
     char parent[4200];
-    parent_folder(dir, parent, sizeof parent);
+    lmp_path_parent(dir, parent, sizeof parent);
     if (stat(parent, &sb) != 0 || !S_ISDIR(sb.st_mode) || access(parent, W_OK | X_OK) != 0) {
         cli_error("%s: cannot create the folder %s: %s is not a writable folder", cmd, dir, parent);
         return -1;
@@ -1185,7 +1092,7 @@ const char *cli_gpt2_vocab_path(const char *vocab, char *where, size_t size)
         struct stat sb;
         int pair = strcmp(name, "encoder.json") == 0 || strcmp(name, "vocab.bpe") == 0 ||
                    strcmp(name, "vocab.json") == 0 || strcmp(name, "merges.txt") == 0;
-        if (pair && stat(vocab, &sb) == 0 && S_ISREG(sb.st_mode)) parent_folder(vocab, where, size);
+        if (pair && stat(vocab, &sb) == 0 && S_ISREG(sb.st_mode)) lmp_path_parent(vocab, where, size);
         else snprintf(where, size, "%s", vocab);
         return where;
     }

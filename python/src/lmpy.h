@@ -52,11 +52,10 @@ PyObject *lmpy_raise_path(const char *path, const lmp_error *err);
  * with the path when not. 0 or -1. */
 int lmpy_check_readable(const char *path);
 
-/* An output that is one of the files read, under any name (./x, a symlink, a hard link: stat's device and
- * inode): the writer's rename would replace that input. The CLI's rule (cli_check_output_from) in its words,
- * as a ValueError "cmd: output OUT is the input IN (the same file): ...". in[0..n): NULL entries skipped; "-"
- * is standard input, an output "-" standard output (refused when it is a non-empty input file). A device
- * (/dev/null) is written in place, never replaced, so it may be both. 0, or -1 with the exception set. */
+/* An output that would destroy an input: the library's one rule (src/core/outcheck.h, which the CLI's
+ * cli_check_output_from asks too), as a ValueError "cmd: output OUT is the input IN (the same file): ...".
+ * in[0..n): NULL entries skipped; "-" is standard input, an output "-" standard output. 0, or -1 with the
+ * exception set. */
 int lmpy_check_output_from(const char *cmd, const char *out, const char *const *in, size_t n);
 
 /* A path argument (str, bytes or os.PathLike) as a bytes object (PyUnicode_FSConverter). */

@@ -4,6 +4,7 @@
 #include "lmprob/lm.h"
 
 #include "../../src/core/pool.h"
+#include "../../src/core/outcheck.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -104,34 +105,10 @@ int lmpy_check_readable(const char *path)
 
 int lmpy_check_output_from(const char *cmd, const char *out, const char *const *in, size_t n)
 {
-    const int std_out = strcmp(out, "-") == 0;
-    struct stat o;
-    /* stat follows symlinks; an output that is not there yet is no input */
-    if ((std_out ? fstat(1, &o) : stat(out, &o)) != 0 || !(S_ISREG(o.st_mode) || S_ISFIFO(o.st_mode))) return 0;
-    for (size_t i = 0; i < n; i++) {
-        struct stat s;
-        if (!in[i]) continue;
-        const int std_in = strcmp(in[i], "-") == 0;
-        if ((std_in ? fstat(0, &s) : stat(in[i], &s)) != 0 || s.st_dev != o.st_dev || s.st_ino != o.st_ino) continue;
-        const char *as_stdin = std_in ? " (standard input)" : "";
-        if (!std_out) {
-            const int fifo = S_ISFIFO(o.st_mode);
-            PyErr_Format(PyExc_ValueError,
-                         "%s: output %s is the input %s%s (the same %s): expected another output name, since "
-                         "writing it would %s",
-                         cmd, out, in[i], as_stdin, fifo ? "FIFO" : "file",
-                         fifo ? "wait for a reader that never comes" : "replace the input");
-            return -1;
-        }
-        if (S_ISREG(o.st_mode) && s.st_size > 0) { /* `> f` emptied it first: nothing to read back */
-            PyErr_Format(PyExc_ValueError,
-                         "%s: standard output is the input %s%s (the same file): expected another file for the "
-                         "output, since what is written would be read back as input",
-                         cmd, in[i], as_stdin);
-            return -1;
-        }
-    }
-    return 0;
+    char why[8500];
+    if (!lmp_output_conflict(out, in, n, why, sizeof why)) return 0;
+    PyErr_Format(PyExc_ValueError, "%s: %s", cmd, why);
+    return -1;
 }
 
 PyObject *lmpy_raise_path(const char *path, const lmp_error *err)

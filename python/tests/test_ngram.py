@@ -410,6 +410,16 @@ class TestTrain(unittest.TestCase):
         m.write_binary(os.path.join(d, "m2.bin"))  # another file: written
         m3 = os.path.join(d, "m3.arpa")  # a trained model was not read from its output=
         lmprob.train(corpus, order=2, estimator="addk", output=m3).write_arpa(m3)
+        # a corpus that is a temporary file of the output (left by a killed run; no pid 99999999): writing the
+        # output removes such files, so it was gone after the training read it; refused, the file kept
+        left = os.path.join(d, "out.arpa.lmprob-tmp.99999999")
+        with open(left, "wb") as f:
+            f.write(before)
+        with self.assertRaisesRegex(ValueError, "train: input .*out\\.arpa\\.lmprob-tmp\\.99999999 is a temporary "
+                                                "file of the output .*out\\.arpa"):
+            lmprob.train(left, order=2, estimator="addk", output=os.path.join(d, "out.arpa"))
+        with open(left, "rb") as f:
+            self.assertEqual(f.read(), before)
 
     def test_output_format_by_name(self):
         # The format output= names, by the CLI's one rule (src/ngram/out_name.h): train(output='m.bin' or

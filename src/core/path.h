@@ -25,4 +25,15 @@ static inline lmp_status lmp_path_join(char *buf, size_t size, const char *dir, 
                             strlen(dir), name, size - 2 - strlen(name));
 }
 
+/* The folder that path names an entry of, into out[size]: "." for a bare name, "/" for one at the root
+ * (slashes that end path are not a name's). */
+static inline void lmp_path_parent(const char *path, char *out, size_t size)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/') n--;
+    while (n > 0 && path[n - 1] != '/') n--;
+    if (n == 0) snprintf(out, size, ".");
+    else snprintf(out, size, "%.*s", (int)(n > 1 ? n - 1 : 1), path);
+}
+
 #endif /* LMPROB_CORE_PATH_H */
