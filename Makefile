@@ -438,7 +438,7 @@ test-builds: test-build-asan test-build-normal test-build-fuzz test-build-aarch6
 test-build-normal:
 	@$(MAKE) --no-print-directory all python
 test-build-asan:
-	@$(MAKE) --no-print-directory SAN=1 cli tests
+	@$(MAKE) --no-print-directory SAN=1 cli tests python
 test-build-aarch64:
 	@$(MAKE) --no-print-directory CROSS=aarch64 tests
 test-build-fuzz:
