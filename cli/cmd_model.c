@@ -40,9 +40,9 @@ static void usage(FILE *f)
             "         damaged section\n"
             "\n"
             "examples: lmprob model convert ptb5.arpa ptb5.bin\n"
-            "          lmprob model convert -q 8 -b 8 ptb5.arpa ptb5.trie\n"
-            "          lmprob model info ptb5.trie\n"
-            "          lmprob model verify ptb5.trie\n");
+            "          lmprob model convert -q 8 -b 8 ptb5.arpa ptb5.q8.trie\n"
+            "          lmprob model info ptb5.q8.trie\n"
+            "          lmprob model verify ptb5.q8.trie\n");
 }
 
 static int ends_with(const char *s, const char *suf)

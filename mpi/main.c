@@ -128,7 +128,8 @@ int main(int argc, char **argv)
         if (rc == CLI_HELP) { /* cli_parse printed lmprob train's usage: a success, as in lmprob (exit 255 was) */
             if (g_mpi.rank == 0)
                 printf("\nlmprob-mpi runs it on every rank of an MPI job (docs/mpi.md):\n"
-                       "example: mpirun -np 4 lmprob-mpi train --order 5 --output ptb5.arpa ptb.train.txt\n");
+                       "example: mpirun -np 2 lmprob-mpi train --order 5 --output ptb5.arpa ptb.train.txt\n"
+                       "         (more ranks than cores or slots: mpirun --oversubscribe -np 4 ...)\n");
             rc = CLI_OK;
         }
     } else if (argc >= 2 && (cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0)) {

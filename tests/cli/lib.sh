@@ -3,7 +3,13 @@
 : "${LMPROB:?set LMPROB to the lmprob binary}"
 T_PASS=0
 T_FAIL=0
-TMPD=$(mktemp -d)
+# A script's scratch folder: with TMPDIR naming no folder, mktemp fails, and an empty TMPD put a venv at /v and
+# files at / (test_pip.sh; fortieth session's docs audit). Stop instead, as a failed script.
+if ! TMPD=$(mktemp -d) || [ -z "$TMPD" ] || [ ! -d "$TMPD" ]; then
+  echo "FAIL: mktemp -d failed (TMPDIR=${TMPDIR:-unset}): no scratch folder for $(basename "$0")"
+  echo "$(basename "$0"): 0 passed, 1 failed"
+  exit 1
+fi
 trap 'rm -rf "$TMPD"' EXIT
 
 ok()   { T_PASS=$((T_PASS + 1)); }
