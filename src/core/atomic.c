@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -441,11 +442,18 @@ lmp_status lmp_atomic_commit(lmp_atomic_file *af, lmp_error *err)
     if (rename(af->tmp, af->final) != 0) {
         saved = errno;
         if (saved == EBUSY || saved == EPERM) { /* a mount point, a sticky folder: written into instead */
+            /* Signals wait for the copy's end: the target is cut from its first write on, and a handler that
+             * removes the temporary file (the CLI's, on Ctrl-C) would leave neither the old content nor the
+             * whole new one. The faults a program causes itself (SIGSEGV, SIGBUS, ...) are not blocked. */
+            sigset_t all, old;
+            sigfillset(&all);
+            static const int sync_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS};
+            for (size_t i = 0; i < sizeof sync_signals / sizeof sync_signals[0]; i++) sigdelset(&all, sync_signals[i]);
+            pthread_sigmask(SIG_BLOCK, &all, &old);
             int e = copy_into(af->tmp, af->final);
-            if (!e) {
-                unlink(af->tmp);
-                return LMP_OK;
-            }
+            if (!e) unlink(af->tmp);
+            pthread_sigmask(SIG_SETMASK, &old, NULL);
+            if (!e) return LMP_OK;
             const char *slash = strrchr(af->tmp, '/');
             return lmp_error_set_at(err, LMP_EIO, af->path, 0,
                                     "cannot rename the temporary file into place (%s), and writing the output into "

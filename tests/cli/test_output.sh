@@ -305,6 +305,37 @@ if command -v strace >/dev/null 2>&1 && strace -o /dev/null true 2>/dev/null; th
   sigtest KILL "SIGKILL during train" "$LMPROB" train --quiet --order 2 --discount-fallback --output "$TMPD/sig.out" "$FIX"
   expect_ok "train after a kill -9" train --output "$TMPD/sig.out" "$FIX"
   if [ -z "$(leftovers "$TMPD")" ] && same "$TMPD/sig.out" "$TMPD/ref.arpa"; then ok; else bad "the next run did not remove the kill -9 leftover: $(leftovers "$TMPD")"; fi
+  # SIGINT while a target a rename cannot replace (rename failing with EBUSY, as for a bind mount) is being
+  # written into: the signal waits for the copy's end, so the target is whole, the temporary file gone, and the
+  # process still dies by the signal (the handler would otherwise remove the whole output with the target cut).
+  # The copy's writes are slowed: the first write after the failed rename, counted in a tracing run.
+  # A model of about 1 MB, so that the copy takes 16 writes of 64 KiB and the signal lands between two.
+  awk 'BEGIN { srand(11); for (i = 0; i < 3000; i++) { n = int(rand() * 12); s = "";
+         for (j = 0; j < n; j++) s = s (j ? " " : "") "w" int(rand() * rand() * 2000); print s } }' >"$TMPD/big.txt"
+  "$LMPROB" train --quiet --order 3 --output "$TMPD/big.arpa" "$TMPD/big.txt" || bad "a 1 MB model"
+  rm -f "$TMPD"/sig.out*
+  printf 'old\n' >"$TMPD/sig.out"
+  strace -f -o "$TMPD/copy.trace" -e trace=rename,write -e inject=rename:error=EBUSY \
+    "$LMPROB" model convert "$TMPD/big.arpa" "$TMPD/sig.out" --to arpa >/dev/null 2>&1
+  k=$(awk '/rename\(/ { print n + 1; exit } /write\(/ { n++ }' "$TMPD/copy.trace")
+  rm -f "$TMPD/copy.trace" "$TMPD/pid"
+  printf 'old\n' >"$TMPD/sig.out"
+  ASAN_OPTIONS=detect_leaks=0 env --default-signal=INT strace -o /dev/null -e trace=rename,write -e inject=rename:error=EBUSY \
+    -e inject=write:delay_enter=150000:when="${k:-1}+" \
+    sh -c 'echo $$ >"$0/pid"; exec "$@"' "$TMPD" "$LMPROB" model convert "$TMPD/big.arpa" "$TMPD/sig.out" --to arpa \
+    >/dev/null 2>"$TMPD/sig.err" &
+  spid=$!
+  seen=0
+  for _ in $(seq 400); do
+    # the copy has begun once the target no longer holds "old"
+    if [ -s "$TMPD/pid" ] && ! grep -q '^old$' "$TMPD/sig.out" 2>/dev/null && in_write "$(cat "$TMPD/pid")"; then seen=1; break; fi
+    sleep 0.025
+  done
+  [ $seen = 1 ] && kill -INT "$(cat "$TMPD/pid")"
+  { wait $spid; } 2>/dev/null
+  rc=$?
+  if [ $seen = 1 ] && [ $rc -ge 128 ] && same "$TMPD/sig.out" "$TMPD/big.arpa" && [ -z "$(leftovers "$TMPD")" ]; then ok
+  else bad "SIGINT while copying into a target a rename cannot replace: seen $seen, exit $rc, target $(head -c 20 "$TMPD/sig.out" | tr '\n' ' '), left: $(leftovers "$TMPD")"; fi
 else
   echo "SKIP: signal-during-write tests (strace missing or ptrace not permitted)"
 fi
