@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "lmprob/ngram.h"
+#include "../src/ngram/out_name.h"
 
 static void usage(FILE *f)
 {
@@ -183,11 +184,11 @@ static int model_convert(int argc, char **argv)
     enum { ARPA, HASHED, TRIE } kind;
     /* .gz and .xz: ARPA text, compressed (as train, prune, filter and mix write it) */
     const int zipped = ends_with(pos[1], ".gz") || ends_with(pos[1], ".xz");
-    if ((to_kind < 0 || cli_model_out_format(pos[1]) == -2) && (prc = cli_model_out_check("model convert", pos[1])))
-        return prc;
+    const ng_out_format named = ng_out_format_of(pos[1]);
+    if ((to_kind < 0 || named == NG_OUT_UNWRITTEN) && (prc = cli_model_out_check("model convert", pos[1]))) return prc;
     if (to_kind >= 0) kind = to_kind == 0 ? ARPA : to_kind == 2 ? TRIE : HASHED;
-    else if (ends_with(pos[1], ".bin")) kind = HASHED;
-    else if (ends_with(pos[1], ".trie")) kind = TRIE;
+    else if (named == NG_OUT_BINARY) kind = HASHED;
+    else if (named == NG_OUT_TRIE) kind = TRIE;
     else if (ends_with(pos[1], ".arpa") || zipped || strcmp(pos[1], "-") == 0) kind = ARPA;
     else if (qbits || bbits) kind = TRIE;
     else {
@@ -196,10 +197,9 @@ static int model_convert(int argc, char **argv)
                   pos[1]);
         return CLI_USAGE;
     }
-    if (zipped && kind != ARPA) {
-        cli_error("model convert: OUT '%s': a binary model is mapped into memory, never compressed: expected --to "
-                  "arpa, or a name without .gz/.xz",
-                  pos[1]);
+    char why[300];
+    if (kind != ARPA && ng_out_refusal(pos[1], kind == TRIE ? NG_OUT_TRIE : NG_OUT_BINARY, why, sizeof why)) {
+        cli_error("model convert: OUT '%s': %s, or --to arpa", pos[1], why);
         return CLI_USAGE;
     }
     /* a usage conflict, refused before reading IN (it was found by the writer after the whole model was read,
