@@ -106,6 +106,19 @@ assert abs(d["entropy_nats"] - H) < 1e-6 * H, (d["entropy_nats"], H)
 assert d["nucleus_size"] == 3, d["nucleus_size"]
 assert d["context_tokens"] == 2 and d["unknown"] == []
 PY
+# the mass over a vocabulary of thousands (its probabilities printed whole with --top): the correctly rounded
+# sum of the printed p, within 2 units of 2^-53; summed in order it was 832 units off for this prompt over PTB's
+# 10,001 words (fortieth session's accuracy audit)
+head -n 5000 "$SHARED/data/ptb/ptb.train.txt" >"$TMPD/ptb5k.txt"
+"$LMPROB" train --quiet --order 3 --output "$TMPD/ptb5k.arpa" "$TMPD/ptb5k.txt" || bad "a PTB trigram"
+"$LMPROB" next "$TMPD/ptb5k.arpa" --prompt "the xyzzy of" --top 20000 --json >"$TMPD/mass.json"
+/usr/bin/python3 - "$TMPD/mass.json" <<'PY' && ok || bad "next mass: not the sum of the printed probabilities"
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+s = math.fsum(t["p"] for t in d["top"])
+assert len(d["top"]) == d["vocab_size"] > 4000, len(d["top"])
+assert abs(d["mass"] - s) <= 2 * 2**-53 * s, (d["mass"], s, (d["mass"] - s) / s / 2**-53)
+PY
 expect_out "next --model, text" "nucleus \(p = 0\.5\): 1 of 6" "$LMPROB" next --model "$M" --prompt a --top-p 0.5
 expect_out "next: unknown prompt word" '"unknown": \["qq"\]' "$LMPROB" next "$M" --prompt "a qq" --json
 expect_fail "next: bad top-p" "top-p: expected a probability in \(0, 1\]" "$LMPROB" next "$M" --top-p 2
