@@ -225,7 +225,10 @@ static double f_eval(double x, const dist_opts *d, int q)
         case Q_LOGPDF: return pmf_guard(x, lmp_bernoulli_logpmf(as_count(x), d->p), 1);
         case Q_CDF: return lmp_bernoulli_cdf(x, d->p);
         case Q_SF: return lmp_bernoulli_sf(x, d->p);
-        default: return x >= 0 && x <= 1 ? (x <= 1 - d->p ? 0.0 : 1.0) : NAN;
+        /* 0 where q <= F(0) = 1 - p, as scipy compares them (q = 0.9 at p = 0.1 gives 0, the decimal answer);
+         * but q = 1 is above 1 - p for every p > 0, where 1 - p rounds to 1 for p below 2^-53 (quantile(1) was
+         * 0 there; scipy and binomial with n = 1 give 1; the fortieth session's accuracy audit) */
+        default: return x >= 0 && x <= 1 ? (x <= 1 - d->p && !(x == 1 && d->p > 0) ? 0.0 : 1.0) : NAN;
         }
     }
     if (strcmp(f, "binomial") == 0) {

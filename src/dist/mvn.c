@@ -69,9 +69,10 @@ lmp_status lmp_mvn_create(const double *mean, const double *cov, size_t d, lmp_m
         if (!(s > 1e-14 * fabs(cov[j * d + j])) || !(s > 0)) {
             lmp_mvn_free(m);
             return lmp_error_set(err, LMP_ESINGULAR,
-                                 "covariance is not positive definite: Cholesky pivot %zu = %g "
-                                 "(expected > 0; the matrix is singular or indefinite)",
-                                 j, s);
+                                 "covariance is not positive definite: Cholesky pivot %zu = %g (expected above "
+                                 "1e-14 times its diagonal entry %g, below which it is rounding noise: the matrix is "
+                                 "singular, indefinite, or within rounding of singular)",
+                                 j, s, cov[j * d + j]);
         }
         double ljj = sqrt(s);
         L[j * d + j] = ljj;

@@ -19,6 +19,10 @@ expect_out "laplace cdf" '^cdf\(-1\) = 0\.30326532985631' "$LMPROB" dist laplace
 expect_out "exponential sf" '^sf\(2\) = 0\.36787944117144' "$LMPROB" dist exponential --rate 0.5 --sf 2
 expect_out "uniform quantile" '^quantile\(0\.25\) = 0\.5$' "$LMPROB" dist uniform --lo 0 --hi 2 --quantile 0.25
 expect_out "bernoulli pmf" '^pmf\(1\) = 0\.25$' "$LMPROB" dist bernoulli --p 0.25 --pmf 1
+# quantile(1) is 1 for every p > 0, also where 1 - p rounds to 1 (it gave 0 below p = 2^-53; fortieth session);
+# q = 0.9 at p = 0.1 stays scipy's 0
+expect_out "bernoulli quantile(1) at p = 1e-300" '^quantile\(1\) = 1$' "$LMPROB" dist bernoulli --p 1e-300 --quantile 1
+expect_out "bernoulli quantile(0.9) at p = 0.1" '^quantile\(0\.9\) = 0$' "$LMPROB" dist bernoulli --p 0.1 --quantile 0.9
 expect_out "dirichlet logpdf" '^logpdf\(0\.2,0\.3,0\.5\) = 0\.693147180559945' "$LMPROB" dist dirichlet --alpha 1,1,1 --logpdf 0.2,0.3,0.5
 expect_out "mvn logpdf" '^logpdf\(0,0\) = -1\.69403603018345' "$LMPROB" dist mvn --mean 0,0 --cov "1,0.5;0.5,1" --logpdf 0,0
 expect_out "json output" '^\{"family": "normal", "cdf": \[\{"x": 0, "value": 0\.5\}\]\}$' "$LMPROB" dist normal --cdf 0 --json
