@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "../src/core/ksum.h"
 
 static void usage(FILE *f)
 {
@@ -122,13 +123,9 @@ int cmd_next(int argc, char **argv)
     }
     /* The model's own probabilities; an n-gram model written by hand (or pruned) may not sum to 1:
      * then the entropy and the nucleus are those of the renormalised distribution, and we say so. */
-    double mass = 0.0, comp = 0.0; /* Neumaier's sum: in order it was ~800 units of 2^-53 off over 10,001 words */
-    for (size_t v = 0; v < V; v++) {
-        const double e = p[v] = exp(lp[v]), t = mass + e;
-        comp += mass >= e ? (mass - t) + e : (e - t) + mass;
-        mass = t;
-    }
-    mass += comp;
+    lmp_ksum ks = {0, 0}; /* Neumaier's sum: in order it was ~800 units of 2^-53 off over 10,001 words */
+    for (size_t v = 0; v < V; v++) lmp_ksum_add(&ks, p[v] = exp(lp[v]));
+    const double mass = lmp_ksum_value(&ks);
     /* the one rule of what gives probabilities (as ppl, kl, generate): a stupid-backoff model's p are scores */
     lmp_error perr = {0};
     const int scores = lmp_lm_ngram(lm) && lmp_ngram_check_probabilities(lmp_lm_ngram(lm), NULL, &perr) != LMP_OK;

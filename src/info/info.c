@@ -15,6 +15,7 @@
 #include "../sample/kernels.h"
 #include "vmath.h"
 #include "../core/sizes.h"
+#include "../core/ksum.h"
 
 typedef struct vview {
     const double *d;
@@ -23,22 +24,8 @@ typedef struct vview {
 
 static inline double vget(vview v, size_t i) { return v.d ? v.d[i] : (double)v.f[i]; }
 
-/* Neumaier's compensated sum: a sum of 50257 equal terms keeps ~1e-16
- * relative accuracy instead of drifting by n * eps / 2 (the golden entropy of a
- * V = 50257 softmax needs 1e-12). */
-typedef struct ksum {
-    double s, c;
-} ksum;
-
-static inline void kadd(ksum *k, double x)
-{
-    double t = k->s + x;
-    if (fabs(k->s) >= fabs(x)) k->c += (k->s - t) + x;
-    else k->c += (x - t) + k->s;
-    k->s = t;
-}
-
-static inline double kval(const ksum *k) { return k->s + k->c; }
+/* Sums by Neumaier's compensation (src/core/ksum.h): a sum of 50257 equal terms keeps ~1e-16 relative accuracy
+ * instead of drifting by n * eps / 2 (the golden entropy of a V = 50257 softmax needs 1e-12). */
 
 /* 1 / log(base), or NaN for a bad base. Exactly 1 for LMP_BASE_E. */
 static double inv_log_base(double base)
@@ -185,13 +172,13 @@ lmp_status lmp_softmax_temperature(const double *x, size_t n, double T, double *
      * their digits, and (x - m) / T <= 0 never overflows to +inf however small T is. A
      * difference of finite logits that overflows (1e308 - -1e308) is taken from the halves,
      * over T / 2: with T = 1.7e308 its quotient is -1.2, not -inf (probability 0.236, it was 0). */
-    ksum s = {0, 0};
+    lmp_ksum s = {0, 0};
     for (size_t i = 0; i < n; i++) {
         const double d = x[i] - m;
         out[i] = exp(d == -INFINITY && x[i] > -INFINITY ? (0.5 * x[i] - 0.5 * m) / (0.5 * T) : d / T);
-        kadd(&s, out[i]);
+        lmp_ksum_add(&s, out[i]);
     }
-    double z = kval(&s);
+    double z = lmp_ksum_value(&s);
     for (size_t i = 0; i < n; i++) out[i] /= z;
     return LMP_OK;
 }
@@ -445,16 +432,16 @@ static double ce_row(vview x, size_t C, size_t target, double s, double m)
     double lse = log1p(lp.r);
     double nll = lse - (vget(x, target) - m); /* +inf when x[target] = -inf */
     if (s == 0) return nll;
-    ksum md = {0, 0};
+    lmp_ksum md = {0, 0};
     for (size_t c = 0; c < C; c++) {
         /* a -inf logit makes the mean -inf and the smoothed loss +inf, as torch's; returned here,
          * since the compensated sum's error term would make NaN of it. torch's (1 - s) nll is
          * 0 * inf = NaN when s = 1 and the target's logit is -inf: the same NaN here. */
         double v = vget(x, c);
         if (v == -INFINITY) return s == 1 && nll == INFINITY ? NAN : INFINITY;
-        kadd(&md, v - m);
+        lmp_ksum_add(&md, v - m);
     }
-    double mean = kval(&md) / (double)C;
+    double mean = lmp_ksum_value(&md) / (double)C;
     return (1.0 - s) * nll + s * (lse - mean);
 }
 
@@ -494,7 +481,7 @@ static lmp_status ce_batch_view(vview logits, size_t N, size_t C, const lmp_toke
     if (lmp_array_too_large(N, C, logits.d ? sizeof(double) : sizeof(float)))
         return lmp_error_set(err, LMP_ERANGE, "ce_loss: logits are %zu x %zu: too large (their bytes overflow size_t)",
                              N, C);
-    ksum sum = {0, 0};
+    lmp_ksum sum = {0, 0};
     size_t used = 0;
     int inf = 0; /* a row's loss is +inf (its target's logit -inf): kept out of the compensated sum,
                   * whose error term would turn it into NaN */
@@ -506,11 +493,11 @@ static lmp_status ce_batch_view(vview logits, size_t N, size_t C, const lmp_toke
         if (st) return st;
         double r = ce_row(row, C, (size_t)targets[i], label_smoothing, m);
         if (isinf(r)) inf = 1;
-        else kadd(&sum, r);
+        else lmp_ksum_add(&sum, r);
         used++;
     }
     /* PyTorch: the mean over zero rows is NaN */
-    *loss = !used ? NAN : inf ? INFINITY : kval(&sum) / (double)used;
+    *loss = !used ? NAN : inf ? INFINITY : lmp_ksum_value(&sum) / (double)used;
     return LMP_OK;
 }
 

@@ -42,6 +42,7 @@ typedef float v4f __attribute__((vector_size(16)));
  * vexp8/vexp16 live in src/core/vexpf.h, shared with the GPT-2 kernels. */
 #include "../core/vexpf.h"
 #include "../info/vmath.h" /* the float64 exp of vocabularies */
+#include "../core/ksum.h"
 
 /* float64 softmaxes from this length on run on the vector exp (lmp_sample_exp_sum); shorter
  * ones (the chapter's examples, hand-written tables) keep libm's exp summed in order */
@@ -1254,24 +1255,20 @@ double lmp_sample_exp_sum(int isa, const double *x, size_t n, double m, double *
         lmp_vm_dd s = lmp_vm_exp_sum(isa, x, NULL, 0, n, m, e, NULL);
         return s.hi + s.lo;
     }
-    double s = 0.0;
     if (n < 8) { /* sequential, as numpy's sum below 8 (its pairwise sum starts there): the same bits */
+        double s = 0.0;
         for (size_t i = 0; i < n; i++) {
             e[i] = exp(x[i] - m);
             s += e[i];
         }
         return s;
     }
-    /* 8 to 1023: compensated (Neumaier's TwoSum on the running total). The sequential sum was off by up to
+    /* 8 to 1023: compensated (Neumaier's sum, src/core/ksum.h). The sequential sum was off by up to
      * (n - 1) u: 80 units of 2^-53 in the probabilities of 1,000 near-equal logits, condition number 1 (the
      * fortieth session's accuracy audit); numpy sums pairwise here and torch in blocks, so no order matched. */
-    double c = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        const double v = e[i] = exp(x[i] - m), t = s + v;
-        c += fabs(s) >= v ? (s - t) + v : (v - t) + s;
-        s = t;
-    }
-    return s + c;
+    lmp_ksum k = {0, 0};
+    for (size_t i = 0; i < n; i++) lmp_ksum_add(&k, e[i] = exp(x[i] - m));
+    return lmp_ksum_value(&k);
 }
 
 double lmp_sample_expf_array(int isa, const float *x, size_t n, float m, float *out)

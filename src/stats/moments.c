@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lmprob/stats.h"
+#include "../core/ksum.h"
 
 #define PW_BLOCK 128
 
@@ -264,18 +265,6 @@ static block_moments var_blocks(const double *x, size_t n)
     return r;
 }
 
-/* Neumaier's compensated sum (Neumaier 1974), for the slow paths at the edges of the range. */
-typedef struct nsum {
-    double s, c;
-} nsum;
-
-static inline void nadd(nsum *k, double v)
-{
-    double t = k->s + v;
-    k->c += fabs(k->s) >= fabs(v) ? (k->s - t) + v : (v - t) + k->s;
-    k->s = t;
-}
-
 /* *e = ilogb(max |x|) (0 when all are 0) and the mean of x * 2^-e; NaN when some x is not finite. */
 static double mean_scaled(const double *x, size_t n, int *e)
 {
@@ -286,9 +275,9 @@ static double mean_scaled(const double *x, size_t n, int *e)
     }
     *e = big > 0 ? ilogb(big) : 0;
     scale2 sc = pow2_split(-*e);
-    nsum k = {0, 0};
-    for (size_t i = 0; i < n; i++) nadd(&k, x[i] * sc.s1 * sc.s2);
-    return (k.s + k.c) / (double)n;
+    lmp_ksum k = {0, 0}; /* Neumaier's sum (src/core/ksum.h), for the slow paths at the edges of the range */
+    for (size_t i = 0; i < n; i++) lmp_ksum_add(&k, x[i] * sc.s1 * sc.s2);
+    return lmp_ksum_value(&k) / (double)n;
 }
 
 /* The variance at the edges of the double range, where the fast path's sums overflow (data near 1e154:
@@ -300,12 +289,12 @@ static double var_scaled(const double *x, size_t n, double ddof, int *e)
     double m = mean_scaled(x, n, e);
     if (isnan(m)) return NAN;
     scale2 sc = pow2_split(-*e);
-    nsum k = {0, 0};
+    lmp_ksum k = {0, 0};
     for (size_t i = 0; i < n; i++) {
         double d = x[i] * sc.s1 * sc.s2 - m;
-        nadd(&k, d * d);
+        lmp_ksum_add(&k, d * d);
     }
-    return (k.s + k.c) / ((double)n - ddof);
+    return lmp_ksum_value(&k) / ((double)n - ddof);
 }
 
 /* Below 2^-969 the largest squared deviations may be subnormal (fewer than 53 bits): recompute scaled. */
