@@ -409,17 +409,18 @@ size_t lmp_sample_fgather_ge(int isa, const float *x, size_t n, float lo, int32_
 #if LMP_ISA_AVX512
 AVX512_FN static double mass_ge_avx512(const float *xs, const float *es, size_t n, float hi)
 {
+    /* in double, as the AVX2 and portable versions: every level returns the same mass to rounding
+     * (test_sample.c test_topp_kernels_levels), whatever n; float partial sums drifted by ~1e-8 */
     const __m512 hv = _mm512_set1_ps(hi);
-    double s = 0.0;
+    __m512d s0 = _mm512_setzero_pd(), s1 = s0;
     size_t j = 0;
-    while (j + 16 <= n) { /* float partial sums, flushed to double every 64 steps */
-        __m512 acc = _mm512_setzero_ps();
-        size_t stop = j + 16 * 64 <= n ? j + 16 * 64 : n;
-        for (; j + 16 <= stop; j += 16)
-            acc = _mm512_mask_add_ps(acc, _mm512_cmp_ps_mask(_mm512_loadu_ps(xs + j), hv, _CMP_GE_OQ), acc,
-                                     _mm512_loadu_ps(es + j));
-        s += (double)_mm512_reduce_add_ps(acc);
+    for (; j + 16 <= n; j += 16) {
+        __m512 e = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_loadu_ps(xs + j), hv, _CMP_GE_OQ),
+                                       _mm512_loadu_ps(es + j));
+        s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
+        s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1))));
     }
+    double s = _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
     for (; j < n; j++) s += xs[j] >= hi ? (double)es[j] : 0.0;
     return s;
 }
