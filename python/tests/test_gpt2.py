@@ -237,10 +237,18 @@ class TestGPT2(unittest.TestCase):
         # runs two parts at once) starts with SIGINT ignored, and Python then leaves it ignored
         old = signal.signal(signal.SIGINT, signal.default_int_handler)
         self.addCleanup(signal.signal, signal.SIGINT, old)
-        t0 = time.monotonic()
-        want = self.model.perplexity(toks, 64, 1)
-        full = time.monotonic() - t0
-        self.assertGreater(full, 0.4)  # long enough to tell an interrupted call from a whole one
+        # a call long enough to tell an interrupted one from a whole one (> 0.4 s): more tokens until it is, as
+        # the machine's speed asks (500 tokens took 0.21 s on this session's Zen 4 core); the windows' cost
+        # grows with the tokens (window 64, stride 1: one window a token)
+        text = toks
+        for n in (500, 1000, 2000, 4000, 8000):
+            toks = (text * (n // len(text) + 1))[:n]
+            t0 = time.monotonic()
+            want = self.model.perplexity(toks, 64, 1)
+            full = time.monotonic() - t0
+            if full > 0.4:
+                break
+        self.assertGreater(full, 0.4)
         timer = threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT))
         t0 = time.monotonic()
         timer.start()

@@ -58,6 +58,10 @@ class TestAgainstScipy(unittest.TestCase):
         self.assertEqual(lmprob.entropy([0.25] * 4, base=2), 2.0)
         self.assertAlmostEqual(lmprob.entropy_of_logits(np.zeros(50257)), math.log(50257), places=12)
         self.assertTrue(math.isnan(lmprob.entropy([0.5, -0.5, 1.0])))
+        # an empty row is no distribution: NaN for all four (docs/information.md; scipy's entropy([]) is 0.0)
+        for f, args in ((lmprob.entropy, ([],)), (lmprob.cross_entropy, ([], [])), (lmprob.kl, ([], [])),
+                        (lmprob.js, ([], []))):
+            self.assertTrue(math.isnan(f(*args)), f.__name__)
 
     def test_noncontiguous_and_float32(self):
         p = self.p[:, ::2, ::3]
