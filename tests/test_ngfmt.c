@@ -646,6 +646,73 @@ static void test_verify_sections(void)
     }
 }
 
+/* Header fields whose sum or product with another wraps in 64 bits, under a valid header checksum: a vocabulary
+ * table of vcap = its slots + 2^60 (vcap * 16 wrapped to the section's size, and the load's check of the table
+ * read past the mapping) and a trie level whose blanks start at 2^64 - blanks (blank_at + blanks wrapped to 0,
+ * and the blanks' pointer went 4 * blanks bytes before its section: model verify crashed). Both refused now. */
+static void write_with_header(const char *out, char *file, size_t len, const ng_header *h)
+{
+    memcpy(file, h, sizeof *h);
+    uint64_t sum = ng_header_checksum(file);
+    memcpy(file + NG_HEADER_BYTES - 8, &sum, 8);
+    CHECK(test_write_file(out, file, len) == 0);
+}
+
+static void test_header_wraps(void)
+{
+    lmp_ngram *m = load(FIX "pruned.arpa");
+    CHECK(m != NULL);
+    if (!m) return;
+    lmp_error err = {0};
+    char files[3][512];
+    snprintf(files[0], sizeof files[0], "%s", test_tmp_path("w.bin"));
+    snprintf(files[1], sizeof files[1], "%s", test_tmp_path("w.trie"));
+    snprintf(files[2], sizeof files[2], "%s", test_tmp_path("wrapped.bin"));
+    CHECK(lmp_ngram_write_binary(m, files[0], &err) == LMP_OK);
+    CHECK(lmp_ngram_write_trie(m, files[1], NULL, &err) == LMP_OK);
+    lmp_ngram_free(m);
+    for (int f = 0; f < 2; f++) {
+        size_t len = 0;
+        char *orig = test_read_file(files[f], &len);
+        if (!orig) continue;
+        ng_header h;
+        memcpy(&h, orig, sizeof h);
+        ng_header w = h;
+        w.vcap += (uint64_t)1 << 60;
+        CHECK(w.vcap * sizeof(ng_vslot) == h.vcap * sizeof(ng_vslot)); /* the wrap this case is about */
+        write_with_header(files[2], orig, len, &w);
+        lmp_ngram *x = NULL;
+        lmp_status st = lmp_ngram_load(files[2], NULL, NULL, &x, &err);
+        CHECK_MSG(st == LMP_EFORMAT && strstr(err.msg, "corrupt binary model header") != NULL,
+                  "%s with vcap + 2^60: status %d, '%s'", files[f], (int)st, err.msg);
+        lmp_ngram_free(x);
+        if (f == 1) {
+            ng_trie_params P;
+            memcpy(&P, h.params, sizeof P);
+            int levels = 0;
+            for (unsigned L = 2; L <= h.order; L++) {
+                if (P.level[L].blanks == 0) continue;
+                levels++;
+                ng_trie_params Q = P;
+                Q.level[L].blank_at = 0 - Q.level[L].blanks; /* + blanks = 0 in 64 bits */
+                w = h;
+                memcpy(w.params, &Q, sizeof Q);
+                write_with_header(files[2], orig, len, &w);
+                x = NULL;
+                st = lmp_ngram_load(files[2], NULL, NULL, &x, &err);
+                CHECK_MSG(st == LMP_EFORMAT && strstr(err.msg, "blanks from") != NULL,
+                          "level %u with blanks at 2^64 - %llu: status %d, '%s'", L,
+                          (unsigned long long)P.level[L].blanks, (int)st, err.msg);
+                lmp_ngram_free(x);
+                st = lmp_ngram_verify(files[2], NULL, NULL, &err);
+                CHECK_MSG(st == LMP_EFORMAT && strstr(err.msg, "blanks from") != NULL, "verify: '%s'", err.msg);
+            }
+            CHECK_MSG(levels > 0, "pruned.arpa's trie has no blanks to test");
+        }
+        free(orig);
+    }
+}
+
 int main(int argc, char **argv)
 {
     test_chdir_root(argv[0]);
@@ -658,6 +725,7 @@ int main(int argc, char **argv)
     RUN(test_arpa_preamble);
     RUN(test_arpa_counts_bounded);
     RUN(test_verify_sections);
+    RUN(test_header_wraps);
     (void)argc;
     test_tmpdir_remove();
     return TEST_SUMMARY();

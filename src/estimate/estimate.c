@@ -401,7 +401,7 @@ static lmp_status estimate_interp(lmp_train_model *m, const lmp_train_params *p,
         for (uint64_t c = 0; c < lo->m; c++) train_ctx_close(wb, den[c], wb ? &n1p[c] : &none, &gamma[c]);
         int pruned = 0;
         for (uint64_t i = 0; i < hi->m; i++) {
-            uint32_t c = hi->ctx[i];
+            uint64_t c = hi->ctx[i]; /* 64-bit: 2 * c of a 32-bit context past 2^31 would wrap */
             uint64_t a = hi->cnt[i];
             if (a & TRAIN_MARK) {
                 hi->p[i] = 0;
@@ -546,7 +546,7 @@ static lmp_status estimate_backoff(lmp_train_model *m, const lmp_train_params *p
                 return LMP_ENOMEM;
             }
             for (uint64_t i = 0; i < hi->m; i++)
-                if (!(hi->cnt[i] & TRAIN_MARK)) sp[2 * hi->ctx[i]] += gt_disc(gt[n], K[n], hi->cnt[i]) * (double)hi->cnt[i];
+                if (!(hi->cnt[i] & TRAIN_MARK)) sp[2 * (uint64_t)hi->ctx[i]] += gt_disc(gt[n], K[n], hi->cnt[i]) * (double)hi->cnt[i];
             for (uint64_t c = 0; c < lo->m; c++) {
                 tot[c] = den[c] ? katz_total(sp[2 * c], den[c]) : 1.0;
                 sp[2 * c] = 0;
@@ -554,7 +554,7 @@ static lmp_status estimate_backoff(lmp_train_model *m, const lmp_train_params *p
         }
         int pruned = 0;
         for (uint64_t i = 0; i < hi->m; i++) {
-            uint32_t c = hi->ctx[i];
+            uint64_t c = hi->ctx[i]; /* 64-bit: 2 * c of a 32-bit context past 2^31 would wrap */
             uint64_t a = hi->cnt[i];
             if (a & TRAIN_MARK) {
                 hi->p[i] = 0;

@@ -375,6 +375,7 @@ static lmp_status load_common(const char *path, const ng_header *h, unsigned cha
         h->unk < 0 || (uint64_t)h->unk >= h->vocab_size || h->bos >= (int64_t)h->vocab_size ||
         h->eos >= (int64_t)h->vocab_size || h->bos < -1 || h->eos < -1 ||
         h->sec[NG_SEC_UNI].bytes != h->vocab_size * sizeof(ng_pb) ||
+        h->vcap > h->sec[NG_SEC_VTAB].bytes / sizeof(ng_vslot) || /* before the product, which could wrap */
         h->sec[NG_SEC_VTAB].bytes != h->vcap * sizeof(ng_vslot) ||
         h->sec[NG_SEC_STROFF].bytes != (h->vocab_size + 1) * sizeof(uint64_t) ||
         h->sec[NG_SEC_STRINGS].bytes != h->strbytes)

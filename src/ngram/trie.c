@@ -709,7 +709,7 @@ lmp_status ng_trie_load(const char *path, const ng_header *h, const unsigned cha
             t->efh_n[L] = nblocks + 1;
             t->efd_n[L] = ed->bytes / 8;
         }
-        if (lv->blank_at + lv->blanks > blanks_n || lv->blanks > lv->count)
+        if (lv->blank_at > blanks_n || lv->blanks > blanks_n - lv->blank_at || lv->blanks > lv->count) /* no wrap */
             return CORRUPT(S[sec_blanks(N)].off, "level %u: %llu blanks from %llu beyond the %llu listed", L,
                            (unsigned long long)lv->blanks, (unsigned long long)lv->blank_at,
                            (unsigned long long)blanks_n);
