@@ -130,29 +130,6 @@ static const char *est_name(lmp_estimator e)
     return "?";
 }
 
-/* The folder for spilled runs must exist and take files before counting starts: the first
- * spill comes only once the tables fill the memory budget, possibly after minutes. The
- * counter's default is $TMPDIR, else /tmp (lmp_train_params.temp_dir). */
-static int check_temp_dir(const char *dir)
-{
-    const char *from = "--temp-dir";
-    if (!dir || !*dir) {
-        dir = getenv("TMPDIR");
-        from = "$TMPDIR";
-        if (!dir || !*dir) dir = "/tmp", from = "the default";
-    }
-    struct stat sb;
-    const char *why;
-    if (stat(dir, &sb) != 0) why = strerror(errno);
-    else if (!S_ISDIR(sb.st_mode)) why = "not a folder";
-    else if (access(dir, W_OK | X_OK) != 0) why = strerror(errno);
-    else return 0;
-    cli_error("train: temporary folder %s (%s): %s: expected an existing folder that takes files, for the sorted "
-              "runs counting spills when its tables fill --memory",
-              dir, from, why);
-    return -1;
-}
-
 /* The options that one family of estimators reads, with the estimators (bits 1 << lmp_estimator)
  * that read them: given with another estimator one would be ignored, so it is refused, naming
  * them. (--prune, --min-count, --vocab* apply to every estimator.) */
@@ -356,7 +333,6 @@ int cli_train_run(int argc, char **argv, cli_train_fn train, int stages)
         cli_file_list_free(list, nl);
         if (rc) return rc;
     }
-    if (check_temp_dir(p.temp_dir)) return CLI_FAIL;
     cli_stdin_note("train", input);
 
     if (gpt2_vocab && p.corpus.mode != LMP_CORPUS_GPT2) {

@@ -1310,8 +1310,7 @@ lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train
     train_line_limit(&p); /* the lines lmprob train refuses, refused here too */
     c.p = &p;
     const unsigned N = p.order;
-    const char *tmp = p.temp_dir ? p.temp_dir : getenv("TMPDIR");
-    if (!tmp || !*tmp) tmp = "/tmp";
+    const char *tmp = NULL;
     char *text = NULL;
     uint64_t b, e;
     lmp_vocab *lv = NULL, *gv = NULL;
@@ -1331,8 +1330,9 @@ lmp_status mpi_train(const char *input, const char *arpa_output, const lmp_train
     uint32_t nwords = 0;
     uint64_t *counts = NULL; /* rank 0, streaming: every rank's n-grams of each order (step 7) */
 
-    /* 1. read this rank's lines */
-    st = lmp_vocab_create(&lv, err);
+    /* 1. read this rank's lines (its folder for spilled runs checked first, as lmprob train's) */
+    st = train_temp_dir(&p, &tmp, err);
+    if (!st) st = lmp_vocab_create(&lv, err);
     if (!st && input[0] == '@') {
         st = read_files(&c, input + 1, &p, &bud, lv, &vheld, &ids, &wcount, &wcap, &info, err);
     } else if (!st) {

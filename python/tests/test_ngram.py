@@ -343,6 +343,18 @@ class TestTrain(unittest.TestCase):
             lmprob.train(lines, order=0)
         with self.assertRaises(FileNotFoundError):
             lmprob.train("/nonexistent/corpus.txt")
+        # a $TMPDIR that takes no files is refused before the text is read, whatever its size, as by `lmprob train`
+        # (the counter spills there once its tables fill the budget; it trained in silence before)
+        old = os.environ.get("TMPDIR")
+        os.environ["TMPDIR"] = "/nonexistent/tmp"
+        try:
+            with self.assertRaisesRegex(OSError, r"temporary folder /nonexistent/tmp \(\$TMPDIR\): No such file"):
+                lmprob.train(lines, order=2, estimator="addk")
+        finally:
+            if old is None:
+                del os.environ["TMPDIR"]
+            else:
+                os.environ["TMPDIR"] = old
         with self.assertRaises(TypeError):
             lmprob.train()
         with self.assertRaises(ValueError):  # MKN cannot estimate its discounts from 15 sentences

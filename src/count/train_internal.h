@@ -208,6 +208,12 @@ typedef struct train_ids {
  * lmprob-mpi's ranks set it alike, so both refuse the same lines. */
 void train_line_limit(lmp_train_params *p);
 
+/* The folder for the counter's spilled runs: p->temp_dir, else $TMPDIR, else /tmp, into *dir. It must exist and
+ * take files before reading starts (the first spill comes only once the tables fill the budget, possibly after
+ * minutes of work): else LMP_EIO naming the folder, where it came from and why. lmp_train_model_* (so the CLI and
+ * the Python module) and lmprob-mpi's ranks ask it alike. */
+lmp_status train_temp_dir(const lmp_train_params *p, const char **dir, lmp_error *err);
+
 /* Read every line of c: word ids into v (first-seen order) and ids (each
  * sentence ends with </s>), raw word counts into *wcount (grown to *wcap),
  * info->tokens and info->sentences. An empty corpus is not an error here. */

@@ -3,8 +3,11 @@
 #include "../count/train_internal.h"
 #include "../core/cnum.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* The one table of the estimators' names (the CLI, the Python module and the models' records read it). */
 static const struct {
@@ -406,6 +409,8 @@ static lmp_status create_model(lmp_corpus *corpus, const char *const *paths, siz
     if (p.threads == 0) p.threads = 2;
     lmp_status st = lmp_train_params_check(&p, err);
     if (st) return st;
+    const char *tmp;
+    if ((st = train_temp_dir(&p, &tmp, err))) return st;
     lmp_train_model *m = calloc(1, sizeof *m);
     if (!m) return lmp_error_set(err, LMP_ENOMEM, "training: out of memory");
     m->order = p.order;
@@ -435,8 +440,6 @@ static lmp_status create_model(lmp_corpus *corpus, const char *const *paths, siz
     wcount = NULL;
     uint32_t nwords = (uint32_t)lmp_vocab_size(m->vocab);
     m->info.vocab = nwords;
-    const char *tmp = p.temp_dir ? p.temp_dir : getenv("TMPDIR");
-    if (!tmp || !*tmp) tmp = "/tmp";
     progress(&p, "counting", 0);
     /* The counter frees the token stream once it is counted, before the merge. */
     st = train_count_top(&m->budget, p.count_tables, &ids.v, ids.n, p.order, nwords, tmp, p.threads, &m->o[p.order],
@@ -486,6 +489,27 @@ lmp_status lmp_train_model_load_files(const char *const *paths, size_t n, const 
     return create_model(NULL, paths, n, &p, out, err);
 }
 
+lmp_status train_temp_dir(const lmp_train_params *p, const char **dir, lmp_error *err)
+{
+    const char *d = p->temp_dir, *from = "temp_dir, --temp-dir";
+    if (!d || !*d) {
+        d = getenv("TMPDIR");
+        from = "$TMPDIR";
+        if (!d || !*d) d = "/tmp", from = "the default";
+    }
+    *dir = d;
+    struct stat sb;
+    const char *why;
+    if (stat(d, &sb) != 0) why = strerror(errno);
+    else if (!S_ISDIR(sb.st_mode)) why = "not a folder";
+    else if (access(d, W_OK | X_OK) != 0) why = strerror(errno);
+    else return LMP_OK;
+    return lmp_error_set(err, LMP_EIO,
+                         "temporary folder %s (%s): %s: expected an existing folder that takes files (counting "
+                         "spills sorted runs there when its tables fill the memory budget, --memory)",
+                         d, from, why);
+}
+
 void train_line_limit(lmp_train_params *p)
 {
     /* A line is read whole before it is tokenised: keep the reader within a
@@ -511,8 +535,10 @@ lmp_status lmp_train_model_load(const char *path, const lmp_train_params *params
     lmp_status st = lmp_train_params_check(&p, err);
     if (st) return st;
     lmp_corpus *c;
+    const char *tmp;
     train_line_limit(&p);
-    if ((st = lmp_corpus_load(path, &p.corpus, &c, err))) return st;
+    /* before the corpus: standard input is read whole by the load */
+    if ((st = train_temp_dir(&p, &tmp, err)) || (st = lmp_corpus_load(path, &p.corpus, &c, err))) return st;
     st = lmp_train_model_create(c, &p, out, err);
     lmp_corpus_free(c);
     return st;

@@ -103,6 +103,11 @@ case "$LMPROB${MPI_TEST_FULL:+ full}" in
     expect_fail "unreadable shard" "rank 1 of 2: .*bad\.txt:4001: invalid UTF-8.*byte range" \
       mpirun_n 2 "$MPI" train --order 3 --quiet --output "$TMPD/m.arpa" "$TMPD/bad.txt"
     [ -e "$TMPD/m.arpa" ] && bad "unreadable shard: a model was left" || ok
+    # a --temp-dir that takes no files: refused by every rank before reading (as lmprob train); it failed only at the
+    # first spill, or never
+    expect_fail "--temp-dir missing" "rank [01] of 2: temporary folder $TMPD/nodir \\(temp_dir, --temp-dir\\): No such file" \
+      mpirun_n 2 "$MPI" train --order 3 --quiet --temp-dir "$TMPD/nodir" --output "$TMPD/m.arpa" "$TMPD/c.txt"
+    [ -e "$TMPD/m.arpa" ] && bad "--temp-dir missing: a model was left" || ok
     # a line that lmprob train refuses (longer than an eighth of --memory) is refused by the ranks too (they
     # read it, past the limit, and went on)
     { cat "$TMPD/c.txt"; head -c 300000 /dev/zero | tr '\0' a; echo; } >"$TMPD/long.txt"
