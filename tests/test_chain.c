@@ -163,6 +163,58 @@ static void test_temperature_overflow(void)
                 }
 }
 
+/* Which logit an error names when a tiny T overflows many quotients, at every SIMD level, both dtypes and
+ * conventions, lengths on both sides of the vector blocks: the first overflow, unless a NaN or +inf logit is in
+ * the row, which comes first whatever its place (the reference checks every logit before the temperature). The
+ * fused load named the first overflow of its scalar tail (logit[4] of 1..5) and, with a +inf after it, said
+ * ERANGE where the reference says EINVAL. */
+static void test_temperature_overflow_first(void)
+{
+    static const size_t lens[] = {1, 5, 6, 9, 17, 70, 5000};
+    enum { VB = 5000 };
+    static double x[VB];
+    static float xf[VB];
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++)
+        for (int tail = 0; tail < 3; tail++) /* nothing, +inf, NaN as the last logit */
+            for (int conv = 0; conv < 2; conv++)
+                for (int dt = 0; dt < 2; dt++)
+                    for (int simd = LMP_SIMD_BEST; simd <= LMP_SIMD_AVX512; simd++) {
+                        size_t V = lens[li];
+                        for (size_t i = 0; i < V; i++) x[i] = 1.0 + (double)(i % 7);
+                        if (tail) x[V - 1] = tail == 1 ? INFINITY : NAN;
+                        for (size_t i = 0; i < V; i++) xf[i] = (float)x[i];
+                        char msg[2][sizeof ((lmp_error *)0)->msg];
+                        lmp_status st[2];
+                        for (int path = 0; path < 2; path++) {
+                            lmp_sampler_params p;
+                            lmp_sampler_params_init(&p);
+                            p.conv = conv ? LMP_CONV_LLAMA : LMP_CONV_HF;
+                            p.dtype = dt ? LMP_DTYPE_F32 : LMP_DTYPE_F64;
+                            p.temperature = dt ? 1e-40 : 1e-310;
+                            p.simd = (lmp_simd)simd;
+                            p.path = path ? LMP_PATH_REFERENCE : LMP_PATH_AUTO;
+                            lmp_sampler *s;
+                            lmp_error err = {0};
+                            CHECK(lmp_sampler_create(&p, V, &s, NULL) == LMP_OK);
+                            st[path] = dt ? lmp_sampler_apply_f32(s, xf, V, NULL, 0, &err)
+                                          : lmp_sampler_apply(s, x, V, NULL, 0, &err);
+                            snprintf(msg[path], sizeof msg[path], "%s", err.msg);
+                            lmp_sampler_free(s);
+                        }
+                        int want_inval = tail != 0;
+                        const char *want = tail ? (tail == 1 ? "= inf" : "= nan") : "logit[0] / T";
+                        char idx[32];
+                        snprintf(idx, sizeof idx, "logit[%zu]", tail ? V - 1 : 0);
+                        for (int path = 0; path < 2; path++)
+                            /* (the lazy float32 path, V > 4096, names the maximum, as in the test below) */
+                            CHECK_MSG(st[path] == (want_inval ? LMP_EINVAL : LMP_ERANGE) &&
+                                          ((strstr(msg[path], want) && strstr(msg[path], idx)) ||
+                                           (!tail && strstr(msg[path], "max logit / T"))),
+                                      "V %zu tail %d conv %d dtype %d simd %d %s: status %d: %s", V, tail, conv, dt,
+                                      simd, path ? "reference" : "fused", (int)st[path], msg[path]);
+                    }
+}
+
 /* Negative logits whose quotients all overflow to -inf (T tiny): the same error as an overflow to +inf,
  * naming the largest logit, on every path (the fused loads, the lazy float32 path for V > 4096, the
  * top-p and gather routes, llama's temperature last) and both dtypes. It said "all are -inf" of a row
@@ -669,6 +721,7 @@ int main(int argc, char **argv)
     (void)argc;
     RUN(test_steps_by_hand);
     RUN(test_temperature_overflow);
+    RUN(test_temperature_overflow_first);
     RUN(test_temperature_overflow_negative);
     RUN(test_penalty_range);
     RUN(test_history_checked);

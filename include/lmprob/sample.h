@@ -79,10 +79,12 @@ typedef enum lmp_sampler_path { LMP_PATH_AUTO = 0, LMP_PATH_REFERENCE = 1 } lmp_
  * portable kernels, AVX2 + FMA, AVX-512; other machines have the portable ones
  * only). A cap per sampler, not a requirement: the machine's own limit applies
  * too. AVX2 and AVX-512 give the same bits; the portable kernels (no fused
- * multiply-add) may round a float32 exp differently (both within 2 ulp of expf),
- * which can move a float32 draw whose uniform falls within rounding of a cdf
- * boundary. LMP_SIMD_BASELINE gives, on any x86-64, the bits of a machine
- * without AVX2. */
+ * multiply-add) may round an exp differently: a float32 one (both within 2 ulp
+ * of expf) and, from 1,024 logits on, a float64 one (the vector exp of
+ * src/info/vmath.c, each within 1 ulp of exp). Probabilities may then differ in
+ * the last bit, and a token within rounding of a filter's threshold or a draw
+ * within rounding of a cdf boundary may go the other way. LMP_SIMD_BASELINE
+ * gives, on any x86-64, the bits of a machine without AVX2. */
 typedef enum lmp_simd {
     LMP_SIMD_BEST = 0,     /* the widest the machine has (default) */
     LMP_SIMD_BASELINE = 1, /* portable vector code only */

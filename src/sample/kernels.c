@@ -1529,19 +1529,36 @@ static size_t load_base(const float *lf, const double *ld, size_t V, double T, d
     return load_body(lf, ld, V, T, lg, f32, max);
 }
 
+/* 1 when logit i is not one a sampler takes: NaN, +inf, or (f32 with double logits) beyond float32 */
+static int load_bad_input(const float *lf, const double *ld, size_t i, int f32)
+{
+    double v = lf ? (double)lf[i] : ld[i];
+    if (!(v < INFINITY)) return 1;
+    float g = (float)v;
+    return f32 && ld && ((g == -INFINITY && v != -INFINITY) || g == INFINITY);
+}
+
 size_t lmp_sample_load(int isa, const float *lf, const double *ld, size_t V, double T, double *lg, int f32, double *max)
 {
-    /* x / T can overflow to +inf for a tiny T: the vector loop stores it, so
-     * re-check the maximum (the scalar tail checks its own elements). */
 #if LMP_ISA_X86
     size_t bad = isa >= 1 ? load_avx2(lf, ld, V, T, lg, f32, max) : load_base(lf, ld, V, T, lg, f32, max);
 #else
     (void)isa;
     size_t bad = load_base(lf, ld, V, T, lg, f32, max);
 #endif
-    if (bad == V && *max == INFINITY)
+    /* x / T can overflow to +inf for a tiny T. The vector loop stores it unchecked and the scalar loop stops at
+     * the first of its own, so the index is settled here as the reference chain settles it (src/sample/chain.c):
+     * a bad logit anywhere first (every logit is checked before the temperature), else the first quotient that
+     * overflowed. Only a row that overflows pays for these scans. */
+    if (bad < V && !load_bad_input(lf, ld, bad, f32)) {
+        for (size_t i = bad + 1; i < V; i++)
+            if (load_bad_input(lf, ld, i, f32)) return i;
+        for (size_t i = 0; i < bad; i++)
+            if (lg[i] == INFINITY) return i;
+    } else if (bad == V && *max == INFINITY) {
         for (size_t i = 0; i < V; i++)
             if (lg[i] == INFINITY) return i;
+    }
     return bad;
 }
 

@@ -9,8 +9,10 @@
 /* lg[i] = logits[i] / T (T = 1: no division; f32 divides in float by
  * (float)T: the correctly rounded float quotient, as torch and llama.cpp), for
  * i < V; exactly one of lf/ld is set. Returns the first index holding NaN or
- * +inf (or a value that overflows float32 when f32, or whose x / T overflows),
- * or V when all are valid; then *max is the largest lg (-inf when all are -inf). */
+ * +inf (or a value that overflows float32 when f32); when there is none, the
+ * first whose x / T overflows (the reference chain's order: every logit is
+ * checked before the temperature); or V when all are valid, and then *max is
+ * the largest lg (-inf when all are -inf). */
 size_t lmp_sample_load(int isa, const float *lf, const double *ld, size_t V, double T, double *lg, int f32,
                        double *max);
 
