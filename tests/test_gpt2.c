@@ -748,14 +748,17 @@ static void test_sharded(void)
 /* Shapes the tiny model does not reach, through whole passes: an MLP wider than one k-block
  * of the vector kernels (KC_MAX, 3072: GPT-2 XL's 6400, where c_fc's output is stored into the
  * panels that c_proj then reads k-block by k-block), an odd head count, widths and token counts
- * off the micro-kernels' multiples. Every level against the portable kernels (which the tiny
+ * off the micro-kernels' multiples (and off 16, the AVX-512 layer norm's and attention's). Every level against the portable kernels (which the tiny
  * model checks against PyTorch), 1 and 2 threads bit for bit, and the KV cache token by token
  * against the full pass. (An XL-shaped layer, 1600 wide, 25 heads, against PyTorch: docs/gpt2.md.) */
 static void test_wide_shapes(void)
 {
     static const int shapes[][6] = {/* C, heads, F, V, P, tokens */
                                     {96, 3, 3200, 300, 64, 45},
-                                    {80, 5, 3090, 257, 48, 29}};
+                                    {80, 5, 3090, 257, 48, 29},
+                                    /* width and head size multiples of 8, not of 16: the AVX2 layer norm and
+                                     * attention at the AVX-512 level */
+                                    {120, 3, 480, 203, 64, 50}};
     for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
         const int C = shapes[si][0], H = shapes[si][1], F = shapes[si][2], V = shapes[si][3], P = shapes[si][4];
         const size_t n = (size_t)shapes[si][5];
