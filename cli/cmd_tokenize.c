@@ -249,7 +249,7 @@ int cmd_tokenize(int argc, char **argv)
         {.name = "--special", .kind = CLI_OPT_FLAG, .dest = &special},
         {.name = "--raw-bytes", .kind = CLI_OPT_FLAG, .dest = &raw},
         {.name = "--strict", .kind = CLI_OPT_FLAG, .dest = &strict},
-        {.name = "--max-piece", .kind = CLI_OPT_U64, .dest = &mp, .expect = "a number of bytes from 64 to 2^40"},
+        {.name = "--max-piece", .kind = CLI_OPT_U64, .dest = &mp, .expect = "a number of bytes from 64 to 2147483646 (2^31 - 2)"},
     };
     int prc = cli_parse("tokenize", argc, argv, opts, CLI_NOPTS(opts), &path, 1, NULL, tok_usage);
     if (prc) return prc;
@@ -262,8 +262,9 @@ int cmd_tokenize(int argc, char **argv)
                   "whole, with no piece limit: expected one of them", threads_l);
         return CLI_USAGE;
     }
-    if (mp < 64 || mp > ((uint64_t)1 << 40)) {
-        cli_error("tokenize: --max-piece: expected a number of bytes from 64 to 2^40, got '%llu'", (unsigned long long)mp);
+    if (mp < 64 || mp > (uint64_t)INT32_MAX - 1) { /* the library's TOK_PIECE_MAX: 32-bit positions in the BPE */
+        cli_error("tokenize: --max-piece: expected a number of bytes from 64 to 2147483646 (2^31 - 2), got '%llu'",
+                  (unsigned long long)mp);
         return CLI_USAGE;
     }
     max_piece = (size_t)mp;

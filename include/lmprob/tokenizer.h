@@ -179,7 +179,9 @@ LMP_API size_t lmp_tokenizer_invalid_utf8(const void *text, size_t len, size_t *
  * those of one encode call on the concatenated text. Memory: at most about
  * twice the longest piece plus one chunk, whatever the chunking; a piece longer than
  * max_piece bytes is an LMP_ERANGE error naming its line and byte offset
- * (max_piece 0: LMP_TOKENIZER_MAX_PIECE). After finish (or an error) the
+ * (max_piece 0: LMP_TOKENIZER_MAX_PIECE; a max_piece above 2^31 - 2 is
+ * taken as 2^31 - 2: the BPE numbers a piece's bytes in 32 bits). After
+ * finish (or an error) the
  * stream is ready for a new text. */
 #define LMP_TOKENIZER_MAX_PIECE ((size_t)1 << 20)
 

@@ -91,10 +91,14 @@ lmp_status lmp_train_model_create_filtered(const lmp_ngram *g, const char *path,
     if ((st = lmp_corpus_load(path, &cp, &c, err))) goto done;
     const lmp_token *tok;
     size_t nt;
+    /* Only a line with a word of the model gets a number (union mode: the lines a word is on), so 32 bits
+     * number 2^32 such lines, not 2^32 lines of text: the 2^32nd line of a text that is mostly empty was
+     * numbered 0 again, and "a" on the first line and "b" on it kept the bigram "a b". */
     uint32_t line = 0;
     uint64_t nwords = 0;
     while ((st = lmp_corpus_next_line(c, &tok, &nt, err)) == LMP_OK) {
         nwords += nt;
+        int numbered = 0;
         for (size_t t = 0; t < nt; t++) {
             lmp_token_id w = lmp_vocab_find(full->vocab, tok[t].ptr, tok[t].len);
             if (w < 0) continue; /* not in the model: nothing to keep */
@@ -110,10 +114,18 @@ lmp_status lmp_train_model_create_filtered(const lmp_ngram *g, const char *path,
                 pairs = nx;
                 cap = nc;
             }
+            if (!numbered && line == UINT32_MAX) {
+                st = lmp_error_set(err, LMP_EUNSUPPORTED,
+                                   "%s: more than %u lines with words of the model: union filtering numbers them "
+                                   "in 32 bits; expected at most that many",
+                                   path, UINT32_MAX);
+                goto done;
+            }
+            numbered = 1;
             pairs[np].word = w;
             pairs[np++].line = line;
         }
-        line++;
+        line += numbered;
     }
     if (st != LMP_EOF) goto done;
     st = LMP_OK;

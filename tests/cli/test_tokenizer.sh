@@ -282,6 +282,10 @@ if [ "${rss:-999999}" -lt 200000 ]; then ok; else bad "101 MB line: peak RSS ${r
 { printf 'ab\n'; yes x | tr -d '\n' | head -c 1100000; } >"$TMPD/piece.txt"
 expect_fail "long piece" 'line 2, byte 1: a piece .* longer than 1048576 bytes.*--max-piece BYTES raises the limit' "$LMPROB" tokenize --count "$TMPD/piece.txt"
 expect_out "long piece, --max-piece" '^[0-9]+$' "$LMPROB" tokenize --count --max-piece 2000000 "$TMPD/piece.txt"
+# the BPE numbers a piece's bytes in 32 bits: a limit beyond 2^31 - 2 is refused (it was taken, and a piece of 2^31
+# bytes was then "out of memory"); the largest one is taken
+expect_fail "--max-piece past 2^31 - 2" "max-piece: expected a number of bytes from 64 to 2147483646 \\(2\\^31 - 2\\), got '2147483647'" "$LMPROB" tokenize --count --max-piece 2147483647 "$TMPD/piece.txt"
+expect_out "--max-piece 2^31 - 2" '^[0-9]+$' "$LMPROB" tokenize --count --max-piece 2147483646 "$TMPD/piece.txt"
 
 # ---- bad input -------------------------------------------------------------------------------------
 expect_fail "unknown option" 'unknown option' "$LMPROB" tokenize --bogus
