@@ -18,9 +18,10 @@ static inline void lmp_ksum_add(lmp_ksum *k, double x)
     k->s = t;
 }
 
+/* The sum; an infinite or NaN running sum as it is (an infinite term leaves c NaN: inf - inf) */
 static inline double lmp_ksum_value(const lmp_ksum *k)
 {
-    return k->s + k->c;
+    return isfinite(k->s) ? k->s + k->c : k->s;
 }
 
 #endif

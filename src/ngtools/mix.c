@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/ksum.h"
 #include "lmprob/corpus.h"
 #include "lmprob/ngram_tools.h"
 #include "ngtools_internal.h"
@@ -102,6 +103,7 @@ typedef struct score_ctx {
     const double *w;
     size_t k;
     lmp_ngram_stats *acc;
+    lmp_ksum lp, lpo; /* the totals' log-probabilities, compensated, as lmp_ngram_score_file's */
 } score_ctx;
 
 static lmp_status score_token(void *ctx, const double *p, int oov, lmp_error *err)
@@ -111,11 +113,11 @@ static lmp_status score_token(void *ctx, const double *p, int oov, lmp_error *er
     double q = 0;
     for (size_t i = 0; i < s->k; i++) q += s->w[i] * p[i];
     double l = log10(q); /* -inf when every weighted model gives 0: the exact mixture's value */
-    s->acc->log10_prob += l;
+    lmp_ksum_add(&s->lp, l);
     s->acc->tokens++;
     if (oov) {
         s->acc->oov++;
-        s->acc->log10_prob_oov += l;
+        lmp_ksum_add(&s->lpo, l);
     }
     return LMP_OK;
 }
@@ -127,8 +129,11 @@ lmp_status lmp_ngram_mix_score_file(const lmp_ngram *const *models, const double
     if ((st = check_models(models, k, err)) || (st = check_weights(weights, k, 0, err))) return st;
     if (!acc) return lmp_error_set(err, LMP_EINVAL, "mix_score_file: acc is NULL: expected a place for the totals");
     memset(acc, 0, sizeof *acc);
-    score_ctx sc = {weights, k, acc};
-    return walk_text(models, k, path, score_token, &sc, &acc->sentences, &acc->bytes, err);
+    score_ctx sc = {weights, k, acc, {0, 0}, {0, 0}};
+    st = walk_text(models, k, path, score_token, &sc, &acc->sentences, &acc->bytes, err);
+    acc->log10_prob = lmp_ksum_value(&sc.lp);
+    acc->log10_prob_oov = lmp_ksum_value(&sc.lpo);
+    return st;
 }
 
 typedef struct em_ctx {
