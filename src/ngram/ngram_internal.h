@@ -425,6 +425,21 @@ static inline void ng_prefetch(const void *p)
 #endif
 }
 
+/* Prefetches what lmp_ngram_score(m, in, word, ...) reads first: the word's unigram and, in the hashed layout,
+ * the home slot of each n-gram ending at it that the state could extend. For a loop over every word from one
+ * state (lmp_ngram_check_probabilities), a few words ahead: each probe of a large table is a cache miss. */
+static inline void ng_prefetch_score(const lmp_ngram *m, const lmp_ngram_state *in, lmp_token_id word)
+{
+    ng_prefetch(&m->uni[word]);
+    if (m->trie) return;
+    uint64_t k = ng_key1(word);
+    unsigned ctx = in->length < m->order - 1 ? in->length : m->order - 1;
+    for (unsigned i = 0; i < ctx; i++) {
+        k = ng_combine(k, in->words[i]);
+        ng_prefetch(&m->tab[i + 2][ng_home(ng_key_fix(k), m->cap[i + 2])]);
+    }
+}
+
 /* Text input (ARPA files, text to score) goes through the library's one line
  * reader, src/core/reader.h. */
 #include "../core/reader.h"

@@ -9,6 +9,10 @@
 #include "lmprob/ngram_tools.h"
 #include "../core/cnum.h"
 
+/* Words prefetched ahead in the loops over the vocabulary below: a 33,000-word model's check took 5 ms of
+ * cache misses, 2.5x KenLM's whole load (bench_query's load lines) */
+#define MASS_AHEAD 8
+
 double lmp_ngram_mass_after(const lmp_ngram *m, const lmp_token_id *ctx, size_t n)
 {
     if (!ctx && n) return NAN; /* no context (ngram_tools.h) */
@@ -16,8 +20,10 @@ double lmp_ngram_mass_after(const lmp_ngram *m, const lmp_token_id *ctx, size_t 
     lmp_ngram_state_from(m, ctx, n, &s);
     double sum = 0;
     size_t V = lmp_ngram_vocab_size(m);
-    for (size_t w = 0; w < V; w++)
+    for (size_t w = 0; w < V; w++) {
+        if (w + MASS_AHEAD < V) ng_prefetch_score(m, &s, (lmp_token_id)(w + MASS_AHEAD));
         if ((lmp_token_id)w != lmp_ngram_bos(m)) sum += pow(10.0, lmp_ngram_score(m, &s, (lmp_token_id)w, &o, NULL));
+    }
     return sum;
 }
 
@@ -97,6 +103,7 @@ lmp_status lmp_ngram_check_probabilities(const lmp_ngram *m, double *mass, lmp_e
     double *rec = lmp_ngram_meta_get(m, LMP_NGRAM_META_QUANTISED) ? malloc(QREC_MAX * sizeof *rec) : NULL;
     const size_t nrec = rec ? recorded_centres(m, rec, QREC_MAX) : 0;
     for (size_t w = 0; w < V; w++) {
+        if (w + MASS_AHEAD < V) ng_prefetch_score(m, &s, (lmp_token_id)(w + MASS_AHEAD));
         if ((lmp_token_id)w == bos) continue; /* never predicted */
         unsigned len;
         double lp = lmp_ngram_score(m, &s, (lmp_token_id)w, &o, &len);
