@@ -1426,6 +1426,15 @@ typedef int64_t v4l __attribute__((vector_size(32)));
 /* lane-wise max (a macro: a 32-byte vector argument would trip -Wpsabi) */
 #define VMAX4(a, b) ((v4d)((((v4l)(a)) & ((a) > (b))) | (((v4l)(b)) & ~((a) > (b)))))
 
+/* 1 when logit i is not one a sampler takes: NaN, +inf, or (f32 with double logits) beyond float32 */
+static inline int load_bad_input(const float *lf, const double *ld, size_t i, int f32)
+{
+    double v = lf ? (double)lf[i] : ld[i];
+    if (!(v < INFINITY)) return 1;
+    float g = (float)v;
+    return f32 && ld && ((g == -INFINITY && v != -INFINITY) || g == INFINITY);
+}
+
 /* One pass: validate, convert (and divide by T), store, track the maximum.
  * Returns the first bad index or V. The vector loop only detects that a block
  * is bad; the scalar loop below names the index. */
@@ -1499,13 +1508,9 @@ static inline __attribute__((always_inline)) size_t load_body(const float *lf, c
         for (size_t j = 0; j < i; j++)
             if (lg[j] > m) m = lg[j];
     for (; i < V; i++) {
+        if (load_bad_input(lf, ld, i, f32)) return i;
         double v = lf ? (double)lf[i] : ld[i];
-        if (!(v < INFINITY)) return i;
-        if (f32 && ld) {
-            float g = (float)v;
-            if ((g == -INFINITY && v != -INFINITY) || g == INFINITY) return i;
-            v = g;
-        }
+        if (f32 && ld) v = (float)v; /* the float32 model's logit */
         if (f32 && scale) v = (double)((float)v / tf);
         else if (scale) v = v / T;
         if (!(v < INFINITY)) return i; /* x / T overflowed */
@@ -1527,15 +1532,6 @@ __attribute__((target("avx2,fma"))) static size_t load_avx2(const float *lf, con
 static size_t load_base(const float *lf, const double *ld, size_t V, double T, double *lg, int f32, double *max)
 {
     return load_body(lf, ld, V, T, lg, f32, max);
-}
-
-/* 1 when logit i is not one a sampler takes: NaN, +inf, or (f32 with double logits) beyond float32 */
-static int load_bad_input(const float *lf, const double *ld, size_t i, int f32)
-{
-    double v = lf ? (double)lf[i] : ld[i];
-    if (!(v < INFINITY)) return 1;
-    float g = (float)v;
-    return f32 && ld && ((g == -INFINITY && v != -INFINITY) || g == INFINITY);
 }
 
 size_t lmp_sample_load(int isa, const float *lf, const double *ld, size_t V, double T, double *lg, int f32, double *max)
