@@ -572,19 +572,29 @@ static void test_arpa_counts_bounded(void)
 
 /* verify finds a flipped byte in every section of both binary layouts, naming it;
  * a load checks the small sections' checksums itself. */
-static void test_verify_sections(void)
+/* pruned.arpa (its trie has blanks) as a hashed binary model into files[0] and a trie into files[1], named
+ * <stem>.bin and <stem>.trie: copies of the names, since tmp_path's 8 rotating buffers are reused. 0 on success. */
+static int write_pruned_binaries(const char *stem, char files[2][512])
 {
     lmp_ngram *m = load(FIX "pruned.arpa");
     CHECK(m != NULL);
-    if (!m) return;
+    if (!m) return -1;
     lmp_error err = {0};
-    /* copies: tmp_path's 8 rotating buffers are reused by fixture_text() in the loop below */
-    char files[2][512];
-    snprintf(files[0], sizeof files[0], "%s", test_tmp_path("v.bin"));
-    snprintf(files[1], sizeof files[1], "%s", test_tmp_path("v.trie"));
-    CHECK(lmp_ngram_write_binary(m, files[0], &err) == LMP_OK);
-    CHECK(lmp_ngram_write_trie(m, files[1], NULL, &err) == LMP_OK);
+    char name[64];
+    snprintf(name, sizeof name, "%s.bin", stem);
+    snprintf(files[0], 512, "%s", test_tmp_path(name));
+    snprintf(name, sizeof name, "%s.trie", stem);
+    snprintf(files[1], 512, "%s", test_tmp_path(name));
+    int ok = lmp_ngram_write_binary(m, files[0], &err) == LMP_OK && lmp_ngram_write_trie(m, files[1], NULL, &err) == LMP_OK;
+    CHECK_MSG(ok, "%s", err.msg);
     lmp_ngram_free(m);
+    return ok ? 0 : -1;
+}
+
+static void test_verify_sections(void)
+{
+    char files[2][512];
+    if (write_pruned_binaries("v", files)) return;
     for (int f = 0; f < 2; f++) {
         size_t len = 0;
         char *orig = test_read_file(files[f], &len);
@@ -660,17 +670,10 @@ static void write_with_header(const char *out, char *file, size_t len, const ng_
 
 static void test_header_wraps(void)
 {
-    lmp_ngram *m = load(FIX "pruned.arpa");
-    CHECK(m != NULL);
-    if (!m) return;
-    lmp_error err = {0};
     char files[3][512];
-    snprintf(files[0], sizeof files[0], "%s", test_tmp_path("w.bin"));
-    snprintf(files[1], sizeof files[1], "%s", test_tmp_path("w.trie"));
+    if (write_pruned_binaries("w", files)) return;
     snprintf(files[2], sizeof files[2], "%s", test_tmp_path("wrapped.bin"));
-    CHECK(lmp_ngram_write_binary(m, files[0], &err) == LMP_OK);
-    CHECK(lmp_ngram_write_trie(m, files[1], NULL, &err) == LMP_OK);
-    lmp_ngram_free(m);
+    lmp_error err = {0};
     for (int f = 0; f < 2; f++) {
         size_t len = 0;
         char *orig = test_read_file(files[f], &len);
