@@ -262,7 +262,7 @@ int cmd_tokenize(int argc, char **argv)
                   "whole, with no piece limit: expected one of them", threads_l);
         return CLI_USAGE;
     }
-    if (mp < 64 || mp > (uint64_t)INT32_MAX - 1) { /* the library's TOK_PIECE_MAX: 32-bit positions in the BPE */
+    if (mp < 64 || mp > LMP_TOKENIZER_PIECE_LIMIT) {
         cli_error("tokenize: --max-piece: expected a number of bytes from 64 to 2147483646 (2^31 - 2), got '%llu'",
                   (unsigned long long)mp);
         return CLI_USAGE;

@@ -184,6 +184,8 @@ LMP_API size_t lmp_tokenizer_invalid_utf8(const void *text, size_t len, size_t *
  * finish (or an error) the
  * stream is ready for a new text. */
 #define LMP_TOKENIZER_MAX_PIECE ((size_t)1 << 20)
+/* The largest max_piece (the BPE numbers a piece's bytes in 32 bits): 2^31 - 2. */
+#define LMP_TOKENIZER_PIECE_LIMIT ((size_t)INT32_MAX - 1)
 
 typedef struct lmp_tokenizer_stream lmp_tokenizer_stream;
 

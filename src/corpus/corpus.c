@@ -78,9 +78,10 @@ static lmp_status corpus_make(const lmp_corpus_params *params, lmp_corpus **out,
     c->p = p;
     init_bytenames(c);
     lmp_token_buf_init(&c->ids);
-    /* (size_t)1 << 62: no bound of its own, the line's limit is the bound */
+    /* without max_piece, no bound of its own but the BPE's: the line's limit (at most 256 MiB) is the bound */
     if (p.mode == LMP_CORPUS_GPT2 &&
-        (st = lmp_tokenizer_stream_create(p.tokenizer, 0, p.max_piece ? p.max_piece : (size_t)1 << 62, &c->ts, err))) {
+        (st = lmp_tokenizer_stream_create(p.tokenizer, 0, p.max_piece ? p.max_piece : LMP_TOKENIZER_PIECE_LIMIT, &c->ts,
+                                          err))) {
         lmp_corpus_free(c);
         return st;
     }

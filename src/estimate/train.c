@@ -400,8 +400,9 @@ static lmp_status read_text(lmp_corpus *corpus, const char *const *paths, size_t
     return LMP_OK;
 }
 
+/* tmp: the folder for spilled runs when the caller has checked it (train_temp_dir), else NULL */
 static lmp_status create_model(lmp_corpus *corpus, const char *const *paths, size_t npaths,
-                               const lmp_train_params *params, lmp_train_model **out, lmp_error *err)
+                               const lmp_train_params *params, const char *tmp, lmp_train_model **out, lmp_error *err)
 {
     lmp_train_params p;
     if (params) p = *params;
@@ -409,8 +410,7 @@ static lmp_status create_model(lmp_corpus *corpus, const char *const *paths, siz
     if (p.threads == 0) p.threads = 2;
     lmp_status st = lmp_train_params_check(&p, err);
     if (st) return st;
-    const char *tmp;
-    if ((st = train_temp_dir(&p, &tmp, err))) return st;
+    if (!tmp && (st = train_temp_dir(&p, &tmp, err))) return st;
     lmp_train_model *m = calloc(1, sizeof *m);
     if (!m) return lmp_error_set(err, LMP_ENOMEM, "training: out of memory");
     m->order = p.order;
@@ -465,7 +465,7 @@ lmp_status lmp_train_model_create(lmp_corpus *corpus, const lmp_train_params *pa
     if (!out) return lmp_error_set(err, LMP_EINVAL, "train_model_create: out is NULL: expected a place for the model");
     *out = NULL;
     if (!corpus) return lmp_error_set(err, LMP_EINVAL, "train_model_create: corpus is NULL: expected an open corpus");
-    return create_model(corpus, NULL, 0, params, out, err);
+    return create_model(corpus, NULL, 0, params, NULL, out, err);
 }
 
 lmp_status lmp_train_model_load_files(const char *const *paths, size_t n, const lmp_train_params *params,
@@ -486,7 +486,7 @@ lmp_status lmp_train_model_load_files(const char *const *paths, size_t n, const 
     lmp_status st = lmp_train_params_check(&p, err);
     if (st) return st;
     train_line_limit(&p);
-    return create_model(NULL, paths, n, &p, out, err);
+    return create_model(NULL, paths, n, &p, NULL, out, err);
 }
 
 lmp_status train_temp_dir(const lmp_train_params *p, const char **dir, lmp_error *err)
@@ -539,7 +539,7 @@ lmp_status lmp_train_model_load(const char *path, const lmp_train_params *params
     train_line_limit(&p);
     /* before the corpus: standard input is read whole by the load */
     if ((st = train_temp_dir(&p, &tmp, err)) || (st = lmp_corpus_load(path, &p.corpus, &c, err))) return st;
-    st = lmp_train_model_create(c, &p, out, err);
+    st = create_model(c, NULL, 0, &p, tmp, out, err);
     lmp_corpus_free(c);
     return st;
 }

@@ -399,16 +399,26 @@ static inline __attribute__((always_inline)) float ng_score_keys(const struct lm
     return prob;
 }
 
-static inline float ng_score(const struct lmp_ngram *m, const lmp_ngram_state *in, lmp_token_id word,
-                             lmp_ngram_state *out, unsigned *ngram_len)
+/* The hashed keys of the n-grams ending at word that the state could extend: key[i] is the (i+2)-gram's; returns
+ * how many (ng_score and ng_prefetch_score). */
+static inline unsigned ng_state_keys(const struct lmp_ngram *m, const lmp_ngram_state *in, lmp_token_id word,
+                                     uint64_t key[LMP_NGRAM_MAX_ORDER - 1])
 {
-    if (m->trie) return ng_trie_score(m, in, word, out, ngram_len);
-    uint64_t key[LMP_NGRAM_MAX_ORDER - 1], k = ng_key1(word);
+    uint64_t k = ng_key1(word);
     unsigned ctx = in->length < m->order - 1 ? in->length : m->order - 1;
     for (unsigned i = 0; i < ctx; i++) {
         k = ng_combine(k, in->words[i]);
         key[i] = ng_key_fix(k);
     }
+    return ctx;
+}
+
+static inline float ng_score(const struct lmp_ngram *m, const lmp_ngram_state *in, lmp_token_id word,
+                             lmp_ngram_state *out, unsigned *ngram_len)
+{
+    if (m->trie) return ng_trie_score(m, in, word, out, ngram_len);
+    uint64_t key[LMP_NGRAM_MAX_ORDER - 1];
+    ng_state_keys(m, in, word, key);
     return ng_score_keys(m, in, word, out, ngram_len, key, NULL);
 }
 
@@ -432,12 +442,9 @@ static inline void ng_prefetch_score(const lmp_ngram *m, const lmp_ngram_state *
 {
     ng_prefetch(&m->uni[word]);
     if (m->trie) return;
-    uint64_t k = ng_key1(word);
-    unsigned ctx = in->length < m->order - 1 ? in->length : m->order - 1;
-    for (unsigned i = 0; i < ctx; i++) {
-        k = ng_combine(k, in->words[i]);
-        ng_prefetch(&m->tab[i + 2][ng_home(ng_key_fix(k), m->cap[i + 2])]);
-    }
+    uint64_t key[LMP_NGRAM_MAX_ORDER - 1];
+    unsigned ctx = ng_state_keys(m, in, word, key);
+    for (unsigned i = 0; i < ctx; i++) ng_prefetch(&m->tab[i + 2][ng_home(key[i], m->cap[i + 2])]);
 }
 
 /* Text input (ARPA files, text to score) goes through the library's one line

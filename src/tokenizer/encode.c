@@ -299,9 +299,9 @@ static uint64_t heap_pop(uint64_t *h, size_t *n)
 int tok_bpe_heap(const lmp_tokenizer *t, const unsigned char *s, size_t n, tok_sink *sink, tok_scratch *scr)
 {
     /* positions are int32_t below (a piece over 2^31 - 1 bytes would wrap them). A stream refuses such a
-     * piece by its max_piece (at most TOK_PIECE_MAX) first; text in memory reaches this bound only with a
-     * piece that needs 77 GB of scratch, and it is reported as out of memory */
-    if (n > TOK_PIECE_MAX) return -1;
+     * piece by its max_piece (at most LMP_TOKENIZER_PIECE_LIMIT) first; text in memory reaches this bound
+     * only with a piece that needs 77 GB of scratch, and it is reported as out of memory */
+    if (n > LMP_TOKENIZER_PIECE_LIMIT) return -1;
     size_t need = n * (3 * sizeof(int32_t)) + 3 * n * sizeof(uint64_t);
     unsigned char *mem = scratch_grow(&scr->bpe, &scr->bpe_cap, need);
     if (!mem) {

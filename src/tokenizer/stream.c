@@ -43,9 +43,10 @@ lmp_status lmp_tokenizer_stream_create(const lmp_tokenizer *t, unsigned flags, s
     if (!s) return lmp_error_set(err, LMP_ENOMEM, "out of memory");
     s->t = t;
     s->flags = flags;
-    /* a larger limit is the BPE's own (a caller's "no bound of its own", as the corpus reader's 2^62): a longer
-     * piece is then refused by its length, where tok_bpe_heap's bound said "out of memory" */
-    s->max_piece = !max_piece ? LMP_TOKENIZER_MAX_PIECE : max_piece > TOK_PIECE_MAX ? TOK_PIECE_MAX : max_piece;
+    /* a larger limit is the BPE's own: a longer piece is then refused by its length, where tok_bpe_heap's
+     * bound said "out of memory" */
+    s->max_piece = max_piece ? max_piece : LMP_TOKENIZER_MAX_PIECE;
+    if (s->max_piece > LMP_TOKENIZER_PIECE_LIMIT) s->max_piece = LMP_TOKENIZER_PIECE_LIMIT;
     s->line = 1;
     *out = s;
     return LMP_OK;

@@ -182,10 +182,6 @@ typedef struct tok_scratch {
 /* Where ids go: a caller's array (ids, cap; writes stop at cap but counting
  * goes on), then, when buf is not NULL, a growing buffer (cap = 0: only the
  * buffer). n counts them all. */
-/* The longest piece the BPE takes: its byte positions are int32_t (tok_bpe_heap). A stream's max_piece is at
- * most this (lmp_tokenizer_stream_create takes a larger one as this). */
-#define TOK_PIECE_MAX ((size_t)INT32_MAX - 1)
-
 typedef struct tok_sink {
     lmp_token_id *ids;
     size_t cap;
